@@ -1,0 +1,131 @@
+/**
+ * Orders: what the risk gate approves (intents), what the broker holds (orders), and what filled.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { AccountId, Ticker } from "./Ids.ts"
+
+export const Side = Schema.Literals(["buy", "sell"])
+export type Side = typeof Side.Type
+
+export const OrderType = Schema.Literals(["market", "limit", "stop", "stop_limit"])
+export type OrderType = typeof OrderType.Type
+
+export const TimeInForce = Schema.Literals(["day", "gtc", "opg", "cls", "ioc", "fok"])
+export type TimeInForce = typeof TimeInForce.Type
+
+export const OrderClass = Schema.Literals(["simple", "bracket", "oco", "oto"])
+export type OrderClass = typeof OrderClass.Type
+
+const Price = Schema.Finite.check(Schema.isGreaterThan(0))
+const Qty = Schema.Finite.check(Schema.isGreaterThan(0))
+
+export const TakeProfit = Schema.Struct({ limitPrice: Price })
+export const StopLoss = Schema.Struct({ stopPrice: Price, limitPrice: Schema.optionalKey(Price) })
+
+/** Alpaca's limit for `client_order_id`. */
+export const CLIENT_ORDER_ID_MAX = 128
+
+export const ClientOrderId = Schema.String.check(
+  Schema.isMinLength(1),
+  Schema.isMaxLength(CLIENT_ORDER_ID_MAX)
+)
+
+/** An order the risk gate approved, not yet sent. Its client order id makes sending it idempotent. */
+export const OrderIntent = Schema.Struct({
+  account: AccountId,
+  symbol: Ticker,
+  side: Side,
+  qty: Qty,
+  type: OrderType,
+  timeInForce: TimeInForce,
+  limitPrice: Schema.optionalKey(Price),
+  stopPrice: Schema.optionalKey(Price),
+  orderClass: OrderClass,
+  takeProfit: Schema.optionalKey(TakeProfit),
+  stopLoss: Schema.optionalKey(StopLoss),
+  extendedHours: Schema.optionalKey(Schema.Boolean),
+  clientOrderId: ClientOrderId,
+  /** Why the gate produced it, for the audit trail. */
+  reason: Schema.String
+})
+export type OrderIntent = typeof OrderIntent.Type
+
+export const OrderStatus = Schema.Literals([
+  "new",
+  "accepted",
+  "pending_new",
+  "partially_filled",
+  "filled",
+  "done_for_day",
+  "canceled",
+  "expired",
+  "replaced",
+  "pending_cancel",
+  "pending_replace",
+  "rejected",
+  "held",
+  "stopped",
+  "suspended",
+  "calculated",
+  "accepted_for_bidding",
+  "pending_review"
+])
+export type OrderStatus = typeof OrderStatus.Type
+
+export const OPEN_STATUSES: ReadonlySet<OrderStatus> = new Set([
+  "new",
+  "accepted",
+  "pending_new",
+  "partially_filled",
+  "held",
+  "pending_cancel",
+  "pending_replace",
+  "accepted_for_bidding",
+  "calculated",
+  "stopped",
+  "suspended",
+  "pending_review"
+])
+
+const OrderFields = {
+  id: Schema.String,
+  clientOrderId: Schema.String,
+  symbol: Ticker,
+  side: Side,
+  qty: Schema.Finite,
+  type: OrderType,
+  timeInForce: TimeInForce,
+  limitPrice: Schema.NullOr(Schema.Finite),
+  stopPrice: Schema.NullOr(Schema.Finite),
+  orderClass: OrderClass,
+  status: OrderStatus,
+  filledQty: Schema.Finite,
+  filledAvgPrice: Schema.NullOr(Schema.Finite),
+  submittedAt: Schema.String,
+  filledAt: Schema.NullOr(Schema.String)
+}
+
+export const OrderLeg = Schema.Struct(OrderFields)
+export type OrderLeg = typeof OrderLeg.Type
+
+/** An order as the broker reports it. */
+export const Order = Schema.Struct({
+  ...OrderFields,
+  legs: Schema.Array(OrderLeg)
+})
+export type Order = typeof Order.Type
+
+export const Fill = Schema.Struct({
+  orderId: Schema.String,
+  clientOrderId: Schema.String,
+  account: AccountId,
+  symbol: Ticker,
+  side: Side,
+  qty: Schema.Finite,
+  price: Schema.Finite,
+  commission: Schema.Finite,
+  at: Schema.String
+})
+export type Fill = typeof Fill.Type
