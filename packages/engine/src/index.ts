@@ -1,1 +1,8 @@
+export * from "./Canonical.ts"
+export * as JsonDiff from "./JsonDiff.ts"
+export * as Pipeline from "./Pipeline.ts"
+export * as Recorder from "./Recorder.ts"
+export * from "./RunContext.ts"
+export * as Runner from "./Runner.ts"
 export * from "./RunStore.ts"
+export * as Stage from "./Stage.ts"

@@ -1,0 +1,422 @@
+/**
+ * Runs a pipeline for a trading day: one checkpoint per stage, resumable, forkable and replayable.
+ *
+ * **When to use**
+ * - `start` a new run; `resume` a run that stopped part-way (it continues at the first stage without a
+ *   checkpoint, so a completed side-effecting stage is never redone);
+ * - `fork` a new run from stage K of a parent, reusing the parent's checkpoints (and recordings) before K;
+ * - `replay` a run: every stage is re-executed from its recorded calls, with zero live calls, and its output is
+ *   compared with the stored checkpoint.
+ *
+ * **Gotchas**
+ * - A stage's checkpoint is written before the next stage starts; a run whose process dies keeps status
+ *   `running` and is picked up by `resume`.
+ * - Stage failures are retried per the stage's `retry` policy; each attempt starts with the stage's recordings
+ *   cleared, so recordings always belong to the attempt that produced the checkpoint.
+ * - Stages see `RunContext` and `Recorder`; the runner provides both, everything else comes from the caller.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Clock, Context, Duration, Effect, Exit, Option, Ref, Schedule, Schema } from "effect"
+import type { RunId, TradingDay } from "@council/domain"
+import { hashOf } from "./Canonical.ts"
+import * as JsonDiff from "./JsonDiff.ts"
+import type * as Pipeline from "./Pipeline.ts"
+import * as Recorder from "./Recorder.ts"
+import { RunContext } from "./RunContext.ts"
+import type { Checkpoint, RecorderMode, Recording, RunBundle, RunRecord, StoreError } from "./RunStore.ts"
+import { RunStore } from "./RunStore.ts"
+import type * as Stage from "./Stage.ts"
+
+export class RunFailed extends Schema.TaggedError<RunFailed>()("RunFailed", {
+  runId: Schema.String,
+  stage: Schema.String,
+  message: Schema.String
+}) {}
+
+export class RunNotFound extends Schema.TaggedError<RunNotFound>()("RunNotFound", {
+  runId: Schema.String
+}) {
+  override get message() {
+    return `no run with id ${this.runId}`
+  }
+}
+
+export class InvalidRunRequest extends Schema.TaggedError<InvalidRunRequest>()("InvalidRunRequest", {
+  message: Schema.String
+}) {}
+
+export type RunEvent =
+  | { readonly _tag: "RunStarted"; readonly run: RunRecord; readonly resumed: boolean }
+  | { readonly _tag: "StageStarted"; readonly stage: string; readonly attempt: number }
+  | { readonly _tag: "StageReused"; readonly stage: string; readonly from: RunId }
+  | {
+    readonly _tag: "StageCompleted"
+    readonly stage: string
+    readonly attempt: number
+    readonly durationMs: number
+    readonly output: unknown
+  }
+  | { readonly _tag: "StageFailed"; readonly stage: string; readonly attempt: number; readonly message: string }
+
+/** Receives progress events; the default ignores them. The CLI prints them. */
+export const RunObserver = Context.Reference<(event: RunEvent) => Effect.Effect<void>>(
+  "@council/engine/RunObserver",
+  { defaultValue: () => () => Effect.void }
+)
+
+export interface StartOptions {
+  readonly tradingDay: TradingDay
+  readonly asOf: TradingDay
+  readonly mode: Exclude<RecorderMode, "replay">
+  readonly dryRun: boolean
+  readonly codeVersion: string
+  readonly params: Schema.Json
+  /** Defaults to `<tradingDay>-<8 hex>`. */
+  readonly runId?: RunId
+}
+
+export interface RunResult {
+  readonly run: RunRecord
+  /** Decoded outputs by stage name. */
+  readonly outputs: Readonly<Record<string, unknown>>
+}
+
+/** The services a pipeline's stages need, minus those the runner provides. */
+export type Requirements<P> = Exclude<Pipeline.Services<P>, RunContext | Recorder.Recorder>
+
+const errorMessage = (error: unknown): string => {
+  if (error instanceof Error && error.message) return error.message
+  if (typeof error === "object" && error !== null && "message" in error && typeof error.message === "string") {
+    return error.message
+  }
+  return String(error)
+}
+
+const causeMessage = (cause: Cause.Cause<unknown>): string =>
+  Option.match(Cause.findErrorOption(cause), {
+    onSome: errorMessage,
+    onNone: () => Cause.pretty(cause).split("\n")[0] ?? "unknown failure"
+  })
+
+const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
+
+const codecOf = (stage: Stage.Any): Schema.Codec<unknown, Schema.Json> => Schema.toCodecJson(stage.output)
+
+const encodeOutput = (stage: Stage.Any, value: unknown) =>
+  Schema.encodeUnknownEffect(codecOf(stage))(value).pipe(Effect.orDie)
+
+const decodeOutput = (stage: Stage.Any, json: unknown) => Schema.decodeUnknownEffect(codecOf(stage))(json)
+
+const newRunId = (tradingDay: TradingDay): RunId =>
+  `${tradingDay}-${crypto.randomUUID().slice(0, 8)}` as RunId
+
+
+/** Runs one stage to a checkpoint, with timeout and retries. */
+const runStage = <R>(
+  run: RunRecord,
+  stage: Stage.Any,
+  input: Record<string, unknown>,
+  encodedInputs: Record<string, unknown>
+) =>
+  Effect.gen(function*() {
+    const store = yield* RunStore
+    const observe = yield* RunObserver
+    const attempts = yield* Ref.make(0)
+    const startedAt = yield* nowIso
+    const started = yield* Clock.currentTimeMillis
+
+    const attempt = Effect.gen(function*() {
+      const n = yield* Ref.updateAndGet(attempts, (k) => k + 1)
+      yield* observe({ _tag: "StageStarted", stage: stage.name, attempt: n })
+      yield* store.clearRecordings(run.id, stage.name)
+      const recorder = yield* Recorder.make({ mode: run.mode, runId: run.id, stage: stage.name })
+      const context = RunContext.of({
+        runId: run.id,
+        pipeline: run.pipeline,
+        tradingDay: run.tradingDay,
+        asOf: run.asOf,
+        mode: run.mode,
+        dryRun: run.dryRun,
+        stage: stage.name,
+        attempt: n,
+        params: run.params
+      })
+      return yield* (stage.run(input as never) as Effect.Effect<unknown, unknown, R>).pipe(
+        Effect.provideService(Recorder.Recorder, recorder),
+        Effect.provideService(RunContext, context),
+        Effect.timeoutOrElse({
+          duration: stage.timeout,
+          orElse: () => Effect.fail(new Error(`stage ${stage.name} timed out after ${Duration.format(Duration.fromInputUnsafe(stage.timeout))}`))
+        }),
+        Effect.tapCause((cause) =>
+          Cause.hasInterruptsOnly(cause)
+            ? Effect.void
+            : observe({ _tag: "StageFailed", stage: stage.name, attempt: n, message: causeMessage(cause) })
+        )
+      )
+    })
+
+    const output = yield* attempt.pipe(
+      Effect.retry({ schedule: Schedule.exponential(stage.retry.backoff), times: stage.retry.times }),
+      Effect.withSpan(`stage.${stage.name}`, { attributes: { runId: run.id, stage: stage.name } }),
+      Effect.annotateLogs({ runId: run.id, stage: stage.name })
+    )
+    const encoded = yield* encodeOutput(stage, output)
+    const finished = yield* Clock.currentTimeMillis
+    const checkpoint: Checkpoint = {
+      runId: run.id,
+      stage: stage.name,
+      output: encoded,
+      inputHash: hashOf({ stage: stage.name, inputs: encodedInputs, tradingDay: run.tradingDay, asOf: run.asOf }),
+      attempt: yield* Ref.get(attempts),
+      startedAt,
+      finishedAt: yield* nowIso,
+      durationMs: finished - started,
+      reusedFrom: null
+    }
+    yield* store.putCheckpoint(checkpoint)
+    yield* observe({
+      _tag: "StageCompleted",
+      stage: stage.name,
+      attempt: checkpoint.attempt,
+      durationMs: checkpoint.durationMs,
+      output
+    })
+    return { output, encoded }
+  })
+
+/** Executes every stage of `pipeline` that has no checkpoint in `run`, in order. */
+const execute = <P extends Pipeline.Pipeline>(pipeline: P, run: RunRecord, resumed: boolean) =>
+  Effect.gen(function*() {
+    const store = yield* RunStore
+    const observe = yield* RunObserver
+    yield* observe({ _tag: "RunStarted", run, resumed })
+    const existing = new Map((yield* store.getCheckpoints(run.id)).map((c) => [c.stage, c] as const))
+    const outputs: Record<string, unknown> = {}
+    const encoded: Record<string, unknown> = {}
+
+    const exit = yield* Effect.exit(Effect.gen(function*() {
+      for (const stage of pipeline.stages) {
+        const checkpoint = existing.get(stage.name)
+        if (checkpoint) {
+          outputs[stage.name] = yield* decodeOutput(stage, checkpoint.output).pipe(
+            Effect.mapError((e) =>
+              new RunFailed({ runId: run.id, stage: stage.name, message: `stored checkpoint is invalid: ${e.message}` })
+            )
+          )
+          encoded[stage.name] = checkpoint.output
+          continue
+        }
+        const input = Object.fromEntries(stage.dependsOn.map((d) => [d.name, outputs[d.name]]))
+        const inputs = Object.fromEntries(stage.dependsOn.map((d) => [d.name, encoded[d.name]]))
+        const result = yield* runStage<Requirements<P>>(run, stage, input, inputs).pipe(
+          Effect.catchCause((cause): Effect.Effect<never, RunFailed> =>
+            Cause.hasInterruptsOnly(cause)
+              ? Effect.interrupt
+              : Effect.fail(new RunFailed({ runId: run.id, stage: stage.name, message: causeMessage(cause) }))
+          )
+        )
+        outputs[stage.name] = result.output
+        encoded[stage.name] = result.encoded
+      }
+    }))
+
+    if (Exit.isFailure(exit)) {
+      if (!Cause.hasInterruptsOnly(exit.cause)) {
+        const message = causeMessage(exit.cause)
+        yield* store.updateRun(run.id, { status: "failed", finishedAt: yield* nowIso, error: message })
+      }
+      return yield* exit
+    }
+    const finishedAt = yield* nowIso
+    yield* store.updateRun(run.id, { status: "completed", finishedAt, error: null })
+    return { run: { ...run, status: "completed", finishedAt, error: null }, outputs } satisfies RunResult
+  }) as Effect.Effect<RunResult, RunFailed | StoreError, RunStore | Requirements<P>>
+
+/** Starts a new run of `pipeline`. */
+export const start = <P extends Pipeline.Pipeline>(pipeline: P, options: StartOptions) =>
+  Effect.gen(function*() {
+    const store = yield* RunStore
+    const run: RunRecord = {
+      id: options.runId ?? newRunId(options.tradingDay),
+      pipeline: pipeline.name,
+      tradingDay: options.tradingDay,
+      asOf: options.asOf,
+      mode: options.mode,
+      dryRun: options.dryRun,
+      codeVersion: options.codeVersion,
+      parentRunId: null,
+      forkFrom: null,
+      status: "running",
+      startedAt: yield* nowIso,
+      finishedAt: null,
+      error: null,
+      params: options.params
+    }
+    yield* store.createRun(run)
+    return yield* execute(pipeline, run, false)
+  })
+
+const loadRun = (runId: RunId) =>
+  RunStore.use((store) => store.getRun(runId)).pipe(
+    Effect.flatMap(Option.match({
+      onNone: () => Effect.fail(new RunNotFound({ runId })),
+      onSome: Effect.succeed
+    }))
+  )
+
+/** Continues a run that stopped part-way, from its first stage without a checkpoint. */
+export const resume = <P extends Pipeline.Pipeline>(pipeline: P, runId: RunId) =>
+  Effect.gen(function*() {
+    const store = yield* RunStore
+    const run = yield* loadRun(runId)
+    if (run.status === "completed") return yield* new InvalidRunRequest({ message: `run ${runId} is already complete` })
+    yield* store.updateRun(run.id, { status: "running", finishedAt: null, error: null })
+    return yield* execute(pipeline, { ...run, status: "running", finishedAt: null, error: null }, true)
+  })
+
+/** A new run that reuses the parent's checkpoints before `fromStage` and re-runs the rest. */
+export const fork = <P extends Pipeline.Pipeline>(
+  pipeline: P,
+  parentId: RunId,
+  fromStage: string,
+  options: { readonly dryRun: boolean; readonly codeVersion: string; readonly mode: Exclude<RecorderMode, "replay"> }
+) =>
+  Effect.gen(function*() {
+    const store = yield* RunStore
+    const parent = yield* loadRun(parentId)
+    const index = pipeline.stageNames.indexOf(fromStage)
+    if (index < 0) {
+      return yield* new InvalidRunRequest({
+        message: `unknown stage "${fromStage}"; stages are ${pipeline.stageNames.join(", ")}`
+      })
+    }
+    const reused = new Set(pipeline.stageNames.slice(0, index))
+    const parentCheckpoints = yield* store.getCheckpoints(parent.id)
+    const missing = [...reused].filter((s) => !parentCheckpoints.some((c) => c.stage === s))
+    if (missing.length > 0) {
+      return yield* new InvalidRunRequest({
+        message: `run ${parent.id} has no checkpoint for ${missing.join(", ")}; cannot fork from ${fromStage}`
+      })
+    }
+    const run: RunRecord = {
+      ...parent,
+      id: newRunId(parent.tradingDay),
+      mode: options.mode,
+      dryRun: options.dryRun,
+      codeVersion: options.codeVersion,
+      parentRunId: parent.id,
+      forkFrom: fromStage,
+      status: "running",
+      startedAt: yield* nowIso,
+      finishedAt: null,
+      error: null
+    }
+    const recordings = yield* store.getRecordings(parent.id)
+    yield* store.importBundle({
+      format: "council-run-bundle/1",
+      run,
+      checkpoints: parentCheckpoints
+        .filter((c) => reused.has(c.stage))
+        .map((c) => ({ ...c, runId: run.id, reusedFrom: c.reusedFrom ?? parent.id })),
+      recordings: recordings.filter((r) => reused.has(r.stage)).map((r) => ({ ...r, runId: run.id }))
+    })
+    const observe = yield* RunObserver
+    for (const stage of reused) yield* observe({ _tag: "StageReused", stage, from: parent.id })
+    return yield* execute(pipeline, run, false)
+  })
+
+export type StageReplay =
+  | { readonly stage: string; readonly status: "identical" }
+  | { readonly stage: string; readonly status: "diverged"; readonly differences: ReadonlyArray<string> }
+  | { readonly stage: string; readonly status: "failed"; readonly message: string }
+  | { readonly stage: string; readonly status: "not-run"; readonly message: string }
+
+export interface ReplayReport {
+  readonly run: RunRecord
+  readonly stages: ReadonlyArray<StageReplay>
+  readonly identical: boolean
+  /** Calls that reached a live service during the replay: always 0 unless a stage bypasses the recorder. */
+  readonly liveCalls: number
+}
+
+/**
+ * Re-executes every stage of a stored run from its recordings and compares each output with its checkpoint.
+ * Writes nothing.
+ */
+export const replay = <P extends Pipeline.Pipeline>(pipeline: P, bundle: RunBundle) =>
+  Effect.gen(function*() {
+    const run = bundle.run
+    const observe = yield* RunObserver
+    const stored = new Map(bundle.checkpoints.map((c) => [c.stage, c] as const))
+    const outputs: Record<string, unknown> = {}
+    const results: Array<StageReplay> = []
+    let liveCalls = 0
+    for (const stage of pipeline.stages) {
+      const checkpoint = stored.get(stage.name)
+      if (!checkpoint) {
+        results.push({ stage: stage.name, status: "not-run", message: "the original run has no checkpoint here" })
+        continue
+      }
+      if (stage.dependsOn.some((d) => !(d.name in outputs))) {
+        results.push({ stage: stage.name, status: "not-run", message: "an upstream stage did not replay" })
+        continue
+      }
+      yield* observe({ _tag: "StageStarted", stage: stage.name, attempt: 1 })
+      const recordings: ReadonlyArray<Recording> = bundle.recordings.filter((r) => r.stage === stage.name)
+      const recorder = yield* Recorder.make({ mode: "replay", runId: run.id, stage: stage.name, recordings })
+      const input = Object.fromEntries(stage.dependsOn.map((d) => [d.name, outputs[d.name]]))
+      const context = RunContext.of({
+        runId: run.id,
+        pipeline: run.pipeline,
+        tradingDay: run.tradingDay,
+        asOf: run.asOf,
+        mode: "replay",
+        dryRun: run.dryRun,
+        stage: stage.name,
+        attempt: 1,
+        params: run.params
+      })
+      const exit = yield* (stage.run(input as never) as Effect.Effect<unknown, unknown, Requirements<P>>).pipe(
+        Effect.provideService(Recorder.Recorder, recorder),
+        Effect.provideService(RunContext, context),
+        Effect.flatMap((output) => Effect.map(encodeOutput(stage, output), (json) => ({ output, json }))),
+        Effect.exit
+      )
+      liveCalls += yield* recorder.liveCalls
+      if (Exit.isFailure(exit)) {
+        const message = causeMessage(exit.cause)
+        results.push({ stage: stage.name, status: "failed", message })
+        yield* observe({ _tag: "StageFailed", stage: stage.name, attempt: 1, message })
+        continue
+      }
+      outputs[stage.name] = exit.value.output
+      const differences = JsonDiff.diff(checkpoint.output, exit.value.json)
+      results.push(
+        differences.length === 0
+          ? { stage: stage.name, status: "identical" }
+          : { stage: stage.name, status: "diverged", differences: JsonDiff.format(differences) }
+      )
+      yield* observe({ _tag: "StageCompleted", stage: stage.name, attempt: 1, durationMs: 0, output: exit.value.output })
+    }
+    return {
+      run,
+      stages: results,
+      identical: results.every((r) => r.status === "identical"),
+      liveCalls
+    } satisfies ReplayReport
+  })
+
+/** Everything stored for a run, as a self-contained bundle. */
+export const bundleOf = (runId: RunId) =>
+  Effect.gen(function*() {
+    const store = yield* RunStore
+    const run = yield* loadRun(runId)
+    return {
+      format: "council-run-bundle/1",
+      run,
+      checkpoints: yield* store.getCheckpoints(run.id),
+      recordings: yield* store.getRecordings(run.id)
+    } satisfies RunBundle
+  })

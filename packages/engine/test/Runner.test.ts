@@ -1,0 +1,264 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Context, Effect, Exit, Fiber, Layer, Option, Ref, Schema } from "effect"
+import { TestClock } from "effect/testing"
+import type { RunId, TradingDay } from "@council/domain"
+import { Pipeline, Recorder, RunContext, Runner, RunStore, Stage } from "@council/engine"
+
+const day = "2026-06-08" as TradingDay
+
+class Prices extends Context.Service<Prices, {
+  readonly quote: (symbol: string) => Effect.Effect<number>
+  readonly calls: Ref.Ref<number>
+}>()("test/Prices") {
+  static readonly layer = Layer.effect(Prices, Effect.gen(function*() {
+    const calls = yield* Ref.make(0)
+    return Prices.of({ quote: (symbol) => Ref.update(calls, (n) => n + 1).pipe(Effect.as(symbol.length * 100)), calls })
+  }))
+}
+
+class Flaky extends Context.Service<Flaky, { readonly failuresLeft: Ref.Ref<number>; readonly runs: Ref.Ref<number> }>()(
+  "test/Flaky"
+) {
+  static readonly layer = (failures: number) =>
+    Layer.effect(Flaky, Effect.gen(function*() {
+      return Flaky.of({ failuresLeft: yield* Ref.make(failures), runs: yield* Ref.make(0) })
+    }))
+}
+
+class QuoteFailed extends Schema.TaggedError<QuoteFailed>()("QuoteFailed", { message: Schema.String }) {}
+
+const Fetch = Stage.make({
+  name: "Fetch",
+  dependsOn: [],
+  output: Schema.Struct({ spy: Schema.Number, qqq: Schema.Number }),
+  run: () =>
+    Effect.gen(function*() {
+      const prices = yield* Prices
+      const quote = (symbol: string) =>
+        Recorder.call("prices.quote", { symbol }, { success: Schema.Number, failure: QuoteFailed }, prices.quote(symbol))
+      return { spy: yield* quote("SPY"), qqq: yield* quote("QQQQ") }
+    })
+})
+
+const Decide = Stage.make({
+  name: "Decide",
+  dependsOn: [Fetch],
+  output: Schema.Struct({ buy: Schema.String, day: Schema.String }),
+  run: ({ Fetch }) =>
+    Effect.gen(function*() {
+      const flaky = yield* Flaky
+      yield* Ref.update(flaky.runs, (n) => n + 1)
+      const left = yield* Ref.getAndUpdate(flaky.failuresLeft, (n) => Math.max(0, n - 1))
+      if (left > 0) return yield* Effect.fail(new QuoteFailed({ message: "decider unavailable" }))
+      const context = yield* RunContext
+      const store = yield* RunStore
+      const checkpoints = yield* store.getCheckpoints(context.runId)
+      if (!checkpoints.some((c) => c.stage === "Fetch")) return yield* Effect.die("Fetch was not checkpointed first")
+      return { buy: Fetch.spy > Fetch.qqq ? "SPY" : "QQQ", day: context.tradingDay }
+    })
+})
+
+const Act = Stage.make({
+  name: "Act",
+  dependsOn: [Decide, Fetch],
+  output: Schema.String,
+  sideEffects: true,
+  run: ({ Decide, Fetch }) =>
+    Effect.gen(function*() {
+      const context = yield* RunContext
+      return context.dryRun ? `would buy ${Decide.buy}` : `bought ${Decide.buy} at ${Fetch.spy}`
+    })
+})
+
+const pipeline = Pipeline.make("test", [Fetch, Decide, Act])
+
+const options: Runner.StartOptions = { tradingDay: day, asOf: day, mode: "record", dryRun: false, codeVersion: "t", params: {} }
+
+const env = (failures = 0) => Layer.mergeAll(RunStore.layerMemory, Prices.layer, Flaky.layer(failures))
+
+describe("Pipeline", () => {
+  it("orders stages topologically and renders Mermaid", () => {
+    const p = Pipeline.make("p", [Act, Decide, Fetch])
+    assert.deepStrictEqual(p.stageNames, ["Fetch", "Decide", "Act"])
+    const mermaid = Pipeline.toMermaid(p)
+    assert.include(mermaid, "flowchart LR")
+    assert.include(mermaid, "Fetch --> Decide")
+    assert.include(mermaid, "Decide --> Act")
+  })
+
+  it("rejects a missing dependency", () => {
+    assert.throws(() => Pipeline.make("p", [Decide]), /depends on "Fetch", which is not part of the pipeline/)
+  })
+
+  it("rejects duplicate names", () => {
+    const Other = Stage.make({ name: "Fetch", dependsOn: [], output: Schema.Number, run: () => Effect.succeed(1) })
+    assert.throws(() => Pipeline.make("p", [Fetch, Other]), /duplicate stage name "Fetch"/)
+  })
+
+  it("rejects a cycle", () => {
+    const deps: Array<Stage.Any> = []
+    const A = Stage.make({ name: "A", dependsOn: deps, output: Schema.Number, run: () => Effect.succeed(1) })
+    const B = Stage.make({ name: "B", dependsOn: [A], output: Schema.Number, run: () => Effect.succeed(2) })
+    deps.push(B)
+    assert.throws(() => Pipeline.make("p", [A, B]), /cycle: A -> B -> A/)
+  })
+
+  it("derives a stage's input from its upstream outputs", () => {
+    Stage.make({
+      name: "Typed",
+      dependsOn: [Fetch],
+      output: Schema.Number,
+      // @ts-expect-error Decide is not an upstream stage of Typed
+      run: ({ Decide }) => Effect.succeed(Decide.buy.length)
+    })
+    Stage.make({
+      name: "Typed",
+      dependsOn: [Fetch],
+      output: Schema.Number,
+      // @ts-expect-error spy is a number, the output is a number, but a string is returned
+      run: ({ Fetch }) => Effect.succeed(String(Fetch.spy))
+    })
+    assert.ok(true)
+  })
+})
+
+describe("Runner", () => {
+  it.effect("runs every stage, checkpointing each before the next starts", () =>
+    Effect.gen(function*() {
+      const result = yield* Runner.start(pipeline, options)
+      assert.strictEqual(result.run.status, "completed")
+      assert.deepStrictEqual(result.outputs["Act"], "bought QQQ at 300")
+      const store = yield* RunStore
+      const checkpoints = yield* store.getCheckpoints(result.run.id)
+      assert.deepStrictEqual(checkpoints.map((c) => c.stage), ["Fetch", "Decide", "Act"])
+      assert.deepStrictEqual(checkpoints[0]?.output, { spy: 300, qqq: 400 })
+      const recordings = yield* store.getRecordings(result.run.id)
+      assert.deepStrictEqual(recordings.map((r) => r.key), ['prices.quote({"symbol":"SPY"})#1', 'prices.quote({"symbol":"QQQQ"})#1'])
+      const run = yield* store.getRun(result.run.id)
+      assert.strictEqual(Option.getOrThrow(run).status, "completed")
+    }).pipe(Effect.provide(env())))
+
+  it.effect("replay re-executes from recordings with zero live calls and reports identical", () =>
+    Effect.gen(function*() {
+      const result = yield* Runner.start(pipeline, options)
+      const prices = yield* Prices
+      const before = yield* Ref.get(prices.calls)
+      const bundle = yield* Runner.bundleOf(result.run.id)
+      const report = yield* Runner.replay(pipeline, bundle)
+      assert.strictEqual(yield* Ref.get(prices.calls), before)
+      assert.strictEqual(report.liveCalls, 0)
+      assert.isTrue(report.identical)
+      assert.deepStrictEqual(report.stages.map((s) => s.status), ["identical", "identical", "identical"])
+    }).pipe(Effect.provide(env())))
+
+  it.effect("replay reports an edited checkpoint as a readable divergence", () =>
+    Effect.gen(function*() {
+      const result = yield* Runner.start(pipeline, options)
+      const bundle = yield* Runner.bundleOf(result.run.id)
+      const edited = {
+        ...bundle,
+        checkpoints: bundle.checkpoints.map((c) => c.stage === "Decide" ? { ...c, output: { buy: "SPY", day } } : c)
+      }
+      const report = yield* Runner.replay(pipeline, edited)
+      assert.isFalse(report.identical)
+      assert.deepStrictEqual(report.stages[1], {
+        stage: "Decide",
+        status: "diverged",
+        differences: ['buy: "SPY" → "QQQ"']
+      })
+      assert.strictEqual(report.stages[2]?.status, "identical")
+    }).pipe(Effect.provide(env())))
+
+  it.effect("a replay that meets an unrecorded call fails naming the call", () =>
+    Effect.gen(function*() {
+      const result = yield* Runner.start(pipeline, options)
+      const bundle = yield* Runner.bundleOf(result.run.id)
+      const report = yield* Runner.replay(pipeline, {
+        ...bundle,
+        recordings: bundle.recordings.filter((r) => !r.key.includes("QQQQ"))
+      })
+      assert.deepStrictEqual(report.stages[0], {
+        stage: "Fetch",
+        status: "failed",
+        message: 'replay has no recording for prices.quote({"symbol":"QQQQ"})#1 in stage Fetch'
+      })
+      assert.strictEqual(report.stages[1]?.status, "not-run")
+      assert.strictEqual(report.liveCalls, 0)
+    }).pipe(Effect.provide(env())))
+
+  it.effect("retries a failing stage per its policy", () =>
+    Effect.gen(function*() {
+      const retrying = Pipeline.make("retrying", [Fetch, { ...Decide, retry: { times: 2, backoff: "1 second" } }])
+      const fiber = yield* Effect.forkChild(Runner.start(retrying, options))
+      yield* TestClock.adjust("10 seconds")
+      const exit = yield* Fiber.await(fiber)
+      assert.isTrue(Exit.isSuccess(exit))
+      const flaky = yield* Flaky
+      assert.strictEqual(yield* Ref.get(flaky.runs), 3)
+    }).pipe(Effect.provide(env(2))))
+
+  it.effect("times out a stage that takes too long", () =>
+    Effect.gen(function*() {
+      const Slow = Stage.make({ name: "Slow", dependsOn: [], output: Schema.Number, timeout: "5 seconds", run: () => Effect.never })
+      const fiber = yield* Effect.forkChild(Runner.start(Pipeline.make("slow", [Slow]), options))
+      yield* TestClock.adjust("6 seconds")
+      const exit = yield* Fiber.await(fiber)
+      assert.isTrue(Exit.isFailure(exit))
+      const store = yield* RunStore
+      const runs = yield* store.listRuns({ limit: 1 })
+      assert.strictEqual(runs[0]?.status, "failed")
+      assert.match(runs[0]?.error ?? "", /Slow timed out after 5s/)
+    }).pipe(Effect.provide(env())))
+
+  it.effect("resumes a failed run from its first stage without a checkpoint", () =>
+    Effect.gen(function*() {
+      const failed = yield* Effect.flip(Runner.start(pipeline, options))
+      assert.strictEqual(failed._tag, "RunFailed")
+      const store = yield* RunStore
+      const [run] = yield* store.listRuns({ limit: 1 })
+      assert.strictEqual(run?.status, "failed")
+      assert.deepStrictEqual((yield* store.getCheckpoints(run!.id)).map((c) => c.stage), ["Fetch"])
+      const prices = yield* Prices
+      const callsBefore = yield* Ref.get(prices.calls)
+      const resumed = yield* Runner.resume(pipeline, run!.id)
+      assert.strictEqual(resumed.run.id, run!.id)
+      assert.strictEqual(resumed.run.status, "completed")
+      assert.strictEqual(yield* Ref.get(prices.calls), callsBefore)
+      const decide = (yield* store.getCheckpoints(run!.id)).find((c) => c.stage === "Decide")
+      assert.strictEqual(decide?.attempt, 1)
+      const again = yield* Effect.flip(Runner.resume(pipeline, run!.id))
+      assert.strictEqual(again._tag, "InvalidRunRequest")
+    }).pipe(Effect.provide(env(1))))
+
+  it.effect("a fork from stage K reuses the parent's checkpoints before K", () =>
+    Effect.gen(function*() {
+      const parent = yield* Runner.start(pipeline, options)
+      const prices = yield* Prices
+      const flaky = yield* Flaky
+      const fetchCalls = yield* Ref.get(prices.calls)
+      const decideRuns = yield* Ref.get(flaky.runs)
+      const child = yield* Runner.fork(pipeline, parent.run.id, "Decide", { dryRun: true, codeVersion: "t2", mode: "record" })
+      assert.strictEqual(yield* Ref.get(prices.calls), fetchCalls)
+      assert.strictEqual(yield* Ref.get(flaky.runs), decideRuns + 1)
+      assert.strictEqual(child.run.parentRunId, parent.run.id)
+      assert.strictEqual(child.run.forkFrom, "Decide")
+      assert.strictEqual(child.outputs["Act"], "would buy QQQ")
+      const store = yield* RunStore
+      const checkpoints = yield* store.getCheckpoints(child.run.id)
+      assert.deepStrictEqual(checkpoints.map((c) => [c.stage, c.reusedFrom]), [
+        ["Fetch", parent.run.id],
+        ["Decide", null],
+        ["Act", null]
+      ])
+      const report = yield* Runner.replay(pipeline, yield* Runner.bundleOf(child.run.id))
+      assert.isTrue(report.identical)
+      const unknown = yield* Effect.flip(Runner.fork(pipeline, parent.run.id, "Nope", { dryRun: true, codeVersion: "t", mode: "record" }))
+      assert.strictEqual(unknown._tag, "InvalidRunRequest")
+    }).pipe(Effect.provide(env())))
+
+  it.effect("an unknown run id is reported", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Runner.resume(pipeline, "nope" as RunId))
+      assert.strictEqual(error._tag, "RunNotFound")
+    }).pipe(Effect.provide(env())))
+})

@@ -1,0 +1,155 @@
+/**
+ * The market data feed: universe, trading calendar and daily bars, always as of a day.
+ *
+ * **When to use**: every stage and adapter that needs prices goes through this service; stages wrap calls in the
+ * `Recorder` so replays are exact.
+ *
+ * **Gotchas**
+ * - As-of safety is the feed's job: asking as of day D never returns a bar dated after D, whatever the feed.
+ * - A day that is not a session fails with `MarketDataError` reason `NotATradingDay`, a day past the data with
+ *   `OutOfRange`; the CLI prints their `message` as the one-line error.
+ * - `snapshot` and `ensureTradingDay` need a real session. `bars` accepts any day inside the data and ends at the
+ *   last session on or before it. `sessions` clips its range to the data. `lookback` must be a non-negative
+ *   integer (anything else is a defect); near the start of the data fewer bars come back.
+ * - `fromIndex` holds the rules for every feed built on a `BarIndex`; `layerTest` builds one from in-memory bars.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, Result, Schema } from "effect"
+import type { Bar, MarketSnapshot, SymbolHistory, Ticker, TradingDay, Universe } from "@council/domain"
+import * as BarIndex from "./BarIndex.ts"
+
+export class MarketDataError extends Schema.TaggedError<MarketDataError>()("MarketDataError", {
+  reason: Schema.Literals(["NotATradingDay", "OutOfRange", "UnknownSymbol", "Unavailable", "InvalidData"]),
+  message: Schema.String
+}) {}
+
+export interface BarsQuery {
+  readonly symbol: Ticker
+  /** Inclusive; the last bar returned is on or before this day. */
+  readonly asOf: TradingDay
+  /** How many sessions back to return, counting the as-of day. */
+  readonly lookback: number
+}
+
+export class MarketData extends Context.Service<MarketData, {
+  /** The symbols the council may trade. */
+  readonly universe: Effect.Effect<Universe, MarketDataError>
+  /** The latest session the feed has a complete bar for. */
+  readonly latestTradingDay: Effect.Effect<TradingDay, MarketDataError>
+  /** Fails unless `day` is a session the feed knows. */
+  readonly ensureTradingDay: (day: TradingDay) => Effect.Effect<TradingDay, MarketDataError>
+  /** Sessions in `[from, to]`, ascending. */
+  readonly sessions: (from: TradingDay, to: TradingDay) => Effect.Effect<ReadonlyArray<TradingDay>, MarketDataError>
+  readonly bars: (query: BarsQuery) => Effect.Effect<ReadonlyArray<Bar>, MarketDataError>
+  /** The universe's history up to and including `asOf`. */
+  readonly snapshot: (asOf: TradingDay, lookback: number) => Effect.Effect<MarketSnapshot, MarketDataError>
+}>()("@council/market/MarketData") {
+  /** The service over an in-memory `BarIndex` (what `LocalBars` and `layerTest` provide). */
+  static readonly fromIndex = (index: BarIndex.BarIndex): MarketData["Service"] => make(index)
+
+  /** A feed over in-memory bars keyed by symbol; every symbol must share the same dates. */
+  static readonly layerTest = (bars: Readonly<Record<string, ReadonlyArray<Bar>>>): Layer.Layer<MarketData, MarketDataError> =>
+    Layer.effect(
+      MarketData,
+      Effect.suspend(() =>
+        Effect.fromResult(BarIndex.make(Object.entries(bars).map(([symbol, rows]) => ({
+          symbol,
+          source: `bars for ${symbol}`,
+          dates: rows.map((b) => b.date),
+          open: rows.map((b) => b.open),
+          high: rows.map((b) => b.high),
+          low: rows.map((b) => b.low),
+          close: rows.map((b) => b.close),
+          volume: rows.map((b) => b.volume)
+        }))))
+      ).pipe(
+        Effect.mapError((message) => new MarketDataError({ reason: "InvalidData", message })),
+        Effect.map(make)
+      )
+    )
+}
+
+const make = (index: BarIndex.BarIndex): MarketData["Service"] => {
+  const { sessions } = index
+  const firstDay = sessions[0]!
+  const lastDay = sessions[sessions.length - 1]!
+
+  const outOfRange = (day: TradingDay): MarketDataError | undefined =>
+    day > lastDay
+      ? new MarketDataError({ reason: "OutOfRange", message: `${day} is after the last session in the data (${lastDay})` })
+      : day < firstDay
+      ? new MarketDataError({
+        reason: "OutOfRange",
+        message: `${day} is before the first session in the data (${firstDay})`
+      })
+      : undefined
+
+  /** Index of the session on or before `day`, failing outside the data or for a malformed date. */
+  const locate = (day: TradingDay): Result.Result<number, MarketDataError> => {
+    if (!BarIndex.isCalendarDate(day)) {
+      return Result.fail(new MarketDataError({ reason: "NotATradingDay", message: `${day} is not a calendar date` }))
+    }
+    const range = outOfRange(day)
+    return range ? Result.fail(range) : Result.succeed(BarIndex.lastAtOrBefore(sessions, day))
+  }
+
+  const locateSession = (day: TradingDay): Result.Result<number, MarketDataError> =>
+    Result.flatMap(locate(day), (i) =>
+      sessions[i] === day
+        ? Result.succeed(i)
+        : Result.fail(
+          new MarketDataError({
+            reason: "NotATradingDay",
+            message: `${day} is not a trading session (the nearest earlier session is ${sessions[i]})`
+          })
+        ))
+
+  const checkLookback = (lookback: number): Effect.Effect<void> =>
+    Number.isInteger(lookback) && lookback >= 0
+      ? Effect.void
+      : Effect.die(new RangeError(`lookback must be a non-negative integer, got ${lookback}`))
+
+  const columnsOf = (symbol: Ticker): Result.Result<BarIndex.SeriesColumns, MarketDataError> => {
+    const columns = index.columns.get(symbol)
+    return columns
+      ? Result.succeed(columns)
+      : Result.fail(
+        new MarketDataError({
+          reason: "UnknownSymbol",
+          message: `${symbol} is not in the universe (${index.universe.join(", ")})`
+        })
+      )
+  }
+
+  const universe: Universe = [...index.universe]
+
+  return MarketData.of({
+    universe: Effect.succeed(universe),
+    latestTradingDay: Effect.succeed(lastDay),
+    ensureTradingDay: (day) => Effect.fromResult(Result.map(locateSession(day), () => day)),
+    sessions: (from, to) =>
+      Effect.sync(() => {
+        const start = BarIndex.lastAtOrBefore(sessions, from)
+        const lo = start >= 0 && sessions[start] === from ? start : start + 1
+        const hi = BarIndex.lastAtOrBefore(sessions, to)
+        return sessions.slice(lo, hi + 1)
+      }),
+    bars: Effect.fnUntraced(function*(query: BarsQuery) {
+      yield* checkLookback(query.lookback)
+      const columns = yield* Effect.fromResult(columnsOf(query.symbol))
+      const end = yield* Effect.fromResult(locate(query.asOf))
+      return BarIndex.slice(index, columns, end - query.lookback + 1, end)
+    }),
+    snapshot: Effect.fnUntraced(function*(asOf: TradingDay, lookback: number) {
+      yield* checkLookback(lookback)
+      const end = yield* Effect.fromResult(locateSession(asOf))
+      const history: Array<SymbolHistory> = index.universe.map((symbol) => ({
+        symbol,
+        bars: BarIndex.slice(index, index.columns.get(symbol)!, end - lookback + 1, end)
+      }))
+      const snapshot: MarketSnapshot = { asOf, universe, history }
+      return snapshot
+    })
+  })
+}
