@@ -1,0 +1,149 @@
+/**
+ * An in-memory, column-oriented index of daily bars shared by every symbol: one calendar, one typed array per
+ * field and symbol, binary search by date.
+ *
+ * **When to use**: feeds (`LocalBars`, `MarketData.layerTest`) build one with `BarIndex.make` and hand it to
+ * `MarketData.fromIndex`, which owns the calendar rules and errors. Nothing here knows about Effect.
+ *
+ * **Gotchas**
+ * - Every symbol must have exactly the same dates; `make` refuses anything else (with the offending source named)
+ *   rather than forward-filling, so a bar is always a real print.
+ * - Dates are ISO `YYYY-MM-DD` strings, so string comparison is date comparison.
+ *
+ * @since 0.1.0
+ */
+import { Result } from "effect"
+import type { Bar, Ticker, TradingDay } from "@council/domain"
+
+/** One symbol's raw rows, before indexing. `source` names them in error messages (a file name, say). `Float64Array`
+ * columns are adopted as they are, not copied. */
+export interface SeriesInput {
+  readonly symbol: string
+  readonly source: string
+  readonly dates: ReadonlyArray<string>
+  readonly open: ArrayLike<number>
+  readonly high: ArrayLike<number>
+  readonly low: ArrayLike<number>
+  readonly close: ArrayLike<number>
+  readonly volume: ArrayLike<number>
+}
+
+export interface SeriesColumns {
+  readonly open: Float64Array
+  readonly high: Float64Array
+  readonly low: Float64Array
+  readonly close: Float64Array
+  readonly volume: Float64Array
+}
+
+export interface BarIndex {
+  /** Sorted: `SPY` first when present, then alphabetical. */
+  readonly universe: ReadonlyArray<Ticker>
+  /** Ascending, shared by every symbol. */
+  readonly sessions: ReadonlyArray<TradingDay>
+  readonly columns: ReadonlyMap<string, SeriesColumns>
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+const TICKER = /^[A-Z][A-Z0-9.]{0,9}$/
+
+/** True when `day` is `YYYY-MM-DD` and names a real calendar date. */
+export const isCalendarDate = (day: string): boolean => {
+  if (!DATE.test(day)) return false
+  const d = new Date(`${day}T00:00:00Z`)
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day
+}
+
+const universeOrder = (a: string, b: string): number =>
+  a === b ? 0 : a === "SPY" ? -1 : b === "SPY" ? 1 : a < b ? -1 : 1
+
+const FIELDS = ["open", "high", "low", "close", "volume"] as const
+
+/** Builds the index, or explains (naming the source) why the rows cannot be indexed. */
+export const make = (inputs: ReadonlyArray<SeriesInput>): Result.Result<BarIndex, string> => {
+  if (inputs.length === 0) return Result.fail("no symbols: the feed has no bar series")
+  const sorted = [...inputs].sort((a, b) => universeOrder(a.symbol, b.symbol))
+  const first = sorted[0]!
+  const columns = new Map<string, SeriesColumns>()
+  for (const input of sorted) {
+    if (!TICKER.test(input.symbol)) return Result.fail(`${input.source}: "${input.symbol}" is not a ticker symbol`)
+    if (columns.has(input.symbol)) return Result.fail(`${input.source}: duplicate symbol ${input.symbol}`)
+    const n = input.dates.length
+    if (n === 0) return Result.fail(`${input.source}: no bars`)
+    for (const field of FIELDS) {
+      if (input[field].length !== n) {
+        return Result.fail(`${input.source}: ${n} dates but ${input[field].length} ${field} values`)
+      }
+    }
+    if (input === first) {
+      for (let i = 0; i < n; i++) {
+        const date = input.dates[i]!
+        if (!isCalendarDate(date)) return Result.fail(`${input.source}: bar ${i + 1} has an invalid date "${date}"`)
+        if (i > 0 && date <= input.dates[i - 1]!) {
+          return Result.fail(`${input.source}: dates are not strictly ascending at ${date}`)
+        }
+      }
+    } else {
+      if (n !== first.dates.length) {
+        return Result.fail(`${input.source}: ${n} bars but ${first.source} has ${first.dates.length}; dates disagree`)
+      }
+      for (let i = 0; i < n; i++) {
+        if (input.dates[i] !== first.dates[i]) {
+          return Result.fail(
+            `${input.source}: bar ${i + 1} is dated ${input.dates[i]} but ${first.source} has ${first.dates[i]}; dates disagree`
+          )
+        }
+      }
+    }
+    const cols = {} as Record<(typeof FIELDS)[number], Float64Array>
+    for (const field of FIELDS) {
+      const values = input[field]
+      const col = values instanceof Float64Array ? values : Float64Array.from(values)
+      for (let i = 0; i < n; i++) {
+        if (!Number.isFinite(col[i]!)) {
+          return Result.fail(`${input.source}: ${field} on ${input.dates[i]} is not a finite number`)
+        }
+      }
+      cols[field] = col
+    }
+    columns.set(input.symbol, cols)
+  }
+  return Result.succeed({
+    universe: sorted.map((s) => s.symbol as Ticker),
+    sessions: first.dates as ReadonlyArray<TradingDay>,
+    columns
+  })
+}
+
+/** Index of the last session on or before `day`, or -1 when `day` precedes every session. */
+export const lastAtOrBefore = (sessions: ReadonlyArray<string>, day: string): number => {
+  let lo = 0
+  let hi = sessions.length - 1
+  let found = -1
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    if (sessions[mid]! <= day) {
+      found = mid
+      lo = mid + 1
+    } else {
+      hi = mid - 1
+    }
+  }
+  return found
+}
+
+/** Bars `[from, to]` (session indices, inclusive) of one symbol, as domain `Bar`s. */
+export const slice = (index: BarIndex, columns: SeriesColumns, from: number, to: number): Array<Bar> => {
+  const out: Array<Bar> = []
+  for (let i = Math.max(0, from); i <= to; i++) {
+    out.push({
+      date: index.sessions[i]!,
+      open: columns.open[i]!,
+      high: columns.high[i]!,
+      low: columns.low[i]!,
+      close: columns.close[i]!,
+      volume: columns.volume[i]!
+    })
+  }
+  return out
+}
