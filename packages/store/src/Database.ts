@@ -1,0 +1,63 @@
+/**
+ * The application database: a migrated `SqlClient` over PostgreSQL or SQLite.
+ *
+ * **When to use**: provide `Database.layer` once at the edge of an app; everything that persists (`RunStore`,
+ * the local exchange ledger) asks for `SqlClient.SqlClient`. Tests use `layerSqlite` / `layerPg` directly.
+ *
+ * **Details**
+ * - `layer` reads its configuration once: PostgreSQL when `DATABASE_URL` is set, else SQLite at
+ *   `$COUNCIL_HOME/council.db` (`COUNCIL_HOME` defaults to `.council` in the working directory).
+ * - Every layer runs the migrations of `migrations/index.ts` before the client is handed out. Concurrent
+ *   processes are safe: SQLite migrations run in a `BEGIN IMMEDIATE` transaction (the second process waits on
+ *   the busy timeout, then finds nothing to do); on PostgreSQL the migrator locks its table.
+ *
+ * **Gotchas**
+ * - Each call of `layerSqlite` / `layerPg` is a new client: share one layer value to share the connection.
+ *
+ * @since 0.1.0
+ */
+import { join, resolve } from "node:path"
+import { PgClient } from "@effect/sql-pg"
+import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { Reactivity } from "effect/reactivity"
+import { Migrator, SqlClient, type SqlError } from "effect/sql"
+import { migrations } from "./migrations/index.ts"
+import * as NodeSqliteClient from "./NodeSqliteClient.ts"
+
+export type DatabaseError = SqlError.SqlError | Migrator.MigrationError
+
+/** Runs every pending migration; a new layer per call, so it runs once per client. */
+const migrate = (): Layer.Layer<never, DatabaseError, SqlClient.SqlClient> =>
+  Layer.effectDiscard(Migrator.make({})({ loader: Migrator.fromRecord(migrations) }))
+
+/** A migrated SQLite database in `filename` (its directory is created). */
+export const layerSqlite = (filename: string): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
+  migrate().pipe(Layer.provideMerge(NodeSqliteClient.layer({ filename })))
+
+/** A migrated PostgreSQL database at `url` (`postgres://user@host:port/db`). */
+export const layerPg = (url: Redacted.Redacted): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
+  migrate().pipe(
+    Layer.provideMerge(
+      Layer.effect(SqlClient.SqlClient, PgClient.make({ url })).pipe(Layer.provide(Reactivity.layer))
+    )
+  )
+
+/** Where `layer` keeps its data, as read from the environment. */
+export const config = Config.all({
+  url: Config.option(Config.Redacted("DATABASE_URL")),
+  home: Config.String("COUNCIL_HOME").pipe(Config.withDefault(".council"))
+}).pipe(
+  Config.map(({ home, url }) => ({
+    url: Option.filter(url, (u) => Redacted.value(u).trim() !== ""),
+    sqliteFile: join(resolve(home), "council.db")
+  }))
+)
+
+/** PostgreSQL when `DATABASE_URL` is set, else SQLite at `$COUNCIL_HOME/council.db`. */
+export const layer: Layer.Layer<SqlClient.SqlClient, DatabaseError | Config.ConfigError> = Layer.unwrap(
+  Effect.map(config, ({ sqliteFile, url }) =>
+    Option.match(url, {
+      onNone: () => layerSqlite(sqliteFile),
+      onSome: layerPg
+    }))
+)

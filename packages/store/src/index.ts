@@ -1,0 +1,9 @@
+/**
+ * Persistence for Council: the database (`Database`), our `node:sqlite` driver (`NodeSqliteClient`) and the
+ * SQL `RunStore` (`SqlRunStore`).
+ *
+ * @since 0.1.0
+ */
+export * as Database from "./Database.ts"
+export * as NodeSqliteClient from "./NodeSqliteClient.ts"
+export * as SqlRunStore from "./SqlRunStore.ts"

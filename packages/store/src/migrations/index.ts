@@ -1,0 +1,15 @@
+/**
+ * Every schema migration, keyed `NNNN_name` for `Migrator.fromRecord`. Add a migration as a new file and a new
+ * entry here; never edit one that has shipped.
+ *
+ * @since 0.1.0
+ */
+import type { Effect } from "effect"
+import type { SqlClient } from "effect/sql"
+import runStore from "./0001_run_store.ts"
+import exchange from "./0002_exchange.ts"
+
+export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
+  "0001_run_store": runStore,
+  "0002_exchange": exchange
+}
