@@ -40,7 +40,8 @@ export type BrokerCredentials = typeof BrokerCredentials.Type
 export const AccountConfig = Schema.Struct({
   id: AccountId,
   mode: TradingMode,
-  credentials: BrokerCredentials,
+  /** Absent for an account on the embedded local exchange (in-process, no keys). */
+  credentials: Schema.optionalKey(BrokerCredentials),
   /** Overrides the Alpaca base URL for the mode (e.g. a local exchange). */
   baseUrl: Schema.optionalKey(Schema.String),
   settings: AccountSettings,

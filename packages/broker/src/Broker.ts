@@ -1,0 +1,103 @@
+/**
+ * The broker contract: what one account's broker can do, and how it fails.
+ *
+ * **When to use**: execution and reporting talk to brokers only through `Brokers` → `Broker`. The local paper
+ * exchange (`LocalExchange`) and the Alpaca adapter provide the same contract.
+ *
+ * **Gotchas**
+ * - `BrokerError` is a `Schema.TaggedError`: it is recorded and replayed, so keep every field serialisable.
+ *   `retryable` says whether sending the same request again may succeed; `resetAt` (epoch seconds) comes with
+ *   `RateLimited`.
+ * - `placeOrder` is idempotent through the intent's `clientOrderId`: a second order with the same id fails with
+ *   `DuplicateClientOrderId` (even when the first one is filled or canceled); reconcile with
+ *   `getOrderByClientId` before retrying a placement whose outcome is unknown.
+ * - `listOrders` returns top-level orders with their legs nested (Alpaca's `nested=true`).
+ *
+ * @since 0.1.0
+ */
+import { Context, Schema } from "effect"
+import type { Effect, Option } from "effect"
+import type { AccountId, AccountSnapshot, Order, OrderIntent, Position, Ticker } from "@council/domain"
+
+export const BrokerErrorReason = Schema.Literals([
+  "InsufficientBuyingPower",
+  "InsufficientQty",
+  "ShortingNotAllowed",
+  "InvalidRequest",
+  "NotFound",
+  "DuplicateClientOrderId",
+  "RateLimited",
+  "ServerError",
+  "Unauthorized",
+  "Unavailable",
+  "UnknownAccount",
+  "MarketClosed"
+])
+export type BrokerErrorReason = typeof BrokerErrorReason.Type
+
+export class BrokerError extends Schema.TaggedError<BrokerError>()("BrokerError", {
+  account: Schema.String,
+  reason: BrokerErrorReason,
+  message: Schema.String,
+  retryable: Schema.Boolean,
+  /** Epoch seconds when the rate limit resets (with `RateLimited`). */
+  resetAt: Schema.optionalKey(Schema.Number)
+}) {}
+
+export interface OrderQuery {
+  /** Default `open` (Alpaca's default). */
+  readonly status: "open" | "closed" | "all"
+  /** Default 50, at most 500. */
+  readonly limit?: number
+  /** Exclusive lower bound on submission time (RFC 3339 or `YYYY-MM-DD`). */
+  readonly after?: string
+  /** Exclusive upper bound on submission time (RFC 3339 or `YYYY-MM-DD`). */
+  readonly until?: string
+  /** Default `desc` (newest first). */
+  readonly direction?: "asc" | "desc"
+  readonly symbols?: ReadonlyArray<Ticker>
+}
+
+export interface ClosePositionOptions {
+  /** Shares to close; at most the position. Exclusive with `percentage`. */
+  readonly qty?: number
+  /** Percentage (0–100] of the position to close. Exclusive with `qty`. */
+  readonly percentage?: number
+}
+
+/** One account's broker. */
+export interface Broker {
+  readonly account: AccountId
+  /** Cash, equity, buying power and positions marked at the current price. */
+  readonly getAccount: Effect.Effect<AccountSnapshot, BrokerError>
+  readonly getPositions: Effect.Effect<ReadonlyArray<Position>, BrokerError>
+  readonly getPosition: (symbol: Ticker) => Effect.Effect<Option.Option<Position>, BrokerError>
+  readonly listOrders: (query: OrderQuery) => Effect.Effect<ReadonlyArray<Order>, BrokerError>
+  /** Fails `NotFound` for an unknown id. */
+  readonly getOrder: (orderId: string) => Effect.Effect<Order, BrokerError>
+  readonly getOrderByClientId: (clientOrderId: string) => Effect.Effect<Option.Option<Order>, BrokerError>
+  readonly placeOrder: (intent: OrderIntent) => Effect.Effect<Order, BrokerError>
+  /** Cancels an open order (and the rest of its bracket/OCO group). */
+  readonly cancelOrder: (orderId: string) => Effect.Effect<void, BrokerError>
+  /** Cancels every open order; succeeds with how many top-level orders were canceled. */
+  readonly cancelAllOrders: Effect.Effect<number, BrokerError>
+  /** Liquidates (part of) a position with a market order and returns that order; `NotFound` when flat. */
+  readonly closePosition: (symbol: Ticker, options?: ClosePositionOptions) => Effect.Effect<Order, BrokerError>
+  readonly closeAllPositions: Effect.Effect<ReadonlyArray<Order>, BrokerError>
+}
+
+/** The brokers of every configured account. */
+export class Brokers extends Context.Service<Brokers, {
+  readonly accounts: ReadonlyArray<AccountId>
+  /** Fails with reason `UnknownAccount` for an account that is not configured. */
+  readonly get: (account: AccountId) => Effect.Effect<Broker, BrokerError>
+}>()("@council/broker/Brokers") {}
+
+/** The error `Brokers.get` fails with for an account it does not serve. */
+export const unknownAccount = (account: string, known: ReadonlyArray<string>): BrokerError =>
+  new BrokerError({
+    account,
+    reason: "UnknownAccount",
+    message: `unknown account ${account} (configured: ${known.join(", ") || "none"})`,
+    retryable: false
+  })

@@ -1,0 +1,47 @@
+/**
+ * The configured trading accounts: who trades, in which mode, with which limits.
+ *
+ * **When to use**: the risk and execution stages and the CLI read the account list and per-account settings here.
+ * `layerEmbedded` is the default with nothing configured: the six council accounts on the local exchange.
+ *
+ * **Gotchas**: an account whose id is a PM's name trades that PM's pitch; every other account (COUNCIL,
+ * DEFAULT_PAPER, …) trades the council decision.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, Schema } from "effect"
+import { type AccountConfig, AccountId, DEFAULT_ACCOUNTS, defaultAccountSettings } from "@council/domain"
+
+export class AccountSelectionError extends Schema.TaggedError<AccountSelectionError>()("AccountSelectionError", {
+  message: Schema.String
+}) {}
+
+export const embeddedAccounts = (): ReadonlyArray<AccountConfig> =>
+  DEFAULT_ACCOUNTS.map((id) => ({ id: AccountId.make(id), mode: "PAPER" as const, settings: defaultAccountSettings }))
+
+export class TradingAccounts extends Context.Service<TradingAccounts, {
+  readonly all: ReadonlyArray<AccountConfig>
+}>()("@council/broker/TradingAccounts") {
+  static readonly layer = (accounts: ReadonlyArray<AccountConfig>) => Layer.succeed(TradingAccounts, { all: accounts })
+
+  /** The six council accounts (five PMs and COUNCIL), paper, on the embedded local exchange. */
+  static readonly layerEmbedded = Layer.succeed(TradingAccounts, { all: embeddedAccounts() })
+}
+
+/** Keeps only the named accounts, in configuration order; fails naming any that is not configured. */
+export const select = (
+  accounts: ReadonlyArray<AccountConfig>,
+  names: ReadonlyArray<string> | undefined
+): Effect.Effect<ReadonlyArray<AccountConfig>, AccountSelectionError> => {
+  if (names === undefined) return Effect.succeed(accounts)
+  const unknown = names.filter((n) => !accounts.some((a) => a.id === n))
+  return unknown.length > 0
+    ? Effect.fail(
+      new AccountSelectionError({
+        message: `unknown account${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (configured: ${
+          accounts.map((a) => a.id).join(", ")
+        })`
+      })
+    )
+    : Effect.succeed(accounts.filter((a) => names.includes(a.id)))
+}

@@ -1,0 +1,11 @@
+/**
+ * Brokers: the per-account broker contract (`Broker`, `Brokers`, `BrokerError`) and the local paper exchange
+ * (`LocalExchange`, `ExchangeSession`, `FillModel`) that implements it offline.
+ *
+ * @since 0.1.0
+ */
+export * from "./Broker.ts"
+export * from "./ExchangeSession.ts"
+export * as FillModel from "./FillModel.ts"
+export * from "./LocalExchange.ts"
+export * from "./TradingAccounts.ts"
