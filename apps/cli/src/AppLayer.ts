@@ -1,0 +1,54 @@
+/**
+ * The composition root: which layer provides each service, chosen from configuration. Nothing else here.
+ */
+import { Effect, Layer, Option, Ref } from "effect"
+import { TradingDay } from "@council/domain"
+import { ExchangeSession, LocalExchange, TradingAccounts } from "@council/broker"
+import { Chairman, PortfolioManagers } from "@council/llm"
+import { LocalBars, MarketData } from "@council/market"
+import { Notifier } from "@council/notify"
+import { SqlRunStore } from "@council/store"
+import { AppConfig } from "./AppConfig.ts"
+
+const market = Layer.unwrap(
+  Effect.map(AppConfig, ({ barsDirectory }) =>
+    LocalBars.layer(Option.match(barsDirectory, { onNone: () => ({}), onSome: (directory) => ({ directory }) })))
+)
+
+/** What every command needs: the run store (and its database), the market feed, the configured accounts. */
+export const setup = Layer.mergeAll(SqlRunStore.layerConfig, market, TradingAccounts.layerEmbedded)
+
+/** How the services of a run were chosen, remembered in the run's parameters. */
+export const describe = Effect.succeed({ broker: "local-exchange", data: "local-bars", pms: "offline" })
+
+const brokers = Layer.unwrap(
+  TradingAccounts.use((accounts) => Effect.succeed( LocalExchange.layerBrokers(accounts.all.map((a) => a.id))))
+).pipe(Layer.provideMerge(LocalExchange.layer()))
+
+const council = Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, Notifier.layerConsole)
+
+/** Everything a run of the trading day `day` needs beyond `setup`. */
+export const trading = (day: TradingDay) =>
+  Layer.mergeAll(council, brokers.pipe(Layer.provide(ExchangeSession.layer(day))))
+
+/** A replay answers every external call from recordings; the services are there for the types only. */
+export const replaying = trading
+
+/**
+ * Brokers for reading and managing accounts outside a run: the local exchange stays at the latest session any
+ * account reached (so looking never moves the ledger past a day that has not been run).
+ */
+export const inspecting = Layer.unwrap(Effect.gen(function*() {
+  const latest = yield* MarketData.use((m) => m.latestTradingDay)
+  const session = yield* Ref.make(latest)
+  const settle = Layer.effectDiscard(Effect.gen(function*() {
+    const exchange = yield* LocalExchange
+    const keys = yield* exchange.keys.pipe(Effect.orElseSucceed(() => []))
+    const reached = keys.flatMap((k) => (k.lastSession === null ? [] : [k.lastSession])).sort().at(-1)
+    if (reached !== undefined) yield* Ref.set(session, TradingDay.make(reached))
+  }))
+  return Layer.mergeAll(brokers, settle.pipe(Layer.provide(brokers))).pipe(
+    Layer.provide(ExchangeSession.layerRef(session))
+  )
+})).pipe(Layer.orDie)
+

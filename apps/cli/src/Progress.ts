@@ -1,0 +1,41 @@
+import { Console, Effect } from "effect"
+import type { CouncilDecision, ExecutionReport, MarketSnapshot, RiskVerdict } from "@council/domain"
+import { Runner } from "@council/engine"
+import type { PitchBook } from "@council/daily"
+
+const summaries: Record<string, (output: never) => string> = {
+  FetchData: (s: MarketSnapshot) => `${s.universe.length} symbols as of ${s.asOf}`,
+  PmPitches: (b: PitchBook) =>
+    `${b.pitches.map((p) => `${p.pm} ${p.direction === "FLAT" ? "FLAT" : `${p.direction} ${p.symbol} (${p.conviction > 0 ? "+" : ""}${p.conviction})`}`).join(", ")}` +
+    (b.abstentions.length > 0 ? `; abstained: ${b.abstentions.map((a) => a.pm).join(", ")}` : ""),
+  CouncilSynthesis: (d: CouncilDecision) =>
+    d.trades.length === 0 ? "council stays flat" : d.trades.map((t) => `${t.direction} ${t.symbol} (${t.conviction})`).join(", "),
+  RiskApproval: (v: RiskVerdict) =>
+    `${v.intents.length} order intents, ${v.rejections.length} rejections, ${v.clamps.length} clamps`,
+  Execution: (r: ExecutionReport) =>
+    r.dryRun ? "dry run: nothing sent" : `${r.accounts.reduce((n, a) => n + a.orders.length, 0)} orders placed`
+}
+
+export const summarize = (stage: string, output: unknown): string => summaries[stage]?.(output as never) ?? ""
+
+/** Prints one line per stage event to stderr, so stdout stays the result. */
+export const printer = (event: Runner.RunEvent): Effect.Effect<void> => {
+  switch (event._tag) {
+    case "RunStarted":
+      return Console.error(
+        `${event.resumed ? "Resuming" : "Starting"} run ${event.run.id} · ${event.run.pipeline} · trading day ${event.run.tradingDay}${
+          event.run.dryRun ? " · dry run" : ""
+        }`
+      )
+    case "StageStarted":
+      return event.attempt > 1 ? Console.error(`  ↻ ${event.stage} attempt ${event.attempt}`) : Effect.void
+    case "StageReused":
+      return Console.error(`  ⤷ ${event.stage.padEnd(17)} reused from ${event.from}`)
+    case "StageCompleted":
+      return Console.error(
+        `  ✓ ${event.stage.padEnd(17)} ${`${event.durationMs} ms`.padStart(8)}  ${summarize(event.stage, event.output)}`
+      )
+    case "StageFailed":
+      return Console.error(`  ✗ ${event.stage.padEnd(17)} ${event.message}`)
+  }
+}

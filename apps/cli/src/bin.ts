@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { NodeServices } from "@effect/platform-node"
+import { Cause, Console, Effect, Exit, Layer, Option } from "effect"
+import { CliError, CliOutput } from "effect/cli"
+import { main } from "./Cli.ts"
+
+/** Bad invocations print one line naming the problem instead of the whole help page. */
+const Presenter = CliOutput.layerPresenter({
+  present: (event) =>
+    event._tag === "InvalidInvocation"
+      ? Console.error(
+        `error: ${event.errors.map((e) => e.message).join("; ")} (see: pnpm ${event.commandPath.join(" ")} --help)`
+      )
+      : CliOutput.defaultPresenter.present(event)
+})
+
+const exitCodeOf = (cause: Cause.Cause<unknown>): { readonly code: number; readonly line?: string } => {
+  const error = Cause.findErrorOption(cause)
+  if (Option.isNone(error)) {
+    if (Cause.hasInterruptsOnly(cause)) return { code: 130, line: "interrupted" }
+    const defect = Cause.pretty(cause).split("\n")[0]
+    return { code: 1, line: `internal error: ${defect}` }
+  }
+  const e = error.value
+  if (CliError.isCliError(e)) return { code: 2 }
+  if (typeof e === "object" && e !== null && "_tag" in e) {
+    const message = "message" in e && typeof e.message === "string" ? e.message : String(e)
+    switch (e._tag) {
+      case "CliFailure":
+        return { code: "exitCode" in e && e.exitCode === 2 ? 2 : 1, line: message }
+      case "ConfigError":
+      case "AccountConfigError":
+      case "AccountSelectionError":
+      case "MarketDataError":
+      case "UnsupportedSetting":
+        return { code: 2, line: message }
+      default:
+        return { code: 1, line: message }
+    }
+  }
+  return { code: 1, line: String(e) }
+}
+
+const program = main(process.argv.slice(2)).pipe(Effect.provide(Layer.mergeAll(NodeServices.layer, Presenter)))
+
+Effect.runPromiseExit(program).then((exit) => {
+  if (Exit.isSuccess(exit)) return
+  const { code, line } = exitCodeOf(exit.cause)
+  if (line) process.stderr.write(`error: ${line.split("\n")[0]}\n`)
+  process.exitCode = code
+})

@@ -1,0 +1,8 @@
+export * from "./DailyParams.ts"
+export * from "./DailyPipeline.ts"
+export * as RiskRules from "./RiskRules.ts"
+export * from "./stages/CouncilSynthesis.ts"
+export * from "./stages/Execution.ts"
+export * from "./stages/FetchData.ts"
+export * from "./stages/PmPitches.ts"
+export * from "./stages/RiskApproval.ts"

@@ -1,0 +1,69 @@
+import { Effect, Layer } from "effect"
+import { AccountId, type AccountSnapshot, type Bar, type RunId, type Ticker, TradingDay } from "@council/domain"
+import { Recorder, RunContext, RunStore } from "@council/engine"
+import { MarketData } from "@council/market"
+import type { AccountProfile } from "@council/daily"
+import { defaultAccountSettings, DEFAULT_ACCOUNTS } from "@council/domain"
+
+export const day = TradingDay.make("2026-06-08")
+
+/** `n` sessions of bars for `symbol` ending on 2026-06-08, closing along `closes(i)`. */
+export const bars = (n: number, closes: (i: number) => number): ReadonlyArray<Bar> => {
+  const out: Array<Bar> = []
+  const start = Date.UTC(2026, 5, 8) - (n - 1) * 86_400_000
+  for (let i = 0; i < n; i++) {
+    const close = closes(i)
+    out.push({
+      date: TradingDay.make(new Date(start + i * 86_400_000).toISOString().slice(0, 10)),
+      open: close,
+      high: close * 1.01,
+      low: close * 0.99,
+      close,
+      volume: 1_000_000
+    })
+  }
+  return out
+}
+
+export const market = MarketData.layerTest({
+  SPY: bars(260, (i) => 500 + i),
+  TLT: bars(260, (i) => 100 - i * 0.05),
+  GLD: bars(260, (i) => 300 + Math.sin(i / 5) * 10)
+})
+
+export const profiles: ReadonlyArray<AccountProfile> = DEFAULT_ACCOUNTS.map((id) => ({
+  id: AccountId.make(id),
+  mode: "PAPER",
+  settings: defaultAccountSettings
+}))
+
+export const runContext = (overrides: { readonly dryRun?: boolean; readonly accounts?: ReadonlyArray<AccountProfile> } = {}) =>
+  RunContext.layerTest({
+    tradingDay: day,
+    runId: "stage-test" as RunId,
+    dryRun: overrides.dryRun ?? false,
+    params: { accounts: overrides.accounts ?? profiles, broker: "test", data: "test", pms: "test" }
+  })
+
+/** A recorder that stores what it records in a memory store, so tests can read the calls back. */
+export const recording = Layer.effect(
+  Recorder.Recorder,
+  Recorder.make({ mode: "record", runId: "stage-test" as RunId, stage: "test" })
+).pipe(Layer.provideMerge(RunStore.layerMemory))
+
+export const flatAccount = (account: string, equity = 100_000): AccountSnapshot => ({
+  account: AccountId.make(account),
+  cash: equity,
+  equity,
+  buyingPower: equity,
+  longMarketValue: 0,
+  shortMarketValue: 0,
+  positions: []
+})
+
+export const ticker = (s: string) => s as Ticker
+
+export const recordedKeys = Effect.gen(function*() {
+  const store = yield* RunStore
+  return (yield* store.getRecordings("stage-test" as RunId)).map((r) => r.key)
+})
