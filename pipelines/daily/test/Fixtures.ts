@@ -2,6 +2,8 @@ import { Effect, Layer } from "effect"
 import { AccountId, type AccountSnapshot, type Bar, type RunId, type Ticker, TradingDay } from "@council/domain"
 import { Recorder, RunContext, RunStore } from "@council/engine"
 import { MarketData } from "@council/market"
+import { Database } from "@council/store"
+import { ExchangeSession, LocalExchange } from "@council/broker"
 import type { AccountProfile } from "@council/daily"
 import { defaultAccountSettings, DEFAULT_ACCOUNTS } from "@council/domain"
 
@@ -67,3 +69,10 @@ export const recordedKeys = Effect.gen(function*() {
   const store = yield* RunStore
   return (yield* store.getRecordings("stage-test" as RunId)).map((r) => r.key)
 })
+
+/** The local exchange on a fresh in-memory SQLite database, at `day`, serving the default accounts. */
+export const exchange = LocalExchange.layerBrokers(DEFAULT_ACCOUNTS.map((a) => AccountId.make(a))).pipe(
+  Layer.provideMerge(LocalExchange.layer({ slippageBps: 0 })),
+  Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layer(day))),
+  Layer.fresh
+)

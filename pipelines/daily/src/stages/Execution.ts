@@ -3,6 +3,7 @@ import {
   AccountExecution,
   AccountSnapshot,
   ExecutionReport,
+  OPEN_STATUSES,
   Order,
   type OrderFailure,
   type OrderIntent
@@ -42,18 +43,27 @@ const placeOnce = (broker: Broker, intent: OrderIntent) =>
     )
   })
 
-const cancelOpenOrdersOn = (broker: Broker, symbols: ReadonlyArray<OrderIntent["symbol"]>) =>
+/**
+ * Cancels the open orders (e.g. earlier bracket legs) on the symbols this run trades, so exits never hold shares
+ * the new orders need. Orders of this run's own intents are kept: a resumed execution adopts them intact.
+ */
+const cancelStaleOrders = (broker: Broker, intents: ReadonlyArray<OrderIntent>) =>
   Effect.gen(function*() {
+    const symbols = [...new Set(intents.map((i) => i.symbol))]
     if (symbols.length === 0) return 0
+    const ours = new Set(intents.map((i) => i.clientOrderId))
     const open = yield* brokerCall(
       "broker.listOrders",
       { account: broker.account, status: "open", symbols },
       Schema.Array(Order),
       broker.listOrders({ status: "open", symbols, limit: 500 })
     )
-    yield* Effect.forEach(open, (order) =>
+    const stale = open
+      .filter((order) => !ours.has(order.clientOrderId))
+      .flatMap((order) => [order, ...order.legs].find((member) => OPEN_STATUSES.has(member.status)) ?? [])
+    yield* Effect.forEach(stale, (order) =>
       brokerCall("broker.cancelOrder", { account: broker.account, orderId: order.id }, Schema.Void, broker.cancelOrder(order.id)), { discard: true })
-    return open.length
+    return stale.length
   })
 
 const executeAccount = (config: AccountProfile, intents: ReadonlyArray<OrderIntent>, dryRun: boolean) =>
@@ -70,7 +80,7 @@ const executeAccount = (config: AccountProfile, intents: ReadonlyArray<OrderInte
       } satisfies AccountExecution
     }
     const broker = yield* Effect.flatMap(Brokers, (brokers) => brokers.get(config.id))
-    const canceled = yield* cancelOpenOrdersOn(broker, [...new Set(intents.map((i) => i.symbol))])
+    const canceled = yield* cancelStaleOrders(broker, intents)
     const placed: Array<Order> = []
     const failures: Array<OrderFailure> = []
     for (const intent of intents) {

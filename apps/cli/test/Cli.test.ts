@@ -1,0 +1,135 @@
+import { assert, describe, it } from "@effect/vitest"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
+import { Pipeline } from "@council/engine"
+import { DailyPipeline } from "@council/daily"
+import { cli, cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
+
+const lines = (text: string) => text.trim().split("\n").filter((l) => l !== "")
+
+describe("pnpm pipeline", () => {
+  const home = tempHome()
+  let runId = ""
+
+  it("runs the latest trading day for six accounts on the embedded default", () => {
+    const r = cli(home, ["run", "daily"])
+    assert.strictEqual(r.code, 0, r.stderr)
+    for (const account of ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]) {
+      assert.match(r.stdout, new RegExp(`^${account}\\s+succeeded`, "m"))
+    }
+    for (const stage of DailyPipeline.stageNames) assert.match(r.stderr, new RegExp(`✓ ${stage}`))
+    runId = runIdOf(r.stdout)
+    assert.match(runId, /^2026-06-08-/)
+  })
+
+  it("places nothing again for a day that already ran, and shows that run", () => {
+    const before = cli(home, ["orders", "--status", "all"]).stdout
+    const r = cli(home, ["run", "daily"])
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.match(r.stderr, new RegExp(`already ran as ${runId}; nothing is placed again`))
+    assert.strictEqual(runIdOf(r.stdout), runId)
+    assert.strictEqual(cli(home, ["orders", "--status", "all"]).stdout, before)
+  })
+
+  it("replays the run from its recordings: every stage identical, zero live calls", () => {
+    const r = cli(home, ["replay", runId])
+    assert.strictEqual(r.code, 0, r.stdout + r.stderr)
+    for (const stage of DailyPipeline.stageNames) assert.match(r.stdout, new RegExp(`${stage}\\s+identical`))
+    assert.match(r.stdout, /live calls during replay: 0/)
+  })
+
+  it("exports a bundle without secrets that another home imports and replays identically", () => {
+    const file = join(home, "bundle.json")
+    assert.strictEqual(cli(home, ["export", runId, "-o", file]).code, 0)
+    const text = readFileSync(file, "utf8")
+    assert.notMatch(text, /secret/i)
+    const other = tempHome()
+    assert.strictEqual(cli(other, ["replay", file]).code, 0)
+    const imported = cli(other, ["import", file])
+    assert.strictEqual(imported.code, 0, imported.stderr)
+    assert.match(cli(other, ["runs"]).stdout, new RegExp(runId))
+    assert.strictEqual(cli(other, ["replay", runId]).code, 0)
+  })
+
+  it("forks a dry run from a stage, reusing the earlier checkpoints", () => {
+    const r = cli(home, ["replay", runId, "--from", "RiskApproval", "--dry-run"])
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.match(r.stderr, /FetchData\s+reused from/)
+    assert.match(r.stdout, new RegExp(`forked run \\S+ from ${runId} at RiskApproval`))
+    const bad = cli(home, ["replay", runId, "--from", "Nowhere"])
+    assert.strictEqual(bad.code, 2)
+    assert.match(bad.stderr, /unknown stage "Nowhere"/)
+  })
+
+  it("reports an edited checkpoint as a divergence and exits 1", () => {
+    const db = new DatabaseSync(join(home, "council.db"))
+    const row = db.prepare("SELECT output FROM checkpoints WHERE run_id = ? AND stage = 'CouncilSynthesis'").get(runId) as
+      | { output: string }
+      | undefined
+    const output = JSON.parse(row!.output) as { rationale: string }
+    db.prepare("UPDATE checkpoints SET output = ? WHERE run_id = ? AND stage = 'CouncilSynthesis'").run(
+      JSON.stringify({ ...output, rationale: "edited by hand" }),
+      runId
+    )
+    db.close()
+    const r = cli(home, ["replay", runId])
+    assert.strictEqual(r.code, 1)
+    assert.match(r.stdout, /CouncilSynthesis\s+DIVERGED/)
+    assert.match(r.stdout, /rationale: "edited by hand" → /)
+    assert.match(r.stdout, /RiskApproval\s+identical/)
+    assert.deepStrictEqual(lines(r.stderr).at(-1), `error: replay of ${runId} diverged from the recorded run`)
+  })
+
+  it("a dry run sends nothing and does not count as the day's run", () => {
+    const fresh = tempHome()
+    const dry = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run", "--accounts", "COUNCIL,claude"])
+    assert.strictEqual(dry.code, 0, dry.stderr)
+    assert.match(dry.stdout, /^CLAUDE\s+dry-run/m)
+    assert.notMatch(dry.stdout, /CHATGPT/)
+    assert.strictEqual(cli(fresh, ["orders", "--status", "all"]).stdout.trim(), "no all orders")
+    const real = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--accounts", "COUNCIL,CLAUDE"])
+    assert.strictEqual(real.code, 0, real.stderr)
+    assert.notStrictEqual(runIdOf(real.stdout), runIdOf(dry.stdout))
+  })
+
+  it("rejects bad input with one clear line and exit 2", async () => {
+    const cases: ReadonlyArray<[ReadonlyArray<string>, RegExp]> = [
+      [["run", "daily", "--date", "2099-01-01"], /^error: --date 2099-01-01: 2099-01-01 is after the last session in the data \(2026-06-08\)$/],
+      [["run", "daily", "--date", "2026-06-06"], /is not a trading session \(the nearest earlier session is 2026-06-05\)$/],
+      [["run", "daily", "--date", "June 5"], /expected a date as YYYY-MM-DD/],
+      [["run", "daily", "--bogus"], /^error: Unrecognized flag: --bogus/],
+      [["run", "weekly"], /unknown pipeline "weekly"/],
+      [["run", "daily", "--accounts", "NOPE"], /unknown account NOPE/],
+      [["show", "no-such-run"], /no run with id no-such-run/],
+      [["runs", "--limit", "0"], /expected a positive whole number/],
+      [["import", "/nonexistent.json"], /cannot read \/nonexistent.json/],
+      [["close-all"], /add --yes to confirm/]
+    ]
+    const results = await Promise.all(cases.map(([args]) => cliAsync(home, args)))
+    for (const [i, [args, expected]] of cases.entries()) {
+      const r = results[i]!
+      assert.strictEqual(r.code, 2, `${args.join(" ")}: ${r.stderr}`)
+      assert.strictEqual(lines(r.stderr).length, 1, `${args.join(" ")} printed:\n${r.stderr}`)
+      assert.match(r.stderr.trim(), expected)
+      assert.notMatch(r.stderr, /\s+at\s.+:\d+:\d+/)
+    }
+  })
+
+  it("has help on every command", async () => {
+    const commands = ["run", "replay", "runs", "show", "export", "import", "accounts", "positions", "orders", "close-all"]
+    const results = await Promise.all(commands.map((command) => cliAsync(home, [command, "--help"])))
+    for (const r of results) {
+      assert.strictEqual(r.code, 0)
+      assert.match(r.stdout, /USAGE/)
+    }
+  })
+})
+
+describe("README", () => {
+  it("shows the stage graph generated from the pipeline definition", () => {
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8")
+    const block = /<!-- pipeline-graph:start[^\n]*-->\n```mermaid\n([\s\S]*?)\n```/.exec(readme)?.[1]
+    assert.strictEqual(block, Pipeline.toMermaid(DailyPipeline))
+  })
+})

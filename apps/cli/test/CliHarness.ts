@@ -1,0 +1,49 @@
+import { spawn, spawnSync } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+export const bin = new URL("../src/bin.ts", import.meta.url).pathname
+
+export interface CliResult {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** A throwaway COUNCIL_HOME, removed when the process exits. */
+export const tempHome = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), "council-cli-"))
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Runs `pnpm pipeline …` as a real process (the same entry point, without pnpm). */
+export const cli = (home: string, args: ReadonlyArray<string>, env: Record<string, string> = {}): CliResult => {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },
+    encoding: "utf8",
+    timeout: 60_000
+  })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+export const runIdOf = (output: string): string => {
+  const match = /run (\d{4}-\d{2}-\d{2}-[0-9a-f]{8})/.exec(output)
+  if (!match?.[1]) throw new Error(`no run id in:\n${output}`)
+  return match[1]
+}
+
+/** Like `cli`, without blocking, so independent invocations run side by side. */
+export const cliAsync = (home: string, args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<CliResult> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env }
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  })

@@ -1,0 +1,184 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Ref } from "effect"
+import {
+  AccountId,
+  type AccountSnapshot,
+  type CouncilDecision,
+  defaultAccountSettings,
+  type OrderIntent,
+  type Pitch,
+  type RiskVerdict
+} from "@council/domain"
+import { LocalExchange } from "@council/broker"
+import { Notifier, SentNotifications } from "@council/notify"
+import { type AccountProfile, Execution, FetchData, RiskApproval, RiskRules } from "@council/daily"
+import { day, exchange, flatAccount, market, recording, runContext, ticker } from "./Fixtures.ts"
+
+const pitch = (pm: string, symbol: string, conviction: number): Pitch => ({
+  pm: AccountId.make(pm),
+  asOf: day,
+  symbol: symbol as Pitch["symbol"],
+  direction: conviction > 0 ? "LONG" : conviction < 0 ? "SHORT" : "FLAT",
+  conviction,
+  thesis: ["scripted"],
+  riskProfile: "BASE",
+  horizon: "1W",
+  invalidation: "none",
+  source: "test"
+})
+
+const decision: CouncilDecision = {
+  asOf: day,
+  trades: [{ symbol: ticker("GLD"), direction: "LONG", conviction: 1, riskProfile: "TIGHT", horizon: "1W" }],
+  rationale: "test",
+  dissent: [],
+  votes: [],
+  source: "test"
+}
+
+const withSettings = (id: string, settings: Partial<AccountProfile["settings"]>): AccountProfile => ({
+  id: AccountId.make(id),
+  mode: "PAPER",
+  settings: { ...defaultAccountSettings, ...settings }
+})
+
+const accounts: ReadonlyArray<AccountProfile> = [
+  withSettings("CHATGPT", { maxPositionPct: 15 }),
+  withSettings("GEMINI", { allowShorting: false }),
+  withSettings("CLAUDE", {}),
+  withSettings("GROQ", { maxOrderValue: 5_000 }),
+  withSettings("COUNCIL", {})
+]
+
+const pitches = [pitch("CHATGPT", "SPY", 2), pitch("GEMINI", "TLT", -1), pitch("GROQ", "SPY", 1)]
+
+const intentsOf = (verdict: RiskVerdict, account: string) => verdict.intents.filter((i) => i.account === account)
+
+describe("RiskApproval", () => {
+  it.effect("sizes each account's book from conviction and equity, recording every clamp and rejection", () =>
+    Effect.gen(function*() {
+      const snapshot = yield* FetchData.run({})
+      const spy = snapshot.history.find((h) => h.symbol === "SPY")!.bars.at(-1)!.close
+      const verdict = yield* RiskApproval.run({
+        FetchData: snapshot,
+        PmPitches: { pitches, abstentions: [{ pm: AccountId.make("CLAUDE"), reason: "down" }] },
+        CouncilSynthesis: decision
+      })
+      const chatgpt = intentsOf(verdict, "CHATGPT")
+      assert.strictEqual(chatgpt.length, 1)
+      assert.strictEqual(chatgpt[0]?.qty, Math.floor(15_000 / spy))
+      assert.strictEqual(chatgpt[0]?.orderClass, "bracket")
+      assert.deepStrictEqual(chatgpt[0]?.takeProfit, { limitPrice: Math.round(spy * 1.06 * 100) / 100 })
+      assert.deepStrictEqual(chatgpt[0]?.stopLoss, { stopPrice: Math.round(spy * 0.97 * 100) / 100 })
+      assert.deepStrictEqual(verdict.clamps.map((c) => [c.account, c.rule, c.requested, c.allowed]), [
+        ["CHATGPT", "max-position-pct", 20, 15],
+        ["GROQ", "max-order-value", Math.floor(10_000 / spy), Math.floor(5_000 / spy)]
+      ])
+      assert.deepStrictEqual(verdict.rejections.map((r) => [r.account, r.rule]), [
+        ["GEMINI", "shorting-disabled"],
+        ["CLAUDE", "pm-abstained"]
+      ])
+      assert.deepStrictEqual(intentsOf(verdict, "GEMINI"), [])
+      assert.strictEqual(intentsOf(verdict, "GROQ")[0]?.qty, Math.floor(5_000 / spy))
+      assert.strictEqual(intentsOf(verdict, "COUNCIL")[0]?.symbol, "GLD")
+      const again = yield* RiskApproval.run({
+        FetchData: snapshot,
+        PmPitches: { pitches, abstentions: [] },
+        CouncilSynthesis: decision
+      })
+      assert.deepStrictEqual(
+        again.intents.map((i) => i.clientOrderId),
+        verdict.intents.map((i) => i.clientOrderId)
+      )
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchange))))
+})
+
+describe("RiskRules.planAccount", () => {
+  const base = { day, config: withSettings("CLAUDE", {}), source: "test", priceOf: () => 100 }
+  const holding = (qty: number): AccountSnapshot => ({
+    ...flatAccount("CLAUDE"),
+    positions: [{ symbol: ticker("SPY"), qty, side: qty > 0 ? "long" : "short", avgEntryPrice: 100, marketValue: qty * 100, currentPrice: 100, unrealizedPl: 0 }]
+  })
+  const target = (direction: "LONG" | "SHORT", conviction: number) =>
+    [{ symbol: ticker("SPY"), direction, conviction, riskProfile: "BASE" as const, horizon: "1W" as const }]
+  const shape = (i: OrderIntent) => [i.side, i.qty, i.type, i.orderClass, i.timeInForce]
+
+  it("closes a long before opening a short (no flip in one order)", () => {
+    const plan = RiskRules.planAccount({ ...base, account: holding(50), targets: target("SHORT", -1) })
+    assert.deepStrictEqual(plan.intents.map(shape), [
+      ["sell", 50, "market", "simple", "day"],
+      ["sell", 100, "market", "bracket", "gtc"]
+    ])
+  })
+
+  it("resizes a held position and re-protects the whole of it with an OCO exit", () => {
+    const plan = RiskRules.planAccount({ ...base, account: holding(50), targets: target("LONG", 2) })
+    assert.deepStrictEqual(plan.intents.map(shape), [
+      ["buy", 150, "market", "simple", "day"],
+      ["sell", 200, "limit", "oco", "gtc"]
+    ])
+    assert.deepStrictEqual(plan.intents[1]?.stopLoss, { stopPrice: 97 })
+    assert.strictEqual(plan.intents[1]?.limitPrice, 106)
+  })
+
+  it("closes what the book no longer holds and leaves an unchanged position alone", () => {
+    assert.deepStrictEqual(RiskRules.planAccount({ ...base, account: holding(100), targets: [] }).intents.map(shape), [
+      ["sell", 100, "market", "simple", "day"]
+    ])
+    assert.deepStrictEqual(RiskRules.planAccount({ ...base, account: holding(100), targets: target("LONG", 1) }).intents, [])
+  })
+})
+
+describe("Execution", () => {
+  const verdictFor = Effect.gen(function*() {
+    const snapshot = yield* FetchData.run({})
+    return yield* RiskApproval.run({ FetchData: snapshot, PmPitches: { pitches, abstentions: [] }, CouncilSynthesis: decision })
+  })
+
+  it.effect("places each account's intents, reads fills back, and never places an intent twice", () =>
+    Effect.gen(function*() {
+      const verdict = yield* verdictFor
+      const report = yield* Execution.run({ RiskApproval: verdict })
+      assert.deepStrictEqual(report.accounts.map((a) => [a.account, a.status, a.orders.length]), [
+        ["CHATGPT", "succeeded", 1],
+        ["GEMINI", "succeeded", 0],
+        ["CLAUDE", "succeeded", 0],
+        ["GROQ", "succeeded", 1],
+        ["COUNCIL", "succeeded", 1]
+      ])
+      const chatgpt = report.accounts[0]!.orders[0]!
+      assert.strictEqual(chatgpt.status, "filled")
+      assert.deepStrictEqual(chatgpt.legs.map((l) => [l.type, l.status]), [["limit", "new"], ["stop", "new"]])
+      const again = yield* Execution.run({ RiskApproval: verdict })
+      assert.deepStrictEqual(again.accounts.map((a) => a.orders.map((o) => o.id)), report.accounts.map((a) => a.orders.map((o) => o.id)))
+      assert.deepStrictEqual(again.accounts.map((a) => a.canceled), [0, 0, 0, 0, 0])
+      const local = yield* LocalExchange
+      const orders = yield* local.listOrders(AccountId.make("CHATGPT"), { status: "all" })
+      assert.strictEqual(orders.length, 1)
+      assert.deepStrictEqual(orders[0]?.legs.map((l) => l.status), ["new", "new"])
+      const sent = yield* SentNotifications
+      assert.strictEqual((yield* Ref.get(sent.messages)).length, 10)
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchange, Notifier.layerTest))))
+
+  it.effect("sends nothing in a dry run", () =>
+    Effect.gen(function*() {
+      const report = yield* Execution.run({ RiskApproval: yield* verdictFor })
+      assert.isTrue(report.accounts.every((a) => a.status === "dry-run" && a.orders.length === 0))
+      const local = yield* LocalExchange
+      assert.strictEqual((yield* local.listOrders(AccountId.make("CHATGPT"), { status: "all" })).length, 0)
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts, dryRun: true }), exchange, Notifier.layerTest))))
+
+  it.effect("isolates one account's failure from the others", () =>
+    Effect.gen(function*() {
+      const verdict = yield* verdictFor
+      const broken = {
+        ...verdict,
+        intents: verdict.intents.map((i) => (i.account === "CHATGPT" ? { ...i, qty: 1_000_000 } : i))
+      }
+      const report = yield* Execution.run({ RiskApproval: broken })
+      const chatgpt = report.accounts.find((a) => a.account === "CHATGPT")!
+      assert.strictEqual(chatgpt.status, "failed")
+      assert.match(chatgpt.failures[0]?.error ?? "", /insufficient buying power/)
+      assert.isTrue(report.accounts.filter((a) => a.account !== "CHATGPT").every((a) => a.status === "succeeded"))
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchange, Notifier.layerTest))))
+})
