@@ -46,7 +46,9 @@ export const AccountConfig = Schema.Struct({
   baseUrl: Schema.optionalKey(Schema.String),
   settings: AccountSettings,
   /** A LIVE account must also say this explicitly. */
-  liveConfirmed: Schema.optionalKey(Schema.Boolean)
+  liveConfirmed: Schema.optionalKey(Schema.Boolean),
+  /** Requests per minute this account's broker client may send (Alpaca allows 200). */
+  rateLimitPerMinute: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
 })
 export type AccountConfig = typeof AccountConfig.Type
 

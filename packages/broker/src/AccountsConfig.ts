@@ -1,0 +1,194 @@
+/**
+ * Loads the trading accounts from the environment. The first source found wins:
+ *
+ * 1. `TRADING_ACCOUNTS_CONFIG` — a JSON array of account configs;
+ * 2. per-account variables in the seed's convention, `ALPACA_{NAME}_KEY_ID` / `ALPACA_{NAME}_SECRET_KEY` (and the
+ *    optional `ALPACA_{NAME}_BASE_URL`), for the names in `COUNCIL_ACCOUNTS` (default: the six council accounts);
+ * 3. `PAPER_ALPACA_KEY_ID` / `PAPER_ALPACA_SECRET_KEY` as one `DEFAULT_PAPER` account;
+ * 4. the embedded default: six accounts on the local exchange.
+ *
+ * **Gotchas**
+ * - A LIVE account is refused unless `COUNCIL_ALLOW_LIVE=I_UNDERSTAND_REAL_MONEY` is set *and* the account says
+ *   `"liveConfirmed": true`.
+ * - Every error is one line naming the source, the account and the field; secrets are never part of a message.
+ *
+ * @since 0.1.0
+ */
+import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
+import {
+  AccountConfig,
+  AccountId,
+  AccountSettings,
+  DEFAULT_ACCOUNTS,
+  defaultAccountSettings,
+  TradingMode
+} from "@council/domain"
+import { embeddedAccounts, TradingAccounts } from "./TradingAccounts.ts"
+
+export const ALLOW_LIVE_VARIABLE = "COUNCIL_ALLOW_LIVE"
+export const ALLOW_LIVE_VALUE = "I_UNDERSTAND_REAL_MONEY"
+
+export type AccountsSource = "TRADING_ACCOUNTS_CONFIG" | "per-account variables" | "PAPER_ALPACA_*" | "embedded default"
+
+export interface LoadedAccounts {
+  readonly source: AccountsSource
+  readonly accounts: ReadonlyArray<AccountConfig>
+}
+
+export class AccountConfigError extends Schema.TaggedError<AccountConfigError>()("AccountConfigError", {
+  message: Schema.String
+}) {}
+
+const fail = (message: string) => Effect.fail(new AccountConfigError({ message }))
+
+/** What a `TRADING_ACCOUNTS_CONFIG` entry may say: settings may be partial, the rest has defaults. */
+const AccountEntry = Schema.Struct({
+  id: AccountId,
+  mode: TradingMode,
+  credentials: Schema.Struct({
+    keyId: Schema.String.check(Schema.isMinLength(1, { message: "must not be empty" })),
+    secretKey: Schema.String.check(Schema.isMinLength(1, { message: "must not be empty" }))
+  }),
+  baseUrl: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^https?:\/\/[^\s/]+/, { message: "expected an http(s) URL" }))),
+  settings: Schema.optionalKey(Schema.Struct({
+    maxOrderValue: Schema.optionalKey(AccountSettings.fields.maxOrderValue),
+    maxPositionPct: Schema.optionalKey(AccountSettings.fields.maxPositionPct),
+    allowShorting: Schema.optionalKey(Schema.Boolean),
+    dryRun: Schema.optionalKey(Schema.Boolean)
+  })),
+  liveConfirmed: Schema.optionalKey(Schema.Boolean),
+  rateLimitPerMinute: Schema.optionalKey(AccountConfig.fields.rateLimitPerMinute)
+})
+
+const decodeEntry = Schema.decodeUnknownEffect(AccountEntry, { onExcessProperty: "error" })
+
+/** `Expected …, got …` plus the field path, from a schema error. */
+const describeIssue = (error: Schema.SchemaError): string => {
+  const lines = error.message.split("\n").map((l) => l.trim())
+  const at = lines.find((l) => l.startsWith("at "))
+  const path = at
+    ? at.slice(3).replace(/^\[/, "").replace(/\]$/, "").split("][").map((k) => k.replace(/^"|"$/g, "")).join(".")
+    : undefined
+  return `${path ? `${path}: ` : ""}${lines[0] ?? "invalid"}`
+}
+
+const toAccount = (entry: typeof AccountEntry.Type): AccountConfig => ({
+  id: entry.id,
+  mode: entry.mode,
+  credentials: { keyId: Redacted.make(entry.credentials.keyId), secretKey: Redacted.make(entry.credentials.secretKey) },
+  ...(entry.baseUrl === undefined ? {} : { baseUrl: entry.baseUrl.replace(/\/+$/, "") }),
+  settings: { ...defaultAccountSettings, ...entry.settings },
+  ...(entry.liveConfirmed === undefined ? {} : { liveConfirmed: entry.liveConfirmed }),
+  ...(entry.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: entry.rateLimitPerMinute })
+})
+
+const fromJson = (text: string) =>
+  Effect.gen(function*() {
+    const source = "TRADING_ACCOUNTS_CONFIG"
+    const parsed = yield* Effect.try({
+      try: (): unknown => JSON.parse(text),
+      catch: (e) => new AccountConfigError({ message: `${source}: not valid JSON (${e instanceof Error ? e.message : String(e)})` })
+    })
+    if (!Array.isArray(parsed)) return yield* fail(`${source}: expected a JSON array of accounts`)
+    if (parsed.length === 0) return yield* fail(`${source}: the array is empty; configure at least one account`)
+    const accounts: Array<AccountConfig> = []
+    for (const [i, raw] of parsed.entries()) {
+      const label = typeof raw === "object" && raw !== null && "id" in raw && typeof raw.id === "string"
+        ? `account #${i + 1} (${raw.id})`
+        : `account #${i + 1}`
+      const entry = yield* decodeEntry(raw).pipe(
+        Effect.mapError((e) => new AccountConfigError({ message: `${source}: ${label}: ${describeIssue(e)}` }))
+      )
+      accounts.push(toAccount(entry))
+    }
+    return accounts
+  })
+
+const env = (name: string) => Config.option(Config.String(name))
+
+const fromPerAccountVariables = (names: ReadonlyArray<string>, explicit: boolean) =>
+  Effect.gen(function*() {
+    const found = yield* Effect.forEach(names, (name) =>
+      Effect.all({
+        name: Effect.succeed(name),
+        keyId: env(`ALPACA_${name}_KEY_ID`),
+        secretKey: env(`ALPACA_${name}_SECRET_KEY`),
+        baseUrl: env(`ALPACA_${name}_BASE_URL`)
+      }))
+    const present = found.filter((f) => Option.isSome(f.keyId) || Option.isSome(f.secretKey))
+    if (present.length === 0 && !explicit) return Option.none()
+    const accounts: Array<AccountConfig> = []
+    for (const f of found) {
+      if (Option.isNone(f.keyId) || Option.isNone(f.secretKey)) {
+        const missing = Option.isNone(f.keyId) ? `ALPACA_${f.name}_KEY_ID` : `ALPACA_${f.name}_SECRET_KEY`
+        return yield* fail(`per-account variables: ${f.name}: ${missing} is not set`)
+      }
+      const entry = { id: f.name, mode: "PAPER", credentials: { keyId: f.keyId.value, secretKey: f.secretKey.value }, ...Option.match(f.baseUrl, { onNone: () => ({}), onSome: (baseUrl) => ({ baseUrl }) }) }
+      const decoded = yield* decodeEntry(entry).pipe(
+        Effect.mapError((e) => new AccountConfigError({ message: `per-account variables: ${f.name}: ${describeIssue(e)}` }))
+      )
+      accounts.push(toAccount(decoded))
+    }
+    return Option.some(accounts)
+  })
+
+const checkAccounts = (source: AccountsSource, accounts: ReadonlyArray<AccountConfig>, allowLive: boolean) =>
+  Effect.gen(function*() {
+    const seen = new Set<string>()
+    for (const account of accounts) {
+      if (seen.has(account.id)) return yield* fail(`${source}: account ${account.id} is configured twice; names must be unique`)
+      seen.add(account.id)
+      if (account.mode === "LIVE") {
+        if (!allowLive) {
+          return yield* fail(`${source}: ${account.id}: mode LIVE is refused unless ${ALLOW_LIVE_VARIABLE}=${ALLOW_LIVE_VALUE} is set`)
+        }
+        if (account.liveConfirmed !== true) {
+          return yield* fail(`${source}: ${account.id}: mode LIVE also needs "liveConfirmed": true in the account`)
+        }
+      }
+    }
+    return accounts
+  })
+
+/** Reads the accounts from the environment (through `Config`), first source found wins. */
+export const load: Effect.Effect<LoadedAccounts, AccountConfigError | Config.ConfigError> = Effect.gen(function*() {
+  const allowLive = Option.exists(yield* env(ALLOW_LIVE_VARIABLE), (v) => v === ALLOW_LIVE_VALUE)
+  const json = yield* env("TRADING_ACCOUNTS_CONFIG")
+  if (Option.isSome(json) && json.value.trim() !== "") {
+    return { source: "TRADING_ACCOUNTS_CONFIG" as const, accounts: yield* checkAccounts("TRADING_ACCOUNTS_CONFIG", yield* fromJson(json.value), allowLive) }
+  }
+  const listed = yield* env("COUNCIL_ACCOUNTS")
+  const names = Option.match(listed, {
+    onNone: () => [...DEFAULT_ACCOUNTS] as ReadonlyArray<string>,
+    onSome: (list) => list.split(",").map((n) => n.trim()).filter((n) => n !== "")
+  })
+  for (const name of names) {
+    if (!Schema.is(AccountId)(name)) {
+      return yield* fail(`COUNCIL_ACCOUNTS: "${name}" is not a valid account name (UPPERCASE letters, digits and underscores)`)
+    }
+  }
+  const perAccount = yield* fromPerAccountVariables(names, Option.isSome(listed))
+  if (Option.isSome(perAccount)) {
+    return { source: "per-account variables" as const, accounts: yield* checkAccounts("per-account variables", perAccount.value, allowLive) }
+  }
+  const paperKey = yield* env("PAPER_ALPACA_KEY_ID")
+  const paperSecret = yield* env("PAPER_ALPACA_SECRET_KEY")
+  if (Option.isSome(paperKey) || Option.isSome(paperSecret)) {
+    if (Option.isNone(paperKey) || Option.isNone(paperSecret)) {
+      return yield* fail(`PAPER_ALPACA_*: DEFAULT_PAPER: ${Option.isNone(paperKey) ? "PAPER_ALPACA_KEY_ID" : "PAPER_ALPACA_SECRET_KEY"} is not set`)
+    }
+    const decoded = yield* decodeEntry({
+      id: "DEFAULT_PAPER",
+      mode: "PAPER",
+      credentials: { keyId: paperKey.value, secretKey: paperSecret.value }
+    }).pipe(Effect.mapError((e) => new AccountConfigError({ message: `PAPER_ALPACA_*: DEFAULT_PAPER: ${describeIssue(e)}` })))
+    return { source: "PAPER_ALPACA_*" as const, accounts: [toAccount(decoded)] }
+  }
+  return { source: "embedded default" as const, accounts: embeddedAccounts() }
+})
+
+/** `TradingAccounts` from the environment. */
+export const layer: Layer.Layer<TradingAccounts, AccountConfigError | Config.ConfigError> = Layer.effect(
+  TradingAccounts,
+  Effect.map(load, ({ accounts }) => TradingAccounts.of({ all: accounts }))
+)

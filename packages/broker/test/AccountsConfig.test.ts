@@ -1,0 +1,124 @@
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Redacted } from "effect"
+import { AccountsConfig } from "@council/broker"
+
+const load = (env: Record<string, string>) =>
+  AccountsConfig.load.pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord(env))))
+
+const account = (fields: Record<string, unknown> = {}) => ({
+  id: "CHATGPT",
+  mode: "PAPER",
+  credentials: { keyId: "PKTESTKEY", secretKey: "s3cr3t-value" },
+  ...fields
+})
+
+const json = (accounts: unknown) => ({ TRADING_ACCOUNTS_CONFIG: JSON.stringify(accounts) })
+
+describe("AccountsConfig.load", () => {
+  it.effect("uses the embedded default when nothing is configured", () =>
+    Effect.gen(function*() {
+      const loaded = yield* load({})
+      assert.strictEqual(loaded.source, "embedded default")
+      assert.deepStrictEqual(loaded.accounts.map((a) => a.id), ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"])
+      assert.isTrue(loaded.accounts.every((a) => a.credentials === undefined))
+    }))
+
+  it.effect("reads TRADING_ACCOUNTS_CONFIG first, with defaults for omitted settings", () =>
+    Effect.gen(function*() {
+      const loaded = yield* load({
+        ...json([account({ baseUrl: "http://127.0.0.1:8787/", settings: { maxOrderValue: 500 }, rateLimitPerMinute: 60 })]),
+        ALPACA_CHATGPT_KEY_ID: "ignored",
+        ALPACA_CHATGPT_SECRET_KEY: "ignored"
+      })
+      assert.strictEqual(loaded.source, "TRADING_ACCOUNTS_CONFIG")
+      const [a] = loaded.accounts
+      assert.strictEqual(a?.baseUrl, "http://127.0.0.1:8787")
+      assert.strictEqual(a?.settings.maxOrderValue, 500)
+      assert.strictEqual(a?.settings.maxPositionPct, 20)
+      assert.strictEqual(a?.rateLimitPerMinute, 60)
+      assert.strictEqual(Redacted.value(a!.credentials!.secretKey), "s3cr3t-value")
+      assert.notInclude(JSON.stringify(a), "s3cr3t-value")
+      assert.notInclude(String(a?.credentials?.secretKey), "s3cr3t-value")
+    }))
+
+  it.effect("reads the seed's per-account variables for COUNCIL_ACCOUNTS", () =>
+    Effect.gen(function*() {
+      const loaded = yield* load({
+        COUNCIL_ACCOUNTS: "CLAUDE, COUNCIL",
+        ALPACA_CLAUDE_KEY_ID: "k1",
+        ALPACA_CLAUDE_SECRET_KEY: "s1",
+        ALPACA_COUNCIL_KEY_ID: "k2",
+        ALPACA_COUNCIL_SECRET_KEY: "s2",
+        ALPACA_COUNCIL_BASE_URL: "http://127.0.0.1:9999"
+      })
+      assert.strictEqual(loaded.source, "per-account variables")
+      assert.deepStrictEqual(loaded.accounts.map((a) => [a.id, a.mode, a.baseUrl ?? null]), [
+        ["CLAUDE", "PAPER", null],
+        ["COUNCIL", "PAPER", "http://127.0.0.1:9999"]
+      ])
+    }))
+
+  it.effect("falls back to PAPER_ALPACA_* as DEFAULT_PAPER", () =>
+    Effect.gen(function*() {
+      const loaded = yield* load({ PAPER_ALPACA_KEY_ID: "k", PAPER_ALPACA_SECRET_KEY: "s" })
+      assert.strictEqual(loaded.source, "PAPER_ALPACA_*")
+      assert.deepStrictEqual(loaded.accounts.map((a) => a.id), ["DEFAULT_PAPER"])
+    }))
+
+  it.effect("accepts a LIVE account only with the environment switch and the account's confirmation", () =>
+    Effect.gen(function*() {
+      const loaded = yield* load({
+        ...json([account({ mode: "LIVE", liveConfirmed: true })]),
+        COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY"
+      })
+      assert.strictEqual(loaded.accounts[0]?.mode, "LIVE")
+    }))
+
+  const malformed: ReadonlyArray<readonly [string, Record<string, string>, RegExp]> = [
+    ["not JSON", { TRADING_ACCOUNTS_CONFIG: "[{id:" }, /^TRADING_ACCOUNTS_CONFIG: not valid JSON/],
+    ["not an array", { TRADING_ACCOUNTS_CONFIG: "{\"id\":\"A\"}" }, /expected a JSON array of accounts/],
+    ["an empty array", json([]), /the array is empty/],
+    ["a lowercase name", json([account({ id: "chatgpt" })]), /account #1 \(chatgpt\): id: account names are UPPERCASE/],
+    ["a name with a space", json([account({ id: "MY ACCOUNT" })]), /account #1 \(MY ACCOUNT\): id: /],
+    ["a duplicate name", json([account(), account()]), /account CHATGPT is configured twice/],
+    ["an unknown mode", json([account({ mode: "REAL" })]), /account #1 \(CHATGPT\): mode: Expected "PAPER" \| "LIVE"$/],
+    ["missing credentials", json([{ id: "CHATGPT", mode: "PAPER" }]), /account #1 \(CHATGPT\): credentials: Missing key/],
+    ["an empty secret", json([account({ credentials: { keyId: "k", secretKey: "" } })]), /credentials\.secretKey: must not be empty/],
+    ["a bad base URL", json([account({ baseUrl: "paper-api" })]), /baseUrl: expected an http\(s\) URL/],
+    ["a percentage over 100", json([account({ settings: { maxPositionPct: 150 } })]), /settings\.maxPositionPct: /],
+    ["a negative order value", json([account({ settings: { maxOrderValue: -1 } })]), /settings\.maxOrderValue: /],
+    ["a string for a boolean", json([account({ settings: { allowShorting: "yes" } })]), /settings\.allowShorting: Expected boolean$/],
+    ["a zero rate limit", json([account({ rateLimitPerMinute: 0 })]), /rateLimitPerMinute: /],
+    ["an unknown field", json([account({ keyID: "typo" })]), /account #1 \(CHATGPT\): keyID: Expected no excess property$/],
+    ["LIVE without the switch", json([account({ mode: "LIVE", liveConfirmed: true })]), /CHATGPT: mode LIVE is refused unless COUNCIL_ALLOW_LIVE=I_UNDERSTAND_REAL_MONEY/],
+    [
+      "LIVE without liveConfirmed",
+      { ...json([account({ mode: "LIVE" })]), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" },
+      /CHATGPT: mode LIVE also needs "liveConfirmed": true/
+    ],
+    [
+      "the switch with a wrong value",
+      { ...json([account({ mode: "LIVE", liveConfirmed: true })]), COUNCIL_ALLOW_LIVE: "yes" },
+      /mode LIVE is refused/
+    ],
+    ["a per-account key without its secret", { ALPACA_GEMINI_KEY_ID: "k" }, /^per-account variables: CHATGPT: ALPACA_CHATGPT_KEY_ID is not set$/],
+    [
+      "a listed account without variables",
+      { COUNCIL_ACCOUNTS: "CLAUDE", ALPACA_GEMINI_KEY_ID: "k" },
+      /per-account variables: CLAUDE: ALPACA_CLAUDE_KEY_ID is not set/
+    ],
+    ["a bad name in COUNCIL_ACCOUNTS", { COUNCIL_ACCOUNTS: "CLAUDE,council-1" }, /COUNCIL_ACCOUNTS: "council-1" is not a valid account name/],
+    ["half a PAPER_ALPACA pair", { PAPER_ALPACA_KEY_ID: "k" }, /DEFAULT_PAPER: PAPER_ALPACA_SECRET_KEY is not set/]
+  ]
+
+  for (const [name, env, expected] of malformed) {
+    it.effect(`rejects ${name} with one clear line`, () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(load(env))
+        assert.strictEqual(error._tag, "AccountConfigError")
+        assert.match(error.message, expected)
+        assert.notInclude(error.message, "\n")
+        assert.notInclude(error.message, "s3cr3t-value")
+      }))
+  }
+})
