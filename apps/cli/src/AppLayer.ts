@@ -3,7 +3,7 @@
  */
 import { Effect, Layer, Option, Ref } from "effect"
 import { TradingDay } from "@council/domain"
-import { ExchangeSession, LocalExchange, TradingAccounts } from "@council/broker"
+import { AccountManager, ExchangeSession, LocalExchange, TradingAccounts } from "@council/broker"
 import { Chairman, PortfolioManagers } from "@council/llm"
 import { LocalBars, MarketData } from "@council/market"
 import { Notifier } from "@council/notify"
@@ -21,9 +21,12 @@ export const setup = Layer.mergeAll(SqlRunStore.layerConfig, market, TradingAcco
 /** How the services of a run were chosen, remembered in the run's parameters. */
 export const describe = Effect.succeed({ broker: "local-exchange", data: "local-bars", pms: "offline" })
 
-const brokers = Layer.unwrap(
-  TradingAccounts.use((accounts) => Effect.succeed( LocalExchange.layerBrokers(accounts.all.map((a) => a.id))))
-).pipe(Layer.provideMerge(LocalExchange.layer()))
+const brokers = AccountManager.layer.pipe(
+  Layer.provideMerge(Layer.unwrap(
+    TradingAccounts.use((accounts) => Effect.succeed(LocalExchange.layerBrokers(accounts.all.map((a) => a.id))))
+  )),
+  Layer.provideMerge(LocalExchange.layer())
+)
 
 const council = Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, Notifier.layerConsole)
 

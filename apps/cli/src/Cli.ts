@@ -125,13 +125,17 @@ const closeAll = Command.make(
   ({ account, yes }) => inspecting(Accounts.closeAll(account, yes))
 ).pipe(Command.withDescription("The panic button: cancel every open order and close every position"))
 
+const verify = Command.make("verify", {}, () => inspecting(Accounts.verify)).pipe(
+  Command.withDescription("Check every account's credentials against its broker: ✓ or ✗ per account")
+)
+
 const graph = Command.make("graph", {}, () => Console.log(Pipeline.toMermaid(DailyPipeline))).pipe(
   Command.withDescription("Print the daily pipeline as a Mermaid flowchart")
 )
 
 export const root = Command.make("pipeline").pipe(
   Command.withDescription("Council: an LLM trading council, one trading day at a time"),
-  Command.withSubcommands([run, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, closeAll, graph])
+  Command.withSubcommands([run, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, closeAll, verify, graph])
 )
 
 export const main = Command.runWith(root, { version: codeVersion })

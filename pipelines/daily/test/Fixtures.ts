@@ -3,7 +3,7 @@ import { AccountId, type AccountSnapshot, type Bar, type RunId, type Ticker, Tra
 import { Recorder, RunContext, RunStore } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
-import { ExchangeSession, LocalExchange } from "@council/broker"
+import { AccountManager, ExchangeSession, LocalExchange } from "@council/broker"
 import type { AccountProfile } from "@council/daily"
 import { defaultAccountSettings, DEFAULT_ACCOUNTS } from "@council/domain"
 
@@ -71,7 +71,8 @@ export const recordedKeys = Effect.gen(function*() {
 })
 
 /** The local exchange on a fresh in-memory SQLite database, at `day`, serving the default accounts. */
-export const exchange = LocalExchange.layerBrokers(DEFAULT_ACCOUNTS.map((a) => AccountId.make(a))).pipe(
+export const exchange = AccountManager.layer.pipe(
+  Layer.provideMerge(LocalExchange.layerBrokers(DEFAULT_ACCOUNTS.map((a) => AccountId.make(a)))),
   Layer.provideMerge(LocalExchange.layer({ slippageBps: 0 })),
   Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layer(day))),
   Layer.fresh

@@ -1,25 +1,18 @@
 import { Console, Effect, Option, Result } from "effect"
 import type { AccountId } from "@council/domain"
-import { type Broker, type BrokerError, Brokers, select, TradingAccounts } from "@council/broker"
+import { AccountManager, type BrokerError, select, TradingAccounts } from "@council/broker"
 import { CliFailure } from "../CliFailure.ts"
 import { money, qty, table } from "../Table.ts"
 
-/** The brokers of every configured account, or just `--account X`. */
-const brokersFor = (account: Option.Option<string>) =>
+/** Every configured account, or just `--account X`. */
+const accountsFor = (account: Option.Option<string>) =>
   Effect.gen(function*() {
     const configured = yield* TradingAccounts
     const names = Option.map(account, (a) => [a.trim().toUpperCase()])
     const accounts = yield* select(configured.all, Option.getOrUndefined(names)).pipe(
       Effect.mapError((e) => CliFailure.usage(`--account: ${e.message}`))
     )
-    const brokers = yield* Brokers
-    return yield* Effect.forEach(accounts, (a) => brokers.get(a.id).pipe(Effect.orDie))
-  })
-
-/** Runs `f` for every account in parallel; one account's failure never hides the others. */
-const perAccount = <A>(brokers: ReadonlyArray<Broker>, f: (broker: Broker) => Effect.Effect<A, BrokerError>) =>
-  Effect.forEach(brokers, (b) => Effect.map(Effect.result(f(b)), (result) => ({ account: b.account, result })), {
-    concurrency: "unbounded"
+    return accounts.map((a) => a.id)
   })
 
 const failIfAny = (results: ReadonlyArray<{ account: AccountId; result: Result.Result<unknown, BrokerError> }>) => {
@@ -32,9 +25,8 @@ const failIfAny = (results: ReadonlyArray<{ account: AccountId; result: Result.R
 const errorOf = (result: Result.Result<unknown, BrokerError>) => (Result.isFailure(result) ? result.failure.message : "")
 
 export const accounts = Effect.gen(function*() {
-  const brokers = yield* brokersFor(Option.none())
   const configured = yield* TradingAccounts
-  const results = yield* perAccount(brokers, (b) => b.getAccount)
+  const results = yield* AccountManager.use((m) => m.allAccounts)
   yield* Console.log(table(
     ["ACCOUNT", "MODE", "EQUITY", "CASH", "BUYING POWER", "POSITIONS", "ERROR"],
     results.map(({ account, result }) => {
@@ -50,7 +42,8 @@ export const accounts = Effect.gen(function*() {
 
 export const positions = (account: Option.Option<string>) =>
   Effect.gen(function*() {
-    const results = yield* perAccount(yield* brokersFor(account), (b) => b.getPositions)
+    const ids = yield* accountsFor(account)
+    const results = yield* AccountManager.use((m) => m.allPositions(ids))
     const rows = results.flatMap(({ account, result }) =>
       Result.isSuccess(result)
         ? result.success.map((p) => [account, p.symbol, p.side, qty(p.qty), money(p.avgEntryPrice), money(p.currentPrice), money(p.marketValue), money(p.unrealizedPl)])
@@ -62,7 +55,8 @@ export const positions = (account: Option.Option<string>) =>
 
 export const orders = (account: Option.Option<string>, status: "open" | "closed" | "all") =>
   Effect.gen(function*() {
-    const results = yield* perAccount(yield* brokersFor(account), (b) => b.listOrders({ status, limit: 500 }))
+    const ids = yield* accountsFor(account)
+    const results = yield* AccountManager.use((m) => m.allOrders({ status, limit: 500 }, ids))
     const rows = results.flatMap(({ account, result }) =>
       Result.isSuccess(result)
         ? result.success.flatMap((o) => [o, ...o.legs]).map((o) => [
@@ -88,12 +82,8 @@ export const closeAll = (account: Option.Option<string>, yes: boolean) =>
     if (!yes) {
       return yield* CliFailure.usage(`close-all cancels every open order and liquidates every position${Option.isSome(account) ? ` of ${account.value}` : " of every account"}; add --yes to confirm`)
     }
-    const results = yield* perAccount(yield* brokersFor(account), (b) =>
-      Effect.gen(function*() {
-        const canceled = yield* b.cancelAllOrders
-        const closed = yield* b.closeAllPositions
-        return { canceled, closed }
-      }))
+    const ids = yield* accountsFor(account)
+    const results = yield* AccountManager.use((m) => m.closeAllPositions(ids))
     yield* Console.log(table(
       ["ACCOUNT", "ORDERS CANCELED", "POSITIONS CLOSED", "ERROR"],
       results.map(({ account, result }) =>
@@ -105,3 +95,17 @@ export const closeAll = (account: Option.Option<string>, yes: boolean) =>
     ))
     yield* failIfAny(results)
   })
+
+export const verify = Effect.gen(function*() {
+  const configured = yield* TradingAccounts
+  const results = yield* AccountManager.use((m) => m.allAccounts)
+  for (const { account, result } of results) {
+    const config = configured.all.find((a) => a.id === account)
+    const where = config?.credentials ? (config.baseUrl ?? (config.mode === "LIVE" ? "alpaca live" : "alpaca paper")) : "local exchange"
+    yield* Console.log(Result.match(result, {
+      onSuccess: (s) => `✓ ${account.padEnd(14)} ${config?.mode ?? ""}  ${where}  equity ${money(s.equity)}`,
+      onFailure: (e) => `✗ ${account.padEnd(14)} ${config?.mode ?? ""}  ${where}  ${e.reason}: ${e.message}`
+    }))
+  }
+  yield* failIfAny(results)
+})

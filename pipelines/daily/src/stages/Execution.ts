@@ -1,6 +1,7 @@
-import { Effect, Option, Schema } from "effect"
+import { Effect, Result, Schema } from "effect"
 import {
   AccountExecution,
+  type AccountId,
   AccountSnapshot,
   ExecutionReport,
   OPEN_STATUSES,
@@ -9,7 +10,7 @@ import {
   type OrderIntent
 } from "@council/domain"
 import { Recorder, RunContext, Stage } from "@council/engine"
-import { type Broker, BrokerError, Brokers } from "@council/broker"
+import { AccountManager, type Broker, BrokerError, placeOnce } from "@council/broker"
 import { Notifier, NotifierError } from "@council/notify"
 import { type AccountProfile, runAccounts } from "../DailyParams.ts"
 import { RiskApproval } from "./RiskApproval.ts"
@@ -17,31 +18,9 @@ import { RiskApproval } from "./RiskApproval.ts"
 const brokerCall = <A>(name: string, args: object, success: Schema.Codec<A, unknown>, live: Effect.Effect<A, BrokerError>) =>
   Recorder.call(name, args, { success, failure: BrokerError }, live)
 
-const findByClientId = (broker: Broker, clientOrderId: string) =>
-  brokerCall(
-    "broker.getOrderByClientId",
-    { account: broker.account, clientOrderId },
-    Schema.NullOr(Order),
-    Effect.map(broker.getOrderByClientId(clientOrderId), Option.getOrNull)
-  )
-
-/** Places an intent exactly once: an order already at the broker under its client order id is adopted. */
-const placeOnce = (broker: Broker, intent: OrderIntent) =>
-  Effect.gen(function*() {
-    const existing = yield* findByClientId(broker, intent.clientOrderId)
-    if (existing) return existing
-    return yield* brokerCall(
-      "broker.placeOrder",
-      { account: broker.account, clientOrderId: intent.clientOrderId },
-      Order,
-      broker.placeOrder(intent)
-    ).pipe(
-      Effect.catchTag("BrokerError", (error) =>
-        error.reason === "DuplicateClientOrderId"
-          ? Effect.flatMap(findByClientId(broker, intent.clientOrderId), (order) => order ? Effect.succeed(order) : Effect.fail(error))
-          : Effect.fail(error))
-    )
-  })
+/** One recorded call per intent: the manager's exactly-once placement (adopts an order already at the broker). */
+const placeIntent = (broker: Broker, intent: OrderIntent) =>
+  brokerCall("broker.placeOnce", { account: broker.account, clientOrderId: intent.clientOrderId }, Order, placeOnce(broker, intent))
 
 /**
  * Cancels the open orders (e.g. earlier bracket legs) on the symbols this run trades, so exits never hold shares
@@ -66,7 +45,7 @@ const cancelStaleOrders = (broker: Broker, intents: ReadonlyArray<OrderIntent>) 
     return stale.length
   })
 
-const executeAccount = (config: AccountProfile, intents: ReadonlyArray<OrderIntent>, dryRun: boolean) =>
+const executeAccount = (broker: Broker, config: AccountProfile, intents: ReadonlyArray<OrderIntent>, dryRun: boolean) =>
   Effect.gen(function*() {
     if (dryRun || config.settings.dryRun) {
       return {
@@ -79,12 +58,11 @@ const executeAccount = (config: AccountProfile, intents: ReadonlyArray<OrderInte
         message: `${intents.length} order${intents.length === 1 ? "" : "s"} not sent (dry run)`
       } satisfies AccountExecution
     }
-    const broker = yield* Effect.flatMap(Brokers, (brokers) => brokers.get(config.id))
     const canceled = yield* cancelStaleOrders(broker, intents)
     const placed: Array<Order> = []
     const failures: Array<OrderFailure> = []
     for (const intent of intents) {
-      yield* placeOnce(broker, intent).pipe(
+      yield* placeIntent(broker, intent).pipe(
         Effect.match({
           onSuccess: (order) => void placed.push(order),
           onFailure: (error) => void failures.push({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, error: error.message })
@@ -105,18 +83,17 @@ const executeAccount = (config: AccountProfile, intents: ReadonlyArray<OrderInte
         ? `${orders.length} order${orders.length === 1 ? "" : "s"} placed`
         : `${failures.length} of ${intents.length} orders failed: ${failures[0]?.error}`
     } satisfies AccountExecution
-  }).pipe(
-    Effect.catchTag("BrokerError", (error) =>
-      Effect.succeed({
-        account: config.id,
-        status: "failed",
-        orders: [],
-        failures: [],
-        canceled: 0,
-        equity: null,
-        message: error.message
-      } satisfies AccountExecution))
-  )
+  }).pipe(Effect.catchTag("BrokerError", (error) => Effect.succeed(accountFailed(config.id, error.message))))
+
+const accountFailed = (account: AccountId, message: string): AccountExecution => ({
+  account,
+  status: "failed",
+  orders: [],
+  failures: [],
+  canceled: 0,
+  equity: null,
+  message
+})
 
 const notifyResult = (result: AccountExecution) =>
   Effect.gen(function*() {
@@ -145,14 +122,17 @@ export const Execution = Stage.make({
     Effect.gen(function*() {
       const { dryRun } = yield* RunContext
       const accounts = yield* runAccounts
-      const results = yield* Effect.forEach(
-        accounts,
-        (config) =>
-          executeAccount(config, verdict.intents.filter((i) => i.account === config.id), dryRun).pipe(
-            Effect.tap(notifyResult)
-          ),
-        { concurrency: "unbounded" }
-      )
+      const manager = yield* AccountManager
+      const outcomes = yield* manager.forEachAccount(accounts.map((a) => a.id), (broker) => {
+        const config = accounts.find((a) => a.id === broker.account)!
+        return executeAccount(broker, config, verdict.intents.filter((i) => i.account === config.id), dryRun)
+      })
+      const results = yield* Effect.forEach(outcomes, ({ account, result }) =>
+        Result.match(result, {
+          onSuccess: Effect.succeed,
+          onFailure: (error) => error._tag === "BrokerError" ? Effect.succeed(accountFailed(account, error.message)) : Effect.fail(error)
+        }))
+      yield* Effect.forEach(results, notifyResult, { discard: true })
       return { asOf: verdict.asOf, dryRun, accounts: results }
     })
 })
