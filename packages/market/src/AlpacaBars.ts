@@ -1,0 +1,156 @@
+/**
+ * `MarketData` over Alpaca's market-data API (`GET /v2/stocks/bars`, daily bars of the whole universe per call).
+ *
+ * **When to use**: `COUNCIL_DATA=alpaca` (see `MarketFeed`). Market data needs a personal (live-account) key pair:
+ * paper keys cannot read history. `layer(options)` is fully provided (fetch-based HTTP client); `make(options)`
+ * needs an `HttpClient`.
+ *
+ * **Gotchas**
+ * - Requests carry `timeframe=1Day&adjustment=all&limit=10000`, `start`/`end` as the RFC3339 instants of midnight
+ *   New York of the first and the as-of day (a bare `YYYY-MM-DD` end could be read as midnight UTC, which would
+ *   drop the as-of day's bar), and follow `next_page_token` until it is null. `limit` counts bars across all
+ *   symbols; pages are symbol-major, so a symbol can span pages.
+ * - `feed` defaults to `sip`: the free plan serves SIP history older than 15 minutes, and the feed never asks for a
+ *   day before 20:00 New York has passed (see `RemoteBars`). `iex` volumes are a small fraction of the market's.
+ * - A bar's `t` is midnight New York expressed in UTC (`…T05:00:00Z` in winter, `…T04:00:00Z` in summer): the bar's
+ *   date is its New York date, never the UTC date.
+ * - Sessions are the days with bars (no `/v2/calendar` call): holidays and weekends simply have no bars.
+ * - HTTP 429 waits until `X-RateLimit-Reset` (1 to 60 s; 3 s without the header) and retries, three times at most.
+ *   Other failures are `MarketDataError` `Unavailable` naming `alpaca`, the status and the body's message; the keys
+ *   only travel in the `APCA-API-KEY-ID` / `APCA-API-SECRET-KEY` headers and are scrubbed from every message.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Effect, Layer, Redacted, Schema } from "effect"
+import type { Bar, Ticker, TradingDay } from "@council/domain"
+import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
+import { MarketData, MarketDataError } from "./MarketData.ts"
+import * as RemoteBars from "./RemoteBars.ts"
+
+export const defaultBaseUrl = "https://data.alpaca.markets"
+
+export type Feed = "sip" | "iex" | "boats" | "otc"
+
+export interface Options {
+  readonly keyId: Redacted.Redacted<string>
+  readonly secretKey: Redacted.Redacted<string>
+  /** Default `defaultBaseUrl`; tests and proxies point it elsewhere. */
+  readonly baseUrl?: string | undefined
+  /** Default `RemoteBars.defaultUniverse`. */
+  readonly symbols?: ReadonlyArray<Ticker> | undefined
+  /** Default `sip`. */
+  readonly feed?: Feed | undefined
+}
+
+const AlpacaBar = Schema.Struct({
+  t: Schema.String,
+  o: Schema.Finite,
+  h: Schema.Finite,
+  l: Schema.Finite,
+  c: Schema.Finite,
+  v: Schema.Finite
+})
+
+const BarsPage = Schema.Struct({
+  bars: Schema.NullOr(Schema.Record(Schema.String, Schema.NullOr(Schema.Array(AlpacaBar)))),
+  next_page_token: Schema.optional(Schema.NullOr(Schema.String))
+})
+
+const PROVIDER = "alpaca"
+const RATE_LIMIT_RETRIES = 3
+const DEFAULT_429_WAIT_MS = 3_000
+
+const rfc3339 = (epochMillis: number): string => new Date(epochMillis).toISOString().replace(".000Z", "Z")
+
+/** How long to wait after a 429: until `X-RateLimit-Reset` (epoch seconds), clamped to 1–60 s. */
+const waitOn429 = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<number> =>
+  Effect.map(Clock.currentTimeMillis, (now) => {
+    const reset = Number(response.headers["x-ratelimit-reset"])
+    return Number.isFinite(reset) && reset > 0
+      ? Math.min(60_000, Math.max(1_000, reset * 1000 - now))
+      : DEFAULT_429_WAIT_MS
+  })
+
+/** The `RemoteBars.Provider` for Alpaca over `client`. */
+export const provider = (client: HttpClient.HttpClient, options: Options): RemoteBars.Provider => {
+  const base = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
+  const secrets = [options.keyId, options.secretKey]
+  const feed = options.feed ?? "sip"
+
+  const page = (symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay, pageToken: string | undefined) => {
+    const what = `GET /v2/stocks/bars ${from}..${to}${pageToken ? " (next page)" : ""}`
+    const request = HttpClientRequest.get(`${base}/v2/stocks/bars`, {
+      acceptJson: true,
+      urlParams: {
+        symbols: symbols.join(","),
+        timeframe: "1Day",
+        start: rfc3339(RemoteBars.nyMidnight(from)),
+        end: rfc3339(RemoteBars.nyMidnight(to)),
+        adjustment: "all",
+        feed,
+        limit: "10000",
+        ...(pageToken === undefined ? {} : { page_token: pageToken })
+      },
+      headers: {
+        "APCA-API-KEY-ID": Redacted.value(options.keyId),
+        "APCA-API-SECRET-KEY": Redacted.value(options.secretKey)
+      }
+    })
+    const attempt = client.execute(request).pipe(
+      Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429 })),
+      Effect.flatMap(HttpClientResponse.schemaBodyJson(BarsPage)),
+      Effect.catchTags({
+        HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
+        SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
+      })
+    )
+    return RemoteBars.retryRateLimited(attempt, { provider: PROVIDER, what, times: RATE_LIMIT_RETRIES })
+  }
+
+  const fetch = Effect.fnUntraced(function*(symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay) {
+    const out = new Map<string, Array<Bar>>()
+    const seen = new Set<string>()
+    let pageToken: string | undefined
+    do {
+      const body = yield* page(symbols, from, to, pageToken)
+      for (const [symbol, rows] of Object.entries(body.bars ?? {})) {
+        const bars = out.get(symbol) ?? []
+        out.set(symbol, bars)
+        for (const row of rows ?? []) {
+          const t = Date.parse(row.t)
+          if (Number.isNaN(t)) {
+            return yield* new MarketDataError({
+              reason: "InvalidData",
+              message: `${PROVIDER}: bar of ${symbol} has an invalid timestamp "${row.t}"`
+            })
+          }
+          bars.push({ date: RemoteBars.nyDate(t), open: row.o, high: row.h, low: row.l, close: row.c, volume: row.v })
+        }
+      }
+      pageToken = body.next_page_token ?? undefined
+      if (pageToken !== undefined) {
+        if (seen.has(pageToken)) {
+          return yield* new MarketDataError({
+            reason: "InvalidData",
+            message: `${PROVIDER}: next_page_token repeats for ${from}..${to}`
+          })
+        }
+        seen.add(pageToken)
+      }
+    } while (pageToken !== undefined)
+    return out
+  })
+
+  return { name: PROVIDER, fetch }
+}
+
+/** The feed, over the `HttpClient` in context. */
+export const make: (options: Options) => Effect.Effect<MarketData["Service"], MarketDataError, HttpClient.HttpClient> =
+  Effect.fn("AlpacaBars.make")(function*(options: Options) {
+    const client = yield* HttpClient.HttpClient
+    return yield* RemoteBars.make(provider(client, options), options.symbols ?? RemoteBars.defaultUniverse)
+  })
+
+/** `MarketData` over Alpaca, with the fetch-based HTTP client. Nothing is fetched until the first query. */
+export const layer = (options: Options): Layer.Layer<MarketData, MarketDataError> =>
+  Layer.effect(MarketData, make(options)).pipe(Layer.provide(FetchHttpClient.layer))

@@ -1,0 +1,161 @@
+/**
+ * `MarketData` over Polygon's (now Massive's) daily aggregates,
+ * `GET /v2/aggs/ticker/{T}/range/1/day/{from}/{to}?adjusted=true&sort=asc&limit=50000`, one call per symbol.
+ *
+ * **When to use**: `COUNCIL_DATA=polygon` (see `MarketFeed`). `layer(options)` is fully provided (fetch-based HTTP
+ * client); `make(options)` needs an `HttpClient`.
+ *
+ * **Gotchas**
+ * - The free tier allows **5 calls a minute**. Every call of one feed (each page, each retry) goes through one
+ *   sliding-window limiter: never more than `callsPerMinute` call starts in any 60 s, in order of arrival. The first
+ *   snapshot of the ten-ETF universe is ten calls, so it takes a little over a minute; after that the fetched bars
+ *   are served from memory (see `RemoteBars`) and only missing days are fetched again.
+ * - HTTP 429 (a key shared with another program, say) waits a minute and retries, three times at most.
+ * - The key is sent as `Authorization: Bearer`, never as `apiKey=` in a URL, so it cannot end up in a logged URL;
+ *   `next_url` is followed with the header again, rebased onto `baseUrl` when it names another host (the key is only
+ *   ever sent to `baseUrl`), and any `apiKey` parameter in it is dropped. Messages are scrubbed of the key.
+ * - A result's `t` is the Unix milliseconds of midnight New York: the bar's date is its New York date.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Duration, Effect, Layer, Redacted, Schema, Semaphore } from "effect"
+import type { Bar, Ticker, TradingDay } from "@council/domain"
+import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
+import { MarketData, MarketDataError } from "./MarketData.ts"
+import * as RemoteBars from "./RemoteBars.ts"
+
+export const defaultBaseUrl = "https://api.polygon.io"
+
+/** The free ("Basic") tier's limit. */
+export const FREE_TIER_CALLS_PER_MINUTE = 5
+
+export interface Options {
+  readonly apiKey: Redacted.Redacted<string>
+  /** Default `defaultBaseUrl` (`https://api.massive.com` serves the same API). */
+  readonly baseUrl?: string | undefined
+  /** Default `RemoteBars.defaultUniverse`. */
+  readonly symbols?: ReadonlyArray<Ticker> | undefined
+  /** Default `FREE_TIER_CALLS_PER_MINUTE`; paid plans may raise it. */
+  readonly callsPerMinute?: number | undefined
+}
+
+/** Wraps an effect so that it starts only when fewer than `calls` starts happened in the last `window`. */
+export type CallLimiter = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+/**
+ * A sliding-window call limiter: callers queue in order, and a call starts only when fewer than `calls` calls started
+ * in the preceding `window`. Time comes from `Clock` (`TestClock` in tests).
+ */
+export const makeCallLimiter = Effect.fnUntraced(function*(options: {
+  readonly calls: number
+  readonly window: Duration.Input
+}) {
+  if (!Number.isInteger(options.calls) || options.calls < 1) {
+    return yield* Effect.die(new RangeError(`a call limit must be a positive integer, got ${options.calls}`))
+  }
+  const windowMillis = Duration.toMillis(options.window)
+  const lock = yield* Semaphore.make(1)
+  const starts: Array<number> = []
+  const admit = lock.withPermits(1)(Effect.gen(function*() {
+    let now = yield* Clock.currentTimeMillis
+    while (starts.length > 0 && starts[0]! <= now - windowMillis) starts.shift()
+    if (starts.length >= options.calls) {
+      yield* Effect.sleep(starts[0]! + windowMillis - now)
+      now = yield* Clock.currentTimeMillis
+      while (starts.length > 0 && starts[0]! <= now - windowMillis) starts.shift()
+    }
+    starts.push(now)
+  }))
+  const limiter: CallLimiter = (self) => Effect.andThen(admit, self)
+  return limiter
+})
+
+const Aggregate = Schema.Struct({
+  t: Schema.Finite,
+  o: Schema.Finite,
+  h: Schema.Finite,
+  l: Schema.Finite,
+  c: Schema.Finite,
+  v: Schema.Finite
+})
+
+const AggsPage = Schema.Struct({
+  results: Schema.optional(Schema.NullOr(Schema.Array(Aggregate))),
+  next_url: Schema.optional(Schema.NullOr(Schema.String))
+})
+
+const PROVIDER = "polygon"
+const RATE_LIMIT_RETRIES = 3
+const WAIT_ON_429 = Effect.succeed(60_000)
+
+/** The `RemoteBars.Provider` for Polygon over `client`; every call goes through `limiter`. */
+export const provider = (client: HttpClient.HttpClient, options: Options, limiter: CallLimiter): RemoteBars.Provider => {
+  const base = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
+  const secrets = [options.apiKey]
+
+  /** `next_url` without any `apiKey`, on `base`'s host. */
+  const rebase = (next: string): string => {
+    const url = new URL(next, `${base}/`)
+    url.searchParams.delete("apiKey")
+    return url.origin === new URL(base).origin ? url.toString() : `${base}${url.pathname}${url.search}`
+  }
+
+  const page = (request: HttpClientRequest.HttpClientRequest, what: string) => {
+    const attempt = limiter(client.execute(request)).pipe(
+      Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429: () => WAIT_ON_429 })),
+      Effect.flatMap(HttpClientResponse.schemaBodyJson(AggsPage)),
+      Effect.catchTags({
+        HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
+        SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
+      })
+    )
+    return RemoteBars.retryRateLimited(attempt, { provider: PROVIDER, what, times: RATE_LIMIT_RETRIES })
+  }
+
+  const fetchSymbol = Effect.fnUntraced(function*(symbol: Ticker, from: TradingDay, to: TradingDay) {
+    const path = `/v2/aggs/ticker/${encodeURIComponent(symbol)}/range/1/day/${from}/${to}`
+    const bars: Array<Bar> = []
+    const seen = new Set<string>()
+    let request = HttpClientRequest.get(`${base}${path}`, {
+      urlParams: { adjusted: "true", sort: "asc", limit: "50000" }
+    })
+    let what = `GET ${path}`
+    while (true) {
+      const body = yield* page(request.pipe(HttpClientRequest.bearerToken(options.apiKey), HttpClientRequest.acceptJson), what)
+      for (const agg of body.results ?? []) {
+        bars.push({ date: RemoteBars.nyDate(agg.t), open: agg.o, high: agg.h, low: agg.l, close: agg.c, volume: agg.v })
+      }
+      if (!body.next_url) return bars
+      const next = rebase(body.next_url)
+      if (seen.has(next)) {
+        return yield* new MarketDataError({ reason: "InvalidData", message: `${PROVIDER}: next_url repeats for ${what}` })
+      }
+      seen.add(next)
+      request = HttpClientRequest.get(next)
+      what = `GET ${path} (next page)`
+    }
+  })
+
+  const fetch = Effect.fnUntraced(function*(symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay) {
+    const out = new Map<string, ReadonlyArray<Bar>>()
+    for (const symbol of symbols) out.set(symbol, yield* fetchSymbol(symbol, from, to))
+    return out
+  })
+
+  return { name: PROVIDER, fetch }
+}
+
+/** The feed, over the `HttpClient` in context, with its own call limiter. */
+export const make: (options: Options) => Effect.Effect<MarketData["Service"], MarketDataError, HttpClient.HttpClient> =
+  Effect.fn("PolygonBars.make")(function*(options: Options) {
+    const client = yield* HttpClient.HttpClient
+    const limiter = yield* makeCallLimiter({
+      calls: options.callsPerMinute ?? FREE_TIER_CALLS_PER_MINUTE,
+      window: "1 minute"
+    })
+    return yield* RemoteBars.make(provider(client, options, limiter), options.symbols ?? RemoteBars.defaultUniverse)
+  })
+
+/** `MarketData` over Polygon, with the fetch-based HTTP client. Nothing is fetched until the first query. */
+export const layer = (options: Options): Layer.Layer<MarketData, MarketDataError> =>
+  Layer.effect(MarketData, make(options)).pipe(Layer.provide(FetchHttpClient.layer))

@@ -1,0 +1,422 @@
+/**
+ * The shared core of the HTTP feeds (`AlpacaBars`, `PolygonBars`): it turns a provider's "daily bars of these
+ * symbols between two New York dates" into a cached, as-of safe `MarketData`.
+ *
+ * **When to use**: to add another remote daily-bar provider, implement a `Provider` and call `make`. The calendar
+ * rules and error messages come from `MarketData.fromIndex` over a `BarIndex` of the fetched bars.
+ *
+ * **Gotchas**
+ * - Fetching is lazy and incremental: the feed keeps one contiguous range of calendar days it has fetched for every
+ *   symbol, widens it on demand (only the missing days are requested) and keeps the bars for the life of the layer.
+ *   Concurrent queries share one fetch.
+ * - A query as of D asks the provider for days up to D at most, and bars dated after the requested range are dropped
+ *   whatever the provider sends, so nothing after D can surface.
+ * - Sessions are the days with a bar for **every** symbol of the universe (the intersection), so a bar is always a
+ *   real print; a symbol that never returns a bar fails the query with `InvalidData`.
+ * - A day is complete once it is 20:00 in New York (the end of extended hours); until then that day is treated as
+ *   not there yet (`OutOfRange`), so a partial daily bar is never used. `latestTradingDay` is the last session on or
+ *   before the last complete day. "Now" comes from `Clock`, so `TestClock` drives it in tests.
+ * - Daily bars are stamped at midnight New York (04:00Z or 05:00Z depending on DST); `nyDate` converts them, never
+ *   the UTC date.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Data, Effect, Option, Redacted, Ref, Result, Schema, Semaphore } from "effect"
+import { Ticker } from "@council/domain"
+import type { Bar, TradingDay } from "@council/domain"
+import type { HttpClientError, HttpClientResponse } from "effect/http"
+import * as BarIndex from "./BarIndex.ts"
+import { MarketData, MarketDataError } from "./MarketData.ts"
+
+/** The ten ETFs of the repository's local data, the default universe of the remote feeds. */
+export const defaultUniverse: ReadonlyArray<Ticker> = [
+  "SPY",
+  "QQQ",
+  "IWM",
+  "TLT",
+  "HYG",
+  "GLD",
+  "USO",
+  "UUP",
+  "XLE",
+  "XLF"
+].map((symbol) => Ticker.make(symbol))
+
+/** A remote source of daily bars. Bars must carry New York calendar dates; extra bars are filtered out. */
+export interface Provider {
+  /** Names the provider in error messages (e.g. `polygon`). */
+  readonly name: string
+  /** Daily bars of `symbols` for the New York dates `[from, to]` (inclusive), keyed by symbol. */
+  readonly fetch: (
+    symbols: ReadonlyArray<Ticker>,
+    from: TradingDay,
+    to: TradingDay
+  ) => Effect.Effect<ReadonlyMap<string, ReadonlyArray<Bar>>, MarketDataError>
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// New York calendar
+
+const DAY_MS = 86_400_000
+const COMPLETE_HOUR = 20
+
+const nyFormat = new Intl.DateTimeFormat("en-US", {
+  timeZone: "America/New_York",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  hourCycle: "h23"
+})
+
+const nyParts = (epochMillis: number): { readonly date: string; readonly hour: number } => {
+  const parts: Record<string, string> = {}
+  for (const part of nyFormat.formatToParts(epochMillis)) parts[part.type] = part.value
+  return { date: `${parts["year"]}-${parts["month"]}-${parts["day"]}`, hour: Number(parts["hour"]) }
+}
+
+/** The New York calendar date of an instant. */
+export const nyDate = (epochMillis: number): TradingDay => nyParts(epochMillis).date as TradingDay
+
+/** The instant of midnight New York at the start of `day` (04:00Z in summer time, 05:00Z in winter). */
+export const nyMidnight = (day: TradingDay): number => {
+  const winter = Date.parse(`${day}T05:00:00Z`)
+  return nyParts(winter).hour === 0 ? winter : winter - 3_600_000
+}
+
+/** `day` shifted by `days` calendar days. */
+export const addDays = (day: TradingDay, days: number): TradingDay =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10) as TradingDay
+
+/** The last New York date whose bars are final at `epochMillis`: today from 20:00 New York, yesterday before. */
+export const lastCompleteDay = (epochMillis: number): TradingDay => {
+  const { date, hour } = nyParts(epochMillis)
+  return hour >= COMPLETE_HOUR ? (date as TradingDay) : addDays(date as TradingDay, -1)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// HTTP helpers shared by the providers
+
+/** A 429 answer; `waitMillis` is how long to wait before trying again. */
+export class RateLimited extends Data.TaggedError("RateLimited")<{
+  readonly waitMillis: number
+  readonly detail: string
+}> {}
+
+/**
+ * Replaces every secret in `text` by `***` (error bodies are quoted in messages). Values shorter than 6 characters
+ * are left alone: they are not real keys, and scrubbing them would garble the message.
+ */
+export const scrub = (text: string, secrets: ReadonlyArray<Redacted.Redacted<string>>): string => {
+  let out = text
+  for (const secret of secrets) {
+    const value = Redacted.value(secret)
+    if (value.length >= 6) out = out.split(value).join("***")
+  }
+  return out
+}
+
+const oneLine = (text: string, max = 300): string => {
+  const flat = text.replace(/\s+/g, " ").trim()
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat
+}
+
+const ErrorBody = Schema.fromJsonString(
+  Schema.Struct({ message: Schema.optional(Schema.String), error: Schema.optional(Schema.String) })
+)
+const decodeErrorBody = Schema.decodeUnknownOption(ErrorBody)
+
+/** The human part of an error body: `message` or `error` of a JSON body, or the text itself. */
+const bodyDetail = (body: string): string =>
+  Option.match(decodeErrorBody(body), {
+    onNone: () => body,
+    onSome: (json) => json.message || json.error || body
+  })
+
+/**
+ * Passes a 2xx response through; turns 429 into `RateLimited` (waiting `waitOn429` milliseconds) and anything else
+ * into `Unavailable` naming the provider, the status and the body's message, with the secrets scrubbed.
+ */
+export const checkStatus = (options: {
+  readonly provider: string
+  readonly what: string
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  readonly waitOn429: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<number>
+}) =>
+(response: HttpClientResponse.HttpClientResponse): Effect.Effect<
+  HttpClientResponse.HttpClientResponse,
+  MarketDataError | RateLimited
+> =>
+  response.status >= 200 && response.status < 300
+    ? Effect.succeed(response)
+    : Effect.gen(function*() {
+      const body = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
+      const detail = oneLine(scrub(bodyDetail(body), options.secrets))
+      if (response.status === 429) {
+        return yield* new RateLimited({ waitMillis: yield* options.waitOn429(response), detail })
+      }
+      const hint = response.status === 401 || response.status === 403 ? " (check the API key)" : ""
+      return yield* new MarketDataError({
+        reason: "Unavailable",
+        message: `${options.provider}: HTTP ${response.status}${hint} for ${options.what}${detail ? `: ${detail}` : ""}`
+      })
+    })
+
+/** Retries `RateLimited` failures after their wait, at most `times` times, then fails with `Unavailable`. */
+export const retryRateLimited = <A, R>(
+  self: Effect.Effect<A, MarketDataError | RateLimited, R>,
+  options: { readonly provider: string; readonly what: string; readonly times: number }
+): Effect.Effect<A, MarketDataError, R> => {
+  const attempt = (left: number): Effect.Effect<A, MarketDataError, R> =>
+    self.pipe(Effect.catchTag("RateLimited", (limited) =>
+      left > 0
+        ? Effect.sleep(limited.waitMillis).pipe(Effect.andThen(attempt(left - 1)))
+        : Effect.fail(
+          new MarketDataError({
+            reason: "Unavailable",
+            message: `${options.provider}: still rate limited (HTTP 429) after ${options.times} retries for ${options.what}${
+              limited.detail ? `: ${limited.detail}` : ""
+            }`
+          })
+        )))
+  return attempt(options.times)
+}
+
+/**
+ * Maps an error of the HTTP client to `Unavailable` (transport) or `InvalidData` (a body that is not JSON), without
+ * the request (it carries the keys).
+ */
+export const transportError = (options: {
+  readonly provider: string
+  readonly what: string
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+}) =>
+(error: HttpClientError.HttpClientError): MarketDataError => {
+  const reason = error.reason
+  const cause = reason.cause instanceof Error ? reason.cause : undefined
+  const nested = cause?.cause instanceof Error ? `: ${cause.cause.message}` : ""
+  const detail = reason.description ?? (cause ? `${cause.message}${nested}` : reason._tag)
+  const body = reason._tag === "DecodeError" || reason._tag === "EmptyBodyError"
+  return new MarketDataError({
+    reason: body ? "InvalidData" : "Unavailable",
+    message: oneLine(scrub(
+      body
+        ? `${options.provider}: unexpected response for ${options.what} (${detail})`
+        : `${options.provider}: cannot reach the API for ${options.what} (${detail})`,
+      options.secrets
+    ))
+  })
+}
+
+/** Maps a schema decode failure of a response body to `InvalidData`. */
+export const invalidBody = (provider: string, what: string) => (error: { readonly message: string }): MarketDataError =>
+  new MarketDataError({
+    reason: "InvalidData",
+    message: oneLine(`${provider}: unexpected response for ${what}: ${error.message}`)
+  })
+
+// ---------------------------------------------------------------------------------------------------------------
+// The cached feed
+
+interface Store {
+  /** The calendar days fetched for every symbol, inclusive. */
+  readonly from: TradingDay
+  readonly to: TradingDay
+  readonly rows: ReadonlyMap<Ticker, ReadonlyMap<string, Bar>>
+  readonly view: { readonly index: BarIndex.BarIndex; readonly service: MarketData["Service"] } | undefined
+}
+
+/** Calendar days to fetch before an as-of day so that `lookback` sessions are there (≈252 sessions a year). */
+const calendarSpan = (lookback: number): number => Math.ceil(lookback * 1.5) + 14
+
+/** `SPY` first, then alphabetical: the order of `BarIndex` universes. */
+const universeOrder = (a: string, b: string): number =>
+  a === b ? 0 : a === "SPY" ? -1 : b === "SPY" ? 1 : a < b ? -1 : 1
+
+const minDay = (a: TradingDay, b: TradingDay): TradingDay => (a < b ? a : b)
+const maxDay = (a: TradingDay, b: TradingDay): TradingDay => (a > b ? a : b)
+
+const buildView = (provider: string, rows: ReadonlyMap<Ticker, ReadonlyMap<string, Bar>>): Result.Result<
+  Store["view"],
+  MarketDataError
+> => {
+  const symbols = [...rows.keys()]
+  const missing = symbols.filter((s) => rows.get(s)!.size === 0)
+  if (missing.length === symbols.length) return Result.succeed(undefined)
+  if (missing.length > 0) {
+    return Result.fail(
+      new MarketDataError({
+        reason: "InvalidData",
+        message: `${provider} returned no bars at all for ${missing.join(", ")}; is the symbol right?`
+      })
+    )
+  }
+  let dates = [...rows.get(symbols[0]!)!.keys()]
+  for (const symbol of symbols.slice(1)) {
+    const have = rows.get(symbol)!
+    dates = dates.filter((d) => have.has(d))
+  }
+  if (dates.length === 0) return Result.succeed(undefined)
+  dates.sort()
+  const inputs = symbols.map((symbol): BarIndex.SeriesInput => {
+    const have = rows.get(symbol)!
+    const bars = dates.map((d) => have.get(d)!)
+    return {
+      symbol,
+      source: `${provider} bars for ${symbol}`,
+      dates,
+      open: bars.map((b) => b.open),
+      high: bars.map((b) => b.high),
+      low: bars.map((b) => b.low),
+      close: bars.map((b) => b.close),
+      volume: bars.map((b) => b.volume)
+    }
+  })
+  return Result.match(BarIndex.make(inputs), {
+    onFailure: (message) => Result.fail(new MarketDataError({ reason: "InvalidData", message })),
+    onSuccess: (index) => Result.succeed({ index, service: MarketData.fromIndex(index) })
+  })
+}
+
+/** A cached, as-of safe `MarketData` over `provider` for `symbols`. */
+export const make = Effect.fnUntraced(function*(provider: Provider, symbols: ReadonlyArray<Ticker>) {
+  const invalid = symbols.filter((s) => !Schema.is(Ticker)(s))
+  if (symbols.length === 0 || invalid.length > 0) {
+    return yield* new MarketDataError({
+      reason: "InvalidData",
+      message: symbols.length === 0
+        ? `the ${provider.name} universe is empty`
+        : `the ${provider.name} universe has invalid ticker symbols: ${invalid.join(", ")}`
+    })
+  }
+  const sortedUniverse = [...new Set(symbols)].sort(universeOrder)
+  const store = yield* Ref.make<Store | undefined>(undefined)
+  const lock = yield* Semaphore.make(1)
+
+  const fetchGap = Effect.fnUntraced(function*(
+    rows: Map<Ticker, Map<string, Bar>>,
+    from: TradingDay,
+    to: TradingDay
+  ) {
+    const fetched = yield* provider.fetch(sortedUniverse, from, to)
+    for (const symbol of sortedUniverse) {
+      const target = rows.get(symbol)!
+      for (const bar of fetched.get(symbol) ?? []) {
+        if (bar.date >= from && bar.date <= to) target.set(bar.date, bar)
+      }
+    }
+  })
+
+  /** Makes sure every day of `[from, to]` (`to` already complete) was fetched; returns the store. */
+  const ensure = (from: TradingDay, to: TradingDay): Effect.Effect<Store, MarketDataError> =>
+    lock.withPermits(1)(Effect.gen(function*() {
+      const current = yield* Ref.get(store)
+      if (current && current.from <= from && current.to >= to) return current
+      const rows = new Map<Ticker, Map<string, Bar>>(
+        sortedUniverse.map((s) => [s, new Map(current?.rows.get(s) ?? [])])
+      )
+      if (current === undefined) {
+        yield* fetchGap(rows, from, to)
+      } else {
+        if (from < current.from) yield* fetchGap(rows, from, addDays(current.from, -1))
+        if (to > current.to) yield* fetchGap(rows, addDays(current.to, 1), to)
+      }
+      const view = yield* Effect.fromResult(buildView(provider.name, rows))
+      const next: Store = {
+        from: current ? minDay(current.from, from) : from,
+        to: current ? maxDay(current.to, to) : to,
+        rows,
+        view
+      }
+      yield* Ref.set(store, next)
+      return next
+    }))
+
+  const notCalendarDate = (day: string) =>
+    new MarketDataError({ reason: "NotATradingDay", message: `${day} is not a calendar date` })
+
+  /** The last complete day, failing when `day` is not a date or not complete yet. */
+  const completeUpTo = Effect.fnUntraced(function*(day: TradingDay) {
+    if (!BarIndex.isCalendarDate(day)) return yield* notCalendarDate(day)
+    const complete = lastCompleteDay(yield* Clock.currentTimeMillis)
+    if (day > complete) {
+      return yield* new MarketDataError({
+        reason: "OutOfRange",
+        message:
+          `${day} is not complete yet: ${provider.name} bars are final after ${COMPLETE_HOUR}:00 New York time (the last complete day is ${complete})`
+      })
+    }
+    return complete
+  })
+
+  const viewOf = (current: Store, asOf: TradingDay) =>
+    current.view
+      ? Effect.succeed(current.view)
+      : Effect.fail(
+        new MarketDataError({
+          reason: "OutOfRange",
+          message: `${provider.name} has no bars between ${current.from} and ${current.to} (asked as of ${asOf})`
+        })
+      )
+
+  const lastSession = (index: BarIndex.BarIndex): TradingDay => index.sessions[index.sessions.length - 1]!
+
+  const notASession = (day: TradingDay, index: BarIndex.BarIndex) =>
+    new MarketDataError({
+      reason: "NotATradingDay",
+      message: `${day} is not a trading session (the nearest earlier session is ${lastSession(index)})`
+    })
+
+  const checkLookback = (lookback: number): Effect.Effect<void> =>
+    Number.isInteger(lookback) && lookback >= 0
+      ? Effect.void
+      : Effect.die(new RangeError(`lookback must be a non-negative integer, got ${lookback}`))
+
+  const unknownSymbol = (symbol: Ticker) =>
+    new MarketDataError({
+      reason: "UnknownSymbol",
+      message: `${symbol} is not in the universe (${sortedUniverse.join(", ")})`
+    })
+
+  return MarketData.of({
+    universe: Effect.succeed(sortedUniverse),
+    latestTradingDay: Effect.gen(function*() {
+      const complete = lastCompleteDay(yield* Clock.currentTimeMillis)
+      const current = yield* ensure(addDays(complete, -14), complete)
+      const { index } = yield* viewOf(current, complete)
+      return lastSession(index)
+    }),
+    ensureTradingDay: Effect.fnUntraced(function*(day: TradingDay) {
+      yield* completeUpTo(day)
+      const current = yield* ensure(addDays(day, -14), day)
+      const { index, service } = yield* viewOf(current, day)
+      if (day > lastSession(index)) return yield* notASession(day, index)
+      return yield* service.ensureTradingDay(day)
+    }),
+    sessions: Effect.fnUntraced(function*(from: TradingDay, to: TradingDay) {
+      if (!BarIndex.isCalendarDate(from)) return yield* notCalendarDate(from)
+      if (!BarIndex.isCalendarDate(to)) return yield* notCalendarDate(to)
+      const last = minDay(to, lastCompleteDay(yield* Clock.currentTimeMillis))
+      if (from > last) return []
+      const current = yield* ensure(from, last)
+      return current.view ? yield* current.view.service.sessions(from, last) : []
+    }),
+    bars: Effect.fnUntraced(function*(query) {
+      yield* checkLookback(query.lookback)
+      if (!sortedUniverse.includes(query.symbol)) return yield* unknownSymbol(query.symbol)
+      yield* completeUpTo(query.asOf)
+      const current = yield* ensure(addDays(query.asOf, -calendarSpan(query.lookback)), query.asOf)
+      const { index, service } = yield* viewOf(current, query.asOf)
+      const asOf = minDay(query.asOf, lastSession(index))
+      return yield* service.bars({ ...query, asOf })
+    }),
+    snapshot: Effect.fnUntraced(function*(asOf: TradingDay, lookback: number) {
+      yield* checkLookback(lookback)
+      yield* completeUpTo(asOf)
+      const current = yield* ensure(addDays(asOf, -calendarSpan(lookback)), asOf)
+      const { index, service } = yield* viewOf(current, asOf)
+      if (asOf > lastSession(index)) return yield* notASession(asOf, index)
+      return yield* service.snapshot(asOf, lookback)
+    })
+  })
+})

@@ -1,0 +1,230 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Clock, Effect, Fiber, Redacted } from "effect"
+import { Ticker, TradingDay } from "@council/domain"
+import { AlpacaBars } from "@council/market"
+import { FetchHttpClient } from "effect/http"
+import { TestClock } from "effect/testing"
+import type { FakeBar, Reply } from "./providerServers.ts"
+import { alpacaBars, barsOf, closedPort, serve, SESSIONS } from "./providerServers.ts"
+
+const day = TradingDay.make
+const KEY = "PKTESTKEYID123"
+const SECRET = "sEcReT-0123456789"
+/** 17:00 New York on Friday 2024-11-15: that day is not complete yet. */
+const NOW = Date.parse("2024-11-15T22:00:00Z")
+const TEN = ["SPY", "QQQ", "IWM", "TLT", "HYG", "GLD", "USO", "UUP", "XLE", "XLF"]
+
+const realPause = (ms: number) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+
+const setup = Effect.fnUntraced(function*(options: {
+  readonly bars?: Readonly<Record<string, ReadonlyArray<FakeBar>>>
+  readonly symbols?: ReadonlyArray<string>
+  readonly pageSize?: number
+  readonly leakAfterEnd?: boolean
+  readonly script?: ReadonlyArray<Reply>
+  readonly secretKey?: string
+}) {
+  yield* TestClock.setTime(NOW)
+  const clock = yield* Clock.Clock
+  const symbols = options.symbols ?? TEN
+  const server = yield* serve(
+    alpacaBars({
+      bars: options.bars ?? Object.fromEntries(symbols.map((s) => [s, barsOf(s)])),
+      keyId: KEY,
+      secretKey: SECRET,
+      ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+      ...(options.leakAfterEnd === undefined ? {} : { leakAfterEnd: options.leakAfterEnd })
+    }),
+    { now: () => clock.currentTimeMillisUnsafe(), ...(options.script ? { script: options.script } : {}) }
+  )
+  const md = yield* AlpacaBars.make({
+    keyId: Redacted.make(KEY),
+    secretKey: Redacted.make(options.secretKey ?? SECRET),
+    baseUrl: server.url,
+    ...(options.symbols ? { symbols: options.symbols.map((s) => Ticker.make(s)) } : {})
+  }).pipe(Effect.provide(FetchHttpClient.layer))
+  return { md, server }
+})
+
+describe("AlpacaBars", () => {
+  it.effect("serves the ten ETFs, following next_page_token, with the keys in the headers", () =>
+    Effect.gen(function*() {
+      const { md, server } = yield* setup({ pageSize: 500 })
+      assert.deepStrictEqual<ReadonlyArray<string>>(yield* md.universe, ["SPY", "GLD", "HYG", "IWM", "QQQ", "TLT", "USO", "UUP", "XLE", "XLF"])
+      const snapshot = yield* md.snapshot(day("2024-11-14"), 210)
+      assert.strictEqual(snapshot.history.length, 10)
+      const asOfIndex = SESSIONS.indexOf("2024-11-14")
+      for (const h of snapshot.history) {
+        assert.deepStrictEqual<ReadonlyArray<unknown>>(h.bars, barsOf(h.symbol).slice(asOfIndex - 209, asOfIndex + 1))
+      }
+      assert.isTrue(server.requests.length > 4)
+      const [first, ...rest] = server.requests
+      assert.isNull(first!.query.get("page_token"))
+      assert.isTrue(rest.every((r) => r.query.get("page_token") !== null))
+      for (const r of server.requests) {
+        assert.strictEqual(r.path, "/v2/stocks/bars")
+        assert.strictEqual(r.headers["apca-api-key-id"], KEY)
+        assert.strictEqual(r.headers["apca-api-secret-key"], SECRET)
+        assert.strictEqual(r.query.get("symbols"), "SPY,GLD,HYG,IWM,QQQ,TLT,USO,UUP,XLE,XLF")
+        assert.strictEqual(r.query.get("timeframe"), "1Day")
+        assert.strictEqual(r.query.get("adjustment"), "all")
+        assert.strictEqual(r.query.get("feed"), "sip")
+        assert.strictEqual(r.query.get("limit"), "10000")
+        assert.strictEqual(r.query.get("end"), "2024-11-14T05:00:00Z")
+        assert.isNull(r.query.get("apiKey"))
+      }
+
+      const calls = server.requests.length
+      yield* md.snapshot(day("2024-11-01"), 150)
+      yield* md.bars({ symbol: Ticker.make("GLD"), asOf: day("2024-11-10"), lookback: 5 })
+      assert.strictEqual(server.requests.length, calls)
+    }))
+
+  it.effect("dates bars by their New York date across both DST switches", () =>
+    Effect.gen(function*() {
+      const { md, server } = yield* setup({ symbols: ["SPY"] })
+      assert.strictEqual(yield* md.ensureTradingDay(day("2024-03-08")), "2024-03-08")
+      assert.strictEqual(server.requests[0]!.query.get("end"), "2024-03-08T05:00:00Z")
+      assert.strictEqual(yield* md.ensureTradingDay(day("2024-03-11")), "2024-03-11")
+      assert.strictEqual(server.requests[1]!.query.get("start"), "2024-03-09T05:00:00Z")
+      assert.strictEqual(server.requests[1]!.query.get("end"), "2024-03-11T04:00:00Z")
+      assert.deepStrictEqual<ReadonlyArray<string>>(yield* md.sessions(day("2024-03-07"), day("2024-03-12")), [
+        "2024-03-07",
+        "2024-03-08",
+        "2024-03-11",
+        "2024-03-12"
+      ])
+      assert.deepStrictEqual<ReadonlyArray<string>>(yield* md.sessions(day("2024-10-31"), day("2024-11-05")), [
+        "2024-10-31",
+        "2024-11-01",
+        "2024-11-04",
+        "2024-11-05"
+      ])
+      const bars = yield* md.bars({ symbol: Ticker.make("SPY"), asOf: day("2024-11-04"), lookback: 2 })
+      assert.deepStrictEqual<ReadonlyArray<unknown>>(bars, barsOf("SPY").filter((b) => b.date === "2024-11-01" || b.date === "2024-11-04"))
+    }))
+
+  it.effect("never surfaces a bar after the as-of day, even when the server sends later ones", () =>
+    Effect.gen(function*() {
+      const { md } = yield* setup({ symbols: ["SPY", "XLF"], leakAfterEnd: true })
+      const snapshot = yield* md.snapshot(day("2024-06-14"), 20)
+      for (const h of snapshot.history) {
+        assert.strictEqual(h.bars.length, 20)
+        assert.strictEqual(h.bars[19]!.date, "2024-06-14")
+      }
+      const weekend = yield* Effect.flip(md.ensureTradingDay(day("2024-06-15")))
+      assert.strictEqual(weekend.reason, "NotATradingDay")
+      assert.strictEqual(weekend.message, "2024-06-15 is not a trading session (the nearest earlier session is 2024-06-14)")
+      const bars = yield* md.bars({ symbol: Ticker.make("XLF"), asOf: day("2024-06-16"), lookback: 3 })
+      assert.deepStrictEqual(bars.map((b) => b.date), ["2024-06-12", "2024-06-13", "2024-06-14"])
+      assert.strictEqual(yield* md.latestTradingDay, "2024-11-14")
+      const sessions = yield* md.sessions(day("2024-11-10"), day("2024-12-31"))
+      assert.deepStrictEqual<ReadonlyArray<string>>(sessions, ["2024-11-11", "2024-11-12", "2024-11-13", "2024-11-14"])
+    }))
+
+  it.effect("a day is complete only from 20:00 New York", () =>
+    Effect.gen(function*() {
+      const { md } = yield* setup({ symbols: ["SPY"] })
+      assert.strictEqual(yield* md.latestTradingDay, "2024-11-14")
+      const today = yield* Effect.flip(md.snapshot(day("2024-11-15"), 5))
+      assert.strictEqual(today.reason, "OutOfRange")
+      assert.strictEqual(
+        today.message,
+        "2024-11-15 is not complete yet: alpaca bars are final after 20:00 New York time (the last complete day is 2024-11-14)"
+      )
+      yield* TestClock.adjust("3 hours")
+      assert.strictEqual(yield* md.latestTradingDay, "2024-11-15")
+      const snapshot = yield* md.snapshot(day("2024-11-15"), 1)
+      assert.strictEqual(snapshot.history[0]!.bars[0]!.date, "2024-11-15")
+    }))
+
+  it.effect("HTTP failures are Unavailable, name alpaca and the status, and never show the keys", () =>
+    Effect.gen(function*() {
+      const wrong = yield* setup({ symbols: ["SPY"], secretKey: "wrong-secret-value" })
+      const denied = yield* Effect.flip(wrong.md.latestTradingDay)
+      assert.strictEqual(denied.reason, "Unavailable")
+      assert.match(denied.message, /^alpaca: HTTP 401 \(check the API key\) for GET \/v2\/stocks\/bars .*: request is not authorized$/)
+      assert.notInclude(denied.message, KEY)
+      assert.notInclude(denied.message, "wrong-secret-value")
+
+      const failing = yield* setup({
+        symbols: ["SPY"],
+        script: [{ status: 500, body: { message: `internal error for ${KEY}/${SECRET}` } }]
+      })
+      const internal = yield* Effect.flip(failing.md.ensureTradingDay(day("2024-11-14")))
+      assert.strictEqual(internal.reason, "Unavailable")
+      assert.include(internal.message, "alpaca: HTTP 500 for GET /v2/stocks/bars")
+      assert.include(internal.message, "internal error for ***/***")
+      assert.notInclude(internal.message, SECRET)
+      assert.strictEqual(yield* failing.md.ensureTradingDay(day("2024-11-14")), "2024-11-14")
+
+      const offline = yield* AlpacaBars.make({
+        keyId: Redacted.make(KEY),
+        secretKey: Redacted.make(SECRET),
+        baseUrl: yield* closedPort
+      }).pipe(Effect.provide(FetchHttpClient.layer))
+      const unreachable = yield* Effect.flip(offline.latestTradingDay)
+      assert.strictEqual(unreachable.reason, "Unavailable")
+      assert.include(unreachable.message, "alpaca: cannot reach the API for GET /v2/stocks/bars")
+      assert.notInclude(unreachable.message, SECRET)
+    }))
+
+  it.effect("HTTP 429 waits until X-RateLimit-Reset and retries", () =>
+    Effect.gen(function*() {
+      const { md, server } = yield* setup({
+        symbols: ["SPY"],
+        script: [{
+          status: 429,
+          body: { message: "too many requests" },
+          headers: { "X-RateLimit-Limit": "200", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(NOW / 1000 + 7) }
+        }]
+      })
+      const fiber = yield* md.latestTradingDay.pipe(Effect.forkChild({ startImmediately: true }))
+      for (let i = 0; i < 120 && server.requests.length < 2; i++) {
+        yield* realPause(5)
+        if (server.requests.length === 1) yield* TestClock.adjust("1 second")
+      }
+      assert.strictEqual(yield* Fiber.join(fiber), "2024-11-14")
+      assert.strictEqual(server.requests.length, 2)
+      assert.isAtLeast(server.requests[1]!.at - server.requests[0]!.at, 7_000)
+      assert.isBelow(server.requests[1]!.at - server.requests[0]!.at, 10_000)
+    }))
+
+  it.effect("bars of the wrong shape are InvalidData", () =>
+    Effect.gen(function*() {
+      const { md } = yield* setup({
+        symbols: ["SPY"],
+        script: [{ status: 200, body: { bars: { SPY: [{ t: "2024-11-14T05:00:00Z", o: "1.5" }] }, next_page_token: null } }]
+      })
+      const error = yield* Effect.flip(md.latestTradingDay)
+      assert.strictEqual(error.reason, "InvalidData")
+      assert.strictEqual(
+        error.message,
+        "alpaca: unexpected response for GET /v2/stocks/bars 2024-10-31..2024-11-14: Expected number at [\"bars\"][\"SPY\"][0][\"o\"]"
+      )
+    }))
+
+  it.effect("a symbol without any bars fails with InvalidData naming it", () =>
+    Effect.gen(function*() {
+      const { md } = yield* setup({ symbols: ["SPY", "ZZZZ"], bars: { SPY: barsOf("SPY") } })
+      const error = yield* Effect.flip(md.snapshot(day("2024-11-14"), 5))
+      assert.strictEqual(error.reason, "InvalidData")
+      assert.strictEqual(error.message, "alpaca returned no bars at all for ZZZZ; is the symbol right?")
+    }))
+
+  it.effect("sessions are the days every symbol has a bar", () =>
+    Effect.gen(function*() {
+      const { md } = yield* setup({
+        symbols: ["SPY", "XLF"],
+        bars: { SPY: barsOf("SPY"), XLF: barsOf("XLF").filter((b) => b.date !== "2024-06-12") }
+      })
+      assert.deepStrictEqual<ReadonlyArray<string>>(yield* md.sessions(day("2024-06-10"), day("2024-06-14")), [
+        "2024-06-10",
+        "2024-06-11",
+        "2024-06-13",
+        "2024-06-14"
+      ])
+      const missing = yield* Effect.flip(md.ensureTradingDay(day("2024-06-12")))
+      assert.strictEqual(missing.reason, "NotATradingDay")
+    }))
+})

@@ -1,0 +1,196 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Clock, Effect, Fiber, Redacted } from "effect"
+import { Ticker, TradingDay } from "@council/domain"
+import { PolygonBars } from "@council/market"
+import { FetchHttpClient } from "effect/http"
+import { TestClock } from "effect/testing"
+import type { FakeBar, Reply, Server } from "./providerServers.ts"
+import { barsOf, polygon429, polygonAggs, serve, SESSIONS } from "./providerServers.ts"
+
+const day = TradingDay.make
+const KEY = "pOlYgOnKeY-42"
+/** 17:00 New York on Friday 2024-11-15: that day is not complete yet. */
+const NOW = Date.parse("2024-11-15T22:00:00Z")
+const TEN = ["SPY", "QQQ", "IWM", "TLT", "HYG", "GLD", "USO", "UUP", "XLE", "XLF"]
+
+const realPause = (ms: number) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+
+/** Moves the test clock a second at a time (letting real I/O happen in between) until `done`. */
+const advanceUntil = Effect.fnUntraced(function*(done: () => boolean, maxSeconds: number) {
+  for (let i = 0; i < maxSeconds && !done(); i++) {
+    yield* realPause(5)
+    if (!done()) yield* TestClock.adjust("1 second")
+  }
+  yield* realPause(5)
+})
+
+/** Waits in real time until `done` (for requests the test clock does not hold back). */
+const waitUntil = Effect.fnUntraced(function*(done: () => boolean) {
+  for (let i = 0; i < 2000 && !done(); i++) yield* realPause(5)
+})
+
+const setup = Effect.fnUntraced(function*(options: {
+  readonly symbols?: ReadonlyArray<string>
+  readonly bars?: Readonly<Record<string, ReadonlyArray<FakeBar>>>
+  readonly pageSize?: number
+  readonly nextUrlOrigin?: string
+  readonly leakAfterEnd?: boolean
+  readonly script?: ReadonlyArray<Reply>
+  readonly apiKey?: string
+  readonly callsPerMinute?: number
+}) {
+  yield* TestClock.setTime(NOW)
+  const clock = yield* Clock.Clock
+  const symbols = options.symbols ?? TEN
+  const server: Server = yield* serve(
+    polygonAggs({
+      bars: options.bars ?? Object.fromEntries(symbols.map((s) => [s, barsOf(s)])),
+      apiKey: KEY,
+      ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+      ...(options.nextUrlOrigin === undefined ? {} : { nextUrlOrigin: options.nextUrlOrigin }),
+      ...(options.leakAfterEnd === undefined ? {} : { leakAfterEnd: options.leakAfterEnd })
+    }),
+    { now: () => clock.currentTimeMillisUnsafe(), ...(options.script ? { script: options.script } : {}) }
+  )
+  const md = yield* PolygonBars.make({
+    apiKey: Redacted.make(options.apiKey ?? KEY),
+    baseUrl: server.url,
+    ...(options.symbols ? { symbols: options.symbols.map((s) => Ticker.make(s)) } : {}),
+    ...(options.callsPerMinute === undefined ? {} : { callsPerMinute: options.callsPerMinute })
+  }).pipe(Effect.provide(FetchHttpClient.layer))
+  return { md, server }
+})
+
+describe("PolygonBars", () => {
+  it.effect("fetches daily aggregates per symbol, following next_url with the bearer key", () =>
+    Effect.gen(function*() {
+      const { md, server } = yield* setup({ symbols: ["SPY", "XLF"], pageSize: 100, callsPerMinute: 100 })
+      const snapshot = yield* md.snapshot(day("2024-11-14"), 210)
+      const asOfIndex = SESSIONS.indexOf("2024-11-14")
+      for (const h of snapshot.history) {
+        assert.deepStrictEqual<ReadonlyArray<unknown>>(h.bars, barsOf(h.symbol).slice(asOfIndex - 209, asOfIndex + 1))
+      }
+      assert.deepStrictEqual(server.requests.map((r) => [r.path, r.query.get("cursor")]), [
+        ["/v2/aggs/ticker/SPY/range/1/day/2023-12-21/2024-11-14", null],
+        ["/v2/aggs/ticker/SPY/range/1/day/2023-12-21/2024-11-14", "100"],
+        ["/v2/aggs/ticker/SPY/range/1/day/2023-12-21/2024-11-14", "200"],
+        ["/v2/aggs/ticker/XLF/range/1/day/2023-12-21/2024-11-14", null],
+        ["/v2/aggs/ticker/XLF/range/1/day/2023-12-21/2024-11-14", "100"],
+        ["/v2/aggs/ticker/XLF/range/1/day/2023-12-21/2024-11-14", "200"]
+      ])
+      const first = server.requests[0]!.query
+      assert.deepStrictEqual([first.get("adjusted"), first.get("sort"), first.get("limit")], ["true", "asc", "50000"])
+      for (const r of server.requests) {
+        assert.strictEqual(r.headers.authorization, `Bearer ${KEY}`)
+        assert.isNull(r.query.get("apiKey"))
+      }
+      yield* md.snapshot(day("2024-10-01"), 100)
+      yield* md.sessions(day("2024-01-01"), day("2024-11-14"))
+      assert.strictEqual(server.requests.length, 6)
+    }))
+
+  it.effect("a next_url on another host is rebased onto the base URL, so the key goes nowhere else", () =>
+    Effect.gen(function*() {
+      const { md, server } = yield* setup({
+        symbols: ["SPY"],
+        pageSize: 3,
+        nextUrlOrigin: "https://api.polygon.io",
+        callsPerMinute: 100
+      })
+      assert.deepStrictEqual<ReadonlyArray<string>>(yield* md.sessions(day("2024-03-04"), day("2024-03-15")), [
+        "2024-03-04",
+        "2024-03-05",
+        "2024-03-06",
+        "2024-03-07",
+        "2024-03-08",
+        "2024-03-11",
+        "2024-03-12",
+        "2024-03-13",
+        "2024-03-14",
+        "2024-03-15"
+      ])
+      assert.deepStrictEqual(server.requests.map((r) => r.query.get("cursor")), [null, "3", "6", "9"])
+      assert.isTrue(server.requests.every((r) => r.headers.authorization === `Bearer ${KEY}`))
+    }))
+
+  it.effect("the free tier's 5 calls a minute: ten symbols take a minute, never more than 5 in any 60 s", () =>
+    Effect.gen(function*() {
+      const { md, server } = yield* setup({})
+      const fiber = yield* md.snapshot(day("2024-11-14"), 20).pipe(Effect.forkChild({ startImmediately: true }))
+      yield* waitUntil(() => server.requests.length >= 5)
+      yield* realPause(100)
+      assert.strictEqual(server.requests.length, 5)
+      yield* TestClock.adjust("59 seconds")
+      yield* realPause(100)
+      assert.strictEqual(server.requests.length, 5)
+      yield* advanceUntil(() => server.requests.length >= 10, 120)
+      const snapshot = yield* Fiber.join(fiber)
+      assert.strictEqual(snapshot.history.length, 10)
+      assert.isTrue(snapshot.history.every((h) => h.bars.length === 20 && h.bars[19]!.date === "2024-11-14"))
+
+      const at = server.requests.map((r) => r.at)
+      assert.strictEqual(at.length, 10)
+      assert.deepStrictEqual(at.slice(0, 5), Array(5).fill(NOW))
+      for (let i = 0; i + 5 < at.length; i++) assert.isAtLeast(at[i + 5]! - at[i]!, 60_000)
+      assert.isAtLeast(at[9]! - at[0]!, 60_000)
+
+      yield* md.snapshot(day("2024-11-13"), 10)
+      yield* md.bars({ symbol: Ticker.make("USO"), asOf: day("2024-11-14"), lookback: 5 })
+      assert.strictEqual(server.requests.length, 10)
+    }))
+
+  it.effect("HTTP 429 waits a minute and retries through the limiter", () =>
+    Effect.gen(function*() {
+      const { md, server } = yield* setup({ symbols: ["SPY"], script: [polygon429] })
+      const fiber = yield* md.ensureTradingDay(day("2024-11-14")).pipe(Effect.forkChild({ startImmediately: true }))
+      yield* advanceUntil(() => server.requests.length >= 2, 120)
+      assert.strictEqual(yield* Fiber.join(fiber), "2024-11-14")
+      assert.strictEqual(server.requests.length, 2)
+      assert.isAtLeast(server.requests[1]!.at - server.requests[0]!.at, 60_000)
+      assert.isBelow(server.requests[1]!.at - server.requests[0]!.at, 65_000)
+    }))
+
+  it.effect("still rate limited after three retries is Unavailable", () =>
+    Effect.gen(function*() {
+      const { md, server } = yield* setup({ symbols: ["SPY"], script: [polygon429, polygon429, polygon429, polygon429] })
+      const fiber = yield* Effect.flip(md.latestTradingDay).pipe(Effect.forkChild({ startImmediately: true }))
+      yield* advanceUntil(() => server.requests.length >= 4, 300)
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error.reason, "Unavailable")
+      assert.strictEqual(
+        error.message,
+        "polygon: still rate limited (HTTP 429) after 3 retries for GET /v2/aggs/ticker/SPY/range/1/day/2024-10-31/2024-11-14: You've exceeded the maximum requests per minute, please wait or upgrade your subscription to continue."
+      )
+    }))
+
+  it.effect("a wrong key is Unavailable, naming polygon and the status, never the key", () =>
+    Effect.gen(function*() {
+      const { md, server } = yield* setup({ symbols: ["SPY"], apiKey: "not-the-key" })
+      const error = yield* Effect.flip(md.snapshot(day("2024-11-14"), 5))
+      assert.strictEqual(error.reason, "Unavailable")
+      assert.match(error.message, /^polygon: HTTP 401 \(check the API key\) for GET \/v2\/aggs\/ticker\/SPY\/range\/1\/day\/[-0-9/]+: Unknown API Key$/)
+      assert.notInclude(error.message, "not-the-key")
+      assert.strictEqual(server.requests[0]!.headers.authorization, "Bearer not-the-key")
+      assert.notInclude(server.requests[0]!.query.toString(), "not-the-key")
+    }))
+
+  it.effect("a body that is not JSON is InvalidData, and nothing is cached from it", () =>
+    Effect.gen(function*() {
+      const { md } = yield* setup({ symbols: ["SPY"], script: [{ status: 200, body: "<html>maintenance</html>" }] })
+      const error = yield* Effect.flip(md.latestTradingDay)
+      assert.strictEqual(error.reason, "InvalidData")
+      assert.match(error.message, /^polygon: unexpected response for GET \/v2\/aggs\/ticker\/SPY\/range\/1\/day\/2024-10-31\/2024-11-14 \(.*JSON/)
+      assert.strictEqual(yield* md.latestTradingDay, "2024-11-14")
+    }))
+
+  it.effect("Unix-ms midnights become New York dates, and later bars never surface", () =>
+    Effect.gen(function*() {
+      const { md } = yield* setup({ symbols: ["SPY"], leakAfterEnd: true, callsPerMinute: 100 })
+      const bars = yield* md.bars({ symbol: Ticker.make("SPY"), asOf: day("2024-03-12"), lookback: 4 })
+      assert.deepStrictEqual(bars.map((b) => b.date), ["2024-03-07", "2024-03-08", "2024-03-11", "2024-03-12"])
+      assert.deepStrictEqual<ReadonlyArray<unknown>>(bars, barsOf("SPY").filter((b) => b.date >= "2024-03-07" && b.date <= "2024-03-12"))
+      const fall = yield* md.snapshot(day("2024-11-04"), 2)
+      assert.deepStrictEqual(fall.history[0]!.bars.map((b) => b.date), ["2024-11-01", "2024-11-04"])
+      assert.strictEqual(yield* md.latestTradingDay, "2024-11-14")
+    }))
+})
