@@ -1,25 +1,26 @@
 /**
  * The composition root: which layer provides each service, chosen from configuration. Nothing else here.
  */
-import { Effect, Layer, Option, Ref } from "effect"
+import { Effect, Layer, Ref } from "effect"
 import { TradingDay } from "@council/domain"
-import { AccountManager, ExchangeSession, LocalExchange, TradingAccounts } from "@council/broker"
+import { AccountManager, AccountsConfig, ExchangeSession, LocalExchange, TradingAccounts } from "@council/broker"
 import { Chairman, PortfolioManagers } from "@council/llm"
-import { LocalBars, MarketData } from "@council/market"
+import { MarketData, MarketFeed } from "@council/market"
 import { Notifier } from "@council/notify"
 import { SqlRunStore } from "@council/store"
-import { AppConfig } from "./AppConfig.ts"
 
-const market = Layer.unwrap(
-  Effect.map(AppConfig, ({ barsDirectory }) =>
-    LocalBars.layer(Option.match(barsDirectory, { onNone: () => ({}), onSome: (directory) => ({ directory }) })))
-)
 
 /** What every command needs: the run store (and its database), the market feed, the configured accounts. */
-export const setup = Layer.mergeAll(SqlRunStore.layerConfig, market, TradingAccounts.layerEmbedded)
+export const setup = Layer.mergeAll(SqlRunStore.layerConfig, MarketFeed.layerConfig, AccountsConfig.layer)
 
 /** How the services of a run were chosen, remembered in the run's parameters. */
-export const describe = Effect.succeed({ broker: "local-exchange", data: "local-bars", pms: "offline" })
+export const describe = Effect.gen(function*() {
+  const feed = yield* MarketFeed.readConfig
+  const { all } = yield* TradingAccounts
+  const keyed = all.filter((a) => a.credentials !== undefined).length
+  const broker = keyed === 0 ? "local-exchange" : keyed === all.length ? "alpaca" : "alpaca+local-exchange"
+  return { broker, data: feed.source, pms: "offline" }
+})
 
 const brokers = AccountManager.layer.pipe(
   Layer.provideMerge(Layer.unwrap(

@@ -32,6 +32,7 @@ const exitCodeOf = (cause: Cause.Cause<unknown>): { readonly code: number; reado
       case "AccountConfigError":
       case "AccountSelectionError":
       case "MarketDataError":
+      case "MarketFeedConfigError":
       case "UnsupportedSetting":
         return { code: 2, line: message }
       default:
