@@ -1,0 +1,323 @@
+/**
+ * The `Broker` contract over Alpaca's trading API, one instance per account, with exactly-once order placement,
+ * plus the market clock, calendar and assets (`AlpacaAccountBroker`).
+ *
+ * **When to use**: `AlpacaBroker.layerBrokers(accounts, options)` provides `Brokers` (and `AlpacaBroker`) for the
+ * configured accounts that have credentials; provide an `HttpClient` (`FetchHttpClient.layer`). Each account gets
+ * its own client, limiter and retry schedule; `options.perAccount` overrides them per account.
+ *
+ * **Exactly-once placement**: every POST carries the intent's `client_order_id` (never a generated one). When the
+ * outcome is unknown — timeout, dropped connection, 5xx, 429 — the order is looked up with
+ * `GET /v2/orders:by_client_order_id`; found, it is the result; not found, the same body is POSTed again after
+ * the retry delay. A `DuplicateClientOrderId` rejection (an earlier attempt landed) resolves to the existing
+ * order when it is the same order (symbol, side, qty, type); otherwise the rejection stands. An
+ * `InvalidRequest` rejection is checked the same way (a 422 has been seen with the order accepted).
+ *
+ * **Gotchas**
+ * - Unlike the local exchange, a duplicate client order id of the *same* order is not an error here: it is how a
+ *   retried placement learns that its first attempt landed.
+ * - Orders and positions the domain cannot represent (notional, trailing stop, crypto pairs) are skipped with a
+ *   warning by the list methods and fail `ServerError` (not retryable) by the single-item methods.
+ * - `closeAllPositions` fails when any position could not be closed (the reason of the first failure; the
+ *   message lists them all); `cancelAllOrders` counts the orders canceled and logs the ones that were not.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, Option, Result } from "effect"
+import type { Scope } from "effect"
+import type { HttpClient } from "effect/http"
+import type { AccountConfig, AccountId, Order, OrderIntent, Position, Ticker } from "@council/domain"
+import { type Broker, BrokerError, Brokers, type ClosePositionOptions, type OrderQuery, unknownAccount } from "../Broker.ts"
+import * as AlpacaClient from "./AlpacaClient.ts"
+import {
+  type AssetInfo,
+  errorReason,
+  isRetryableReason,
+  isWireOrder,
+  type MarketCalendarDay,
+  type MarketClock,
+  toAccountSnapshot,
+  toAssetInfo,
+  toCalendarDay,
+  toDomainOrder,
+  toDomainPosition,
+  toMarketClock,
+  toWireOrderRequest,
+  type WireOrder
+} from "./AlpacaWire.ts"
+import { retryPolicy } from "./RequestPolicy.ts"
+
+/** One account's Alpaca broker: the `Broker` contract plus clock, calendar and assets. */
+export interface AlpacaAccountBroker extends Broker {
+  readonly client: AlpacaClient.AlpacaClient
+  readonly getClock: Effect.Effect<MarketClock, BrokerError>
+  /** Trading days between `start` and `end` (`YYYY-MM-DD`, inclusive). */
+  readonly getCalendar: (
+    range?: { readonly start?: string; readonly end?: string }
+  ) => Effect.Effect<ReadonlyArray<MarketCalendarDay>, BrokerError>
+  /** `NotFound` for an unknown symbol. */
+  readonly getAsset: (symbolOrId: string) => Effect.Effect<AssetInfo, BrokerError>
+}
+
+export interface AlpacaBrokerOptions extends AlpacaClient.AlpacaClientOptions {
+  /** Per-account overrides of timeout, rate limit and retry options. */
+  readonly perAccount?: Readonly<Partial<Record<string, AlpacaClient.AlpacaClientOptions>>>
+}
+
+const optionsFor = (options: AlpacaBrokerOptions, account: AccountId): AlpacaClient.AlpacaClientOptions => {
+  const own = options.perAccount?.[account] ?? {}
+  const timeout = own.timeout ?? options.timeout
+  return {
+    ...(timeout !== undefined ? { timeout } : {}),
+    rateLimit: { ...options.rateLimit, ...own.rateLimit },
+    retry: { ...options.retry, ...own.retry }
+  }
+}
+
+const sameOrder = (order: WireOrder, intent: OrderIntent): boolean =>
+  order.symbol === intent.symbol &&
+  order.side === intent.side &&
+  Math.abs(Number(order.qty ?? Number.NaN) - intent.qty) < 1e-9 &&
+  (order.type ?? order.order_type) === intent.type
+
+/** The broker of one account over its client. */
+const fromClient = (
+  client: AlpacaClient.AlpacaClient,
+  options: Pick<AlpacaClient.AlpacaClientOptions, "retry"> = {}
+): AlpacaAccountBroker => {
+  const account = client.account
+  const placementPolicy = retryPolicy(options.retry)
+
+  const unsupported = (message: string) => new BrokerError({ account, reason: "ServerError", message, retryable: false })
+
+  const domainOrder = (wire: WireOrder): Effect.Effect<Order, BrokerError> => {
+    const order = toDomainOrder(wire)
+    return Result.isSuccess(order) ? Effect.succeed(order.success) : Effect.fail(unsupported(order.failure))
+  }
+
+  const domainOrders = (wires: ReadonlyArray<WireOrder>): Effect.Effect<ReadonlyArray<Order>> =>
+    Effect.forEach(wires, (wire) => {
+      const order = toDomainOrder(wire)
+      return Result.isSuccess(order)
+        ? Effect.succeed(Option.some(order.success))
+        : Effect.as(Effect.logWarning(`alpaca ${account}: skipping ${order.failure}`), Option.none())
+    }).pipe(Effect.map((orders) => orders.flatMap((order) => Option.isSome(order) ? [order.value] : [])))
+
+  const notFoundToNone = <A>(effect: Effect.Effect<A, BrokerError>): Effect.Effect<Option.Option<A>, BrokerError> =>
+    effect.pipe(
+      Effect.map(Option.some),
+      Effect.catchIf((error) => error.reason === "NotFound", () => Effect.succeed(Option.none()))
+    )
+
+  const getPositions: Effect.Effect<ReadonlyArray<Position>, BrokerError> = client.getPositions.pipe(
+    Effect.flatMap((wires) =>
+      Effect.forEach(wires, (wire) => {
+        const position = toDomainPosition(wire)
+        return Result.isSuccess(position)
+          ? Effect.succeed(Option.some(position.success))
+          : Effect.as(Effect.logWarning(`alpaca ${account}: skipping ${position.failure}`), Option.none())
+      })
+    ),
+    Effect.map((positions) => positions.flatMap((position) => Option.isSome(position) ? [position.value] : []))
+  )
+
+  const getAccount = Effect.all([client.getAccount, getPositions], { concurrency: 2 }).pipe(
+    Effect.map(([wire, positions]) => toAccountSnapshot(account, wire, positions)),
+    Effect.withSpan("AlpacaBroker.getAccount", { attributes: { account } })
+  )
+
+  const getPosition = Effect.fn("AlpacaBroker.getPosition")(function*(symbol: Ticker) {
+    const wire = yield* notFoundToNone(client.getPosition(symbol))
+    if (Option.isNone(wire)) return Option.none<Position>()
+    const position = toDomainPosition(wire.value)
+    return Result.isSuccess(position) ? Option.some(position.success) : yield* unsupported(position.failure)
+  })
+
+  const listOrders = Effect.fn("AlpacaBroker.listOrders")(function*(query: OrderQuery) {
+    const wires = yield* client.listOrders({ ...query, nested: true })
+    return yield* domainOrders(wires)
+  })
+
+  const getOrder = Effect.fn("AlpacaBroker.getOrder")(function*(orderId: string) {
+    return yield* domainOrder(yield* client.getOrder(orderId))
+  })
+
+  const getOrderByClientId = Effect.fn("AlpacaBroker.getOrderByClientId")(function*(clientOrderId: string) {
+    const wire = yield* notFoundToNone(client.getOrderByClientId(clientOrderId))
+    return Option.isNone(wire) ? Option.none<Order>() : Option.some(yield* domainOrder(wire.value))
+  })
+
+  const placeOrder = Effect.fn("AlpacaBroker.placeOrder")(function*(intent: OrderIntent) {
+    if (intent.account !== account) {
+      return yield* new BrokerError({
+        account,
+        reason: "InvalidRequest",
+        message: `the order is for account ${intent.account}, not ${account}`,
+        retryable: false
+      })
+    }
+    const clientOrderId = intent.clientOrderId
+    const body = toWireOrderRequest(intent)
+    /** The order this id already names, or `cause` when there is none. */
+    const lookUp = (cause: BrokerError) =>
+      client.getOrderByClientId(clientOrderId).pipe(
+        Effect.catchIf((error) => error.reason === "NotFound", () => Effect.fail(cause)),
+        Effect.tap((order) =>
+          Effect.logInfo(`alpaca ${account}: order ${clientOrderId} found after "${cause.message}"`).pipe(
+            Effect.annotateLogs({ orderId: order.id })
+          )
+        )
+      )
+    const adoptDuplicate = (duplicate: BrokerError) =>
+      lookUp(duplicate).pipe(
+        Effect.filterOrFail(
+          (order) => sameOrder(order, intent),
+          (order) =>
+            new BrokerError({
+              account,
+              reason: "DuplicateClientOrderId",
+              message: `client_order_id ${clientOrderId} already names a different order (${order.side} ${
+                order.qty ?? "?"
+              } ${order.symbol} ${order.type ?? order.order_type ?? "?"})`,
+              retryable: false
+            })
+        )
+      )
+    /** A 422 may still have placed the order (Alpaca-API#270): adopt it if it exists, else keep the rejection. */
+    const adoptIfPlaced = (rejection: BrokerError) =>
+      lookUp(rejection).pipe(
+        Effect.filterOrFail((order) => sameOrder(order, intent), () => rejection),
+        Effect.catch(() => Effect.fail(rejection))
+      )
+    const attempt = client.submitOrder(body).pipe(
+      Effect.catchIf((error) => error.reason === "DuplicateClientOrderId", adoptDuplicate),
+      Effect.catchIf((error) => error.reason === "InvalidRequest", adoptIfPlaced),
+      Effect.catchIf((error) => error.retryable, lookUp)
+    )
+    const wire = yield* Effect.retry(attempt, placementPolicy)
+    return yield* domainOrder(wire)
+  })
+
+  const cancelOrder = Effect.fn("AlpacaBroker.cancelOrder")(function*(orderId: string) {
+    yield* client.cancelOrder(orderId)
+  })
+
+  const cancelAllOrders = client.cancelAllOrders.pipe(
+    Effect.tap((items) => {
+      const failed = items.filter((item) => item.status < 200 || item.status >= 300)
+      return failed.length === 0 ? Effect.void : Effect.logWarning(
+        `alpaca ${account}: ${failed.length} order(s) not canceled: ${
+          failed.map((item) => `${item.id} (${item.status} ${item.body?.message ?? ""})`).join(", ")
+        }`
+      )
+    }),
+    Effect.map((items) => items.filter((item) => item.status >= 200 && item.status < 300).length),
+    Effect.withSpan("AlpacaBroker.cancelAllOrders", { attributes: { account } })
+  )
+
+  const closePosition = Effect.fn("AlpacaBroker.closePosition")(function*(
+    symbol: Ticker,
+    options?: ClosePositionOptions
+  ) {
+    return yield* domainOrder(yield* client.closePosition(symbol, options))
+  })
+
+  const closeAllPositions = Effect.gen(function*() {
+    const items = yield* client.closeAllPositions
+    const orders: Array<WireOrder> = []
+    const failures: Array<{ readonly symbol: string; readonly status: number; readonly message: string }> = []
+    for (const item of items) {
+      const body = item.body
+      if (item.status >= 200 && item.status < 300 && body != null && isWireOrder(body)) orders.push(body)
+      else {
+        const message = body != null && !isWireOrder(body) ? body.message ?? "" : ""
+        failures.push({ symbol: item.symbol, status: item.status, message })
+      }
+    }
+    const first = failures[0]
+    if (first !== undefined) {
+      const reason = errorReason(first.status, first.message)
+      return yield* new BrokerError({
+        account,
+        reason,
+        message: `closed ${orders.length} of ${items.length} positions; failed: ${
+          failures.map((f) => `${f.symbol} (${f.status} ${f.message})`).join(", ")
+        }`,
+        retryable: isRetryableReason(reason)
+      })
+    }
+    return yield* Effect.forEach(orders, domainOrder)
+  }).pipe(Effect.withSpan("AlpacaBroker.closeAllPositions", { attributes: { account } }))
+
+  return {
+    account,
+    client,
+    getAccount,
+    getPositions,
+    getPosition,
+    listOrders,
+    getOrder,
+    getOrderByClientId,
+    placeOrder,
+    cancelOrder,
+    cancelAllOrders,
+    closePosition,
+    closeAllPositions,
+    getClock: Effect.map(client.getClock, toMarketClock),
+    getCalendar: (range) => Effect.map(client.getCalendar(range), (days) => days.map(toCalendarDay)),
+    getAsset: (symbolOrId) => Effect.map(client.getAsset(symbolOrId), toAssetInfo)
+  }
+}
+
+/** The Alpaca brokers of every configured account that has credentials. */
+export class AlpacaBroker extends Context.Service<AlpacaBroker, {
+  readonly accounts: ReadonlyArray<AccountId>
+  /** Fails `UnknownAccount` for an account without credentials or not configured. */
+  readonly get: (account: AccountId) => Effect.Effect<AlpacaAccountBroker, BrokerError>
+}>()("@council/broker/AlpacaBroker") {
+  /** One account's broker over an existing client; `options.retry` drives order placement. */
+  static readonly fromClient = fromClient
+
+  /** One account's broker, with its own client, limiter and retry schedule. */
+  static readonly make = (
+    config: AlpacaClient.AlpacaAccountConfig,
+    options: AlpacaClient.AlpacaClientOptions = {}
+  ): Effect.Effect<AlpacaAccountBroker, never, HttpClient.HttpClient | Scope.Scope> =>
+    Effect.map(AlpacaClient.make(config, options), (client) => fromClient(client, options))
+
+  static readonly layer = (
+    accounts: ReadonlyArray<AccountConfig>,
+    options: AlpacaBrokerOptions = {}
+  ): Layer.Layer<AlpacaBroker, never, HttpClient.HttpClient> =>
+    Layer.effect(
+      AlpacaBroker,
+      Effect.gen(function*() {
+        const configured = accounts.filter(AlpacaClient.hasCredentials)
+        const ids = configured.map((config) => config.id)
+        const brokers = new Map<AccountId, AlpacaAccountBroker>()
+        for (const config of configured) {
+          brokers.set(config.id, yield* AlpacaBroker.make(config, optionsFor(options, config.id)))
+        }
+        return AlpacaBroker.of({
+          accounts: ids,
+          get: (account) => {
+            const broker = brokers.get(account)
+            return broker !== undefined ? Effect.succeed(broker) : Effect.fail(unknownAccount(account, ids))
+          }
+        })
+      })
+    )
+
+  /** `Brokers` (and `AlpacaBroker`) for the accounts that have credentials. */
+  static readonly layerBrokers = (
+    accounts: ReadonlyArray<AccountConfig>,
+    options: AlpacaBrokerOptions = {}
+  ): Layer.Layer<Brokers | AlpacaBroker, never, HttpClient.HttpClient> =>
+    Layer.effect(
+      Brokers,
+      Effect.gen(function*() {
+        const alpaca = yield* AlpacaBroker
+        return Brokers.of({ accounts: alpaca.accounts, get: alpaca.get })
+      })
+    ).pipe(Layer.provideMerge(AlpacaBroker.layer(accounts, options)))
+}

@@ -1,0 +1,328 @@
+/**
+ * A low-level Alpaca trading client for one account on `effect/http`: auth headers, base URL, JSON bodies,
+ * rate limiting, per-request timeout, error mapping to `BrokerError` and retries.
+ *
+ * **When to use**: through `AlpacaBroker`; directly only for endpoints the `Broker` contract lacks. Needs an
+ * `HttpClient` (`FetchHttpClient.layer`, or `NodeHttpClient` from `@effect/platform-node`) and a `Scope` (the
+ * limiter's slot-release fibers live there).
+ *
+ * **How a request runs**: limiter slot (and any 429 pause) → HTTP with `APCA-API-KEY-ID`/`APCA-API-SECRET-KEY`
+ * → response read under the timeout (default 10 s) → status mapped by `AlpacaWire.errorReason` (429 also pauses
+ * the account until `X-Ratelimit-Reset`, as does `X-Ratelimit-Remaining: 0`) → retried per the request's
+ * `retry` mode: `idempotent` retries every retryable error, `rateLimited` only 429s (for requests that must not
+ * run twice), `never` none (order placement: `AlpacaBroker` reconciles by client order id instead).
+ *
+ * **Gotchas**
+ * - Secrets stay `Redacted` until the header is set; no log line or `BrokerError` message carries headers.
+ *   The APCA header names are also added to `Headers.CurrentRedactedNames` for anything that inspects requests.
+ * - Transport failures and timeouts are `Unavailable` (retryable); an unreadable 2xx body is `ServerError`
+ *   (not retryable). Non-JSON error bodies are fine: their text becomes the message.
+ * - The default base URL follows the account mode (paper/live); `AccountConfig.baseUrl` overrides it.
+ *
+ * @since 0.1.0
+ */
+import { Duration, Effect, Redacted, Schema } from "effect"
+import type { Scope } from "effect"
+import { Headers, HttpClient, type HttpClientError, HttpClientRequest } from "effect/http"
+import type { AccountConfig, AccountId, BrokerCredentials } from "@council/domain"
+import { BrokerError } from "../Broker.ts"
+import {
+  errorReason,
+  formatDecimal,
+  isRetryableReason,
+  WireAccount,
+  WireAsset,
+  WireCalendarDay,
+  WireCancelResult,
+  WireClock,
+  WireClosePositionResult,
+  WireError,
+  WireOrder,
+  type WireOrderQuery,
+  WireOrderRequest,
+  WirePosition
+} from "./AlpacaWire.ts"
+import {
+  type AccountLimiter,
+  makeLimiter,
+  rateLimitedRetryPolicy,
+  type RateLimitOptions,
+  retryPolicy,
+  type RetryOptions
+} from "./RequestPolicy.ts"
+
+export const PAPER_BASE_URL = "https://paper-api.alpaca.markets"
+export const LIVE_BASE_URL = "https://api.alpaca.markets"
+
+/** The account's base URL: its override, else Alpaca's paper or live host by mode. No trailing slash. */
+export const baseUrlFor = (account: AccountConfig): string =>
+  (account.baseUrl ?? (account.mode === "LIVE" ? LIVE_BASE_URL : PAPER_BASE_URL)).replace(/\/+$/, "")
+
+export interface AlpacaClientOptions {
+  /** Per-request timeout (each attempt). Default 10 s. */
+  readonly timeout?: Duration.Input
+  readonly rateLimit?: Partial<RateLimitOptions>
+  readonly retry?: Partial<RetryOptions>
+}
+
+export const DEFAULT_TIMEOUT: Duration.Input = "10 seconds"
+
+/** Which failures a request may be retried on. */
+export type RetryMode = "idempotent" | "rateLimited" | "never"
+
+export interface AlpacaRequest {
+  readonly method: "GET" | "POST" | "PATCH" | "DELETE"
+  /** Path below the base URL, e.g. `/v2/orders`. */
+  readonly path: string
+  readonly urlParams?: Readonly<Record<string, string | undefined>>
+  /** A JSON value (already encoded). */
+  readonly body?: unknown
+  readonly retry: RetryMode
+}
+
+export interface ClosePositionQuery {
+  readonly qty?: number
+  readonly percentage?: number
+}
+
+/** One account's Alpaca trading API. Every method fails only with `BrokerError`. */
+export interface AlpacaClient {
+  readonly account: AccountId
+  readonly baseUrl: string
+  readonly limiter: AccountLimiter
+  /** Sends a request and decodes the 2xx JSON body with `schema`. */
+  readonly request: <S extends Schema.Top & { readonly DecodingServices: never }>(
+    request: AlpacaRequest,
+    schema: S
+  ) => Effect.Effect<S["Type"], BrokerError>
+  /** Sends a request whose 2xx answer has no body worth reading (204). */
+  readonly requestNoContent: (request: AlpacaRequest) => Effect.Effect<void, BrokerError>
+  readonly getAccount: Effect.Effect<WireAccount, BrokerError>
+  readonly getPositions: Effect.Effect<ReadonlyArray<WirePosition>, BrokerError>
+  /** `NotFound` when there is no position. */
+  readonly getPosition: (symbol: string) => Effect.Effect<WirePosition, BrokerError>
+  readonly listOrders: (query: WireOrderQuery) => Effect.Effect<ReadonlyArray<WireOrder>, BrokerError>
+  readonly getOrder: (orderId: string) => Effect.Effect<WireOrder, BrokerError>
+  /** `NotFound` when no order has this client order id. */
+  readonly getOrderByClientId: (clientOrderId: string) => Effect.Effect<WireOrder, BrokerError>
+  /** One POST, never retried (see `AlpacaBroker.placeOrder` for exactly-once placement). */
+  readonly submitOrder: (body: WireOrderRequest) => Effect.Effect<WireOrder, BrokerError>
+  readonly cancelOrder: (orderId: string) => Effect.Effect<void, BrokerError>
+  /** `DELETE /v2/orders` (207): one item per order. */
+  readonly cancelAllOrders: Effect.Effect<ReadonlyArray<WireCancelResult>, BrokerError>
+  /** Retried on 429 only: a partial close must not run twice. */
+  readonly closePosition: (symbol: string, query?: ClosePositionQuery) => Effect.Effect<WireOrder, BrokerError>
+  /** `DELETE /v2/positions?cancel_orders=true` (207): one item per position. */
+  readonly closeAllPositions: Effect.Effect<ReadonlyArray<WireClosePositionResult>, BrokerError>
+  readonly getClock: Effect.Effect<WireClock, BrokerError>
+  readonly getCalendar: (
+    range?: { readonly start?: string; readonly end?: string }
+  ) => Effect.Effect<ReadonlyArray<WireCalendarDay>, BrokerError>
+  readonly getAsset: (symbolOrId: string) => Effect.Effect<WireAsset, BrokerError>
+}
+
+const REDACTED_HEADERS: ReadonlyArray<string> = [
+  "authorization",
+  "cookie",
+  "set-cookie",
+  "x-api-key",
+  "apca-api-key-id",
+  "apca-api-secret-key"
+]
+
+interface RawResponse {
+  readonly status: number
+  readonly headers: Headers.Headers
+  readonly text: string
+}
+
+const decodeErrorBody = Schema.decodeUnknownOption(Schema.fromJsonString(WireError))
+
+const errorMessage = (text: string): string => {
+  const body = decodeErrorBody(text)
+  if (body._tag === "Some" && body.value.message !== undefined) return body.value.message
+  const trimmed = text.trim()
+  return trimmed.length > 200 ? `${trimmed.slice(0, 200)}…` : trimmed
+}
+
+const describe = (error: HttpClientError.HttpClientError): string => {
+  const cause: unknown = "cause" in error.reason ? error.reason.cause : undefined
+  const detail = error.reason.description ??
+    (cause instanceof Error ? [cause.message, cause.cause instanceof Error ? cause.cause.message : ""].filter((s) => s !== "").join(": ") : "")
+  return detail === "" ? error.reason._tag : `${error.reason._tag} (${detail})`
+}
+
+const segment = (value: string): string => encodeURIComponent(value)
+
+/** An account that has Alpaca credentials. */
+export type AlpacaAccountConfig = AccountConfig & { readonly credentials: BrokerCredentials }
+
+export const hasCredentials = (account: AccountConfig): account is AlpacaAccountConfig =>
+  account.credentials !== undefined
+
+/** A client for one account. */
+export const make = Effect.fnUntraced(function*(
+  config: AlpacaAccountConfig,
+  options: AlpacaClientOptions = {}
+): Effect.fn.Return<AlpacaClient, never, HttpClient.HttpClient | Scope.Scope> {
+  const account = config.id
+  const fail = (
+    reason: BrokerError["reason"],
+    message: string,
+    extra: { readonly resetAt?: number; readonly retryable?: boolean } = {}
+  ) => new BrokerError({ account, reason, message, retryable: isRetryableReason(reason), ...extra })
+  const credentials = config.credentials
+  const http = yield* HttpClient.HttpClient
+  const baseUrl = baseUrlFor(config)
+  const timeout = Duration.fromInputUnsafe(options.timeout ?? DEFAULT_TIMEOUT)
+  const limiter = yield* makeLimiter(options.rateLimit)
+  const retryAll = retryPolicy(options.retry)
+  const retryRateLimited = rateLimitedRetryPolicy(options.retry)
+
+  const observeRateLimit = Effect.fnUntraced(function*(response: RawResponse) {
+    const remaining = response.headers["x-ratelimit-remaining"]
+    const reset = Number(response.headers["x-ratelimit-reset"])
+    if ((response.status === 429 || remaining === "0") && Number.isFinite(reset) && reset > 0) {
+      yield* limiter.pauseUntil(reset * 1000)
+    }
+  })
+
+  const send = (request: AlpacaRequest): Effect.Effect<RawResponse, BrokerError> => {
+    const what = `${request.method} ${request.path}`
+    const urlParams: Record<string, string> = {}
+    for (const [key, value] of Object.entries(request.urlParams ?? {})) {
+      if (value !== undefined) urlParams[key] = value
+    }
+    const base = HttpClientRequest.make(request.method)(`${baseUrl}${request.path}`, { urlParams }).pipe(
+      HttpClientRequest.setHeaders({
+        "APCA-API-KEY-ID": Redacted.value(credentials.keyId),
+        "APCA-API-SECRET-KEY": Redacted.value(credentials.secretKey)
+      }),
+      HttpClientRequest.acceptJson
+    )
+    const httpRequest = request.body === undefined ? base : HttpClientRequest.bodyJsonUnsafe(base, request.body)
+    const attempt = http.execute(httpRequest).pipe(
+      Effect.flatMap((response) =>
+        Effect.map(response.text, (text): RawResponse => ({ status: response.status, headers: response.headers, text }))
+      ),
+      Effect.timeoutOrElse({
+        duration: timeout,
+        orElse: () => Effect.fail(fail("Unavailable", `${what}: timed out after ${Duration.format(timeout)}`))
+      }),
+      Effect.catchTag("HttpClientError", (error) => Effect.fail(fail("Unavailable", `${what}: ${describe(error)}`))),
+      limiter.withPermit,
+      Effect.tap(observeRateLimit),
+      Effect.flatMap((response) => {
+        if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
+        const message = errorMessage(response.text) || `HTTP ${response.status}`
+        const reason = errorReason(response.status, message)
+        const reset = Number(response.headers["x-ratelimit-reset"])
+        return Effect.fail(
+          fail(reason, `${what}: ${response.status} ${message}`, reason === "RateLimited" && Number.isFinite(reset) && reset > 0
+            ? { resetAt: reset }
+            : {})
+        )
+      }),
+      Effect.tapError((error) =>
+        error.retryable ? Effect.logWarning(`alpaca ${account}: ${error.message}`) : Effect.void
+      ),
+      Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS)
+    )
+    switch (request.retry) {
+      case "idempotent":
+        return Effect.retry(attempt, retryAll)
+      case "rateLimited":
+        return Effect.retry(attempt, retryRateLimited)
+      case "never":
+        return attempt
+    }
+  }
+
+  const request = <S extends Schema.Top & { readonly DecodingServices: never }>(
+    req: AlpacaRequest,
+    schema: S
+  ): Effect.Effect<S["Type"], BrokerError> =>
+    send(req).pipe(
+      Effect.flatMap((response) =>
+        Schema.decodeUnknownEffect(Schema.fromJsonString(schema))(response.text).pipe(
+          Effect.mapError((error) =>
+            fail("ServerError", `${req.method} ${req.path}: unexpected response: ${error.message}`, { retryable: false })
+          )
+        )
+      )
+    )
+
+  const requestNoContent = (req: AlpacaRequest): Effect.Effect<void, BrokerError> => Effect.asVoid(send(req))
+
+  const encodeOrderRequest = Schema.encodeSync(WireOrderRequest)
+
+  return {
+    account,
+    baseUrl,
+    limiter,
+    request,
+    requestNoContent,
+    getAccount: request({ method: "GET", path: "/v2/account", retry: "idempotent" }, WireAccount),
+    getPositions: request({ method: "GET", path: "/v2/positions", retry: "idempotent" }, Schema.Array(WirePosition)),
+    getPosition: (symbol) =>
+      request({ method: "GET", path: `/v2/positions/${segment(symbol)}`, retry: "idempotent" }, WirePosition),
+    listOrders: (query) =>
+      request({
+        method: "GET",
+        path: "/v2/orders",
+        urlParams: {
+          status: query.status,
+          limit: query.limit === undefined ? undefined : String(query.limit),
+          after: query.after,
+          until: query.until,
+          direction: query.direction,
+          nested: query.nested === undefined ? undefined : String(query.nested),
+          symbols: query.symbols === undefined || query.symbols.length === 0 ? undefined : query.symbols.join(",")
+        },
+        retry: "idempotent"
+      }, Schema.Array(WireOrder)),
+    getOrder: (orderId) =>
+      request({ method: "GET", path: `/v2/orders/${segment(orderId)}`, urlParams: { nested: "true" }, retry: "idempotent" }, WireOrder),
+    getOrderByClientId: (clientOrderId) =>
+      request({
+        method: "GET",
+        path: "/v2/orders:by_client_order_id",
+        urlParams: { client_order_id: clientOrderId },
+        retry: "idempotent"
+      }, WireOrder),
+    submitOrder: (body) =>
+      request({ method: "POST", path: "/v2/orders", body: encodeOrderRequest(body), retry: "never" }, WireOrder),
+    cancelOrder: (orderId) =>
+      requestNoContent({ method: "DELETE", path: `/v2/orders/${segment(orderId)}`, retry: "idempotent" }),
+    cancelAllOrders: request(
+      { method: "DELETE", path: "/v2/orders", retry: "idempotent" },
+      Schema.Array(WireCancelResult)
+    ),
+    closePosition: (symbol, query = {}) =>
+      request({
+        method: "DELETE",
+        path: `/v2/positions/${segment(symbol)}`,
+        urlParams: {
+          qty: query.qty === undefined ? undefined : formatDecimal(query.qty),
+          percentage: query.percentage === undefined ? undefined : formatDecimal(query.percentage)
+        },
+        retry: "rateLimited"
+      }, WireOrder),
+    closeAllPositions: request({
+      method: "DELETE",
+      path: "/v2/positions",
+      urlParams: { cancel_orders: "true" },
+      retry: "idempotent"
+    }, Schema.Array(WireClosePositionResult)),
+    getClock: request({ method: "GET", path: "/v2/clock", retry: "idempotent" }, WireClock),
+    getCalendar: (range = {}) =>
+      request({
+        method: "GET",
+        path: "/v2/calendar",
+        urlParams: { start: range.start, end: range.end },
+        retry: "idempotent"
+      }, Schema.Array(WireCalendarDay)),
+    getAsset: (symbolOrId) =>
+      request({ method: "GET", path: `/v2/assets/${segment(symbolOrId)}`, retry: "idempotent" }, WireAsset)
+  } satisfies AlpacaClient
+})

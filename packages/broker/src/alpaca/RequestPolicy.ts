@@ -1,0 +1,111 @@
+/**
+ * Per-account request policy for the Alpaca adapter: a rate limiter (default 200 requests/minute, Alpaca's
+ * trading limit), a pause until `X-Ratelimit-Reset` after a 429, and the retry schedule for retryable
+ * `BrokerError`s.
+ *
+ * **When to use**: `AlpacaClient` builds one limiter per account and applies `retryPolicy` to idempotent
+ * requests; `AlpacaBroker` applies it to order placement around its lookup-before-resubmit loop.
+ *
+ * **How the limiter counts**: a sliding window whose slots are freed `window` after the request *finished*. At
+ * most `limit` requests are in flight or finished within the last `window`, so the server, which counts
+ * requests when it receives them, never sees more than `limit` in any window. It uses only `Clock` and
+ * `Semaphore`, so it runs under `TestClock`.
+ *
+ * **Gotchas**
+ * - `pauseUntil` takes epoch milliseconds of the current `Clock`; a pause is capped at `maxPause` (default one
+ *   minute) so a wrong or skewed `X-Ratelimit-Reset` cannot stall an account for long.
+ * - `effect/persistence` `RateLimiter` was not used: it adds a store service and a `RateLimiterError` channel,
+ *   and its token bucket counts at request start, which can still trip a server that counts on receipt.
+ * - `retryPolicy` retries only errors with `retryable: true` (429, 5xx, timeouts, dropped connections);
+ *   business rejections stop it at once. Delays are exponential from `base` with ±20 % jitter, never above
+ *   `cap`, at most `times` retries.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Duration, Effect, Ref, Schedule, Semaphore } from "effect"
+import type { Scope } from "effect"
+import type { BrokerError } from "../Broker.ts"
+
+export interface RateLimitOptions {
+  /** Requests per window. Default 200. */
+  readonly limit: number
+  /** Default one minute. */
+  readonly window: Duration.Input
+  /** Longest pause a 429 can impose. Default one minute. */
+  readonly maxPause: Duration.Input
+}
+
+export const defaultRateLimit: RateLimitOptions = { limit: 200, window: "1 minute", maxPause: "1 minute" }
+
+/** One account's limiter. */
+export interface AccountLimiter {
+  readonly limit: number
+  /** Runs `effect` once the account may send another request, and counts it. */
+  readonly withPermit: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** Holds the account's requests until `epochMillis` (capped at now + `maxPause`). */
+  readonly pauseUntil: (epochMillis: number) => Effect.Effect<void>
+  /** Epoch millis until which requests are held (0 when never paused). */
+  readonly pausedUntil: Effect.Effect<number>
+}
+
+/** A limiter whose freed slots are returned by fibers in the surrounding scope. */
+export const makeLimiter = Effect.fnUntraced(function*(
+  options: Partial<RateLimitOptions> = {}
+): Effect.fn.Return<AccountLimiter, never, Scope.Scope> {
+  const limit = Math.max(1, Math.floor(options.limit ?? defaultRateLimit.limit))
+  const window = Duration.fromInputUnsafe(options.window ?? defaultRateLimit.window)
+  const maxPause = Duration.toMillis(Duration.fromInputUnsafe(options.maxPause ?? defaultRateLimit.maxPause))
+  const scope = yield* Effect.scope
+  const slots = yield* Semaphore.make(limit)
+  const paused = yield* Ref.make(0)
+
+  const waitForPause: Effect.Effect<void> = Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const until = yield* Ref.get(paused)
+    if (until > now) {
+      yield* Effect.sleep(Duration.millis(until - now))
+      yield* waitForPause
+    }
+  })
+
+  const freeLater = Effect.sleep(window).pipe(Effect.andThen(slots.release(1)), Effect.forkIn(scope), Effect.asVoid)
+
+  const withPermit = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.acquireUseRelease(slots.take(1), () => Effect.andThen(waitForPause, effect), () => freeLater)
+
+  const pauseUntil = (epochMillis: number): Effect.Effect<void> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Ref.update(paused, (current) => Math.max(current, Math.min(epochMillis, now + maxPause))))
+
+  return { limit, withPermit, pauseUntil, pausedUntil: Ref.get(paused) }
+})
+
+export interface RetryOptions {
+  /** First delay. Default 250 ms. */
+  readonly base: Duration.Input
+  /** Largest delay. Default 8 s. */
+  readonly cap: Duration.Input
+  /** Retries after the first attempt. Default 4. */
+  readonly times: number
+}
+
+export const defaultRetry: RetryOptions = { base: "250 millis", cap: "8 seconds", times: 4 }
+
+/** Exponential backoff with jitter, capped, limited, and only while the error is retryable. */
+export const retryPolicy = (
+  options: Partial<RetryOptions> = {}
+): Schedule.Schedule<Duration.Duration, BrokerError> =>
+  Schedule.min([
+    Schedule.exponential(options.base ?? defaultRetry.base).pipe(Schedule.jittered),
+    Schedule.spaced(options.cap ?? defaultRetry.cap)
+  ]).pipe(
+    Schedule.upTo({ times: Math.max(0, options.times ?? defaultRetry.times) }),
+    Schedule.setInputType<BrokerError>(),
+    Schedule.while(({ input }) => input.retryable)
+  )
+
+/** The same schedule restricted to `RateLimited` (the request was refused before it was processed). */
+export const rateLimitedRetryPolicy = (
+  options: Partial<RetryOptions> = {}
+): Schedule.Schedule<Duration.Duration, BrokerError> =>
+  retryPolicy(options).pipe(Schedule.while(({ input }) => input.reason === "RateLimited"))

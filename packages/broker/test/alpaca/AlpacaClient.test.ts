@@ -1,0 +1,164 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Effect, Exit, Redacted } from "effect"
+import { AccountId, defaultAccountSettings } from "@council/domain"
+import type { BrokerError, BrokerErrorReason } from "../../src/Broker.ts"
+import * as AlpacaClient from "../../src/alpaca/AlpacaClient.ts"
+import { toWireOrderRequest } from "../../src/alpaca/AlpacaWire.ts"
+import { type FaultKind, startFakeAlpaca } from "./FakeAlpaca.ts"
+import { captureLogs, clientFor, intent } from "./fixtures.ts"
+
+const noRetry = { retry: { times: 0 } }
+
+describe("AlpacaClient", () => {
+  it("uses Alpaca's paper or live host by mode unless the account overrides it", () => {
+    const base = { id: AccountId.make("GROQ"), settings: defaultAccountSettings }
+    assert.strictEqual(AlpacaClient.baseUrlFor({ ...base, mode: "PAPER" }), "https://paper-api.alpaca.markets")
+    assert.strictEqual(AlpacaClient.baseUrlFor({ ...base, mode: "LIVE" }), "https://api.alpaca.markets")
+    assert.strictEqual(AlpacaClient.baseUrlFor({ ...base, mode: "LIVE", baseUrl: "http://127.0.0.1:9/" }), "http://127.0.0.1:9")
+  })
+
+  it.live("sends the key headers and a JSON body", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const client = yield* clientFor(fake)
+      const order = yield* client.submitOrder(toWireOrderRequest(intent(1)))
+      assert.strictEqual(order.client_order_id, intent(1).clientOrderId)
+      const post = fake.requests.find((r) => r.method === "POST")!
+      assert.strictEqual(post.headers["apca-api-key-id"], fake.keyId)
+      assert.strictEqual(post.headers["apca-api-secret-key"], fake.secretKey)
+      assert.include(post.headers["content-type"] ?? "", "application/json")
+      assert.strictEqual(post.headers["accept"], "application/json")
+    }))
+
+  it.live("maps each Alpaca error to its BrokerError reason", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const client = yield* clientFor(fake, { ...noRetry, timeout: "300 millis" })
+      const json = (code: number, message: string) => JSON.stringify({ code, message })
+      const cases: ReadonlyArray<readonly [FaultKind, BrokerErrorReason, boolean]> = [
+        [{ _tag: "Status", status: 403, body: json(40310000, "insufficient buying power") }, "InsufficientBuyingPower", false],
+        [{ _tag: "Status", status: 403, body: json(40310000, "insufficient qty available for order (requested: 5, available: 0)") }, "InsufficientQty", false],
+        [{ _tag: "Status", status: 403, body: json(40310000, "account is not allowed to short") }, "ShortingNotAllowed", false],
+        [{ _tag: "Status", status: 422, body: json(40010001, "qty is required") }, "InvalidRequest", false],
+        [{ _tag: "Status", status: 400, body: json(40010000, "request body format is invalid") }, "InvalidRequest", false],
+        [{ _tag: "Status", status: 422, body: json(40010001, "client_order_id must be unique") }, "DuplicateClientOrderId", false],
+        [{ _tag: "Status", status: 404, body: json(40410000, "order not found") }, "NotFound", false],
+        [{ _tag: "Status", status: 401, body: json(40110000, "request is not authorized") }, "Unauthorized", false],
+        [{ _tag: "Status", status: 403, body: `{"message":"forbidden."}` }, "Unauthorized", false],
+        [{ _tag: "Status", status: 429, body: "rate limit exceeded", headers: { "X-Ratelimit-Reset": "1" } }, "RateLimited", true],
+        [{ _tag: "Status", status: 500, body: json(50010000, "internal server error") }, "ServerError", true],
+        [{ _tag: "Status", status: 502, body: "<html><body>Bad Gateway</body></html>" }, "ServerError", true],
+        [{ _tag: "Status", status: 503, body: "" }, "ServerError", true],
+        [{ _tag: "Drop", afterAccept: false }, "Unavailable", true],
+        [{ _tag: "Delay", ms: 1000 }, "Unavailable", true]
+      ]
+      for (const [fault, reason, retryable] of cases) {
+        fake.inject("GET", "/v2/clock", fault)
+        const error = yield* Effect.flip(client.getClock)
+        assert.strictEqual(error.reason, reason, `${JSON.stringify(fault)} → ${error.message}`)
+        assert.strictEqual(error.retryable, retryable, reason)
+        assert.strictEqual(error.account, "CLAUDE")
+      }
+      fake.inject("GET", "/v2/clock", { _tag: "Status", status: 502, body: "<html><body>Bad Gateway</body></html>" })
+      assert.include((yield* Effect.flip(client.getClock)).message, "GET /v2/clock: 502 <html><body>Bad Gateway")
+      fake.inject("GET", "/v2/clock", { _tag: "Status", status: 429, body: "{}", headers: { "X-Ratelimit-Reset": "1700000000" } })
+      assert.strictEqual((yield* Effect.flip(client.getClock)).resetAt, 1_700_000_000)
+      fake.inject("GET", "/v2/clock", { _tag: "Status", status: 200, body: "{\"is_open\":" })
+      const garbled = yield* Effect.flip(client.getClock)
+      assert.deepStrictEqual([garbled.reason, garbled.retryable], ["ServerError", false])
+    }))
+
+  it.live("keeps secrets out of logs, error messages and serialised errors", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const good = yield* clientFor(fake, { timeout: "200 millis" })
+      const wrongSecret = "wrong-secret-value-also-secret"
+      const bad = yield* clientFor(fake, noRetry, wrongSecret)
+      fake.inject("GET", "/v2/account", { _tag: "Status", status: 503, body: "busy" }, 2)
+      fake.inject("GET", "/v2/positions", { _tag: "Delay", ms: 1000 }, 10)
+      fake.inject("GET", "/v2/clock", { _tag: "Drop", afterAccept: false }, 10)
+      const { lines, value: errors } = yield* captureLogs(Effect.gen(function*() {
+        yield* good.getAccount
+        const exits: ReadonlyArray<Exit.Exit<unknown, BrokerError>> = [
+          yield* Effect.exit(good.getPositions),
+          yield* Effect.exit(good.getClock),
+          yield* Effect.exit(bad.getAccount)
+        ]
+        for (const exit of exits) if (Exit.isFailure(exit)) yield* Effect.logError("request failed", exit.cause)
+        return exits
+      }))
+      assert.isAbove(lines.length, 3)
+      const unauthorized = errors[2]!
+      assert.isTrue(Exit.isFailure(unauthorized))
+      const texts = [
+        ...lines,
+        ...errors.flatMap((exit) =>
+          Exit.isFailure(exit) ? [Cause.pretty(exit.cause), JSON.stringify(Cause.squash(exit.cause))] : []
+        ),
+        String(Redacted.make(fake.secretKey))
+      ]
+      for (const text of texts) {
+        assert.notInclude(text, fake.secretKey)
+        assert.notInclude(text, wrongSecret)
+        assert.notInclude(text, fake.keyId)
+      }
+      assert.isTrue(lines.some((line) => line.includes("503")))
+    }))
+
+  it.live("waits until X-Ratelimit-Reset after a 429, then succeeds", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const client = yield* clientFor(fake)
+      const reset = Math.ceil(Date.now() / 1000) + 1
+      fake.inject("GET", "/v2/account", {
+        _tag: "Status",
+        status: 429,
+        body: JSON.stringify({ code: 42910000, message: "rate limit exceeded" }),
+        headers: { "X-Ratelimit-Limit": "200", "X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": String(reset) }
+      })
+      const account = yield* client.getAccount
+      assert.strictEqual(account.status, "ACTIVE")
+      const calls = fake.requests.filter((r) => r.path === "/v2/account")
+      assert.strictEqual(calls.length, 2)
+      assert.isAtLeast(calls[1]!.at, reset * 1000 - 5)
+    }))
+
+  it.live("asked for twice the server's rate, spaces the requests and gets no 429", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca({ rateLimit: { limit: 5, windowMs: 500, headers: false } })
+      const client = yield* clientFor(fake, { ...noRetry, rateLimit: { limit: 5, window: "500 millis" } })
+      const started = Date.now()
+      yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => i), () => client.getClock, { concurrency: "unbounded" })
+      assert.strictEqual(fake.rateLimited(), 0)
+      assert.isAtLeast(Date.now() - started, 500)
+      const unlimited = yield* clientFor(fake, { ...noRetry, rateLimit: { limit: 1000, window: "500 millis" } })
+      const exits = yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => i), () => Effect.exit(unlimited.getClock), {
+        concurrency: "unbounded"
+      })
+      assert.isAbove(fake.rateLimited(), 0)
+      assert.isTrue(exits.some(Exit.isFailure))
+    }))
+
+  it.live("pauses when X-Ratelimit-Remaining reaches 0 instead of running into 429s", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca({ rateLimit: { limit: 3, windowMs: 1000 } })
+      const client = yield* clientFor(fake, noRetry)
+      for (let i = 0; i < 5; i++) yield* client.getClock
+      assert.strictEqual(fake.rateLimited(), 0)
+    }))
+
+  it.live("does not resend a partial position close after an ambiguous failure", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      fake.positions.set("AAPL", { symbol: "AAPL" as never, qty: 10, side: "long", avgEntryPrice: 100, marketValue: 1000, currentPrice: 100, unrealizedPl: 0 })
+      const client = yield* clientFor(fake)
+      fake.inject("DELETE", "/v2/positions/AAPL", { _tag: "Drop", afterAccept: true })
+      const error = yield* Effect.flip(client.closePosition("AAPL", { qty: 4 }))
+      assert.strictEqual(error.reason, "Unavailable")
+      assert.strictEqual(fake.requests.filter((r) => r.method === "DELETE").length, 1)
+      fake.inject("DELETE", "/v2/positions/AAPL", { _tag: "Status", status: 429, body: "{}" })
+      const order = yield* client.closePosition("AAPL", { qty: 4 })
+      assert.deepStrictEqual([order.side, order.qty], ["sell", "4"])
+      assert.strictEqual(fake.requests.filter((r) => r.method === "DELETE").length, 3)
+    }))
+})

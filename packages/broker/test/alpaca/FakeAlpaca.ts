@@ -1,0 +1,341 @@
+/**
+ * A small Alpaca-shaped HTTP server on 127.0.0.1 for the adapter tests: in-memory orders and positions, Alpaca's
+ * JSON (encoded with `AlpacaWire`, as a real server face would), key checks, an optional sliding-window rate
+ * limit with `X-Ratelimit-*` headers, and injectable faults (status answers, latency, dropped connections before
+ * or after the order is accepted).
+ */
+import { randomUUID } from "node:crypto"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Effect, Result, Schema } from "effect"
+import { AccountId, type OrderLeg, Ticker } from "@council/domain"
+import {
+  fromWireOrderRequest,
+  toWireOrder,
+  toWirePosition,
+  WireAccount,
+  type WireOrderSource,
+  WireOrder,
+  WireOrderRequest,
+  type WirePositionSource
+} from "../../src/alpaca/AlpacaWire.ts"
+
+export type FaultKind =
+  | { readonly _tag: "Status"; readonly status: number; readonly body?: string; readonly headers?: Record<string, string>; readonly afterAccept?: boolean }
+  | { readonly _tag: "Drop"; readonly afterAccept: boolean }
+  | { readonly _tag: "Delay"; readonly ms: number }
+
+export interface Fault {
+  readonly method: string
+  readonly path: string
+  readonly kind: FaultKind
+  times: number
+}
+
+export interface RecordedRequest {
+  readonly method: string
+  readonly path: string
+  readonly query: URLSearchParams
+  readonly headers: IncomingMessage["headers"]
+  readonly at: number
+}
+
+export interface FakeAlpacaOptions {
+  readonly keyId?: string
+  readonly secretKey?: string
+  /** Sliding-window limit on receipt time. */
+  readonly rateLimit?: { readonly limit: number; readonly windowMs: number; readonly headers?: boolean }
+}
+
+type StoredOrder = WireOrderSource & { readonly legs: ReadonlyArray<WireOrderSource> }
+
+export interface FakeAlpaca {
+  readonly url: string
+  readonly keyId: string
+  readonly secretKey: string
+  readonly requests: Array<RecordedRequest>
+  readonly orders: Map<string, StoredOrder>
+  readonly positions: Map<string, WirePositionSource>
+  /** Symbols whose close fails in `DELETE /v2/positions`. */
+  readonly closeFailures: Set<string>
+  readonly faults: Array<Fault>
+  readonly inject: (method: string, path: string, kind: FaultKind, times?: number) => void
+  /** 429s sent by the rate limit (not by injected faults). */
+  readonly rateLimited: () => number
+  readonly ordersByClientId: (clientOrderId: string) => ReadonlyArray<StoredOrder>
+}
+
+const OPEN = new Set(["new", "accepted", "held", "pending_new", "partially_filled"])
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const encodeOrder = Schema.encodeSync(WireOrder)
+const encodeAccount = Schema.encodeSync(WireAccount)
+const decodeOrderRequest = Schema.decodeUnknownResult(Schema.fromJsonString(WireOrderRequest))
+
+export const startFakeAlpaca = (options: FakeAlpacaOptions = {}) =>
+  Effect.acquireRelease(
+    Effect.promise(() => listen(options)),
+    ({ close }) => Effect.promise(close)
+  ).pipe(Effect.map(({ fake }) => fake))
+
+const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: () => Promise<void> }> => {
+  const keyId = options.keyId ?? "PKTESTKEY000000000001"
+  const secretKey = options.secretKey ?? "s3cr3t-SECRET-value-that-must-never-be-logged"
+  const requests: Array<RecordedRequest> = []
+  const orders = new Map<string, StoredOrder>()
+  const positions = new Map<string, WirePositionSource>()
+  const closeFailures = new Set<string>()
+  const faults: Array<Fault> = []
+  const received: Array<number> = []
+  let rateLimited = 0
+
+  const takeFault = (method: string, path: string): FaultKind | undefined => {
+    const index = faults.findIndex((f) => f.method === method && f.path === path)
+    const fault = faults[index]
+    if (fault === undefined) return undefined
+    fault.times -= 1
+    if (fault.times <= 0) faults.splice(index, 1)
+    return fault.kind
+  }
+
+  const newOrder = (fields: Omit<StoredOrder, "id" | "createdAt" | "updatedAt" | "submittedAt" | "filledAt" | "legs" | "filledQty" | "filledAvgPrice">, legs: ReadonlyArray<WireOrderSource> = []): StoredOrder => {
+    const now = new Date().toISOString()
+    return {
+      ...fields,
+      id: randomUUID(),
+      filledQty: 0,
+      filledAvgPrice: null,
+      createdAt: now,
+      updatedAt: now,
+      submittedAt: now,
+      filledAt: null,
+      legs
+    }
+  }
+
+  const handle = (req: IncomingMessage, body: string, res: ServerResponse): void => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1")
+    const method = req.method ?? "GET"
+    const path = url.pathname
+    const now = Date.now()
+    requests.push({ method, path, query: url.searchParams, headers: req.headers, at: now })
+
+    const headers: Record<string, string> = { "content-type": "application/json" }
+    if (options.rateLimit !== undefined) {
+      const { limit, windowMs } = options.rateLimit
+      while (received.length > 0 && received[0]! <= now - windowMs) received.shift()
+      const reset = String(Math.ceil(((received[0] ?? now) + windowMs) / 1000))
+      if (received.length >= limit) {
+        rateLimited += 1
+        res.writeHead(429, { ...headers, "X-Ratelimit-Limit": String(limit), "X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": reset })
+        res.end(JSON.stringify({ code: 42910000, message: "rate limit exceeded" }))
+        return
+      }
+      received.push(now)
+      if (options.rateLimit.headers !== false) {
+        headers["X-Ratelimit-Limit"] = String(limit)
+        headers["X-Ratelimit-Remaining"] = String(limit - received.length)
+        headers["X-Ratelimit-Reset"] = reset
+      }
+    }
+
+    const fault = takeFault(method, path)
+    if (fault?._tag === "Drop" && !fault.afterAccept) {
+      req.socket.destroy()
+      return
+    }
+    if (fault?._tag === "Status" && fault.afterAccept !== true) {
+      res.writeHead(fault.status, { ...headers, ...fault.headers })
+      res.end(fault.body ?? "")
+      return
+    }
+
+    const send = (status: number, payload?: unknown) => {
+      const respond = () => {
+        if (fault?._tag === "Drop") {
+          req.socket.destroy()
+          return
+        }
+        if (fault?._tag === "Status") {
+          res.writeHead(fault.status, { ...headers, ...fault.headers })
+          res.end(fault.body ?? "")
+          return
+        }
+        res.writeHead(status, headers)
+        res.end(payload === undefined ? "" : JSON.stringify(payload))
+      }
+      if (fault?._tag === "Delay") setTimeout(respond, fault.ms)
+      else respond()
+    }
+    const error = (status: number, code: number, message: string) => send(status, { code, message })
+
+    if (req.headers["apca-api-key-id"] === undefined || req.headers["apca-api-secret-key"] === undefined) {
+      return error(403, 0, "forbidden.")
+    }
+    if (req.headers["apca-api-key-id"] !== keyId || req.headers["apca-api-secret-key"] !== secretKey) {
+      return error(401, 40110000, "request is not authorized")
+    }
+
+    const wireOrder = (order: StoredOrder) => encodeOrder(toWireOrder(order))
+    const segments = path.split("/").filter((s) => s !== "")
+
+    if (method === "GET" && path === "/v2/account") {
+      return send(200, encodeAccount({ id: "e6fe16f3-64a4-4921-8928-cadf02f92f98", status: "ACTIVE", cash: "100000", equity: "100000", buying_power: "100000" }))
+    }
+    if (method === "GET" && path === "/v2/positions") return send(200, [...positions.values()].map(toWirePosition))
+    if (segments[0] === "v2" && segments[1] === "positions" && segments[2] !== undefined) {
+      const symbol = decodeURIComponent(segments[2])
+      const position = positions.get(symbol)
+      if (position === undefined) return error(404, 40410000, "position does not exist")
+      if (method === "GET") return send(200, toWirePosition(position))
+      if (method === "DELETE") {
+        const qty = url.searchParams.has("qty") ? Number(url.searchParams.get("qty")) : Math.abs(position.qty)
+        if (qty > Math.abs(position.qty)) {
+          return error(403, 40310000, `insufficient qty available for order (requested: ${qty}, available: ${Math.abs(position.qty)})`)
+        }
+        const order = newOrder({ clientOrderId: randomUUID(), symbol: position.symbol, side: position.qty > 0 ? "sell" : "buy", qty, type: "market", timeInForce: "day", limitPrice: null, stopPrice: null, orderClass: "simple", status: "accepted" })
+        orders.set(order.id, order)
+        return send(200, wireOrder(order))
+      }
+    }
+    if (method === "DELETE" && path === "/v2/positions") {
+      const items = [...positions.values()].map((position) => {
+        if (closeFailures.has(position.symbol)) {
+          return { symbol: position.symbol, status: 403, body: { code: 40310000, message: "insufficient qty available for order (requested: 10, available: 0)", available: "0" } }
+        }
+        const order = newOrder({ clientOrderId: randomUUID(), symbol: position.symbol, side: position.qty > 0 ? "sell" : "buy", qty: Math.abs(position.qty), type: "market", timeInForce: "day", limitPrice: null, stopPrice: null, orderClass: "simple", status: "accepted" })
+        orders.set(order.id, order)
+        return { symbol: position.symbol, status: 200, body: wireOrder(order) }
+      })
+      return send(207, items)
+    }
+    if (method === "GET" && path === "/v2/orders:by_client_order_id") {
+      const id = url.searchParams.get("client_order_id") ?? ""
+      const order = [...orders.values()].find((o) => o.clientOrderId === id)
+      return order === undefined ? error(404, 40410000, "order not found") : send(200, wireOrder(order))
+    }
+    if (method === "GET" && path === "/v2/orders") {
+      const status = url.searchParams.get("status") ?? "open"
+      const limit = Number(url.searchParams.get("limit") ?? "50")
+      const symbols = url.searchParams.get("symbols")?.split(",")
+      const list = [...orders.values()]
+        .filter((o) => status === "all" || (status === "open") === OPEN.has(o.status))
+        .filter((o) => symbols === undefined || symbols.includes(o.symbol))
+        .reverse()
+        .slice(0, limit)
+      return send(200, list.map(wireOrder))
+    }
+    if (method === "POST" && path === "/v2/orders") {
+      const decoded = decodeOrderRequest(body)
+      if (Result.isFailure(decoded)) return error(400, 40010000, "request body format is invalid")
+      const intent = fromWireOrderRequest(AccountId.make("FAKE"), decoded.success, randomUUID)
+      if (Result.isFailure(intent)) return error(422, 40010001, intent.failure)
+      const i = intent.success
+      if ([...orders.values()].some((o) => o.clientOrderId === i.clientOrderId)) {
+        return error(422, 40010001, "client_order_id must be unique")
+      }
+      if (i.side === "buy" && i.qty * (i.limitPrice ?? 100) > 100_000) return error(403, 40310000, "insufficient buying power")
+      const legs: Array<WireOrderSource> = []
+      const leg = (fields: Partial<OrderLeg>): WireOrderSource => ({
+        ...newOrder({ clientOrderId: randomUUID(), symbol: i.symbol, side: i.side === "buy" ? "sell" : "buy", qty: i.qty, type: "limit", timeInForce: i.timeInForce, limitPrice: null, stopPrice: null, orderClass: i.orderClass, status: "held" }),
+        ...fields
+      })
+      if (i.takeProfit !== undefined) legs.push(leg({ type: "limit", limitPrice: i.takeProfit.limitPrice }))
+      if (i.stopLoss !== undefined) {
+        legs.push(leg({ type: i.stopLoss.limitPrice === undefined ? "stop" : "stop_limit", stopPrice: i.stopLoss.stopPrice, limitPrice: i.stopLoss.limitPrice ?? null }))
+      }
+      const order = newOrder({
+        clientOrderId: i.clientOrderId,
+        symbol: i.symbol,
+        side: i.side,
+        qty: i.qty,
+        type: i.type,
+        timeInForce: i.timeInForce,
+        limitPrice: i.limitPrice ?? null,
+        stopPrice: i.stopPrice ?? null,
+        orderClass: i.orderClass,
+        status: "new",
+        extendedHours: i.extendedHours ?? false
+      }, legs)
+      orders.set(order.id, order)
+      return send(200, wireOrder(order))
+    }
+    if (method === "DELETE" && path === "/v2/orders") {
+      const items = [...orders.values()].filter((o) => OPEN.has(o.status)).map((o) => {
+        orders.set(o.id, { ...o, status: "canceled", canceledAt: new Date().toISOString() })
+        return { id: o.id, status: 200 }
+      })
+      return send(207, [...items, { id: "72249bb6-6c89-4ea7-b8cf-73f1a140812b", status: 500, body: { code: 50010000, message: "Failed to cancel order" } }])
+    }
+    if (segments[0] === "v2" && segments[1] === "orders" && segments[2] !== undefined) {
+      const id = segments[2]
+      if (!UUID.test(id)) return error(422, 40010001, "order_id is missing")
+      const order = orders.get(id)
+      if (order === undefined) return error(404, 40410000, "order not found")
+      if (method === "GET") return send(200, wireOrder(order))
+      if (method === "DELETE") {
+        if (!OPEN.has(order.status)) return error(422, 42210000, "order is not cancelable")
+        orders.set(id, { ...order, status: "canceled", canceledAt: new Date().toISOString() })
+        return send(204)
+      }
+    }
+    if (method === "GET" && path === "/v2/clock") {
+      return send(200, { timestamp: "2026-08-03T10:00:00.123456-04:00", is_open: true, next_open: "2026-08-04T09:30:00-04:00", next_close: "2026-08-03T16:00:00-04:00", extra_field: 1 })
+    }
+    if (method === "GET" && path === "/v2/calendar") {
+      return send(200, [
+        { date: "2026-08-03", open: "09:30", close: "16:00", session_open: "0400", session_close: "2000", settlement_date: "2026-08-04" },
+        { date: "2026-08-04", open: "09:30", close: "13:00" }
+      ])
+    }
+    if (method === "GET" && segments[1] === "assets" && segments[2] !== undefined) {
+      const symbol = decodeURIComponent(segments[2])
+      if (symbol !== "AAPL") return error(404, 40410000, "asset not found")
+      return send(200, { id: "b0b6dd9d-8b9b-48a9-ba46-b9d54906e415", class: "us_equity", exchange: "NASDAQ", symbol: "AAPL", name: "Apple Inc. Common Stock", status: "active", tradable: true, marginable: true, shortable: true, easy_to_borrow: true, fractionable: true, attributes: ["has_options"] })
+    }
+    return error(404, 40400000, "endpoint not found")
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (chunk: Buffer) => chunks.push(chunk))
+    req.on("end", () => handle(req, Buffer.concat(chunks).toString("utf8"), res))
+  })
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      const fake: FakeAlpaca = {
+        url: `http://127.0.0.1:${port}`,
+        keyId,
+        secretKey,
+        requests,
+        orders,
+        positions,
+        closeFailures,
+        faults,
+        inject: (method, path, kind, times = 1) => {
+          faults.push({ method, path, kind, times })
+        },
+        rateLimited: () => rateLimited,
+        ordersByClientId: (clientOrderId) => [...orders.values()].filter((o) => o.clientOrderId === clientOrderId)
+      }
+      resolve({
+        fake,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections()
+            server.close(() => done())
+          })
+      })
+    })
+  })
+}
+
+export const position = (symbol: string, qty: number, price: number): WirePositionSource => ({
+  symbol: Ticker.make(symbol),
+  qty,
+  side: qty < 0 ? "short" : "long",
+  avgEntryPrice: price,
+  marketValue: qty * price,
+  currentPrice: price,
+  unrealizedPl: 0
+})
