@@ -2,8 +2,21 @@
  * The composition root: which layer provides each service, chosen from configuration. Nothing else here.
  */
 import { Effect, Layer, Ref } from "effect"
-import { TradingDay } from "@council/domain"
-import { AccountManager, AccountsConfig, ExchangeSession, LocalExchange, TradingAccounts } from "@council/broker"
+import { type AccountConfig, TradingDay } from "@council/domain"
+import { FetchHttpClient } from "effect/http"
+import {
+  AccountManager,
+  AccountsConfig,
+  AlpacaBroker,
+  type AlpacaBrokerOptions,
+  AlpacaClient,
+  Brokers,
+  ExchangeSession,
+  LocalExchange,
+  SESSION_HEADER,
+  TradingAccounts,
+  unknownAccount
+} from "@council/broker"
 import { Chairman, PortfolioManagers } from "@council/llm"
 import { MarketData, MarketFeed } from "@council/market"
 import { Notifier } from "@council/notify"
@@ -22,18 +35,52 @@ export const describe = Effect.gen(function*() {
   return { broker, data: feed.source, pms: "offline" }
 })
 
-const brokers = AccountManager.layer.pipe(
-  Layer.provideMerge(Layer.unwrap(
-    TradingAccounts.use((accounts) => Effect.succeed(LocalExchange.layerBrokers(accounts.all.map((a) => a.id))))
-  )),
-  Layer.provideMerge(LocalExchange.layer())
-)
+const officialHosts = new Set([new URL(AlpacaClient.PAPER_BASE_URL).host, new URL(AlpacaClient.LIVE_BASE_URL).host])
+
+/** Broker client options per account: its rate limit, and the session header for a local exchange server. */
+const alpacaOptions = (accounts: ReadonlyArray<AccountConfig>, day: TradingDay | undefined): AlpacaBrokerOptions => ({
+  perAccount: Object.fromEntries(accounts.map((a) => [a.id, {
+    ...(a.rateLimitPerMinute === undefined ? {} : { rateLimit: { limit: a.rateLimitPerMinute } }),
+    ...(day !== undefined && a.baseUrl !== undefined && !officialHosts.has(new URL(a.baseUrl).host)
+      ? { headers: { [SESSION_HEADER]: day } }
+      : {})
+  }]))
+})
+
+/**
+ * Accounts with credentials trade through the Alpaca adapter (Alpaca, or any Alpaca-compatible base URL such as
+ * `pnpm pipeline exchange serve`); accounts without trade on the local exchange in-process.
+ */
+const routedBrokers = (day: TradingDay | undefined) =>
+  Layer.effect(
+    Brokers,
+    Effect.gen(function*() {
+      const { all } = yield* TradingAccounts
+      const alpaca = yield* AlpacaBroker
+      const exchange = yield* LocalExchange
+      const ids = all.map((a) => a.id)
+      return Brokers.of({
+        accounts: ids,
+        get: (id) => {
+          const config = all.find((a) => a.id === id)
+          if (config === undefined) return Effect.fail(unknownAccount(id, ids))
+          return config.credentials === undefined ? Effect.succeed(LocalExchange.broker(exchange, id)) : alpaca.get(id)
+        }
+      })
+    })
+  ).pipe(
+    Layer.provideMerge(Layer.unwrap(TradingAccounts.use(({ all }) => Effect.succeed(AlpacaBroker.layer(all, alpacaOptions(all, day)))))),
+    Layer.provideMerge(LocalExchange.layer()),
+    Layer.provide(FetchHttpClient.layer)
+  )
+
+const brokers = (day: TradingDay | undefined) => AccountManager.layer.pipe(Layer.provideMerge(routedBrokers(day)))
 
 const council = Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, Notifier.layerConsole)
 
 /** Everything a run of the trading day `day` needs beyond `setup`. */
 export const trading = (day: TradingDay) =>
-  Layer.mergeAll(council, brokers.pipe(Layer.provide(ExchangeSession.layer(day))))
+  Layer.mergeAll(council, brokers(day).pipe(Layer.provide(ExchangeSession.layer(day))))
 
 /** A replay answers every external call from recordings; the services are there for the types only. */
 export const replaying = trading
@@ -51,7 +98,8 @@ export const inspecting = Layer.unwrap(Effect.gen(function*() {
     const reached = keys.flatMap((k) => (k.lastSession === null ? [] : [k.lastSession])).sort().at(-1)
     if (reached !== undefined) yield* Ref.set(session, TradingDay.make(reached))
   }))
-  return Layer.mergeAll(brokers, settle.pipe(Layer.provide(brokers))).pipe(
+  const inspected = brokers(undefined)
+  return Layer.mergeAll(inspected, settle.pipe(Layer.provide(inspected))).pipe(
     Layer.provide(ExchangeSession.layerRef(session))
   )
 })).pipe(Layer.orDie)

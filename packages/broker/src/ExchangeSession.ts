@@ -56,3 +56,6 @@ export const closeTimestamp = (day: TradingDay): string => {
   const offsetHours = match ? (match[1] === "-" ? 1 : -1) * Number(match[2]) : 5
   return `${day}T${String(16 + offsetHours).padStart(2, "0")}:00:00.000Z`
 }
+
+/** The request header with which a client tells a local exchange server which session (`YYYY-MM-DD`) to trade. */
+export const SESSION_HEADER = "X-Council-Session"

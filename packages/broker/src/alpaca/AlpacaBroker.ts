@@ -69,6 +69,7 @@ const optionsFor = (options: AlpacaBrokerOptions, account: AccountId): AlpacaCli
   const timeout = own.timeout ?? options.timeout
   return {
     ...(timeout !== undefined ? { timeout } : {}),
+    ...(options.headers !== undefined || own.headers !== undefined ? { headers: { ...options.headers, ...own.headers } } : {}),
     rateLimit: { ...options.rateLimit, ...own.rateLimit },
     retry: { ...options.retry, ...own.retry }
   }

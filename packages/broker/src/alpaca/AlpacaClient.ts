@@ -63,6 +63,8 @@ export interface AlpacaClientOptions {
   readonly timeout?: Duration.Input
   readonly rateLimit?: Partial<RateLimitOptions>
   readonly retry?: Partial<RetryOptions>
+  /** Extra headers on every request (e.g. `X-Council-Session` for the local exchange server). */
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 export const DEFAULT_TIMEOUT: Duration.Input = "10 seconds"
@@ -195,6 +197,7 @@ export const make = Effect.fnUntraced(function*(
     }
     const base = HttpClientRequest.make(request.method)(`${baseUrl}${request.path}`, { urlParams }).pipe(
       HttpClientRequest.setHeaders({
+        ...options.headers,
         "APCA-API-KEY-ID": Redacted.value(credentials.keyId),
         "APCA-API-SECRET-KEY": Redacted.value(credentials.secretKey)
       }),
