@@ -18,7 +18,7 @@
  */
 import { join, resolve } from "node:path"
 import * as PgClient from "@effect/sql-pg/PgClient"
-import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { Reactivity } from "effect/reactivity"
 import { Migrator, SqlClient, type SqlError } from "effect/sql"
 import { migrations } from "./migrations/index.ts"
@@ -28,11 +28,24 @@ export type DatabaseError = SqlError.SqlError | Migrator.MigrationError
 
 /** Runs every pending migration; a new layer per call, so it runs once per client. */
 const migrate = (): Layer.Layer<never, DatabaseError, SqlClient.SqlClient> =>
-  Layer.effectDiscard(Migrator.make({})({ loader: Migrator.fromRecord(migrations) }))
+  Layer.effectDiscard(Migrator.make({})({ loader: Migrator.fromRecord(migrations) }).pipe(Effect.retry(lockedPolicy)))
+
+/**
+ * SQLite can answer "database is locked" without waiting out the busy timeout (e.g. while another process
+ * switches a new file to WAL), so opening and migrating retry that for a few seconds.
+ */
+const lockedPolicy = {
+  while: (error: DatabaseError) => error._tag === "SqlError" && error.reason._tag === "LockTimeoutError",
+  schedule: Schedule.spaced("50 millis"),
+  times: 100
+}
 
 /** A migrated SQLite database in `filename` (its directory is created). */
 export const layerSqlite = (filename: string): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
-  migrate().pipe(Layer.provideMerge(NodeSqliteClient.layer({ filename })))
+  migrate().pipe(
+    Layer.provideMerge(Layer.effect(SqlClient.SqlClient, NodeSqliteClient.make({ filename }).pipe(Effect.retry(lockedPolicy)))),
+    Layer.provide(Reactivity.layer)
+  )
 
 /** A migrated PostgreSQL database at `url` (`postgres://user@host:port/db`). */
 export const layerPg = (url: Redacted.Redacted): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
