@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import { AccountId, type AccountSnapshot, type Bar, type RunId, type Ticker, TradingDay } from "@council/domain"
+import { AccountId, type AccountSnapshot, type Bar, type Pitch, type RunId, type Ticker, TradingDay } from "@council/domain"
 import { Recorder, RunContext, RunStore } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
@@ -77,3 +77,17 @@ export const exchange = AccountManager.layer.pipe(
   Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layer(day))),
   Layer.fresh
 )
+
+/** A scripted pitch: LONG for positive conviction, SHORT for negative, FLAT for zero. */
+export const pitch = (pm: string, symbol: string, conviction: number): Pitch => ({
+  pm: AccountId.make(pm),
+  asOf: day,
+  symbol: symbol as Pitch["symbol"],
+  direction: conviction > 0 ? "LONG" : conviction < 0 ? "SHORT" : "FLAT",
+  conviction,
+  thesis: ["scripted"],
+  riskProfile: "BASE",
+  horizon: "1W",
+  invalidation: "none",
+  source: "test"
+})

@@ -1,24 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer } from "effect"
 import { TestClock } from "effect/testing"
-import { AccountId, type Pitch, TradingDay } from "@council/domain"
+import { AccountId, TradingDay } from "@council/domain"
 import { Chairman, PmError, PortfolioManagers } from "@council/llm"
 import { RunContext } from "@council/engine"
 import { CouncilSynthesis, FetchData, PmPitches } from "@council/daily"
-import { day, market, recordedKeys, recording, runContext } from "./Fixtures.ts"
+import { market, pitch, recordedKeys, recording, runContext } from "./Fixtures.ts"
 
-const pitch = (pm: string, symbol: string, conviction: number): Pitch => ({
-  pm: AccountId.make(pm),
-  asOf: day,
-  symbol: symbol as Pitch["symbol"],
-  direction: conviction > 0 ? "LONG" : conviction < 0 ? "SHORT" : "FLAT",
-  conviction,
-  thesis: ["scripted"],
-  riskProfile: "BASE",
-  horizon: "1W",
-  invalidation: "none",
-  source: "test"
-})
 
 describe("FetchData", () => {
   it.effect("fetches the as-of snapshot through the recorder", () =>

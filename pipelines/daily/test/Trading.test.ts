@@ -6,26 +6,13 @@ import {
   type CouncilDecision,
   defaultAccountSettings,
   type OrderIntent,
-  type Pitch,
   type RiskVerdict
 } from "@council/domain"
 import { LocalExchange } from "@council/broker"
 import { Notifier, SentNotifications } from "@council/notify"
 import { type AccountProfile, Execution, FetchData, RiskApproval, RiskRules } from "@council/daily"
-import { day, exchange, flatAccount, market, recording, runContext, ticker } from "./Fixtures.ts"
+import { day, exchange, flatAccount, market, pitch, recording, runContext, ticker } from "./Fixtures.ts"
 
-const pitch = (pm: string, symbol: string, conviction: number): Pitch => ({
-  pm: AccountId.make(pm),
-  asOf: day,
-  symbol: symbol as Pitch["symbol"],
-  direction: conviction > 0 ? "LONG" : conviction < 0 ? "SHORT" : "FLAT",
-  conviction,
-  thesis: ["scripted"],
-  riskProfile: "BASE",
-  horizon: "1W",
-  invalidation: "none",
-  source: "test"
-})
 
 const decision: CouncilDecision = {
   asOf: day,
