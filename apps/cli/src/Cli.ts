@@ -7,6 +7,7 @@ import { codeVersion } from "./AppConfig.ts"
 import * as AppLayer from "./AppLayer.ts"
 import { CliFailure } from "./CliFailure.ts"
 import * as Accounts from "./commands/Accounts.ts"
+import * as Exchange from "./commands/Exchange.ts"
 import * as Replay from "./commands/Replay.ts"
 import { resolveTradingDay, runDaily, selectedProfiles } from "./commands/RunDaily.ts"
 import * as Runs from "./commands/Runs.ts"
@@ -133,9 +134,33 @@ const graph = Command.make("graph", {}, () => Console.log(Pipeline.toMermaid(Dai
   Command.withDescription("Print the daily pipeline as a Mermaid flowchart")
 )
 
+const exchangeServe = Command.make(
+  "serve",
+  {
+    port: Flag.Int("port").pipe(Flag.withDescription("port, default 8787 (0: any free port)"), Flag.withDefault(8787)),
+    host: Flag.String("host").pipe(Flag.withDescription("interface to listen on, default 127.0.0.1"), Flag.withDefault("127.0.0.1")),
+    date: Flag.String("date").pipe(Flag.withDescription("session to trade YYYY-MM-DD (default: the latest session in the data)"), Flag.optional),
+    latencyMs: Flag.Int("latency-ms").pipe(Flag.withDescription("added to every request"), Flag.withDefault(0)),
+    faultRate: Flag.Finite("fault-rate").pipe(Flag.withDescription("probability in [0, 1] that a request gets a fault"), Flag.withDefault(0)),
+    faultKinds: Flag.String("fault-kinds").pipe(Flag.withDescription("comma-separated 429,500,503,drop (default: all)"), Flag.optional),
+    rateLimit: Flag.Int("rate-limit").pipe(Flag.withDescription("requests per API key per minute, default 200"), Flag.withDefault(200)),
+    seed: Flag.Int("seed").pipe(Flag.withDescription("seed of the fault injection (reproducible faults)"), Flag.optional)
+  },
+  (options) => Exchange.serve(options).pipe(Effect.provide(AppLayer.setup))
+).pipe(Command.withDescription("Serve the local exchange as an Alpaca-compatible HTTP API until Ctrl-C"))
+
+const exchangeKeys = Command.make("keys", { json: jsonFlag }, ({ json }) => inspecting(Exchange.keys(json))).pipe(
+  Command.withDescription("The API key pairs of the configured accounts on the local exchange (created if missing)")
+)
+
+const exchange = Command.make("exchange").pipe(
+  Command.withDescription("The local paper exchange over HTTP (Alpaca's API): serve, keys"),
+  Command.withSubcommands([exchangeServe, exchangeKeys])
+)
+
 export const root = Command.make("pipeline").pipe(
   Command.withDescription("Council: an LLM trading council, one trading day at a time"),
-  Command.withSubcommands([run, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, closeAll, verify, graph])
+  Command.withSubcommands([run, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, closeAll, verify, graph, exchange])
 )
 
 export const main = Command.runWith(root, { version: codeVersion })

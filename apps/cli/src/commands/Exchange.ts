@@ -1,0 +1,102 @@
+import { Console, Effect, Option, Redacted, Schema } from "effect"
+import { TradingDay } from "@council/domain"
+import { ExchangeFaults, ExchangeServer, LocalExchange, SESSION_HEADER, SESSION_PATH, TradingAccounts } from "@council/broker"
+import { CliFailure } from "../CliFailure.ts"
+import { table } from "../Table.ts"
+
+export interface ServeOptions {
+  readonly port: number
+  readonly host: string
+  readonly date: Option.Option<string>
+  readonly latencyMs: number
+  readonly faultRate: number
+  readonly faultKinds: Option.Option<string>
+  readonly rateLimit: number
+  readonly seed: Option.Option<number>
+}
+
+/** Resolves once the process gets SIGINT or SIGTERM (the listeners are removed either way). */
+const waitForSignal = Effect.callback<NodeJS.Signals>((resume) => {
+  const signals: ReadonlyArray<NodeJS.Signals> = ["SIGINT", "SIGTERM"]
+  const remove = () => signals.forEach((s) => process.off(s, stop))
+  const stop = (signal: NodeJS.Signals) => {
+    remove()
+    resume(Effect.succeed(signal))
+  }
+  signals.forEach((s) => process.on(s, stop))
+  return Effect.sync(remove)
+})
+
+const validate = (options: ServeOptions) => {
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) {
+    return Effect.fail(CliFailure.usage("--port must be 0–65535"))
+  }
+  if (options.latencyMs < 0) return Effect.fail(CliFailure.usage("--latency-ms must be ≥ 0"))
+  if (!(options.faultRate >= 0 && options.faultRate <= 1)) return Effect.fail(CliFailure.usage("--fault-rate must be in [0, 1]"))
+  if (!Number.isInteger(options.rateLimit) || options.rateLimit < 1) {
+    return Effect.fail(CliFailure.usage("--rate-limit must be a positive integer (requests per minute per API key)"))
+  }
+  if (Option.isSome(options.date) && !Schema.is(TradingDay)(options.date.value)) {
+    return Effect.fail(CliFailure.usage(`--date: expected YYYY-MM-DD, got "${options.date.value}"`))
+  }
+  if (Option.isNone(options.faultKinds)) return Effect.succeed(undefined)
+  const kinds = ExchangeFaults.parseFaultKinds(options.faultKinds.value)
+  return "error" in kinds ? Effect.fail(CliFailure.usage(`--fault-kinds: ${kinds.error}`)) : Effect.succeed(kinds)
+}
+
+/** `exchange serve`: the local exchange over HTTP until SIGINT/SIGTERM. */
+export const serve = (options: ServeOptions) =>
+  Effect.gen(function*() {
+    const faultKinds = yield* validate(options)
+    const { all } = yield* TradingAccounts
+    const layer = ExchangeServer.layer({
+      port: options.port,
+      host: options.host,
+      latencyMs: options.latencyMs,
+      faultRate: options.faultRate,
+      rateLimitPerMinute: options.rateLimit,
+      accounts: all.map((a) => a.id),
+      ...(faultKinds === undefined ? {} : { faultKinds }),
+      ...(Option.isSome(options.seed) ? { seed: options.seed.value } : {}),
+      ...(Option.isSome(options.date) ? { date: TradingDay.make(options.date.value) } : {})
+    })
+    yield* Effect.gen(function*() {
+      const server = yield* ExchangeServer
+      const session = yield* server.session
+      const faults = options.faultRate > 0
+        ? `fault rate ${options.faultRate} (${(faultKinds ?? ExchangeFaults.FAULT_KINDS).join(", ")}), seed ${server.seed}`
+        : "no faults"
+      yield* Console.log([
+        `local exchange listening on ${server.url}`,
+        `  base URL (trading and market data): ${server.url}`,
+        `  API keys: pnpm pipeline exchange keys [--json]`,
+        `  session ${session}; per request: header "${SESSION_HEADER}: YYYY-MM-DD"; advance: POST ${SESSION_PATH} {"date":"YYYY-MM-DD"}`,
+        `  rate limit ${options.rateLimit}/min per key, latency ${options.latencyMs} ms, ${faults}`,
+        `  stop with Ctrl-C`
+      ].join("\n"))
+      const signal = yield* waitForSignal
+      yield* Console.log(`${signal}: stopping`)
+    }).pipe(Effect.provide(layer))
+    yield* Console.log("stopped")
+  })
+
+/** `exchange keys`: the key pairs of the configured accounts (created when missing). */
+export const keys = (json: boolean) =>
+  Effect.gen(function*() {
+    const { all } = yield* TradingAccounts
+    const exchange = yield* LocalExchange
+    const existing = new Set((yield* exchange.keys).map((k) => k.account))
+    for (const { id } of all) {
+      if (!existing.has(id)) yield* exchange.account(id)
+    }
+    const byAccount = new Map((yield* exchange.keys).map((k) => [k.account, k]))
+    const rows = all.flatMap(({ id }) => {
+      const k = byAccount.get(id)
+      return k === undefined ? [] : [{ account: id, keyId: k.keyId, secretKey: Redacted.value(k.secretKey) }]
+    })
+    yield* Console.log(
+      json
+        ? JSON.stringify(rows, null, 2)
+        : table(["ACCOUNT", "KEY ID", "SECRET KEY"], rows.map((r) => [r.account, r.keyId, r.secretKey]))
+    )
+  })
