@@ -6,8 +6,8 @@
  * `orders`, `close-all` and `verify` use the ready-made operations. Provide `AccountManager.layer` over `Brokers`.
  *
  * **Gotchas**
- * - Work runs concurrently across accounts and in order within one account (an account's orders may depend on
- *   each other, e.g. a close before an open).
+ * - Orders run concurrently across accounts and symbols, and in order within one symbol of one account (a close
+ *   before an open).
  * - `placeOrder` is exactly-once: an order already at the broker under the intent's client order id is adopted,
  *   and a duplicate-id rejection resolves to the existing order.
  *
@@ -27,12 +27,14 @@ export interface ClosedAccount {
   readonly closed: ReadonlyArray<Order>
 }
 
-/** Places `intent` once: adopts an order already at the broker under its client order id. */
+/**
+ * Places `intent` once. One request in the common case; when the broker already holds an order under the
+ * intent's client order id (a resumed run, an earlier attempt that landed), the duplicate-id rejection resolves
+ * to that order.
+ */
 export const placeOnce = (broker: Broker, intent: OrderIntent): Effect.Effect<Order, BrokerError> =>
-  Effect.gen(function*() {
-    const existing = yield* broker.getOrderByClientId(intent.clientOrderId)
-    if (Option.isSome(existing)) return existing.value
-    return yield* broker.placeOrder(intent).pipe(
+  Effect.suspend(() =>
+    broker.placeOrder(intent).pipe(
       Effect.catchTag("BrokerError", (error) =>
         error.reason === "DuplicateClientOrderId"
           ? Effect.flatMap(broker.getOrderByClientId(intent.clientOrderId), Option.match({
@@ -40,7 +42,27 @@ export const placeOnce = (broker: Broker, intent: OrderIntent): Effect.Effect<Or
             onSome: Effect.succeed
           }))
           : Effect.fail(error))
+    ))
+
+/**
+ * Runs an account's intents: one symbol's intents in order (a close before an open), different symbols
+ * concurrently. Results come back in the intents' order.
+ */
+export const bySymbol = <A, E, R>(
+  intents: ReadonlyArray<OrderIntent>,
+  f: (intent: OrderIntent) => Effect.Effect<A, E, R>
+): Effect.Effect<ReadonlyArray<A>, E, R> =>
+  Effect.gen(function*() {
+    const symbols = [...new Set(intents.map((i) => i.symbol))]
+    const results = new Map<OrderIntent, A>()
+    yield* Effect.forEach(
+      symbols,
+      (symbol) =>
+        Effect.forEach(intents.filter((i) => i.symbol === symbol), (intent) =>
+          Effect.map(f(intent), (a) => void results.set(intent, a)), { discard: true }),
+      { concurrency: "unbounded", discard: true }
     )
+    return intents.map((intent) => results.get(intent)!)
   })
 
 export class AccountManager extends Context.Service<AccountManager, {
@@ -86,7 +108,7 @@ export class AccountManager extends Context.Service<AccountManager, {
                 const mine = intents.filter((i) => i.account === account)
                 const broker = yield* Effect.result(brokers.get(account))
                 if (Result.isFailure(broker)) return mine.map((intent) => ({ intent, result: Result.fail(broker.failure) }))
-                return yield* Effect.forEach(mine, (intent) =>
+                return yield* bySymbol(mine, (intent) =>
                   Effect.map(Effect.result(placeOnce(broker.success, intent)), (result) => ({ intent, result })))
               }),
             { concurrency: "unbounded" }

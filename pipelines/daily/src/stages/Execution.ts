@@ -10,13 +10,16 @@ import {
   type OrderIntent
 } from "@council/domain"
 import { Recorder, RunContext, Stage } from "@council/engine"
-import { AccountManager, type Broker, BrokerError, placeOnce } from "@council/broker"
+import { AccountManager, type Broker, BrokerError, bySymbol, placeOnce } from "@council/broker"
 import { Notifier, NotifierError } from "@council/notify"
 import { type AccountProfile, runAccounts } from "../DailyParams.ts"
 import { RiskApproval } from "./RiskApproval.ts"
 
 const brokerCall = <A>(name: string, args: object, success: Schema.Codec<A, unknown>, live: Effect.Effect<A, BrokerError>) =>
   Recorder.call(name, args, { success, failure: BrokerError }, live)
+
+/** Statuses that reading the order back right away would not change. */
+const SETTLED: ReadonlySet<Order["status"]> = new Set(["filled", "canceled", "expired", "rejected", "done_for_day", "replaced"])
 
 /** One recorded call per intent: the manager's exactly-once placement (adopts an order already at the broker). */
 const placeIntent = (broker: Broker, intent: OrderIntent) =>
@@ -59,18 +62,21 @@ const executeAccount = (broker: Broker, config: AccountProfile, intents: Readonl
       } satisfies AccountExecution
     }
     const canceled = yield* cancelStaleOrders(broker, intents)
-    const placed: Array<Order> = []
-    const failures: Array<OrderFailure> = []
-    for (const intent of intents) {
-      yield* placeIntent(broker, intent).pipe(
-        Effect.match({
-          onSuccess: (order) => void placed.push(order),
-          onFailure: (error) => void failures.push({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, error: error.message })
-        })
-      )
-    }
-    const orders = yield* Effect.forEach(placed, (order) =>
-      brokerCall("broker.getOrder", { account: config.id, orderId: order.id }, Order, broker.getOrder(order.id)))
+    const outcomes = yield* bySymbol(intents, (intent) =>
+      placeIntent(broker, intent).pipe(
+        Effect.map((order): Result.Result<Order, OrderFailure> => Result.succeed(order)),
+        Effect.catchTag("BrokerError", (error) =>
+          Effect.succeed(Result.fail({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, error: error.message })))
+      ))
+    const failures = outcomes.filter(Result.isFailure).map((r) => r.failure)
+    const orders = yield* Effect.forEach(
+      outcomes.filter(Result.isSuccess).map((r) => r.success),
+      (order) =>
+        SETTLED.has(order.status)
+          ? Effect.succeed(order)
+          : brokerCall("broker.getOrder", { account: config.id, orderId: order.id }, Order, broker.getOrder(order.id)),
+      { concurrency: "unbounded" }
+    )
     const account = yield* brokerCall("broker.getAccount", { account: config.id }, AccountSnapshot, broker.getAccount)
     return {
       account: config.id,
