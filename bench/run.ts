@@ -2,7 +2,11 @@
  * Benchmarks. They print figures and ratios measured in one run and assert nothing.
  *
  *   pnpm bench daily [--runs N]   cold `pipeline run daily` on the embedded default vs `node -e 0`
+ *   pnpm bench execution          6 accounts × 5 orders through the Alpaca adapter at 200 ms latency
+ *   pnpm bench ratelimit          1,200 orders under a 20 requests/s per-account limit
  */
+import { Effect } from "effect"
+import { benchmarks } from "./exchange.ts"
 import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -64,7 +68,11 @@ switch (which) {
   case "daily":
     daily(runs)
     break
+  case "execution":
+  case "ratelimit":
+    await Effect.runPromise(benchmarks[which])
+    break
   default:
-    console.error(`unknown benchmark "${which}"; available: daily`)
+    console.error(`unknown benchmark "${which}"; available: daily, execution, ratelimit`)
     process.exitCode = 2
 }

@@ -75,7 +75,7 @@ export const make = Effect.fnUntraced(function*(config: Config) {
         const db = new DatabaseSync(config.filename, {
           timeout: Duration.toMillis(config.busyTimeout ?? "5 seconds")
         })
-        db.exec("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
+        db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
         return db
       },
       catch: toSqlError("open")
