@@ -23,7 +23,8 @@ export const cli = (home: string, args: ReadonlyArray<string>, env: Record<strin
   const result = spawnSync(process.execPath, [bin, ...args], {
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },
     encoding: "utf8",
-    timeout: 60_000
+    timeout: 120_000,
+    maxBuffer: 256 * 1024 * 1024
   })
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
 }

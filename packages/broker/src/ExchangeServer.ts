@@ -19,7 +19,8 @@
  *   endpoint `POST /council/session {"date":"YYYY-MM-DD"}` moves the default (`GET /council/session` reads it).
  *   Clock and calendar answer relative to the session (the clock is 15:45 New York time of that day, open), and
  *   bars never go past it.
- * - Faults (`faultRate`, `faultKinds`, `seed`): a 429 with rate-limit headers, a 500, a 503, or — for
+ * - Faults (`faultRate`, `faultKinds`, `seed`): a 429 with rate-limit headers (a momentary throttle: the reset is
+ *   the next second, not the end of the minute window), a 500, a 503, or — for
  *   `POST /v2/orders` only — `dropped`: the order is placed in the ledger, then the connection is destroyed
  *   without a response. `latencyMs` delays every request. See `ExchangeFaults`.
  *
@@ -685,7 +686,8 @@ const make = Effect.fnUntraced(function*(options: ExchangeServerOptions, default
       const body = yield* readBody(req)
       const keyId = header(req, "apca-api-key-id")
       const secret = header(req, "apca-api-secret-key")
-      const limit = limiter.hit(keyId ?? "", yield* Clock.currentTimeMillis)
+      const now = yield* Clock.currentTimeMillis
+      const limit = limiter.hit(keyId ?? "", now)
       const headers = { ...rateLimitHeaders(limit), "X-Request-ID": randomUUID() }
       const reply = (r: Reply) => send(res, r, headers)
       if (limit.exceeded) return yield* reply({ ...tradingError(429, 42910000, "rate limit exceeded") })
@@ -693,7 +695,7 @@ const make = Effect.fnUntraced(function*(options: ExchangeServerOptions, default
         case "rate_limited":
           return yield* reply({
             ...tradingError(429, 42910000, "rate limit exceeded"),
-            headers: { "X-Ratelimit-Remaining": "0" }
+            headers: { "X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": String(Math.floor(now / 1000) + 1) }
           })
         case "server_error":
           return yield* reply(tradingError(500, 50010000, "internal server error"))

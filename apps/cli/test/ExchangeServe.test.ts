@@ -1,0 +1,93 @@
+import { assert, describe, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
+import { bin, cli, runIdOf, tempHome } from "./CliHarness.ts"
+import { accountsConfig, serveExchange } from "./ExchangeProcess.ts"
+
+/** Top-level orders at the exchange, by client order id (bracket legs excluded). */
+const ordersAtExchange = (home: string): Map<string, number> => {
+  const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
+  const rows = db.prepare("SELECT client_order_id AS id, count(*) AS n FROM exchange_orders WHERE parent_id IS NULL GROUP BY client_order_id").all() as Array<{ id: string; n: number }>
+  db.close()
+  return new Map(rows.map((r) => [r.id, Number(r.n)]))
+}
+
+/** The client order ids the run's risk gate approved. */
+const intendedOrders = (home: string, runId: string, env: Record<string, string>): ReadonlyArray<string> => {
+  const shown = cli(home, ["show", runId, "--json"], env)
+  assert.strictEqual(shown.code, 0, shown.stderr)
+  const bundle = JSON.parse(shown.stdout) as { checkpoints: ReadonlyArray<{ stage: string; output: { intents?: ReadonlyArray<{ clientOrderId: string }> } }> }
+  return bundle.checkpoints.find((c) => c.stage === "RiskApproval")!.output.intents!.map((i) => i.clientOrderId)
+}
+
+const assertExactlyOnce = (exchangeHome: string, intended: ReadonlyArray<string>) => {
+  const held = ordersAtExchange(exchangeHome)
+  assert.isAbove(intended.length, 0)
+  assert.deepStrictEqual([...held.keys()].sort(), [...intended].sort())
+  for (const [id, n] of held) assert.strictEqual(n, 1, `${id} is at the exchange ${n} times`)
+}
+
+describe("the daily run against `exchange serve`", () => {
+  it("places every intended order exactly once through 30 % injected faults, dropped-after-accept included", async () => {
+    const exchangeHome = tempHome()
+    const served = await serveExchange(exchangeHome, ["--latency-ms", "20", "--fault-rate", "0.3", "--seed", "11"])
+    try {
+      const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
+      const home = tempHome()
+      const run = cli(home, ["run", "daily"], env)
+      assert.strictEqual(run.code, 0, run.stdout + run.stderr)
+      assert.match(run.stdout, /^COUNCIL\s+succeeded/m)
+      const runId = runIdOf(run.stdout)
+      assertExactlyOnce(exchangeHome, intendedOrders(home, runId, env))
+      const replay = cli(home, ["replay", runId], env)
+      assert.strictEqual(replay.code, 0, replay.stdout)
+      const verify = cli(home, ["verify"], env)
+      assert.strictEqual(verify.code, 0, verify.stderr)
+      assert.strictEqual(verify.stdout.trim().split("\n").filter((l) => l.startsWith("✓")).length, 6)
+    } finally {
+      await served.stop()
+    }
+  })
+
+  it("resumes a day killed with SIGKILL during execution: the exchange holds exactly the intended orders", async () => {
+    const exchangeHome = tempHome()
+    const served = await serveExchange(exchangeHome, ["--latency-ms", "400"])
+    try {
+      const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
+      const home = tempHome()
+      const child = spawn(process.execPath, [bin, "run", "daily"], {
+        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let stderr = ""
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)))
+      while (ordersAtExchange(exchangeHome).size === 0) {
+        assert.isNull(child.exitCode, `the run ended before any order reached the exchange:\n${stderr}`)
+        await new Promise((r) => setTimeout(r, 5))
+      }
+      child.kill("SIGKILL")
+      assert.strictEqual(await exited, "SIGKILL")
+      assert.match(stderr, /✓ RiskApproval/)
+      assert.notMatch(stderr, /✓ Execution/)
+      const before = ordersAtExchange(exchangeHome)
+
+      const resumed = cli(home, ["run", "daily"], env)
+      assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
+      assert.match(resumed.stderr, /^Resuming run /m)
+      assert.notMatch(resumed.stderr, /✓ FetchData/)
+      const runId = runIdOf(resumed.stdout)
+      const intended = intendedOrders(home, runId, env)
+      assert.isBelow(before.size, intended.length + 1)
+      assertExactlyOnce(exchangeHome, intended)
+
+      const again = cli(home, ["run", "daily"], env)
+      assert.strictEqual(again.code, 0)
+      assert.match(again.stderr, /already ran/)
+      assertExactlyOnce(exchangeHome, intended)
+    } finally {
+      await served.stop()
+    }
+  })
+})
