@@ -2,7 +2,8 @@
  * The composition root: which layer provides each service, chosen from configuration. Nothing else here.
  */
 import { Effect, Layer, Ref } from "effect"
-import { type AccountConfig, TradingDay } from "@council/domain"
+import { type AccountConfig, type AccountId, TradingDay } from "@council/domain"
+import { exchangeFillModel } from "./AppConfig.ts"
 import { FetchHttpClient } from "effect/http"
 import {
   AccountManager,
@@ -70,7 +71,12 @@ const routedBrokers = (day: TradingDay | undefined) =>
     })
   ).pipe(
     Layer.provideMerge(Layer.unwrap(TradingAccounts.use(({ all }) => Effect.succeed(AlpacaBroker.layer(all, alpacaOptions(all, day)))))),
-    Layer.provideMerge(LocalExchange.layer()),
+    Layer.provideMerge(Layer.unwrap(Effect.gen(function*() {
+      const fillModel = yield* exchangeFillModel
+      const { all } = yield* TradingAccounts
+      const allowShorting = (id: AccountId) => all.find((a) => a.id === id)?.settings.allowShorting ?? true
+      return LocalExchange.layer({ ...fillModel, allowShorting })
+    }))),
     Layer.provide(FetchHttpClient.layer)
   )
 

@@ -14,6 +14,13 @@ const Presenter = CliOutput.layerPresenter({
       : CliOutput.defaultPresenter.present(event)
 })
 
+/** `ConfigError(SchemaError(Expected … at ["NAME"]))` → `NAME: Expected …`. */
+const configMessage = (message: string): string => {
+  const variable = /at \["([^"]+)"\]/.exec(message)?.[1]
+  const problem = message.replace(/^(ConfigError\()?(SchemaError\()?/, "").split("\n")[0]?.replace(/\)+$/, "") ?? message
+  return variable === undefined ? problem : `${variable}: ${problem}`
+}
+
 const exitCodeOf = (cause: Cause.Cause<unknown>): { readonly code: number; readonly line?: string } => {
   const error = Cause.findErrorOption(cause)
   if (Option.isNone(error)) {
@@ -29,6 +36,7 @@ const exitCodeOf = (cause: Cause.Cause<unknown>): { readonly code: number; reado
       case "CliFailure":
         return { code: "exitCode" in e && e.exitCode === 2 ? 2 : 1, line: message }
       case "ConfigError":
+        return { code: 2, line: configMessage(message) }
       case "AccountConfigError":
       case "AccountSelectionError":
       case "MarketDataError":

@@ -106,6 +106,19 @@ describe("pnpm pipeline", () => {
       [["import", "/nonexistent.json"], /cannot read \/nonexistent.json/],
       [["close-all"], /add --yes to confirm/]
     ]
+    const envCases: ReadonlyArray<[Record<string, string>, RegExp]> = [
+      [{ COUNCIL_SLIPPAGE_BPS: "-3" }, /^error: COUNCIL_SLIPPAGE_BPS: Expected a value greater than or equal to 0$/],
+      [{ COUNCIL_DATA: "yahoo" }, /COUNCIL_DATA must be one of local, alpaca, polygon/],
+      [{ TRADING_ACCOUNTS_CONFIG: "[{\"id\":\"COUNCIL\",\"mode\":\"LIVE\",\"credentials\":{\"keyId\":\"k\",\"secretKey\":\"s\"}}]" }, /COUNCIL: mode LIVE is refused/],
+      [{ ALPACA_CLAUDE_KEY_ID: "k" }, /ALPACA_CHATGPT_KEY_ID is not set/]
+    ]
+    const envResults = await Promise.all(envCases.map(([env]) => cliAsync(home, ["run", "daily"], env)))
+    for (const [i, [env, expected]] of envCases.entries()) {
+      const r = envResults[i]!
+      assert.strictEqual(r.code, 2, `${JSON.stringify(env)}: ${r.stderr}`)
+      assert.strictEqual(lines(r.stderr).length, 1, `${JSON.stringify(env)} printed:\n${r.stderr}`)
+      assert.match(r.stderr.trim(), expected)
+    }
     const results = await Promise.all(cases.map(([args]) => cliAsync(home, args)))
     for (const [i, [args, expected]] of cases.entries()) {
       const r = results[i]!
