@@ -291,26 +291,7 @@ const numberParam = (value: string | null): number | undefined | "invalid" => {
 // Wire conversions of exchange records
 
 const wireOrderSource = (order: ExchangeOrder): WireOrderSource => ({
-  id: order.id,
-  clientOrderId: order.clientOrderId,
-  symbol: order.symbol,
-  side: order.side,
-  qty: order.qty,
-  type: order.type,
-  timeInForce: order.timeInForce,
-  limitPrice: order.limitPrice,
-  stopPrice: order.stopPrice,
-  orderClass: order.orderClass,
-  status: order.status,
-  filledQty: order.filledQty,
-  filledAvgPrice: order.filledAvgPrice,
-  submittedAt: order.submittedAt,
-  filledAt: order.filledAt,
-  createdAt: order.createdAt,
-  updatedAt: order.updatedAt,
-  canceledAt: order.canceledAt,
-  expiredAt: order.expiredAt,
-  extendedHours: order.extendedHours,
+  ...order,
   assetId: assetId(order.symbol),
   assetClass: "us_equity",
   legs: order.legs.map(wireOrderSource)
