@@ -1,8 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { bin, cli, runIdOf, tempHome } from "./CliHarness.ts"
+import { bin, cli, cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
 import { accountsConfig, serveExchange } from "./ExchangeProcess.ts"
 
 /** Top-level orders at the exchange, by client order id (bracket legs excluded). */
@@ -88,6 +90,35 @@ describe("the daily run against `exchange serve`", () => {
       assertExactlyOnce(exchangeHome, intended)
     } finally {
       await served.stop()
+    }
+  })
+})
+
+describe("a run against a broker in another session", () => {
+  it("refuses to send orders for a day that is not the broker's current session", async () => {
+    const server = createServer((req, res) => {
+      res.setHeader("content-type", "application/json")
+      if (req.url?.startsWith("/v2/clock")) {
+        res.end(JSON.stringify({ timestamp: "2026-11-23T10:15:00.000-05:00", is_open: true, next_open: "2026-11-24T09:30:00-05:00", next_close: "2026-11-23T16:00:00-05:00" }))
+      } else {
+        res.statusCode = 500
+        res.end(JSON.stringify({ message: `unexpected ${req.method} ${req.url}` }))
+      }
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    try {
+      const { port } = server.address() as AddressInfo
+      const env = {
+        TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "COUNCIL", mode: "PAPER", credentials: { keyId: "k", secretKey: "s" }, baseUrl: `http://127.0.0.1:${port}` }])
+      }
+      const r = await cliAsync(tempHome(), ["run", "daily"], env)
+      assert.strictEqual(r.code, 2, r.stderr)
+      assert.strictEqual(r.stderr.trim(), "error: refusing to send orders for 2026-06-08 to Alpaca: its current session is 2026-11-23 (use --dry-run, or replay a past day)")
+      const dry = await cliAsync(tempHome(), ["run", "daily", "--dry-run"], env)
+      assert.strictEqual(dry.code, 0, dry.stderr)
+      assert.match(dry.stdout, /^COUNCIL\s+dry-run/m)
+    } finally {
+      server.close()
     }
   })
 })

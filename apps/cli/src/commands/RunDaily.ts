@@ -1,7 +1,7 @@
 import { Console, Effect, Option, Schema } from "effect"
 import { ExecutionReport, TradingDay } from "@council/domain"
 import { canonicalJson, type RunRecord, RunStore, Runner } from "@council/engine"
-import { select, TradingAccounts } from "@council/broker"
+import { AlpacaBroker, select, TradingAccounts } from "@council/broker"
 import { type AccountProfile, DailyParams, DailyPipeline } from "@council/daily"
 import { MarketData } from "@council/market"
 import { codeVersion } from "../AppConfig.ts"
@@ -75,6 +75,28 @@ export const reportOutcome = (run: RunRecord, report: ExecutionReport, json: boo
     }
   })
 
+/**
+ * Orders sent to an Alpaca broker fill at its current prices, so a run trades only the broker's current session
+ * (as its clock tells; a local exchange server's clock follows the run's session header): any other day is
+ * refused — a past day is for `replay`, or `--dry-run`.
+ */
+const ensureBrokerSession = (day: TradingDay) =>
+  Effect.gen(function*() {
+    const { all } = yield* TradingAccounts
+    const onAlpaca = all.find((a) => a.credentials !== undefined)
+    if (onAlpaca === undefined) return
+    const broker = yield* AlpacaBroker.use((alpaca) => alpaca.get(onAlpaca.id))
+    const clock = yield* broker.getClock.pipe(
+      Effect.mapError((e) => CliFailure.failed(`cannot read Alpaca's clock for ${onAlpaca.id}: ${e.message}`))
+    )
+    const session = clock.timestamp.slice(0, 10)
+    if (session !== day) {
+      return yield* CliFailure.usage(
+        `refusing to send orders for ${day} to Alpaca: its current session is ${session} (use --dry-run, or replay a past day)`
+      )
+    }
+  })
+
 export const runDaily = (options: RunDailyOptions, day: TradingDay, params: DailyParams) =>
   Effect.gen(function*() {
     const store = yield* RunStore
@@ -83,6 +105,7 @@ export const runDaily = (options: RunDailyOptions, day: TradingDay, params: Dail
       : (yield* store.listRuns({ pipeline: DailyPipeline.name, tradingDay: day, limit: 200 })).find((r) =>
         !r.dryRun && r.parentRunId === null && sameAccounts(r, params.accounts)
       )
+    if (!options.dryRun && previous?.status !== "completed") yield* ensureBrokerSession(day)
     const observed = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provideService(effect, Runner.RunObserver, printer)
     if (previous?.status === "completed") {
       yield* Console.error(`Trading day ${day} already ran as ${previous.id}; nothing is placed again.`)
