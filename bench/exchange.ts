@@ -78,7 +78,7 @@ const execution = Effect.gen(function*() {
     const params = { accounts: accounts.map((id) => ({ id, mode: "PAPER", settings: defaultAccountSettings })), broker: "bench", data: "local", pms: "none" }
     const day = TradingDay.make("2026-06-08")
     const t1 = performance.now()
-    const report = yield* Execution.run({ RiskApproval: { asOf: day, intents: intents("stage"), rejections: [], clamps: [] } }).pipe(
+    const report = yield* Execution.run({ RiskApproval: { asOf: day, cancels: [], intents: intents("stage"), rejections: [], clamps: [] } }).pipe(
       Effect.provide(Layer.mergeAll(
         RunContext.layerTest({ tradingDay: day, runId: "bench" as RunId, params }),
         Recorder.Recorder.layerLive,
@@ -90,7 +90,7 @@ const execution = Effect.gen(function*() {
     const stageOrders = report.accounts.reduce((n, a) => n + a.orders.length, 0)
     console.log(`execution: 6 accounts × 5 orders against the local exchange server at ${latency} ms latency (Alpaca adapter over HTTP)`)
     console.log(`  order fan-out (30 orders placed)     ${fanout.toFixed(0)} ms   wall / latency = ${(fanout / latency).toFixed(2)}   (target ≤ 1.2)   failed ${failed}`)
-    console.log(`  whole execution stage (${stageOrders} orders)   ${stage.toFixed(0)} ms   wall / latency = ${(stage / latency).toFixed(2)}   (placement round + equity read-back round)`)
+    console.log(`  whole execution stage (${stageOrders} orders)   ${stage.toFixed(0)} ms   wall / latency = ${(stage / latency).toFixed(2)}   (cancel round when needed, placement round, equity read-back)`)
     console.log(`  HTTP statuses seen: ${JSON.stringify(yield* Ref.get(statuses))}`)
   }).pipe(Effect.provide(harness(["--latency-ms", String(latency)], {}, statuses)))
 })

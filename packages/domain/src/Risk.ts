@@ -25,8 +25,18 @@ export const Clamp = Schema.Struct({
 })
 export type Clamp = typeof Clamp.Type
 
+/** An open order the gate cancels before the new orders go out (e.g. an earlier bracket leg on a traded symbol). */
+export const CancelIntent = Schema.Struct({
+  account: AccountId,
+  orderId: Schema.String,
+  symbol: Schema.String,
+  reason: Schema.String
+})
+export type CancelIntent = typeof CancelIntent.Type
+
 export const RiskVerdict = Schema.Struct({
   asOf: TradingDay,
+  cancels: Schema.Array(CancelIntent),
   intents: Schema.Array(OrderIntent),
   rejections: Schema.Array(Rejection),
   clamps: Schema.Array(Clamp)

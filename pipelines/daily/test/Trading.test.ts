@@ -147,6 +147,28 @@ describe("Execution", () => {
       assert.strictEqual((yield* Ref.get(sent.messages)).length, 10)
     }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchange, Notifier.layerTest))))
 
+  it.effect("cancels the open exits on a symbol it trades again; a resumed execution finds them already gone", () =>
+    Effect.gen(function*() {
+      yield* Execution.run({ RiskApproval: yield* verdictFor })
+      const snapshot = yield* FetchData.run({})
+      const smaller = yield* RiskApproval.run({
+        FetchData: snapshot,
+        PmPitches: { pitches: [pitch("CHATGPT", "SPY", 1), ...pitches.slice(1)], abstentions: [] },
+        CouncilSynthesis: decision
+      })
+      const chatgpt = smaller.cancels.filter((c) => c.account === "CHATGPT")
+      assert.strictEqual(chatgpt.length, 1)
+      assert.deepStrictEqual(intentsOf(smaller, "CHATGPT").map((i) => [i.side, i.orderClass]), [["sell", "simple"], ["sell", "oco"]])
+      const report = yield* Execution.run({ RiskApproval: smaller })
+      assert.deepStrictEqual(report.accounts.map((a) => [a.account, a.status, a.canceled]).filter(([a]) => a === "CHATGPT"), [["CHATGPT", "succeeded", 1]])
+      const resumed = yield* Execution.run({ RiskApproval: smaller })
+      assert.strictEqual(resumed.accounts.find((a) => a.account === "CHATGPT")?.canceled, 0)
+      assert.strictEqual(resumed.accounts.find((a) => a.account === "CHATGPT")?.status, "succeeded")
+      const local = yield* LocalExchange
+      const open = yield* local.listOrders(AccountId.make("CHATGPT"), { status: "open" })
+      assert.deepStrictEqual(open.map((o) => o.orderClass), ["oco"])
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchange, Notifier.layerTest))))
+
   it.effect("sends nothing in a dry run", () =>
     Effect.gen(function*() {
       const report = yield* Execution.run({ RiskApproval: yield* verdictFor })

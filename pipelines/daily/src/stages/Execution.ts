@@ -3,8 +3,8 @@ import {
   AccountExecution,
   type AccountId,
   AccountSnapshot,
+  type CancelIntent,
   ExecutionReport,
-  OPEN_STATUSES,
   Order,
   type OrderFailure,
   type OrderIntent
@@ -26,29 +26,28 @@ const placeIntent = (broker: Broker, intent: OrderIntent) =>
   brokerCall("broker.placeOnce", { account: broker.account, clientOrderId: intent.clientOrderId }, Order, placeOnce(broker, intent))
 
 /**
- * Cancels the open orders (e.g. earlier bracket legs) on the symbols this run trades, so exits never hold shares
- * the new orders need. Orders of this run's own intents are kept: a resumed execution adopts them intact.
+ * Cancels what the gate found open on today's symbols. An order that is no longer cancelable (a resumed run
+ * already canceled it, or it filled meanwhile) is left as it is.
  */
-const cancelStaleOrders = (broker: Broker, intents: ReadonlyArray<OrderIntent>) =>
-  Effect.gen(function*() {
-    const symbols = [...new Set(intents.map((i) => i.symbol))]
-    if (symbols.length === 0) return 0
-    const ours = new Set(intents.map((i) => i.clientOrderId))
-    const open = yield* brokerCall(
-      "broker.listOrders",
-      { account: broker.account, status: "open", symbols },
-      Schema.Array(Order),
-      broker.listOrders({ status: "open", symbols, limit: 500 })
-    )
-    const stale = open
-      .filter((order) => !ours.has(order.clientOrderId))
-      .flatMap((order) => [order, ...order.legs].find((member) => OPEN_STATUSES.has(member.status)) ?? [])
-    yield* Effect.forEach(stale, (order) =>
-      brokerCall("broker.cancelOrder", { account: broker.account, orderId: order.id }, Schema.Void, broker.cancelOrder(order.id)), { discard: true })
-    return stale.length
-  })
+const cancelStale = (broker: Broker, cancels: ReadonlyArray<CancelIntent>) =>
+  Effect.forEach(
+    cancels,
+    (cancel) =>
+      brokerCall("broker.cancelOrder", { account: broker.account, orderId: cancel.orderId }, Schema.Void, broker.cancelOrder(cancel.orderId)).pipe(
+        Effect.as(1),
+        Effect.catchTag("BrokerError", (error) =>
+          error.reason === "InvalidRequest" || error.reason === "NotFound" ? Effect.succeed(0) : Effect.fail(error))
+      ),
+    { concurrency: "unbounded" }
+  ).pipe(Effect.map((done) => done.reduce((a, b) => a + b, 0)))
 
-const executeAccount = (broker: Broker, config: AccountProfile, intents: ReadonlyArray<OrderIntent>, dryRun: boolean) =>
+const executeAccount = (
+  broker: Broker,
+  config: AccountProfile,
+  cancels: ReadonlyArray<CancelIntent>,
+  intents: ReadonlyArray<OrderIntent>,
+  dryRun: boolean
+) =>
   Effect.gen(function*() {
     if (dryRun || config.settings.dryRun) {
       return {
@@ -61,7 +60,7 @@ const executeAccount = (broker: Broker, config: AccountProfile, intents: Readonl
         message: `${intents.length} order${intents.length === 1 ? "" : "s"} not sent (dry run)`
       } satisfies AccountExecution
     }
-    const canceled = yield* cancelStaleOrders(broker, intents)
+    const canceled = yield* cancelStale(broker, cancels)
     const outcomes = yield* bySymbol(intents, (intent) =>
       placeIntent(broker, intent).pipe(
         Effect.map((order): Result.Result<Order, OrderFailure> => Result.succeed(order)),
@@ -131,7 +130,8 @@ export const Execution = Stage.make({
       const manager = yield* AccountManager
       const outcomes = yield* manager.forEachAccount(accounts.map((a) => a.id), (broker) => {
         const config = accounts.find((a) => a.id === broker.account)!
-        return executeAccount(broker, config, verdict.intents.filter((i) => i.account === config.id), dryRun)
+        const mine = <A extends { readonly account: string }>(all: ReadonlyArray<A>) => all.filter((x) => x.account === config.id)
+        return executeAccount(broker, config, mine(verdict.cancels), mine(verdict.intents), dryRun)
       })
       const results = yield* Effect.forEach(outcomes, ({ account, result }) =>
         Result.match(result, {

@@ -1,9 +1,14 @@
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import {
+  type AccountId,
   AccountSnapshot,
+  type CancelIntent,
   closeOf,
   type CouncilDecision,
   type MarketSnapshot,
+  OPEN_STATUSES,
+  Order,
+  type OrderIntent,
   PM_NAMES,
   type Pitch,
   RiskVerdict
@@ -11,7 +16,7 @@ import {
 import { Recorder, Stage } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
 import { type AccountProfile, runAccounts } from "../DailyParams.ts"
-import { type AccountPlan, planAccount, type Target } from "../RiskRules.ts"
+import { planAccount, type Target } from "../RiskRules.ts"
 import { CouncilSynthesis } from "./CouncilSynthesis.ts"
 import { FetchData } from "./FetchData.ts"
 import { PmPitches } from "./PmPitches.ts"
@@ -31,22 +36,26 @@ const planFor = (
   decision: CouncilDecision
 ) =>
   Effect.gen(function*() {
-    const brokers = yield* Brokers
-    const account = yield* Recorder.call(
-      "broker.getAccount",
-      { account: config.id },
-      { success: AccountSnapshot, failure: BrokerError },
-      Effect.flatMap(brokers.get(config.id), (broker) => broker.getAccount)
-    )
+    const broker = yield* Effect.flatMap(Brokers, (brokers) => brokers.get(config.id))
+    const [account, open] = yield* Effect.all([
+      Recorder.call("broker.getAccount", { account: config.id }, { success: AccountSnapshot, failure: BrokerError }, broker.getAccount),
+      Recorder.call(
+        "broker.listOrders",
+        { account: config.id, status: "open" },
+        { success: Schema.Array(Order), failure: BrokerError },
+        broker.listOrders({ status: "open", limit: 500 })
+      )
+    ], { concurrency: 2 })
     const pitch = pitches.find((p) => p.pm === config.id)
     if (isPm(config.id) && !pitch) {
       return {
+        cancels: [],
         intents: [],
         clamps: [],
         rejections: [{ account: config.id, symbol: "*", rule: "pm-abstained", detail: `${config.id} did not pitch; holding` }]
-      } satisfies AccountPlan
+      }
     }
-    return planAccount({
+    const plan = planAccount({
       day: snapshot.asOf,
       config,
       account,
@@ -54,14 +63,28 @@ const planFor = (
       priceOf: (symbol) => closeOf(snapshot, symbol),
       source: pitch ? `${pitch.pm}'s pitch` : "the council decision"
     })
+    return { ...plan, cancels: staleOrders(config.id, open, plan.intents) }
   }).pipe(
     Effect.catchTag("BrokerError", (error) =>
       Effect.succeed({
+        cancels: [],
         intents: [],
         clamps: [],
         rejections: [{ account: config.id, symbol: "*", rule: "account-unavailable", detail: error.message }]
-      } satisfies AccountPlan))
+      }))
   )
+
+/**
+ * The open orders (e.g. earlier bracket legs) on the symbols an account trades today: canceled first, so exits
+ * never hold shares the new orders need. One member per order group is enough: canceling it cancels the group.
+ */
+const staleOrders = (account: AccountId, open: ReadonlyArray<Order>, intents: ReadonlyArray<OrderIntent>): ReadonlyArray<CancelIntent> => {
+  const traded = new Set<string>(intents.map((i) => i.symbol))
+  return open
+    .filter((order) => traded.has(order.symbol))
+    .flatMap((order) => [order, ...order.legs].find((member) => OPEN_STATUSES.has(member.status)) ?? [])
+    .map((member) => ({ account, orderId: member.id, symbol: member.symbol, reason: `open ${member.type} ${member.side} ${member.symbol} before today's orders` }))
+}
 
 export const RiskApproval = Stage.make({
   name: "RiskApproval",
@@ -77,6 +100,7 @@ export const RiskApproval = Stage.make({
       })
       return {
         asOf: snapshot.asOf,
+        cancels: plans.flatMap((p) => p.cancels),
         intents: plans.flatMap((p) => p.intents),
         rejections: plans.flatMap((p) => p.rejections),
         clamps: plans.flatMap((p) => p.clamps)
