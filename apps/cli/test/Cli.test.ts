@@ -98,6 +98,7 @@ describe("pnpm pipeline", () => {
       [["run", "daily", "--date", "2099-01-01"], /^error: --date 2099-01-01: 2099-01-01 is after the last session in the data \(2026-06-08\)$/],
       [["run", "daily", "--date", "2026-06-06"], /is not a trading session \(the nearest earlier session is 2026-06-05\)$/],
       [["run", "daily", "--date", "June 5"], /expected a date as YYYY-MM-DD/],
+      [["run", "daily", "--date", "2026-06-04"], /the local exchange has traded CHATGPT up to 2026-06-08; positions carry across days, so it cannot trade 2026-06-04/],
       [["run", "daily", "--bogus"], /^error: Unrecognized flag: --bogus/],
       [["run", "weekly"], /unknown pipeline "weekly"/],
       [["run", "daily", "--accounts", "NOPE"], /unknown account NOPE/],

@@ -1,7 +1,7 @@
 import { Console, Effect, Option, Schema } from "effect"
 import { ExecutionReport, TradingDay } from "@council/domain"
 import { canonicalJson, type RunRecord, RunStore, Runner } from "@council/engine"
-import { AlpacaBroker, select, TradingAccounts } from "@council/broker"
+import { AlpacaBroker, LocalExchange, select, TradingAccounts } from "@council/broker"
 import { type AccountProfile, DailyParams, DailyPipeline } from "@council/daily"
 import { MarketData } from "@council/market"
 import { codeVersion } from "../AppConfig.ts"
@@ -76,14 +76,26 @@ export const reportOutcome = (run: RunRecord, report: ExecutionReport, json: boo
   })
 
 /**
- * Orders sent to an Alpaca broker fill at its current prices, so a run trades only the broker's current session
- * (as its clock tells; a local exchange server's clock follows the run's session header): any other day is
- * refused — a past day is for `replay`, or `--dry-run`.
+ * A broker can only trade its present. Orders sent to Alpaca fill at its current prices, so a run trades only the
+ * broker's current session (as its clock tells; a local exchange server's clock follows the run's session
+ * header). The in-process exchange carries positions across days, so it cannot trade a day before one it has
+ * reached. Anything else is refused up front — a past day is for `replay`, or `--dry-run`.
  */
-const ensureBrokerSession = (day: TradingDay) =>
+const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<AccountProfile>) =>
   Effect.gen(function*() {
     const { all } = yield* TradingAccounts
-    const onAlpaca = all.find((a) => a.credentials !== undefined)
+    const configs = all.filter((a) => accounts.some((p) => p.id === a.id))
+    const local = configs.filter((a) => a.credentials === undefined).map((a) => a.id)
+    if (local.length > 0) {
+      const keys = yield* LocalExchange.use((exchange) => exchange.keys).pipe(Effect.orElseSucceed(() => []))
+      const ahead = keys.filter((k) => local.includes(k.account) && k.lastSession !== null && k.lastSession > day)
+      if (ahead.length > 0) {
+        return yield* CliFailure.usage(
+          `the local exchange has traded ${ahead[0]!.account} up to ${ahead[0]!.lastSession}; positions carry across days, so it cannot trade ${day} (replay that day's run, or use a fresh COUNCIL_HOME)`
+        )
+      }
+    }
+    const onAlpaca = configs.find((a) => a.credentials !== undefined)
     if (onAlpaca === undefined) return
     const broker = yield* AlpacaBroker.use((alpaca) => alpaca.get(onAlpaca.id))
     const clock = yield* broker.getClock.pipe(
@@ -105,7 +117,7 @@ export const runDaily = (options: RunDailyOptions, day: TradingDay, params: Dail
       : (yield* store.listRuns({ pipeline: DailyPipeline.name, tradingDay: day, limit: 200 })).find((r) =>
         !r.dryRun && r.parentRunId === null && sameAccounts(r, params.accounts)
       )
-    if (!options.dryRun && previous?.status !== "completed") yield* ensureBrokerSession(day)
+    if (!options.dryRun && previous?.status !== "completed") yield* ensureTradableDay(day, params.accounts)
     const observed = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provideService(effect, Runner.RunObserver, printer)
     if (previous?.status === "completed") {
       yield* Console.error(`Trading day ${day} already ran as ${previous.id}; nothing is placed again.`)
