@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Exit, Fiber, Layer, Option, Ref, Schema } from "effect"
+import { Context, Effect, Exit, Fiber, Layer, Option, Ref, Schema, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import type { RunId, TradingDay } from "@council/domain"
 import { Pipeline, Recorder, RunContext, Runner, RunStore, Stage } from "@council/engine"
@@ -136,6 +136,25 @@ describe("Runner", () => {
       assert.deepStrictEqual(recordings.map((r) => r.key), ['prices.quote({"symbol":"SPY"})#1', 'prices.quote({"symbol":"QQQQ"})#1'])
       const run = yield* store.getRun(result.run.id)
       assert.strictEqual(Option.getOrThrow(run).status, "completed")
+    }).pipe(Effect.provide(env())))
+
+  it.effect("gives every stage a span with the run id and the stage", () =>
+    Effect.gen(function*() {
+      const spans: Array<Tracer.Span> = []
+      const tracer = Tracer.make({
+        span(options) {
+          const span = Tracer.nativeTracer.span(options)
+          spans.push(span)
+          return span
+        }
+      })
+      const result = yield* Runner.start(pipeline, options).pipe(Effect.provideService(Tracer.Tracer, tracer))
+      const stageSpans = spans.filter((s) => s.name.startsWith("stage."))
+      assert.deepStrictEqual(stageSpans.map((s) => s.name), ["stage.Fetch", "stage.Decide", "stage.Act"])
+      for (const span of stageSpans) {
+        assert.strictEqual(span.attributes.get("runId"), result.run.id)
+        assert.strictEqual(`stage.${String(span.attributes.get("stage"))}`, span.name)
+      }
     }).pipe(Effect.provide(env())))
 
   it.effect("replay re-executes from recordings with zero live calls and reports identical", () =>
