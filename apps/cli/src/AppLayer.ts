@@ -2,27 +2,14 @@
  * The composition root: which layer provides each service, chosen from configuration. Nothing else here.
  */
 import { Effect, Layer, Ref } from "effect"
-import { type AccountConfig, type AccountId, TradingDay } from "@council/domain"
-import { exchangeFillModel } from "./AppConfig.ts"
 import { FetchHttpClient } from "effect/http"
-import {
-  AccountManager,
-  AccountsConfig,
-  AlpacaBroker,
-  type AlpacaBrokerOptions,
-  AlpacaClient,
-  Brokers,
-  ExchangeSession,
-  LocalExchange,
-  SESSION_HEADER,
-  TradingAccounts,
-  unknownAccount
-} from "@council/broker"
+import { type AccountId, TradingDay } from "@council/domain"
+import { AccountManager, AccountsConfig, ExchangeSession, LocalExchange, RoutedBrokers, TradingAccounts } from "@council/broker"
 import { Chairman, PortfolioManagers } from "@council/llm"
 import { MarketData, MarketFeed } from "@council/market"
 import { Notifier } from "@council/notify"
 import { SqlRunStore } from "@council/store"
-
+import { exchangeFillModel } from "./AppConfig.ts"
 
 /** What every command needs: the run store (and its database), the market feed, the configured accounts. */
 export const setup = Layer.mergeAll(SqlRunStore.layerConfig, MarketFeed.layerConfig, AccountsConfig.layer)
@@ -36,51 +23,20 @@ export const describe = Effect.gen(function*() {
   return { broker, data: feed.source, pms: "offline" }
 })
 
-const officialHosts = new Set([new URL(AlpacaClient.PAPER_BASE_URL).host, new URL(AlpacaClient.LIVE_BASE_URL).host])
+/** The in-process exchange, with the fill model from the environment and each account's shorting permission. */
+const localExchange = Layer.unwrap(Effect.gen(function*() {
+  const fillModel = yield* exchangeFillModel
+  const { all } = yield* TradingAccounts
+  const allowShorting = (id: AccountId) => all.find((a) => a.id === id)?.settings.allowShorting ?? true
+  return LocalExchange.layer({ ...fillModel, allowShorting })
+}))
 
-/** Broker client options per account: its rate limit, and the session header for a local exchange server. */
-const alpacaOptions = (accounts: ReadonlyArray<AccountConfig>, day: TradingDay | undefined): AlpacaBrokerOptions => ({
-  perAccount: Object.fromEntries(accounts.map((a) => [a.id, {
-    ...(a.rateLimitPerMinute === undefined ? {} : { rateLimit: { limit: a.rateLimitPerMinute } }),
-    ...(day !== undefined && a.baseUrl !== undefined && !officialHosts.has(new URL(a.baseUrl).host)
-      ? { headers: { [SESSION_HEADER]: day } }
-      : {})
-  }]))
-})
-
-/**
- * Accounts with credentials trade through the Alpaca adapter (Alpaca, or any Alpaca-compatible base URL such as
- * `pnpm pipeline exchange serve`); accounts without trade on the local exchange in-process.
- */
-const routedBrokers = (day: TradingDay | undefined) =>
-  Layer.effect(
-    Brokers,
-    Effect.gen(function*() {
-      const { all } = yield* TradingAccounts
-      const alpaca = yield* AlpacaBroker
-      const exchange = yield* LocalExchange
-      const ids = all.map((a) => a.id)
-      return Brokers.of({
-        accounts: ids,
-        get: (id) => {
-          const config = all.find((a) => a.id === id)
-          if (config === undefined) return Effect.fail(unknownAccount(id, ids))
-          return config.credentials === undefined ? Effect.succeed(LocalExchange.broker(exchange, id)) : alpaca.get(id)
-        }
-      })
-    })
-  ).pipe(
-    Layer.provideMerge(Layer.unwrap(TradingAccounts.use(({ all }) => Effect.succeed(AlpacaBroker.layer(all, alpacaOptions(all, day)))))),
-    Layer.provideMerge(Layer.unwrap(Effect.gen(function*() {
-      const fillModel = yield* exchangeFillModel
-      const { all } = yield* TradingAccounts
-      const allowShorting = (id: AccountId) => all.find((a) => a.id === id)?.settings.allowShorting ?? true
-      return LocalExchange.layer({ ...fillModel, allowShorting })
-    }))),
+const brokers = (day: TradingDay | undefined) =>
+  AccountManager.layer.pipe(
+    Layer.provideMerge(RoutedBrokers.layer(day)),
+    Layer.provideMerge(localExchange),
     Layer.provide(FetchHttpClient.layer)
   )
-
-const brokers = (day: TradingDay | undefined) => AccountManager.layer.pipe(Layer.provideMerge(routedBrokers(day)))
 
 const council = Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, Notifier.layerConsole)
 

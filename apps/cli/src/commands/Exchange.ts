@@ -1,6 +1,7 @@
 import { Console, Effect, Option, Redacted, Schema } from "effect"
 import { TradingDay } from "@council/domain"
 import { ExchangeFaults, ExchangeServer, LocalExchange, SESSION_HEADER, SESSION_PATH, TradingAccounts } from "@council/broker"
+import { exchangeFillModel } from "../AppConfig.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { table } from "../Table.ts"
 
@@ -49,7 +50,9 @@ export const serve = (options: ServeOptions) =>
   Effect.gen(function*() {
     const faultKinds = yield* validate(options)
     const { all } = yield* TradingAccounts
+    const fillModel = yield* exchangeFillModel
     const layer = ExchangeServer.layer({
+      exchange: { ...fillModel, allowShorting: (id) => all.find((a) => a.id === id)?.settings.allowShorting ?? true },
       port: options.port,
       host: options.host,
       latencyMs: options.latencyMs,
