@@ -19,16 +19,14 @@
  */
 import { Array as Arr, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
-import { RunId, TradingDay } from "@council/domain"
+import { RunId } from "@council/domain"
 import {
   type Checkpoint,
   type ListRunsQuery,
-  RecorderMode,
   type Recording,
   type RunBundle,
   type RunPatch,
-  type RunRecord,
-  RunStatus,
+  RunRecord,
   RunStore,
   StoreError
 } from "@council/engine"
@@ -39,19 +37,8 @@ const JsonText = Schema.fromJsonString(Schema.Json)
 const DbBoolean = Schema.Union([Schema.Boolean, Schema.BooleanFromBit])
 
 const RunRow = Schema.Struct({
-  id: RunId,
-  pipeline: Schema.String,
-  tradingDay: TradingDay,
-  asOf: TradingDay,
-  mode: RecorderMode,
+  ...RunRecord.fields,
   dryRun: DbBoolean,
-  codeVersion: Schema.String,
-  parentRunId: Schema.NullOr(RunId),
-  forkFrom: Schema.NullOr(Schema.String),
-  status: RunStatus,
-  startedAt: Schema.String,
-  finishedAt: Schema.NullOr(Schema.String),
-  error: Schema.NullOr(Schema.String),
   params: JsonText
 }).pipe(Schema.encodeKeys({
   tradingDay: "trading_day",
