@@ -11,8 +11,11 @@ import { Notifier } from "@council/notify"
 import { SqlRunStore } from "@council/store"
 import { exchangeFillModel } from "./AppConfig.ts"
 
-/** What every command needs: the run store (and its database), the market feed, the configured accounts. */
-export const setup = Layer.mergeAll(SqlRunStore.layerConfig, MarketFeed.layerConfig, AccountsConfig.layer)
+/** The run store and its database: all that `runs`, `show`, `export` and `import` need. */
+export const storage = SqlRunStore.layerConfig
+
+/** What running, replaying and trading need: the run store, the market feed, the configured accounts. */
+export const setup = Layer.mergeAll(storage, MarketFeed.layerConfig, AccountsConfig.layer)
 
 /** How the services of a run were chosen, remembered in the run's parameters. */
 export const describe = Effect.gen(function*() {
@@ -43,9 +46,6 @@ const council = Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOff
 /** Everything a run of the trading day `day` needs beyond `setup`. */
 export const trading = (day: TradingDay) =>
   Layer.mergeAll(council, brokers(day).pipe(Layer.provide(ExchangeSession.layer(day))))
-
-/** A replay answers every external call from recordings; the services are there for the types only. */
-export const replaying = trading
 
 /**
  * Brokers for reading and managing accounts outside a run: the local exchange stays at the latest session any

@@ -59,7 +59,8 @@ const replay = Command.make(
       if (Option.isNone(from)) {
         if (dryRun) return yield* CliFailure.usage("--dry-run only applies with --from (a plain replay never sends anything)")
         const bundle = yield* Replay.resolveSource(source)
-        return yield* Replay.replayRun(bundle).pipe(Effect.provide(AppLayer.replaying(bundle.run.tradingDay)))
+        // a replay answers every external call from recordings: the run's services are there for the types only
+        return yield* Replay.replayRun(bundle).pipe(Effect.provide(AppLayer.trading(bundle.run.tradingDay)))
       }
       const bundle = yield* Replay.resolveSource(source)
       const existing = yield* RunStore.use((s) => s.getRun(bundle.run.id))
@@ -74,13 +75,13 @@ const replay = Command.make(
 const runs = Command.make(
   "runs",
   { limit: Flag.Int("limit").pipe(Flag.withDescription("how many runs, newest first"), Flag.withDefault(20)) },
-  ({ limit }) => Runs.listRuns(limit).pipe(Effect.provide(AppLayer.setup))
+  ({ limit }) => Runs.listRuns(limit).pipe(Effect.provide(AppLayer.storage))
 ).pipe(Command.withDescription("List runs, newest first"))
 
 const show = Command.make(
   "show",
   { runId: Argument.String("run-id"), json: jsonFlag },
-  ({ json, runId }) => Runs.showRun(runId, json).pipe(Effect.provide(AppLayer.setup))
+  ({ json, runId }) => Runs.showRun(runId, json).pipe(Effect.provide(AppLayer.storage))
 ).pipe(Command.withDescription("Show a run: its record and each stage's checkpoint"))
 
 const exportCommand = Command.make(
@@ -89,13 +90,13 @@ const exportCommand = Command.make(
     runId: Argument.String("run-id"),
     output: Flag.String("output").pipe(Flag.withAlias("o"), Flag.withDescription("write to this file (default: stdout)"), Flag.optional)
   },
-  ({ output, runId }) => Runs.exportRun(runId, output).pipe(Effect.provide(AppLayer.setup))
+  ({ output, runId }) => Runs.exportRun(runId, output).pipe(Effect.provide(AppLayer.storage))
 ).pipe(Command.withDescription("Write a self-contained bundle of a run: record, checkpoints, recordings, config without secrets"))
 
 const importCommand = Command.make(
   "import",
   { bundle: Argument.String("bundle.json") },
-  ({ bundle }) => Runs.importRun(bundle).pipe(Effect.provide(AppLayer.setup))
+  ({ bundle }) => Runs.importRun(bundle).pipe(Effect.provide(AppLayer.storage))
 ).pipe(Command.withDescription("Import a run bundle written by export"))
 
 const accounts = Command.make("accounts", {}, () => inspecting(Accounts.accounts)).pipe(

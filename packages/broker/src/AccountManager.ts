@@ -113,8 +113,8 @@ export class AccountManager extends Context.Service<AccountManager, {
               }),
             { concurrency: "unbounded" }
           )
-          const flat = results.flat()
-          return intents.map((intent) => flat.find((r) => r.intent === intent)!)
+          const byIntent = new Map(results.flat().map((r) => [r.intent, r] as const))
+          return intents.map((intent) => byIntent.get(intent)!)
         })
 
       return AccountManager.of({

@@ -992,32 +992,25 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
       stopPrice: intent.type === "stop" || intent.type === "stop_limit" ? intent.stopPrice ?? null : null,
       status: "new"
     })
-    if (intent.takeProfit !== undefined) {
-      yield* insertOrder(account, intent, day, {
+    const insertLeg = (leg: { readonly type: OrderType; readonly limitPrice: number | null; readonly stopPrice: number | null }) =>
+      insertOrder(account, intent, day, {
         id: randomUUID(),
         clientOrderId: randomUUID(),
         parentId: id,
         exitGroup: legGroup,
         effect: "close",
         side: exitSide,
-        type: "limit",
-        limitPrice: intent.takeProfit.limitPrice,
-        stopPrice: null,
-        status: "held"
+        status: "held",
+        ...leg
       })
+    if (intent.takeProfit !== undefined) {
+      yield* insertLeg({ type: "limit", limitPrice: intent.takeProfit.limitPrice, stopPrice: null })
     }
     if (intent.stopLoss !== undefined) {
-      yield* insertOrder(account, intent, day, {
-        id: randomUUID(),
-        clientOrderId: randomUUID(),
-        parentId: id,
-        exitGroup: legGroup,
-        effect: "close",
-        side: exitSide,
+      yield* insertLeg({
         type: intent.stopLoss.limitPrice === undefined ? "stop" : "stop_limit",
         limitPrice: intent.stopLoss.limitPrice ?? null,
-        stopPrice: intent.stopLoss.stopPrice,
-        status: "held"
+        stopPrice: intent.stopLoss.stopPrice
       })
     }
     if (intent.type === "market") {

@@ -2,7 +2,8 @@
  * The configured trading accounts: who trades, in which mode, with which limits.
  *
  * **When to use**: the risk and execution stages and the CLI read the account list and per-account settings here.
- * `layerEmbedded` is the default with nothing configured: the six council accounts on the local exchange.
+ * `AccountsConfig.layer` reads them from the environment; with nothing configured they are `embeddedAccounts()`,
+ * the six council accounts on the local exchange.
  *
  * **Gotchas**: an account whose id is a PM's name trades that PM's pitch; every other account (COUNCIL,
  * DEFAULT_PAPER, …) trades the council decision.
@@ -24,8 +25,6 @@ export class TradingAccounts extends Context.Service<TradingAccounts, {
 }>()("@council/broker/TradingAccounts") {
   static readonly layer = (accounts: ReadonlyArray<AccountConfig>) => Layer.succeed(TradingAccounts, { all: accounts })
 
-  /** The six council accounts (five PMs and COUNCIL), paper, on the embedded local exchange. */
-  static readonly layerEmbedded = Layer.succeed(TradingAccounts, { all: embeddedAccounts() })
 }
 
 /** Keeps only the named accounts, in configuration order; fails naming any that is not configured. */

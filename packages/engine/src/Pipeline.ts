@@ -27,8 +27,6 @@ export interface Pipeline<S extends Stage.Any = Stage.Any> {
   readonly stageNames: ReadonlyArray<string>
 }
 
-/** The union of the errors of a pipeline's stages. */
-export type Error<P> = P extends Pipeline<infer S> ? Stage.Error<S> : never
 /** The union of the services a pipeline's stages need. */
 export type Services<P> = P extends Pipeline<infer S> ? Stage.Services<S> : never
 
@@ -68,19 +66,6 @@ export const make = <const Stages extends ReadonlyArray<Stage.Any>>(
     stages: ordered as ReadonlyArray<Stages[number]>,
     stageNames: ordered.map((s) => s.name)
   }
-}
-
-/** The stage named `name`, or undefined. */
-export const stage = <S extends Stage.Any>(pipeline: Pipeline<S>, name: string): S | undefined =>
-  pipeline.stages.find((s) => s.name === name)
-
-/** The stages that (transitively) depend on `name`, including itself, in execution order. */
-export const downstreamOf = (pipeline: Pipeline, name: string): ReadonlySet<string> => {
-  const result = new Set<string>([name])
-  for (const s of pipeline.stages) {
-    if (s.dependsOn.some((d) => result.has(d.name))) result.add(s.name)
-  }
-  return result
 }
 
 /** A Mermaid flowchart of the pipeline, generated from its definition. */

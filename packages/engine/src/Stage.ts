@@ -69,9 +69,6 @@ export type Input<Deps extends ReadonlyArray<Any>> = {
   readonly [S in Deps[number] as S["name"]]: S["output"]["Type"]
 }
 
-/** The errors a stage can fail with. */
-export type Error<S> = S extends Stage<string, ReadonlyArray<Any>, Output, infer E, unknown> ? E : never
-
 /** The services a stage needs. */
 export type Services<S> = S extends Stage<string, ReadonlyArray<Any>, Output, unknown, infer R> ? R : never
 

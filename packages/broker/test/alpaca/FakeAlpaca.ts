@@ -78,7 +78,7 @@ export const startFakeAlpaca = (options: FakeAlpacaOptions = {}) =>
   ).pipe(Effect.map(({ fake }) => fake))
 
 const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: () => Promise<void> }> => {
-  const keyId = options.keyId ?? "PKTESTKEY000000000001"
+  const keyId = options.keyId ?? "PK-TEST-KEY-1"
   const secretKey = options.secretKey ?? "s3cr3t-SECRET-value-that-must-never-be-logged"
   const requests: Array<RecordedRequest> = []
   const orders = new Map<string, StoredOrder>()
