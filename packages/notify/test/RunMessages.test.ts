@@ -101,6 +101,17 @@ const execution = (fields: Record<string, unknown>) =>
     ...fields
   })
 
+/** The council's message body for `decision` and `verdict`, line by line. */
+const COUNCIL_BODY = [
+  "Three of five PMs favour equities.",
+  "dissent: GROQ: rates risk",
+  "BUY 10 SPY market day · take profit 612.50 · stop loss 570.25",
+  "SELL 4.5 TLT limit 0.9877 cls",
+  "cancel TLT order o-9: replaced by today's order",
+  "refused QQQ: max-order-value — $30,000.00 > $25,000.00",
+  "clamped SPY: max-position-pct 40 → 10 — 20 % of equity"
+]
+
 describe("RunMessages", () => {
   it("runStarted names the run, the as-of day, the accounts and a dry run", () => {
     const message = RunMessages.runStarted({
@@ -131,15 +142,7 @@ describe("RunMessages", () => {
     const message = RunMessages.accountDecision({ account: id("COUNCIL"), decision, verdict })
     assert.strictEqual(message.level, "WARN")
     assert.strictEqual(message.subject, "Decision LONG SPY, SHORT TLT · 2 orders")
-    assert.deepStrictEqual(message.body.split("\n"), [
-      "Three of five PMs favour equities.",
-      "dissent: GROQ: rates risk",
-      "BUY 10 SPY market day · take profit 612.50 · stop loss 570.25",
-      "SELL 4.5 TLT limit 0.9877 cls",
-      "cancel TLT order o-9: replaced by today's order",
-      "refused QQQ: max-order-value — $30,000.00 > $25,000.00",
-      "clamped SPY: max-position-pct 40 → 10 — 20 % of equity"
-    ])
+    assert.deepStrictEqual(message.body.split("\n"), COUNCIL_BODY)
   })
 
   it("accountDecisions gives every account its own message; an abstaining PM is a WARN with the reason", () => {
@@ -153,17 +156,7 @@ describe("RunMessages", () => {
     assert.deepStrictEqual(messages.map(formatLine), [
       "[CHATGPT] INFO Decision LONG SPY · conviction +2 · BASE · 1W · 1 order — breadth improving | trend intact | BUY 3 SPY market day",
       "[GROQ] WARN Decision abstained · no orders — timed out after 60 s",
-      `[COUNCIL] WARN Decision LONG SPY, SHORT TLT · 2 orders — ${
-        [
-          "Three of five PMs favour equities.",
-          "dissent: GROQ: rates risk",
-          "BUY 10 SPY market day · take profit 612.50 · stop loss 570.25",
-          "SELL 4.5 TLT limit 0.9877 cls",
-          "cancel TLT order o-9: replaced by today's order",
-          "refused QQQ: max-order-value — $30,000.00 > $25,000.00",
-          "clamped SPY: max-position-pct 40 → 10 — 20 % of equity"
-        ].join(" | ")
-      }`
+      `[COUNCIL] WARN Decision LONG SPY, SHORT TLT · 2 orders — ${COUNCIL_BODY.join(" | ")}`
     ])
   })
 
