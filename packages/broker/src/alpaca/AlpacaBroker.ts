@@ -4,7 +4,8 @@
  *
  * **When to use**: `AlpacaBroker.layerBrokers(accounts, options)` provides `Brokers` (and `AlpacaBroker`) for the
  * configured accounts that have credentials; provide an `HttpClient` (`FetchHttpClient.layer`). Each account gets
- * its own client, limiter and retry schedule; `options.perAccount` overrides them per account.
+ * its own client, limiter and retry schedule; `options.perAccount` overrides them per account. The accounts
+ * must come from `LiveGuard.guard` (the LIVE rule); `AccountsConfig` and `TradingAccounts` hold only those.
  *
  * **Exactly-once placement**: every POST carries the intent's `client_order_id` (never a generated one). When the
  * outcome is unknown — timeout, dropped connection, 5xx, 429 — the order is looked up with
@@ -26,8 +27,9 @@
 import { Context, Effect, Layer, Option, Result } from "effect"
 import type { Scope } from "effect"
 import type { HttpClient } from "effect/http"
-import type { AccountConfig, AccountId, Order, OrderIntent, Position, Ticker } from "@council/domain"
+import type { AccountId, Order, OrderIntent, Position, Ticker } from "@council/domain"
 import { type Broker, BrokerError, Brokers, type ClosePositionOptions, type OrderQuery, unknownAccount } from "../Broker.ts"
+import type { GuardedAccount } from "../LiveGuard.ts"
 import * as AlpacaClient from "./AlpacaClient.ts"
 import {
   type AssetInfo,
@@ -287,7 +289,7 @@ export class AlpacaBroker extends Context.Service<AlpacaBroker, {
     Effect.map(AlpacaClient.make(config, options), (client) => fromClient(client, options))
 
   static readonly layer = (
-    accounts: ReadonlyArray<AccountConfig>,
+    accounts: ReadonlyArray<GuardedAccount>,
     options: AlpacaBrokerOptions = {}
   ): Layer.Layer<AlpacaBroker, never, HttpClient.HttpClient> =>
     Layer.effect(
@@ -311,7 +313,7 @@ export class AlpacaBroker extends Context.Service<AlpacaBroker, {
 
   /** `Brokers` (and `AlpacaBroker`) for the accounts that have credentials. */
   static readonly layerBrokers = (
-    accounts: ReadonlyArray<AccountConfig>,
+    accounts: ReadonlyArray<GuardedAccount>,
     options: AlpacaBrokerOptions = {}
   ): Layer.Layer<Brokers | AlpacaBroker, never, HttpClient.HttpClient> =>
     Layer.effect(

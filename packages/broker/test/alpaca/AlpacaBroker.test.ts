@@ -4,6 +4,7 @@ import { FetchHttpClient } from "effect/http"
 import { AccountId, defaultAccountSettings, Ticker } from "@council/domain"
 import { Brokers } from "../../src/Broker.ts"
 import { AlpacaBroker } from "../../src/alpaca/AlpacaBroker.ts"
+import * as LiveGuard from "../../src/LiveGuard.ts"
 import { startFakeAlpaca, position } from "./FakeAlpaca.ts"
 import { accountFor, clientFor, intent } from "./fixtures.ts"
 
@@ -214,10 +215,12 @@ describe("AlpacaBroker", () => {
   it.live("provides Brokers for the accounts that have credentials, each with its own limiter", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca()
-      const claude = accountFor(fake)
-      const gemini = { ...claude, id: AccountId.make("GEMINI") }
-      const local = { id: AccountId.make("COUNCIL"), mode: "PAPER" as const, settings: defaultAccountSettings }
-      const layer = AlpacaBroker.layerBrokers([claude, gemini, local], {
+      const [claude, gemini, local] = yield* LiveGuard.guard([
+        accountFor(fake),
+        { ...accountFor(fake), id: AccountId.make("GEMINI") },
+        { id: AccountId.make("COUNCIL"), mode: "PAPER" as const, settings: defaultAccountSettings }
+      ])
+      const layer = AlpacaBroker.layerBrokers([claude!, gemini!, local!], {
         rateLimit: { limit: 200 },
         perAccount: { GEMINI: { rateLimit: { limit: 7 } } }
       }).pipe(Layer.provide(FetchHttpClient.layer))
@@ -234,7 +237,7 @@ describe("AlpacaBroker", () => {
         const broker = yield* brokers.get(AccountId.make("GEMINI"))
         const order = yield* broker.placeOrder(intent(11, { account: AccountId.make("GEMINI") }))
         assert.strictEqual(order.clientOrderId, intent(11).clientOrderId)
-        assert.strictEqual(fake.requests.at(-1)?.headers["apca-api-key-id"], Redacted.value(gemini.credentials.keyId))
+        assert.strictEqual(fake.requests.at(-1)?.headers["apca-api-key-id"], Redacted.value(gemini!.credentials!.keyId))
       }).pipe(Effect.provide(layer))
     }))
 })
