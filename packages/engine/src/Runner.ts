@@ -321,7 +321,7 @@ export const fork = <P extends Pipeline.Pipeline>(
         .filter((c) => reused.has(c.stage))
         .map((c) => ({ ...c, runId: run.id, reusedFrom: c.reusedFrom ?? parent.id })),
       recordings: recordings.filter((r) => reused.has(r.stage)).map((r) => ({ ...r, runId: run.id }))
-    })
+    }, "local")
     const observe = yield* RunObserver
     for (const stage of reused) yield* observe({ _tag: "StageReused", stage, from: parent.id })
     return yield* execute(pipeline, run, false)
