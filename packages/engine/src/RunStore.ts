@@ -89,9 +89,8 @@ export const ListRunsQuery = Schema.Struct({
 })
 export type ListRunsQuery = typeof ListRunsQuery.Type
 
-/** A self-contained run: what `export` writes and `import` reads. */
+/** A self-contained run: its record, checkpoints and recordings (`BundleFile` is its file format). */
 export const RunBundle = Schema.Struct({
-  format: Schema.Literal("council-run-bundle/1"),
   run: RunRecord,
   checkpoints: Schema.Array(Checkpoint),
   recordings: Schema.Array(Recording)

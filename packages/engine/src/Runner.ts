@@ -281,7 +281,13 @@ export const fork = <P extends Pipeline.Pipeline>(
   pipeline: P,
   parentId: RunId,
   fromStage: string,
-  options: { readonly dryRun: boolean; readonly codeVersion: string; readonly mode: Exclude<RecorderMode, "replay"> }
+  options: {
+    readonly dryRun: boolean
+    readonly codeVersion: string
+    readonly mode: Exclude<RecorderMode, "replay">
+    /** The fork's parameters; default: the parent's. */
+    readonly params?: Schema.Json
+  }
 ) =>
   Effect.gen(function*() {
     const store = yield* RunStore
@@ -308,6 +314,7 @@ export const fork = <P extends Pipeline.Pipeline>(
       codeVersion: options.codeVersion,
       parentRunId: parent.id,
       forkFrom: fromStage,
+      params: options.params ?? parent.params,
       status: "running",
       startedAt: yield* nowIso,
       finishedAt: null,
@@ -315,7 +322,6 @@ export const fork = <P extends Pipeline.Pipeline>(
     }
     const recordings = yield* store.getRecordings(parent.id)
     yield* store.importBundle({
-      format: "council-run-bundle/1",
       run,
       checkpoints: parentCheckpoints
         .filter((c) => reused.has(c.stage))
@@ -414,7 +420,6 @@ export const bundleOf = (runId: RunId) =>
     const store = yield* RunStore
     const run = yield* loadRun(runId)
     return {
-      format: "council-run-bundle/1",
       run,
       checkpoints: yield* store.getCheckpoints(run.id),
       recordings: yield* store.getRecordings(run.id)

@@ -13,8 +13,9 @@
  * **Gotchas**
  * - Market data uses its own personal key pair, not the trading accounts' paper keys: paper accounts cannot read
  *   history.
- * - A missing or empty variable, an unknown `COUNCIL_DATA` or a `COUNCIL_DATA_URL` that is not an http(s) URL fails with
- *   `MarketFeedConfigError`, whose one-line `message` names the variable (never a secret's value).
+ * - A missing key, a variable set to blanks only, an unknown `COUNCIL_DATA` or a `COUNCIL_DATA_URL` that is not an
+ *   http(s) URL fails with `MarketFeedConfigError`, whose one-line `message` names the variable (never a value: a
+ *   URL may carry a password). An empty variable counts as unset.
  * - `COUNCIL_DATA_URL` replaces the provider's base URL (tests, proxies); the keys are sent to it.
  * - Every feed is as-of safe: nothing dated after the as-of day ever comes back.
  *
@@ -51,10 +52,16 @@ const unreadable = (variable: string) => (error: Config.ConfigError) =>
     message: `cannot read ${variable}: ${error.message.replace(/\s+/g, " ").trim()}`
   })
 
+/** Unset (or empty) is `undefined`; set to blanks only is an error naming the variable. */
 const optionalString = (variable: string): Effect.Effect<string | undefined, MarketFeedConfigError> =>
   Config.option(Config.String(variable)).pipe(
     Effect.mapError(unreadable(variable)),
-    Effect.map((value) => Option.getOrUndefined(Option.filter(Option.map(value, (s) => s.trim()), (s) => s !== "")))
+    Effect.flatMap((value) => {
+      const text = Option.getOrUndefined(Option.map(value, (s) => s.trim()))
+      return text === ""
+        ? Effect.fail(new MarketFeedConfigError({ variable, message: `${variable} is set but blank; unset it or give it a value` }))
+        : Effect.succeed(text)
+    })
   )
 
 const requiredSecret = (variable: string, source: Source): Effect.Effect<Redacted.Redacted<string>, MarketFeedConfigError> =>
@@ -77,7 +84,7 @@ const baseUrl: Effect.Effect<string | undefined, MarketFeedConfigError> = Effect
       : Effect.fail(
         new MarketFeedConfigError({
           variable: "COUNCIL_DATA_URL",
-          message: `COUNCIL_DATA_URL is not an http(s) URL: "${url}"`
+          message: "COUNCIL_DATA_URL is not an http(s) URL"
         })
       )
 )

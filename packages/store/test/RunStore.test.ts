@@ -69,7 +69,6 @@ const mkRecording = (runId: string, stage: string, seq: number): Recording => ({
 })
 
 const mkBundle = (runId: string): RunBundle => ({
-  format: "council-run-bundle/1",
   run: mkRun(runId, { status: "completed", finishedAt: "2026-08-24T13:05:00.000Z" }),
   checkpoints: [mkCheckpoint(runId, "fetch"), mkCheckpoint(runId, "pitch")],
   recordings: [mkRecording(runId, "fetch", 0), mkRecording(runId, "fetch", 1), mkRecording(runId, "pitch", 0)]

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { type Duration, Effect, Layer, Option, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { AccountId, defaultAccountSettings, Ticker } from "@council/domain"
+import { placeOnce } from "../../src/AccountManager.ts"
 import { Brokers } from "../../src/Broker.ts"
 import { AlpacaBroker } from "../../src/alpaca/AlpacaBroker.ts"
 import * as LiveGuard from "../../src/LiveGuard.ts"
@@ -71,18 +72,22 @@ describe("AlpacaBroker", () => {
       assert.strictEqual(fake.ordersByClientId(intent(2).clientOrderId).length, 1)
     }))
 
-  it.live("resolves a duplicate client order id to the existing order, unless it is a different order", () =>
+  it.live("an order already at the broker under the client order id is a duplicate; placeOnce adopts it as such, unless it is a different order", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca()
       const broker = yield* brokerFor(fake)
       const first = yield* broker.placeOrder(intent(3))
-      const again = yield* broker.placeOrder(intent(3))
-      assert.strictEqual(again.id, first.id)
+      const duplicate = yield* Effect.flip(broker.placeOrder(intent(3)))
+      assert.strictEqual(duplicate.reason, "DuplicateClientOrderId")
+      const again = yield* placeOnce(broker, intent(3))
+      assert.deepStrictEqual([again.order.id, again.adopted], [first.id, true])
       assert.strictEqual(fake.orders.size, 1)
-      const other = yield* Effect.flip(broker.placeOrder(intent(3, { qty: 99 })))
+      const other = yield* Effect.flip(placeOnce(broker, intent(3, { qty: 99 })))
       assert.strictEqual(other.reason, "DuplicateClientOrderId")
       assert.include(other.message, "already names a different order")
       assert.strictEqual(fake.orders.size, 1)
+      const fresh = yield* placeOnce(broker, intent(4))
+      assert.isFalse(fresh.adopted)
     }))
 
   it.live("adopts an order accepted despite a 422, and keeps a plain 422 rejection", () =>
