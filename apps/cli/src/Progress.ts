@@ -12,8 +12,14 @@ const summaries: Record<string, (output: never) => string> = {
     d.trades.length === 0 ? "council stays flat" : d.trades.map((t) => `${t.direction} ${t.symbol} (${t.conviction})`).join(", "),
   RiskApproval: (v: RiskVerdict) =>
     `${v.intents.length} order intents, ${v.rejections.length} rejections, ${v.clamps.length} clamps`,
-  Execution: (r: ExecutionReport) =>
-    r.dryRun ? "dry run: nothing sent" : `${r.accounts.reduce((n, a) => n + a.orders.length, 0)} orders placed`
+  Execution: (r: ExecutionReport) => {
+    const failed = r.accounts.filter((a) => a.status === "failed").length
+    const failures = failed > 0 ? `; ${failed} account${failed === 1 ? "" : "s"} failed` : ""
+    if (r.dryRun) return `dry run: nothing sent${failures}`
+    const placed = r.accounts.reduce((n, a) => n + a.orders.length, 0)
+    const adopted = r.accounts.reduce((n, a) => n + a.adopted.length, 0)
+    return `${placed} orders placed${adopted > 0 ? `, ${adopted} already at the broker` : ""}${failures}`
+  }
 }
 
 export const summarize = (stage: string, output: unknown): string => summaries[stage]?.(output as never) ?? ""

@@ -87,7 +87,7 @@ describe("pnpm pipeline", () => {
     assert.strictEqual(dry.code, 0, dry.stderr)
     assert.match(dry.stdout, /^CLAUDE\s+dry-run/m)
     assert.notMatch(dry.stdout, /CHATGPT/)
-    assert.strictEqual(cli(fresh, ["orders", "--status", "all"]).stdout.trim(), "no all orders")
+    assert.strictEqual(cli(fresh, ["orders", "--status", "all"]).stdout.trim(), "no orders")
     const real = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--accounts", "COUNCIL,CLAUDE"])
     assert.strictEqual(real.code, 0, real.stderr)
     assert.notStrictEqual(runIdOf(real.stdout), runIdOf(dry.stdout))
@@ -108,7 +108,7 @@ describe("pnpm pipeline", () => {
       [["close-all"], /add --yes to confirm/]
     ]
     const envCases: ReadonlyArray<[Record<string, string>, RegExp]> = [
-      [{ COUNCIL_SLIPPAGE_BPS: "-3" }, /^error: COUNCIL_SLIPPAGE_BPS: Expected a value greater than or equal to 0$/],
+      [{ COUNCIL_SLIPPAGE_BPS: "-3" }, /^error: COUNCIL_SLIPPAGE_BPS: expected a number ≥ 0, got "-3"$/],
       [{ COUNCIL_DATA: "yahoo" }, /COUNCIL_DATA must be one of local, alpaca, polygon/],
       [{ TRADING_ACCOUNTS_CONFIG: "[{\"id\":\"COUNCIL\",\"mode\":\"LIVE\",\"credentials\":{\"keyId\":\"k\",\"secretKey\":\"s\"}}]" }, /COUNCIL: mode LIVE is refused/],
       [{ ALPACA_CLAUDE_KEY_ID: "k" }, /ALPACA_CHATGPT_KEY_ID is not set/]
