@@ -26,7 +26,7 @@ const exits = {
   plain: "Exit codes: 0 done; 2 usage or configuration error."
 } as const
 
-const describe = (text: string, exit: string) => Command.withDescription(`${text}\n${exit}`)
+const describe = (text: string, exit: string) => Command.withDescription(`${text}\n  ${exit}`)
 
 /** Every command checks the whole configuration first (one line naming the variable, exit 2, nothing written). */
 const configured = <A, E, R>(effect: Effect.Effect<A, E, R>) =>

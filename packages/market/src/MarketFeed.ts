@@ -24,7 +24,7 @@
 import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as AlpacaBars from "./AlpacaBars.ts"
 import * as LocalBars from "./LocalBars.ts"
-import type { MarketData, MarketDataError } from "./MarketData.ts"
+import { MarketData, MarketDataError } from "./MarketData.ts"
 import * as PolygonBars from "./PolygonBars.ts"
 
 export class MarketFeedConfigError extends Schema.TaggedError<MarketFeedConfigError>()("MarketFeedConfigError", {
@@ -119,7 +119,12 @@ export const readConfig: Effect.Effect<Selection, MarketFeedConfigError> = Effec
 export const layer = (selection: Selection): Layer.Layer<MarketData, MarketDataError> => {
   switch (selection.source) {
     case "local":
-      return LocalBars.layer(selection.directory === undefined ? undefined : { directory: selection.directory })
+      return selection.directory === undefined
+        ? LocalBars.layer()
+        : LocalBars.layer({ directory: selection.directory }).pipe(
+          Layer.catchTag("MarketDataError", (error) =>
+            Layer.effect(MarketData, Effect.fail(new MarketDataError({ reason: error.reason, message: `COUNCIL_BARS_DIR: ${error.message}` }))))
+        )
     case "alpaca":
       return AlpacaBars.layer({ keyId: selection.keyId, secretKey: selection.secretKey, baseUrl: selection.baseUrl })
     case "polygon":
