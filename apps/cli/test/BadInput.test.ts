@@ -1,13 +1,12 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer as createHttpServer, type Server } from "node:http"
 import { createServer as createTcpServer } from "node:net"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { DatabaseSync } from "node:sqlite"
 import { BundleFile, type RunBundle } from "@council/engine"
+import { fingerprint } from "./BrokerDoubles.ts"
 import { runIdOf } from "./CliHarness.ts"
 import { cliInProcess, fetched } from "./InProcess.ts"
 
@@ -22,21 +21,6 @@ const populated = join(root, "populated")
 const file = (name: string) => join(root, name)
 let freshCount = 0
 const freshHome = () => join(root, `fresh-${++freshCount}`, "home")
-
-/** What a home holds: its files and every row of every table. Equal fingerprints mean nothing was written. */
-const fingerprint = (home: string): string => {
-  if (!existsSync(home)) return "absent"
-  const files = readdirSync(home).filter((f) => !/-(wal|shm|journal)$/.test(f)).sort()
-  const hash = createHash("sha256").update(JSON.stringify(files))
-  const dbFile = join(home, "council.db")
-  if (existsSync(dbFile)) {
-    const db = new DatabaseSync(dbFile, { readOnly: true })
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>
-    for (const { name } of tables) hash.update(name + JSON.stringify(db.prepare(`SELECT * FROM "${name}"`).all()))
-    db.close()
-  }
-  return hash.digest("hex")
-}
 
 const account = (fields: Record<string, unknown> = {}) =>
   JSON.stringify([{ id: "COUNCIL", mode: "PAPER", credentials: { keyId: KEY, secretKey: SECRET }, ...fields }])

@@ -2,18 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { join } from "node:path"
-import { DatabaseSync } from "node:sqlite"
 import { bin, cli, cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
+import { ordersAtExchange } from "./BrokerDoubles.ts"
 import { accountsConfig, serveExchange } from "./ExchangeProcess.ts"
-
-/** Top-level orders at the exchange, by client order id (bracket legs excluded). */
-const ordersAtExchange = (home: string): Map<string, number> => {
-  const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
-  const rows = db.prepare("SELECT client_order_id AS id, count(*) AS n FROM exchange_orders WHERE parent_id IS NULL GROUP BY client_order_id").all() as Array<{ id: string; n: number }>
-  db.close()
-  return new Map(rows.map((r) => [r.id, Number(r.n)]))
-}
 
 /** The client order ids the run's risk gate approved. */
 const intendedOrders = (home: string, runId: string, env: Record<string, string>): ReadonlyArray<string> => {

@@ -6,7 +6,7 @@ import { MarketData } from "@council/market"
 import { AppSettings } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
-import { launcherExited } from "../Launcher.ts"
+import * as Launcher from "../Launcher.ts"
 import { table } from "../Table.ts"
 
 export interface ServeOptions {
@@ -69,6 +69,7 @@ const validate = (options: ServeOptions) =>
 /** `exchange serve`: the local exchange over HTTP until SIGINT/SIGTERM. */
 export const serve = (options: ServeOptions) =>
   Effect.gen(function*() {
+    const launcherExited = yield* Launcher.watch
     const faultKinds = yield* validate(options)
     const { all } = yield* TradingAccounts
     const { fillModel } = yield* AppSettings
