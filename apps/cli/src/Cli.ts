@@ -63,7 +63,7 @@ const run = Command.make(
 const replay = Command.make(
   "replay",
   {
-    source: Argument.String("run-id | bundle.json").pipe(Argument.withDescription("a run id, or a bundle file written by export")),
+    source: Argument.String("run").pipe(Argument.withDescription("a run id, or a bundle file written by export")),
     from: Flag.String("from").pipe(
       Flag.withDescription(`fork a new run from this stage (${DailyPipeline.stageNames.join(", ")}); a fork sends orders unless --dry-run is given or the parent was a dry run`),
       Flag.optional

@@ -68,7 +68,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["run", "daily", "--accounts", ",,,", "--json"], home: "fresh", error: /^error: --accounts: no account named/ },
   { args: ["run", "daily", "--accounts", "NOPE"], error: /^error: --accounts: unknown account NOPE/ },
   { args: ["run", "daily", "--accounts", "COUNCIL,NOPE", "--dry-run"], home: "fresh", error: /unknown account NOPE/ },
-  { args: ["replay"], error: /^error: Missing required argument: / },
+  { args: ["replay"], error: /^error: Missing required argument: run / },
   { args: ["replay", "no-such-run"], error: /^error: no run with id no-such-run \(list runs with: pnpm pipeline runs\)$/ },
   { args: ["replay", "no-such-run"], home: "fresh", error: /^error: no run with id no-such-run/ },
   { args: () => ["replay", runId, "--dry-run"], error: /^error: --dry-run and --send only apply with --from/ },
