@@ -29,8 +29,10 @@ const exits = {
 const describe = (text: string, exit: string) => Command.withDescription(`${text}\n  ${exit}`)
 
 /** Every command checks the whole configuration first (one line naming the variable, exit 2, nothing written). */
-const configured = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(Effect.provide(AppLayer.market), Effect.provide(AppLayer.configured))
+const configured = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, AppLayer.configured)
+
+/** `configured`, with the market data loaded (commands that trade, replay or inspect accounts). */
+const withMarket = <A, E, R>(effect: Effect.Effect<A, E, R>) => configured(Effect.provide(effect, AppLayer.market))
 
 const ensureDaily = (name: string) =>
   name === DailyPipeline.name ? Effect.void : Effect.fail(CliFailure.usage(`unknown pipeline "${name}"; available: ${DailyPipeline.name}`))
@@ -45,7 +47,7 @@ const run = Command.make(
     json: jsonFlag
   },
   (options) =>
-    configured(Effect.gen(function*() {
+    withMarket(Effect.gen(function*() {
       yield* ensureDaily(options.pipeline)
       const day = yield* resolveTradingDay(options.date)
       const accounts = yield* selectedProfiles(options.accounts)
@@ -72,7 +74,7 @@ const replay = Command.make(
     send: Flag.Boolean("send").pipe(Flag.withDescription("with --from: send the orders even when the parent was a dry run (default: off)"), Flag.withDefault(false))
   },
   ({ dryRun, from, send, source }) =>
-    configured(Effect.gen(function*() {
+    withMarket(Effect.gen(function*() {
       if (Option.isSome(from)) return yield* Replay.forkRun(source, { from: from.value, dryRun, send })
       if (dryRun || send) return yield* CliFailure.usage("--dry-run and --send only apply with --from (a plain replay never sends anything)")
       const bundle = yield* Replay.resolveSource(source)
@@ -129,7 +131,7 @@ const importCommand = Command.make(
 
 /** Checks `--account` first, then opens the brokers (and the store, when an account lives on the local exchange). */
 const inspecting = <A, E, R>(account: Option.Option<string>, f: (ids: Effect.Success<ReturnType<typeof Accounts.accountsFor>>) => Effect.Effect<A, E, R>) =>
-  configured(Effect.flatMap(Accounts.accountsFor(account), (ids) => f(ids).pipe(Effect.provide(AppLayer.inspecting()))))
+  withMarket(Effect.flatMap(Accounts.accountsFor(account), (ids) => f(ids).pipe(Effect.provide(AppLayer.inspecting()))))
 
 const accounts = Command.make("accounts", {}, () => inspecting(Option.none(), () => Accounts.accounts)).pipe(
   describe("Every account's equity, cash and buying power", exits.accounts)
@@ -179,11 +181,11 @@ const exchangeServe = Command.make(
     rateLimit: Flag.Int("rate-limit").pipe(Flag.withDescription("requests per API key per minute (default: 200)"), Flag.withDefault(200)),
     seed: Flag.Int("seed").pipe(Flag.withDescription("seed of the fault injection, for reproducible faults (default: random)"), Flag.optional)
   },
-  (options) => configured(Exchange.serve(options))
+  (options) => withMarket(Exchange.serve(options))
 ).pipe(describe("Serve the local exchange as an Alpaca-compatible HTTP API until Ctrl-C or SIGTERM", exits.serve))
 
 const exchangeKeys = Command.make("keys", { json: jsonFlag }, ({ json }) =>
-  configured(Exchange.keys(json).pipe(Effect.provide(AppLayer.inspecting("create"))))).pipe(
+  withMarket(Exchange.keys(json).pipe(Effect.provide(AppLayer.inspecting("create"))))).pipe(
     describe("The API key pairs of the configured accounts on the local exchange (created if missing)", exits.plain)
   )
 
