@@ -3,7 +3,7 @@
  * socket is opened. A bad value is one line naming the variable (exit 2) and nothing is written.
  */
 import { Config, Context, Effect, Option, Schema } from "effect"
-import { AccountsConfig } from "@council/broker"
+import { AccountsConfig, LiveGuard } from "@council/broker"
 import { MarketFeed } from "@council/market"
 import { Database } from "@council/store"
 
@@ -48,10 +48,25 @@ export interface Settings {
 /** The checked settings of this invocation. */
 export class AppSettings extends Context.Service<AppSettings, Settings>()("@council/cli/AppSettings") {}
 
+/** Alpaca's market data host: the one Alpaca host a feed may be pointed at. */
+const ALPACA_DATA_HOST = "data.alpaca.markets"
+
+/** A feed pointed at a live trading host would send keys where real money trades: refused like a LIVE account. */
+const feed = Effect.flatMap(MarketFeed.readConfig, (selection) =>
+  selection.source !== "local" && selection.baseUrl !== undefined && LiveGuard.isLiveUrl(selection.baseUrl) &&
+    LiveGuard.hostOf(selection.baseUrl) !== ALPACA_DATA_HOST
+    ? Effect.fail(
+      new MarketFeed.MarketFeedConfigError({
+        variable: "COUNCIL_DATA_URL",
+        message: `COUNCIL_DATA_URL points at an Alpaca trading host (${LiveGuard.hostOf(selection.baseUrl)}); market data comes from ${ALPACA_DATA_HOST} (unset COUNCIL_DATA_URL)`
+      })
+    )
+    : Effect.succeed(selection))
+
 /** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database). */
 export const load = Effect.all({
   accounts: AccountsConfig.load,
-  feed: MarketFeed.readConfig,
+  feed,
   fillModel: exchangeFillModel,
   database: Database.location
 })

@@ -22,29 +22,31 @@ describe("a fork obeys every rule a run obeys", () => {
   it("forking a past day's dry run makes a dry run; --send is refused by the broker's session; failed accounts exit 1", async () => {
     const broker = await clockedBroker("2026-11-23")
     try {
-      const env = { TRADING_ACCOUNTS_CONFIG: JSON.stringify([oneAccount(broker.url)]) }
+      const env = { TRADING_ACCOUNTS_CONFIG: JSON.stringify([oneAccount(broker.url, "CLAUDE")]) }
       const home = freshHome()
       const dry = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--dry-run"], env)
       assert.strictEqual(dry.code, 0, dry.stderr)
+      assert.match(dry.stdout, /^CLAUDE\s+dry-run\s.*1 order not sent \(dry run\)$/m)
       const parent = runIdOf(dry.stdout)
-      const before = fingerprint(home)
 
+      const fork = await cliInProcess(home, ["replay", parent, "--from", "Execution"], env)
+      assert.deepStrictEqual(broker.posts, [])
+      assert.strictEqual(fork.code, 0, fork.stderr)
+      assert.match(fork.stderr, new RegExp(`run ${parent} was a dry run, so this fork is one too \\(add --send to send its orders\\)`))
+      assert.match(fork.stdout, new RegExp(`^forked run \\S+ from ${parent} at Execution \\(dry run\\)$`, "m"))
+      assert.match(fork.stdout, /^CLAUDE\s+dry-run\s/m)
+
+      const before = fingerprint(home)
       const send = await cliInProcess(home, ["replay", parent, "--from", "Execution", "--send"], env)
       assert.strictEqual(send.code, 2, send.stdout + send.stderr)
       assert.strictEqual(send.stderr.trim(), "error: refusing to send orders for 2026-06-05 to Alpaca: its current session is 2026-11-23 (use --dry-run, or replay a past day)")
       assert.strictEqual(fingerprint(home), before)
 
-      const fork = await cliInProcess(home, ["replay", parent, "--from", "Execution"], env)
-      assert.strictEqual(fork.code, 0, fork.stderr)
-      assert.match(fork.stderr, new RegExp(`run ${parent} was a dry run, so this fork is one too \\(add --send to send its orders\\)`))
-      assert.match(fork.stdout, new RegExp(`^forked run \\S+ from ${parent} at Execution \\(dry run\\)$`, "m"))
-      assert.match(fork.stdout, /^COUNCIL\s+dry-run\s/m)
-
       broker.setUnavailable(true)
       const failing = await cliInProcess(home, ["replay", parent, "--from", "RiskApproval", "--dry-run"], env)
       assert.strictEqual(failing.code, 1, failing.stderr)
-      assert.match(failing.stdout, /^COUNCIL\s+failed\s.*not evaluated, nothing sent: could not read the account: GET \/v2\/(account|orders|positions): 503/m)
-      assert.strictEqual(lastLine(failing.stderr), "error: 1 of 1 accounts failed: COUNCIL")
+      assert.match(failing.stdout, /^CLAUDE\s+failed\s.*not evaluated, nothing sent: could not read the account: GET \/v2\/(account|orders|positions): 503/m)
+      assert.strictEqual(lastLine(failing.stderr), "error: 1 of 1 accounts failed: CLAUDE")
       assert.deepStrictEqual(broker.posts, [])
 
       const help = await cliInProcess(undefined, ["replay", "--help"])
@@ -62,9 +64,6 @@ describe("the day's run", () => {
     assert.strictEqual(theirs.code, 0, theirs.stderr)
     const bundle = join(other, "..", "bundle.json")
     assert.strictEqual((await cliInProcess(other, ["export", runIdOf(theirs.stdout), "-o", bundle])).code, 0)
-    const file = JSON.parse(readFileSync(bundle, "utf8")) as { format: string; checkpoints: ReadonlyArray<{ stage: string }>; hashes: { checkpoints: Record<string, string> } }
-    assert.strictEqual(file.format, "council-run-bundle/2")
-    assert.deepStrictEqual(Object.keys(file.hashes.checkpoints).sort(), file.checkpoints.map((c) => c.stage).sort())
 
     const home = freshHome()
     assert.strictEqual((await cliInProcess(home, ["import", bundle])).code, 0)
@@ -76,6 +75,9 @@ describe("the day's run", () => {
     assert.match(mine.stdout, /^CHATGPT\s+succeeded\s+1\s/m)
     const listed = await cliInProcess(home, ["runs"])
     assert.match(listed.stdout, new RegExp(`^${runIdOf(theirs.stdout)}\\s.*\\simported\\s`, "m"))
+    const file = JSON.parse(readFileSync(bundle, "utf8")) as { format: string; checkpoints: ReadonlyArray<{ stage: string }>; hashes: { checkpoints: Record<string, string> } }
+    assert.strictEqual(file.format, "council-run-bundle/2")
+    assert.deepStrictEqual(Object.keys(file.hashes.checkpoints).sort(), file.checkpoints.map((c) => c.stage).sort())
   })
 
   it("a dry run exits 1 when accounts could not be evaluated, and the table says why", async () => {

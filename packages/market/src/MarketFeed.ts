@@ -78,15 +78,19 @@ const requiredSecret = (variable: string, source: Source): Effect.Effect<Redacte
 
 const baseUrl: Effect.Effect<string | undefined, MarketFeedConfigError> = Effect.flatMap(
   optionalString("COUNCIL_DATA_URL"),
-  (url) =>
-    url === undefined || /^https?:$/.test(URL.parse(url)?.protocol ?? "")
+  (url) => {
+    const parsed = url === undefined ? undefined : URL.parse(url)
+    const problem = url === undefined
+      ? undefined
+      : !/^https?:$/.test(parsed?.protocol ?? "")
+      ? "is not an http(s) URL"
+      : parsed?.username !== "" || parsed.password !== ""
+      ? "must not contain user:password@ (the keys go in their own variables)"
+      : undefined
+    return problem === undefined
       ? Effect.succeed(url)
-      : Effect.fail(
-        new MarketFeedConfigError({
-          variable: "COUNCIL_DATA_URL",
-          message: "COUNCIL_DATA_URL is not an http(s) URL"
-        })
-      )
+      : Effect.fail(new MarketFeedConfigError({ variable: "COUNCIL_DATA_URL", message: `COUNCIL_DATA_URL ${problem}` }))
+  }
 )
 
 const isSource = (value: string): value is Source => (sources as ReadonlyArray<string>).includes(value)

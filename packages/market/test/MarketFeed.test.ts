@@ -63,6 +63,8 @@ describe("MarketFeed", () => {
       assert.strictEqual(badUrl.message, "COUNCIL_DATA_URL is not an http(s) URL")
       const withPassword = yield* configError({ COUNCIL_DATA: "polygon", POLYGON_API_KEY: "pk", COUNCIL_DATA_URL: "ftp://me:hunter2@proxy" })
       assert.notInclude(withPassword.message, "hunter2")
+      const userinfo = yield* configError({ COUNCIL_DATA: "polygon", POLYGON_API_KEY: "pk", COUNCIL_DATA_URL: "https://me:hunter2@proxy" })
+      assert.strictEqual(userinfo.message, "COUNCIL_DATA_URL must not contain user:password@ (the keys go in their own variables)")
       const blank = yield* configError({ COUNCIL_DATA: "  " })
       assert.strictEqual(blank.message, "COUNCIL_DATA is set but blank; unset it or give it a value")
       const selection = yield* MarketFeed.readConfig.pipe(withEnv({ COUNCIL_DATA: "polygon", POLYGON_API_KEY: "pk-123" }))

@@ -209,14 +209,14 @@ describe("Execution", () => {
   })
 
   it.effect("an account the gate could not read is a failed account: nothing sent, the reason shown", () => {
-    const faults = new Set(["getAccount:GROQ"])
+    const faults = new Set(["listOrders:GROQ"])
     return Effect.gen(function*() {
       const verdict = yield* verdictFor
       assert.deepStrictEqual(verdict.rejections.filter((r) => r.rule === "account-unavailable").map((r) => r.account), ["GROQ"])
       const report = yield* Execution.run({ RiskApproval: verdict })
       const groq = report.accounts.find((a) => a.account === "GROQ")!
       assert.deepStrictEqual([groq.status, groq.orders.length], ["failed", 0])
-      assert.match(groq.message, /^not evaluated, nothing sent: could not read the account: GET \/v2\/account: 503 service unavailable/)
+      assert.match(groq.message, /^not evaluated, nothing sent: could not read the account: GET \/v2\/orders: 503 service unavailable/)
       assert.isTrue(report.accounts.filter((a) => a.account !== "GROQ").every((a) => a.status === "succeeded"))
       const dry = yield* Execution.run({ RiskApproval: verdict }).pipe(Effect.provide(runContext({ accounts, dryRun: true })))
       assert.deepStrictEqual(dry.accounts.map((a) => [a.account, a.status]), [
