@@ -186,7 +186,7 @@ const exchangeServe = Command.make(
 
 const exchangeKeys = Command.make("keys", { json: jsonFlag }, ({ json }) =>
   withMarket(Exchange.keys(json).pipe(Effect.provide(AppLayer.inspecting("create"))))).pipe(
-    describe("The API key pairs of the configured accounts on the local exchange (created if missing)", exits.plain)
+    describe("The API key pairs of the configured accounts on the local exchange (created if missing)", exits.store)
   )
 
 const exchange = Command.make("exchange").pipe(
