@@ -146,7 +146,7 @@ describe("closed trades", () => {
       fill("sell", 15, 90, "2024-01-05", 1)
     ]).get("A")!
     // average 105: 5 × 15 + 15 × (−15) − 2
-    assert.deepStrictEqual(trades, [{ closedOn: "2024-01-05", pnl: 75 - 225 - 2 }])
+    assert.deepStrictEqual(trades, [{ closedOn: TradingDay.make("2024-01-05"), pnl: 75 - 225 - 2 }])
   })
 
   it("a flip closes the long and opens a short with the rest; an open trade is not counted", () => {
@@ -156,6 +156,6 @@ describe("closed trades", () => {
       fill("buy", 5, 100, "2024-01-04"),
       fill("buy", 3, 100, "2024-01-05")
     ]).get("A")!
-    assert.deepStrictEqual(trades, [{ closedOn: "2024-01-03", pnl: 40 }, { closedOn: "2024-01-04", pnl: 20 }])
+    assert.deepStrictEqual(trades, [{ closedOn: TradingDay.make("2024-01-03"), pnl: 40 }, { closedOn: TradingDay.make("2024-01-04"), pnl: 20 }])
   })
 })
