@@ -13,6 +13,7 @@ import { Chairman, PortfolioManagers } from "@council/llm"
 import { MarketData, MarketFeed } from "@council/market"
 import { Notifier } from "@council/notify"
 import { Database, SqlRunStore } from "@council/store"
+import { TradeLedger } from "@council/tracking"
 import { AppSettings, load } from "./AppConfig.ts"
 
 /** The checked settings and the configured accounts (through the LIVE guard); nothing opened, nothing written. */
@@ -31,6 +32,9 @@ export const storage = (missing: "create" | "empty") =>
   SqlRunStore.layer.pipe(
     Layer.provideMerge(Layer.unwrap(AppSettings.use((s) => Effect.succeed(Database.layerAt(s.database, missing)))))
   )
+
+/** The trade ledger over the store (`storage(missing)`): what `leaderboard`, `equity` and `backtests` read. */
+export const ledger = (missing: "create" | "empty") => TradeLedger.layer.pipe(Layer.provideMerge(storage(missing)))
 
 /** How the services of a run were chosen, remembered in the run's parameters. */
 export const describe = Effect.gen(function*() {

@@ -31,6 +31,7 @@ const configMessage = (message: string): string => {
 const USAGE_ERRORS: ReadonlySet<string> = new Set([
   "AccountConfigError",
   "AccountSelectionError",
+  "ApiTokenConfigError",
   "BundleRejected",
   "DatabaseConfigError",
   "FillModelConfigError",

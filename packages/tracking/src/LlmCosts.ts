@@ -59,3 +59,22 @@ export const dailyCosts = (book: string, accounts: ReadonlyArray<string>): Effec
     }
     return Option.some(out)
   })
+
+const RunCostRow = Schema.Struct({
+  stage: Schema.String,
+  actor: Schema.String,
+  model: Schema.String,
+  calls: Schema.Union([Schema.Int, Schema.NumberFromString]),
+  costUsd: Schema.Union([Schema.Finite, Schema.NumberFromString])
+})
+export type RunCost = typeof RunCostRow.Type
+
+/** A run's LLM spend by stage, actor and model, or `None` where the store records no spend. */
+export const runCosts = (runId: string): Effect.Effect<Option.Option<ReadonlyArray<RunCost>>, SqlError.SqlError | Schema.SchemaError, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    if (!(yield* tableExists(sql, "llm_spend"))) return Option.none()
+    const rows = yield* sql`SELECT stage, actor, model, CAST(COUNT(*) AS INTEGER) AS calls, SUM(cost_usd) AS "costUsd"
+      FROM llm_spend WHERE run_id = ${runId} GROUP BY stage, actor, model ORDER BY stage, actor, model`
+    return Option.some(yield* Schema.decodeUnknownEffect(Schema.Array(RunCostRow))(rows))
+  })

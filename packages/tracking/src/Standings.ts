@@ -25,7 +25,7 @@ import * as Leaderboard from "./Leaderboard.ts"
 import * as LlmCosts from "./LlmCosts.ts"
 import type { EquityPoint } from "./Metrics.ts"
 import { closedTrades } from "./Trades.ts"
-import { BookId, type EquityRow, LedgerError, TradeLedger } from "./TradeLedger.ts"
+import { BookId, type EquityRow, LedgerError, liveBook, TradeLedger } from "./TradeLedger.ts"
 
 export const BENCHMARK = "SPY"
 
@@ -67,6 +67,27 @@ export const LeaderboardReport = Schema.Struct({
   verdict: Schema.String
 })
 export type LeaderboardReport = typeof LeaderboardReport.Type
+
+/** `--backtest X` / `?backtest=X` names no book (or `latest` when there is no backtest yet). */
+export class BookNotFound extends Schema.TaggedError<BookNotFound>()("BookNotFound", { message: Schema.String }) {}
+
+/** The book a `backtest` option names: the live book when absent, the newest backtest for `latest`. */
+export const bookFor = (backtest: string | undefined): Effect.Effect<BookId, BookNotFound | LedgerError, TradeLedger> =>
+  Effect.gen(function*() {
+    if (backtest === undefined) return liveBook
+    const ledger = yield* TradeLedger
+    if (backtest === "latest") {
+      const latest = (yield* ledger.books).find((b) => b.kind === "backtest")
+      if (latest === undefined) return yield* new BookNotFound({ message: "there is no backtest yet (start one with: pnpm pipeline backtest)" })
+      return latest.id
+    }
+    const id = Schema.decodeUnknownOption(BookId)(backtest)
+    const found = Option.isSome(id) && id.value !== liveBook ? yield* ledger.book(id.value) : Option.none()
+    if (Option.isNone(found)) {
+      return yield* new BookNotFound({ message: `no backtest "${backtest.slice(0, 64)}" (list them with: pnpm pipeline backtests)` })
+    }
+    return found.value.id
+  })
 
 export interface Query {
   readonly book: BookId

@@ -1,0 +1,140 @@
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
+import { BACKTEST, type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
+
+const TOKEN = "t0ken-for-the-monitor-test-0123456789"
+
+let home: MonitorHome
+let open: ServerProcess
+let guarded: ServerProcess
+
+beforeAll(async () => {
+  home = await prepareHome(30)
+  ;[open, guarded] = await Promise.all([startServer(home.home), startServer(home.home, { COUNCIL_API_TOKEN: TOKEN })])
+}, 90_000)
+
+afterAll(async () => {
+  await Promise.all([open?.stop(), guarded?.stop()])
+})
+
+const bodyOf = async (res: Response): Promise<any> => {
+  const text = await res.text()
+  return text === "" ? null : JSON.parse(text)
+}
+
+const get = async (server: ServerProcess, path: string) => {
+  const res = await fetch(`${server.url}${path}`)
+  return { status: res.status, body: await bodyOf(res) }
+}
+
+const post = async (server: ServerProcess, path: string, body: unknown, token?: string) => {
+  const res = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify(body)
+  })
+  return { status: res.status, body: await bodyOf(res) }
+}
+
+describe("monitor API", () => {
+  it("serves its OpenAPI document with every group's paths", async () => {
+    const { body, status } = await get(open, "/openapi.json")
+    assert.strictEqual(status, 200)
+    assert.strictEqual(body.info.title, "Council monitor API")
+    for (const path of ["/api/accounts", "/api/positions", "/api/orders", "/api/runs", "/api/runs/{id}", "/api/leaderboard", "/api/equity", "/api/backtests", "/api/close-all", "/api/runs/{id}/approve"]) {
+      assert.property(body.paths, path)
+    }
+    assert.deepStrictEqual(body.paths["/api/close-all"].post.security, [{ bearer: [] }])
+  })
+
+  it("lists the six accounts as their brokers report them, with positions and orders", async () => {
+    const accounts = await get(open, "/api/accounts")
+    assert.deepStrictEqual(accounts.body.map((a: any) => a.account), [...ACCOUNTS])
+    assert.isTrue(accounts.body.every((a: any) => a.error === null && a.snapshot.equity > 0 && a.mode === "PAPER"))
+    const positions = await get(open, "/api/positions?account=council")
+    assert.deepStrictEqual(positions.body.map((p: any) => p.account), ["COUNCIL"])
+    const orders = await get(open, "/api/orders?status=all")
+    assert.isAbove(orders.body.flatMap((o: any) => o.orders).length, 0)
+    const bad = await get(open, "/api/positions?account=NOPE")
+    assert.strictEqual(bad.status, 400)
+    assert.match(bad.body.message, /NOPE/)
+  })
+
+  it("gives each account's equity series as the ledger holds it, with SPY beside it", async () => {
+    const { body } = await get(open, "/api/equity")
+    assert.strictEqual(body.book, "live")
+    for (const account of ACCOUNTS) {
+      const series = body.accounts.find((a: any) => a.account === account)
+      assert.deepStrictEqual(series.points.map((p: any) => p.equity), home.live.equity.get(account))
+      assert.deepStrictEqual(series.points.map((p: any) => p.date), [...home.live.sessions])
+    }
+    assert.deepStrictEqual(body.benchmark.points.map((p: any) => p.close), [...home.live.spy])
+    const one = await get(open, `/api/equity?account=claude&from=${home.live.sessions[2]}&to=${home.live.sessions[4]}`)
+    assert.deepStrictEqual(one.body.accounts.map((a: any) => [a.account, a.points.length]), [["CLAUDE", 3]])
+  })
+
+  it("ranks the accounts with intervals and a verdict; a backtest's book is read with ?backtest=", async () => {
+    const live = await get(open, "/api/leaderboard")
+    assert.isTrue(live.body.leaderboard.ranked)
+    assert.strictEqual(live.body.leaderboard.rows.length, 6)
+    assert.strictEqual(live.body.leaderboard.rows[0].totalReturn._tag, "Interval")
+    assert.strictEqual(live.body.verdict, live.body.leaderboard.verdict)
+    const latest = await get(open, "/api/leaderboard?backtest=latest")
+    assert.strictEqual(latest.body.book, BACKTEST)
+    assert.strictEqual(latest.body.leaderboard.sessions, 24)
+    const named = await get(open, `/api/equity?backtest=${BACKTEST}`)
+    assert.strictEqual(named.body.accounts[0].points[0].date, "2023-01-03")
+    const missing = await get(open, "/api/leaderboard?backtest=nope")
+    assert.strictEqual(missing.status, 404)
+    const books = await get(open, "/api/backtests")
+    assert.deepStrictEqual(books.body.map((b: any) => [b.id, b.status, b.sessions, b.from, b.to]), [[BACKTEST, "completed", 25, "2023-01-03", "2023-03-31"]])
+    const badDate = await get(open, "/api/equity?from=2024-13")
+    assert.strictEqual(badDate.status, 400)
+  })
+
+  it("lists runs and opens one with its stages, pitches, decision, verdicts and execution", async () => {
+    const runs = await get(open, "/api/runs")
+    assert.deepStrictEqual(runs.body.map((r: any) => r.id), [home.runId])
+    const { body, status } = await get(open, `/api/runs/${home.runId}`)
+    assert.strictEqual(status, 200)
+    assert.deepStrictEqual(body.stages.map((s: any) => [s.name, s.status]), [
+      ["FetchData", "completed"], ["PmPitches", "completed"], ["CouncilSynthesis", "completed"], ["RiskApproval", "completed"], ["Execution", "completed"]
+    ])
+    assert.strictEqual(body.pitches.pitches.length + body.pitches.abstentions.length, 5)
+    assert.isArray(body.decision.trades)
+    assert.isArray(body.verdicts.intents)
+    assert.deepStrictEqual(body.execution.accounts.map((a: any) => a.account), [...ACCOUNTS])
+    assert.deepStrictEqual(Object.keys(body.outputs), ["FetchData", "PmPitches", "CouncilSynthesis", "RiskApproval", "Execution"])
+    assert.isNull(body.reviews)
+    assert.isNull(body.shadowVote)
+    assert.isNull(body.llmCosts)
+    const missing = await get(open, "/api/runs/2026-01-01-00000000")
+    assert.strictEqual(missing.status, 404)
+  })
+
+  it("refuses every mutation when no token is configured, and a missing or wrong token when one is", async () => {
+    for (const [server, token] of [[open, undefined], [open, TOKEN], [guarded, undefined], [guarded, `${TOKEN}x`], [guarded, TOKEN.slice(0, -1)]] as const) {
+      const res = await post(server, "/api/close-all", {}, token)
+      assert.strictEqual(res.status, 401, `${server === open ? "no token configured" : "token configured"}, sent ${token === undefined ? "none" : "a wrong one"}`)
+      assert.notInclude(JSON.stringify(res.body), TOKEN)
+    }
+    const approve = await post(guarded, `/api/runs/${home.runId}/approve`, {})
+    assert.strictEqual(approve.status, 401)
+  })
+
+  it("with the token: approve and start a backtest answer 501 (not built yet), close-all closes every position", async () => {
+    const approve = await post(guarded, `/api/runs/${home.runId}/approve`, {}, TOKEN)
+    assert.deepStrictEqual([approve.status, approve.body._tag, approve.body.feature], [501, "NotImplemented", "approve"])
+    const backtest = await post(guarded, "/api/backtests", { from: "2024-01-02", to: "2024-03-28" }, TOKEN)
+    assert.deepStrictEqual([backtest.status, backtest.body.feature], [501, "backtest"])
+    const before = await get(guarded, "/api/positions?account=COUNCIL")
+    assert.isAbove(before.body[0].positions.length, 0)
+    const closed = await post(guarded, "/api/close-all", { account: "COUNCIL" }, TOKEN)
+    assert.strictEqual(closed.status, 200)
+    assert.deepStrictEqual(closed.body.map((c: any) => [c.account, c.error]), [["COUNCIL", null]])
+    assert.strictEqual(closed.body[0].closed.length, before.body[0].positions.length)
+    const after = await get(guarded, "/api/positions?account=COUNCIL")
+    assert.deepStrictEqual(after.body[0].positions, [])
+    assert.notInclude(guarded.output(), TOKEN)
+  })
+})
