@@ -101,7 +101,10 @@ function lineChart(series, { height = 280, format = (v) => v, id } = {}) {
   }
   const every = Math.max(1, Math.ceil(dates.length / 8))
   dates.forEach((d, i) => {
-    if (i % every === 0 || i === dates.length - 1) grid.append(h("svg:text", { x: x(d), y: height - 8, "text-anchor": "middle" }, d))
+    const lastLabel = i === dates.length - 1
+    if ((i % every === 0 && i + every * 0.8 < dates.length - 1) || lastLabel) {
+      grid.append(h("svg:text", { x: x(d), y: height - 8, "text-anchor": lastLabel ? "end" : i === 0 ? "start" : "middle" }, d))
+    }
   })
   svg.append(grid)
   for (const s of series) {
@@ -123,7 +126,7 @@ function interval(estimate, scale, format) {
     const point = estimate?._tag === "TooFewSessions" ? estimate.estimate : null
     return h("span", { class: "ci muted" }, point === null ? "—" : `${format(point)} (too few sessions)`)
   }
-  const w = 120, px = (v) => Math.max(0, Math.min(w, ((v - scale.lo) / (scale.hi - scale.lo)) * w))
+  const w = 84, px = (v) => Math.max(0, Math.min(w, ((v - scale.lo) / (scale.hi - scale.lo)) * w))
   const color = estimate.lower > 0 ? "#15803d" : estimate.upper < 0 ? "#b91c1c" : "#64748b"
   return h("span", { class: "ci", title: `95 % CI ${format(estimate.lower)} … ${format(estimate.upper)} (n=${estimate.sessions}, block ${estimate.blockLength})` },
     h("svg:svg", { width: w, height: 12, style: "vertical-align:middle;margin-right:6px" },
@@ -163,7 +166,7 @@ function leaderboardCard(report) {
   return card("Leaderboard",
     h("div", { class: "verdict", id: "verdict" }, board.ranked ? "" : "Unranked: ", report.verdict),
     h("p", { class: "muted" }, `${board.from} … ${board.to} · ${board.sessions} sessions · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)} · 95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block ${board.blockLength}, seed “${board.seed}”)`),
-    h("table", { id: "leaderboard" },
+    h("div", { class: "scroll" }, h("table", { id: "leaderboard" },
       h("thead", {}, h("tr", {}, ["#", "Account", "Total return", "Sharpe", `Excess vs ${board.benchmark.name}`, "Max DD", "Vol", "Win days", "Turnover", "LLM cost", "n"].map((t, i) => h("th", { class: i > 4 ? "num" : "" }, t)))),
       h("tbody", {}, board.rows.map((r) => h("tr", { "data-account": r.account },
         h("td", {}, r.rank ?? "—"),
@@ -176,7 +179,7 @@ function leaderboardCard(report) {
         h("td", { class: "num" }, pct(r.metrics.winRateDays, 0)),
         h("td", { class: "num" }, num(r.metrics.turnover, 1)),
         h("td", { class: "num" }, report.llmCostRecorded ? cents(r.metrics.llmCost) : "—"),
-        h("td", { class: "num" }, r.metrics.sessions))))))
+        h("td", { class: "num" }, r.metrics.sessions)))))))
 }
 
 function equityCharts(equity) {
@@ -191,7 +194,7 @@ function equityCharts(equity) {
   const drawdowns = equity.accounts.map((a) => ({ name: a.account, color: colorOf(a.account), points: a.points.map((p) => ({ date: p.date, value: -p.drawdown })) }))
   return [
     card("Equity", lineChart(series, { id: "equity-chart", format: (v) => money(v) }), legend(series)),
-    card("Drawdown", lineChart(drawdowns, { id: "drawdown-chart", height: 200, format: (v) => pct(v, 0) }), legend(drawdowns))
+    card("Drawdown", lineChart(drawdowns, { id: "drawdown-chart", height: 200, format: (v) => pct(Math.abs(v) < 1e-12 ? 0 : v, 1) }), legend(drawdowns))
   ]
 }
 
@@ -220,15 +223,19 @@ async function overview() {
       book === "" ? card("Accounts", accountCards(accounts, equity)) : null,
       leaderboardCard(board),
       ...equityCharts(equity),
-      book === "" ? card("Recent runs", timeline(runs), h("p", {}, h("a", { href: "#/runs" }, "all runs →"))) : null))
+      book === "" ? card("Recent runs", timeline(runs), stageLegend(), h("p", {}, h("a", { href: "#/runs" }, "all runs →"))) : null))
   fillStageBars(runs)
 }
 
 async function runsPage() {
   const runs = await api("/api/runs?limit=100")
-  view.replaceChildren(h("h1", {}, "Runs"), card(null, timeline(runs)))
+  view.replaceChildren(h("h1", {}, "Runs"), card(null, timeline(runs), stageLegend()))
   fillStageBars(runs.slice(0, 30))
 }
+
+const STAGES = ["FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
+const stageColor = (name) => PALETTE[(STAGES.indexOf(name) + PALETTE.length) % PALETTE.length]
+const stageLegend = () => legend(STAGES.map((name) => ({ name, color: stageColor(name) })))
 
 /** Each run's bar shows its stages' durations (colour per stage, hatched when missing) once its detail loads. */
 function fillStageBars(runs) {
@@ -242,9 +249,9 @@ function fillStageBars(runs) {
 
 function stageBar(stages) {
   const total = stages.reduce((a, s) => a + (s.durationMs ?? 0), 0) || 1
-  return h("div", { class: "bar" }, stages.map((s, i) => h("span", {
+  return h("div", { class: "bar" }, stages.map((s) => h("span", {
     class: s.status === "missing" ? "missing" : "",
-    style: `--c:${PALETTE[i % PALETTE.length]};width:${s.status === "missing" ? 6 : Math.max(2, ((s.durationMs ?? 0) / total) * 100)}%`,
+    style: `--c:${stageColor(s.name)};width:${s.status === "missing" ? 6 : Math.max(2, ((s.durationMs ?? 0) / total) * 100)}%`,
     title: `${s.name}: ${s.status} ${ms(s.durationMs)}`
   })))
 }

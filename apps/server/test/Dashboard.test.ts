@@ -1,0 +1,108 @@
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { type Browser, chromium, type Page } from "playwright-core"
+import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
+import { type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
+
+/** Where the test leaves its screenshots, to look at. */
+export const SCREENSHOTS = join(tmpdir(), "council-dashboard")
+
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+let home: MonitorHome
+let server: ServerProcess
+let browser: Browser
+let page: Page
+const problems: Array<string> = []
+const requests: Array<string> = []
+
+beforeAll(async () => {
+  home = await prepareHome(40)
+  ;[server, browser] = await Promise.all([startServer(home.home), chromium.launch({ executablePath: "/usr/bin/chromium", args: FLAGS })])
+  page = await browser.newPage({ viewport: { width: 1360, height: 1500 } })
+  page.on("console", (message) => {
+    if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`)
+  })
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`))
+  page.on("request", (request) => requests.push(request.url()))
+}, 90_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+/** The values a polyline draws, read back through the chart's own scale (see `lineChart` in app.js). */
+const drawnValues = (page: Page, chart: string, series: string) =>
+  page.evaluate(([chart, series]) => {
+    const svg = document.getElementById(chart)!
+    const num = (name: string) => Number(svg.getAttribute(`data-${name}`))
+    const [y0, y1, top, bottom, left, right] = ["y0", "y1", "top", "bottom", "left", "right"].map(num) as [number, number, number, number, number, number]
+    const dates = svg.getAttribute("data-dates")!.split(",")
+    const line = svg.querySelector(`polyline[data-series="${series}"]`)!
+    return line.getAttribute("points")!.trim().split(/\s+/).map((pair) => {
+      const [px, py] = pair.split(",").map(Number) as [number, number]
+      return {
+        date: dates[Math.round(((px - left) / (right - left)) * (dates.length - 1))],
+        value: y0 + ((bottom - py) / (bottom - top)) * (y1 - y0),
+        pixelValue: (y1 - y0) / (bottom - top)
+      }
+    })
+  }, [chart, series] as const)
+
+describe("dashboard in Chromium", () => {
+  it("loads with no console error, shows the six accounts, the leaderboard with intervals, and asks nothing of any other host", async () => {
+    await page.goto(server.url)
+    await page.waitForSelector("#leaderboard tbody tr")
+    await page.waitForSelector("#runs .bar span")
+    const accounts = await page.$$eval("#accounts [data-account]", (cards) => cards.map((c) => c.getAttribute("data-account")))
+    assert.deepStrictEqual(accounts, [...ACCOUNTS])
+    const rows = await page.$$eval("#leaderboard tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-account")))
+    assert.sameMembers(rows, [...ACCOUNTS])
+    assert.strictEqual(await page.$$eval("#leaderboard .ci svg", (s) => s.length), 18)
+    const verdict = await page.textContent("#verdict")
+    assert.match(verdict ?? "", /SPY at 95 % over 39 sessions/)
+    await page.screenshot({ path: join(SCREENSHOTS, "overview.png"), fullPage: true })
+    assert.deepStrictEqual(problems, [])
+    assert.deepStrictEqual(requests.filter((url) => !url.startsWith(server.url)), [])
+  })
+
+  it("draws each account's equity curve through the points of the API's series, and SPY beside them", async () => {
+    const api = await (await fetch(`${server.url}/api/equity`)).json() as any
+    for (const account of ACCOUNTS) {
+      const expected = api.accounts.find((a: any) => a.account === account).points
+      const drawn = await drawnValues(page, "equity-chart", account)
+      assert.deepStrictEqual(drawn.map((p) => p.date), expected.map((p: any) => p.date))
+      drawn.forEach((p, i) => assert.closeTo(p.value, expected[i].equity, p.pixelValue, `${account} on ${p.date}`))
+      const drawdown = await drawnValues(page, "drawdown-chart", account)
+      drawdown.forEach((p, i) => assert.closeTo(p.value, -expected[i].drawdown, p.pixelValue))
+    }
+    const spy = await drawnValues(page, "equity-chart", "SPY buy-and-hold (scaled)")
+    const closes = api.benchmark.points.map((p: any) => p.close)
+    spy.forEach((p, i) => assert.closeTo(p.value / spy[0]!.value, closes[i] / closes[0], 0.002))
+  })
+
+  it("opens a run's detail from the timeline: stages, pitches, decision, verdicts and execution", async () => {
+    await page.click(`#runs a[href="#/runs/${home.runId}"]`)
+    await page.waitForSelector("#stages")
+    assert.strictEqual(await page.textContent("#run-title"), `Run ${home.runId}`)
+    const stages = await page.$$eval("#stages tbody tr", (trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[1]!.textContent]))
+    assert.deepStrictEqual(stages, [["FetchData", "completed"], ["PmPitches", "completed"], ["CouncilSynthesis", "completed"], ["RiskApproval", "completed"], ["Execution", "completed"]])
+    assert.isAbove(await page.$$eval("#pitches tbody tr", (trs) => trs.length), 0)
+    assert.deepStrictEqual(await page.$$eval("#execution tbody tr", (trs) => trs.map((tr) => tr.children[0]!.textContent)), [...ACCOUNTS])
+    await page.screenshot({ path: join(SCREENSHOTS, "run.png"), fullPage: true })
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("switches to a backtest's book and lists the backtests", async () => {
+    await page.goto(`${server.url}/#/backtests`)
+    await page.waitForSelector("#backtests tbody tr")
+    await page.click("#backtests a")
+    await page.waitForFunction(() => document.querySelector("h1")?.textContent?.startsWith("Backtest"))
+    await page.waitForSelector("#leaderboard tbody tr")
+    const dates = await page.$eval("#equity-chart", (svg) => svg.getAttribute("data-dates")!.split(","))
+    assert.strictEqual(dates[0], "2023-01-03")
+    assert.deepStrictEqual(problems, [])
+  })
+})
