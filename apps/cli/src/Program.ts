@@ -9,6 +9,7 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Console, Effect, Exit, Layer, Logger, Option } from "effect"
 import { CliError, CliOutput } from "effect/cli"
 import { main } from "./Cli.ts"
+import * as Tracing from "./Tracing.ts"
 
 /** Bad invocations print one line naming the problem instead of the whole help page. */
 const Presenter = CliOutput.layerPresenter({
@@ -38,6 +39,7 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   "LiveTradingRefused",
   "MarketDataError",
   "MarketFeedConfigError",
+  "TracingConfigError",
   "UnsupportedSetting"
 ])
 
@@ -68,9 +70,13 @@ export const outcome = (exit: Exit.Exit<unknown, unknown>): Outcome => {
   return { code: 1, line: String(e) }
 }
 
-/** One command, with stdout for results only: every log line (retries, warnings) goes to stderr. */
+/**
+ * One command, with stdout for results only: every log line (retries, warnings) goes to stderr. Its spans are
+ * exported when `OTEL_EXPORTER_OTLP_ENDPOINT` says where (`Tracing`), and flushed before it returns.
+ */
 export const run = (argv: ReadonlyArray<string>) =>
   main(argv).pipe(
+    Effect.provide(Tracing.layer),
     Effect.provideService(Logger.LogToStderr, true),
     Effect.provide(Layer.mergeAll(NodeServices.layer, Presenter))
   )

@@ -33,23 +33,30 @@ afterAll(async () => {
   await server?.stop()
 })
 
+interface Drawn {
+  readonly date: string
+  readonly value: number
+  /** The value one pixel stands for: the drawing's resolution. */
+  readonly pixelValue: number
+}
+
 /** The values a polyline draws, read back through the chart's own scale (see `lineChart` in app.js). */
-const drawnValues = (page: Page, chart: string, series: string) =>
-  page.evaluate(([chart, series]) => {
-    const svg = document.getElementById(chart)!
-    const num = (name: string) => Number(svg.getAttribute(`data-${name}`))
-    const [y0, y1, top, bottom, left, right] = ["y0", "y1", "top", "bottom", "left", "right"].map(num) as [number, number, number, number, number, number]
-    const dates = svg.getAttribute("data-dates")!.split(",")
-    const line = svg.querySelector(`polyline[data-series="${series}"]`)!
-    return line.getAttribute("points")!.trim().split(/\s+/).map((pair) => {
-      const [px, py] = pair.split(",").map(Number) as [number, number]
-      return {
-        date: dates[Math.round(((px - left) / (right - left)) * (dates.length - 1))],
-        value: y0 + ((bottom - py) / (bottom - top)) * (y1 - y0),
-        pixelValue: (y1 - y0) / (bottom - top)
-      }
-    })
-  }, [chart, series] as const)
+const drawnValues = async (page: Page, chart: string, series: string): Promise<ReadonlyArray<Drawn>> => {
+  const { attributes, points } = await page.$eval(`#${chart}`, (svg, series: string) => ({
+    attributes: Object.fromEntries(["y0", "y1", "top", "bottom", "left", "right", "dates"].map((k) => [k, svg.getAttribute(`data-${k}`) ?? ""])),
+    points: svg.querySelector(`polyline[data-series="${series}"]`)?.getAttribute("points") ?? ""
+  }), series)
+  const [y0, y1, top, bottom, left, right] = ["y0", "y1", "top", "bottom", "left", "right"].map((k) => Number(attributes[k]))
+  const dates = String(attributes["dates"]).split(",")
+  return points.trim().split(/\s+/).map((pair: string): Drawn => {
+    const [px, py] = pair.split(",").map(Number) as [number, number]
+    return {
+      date: dates[Math.round(((px - left!) / (right! - left!)) * (dates.length - 1))]!,
+      value: y0! + ((bottom! - py) / (bottom! - top!)) * (y1! - y0!),
+      pixelValue: (y1! - y0!) / (bottom! - top!)
+    }
+  })
+}
 
 describe("dashboard in Chromium", () => {
   it("loads with no console error, shows the six accounts, the leaderboard with intervals, and asks nothing of any other host", async () => {
@@ -99,7 +106,7 @@ describe("dashboard in Chromium", () => {
     await page.goto(`${server.url}/#/backtests`)
     await page.waitForSelector("#backtests tbody tr")
     await page.click("#backtests a")
-    await page.waitForFunction(() => document.querySelector("h1")?.textContent?.startsWith("Backtest"))
+    await page.waitForSelector("h1:has-text('Backtest')")
     await page.waitForSelector("#leaderboard tbody tr")
     const dates = await page.$eval("#equity-chart", (svg) => svg.getAttribute("data-dates")!.split(","))
     assert.strictEqual(dates[0], "2023-01-03")
