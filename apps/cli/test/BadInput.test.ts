@@ -121,6 +121,21 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["exchange", "serve", "--host", ""], home: "fresh", error: /^error: --host must name an interface/ },
   { args: ["exchange", "serve", "--host", "256.1.1.1", "--port", "0"], home: "fresh", error: /^error: --host\/--port: cannot listen on 256\.1\.1\.1:0: E[A-Z_]+$/ },
   { args: () => ["exchange", "serve", "--port", String(takenPort)], home: "fresh", error: /^error: --host\/--port: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE$/ },
+  { args: ["leaderboard", "--from", "2024-13-45"], home: "fresh", error: /^error: --from: expected a date YYYY-MM-DD, got "2024-13-45"$/ },
+  { args: ["leaderboard", "--from", "2024-02-01", "--to", "2024-01-02"], error: /^error: --from 2024-02-01 is after --to 2024-01-02$/ },
+  { args: ["leaderboard", "--backtest", "nope"], home: "fresh", error: /^error: --backtest: no backtest "nope" \(list them with: pnpm pipeline backtests\)$/ },
+  { args: ["leaderboard", "--backtest", "latest"], error: /^error: --backtest: there is no backtest yet/ },
+  { args: ["leaderboard", "--backtest", " "], home: "fresh", error: /^error: --backtest: give a backtest id or latest/ },
+  { args: ["leaderboard"], home: "fresh", env: { COUNCIL_RISK_FREE: "4%" }, error: /^error: COUNCIL_RISK_FREE: / },
+  { args: ["equity", "--account", "not an account"], home: "fresh", error: /^error: --account: "not an account" is not an account name$/ },
+  { args: ["equity", "--to", "yesterday"], error: /^error: --to: expected a date YYYY-MM-DD, got "yesterday"$/ },
+  { args: ["equity", "--backtest", "bt-missing", "--csv"], error: /^error: --backtest: no backtest "bt-missing"/ },
+  { args: ["backtests", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
+  { args: ["serve", "--port", "70000"], home: "fresh", error: /^error: --port must be 0–65535$/ },
+  { args: ["serve", "--host", ""], home: "fresh", error: /^error: --host must name an interface/ },
+  { args: () => ["serve", "--port", String(takenPort)], home: "fresh", error: /^error: --host\/--port: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE$/ },
+  { args: ["serve", "--port", "0"], home: "fresh", env: { COUNCIL_API_TOKEN: "hunter2-Pa55" }, error: /^error: COUNCIL_API_TOKEN: expected at least 16 characters/ },
+  { args: ["runs"], home: "fresh", env: { OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }, error: /^error: OTEL_EXPORTER_OTLP_ENDPOINT: expected an OTLP\/HTTP base URL/ },
 
   // TRADING_ACCOUNTS_CONFIG
   { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: " \n " }, error: /^error: TRADING_ACCOUNTS_CONFIG is set but blank/ },
@@ -247,8 +262,11 @@ describe("every bad input: one clear line, the right exit code, nothing written,
 
   it("has at least 80 inputs across every command and every environment variable", () => {
     assert.isAtLeast(table.length, 80)
-    const commands = new Set(table.map((c) => (typeof c.args === "function" ? "replay" : c.args[0] === "exchange" ? `exchange ${c.args[1]}` : c.args[0])))
-    for (const command of ["run", "replay", "runs", "show", "export", "import", "accounts", "positions", "orders", "close-all", "verify", "graph", "exchange serve", "exchange keys"]) {
+    const commands = new Set(table.map((c) => {
+      const args = typeof c.args === "function" ? c.args() : c.args
+      return args[0] === "exchange" ? `exchange ${args[1]}` : args[0]
+    }))
+    for (const command of ["run", "replay", "runs", "show", "export", "import", "accounts", "positions", "orders", "close-all", "verify", "graph", "exchange serve", "exchange keys", "leaderboard", "equity", "backtests", "serve"]) {
       assert.isTrue(commands.has(command), command)
     }
     const variables = new Set(table.flatMap((c) => Object.keys(typeof c.env === "function" ? { COUNCIL_HOME: "", TRADING_ACCOUNTS_CONFIG: "" } : c.env ?? {})))
@@ -256,7 +274,7 @@ describe("every bad input: one clear line, the right exit code, nothing written,
       "TRADING_ACCOUNTS_CONFIG", "COUNCIL_ACCOUNTS", "ALPACA_COUNCIL_KEY_ID", "ALPACA_COUNCIL_SECRET_KEY", "ALPACA_COUNCIL_BASE_URL",
       "PAPER_ALPACA_KEY_ID", "PAPER_ALPACA_SECRET_KEY", "COUNCIL_ALLOW_LIVE", "COUNCIL_DATA", "COUNCIL_DATA_URL", "COUNCIL_BARS_DIR",
       "ALPACA_PERSONAL_KEY_ID", "POLYGON_API_KEY", "COUNCIL_SLIPPAGE_BPS", "COUNCIL_COMMISSION_PER_SHARE", "COUNCIL_COMMISSION_MIN",
-      "COUNCIL_HOME", "DATABASE_URL"
+      "COUNCIL_HOME", "DATABASE_URL", "COUNCIL_RISK_FREE", "COUNCIL_API_TOKEN", "OTEL_EXPORTER_OTLP_ENDPOINT"
     ]) assert.isTrue(variables.has(variable), variable)
   })
 

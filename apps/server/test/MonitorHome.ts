@@ -5,17 +5,11 @@
  */
 import { spawn } from "node:child_process"
 import { join } from "node:path"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import { TradingDay } from "@council/domain"
-import { LocalBars, MarketData } from "@council/market"
-import { Database } from "@council/store"
-import { BookId, liveBook, TradeLedger } from "@council/tracking"
 import { bin, runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { type Simulation, simulate } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
+import { type Simulation, seedDatabase } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 
-export const BACKTEST = BookId.make("bt-2023-q1")
+export { BACKTEST } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 
 export interface MonitorHome {
   readonly home: string
@@ -27,19 +21,7 @@ export const prepareHome = async (sessions: number): Promise<MonitorHome> => {
   const home = tempHome()
   const run = await cliInProcess(home, ["run", "daily"])
   if (run.code !== 0) throw new Error(`run daily failed: ${run.stderr}`)
-  const seed = Effect.gen(function*() {
-    const market = yield* MarketData
-    const ledger = yield* TradeLedger
-    const live = yield* simulate(market, liveBook, TradingDay.make("2025-01-02"), sessions)
-    for (const day of live.days) yield* ledger.record(day)
-    yield* ledger.createBook({ id: BACKTEST, label: "Q1 2023", from: TradingDay.make("2023-01-03"), to: TradingDay.make("2023-03-31"), params: { pms: "offline" } })
-    const backtest = yield* simulate(market, BACKTEST, TradingDay.make("2023-01-03"), 25)
-    for (const day of backtest.days) yield* ledger.record(day)
-    yield* ledger.setBookStatus(BACKTEST, "completed")
-    return live
-  })
-  const layer = TradeLedger.layer.pipe(Layer.provideMerge(Database.layerSqlite(join(home, "council.db"))), Layer.merge(LocalBars.layer()), Layer.orDie)
-  const live = await Effect.runPromise(seed.pipe(Effect.provide(layer)))
+  const live = await seedDatabase(join(home, "council.db"), sessions)
   return { home, runId: runIdOf(run.stdout), live }
 }
 

@@ -43,6 +43,7 @@ const bookOf = (backtest: Option.Option<string>) =>
 const ledgerFailure = (e: { readonly message: string }) => CliFailure.failed(`the ledger could not be read: ${e.message}`)
 
 const pct = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(digits)} %`)
+const signed = (x: number | null | undefined) => (x === null || x === undefined ? "—" : `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`)
 const num = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? "—" : x.toFixed(digits))
 const ratio = (x: number) => x.toFixed(2)
 const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => Leaderboard.describeEstimate(e, format)
@@ -55,9 +56,9 @@ const leaderboardTable = (report: Standings.LeaderboardReport): string => {
     return [
       r.rank === null ? "—" : String(r.rank),
       r.account,
-      estimate(r.totalReturn, (x) => pct(x)),
+      estimate(r.totalReturn, signed),
       estimate(r.sharpe, ratio),
-      estimate(r.excessReturn, (x) => pct(x)),
+      estimate(r.excessReturn, signed),
       pct(m.maxDrawdown.depth),
       pct(m.volatility),
       pct(m.winRateDays, 0),
@@ -70,7 +71,7 @@ const leaderboardTable = (report: Standings.LeaderboardReport): string => {
     ]
   })
   return [
-    `book ${report.book} · ${board.from} … ${board.to} · ${board.sessions} sessions · ${board.benchmark.name} buy-and-hold ${pct(board.benchmark.totalReturn)}`,
+    `book ${report.book} · ${board.from} … ${board.to} · ${board.sessions} sessions · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)}`,
     `95 % intervals: stationary block bootstrap, ${board.replicates} replicates, mean block length ${board.blockLength}, seed "${board.seed}"`,
     "",
     table(
