@@ -137,4 +137,14 @@ describe("monitor API", () => {
     assert.deepStrictEqual(after.body[0].positions, [])
     assert.notInclude(guarded.output(), TOKEN)
   })
+
+  it("stops cleanly on SIGTERM and SIGINT, closing its port", async () => {
+    for (const [server, signal] of [[open, "SIGTERM"], [guarded, "SIGINT"]] as const) {
+      const code = await server.stop(signal)
+      assert.strictEqual(code, 0, server.output())
+      assert.match(server.output(), new RegExp(`${signal}: stopping\nstopped\n$`))
+      const refused = await fetch(`${server.url}/api/runs`).then(() => "answered", (e: Error) => e.message)
+      assert.strictEqual(refused, "fetch failed")
+    }
+  })
 })

@@ -29,7 +29,8 @@ export interface ServerProcess {
   readonly url: string
   /** Everything the process printed so far (stdout and stderr). */
   readonly output: () => string
-  readonly stop: () => Promise<number | null>
+  /** Sends `signal` (default SIGTERM) and resolves with the exit code. */
+  readonly stop: (signal?: NodeJS.Signals) => Promise<number | null>
 }
 
 /** `pnpm pipeline serve --port 0` on `home`; resolves once it prints its URL. */
@@ -46,7 +47,7 @@ export const startServer = (home: string, env: Record<string, string> = {}): Pro
       const url = /monitor listening on (http:\/\/\S+)/.exec(output)?.[1]
       if (url !== undefined) {
         clearTimeout(timer)
-        resolve({ url, output: () => output, stop: () => (child.kill("SIGTERM"), exited) })
+        resolve({ url, output: () => output, stop: (signal = "SIGTERM") => (child.kill(signal), exited) })
       }
     }
     child.stdout.on("data", collect)
