@@ -1,26 +1,15 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { bin, type CliResult, runIdOf, tempHome } from "./CliHarness.ts"
+import { cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
 import { startReceiver } from "./OtlpReceiver.ts"
-import { spawn } from "node:child_process"
 
 const probe = new URL("./module-probe.mjs", import.meta.url).pathname
 
 /** The CLI as a real process (its exporter must reach the receiver while this process keeps serving). */
 const cliProcess = (home: string, args: ReadonlyArray<string>, env: Record<string, string>, probeFile?: string) =>
-  new Promise<CliResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [...(probeFile ? ["--import", probe] : []), bin, ...args], {
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...(probeFile ? { MODULE_PROBE_FILE: probeFile } : {}), ...env }
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+  probeFile === undefined ? cliAsync(home, args, env) : cliAsync(home, args, { ...env, MODULE_PROBE_FILE: probeFile }, ["--import", probe])
 
 let receiver: Awaited<ReturnType<typeof startReceiver>>
 beforeAll(async () => {

@@ -50,28 +50,22 @@ export class Authorization extends HttpApiMiddleware.Service<Authorization>()("@
 
 // --- payloads --------------------------------------------------------------------------------------------------
 
-export const AccountState = Schema.Struct({
-  account: Schema.String,
-  mode: Schema.String,
-  snapshot: Schema.NullOr(AccountSnapshot),
-  error: Schema.NullOr(Schema.String)
-})
+/** One account's answer: what its broker said under `key`, or why it could not say (`error`). */
+const perAccount = <K extends string, S extends Schema.Top>(key: K, value: S) =>
+  Schema.Struct({
+    account: Schema.String,
+    mode: Schema.String,
+    error: Schema.NullOr(Schema.String),
+    ...({ [key]: Schema.NullOr(value) } as { readonly [P in K]: Schema.NullOr<S> })
+  })
+
+export const AccountState = perAccount("snapshot", AccountSnapshot)
 export type AccountState = typeof AccountState.Type
 
-export const AccountPositions = Schema.Struct({
-  account: Schema.String,
-  mode: Schema.String,
-  positions: Schema.NullOr(Schema.Array(Position)),
-  error: Schema.NullOr(Schema.String)
-})
+export const AccountPositions = perAccount("positions", Schema.Array(Position))
 export type AccountPositions = typeof AccountPositions.Type
 
-export const AccountOrders = Schema.Struct({
-  account: Schema.String,
-  mode: Schema.String,
-  orders: Schema.NullOr(Schema.Array(Order)),
-  error: Schema.NullOr(Schema.String)
-})
+export const AccountOrders = perAccount("orders", Schema.Array(Order))
 export type AccountOrders = typeof AccountOrders.Type
 
 export const ClosedAccount = Schema.Struct({

@@ -32,18 +32,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as SqlError from "effect/sql/SqlError"
 import * as SqlClient from "effect/sql/SqlClient"
-import {
-  AccountId,
-  type Order as BrokerOrder,
-  OrderClass,
-  OrderStatus,
-  OrderType,
-  Position,
-  Side,
-  Ticker,
-  TimeInForce,
-  TradingDay
-} from "@council/domain"
+import { AccountId, type Order as BrokerOrder, OrderLeg, OrderStatus, Position, Side, Ticker, TradingDay } from "@council/domain"
 
 export const LIVE_BOOK = "live"
 
@@ -86,22 +75,8 @@ export type BookSummary = typeof BookSummary.Type
 /** One order or leg as the broker reported it; a leg names its parent. */
 export const LedgerOrder = Schema.Struct({
   account: AccountId,
-  id: Schema.String,
-  clientOrderId: Schema.String,
+  ...OrderLeg.fields,
   parentId: Schema.NullOr(Schema.String),
-  symbol: Ticker,
-  side: Side,
-  qty: Schema.Finite,
-  type: OrderType,
-  timeInForce: TimeInForce,
-  limitPrice: Schema.NullOr(Schema.Finite),
-  stopPrice: Schema.NullOr(Schema.Finite),
-  orderClass: OrderClass,
-  status: OrderStatus,
-  filledQty: Schema.Finite,
-  filledAvgPrice: Schema.NullOr(Schema.Finite),
-  submittedAt: Schema.String,
-  filledAt: Schema.NullOr(Schema.String),
   /** The broker's last change of the order (Alpaca's `updated_at`). */
   updatedAt: Schema.String
 })
