@@ -3,9 +3,10 @@
  */
 import { Effect, Layer, Ref } from "effect"
 import { FetchHttpClient } from "effect/http"
+import type { SqlClient } from "effect/sql"
 import { type AccountId, TradingDay } from "@council/domain"
 import { AccountManager, AccountsConfig, ExchangeSession, LocalExchange, RoutedBrokers, TradingAccounts } from "@council/broker"
-import { Chairman, PortfolioManagers } from "@council/llm"
+import type { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
 import { MarketData, MarketFeed } from "@council/market"
 import { Notifier } from "@council/notify"
 import { SqlRunStore } from "@council/store"
@@ -41,11 +42,11 @@ const brokers = (day: TradingDay | undefined) =>
     Layer.provide(FetchHttpClient.layer)
   )
 
-const council = Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, Notifier.layerConsole)
-
-/** Everything a run of the trading day `day` needs beyond `setup`. */
-export const trading = (day: TradingDay) =>
-  Layer.mergeAll(council, brokers(day).pipe(Layer.provide(ExchangeSession.layer(day))))
+/** Everything a run of the trading day `day` needs beyond `setup`; `council` seats the PMs and the chairman. */
+export const trading = (
+  day: TradingDay,
+  council: Layer.Layer<PortfolioManagers | Chairman | LlmBudget, never, SqlClient.SqlClient>
+) => Layer.mergeAll(council, Notifier.layerConsole, brokers(day).pipe(Layer.provide(ExchangeSession.layer(day))))
 
 /**
  * Brokers for reading and managing accounts outside a run: the local exchange stays at the latest session any

@@ -8,6 +8,7 @@ import * as AppLayer from "./AppLayer.ts"
 import { CliFailure } from "./CliFailure.ts"
 import * as Accounts from "./commands/Accounts.ts"
 import * as Exchange from "./commands/Exchange.ts"
+import * as Llm from "./commands/Llm.ts"
 import * as Replay from "./commands/Replay.ts"
 import { resolveTradingDay, runDaily, selectedProfiles } from "./commands/RunDaily.ts"
 import * as Runs from "./commands/Runs.ts"
@@ -29,15 +30,17 @@ const run = Command.make(
     date: Flag.String("date").pipe(Flag.withDescription("trading day YYYY-MM-DD (default: the latest session in the data)"), Flag.optional),
     dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("decide everything, send no orders"), Flag.withDefault(false)),
     accounts: Flag.String("accounts").pipe(Flag.withDescription("comma-separated accounts to trade (default: all)"), Flag.optional),
+    pms: Flag.String("pms").pipe(Flag.withDescription("live mode: comma-separated PMs that ask their LLM (the others keep their offline stand-in)"), Flag.optional),
     json: jsonFlag
   },
   (options) =>
     Effect.gen(function*() {
       yield* ensureDaily(options.pipeline)
+      const council = yield* Llm.forRun(options.pms)
       const day = yield* resolveTradingDay(options.date)
       const accounts = yield* selectedProfiles(options.accounts)
-      const params = { accounts, ...(yield* AppLayer.describe) }
-      yield* runDaily(options, day, params).pipe(Effect.provide(AppLayer.trading(day)))
+      const params = { accounts, ...(yield* AppLayer.describe), ...council.params }
+      yield* runDaily(options, day, params).pipe(Effect.provide(AppLayer.trading(day, council.layer)))
     }).pipe(Effect.provide(AppLayer.setup))
 ).pipe(
   Command.withDescription("Run a trading day: fetch data → PM pitches → council synthesis → risk approval → execution"),
@@ -52,21 +55,29 @@ const replay = Command.make(
   {
     source: Argument.String("run-id | bundle.json").pipe(Argument.withDescription("a run id, or a bundle written by export")),
     from: Flag.String("from").pipe(Flag.withDescription(`fork a new run from this stage (${DailyPipeline.stageNames.join(", ")})`), Flag.optional),
-    dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("with --from: send no orders"), Flag.withDefault(false))
+    dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("with --from: send no orders"), Flag.withDefault(false)),
+    model: Flag.String("model").pipe(
+      Flag.withDescription("with --from: ask ROLE another model, e.g. CLAUDE=anthropic:claude-opus-4-7 (repeatable); only changed questions go live"),
+      Flag.atLeast(0)
+    )
   },
-  ({ source, from, dryRun }) =>
+  ({ source, from, dryRun, model }) =>
     Effect.gen(function*() {
       if (Option.isNone(from)) {
         if (dryRun) return yield* CliFailure.usage("--dry-run only applies with --from (a plain replay never sends anything)")
+        if (model.length > 0) return yield* CliFailure.usage("--model only applies with --from (a plain replay asks no model)")
         const bundle = yield* Replay.resolveSource(source)
         // a replay answers every external call from recordings: the run's services are there for the types only
-        return yield* Replay.replayRun(bundle).pipe(Effect.provide(AppLayer.trading(bundle.run.tradingDay)))
+        return yield* Replay.replayRun(bundle).pipe(
+          Effect.provide(AppLayer.trading(bundle.run.tradingDay, Llm.forReplay(bundle).layer))
+        )
       }
       const bundle = yield* Replay.resolveSource(source)
+      const fork = yield* Llm.forFork(bundle, model, from.value, DailyPipeline.stageNames)
       const existing = yield* RunStore.use((s) => s.getRun(bundle.run.id))
       if (Option.isNone(existing)) yield* RunStore.use((s) => s.importBundle(bundle))
-      const result = yield* Replay.forkRun(bundle.run.id as RunId, from.value, dryRun).pipe(
-        Effect.provide(AppLayer.trading(bundle.run.tradingDay))
+      const result = yield* Replay.forkRun(bundle.run.id as RunId, from.value, dryRun || fork.swapped.length > 0, fork.options).pipe(
+        Effect.provide(AppLayer.trading(bundle.run.tradingDay, fork.council.layer))
       )
       yield* Console.log(`forked run ${result.run.id} from ${bundle.run.id} at ${from.value}`)
     }).pipe(Effect.provide(AppLayer.setup))
@@ -80,9 +91,20 @@ const runs = Command.make(
 
 const show = Command.make(
   "show",
-  { runId: Argument.String("run-id"), json: jsonFlag },
-  ({ json, runId }) => Runs.showRun(runId, json).pipe(Effect.provide(AppLayer.storage))
-).pipe(Command.withDescription("Show a run: its record and each stage's checkpoint"))
+  {
+    runId: Argument.String("run-id"),
+    json: jsonFlag,
+    llm: Flag.Boolean("llm").pipe(
+      Flag.withDescription("every LLM exchange: messages, raw answer, parsed value or validation error, attempts, usage, cost"),
+      Flag.withDefault(false)
+    ),
+    pm: Flag.String("pm").pipe(Flag.withDescription("with --llm: only this PM (or CHAIRMAN)"), Flag.optional)
+  },
+  ({ json, llm, pm, runId }) =>
+    (llm
+      ? Effect.flatMap(Runs.loadBundle(runId), (bundle) => Llm.showExchanges(bundle, pm, json))
+      : Runs.showRun(runId, json)).pipe(Effect.provide(AppLayer.storage))
+).pipe(Command.withDescription("Show a run: its record, each stage's checkpoint and LLM costs; --llm: its LLM exchanges"))
 
 const exportCommand = Command.make(
   "export",
@@ -127,8 +149,8 @@ const closeAll = Command.make(
   ({ account, yes }) => inspecting(Accounts.closeAll(account, yes))
 ).pipe(Command.withDescription("The panic button: cancel every open order and close every position"))
 
-const verify = Command.make("verify", {}, () => inspecting(Accounts.verify)).pipe(
-  Command.withDescription("Check every account's credentials against its broker: ✓ or ✗ per account")
+const verify = Command.make("verify", {}, () => inspecting(Llm.verifyAll(Accounts.verify))).pipe(
+  Command.withDescription("Check every account's credentials against its broker and each configured LLM provider: ✓ or ✗")
 )
 
 const graph = Command.make("graph", {}, () => Console.log(Pipeline.toMermaid(DailyPipeline))).pipe(

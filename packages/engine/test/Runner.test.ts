@@ -275,6 +275,30 @@ describe("Runner", () => {
       assert.strictEqual(unknown._tag, "InvalidRunRequest")
     }).pipe(Effect.provide(env())))
 
+  it.effect("a fork that reuses the parent's calls answers re-run calls from its recordings and marks them", () =>
+    Effect.gen(function*() {
+      const parent = yield* Runner.start(pipeline, options)
+      const prices = yield* Prices
+      const before = yield* Ref.get(prices.calls)
+      const child = yield* Runner.fork(pipeline, parent.run.id, "Fetch", {
+        dryRun: true,
+        codeVersion: "t2",
+        mode: "record",
+        reuseParentCalls: true,
+        params: { swapped: "x" }
+      })
+      assert.strictEqual(yield* Ref.get(prices.calls), before)
+      assert.deepStrictEqual(child.run.params, { swapped: "x" })
+      assert.deepStrictEqual(child.outputs["Fetch"], { spy: 300, qqq: 400 })
+      const store = yield* RunStore
+      const recordings = yield* store.getRecordings(child.run.id)
+      assert.deepStrictEqual(recordings.map((r) => (r.value as { reusedFrom?: string }).reusedFrom), [parent.run.id, parent.run.id])
+      assert.isTrue((yield* Runner.replay(pipeline, yield* Runner.bundleOf(child.run.id))).identical)
+      const fresh = yield* Runner.fork(pipeline, parent.run.id, "Fetch", { dryRun: true, codeVersion: "t2", mode: "record" })
+      assert.strictEqual(yield* Ref.get(prices.calls), before + 2)
+      assert.deepStrictEqual(fresh.run.params, {})
+    }).pipe(Effect.provide(env())))
+
   it.effect("an unknown run id is reported", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Runner.resume(pipeline, "nope" as RunId))

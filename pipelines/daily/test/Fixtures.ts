@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import { AccountId, type AccountSnapshot, type Bar, type Pitch, type RunId, type Ticker, TradingDay } from "@council/domain"
+import { AccountId, type AccountSnapshot, type Bar, type PeerReviewResult, type Pitch, type RunId, type Ticker, TradingDay } from "@council/domain"
 import { Recorder, RunContext, RunStore } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
@@ -77,6 +77,9 @@ export const exchange = AccountManager.layer.pipe(
   Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layer(day))),
   Layer.fresh
 )
+
+/** A peer review that ranked nothing. */
+export const noReview: PeerReviewResult = { asOf: day, ballots: [], abstentions: [], aggregate: [] }
 
 /** A scripted pitch: LONG for positive conviction, SHORT for negative, FLAT for zero. */
 export const pitch = (pm: string, symbol: string, conviction: number): Pitch => ({

@@ -1,4 +1,4 @@
-import { Console, Effect } from "effect"
+import { Console, Effect, type Schema } from "effect"
 import * as fs from "node:fs"
 import type { RunId } from "@council/domain"
 import { type RunBundle, Runner } from "@council/engine"
@@ -37,8 +37,13 @@ export const replayRun = (bundle: RunBundle) =>
     yield* Console.log(`replay of ${bundle.run.id}: every stage identical`)
   })
 
-export const forkRun = (parent: RunId, from: string, dryRun: boolean) =>
-  Runner.fork(DailyPipeline, parent, from, { dryRun, codeVersion, mode: "record" }).pipe(
+export const forkRun = (
+  parent: RunId,
+  from: string,
+  dryRun: boolean,
+  options: { readonly reuseParentCalls?: boolean; readonly params?: Schema.Json } = {}
+) =>
+  Runner.fork(DailyPipeline, parent, from, { ...options, dryRun, codeVersion, mode: "record" }).pipe(
     Effect.provideService(Runner.RunObserver, printer),
     Effect.catchTags({
       InvalidRunRequest: (e) => Effect.fail(CliFailure.usage(e.message)),

@@ -5,6 +5,7 @@ import { RunBundle, type RunRecord, RunStore, Runner } from "@council/engine"
 import { DailyPipeline } from "@council/daily"
 import { CliFailure } from "../CliFailure.ts"
 import { summarize } from "../Progress.ts"
+import { costTable, runCost } from "./Llm.ts"
 import { table } from "../Table.ts"
 
 const decodeBundle = Schema.decodeUnknownEffect(Schema.fromJsonString(RunBundle))
@@ -27,13 +28,14 @@ export const loadBundle = (runId: string) =>
     Effect.catchTag("RunNotFound", (e) => Effect.fail(CliFailure.usage(`${e.message} (list runs with: pnpm pipeline runs)`)))
   )
 
-const runRow = (r: RunRecord) => [
+const runRow = (r: RunRecord, llmCost: string) => [
   r.id,
   r.tradingDay,
   r.status,
   r.dryRun ? "dry-run" : r.mode,
   r.parentRunId ? `${r.parentRunId} @${r.forkFrom}` : "",
-  r.startedAt.replace("T", " ").slice(0, 19)
+  r.startedAt.replace("T", " ").slice(0, 19),
+  llmCost
 ]
 
 export const listRuns = (limit: number) =>
@@ -41,7 +43,8 @@ export const listRuns = (limit: number) =>
     if (!Number.isInteger(limit) || limit < 1) return yield* CliFailure.usage(`--limit ${limit}: expected a positive whole number`)
     const runs = yield* RunStore.use((store) => store.listRuns({ limit }))
     if (runs.length === 0) return yield* Console.log("no runs yet — start one with: pnpm pipeline run daily")
-    yield* Console.log(table(["RUN", "DAY", "STATUS", "MODE", "FORKED FROM", "STARTED (UTC)"], runs.map(runRow)))
+    const costs = yield* Effect.forEach(runs, (r) => runCost(r.id))
+    yield* Console.log(table(["RUN", "DAY", "STATUS", "MODE", "FORKED FROM", "STARTED (UTC)", "LLM COST"], runs.map((r, i) => runRow(r, costs[i]!))))
   })
 
 export const showRun = (runId: string, json: boolean) =>
@@ -74,6 +77,8 @@ export const showRun = (runId: string, json: boolean) =>
         ]
       }))
     yield* Console.log(table(["STAGE", "CHECKPOINT", "TIME", "CALLS", "SUMMARY"], rows))
+    const costs = costTable(bundle)
+    if (costs !== "") yield* Console.log(costs)
   })
 
 export const exportRun = (runId: string, output: Option.Option<string>) =>

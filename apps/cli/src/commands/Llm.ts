@@ -1,0 +1,190 @@
+import { Clock, Console, Effect, Exit, Layer, Option, Schema } from "effect"
+import { FetchHttpClient } from "effect/http"
+import type { SqlClient } from "effect/sql"
+import { type RunBundle, RunStore } from "@council/engine"
+import type { RunId } from "@council/domain"
+import { DailyParams } from "@council/daily"
+import { AuditTrail, Chairman, Lineup, LlmBudget, LlmSettings, Models, PortfolioManagers, Prices } from "@council/llm"
+import { CliFailure } from "../CliFailure.ts"
+import { table } from "../Table.ts"
+
+/** The council of a run: its services, and what the run records about them. */
+export interface Council {
+  readonly lineup: Lineup.Lineup
+  /** Needs the store's database (the spend ledger). */
+  readonly layer: Layer.Layer<PortfolioManagers | Chairman | LlmBudget, never, SqlClient.SqlClient>
+  readonly params: { readonly pms: string; readonly models: ReadonlyArray<Lineup.RecordedModel> }
+}
+
+const offline: Council["layer"] = Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, LlmBudget.layerUnlimited)
+
+const usage = Effect.mapError((e: Lineup.LlmConfigError | Prices.PriceTableError) => CliFailure.usage(e.message))
+
+const paramsOf = (lineup: Lineup.Lineup): Council["params"] => ({
+  pms: Lineup.describeLineup(lineup),
+  models: Lineup.recordedModels(lineup)
+})
+
+const liveLayer = (lineup: Lineup.Lineup, settings: LlmSettings.LlmSettings, prices: Prices.PriceTable) =>
+  Lineup.layer(lineup, { settings }).pipe(
+    Layer.provideMerge(Lineup.budgetLayer(settings, prices)),
+    Layer.provide(FetchHttpClient.layer)
+  )
+
+const announce = (lineup: Lineup.Lineup) =>
+  lineup.mode === "offline"
+    ? Effect.void
+    : Console.error([`LLM ${Lineup.describeLineup(lineup)}`, ...lineup.notes.map((n) => `  ${n}`)].join("\n"))
+
+/**
+ * The council of a new run, from the environment: offline stand-ins, or LLMs (`--pms` picks which PMs ask
+ * theirs). In live mode a missing key or an unpriced model is a usage error naming the role and the variable.
+ */
+export const forRun = (pms: Option.Option<string>) =>
+  Effect.gen(function*() {
+    const settings = yield* LlmSettings.read
+    const selected = Option.getOrUndefined(Option.map(pms, (list) => list.split(",").map((s) => s.trim().toUpperCase()).filter((s) => s !== "")))
+    if (settings.mode === "offline" && selected === undefined) {
+      const lineup = yield* Lineup.fromSettings(settings, { asOf: "-", currency: "USD", models: {} }, undefined).pipe(usage)
+      return { lineup, layer: offline, params: paramsOf(lineup) } satisfies Council
+    }
+    const prices = yield* Prices.load(settings.pricesFile).pipe(usage)
+    const lineup = yield* Lineup.fromSettings(settings, prices, selected).pipe(usage)
+    yield* announce(lineup)
+    return { lineup, layer: liveLayer(lineup, settings, prices), params: paramsOf(lineup) } satisfies Council
+  })
+
+const recordedLineup = (bundle: RunBundle) =>
+  Option.match(Schema.decodeUnknownOption(DailyParams)(bundle.run.params), {
+    onNone: () => Lineup.fromRecord([]),
+    onSome: (params) => Lineup.fromRecord(params.models ?? [])
+  })
+
+/** The council a replay needs: the run's recorded lineup, asking no model (every answer is recorded). */
+export const forReplay = (bundle: RunBundle): Council => {
+  const lineup = recordedLineup(bundle)
+  return {
+    lineup,
+    layer: Lineup.layer(lineup, { settings: undefined }).pipe(
+      Layer.provideMerge(LlmBudget.layerUnlimited),
+      Layer.provide(FetchHttpClient.layer)
+    ),
+    params: paramsOf(lineup)
+  }
+}
+
+/** Where a role's answers are made: a PM's in its pitch and review, the chairman's in the synthesis. */
+const lastStageOf = (role: string) => (role === Models.CHAIRMAN ? "CouncilSynthesis" : "PeerReview")
+
+/**
+ * The council of a fork. Without `swaps`, the parent's lineup (live seats ask again). With `--model
+ * ROLE=provider:model-id` swaps, the fork reuses the parent's recorded answers to unchanged questions (so only
+ * the swapped role, and whoever's question changed because of it, is asked live), records what was swapped, and
+ * sends no orders. Fails when a swap cannot change anything from `from` on.
+ */
+export const forFork = (bundle: RunBundle, swaps: ReadonlyArray<string>, from: string, stages: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const parent = recordedLineup(bundle)
+    if (swaps.length === 0 && parent.mode === "offline") {
+      return { council: { lineup: parent, layer: offline, params: paramsOf(parent) } satisfies Council, swapped: [], options: {} }
+    }
+    const settings = yield* LlmSettings.read
+    const prices = yield* Prices.load(settings.pricesFile).pipe(usage)
+    const { lineup, swapped } = yield* Lineup.swap(parent, swaps, settings, prices).pipe(usage)
+    for (const s of swapped) {
+      if (stages.indexOf(from) > stages.indexOf(lastStageOf(s.role))) {
+        return yield* CliFailure.usage(`--model ${s.role}: its answers are made in ${lastStageOf(s.role)} or earlier; fork --from ${lastStageOf(s.role)} or an earlier stage`)
+      }
+    }
+    const council: Council = { lineup, layer: liveLayer(lineup, settings, prices), params: paramsOf(lineup) }
+    if (swapped.length === 0) return { council, swapped, options: {} }
+    const missing = lineup.places.flatMap((p) => (p.model !== "offline" && settings.keys[p.model.provider] === undefined ? [p.role] : []))
+    yield* Console.error(
+      [
+        `LLM fork (a dry run: a what-if sends no orders): ${swapped.map((s) => `${s.role} ${s.from} → ${s.to}`).join(", ")}`,
+        `  answers ${bundle.run.id} recorded to unchanged questions are reused; only changed questions are asked`,
+        ...(missing.length === 0 ? [] : [`  no key for ${missing.join(", ")}: a changed question of theirs is not asked (they abstain)`])
+      ].join("\n")
+    )
+    const params = { ...(bundle.run.params as object), ...council.params, swapped } as Schema.Json
+    return { council, swapped, options: { reuseParentCalls: true, params } }
+  })
+
+/** Prints `show <run> --llm [--pm X]`: every exchange, readable. */
+export const showExchanges = (bundle: RunBundle, pm: Option.Option<string>, json: boolean) =>
+  Effect.gen(function*() {
+    const who = Option.map(pm, (p) => p.trim().toUpperCase())
+    const entries = AuditTrail.fromRecordings(bundle.recordings).filter((e) => Option.isNone(who) || e.exchange.actor === who.value)
+    if (json) return yield* Console.log(JSON.stringify(entries, null, 2))
+    if (entries.length === 0) {
+      return yield* Console.log(`run ${bundle.run.id} has no LLM exchanges${Option.isSome(who) ? ` for ${who.value}` : ""} (offline stand-ins ask no model)`)
+    }
+    yield* Console.log(entries.map(AuditTrail.format).join("\n\n"))
+    yield* Console.log(`\n${entries.length} exchange${entries.length === 1 ? "" : "s"} · ${Prices.formatUsd(AuditTrail.totalCost(entries))} spent for this run`)
+  })
+
+/** The cost table of `show <run>`: per stage and PM; empty when the run asked no model. */
+export const costTable = (bundle: RunBundle): string => {
+  const entries = AuditTrail.fromRecordings(bundle.recordings)
+  if (entries.length === 0) return ""
+  const lines = AuditTrail.costs(entries)
+  const reused = entries.filter((e) => e.reusedFrom !== undefined).length
+  return [
+    "",
+    table(
+      ["LLM STAGE", "ACTOR", "MODEL", "REQUESTS", "TOKENS IN", "TOKENS OUT", "COST"],
+      lines.map((l) => [l.stage, l.actor, l.model, String(l.calls), String(l.inputTokens), String(l.outputTokens), Prices.formatUsd(l.costUsd)])
+    ),
+    `LLM total ${Prices.formatUsd(AuditTrail.totalCost(entries))}${reused > 0 ? ` (${reused} exchanges reused from the parent run, not charged again)` : ""} · details: pnpm pipeline show ${bundle.run.id} --llm`
+  ].join("\n")
+}
+
+/** A run's LLM cost for `runs`: `-` when it asked no model. */
+export const runCost = (runId: RunId) =>
+  Effect.map(RunStore.use((store) => store.getRecordings(runId)), (recordings) => {
+    const entries = AuditTrail.fromRecordings(recordings)
+    return entries.length === 0 ? "-" : Prices.formatUsd(AuditTrail.totalCost(entries))
+  })
+
+const VERIFY_TIMEOUT = "30 seconds"
+
+/** One minimal request per configured live model: ✓/✗, model, latency. Returns how many failed. */
+export const verifyProviders = Effect.gen(function*() {
+  const settings = yield* LlmSettings.read
+  if (settings.mode === "offline") {
+    yield* Console.log("· LLM           offline: no provider key is set (the PMs are offline stand-ins)")
+    return 0
+  }
+  const models = new Map<string, { readonly roles: Array<string>; readonly spec: Models.ModelSpec }>()
+  for (const role of settings.roles) {
+    if (role.model === "offline") continue
+    const name = Models.modelName(role.model)
+    const entry = models.get(name) ?? { roles: [], spec: { ...role.model, maxOutputTokens: 16, reasoningEffort: null } }
+    entry.roles.push(role.role)
+    models.set(name, entry)
+  }
+  let failed = 0
+  for (const [name, { roles, spec }] of models) {
+    const started = yield* Clock.currentTimeMillis
+    const exit = yield* Lineup.probe(settings, spec).pipe(Effect.timeout(VERIFY_TIMEOUT), Effect.exit)
+    const ms = (yield* Clock.currentTimeMillis) - started
+    const who = roles.join(",").padEnd(14)
+    if (Exit.isSuccess(exit)) {
+      yield* Console.log(`✓ LLM ${who} ${name}  ${ms} ms`)
+    } else {
+      failed++
+      const reason = Exit.match(exit, { onSuccess: () => "", onFailure: (cause) => Lineup.probeFailure(cause, VERIFY_TIMEOUT) })
+      yield* Console.log(`✗ LLM ${who} ${name}  ${ms} ms  ${reason}`)
+    }
+  }
+  return failed
+}).pipe(Effect.provide(FetchHttpClient.layer))
+
+/** Runs the accounts' check, then the providers', and fails if either found a problem. */
+export const verifyAll = <E, R>(accounts: Effect.Effect<void, E, R>) =>
+  Effect.gen(function*() {
+    const accountsExit = yield* Effect.exit(accounts)
+    const failed = yield* verifyProviders
+    if (Exit.isFailure(accountsExit)) return yield* accountsExit
+    if (failed > 0) return yield* CliFailure.failed(`${failed} LLM provider${failed === 1 ? "" : "s"} failed the check`)
+  })
