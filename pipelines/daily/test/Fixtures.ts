@@ -39,10 +39,12 @@ export const profiles: ReadonlyArray<AccountProfile> = DEFAULT_ACCOUNTS.map((id)
   settings: defaultAccountSettings
 }))
 
-export const runContext = (overrides: { readonly dryRun?: boolean; readonly accounts?: ReadonlyArray<AccountProfile> } = {}) =>
+export const runContext = (
+  overrides: { readonly dryRun?: boolean; readonly accounts?: ReadonlyArray<AccountProfile>; readonly runId?: string } = {}
+) =>
   RunContext.layerTest({
     tradingDay: day,
-    runId: "stage-test" as RunId,
+    runId: (overrides.runId ?? "stage-test") as RunId,
     dryRun: overrides.dryRun ?? false,
     params: { accounts: overrides.accounts ?? profiles, broker: "test", data: "test", pms: "test" }
   })
