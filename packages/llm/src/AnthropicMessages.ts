@@ -19,7 +19,10 @@
  * @since 0.1.0
  */
 import { Effect, Redacted, Stream } from "effect"
-import { AiError, AnthropicStructuredOutput, LanguageModel, type Response } from "effect/ai"
+import * as AiError from "effect/ai/AiError"
+import * as AnthropicStructuredOutput from "effect/ai/AnthropicStructuredOutput"
+import * as LanguageModel from "effect/ai/LanguageModel"
+import type * as Response from "effect/ai/Response"
 import { HttpClient } from "effect/http"
 import type { ReasoningEffort } from "./Models.ts"
 import { count, plainMessages, post, type WireAnswer } from "./ProviderHttp.ts"

@@ -21,8 +21,10 @@
  * @since 0.1.0
  */
 import { Cause, Clock, Duration, Effect, Exit, Schema } from "effect"
-import type { AiError, LanguageModel, Response } from "effect/ai"
-import { OpenAiStructuredOutput } from "effect/ai"
+import type * as AiError from "effect/ai/AiError"
+import type * as LanguageModel from "effect/ai/LanguageModel"
+import type * as Response from "effect/ai/Response"
+import * as OpenAiStructuredOutput from "effect/ai/OpenAiStructuredOutput"
 import type { StoreError } from "@council/engine"
 import { LlmBudget, type LlmBudgetExceeded } from "./Budget.ts"
 import {

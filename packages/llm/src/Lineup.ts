@@ -17,7 +17,8 @@
  * @since 0.1.0
  */
 import { Cause, Duration, Effect, Layer, Schema, Stream } from "effect"
-import { AiError, LanguageModel } from "effect/ai"
+import * as AiError from "effect/ai/AiError"
+import * as LanguageModel from "effect/ai/LanguageModel"
 import type { HttpClient } from "effect/http"
 import { AccountId, PM_NAMES } from "@council/domain"
 import * as AnthropicMessages from "./AnthropicMessages.ts"

@@ -18,6 +18,8 @@ export const RECENT_CLOSES = 10
 
 const pct = (x: number | undefined): string =>
   x === undefined || !Number.isFinite(x) ? "n/a" : `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`
+const unsignedPct = (x: number | undefined): string =>
+  x === undefined || !Number.isFinite(x) ? "n/a" : `${(x * 100).toFixed(1)}%`
 const px = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? "n/a" : x.toFixed(2))
 const usd = (x: number): string => `$${x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
 
@@ -39,7 +41,7 @@ export const marketBrief = (snapshot: MarketSnapshot): string => {
       pct(Indicators.change(closes, 60)),
       pct(vs(Indicators.sma(closes, 50))),
       pct(vs(Indicators.sma(closes, 200))),
-      pct(Indicators.annualisedVolatility(closes, 20)),
+      unsignedPct(Indicators.annualisedVolatility(closes, 20)),
       px(Indicators.highest(closes, 60)),
       px(Indicators.lowest(closes, 60))
     ].join(" | ")

@@ -19,7 +19,10 @@
  * @since 0.1.0
  */
 import { Effect, Redacted, Stream } from "effect"
-import { AiError, LanguageModel, OpenAiStructuredOutput, type Response } from "effect/ai"
+import * as AiError from "effect/ai/AiError"
+import * as LanguageModel from "effect/ai/LanguageModel"
+import * as OpenAiStructuredOutput from "effect/ai/OpenAiStructuredOutput"
+import type * as Response from "effect/ai/Response"
 import { HttpClient } from "effect/http"
 import type { Message } from "./Exchange.ts"
 import { PROVIDERS, type ProviderId, type ReasoningEffort, strictSchema } from "./Models.ts"

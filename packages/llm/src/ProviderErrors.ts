@@ -25,7 +25,7 @@
  * @since 0.1.0
  */
 import { Cause, Duration, Effect, Schedule } from "effect"
-import { AiError } from "effect/ai"
+import * as AiError from "effect/ai/AiError"
 import { type FailureReason, scrub } from "./Exchange.ts"
 import type { ProviderId } from "./Models.ts"
 

@@ -11,7 +11,8 @@
  * @since 0.1.0
  */
 import { Clock, Effect } from "effect"
-import { AiError, type Response } from "effect/ai"
+import * as AiError from "effect/ai/AiError"
+import type * as Response from "effect/ai/Response"
 import { Headers, type HttpClient, HttpClientRequest } from "effect/http"
 import { type Message, scrub, type TokenUsage, WireLog } from "./Exchange.ts"
 import type { ProviderId } from "./Models.ts"

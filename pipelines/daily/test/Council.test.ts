@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Stream } from "effect"
-import { LanguageModel } from "effect/ai"
+import * as LanguageModel from "effect/ai/LanguageModel"
 import { AccountId, PM_NAMES, type RunId } from "@council/domain"
 import { RunStore } from "@council/engine"
 import { Ask, AuditTrail, Chairman, LlmBudget, LlmCouncil, type Models, PitchPrompt, type PortfolioManagers } from "@council/llm"

@@ -1,4 +1,4 @@
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option } from "effect"
 import { type AccountId, type MarketSnapshot, PeerReviewResult, type Pitch, type ReviewBallot } from "@council/domain"
 import { hashOf, Recorder, RunContext, Stage } from "@council/engine"
 import { PeerReview as Review, PortfolioManagers, ReviewAnswer, type RosterEntry } from "@council/llm"
@@ -71,11 +71,11 @@ export const PeerReview = Stage.make({
       )
       const decided = outcomes.flatMap((o) => Option.toArray(o))
       const ballots = decided.flatMap((o) => (o._tag === "Ballot" ? [o.ballot] : []))
-      return Schema.decodeSync(PeerReviewResult)({
+      return {
         asOf: snapshot.asOf,
         ballots,
         abstentions: decided.flatMap((o) => (o._tag === "Abstained" ? [{ pm: o.pm, reason: o.reason }] : [])),
         aggregate: Review.borda(ballots, pms.roster.map((r) => r.pm))
-      })
+      } satisfies PeerReviewResult
     })
 })

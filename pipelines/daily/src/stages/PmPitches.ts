@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import { Effect, Option, Result, Schema } from "effect"
 import { Abstention, type AccountId, AccountSnapshot, type MarketSnapshot, Pitch } from "@council/domain"
 import { hashOf, Recorder, Stage, StoreError } from "@council/engine"
@@ -42,6 +43,16 @@ const accountStates = (roster: ReadonlyArray<RosterEntry>) =>
     return new Map<AccountId, AccountSnapshot | null>(states)
   })
 
+/** A content hash of every bar of the snapshot (the canonical JSON of 2,000 bars costs ten times more). */
+const fingerprint = (snapshot: MarketSnapshot): string => {
+  const hash = createHash("sha256").update(`${snapshot.asOf}|${snapshot.universe.join(",")}`)
+  for (const { bars, symbol } of snapshot.history) {
+    hash.update(`|${symbol}:`)
+    for (const b of bars) hash.update(`${b.date},${b.open},${b.high},${b.low},${b.close},${b.volume};`)
+  }
+  return hash.digest("hex").slice(0, 32)
+}
+
 const askPm = (pms: PortfolioManagers["Service"], entry: RosterEntry, snapshot: MarketSnapshot, snapshotHash: string, account: AccountSnapshot | null) =>
   Recorder.call(
     "pm.pitch",
@@ -65,7 +76,7 @@ export const PmPitches = Stage.make({
     Effect.gen(function*() {
       const pms = yield* PortfolioManagers
       const accounts = yield* accountStates(pms.roster)
-      const snapshotHash = hashOf(snapshot)
+      const snapshotHash = fingerprint(snapshot)
       const outcomes = yield* Effect.forEach(
         pms.roster,
         (entry) => askPm(pms, entry, snapshot, snapshotHash, accounts.get(entry.pm) ?? null),

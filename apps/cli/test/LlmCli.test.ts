@@ -1,0 +1,163 @@
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
+import { answerWith, errorWith, type FakeProvider, type FakeRequest, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
+import { cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
+
+const KEYS = {
+  OPENAI_API_KEY: "sk-e2e-openai-4be1d9c0",
+  GEMINI_API_KEY: "gm-e2e-gemini-77c2a1f3",
+  ANTHROPIC_API_KEY: "ant-e2e-anthropic-90ffe7b2",
+  GROQ_API_KEY: "gsk-e2e-groq-31aa5d8e",
+  DEEPSEEK_API_KEY: "ds-e2e-deepseek-5e0c6b14"
+}
+
+/** Bad answers mixed in: GEMINI pitches outside the universe, DEEPSEEK's first pitch is broken JSON, GROQ's review is refused with its key echoed back. */
+const respond = (r: FakeRequest) => {
+  if (r.kind === "pitch" && r.model.startsWith("gemini")) return answerWith(r, JSON.stringify({ ...validAnswer(r), symbol: "TSLA" }))
+  if (r.kind === "pitch" && r.model.startsWith("deepseek") && !r.text.includes("could not be used")) return answerWith(r, '{"symbol": ')
+  if (r.kind === "review" && r.model.includes("gpt-oss")) {
+    return errorWith(r, 401, "invalid_api_key", `Incorrect API key provided: ${String(r.headers["authorization"])}`)
+  }
+  return undefined
+}
+
+let fake: FakeProvider
+beforeAll(async () => {
+  fake = await startFake(respond)
+})
+afterAll(() => fake.close())
+
+const live = () => ({
+  ...KEYS,
+  OPENAI_BASE_URL: `${fake.url}/openai/v1`,
+  GEMINI_BASE_URL: `${fake.url}/gemini/v1beta/openai`,
+  GROQ_BASE_URL: `${fake.url}/groq/openai/v1`,
+  DEEPSEEK_BASE_URL: `${fake.url}/deepseek`,
+  ANTHROPIC_BASE_URL: fake.url
+})
+
+const assertNoKey = (what: string, text: string) => {
+  for (const [name, key] of Object.entries(KEYS)) assert.notInclude(text, key, `${name} found in ${what}`)
+}
+
+const storeText = (home: string) =>
+  ["council.db", "council.db-wal", "council.db-shm"]
+    .map((f) => join(home, f))
+    .filter(existsSync)
+    .map((f) => readFileSync(f).toString("latin1"))
+    .join("\n")
+
+/** Reads the store directly (no CLI start-up): a run's record and a stage's checkpoint. */
+const stored = (home: string, runId: string) => {
+  const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
+  try {
+    const run = db.prepare("SELECT dry_run, params FROM runs WHERE id = ?").get(runId) as { dry_run: number; params: string }
+    const checkpoints = db.prepare("SELECT stage, output FROM checkpoints WHERE run_id = ?").all(runId) as Array<{ stage: string; output: string }>
+    return {
+      dryRun: run.dry_run === 1,
+      params: JSON.parse(run.params) as { swapped?: unknown },
+      output: (stage: string) => JSON.parse(checkpoints.find((c) => c.stage === stage)!.output) as Record<string, unknown>
+    }
+  } finally {
+    db.close()
+  }
+}
+
+describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
+  const home = tempHome()
+  let runId = ""
+  const outputs: Array<string> = []
+  const cli = async (args: ReadonlyArray<string>, env: Record<string, string> = live(), at = home) => {
+    const r = await cliAsync(at, args, env)
+    outputs.push(r.stdout, r.stderr)
+    return r
+  }
+
+  it("runs a day live: abstentions where due, a chairman's decision beside the mechanical vote, costs recorded", async () => {
+    const r = await cli(["run", "daily"])
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.match(r.stderr, /LLM live: CHATGPT openai:gpt-5\.4, GEMINI gemini:gemini-3\.1-pro-preview, CLAUDE anthropic:claude-sonnet-4-6, GROQ groq:openai\/gpt-oss-120b, DEEPSEEK deepseek:deepseek-v4-flash · chairman anthropic:claude-sonnet-4-6/)
+    assert.match(r.stderr, /✓ PmPitches .*abstained: GEMINI/)
+    assert.match(r.stderr, /✓ PeerReview .*did not rank: GROQ/)
+    runId = runIdOf(r.stdout)
+    const pitches = fake.requests.filter((q) => q.kind === "pitch")
+    assert.isTrue(pitches.every((q) => q.text.includes("Your account: equity $100,000.00, cash $100,000.00")))
+    const paths = new Set(fake.requests.map((q) => q.path))
+    assert.deepStrictEqual([...paths].sort(), ["/deepseek/chat/completions", "/gemini/v1beta/openai/chat/completions", "/groq/openai/v1/chat/completions", "/openai/v1/chat/completions", "/v1/messages"])
+    const decision = stored(home, runId).output("CouncilSynthesis")
+    assert.strictEqual(decision["source"], "anthropic:claude-sonnet-4-6")
+    assert.isUndefined(decision["fallback"])
+    assert.isDefined(decision["mechanical"])
+    const [summary, runs, audit] = await Promise.all([
+      cli(["show", runId], {}),
+      cli(["runs"], {}),
+      cli(["show", runId, "--llm", "--pm", "GEMINI"], {})
+    ])
+    assert.match(summary.stdout, /^PmPitches\s+CHATGPT\s+openai:gpt-5\.4\s+1\s+\d+\s+\d+\s+\$0\.0\d+$/m)
+    assert.match(summary.stdout, /^LLM total \$0\.\d+ · details: pnpm pipeline show /m)
+    assert.match(runs.stdout, new RegExp(`^${runId} .* \\$0\\.\\d+$`, "m"))
+    assert.match(audit.stdout, /── PmPitches · GEMINI · pitch turn 2 · gemini:gemini-3\.1-pro-preview/)
+    assert.match(audit.stdout, /validation error:\n\s+Expected "SPY" \| .* \| "FLAT"/)
+    assert.match(audit.stdout, /"symbol":"TSLA"/)
+  })
+
+  it("replays the day identically with zero requests reaching the provider", async () => {
+    const before = fake.requests.length
+    const r = await cli(["replay", runId], {})
+    assert.strictEqual(r.code, 0, r.stdout + r.stderr)
+    assert.match(r.stdout, /every stage identical/)
+    assert.strictEqual(fake.requests.length, before)
+  })
+
+  it("forks with one model swapped: only that model is asked for a pitch; the record says what was swapped", async () => {
+    const before = fake.requests.length
+    const r = await cli(["replay", runId, "--from", "PmPitches", "--model", "CLAUDE=anthropic:claude-opus-4-7"])
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.match(r.stderr, /LLM fork \(a dry run: a what-if sends no orders\): CLAUDE anthropic:claude-sonnet-4-6 → anthropic:claude-opus-4-7/)
+    const asked = fake.requests.slice(before)
+    assert.deepStrictEqual([...new Set(asked.filter((q) => q.kind === "pitch").map((q) => q.model))], ["claude-opus-4-7"])
+    assert.isTrue(asked.every((q) => q.kind !== "pitch" || q.model === "claude-opus-4-7"))
+    const forkId = /forked run (\S+)/.exec(r.stdout)![1]!
+    const record = stored(home, forkId)
+    assert.isTrue(record.dryRun)
+    assert.deepStrictEqual(record.params.swapped, [{ role: "CLAUDE", from: "anthropic:claude-sonnet-4-6", to: "anthropic:claude-opus-4-7" }])
+    const audit = await cli(["show", forkId, "--llm", "--pm", "CHATGPT"], {})
+    assert.match(audit.stdout, new RegExp(`PmPitches · CHATGPT · pitch turn 1 · openai:gpt-5\\.4 · reused from ${runId}`))
+  })
+
+  it("a budget smaller than one call places no orders and sends nothing (exit 1); a missing key is refused at start-up (exit 2); verify checks each provider", async () => {
+    const fresh = tempHome()
+    const { GEMINI_API_KEY: _, ...noGemini } = live()
+    const asked = () => fake.requests.filter((q) => q.kind !== "other").length
+    const before = asked()
+    const [budget, missing, verify] = await Promise.all([
+      cli(["run", "daily"], { ...live(), COUNCIL_LLM_BUDGET_USD: "0.001" }, fresh),
+      cli(["run", "daily"], noGemini, tempHome()),
+      cli(["verify"], live(), tempHome())
+    ])
+    assert.strictEqual(budget.code, 1)
+    assert.match(budget.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.001 would be exceeded: \$0 spent in this run.*could cost up to \$0\.\d+; the call was not made and no orders are placed/)
+    assert.strictEqual(asked(), before)
+    const orders = await cli(["orders", "--status", "all"], {}, fresh)
+    assert.strictEqual(orders.stdout.trim(), "no all orders")
+    assert.strictEqual(missing.code, 2)
+    assert.strictEqual(missing.stderr.trim(), "error: GEMINI: GEMINI_API_KEY is not set (COUNCIL_MODEL_GEMINI=gemini:gemini-3.1-pro-preview; set the key, leave GEMINI out with --pms, or COUNCIL_MODEL_GEMINI=offline)")
+    assert.strictEqual(verify.code, 0, verify.stdout + verify.stderr)
+    assert.match(verify.stdout, /^✓ LLM CLAUDE,CHAIRMAN\s+anthropic:claude-sonnet-4-6 {2}\d+ ms$/m)
+    assert.match(verify.stdout, /^✓ LLM GROQ\s+groq:openai\/gpt-oss-120b {2}\d+ ms$/m)
+  })
+
+  it("keeps every key out of the store, an exported bundle and the output", async () => {
+    const file = join(home, "bundle.json")
+    const r = await cli(["export", runId, "-o", file], {})
+    assert.strictEqual(r.code, 0, r.stderr)
+    assertNoKey("the exported bundle", readFileSync(file, "utf8"))
+    const store = storeText(home)
+    assert.include(store, "gpt-oss-120b")
+    assert.include(store, "[REDACTED]")
+    assertNoKey("the store", store)
+    assertNoKey("the output", outputs.join("\n"))
+  })
+})
