@@ -18,25 +18,15 @@
  *
  * @since 0.1.0
  */
-import { Effect, Redacted, Stream } from "effect"
-import * as AiError from "effect/ai/AiError"
 import * as AnthropicStructuredOutput from "effect/ai/AnthropicStructuredOutput"
-import * as LanguageModel from "effect/ai/LanguageModel"
+import type * as LanguageModel from "effect/ai/LanguageModel"
 import type * as Response from "effect/ai/Response"
-import { HttpClient } from "effect/http"
-import type { ReasoningEffort } from "./Models.ts"
-import { count, plainMessages, post, type WireAnswer } from "./ProviderHttp.ts"
+import { type AdapterOptions, count, languageModel, plainMessages, type WireAnswer } from "./ProviderHttp.ts"
 
 export const ANTHROPIC_VERSION = "2023-06-01"
 
-export interface AnthropicOptions {
-  /** Base to which `/v1/messages` is appended. */
-  readonly baseUrl: string
-  readonly apiKey: Redacted.Redacted
-  readonly model: string
-  readonly maxOutputTokens: number
-  readonly reasoningEffort: ReasoningEffort | null
-}
+/** `baseUrl` is the base to which `/v1/messages` is appended. */
+export type AnthropicOptions = AdapterOptions
 
 const finishOf = (reason: unknown): Response.FinishReason => {
   switch (reason) {
@@ -109,29 +99,13 @@ const requestOf = (options: AnthropicOptions, providerOptions: LanguageModel.Pro
 }
 
 /** A `LanguageModel` for one Claude model. */
-export const make = Effect.fnUntraced(function*(options: AnthropicOptions) {
-  const http = yield* HttpClient.HttpClient
-  const url = `${options.baseUrl.replace(/\/+$/, "")}/v1/messages`
-  return yield* LanguageModel.make({
+export const make = (options: AnthropicOptions) =>
+  languageModel({
+    provider: "anthropic",
+    url: `${options.baseUrl.replace(/\/+$/, "")}/v1/messages`,
+    apiKey: options.apiKey,
+    headers: (key) => ({ "x-api-key": key, "anthropic-version": ANTHROPIC_VERSION, "content-type": "application/json" }),
     codecTransformer: AnthropicStructuredOutput.toCodecAnthropic,
-    generateText: (providerOptions) => {
-      const { body, messages } = requestOf(options, providerOptions)
-      const secret = Redacted.value(options.apiKey)
-      return post(http, {
-        provider: "anthropic",
-        url,
-        headers: { "x-api-key": secret, "anthropic-version": ANTHROPIC_VERSION, "content-type": "application/json" },
-        secret,
-        body,
-        messages,
-        read: readMessage
-      })
-    },
-    streamText: () =>
-      Stream.fail(AiError.make({
-        module: "anthropic",
-        method: "streamText",
-        reason: new AiError.InvalidRequestError({ description: "streaming is not implemented by this adapter" })
-      }))
+    request: (providerOptions) => requestOf(options, providerOptions),
+    read: readMessage
   })
-})

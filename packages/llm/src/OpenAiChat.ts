@@ -18,24 +18,16 @@
  *
  * @since 0.1.0
  */
-import { Effect, Redacted, Stream } from "effect"
-import * as AiError from "effect/ai/AiError"
-import * as LanguageModel from "effect/ai/LanguageModel"
+import type * as LanguageModel from "effect/ai/LanguageModel"
 import * as OpenAiStructuredOutput from "effect/ai/OpenAiStructuredOutput"
 import type * as Response from "effect/ai/Response"
-import { HttpClient } from "effect/http"
 import type { Message } from "./Exchange.ts"
-import { PROVIDERS, type ProviderId, type ReasoningEffort, strictSchema } from "./Models.ts"
-import { count, plainMessages, post, type WireAnswer } from "./ProviderHttp.ts"
+import { PROVIDERS, type ProviderId, strictSchema } from "./Models.ts"
+import { type AdapterOptions, count, languageModel, plainMessages, type WireAnswer } from "./ProviderHttp.ts"
 
-export interface OpenAiChatOptions {
+/** `baseUrl` is the base to which `/chat/completions` is appended. */
+export interface OpenAiChatOptions extends AdapterOptions {
   readonly provider: ProviderId
-  /** Base to which `/chat/completions` is appended. */
-  readonly baseUrl: string
-  readonly apiKey: Redacted.Redacted
-  readonly model: string
-  readonly maxOutputTokens: number
-  readonly reasoningEffort: ReasoningEffort | null
 }
 
 const finishOf = (reason: unknown): Response.FinishReason => {
@@ -113,29 +105,13 @@ const requestOf = (options: OpenAiChatOptions, providerOptions: LanguageModel.Pr
 }
 
 /** A `LanguageModel` for one model behind an OpenAI-compatible endpoint. */
-export const make = Effect.fnUntraced(function*(options: OpenAiChatOptions) {
-  const http = yield* HttpClient.HttpClient
-  const url = `${options.baseUrl.replace(/\/+$/, "")}/chat/completions`
-  return yield* LanguageModel.make({
+export const make = (options: OpenAiChatOptions) =>
+  languageModel({
+    provider: options.provider,
+    url: `${options.baseUrl.replace(/\/+$/, "")}/chat/completions`,
+    apiKey: options.apiKey,
+    headers: (key) => ({ authorization: `Bearer ${key}`, "content-type": "application/json" }),
     codecTransformer: OpenAiStructuredOutput.toCodecOpenAI,
-    generateText: (providerOptions) => {
-      const { body, messages } = requestOf(options, providerOptions)
-      const secret = Redacted.value(options.apiKey)
-      return post(http, {
-        provider: options.provider,
-        url,
-        headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-        secret,
-        body,
-        messages,
-        read: readChatCompletion
-      })
-    },
-    streamText: () =>
-      Stream.fail(AiError.make({
-        module: options.provider,
-        method: "streamText",
-        reason: new AiError.InvalidRequestError({ description: "streaming is not implemented by this adapter" })
-      }))
+    request: (providerOptions) => requestOf(options, providerOptions),
+    read: readChatCompletion
   })
-})

@@ -10,13 +10,24 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Redacted, Stream } from "effect"
 import * as AiError from "effect/ai/AiError"
+import * as LanguageModel from "effect/ai/LanguageModel"
 import type * as Response from "effect/ai/Response"
-import { Headers, type HttpClient, HttpClientRequest } from "effect/http"
+import { Headers, HttpClient, HttpClientRequest } from "effect/http"
 import { type Message, scrub, type TokenUsage, WireLog } from "./Exchange.ts"
-import type { ProviderId } from "./Models.ts"
+import type { ProviderId, ReasoningEffort } from "./Models.ts"
 import { reasonOf } from "./ProviderErrors.ts"
+
+/** What both adapters are built from. */
+export interface AdapterOptions {
+  /** Base URL; the adapter appends its endpoint path. */
+  readonly baseUrl: string
+  readonly apiKey: Redacted.Redacted
+  readonly model: string
+  readonly maxOutputTokens: number
+  readonly reasoningEffort: ReasoningEffort | null
+}
 
 /** What an adapter reads out of a 2xx body. */
 export interface WireAnswer {
@@ -148,4 +159,37 @@ export const plainMessages = (
     return message.role === "system" || message.role === "user" || message.role === "assistant"
       ? [{ role: message.role, content }]
       : []
+  })
+
+export interface WireModel {
+  readonly provider: ProviderId
+  /** The full endpoint URL. */
+  readonly url: string
+  readonly apiKey: Redacted.Redacted
+  /** The request headers, given the key. */
+  readonly headers: (key: string) => Readonly<Record<string, string>>
+  readonly codecTransformer: LanguageModel.CodecTransformer
+  /** The request body for a prompt, and the messages as sent. */
+  readonly request: (options: LanguageModel.ProviderOptions) => { readonly body: unknown; readonly messages: ReadonlyArray<Message> }
+  readonly read: (json: unknown) => WireAnswer | string
+}
+
+/** A `LanguageModel` posting to one endpoint (no streaming). */
+export const languageModel = (wire: WireModel) =>
+  Effect.gen(function*() {
+    const http = yield* HttpClient.HttpClient
+    return yield* LanguageModel.make({
+      codecTransformer: wire.codecTransformer,
+      generateText: (providerOptions) => {
+        const { body, messages } = wire.request(providerOptions)
+        const secret = Redacted.value(wire.apiKey)
+        return post(http, { provider: wire.provider, url: wire.url, headers: wire.headers(secret), secret, body, messages, read: wire.read })
+      },
+      streamText: () =>
+        Stream.fail(AiError.make({
+          module: wire.provider,
+          method: "streamText",
+          reason: new AiError.InvalidRequestError({ description: "streaming is not implemented by this adapter" })
+        }))
+    })
   })
