@@ -1,22 +1,20 @@
-export * as AnthropicMessages from "./AnthropicMessages.ts"
-export * as Ask from "./Ask.ts"
+/**
+ * The council's PMs and chairman, offline and on LLMs: what every run needs. The provider adapters and the
+ * seating of live models are in `@council/llm/live`, loaded only when a model is asked (offline runs never load
+ * them).
+ *
+ * @since 0.1.0
+ */
 export * as AuditTrail from "./AuditTrail.ts"
 export * from "./Budget.ts"
 export * from "./Chairman.ts"
-export * as ChairmanPrompt from "./ChairmanPrompt.ts"
 export * from "./Exchange.ts"
 export * as Indicators from "./Indicators.ts"
 export * as Lineup from "./Lineup.ts"
-export * as LlmCouncil from "./LlmCouncil.ts"
 export * as LlmSettings from "./LlmSettings.ts"
-export * as MarketBrief from "./MarketBrief.ts"
 export * as Models from "./Models.ts"
 export * as OfflineRules from "./OfflineRules.ts"
-export * as OpenAiChat from "./OpenAiChat.ts"
 export * as PeerReview from "./PeerReview.ts"
-export * as PitchPrompt from "./PitchPrompt.ts"
 export * from "./PortfolioManager.ts"
 export * as Prices from "./Prices.ts"
-export * as ProviderErrors from "./ProviderErrors.ts"
-export * as ReviewPrompt from "./ReviewPrompt.ts"
 export * from "./SpendLedger.ts"

@@ -3,16 +3,8 @@ import { Clock, Duration, Effect, Fiber, Layer, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { FetchHttpClient } from "effect/http"
 import { AccountId } from "@council/domain"
-import {
-  AnthropicMessages,
-  Ask,
-  LlmBudget,
-  Models,
-  OpenAiChat,
-  PitchPrompt,
-  type Prices,
-  SpendLedger
-} from "@council/llm"
+import { LlmBudget, Models, type Prices, SpendLedger } from "@council/llm"
+import { AnthropicMessages, Ask, OpenAiChat, PitchPrompt } from "@council/llm/live"
 import { answerWith, errorWith, type FakeProvider, fakeProvider, type FakeRequest, until, validAnswer, waitFor } from "./FakeProvider.ts"
 import { path, snapshotOf } from "./snapshots.ts"
 

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { AccountId, Ticker, TradingDay } from "@council/domain"
-import { MarketBrief } from "@council/llm"
+import { MarketBrief } from "@council/llm/live"
 import { path, snapshotOf } from "./snapshots.ts"
 
 describe("MarketBrief", () => {

@@ -25,11 +25,15 @@ const paramsOf = (lineup: Lineup.Lineup): Council["params"] => ({
   models: Lineup.recordedModels(lineup)
 })
 
-const liveLayer = (lineup: Lineup.Lineup, settings: LlmSettings.LlmSettings, prices: Prices.PriceTable) =>
-  Lineup.layer(lineup, { settings }).pipe(
-    Layer.provideMerge(Lineup.budgetLayer(settings, prices)),
-    Layer.provide(FetchHttpClient.layer)
-  )
+/** The adapters and seating, loaded only when a model may be asked. */
+const live = Effect.promise(() => import("@council/llm/live"))
+
+const liveLayer = (lineup: Lineup.Lineup, settings: LlmSettings.LlmSettings, prices: Prices.PriceTable): Council["layer"] =>
+  Layer.unwrap(Effect.map(live, ({ Seating }) =>
+    Seating.layer(lineup, { settings }).pipe(
+      Layer.provideMerge(Seating.budgetLayer(settings, prices)),
+      Layer.provide(FetchHttpClient.layer)
+    )))
 
 const announce = (lineup: Lineup.Lineup) =>
   lineup.mode === "offline"
@@ -63,14 +67,12 @@ const recordedLineup = (bundle: RunBundle) =>
 /** The council a replay needs: the run's recorded lineup, asking no model (every answer is recorded). */
 export const forReplay = (bundle: RunBundle): Council => {
   const lineup = recordedLineup(bundle)
-  return {
-    lineup,
-    layer: Lineup.layer(lineup, { settings: undefined }).pipe(
+  const layer: Council["layer"] = lineup.mode === "offline" ? offline : Layer.unwrap(Effect.map(live, ({ Seating }) =>
+    Seating.layer(lineup, { settings: undefined }).pipe(
       Layer.provideMerge(LlmBudget.layerUnlimited),
       Layer.provide(FetchHttpClient.layer)
-    ),
-    params: paramsOf(lineup)
-  }
+    )))
+  return { lineup, layer, params: paramsOf(lineup) }
 }
 
 /** Where a role's answers are made: a PM's in its pitch and review, the chairman's in the synthesis. */
@@ -164,16 +166,17 @@ export const verifyProviders = Effect.gen(function*() {
     models.set(name, entry)
   }
   let failed = 0
+  const { Seating } = yield* live
   for (const [name, { roles, spec }] of models) {
     const started = yield* Clock.currentTimeMillis
-    const exit = yield* Lineup.probe(settings, spec).pipe(Effect.timeout(VERIFY_TIMEOUT), Effect.exit)
+    const exit = yield* Seating.probe(settings, spec).pipe(Effect.timeout(VERIFY_TIMEOUT), Effect.exit)
     const ms = (yield* Clock.currentTimeMillis) - started
     const who = roles.join(",").padEnd(14)
     if (Exit.isSuccess(exit)) {
       yield* Console.log(`✓ LLM ${who} ${name}  ${ms} ms`)
     } else {
       failed++
-      const reason = Exit.match(exit, { onSuccess: () => "", onFailure: (cause) => Lineup.probeFailure(cause, VERIFY_TIMEOUT) })
+      const reason = Exit.match(exit, { onSuccess: () => "", onFailure: (cause) => Seating.probeFailure(cause, VERIFY_TIMEOUT) })
       yield* Console.log(`✗ LLM ${who} ${name}  ${ms} ms  ${reason}`)
     }
   }
