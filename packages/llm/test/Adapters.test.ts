@@ -4,7 +4,8 @@ import { TestClock } from "effect/testing"
 import { FetchHttpClient } from "effect/http"
 import { AccountId } from "@council/domain"
 import { LlmBudget, Models, type Prices, SpendLedger } from "@council/llm"
-import { AnthropicMessages, Ask, OpenAiChat, PitchPrompt } from "@council/llm/live"
+import { AnthropicMessages, Ask, OpenAiChat, PitchPrompt, ProviderErrors } from "@council/llm/live"
+import * as AiError from "effect/ai/AiError"
 import { answerWith, errorWith, type FakeProvider, fakeProvider, type FakeRequest, until, validAnswer, waitFor } from "./FakeProvider.ts"
 import { path, snapshotOf } from "./snapshots.ts"
 
@@ -238,4 +239,51 @@ describe("failures", () => {
       assert.strictEqual(answer.value?.symbol, "GLD")
       assert.strictEqual(answer.exchanges[0]!.outcome._tag, "Invalid")
     }).pipe(Effect.provide(env)))
+})
+
+describe("ProviderErrors", () => {
+  const now = Date.parse("2026-11-23T12:00:00Z")
+  const failure = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+    ({ status, headers, body: typeof body === "string" ? body : JSON.stringify(body) })
+
+  it("reads the wait from retry-after-ms, retry-after (seconds or a date) or Gemini's RetryInfo", () => {
+    assert.strictEqual(ProviderErrors.retryAfterMs(failure(429, "", { "retry-after-ms": "1500", "retry-after": "9" }), now), 1500)
+    assert.strictEqual(ProviderErrors.retryAfterMs(failure(429, "", { "retry-after": "2.5" }), now), 2500)
+    assert.strictEqual(ProviderErrors.retryAfterMs(failure(429, "", { "retry-after": "Mon, 23 Nov 2026 12:00:30 GMT" }), now), 30_000)
+    const gemini = [{
+      error: {
+        code: 429,
+        status: "RESOURCE_EXHAUSTED",
+        message: "Quota exceeded",
+        details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "22s" }]
+      }
+    }]
+    assert.strictEqual(ProviderErrors.retryAfterMs(failure(429, gemini), now), 22_000)
+    assert.isUndefined(ProviderErrors.retryAfterMs(failure(429, "busy"), now))
+  })
+
+  it("maps statuses and error bodies to typed reasons; only rate limits, overloads, 5xx and the network are retried", () => {
+    const cases: ReadonlyArray<readonly [number, unknown, string, boolean]> = [
+      [429, { error: { type: "rate_limit_exceeded", message: "slow" } }, "RateLimited", true],
+      [429, { error: { code: "insufficient_quota", message: "no credit" } }, "QuotaExhausted", false],
+      [429, { type: "error", error: { type: "overloaded_error", message: "busy" } }, "Overloaded", true],
+      [402, { error: { message: "Insufficient Balance" } }, "QuotaExhausted", false],
+      [401, { error: { message: "bad key" } }, "Unauthorized", false],
+      [403, { error: { status: "PERMISSION_DENIED" } }, "Unauthorized", false],
+      [529, { type: "error", error: { type: "overloaded_error" } }, "Overloaded", true],
+      [503, "Service Unavailable", "Overloaded", true],
+      [498, { error: { message: "flex tier at capacity" } }, "Overloaded", true],
+      [500, { error: { message: "oops" } }, "ServerError", true],
+      [504, "", "ServerError", true],
+      [400, { error: { code: "json_validate_failed", failed_generation: "{\"symbol\": 1}" } }, "InvalidAnswer", false],
+      [400, { error: { message: "bad param" } }, "InvalidRequest", false],
+      [404, { error: { message: "no such model" } }, "InvalidRequest", false]
+    ]
+    for (const [status, body, reason, retryable] of cases) {
+      const error = AiError.make({ module: "t", method: "t", reason: ProviderErrors.reasonOf("openai", failure(status, body), KEY, now) })
+      const classified = ProviderErrors.classify(error)
+      assert.strictEqual(classified.reason, reason, `${status} ${JSON.stringify(body)}`)
+      assert.strictEqual(classified.retryable, retryable, `${status} ${JSON.stringify(body)}`)
+    }
+  })
 })
