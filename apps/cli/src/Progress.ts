@@ -2,6 +2,10 @@ import { Console, Effect } from "effect"
 import type { CouncilDecision, ExecutionReport, MarketSnapshot, PeerReviewResult, RiskVerdict } from "@council/domain"
 import { Runner } from "@council/engine"
 import type { PitchBook } from "@council/daily"
+import { OFFLINE_CHAIRMAN_SOURCE } from "@council/llm"
+
+const trades = (list: CouncilDecision["trades"]) =>
+  list.length === 0 ? "council stays flat" : list.map((t) => `${t.direction} ${t.symbol} (${t.conviction})`).join(", ")
 
 const summaries: Record<string, (output: never) => string> = {
   FetchData: (s: MarketSnapshot) => `${s.universe.length} symbols as of ${s.asOf}`,
@@ -14,8 +18,12 @@ const summaries: Record<string, (output: never) => string> = {
       : `Borda ${r.aggregate.map((s) => `${s.pm} ${s.points}`).join(", ")}` +
         (r.abstentions.length > 0 ? `; did not rank: ${r.abstentions.map((a) => a.pm).join(", ")}` : ""),
   CouncilSynthesis: (d: CouncilDecision) =>
-    (d.trades.length === 0 ? "council stays flat" : d.trades.map((t) => `${t.direction} ${t.symbol} (${t.conviction})`).join(", ")) +
-    (d.fallback === undefined ? "" : " (the chairman failed: mechanical vote)"),
+    trades(d.trades) +
+    (d.fallback !== undefined
+      ? " (the chairman failed: mechanical vote)"
+      : d.mechanical !== undefined && d.source !== OFFLINE_CHAIRMAN_SOURCE
+      ? ` · mechanical vote: ${trades(d.mechanical.trades)}`
+      : ""),
   RiskApproval: (v: RiskVerdict) =>
     `${v.intents.length} order intents, ${v.rejections.length} rejections, ${v.clamps.length} clamps`,
   Execution: (r: ExecutionReport) =>
