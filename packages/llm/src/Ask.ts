@@ -127,135 +127,170 @@ const parsedJson = (text: string): Schema.Json => {
 const isInvalidAnswer = (error: AiError.AiError | Cause.TimeoutError): error is AiError.AiError =>
   !Cause.isTimeoutError(error) && classify(error).reason === "InvalidAnswer"
 
-/** Asks `question` of `model`: see the module docs. */
-export const ask = <A>(
+/** What one turn saw on the wire: requests made, what each answered, why each retry happened. */
+interface TurnLog {
+  readonly wire: Array<WireAttempt>
+  readonly failures: Array<string>
+  attempts: number
+}
+
+/** Usage billed so far; unknown when a request may have been processed without an answer. */
+const billed = (log: TurnLog): TokenUsage | null => sumUsage(log.wire) ?? (log.attempts > log.wire.length ? null : zeroUsage)
+
+const lastAnswer = (log: TurnLog): string | null => log.wire.findLast((w) => w.text !== null)?.text ?? null
+
+interface TurnSettlement {
+  readonly usage: TokenUsage | null
+  /** The answer text when the wire log has none (a `LanguageModel` without one). */
+  readonly answer: string | null
+  readonly finish: string | null
+}
+
+/** What a finished turn amounts to, and how to settle it. */
+const resultOf = <A>(
+  exit: Exit.Exit<LanguageModel.GenerateObjectResponse<{}, A, "opaque">, AiError.AiError | Cause.TimeoutError>,
+  log: TurnLog,
+  timeout: Duration.Duration
+): { readonly result: TurnResult<A>; readonly settlement: TurnSettlement } | Cause.Cause<never> => {
+  if (Exit.isSuccess(exit)) {
+    const response = exit.value
+    return {
+      result: { _tag: "Parsed", value: response.value },
+      settlement: { usage: sumUsage(log.wire) ?? usageOfResponse(response), answer: response.text, finish: response.finishReason }
+    }
+  }
+  const error = Cause.findErrorOption(exit.cause)
+  if (error._tag === "None") return exit.cause as Cause.Cause<never>
+  const classified = classify(error.value, timeout)
+  if (isInvalidAnswer(error.value)) {
+    const reason = error.value.reason
+    const answer = reason._tag === "StructuredOutputError" ? reason.responseText : lastAnswer(log) ?? ""
+    const description = "description" in reason && typeof reason.description === "string" ? reason.description : classified.message
+    return { result: { _tag: "Invalid", error: description, answer }, settlement: { usage: billed(log), answer, finish: null } }
+  }
+  return {
+    result: { _tag: "Failed", reason: classified.reason, message: classified.message },
+    settlement: { usage: billed(log), answer: null, finish: null }
+  }
+}
+
+/** One turn of a question: reserve, ask (retried on the provider's schedule), settle, audit into `exchanges`. */
+const askTurn = <A>(
   model: RoleModel,
-  question: Question<A>
-): Effect.Effect<Answer<A>, LlmBudgetExceeded | StoreError, LlmBudget> =>
+  question: Question<A>,
+  messages: ReadonlyArray<Message>,
+  turnNo: number,
+  exchanges: Array<LlmExchange>
+) =>
   Effect.gen(function*() {
     const budget = yield* LlmBudget
     const name = modelName(model.spec)
     const timeout = Duration.fromInputUnsafe(model.policy.timeout)
     const schemaText = JSON.stringify(OpenAiStructuredOutput.toCodecOpenAI(question.schema).jsonSchema)
-    const exchanges: Array<LlmExchange> = []
-
-    const turn = (messages: ReadonlyArray<Message>, turnNo: number) =>
-      Effect.gen(function*() {
-        const reservation = yield* budget.reserve({
-          actor: question.actor,
-          purpose: question.purpose,
-          model: name,
-          inputTokens: estimateTokens(messages.map((m) => m.content).join("\n") + schemaText),
-          maxOutputTokens: model.spec.maxOutputTokens
-        })
-        const started = yield* Clock.currentTimeMillis
-        const wire: Array<WireAttempt> = []
-        const failures: Array<string> = []
-        let attempts = 0
-
-        const once = Effect.suspend(() => {
-          attempts++
-          return model.languageModel.generateObject({
-            prompt: messages.map((m) => ({ role: m.role, content: m.content })),
-            schema: question.schema,
-            objectName: question.objectName
-          })
-        }).pipe(
-          Effect.provideService(WireLog, (attempt) => void wire.push(attempt)),
-          Effect.timeout(timeout),
-          Effect.tapError((error) => Effect.sync(() => failures.push(describe(error, timeout))))
-        )
-
-        const record = (result: TurnResult<A>, usage: TokenUsage | null, fallbackAnswer: string | null, finish: string | null) =>
-          Effect.gen(function*() {
-            const settled = yield* budget.settle(reservation, usage)
-            const last = wire.at(-1)
-            const outcome: LlmExchange["outcome"] = result._tag === "Parsed"
-              ? { _tag: "Parsed", value: parsedJson(fallbackAnswer ?? "") }
-              : result._tag === "Invalid"
-              ? { _tag: "Invalid", error: result.error }
-              : { _tag: "Failed", reason: result.reason, message: result.message }
-            exchanges.push({
-              purpose: question.purpose,
-              actor: question.actor,
-              model: name,
-              turn: turnNo,
-              messages: last?.messages ?? messages,
-              answer: wire.findLast((w) => w.text !== null)?.text ?? fallbackAnswer,
-              outcome,
-              attempts,
-              retries: result._tag === "Parsed" ? failures : failures.slice(0, -1),
-              usage,
-              costUsd: settled.costUsd,
-              costEstimated: settled.estimated,
-              latencyMs: (yield* Clock.currentTimeMillis) - started,
-              finishReason: last?.finishReason ?? finish
-            })
-            return result
-          })
-
-        /** Usage billed so far; unknown when a request may have been processed without an answer. */
-        const billed = (): TokenUsage | null =>
-          sumUsage(wire) ?? (attempts > wire.length ? null : zeroUsage)
-
-        const exit = yield* Effect.exit(Effect.retry(once, retrySchedule(model.policy.retry))).pipe(
-          Effect.onInterrupt(() =>
-            Effect.asVoid(record({ _tag: "Failed", reason: "Timeout", message: `no valid answer within ${Duration.format(Duration.fromInputUnsafe(model.policy.deadline))}` }, billed(), null, null))
-          )
-        )
-        if (Exit.isSuccess(exit)) {
-          const response = exit.value
-          const usage = sumUsage(wire) ?? usageOfResponse(response)
-          return yield* record({ _tag: "Parsed", value: response.value }, usage, response.text, response.finishReason)
-        }
-        const error = Cause.findErrorOption(exit.cause)
-        if (error._tag === "None") return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
-        const classified = classify(error.value, timeout)
-        if (isInvalidAnswer(error.value)) {
-          const reason = error.value.reason
-          const answer = reason._tag === "StructuredOutputError" ? reason.responseText : wire.findLast((w) => w.text !== null)?.text ?? ""
-          const description = "description" in reason && typeof reason.description === "string" ? reason.description : classified.message
-          return yield* record({ _tag: "Invalid", error: description, answer }, billed(), answer, null)
-        }
-        return yield* record({ _tag: "Failed", reason: classified.reason, message: classified.message }, billed(), null, null)
-      })
-
-    const conversation = Effect.gen(function*(): Effect.fn.Return<Answer<A>, LlmBudgetExceeded | StoreError> {
-      const messages: ReadonlyArray<Message> = [
-        { role: "system", content: question.system },
-        { role: "user", content: question.user }
-      ]
-      const first = yield* turn(messages, 1)
-      if (first._tag === "Parsed") return { value: first.value, failure: undefined, exchanges }
-      if (first._tag === "Failed") return { value: undefined, failure: first, exchanges }
-      const second = yield* turn([
-        ...messages,
-        { role: "assistant", content: first.answer },
-        { role: "user", content: correction(first.error) }
-      ], 2)
-      if (second._tag === "Parsed") return { value: second.value, failure: undefined, exchanges }
-      return {
-        value: undefined,
-        failure: second._tag === "Failed"
-          ? second
-          : { reason: "InvalidAnswer", message: `invalid answer after a corrective retry: ${second.error.split("\n")[0]}` },
-        exchanges
-      }
+    const reservation = yield* budget.reserve({
+      actor: question.actor,
+      purpose: question.purpose,
+      model: name,
+      inputTokens: estimateTokens(messages.map((m) => m.content).join("\n") + schemaText),
+      maxOutputTokens: model.spec.maxOutputTokens
     })
+    const started = yield* Clock.currentTimeMillis
+    const log: TurnLog = { wire: [], failures: [], attempts: 0 }
 
-    const deadline = Duration.fromInputUnsafe(model.policy.deadline)
-    return yield* conversation.pipe(
-      Effect.timeoutOrElse({
-        duration: deadline,
-        orElse: () =>
-          Effect.succeed<Answer<A>>({
-            value: undefined,
-            failure: { reason: "Timeout", message: `no valid answer within ${Duration.format(deadline)}` },
-            exchanges
-          })
+    const record = (result: TurnResult<A>, settlement: TurnSettlement) =>
+      Effect.gen(function*() {
+        const settled = yield* budget.settle(reservation, settlement.usage)
+        const last = log.wire.at(-1)
+        exchanges.push({
+          purpose: question.purpose,
+          actor: question.actor,
+          model: name,
+          turn: turnNo,
+          messages: last?.messages ?? messages,
+          answer: lastAnswer(log) ?? settlement.answer,
+          outcome: result._tag === "Parsed"
+            ? { _tag: "Parsed", value: parsedJson(settlement.answer ?? "") }
+            : result._tag === "Invalid"
+            ? { _tag: "Invalid", error: result.error }
+            : { _tag: "Failed", reason: result.reason, message: result.message },
+          attempts: log.attempts,
+          retries: result._tag === "Parsed" ? log.failures : log.failures.slice(0, -1),
+          usage: settlement.usage,
+          costUsd: settled.costUsd,
+          costEstimated: settled.estimated,
+          latencyMs: (yield* Clock.currentTimeMillis) - started,
+          finishReason: last?.finishReason ?? settlement.finish
+        })
+        return result
       })
+
+    const once = Effect.suspend(() => {
+      log.attempts++
+      return model.languageModel.generateObject({
+        prompt: messages.map((m) => ({ role: m.role, content: m.content })),
+        schema: question.schema,
+        objectName: question.objectName
+      })
+    }).pipe(
+      Effect.provideService(WireLog, (attempt) => void log.wire.push(attempt)),
+      Effect.timeout(timeout),
+      Effect.tapError((error) => Effect.sync(() => log.failures.push(describe(error, timeout))))
     )
+    const deadline = Duration.format(Duration.fromInputUnsafe(model.policy.deadline))
+    const exit = yield* Effect.exit(Effect.retry(once, retrySchedule(model.policy.retry))).pipe(
+      Effect.onInterrupt(() =>
+        Effect.asVoid(record(
+          { _tag: "Failed", reason: "Timeout", message: `no valid answer within ${deadline}` },
+          { usage: billed(log), answer: null, finish: null }
+        ))
+      )
+    )
+    const outcome = resultOf(exit, log, timeout)
+    if (Cause.isCause(outcome)) return yield* Effect.failCause(outcome)
+    return yield* record(outcome.result, outcome.settlement)
   })
+
+/** Asks `question` of `model`: see the module docs. */
+export const ask = <A>(
+  model: RoleModel,
+  question: Question<A>
+): Effect.Effect<Answer<A>, LlmBudgetExceeded | StoreError, LlmBudget> => {
+  const exchanges: Array<LlmExchange> = []
+  const conversation = Effect.gen(function*(): Effect.fn.Return<Answer<A>, LlmBudgetExceeded | StoreError, LlmBudget> {
+    const messages: ReadonlyArray<Message> = [
+      { role: "system", content: question.system },
+      { role: "user", content: question.user }
+    ]
+    const first = yield* askTurn(model, question, messages, 1, exchanges)
+    if (first._tag === "Parsed") return { value: first.value, failure: undefined, exchanges }
+    if (first._tag === "Failed") return { value: undefined, failure: first, exchanges }
+    const second = yield* askTurn(model, question, [
+      ...messages,
+      { role: "assistant", content: first.answer },
+      { role: "user", content: correction(first.error) }
+    ], 2, exchanges)
+    if (second._tag === "Parsed") return { value: second.value, failure: undefined, exchanges }
+    return {
+      value: undefined,
+      failure: second._tag === "Failed"
+        ? second
+        : { reason: "InvalidAnswer", message: `invalid answer after a corrective retry: ${second.error.split("\n")[0]}` },
+      exchanges
+    }
+  })
+  const deadline = Duration.fromInputUnsafe(model.policy.deadline)
+  return conversation.pipe(
+    Effect.timeoutOrElse({
+      duration: deadline,
+      orElse: () =>
+        Effect.succeed<Answer<A>>({
+          value: undefined,
+          failure: { reason: "Timeout", message: `no valid answer within ${Duration.format(deadline)}` },
+          exchanges
+        })
+    })
+  )
+}
 
 /** One line per failed attempt, e.g. `RateLimited: openai answered 429 (…) (retry after 2s)`. */
 const describe = (error: AiError.AiError | Cause.TimeoutError, timeout: Duration.Duration): string => {
