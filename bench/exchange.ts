@@ -20,7 +20,7 @@ import {
   TradingDay
 } from "@council/domain"
 import { RunContext, Recorder, RunStore } from "@council/engine"
-import { AccountManager, AlpacaBroker, type AlpacaBrokerOptions } from "@council/broker"
+import { AccountManager, AlpacaBroker, type AlpacaBrokerOptions, LiveGuard } from "@council/broker"
 import { Execution } from "@council/daily"
 import { Notifier } from "@council/notify"
 import { serveExchange } from "../apps/cli/test/ExchangeProcess.ts"
@@ -45,13 +45,13 @@ const harness = (flags: ReadonlyArray<string>, client: AlpacaBrokerOptions, stat
     const home = mkdtempSync(join(tmpdir(), "council-bench-"))
     yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(home, { recursive: true, force: true })))
     const served = yield* Effect.acquireRelease(Effect.promise(() => serveExchange(home, flags)), (s) => Effect.promise(s.stop))
-    const configs: ReadonlyArray<AccountConfig> = served.keys.map((k) => ({
+    const configs = yield* LiveGuard.guard(served.keys.map((k): AccountConfig => ({
       id: AccountId.make(k.account),
       mode: "PAPER",
       credentials: { keyId: Redacted.make(k.keyId), secretKey: Redacted.make(k.secretKey) },
       baseUrl: served.url,
       settings: defaultAccountSettings
-    }))
+    }))).pipe(Effect.orDie)
     const counted = Layer.effect(
       HttpClient.HttpClient,
       HttpClient.HttpClient.use((http) =>

@@ -1,35 +1,50 @@
 /**
- * The composition root: which layer provides each service, chosen from configuration. Nothing else here.
+ * The composition root: which layer provides each service, chosen from the checked settings. Nothing else here.
+ *
+ * Order matters for "nothing written on a refusal": `configured` reads and checks every variable first; the
+ * database is opened only by `storage`, which a command provides after its own checks; `storage("empty")` never
+ * creates a home.
  */
 import { Effect, Layer, Ref } from "effect"
 import { FetchHttpClient } from "effect/http"
 import type { SqlClient } from "effect/sql"
 import { type AccountId, TradingDay } from "@council/domain"
-import { AccountManager, AccountsConfig, ExchangeSession, LocalExchange, RoutedBrokers, TradingAccounts } from "@council/broker"
-import type { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
+import { AccountManager, ExchangeSession, LocalExchange, RoutedBrokers, TradingAccounts } from "@council/broker"
+import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
 import { MarketData, MarketFeed } from "@council/market"
 import { Notifier } from "@council/notify"
-import { SqlRunStore } from "@council/store"
-import { exchangeFillModel } from "./AppConfig.ts"
+import { Database, SqlRunStore } from "@council/store"
+import { AppSettings, load } from "./AppConfig.ts"
 
-/** The run store and its database: all that `runs`, `show`, `export` and `import` need. */
-export const storage = SqlRunStore.layerConfig
+/** The checked settings and the configured accounts (through the LIVE guard); nothing opened, nothing written. */
+export const configured = Layer.unwrap(AppSettings.use((s) => Effect.succeed(TradingAccounts.layer(s.accounts.accounts)))).pipe(
+  Layer.provideMerge(Layer.effect(AppSettings, load))
+)
 
-/** What running, replaying and trading need: the run store, the market feed, the configured accounts. */
-export const setup = Layer.mergeAll(storage, MarketFeed.layerConfig, AccountsConfig.layer)
+/** The market data feed the settings chose. */
+export const market = Layer.unwrap(AppSettings.use((s) => Effect.succeed(MarketFeed.layer(s.feed))))
+
+/**
+ * The run store and its database. `"create"` creates a missing home; `"empty"` reads a missing one as an empty
+ * store, in memory, so a command that only reads (or is refused) leaves no trace.
+ */
+export const storage = (missing: "create" | "empty") =>
+  SqlRunStore.layer.pipe(
+    Layer.provideMerge(Layer.unwrap(AppSettings.use((s) => Effect.succeed(Database.layerAt(s.database, missing)))))
+  )
 
 /** How the services of a run were chosen, remembered in the run's parameters. */
 export const describe = Effect.gen(function*() {
-  const feed = yield* MarketFeed.readConfig
+  const { feed } = yield* AppSettings
   const { all } = yield* TradingAccounts
   const keyed = all.filter((a) => a.credentials !== undefined).length
   const broker = keyed === 0 ? "local-exchange" : keyed === all.length ? "alpaca" : "alpaca+local-exchange"
   return { broker, data: feed.source, pms: "offline" }
 })
 
-/** The in-process exchange, with the fill model from the environment and each account's shorting permission. */
+/** The in-process exchange, with the checked fill model and each account's shorting permission. */
 const localExchange = Layer.unwrap(Effect.gen(function*() {
-  const fillModel = yield* exchangeFillModel
+  const { fillModel } = yield* AppSettings
   const { all } = yield* TradingAccounts
   const allowShorting = (id: AccountId) => all.find((a) => a.id === id)?.settings.allowShorting ?? true
   return LocalExchange.layer({ ...fillModel, allowShorting })
@@ -42,17 +57,32 @@ const brokers = (day: TradingDay | undefined) =>
     Layer.provide(FetchHttpClient.layer)
   )
 
-/** Everything a run of the trading day `day` needs beyond `setup`; `council` seats the PMs and the chairman. */
-export const trading = (
-  day: TradingDay,
-  council: Layer.Layer<PortfolioManagers | Chairman | LlmBudget, never, SqlClient.SqlClient>
-) => Layer.mergeAll(council, Notifier.layerConsole, brokers(day).pipe(Layer.provide(ExchangeSession.layer(day))))
+/** The PMs and the chairman of a run, with their budget; the spend ledger needs the store's database. */
+export type CouncilLayer = Layer.Layer<PortfolioManagers | Chairman | LlmBudget, never, SqlClient.SqlClient>
+
+/** The offline stand-ins: no model asked, nothing spent. */
+export const offlineCouncil: CouncilLayer = Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, LlmBudget.layerUnlimited)
+
+/**
+ * Everything a run of the trading day `day` needs beyond the settings, the market and the store; `council` seats
+ * the PMs and the chairman (default: the offline stand-ins, enough for checks that ask no model).
+ */
+export const trading = (day: TradingDay, council: CouncilLayer = offlineCouncil) =>
+  Layer.mergeAll(council, Notifier.layerConsole, brokers(day).pipe(Layer.provide(ExchangeSession.layer(day))))
+
+/** `trading(day, council)` over the store: `"empty"` to check before acting (a fresh home stays untouched), `"create"` to act. */
+export const tradingWith = (day: TradingDay, missing: "create" | "empty", council?: CouncilLayer) =>
+  trading(day, council).pipe(Layer.provideMerge(storage(missing)))
+
+/** Whether every configured account trades through an Alpaca-compatible API (no local ledger needed). */
+export const allRemote = TradingAccounts.use(({ all }) => Effect.succeed(all.every((a) => a.credentials !== undefined)))
 
 /**
  * Brokers for reading and managing accounts outside a run: the local exchange stays at the latest session any
- * account reached (so looking never moves the ledger past a day that has not been run).
+ * account reached (so looking never moves the ledger past a day that has not been run). By default its store is
+ * created only when some account lives on the local exchange.
  */
-export const inspecting = Layer.unwrap(Effect.gen(function*() {
+export const inspecting = (missing?: "create" | "empty") => Layer.unwrap(Effect.gen(function*() {
   const latest = yield* MarketData.use((m) => m.latestTradingDay)
   const session = yield* Ref.make(latest)
   const settle = Layer.effectDiscard(Effect.gen(function*() {
@@ -62,8 +92,9 @@ export const inspecting = Layer.unwrap(Effect.gen(function*() {
     if (reached !== undefined) yield* Ref.set(session, TradingDay.make(reached))
   }))
   const inspected = brokers(undefined)
+  const store = missing ?? ((yield* allRemote) ? "empty" : "create")
   return Layer.mergeAll(inspected, settle.pipe(Layer.provide(inspected))).pipe(
-    Layer.provide(ExchangeSession.layerRef(session))
+    Layer.provide(ExchangeSession.layerRef(session)),
+    Layer.provideMerge(storage(store))
   )
-})).pipe(Layer.orDie)
-
+}))

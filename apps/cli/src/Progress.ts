@@ -1,7 +1,7 @@
 import { Console, Effect } from "effect"
 import type { CouncilDecision, ExecutionReport, MarketSnapshot, PeerReviewResult, RiskVerdict } from "@council/domain"
 import { Runner } from "@council/engine"
-import type { PitchBook } from "@council/daily"
+import { type PitchBook, unevaluated } from "@council/daily"
 import { OFFLINE_CHAIRMAN_SOURCE } from "@council/llm"
 
 const trades = (list: CouncilDecision["trades"]) =>
@@ -24,10 +24,19 @@ const summaries: Record<string, (output: never) => string> = {
       : d.mechanical !== undefined && d.source !== OFFLINE_CHAIRMAN_SOURCE
       ? ` · mechanical vote: ${trades(d.mechanical.trades)}`
       : ""),
-  RiskApproval: (v: RiskVerdict) =>
-    `${v.intents.length} order intents, ${v.rejections.length} rejections, ${v.clamps.length} clamps`,
-  Execution: (r: ExecutionReport) =>
-    r.dryRun ? "dry run: nothing sent" : `${r.accounts.reduce((n, a) => n + a.orders.length, 0)} orders placed`
+  RiskApproval: (v: RiskVerdict) => {
+    const unread = unevaluated(v).length
+    return `${v.intents.length} order intents, ${v.rejections.length} rejections, ${v.clamps.length} clamps` +
+      (unread > 0 ? `; ${unread} account${unread === 1 ? "" : "s"} could not be read` : "")
+  },
+  Execution: (r: ExecutionReport) => {
+    const failed = r.accounts.filter((a) => a.status === "failed").length
+    const failures = failed > 0 ? `; ${failed} account${failed === 1 ? "" : "s"} failed` : ""
+    if (r.dryRun) return `dry run: nothing sent${failures}`
+    const placed = r.accounts.reduce((n, a) => n + a.orders.length, 0)
+    const adopted = r.accounts.reduce((n, a) => n + a.adopted.length, 0)
+    return `${placed} orders placed${adopted > 0 ? `, ${adopted} already at the broker` : ""}${failures}`
+  }
 }
 
 export const summarize = (stage: string, output: unknown): string => summaries[stage]?.(output as never) ?? ""

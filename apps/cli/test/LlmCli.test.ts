@@ -111,11 +111,13 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
     assert.strictEqual(fake.requests.length, before)
   })
 
-  it("forks with one model swapped: only that model is asked for a pitch; the record says what was swapped", async () => {
+  it("forks with one model swapped: a what-if (a dry run though its parent sent orders) that asks only that model for a pitch, records the swap and replays with zero requests", async () => {
     const before = fake.requests.length
     const r = await cli(["replay", runId, "--from", "PmPitches", "--model", "CLAUDE=anthropic:claude-opus-4-7"])
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.match(r.stderr, /LLM fork \(a dry run: a what-if sends no orders\): CLAUDE anthropic:claude-sonnet-4-6 → anthropic:claude-opus-4-7/)
+    assert.match(r.stderr, /^a fork that swaps a model is a what-if, so it is a dry run \(add --send to send its orders\)$/m)
+    assert.match(r.stderr, /^LLM fork: CLAUDE anthropic:claude-sonnet-4-6 → anthropic:claude-opus-4-7$/m)
+    assert.match(r.stdout, new RegExp(`^forked run \\S+ from ${runId} at PmPitches \\(dry run\\)$`, "m"))
     const asked = fake.requests.slice(before)
     assert.deepStrictEqual([...new Set(asked.filter((q) => q.kind === "pitch").map((q) => q.model))], ["claude-opus-4-7"])
     assert.isTrue(asked.every((q) => q.kind !== "pitch" || q.model === "claude-opus-4-7"))
@@ -125,6 +127,21 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
     assert.deepStrictEqual(record.params.swapped, [{ role: "CLAUDE", from: "anthropic:claude-sonnet-4-6", to: "anthropic:claude-opus-4-7" }])
     const audit = await cli(["show", forkId, "--llm", "--pm", "CHATGPT"], {})
     assert.match(audit.stdout, new RegExp(`PmPitches · CHATGPT · pitch turn 1 · openai:gpt-5\\.4 · reused from ${runId}`))
+    const asking = fake.requests.length
+    const replayed = await cli(["replay", forkId], {})
+    assert.strictEqual(replayed.code, 0, replayed.stdout + replayed.stderr)
+    assert.match(replayed.stdout, /every stage identical/)
+    assert.strictEqual(fake.requests.length, asking)
+  })
+
+  it("a model-swap fork with --send sends its orders, under the rules of every fork", async () => {
+    const r = await cli(["replay", runId, "--from", "PmPitches", "--model", "CHATGPT=openai:gpt-5.5", "--send"])
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.notMatch(r.stderr, /dry run/)
+    const forkId = new RegExp(`^forked run (\\S+) from ${runId} at PmPitches$`, "m").exec(r.stdout)![1]!
+    const record = stored(home, forkId)
+    assert.isFalse(record.dryRun)
+    assert.strictEqual(record.output("Execution")["dryRun"], false)
   })
 
   it("a budget smaller than one call places no orders and sends nothing (exit 1); a missing key is refused at start-up (exit 2); verify checks each provider", async () => {
@@ -141,7 +158,7 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
     assert.match(budget.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.001 would be exceeded: \$0 spent in this run.*could cost up to \$0\.\d+; the call was not made and no orders are placed/)
     assert.strictEqual(asked(), before)
     const orders = await cli(["orders", "--status", "all"], {}, fresh)
-    assert.strictEqual(orders.stdout.trim(), "no all orders")
+    assert.strictEqual(orders.stdout.trim(), "no orders")
     assert.strictEqual(missing.code, 2)
     assert.strictEqual(missing.stderr.trim(), "error: GEMINI: GEMINI_API_KEY is not set (COUNCIL_MODEL_GEMINI=gemini:gemini-3.1-pro-preview; set the key, leave GEMINI out with --pms, or COUNCIL_MODEL_GEMINI=offline)")
     assert.strictEqual(verify.code, 0, verify.stdout + verify.stderr)

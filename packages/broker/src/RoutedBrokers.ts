@@ -15,19 +15,17 @@ import { Effect, Layer } from "effect"
 import type { HttpClient } from "effect/http"
 import type { AccountConfig, TradingDay } from "@council/domain"
 import { AlpacaBroker, type AlpacaBrokerOptions } from "./alpaca/AlpacaBroker.ts"
-import { LIVE_BASE_URL, PAPER_BASE_URL } from "./alpaca/AlpacaClient.ts"
 import { Brokers, unknownAccount } from "./Broker.ts"
 import { SESSION_HEADER } from "./ExchangeSession.ts"
+import * as LiveGuard from "./LiveGuard.ts"
 import { LocalExchange } from "./LocalExchange.ts"
 import { TradingAccounts } from "./TradingAccounts.ts"
-
-const alpacaHosts = new Set([new URL(PAPER_BASE_URL).host, new URL(LIVE_BASE_URL).host])
 
 /** Each account's client options: its own rate limit, and the session header for a non-Alpaca server. */
 export const clientOptions = (accounts: ReadonlyArray<AccountConfig>, session: TradingDay | undefined): AlpacaBrokerOptions => ({
   perAccount: Object.fromEntries(accounts.map((a) => [a.id, {
     ...(a.rateLimitPerMinute === undefined ? {} : { rateLimit: { limit: a.rateLimitPerMinute } }),
-    ...(session !== undefined && a.baseUrl !== undefined && !alpacaHosts.has(new URL(a.baseUrl).host)
+    ...(session !== undefined && a.baseUrl !== undefined && !LiveGuard.isAlpacaUrl(a.baseUrl)
       ? { headers: { [SESSION_HEADER]: session } }
       : {})
   }]))

@@ -300,6 +300,7 @@ export const fork = <P extends Pipeline.Pipeline>(
     readonly codeVersion: string
     readonly mode: Exclude<RecorderMode, "replay">
     readonly reuseParentCalls?: boolean
+    /** The fork's parameters; default: the parent's. */
     readonly params?: Schema.Json
   }
 ) =>
@@ -328,21 +329,20 @@ export const fork = <P extends Pipeline.Pipeline>(
       codeVersion: options.codeVersion,
       parentRunId: parent.id,
       forkFrom: fromStage,
+      params: options.params ?? parent.params,
       status: "running",
       startedAt: yield* nowIso,
       finishedAt: null,
-      error: null,
-      params: options.params ?? parent.params
+      error: null
     }
     const recordings = yield* store.getRecordings(parent.id)
     yield* store.importBundle({
-      format: "council-run-bundle/1",
       run,
       checkpoints: parentCheckpoints
         .filter((c) => reused.has(c.stage))
         .map((c) => ({ ...c, runId: run.id, reusedFrom: c.reusedFrom ?? parent.id })),
       recordings: recordings.filter((r) => reused.has(r.stage)).map((r) => ({ ...r, runId: run.id }))
-    })
+    }, "local")
     const observe = yield* RunObserver
     for (const stage of reused) yield* observe({ _tag: "StageReused", stage, from: parent.id })
     const reusable = options.reuseParentCalls ? recordings.filter((r) => !reused.has(r.stage)) : []
@@ -390,7 +390,8 @@ export const replay = <P extends Pipeline.Pipeline>(pipeline: P, bundle: RunBund
       const recorder = yield* Recorder.make({ mode: "replay", runId: run.id, stage: stage.name, recordings })
       const input = Object.fromEntries(stage.dependsOn.map((d) => [d.name, outputs[d.name]]))
       const context = RunContext.of({
-        runId: run.id,
+        // a stage a fork reused is re-derived as the run that made it (e.g. a shuffle seeded by its run id)
+        runId: (checkpoint.reusedFrom ?? run.id) as RunId,
         pipeline: run.pipeline,
         tradingDay: run.tradingDay,
         asOf: run.asOf,
@@ -436,7 +437,6 @@ export const bundleOf = (runId: RunId) =>
     const store = yield* RunStore
     const run = yield* loadRun(runId)
     return {
-      format: "council-run-bundle/1",
       run,
       checkpoints: yield* store.getCheckpoints(run.id),
       recordings: yield* store.getRecordings(run.id)

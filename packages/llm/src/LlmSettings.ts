@@ -14,8 +14,13 @@
  * | `COUNCIL_PRICES` | a price table file replacing `data/llm-prices.json` | — |
  * | `COUNCIL_LLM_BUDGET_USD`, `COUNCIL_LLM_BUDGET_USD_MONTH` | spend limits per run / calendar month (UTC) | none |
  *
- * `<ROLE>` is a PM (`CHATGPT`, `GEMINI`, `CLAUDE`, `GROQ`, `DEEPSEEK`) or `CHAIRMAN`. A malformed value fails with
- * a `ConfigError` naming the variable; keys are never part of any message.
+ * `<ROLE>` is a PM (`CHATGPT`, `GEMINI`, `CLAUDE`, `GROQ`, `DEEPSEEK`) or `CHAIRMAN`.
+ *
+ * **Gotchas**
+ * - A malformed value fails with an `LlmSettingsError`: one line naming the variable and what was expected, never
+ *   the value (a key, or a base URL that carries a password). `prices` reads the table and fails the same way.
+ * - An empty variable counts as unset; one set to blanks only is an error.
+ * - A base URL must be http(s) without user info, query or fragment; it is kept as `origin + path`.
  *
  * @since 0.1.0
  */
@@ -32,7 +37,7 @@ import {
   ProviderId,
   ReasoningEffort
 } from "./Models.ts"
-import { defaultPricesFile } from "./Prices.ts"
+import { defaultPricesFile, load as loadTable, type PriceTable } from "./Prices.ts"
 
 export const ROLES: ReadonlyArray<string> = [...PM_NAMES, CHAIRMAN]
 
@@ -55,88 +60,120 @@ export interface LlmSettings {
 
 export const modelVariable = (role: string): string => (role === CHAIRMAN ? "COUNCIL_CHAIRMAN_MODEL" : `COUNCIL_MODEL_${role}`)
 
-const nonEmpty = (name: string) =>
+/**
+ * A malformed LLM variable: one line naming it. Never carries a key or a base URL's value (either may hold a
+ * secret).
+ */
+export class LlmSettingsError extends Schema.TaggedError<LlmSettingsError>()("LlmSettingsError", {
+  variable: Schema.String,
+  message: Schema.String
+}) {}
+
+const fail = (variable: string, problem: string) => Effect.fail(new LlmSettingsError({ variable, message: `${variable}: ${problem}` }))
+
+/** A variable, trimmed: unset or empty is `None`; set to blanks only is an error naming it. */
+const text = (name: string): Effect.Effect<Option.Option<string>, LlmSettingsError> =>
   Config.option(Config.String(name)).pipe(
-    Config.map((o) => Option.filter(Option.map(o, (s) => s.trim()), (s) => s !== ""))
+    Effect.catch(() => fail(name, "cannot be read")),
+    Effect.flatMap((value) => {
+      if (Option.isNone(value) || value.value === "") return Effect.succeed(Option.none())
+      const trimmed = value.value.trim()
+      return trimmed === "" ? fail(name, "is set but blank; unset it or give it a value") : Effect.succeed(Option.some(trimmed))
+    })
   )
 
-const PositiveNumber = Schema.NumberFromString.check(Schema.isFinite(), Schema.isGreaterThan(0))
-const PositiveInt = Schema.NumberFromString.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1))
-const EffortSetting = Schema.Union([ReasoningEffort, Schema.Literal("omit")])
+/** What a schema expected, never the value it got. */
+const expected = (error: Schema.SchemaError) => (error.message.split("\n")[0] ?? "invalid").replace(/, got [\s\S]*$/, "")
+
+const parsed = <A>(schema: Schema.Codec<A, string>, name: string) =>
+  Effect.flatMap(text(name), (value) =>
+    Option.isNone(value)
+      ? Effect.succeed(Option.none<A>())
+      : Schema.decodeUnknownEffect(schema)(value.value).pipe(
+        Effect.map(Option.some),
+        Effect.catch((e) => fail(name, expected(e)))
+      ))
+
+const PositiveNumber = Schema.NumberFromString.check(Schema.isFinite({ message: "expected a number" }), Schema.isGreaterThan(0, { message: "expected a number > 0" }))
+const PositiveInt = Schema.NumberFromString.check(Schema.isInt({ message: "expected a whole number" }), Schema.isGreaterThanOrEqualTo(1, { message: "expected a whole number ≥ 1" }))
+const EffortSetting = Schema.Literals([...ReasoningEffort.literals, "omit"])
 const Mode = Schema.Literals(["offline", "live"])
 
-const optionalOf = <A>(schema: Schema.Codec<A, string>, name: string) => Config.option(Config.schema(schema, name))
+/**
+ * A base URL as the adapters use it: `origin + path` without a trailing slash, or why it is refused. Messages
+ * never repeat the URL (it may carry a password), and a URL with user info is refused, so none is ever printed.
+ */
+export const normalizeBaseUrl = (raw: string): { readonly url: string } | { readonly error: string } => {
+  const url = URL.parse(raw)
+  if (url === null || url.hostname === "") return { error: "is not a URL (expected http(s)://host[:port][/path])" }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return { error: "must start with http:// or https://" }
+  if (url.username !== "" || url.password !== "") return { error: "must not contain user:password@ (the key goes in its own variable)" }
+  if (url.search !== "" || url.hash !== "") return { error: "must not have a query or fragment" }
+  return { url: `${url.origin}${url.pathname.replace(/\/+$/, "")}` }
+}
 
-const ModelRefText = (role: string) =>
-  Schema.String.check(Schema.makeFilter((text: string) => {
-    const parsed = parseModelRef(text, DEFAULT_MODELS[role]!.provider)
-    return typeof parsed === "object" && "error" in parsed ? parsed.error : true
-  }))
-
-const roleSetting = (role: string) =>
-  Config.all({
-    model: optionalOf(ModelRefText(role), modelVariable(role)),
-    maxTokens: optionalOf(PositiveInt, `COUNCIL_MAX_OUTPUT_TOKENS_${role}`),
-    effort: optionalOf(EffortSetting, `COUNCIL_REASONING_EFFORT_${role}`)
+const baseUrl = (provider: ProviderId) =>
+  Effect.flatMap(text(PROVIDERS[provider].baseUrlVariable), (value) => {
+    if (Option.isNone(value)) return Effect.succeed(PROVIDERS[provider].defaultBaseUrl)
+    const normalized = normalizeBaseUrl(value.value)
+    return "error" in normalized ? fail(PROVIDERS[provider].baseUrlVariable, normalized.error) : Effect.succeed(normalized.url)
   })
 
-const keyOf = (provider: ProviderId) =>
-  Config.option(Config.Redacted(PROVIDERS[provider].keyVariable)).pipe(
-    Config.map((o) => Option.filter(o, (k) => Redacted.value(k).trim() !== ""))
-  )
+/** A key, `Redacted` from the start; only "is set but blank" is ever said about it. */
+const key = (provider: ProviderId) =>
+  Effect.map(text(PROVIDERS[provider].keyVariable), Option.map((k) => Redacted.make(k)))
 
-/** The LLM settings of the environment. */
-export const config = Config.all({
-  mode: optionalOf(Mode, "COUNCIL_LLM"),
-  keys: Config.all(Object.fromEntries(ProviderId.literals.map((p) => [p, keyOf(p)])) as Record<ProviderId, ReturnType<typeof keyOf>>),
-  baseUrls: Config.all(
-    Object.fromEntries(ProviderId.literals.map((p) => [p, nonEmpty(PROVIDERS[p].baseUrlVariable)])) as Record<ProviderId, ReturnType<typeof nonEmpty>>
-  ),
-  roles: Config.all(Object.fromEntries(ROLES.map((r) => [r, roleSetting(r)])) as Record<string, ReturnType<typeof roleSetting>>),
-  maxTokens: optionalOf(PositiveInt, "COUNCIL_MAX_OUTPUT_TOKENS"),
-  effort: optionalOf(EffortSetting, "COUNCIL_REASONING_EFFORT"),
-  timeout: optionalOf(PositiveNumber, "COUNCIL_LLM_TIMEOUT_SECONDS"),
-  prices: nonEmpty("COUNCIL_PRICES"),
-  perRun: optionalOf(PositiveNumber, "COUNCIL_LLM_BUDGET_USD"),
-  perMonth: optionalOf(PositiveNumber, "COUNCIL_LLM_BUDGET_USD_MONTH")
-}).pipe(Config.map((raw): LlmSettings => {
-  const keys: Partial<Record<ProviderId, Redacted.Redacted>> = {}
-  for (const p of ProviderId.literals) {
-    const key = raw.keys[p]
-    if (key !== undefined && Option.isSome(key)) keys[p] = key.value
-  }
-  const roles = ROLES.map((role): RoleSetting => {
-    const setting = raw.roles[role]!
-    const fallback = DEFAULT_MODELS[role]!
-    const ref = Option.match(setting.model, {
-      onNone: () => fallback,
-      onSome: (text) => parseModelRef(text, fallback.provider) as { readonly provider: ProviderId; readonly id: string } | "offline"
-    })
-    if (ref === "offline") return { role, variable: modelVariable(role), model: "offline" }
-    const effort = Option.getOrUndefined(Option.orElse(setting.effort, () => raw.effort))
-    return {
-      role,
-      variable: modelVariable(role),
-      model: {
-        provider: ref.provider,
-        id: ref.id,
-        maxOutputTokens: Option.getOrElse(Option.orElse(setting.maxTokens, () => raw.maxTokens), () => DEFAULT_MAX_OUTPUT_TOKENS),
-        reasoningEffort: effort === undefined ? PROVIDERS[ref.provider].defaultReasoningEffort : effort === "omit" ? null : effort
-      }
-    }
+const modelRef = (role: string) =>
+  Effect.flatMap(text(modelVariable(role)), (value) => {
+    if (Option.isNone(value)) return Effect.succeed(DEFAULT_MODELS[role]!)
+    const ref = parseModelRef(value.value, DEFAULT_MODELS[role]!.provider)
+    return typeof ref === "object" && "error" in ref ? fail(modelVariable(role), ref.error) : Effect.succeed(ref)
   })
+
+const byKey = <K extends string, A, E>(keys: ReadonlyArray<K>, f: (key: K) => Effect.Effect<A, E>) =>
+  Effect.map(Effect.forEach(keys, f), (values) => Object.fromEntries(keys.map((k, i) => [k, values[i]!])) as Record<K, A>)
+
+/** The LLM settings of the environment; the first malformed variable fails, named. */
+export const read: Effect.Effect<LlmSettings, LlmSettingsError> = Effect.gen(function*() {
+  const mode = yield* parsed(Mode, "COUNCIL_LLM")
+  const keys = yield* byKey(ProviderId.literals, key)
+  const baseUrls = yield* byKey(ProviderId.literals, baseUrl)
+  const maxTokens = yield* parsed(PositiveInt, "COUNCIL_MAX_OUTPUT_TOKENS")
+  const effort = yield* parsed(EffortSetting, "COUNCIL_REASONING_EFFORT")
+  const roles = yield* Effect.forEach(ROLES, (role) =>
+    Effect.gen(function*() {
+      const ref = yield* modelRef(role)
+      const roleTokens = Option.orElse(yield* parsed(PositiveInt, `COUNCIL_MAX_OUTPUT_TOKENS_${role}`), () => maxTokens)
+      const roleEffort = Option.getOrUndefined(Option.orElse(yield* parsed(EffortSetting, `COUNCIL_REASONING_EFFORT_${role}`), () => effort))
+      if (ref === "offline") return { role, variable: modelVariable(role), model: "offline" } satisfies RoleSetting
+      return {
+        role,
+        variable: modelVariable(role),
+        model: {
+          provider: ref.provider,
+          id: ref.id,
+          maxOutputTokens: Option.getOrElse(roleTokens, () => DEFAULT_MAX_OUTPUT_TOKENS),
+          reasoningEffort: roleEffort === undefined ? PROVIDERS[ref.provider].defaultReasoningEffort : roleEffort === "omit" ? null : roleEffort
+        }
+      } satisfies RoleSetting
+    }))
+  const present: Partial<Record<ProviderId, Redacted.Redacted>> = {}
+  for (const p of ProviderId.literals) if (Option.isSome(keys[p])) present[p] = keys[p].value
+  const perRun = yield* parsed(PositiveNumber, "COUNCIL_LLM_BUDGET_USD")
+  const perMonth = yield* parsed(PositiveNumber, "COUNCIL_LLM_BUDGET_USD_MONTH")
   return {
-    mode: Option.getOrElse(raw.mode, () => (Object.keys(keys).length > 0 ? "live" : "offline")),
-    keys,
-    baseUrls: Object.fromEntries(
-      ProviderId.literals.map((p) => [p, Option.getOrElse(raw.baseUrls[p]!, () => PROVIDERS[p].defaultBaseUrl)])
-    ) as Record<ProviderId, string>,
+    mode: Option.getOrElse(mode, () => (Object.keys(present).length > 0 ? "live" : "offline")),
+    keys: present,
+    baseUrls,
     roles,
-    pricesFile: Option.getOrElse(raw.prices, () => defaultPricesFile),
-    limits: { perRunUsd: Option.getOrNull(raw.perRun), perMonthUsd: Option.getOrNull(raw.perMonth) },
-    timeoutSeconds: Option.getOrElse(raw.timeout, () => 90)
+    pricesFile: Option.getOrElse(yield* text("COUNCIL_PRICES"), () => defaultPricesFile),
+    limits: { perRunUsd: Option.getOrNull(perRun), perMonthUsd: Option.getOrNull(perMonth) },
+    timeoutSeconds: Option.getOrElse(yield* parsed(PositiveNumber, "COUNCIL_LLM_TIMEOUT_SECONDS"), () => 90)
   }
-}))
+})
 
-/** Reads the settings (a `ConfigError` names the offending variable). */
-export const read: Effect.Effect<LlmSettings, Config.ConfigError> = config
+/** The price table the settings name (`COUNCIL_PRICES`, else the repository's); a bad file fails naming the variable. */
+export const prices = (settings: LlmSettings): Effect.Effect<PriceTable, LlmSettingsError> =>
+  loadTable(settings.pricesFile).pipe(
+    Effect.mapError((e) => new LlmSettingsError({ variable: "COUNCIL_PRICES", message: `COUNCIL_PRICES: ${e.message}` }))
+  )

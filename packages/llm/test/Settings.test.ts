@@ -57,18 +57,44 @@ describe("LlmSettings", () => {
       assert.strictEqual(s.baseUrls.openai, "http://127.0.0.1:9/v1")
     }))
 
-  it.effect("names the variable of a malformed value", () =>
+  it.effect("names the variable of a malformed value in one line, never repeating a key or a base URL", () =>
     Effect.gen(function*() {
       const cases: ReadonlyArray<readonly [Record<string, string>, string]> = [
-        [{ COUNCIL_MODEL_CLAUDE: "mistral:large" }, "COUNCIL_MODEL_CLAUDE"],
-        [{ COUNCIL_LLM: "sometimes" }, "COUNCIL_LLM"],
-        [{ COUNCIL_LLM_BUDGET_USD: "-1" }, "COUNCIL_LLM_BUDGET_USD"],
-        [{ COUNCIL_REASONING_EFFORT_GEMINI: "extreme" }, "COUNCIL_REASONING_EFFORT_GEMINI"]
+        [{ COUNCIL_MODEL_CLAUDE: "mistral:large" }, "COUNCIL_MODEL_CLAUDE: unknown provider \"mistral\" (expected one of openai, gemini, anthropic, groq, deepseek, or offline)"],
+        [{ COUNCIL_LLM: "sometimes" }, "COUNCIL_LLM: Expected \"offline\" | \"live\""],
+        [{ COUNCIL_LLM_BUDGET_USD: "-1" }, "COUNCIL_LLM_BUDGET_USD: expected a number > 0"],
+        [{ COUNCIL_LLM_BUDGET_USD_MONTH: "lots" }, "COUNCIL_LLM_BUDGET_USD_MONTH: expected a number"],
+        [{ COUNCIL_MAX_OUTPUT_TOKENS_GROQ: "1.5" }, "COUNCIL_MAX_OUTPUT_TOKENS_GROQ: expected a whole number"],
+        [{ COUNCIL_REASONING_EFFORT_GEMINI: "extreme" }, "COUNCIL_REASONING_EFFORT_GEMINI: Expected \"none\" | \"minimal\" | \"low\" | \"medium\" | \"high\" | \"xhigh\" | \"max\" | \"omit\""],
+        [{ COUNCIL_CHAIRMAN_MODEL: "  " }, "COUNCIL_CHAIRMAN_MODEL: is set but blank; unset it or give it a value"],
+        [{ ANTHROPIC_API_KEY: " \t " }, "ANTHROPIC_API_KEY: is set but blank; unset it or give it a value"],
+        [{ OPENAI_BASE_URL: "https://proxy:s3cr3t-pw@127.0.0.1:9/v1" }, "OPENAI_BASE_URL: must not contain user:password@ (the key goes in its own variable)"],
+        [{ GROQ_BASE_URL: "ftp://127.0.0.1/groq" }, "GROQ_BASE_URL: must start with http:// or https://"],
+        [{ DEEPSEEK_BASE_URL: "deepseek" }, "DEEPSEEK_BASE_URL: is not a URL (expected http(s)://host[:port][/path])"],
+        [{ ANTHROPIC_BASE_URL: "http://127.0.0.1:9/?key=s3cr3t-pw" }, "ANTHROPIC_BASE_URL: must not have a query or fragment"]
       ]
-      for (const [env, variable] of cases) {
+      for (const [env, message] of cases) {
         const error = yield* Effect.flip(read(env))
-        assert.include(error.message, `["${variable}"]`, JSON.stringify(env))
+        assert.strictEqual(error.message, message, JSON.stringify(env))
+        assert.strictEqual(error.variable, Object.keys(env)[0])
       }
+    }))
+
+  it.effect("keeps a base URL as origin and path, and an empty variable as unset", () =>
+    Effect.gen(function*() {
+      const s = yield* read({ ANTHROPIC_BASE_URL: "HTTP://127.0.0.1:9/anthropic/", OPENAI_API_KEY: "", COUNCIL_LLM_BUDGET_USD: "" })
+      assert.strictEqual(s.baseUrls.anthropic, "http://127.0.0.1:9/anthropic")
+      assert.strictEqual(s.mode, "offline")
+      assert.isNull(s.limits.perRunUsd)
+    }))
+
+  it.effect("reads the price table COUNCIL_PRICES names, or fails naming the variable", () =>
+    Effect.gen(function*() {
+      const table = yield* LlmSettings.prices(yield* read({}))
+      assert.isDefined(table.models["anthropic:claude-sonnet-4-6"])
+      const missing = yield* Effect.flip(Effect.flatMap(read({ COUNCIL_PRICES: "/nonexistent/prices.json" }), LlmSettings.prices))
+      assert.strictEqual(missing.variable, "COUNCIL_PRICES")
+      assert.match(missing.message, /^COUNCIL_PRICES: cannot read the price table \/nonexistent\/prices\.json: ENOENT/)
     }))
 })
 

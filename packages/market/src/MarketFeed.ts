@@ -13,8 +13,9 @@
  * **Gotchas**
  * - Market data uses its own personal key pair, not the trading accounts' paper keys: paper accounts cannot read
  *   history.
- * - A missing or empty variable, an unknown `COUNCIL_DATA` or a `COUNCIL_DATA_URL` that is not an http(s) URL fails with
- *   `MarketFeedConfigError`, whose one-line `message` names the variable (never a secret's value).
+ * - A missing key, a variable set to blanks only, an unknown `COUNCIL_DATA` or a `COUNCIL_DATA_URL` that is not an
+ *   http(s) URL fails with `MarketFeedConfigError`, whose one-line `message` names the variable (never a value: a
+ *   URL may carry a password). An empty variable counts as unset.
  * - `COUNCIL_DATA_URL` replaces the provider's base URL (tests, proxies); the keys are sent to it.
  * - Every feed is as-of safe: nothing dated after the as-of day ever comes back.
  *
@@ -23,7 +24,7 @@
 import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as AlpacaBars from "./AlpacaBars.ts"
 import * as LocalBars from "./LocalBars.ts"
-import type { MarketData, MarketDataError } from "./MarketData.ts"
+import { MarketData, MarketDataError } from "./MarketData.ts"
 import * as PolygonBars from "./PolygonBars.ts"
 
 export class MarketFeedConfigError extends Schema.TaggedError<MarketFeedConfigError>()("MarketFeedConfigError", {
@@ -51,10 +52,16 @@ const unreadable = (variable: string) => (error: Config.ConfigError) =>
     message: `cannot read ${variable}: ${error.message.replace(/\s+/g, " ").trim()}`
   })
 
+/** Unset (or empty) is `undefined`; set to blanks only is an error naming the variable. */
 const optionalString = (variable: string): Effect.Effect<string | undefined, MarketFeedConfigError> =>
   Config.option(Config.String(variable)).pipe(
     Effect.mapError(unreadable(variable)),
-    Effect.map((value) => Option.getOrUndefined(Option.filter(Option.map(value, (s) => s.trim()), (s) => s !== "")))
+    Effect.flatMap((value) => {
+      const text = Option.getOrUndefined(Option.map(value, (s) => s.trim()))
+      return text === ""
+        ? Effect.fail(new MarketFeedConfigError({ variable, message: `${variable} is set but blank; unset it or give it a value` }))
+        : Effect.succeed(text)
+    })
   )
 
 const requiredSecret = (variable: string, source: Source): Effect.Effect<Redacted.Redacted<string>, MarketFeedConfigError> =>
@@ -71,15 +78,19 @@ const requiredSecret = (variable: string, source: Source): Effect.Effect<Redacte
 
 const baseUrl: Effect.Effect<string | undefined, MarketFeedConfigError> = Effect.flatMap(
   optionalString("COUNCIL_DATA_URL"),
-  (url) =>
-    url === undefined || /^https?:$/.test(URL.parse(url)?.protocol ?? "")
+  (url) => {
+    const parsed = url === undefined ? undefined : URL.parse(url)
+    const problem = url === undefined
+      ? undefined
+      : !/^https?:$/.test(parsed?.protocol ?? "")
+      ? "is not an http(s) URL"
+      : parsed?.username !== "" || parsed.password !== ""
+      ? "must not contain user:password@ (the keys go in their own variables)"
+      : undefined
+    return problem === undefined
       ? Effect.succeed(url)
-      : Effect.fail(
-        new MarketFeedConfigError({
-          variable: "COUNCIL_DATA_URL",
-          message: `COUNCIL_DATA_URL is not an http(s) URL: "${url}"`
-        })
-      )
+      : Effect.fail(new MarketFeedConfigError({ variable: "COUNCIL_DATA_URL", message: `COUNCIL_DATA_URL ${problem}` }))
+  }
 )
 
 const isSource = (value: string): value is Source => (sources as ReadonlyArray<string>).includes(value)
@@ -112,7 +123,12 @@ export const readConfig: Effect.Effect<Selection, MarketFeedConfigError> = Effec
 export const layer = (selection: Selection): Layer.Layer<MarketData, MarketDataError> => {
   switch (selection.source) {
     case "local":
-      return LocalBars.layer(selection.directory === undefined ? undefined : { directory: selection.directory })
+      return selection.directory === undefined
+        ? LocalBars.layer()
+        : LocalBars.layer({ directory: selection.directory }).pipe(
+          Layer.catchTag("MarketDataError", (error) =>
+            Layer.effect(MarketData, Effect.fail(new MarketDataError({ reason: error.reason, message: `COUNCIL_BARS_DIR: ${error.message}` }))))
+        )
     case "alpaca":
       return AlpacaBars.layer({ keyId: selection.keyId, secretKey: selection.secretKey, baseUrl: selection.baseUrl })
     case "polygon":

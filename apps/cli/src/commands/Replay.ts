@@ -1,16 +1,22 @@
-import { Console, Effect, type Schema } from "effect"
+import { Console, Effect, Option, Schema } from "effect"
 import * as fs from "node:fs"
-import type { RunId } from "@council/domain"
-import { type RunBundle, Runner } from "@council/engine"
-import { DailyPipeline } from "@council/daily"
+import { ExecutionReport } from "@council/domain"
+import { type RunBundle, RunStore, Runner } from "@council/engine"
+import { DailyParams, DailyPipeline } from "@council/daily"
 import { codeVersion } from "../AppConfig.ts"
+import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { printer } from "../Progress.ts"
-import { loadBundle, readBundle } from "./Runs.ts"
+import * as Llm from "./Llm.ts"
+import { reportOutcome } from "./RunDaily.ts"
+import { checkImport, loadBundle, readBundle, writeImport } from "./Runs.ts"
+import { ensureConfigured, ensureTradableDay } from "./Session.ts"
 
-/** A run id, or a path to an exported bundle. */
+/** A run id, or a path to an exported bundle (verified). Reads the store without creating it. */
 export const resolveSource = (source: string) =>
-  fs.existsSync(source) && fs.statSync(source).isFile() ? readBundle(source) : loadBundle(source)
+  fs.existsSync(source) && fs.statSync(source).isFile()
+    ? readBundle(source)
+    : loadBundle(source).pipe(Effect.provide(AppLayer.storage("empty")))
 
 export const replayRun = (bundle: RunBundle) =>
   Effect.gen(function*() {
@@ -37,17 +43,75 @@ export const replayRun = (bundle: RunBundle) =>
     yield* Console.log(`replay of ${bundle.run.id}: every stage identical`)
   })
 
-export const forkRun = (
-  parent: RunId,
-  from: string,
-  dryRun: boolean,
-  options: { readonly reuseParentCalls?: boolean; readonly params?: Schema.Json } = {}
-) =>
-  Runner.fork(DailyPipeline, parent, from, { ...options, dryRun, codeVersion, mode: "record" }).pipe(
-    Effect.provideService(Runner.RunObserver, printer),
-    Effect.catchTags({
-      InvalidRunRequest: (e) => Effect.fail(CliFailure.usage(e.message)),
-      RunNotFound: (e) => Effect.fail(CliFailure.usage(e.message)),
-      RunFailed: (e) => Effect.fail(CliFailure.failed(`fork ${e.runId} failed in ${e.stage}: ${e.message}`))
-    })
-  )
+export interface ForkOptions {
+  readonly from: string
+  readonly dryRun: boolean
+  readonly send: boolean
+  /** `--model ROLE=provider:model-id` swaps. */
+  readonly models: ReadonlyArray<string>
+}
+
+/**
+ * Whether a fork sends orders: never with `--dry-run`; with `--send` always; otherwise only when its parent sent
+ * orders and no model is swapped (a fork of a dry run, and a what-if with another model, are dry runs).
+ */
+const forkSends = (parent: RunBundle, options: ForkOptions, swapsModels: boolean) =>
+  options.dryRun && options.send
+    ? Effect.fail(CliFailure.usage("--dry-run and --send contradict each other"))
+    : Effect.succeed(!options.dryRun && (options.send || (!parent.run.dryRun && !swapsModels)))
+
+/** Why a fork that was not told `--dry-run` is one anyway, if it is. */
+const dryBecause = (parent: RunBundle, swapsModels: boolean) =>
+  swapsModels
+    ? "a fork that swaps a model is a what-if, so it is a dry run (add --send to send its orders)"
+    : `run ${parent.run.id} was a dry run, so this fork is one too (add --send to send its orders)`
+
+/** Refuses a fork the runner would refuse, before anything is written. */
+const checkFork = (bundle: RunBundle, from: string) => {
+  const index = DailyPipeline.stageNames.indexOf(from)
+  if (index < 0) return Effect.fail(CliFailure.usage(`unknown stage "${from}"; stages are ${DailyPipeline.stageNames.join(", ")}`))
+  const missing = DailyPipeline.stageNames.slice(0, index).filter((s) => !bundle.checkpoints.some((c) => c.stage === s))
+  return missing.length > 0
+    ? Effect.fail(CliFailure.usage(`run ${bundle.run.id} has no checkpoint for ${missing.join(", ")}; cannot fork from ${from}`))
+    : Effect.void
+}
+
+/**
+ * `replay <run> --from <stage>`: a new run reusing the parent's checkpoints before `stage`. It obeys every rule
+ * `run daily` obeys: the session rule when it sends (or reads accounts), exit codes by account outcome. With
+ * `--model` swaps it asks only what changed (see `Llm.forFork`).
+ */
+export const forkRun = (source: string, options: ForkOptions) =>
+  Effect.gen(function*() {
+    const bundle = yield* resolveSource(source)
+    yield* checkFork(bundle, options.from)
+    const fork = yield* Llm.forFork(bundle, options.models, options.from, DailyPipeline.stageNames)
+    const swapsModels = fork.swapped.length > 0
+    const sends = yield* forkSends(bundle, options, swapsModels)
+    const params = yield* Schema.decodeUnknownEffect(DailyParams)(bundle.run.params).pipe(
+      Effect.mapError(() => CliFailure.usage(`run ${bundle.run.id} is not a daily run this version can fork`))
+    )
+    yield* ensureConfigured(params.accounts, `run ${bundle.run.id}`)
+    const day = bundle.run.tradingDay
+    const readsAccounts = DailyPipeline.stageNames.indexOf(options.from) <= DailyPipeline.stageNames.indexOf("RiskApproval")
+    yield* Effect.gen(function*() {
+      if (sends || readsAccounts) yield* ensureTradableDay(day, params.accounts, sends)
+      if (Option.isNone(yield* RunStore.use((s) => s.getRun(bundle.run.id)))) yield* checkImport(bundle, source)
+    }).pipe(Effect.provide(AppLayer.tradingWith(day, "empty")))
+    if (!sends && !options.dryRun) yield* Console.error(dryBecause(bundle, swapsModels))
+    yield* fork.council.announce
+    const result = yield* Effect.gen(function*() {
+      if (Option.isNone(yield* RunStore.use((s) => s.getRun(bundle.run.id)))) yield* writeImport(bundle, source)
+      return yield* Runner.fork(DailyPipeline, bundle.run.id, options.from, { ...fork.options, dryRun: !sends, codeVersion, mode: "record" }).pipe(
+        Effect.provideService(Runner.RunObserver, printer),
+        Effect.catchTags({
+          InvalidRunRequest: (e) => Effect.fail(CliFailure.usage(e.message)),
+          RunNotFound: (e) => Effect.fail(CliFailure.usage(e.message)),
+          RunFailed: (e) => Effect.fail(CliFailure.failed(`fork ${e.runId} failed in ${e.stage}: ${e.message}`))
+        })
+      )
+    }).pipe(Effect.provide(AppLayer.tradingWith(day, "create", fork.council.layer)))
+    yield* Console.log(`forked run ${result.run.id} from ${bundle.run.id} at ${options.from}${sends ? "" : " (dry run)"}\n`)
+    const report = yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie)
+    yield* reportOutcome(result.run, report, false)
+  })

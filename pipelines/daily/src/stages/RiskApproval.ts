@@ -11,15 +11,23 @@ import {
   type OrderIntent,
   PM_NAMES,
   type Pitch,
+  type Rejection,
   RiskVerdict
 } from "@council/domain"
 import { Recorder, Stage } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
-import { type AccountProfile, runAccounts } from "../DailyParams.ts"
+import { type AccountProfile, carriedPlans, runAccounts } from "../DailyParams.ts"
 import { planAccount, type Target } from "../RiskRules.ts"
 import { CouncilSynthesis } from "./CouncilSynthesis.ts"
 import { FetchData } from "./FetchData.ts"
 import { PmPitches } from "./PmPitches.ts"
+
+/** The rule of an account the gate could not read: it is not evaluated, and counts as a failed account. */
+export const ACCOUNT_UNAVAILABLE = "account-unavailable"
+
+/** The accounts of a verdict that the gate could not evaluate (their reads failed after retries). */
+export const unevaluated = (verdict: RiskVerdict): ReadonlyArray<Rejection> =>
+  verdict.rejections.filter((r) => r.rule === ACCOUNT_UNAVAILABLE)
 
 const isPm = (account: string) => (PM_NAMES as ReadonlyArray<string>).includes(account)
 
@@ -70,7 +78,7 @@ const planFor = (
         cancels: [],
         intents: [],
         clamps: [],
-        rejections: [{ account: config.id, symbol: "*", rule: "account-unavailable", detail: error.message }]
+        rejections: [{ account: config.id, symbol: "*", rule: ACCOUNT_UNAVAILABLE, detail: `could not read the account: ${error.message}` }]
       }))
   )
 
@@ -95,9 +103,11 @@ export const RiskApproval = Stage.make({
   run: ({ FetchData: snapshot, PmPitches: book, CouncilSynthesis: decision }) =>
     Effect.gen(function*() {
       const accounts = yield* runAccounts
-      const plans = yield* Effect.forEach(accounts, (config) => planFor(config, snapshot, book.pitches, decision), {
-        concurrency: "unbounded"
-      })
+      const carried = yield* carriedPlans
+      const plans = yield* Effect.forEach(accounts, (config) => {
+        const kept = carried.find((p) => p.account === config.id)
+        return kept ? Effect.succeed(kept) : planFor(config, snapshot, book.pitches, decision)
+      }, { concurrency: "unbounded" })
       return {
         asOf: snapshot.asOf,
         cancels: plans.flatMap((p) => p.cancels),
