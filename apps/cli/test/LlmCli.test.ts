@@ -1,9 +1,9 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { answerWith, errorWith, type FakeProvider, type FakeRequest, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
-import { cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
+import { cliAsync, tempHome } from "./CliHarness.ts"
 
 const KEYS = {
   OPENAI_API_KEY: "sk-e2e-openai-4be1d9c0",
@@ -13,8 +13,12 @@ const KEYS = {
   DEEPSEEK_API_KEY: "ds-e2e-deepseek-5e0c6b14"
 }
 
-/** Bad answers mixed in: GEMINI pitches outside the universe, DEEPSEEK's first pitch is broken JSON, GROQ's review is refused with its key echoed back. */
+/**
+ * Bad answers mixed in: GEMINI pitches outside the universe, DEEPSEEK's first pitch is broken JSON, GROQ's review is
+ * refused with its key echoed back, CLAUDE's first request is rate limited.
+ */
 const respond = (r: FakeRequest) => {
+  if (r.model === "claude-sonnet-4-6" && r.nth === 0) return errorWith(r, 429, "rate_limit_error", "slow down", { "retry-after-ms": "20" })
   if (r.kind === "pitch" && r.model.startsWith("gemini")) return answerWith(r, JSON.stringify({ ...validAnswer(r), symbol: "TSLA" }))
   if (r.kind === "pitch" && r.model.startsWith("deepseek") && !r.text.includes("could not be used")) return answerWith(r, '{"symbol": ')
   if (r.kind === "review" && r.model.includes("gpt-oss")) {
@@ -75,13 +79,17 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
     return r
   }
 
-  it("runs a day live: abstentions where due, a chairman's decision beside the mechanical vote, costs recorded", async () => {
-    const r = await cli(["run", "daily"])
+  it("runs a day live: abstentions where due, a chairman's decision beside the mechanical vote, costs recorded; --json stays JSON, the adapters' warnings go to stderr", async () => {
+    const r = await cli(["run", "daily", "--json"])
     assert.strictEqual(r.code, 0, r.stderr)
+    const result = JSON.parse(r.stdout) as { readonly run: { readonly id: string } }
+    assert.match(r.stderr, /WARN .*llm CLAUDE anthropic:claude-sonnet-4-6: RateLimited: anthropic answered 429 \(rate_limit_error: slow down\) \(retry after 20ms\)/)
+    assert.match(r.stderr, /WARN .*llm GEMINI gemini:gemini-3\.1-pro-preview: InvalidAnswer: Expected "SPY" \| .* at \["symbol"\] \{/)
+    assert.match(r.stderr, /WARN .*llm GROQ groq:openai\/gpt-oss-120b: Unauthorized: /)
     assert.match(r.stderr, /LLM live: CHATGPT openai:gpt-5\.4, GEMINI gemini:gemini-3\.1-pro-preview, CLAUDE anthropic:claude-sonnet-4-6, GROQ groq:openai\/gpt-oss-120b, DEEPSEEK deepseek:deepseek-v4-flash · chairman anthropic:claude-sonnet-4-6/)
     assert.match(r.stderr, /✓ PmPitches .*abstained: GEMINI/)
     assert.match(r.stderr, /✓ PeerReview .*did not rank: GROQ/)
-    runId = runIdOf(r.stdout)
+    runId = result.run.id
     const pitches = fake.requests.filter((q) => q.kind === "pitch")
     assert.isTrue(pitches.every((q) => q.text.includes("Your account: equity $100,000.00, cash $100,000.00")))
     const paths = new Set(fake.requests.map((q) => q.path))
@@ -103,13 +111,16 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
     assert.match(audit.stdout, /"symbol":"TSLA"/)
   })
 
-  it("replays the day identically with zero requests reaching the provider", async () => {
+  /** Replays `id` offline: every stage identical, no request reaching the provider. */
+  const assertReplaysOffline = async (id: string) => {
     const before = fake.requests.length
-    const r = await cli(["replay", runId], {})
+    const r = await cli(["replay", id], {})
     assert.strictEqual(r.code, 0, r.stdout + r.stderr)
     assert.match(r.stdout, /every stage identical/)
     assert.strictEqual(fake.requests.length, before)
-  })
+  }
+
+  it("replays the day identically with zero requests reaching the provider", () => assertReplaysOffline(runId))
 
   it("forks with one model swapped: a what-if (a dry run though its parent sent orders) that asks only that model for a pitch, records the swap and replays with zero requests", async () => {
     const before = fake.requests.length
@@ -127,11 +138,7 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
     assert.deepStrictEqual(record.params.swapped, [{ role: "CLAUDE", from: "anthropic:claude-sonnet-4-6", to: "anthropic:claude-opus-4-7" }])
     const audit = await cli(["show", forkId, "--llm", "--pm", "CHATGPT"], {})
     assert.match(audit.stdout, new RegExp(`PmPitches · CHATGPT · pitch turn 1 · openai:gpt-5\\.4 · reused from ${runId}`))
-    const asking = fake.requests.length
-    const replayed = await cli(["replay", forkId], {})
-    assert.strictEqual(replayed.code, 0, replayed.stdout + replayed.stderr)
-    assert.match(replayed.stdout, /every stage identical/)
-    assert.strictEqual(fake.requests.length, asking)
+    await assertReplaysOffline(forkId)
   })
 
   it("a model-swap fork with --send sends its orders, under the rules of every fork", async () => {
@@ -176,5 +183,29 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
     assert.include(store, "[REDACTED]")
     assertNoKey("the store", store)
     assertNoKey("the output", outputs.join("\n"))
+  })
+
+  it("carries the LLM exchanges in an exported bundle under its hashes: another home shows them; an edited answer is refused, nothing written", async () => {
+    const file = join(home, "bundle.json")
+    const other = join(tempHome(), "home")
+    const imported = await cli(["import", file], {}, other)
+    assert.strictEqual(imported.code, 0, imported.stderr)
+    const audit = await cli(["show", runId, "--llm", "--pm", "CLAUDE"], {}, other)
+    assert.match(audit.stdout, /── PmPitches · CLAUDE · pitch turn 1 · anthropic:claude-sonnet-4-6/)
+
+    const sealed = JSON.parse(readFileSync(file, "utf8")) as { recordings: Array<{ stage: string; key: string; value: { value?: { exchanges?: Array<{ answer: string | null }> } } }> }
+    const pitch = sealed.recordings.find((r) => r.key.startsWith("pm.pitch(") && r.key.includes("CHATGPT"))!
+    const exchange = pitch.value.value!.exchanges![0]!
+    exchange.answer = exchange.answer!.replace(/"conviction":\s*\d/, '"conviction":3')
+    assert.notStrictEqual(JSON.stringify(sealed), readFileSync(file, "utf8").trim())
+    const edited = join(home, "edited.json")
+    writeFileSync(edited, JSON.stringify(sealed))
+    const fresh = join(tempHome(), "home")
+    const refusals = await Promise.all([["import", edited], ["replay", edited], ["replay", edited, "--from", "CouncilSynthesis", "--dry-run"]].map((args) => cli(args, {}, fresh)))
+    for (const r of refusals) {
+      assert.strictEqual(r.code, 2, r.stderr)
+      assert.strictEqual(r.stderr.trim(), `error: ${edited} was changed after export: the recordings of stage PmPitches does not match its hash; refusing it`)
+    }
+    assert.isFalse(existsSync(fresh), `a refused bundle created ${fresh}`)
   })
 })

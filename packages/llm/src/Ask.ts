@@ -15,7 +15,8 @@
  *    latency). The whole question is bounded by `policy.deadline`.
  *
  * **Gotchas**: `ask` never fails for a bad answer, a timeout or an outage: it returns `value: undefined` with the
- * reason; only the budget (and the spend ledger's store) fail it. Usage comes from the adapters' `WireLog`, so it
+ * reason; only the budget (and the spend ledger's store) fail it. Each failed attempt is also logged at WARN
+ * (`llm <actor> <model>: <reason>`, key-free); the CLI sends logs to stderr. Usage comes from the adapters' `WireLog`, so it
  * survives an answer that fails validation; a `LanguageModel` without one reports usage only on success.
  *
  * @since 0.1.0
@@ -234,7 +235,11 @@ const askTurn = <A>(
     }).pipe(
       Effect.provideService(WireLog, (attempt) => void log.wire.push(attempt)),
       Effect.timeout(timeout),
-      Effect.tapError((error) => Effect.sync(() => log.failures.push(describe(error, timeout))))
+      Effect.tapError((error) => {
+        const line = describe(error, timeout)
+        log.failures.push(line)
+        return Effect.logWarning(`llm ${question.actor} ${name}: ${line.replace(/\s*\n\s*/g, " ")}`)
+      })
     )
     const deadline = Duration.format(Duration.fromInputUnsafe(model.policy.deadline))
     const exit = yield* Effect.exit(Effect.retry(once, retrySchedule(model.policy.retry))).pipe(

@@ -11,8 +11,9 @@
  *   stand-in, and the lineup's `notes` say so) or its model is `offline`;
  * - a model with no price in the price table (`COUNCIL_PRICES` names the file).
  *
- * **Gotchas**: in a fork a role's key may be missing (its recorded answers are reused); if it is asked anyway its
- * model fails as unauthorized, which makes the PM abstain (or the chairman fall back), never the run fail.
+ * **Gotchas**: in a fork an unswapped role's key may be missing (its recorded answers are reused); if it is asked
+ * anyway its model fails as unauthorized, which makes the PM abstain (or the chairman fall back), never the run
+ * fail.
  *
  * @since 0.1.0
  */
@@ -145,7 +146,7 @@ export const fromRecord = (models: ReadonlyArray<RecordedModel>, settings?: LlmS
 
 /**
  * `lineup` with `swaps` (`ROLE=provider:model-id`) applied, checked for prices; for forks. Fails naming a bad
- * swap.
+ * swap, or a swapped model whose provider key is not set (it is the one model sure to be asked).
  */
 export const swap = (
   lineup: Lineup,
@@ -165,6 +166,9 @@ export const swap = (
       const before = places.find((p) => p.role === role)!
       const ref = parseModelRef(modelText, before.model === "offline" ? "openai" : before.model.provider)
       if (typeof ref === "object" && "error" in ref) return yield* fail(`--model ${text}: ${ref.error}`)
+      if (ref !== "offline" && settings.keys[ref.provider] === undefined) {
+        return yield* fail(`--model ${text}: ${PROVIDERS[ref.provider].keyVariable} is not set (the swapped model is asked live)`)
+      }
       const place: Place = { role, model: ref === "offline" ? "offline" : specOf(settings, role, ref) }
       const name = (p: Place) => (p.model === "offline" ? offlineName(p.role) : modelName(p.model))
       swapped.push({ role, from: name(before), to: name(place) })

@@ -45,7 +45,11 @@ export const defaultPricesFile: string = new URL("../../../data/llm-prices.json"
 
 const decodeTable = Schema.decodeUnknownEffect(Schema.fromJsonString(PriceTable))
 
-/** Reads and validates a price table; a missing or malformed file fails naming it. */
+/** What a schema error says was wrong and where, in one line, without the value it got. */
+const problemOf = (message: string): string =>
+  message.split("\n").map((l) => l.trim()).filter((l) => l !== "").slice(0, 2).join(" ").replace(/, got [^\n]*?(?= at \[|$)/, "")
+
+/** Reads and validates a price table; a missing or malformed file fails naming it (never quoting its content). */
 export const load = (file: string): Effect.Effect<PriceTable, PriceTableError> =>
   Effect.try({
     try: () => fs.readFileSync(file, "utf8"),
@@ -55,7 +59,7 @@ export const load = (file: string): Effect.Effect<PriceTable, PriceTableError> =
     Effect.mapError((e) =>
       e._tag === "PriceTableError"
         ? e
-        : new PriceTableError({ message: `${file} is not a price table: ${e.message.split("\n")[0]}` })
+        : new PriceTableError({ message: `${file} is not a price table: ${problemOf(e.message)}` })
     )
   )
 

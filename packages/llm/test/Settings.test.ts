@@ -148,5 +148,10 @@ describe("Lineup.fromSettings", () => {
       assert.deepStrictEqual(swapped, [{ role: "CLAUDE", from: "anthropic:claude-sonnet-4-6", to: "anthropic:claude-opus-4-7" }])
       const bad = yield* Effect.flip(Lineup.swap(again, ["CLAUDE=anthropic:claude-unpriced"], settings, yield* prices))
       assert.match(bad.message, /^CLAUDE: anthropic:claude-unpriced has no price/)
+      const { ANTHROPIC_API_KEY: _, ...noAnthropic } = KEYS
+      const keyless = yield* Effect.flip(Lineup.swap(again, ["CHATGPT=anthropic:claude-opus-4-7"], yield* read(noAnthropic), yield* prices))
+      assert.strictEqual(keyless.message, "--model CHATGPT=anthropic:claude-opus-4-7: ANTHROPIC_API_KEY is not set (the swapped model is asked live)")
+      const offline = yield* Lineup.swap(again, ["CLAUDE=offline"], yield* read(noAnthropic), yield* prices)
+      assert.deepStrictEqual(offline.swapped, [{ role: "CLAUDE", from: "anthropic:claude-sonnet-4-6", to: "offline:trend" }])
     }))
 })
