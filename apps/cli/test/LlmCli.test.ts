@@ -98,13 +98,17 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
     assert.strictEqual(decision["source"], "anthropic:claude-sonnet-4-6")
     assert.isUndefined(decision["fallback"])
     assert.isDefined(decision["mechanical"])
-    const [summary, runs, audit] = await Promise.all([
+    const [summary, json, runs, audit] = await Promise.all([
       cli(["show", runId], {}),
+      cli(["show", runId, "--json"], {}),
       cli(["runs"], {}),
       cli(["show", runId, "--llm", "--pm", "GEMINI"], {})
     ])
     assert.match(summary.stdout, /^PmPitches\s+CHATGPT\s+openai:gpt-5\.4\s+1\s+\d+\s+\d+\s+\$0\.0\d+$/m)
     assert.match(summary.stdout, /^LLM total \$0\.\d+ · details: pnpm pipeline show /m)
+    const llm = (JSON.parse(json.stdout) as { llm: { costs: ReadonlyArray<{ stage: string }>; totalUsd: number } }).llm
+    assert.deepStrictEqual([...new Set(llm.costs.map((c) => c.stage))], ["PmPitches", "PeerReview", "CouncilSynthesis"])
+    assert.isAbove(llm.totalUsd, 0)
     assert.match(runs.stdout, new RegExp(`^${runId} .* \\$0\\.\\d+$`, "m"))
     assert.match(audit.stdout, /── PmPitches · GEMINI · pitch turn 2 · gemini:gemini-3\.1-pro-preview/)
     assert.match(audit.stdout, /validation error:\n\s+Expected "SPY" \| .* \| "FLAT"/)
