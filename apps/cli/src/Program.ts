@@ -35,6 +35,8 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   "DatabaseConfigError",
   "FillModelConfigError",
   "LiveTradingRefused",
+  "LlmConfigError",
+  "LlmSettingsError",
   "MarketDataError",
   "MarketFeedConfigError",
   "UnsupportedSetting"
