@@ -4,9 +4,11 @@
  *   pnpm bench daily [--runs N]   cold `pipeline run daily` on the embedded default vs `node -e 0`
  *   pnpm bench execution          6 accounts × 5 orders through the Alpaca adapter at 200 ms latency
  *   pnpm bench ratelimit          1,200 orders under a 20 requests/s per-account limit
+ *   pnpm bench llm                five PMs answering in 300–1,500 ms: pitch and peer-review stage overhead
  */
 import { Effect } from "effect"
 import { benchmarks } from "./exchange.ts"
+import { benchmarks as llmBenchmarks } from "./llm.ts"
 import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -72,7 +74,10 @@ switch (which) {
   case "ratelimit":
     await Effect.runPromise(benchmarks[which])
     break
+  case "llm":
+    await Effect.runPromise(llmBenchmarks.llm)
+    break
   default:
-    console.error(`unknown benchmark "${which}"; available: daily, execution, ratelimit`)
+    console.error(`unknown benchmark "${which}"; available: daily, execution, ratelimit, llm`)
     process.exitCode = 2
 }

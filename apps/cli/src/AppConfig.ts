@@ -4,6 +4,7 @@
  */
 import { Config, Context, Effect, Option, Schema } from "effect"
 import { AccountsConfig, LiveGuard } from "@council/broker"
+import { LlmSettings, type Prices } from "@council/llm"
 import { MarketFeed } from "@council/market"
 import { Database } from "@council/store"
 
@@ -43,6 +44,7 @@ export interface Settings {
   readonly feed: MarketFeed.Selection
   readonly fillModel: FillModel
   readonly database: Database.Location
+  readonly llm: { readonly settings: LlmSettings.LlmSettings; readonly prices: Prices.PriceTable }
 }
 
 /** The checked settings of this invocation. */
@@ -63,10 +65,14 @@ const feed = Effect.flatMap(MarketFeed.readConfig, (selection) =>
     )
     : Effect.succeed(selection))
 
-/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database). */
+/** The LLM settings and the price table they name. */
+const llm = Effect.flatMap(LlmSettings.read, (settings) => Effect.map(LlmSettings.prices(settings), (prices) => ({ settings, prices })))
+
+/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database, LLMs). */
 export const load = Effect.all({
   accounts: AccountsConfig.load,
   feed,
   fillModel: exchangeFillModel,
-  database: Database.location
+  database: Database.location,
+  llm
 })
