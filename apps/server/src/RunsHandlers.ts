@@ -1,10 +1,12 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as SqlClient from "effect/sql/SqlClient"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
-import { RunId } from "@council/domain"
+import { MechanicalVote, PeerReviewResult, RunId } from "@council/domain"
 import { type Checkpoint, type RunRecord, RunStore, type StoreError } from "@council/engine"
 import { DailyPipeline } from "@council/daily"
-import { MonitorApi, NotFound, type RunDetail, type RunSummary, type StageView, Unavailable } from "@council/api"
+import { MonitorApi, NotFound, type RunDetail, type RunSummary, type ShadowVote, type StageView, Unavailable } from "@council/api"
 import { LlmCosts } from "@council/tracking"
 
 const unavailable = (error: { readonly message: string }) => new Unavailable({ message: error.message })
@@ -31,11 +33,26 @@ const stageOf = (name: string, checkpoint: Checkpoint | undefined, calls: number
   calls
 })
 
-const field = (value: unknown, key: string): unknown =>
-  typeof value === "object" && value !== null && !Array.isArray(value) && key in value ? (value as Record<string, unknown>)[key] : undefined
+/** What the comparison needs of a stored decision (any other field passes through untouched). */
+const StoredDecision = Schema.Struct({
+  trades: Schema.Array(Schema.Struct({ symbol: Schema.String, direction: Schema.String })),
+  mechanical: Schema.optionalKey(MechanicalVote),
+  fallback: Schema.optionalKey(Schema.String)
+})
 
-/** A run with each stage's checkpoint, read leniently: whatever JSON a stage stored is passed on. */
-export const runDetail = (id: string): Effect.Effect<RunDetail, NotFound | Unavailable, RunStore | import("effect/sql/SqlClient").SqlClient> =>
+const tradeSet = (trades: ReadonlyArray<{ readonly symbol: string; readonly direction: string }>) =>
+  trades.map((t) => `${t.direction} ${t.symbol}`).sort().join(",")
+
+/** The mechanical vote beside a stored decision, compared with it; `null` when the decision has none. */
+export const shadowVoteOf = (decision: unknown): ShadowVote | null =>
+  Option.match(Schema.decodeUnknownOption(StoredDecision)(decision), {
+    onNone: () => null,
+    onSome: ({ fallback, mechanical, trades }) =>
+      mechanical === undefined ? null : { ...mechanical, agrees: tradeSet(mechanical.trades) === tradeSet(trades), fallback: fallback ?? null }
+  })
+
+/** A run with each stage's checkpoint; the stored parts are passed on leniently (see `RunDetail`). */
+export const runDetail = (id: string): Effect.Effect<RunDetail, NotFound | Unavailable, RunStore | SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const store = yield* RunStore
     const found = id.trim() === "" ? Option.none() : yield* store.getRun(RunId.make(id))
@@ -53,9 +70,9 @@ export const runDetail = (id: string): Effect.Effect<RunDetail, NotFound | Unava
       run: summaryOf(run, imported.has(run.id)),
       stages: names.map((name) => stageOf(name, byStage.get(name), recordings.filter((r) => r.stage === name).length)),
       pitches: part("PmPitches"),
-      reviews: part("PeerReview"),
+      reviews: Option.getOrNull(Schema.decodeUnknownOption(PeerReviewResult)(part("PeerReview"))),
       decision: part("CouncilSynthesis"),
-      shadowVote: (field(part("CouncilSynthesis"), "mechanical") ?? null) as RunDetail["shadowVote"],
+      shadowVote: shadowVoteOf(part("CouncilSynthesis")),
       verdicts: part("RiskApproval"),
       execution: part("Execution"),
       outputs,

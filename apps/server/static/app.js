@@ -41,7 +41,8 @@ async function api(path) {
 }
 
 const money = (x) => x === null || x === undefined ? "—" : x.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 })
-const cents = (x) => x === null || x === undefined ? "—" : x.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2 })
+/** LLM spend: fractions of a cent stay visible ($0.00396), as `show` prints them. */
+const usd = (x) => x === null || x === undefined ? "—" : x === 0 ? "$0" : Math.abs(x) < 0.01 ? `$${x.toFixed(5)}` : Math.abs(x) < 1 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`
 const pct = (x, d = 1) => x === null || x === undefined ? "—" : `${(x * 100).toFixed(d)} %`
 const signed = (x, d = 1) => x === null || x === undefined ? "—" : `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(d)} %`
 const num = (x, d = 2) => x === null || x === undefined ? "—" : x.toFixed(d)
@@ -120,20 +121,20 @@ function lineChart(series, { height = 280, format = (v) => v, id } = {}) {
 const legend = (series) =>
   h("div", { class: "legend" }, series.map((s) => h("span", { style: `--c:${s.color}` }, h("i", { class: s.dashed ? "dashed" : "" }), s.name)))
 
-/** A 95 % interval as a whisker on a shared scale, with its numbers. */
+/** A 95 % interval as a whisker on a shared scale with its estimate, and the interval's bounds on a line below. */
 function interval(estimate, scale, format) {
   if (!estimate || estimate._tag !== "Interval") {
     const point = estimate?._tag === "TooFewSessions" ? estimate.estimate : null
-    return h("span", { class: "ci muted" }, point === null ? "—" : `${format(point)} (too few sessions)`)
+    return h("span", { class: "ci muted" }, point === null ? "—" : [format(point), h("span", { class: "range" }, "too few sessions")])
   }
-  const w = 84, px = (v) => Math.max(0, Math.min(w, ((v - scale.lo) / (scale.hi - scale.lo)) * w))
+  const w = 64, px = (v) => Math.max(0, Math.min(w, ((v - scale.lo) / (scale.hi - scale.lo)) * w))
   const color = estimate.lower > 0 ? "#15803d" : estimate.upper < 0 ? "#b91c1c" : "#64748b"
   return h("span", { class: "ci", title: `95 % CI ${format(estimate.lower)} … ${format(estimate.upper)} (n=${estimate.sessions}, block ${estimate.blockLength})` },
     h("svg:svg", { width: w, height: 12, style: "vertical-align:middle;margin-right:6px" },
       h("svg:line", { x1: px(0), x2: px(0), y1: 0, y2: 12, stroke: "#cbd5e1" }),
       h("svg:line", { x1: px(estimate.lower), x2: px(estimate.upper), y1: 6, y2: 6, stroke: color, "stroke-width": 2 }),
       h("svg:circle", { cx: px(estimate.estimate), cy: 6, r: 3, fill: color })),
-    `${format(estimate.estimate)} `, h("span", { class: "muted" }, `[${format(estimate.lower)}, ${format(estimate.upper)}]`))
+    format(estimate.estimate), h("span", { class: "range" }, `[${format(estimate.lower)}, ${format(estimate.upper)}]`))
 }
 
 // --- views -----------------------------------------------------------------------------------------------------
@@ -178,7 +179,9 @@ function leaderboardCard(report) {
         h("td", { class: "num" }, pct(r.metrics.volatility)),
         h("td", { class: "num" }, pct(r.metrics.winRateDays, 0)),
         h("td", { class: "num" }, num(r.metrics.turnover, 1)),
-        h("td", { class: "num" }, report.llmCostRecorded ? cents(r.metrics.llmCost) : "—"),
+        h("td", { class: "num llm-cost" }, report.llmCostRecorded
+          ? [usd(r.metrics.llmCost), h("span", { class: "range", title: "total return net of LLM cost" }, `net ${signed(r.metrics.returnNetOfCost, 2)}`)]
+          : "—"),
         h("td", { class: "num" }, r.metrics.sessions)))))))
 }
 
@@ -273,15 +276,75 @@ function pitchesTable(pitches) {
   ]
 }
 
+const tradesText = (trades) => (trades ?? []).length === 0 ? "flat" : trades.map((x) => `${x.direction} ${x.symbol} (conviction ${x.conviction}, ${x.riskProfile}, ${x.horizon})`).join("; ")
+
+/** One side of the council's decision: its trades, rationale and dissent (and, for the chairman, its plan). */
+function decisionSide(id, title, side, extra = []) {
+  return h("div", { id },
+    h("h3", {}, title),
+    h("dl", { class: "kv" },
+      h("dt", {}, "Trades"), h("dd", { class: "trades" }, tradesText(side.trades)),
+      h("dt", {}, "Rationale"), h("dd", {}, side.rationale ?? "—"),
+      h("dt", {}, "Dissent"), h("dd", {}, (side.dissent ?? []).length === 0 ? "—" : h("ul", { class: "thesis" }, side.dissent.map((d) => h("li", {}, d)))),
+      ...extra))
+}
+
+/** The council's decision beside the mechanical vote (its shadow baseline), and whether they trade alike. */
 function decisionBlock(decision, shadow) {
   if (!decision) return h("p", { class: "empty" }, "no decision recorded")
-  const trades = (t) => (t ?? []).length === 0 ? "flat" : t.map((x) => `${x.direction} ${x.symbol} (conviction ${x.conviction}, ${x.riskProfile}, ${x.horizon})`).join("; ")
-  return h("dl", { class: "kv" },
-    h("dt", {}, "Trades"), h("dd", {}, trades(decision.trades)),
-    h("dt", {}, "Rationale"), h("dd", {}, decision.rationale ?? "—"),
-    h("dt", {}, "Dissent"), h("dd", {}, (decision.dissent ?? []).join("; ") || "—"),
-    h("dt", {}, "Source"), h("dd", {}, decision.source ?? "—"),
-    h("dt", {}, "Shadow vote"), h("dd", {}, shadow ? trades(shadow.trades) : "—"))
+  const plan = (decision.monitoring ?? []).length === 0 ? [] : [h("dt", {}, "Monitoring"), h("dd", {}, h("ul", { class: "thesis" }, decision.monitoring.map((m) => h("li", {}, m))))]
+  const decided = decisionSide("decision", `Decision · ${decision.source ?? "?"}`, decision, plan)
+  if (!shadow) return [decided, h("p", { class: "muted" }, "No mechanical vote stored beside this decision.")]
+  return [
+    h("p", { id: "shadow-verdict" }, shadow.agrees
+      ? badge("agrees")
+      : badge("differs"), shadow.agrees ? " The mechanical vote trades the same symbols the same way." : " The mechanical vote would have traded differently.",
+      shadow.fallback ? h("span", { class: "neg" }, ` ${shadow.fallback}.`) : null),
+    h("div", { class: "grid cols-2" }, decided, decisionSide("shadow", "Mechanical vote (shadow)", shadow))
+  ]
+}
+
+/** Each reviewer's ranking of the others' anonymous pitches, and the Borda count over them. */
+function reviewsBlock(reviews) {
+  if (!reviews) return h("p", { class: "empty" }, "no peer review recorded")
+  return [
+    h("div", { class: "grid cols-2" },
+      h("table", { id: "borda" },
+        h("thead", {}, h("tr", {}, ["#", "PM", "Borda points", "Ballots"].map((t, i) => h("th", { class: i > 1 ? "num" : "" }, t)))),
+        h("tbody", {}, reviews.aggregate.map((a, i) => h("tr", { "data-pm": a.pm },
+          h("td", {}, i + 1), h("td", {}, h("span", { style: `color:${colorOf(a.pm)};font-weight:600` }, a.pm)), h("td", { class: "num" }, a.points), h("td", { class: "num" }, a.ballots))))),
+      h("table", { id: "ballots" },
+        h("thead", {}, h("tr", {}, ["Reviewer", "Ranking, best first", "Source"].map((t) => h("th", {}, t)))),
+        h("tbody", {}, reviews.ballots.map((b) => h("tr", { "data-reviewer": b.reviewer },
+          h("td", {}, b.reviewer),
+          h("td", { title: b.rationale }, b.ranking.join(" › "), h("span", { class: "range" }, b.rationale)),
+          h("td", { class: "muted" }, b.source)))))),
+    reviews.abstentions.length > 0 ? h("p", { class: "muted" }, "Did not rank: ", reviews.abstentions.map((a) => `${a.pm} (${a.reason})`).join("; ")) : null
+  ]
+}
+
+/** What the run spent on LLMs: who (each PM, the chairman) by stage, with the calls and totals. */
+function llmCostsBlock(costs) {
+  if (!costs) return h("p", { class: "empty" }, "no LLM spend recorded (offline PMs, or a run imported from elsewhere)")
+  const stages = costs.byStage.map((s) => s.stage)
+  const cell = (actor, stage) => {
+    const lines = costs.lines.filter((l) => l.actor === actor && l.stage === stage)
+    if (lines.length === 0) return h("td", { class: "num muted" }, "—")
+    const calls = lines.reduce((a, l) => a + l.calls, 0)
+    return h("td", { class: "num", "data-stage": stage }, usd(lines.reduce((a, l) => a + l.costUsd, 0)), h("span", { class: "range" }, `${calls} call${calls === 1 ? "" : "s"}`))
+  }
+  const estimated = costs.lines.reduce((a, l) => a + l.estimatedCalls, 0)
+  return [
+    h("table", { id: "llm-costs" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Who"), h("th", {}, "Model"), ...stages.map((s) => h("th", { class: "num" }, s)), h("th", { class: "num" }, "Total"))),
+      h("tbody", {}, costs.byActor.map((a) => h("tr", { "data-actor": a.actor },
+        h("td", {}, a.actor),
+        h("td", { class: "muted" }, [...new Set(costs.lines.filter((l) => l.actor === a.actor).map((l) => l.model))].join(", ")),
+        ...stages.map((stage) => cell(a.actor, stage)),
+        h("td", { class: "num total" }, usd(a.costUsd))))),
+      h("tfoot", {}, h("tr", {}, h("th", {}, "Total"), h("th", {}, ""), ...costs.byStage.map((s) => h("th", { class: "num" }, usd(s.costUsd))), h("th", { class: "num", id: "llm-total" }, usd(costs.totalUsd))))),
+    estimated > 0 ? h("p", { class: "muted" }, `${estimated} call(s) charged at their worst case: the provider reported no usage.`) : null
+  ]
 }
 
 function verdictsBlock(v) {
@@ -320,17 +383,17 @@ async function runPage(id) {
         h("dt", {}, "Mode"), h("dd", {}, r.dryRun ? "dry run" : r.mode, r.imported ? " · imported" : ""),
         r.parentRunId ? [h("dt", {}, "Forked"), h("dd", {}, "from ", h("a", { href: `#/runs/${encodeURIComponent(r.parentRunId)}` }, r.parentRunId), ` at ${r.forkFrom}`)] : null,
         h("dt", {}, "Started"), h("dd", {}, r.startedAt), h("dt", {}, "Duration"), h("dd", {}, ms(r.durationMs)),
-        h("dt", {}, "LLM cost"), h("dd", {}, d.llmCosts === null ? "—" : cents(d.llmCosts.reduce((a, l) => a + l.costUsd, 0))))),
+        h("dt", {}, "LLM cost"), h("dd", {}, d.llmCosts === null ? "—" : usd(d.llmCosts.totalUsd)))),
       card("Stages", stageBar(d.stages), h("table", { id: "stages" },
         h("thead", {}, h("tr", {}, ["Stage", "Status", "Attempt", "Duration", "Calls", "Started"].map((t) => h("th", {}, t)))),
         h("tbody", {}, d.stages.map((s) => h("tr", {}, h("td", {}, s.name), h("td", {}, badge(s.status), s.reusedFrom ? ` from ${s.reusedFrom}` : ""),
           h("td", { class: "num" }, s.attempt ?? "—"), h("td", { class: "num" }, ms(s.durationMs)), h("td", { class: "num" }, s.calls), h("td", { class: "muted" }, s.startedAt ?? "—")))))),
       card("Pitches", pitchesTable(d.pitches)),
-      d.reviews ? card("Peer review", json(d.reviews)) : null,
+      card("Peer review", reviewsBlock(d.reviews)),
       card("Council decision", decisionBlock(d.decision, d.shadowVote)),
+      card("LLM costs", llmCostsBlock(d.llmCosts)),
       card("Risk verdicts", verdictsBlock(d.verdicts)),
       card("Execution", executionBlock(d.execution)),
-      d.llmCosts ? card("LLM costs", h("table", {}, h("tbody", {}, d.llmCosts.map((l) => h("tr", {}, h("td", {}, l.stage), h("td", {}, l.actor), h("td", {}, l.model), h("td", { class: "num" }, l.calls), h("td", { class: "num" }, cents(l.costUsd))))))) : null,
       ...others.map(([stage, output]) => card(stage, json(output)))))
 }
 

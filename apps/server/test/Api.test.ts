@@ -1,6 +1,9 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
-import { BACKTEST, type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { cliInProcess } from "../../cli/test/InProcess.ts"
+import { BACKTEST, LLM_DAY, type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
+
+const STAGES = ["FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
 
 const TOKEN = "t0ken-for-the-monitor-test-0123456789"
 
@@ -92,24 +95,69 @@ describe("monitor API", () => {
     assert.strictEqual(badDate.status, 400)
   })
 
-  it("lists runs and opens one with its stages, pitches, decision, verdicts and execution", async () => {
+  it("lists runs and opens an offline one with its stages, pitches, peer reviews, decision, verdicts and execution; it spent nothing on LLMs", async () => {
     const runs = await get(open, "/api/runs")
-    assert.deepStrictEqual(runs.body.map((r: any) => r.id), [home.runId])
+    assert.deepStrictEqual(runs.body.map((r: any) => r.id), [home.runId, home.llmRunId])
     const { body, status } = await get(open, `/api/runs/${home.runId}`)
     assert.strictEqual(status, 200)
-    assert.deepStrictEqual(body.stages.map((s: any) => [s.name, s.status]), [
-      ["FetchData", "completed"], ["PmPitches", "completed"], ["CouncilSynthesis", "completed"], ["RiskApproval", "completed"], ["Execution", "completed"]
-    ])
+    assert.deepStrictEqual(body.stages.map((s: any) => [s.name, s.status]), STAGES.map((s) => [s, "completed"]))
     assert.strictEqual(body.pitches.pitches.length + body.pitches.abstentions.length, 5)
+    assert.strictEqual(body.reviews.ballots.length + body.reviews.abstentions.length, 5)
     assert.isArray(body.decision.trades)
+    assert.isTrue(body.shadowVote.agrees)
+    assert.isNull(body.shadowVote.fallback)
     assert.isArray(body.verdicts.intents)
     assert.deepStrictEqual(body.execution.accounts.map((a: any) => a.account), [...ACCOUNTS])
-    assert.deepStrictEqual(Object.keys(body.outputs), ["FetchData", "PmPitches", "CouncilSynthesis", "RiskApproval", "Execution"])
-    assert.isNull(body.reviews)
-    assert.isNull(body.shadowVote)
+    assert.deepStrictEqual(Object.keys(body.outputs), STAGES)
     assert.isNull(body.llmCosts)
     const missing = await get(open, "/api/runs/2026-01-01-00000000")
     assert.strictEqual(missing.status, 404)
+  })
+
+  it("opens the LLM council's run: each reviewer's ranking and the Borda count, the mechanical vote beside the chairman's decision, LLM costs per stage and PM as show --json counts them", async () => {
+    const { body } = await get(open, `/api/runs/${home.llmRunId}`)
+    assert.deepStrictEqual(body.stages.map((s: any) => [s.name, s.status]), STAGES.map((s) => [s, "completed"]))
+    assert.strictEqual(body.reviews.ballots.length, 5)
+    for (const ballot of body.reviews.ballots) {
+      assert.notInclude(ballot.ranking, ballot.reviewer)
+      assert.sameMembers(ballot.shown.map((s: any) => s.pm), ballot.ranking)
+    }
+    assert.sameMembers(body.reviews.aggregate.map((a: any) => a.pm), ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK"])
+    assert.deepStrictEqual(body.decision.trades.map((t: any) => `${t.direction} ${t.symbol}`), ["LONG TLT"])
+    assert.strictEqual(body.decision.source, "anthropic:claude-sonnet-4-6")
+    assert.deepStrictEqual(body.shadowVote.trades.map((t: any) => `${t.direction} ${t.symbol}`), ["LONG QQQ"])
+    assert.isFalse(body.shadowVote.agrees)
+    const costs = body.llmCosts
+    assert.deepStrictEqual(costs.byStage.map((s: any) => s.stage), ["PmPitches", "PeerReview", "CouncilSynthesis"])
+    assert.deepStrictEqual(costs.byActor.map((a: any) => a.actor), ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "CHAIRMAN"])
+    const shown = JSON.parse((await cliInProcess(home.home, ["show", home.llmRunId, "--json"])).stdout).llm
+    assert.closeTo(costs.totalUsd, shown.totalUsd, 1e-12)
+    assert.isAbove(costs.totalUsd, 0)
+    for (const line of shown.costs) {
+      const same = costs.lines.find((l: any) => l.stage === line.stage && l.actor === line.actor && l.model === line.model)
+      assert.closeTo(same.costUsd, line.costUsd, 1e-12, `${line.stage} ${line.actor}`)
+    }
+    assert.strictEqual(costs.lines.length, shown.costs.length)
+  })
+
+  it("charges the LLM day's spend in the equity series and the leaderboard: a PM's account its own calls, the council every call", async () => {
+    const costs = (await get(open, `/api/runs/${home.llmRunId}`)).body.llmCosts
+    const charged = (account: string) => account === "COUNCIL" ? costs.totalUsd : costs.byActor.find((a: any) => a.actor === account).costUsd
+    const equity = (await get(open, "/api/equity")).body
+    assert.isTrue(equity.llmCostRecorded)
+    for (const { account, points } of equity.accounts) {
+      for (const p of points) assert.closeTo(p.llmCost, p.date === LLM_DAY ? charged(account) : 0, 1e-12, `${account} ${p.date}`)
+      assert.isAbove(points.find((p: any) => p.date === LLM_DAY).llmCost, 0)
+    }
+    const board = (await get(open, "/api/leaderboard")).body
+    assert.isTrue(board.llmCostRecorded)
+    for (const row of board.leaderboard.rows) {
+      assert.closeTo(row.metrics.llmCost, charged(row.account), 1e-12)
+      assert.closeTo(row.metrics.pnlNetOfCost, row.metrics.pnl - charged(row.account), 1e-9)
+    }
+    const before = (await get(open, `/api/leaderboard?to=${home.live.sessions[3]}`)).body
+    assert.isFalse(before.llmCostRecorded)
+    assert.isTrue(before.leaderboard.rows.every((r: any) => r.metrics.llmCost === null))
   })
 
   it("refuses every mutation when no token is configured, and a missing or wrong token when one is", async () => {

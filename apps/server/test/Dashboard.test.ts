@@ -33,6 +33,17 @@ afterAll(async () => {
   await server?.stop()
 })
 
+const STAGES = ["FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
+
+/** "$1,234.56" as a number. */
+const dollars = (text: string | null | undefined): number => Number(String(text).replace(/[$,]/g, ""))
+
+/** Asserts that `text` shows `value` to the digits it prints (half a unit of its last digit). */
+const showsDollars = (text: string | null | undefined, value: number, what = "") => {
+  const digits = /\.(\d+)$/.exec(String(text))?.[1]?.length ?? 0
+  assert.closeTo(dollars(text), value, 0.5 * 10 ** -digits + 1e-12, `${what} ${text}`)
+}
+
 interface Drawn {
   readonly date: string
   readonly value: number
@@ -71,6 +82,13 @@ describe("dashboard in Chromium", () => {
     const verdict = await page.textContent("#verdict")
     assert.match(verdict ?? "", /SPY at 95 % over 39 sessions/)
     await page.screenshot({ path: join(SCREENSHOTS, "overview.png"), fullPage: true })
+    const fit = await page.$eval("#leaderboard", (table) => ({
+      card: table.closest(".card")!.getBoundingClientRect().right,
+      columns: [...table.querySelectorAll("thead th")].map((th) => [th.textContent, th.getBoundingClientRect().right] as const),
+      scrolls: table.parentElement!.scrollWidth > table.parentElement!.clientWidth
+    }))
+    assert.isFalse(fit.scrolls, "the leaderboard overflows its card")
+    for (const [column, right] of fit.columns) assert.isAtMost(right, fit.card, `column ${column} is cut off`)
     assert.deepStrictEqual(problems, [])
     assert.deepStrictEqual(requests.filter((url) => !url.startsWith(server.url)), [])
   })
@@ -90,15 +108,57 @@ describe("dashboard in Chromium", () => {
     spy.forEach((p, i) => assert.closeTo(p.value / spy[0]!.value, closes[i] / closes[0], 0.002))
   })
 
-  it("opens a run's detail from the timeline: stages, pitches, decision, verdicts and execution", async () => {
+  it("shows each account's LLM cost in the leaderboard, as the API charges it", async () => {
+    const board = await (await fetch(`${server.url}/api/leaderboard`)).json() as any
+    assert.isTrue(board.llmCostRecorded)
+    const shown = await page.$$eval("#leaderboard tbody tr", (trs) => trs.map((tr) => [tr.getAttribute("data-account"), tr.querySelector(".llm-cost")!.firstChild!.textContent]))
+    for (const [account, text] of shown) {
+      const cost = board.leaderboard.rows.find((r: any) => r.account === account).metrics.llmCost
+      assert.isAbove(cost, 0)
+      showsDollars(text, cost, account!)
+    }
+  })
+
+  it("opens a run's detail from the timeline: stages, pitches, peer review, decision, verdicts and execution", async () => {
+    await page.goto(server.url)
     await page.click(`#runs a[href="#/runs/${home.runId}"]`)
     await page.waitForSelector("#stages")
     assert.strictEqual(await page.textContent("#run-title"), `Run ${home.runId}`)
     const stages = await page.$$eval("#stages tbody tr", (trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[1]!.textContent]))
-    assert.deepStrictEqual(stages, [["FetchData", "completed"], ["PmPitches", "completed"], ["CouncilSynthesis", "completed"], ["RiskApproval", "completed"], ["Execution", "completed"]])
+    assert.deepStrictEqual(stages, STAGES.map((s) => [s, "completed"]))
     assert.isAbove(await page.$$eval("#pitches tbody tr", (trs) => trs.length), 0)
+    assert.strictEqual(await page.$$eval("#ballots tbody tr", (trs) => trs.length), 5)
+    assert.match(await page.textContent("#shadow-verdict") ?? "", /^agrees/)
     assert.deepStrictEqual(await page.$$eval("#execution tbody tr", (trs) => trs.map((tr) => tr.children[0]!.textContent)), [...ACCOUNTS])
     await page.screenshot({ path: join(SCREENSHOTS, "run.png"), fullPage: true })
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("shows the LLM council's run: the Borda count and each ranking, the chairman's decision beside the mechanical vote, and the costs per PM and stage of the API", async () => {
+    const api = await (await fetch(`${server.url}/api/runs/${home.llmRunId}`)).json() as any
+    await page.goto(`${server.url}/#/runs/${home.llmRunId}`)
+    await page.waitForSelector("#llm-costs")
+    const borda = await page.$$eval("#borda tbody tr", (trs) => trs.map((tr) => [tr.children[1]!.textContent, Number(tr.children[2]!.textContent)]))
+    assert.deepStrictEqual(borda, api.reviews.aggregate.map((a: any) => [a.pm, a.points]))
+    const ballots = await page.$$eval("#ballots tbody tr", (trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[1]!.firstChild!.textContent]))
+    assert.deepStrictEqual(ballots, api.reviews.ballots.map((b: any) => [b.reviewer, b.ranking.join(" › ")]))
+    assert.match(await page.textContent("#decision .trades") ?? "", /^LONG TLT \(conviction 1/)
+    assert.match(await page.textContent("#shadow .trades") ?? "", /^LONG QQQ /)
+    assert.match(await page.textContent("#shadow-verdict") ?? "", /^differs/)
+    const rows = await page.$$eval("#llm-costs tbody tr", (trs) => trs.map((tr) => ({
+      actor: tr.getAttribute("data-actor")!,
+      cells: [...tr.querySelectorAll("td[data-stage]")].map((td) => [td.getAttribute("data-stage")!, td.firstChild!.textContent!] as const),
+      total: tr.querySelector(".total")!.textContent!
+    })))
+    assert.deepStrictEqual(rows.map((r) => r.actor), ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "CHAIRMAN"])
+    for (const row of rows) {
+      const lines = api.llmCosts.lines.filter((l: any) => l.actor === row.actor)
+      assert.deepStrictEqual(row.cells.map(([stage]) => stage), lines.map((l: any) => l.stage))
+      row.cells.forEach(([stage, text]) => showsDollars(text, lines.find((l: any) => l.stage === stage).costUsd, `${row.actor} ${stage}`))
+      showsDollars(row.total, api.llmCosts.byActor.find((a: any) => a.actor === row.actor).costUsd, row.actor)
+    }
+    showsDollars(await page.textContent("#llm-total"), api.llmCosts.totalUsd, "total")
+    await page.screenshot({ path: join(SCREENSHOTS, "run-llm.png"), fullPage: true })
     assert.deepStrictEqual(problems, [])
   })
 

@@ -5,8 +5,8 @@
  *
  * **Groups**
  * - `accounts` — every account's state, positions and orders as its broker reports them now (read-only).
- * - `runs` — the runs in the store; a run's detail (stages, pitches, decision, verdicts, execution, and — when the
- *   run has them — peer reviews, the shadow vote and LLM costs).
+ * - `runs` — the runs in the store; a run's detail (stages, pitches, peer reviews, the decision with the mechanical
+ *   vote beside it, verdicts, execution, LLM costs per stage and per PM).
  * - `standings` — the leaderboard, the daily equity series and the backtests, read from the ledger (`?backtest=ID`
  *   or `latest` for a backtest's book; the live book by default).
  * - `control` — what changes something: close every position, approve a run, start a backtest. Each needs
@@ -21,9 +21,9 @@ import * as HttpApiGroup from "effect/http-api/HttpApiGroup"
 import * as HttpApiMiddleware from "effect/http-api/HttpApiMiddleware"
 import * as HttpApiSecurity from "effect/http-api/HttpApiSecurity"
 import * as OpenApi from "effect/http-api/OpenApi"
-import { AccountSnapshot, Order, Position, TradingDay } from "@council/domain"
+import { AccountSnapshot, MechanicalVote, Order, PeerReviewResult, Position, TradingDay } from "@council/domain"
 import { RunRecord } from "@council/engine"
-import { BookSummary, Standings } from "@council/tracking"
+import { BookSummary, LlmCosts, Standings } from "@council/tracking"
 
 // --- errors ----------------------------------------------------------------------------------------------------
 
@@ -100,37 +100,46 @@ export const StageView = Schema.Struct({
 })
 export type StageView = typeof StageView.Type
 
-export const LlmCostLine = Schema.Struct({
-  stage: Schema.String,
-  actor: Schema.String,
-  model: Schema.String,
-  calls: Schema.Int,
-  costUsd: Schema.Finite
+/**
+ * The mechanical conviction-weighted vote, always computed beside the chairman's decision (its shadow baseline),
+ * compared with the decision the council took.
+ */
+export const ShadowVote = Schema.Struct({
+  ...MechanicalVote.fields,
+  /** The council's decision trades the same symbols in the same directions (convictions may differ). */
+  agrees: Schema.Boolean,
+  /** Why the chairman's answer was not used, so that this vote decided; `null` when the chairman decided. */
+  fallback: Schema.NullOr(Schema.String)
 })
+export type ShadowVote = typeof ShadowVote.Type
 
 /**
- * A run in detail. The stage parts are the checkpoints as stored, decoded leniently (any JSON): fields added by
- * newer stages (peer reviews, the chairman's mechanical vote, LLM exchanges) come through as they are.
+ * A run in detail. Pitches, decision, verdicts and execution are the checkpoints as stored, decoded leniently (any
+ * JSON), so runs stored by older code come through as they are; peer reviews, the shadow vote and LLM costs are
+ * typed (`null` where the run has none).
  */
 export const RunDetail = Schema.Struct({
   run: RunSummary,
   stages: Schema.Array(StageView),
   /** `PmPitches`: pitches and abstentions. */
   pitches: Schema.NullOr(Schema.Json),
-  /** `PeerReview`, when the run has that stage. */
-  reviews: Schema.NullOr(Schema.Json),
-  /** `CouncilSynthesis`: the council's decision. */
+  /** `PeerReview`: each reviewer's ballot over anonymous labels, abstentions and the Borda aggregate. */
+  reviews: Schema.NullOr(PeerReviewResult),
+  /** `CouncilSynthesis`: the council's decision (the chairman's, or the mechanical vote's when it fell back). */
   decision: Schema.NullOr(Schema.Json),
-  /** The mechanical vote stored beside an LLM chairman's decision (`decision.mechanical`), when present. */
-  shadowVote: Schema.NullOr(Schema.Json),
+  /** The mechanical vote stored beside the decision, when the run has one. */
+  shadowVote: Schema.NullOr(ShadowVote),
   /** `RiskApproval`: intents, rejections, clamps, cancels. */
   verdicts: Schema.NullOr(Schema.Json),
   /** `Execution`: what each account did. */
   execution: Schema.NullOr(Schema.Json),
   /** Every checkpoint's output by stage name, including stages this server does not know. */
   outputs: Schema.Record(Schema.String, Schema.Json),
-  /** LLM spend of the run by stage, actor and model; `null` where the store records no spend. */
-  llmCosts: Schema.NullOr(Schema.Array(LlmCostLine))
+  /**
+   * What the run spent on LLM calls (the store's `llm_spend`): per stage, per PM and the chairman, per model;
+   * `null` when it spent nothing (offline PMs, an imported run).
+   */
+  llmCosts: Schema.NullOr(LlmCosts.RunCosts)
 })
 export type RunDetail = typeof RunDetail.Type
 

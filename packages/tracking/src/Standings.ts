@@ -137,8 +137,10 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
     const ledger = yield* TradeLedger
     const rows = yield* ledger.equity(query)
     const accounts = [...new Set(rows.map((r) => r.account))]
-    const costs = yield* LlmCosts.dailyCosts(query.book, accounts).pipe(Effect.mapError(sqlFailure("llm costs")))
     const sessions = [...new Set(rows.map((r) => r.session))].sort()
+    const costs = yield* LlmCosts.dailyCosts(query.book, accounts, { from: sessions[0], to: sessions.at(-1) }).pipe(
+      Effect.mapError(sqlFailure("llm costs"))
+    )
     const benchmark = yield* benchmarkOn(sessions)
     return {
       book: query.book,

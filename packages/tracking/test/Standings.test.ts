@@ -4,10 +4,11 @@ import { join } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as SqlClient from "effect/sql/SqlClient"
-import { AccountId, Ticker, TradingDay } from "@council/domain"
+import { AccountId, RunId, Ticker, TradingDay } from "@council/domain"
+import { RunStore } from "@council/engine"
+import { SpendLedger } from "@council/llm"
 import { defaultBarsDirectory, LocalBars, MarketData } from "@council/market"
-import { Database } from "@council/store"
+import { Database, SqlRunStore } from "@council/store"
 import { liveBook, Standings, TradeLedger, Trades } from "@council/tracking"
 import { ACCOUNTS, simulate } from "./fixtures/SimulatedBook.ts"
 
@@ -19,7 +20,11 @@ const FROM = TradingDay.make("2024-01-02")
 const env = () => {
   const dir = mkdtempSync(join(tmpdir(), "council-standings-"))
   dirs.push(dir)
-  return TradeLedger.layer.pipe(Layer.provideMerge(Database.layerSqlite(join(dir, "council.db"))), Layer.merge(LocalBars.layer()), Layer.orDie)
+  return Layer.mergeAll(TradeLedger.layer, SqlRunStore.layer, SpendLedger.layerSql).pipe(
+    Layer.provideMerge(Database.layerSqlite(join(dir, "council.db"))),
+    Layer.merge(LocalBars.layer()),
+    Layer.orDie
+  )
 }
 
 const seeded = (sessions: number) =>
@@ -103,24 +108,27 @@ describe("Standings", () => {
   it.effect("LLM spend, when the store records it, is charged to a PM's account for its own calls and to the council for all", () =>
     Effect.gen(function*() {
       const sim = yield* seeded(3)
-      const sql = yield* SqlClient.SqlClient
-      yield* sql`CREATE TABLE llm_spend (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, stage TEXT NOT NULL,
-        actor TEXT NOT NULL, purpose TEXT NOT NULL, model TEXT NOT NULL, cost_usd REAL NOT NULL, estimated BOOLEAN NOT NULL, at TEXT NOT NULL)`
       const day = sim.sessions[1]!
-      yield* sql`INSERT INTO runs ${
-        sql.insert({ id: "r1", pipeline: "daily", trading_day: day, as_of: day, mode: "record", dry_run: 0, code_version: "t", status: "completed", started_at: `${day}T20:00:00Z`, params: "{}" })
-      }`
-      const spend = (actor: string, cost: number) =>
-        sql`INSERT INTO llm_spend ${sql.insert({ run_id: "r1", stage: "PmPitches", actor, purpose: "pitch", model: "m", cost_usd: cost, estimated: 0, at: `${day}T20:01:00Z` })}`
-      yield* spend("CHATGPT", 0.25)
-      yield* spend("CLAUDE", 0.5)
-      yield* spend("CHAIRMAN", 1)
+      const runId = RunId.make(`${day}-0000cafe`)
+      yield* RunStore.use((runs) =>
+        runs.createRun({
+          id: runId, pipeline: "daily", tradingDay: day, asOf: day, mode: "record", dryRun: false, codeVersion: "t", parentRunId: null,
+          forkFrom: null, status: "completed", startedAt: `${day}T20:00:00.000Z`, finishedAt: null, error: null, params: {}
+        })
+      )
+      const ledger = yield* SpendLedger
+      for (const [actor, costUsd] of [["CHATGPT", 0.25], ["CLAUDE", 0.5], ["CHAIRMAN", 1]] as const) {
+        yield* ledger.record({ runId, stage: "PmPitches", actor, purpose: "pitch", model: "openai:gpt-5.4", costUsd, estimated: false, at: `${day}T20:01:00.000Z` })
+      }
       const report = yield* Standings.equityReport({ book: liveBook })
       const costOn = (account: string) => report.accounts.find((a) => a.account === account)!.points.map((p) => p.llmCost)
       assert.isTrue(report.llmCostRecorded)
       assert.deepStrictEqual(costOn("CHATGPT"), [0, 0.25, 0])
       assert.deepStrictEqual(costOn("GEMINI"), [0, 0, 0])
       assert.deepStrictEqual(costOn("COUNCIL"), [0, 1.75, 0])
+      const outside = yield* Standings.equityReport({ book: liveBook, to: sim.sessions[0]! })
+      assert.isFalse(outside.llmCostRecorded)
+      assert.deepStrictEqual(outside.accounts.map((a) => a.points.map((p) => p.llmCost)), ACCOUNTS.map(() => [null]))
     }).pipe(Effect.provide(env())))
 })
 
