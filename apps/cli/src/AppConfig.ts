@@ -2,11 +2,16 @@
  * Every setting the app reads from the environment, read and checked once — before any database, file or
  * socket is opened. A bad value is one line naming the variable (exit 2) and nothing is written.
  */
-import { Config, Context, Effect, Option, Schema } from "effect"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { AccountsConfig, LiveGuard } from "@council/broker"
 import { LlmSettings, type Prices } from "@council/llm"
 import { MarketFeed } from "@council/market"
 import { Database } from "@council/store"
+import * as MonitorConfig from "./MonitorConfig.ts"
 
 /** The version recorded with every run. */
 export const codeVersion = "0.1.0"
@@ -45,6 +50,7 @@ export interface Settings {
   readonly fillModel: FillModel
   readonly database: Database.Location
   readonly llm: { readonly settings: LlmSettings.LlmSettings; readonly prices: Prices.PriceTable }
+  readonly monitor: MonitorConfig.MonitorSettings
 }
 
 /** The checked settings of this invocation. */
@@ -68,11 +74,12 @@ const feed = Effect.flatMap(MarketFeed.readConfig, (selection) =>
 /** The LLM settings and the price table they name. */
 const llm = Effect.flatMap(LlmSettings.read, (settings) => Effect.map(LlmSettings.prices(settings), (prices) => ({ settings, prices })))
 
-/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database, LLMs). */
+/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database, LLMs, monitor). */
 export const load = Effect.all({
   accounts: AccountsConfig.load,
   feed,
   fillModel: exchangeFillModel,
   database: Database.location,
-  llm
+  llm,
+  monitor: MonitorConfig.read
 })

@@ -1,5 +1,9 @@
-import { Console, Effect, Option } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import { Pipeline } from "@council/engine"
 import { DailyPipeline } from "@council/daily"
 import { codeVersion } from "./AppConfig.ts"
@@ -8,11 +12,10 @@ import { CliFailure } from "./CliFailure.ts"
 import * as Accounts from "./commands/Accounts.ts"
 import * as Exchange from "./commands/Exchange.ts"
 import * as Llm from "./commands/Llm.ts"
+import { monitorCommands } from "./commands/MonitorCommands.ts"
 import * as Replay from "./commands/Replay.ts"
 import { resolveTradingDay, runDaily, selectedProfiles } from "./commands/RunDaily.ts"
 import * as Runs from "./commands/Runs.ts"
-import * as Serve from "./commands/Serve.ts"
-import * as Standings from "./commands/Standings.ts"
 
 const pipelineName = Argument.String("pipeline").pipe(Argument.withDescription("the pipeline to run: daily"))
 const runIdArgument = Argument.String("run-id").pipe(Argument.withDescription("a run id, as listed by: pnpm pipeline runs"))
@@ -25,7 +28,6 @@ const exits = {
   replay: "Exit codes: 0 every stage identical (a fork: every account succeeded); 1 a stage diverged (a fork: an account failed); 2 usage or configuration error, nothing done.",
   store: "Exit codes: 0 done; 1 failed; 2 usage or configuration error, nothing written.",
   accounts: "Exit codes: 0 every account answered; 1 an account failed; 2 usage or configuration error, nothing done.",
-  ledger: "Exit codes: 0 done (also when the book is still empty); 1 the ledger could not be read; 2 usage or configuration error (an unknown --backtest too), nothing done.",
   serve: "Exit codes: 0 stopped by SIGINT/SIGTERM (or when the pnpm that launched it exits); 2 usage or configuration error, nothing done.",
   plain: "Exit codes: 0 done; 2 usage or configuration error."
 } as const
@@ -225,60 +227,12 @@ const exchange = Command.make("exchange").pipe(
   Command.withSubcommands([exchangeServe, exchangeKeys])
 )
 
-const windowFlags = {
-  from: Flag.String("from").pipe(Flag.withDescription("first session YYYY-MM-DD (default: the book's first)"), Flag.optional),
-  to: Flag.String("to").pipe(Flag.withDescription("last session YYYY-MM-DD (default: the book's last)"), Flag.optional),
-  backtest: Flag.String("backtest").pipe(Flag.withDescription("a backtest's book: its id, or latest (default: the live book)"), Flag.optional)
-}
-
-/** Reads the ledger (and, for SPY, the market data); never creates a missing home. */
-const reading = <A, E, R>(effect: Effect.Effect<A, E, R>) => withMarket(Effect.provide(effect, AppLayer.ledger("empty")))
-
-const leaderboard = Command.make(
-  "leaderboard",
-  { ...windowFlags, json: jsonFlag },
-  (options) => configured(Effect.andThen(Standings.checkWindow(options), reading(Standings.leaderboard(options))))
-).pipe(
-  describe("Rank the accounts of a book over a window: metrics, 95 % bootstrap intervals, n, and a one-line verdict against SPY buy-and-hold (unranked under 20 sessions)", exits.ledger),
-  Command.withExamples([
-    { command: "pnpm pipeline leaderboard", description: "the live book, every session" },
-    { command: "pnpm pipeline leaderboard --backtest latest --from 2020-01-02 --json", description: "the newest backtest from 2020, as JSON" }
-  ])
-)
-
-const equity = Command.make(
-  "equity",
-  {
-    ...windowFlags,
-    account: accountFlag,
-    csv: Flag.Boolean("csv").pipe(Flag.withDescription("print CSV: account,date,equity,cash,long/short market value,gross exposure,traded,llm_cost,spy_close (default: a table)"), Flag.withDefault(false))
-  },
-  (options) => configured(Effect.andThen(Standings.checkWindow(options), reading(Standings.equity(options))))
-).pipe(describe("Each account's daily equity series from the ledger, beside SPY's close", exits.ledger))
-
-const backtests = Command.make("backtests", { json: jsonFlag }, ({ json }) =>
-  configured(Standings.backtests(json).pipe(Effect.provide(AppLayer.ledger("empty"))))).pipe(
-    describe("List the backtests' books: id, status, range, sessions recorded", exits.ledger)
-  )
-
-const serve = Command.make(
-  "serve",
-  {
-    port: Flag.Int("port").pipe(Flag.withDescription("port (default: 8080; 0: any free port)"), Flag.withDefault(8080)),
-    host: Flag.String("host").pipe(Flag.withDescription("interface to listen on (default: 127.0.0.1)"), Flag.withDefault("127.0.0.1"))
-  },
-  (options) => withMarket(Serve.serve(options))
-).pipe(describe(
-  "Serve the monitor API (OpenAPI at /openapi.json) and the web dashboard until Ctrl-C or SIGTERM; mutations need COUNCIL_API_TOKEN",
-  exits.serve
-))
-
 export const root = Command.make("pipeline").pipe(
   describe(
     "Council: an LLM trading council, one trading day at a time",
     "Exit codes: 0 success; 1 the work failed (an account, a replay); 2 usage or configuration error (nothing done, nothing written)."
   ),
-  Command.withSubcommands([run, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, closeAll, verify, leaderboard, equity, backtests, serve, graph, exchange])
+  Command.withSubcommands([run, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, closeAll, verify, ...monitorCommands, graph, exchange])
 )
 
 export const main = Command.runWith(root, { version: codeVersion })

@@ -6,8 +6,15 @@
  * (nothing was done, nothing written); 130 interrupted.
  */
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Cause, Console, Effect, Exit, Layer, Logger, Option } from "effect"
-import { CliError, CliOutput } from "effect/cli"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
+import * as CliError from "effect/cli/CliError"
+import * as CliOutput from "effect/cli/CliOutput"
 import { main } from "./Cli.ts"
 import * as Tracing from "./Tracing.ts"
 
@@ -32,7 +39,6 @@ const configMessage = (message: string): string => {
 const USAGE_ERRORS: ReadonlySet<string> = new Set([
   "AccountConfigError",
   "AccountSelectionError",
-  "ApiTokenConfigError",
   "BundleRejected",
   "DatabaseConfigError",
   "FillModelConfigError",
@@ -41,6 +47,7 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   "LlmSettingsError",
   "MarketDataError",
   "MarketFeedConfigError",
+  "MonitorConfigError",
   "TracingConfigError",
   "UnsupportedSetting"
 ])

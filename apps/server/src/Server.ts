@@ -2,7 +2,8 @@
  * The monitor server: the API (`@council/api`'s `MonitorApi`, OpenAPI at `/openapi.json`) and the dashboard on
  * one HTTP server.
  *
- * **When to use**: `pnpm pipeline serve` provides `layer(options)` with the services the handlers read —
+ * **When to use**: `pnpm pipeline serve` provides `layer(options)` (where to listen, and the checked
+ * `COUNCIL_API_TOKEN` and `COUNCIL_RISK_FREE`) with the services the handlers read —
  * `AccountManager` and `TradingAccounts` (the brokers, read-only except close-all), `RunStore`, `TradeLedger` and
  * its `SqlClient`, and `MarketData` (SPY) — and keeps it until SIGINT/SIGTERM. `routes` serves tests through
  * `HttpRouter.toWebHandler` or a server of their own.
@@ -25,27 +26,32 @@ import * as Auth from "./Auth.ts"
 import { ControlHandlers } from "./ControlHandlers.ts"
 import * as Dashboard from "./Dashboard.ts"
 import { RunsHandlers } from "./RunsHandlers.ts"
-import { StandingsHandlers } from "./StandingsHandlers.ts"
+import { standingsHandlers } from "./StandingsHandlers.ts"
 
-export interface Options {
-  readonly host: string
-  readonly port: number
+export interface Settings {
   /** `COUNCIL_API_TOKEN`; `None` refuses every mutation. */
   readonly token: Option.Option<Redacted.Redacted>
+  /** `COUNCIL_RISK_FREE`: the yearly risk-free rate of the leaderboard, as a fraction. */
+  readonly riskFree: number
+}
+
+export interface Options extends Settings {
+  readonly host: string
+  readonly port: number
 }
 
 /** Every route: the API, its OpenAPI document and the dashboard. */
-export const routes = (token: Option.Option<Redacted.Redacted>) =>
+export const routes = (settings: Settings) =>
   Layer.mergeAll(
     HttpApiBuilder.layer(MonitorApi, { openapiPath: "/openapi.json" }).pipe(
-      Layer.provide([AccountsHandlers, RunsHandlers, StandingsHandlers, ControlHandlers]),
-      Layer.provide(Auth.layer(token))
+      Layer.provide([AccountsHandlers, RunsHandlers, standingsHandlers(settings.riskFree), ControlHandlers]),
+      Layer.provide(Auth.layer(settings.token))
     ),
     Dashboard.routes
   )
 
 /** The server listening on `host:port` (port 0: any free port; read it from `HttpServer`'s address). */
 export const layer = (options: Options) =>
-  HttpRouter.serve(routes(options.token), { disableLogger: true, disableListenLog: true }).pipe(
+  HttpRouter.serve(routes(options), { disableLogger: true, disableListenLog: true }).pipe(
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host: options.host }))
   )

@@ -3,19 +3,19 @@ import * as Schema from "effect/Schema"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { AccountId } from "@council/domain"
 import { MonitorApi, NotFound, Unavailable } from "@council/api"
-import { Metrics, Standings, TradeLedger } from "@council/tracking"
+import { Standings, TradeLedger } from "@council/tracking"
 
 const failures = {
   BookNotFound: (e: Standings.BookNotFound) => Effect.fail(new NotFound({ message: e.message })),
   LedgerError: (e: { readonly message: string }) => Effect.fail(new Unavailable({ message: e.message }))
 }
 
-export const StandingsHandlers = HttpApiBuilder.group(MonitorApi, "standings", (handlers) =>
+/** The leaderboard, equity and backtests from the ledger; `riskFree` is the yearly rate of Sharpe and Sortino. */
+export const standingsHandlers = (riskFree: number) => HttpApiBuilder.group(MonitorApi, "standings", (handlers) =>
   handlers
     .handle("leaderboard", ({ query }) =>
       Effect.gen(function*() {
         const book = yield* Standings.bookFor(query.backtest)
-        const riskFree = yield* Metrics.riskFreeConfig.pipe(Effect.orElseSucceed(() => 0))
         return yield* Standings.leaderboardReport({ book, from: query.from, to: query.to, riskFree })
       }).pipe(Effect.catchTags(failures)))
     .handle("equity", ({ query }) =>

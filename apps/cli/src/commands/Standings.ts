@@ -3,7 +3,10 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { AccountId, TradingDay } from "@council/domain"
-import { type Bootstrap, BookSummary, Leaderboard, Metrics, Standings, TradeLedger } from "@council/tracking"
+import { Prices } from "@council/llm"
+import { type Bootstrap, BookSummary, Leaderboard, Standings, TradeLedger } from "@council/tracking"
+import { AppSettings } from "../AppConfig.ts"
+import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { money, table } from "../Table.ts"
 
@@ -13,17 +16,20 @@ export interface WindowOptions {
   readonly backtest: Option.Option<string>
 }
 
+/** `2024-02-30` has the shape of a date but names none (`Date.parse` would roll it into March). */
+const isCalendarDate = (raw: string) => !Number.isNaN(Date.parse(raw)) && new Date(`${raw}T00:00:00Z`).toISOString().startsWith(raw)
+
 const day = (flag: string, value: Option.Option<string>) =>
   Option.match(value, {
     onNone: () => Effect.succeed(undefined),
     onSome: (raw) =>
-      Schema.is(TradingDay)(raw) && !Number.isNaN(Date.parse(raw))
+      Schema.is(TradingDay)(raw) && isCalendarDate(raw)
         ? Effect.succeed(TradingDay.make(raw))
         : Effect.fail(CliFailure.usage(`--${flag}: expected a date YYYY-MM-DD, got "${raw.slice(0, 40)}"`))
   })
 
 /** `--from`/`--to` as sessions, checked before anything is opened. */
-export const checkWindow = (options: WindowOptions) =>
+const checkWindow = (options: WindowOptions) =>
   Effect.gen(function*() {
     const from = yield* day("from", options.from)
     const to = yield* day("to", options.to)
@@ -65,7 +71,7 @@ const leaderboardTable = (report: Standings.LeaderboardReport): string => {
       m.closedTrades === null || m.closedTrades === 0 ? "—" : `${pct(m.winRateTrades, 0)} of ${m.closedTrades}`,
       num(m.turnover, 1),
       pct(m.averageExposure, 0),
-      m.llmCost === null ? "—" : money(m.llmCost),
+      m.llmCost === null ? "—" : Prices.formatUsd(m.llmCost),
       m.pnlNetOfCost === null ? "—" : money(m.pnlNetOfCost),
       String(m.sessions)
     ]
@@ -83,22 +89,34 @@ const leaderboardTable = (report: Standings.LeaderboardReport): string => {
   ].join("\n")
 }
 
+type Window = Effect.Success<ReturnType<typeof checkWindow>>
+
+/**
+ * Checks every setting, then the window, then reads the ledger (and the market data, for SPY's closes); a missing
+ * home is read as an empty one, never created.
+ */
+const reading = <A, E, R>(options: WindowOptions, read: (window: Window) => Effect.Effect<A, E, R>) =>
+  Effect.provide(
+    Effect.flatMap(checkWindow(options), (window) => read(window).pipe(Effect.provide(AppLayer.ledger("empty")), Effect.provide(AppLayer.market))),
+    AppLayer.configured
+  )
+
 /** `leaderboard`: the ranking of the book's accounts over the window. */
 export const leaderboard = (options: WindowOptions & { readonly json: boolean }) =>
-  Effect.gen(function*() {
-    const window = yield* checkWindow(options)
-    const book = yield* bookOf(options.backtest)
-    const riskFree = yield* Metrics.riskFreeConfig
-    const report = yield* Standings.leaderboardReport({ book, ...window, riskFree }).pipe(Effect.mapError(ledgerFailure))
-    yield* Console.log(options.json ? JSON.stringify(Schema.encodeSync(Standings.LeaderboardReport)(report), null, 2) : leaderboardTable(report))
-  })
+  reading(options, (window) =>
+    Effect.gen(function*() {
+      const book = yield* bookOf(options.backtest)
+      const { riskFree } = (yield* AppSettings).monitor
+      const report = yield* Standings.leaderboardReport({ book, ...window, riskFree }).pipe(Effect.mapError(ledgerFailure))
+      yield* Console.log(options.json ? JSON.stringify(Schema.encodeSync(Standings.LeaderboardReport)(report), null, 2) : leaderboardTable(report))
+    }))
 
 const CSV_HEADER = ["account", "date", "equity", "cash", "long_market_value", "short_market_value", "gross_exposure", "traded", "llm_cost", "spy_close"]
 
-/** `equity`: each account's daily series (a table, or CSV with the SPY close of each session). */
-export const equity = (options: WindowOptions & { readonly account: Option.Option<string>; readonly csv: boolean }) =>
+type EquityOptions = WindowOptions & { readonly account: Option.Option<string>; readonly csv: boolean }
+
+const equityOf = (options: EquityOptions, window: Window) =>
   Effect.gen(function*() {
-    const window = yield* checkWindow(options)
     const account = yield* Option.match(options.account, {
       onNone: () => Effect.succeed(undefined),
       onSome: (raw) =>
@@ -115,13 +133,16 @@ export const equity = (options: WindowOptions & { readonly account: Option.Optio
     yield* Console.log(table(
       ["ACCOUNT", "DATE", "EQUITY", "CASH", "GROSS EXPOSURE", "TRADED", "DRAWDOWN", "LLM COST", "SPY"],
       report.accounts.flatMap(({ account, points }) =>
-        points.map((p) => [account, p.date, money(p.equity), money(p.cash), money(p.grossExposure), money(p.traded), pct(p.drawdown, 2), p.llmCost === null ? "—" : money(p.llmCost), num(spy.get(p.date))])
+        points.map((p) => [account, p.date, money(p.equity), money(p.cash), money(p.grossExposure), money(p.traded), pct(p.drawdown, 2), p.llmCost === null ? "—" : Prices.formatUsd(p.llmCost), num(spy.get(p.date))])
       )
     ))
   })
 
-/** `backtests`: every backtest's book, newest first. */
-export const backtests = (json: boolean) =>
+/** `equity`: each account's daily series (a table, or CSV with the SPY close of each session). */
+export const equity = (options: EquityOptions) =>
+  reading(options, (window) => equityOf(options, window))
+
+const listBacktests = (json: boolean) =>
   Effect.gen(function*() {
     const books = (yield* TradeLedger.use((l) => l.books).pipe(Effect.mapError(ledgerFailure))).filter((b) => b.kind === "backtest")
     if (json) return yield* Console.log(JSON.stringify(Schema.encodeSync(Schema.Array(BookSummary))(books), null, 2))
@@ -131,3 +152,6 @@ export const backtests = (json: boolean) =>
       books.map((b: BookSummary) => [b.id, b.status, `${b.from ?? "?"} … ${b.to ?? "?"}`, String(b.sessions), String(b.accounts), b.label, b.createdAt.replace("T", " ").slice(0, 19)])
     ))
   })
+
+/** `backtests`: every backtest's book, newest first. */
+export const backtests = (json: boolean) => Effect.provide(listBacktests(json).pipe(Effect.provide(AppLayer.ledger("empty"))), AppLayer.configured)
