@@ -5,9 +5,11 @@
  * database is opened only by `storage`, which a command provides after its own checks; `storage("empty")` never
  * creates a home.
  */
-import { Effect, Layer, Ref } from "effect"
-import { FetchHttpClient } from "effect/http"
-import type { SqlClient } from "effect/sql"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import type * as SqlClient from "effect/sql/SqlClient"
 import { type AccountId, TradingDay } from "@council/domain"
 import { AccountManager, ExchangeSession, LocalExchange, RoutedBrokers, TradingAccounts } from "@council/broker"
 import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
