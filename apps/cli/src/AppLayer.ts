@@ -4,7 +4,8 @@
 import { Effect, Layer, Ref } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { type AccountId, TradingDay } from "@council/domain"
-import { AccountManager, AccountsConfig, ExchangeSession, LocalExchange, RoutedBrokers, TradingAccounts } from "@council/broker"
+import { AccountManager, AccountsConfig, RoutedBrokers, TradingAccounts } from "@council/broker"
+import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { Chairman, PortfolioManagers } from "@council/llm"
 import { MarketData, MarketFeed } from "@council/market"
 import { Notifier } from "@council/notify"
@@ -37,6 +38,7 @@ const localExchange = Layer.unwrap(Effect.gen(function*() {
 const brokers = (day: TradingDay | undefined) =>
   AccountManager.layer.pipe(
     Layer.provideMerge(RoutedBrokers.layer(day)),
+    Layer.provideMerge(LocalExchange.layerVenue),
     Layer.provideMerge(localExchange),
     Layer.provide(FetchHttpClient.layer)
   )

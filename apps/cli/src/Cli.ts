@@ -144,7 +144,8 @@ const exchangeServe = Command.make(
     latencyMs: Flag.Int("latency-ms").pipe(Flag.withDescription("added to every request"), Flag.withDefault(0)),
     faultRate: Flag.Finite("fault-rate").pipe(Flag.withDescription("probability in [0, 1] that a request gets a fault"), Flag.withDefault(0)),
     faultKinds: Flag.String("fault-kinds").pipe(Flag.withDescription("comma-separated 429,500,503,drop (default: all)"), Flag.optional),
-    rateLimit: Flag.Int("rate-limit").pipe(Flag.withDescription("requests per API key per minute, default 200"), Flag.withDefault(200)),
+    rateLimit: Flag.Int("rate-limit").pipe(Flag.withDescription("requests per API key per window, default 200"), Flag.withDefault(200)),
+    rateWindow: Flag.Int("rate-window").pipe(Flag.withDescription("the rate limit's window in seconds, default 60"), Flag.withDefault(60)),
     seed: Flag.Int("seed").pipe(Flag.withDescription("seed of the fault injection (reproducible faults)"), Flag.optional)
   },
   (options) => Exchange.serve(options).pipe(Effect.provide(AppLayer.setup))

@@ -2,7 +2,7 @@
  * The broker contract: what one account's broker can do, and how it fails.
  *
  * **When to use**: execution and reporting talk to brokers only through `Brokers` → `Broker`. The local paper
- * exchange (`LocalExchange`) and the Alpaca adapter provide the same contract.
+ * exchange (`@council/exchange`) and the Alpaca adapter provide the same contract.
  *
  * **Gotchas**
  * - `BrokerError` is a `Schema.TaggedError`: it is recorded and replayed, so keep every field serialisable.

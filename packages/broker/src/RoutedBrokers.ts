@@ -4,7 +4,7 @@
  * as `pnpm pipeline exchange serve`); an account without trades on the local exchange in-process.
  *
  * **When to use**: the composition root provides `RoutedBrokers.layer(session)` with `TradingAccounts`,
- * `LocalExchange` and an `HttpClient`.
+ * `LocalVenue` (the in-process exchange, `@council/exchange`) and an `HttpClient`.
  *
  * **Gotchas**: `session` is sent as the `X-Council-Session` header to Alpaca-compatible servers that are not
  * Alpaca's own hosts, so a local exchange server trades the run's day; Alpaca itself never sees the header.
@@ -17,8 +17,7 @@ import type { AccountConfig, TradingDay } from "@council/domain"
 import { AlpacaBroker, type AlpacaBrokerOptions } from "./alpaca/AlpacaBroker.ts"
 import { LIVE_BASE_URL, PAPER_BASE_URL } from "./alpaca/AlpacaClient.ts"
 import { Brokers, unknownAccount } from "./Broker.ts"
-import { SESSION_HEADER } from "./ExchangeSession.ts"
-import { LocalExchange } from "./LocalExchange.ts"
+import { LocalVenue, SESSION_HEADER } from "./LocalVenue.ts"
 import { TradingAccounts } from "./TradingAccounts.ts"
 
 const alpacaHosts = new Set([new URL(PAPER_BASE_URL).host, new URL(LIVE_BASE_URL).host])
@@ -35,20 +34,20 @@ export const clientOptions = (accounts: ReadonlyArray<AccountConfig>, session: T
 
 export const layer = (
   session: TradingDay | undefined
-): Layer.Layer<Brokers | AlpacaBroker, never, TradingAccounts | LocalExchange | HttpClient.HttpClient> =>
+): Layer.Layer<Brokers | AlpacaBroker, never, TradingAccounts | LocalVenue | HttpClient.HttpClient> =>
   Layer.effect(
     Brokers,
     Effect.gen(function*() {
       const { all } = yield* TradingAccounts
       const alpaca = yield* AlpacaBroker
-      const exchange = yield* LocalExchange
+      const venue = yield* LocalVenue
       const ids = all.map((a) => a.id)
       return Brokers.of({
         accounts: ids,
         get: (id) => {
           const config = all.find((a) => a.id === id)
           if (config === undefined) return Effect.fail(unknownAccount(id, ids))
-          return config.credentials === undefined ? Effect.succeed(LocalExchange.broker(exchange, id)) : alpaca.get(id)
+          return config.credentials === undefined ? Effect.succeed(venue.broker(id)) : alpaca.get(id)
         }
       })
     })

@@ -1,6 +1,7 @@
 import { Console, Effect, Option, Redacted, Schema } from "effect"
 import { TradingDay } from "@council/domain"
-import { ExchangeFaults, ExchangeServer, LocalExchange, SESSION_HEADER, SESSION_PATH, TradingAccounts } from "@council/broker"
+import { SESSION_HEADER, TradingAccounts } from "@council/broker"
+import { ExchangeFaults, ExchangeServer, LocalExchange, SESSION_PATH } from "@council/exchange"
 import { exchangeFillModel } from "../AppConfig.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { table } from "../Table.ts"
@@ -13,6 +14,7 @@ export interface ServeOptions {
   readonly faultRate: number
   readonly faultKinds: Option.Option<string>
   readonly rateLimit: number
+  readonly rateWindow: number
   readonly seed: Option.Option<number>
 }
 
@@ -35,7 +37,10 @@ const validate = (options: ServeOptions) => {
   if (options.latencyMs < 0) return Effect.fail(CliFailure.usage("--latency-ms must be ≥ 0"))
   if (!(options.faultRate >= 0 && options.faultRate <= 1)) return Effect.fail(CliFailure.usage("--fault-rate must be in [0, 1]"))
   if (!Number.isInteger(options.rateLimit) || options.rateLimit < 1) {
-    return Effect.fail(CliFailure.usage("--rate-limit must be a positive integer (requests per minute per API key)"))
+    return Effect.fail(CliFailure.usage("--rate-limit must be a positive integer (requests per window per API key)"))
+  }
+  if (!Number.isInteger(options.rateWindow) || options.rateWindow < 1) {
+    return Effect.fail(CliFailure.usage("--rate-window must be a positive integer (seconds)"))
   }
   if (Option.isSome(options.date) && !Schema.is(TradingDay)(options.date.value)) {
     return Effect.fail(CliFailure.usage(`--date: expected YYYY-MM-DD, got "${options.date.value}"`))
@@ -57,7 +62,8 @@ export const serve = (options: ServeOptions) =>
       host: options.host,
       latencyMs: options.latencyMs,
       faultRate: options.faultRate,
-      rateLimitPerMinute: options.rateLimit,
+      rateLimit: options.rateLimit,
+      rateLimitWindowSeconds: options.rateWindow,
       accounts: all.map((a) => a.id),
       ...(faultKinds === undefined ? {} : { faultKinds }),
       ...(Option.isSome(options.seed) ? { seed: options.seed.value } : {}),
@@ -74,7 +80,7 @@ export const serve = (options: ServeOptions) =>
         `  base URL (trading and market data): ${server.url}`,
         `  API keys: pnpm pipeline exchange keys [--json]`,
         `  session ${session}; per request: header "${SESSION_HEADER}: YYYY-MM-DD"; advance: POST ${SESSION_PATH} {"date":"YYYY-MM-DD"}`,
-        `  rate limit ${options.rateLimit}/min per key, latency ${options.latencyMs} ms, ${faults}`,
+        `  rate limit ${options.rateLimit} per ${options.rateWindow === 60 ? "minute" : `${options.rateWindow} s`} per key, latency ${options.latencyMs} ms, ${faults}`,
         `  stop with Ctrl-C`
       ].join("\n"))
       const signal = yield* waitForSignal

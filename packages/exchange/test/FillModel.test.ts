@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { type Bar, TradingDay } from "@council/domain"
-import { closeTimestamp, FillModel } from "@council/broker"
+import { closeTimestamp, FillModel } from "@council/exchange"
 
 const bar: Bar = { date: TradingDay.make("2026-08-03"), open: 10, high: 11, low: 9, close: 10, volume: 1 }
 

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { AlpacaWire, ExchangeFaults } from "@council/broker"
+import { AlpacaWire } from "@council/broker"
+import { ExchangeFaults } from "@council/exchange"
 import { clientOf, GEMINI, serverLayer } from "./ExchangeServerHarness.ts"
 
 const { makeFaultPlan, makeRateLimiter, parseFaultKinds } = ExchangeFaults
@@ -59,7 +60,7 @@ describe("ExchangeServer rate limit and faults", () => {
       yield* TestClock.adjust("1 minute")
       const later = yield* client.get("/v2/account")
       assert.deepStrictEqual([later.status, later.headers["x-ratelimit-remaining"], later.headers["x-ratelimit-reset"]], [200, "2", "120"])
-    }).pipe(Effect.provide(serverLayer({ rateLimitPerMinute: 3 }))))
+    }).pipe(Effect.provide(serverLayer({ rateLimit: 3 }))))
 
   it.effect("injects the same faults for the same seed, as the seeded fault plan predicts", () =>
     Effect.gen(function*() {

@@ -17,13 +17,13 @@
  */
 import { createHash } from "node:crypto"
 import type { Bar } from "@council/domain"
-import {
-  newYorkMidnight,
-  type WireAsset,
-  type WireBar,
-  type WireCalendarDay,
-  type WireClock
-} from "./alpaca/AlpacaWire.ts"
+import { AlpacaWire } from "@council/broker"
+
+type WireAsset = AlpacaWire.WireAsset
+type WireBar = AlpacaWire.WireBar
+type WireCalendarDay = AlpacaWire.WireCalendarDay
+type WireClock = AlpacaWire.WireClock
+const { newYorkMidnight } = AlpacaWire
 
 const newYorkOffsetFormat = new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", timeZoneName: "longOffset" })
 
@@ -63,12 +63,18 @@ export const calendarDay = (date: string, nextSession: string | undefined): Wire
   settlement_date: nextSession ?? nextWeekday(date)
 })
 
-/** The stable asset id of a symbol. */
+/** The stable asset id of a symbol (hashed once per symbol). */
 export const assetId = (symbol: string): string => {
+  const known = assetIds.get(symbol)
+  if (known !== undefined) return known
   const hex = createHash("sha1").update(`council-asset:${symbol}`).digest("hex")
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+  assetIds.set(symbol, id)
+  return id
 }
+
+const assetIds = new Map<string, string>()
 
 export const assetOf = (symbol: string): WireAsset => ({
   id: assetId(symbol),

@@ -1,5 +1,5 @@
 /**
- * Which simulated trading session the local exchange is at.
+ * Which simulated trading session the local exchange is at, and the clock of a session.
  *
  * **When to use**: the composition root provides `ExchangeSession.layer(tradingDay)` for a run; a long-lived
  * exchange server can use `layerRef` (advance the `Ref` between days) or `layerLatest` (the feed's last session).
@@ -15,11 +15,11 @@
 import { Context, Effect, Layer, Ref } from "effect"
 import type { TradingDay } from "@council/domain"
 import { MarketData } from "@council/market"
-import { BrokerError } from "./Broker.ts"
+import { BrokerError } from "@council/broker"
 
 export class ExchangeSession extends Context.Service<ExchangeSession, {
   readonly current: Effect.Effect<TradingDay, BrokerError>
-}>()("@council/broker/ExchangeSession") {
+}>()("@council/exchange/ExchangeSession") {
   /** A fixed session: the run's trading day. */
   static readonly layer = (day: TradingDay): Layer.Layer<ExchangeSession> =>
     Layer.succeed(ExchangeSession, { current: Effect.succeed(day) })
@@ -51,11 +51,17 @@ const newYorkOffset = new Intl.DateTimeFormat("en-US", { timeZone: "America/New_
  * winter): the time of every order event of that session.
  */
 export const closeTimestamp = (day: TradingDay): string => {
+  const known = closeTimestamps.get(day)
+  if (known !== undefined) return known
   const zone = newYorkOffset.formatToParts(new Date(`${day}T16:00:00Z`)).find((p) => p.type === "timeZoneName")
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(zone?.value ?? "")
   const offsetHours = match ? (match[1] === "-" ? 1 : -1) * Number(match[2]) : 5
-  return `${day}T${String(16 + offsetHours).padStart(2, "0")}:00:00.000Z`
+  const timestamp = `${day}T${String(16 + offsetHours).padStart(2, "0")}:00:00.000Z`
+  closeTimestamps.set(day, timestamp)
+  return timestamp
 }
 
-/** The request header with which a client tells a local exchange server which session (`YYYY-MM-DD`) to trade. */
-export const SESSION_HEADER = "X-Council-Session"
+/** `Intl` time-zone formatting costs tens of microseconds: each day's close is computed once. */
+const closeTimestamps = new Map<string, string>()
+
+export { SESSION_HEADER } from "@council/broker"

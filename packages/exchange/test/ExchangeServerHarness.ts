@@ -3,14 +3,14 @@ import { Data, Effect, Layer, Redacted } from "effect"
 import { AccountId } from "@council/domain"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
-import { ExchangeServer, type ExchangeServerOptions, LocalExchange } from "@council/broker"
+import { ExchangeServer, type ExchangeServerOptions, LocalExchange } from "@council/exchange"
 import { ACCOUNT, bars, D2 } from "./ExchangeFixture.ts"
 
 export const GEMINI = AccountId.make("GEMINI")
 
 /** A fresh server on a random port over an in-memory ledger and the fixture bars, at session D2 by default. */
 export const serverLayer = (options: ExchangeServerOptions = {}) =>
-  ExchangeServer.layer({ port: 0, accounts: [ACCOUNT, GEMINI], date: D2, rateLimitPerMinute: 10_000, ...options }).pipe(
+  ExchangeServer.layer({ port: 0, accounts: [ACCOUNT, GEMINI], date: D2, rateLimit: 10_000, ...options }).pipe(
     Layer.provide(Database.layerSqlite(":memory:")),
     Layer.provide(MarketData.layerTest(bars)),
     Layer.fresh

@@ -1,6 +1,7 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { AlpacaWire, ExchangeServer, LocalExchange } from "@council/broker"
+import { AlpacaWire } from "@council/broker"
+import { ExchangeServer, LocalExchange } from "@council/exchange"
 import { ACCOUNT, D2, D3, D6 } from "./ExchangeFixture.ts"
 import { clientOf, GEMINI, send, serverLayer } from "./ExchangeServerHarness.ts"
 

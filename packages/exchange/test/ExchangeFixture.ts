@@ -6,7 +6,8 @@ import { Effect, Layer, Ref } from "effect"
 import { AccountId, type Bar, type OrderIntent, Ticker, TradingDay } from "@council/domain"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
-import { type Broker, ExchangeSession, LocalExchange, type LocalExchangeOptions } from "@council/broker"
+import type { Broker } from "@council/broker"
+import { ExchangeSession, LocalExchange, type LocalExchangeOptions } from "@council/exchange"
 
 export const D1 = TradingDay.make("2026-08-03")
 export const D2 = TradingDay.make("2026-08-04")

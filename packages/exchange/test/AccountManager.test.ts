@@ -3,7 +3,8 @@ import { Effect, Layer, Result } from "effect"
 import { AccountId } from "@council/domain"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
-import { AccountManager, BrokerError, Brokers, ExchangeSession, LocalExchange } from "@council/broker"
+import { AccountManager, BrokerError, Brokers } from "@council/broker"
+import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { bars, D1, intent, SPY, QQQ } from "./ExchangeFixture.ts"
 
 const A = AccountId.make("CHATGPT")

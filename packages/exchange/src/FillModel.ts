@@ -1,17 +1,23 @@
 /**
- * The local exchange's fill model: how an order meets a daily bar. Pure functions, no ledger.
+ * The local exchange's fill rules: when an order fills and at what price. Pure functions, no ledger. This module
+ * is the one place that decides fill timing and prices; the ledger (`Matching`, `Placement`) only applies them.
  *
- * **Rules**
- * - Market orders fill when placed, at the session close moved by the slippage (buys higher, sells lower),
- *   rounded to the tick (cents at or above $1, hundredths of a cent below).
- * - Limit, stop and stop-limit orders never fill when placed; they are evaluated on the bars of later sessions:
- *   - limit buy: fills if `low ≤ limit`, at `min(open, limit)`; limit sell: if `high ≥ limit`, at `max(open, limit)`.
- *     No slippage (the limit guarantees the price; a gap through it fills at the open).
- *   - stop buy: triggers if `high ≥ stop` and fills at `max(open, stop)` plus slippage; stop sell: if
- *     `low ≤ stop`, at `min(open, stop)` minus slippage (a triggered stop is a market order).
- *   - stop-limit buy: triggers like a stop; fills on the triggering bar only if `max(open, stop) ≤ limit`, at that
- *     price; otherwise it stays triggered and behaves as a limit order from the next bar (the intrabar path is
- *     unknown, so the model does not assume the price came back). Sells mirror this.
+ * **When orders fill**
+ * - A market order fills when placed (`fillOnPlacement`), at the close of the session it is placed in.
+ * - Every other order rests and is evaluated on the bar of each later session (`evaluateOnBar`), starting with the
+ *   session after the one it was placed in; a bracket/OTO leg starts with the session after its entry filled.
+ *   A `day` order expires at the end of the first session it was evaluated on.
+ *
+ * **At what price**
+ * - Market orders: the session close moved by the slippage (buys higher, sells lower), rounded to the tick
+ *   (cents at or above $1, hundredths of a cent below).
+ * - limit buy: fills if `low ≤ limit`, at `min(open, limit)`; limit sell: if `high ≥ limit`, at `max(open, limit)`.
+ *   No slippage (the limit guarantees the price; a gap through it fills at the open).
+ * - stop buy: triggers if `high ≥ stop` and fills at `max(open, stop)` plus slippage; stop sell: if
+ *   `low ≤ stop`, at `min(open, stop)` minus slippage (a triggered stop is a market order).
+ * - stop-limit buy: triggers like a stop; fills on the triggering bar only if `max(open, stop) ≤ limit`, at that
+ *   price; otherwise it stays triggered and behaves as a limit order from the next bar (the intrabar path is
+ *   unknown, so the model does not assume the price came back). Sells mirror this.
  * - When several exits of one OCO group (bracket take-profit and stop-loss) would fill on the same bar, the
  *   stop-loss is assumed to have been hit first (`pickExit`): conservative, the bar cannot say which came first.
  * - Commission: `max(commissionMin, qty × commissionPerShare)`, rounded to cents, charged on every fill.
@@ -111,6 +117,13 @@ export const evaluateOnBar = (order: RestingOrder, bar: Bar, slippageBps: number
     }
   }
 }
+
+/** The price at which an order fills when placed in a session that closes at `close`; `undefined`: it rests. */
+export const fillOnPlacement = (
+  order: { readonly side: Side; readonly type: OrderType },
+  close: number,
+  slippageBps: number
+): number | undefined => order.type === "market" ? slip(close, order.side, slippageBps) : undefined
 
 /** Of the exits that would fill on the same bar, the one that does: a stop-type exit first (conservative). */
 export const pickExit = <A extends { readonly type: OrderType }>(candidates: ReadonlyArray<A>): A | undefined =>

@@ -2,7 +2,7 @@
  * Fault injection and rate limiting for the exchange server (`ExchangeServer`): a seeded fault plan and a
  * fixed-window request counter per API key. Pure and synchronous, so tests can check them without a socket.
  *
- * **When to use**: through `ExchangeServer.layer({ faultRate, seed, rateLimitPerMinute })`; directly only to
+ * **When to use**: through `ExchangeServer.layer({ faultRate, seed, rateLimit })`; directly only to
  * predict which requests of a seeded run get which fault.
  *
  * **Gotchas**
@@ -11,8 +11,9 @@
  * - `dropped` (the order is placed, then the connection is destroyed without a response) only applies where the
  *   caller allows it (`POST /v2/orders`); elsewhere the plan picks among the other kinds, so the number of draws
  *   per request stays one.
- * - The rate limit uses fixed one-minute windows aligned to the epoch minute; `X-Ratelimit-Reset` is the end of
- *   the current window in epoch seconds.
+ * - The rate limit uses fixed windows aligned to the epoch (one minute unless told otherwise, like Alpaca's);
+ *   `X-Ratelimit-Reset` is the end of the current window in epoch seconds. A client that never has more than
+ *   `limit` requests in any sliding window of the same length never exceeds it.
  *
  * @since 0.1.0
  */
@@ -97,13 +98,11 @@ export interface RateLimiter {
   readonly hit: (key: string, nowMs: number) => RateLimitState
 }
 
-const WINDOW_MS = 60_000
-
-/** A fixed-window limiter: at most `limitPerMinute` requests per key per epoch minute. */
-export const makeRateLimiter = (limitPerMinute: number): RateLimiter => {
+/** A fixed-window limiter: at most `limit` requests per key per epoch-aligned window of `windowMs` (a minute). */
+export const makeRateLimiter = (limit: number, windowMs = 60_000): RateLimiter => {
   const windows = new Map<string, { start: number; count: number }>()
   const windowOf = (key: string, nowMs: number) => {
-    const start = Math.floor(nowMs / WINDOW_MS) * WINDOW_MS
+    const start = Math.floor(nowMs / windowMs) * windowMs
     const current = windows.get(key)
     if (current !== undefined && current.start === start) return current
     const fresh = { start, count: 0 }
@@ -116,10 +115,10 @@ export const makeRateLimiter = (limitPerMinute: number): RateLimiter => {
       const window = windowOf(key, nowMs)
       window.count += 1
       return {
-        limit: limitPerMinute,
-        remaining: Math.max(0, limitPerMinute - window.count),
-        reset: (window.start + WINDOW_MS) / 1000,
-        exceeded: window.count > limitPerMinute
+        limit,
+        remaining: Math.max(0, limit - window.count),
+        reset: Math.ceil((window.start + windowMs) / 1000),
+        exceeded: window.count > limit
       }
     }
   }

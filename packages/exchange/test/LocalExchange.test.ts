@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { AccountId, Ticker, TradingDay } from "@council/domain"
-import { type BrokerError, Brokers, ExchangeSession, LocalExchange } from "@council/broker"
+import { type BrokerError, Brokers } from "@council/broker"
+import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { MarketData } from "@council/market"
 import {
   ACCOUNT,

@@ -1,0 +1,185 @@
+/**
+ * The exchange server's request pipeline, in order: injected latency → body → rate limit (per key id) →
+ * injected fault → authentication → route → session → handler → reply. Every response carries the rate-limit
+ * headers and an `X-Request-ID`.
+ *
+ * **Gotchas**
+ * - The fault is drawn in `listener`, synchronously in arrival order, so a seeded run is reproducible.
+ * - A `dropped` fault runs the handler (the order reaches the ledger), then destroys the connection unanswered.
+ * - The injected 429 is a momentary throttle: its reset is the next second, not the end of the window.
+ * - Requests run with tracing off.
+ *
+ * @since 0.1.0
+ */
+import { randomUUID } from "node:crypto"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { Clock, Context, Effect, Ref, Result } from "effect"
+import { SESSION_HEADER } from "@council/broker"
+import type { TradingDay } from "@council/domain"
+import type { MarketData } from "@council/market"
+import type { KeyHolder } from "../Keys.ts"
+import { type FaultKind, type FaultPlan, type RateLimiter, rateLimitHeaders } from "./ExchangeFaults.ts"
+import {
+  brokerErrorReply,
+  forbidden,
+  header,
+  internalError,
+  isTradingDay,
+  notAuthorized,
+  rateLimited,
+  type Reply,
+  tradingError,
+  unavailable,
+  unprocessable
+} from "./HttpWire.ts"
+import { type Call, type Handler, type Match, matchRoute, type Route, segmentsOf } from "./Routes.ts"
+
+const MAX_BODY_BYTES = 1_048_576
+
+/** The session of the request being handled (`undefined` outside requests: the default session applies). */
+export const RequestSession = Context.Reference<TradingDay | undefined>("@council/exchange/RequestSession", {
+  defaultValue: () => undefined
+})
+
+/** The body as text; `undefined` when larger than 1 MiB. */
+const readBody = (req: IncomingMessage) =>
+  Effect.callback<string | undefined>((resume) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+    })
+    req.on("end", () => resume(Effect.succeed(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString("utf8"))))
+    req.on("error", () => resume(Effect.interrupt))
+  })
+
+const send = (res: ServerResponse, reply: Reply, headers: Readonly<Record<string, string>>) =>
+  Effect.sync(() => {
+    if (res.headersSent || res.destroyed) return
+    const text = reply.body === undefined ? "" : JSON.stringify(reply.body)
+    res.writeHead(reply.status, {
+      ...headers,
+      ...reply.headers,
+      ...(reply.body === undefined
+        ? {}
+        : { "Content-Type": "application/json; charset=utf-8", "Content-Length": String(Buffer.byteLength(text)) })
+    })
+    res.end(text)
+  })
+
+/** The reply for an injected fault that answers (all but `dropped`). */
+const faultReply = (fault: Exclude<FaultKind, "dropped">, nowMs: number): Reply => {
+  switch (fault) {
+    case "rate_limited":
+      return {
+        ...rateLimited,
+        headers: { "X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": String(Math.floor(nowMs / 1000) + 1) }
+      }
+    case "server_error":
+      return internalError
+    case "unavailable":
+      return unavailable
+  }
+}
+
+export interface PipelineDeps {
+  readonly routes: ReadonlyArray<Route>
+  /** The handler whose requests a `dropped` fault may hit. */
+  readonly droppable: Handler
+  readonly latencyMs: number
+  readonly faults: FaultPlan
+  readonly limiter: RateLimiter
+  readonly authenticate: (keyId: string, secret: string) => Effect.Effect<KeyHolder | undefined, unknown>
+  readonly defaultSession: Ref.Ref<TradingDay>
+  readonly market: MarketData["Service"]
+  /** Forks a request's handling (a `FiberSet` runtime, so the server's scope interrupts what is in flight). */
+  readonly run: (effect: Effect.Effect<void>) => unknown
+}
+
+interface Admitted {
+  readonly handler: Handler
+  readonly call: Call
+}
+
+const refused = (reply: Reply): Result.Result<Admitted, Reply> => Result.fail(reply)
+
+/** The server's `request` listener. */
+export const makeListener = (deps: PipelineDeps) => {
+  const { defaultSession, market } = deps
+
+  /** The request's session: its `X-Council-Session` header, or the default. */
+  const sessionOf = (req: IncomingMessage) =>
+    Effect.gen(function*() {
+      const requested = header(req, SESSION_HEADER.toLowerCase())
+      if (requested === undefined) return Result.succeed(yield* Ref.get(defaultSession))
+      if (!isTradingDay(requested)) {
+        return Result.fail(tradingError(400, 40010000, `invalid ${SESSION_HEADER} header "${requested}": expected YYYY-MM-DD`))
+      }
+      const known = yield* Effect.result(market.ensureTradingDay(requested))
+      return Result.isSuccess(known)
+        ? Result.succeed(requested)
+        : Result.fail(unprocessable(`${SESSION_HEADER}: ${known.failure.message}`))
+    })
+
+  /** Routing, authentication and the session: the call to hand to the route's handler, or the reply refusing it. */
+  const admit = (
+    req: IncomingMessage,
+    request: { readonly match: Match; readonly query: URLSearchParams; readonly body: string | undefined },
+    keyId: string | undefined,
+    secret: string | undefined
+  ) =>
+    Effect.gen(function*() {
+      const { body, match } = request
+      if (keyId === undefined || secret === undefined) return refused(forbidden)
+      const account = yield* deps.authenticate(keyId, secret)
+      if (account === undefined) return refused(notAuthorized)
+      if (body === undefined) return refused(tradingError(413, 41310000, "request body too large"))
+      if (match._tag === "NotFound") return refused(tradingError(404, 40410000, "endpoint not found"))
+      if (match._tag === "MethodNotAllowed") return refused(tradingError(405, 40510000, "method not allowed"))
+      const session = match.route.admin === true ? Result.succeed(yield* Ref.get(defaultSession)) : yield* sessionOf(req)
+      if (Result.isFailure(session)) return refused(session.failure)
+      const call: Call = { params: match.params, query: request.query, body, account, session: session.success }
+      return Result.succeed<Admitted>({ handler: match.route.handler, call })
+    })
+
+  const handle = (req: IncomingMessage, res: ServerResponse, match: Match, query: URLSearchParams, fault: FaultKind | undefined) =>
+    Effect.gen(function*() {
+      if (deps.latencyMs > 0) yield* Effect.sleep(deps.latencyMs)
+      const body = yield* readBody(req)
+      const keyId = header(req, "apca-api-key-id")
+      const now = yield* Clock.currentTimeMillis
+      const limit = deps.limiter.hit(keyId ?? "", now)
+      const headers = { ...rateLimitHeaders(limit), "X-Request-ID": randomUUID() }
+      if (limit.exceeded) return yield* send(res, rateLimited, headers)
+      if (fault !== undefined && fault !== "dropped") return yield* send(res, faultReply(fault, now), headers)
+      const admitted = yield* admit(req, { match, query, body }, keyId, header(req, "apca-api-secret-key"))
+      if (Result.isFailure(admitted)) return yield* send(res, admitted.failure, headers)
+      const { call, handler } = admitted.success
+      const reply = yield* handler(call).pipe(
+        Effect.provideService(RequestSession, call.session),
+        Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerErrorReply(error)))
+      )
+      if (fault === "dropped") {
+        req.socket.destroy()
+        return
+      }
+      yield* send(res, reply, headers)
+    }).pipe(
+      Effect.catchCause((cause) =>
+        Effect.logError("exchange server: request failed", cause).pipe(Effect.andThen(send(res, internalError, {})))
+      )
+    )
+
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://localhost")
+    const segments = segmentsOf(url.pathname)
+    const method = (req.method ?? "GET").toUpperCase()
+    const match: Match = segments === undefined ? { _tag: "NotFound" } : matchRoute(deps.routes, method, segments)
+    const admin = match._tag === "Found" && match.route.admin === true
+    const canDrop = match._tag === "Found" && match.route.handler === deps.droppable
+    // one draw per API request, in arrival order, so a seeded run is reproducible
+    const fault = admin ? undefined : deps.faults.next(canDrop)
+    deps.run(handle(req, res, match, url.searchParams, fault).pipe(Effect.withTracerEnabled(false)))
+  }
+}
