@@ -38,8 +38,18 @@ export interface FillModelOptions {
 
 export const defaultFillModel: FillModelOptions = { slippageBps: 5, commissionPerShare: 0, commissionMin: 0 }
 
-/** Rounds half away from zero on the decimal representation (so 1.005 → 1.01, unlike `Math.round(x * 100)`). */
+/**
+ * Rounds half away from zero on the decimal representation (so 1.005 → 1.01, unlike `Math.round(x * 100)`).
+ * Away from a tie (and below 1e9 once scaled) binary arithmetic rounds the same way and gives the same double, so
+ * the decimal text is only built near a tie.
+ */
 const roundTo = (value: number, decimals: number): number => {
+  const scale = 10 ** decimals
+  const scaled = Math.abs(value) * scale
+  if (scaled < 1e9) {
+    const whole = Math.floor(scaled)
+    if (Math.abs(scaled - whole - 0.5) > 1e-6) return Math.sign(value) * (Math.round(scaled) / scale)
+  }
   const text = String(Math.abs(value))
   if (text.includes("e")) return Math.round(value * 10 ** decimals) / 10 ** decimals
   return Math.sign(value) * Number(`${Math.round(Number(`${text}e${decimals}`))}e-${decimals}`)

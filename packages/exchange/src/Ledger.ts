@@ -6,8 +6,9 @@
  * `@council/store`'s `0002_exchange` (tables prefixed `exchange_`).
  *
  * **Gotchas**
- * - Every statement is a fixed text with parameters (or a short list of fixed shapes), so the SQLite client's
- *   prepared-statement cache hits on every call.
+ * - Hot statements are fixed texts with `?` placeholders compiled once (`prepared`), so neither the template
+ *   compiler runs per call nor the SQLite client's prepared-statement cache misses. Statements with a variable
+ *   shape (`IN` lists, `listOrders`' filters) stay templates.
  * - `accountForUpdate` locks the account row on PostgreSQL (`FOR UPDATE`); on SQLite the write transaction's
  *   `BEGIN IMMEDIATE` already holds the database's write lock.
  * - Rows are decoded with their schemas: a row the exchange did not write fails as "invalid row".
@@ -16,12 +17,11 @@
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
-import { Effect, Redacted, Schema } from "effect"
+import { Effect, Option, Redacted, Schema } from "effect"
 import {
   AccountId,
   OPEN_STATUSES,
   OrderClass,
-  type OrderStatus,
   OrderStatus as OrderStatusSchema,
   OrderType,
   Side,
@@ -29,7 +29,7 @@ import {
   TimeInForce,
   TradingDay
 } from "@council/domain"
-import type { SqlClient } from "effect/sql"
+import type { SqlClient, SqlError } from "effect/sql"
 import type { ExchangeAccount, ExchangeOrder } from "./ExchangeRecords.ts"
 
 const Float = Schema.Number
@@ -108,8 +108,6 @@ const decodePositions = Schema.decodeUnknownEffect(Schema.Array(PositionRow))
 const decodeFills = Schema.decodeUnknownEffect(Schema.Array(FillRow))
 const decodeCanceled = Schema.decodeUnknownEffect(Schema.Array(CanceledRow))
 
-const OPEN: ReadonlyArray<OrderStatus> = [...OPEN_STATUSES]
-
 const bySymbol = (a: PositionRow, b: PositionRow) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0)
 
 export const toAccount = (row: AccountRow, shortingEnabled: boolean): ExchangeAccount => ({
@@ -170,85 +168,142 @@ export interface NewFill {
   readonly at: string
 }
 
+const ORDER_COLUMNS = [
+  "id",
+  "account",
+  "client_order_id",
+  "parent_id",
+  "exit_group",
+  "position_effect",
+  "symbol",
+  "side",
+  "qty",
+  "type",
+  "time_in_force",
+  "limit_price",
+  "stop_price",
+  "order_class",
+  "status",
+  "triggered",
+  "filled_qty",
+  "filled_avg_price",
+  "extended_hours",
+  "session",
+  "active_after",
+  "created_at",
+  "updated_at",
+  "submitted_at",
+  "filled_at",
+  "canceled_at",
+  "expired_at"
+] as const satisfies ReadonlyArray<keyof OrderRow>
+
+/** `status IN (…open statuses…)`, as constant text. */
+const IS_OPEN = `status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`
+
+/** `?` placeholders as PostgreSQL's `$1`, `$2`, … */
+const numbered = (text: string) => {
+  let n = 0
+  return text.replace(/\?/g, () => `$${++n}`)
+}
+
 /** The ledger's statements over `sql`. */
 export const make = (sql: SqlClient.SqlClient) => {
-  const forUpdate = sql.onDialectOrElse({ pg: () => sql.literal(" FOR UPDATE"), orElse: () => sql.literal("") })
+  const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
+  const transaction = Effect.serviceOption(sql.transactionService)
+  /**
+   * A statement of fixed text with `?` placeholders, compiled once: a template costs microseconds to compile on
+   * every call (an insert of 28 columns tens of them), which is much of an order's time. Inside a transaction it
+   * runs straight on the transaction's connection, without `effect/sql`'s per-statement span and connection
+   * lookup; outside, as a client statement.
+   */
+  const prepared = (text: string) => {
+    const compiled = pg ? numbered(text) : text
+    return (...params: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<object>, SqlError.SqlError> =>
+      Effect.flatMap(transaction, (open) =>
+        Option.isSome(open) ? open.value[0].execute(compiled, params, undefined) : sql.unsafe<object>(compiled, params))
+  }
+  const decoded = <A>(text: string, decode: (rows: ReadonlyArray<object>) => Effect.Effect<A, Schema.SchemaError>) => {
+    const run = prepared(text)
+    return (...params: ReadonlyArray<unknown>) => Effect.flatMap(run(...params), decode)
+  }
+  const first = <A>(rows: ReadonlyArray<A>): A | undefined => rows[0]
 
   // --- accounts --------------------------------------------------------------------------------------------------
 
-  const firstAccount = (rows: ReadonlyArray<AccountRow>) => rows[0]
+  const selectAccount = decoded(`SELECT * FROM exchange_accounts WHERE id = ?`, decodeAccounts)
+  const selectAccountForUpdate = decoded(`SELECT * FROM exchange_accounts WHERE id = ?${pg ? " FOR UPDATE" : ""}`, decodeAccounts)
+  const selectAccountByKeyId = decoded(`SELECT * FROM exchange_accounts WHERE api_key_id = ?`, decodeAccounts)
+  const updateLastSession = prepared(`UPDATE exchange_accounts SET last_session = ? WHERE id = ?`)
+  const updateCash = prepared(`UPDATE exchange_accounts SET cash = ? WHERE id = ?`)
 
-  const account = (id: AccountId) =>
-    Effect.map(Effect.flatMap(sql`SELECT * FROM exchange_accounts WHERE id = ${id}`, decodeAccounts), firstAccount)
-
+  const account = (id: AccountId) => Effect.map(selectAccount(id), first)
   /** The account row, locked until the transaction ends (PostgreSQL). */
-  const accountForUpdate = (id: AccountId) =>
-    Effect.map(
-      Effect.flatMap(sql`SELECT * FROM exchange_accounts WHERE id = ${id}${forUpdate}`, decodeAccounts),
-      firstAccount
-    )
-
-  const accountByKeyId = (keyId: string) =>
-    Effect.map(
-      Effect.flatMap(sql`SELECT * FROM exchange_accounts WHERE api_key_id = ${keyId}`, decodeAccounts),
-      firstAccount
-    )
-
+  const accountForUpdate = (id: AccountId) => Effect.map(selectAccountForUpdate(id), first)
+  const accountByKeyId = (keyId: string) => Effect.map(selectAccountByKeyId(keyId), first)
   const accounts = Effect.flatMap(sql`SELECT * FROM exchange_accounts ORDER BY id`, decodeAccounts)
-
   /** Creates the account unless another process just did. */
   const createAccount = (row: AccountRow) =>
     sql`INSERT INTO exchange_accounts ${sql.insert(row)} ON CONFLICT (id) DO NOTHING`
-
-  const setLastSession = (id: AccountId, day: TradingDay) =>
-    sql`UPDATE exchange_accounts SET last_session = ${day} WHERE id = ${id}`
-
-  const setCash = (id: AccountId, cash: number) => sql`UPDATE exchange_accounts SET cash = ${cash} WHERE id = ${id}`
+  const setLastSession = (id: AccountId, day: TradingDay) => updateLastSession(day, id)
+  const setCash = (id: AccountId, cash: number) => updateCash(cash, id)
 
   // --- orders ----------------------------------------------------------------------------------------------------
 
-  const ordersWhere = (where: ReturnType<typeof sql.and>) =>
-    Effect.flatMap(sql`SELECT * FROM exchange_orders WHERE ${where} ORDER BY seq`, decodeOrders)
+  const selectOrderById = decoded(`SELECT * FROM exchange_orders WHERE account = ? AND id = ?`, decodeOrders)
+  const selectOrderByClientId = decoded(
+    `SELECT * FROM exchange_orders WHERE account = ? AND client_order_id = ?`,
+    decodeOrders
+  )
+  const selectClientOrderId = prepared(`SELECT 1 AS found FROM exchange_orders WHERE account = ? AND client_order_id = ?`)
+  const selectOpen = decoded(`SELECT * FROM exchange_orders WHERE account = ? AND ${IS_OPEN} ORDER BY seq`, decodeOrders)
+  const selectResting = decoded(
+    `SELECT * FROM exchange_orders WHERE account = ? AND status = 'new' AND active_after < ? ORDER BY seq`,
+    decodeOrders
+  )
+  const insertOrderRow = prepared(
+    `INSERT INTO exchange_orders (${ORDER_COLUMNS.join(", ")}, reason) VALUES (${ORDER_COLUMNS.map(() => "?").join(", ")}, ?)`
+  )
+  const updateTriggered = prepared(`UPDATE exchange_orders SET triggered = 1, updated_at = ? WHERE id = ?`)
+  const updateFilled = prepared(
+    `UPDATE exchange_orders SET status = 'filled', filled_qty = ?, filled_avg_price = ?, filled_at = ?, updated_at = ? WHERE id = ?`
+  )
+  const updateHeldLegs = prepared(
+    `UPDATE exchange_orders SET status = 'new', active_after = ?, updated_at = ? WHERE parent_id = ? AND status = 'held'`
+  )
+  const cancelSet = `UPDATE exchange_orders SET status = 'canceled', canceled_at = ?, updated_at = ?`
+  const cancelGroupRows = decoded(
+    `${cancelSet} WHERE account = ? AND (id = ? OR parent_id = ?) AND ${IS_OPEN} RETURNING id, parent_id`,
+    decodeCanceled
+  )
+  const cancelAccountRows = decoded(`${cancelSet} WHERE account = ? AND ${IS_OPEN} RETURNING id, parent_id`, decodeCanceled)
+  const cancelSymbolRows = decoded(
+    `${cancelSet} WHERE account = ? AND symbol = ? AND ${IS_OPEN} RETURNING id, parent_id`,
+    decodeCanceled
+  )
 
-  const orderById = (account: AccountId, id: string) =>
-    Effect.map(
-      Effect.flatMap(sql`SELECT * FROM exchange_orders WHERE account = ${account} AND id = ${id}`, decodeOrders),
-      (rows): OrderRow | undefined => rows[0]
-    )
-
+  const orderById = (account: AccountId, id: string) => Effect.map(selectOrderById(account, id), first)
   const orderByClientId = (account: AccountId, clientOrderId: string) =>
-    Effect.map(
-      Effect.flatMap(
-        sql`SELECT * FROM exchange_orders WHERE account = ${account} AND client_order_id = ${clientOrderId}`,
-        decodeOrders
-      ),
-      (rows): OrderRow | undefined => rows[0]
-    )
-
+    Effect.map(selectOrderByClientId(account, clientOrderId), first)
   const hasClientOrderId = (account: AccountId, clientOrderId: string) =>
-    Effect.map(
-      sql`SELECT 1 AS found FROM exchange_orders WHERE account = ${account} AND client_order_id = ${clientOrderId}`,
-      (rows) => rows.length > 0
-    )
+    Effect.map(selectClientOrderId(account, clientOrderId), (rows) => rows.length > 0)
 
   /** The legs of the given parents, in insertion order. */
   const legsOf = (parentIds: ReadonlyArray<string>) =>
     parentIds.length === 0
       ? Effect.succeed<ReadonlyArray<OrderRow>>([])
-      : ordersWhere(sql.and([sql`parent_id IN ${sql.in(parentIds)}`]))
+      : Effect.flatMap(sql`SELECT * FROM exchange_orders WHERE parent_id IN ${sql.in(parentIds)} ORDER BY seq`, decodeOrders)
 
-  const openOrders = (account: AccountId) =>
-    ordersWhere(sql.and([sql`account = ${account}`, sql`status IN ${sql.in(OPEN)}`]))
+  const openOrders = (account: AccountId) => selectOpen(account)
 
   /** Orders `new` and active before `session`: those a session evaluates (and expires, for `day` orders). */
-  const restingOrders = (account: AccountId, session: TradingDay) =>
-    ordersWhere(sql.and([sql`account = ${account}`, sql`status = 'new'`, sql`active_after < ${session}`]))
+  const restingOrders = (account: AccountId, session: TradingDay) => selectResting(account, session)
 
   const listOrders = (account: AccountId, filter: OrderFilter) => {
     const isOpen = filter.nested
-      ? sql`(${sql`status IN ${sql.in(OPEN)}`} OR EXISTS (SELECT 1 FROM exchange_orders l
-          WHERE l.parent_id = exchange_orders.id AND ${sql`l.status IN ${sql.in(OPEN)}`}))`
-      : sql`status IN ${sql.in(OPEN)}`
+      ? sql.literal(`(${IS_OPEN} OR EXISTS (SELECT 1 FROM exchange_orders l
+          WHERE l.parent_id = exchange_orders.id AND l.${IS_OPEN}))`)
+      : sql.literal(IS_OPEN)
     const clauses = [
       sql`account = ${account}`,
       ...(filter.nested ? [sql`parent_id IS NULL`] : []),
@@ -265,66 +320,59 @@ export const make = (sql: SqlClient.SqlClient) => {
     )
   }
 
-  const insertOrder = (row: OrderRow, reason: string) =>
-    sql`INSERT INTO exchange_orders ${sql.insert({ ...row, reason })}`
-
-  const markTriggered = (id: string, at: string) =>
-    sql`UPDATE exchange_orders SET triggered = 1, updated_at = ${at} WHERE id = ${id}`
-
+  const insertOrder = (row: OrderRow, reason: string) => insertOrderRow(...ORDER_COLUMNS.map((column) => row[column]), reason)
+  const markTriggered = (id: string, at: string) => updateTriggered(at, id)
   /** A resting order filled completely at `price`. */
-  const markFilled = (id: string, qty: number, price: number, at: string) =>
-    sql`UPDATE exchange_orders SET status = 'filled', filled_qty = ${qty}, filled_avg_price = ${price},
-      filled_at = ${at}, updated_at = ${at} WHERE id = ${id}`
-
+  const markFilled = (id: string, qty: number, price: number, at: string) => updateFilled(qty, price, at, at, id)
   /** Held legs of a filled parent become `new`, evaluated from the session after `session`. */
-  const activateLegs = (parentId: string, session: TradingDay, at: string) =>
-    sql`UPDATE exchange_orders SET status = 'new', active_after = ${session}, updated_at = ${at}
-      WHERE parent_id = ${parentId} AND status = 'held'`
-
-  const cancelWhere = (where: ReturnType<typeof sql.and>, at: string) =>
-    Effect.flatMap(
-      sql`UPDATE exchange_orders SET status = 'canceled', canceled_at = ${at}, updated_at = ${at}
-        WHERE ${where} AND ${sql`status IN ${sql.in(OPEN)}`} RETURNING id, parent_id`,
-      decodeCanceled
-    )
+  const activateLegs = (parentId: string, session: TradingDay, at: string) => updateHeldLegs(session, at, parentId)
 
   /** Cancels the open members of the group (parent and legs) rooted at `root`. */
-  const cancelGroup = (account: AccountId, root: string, at: string) =>
-    cancelWhere(sql.and([sql`account = ${account}`, sql`(id = ${root} OR parent_id = ${root})`]), at)
+  const cancelGroup = (account: AccountId, root: string, at: string) => cancelGroupRows(at, at, account, root, root)
 
   /** Cancels every open order of the account, or of one of its symbols. */
   const cancelOpen = (account: AccountId, at: string, symbol?: Ticker) =>
-    cancelWhere(sql.and([sql`account = ${account}`, ...(symbol === undefined ? [] : [sql`symbol = ${symbol}`])]), at)
+    symbol === undefined ? cancelAccountRows(at, at, account) : cancelSymbolRows(at, at, account, symbol)
 
-  const cancelIds = (ids: ReadonlyArray<string>, at: string) => cancelWhere(sql.and([sql`id IN ${sql.in(ids)}`]), at)
+  const cancelIds = (ids: ReadonlyArray<string>, at: string) =>
+    Effect.flatMap(
+      sql`UPDATE exchange_orders SET status = 'canceled', canceled_at = ${at}, updated_at = ${at}
+        WHERE id IN ${sql.in(ids)} AND ${sql.literal(IS_OPEN)} RETURNING id, parent_id`,
+      decodeCanceled
+    )
 
   /** Expires the given `day` orders and cancels their held legs. */
   const expire = (ids: ReadonlyArray<string>, at: string) =>
     Effect.andThen(
-      sql`UPDATE exchange_orders SET status = 'expired', expired_at = ${at}, updated_at = ${at}
-        WHERE ${sql`id IN ${sql.in(ids)}`}`,
-      cancelWhere(sql.and([sql`parent_id IN ${sql.in(ids)}`, sql`status = 'held'`]), at)
+      sql`UPDATE exchange_orders SET status = 'expired', expired_at = ${at}, updated_at = ${at} WHERE id IN ${sql.in(ids)}`,
+      sql`UPDATE exchange_orders SET status = 'canceled', canceled_at = ${at}, updated_at = ${at}
+        WHERE parent_id IN ${sql.in(ids)} AND status = 'held'`
     )
 
   // --- positions and fills ---------------------------------------------------------------------------------------
 
-  const positions = (account: AccountId) =>
-    Effect.map(
-      Effect.flatMap(
-        sql`SELECT symbol, qty, avg_entry_price FROM exchange_positions WHERE account = ${account}`,
-        decodePositions
-      ),
-      (rows) => [...rows].sort(bySymbol)
-    )
+  const selectPositions = decoded(`SELECT symbol, qty, avg_entry_price FROM exchange_positions WHERE account = ?`, decodePositions)
+  const selectPosition = decoded(
+    `SELECT symbol, qty, avg_entry_price FROM exchange_positions WHERE account = ? AND symbol = ?`,
+    decodePositions
+  )
+  const deletePosition = prepared(`DELETE FROM exchange_positions WHERE account = ? AND symbol = ?`)
+  const insertPosition = prepared(`INSERT INTO exchange_positions (account, symbol, qty, avg_entry_price) VALUES (?, ?, ?, ?)`)
+  const updatePosition = prepared(`UPDATE exchange_positions SET qty = ?, avg_entry_price = ? WHERE account = ? AND symbol = ?`)
+  const insertFillRow = prepared(
+    `INSERT INTO exchange_fills (id, order_id, account, symbol, side, qty, price, commission, session, filled_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+  )
+  const fillsColumns = `SELECT f.order_id, o.client_order_id, f.account, f.symbol, f.side, f.qty, f.price, f.commission,
+    f.filled_at FROM exchange_fills f JOIN exchange_orders o ON o.id = f.order_id`
+  const selectFills = decoded(`${fillsColumns} WHERE f.account = ? ORDER BY f.filled_at, o.seq`, decodeFills)
+  const selectSessionFills = decoded(
+    `${fillsColumns} WHERE f.account = ? AND f.session = ? ORDER BY f.filled_at, o.seq`,
+    decodeFills
+  )
 
-  const position = (account: AccountId, symbol: Ticker) =>
-    Effect.map(
-      Effect.flatMap(
-        sql`SELECT symbol, qty, avg_entry_price FROM exchange_positions WHERE account = ${account} AND symbol = ${symbol}`,
-        decodePositions
-      ),
-      (rows): PositionRow | undefined => rows[0]
-    )
+  const positions = (account: AccountId) => Effect.map(selectPositions(account), (rows) => [...rows].sort(bySymbol))
+  const position = (account: AccountId, symbol: Ticker) => Effect.map(selectPosition(account, symbol), first)
 
   /** Moves a position from `before` (absent: flat) to `after` (absent: flat) with one statement. */
   const writePosition = (
@@ -334,37 +382,30 @@ export const make = (sql: SqlClient.SqlClient) => {
     after: { readonly qty: number; readonly avgEntryPrice: number } | undefined
   ) =>
     after === undefined
-      ? sql`DELETE FROM exchange_positions WHERE account = ${account} AND symbol = ${symbol}`
+      ? deletePosition(account, symbol)
       : before === undefined
-      ? sql`INSERT INTO exchange_positions ${sql.insert({ account, symbol, qty: after.qty, avg_entry_price: after.avgEntryPrice })}`
-      : sql`UPDATE exchange_positions SET qty = ${after.qty}, avg_entry_price = ${after.avgEntryPrice}
-        WHERE account = ${account} AND symbol = ${symbol}`
+      ? insertPosition(account, symbol, after.qty, after.avgEntryPrice)
+      : updatePosition(after.qty, after.avgEntryPrice, account, symbol)
 
-  const insertFill = (fill: NewFill) =>
-    sql`INSERT INTO exchange_fills ${
-      sql.insert({
-        id: randomUUID(),
-        order_id: fill.order.id,
-        account: fill.order.account,
-        symbol: fill.order.symbol,
-        side: fill.order.side,
-        qty: fill.order.qty,
-        price: fill.price,
-        commission: fill.commission,
-        session: fill.session,
-        filled_at: fill.at
-      })
-    }`
+  const insertFill = (fill: NewFill) => {
+    const { order } = fill
+    return insertFillRow(
+      randomUUID(),
+      order.id,
+      order.account,
+      order.symbol,
+      order.side,
+      order.qty,
+      fill.price,
+      fill.commission,
+      fill.session,
+      fill.at
+    )
+  }
 
   /** Fills in execution order, optionally of one session only. */
   const fills = (account: AccountId, session?: TradingDay) =>
-    Effect.flatMap(
-      sql`SELECT f.order_id, o.client_order_id, f.account, f.symbol, f.side, f.qty, f.price, f.commission, f.filled_at
-        FROM exchange_fills f JOIN exchange_orders o ON o.id = f.order_id
-        WHERE ${sql.and([sql`f.account = ${account}`, ...(session === undefined ? [] : [sql`f.session = ${session}`])])}
-        ORDER BY f.filled_at, o.seq`,
-      decodeFills
-    )
+    session === undefined ? selectFills(account) : selectSessionFills(account, session)
 
   return {
     account,

@@ -19,15 +19,17 @@
  *   cancels every open order first.
  *
  * **Gotchas**
- * - Every call runs under one permit per exchange. A call that writes runs in ONE transaction (bringing the
- *   account to the session, checks, order, fill); a read at the account's current session takes no transaction.
+ * - A call that writes runs atomically in one transaction (bringing the account to the session, checks, order,
+ *   fill), shared with the writes queued beside it (`GroupCommit`: one commit for concurrent orders, each call in
+ *   its own savepoint, calls one at a time in arrival order); a read at the account's current session takes none.
  * - Shorting is allowed unless `allowShorting` says otherwise for the account (`ShortingNotAllowed`).
+ * - Calls open no tracing spans: a span costs microseconds even with tracing off, a good part of an order's time.
  * - No partial fills, no notional orders, no trailing stops, no wash-trade or PDT checks, no order replacement;
  *   `ioc`/`fok`/`opg`/`cls` are accepted for market orders only (which fill at once anyway).
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Option, Semaphore } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { type AccountId, type AccountSnapshot, type Fill, OPEN_STATUSES, type OrderIntent, type Ticker, type TradingDay } from "@council/domain"
 import { MarketData } from "@council/market"
 import {
@@ -51,6 +53,7 @@ import {
 } from "./ExchangeRecords.ts"
 import { closeTimestamp, ExchangeSession } from "./ExchangeSession.ts"
 import { defaultFillModel, type FillModelOptions, roundQty } from "./FillModel.ts"
+import * as GroupCommit from "./GroupCommit.ts"
 import * as Ledger from "./Ledger.ts"
 import * as Matching from "./Matching.ts"
 import { EPS, insufficientQty } from "./OrderRules.ts"
@@ -149,7 +152,6 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   const sql = yield* SqlClient.SqlClient
   const market = yield* MarketData
   const exchangeSession = yield* ExchangeSession
-  const lock = yield* Semaphore.make(1)
   const options = {
     slippageBps: input.slippageBps ?? defaultFillModel.slippageBps,
     commissionPerShare: input.commissionPerShare ?? defaultFillModel.commissionPerShare,
@@ -164,24 +166,32 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   const settlement = Settlement.make(ledger, options)
   const matching = Matching.make({ ledger, prices, settlement, market, fillModel: options, initialCash: options.initialCash })
   const placement = Placement.make({ ledger, prices, settlement, fillModel: options, allowShorting })
+  const writes = yield* GroupCommit.make(sql)
+  /** Sessions the market data has confirmed (they stay sessions). */
+  const sessions = new Set<TradingDay>()
+  const ensureSession = (day: TradingDay) =>
+    sessions.has(day) ? Effect.void : Effect.map(market.ensureTradingDay(day), () => void sessions.add(day))
 
   /**
-   * Runs `body` for the account brought to the current session. A `write` body runs in the same transaction as
-   * bringing the account there; a read at the account's current session runs without one.
+   * Runs `body` for the account brought to the current session. A body that writes runs in the same transaction
+   * as bringing the account there (a batch's transaction: `GroupCommit`, whose contract says which bodies "may
+   * fail after writing"); a read at the account's current session runs without one.
    */
   const withAccount = <A>(
     account: AccountId,
-    write: boolean,
+    write: "read" | "write" | "write, may fail after writing",
     body: (day: TradingDay, row: Ledger.AccountRow) => Effect.Effect<A, Failure>
   ): Effect.Effect<A, BrokerError> =>
     Effect.gen(function*() {
       const day = yield* exchangeSession.current
-      yield* market.ensureTradingDay(day)
-      if (write) return yield* sql.withTransaction(Effect.flatMap(matching.advance(account, day), (row) => body(day, row)))
+      yield* ensureSession(day)
+      const call = Effect.flatMap(matching.advance(account, day), (row) => body(day, row))
+      if (write === "write") return yield* writes.run(call)
+      if (write !== "read") return yield* writes.runIsolated(call)
       const current = yield* ledger.account(account)
-      const row = current?.last_session === day ? current : yield* sql.withTransaction(matching.advance(account, day))
+      const row = current?.last_session === day ? current : yield* writes.run(matching.advance(account, day))
       return yield* body(day, row)
-    }).pipe(lock.withPermits(1), Effect.mapError(toBrokerError(account)))
+    }).pipe(Effect.mapError(toBrokerError(account)))
 
   const book = (row: Ledger.AccountRow): Settlement.Book => ({ account: row.id, cash: row.cash })
 
@@ -205,8 +215,8 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
     return (yield* withLegs([row]))[0]!
   })
 
-  const listOrders = Effect.fn("LocalExchange.listOrders")((id: AccountId, query: ExchangeOrderQuery) =>
-    withAccount(id, false, () =>
+  const listOrders = (id: AccountId, query: ExchangeOrderQuery) =>
+    withAccount(id, "read", () =>
       Effect.gen(function*() {
         const limit = query.limit ?? 50
         if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
@@ -228,10 +238,9 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
         })
         return nested ? yield* withLegs(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
       }))
-  )
 
-  const cancelOrder = Effect.fn("LocalExchange.cancelOrder")((id: AccountId, orderId: string) =>
-    withAccount(id, true, (day) =>
+  const cancelOrder = (id: AccountId, orderId: string) =>
+    withAccount(id, "write", (day) =>
       Effect.gen(function*() {
         const row = yield* ledger.orderById(id, orderId)
         if (row === undefined) return yield* reject(id, "NotFound", "order not found")
@@ -240,32 +249,30 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
         }
         yield* ledger.cancelGroup(id, row.parent_id ?? row.id, closeTimestamp(day))
       }))
-  )
 
-  const closePosition = Effect.fn("LocalExchange.closePosition")(
-    (id: AccountId, symbol: Ticker, closeOptions?: ClosePositionOptions) =>
-      withAccount(id, true, (day, row) =>
-        Effect.gen(function*() {
-          const position = yield* ledger.position(id, symbol)
-          if (position === undefined) return yield* reject(id, "NotFound", "position does not exist")
-          const held = Math.abs(position.qty)
-          const { percentage, qty } = closeOptions ?? {}
-          if (qty !== undefined && percentage !== undefined) {
-            return yield* reject(id, "InvalidRequest", "only one of qty or percentage may be specified")
-          }
-          if (percentage !== undefined && !(percentage > 0 && percentage <= 100)) {
-            return yield* reject(id, "InvalidRequest", "percentage must be in (0, 100]")
-          }
-          const closeQty = qty ?? roundQty(percentage === undefined ? held : (held * percentage) / 100)
-          if (!(closeQty > 0)) return yield* reject(id, "InvalidRequest", "qty must be > 0")
-          if (closeQty > held + EPS) return yield* reject(id, "InsufficientQty", insufficientQty(closeQty, held))
-          yield* ledger.cancelOpen(id, closeTimestamp(day), symbol)
-          return yield* placement.place(book(row), day, Placement.closeIntent(id, symbol, closeQty, position.qty))
-        }))
-  )
+  // cancels the symbol's orders, then places: a refused placement must take the cancels back
+  const closePosition = (id: AccountId, symbol: Ticker, closeOptions?: ClosePositionOptions) =>
+    withAccount(id, "write, may fail after writing", (day, row) =>
+      Effect.gen(function*() {
+        const position = yield* ledger.position(id, symbol)
+        if (position === undefined) return yield* reject(id, "NotFound", "position does not exist")
+        const held = Math.abs(position.qty)
+        const { percentage, qty } = closeOptions ?? {}
+        if (qty !== undefined && percentage !== undefined) {
+          return yield* reject(id, "InvalidRequest", "only one of qty or percentage may be specified")
+        }
+        if (percentage !== undefined && !(percentage > 0 && percentage <= 100)) {
+          return yield* reject(id, "InvalidRequest", "percentage must be in (0, 100]")
+        }
+        const closeQty = qty ?? roundQty(percentage === undefined ? held : (held * percentage) / 100)
+        if (!(closeQty > 0)) return yield* reject(id, "InvalidRequest", "qty must be > 0")
+        if (closeQty > held + EPS) return yield* reject(id, "InsufficientQty", insufficientQty(closeQty, held))
+        yield* ledger.cancelOpen(id, closeTimestamp(day), symbol)
+        return yield* placement.place(book(row), day, Placement.closeIntent(id, symbol, closeQty, position.qty))
+      }))
 
-  const closeAllPositions = Effect.fn("LocalExchange.closeAllPositions")((id: AccountId) =>
-    withAccount(id, true, (day, row) =>
+  const closeAllPositions = (id: AccountId) =>
+    withAccount(id, "write, may fail after writing", (day, row) =>
       Effect.gen(function*() {
         yield* ledger.cancelOpen(id, closeTimestamp(day))
         const account = book(row)
@@ -276,56 +283,45 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
         }
         return orders
       }))
-  )
 
   return LocalExchange.of({
     options,
     session: exchangeSession.current,
-    account: Effect.fn("LocalExchange.account")((id: AccountId) =>
-      withAccount(id, false, (_, row) => Effect.succeed(Ledger.toAccount(row, allowShorting(id))))
-    ),
+    account: (id: AccountId) =>
+      withAccount(id, "read", (_, row) => Effect.succeed(Ledger.toAccount(row, allowShorting(id)))),
     keys: ledger.accounts.pipe(
       Effect.map((rows) => rows.map((row) => Ledger.toAccount(row, allowShorting(row.id)))),
-      Effect.mapError(toBrokerError("")),
-      Effect.withSpan("LocalExchange.keys")
+      Effect.mapError(toBrokerError(""))
     ),
-    accountByKeyId: Effect.fn("LocalExchange.accountByKeyId")((keyId: string) =>
+    accountByKeyId: (keyId: string) =>
       ledger.accountByKeyId(keyId).pipe(
         Effect.map((row) => Option.map(Option.fromNullishOr(row), (r) => Ledger.toAccount(r, allowShorting(r.id)))),
         Effect.mapError(toBrokerError(""))
-      )
-    ),
-    snapshot: Effect.fn("LocalExchange.snapshot")((id: AccountId) =>
-      withAccount(id, false, (day, row) =>
-        Effect.map(marked(id, day), ({ open, positions }) => snapshotOf(id, row.cash, positions, open, options.slippageBps)))
-    ),
-    positions: Effect.fn("LocalExchange.positions")((id: AccountId) =>
-      withAccount(id, false, (day) => Effect.map(marked(id, day), (state) => state.positions))
-    ),
-    position: Effect.fn("LocalExchange.position")((id: AccountId, symbol: Ticker) =>
-      withAccount(id, false, (day) =>
-        Effect.map(marked(id, day), (state) => Option.fromNullishOr(state.positions.find((p) => p.symbol === symbol))))
-    ),
+      ),
+    snapshot: (id: AccountId) =>
+      withAccount(id, "read", (day, row) =>
+        Effect.map(marked(id, day), ({ open, positions }) => snapshotOf(id, row.cash, positions, open, options.slippageBps))),
+    positions: (id: AccountId) =>
+      withAccount(id, "read", (day) => Effect.map(marked(id, day), (state) => state.positions)),
+    position: (id: AccountId, symbol: Ticker) =>
+      withAccount(id, "read", (day) =>
+        Effect.map(marked(id, day), (state) => Option.fromNullishOr(state.positions.find((p) => p.symbol === symbol)))),
     listOrders,
-    getOrder: Effect.fn("LocalExchange.getOrder")((id: AccountId, orderId: string) =>
-      withAccount(id, false, () => loadOrder(id, orderId))
-    ),
-    getOrderByClientId: Effect.fn("LocalExchange.getOrderByClientId")((id: AccountId, clientOrderId: string) =>
-      withAccount(id, false, () =>
+    getOrder: (id: AccountId, orderId: string) =>
+      withAccount(id, "read", () => loadOrder(id, orderId)),
+    getOrderByClientId: (id: AccountId, clientOrderId: string) =>
+      withAccount(id, "read", () =>
         Effect.flatMap(ledger.orderByClientId(id, clientOrderId), (row) =>
-          row === undefined ? Effect.succeedNone : Effect.map(withLegs([row]), (orders) => Option.some(orders[0]!))))
-    ),
-    placeOrder: Effect.fn("LocalExchange.placeOrder")((id: AccountId, intent: OrderIntent) =>
-      withAccount(id, true, (day, row) => placement.place(book(row), day, intent))
-    ),
+          row === undefined ? Effect.succeedNone : Effect.map(withLegs([row]), (orders) => Option.some(orders[0]!)))),
+    placeOrder: (id: AccountId, intent: OrderIntent) =>
+      withAccount(id, "write", (day, row) => placement.place(book(row), day, intent)),
     cancelOrder,
-    cancelAllOrders: Effect.fn("LocalExchange.cancelAllOrders")((id: AccountId) =>
-      withAccount(id, true, (day) => Effect.map(ledger.cancelOpen(id, closeTimestamp(day)), roots))
-    ),
+    cancelAllOrders: (id: AccountId) =>
+      withAccount(id, "write", (day) => Effect.map(ledger.cancelOpen(id, closeTimestamp(day)), roots)),
     closePosition,
     closeAllPositions,
-    fills: Effect.fn("LocalExchange.fills")((id: AccountId, session?: TradingDay) =>
-      withAccount(id, false, () =>
+    fills: (id: AccountId, session?: TradingDay) =>
+      withAccount(id, "read", () =>
         Effect.map(ledger.fills(id, session), (rows) =>
           rows.map((row): Fill => ({
             orderId: row.order_id,
@@ -338,7 +334,6 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
             commission: row.commission,
             at: row.filled_at
           }))))
-    )
   })
 })
 

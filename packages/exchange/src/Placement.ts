@@ -1,6 +1,6 @@
 /**
- * Placing an order inside the caller's write transaction: the rules of `OrderRules` in Alpaca's order (duplicate
- * client order id first), then the order's rows (a bracket/OTO entry with its held legs, an OCO pair), already
+ * Placing an order inside the caller's write transaction: the rules of `OrderRules` in Alpaca's order (a
+ * duplicate client order id before anything else), then the order's rows (a bracket/OTO entry with its held legs, an OCO pair), already
  * filled when `FillModel.fillOnPlacement` says so — one insert per row, nothing read back.
  *
  * **Gotchas**
@@ -13,6 +13,8 @@
  */
 import { randomUUID } from "node:crypto"
 import { Effect } from "effect"
+import type { BrokerError } from "@council/broker"
+import type { SqlError } from "effect/sql"
 import type { AccountId, OrderIntent, OrderType, Side, Ticker, TradingDay } from "@council/domain"
 import { snapshotOf } from "./AccountState.ts"
 import { refuse, reject } from "./ExchangeErrors.ts"
@@ -154,9 +156,6 @@ export const make = ({ allowShorting, fillModel, ledger, prices, settlement }: P
   /** Checks `intent` against the rules and the account; succeeds with the position effect and the close. */
   const check = Effect.fnUntraced(function*(book: Book, day: TradingDay, intent: OrderIntent) {
     const { account } = book
-    if (yield* ledger.hasClientOrderId(account, intent.clientOrderId)) {
-      return yield* reject(account, "DuplicateClientOrderId", "client_order_id must be unique")
-    }
     if (intent.account !== account) {
       return yield* reject(account, "InvalidRequest", `the order is for account ${intent.account}, not ${account}`)
     }
@@ -178,15 +177,27 @@ export const make = ({ allowShorting, fillModel, ledger, prices, settlement }: P
     return { effect, close, position }
   })
 
-  /** Places an order inside the caller's write transaction. */
+  const duplicate = (account: AccountId) => reject(account, "DuplicateClientOrderId", "client_order_id must be unique")
+
+  /**
+   * Places an order inside the caller's write transaction. A duplicate client order id wins over every other
+   * refusal; it is looked up only when the order is refused, and otherwise found by the insert's unique key.
+   */
   const place = Effect.fnUntraced(function*(book: Book, day: TradingDay, intent: OrderIntent) {
-    const { close, effect, position } = yield* check(book, day, intent)
+    const { close, effect, position } = yield* check(book, day, intent).pipe(
+      Effect.catchTag("BrokerError", (refused) =>
+        Effect.flatMap(ledger.hasClientOrderId(book.account, intent.clientOrderId), (taken) =>
+          taken ? duplicate(book.account) : Effect.fail(refused)))
+    )
     const [placed, placedLegs] = intent.orderClass === "oco"
       ? ocoRows(book.account, intent, day)
       : entryRows(book.account, intent, day, effect)
     const price = fillOnPlacement(placed, close, fillModel.slippageBps)
     const [parent, legs] = price === undefined ? [placed, placedLegs] : filledOnPlacement(placed, placedLegs, price, day)
-    yield* ledger.insertOrder(parent, intent.reason)
+    yield* ledger.insertOrder(parent, intent.reason).pipe(
+      Effect.catchTag("SqlError", (error): Effect.Effect<never, BrokerError | SqlError.SqlError> =>
+        error.reason._tag === "UniqueViolation" ? duplicate(book.account) : Effect.fail(error))
+    )
     for (const leg of legs) yield* ledger.insertOrder(leg, intent.reason)
     if (price !== undefined) yield* settlement.settle(book, parent, price, day, position)
     return toExchangeOrder(parent, legs.map((leg) => toExchangeOrder(leg)))

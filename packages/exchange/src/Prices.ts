@@ -2,6 +2,9 @@
  * Market data as the exchange reads it: the last bars of a symbol on or before a session, its close, and its bar
  * on the session itself — failing with the exchange's messages for unknown symbols and missing prices.
  *
+ * **Gotchas**: bars on or before a session never change, so each (symbol, session, count) is asked of the feed
+ * once and remembered (up to a few thousand; then the memory starts over). Failures are not remembered.
+ *
  * @since 0.1.0
  */
 import { Effect } from "effect"
@@ -13,13 +16,27 @@ import type { ExchangePosition } from "./ExchangeRecords.ts"
 import { invalid } from "./ExchangeErrors.ts"
 import type { OrderRow, PositionRow } from "./Ledger.ts"
 
+const MEMORY = 4096
+
 export const make = (market: MarketData["Service"]) => {
+  const known = new Map<string, ReadonlyArray<Bar>>()
+  const remember = (key: string, bars: ReadonlyArray<Bar>) => {
+    if (known.size >= MEMORY) known.clear()
+    known.set(key, bars)
+  }
+
   /** The latest `count` bars on or before `day`, failing for an unknown symbol or none at all. */
   const lastBars = (
     symbol: Ticker,
     day: TradingDay,
     count: number
-  ): Effect.Effect<ReadonlyArray<Bar>, BrokerError | MarketDataError> =>
+  ): Effect.Effect<ReadonlyArray<Bar>, BrokerError | MarketDataError> => {
+    const key = `${symbol} ${day} ${count}`
+    const hit = known.get(key)
+    return hit !== undefined ? Effect.succeed(hit) : Effect.tap(fetchBars(symbol, day, count), (bars) => Effect.sync(() => remember(key, bars)))
+  }
+
+  const fetchBars = (symbol: Ticker, day: TradingDay, count: number) =>
     market.bars({ symbol, asOf: day, lookback: count }).pipe(
       Effect.catchTag("MarketDataError", (error): Effect.Effect<never, BrokerError | MarketDataError> =>
         error.reason === "UnknownSymbol" ? Effect.fail(invalid(`asset ${symbol} not found`)) : Effect.fail(error)),

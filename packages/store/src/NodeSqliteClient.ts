@@ -11,8 +11,11 @@
  * - Opens with `journal_mode=WAL`, `foreign_keys=ON` and a busy timeout (default 5 s), so several processes
  *   (the CLI, a local exchange server) can share the file. `synchronous=NORMAL`: with WAL a commit survives a
  *   process crash (SIGKILL) and the file never corrupts; only a power loss can drop the last commits.
+ *   `temp_store=MEMORY`: savepoints' statement journals stay in memory instead of temporary files (they cost
+ *   more than the statements themselves).
  * - Transactions start with `BEGIN IMMEDIATE`: the write lock is taken up front, so two processes that both
  *   read-then-write wait for each other (busy timeout) instead of failing with `SQLITE_BUSY`.
+ * - Prepared statements are cached per connection, keyed by their SQL text (`prepareCacheSize`).
  * - Parameters: booleans bind as `0`/`1`, `Date`s as ISO strings, `undefined` as `NULL`, bigints as integers,
  *   other objects as JSON text.
  *   Integers beyond `Number.MAX_SAFE_INTEGER` fail to read unless `SqlClient.SafeIntegers` is `true`
@@ -37,7 +40,7 @@ export interface Config {
   readonly filename: string
   /** How long a statement waits for another process's lock. Default 5 seconds. */
   readonly busyTimeout?: Duration.Input | undefined
-  /** Prepared statements kept per connection. Default 200. */
+  /** Prepared statements kept per connection and row shape (the first prepared is dropped first). Default 200. */
   readonly prepareCacheSize?: number | undefined
 }
 
@@ -76,7 +79,7 @@ export const make = Effect.fnUntraced(function*(config: Config) {
         const db = new DatabaseSync(config.filename, {
           timeout: Duration.toMillis(config.busyTimeout ?? "5 seconds")
         })
-        db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+        db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
         return db
       },
       catch: toSqlError("open")
@@ -85,20 +88,17 @@ export const make = Effect.fnUntraced(function*(config: Config) {
   )
 
   const cacheSize = config.prepareCacheSize ?? 200
-  const cache = new Map<string, StatementSync>()
+  // one cache per row shape, keyed by the SQL text itself: a hit builds no key and moves nothing
+  const caches = { objects: new Map<string, StatementSync>(), arrays: new Map<string, StatementSync>() }
   const prepare = (sql: string, arrays: boolean, cached: boolean): StatementSync => {
-    const key = `${arrays ? "v" : "o"}${sql}`
-    const hit = cache.get(key)
-    if (hit) {
-      cache.delete(key)
-      cache.set(key, hit)
-      return hit
-    }
+    const cache = arrays ? caches.arrays : caches.objects
+    const hit = cache.get(sql)
+    if (hit) return hit
     const statement = db.prepare(sql)
     statement.setReturnArrays(arrays)
     if (cached) {
-      cache.set(key, statement)
-      if (cache.size > cacheSize) cache.delete(cache.keys().next().value ?? key)
+      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value ?? sql)
+      cache.set(sql, statement)
     }
     return statement
   }
