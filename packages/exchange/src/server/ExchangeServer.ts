@@ -36,7 +36,7 @@
  * @since 0.1.0
  */
 import { createServer, type Server } from "node:http"
-import { Context, Effect, FiberSet, Layer, Option, Ref, Result, Schema } from "effect"
+import { Clock, Context, Effect, FiberSet, Layer, Option, Ref, Result, Schema } from "effect"
 import type { AccountId, TradingDay } from "@council/domain"
 import { MarketData, type MarketDataError } from "@council/market"
 import { BrokerError } from "@council/broker"
@@ -213,7 +213,8 @@ const make = Effect.fnUntraced(function*(options: ExchangeServerOptions, default
     authenticate: (keyId, secret) => Effect.map(keys.authenticate(keyId, secret), Option.getOrUndefined),
     defaultSession,
     market,
-    run: yield* FiberSet.makeRuntime<never>()
+    clock: yield* Clock.Clock,
+    run: yield* FiberSet.makeRuntime<never>().pipe(Effect.withTracerEnabled(false))
   })
 
   const host = options.host ?? "127.0.0.1"

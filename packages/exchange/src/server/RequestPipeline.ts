@@ -7,13 +7,14 @@
  * - The fault is drawn in `listener`, synchronously in arrival order, so a seeded run is reproducible.
  * - A `dropped` fault runs the handler (the order reaches the ledger), then destroys the connection unanswered.
  * - The injected 429 is a momentary throttle: its reset is the next second, not the end of the window.
- * - Requests run with tracing off.
+ * - Requests run with tracing off (the runtime of `run` is made so). The rate limit, injected faults and the
+ *   reply are plain synchronous code; only authentication, the session and the handler run as a fiber.
  *
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { Clock, Context, Effect, Ref, Result } from "effect"
+import { type Clock, Context, Effect, Ref, Result } from "effect"
 import { SESSION_HEADER } from "@council/broker"
 import type { TradingDay } from "@council/domain"
 import type { MarketData } from "@council/market"
@@ -41,32 +42,31 @@ export const RequestSession = Context.Reference<TradingDay | undefined>("@counci
   defaultValue: () => undefined
 })
 
-/** The body as text; `undefined` when larger than 1 MiB. */
-const readBody = (req: IncomingMessage) =>
-  Effect.callback<string | undefined>((resume) => {
-    const chunks: Array<Buffer> = []
-    let size = 0
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk)
-    })
-    req.on("end", () => resume(Effect.succeed(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString("utf8"))))
-    req.on("error", () => resume(Effect.interrupt))
+/** Reads the body as text (`undefined` when larger than 1 MiB), then calls `then`; nothing if the request fails. */
+const readBody = (req: IncomingMessage, then: (body: string | undefined) => void) => {
+  const chunks: Array<Buffer> = []
+  let size = 0
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk)
   })
+  req.on("end", () => then(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString("utf8")))
+}
 
-const send = (res: ServerResponse, reply: Reply, headers: Readonly<Record<string, string>>) =>
-  Effect.sync(() => {
-    if (res.headersSent || res.destroyed) return
-    const text = reply.body === undefined ? "" : JSON.stringify(reply.body)
-    res.writeHead(reply.status, {
-      ...headers,
-      ...reply.headers,
-      ...(reply.body === undefined
-        ? {}
-        : { "Content-Type": "application/json; charset=utf-8", "Content-Length": String(Buffer.byteLength(text)) })
-    })
-    res.end(text)
-  })
+/** Answers with `reply`; `headers` (a fresh object of this request's) receives the reply's own. */
+const send = (res: ServerResponse, reply: Reply, headers: Record<string, string>) => {
+  if (res.headersSent || res.destroyed) return
+  if (reply.headers !== undefined) Object.assign(headers, reply.headers)
+  if (reply.body === undefined) {
+    res.writeHead(reply.status, headers)
+    return res.end()
+  }
+  const text = JSON.stringify(reply.body)
+  headers["Content-Type"] = "application/json; charset=utf-8"
+  headers["Content-Length"] = String(Buffer.byteLength(text))
+  res.writeHead(reply.status, headers)
+  res.end(text)
+}
 
 /** The reply for an injected fault that answers (all but `dropped`). */
 const faultReply = (fault: Exclude<FaultKind, "dropped">, nowMs: number): Reply => {
@@ -93,6 +93,7 @@ export interface PipelineDeps {
   readonly authenticate: (keyId: string, secret: string) => Effect.Effect<KeyHolder | undefined, unknown>
   readonly defaultSession: Ref.Ref<TradingDay>
   readonly market: MarketData["Service"]
+  readonly clock: Clock.Clock
   /** Forks a request's handling (a `FiberSet` runtime, so the server's scope interrupts what is in flight). */
   readonly run: (effect: Effect.Effect<void>) => unknown
 }
@@ -107,20 +108,25 @@ const refused = (reply: Reply): Result.Result<Admitted, Reply> => Result.fail(re
 /** The server's `request` listener. */
 export const makeListener = (deps: PipelineDeps) => {
   const { defaultSession, market } = deps
+  /** Sessions the market data has confirmed (they stay sessions). */
+  const sessions = new Set<string>()
 
   /** The request's session: its `X-Council-Session` header, or the default. */
-  const sessionOf = (req: IncomingMessage) =>
-    Effect.gen(function*() {
-      const requested = header(req, SESSION_HEADER.toLowerCase())
-      if (requested === undefined) return Result.succeed(yield* Ref.get(defaultSession))
-      if (!isTradingDay(requested)) {
-        return Result.fail(tradingError(400, 40010000, `invalid ${SESSION_HEADER} header "${requested}": expected YYYY-MM-DD`))
-      }
-      const known = yield* Effect.result(market.ensureTradingDay(requested))
-      return Result.isSuccess(known)
-        ? Result.succeed(requested)
-        : Result.fail(unprocessable(`${SESSION_HEADER}: ${known.failure.message}`))
+  const sessionOf = (req: IncomingMessage): Effect.Effect<Result.Result<TradingDay, Reply>> => {
+    const requested = header(req, SESSION_HEADER.toLowerCase())
+    if (requested === undefined) return Effect.map(Ref.get(defaultSession), Result.succeed)
+    if (!isTradingDay(requested)) {
+      return Effect.succeed(
+        Result.fail(tradingError(400, 40010000, `invalid ${SESSION_HEADER} header "${requested}": expected YYYY-MM-DD`))
+      )
+    }
+    if (sessions.has(requested)) return Effect.succeed(Result.succeed(requested))
+    return Effect.map(Effect.result(market.ensureTradingDay(requested)), (known) => {
+      if (Result.isFailure(known)) return Result.fail(unprocessable(`${SESSION_HEADER}: ${known.failure.message}`))
+      sessions.add(requested)
+      return Result.succeed(requested)
     })
+  }
 
   /** Routing, authentication and the session: the call to hand to the route's handler, or the reply refusing it. */
   const admit = (
@@ -143,33 +149,34 @@ export const makeListener = (deps: PipelineDeps) => {
       return Result.succeed<Admitted>({ handler: match.route.handler, call })
     })
 
-  const handle = (req: IncomingMessage, res: ServerResponse, match: Match, query: URLSearchParams, fault: FaultKind | undefined) =>
-    Effect.gen(function*() {
-      if (deps.latencyMs > 0) yield* Effect.sleep(deps.latencyMs)
-      const body = yield* readBody(req)
-      const keyId = header(req, "apca-api-key-id")
-      const now = yield* Clock.currentTimeMillis
-      const limit = deps.limiter.hit(keyId ?? "", now)
-      const headers = { ...rateLimitHeaders(limit), "X-Request-ID": randomUUID() }
-      if (limit.exceeded) return yield* send(res, rateLimited, headers)
-      if (fault !== undefined && fault !== "dropped") return yield* send(res, faultReply(fault, now), headers)
-      const admitted = yield* admit(req, { match, query, body }, keyId, header(req, "apca-api-secret-key"))
-      if (Result.isFailure(admitted)) return yield* send(res, admitted.failure, headers)
-      const { call, handler } = admitted.success
-      const reply = yield* handler(call).pipe(
+  /** The admitted call's reply (a refused one's, a `BrokerError`'s), sent unless the fault drops the connection. */
+  const answer = (req: IncomingMessage, res: ServerResponse, admitted: Effect.Effect<Result.Result<Admitted, Reply>, unknown>, fault: FaultKind | undefined, headers: Record<string, string>) =>
+    Effect.flatMap(admitted, (result) => {
+      if (Result.isFailure(result)) return Effect.sync(() => send(res, result.failure, headers))
+      const { call, handler } = result.success
+      return handler(call).pipe(
         Effect.provideService(RequestSession, call.session),
-        Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerErrorReply(error)))
+        Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerErrorReply(error))),
+        Effect.map((reply) => fault === "dropped" ? void req.socket.destroy() : send(res, reply, headers))
       )
-      if (fault === "dropped") {
-        req.socket.destroy()
-        return
-      }
-      yield* send(res, reply, headers)
     }).pipe(
       Effect.catchCause((cause) =>
-        Effect.logError("exchange server: request failed", cause).pipe(Effect.andThen(send(res, internalError, {})))
+        Effect.logError("exchange server: request failed", cause).pipe(Effect.andThen(Effect.sync(() => send(res, internalError, {}))))
       )
     )
+
+  /** Rate limit and injected faults are answered at once; everything else runs as a fiber. */
+  const handle = (req: IncomingMessage, res: ServerResponse, match: Match, query: URLSearchParams, fault: FaultKind | undefined, body: string | undefined) => {
+    const keyId = header(req, "apca-api-key-id")
+    const now = deps.clock.currentTimeMillisUnsafe()
+    const limit = deps.limiter.hit(keyId ?? "", now)
+    const headers = rateLimitHeaders(limit)
+    headers["X-Request-ID"] = randomUUID()
+    if (limit.exceeded) return send(res, rateLimited, headers)
+    if (fault !== undefined && fault !== "dropped") return send(res, faultReply(fault, now), headers)
+    const admitted = admit(req, { match, query, body }, keyId, header(req, "apca-api-secret-key"))
+    deps.run(answer(req, res, admitted, fault, headers))
+  }
 
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://localhost")
@@ -180,6 +187,11 @@ export const makeListener = (deps: PipelineDeps) => {
     const canDrop = match._tag === "Found" && match.route.handler === deps.droppable
     // one draw per API request, in arrival order, so a seeded run is reproducible
     const fault = admin ? undefined : deps.faults.next(canDrop)
-    deps.run(handle(req, res, match, url.searchParams, fault).pipe(Effect.withTracerEnabled(false)))
+    readBody(req, (body) => {
+      if (deps.latencyMs === 0) return handle(req, res, match, url.searchParams, fault, body)
+      deps.run(Effect.as(Effect.sleep(deps.latencyMs), undefined).pipe(
+        Effect.andThen(Effect.sync(() => handle(req, res, match, url.searchParams, fault, body)))
+      ))
+    })
   }
 }
