@@ -1,7 +1,7 @@
-import { Config, Schema } from "effect"
+import * as Config from "effect/Config"
+import * as Schema from "effect/Schema"
 
-/** The version recorded with every run. */
-export const codeVersion = "0.1.0"
+export { codeVersion } from "./Version.ts"
 
 const NonNegative = Schema.NumberFromString.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0))
 

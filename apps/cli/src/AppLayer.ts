@@ -1,19 +1,18 @@
 /**
  * The composition root: which layer provides each service, chosen from configuration. Nothing else here.
  */
-import { Effect, Layer, Ref } from "effect"
-import { FetchHttpClient } from "effect/http"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import { type AccountId, TradingDay } from "@council/domain"
 import { AccountManager, AccountsConfig, RoutedBrokers, TradingAccounts } from "@council/broker"
 import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { Chairman, PortfolioManagers } from "@council/llm"
 import { MarketData, MarketFeed } from "@council/market"
 import { Notifier } from "@council/notify"
-import { SqlRunStore } from "@council/store"
 import { exchangeFillModel } from "./AppConfig.ts"
-
-/** The run store and its database: all that `runs`, `show`, `export` and `import` need. */
-export const storage = SqlRunStore.layerConfig
+import { storage } from "./Storage.ts"
 
 /** What running, replaying and trading need: the run store, the market feed, the configured accounts. */
 export const setup = Layer.mergeAll(storage, MarketFeed.layerConfig, AccountsConfig.layer)

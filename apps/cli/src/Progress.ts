@@ -1,4 +1,5 @@
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import type { CouncilDecision, ExecutionReport, MarketSnapshot, RiskVerdict } from "@council/domain"
 import { Runner } from "@council/engine"
 import type { PitchBook } from "@council/daily"

@@ -13,7 +13,11 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Option, Result } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import type { AccountId, AccountSnapshot, Order, OrderIntent, Position } from "@council/domain"
 import { type Broker, type BrokerError, Brokers, type OrderQuery } from "./Broker.ts"
 

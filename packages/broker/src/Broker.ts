@@ -15,8 +15,10 @@
  *
  * @since 0.1.0
  */
-import { Context, Schema } from "effect"
-import type { Effect, Option } from "effect"
+import * as Context from "effect/Context"
+import * as Schema from "effect/Schema"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 import type { AccountId, AccountSnapshot, Order, OrderIntent, Position, Ticker } from "@council/domain"
 
 export const BrokerErrorReason = Schema.Literals([

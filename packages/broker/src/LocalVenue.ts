@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Context } from "effect"
+import * as Context from "effect/Context"
 import type { AccountId } from "@council/domain"
 import type { Broker } from "./Broker.ts"
 

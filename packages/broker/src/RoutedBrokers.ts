@@ -11,8 +11,9 @@
  *
  * @since 0.1.0
  */
-import { Effect, Layer } from "effect"
-import type { HttpClient } from "effect/http"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as HttpClient from "effect/http/HttpClient"
 import type { AccountConfig, TradingDay } from "@council/domain"
 import { AlpacaBroker, type AlpacaBrokerOptions } from "./alpaca/AlpacaBroker.ts"
 import { LIVE_BASE_URL, PAPER_BASE_URL } from "./alpaca/AlpacaClient.ts"

@@ -4,10 +4,11 @@
  *
  * @since 0.1.0
  */
-import { Effect, type Schema } from "effect"
+import * as Effect from "effect/Effect"
+import type * as Schema from "effect/Schema"
 import { BrokerError, type BrokerErrorReason } from "@council/broker"
 import type { MarketDataError } from "@council/market"
-import type { SqlError } from "effect/sql"
+import type * as SqlError from "effect/sql/SqlError"
 import type { Rejection } from "./OrderRules.ts"
 
 /** What the exchange's internals fail with. */

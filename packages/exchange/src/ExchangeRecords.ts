@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { Redacted } from "effect"
+import type * as Redacted from "effect/Redacted"
 import type {
   AccountId,
   Order,

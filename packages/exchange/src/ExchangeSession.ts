@@ -12,7 +12,10 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Ref } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 import type { TradingDay } from "@council/domain"
 import { MarketData } from "@council/market"
 import { BrokerError } from "@council/broker"

@@ -25,8 +25,13 @@
  *
  * @since 0.1.0
  */
-import { Cause, Deferred, Effect, Exit, Queue } from "effect"
-import { SqlError, type SqlClient } from "effect/sql"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Queue from "effect/Queue"
+import type * as SqlClient from "effect/sql/SqlClient"
+import * as SqlError from "effect/sql/SqlError"
 
 /** A queued call: how it runs, and how its caller learns the outcome. */
 interface Pending {

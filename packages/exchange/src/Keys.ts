@@ -11,7 +11,9 @@
  * @since 0.1.0
  */
 import { randomInt, randomUUID, timingSafeEqual } from "node:crypto"
-import { Effect, Option, Redacted } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import type { AccountId, TradingDay } from "@council/domain"
 import type { ExchangeAccount } from "./ExchangeRecords.ts"
 import { closeTimestamp } from "./ExchangeSession.ts"

@@ -17,7 +17,10 @@
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
-import { Effect, Option, Redacted, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import {
   AccountId,
   OPEN_STATUSES,
@@ -29,7 +32,8 @@ import {
   TimeInForce,
   TradingDay
 } from "@council/domain"
-import type { SqlClient, SqlError } from "effect/sql"
+import type * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
 import type { ExchangeAccount, ExchangeOrder } from "./ExchangeRecords.ts"
 
 const Float = Schema.Number

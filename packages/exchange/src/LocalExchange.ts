@@ -29,7 +29,10 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Option } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { type AccountId, type AccountSnapshot, type Fill, OPEN_STATUSES, type OrderIntent, type Ticker, type TradingDay } from "@council/domain"
 import { MarketData } from "@council/market"
 import {
@@ -40,7 +43,7 @@ import {
   LocalVenue,
   unknownAccount
 } from "@council/broker"
-import { SqlClient } from "effect/sql"
+import * as SqlClient from "effect/sql/SqlClient"
 import { snapshotOf } from "./AccountState.ts"
 import { type Failure, reject, toBrokerError } from "./ExchangeErrors.ts"
 import {

@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { AccountId, OrderType, TradingDay } from "@council/domain"
 import type { MarketData } from "@council/market"
 import { reject } from "./ExchangeErrors.ts"

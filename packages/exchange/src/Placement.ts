@@ -12,9 +12,9 @@
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { BrokerError } from "@council/broker"
-import type { SqlError } from "effect/sql"
+import type * as SqlError from "effect/sql/SqlError"
 import type { AccountId, OrderIntent, OrderType, Side, Ticker, TradingDay } from "@council/domain"
 import { snapshotOf } from "./AccountState.ts"
 import { refuse, reject } from "./ExchangeErrors.ts"

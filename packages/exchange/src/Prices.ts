@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { Bar, Ticker, TradingDay } from "@council/domain"
 import type { MarketData, MarketDataError } from "@council/market"
 import type { BrokerError } from "@council/broker"

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { AccountId, TradingDay } from "@council/domain"
 import { positionAfterFill } from "./AccountState.ts"
 import { closeTimestamp } from "./ExchangeSession.ts"

@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import type { Bar, Ticker, TradingDay } from "@council/domain"
 
 /** One symbol's raw rows, before indexing. `source` names them in error messages (a file name, say). `Float64Array`

@@ -17,7 +17,9 @@
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Effect, Layer, Result } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Result from "effect/Result"
 import * as BarIndex from "./BarIndex.ts"
 import { MarketData, MarketDataError } from "./MarketData.ts"
 

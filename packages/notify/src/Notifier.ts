@@ -12,7 +12,12 @@
  *
  * @since 0.1.0
  */
-import { Console, Context, Effect, Layer, Ref, Schema } from "effect"
+import * as Console from "effect/Console"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
 import { AccountId } from "@council/domain"
 
 export const NotificationLevel = Schema.Literals(["INFO", "WARN", "ERROR"])

@@ -4,6 +4,7 @@ import { Execution } from "./stages/Execution.ts"
 import { FetchData } from "./stages/FetchData.ts"
 import { PmPitches } from "./stages/PmPitches.ts"
 import { RiskApproval } from "./stages/RiskApproval.ts"
+import { DAILY_PIPELINE } from "./StageNames.ts"
 
 /** One trading day: fetch data → PM pitches → council synthesis → risk approval → execution. */
-export const DailyPipeline = Pipeline.make("daily", [FetchData, PmPitches, CouncilSynthesis, RiskApproval, Execution])
+export const DailyPipeline = Pipeline.make(DAILY_PIPELINE, [FetchData, PmPitches, CouncilSynthesis, RiskApproval, Execution])

@@ -1,4 +1,5 @@
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import type { RunId } from "@council/domain"
 import { type RunBundle, Runner } from "@council/engine"

@@ -1,8 +1,10 @@
-import { Console, Effect, Option, Schema } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import { RunId } from "@council/domain"
 import { RunBundle, type RunRecord, RunStore, Runner } from "@council/engine"
-import { DailyPipeline } from "@council/daily"
 import { CliFailure } from "../CliFailure.ts"
 import { summarize } from "../Progress.ts"
 import { table } from "../Table.ts"
@@ -47,6 +49,7 @@ export const listRuns = (limit: number) =>
 export const showRun = (runId: string, json: boolean) =>
   Effect.gen(function*() {
     const bundle = yield* loadBundle(runId)
+    const { DailyPipeline } = yield* Effect.promise(() => import("@council/daily"))
     if (json) return yield* Console.log(yield* encodeBundle(bundle).pipe(Effect.map((s) => JSON.stringify(JSON.parse(s), null, 2))))
     const r = bundle.run
     yield* Console.log(

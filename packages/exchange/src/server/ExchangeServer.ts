@@ -35,12 +35,20 @@
  *
  * @since 0.1.0
  */
-import { createServer, type Server } from "node:http"
-import { Clock, Context, Effect, FiberSet, Layer, Option, Ref, Result, Schema } from "effect"
+import type { RequestListener, Server } from "node:http"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import type { AccountId, TradingDay } from "@council/domain"
 import { MarketData, type MarketDataError } from "@council/market"
 import { BrokerError } from "@council/broker"
-import type { SqlClient } from "effect/sql"
+import type * as SqlClient from "effect/sql/SqlClient"
 import { ExchangeSession } from "../ExchangeSession.ts"
 import { makeKeyCache } from "../Keys.ts"
 import { LocalExchange, type LocalExchangeOptions } from "../LocalExchange.ts"
@@ -164,15 +172,18 @@ const adminHandlers = (defaultSession: Ref.Ref<TradingDay>, setSession: (day: Tr
     })) satisfies Handler
 })
 
-/** A listening HTTP server, closed with its scope. */
-const listen = (host: string, port: number, listener: Parameters<typeof createServer>[1]) =>
+/**
+ * A listening HTTP server, closed with its scope. `node:http` is imported here, not at the top: importing it
+ * loads Node's fetch implementation (its lazy exports), tens of milliseconds that in-process runs never need.
+ */
+const listen = (host: string, port: number, listener: RequestListener) =>
   Effect.acquireRelease(
-    Effect.callback<Server, ExchangeServerError>((resume) => {
+    Effect.flatMap(Effect.promise(() => import("node:http")), ({ createServer }) => Effect.callback<Server, ExchangeServerError>((resume) => {
       const server = createServer(listener)
       server.once("error", (error) =>
         resume(Effect.fail(new ExchangeServerError({ message: `cannot listen on ${host}:${port}: ${error.message}` }))))
       server.listen(port, host, () => resume(Effect.succeed(server)))
-    }),
+    })),
     (server) =>
       Effect.callback<void>((resume) => {
         server.close(() => resume(Effect.void))

@@ -9,7 +9,8 @@
  * @since 0.1.0
  */
 import type { IncomingMessage } from "node:http"
-import { Result, Schema } from "effect"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import { type BrokerError, AlpacaWire } from "@council/broker"
 import { Ticker, TradingDay } from "@council/domain"
 import type { ExchangeOrder, ExchangePosition } from "../ExchangeRecords.ts"

@@ -14,7 +14,11 @@
  */
 import { randomUUID } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { type Clock, Context, Effect, Ref, Result } from "effect"
+import type * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Ref from "effect/Ref"
+import * as Result from "effect/Result"
 import { SESSION_HEADER } from "@council/broker"
 import type { TradingDay } from "@council/domain"
 import type { MarketData } from "@council/market"

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { Effect } from "effect"
+import type * as Effect from "effect/Effect"
 import type { BrokerError } from "@council/broker"
 import type { TradingDay } from "@council/domain"
 import type { KeyHolder } from "../Keys.ts"

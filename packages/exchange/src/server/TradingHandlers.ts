@@ -12,7 +12,9 @@
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
-import { Effect, Option, Result } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import { AlpacaWire } from "@council/broker"
 import type { Ticker } from "@council/domain"
 import type { LocalExchange } from "../LocalExchange.ts"

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { CouncilDecision } from "@council/domain"
 import { Recorder, Stage } from "@council/engine"
 import { Chairman, ChairmanError } from "@council/llm"

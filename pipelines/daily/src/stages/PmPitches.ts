@@ -1,4 +1,6 @@
-import { Effect, Result, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import { Abstention, Pitch } from "@council/domain"
 import { Recorder, Stage } from "@council/engine"
 import { PmError, PortfolioManagers } from "@council/llm"

@@ -1,0 +1,64 @@
+import { spawnSync } from "node:child_process"
+import { readdirSync, readFileSync, statSync } from "node:fs"
+import { join } from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { bin, runIdOf, tempHome } from "./CliHarness.ts"
+
+const root = new URL("../../../", import.meta.url).pathname
+const probe = new URL("./load-probe.mjs", import.meta.url).pathname
+
+/** What a CLI invocation loaded: module URLs and the bars files it read. */
+const loaded = (home: string, args: ReadonlyArray<string>) => {
+  const out = join(tempHome(), "loaded.json")
+  const r = spawnSync(process.execPath, ["--import", probe, bin, ...args], {
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, LOAD_PROBE_FILE: out },
+    encoding: "utf8"
+  })
+  assert.strictEqual(r.status, 0, r.stderr)
+  const { csvReads, modules } = JSON.parse(readFileSync(out, "utf8")) as { modules: Array<string>; csvReads: Array<string> }
+  const has = (pattern: RegExp) => modules.some((url) => pattern.test(url))
+  return { modules, csvReads, has, stdout: r.stdout }
+}
+
+const POSTGRES = /@effect\/sql-pg/
+const HTTP = /^node:http$/
+const EXCHANGE = /packages\/exchange\/src/
+const MARKET = /packages\/market\/src/
+
+const sources = (dir: string): ReadonlyArray<string> =>
+  readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry)
+    return statSync(path).isDirectory() ? sources(path) : path.endsWith(".ts") ? [path] : []
+  })
+
+describe("start-up", () => {
+  it("source modules import effect by module path, never through an index that loads the whole library", () => {
+    const dirs = ["packages", "pipelines", "apps"].flatMap((group) =>
+      readdirSync(join(root, group)).map((name) => join(root, group, name, "src"))
+    )
+    const offenders = dirs.flatMap((dir) => (statSync(dir, { throwIfNoEntry: false }) ? sources(dir) : []))
+      .filter((file) => /from "effect(\/(http|sql|cli|reactivity|persistence|testing))?"/.test(readFileSync(file, "utf8")))
+    assert.deepStrictEqual(offenders, [], "run: node scripts/effect-deep-imports.ts packages/*/src pipelines/*/src apps/*/src")
+  })
+
+  it("--help loads the command definitions only: no store, exchange, market or database client", () => {
+    const help = loaded(tempHome(), ["--help"])
+    for (const pattern of [POSTGRES, HTTP, EXCHANGE, MARKET, /packages\/store\/src/, /packages\/engine\/src/, /^node:sqlite$/]) {
+      assert.isFalse(help.has(pattern), `--help loaded ${pattern}`)
+    }
+  })
+
+  it("runs, show and run daily load only what they use: no PostgreSQL client on SQLite, no HTTP server, no bars for runs and show", () => {
+    const home = tempHome()
+    const daily = loaded(home, ["run", "daily"])
+    assert.isFalse(daily.has(POSTGRES), "run daily loaded the PostgreSQL client")
+    assert.isFalse(daily.has(HTTP), "run daily loaded node:http")
+    assert.isAbove(daily.csvReads.length, 0)
+    const runs = loaded(home, ["runs"])
+    for (const pattern of [POSTGRES, HTTP, EXCHANGE, MARKET]) assert.isFalse(runs.has(pattern), `runs loaded ${pattern}`)
+    assert.deepStrictEqual(runs.csvReads, [])
+    const show = loaded(home, ["show", runIdOf(daily.stdout)])
+    for (const pattern of [POSTGRES, HTTP]) assert.isFalse(show.has(pattern), `show loaded ${pattern}`)
+    assert.deepStrictEqual(show.csvReads, [])
+  })
+})
