@@ -11,7 +11,7 @@
  *   shape (`IN` lists, `listOrders`' filters) stay templates.
  * - `accountForUpdate` locks the account row on PostgreSQL (`FOR UPDATE`); on SQLite the write transaction's
  *   `BEGIN IMMEDIATE` already holds the database's write lock.
- * - Rows are decoded with their schemas: a row the exchange did not write fails as "invalid row".
+ * - Rows are checked against their schemas: a row the exchange did not write fails as "invalid row".
  * - Positions come back sorted by symbol in JavaScript, so both dialects agree whatever their collation.
  *
  * @since 0.1.0
@@ -106,11 +106,22 @@ export type FillRow = typeof FillRow.Type
 const CanceledRow = Schema.Struct({ id: Schema.String, parent_id: Schema.NullOr(Schema.String) })
 export type CanceledRow = typeof CanceledRow.Type
 
-const decodeAccounts = Schema.decodeUnknownEffect(Schema.Array(AccountRow))
-const decodeOrders = Schema.decodeUnknownEffect(Schema.Array(OrderRow))
-const decodePositions = Schema.decodeUnknownEffect(Schema.Array(PositionRow))
-const decodeFills = Schema.decodeUnknownEffect(Schema.Array(FillRow))
-const decodeCanceled = Schema.decodeUnknownEffect(Schema.Array(CanceledRow))
+/**
+ * Rows checked against their schema: a row that passes the schema's guard is used as it is (the rows need no
+ * transformation, and building copies cost more than the check); one that does not is decoded, for the error.
+ */
+const rowsOf = <S extends Schema.Codec<unknown, unknown>>(schema: S) => {
+  const is = Schema.is(schema)
+  const decode = Schema.decodeUnknownEffect(Schema.Array(schema))
+  return (rows: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<S["Type"]>, Schema.SchemaError> =>
+    rows.every(is) ? Effect.succeed(rows) : decode(rows)
+}
+
+const decodeAccounts = rowsOf(AccountRow)
+const decodeOrders = rowsOf(OrderRow)
+const decodePositions = rowsOf(PositionRow)
+const decodeFills = rowsOf(FillRow)
+const decodeCanceled = rowsOf(CanceledRow)
 
 const bySymbol = (a: PositionRow, b: PositionRow) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0)
 
