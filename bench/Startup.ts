@@ -7,7 +7,8 @@
  * it on by itself); one extra line shows `--help` with the cache off.
  *
  * Floors: `node -e 0` (Node itself), `node EmptyEntry.ts` (any TypeScript entry point: Node's type stripper),
- * `node MinimalCli.ts --help` (any effect/cli program: one command over the Node services effect/cli requires).
+ * `node MinimalCli.ts --help` (any effect/cli program: one command over the Node services effect/cli requires),
+ * and for what a user types, `pnpm exec node -e 0` (pnpm starting, finding the workspace and running a command).
  */
 import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
@@ -25,6 +26,8 @@ interface Case {
   /** A COUNCIL_HOME per run: `fresh` (a new empty one), `shared` (one holding a completed run), or none. */
   readonly home?: "fresh" | "shared"
   readonly env?: NodeJS.ProcessEnv
+  /** Under pnpm, which Node process's peak RSS is the command's (pnpm itself runs on Node): by its entry. */
+  readonly entry?: (argv1: string) => boolean
   readonly target?: { readonly wallMs?: number; readonly ratio?: number; readonly rssMb?: number }
 }
 
@@ -38,6 +41,7 @@ const pnpm = (label: string, args: ReadonlyArray<string>, options: Partial<Case>
   label,
   command: "pnpm",
   args: ["-s", "pipeline", ...args],
+  entry: (argv1) => argv1.endsWith("bin.ts"),
   ...options
 })
 
@@ -47,6 +51,7 @@ const cases: ReadonlyArray<Case> = [
   node("node MinimalCli.ts --help (effect/cli floor)", [join(root, "bench/MinimalCli.ts"), "--help"]),
   node("node bin.ts --help", [bin, "--help"], { target: { wallMs: 250, ratio: 8 } }),
   node("node bin.ts --help, compile cache off", [bin, "--help"], { env: { NODE_DISABLE_COMPILE_CACHE: "1" } }),
+  { label: "pnpm exec node -e 0 (pnpm floor)", command: "pnpm", args: ["-s", "exec", "node", "-e", "0"], entry: (argv1) => argv1 === "-e" },
   pnpm("pnpm pipeline --help", ["--help"]),
   node("node bin.ts runs", [bin, "runs"], { home: "shared", target: { rssMb: 120 } }),
   pnpm("pnpm pipeline runs", ["runs"], { home: "shared", target: { rssMb: 120 } }),
@@ -74,10 +79,9 @@ const run = (c: Case, shared: string): Sample => {
       env: { ...env, BENCH_RSS_FILE: rssFile, NODE_OPTIONS: `${process.env["NODE_OPTIONS"] ?? ""} --import ${probe}` },
       stdio: ["ignore", "ignore", "pipe"]
     })
-    // pnpm is a Node process too: keep the CLI's line (the last process to exit that ran the entry), else the only one
     const lines = readFileSync(rssFile, "utf8").trim().split("\n").map((l) => l.split(" "))
-    const own = lines.filter(([entry]) => entry !== undefined && (c.command !== "pnpm" || entry.endsWith("bin.ts")))
-    const rssKb = Number(own.at(-1)?.[1] ?? lines.at(-1)?.[1])
+    const own = c.entry === undefined ? lines : lines.filter(([entry]) => entry !== undefined && c.entry!(entry))
+    const rssKb = Number(own.at(-1)?.[1])
     const ok = timed.status === 0 && measured.status === 0
     if (!ok) process.stderr.write(`${c.label}: exit ${timed.status}/${measured.status}\n${timed.stderr}${measured.stderr}`)
     return { wallMs, rssMb: rssKb / 1024, ok }
@@ -94,6 +98,7 @@ export const startup = (runs: number) => {
     const samples = cases.map((): Array<Sample> => [])
     for (let r = 0; r < runs; r++) cases.forEach((c, i) => samples[i]!.push(run(c, shared)))
     const floor = samples[0]!.map((s) => s.wallMs)
+    const pnpmFloor = samples[cases.findIndex((c) => c.label.startsWith("pnpm exec"))]!.map((s) => s.wallMs)
     console.log(`CLI start-up: ${runs} runs of each command, interleaved; compile cache warm unless said; wall (no preload) and peak RSS (probe runs)`)
     cases.forEach((c, i) => {
       const wall = samples[i]!.map((s) => s.wallMs)
@@ -107,6 +112,7 @@ export const startup = (runs: number) => {
       console.log(`  ${c.label}${failed > 0 ? `   (${failed} FAILED)` : ""}`)
       line("    wall", show(wall, "ms"))
       if (i > 0) line("    / node -e 0 (paired)", show(ratios(wall, floor), "×", 1))
+      if (c.label.startsWith("pnpm pipeline")) line("    / pnpm floor (paired)", show(ratios(wall, pnpmFloor), "×", 1))
       line("    peak RSS", show(rss, "MB"))
       if (checks.length > 0) line("    targets", checks.join("  "))
     })

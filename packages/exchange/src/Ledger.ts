@@ -216,6 +216,16 @@ const ORDER_COLUMNS = [
 /** `status IN (…open statuses…)`, as constant text. */
 const IS_OPEN = `status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`
 
+/**
+ * A UUID v7 (time-ordered): fill ids are internal, and ids that grow with time append to the fills' primary key
+ * instead of dirtying a random page of it on every order (a v4 order id must stay random: it is Alpaca's format).
+ */
+const timeOrderedId = (): string => {
+  const ms = Date.now().toString(16).padStart(12, "0")
+  const random = randomUUID()
+  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${random.slice(15, 18)}-${random.slice(19)}`
+}
+
 /** `?` placeholders as PostgreSQL's `$1`, `$2`, … */
 const numbered = (text: string) => {
   let n = 0
@@ -405,7 +415,7 @@ export const make = (sql: SqlClient.SqlClient) => {
   const insertFill = (fill: NewFill) => {
     const { order } = fill
     return insertFillRow(
-      randomUUID(),
+      timeOrderedId(),
       order.id,
       order.account,
       order.symbol,

@@ -55,9 +55,21 @@ export const make = (market: MarketData["Service"]) => {
     })
 
   /** Every position marked at `day`'s close, with the previous close and the shares open exits hold. */
-  const markAll = (rows: ReadonlyArray<PositionRow>, open: ReadonlyArray<OrderRow>, day: TradingDay) =>
-    Effect.forEach(rows, (row): Effect.Effect<ExchangePosition, BrokerError | MarketDataError> =>
-      Effect.map(lastBars(row.symbol, day, 2), (bars) => markPosition(row, bars, open)))
+  const markAll = (
+    rows: ReadonlyArray<PositionRow>,
+    open: ReadonlyArray<OrderRow>,
+    day: TradingDay
+  ): Effect.Effect<ReadonlyArray<ExchangePosition>, BrokerError | MarketDataError> => {
+    const marked: Array<ExchangePosition> = []
+    for (const row of rows) {
+      const bars = known.get(`${row.symbol} ${day} 2`)
+      if (bars === undefined) {
+        return Effect.forEach(rows, (r) => Effect.map(lastBars(r.symbol, day, 2), (b) => markPosition(r, b, open)))
+      }
+      marked.push(markPosition(row, bars, open))
+    }
+    return Effect.succeed(marked)
+  }
 
   return { lastBars, closeOf, barOn, markAll }
 }

@@ -27,11 +27,10 @@ export const make = (ledger: Ledger, fillModel: FillModelOptions) => {
     const fee = commission(order.qty, fillModel)
     const signed = order.side === "buy" ? order.qty : -order.qty
     book.cash = roundCash(book.cash - signed * price - fee)
-    return Effect.all([
-      ledger.writePosition(order.account, order.symbol, position, positionAfterFill(position, signed, price)),
-      ledger.setCash(book.account, book.cash),
-      ledger.insertFill({ order, price, commission: fee, session, at: closeTimestamp(session) })
-    ], { discard: true })
+    return ledger.writePosition(order.account, order.symbol, position, positionAfterFill(position, signed, price)).pipe(
+      Effect.andThen(ledger.setCash(book.account, book.cash)),
+      Effect.andThen(ledger.insertFill({ order, price, commission: fee, session, at: closeTimestamp(session) }))
+    )
   }
 
   return { settle }
