@@ -7,7 +7,7 @@ import { bin, runIdOf, tempHome } from "./CliHarness.ts"
 const root = new URL("../../../", import.meta.url).pathname
 const probe = new URL("./load-probe.mjs", import.meta.url).pathname
 
-/** What a CLI invocation loaded: module URLs and the bars files it read. */
+/** What a CLI invocation loaded: module URLs and the bars files (CSV or cached) it read. */
 const loaded = (home: string, args: ReadonlyArray<string>) => {
   const out = join(tempHome(), "loaded.json")
   const r = spawnSync(process.execPath, ["--import", probe, bin, ...args], {
@@ -15,9 +15,9 @@ const loaded = (home: string, args: ReadonlyArray<string>) => {
     encoding: "utf8"
   })
   assert.strictEqual(r.status, 0, r.stderr)
-  const { csvReads, modules } = JSON.parse(readFileSync(out, "utf8")) as { modules: Array<string>; csvReads: Array<string> }
+  const { barReads, modules } = JSON.parse(readFileSync(out, "utf8")) as { modules: Array<string>; barReads: Array<string> }
   const has = (pattern: RegExp) => modules.some((url) => pattern.test(url))
-  return { modules, csvReads, has, stdout: r.stdout }
+  return { modules, barReads, has, stdout: r.stdout }
 }
 
 const POSTGRES = /@effect\/sql-pg/
@@ -53,12 +53,12 @@ describe("start-up", () => {
     const daily = loaded(home, ["run", "daily"])
     assert.isFalse(daily.has(POSTGRES), "run daily loaded the PostgreSQL client")
     assert.isFalse(daily.has(HTTP), "run daily loaded node:http")
-    assert.isAbove(daily.csvReads.length, 0)
+    assert.isAbove(daily.barReads.length, 0)
     const runs = loaded(home, ["runs"])
     for (const pattern of [POSTGRES, HTTP, EXCHANGE, MARKET]) assert.isFalse(runs.has(pattern), `runs loaded ${pattern}`)
-    assert.deepStrictEqual(runs.csvReads, [])
+    assert.deepStrictEqual(runs.barReads, [])
     const show = loaded(home, ["show", runIdOf(daily.stdout)])
     for (const pattern of [POSTGRES, HTTP]) assert.isFalse(show.has(pattern), `show loaded ${pattern}`)
-    assert.deepStrictEqual(show.csvReads, [])
+    assert.deepStrictEqual(show.barReads, [])
   })
 })
