@@ -232,8 +232,8 @@ const numbered = (text: string) => {
   return text.replace(/\?/g, () => `$${++n}`)
 }
 
-/** The ledger's statements over `sql`. */
-export const make = (sql: SqlClient.SqlClient) => {
+/** Statements of fixed text over `sql`. */
+const statements = (sql: SqlClient.SqlClient) => {
   const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
   const transaction = Effect.serviceOption(sql.transactionService)
   /**
@@ -252,10 +252,15 @@ export const make = (sql: SqlClient.SqlClient) => {
     const run = prepared(text)
     return (...params: ReadonlyArray<unknown>) => Effect.flatMap(run(...params), decode)
   }
-  const first = <A>(rows: ReadonlyArray<A>): A | undefined => rows[0]
+  return { sql, pg, prepared, decoded }
+}
 
-  // --- accounts --------------------------------------------------------------------------------------------------
+type Statements = ReturnType<typeof statements>
 
+const first = <A>(rows: ReadonlyArray<A>): A | undefined => rows[0]
+
+/** Accounts: rows, keys, cash and the session they are at. */
+const accountStatements = ({ decoded, pg, prepared, sql }: Statements) => {
   const selectAccount = decoded(`SELECT * FROM exchange_accounts WHERE id = ?`, decodeAccounts)
   const selectAccountForUpdate = decoded(`SELECT * FROM exchange_accounts WHERE id = ?${pg ? " FOR UPDATE" : ""}`, decodeAccounts)
   const selectAccountByKeyId = decoded(`SELECT * FROM exchange_accounts WHERE api_key_id = ?`, decodeAccounts)
@@ -273,8 +278,11 @@ export const make = (sql: SqlClient.SqlClient) => {
   const setLastSession = (id: AccountId, day: TradingDay) => updateLastSession(day, id)
   const setCash = (id: AccountId, cash: number) => updateCash(cash, id)
 
-  // --- orders ----------------------------------------------------------------------------------------------------
+  return { account, accountForUpdate, accountByKeyId, accounts, createAccount, setLastSession, setCash }
+}
 
+/** Orders: lookups, listings, inserts and every status change. */
+const orderStatements = ({ decoded, prepared, sql }: Statements) => {
   const selectOrderById = decoded(`SELECT * FROM exchange_orders WHERE account = ? AND id = ?`, decodeOrders)
   const selectOrderByClientId = decoded(
     `SELECT * FROM exchange_orders WHERE account = ? AND client_order_id = ?`,
@@ -374,8 +382,27 @@ export const make = (sql: SqlClient.SqlClient) => {
         WHERE parent_id IN ${sql.in(ids)} AND status = 'held'`
     )
 
-  // --- positions and fills ---------------------------------------------------------------------------------------
+  return {
+    orderById,
+    orderByClientId,
+    hasClientOrderId,
+    legsOf,
+    openOrders,
+    restingOrders,
+    listOrders,
+    insertOrder,
+    markTriggered,
+    markFilled,
+    activateLegs,
+    cancelGroup,
+    cancelOpen,
+    cancelIds,
+    expire
+  }
+}
 
+/** Positions and fills. */
+const positionStatements = ({ decoded, prepared }: Statements) => {
   const selectPositions = decoded(`SELECT symbol, qty, avg_entry_price FROM exchange_positions WHERE account = ?`, decodePositions)
   const selectPosition = decoded(
     `SELECT symbol, qty, avg_entry_price FROM exchange_positions WHERE account = ? AND symbol = ?`,
@@ -432,35 +459,13 @@ export const make = (sql: SqlClient.SqlClient) => {
   const fills = (account: AccountId, session?: TradingDay) =>
     session === undefined ? selectFills(account) : selectSessionFills(account, session)
 
-  return {
-    account,
-    accountForUpdate,
-    accountByKeyId,
-    accounts,
-    createAccount,
-    setLastSession,
-    setCash,
-    orderById,
-    orderByClientId,
-    hasClientOrderId,
-    legsOf,
-    openOrders,
-    restingOrders,
-    listOrders,
-    insertOrder,
-    markTriggered,
-    markFilled,
-    activateLegs,
-    cancelGroup,
-    cancelOpen,
-    cancelIds,
-    expire,
-    positions,
-    position,
-    writePosition,
-    insertFill,
-    fills
-  }
+  return { positions, position, writePosition, insertFill, fills }
+}
+
+/** The ledger's statements over `sql`. */
+export const make = (sql: SqlClient.SqlClient) => {
+  const prepared = statements(sql)
+  return { ...accountStatements(prepared), ...orderStatements(prepared), ...positionStatements(prepared) }
 }
 
 export type Ledger = ReturnType<typeof make>

@@ -151,53 +151,28 @@ const parseTimeBound = (field: string, value: string | undefined): string | unde
 /** Top-level ids of canceled rows, in order, without duplicates. */
 const roots = (rows: ReadonlyArray<Ledger.CanceledRow>) => [...new Set(rows.map((r) => r.parent_id ?? r.id))]
 
-const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
-  const sql = yield* SqlClient.SqlClient
-  const market = yield* MarketData
-  const exchangeSession = yield* ExchangeSession
-  const options = {
-    slippageBps: input.slippageBps ?? defaultFillModel.slippageBps,
-    commissionPerShare: input.commissionPerShare ?? defaultFillModel.commissionPerShare,
-    commissionMin: input.commissionMin ?? defaultFillModel.commissionMin,
-    initialCash: input.initialCash ?? 100_000
-  }
-  const allowShorting = (account: AccountId): boolean =>
-    typeof input.allowShorting === "function" ? input.allowShorting(account) : input.allowShorting ?? true
+/** How a call reaches the ledger: reading, writing, or writing what a refusal must take back (`GroupCommit`). */
+type Access = "read" | "write" | "write, may fail after writing"
 
-  const ledger = Ledger.make(sql)
-  const prices = Prices.make(market)
-  const settlement = Settlement.make(ledger, options)
-  const matching = Matching.make({ ledger, prices, settlement, market, fillModel: options, initialCash: options.initialCash })
-  const placement = Placement.make({ ledger, prices, settlement, fillModel: options, allowShorting })
-  const writes = yield* GroupCommit.make(sql)
-  /** Sessions the market data has confirmed (they stay sessions). */
-  const sessions = new Set<TradingDay>()
-  const ensureSession = (day: TradingDay) =>
-    sessions.has(day) ? Effect.void : Effect.map(market.ensureTradingDay(day), () => void sessions.add(day))
-
-  /**
-   * Runs `body` for the account brought to the current session. A body that writes runs in the same transaction
-   * as bringing the account there (a batch's transaction: `GroupCommit`, whose contract says which bodies "may
-   * fail after writing"); a read at the account's current session runs without one.
-   */
-  const withAccount = <A>(
+/** What the calls share: the exchange's parts, and `withAccount`. */
+interface Core {
+  readonly options: LocalExchange["Service"]["options"]
+  readonly allowShorting: (account: AccountId) => boolean
+  readonly ledger: Ledger.Ledger
+  readonly prices: Prices.Prices
+  readonly placement: Placement.Placement
+  /** Runs `body` for the account brought to the current session (see `make`). */
+  readonly withAccount: <A>(
     account: AccountId,
-    write: "read" | "write" | "write, may fail after writing",
+    access: Access,
     body: (day: TradingDay, row: Ledger.AccountRow) => Effect.Effect<A, Failure>
-  ): Effect.Effect<A, BrokerError> =>
-    Effect.gen(function*() {
-      const day = yield* exchangeSession.current
-      yield* ensureSession(day)
-      const call = Effect.flatMap(matching.advance(account, day), (row) => body(day, row))
-      if (write === "write") return yield* writes.run(call)
-      if (write !== "read") return yield* writes.runIsolated(call)
-      const current = yield* ledger.account(account)
-      const row = current?.last_session === day ? current : yield* writes.run(matching.advance(account, day))
-      return yield* body(day, row)
-    }).pipe(Effect.mapError(toBrokerError(account)))
+  ) => Effect.Effect<A, BrokerError>
+}
 
-  const book = (row: Ledger.AccountRow): Settlement.Book => ({ account: row.id, cash: row.cash })
+const book = (row: Ledger.AccountRow): Settlement.Book => ({ account: row.id, cash: row.cash })
 
+/** The calls that only read (bringing an account to the session aside). */
+const readCalls = ({ allowShorting, ledger, options, prices, withAccount }: Core) => {
   /** Open orders and every position marked at `day`. */
   const marked = Effect.fnUntraced(function*(account: AccountId, day: TradingDay) {
     const open = yield* ledger.openOrders(account)
@@ -242,6 +217,50 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
         return nested ? yield* withLegs(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
       }))
 
+  return {
+    account: (id: AccountId) =>
+      withAccount(id, "read", (_, row) => Effect.succeed(Ledger.toAccount(row, allowShorting(id)))),
+    keys: ledger.accounts.pipe(
+      Effect.map((rows) => rows.map((row) => Ledger.toAccount(row, allowShorting(row.id)))),
+      Effect.mapError(toBrokerError(""))
+    ),
+    accountByKeyId: (keyId: string) =>
+      ledger.accountByKeyId(keyId).pipe(
+        Effect.map((row) => Option.map(Option.fromNullishOr(row), (r) => Ledger.toAccount(r, allowShorting(r.id)))),
+        Effect.mapError(toBrokerError(""))
+      ),
+    snapshot: (id: AccountId) =>
+      withAccount(id, "read", (day, row) =>
+        Effect.map(marked(id, day), ({ open, positions }) => snapshotOf(id, row.cash, positions, open, options.slippageBps))),
+    positions: (id: AccountId) => withAccount(id, "read", (day) => Effect.map(marked(id, day), (state) => state.positions)),
+    position: (id: AccountId, symbol: Ticker) =>
+      withAccount(id, "read", (day) =>
+        Effect.map(marked(id, day), (state) => Option.fromNullishOr(state.positions.find((p) => p.symbol === symbol)))),
+    listOrders,
+    getOrder: (id: AccountId, orderId: string) => withAccount(id, "read", () => loadOrder(id, orderId)),
+    getOrderByClientId: (id: AccountId, clientOrderId: string) =>
+      withAccount(id, "read", () =>
+        Effect.flatMap(ledger.orderByClientId(id, clientOrderId), (row) =>
+          row === undefined ? Effect.succeedNone : Effect.map(withLegs([row]), (orders) => Option.some(orders[0]!)))),
+    fills: (id: AccountId, session?: TradingDay) =>
+      withAccount(id, "read", () =>
+        Effect.map(ledger.fills(id, session), (rows) =>
+          rows.map((row): Fill => ({
+            orderId: row.order_id,
+            clientOrderId: row.client_order_id,
+            account: row.account,
+            symbol: row.symbol,
+            side: row.side,
+            qty: row.qty,
+            price: row.price,
+            commission: row.commission,
+            at: row.filled_at
+          }))))
+  }
+}
+
+/** The calls that write: placing, canceling, closing. */
+const writeCalls = ({ ledger, placement, withAccount }: Core) => {
   const cancelOrder = (id: AccountId, orderId: string) =>
     withAccount(id, "write", (day) =>
       Effect.gen(function*() {
@@ -287,57 +306,64 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
         return orders
       }))
 
-  return LocalExchange.of({
-    options,
-    session: exchangeSession.current,
-    account: (id: AccountId) =>
-      withAccount(id, "read", (_, row) => Effect.succeed(Ledger.toAccount(row, allowShorting(id)))),
-    keys: ledger.accounts.pipe(
-      Effect.map((rows) => rows.map((row) => Ledger.toAccount(row, allowShorting(row.id)))),
-      Effect.mapError(toBrokerError(""))
-    ),
-    accountByKeyId: (keyId: string) =>
-      ledger.accountByKeyId(keyId).pipe(
-        Effect.map((row) => Option.map(Option.fromNullishOr(row), (r) => Ledger.toAccount(r, allowShorting(r.id)))),
-        Effect.mapError(toBrokerError(""))
-      ),
-    snapshot: (id: AccountId) =>
-      withAccount(id, "read", (day, row) =>
-        Effect.map(marked(id, day), ({ open, positions }) => snapshotOf(id, row.cash, positions, open, options.slippageBps))),
-    positions: (id: AccountId) =>
-      withAccount(id, "read", (day) => Effect.map(marked(id, day), (state) => state.positions)),
-    position: (id: AccountId, symbol: Ticker) =>
-      withAccount(id, "read", (day) =>
-        Effect.map(marked(id, day), (state) => Option.fromNullishOr(state.positions.find((p) => p.symbol === symbol)))),
-    listOrders,
-    getOrder: (id: AccountId, orderId: string) =>
-      withAccount(id, "read", () => loadOrder(id, orderId)),
-    getOrderByClientId: (id: AccountId, clientOrderId: string) =>
-      withAccount(id, "read", () =>
-        Effect.flatMap(ledger.orderByClientId(id, clientOrderId), (row) =>
-          row === undefined ? Effect.succeedNone : Effect.map(withLegs([row]), (orders) => Option.some(orders[0]!)))),
+  return {
     placeOrder: (id: AccountId, intent: OrderIntent) =>
       withAccount(id, "write", (day, row) => placement.place(book(row), day, intent)),
     cancelOrder,
     cancelAllOrders: (id: AccountId) =>
       withAccount(id, "write", (day) => Effect.map(ledger.cancelOpen(id, closeTimestamp(day)), roots)),
     closePosition,
-    closeAllPositions,
-    fills: (id: AccountId, session?: TradingDay) =>
-      withAccount(id, "read", () =>
-        Effect.map(ledger.fills(id, session), (rows) =>
-          rows.map((row): Fill => ({
-            orderId: row.order_id,
-            clientOrderId: row.client_order_id,
-            account: row.account,
-            symbol: row.symbol,
-            side: row.side,
-            qty: row.qty,
-            price: row.price,
-            commission: row.commission,
-            at: row.filled_at
-          }))))
-  })
+    closeAllPositions
+  }
+}
+
+const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
+  const sql = yield* SqlClient.SqlClient
+  const market = yield* MarketData
+  const exchangeSession = yield* ExchangeSession
+  const options = {
+    slippageBps: input.slippageBps ?? defaultFillModel.slippageBps,
+    commissionPerShare: input.commissionPerShare ?? defaultFillModel.commissionPerShare,
+    commissionMin: input.commissionMin ?? defaultFillModel.commissionMin,
+    initialCash: input.initialCash ?? 100_000
+  }
+  const allowShorting = (account: AccountId): boolean =>
+    typeof input.allowShorting === "function" ? input.allowShorting(account) : input.allowShorting ?? true
+
+  const ledger = Ledger.make(sql)
+  const prices = Prices.make(market)
+  const settlement = Settlement.make(ledger, options)
+  const matching = Matching.make({ ledger, prices, settlement, market, fillModel: options, initialCash: options.initialCash })
+  const placement = Placement.make({ ledger, prices, settlement, fillModel: options, allowShorting })
+  const writes = yield* GroupCommit.make(sql)
+  /** Sessions the market data has confirmed (they stay sessions). */
+  const sessions = new Set<TradingDay>()
+  const ensureSession = (day: TradingDay) =>
+    sessions.has(day) ? Effect.void : Effect.map(market.ensureTradingDay(day), () => void sessions.add(day))
+
+  /**
+   * Runs `body` for the account brought to the current session. A body that writes runs in the same transaction
+   * as bringing the account there (a batch's transaction: `GroupCommit`, whose contract says which bodies "may
+   * fail after writing"); a read at the account's current session runs without one.
+   */
+  const withAccount = <A>(
+    account: AccountId,
+    access: Access,
+    body: (day: TradingDay, row: Ledger.AccountRow) => Effect.Effect<A, Failure>
+  ): Effect.Effect<A, BrokerError> =>
+    Effect.gen(function*() {
+      const day = yield* exchangeSession.current
+      yield* ensureSession(day)
+      const call = Effect.flatMap(matching.advance(account, day), (row) => body(day, row))
+      if (access === "write") return yield* writes.run(call)
+      if (access !== "read") return yield* writes.runIsolated(call)
+      const current = yield* ledger.account(account)
+      const row = current?.last_session === day ? current : yield* writes.run(matching.advance(account, day))
+      return yield* body(day, row)
+    }).pipe(Effect.mapError(toBrokerError(account)))
+
+  const core: Core = { options, allowShorting, ledger, prices, placement, withAccount }
+  return LocalExchange.of({ options, session: exchangeSession.current, ...readCalls(core), ...writeCalls(core) })
 })
 
 const brokerOf = (exchange: LocalExchange["Service"], account: AccountId): Broker => ({

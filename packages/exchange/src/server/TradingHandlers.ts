@@ -44,7 +44,8 @@ export interface TradingDeps {
   readonly resolveSymbol: (param: string) => Effect.Effect<Ticker | undefined>
 }
 
-export const make = ({ exchange, resolveSymbol }: TradingDeps) => {
+/** Account and positions. */
+const accountHandlers = ({ exchange, resolveSymbol }: TradingDeps) => {
   const getAccount: Handler = ({ account, session }) =>
     Effect.gen(function*() {
       const snapshot = yield* exchange.snapshot(account.account)
@@ -102,6 +103,11 @@ export const make = ({ exchange, resolveSymbol }: TradingDeps) => {
       return json(207, items)
     })
 
+  return { getAccount, getPositions, getPosition, closePosition, closeAllPositions }
+}
+
+/** Orders. */
+const orderHandlers = ({ exchange }: TradingDeps) => {
   const listOrders: Handler = ({ account, query }) =>
     Effect.gen(function*() {
       const status = query.get("status") ?? "open"
@@ -175,11 +181,6 @@ export const make = ({ exchange, resolveSymbol }: TradingDeps) => {
     Effect.succeed(unprocessable("order replacement is not supported by the local exchange; cancel and place a new order"))
 
   return {
-    getAccount,
-    getPositions,
-    getPosition,
-    closePosition,
-    closeAllPositions,
     listOrders,
     placeOrder,
     getOrder,
@@ -189,3 +190,5 @@ export const make = ({ exchange, resolveSymbol }: TradingDeps) => {
     replaceOrder
   }
 }
+
+export const make = (deps: TradingDeps) => ({ ...accountHandlers(deps), ...orderHandlers(deps) })
