@@ -14,14 +14,15 @@
  * - `FillModel`: when orders fill and at what price. `OrderRules`: what is accepted (Alpaca's messages).
  * - `Placement`: an order's rows, filled on placement when the fill model says so; `Settlement`: a fill's cash,
  *   position and record. `AccountState`: marking, buying power (no leverage), shares held by open exits.
+ *   `Prices`: the bars the exchange reads. `GroupCommit`: how writes share transactions.
  * - Canceling any member of a bracket/OCO group cancels its other open members. `closePosition` first cancels the
  *   symbol's open orders (Alpaca's `cancel_orders=true`), then sends a `day` market order; `closeAllPositions`
  *   cancels every open order first.
  *
  * **Gotchas**
  * - A call that writes runs atomically in one transaction (bringing the account to the session, checks, order,
- *   fill), shared with the writes queued beside it (`GroupCommit`: one commit for concurrent orders, each call in
- *   its own savepoint, calls one at a time in arrival order); a read at the account's current session takes none.
+ *   fill), shared with the writes queued beside it (`GroupCommit`: one commit for concurrent orders, calls one at a
+ *   time in arrival order); a read at the account's current session takes none.
  * - Shorting is allowed unless `allowShorting` says otherwise for the account (`ShortingNotAllowed`).
  * - Calls open no tracing spans: a span costs microseconds even with tracing off, a good part of an order's time.
  * - No partial fills, no notional orders, no trailing stops, no wash-trade or PDT checks, no order replacement;
