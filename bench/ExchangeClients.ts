@@ -13,7 +13,7 @@ import * as Ref from "effect/Ref"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import { type AccountConfig, AccountId, defaultAccountSettings, type OrderIntent, Ticker } from "@council/domain"
-import { AccountManager, AlpacaBroker, type AlpacaBrokerOptions, AlpacaWire } from "@council/broker"
+import { AccountManager, AlpacaBroker, type AlpacaBrokerOptions, AlpacaWire, LiveGuard } from "@council/broker"
 import { bin, exchangeKeys, type KeyPair, type Served, startServer } from "./Processes.ts"
 
 export const order = (account: string, symbol: string, clientOrderId: string): OrderIntent => ({
@@ -44,13 +44,13 @@ export type Statuses = Ref.Ref<Record<number, number>>
 
 /** `AccountManager` over the Alpaca adapter for every served account, counting the statuses it sees. */
 export const adapter = (server: Served, keys: ReadonlyArray<KeyPair>, client: AlpacaBrokerOptions, statuses: Statuses) => {
-  const configs: ReadonlyArray<AccountConfig> = keys.map((k) => ({
+  const configs = LiveGuard.guard(keys.map((k): AccountConfig => ({
     id: AccountId.make(k.account),
     mode: "PAPER",
     credentials: { keyId: Redacted.make(k.keyId), secretKey: Redacted.make(k.secretKey) },
     baseUrl: server.url,
     settings: defaultAccountSettings
-  }))
+  }))).pipe(Effect.orDie)
   const counted = Layer.effect(
     HttpClient.HttpClient,
     HttpClient.HttpClient.use((http) =>
@@ -58,7 +58,8 @@ export const adapter = (server: Served, keys: ReadonlyArray<KeyPair>, client: Al
         Ref.update(statuses, (s) => ({ ...s, [response.status]: (s[response.status] ?? 0) + 1 }))))
     )
   ).pipe(Layer.provide(FetchHttpClient.layer))
-  return AccountManager.layer.pipe(Layer.provideMerge(AlpacaBroker.layerBrokers(configs, client)), Layer.provide(counted))
+  const brokers = Layer.unwrap(Effect.map(configs, (guarded) => AlpacaBroker.layerBrokers(guarded, client)))
+  return AccountManager.layer.pipe(Layer.provideMerge(brokers), Layer.provide(counted))
 }
 
 /** The bare client: one request with the account's keys; resolves with the status. */

@@ -1,15 +1,77 @@
+/**
+ * Every setting the app reads from the environment, read and checked once — before any database, file or
+ * socket is opened. A bad value is one line naming the variable (exit 2) and nothing is written. Imports only the
+ * configuration readers (not the brokers, feeds or exchange), so `runs` and `show` check everything and load little.
+ */
 import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as AccountsConfig from "@council/broker/AccountsConfig"
+import * as LiveGuard from "@council/broker/LiveGuard"
+import * as MarketFeed from "@council/market/MarketFeedConfig"
+import { Database } from "@council/store"
 
 export { codeVersion } from "./Version.ts"
 
-const NonNegative = Schema.NumberFromString.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0))
+export class FillModelConfigError extends Schema.TaggedError<FillModelConfigError>()("FillModelConfigError", {
+  variable: Schema.String,
+  message: Schema.String
+}) {}
 
-const nonNegative = (name: string, fallback: number) => Config.schema(NonNegative, name).pipe(Config.withDefault(fallback))
+const nonNegative = (variable: string, fallback: number): Effect.Effect<number, FillModelConfigError> =>
+  Config.option(Config.String(variable)).pipe(
+    Effect.orElseSucceed(() => Option.none<string>()),
+    Effect.flatMap(Option.match({
+      onNone: () => Effect.succeed(fallback),
+      onSome: (raw) => {
+        const value = raw.trim() === "" ? Number.NaN : Number(raw)
+        return Number.isFinite(value) && value >= 0
+          ? Effect.succeed(value)
+          : Effect.fail(new FillModelConfigError({ variable, message: `${variable}: expected a number ≥ 0, got "${raw.slice(0, 40)}"` }))
+      }
+    }))
+  )
 
 /** The local exchange's fill model: slippage in basis points, commission per share and minimum per order. */
-export const exchangeFillModel = Config.all({
+export const exchangeFillModel = Effect.all({
   slippageBps: nonNegative("COUNCIL_SLIPPAGE_BPS", 5),
   commissionPerShare: nonNegative("COUNCIL_COMMISSION_PER_SHARE", 0),
   commissionMin: nonNegative("COUNCIL_COMMISSION_MIN", 0)
+})
+
+export type FillModel = Effect.Success<typeof exchangeFillModel>
+
+export interface Settings {
+  readonly accounts: AccountsConfig.LoadedAccounts
+  readonly feed: MarketFeed.Selection
+  readonly fillModel: FillModel
+  readonly database: Database.Location
+}
+
+/** The checked settings of this invocation. */
+export class AppSettings extends Context.Service<AppSettings, Settings>()("@council/cli/AppSettings") {}
+
+/** Alpaca's market data host: the one Alpaca host a feed may be pointed at. */
+const ALPACA_DATA_HOST = "data.alpaca.markets"
+
+/** A feed pointed at a live trading host would send keys where real money trades: refused like a LIVE account. */
+const feed = Effect.flatMap(MarketFeed.readConfig, (selection) =>
+  selection.source !== "local" && selection.baseUrl !== undefined && LiveGuard.isLiveUrl(selection.baseUrl) &&
+    LiveGuard.hostOf(selection.baseUrl) !== ALPACA_DATA_HOST
+    ? Effect.fail(
+      new MarketFeed.MarketFeedConfigError({
+        variable: "COUNCIL_DATA_URL",
+        message: `COUNCIL_DATA_URL points at an Alpaca trading host (${LiveGuard.hostOf(selection.baseUrl)}); market data comes from ${ALPACA_DATA_HOST} (unset COUNCIL_DATA_URL)`
+      })
+    )
+    : Effect.succeed(selection))
+
+/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database). */
+export const load = Effect.all({
+  accounts: AccountsConfig.load,
+  feed,
+  fillModel: exchangeFillModel,
+  database: Database.location
 })

@@ -1,34 +1,37 @@
 /**
- * The composition root: which layer provides each service, chosen from configuration. Nothing else here.
+ * The composition root: which layer provides each service, chosen from the checked settings. Nothing else here.
+ * The settings and the store (`configured`, `storage`) live in `Storage.ts`, for the commands that need no more.
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import { type AccountId, TradingDay } from "@council/domain"
-import { AccountManager, AccountsConfig, RoutedBrokers, TradingAccounts } from "@council/broker"
+import { AccountManager, RoutedBrokers, TradingAccounts } from "@council/broker"
 import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { Chairman, PortfolioManagers } from "@council/llm"
 import { MarketData, MarketFeed } from "@council/market"
 import { Notifier } from "@council/notify"
-import { exchangeFillModel } from "./AppConfig.ts"
+import { AppSettings } from "./AppConfig.ts"
 import { storage } from "./Storage.ts"
 
-/** What running, replaying and trading need: the run store, the market feed, the configured accounts. */
-export const setup = Layer.mergeAll(storage, MarketFeed.layerConfig, AccountsConfig.layer)
+export { configured, storage } from "./Storage.ts"
+
+/** The market data feed the settings chose. */
+export const market = Layer.unwrap(AppSettings.use((s) => Effect.succeed(MarketFeed.layer(s.feed))))
 
 /** How the services of a run were chosen, remembered in the run's parameters. */
 export const describe = Effect.gen(function*() {
-  const feed = yield* MarketFeed.readConfig
+  const { feed } = yield* AppSettings
   const { all } = yield* TradingAccounts
   const keyed = all.filter((a) => a.credentials !== undefined).length
   const broker = keyed === 0 ? "local-exchange" : keyed === all.length ? "alpaca" : "alpaca+local-exchange"
   return { broker, data: feed.source, pms: "offline" }
 })
 
-/** The in-process exchange, with the fill model from the environment and each account's shorting permission. */
+/** The in-process exchange, with the checked fill model and each account's shorting permission. */
 const localExchange = Layer.unwrap(Effect.gen(function*() {
-  const fillModel = yield* exchangeFillModel
+  const { fillModel } = yield* AppSettings
   const { all } = yield* TradingAccounts
   const allowShorting = (id: AccountId) => all.find((a) => a.id === id)?.settings.allowShorting ?? true
   return LocalExchange.layer({ ...fillModel, allowShorting })
@@ -44,15 +47,23 @@ const brokers = (day: TradingDay | undefined) =>
 
 const council = Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, Notifier.layerConsole)
 
-/** Everything a run of the trading day `day` needs beyond `setup`. */
+/** Everything a run of the trading day `day` needs beyond the settings, the market and the store. */
 export const trading = (day: TradingDay) =>
   Layer.mergeAll(council, brokers(day).pipe(Layer.provide(ExchangeSession.layer(day))))
 
+/** `trading(day)` over the store: `"empty"` to check before acting (a fresh home stays untouched), `"create"` to act. */
+export const tradingWith = (day: TradingDay, missing: "create" | "empty") =>
+  trading(day).pipe(Layer.provideMerge(storage(missing)))
+
+/** Whether every configured account trades through an Alpaca-compatible API (no local ledger needed). */
+export const allRemote = TradingAccounts.use(({ all }) => Effect.succeed(all.every((a) => a.credentials !== undefined)))
+
 /**
  * Brokers for reading and managing accounts outside a run: the local exchange stays at the latest session any
- * account reached (so looking never moves the ledger past a day that has not been run).
+ * account reached (so looking never moves the ledger past a day that has not been run). By default its store is
+ * created only when some account lives on the local exchange.
  */
-export const inspecting = Layer.unwrap(Effect.gen(function*() {
+export const inspecting = (missing?: "create" | "empty") => Layer.unwrap(Effect.gen(function*() {
   const latest = yield* MarketData.use((m) => m.latestTradingDay)
   const session = yield* Ref.make(latest)
   const settle = Layer.effectDiscard(Effect.gen(function*() {
@@ -62,8 +73,9 @@ export const inspecting = Layer.unwrap(Effect.gen(function*() {
     if (reached !== undefined) yield* Ref.set(session, TradingDay.make(reached))
   }))
   const inspected = brokers(undefined)
+  const store = missing ?? ((yield* allRemote) ? "empty" : "create")
   return Layer.mergeAll(inspected, settle.pipe(Layer.provide(inspected))).pipe(
-    Layer.provide(ExchangeSession.layerRef(session))
+    Layer.provide(ExchangeSession.layerRef(session)),
+    Layer.provideMerge(storage(store))
   )
-})).pipe(Layer.orDie)
-
+}))

@@ -1,6 +1,8 @@
 /**
  * The commands: their arguments, flags and help. A command's implementation (and the layers it needs) is loaded
- * only when that command runs, so `--help` and light commands never load the trading stack.
+ * only when that command runs, so `--help` and light commands never load the trading stack. Every command still
+ * checks the whole configuration first (`Storage.configured`: one line naming the variable, exit 2, nothing
+ * written).
  */
 // deep imports: the `effect` and `effect/cli` indexes would load every module of the library for `--help`
 import * as Argument from "effect/cli/Argument"
@@ -9,7 +11,6 @@ import * as Flag from "effect/cli/Flag"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { RunId } from "@council/domain"
 import { DAILY_PIPELINE, DAILY_STAGE_NAMES } from "@council/daily/StageNames"
 import { codeVersion } from "./Version.ts"
 
@@ -27,16 +28,32 @@ const RunDaily = () => import("./commands/RunDaily.ts")
 const Runs = () => import("./commands/Runs.ts")
 
 const pipelineName = Argument.String("pipeline").pipe(Argument.withDescription("the pipeline to run: daily"))
-const accountFlag = Flag.String("account").pipe(Flag.withDescription("only this account"), Flag.optional)
-const jsonFlag = Flag.Boolean("json").pipe(Flag.withDescription("print machine-readable JSON"), Flag.withDefault(false))
+const runIdArgument = Argument.String("run-id").pipe(Argument.withDescription("a run id, as listed by: pnpm pipeline runs"))
+const accountFlag = Flag.String("account").pipe(Flag.withDescription("only this account (default: every configured account)"), Flag.optional)
+const jsonFlag = Flag.Boolean("json").pipe(Flag.withDescription("print machine-readable JSON on stdout (logs stay on stderr)"), Flag.withDefault(false))
 
-/** Runs a command over the accounts as they are (outside a run). */
-const inspecting = <M, A, E, R>(load: () => Promise<M>, f: (module: M) => Effect.Effect<A, E, R>) =>
-  using(AppLayer, (layers) => using(load, f).pipe(Effect.provide(layers.inspecting), Effect.provide(layers.setup)))
+/** Each command's exit codes, as its help says them. */
+const exits = {
+  run: "Exit codes: 0 every account succeeded; 1 an account failed or could not be evaluated (run the day again to retry it: nothing is placed twice); 2 usage or configuration error, nothing done.",
+  replay: "Exit codes: 0 every stage identical (a fork: every account succeeded); 1 a stage diverged (a fork: an account failed); 2 usage or configuration error, nothing done.",
+  store: "Exit codes: 0 done; 1 failed; 2 usage or configuration error, nothing written.",
+  accounts: "Exit codes: 0 every account answered; 1 an account failed; 2 usage or configuration error, nothing done.",
+  serve: "Exit codes: 0 stopped by SIGINT/SIGTERM (or when the pnpm that launched it exits); 2 usage or configuration error, nothing done.",
+  plain: "Exit codes: 0 done; 2 usage or configuration error."
+} as const
 
-/** Runs a command over the run store alone. */
+const describe = (text: string, exit: string) => Command.withDescription(`${text}\n  ${exit}`)
+
+/** Every command checks the whole configuration first (one line naming the variable, exit 2, nothing written). */
+const configured = <A, E, R>(effect: Effect.Effect<A, E, R>) => using(Storage, (Storage) => Effect.provide(effect, Storage.configured))
+
+/** `configured`, with the composition root and the market data loaded (commands that trade, replay or inspect accounts). */
+const withMarket = <A, E, R>(f: (layers: Awaited<ReturnType<typeof AppLayer>>) => Effect.Effect<A, E, R>) =>
+  using(AppLayer, (AppLayer) => configured(Effect.provide(f(AppLayer), AppLayer.market)))
+
+/** A command over the run store alone: the settings, then the store (`"empty"`: a missing home stays missing). */
 const stored = <A, E, R>(f: (runs: Awaited<ReturnType<typeof Runs>>) => Effect.Effect<A, E, R>) =>
-  using(Storage, ({ storage }) => using(Runs, f).pipe(Effect.provide(storage)))
+  configured(using(Storage, ({ storage }) => using(Runs, f).pipe(Effect.provide(storage("empty")))))
 
 const ensureDaily = (name: string) =>
   name === DAILY_PIPELINE
@@ -48,113 +65,142 @@ const run = Command.make(
   {
     pipeline: pipelineName,
     date: Flag.String("date").pipe(Flag.withDescription("trading day YYYY-MM-DD (default: the latest session in the data)"), Flag.optional),
-    dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("decide everything, send no orders"), Flag.withDefault(false)),
+    dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("decide everything, send no orders (default: off)"), Flag.withDefault(false)),
     accounts: Flag.String("accounts").pipe(Flag.withDescription("comma-separated accounts to trade (default: all)"), Flag.optional),
     json: jsonFlag
   },
   (options) =>
-    using(AppLayer, (AppLayer) =>
+    withMarket((AppLayer) =>
       using(RunDaily, ({ resolveTradingDay, runDaily, selectedProfiles }) =>
         Effect.gen(function*() {
           yield* ensureDaily(options.pipeline)
           const day = yield* resolveTradingDay(options.date)
           const accounts = yield* selectedProfiles(options.accounts)
           const params = { accounts, ...(yield* AppLayer.describe) }
-          yield* runDaily(options, day, params).pipe(Effect.provide(AppLayer.trading(day)))
-        }).pipe(Effect.provide(AppLayer.setup))))
+          yield* runDaily(options, day, params)
+        })))
 ).pipe(
-  Command.withDescription("Run a trading day: fetch data → PM pitches → council synthesis → risk approval → execution"),
+  describe("Run a trading day: fetch data → PM pitches → council synthesis → risk approval → execution", exits.run),
   Command.withExamples([
     { command: "pnpm pipeline run daily", description: "the latest trading day in the data, every account" },
-    { command: "pnpm pipeline run daily --date 2026-06-05 --dry-run --accounts COUNCIL,CLAUDE", description: "a past day, two accounts, nothing sent" }
+    { command: "pnpm pipeline run daily --dry-run --accounts COUNCIL,CLAUDE", description: "decide the latest day for two accounts, send nothing" }
   ])
 )
 
 const replay = Command.make(
   "replay",
   {
-    source: Argument.String("run-id | bundle.json").pipe(Argument.withDescription("a run id, or a bundle written by export")),
-    from: Flag.String("from").pipe(Flag.withDescription(`fork a new run from this stage (${DAILY_STAGE_NAMES.join(", ")})`), Flag.optional),
-    dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("with --from: send no orders"), Flag.withDefault(false))
+    source: Argument.String("run").pipe(Argument.withDescription("a run id, or a bundle file written by export")),
+    from: Flag.String("from").pipe(
+      Flag.withDescription(`fork a new run from this stage (${DAILY_STAGE_NAMES.join(", ")}); a fork sends orders unless --dry-run is given or the parent was a dry run`),
+      Flag.optional
+    ),
+    dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("with --from: send no orders (default: off)"), Flag.withDefault(false)),
+    send: Flag.Boolean("send").pipe(Flag.withDescription("with --from: send the orders even when the parent was a dry run (default: off)"), Flag.withDefault(false))
   },
-  ({ source, from, dryRun }) =>
-    Effect.all([Effect.promise(AppLayer), Effect.promise(Replay), Effect.promise(CliFailure), Effect.promise(() => import("@council/engine"))]).pipe(
-      Effect.flatMap(([AppLayer, Replay, { CliFailure }, { RunStore }]) =>
+  ({ dryRun, from, send, source }) =>
+    withMarket((AppLayer) =>
+      Effect.all([Effect.promise(Replay), Effect.promise(CliFailure)]).pipe(Effect.flatMap(([Replay, { CliFailure }]) =>
         Effect.gen(function*() {
-          if (Option.isNone(from)) {
-            if (dryRun) return yield* CliFailure.usage("--dry-run only applies with --from (a plain replay never sends anything)")
-            const bundle = yield* Replay.resolveSource(source)
-            // a replay answers every external call from recordings: the run's services are there for the types only
-            return yield* Replay.replayRun(bundle).pipe(Effect.provide(AppLayer.trading(bundle.run.tradingDay)))
-          }
+          if (Option.isSome(from)) return yield* Replay.forkRun(source, { from: from.value, dryRun, send })
+          if (dryRun || send) return yield* CliFailure.usage("--dry-run and --send only apply with --from (a plain replay never sends anything)")
           const bundle = yield* Replay.resolveSource(source)
-          const existing = yield* RunStore.use((s) => s.getRun(bundle.run.id))
-          if (Option.isNone(existing)) yield* RunStore.use((s) => s.importBundle(bundle))
-          const result = yield* Replay.forkRun(bundle.run.id as RunId, from.value, dryRun).pipe(
-            Effect.provide(AppLayer.trading(bundle.run.tradingDay))
-          )
-          yield* Console.log(`forked run ${result.run.id} from ${bundle.run.id} at ${from.value}`)
-        }).pipe(Effect.provide(AppLayer.setup)))
+          // a replay answers every external call from recordings: the run's services are there for the types only
+          return yield* Replay.replayRun(bundle).pipe(Effect.provide(AppLayer.tradingWith(bundle.run.tradingDay, "empty")))
+        })
+      ))
     )
-).pipe(Command.withDescription("Re-execute a run from its recordings (zero live calls) and compare every stage; --from forks a new run"))
+).pipe(describe(
+  "Re-execute a run from its recordings (zero live calls) and compare every stage; --from forks a new run that obeys every rule of run daily (the session, exit codes) and sends orders unless --dry-run or its parent was a dry run",
+  exits.replay
+))
 
 const runs = Command.make(
   "runs",
-  { limit: Flag.Int("limit").pipe(Flag.withDescription("how many runs, newest first"), Flag.withDefault(20)) },
+  { limit: Flag.Int("limit").pipe(Flag.withDescription("how many runs, newest first (default: 20)"), Flag.withDefault(20)) },
   ({ limit }) => stored((Runs) => Runs.listRuns(limit))
-).pipe(Command.withDescription("List runs, newest first"))
+).pipe(describe("List runs, newest first (imported runs are marked)", exits.store))
 
 const show = Command.make(
   "show",
-  { runId: Argument.String("run-id"), json: jsonFlag },
-  ({ json, runId }) => stored((Runs) => Runs.showRun(runId, json))
-).pipe(Command.withDescription("Show a run: its record and each stage's checkpoint"))
+  {
+    runId: runIdArgument,
+    json: jsonFlag,
+    full: Flag.Boolean("full").pipe(Flag.withDescription("with --json: the whole bundle, every checkpoint and recorded call (default: a summary)"), Flag.withDefault(false))
+  },
+  ({ full, json, runId }) => stored((Runs) => Runs.showRun(runId, json, full))
+).pipe(describe("Show a run: its record and a summary of each stage's checkpoint", exits.store))
 
 const exportCommand = Command.make(
   "export",
   {
-    runId: Argument.String("run-id"),
+    runId: runIdArgument,
     output: Flag.String("output").pipe(Flag.withAlias("o"), Flag.withDescription("write to this file (default: stdout)"), Flag.optional)
   },
   ({ output, runId }) => stored((Runs) => Runs.exportRun(runId, output))
-).pipe(Command.withDescription("Write a self-contained bundle of a run: record, checkpoints, recordings, config without secrets"))
+).pipe(describe(
+  "Write a self-contained bundle of a run: record, checkpoints, recordings, config without secrets, and their hashes",
+  exits.store
+))
 
 const importCommand = Command.make(
   "import",
-  { bundle: Argument.String("bundle.json") },
-  ({ bundle }) => stored((Runs) => Runs.importRun(bundle))
-).pipe(Command.withDescription("Import a run bundle written by export"))
+  { bundle: Argument.String("bundle.json").pipe(Argument.withDescription("a bundle file written by export (checked against its hashes)")) },
+  ({ bundle: file }) =>
+    configured(using(Storage, ({ storage }) =>
+      using(Runs, (Runs) =>
+        Effect.gen(function*() {
+          const bundle = yield* Runs.readBundle(file)
+          yield* Runs.checkImport(bundle, file).pipe(Effect.provide(storage("empty")))
+          yield* Runs.writeImport(bundle, file).pipe(Effect.provide(storage("create")))
+          yield* Console.log(Runs.importedMessage(bundle))
+        }))))
+).pipe(describe(
+  "Import a run bundle written by export, to inspect and replay it (an imported run never counts as this home's run of its day)",
+  exits.store
+))
 
-const accounts = Command.make("accounts", {}, () => inspecting(Accounts, (Accounts) => Accounts.accounts)).pipe(
-  Command.withDescription("Every account's equity, cash and buying power")
+type AccountsModule = Awaited<ReturnType<typeof Accounts>>
+type AccountIds = Effect.Success<ReturnType<AccountsModule["accountsFor"]>>
+
+/** Checks `--account` first, then opens the brokers (and the store, when an account lives on the local exchange). */
+const inspecting = <A, E, R>(account: Option.Option<string>, f: (Accounts: AccountsModule, ids: AccountIds) => Effect.Effect<A, E, R>) =>
+  withMarket((AppLayer) =>
+    using(Accounts, (Accounts) =>
+      Effect.flatMap(Accounts.accountsFor(account), (ids) => f(Accounts, ids).pipe(Effect.provide(AppLayer.inspecting())))))
+
+const accounts = Command.make("accounts", {}, () => inspecting(Option.none(), (Accounts) => Accounts.accounts)).pipe(
+  describe("Every account's equity, cash and buying power", exits.accounts)
 )
 
 const positions = Command.make(
   "positions",
   { account: accountFlag },
-  ({ account }) => inspecting(Accounts, (Accounts) => Accounts.positions(account))
-).pipe(Command.withDescription("Open positions per account"))
+  ({ account }) => inspecting(account, (Accounts, ids) => Accounts.positions(ids))
+).pipe(describe("Open positions per account", exits.accounts))
 
 const orders = Command.make(
   "orders",
   {
     account: accountFlag,
-    status: Flag.Literals("status", ["open", "closed", "all"]).pipe(Flag.withDescription("which orders"), Flag.withDefault("open" as const))
+    status: Flag.Literals("status", ["open", "closed", "all"]).pipe(Flag.withDescription("which orders (default: open)"), Flag.withDefault("open" as const))
   },
-  ({ account, status }) => inspecting(Accounts, (Accounts) => Accounts.orders(account, status))
-).pipe(Command.withDescription("Orders per account (with bracket legs)"))
+  ({ account, status }) => inspecting(account, (Accounts, ids) => Accounts.orders(ids, status))
+).pipe(describe("Orders per account (with bracket legs)", exits.accounts))
 
 const closeAll = Command.make(
   "close-all",
   {
     account: accountFlag,
-    yes: Flag.Boolean("yes").pipe(Flag.withDescription("confirm: cancel all orders and liquidate all positions"), Flag.withDefault(false))
+    yes: Flag.Boolean("yes").pipe(Flag.withDescription("confirm: cancel all orders and liquidate all positions (required)"), Flag.withDefault(false))
   },
-  ({ account, yes }) => inspecting(Accounts, (Accounts) => Accounts.closeAll(account, yes))
-).pipe(Command.withDescription("The panic button: cancel every open order and close every position"))
+  ({ account, yes }) =>
+    using(Accounts, (Accounts) =>
+      Effect.andThen(Accounts.confirmCloseAll(account, yes), inspecting(account, (Accounts, ids) => Accounts.closeAll(ids))))
+).pipe(describe("The panic button: cancel every open order and close every position", exits.accounts))
 
-const verify = Command.make("verify", {}, () => inspecting(Accounts, (Accounts) => Accounts.verify)).pipe(
-  Command.withDescription("Check every account's credentials against its broker: ✓ or ✗ per account")
+const verify = Command.make("verify", {}, () => inspecting(Option.none(), (Accounts) => Accounts.verify)).pipe(
+  describe("Check every account's credentials against its broker: ✓ or ✗ per account", exits.accounts)
 )
 
 const graph = Command.make("graph", {}, () =>
@@ -162,38 +208,41 @@ const graph = Command.make("graph", {}, () =>
     Effect.promise(() => Promise.all([import("@council/engine"), import("@council/daily")])),
     ([{ Pipeline }, { DailyPipeline }]) => Console.log(Pipeline.toMermaid(DailyPipeline))
   )).pipe(
-  Command.withDescription("Print the daily pipeline as a Mermaid flowchart")
+  describe("Print the daily pipeline as a Mermaid flowchart", exits.plain)
 )
 
 const exchangeServe = Command.make(
   "serve",
   {
-    port: Flag.Int("port").pipe(Flag.withDescription("port, default 8787 (0: any free port)"), Flag.withDefault(8787)),
-    host: Flag.String("host").pipe(Flag.withDescription("interface to listen on, default 127.0.0.1"), Flag.withDefault("127.0.0.1")),
+    port: Flag.Int("port").pipe(Flag.withDescription("port (default: 8787; 0: any free port)"), Flag.withDefault(8787)),
+    host: Flag.String("host").pipe(Flag.withDescription("interface to listen on (default: 127.0.0.1)"), Flag.withDefault("127.0.0.1")),
     date: Flag.String("date").pipe(Flag.withDescription("session to trade YYYY-MM-DD (default: the latest session in the data)"), Flag.optional),
-    latencyMs: Flag.Int("latency-ms").pipe(Flag.withDescription("added to every request"), Flag.withDefault(0)),
-    faultRate: Flag.Finite("fault-rate").pipe(Flag.withDescription("probability in [0, 1] that a request gets a fault"), Flag.withDefault(0)),
+    latencyMs: Flag.Int("latency-ms").pipe(Flag.withDescription("milliseconds added to every request (default: 0)"), Flag.withDefault(0)),
+    faultRate: Flag.Finite("fault-rate").pipe(Flag.withDescription("probability in [0, 1] that a request gets a fault (default: 0)"), Flag.withDefault(0)),
     faultKinds: Flag.String("fault-kinds").pipe(Flag.withDescription("comma-separated 429,500,503,drop (default: all)"), Flag.optional),
-    rateLimit: Flag.Int("rate-limit").pipe(Flag.withDescription("requests per API key per window, default 200"), Flag.withDefault(200)),
-    rateWindow: Flag.Int("rate-window").pipe(Flag.withDescription("the rate limit's window in seconds, default 60"), Flag.withDefault(60)),
-    seed: Flag.Int("seed").pipe(Flag.withDescription("seed of the fault injection (reproducible faults)"), Flag.optional)
+    rateLimit: Flag.Int("rate-limit").pipe(Flag.withDescription("requests per API key per window (default: 200)"), Flag.withDefault(200)),
+    rateWindow: Flag.Int("rate-window").pipe(Flag.withDescription("the rate limit's window in seconds (default: 60)"), Flag.withDefault(60)),
+    seed: Flag.Int("seed").pipe(Flag.withDescription("seed of the fault injection, for reproducible faults (default: random)"), Flag.optional)
   },
-  (options) => using(AppLayer, ({ setup }) => using(Exchange, (Exchange) => Exchange.serve(options)).pipe(Effect.provide(setup)))
-).pipe(Command.withDescription("Serve the local exchange as an Alpaca-compatible HTTP API until Ctrl-C"))
+  (options) => withMarket(() => using(Exchange, (Exchange) => Exchange.serve(options)))
+).pipe(describe("Serve the local exchange as an Alpaca-compatible HTTP API until Ctrl-C or SIGTERM", exits.serve))
 
-const exchangeKeys = Command.make("keys", { json: jsonFlag }, ({ json }) => inspecting(Exchange, (Exchange) => Exchange.keys(json))).pipe(
-  Command.withDescription("The API key pairs of the configured accounts on the local exchange (created if missing)")
-)
+const exchangeKeys = Command.make("keys", { json: jsonFlag }, ({ json }) =>
+  withMarket((AppLayer) => using(Exchange, (Exchange) => Exchange.keys(json).pipe(Effect.provide(AppLayer.inspecting("create")))))).pipe(
+    describe("The API key pairs of the configured accounts on the local exchange (created if missing)", exits.store)
+  )
 
 const exchange = Command.make("exchange").pipe(
-  Command.withDescription("The local paper exchange over HTTP (Alpaca's API): serve, keys"),
+  describe("The local paper exchange over HTTP (Alpaca's API): serve, keys", exits.plain),
   Command.withSubcommands([exchangeServe, exchangeKeys])
 )
 
 export const root = Command.make("pipeline").pipe(
-  Command.withDescription("Council: an LLM trading council, one trading day at a time"),
+  describe(
+    "Council: an LLM trading council, one trading day at a time",
+    "Exit codes: 0 success; 1 the work failed (an account, a replay); 2 usage or configuration error (nothing done, nothing written)."
+  ),
   Command.withSubcommands([run, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, closeAll, verify, graph, exchange])
 )
 
 export const main = Command.runWith(root, { version: codeVersion })
-

@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import type { CouncilDecision, ExecutionReport, MarketSnapshot, RiskVerdict } from "@council/domain"
 import { Runner } from "@council/engine"
 import type { PitchBook } from "@council/daily"
+import { unevaluated } from "@council/daily/Unevaluated"
 
 const summaries: Record<string, (output: never) => string> = {
   FetchData: (s: MarketSnapshot) => `${s.universe.length} symbols as of ${s.asOf}`,
@@ -11,10 +12,19 @@ const summaries: Record<string, (output: never) => string> = {
     (b.abstentions.length > 0 ? `; abstained: ${b.abstentions.map((a) => a.pm).join(", ")}` : ""),
   CouncilSynthesis: (d: CouncilDecision) =>
     d.trades.length === 0 ? "council stays flat" : d.trades.map((t) => `${t.direction} ${t.symbol} (${t.conviction})`).join(", "),
-  RiskApproval: (v: RiskVerdict) =>
-    `${v.intents.length} order intents, ${v.rejections.length} rejections, ${v.clamps.length} clamps`,
-  Execution: (r: ExecutionReport) =>
-    r.dryRun ? "dry run: nothing sent" : `${r.accounts.reduce((n, a) => n + a.orders.length, 0)} orders placed`
+  RiskApproval: (v: RiskVerdict) => {
+    const unread = unevaluated(v).length
+    return `${v.intents.length} order intents, ${v.rejections.length} rejections, ${v.clamps.length} clamps` +
+      (unread > 0 ? `; ${unread} account${unread === 1 ? "" : "s"} could not be read` : "")
+  },
+  Execution: (r: ExecutionReport) => {
+    const failed = r.accounts.filter((a) => a.status === "failed").length
+    const failures = failed > 0 ? `; ${failed} account${failed === 1 ? "" : "s"} failed` : ""
+    if (r.dryRun) return `dry run: nothing sent${failures}`
+    const placed = r.accounts.reduce((n, a) => n + a.orders.length, 0)
+    const adopted = r.accounts.reduce((n, a) => n + a.adopted.length, 0)
+    return `${placed} orders placed${adopted > 0 ? `, ${adopted} already at the broker` : ""}${failures}`
+  }
 }
 
 export const summarize = (stage: string, output: unknown): string => summaries[stage]?.(output as never) ?? ""

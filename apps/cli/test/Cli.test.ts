@@ -4,7 +4,8 @@ import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { Pipeline } from "@council/engine"
 import { DailyPipeline } from "@council/daily"
-import { cli, cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
+import { cli, runIdOf, tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
 
 const lines = (text: string) => text.trim().split("\n").filter((l) => l !== "")
 
@@ -87,7 +88,7 @@ describe("pnpm pipeline", () => {
     assert.strictEqual(dry.code, 0, dry.stderr)
     assert.match(dry.stdout, /^CLAUDE\s+dry-run/m)
     assert.notMatch(dry.stdout, /CHATGPT/)
-    assert.strictEqual(cli(fresh, ["orders", "--status", "all"]).stdout.trim(), "no all orders")
+    assert.strictEqual(cli(fresh, ["orders", "--status", "all"]).stdout.trim(), "no orders")
     const real = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--accounts", "COUNCIL,CLAUDE"])
     assert.strictEqual(real.code, 0, real.stderr)
     assert.notStrictEqual(runIdOf(real.stdout), runIdOf(dry.stdout))
@@ -108,19 +109,19 @@ describe("pnpm pipeline", () => {
       [["close-all"], /add --yes to confirm/]
     ]
     const envCases: ReadonlyArray<[Record<string, string>, RegExp]> = [
-      [{ COUNCIL_SLIPPAGE_BPS: "-3" }, /^error: COUNCIL_SLIPPAGE_BPS: Expected a value greater than or equal to 0$/],
+      [{ COUNCIL_SLIPPAGE_BPS: "-3" }, /^error: COUNCIL_SLIPPAGE_BPS: expected a number ≥ 0, got "-3"$/],
       [{ COUNCIL_DATA: "yahoo" }, /COUNCIL_DATA must be one of local, alpaca, polygon/],
       [{ TRADING_ACCOUNTS_CONFIG: "[{\"id\":\"COUNCIL\",\"mode\":\"LIVE\",\"credentials\":{\"keyId\":\"k\",\"secretKey\":\"s\"}}]" }, /COUNCIL: mode LIVE is refused/],
       [{ ALPACA_CLAUDE_KEY_ID: "k" }, /ALPACA_CHATGPT_KEY_ID is not set/]
     ]
-    const envResults = await Promise.all(envCases.map(([env]) => cliAsync(home, ["run", "daily"], env)))
+    const envResults = await Promise.all(envCases.map(([env]) => cliInProcess(home, ["run", "daily"], env)))
     for (const [i, [env, expected]] of envCases.entries()) {
       const r = envResults[i]!
       assert.strictEqual(r.code, 2, `${JSON.stringify(env)}: ${r.stderr}`)
       assert.strictEqual(lines(r.stderr).length, 1, `${JSON.stringify(env)} printed:\n${r.stderr}`)
       assert.match(r.stderr.trim(), expected)
     }
-    const results = await Promise.all(cases.map(([args]) => cliAsync(home, args)))
+    const results = await Promise.all(cases.map(([args]) => cliInProcess(home, args)))
     for (const [i, [args, expected]] of cases.entries()) {
       const r = results[i]!
       assert.strictEqual(r.code, 2, `${args.join(" ")}: ${r.stderr}`)
@@ -130,17 +131,52 @@ describe("pnpm pipeline", () => {
     }
   })
 
-  it("has help on every command", async () => {
-    const commands = ["run", "replay", "runs", "show", "export", "import", "accounts", "positions", "orders", "close-all"]
-    const results = await Promise.all(commands.map((command) => cliAsync(home, [command, "--help"])))
-    for (const r of results) {
-      assert.strictEqual(r.code, 0)
+  it("has help on every command: exit codes, a description for every argument and flag, defaults shown", async () => {
+    const commands = [
+      ["run"], ["replay"], ["runs"], ["show"], ["export"], ["import"], ["accounts"], ["positions"], ["orders"], ["close-all"],
+      ["verify"], ["graph"], ["exchange"], ["exchange", "serve"], ["exchange", "keys"], []
+    ]
+    for (const command of commands) {
+      const r = await cliInProcess(undefined, [...command, "--help"])
+      assert.strictEqual(r.code, 0, command.join(" "))
       assert.match(r.stdout, /USAGE/)
+      assert.match(r.stdout, /Exit codes: 0 /, command.join(" "))
+      const entries = r.stdout.split("\n\n").filter((block) => /^(ARGUMENTS|FLAGS)\n/.test(block)).flatMap((block) => block.split("\n").slice(1))
+      const undescribed = entries.filter((line) => !/\S\s{2,}\S/.test(line.trimEnd()))
+      assert.deepStrictEqual(undescribed, [], `${command.join(" ")}: arguments without a description`)
     }
+    const defaults: ReadonlyArray<readonly [ReadonlyArray<string>, RegExp]> = [
+      [["runs"], /--limit integer\s+how many runs, newest first \(default: 20\)/],
+      [["orders"], /--status choice\s+which orders \(default: open\)/],
+      [["exchange", "serve"], /--latency-ms integer\s+milliseconds added to every request \(default: 0\)/],
+      [["show"], /run-id string\s+a run id/],
+      [["import"], /bundle\.json string\s+a bundle file written by export/]
+    ]
+    for (const [command, expected] of defaults) assert.match((await cliInProcess(undefined, [...command, "--help"])).stdout, expected)
+  })
+
+  it("show --json is a summary; --json --full is the whole bundle", async () => {
+    const summary = await cliInProcess(home, ["show", runId, "--json"])
+    const full = await cliInProcess(home, ["show", runId, "--json", "--full"])
+    const parsed = JSON.parse(summary.stdout) as { run: { id: string }; stages: ReadonlyArray<{ stage: string; summary: string }> }
+    assert.strictEqual(parsed.run.id, runId)
+    assert.deepStrictEqual(parsed.stages.map((s) => s.stage), DailyPipeline.stageNames)
+    assert.isBelow(summary.stdout.split("\n").length, 400)
+    assert.strictEqual((JSON.parse(full.stdout) as { format: string }).format, "council-run-bundle/2")
+    assert.isAbove(full.stdout.split("\n").length, 1000)
   })
 })
 
 describe("README", () => {
+  const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8")
+
+  it("states the LIVE rule once, and documents every variable and flag a user can set", () => {
+    assert.strictEqual(readme.split("I_UNDERSTAND_REAL_MONEY").length - 1, 1)
+    for (const name of ["COUNCIL_BARS_DIR", "--host", "--fault-kinds", "--log-level", "--send", "--full", "COUNCIL_ALLOW_LIVE", "Exit codes"]) {
+      assert.include(readme, name)
+    }
+  })
+
   it("shows the stage graph generated from the pipeline definition", () => {
     const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8")
     const block = /<!-- pipeline-graph:start[^\n]*-->\n```mermaid\n([\s\S]*?)\n```/.exec(readme)?.[1]

@@ -2,22 +2,13 @@ import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { join } from "node:path"
-import { DatabaseSync } from "node:sqlite"
 import { bin, cli, cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
+import { ordersAtExchange } from "./BrokerDoubles.ts"
 import { accountsConfig, serveExchange } from "./ExchangeProcess.ts"
-
-/** Top-level orders at the exchange, by client order id (bracket legs excluded). */
-const ordersAtExchange = (home: string): Map<string, number> => {
-  const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
-  const rows = db.prepare("SELECT client_order_id AS id, count(*) AS n FROM exchange_orders WHERE parent_id IS NULL GROUP BY client_order_id").all() as Array<{ id: string; n: number }>
-  db.close()
-  return new Map(rows.map((r) => [r.id, Number(r.n)]))
-}
 
 /** The client order ids the run's risk gate approved. */
 const intendedOrders = (home: string, runId: string, env: Record<string, string>): ReadonlyArray<string> => {
-  const shown = cli(home, ["show", runId, "--json"], env)
+  const shown = cli(home, ["show", runId, "--json", "--full"], env)
   assert.strictEqual(shown.code, 0, shown.stderr)
   const bundle = JSON.parse(shown.stdout) as { checkpoints: ReadonlyArray<{ stage: string; output: { intents?: ReadonlyArray<{ clientOrderId: string }> } }> }
   return bundle.checkpoints.find((c) => c.stage === "RiskApproval")!.output.intents!.map((i) => i.clientOrderId)
@@ -115,8 +106,9 @@ describe("a run against a broker in another session", () => {
       assert.strictEqual(r.code, 2, r.stderr)
       assert.strictEqual(r.stderr.trim(), "error: refusing to send orders for 2026-06-08 to Alpaca: its current session is 2026-11-23 (use --dry-run, or replay a past day)")
       const dry = await cliAsync(tempHome(), ["run", "daily", "--dry-run"], env)
-      assert.strictEqual(dry.code, 0, dry.stderr)
-      assert.match(dry.stdout, /^COUNCIL\s+dry-run/m)
+      assert.strictEqual(dry.code, 1, dry.stderr)
+      assert.match(dry.stdout, /^COUNCIL\s+failed\s.*not evaluated, nothing sent: could not read the account: GET \/v2\/(account|orders): 500 unexpected GET/m)
+      assert.match(dry.stderr.trim().split("\n").at(-1) ?? "", /^error: 1 of 1 accounts failed: COUNCIL$/)
     } finally {
       server.close()
     }

@@ -7,9 +7,10 @@
  *
  * **Gotchas**
  * - Orders run concurrently across accounts and symbols, and in order within one symbol of one account (a close
- *   before an open).
- * - `placeOrder` is exactly-once: an order already at the broker under the intent's client order id is adopted,
- *   and a duplicate-id rejection resolves to the existing order.
+ *   before an open); when one fails, the later orders of its symbol are not sent (an open after a failed close
+ *   would flip into a position twice the size).
+ * - `placeOrder` is exactly-once: an order already at the broker under the intent's client order id is adopted
+ *   (`adopted: true`, so a report can say so), and a duplicate-id rejection naming a different order stands.
  *
  * @since 0.1.0
  */
@@ -18,8 +19,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
-import type { AccountId, AccountSnapshot, Order, OrderIntent, Position } from "@council/domain"
-import { type Broker, type BrokerError, Brokers, type OrderQuery } from "./Broker.ts"
+import * as Schema from "effect/Schema"
+import { type AccountId, type AccountSnapshot, Order, type OrderIntent, type Position } from "@council/domain"
+import { type Broker, BrokerError, Brokers, type OrderQuery } from "./Broker.ts"
 
 export interface AccountResult<A, E = BrokerError> {
   readonly account: AccountId
@@ -31,43 +33,75 @@ export interface ClosedAccount {
   readonly closed: ReadonlyArray<Order>
 }
 
+/** What placing an intent did: the order at the broker, and whether it was already there (`adopted`). */
+export const Placement = Schema.Struct({ order: Order, adopted: Schema.Boolean })
+export type Placement = typeof Placement.Type
+
+/** Whether `order` is the order `intent` describes (an id collision with another order is not adopted). */
+export const sameOrder = (order: Order, intent: OrderIntent): boolean =>
+  order.symbol === intent.symbol && order.side === intent.side && Math.abs(order.qty - intent.qty) < 1e-9 &&
+  order.type === intent.type
+
 /**
- * Places `intent` once. One request in the common case; when the broker already holds an order under the
- * intent's client order id (a resumed run, an earlier attempt that landed), the duplicate-id rejection resolves
- * to that order.
+ * Places `intent` once. One request in the common case; when the broker already holds the same order under the
+ * intent's client order id (an earlier run, a resumed one), the duplicate-id rejection resolves to that order,
+ * `adopted`. An id that names a different order stays a `DuplicateClientOrderId` failure.
  */
-export const placeOnce = (broker: Broker, intent: OrderIntent): Effect.Effect<Order, BrokerError> =>
+export const placeOnce = (broker: Broker, intent: OrderIntent): Effect.Effect<Placement, BrokerError> =>
   Effect.suspend(() =>
     broker.placeOrder(intent).pipe(
+      Effect.map((order): Placement => ({ order, adopted: false })),
       Effect.catchTag("BrokerError", (error) =>
         error.reason === "DuplicateClientOrderId"
           ? Effect.flatMap(broker.getOrderByClientId(intent.clientOrderId), Option.match({
             onNone: () => Effect.fail(error),
-            onSome: Effect.succeed
+            onSome: (order) =>
+              sameOrder(order, intent)
+                ? Effect.succeed<Placement>({ order, adopted: true })
+                : Effect.fail(
+                  new BrokerError({
+                    account: broker.account,
+                    reason: "DuplicateClientOrderId",
+                    message: `client order id ${intent.clientOrderId} already names a different order (${order.side} ${order.qty} ${order.symbol} ${order.type})`,
+                    retryable: false
+                  })
+                )
           }))
           : Effect.fail(error))
     ))
 
 /**
  * Runs an account's intents: one symbol's intents in order (a close before an open), different symbols
- * concurrently. Results come back in the intents' order.
+ * concurrently. Once an intent of a symbol fails, the later ones of that symbol are not run: they fail with
+ * `skipped(intent, failed)`. Results come back in the intents' order.
  */
 export const bySymbol = <A, E, R>(
   intents: ReadonlyArray<OrderIntent>,
-  f: (intent: OrderIntent) => Effect.Effect<A, E, R>
-): Effect.Effect<ReadonlyArray<A>, E, R> =>
+  f: (intent: OrderIntent) => Effect.Effect<A, E, R>,
+  skipped: (intent: OrderIntent, failed: OrderIntent) => E
+): Effect.Effect<ReadonlyArray<Result.Result<A, E>>, never, R> =>
   Effect.gen(function*() {
     const symbols = [...new Set(intents.map((i) => i.symbol))]
-    const results = new Map<OrderIntent, A>()
+    const results = new Map<OrderIntent, Result.Result<A, E>>()
     yield* Effect.forEach(
       symbols,
       (symbol) =>
-        Effect.forEach(intents.filter((i) => i.symbol === symbol), (intent) =>
-          Effect.map(f(intent), (a) => void results.set(intent, a)), { discard: true }),
+        Effect.gen(function*() {
+          let failed: OrderIntent | undefined
+          for (const intent of intents.filter((i) => i.symbol === symbol)) {
+            const result = failed === undefined ? yield* Effect.result(f(intent)) : Result.fail(skipped(intent, failed))
+            if (Result.isFailure(result)) failed ??= intent
+            results.set(intent, result)
+          }
+        }),
       { concurrency: "unbounded", discard: true }
     )
     return intents.map((intent) => results.get(intent)!)
   })
+
+/** The error of an intent `bySymbol` did not send because an earlier intent of its symbol failed. */
+export const notSentAfter = (failed: OrderIntent): string =>
+  `not sent: the ${failed.side} ${failed.qty} ${failed.symbol} before it (${failed.clientOrderId}) failed`
 
 export class AccountManager extends Context.Service<AccountManager, {
   readonly accounts: ReadonlyArray<AccountId>
@@ -79,9 +113,12 @@ export class AccountManager extends Context.Service<AccountManager, {
   readonly allAccounts: Effect.Effect<ReadonlyArray<AccountResult<AccountSnapshot>>>
   readonly allPositions: (accounts?: ReadonlyArray<AccountId>) => Effect.Effect<ReadonlyArray<AccountResult<ReadonlyArray<Position>>>>
   readonly allOrders: (query: OrderQuery, accounts?: ReadonlyArray<AccountId>) => Effect.Effect<ReadonlyArray<AccountResult<ReadonlyArray<Order>>>>
-  readonly placeOrder: (intent: OrderIntent) => Effect.Effect<Order, BrokerError>
-  /** Every intent, concurrently across accounts and in the given order within each account. */
-  readonly placeMany: (intents: ReadonlyArray<OrderIntent>) => Effect.Effect<ReadonlyArray<{ readonly intent: OrderIntent; readonly result: Result.Result<Order, BrokerError> }>>
+  readonly placeOrder: (intent: OrderIntent) => Effect.Effect<Placement, BrokerError>
+  /**
+   * Every intent, concurrently across accounts and in the given order within each account's symbol; after a
+   * failure, the later intents of that symbol are not sent.
+   */
+  readonly placeMany: (intents: ReadonlyArray<OrderIntent>) => Effect.Effect<ReadonlyArray<{ readonly intent: OrderIntent; readonly result: Result.Result<Placement, BrokerError> }>>
   readonly cancelAllOrders: (accounts?: ReadonlyArray<AccountId>) => Effect.Effect<ReadonlyArray<AccountResult<number>>>
   /** The panic button: cancels every open order, then closes every position. */
   readonly closeAllPositions: (accounts?: ReadonlyArray<AccountId>) => Effect.Effect<ReadonlyArray<AccountResult<ClosedAccount>>>
@@ -112,8 +149,10 @@ export class AccountManager extends Context.Service<AccountManager, {
                 const mine = intents.filter((i) => i.account === account)
                 const broker = yield* Effect.result(brokers.get(account))
                 if (Result.isFailure(broker)) return mine.map((intent) => ({ intent, result: Result.fail(broker.failure) }))
-                return yield* bySymbol(mine, (intent) =>
-                  Effect.map(Effect.result(placeOnce(broker.success, intent)), (result) => ({ intent, result })))
+                const notSent = (_: OrderIntent, failed: OrderIntent) =>
+                  new BrokerError({ account, reason: "InvalidRequest", message: notSentAfter(failed), retryable: false })
+                const results = yield* bySymbol(mine, (intent) => placeOnce(broker.success, intent), notSent)
+                return mine.map((intent, i) => ({ intent, result: results[i]! }))
               }),
             { concurrency: "unbounded" }
           )

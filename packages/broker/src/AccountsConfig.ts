@@ -8,9 +8,13 @@
  * 4. the embedded default: six accounts on the local exchange.
  *
  * **Gotchas**
- * - A LIVE account is refused unless `COUNCIL_ALLOW_LIVE=I_UNDERSTAND_REAL_MONEY` is set *and* the account says
- *   `"liveConfirmed": true`.
- * - Every error is one line naming the source, the account and the field; secrets are never part of a message.
+ * - Every account goes through `LiveGuard.guard` (the LIVE rule: mode LIVE, or a base URL on Alpaca's live host,
+ *   needs `COUNCIL_ALLOW_LIVE=I_UNDERSTAND_REAL_MONEY` *and* `"liveConfirmed": true`), so a refusal is a
+ *   configuration error before anything connects.
+ * - Every error is one line naming the source, the account and the field. No message repeats a configured value:
+ *   a JSON syntax error gives its line and column, a schema error its field and what was expected, a bad URL what
+ *   is wrong with it (it may carry a password).
+ * - A variable set to blanks (spaces only) is an error, not "unset"; an empty variable counts as unset.
  *
  * @since 0.1.0
  */
@@ -28,16 +32,17 @@ import {
   defaultAccountSettings,
   TradingMode
 } from "@council/domain"
+import { syntaxError } from "./JsonSyntax.ts"
+import * as LiveGuard from "./LiveGuard.ts"
 import { embeddedAccounts, TradingAccounts } from "./TradingAccounts.ts"
 
-export const ALLOW_LIVE_VARIABLE = "COUNCIL_ALLOW_LIVE"
-export const ALLOW_LIVE_VALUE = "I_UNDERSTAND_REAL_MONEY"
+export { ALLOW_LIVE_VALUE, ALLOW_LIVE_VARIABLE } from "./LiveGuard.ts"
 
 export type AccountsSource = "TRADING_ACCOUNTS_CONFIG" | "per-account variables" | "PAPER_ALPACA_*" | "embedded default"
 
 export interface LoadedAccounts {
   readonly source: AccountsSource
-  readonly accounts: ReadonlyArray<AccountConfig>
+  readonly accounts: ReadonlyArray<LiveGuard.GuardedAccount>
 }
 
 export class AccountConfigError extends Schema.TaggedError<AccountConfigError>()("AccountConfigError", {
@@ -54,7 +59,7 @@ const AccountEntry = Schema.Struct({
     keyId: Schema.String.check(Schema.isMinLength(1, { message: "must not be empty" })),
     secretKey: Schema.String.check(Schema.isMinLength(1, { message: "must not be empty" }))
   }),
-  baseUrl: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^https?:\/\/[^\s/]+/, { message: "expected an http(s) URL" }))),
+  baseUrl: Schema.optionalKey(Schema.String),
   settings: Schema.optionalKey(Schema.Struct({
     maxOrderValue: Schema.optionalKey(AccountSettings.fields.maxOrderValue),
     maxPositionPct: Schema.optionalKey(AccountSettings.fields.maxPositionPct),
@@ -67,33 +72,40 @@ const AccountEntry = Schema.Struct({
 
 const decodeEntry = Schema.decodeUnknownEffect(AccountEntry, { onExcessProperty: "error" })
 
-/** `Expected …, got …` plus the field path, from a schema error. */
+/** The field path and what was expected, from a schema error — never the value it got (it may be a secret). */
 const describeIssue = (error: Schema.SchemaError): string => {
   const lines = error.message.split("\n").map((l) => l.trim())
   const at = lines.find((l) => l.startsWith("at "))
   const path = at
     ? at.slice(3).replace(/^\[/, "").replace(/\]$/, "").split("][").map((k) => k.replace(/^"|"$/g, "")).join(".")
     : undefined
-  return `${path ? `${path}: ` : ""}${lines[0] ?? "invalid"}`
+  const expected = (lines[0] ?? "invalid").replace(/, got [\s\S]*$/, "")
+  return `${path ? `${path}: ` : ""}${expected}`
 }
 
-const toAccount = (entry: typeof AccountEntry.Type): AccountConfig => ({
-  id: entry.id,
-  mode: entry.mode,
-  credentials: { keyId: Redacted.make(entry.credentials.keyId), secretKey: Redacted.make(entry.credentials.secretKey) },
-  ...(entry.baseUrl === undefined ? {} : { baseUrl: entry.baseUrl.replace(/\/+$/, "") }),
-  settings: { ...defaultAccountSettings, ...entry.settings },
-  ...(entry.liveConfirmed === undefined ? {} : { liveConfirmed: entry.liveConfirmed }),
-  ...(entry.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: entry.rateLimitPerMinute })
-})
+/** Builds the account; `where` names the base URL's source in an error (the field or the variable). */
+const toAccount = (entry: typeof AccountEntry.Type, where: string) => {
+  const baseUrl = entry.baseUrl === undefined ? undefined : LiveGuard.normalizeBaseUrl(entry.baseUrl)
+  if (baseUrl !== undefined && "error" in baseUrl) return fail(`${where}: ${baseUrl.error}`)
+  return Effect.succeed<AccountConfig>({
+    id: entry.id,
+    mode: entry.mode,
+    credentials: { keyId: Redacted.make(entry.credentials.keyId), secretKey: Redacted.make(entry.credentials.secretKey) },
+    ...(baseUrl === undefined ? {} : { baseUrl: baseUrl.url }),
+    settings: { ...defaultAccountSettings, ...entry.settings },
+    ...(entry.liveConfirmed === undefined ? {} : { liveConfirmed: entry.liveConfirmed }),
+    ...(entry.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: entry.rateLimitPerMinute })
+  })
+}
 
 const fromJson = (text: string) =>
   Effect.gen(function*() {
     const source = "TRADING_ACCOUNTS_CONFIG"
-    const parsed = yield* Effect.try({
-      try: (): unknown => JSON.parse(text),
-      catch: (e) => new AccountConfigError({ message: `${source}: not valid JSON (${e instanceof Error ? e.message : String(e)})` })
-    })
+    const at = syntaxError(text)
+    if (at !== undefined) {
+      return yield* fail(`${source}: not valid JSON: syntax error at line ${at.line}, column ${at.column} (character ${at.position})`)
+    }
+    const parsed: unknown = JSON.parse(text)
     if (!Array.isArray(parsed)) return yield* fail(`${source}: expected a JSON array of accounts`)
     if (parsed.length === 0) return yield* fail(`${source}: the array is empty; configure at least one account`)
     const accounts: Array<AccountConfig> = []
@@ -104,12 +116,21 @@ const fromJson = (text: string) =>
       const entry = yield* decodeEntry(raw).pipe(
         Effect.mapError((e) => new AccountConfigError({ message: `${source}: ${label}: ${describeIssue(e)}` }))
       )
-      accounts.push(toAccount(entry))
+      accounts.push(yield* toAccount(entry, `${source}: ${label}: baseUrl`))
     }
     return accounts
   })
 
-const env = (name: string) => Config.option(Config.String(name))
+/** A variable: unset (or empty) is `None`; set to blanks only is an error naming it. */
+const env = (name: string) =>
+  Config.option(Config.String(name)).pipe(
+    Effect.mapError((e) => new AccountConfigError({ message: `${name}: ${e.message.split("\n")[0]}` })),
+    Effect.flatMap((value) =>
+      Option.isSome(value) && value.value.trim() === ""
+        ? fail(`${name} is set but blank; unset it or give it a value`)
+        : Effect.succeed(value)
+    )
+  )
 
 const fromPerAccountVariables = (names: ReadonlyArray<string>, explicit: boolean) =>
   Effect.gen(function*() {
@@ -120,7 +141,7 @@ const fromPerAccountVariables = (names: ReadonlyArray<string>, explicit: boolean
         secretKey: env(`ALPACA_${name}_SECRET_KEY`),
         baseUrl: env(`ALPACA_${name}_BASE_URL`)
       }))
-    const present = found.filter((f) => Option.isSome(f.keyId) || Option.isSome(f.secretKey))
+    const present = found.filter((f) => Option.isSome(f.keyId) || Option.isSome(f.secretKey) || Option.isSome(f.baseUrl))
     if (present.length === 0 && !explicit) return Option.none()
     const accounts: Array<AccountConfig> = []
     for (const f of found) {
@@ -132,41 +153,38 @@ const fromPerAccountVariables = (names: ReadonlyArray<string>, explicit: boolean
       const decoded = yield* decodeEntry(entry).pipe(
         Effect.mapError((e) => new AccountConfigError({ message: `per-account variables: ${f.name}: ${describeIssue(e)}` }))
       )
-      accounts.push(toAccount(decoded))
+      accounts.push(yield* toAccount(decoded, `per-account variables: ${f.name}: ALPACA_${f.name}_BASE_URL`))
     }
     return Option.some(accounts)
   })
 
-const checkAccounts = (source: AccountsSource, accounts: ReadonlyArray<AccountConfig>, allowLive: boolean) =>
+/** Unique names, then the LIVE rule (`LiveGuard.guard`); a refusal names the source. */
+const checkAccounts = (source: AccountsSource, accounts: ReadonlyArray<AccountConfig>) =>
   Effect.gen(function*() {
     const seen = new Set<string>()
     for (const account of accounts) {
       if (seen.has(account.id)) return yield* fail(`${source}: account ${account.id} is configured twice; names must be unique`)
       seen.add(account.id)
-      if (account.mode === "LIVE") {
-        if (!allowLive) {
-          return yield* fail(`${source}: ${account.id}: mode LIVE is refused unless ${ALLOW_LIVE_VARIABLE}=${ALLOW_LIVE_VALUE} is set`)
-        }
-        if (account.liveConfirmed !== true) {
-          return yield* fail(`${source}: ${account.id}: mode LIVE also needs "liveConfirmed": true in the account`)
-        }
-      }
     }
-    return accounts
+    return yield* LiveGuard.guard(accounts).pipe(
+      Effect.mapError((refused) =>
+        new AccountConfigError({ message: refused.account === "" ? refused.message : `${source}: ${refused.message}` })
+      )
+    )
   })
 
 /** Reads the accounts from the environment (through `Config`), first source found wins. */
-export const load: Effect.Effect<LoadedAccounts, AccountConfigError | Config.ConfigError> = Effect.gen(function*() {
-  const allowLive = Option.exists(yield* env(ALLOW_LIVE_VARIABLE), (v) => v === ALLOW_LIVE_VALUE)
+export const load: Effect.Effect<LoadedAccounts, AccountConfigError> = Effect.gen(function*() {
   const json = yield* env("TRADING_ACCOUNTS_CONFIG")
-  if (Option.isSome(json) && json.value.trim() !== "") {
-    return { source: "TRADING_ACCOUNTS_CONFIG" as const, accounts: yield* checkAccounts("TRADING_ACCOUNTS_CONFIG", yield* fromJson(json.value), allowLive) }
+  if (Option.isSome(json)) {
+    return { source: "TRADING_ACCOUNTS_CONFIG" as const, accounts: yield* checkAccounts("TRADING_ACCOUNTS_CONFIG", yield* fromJson(json.value)) }
   }
   const listed = yield* env("COUNCIL_ACCOUNTS")
   const names = Option.match(listed, {
     onNone: () => [...DEFAULT_ACCOUNTS] as ReadonlyArray<string>,
     onSome: (list) => list.split(",").map((n) => n.trim()).filter((n) => n !== "")
   })
+  if (names.length === 0) return yield* fail(`COUNCIL_ACCOUNTS names no account (expected e.g. CLAUDE,COUNCIL)`)
   for (const name of names) {
     if (!Schema.is(AccountId)(name)) {
       return yield* fail(`COUNCIL_ACCOUNTS: "${name}" is not a valid account name (UPPERCASE letters, digits and underscores)`)
@@ -174,7 +192,7 @@ export const load: Effect.Effect<LoadedAccounts, AccountConfigError | Config.Con
   }
   const perAccount = yield* fromPerAccountVariables(names, Option.isSome(listed))
   if (Option.isSome(perAccount)) {
-    return { source: "per-account variables" as const, accounts: yield* checkAccounts("per-account variables", perAccount.value, allowLive) }
+    return { source: "per-account variables" as const, accounts: yield* checkAccounts("per-account variables", perAccount.value) }
   }
   const paperKey = yield* env("PAPER_ALPACA_KEY_ID")
   const paperSecret = yield* env("PAPER_ALPACA_SECRET_KEY")
@@ -187,13 +205,13 @@ export const load: Effect.Effect<LoadedAccounts, AccountConfigError | Config.Con
       mode: "PAPER",
       credentials: { keyId: paperKey.value, secretKey: paperSecret.value }
     }).pipe(Effect.mapError((e) => new AccountConfigError({ message: `PAPER_ALPACA_*: DEFAULT_PAPER: ${describeIssue(e)}` })))
-    return { source: "PAPER_ALPACA_*" as const, accounts: [toAccount(decoded)] }
+    return { source: "PAPER_ALPACA_*" as const, accounts: yield* checkAccounts("PAPER_ALPACA_*", [yield* toAccount(decoded, "PAPER_ALPACA_*")]) }
   }
-  return { source: "embedded default" as const, accounts: embeddedAccounts() }
+  return { source: "embedded default" as const, accounts: yield* checkAccounts("embedded default", embeddedAccounts()) }
 })
 
 /** `TradingAccounts` from the environment. */
-export const layer: Layer.Layer<TradingAccounts, AccountConfigError | Config.ConfigError> = Layer.effect(
+export const layer: Layer.Layer<TradingAccounts, AccountConfigError> = Layer.effect(
   TradingAccounts,
   Effect.map(load, ({ accounts }) => TradingAccounts.of({ all: accounts }))
 )

@@ -16,18 +16,16 @@ import * as Layer from "effect/Layer"
 import type * as HttpClient from "effect/http/HttpClient"
 import type { AccountConfig, TradingDay } from "@council/domain"
 import { AlpacaBroker, type AlpacaBrokerOptions } from "./alpaca/AlpacaBroker.ts"
-import { LIVE_BASE_URL, PAPER_BASE_URL } from "./alpaca/AlpacaClient.ts"
 import { Brokers, unknownAccount } from "./Broker.ts"
 import { LocalVenue, SESSION_HEADER } from "./LocalVenue.ts"
+import * as LiveGuard from "./LiveGuard.ts"
 import { TradingAccounts } from "./TradingAccounts.ts"
-
-const alpacaHosts = new Set([new URL(PAPER_BASE_URL).host, new URL(LIVE_BASE_URL).host])
 
 /** Each account's client options: its own rate limit, and the session header for a non-Alpaca server. */
 export const clientOptions = (accounts: ReadonlyArray<AccountConfig>, session: TradingDay | undefined): AlpacaBrokerOptions => ({
   perAccount: Object.fromEntries(accounts.map((a) => [a.id, {
     ...(a.rateLimitPerMinute === undefined ? {} : { rateLimit: { limit: a.rateLimitPerMinute } }),
-    ...(session !== undefined && a.baseUrl !== undefined && !alpacaHosts.has(new URL(a.baseUrl).host)
+    ...(session !== undefined && a.baseUrl !== undefined && !LiveGuard.isAlpacaUrl(a.baseUrl)
       ? { headers: { [SESSION_HEADER]: session } }
       : {})
   }]))
@@ -48,7 +46,7 @@ export const layer = (
         get: (id) => {
           const config = all.find((a) => a.id === id)
           if (config === undefined) return Effect.fail(unknownAccount(id, ids))
-          return config.credentials === undefined ? Effect.succeed(venue.broker(id)) : alpaca.get(id)
+          return config.credentials === undefined ? Effect.succeed(venue.broker(config)) : alpaca.get(id)
         }
       })
     })

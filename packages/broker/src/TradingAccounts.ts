@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { type AccountConfig, AccountId, DEFAULT_ACCOUNTS, defaultAccountSettings } from "@council/domain"
+import type { GuardedAccount } from "./LiveGuard.ts"
 
 export class AccountSelectionError extends Schema.TaggedError<AccountSelectionError>()("AccountSelectionError", {
   message: Schema.String
@@ -23,19 +24,27 @@ export class AccountSelectionError extends Schema.TaggedError<AccountSelectionEr
 export const embeddedAccounts = (): ReadonlyArray<AccountConfig> =>
   DEFAULT_ACCOUNTS.map((id) => ({ id: AccountId.make(id), mode: "PAPER" as const, settings: defaultAccountSettings }))
 
+/** The configured accounts, every one through the LIVE guard (`LiveGuard.guard`). */
 export class TradingAccounts extends Context.Service<TradingAccounts, {
-  readonly all: ReadonlyArray<AccountConfig>
+  readonly all: ReadonlyArray<GuardedAccount>
 }>()("@council/broker/TradingAccounts") {
-  static readonly layer = (accounts: ReadonlyArray<AccountConfig>) => Layer.succeed(TradingAccounts, { all: accounts })
-
+  static readonly layer = (accounts: ReadonlyArray<GuardedAccount>) => Layer.succeed(TradingAccounts, { all: accounts })
 }
 
-/** Keeps only the named accounts, in configuration order; fails naming any that is not configured. */
-export const select = (
-  accounts: ReadonlyArray<AccountConfig>,
+/**
+ * Keeps only the named accounts, in configuration order; fails naming any that is not configured, and when the
+ * list names no account at all (an empty selection is a mistake, never "nothing to do").
+ */
+export const select = <A extends AccountConfig>(
+  accounts: ReadonlyArray<A>,
   names: ReadonlyArray<string> | undefined
-): Effect.Effect<ReadonlyArray<AccountConfig>, AccountSelectionError> => {
+): Effect.Effect<ReadonlyArray<A>, AccountSelectionError> => {
   if (names === undefined) return Effect.succeed(accounts)
+  if (names.length === 0) {
+    return Effect.fail(
+      new AccountSelectionError({ message: `no account named (configured: ${accounts.map((a) => a.id).join(", ")})` })
+    )
+  }
   const unknown = names.filter((n) => !accounts.some((a) => a.id === n))
   return unknown.length > 0
     ? Effect.fail(

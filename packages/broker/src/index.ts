@@ -8,6 +8,7 @@
 export * from "./Broker.ts"
 export * from "./TradingAccounts.ts"
 export * as AccountsConfig from "./AccountsConfig.ts"
+export * as LiveGuard from "./LiveGuard.ts"
 export * from "./AccountManager.ts"
 export * from "./LocalVenue.ts"
 export * from "./alpaca/AlpacaBroker.ts"

@@ -84,7 +84,12 @@ describe("AccountsConfig.load", () => {
     ["an unknown mode", json([account({ mode: "REAL" })]), /account #1 \(CHATGPT\): mode: Expected "PAPER" \| "LIVE"$/],
     ["missing credentials", json([{ id: "CHATGPT", mode: "PAPER" }]), /account #1 \(CHATGPT\): credentials: Missing key/],
     ["an empty secret", json([account({ credentials: { keyId: "k", secretKey: "" } })]), /credentials\.secretKey: must not be empty/],
-    ["a bad base URL", json([account({ baseUrl: "paper-api" })]), /baseUrl: expected an http\(s\) URL/],
+    ["a bad base URL", json([account({ baseUrl: "paper-api" })]), /account #1 \(CHATGPT\): baseUrl: is not a URL/],
+    ["a base URL of another scheme", json([account({ baseUrl: "ftp://127.0.0.1" })]), /baseUrl: must start with http:\/\/ or https:\/\//],
+    ["blanks for TRADING_ACCOUNTS_CONFIG", { TRADING_ACCOUNTS_CONFIG: " \n\t " }, /^TRADING_ACCOUNTS_CONFIG is set but blank/],
+    ["only commas in COUNCIL_ACCOUNTS", { COUNCIL_ACCOUNTS: ",,," }, /^COUNCIL_ACCOUNTS names no account/],
+    ["blanks for a per-account key", { ALPACA_CHATGPT_KEY_ID: "  ", ALPACA_CHATGPT_SECRET_KEY: "s" }, /^ALPACA_CHATGPT_KEY_ID is set but blank/],
+    ["a per-account base URL without keys", { ALPACA_COUNCIL_BASE_URL: "http://127.0.0.1:1" }, /ALPACA_CHATGPT_KEY_ID is not set/],
     ["a percentage over 100", json([account({ settings: { maxPositionPct: 150 } })]), /settings\.maxPositionPct: /],
     ["a negative order value", json([account({ settings: { maxOrderValue: -1 } })]), /settings\.maxOrderValue: /],
     ["a string for a boolean", json([account({ settings: { allowShorting: "yes" } })]), /settings\.allowShorting: Expected boolean$/],
@@ -99,7 +104,7 @@ describe("AccountsConfig.load", () => {
     [
       "the switch with a wrong value",
       { ...json([account({ mode: "LIVE", liveConfirmed: true })]), COUNCIL_ALLOW_LIVE: "yes" },
-      /mode LIVE is refused/
+      /^COUNCIL_ALLOW_LIVE: expected I_UNDERSTAND_REAL_MONEY \(or unset\)/
     ],
     ["a per-account key without its secret", { ALPACA_GEMINI_KEY_ID: "k" }, /^per-account variables: CHATGPT: ALPACA_CHATGPT_KEY_ID is not set$/],
     [
@@ -121,4 +126,42 @@ describe("AccountsConfig.load", () => {
         assert.notInclude(error.message, "s3cr3t-value")
       }))
   }
+
+  it.effect("never repeats configured text around a JSON syntax error: line and column only", () =>
+    Effect.gen(function*() {
+      const texts = [
+        `[{"id":"COUNCIL","mode":"PAPER","credentials":{"keyId":"PKX1","secretKey":s3cr3t-value}}]`,
+        `[{"id":"COUNCIL","mode":"PAPER","credentials":{"keyId":"PKX1","secretKey":"s3cr3t-value" "x"}}]`,
+        `[{"id":"COUNCIL",\n "credentials":{"secretKey":"s3cr3t-value\\u12G4"}}]`,
+        `[{"id":"COUNCIL","credentials":{"secretKey":"s3cr3t-value`
+      ]
+      const expected = ["line 1, column 75", "line 1, column 90", "line 2, column 46", "line 1, column 58"]
+      for (const [i, text] of texts.entries()) {
+        const error = yield* Effect.flip(load({ TRADING_ACCOUNTS_CONFIG: text }))
+        assert.match(error.message, new RegExp(`^TRADING_ACCOUNTS_CONFIG: not valid JSON: syntax error at ${expected[i]}`))
+        assert.notInclude(error.message, "s3cr3t")
+        assert.throws(() => JSON.parse(text))
+      }
+    }))
+
+  it.effect("never repeats a credential that has the wrong type", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(load(json([account({ credentials: { keyId: "PKX1", secretKey: 98765432109876 } })])))
+      assert.match(error.message, /credentials\.secretKey: Expected string$/)
+      assert.notInclude(error.message, "98765432109876")
+    }))
+
+  it.effect("refuses a base URL with user:password@ without printing it", () =>
+    Effect.gen(function*() {
+      const viaJson = yield* Effect.flip(load(json([account({ baseUrl: "http://trader:hunter2pass@127.0.0.1:8787" })])))
+      assert.match(viaJson.message, /baseUrl: must not contain user:password@/)
+      const viaVariable = yield* Effect.flip(load({
+        COUNCIL_ACCOUNTS: "COUNCIL",
+        ALPACA_COUNCIL_KEY_ID: "k",
+        ALPACA_COUNCIL_SECRET_KEY: "s",
+        ALPACA_COUNCIL_BASE_URL: "https://trader:hunter2pass@paper-api.alpaca.markets"
+      }))
+      assert.match(viaVariable.message, /^per-account variables: COUNCIL: ALPACA_COUNCIL_BASE_URL: must not contain user:password@/)
+      for (const error of [viaJson, viaVariable]) assert.notInclude(error.message, "hunter2pass")
+    }))
 })

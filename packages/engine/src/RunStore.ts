@@ -81,16 +81,20 @@ export const RunPatch = Schema.Struct({
 })
 export type RunPatch = typeof RunPatch.Type
 
+/** `local`: run, resumed or forked in this store; `imported`: read from another home's bundle. */
+export const RunOrigin = Schema.Literals(["local", "imported"])
+export type RunOrigin = typeof RunOrigin.Type
+
 export const ListRunsQuery = Schema.Struct({
   limit: Schema.Int,
   pipeline: Schema.optionalKey(Schema.String),
-  tradingDay: Schema.optionalKey(TradingDay)
+  tradingDay: Schema.optionalKey(TradingDay),
+  origin: Schema.optionalKey(RunOrigin)
 })
 export type ListRunsQuery = typeof ListRunsQuery.Type
 
-/** A self-contained run: what `export` writes and `import` reads. */
+/** A self-contained run: its record, checkpoints and recordings (`BundleFile` is its file format). */
 export const RunBundle = Schema.Struct({
-  format: Schema.Literal("council-run-bundle/1"),
   run: RunRecord,
   checkpoints: Schema.Array(Checkpoint),
   recordings: Schema.Array(Recording)
@@ -115,8 +119,11 @@ export class RunStore extends Context.Service<RunStore, {
   /** Ordered by stage write order, then `seq`. */
   readonly getRecordings: (runId: RunId) => Effect.Effect<ReadonlyArray<Recording>, StoreError>
   readonly clearRecordings: (runId: RunId, stage: string) => Effect.Effect<void, StoreError>
-  /** Writes the run, its checkpoints and recordings atomically; fails if the run id exists. */
-  readonly importBundle: (bundle: RunBundle) => Effect.Effect<void, StoreError>
+  /**
+   * Writes the run, its checkpoints and recordings atomically; fails if the run id exists. `origin` defaults to
+   * `imported`; the runner writes a fork this way too, as `local`.
+   */
+  readonly importBundle: (bundle: RunBundle, origin?: RunOrigin) => Effect.Effect<void, StoreError>
 }>()("@council/engine/RunStore") {
   /** An in-memory store, for tests and for replaying a bundle without touching the database. */
   static readonly layerMemory = Layer.sync(RunStore, () => makeMemory())
@@ -125,6 +132,7 @@ export class RunStore extends Context.Service<RunStore, {
 /** Builds an in-memory `RunStore`. */
 export const makeMemory = (): RunStore["Service"] => {
   const runs = new Map<string, RunRecord>()
+  const origins = new Map<string, RunOrigin>()
   const checkpoints = new Map<string, Array<Checkpoint>>()
   const recordings = new Map<string, Array<Recording>>()
   const list = <A>(map: Map<string, Array<A>>, id: string): Array<A> => {
@@ -152,6 +160,7 @@ export const makeMemory = (): RunStore["Service"] => {
         [...runs.values()]
           .filter((r) => query.pipeline === undefined || r.pipeline === query.pipeline)
           .filter((r) => query.tradingDay === undefined || r.tradingDay === query.tradingDay)
+          .filter((r) => query.origin === undefined || (origins.get(r.id) ?? "local") === query.origin)
           .sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id))
           .slice(0, query.limit)
       ),
@@ -167,11 +176,12 @@ export const makeMemory = (): RunStore["Service"] => {
     getRecordings: (runId) => Effect.sync(() => [...(recordings.get(runId) ?? [])]),
     clearRecordings: (runId, stage) =>
       Effect.sync(() => void recordings.set(runId, (recordings.get(runId) ?? []).filter((r) => r.stage !== stage))),
-    importBundle: (bundle) =>
+    importBundle: (bundle, origin = "imported") =>
       runs.has(bundle.run.id)
         ? Effect.fail(new StoreError({ operation: "importBundle", message: `run ${bundle.run.id} already exists` }))
         : Effect.sync(() => {
           runs.set(bundle.run.id, bundle.run)
+          origins.set(bundle.run.id, origin)
           checkpoints.set(bundle.run.id, [...bundle.checkpoints])
           recordings.set(bundle.run.id, [...bundle.recordings])
         })

@@ -290,7 +290,13 @@ export const fork = <P extends Pipeline.Pipeline>(
   pipeline: P,
   parentId: RunId,
   fromStage: string,
-  options: { readonly dryRun: boolean; readonly codeVersion: string; readonly mode: Exclude<RecorderMode, "replay"> }
+  options: {
+    readonly dryRun: boolean
+    readonly codeVersion: string
+    readonly mode: Exclude<RecorderMode, "replay">
+    /** The fork's parameters; default: the parent's. */
+    readonly params?: Schema.Json
+  }
 ) =>
   Effect.gen(function*() {
     const store = yield* RunStore
@@ -317,6 +323,7 @@ export const fork = <P extends Pipeline.Pipeline>(
       codeVersion: options.codeVersion,
       parentRunId: parent.id,
       forkFrom: fromStage,
+      params: options.params ?? parent.params,
       status: "running",
       startedAt: yield* nowIso,
       finishedAt: null,
@@ -324,13 +331,12 @@ export const fork = <P extends Pipeline.Pipeline>(
     }
     const recordings = yield* store.getRecordings(parent.id)
     yield* store.importBundle({
-      format: "council-run-bundle/1",
       run,
       checkpoints: parentCheckpoints
         .filter((c) => reused.has(c.stage))
         .map((c) => ({ ...c, runId: run.id, reusedFrom: c.reusedFrom ?? parent.id })),
       recordings: recordings.filter((r) => reused.has(r.stage)).map((r) => ({ ...r, runId: run.id }))
-    })
+    }, "local")
     const observe = yield* RunObserver
     for (const stage of reused) yield* observe({ _tag: "StageReused", stage, from: parent.id })
     return yield* execute(pipeline, run, false)
@@ -423,7 +429,6 @@ export const bundleOf = (runId: RunId) =>
     const store = yield* RunStore
     const run = yield* loadRun(runId)
     return {
-      format: "council-run-bundle/1",
       run,
       checkpoints: yield* store.getCheckpoints(run.id),
       recordings: yield* store.getRecordings(run.id)

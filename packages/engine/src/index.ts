@@ -1,3 +1,4 @@
+export * as BundleFile from "./BundleFile.ts"
 export * from "./Canonical.ts"
 export * as JsonDiff from "./JsonDiff.ts"
 export * as Pipeline from "./Pipeline.ts"

@@ -133,7 +133,7 @@ export class LocalExchange extends Context.Service<LocalExchange, {
     LocalVenue,
     Effect.gen(function*() {
       const exchange = yield* LocalExchange
-      return LocalVenue.of({ broker: (account) => brokerOf(exchange, account) })
+      return LocalVenue.of({ broker: (account) => brokerOf(exchange, account.id) })
     })
   )
 

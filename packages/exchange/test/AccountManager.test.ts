@@ -66,11 +66,13 @@ describe("AccountManager", () => {
         ["a-2", true],
         ["x-1", false]
       ])
+      assert.isTrue(results.slice(0, 3).every((r) => Result.isSuccess(r.result) && !r.result.success.adopted))
       const again = yield* manager.placeMany(intents.slice(0, 3))
       assert.deepStrictEqual(
-        again.map((r) => Result.isSuccess(r.result) && r.result.success.id),
-        results.slice(0, 3).map((r) => Result.isSuccess(r.result) && r.result.success.id)
+        again.map((r) => Result.isSuccess(r.result) && r.result.success.order.id),
+        results.slice(0, 3).map((r) => Result.isSuccess(r.result) && r.result.success.order.id)
       )
+      assert.isTrue(again.every((r) => Result.isSuccess(r.result) && r.result.success.adopted))
       const positions = yield* manager.allPositions([A, B])
       assert.deepStrictEqual(
         positions.map((p) => Result.isSuccess(p.result) ? p.result.success.map((x) => [x.symbol, x.qty]) : []),
@@ -78,6 +80,25 @@ describe("AccountManager", () => {
       )
       const orders = yield* manager.allOrders({ status: "all" }, [A])
       assert.strictEqual(Result.isSuccess(orders[0]!.result) && orders[0]!.result.success.length, 2)
+    }).pipe(Effect.provide(layer)))
+
+  it.effect("does not send an order of a symbol after an earlier order of that symbol failed (no open after a failed close)", () =>
+    Effect.gen(function*() {
+      const manager = yield* AccountManager
+      yield* manager.placeMany([intent({ account: A, symbol: SPY, side: "buy", qty: 10, clientOrderId: "long-10" })])
+      const results = yield* manager.placeMany([
+        intent({ account: A, symbol: SPY, side: "sell", qty: 15, clientOrderId: "close-too-much" }),
+        intent({ account: A, symbol: SPY, side: "sell", qty: 5, clientOrderId: "open-after" }),
+        intent({ account: A, symbol: QQQ, side: "buy", qty: 2, clientOrderId: "other-symbol" })
+      ])
+      assert.deepStrictEqual(results.map((r) => Result.isSuccess(r.result)), [false, false, true])
+      const skipped = results[1]!.result
+      assert.strictEqual(Result.isFailure(skipped) && skipped.failure.message, "not sent: the sell 15 SPY before it (close-too-much) failed")
+      const positions = yield* manager.allPositions([A])
+      assert.deepStrictEqual(
+        positions.map((p) => Result.isSuccess(p.result) ? p.result.success.map((x) => [x.symbol, x.qty]) : []),
+        [[["QQQ", 2], ["SPY", 10]]]
+      )
     }).pipe(Effect.provide(layer)))
 
   it.effect("the panic button cancels every order and closes every position, per account", () =>

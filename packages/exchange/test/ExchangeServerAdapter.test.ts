@@ -2,7 +2,7 @@ import { assert, layer } from "@effect/vitest"
 import { Effect, Option, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { defaultAccountSettings } from "@council/domain"
-import { AlpacaBroker, type AlpacaClient, SESSION_HEADER } from "@council/broker"
+import { AlpacaBroker, AlpacaClient, LiveGuard, SESSION_HEADER } from "@council/broker"
 import { ExchangeServer, LocalExchange } from "@council/exchange"
 import { ACCOUNT, D2, D3, intent, QQQ, SPY } from "./ExchangeFixture.ts"
 import { keysOf, serverLayer } from "./ExchangeServerHarness.ts"
@@ -12,14 +12,14 @@ layer(serverLayer())("the project's Alpaca adapter against the exchange server",
     Effect.gen(function*() {
       const server = yield* ExchangeServer
       const keys = yield* keysOf()
-      const config: AlpacaClient.AlpacaAccountConfig = {
+      const [config] = yield* LiveGuard.guard([{
         id: ACCOUNT,
         mode: "PAPER",
         credentials: { keyId: Redacted.make(keys.keyId), secretKey: Redacted.make(keys.secret) },
         baseUrl: server.url,
         settings: defaultAccountSettings
-      }
-      const remote = yield* AlpacaBroker.make(config, { headers: { [SESSION_HEADER]: D3 } }).pipe(
+      }]).pipe(Effect.map((all) => all.filter(AlpacaClient.hasCredentials)))
+      const remote = yield* AlpacaBroker.make(config!, { headers: { [SESSION_HEADER]: D3 } }).pipe(
         Effect.provide(FetchHttpClient.layer)
       )
       const placed = yield* remote.placeOrder(intent({

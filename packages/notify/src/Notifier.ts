@@ -4,11 +4,16 @@
  *
  * **When to use**: stages and the CLI call `notify`; which channel receives it is a layer choice.
  * `layerConsole` writes one line per message to stderr through effect's `Console` (so `TestConsole` captures
- * it); `layerTest` keeps the messages in a `Ref` exposed as `SentNotifications`. A Slack layer comes later.
+ * it), `layerConsoleWith({ colour: true })` the same in colour (see `ConsoleColour`); `layerTest` keeps the
+ * messages in a `Ref` exposed as `SentNotifications`. Slack is `SlackNotifier`; `NotifierConfig.layerConfig`
+ * picks console or console + Slack from the environment. `RunMessages` formats what a run sends.
  *
  * **Gotchas**
- * - A notification must never fail the trading run: callers should treat `NotifierError` as a warning.
+ * - A notification must never fail the trading run: `notify` fails only with `NotifierError` (never a defect
+ *   from a channel's transport), and callers log it as a warning and carry on (`Effect.catchTag("NotifierError",
+ *   …)`). Its `message` never contains a secret (the Slack layer names the webhook's host at most).
  * - `formatLine` flattens multi-line bodies to one line (`" | "` between lines).
+ * - `fanOut` tries every channel even when one fails, in order, and fails with the first channel's error.
  *
  * @since 0.1.0
  */
@@ -17,8 +22,10 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { AccountId } from "@council/domain"
+import { paint } from "./ConsoleColour.ts"
 
 export const NotificationLevel = Schema.Literals(["INFO", "WARN", "ERROR"])
 export type NotificationLevel = typeof NotificationLevel.Type
@@ -58,14 +65,36 @@ export class SentNotifications extends Context.Service<SentNotifications, {
   )
 }
 
-export class Notifier extends Context.Service<Notifier, {
+export interface NotifierShape {
   readonly notify: (message: Notification) => Effect.Effect<void, NotifierError>
-}>()("@council/notify/Notifier") {
-  /** One line per message on stderr, via `Console.error`. */
-  static readonly layerConsole: Layer.Layer<Notifier> = Layer.succeed(
-    Notifier,
-    Notifier.of({ notify: (message) => Console.error(formatLine(message)) })
-  )
+}
+
+/** Sends every message to each of `notifiers` in turn; fails with the first failure after trying them all. */
+export const fanOut = (notifiers: ReadonlyArray<NotifierShape>): NotifierShape => ({
+  notify: (message) =>
+    Effect.forEach(notifiers, (notifier) => Effect.result(notifier.notify(message))).pipe(
+      Effect.flatMap((results) => {
+        const failed = results.find(Result.isFailure)
+        return failed === undefined ? Effect.void : Effect.fail(failed.failure)
+      })
+    )
+})
+
+/** One line per message on stderr via `Console.error`, coloured when `colour` is true. */
+export const consoleNotifier = (options: { readonly colour: boolean }): NotifierShape => ({
+  notify: (message) => {
+    const line = formatLine(message)
+    return Console.error(options.colour ? paint(message.level, line) : line)
+  }
+})
+
+export class Notifier extends Context.Service<Notifier, NotifierShape>()("@council/notify/Notifier") {
+  /** One line per message on stderr, via `Console.error`, in colour when `colour` is true. */
+  static readonly layerConsoleWith = (options: { readonly colour: boolean }): Layer.Layer<Notifier> =>
+    Layer.succeed(Notifier, Notifier.of(consoleNotifier(options)))
+
+  /** One plain line per message on stderr, via `Console.error`. */
+  static readonly layerConsole: Layer.Layer<Notifier> = Notifier.layerConsoleWith({ colour: false })
 
   /** Collects messages in `SentNotifications` (also provided). Fresh per use, so tests do not share messages. */
   static readonly layerTest: Layer.Layer<Notifier | SentNotifications> = Layer.fresh(

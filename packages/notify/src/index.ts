@@ -1,1 +1,6 @@
+export * as ConsoleColour from "./ConsoleColour.ts"
 export * from "./Notifier.ts"
+export * as NotifierConfig from "./NotifierConfig.ts"
+export * as RunMessages from "./RunMessages.ts"
+export * as SlackNotifier from "./SlackNotifier.ts"
+export * as SlackWebhook from "./SlackWebhook.ts"

@@ -5,8 +5,12 @@
  * the local exchange ledger) asks for `SqlClient.SqlClient`. Tests use `layerSqlite` / `layerPg` directly.
  *
  * **Details**
- * - `layer` reads its configuration once: PostgreSQL when `DATABASE_URL` is set, else SQLite at
- *   `$COUNCIL_HOME/council.db` (`COUNCIL_HOME` defaults to `.council` in the working directory).
+ * - `location` reads and checks the configuration without writing anything: PostgreSQL when `DATABASE_URL` is
+ *   set, else SQLite at `$COUNCIL_HOME/council.db` (`COUNCIL_HOME` defaults to `.council` in the working
+ *   directory). A bad value fails with `DatabaseConfigError`, one line naming the variable (never a password).
+ * - `layerAt(location, "create")` creates the directory (one level at a time, never a recursive `mkdir`, which
+ *   spins forever under `/proc`) and the file; `layerAt(location, "empty")` opens an existing file but stands in
+ *   an empty in-memory database for a missing one, so a command that only reads never creates a home.
  * - Every layer runs the migrations of `migrations/index.ts` before the client is handed out. Concurrent
  *   processes are safe: SQLite migrations run in a `BEGIN IMMEDIATE` transaction (the second process waits on
  *   the busy timeout, then finds nothing to do); on PostgreSQL the migrator locks its table.
@@ -16,13 +20,15 @@
  *
  * @since 0.1.0
  */
-import { join, resolve } from "node:path"
+import { existsSync, statSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import * as Migrator from "effect/sql/Migrator"
 import * as SqlClient from "effect/sql/SqlClient"
@@ -31,6 +37,12 @@ import { migrations } from "./migrations/index.ts"
 import * as NodeSqliteClient from "./NodeSqliteClient.ts"
 
 export type DatabaseError = SqlError.SqlError | Migrator.MigrationError
+
+/** A database setting that cannot work: `variable` is the one to fix. */
+export class DatabaseConfigError extends Schema.TaggedError<DatabaseConfigError>()("DatabaseConfigError", {
+  variable: Schema.String,
+  message: Schema.String
+}) {}
 
 /** Runs every pending migration; a new layer per call, so it runs once per client. */
 const migrate = (): Layer.Layer<never, DatabaseError, SqlClient.SqlClient> =>
@@ -62,27 +74,102 @@ export const layerPg = (url: Redacted.Redacted): Layer.Layer<SqlClient.SqlClient
     Layer.provideMerge(
       Layer.effect(
         SqlClient.SqlClient,
-        Effect.flatMap(Effect.promise(() => import("@effect/sql-pg/PgClient")), (PgClient) => PgClient.make({ url }))
+        Effect.flatMap(
+          Effect.promise(() => import("@effect/sql-pg/PgClient")),
+          (PgClient) => PgClient.make({ url, connectTimeout: "10 seconds" })
+        )
       ).pipe(Layer.provide(Reactivity.layer))
     )
   )
 
-/** Where `layer` keeps its data, as read from the environment. */
-export const config = Config.all({
-  url: Config.option(Config.Redacted("DATABASE_URL")),
-  home: Config.String("COUNCIL_HOME").pipe(Config.withDefault(".council"))
-}).pipe(
-  Config.map(({ home, url }) => ({
-    url: Option.filter(url, (u) => Redacted.value(u).trim() !== ""),
-    sqliteFile: join(resolve(home), "council.db")
-  }))
-)
+/** Where the data lives, as checked by `location`. */
+export type Location =
+  | { readonly _tag: "Sqlite"; readonly home: string; readonly file: string }
+  | { readonly _tag: "Postgres"; readonly url: Redacted.Redacted; readonly display: string }
 
-/** PostgreSQL when `DATABASE_URL` is set, else SQLite at `$COUNCIL_HOME/council.db`. */
-export const layer: Layer.Layer<SqlClient.SqlClient, DatabaseError | Config.ConfigError> = Layer.unwrap(
-  Effect.map(config, ({ sqliteFile, url }) =>
-    Option.match(url, {
-      onNone: () => layerSqlite(sqliteFile),
-      onSome: layerPg
-    }))
+const configError = (variable: string, message: string) => new DatabaseConfigError({ variable, message: `${variable}: ${message}` })
+
+const isDirectory = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() === true
+
+/** The deepest existing directory on the way to `path` (the filesystem root at worst). */
+const nearestExisting = (path: string): string => {
+  let at = path
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at)
+  return at
+}
+
+const checkHome = (raw: string): Effect.Effect<Location, DatabaseConfigError> => {
+  const fail = (message: string) => Effect.fail(configError("COUNCIL_HOME", message))
+  if (raw.trim() === "") return fail("is set but blank; unset it (default .council) or give a directory")
+  if (raw.startsWith("~")) return fail(`starts with "~", which only a shell expands; give the directory without it (e.g. $HOME/…)`)
+  const home = resolve(raw)
+  const file = join(home, "council.db")
+  const existing = nearestExisting(home)
+  if (!isDirectory(existing)) return fail(`${existing} is not a directory`)
+  const db = statSync(file, { throwIfNoEntry: false })
+  if (db !== undefined && !db.isFile()) return fail(`${file} exists and is not a file`)
+  return Effect.succeed({ _tag: "Sqlite", home, file })
+}
+
+const checkUrl = (url: Redacted.Redacted): Effect.Effect<Location, DatabaseConfigError> => {
+  const text = Redacted.value(url).trim()
+  const parsed = URL.parse(text)
+  if (text === "") return Effect.fail(configError("DATABASE_URL", "is set but blank; unset it (SQLite) or give postgres://…"))
+  if (parsed === null || !/^postgres(ql)?:$/.test(parsed.protocol) || parsed.hostname === "") {
+    return Effect.fail(configError("DATABASE_URL", "expected postgres://user[:password]@host[:port]/database"))
+  }
+  const user = parsed.username === "" ? "" : `${parsed.username}@`
+  return Effect.succeed({ _tag: "Postgres", url: Redacted.make(text), display: `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}` })
+}
+
+/** Reads `DATABASE_URL` and `COUNCIL_HOME` and checks them; writes nothing. */
+export const location: Effect.Effect<Location, DatabaseConfigError> = Effect.gen(function*() {
+  const read = <A>(variable: string, config: Config.Config<A>) =>
+    config.pipe(Effect.mapError((e) => configError(variable, e.message.split("\n")[0] ?? "unreadable")))
+  const url = yield* read("DATABASE_URL", Config.option(Config.Redacted("DATABASE_URL")))
+  if (Option.isSome(url)) return yield* checkUrl(url.value)
+  return yield* checkHome(yield* read("COUNCIL_HOME", Config.String("COUNCIL_HOME").pipe(Config.withDefault(".council"))))
+})
+
+/** Creates `dir` one level at a time (bounded by its depth); fails naming COUNCIL_HOME. */
+const createHome = (dir: string) =>
+  Effect.try({
+    try: () => NodeSqliteClient.ensureDirectory(dir),
+    catch: (e) =>
+      configError("COUNCIL_HOME", `cannot create ${dir}: ${e instanceof Error && "code" in e ? String(e.code) : String(e)}`)
+  })
+
+/** The driver's message for an open/migrate failure, without the SQL or the URL. */
+const reasonOf = (error: DatabaseError): string => {
+  const cause: unknown = error._tag === "SqlError" ? error.reason.cause : undefined
+  if (typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string") return cause.code
+  return cause instanceof Error && cause.message !== "" ? cause.message : error.message
+}
+
+const failWith = (error: DatabaseConfigError) => Layer.effect(SqlClient.SqlClient, Effect.fail(error))
+
+/**
+ * The database at `location`. A missing SQLite file is created with its directory (`"create"`), or stood in for
+ * by an empty in-memory database (`"empty"`: nothing is written to disk). Opening failures name the variable.
+ */
+export const layerAt = (
+  location: Location,
+  missing: "create" | "empty"
+): Layer.Layer<SqlClient.SqlClient, DatabaseError | DatabaseConfigError> => {
+  if (location._tag === "Postgres") {
+    return layerPg(location.url).pipe(
+      Layer.catchTag("SqlError", (error) =>
+        failWith(configError("DATABASE_URL", `cannot use ${location.display}: ${reasonOf(error)}`)))
+    )
+  }
+  if (missing === "empty" && !existsSync(location.file)) return layerSqlite(":memory:")
+  return Layer.unwrap(Effect.as(createHome(location.home), layerSqlite(location.file))).pipe(
+    Layer.catchTag("SqlError", (error) =>
+      failWith(configError("COUNCIL_HOME", `cannot open ${location.file}: ${reasonOf(error)}`)))
+  )
+}
+
+/** PostgreSQL when `DATABASE_URL` is set, else SQLite at `$COUNCIL_HOME/council.db` (created if missing). */
+export const layer: Layer.Layer<SqlClient.SqlClient, DatabaseError | DatabaseConfigError> = Layer.unwrap(
+  Effect.map(location, (at) => layerAt(at, "create"))
 )

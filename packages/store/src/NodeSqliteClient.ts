@@ -28,7 +28,7 @@
  *
  * @since 0.1.0
  */
-import { mkdirSync } from "node:fs"
+import { existsSync, mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
 import * as Duration from "effect/Duration"
@@ -49,6 +49,17 @@ export interface Config {
   readonly busyTimeout?: Duration.Input | undefined
   /** Prepared statements kept per connection and row shape (the first prepared is dropped first). Default 200. */
   readonly prepareCacheSize?: number | undefined
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time: bounded by the path's depth, unlike
+ * `mkdirSync(…, { recursive: true })`, which spins forever where a directory cannot be made (under `/proc`).
+ * Throws the first `mkdir` error.
+ */
+export const ensureDirectory = (dir: string): void => {
+  const missing: Array<string> = []
+  for (let at = dir; !existsSync(at) && dirname(at) !== at; at = dirname(at)) missing.unshift(at)
+  for (const level of missing) mkdirSync(level)
 }
 
 const toSqlError = (operation: string) => (cause: unknown): SqlError.SqlError => {
@@ -82,7 +93,7 @@ export const make = Effect.fnUntraced(function*(config: Config) {
   const db = yield* Effect.acquireRelease(
     Effect.try({
       try: () => {
-        if (config.filename !== ":memory:") mkdirSync(dirname(config.filename), { recursive: true })
+        if (config.filename !== ":memory:") ensureDirectory(dirname(config.filename))
         const db = new DatabaseSync(config.filename, {
           timeout: Duration.toMillis(config.busyTimeout ?? "5 seconds")
         })

@@ -30,6 +30,7 @@ import {
   type ListRunsQuery,
   type Recording,
   type RunBundle,
+  type RunOrigin,
   type RunPatch,
   RunRecord,
   RunStore,
@@ -123,9 +124,9 @@ export const make = Effect.gen(function*() {
   const decodeRecordings = Schema.decodeUnknownEffect(Schema.Array(RecordingRow))
 
   /** Inserts a run; a taken id fails with "run <id> already exists". */
-  const insertRun = (operation: string, run: RunRecord) =>
+  const insertRun = (operation: string, run: RunRecord, origin: RunOrigin) =>
     Effect.catchIf(
-      Effect.flatMap(encodeRun(run), (row) => sql`INSERT INTO runs ${sql.insert(row)}`),
+      Effect.flatMap(encodeRun(run), (row) => sql`INSERT INTO runs ${sql.insert({ ...row, origin })}`),
       isUniqueViolation,
       () => Effect.fail(new StoreError({ operation, message: `run ${run.id} already exists` }))
     )
@@ -143,7 +144,7 @@ export const make = Effect.gen(function*() {
 
   const createRun = Effect.fn("SqlRunStore.createRun")(
     function*(run: RunRecord) {
-      yield* insertRun("createRun", run)
+      yield* insertRun("createRun", run, "local")
     },
     Effect.mapError(storeError("createRun"))
   )
@@ -170,7 +171,8 @@ export const make = Effect.gen(function*() {
     function*(query: ListRunsQuery) {
       const filters = [
         ...(query.pipeline === undefined ? [] : [sql`pipeline = ${query.pipeline}`]),
-        ...(query.tradingDay === undefined ? [] : [sql`trading_day = ${query.tradingDay}`])
+        ...(query.tradingDay === undefined ? [] : [sql`trading_day = ${query.tradingDay}`]),
+        ...(query.origin === undefined ? [] : [sql`origin = ${query.origin}`])
       ]
       return yield* decodeRuns(
         yield* sql`SELECT ${sql.literal(runColumns)} FROM runs WHERE ${sql.and(filters)}
@@ -232,7 +234,7 @@ export const make = Effect.gen(function*() {
   )
 
   const importBundle = Effect.fn("SqlRunStore.importBundle")(
-    function*(bundle: RunBundle) {
+    function*(bundle: RunBundle, origin: RunOrigin = "imported") {
       const id = bundle.run.id
       const foreign = [...bundle.checkpoints, ...bundle.recordings].find((item) => item.runId !== id)
       if (foreign) {
@@ -242,7 +244,7 @@ export const make = Effect.gen(function*() {
         })
       }
       yield* sql.withTransaction(
-        insertRun("importBundle", bundle.run).pipe(
+        insertRun("importBundle", bundle.run, origin).pipe(
           Effect.andThen(insertAll("checkpoints", encodeCheckpoint, bundle.checkpoints)),
           Effect.andThen(insertAll("recordings", encodeRecording, bundle.recordings))
         )

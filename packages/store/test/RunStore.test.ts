@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { promisify } from "node:util"
@@ -69,7 +69,6 @@ const mkRecording = (runId: string, stage: string, seq: number): Recording => ({
 })
 
 const mkBundle = (runId: string): RunBundle => ({
-  format: "council-run-bundle/1",
   run: mkRun(runId, { status: "completed", finishedAt: "2026-08-24T13:05:00.000Z" }),
   checkpoints: [mkCheckpoint(runId, "fetch"), mkCheckpoint(runId, "pitch")],
   recordings: [mkRecording(runId, "fetch", 0), mkRecording(runId, "fetch", 1), mkRecording(runId, "pitch", 0)]
@@ -230,6 +229,17 @@ const contract = <R>(
     assert.deepStrictEqual(yield* store.getRun(bundle.run.id), Option.some(bundle.run))
     assert.deepStrictEqual(yield* store.getCheckpoints(bundle.run.id), bundle.checkpoints)
     assert.deepStrictEqual(yield* store.getRecordings(bundle.run.id), bundle.recordings)
+  }))
+
+  test("tells imported runs from local ones (a fork written as a bundle is local)", Effect.gen(function*() {
+    const store = yield* RunStore
+    yield* store.createRun(mkRun("made-here"))
+    yield* store.importBundle(mkBundle("from-elsewhere"))
+    yield* store.importBundle(mkBundle("forked-here"), "local")
+    const ids = (runs: ReadonlyArray<RunRecord>) => runs.map((r) => r.id).sort()
+    assert.deepStrictEqual(ids(yield* store.listRuns({ limit: 10, origin: "imported" })), ["from-elsewhere"])
+    assert.deepStrictEqual(ids(yield* store.listRuns({ limit: 10, origin: "local" })), ["forked-here", "made-here"])
+    assert.deepStrictEqual(ids(yield* store.listRuns({ limit: 10 })), ["forked-here", "from-elsewhere", "made-here"])
   }))
 
   test("imports a large bundle and an empty one", Effect.gen(function*() {
@@ -425,12 +435,14 @@ describe("SQLite file shared by several openers", () => {
     }), 30_000)
 })
 
+const locate = (env: Record<string, string>) =>
+  Database.location.pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord(env))))
+
 describe("Database configuration", () => {
   it.effect("defaults to SQLite in .council under the working directory", () =>
     Effect.gen(function*() {
-      const config = yield* Database.config.parse(ConfigProvider.fromEnvRecord({ DATABASE_URL: "  " }))
-      assert.isTrue(Option.isNone(config.url))
-      assert.strictEqual(config.sqliteFile, resolve(".council", "council.db"))
+      const at = yield* locate({})
+      assert.deepStrictEqual(at, { _tag: "Sqlite", home: resolve(".council"), file: resolve(".council", "council.db") })
     }))
 
   it.effect("opens SQLite at $COUNCIL_HOME/council.db when DATABASE_URL is unset", () =>
@@ -443,5 +455,54 @@ describe("Database configuration", () => {
       )
       assert.strictEqual(dialect, "sqlite")
       assert.isTrue(existsSync(join(home, "council.db")))
+    }))
+
+  it.effect("refuses a COUNCIL_HOME or DATABASE_URL that cannot work, one line naming it, writing nothing", () =>
+    Effect.gen(function*() {
+      const parent = dirname(tempFile("x"))
+      const aFile = join(parent, "a-file")
+      writeFileSync(aFile, "not a directory")
+      const cases: ReadonlyArray<readonly [Record<string, string>, RegExp]> = [
+        [{ COUNCIL_HOME: "   " }, /^COUNCIL_HOME: is set but blank/],
+        [{ COUNCIL_HOME: "~/council" }, /^COUNCIL_HOME: starts with "~"/],
+        [{ COUNCIL_HOME: aFile }, /^COUNCIL_HOME: \S+a-file is not a directory$/],
+        [{ COUNCIL_HOME: join(aFile, "below") }, /^COUNCIL_HOME: \S+a-file is not a directory$/],
+        [{ DATABASE_URL: "garbage" }, /^DATABASE_URL: expected postgres:\/\/user\[:password\]@host\[:port\]\/database$/],
+        [{ DATABASE_URL: "mysql://u:hunter2@127.0.0.1/db" }, /^DATABASE_URL: expected postgres:/],
+        [{ DATABASE_URL: " \t" }, /^DATABASE_URL: is set but blank/]
+      ]
+      for (const [env, expected] of cases) {
+        const error = yield* Effect.flip(locate(env))
+        assert.strictEqual(error._tag, "DatabaseConfigError")
+        assert.match(error.message, expected)
+        assert.notInclude(error.message, "hunter2")
+      }
+      assert.deepStrictEqual(readdirSync(parent), ["a-file"])
+    }))
+
+  it.effect("a COUNCIL_HOME under /proc fails at once instead of spinning in mkdir", () =>
+    Effect.gen(function*() {
+      const at = yield* locate({ COUNCIL_HOME: "/proc/1/council/home" })
+      const error = yield* Effect.flip(dialectOf.pipe(Effect.provide(Database.layerAt(at, "create"))))
+      assert.strictEqual(error._tag, "DatabaseConfigError")
+      assert.match(error.message, /^COUNCIL_HOME: cannot create \/proc\/1\/council\/home: E[A-Z]+$/)
+    }), 5_000)
+
+  it.effect("an unreachable PostgreSQL is named by DATABASE_URL, without its password", () =>
+    Effect.gen(function*() {
+      const at = yield* locate({ DATABASE_URL: "postgres://council:hunter2@127.0.0.1:1/council" })
+      const error = yield* Effect.flip(dialectOf.pipe(Effect.provide(Database.layerAt(at, "create"))))
+      assert.strictEqual(error.message, "DATABASE_URL: cannot use postgres://council@127.0.0.1:1/council: ECONNREFUSED")
+    }))
+
+  it.effect("a read-only opening of a home without a database creates nothing and reads an empty store", () =>
+    Effect.gen(function*() {
+      const home = join(dirname(tempFile("x")), "never-created")
+      const at = yield* locate({ COUNCIL_HOME: home })
+      const runs = yield* RunStore.use((s) => s.listRuns({ limit: 10 })).pipe(
+        Effect.provide(SqlRunStore.layer.pipe(Layer.provide(Database.layerAt(at, "empty"))))
+      )
+      assert.deepStrictEqual(runs, [])
+      assert.isFalse(existsSync(home))
     }))
 })

@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { AccountId, AccountSettings, TradingMode } from "@council/domain"
+import { AccountId, CancelIntent, Clamp, OrderIntent, Rejection, TradingMode, AccountSettings } from "@council/domain"
 import { RunContext } from "@council/engine"
 
 /** An account as a run remembers it: no credentials, so params can be exported and replayed anywhere. */
@@ -11,18 +11,40 @@ export const AccountProfile = Schema.Struct({
 })
 export type AccountProfile = typeof AccountProfile.Type
 
+/**
+ * An account's decisions carried from an earlier run of the same day into a retry: the retry sends the very same
+ * orders (same client order ids), so what already reached the broker is adopted, never doubled.
+ */
+export const CarriedPlan = Schema.Struct({
+  account: AccountId,
+  /** The run whose risk gate decided this plan. */
+  from: Schema.String,
+  cancels: Schema.Array(CancelIntent),
+  intents: Schema.Array(OrderIntent),
+  rejections: Schema.Array(Rejection),
+  clamps: Schema.Array(Clamp)
+})
+export type CarriedPlan = typeof CarriedPlan.Type
+
 /** What a daily run remembers about how it was started (stored in the run record). */
 export const DailyParams = Schema.Struct({
   accounts: Schema.Array(AccountProfile),
   broker: Schema.String,
   data: Schema.String,
-  pms: Schema.String
+  pms: Schema.String,
+  /** Set on a retry of a day's failed accounts: the day's first run, and the plans carried from it. */
+  retryOf: Schema.optionalKey(Schema.String),
+  carried: Schema.optionalKey(Schema.Array(CarriedPlan))
 })
 export type DailyParams = typeof DailyParams.Type
 
-/** The run's accounts with their settings, as they were when the run started. */
-export const runAccounts = Effect.gen(function*() {
+const runParams = Effect.gen(function*() {
   const { params } = yield* RunContext
-  const decoded = yield* Schema.decodeUnknownEffect(DailyParams)(params).pipe(Effect.orDie)
-  return decoded.accounts
+  return yield* Schema.decodeUnknownEffect(DailyParams)(params).pipe(Effect.orDie)
 })
+
+/** The run's accounts with their settings, as they were when the run started. */
+export const runAccounts = Effect.map(runParams, (p) => p.accounts)
+
+/** The plans a retry carries from the day's earlier run (none for a first run). */
+export const carriedPlans = Effect.map(runParams, (p) => p.carried ?? [])

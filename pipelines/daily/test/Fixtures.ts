@@ -3,7 +3,7 @@ import { AccountId, type AccountSnapshot, type Bar, type Pitch, type RunId, type
 import { Recorder, RunContext, RunStore } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
-import { AccountManager } from "@council/broker"
+import { AccountManager, type Broker, BrokerError, Brokers } from "@council/broker"
 import { ExchangeSession, LocalExchange } from "@council/exchange"
 import type { AccountProfile } from "@council/daily"
 import { defaultAccountSettings, DEFAULT_ACCOUNTS } from "@council/domain"
@@ -78,6 +78,36 @@ export const exchange = AccountManager.layer.pipe(
   Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layer(day))),
   Layer.fresh
 )
+
+/**
+ * Like `exchange`, with a broker that answers 503 to the calls named in `faults` (changeable during the test):
+ * `placeOrder:<client order id>`, `getAccount:<account>`, `listOrders:<account>`.
+ */
+export const exchangeWithFaults = (faults: ReadonlySet<string>) => {
+  const unavailable = (account: string, what: string) =>
+    Effect.fail(new BrokerError({ account, reason: "Unavailable", message: `${what}: 503 service unavailable`, retryable: true }))
+  const faulty = (broker: Broker): Broker => ({
+    ...broker,
+    placeOrder: (intent) =>
+      faults.has(`placeOrder:${intent.clientOrderId}`) ? unavailable(broker.account, "POST /v2/orders") : broker.placeOrder(intent),
+    getAccount: Effect.suspend(() => faults.has(`getAccount:${broker.account}`) ? unavailable(broker.account, "GET /v2/account") : broker.getAccount),
+    listOrders: (query) => faults.has(`listOrders:${broker.account}`) ? unavailable(broker.account, "GET /v2/orders") : broker.listOrders(query)
+  })
+  const brokers = Layer.effect(
+    Brokers,
+    Effect.gen(function*() {
+      const local = yield* LocalExchange
+      const accounts = DEFAULT_ACCOUNTS.map((a) => AccountId.make(a))
+      return Brokers.of({ accounts, get: (id) => Effect.succeed(faulty(LocalExchange.broker(local, id))) })
+    })
+  )
+  return AccountManager.layer.pipe(
+    Layer.provideMerge(brokers),
+    Layer.provideMerge(LocalExchange.layer({ slippageBps: 0 })),
+    Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layer(day))),
+    Layer.fresh
+  )
+}
 
 /** A scripted pitch: LONG for positive conviction, SHORT for negative, FLAT for zero. */
 export const pitch = (pm: string, symbol: string, conviction: number): Pitch => ({

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Ref } from "effect"
+import { Effect, Layer, Option, Ref } from "effect"
 import {
   AccountId,
   type AccountSnapshot,
@@ -11,7 +11,7 @@ import {
 import { LocalExchange } from "@council/exchange"
 import { Notifier, SentNotifications } from "@council/notify"
 import { type AccountProfile, Execution, FetchData, RiskApproval, RiskRules } from "@council/daily"
-import { day, exchange, flatAccount, market, pitch, recording, runContext, ticker } from "./Fixtures.ts"
+import { day, exchange, exchangeWithFaults, flatAccount, market, pitch, recording, runContext, ticker } from "./Fixtures.ts"
 
 
 const decision: CouncilDecision = {
@@ -137,7 +137,9 @@ describe("Execution", () => {
       assert.strictEqual(chatgpt.status, "filled")
       assert.deepStrictEqual(chatgpt.legs.map((l) => [l.type, l.status]), [["limit", "new"], ["stop", "new"]])
       const again = yield* Execution.run({ RiskApproval: verdict })
-      assert.deepStrictEqual(again.accounts.map((a) => a.orders.map((o) => o.id)), report.accounts.map((a) => a.orders.map((o) => o.id)))
+      assert.deepStrictEqual(again.accounts.map((a) => a.adopted.map((o) => o.id)), report.accounts.map((a) => a.orders.map((o) => o.id)))
+      assert.deepStrictEqual(again.accounts.map((a) => a.orders.length), [0, 0, 0, 0, 0])
+      assert.strictEqual(again.accounts[0]!.message, "0 orders placed, 1 already at the broker (earlier run)")
       assert.deepStrictEqual(again.accounts.map((a) => a.canceled), [0, 0, 0, 0, 0])
       const local = yield* LocalExchange
       const orders = yield* local.listOrders(AccountId.make("CHATGPT"), { status: "all" })
@@ -168,6 +170,83 @@ describe("Execution", () => {
       const open = yield* local.listOrders(AccountId.make("CHATGPT"), { status: "open" })
       assert.deepStrictEqual(open.map((o) => o.orderClass), ["oco"])
     }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchange, Notifier.layerTest))))
+
+  it.effect("does not send the open of a flip when the close before it failed", () => {
+    const faults = new Set<string>()
+    return Effect.gen(function*() {
+      const local = yield* LocalExchange
+      const CHATGPT = AccountId.make("CHATGPT")
+      yield* local.placeOrder(CHATGPT, {
+        account: CHATGPT,
+        symbol: ticker("SPY"),
+        side: "buy",
+        qty: 50,
+        type: "market",
+        timeInForce: "day",
+        orderClass: "simple",
+        clientOrderId: "held",
+        reason: "test"
+      })
+      const snapshot = yield* FetchData.run({})
+      const flip = yield* RiskApproval.run({
+        FetchData: snapshot,
+        PmPitches: { pitches: [pitch("CHATGPT", "SPY", -1), ...pitches.slice(1)], abstentions: [] },
+        CouncilSynthesis: decision
+      })
+      const [close, open] = intentsOf(flip, "CHATGPT")
+      assert.deepStrictEqual([close?.side, close?.qty, open?.side, open?.orderClass], ["sell", 50, "sell", "bracket"])
+      faults.add(`placeOrder:${close!.clientOrderId}`)
+      const report = yield* Execution.run({ RiskApproval: flip })
+      const chatgpt = report.accounts.find((a) => a.account === "CHATGPT")!
+      assert.strictEqual(chatgpt.status, "failed")
+      assert.deepStrictEqual(chatgpt.orders, [])
+      assert.deepStrictEqual(chatgpt.failures.map((f) => f.clientOrderId), [close!.clientOrderId, open!.clientOrderId])
+      assert.strictEqual(chatgpt.failures[1]!.error, `not sent: the sell 50 SPY before it (${close!.clientOrderId}) failed`)
+      assert.isTrue(Option.isNone(yield* local.getOrderByClientId(CHATGPT, open!.clientOrderId)))
+      const positions = yield* local.positions(CHATGPT)
+      assert.deepStrictEqual(positions.map((p) => [p.symbol, p.qty]), [["SPY", 50]])
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchangeWithFaults(faults), Notifier.layerTest)))
+  })
+
+  it.effect("an account the gate could not read is a failed account: nothing sent, the reason shown", () => {
+    const faults = new Set(["listOrders:GROQ"])
+    return Effect.gen(function*() {
+      const verdict = yield* verdictFor
+      assert.deepStrictEqual(verdict.rejections.filter((r) => r.rule === "account-unavailable").map((r) => r.account), ["GROQ"])
+      const report = yield* Execution.run({ RiskApproval: verdict })
+      const groq = report.accounts.find((a) => a.account === "GROQ")!
+      assert.deepStrictEqual([groq.status, groq.orders.length], ["failed", 0])
+      assert.match(groq.message, /^not evaluated, nothing sent: could not read the account: GET \/v2\/orders: 503 service unavailable/)
+      assert.isTrue(report.accounts.filter((a) => a.account !== "GROQ").every((a) => a.status === "succeeded"))
+      const dry = yield* Execution.run({ RiskApproval: verdict }).pipe(Effect.provide(runContext({ accounts, dryRun: true })))
+      assert.deepStrictEqual(dry.accounts.map((a) => [a.account, a.status]), [
+        ["CHATGPT", "dry-run"],
+        ["GEMINI", "dry-run"],
+        ["CLAUDE", "dry-run"],
+        ["GROQ", "failed"],
+        ["COUNCIL", "dry-run"]
+      ])
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchangeWithFaults(faults), Notifier.layerTest)))
+  })
+
+  it.effect("orders the broker accepted stay placed when reading the account back fails afterwards", () => {
+    const faults = new Set<string>()
+    return Effect.gen(function*() {
+      const verdict = yield* verdictFor
+      faults.add("getAccount:COUNCIL")
+      const report = yield* Execution.run({ RiskApproval: verdict })
+      const council = report.accounts.find((a) => a.account === "COUNCIL")!
+      assert.deepStrictEqual([council.status, council.orders.map((o) => o.clientOrderId), council.equity], [
+        "succeeded",
+        intentsOf(verdict, "COUNCIL").map((i) => i.clientOrderId),
+        null
+      ])
+      assert.strictEqual(council.readError, "reading back failed: GET /v2/account: 503 service unavailable")
+      assert.strictEqual(council.message, "1 order placed; reading back failed: GET /v2/account: 503 service unavailable")
+      const local = yield* LocalExchange
+      assert.strictEqual((yield* local.listOrders(AccountId.make("COUNCIL"), { status: "all" })).length, 1)
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchangeWithFaults(faults), Notifier.layerTest)))
+  })
 
   it.effect("sends nothing in a dry run", () =>
     Effect.gen(function*() {

@@ -7,11 +7,11 @@ import { AccountManager, type BrokerError, select, TradingAccounts } from "@coun
 import { CliFailure } from "../CliFailure.ts"
 import { money, qty, table } from "../Table.ts"
 
-/** Every configured account, or just `--account X`. */
-const accountsFor = (account: Option.Option<string>) =>
+/** Every configured account, or just `--account X` (checked before any broker or store is opened). */
+export const accountsFor = (account: Option.Option<string>) =>
   Effect.gen(function*() {
     const configured = yield* TradingAccounts
-    const names = Option.map(account, (a) => [a.trim().toUpperCase()])
+    const names = Option.map(account, (a) => (a.trim() === "" ? [] : [a.trim().toUpperCase()]))
     const accounts = yield* select(configured.all, Option.getOrUndefined(names)).pipe(
       Effect.mapError((e) => CliFailure.usage(`--account: ${e.message}`))
     )
@@ -43,9 +43,8 @@ export const accounts = Effect.gen(function*() {
   yield* failIfAny(results)
 })
 
-export const positions = (account: Option.Option<string>) =>
+export const positions = (ids: ReadonlyArray<AccountId>) =>
   Effect.gen(function*() {
-    const ids = yield* accountsFor(account)
     const results = yield* AccountManager.use((m) => m.allPositions(ids))
     const rows = results.flatMap(({ account, result }) =>
       Result.isSuccess(result)
@@ -56,9 +55,8 @@ export const positions = (account: Option.Option<string>) =>
     yield* failIfAny(results)
   })
 
-export const orders = (account: Option.Option<string>, status: "open" | "closed" | "all") =>
+export const orders = (ids: ReadonlyArray<AccountId>, status: "open" | "closed" | "all") =>
   Effect.gen(function*() {
-    const ids = yield* accountsFor(account)
     const results = yield* AccountManager.use((m) => m.allOrders({ status, limit: 500 }, ids))
     const rows = results.flatMap(({ account, result }) =>
       Result.isSuccess(result)
@@ -76,16 +74,18 @@ export const orders = (account: Option.Option<string>, status: "open" | "closed"
         ])
         : [[account, "-", "-", "-", "-", "-", "-", "-", "-", errorOf(result)]]
     )
-    yield* Console.log(rows.length === 0 ? `no ${status} orders` : table(["ACCOUNT", "DAY", "SYMBOL", "SIDE", "QTY", "TYPE", "CLASS", "STATUS", "FILL", "CLIENT ORDER ID"], rows))
+    yield* Console.log(rows.length === 0 ? `no ${status === "all" ? "" : `${status} `}orders` : table(["ACCOUNT", "DAY", "SYMBOL", "SIDE", "QTY", "TYPE", "CLASS", "STATUS", "FILL", "CLIENT ORDER ID"], rows))
     yield* failIfAny(results)
   })
 
-export const closeAll = (account: Option.Option<string>, yes: boolean) =>
+/** `close-all` asks for `--yes` before anything is opened. */
+export const confirmCloseAll = (account: Option.Option<string>, yes: boolean) =>
+  yes
+    ? Effect.void
+    : Effect.fail(CliFailure.usage(`close-all cancels every open order and liquidates every position${Option.isSome(account) ? ` of ${account.value}` : " of every account"}; add --yes to confirm`))
+
+export const closeAll = (ids: ReadonlyArray<AccountId>) =>
   Effect.gen(function*() {
-    if (!yes) {
-      return yield* CliFailure.usage(`close-all cancels every open order and liquidates every position${Option.isSome(account) ? ` of ${account.value}` : " of every account"}; add --yes to confirm`)
-    }
-    const ids = yield* accountsFor(account)
     const results = yield* AccountManager.use((m) => m.closeAllPositions(ids))
     yield* Console.log(table(
       ["ACCOUNT", "ORDERS CANCELED", "POSITIONS CLOSED", "ERROR"],

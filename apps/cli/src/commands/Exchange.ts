@@ -1,3 +1,4 @@
+import { createServer } from "node:net"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -6,8 +7,11 @@ import * as Schema from "effect/Schema"
 import { TradingDay } from "@council/domain"
 import { SESSION_HEADER, TradingAccounts } from "@council/broker"
 import { ExchangeFaults, ExchangeServer, LocalExchange, SESSION_PATH } from "@council/exchange"
-import { exchangeFillModel } from "../AppConfig.ts"
+import { MarketData } from "@council/market"
+import { AppSettings } from "../AppConfig.ts"
+import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
+import * as Launcher from "../Launcher.ts"
 import { table } from "../Table.ts"
 
 export interface ServeOptions {
@@ -34,32 +38,50 @@ const waitForSignal = Effect.callback<NodeJS.Signals>((resume) => {
   return Effect.sync(remove)
 })
 
-const validate = (options: ServeOptions) => {
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) {
-    return Effect.fail(CliFailure.usage("--port must be 0–65535"))
-  }
-  if (options.latencyMs < 0) return Effect.fail(CliFailure.usage("--latency-ms must be ≥ 0"))
-  if (!(options.faultRate >= 0 && options.faultRate <= 1)) return Effect.fail(CliFailure.usage("--fault-rate must be in [0, 1]"))
-  if (!Number.isInteger(options.rateLimit) || options.rateLimit < 1) {
-    return Effect.fail(CliFailure.usage("--rate-limit must be a positive integer (requests per window per API key)"))
-  }
-  if (!Number.isInteger(options.rateWindow) || options.rateWindow < 1) {
-    return Effect.fail(CliFailure.usage("--rate-window must be a positive integer (seconds)"))
-  }
-  if (Option.isSome(options.date) && !Schema.is(TradingDay)(options.date.value)) {
-    return Effect.fail(CliFailure.usage(`--date: expected YYYY-MM-DD, got "${options.date.value}"`))
-  }
-  if (Option.isNone(options.faultKinds)) return Effect.succeed(undefined)
-  const kinds = ExchangeFaults.parseFaultKinds(options.faultKinds.value)
-  return "error" in kinds ? Effect.fail(CliFailure.usage(`--fault-kinds: ${kinds.error}`)) : Effect.succeed(kinds)
-}
+/** Binds `host:port` and lets go at once: a bad `--host` or a taken `--port` is refused before the store opens. */
+const checkListen = (host: string, port: number) =>
+  Effect.callback<void, CliFailure>((resume) => {
+    const probe = createServer()
+    probe.once("error", (error: NodeJS.ErrnoException) =>
+      resume(Effect.fail(CliFailure.usage(`--host/--port: cannot listen on ${host}:${port}: ${error.code ?? error.message}`))))
+    probe.listen(port, host, () => probe.close(() => resume(Effect.void)))
+  })
+
+/** Checks every flag (`--date` against the market data's sessions, `--host`/`--port` by binding) before anything is opened. */
+const validate = (options: ServeOptions) =>
+  Effect.gen(function*() {
+    if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) {
+      return yield* CliFailure.usage("--port must be 0–65535")
+    }
+    if (options.host.trim() === "") return yield* CliFailure.usage("--host must name an interface, e.g. 127.0.0.1")
+    if (!Number.isInteger(options.latencyMs) || options.latencyMs < 0) return yield* CliFailure.usage("--latency-ms must be a whole number ≥ 0")
+    if (!(options.faultRate >= 0 && options.faultRate <= 1)) return yield* CliFailure.usage("--fault-rate must be in [0, 1]")
+    if (!Number.isInteger(options.rateLimit) || options.rateLimit < 1) {
+      return yield* CliFailure.usage("--rate-limit must be a positive integer (requests per window per API key)")
+    }
+    if (!Number.isInteger(options.rateWindow) || options.rateWindow < 1) {
+      return yield* CliFailure.usage("--rate-window must be a positive integer (seconds)")
+    }
+    if (Option.isSome(options.date)) {
+      const date = options.date.value
+      if (!Schema.is(TradingDay)(date)) return yield* CliFailure.usage(`--date: expected YYYY-MM-DD, got "${date.slice(0, 40)}"`)
+      yield* MarketData.use((m) => m.ensureTradingDay(TradingDay.make(date))).pipe(
+        Effect.mapError((error) => CliFailure.usage(`--date ${date}: ${error.message}`))
+      )
+    }
+    const kinds = Option.isNone(options.faultKinds) ? undefined : ExchangeFaults.parseFaultKinds(options.faultKinds.value)
+    if (kinds !== undefined && "error" in kinds) return yield* CliFailure.usage(`--fault-kinds: ${kinds.error}`)
+    yield* checkListen(options.host, options.port)
+    return kinds
+  })
 
 /** `exchange serve`: the local exchange over HTTP until SIGINT/SIGTERM. */
 export const serve = (options: ServeOptions) =>
   Effect.gen(function*() {
+    const launcherExited = yield* Launcher.watch
     const faultKinds = yield* validate(options)
     const { all } = yield* TradingAccounts
-    const fillModel = yield* exchangeFillModel
+    const { fillModel } = yield* AppSettings
     const layer = ExchangeServer.layer({
       exchange: { ...fillModel, allowShorting: (id) => all.find((a) => a.id === id)?.settings.allowShorting ?? true },
       port: options.port,
@@ -87,9 +109,13 @@ export const serve = (options: ServeOptions) =>
         `  rate limit ${options.rateLimit} per ${options.rateWindow === 60 ? "minute" : `${options.rateWindow} s`} per key, latency ${options.latencyMs} ms, ${faults}`,
         `  stop with Ctrl-C`
       ].join("\n"))
-      const signal = yield* waitForSignal
-      yield* Console.log(`${signal}: stopping`)
-    }).pipe(Effect.provide(layer))
+      const reason = yield* Effect.raceFirst(waitForSignal, Effect.as(launcherExited, "the launching pnpm exited"))
+      yield* Console.log(`${reason}: stopping`)
+    }).pipe(
+      Effect.provide(layer),
+      Effect.catchTag("ExchangeServerError", (e) => Effect.fail(CliFailure.usage(`--host/--port: ${e.message}`))),
+      Effect.provide(AppLayer.storage("create"))
+    )
     yield* Console.log("stopped")
   })
 

@@ -1,17 +1,24 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
-import type { RunId } from "@council/domain"
-import { type RunBundle, Runner } from "@council/engine"
-import { DailyPipeline } from "@council/daily"
+import { ExecutionReport } from "@council/domain"
+import { type RunBundle, RunStore, Runner } from "@council/engine"
+import { DailyParams, DailyPipeline } from "@council/daily"
 import { codeVersion } from "../AppConfig.ts"
+import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { printer } from "../Progress.ts"
-import { loadBundle, readBundle } from "./Runs.ts"
+import { reportOutcome } from "./RunDaily.ts"
+import { checkImport, loadBundle, readBundle, writeImport } from "./Runs.ts"
+import { ensureConfigured, ensureTradableDay } from "./Session.ts"
 
-/** A run id, or a path to an exported bundle. */
+/** A run id, or a path to an exported bundle (verified). Reads the store without creating it. */
 export const resolveSource = (source: string) =>
-  fs.existsSync(source) && fs.statSync(source).isFile() ? readBundle(source) : loadBundle(source)
+  fs.existsSync(source) && fs.statSync(source).isFile()
+    ? readBundle(source)
+    : loadBundle(source).pipe(Effect.provide(AppLayer.storage("empty")))
 
 export const replayRun = (bundle: RunBundle) =>
   Effect.gen(function*() {
@@ -38,12 +45,63 @@ export const replayRun = (bundle: RunBundle) =>
     yield* Console.log(`replay of ${bundle.run.id}: every stage identical`)
   })
 
-export const forkRun = (parent: RunId, from: string, dryRun: boolean) =>
-  Runner.fork(DailyPipeline, parent, from, { dryRun, codeVersion, mode: "record" }).pipe(
-    Effect.provideService(Runner.RunObserver, printer),
-    Effect.catchTags({
-      InvalidRunRequest: (e) => Effect.fail(CliFailure.usage(e.message)),
-      RunNotFound: (e) => Effect.fail(CliFailure.usage(e.message)),
-      RunFailed: (e) => Effect.fail(CliFailure.failed(`fork ${e.runId} failed in ${e.stage}: ${e.message}`))
-    })
-  )
+export interface ForkOptions {
+  readonly from: string
+  readonly dryRun: boolean
+  readonly send: boolean
+}
+
+/**
+ * Whether a fork sends orders: never with `--dry-run`; a fork of a dry run only with `--send`; a fork of a run
+ * that sent orders does, unless `--dry-run`.
+ */
+const forkSends = (parent: RunBundle, options: ForkOptions) =>
+  options.dryRun && options.send
+    ? Effect.fail(CliFailure.usage("--dry-run and --send contradict each other"))
+    : Effect.succeed(!options.dryRun && (!parent.run.dryRun || options.send))
+
+/** Refuses a fork the runner would refuse, before anything is written. */
+const checkFork = (bundle: RunBundle, from: string) => {
+  const index = DailyPipeline.stageNames.indexOf(from)
+  if (index < 0) return Effect.fail(CliFailure.usage(`unknown stage "${from}"; stages are ${DailyPipeline.stageNames.join(", ")}`))
+  const missing = DailyPipeline.stageNames.slice(0, index).filter((s) => !bundle.checkpoints.some((c) => c.stage === s))
+  return missing.length > 0
+    ? Effect.fail(CliFailure.usage(`run ${bundle.run.id} has no checkpoint for ${missing.join(", ")}; cannot fork from ${from}`))
+    : Effect.void
+}
+
+/**
+ * `replay <run> --from <stage>`: a new run reusing the parent's checkpoints before `stage`. It obeys every rule
+ * `run daily` obeys: the session rule when it sends (or reads accounts), exit codes by account outcome.
+ */
+export const forkRun = (source: string, options: ForkOptions) =>
+  Effect.gen(function*() {
+    const bundle = yield* resolveSource(source)
+    yield* checkFork(bundle, options.from)
+    const sends = yield* forkSends(bundle, options)
+    const params = yield* Schema.decodeUnknownEffect(DailyParams)(bundle.run.params).pipe(
+      Effect.mapError(() => CliFailure.usage(`run ${bundle.run.id} is not a daily run this version can fork`))
+    )
+    yield* ensureConfigured(params.accounts, `run ${bundle.run.id}`)
+    const day = bundle.run.tradingDay
+    const readsAccounts = DailyPipeline.stageNames.indexOf(options.from) <= DailyPipeline.stageNames.indexOf("RiskApproval")
+    yield* Effect.gen(function*() {
+      if (sends || readsAccounts) yield* ensureTradableDay(day, params.accounts, sends)
+      if (Option.isNone(yield* RunStore.use((s) => s.getRun(bundle.run.id)))) yield* checkImport(bundle, source)
+    }).pipe(Effect.provide(AppLayer.tradingWith(day, "empty")))
+    if (!sends && !options.dryRun) yield* Console.error(`run ${bundle.run.id} was a dry run, so this fork is one too (add --send to send its orders)`)
+    const result = yield* Effect.gen(function*() {
+      if (Option.isNone(yield* RunStore.use((s) => s.getRun(bundle.run.id)))) yield* writeImport(bundle, source)
+      return yield* Runner.fork(DailyPipeline, bundle.run.id, options.from, { dryRun: !sends, codeVersion, mode: "record" }).pipe(
+        Effect.provideService(Runner.RunObserver, printer),
+        Effect.catchTags({
+          InvalidRunRequest: (e) => Effect.fail(CliFailure.usage(e.message)),
+          RunNotFound: (e) => Effect.fail(CliFailure.usage(e.message)),
+          RunFailed: (e) => Effect.fail(CliFailure.failed(`fork ${e.runId} failed in ${e.stage}: ${e.message}`))
+        })
+      )
+    }).pipe(Effect.provide(AppLayer.tradingWith(day, "create")))
+    yield* Console.log(`forked run ${result.run.id} from ${bundle.run.id} at ${options.from}${sends ? "" : " (dry run)"}\n`)
+    const report = yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie)
+    yield* reportOutcome(result.run, report, false)
+  })

@@ -3,25 +3,21 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
-import { RunId } from "@council/domain"
-import { RunBundle, type RunRecord, RunStore, Runner } from "@council/engine"
+import { ExecutionReport, RunId } from "@council/domain"
+import { BundleFile, type RunBundle, type RunRecord, RunStore, Runner } from "@council/engine"
+import type { DailyPipeline } from "@council/daily"
 import { CliFailure } from "../CliFailure.ts"
 import { summarize } from "../Progress.ts"
 import { table } from "../Table.ts"
 
-const decodeBundle = Schema.decodeUnknownEffect(Schema.fromJsonString(RunBundle))
-const encodeBundle = Schema.encodeEffect(Schema.fromJsonString(RunBundle))
-
-/** Reads a bundle file; a missing or malformed file is a usage error naming it. */
+/** Reads and verifies a bundle file; a missing, malformed or tampered file is a usage error naming it. */
 export const readBundle = (file: string) =>
   Effect.gen(function*() {
     const text = yield* Effect.try({
       try: () => fs.readFileSync(file, "utf8"),
-      catch: (e) => CliFailure.usage(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`)
+      catch: (e) => CliFailure.usage(`cannot read ${file}: ${e instanceof Error && "code" in e ? String(e.code) : String(e)}`)
     })
-    return yield* decodeBundle(text).pipe(
-      Effect.mapError((e) => CliFailure.usage(`${file} is not a Council run bundle: ${e.message.split("\n")[0]}`))
-    )
+    return yield* BundleFile.open(file, text)
   })
 
 export const loadBundle = (runId: string) =>
@@ -29,28 +25,71 @@ export const loadBundle = (runId: string) =>
     Effect.catchTag("RunNotFound", (e) => Effect.fail(CliFailure.usage(`${e.message} (list runs with: pnpm pipeline runs)`)))
   )
 
-const runRow = (r: RunRecord) => [
+const runRow = (imported: ReadonlySet<string>) => (r: RunRecord) => [
   r.id,
   r.tradingDay,
   r.status,
   r.dryRun ? "dry-run" : r.mode,
-  r.parentRunId ? `${r.parentRunId} @${r.forkFrom}` : "",
+  [r.parentRunId ? `${r.parentRunId} @${r.forkFrom}` : "", imported.has(r.id) ? "imported" : ""].filter((s) => s !== "").join(" · "),
   r.startedAt.replace("T", " ").slice(0, 19)
 ]
 
 export const listRuns = (limit: number) =>
   Effect.gen(function*() {
     if (!Number.isInteger(limit) || limit < 1) return yield* CliFailure.usage(`--limit ${limit}: expected a positive whole number`)
-    const runs = yield* RunStore.use((store) => store.listRuns({ limit }))
+    const store = yield* RunStore
+    const runs = yield* store.listRuns({ limit })
     if (runs.length === 0) return yield* Console.log("no runs yet — start one with: pnpm pipeline run daily")
-    yield* Console.log(table(["RUN", "DAY", "STATUS", "MODE", "FORKED FROM", "STARTED (UTC)"], runs.map(runRow)))
+    const imported = new Set((yield* store.listRuns({ limit, origin: "imported" })).map((r) => r.id))
+    yield* Console.log(table(["RUN", "DAY", "STATUS", "MODE", "ORIGIN", "STARTED (UTC)"], runs.map(runRow(imported))))
   })
 
-export const showRun = (runId: string, json: boolean) =>
+/** Each stage's checkpoint in a few words. */
+const stageRows = (pipeline: typeof DailyPipeline, bundle: RunBundle) =>
+  Effect.forEach(pipeline.stages, (stage) =>
+    Effect.gen(function*() {
+      const c = bundle.checkpoints.find((x) => x.stage === stage.name)
+      const calls = bundle.recordings.filter((x) => x.stage === stage.name).length
+      if (!c) return { stage: stage.name, checkpoint: null, durationMs: null, calls, summary: "no checkpoint" }
+      const decoded = yield* Schema.decodeUnknownEffect(Schema.toCodecJson(stage.output))(c.output).pipe(Effect.option)
+      return {
+        stage: stage.name,
+        checkpoint: c.reusedFrom ? `reused (${c.reusedFrom})` : `attempt ${c.attempt}`,
+        durationMs: c.durationMs,
+        calls,
+        summary: Option.match(decoded, { onNone: () => "(unreadable checkpoint)", onSome: (o) => summarize(stage.name, o) })
+      }
+    }))
+
+/** The execution outcome per account, when the run got that far. */
+const executionSummary = (bundle: RunBundle) => {
+  const checkpoint = bundle.checkpoints.find((c) => c.stage === "Execution")
+  return Option.match(Schema.decodeUnknownOption(Schema.toCodecJson(ExecutionReport))(checkpoint?.output), {
+    onNone: () => null,
+    onSome: (report) =>
+      report.accounts.map((a) => ({
+        account: a.account,
+        status: a.status,
+        placed: a.orders.length,
+        alreadyAtBroker: a.adopted.length,
+        failed: a.failures.length,
+        message: a.message
+      }))
+  })
+}
+
+/** `show`: a summary (a table, or with `--json` a small JSON document); `--json --full` is the whole bundle. */
+export const showRun = (runId: string, json: boolean, full: boolean) =>
   Effect.gen(function*() {
+    if (full && !json) return yield* CliFailure.usage("--full only applies with --json (the table is always a summary)")
     const bundle = yield* loadBundle(runId)
+    if (full) return yield* Console.log(JSON.stringify(BundleFile.seal(bundle), null, 2))
+    // the pipeline (and all its stages import) is loaded here only, so `runs`, `export` and `import` never load it
     const { DailyPipeline } = yield* Effect.promise(() => import("@council/daily"))
-    if (json) return yield* Console.log(yield* encodeBundle(bundle).pipe(Effect.map((s) => JSON.stringify(JSON.parse(s), null, 2))))
+    const rows = yield* stageRows(DailyPipeline, bundle)
+    if (json) {
+      return yield* Console.log(JSON.stringify({ run: bundle.run, stages: rows, execution: executionSummary(bundle) }, null, 2))
+    }
     const r = bundle.run
     yield* Console.log(
       [
@@ -63,39 +102,42 @@ export const showRun = (runId: string, json: boolean) =>
         ""
       ].join("\n")
     )
-    const rows = yield* Effect.forEach(DailyPipeline.stages, (stage) =>
-      Effect.gen(function*() {
-        const c = bundle.checkpoints.find((x) => x.stage === stage.name)
-        if (!c) return [stage.name, "-", "", "", "no checkpoint"]
-        const decoded = yield* Schema.decodeUnknownEffect(Schema.toCodecJson(stage.output))(c.output).pipe(Effect.option)
-        return [
-          stage.name,
-          c.reusedFrom ? `reused (${c.reusedFrom})` : `attempt ${c.attempt}`,
-          `${c.durationMs} ms`,
-          String(bundle.recordings.filter((x) => x.stage === stage.name).length),
-          Option.match(decoded, { onNone: () => "(unreadable checkpoint)", onSome: (o) => summarize(stage.name, o) })
-        ]
-      }))
-    yield* Console.log(table(["STAGE", "CHECKPOINT", "TIME", "CALLS", "SUMMARY"], rows))
+    yield* Console.log(table(
+      ["STAGE", "CHECKPOINT", "TIME", "CALLS", "SUMMARY"],
+      rows.map((s) => [s.stage, s.checkpoint ?? "-", s.durationMs === null ? "" : `${s.durationMs} ms`, s.checkpoint ? String(s.calls) : "", s.summary])
+    ))
   })
 
 export const exportRun = (runId: string, output: Option.Option<string>) =>
   Effect.gen(function*() {
     const bundle = yield* loadBundle(runId)
-    const text = yield* encodeBundle(bundle).pipe(Effect.orDie)
+    const text = JSON.stringify(BundleFile.seal(bundle))
     if (Option.isNone(output)) return yield* Console.log(text)
     yield* Effect.try({
       try: () => fs.writeFileSync(output.value, text + "\n"),
-      catch: (e) => CliFailure.failed(`cannot write ${output.value}: ${e instanceof Error ? e.message : String(e)}`)
+      catch: (e) => CliFailure.failed(`cannot write ${output.value}: ${e instanceof Error && "code" in e ? String(e.code) : String(e)}`)
     })
     yield* Console.error(`exported run ${runId} (${bundle.checkpoints.length} checkpoints, ${bundle.recordings.length} recorded calls) to ${output.value}`)
   })
 
-export const importRun = (file: string) =>
+/** Refuses a bundle whose run is already here, or that names a parent run this store does not have. */
+export const checkImport = (bundle: RunBundle, file: string) =>
   Effect.gen(function*() {
-    const bundle = yield* readBundle(file)
-    yield* RunStore.use((store) => store.importBundle(bundle)).pipe(
-      Effect.mapError((e) => CliFailure.failed(`cannot import ${file}: ${e.message}`))
-    )
-    yield* Console.log(`imported run ${bundle.run.id} (${bundle.run.pipeline}, ${bundle.run.tradingDay}); replay with: pnpm pipeline replay ${bundle.run.id}`)
+    const store = yield* RunStore
+    if (Option.isSome(yield* store.getRun(bundle.run.id))) {
+      return yield* CliFailure.usage(`cannot import ${file}: run ${bundle.run.id} is already in this store`)
+    }
+    const parent = bundle.run.parentRunId
+    if (parent !== null && Option.isNone(yield* store.getRun(parent))) {
+      return yield* CliFailure.usage(`cannot import ${file}: its run was forked from ${parent}, which is not in this store (import that run first)`)
+    }
   })
+
+/** Writes a checked bundle as an imported run (never the local day's run). */
+export const writeImport = (bundle: RunBundle, file: string) =>
+  RunStore.use((store) => store.importBundle(bundle, "imported")).pipe(
+    Effect.mapError((e) => CliFailure.failed(`cannot import ${file}: ${e.message}`))
+  )
+
+export const importedMessage = (bundle: RunBundle) =>
+  `imported run ${bundle.run.id} (${bundle.run.pipeline}, ${bundle.run.tradingDay}); replay with: pnpm pipeline replay ${bundle.run.id}`

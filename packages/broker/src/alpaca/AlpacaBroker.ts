@@ -4,18 +4,21 @@
  *
  * **When to use**: `AlpacaBroker.layerBrokers(accounts, options)` provides `Brokers` (and `AlpacaBroker`) for the
  * configured accounts that have credentials; provide an `HttpClient` (`FetchHttpClient.layer`). Each account gets
- * its own client, limiter and retry schedule; `options.perAccount` overrides them per account.
+ * its own client, limiter and retry schedule; `options.perAccount` overrides them per account. The accounts
+ * must come from `LiveGuard.guard` (the LIVE rule); `AccountsConfig` and `TradingAccounts` hold only those.
  *
  * **Exactly-once placement**: every POST carries the intent's `client_order_id` (never a generated one). When the
  * outcome is unknown — timeout, dropped connection, 5xx, 429 — the order is looked up with
  * `GET /v2/orders:by_client_order_id`; found, it is the result; not found, the same body is POSTed again after
- * the retry delay. A `DuplicateClientOrderId` rejection (an earlier attempt landed) resolves to the existing
- * order when it is the same order (symbol, side, qty, type); otherwise the rejection stands. An
- * `InvalidRequest` rejection is checked the same way (a 422 has been seen with the order accepted).
+ * the retry delay. A `DuplicateClientOrderId` rejection of a retried POST (an earlier attempt of this call
+ * landed) resolves to the existing order when it is the same order (symbol, side, qty, type); otherwise the
+ * rejection stands. On the first POST the rejection stands too, as the `Broker` contract says: the order was
+ * there before this call, and `placeOnce` adopts it as such. An `InvalidRequest` rejection is checked like a
+ * retried duplicate (a 422 has been seen with the order accepted).
  *
  * **Gotchas**
- * - Unlike the local exchange, a duplicate client order id of the *same* order is not an error here: it is how a
- *   retried placement learns that its first attempt landed.
+ * - A duplicate client order id of the *same* order is not an error after a retry: it is how a retried
+ *   placement learns that its first attempt landed.
  * - Orders and positions the domain cannot represent (notional, trailing stop, crypto pairs) are skipped with a
  *   warning by the list methods and fail `ServerError` (not retryable) by the single-item methods.
  * - `closeAllPositions` fails when any position could not be closed (the reason of the first failure; the
@@ -30,8 +33,9 @@ import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
 import type * as HttpClient from "effect/http/HttpClient"
-import type { AccountConfig, AccountId, Order, OrderIntent, Position, Ticker } from "@council/domain"
+import type { AccountId, Order, OrderIntent, Position, Ticker } from "@council/domain"
 import { type Broker, BrokerError, Brokers, type ClosePositionOptions, type OrderQuery, unknownAccount } from "../Broker.ts"
+import type { GuardedAccount } from "../LiveGuard.ts"
 import * as AlpacaClient from "./AlpacaClient.ts"
 import {
   type AssetInfo,
@@ -194,11 +198,17 @@ const fromClient = (
         Effect.filterOrFail((order) => sameOrder(order, intent), () => rejection),
         Effect.catch(() => Effect.fail(rejection))
       )
-    const attempt = client.submitOrder(body).pipe(
-      Effect.catchIf((error) => error.reason === "DuplicateClientOrderId", adoptDuplicate),
-      Effect.catchIf((error) => error.reason === "InvalidRequest", adoptIfPlaced),
-      Effect.catchIf((error) => error.retryable, lookUp)
-    )
+    let attempts = 0
+    /** A duplicate on the first POST is an order placed before this call (the caller adopts it, saying so). */
+    const attempt = Effect.suspend(() => {
+      attempts += 1
+      const first = attempts === 1
+      return client.submitOrder(body).pipe(
+        Effect.catchIf((error) => error.reason === "DuplicateClientOrderId" && !first, adoptDuplicate),
+        Effect.catchIf((error) => error.reason === "InvalidRequest", adoptIfPlaced),
+        Effect.catchIf((error) => error.retryable, lookUp)
+      )
+    })
     const wire = yield* Effect.retry(attempt, placementPolicy)
     return yield* domainOrder(wire)
   })
@@ -291,7 +301,7 @@ export class AlpacaBroker extends Context.Service<AlpacaBroker, {
     Effect.map(AlpacaClient.make(config, options), (client) => fromClient(client, options))
 
   static readonly layer = (
-    accounts: ReadonlyArray<AccountConfig>,
+    accounts: ReadonlyArray<GuardedAccount>,
     options: AlpacaBrokerOptions = {}
   ): Layer.Layer<AlpacaBroker, never, HttpClient.HttpClient> =>
     Layer.effect(
@@ -315,7 +325,7 @@ export class AlpacaBroker extends Context.Service<AlpacaBroker, {
 
   /** `Brokers` (and `AlpacaBroker`) for the accounts that have credentials. */
   static readonly layerBrokers = (
-    accounts: ReadonlyArray<AccountConfig>,
+    accounts: ReadonlyArray<GuardedAccount>,
     options: AlpacaBrokerOptions = {}
   ): Layer.Layer<Brokers | AlpacaBroker, never, HttpClient.HttpClient> =>
     Layer.effect(

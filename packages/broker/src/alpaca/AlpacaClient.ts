@@ -32,6 +32,7 @@ import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { AccountConfig, AccountId, BrokerCredentials } from "@council/domain"
 import { BrokerError } from "../Broker.ts"
+import * as LiveGuard from "../LiveGuard.ts"
 import {
   errorReason,
   formatDecimal,
@@ -57,12 +58,10 @@ import {
   type RetryOptions
 } from "./RequestPolicy.ts"
 
-export const PAPER_BASE_URL = "https://paper-api.alpaca.markets"
-export const LIVE_BASE_URL = "https://api.alpaca.markets"
+export { LIVE_BASE_URL, PAPER_BASE_URL } from "../LiveGuard.ts"
 
 /** The account's base URL: its override, else Alpaca's paper or live host by mode. No trailing slash. */
-export const baseUrlFor = (account: AccountConfig): string =>
-  (account.baseUrl ?? (account.mode === "LIVE" ? LIVE_BASE_URL : PAPER_BASE_URL)).replace(/\/+$/, "")
+export const baseUrlFor = (account: AccountConfig): string => LiveGuard.endpointOf(account).replace(/\/+$/, "")
 
 export interface AlpacaClientOptions {
   /** Per-request timeout (each attempt). Default 10 s. */
@@ -162,17 +161,24 @@ const describe = (error: HttpClientError.HttpClientError): string => {
 
 const segment = (value: string): string => encodeURIComponent(value)
 
-/** An account that has Alpaca credentials. */
-export type AlpacaAccountConfig = AccountConfig & { readonly credentials: BrokerCredentials }
+/** An account that has Alpaca credentials and passed the LIVE guard (`LiveGuard.guard`). */
+export type AlpacaAccountConfig = LiveGuard.GuardedAccount & { readonly credentials: BrokerCredentials }
 
-export const hasCredentials = (account: AccountConfig): account is AlpacaAccountConfig =>
+export const hasCredentials = (account: LiveGuard.GuardedAccount): account is AlpacaAccountConfig =>
   account.credentials !== undefined
 
-/** A client for one account. */
+/**
+ * A client for one account. Only a `GuardedAccount` has a client: an account object that did not come out of
+ * `LiveGuard.guard` (or was copied afterwards) is a defect, before any request.
+ */
 export const make = Effect.fnUntraced(function*(
   config: AlpacaAccountConfig,
   options: AlpacaClientOptions = {}
 ): Effect.fn.Return<AlpacaClient, never, HttpClient.HttpClient | Scope.Scope> {
+  const candidate: AccountConfig = config
+  if (!LiveGuard.isGuarded(candidate)) {
+    return yield* Effect.die(new Error(`account ${candidate.id} did not pass the LIVE guard; no client is made for it`))
+  }
   const account = config.id
   const fail = (
     reason: BrokerError["reason"],

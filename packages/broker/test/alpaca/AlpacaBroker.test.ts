@@ -2,8 +2,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { type Duration, Effect, Layer, Option, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { AccountId, defaultAccountSettings, Ticker } from "@council/domain"
+import { placeOnce } from "../../src/AccountManager.ts"
 import { Brokers } from "../../src/Broker.ts"
 import { AlpacaBroker } from "../../src/alpaca/AlpacaBroker.ts"
+import * as LiveGuard from "../../src/LiveGuard.ts"
 import { startFakeAlpaca, position } from "./FakeAlpaca.ts"
 import { accountFor, clientFor, intent } from "./fixtures.ts"
 
@@ -70,18 +72,22 @@ describe("AlpacaBroker", () => {
       assert.strictEqual(fake.ordersByClientId(intent(2).clientOrderId).length, 1)
     }))
 
-  it.live("resolves a duplicate client order id to the existing order, unless it is a different order", () =>
+  it.live("an order already at the broker under the client order id is a duplicate; placeOnce adopts it as such, unless it is a different order", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca()
       const broker = yield* brokerFor(fake)
       const first = yield* broker.placeOrder(intent(3))
-      const again = yield* broker.placeOrder(intent(3))
-      assert.strictEqual(again.id, first.id)
+      const duplicate = yield* Effect.flip(broker.placeOrder(intent(3)))
+      assert.strictEqual(duplicate.reason, "DuplicateClientOrderId")
+      const again = yield* placeOnce(broker, intent(3))
+      assert.deepStrictEqual([again.order.id, again.adopted], [first.id, true])
       assert.strictEqual(fake.orders.size, 1)
-      const other = yield* Effect.flip(broker.placeOrder(intent(3, { qty: 99 })))
+      const other = yield* Effect.flip(placeOnce(broker, intent(3, { qty: 99 })))
       assert.strictEqual(other.reason, "DuplicateClientOrderId")
       assert.include(other.message, "already names a different order")
       assert.strictEqual(fake.orders.size, 1)
+      const fresh = yield* placeOnce(broker, intent(4))
+      assert.isFalse(fresh.adopted)
     }))
 
   it.live("adopts an order accepted despite a 422, and keeps a plain 422 rejection", () =>
@@ -214,10 +220,12 @@ describe("AlpacaBroker", () => {
   it.live("provides Brokers for the accounts that have credentials, each with its own limiter", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca()
-      const claude = accountFor(fake)
-      const gemini = { ...claude, id: AccountId.make("GEMINI") }
-      const local = { id: AccountId.make("COUNCIL"), mode: "PAPER" as const, settings: defaultAccountSettings }
-      const layer = AlpacaBroker.layerBrokers([claude, gemini, local], {
+      const [claude, gemini, local] = yield* LiveGuard.guard([
+        accountFor(fake),
+        { ...accountFor(fake), id: AccountId.make("GEMINI") },
+        { id: AccountId.make("COUNCIL"), mode: "PAPER" as const, settings: defaultAccountSettings }
+      ])
+      const layer = AlpacaBroker.layerBrokers([claude!, gemini!, local!], {
         rateLimit: { limit: 200 },
         perAccount: { GEMINI: { rateLimit: { limit: 7 } } }
       }).pipe(Layer.provide(FetchHttpClient.layer))
@@ -234,7 +242,7 @@ describe("AlpacaBroker", () => {
         const broker = yield* brokers.get(AccountId.make("GEMINI"))
         const order = yield* broker.placeOrder(intent(11, { account: AccountId.make("GEMINI") }))
         assert.strictEqual(order.clientOrderId, intent(11).clientOrderId)
-        assert.strictEqual(fake.requests.at(-1)?.headers["apca-api-key-id"], Redacted.value(gemini.credentials.keyId))
+        assert.strictEqual(fake.requests.at(-1)?.headers["apca-api-key-id"], Redacted.value(gemini!.credentials!.keyId))
       }).pipe(Effect.provide(layer))
     }))
 })

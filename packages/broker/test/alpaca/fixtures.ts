@@ -1,12 +1,13 @@
 import { Effect, Logger, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
-import { AccountId, defaultAccountSettings, type OrderIntent, Ticker } from "@council/domain"
+import { type AccountConfig, AccountId, defaultAccountSettings, type OrderIntent, Ticker } from "@council/domain"
 import * as AlpacaClient from "../../src/alpaca/AlpacaClient.ts"
+import * as LiveGuard from "../../src/LiveGuard.ts"
 import type { FakeAlpaca } from "./FakeAlpaca.ts"
 
 export const ACCOUNT = AccountId.make("CLAUDE")
 
-export const accountFor = (fake: FakeAlpaca, secretKey = fake.secretKey): AlpacaClient.AlpacaAccountConfig => ({
+export const accountFor = (fake: FakeAlpaca, secretKey = fake.secretKey): AccountConfig => ({
   id: ACCOUNT,
   mode: "PAPER",
   baseUrl: fake.url,
@@ -14,14 +15,30 @@ export const accountFor = (fake: FakeAlpaca, secretKey = fake.secretKey): Alpaca
   settings: defaultAccountSettings
 })
 
+/** `config` through the LIVE guard, as every Alpaca client needs it. */
+export const guarded = (config: AccountConfig): Effect.Effect<AlpacaClient.AlpacaAccountConfig> =>
+  LiveGuard.guard([config]).pipe(
+    Effect.orDie,
+    Effect.flatMap(([account]) =>
+      account !== undefined && AlpacaClient.hasCredentials(account)
+        ? Effect.succeed(account)
+        : Effect.die(new Error(`${config.id} has no credentials`))
+    )
+  )
+
 /** A client on the fake server, fast retries, no limiter in the way unless asked. */
 export const clientFor = (fake: FakeAlpaca, options: AlpacaClient.AlpacaClientOptions = {}, secretKey?: string) =>
-  AlpacaClient.make(accountFor(fake, secretKey), {
-    timeout: "2 seconds",
-    retry: { base: "20 millis", cap: "100 millis", times: 3 },
-    rateLimit: { limit: 1000, window: "1 second" },
-    ...options
-  }).pipe(Effect.provide(FetchHttpClient.layer))
+  guarded(accountFor(fake, secretKey)).pipe(
+    Effect.flatMap((account) =>
+      AlpacaClient.make(account, {
+        timeout: "2 seconds",
+        retry: { base: "20 millis", cap: "100 millis", times: 3 },
+        rateLimit: { limit: 1000, window: "1 second" },
+        ...options
+      })
+    ),
+    Effect.provide(FetchHttpClient.layer)
+  )
 
 /** Every log line (logfmt, with causes) written while `effect` runs. */
 export const captureLogs = <A, E, R>(effect: Effect.Effect<A, E, R>) => {

@@ -9,13 +9,14 @@ import {
   ExecutionReport,
   Order,
   type OrderFailure,
-  type OrderIntent
+  type OrderIntent,
+  type Rejection
 } from "@council/domain"
 import { Recorder, RunContext, Stage } from "@council/engine"
-import { AccountManager, type Broker, BrokerError, bySymbol, placeOnce } from "@council/broker"
+import { AccountManager, type Broker, BrokerError, bySymbol, notSentAfter, Placement, placeOnce } from "@council/broker"
 import { Notifier, NotifierError } from "@council/notify"
 import { type AccountProfile, runAccounts } from "../DailyParams.ts"
-import { RiskApproval } from "./RiskApproval.ts"
+import { RiskApproval, unevaluated } from "./RiskApproval.ts"
 
 const brokerCall = <A>(name: string, args: object, success: Schema.Codec<A, unknown>, live: Effect.Effect<A, BrokerError>) =>
   Recorder.call(name, args, { success, failure: BrokerError }, live)
@@ -25,7 +26,7 @@ const SETTLED: ReadonlySet<Order["status"]> = new Set(["filled", "canceled", "ex
 
 /** One recorded call per intent: the manager's exactly-once placement (adopts an order already at the broker). */
 const placeIntent = (broker: Broker, intent: OrderIntent) =>
-  brokerCall("broker.placeOnce", { account: broker.account, clientOrderId: intent.clientOrderId }, Order, placeOnce(broker, intent))
+  brokerCall("broker.placeOnce", { account: broker.account, clientOrderId: intent.clientOrderId }, Placement, placeOnce(broker, intent))
 
 /**
  * Cancels what the gate found open on today's symbols. An order that is no longer cancelable (a resumed run
@@ -43,63 +44,101 @@ const cancelStale = (broker: Broker, cancels: ReadonlyArray<CancelIntent>) =>
     { concurrency: "unbounded" }
   ).pipe(Effect.map((done) => done.reduce((a, b) => a + b, 0)))
 
-const executeAccount = (
-  broker: Broker,
-  config: AccountProfile,
-  cancels: ReadonlyArray<CancelIntent>,
-  intents: ReadonlyArray<OrderIntent>,
-  dryRun: boolean
-) =>
-  Effect.gen(function*() {
-    if (dryRun || config.settings.dryRun) {
-      return {
-        account: config.id,
-        status: "dry-run",
-        orders: [],
-        failures: [],
-        canceled: 0,
-        equity: null,
-        message: `${intents.length} order${intents.length === 1 ? "" : "s"} not sent (dry run)`
-      } satisfies AccountExecution
-    }
-    const canceled = yield* cancelStale(broker, cancels)
-    const outcomes = yield* bySymbol(intents, (intent) =>
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`
+
+/** Places one symbol's intents in order; after a failure the later ones are not sent (no open after a failed close). */
+const placeAll = (broker: Broker, intents: ReadonlyArray<OrderIntent>) =>
+  bySymbol(
+    intents,
+    (intent) =>
       placeIntent(broker, intent).pipe(
-        Effect.map((order): Result.Result<Order, OrderFailure> => Result.succeed(order)),
-        Effect.catchTag("BrokerError", (error) =>
-          Effect.succeed(Result.fail({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, error: error.message })))
-      ))
-    const failures = outcomes.filter(Result.isFailure).map((r) => r.failure)
+        Effect.mapError((error): OrderFailure => ({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, error: error.message }))
+      ),
+    (intent, failed): OrderFailure => ({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, error: notSentAfter(failed) })
+  )
+
+/**
+ * Reads back what the broker accepted: unsettled orders and the account's equity. A failed read never turns an
+ * accepted order into a failure; it is reported as `readError`.
+ */
+const readBack = (broker: Broker, placements: ReadonlyArray<Placement>) =>
+  Effect.gen(function*() {
+    const errors: Array<string> = []
+    const noted = <A>(fallback: A) => (error: BrokerError) =>
+      Effect.sync(() => {
+        errors.push(error.message)
+        return fallback
+      })
     const orders = yield* Effect.forEach(
-      outcomes.filter(Result.isSuccess).map((r) => r.success),
-      (order) =>
+      placements,
+      ({ order, adopted }) =>
         SETTLED.has(order.status)
-          ? Effect.succeed(order)
-          : brokerCall("broker.getOrder", { account: config.id, orderId: order.id }, Order, broker.getOrder(order.id)),
+          ? Effect.succeed({ order, adopted })
+          : brokerCall("broker.getOrder", { account: broker.account, orderId: order.id }, Order, broker.getOrder(order.id)).pipe(
+            Effect.map((read) => ({ order: read, adopted })),
+            Effect.catchTag("BrokerError", noted({ order, adopted }))
+          ),
       { concurrency: "unbounded" }
     )
-    const account = yield* brokerCall("broker.getAccount", { account: config.id }, AccountSnapshot, broker.getAccount)
+    const equity = yield* brokerCall("broker.getAccount", { account: broker.account }, AccountSnapshot, broker.getAccount).pipe(
+      Effect.map((account): number | null => account.equity),
+      Effect.catchTag("BrokerError", noted(null))
+    )
+    return { orders, equity, readError: errors.length === 0 ? null : `reading back failed: ${errors[0]}` }
+  })
+
+const executeAccount = (
+  broker: Broker,
+  cancels: ReadonlyArray<CancelIntent>,
+  intents: ReadonlyArray<OrderIntent>
+) =>
+  Effect.gen(function*() {
+    const canceled = yield* cancelStale(broker, cancels)
+    const outcomes = yield* placeAll(broker, intents)
+    const failures = outcomes.filter(Result.isFailure).map((r) => r.failure)
+    const { equity, orders, readError } = yield* readBack(broker, outcomes.filter(Result.isSuccess).map((r) => r.success))
+    const placed = orders.filter((p) => !p.adopted).map((p) => p.order)
+    const adopted = orders.filter((p) => p.adopted).map((p) => p.order)
+    const done = [
+      `${plural(placed.length, "order")} placed`,
+      ...(adopted.length > 0 ? [`${adopted.length} already at the broker (earlier run)`] : [])
+    ].join(", ")
+    const message = [
+      failures.length === 0 ? done : `${failures.length} of ${intents.length} orders failed: ${failures[0]?.error}; ${done}`,
+      ...(readError === null ? [] : [readError])
+    ].join("; ")
     return {
-      account: config.id,
+      account: broker.account,
       status: failures.length === 0 ? "succeeded" : "failed",
-      orders,
+      orders: placed,
+      adopted,
       failures,
       canceled,
-      equity: account.equity,
-      message: failures.length === 0
-        ? `${orders.length} order${orders.length === 1 ? "" : "s"} placed`
-        : `${failures.length} of ${intents.length} orders failed: ${failures[0]?.error}`
+      equity,
+      readError,
+      message
     } satisfies AccountExecution
-  }).pipe(Effect.catchTag("BrokerError", (error) => Effect.succeed(accountFailed(config.id, error.message))))
+  }).pipe(Effect.catchTag("BrokerError", (error) => Effect.succeed(accountFailed(broker.account, error.message))))
 
 const accountFailed = (account: AccountId, message: string): AccountExecution => ({
   account,
   status: "failed",
   orders: [],
+  adopted: [],
   failures: [],
   canceled: 0,
   equity: null,
+  readError: null,
   message
+})
+
+/** What an account whose gate could not read it reports: failed, nothing sent, why. */
+const notEvaluated = (rejection: Rejection) =>
+  accountFailed(rejection.account, `not evaluated, nothing sent: ${rejection.detail} (run the day again to retry)`)
+
+const dryRun = (account: AccountId, intents: ReadonlyArray<OrderIntent>): AccountExecution => ({
+  ...accountFailed(account, `${plural(intents.length, "order")} not sent (dry run)`),
+  status: "dry-run"
 })
 
 const notifyResult = (result: AccountExecution) =>
@@ -127,20 +166,27 @@ export const Execution = Stage.make({
   timeout: "10 minutes",
   run: ({ RiskApproval: verdict }) =>
     Effect.gen(function*() {
-      const { dryRun } = yield* RunContext
+      const { dryRun: dry } = yield* RunContext
       const accounts = yield* runAccounts
       const manager = yield* AccountManager
-      const outcomes = yield* manager.forEachAccount(accounts.map((a) => a.id), (broker) => {
-        const config = accounts.find((a) => a.id === broker.account)!
-        const mine = <A extends { readonly account: string }>(all: ReadonlyArray<A>) => all.filter((x) => x.account === config.id)
-        return executeAccount(broker, config, mine(verdict.cancels), mine(verdict.intents), dryRun)
-      })
-      const results = yield* Effect.forEach(outcomes, ({ account, result }) =>
+      const mine = <A extends { readonly account: string }>(all: ReadonlyArray<A>, account: AccountId) =>
+        all.filter((x) => x.account === account)
+      const skip = (config: AccountProfile): AccountExecution | undefined => {
+        const unreadable = unevaluated(verdict).find((r) => r.account === config.id)
+        if (unreadable) return notEvaluated(unreadable)
+        if (dry || config.settings.dryRun) return dryRun(config.id, mine(verdict.intents, config.id))
+        return undefined
+      }
+      const sending = accounts.filter((config) => skip(config) === undefined)
+      const outcomes = yield* manager.forEachAccount(sending.map((a) => a.id), (broker) =>
+        executeAccount(broker, mine(verdict.cancels, broker.account), mine(verdict.intents, broker.account)))
+      const sent = yield* Effect.forEach(outcomes, ({ account, result }) =>
         Result.match(result, {
           onSuccess: Effect.succeed,
           onFailure: (error) => error._tag === "BrokerError" ? Effect.succeed(accountFailed(account, error.message)) : Effect.fail(error)
         }))
+      const results = accounts.map((config) => skip(config) ?? sent.find((r) => r.account === config.id)!)
       yield* Effect.forEach(results, notifyResult, { discard: true })
-      return { asOf: verdict.asOf, dryRun, accounts: results }
+      return { asOf: verdict.asOf, dryRun: dry, accounts: results }
     })
 })

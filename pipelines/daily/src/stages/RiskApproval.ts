@@ -16,11 +16,14 @@ import {
 } from "@council/domain"
 import { Recorder, Stage } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
-import { type AccountProfile, runAccounts } from "../DailyParams.ts"
+import { type AccountProfile, carriedPlans, runAccounts } from "../DailyParams.ts"
 import { planAccount, type Target } from "../RiskRules.ts"
+import { ACCOUNT_UNAVAILABLE } from "../Unevaluated.ts"
 import { CouncilSynthesis } from "./CouncilSynthesis.ts"
 import { FetchData } from "./FetchData.ts"
 import { PmPitches } from "./PmPitches.ts"
+
+export { ACCOUNT_UNAVAILABLE, unevaluated } from "../Unevaluated.ts"
 
 const isPm = (account: string) => (PM_NAMES as ReadonlyArray<string>).includes(account)
 
@@ -71,7 +74,7 @@ const planFor = (
         cancels: [],
         intents: [],
         clamps: [],
-        rejections: [{ account: config.id, symbol: "*", rule: "account-unavailable", detail: error.message }]
+        rejections: [{ account: config.id, symbol: "*", rule: ACCOUNT_UNAVAILABLE, detail: `could not read the account: ${error.message}` }]
       }))
   )
 
@@ -96,9 +99,11 @@ export const RiskApproval = Stage.make({
   run: ({ FetchData: snapshot, PmPitches: book, CouncilSynthesis: decision }) =>
     Effect.gen(function*() {
       const accounts = yield* runAccounts
-      const plans = yield* Effect.forEach(accounts, (config) => planFor(config, snapshot, book.pitches, decision), {
-        concurrency: "unbounded"
-      })
+      const carried = yield* carriedPlans
+      const plans = yield* Effect.forEach(accounts, (config) => {
+        const kept = carried.find((p) => p.account === config.id)
+        return kept ? Effect.succeed(kept) : planFor(config, snapshot, book.pitches, decision)
+      }, { concurrency: "unbounded" })
       return {
         asOf: snapshot.asOf,
         cancels: plans.flatMap((p) => p.cancels),

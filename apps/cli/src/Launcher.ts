@@ -1,0 +1,70 @@
+/**
+ * Watching the package manager that launched this process (`pnpm pipeline …`).
+ *
+ * **Why**: `kill -TERM <pnpm>` stops pnpm but not this process: the shells between them (`sh -c`, the
+ * `node_modules/.bin/node` shim) do not pass the signal on, so a server would keep listening as an orphan. A
+ * long-running command races its work against `watch`'s effect and stops when the launcher is gone.
+ *
+ * **How**: a package manager running a script sets `npm_execpath` to its own script; the launcher is the nearest
+ * ancestor process (read from `/proc`) whose command line holds that path. When it is set but no ancestor holds
+ * it any more, the launcher exited while this process was starting.
+ *
+ * **Gotchas**: Linux only (it reads `/proc`); elsewhere, and when no package manager launched the process
+ * (`node apps/cli/src/bin.ts …`), the effect never completes. A launcher that keeps running after its shell exits
+ * (`nohup pnpm …`) keeps the command running too.
+ *
+ * @since 0.1.0
+ */
+import { existsSync, readFileSync } from "node:fs"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+
+interface ProcessInfo {
+  readonly ppid: number
+  readonly startTime: string
+  readonly argv: ReadonlyArray<string>
+}
+
+const info = (pid: number): ProcessInfo | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
+    return { ppid: Number(fields[1]), startTime: fields[19] ?? "", argv }
+  } catch {
+    return undefined
+  }
+}
+
+type Launcher = { readonly _tag: "Running"; readonly pid: number; readonly startTime: string } | { readonly _tag: "Gone" } | { readonly _tag: "None" }
+
+/** The nearest ancestor running `script` (with its start time, so a reused pid is not mistaken for it). */
+const findLauncher = (script: string | undefined): Launcher => {
+  if (script === undefined || script === "" || !existsSync("/proc/self/stat")) return { _tag: "None" }
+  let pid = process.ppid
+  for (let depth = 0; depth < 16 && pid > 1; depth++) {
+    const found = info(pid)
+    if (found === undefined) break
+    if (found.argv.includes(script)) return { _tag: "Running", pid, startTime: found.startTime }
+    pid = found.ppid
+  }
+  return { _tag: "Gone" }
+}
+
+/**
+ * Finds the launcher now and returns an effect that completes once it has exited (at once when it already has;
+ * never when there is none). Call it first thing, before the work starts.
+ */
+export const watch: Effect.Effect<Effect.Effect<void>> = Effect.sync(() => {
+  const launcher = findLauncher(process.env["npm_execpath"])
+  switch (launcher._tag) {
+    case "None":
+      return Effect.never
+    case "Gone":
+      return Effect.void
+    case "Running": {
+      const exited = Effect.sync(() => info(launcher.pid)?.startTime !== launcher.startTime)
+      return Effect.asVoid(Effect.repeat(exited, { schedule: Schedule.spaced("250 millis"), until: (gone) => gone }))
+    }
+  }
+})

@@ -1,0 +1,82 @@
+/**
+ * The CLI as a program: `run(argv)` parses and runs one command with logs on stderr, and `outcome` turns its exit
+ * into the process's exit code and one error line. `Main.ts` launches it (through the `bin.ts` shim); tests run it in-process.
+ *
+ * Exit codes: 0 success; 1 the work failed (an account failed, a replay diverged); 2 usage or configuration error
+ * (nothing was done, nothing written); 130 interrupted.
+ */
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
+import * as CliError from "effect/cli/CliError"
+import * as CliOutput from "effect/cli/CliOutput"
+import { main } from "./Cli.ts"
+
+/** Bad invocations print one line naming the problem instead of the whole help page. */
+const Presenter = CliOutput.layerPresenter({
+  present: (event) =>
+    event._tag === "InvalidInvocation"
+      ? Console.error(
+        `error: ${event.errors.map((e) => e.message).join("; ")} (see: pnpm ${event.commandPath.join(" ")} --help)`
+      )
+      : CliOutput.defaultPresenter.present(event)
+})
+
+/** `ConfigError(SchemaError(Expected … at ["NAME"]))` → `NAME: Expected …`. */
+const configMessage = (message: string): string => {
+  const variable = /at \["([^"]+)"\]/.exec(message)?.[1]
+  const problem = message.replace(/^(ConfigError\()?(SchemaError\()?/, "").split("\n")[0]?.replace(/\)+$/, "") ?? message
+  return variable === undefined ? problem : `${variable}: ${problem}`
+}
+
+/** Errors that mean "usage or configuration": exit 2, nothing was done. */
+const USAGE_ERRORS: ReadonlySet<string> = new Set([
+  "AccountConfigError",
+  "AccountSelectionError",
+  "BundleRejected",
+  "DatabaseConfigError",
+  "FillModelConfigError",
+  "LiveTradingRefused",
+  "MarketDataError",
+  "MarketFeedConfigError",
+  "UnsupportedSetting"
+])
+
+export interface Outcome {
+  readonly code: number
+  /** The one line to print on stderr (after `error: `), if any. */
+  readonly line?: string
+}
+
+/** The exit code and error line of a command's exit. */
+export const outcome = (exit: Exit.Exit<unknown, unknown>): Outcome => {
+  if (Exit.isSuccess(exit)) return { code: 0 }
+  const cause = exit.cause
+  const error = Cause.findErrorOption(cause)
+  if (Option.isNone(error)) {
+    if (Cause.hasInterruptsOnly(cause)) return { code: 130, line: "interrupted" }
+    const defect = Cause.pretty(cause).split("\n")[0]
+    return { code: 1, line: `internal error: ${defect}` }
+  }
+  const e = error.value
+  if (CliError.isCliError(e)) return { code: 2 }
+  if (typeof e === "object" && e !== null && "_tag" in e && typeof e._tag === "string") {
+    const message = "message" in e && typeof e.message === "string" ? e.message : String(e)
+    if (e._tag === "CliFailure") return { code: "exitCode" in e && e.exitCode === 2 ? 2 : 1, line: message }
+    if (e._tag === "ConfigError") return { code: 2, line: configMessage(message) }
+    return { code: USAGE_ERRORS.has(e._tag) ? 2 : 1, line: message }
+  }
+  return { code: 1, line: String(e) }
+}
+
+/** One command, with stdout for results only: every log line (retries, warnings) goes to stderr. */
+export const run = (argv: ReadonlyArray<string>) =>
+  main(argv).pipe(
+    Effect.provideService(Logger.LogToStderr, true),
+    Effect.provide(Layer.mergeAll(NodeServices.layer, Presenter))
+  )

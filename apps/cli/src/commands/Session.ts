@@ -1,0 +1,51 @@
+import * as Effect from "effect/Effect"
+import type { TradingDay } from "@council/domain"
+import { AlpacaBroker, TradingAccounts } from "@council/broker"
+import { LocalExchange } from "@council/exchange"
+import type { AccountProfile } from "@council/daily"
+import { CliFailure } from "../CliFailure.ts"
+
+/**
+ * The session rule every route that sends orders obeys (`run daily`, a retry, a fork that sends): a broker can
+ * only trade its present. Orders sent to Alpaca fill at its current prices, so a run sends orders only for the
+ * broker's current session (as its clock tells; a local exchange server's clock follows the run's session
+ * header). The in-process exchange carries positions across days, so it cannot even read a day before one it has
+ * reached — that part holds for dry runs too. Anything else is refused up front (exit 2), before any order.
+ */
+export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<AccountProfile>, sending: boolean) =>
+  Effect.gen(function*() {
+    const { all } = yield* TradingAccounts
+    const configs = all.filter((a) => accounts.some((p) => p.id === a.id))
+    const local = configs.filter((a) => a.credentials === undefined).map((a) => a.id)
+    if (local.length > 0) {
+      const keys = yield* LocalExchange.use((exchange) => exchange.keys).pipe(Effect.orElseSucceed(() => []))
+      const ahead = keys.filter((k) => local.includes(k.account) && k.lastSession !== null && k.lastSession > day)
+      if (ahead.length > 0) {
+        return yield* CliFailure.usage(
+          `the local exchange has traded ${ahead[0]!.account} up to ${ahead[0]!.lastSession}; positions carry across days, so it cannot trade ${day} (replay that day's run, or use a fresh COUNCIL_HOME)`
+        )
+      }
+    }
+    const onAlpaca = configs.find((a) => a.credentials !== undefined)
+    if (!sending || onAlpaca === undefined) return
+    const broker = yield* AlpacaBroker.use((alpaca) => alpaca.get(onAlpaca.id))
+    const clock = yield* broker.getClock.pipe(
+      Effect.mapError((e) => CliFailure.failed(`cannot read Alpaca's clock for ${onAlpaca.id}: ${e.message}`))
+    )
+    const session = clock.timestamp.slice(0, 10)
+    if (session !== day) {
+      return yield* CliFailure.usage(
+        `refusing to send orders for ${day} to Alpaca: its current session is ${session} (use --dry-run, or replay a past day)`
+      )
+    }
+  })
+
+/** Fails naming the accounts of `profiles` that are not configured here (a run or bundle from another setup). */
+export const ensureConfigured = (profiles: ReadonlyArray<AccountProfile>, what: string) =>
+  Effect.gen(function*() {
+    const { all } = yield* TradingAccounts
+    const missing = profiles.filter((p) => !all.some((a) => a.id === p.id)).map((p) => p.id)
+    if (missing.length > 0) {
+      return yield* CliFailure.usage(`${what} trades ${missing.join(", ")}, which ${missing.length === 1 ? "is" : "are"} not configured here`)
+    }
+  })

@@ -1,0 +1,296 @@
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createServer as createHttpServer, type Server } from "node:http"
+import { createServer as createTcpServer } from "node:net"
+import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { BundleFile, type RunBundle } from "@council/engine"
+import { fingerprint } from "./BrokerDoubles.ts"
+import { runIdOf } from "./CliHarness.ts"
+import { cliInProcess, fetched } from "./InProcess.ts"
+
+const KEY = "PKTESTK7H2M9Q4R8X1Z5"
+const SECRET = "sk-test-9f8e7d6c5b4a3f2e1d0c9b8a7f6e"
+const PASSWORD = "hunter2-Pa55w0rd-q7"
+const SECRETS = [KEY, SECRET, PASSWORD]
+
+const root = mkdtempSync(join(tmpdir(), "council-bad-input-"))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+const populated = join(root, "populated")
+const file = (name: string) => join(root, name)
+let freshCount = 0
+const freshHome = () => join(root, `fresh-${++freshCount}`, "home")
+
+const account = (fields: Record<string, unknown> = {}) =>
+  JSON.stringify([{ id: "COUNCIL", mode: "PAPER", credentials: { keyId: KEY, secretKey: SECRET }, ...fields }])
+const perAccount = (baseUrl?: string) => ({
+  COUNCIL_ACCOUNTS: "COUNCIL",
+  ALPACA_COUNCIL_KEY_ID: KEY,
+  ALPACA_COUNCIL_SECRET_KEY: SECRET,
+  ...(baseUrl === undefined ? {} : { ALPACA_COUNCIL_BASE_URL: baseUrl })
+})
+const LIVE_HOST = "https://api.alpaca.markets"
+const refusedLive = /^error: per-account variables: COUNCIL: its base URL is Alpaca's live trading host \(api\.alpaca\.markets\), which trades real money, but its mode is PAPER; refused/
+
+interface BadInput {
+  readonly args: ReadonlyArray<string> | (() => ReadonlyArray<string>)
+  readonly env?: Record<string, string> | (() => Record<string, string>)
+  /** Which COUNCIL_HOME: a fresh one (must stay absent), the one that ran a day, or the one `env` names. */
+  readonly home?: "fresh" | "populated" | "env"
+  readonly code?: 1 | 2
+  readonly stdoutLines?: number
+  /** The last line on stderr. */
+  readonly error: RegExp
+}
+
+let runId = ""
+let unauthorized = ""
+let takenPort = 0
+let servers: Array<Server | ReturnType<typeof createTcpServer>> = []
+
+const table: ReadonlyArray<BadInput> = [
+  // commands, arguments and flags
+  { args: ["bogus"], error: /^error: Unknown subcommand "bogus" for "pipeline"/ },
+  { args: ["run"], error: /^error: Missing required argument: / },
+  { args: ["run", "weekly"], error: /^error: unknown pipeline "weekly"; available: daily$/ },
+  { args: ["run", "daily", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
+  { args: ["run", "daily", "--date", "June 5"], error: /^error: --date June 5: expected a date as YYYY-MM-DD$/ },
+  { args: ["run", "daily", "--date", "2099-01-01"], error: /^error: --date 2099-01-01: 2099-01-01 is after the last session in the data/ },
+  { args: ["run", "daily", "--date", "2026-06-06"], error: /is not a trading session/ },
+  { args: ["run", "daily", "--date", "2026-02-30"], error: /^error: --date 2026-02-30: / },
+  { args: ["run", "daily", "--date", ""], error: /^error: --date : expected a date as YYYY-MM-DD$/ },
+  { args: ["run", "daily", "--date", "2026-06-04"], error: /has traded CHATGPT up to 2026-06-08; positions carry across days, so it cannot trade 2026-06-04/ },
+  { args: ["run", "daily", "--date", "2026-06-04", "--dry-run"], error: /has traded CHATGPT up to 2026-06-08/ },
+  { args: ["run", "daily", "--accounts", ""], error: /^error: --accounts: no account named \(configured: CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK, COUNCIL\)$/ },
+  { args: ["run", "daily", "--accounts", ",,,"], error: /^error: --accounts: no account named/ },
+  { args: ["run", "daily", "--accounts", " , "], home: "fresh", error: /^error: --accounts: no account named/ },
+  { args: ["run", "daily", "--accounts", ",,,", "--json"], home: "fresh", error: /^error: --accounts: no account named/ },
+  { args: ["run", "daily", "--accounts", "NOPE"], error: /^error: --accounts: unknown account NOPE/ },
+  { args: ["run", "daily", "--accounts", "COUNCIL,NOPE", "--dry-run"], home: "fresh", error: /unknown account NOPE/ },
+  { args: ["replay"], error: /^error: Missing required argument: run / },
+  { args: ["replay", "no-such-run"], error: /^error: no run with id no-such-run \(list runs with: pnpm pipeline runs\)$/ },
+  { args: ["replay", "no-such-run"], home: "fresh", error: /^error: no run with id no-such-run/ },
+  { args: () => ["replay", runId, "--dry-run"], error: /^error: --dry-run and --send only apply with --from/ },
+  { args: () => ["replay", runId, "--send"], error: /only apply with --from/ },
+  { args: () => ["replay", runId, "--from", "Nowhere"], error: /^error: unknown stage "Nowhere"; stages are FetchData, /i },
+  { args: () => ["replay", runId, "--from", "RiskApproval", "--dry-run", "--send"], error: /^error: --dry-run and --send contradict each other$/ },
+  { args: () => ["replay", file("tampered.json")], home: "fresh", error: /was changed after export: the checkpoint of stage CouncilSynthesis does not match its hash; refusing it$/ },
+  { args: () => ["replay", file("v1.json"), "--from", "Execution"], home: "fresh", error: /is a council-run-bundle\/1 bundle, written before bundles carried hashes/ },
+  { args: () => ["replay", file("not-json.txt")], error: /is not a Council run bundle \(not JSON\)$/ },
+  { args: () => ["replay", file("orphan.json"), "--from", "Execution"], home: "fresh", error: /its run was forked from 2026-06-05-deadbeef, which is not in this store \(import that run first\)$/ },
+  { args: ["runs", "--limit", "0"], error: /^error: --limit 0: expected a positive whole number$/ },
+  { args: ["runs", "--limit", "-1"], home: "fresh", error: /^error: --limit -1: expected a positive whole number$/ },
+  { args: ["runs", "--limit", "abc"], error: /^error: .*limit/i },
+  { args: ["show"], error: /^error: Missing required argument: / },
+  { args: ["show", "no-such-run"], home: "fresh", error: /^error: no run with id no-such-run/ },
+  { args: () => ["show", runId, "--full"], error: /^error: --full only applies with --json/ },
+  { args: ["export", "no-such-run", "-o", file("never.json")], error: /^error: no run with id no-such-run/ },
+  { args: ["export"], error: /^error: Missing required argument: / },
+  { args: ["import"], error: /^error: Missing required argument: / },
+  { args: ["import", "/nonexistent/bundle.json"], home: "fresh", error: /^error: cannot read \/nonexistent\/bundle\.json: ENOENT$/ },
+  { args: () => ["import", root], error: /^error: cannot read .*: EISDIR$/ },
+  { args: () => ["import", file("not-json.txt")], home: "fresh", error: /is not a Council run bundle \(not JSON\)$/ },
+  { args: () => ["import", file("v1.json")], error: /council-run-bundle\/1 bundle/ },
+  { args: () => ["import", file("tampered.json")], home: "fresh", error: /was changed after export/ },
+  { args: () => ["import", file("orphan.json")], home: "fresh", error: /forked from 2026-06-05-deadbeef, which is not in this store/ },
+  { args: () => ["import", file("bundle.json")], error: /^error: cannot import .*: run \S+ is already in this store$/ },
+  { args: ["positions", "--account", "NOPE"], error: /^error: --account: unknown account NOPE/ },
+  { args: ["positions", "--account", ""], home: "fresh", error: /^error: --account: no account named/ },
+  { args: ["orders", "--account", "NOPE"], home: "fresh", error: /unknown account NOPE/ },
+  { args: ["orders", "--status", "weird"], error: /^error: .*status/i },
+  { args: ["close-all"], home: "fresh", error: /add --yes to confirm$/ },
+  { args: ["close-all", "--account", "NOPE", "--yes"], error: /unknown account NOPE/ },
+  { args: ["close-all", "--account", "", "--yes"], error: /^error: --account: no account named/ },
+  { args: ["graph", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
+  { args: ["exchange", "bogus"], error: /^error: Unknown subcommand "bogus"/ },
+  { args: ["exchange", "keys", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
+  { args: ["exchange", "serve", "--date", "2026-02-30"], home: "fresh", error: /^error: --date 2026-02-30: / },
+  { args: ["exchange", "serve", "--date", "2026-06-06"], error: /^error: --date 2026-06-06: .*not a trading session/ },
+  { args: ["exchange", "serve", "--date", "2099-01-01"], home: "fresh", error: /^error: --date 2099-01-01: .*after the last session/ },
+  { args: ["exchange", "serve", "--date", "soon"], error: /^error: --date: expected YYYY-MM-DD, got "soon"$/ },
+  { args: ["exchange", "serve", "--port", "70000"], home: "fresh", error: /^error: --port must be 0–65535$/ },
+  { args: ["exchange", "serve", "--port", "-1"], error: /^error: --port must be 0–65535$/ },
+  { args: ["exchange", "serve", "--latency-ms", "-5"], error: /^error: --latency-ms must be a whole number ≥ 0$/ },
+  { args: ["exchange", "serve", "--fault-rate", "2"], home: "fresh", error: /^error: --fault-rate must be in \[0, 1\]$/ },
+  { args: ["exchange", "serve", "--fault-rate", "-0.5"], error: /--fault-rate must be in \[0, 1\]/ },
+  { args: ["exchange", "serve", "--fault-kinds", "bogus"], error: /^error: --fault-kinds: unknown fault kind "bogus"/ },
+  { args: ["exchange", "serve", "--fault-kinds", ","], error: /^error: --fault-kinds: no fault kinds given$/ },
+  { args: ["exchange", "serve", "--rate-limit", "0"], error: /^error: --rate-limit must be a positive integer/ },
+  { args: ["exchange", "serve", "--seed", "abc"], error: /^error: .*seed/i },
+  { args: ["exchange", "serve", "--host", ""], home: "fresh", error: /^error: --host must name an interface/ },
+  { args: ["exchange", "serve", "--host", "256.1.1.1", "--port", "0"], home: "fresh", error: /^error: --host\/--port: cannot listen on 256\.1\.1\.1:0: E[A-Z_]+$/ },
+  { args: () => ["exchange", "serve", "--port", String(takenPort)], home: "fresh", error: /^error: --host\/--port: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE$/ },
+
+  // TRADING_ACCOUNTS_CONFIG
+  { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: " \n " }, error: /^error: TRADING_ACCOUNTS_CONFIG is set but blank/ },
+  { args: ["run", "daily"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: `[{"id":"COUNCIL","credentials":{"keyId":"${KEY}","secretKey":${SECRET}}}]` }, error: /^error: TRADING_ACCOUNTS_CONFIG: not valid JSON: syntax error at line 1, column \d+ \(character \d+\)$/ },
+  { args: ["verify"], env: { TRADING_ACCOUNTS_CONFIG: `[{"id":"COUNCIL","credentials":{"keyId":"${KEY}","secretKey":"${SECRET}" "x"}}]` }, error: /not valid JSON: syntax error at line 1/ },
+  { args: ["runs"], env: { TRADING_ACCOUNTS_CONFIG: "{\"id\":\"A\"}" }, error: /expected a JSON array of accounts$/ },
+  { args: ["accounts"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: "[]" }, error: /the array is empty/ },
+  { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: account({ id: "council" }) }, error: /account #1 \(council\): id: account names are UPPERCASE/ },
+  { args: ["run", "daily"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: account({ mode: "REAL" }) }, error: /mode: Expected "PAPER" \| "LIVE"$/ },
+  { args: ["positions"], env: { TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "COUNCIL", mode: "PAPER" }]) }, error: /credentials: Missing key$/ },
+  { args: ["orders"], env: { TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "COUNCIL", mode: "PAPER", credentials: { keyId: KEY, secretKey: 987654321098765 } }]) }, error: /credentials\.secretKey: Expected string$/ },
+  { args: ["verify"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: account({ baseUrl: `http://trader:${PASSWORD}@127.0.0.1:8787` }) }, error: /baseUrl: must not contain user:password@/ },
+  { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: account({ baseUrl: "paper-api" }) }, error: /baseUrl: is not a URL/ },
+  { args: ["verify"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: account({ baseUrl: LIVE_HOST }) }, error: /^error: TRADING_ACCOUNTS_CONFIG: COUNCIL: its base URL is Alpaca's live trading host/ },
+  { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: account({ baseUrl: "HTTPS://API.ALPACA.MARKETS.:443/v2/", liveConfirmed: true }), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" }, error: /its mode is PAPER; refused/ },
+  { args: ["verify"], env: { TRADING_ACCOUNTS_CONFIG: account({ mode: "LIVE", liveConfirmed: true }) }, error: /COUNCIL: mode LIVE is refused unless COUNCIL_ALLOW_LIVE=I_UNDERSTAND_REAL_MONEY is set$/ },
+  { args: ["close-all", "--yes"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: account({ mode: "LIVE" }), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" }, error: /mode LIVE also needs "liveConfirmed": true/ },
+  { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: account({ keyID: "typo" }) }, error: /keyID: Expected no excess property$/ },
+  { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: JSON.stringify([...JSON.parse(account()), ...JSON.parse(account())]) }, error: /account COUNCIL is configured twice/ },
+  { args: ["run", "daily"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: account({ settings: { maxPositionPct: 150 } }) }, error: /settings\.maxPositionPct: / },
+  { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: account({ rateLimitPerMinute: 0 }) }, error: /rateLimitPerMinute: / },
+
+  // per-account variables, PAPER_ALPACA_*, COUNCIL_ALLOW_LIVE — the LIVE guard on every route to a broker
+  { args: ["run", "daily"], env: { COUNCIL_ACCOUNTS: ",,," }, error: /^error: COUNCIL_ACCOUNTS names no account/ },
+  { args: ["run", "daily"], home: "fresh", env: { COUNCIL_ACCOUNTS: "CLAUDE,council-1" }, error: /COUNCIL_ACCOUNTS: "council-1" is not a valid account name/ },
+  { args: ["accounts"], env: { COUNCIL_ACCOUNTS: "   " }, error: /^error: COUNCIL_ACCOUNTS is set but blank/ },
+  { args: ["run", "daily"], env: { ALPACA_COUNCIL_KEY_ID: KEY }, error: /^error: per-account variables: CHATGPT: ALPACA_CHATGPT_KEY_ID is not set$/ },
+  { args: ["verify"], home: "fresh", env: { ...perAccount(), ALPACA_COUNCIL_KEY_ID: "  " }, error: /^error: ALPACA_COUNCIL_KEY_ID is set but blank/ },
+  { args: ["verify"], home: "fresh", env: perAccount(LIVE_HOST), error: refusedLive },
+  { args: ["run", "daily"], env: perAccount(LIVE_HOST), error: refusedLive },
+  { args: ["run", "daily", "--dry-run"], home: "fresh", env: perAccount(LIVE_HOST), error: refusedLive },
+  { args: ["close-all", "--yes"], env: perAccount(LIVE_HOST), error: refusedLive },
+  { args: ["accounts"], home: "fresh", env: perAccount(LIVE_HOST), error: refusedLive },
+  { args: ["positions"], env: perAccount(LIVE_HOST), error: refusedLive },
+  { args: ["orders", "--status", "all"], home: "fresh", env: perAccount(LIVE_HOST), error: refusedLive },
+  { args: ["exchange", "keys"], env: perAccount(LIVE_HOST), error: refusedLive },
+  { args: () => ["replay", runId, "--from", "Execution"], env: perAccount(LIVE_HOST), error: refusedLive },
+  { args: () => ["replay", file("bundle.json"), "--from", "RiskApproval", "--send"], home: "fresh", env: perAccount(LIVE_HOST), error: refusedLive },
+  { args: ["verify"], env: perAccount("HTTP://API.ALPACA.MARKETS."), error: refusedLive },
+  { args: ["run", "daily"], home: "fresh", env: perAccount("https://api.alpaca.markets:443/v2/"), error: refusedLive },
+  { args: ["accounts"], env: perAccount("https://api%2Ealpaca%2Emarkets"), error: refusedLive },
+  { args: ["verify"], env: perAccount(`https://me:${PASSWORD}@paper-api.alpaca.markets`), error: /ALPACA_COUNCIL_BASE_URL: must not contain user:password@/ },
+  { args: ["verify"], home: "fresh", env: perAccount("ftp://127.0.0.1"), error: /ALPACA_COUNCIL_BASE_URL: must start with http:\/\/ or https:\/\/$/ },
+  { args: ["run", "daily"], env: { PAPER_ALPACA_KEY_ID: KEY }, error: /^error: PAPER_ALPACA_\*: DEFAULT_PAPER: PAPER_ALPACA_SECRET_KEY is not set$/ },
+  { args: ["verify"], home: "fresh", env: { PAPER_ALPACA_KEY_ID: KEY, PAPER_ALPACA_SECRET_KEY: " " }, error: /^error: PAPER_ALPACA_SECRET_KEY is set but blank/ },
+  { args: ["run", "daily"], env: { COUNCIL_ALLOW_LIVE: "yes" }, error: /^error: COUNCIL_ALLOW_LIVE: expected I_UNDERSTAND_REAL_MONEY \(or unset\)/ },
+
+  // market data
+  { args: ["run", "daily"], env: { COUNCIL_DATA: "yahoo" }, error: /^error: COUNCIL_DATA must be one of local, alpaca, polygon \(got "yahoo"\)$/ },
+  { args: ["runs"], home: "fresh", env: { COUNCIL_DATA: "  " }, error: /^error: COUNCIL_DATA is set but blank/ },
+  { args: ["run", "daily"], env: { COUNCIL_DATA: "alpaca" }, error: /^error: ALPACA_PERSONAL_KEY_ID is not set \(COUNCIL_DATA=alpaca needs it\)$/ },
+  { args: ["accounts"], home: "fresh", env: { COUNCIL_DATA: "alpaca", ALPACA_PERSONAL_KEY_ID: KEY }, error: /ALPACA_PERSONAL_SECRET_KEY is not set/ },
+  { args: ["run", "daily"], env: { COUNCIL_DATA: "polygon" }, error: /^error: POLYGON_API_KEY is not set/ },
+  { args: ["run", "daily"], home: "fresh", env: { COUNCIL_DATA: "polygon", POLYGON_API_KEY: SECRET, COUNCIL_DATA_URL: `ftp://me:${PASSWORD}@proxy` }, error: /^error: COUNCIL_DATA_URL is not an http\(s\) URL$/ },
+  { args: ["run", "daily"], env: { COUNCIL_DATA: "polygon", POLYGON_API_KEY: SECRET, COUNCIL_DATA_URL: " " }, error: /^error: COUNCIL_DATA_URL is set but blank/ },
+  { args: ["run", "daily"], env: { COUNCIL_DATA: "alpaca", ALPACA_PERSONAL_KEY_ID: KEY, ALPACA_PERSONAL_SECRET_KEY: SECRET, COUNCIL_DATA_URL: "https://API.alpaca.markets./" }, error: /^error: COUNCIL_DATA_URL points at an Alpaca trading host \(api\.alpaca\.markets\); market data comes from data\.alpaca\.markets/ },
+  { args: ["run", "daily"], home: "fresh", env: { COUNCIL_BARS_DIR: "/nonexistent/bars" }, error: /^error: COUNCIL_BARS_DIR: cannot read the bars directory \/nonexistent\/bars/ },
+  { args: ["exchange", "serve"], env: { COUNCIL_BARS_DIR: "/nonexistent/bars" }, error: /^error: COUNCIL_BARS_DIR: / },
+
+  // local exchange fill model
+  { args: ["accounts"], env: { COUNCIL_SLIPPAGE_BPS: "abc" }, error: /^error: COUNCIL_SLIPPAGE_BPS: expected a number ≥ 0, got "abc"$/ },
+  { args: ["run", "daily"], home: "fresh", env: { COUNCIL_SLIPPAGE_BPS: "-3" }, error: /^error: COUNCIL_SLIPPAGE_BPS: expected a number ≥ 0/ },
+  { args: ["runs"], env: { COUNCIL_SLIPPAGE_BPS: "  " }, error: /^error: COUNCIL_SLIPPAGE_BPS: expected a number ≥ 0/ },
+  { args: ["orders"], home: "fresh", env: { COUNCIL_COMMISSION_PER_SHARE: "x" }, error: /^error: COUNCIL_COMMISSION_PER_SHARE: expected a number ≥ 0, got "x"$/ },
+  { args: ["exchange", "keys"], env: { COUNCIL_COMMISSION_MIN: "-1" }, error: /^error: COUNCIL_COMMISSION_MIN: expected a number ≥ 0/ },
+  { args: ["exchange", "serve", "--port", "0"], home: "fresh", env: { COUNCIL_COMMISSION_MIN: "NaN" }, error: /^error: COUNCIL_COMMISSION_MIN: / },
+
+  // where the data lives
+  { args: ["runs"], home: "env", env: () => ({ COUNCIL_HOME: file("not-json.txt") }), error: /^error: COUNCIL_HOME: \S+not-json\.txt is not a directory$/ },
+  { args: ["run", "daily"], home: "env", env: () => ({ COUNCIL_HOME: join(file("not-json.txt"), "below") }), error: /^error: COUNCIL_HOME: \S+not-json\.txt is not a directory$/ },
+  { args: ["run", "daily"], home: "env", env: { COUNCIL_HOME: "~/council-bad-input" }, error: /^error: COUNCIL_HOME: starts with "~", which only a shell expands/ },
+  { args: ["accounts"], home: "env", env: { COUNCIL_HOME: "   " }, error: /^error: COUNCIL_HOME: is set but blank/ },
+  { args: ["run", "daily"], home: "env", env: { COUNCIL_HOME: "/proc/1/council" }, error: /^error: COUNCIL_HOME: cannot create \/proc\/1\/council: E[A-Z]+$/ },
+  { args: ["exchange", "keys"], home: "env", env: { COUNCIL_HOME: "/proc/1/council" }, error: /^error: COUNCIL_HOME: cannot create \/proc\/1\/council/ },
+  { args: ["runs"], home: "fresh", env: { DATABASE_URL: "garbage" }, error: /^error: DATABASE_URL: expected postgres:\/\/user\[:password\]@host\[:port\]\/database$/ },
+  { args: () => ["show", runId], env: { DATABASE_URL: " " }, error: /^error: DATABASE_URL: is set but blank/ },
+  { args: ["run", "daily"], env: { DATABASE_URL: `mysql://council:${PASSWORD}@127.0.0.1/council` }, error: /^error: DATABASE_URL: expected postgres:/ },
+  { args: ["runs"], home: "fresh", env: { DATABASE_URL: `postgres://council:${PASSWORD}@127.0.0.1:1/council` }, error: /^error: DATABASE_URL: cannot use postgres:\/\/council@127\.0\.0\.1:1\/council: ECONNREFUSED$/ },
+
+  // a broker that refuses the keys: exit 1, a ✗ per account, nothing written
+  { args: ["verify"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 1, error: /^error: 1 of 1 accounts failed: COUNCIL$/ },
+  { args: ["accounts"], env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 3, error: /^error: 1 of 1 accounts failed: COUNCIL$/ },
+  { args: ["positions", "--account", "council"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 3, error: /accounts failed: COUNCIL$/ }
+]
+
+const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "")
+
+describe("every bad input: one clear line, the right exit code, nothing written, no secret, no connection to Alpaca", () => {
+  beforeAll(async () => {
+    const day = await cliInProcess(populated, ["run", "daily"])
+    assert.strictEqual(day.code, 0, day.stderr)
+    runId = runIdOf(day.stdout)
+    assert.strictEqual((await cliInProcess(populated, ["export", runId, "-o", file("bundle.json")])).code, 0)
+    const sealed = JSON.parse(readFileSync(file("bundle.json"), "utf8")) as BundleFile.BundleFile
+    const tampered = {
+      ...sealed,
+      checkpoints: sealed.checkpoints.map((c) => c.stage === "CouncilSynthesis" ? { ...c, output: { ...(c.output as object), rationale: "edited" } } : c)
+    }
+    writeFileSync(file("tampered.json"), JSON.stringify(tampered))
+    writeFileSync(file("v1.json"), JSON.stringify({ format: "council-run-bundle/1", run: sealed.run, checkpoints: sealed.checkpoints, recordings: sealed.recordings }))
+    const orphanId = "2026-06-08-0rphan00"
+    const orphan: RunBundle = {
+      run: { ...sealed.run, id: orphanId as RunBundle["run"]["id"], parentRunId: "2026-06-05-deadbeef" as RunBundle["run"]["id"], forkFrom: "Execution" },
+      checkpoints: sealed.checkpoints.map((c) => ({ ...c, runId: orphanId as RunBundle["run"]["id"] })),
+      recordings: sealed.recordings.map((r) => ({ ...r, runId: orphanId as RunBundle["run"]["id"] }))
+    }
+    writeFileSync(file("orphan.json"), JSON.stringify(BundleFile.seal(orphan)))
+    writeFileSync(file("not-json.txt"), `secretKey=${SECRET}\n`)
+    mkdirSync(join(root, "empty-dir"))
+    const http = createHttpServer((_req, res) => {
+      res.statusCode = 401
+      res.setHeader("content-type", "application/json")
+      res.end(JSON.stringify({ code: 40110000, message: "request is not authorized" }))
+    })
+    await new Promise<void>((done) => http.listen(0, "127.0.0.1", done))
+    unauthorized = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+    const taken = createTcpServer()
+    await new Promise<void>((done) => taken.listen(0, "127.0.0.1", done))
+    takenPort = (taken.address() as AddressInfo).port
+    servers = [http, taken]
+  }, 60_000)
+
+  afterAll(() => servers.forEach((s) => s.close()))
+
+  it("has at least 80 inputs across every command and every environment variable", () => {
+    assert.isAtLeast(table.length, 80)
+    const commands = new Set(table.map((c) => (typeof c.args === "function" ? "replay" : c.args[0] === "exchange" ? `exchange ${c.args[1]}` : c.args[0])))
+    for (const command of ["run", "replay", "runs", "show", "export", "import", "accounts", "positions", "orders", "close-all", "verify", "graph", "exchange serve", "exchange keys"]) {
+      assert.isTrue(commands.has(command), command)
+    }
+    const variables = new Set(table.flatMap((c) => Object.keys(typeof c.env === "function" ? { COUNCIL_HOME: "", TRADING_ACCOUNTS_CONFIG: "" } : c.env ?? {})))
+    for (const variable of [
+      "TRADING_ACCOUNTS_CONFIG", "COUNCIL_ACCOUNTS", "ALPACA_COUNCIL_KEY_ID", "ALPACA_COUNCIL_SECRET_KEY", "ALPACA_COUNCIL_BASE_URL",
+      "PAPER_ALPACA_KEY_ID", "PAPER_ALPACA_SECRET_KEY", "COUNCIL_ALLOW_LIVE", "COUNCIL_DATA", "COUNCIL_DATA_URL", "COUNCIL_BARS_DIR",
+      "ALPACA_PERSONAL_KEY_ID", "POLYGON_API_KEY", "COUNCIL_SLIPPAGE_BPS", "COUNCIL_COMMISSION_PER_SHARE", "COUNCIL_COMMISSION_MIN",
+      "COUNCIL_HOME", "DATABASE_URL"
+    ]) assert.isTrue(variables.has(variable), variable)
+  })
+
+  it("refuses each one", async () => {
+    const tildeDir = resolve("~")
+    const tildeBefore = existsSync(tildeDir)
+    const populatedBefore = fingerprint(populated)
+    const failures: Array<string> = []
+    for (const [i, input] of table.entries()) {
+      const args = typeof input.args === "function" ? input.args() : input.args
+      const env = typeof input.env === "function" ? input.env() : input.env ?? {}
+      const where = input.home ?? "populated"
+      const home = where === "fresh" ? freshHome() : where === "populated" ? populated : undefined
+      const label = `#${i} ${args.join(" ")} ${JSON.stringify(env)}`
+      const calls = fetched.length
+      const r = await cliInProcess(home, args, env)
+      const code = input.code ?? 2
+      const problems = [
+        r.code === code ? "" : `exit ${r.code}, expected ${code}`,
+        lines(r.stdout).length === (input.stdoutLines ?? 0) ? "" : `${lines(r.stdout).length} lines on stdout`,
+        lines(r.stderr).length === 1 ? "" : `${lines(r.stderr).length} lines on stderr`,
+        input.error.test(r.stderr.trim()) ? "" : `stderr does not match ${input.error}`,
+        /\n\s+at\s.+:\d+:\d+|internal error|SchemaError\(|ConfigError\(/.test(r.stderr + r.stdout) ? "a stack trace or raw error" : "",
+        SECRETS.some((secret) => (r.stderr + r.stdout).includes(secret)) ? "a secret printed" : "",
+        code === 2 && fetched.length !== calls ? `requests: ${fetched.slice(calls).join(", ")}` : "",
+        where === "fresh" && existsSync(home!) ? `left ${home}` : "",
+        where === "populated" && fingerprint(populated) !== populatedBefore ? "changed the store" : ""
+      ].filter((p) => p !== "")
+      if (problems.length > 0) failures.push(`${label}: ${problems.join("; ")}\n  stdout: ${r.stdout.trim()}\n  stderr: ${r.stderr.trim()}`)
+    }
+    assert.deepStrictEqual(failures, [])
+    assert.deepStrictEqual(fetched.filter((url) => /alpaca\.markets/i.test(URL.parse(url)?.hostname ?? url)), [])
+    assert.strictEqual(existsSync(tildeDir), tildeBefore, `a directory named ~ appeared in ${process.cwd()}`)
+    assert.isFalse(existsSync("/proc/1/council"))
+    assert.deepStrictEqual(readdirSync(join(root, "empty-dir")), [])
+  }, 120_000)
+})

@@ -1,0 +1,53 @@
+import { Console as NodeConsole } from "node:console"
+import { Writable } from "node:stream"
+import { ConfigProvider, Console, Effect } from "effect"
+import { FetchHttpClient } from "effect/http"
+import { outcome, run } from "../src/Program.ts"
+import type { CliResult } from "./CliHarness.ts"
+
+/** Every URL the in-process CLI asked `fetch` for; only 127.0.0.1 and localhost are let through. */
+export const fetched: Array<string> = []
+
+const guardedFetch: typeof globalThis.fetch = (input, init) => {
+  const url = input instanceof Request ? input.url : String(input)
+  fetched.push(url)
+  const host = URL.parse(url)?.hostname
+  return host === "127.0.0.1" || host === "localhost"
+    ? globalThis.fetch(input, init)
+    : Promise.reject(new Error(`blocked: this test talks to 127.0.0.1 only (${host})`))
+}
+
+const collector = () => {
+  let text = ""
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += String(chunk)
+      done()
+    }
+  })
+  return { stream, text: () => text }
+}
+
+/**
+ * `pnpm pipeline …` in this process: the same program as `bin.ts`, with `env` as the whole environment, stdout
+ * and stderr captured, and `fetch` watched (see `fetched`).
+ */
+export const cliInProcess = async (
+  home: string | undefined,
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {}
+): Promise<CliResult> => {
+  const out = collector()
+  const err = collector()
+  const console = new NodeConsole({ stdout: out.stream, stderr: err.stream, colorMode: false })
+  const environment = { ...(home === undefined ? {} : { COUNCIL_HOME: home }), ...env }
+  const exit = await Effect.runPromiseExit(
+    run(args).pipe(
+      Effect.provideService(Console.Console, console),
+      Effect.provideService(FetchHttpClient.Fetch, guardedFetch),
+      Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord(environment)))
+    )
+  )
+  const { code, line } = outcome(exit)
+  return { code, stdout: out.text(), stderr: err.text() + (line ? `error: ${line.split("\n")[0]}\n` : "") }
+}

@@ -1,0 +1,61 @@
+import { assert, describe, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import { connect } from "node:net"
+import { existsSync, realpathSync } from "node:fs"
+import { delimiter, join } from "node:path"
+import { cliAsync, tempHome } from "./CliHarness.ts"
+
+const repository = new URL("../../../", import.meta.url).pathname
+
+/** pnpm's own script, run with this node: the spawned process is pnpm itself, as in a shell. */
+const pnpmScript = (): string => {
+  const dir = (process.env["PATH"] ?? "").split(delimiter).find((d) => existsSync(join(d, "pnpm")))
+  if (dir === undefined) throw new Error("pnpm is not on the PATH")
+  return realpathSync(join(dir, "pnpm"))
+}
+
+const accepts = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, "127.0.0.1")
+    socket.once("connect", () => (socket.destroy(), resolve(true)))
+    socket.once("error", () => resolve(false))
+  })
+
+describe("no command hangs or outlives its launcher", () => {
+  it("a COUNCIL_HOME under /proc ends at once: nothing to read for runs, a one-line refusal for run daily", async () => {
+    const [runs, day] = await Promise.all([
+      cliAsync("/proc/1/council", ["runs"]),
+      cliAsync("/proc/1/council", ["run", "daily"])
+    ])
+    assert.deepStrictEqual([runs.code, runs.stdout.trim()], [0, "no runs yet — start one with: pnpm pipeline run daily"])
+    assert.strictEqual(day.code, 2, day.stderr)
+    assert.match(day.stderr.trim(), /^error: COUNCIL_HOME: cannot create \/proc\/1\/council: E[A-Z]+$/)
+    assert.isFalse(existsSync("/proc/1/council"))
+  })
+
+  it("kill -TERM of `pnpm pipeline exchange serve` closes the server's port", async () => {
+    const pnpm = spawn(process.execPath, [pnpmScript(), "-s", "pipeline", "exchange", "serve", "--port", "0"], {
+      cwd: repository,
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: tempHome() },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let out = ""
+    pnpm.stdout.setEncoding("utf8").on("data", (d: string) => (out += d))
+    const port = await new Promise<number>((resolve, reject) => {
+      pnpm.stdout.on("data", () => {
+        const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)
+        if (match?.[1]) resolve(Number(match[1]))
+      })
+      pnpm.once("exit", (code) => reject(new Error(`pnpm exited with ${code}: ${out}`)))
+    })
+    assert.isTrue(await accepts(port))
+    pnpm.kill("SIGTERM")
+    let open = true
+    for (let i = 0; i < 100 && open; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      open = await accepts(port)
+    }
+    assert.isFalse(open, `port ${port} still open 10 s after pnpm got SIGTERM:\n${out}`)
+    assert.match(out, /the launching pnpm exited: stopping\nstopped/)
+  })
+})

@@ -1,0 +1,146 @@
+/**
+ * The LIVE rule, in one place: an account is LIVE when its mode is `LIVE` **or** it connects to an Alpaca host
+ * other than the paper host (`paper-api.alpaca.markets`) — `api.alpaca.markets` in any spelling a URL parser
+ * accepts (scheme, port, path, case, trailing dot, percent-encoding). A LIVE account is refused unless
+ * `COUNCIL_ALLOW_LIVE=I_UNDERSTAND_REAL_MONEY` is set **and** the account says `"liveConfirmed": true` (and says
+ * `"mode": "LIVE"`: a PAPER account pointed at a live host is a contradiction, refused too).
+ *
+ * **When to use**: `guard` is the only way to obtain a `GuardedAccount`, and an Alpaca client
+ * (`AlpacaClient.make`, so every `AlpacaBroker`) can only be made from a `GuardedAccount` — checked by the type
+ * and again at run time, so a copy edited after the guard (another base URL, another mode) is refused. The
+ * configuration loader (`AccountsConfig`) guards every account it reads, so a refusal is a configuration error
+ * before any socket is opened.
+ *
+ * **Gotchas**
+ * - The host is classified exactly as `fetch` will connect to it: the WHATWG URL parser's `hostname`, with a
+ *   trailing dot removed. A base URL is normalized to `origin + path` (no user info, query or fragment), so the
+ *   request URLs built from it have the same host.
+ * - A proxy on another host that forwards to Alpaca's live host cannot be detected here.
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type { AccountConfig } from "@council/domain"
+
+export const ALLOW_LIVE_VARIABLE = "COUNCIL_ALLOW_LIVE"
+export const ALLOW_LIVE_VALUE = "I_UNDERSTAND_REAL_MONEY"
+
+export const PAPER_BASE_URL = "https://paper-api.alpaca.markets"
+export const LIVE_BASE_URL = "https://api.alpaca.markets"
+
+const ALPACA_DOMAIN = "alpaca.markets"
+const PAPER_HOST = "paper-api.alpaca.markets"
+
+export class LiveTradingRefused extends Schema.TaggedError<LiveTradingRefused>()("LiveTradingRefused", {
+  account: Schema.String,
+  message: Schema.String
+}) {}
+
+declare const guardedBrand: unique symbol
+
+/** An account that passed `guard`: the only kind an Alpaca client can be made for. */
+export type GuardedAccount = AccountConfig & { readonly [guardedBrand]: true }
+
+const guarded = new WeakSet<object>()
+
+/** Whether `account` is the very object `guard` returned (a copy is not). */
+export const isGuarded = (account: AccountConfig): account is GuardedAccount => guarded.has(account)
+
+/**
+ * A base URL as the adapter will use it: `origin + path` without a trailing slash, or why it is refused.
+ * Messages never repeat the URL (it may carry a password).
+ */
+export const normalizeBaseUrl = (raw: string): { readonly url: string } | { readonly error: string } => {
+  const url = URL.parse(raw.trim())
+  if (url === null || url.hostname === "") return { error: "is not a URL (expected http(s)://host[:port])" }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return { error: "must start with http:// or https://" }
+  if (url.username !== "" || url.password !== "") {
+    return { error: "must not contain user:password@ (credentials go in credentials)" }
+  }
+  if (url.search !== "" || url.hash !== "") return { error: "must not have a query or fragment" }
+  return { url: `${url.origin}${url.pathname.replace(/\/+$/, "")}` }
+}
+
+/** The host `fetch` would connect to for `url`: lower case, without a trailing dot. */
+export const hostOf = (url: string): string | undefined => URL.parse(url.trim())?.hostname.replace(/\.+$/, "")
+
+/** Alpaca's own hosts (`alpaca.markets` and every subdomain). */
+export const isAlpacaUrl = (url: string): boolean => {
+  const host = hostOf(url)
+  return host !== undefined && (host === ALPACA_DOMAIN || host.endsWith(`.${ALPACA_DOMAIN}`))
+}
+
+/** An Alpaca host other than the paper host: real money. */
+export const isLiveUrl = (url: string): boolean => isAlpacaUrl(url) && hostOf(url) !== PAPER_HOST
+
+/** Where the account's client connects: its base URL, else Alpaca's paper or live host by mode. */
+export const endpointOf = (account: AccountConfig): string =>
+  account.baseUrl ?? (account.mode === "LIVE" ? LIVE_BASE_URL : PAPER_BASE_URL)
+
+/** The LIVE rule's first half: mode LIVE, or a connection to a live host. */
+export const isLive = (account: AccountConfig): boolean => account.mode === "LIVE" || isLiveUrl(endpointOf(account))
+
+const refuse = (account: string, message: string) => new LiveTradingRefused({ account, message: `${account}: ${message}` })
+
+/** Reads `COUNCIL_ALLOW_LIVE`: unset, or exactly the magic value; anything else is refused. */
+const allowLive: Effect.Effect<boolean, LiveTradingRefused> = Config.option(Config.String(ALLOW_LIVE_VARIABLE)).pipe(
+  Effect.orElseSucceed(() => Option.none<string>()),
+  Effect.flatMap(Option.match({
+    onNone: () => Effect.succeed(false),
+    onSome: (value) =>
+      value === ALLOW_LIVE_VALUE
+        ? Effect.succeed(true)
+        : Effect.fail(
+          new LiveTradingRefused({
+            account: "",
+            message: `${ALLOW_LIVE_VARIABLE}: expected ${ALLOW_LIVE_VALUE} (or unset), got another value`
+          })
+        )
+  }))
+)
+
+const check = (account: AccountConfig, allow: boolean): GuardedAccount | LiveTradingRefused => {
+  const id = account.id
+  let baseUrl: string | undefined
+  if (account.baseUrl !== undefined) {
+    const normalized = normalizeBaseUrl(account.baseUrl)
+    if ("error" in normalized) return refuse(id, `baseUrl ${normalized.error}`)
+    baseUrl = normalized.url
+  }
+  const copy: AccountConfig = { ...account, ...(baseUrl === undefined ? {} : { baseUrl }) }
+  const endpoint = endpointOf(copy)
+  if (account.mode === "PAPER" && isLiveUrl(endpoint)) {
+    return refuse(
+      id,
+      `its base URL is Alpaca's live trading host (${hostOf(endpoint)}), which trades real money, but its mode is PAPER; ` +
+        `refused (a live account says "mode": "LIVE" and "liveConfirmed": true, and needs ${ALLOW_LIVE_VARIABLE}=${ALLOW_LIVE_VALUE})`
+    )
+  }
+  if (isLive(copy)) {
+    if (!allow) return refuse(id, `mode LIVE is refused unless ${ALLOW_LIVE_VARIABLE}=${ALLOW_LIVE_VALUE} is set`)
+    if (account.liveConfirmed !== true) return refuse(id, `mode LIVE also needs "liveConfirmed": true in the account`)
+  }
+  guarded.add(copy)
+  return copy as GuardedAccount
+}
+
+/**
+ * Applies the LIVE rule to every account (reading `COUNCIL_ALLOW_LIVE` through `Config`) and returns guarded
+ * copies, in order; fails with the first refusal, one line naming the account.
+ */
+export const guard = (
+  accounts: ReadonlyArray<AccountConfig>
+): Effect.Effect<ReadonlyArray<GuardedAccount>, LiveTradingRefused> =>
+  Effect.gen(function*() {
+    const allow = yield* allowLive
+    const out: Array<GuardedAccount> = []
+    for (const account of accounts) {
+      const checked = check(account, allow)
+      if (checked instanceof LiveTradingRefused) return yield* checked
+      out.push(checked)
+    }
+    return out
+  })

@@ -1,0 +1,111 @@
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
+import { FetchHttpClient } from "effect/http"
+import { type AccountConfig, AccountId, defaultAccountSettings } from "@council/domain"
+import { AccountsConfig, AlpacaBroker, AlpacaClient, Brokers, LiveGuard } from "@council/broker"
+
+const withEnv = (env: Record<string, string>) => Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord(env)))
+
+const LIVE_SPELLINGS = [
+  "https://api.alpaca.markets",
+  "http://api.alpaca.markets",
+  "https://API.Alpaca.Markets",
+  "https://api.alpaca.markets.",
+  "https://api.alpaca.markets:443/v2/",
+  "http://api.alpaca.markets:8080/anything?",
+  "https://api%2Ealpaca%2Emarkets",
+  "https://ａｐｉ.alpaca.markets",
+  "https://api。alpaca.markets",
+  "  https://api.alpaca.markets/  ",
+  "https://broker-api.alpaca.markets"
+]
+
+const NOT_LIVE = ["https://paper-api.alpaca.markets", "https://PAPER-API.alpaca.markets./", "http://127.0.0.1:8787", "https://alpaca.markets.example.org"]
+
+const council = (fields: Partial<Record<string, unknown>>) =>
+  JSON.stringify([{ id: "COUNCIL", mode: "PAPER", credentials: { keyId: "PKLIVEGUARD", secretKey: "sk-liveguard-secret" }, ...fields }])
+
+describe("LiveGuard", () => {
+  it("counts every spelling of Alpaca's live host as live, and only those", () => {
+    for (const url of LIVE_SPELLINGS) assert.isTrue(LiveGuard.isLiveUrl(url), url)
+    for (const url of NOT_LIVE) assert.isFalse(LiveGuard.isLiveUrl(url), url)
+  })
+
+  it.effect("refuses a PAPER account whose ALPACA_{NAME}_BASE_URL is the live host, whatever the spelling", () =>
+    Effect.gen(function*() {
+      for (const url of LIVE_SPELLINGS) {
+        const error = yield* Effect.flip(AccountsConfig.load.pipe(withEnv({
+          COUNCIL_ACCOUNTS: "COUNCIL",
+          ALPACA_COUNCIL_KEY_ID: "K",
+          ALPACA_COUNCIL_SECRET_KEY: "S",
+          ALPACA_COUNCIL_BASE_URL: url
+        })))
+        assert.match(error.message, /^per-account variables: COUNCIL: its base URL is Alpaca's live trading host \(\S+\), which trades real money, but its mode is PAPER; refused/, url)
+      }
+    }))
+
+  it.effect("refuses a LIVE base URL in TRADING_ACCOUNTS_CONFIG unless mode LIVE, liveConfirmed and COUNCIL_ALLOW_LIVE all say so", () =>
+    Effect.gen(function*() {
+      const allow = { COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" }
+      const refused: ReadonlyArray<readonly [Record<string, string>, RegExp]> = [
+        [{ TRADING_ACCOUNTS_CONFIG: council({ baseUrl: "https://api.alpaca.markets" }) }, /its mode is PAPER; refused/],
+        [{ TRADING_ACCOUNTS_CONFIG: council({ baseUrl: "HTTPS://API.ALPACA.MARKETS.", liveConfirmed: true }), ...allow }, /its mode is PAPER; refused/],
+        [{ TRADING_ACCOUNTS_CONFIG: council({ mode: "LIVE", baseUrl: "http://127.0.0.1:1", liveConfirmed: true }) }, /mode LIVE is refused unless COUNCIL_ALLOW_LIVE/],
+        [{ TRADING_ACCOUNTS_CONFIG: council({ mode: "LIVE", baseUrl: "https://api.alpaca.markets" }), ...allow }, /needs "liveConfirmed": true/]
+      ]
+      for (const [env, expected] of refused) {
+        const error = yield* Effect.flip(AccountsConfig.load.pipe(withEnv(env)))
+        assert.match(error.message, expected)
+        assert.notInclude(error.message, "sk-liveguard-secret")
+      }
+      const accepted = yield* AccountsConfig.load.pipe(withEnv({
+        TRADING_ACCOUNTS_CONFIG: council({ mode: "LIVE", baseUrl: "https://api.alpaca.markets/", liveConfirmed: true }),
+        ...allow
+      }))
+      assert.deepStrictEqual(accepted.accounts.map((a) => [a.id, a.mode, a.baseUrl]), [["COUNCIL", "LIVE", "https://api.alpaca.markets"]])
+    }))
+
+  it.live("makes an Alpaca client only for the account object the guard returned: an edited copy dies before any request", () =>
+    Effect.gen(function*() {
+      const requests: Array<string> = []
+      const countingFetch: typeof globalThis.fetch = (input) => {
+        requests.push(String(input instanceof Request ? input.url : input))
+        return Promise.reject(new Error("no network in this test"))
+      }
+      const paper: AccountConfig = {
+        id: AccountId.make("COUNCIL"),
+        mode: "PAPER",
+        baseUrl: "http://127.0.0.1:9",
+        credentials: { keyId: Redacted.make("K"), secretKey: Redacted.make("S") },
+        settings: defaultAccountSettings
+      }
+      const [guarded] = yield* LiveGuard.guard([paper])
+      assert.isTrue(LiveGuard.isGuarded(guarded!))
+      const edited = { ...guarded!, baseUrl: LiveGuard.LIVE_BASE_URL }
+      assert.isFalse(LiveGuard.isGuarded(edited))
+      const http = FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, countingFetch)))
+
+      const viaLayer = yield* Effect.exit(
+        Brokers.use((b) => Effect.flatMap(b.get(edited.id), (broker) => broker.getAccount)).pipe(
+          Effect.provide(AlpacaBroker.layerBrokers([edited]).pipe(Layer.provide(http)))
+        )
+      )
+      assert.isTrue(Exit.isFailure(viaLayer) && Exit.hasDies(viaLayer))
+      const viaClient = yield* Effect.exit(
+        Effect.scoped(AlpacaClient.make({ ...guarded!, credentials: guarded!.credentials! })).pipe(Effect.provide(http))
+      )
+      assert.isTrue(Exit.isFailure(viaClient) && Exit.hasDies(viaClient))
+      assert.deepStrictEqual(requests, [])
+
+      const keyed = guarded!
+      if (!AlpacaClient.hasCredentials(keyed)) return assert.fail("the guarded account lost its credentials")
+      const client = yield* Effect.scoped(
+        Effect.flatMap(
+          AlpacaClient.make(keyed, { retry: { times: 0 } }),
+          (c) => Effect.exit(c.getClock)
+        )
+      ).pipe(Effect.provide(http))
+      assert.isTrue(Exit.isFailure(client))
+      assert.deepStrictEqual(requests, ["http://127.0.0.1:9/v2/clock"])
+    }))
+})

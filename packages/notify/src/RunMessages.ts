@@ -1,0 +1,262 @@
+/**
+ * The messages a daily run sends, as pure functions from the domain values the stages produce to `Notification`s.
+ *
+ * **When to use**: the pipeline calls these at the points named below and passes the result to `Notifier.notify`:
+ * - `runStarted` when a run begins;
+ * - `accountDecisions` after risk approval: one message per account with its decision (a PM's pitch or
+ *   abstention, the council's decision) and the orders the gate approved, refused or clamped;
+ * - `executionResult` per account after execution (what the broker accepted, filled, refused);
+ * - `failure` for anything that failed (a stage, an account), with its error;
+ * - `runSummary` once at the end: per account its orders, equity and day P&L.
+ *
+ * **Conventions**: the account goes in `Notification.account` (the channels print it first); sides are written
+ * `BUY`/`SELL` and directions `LONG`/`SHORT`/`FLAT` in upper case (the console colours those words); money is
+ * US dollars with cents; a value that is not known is `—`. Levels: INFO normally, WARN when something was refused,
+ * clamped or abstained, ERROR when something failed.
+ *
+ * @since 0.1.0
+ */
+import type {
+  Abstention,
+  AccountExecution,
+  AccountId,
+  CouncilDecision,
+  ExecutionReport,
+  Order,
+  OrderIntent,
+  Pitch,
+  RiskVerdict,
+  TradingDay
+} from "@council/domain"
+import type { Notification, NotificationLevel } from "./Notifier.ts"
+
+const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2 })
+
+/** `$100,512.30`; `—` for an unknown amount. */
+export const money = (amount: number | null | undefined): string =>
+  amount === null || amount === undefined || !Number.isFinite(amount) ? "—" : usd.format(amount)
+
+const signedMoney = (amount: number): string => `${amount >= 0 ? "+" : "−"}${usd.format(Math.abs(amount))}`
+
+const signedPercent = (fraction: number): string => `${fraction >= 0 ? "+" : "−"}${Math.abs(fraction * 100).toFixed(2)} %`
+
+const qty = (n: number): string => (Number.isInteger(n) ? String(n) : String(Number(n.toFixed(6))))
+
+const price = (p: number): string => (p >= 1 ? p.toFixed(2) : p.toFixed(4))
+
+const list = (items: ReadonlyArray<string>): string => items.join("\n")
+
+export interface RunStart {
+  readonly runId: string
+  readonly tradingDay: TradingDay
+  readonly asOf: TradingDay
+  readonly accounts: ReadonlyArray<AccountId>
+  readonly dryRun: boolean
+  /** E.g. `live`, `replay`. */
+  readonly mode?: string
+  /** E.g. `close`, `after-close`. */
+  readonly schedule?: string
+}
+
+/** `Run started 2024-11-15` — run id, as-of day, accounts, and dry run / mode / schedule when they apply. */
+export const runStarted = (run: RunStart): Notification => ({
+  level: "INFO",
+  subject: `Run started ${run.tradingDay}${run.dryRun ? " (dry run)" : ""}`,
+  body: list([
+    `run ${run.runId}, data as of ${run.asOf}${run.mode === undefined ? "" : `, ${run.mode}`}${
+      run.schedule === undefined ? "" : `, schedule ${run.schedule}`
+    }`,
+    `${run.accounts.length} account${run.accounts.length === 1 ? "" : "s"}: ${run.accounts.join(", ")}`
+  ])
+})
+
+const conviction = (c: number): string => (c > 0 ? `+${c}` : String(c))
+
+/** `LONG SPY · conviction +2 · BASE · 1W`, or `FLAT` for a pitch without a position. */
+export const pitchLine = (pitch: Pitch): string =>
+  pitch.symbol === "FLAT" || pitch.direction === "FLAT"
+    ? "FLAT"
+    : `${pitch.direction} ${pitch.symbol} · conviction ${conviction(pitch.conviction)} · ${pitch.riskProfile} · ${pitch.horizon}`
+
+/** `LONG SPY, SHORT TLT`, or `FLAT` when the council stays out. */
+export const decisionLine = (decision: CouncilDecision): string => {
+  const trades = decision.trades.filter((t) => t.direction !== "FLAT")
+  return trades.length === 0 ? "FLAT" : trades.map((t) => `${t.direction} ${t.symbol}`).join(", ")
+}
+
+/** `BUY 10 SPY market cls`, with limit/stop prices and bracket legs: `… · take profit 540.00 · stop 480.00`. */
+export const intentLine = (intent: OrderIntent): string => {
+  const parts = [
+    `${intent.side.toUpperCase()} ${qty(intent.qty)} ${intent.symbol} ${intent.type}${
+      intent.limitPrice === undefined ? "" : ` ${price(intent.limitPrice)}`
+    }${intent.stopPrice === undefined ? "" : ` stop ${price(intent.stopPrice)}`} ${intent.timeInForce}`
+  ]
+  if (intent.takeProfit) parts.push(`take profit ${price(intent.takeProfit.limitPrice)}`)
+  if (intent.stopLoss) parts.push(`stop loss ${price(intent.stopLoss.stopPrice)}`)
+  return parts.join(" · ")
+}
+
+/** `BUY 10 SPY market → filled 10 @ 512.30` (or the order's status when it has not filled). */
+export const orderLine = (order: Order): string => {
+  const head = `${order.side.toUpperCase()} ${qty(order.qty)} ${order.symbol} ${order.type}`
+  const outcome = order.filledQty > 0 && order.filledAvgPrice !== null
+    ? `${order.status === "filled" ? "filled" : `${order.status}, filled`} ${qty(order.filledQty)} @ ${price(order.filledAvgPrice)}`
+    : order.status
+  return `${head} → ${outcome}`
+}
+
+export interface AccountDecisionInput {
+  readonly account: AccountId
+  /** The account's own pitch (a PM account). */
+  readonly pitch?: Pitch
+  /** Why the PM did not pitch. */
+  readonly abstention?: Abstention
+  /** The council's decision (the COUNCIL account). */
+  readonly decision?: CouncilDecision
+  /** The gate's verdict; only this account's entries are shown. */
+  readonly verdict: RiskVerdict
+}
+
+/** One account's decision and the orders the risk gate approved, refused and clamped for it. */
+export const accountDecision = (input: AccountDecisionInput): Notification => {
+  const mine = <A extends { readonly account: string }>(all: ReadonlyArray<A>) => all.filter((x) => x.account === input.account)
+  const intents = mine(input.verdict.intents)
+  const rejections = mine(input.verdict.rejections)
+  const clamps = mine(input.verdict.clamps)
+  const cancels = mine(input.verdict.cancels)
+  const decided = input.decision !== undefined
+    ? decisionLine(input.decision)
+    : input.pitch !== undefined
+    ? pitchLine(input.pitch)
+    : input.abstention !== undefined
+    ? "abstained"
+    : "no decision"
+  const reasons = input.decision !== undefined
+    ? [input.decision.rationale, ...input.decision.dissent.map((d) => `dissent: ${d}`)]
+    : input.pitch !== undefined
+    ? input.pitch.thesis
+    : input.abstention !== undefined
+    ? [input.abstention.reason]
+    : []
+  const level: NotificationLevel = input.abstention !== undefined || rejections.length > 0 || clamps.length > 0 ? "WARN" : "INFO"
+  const orders = intents.length === 0 ? "no orders" : `${intents.length} order${intents.length === 1 ? "" : "s"}`
+  return {
+    level,
+    account: input.account,
+    subject: `Decision ${decided} · ${orders}`,
+    body: list([
+      ...reasons.map((r) => r.trim()).filter((r) => r.length > 0),
+      ...intents.map(intentLine),
+      ...cancels.map((c) => `cancel ${c.symbol} order ${c.orderId}: ${c.reason}`),
+      ...rejections.map((r) => `refused ${r.symbol}: ${r.rule} — ${r.detail}`),
+      ...clamps.map((c) => `clamped ${c.symbol}: ${c.rule} ${qty(c.requested)} → ${qty(c.allowed)} — ${c.detail}`)
+    ])
+  }
+}
+
+/**
+ * `accountDecision` for every account of `accounts`: a PM gets its pitch or abstention, `councilAccount` the
+ * council's decision.
+ */
+export const accountDecisions = (input: {
+  readonly accounts: ReadonlyArray<AccountId>
+  readonly pitches: ReadonlyArray<Pitch>
+  readonly abstentions: ReadonlyArray<Abstention>
+  readonly decision: CouncilDecision
+  readonly verdict: RiskVerdict
+  readonly councilAccount?: string
+}): ReadonlyArray<Notification> =>
+  input.accounts.map((account) => {
+    const pitch = input.pitches.find((p) => p.pm === account)
+    const abstention = input.abstentions.find((a) => a.pm === account)
+    return accountDecision({
+      account,
+      verdict: input.verdict,
+      ...(account === (input.councilAccount ?? "COUNCIL") ? { decision: input.decision } : {}),
+      ...(pitch === undefined ? {} : { pitch }),
+      ...(abstention === undefined ? {} : { abstention })
+    })
+  })
+
+/** What execution did for one account: ERROR when it failed, WARN when an order failed, else INFO. */
+export const executionResult = (execution: AccountExecution): Notification => {
+  const level: NotificationLevel = execution.status === "failed" ? "ERROR" : execution.failures.length > 0 ? "WARN" : "INFO"
+  const placed = execution.orders.length
+  return {
+    level,
+    account: execution.account,
+    subject: `Execution ${execution.status} · ${placed} order${placed === 1 ? "" : "s"}${
+      execution.failures.length > 0 ? `, ${execution.failures.length} failed` : ""
+    }`,
+    body: list([
+      ...(execution.message.trim() === "" ? [] : [execution.message.trim()]),
+      ...execution.orders.map(orderLine),
+      ...execution.failures.map((f) => `failed ${f.symbol} (${f.clientOrderId}): ${f.error}`),
+      ...(execution.canceled > 0 ? [`canceled ${execution.canceled} open order${execution.canceled === 1 ? "" : "s"}`] : []),
+      `equity ${money(execution.equity)}`
+    ])
+  }
+}
+
+/** The readable part of an error: its `message` (or `_tag`), else its string form. */
+export const describeError = (error: unknown): string => {
+  if (typeof error === "string") return error
+  if (typeof error === "object" && error !== null) {
+    const { message, _tag } = error as { readonly message?: unknown; readonly _tag?: unknown }
+    if (typeof message === "string" && message.trim() !== "") {
+      return typeof _tag === "string" && !message.includes(_tag) ? `${_tag}: ${message}` : message
+    }
+    if (typeof _tag === "string") return _tag
+  }
+  return String(error)
+}
+
+/** A failure with its error: `Failed: Execution` / the error's message. */
+export const failure = (input: {
+  readonly what: string
+  readonly error: unknown
+  readonly account?: AccountId
+}): Notification => ({
+  level: "ERROR",
+  ...(input.account === undefined ? {} : { account: input.account }),
+  subject: `Failed: ${input.what}`,
+  body: describeError(input.error)
+})
+
+/** One line of the summary: `CHATGPT 2 orders · equity $100,512.30 · day P&L +$512.30 (+0.51 %)`. */
+export const summaryLine = (execution: AccountExecution, previousEquity: number | undefined): string => {
+  if (execution.status === "failed") return `${execution.account} FAILED: ${execution.message}`
+  const orders = `${execution.orders.length} order${execution.orders.length === 1 ? "" : "s"}${
+    execution.failures.length > 0 ? ` (${execution.failures.length} failed)` : ""
+  }`
+  const pnl = execution.equity !== null && previousEquity !== undefined && previousEquity > 0
+    ? `${signedMoney(execution.equity - previousEquity)} (${signedPercent(execution.equity / previousEquity - 1)})`
+    : "—"
+  return `${execution.account} ${orders} · equity ${money(execution.equity)} · day P&L ${pnl}${
+    execution.status === "dry-run" ? " · dry run" : ""
+  }`
+}
+
+/**
+ * The end-of-run summary: one line per account (`summaryLine`). Day P&L is equity now minus `previousEquity` (the
+ * previous session's close equity per account), `—` where either is unknown. WARN when any account failed.
+ */
+export const runSummary = (input: {
+  readonly report: ExecutionReport
+  readonly previousEquity?: Readonly<Record<string, number>>
+  readonly runId?: string
+}): Notification => {
+  const { accounts } = input.report
+  const failed = accounts.filter((a) => a.status === "failed").length
+  const orders = accounts.reduce((n, a) => n + a.orders.length, 0)
+  return {
+    level: failed > 0 ? "WARN" : "INFO",
+    subject: `Run summary ${input.report.asOf}${input.report.dryRun ? " (dry run)" : ""} · ${accounts.length} accounts, ${orders} order${
+      orders === 1 ? "" : "s"
+    }${failed > 0 ? `, ${failed} failed` : ""}`,
+    body: list([
+      ...(input.runId === undefined ? [] : [`run ${input.runId}`]),
+      ...accounts.map((a) => summaryLine(a, input.previousEquity?.[a.account]))
+    ])
+  }
+}

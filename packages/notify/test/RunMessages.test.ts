@@ -1,0 +1,224 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Schema } from "effect"
+import {
+  AccountExecution,
+  AccountId,
+  CouncilDecision,
+  ExecutionReport,
+  Order,
+  OrderIntent,
+  Pitch,
+  RiskVerdict,
+  TradingDay
+} from "@council/domain"
+import { formatLine, RunMessages } from "@council/notify"
+
+const id = AccountId.make
+const day = TradingDay.make("2024-11-15")
+
+const pitch = Schema.decodeUnknownSync(Pitch)({
+  pm: "CHATGPT",
+  asOf: "2024-11-15",
+  symbol: "SPY",
+  direction: "LONG",
+  conviction: 2,
+  thesis: ["breadth improving", "trend intact"],
+  riskProfile: "BASE",
+  horizon: "1W",
+  invalidation: "close below 580",
+  source: "offline:momentum"
+})
+
+const decision = Schema.decodeUnknownSync(CouncilDecision)({
+  asOf: "2024-11-15",
+  trades: [
+    { symbol: "SPY", direction: "LONG", conviction: 2, riskProfile: "BASE", horizon: "1W" },
+    { symbol: "TLT", direction: "SHORT", conviction: -1, riskProfile: "TIGHT", horizon: "1D" },
+    { symbol: "GLD", direction: "FLAT", conviction: 0, riskProfile: "BASE", horizon: "1D" }
+  ],
+  rationale: "Three of five PMs favour equities.",
+  dissent: ["GROQ: rates risk"],
+  votes: [],
+  source: "offline:chairman"
+})
+
+const intent = (fields: Record<string, unknown>) =>
+  Schema.decodeUnknownSync(OrderIntent)({
+    account: "COUNCIL",
+    symbol: "SPY",
+    side: "buy",
+    qty: 10,
+    type: "market",
+    timeInForce: "day",
+    orderClass: "simple",
+    clientOrderId: "c-1",
+    reason: "council",
+    ...fields
+  })
+
+const verdict = Schema.decodeUnknownSync(RiskVerdict)({
+  asOf: "2024-11-15",
+  cancels: [{ account: "COUNCIL", orderId: "o-9", symbol: "TLT", reason: "replaced by today's order" }],
+  intents: [
+    intent({ orderClass: "bracket", takeProfit: { limitPrice: 612.5 }, stopLoss: { stopPrice: 570.25 } }),
+    intent({ symbol: "TLT", side: "sell", qty: 4.5, type: "limit", limitPrice: 0.98765, timeInForce: "cls" }),
+    intent({ account: "CHATGPT", qty: 3 })
+  ],
+  rejections: [{ account: "COUNCIL", symbol: "QQQ", rule: "max-order-value", detail: "$30,000.00 > $25,000.00" }],
+  clamps: [{ account: "COUNCIL", symbol: "SPY", rule: "max-position-pct", requested: 40, allowed: 10, detail: "20 % of equity" }]
+})
+
+const order = (fields: Record<string, unknown>) =>
+  Schema.decodeUnknownSync(Order)({
+    id: "o-1",
+    clientOrderId: "c-1",
+    symbol: "SPY",
+    side: "buy",
+    qty: 10,
+    type: "market",
+    timeInForce: "day",
+    limitPrice: null,
+    stopPrice: null,
+    orderClass: "simple",
+    status: "filled",
+    filledQty: 10,
+    filledAvgPrice: 590.125,
+    submittedAt: "2024-11-15T20:45:00Z",
+    filledAt: "2024-11-15T21:00:00Z",
+    legs: [],
+    ...fields
+  })
+
+const execution = (fields: Record<string, unknown>) =>
+  Schema.decodeUnknownSync(AccountExecution)({
+    account: "COUNCIL",
+    status: "succeeded",
+    orders: [],
+    failures: [],
+    canceled: 0,
+    equity: 100_512.3,
+    message: "",
+    ...fields
+  })
+
+/** The council's message body for `decision` and `verdict`, line by line. */
+const COUNCIL_BODY = [
+  "Three of five PMs favour equities.",
+  "dissent: GROQ: rates risk",
+  "BUY 10 SPY market day · take profit 612.50 · stop loss 570.25",
+  "SELL 4.5 TLT limit 0.9877 cls",
+  "cancel TLT order o-9: replaced by today's order",
+  "refused QQQ: max-order-value — $30,000.00 > $25,000.00",
+  "clamped SPY: max-position-pct 40 → 10 — 20 % of equity"
+]
+
+describe("RunMessages", () => {
+  it("runStarted names the run, the as-of day, the accounts and a dry run", () => {
+    const message = RunMessages.runStarted({
+      runId: "run-42",
+      tradingDay: day,
+      asOf: TradingDay.make("2024-11-14"),
+      accounts: [id("CHATGPT"), id("COUNCIL")],
+      dryRun: true,
+      schedule: "after-close"
+    })
+    assert.deepStrictEqual(message, {
+      level: "INFO",
+      subject: "Run started 2024-11-15 (dry run)",
+      body: "run run-42, data as of 2024-11-14, schedule after-close\n2 accounts: CHATGPT, COUNCIL"
+    })
+  })
+
+  it("a PM's decision is its pitch with its thesis and its approved orders", () => {
+    assert.deepStrictEqual(RunMessages.accountDecision({ account: id("CHATGPT"), pitch, verdict }), {
+      level: "INFO",
+      account: id("CHATGPT"),
+      subject: "Decision LONG SPY · conviction +2 · BASE · 1W · 1 order",
+      body: "breadth improving\ntrend intact\nBUY 3 SPY market day"
+    })
+  })
+
+  it("the council's decision lists its trades, rationale, dissent, orders, cancels, refusals and clamps (WARN)", () => {
+    const message = RunMessages.accountDecision({ account: id("COUNCIL"), decision, verdict })
+    assert.strictEqual(message.level, "WARN")
+    assert.strictEqual(message.subject, "Decision LONG SPY, SHORT TLT · 2 orders")
+    assert.deepStrictEqual(message.body.split("\n"), COUNCIL_BODY)
+  })
+
+  it("accountDecisions gives every account its own message; an abstaining PM is a WARN with the reason", () => {
+    const messages = RunMessages.accountDecisions({
+      accounts: [id("CHATGPT"), id("GROQ"), id("COUNCIL")],
+      pitches: [pitch],
+      abstentions: [{ pm: id("GROQ"), reason: "timed out after 60 s" }],
+      decision,
+      verdict
+    })
+    assert.deepStrictEqual(messages.map(formatLine), [
+      "[CHATGPT] INFO Decision LONG SPY · conviction +2 · BASE · 1W · 1 order — breadth improving | trend intact | BUY 3 SPY market day",
+      "[GROQ] WARN Decision abstained · no orders — timed out after 60 s",
+      `[COUNCIL] WARN Decision LONG SPY, SHORT TLT · 2 orders — ${COUNCIL_BODY.join(" | ")}`
+    ])
+  })
+
+  it("a flat council says FLAT", () => {
+    const flat = { ...decision, trades: [], dissent: [] }
+    const message = RunMessages.accountDecision({ account: id("COUNCIL"), decision: flat, verdict: { ...verdict, intents: [], rejections: [], clamps: [], cancels: [] } })
+    assert.strictEqual(formatLine(message), "[COUNCIL] INFO Decision FLAT · no orders — Three of five PMs favour equities.")
+  })
+
+  it("executionResult shows fills, failures, cancels and equity; a failed account is an ERROR", () => {
+    const done = RunMessages.executionResult(execution({
+      orders: [order({}), order({ id: "o-2", symbol: "TLT", side: "sell", qty: 5, status: "accepted", filledQty: 0, filledAvgPrice: null })],
+      failures: [{ clientOrderId: "c-3", symbol: "QQQ", error: "insufficient buying power" }],
+      canceled: 1
+    }))
+    assert.deepStrictEqual(done, {
+      level: "WARN",
+      account: id("COUNCIL"),
+      subject: "Execution succeeded · 2 orders, 1 failed",
+      body: [
+        "BUY 10 SPY market → filled 10 @ 590.13",
+        "SELL 5 TLT market → accepted",
+        "failed QQQ (c-3): insufficient buying power",
+        "canceled 1 open order",
+        "equity $100,512.30"
+      ].join("\n")
+    })
+    const failed = RunMessages.executionResult(execution({ status: "failed", equity: null, message: "HTTP 401 from the broker" }))
+    assert.strictEqual(formatLine(failed), "[COUNCIL] ERROR Execution failed · 0 orders — HTTP 401 from the broker | equity —")
+  })
+
+  it("failure carries the error's tag and message", () => {
+    class BrokerError extends Schema.TaggedError<BrokerError>()("BrokerError", { message: Schema.String }) {}
+    assert.strictEqual(
+      formatLine(RunMessages.failure({ what: "Execution", account: id("GEMINI"), error: new BrokerError({ message: "connection reset" }) })),
+      "[GEMINI] ERROR Failed: Execution — BrokerError: connection reset"
+    )
+    assert.strictEqual(formatLine(RunMessages.failure({ what: "FetchData", error: "no bars for 2024-11-15" })), "ERROR Failed: FetchData — no bars for 2024-11-15")
+  })
+
+  it("runSummary: per account orders, equity and day P&L against the previous equity, — where unknown", () => {
+    const report = Schema.decodeUnknownSync(ExecutionReport)({
+      asOf: "2024-11-15",
+      dryRun: false,
+      accounts: [
+        execution({ account: "CHATGPT", orders: [order({}), order({ id: "o-2" })], equity: 100_512.3 }),
+        execution({ account: "GEMINI", orders: [], equity: 99_000 }),
+        execution({ account: "CLAUDE", orders: [order({})], equity: 50_000 }),
+        execution({ account: "GROQ", status: "failed", equity: null, message: "HTTP 401" })
+      ]
+    })
+    const summary = RunMessages.runSummary({ report, previousEquity: { CHATGPT: 100_000, GEMINI: 100_000 }, runId: "run-42" })
+    assert.deepStrictEqual(summary, {
+      level: "WARN",
+      subject: "Run summary 2024-11-15 · 4 accounts, 3 orders, 1 failed",
+      body: [
+        "run run-42",
+        "CHATGPT 2 orders · equity $100,512.30 · day P&L +$512.30 (+0.51 %)",
+        "GEMINI 0 orders · equity $99,000.00 · day P&L −$1,000.00 (−1.00 %)",
+        "CLAUDE 1 order · equity $50,000.00 · day P&L —",
+        "GROQ FAILED: HTTP 401"
+      ].join("\n")
+    })
+  })
+})

@@ -1,0 +1,250 @@
+/**
+ * Who wins, and how sure that is: accounts ranked with their metrics, bootstrap intervals and a one-line verdict
+ * (`leaderboard`), and the council against its best PM, its median PM and the mechanical vote (`attribution`).
+ *
+ * **When to use**: the CLI's `leaderboard` and the monitor API read the ledger into `AccountSeries` and call these
+ * pure functions; formatting is theirs.
+ *
+ * **Rules** (the README quotes these)
+ * - Series are aligned on the sessions all of them (and the benchmark) have; returns run between consecutive
+ *   common sessions, so every number covers the same days.
+ * - Rank: Sharpe (point estimate) descending, then total return, then name; an undefined Sharpe ranks last.
+ * - Per account: 95 % intervals (see `Bootstrap`) of its total return, its Sharpe, and its excess return over the
+ *   benchmark (paired: the same resampled sessions for both). It *beats* the benchmark at 95 % when that excess
+ *   interval lies above 0.
+ * - Fewer than 20 sessions: `ranked` is false, no ranks and no intervals, and the verdict says "too few sessions".
+ * - An account's bootstrap seed is the seed plus its name, so its intervals do not depend on the other accounts.
+ * - Attribution compares total return and Sharpe as differences (council − other) with paired intervals. Best and
+ *   median PM follow the ranking rule (median of an even count: the lower-ranked middle one). Choosing the best PM
+ *   after the fact favours it, so "beats its best PM" is a demanding claim.
+ *
+ * @since 0.1.0
+ */
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import { TradingDay } from "@council/domain"
+import * as Bootstrap from "./Bootstrap.ts"
+import type { BenchmarkPoint, ClosedTrade, EquityPoint } from "./Metrics.ts"
+import { AccountMetrics, computeMetrics, dailyReturns, dailyRiskFree, MetricsError, sharpeOf, totalReturnOf } from "./Metrics.ts"
+
+export interface AccountSeries {
+  readonly account: string
+  readonly series: ReadonlyArray<EquityPoint>
+  readonly trades?: ReadonlyArray<ClosedTrade>
+}
+
+export interface Benchmark {
+  /** E.g. `SPY`. */
+  readonly name: string
+  readonly closes: ReadonlyArray<BenchmarkPoint>
+}
+
+export const LeaderboardRow = Schema.Struct({
+  rank: Schema.NullOr(Schema.Int),
+  account: Schema.String,
+  metrics: AccountMetrics,
+  totalReturn: Bootstrap.Estimate,
+  sharpe: Bootstrap.Estimate,
+  excessReturn: Bootstrap.Estimate,
+  beatsBenchmark: Schema.Boolean
+})
+export type LeaderboardRow = typeof LeaderboardRow.Type
+
+const Method = {
+  from: TradingDay,
+  to: TradingDay,
+  sessions: Schema.Int,
+  blockLength: Schema.Finite,
+  replicates: Schema.Int,
+  seed: Schema.String
+}
+
+export const Leaderboard = Schema.Struct({
+  ...Method,
+  ranked: Schema.Boolean,
+  benchmark: Schema.Struct({ name: Schema.String, totalReturn: Schema.Finite }),
+  rows: Schema.Array(LeaderboardRow),
+  verdict: Schema.String
+})
+export type Leaderboard = typeof Leaderboard.Type
+
+export const Comparison = Schema.Struct({
+  against: Schema.Literals(["best PM", "median PM", "mechanical vote"]),
+  account: Schema.String,
+  /** Council minus the other account. */
+  totalReturn: Bootstrap.Estimate,
+  sharpe: Bootstrap.Estimate,
+  verdict: Schema.String
+})
+export type Comparison = typeof Comparison.Type
+
+export const Attribution = Schema.Struct({ ...Method, comparisons: Schema.Array(Comparison) })
+export type Attribution = typeof Attribution.Type
+
+interface Options {
+  /** Annual risk-free rate, a fraction. Default 0. */
+  readonly riskFree?: number
+  readonly bootstrap?: Bootstrap.BootstrapOptions
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The sessions every series has, and each series restricted to them. */
+const align = (
+  accounts: ReadonlyArray<AccountSeries>,
+  benchmark: Benchmark | undefined
+): Result.Result<{ readonly accounts: ReadonlyArray<AccountSeries>; readonly benchmark: ReadonlyArray<number> }, MetricsError> => {
+  const sets = [
+    ...accounts.map((a) => new Set<string>(a.series.map((p) => p.date))),
+    ...(benchmark === undefined ? [] : [new Set<string>(benchmark.closes.map((b) => b.date))])
+  ]
+  const common = new Set([...(sets[0] ?? [])].filter((d) => sets.every((s) => s.has(d))))
+  if (common.size < 2) {
+    return Result.fail(new MetricsError({ message: `the accounts${benchmark ? ` and ${benchmark.name}` : ""} share ${common.size} session(s); at least 2 are needed` }))
+  }
+  const aligned = accounts.map((a) => ({ ...a, series: a.series.filter((p) => common.has(p.date)) }))
+  const closes = benchmark === undefined ? [] : benchmark.closes.filter((b) => common.has(b.date)).map((b) => b.close)
+  return Result.succeed({ accounts: aligned, benchmark: closes })
+}
+
+interface Scored {
+  readonly account: string
+  readonly sharpe: number | null
+  readonly totalReturn: number
+}
+
+/** Best first: Sharpe descending, then total return, then name; undefined Sharpe last. */
+const byRank = (a: Scored, b: Scored): number =>
+  (a.sharpe === null) !== (b.sharpe === null)
+    ? a.sharpe === null ? 1 : -1
+    : (b.sharpe ?? 0) - (a.sharpe ?? 0) || b.totalReturn - a.totalReturn || (a.account < b.account ? -1 : a.account > b.account ? 1 : 0)
+
+const percent = (x: number): string => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`
+
+const lowerAbove = (estimate: Bootstrap.Estimate): boolean => estimate._tag === "Interval" && estimate.lower > 0
+const upperBelow = (estimate: Bootstrap.Estimate): boolean => estimate._tag === "Interval" && estimate.upper < 0
+
+/** `+5.2 % (95 % CI +1.1 % … +9.0 %)`, or `+5.2 %` without an interval. */
+export const describeEstimate = (estimate: Bootstrap.Estimate, format: (x: number) => string = percent): string =>
+  estimate._tag === "Interval"
+    ? `${format(estimate.estimate)} (${Math.round(estimate.level * 100)} % CI ${format(estimate.lower)} … ${format(estimate.upper)})`
+    : estimate._tag === "TooFewSessions" && estimate.estimate !== null
+    ? format(estimate.estimate)
+    : "—"
+
+const method = (from: TradingDay, to: TradingDay, sessions: number, options: Bootstrap.BootstrapOptions | undefined) => {
+  const resolved = Bootstrap.resolve(sessions, options)
+  return { from, to, sessions, blockLength: resolved.blockLength, replicates: resolved.replicates, seed: String(resolved.seed) }
+}
+
+const seedFor = (options: Bootstrap.BootstrapOptions | undefined, account: string) => ({
+  ...options,
+  seed: `${options?.seed ?? Bootstrap.DEFAULT_SEED}:${account}`
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The leaderboard of `accounts` against `benchmark` (see the module's rules). */
+export const leaderboard = (input: Options & {
+  readonly accounts: ReadonlyArray<AccountSeries>
+  readonly benchmark: Benchmark
+}): Result.Result<Leaderboard, MetricsError> => {
+  const aligned = align(input.accounts, input.benchmark)
+  if (Result.isFailure(aligned)) return Result.fail(aligned.failure)
+  const benchmarkReturns = dailyReturns(aligned.success.benchmark)
+  const n = benchmarkReturns.length
+  const rf = dailyRiskFree(input.riskFree ?? 0)
+  const ranked = n >= Bootstrap.MIN_SESSIONS
+  const rows: Array<Omit<LeaderboardRow, "rank">> = []
+  for (const account of aligned.success.accounts) {
+    const metrics = computeMetrics(account.series, {
+      riskFree: input.riskFree ?? 0,
+      benchmark: input.benchmark.closes,
+      ...(account.trades === undefined ? {} : { trades: inWindow(account.trades, account.series) })
+    })
+    if (Result.isFailure(metrics)) return Result.fail(new MetricsError({ message: `${account.account}: ${metrics.failure.message}` }))
+    const returns = dailyReturns(account.series.map((p) => p.equity))
+    const options = seedFor(input.bootstrap, account.account)
+    const [totalReturn, sharpe, excessReturn] = Bootstrap.estimates(
+      [returns, benchmarkReturns],
+      [([r]) => totalReturnOf(r!), ([r]) => sharpeOf(r!, rf), ([r, b]) => totalReturnOf(r!) - totalReturnOf(b!)],
+      options
+    )
+    rows.push({ account: account.account, metrics: metrics.success, totalReturn: totalReturn!, sharpe: sharpe!, excessReturn: excessReturn!, beatsBenchmark: lowerAbove(excessReturn!) })
+  }
+  const ordered = rows
+    .map((row) => ({ row, score: { account: row.account, sharpe: row.metrics.sharpe, totalReturn: row.metrics.totalReturn } }))
+    .sort((a, b) => byRank(a.score, b.score))
+    .map(({ row }, i) => ({ rank: ranked ? i + 1 : null, ...row }))
+  const first = aligned.success.accounts[0]!.series
+  return Result.succeed({
+    ...method(first[0]!.date, first[first.length - 1]!.date, n, input.bootstrap),
+    ranked,
+    benchmark: { name: input.benchmark.name, totalReturn: totalReturnOf(benchmarkReturns) },
+    rows: ordered,
+    verdict: verdictOf(ordered, input.benchmark.name, n)
+  })
+}
+
+const inWindow = (trades: ReadonlyArray<ClosedTrade>, series: ReadonlyArray<EquityPoint>) =>
+  trades.filter((t) => t.closedOn > series[0]!.date && t.closedOn <= series[series.length - 1]!.date)
+
+const verdictOf = (rows: ReadonlyArray<LeaderboardRow>, benchmark: string, sessions: number): string => {
+  if (sessions < Bootstrap.MIN_SESSIONS) {
+    return `too few sessions (${sessions} < ${Bootstrap.MIN_SESSIONS}) to rank or to say whether any account beats ${benchmark}`
+  }
+  const winners = rows.filter((row) => row.beatsBenchmark)
+  if (winners.length === 0) return `no account beats ${benchmark} at 95 % over ${sessions} sessions`
+  return `${winners.map((w) => `${w.account} (excess ${describeEstimate(w.excessReturn)})`).join(", ")} ${
+    winners.length === 1 ? "beats" : "beat"
+  } ${benchmark} at 95 % over ${sessions} sessions`
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The council against its best PM, its median PM and (when given) the mechanical vote (see the module's rules). */
+export const attribution = (input: Options & {
+  readonly council: AccountSeries
+  readonly pms: ReadonlyArray<AccountSeries>
+  readonly mechanical?: AccountSeries
+}): Result.Result<Attribution, MetricsError> => {
+  if (input.pms.length === 0) return Result.fail(new MetricsError({ message: "attribution needs at least one PM account" }))
+  const all = [input.council, ...input.pms, ...(input.mechanical ? [input.mechanical] : [])]
+  const aligned = align(all, undefined)
+  if (Result.isFailure(aligned)) return Result.fail(aligned.failure)
+  const [council, ...rest] = aligned.success.accounts
+  const pms = rest.slice(0, input.pms.length)
+  const rf = dailyRiskFree(input.riskFree ?? 0)
+  const returnsOf = (a: AccountSeries) => dailyReturns(a.series.map((p) => p.equity))
+  const councilReturns = returnsOf(council!)
+  const ranked = pms
+    .map((pm) => {
+      const returns = returnsOf(pm)
+      const sharpe = sharpeOf(returns, rf)
+      return { account: pm.account, returns, sharpe: Number.isFinite(sharpe) ? sharpe : null, totalReturn: totalReturnOf(returns) }
+    })
+    .sort(byRank)
+  const targets: Array<{ readonly against: Comparison["against"]; readonly account: string; readonly returns: ReadonlyArray<number> }> = [
+    { against: "best PM", ...ranked[0]! },
+    { against: "median PM", ...ranked[Math.floor(ranked.length / 2)]! },
+    ...(input.mechanical ? [{ against: "mechanical vote" as const, account: input.mechanical.account, returns: returnsOf(rest[input.pms.length]!) }] : [])
+  ]
+  const comparisons = targets.map((target): Comparison => {
+    const [totalReturn, sharpe] = Bootstrap.estimates(
+      [councilReturns, target.returns],
+      [([c, o]) => totalReturnOf(c!) - totalReturnOf(o!), ([c, o]) => sharpeOf(c!, rf) - sharpeOf(o!, rf)],
+      seedFor(input.bootstrap, `${council!.account}-${target.account}`)
+    )
+    const name = `its ${target.against} (${target.account})`
+    const verdict = lowerAbove(totalReturn!)
+      ? `${council!.account} beats ${name} at 95 %`
+      : upperBelow(totalReturn!)
+      ? `${council!.account} trails ${name} at 95 %`
+      : totalReturn!._tag === "Interval"
+      ? `no difference between ${council!.account} and ${name} at 95 %`
+      : `too few sessions to compare ${council!.account} with ${name}`
+    return { against: target.against, account: target.account, totalReturn: totalReturn!, sharpe: sharpe!, verdict: `${verdict}: total return ${describeEstimate(totalReturn!)}` }
+  })
+  const series = council!.series
+  return Result.succeed({ ...method(series[0]!.date, series[series.length - 1]!.date, councilReturns.length, input.bootstrap), comparisons })
+}

@@ -1,0 +1,5 @@
+export * as Bootstrap from "./Bootstrap.ts"
+export * as Leaderboard from "./Leaderboard.ts"
+export * as Metrics from "./Metrics.ts"
+export * as Prng from "./Prng.ts"
+export * as RandomBaseline from "./RandomBaseline.ts"

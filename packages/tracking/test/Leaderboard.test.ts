@@ -1,0 +1,131 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Result } from "effect"
+import type { Bootstrap } from "@council/tracking"
+import { Leaderboard, Metrics } from "@council/tracking"
+import { compound, normalReturns, seriesOf, weekdays } from "./series.ts"
+
+const N = 120
+const spyReturns = normalReturns(N, 0.0003, 0.01, "spy")
+const spyCloses = compound(spyReturns, 400)
+const SPY: Leaderboard.Benchmark = { name: "SPY", closes: weekdays(N + 1).map((date, i) => ({ date, close: spyCloses[i]! })) }
+
+const account = (name: string, returns: ReadonlyArray<number>): Leaderboard.AccountSeries => ({
+  account: name,
+  series: seriesOf(compound(returns))
+})
+const ALPHA = account("ALPHA", spyReturns.map((r) => r + 0.003))
+const TRACKER = account("TRACKER", spyReturns)
+const NOISE = account("NOISE", normalReturns(N, 0, 0.01, "noise"))
+
+const ok = <A>(result: Result.Result<A, Metrics.MetricsError>): A => {
+  if (Result.isFailure(result)) throw new Error(result.failure.message)
+  return result.success
+}
+
+const interval = (estimate: Bootstrap.Estimate): Bootstrap.Interval => {
+  if (estimate._tag !== "Interval") throw new Error(`expected an interval, got ${estimate._tag}`)
+  return estimate
+}
+
+describe("Leaderboard.leaderboard", () => {
+  it("ranks by Sharpe, with intervals, n and a verdict naming who beats SPY at 95 %", () => {
+    const board = ok(Leaderboard.leaderboard({ accounts: [TRACKER, NOISE, ALPHA], benchmark: SPY, bootstrap: { replicates: 500 } }))
+    assert.isTrue(board.ranked)
+    assert.strictEqual(board.sessions, N)
+    assert.strictEqual(board.blockLength, 5)
+    assert.strictEqual(board.replicates, 500)
+    assert.deepStrictEqual(board.rows.map((r) => r.rank), [1, 2, 3])
+    assert.strictEqual(board.rows[0]!.account, "ALPHA")
+    const sharpes = board.rows.map((r) => r.metrics.sharpe!)
+    assert.isTrue(sharpes[0]! >= sharpes[1]! && sharpes[1]! >= sharpes[2]!)
+    assert.closeTo(board.benchmark.totalReturn, spyCloses[N]! / spyCloses[0]! - 1, 1e-12)
+
+    const alpha = board.rows[0]!
+    assert.isTrue(alpha.beatsBenchmark)
+    assert.isAbove(interval(alpha.excessReturn).lower, 0)
+    assert.strictEqual(interval(alpha.sharpe).sessions, N)
+    assert.closeTo(interval(alpha.totalReturn).estimate, alpha.metrics.totalReturn, 1e-12)
+    assert.match(board.verdict, /^ALPHA \(excess \+\d+\.\d % \(95 % CI \+\d+\.\d % … \+\d+\.\d %\)\) beats SPY at 95 % over 120 sessions$/)
+
+    const tracker = board.rows.find((r) => r.account === "TRACKER")!
+    assert.isFalse(tracker.beatsBenchmark)
+    const same = interval(tracker.excessReturn)
+    assert.deepStrictEqual([same.estimate, same.lower, same.upper], [0, 0, 0])
+    assert.closeTo(tracker.metrics.excessReturn!, 0, 1e-12)
+  })
+
+  it("says so when no account beats SPY", () => {
+    const board = ok(Leaderboard.leaderboard({ accounts: [TRACKER, NOISE], benchmark: SPY, bootstrap: { replicates: 300 } }))
+    assert.strictEqual(board.verdict, "no account beats SPY at 95 % over 120 sessions")
+  })
+
+  it("fewer than 20 sessions: no ranking and no intervals, the verdict says too few sessions", () => {
+    const short = (a: Leaderboard.AccountSeries) => ({ ...a, series: a.series.slice(0, 16) })
+    const board = ok(Leaderboard.leaderboard({ accounts: [short(ALPHA), short(TRACKER)], benchmark: SPY }))
+    assert.isFalse(board.ranked)
+    assert.strictEqual(board.sessions, 15)
+    assert.deepStrictEqual(board.rows.map((r) => r.rank), [null, null])
+    assert.isTrue(board.rows.every((r) => r.totalReturn._tag === "TooFewSessions" && r.excessReturn._tag === "TooFewSessions"))
+    assert.isTrue(board.rows.every((r) => !r.beatsBenchmark))
+    assert.strictEqual(board.verdict, "too few sessions (15 < 20) to rank or to say whether any account beats SPY")
+  })
+
+  it("aligns accounts on the sessions they all have", () => {
+    const gappy = { ...NOISE, series: NOISE.series.filter((_, i) => i !== 50) }
+    const board = ok(Leaderboard.leaderboard({ accounts: [ALPHA, gappy], benchmark: SPY, bootstrap: { replicates: 100 } }))
+    assert.strictEqual(board.sessions, N - 1)
+    assert.isTrue(board.rows.every((r) => r.metrics.sessions === N - 1))
+  })
+
+  it("an account's intervals do not depend on the other accounts in the table", () => {
+    const alone = ok(Leaderboard.leaderboard({ accounts: [ALPHA], benchmark: SPY, bootstrap: { replicates: 300 } }))
+    const crowd = ok(Leaderboard.leaderboard({ accounts: [NOISE, TRACKER, ALPHA], benchmark: SPY, bootstrap: { replicates: 300 } }))
+    const pick = (board: Leaderboard.Leaderboard) => {
+      const { rank: _rank, ...rest } = board.rows.find((r) => r.account === "ALPHA")!
+      return rest
+    }
+    assert.deepStrictEqual(pick(alone), pick(crowd))
+  })
+
+  it("fails with MetricsError when the series share no sessions", () => {
+    const elsewhere = { account: "LATE", series: seriesOf([1, 2]).map((p) => ({ ...p, date: "2030-01-02" as typeof p.date })) }
+    const result = Leaderboard.leaderboard({ accounts: [ALPHA, elsewhere], benchmark: SPY })
+    assert.isTrue(Result.isFailure(result))
+  })
+})
+
+describe("Leaderboard.attribution", () => {
+  const pms = [0.004, 0.002, 0, -0.002, -0.004].map((drift, i) =>
+    account(["A", "B", "C", "D", "E"][i]!, normalReturns(N, drift, 0.01, `pm-${i}`))
+  )
+  const councilReturns = Metrics.dailyReturns(pms[0]!.series.map((p) => p.equity))
+  const council = account("COUNCIL", councilReturns)
+  const mechanical = account("MECH", councilReturns.map((r) => r - 0.002))
+
+  it("compares the council with its best PM, its median PM and the mechanical vote, with paired intervals", () => {
+    const result = ok(Leaderboard.attribution({ council, pms, mechanical, bootstrap: { replicates: 500 } }))
+    assert.strictEqual(result.sessions, N)
+    assert.deepStrictEqual(result.comparisons.map((c) => [c.against, c.account]), [["best PM", "A"], ["median PM", "C"], ["mechanical vote", "MECH"]])
+    const [best, median, mech] = result.comparisons
+
+    const tie = interval(best!.totalReturn)
+    assert.closeTo(tie.lower, 0, 1e-12)
+    assert.closeTo(tie.upper, 0, 1e-12)
+    assert.strictEqual(best!.verdict, "no difference between COUNCIL and its best PM (A) at 95 %: total return +0.0 % (95 % CI +0.0 % … +0.0 %)")
+
+    const councilTotal = Metrics.totalReturnOf(councilReturns)
+    const medianTotal = Metrics.totalReturnOf(Metrics.dailyReturns(pms[2]!.series.map((p) => p.equity)))
+    assert.closeTo(interval(median!.totalReturn).estimate, councilTotal - medianTotal, 1e-12)
+
+    assert.isAbove(interval(mech!.totalReturn).lower, 0)
+    assert.isAbove(interval(mech!.sharpe).lower, 0)
+    assert.match(mech!.verdict, /^COUNCIL beats its mechanical vote \(MECH\) at 95 %: total return \+/)
+  })
+
+  it("without a mechanical vote there are two comparisons; a council behind its PM trails it", () => {
+    const laggard = account("COUNCIL", Metrics.dailyReturns(pms[0]!.series.map((p) => p.equity)).map((r) => r - 0.003))
+    const result = ok(Leaderboard.attribution({ council: laggard, pms, bootstrap: { replicates: 300 } }))
+    assert.strictEqual(result.comparisons.length, 2)
+    assert.match(result.comparisons[0]!.verdict, /^COUNCIL trails its best PM \(A\) at 95 %/)
+  })
+})
