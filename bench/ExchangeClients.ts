@@ -13,7 +13,8 @@ import * as Ref from "effect/Ref"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import { type AccountConfig, AccountId, defaultAccountSettings, type OrderIntent, Ticker } from "@council/domain"
-import { AccountManager, AlpacaBroker, type AlpacaBrokerOptions, AlpacaWire, LiveGuard } from "@council/broker"
+import { AccountManager, LiveGuard } from "@council/broker"
+import { AlpacaBroker, type AlpacaBrokerOptions, AlpacaWire } from "@council/broker/Alpaca"
 import { bin, exchangeKeys, type KeyPair, type Served, startServer } from "./Processes.ts"
 
 export const order = (account: string, symbol: string, clientOrderId: string): OrderIntent => ({

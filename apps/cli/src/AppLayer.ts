@@ -5,13 +5,12 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
-import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import { type AccountId, TradingDay } from "@council/domain"
 import { AccountManager, RoutedBrokers, TradingAccounts } from "@council/broker"
 import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { Chairman, PortfolioManagers } from "@council/llm"
 import { MarketData, MarketFeed } from "@council/market"
-import { Notifier } from "@council/notify"
+import { Notifier } from "@council/notify/Notifier"
 import { AppSettings } from "./AppConfig.ts"
 import { storage } from "./Storage.ts"
 
@@ -37,12 +36,14 @@ const localExchange = Layer.unwrap(Effect.gen(function*() {
   return LocalExchange.layer({ ...fillModel, allowShorting })
 }))
 
+/** `fetch` for the Alpaca adapter: loaded only when an account has credentials (see `RoutedBrokers`). */
+const http = Layer.unwrap(Effect.promise(() => import("effect/http/FetchHttpClient")).pipe(Effect.map((m) => m.layer)))
+
 const brokers = (day: TradingDay | undefined) =>
   AccountManager.layer.pipe(
-    Layer.provideMerge(RoutedBrokers.layer(day)),
+    Layer.provideMerge(RoutedBrokers.layer(day, http)),
     Layer.provideMerge(LocalExchange.layerVenue),
-    Layer.provideMerge(localExchange),
-    Layer.provide(FetchHttpClient.layer)
+    Layer.provideMerge(localExchange)
   )
 
 const council = Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, Notifier.layerConsole)

@@ -24,6 +24,10 @@ const POSTGRES = /@effect\/sql-pg/
 const HTTP = /^node:http$/
 const EXCHANGE = /packages\/exchange\/src/
 const MARKET = /packages\/market\/src/
+const ALPACA_ADAPTER = /packages\/broker\/src\/alpaca\//
+const REMOTE_FEEDS = /packages\/market\/src\/(AlpacaBars|PolygonBars|RemoteBars)\.ts$/
+const SLACK = /packages\/notify\/src\/(Slack|NotifierConfig)/
+const EXCHANGE_SERVER = /packages\/exchange\/src\/server\//
 /** Any market module but the feed's configuration reader, which every command runs to check the environment. */
 const MARKET_DATA = /packages\/market\/src\/(?!MarketFeedConfig\.ts$)/
 
@@ -50,12 +54,16 @@ describe("start-up", () => {
     }
   })
 
-  it("runs, show and run daily load only what they use: no PostgreSQL client on SQLite, no HTTP server, no bars for runs and show", () => {
+  it("runs, show and run daily load only what they use: no PostgreSQL client on SQLite, no HTTP server, no Alpaca adapter or remote feed on the embedded default, no bars for runs and show", () => {
     const home = tempHome()
     const daily = loaded(home, ["run", "daily"])
     assert.isFalse(daily.has(POSTGRES), "run daily loaded the PostgreSQL client")
     assert.isFalse(daily.has(HTTP), "run daily loaded node:http")
     assert.isAbove(daily.barReads.length, 0)
+    // the embedded default trades on the in-process exchange with the local bars: no adapter, feed or server for HTTP
+    for (const pattern of [ALPACA_ADAPTER, REMOTE_FEEDS, SLACK, EXCHANGE_SERVER, /effect\/dist\/http\/(Fetch)?HttpClient\.js$/]) {
+      assert.isFalse(daily.has(pattern), `run daily loaded ${pattern}`)
+    }
     const runs = loaded(home, ["runs"])
     for (const pattern of [POSTGRES, HTTP, EXCHANGE, MARKET_DATA, /pipelines\/daily\/src\/(?!StageNames|Unevaluated)/]) {
       assert.isFalse(runs.has(pattern), `runs loaded ${pattern}`)

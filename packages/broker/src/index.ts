@@ -1,7 +1,8 @@
 /**
  * Brokers: the per-account broker contract (`Broker`, `Brokers`, `BrokerError`), the configured accounts and their
- * routing, the multi-account manager and the Alpaca adapter. The local paper exchange lives in `@council/exchange`
- * and plugs in as the `LocalVenue`.
+ * routing, and the multi-account manager. The Alpaca adapter is `@council/broker/Alpaca` (its wire format alone
+ * `@council/broker/AlpacaWire`), loaded only where an account has credentials. The local paper exchange lives in
+ * `@council/exchange` and plugs in as the `LocalVenue`.
  *
  * @since 0.1.0
  */
@@ -11,8 +12,4 @@ export * as AccountsConfig from "./AccountsConfig.ts"
 export * as LiveGuard from "./LiveGuard.ts"
 export * from "./AccountManager.ts"
 export * from "./LocalVenue.ts"
-export * from "./alpaca/AlpacaBroker.ts"
-export * as AlpacaClient from "./alpaca/AlpacaClient.ts"
-export * as AlpacaRequestPolicy from "./alpaca/RequestPolicy.ts"
-export * as AlpacaWire from "./alpaca/AlpacaWire.ts"
 export * as RoutedBrokers from "./RoutedBrokers.ts"

@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { type AccountConfig, AccountId, defaultAccountSettings } from "@council/domain"
-import { AccountsConfig, AlpacaBroker, AlpacaClient, Brokers, LiveGuard } from "@council/broker"
+import { AccountsConfig, Brokers, LiveGuard } from "@council/broker"
+import { AlpacaBroker, AlpacaClient } from "@council/broker/Alpaca"
 
 const withEnv = (env: Record<string, string>) => Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord(env)))
 

@@ -1,7 +1,7 @@
 /**
  * The local paper exchange: a ledger in SQL with Alpaca paper-trading semantics, driven by simulated daily
  * sessions — in-process (`LocalExchange`, also `@council/broker`'s `LocalVenue`) and as an Alpaca-compatible HTTP
- * server (`ExchangeServer`, `pnpm pipeline exchange serve`).
+ * server (`@council/exchange/server`: `ExchangeServer`, `pnpm pipeline exchange serve`).
  *
  * @since 0.1.0
  */
@@ -9,6 +9,3 @@ export * from "./ExchangeRecords.ts"
 export * from "./ExchangeSession.ts"
 export * as FillModel from "./FillModel.ts"
 export * from "./LocalExchange.ts"
-export * from "./server/ExchangeServer.ts"
-export * as ExchangeFaults from "./server/ExchangeFaults.ts"
-export * as ExchangeMarketWire from "./server/ExchangeMarketWire.ts"

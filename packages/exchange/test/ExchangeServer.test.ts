@@ -1,7 +1,8 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { AlpacaWire } from "@council/broker"
-import { ExchangeServer, LocalExchange } from "@council/exchange"
+import { AlpacaWire } from "@council/broker/Alpaca"
+import { LocalExchange } from "@council/exchange"
+import { ExchangeServer } from "@council/exchange/server"
 import { ACCOUNT, D2, D3, D6 } from "./ExchangeFixture.ts"
 import { clientOf, GEMINI, send, serverLayer } from "./ExchangeServerHarness.ts"
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { AlpacaWire } from "@council/broker"
+import { AlpacaWire } from "@council/broker/Alpaca"
 import { send } from "./ExchangeServerHarness.ts"
 
 const bin = new URL("../../../apps/cli/src/bin.ts", import.meta.url).pathname

@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { AlpacaWire } from "@council/broker"
-import { ExchangeFaults } from "@council/exchange"
+import { AlpacaWire } from "@council/broker/Alpaca"
+import { ExchangeFaults } from "@council/exchange/server"
 import { clientOf, GEMINI, serverLayer } from "./ExchangeServerHarness.ts"
 
 const { makeFaultPlan, makeRateLimiter, parseFaultKinds } = ExchangeFaults

@@ -3,7 +3,8 @@ import { Data, Effect, Layer, Redacted } from "effect"
 import { AccountId } from "@council/domain"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
-import { ExchangeServer, type ExchangeServerOptions, LocalExchange } from "@council/exchange"
+import { LocalExchange } from "@council/exchange"
+import { ExchangeServer, type ExchangeServerOptions } from "@council/exchange/server"
 import { ACCOUNT, bars, D2 } from "./ExchangeFixture.ts"
 
 export const GEMINI = AccountId.make("GEMINI")

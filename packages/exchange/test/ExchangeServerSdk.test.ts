@@ -1,7 +1,7 @@
 import { assert, it as plain, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { ApiError, AuthError, marketData, NotFoundError, OrdersApi, RateLimitError, trading, ValidationError } from "@alpacahq/alpaca-trade-api"
-import { ExchangeServer } from "@council/exchange"
+import { ExchangeServer } from "@council/exchange/server"
 import { keysOf, serverLayer } from "./ExchangeServerHarness.ts"
 
 /** Alpaca's official TypeScript SDK (not part of this project), pointed at the server by base URL and keys. */

@@ -23,15 +23,13 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as AlpacaBars from "./AlpacaBars.ts"
 import * as LocalBars from "./LocalBars.ts"
 import { MarketData, MarketDataError } from "./MarketData.ts"
 import { type MarketFeedConfigError, readConfig, type Selection } from "./MarketFeedConfig.ts"
-import * as PolygonBars from "./PolygonBars.ts"
 
 export { MarketFeedConfigError, readConfig, type Selection, type Source, sources } from "./MarketFeedConfig.ts"
 
-/** The feed for a selection. */
+/** The feed for a selection; a remote feed's module (and `effect/http`) is loaded only when it is chosen. */
 export const layer = (selection: Selection): Layer.Layer<MarketData, MarketDataError> => {
   switch (selection.source) {
     case "local":
@@ -42,9 +40,15 @@ export const layer = (selection: Selection): Layer.Layer<MarketData, MarketDataE
             Layer.effect(MarketData, Effect.fail(new MarketDataError({ reason: error.reason, message: `COUNCIL_BARS_DIR: ${error.message}` }))))
         )
     case "alpaca":
-      return AlpacaBars.layer({ keyId: selection.keyId, secretKey: selection.secretKey, baseUrl: selection.baseUrl })
+      return Layer.unwrap(Effect.map(
+        Effect.promise(() => import("./AlpacaBars.ts")),
+        (AlpacaBars) => AlpacaBars.layer({ keyId: selection.keyId, secretKey: selection.secretKey, baseUrl: selection.baseUrl })
+      ))
     case "polygon":
-      return PolygonBars.layer({ apiKey: selection.apiKey, baseUrl: selection.baseUrl })
+      return Layer.unwrap(Effect.map(
+        Effect.promise(() => import("./PolygonBars.ts")),
+        (PolygonBars) => PolygonBars.layer({ apiKey: selection.apiKey, baseUrl: selection.baseUrl })
+      ))
   }
 }
 

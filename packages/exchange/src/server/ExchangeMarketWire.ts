@@ -17,7 +17,7 @@
  */
 import { createHash } from "node:crypto"
 import type { Bar } from "@council/domain"
-import { AlpacaWire } from "@council/broker"
+import * as AlpacaWire from "@council/broker/AlpacaWire"
 
 type WireAsset = AlpacaWire.WireAsset
 type WireBar = AlpacaWire.WireBar

@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
-import { AlpacaWire } from "@council/broker"
+import * as AlpacaWire from "@council/broker/AlpacaWire"
 import type { Ticker } from "@council/domain"
 import type { LocalExchange } from "../LocalExchange.ts"
 import {
