@@ -1,16 +1,46 @@
 /**
  * Canonical JSON (sorted object keys) and content hashes of it.
  *
+ * **Gotchas**: the text is exactly what `JSON.stringify` gives for a copy of the value whose every object was
+ * rebuilt with `Object.fromEntries` of its entries sorted by key (so index-like keys such as `"10"` still come
+ * first, in numeric order): client order ids and stored hashes depend on it, so it must never change. Objects
+ * whose keys already are in that order are not copied, and the order of each key set is computed once.
+ *
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
 
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+/** Per key set (joined): the canonical key order, `null` when it already is canonical, `"copy"` for `__proto__`. */
+const orders = new Map<string, ReadonlyArray<string> | null | "copy">()
+
+const canonicalOrder = (keys: ReadonlyArray<string>): ReadonlyArray<string> | null | "copy" => {
+  const shape = keys.join("\u0000")
+  let order = orders.get(shape)
+  if (order === undefined) {
+    if (keys.includes("__proto__")) return "copy"
+    const probe: Record<string, true> = {}
+    for (const key of [...keys].sort(byCodeUnits)) probe[key] = true
+    const enumerated = Object.keys(probe)
+    order = enumerated.every((key, i) => key === keys[i]) ? null : enumerated
+    if (orders.size < 10_000) orders.set(shape, order)
+  }
+  return order
+}
+
+const sortKeys = (_key: string, value: unknown): unknown => {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value
+  const order = canonicalOrder(Object.keys(value))
+  if (order === null) return value
+  if (order === "copy") return Object.fromEntries(Object.entries(value).sort(([a], [b]) => byCodeUnits(a, b)))
+  const sorted: Record<string, unknown> = {}
+  for (const key of order) sorted[key] = (value as Record<string, unknown>)[key]
+  return sorted
+}
+
 /** JSON with object keys sorted, so equal values give equal text. */
-export const canonicalJson = (value: unknown): string =>
-  JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v) ?? "null"
+export const canonicalJson = (value: unknown): string => JSON.stringify(value, sortKeys) ?? "null"
 
 /** A short SHA-256 of the canonical JSON of `value`. */
 export const hashOf = (value: unknown): string =>

@@ -19,6 +19,7 @@ import * as Ref from "effect/Ref"
 import type { TradingDay } from "@council/domain"
 import { MarketData } from "@council/market"
 import { BrokerError } from "@council/broker"
+import { newYorkOffset } from "./NewYorkTime.ts"
 
 export class ExchangeSession extends Context.Service<ExchangeSession, {
   readonly current: Effect.Effect<TradingDay, BrokerError>
@@ -47,24 +48,11 @@ export class ExchangeSession extends Context.Service<ExchangeSession, {
   )
 }
 
-const newYorkOffset = new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", timeZoneName: "longOffset" })
-
 /**
  * 16:00 New York time on `day` as an ISO-8601 UTC timestamp (`…T20:00:00.000Z` in summer, `…T21:00:00.000Z` in
  * winter): the time of every order event of that session.
  */
-export const closeTimestamp = (day: TradingDay): string => {
-  const known = closeTimestamps.get(day)
-  if (known !== undefined) return known
-  const zone = newYorkOffset.formatToParts(new Date(`${day}T16:00:00Z`)).find((p) => p.type === "timeZoneName")
-  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(zone?.value ?? "")
-  const offsetHours = match ? (match[1] === "-" ? 1 : -1) * Number(match[2]) : 5
-  const timestamp = `${day}T${String(16 + offsetHours).padStart(2, "0")}:00:00.000Z`
-  closeTimestamps.set(day, timestamp)
-  return timestamp
-}
-
-/** `Intl` time-zone formatting costs tens of microseconds: each day's close is computed once. */
-const closeTimestamps = new Map<string, string>()
+export const closeTimestamp = (day: TradingDay): string =>
+  `${day}T${newYorkOffset(day) === "-04:00" ? "20" : "21"}:00:00.000Z`
 
 export { SESSION_HEADER } from "@council/broker"

@@ -18,21 +18,13 @@
 import { createHash } from "node:crypto"
 import type { Bar } from "@council/domain"
 import * as AlpacaWire from "@council/broker/AlpacaWire"
+import { newYorkOffset } from "../NewYorkTime.ts"
 
 type WireAsset = AlpacaWire.WireAsset
 type WireBar = AlpacaWire.WireBar
 type WireCalendarDay = AlpacaWire.WireCalendarDay
 type WireClock = AlpacaWire.WireClock
 const { newYorkMidnight } = AlpacaWire
-
-const newYorkOffsetFormat = new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", timeZoneName: "longOffset" })
-
-/** The New York UTC offset (`-04:00` or `-05:00`) during the trading hours of `day`. */
-export const newYorkOffset = (day: string): string => {
-  const zone = newYorkOffsetFormat.formatToParts(new Date(`${day}T16:00:00Z`)).find((p) => p.type === "timeZoneName")
-  const match = /GMT([+-]\d{2}:\d{2})/.exec(zone?.value ?? "")
-  return match?.[1] ?? "-05:00"
-}
 
 /** `day` at New York wall-clock `hhmm` (`"15:45"`), RFC 3339 with the New York offset. */
 export const newYorkTime = (day: string, hhmm: string): string => `${day}T${hhmm}:00${newYorkOffset(day)}`
