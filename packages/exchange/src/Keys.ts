@@ -52,8 +52,16 @@ export const makeKeyCache = <E>(lookup: (keyId: string) => Effect.Effect<Option.
     if (hit !== undefined) return Effect.succeed(Option.some(hit))
     return Effect.tap(lookup(keyId), Option.match({ onNone: () => Effect.void, onSome: (a) => Effect.sync(() => known.set(keyId, a)) }))
   }
+  const check = (account: KeyHolder, secret: string) => secretMatches(Redacted.value(account.secretKey), secret)
   /** The account whose pair this is, if any. */
-  const authenticate = (keyId: string, secret: string) =>
-    Effect.map(find(keyId), Option.filter((account) => secretMatches(Redacted.value(account.secretKey), secret)))
-  return { authenticate }
+  const authenticate = (keyId: string, secret: string) => Effect.map(find(keyId), Option.filter((account) => check(account, secret)))
+  /**
+   * `authenticate` without an effect for a key id seen before: its account, or `undefined` for a wrong secret;
+   * `null` when the key id is not cached yet (ask `authenticate`).
+   */
+  const authenticateCached = (keyId: string, secret: string): KeyHolder | undefined | null => {
+    const hit = known.get(keyId)
+    return hit === undefined ? null : check(hit, secret) ? hit : undefined
+  }
+  return { authenticate, authenticateCached }
 }

@@ -30,8 +30,20 @@ const offsetByIntl = (day: string): string => {
   return /GMT([+-]\d{2}:\d{2})/.exec(zone?.value ?? "")?.[1] ?? "-05:00"
 }
 
+/** Offsets already computed (a session's is asked for on every order event). */
+const offsets = new Map<string, string>()
+
 /** New York's UTC offset (`-04:00` or `-05:00`) during the trading hours of `day` (`YYYY-MM-DD`). */
 export const newYorkOffset = (day: string): string => {
+  let offset = offsets.get(day)
+  if (offset === undefined) {
+    offset = offsetByRules(day)
+    if (offsets.size < 100_000) offsets.set(day, offset)
+  }
+  return offset
+}
+
+const offsetByRules = (day: string): string => {
   const year = Number(day.slice(0, 4))
   const month = Number(day.slice(5, 7)) - 1
   const date = Number(day.slice(8, 10))

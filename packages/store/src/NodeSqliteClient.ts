@@ -97,7 +97,7 @@ export const make = Effect.fnUntraced(function*(config: Config) {
         const db = new DatabaseSync(config.filename, {
           timeout: Duration.toMillis(config.busyTimeout ?? "5 seconds")
         })
-        db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
+        db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000;")
         return db
       },
       catch: toSqlError("open")

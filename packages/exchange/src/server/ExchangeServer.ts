@@ -222,6 +222,7 @@ const make = Effect.fnUntraced(function*(options: ExchangeServerOptions, default
     }),
     limiter: makeRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, (options.rateLimitWindowSeconds ?? 60) * 1000),
     authenticate: (keyId, secret) => Effect.map(keys.authenticate(keyId, secret), Option.getOrUndefined),
+    authenticateCached: keys.authenticateCached,
     defaultSession,
     market,
     clock: yield* Clock.Clock,

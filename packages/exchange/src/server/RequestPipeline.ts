@@ -7,14 +7,16 @@
  * - The fault is drawn in `listener`, synchronously in arrival order, so a seeded run is reproducible.
  * - A `dropped` fault runs the handler (the order reaches the ledger), then destroys the connection unanswered.
  * - The injected 429 is a momentary throttle: its reset is the next second, not the end of the window.
- * - Requests run with tracing off (the runtime of `run` is made so). The rate limit, injected faults and the
- *   reply are plain synchronous code; only authentication, the session and the handler run as a fiber.
+ * - Requests run with tracing off (the runtime of `run` is made so). The rate limit, injected faults, the reply and
+ *   admission by a known key and session are plain synchronous code; the handler runs as a fiber (as do the first
+ *   request of a key, which reads the ledger, and of a session, which asks the market data).
  *
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type * as Clock from "effect/Clock"
+import type * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
@@ -95,6 +97,8 @@ export interface PipelineDeps {
   readonly faults: FaultPlan
   readonly limiter: RateLimiter
   readonly authenticate: (keyId: string, secret: string) => Effect.Effect<KeyHolder | undefined, unknown>
+  /** `authenticate` for a key id seen before, without an effect; `null` when it has not been seen. */
+  readonly authenticateCached: (keyId: string, secret: string) => KeyHolder | undefined | null
   readonly defaultSession: Ref.Ref<TradingDay>
   readonly market: MarketData["Service"]
   readonly clock: Clock.Clock
@@ -107,7 +111,15 @@ interface Admitted {
   readonly call: Call
 }
 
-const refused = (reply: Reply): Result.Result<Admitted, Reply> => Result.fail(reply)
+/** Whether the request may reach its handler: the call, or the reply refusing it. */
+type Admission = Result.Result<Admitted, Reply>
+
+const refused = (reply: Reply): Admission => Result.fail(reply)
+
+/** An admission known now, or one that needs the ledger or the market data first. */
+type Pending = Admission | Effect.Effect<Admission, unknown>
+
+const pending = (value: Pending): Effect.Effect<Admission, unknown> => Result.isResult(value) ? Effect.succeed(value) : value
 
 /** The server's `request` listener. */
 export const makeListener = (deps: PipelineDeps) => {
@@ -115,16 +127,14 @@ export const makeListener = (deps: PipelineDeps) => {
   /** Sessions the market data has confirmed (they stay sessions). */
   const sessions = new Set<string>()
 
-  /** The request's session: its `X-Council-Session` header, or the default. */
-  const sessionOf = (req: IncomingMessage): Effect.Effect<Result.Result<TradingDay, Reply>> => {
+  /** The request's session: its `X-Council-Session` header, or the default; the market data is asked once a day. */
+  const sessionOf = (req: IncomingMessage): Result.Result<TradingDay, Reply> | Effect.Effect<Result.Result<TradingDay, Reply>> => {
     const requested = header(req, SESSION_HEADER.toLowerCase())
-    if (requested === undefined) return Effect.map(Ref.get(defaultSession), Result.succeed)
+    if (requested === undefined) return Result.succeed(Ref.getUnsafe(defaultSession))
     if (!isTradingDay(requested)) {
-      return Effect.succeed(
-        Result.fail(tradingError(400, 40010000, `invalid ${SESSION_HEADER} header "${requested}": expected YYYY-MM-DD`))
-      )
+      return Result.fail(tradingError(400, 40010000, `invalid ${SESSION_HEADER} header "${requested}": expected YYYY-MM-DD`))
     }
-    if (sessions.has(requested)) return Effect.succeed(Result.succeed(requested))
+    if (sessions.has(requested)) return Result.succeed(requested)
     return Effect.map(Effect.result(market.ensureTradingDay(requested)), (known) => {
       if (Result.isFailure(known)) return Result.fail(unprocessable(`${SESSION_HEADER}: ${known.failure.message}`))
       sessions.add(requested)
@@ -132,44 +142,54 @@ export const makeListener = (deps: PipelineDeps) => {
     })
   }
 
-  /** Routing, authentication and the session: the call to hand to the route's handler, or the reply refusing it. */
-  const admit = (
-    req: IncomingMessage,
-    request: { readonly match: Match; readonly query: URLSearchParams; readonly body: string | undefined },
-    keyId: string | undefined,
-    secret: string | undefined
-  ) =>
-    Effect.gen(function*() {
-      const { body, match } = request
-      if (keyId === undefined || secret === undefined) return refused(forbidden)
-      const account = yield* deps.authenticate(keyId, secret)
-      if (account === undefined) return refused(notAuthorized)
-      if (body === undefined) return refused(tradingError(413, 41310000, "request body too large"))
-      if (match._tag === "NotFound") return refused(tradingError(404, 40410000, "endpoint not found"))
-      if (match._tag === "MethodNotAllowed") return refused(tradingError(405, 40510000, "method not allowed"))
-      const session = match.route.admin === true ? Result.succeed(yield* Ref.get(defaultSession)) : yield* sessionOf(req)
-      if (Result.isFailure(session)) return refused(session.failure)
-      const call: Call = { params: match.params, query: request.query, body, account, session: session.success }
-      return Result.succeed<Admitted>({ handler: match.route.handler, call })
-    })
+  interface Request {
+    readonly match: Match
+    readonly query: URLSearchParams
+    readonly body: string | undefined
+  }
 
-  /** The admitted call's reply (a refused one's, a `BrokerError`'s), sent unless the fault drops the connection. */
-  const answer = (req: IncomingMessage, res: ServerResponse, admitted: Effect.Effect<Result.Result<Admitted, Reply>, unknown>, fault: FaultKind | undefined, headers: Record<string, string>) =>
-    Effect.flatMap(admitted, (result) => {
-      if (Result.isFailure(result)) return Effect.sync(() => send(res, result.failure, headers))
-      const { call, handler } = result.success
-      return handler(call).pipe(
-        Effect.provideService(RequestSession, call.session),
-        Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerErrorReply(error))),
-        Effect.map((reply) => fault === "dropped" ? void req.socket.destroy() : send(res, reply, headers))
-      )
-    }).pipe(
-      Effect.catchCause((cause) =>
-        Effect.logError("exchange server: request failed", cause).pipe(Effect.andThen(Effect.sync(() => send(res, internalError, {}))))
-      )
+  /** After authentication: the body, the route and the session, in that order. */
+  const admitAccount = (req: IncomingMessage, request: Request, account: KeyHolder | undefined): Pending => {
+    const { body, match } = request
+    if (account === undefined) return refused(notAuthorized)
+    if (body === undefined) return refused(tradingError(413, 41310000, "request body too large"))
+    if (match._tag === "NotFound") return refused(tradingError(404, 40410000, "endpoint not found"))
+    if (match._tag === "MethodNotAllowed") return refused(tradingError(405, 40510000, "method not allowed"))
+    const admitted = (session: Result.Result<TradingDay, Reply>): Admission =>
+      Result.isFailure(session)
+        ? refused(session.failure)
+        : Result.succeed({
+          handler: match.route.handler,
+          call: { params: match.params, query: request.query, body, account, session: session.success }
+        })
+    const session = match.route.admin === true ? Result.succeed(Ref.getUnsafe(defaultSession)) : sessionOf(req)
+    return Result.isResult(session) ? admitted(session) : Effect.map(session, admitted)
+  }
+
+  /**
+   * Authentication, routing and the session: the call to hand to the route's handler, or the reply refusing it.
+   * Known keys and sessions are answered without an effect; a new key reads the ledger, a new session the market.
+   */
+  const admit = (req: IncomingMessage, request: Request, keyId: string | undefined, secret: string | undefined): Pending => {
+    if (keyId === undefined || secret === undefined) return refused(forbidden)
+    const cached = deps.authenticateCached(keyId, secret)
+    return cached === null
+      ? Effect.flatMap(deps.authenticate(keyId, secret), (account) => pending(admitAccount(req, request, account)))
+      : admitAccount(req, request, cached)
+  }
+
+  /** The admitted call's reply (a `BrokerError`'s), sent unless the fault drops the connection. */
+  const answer = (req: IncomingMessage, res: ServerResponse, { call, handler }: Admitted, fault: FaultKind | undefined, headers: Record<string, string>) =>
+    handler(call).pipe(
+      Effect.provideService(RequestSession, call.session),
+      Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerErrorReply(error))),
+      Effect.map((reply) => fault === "dropped" ? void req.socket.destroy() : send(res, reply, headers))
     )
 
-  /** Rate limit and injected faults are answered at once; everything else runs as a fiber. */
+  const failed = (res: ServerResponse) => (cause: Cause.Cause<unknown>) =>
+    Effect.logError("exchange server: request failed", cause).pipe(Effect.andThen(Effect.sync(() => send(res, internalError, {}))))
+
+  /** Rate limit, injected faults and refusals known at once are answered at once; a handler runs as a fiber. */
   const handle = (req: IncomingMessage, res: ServerResponse, match: Match, query: URLSearchParams, fault: FaultKind | undefined, body: string | undefined) => {
     const keyId = header(req, "apca-api-key-id")
     const now = deps.clock.currentTimeMillisUnsafe()
@@ -178,8 +198,14 @@ export const makeListener = (deps: PipelineDeps) => {
     headers["X-Request-ID"] = randomUUID()
     if (limit.exceeded) return send(res, rateLimited, headers)
     if (fault !== undefined && fault !== "dropped") return send(res, faultReply(fault, now), headers)
-    const admitted = admit(req, { match, query, body }, keyId, header(req, "apca-api-secret-key"))
-    deps.run(answer(req, res, admitted, fault, headers))
+    const admission = admit(req, { match, query, body }, keyId, header(req, "apca-api-secret-key"))
+    if (Result.isResult(admission)) {
+      if (Result.isFailure(admission)) return send(res, admission.failure, headers)
+      return deps.run(answer(req, res, admission.success, fault, headers).pipe(Effect.catchCause(failed(res))))
+    }
+    deps.run(Effect.flatMap(admission, (admitted) =>
+      Result.isFailure(admitted) ? Effect.sync(() => send(res, admitted.failure, headers)) : answer(req, res, admitted.success, fault, headers)
+    ).pipe(Effect.catchCause(failed(res))))
   }
 
   return (req: IncomingMessage, res: ServerResponse) => {

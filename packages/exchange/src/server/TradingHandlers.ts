@@ -139,17 +139,16 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
       return json(200, selected.map(wireOrder))
     })
 
-  const placeOrder: Handler = ({ account, body }) =>
-    Effect.gen(function*() {
-      const parsed = parseJson(body)
-      if (Result.isFailure(parsed) || !isRecord(parsed.success)) return malformedBody
-      const decoded = decodeOrderRequest(withoutEmpty(parsed.success))
-      if (Result.isFailure(decoded)) return unprocessable(`invalid order request: ${decoded.failure.message}`)
-      const intent = AlpacaWire.fromWireOrderRequest(account.account, decoded.success, randomUUID)
-      if (Result.isFailure(intent)) return unprocessable(intent.failure)
-      const order = yield* exchange.placeOrder(account.account, intent.success)
-      return json(200, wireOrder(order))
-    })
+  // the hot path: the checks are plain code, one effect places the order
+  const placeOrder: Handler = ({ account, body }) => {
+    const parsed = parseJson(body)
+    if (Result.isFailure(parsed) || !isRecord(parsed.success)) return Effect.succeed(malformedBody)
+    const decoded = decodeOrderRequest(withoutEmpty(parsed.success))
+    if (Result.isFailure(decoded)) return Effect.succeed(unprocessable(`invalid order request: ${decoded.failure.message}`))
+    const intent = AlpacaWire.fromWireOrderRequest(account.account, decoded.success, randomUUID)
+    if (Result.isFailure(intent)) return Effect.succeed(unprocessable(intent.failure))
+    return Effect.map(exchange.placeOrder(account.account, intent.success), (order) => json(200, wireOrder(order)))
+  }
 
   const badOrderId = unprocessable("order_id is missing")
 
