@@ -5,7 +5,6 @@
  * Exit codes: 0 success; 1 the work failed (an account failed, a replay diverged); 2 usage or configuration error
  * (nothing was done, nothing written); 130 interrupted.
  */
-import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -16,6 +15,7 @@ import * as Option from "effect/Option"
 import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
 import { main } from "./Cli.ts"
+import * as CliServices from "./CliServices.ts"
 
 /** Bad invocations print one line naming the problem instead of the whole help page. */
 const Presenter = CliOutput.layerPresenter({
@@ -78,5 +78,5 @@ export const outcome = (exit: Exit.Exit<unknown, unknown>): Outcome => {
 export const run = (argv: ReadonlyArray<string>) =>
   main(argv).pipe(
     Effect.provideService(Logger.LogToStderr, true),
-    Effect.provide(Layer.mergeAll(NodeServices.layer, Presenter))
+    Effect.provide(Layer.mergeAll(CliServices.layer, Presenter))
   )

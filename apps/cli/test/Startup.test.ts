@@ -47,9 +47,10 @@ describe("start-up", () => {
     assert.deepStrictEqual(offenders, [], "run: node scripts/effect-deep-imports.ts packages/*/src pipelines/*/src apps/*/src")
   })
 
-  it("--help loads the command definitions only: no store, exchange, market or database client", () => {
+  it("--help loads the command definitions only: no store, exchange, market or database client, no process spawner", () => {
     const help = loaded(tempHome(), ["--help"])
-    for (const pattern of [POSTGRES, HTTP, EXCHANGE, MARKET, /packages\/store\/src/, /packages\/engine\/src/, /^node:sqlite$/]) {
+    const PROCESS_AND_STDIO = /platform-node\/dist\/(NodeChildProcessSpawner|NodeStdio)\.js$|^node:child_process$/
+    for (const pattern of [POSTGRES, HTTP, EXCHANGE, MARKET, /packages\/store\/src/, /packages\/engine\/src/, /^node:sqlite$/, PROCESS_AND_STDIO]) {
       assert.isFalse(help.has(pattern), `--help loaded ${pattern}`)
     }
   })
