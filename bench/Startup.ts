@@ -7,7 +7,7 @@
  * it on by itself); one extra line shows `--help` with the cache off.
  *
  * Floors: `node -e 0` (Node itself), `node EmptyEntry.ts` (any TypeScript entry point: Node's type stripper),
- * `node MinimalCli.ts --help` (any effect/cli program: one command over the Node services effect/cli requires),
+ * `node MinimalCli.ts --help` (any effect/cli program: one command over the platform services the CLI gives it),
  * and for what a user types, `pnpm exec node -e 0` (pnpm starting, finding the workspace and running a command).
  */
 import { spawnSync } from "node:child_process"
