@@ -1,31 +1,9 @@
 #!/usr/bin/env node
 // `pnpm pipeline …`. Node's compile cache goes on first (modules loaded before it is on are not cached), then the
-// CLI loads. NODE_DISABLE_COMPILE_CACHE=1 turns the cache off; NODE_COMPILE_CACHE=<dir> moves it.
-//
-// Resolutions are memoized: a run resolves ~1,800 imports of ~330 modules, each a file-system walk (stat, realpath,
-// package.json scope) of 0.1–0.3 ms, and effect's modules import each other over and over. A relative specifier
-// resolves to the same file whoever imports it, so it is keyed by the file it names; a bare one (`effect/Effect`) by
-// the importer's directory, where the lookup starts; both with the conditions and the import's `type`.
-import { enableCompileCache, registerHooks } from "node:module"
+// resolution cache (ResolveCache.ts), then the CLI loads. NODE_DISABLE_COMPILE_CACHE=1 turns the cache off;
+// NODE_COMPILE_CACHE=<dir> moves it.
+import { enableCompileCache } from "node:module"
 
 enableCompileCache()
-
-type Resolved = { readonly url: string; readonly format?: string | null | undefined; readonly shortCircuit: true }
-const resolved = new Map<string, Resolved>()
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    const parent = context.parentURL
-    if (parent === undefined || specifier.startsWith("node:")) return nextResolve(specifier, context)
-    // a relative specifier names a file whatever imports it; a bare one is looked up from the importer's directory
-    const target = specifier.startsWith("./") || specifier.startsWith("../") ? new URL(specifier, parent).href : undefined
-    const key = `${target ?? `${parent.slice(0, parent.lastIndexOf("/"))}\0${specifier}`}\0${context.conditions.join(",")}\0${context.importAttributes["type"] ?? ""}`
-    const known = resolved.get(key)
-    if (known !== undefined) return known
-    const { format, url } = nextResolve(specifier, context)
-    const result: Resolved = { url, format, shortCircuit: true }
-    resolved.set(key, result)
-    return result
-  }
-})
-
+await import("./ResolveCache.ts")
 await import("./Main.ts")
