@@ -43,5 +43,40 @@ const sortKeys = (_key: string, value: unknown): unknown => {
 export const canonicalJson = (value: unknown): string => JSON.stringify(value, sortKeys) ?? "null"
 
 /** A short SHA-256 of the canonical JSON of `value`. */
-export const hashOf = (value: unknown): string =>
-  createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 32)
+export const hashOf = (value: unknown): string => sha256(canonicalJson(value))
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 32)
+
+/** Texts of values seen by `hashOfReusing`, by identity. */
+const texts = new WeakMap<object, string>()
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== "function"
+
+/** The canonical text of `value`; plain objects above `depth` 0 are assembled from their properties' texts. */
+const textOf = (value: unknown, depth: number): string | undefined => {
+  if (!isPlainObject(value)) return JSON.stringify(value, sortKeys)
+  if (depth === 0) {
+    const known = texts.get(value)
+    if (known !== undefined) return known
+    const text = JSON.stringify(value, sortKeys)
+    texts.set(value, text)
+    return text
+  }
+  const keys = Object.keys(value)
+  const order = canonicalOrder(keys)
+  if (order === "copy") return JSON.stringify(value, sortKeys)
+  const parts: Array<string> = []
+  for (const key of order ?? keys) {
+    const text = textOf(value[key], depth - 1)
+    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`)
+  }
+  return `{${parts.join(",")}}`
+}
+
+/**
+ * `hashOf(value)`, keeping the text of every plain object two levels down (by identity) for the next call: a run
+ * hashes each stage's inputs (`{ inputs: { Stage: output } }`), and a large output (the market snapshot) is an
+ * input of several stages. Those objects must not change once hashed.
+ */
+export const hashOfReusing = (value: Record<string, unknown>): string => sha256(textOf(value, 2) ?? "null")

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { canonicalJson, hashOf } from "@council/engine"
+import { canonicalJson, hashOf, hashOfReusing } from "@council/engine"
 
 /** The definition: every object rebuilt from its entries sorted by key, then `JSON.stringify`. */
 const reference = (value: unknown): string =>
@@ -53,6 +53,18 @@ describe("canonicalJson", () => {
 
   it("gives the definition's text for 50,000 generated values", () => {
     const differ = values(50_000, 7).filter((value) => canonicalJson(value) !== reference(value))
+    assert.strictEqual(differ.length, 0)
+  })
+
+  it("hashOfReusing gives hashOf's hash, also when values two levels down come back from an earlier call", () => {
+    const outputs = values(2_000, 11)
+    const differ: Array<unknown> = []
+    for (let i = 0; i < 1_000; i++) {
+      // a run's shape: stage inputs are earlier stages' outputs, the same objects from stage to stage
+      const inputs = { Early: outputs[i], Later: outputs[i + 1], "10": outputs[(i * 7) % 2_000], [`s${i % 3}`]: undefined }
+      const value = { stage: `S${i}`, inputs, tradingDay: "2026-06-08", asOf: i % 2 === 0 ? "2026-06-08" : undefined }
+      if (hashOfReusing(value) !== hashOf(value) || hashOfReusing(value) !== hashOf(value)) differ.push(value)
+    }
     assert.strictEqual(differ.length, 0)
   })
 
