@@ -180,7 +180,8 @@ export const makeListener = (deps: PipelineDeps) => {
 
   /** The admitted call's reply (a `BrokerError`'s), sent unless the fault drops the connection. */
   const answer = (req: IncomingMessage, res: ServerResponse, { call, handler }: Admitted, fault: FaultKind | undefined, headers: Record<string, string>) =>
-    handler(call).pipe(
+    // suspended: a handler's plain code runs in the fiber, where a throw is a 500, not a crash of the server
+    Effect.suspend(() => handler(call)).pipe(
       Effect.provideService(RequestSession, call.session),
       Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerErrorReply(error))),
       Effect.map((reply) => fault === "dropped" ? void req.socket.destroy() : send(res, reply, headers))
