@@ -6,9 +6,11 @@
  *   pnpm bench exchange [--runs N] [--profile]   server CPU per order and orders/s, vs a bare HTTP server
  *   pnpm bench execution [--runs N]   6 accounts × 5 orders at 200 ms latency, vs a bare fetch client
  *   pnpm bench ratelimit [--runs N]   1,200 orders under 20 requests/s per account, vs the limiter's exact bound
+ *   pnpm bench llm [--runs N]         5 PMs answering in 300–1,500 ms: pitch and peer-review stages, vs a bare fetch client
  */
 import * as Effect from "effect/Effect"
 import { execution } from "./Execution.ts"
+import { llm } from "./Llm.ts"
 import { ratelimit } from "./RateLimit.ts"
 import { startup } from "./Startup.ts"
 import { throughput } from "./Throughput.ts"
@@ -32,7 +34,10 @@ switch (which) {
   case "ratelimit":
     await Effect.runPromise(ratelimit(runs))
     break
+  case "llm":
+    await Effect.runPromise(llm(runs))
+    break
   default:
-    console.error(`unknown benchmark "${which}"; available: daily, exchange, execution, ratelimit`)
+    console.error(`unknown benchmark "${which}"; available: daily, exchange, execution, ratelimit, llm`)
     process.exitCode = 2
 }

@@ -10,6 +10,8 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as AccountsConfig from "@council/broker/AccountsConfig"
 import * as LiveGuard from "@council/broker/LiveGuard"
+import * as LlmSettings from "@council/llm/LlmSettings"
+import type * as Prices from "@council/llm/Prices"
 import * as MarketFeed from "@council/market/MarketFeedConfig"
 import { Database } from "@council/store"
 
@@ -48,6 +50,7 @@ export interface Settings {
   readonly feed: MarketFeed.Selection
   readonly fillModel: FillModel
   readonly database: Database.Location
+  readonly llm: { readonly settings: LlmSettings.LlmSettings; readonly prices: Prices.PriceTable }
 }
 
 /** The checked settings of this invocation. */
@@ -68,10 +71,14 @@ const feed = Effect.flatMap(MarketFeed.readConfig, (selection) =>
     )
     : Effect.succeed(selection))
 
-/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database). */
+/** The LLM settings and the price table they name. */
+const llm = Effect.flatMap(LlmSettings.read, (settings) => Effect.map(LlmSettings.prices(settings), (prices) => ({ settings, prices })))
+
+/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database, LLMs). */
 export const load = Effect.all({
   accounts: AccountsConfig.load,
   feed,
   fillModel: exchangeFillModel,
-  database: Database.location
+  database: Database.location,
+  llm
 })

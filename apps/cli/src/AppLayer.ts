@@ -5,10 +5,11 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
+import type * as SqlClient from "effect/sql/SqlClient"
 import { type AccountId, TradingDay } from "@council/domain"
 import { AccountManager, RoutedBrokers, TradingAccounts } from "@council/broker"
 import { ExchangeSession, LocalExchange } from "@council/exchange"
-import { Chairman, PortfolioManagers } from "@council/llm"
+import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
 import { MarketData, MarketFeed } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { AppSettings } from "./AppConfig.ts"
@@ -46,15 +47,22 @@ const brokers = (day: TradingDay | undefined) =>
     Layer.provideMerge(localExchange)
   )
 
-const council = Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, Notifier.layerConsole)
+/** The PMs and the chairman of a run, with their budget; the spend ledger needs the store's database. */
+export type CouncilLayer = Layer.Layer<PortfolioManagers | Chairman | LlmBudget, never, SqlClient.SqlClient>
 
-/** Everything a run of the trading day `day` needs beyond the settings, the market and the store. */
-export const trading = (day: TradingDay) =>
-  Layer.mergeAll(council, brokers(day).pipe(Layer.provide(ExchangeSession.layer(day))))
+/** The offline stand-ins: no model asked, nothing spent. */
+export const offlineCouncil: CouncilLayer = Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, LlmBudget.layerUnlimited)
 
-/** `trading(day)` over the store: `"empty"` to check before acting (a fresh home stays untouched), `"create"` to act. */
-export const tradingWith = (day: TradingDay, missing: "create" | "empty") =>
-  trading(day).pipe(Layer.provideMerge(storage(missing)))
+/**
+ * Everything a run of the trading day `day` needs beyond the settings, the market and the store; `council` seats
+ * the PMs and the chairman (default: the offline stand-ins, enough for checks that ask no model).
+ */
+export const trading = (day: TradingDay, council: CouncilLayer = offlineCouncil) =>
+  Layer.mergeAll(council, Notifier.layerConsole, brokers(day).pipe(Layer.provide(ExchangeSession.layer(day))))
+
+/** `trading(day, council)` over the store: `"empty"` to check before acting (a fresh home stays untouched), `"create"` to act. */
+export const tradingWith = (day: TradingDay, missing: "create" | "empty", council?: CouncilLayer) =>
+  trading(day, council).pipe(Layer.provideMerge(storage(missing)))
 
 /** Whether every configured account trades through an Alpaca-compatible API (no local ledger needed). */
 export const allRemote = TradingAccounts.use(({ all }) => Effect.succeed(all.every((a) => a.credentials !== undefined)))

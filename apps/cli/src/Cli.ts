@@ -23,6 +23,8 @@ const Storage = () => import("./Storage.ts")
 const CliFailure = () => import("./CliFailure.ts")
 const Accounts = () => import("./commands/Accounts.ts")
 const Exchange = () => import("./commands/Exchange.ts")
+const Llm = () => import("./commands/Llm.ts")
+const LlmRecord = () => import("./commands/LlmRecord.ts")
 const Replay = () => import("./commands/Replay.ts")
 const RunDaily = () => import("./commands/RunDaily.ts")
 const Runs = () => import("./commands/Runs.ts")
@@ -67,20 +69,27 @@ const run = Command.make(
     date: Flag.String("date").pipe(Flag.withDescription("trading day YYYY-MM-DD (default: the latest session in the data)"), Flag.optional),
     dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("decide everything, send no orders (default: off)"), Flag.withDefault(false)),
     accounts: Flag.String("accounts").pipe(Flag.withDescription("comma-separated accounts to trade (default: all)"), Flag.optional),
+    pms: Flag.String("pms").pipe(
+      Flag.withDescription("live mode: comma-separated PMs that ask their LLM, the others keep their offline stand-in (default: every PM)"),
+      Flag.optional
+    ),
     json: jsonFlag
   },
   (options) =>
     withMarket((AppLayer) =>
-      using(RunDaily, ({ resolveTradingDay, runDaily, selectedProfiles }) =>
+      Effect.all([Effect.promise(RunDaily), Effect.promise(Llm)]).pipe(Effect.flatMap(([{ resolveTradingDay, runDaily, selectedProfiles }, Llm]) =>
         Effect.gen(function*() {
           yield* ensureDaily(options.pipeline)
+          const council = yield* Llm.forRun(options.pms)
           const day = yield* resolveTradingDay(options.date)
           const accounts = yield* selectedProfiles(options.accounts)
-          const params = { accounts, ...(yield* AppLayer.describe) }
-          yield* runDaily(options, day, params)
-        })))
+          const params = { accounts, ...(yield* AppLayer.describe), ...council.params }
+          yield* runDaily(options, day, params, council)
+        })
+      ))
+    )
 ).pipe(
-  describe("Run a trading day: fetch data → PM pitches → council synthesis → risk approval → execution", exits.run),
+  describe("Run a trading day: fetch data → PM pitches → peer review → council synthesis → risk approval → execution", exits.run),
   Command.withExamples([
     { command: "pnpm pipeline run daily", description: "the latest trading day in the data, every account" },
     { command: "pnpm pipeline run daily --dry-run --accounts COUNCIL,CLAUDE", description: "decide the latest day for two accounts, send nothing" }
@@ -92,26 +101,36 @@ const replay = Command.make(
   {
     source: Argument.String("run").pipe(Argument.withDescription("a run id, or a bundle file written by export")),
     from: Flag.String("from").pipe(
-      Flag.withDescription(`fork a new run from this stage (${DAILY_STAGE_NAMES.join(", ")}); a fork sends orders unless --dry-run is given or the parent was a dry run`),
+      Flag.withDescription(`fork a new run from this stage (${DAILY_STAGE_NAMES.join(", ")}); a fork sends orders unless --dry-run is given, the parent was a dry run or --model swaps a model`),
       Flag.optional
     ),
     dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("with --from: send no orders (default: off)"), Flag.withDefault(false)),
-    send: Flag.Boolean("send").pipe(Flag.withDescription("with --from: send the orders even when the parent was a dry run (default: off)"), Flag.withDefault(false))
+    send: Flag.Boolean("send").pipe(
+      Flag.withDescription("with --from: send the orders even when the parent was a dry run or --model swaps a model (default: off)"),
+      Flag.withDefault(false)
+    ),
+    model: Flag.String("model").pipe(
+      Flag.withDescription("with --from: ask ROLE another model, e.g. CLAUDE=anthropic:claude-opus-4-7 (repeatable); only changed questions go live; a what-if: a dry run unless --send"),
+      Flag.atLeast(0)
+    )
   },
-  ({ dryRun, from, send, source }) =>
+  ({ dryRun, from, model, send, source }) =>
     withMarket((AppLayer) =>
-      Effect.all([Effect.promise(Replay), Effect.promise(CliFailure)]).pipe(Effect.flatMap(([Replay, { CliFailure }]) =>
+      Effect.all([Effect.promise(Replay), Effect.promise(CliFailure), Effect.promise(Llm)]).pipe(Effect.flatMap(([Replay, { CliFailure }, Llm]) =>
         Effect.gen(function*() {
-          if (Option.isSome(from)) return yield* Replay.forkRun(source, { from: from.value, dryRun, send })
+          if (Option.isSome(from)) return yield* Replay.forkRun(source, { from: from.value, dryRun, send, models: model })
           if (dryRun || send) return yield* CliFailure.usage("--dry-run and --send only apply with --from (a plain replay never sends anything)")
+          if (model.length > 0) return yield* CliFailure.usage("--model only applies with --from (a plain replay asks no model)")
           const bundle = yield* Replay.resolveSource(source)
           // a replay answers every external call from recordings: the run's services are there for the types only
-          return yield* Replay.replayRun(bundle).pipe(Effect.provide(AppLayer.tradingWith(bundle.run.tradingDay, "empty")))
+          return yield* Replay.replayRun(bundle).pipe(
+            Effect.provide(AppLayer.tradingWith(bundle.run.tradingDay, "empty", Llm.forReplay(bundle).layer))
+          )
         })
       ))
     )
 ).pipe(describe(
-  "Re-execute a run from its recordings (zero live calls) and compare every stage; --from forks a new run that obeys every rule of run daily (the session, exit codes) and sends orders unless --dry-run or its parent was a dry run",
+  "Re-execute a run from its recordings (zero live calls) and compare every stage; --from forks a new run that obeys every rule of run daily (the session, exit codes) and sends orders unless --dry-run, its parent was a dry run or --model swaps a model (then only with --send)",
   exits.replay
 ))
 
@@ -126,10 +145,21 @@ const show = Command.make(
   {
     runId: runIdArgument,
     json: jsonFlag,
-    full: Flag.Boolean("full").pipe(Flag.withDescription("with --json: the whole bundle, every checkpoint and recorded call (default: a summary)"), Flag.withDefault(false))
+    full: Flag.Boolean("full").pipe(Flag.withDescription("with --json: the whole bundle, every checkpoint and recorded call (default: a summary)"), Flag.withDefault(false)),
+    llm: Flag.Boolean("llm").pipe(
+      Flag.withDescription("every LLM exchange: messages, raw answer, parsed value or validation error, attempts, usage, cost (default: off)"),
+      Flag.withDefault(false)
+    ),
+    pm: Flag.String("pm").pipe(Flag.withDescription("with --llm: only this PM (or CHAIRMAN) (default: every role)"), Flag.optional)
   },
-  ({ full, json, runId }) => stored((Runs) => Runs.showRun(runId, json, full))
-).pipe(describe("Show a run: its record and a summary of each stage's checkpoint", exits.store))
+  ({ full, json, llm, pm, runId }) =>
+    llm
+      ? using(LlmRecord, (LlmRecord) =>
+        stored((Runs) =>
+          Effect.flatMap(LlmRecord.exchangeFilter(pm, full), (who) =>
+            Effect.flatMap(Runs.loadBundle(runId), (bundle) => LlmRecord.showExchanges(bundle, who, json)))))
+      : stored((Runs) => Runs.showRun(runId, json, full, pm))
+).pipe(describe("Show a run: its record, a summary of each stage's checkpoint and its LLM costs; --llm: its LLM exchanges", exits.store))
 
 const exportCommand = Command.make(
   "export",
@@ -199,8 +229,9 @@ const closeAll = Command.make(
       Effect.andThen(Accounts.confirmCloseAll(account, yes), inspecting(account, (Accounts, ids) => Accounts.closeAll(ids))))
 ).pipe(describe("The panic button: cancel every open order and close every position", exits.accounts))
 
-const verify = Command.make("verify", {}, () => inspecting(Option.none(), (Accounts) => Accounts.verify)).pipe(
-  describe("Check every account's credentials against its broker: ✓ or ✗ per account", exits.accounts)
+const verify = Command.make("verify", {}, () =>
+  using(Llm, (Llm) => inspecting(Option.none(), (Accounts) => Llm.verifyAll(Accounts.verify)))).pipe(
+  describe("Check every account's credentials against its broker and each configured LLM provider: ✓ or ✗ per account and model", exits.accounts)
 )
 
 const graph = Command.make("graph", {}, () =>

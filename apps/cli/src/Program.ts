@@ -42,6 +42,8 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   "DatabaseConfigError",
   "FillModelConfigError",
   "LiveTradingRefused",
+  "LlmConfigError",
+  "LlmSettingsError",
   "MarketDataError",
   "MarketFeedConfigError",
   "UnsupportedSetting"

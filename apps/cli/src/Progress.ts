@@ -1,17 +1,31 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import type { CouncilDecision, ExecutionReport, MarketSnapshot, RiskVerdict } from "@council/domain"
+import type { CouncilDecision, ExecutionReport, MarketSnapshot, PeerReviewResult, RiskVerdict } from "@council/domain"
 import { Runner } from "@council/engine"
 import type { PitchBook } from "@council/daily"
 import { unevaluated } from "@council/daily/Unevaluated"
+import { OFFLINE_CHAIRMAN_SOURCE } from "@council/llm/Chairman"
+
+const trades = (list: CouncilDecision["trades"]) =>
+  list.length === 0 ? "council stays flat" : list.map((t) => `${t.direction} ${t.symbol} (${t.conviction})`).join(", ")
 
 const summaries: Record<string, (output: never) => string> = {
   FetchData: (s: MarketSnapshot) => `${s.universe.length} symbols as of ${s.asOf}`,
   PmPitches: (b: PitchBook) =>
     `${b.pitches.map((p) => `${p.pm} ${p.direction === "FLAT" ? "FLAT" : `${p.direction} ${p.symbol} (${p.conviction > 0 ? "+" : ""}${p.conviction})`}`).join(", ")}` +
     (b.abstentions.length > 0 ? `; abstained: ${b.abstentions.map((a) => a.pm).join(", ")}` : ""),
+  PeerReview: (r: PeerReviewResult) =>
+    r.aggregate.length === 0
+      ? "nothing to rank"
+      : `Borda ${r.aggregate.map((s) => `${s.pm} ${s.points}`).join(", ")}` +
+        (r.abstentions.length > 0 ? `; did not rank: ${r.abstentions.map((a) => a.pm).join(", ")}` : ""),
   CouncilSynthesis: (d: CouncilDecision) =>
-    d.trades.length === 0 ? "council stays flat" : d.trades.map((t) => `${t.direction} ${t.symbol} (${t.conviction})`).join(", "),
+    trades(d.trades) +
+    (d.fallback !== undefined
+      ? " (the chairman failed: mechanical vote)"
+      : d.mechanical !== undefined && d.source !== OFFLINE_CHAIRMAN_SOURCE
+      ? ` · mechanical vote: ${trades(d.mechanical.trades)}`
+      : ""),
   RiskApproval: (v: RiskVerdict) => {
     const unread = unevaluated(v).length
     return `${v.intents.length} order intents, ${v.rejections.length} rejections, ${v.clamps.length} clamps` +

@@ -200,8 +200,57 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["run", "daily"], env: { DATABASE_URL: `mysql://council:${PASSWORD}@127.0.0.1/council` }, error: /^error: DATABASE_URL: expected postgres:/ },
   { args: ["runs"], home: "fresh", env: { DATABASE_URL: `postgres://council:${PASSWORD}@127.0.0.1:1/council` }, error: /^error: DATABASE_URL: cannot use postgres:\/\/council@127\.0\.0\.1:1\/council: ECONNREFUSED$/ },
 
+  // LLMs: every variable checked before anything is opened; no key or base URL echoed
+  { args: ["runs"], env: { COUNCIL_LLM: "sometimes" }, error: /^error: COUNCIL_LLM: Expected "offline" \| "live"$/ },
+  { args: ["run", "daily"], home: "fresh", env: { COUNCIL_LLM: "  " }, error: /^error: COUNCIL_LLM: is set but blank; unset it or give it a value$/ },
+  { args: ["run", "daily"], env: { OPENAI_API_KEY: " \t " }, error: /^error: OPENAI_API_KEY: is set but blank/ },
+  { args: ["verify"], home: "fresh", env: { GEMINI_API_KEY: "  " }, error: /^error: GEMINI_API_KEY: is set but blank/ },
+  { args: ["run", "daily"], home: "fresh", env: { ANTHROPIC_API_KEY: SECRET }, error: /^error: CHATGPT: OPENAI_API_KEY is not set \(COUNCIL_MODEL_CHATGPT=openai:gpt-5\.4; set the key, leave CHATGPT out with --pms, or COUNCIL_MODEL_CHATGPT=offline\)$/ },
+  { args: ["run", "daily", "--dry-run"], env: { GROQ_API_KEY: SECRET, DEEPSEEK_API_KEY: SECRET, COUNCIL_MODEL_CHATGPT: "offline", COUNCIL_MODEL_GEMINI: "offline", COUNCIL_MODEL_CLAUDE: "offline" }, error: /^error: CHAIRMAN: ANTHROPIC_API_KEY is not set .*COUNCIL_CHAIRMAN_MODEL=offline for the mechanical vote\)$/ },
+  { args: ["run", "daily", "--pms", "CLAUDE"], home: "fresh", env: { ANTHROPIC_API_KEY: SECRET, COUNCIL_MODEL_CLAUDE: "anthropic:claude-99" }, error: /^error: CLAUDE: anthropic:claude-99 has no price in \S+llm-prices\.json; add it there \(or in a file named by COUNCIL_PRICES\)/ },
+  { args: ["run", "daily"], env: { GROQ_API_KEY: SECRET, COUNCIL_LLM: "offline", COUNCIL_LLM_BUDGET_USD: "abc" }, error: /^error: COUNCIL_LLM_BUDGET_USD: expected a number$/ },
+  { args: ["run", "daily"], home: "fresh", env: { COUNCIL_LLM_BUDGET_USD: "0" }, error: /^error: COUNCIL_LLM_BUDGET_USD: expected a number > 0$/ },
+  { args: ["accounts"], env: { COUNCIL_LLM_BUDGET_USD_MONTH: "-5" }, error: /^error: COUNCIL_LLM_BUDGET_USD_MONTH: expected a number > 0$/ },
+  { args: ["run", "daily"], env: { COUNCIL_MODEL_CLAUDE: "mistral:large" }, error: /^error: COUNCIL_MODEL_CLAUDE: unknown provider "mistral" \(expected one of openai, gemini, anthropic, groq, deepseek, or offline\)$/ },
+  { args: ["show", "no-such-run"], home: "fresh", env: { COUNCIL_CHAIRMAN_MODEL: "anthropic:" }, error: /^error: COUNCIL_CHAIRMAN_MODEL: expected provider:model-id$/ },
+  { args: ["export", "no-such-run"], env: { COUNCIL_MODEL_GROQ: "   " }, error: /^error: COUNCIL_MODEL_GROQ: is set but blank/ },
+  { args: ["run", "daily"], home: "fresh", env: { COUNCIL_MAX_OUTPUT_TOKENS: "0" }, error: /^error: COUNCIL_MAX_OUTPUT_TOKENS: expected a whole number ≥ 1$/ },
+  { args: ["run", "daily"], env: { COUNCIL_MAX_OUTPUT_TOKENS_CHAIRMAN: "1.5" }, error: /^error: COUNCIL_MAX_OUTPUT_TOKENS_CHAIRMAN: expected a whole number$/ },
+  { args: ["orders"], home: "fresh", env: { COUNCIL_REASONING_EFFORT: "extreme" }, error: /^error: COUNCIL_REASONING_EFFORT: Expected "none" \| "minimal" \| "low" \| "medium" \| "high" \| "xhigh" \| "max" \| "omit"$/ },
+  { args: ["run", "daily"], env: { COUNCIL_REASONING_EFFORT_CLAUDE: "maximum" }, error: /^error: COUNCIL_REASONING_EFFORT_CLAUDE: Expected "none"/ },
+  { args: ["run", "daily"], home: "fresh", env: { COUNCIL_LLM_TIMEOUT_SECONDS: "-1" }, error: /^error: COUNCIL_LLM_TIMEOUT_SECONDS: expected a number > 0$/ },
+  { args: ["runs"], home: "fresh", env: { COUNCIL_PRICES: "/nonexistent/prices.json" }, error: /^error: COUNCIL_PRICES: cannot read the price table \/nonexistent\/prices\.json: ENOENT/ },
+  { args: () => ["run", "daily", "--dry-run"], env: () => ({ COUNCIL_PRICES: file("not-json.txt") }), error: /^error: COUNCIL_PRICES: \S+not-json\.txt is not a price table/ },
+  { args: ["run", "daily"], env: { OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: `https://proxy:${PASSWORD}@127.0.0.1:9/v1` }, error: /^error: OPENAI_BASE_URL: must not contain user:password@ \(the key goes in its own variable\)$/ },
+  { args: ["verify"], home: "fresh", env: { ANTHROPIC_BASE_URL: `http://me:${PASSWORD}@127.0.0.1:9` }, error: /^error: ANTHROPIC_BASE_URL: must not contain user:password@/ },
+  { args: ["run", "daily"], env: { GEMINI_BASE_URL: "ftp://127.0.0.1/gemini" }, error: /^error: GEMINI_BASE_URL: must start with http:\/\/ or https:\/\/$/ },
+  { args: ["runs"], home: "fresh", env: { GROQ_BASE_URL: "groq.local" }, error: /^error: GROQ_BASE_URL: is not a URL/ },
+  { args: ["run", "daily"], env: { DEEPSEEK_BASE_URL: `http://127.0.0.1:9/?key=${PASSWORD}` }, error: /^error: DEEPSEEK_BASE_URL: must not have a query or fragment$/ },
+  { args: ["run", "daily"], home: "fresh", env: { DEEPSEEK_BASE_URL: " " }, error: /^error: DEEPSEEK_BASE_URL: is set but blank/ },
+
+  // --pms, --model, show --llm/--pm
+  { args: ["run", "daily", "--pms", ""], home: "fresh", error: /^error: --pms: no PM named \(the PMs are CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK\)$/ },
+  { args: ["run", "daily", "--pms", ",,"], error: /^error: --pms: no PM named/ },
+  { args: ["run", "daily", "--pms", "CLAUDE,NOPE"], env: { ANTHROPIC_API_KEY: SECRET }, error: /^error: --pms: unknown PM NOPE \(the PMs are CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK\)$/ },
+  { args: ["run", "daily", "--pms", "CLAUDE"], home: "fresh", error: /^error: --pms selects which PMs ask their LLM, but COUNCIL_LLM is offline \(no provider key is set\)$/ },
+  { args: ["run", "daily", "--pms", "CLAUDE", "--accounts", "NOPE"], env: { ANTHROPIC_API_KEY: SECRET }, error: /^error: --accounts: unknown account NOPE/ },
+  { args: () => ["replay", runId, "--model", "CLAUDE=anthropic:claude-opus-4-7"], error: /^error: --model only applies with --from \(a plain replay asks no model\)$/ },
+  { args: () => ["replay", runId, "--from", "PmPitches", "--model", "CLAUDE"], env: { ANTHROPIC_API_KEY: SECRET }, error: /^error: --model CLAUDE: expected ROLE=provider:model-id with ROLE one of CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK, CHAIRMAN$/ },
+  { args: () => ["replay", runId, "--from", "PmPitches", "--model", "NOPE=openai:gpt-5.4"], error: /^error: --model NOPE=openai:gpt-5\.4: expected ROLE=provider:model-id/ },
+  { args: () => ["replay", runId, "--from", "PmPitches", "--model", "CLAUDE=mistral:large"], error: /^error: --model CLAUDE=mistral:large: unknown provider "mistral"/ },
+  { args: () => ["replay", runId, "--from", "PmPitches", "--model", "CLAUDE=anthropic:claude-opus-4-7"], error: /^error: --model CLAUDE=anthropic:claude-opus-4-7: ANTHROPIC_API_KEY is not set \(the swapped model is asked live\)$/ },
+  { args: () => ["replay", runId, "--from", "PmPitches", "--model", "CLAUDE=anthropic:claude-99"], env: { ANTHROPIC_API_KEY: SECRET }, error: /^error: CLAUDE: anthropic:claude-99 has no price in / },
+  { args: () => ["replay", runId, "--from", "RiskApproval", "--model", "CLAUDE=anthropic:claude-opus-4-7"], env: { ANTHROPIC_API_KEY: SECRET }, error: /^error: --model CLAUDE: its answers are made in PeerReview or earlier; fork --from PeerReview or an earlier stage$/ },
+  { args: () => ["replay", runId, "--from", "PmPitches", "--model", "CHAIRMAN=anthropic:claude-opus-4-7", "--dry-run", "--send"], env: { ANTHROPIC_API_KEY: SECRET }, error: /^error: --dry-run and --send contradict each other$/ },
+  { args: () => ["replay", file("bundle.json"), "--from", "PmPitches", "--model", "CLAUDE=anthropic:claude-opus-4-7", "--send"], home: "fresh", env: { ...perAccount(LIVE_HOST), ANTHROPIC_API_KEY: SECRET }, error: refusedLive },
+  { args: () => ["show", runId, "--pm", "CLAUDE"], error: /^error: --pm only applies with --llm/ },
+  { args: () => ["show", runId, "--llm", "--pm", "NOPE"], error: /^error: --pm NOPE: not a council role \(the roles are CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK, CHAIRMAN\)$/ },
+  { args: () => ["show", runId, "--llm", "--pm", ""], error: /^error: --pm '': not a council role/ },
+  { args: () => ["show", runId, "--llm", "--json", "--full"], error: /^error: --full only applies to show --json without --llm/ },
+  { args: ["show", "no-such-run", "--llm"], home: "fresh", error: /^error: no run with id no-such-run/ },
+
   // a broker that refuses the keys: exit 1, a ✗ per account, nothing written
-  { args: ["verify"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 1, error: /^error: 1 of 1 accounts failed: COUNCIL$/ },
+  { args: ["verify"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 2, error: /^error: 1 of 1 accounts failed: COUNCIL$/ },
   { args: ["accounts"], env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 3, error: /^error: 1 of 1 accounts failed: COUNCIL$/ },
   { args: ["positions", "--account", "council"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 3, error: /accounts failed: COUNCIL$/ }
 ]
@@ -256,7 +305,12 @@ describe("every bad input: one clear line, the right exit code, nothing written,
       "TRADING_ACCOUNTS_CONFIG", "COUNCIL_ACCOUNTS", "ALPACA_COUNCIL_KEY_ID", "ALPACA_COUNCIL_SECRET_KEY", "ALPACA_COUNCIL_BASE_URL",
       "PAPER_ALPACA_KEY_ID", "PAPER_ALPACA_SECRET_KEY", "COUNCIL_ALLOW_LIVE", "COUNCIL_DATA", "COUNCIL_DATA_URL", "COUNCIL_BARS_DIR",
       "ALPACA_PERSONAL_KEY_ID", "POLYGON_API_KEY", "COUNCIL_SLIPPAGE_BPS", "COUNCIL_COMMISSION_PER_SHARE", "COUNCIL_COMMISSION_MIN",
-      "COUNCIL_HOME", "DATABASE_URL"
+      "COUNCIL_HOME", "DATABASE_URL",
+      "COUNCIL_LLM", "OPENAI_API_KEY", "GEMINI_API_KEY", "ANTHROPIC_API_KEY", "GROQ_API_KEY", "DEEPSEEK_API_KEY",
+      "OPENAI_BASE_URL", "GEMINI_BASE_URL", "ANTHROPIC_BASE_URL", "GROQ_BASE_URL", "DEEPSEEK_BASE_URL",
+      "COUNCIL_MODEL_CLAUDE", "COUNCIL_MODEL_GROQ", "COUNCIL_CHAIRMAN_MODEL", "COUNCIL_MAX_OUTPUT_TOKENS",
+      "COUNCIL_MAX_OUTPUT_TOKENS_CHAIRMAN", "COUNCIL_REASONING_EFFORT", "COUNCIL_REASONING_EFFORT_CLAUDE",
+      "COUNCIL_LLM_TIMEOUT_SECONDS", "COUNCIL_PRICES", "COUNCIL_LLM_BUDGET_USD", "COUNCIL_LLM_BUDGET_USD_MONTH"
     ]) assert.isTrue(variables.has(variable), variable)
   })
 

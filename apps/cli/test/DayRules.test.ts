@@ -50,7 +50,7 @@ describe("a fork obeys every rule a run obeys", () => {
       assert.deepStrictEqual(broker.posts, [])
 
       const help = await cliInProcess(undefined, ["replay", "--help"])
-      assert.include(help.stdout, "a fork sends orders unless --dry-run is given or the parent was a dry run")
+      assert.include(help.stdout, "a fork sends orders unless --dry-run is given, the parent was a dry run or --model swaps a model")
     } finally {
       broker.close()
     }

@@ -28,6 +28,8 @@ const ALPACA_ADAPTER = /packages\/broker\/src\/alpaca\//
 const REMOTE_FEEDS = /packages\/market\/src\/(AlpacaBars|PolygonBars|RemoteBars)\.ts$/
 const SLACK = /packages\/notify\/src\/(Slack|NotifierConfig)/
 const EXCHANGE_SERVER = /packages\/exchange\/src\/server\//
+/** The provider adapters and what only asking a model needs (`@council/llm/live`), and effect/ai. */
+const LLM_LIVE = /packages\/llm\/src\/(live|Seating|Ask|LlmCouncil|OpenAiChat|AnthropicMessages|ProviderHttp|ProviderErrors|PitchPrompt|ReviewPrompt|ChairmanPrompt)\.ts$|effect\/dist\/ai\//
 /** Any market module but the feed's configuration reader, which every command runs to check the environment. */
 const MARKET_DATA = /packages\/market\/src\/(?!MarketFeedConfig\.ts$)/
 
@@ -50,7 +52,7 @@ describe("start-up", () => {
   it("--help loads the command definitions only: no store, exchange, market or database client, no process spawner", () => {
     const help = loaded(tempHome(), ["--help"])
     const PROCESS_AND_STDIO = /platform-node\/dist\/(NodeChildProcessSpawner|NodeStdio)\.js$|^node:child_process$/
-    for (const pattern of [POSTGRES, HTTP, EXCHANGE, MARKET, /packages\/store\/src/, /packages\/engine\/src/, /^node:sqlite$/, PROCESS_AND_STDIO]) {
+    for (const pattern of [POSTGRES, HTTP, EXCHANGE, MARKET, /packages\/store\/src/, /packages\/engine\/src/, /packages\/llm\/src/, /^node:sqlite$/, PROCESS_AND_STDIO]) {
       assert.isFalse(help.has(pattern), `--help loaded ${pattern}`)
     }
   })
@@ -61,17 +63,22 @@ describe("start-up", () => {
     assert.isFalse(daily.has(POSTGRES), "run daily loaded the PostgreSQL client")
     assert.isFalse(daily.has(HTTP), "run daily loaded node:http")
     assert.isAbove(daily.barReads.length, 0)
-    // the embedded default trades on the in-process exchange with the local bars: no adapter, feed or server for HTTP
-    for (const pattern of [ALPACA_ADAPTER, REMOTE_FEEDS, SLACK, EXCHANGE_SERVER, /effect\/dist\/http\/(Fetch)?HttpClient\.js$/]) {
+    // the embedded default trades on the in-process exchange with the local bars and the offline PMs: no adapter,
+    // feed, model provider or server for HTTP
+    for (const pattern of [ALPACA_ADAPTER, REMOTE_FEEDS, SLACK, EXCHANGE_SERVER, LLM_LIVE, /effect\/dist\/http\/(Fetch)?HttpClient\.js$/]) {
       assert.isFalse(daily.has(pattern), `run daily loaded ${pattern}`)
     }
     const runs = loaded(home, ["runs"])
-    for (const pattern of [POSTGRES, HTTP, EXCHANGE, MARKET_DATA, /pipelines\/daily\/src\/(?!StageNames|Unevaluated)/]) {
+    // the LLM costs column reads the recorded exchanges (AuditTrail): not the council's index, nor its adapters
+    for (const pattern of [POSTGRES, HTTP, EXCHANGE, MARKET_DATA, LLM_LIVE, /packages\/llm\/src\/index\.ts$/, /pipelines\/daily\/src\/(?!StageNames|Unevaluated)/]) {
       assert.isFalse(runs.has(pattern), `runs loaded ${pattern}`)
     }
     assert.deepStrictEqual(runs.barReads, [])
     const show = loaded(home, ["show", runIdOf(daily.stdout)])
-    for (const pattern of [POSTGRES, HTTP]) assert.isFalse(show.has(pattern), `show loaded ${pattern}`)
+    for (const pattern of [POSTGRES, HTTP, LLM_LIVE]) assert.isFalse(show.has(pattern), `show loaded ${pattern}`)
     assert.deepStrictEqual(show.barReads, [])
+    const exchanges = loaded(home, ["show", runIdOf(daily.stdout), "--llm"])
+    for (const pattern of [POSTGRES, HTTP, EXCHANGE, MARKET_DATA, LLM_LIVE]) assert.isFalse(exchanges.has(pattern), `show --llm loaded ${pattern}`)
+    assert.match(exchanges.stdout, /no LLM exchanges/)
   })
 })

@@ -11,6 +11,10 @@
  * - A replay that meets a call it has no recording for fails with `RecordingMissing` naming the call.
  * - Failures are recorded only when they decode with the `failure` schema; defects and interruptions are not
  *   recorded (the stage fails and is retried or resumed instead).
+ * - `reuse` (record mode, for forks): a call whose key has a successful recording there is answered from it
+ *   instead of going live, and recorded again with `reusedFrom` naming the run it came from. Recorded failures
+ *   are asked again. Keys name the question (put the model and an input hash in the arguments), so a call whose
+ *   question changed goes live.
  *
  * @since 0.1.0
  */
@@ -82,9 +86,12 @@ const makeLive = (): RecorderShape => {
 
 const Outcome = <A, E>(schemas: CallSchemas<A, E>) =>
   Schema.toCodecJson(Schema.Union([
-    Schema.TaggedStruct("Success", { value: schemas.success }),
+    Schema.TaggedStruct("Success", { value: schemas.success, reusedFrom: Schema.optionalKey(Schema.String) }),
     Schema.TaggedStruct("Failure", { error: schemas.failure })
   ]))
+
+const isSuccess = (value: unknown): boolean =>
+  typeof value === "object" && value !== null && "_tag" in value && value._tag === "Success"
 
 /** Builds the recorder the runner gives one stage attempt. */
 export const make = Effect.fnUntraced(function*(options: {
@@ -93,16 +100,18 @@ export const make = Effect.fnUntraced(function*(options: {
   readonly stage: string
   /** Replay mode: the recordings to answer from (those of the replayed run's stage). */
   readonly recordings?: ReadonlyArray<Recording>
+  /** Record mode: successful recordings of another run (a fork's parent) to answer from when the key matches. */
+  readonly reuse?: ReadonlyArray<Recording>
 }) {
   const store = yield* RunStore
   const counts = new Map<string, number>()
   const byKey = new Map((options.recordings ?? []).map((r) => [r.key, r] as const))
+  const reusable = new Map((options.reuse ?? []).flatMap((r) => isSuccess(r.value) ? [[r.key, r] as const] : []))
   let seq = 0
   let liveCount = 0
 
-  const replay = <A, E>(key: string, schemas: CallSchemas<A, E>) =>
+  const replay = <A, E>(key: string, schemas: CallSchemas<A, E>, recording = byKey.get(key)) =>
     Effect.gen(function*() {
-      const recording = byKey.get(key)
       if (!recording) return yield* new RecordingMissing({ stage: options.stage, call: key })
       const outcome = yield* Schema.decodeUnknownEffect(Outcome(schemas))(recording.value).pipe(
         Effect.mapError((e) => new RecordingCorrupt({ stage: options.stage, call: key, message: e.message }))
@@ -127,6 +136,14 @@ export const make = Effect.fnUntraced(function*(options: {
       return yield* exit
     })
 
+  /** Copies a parent's successful recording into this run, marked with where it came from. */
+  const reuse = <A, E>(key: string, schemas: CallSchemas<A, E>, recording: Recording) =>
+    Effect.gen(function*() {
+      const value = { reusedFrom: recording.runId, ...(recording.value as object) }
+      yield* store.putRecording({ runId: options.runId, stage: options.stage, key, seq: seq++, value })
+      return yield* replay(key, schemas, recording)
+    })
+
   const call = <A, E, R>(
     name: string,
     args: unknown,
@@ -138,8 +155,10 @@ export const make = Effect.fnUntraced(function*(options: {
       switch (options.mode) {
         case "replay":
           return replay(key, schemas)
-        case "record":
-          return record(key, schemas, live)
+        case "record": {
+          const reused = reusable.get(key)
+          return reused === undefined ? record(key, schemas, live) : reuse(key, schemas, reused)
+        }
         case "live":
           return Effect.suspend(() => (liveCount++, live))
       }

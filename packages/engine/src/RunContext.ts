@@ -12,6 +12,7 @@ import type { RunId, TradingDay } from "@council/domain"
 import type { RecorderMode } from "./RunStore.ts"
 
 export interface RunContextShape {
+  /** The run that computes this stage: in a replay of a fork, a stage the fork reused replays as its maker. */
   readonly runId: RunId
   readonly pipeline: string
   readonly tradingDay: TradingDay

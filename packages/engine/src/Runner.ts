@@ -126,7 +126,8 @@ const runStage = <R>(
   run: RunRecord,
   stage: Stage.Any,
   input: Record<string, unknown>,
-  encodedInputs: Record<string, unknown>
+  encodedInputs: Record<string, unknown>,
+  reuse: ReadonlyArray<Recording>
 ) =>
   Effect.gen(function*() {
     const store = yield* RunStore
@@ -139,7 +140,7 @@ const runStage = <R>(
       const n = yield* Ref.updateAndGet(attempts, (k) => k + 1)
       yield* observe({ _tag: "StageStarted", stage: stage.name, attempt: n })
       yield* store.clearRecordings(run.id, stage.name)
-      const recorder = yield* Recorder.make({ mode: run.mode, runId: run.id, stage: stage.name })
+      const recorder = yield* Recorder.make({ mode: run.mode, runId: run.id, stage: stage.name, reuse })
       const context = RunContext.of({
         runId: run.id,
         pipeline: run.pipeline,
@@ -195,8 +196,16 @@ const runStage = <R>(
     return { output, encoded }
   })
 
-/** Executes every stage of `pipeline` that has no checkpoint in `run`, in order. */
-const execute = <P extends Pipeline.Pipeline>(pipeline: P, run: RunRecord, resumed: boolean) =>
+/**
+ * Executes every stage of `pipeline` that has no checkpoint in `run`, in order. `reuse`: recorded calls (of a
+ * fork's parent) that answer the same calls again instead of going live.
+ */
+const execute = <P extends Pipeline.Pipeline>(
+  pipeline: P,
+  run: RunRecord,
+  resumed: boolean,
+  reuse: ReadonlyArray<Recording> = []
+) =>
   Effect.gen(function*() {
     const store = yield* RunStore
     const observe = yield* RunObserver
@@ -219,7 +228,8 @@ const execute = <P extends Pipeline.Pipeline>(pipeline: P, run: RunRecord, resum
         }
         const input = Object.fromEntries(stage.dependsOn.map((d) => [d.name, outputs[d.name]]))
         const inputs = Object.fromEntries(stage.dependsOn.map((d) => [d.name, encoded[d.name]]))
-        const result = yield* runStage<Requirements<P>>(run, stage, input, inputs).pipe(
+        const stageReuse = reuse.filter((r) => r.stage === stage.name)
+        const result = yield* runStage<Requirements<P>>(run, stage, input, inputs, stageReuse).pipe(
           Effect.catchCause((cause): Effect.Effect<never, RunFailed> =>
             Cause.hasInterruptsOnly(cause)
               ? Effect.interrupt
@@ -285,7 +295,11 @@ export const resume = <P extends Pipeline.Pipeline>(pipeline: P, runId: RunId) =
     return yield* execute(pipeline, { ...run, status: "running", finishedAt: null, error: null }, true)
   })
 
-/** A new run that reuses the parent's checkpoints before `fromStage` and re-runs the rest. */
+/**
+ * A new run that reuses the parent's checkpoints before `fromStage` and re-runs the rest. With
+ * `reuseParentCalls`, a re-run call whose key the parent recorded successfully is answered from that recording
+ * (e.g. a fork that swaps one model asks only that model live); `params` replaces the parent's parameters.
+ */
 export const fork = <P extends Pipeline.Pipeline>(
   pipeline: P,
   parentId: RunId,
@@ -294,6 +308,7 @@ export const fork = <P extends Pipeline.Pipeline>(
     readonly dryRun: boolean
     readonly codeVersion: string
     readonly mode: Exclude<RecorderMode, "replay">
+    readonly reuseParentCalls?: boolean
     /** The fork's parameters; default: the parent's. */
     readonly params?: Schema.Json
   }
@@ -339,7 +354,8 @@ export const fork = <P extends Pipeline.Pipeline>(
     }, "local")
     const observe = yield* RunObserver
     for (const stage of reused) yield* observe({ _tag: "StageReused", stage, from: parent.id })
-    return yield* execute(pipeline, run, false)
+    const reusable = options.reuseParentCalls ? recordings.filter((r) => !reused.has(r.stage)) : []
+    return yield* execute(pipeline, run, false, reusable)
   })
 
 export type StageReplay =
@@ -383,7 +399,8 @@ export const replay = <P extends Pipeline.Pipeline>(pipeline: P, bundle: RunBund
       const recorder = yield* Recorder.make({ mode: "replay", runId: run.id, stage: stage.name, recordings })
       const input = Object.fromEntries(stage.dependsOn.map((d) => [d.name, outputs[d.name]]))
       const context = RunContext.of({
-        runId: run.id,
+        // a stage a fork reused is re-derived as the run that made it (e.g. a shuffle seeded by its run id)
+        runId: (checkpoint.reusedFrom ?? run.id) as RunId,
         pipeline: run.pipeline,
         tradingDay: run.tradingDay,
         asOf: run.asOf,

@@ -275,6 +275,52 @@ describe("Runner", () => {
       assert.strictEqual(unknown._tag, "InvalidRunRequest")
     }).pipe(Effect.provide(env())))
 
+  it.effect("a fork that reuses the parent's calls answers re-run calls from its recordings and marks them", () =>
+    Effect.gen(function*() {
+      const parent = yield* Runner.start(pipeline, options)
+      const prices = yield* Prices
+      const before = yield* Ref.get(prices.calls)
+      const child = yield* Runner.fork(pipeline, parent.run.id, "Fetch", {
+        dryRun: true,
+        codeVersion: "t2",
+        mode: "record",
+        reuseParentCalls: true,
+        params: { swapped: "x" }
+      })
+      assert.strictEqual(yield* Ref.get(prices.calls), before)
+      assert.deepStrictEqual(child.run.params, { swapped: "x" })
+      assert.deepStrictEqual(child.outputs["Fetch"], { spy: 300, qqq: 400 })
+      const store = yield* RunStore
+      const recordings = yield* store.getRecordings(child.run.id)
+      assert.deepStrictEqual(recordings.map((r) => (r.value as { reusedFrom?: string }).reusedFrom), [parent.run.id, parent.run.id])
+      assert.isTrue((yield* Runner.replay(pipeline, yield* Runner.bundleOf(child.run.id))).identical)
+      const fresh = yield* Runner.fork(pipeline, parent.run.id, "Fetch", { dryRun: true, codeVersion: "t2", mode: "record" })
+      assert.strictEqual(yield* Ref.get(prices.calls), before + 2)
+      assert.deepStrictEqual(fresh.run.params, {})
+    }).pipe(Effect.provide(env())))
+
+  it.effect("a replay of a fork re-derives a reused stage as the run that made it (calls keyed by its run id)", () =>
+    Effect.gen(function*() {
+      const Seeded = Stage.make({
+        name: "Seeded",
+        dependsOn: [],
+        output: Schema.Number,
+        run: () =>
+          Effect.gen(function*() {
+            const { runId } = yield* RunContext
+            const prices = yield* Prices
+            return yield* Recorder.call("prices.quote", { symbol: runId }, { success: Schema.Number, failure: QuoteFailed }, prices.quote(runId))
+          })
+      })
+      const Then = Stage.make({ name: "Then", dependsOn: [Seeded], output: Schema.Number, run: ({ Seeded }) => Effect.succeed(Seeded + 1) })
+      const seeded = Pipeline.make("seeded", [Seeded, Then])
+      const parent = yield* Runner.start(seeded, options)
+      const child = yield* Runner.fork(seeded, parent.run.id, "Then", { dryRun: true, codeVersion: "t2", mode: "record" })
+      const report = yield* Runner.replay(seeded, yield* Runner.bundleOf(child.run.id))
+      assert.deepStrictEqual(report.stages.map((s) => s.status), ["identical", "identical"])
+      assert.strictEqual(report.liveCalls, 0)
+    }).pipe(Effect.provide(env())))
+
   it.effect("an unknown run id is reported", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Runner.resume(pipeline, "nope" as RunId))

@@ -1,8 +1,10 @@
 /**
- * The chairman turns the day's pitches (and abstentions) into one council decision.
+ * The chairman turns the day's pitches (and abstentions, and the peer review) into one council decision.
  *
- * **When to use**: the council stage calls `synthesize` once per run. `layerOffline` is the keyless default, a
- * deterministic conviction-weighted vote (`convictionVote`); an LLM chairman provides the same service later.
+ * **When to use**: the council stage calls `synthesize` once per run and computes `convictionVote` beside it
+ * every time (the shadow baseline). `layerOffline` is the keyless default, the deterministic conviction-weighted
+ * vote; `LlmCouncil.layerChairman` asks an LLM. A `ChairmanAnswer` without a decision (a bad answer, a timeout,
+ * an outage) says why, and the stage falls back to the vote.
  *
  * **The offline vote**
  * 1. One vote per pitch, weight `|conviction|`; LONG counts `+weight`, SHORT `−weight`, FLAT nothing.
@@ -27,7 +29,6 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type {
   Abstention,
-  CouncilDecision,
   CouncilTrade,
   Horizon,
   MarketSnapshot,
@@ -36,7 +37,11 @@ import type {
   Ticker,
   Vote
 } from "@council/domain"
-import { FLAT } from "@council/domain"
+import { CouncilDecision, FLAT } from "@council/domain"
+import type { StoreError } from "@council/engine"
+import type { LlmBudgetExceeded } from "./Budget.ts"
+import type { ChairmanRequest } from "./ChairmanPrompt.ts"
+import { LlmExchange } from "./Exchange.ts"
 
 export const COUNCIL_MIN_SCORE = 3
 export const OFFLINE_CHAIRMAN_SOURCE = "offline:conviction-vote"
@@ -100,19 +105,23 @@ export const validatePitches = (
   return undefined
 }
 
-/** The offline council: a deterministic conviction-weighted vote (see the module docs). Pitches must be valid. */
-export const convictionVote = (
-  snapshot: MarketSnapshot,
-  pitches: ReadonlyArray<Pitch>,
-  abstentions: ReadonlyArray<Abstention>
-): CouncilDecision => {
-  const votes: Array<Vote> = pitches.map((p) => ({
+/** Every pitch's vote: weight |conviction|, 0 for FLAT. */
+export const votesOf = (pitches: ReadonlyArray<Pitch>): Array<Vote> =>
+  pitches.map((p) => ({
     pm: p.pm,
     symbol: p.symbol,
     direction: p.direction,
     conviction: p.conviction,
     weight: p.symbol === FLAT || p.direction === "FLAT" ? 0 : Math.abs(p.conviction)
   }))
+
+/** The offline council: a deterministic conviction-weighted vote (see the module docs). Pitches must be valid. */
+export const convictionVote = (
+  snapshot: MarketSnapshot,
+  pitches: ReadonlyArray<Pitch>,
+  abstentions: ReadonlyArray<Abstention>
+): CouncilDecision => {
+  const votes = votesOf(pitches)
 
   const tallies = new Map<Ticker, { readonly symbol: Ticker; net: number; readonly voters: Array<Pitch> }>()
   pitches.forEach((p, i) => {
@@ -182,37 +191,39 @@ export const convictionVote = (
   }
 }
 
-/** What `layerTest` answers: a fixed decision, an error, or a function of the inputs. */
+/** The chairman's answer: a decision, or why there is none; and the LLM exchanges behind it. */
+export const ChairmanAnswer = Schema.Struct({
+  decision: Schema.NullOr(CouncilDecision),
+  failure: Schema.NullOr(Schema.String),
+  exchanges: Schema.Array(LlmExchange)
+})
+export type ChairmanAnswer = typeof ChairmanAnswer.Type
+
+export type ChairmanFailure = ChairmanError | LlmBudgetExceeded | StoreError
+
+/** What `layerTest` answers: a fixed decision, an error, or a function of the request. */
 export type ScriptedDecision =
   | CouncilDecision
   | ChairmanError
-  | ((
-    snapshot: MarketSnapshot,
-    pitches: ReadonlyArray<Pitch>,
-    abstentions: ReadonlyArray<Abstention>
-  ) => Effect.Effect<CouncilDecision, ChairmanError>)
+  | ((request: ChairmanRequest) => Effect.Effect<CouncilDecision, ChairmanError>)
 
-const offlineSynthesize = Effect.fn("Chairman.synthesize")(function*(
-  snapshot: MarketSnapshot,
-  pitches: ReadonlyArray<Pitch>,
-  abstentions: ReadonlyArray<Abstention>
-) {
-  const invalid = validatePitches(snapshot, pitches)
+const decided = (decision: CouncilDecision): ChairmanAnswer => ({ decision, failure: null, exchanges: [] })
+
+const offlineSynthesize = Effect.fn("Chairman.synthesize")(function*(request: ChairmanRequest) {
+  const invalid = validatePitches(request.snapshot, request.pitches)
   if (invalid) return yield* invalid
-  return convictionVote(snapshot, pitches, abstentions)
+  return decided(convictionVote(request.snapshot, request.pitches, request.abstentions))
 })
 
 export class Chairman extends Context.Service<Chairman, {
-  readonly synthesize: (
-    snapshot: MarketSnapshot,
-    pitches: ReadonlyArray<Pitch>,
-    abstentions: ReadonlyArray<Abstention>
-  ) => Effect.Effect<CouncilDecision, ChairmanError>
+  /** Who decides, e.g. `offline:conviction-vote` or `anthropic:claude-sonnet-4-6`. */
+  readonly model: string
+  readonly synthesize: (request: ChairmanRequest) => Effect.Effect<ChairmanAnswer, ChairmanFailure>
 }>()("@council/llm/Chairman") {
   /** The deterministic conviction-weighted vote. */
   static readonly layerOffline: Layer.Layer<Chairman> = Layer.succeed(
     Chairman,
-    Chairman.of({ synthesize: offlineSynthesize })
+    Chairman.of({ model: OFFLINE_CHAIRMAN_SOURCE, synthesize: offlineSynthesize })
   )
 
   /** Answers with `script` (a decision, an error, or a function); without one, votes like `layerOffline`. */
@@ -220,16 +231,13 @@ export class Chairman extends Context.Service<Chairman, {
     Layer.succeed(
       Chairman,
       Chairman.of({
+        model: script === undefined ? OFFLINE_CHAIRMAN_SOURCE : "test:scripted",
         synthesize: script === undefined
           ? offlineSynthesize
-          : Effect.fn("Chairman.synthesize")(function*(
-            snapshot: MarketSnapshot,
-            pitches: ReadonlyArray<Pitch>,
-            abstentions: ReadonlyArray<Abstention>
-          ) {
-            if (typeof script === "function") return yield* script(snapshot, pitches, abstentions)
+          : Effect.fn("Chairman.synthesize")(function*(request: ChairmanRequest) {
+            if (typeof script === "function") return decided(yield* script(request))
             if (script instanceof ChairmanError) return yield* script
-            return script
+            return decided(script)
           })
       })
     )

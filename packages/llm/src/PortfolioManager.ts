@@ -1,13 +1,18 @@
 /**
- * The portfolio managers: who they are (the roster) and the pitch each makes for a market snapshot.
+ * The portfolio managers: who they are (the roster), the pitch each makes for a day, and how each ranks the
+ * others' pitches in peer review.
  *
- * **When to use**: the pitch stage asks every roster entry for a pitch and turns a `PmError` into an
- * `Abstention`. `layerOffline` is the keyless default: five deterministic rule-based stand-ins (see
- * `OfflineRules`), one style per PM. LLM-backed layers provide the same service.
+ * **When to use**: the pitch stage asks every roster entry for a pitch (`PmAnswer`: a pitch, or an abstention
+ * with its reason, plus the LLM exchanges behind it); the peer-review stage asks each for a ranking
+ * (`ReviewAnswer`). `layerOffline` is the keyless default: five deterministic rule-based stand-ins (see
+ * `OfflineRules`), one style per PM, reviewing with `PeerReview.offlineRanking`. `LlmCouncil.layerPms` provides
+ * the same service over LLMs, seat by seat.
  *
  * **Gotchas**
  * - Snapshots should carry `PM_LOOKBACK_SESSIONS` sessions; with less history the offline rules go FLAT.
  * - Asking for a PM that is not on the roster fails with `PmError` reason `UnknownPm`.
+ * - A bad answer, a timeout or an outage is an abstention (a `PmAnswer` without a pitch), not an error; only
+ *   `LlmBudgetExceeded` (and the spend ledger's `StoreError`) fail, so the run fails closed.
  * - `layerTest` scripts some PMs (a fixed pitch, an error, or a function of the snapshot) and plays the offline
  *   rule for the rest.
  *
@@ -17,10 +22,16 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { AccountId, PM_NAMES } from "@council/domain"
-import type { MarketSnapshot, Pitch } from "@council/domain"
+import { AccountId, PM_NAMES, Pitch } from "@council/domain"
+import type { MarketSnapshot } from "@council/domain"
+import type { StoreError } from "@council/engine"
+import type { LlmBudgetExceeded } from "./Budget.ts"
+import { LlmExchange } from "./Exchange.ts"
 import { OFFLINE_STYLES, offlinePitch, offlineSource } from "./OfflineRules.ts"
 import type { OfflineStyle } from "./OfflineRules.ts"
+import { offlineRanking, offlineRationale } from "./PeerReview.ts"
+import type { PitchRequest } from "./PitchPrompt.ts"
+import type { ReviewRequest } from "./ReviewPrompt.ts"
 
 export { PM_LOOKBACK_SESSIONS } from "./OfflineRules.ts"
 
@@ -42,6 +53,41 @@ export const RosterEntry = Schema.Struct({
 })
 export type RosterEntry = typeof RosterEntry.Type
 
+/** A PM's answer for the day: a pitch, or why it abstained; and the LLM exchanges behind it. */
+export const PmAnswer = Schema.Struct({
+  pitch: Schema.NullOr(Pitch),
+  abstention: Schema.NullOr(Schema.String),
+  exchanges: Schema.Array(LlmExchange)
+})
+export type PmAnswer = typeof PmAnswer.Type
+
+/** A reviewer's ranking of the labels it was shown (best first), or why it abstained. */
+export const ReviewAnswer = Schema.Struct({
+  ranking: Schema.NullOr(Schema.Array(Schema.String)),
+  rationale: Schema.String,
+  abstention: Schema.NullOr(Schema.String),
+  exchanges: Schema.Array(LlmExchange)
+})
+export type ReviewAnswer = typeof ReviewAnswer.Type
+
+export const pitched = (pitch: Pitch, exchanges: PmAnswer["exchanges"] = []): PmAnswer => ({ pitch, abstention: null, exchanges })
+export const abstained = (reason: string, exchanges: PmAnswer["exchanges"] = []): PmAnswer => ({ pitch: null, abstention: reason, exchanges })
+
+/** What a reviewer is given: the candidates (never its own pitch) and, for context, its own pitch. */
+export interface ReviewerRequest extends ReviewRequest {
+  readonly own: Pitch | null
+}
+
+/** The offline reviewer's answer. */
+export const offlineReview = (request: ReviewerRequest): ReviewAnswer => ({
+  ranking: offlineRanking(request.own, request.candidates),
+  rationale: offlineRationale(request.own),
+  abstention: null,
+  exchanges: []
+})
+
+export type PmFailure = PmError | LlmBudgetExceeded | StoreError
+
 /** What `layerTest` answers for a scripted PM. */
 export type ScriptedPitch =
   | Pitch
@@ -62,20 +108,28 @@ const unknownPm = (pm: AccountId, roster: ReadonlyArray<RosterEntry>) =>
     message: `${pm} is not on the roster (${roster.map((r) => r.pm).join(", ")})`
   })
 
+const offlineReviewer = (roster: ReadonlyArray<RosterEntry>) =>
+  Effect.fn("PortfolioManagers.review")(function*(reviewer: AccountId, request: ReviewerRequest) {
+    if (!roster.some((r) => r.pm === reviewer)) return yield* unknownPm(reviewer, roster)
+    return offlineReview(request)
+  })
+
 export class PortfolioManagers extends Context.Service<PortfolioManagers, {
   readonly roster: ReadonlyArray<RosterEntry>
-  readonly pitch: (pm: AccountId, snapshot: MarketSnapshot) => Effect.Effect<Pitch, PmError>
+  readonly pitch: (pm: AccountId, request: PitchRequest) => Effect.Effect<PmAnswer, PmFailure>
+  readonly review: (reviewer: AccountId, request: ReviewerRequest) => Effect.Effect<ReviewAnswer, PmFailure>
 }>()("@council/llm/PortfolioManagers") {
   /** The five default PMs, each a deterministic rule (`offline:<style>`). */
   static readonly layerOffline: Layer.Layer<PortfolioManagers> = Layer.succeed(
     PortfolioManagers,
     PortfolioManagers.of({
       roster: offlineEntries.map((e) => e.entry),
-      pitch: Effect.fn("PortfolioManagers.pitch")(function*(pm: AccountId, snapshot: MarketSnapshot) {
+      pitch: Effect.fn("PortfolioManagers.pitch")(function*(pm: AccountId, request: PitchRequest) {
         const found = offlineEntries.find((e) => e.entry.pm === pm)
         if (found === undefined) return yield* unknownPm(pm, offlineEntries.map((e) => e.entry))
-        return offlinePitch(pm, found.style, snapshot)
-      })
+        return pitched(offlinePitch(pm, found.style, request.snapshot))
+      }),
+      review: offlineReviewer(offlineEntries.map((e) => e.entry))
     })
   )
 
@@ -100,17 +154,18 @@ export class PortfolioManagers extends Context.Service<PortfolioManagers, {
       PortfolioManagers,
       PortfolioManagers.of({
         roster,
-        pitch: Effect.fn("PortfolioManagers.pitch")(function*(pm: AccountId, snapshot: MarketSnapshot) {
+        pitch: Effect.fn("PortfolioManagers.pitch")(function*(pm: AccountId, request: PitchRequest) {
           const scripted = script[pm]
           if (scripted === undefined) {
             const found = offlineEntries.find((e) => e.entry.pm === pm)
             if (found === undefined) return yield* unknownPm(pm, roster)
-            return offlinePitch(pm, found.style, snapshot)
+            return pitched(offlinePitch(pm, found.style, request.snapshot))
           }
-          if (typeof scripted === "function") return yield* scripted(snapshot)
+          if (typeof scripted === "function") return pitched(yield* scripted(request.snapshot))
           if (scripted instanceof PmError) return yield* scripted
-          return scripted
-        })
+          return pitched(scripted)
+        }),
+        review: offlineReviewer(roster)
       })
     )
   }

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { AccountId, CouncilDecision, Ticker, TradingDay } from "@council/domain"
 import type { Abstention, Conviction, Horizon, MarketSnapshot, Pitch, RiskProfile } from "@council/domain"
-import { Chairman, ChairmanError, COUNCIL_MIN_SCORE, convictionVote } from "@council/llm"
+import { Chairman, type ChairmanAnswer, ChairmanError, COUNCIL_MIN_SCORE, convictionVote } from "@council/llm"
 
 const asOf = TradingDay.make("2026-06-08")
 const snapshot: MarketSnapshot = {
@@ -29,8 +29,17 @@ const pitch = (
   source: "test"
 })
 
+const decisionOf = (answer: ChairmanAnswer) => {
+  assert.isNotNull(answer.decision)
+  return answer.decision!
+}
+
 const synthesize = (pitches: ReadonlyArray<Pitch>, abstentions: ReadonlyArray<Abstention> = []) =>
-  Chairman.use((c) => c.synthesize(snapshot, pitches, abstentions)).pipe(Effect.provide(Chairman.layerOffline))
+  Chairman.use((c) => c.synthesize({ snapshot, pitches, abstentions, review: null })).pipe(
+    Effect.map(decisionOf),
+    Effect.catchTag(["LlmBudgetExceeded", "StoreError"], (e) => Effect.die(e)),
+    Effect.provide(Chairman.layerOffline)
+  )
 
 describe("Chairman.layerOffline", () => {
   it.effect("goes with the largest net score and lists votes and dissent", () =>
@@ -148,18 +157,21 @@ describe("Chairman.layerOffline", () => {
 describe("Chairman.layerTest", () => {
   it.effect("answers from the script, or votes offline without one", () =>
     Effect.gen(function*() {
-      const scripted = yield* Chairman.use((c) => c.synthesize(snapshot, [], [])).pipe(
+      const scripted = yield* Chairman.use((c) => c.synthesize({ snapshot, pitches: [], abstentions: [], review: null })).pipe(
         Effect.provide(Chairman.layerTest(new ChairmanError({ reason: "Unavailable", message: "down" }))),
+        Effect.catchTag(["LlmBudgetExceeded", "StoreError"], (e) => Effect.die(e)),
         Effect.flip
       )
       assert.strictEqual(scripted.reason, "Unavailable")
-      const fn = yield* Chairman.use((c) => c.synthesize(snapshot, [pitch("A", "SPY", 1)], [])).pipe(
-        Effect.provide(Chairman.layerTest((s, pitches) =>
-          Effect.succeed({ asOf: s.asOf, trades: [], rationale: `${pitches.length}`, dissent: [], votes: [], source: "t" })
+      const fn = yield* Chairman.use((c) => c.synthesize({ snapshot, pitches: [pitch("A", "SPY", 1)], abstentions: [], review: null })).pipe(
+        Effect.provide(Chairman.layerTest((request) =>
+          Effect.succeed({ asOf: request.snapshot.asOf, trades: [], rationale: `${request.pitches.length}`, dissent: [], votes: [], source: "t" })
         ))
       )
-      assert.strictEqual(fn.rationale, "1")
-      const offline = yield* Chairman.use((c) => c.synthesize(snapshot, [], [])).pipe(Effect.provide(Chairman.layerTest()))
-      assert.strictEqual(offline.source, "offline:conviction-vote")
+      assert.strictEqual(decisionOf(fn).rationale, "1")
+      const offline = yield* Chairman.use((c) => c.synthesize({ snapshot, pitches: [], abstentions: [], review: null })).pipe(
+        Effect.provide(Chairman.layerTest())
+      )
+      assert.strictEqual(decisionOf(offline).source, "offline:conviction-vote")
     }))
 })

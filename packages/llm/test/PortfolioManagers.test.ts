@@ -10,6 +10,12 @@ const snapshot = snapshotOf({
   BBB: path(PM_LOOKBACK_SESSIONS, 60, -0.002, 0.006)
 })
 
+const pitchOf = (pms: PortfolioManagers["Service"], pm: AccountId) =>
+  Effect.flatMap(pms.pitch(pm, { snapshot, account: null }), (answer) =>
+    answer.pitch === null ? Effect.die(`${pm} abstained: ${answer.abstention}`) : Effect.succeed(answer.pitch)).pipe(
+    Effect.catchTag(["LlmBudgetExceeded", "StoreError"], (e) => Effect.die(e))
+  )
+
 describe("PortfolioManagers.layerOffline", () => {
   it.effect("has the five PMs, each an offline style", () =>
     Effect.gen(function*() {
@@ -28,7 +34,7 @@ describe("PortfolioManagers.layerOffline", () => {
       const pms = yield* PortfolioManagers
       for (const name of PM_NAMES) {
         const pm = AccountId.make(name)
-        const p = yield* pms.pitch(pm, snapshot)
+        const p = yield* pitchOf(pms, pm)
         assert.deepStrictEqual(p, OfflineRules.offlinePitch(pm, OfflineRules.OFFLINE_STYLES[name], snapshot))
         assert.strictEqual<string>(p.pm, name)
         assert.strictEqual(p.thesis[0]!.startsWith(`Offline stand-in for ${name} (`), true)
@@ -38,7 +44,7 @@ describe("PortfolioManagers.layerOffline", () => {
   it.effect("fails with UnknownPm for a PM off the roster", () =>
     Effect.gen(function*() {
       const pms = yield* PortfolioManagers
-      const error = yield* Effect.flip(pms.pitch(AccountId.make("COUNCIL"), snapshot))
+      const error = yield* Effect.flip(pitchOf(pms, AccountId.make("COUNCIL")))
       assert.strictEqual(error.reason, "UnknownPm")
       assert.strictEqual(error.pm, "COUNCIL")
       assert.strictEqual(error.message, "COUNCIL is not on the roster (CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK)")
@@ -76,12 +82,12 @@ describe("PortfolioManagers.layerTest", () => {
         ["DEEPSEEK", "offline:contrarian", true],
         ["EXTRA", "test:scripted", false]
       ])
-      assert.deepStrictEqual(yield* pms.pitch(AccountId.make("CHATGPT"), snapshot), fixed)
-      const timeout = yield* Effect.flip(pms.pitch(AccountId.make("GEMINI"), snapshot))
+      assert.deepStrictEqual(yield* pitchOf(pms, AccountId.make("CHATGPT")), fixed)
+      const timeout = yield* Effect.flip(pitchOf(pms, AccountId.make("GEMINI")))
       assert.strictEqual(timeout.reason, "Timeout")
-      assert.deepStrictEqual((yield* pms.pitch(AccountId.make("CLAUDE"), snapshot)).thesis, [`saw ${snapshot.asOf}`])
-      assert.strictEqual((yield* pms.pitch(AccountId.make("GROQ"), snapshot)).source, "offline:low-volatility")
-      const unknown = yield* Effect.flip(pms.pitch(AccountId.make("NOBODY"), snapshot))
+      assert.deepStrictEqual((yield* pitchOf(pms, AccountId.make("CLAUDE"))).thesis, [`saw ${snapshot.asOf}`])
+      assert.strictEqual((yield* pitchOf(pms, AccountId.make("GROQ"))).source, "offline:low-volatility")
+      const unknown = yield* Effect.flip(pitchOf(pms, AccountId.make("NOBODY")))
       assert.strictEqual(unknown.reason, "UnknownPm")
     }).pipe(Effect.provide(layer)))
 })

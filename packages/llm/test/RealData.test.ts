@@ -1,10 +1,14 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer, Schema } from "effect"
-import { CouncilDecision, Pitch, TradingDay } from "@council/domain"
+import { type AccountId, CouncilDecision, type MarketSnapshot, Pitch, TradingDay } from "@council/domain"
 import { Chairman, PM_LOOKBACK_SESSIONS, PortfolioManagers } from "@council/llm"
 import { LocalBars, MarketData } from "@council/market"
 
 const isPitch = Schema.is(Pitch)
+
+/** A PM's pitch; an offline stand-in always pitches. */
+const pitchOf = (pms: PortfolioManagers["Service"], pm: AccountId, snapshot: MarketSnapshot) =>
+  Effect.map(pms.pitch(pm, { snapshot, account: null }), (answer) => answer.pitch!)
 const isDecision = Schema.is(CouncilDecision)
 
 layer(Layer.mergeAll(LocalBars.layer(), PortfolioManagers.layerOffline, Chairman.layerOffline), { timeout: 60_000 })(
@@ -20,7 +24,7 @@ layer(Layer.mergeAll(LocalBars.layer(), PortfolioManagers.layerOffline, Chairman
         let trades = 0
         for (const day of days) {
           const snapshot = yield* md.snapshot(day, PM_LOOKBACK_SESSIONS)
-          const pitches = yield* Effect.forEach(pms.roster, (r) => pms.pitch(r.pm, snapshot))
+          const pitches = yield* Effect.forEach(pms.roster, (r) => pitchOf(pms, r.pm, snapshot))
           pitches.forEach((p, i) => {
             assert.isTrue(isPitch(p), `${day} ${JSON.stringify(p)}`)
             assert.strictEqual(p.source, pms.roster[i]!.model)
@@ -29,15 +33,15 @@ layer(Layer.mergeAll(LocalBars.layer(), PortfolioManagers.layerOffline, Chairman
             assert.isTrue(p.symbol === "FLAT" || snapshot.universe.includes(p.symbol))
             assert.strictEqual(Math.sign(p.conviction), p.direction === "LONG" ? 1 : p.direction === "SHORT" ? -1 : 0)
           })
-          const decision = yield* chairman.synthesize(snapshot, pitches, [])
+          const { decision } = yield* chairman.synthesize({ snapshot, pitches, abstentions: [], review: null })
           assert.isTrue(isDecision(decision), day)
-          trades += decision.trades.length
+          trades += decision!.trades.length
         }
         assert.isAbove(trades, 0)
         assert.isBelow(trades, days.length)
         const last = yield* md.snapshot(TradingDay.make("2026-06-08"), PM_LOOKBACK_SESSIONS)
-        const again = yield* Effect.forEach(pms.roster, (r) => pms.pitch(r.pm, last))
-        const twice = yield* Effect.forEach(pms.roster, (r) => pms.pitch(r.pm, last))
+        const again = yield* Effect.forEach(pms.roster, (r) => pitchOf(pms, r.pm, last))
+        const twice = yield* Effect.forEach(pms.roster, (r) => pitchOf(pms, r.pm, last))
         assert.deepStrictEqual(again, twice)
       }))
 
@@ -46,10 +50,10 @@ layer(Layer.mergeAll(LocalBars.layer(), PortfolioManagers.layerOffline, Chairman
         const md = yield* MarketData
         const pms = yield* PortfolioManagers
         const snapshot = yield* md.snapshot(TradingDay.make("2007-04-11"), PM_LOOKBACK_SESSIONS)
-        const pitches = yield* Effect.forEach(pms.roster, (r) => pms.pitch(r.pm, snapshot))
+        const pitches = yield* Effect.forEach(pms.roster, (r) => pitchOf(pms, r.pm, snapshot))
         assert.deepStrictEqual(pitches.map((p) => p.direction), ["FLAT", "FLAT", "FLAT", "FLAT", "FLAT"])
-        const decision = yield* Chairman.use((c) => c.synthesize(snapshot, pitches, []))
-        assert.deepStrictEqual(decision.trades, [])
+        const { decision } = yield* Chairman.use((c) => c.synthesize({ snapshot, pitches, abstentions: [], review: null }))
+        assert.deepStrictEqual(decision?.trades, [])
       }))
   }
 )

@@ -2,6 +2,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { AccountId, CancelIntent, Clamp, OrderIntent, Rejection, TradingMode, AccountSettings } from "@council/domain"
 import { RunContext } from "@council/engine"
+import { Lineup } from "@council/llm"
 
 /** An account as a run remembers it: no credentials, so params can be exported and replayed anywhere. */
 export const AccountProfile = Schema.Struct({
@@ -31,7 +32,12 @@ export const DailyParams = Schema.Struct({
   accounts: Schema.Array(AccountProfile),
   broker: Schema.String,
   data: Schema.String,
+  /** `offline`, or a summary of the live lineup. */
   pms: Schema.String,
+  /** Each role's model (`offline:<style>` for stand-ins); absent in runs from before LLM support. */
+  models: Schema.optionalKey(Schema.Array(Lineup.RecordedModel)),
+  /** A fork's swapped models. */
+  swapped: Schema.optionalKey(Schema.Array(Schema.Struct({ role: Schema.String, from: Schema.String, to: Schema.String }))),
   /** Set on a retry of a day's failed accounts: the day's first run, and the plans carried from it. */
   retryOf: Schema.optionalKey(Schema.String),
   carried: Schema.optionalKey(Schema.Array(CarriedPlan))

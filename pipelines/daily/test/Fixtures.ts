@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import { AccountId, type AccountSnapshot, type Bar, type Pitch, type RunId, type Ticker, TradingDay } from "@council/domain"
+import { AccountId, type AccountSnapshot, type Bar, type PeerReviewResult, type Pitch, type RunId, type Ticker, TradingDay } from "@council/domain"
 import { Recorder, RunContext, RunStore } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
@@ -40,10 +40,12 @@ export const profiles: ReadonlyArray<AccountProfile> = DEFAULT_ACCOUNTS.map((id)
   settings: defaultAccountSettings
 }))
 
-export const runContext = (overrides: { readonly dryRun?: boolean; readonly accounts?: ReadonlyArray<AccountProfile> } = {}) =>
+export const runContext = (
+  overrides: { readonly dryRun?: boolean; readonly accounts?: ReadonlyArray<AccountProfile>; readonly runId?: string } = {}
+) =>
   RunContext.layerTest({
     tradingDay: day,
-    runId: "stage-test" as RunId,
+    runId: (overrides.runId ?? "stage-test") as RunId,
     dryRun: overrides.dryRun ?? false,
     params: { accounts: overrides.accounts ?? profiles, broker: "test", data: "test", pms: "test" }
   })
@@ -78,6 +80,9 @@ export const exchange = AccountManager.layer.pipe(
   Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layer(day))),
   Layer.fresh
 )
+
+/** A peer review that ranked nothing. */
+export const noReview: PeerReviewResult = { asOf: day, ballots: [], abstentions: [], aggregate: [] }
 
 /**
  * Like `exchange`, with a broker that answers 503 to the calls named in `faults` (changeable during the test):

@@ -2,10 +2,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { AccountId, TradingDay } from "@council/domain"
-import { Chairman, PmError, PortfolioManagers } from "@council/llm"
+import { Chairman, ChairmanError, PmError, PortfolioManagers } from "@council/llm"
 import { RunContext } from "@council/engine"
 import { CouncilSynthesis, FetchData, PmPitches } from "@council/daily"
-import { market, pitch, recordedKeys, recording, runContext } from "./Fixtures.ts"
+import { market, noReview, pitch, recordedKeys, recording, runContext } from "./Fixtures.ts"
 
 
 describe("FetchData", () => {
@@ -34,7 +34,7 @@ describe("PmPitches", () => {
       assert.deepStrictEqual(book.abstentions, [{ pm: AccountId.make("GROQ"), reason: "provider down" }])
       assert.deepStrictEqual(book.pitches.find((p) => p.pm === "GEMINI"), pitch("GEMINI", "TLT", -2))
       const keys = yield* recordedKeys
-      assert.include(keys, 'pm.pitch({"asOf":"2026-06-08","pm":"GROQ"})#1')
+      assert.isTrue(keys.some((k) => k.startsWith('pm.pitch({"asOf":"2026-06-08","input":') && k.includes('"model":"test:scripted","pm":"GROQ"})#1')))
     }).pipe(Effect.provide(Layer.mergeAll(
       market,
       recording,
@@ -62,14 +62,31 @@ describe("PmPitches", () => {
 })
 
 describe("CouncilSynthesis", () => {
-  it.effect("asks the chairman for a decision over the pitches", () =>
+  it.effect("asks the chairman for a decision over the pitches, with the mechanical vote beside it", () =>
     Effect.gen(function*() {
       const snapshot = yield* FetchData.run({})
       const pitches = [pitch("CHATGPT", "SPY", 2), pitch("GEMINI", "SPY", 1), pitch("CLAUDE", "TLT", -1)]
-      const decision = yield* CouncilSynthesis.run({ FetchData: snapshot, PmPitches: { pitches, abstentions: [] } })
+      const decision = yield* CouncilSynthesis.run({ FetchData: snapshot, PmPitches: { pitches, abstentions: [] }, PeerReview: noReview })
       assert.strictEqual(decision.trades[0]?.symbol, "SPY")
       assert.strictEqual(decision.trades[0]?.direction, "LONG")
       assert.strictEqual(decision.votes.length, 3)
+      assert.deepStrictEqual(decision.mechanical?.trades, decision.trades)
+      assert.isUndefined(decision.fallback)
       assert.isTrue((yield* recordedKeys).some((k) => k.startsWith("chairman.synthesize(")))
     }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext(), Chairman.layerOffline))))
+
+  it.effect("falls back to the mechanical vote, and says so, when the chairman fails", () =>
+    Effect.gen(function*() {
+      const snapshot = yield* FetchData.run({})
+      const pitches = [pitch("CHATGPT", "SPY", 2), pitch("GEMINI", "SPY", 1)]
+      const decision = yield* CouncilSynthesis.run({ FetchData: snapshot, PmPitches: { pitches, abstentions: [] }, PeerReview: noReview })
+      assert.strictEqual(decision.source, "offline:conviction-vote")
+      assert.deepStrictEqual(decision.trades.map((t) => [t.direction, t.symbol]), [["LONG", "SPY"]])
+      assert.strictEqual(decision.fallback, "the chairman (test:scripted) gave no usable decision (down); the mechanical vote decides")
+    }).pipe(Effect.provide(Layer.mergeAll(
+      market,
+      recording,
+      runContext(),
+      Chairman.layerTest(new ChairmanError({ reason: "Unavailable", message: "down" }))
+    ))))
 })

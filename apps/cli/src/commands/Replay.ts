@@ -10,6 +10,7 @@ import { codeVersion } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { printer } from "../Progress.ts"
+import * as Llm from "./Llm.ts"
 import { reportOutcome } from "./RunDaily.ts"
 import { checkImport, loadBundle, readBundle, writeImport } from "./Runs.ts"
 import { ensureConfigured, ensureTradableDay } from "./Session.ts"
@@ -49,16 +50,24 @@ export interface ForkOptions {
   readonly from: string
   readonly dryRun: boolean
   readonly send: boolean
+  /** `--model ROLE=provider:model-id` swaps. */
+  readonly models: ReadonlyArray<string>
 }
 
 /**
- * Whether a fork sends orders: never with `--dry-run`; a fork of a dry run only with `--send`; a fork of a run
- * that sent orders does, unless `--dry-run`.
+ * Whether a fork sends orders: never with `--dry-run`; with `--send` always; otherwise only when its parent sent
+ * orders and no model is swapped (a fork of a dry run, and a what-if with another model, are dry runs).
  */
-const forkSends = (parent: RunBundle, options: ForkOptions) =>
+const forkSends = (parent: RunBundle, options: ForkOptions, swapsModels: boolean) =>
   options.dryRun && options.send
     ? Effect.fail(CliFailure.usage("--dry-run and --send contradict each other"))
-    : Effect.succeed(!options.dryRun && (!parent.run.dryRun || options.send))
+    : Effect.succeed(!options.dryRun && (options.send || (!parent.run.dryRun && !swapsModels)))
+
+/** Why a fork that was not told `--dry-run` is one anyway, if it is. */
+const dryBecause = (parent: RunBundle, swapsModels: boolean) =>
+  swapsModels
+    ? "a fork that swaps a model is a what-if, so it is a dry run (add --send to send its orders)"
+    : `run ${parent.run.id} was a dry run, so this fork is one too (add --send to send its orders)`
 
 /** Refuses a fork the runner would refuse, before anything is written. */
 const checkFork = (bundle: RunBundle, from: string) => {
@@ -72,13 +81,16 @@ const checkFork = (bundle: RunBundle, from: string) => {
 
 /**
  * `replay <run> --from <stage>`: a new run reusing the parent's checkpoints before `stage`. It obeys every rule
- * `run daily` obeys: the session rule when it sends (or reads accounts), exit codes by account outcome.
+ * `run daily` obeys: the session rule when it sends (or reads accounts), exit codes by account outcome. With
+ * `--model` swaps it asks only what changed (see `Llm.forFork`).
  */
 export const forkRun = (source: string, options: ForkOptions) =>
   Effect.gen(function*() {
     const bundle = yield* resolveSource(source)
     yield* checkFork(bundle, options.from)
-    const sends = yield* forkSends(bundle, options)
+    const fork = yield* Llm.forFork(bundle, options.models, options.from, DailyPipeline.stageNames)
+    const swapsModels = fork.swapped.length > 0
+    const sends = yield* forkSends(bundle, options, swapsModels)
     const params = yield* Schema.decodeUnknownEffect(DailyParams)(bundle.run.params).pipe(
       Effect.mapError(() => CliFailure.usage(`run ${bundle.run.id} is not a daily run this version can fork`))
     )
@@ -89,10 +101,11 @@ export const forkRun = (source: string, options: ForkOptions) =>
       if (sends || readsAccounts) yield* ensureTradableDay(day, params.accounts, sends)
       if (Option.isNone(yield* RunStore.use((s) => s.getRun(bundle.run.id)))) yield* checkImport(bundle, source)
     }).pipe(Effect.provide(AppLayer.tradingWith(day, "empty")))
-    if (!sends && !options.dryRun) yield* Console.error(`run ${bundle.run.id} was a dry run, so this fork is one too (add --send to send its orders)`)
+    if (!sends && !options.dryRun) yield* Console.error(dryBecause(bundle, swapsModels))
+    yield* fork.council.announce
     const result = yield* Effect.gen(function*() {
       if (Option.isNone(yield* RunStore.use((s) => s.getRun(bundle.run.id)))) yield* writeImport(bundle, source)
-      return yield* Runner.fork(DailyPipeline, bundle.run.id, options.from, { dryRun: !sends, codeVersion, mode: "record" }).pipe(
+      return yield* Runner.fork(DailyPipeline, bundle.run.id, options.from, { ...fork.options, dryRun: !sends, codeVersion, mode: "record" }).pipe(
         Effect.provideService(Runner.RunObserver, printer),
         Effect.catchTags({
           InvalidRunRequest: (e) => Effect.fail(CliFailure.usage(e.message)),
@@ -100,7 +113,7 @@ export const forkRun = (source: string, options: ForkOptions) =>
           RunFailed: (e) => Effect.fail(CliFailure.failed(`fork ${e.runId} failed in ${e.stage}: ${e.message}`))
         })
       )
-    }).pipe(Effect.provide(AppLayer.tradingWith(day, "create")))
+    }).pipe(Effect.provide(AppLayer.tradingWith(day, "create", fork.council.layer)))
     yield* Console.log(`forked run ${result.run.id} from ${bundle.run.id} at ${options.from}${sends ? "" : " (dry run)"}\n`)
     const report = yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie)
     yield* reportOutcome(result.run, report, false)

@@ -19,6 +19,7 @@ import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { printer } from "../Progress.ts"
 import { money, table } from "../Table.ts"
+import type { Council } from "./Llm.ts"
 import { ensureTradableDay } from "./Session.ts"
 
 export interface RunDailyOptions {
@@ -218,12 +219,15 @@ const executeDay = (plan: Exclude<DayPlan, { readonly _tag: "Done" }>, options: 
 
 /**
  * Runs the trading day: checks first on a store opened read-only (a fresh home stays untouched by a refusal),
- * then starts, resumes or retries the day's run on the real store.
+ * then starts, resumes or retries the day's run on the real store with `council` seated.
  */
-export const runDaily = (options: RunDailyOptions, day: TradingDay, params: DailyParams) =>
+export const runDaily = (options: RunDailyOptions, day: TradingDay, params: DailyParams, council: Council) =>
   Effect.gen(function*() {
     const plan = yield* planDay(options, day, params).pipe(Effect.provide(AppLayer.tradingWith(day, "empty")))
     if (plan._tag === "Done") return yield* reportOutcome(plan.run, plan.report, options.json)
-    const { report, run } = yield* executeDay(plan, options, day, params).pipe(Effect.provide(AppLayer.tradingWith(day, "create")))
+    if (plan._tag !== "Retry") yield* council.announce // a retry re-sends carried plans: it asks no model
+    const { report, run } = yield* executeDay(plan, options, day, params).pipe(
+      Effect.provide(AppLayer.tradingWith(day, "create", council.layer))
+    )
     return yield* reportOutcome(run, report, options.json)
   })

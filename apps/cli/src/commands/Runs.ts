@@ -8,6 +8,7 @@ import { BundleFile, type RunBundle, type RunRecord, RunStore, Runner } from "@c
 import type { DailyPipeline } from "@council/daily"
 import { CliFailure } from "../CliFailure.ts"
 import { summarize } from "../Progress.ts"
+import { costSummary, costTable, runCost } from "./LlmRecord.ts"
 import { table } from "../Table.ts"
 
 /** Reads and verifies a bundle file; a missing, malformed or tampered file is a usage error naming it. */
@@ -25,13 +26,14 @@ export const loadBundle = (runId: string) =>
     Effect.catchTag("RunNotFound", (e) => Effect.fail(CliFailure.usage(`${e.message} (list runs with: pnpm pipeline runs)`)))
   )
 
-const runRow = (imported: ReadonlySet<string>) => (r: RunRecord) => [
+const runRow = (imported: ReadonlySet<string>) => (r: RunRecord, llmCost: string) => [
   r.id,
   r.tradingDay,
   r.status,
   r.dryRun ? "dry-run" : r.mode,
   [r.parentRunId ? `${r.parentRunId} @${r.forkFrom}` : "", imported.has(r.id) ? "imported" : ""].filter((s) => s !== "").join(" · "),
-  r.startedAt.replace("T", " ").slice(0, 19)
+  r.startedAt.replace("T", " ").slice(0, 19),
+  llmCost
 ]
 
 export const listRuns = (limit: number) =>
@@ -41,7 +43,11 @@ export const listRuns = (limit: number) =>
     const runs = yield* store.listRuns({ limit })
     if (runs.length === 0) return yield* Console.log("no runs yet — start one with: pnpm pipeline run daily")
     const imported = new Set((yield* store.listRuns({ limit, origin: "imported" })).map((r) => r.id))
-    yield* Console.log(table(["RUN", "DAY", "STATUS", "MODE", "ORIGIN", "STARTED (UTC)"], runs.map(runRow(imported))))
+    const costs = yield* Effect.forEach(runs, (r) => runCost(r.id))
+    yield* Console.log(table(
+      ["RUN", "DAY", "STATUS", "MODE", "ORIGIN", "STARTED (UTC)", "LLM COST"],
+      runs.map((r, i) => runRow(imported)(r, costs[i]!))
+    ))
   })
 
 /** Each stage's checkpoint in a few words. */
@@ -79,16 +85,17 @@ const executionSummary = (bundle: RunBundle) => {
 }
 
 /** `show`: a summary (a table, or with `--json` a small JSON document); `--json --full` is the whole bundle. */
-export const showRun = (runId: string, json: boolean, full: boolean) =>
+export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.Option<string> = Option.none()) =>
   Effect.gen(function*() {
     if (full && !json) return yield* CliFailure.usage("--full only applies with --json (the table is always a summary)")
+    if (Option.isSome(pm)) return yield* CliFailure.usage("--pm only applies with --llm (it picks whose LLM exchanges to show)")
     const bundle = yield* loadBundle(runId)
     if (full) return yield* Console.log(JSON.stringify(BundleFile.seal(bundle), null, 2))
     // the pipeline (and all its stages import) is loaded here only, so `runs`, `export` and `import` never load it
     const { DailyPipeline } = yield* Effect.promise(() => import("@council/daily"))
     const rows = yield* stageRows(DailyPipeline, bundle)
     if (json) {
-      return yield* Console.log(JSON.stringify({ run: bundle.run, stages: rows, execution: executionSummary(bundle) }, null, 2))
+      return yield* Console.log(JSON.stringify({ run: bundle.run, stages: rows, execution: executionSummary(bundle), llm: costSummary(bundle) }, null, 2))
     }
     const r = bundle.run
     yield* Console.log(
@@ -106,6 +113,8 @@ export const showRun = (runId: string, json: boolean, full: boolean) =>
       ["STAGE", "CHECKPOINT", "TIME", "CALLS", "SUMMARY"],
       rows.map((s) => [s.stage, s.checkpoint ?? "-", s.durationMs === null ? "" : `${s.durationMs} ms`, s.checkpoint ? String(s.calls) : "", s.summary])
     ))
+    const costs = costTable(bundle)
+    if (costs !== "") yield* Console.log(costs)
   })
 
 export const exportRun = (runId: string, output: Option.Option<string>) =>

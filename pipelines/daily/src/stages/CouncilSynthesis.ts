@@ -1,24 +1,41 @@
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { CouncilDecision } from "@council/domain"
-import { Recorder, Stage } from "@council/engine"
-import { Chairman, ChairmanError } from "@council/llm"
+import { hashOf, Recorder, Stage, StoreError } from "@council/engine"
+import { Chairman, ChairmanAnswer, ChairmanError, convictionVote, LlmBudgetExceeded, validatePitches } from "@council/llm"
 import { FetchData } from "./FetchData.ts"
+import { PeerReview } from "./PeerReview.ts"
 import { PmPitches } from "./PmPitches.ts"
+
+const ChairmanCallFailure = Schema.Union([ChairmanError, LlmBudgetExceeded, StoreError])
 
 export const CouncilSynthesis = Stage.make({
   name: "CouncilSynthesis",
-  description: "the chairman's council decision from the pitches",
-  dependsOn: [FetchData, PmPitches],
+  description: "the chairman's council decision, with the mechanical vote beside it",
+  dependsOn: [FetchData, PmPitches, PeerReview],
   output: CouncilDecision,
   timeout: "5 minutes",
-  run: ({ FetchData: snapshot, PmPitches: book }) =>
+  run: ({ FetchData: snapshot, PmPitches: book, PeerReview: review }) =>
     Effect.gen(function*() {
       const chairman = yield* Chairman
-      return yield* Recorder.call(
+      const invalid = validatePitches(snapshot, book.pitches)
+      if (invalid) return yield* invalid
+      const mechanical = convictionVote(snapshot, book.pitches, book.abstentions)
+      const answer = yield* Recorder.call(
         "chairman.synthesize",
-        { asOf: snapshot.asOf, pitches: book.pitches.map((p) => `${p.pm}:${p.symbol}:${p.conviction}`) },
-        { success: CouncilDecision, failure: ChairmanError },
-        chairman.synthesize(snapshot, book.pitches, book.abstentions)
+        { model: chairman.model, asOf: snapshot.asOf, input: hashOf({ pitches: book.pitches, abstentions: book.abstentions, review }) },
+        { success: ChairmanAnswer, failure: ChairmanCallFailure },
+        chairman.synthesize({ snapshot, pitches: book.pitches, abstentions: book.abstentions, review })
+      ).pipe(
+        Effect.catchTag("ChairmanError", (error) => Effect.succeed({ decision: null, failure: error.message, exchanges: [] }))
       )
+      const decision: CouncilDecision = answer.decision ?? {
+        ...mechanical,
+        fallback: `the chairman (${chairman.model}) gave no usable decision (${answer.failure ?? "no answer"}); the mechanical vote decides`
+      }
+      return {
+        ...decision,
+        mechanical: { trades: mechanical.trades, rationale: mechanical.rationale, dissent: mechanical.dissent }
+      }
     })
 })

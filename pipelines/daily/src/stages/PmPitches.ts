@@ -1,9 +1,13 @@
+import { createHash } from "node:crypto"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { Abstention, Pitch } from "@council/domain"
-import { Recorder, Stage } from "@council/engine"
-import { PmError, PortfolioManagers } from "@council/llm"
+import { Abstention, type AccountId, AccountSnapshot, type MarketSnapshot, Pitch } from "@council/domain"
+import { hashOf, Recorder, Stage, StoreError } from "@council/engine"
+import { BrokerError, Brokers } from "@council/broker"
+import { LlmBudgetExceeded, PmAnswer, PmError, PortfolioManagers, type RosterEntry } from "@council/llm"
+import { runAccounts } from "../DailyParams.ts"
 import { FetchData } from "./FetchData.ts"
 
 export const PitchBook = Schema.Struct({
@@ -11,6 +15,59 @@ export const PitchBook = Schema.Struct({
   abstentions: Schema.Array(Abstention)
 })
 export type PitchBook = typeof PitchBook.Type
+
+/** What a recorded PM call can fail with: only these stop the stage (a bad answer is an abstention). */
+export const PmCallFailure = Schema.Union([PmError, LlmBudgetExceeded, StoreError])
+
+/**
+ * The state of each LLM PM's own account (cash, positions, P&L), read through the recorder. Offline stand-ins
+ * do not read it; an account outside the run or unreadable is `null` (the PM is told so).
+ */
+const accountStates = (roster: ReadonlyArray<RosterEntry>) =>
+  Effect.gen(function*() {
+    const brokers = yield* Effect.serviceOption(Brokers)
+    const traded = new Set<string>((yield* runAccounts).map((a) => a.id))
+    const states = yield* Effect.forEach(
+      roster.filter((entry) => !entry.offline && traded.has(entry.pm)),
+      ({ pm }) =>
+        Option.match(brokers, {
+          onNone: () => Effect.succeed([pm, null] as const),
+          onSome: (b) =>
+            b.get(pm).pipe(
+              Effect.flatMap((broker) =>
+                Recorder.call("broker.getAccount", { account: pm }, { success: AccountSnapshot, failure: BrokerError }, broker.getAccount)
+              ),
+              Effect.map((account) => [pm, account] as const),
+              Effect.catchTag("BrokerError", () => Effect.succeed([pm, null] as const))
+            )
+        }),
+      { concurrency: "unbounded" }
+    )
+    return new Map<AccountId, AccountSnapshot | null>(states)
+  })
+
+/** A content hash of every bar of the snapshot (the canonical JSON of 2,000 bars costs ten times more). */
+const fingerprint = (snapshot: MarketSnapshot): string => {
+  const hash = createHash("sha256").update(`${snapshot.asOf}|${snapshot.universe.join(",")}`)
+  for (const { bars, symbol } of snapshot.history) {
+    hash.update(`|${symbol}:`)
+    for (const b of bars) hash.update(`${b.date},${b.open},${b.high},${b.low},${b.close},${b.volume};`)
+  }
+  return hash.digest("hex").slice(0, 32)
+}
+
+const askPm = (pms: PortfolioManagers["Service"], entry: RosterEntry, snapshot: MarketSnapshot, snapshotHash: string, account: AccountSnapshot | null) =>
+  Recorder.call(
+    "pm.pitch",
+    { pm: entry.pm, model: entry.model, asOf: snapshot.asOf, input: hashOf({ snapshot: snapshotHash, account }) },
+    { success: PmAnswer, failure: PmCallFailure },
+    pms.pitch(entry.pm, { snapshot, account })
+  ).pipe(
+    Effect.map((answer): Result.Result<Pitch, Abstention> =>
+      answer.pitch === null ? Result.fail({ pm: entry.pm, reason: answer.abstention ?? "no pitch" }) : Result.succeed(answer.pitch)
+    ),
+    Effect.catchTag("PmError", (error) => Effect.succeed(Result.fail({ pm: entry.pm, reason: error.message })))
+  )
 
 export const PmPitches = Stage.make({
   name: "PmPitches",
@@ -21,18 +78,11 @@ export const PmPitches = Stage.make({
   run: ({ FetchData: snapshot }) =>
     Effect.gen(function*() {
       const pms = yield* PortfolioManagers
+      const accounts = yield* accountStates(pms.roster)
+      const snapshotHash = fingerprint(snapshot)
       const outcomes = yield* Effect.forEach(
         pms.roster,
-        ({ pm }) =>
-          Recorder.call(
-            "pm.pitch",
-            { pm, asOf: snapshot.asOf },
-            { success: Pitch, failure: PmError },
-            pms.pitch(pm, snapshot)
-          ).pipe(
-            Effect.map((pitch): Result.Result<Pitch, Abstention> => Result.succeed(pitch)),
-            Effect.catchTag("PmError", (error) => Effect.succeed(Result.fail({ pm, reason: error.message })))
-          ),
+        (entry) => askPm(pms, entry, snapshot, snapshotHash, accounts.get(entry.pm) ?? null),
         { concurrency: "unbounded" }
       )
       return {

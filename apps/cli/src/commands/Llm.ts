@@ -1,0 +1,172 @@
+import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type { RunBundle } from "@council/engine"
+import { PM_NAMES } from "@council/domain"
+import { DailyParams } from "@council/daily"
+import { Lineup, LlmBudget, type LlmSettings, Models, type Prices } from "@council/llm"
+import { AppSettings } from "../AppConfig.ts"
+import { type CouncilLayer, offlineCouncil as offline } from "../AppLayer.ts"
+import { CliFailure } from "../CliFailure.ts"
+
+/** The council of a run: its services, what the run records about them, and what to say before it asks. */
+export interface Council {
+  readonly lineup: Lineup.Lineup
+  readonly layer: CouncilLayer
+  readonly params: { readonly pms: string; readonly models: ReadonlyArray<Lineup.RecordedModel> }
+  /** Said on stderr once every check passed, just before the run starts. */
+  readonly announce: Effect.Effect<void>
+}
+
+const usage = Effect.mapError((e: Lineup.LlmConfigError) => CliFailure.usage(e.message))
+
+const paramsOf = (lineup: Lineup.Lineup): Council["params"] => ({
+  pms: Lineup.describeLineup(lineup),
+  models: Lineup.recordedModels(lineup)
+})
+
+/** The adapters, the seating and `fetch`, loaded only when a model may be asked (offline runs never load them). */
+const live = Effect.promise(async () => {
+  const [{ Seating }, { layer: http }] = await Promise.all([import("@council/llm/live"), import("effect/http/FetchHttpClient")])
+  return { Seating, http }
+})
+
+const liveLayer = (lineup: Lineup.Lineup, settings: LlmSettings.LlmSettings, prices: Prices.PriceTable): CouncilLayer =>
+  Layer.unwrap(Effect.map(live, ({ Seating, http }) =>
+    Seating.layer(lineup, { settings }).pipe(
+      Layer.provideMerge(Seating.budgetLayer(settings, prices)),
+      Layer.provide(http)
+    )))
+
+const announce = (lineup: Lineup.Lineup) =>
+  lineup.mode === "offline"
+    ? Effect.void
+    : Console.error([`LLM ${Lineup.describeLineup(lineup)}`, ...lineup.notes.map((n) => `  ${n}`)].join("\n"))
+
+/**
+ * The council of a new run, from the checked settings: offline stand-ins, or LLMs (`--pms` picks which PMs ask
+ * theirs). In live mode a missing key or an unpriced model is a usage error naming the role and the variable.
+ * Opens nothing.
+ */
+export const forRun = (pms: Option.Option<string>) =>
+  Effect.gen(function*() {
+    const { prices, settings } = (yield* AppSettings).llm
+    const selected = Option.getOrUndefined(Option.map(pms, (list) => list.split(",").map((s) => s.trim().toUpperCase()).filter((s) => s !== "")))
+    if (selected !== undefined && selected.length === 0) {
+      return yield* CliFailure.usage(`--pms: no PM named (the PMs are ${PM_NAMES.join(", ")})`)
+    }
+    const lineup = yield* Lineup.fromSettings(settings, prices, selected).pipe(usage)
+    const layer = lineup.mode === "offline" ? offline : liveLayer(lineup, settings, prices)
+    return { lineup, layer, params: paramsOf(lineup), announce: announce(lineup) } satisfies Council
+  })
+
+const recordedLineup = (bundle: RunBundle) =>
+  Option.match(Schema.decodeUnknownOption(DailyParams)(bundle.run.params), {
+    onNone: () => Lineup.fromRecord([]),
+    onSome: (params) => Lineup.fromRecord(params.models ?? [])
+  })
+
+/** The council a replay needs: the run's recorded lineup, asking no model (every answer is recorded). */
+export const forReplay = (bundle: RunBundle): Council => {
+  const lineup = recordedLineup(bundle)
+  const layer: CouncilLayer = lineup.mode === "offline" ? offline : Layer.unwrap(Effect.map(live, ({ Seating, http }) =>
+    Seating.layer(lineup, { settings: undefined }).pipe(
+      Layer.provideMerge(LlmBudget.layerUnlimited),
+      Layer.provide(http)
+    )))
+  return { lineup, layer, params: paramsOf(lineup), announce: Effect.void }
+}
+
+/** Where a role's answers are made: a PM's in its pitch and review, the chairman's in the synthesis. */
+const lastStageOf = (role: string) => (role === Models.CHAIRMAN ? "CouncilSynthesis" : "PeerReview")
+
+/** What a fork's council is: the council, the swaps, and how the fork reuses its parent's calls. */
+export interface ForkCouncil {
+  readonly council: Council
+  readonly swapped: ReadonlyArray<{ readonly role: string; readonly from: string; readonly to: string }>
+  readonly options: { readonly reuseParentCalls?: boolean; readonly params?: Schema.Json }
+}
+
+/**
+ * The council of a fork. Without `swaps`, the parent's lineup (live seats ask again). With `--model
+ * ROLE=provider:model-id` swaps, the fork reuses the parent's recorded answers to unchanged questions (so only
+ * the swapped role, and whoever's question changed because of it, is asked live) and records what was swapped.
+ * Fails when a swap cannot change anything from `from` on. Opens nothing; whether the fork sends is the fork
+ * rules' business (a swap makes it a what-if: a dry run unless `--send`).
+ */
+export const forFork = (bundle: RunBundle, swaps: ReadonlyArray<string>, from: string, stages: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const parent = recordedLineup(bundle)
+    if (swaps.length === 0 && parent.mode === "offline") {
+      return { council: { lineup: parent, layer: offline, params: paramsOf(parent), announce: Effect.void }, swapped: [], options: {} } satisfies ForkCouncil
+    }
+    const { prices, settings } = (yield* AppSettings).llm
+    const { lineup, swapped } = yield* Lineup.swap(parent, swaps, settings, prices).pipe(usage)
+    for (const s of swapped) {
+      if (stages.indexOf(from) > stages.indexOf(lastStageOf(s.role))) {
+        return yield* CliFailure.usage(`--model ${s.role}: its answers are made in ${lastStageOf(s.role)} or earlier; fork --from ${lastStageOf(s.role)} or an earlier stage`)
+      }
+    }
+    const layer = liveLayer(lineup, settings, prices)
+    if (swapped.length === 0) return { council: { lineup, layer, params: paramsOf(lineup), announce: Effect.void }, swapped, options: {} } satisfies ForkCouncil
+    const missing = lineup.places.flatMap((p) => (p.model !== "offline" && settings.keys[p.model.provider] === undefined ? [p.role] : []))
+    const announce = Console.error(
+      [
+        `LLM fork: ${swapped.map((s) => `${s.role} ${s.from} → ${s.to}`).join(", ")}`,
+        `  answers ${bundle.run.id} recorded to unchanged questions are reused; only changed questions are asked`,
+        ...(missing.length === 0 ? [] : [`  no key for ${missing.join(", ")}: a changed question of theirs is not asked (they abstain)`])
+      ].join("\n")
+    )
+    const council: Council = { lineup, layer, params: paramsOf(lineup), announce }
+    const params = { ...(bundle.run.params as object), ...council.params, swapped } as Schema.Json
+    return { council, swapped, options: { reuseParentCalls: true, params } } satisfies ForkCouncil
+  })
+
+const VERIFY_TIMEOUT = "30 seconds"
+
+/** One minimal request per configured live model: ✓/✗, model, latency. Returns how many failed. */
+export const verifyProviders = Effect.gen(function*() {
+  const { settings } = (yield* AppSettings).llm
+  if (settings.mode === "offline") {
+    const why = Object.keys(settings.keys).length > 0 ? "COUNCIL_LLM=offline" : "no provider key is set"
+    yield* Console.log(`· LLM           offline: ${why} (the PMs are offline stand-ins)`)
+    return 0
+  }
+  const models = new Map<string, { readonly roles: Array<string>; readonly spec: Models.ModelSpec }>()
+  for (const role of settings.roles) {
+    if (role.model === "offline") continue
+    const name = Models.modelName(role.model)
+    const entry = models.get(name) ?? { roles: [], spec: { ...role.model, maxOutputTokens: 16, reasoningEffort: null } }
+    entry.roles.push(role.role)
+    models.set(name, entry)
+  }
+  let failed = 0
+  const { Seating, http } = yield* live
+  for (const [name, { roles, spec }] of models) {
+    const started = yield* Clock.currentTimeMillis
+    const exit = yield* Seating.probe(settings, spec).pipe(Effect.timeout(VERIFY_TIMEOUT), Effect.provide(http), Effect.exit)
+    const ms = (yield* Clock.currentTimeMillis) - started
+    const who = roles.join(",").padEnd(14)
+    if (Exit.isSuccess(exit)) {
+      yield* Console.log(`✓ LLM ${who} ${name}  ${ms} ms`)
+    } else {
+      failed++
+      const reason = Exit.match(exit, { onSuccess: () => "", onFailure: (cause) => Seating.probeFailure(cause, VERIFY_TIMEOUT) })
+      yield* Console.log(`✗ LLM ${who} ${name}  ${ms} ms  ${reason}`)
+    }
+  }
+  return failed
+})
+
+/** Runs the accounts' check, then the providers', and fails if either found a problem. */
+export const verifyAll = <E, R>(accounts: Effect.Effect<void, E, R>) =>
+  Effect.gen(function*() {
+    const accountsExit = yield* Effect.exit(accounts)
+    const failed = yield* verifyProviders
+    if (Exit.isFailure(accountsExit)) return yield* accountsExit
+    if (failed > 0) return yield* CliFailure.failed(`${failed} LLM provider${failed === 1 ? "" : "s"} failed the check`)
+  })

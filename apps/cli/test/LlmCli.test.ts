@@ -1,0 +1,215 @@
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
+import { answerWith, errorWith, type FakeProvider, type FakeRequest, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
+import { cliAsync, tempHome } from "./CliHarness.ts"
+
+const KEYS = {
+  OPENAI_API_KEY: "sk-e2e-openai-4be1d9c0",
+  GEMINI_API_KEY: "gm-e2e-gemini-77c2a1f3",
+  ANTHROPIC_API_KEY: "ant-e2e-anthropic-90ffe7b2",
+  GROQ_API_KEY: "gsk-e2e-groq-31aa5d8e",
+  DEEPSEEK_API_KEY: "ds-e2e-deepseek-5e0c6b14"
+}
+
+/**
+ * Bad answers mixed in: GEMINI pitches outside the universe, DEEPSEEK's first pitch is broken JSON, GROQ's review is
+ * refused with its key echoed back, CLAUDE's first request is rate limited.
+ */
+const respond = (r: FakeRequest) => {
+  if (r.model === "claude-sonnet-4-6" && r.nth === 0) return errorWith(r, 429, "rate_limit_error", "slow down", { "retry-after-ms": "20" })
+  if (r.kind === "pitch" && r.model.startsWith("gemini")) return answerWith(r, JSON.stringify({ ...validAnswer(r), symbol: "TSLA" }))
+  if (r.kind === "pitch" && r.model.startsWith("deepseek") && !r.text.includes("could not be used")) return answerWith(r, '{"symbol": ')
+  if (r.kind === "review" && r.model.includes("gpt-oss")) {
+    return errorWith(r, 401, "invalid_api_key", `Incorrect API key provided: ${String(r.headers["authorization"])}`)
+  }
+  return undefined
+}
+
+let fake: FakeProvider
+beforeAll(async () => {
+  fake = await startFake(respond)
+})
+afterAll(() => fake.close())
+
+const live = () => ({
+  ...KEYS,
+  OPENAI_BASE_URL: `${fake.url}/openai/v1`,
+  GEMINI_BASE_URL: `${fake.url}/gemini/v1beta/openai`,
+  GROQ_BASE_URL: `${fake.url}/groq/openai/v1`,
+  DEEPSEEK_BASE_URL: `${fake.url}/deepseek`,
+  ANTHROPIC_BASE_URL: fake.url
+})
+
+const assertNoKey = (what: string, text: string) => {
+  for (const [name, key] of Object.entries(KEYS)) assert.notInclude(text, key, `${name} found in ${what}`)
+}
+
+const storeText = (home: string) =>
+  ["council.db", "council.db-wal", "council.db-shm"]
+    .map((f) => join(home, f))
+    .filter(existsSync)
+    .map((f) => readFileSync(f).toString("latin1"))
+    .join("\n")
+
+/** Reads the store directly (no CLI start-up): a run's record and a stage's checkpoint. */
+const stored = (home: string, runId: string) => {
+  const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
+  try {
+    const run = db.prepare("SELECT dry_run, params FROM runs WHERE id = ?").get(runId) as { dry_run: number; params: string }
+    const checkpoints = db.prepare("SELECT stage, output FROM checkpoints WHERE run_id = ?").all(runId) as Array<{ stage: string; output: string }>
+    return {
+      dryRun: run.dry_run === 1,
+      params: JSON.parse(run.params) as { swapped?: unknown },
+      output: (stage: string) => JSON.parse(checkpoints.find((c) => c.stage === stage)!.output) as Record<string, unknown>
+    }
+  } finally {
+    db.close()
+  }
+}
+
+describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
+  const home = tempHome()
+  let runId = ""
+  const outputs: Array<string> = []
+  const cli = async (args: ReadonlyArray<string>, env: Record<string, string> = live(), at = home) => {
+    const r = await cliAsync(at, args, env)
+    outputs.push(r.stdout, r.stderr)
+    return r
+  }
+
+  it("runs a day live: abstentions where due, a chairman's decision beside the mechanical vote, costs recorded; --json stays JSON, the adapters' warnings go to stderr", async () => {
+    const r = await cli(["run", "daily", "--json"])
+    assert.strictEqual(r.code, 0, r.stderr)
+    const result = JSON.parse(r.stdout) as { readonly run: { readonly id: string } }
+    assert.match(r.stderr, /WARN .*llm CLAUDE anthropic:claude-sonnet-4-6: RateLimited: anthropic answered 429 \(rate_limit_error: slow down\) \(retry after 20ms\)/)
+    assert.match(r.stderr, /WARN .*llm GEMINI gemini:gemini-3\.1-pro-preview: InvalidAnswer: Expected "SPY" \| .* at \["symbol"\] \{/)
+    assert.match(r.stderr, /WARN .*llm GROQ groq:openai\/gpt-oss-120b: Unauthorized: /)
+    assert.match(r.stderr, /LLM live: CHATGPT openai:gpt-5\.4, GEMINI gemini:gemini-3\.1-pro-preview, CLAUDE anthropic:claude-sonnet-4-6, GROQ groq:openai\/gpt-oss-120b, DEEPSEEK deepseek:deepseek-v4-flash · chairman anthropic:claude-sonnet-4-6/)
+    assert.match(r.stderr, /✓ PmPitches .*abstained: GEMINI/)
+    assert.match(r.stderr, /✓ PeerReview .*did not rank: GROQ/)
+    runId = result.run.id
+    const pitches = fake.requests.filter((q) => q.kind === "pitch")
+    assert.isTrue(pitches.every((q) => q.text.includes("Your account: equity $100,000.00, cash $100,000.00")))
+    const paths = new Set(fake.requests.map((q) => q.path))
+    assert.deepStrictEqual([...paths].sort(), ["/deepseek/chat/completions", "/gemini/v1beta/openai/chat/completions", "/groq/openai/v1/chat/completions", "/openai/v1/chat/completions", "/v1/messages"])
+    const decision = stored(home, runId).output("CouncilSynthesis")
+    assert.strictEqual(decision["source"], "anthropic:claude-sonnet-4-6")
+    assert.isUndefined(decision["fallback"])
+    assert.isDefined(decision["mechanical"])
+    const [summary, json, runs, audit] = await Promise.all([
+      cli(["show", runId], {}),
+      cli(["show", runId, "--json"], {}),
+      cli(["runs"], {}),
+      cli(["show", runId, "--llm", "--pm", "GEMINI"], {})
+    ])
+    assert.match(summary.stdout, /^PmPitches\s+CHATGPT\s+openai:gpt-5\.4\s+1\s+\d+\s+\d+\s+\$0\.0\d+$/m)
+    assert.match(summary.stdout, /^LLM total \$0\.\d+ · details: pnpm pipeline show /m)
+    const llm = (JSON.parse(json.stdout) as { llm: { costs: ReadonlyArray<{ stage: string }>; totalUsd: number } }).llm
+    assert.deepStrictEqual([...new Set(llm.costs.map((c) => c.stage))], ["PmPitches", "PeerReview", "CouncilSynthesis"])
+    assert.isAbove(llm.totalUsd, 0)
+    assert.match(runs.stdout, new RegExp(`^${runId} .* \\$0\\.\\d+$`, "m"))
+    assert.match(audit.stdout, /── PmPitches · GEMINI · pitch turn 2 · gemini:gemini-3\.1-pro-preview/)
+    assert.match(audit.stdout, /validation error:\n\s+Expected "SPY" \| .* \| "FLAT"/)
+    assert.match(audit.stdout, /"symbol":"TSLA"/)
+  })
+
+  /** Replays `id` offline: every stage identical, no request reaching the provider. */
+  const assertReplaysOffline = async (id: string) => {
+    const before = fake.requests.length
+    const r = await cli(["replay", id], {})
+    assert.strictEqual(r.code, 0, r.stdout + r.stderr)
+    assert.match(r.stdout, /every stage identical/)
+    assert.strictEqual(fake.requests.length, before)
+  }
+
+  it("replays the day identically with zero requests reaching the provider", () => assertReplaysOffline(runId))
+
+  it("forks with one model swapped: a what-if (a dry run though its parent sent orders) that asks only that model for a pitch, records the swap and replays with zero requests", async () => {
+    const before = fake.requests.length
+    const r = await cli(["replay", runId, "--from", "PmPitches", "--model", "CLAUDE=anthropic:claude-opus-4-7"])
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.match(r.stderr, /^a fork that swaps a model is a what-if, so it is a dry run \(add --send to send its orders\)$/m)
+    assert.match(r.stderr, /^LLM fork: CLAUDE anthropic:claude-sonnet-4-6 → anthropic:claude-opus-4-7$/m)
+    assert.match(r.stdout, new RegExp(`^forked run \\S+ from ${runId} at PmPitches \\(dry run\\)$`, "m"))
+    const asked = fake.requests.slice(before)
+    assert.deepStrictEqual([...new Set(asked.filter((q) => q.kind === "pitch").map((q) => q.model))], ["claude-opus-4-7"])
+    assert.isTrue(asked.every((q) => q.kind !== "pitch" || q.model === "claude-opus-4-7"))
+    const forkId = /forked run (\S+)/.exec(r.stdout)![1]!
+    const record = stored(home, forkId)
+    assert.isTrue(record.dryRun)
+    assert.deepStrictEqual(record.params.swapped, [{ role: "CLAUDE", from: "anthropic:claude-sonnet-4-6", to: "anthropic:claude-opus-4-7" }])
+    const audit = await cli(["show", forkId, "--llm", "--pm", "CHATGPT"], {})
+    assert.match(audit.stdout, new RegExp(`PmPitches · CHATGPT · pitch turn 1 · openai:gpt-5\\.4 · reused from ${runId}`))
+    await assertReplaysOffline(forkId)
+  })
+
+  it("a model-swap fork with --send sends its orders, under the rules of every fork", async () => {
+    const r = await cli(["replay", runId, "--from", "PmPitches", "--model", "CHATGPT=openai:gpt-5.5", "--send"])
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.notMatch(r.stderr, /dry run/)
+    const forkId = new RegExp(`^forked run (\\S+) from ${runId} at PmPitches$`, "m").exec(r.stdout)![1]!
+    const record = stored(home, forkId)
+    assert.isFalse(record.dryRun)
+    assert.strictEqual(record.output("Execution")["dryRun"], false)
+  })
+
+  it("a budget smaller than one call places no orders and sends nothing (exit 1); a missing key is refused at start-up (exit 2); verify checks each provider", async () => {
+    const fresh = tempHome()
+    const { GEMINI_API_KEY: _, ...noGemini } = live()
+    const asked = () => fake.requests.filter((q) => q.kind !== "other").length
+    const before = asked()
+    const [budget, missing, verify] = await Promise.all([
+      cli(["run", "daily"], { ...live(), COUNCIL_LLM_BUDGET_USD: "0.001" }, fresh),
+      cli(["run", "daily"], noGemini, tempHome()),
+      cli(["verify"], live(), tempHome())
+    ])
+    assert.strictEqual(budget.code, 1)
+    assert.match(budget.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.001 would be exceeded: \$0 spent in this run.*could cost up to \$0\.\d+; the call was not made and no orders are placed/)
+    assert.strictEqual(asked(), before)
+    const orders = await cli(["orders", "--status", "all"], {}, fresh)
+    assert.strictEqual(orders.stdout.trim(), "no orders")
+    assert.strictEqual(missing.code, 2)
+    assert.strictEqual(missing.stderr.trim(), "error: GEMINI: GEMINI_API_KEY is not set (COUNCIL_MODEL_GEMINI=gemini:gemini-3.1-pro-preview; set the key, leave GEMINI out with --pms, or COUNCIL_MODEL_GEMINI=offline)")
+    assert.strictEqual(verify.code, 0, verify.stdout + verify.stderr)
+    assert.match(verify.stdout, /^✓ LLM CLAUDE,CHAIRMAN\s+anthropic:claude-sonnet-4-6 {2}\d+ ms$/m)
+    assert.match(verify.stdout, /^✓ LLM GROQ\s+groq:openai\/gpt-oss-120b {2}\d+ ms$/m)
+  })
+
+  it("keeps every key out of the store, an exported bundle and the output", async () => {
+    const file = join(home, "bundle.json")
+    const r = await cli(["export", runId, "-o", file], {})
+    assert.strictEqual(r.code, 0, r.stderr)
+    assertNoKey("the exported bundle", readFileSync(file, "utf8"))
+    const store = storeText(home)
+    assert.include(store, "gpt-oss-120b")
+    assert.include(store, "[REDACTED]")
+    assertNoKey("the store", store)
+    assertNoKey("the output", outputs.join("\n"))
+  })
+
+  it("carries the LLM exchanges in an exported bundle under its hashes: another home shows them; an edited answer is refused, nothing written", async () => {
+    const file = join(home, "bundle.json")
+    const other = join(tempHome(), "home")
+    const imported = await cli(["import", file], {}, other)
+    assert.strictEqual(imported.code, 0, imported.stderr)
+    const audit = await cli(["show", runId, "--llm", "--pm", "CLAUDE"], {}, other)
+    assert.match(audit.stdout, /── PmPitches · CLAUDE · pitch turn 1 · anthropic:claude-sonnet-4-6/)
+
+    const sealed = JSON.parse(readFileSync(file, "utf8")) as { recordings: Array<{ stage: string; key: string; value: { value?: { exchanges?: Array<{ answer: string | null }> } } }> }
+    const pitch = sealed.recordings.find((r) => r.key.startsWith("pm.pitch(") && r.key.includes("CHATGPT"))!
+    const exchange = pitch.value.value!.exchanges![0]!
+    exchange.answer = exchange.answer!.replace(/"conviction":\s*\d/, '"conviction":3')
+    assert.notStrictEqual(JSON.stringify(sealed), readFileSync(file, "utf8").trim())
+    const edited = join(home, "edited.json")
+    writeFileSync(edited, JSON.stringify(sealed))
+    const fresh = join(tempHome(), "home")
+    const refusals = await Promise.all([["import", edited], ["replay", edited], ["replay", edited, "--from", "CouncilSynthesis", "--dry-run"]].map((args) => cli(args, {}, fresh)))
+    for (const r of refusals) {
+      assert.strictEqual(r.code, 2, r.stderr)
+      assert.strictEqual(r.stderr.trim(), `error: ${edited} was changed after export: the recordings of stage PmPitches does not match its hash; refusing it`)
+    }
+    assert.isFalse(existsSync(fresh), `a refused bundle created ${fresh}`)
+  })
+})

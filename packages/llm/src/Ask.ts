@@ -1,0 +1,310 @@
+/**
+ * One structured question to one model, the way every council role asks: within budget, with the provider's
+ * retry schedule and a per-call timeout, validated by our Schema, corrected once, audited.
+ *
+ * **When to use**: the LLM-backed PMs, reviewers and chairman call `ask(model, question)`; it works with any
+ * `effect/ai` `LanguageModel` (our adapters or a test layer).
+ *
+ * **How a question is asked**
+ * 1. The budget reserves the call's worst case (or the run fails with `LlmBudgetExceeded`: nothing is sent).
+ * 2. `generateObject` runs; each HTTP attempt is bounded by `policy.timeout`; retryable failures (rate limited,
+ *    overloaded, 5xx, network) are retried on the provider's schedule, honouring `retry-after`.
+ * 3. The answer is decoded with the question's schema (the provider's promise is never trusted). An answer that
+ *    does not validate gets one corrective turn: the answer and the validation error are quoted back.
+ * 4. Every turn becomes an `LlmExchange` (messages, raw answer, parsed value or error, attempts, usage, cost,
+ *    latency). The whole question is bounded by `policy.deadline`.
+ *
+ * **Gotchas**: `ask` never fails for a bad answer, a timeout or an outage: it returns `value: undefined` with the
+ * reason; only the budget (and the spend ledger's store) fail it. Each failed attempt is also logged at WARN
+ * (`llm <actor> <model>: <reason>`, key-free); the CLI sends logs to stderr. Usage comes from the adapters' `WireLog`, so it
+ * survives an answer that fails validation; a `LanguageModel` without one reports usage only on success.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Schema from "effect/Schema"
+import type * as AiError from "effect/ai/AiError"
+import type * as LanguageModel from "effect/ai/LanguageModel"
+import type * as Response from "effect/ai/Response"
+import * as OpenAiStructuredOutput from "effect/ai/OpenAiStructuredOutput"
+import type { StoreError } from "@council/engine"
+import { LlmBudget, type LlmBudgetExceeded } from "./Budget.ts"
+import {
+  addUsage,
+  type FailureReason,
+  type LlmExchange,
+  type Message,
+  type Purpose,
+  type TokenUsage,
+  type WireAttempt,
+  WireLog,
+  zeroUsage
+} from "./Exchange.ts"
+import { type ModelSpec, modelName } from "./Models.ts"
+import { estimateTokens } from "./Prices.ts"
+import { classify, RETRY_POLICIES, type RetryPolicy, retrySchedule } from "./ProviderErrors.ts"
+
+export interface CallPolicy {
+  /** Each HTTP attempt. */
+  readonly timeout: Duration.Input
+  /** The whole question, retries and the corrective turn included. */
+  readonly deadline: Duration.Input
+  readonly retry: RetryPolicy
+}
+
+export const DEFAULT_CALL_TIMEOUT: Duration.Input = "90 seconds"
+export const DEFAULT_DEADLINE: Duration.Input = "4 minutes"
+
+/** A configured model of a council role. */
+export interface RoleModel {
+  readonly spec: ModelSpec
+  readonly languageModel: LanguageModel.LanguageModel
+  readonly policy: CallPolicy
+}
+
+export const roleModel = (
+  spec: ModelSpec,
+  languageModel: LanguageModel.LanguageModel,
+  policy: Partial<CallPolicy> = {}
+): RoleModel => ({
+  spec,
+  languageModel,
+  policy: {
+    timeout: policy.timeout ?? DEFAULT_CALL_TIMEOUT,
+    deadline: policy.deadline ?? DEFAULT_DEADLINE,
+    retry: policy.retry ?? RETRY_POLICIES[spec.provider]
+  }
+})
+
+export interface Question<A> {
+  readonly purpose: Purpose
+  readonly actor: string
+  /** The stable part (instructions), sent first so provider prompt caches hit. */
+  readonly system: string
+  /** The day's part (data). */
+  readonly user: string
+  readonly objectName: string
+  readonly schema: Schema.Codec<A, Record<string, unknown>>
+}
+
+export interface Answer<A> {
+  readonly value: A | undefined
+  readonly failure: { readonly reason: FailureReason; readonly message: string } | undefined
+  readonly exchanges: ReadonlyArray<LlmExchange>
+}
+
+/** The user turn that asks for a corrected answer. */
+export const correction = (error: string): string =>
+  `Your previous answer could not be used:\n${error}\n\nAnswer again with one JSON object that fixes this and follows the required schema exactly.`
+
+type TurnResult<A> =
+  | { readonly _tag: "Parsed"; readonly value: A }
+  | { readonly _tag: "Invalid"; readonly error: string; readonly answer: string }
+  | { readonly _tag: "Failed"; readonly reason: FailureReason; readonly message: string }
+
+const sumUsage = (wire: ReadonlyArray<WireAttempt>): TokenUsage | undefined => {
+  const known = wire.flatMap((w) => (w.usage === null ? [] : [w.usage]))
+  return known.length === 0 ? undefined : known.reduce(addUsage, zeroUsage)
+}
+
+const usageOfResponse = (response: { readonly usage: Response.Usage }): TokenUsage => {
+  const { inputTokens, outputTokens } = response.usage
+  return {
+    input: inputTokens.total ?? 0,
+    cachedInput: inputTokens.cacheRead ?? 0,
+    cacheWrite: inputTokens.cacheWrite ?? 0,
+    output: outputTokens.total ?? 0,
+    reasoning: outputTokens.reasoning ?? 0
+  }
+}
+
+const parsedJson = (text: string): Schema.Json => {
+  try {
+    return JSON.parse(text) as Schema.Json
+  } catch {
+    return text
+  }
+}
+
+const isInvalidAnswer = (error: AiError.AiError | Cause.TimeoutError): error is AiError.AiError =>
+  !Cause.isTimeoutError(error) && classify(error).reason === "InvalidAnswer"
+
+/** What one turn saw on the wire: requests made, what each answered, why each retry happened. */
+interface TurnLog {
+  readonly wire: Array<WireAttempt>
+  readonly failures: Array<string>
+  attempts: number
+}
+
+/** Usage billed so far; unknown when a request may have been processed without an answer. */
+const billed = (log: TurnLog): TokenUsage | null => sumUsage(log.wire) ?? (log.attempts > log.wire.length ? null : zeroUsage)
+
+const lastAnswer = (log: TurnLog): string | null => log.wire.findLast((w) => w.text !== null)?.text ?? null
+
+interface TurnSettlement {
+  readonly usage: TokenUsage | null
+  /** The answer text when the wire log has none (a `LanguageModel` without one). */
+  readonly answer: string | null
+  readonly finish: string | null
+}
+
+/** What a finished turn amounts to, and how to settle it. */
+const resultOf = <A>(
+  exit: Exit.Exit<LanguageModel.GenerateObjectResponse<{}, A, "opaque">, AiError.AiError | Cause.TimeoutError>,
+  log: TurnLog,
+  timeout: Duration.Duration
+): { readonly result: TurnResult<A>; readonly settlement: TurnSettlement } | Cause.Cause<never> => {
+  if (Exit.isSuccess(exit)) {
+    const response = exit.value
+    return {
+      result: { _tag: "Parsed", value: response.value },
+      settlement: { usage: sumUsage(log.wire) ?? usageOfResponse(response), answer: response.text, finish: response.finishReason }
+    }
+  }
+  const error = Cause.findErrorOption(exit.cause)
+  if (error._tag === "None") return exit.cause as Cause.Cause<never>
+  const classified = classify(error.value, timeout)
+  if (isInvalidAnswer(error.value)) {
+    const reason = error.value.reason
+    const answer = reason._tag === "StructuredOutputError" ? reason.responseText : lastAnswer(log) ?? ""
+    const description = "description" in reason && typeof reason.description === "string" ? reason.description : classified.message
+    return { result: { _tag: "Invalid", error: description, answer }, settlement: { usage: billed(log), answer, finish: null } }
+  }
+  return {
+    result: { _tag: "Failed", reason: classified.reason, message: classified.message },
+    settlement: { usage: billed(log), answer: null, finish: null }
+  }
+}
+
+/** One turn of a question: reserve, ask (retried on the provider's schedule), settle, audit into `exchanges`. */
+const askTurn = <A>(
+  model: RoleModel,
+  question: Question<A>,
+  messages: ReadonlyArray<Message>,
+  turnNo: number,
+  exchanges: Array<LlmExchange>
+) =>
+  Effect.gen(function*() {
+    const budget = yield* LlmBudget
+    const name = modelName(model.spec)
+    const timeout = Duration.fromInputUnsafe(model.policy.timeout)
+    const schemaText = JSON.stringify(OpenAiStructuredOutput.toCodecOpenAI(question.schema).jsonSchema)
+    const reservation = yield* budget.reserve({
+      actor: question.actor,
+      purpose: question.purpose,
+      model: name,
+      inputTokens: estimateTokens(messages.map((m) => m.content).join("\n") + schemaText),
+      maxOutputTokens: model.spec.maxOutputTokens
+    })
+    const started = yield* Clock.currentTimeMillis
+    const log: TurnLog = { wire: [], failures: [], attempts: 0 }
+
+    const record = (result: TurnResult<A>, settlement: TurnSettlement) =>
+      Effect.gen(function*() {
+        const settled = yield* budget.settle(reservation, settlement.usage)
+        const last = log.wire.at(-1)
+        exchanges.push({
+          purpose: question.purpose,
+          actor: question.actor,
+          model: name,
+          turn: turnNo,
+          messages: last?.messages ?? messages,
+          answer: lastAnswer(log) ?? settlement.answer,
+          outcome: result._tag === "Parsed"
+            ? { _tag: "Parsed", value: parsedJson(settlement.answer ?? "") }
+            : result._tag === "Invalid"
+            ? { _tag: "Invalid", error: result.error }
+            : { _tag: "Failed", reason: result.reason, message: result.message },
+          attempts: log.attempts,
+          retries: result._tag === "Parsed" ? log.failures : log.failures.slice(0, -1),
+          usage: settlement.usage,
+          costUsd: settled.costUsd,
+          costEstimated: settled.estimated,
+          latencyMs: (yield* Clock.currentTimeMillis) - started,
+          finishReason: last?.finishReason ?? settlement.finish
+        })
+        return result
+      })
+
+    const once = Effect.suspend(() => {
+      log.attempts++
+      return model.languageModel.generateObject({
+        prompt: messages.map((m) => ({ role: m.role, content: m.content })),
+        schema: question.schema,
+        objectName: question.objectName
+      })
+    }).pipe(
+      Effect.provideService(WireLog, (attempt) => void log.wire.push(attempt)),
+      Effect.timeout(timeout),
+      Effect.tapError((error) => {
+        const line = describe(error, timeout)
+        log.failures.push(line)
+        return Effect.logWarning(`llm ${question.actor} ${name}: ${line.replace(/\s*\n\s*/g, " ")}`)
+      })
+    )
+    const deadline = Duration.format(Duration.fromInputUnsafe(model.policy.deadline))
+    const exit = yield* Effect.exit(Effect.retry(once, retrySchedule(model.policy.retry))).pipe(
+      Effect.onInterrupt(() =>
+        Effect.asVoid(record(
+          { _tag: "Failed", reason: "Timeout", message: `no valid answer within ${deadline}` },
+          { usage: billed(log), answer: null, finish: null }
+        ))
+      )
+    )
+    const outcome = resultOf(exit, log, timeout)
+    if (Cause.isCause(outcome)) return yield* Effect.failCause(outcome)
+    return yield* record(outcome.result, outcome.settlement)
+  })
+
+/** Asks `question` of `model`: see the module docs. */
+export const ask = <A>(
+  model: RoleModel,
+  question: Question<A>
+): Effect.Effect<Answer<A>, LlmBudgetExceeded | StoreError, LlmBudget> => {
+  const exchanges: Array<LlmExchange> = []
+  const conversation = Effect.gen(function*(): Effect.fn.Return<Answer<A>, LlmBudgetExceeded | StoreError, LlmBudget> {
+    const messages: ReadonlyArray<Message> = [
+      { role: "system", content: question.system },
+      { role: "user", content: question.user }
+    ]
+    const first = yield* askTurn(model, question, messages, 1, exchanges)
+    if (first._tag === "Parsed") return { value: first.value, failure: undefined, exchanges }
+    if (first._tag === "Failed") return { value: undefined, failure: first, exchanges }
+    const second = yield* askTurn(model, question, [
+      ...messages,
+      { role: "assistant", content: first.answer },
+      { role: "user", content: correction(first.error) }
+    ], 2, exchanges)
+    if (second._tag === "Parsed") return { value: second.value, failure: undefined, exchanges }
+    return {
+      value: undefined,
+      failure: second._tag === "Failed"
+        ? second
+        : { reason: "InvalidAnswer", message: `invalid answer after a corrective retry: ${second.error.split("\n")[0]}` },
+      exchanges
+    }
+  })
+  const deadline = Duration.fromInputUnsafe(model.policy.deadline)
+  return conversation.pipe(
+    Effect.timeoutOrElse({
+      duration: deadline,
+      orElse: () =>
+        Effect.succeed<Answer<A>>({
+          value: undefined,
+          failure: { reason: "Timeout", message: `no valid answer within ${Duration.format(deadline)}` },
+          exchanges
+        })
+    })
+  )
+}
+
+/** One line per failed attempt, e.g. `RateLimited: openai answered 429 (…) (retry after 2s)`. */
+const describe = (error: AiError.AiError | Cause.TimeoutError, timeout: Duration.Duration): string => {
+  const c = classify(error, timeout)
+  const wait = c.retryAfterMs === undefined ? "" : ` (retry after ${Duration.format(Duration.millis(c.retryAfterMs))})`
+  return `${c.reason}: ${c.message}${wait}`
+}

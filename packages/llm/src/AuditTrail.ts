@@ -1,0 +1,108 @@
+/**
+ * A run's LLM exchanges, read back from its recordings: for `show <run> --llm`, costs per PM and per stage.
+ *
+ * **When to use**: `fromRecordings(bundle.recordings)` on any stored or exported run (the exchanges ride inside
+ * the recorded answers of `pm.pitch`, `pm.review` and `chairman.synthesize`, so export/import carry them).
+ *
+ * **Details**: an exchange a fork copied from its parent (the recording's `reusedFrom`) is listed but costs the
+ * fork nothing: `costs` counts only exchanges made for the run itself.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { type LlmExchange, LlmExchange as LlmExchangeSchema } from "./Exchange.ts"
+import { formatUsd } from "./Prices.ts"
+
+/** The recorded calls whose answers carry exchanges. */
+export const LLM_CALLS: ReadonlyArray<string> = ["pm.pitch(", "pm.review(", "chairman.synthesize("]
+
+export interface AuditEntry {
+  readonly stage: string
+  readonly exchange: LlmExchange
+  /** The run it was made for, when this run reused it. */
+  readonly reusedFrom: string | undefined
+}
+
+interface RecordingLike {
+  readonly stage: string
+  readonly key: string
+  readonly value: unknown
+}
+
+const Carrier = Schema.Struct({
+  _tag: Schema.Literal("Success"),
+  reusedFrom: Schema.optionalKey(Schema.String),
+  value: Schema.Struct({ exchanges: Schema.Array(LlmExchangeSchema) })
+})
+const decodeCarrier = Schema.decodeUnknownOption(Carrier)
+
+/** Every exchange in `recordings`, in recording order. */
+export const fromRecordings = (recordings: ReadonlyArray<RecordingLike>): ReadonlyArray<AuditEntry> =>
+  recordings
+    .filter((r) => LLM_CALLS.some((prefix) => r.key.startsWith(prefix)))
+    .flatMap((r) => {
+      const carrier = decodeCarrier(r.value)
+      return carrier._tag === "None"
+        ? []
+        : carrier.value.value.exchanges.map((exchange) => ({ stage: r.stage, exchange, reusedFrom: carrier.value.reusedFrom }))
+    })
+
+export interface CostLine {
+  readonly stage: string
+  readonly actor: string
+  readonly model: string
+  readonly calls: number
+  readonly inputTokens: number
+  readonly outputTokens: number
+  readonly costUsd: number
+}
+
+/** Cost per stage and actor, of the exchanges made for this run (not reused). */
+export const costs = (entries: ReadonlyArray<AuditEntry>): ReadonlyArray<CostLine> => {
+  const lines = new Map<string, CostLine>()
+  for (const { exchange, reusedFrom, stage } of entries) {
+    if (reusedFrom !== undefined) continue
+    const key = `${stage}\u0000${exchange.actor}\u0000${exchange.model}`
+    const line = lines.get(key) ?? { stage, actor: exchange.actor, model: exchange.model, calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 }
+    lines.set(key, {
+      ...line,
+      calls: line.calls + exchange.attempts,
+      inputTokens: line.inputTokens + (exchange.usage?.input ?? 0),
+      outputTokens: line.outputTokens + (exchange.usage?.output ?? 0),
+      costUsd: line.costUsd + exchange.costUsd
+    })
+  }
+  return [...lines.values()]
+}
+
+export const totalCost = (entries: ReadonlyArray<AuditEntry>): number =>
+  costs(entries).reduce((sum, line) => sum + line.costUsd, 0)
+
+const indent = (text: string, prefix = "    ") => text.split("\n").map((l) => `${prefix}${l}`).join("\n")
+
+const usageText = (e: LlmExchange): string =>
+  e.usage === null
+    ? "usage unknown"
+    : `${e.usage.input} in (${e.usage.cachedInput} cached) / ${e.usage.output} out (${e.usage.reasoning} reasoning)`
+
+const outcomeText = (e: LlmExchange): string => {
+  switch (e.outcome._tag) {
+    case "Parsed":
+      return `parsed:\n${indent(JSON.stringify(e.outcome.value, null, 2))}`
+    case "Invalid":
+      return `validation error:\n${indent(e.outcome.error)}`
+    case "Failed":
+      return `failed: ${e.outcome.reason}: ${e.outcome.message}`
+  }
+}
+
+/** One exchange as readable text. */
+export const format = ({ exchange: e, reusedFrom, stage }: AuditEntry): string =>
+  [
+    `── ${stage} · ${e.actor} · ${e.purpose} turn ${e.turn} · ${e.model}${reusedFrom === undefined ? "" : ` · reused from ${reusedFrom}`}`,
+    `   ${e.attempts} request${e.attempts === 1 ? "" : "s"} · ${(e.latencyMs / 1000).toFixed(2)} s · ${usageText(e)} · ${formatUsd(e.costUsd)}${e.costEstimated ? " (worst case: usage unknown)" : ""}${e.finishReason === null ? "" : ` · finish ${e.finishReason}`}`,
+    ...e.retries.map((r) => `   retried after ${r}`),
+    ...e.messages.map((m) => `  [${m.role}]\n${indent(m.content)}`),
+    `  [answer]\n${indent(e.answer ?? "(none)")}`,
+    `  ${outcomeText(e)}`
+  ].join("\n")

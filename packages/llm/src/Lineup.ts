@@ -1,0 +1,184 @@
+/**
+ * Who sits at the council for a run — each PM's model or offline stand-in, and the chairman's — and the layers
+ * that seat them.
+ *
+ * **When to use**: the composition root turns `LlmSettings` into a `Lineup` with `fromSettings` (a live run),
+ * `fromRecord` (a replay: the run's recorded models, no network) or `fromRecord` plus `swap` (a fork asking
+ * other models), and seats it with `Seating.layer(lineup, …)` (from `@council/llm/live`).
+ *
+ * **Start-up checks in live mode** (`LlmConfigError`, one line naming the role and the variable):
+ * - a selected role whose provider key is missing — unless `--pms` leaves that PM out (it keeps its offline
+ *   stand-in, and the lineup's `notes` say so) or its model is `offline`;
+ * - a model with no price in the price table (`COUNCIL_PRICES` names the file).
+ *
+ * **Gotchas**: in a fork an unswapped role's key may be missing (its recorded answers are reused); if it is asked
+ * anyway its model fails as unauthorized, which makes the PM abstain (or the chairman fall back), never the run
+ * fail.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { PM_NAMES } from "@council/domain"
+import { OFFLINE_CHAIRMAN_SOURCE } from "./Chairman.ts"
+import type { LlmSettings } from "./LlmSettings.ts"
+import { modelVariable } from "./LlmSettings.ts"
+import {
+  CHAIRMAN,
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  type ModelSpec,
+  modelName,
+  parseModelRef,
+  PROVIDERS,
+  type ProviderId
+} from "./Models.ts"
+import { OFFLINE_STYLES, offlineSource } from "./OfflineRules.ts"
+import type { PriceTable } from "./Prices.ts"
+
+export class LlmConfigError extends Schema.TaggedError<LlmConfigError>()("LlmConfigError", {
+  message: Schema.String
+}) {}
+
+/** One role's place: a model, or offline (with why, when it is not simply offline mode). */
+export interface Place {
+  readonly role: string
+  readonly model: ModelSpec | "offline"
+}
+
+export interface Lineup {
+  readonly mode: "offline" | "live"
+  /** The five PMs, then the chairman. */
+  readonly places: ReadonlyArray<Place>
+  /** Said on start-up, e.g. which PMs keep their offline stand-in. */
+  readonly notes: ReadonlyArray<string>
+}
+
+/** What a run records about its lineup: each role's model name (`offline:<style>` for stand-ins). */
+export const RecordedModel = Schema.Struct({ role: Schema.String, model: Schema.String })
+export type RecordedModel = typeof RecordedModel.Type
+
+const offlineName = (role: string) =>
+  role === CHAIRMAN ? OFFLINE_CHAIRMAN_SOURCE : offlineSource(OFFLINE_STYLES[role as keyof typeof OFFLINE_STYLES])
+
+export const recordedModels = (lineup: Lineup): ReadonlyArray<RecordedModel> =>
+  lineup.places.map((p) => ({ role: p.role, model: p.model === "offline" ? offlineName(p.role) : modelName(p.model) }))
+
+/** A one-line summary, e.g. `live: CHATGPT openai:gpt-5.4, … · chairman anthropic:…`. */
+export const describeLineup = (lineup: Lineup): string => {
+  if (lineup.mode === "offline") return "offline"
+  const name = (p: Place) => (p.model === "offline" ? "offline" : modelName(p.model))
+  const pms = lineup.places.filter((p) => p.role !== CHAIRMAN)
+  const chairman = lineup.places.find((p) => p.role === CHAIRMAN)
+  return `live: ${pms.map((p) => `${p.role} ${name(p)}`).join(", ")} · chairman ${chairman === undefined ? "offline" : name(chairman)}`
+}
+
+const fail = (message: string) => Effect.fail(new LlmConfigError({ message }))
+
+/** Checks a live place: its provider key is set and its model has a price. */
+const checkLive = (settings: LlmSettings, prices: PriceTable, place: Place, variable: string) =>
+  Effect.gen(function*() {
+    if (place.model === "offline") return
+    const model = place.model
+    const keyVariable = PROVIDERS[model.provider].keyVariable
+    if (settings.keys[model.provider] === undefined) {
+      const escape = place.role === CHAIRMAN
+        ? `, or COUNCIL_CHAIRMAN_MODEL=offline for the mechanical vote`
+        : `, leave ${place.role} out with --pms, or ${variable}=offline`
+      return yield* fail(`${place.role}: ${keyVariable} is not set (${variable}=${modelName(model)}; set the key${escape})`)
+    }
+    if (prices.models[modelName(model)] === undefined) {
+      return yield* fail(
+        `${place.role}: ${modelName(model)} has no price in ${settings.pricesFile}; add it there (or in a file named by COUNCIL_PRICES) — live models must be priced`
+      )
+    }
+  })
+
+/** The lineup of a new run. `pms`: the PMs `--pms` selected (the others keep their offline stand-ins). */
+export const fromSettings = (
+  settings: LlmSettings,
+  prices: PriceTable,
+  pms: ReadonlyArray<string> | undefined
+): Effect.Effect<Lineup, LlmConfigError> =>
+  Effect.gen(function*() {
+    if (pms !== undefined) {
+      const unknown = pms.filter((p) => !(PM_NAMES as ReadonlyArray<string>).includes(p))
+      if (unknown.length > 0) return yield* fail(`--pms: unknown PM ${unknown.join(", ")} (the PMs are ${PM_NAMES.join(", ")})`)
+      if (settings.mode === "offline") {
+        return yield* fail("--pms selects which PMs ask their LLM, but COUNCIL_LLM is offline (no provider key is set)")
+      }
+    }
+    if (settings.mode === "offline") {
+      return { mode: "offline", places: settings.roles.map((r) => ({ role: r.role, model: "offline" })), notes: [] }
+    }
+    const left = settings.roles.filter((r) => r.role !== CHAIRMAN && pms !== undefined && !pms.includes(r.role))
+    const places = settings.roles.map((r): Place => ({ role: r.role, model: left.includes(r) ? "offline" : r.model }))
+    for (const place of places) yield* checkLive(settings, prices, place, modelVariable(place.role))
+    const notes = left.length === 0
+      ? []
+      : [`${left.map((r) => r.role).join(", ")} keep${left.length === 1 ? "s" : ""} the offline stand-in (not selected with --pms)`]
+    return { mode: "live", places, notes }
+  })
+
+const specOf = (settings: LlmSettings | undefined, role: string, ref: { readonly provider: ProviderId; readonly id: string }): ModelSpec => {
+  const configured = settings?.roles.find((r) => r.role === role)?.model
+  return {
+    provider: ref.provider,
+    id: ref.id,
+    maxOutputTokens: configured !== undefined && configured !== "offline" ? configured.maxOutputTokens : DEFAULT_MAX_OUTPUT_TOKENS,
+    reasoningEffort: configured !== undefined && configured !== "offline" && configured.provider === ref.provider
+      ? configured.reasoningEffort
+      : PROVIDERS[ref.provider].defaultReasoningEffort
+  }
+}
+
+/**
+ * The lineup a run recorded (its `models` parameter); roles it does not name are offline. Limits and effort
+ * come from `settings` when given (a fork), else the defaults (a replay asks nothing).
+ */
+export const fromRecord = (models: ReadonlyArray<RecordedModel>, settings?: LlmSettings): Lineup => {
+  const places = [...PM_NAMES, CHAIRMAN].map((role): Place => {
+    const recorded = models.find((m) => m.role === role)?.model
+    if (recorded === undefined || recorded.startsWith("offline:")) return { role, model: "offline" }
+    const ref = parseModelRef(recorded, "openai")
+    return { role, model: typeof ref === "object" && "provider" in ref ? specOf(settings, role, ref) : "offline" }
+  })
+  return { mode: places.some((p) => p.model !== "offline") ? "live" : "offline", places, notes: [] }
+}
+
+/**
+ * `lineup` with `swaps` (`ROLE=provider:model-id`) applied, checked for prices; for forks. Fails naming a bad
+ * swap, or a swapped model whose provider key is not set (it is the one model sure to be asked).
+ */
+export const swap = (
+  lineup: Lineup,
+  swaps: ReadonlyArray<string>,
+  settings: LlmSettings,
+  prices: PriceTable
+): Effect.Effect<{ readonly lineup: Lineup; readonly swapped: ReadonlyArray<{ readonly role: string; readonly from: string; readonly to: string }> }, LlmConfigError> =>
+  Effect.gen(function*() {
+    let places = [...lineup.places]
+    const swapped: Array<{ role: string; from: string; to: string }> = []
+    for (const text of swaps) {
+      const [roleText, modelText] = [text.slice(0, text.indexOf("=")), text.slice(text.indexOf("=") + 1)]
+      const role = roleText.trim().toUpperCase()
+      if (text.indexOf("=") < 0 || !places.some((p) => p.role === role)) {
+        return yield* fail(`--model ${text}: expected ROLE=provider:model-id with ROLE one of ${places.map((p) => p.role).join(", ")}`)
+      }
+      const before = places.find((p) => p.role === role)!
+      const ref = parseModelRef(modelText, before.model === "offline" ? "openai" : before.model.provider)
+      if (typeof ref === "object" && "error" in ref) return yield* fail(`--model ${text}: ${ref.error}`)
+      if (ref !== "offline" && settings.keys[ref.provider] === undefined) {
+        return yield* fail(`--model ${text}: ${PROVIDERS[ref.provider].keyVariable} is not set (the swapped model is asked live)`)
+      }
+      const place: Place = { role, model: ref === "offline" ? "offline" : specOf(settings, role, ref) }
+      const name = (p: Place) => (p.model === "offline" ? offlineName(p.role) : modelName(p.model))
+      swapped.push({ role, from: name(before), to: name(place) })
+      places = places.map((p) => (p.role === role ? place : p))
+    }
+    for (const place of places) {
+      if (place.model !== "offline" && prices.models[modelName(place.model)] === undefined) {
+        return yield* fail(`${place.role}: ${modelName(place.model)} has no price in ${settings.pricesFile}; live models must be priced`)
+      }
+    }
+    return { lineup: { mode: places.some((p) => p.model !== "offline") ? "live" : "offline", places, notes: [] }, swapped }
+  })

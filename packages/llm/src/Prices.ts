@@ -1,0 +1,85 @@
+/**
+ * The dated price table (US$ per million tokens, by `provider:model-id`) and what a call costs.
+ *
+ * **When to use**: the composition root loads the table once (`load`: the repository's
+ * `data/llm-prices.json`, or the file named in `COUNCIL_PRICES`, which replaces it entirely); `Budget` prices
+ * each call's worst case before it is made and its usage after.
+ *
+ * **Details**
+ * - Cost = (uncached input · `input` + cached input · `cachedInput` + cache writes · `cacheWrite` (default
+ *   `input`) + output, reasoning included, · `output`) / 10⁶.
+ * - The worst case of a call prices its estimated input as uncached plus the full `maxOutputTokens`.
+ * - Input tokens are estimated before a call as ⌈characters / 3⌉: above the ~4 characters per token of English
+ *   and JSON on current tokenizers, so the estimate errs on the expensive side.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as fs from "node:fs"
+import type { TokenUsage } from "./Exchange.ts"
+
+const Rate = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
+
+export const ModelPrice = Schema.Struct({
+  input: Rate,
+  cachedInput: Rate,
+  output: Rate,
+  cacheWrite: Schema.optionalKey(Rate)
+})
+export type ModelPrice = typeof ModelPrice.Type
+
+export const PriceTable = Schema.Struct({
+  /** The day the prices were checked. */
+  asOf: Schema.String,
+  currency: Schema.Literal("USD"),
+  models: Schema.Record(Schema.String, ModelPrice)
+})
+export type PriceTable = typeof PriceTable.Type
+
+export class PriceTableError extends Schema.TaggedError<PriceTableError>()("PriceTableError", {
+  message: Schema.String
+}) {}
+
+/** `data/llm-prices.json` of this repository, resolved from this module (independent of the cwd). */
+export const defaultPricesFile: string = new URL("../../../data/llm-prices.json", import.meta.url).pathname
+
+const decodeTable = Schema.decodeUnknownEffect(Schema.fromJsonString(PriceTable))
+
+/** What a schema error says was wrong and where, in one line, without the value it got. */
+const problemOf = (message: string): string =>
+  message.split("\n").map((l) => l.trim()).filter((l) => l !== "").slice(0, 2).join(" ").replace(/, got [^\n]*?(?= at \[|$)/, "")
+
+/** Reads and validates a price table; a missing or malformed file fails naming it (never quoting its content). */
+export const load = (file: string): Effect.Effect<PriceTable, PriceTableError> =>
+  Effect.try({
+    try: () => fs.readFileSync(file, "utf8"),
+    catch: (e) => new PriceTableError({ message: `cannot read the price table ${file}: ${e instanceof Error ? e.message : String(e)}` })
+  }).pipe(
+    Effect.flatMap(decodeTable),
+    Effect.mapError((e) =>
+      e._tag === "PriceTableError"
+        ? e
+        : new PriceTableError({ message: `${file} is not a price table: ${problemOf(e.message)}` })
+    )
+  )
+
+const PER_MILLION = 1_000_000
+
+/** What `usage` cost at `price`. */
+export const costOf = (price: ModelPrice, usage: TokenUsage): number => {
+  const uncached = Math.max(0, usage.input - usage.cachedInput - usage.cacheWrite)
+  return (uncached * price.input + usage.cachedInput * price.cachedInput +
+    usage.cacheWrite * (price.cacheWrite ?? price.input) + usage.output * price.output) / PER_MILLION
+}
+
+/** The most a call can cost: its input as uncached plus every allowed output token. */
+export const worstCaseOf = (price: ModelPrice, inputTokens: number, maxOutputTokens: number): number =>
+  (inputTokens * price.input + maxOutputTokens * price.output) / PER_MILLION
+
+/** A conservative input-token estimate of `text` (⌈characters / 3⌉). */
+export const estimateTokens = (text: string): number => Math.ceil(text.length / 3)
+
+/** `$0.0123` with enough digits for sub-cent calls. */
+export const formatUsd = (usd: number): string =>
+  usd === 0 ? "$0" : usd < 0.01 ? `$${usd.toFixed(5)}` : usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`

@@ -1,0 +1,251 @@
+/**
+ * Provider failures → `effect/ai` `AiError` reasons → our typed `FailureReason`, and the named retry schedule
+ * of each provider.
+ *
+ * **When to use**: the adapters call `reasonOf` for a non-2xx answer; `ask` classifies what a call failed with
+ * (`classify`) and retries with `retrySchedule(RETRY_POLICIES[provider])`.
+ *
+ * **Mapping** (status, then the body's error code/type, which wins where providers disagree with HTTP):
+ * | answer | reason | retried |
+ * |---|---|---|
+ * | 429 `insufficient_quota`/billing, 402 | QuotaExhausted | never |
+ * | 401, 403 | Unauthorized | never |
+ * | 429 (also Anthropic's 429 `overloaded_error` → Overloaded) | RateLimited, waiting `retry-after-ms`, `retry-after` or Gemini's `RetryInfo.retryDelay` | yes |
+ * | 529, 503, 498 | Overloaded | yes |
+ * | 408, 500, 502, 504, other 5xx | ServerError | yes |
+ * | Groq 400 `json_validate_failed` | InvalidAnswer (its `failed_generation` is the answer) | no: corrected instead |
+ * | other 4xx | InvalidRequest | never |
+ * | transport failure | Network | yes |
+ * | our per-call timeout | Timeout | no (a slow provider rarely speeds up; the answer deadline stays bounded) |
+ *
+ * **Gotchas**: `AiError.InternalProviderError` has no overload flag, so the reason we decided is kept in the
+ * error's `metadata.council`; errors from other `LanguageModel`s fall back to their `_tag`. Error messages are
+ * built from the provider's own message, with the key scrubbed out; no header ever goes into one.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import * as AiError from "effect/ai/AiError"
+import { type FailureReason, scrub } from "./Exchange.ts"
+import type { ProviderId } from "./Models.ts"
+
+export interface HttpFailure {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly body: string
+}
+
+interface ErrorBody {
+  readonly message?: string
+  readonly type?: string
+  readonly code?: string
+  readonly status?: string
+  readonly retryDelayMs?: number
+  readonly failedGeneration?: string
+}
+
+const record = (u: unknown): Record<string, unknown> | undefined =>
+  typeof u === "object" && u !== null && !Array.isArray(u) ? u as Record<string, unknown> : undefined
+
+const text = (u: unknown): string | undefined => (typeof u === "string" ? u : typeof u === "number" ? String(u) : undefined)
+
+/** `"22s"` / `"1.5s"` (protobuf Duration JSON) → milliseconds. */
+const protoDurationMs = (u: unknown): number | undefined => {
+  const match = typeof u === "string" ? /^(\d+(?:\.\d+)?)s$/.exec(u) : null
+  return match?.[1] === undefined ? undefined : Math.round(Number(match[1]) * 1000)
+}
+
+/** Reads OpenAI-style, Anthropic-style and Google-style error bodies (`[{error}]` too). */
+const parseErrorBody = (body: string): ErrorBody => {
+  let json: unknown
+  try {
+    json = JSON.parse(body)
+  } catch {
+    return {}
+  }
+  const root = record(Array.isArray(json) ? json[0] : json)
+  const error = record(root?.["error"]) ?? root
+  if (error === undefined) return {}
+  const details = Array.isArray(error["details"]) ? error["details"] : []
+  const retryInfo = details.map(record).find((d) => String(d?.["@type"] ?? "").endsWith("RetryInfo"))
+  const failedGeneration = text(error["failed_generation"])
+  const retryDelayMs = protoDurationMs(retryInfo?.["retryDelay"])
+  const fields: Record<string, string | number | undefined> = {
+    message: text(error["message"]),
+    type: text(error["type"]),
+    code: text(error["code"]),
+    status: text(error["status"]),
+    retryDelayMs,
+    failedGeneration
+  }
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as ErrorBody
+}
+
+/** `retry-after-ms`, else `retry-after` (seconds or an HTTP date), else the body's retry delay. */
+export const retryAfterMs = (failure: HttpFailure, nowMs: number): number | undefined => {
+  const ms = Number(failure.headers["retry-after-ms"])
+  if (failure.headers["retry-after-ms"] !== undefined && Number.isFinite(ms) && ms >= 0) return ms
+  const after = failure.headers["retry-after"]
+  if (after !== undefined) {
+    const seconds = Number(after)
+    if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000)
+    const date = Date.parse(after)
+    if (Number.isFinite(date)) return Math.max(0, date - nowMs)
+  }
+  return parseErrorBody(failure.body).retryDelayMs
+}
+
+const councilReason = (reason: FailureReason, status: number) => ({ council: { reason, status } })
+
+/** The reason for a non-2xx answer; `secret` is scrubbed from the provider's message. */
+export const reasonOf = (
+  provider: ProviderId,
+  failure: HttpFailure,
+  secret: string,
+  nowMs: number
+): AiError.AiErrorReason => {
+  const body = parseErrorBody(failure.body)
+  const raw = body.message ?? failure.body.trim().slice(0, 200)
+  const detail = [body.code ?? body.type ?? body.status, raw].filter((s) => s !== undefined && s !== "").join(": ")
+  const description = scrub(`${provider} answered ${failure.status}${detail === "" ? "" : ` (${detail})`}`, secret)
+  const tags = `${body.code ?? ""} ${body.type ?? ""} ${body.status ?? ""}`.toLowerCase()
+  const status = failure.status
+  if (status === 402 || (status === 429 && /insufficient_quota|billing|quota_exceeded/.test(tags))) {
+    return new AiError.QuotaExhaustedError({ metadata: { ...councilReason("QuotaExhausted", status), description } })
+  }
+  if (status === 401 || status === 403) {
+    return new AiError.AuthenticationError({
+      kind: status === 401 ? "InvalidKey" : "InsufficientPermissions",
+      description,
+      metadata: councilReason("Unauthorized", status)
+    })
+  }
+  if (status === 429 && !tags.includes("overloaded")) {
+    const wait = retryAfterMs(failure, nowMs)
+    return new AiError.RateLimitError({
+      ...(wait === undefined ? {} : { retryAfter: Duration.millis(wait) }),
+      metadata: { ...councilReason("RateLimited", status), description }
+    })
+  }
+  if (status === 429 || status === 529 || status === 503 || status === 498) {
+    return new AiError.InternalProviderError({ description, metadata: councilReason("Overloaded", status) })
+  }
+  if (status === 408 || status >= 500) {
+    return new AiError.InternalProviderError({ description, metadata: councilReason("ServerError", status) })
+  }
+  if (tags.includes("json_validate_failed")) {
+    return new AiError.StructuredOutputError({
+      description,
+      responseText: scrub(body.failedGeneration ?? "", secret),
+      metadata: councilReason("InvalidAnswer", status)
+    })
+  }
+  return new AiError.InvalidRequestError({ description, metadata: councilReason("InvalidRequest", status) })
+}
+
+export interface Classified {
+  readonly reason: FailureReason
+  readonly message: string
+  readonly retryable: boolean
+  readonly retryAfterMs: number | undefined
+}
+
+const RETRYABLE: ReadonlySet<FailureReason> = new Set(["RateLimited", "Overloaded", "ServerError", "Network"])
+
+const tagReason = (reason: AiError.AiErrorReason): FailureReason => {
+  switch (reason._tag) {
+    case "RateLimitError":
+      return "RateLimited"
+    case "QuotaExhaustedError":
+      return "QuotaExhausted"
+    case "AuthenticationError":
+      return "Unauthorized"
+    case "InternalProviderError":
+      return "ServerError"
+    case "NetworkError":
+      return reason.reason === "TransportError" ? "Network" : "InvalidRequest"
+    case "InvalidOutputError":
+    case "StructuredOutputError":
+    case "InvalidResponseError":
+    case "ContentPolicyError":
+      return "InvalidAnswer"
+    default:
+      return "InvalidRequest"
+  }
+}
+
+const metadataOf = (reason: AiError.AiErrorReason): Record<string, unknown> | undefined =>
+  "metadata" in reason ? record(reason.metadata) : undefined
+
+const decidedReason = (reason: AiError.AiErrorReason): FailureReason | undefined => {
+  const council = record(metadataOf(reason)?.["council"])
+  const decided = council?.["reason"]
+  return typeof decided === "string" ? decided as FailureReason : undefined
+}
+
+/** What a call failed with, as our typed reason. */
+export const classify = (error: AiError.AiError | Cause.TimeoutError, timeout?: Duration.Duration): Classified => {
+  if (Cause.isTimeoutError(error)) {
+    const after = timeout === undefined ? "" : ` after ${Duration.format(timeout)}`
+    return { reason: "Timeout", message: `no answer${after}`, retryable: false, retryAfterMs: undefined }
+  }
+  const reason = decidedReason(error.reason) ?? tagReason(error.reason)
+  const own = "description" in error.reason ? error.reason.description : undefined
+  const description = own ?? metadataOf(error.reason)?.["description"]
+  const message = typeof description === "string" ? description : error.reason.message
+  const wait = error.retryAfter
+  return {
+    reason,
+    message,
+    retryable: RETRYABLE.has(reason),
+    retryAfterMs: wait === undefined ? undefined : Duration.toMillis(wait)
+  }
+}
+
+/** How one provider's calls are retried: exponential from `base` with jitter, capped, at most `times` retries. */
+export interface RetryPolicy {
+  readonly times: number
+  readonly base: Duration.Input
+  readonly cap: Duration.Input
+  /** A `retry-after` longer than this is not waited for: the call fails as rate limited. */
+  readonly maxRetryAfter: Duration.Input
+}
+
+/**
+ * Per provider. Anthropic gets one more try (529 overload bursts); Gemini and DeepSeek start slower (their 503s
+ * and Gemini's `RetryInfo` ask for seconds, not milliseconds).
+ */
+export const RETRY_POLICIES: Readonly<Record<ProviderId, RetryPolicy>> = {
+  openai: { times: 3, base: "1 second", cap: "20 seconds", maxRetryAfter: "60 seconds" },
+  gemini: { times: 3, base: "2 seconds", cap: "30 seconds", maxRetryAfter: "60 seconds" },
+  anthropic: { times: 4, base: "1 second", cap: "30 seconds", maxRetryAfter: "60 seconds" },
+  groq: { times: 3, base: "1 second", cap: "20 seconds", maxRetryAfter: "60 seconds" },
+  deepseek: { times: 3, base: "2 seconds", cap: "20 seconds", maxRetryAfter: "60 seconds" }
+}
+
+/**
+ * Retries only retryable reasons, never sooner than the provider's `retry-after`, and not at all when that asks
+ * for longer than `maxRetryAfter`.
+ */
+export const retrySchedule = (
+  policy: RetryPolicy
+): Schedule.Schedule<Duration.Duration, AiError.AiError | Cause.TimeoutError> => {
+  const maxWait = Duration.toMillis(Duration.fromInputUnsafe(policy.maxRetryAfter))
+  return Schedule.min([
+    Schedule.exponential(policy.base).pipe(Schedule.jittered),
+    Schedule.spaced(policy.cap)
+  ]).pipe(
+    Schedule.upTo({ times: Math.max(0, policy.times) }),
+    Schedule.setInputType<AiError.AiError | Cause.TimeoutError>(),
+    Schedule.while(({ input }) => {
+      const c = classify(input)
+      return c.retryable && (c.retryAfterMs ?? 0) <= maxWait
+    }),
+    Schedule.modifyDelay(({ duration, input }) =>
+      Effect.succeed(Duration.max(duration, Duration.millis(classify(input).retryAfterMs ?? 0)))
+    )
+  )
+}

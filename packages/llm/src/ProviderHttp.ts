@@ -1,0 +1,200 @@
+/**
+ * The HTTP half both adapters share: POST a JSON body, map the answer to `effect/ai` response parts or an
+ * `AiError`, and report the request to the current `WireLog`.
+ *
+ * **Gotchas**
+ * - Headers carry the key; they go to the wire only. Everything reported or failed with is built from the
+ *   status, the body (key scrubbed) and the messages, so no key reaches a log, an error or the store.
+ * - A JSON answer wrapped in a Markdown code fence is unwrapped before it is decoded; the `WireLog` keeps the text
+ *   as received.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import * as AiError from "effect/ai/AiError"
+import * as LanguageModel from "effect/ai/LanguageModel"
+import type * as Response from "effect/ai/Response"
+import * as Headers from "effect/http/Headers"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import { type Message, scrub, type TokenUsage, WireLog } from "./Exchange.ts"
+import type { ProviderId, ReasoningEffort } from "./Models.ts"
+import { reasonOf } from "./ProviderErrors.ts"
+
+/** What both adapters are built from. */
+export interface AdapterOptions {
+  /** Base URL; the adapter appends its endpoint path. */
+  readonly baseUrl: string
+  readonly apiKey: Redacted.Redacted
+  readonly model: string
+  readonly maxOutputTokens: number
+  readonly reasoningEffort: ReasoningEffort | null
+}
+
+/** What an adapter reads out of a 2xx body. */
+export interface WireAnswer {
+  readonly id: string | undefined
+  readonly model: string | undefined
+  readonly text: string | null
+  readonly finish: Response.FinishReason
+  readonly rawFinish: string | null
+  readonly usage: TokenUsage | null
+}
+
+export interface WirePost {
+  readonly provider: ProviderId
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  /** The key, scrubbed from anything reported. */
+  readonly secret: string
+  readonly body: unknown
+  readonly messages: ReadonlyArray<Message>
+  /** Reads a parsed 2xx body; a string is what was wrong with it. */
+  readonly read: (json: unknown) => WireAnswer | string
+}
+
+const REDACTED_HEADERS: ReadonlyArray<string> = ["authorization", "x-api-key", "x-goog-api-key", "cookie", "set-cookie"]
+
+const FENCED = /^\s*```[a-zA-Z]*\s*\n([\s\S]*?)\n?\s*```\s*$/
+
+/** The JSON inside a Markdown code fence, or the text unchanged. */
+export const unfence = (text: string): string => FENCED.exec(text)?.[1] ?? text
+
+const encodeUsage = (usage: TokenUsage | null): typeof Response.Usage.Encoded => ({
+  inputTokens: usage === null ? {} : {
+    total: usage.input,
+    uncached: Math.max(0, usage.input - usage.cachedInput - usage.cacheWrite),
+    cacheRead: usage.cachedInput,
+    cacheWrite: usage.cacheWrite
+  },
+  outputTokens: usage === null ? {} : { total: usage.output, text: usage.output - usage.reasoning, reasoning: usage.reasoning }
+})
+
+const failWith = (provider: ProviderId, reason: AiError.AiErrorReason) =>
+  Effect.fail(AiError.make({ module: provider, method: "generateText", reason }))
+
+/** Sends one request; 2xx → parts, anything else → `AiError`. */
+export const post = (http: HttpClient.HttpClient, request: WirePost) =>
+  Effect.gen(function*() {
+    const log = yield* WireLog
+    const started = yield* Clock.currentTimeMillis
+    const report = (status: number | null, fields: Partial<{ text: string | null; usage: TokenUsage | null; finishReason: string | null; error: string }>) =>
+      Clock.currentTimeMillis.pipe(Effect.map((now) =>
+        log({
+          status,
+          latencyMs: now - started,
+          text: fields.text ?? null,
+          usage: fields.usage ?? null,
+          finishReason: fields.finishReason ?? null,
+          messages: request.messages,
+          error: fields.error ?? null
+        })
+      ))
+    const httpRequest = HttpClientRequest.post(request.url).pipe(
+      HttpClientRequest.setHeaders(request.headers),
+      HttpClientRequest.acceptJson,
+      (r) => HttpClientRequest.bodyJsonUnsafe(r, request.body)
+    )
+    const response = yield* http.execute(httpRequest).pipe(
+      Effect.flatMap((res) => Effect.map(res.text, (text) => ({ status: res.status, headers: res.headers, text }))),
+      Effect.catchTag("HttpClientError", (error) => {
+        const description = scrub(`${request.provider}: ${error.reason._tag}${error.reason.description ? ` (${error.reason.description})` : ""}`, request.secret)
+        return report(null, { error: description }).pipe(Effect.andThen(failWith(
+          request.provider,
+          new AiError.NetworkError({ reason: "TransportError", method: "POST", url: request.url, description })
+        )))
+      }),
+      Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS)
+    )
+    const body = scrub(response.text, request.secret)
+    if (response.status < 200 || response.status >= 300) {
+      const now = yield* Clock.currentTimeMillis
+      const reason = reasonOf(request.provider, { status: response.status, headers: response.headers, body }, request.secret, now)
+      yield* report(response.status, { error: reason.message, text: reason._tag === "StructuredOutputError" ? reason.responseText : null })
+      return yield* failWith(request.provider, reason)
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(body)
+    } catch {
+      json = undefined
+    }
+    const answer = json === undefined ? "the body is not JSON" : request.read(json)
+    if (typeof answer === "string") {
+      const description = `${request.provider} answered ${response.status} with an unreadable body: ${answer}`
+      yield* report(response.status, { error: description, text: body.slice(0, 2000) })
+      return yield* failWith(request.provider, new AiError.InvalidOutputError({ description }))
+    }
+    yield* report(response.status, { text: answer.text, usage: answer.usage, finishReason: answer.rawFinish })
+    const parts: Array<Response.PartEncoded> = [
+      {
+        type: "response-metadata",
+        ...(answer.id === undefined ? {} : { id: answer.id }),
+        ...(answer.model === undefined ? {} : { modelId: answer.model })
+      }
+    ]
+    const text = answer.text === null ? "" : unfence(answer.text)
+    if (text !== "") parts.push({ type: "text", text })
+    parts.push({ type: "finish", reason: answer.finish, usage: encodeUsage(answer.usage) })
+    return parts
+  })
+
+/** A number field of a JSON object, 0 when absent. */
+export const count = (value: unknown, ...path: ReadonlyArray<string>): number => {
+  let current: unknown = value
+  for (const key of path) {
+    current = typeof current === "object" && current !== null ? (current as Record<string, unknown>)[key] : undefined
+  }
+  return typeof current === "number" && Number.isFinite(current) ? current : 0
+}
+
+/** The prompt's messages as plain role/content pairs (text parts joined; other parts dropped). */
+export const plainMessages = (
+  prompt: { readonly content: ReadonlyArray<{ readonly role: string; readonly content: unknown }> }
+): Array<Message> =>
+  prompt.content.flatMap((message): Array<Message> => {
+    const content = typeof message.content === "string"
+      ? message.content
+      : Array.isArray(message.content)
+      ? message.content.flatMap((p: { readonly type?: string; readonly text?: string }) => (p.type === "text" && p.text !== undefined ? [p.text] : [])).join("")
+      : ""
+    return message.role === "system" || message.role === "user" || message.role === "assistant"
+      ? [{ role: message.role, content }]
+      : []
+  })
+
+export interface WireModel {
+  readonly provider: ProviderId
+  /** The full endpoint URL. */
+  readonly url: string
+  readonly apiKey: Redacted.Redacted
+  /** The request headers, given the key. */
+  readonly headers: (key: string) => Readonly<Record<string, string>>
+  readonly codecTransformer: LanguageModel.CodecTransformer
+  /** The request body for a prompt, and the messages as sent. */
+  readonly request: (options: LanguageModel.ProviderOptions) => { readonly body: unknown; readonly messages: ReadonlyArray<Message> }
+  readonly read: (json: unknown) => WireAnswer | string
+}
+
+/** A `LanguageModel` posting to one endpoint (no streaming). */
+export const languageModel = (wire: WireModel) =>
+  Effect.gen(function*() {
+    const http = yield* HttpClient.HttpClient
+    return yield* LanguageModel.make({
+      codecTransformer: wire.codecTransformer,
+      generateText: (providerOptions) => {
+        const { body, messages } = wire.request(providerOptions)
+        const secret = Redacted.value(wire.apiKey)
+        return post(http, { provider: wire.provider, url: wire.url, headers: wire.headers(secret), secret, body, messages, read: wire.read })
+      },
+      streamText: () =>
+        Stream.fail(AiError.make({
+          module: wire.provider,
+          method: "streamText",
+          reason: new AiError.InvalidRequestError({ description: "streaming is not implemented by this adapter" })
+        }))
+    })
+  })

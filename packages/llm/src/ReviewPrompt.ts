@@ -1,0 +1,73 @@
+/**
+ * What an LLM PM is asked when it reviews its peers, and the answer it must give.
+ *
+ * **Details**: the system message is the same for everyone and every day. The user message shows the market
+ * brief and the candidates under their labels only (see `PeerReview`). The answer's `ranking` is an enum of the
+ * labels shown and must name every label exactly once.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import type { AccountId, MarketSnapshot } from "@council/domain"
+import type { Question } from "./Ask.ts"
+import { marketBrief } from "./MarketBrief.ts"
+import type { Candidate } from "./PeerReview.ts"
+
+export const REVIEW_SYSTEM = [
+  "You are a portfolio manager on Council, an LLM trading council, reviewing the pitches your peers made today.",
+  "The pitches are anonymous: each has a label. Rank every pitch from best to worst by the quality of its reasoning",
+  "given the data and by its expected risk-adjusted outcome over its horizon.",
+  "",
+  "Answer with one JSON object:",
+  "- ranking: every label exactly once, best first;",
+  "- rationale: two or three sentences on why the best beats the rest.",
+  "Use only the data given: nothing after the as-of close is known."
+].join("\n")
+
+export interface ReviewRequest {
+  readonly snapshot: MarketSnapshot
+  /** The other PMs' pitches under their labels; never the reviewer's own. */
+  readonly candidates: ReadonlyArray<Candidate>
+}
+
+const signed = (n: number) => (n > 0 ? `+${n}` : `${n}`)
+
+const candidateText = ({ label, pitch }: Candidate): string =>
+  [
+    `Pitch ${label}: ${pitch.direction === "FLAT" ? "FLAT (no position)" : `${pitch.direction} ${pitch.symbol}`}, conviction ${signed(pitch.conviction)}, risk ${pitch.riskProfile}, horizon ${pitch.horizon}`,
+    ...pitch.thesis.map((t) => `  - ${t}`),
+    `  Invalidation: ${pitch.invalidation}`
+  ].join("\n")
+
+/** The answer schema for `labels`. */
+export const reviewAnswer = (labels: ReadonlyArray<string>) =>
+  Schema.Struct({
+    ranking: Schema.Array(Schema.Literals(labels)).check(
+      Schema.isMinLength(labels.length),
+      Schema.isMaxLength(labels.length),
+      Schema.makeFilter((ranking: ReadonlyArray<string>) => new Set(ranking).size === ranking.length, {
+        message: `name every label (${labels.join(", ")}) exactly once`
+      })
+    ),
+    rationale: Schema.String
+  })
+export type ReviewAnswerValue = ReturnType<typeof reviewAnswer>["Type"]
+
+export const reviewQuestion = (reviewer: AccountId, request: ReviewRequest): Question<ReviewAnswerValue> => ({
+  purpose: "review",
+  actor: reviewer,
+  system: REVIEW_SYSTEM,
+  user: [
+    `You are ${reviewer}. Today's market snapshot:`,
+    "",
+    marketBrief(request.snapshot),
+    "",
+    "Your peers' pitches:",
+    "",
+    ...request.candidates.map(candidateText),
+    "",
+    `Rank pitches ${request.candidates.map((c) => c.label).join(", ")} as one JSON object.`
+  ].join("\n"),
+  objectName: "peer_ranking",
+  schema: reviewAnswer(request.candidates.map((c) => c.label))
+})

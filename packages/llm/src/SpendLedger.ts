@@ -1,0 +1,89 @@
+/**
+ * What LLM calls actually cost, one row per call, never cleared: the source of the monthly budget.
+ *
+ * **When to use**: `Budget` writes a row when a call settles and sums rows for the run and the calendar month.
+ * `layerSql` needs a `SqlClient` migrated by `@council/store` (migration `0004_llm_spend`); `layerMemory` is for
+ * tests and for runs that keep no store.
+ *
+ * **Why a ledger beside the recordings**: a stage attempt's recordings are cleared when it is retried or
+ * resumed, and a fork copies its parent's; money spent is neither undone nor copied. Rows are keyed by run id
+ * without a foreign key, so calls made outside a run (`verify`) and runs deleted later still count.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
+import { StoreError } from "@council/engine"
+
+export const SpendEntry = Schema.Struct({
+  runId: Schema.String,
+  stage: Schema.String,
+  actor: Schema.String,
+  purpose: Schema.String,
+  model: Schema.String,
+  costUsd: Schema.Finite,
+  /** The worst case was charged because usage was unknown. */
+  estimated: Schema.Boolean,
+  /** ISO-8601 time of the call. */
+  at: Schema.String
+})
+export type SpendEntry = typeof SpendEntry.Type
+
+export class SpendLedger extends Context.Service<SpendLedger, {
+  readonly record: (entry: SpendEntry) => Effect.Effect<void, StoreError>
+  readonly runTotal: (runId: string) => Effect.Effect<number, StoreError>
+  /** Sum of calls with `from <= at < to` (ISO-8601 text). */
+  readonly totalBetween: (from: string, to: string) => Effect.Effect<number, StoreError>
+}>()("@council/llm/SpendLedger") {
+  /** In memory; `entries` are visible to tests through `makeMemory`. */
+  static readonly layerMemory: Layer.Layer<SpendLedger> = Layer.sync(SpendLedger, () => makeMemory([]))
+
+  /** The `llm_spend` table of the store's database. */
+  static readonly layerSql: Layer.Layer<SpendLedger, never, SqlClient.SqlClient> = Layer.effect(
+    SpendLedger,
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const fail = (operation: string) => (error: SqlError.SqlError) =>
+        new StoreError({ operation, message: error.message })
+      const sum = (rows: ReadonlyArray<{ readonly total?: unknown }>) => Number(rows[0]?.total ?? 0) || 0
+      return SpendLedger.of({
+        record: (entry) =>
+          sql`INSERT INTO llm_spend ${
+            sql.insert({
+              run_id: entry.runId,
+              stage: entry.stage,
+              actor: entry.actor,
+              purpose: entry.purpose,
+              model: entry.model,
+              cost_usd: entry.costUsd,
+              estimated: entry.estimated,
+              at: entry.at
+            })
+          }`.pipe(Effect.asVoid, Effect.mapError(fail("llm_spend.record"))),
+        runTotal: (runId) =>
+          sql<{ total: unknown }>`SELECT SUM(cost_usd) AS total FROM llm_spend WHERE run_id = ${runId}`.pipe(
+            Effect.map(sum),
+            Effect.mapError(fail("llm_spend.runTotal"))
+          ),
+        totalBetween: (from, to) =>
+          sql<{ total: unknown }>`SELECT SUM(cost_usd) AS total FROM llm_spend WHERE at >= ${from} AND at < ${to}`.pipe(
+            Effect.map(sum),
+            Effect.mapError(fail("llm_spend.totalBetween"))
+          )
+      })
+    })
+  )
+}
+
+/** An in-memory ledger over `entries` (which it appends to). */
+export const makeMemory = (entries: Array<SpendEntry>): SpendLedger["Service"] =>
+  SpendLedger.of({
+    record: (entry) => Effect.sync(() => void entries.push(entry)),
+    runTotal: (runId) => Effect.sync(() => entries.filter((e) => e.runId === runId).reduce((a, e) => a + e.costUsd, 0)),
+    totalBetween: (from, to) =>
+      Effect.sync(() => entries.filter((e) => e.at >= from && e.at < to).reduce((a, e) => a + e.costUsd, 0))
+  })

@@ -1,0 +1,289 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Clock, Duration, Effect, Fiber, Layer, Redacted } from "effect"
+import { TestClock } from "effect/testing"
+import { FetchHttpClient } from "effect/http"
+import { AccountId } from "@council/domain"
+import { LlmBudget, Models, type Prices, SpendLedger } from "@council/llm"
+import { AnthropicMessages, Ask, OpenAiChat, PitchPrompt, ProviderErrors } from "@council/llm/live"
+import * as AiError from "effect/ai/AiError"
+import { answerWith, errorWith, type FakeProvider, fakeProvider, type FakeRequest, until, validAnswer, waitFor } from "./FakeProvider.ts"
+import { path, snapshotOf } from "./snapshots.ts"
+
+const KEY = "sk-test-adapters-7f3a9c"
+const snapshot = snapshotOf({ GLD: path(60, 180, 0.001), SPY: path(60, 500, 0.002), TLT: path(60, 90, -0.001) })
+const question = PitchPrompt.pitchQuestion(AccountId.make("CLAUDE"), { snapshot, account: null })
+
+const prices: Prices.PriceTable = {
+  asOf: "2026-11-23",
+  currency: "USD",
+  models: {
+    "openai:gpt-5.4": { input: 2.5, cachedInput: 0.25, output: 15 },
+    "anthropic:claude-sonnet-4-6": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+    "deepseek:deepseek-v4-flash": { input: 0.14, cachedInput: 0.0028, output: 0.28 }
+  }
+}
+
+const budget = LlmBudget.layer(prices, { perRunUsd: null, perMonthUsd: null }).pipe(Layer.provide(SpendLedger.layerMemory))
+const env = Layer.mergeAll(FetchHttpClient.layer, budget)
+
+const modelOf = (fake: FakeProvider, provider: Models.ProviderId, id: string, timeout: Duration.Input = "10 seconds") =>
+  Effect.gen(function*() {
+    const spec: Models.ModelSpec = { provider, id, maxOutputTokens: 500, reasoningEffort: Models.PROVIDERS[provider].defaultReasoningEffort }
+    const options = { baseUrl: fake.url, apiKey: Redacted.make(KEY), model: id, maxOutputTokens: 500, reasoningEffort: spec.reasoningEffort }
+    const lm = provider === "anthropic" ? yield* AnthropicMessages.make(options) : yield* OpenAiChat.make({ ...options, provider })
+    return Ask.roleModel(spec, lm, { timeout, deadline: "10 minutes" })
+  })
+
+/** Advances the test clock in steps until `condition` holds; returns how far it moved. */
+const advanceUntil = (condition: () => boolean, step: Duration.Input = "250 millis") =>
+  Effect.gen(function*() {
+    const started = yield* Clock.currentTimeMillis
+    for (let i = 0; i < 400 && !condition(); i++) {
+      yield* TestClock.adjust(step)
+      yield* waitFor(condition, 10)
+    }
+    return (yield* Clock.currentTimeMillis) - started
+  })
+
+const pitchOf = (r: FakeRequest, patch: Record<string, unknown>) => answerWith(r, JSON.stringify({ ...validAnswer(r), ...patch }))
+
+describe("OpenAI-compatible adapter", () => {
+  it.effect("asks with a strict json_schema whose symbol is the universe or FLAT, and reads usage and cost", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider()
+      const answer = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
+      assert.strictEqual(answer.value?.symbol, "GLD")
+      const request = fake.requests[0]!
+      assert.strictEqual(request.path, "/chat/completions")
+      assert.strictEqual(request.headers["authorization"], `Bearer ${KEY}`)
+      const format = request.body["response_format"] as { type: string; json_schema: { name: string; strict: boolean; schema: { properties: { symbol: { enum: Array<string> } } } } }
+      assert.strictEqual(format.type, "json_schema")
+      assert.strictEqual(format.json_schema.strict, true)
+      assert.strictEqual(format.json_schema.name, "trade_pitch")
+      assert.deepStrictEqual(format.json_schema.schema.properties.symbol.enum, ["GLD", "SPY", "TLT", "FLAT"])
+      assert.strictEqual(request.body["max_completion_tokens"], 500)
+      assert.strictEqual(request.body["reasoning_effort"], "low")
+      const exchange = answer.exchanges[0]!
+      assert.deepStrictEqual(exchange.usage, { input: 1000, cachedInput: 200, cacheWrite: 0, output: 100, reasoning: 40 })
+      assert.closeTo(exchange.costUsd, 0.00355, 1e-12)
+      assert.strictEqual(exchange.attempts, 1)
+      assert.strictEqual(exchange.outcome._tag, "Parsed")
+      assert.deepStrictEqual(exchange.messages.map((m) => m.role), ["system", "user"])
+    }).pipe(Effect.provide(env)))
+
+  it.effect("puts the schema in the prompt in JSON mode (DeepSeek)", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider()
+      const answer = yield* Ask.ask(yield* modelOf(fake, "deepseek", "deepseek-v4-flash"), question)
+      assert.strictEqual(answer.value?.direction, "LONG")
+      const request = fake.requests[0]!
+      assert.deepStrictEqual(request.body["response_format"], { type: "json_object" })
+      assert.strictEqual(request.body["max_tokens"], 500)
+      assert.notProperty(request.body, "reasoning_effort")
+      assert.include(request.text, "JSON Schema:")
+      assert.include(answer.exchanges[0]!.messages[0]!.content, '"enum":["GLD","SPY","TLT","FLAT"]')
+    }).pipe(Effect.provide(env)))
+
+  it.effect("unwraps an answer fenced in Markdown and keeps the raw text", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) => answerWith(r, "```json\n" + JSON.stringify(validAnswer(r)) + "\n```"))
+      const answer = yield* Ask.ask(yield* modelOf(fake, "deepseek", "deepseek-v4-flash"), question)
+      assert.strictEqual(answer.value?.symbol, "GLD")
+      assert.match(answer.exchanges[0]!.answer ?? "", /^```json/)
+    }).pipe(Effect.provide(env)))
+})
+
+describe("Anthropic adapter", () => {
+  it.effect("sends x-api-key, anthropic-version and output_config.format; maps cache reads", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider()
+      const answer = yield* Ask.ask(yield* modelOf(fake, "anthropic", "claude-sonnet-4-6"), question)
+      assert.strictEqual(answer.value?.horizon, "1W")
+      const request = fake.requests[0]!
+      assert.strictEqual(request.path, "/v1/messages")
+      assert.strictEqual(request.headers["x-api-key"], KEY)
+      assert.strictEqual(request.headers["anthropic-version"], "2023-06-01")
+      assert.isUndefined(request.headers["authorization"])
+      const format = (request.body["output_config"] as { format: { type: string; schema: { properties: { symbol: { enum: Array<string> } } } } }).format
+      assert.strictEqual(format.type, "json_schema")
+      assert.deepStrictEqual(format.schema.properties.symbol.enum, ["GLD", "SPY", "TLT", "FLAT"])
+      assert.strictEqual((request.body["system"] as Array<{ text: string }>)[0]!.text, PitchPrompt.PITCH_SYSTEM)
+      assert.deepStrictEqual((request.body["messages"] as Array<{ role: string }>).map((m) => m.role), ["user"])
+      assert.notProperty(request.body, "temperature")
+      assert.deepStrictEqual(answer.exchanges[0]!.usage, { input: 1000, cachedInput: 200, cacheWrite: 0, output: 100, reasoning: 0 })
+      assert.closeTo(answer.exchanges[0]!.costUsd, 0.00396, 1e-12)
+    }).pipe(Effect.provide(env)))
+})
+
+describe("failures", () => {
+  it.effect("429 with retry-after is retried no sooner than asked (TestClock)", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) => (r.nth === 0 ? errorWith(r, 429, "rate_limit_exceeded", "slow down", { "retry-after": "7" }) : undefined))
+      const model = yield* modelOf(fake, "openai", "gpt-5.4")
+      const fiber = yield* Effect.forkChild(Ask.ask(model, question))
+      const waited = yield* advanceUntil(() => fake.requests.length >= 2)
+      const answer = yield* Fiber.join(fiber)
+      assert.isAtLeast(waited, 7000)
+      assert.isBelow(waited, 9000)
+      assert.strictEqual(answer.value?.symbol, "GLD")
+      assert.strictEqual(answer.exchanges[0]!.attempts, 2)
+      assert.match(answer.exchanges[0]!.retries[0]!, /^RateLimited: openai answered 429 .*\(retry after 7s\)$/)
+    }).pipe(Effect.provide(env)))
+
+  it.effect("retry-after-ms wins over retry-after", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) =>
+        r.nth === 0 ? errorWith(r, 429, "rate_limit_exceeded", "slow down", { "retry-after-ms": "3500", "retry-after": "30" }) : undefined
+      )
+      const fiber = yield* Effect.forkChild(Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question))
+      const waited = yield* advanceUntil(() => fake.requests.length >= 2)
+      yield* Fiber.join(fiber)
+      assert.isAtLeast(waited, 3500)
+      assert.isBelow(waited, 5000)
+    }).pipe(Effect.provide(env)))
+
+  it.effect("529 overloaded (and Anthropic's 429 overloaded_error) is retried on the provider's schedule", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) =>
+        r.nth === 0 ? errorWith(r, 529, "overloaded_error", "Overloaded") : r.nth === 1 ? errorWith(r, 429, "overloaded_error", "Overloaded") : undefined
+      )
+      const fiber = yield* Effect.forkChild(Ask.ask(yield* modelOf(fake, "anthropic", "claude-sonnet-4-6"), question))
+      yield* advanceUntil(() => fake.requests.length >= 3)
+      const answer = yield* Fiber.join(fiber)
+      assert.strictEqual(answer.value?.symbol, "GLD")
+      assert.strictEqual(answer.exchanges[0]!.attempts, 3)
+      assert.deepStrictEqual(answer.exchanges[0]!.retries.map((r) => r.split(":")[0]), ["Overloaded", "Overloaded"])
+    }).pipe(Effect.provide(env)))
+
+  it.effect("401, insufficient quota and 402 are terminal: one request, never retried, key scrubbed", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [number, string, string]> = [
+        [401, "invalid_api_key", "Unauthorized"],
+        [429, "insufficient_quota", "QuotaExhausted"],
+        [402, "insufficient_balance", "QuotaExhausted"]
+      ]
+      for (const [status, type, reason] of cases) {
+        const fake = yield* fakeProvider((r) => errorWith(r, status, type, `Incorrect API key provided: ${KEY}`))
+        const answer = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
+        assert.strictEqual(fake.requests.length, 1, `${status} ${type}`)
+        assert.isUndefined(answer.value)
+        assert.strictEqual(answer.failure?.reason, reason)
+        assert.strictEqual(answer.exchanges.length, 1)
+        assert.notInclude(JSON.stringify(answer), KEY)
+        assert.include(answer.failure?.message ?? "", "[REDACTED]")
+        assert.strictEqual(answer.exchanges[0]!.costUsd, 0)
+      }
+    }).pipe(Effect.provide(env)))
+
+  it.effect("malformed JSON gets one corrective turn quoting the error, then validates", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) => (r.nth === 0 ? answerWith(r, '{"symbol": "GLD", "direction": ') : undefined))
+      const answer = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
+      assert.strictEqual(answer.value?.symbol, "GLD")
+      assert.deepStrictEqual(answer.exchanges.map((e) => [e.turn, e.outcome._tag]), [[1, "Invalid"], [2, "Parsed"]])
+      const second = fake.requests[1]!
+      assert.include(second.text, "Your previous answer could not be used")
+      assert.include(second.text, '{"symbol": "GLD", "direction": ')
+      assert.deepStrictEqual(answer.exchanges[1]!.messages.map((m) => m.role), ["system", "user", "assistant", "user"])
+      assert.closeTo(answer.exchanges[0]!.costUsd, 0.00355, 1e-12)
+    }).pipe(Effect.provide(env)))
+
+  it.effect("a ticker outside the universe twice: the PM abstains with the reason and both raw answers recorded", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) => pitchOf(r, { symbol: "TSLA" }))
+      const answer = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
+      assert.isUndefined(answer.value)
+      assert.strictEqual(answer.failure?.reason, "InvalidAnswer")
+      assert.include(answer.failure?.message ?? "", 'Expected "GLD" | "SPY" | "TLT" | "FLAT"')
+      assert.strictEqual(fake.requests.length, 2)
+      assert.include(fake.requests[1]!.text, 'Expected "GLD" | "SPY" | "TLT" | "FLAT"')
+      for (const e of answer.exchanges) {
+        assert.include(e.answer ?? "", '"symbol":"TSLA"')
+        assert.strictEqual(e.outcome._tag, "Invalid")
+      }
+    }).pipe(Effect.provide(env)))
+
+  it.effect("a missing field and an inconsistent direction are validation errors", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) => {
+        const { invalidation: _, ...rest } = validAnswer(r)
+        return r.nth === 0 ? answerWith(r, JSON.stringify(rest)) : pitchOf(r, { direction: "SHORT", conviction: 2 })
+      })
+      const answer = yield* Ask.ask(yield* modelOf(fake, "anthropic", "claude-sonnet-4-6"), question)
+      const errors = answer.exchanges.map((e) => (e.outcome._tag === "Invalid" ? e.outcome.error : ""))
+      assert.match(errors[0]!, /invalidation/)
+      assert.match(errors[1]!, /SHORT a negative one/)
+      assert.strictEqual(answer.failure?.reason, "InvalidAnswer")
+    }).pipe(Effect.provide(env)))
+
+  it.effect("a slow answer past the per-call timeout is a Timeout, not retried, charged at its worst case", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) => ({ ...answerWith(r, JSON.stringify(validAnswer(r))), delayMs: 60_000 }))
+      const fiber = yield* Effect.forkChild(Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4", "30 seconds"), question))
+      yield* until(() => fake.requests.length >= 1)
+      yield* TestClock.adjust("31 seconds")
+      const answer = yield* Fiber.join(fiber)
+      assert.strictEqual(answer.failure?.reason, "Timeout")
+      assert.strictEqual(answer.failure?.message, "no answer after 30s")
+      assert.strictEqual(fake.requests.length, 1)
+      const exchange = answer.exchanges[0]!
+      assert.isNull(exchange.usage)
+      assert.isTrue(exchange.costEstimated)
+      assert.isAbove(exchange.costUsd, 500 * 15 / 1e6)
+    }).pipe(Effect.provide(env)))
+
+  it.effect("a body that is not JSON is an invalid answer, corrected once", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) => (r.nth === 0 ? { body: "<html>bad gateway</html>" } : undefined))
+      const answer = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
+      assert.strictEqual(answer.value?.symbol, "GLD")
+      assert.strictEqual(answer.exchanges[0]!.outcome._tag, "Invalid")
+    }).pipe(Effect.provide(env)))
+})
+
+describe("ProviderErrors", () => {
+  const now = Date.parse("2026-11-23T12:00:00Z")
+  const failure = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+    ({ status, headers, body: typeof body === "string" ? body : JSON.stringify(body) })
+
+  it("reads the wait from retry-after-ms, retry-after (seconds or a date) or Gemini's RetryInfo", () => {
+    assert.strictEqual(ProviderErrors.retryAfterMs(failure(429, "", { "retry-after-ms": "1500", "retry-after": "9" }), now), 1500)
+    assert.strictEqual(ProviderErrors.retryAfterMs(failure(429, "", { "retry-after": "2.5" }), now), 2500)
+    assert.strictEqual(ProviderErrors.retryAfterMs(failure(429, "", { "retry-after": "Mon, 23 Nov 2026 12:00:30 GMT" }), now), 30_000)
+    const gemini = [{
+      error: {
+        code: 429,
+        status: "RESOURCE_EXHAUSTED",
+        message: "Quota exceeded",
+        details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "22s" }]
+      }
+    }]
+    assert.strictEqual(ProviderErrors.retryAfterMs(failure(429, gemini), now), 22_000)
+    assert.isUndefined(ProviderErrors.retryAfterMs(failure(429, "busy"), now))
+  })
+
+  it("maps statuses and error bodies to typed reasons; only rate limits, overloads, 5xx and the network are retried", () => {
+    const cases: ReadonlyArray<readonly [number, unknown, string, boolean]> = [
+      [429, { error: { type: "rate_limit_exceeded", message: "slow" } }, "RateLimited", true],
+      [429, { error: { code: "insufficient_quota", message: "no credit" } }, "QuotaExhausted", false],
+      [429, { type: "error", error: { type: "overloaded_error", message: "busy" } }, "Overloaded", true],
+      [402, { error: { message: "Insufficient Balance" } }, "QuotaExhausted", false],
+      [401, { error: { message: "bad key" } }, "Unauthorized", false],
+      [403, { error: { status: "PERMISSION_DENIED" } }, "Unauthorized", false],
+      [529, { type: "error", error: { type: "overloaded_error" } }, "Overloaded", true],
+      [503, "Service Unavailable", "Overloaded", true],
+      [498, { error: { message: "flex tier at capacity" } }, "Overloaded", true],
+      [500, { error: { message: "oops" } }, "ServerError", true],
+      [504, "", "ServerError", true],
+      [400, { error: { code: "json_validate_failed", failed_generation: "{\"symbol\": 1}" } }, "InvalidAnswer", false],
+      [400, { error: { message: "bad param" } }, "InvalidRequest", false],
+      [404, { error: { message: "no such model" } }, "InvalidRequest", false]
+    ]
+    for (const [status, body, reason, retryable] of cases) {
+      const error = AiError.make({ module: "t", method: "t", reason: ProviderErrors.reasonOf("openai", failure(status, body), KEY, now) })
+      const classified = ProviderErrors.classify(error)
+      assert.strictEqual(classified.reason, reason, `${status} ${JSON.stringify(body)}`)
+      assert.strictEqual(classified.retryable, retryable, `${status} ${JSON.stringify(body)}`)
+    }
+  })
+})

@@ -1,0 +1,126 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, Redacted } from "effect"
+import { TestClock } from "effect/testing"
+import { FetchHttpClient } from "effect/http"
+import { AccountId, type RunId, TradingDay } from "@council/domain"
+import { RunContext } from "@council/engine"
+import { Database } from "@council/store"
+import { LlmBudget, makeMemory, type Prices, type SpendEntry, SpendLedger } from "@council/llm"
+import { Ask, OpenAiChat, PitchPrompt } from "@council/llm/live"
+import { fakeProvider, until } from "./FakeProvider.ts"
+import { path, snapshotOf } from "./snapshots.ts"
+
+const prices: Prices.PriceTable = {
+  asOf: "2026-11-23",
+  currency: "USD",
+  models: { "openai:gpt-5.4": { input: 2.5, cachedInput: 0.25, output: 15 } }
+}
+const snapshot = snapshotOf({ GLD: path(60, 180, 0.001), SPY: path(60, 500, 0.002), TLT: path(60, 90, -0.001) })
+const call = { actor: "CLAUDE", purpose: "pitch" as const, model: "openai:gpt-5.4", inputTokens: 1000, maxOutputTokens: 1000 }
+// worst case of `call`: 1000 × 2.5 + 1000 × 15 per million = $0.0175
+
+const entry = (at: string, costUsd: number, runId = "earlier"): SpendEntry =>
+  ({ runId, stage: "PmPitches", actor: "GEMINI", purpose: "pitch", model: "openai:gpt-5.4", costUsd, estimated: false, at })
+
+const budgetWith = (limits: { perRunUsd: number | null; perMonthUsd: number | null }, entries: Array<SpendEntry> = []) =>
+  LlmBudget.layer(prices, limits).pipe(Layer.provide(Layer.succeed(SpendLedger, makeMemory(entries))))
+
+const inRun = RunContext.layerTest({ tradingDay: TradingDay.make("2026-06-08"), runId: "run-1" as RunId, stage: "PmPitches" })
+
+describe("LlmBudget", () => {
+  it.effect("refuses a call whose worst case could cross the run budget, naming the budget, the spend and the call", () =>
+    Effect.gen(function*() {
+      const budget = yield* LlmBudget
+      const first = yield* budget.reserve(call)
+      assert.closeTo(first.worstCaseUsd, 0.0175, 1e-12)
+      const error = yield* Effect.flip(budget.reserve(call))
+      assert.strictEqual(error._tag, "LlmBudgetExceeded")
+      assert.strictEqual(error.message, "LLM budget COUNCIL_LLM_BUDGET_USD=0.03 would be exceeded: $0 spent in this run (+$0.0175 in flight), and CLAUDE's pitch call to openai:gpt-5.4 could cost up to $0.0175; the call was not made and no orders are placed")
+      const settled = yield* budget.settle(first, { input: 1000, cachedInput: 0, cacheWrite: 0, output: 100, reasoning: 0 })
+      assert.closeTo(settled.costUsd, 0.004, 1e-12)
+      yield* budget.reserve(call)
+    }).pipe(Effect.provide(Layer.mergeAll(budgetWith({ perRunUsd: 0.03, perMonthUsd: null }), inRun))))
+
+  it.effect("sums the calendar month (UTC) from the ledger, earlier runs included", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(Date.parse("2026-11-20T12:00:00Z"))
+      const budget = yield* LlmBudget
+      const error = yield* Effect.flip(budget.reserve(call))
+      assert.strictEqual(error._tag, "LlmBudgetExceeded")
+      if (error._tag === "LlmBudgetExceeded") {
+        assert.strictEqual(error.budget, "COUNCIL_LLM_BUDGET_USD_MONTH")
+        assert.closeTo(error.spentUsd, 0.99, 1e-12)
+      }
+    }).pipe(Effect.provide(Layer.mergeAll(
+      budgetWith({ perRunUsd: null, perMonthUsd: 1 }, [
+        entry("2026-10-31T23:59:59.999Z", 5),
+        entry("2026-11-01T00:00:00.000Z", 0.5),
+        entry("2026-11-19T09:00:00.000Z", 0.49),
+        entry("2026-12-01T00:00:00.000Z", 5)
+      ]),
+      inRun
+    ))))
+
+  it.effect("charges the worst case when usage is unknown, and records every call in the ledger", () =>
+    Effect.gen(function*() {
+      const entries: Array<SpendEntry> = []
+      const budget = yield* LlmBudget.pipe(Effect.provide(LlmBudget.layer(prices, { perRunUsd: 1, perMonthUsd: 1 }).pipe(
+        Layer.provide(Layer.succeed(SpendLedger, makeMemory(entries)))
+      )))
+      const reservation = yield* budget.reserve(call)
+      const settled = yield* budget.settle(reservation, null)
+      assert.deepStrictEqual(settled, { costUsd: 0.0175, estimated: true })
+      assert.deepStrictEqual(entries.map((e) => [e.runId, e.stage, e.actor, e.costUsd, e.estimated]), [["run-1", "PmPitches", "CLAUDE", 0.0175, true]])
+    }).pipe(Effect.provide(inRun)))
+
+  it.effect("the call that would cross the budget is never sent (counted at the provider)", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider()
+      const lm = yield* OpenAiChat.make({ provider: "openai", baseUrl: fake.url, apiKey: Redacted.make("sk-budget-test"), model: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: null })
+      const model = Ask.roleModel({ provider: "openai", id: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: null }, lm)
+      const question = (pm: string) => PitchPrompt.pitchQuestion(AccountId.make(pm), { snapshot, account: null })
+      const first = yield* Ask.ask(model, question("CHATGPT"))
+      assert.strictEqual(first.value?.symbol, "GLD")
+      assert.strictEqual(fake.requests.length, 1)
+      const refused = yield* Effect.flip(Ask.ask(model, question("GEMINI")))
+      assert.strictEqual(refused._tag, "LlmBudgetExceeded")
+      assert.strictEqual(fake.requests.length, 1)
+    }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 0.012, perMonthUsd: null }), inRun))))
+
+  it.effect("concurrent calls reserve atomically: they cannot jointly overrun", () =>
+    Effect.gen(function*() {
+      const budget = yield* LlmBudget
+      const results = yield* Effect.forEach([1, 2, 3, 4], () => Effect.result(budget.reserve(call)), { concurrency: "unbounded" })
+      assert.strictEqual(results.filter((r) => r._tag === "Success").length, 2)
+    }).pipe(Effect.provide(Layer.mergeAll(budgetWith({ perRunUsd: 0.04, perMonthUsd: null }), inRun))))
+
+  it.effect("a deadline that interrupts a call still settles its reservation", () => {
+    const entries: Array<SpendEntry> = []
+    return Effect.gen(function*() {
+      const fake = yield* fakeProvider(() => ({ body: {}, delayMs: 60_000 }))
+      const lm = yield* OpenAiChat.make({ provider: "openai", baseUrl: fake.url, apiKey: Redacted.make("sk-budget-test"), model: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: null })
+      const model = Ask.roleModel({ provider: "openai", id: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: null }, lm, { timeout: "10 minutes", deadline: "20 seconds" })
+      const fiber = yield* Effect.forkChild(Ask.ask(model, PitchPrompt.pitchQuestion(AccountId.make("GROQ"), { snapshot, account: null })))
+      yield* until(() => fake.requests.length >= 1)
+      yield* TestClock.adjust("21 seconds")
+      const answer = yield* Fiber.join(fiber)
+      assert.strictEqual(answer.failure?.message, "no valid answer within 20s")
+      assert.strictEqual(answer.exchanges.length, 1)
+      assert.isTrue(answer.exchanges[0]!.costEstimated)
+      assert.deepStrictEqual(entries.map((e) => [e.actor, e.estimated, e.costUsd]), [["GROQ", true, answer.exchanges[0]!.costUsd]])
+    }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 1, perMonthUsd: null }, entries), inRun)))
+  })
+})
+
+describe("SpendLedger.layerSql", () => {
+  it.effect("records calls in the store's llm_spend table and sums them by run and by time range", () =>
+    Effect.gen(function*() {
+      const ledger = yield* SpendLedger
+      yield* ledger.record(entry("2026-11-02T10:00:00.000Z", 0.25, "run-a"))
+      yield* ledger.record(entry("2026-11-03T10:00:00.000Z", 0.5, "run-b"))
+      yield* ledger.record(entry("2026-12-01T00:00:00.000Z", 1, "run-a"))
+      assert.strictEqual(yield* ledger.runTotal("run-a"), 1.25)
+      assert.strictEqual(yield* ledger.runTotal("nothing"), 0)
+      assert.strictEqual(yield* ledger.totalBetween("2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z"), 0.75)
+    }).pipe(Effect.provide(SpendLedger.layerSql.pipe(Layer.provide(Database.layerSqlite(":memory:"))))))
+})
