@@ -74,11 +74,12 @@ interface Series {
 
 const report = (label: string, s: Series) => {
   const overSlowest = s.wall.map((w) => w - SLOWEST_MS)
-  line(`${label}: stage`, show(s.wall, "ms"))
-  line(`${label}: bare fetch (floor)`, show(s.floor, "ms"))
-  line(`${label}: stage − bare (paired)`, show(s.wall.map((w, i) => w - s.floor[i]!), "ms", 1))
-  line(`${label}: stage / bare (paired)`, show(ratios(s.wall, s.floor), "×", 3))
-  line(`${label}: stage − slowest answer`, `${show(overSlowest, "ms", 1)}   ${against(summarize(overSlowest).median, 50, "≤", "ms")}`)
+  console.log(`  ${label}`)
+  line("    stage", show(s.wall, "ms"))
+  line("    bare fetch (floor)", show(s.floor, "ms"))
+  line("    stage − bare (paired)", show(s.wall.map((w, i) => w - s.floor[i]!), "ms", 1))
+  line("    stage / bare (paired)", show(ratios(s.wall, s.floor), "×", 3))
+  line("    stage − slowest answer", `${show(overSlowest, "ms", 1)}   ${against(summarize(overSlowest).median, 50, "≤", "ms")}`)
 }
 
 export const llm = (runs: number) =>
@@ -143,8 +144,8 @@ export const llm = (runs: number) =>
       reviews.wall.push(walls.reviews)
     }
     console.log(`llm: 5 PMs on the real adapters (4 OpenAI-compatible, 1 Anthropic) against the fake provider, answers after ${DELAYS_MS.join("/")} ms, ${runs} runs after a warm-up`)
-    report("pitches", pitches)
-    report("peer review", reviews)
+    report("pitches (PmPitches.run)", pitches)
+    report("peer review (PeerReview.run)", reviews)
     line("bare fetch − slowest answer", show([...pitches.floor, ...reviews.floor].map((f) => f - SLOWEST_MS), "ms", 1))
     line("requests served / bare failed", `${fake.requests.length} / ${bareFailed}`)
   }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, LocalBars.layer(), RunStore.layerMemory))))
