@@ -1,14 +1,21 @@
 /**
  * The CLI as a program: `run(argv)` parses and runs one command with logs on stderr, and `outcome` turns its exit
- * into the process's exit code and one error line. `bin.ts` launches it; tests run it in-process.
+ * into the process's exit code and one error line. `Main.ts` launches it (through the `bin.ts` shim); tests run it in-process.
  *
  * Exit codes: 0 success; 1 the work failed (an account failed, a replay diverged); 2 usage or configuration error
  * (nothing was done, nothing written); 130 interrupted.
  */
-import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Cause, Console, Effect, Exit, Layer, Logger, Option } from "effect"
-import { CliError, CliOutput } from "effect/cli"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
+import * as CliError from "effect/cli/CliError"
+import * as CliOutput from "effect/cli/CliOutput"
 import { main } from "./Cli.ts"
+import * as CliServices from "./CliServices.ts"
 
 /** Bad invocations print one line naming the problem instead of the whole help page. */
 const Presenter = CliOutput.layerPresenter({
@@ -73,5 +80,5 @@ export const outcome = (exit: Exit.Exit<unknown, unknown>): Outcome => {
 export const run = (argv: ReadonlyArray<string>) =>
   main(argv).pipe(
     Effect.provideService(Logger.LogToStderr, true),
-    Effect.provide(Layer.mergeAll(NodeServices.layer, Presenter))
+    Effect.provide(Layer.mergeAll(CliServices.layer, Presenter))
   )

@@ -17,9 +17,18 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Context, Duration, Effect, Exit, Option, Ref, Schedule, Schema } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
 import type { RunId, TradingDay } from "@council/domain"
-import { hashOf } from "./Canonical.ts"
+import { hashOfReusing } from "./Canonical.ts"
 import * as JsonDiff from "./JsonDiff.ts"
 import type * as Pipeline from "./Pipeline.ts"
 import * as Recorder from "./Recorder.ts"
@@ -169,7 +178,7 @@ const runStage = <R>(
       runId: run.id,
       stage: stage.name,
       output: encoded,
-      inputHash: hashOf({ stage: stage.name, inputs: encodedInputs, tradingDay: run.tradingDay, asOf: run.asOf }),
+      inputHash: hashOfReusing({ stage: stage.name, inputs: encodedInputs, tradingDay: run.tradingDay, asOf: run.asOf }),
       attempt: yield* Ref.get(attempts),
       startedAt,
       finishedAt: yield* nowIso,

@@ -33,7 +33,9 @@
  *
  * @since 0.1.0
  */
-import { Config, Result, Schema } from "effect"
+import * as Config from "effect/Config"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import { TradingDay } from "@council/domain"
 
 export const SESSIONS_PER_YEAR = 252

@@ -4,8 +4,8 @@
  *
  * @since 0.1.0
  */
-import type { Effect } from "effect"
-import type { SqlClient } from "effect/sql"
+import type * as Effect from "effect/Effect"
+import type * as SqlClient from "effect/sql/SqlClient"
 import runStore from "./0001_run_store.ts"
 import exchange from "./0002_exchange.ts"
 import runOrigin from "./0003_run_origin.ts"
