@@ -1,83 +1,43 @@
 /**
- * Benchmarks. They print figures and ratios measured in one run and assert nothing.
+ * Benchmarks. They print figures and ratios measured in one run (min / median / max over the repetitions, ratios
+ * paired per repetition) and assert nothing. The machine is shared: quote medians and ratios, rerun when noisy.
  *
- *   pnpm bench daily [--runs N]   cold `pipeline run daily` on the embedded default vs `node -e 0`
- *   pnpm bench execution          6 accounts × 5 orders through the Alpaca adapter at 200 ms latency
- *   pnpm bench ratelimit          1,200 orders under a 20 requests/s per-account limit
- *   pnpm bench llm                five PMs answering in 300–1,500 ms: pitch and peer-review stage overhead
+ *   pnpm bench daily [--runs N]       CLI start-up and a daily run, vs node -e 0, a TypeScript entry, effect/cli
+ *   pnpm bench exchange [--runs N] [--profile]   server CPU per order and orders/s, vs a bare HTTP server
+ *   pnpm bench execution [--runs N]   6 accounts × 5 orders at 200 ms latency, vs a bare fetch client
+ *   pnpm bench ratelimit [--runs N]   1,200 orders under 20 requests/s per account, vs the limiter's exact bound
+ *   pnpm bench llm [--runs N]         5 PMs answering in 300–1,500 ms: pitch and peer-review stages, vs a bare fetch client
  */
-import { Effect } from "effect"
-import { benchmarks } from "./exchange.ts"
-import { benchmarks as llmBenchmarks } from "./llm.ts"
-import { spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-
-const root = new URL("..", import.meta.url).pathname
-const probe = join(root, "bench/rss-probe.ts")
-
-interface Sample {
-  readonly wallMs: number
-  readonly rssMb: number
-  readonly status: number | null
-}
-
-const measure = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Sample => {
-  const rssFile = join(mkdtempSync(join(tmpdir(), "council-rss-")), "rss")
-  const started = process.hrtime.bigint()
-  const child = spawnSync(process.execPath, ["--import", probe, ...args], {
-    cwd: root,
-    env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile },
-    stdio: ["ignore", "ignore", "pipe"]
-  })
-  const wallMs = Number(process.hrtime.bigint() - started) / 1e6
-  const rssKb = Number(readFileSync(rssFile, "utf8"))
-  if (child.status !== 0) process.stderr.write(child.stderr)
-  return { wallMs, rssMb: rssKb / 1024, status: child.status }
-}
-
-const median = (xs: ReadonlyArray<number>) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)] ?? NaN
-}
-
-const daily = (runs: number) => {
-  const baseline: Array<Sample> = []
-  const cold: Array<Sample> = []
-  for (let i = 0; i < runs; i++) {
-    baseline.push(measure(["-e", "0"], {}))
-    const home = mkdtempSync(join(tmpdir(), "council-bench-"))
-    cold.push(measure([join(root, "apps/cli/src/bin.ts"), "run", "daily"], { COUNCIL_HOME: home }))
-    rmSync(home, { recursive: true, force: true })
-  }
-  const failed = cold.filter((s) => s.status !== 0).length
-  const wall = median(cold.map((s) => s.wallMs))
-  const rss = Math.max(...cold.map((s) => s.rssMb))
-  const baseWall = median(baseline.map((s) => s.wallMs))
-  const baseRss = Math.max(...baseline.map((s) => s.rssMb))
-  console.log(`cold \`pipeline run daily\` (embedded default, fresh COUNCIL_HOME), ${runs} runs, ${failed} failed`)
-  console.log(`  wall time  median ${wall.toFixed(0)} ms   (target ≤ 1500 ms: ${(wall / 1500).toFixed(2)} of budget)`)
-  console.log(`  peak RSS   max ${rss.toFixed(0)} MB      (target ≤ 250 MB: ${(rss / 250).toFixed(2)} of budget)`)
-  console.log(`  node -e 0  median ${baseWall.toFixed(0)} ms, ${baseRss.toFixed(0)} MB`)
-  console.log(`  ratio to node -e 0: wall ×${(wall / baseWall).toFixed(1)}, RSS ×${(rss / baseRss).toFixed(1)}`)
-}
+import * as Effect from "effect/Effect"
+import { execution } from "./Execution.ts"
+import { llm } from "./Llm.ts"
+import { ratelimit } from "./RateLimit.ts"
+import { startup } from "./Startup.ts"
+import { throughput } from "./Throughput.ts"
 
 const [which = "daily", ...rest] = process.argv.slice(2)
-const runsFlag = rest.indexOf("--runs")
-const runs = runsFlag >= 0 ? Number(rest[runsFlag + 1]) : 5
+const flag = (name: string) => {
+  const i = rest.indexOf(name)
+  return i >= 0 ? rest[i + 1] : undefined
+}
+const runs = Math.max(5, Number(flag("--runs") ?? 5))
 switch (which) {
   case "daily":
-    daily(runs)
+    startup(runs)
+    break
+  case "exchange":
+    await throughput(runs, { profile: rest.includes("--profile"), orders: 2000 })
     break
   case "execution":
+    await Effect.runPromise(execution(runs, Number(process.env["BENCH_LATENCY_MS"] ?? 200)))
+    break
   case "ratelimit":
-    await Effect.runPromise(benchmarks[which])
+    await Effect.runPromise(ratelimit(runs))
     break
   case "llm":
-    await Effect.runPromise(llmBenchmarks.llm)
+    await Effect.runPromise(llm(runs))
     break
   default:
-    console.error(`unknown benchmark "${which}"; available: daily, execution, ratelimit, llm`)
+    console.error(`unknown benchmark "${which}"; available: daily, exchange, execution, ratelimit, llm`)
     process.exitCode = 2
 }

@@ -1,20 +1,22 @@
 /**
  * Every setting the app reads from the environment, read and checked once — before any database, file or
- * socket is opened. A bad value is one line naming the variable (exit 2) and nothing is written.
+ * socket is opened. A bad value is one line naming the variable (exit 2) and nothing is written. Imports only the
+ * configuration readers (not the brokers, feeds or exchange), so `runs` and `show` check everything and load little.
  */
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { AccountsConfig, LiveGuard } from "@council/broker"
-import { LlmSettings, type Prices } from "@council/llm"
-import { MarketFeed } from "@council/market"
+import * as AccountsConfig from "@council/broker/AccountsConfig"
+import * as LiveGuard from "@council/broker/LiveGuard"
+import * as LlmSettings from "@council/llm/LlmSettings"
+import type * as Prices from "@council/llm/Prices"
+import * as MarketFeed from "@council/market/MarketFeedConfig"
 import { Database } from "@council/store"
 import * as MonitorConfig from "./MonitorConfig.ts"
 
-/** The version recorded with every run. */
-export const codeVersion = "0.1.0"
+export { codeVersion } from "./Version.ts"
 
 export class FillModelConfigError extends Schema.TaggedError<FillModelConfigError>()("FillModelConfigError", {
   variable: Schema.String,

@@ -1,43 +1,23 @@
 /**
  * The composition root: which layer provides each service, chosen from the checked settings. Nothing else here.
- *
- * Order matters for "nothing written on a refusal": `configured` reads and checks every variable first; the
- * database is opened only by `storage`, which a command provides after its own checks; `storage("empty")` never
- * creates a home.
+ * The settings and the store (`configured`, `storage`) live in `Storage.ts`, the market feed (`market`) in
+ * `Market.ts`, for the commands that need no more.
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
-import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import type * as SqlClient from "effect/sql/SqlClient"
 import { type AccountId, TradingDay } from "@council/domain"
-import { AccountManager, ExchangeSession, LocalExchange, RoutedBrokers, TradingAccounts } from "@council/broker"
+import { AccountManager, RoutedBrokers, TradingAccounts } from "@council/broker"
+import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
-import { MarketData, MarketFeed } from "@council/market"
-import { Notifier } from "@council/notify"
-import { Database, SqlRunStore } from "@council/store"
-import { TradeLedger } from "@council/tracking"
-import { AppSettings, load } from "./AppConfig.ts"
+import { MarketData } from "@council/market"
+import { Notifier } from "@council/notify/Notifier"
+import { AppSettings } from "./AppConfig.ts"
+import { storage } from "./Storage.ts"
 
-/** The checked settings and the configured accounts (through the LIVE guard); nothing opened, nothing written. */
-export const configured = Layer.unwrap(AppSettings.use((s) => Effect.succeed(TradingAccounts.layer(s.accounts.accounts)))).pipe(
-  Layer.provideMerge(Layer.effect(AppSettings, load))
-)
-
-/** The market data feed the settings chose. */
-export const market = Layer.unwrap(AppSettings.use((s) => Effect.succeed(MarketFeed.layer(s.feed))))
-
-/**
- * The run store and its database. `"create"` creates a missing home; `"empty"` reads a missing one as an empty
- * store, in memory, so a command that only reads (or is refused) leaves no trace.
- */
-export const storage = (missing: "create" | "empty") =>
-  SqlRunStore.layer.pipe(
-    Layer.provideMerge(Layer.unwrap(AppSettings.use((s) => Effect.succeed(Database.layerAt(s.database, missing)))))
-  )
-
-/** The trade ledger over the store (`storage(missing)`): what `leaderboard`, `equity` and `backtests` read. */
-export const ledger = (missing: "create" | "empty") => TradeLedger.layer.pipe(Layer.provideMerge(storage(missing)))
+export { market } from "./Market.ts"
+export { configured, storage } from "./Storage.ts"
 
 /** How the services of a run were chosen, remembered in the run's parameters. */
 export const describe = Effect.gen(function*() {
@@ -56,11 +36,14 @@ const localExchange = Layer.unwrap(Effect.gen(function*() {
   return LocalExchange.layer({ ...fillModel, allowShorting })
 }))
 
+/** `fetch` for the Alpaca adapter: loaded only when an account has credentials (see `RoutedBrokers`). */
+const http = Layer.unwrap(Effect.promise(() => import("effect/http/FetchHttpClient")).pipe(Effect.map((m) => m.layer)))
+
 const brokers = (day: TradingDay | undefined) =>
   AccountManager.layer.pipe(
-    Layer.provideMerge(RoutedBrokers.layer(day)),
-    Layer.provideMerge(localExchange),
-    Layer.provide(FetchHttpClient.layer)
+    Layer.provideMerge(RoutedBrokers.layer(day, http)),
+    Layer.provideMerge(LocalExchange.layerVenue),
+    Layer.provideMerge(localExchange)
   )
 
 /** The PMs and the chairman of a run, with their budget; the spend ledger needs the store's database. */

@@ -1,21 +1,34 @@
-import * as Console from "effect/Console"
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
+/**
+ * The commands: their arguments, flags and help. A command's implementation (and the layers it needs) is loaded
+ * only when that command runs, so `--help` and light commands never load the trading stack. Every command still
+ * checks the whole configuration first (`Storage.configured`: one line naming the variable, exit 2, nothing
+ * written).
+ */
+// deep imports: the `effect` and `effect/cli` indexes would load every module of the library for `--help`
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
-import { Pipeline } from "@council/engine"
-import { DailyPipeline } from "@council/daily"
-import { codeVersion } from "./AppConfig.ts"
-import * as AppLayer from "./AppLayer.ts"
-import { CliFailure } from "./CliFailure.ts"
-import * as Accounts from "./commands/Accounts.ts"
-import * as Exchange from "./commands/Exchange.ts"
-import * as Llm from "./commands/Llm.ts"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { DAILY_PIPELINE, DAILY_STAGE_NAMES } from "@council/daily/StageNames"
 import { monitorCommands } from "./commands/MonitorCommands.ts"
-import * as Replay from "./commands/Replay.ts"
-import { resolveTradingDay, runDaily, selectedProfiles } from "./commands/RunDaily.ts"
-import * as Runs from "./commands/Runs.ts"
+import { codeVersion } from "./Version.ts"
+
+/** Loads a module when the command runs, then runs `f` with it. */
+const using = <M, A, E, R>(load: () => Promise<M>, f: (module: M) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.promise(load), f)
+
+const AppLayer = () => import("./AppLayer.ts")
+const Storage = () => import("./Storage.ts")
+const CliFailure = () => import("./CliFailure.ts")
+const Accounts = () => import("./commands/Accounts.ts")
+const Exchange = () => import("./commands/Exchange.ts")
+const Llm = () => import("./commands/Llm.ts")
+const LlmRecord = () => import("./commands/LlmRecord.ts")
+const Replay = () => import("./commands/Replay.ts")
+const RunDaily = () => import("./commands/RunDaily.ts")
+const Runs = () => import("./commands/Runs.ts")
 
 const pipelineName = Argument.String("pipeline").pipe(Argument.withDescription("the pipeline to run: daily"))
 const runIdArgument = Argument.String("run-id").pipe(Argument.withDescription("a run id, as listed by: pnpm pipeline runs"))
@@ -35,13 +48,20 @@ const exits = {
 const describe = (text: string, exit: string) => Command.withDescription(`${text}\n  ${exit}`)
 
 /** Every command checks the whole configuration first (one line naming the variable, exit 2, nothing written). */
-const configured = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, AppLayer.configured)
+const configured = <A, E, R>(effect: Effect.Effect<A, E, R>) => using(Storage, (Storage) => Effect.provide(effect, Storage.configured))
 
-/** `configured`, with the market data loaded (commands that trade, replay or inspect accounts). */
-const withMarket = <A, E, R>(effect: Effect.Effect<A, E, R>) => configured(Effect.provide(effect, AppLayer.market))
+/** `configured`, with the composition root and the market data loaded (commands that trade, replay or inspect accounts). */
+const withMarket = <A, E, R>(f: (layers: Awaited<ReturnType<typeof AppLayer>>) => Effect.Effect<A, E, R>) =>
+  using(AppLayer, (AppLayer) => configured(Effect.provide(f(AppLayer), AppLayer.market)))
+
+/** A command over the run store alone: the settings, then the store (`"empty"`: a missing home stays missing). */
+const stored = <A, E, R>(f: (runs: Awaited<ReturnType<typeof Runs>>) => Effect.Effect<A, E, R>) =>
+  configured(using(Storage, ({ storage }) => using(Runs, f).pipe(Effect.provide(storage("empty")))))
 
 const ensureDaily = (name: string) =>
-  name === DailyPipeline.name ? Effect.void : Effect.fail(CliFailure.usage(`unknown pipeline "${name}"; available: ${DailyPipeline.name}`))
+  name === DAILY_PIPELINE
+    ? Effect.void
+    : using(CliFailure, ({ CliFailure }) => Effect.fail(CliFailure.usage(`unknown pipeline "${name}"; available: ${DAILY_PIPELINE}`)))
 
 const run = Command.make(
   "run",
@@ -57,14 +77,18 @@ const run = Command.make(
     json: jsonFlag
   },
   (options) =>
-    withMarket(Effect.gen(function*() {
-      yield* ensureDaily(options.pipeline)
-      const council = yield* Llm.forRun(options.pms)
-      const day = yield* resolveTradingDay(options.date)
-      const accounts = yield* selectedProfiles(options.accounts)
-      const params = { accounts, ...(yield* AppLayer.describe), ...council.params }
-      yield* runDaily(options, day, params, council)
-    }))
+    withMarket((AppLayer) =>
+      Effect.all([Effect.promise(RunDaily), Effect.promise(Llm)]).pipe(Effect.flatMap(([{ resolveTradingDay, runDaily, selectedProfiles }, Llm]) =>
+        Effect.gen(function*() {
+          yield* ensureDaily(options.pipeline)
+          const council = yield* Llm.forRun(options.pms)
+          const day = yield* resolveTradingDay(options.date)
+          const accounts = yield* selectedProfiles(options.accounts)
+          const params = { accounts, ...(yield* AppLayer.describe), ...council.params }
+          yield* runDaily(options, day, params, council)
+        })
+      ))
+    )
 ).pipe(
   describe("Run a trading day: fetch data → PM pitches → peer review → council synthesis → risk approval → execution", exits.run),
   Command.withExamples([
@@ -78,7 +102,7 @@ const replay = Command.make(
   {
     source: Argument.String("run").pipe(Argument.withDescription("a run id, or a bundle file written by export")),
     from: Flag.String("from").pipe(
-      Flag.withDescription(`fork a new run from this stage (${DailyPipeline.stageNames.join(", ")}); a fork sends orders unless --dry-run is given, the parent was a dry run or --model swaps a model`),
+      Flag.withDescription(`fork a new run from this stage (${DAILY_STAGE_NAMES.join(", ")}); a fork sends orders unless --dry-run is given, the parent was a dry run or --model swaps a model`),
       Flag.optional
     ),
     dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("with --from: send no orders (default: off)"), Flag.withDefault(false)),
@@ -92,16 +116,20 @@ const replay = Command.make(
     )
   },
   ({ dryRun, from, model, send, source }) =>
-    withMarket(Effect.gen(function*() {
-      if (Option.isSome(from)) return yield* Replay.forkRun(source, { from: from.value, dryRun, send, models: model })
-      if (dryRun || send) return yield* CliFailure.usage("--dry-run and --send only apply with --from (a plain replay never sends anything)")
-      if (model.length > 0) return yield* CliFailure.usage("--model only applies with --from (a plain replay asks no model)")
-      const bundle = yield* Replay.resolveSource(source)
-      // a replay answers every external call from recordings: the run's services are there for the types only
-      return yield* Replay.replayRun(bundle).pipe(
-        Effect.provide(AppLayer.tradingWith(bundle.run.tradingDay, "empty", Llm.forReplay(bundle).layer))
-      )
-    }))
+    withMarket((AppLayer) =>
+      Effect.all([Effect.promise(Replay), Effect.promise(CliFailure), Effect.promise(Llm)]).pipe(Effect.flatMap(([Replay, { CliFailure }, Llm]) =>
+        Effect.gen(function*() {
+          if (Option.isSome(from)) return yield* Replay.forkRun(source, { from: from.value, dryRun, send, models: model })
+          if (dryRun || send) return yield* CliFailure.usage("--dry-run and --send only apply with --from (a plain replay never sends anything)")
+          if (model.length > 0) return yield* CliFailure.usage("--model only applies with --from (a plain replay asks no model)")
+          const bundle = yield* Replay.resolveSource(source)
+          // a replay answers every external call from recordings: the run's services are there for the types only
+          return yield* Replay.replayRun(bundle).pipe(
+            Effect.provide(AppLayer.tradingWith(bundle.run.tradingDay, "empty", Llm.forReplay(bundle).layer))
+          )
+        })
+      ))
+    )
 ).pipe(describe(
   "Re-execute a run from its recordings (zero live calls) and compare every stage; --from forks a new run that obeys every rule of run daily (the session, exit codes) and sends orders unless --dry-run, its parent was a dry run or --model swaps a model (then only with --send)",
   exits.replay
@@ -110,7 +138,7 @@ const replay = Command.make(
 const runs = Command.make(
   "runs",
   { limit: Flag.Int("limit").pipe(Flag.withDescription("how many runs, newest first (default: 20)"), Flag.withDefault(20)) },
-  ({ limit }) => configured(Runs.listRuns(limit).pipe(Effect.provide(AppLayer.storage("empty"))))
+  ({ limit }) => stored((Runs) => Runs.listRuns(limit))
 ).pipe(describe("List runs, newest first (imported runs are marked)", exits.store))
 
 const show = Command.make(
@@ -126,13 +154,12 @@ const show = Command.make(
     pm: Flag.String("pm").pipe(Flag.withDescription("with --llm: only this PM (or CHAIRMAN) (default: every role)"), Flag.optional)
   },
   ({ full, json, llm, pm, runId }) =>
-    configured(
-      (llm
-        ? Effect.flatMap(Llm.exchangeFilter(pm, full), (who) => Effect.flatMap(Runs.loadBundle(runId), (bundle) => Llm.showExchanges(bundle, who, json)))
-        : Runs.showRun(runId, json, full, pm)).pipe(
-        Effect.provide(AppLayer.storage("empty"))
-      )
-    )
+    llm
+      ? using(LlmRecord, (LlmRecord) =>
+        stored((Runs) =>
+          Effect.flatMap(LlmRecord.exchangeFilter(pm, full), (who) =>
+            Effect.flatMap(Runs.loadBundle(runId), (bundle) => LlmRecord.showExchanges(bundle, who, json)))))
+      : stored((Runs) => Runs.showRun(runId, json, full, pm))
 ).pipe(describe("Show a run: its record, a summary of each stage's checkpoint and its LLM costs; --llm: its LLM exchanges", exits.store))
 
 const exportCommand = Command.make(
@@ -141,7 +168,7 @@ const exportCommand = Command.make(
     runId: runIdArgument,
     output: Flag.String("output").pipe(Flag.withAlias("o"), Flag.withDescription("write to this file (default: stdout)"), Flag.optional)
   },
-  ({ output, runId }) => configured(Runs.exportRun(runId, output).pipe(Effect.provide(AppLayer.storage("empty"))))
+  ({ output, runId }) => stored((Runs) => Runs.exportRun(runId, output))
 ).pipe(describe(
   "Write a self-contained bundle of a run: record, checkpoints, recordings, config without secrets, and their hashes",
   exits.store
@@ -151,29 +178,36 @@ const importCommand = Command.make(
   "import",
   { bundle: Argument.String("bundle.json").pipe(Argument.withDescription("a bundle file written by export (checked against its hashes)")) },
   ({ bundle: file }) =>
-    configured(Effect.gen(function*() {
-      const bundle = yield* Runs.readBundle(file)
-      yield* Runs.checkImport(bundle, file).pipe(Effect.provide(AppLayer.storage("empty")))
-      yield* Runs.writeImport(bundle, file).pipe(Effect.provide(AppLayer.storage("create")))
-      yield* Console.log(Runs.importedMessage(bundle))
-    }))
+    configured(using(Storage, ({ storage }) =>
+      using(Runs, (Runs) =>
+        Effect.gen(function*() {
+          const bundle = yield* Runs.readBundle(file)
+          yield* Runs.checkImport(bundle, file).pipe(Effect.provide(storage("empty")))
+          yield* Runs.writeImport(bundle, file).pipe(Effect.provide(storage("create")))
+          yield* Console.log(Runs.importedMessage(bundle))
+        }))))
 ).pipe(describe(
   "Import a run bundle written by export, to inspect and replay it (an imported run never counts as this home's run of its day)",
   exits.store
 ))
 
-/** Checks `--account` first, then opens the brokers (and the store, when an account lives on the local exchange). */
-const inspecting = <A, E, R>(account: Option.Option<string>, f: (ids: Effect.Success<ReturnType<typeof Accounts.accountsFor>>) => Effect.Effect<A, E, R>) =>
-  withMarket(Effect.flatMap(Accounts.accountsFor(account), (ids) => f(ids).pipe(Effect.provide(AppLayer.inspecting()))))
+type AccountsModule = Awaited<ReturnType<typeof Accounts>>
+type AccountIds = Effect.Success<ReturnType<AccountsModule["accountsFor"]>>
 
-const accounts = Command.make("accounts", {}, () => inspecting(Option.none(), () => Accounts.accounts)).pipe(
+/** Checks `--account` first, then opens the brokers (and the store, when an account lives on the local exchange). */
+const inspecting = <A, E, R>(account: Option.Option<string>, f: (Accounts: AccountsModule, ids: AccountIds) => Effect.Effect<A, E, R>) =>
+  withMarket((AppLayer) =>
+    using(Accounts, (Accounts) =>
+      Effect.flatMap(Accounts.accountsFor(account), (ids) => f(Accounts, ids).pipe(Effect.provide(AppLayer.inspecting())))))
+
+const accounts = Command.make("accounts", {}, () => inspecting(Option.none(), (Accounts) => Accounts.accounts)).pipe(
   describe("Every account's equity, cash and buying power", exits.accounts)
 )
 
 const positions = Command.make(
   "positions",
   { account: accountFlag },
-  ({ account }) => inspecting(account, Accounts.positions)
+  ({ account }) => inspecting(account, (Accounts, ids) => Accounts.positions(ids))
 ).pipe(describe("Open positions per account", exits.accounts))
 
 const orders = Command.make(
@@ -182,7 +216,7 @@ const orders = Command.make(
     account: accountFlag,
     status: Flag.Literals("status", ["open", "closed", "all"]).pipe(Flag.withDescription("which orders (default: open)"), Flag.withDefault("open" as const))
   },
-  ({ account, status }) => inspecting(account, (ids) => Accounts.orders(ids, status))
+  ({ account, status }) => inspecting(account, (Accounts, ids) => Accounts.orders(ids, status))
 ).pipe(describe("Orders per account (with bracket legs)", exits.accounts))
 
 const closeAll = Command.make(
@@ -191,14 +225,21 @@ const closeAll = Command.make(
     account: accountFlag,
     yes: Flag.Boolean("yes").pipe(Flag.withDescription("confirm: cancel all orders and liquidate all positions (required)"), Flag.withDefault(false))
   },
-  ({ account, yes }) => Effect.andThen(Accounts.confirmCloseAll(account, yes), inspecting(account, Accounts.closeAll))
+  ({ account, yes }) =>
+    using(Accounts, (Accounts) =>
+      Effect.andThen(Accounts.confirmCloseAll(account, yes), inspecting(account, (Accounts, ids) => Accounts.closeAll(ids))))
 ).pipe(describe("The panic button: cancel every open order and close every position", exits.accounts))
 
-const verify = Command.make("verify", {}, () => inspecting(Option.none(), () => Llm.verifyAll(Accounts.verify))).pipe(
+const verify = Command.make("verify", {}, () =>
+  using(Llm, (Llm) => inspecting(Option.none(), (Accounts) => Llm.verifyAll(Accounts.verify)))).pipe(
   describe("Check every account's credentials against its broker and each configured LLM provider: ✓ or ✗ per account and model", exits.accounts)
 )
 
-const graph = Command.make("graph", {}, () => Console.log(Pipeline.toMermaid(DailyPipeline))).pipe(
+const graph = Command.make("graph", {}, () =>
+  Effect.flatMap(
+    Effect.promise(() => Promise.all([import("@council/engine"), import("@council/daily")])),
+    ([{ Pipeline }, { DailyPipeline }]) => Console.log(Pipeline.toMermaid(DailyPipeline))
+  )).pipe(
   describe("Print the daily pipeline as a Mermaid flowchart", exits.plain)
 )
 
@@ -211,14 +252,15 @@ const exchangeServe = Command.make(
     latencyMs: Flag.Int("latency-ms").pipe(Flag.withDescription("milliseconds added to every request (default: 0)"), Flag.withDefault(0)),
     faultRate: Flag.Finite("fault-rate").pipe(Flag.withDescription("probability in [0, 1] that a request gets a fault (default: 0)"), Flag.withDefault(0)),
     faultKinds: Flag.String("fault-kinds").pipe(Flag.withDescription("comma-separated 429,500,503,drop (default: all)"), Flag.optional),
-    rateLimit: Flag.Int("rate-limit").pipe(Flag.withDescription("requests per API key per minute (default: 200)"), Flag.withDefault(200)),
+    rateLimit: Flag.Int("rate-limit").pipe(Flag.withDescription("requests per API key per window (default: 200)"), Flag.withDefault(200)),
+    rateWindow: Flag.Int("rate-window").pipe(Flag.withDescription("the rate limit's window in seconds (default: 60)"), Flag.withDefault(60)),
     seed: Flag.Int("seed").pipe(Flag.withDescription("seed of the fault injection, for reproducible faults (default: random)"), Flag.optional)
   },
-  (options) => withMarket(Exchange.serve(options))
+  (options) => withMarket(() => using(Exchange, (Exchange) => Exchange.serve(options)))
 ).pipe(describe("Serve the local exchange as an Alpaca-compatible HTTP API until Ctrl-C or SIGTERM", exits.serve))
 
 const exchangeKeys = Command.make("keys", { json: jsonFlag }, ({ json }) =>
-  withMarket(Exchange.keys(json).pipe(Effect.provide(AppLayer.inspecting("create"))))).pipe(
+  withMarket((AppLayer) => using(Exchange, (Exchange) => Exchange.keys(json).pipe(Effect.provide(AppLayer.inspecting("create")))))).pipe(
     describe("The API key pairs of the configured accounts on the local exchange (created if missing)", exits.store)
   )
 

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /**
  * A command that ends with a message and an exit code: 2 for usage and configuration errors (nothing was done),

@@ -15,10 +15,13 @@
  *
  * @since 0.1.0
  */
-import { existsSync, readFileSync } from "node:fs"
-import { Effect, Schedule } from "effect"
+import { existsSync, readFileSync, realpathSync } from "node:fs"
+import { resolve } from "node:path"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 
 interface ProcessInfo {
+  readonly pid: number
   readonly ppid: number
   readonly startTime: string
   readonly argv: ReadonlyArray<string>
@@ -29,7 +32,7 @@ const info = (pid: number): ProcessInfo | undefined => {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
     const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
-    return { ppid: Number(fields[1]), startTime: fields[19] ?? "", argv }
+    return { pid, ppid: Number(fields[1]), startTime: fields[19] ?? "", argv }
   } catch {
     return undefined
   }
@@ -37,14 +40,33 @@ const info = (pid: number): ProcessInfo | undefined => {
 
 type Launcher = { readonly _tag: "Running"; readonly pid: number; readonly startTime: string } | { readonly _tag: "Gone" } | { readonly _tag: "None" }
 
+const realpath = (path: string): string | undefined => {
+  try {
+    return realpathSync(path)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Whether the process runs `script` (a real path, as `npm_execpath` is): its command line may name it through a
+ * symlink (a global install's `/usr/bin/pnpm`) or relative to the process's working directory.
+ */
+const runsScript = (found: ProcessInfo, script: string): boolean => {
+  if (found.argv.includes(script)) return true
+  const cwd = realpath(`/proc/${found.pid}/cwd`) ?? "/"
+  return found.argv.some((arg) => arg !== "" && !arg.startsWith("-") && realpath(resolve(cwd, arg)) === script)
+}
+
 /** The nearest ancestor running `script` (with its start time, so a reused pid is not mistaken for it). */
 const findLauncher = (script: string | undefined): Launcher => {
   if (script === undefined || script === "" || !existsSync("/proc/self/stat")) return { _tag: "None" }
+  const target = realpath(script) ?? script
   let pid = process.ppid
   for (let depth = 0; depth < 16 && pid > 1; depth++) {
     const found = info(pid)
     if (found === undefined) break
-    if (found.argv.includes(script)) return { _tag: "Running", pid, startTime: found.startTime }
+    if (runsScript(found, target)) return { _tag: "Running", pid, startTime: found.startTime }
     pid = found.ppid
   }
   return { _tag: "Gone" }

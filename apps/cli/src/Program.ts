@@ -1,11 +1,10 @@
 /**
  * The CLI as a program: `run(argv)` parses and runs one command with logs on stderr, and `outcome` turns its exit
- * into the process's exit code and one error line. `bin.ts` launches it; tests run it in-process.
+ * into the process's exit code and one error line. `Main.ts` launches it (through the `bin.ts` shim); tests run it in-process.
  *
  * Exit codes: 0 success; 1 the work failed (an account failed, a replay diverged); 2 usage or configuration error
  * (nothing was done, nothing written); 130 interrupted.
  */
-import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -16,6 +15,7 @@ import * as Option from "effect/Option"
 import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
 import { main } from "./Cli.ts"
+import * as CliServices from "./CliServices.ts"
 import * as Tracing from "./Tracing.ts"
 
 /** Bad invocations print one line naming the problem instead of the whole help page. */
@@ -87,5 +87,5 @@ export const run = (argv: ReadonlyArray<string>) =>
   main(argv).pipe(
     Effect.provide(Tracing.layer),
     Effect.provideService(Logger.LogToStderr, true),
-    Effect.provide(Layer.mergeAll(NodeServices.layer, Presenter))
+    Effect.provide(Layer.mergeAll(CliServices.layer, Presenter))
   )

@@ -1,8 +1,10 @@
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import type { CouncilDecision, ExecutionReport, MarketSnapshot, PeerReviewResult, RiskVerdict } from "@council/domain"
 import { Runner } from "@council/engine"
-import { type PitchBook, unevaluated } from "@council/daily"
-import { OFFLINE_CHAIRMAN_SOURCE } from "@council/llm"
+import type { PitchBook } from "@council/daily"
+import { unevaluated } from "@council/daily/Unevaluated"
+import { OFFLINE_CHAIRMAN_SOURCE } from "@council/llm/Chairman"
 
 const trades = (list: CouncilDecision["trades"]) =>
   list.length === 0 ? "council stays flat" : list.map((t) => `${t.direction} ${t.symbol} (${t.conviction})`).join(", ")

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { connect } from "node:net"
-import { existsSync, realpathSync } from "node:fs"
+import { existsSync, realpathSync, symlinkSync } from "node:fs"
 import { delimiter, join } from "node:path"
 import { cliAsync, tempHome } from "./CliHarness.ts"
 
@@ -33,29 +33,42 @@ describe("no command hangs or outlives its launcher", () => {
     assert.isFalse(existsSync("/proc/1/council"))
   })
 
-  it("kill -TERM of `pnpm pipeline exchange serve` closes the server's port", async () => {
-    const pnpm = spawn(process.execPath, [pnpmScript(), "-s", "pipeline", "exchange", "serve", "--port", "0"], {
-      cwd: repository,
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: tempHome() },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let out = ""
-    pnpm.stdout.setEncoding("utf8").on("data", (d: string) => (out += d))
-    const port = await new Promise<number>((resolve, reject) => {
-      pnpm.stdout.on("data", () => {
-        const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)
-        if (match?.[1]) resolve(Number(match[1]))
+  const launchers = [
+    ["its script", () => pnpmScript()],
+    ["a symlink to its script, as a global install's /usr/bin/pnpm is", () => {
+      const link = join(tempHome(), "pnpm")
+      symlinkSync(pnpmScript(), link)
+      return link
+    }]
+  ] as const
+
+  for (const [via, script] of launchers) {
+    it(`kill -TERM of \`pnpm pipeline exchange serve\` (pnpm run through ${via}) closes the server's port, not before`, async () => {
+      const pnpm = spawn(process.execPath, [script(), "-s", "pipeline", "exchange", "serve", "--port", "0"], {
+        cwd: repository,
+        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: tempHome() },
+        stdio: ["ignore", "pipe", "pipe"]
       })
-      pnpm.once("exit", (code) => reject(new Error(`pnpm exited with ${code}: ${out}`)))
+      let out = ""
+      pnpm.stdout.setEncoding("utf8").on("data", (d: string) => (out += d))
+      const port = await new Promise<number>((resolve, reject) => {
+        pnpm.stdout.on("data", () => {
+          const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)
+          if (match?.[1]) resolve(Number(match[1]))
+        })
+        pnpm.once("exit", (code) => reject(new Error(`pnpm exited with ${code}: ${out}`)))
+      })
+      // the launcher is watched every 250 ms: a server that took its running pnpm for gone would be closed by now
+      await new Promise((r) => setTimeout(r, 1000))
+      assert.isTrue(await accepts(port), `the server stopped while its pnpm was running:\n${out}`)
+      pnpm.kill("SIGTERM")
+      let open = true
+      for (let i = 0; i < 100 && open; i++) {
+        await new Promise((r) => setTimeout(r, 100))
+        open = await accepts(port)
+      }
+      assert.isFalse(open, `port ${port} still open 10 s after pnpm got SIGTERM:\n${out}`)
+      assert.match(out, /the launching pnpm exited: stopping\nstopped/)
     })
-    assert.isTrue(await accepts(port))
-    pnpm.kill("SIGTERM")
-    let open = true
-    for (let i = 0; i < 100 && open; i++) {
-      await new Promise((r) => setTimeout(r, 100))
-      open = await accepts(port)
-    }
-    assert.isFalse(open, `port ${port} still open 10 s after pnpm got SIGTERM:\n${out}`)
-    assert.match(out, /the launching pnpm exited: stopping\nstopped/)
-  })
+  }
 })

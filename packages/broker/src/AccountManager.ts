@@ -14,7 +14,12 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Option, Result, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import { type AccountId, type AccountSnapshot, Order, type OrderIntent, type Position } from "@council/domain"
 import { type Broker, BrokerError, Brokers, type OrderQuery } from "./Broker.ts"
 

@@ -18,7 +18,12 @@
  *
  * @since 0.1.0
  */
-import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import {
   AccountConfig,
   AccountId,

@@ -2,7 +2,7 @@
  * The broker contract: what one account's broker can do, and how it fails.
  *
  * **When to use**: execution and reporting talk to brokers only through `Brokers` → `Broker`. The local paper
- * exchange (`LocalExchange`) and the Alpaca adapter provide the same contract.
+ * exchange (`@council/exchange`) and the Alpaca adapter provide the same contract.
  *
  * **Gotchas**
  * - `BrokerError` is a `Schema.TaggedError`: it is recorded and replayed, so keep every field serialisable.
@@ -15,8 +15,10 @@
  *
  * @since 0.1.0
  */
-import { Context, Schema } from "effect"
-import type { Effect, Option } from "effect"
+import * as Context from "effect/Context"
+import * as Schema from "effect/Schema"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 import type { AccountId, AccountSnapshot, Order, OrderIntent, Position, Ticker } from "@council/domain"
 
 export const BrokerErrorReason = Schema.Literals([

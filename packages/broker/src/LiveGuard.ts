@@ -19,7 +19,10 @@
  *
  * @since 0.1.0
  */
-import { Config, Effect, Option, Schema } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import type { AccountConfig } from "@council/domain"
 
 export const ALLOW_LIVE_VARIABLE = "COUNCIL_ALLOW_LIVE"

@@ -3,22 +3,28 @@
  * credentials trades through the Alpaca adapter (Alpaca's paper or live host, or any Alpaca-compatible base URL such
  * as `pnpm pipeline exchange serve`); an account without trades on the local exchange in-process.
  *
- * **When to use**: the composition root provides `RoutedBrokers.layer(session)` with `TradingAccounts`,
- * `LocalExchange` and an `HttpClient`.
+ * **When to use**: the composition root provides `RoutedBrokers.layer(session, http)` with `TradingAccounts` and
+ * `LocalVenue` (the in-process exchange, `@council/exchange`); `http` is built only when an account has credentials.
  *
- * **Gotchas**: `session` is sent as the `X-Council-Session` header to Alpaca-compatible servers that are not
- * Alpaca's own hosts, so a local exchange server trades the run's day; Alpaca itself never sees the header.
+ * **Gotchas**
+ * - This is the one router, and both routes take only `GuardedAccount`s (`TradingAccounts` holds nothing else): the
+ *   Alpaca client checks the guard again, and the venue is handed keyless accounts only.
+ * - The Alpaca adapter (and `http`) is loaded only when some account has credentials, so a run on the local exchange
+ *   loads neither. When it is, the context also holds `AlpacaBroker` (`@council/broker/Alpaca`), for what only
+ *   Alpaca has (its clock): read it with `Effect.serviceOption`.
+ * - `session` is sent as the `X-Council-Session` header to Alpaca-compatible servers that are not Alpaca's own
+ *   hosts, so a local exchange server trades the run's day; Alpaca itself never sees the header.
  *
  * @since 0.1.0
  */
-import { Effect, Layer } from "effect"
-import type { HttpClient } from "effect/http"
-import type { AccountConfig, TradingDay } from "@council/domain"
-import { AlpacaBroker, type AlpacaBrokerOptions } from "./alpaca/AlpacaBroker.ts"
-import { Brokers, unknownAccount } from "./Broker.ts"
-import { SESSION_HEADER } from "./ExchangeSession.ts"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as HttpClient from "effect/http/HttpClient"
+import type { AccountConfig, AccountId, TradingDay } from "@council/domain"
+import type { AlpacaBrokerOptions } from "./alpaca/AlpacaBroker.ts"
+import { type Broker, type BrokerError, Brokers, unknownAccount } from "./Broker.ts"
 import * as LiveGuard from "./LiveGuard.ts"
-import { LocalExchange } from "./LocalExchange.ts"
+import { LocalVenue, SESSION_HEADER } from "./LocalVenue.ts"
 import { TradingAccounts } from "./TradingAccounts.ts"
 
 /** Each account's client options: its own rate limit, and the session header for a non-Alpaca server. */
@@ -31,25 +37,33 @@ export const clientOptions = (accounts: ReadonlyArray<AccountConfig>, session: T
   }]))
 })
 
+type AlpacaRoute = (account: AccountId) => Effect.Effect<Broker, BrokerError>
+
+const route = (all: ReadonlyArray<LiveGuard.GuardedAccount>, venue: LocalVenue["Service"], alpaca: AlpacaRoute) => {
+  const ids = all.map((a) => a.id)
+  return Brokers.of({
+    accounts: ids,
+    get: (id) => {
+      const config = all.find((a) => a.id === id)
+      if (config === undefined) return Effect.fail(unknownAccount(id, ids))
+      return config.credentials === undefined ? Effect.succeed(venue.broker(config)) : alpaca(id)
+    }
+  })
+}
+
 export const layer = (
-  session: TradingDay | undefined
-): Layer.Layer<Brokers | AlpacaBroker, never, TradingAccounts | LocalExchange | HttpClient.HttpClient> =>
-  Layer.effect(
-    Brokers,
-    Effect.gen(function*() {
-      const { all } = yield* TradingAccounts
-      const alpaca = yield* AlpacaBroker
-      const exchange = yield* LocalExchange
-      const ids = all.map((a) => a.id)
-      return Brokers.of({
-        accounts: ids,
-        get: (id) => {
-          const config = all.find((a) => a.id === id)
-          if (config === undefined) return Effect.fail(unknownAccount(id, ids))
-          return config.credentials === undefined ? Effect.succeed(LocalExchange.broker(exchange, id)) : alpaca.get(id)
-        }
-      })
-    })
-  ).pipe(
-    Layer.provideMerge(Layer.unwrap(TradingAccounts.use(({ all }) => Effect.succeed(AlpacaBroker.layer(all, clientOptions(all, session))))))
-  )
+  session: TradingDay | undefined,
+  http: Layer.Layer<HttpClient.HttpClient>
+): Layer.Layer<Brokers, never, TradingAccounts | LocalVenue> =>
+  Layer.unwrap(Effect.gen(function*() {
+    const { all } = yield* TradingAccounts
+    const venue = yield* LocalVenue
+    if (all.every((a) => a.credentials === undefined)) {
+      return Layer.succeed(Brokers, route(all, venue, (id) => Effect.fail(unknownAccount(id, []))))
+    }
+    const { AlpacaBroker } = yield* Effect.promise(() => import("./alpaca/AlpacaBroker.ts"))
+    return Layer.effect(Brokers, AlpacaBroker.use((alpaca) => Effect.succeed(route(all, venue, alpaca.get)))).pipe(
+      Layer.provideMerge(AlpacaBroker.layer(all, clientOptions(all, session))),
+      Layer.provide(http)
+    )
+  }))

@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
-import { FetchHttpClient } from "effect/http"
+import { FetchHttpClient, HttpClient } from "effect/http"
 import { type AccountConfig, AccountId, defaultAccountSettings } from "@council/domain"
-import { AccountsConfig, AlpacaBroker, AlpacaClient, Brokers, LiveGuard } from "@council/broker"
+import { AccountsConfig, type Broker, Brokers, LiveGuard, LocalVenue, RoutedBrokers, TradingAccounts } from "@council/broker"
+import { AlpacaBroker, AlpacaClient } from "@council/broker/Alpaca"
 
 const withEnv = (env: Record<string, string>) => Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord(env)))
 
@@ -107,5 +108,63 @@ describe("LiveGuard", () => {
       ).pipe(Effect.provide(http))
       assert.isTrue(Exit.isFailure(client))
       assert.deepStrictEqual(requests, ["http://127.0.0.1:9/v2/clock"])
+    }))
+})
+
+describe("RoutedBrokers, the one router", () => {
+  const unused = Effect.die("not called in this test")
+  const venueBroker = (account: AccountId): Broker => ({
+    account,
+    getAccount: unused,
+    getPositions: unused,
+    getPosition: () => unused,
+    listOrders: () => unused,
+    getOrder: () => unused,
+    getOrderByClientId: () => unused,
+    placeOrder: () => unused,
+    cancelOrder: () => unused,
+    cancelAllOrders: unused,
+    closePosition: () => unused,
+    closeAllPositions: unused
+  })
+
+  it.live("hands only guarded accounts on: keyless ones to the local venue, the others to their Alpaca client", () =>
+    Effect.gen(function*() {
+      const requests: Array<string> = []
+      // answers 403 (final, no retry) to whatever it is asked
+      const countingFetch: typeof globalThis.fetch = (input) => {
+        requests.push(String(input instanceof Request ? input.url : input))
+        return Promise.resolve(new Response(JSON.stringify({ code: 40310000, message: "forbidden" }), { status: 403 }))
+      }
+      const http = FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, countingFetch)))
+      const [local, keyed] = yield* LiveGuard.guard([
+        { id: AccountId.make("LOCAL"), mode: "PAPER", settings: defaultAccountSettings },
+        {
+          id: AccountId.make("COUNCIL"),
+          mode: "PAPER",
+          baseUrl: "http://127.0.0.1:9",
+          credentials: { keyId: Redacted.make("K"), secretKey: Redacted.make("S") },
+          settings: defaultAccountSettings
+        }
+      ])
+      const handed: Array<AccountConfig> = []
+      const venue = Layer.succeed(LocalVenue, LocalVenue.of({ broker: (account) => (handed.push(account), venueBroker(account.id)) }))
+      const routed = (accounts: ReadonlyArray<LiveGuard.GuardedAccount>, httpLayer: Layer.Layer<HttpClient.HttpClient>) =>
+        RoutedBrokers.layer(undefined, httpLayer).pipe(Layer.provide(Layer.mergeAll(TradingAccounts.layer(accounts), venue)))
+
+      const brokers = yield* Effect.provide(Effect.service(Brokers), routed([local!, keyed!], http))
+      yield* brokers.get(local!.id)
+      assert.strictEqual(handed.length, 1)
+      assert.strictEqual(handed[0], local, "the venue gets the very object the guard returned")
+      assert.isTrue(LiveGuard.isGuarded(handed[0]!))
+      const remote = yield* brokers.get(keyed!.id)
+      assert.isTrue(Exit.isFailure(yield* Effect.exit(remote.getOrder("some-order"))))
+      assert.deepStrictEqual(requests, ["http://127.0.0.1:9/v2/orders/some-order?nested=true"])
+      assert.strictEqual(handed.length, 1, "an account with credentials never reaches the venue")
+
+      // keyless accounts only: neither the Alpaca adapter nor HTTP is built
+      const noHttp = Layer.effect(HttpClient.HttpClient, Effect.die("HTTP was built for keyless accounts"))
+      const keyless = yield* Effect.provide(Effect.service(Brokers), routed([local!], noHttp))
+      assert.strictEqual((yield* keyless.get(local!.id)).account, local!.id)
     }))
 })

@@ -3,7 +3,8 @@
  *
  * @since 0.1.0
  */
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { AccountId, TradingDay } from "./Ids.ts"
 import { Order } from "./Order.ts"
 

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** An account name: UPPERCASE letters and digits, as used in env vars (`ALPACA_{NAME}_KEY_ID`). */
 export const AccountId = Schema.String.check(

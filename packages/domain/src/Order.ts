@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { AccountId, Ticker } from "./Ids.ts"
 
 export const Side = Schema.Literals(["buy", "sell"])

@@ -15,7 +15,8 @@
  *
  * @since 0.1.0
  */
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { hashOf } from "./Canonical.ts"
 import { Checkpoint, Recording, type RunBundle, RunRecord } from "./RunStore.ts"
 

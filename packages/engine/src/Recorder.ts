@@ -18,7 +18,13 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Exit, Cause, Layer, Option, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Cause from "effect/Cause"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import type { RunId } from "@council/domain"
 import { canonicalJson } from "./Canonical.ts"
 import type { Recording, RecorderMode, StoreError } from "./RunStore.ts"

@@ -6,7 +6,8 @@
  *
  * @since 0.1.0
  */
-import { Context, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
 import type { RunId, TradingDay } from "@council/domain"
 import type { RecorderMode } from "./RunStore.ts"
 

@@ -13,7 +13,11 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { RunId, TradingDay } from "@council/domain"
 
 /** `record` runs live calls and stores them, `replay` answers only from recordings, `live` stores nothing. */

@@ -28,7 +28,7 @@ import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type { RunId, TradingDay } from "@council/domain"
-import { hashOf } from "./Canonical.ts"
+import { hashOfReusing } from "./Canonical.ts"
 import * as JsonDiff from "./JsonDiff.ts"
 import type * as Pipeline from "./Pipeline.ts"
 import * as Recorder from "./Recorder.ts"
@@ -178,7 +178,7 @@ const runStage = <R>(
       runId: run.id,
       stage: stage.name,
       output: encoded,
-      inputHash: hashOf({ stage: stage.name, inputs: encodedInputs, tradingDay: run.tradingDay, asOf: run.asOf }),
+      inputHash: hashOfReusing({ stage: stage.name, inputs: encodedInputs, tradingDay: run.tradingDay, asOf: run.asOf }),
       attempt: yield* Ref.get(attempts),
       startedAt,
       finishedAt: yield* nowIso,

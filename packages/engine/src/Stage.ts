@@ -24,7 +24,9 @@
  *
  * @since 0.1.0
  */
-import type { Duration, Effect, Schema } from "effect"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Schema from "effect/Schema"
 
 /** A stage output schema: any schema that needs no services to encode or decode. */
 export type Output = Schema.Codec<unknown, unknown, never, never>

@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { type LlmExchange, LlmExchange as LlmExchangeSchema } from "./Exchange.ts"
 import { formatUsd } from "./Prices.ts"
 

@@ -16,7 +16,13 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Layer, Option, Schema, Semaphore } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Semaphore from "effect/Semaphore"
 import { RunContext, type StoreError } from "@council/engine"
 import type { Purpose, TokenUsage } from "./Exchange.ts"
 import { costOf, formatUsd, type ModelPrice, type PriceTable, worstCaseOf } from "./Prices.ts"

@@ -12,7 +12,8 @@
  *
  * @since 0.1.0
  */
-import { Context, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Schema from "effect/Schema"
 
 /** Why a call gave no usable answer. Terminal reasons (never retried): Unauthorized, QuotaExhausted, InvalidRequest. */
 export const FailureReason = Schema.Literals([

@@ -17,7 +17,8 @@
  *
  * @since 0.1.0
  */
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { PM_NAMES } from "@council/domain"
 import { OFFLINE_CHAIRMAN_SOURCE } from "./Chairman.ts"
 import type { LlmSettings } from "./LlmSettings.ts"

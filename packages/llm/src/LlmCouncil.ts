@@ -13,7 +13,8 @@
  *
  * @since 0.1.0
  */
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { AccountId } from "@council/domain"
 import { type Answer, ask, type RoleModel } from "./Ask.ts"
 import { LlmBudget } from "./Budget.ts"

@@ -24,7 +24,11 @@
  *
  * @since 0.1.0
  */
-import { Config, Effect, Option, Redacted, Schema } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import { PM_NAMES } from "@council/domain"
 import type { BudgetLimits } from "./Budget.ts"
 import {

@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 export const ProviderId = Schema.Literals(["openai", "gemini", "anthropic", "groq", "deepseek"])
 export type ProviderId = typeof ProviderId.Type

@@ -22,7 +22,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import type { AccountId, Conviction, Direction, Horizon, MarketSnapshot, Pitch, RiskProfile, Ticker } from "@council/domain"
 import { FLAT } from "@council/domain"
 import * as Indicators from "./Indicators.ts"

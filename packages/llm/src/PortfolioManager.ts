@@ -18,7 +18,10 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import { AccountId, PM_NAMES, Pitch } from "@council/domain"
 import type { MarketSnapshot } from "@council/domain"
 import type { StoreError } from "@council/engine"

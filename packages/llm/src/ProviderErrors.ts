@@ -24,7 +24,10 @@
  *
  * @since 0.1.0
  */
-import { Cause, Duration, Effect, Schedule } from "effect"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import * as AiError from "effect/ai/AiError"
 import { type FailureReason, scrub } from "./Exchange.ts"
 import type { ProviderId } from "./Models.ts"

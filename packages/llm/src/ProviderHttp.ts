@@ -10,11 +10,16 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Redacted, Stream } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import * as AiError from "effect/ai/AiError"
 import * as LanguageModel from "effect/ai/LanguageModel"
 import type * as Response from "effect/ai/Response"
-import { Headers, HttpClient, HttpClientRequest } from "effect/http"
+import * as Headers from "effect/http/Headers"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { type Message, scrub, type TokenUsage, WireLog } from "./Exchange.ts"
 import type { ProviderId, ReasoningEffort } from "./Models.ts"
 import { reasonOf } from "./ProviderErrors.ts"

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import type { AccountId, MarketSnapshot } from "@council/domain"
 import type { Question } from "./Ask.ts"
 import { marketBrief } from "./MarketBrief.ts"

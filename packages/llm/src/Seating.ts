@@ -8,10 +8,14 @@
  *
  * @since 0.1.0
  */
-import { Cause, Duration, Effect, Layer, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import * as AiError from "effect/ai/AiError"
 import * as LanguageModel from "effect/ai/LanguageModel"
-import type { HttpClient } from "effect/http"
+import type * as HttpClient from "effect/http/HttpClient"
 import { AccountId } from "@council/domain"
 import * as AnthropicMessages from "./AnthropicMessages.ts"
 import { type RoleModel, roleModel } from "./Ask.ts"

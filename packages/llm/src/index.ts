@@ -1,7 +1,9 @@
 /**
  * The council's PMs and chairman, offline and on LLMs: what every run needs. The provider adapters and the
  * seating of live models are in `@council/llm/live`, loaded only when a model is asked (offline runs never load
- * them).
+ * them). Commands that only read or check load single modules by subpath instead of this index:
+ * `@council/llm/LlmSettings` (the settings), `/AuditTrail`, `/Models`, `/Prices` (a run's recorded exchanges and
+ * costs) and `/Chairman`.
  *
  * @since 0.1.0
  */

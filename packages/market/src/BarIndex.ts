@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import type { Bar, Ticker, TradingDay } from "@council/domain"
 
 /** One symbol's raw rows, before indexing. `source` names them in error messages (a file name, say). `Float64Array`
@@ -47,11 +47,17 @@ export interface BarIndex {
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 const TICKER = /^[A-Z][A-Z0-9.]{0,9}$/
 
-/** True when `day` is `YYYY-MM-DD` and names a real calendar date. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** True when `day` is `YYYY-MM-DD` and names a real calendar date (arithmetic: building a `Date` costs more). */
 export const isCalendarDate = (day: string): boolean => {
   if (!DATE.test(day)) return false
-  const d = new Date(`${day}T00:00:00Z`)
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day
+  const year = Number(day.slice(0, 4))
+  const month = Number(day.slice(5, 7))
+  const date = Number(day.slice(8, 10))
+  if (month < 1 || month > 12 || date < 1) return false
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  return date <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)
 }
 
 const universeOrder = (a: string, b: string): number =>

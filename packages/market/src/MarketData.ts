@@ -15,7 +15,11 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Result, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import type { Bar, MarketSnapshot, SymbolHistory, Ticker, TradingDay, Universe } from "@council/domain"
 import * as BarIndex from "./BarIndex.ts"
 

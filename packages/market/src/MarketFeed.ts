@@ -21,105 +21,15 @@
  *
  * @since 0.1.0
  */
-import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
-import * as AlpacaBars from "./AlpacaBars.ts"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as LocalBars from "./LocalBars.ts"
 import { MarketData, MarketDataError } from "./MarketData.ts"
-import * as PolygonBars from "./PolygonBars.ts"
+import { type MarketFeedConfigError, readConfig, type Selection } from "./MarketFeedConfig.ts"
 
-export class MarketFeedConfigError extends Schema.TaggedError<MarketFeedConfigError>()("MarketFeedConfigError", {
-  variable: Schema.String,
-  message: Schema.String
-}) {}
+export { MarketFeedConfigError, readConfig, type Selection, type Source, sources } from "./MarketFeedConfig.ts"
 
-export const sources = ["local", "alpaca", "polygon"] as const
-export type Source = (typeof sources)[number]
-
-/** What `readConfig` found: the feed and its settings. */
-export type Selection =
-  | { readonly source: "local"; readonly directory: string | undefined }
-  | {
-    readonly source: "alpaca"
-    readonly keyId: Redacted.Redacted<string>
-    readonly secretKey: Redacted.Redacted<string>
-    readonly baseUrl: string | undefined
-  }
-  | { readonly source: "polygon"; readonly apiKey: Redacted.Redacted<string>; readonly baseUrl: string | undefined }
-
-const unreadable = (variable: string) => (error: Config.ConfigError) =>
-  new MarketFeedConfigError({
-    variable,
-    message: `cannot read ${variable}: ${error.message.replace(/\s+/g, " ").trim()}`
-  })
-
-/** Unset (or empty) is `undefined`; set to blanks only is an error naming the variable. */
-const optionalString = (variable: string): Effect.Effect<string | undefined, MarketFeedConfigError> =>
-  Config.option(Config.String(variable)).pipe(
-    Effect.mapError(unreadable(variable)),
-    Effect.flatMap((value) => {
-      const text = Option.getOrUndefined(Option.map(value, (s) => s.trim()))
-      return text === ""
-        ? Effect.fail(new MarketFeedConfigError({ variable, message: `${variable} is set but blank; unset it or give it a value` }))
-        : Effect.succeed(text)
-    })
-  )
-
-const requiredSecret = (variable: string, source: Source): Effect.Effect<Redacted.Redacted<string>, MarketFeedConfigError> =>
-  Config.option(Config.Redacted(variable)).pipe(
-    Effect.mapError(unreadable(variable)),
-    Effect.flatMap((value) =>
-      Option.isSome(value) && Redacted.value(value.value).trim() !== ""
-        ? Effect.succeed(value.value)
-        : Effect.fail(
-          new MarketFeedConfigError({ variable, message: `${variable} is not set (COUNCIL_DATA=${source} needs it)` })
-        )
-    )
-  )
-
-const baseUrl: Effect.Effect<string | undefined, MarketFeedConfigError> = Effect.flatMap(
-  optionalString("COUNCIL_DATA_URL"),
-  (url) => {
-    const parsed = url === undefined ? undefined : URL.parse(url)
-    const problem = url === undefined
-      ? undefined
-      : !/^https?:$/.test(parsed?.protocol ?? "")
-      ? "is not an http(s) URL"
-      : parsed?.username !== "" || parsed.password !== ""
-      ? "must not contain user:password@ (the keys go in their own variables)"
-      : undefined
-    return problem === undefined
-      ? Effect.succeed(url)
-      : Effect.fail(new MarketFeedConfigError({ variable: "COUNCIL_DATA_URL", message: `COUNCIL_DATA_URL ${problem}` }))
-  }
-)
-
-const isSource = (value: string): value is Source => (sources as ReadonlyArray<string>).includes(value)
-
-/** Reads the feed selection from the `ConfigProvider` (the environment by default). */
-export const readConfig: Effect.Effect<Selection, MarketFeedConfigError> = Effect.gen(function*() {
-  const raw = (yield* optionalString("COUNCIL_DATA")) ?? "local"
-  if (!isSource(raw)) {
-    return yield* new MarketFeedConfigError({
-      variable: "COUNCIL_DATA",
-      message: `COUNCIL_DATA must be one of ${sources.join(", ")} (got "${raw}")`
-    })
-  }
-  switch (raw) {
-    case "local":
-      return { source: "local", directory: yield* optionalString("COUNCIL_BARS_DIR") }
-    case "alpaca":
-      return {
-        source: "alpaca",
-        keyId: yield* requiredSecret("ALPACA_PERSONAL_KEY_ID", raw),
-        secretKey: yield* requiredSecret("ALPACA_PERSONAL_SECRET_KEY", raw),
-        baseUrl: yield* baseUrl
-      }
-    case "polygon":
-      return { source: "polygon", apiKey: yield* requiredSecret("POLYGON_API_KEY", raw), baseUrl: yield* baseUrl }
-  }
-})
-
-/** The feed for a selection. */
+/** The feed for a selection; a remote feed's module (and `effect/http`) is loaded only when it is chosen. */
 export const layer = (selection: Selection): Layer.Layer<MarketData, MarketDataError> => {
   switch (selection.source) {
     case "local":
@@ -130,9 +40,15 @@ export const layer = (selection: Selection): Layer.Layer<MarketData, MarketDataE
             Layer.effect(MarketData, Effect.fail(new MarketDataError({ reason: error.reason, message: `COUNCIL_BARS_DIR: ${error.message}` }))))
         )
     case "alpaca":
-      return AlpacaBars.layer({ keyId: selection.keyId, secretKey: selection.secretKey, baseUrl: selection.baseUrl })
+      return Layer.unwrap(Effect.map(
+        Effect.promise(() => import("./AlpacaBars.ts")),
+        (AlpacaBars) => AlpacaBars.layer({ keyId: selection.keyId, secretKey: selection.secretKey, baseUrl: selection.baseUrl })
+      ))
     case "polygon":
-      return PolygonBars.layer({ apiKey: selection.apiKey, baseUrl: selection.baseUrl })
+      return Layer.unwrap(Effect.map(
+        Effect.promise(() => import("./PolygonBars.ts")),
+        (PolygonBars) => PolygonBars.layer({ apiKey: selection.apiKey, baseUrl: selection.baseUrl })
+      ))
   }
 }
 

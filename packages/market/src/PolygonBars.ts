@@ -18,9 +18,18 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Layer, Redacted, Schema, Semaphore } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as Semaphore from "effect/Semaphore"
 import type { Bar, Ticker, TradingDay } from "@council/domain"
-import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { MarketData, MarketDataError } from "./MarketData.ts"
 import * as RemoteBars from "./RemoteBars.ts"
 

@@ -21,10 +21,19 @@
  *
  * @since 0.1.0
  */
-import { Clock, Data, Effect, Option, Redacted, Ref, Result, Schema, Semaphore } from "effect"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import * as Semaphore from "effect/Semaphore"
 import { Ticker } from "@council/domain"
 import type { Bar, TradingDay } from "@council/domain"
-import type { HttpClientError, HttpClientResponse } from "effect/http"
+import type * as HttpClientError from "effect/http/HttpClientError"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as BarIndex from "./BarIndex.ts"
 import { MarketData, MarketDataError } from "./MarketData.ts"
 

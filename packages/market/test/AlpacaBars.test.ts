@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Redacted } from "effect"
 import { Ticker, TradingDay } from "@council/domain"
-import { AlpacaBars } from "@council/market"
+import * as AlpacaBars from "@council/market/AlpacaBars"
 import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import type { FakeBar, Reply } from "./providerServers.ts"

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Redacted } from "effect"
 import { Ticker, TradingDay } from "@council/domain"
-import { PolygonBars } from "@council/market"
+import * as PolygonBars from "@council/market/PolygonBars"
 import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import type { FakeBar, Reply, Server } from "./providerServers.ts"

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TradingDay } from "@council/domain"
-import { RemoteBars } from "@council/market"
+import * as RemoteBars from "@council/market/RemoteBars"
 
 const day = TradingDay.make
 const at = (iso: string) => Date.parse(iso)

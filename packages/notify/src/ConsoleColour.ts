@@ -18,7 +18,8 @@
  *
  * @since 0.1.0
  */
-import { Config, Option } from "effect"
+import * as Config from "effect/Config"
+import * as Option from "effect/Option"
 import type { NotificationLevel } from "./Notifier.ts"
 
 /** The environment variables that decide colour; `undefined` when unset. */

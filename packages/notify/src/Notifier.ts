@@ -17,7 +17,13 @@
  *
  * @since 0.1.0
  */
-import { Console, Context, Effect, Layer, Ref, Result, Schema } from "effect"
+import * as Console from "effect/Console"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import { AccountId } from "@council/domain"
 import { paint } from "./ConsoleColour.ts"
 

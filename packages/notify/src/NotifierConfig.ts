@@ -14,8 +14,12 @@
  *
  * @since 0.1.0
  */
-import { Config, Effect, Layer, Option, Redacted } from "effect"
-import { FetchHttpClient } from "effect/http"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import { colourEnabled, colourEnv, type Terminal } from "./ConsoleColour.ts"
 import { consoleNotifier, fanOut, Notifier } from "./Notifier.ts"
 import * as SlackNotifier from "./SlackNotifier.ts"

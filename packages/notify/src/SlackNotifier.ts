@@ -30,10 +30,23 @@
  *
  * @since 0.1.0
  */
-import { Clock, Deferred, Duration, Effect, Exit, Layer, Queue, Redacted, Ref, Result, Schedule, Schema } from "effect"
-import type { Scope } from "effect"
-import type { HttpClientError } from "effect/http"
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as Result from "effect/Result"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import type * as HttpClientError from "effect/http/HttpClientError"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { Notification, NotifierShape } from "./Notifier.ts"
 import { Notifier, NotifierError } from "./Notifier.ts"
 import {

@@ -18,7 +18,9 @@
  *
  * @since 0.1.0
  */
-import { Data, Redacted, Result } from "effect"
+import * as Data from "effect/Data"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import type { Notification } from "./Notifier.ts"
 
 /** A validated webhook: the secret URL and what may be said about it. */

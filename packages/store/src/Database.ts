@@ -22,10 +22,17 @@
  */
 import { existsSync, statSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
-import * as PgClient from "@effect/sql-pg/PgClient"
-import { Config, Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
-import { Reactivity } from "effect/reactivity"
-import { Migrator, SqlClient, type SqlError } from "effect/sql"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Reactivity from "effect/reactivity/Reactivity"
+import * as Migrator from "effect/sql/Migrator"
+import * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
 import { migrations } from "./migrations/index.ts"
 import * as NodeSqliteClient from "./NodeSqliteClient.ts"
 
@@ -58,11 +65,20 @@ export const layerSqlite = (filename: string): Layer.Layer<SqlClient.SqlClient, 
     Layer.provide(Reactivity.layer)
   )
 
-/** A migrated PostgreSQL database at `url` (`postgres://user@host:port/db`). */
+/**
+ * A migrated PostgreSQL database at `url` (`postgres://user@host:port/db`). The PostgreSQL client is loaded only
+ * here, so a run on SQLite never loads it.
+ */
 export const layerPg = (url: Redacted.Redacted): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
   migrate().pipe(
     Layer.provideMerge(
-      Layer.effect(SqlClient.SqlClient, PgClient.make({ url, connectTimeout: "10 seconds" })).pipe(Layer.provide(Reactivity.layer))
+      Layer.effect(
+        SqlClient.SqlClient,
+        Effect.flatMap(
+          Effect.promise(() => import("@effect/sql-pg/PgClient")),
+          (PgClient) => PgClient.make({ url, connectTimeout: "10 seconds" })
+        )
+      ).pipe(Layer.provide(Reactivity.layer))
     )
   )
 

@@ -22,7 +22,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import * as Prng from "./Prng.ts"
 
 export const MIN_SESSIONS = 20

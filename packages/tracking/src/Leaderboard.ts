@@ -20,7 +20,8 @@
  *
  * @since 0.1.0
  */
-import { Result, Schema } from "effect"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import { TradingDay } from "@council/domain"
 import * as Bootstrap from "./Bootstrap.ts"
 import type { BenchmarkPoint, ClosedTrade, EquityPoint } from "./Metrics.ts"

@@ -1,4 +1,5 @@
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { AccountId, CancelIntent, Clamp, OrderIntent, Rejection, TradingMode, AccountSettings } from "@council/domain"
 import { RunContext } from "@council/engine"
 import { Lineup } from "@council/llm"

@@ -5,6 +5,7 @@ import { FetchData } from "./stages/FetchData.ts"
 import { PeerReview } from "./stages/PeerReview.ts"
 import { PmPitches } from "./stages/PmPitches.ts"
 import { RiskApproval } from "./stages/RiskApproval.ts"
+import { DAILY_PIPELINE } from "./StageNames.ts"
 
 /** One trading day: fetch data → PM pitches → peer review → council synthesis → risk approval → execution. */
-export const DailyPipeline = Pipeline.make("daily", [FetchData, PmPitches, PeerReview, CouncilSynthesis, RiskApproval, Execution])
+export const DailyPipeline = Pipeline.make(DAILY_PIPELINE, [FetchData, PmPitches, PeerReview, CouncilSynthesis, RiskApproval, Execution])

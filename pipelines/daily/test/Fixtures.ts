@@ -3,7 +3,8 @@ import { AccountId, type AccountSnapshot, type Bar, type PeerReviewResult, type 
 import { Recorder, RunContext, RunStore } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
-import { AccountManager, type Broker, BrokerError, Brokers, ExchangeSession, LocalExchange } from "@council/broker"
+import { AccountManager, type Broker, BrokerError, Brokers } from "@council/broker"
+import { ExchangeSession, LocalExchange } from "@council/exchange"
 import type { AccountProfile } from "@council/daily"
 import { defaultAccountSettings, DEFAULT_ACCOUNTS } from "@council/domain"
 

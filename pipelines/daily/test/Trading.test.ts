@@ -8,7 +8,7 @@ import {
   type OrderIntent,
   type RiskVerdict
 } from "@council/domain"
-import { LocalExchange } from "@council/broker"
+import { LocalExchange } from "@council/exchange"
 import { Notifier, SentNotifications } from "@council/notify"
 import { type AccountProfile, Execution, FetchData, RiskApproval, RiskRules } from "@council/daily"
 import { day, exchange, exchangeWithFaults, flatAccount, market, pitch, recording, runContext, ticker } from "./Fixtures.ts"

@@ -1,4 +1,7 @@
-import { Console, Effect, Option, Result } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import type { AccountId } from "@council/domain"
 import { AccountManager, type BrokerError, select, TradingAccounts } from "@council/broker"
 import { CliFailure } from "../CliFailure.ts"

@@ -4,7 +4,9 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { TradingDay } from "@council/domain"
-import { ExchangeFaults, ExchangeServer, LocalExchange, SESSION_HEADER, SESSION_PATH, TradingAccounts } from "@council/broker"
+import { SESSION_HEADER, TradingAccounts } from "@council/broker"
+import { LocalExchange } from "@council/exchange"
+import { ExchangeFaults, ExchangeServer, SESSION_PATH } from "@council/exchange/server"
 import { MarketData } from "@council/market"
 import { AppSettings } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
@@ -21,6 +23,7 @@ export interface ServeOptions {
   readonly faultRate: number
   readonly faultKinds: Option.Option<string>
   readonly rateLimit: number
+  readonly rateWindow: number
   readonly seed: Option.Option<number>
 }
 
@@ -34,7 +37,10 @@ const validate = (options: ServeOptions) =>
     if (!Number.isInteger(options.latencyMs) || options.latencyMs < 0) return yield* CliFailure.usage("--latency-ms must be a whole number ≥ 0")
     if (!(options.faultRate >= 0 && options.faultRate <= 1)) return yield* CliFailure.usage("--fault-rate must be in [0, 1]")
     if (!Number.isInteger(options.rateLimit) || options.rateLimit < 1) {
-      return yield* CliFailure.usage("--rate-limit must be a positive integer (requests per minute per API key)")
+      return yield* CliFailure.usage("--rate-limit must be a positive integer (requests per window per API key)")
+    }
+    if (!Number.isInteger(options.rateWindow) || options.rateWindow < 1) {
+      return yield* CliFailure.usage("--rate-window must be a positive integer (seconds)")
     }
     if (Option.isSome(options.date)) {
       const date = options.date.value
@@ -62,7 +68,8 @@ export const serve = (options: ServeOptions) =>
       host: options.host,
       latencyMs: options.latencyMs,
       faultRate: options.faultRate,
-      rateLimitPerMinute: options.rateLimit,
+      rateLimit: options.rateLimit,
+      rateLimitWindowSeconds: options.rateWindow,
       accounts: all.map((a) => a.id),
       ...(faultKinds === undefined ? {} : { faultKinds }),
       ...(Option.isSome(options.seed) ? { seed: options.seed.value } : {}),
@@ -79,7 +86,7 @@ export const serve = (options: ServeOptions) =>
         `  base URL (trading and market data): ${server.url}`,
         `  API keys: pnpm pipeline exchange keys [--json]`,
         `  session ${session}; per request: header "${SESSION_HEADER}: YYYY-MM-DD"; advance: POST ${SESSION_PATH} {"date":"YYYY-MM-DD"}`,
-        `  rate limit ${options.rateLimit}/min per key, latency ${options.latencyMs} ms, ${faults}`,
+        `  rate limit ${options.rateLimit} per ${options.rateWindow === 60 ? "minute" : `${options.rateWindow} s`} per key, latency ${options.latencyMs} ms, ${faults}`,
         `  stop with Ctrl-C`
       ].join("\n"))
       const reason = yield* Effect.raceFirst(waitForSignal, Effect.as(launcherExited, "the launching pnpm exited"))

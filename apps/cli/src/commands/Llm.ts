@@ -1,13 +1,17 @@
-import { Clock, Console, Effect, Exit, Layer, Option, Schema } from "effect"
-import { FetchHttpClient } from "effect/http"
-import { type RunBundle, RunStore } from "@council/engine"
-import { PM_NAMES, type RunId } from "@council/domain"
+import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type { RunBundle } from "@council/engine"
+import { PM_NAMES } from "@council/domain"
 import { DailyParams } from "@council/daily"
-import { AuditTrail, Lineup, LlmBudget, type LlmSettings, Models, Prices } from "@council/llm"
+import { Lineup, LlmBudget, type LlmSettings, Models, type Prices } from "@council/llm"
 import { AppSettings } from "../AppConfig.ts"
 import { type CouncilLayer, offlineCouncil as offline } from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
-import { table } from "../Table.ts"
 
 /** The council of a run: its services, what the run records about them, and what to say before it asks. */
 export interface Council {
@@ -25,14 +29,17 @@ const paramsOf = (lineup: Lineup.Lineup): Council["params"] => ({
   models: Lineup.recordedModels(lineup)
 })
 
-/** The adapters and seating, loaded only when a model may be asked. */
-const live = Effect.promise(() => import("@council/llm/live"))
+/** The adapters, the seating and `fetch`, loaded only when a model may be asked (offline runs never load them). */
+const live = Effect.promise(async () => {
+  const [{ Seating }, { layer: http }] = await Promise.all([import("@council/llm/live"), import("effect/http/FetchHttpClient")])
+  return { Seating, http }
+})
 
 const liveLayer = (lineup: Lineup.Lineup, settings: LlmSettings.LlmSettings, prices: Prices.PriceTable): CouncilLayer =>
-  Layer.unwrap(Effect.map(live, ({ Seating }) =>
+  Layer.unwrap(Effect.map(live, ({ Seating, http }) =>
     Seating.layer(lineup, { settings }).pipe(
       Layer.provideMerge(Seating.budgetLayer(settings, prices)),
-      Layer.provide(FetchHttpClient.layer)
+      Layer.provide(http)
     )))
 
 const announce = (lineup: Lineup.Lineup) =>
@@ -66,10 +73,10 @@ const recordedLineup = (bundle: RunBundle) =>
 /** The council a replay needs: the run's recorded lineup, asking no model (every answer is recorded). */
 export const forReplay = (bundle: RunBundle): Council => {
   const lineup = recordedLineup(bundle)
-  const layer: CouncilLayer = lineup.mode === "offline" ? offline : Layer.unwrap(Effect.map(live, ({ Seating }) =>
+  const layer: CouncilLayer = lineup.mode === "offline" ? offline : Layer.unwrap(Effect.map(live, ({ Seating, http }) =>
     Seating.layer(lineup, { settings: undefined }).pipe(
       Layer.provideMerge(LlmBudget.layerUnlimited),
-      Layer.provide(FetchHttpClient.layer)
+      Layer.provide(http)
     )))
   return { lineup, layer, params: paramsOf(lineup), announce: Effect.void }
 }
@@ -119,65 +126,6 @@ export const forFork = (bundle: RunBundle, swaps: ReadonlyArray<string>, from: s
     return { council, swapped, options: { reuseParentCalls: true, params } } satisfies ForkCouncil
   })
 
-/** The roles `--pm` may name: the PMs and the chairman. */
-const ROLES: ReadonlyArray<string> = [...PM_NAMES, Models.CHAIRMAN]
-
-/** Checks `show --llm`'s flags (before the store is read): the role `--pm` names, if any. */
-export const exchangeFilter = (pm: Option.Option<string>, full: boolean) =>
-  Effect.gen(function*() {
-    if (full) return yield* CliFailure.usage("--full only applies to show --json without --llm (--llm always prints every exchange in full)")
-    const who = Option.map(pm, (p) => p.trim().toUpperCase())
-    if (Option.isSome(who) && !ROLES.includes(who.value)) {
-      return yield* CliFailure.usage(`--pm ${who.value === "" ? "''" : who.value}: not a council role (the roles are ${ROLES.join(", ")})`)
-    }
-    return who
-  })
-
-/** Prints `show <run> --llm [--pm X]`: every exchange of `who` (default: every role), readable or as JSON. */
-export const showExchanges = (bundle: RunBundle, who: Option.Option<string>, json: boolean) =>
-  Effect.gen(function*() {
-    const entries = AuditTrail.fromRecordings(bundle.recordings).filter((e) => Option.isNone(who) || e.exchange.actor === who.value)
-    if (json) return yield* Console.log(JSON.stringify(entries, null, 2))
-    if (entries.length === 0) {
-      return yield* Console.log(`run ${bundle.run.id} has no LLM exchanges${Option.isSome(who) ? ` for ${who.value}` : ""} (offline stand-ins ask no model)`)
-    }
-    yield* Console.log(entries.map(AuditTrail.format).join("\n\n"))
-    yield* Console.log(`\n${entries.length} exchange${entries.length === 1 ? "" : "s"} · ${Prices.formatUsd(AuditTrail.totalCost(entries))} spent for this run`)
-  })
-
-/** A run's LLM costs for `show --json`: per stage and actor, and the total; `null` when it asked no model. */
-export const costSummary = (bundle: RunBundle) => {
-  const entries = AuditTrail.fromRecordings(bundle.recordings)
-  if (entries.length === 0) return null
-  return {
-    costs: AuditTrail.costs(entries),
-    totalUsd: AuditTrail.totalCost(entries),
-    reusedExchanges: entries.filter((e) => e.reusedFrom !== undefined).length
-  }
-}
-
-/** The cost table of `show <run>`: per stage and PM; empty when the run asked no model. */
-export const costTable = (bundle: RunBundle): string => {
-  const summary = costSummary(bundle)
-  if (summary === null) return ""
-  const reused = summary.reusedExchanges
-  return [
-    "",
-    table(
-      ["LLM STAGE", "ACTOR", "MODEL", "REQUESTS", "TOKENS IN", "TOKENS OUT", "COST"],
-      summary.costs.map((l) => [l.stage, l.actor, l.model, String(l.calls), String(l.inputTokens), String(l.outputTokens), Prices.formatUsd(l.costUsd)])
-    ),
-    `LLM total ${Prices.formatUsd(summary.totalUsd)}${reused > 0 ? ` (${reused} exchanges reused from the parent run, not charged again)` : ""} · details: pnpm pipeline show ${bundle.run.id} --llm`
-  ].join("\n")
-}
-
-/** A run's LLM cost for `runs`: `-` when it asked no model. */
-export const runCost = (runId: RunId) =>
-  Effect.map(RunStore.use((store) => store.getRecordings(runId)), (recordings) => {
-    const entries = AuditTrail.fromRecordings(recordings)
-    return entries.length === 0 ? "-" : Prices.formatUsd(AuditTrail.totalCost(entries))
-  })
-
 const VERIFY_TIMEOUT = "30 seconds"
 
 /** One minimal request per configured live model: ✓/✗, model, latency. Returns how many failed. */
@@ -197,10 +145,10 @@ export const verifyProviders = Effect.gen(function*() {
     models.set(name, entry)
   }
   let failed = 0
-  const { Seating } = yield* live
+  const { Seating, http } = yield* live
   for (const [name, { roles, spec }] of models) {
     const started = yield* Clock.currentTimeMillis
-    const exit = yield* Seating.probe(settings, spec).pipe(Effect.timeout(VERIFY_TIMEOUT), Effect.exit)
+    const exit = yield* Seating.probe(settings, spec).pipe(Effect.timeout(VERIFY_TIMEOUT), Effect.provide(http), Effect.exit)
     const ms = (yield* Clock.currentTimeMillis) - started
     const who = roles.join(",").padEnd(14)
     if (Exit.isSuccess(exit)) {
@@ -212,7 +160,7 @@ export const verifyProviders = Effect.gen(function*() {
     }
   }
   return failed
-}).pipe(Effect.provide(FetchHttpClient.layer))
+})
 
 /** Runs the accounts' check, then the providers', and fails if either found a problem. */
 export const verifyAll = <E, R>(accounts: Effect.Effect<void, E, R>) =>

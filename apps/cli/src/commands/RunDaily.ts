@@ -1,4 +1,7 @@
-import { Console, Effect, Option, Schema } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import {
   type AccountExecution,
   type AccountId,

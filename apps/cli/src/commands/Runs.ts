@@ -1,11 +1,14 @@
-import { Console, Effect, Option, Schema } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import { ExecutionReport, RunId } from "@council/domain"
 import { BundleFile, type RunBundle, type RunRecord, RunStore, Runner } from "@council/engine"
-import { DailyPipeline } from "@council/daily"
+import type { DailyPipeline } from "@council/daily"
 import { CliFailure } from "../CliFailure.ts"
 import { summarize } from "../Progress.ts"
-import { costSummary, costTable, runCost } from "./Llm.ts"
+import { costSummary, costTable, runCost } from "./LlmRecord.ts"
 import { table } from "../Table.ts"
 
 /** Reads and verifies a bundle file; a missing, malformed or tampered file is a usage error naming it. */
@@ -48,8 +51,8 @@ export const listRuns = (limit: number) =>
   })
 
 /** Each stage's checkpoint in a few words. */
-const stageRows = (bundle: RunBundle) =>
-  Effect.forEach(DailyPipeline.stages, (stage) =>
+const stageRows = (pipeline: typeof DailyPipeline, bundle: RunBundle) =>
+  Effect.forEach(pipeline.stages, (stage) =>
     Effect.gen(function*() {
       const c = bundle.checkpoints.find((x) => x.stage === stage.name)
       const calls = bundle.recordings.filter((x) => x.stage === stage.name).length
@@ -88,7 +91,9 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
     if (Option.isSome(pm)) return yield* CliFailure.usage("--pm only applies with --llm (it picks whose LLM exchanges to show)")
     const bundle = yield* loadBundle(runId)
     if (full) return yield* Console.log(JSON.stringify(BundleFile.seal(bundle), null, 2))
-    const rows = yield* stageRows(bundle)
+    // the pipeline (and all its stages import) is loaded here only, so `runs`, `export` and `import` never load it
+    const { DailyPipeline } = yield* Effect.promise(() => import("@council/daily"))
+    const rows = yield* stageRows(DailyPipeline, bundle)
     if (json) {
       return yield* Console.log(JSON.stringify({ run: bundle.run, stages: rows, execution: executionSummary(bundle), llm: costSummary(bundle) }, null, 2))
     }

@@ -1,6 +1,8 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { TradingDay } from "@council/domain"
-import { AlpacaBroker, LocalExchange, TradingAccounts } from "@council/broker"
+import { TradingAccounts } from "@council/broker"
+import { LocalExchange } from "@council/exchange"
 import type { AccountProfile } from "@council/daily"
 import { CliFailure } from "../CliFailure.ts"
 
@@ -27,7 +29,10 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
     }
     const onAlpaca = configs.find((a) => a.credentials !== undefined)
     if (!sending || onAlpaca === undefined) return
-    const broker = yield* AlpacaBroker.use((alpaca) => alpaca.get(onAlpaca.id))
+    // loaded (and provided by RoutedBrokers) only when an account has credentials, as this one does
+    const { AlpacaBroker } = yield* Effect.promise(() => import("@council/broker/Alpaca"))
+    const alpaca = Option.getOrThrowWith(yield* Effect.serviceOption(AlpacaBroker), () => new Error("RoutedBrokers provides AlpacaBroker"))
+    const broker = yield* alpaca.get(onAlpaca.id)
     const clock = yield* broker.getClock.pipe(
       Effect.mapError((e) => CliFailure.failed(`cannot read Alpaca's clock for ${onAlpaca.id}: ${e.message}`))
     )

@@ -1,12 +1,14 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { AccountId, TradingDay } from "@council/domain"
-import { Prices } from "@council/llm"
+import * as Prices from "@council/llm/Prices"
 import { type Bootstrap, BookSummary, Leaderboard, Standings, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
-import * as AppLayer from "../AppLayer.ts"
+import { market } from "../Market.ts"
+import { configured, storage } from "../Storage.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { money, table } from "../Table.ts"
 
@@ -91,14 +93,17 @@ const leaderboardTable = (report: Standings.LeaderboardReport): string => {
 
 type Window = Effect.Success<ReturnType<typeof checkWindow>>
 
+/** The trade ledger over the store; a missing home is read as an empty one, never created. */
+const ledger = TradeLedger.layer.pipe(Layer.provideMerge(storage("empty")))
+
 /**
  * Checks every setting, then the window, then reads the ledger (and the market data, for SPY's closes); a missing
  * home is read as an empty one, never created.
  */
 const reading = <A, E, R>(options: WindowOptions, read: (window: Window) => Effect.Effect<A, E, R>) =>
   Effect.provide(
-    Effect.flatMap(checkWindow(options), (window) => read(window).pipe(Effect.provide(AppLayer.ledger("empty")), Effect.provide(AppLayer.market))),
-    AppLayer.configured
+    Effect.flatMap(checkWindow(options), (window) => read(window).pipe(Effect.provide(ledger), Effect.provide(market))),
+    configured
   )
 
 /** `leaderboard`: the ranking of the book's accounts over the window. */
@@ -154,4 +159,4 @@ const listBacktests = (json: boolean) =>
   })
 
 /** `backtests`: every backtest's book, newest first. */
-export const backtests = (json: boolean) => Effect.provide(listBacktests(json).pipe(Effect.provide(AppLayer.ledger("empty"))), AppLayer.configured)
+export const backtests = (json: boolean) => Effect.provide(listBacktests(json).pipe(Effect.provide(ledger)), configured)

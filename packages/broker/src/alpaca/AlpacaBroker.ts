@@ -26,9 +26,13 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Option, Result } from "effect"
-import type { Scope } from "effect"
-import type { HttpClient } from "effect/http"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
+import type * as Scope from "effect/Scope"
+import type * as HttpClient from "effect/http/HttpClient"
 import type { AccountId, Order, OrderIntent, Position, Ticker } from "@council/domain"
 import { type Broker, BrokerError, Brokers, type ClosePositionOptions, type OrderQuery, unknownAccount } from "../Broker.ts"
 import type { GuardedAccount } from "../LiveGuard.ts"

@@ -21,9 +21,15 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Redacted, Schema } from "effect"
-import type { Scope } from "effect"
-import { Headers, HttpClient, type HttpClientError, HttpClientRequest } from "effect/http"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Headers from "effect/http/Headers"
+import * as HttpClient from "effect/http/HttpClient"
+import type * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { AccountConfig, AccountId, BrokerCredentials } from "@council/domain"
 import { BrokerError } from "../Broker.ts"
 import * as LiveGuard from "../LiveGuard.ts"

@@ -22,7 +22,9 @@
  *
  * @since 0.1.0
  */
-import { Result, Schema, SchemaTransformation } from "effect"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import * as SchemaTransformation from "effect/SchemaTransformation"
 import {
   type AccountId,
   type AccountSnapshot,
@@ -446,19 +448,19 @@ export const WireSymbolBarsResponse = Schema.Struct({
 })
 export type WireSymbolBarsResponse = typeof WireSymbolBarsResponse.Type
 
-const newYorkDate = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "America/New_York",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit"
-})
-const newYorkHour = new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", hour: "2-digit", hourCycle: "h23" })
+// made on first use: the first time-zone format of a process loads the zone data (tens of milliseconds)
+let newYorkDateFormat: Intl.DateTimeFormat | undefined
+let newYorkHourFormat: Intl.DateTimeFormat | undefined
+const newYorkDate = () =>
+  newYorkDateFormat ??= new Intl.DateTimeFormat("en-CA", { timeZone: "America/New_York", year: "numeric", month: "2-digit", day: "2-digit" })
+const newYorkHour = () =>
+  newYorkHourFormat ??= new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", hour: "2-digit", hourCycle: "h23" })
 
 /** A daily bar: its `t` (midnight New York, in UTC) becomes the New York trading day. */
 export const toDomainBar = (wire: WireBar): Result.Result<Bar, string> => {
   const at = new Date(wire.t)
   if (Number.isNaN(at.getTime())) return Result.fail(`invalid bar timestamp ${wire.t}`)
-  const date = newYorkDate.format(at)
+  const date = newYorkDate().format(at)
   if (!Schema.is(TradingDay)(date)) return Result.fail(`invalid bar date ${date}`)
   return Result.succeed({ date, open: wire.o, high: wire.h, low: wire.l, close: wire.c, volume: wire.v })
 }
@@ -466,7 +468,7 @@ export const toDomainBar = (wire: WireBar): Result.Result<Bar, string> => {
 /** Midnight New York of a `YYYY-MM-DD` day, as Alpaca stamps daily bars (`…T04:00:00Z` or `…T05:00:00Z`). */
 export const newYorkMidnight = (day: string): string => {
   const edt = new Date(`${day}T04:00:00Z`)
-  return newYorkHour.format(edt) === "00" ? edt.toISOString().replace(".000Z", "Z") : `${day}T05:00:00Z`
+  return newYorkHour().format(edt) === "00" ? edt.toISOString().replace(".000Z", "Z") : `${day}T05:00:00Z`
 }
 
 export const toWireBar = (bar: Bar): WireBar => ({

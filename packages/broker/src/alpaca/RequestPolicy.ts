@@ -22,8 +22,13 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Ref, Schedule, Semaphore } from "effect"
-import type { Scope } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import * as Semaphore from "effect/Semaphore"
+import type * as Scope from "effect/Scope"
 import type { BrokerError } from "../Broker.ts"
 
 export interface RateLimitOptions {

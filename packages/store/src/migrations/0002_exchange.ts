@@ -1,6 +1,6 @@
 /**
- * The local paper exchange's ledger (`@council/broker` `LocalExchange`): accounts with their API keys, orders
- * (bracket/OCO/OTO legs point at their parent), fills and positions. Tables are prefixed `exchange_`.
+ * The local paper exchange's ledger (`@council/exchange`; its statements are in `Ledger`): accounts with their API
+ * keys, orders (bracket/OCO/OTO legs point at their parent), fills and positions. Tables are prefixed `exchange_`.
  *
  * Money and quantities are floating point; the exchange rounds cash to cents and prices to the tick before
  * writing. Timestamps are ISO-8601 text (`toISOString` format, so they compare as text), sessions `YYYY-MM-DD`.
@@ -8,8 +8,8 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
-import { SqlClient } from "effect/sql"
+import * as Effect from "effect/Effect"
+import * as SqlClient from "effect/sql/SqlClient"
 
 export default Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient

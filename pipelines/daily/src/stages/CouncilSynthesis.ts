@@ -1,4 +1,5 @@
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { CouncilDecision } from "@council/domain"
 import { hashOf, Recorder, Stage, StoreError } from "@council/engine"
 import { Chairman, ChairmanAnswer, ChairmanError, convictionVote, LlmBudgetExceeded, validatePitches } from "@council/llm"

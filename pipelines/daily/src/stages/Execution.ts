@@ -14,7 +14,7 @@ import {
 } from "@council/domain"
 import { Recorder, RunContext, Stage } from "@council/engine"
 import { AccountManager, type Broker, BrokerError, bySymbol, notSentAfter, Placement, placeOnce } from "@council/broker"
-import { Notifier, NotifierError } from "@council/notify"
+import { Notifier, NotifierError } from "@council/notify/Notifier"
 import { type AccountProfile, runAccounts } from "../DailyParams.ts"
 import { RiskApproval, unevaluated } from "./RiskApproval.ts"
 

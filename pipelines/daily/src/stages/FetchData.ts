@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { MarketSnapshot } from "@council/domain"
 import { Recorder, RunContext, Stage } from "@council/engine"
 import { PM_LOOKBACK_SESSIONS } from "@council/llm"

@@ -1,4 +1,5 @@
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { type AccountId, type MarketSnapshot, PeerReviewResult, type Pitch, type ReviewBallot } from "@council/domain"
 import { hashOf, Recorder, RunContext, Stage } from "@council/engine"
 import { PeerReview as Review, PortfolioManagers, ReviewAnswer, type RosterEntry } from "@council/llm"

@@ -1,4 +1,5 @@
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import {
   type AccountId,
   AccountSnapshot,
@@ -11,23 +12,18 @@ import {
   type OrderIntent,
   PM_NAMES,
   type Pitch,
-  type Rejection,
   RiskVerdict
 } from "@council/domain"
 import { Recorder, Stage } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
 import { type AccountProfile, carriedPlans, runAccounts } from "../DailyParams.ts"
 import { planAccount, type Target } from "../RiskRules.ts"
+import { ACCOUNT_UNAVAILABLE } from "../Unevaluated.ts"
 import { CouncilSynthesis } from "./CouncilSynthesis.ts"
 import { FetchData } from "./FetchData.ts"
 import { PmPitches } from "./PmPitches.ts"
 
-/** The rule of an account the gate could not read: it is not evaluated, and counts as a failed account. */
-export const ACCOUNT_UNAVAILABLE = "account-unavailable"
-
-/** The accounts of a verdict that the gate could not evaluate (their reads failed after retries). */
-export const unevaluated = (verdict: RiskVerdict): ReadonlyArray<Rejection> =>
-  verdict.rejections.filter((r) => r.rule === ACCOUNT_UNAVAILABLE)
+export { ACCOUNT_UNAVAILABLE, unevaluated } from "../Unevaluated.ts"
 
 const isPm = (account: string) => (PM_NAMES as ReadonlyArray<string>).includes(account)
 

@@ -1,0 +1,84 @@
+/**
+ * Clients of `exchange serve` for the benchmarks: the project's Alpaca adapter (through `AccountManager`), with
+ * every HTTP status it sees counted, and a bare `fetch` client that sends the same requests with nothing around
+ * them (no limiter, no retries, no decoding) — the floor a real client is measured against.
+ */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
+import { type AccountConfig, AccountId, defaultAccountSettings, type OrderIntent, Ticker } from "@council/domain"
+import { AccountManager, LiveGuard } from "@council/broker"
+import { AlpacaBroker, type AlpacaBrokerOptions, AlpacaWire } from "@council/broker/Alpaca"
+import { bin, exchangeKeys, type KeyPair, type Served, startServer } from "./Processes.ts"
+
+export const order = (account: string, symbol: string, clientOrderId: string): OrderIntent => ({
+  account: AccountId.make(account),
+  symbol: Ticker.make(symbol),
+  side: "buy",
+  qty: 1,
+  type: "market",
+  timeInForce: "day",
+  orderClass: "simple",
+  clientOrderId,
+  reason: "benchmark"
+})
+
+/** `exchange serve` with `flags` in its own process on a fresh home, with its accounts' key pairs. */
+export const served = (flags: ReadonlyArray<string>) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const home = mkdtempSync(join(tmpdir(), "council-bench-"))
+      const server = await startServer([bin, "exchange", "serve", "--port", "0", ...flags], { COUNCIL_HOME: home })
+      return { server, home, keys: exchangeKeys(home) }
+    }),
+    ({ home, server }) => Effect.promise(() => server.stop().then(() => rmSync(home, { recursive: true, force: true })))
+  )
+
+/** HTTP statuses seen by the adapter, by status. */
+export type Statuses = Ref.Ref<Record<number, number>>
+
+/** `AccountManager` over the Alpaca adapter for every served account, counting the statuses it sees. */
+export const adapter = (server: Served, keys: ReadonlyArray<KeyPair>, client: AlpacaBrokerOptions, statuses: Statuses) => {
+  const configs = LiveGuard.guard(keys.map((k): AccountConfig => ({
+    id: AccountId.make(k.account),
+    mode: "PAPER",
+    credentials: { keyId: Redacted.make(k.keyId), secretKey: Redacted.make(k.secretKey) },
+    baseUrl: server.url,
+    settings: defaultAccountSettings
+  }))).pipe(Effect.orDie)
+  const counted = Layer.effect(
+    HttpClient.HttpClient,
+    HttpClient.HttpClient.use((http) =>
+      Effect.succeed(HttpClient.tap(http, (response) =>
+        Ref.update(statuses, (s) => ({ ...s, [response.status]: (s[response.status] ?? 0) + 1 }))))
+    )
+  ).pipe(Layer.provide(FetchHttpClient.layer))
+  const brokers = Layer.unwrap(Effect.map(configs, (guarded) => AlpacaBroker.layerBrokers(guarded, client)))
+  return AccountManager.layer.pipe(Layer.provideMerge(brokers), Layer.provide(counted))
+}
+
+/** The bare client: one request with the account's keys; resolves with the status. */
+export const bare = (server: Served, keys: KeyPair) => (method: "GET" | "POST", path: string, body?: unknown) =>
+  fetch(`${server.url}${path}`, {
+    method,
+    headers: {
+      "APCA-API-KEY-ID": keys.keyId,
+      "APCA-API-SECRET-KEY": keys.secretKey,
+      ...(body === undefined ? {} : { "Content-Type": "application/json" })
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) })
+  }).then(async (res) => {
+    await res.arrayBuffer()
+    return res.status
+  })
+
+/** An order intent as the body the adapter sends. */
+export const wireOrder = (intent: OrderIntent) => AlpacaWire.toWireOrderRequest(intent)
+
+export const ms = (start: number) => performance.now() - start

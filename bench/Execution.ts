@@ -1,0 +1,103 @@
+/**
+ * `pnpm bench execution`: 6 accounts × 5 orders against `exchange serve` at 200 ms latency per request.
+ *
+ * - Fan-out: the 30 orders through `AccountManager.placeMany` (the Alpaca adapter), against the floor of a bare
+ *   `fetch` client posting the same 30 orders at once. One round trip each.
+ * - The execution stage (`Execution.run`): per account its placements, then the account read-back — two round
+ *   trips — against the bare client doing exactly that per account (POST its 5 orders at once, then GET
+ *   /v2/account), so both sides make the same requests in the same dependency order.
+ * Both are paired per repetition; the latency alone (what the requests wait on the server) is the last floor.
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+import * as Result from "effect/Result"
+import { AccountId, defaultAccountSettings, DEFAULT_ACCOUNTS, type RunId, TradingDay } from "@council/domain"
+import { Recorder, RunContext, RunStore } from "@council/engine"
+import { AccountManager } from "@council/broker"
+import { Execution } from "@council/daily"
+import { Notifier } from "@council/notify"
+import { adapter, bare, ms, order, served, wireOrder } from "./ExchangeClients.ts"
+import { against, line, ratios, show, summarize } from "./Stats.ts"
+
+const SYMBOLS = ["SPY", "QQQ", "IWM", "TLT", "GLD"]
+const DAY = TradingDay.make("2026-06-08")
+
+const intents = (round: string) => DEFAULT_ACCOUNTS.flatMap((a) => SYMBOLS.map((s) => order(a, s, `bench-${round}-${a}-${s}`)))
+
+/** The execution stage over the adapter's brokers, as the daily run calls it (recorder on, memory run store). */
+const stage = (round: string) => {
+  const params = {
+    accounts: DEFAULT_ACCOUNTS.map((id) => ({ id: AccountId.make(id), mode: "PAPER", settings: defaultAccountSettings })),
+    broker: "bench",
+    data: "local",
+    pms: "none"
+  }
+  return Execution.run({ RiskApproval: { asOf: DAY, cancels: [], intents: intents(round), rejections: [], clamps: [] } }).pipe(
+    Effect.provide(Layer.mergeAll(
+      RunContext.layerTest({ tradingDay: DAY, runId: "bench" as RunId, params }),
+      Recorder.Recorder.layerLive,
+      Notifier.layerTest,
+      RunStore.layerMemory
+    ))
+  )
+}
+
+export const execution = (runs: number, latency: number) =>
+  Effect.scoped(Effect.gen(function*() {
+    const { keys, server } = yield* served(["--latency-ms", String(latency)])
+    const statuses = yield* Ref.make<Record<number, number>>({})
+    const client = (account: string) => bare(server, keys.find((k) => k.account === account)!)
+    const bareFanout = (round: string) =>
+      Promise.all(intents(round).map((intent) => client(intent.account)("POST", "/v2/orders", wireOrder(intent))))
+    const bareStage = (round: string) =>
+      Promise.all(DEFAULT_ACCOUNTS.map(async (account) => {
+        const send = client(account)
+        const placed = await Promise.all(
+          intents(round).filter((i) => i.account === account).map((i) => send("POST", "/v2/orders", wireOrder(i)))
+        )
+        return [...placed, await send("GET", "/v2/account")]
+      })).then((all) => all.flat())
+
+    const fanout: Array<number> = []
+    const fanoutFloor: Array<number> = []
+    const stageWall: Array<number> = []
+    const stageFloor: Array<number> = []
+    let failed = 0
+    let bareFailed = 0
+    yield* Effect.gen(function*() {
+      const manager = yield* AccountManager
+      yield* manager.placeMany(intents("warmup"))
+      yield* Effect.promise(() => bareFanout("warmup-bare"))
+      for (let r = 0; r < runs; r++) {
+        let t = performance.now()
+        bareFailed += (yield* Effect.promise(() => bareFanout(`fanout-bare-${r}`))).filter((s) => s !== 200).length
+        fanoutFloor.push(ms(t))
+        t = performance.now()
+        failed += (yield* manager.placeMany(intents(`fanout-${r}`))).filter((p) => Result.isFailure(p.result)).length
+        fanout.push(ms(t))
+        t = performance.now()
+        bareFailed += (yield* Effect.promise(() => bareStage(`stage-bare-${r}`))).filter((s) => s !== 200).length
+        stageFloor.push(ms(t))
+        t = performance.now()
+        const report = yield* stage(`stage-${r}`)
+        stageWall.push(ms(t))
+        failed += report.accounts.filter((a) => a.status !== "succeeded").length
+      }
+    }).pipe(Effect.provide(adapter(server, keys, {}, statuses)))
+
+    const fanoutRatio = ratios(fanout, fanoutFloor)
+    console.log(`execution: ${DEFAULT_ACCOUNTS.length} accounts × ${SYMBOLS.length} orders against exchange serve at ${latency} ms latency, ${runs} runs`)
+    line("fan-out, adapter (1 round trip)", show(fanout, "ms"))
+    line("fan-out, bare fetch (floor)", show(fanoutFloor, "ms"))
+    line("fan-out / bare (paired)", show(fanoutRatio, "×", 2))
+    const perLatency = fanout.map((w) => w / latency)
+    line("fan-out / latency", `${show(perLatency, "×", 2)}   ${against(summarize(perLatency).median, 1.2, "≤", "×")}`)
+    line("bare fan-out / latency", show(fanoutFloor.map((w) => w / latency), "×", 2))
+    line("stage, adapter (2 round trips)", show(stageWall, "ms"))
+    line("stage, bare fetch (floor)", show(stageFloor, "ms"))
+    line("stage / bare (paired)", show(ratios(stageWall, stageFloor), "×", 2))
+    line("stage / (2 × latency)", show(stageWall.map((w) => w / (2 * latency)), "×", 2))
+    line("failed (adapter / bare)", `${failed} / ${bareFailed}`)
+    line("HTTP statuses (adapter)", JSON.stringify(yield* Ref.get(statuses)))
+  }))

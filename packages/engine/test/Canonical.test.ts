@@ -1,0 +1,75 @@
+import { assert, describe, it } from "@effect/vitest"
+import { canonicalJson, hashOf, hashOfReusing } from "@council/engine"
+
+/** The definition: every object rebuilt from its entries sorted by key, then `JSON.stringify`. */
+const reference = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v) ?? "null"
+
+/** A seeded generator of JSON-ish values with awkward keys (index-like, `__proto__`, empty) and leaves. */
+const values = (count: number, seed: number): ReadonlyArray<unknown> => {
+  let state = seed
+  const next = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648
+  const keys = ["a", "b", "Z", "10", "9", "0", "01", "é", "_x", "close", "4294967295", "4294967294", "-1", "1e3", "", "__proto__"]
+  const leaves: ReadonlyArray<() => unknown> = [
+    () => next() * 1000 - 500,
+    () => Math.floor(next() * 100),
+    () => `s${next().toString(36)}"\n`,
+    () => null,
+    () => undefined,
+    () => true,
+    () => Number.NaN,
+    () => -0,
+    () => new Date(Math.floor(next() * 1e12))
+  ]
+  const make = (depth: number): unknown => {
+    const r = next()
+    if (depth > 4 || r < 0.3) return leaves[Math.floor(next() * leaves.length)]!()
+    if (r < 0.6) return Array.from({ length: Math.floor(next() * 5) }, () => make(depth + 1))
+    const object: Record<string, unknown> = {}
+    for (let i = 0; i < next() * 6; i++) {
+      Object.defineProperty(object, keys[Math.floor(next() * keys.length)]!, {
+        value: make(depth + 1),
+        enumerable: true,
+        configurable: true,
+        writable: true
+      })
+    }
+    return object
+  }
+  return Array.from({ length: count }, () => make(0))
+}
+
+describe("canonicalJson", () => {
+  it("sorts keys, index-like keys first in numeric order, and drops what JSON drops", () => {
+    assert.strictEqual(
+      canonicalJson({ b: 1, a: [{ y: undefined, x: 2 }, undefined], 10: "ten", 9: "nine", at: new Date(0) }),
+      `{"9":"nine","10":"ten","a":[{"x":2},null],"at":"1970-01-01T00:00:00.000Z","b":1}`
+    )
+    assert.strictEqual(canonicalJson(undefined), "null")
+  })
+
+  it("gives the definition's text for 10,000 generated values", () => {
+    const differ = values(10_000, 7).filter((value) => canonicalJson(value) !== reference(value))
+    assert.strictEqual(differ.length, 0)
+  })
+
+  it("hashOfReusing gives hashOf's hash, also when values two levels down come back from an earlier call", () => {
+    const outputs = values(2_000, 11)
+    const differ: Array<unknown> = []
+    for (let i = 0; i < 1_000; i++) {
+      // a run's shape: stage inputs are earlier stages' outputs, the same objects from stage to stage
+      const inputs = { Early: outputs[i], Later: outputs[i + 1], "10": outputs[(i * 7) % 2_000], [`s${i % 3}`]: undefined }
+      const value = { stage: `S${i}`, inputs, tradingDay: "2026-06-08", asOf: i % 2 === 0 ? "2026-06-08" : undefined }
+      if (hashOfReusing(value) !== hashOf(value) || hashOfReusing(value) !== hashOf(value)) differ.push(value)
+    }
+    assert.strictEqual(differ.length, 0)
+  })
+
+  it("keeps the hashes that client order ids are made of", () => {
+    const intent = { symbol: "SPY", side: "buy", qty: 5, type: "market", account: "COUNCIL", timeInForce: "day" }
+    assert.strictEqual(hashOf(intent), "83b1e993a9494bb5aff73f951e3dc0f2")
+  })
+})

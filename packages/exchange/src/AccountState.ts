@@ -1,0 +1,109 @@
+/**
+ * An account's state from its ledger rows and the session's prices: positions marked at the close, shares held
+ * by open exits, buying power, and the position a fill leaves. Pure functions.
+ *
+ * **Rules**
+ * - Buying power has no leverage: `equity − long market value − |short market value| − open opening orders`
+ *   (= cash when long-only with nothing resting). A resting opening order reserves `qty × reservePrice`.
+ * - Shares held by open exit orders count each OCO group once (a bracket's two exits hold the same shares).
+ * - A fill that adds to a position averages the entry price; one that reduces it keeps the average; one that
+ *   crosses zero starts a new position at the fill price (the exchange never does that in one order).
+ *
+ * @since 0.1.0
+ */
+import type { AccountId, AccountSnapshot, Bar, Side } from "@council/domain"
+import { type ExchangePosition, toPosition } from "./ExchangeRecords.ts"
+import { roundCash, roundQty } from "./FillModel.ts"
+import type { OrderRow, PositionRow } from "./Ledger.ts"
+
+/** Remaining quantity held by open exit orders on `side`, counting each OCO group once. */
+export const heldQty = (rows: ReadonlyArray<OrderRow>, side: Side): number => {
+  const byGroup = new Map<string, number>()
+  for (const row of rows) {
+    if (row.side !== side || row.position_effect !== "close" || row.status === "held") continue
+    byGroup.set(row.exit_group, Math.max(byGroup.get(row.exit_group) ?? 0, row.qty - row.filled_qty))
+  }
+  let total = 0
+  for (const qty of byGroup.values()) total += qty
+  return roundQty(total)
+}
+
+/** A position marked with the last two bars on or before the session (`bars` ascending, at least one). */
+export const markPosition = (
+  row: PositionRow,
+  bars: ReadonlyArray<Bar>,
+  open: ReadonlyArray<OrderRow>
+): ExchangePosition => {
+  const price = bars[bars.length - 1]!.close
+  const lastdayPrice = bars.length > 1 ? bars[bars.length - 2]!.close : price
+  const mine = open.filter((o) => o.symbol === row.symbol)
+  const held = row.qty > 0 ? heldQty(mine, "sell") : -heldQty(mine, "buy")
+  return {
+    symbol: row.symbol,
+    qty: row.qty,
+    side: row.qty > 0 ? "long" : "short",
+    avgEntryPrice: row.avg_entry_price,
+    marketValue: roundCash(row.qty * price),
+    currentPrice: price,
+    unrealizedPl: roundCash((price - row.avg_entry_price) * row.qty),
+    qtyAvailable: roundQty(row.qty - held),
+    costBasis: roundCash(row.qty * row.avg_entry_price),
+    lastdayPrice
+  }
+}
+
+/** Price an opening order reserves per share while it rests. */
+export const reservePrice = (row: OrderRow, slippageBps: number): number =>
+  row.type === "stop"
+    ? (row.stop_price ?? 0) * (row.side === "buy" ? 1 + slippageBps / 10_000 : 1)
+    : row.limit_price ?? row.stop_price ?? 0
+
+/** Cash, equity, market values and buying power of an account. */
+export const snapshotOf = (
+  account: AccountId,
+  cash: number,
+  positions: ReadonlyArray<ExchangePosition>,
+  open: ReadonlyArray<OrderRow>,
+  slippageBps: number
+): AccountSnapshot => {
+  let longMarketValue = 0
+  let shortMarketValue = 0
+  for (const p of positions) {
+    if (p.marketValue >= 0) longMarketValue += p.marketValue
+    else shortMarketValue += p.marketValue
+  }
+  let reserved = 0
+  for (const o of open) {
+    if (o.position_effect === "open" && o.status !== "held") {
+      reserved += (o.qty - o.filled_qty) * reservePrice(o, slippageBps)
+    }
+  }
+  const equity = roundCash(cash + longMarketValue + shortMarketValue)
+  return {
+    account,
+    cash: roundCash(cash),
+    equity,
+    buyingPower: Math.max(0, roundCash(equity - longMarketValue + shortMarketValue - reserved)),
+    longMarketValue: roundCash(longMarketValue),
+    shortMarketValue: roundCash(shortMarketValue),
+    positions: positions.map(toPosition)
+  }
+}
+
+/** The position after a fill of `signedQty` (negative: sold) at `price`; `undefined` when flat. */
+export const positionAfterFill = (
+  before: PositionRow | undefined,
+  signedQty: number,
+  price: number
+): { readonly qty: number; readonly avgEntryPrice: number } | undefined => {
+  const q0 = before?.qty ?? 0
+  const avg0 = before?.avg_entry_price ?? 0
+  const q1 = roundQty(q0 + signedQty)
+  if (q1 === 0) return undefined
+  const avg = q0 === 0 || Math.sign(q0) === Math.sign(signedQty)
+    ? (Math.abs(q0) * avg0 + Math.abs(signedQty) * price) / Math.abs(q1)
+    : Math.sign(q1) === Math.sign(q0)
+    ? avg0
+    : price
+  return { qty: q1, avgEntryPrice: Math.round(avg * 1e6) / 1e6 }
+}

@@ -1,0 +1,471 @@
+/**
+ * The ledger store: the exchange's rows in SQL (accounts with their keys, orders, fills, positions) and every
+ * statement the exchange runs on them. No trading rules here — callers decide, the ledger reads and writes.
+ *
+ * **When to use**: inside `LocalExchange` only; `Ledger.make(sql)` over a `SqlClient` migrated with
+ * `@council/store`'s `0002_exchange` (tables prefixed `exchange_`).
+ *
+ * **Gotchas**
+ * - Hot statements are fixed texts with `?` placeholders compiled once (`prepared`), so neither the template
+ *   compiler runs per call nor the SQLite client's prepared-statement cache misses. Statements with a variable
+ *   shape (`IN` lists, `listOrders`' filters) stay templates.
+ * - `accountForUpdate` locks the account row on PostgreSQL (`FOR UPDATE`); on SQLite the write transaction's
+ *   `BEGIN IMMEDIATE` already holds the database's write lock.
+ * - Rows are checked against their schemas: a row the exchange did not write fails as "invalid row".
+ * - Positions come back sorted by symbol in JavaScript, so both dialects agree whatever their collation.
+ *
+ * @since 0.1.0
+ */
+import { randomUUID } from "node:crypto"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import {
+  AccountId,
+  OPEN_STATUSES,
+  OrderClass,
+  OrderStatus as OrderStatusSchema,
+  OrderType,
+  Side,
+  Ticker,
+  TimeInForce,
+  TradingDay
+} from "@council/domain"
+import type * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
+import type { ExchangeAccount, ExchangeOrder } from "./ExchangeRecords.ts"
+
+const Float = Schema.Number
+
+export const AccountRow = Schema.Struct({
+  id: AccountId,
+  uuid: Schema.String,
+  api_key_id: Schema.String,
+  api_secret: Schema.String,
+  cash: Float,
+  created_at: Schema.String,
+  last_session: TradingDay
+})
+export type AccountRow = typeof AccountRow.Type
+
+/** Whether an order opens (or adds to) a position or closes (part of) one. */
+export const PositionEffect = Schema.Literals(["open", "close"])
+export type PositionEffect = typeof PositionEffect.Type
+
+export const OrderRow = Schema.Struct({
+  id: Schema.String,
+  account: AccountId,
+  client_order_id: Schema.String,
+  parent_id: Schema.NullOr(Schema.String),
+  /** Orders of one group (a bracket's two exits, an OCO pair) share it; a fill cancels the rest of the group. */
+  exit_group: Schema.String,
+  position_effect: PositionEffect,
+  symbol: Ticker,
+  side: Side,
+  qty: Float,
+  type: OrderType,
+  time_in_force: TimeInForce,
+  limit_price: Schema.NullOr(Float),
+  stop_price: Schema.NullOr(Float),
+  order_class: OrderClass,
+  status: OrderStatusSchema,
+  /** 1 once a stop-limit's stop was hit. */
+  triggered: Float,
+  filled_qty: Float,
+  filled_avg_price: Schema.NullOr(Float),
+  extended_hours: Float,
+  session: TradingDay,
+  /** The order is evaluated on sessions after this one; null while a leg is held. */
+  active_after: Schema.NullOr(TradingDay),
+  created_at: Schema.String,
+  updated_at: Schema.String,
+  submitted_at: Schema.String,
+  filled_at: Schema.NullOr(Schema.String),
+  canceled_at: Schema.NullOr(Schema.String),
+  expired_at: Schema.NullOr(Schema.String)
+})
+export type OrderRow = typeof OrderRow.Type
+
+export const PositionRow = Schema.Struct({ symbol: Ticker, qty: Float, avg_entry_price: Float })
+export type PositionRow = typeof PositionRow.Type
+
+const FillRow = Schema.Struct({
+  order_id: Schema.String,
+  client_order_id: Schema.String,
+  account: AccountId,
+  symbol: Ticker,
+  side: Side,
+  qty: Float,
+  price: Float,
+  commission: Float,
+  filled_at: Schema.String
+})
+export type FillRow = typeof FillRow.Type
+
+const CanceledRow = Schema.Struct({ id: Schema.String, parent_id: Schema.NullOr(Schema.String) })
+export type CanceledRow = typeof CanceledRow.Type
+
+/**
+ * Rows checked against their schema: a row that passes the schema's guard is used as it is (the rows need no
+ * transformation, and building copies cost more than the check); one that does not is decoded, for the error.
+ */
+const rowsOf = <S extends Schema.Codec<unknown, unknown>>(schema: S) => {
+  const is = Schema.is(schema)
+  const decode = Schema.decodeUnknownEffect(Schema.Array(schema))
+  return (rows: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<S["Type"]>, Schema.SchemaError> =>
+    rows.every(is) ? Effect.succeed(rows) : decode(rows)
+}
+
+const decodeAccounts = rowsOf(AccountRow)
+const decodeOrders = rowsOf(OrderRow)
+const decodePositions = rowsOf(PositionRow)
+const decodeFills = rowsOf(FillRow)
+const decodeCanceled = rowsOf(CanceledRow)
+
+const bySymbol = (a: PositionRow, b: PositionRow) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0)
+
+export const toAccount = (row: AccountRow, shortingEnabled: boolean): ExchangeAccount => ({
+  account: row.id,
+  uuid: row.uuid,
+  keyId: row.api_key_id,
+  secretKey: Redacted.make(row.api_secret),
+  createdAt: row.created_at,
+  lastSession: row.last_session,
+  shortingEnabled
+})
+
+export const toExchangeOrder = (row: OrderRow, legs: ReadonlyArray<ExchangeOrder> = []): ExchangeOrder => ({
+  id: row.id,
+  clientOrderId: row.client_order_id,
+  account: row.account,
+  parentId: row.parent_id,
+  symbol: row.symbol,
+  side: row.side,
+  qty: row.qty,
+  type: row.type,
+  timeInForce: row.time_in_force,
+  limitPrice: row.limit_price,
+  stopPrice: row.stop_price,
+  orderClass: row.order_class,
+  status: row.status,
+  filledQty: row.filled_qty,
+  filledAvgPrice: row.filled_avg_price,
+  extendedHours: row.extended_hours !== 0,
+  session: row.session,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  submittedAt: row.submitted_at,
+  filledAt: row.filled_at,
+  canceledAt: row.canceled_at,
+  expiredAt: row.expired_at,
+  legs
+})
+
+/** Filters of `listOrders`, already validated. */
+export interface OrderFilter {
+  readonly status: "open" | "closed" | "all"
+  readonly nested: boolean
+  readonly symbols: ReadonlyArray<Ticker> | undefined
+  /** ISO timestamps, exclusive. */
+  readonly after: string | undefined
+  readonly until: string | undefined
+  readonly direction: "asc" | "desc"
+  readonly limit: number
+}
+
+/** A fill as the ledger records it. */
+export interface NewFill {
+  readonly order: OrderRow
+  readonly price: number
+  readonly commission: number
+  readonly session: TradingDay
+  readonly at: string
+}
+
+const ORDER_COLUMNS = [
+  "id",
+  "account",
+  "client_order_id",
+  "parent_id",
+  "exit_group",
+  "position_effect",
+  "symbol",
+  "side",
+  "qty",
+  "type",
+  "time_in_force",
+  "limit_price",
+  "stop_price",
+  "order_class",
+  "status",
+  "triggered",
+  "filled_qty",
+  "filled_avg_price",
+  "extended_hours",
+  "session",
+  "active_after",
+  "created_at",
+  "updated_at",
+  "submitted_at",
+  "filled_at",
+  "canceled_at",
+  "expired_at"
+] as const satisfies ReadonlyArray<keyof OrderRow>
+
+/** `status IN (…open statuses…)`, as constant text. */
+const IS_OPEN = `status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`
+
+/**
+ * A UUID v7 (time-ordered): fill ids are internal, and ids that grow with time append to the fills' primary key
+ * instead of dirtying a random page of it on every order (a v4 order id must stay random: it is Alpaca's format).
+ */
+const timeOrderedId = (): string => {
+  const ms = Date.now().toString(16).padStart(12, "0")
+  const random = randomUUID()
+  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${random.slice(15, 18)}-${random.slice(19)}`
+}
+
+/** `?` placeholders as PostgreSQL's `$1`, `$2`, … */
+const numbered = (text: string) => {
+  let n = 0
+  return text.replace(/\?/g, () => `$${++n}`)
+}
+
+/** Statements of fixed text over `sql`. */
+const statements = (sql: SqlClient.SqlClient) => {
+  const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
+  const transaction = Effect.serviceOption(sql.transactionService)
+  /**
+   * A statement of fixed text with `?` placeholders, compiled once: a template costs microseconds to compile on
+   * every call (an insert of 28 columns tens of them), which is much of an order's time. Inside a transaction it
+   * runs straight on the transaction's connection, without `effect/sql`'s per-statement span and connection
+   * lookup; outside, as a client statement.
+   */
+  const prepared = (text: string) => {
+    const compiled = pg ? numbered(text) : text
+    return (...params: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<object>, SqlError.SqlError> =>
+      Effect.flatMap(transaction, (open) =>
+        Option.isSome(open) ? open.value[0].execute(compiled, params, undefined) : sql.unsafe<object>(compiled, params))
+  }
+  const decoded = <A>(text: string, decode: (rows: ReadonlyArray<object>) => Effect.Effect<A, Schema.SchemaError>) => {
+    const run = prepared(text)
+    return (...params: ReadonlyArray<unknown>) => Effect.flatMap(run(...params), decode)
+  }
+  return { sql, pg, prepared, decoded }
+}
+
+type Statements = ReturnType<typeof statements>
+
+const first = <A>(rows: ReadonlyArray<A>): A | undefined => rows[0]
+
+/** Accounts: rows, keys, cash and the session they are at. */
+const accountStatements = ({ decoded, pg, prepared, sql }: Statements) => {
+  const selectAccount = decoded(`SELECT * FROM exchange_accounts WHERE id = ?`, decodeAccounts)
+  const selectAccountForUpdate = decoded(`SELECT * FROM exchange_accounts WHERE id = ?${pg ? " FOR UPDATE" : ""}`, decodeAccounts)
+  const selectAccountByKeyId = decoded(`SELECT * FROM exchange_accounts WHERE api_key_id = ?`, decodeAccounts)
+  const updateLastSession = prepared(`UPDATE exchange_accounts SET last_session = ? WHERE id = ?`)
+  const updateCash = prepared(`UPDATE exchange_accounts SET cash = ? WHERE id = ?`)
+
+  const account = (id: AccountId) => Effect.map(selectAccount(id), first)
+  /** The account row, locked until the transaction ends (PostgreSQL). */
+  const accountForUpdate = (id: AccountId) => Effect.map(selectAccountForUpdate(id), first)
+  const accountByKeyId = (keyId: string) => Effect.map(selectAccountByKeyId(keyId), first)
+  const accounts = Effect.flatMap(sql`SELECT * FROM exchange_accounts ORDER BY id`, decodeAccounts)
+  /** Creates the account unless another process just did. */
+  const createAccount = (row: AccountRow) =>
+    sql`INSERT INTO exchange_accounts ${sql.insert(row)} ON CONFLICT (id) DO NOTHING`
+  const setLastSession = (id: AccountId, day: TradingDay) => updateLastSession(day, id)
+  const setCash = (id: AccountId, cash: number) => updateCash(cash, id)
+
+  return { account, accountForUpdate, accountByKeyId, accounts, createAccount, setLastSession, setCash }
+}
+
+/** Orders: lookups, listings, inserts and every status change. */
+const orderStatements = ({ decoded, prepared, sql }: Statements) => {
+  const selectOrderById = decoded(`SELECT * FROM exchange_orders WHERE account = ? AND id = ?`, decodeOrders)
+  const selectOrderByClientId = decoded(
+    `SELECT * FROM exchange_orders WHERE account = ? AND client_order_id = ?`,
+    decodeOrders
+  )
+  const selectClientOrderId = prepared(`SELECT 1 AS found FROM exchange_orders WHERE account = ? AND client_order_id = ?`)
+  const selectOpen = decoded(`SELECT * FROM exchange_orders WHERE account = ? AND ${IS_OPEN} ORDER BY seq`, decodeOrders)
+  const selectResting = decoded(
+    `SELECT * FROM exchange_orders WHERE account = ? AND status = 'new' AND active_after < ? ORDER BY seq`,
+    decodeOrders
+  )
+  const insertOrderRow = prepared(
+    `INSERT INTO exchange_orders (${ORDER_COLUMNS.join(", ")}, reason) VALUES (${ORDER_COLUMNS.map(() => "?").join(", ")}, ?)`
+  )
+  const updateTriggered = prepared(`UPDATE exchange_orders SET triggered = 1, updated_at = ? WHERE id = ?`)
+  const updateFilled = prepared(
+    `UPDATE exchange_orders SET status = 'filled', filled_qty = ?, filled_avg_price = ?, filled_at = ?, updated_at = ? WHERE id = ?`
+  )
+  const updateHeldLegs = prepared(
+    `UPDATE exchange_orders SET status = 'new', active_after = ?, updated_at = ? WHERE parent_id = ? AND status = 'held'`
+  )
+  const cancelSet = `UPDATE exchange_orders SET status = 'canceled', canceled_at = ?, updated_at = ?`
+  const cancelGroupRows = decoded(
+    `${cancelSet} WHERE account = ? AND (id = ? OR parent_id = ?) AND ${IS_OPEN} RETURNING id, parent_id`,
+    decodeCanceled
+  )
+  const cancelAccountRows = decoded(`${cancelSet} WHERE account = ? AND ${IS_OPEN} RETURNING id, parent_id`, decodeCanceled)
+  const cancelSymbolRows = decoded(
+    `${cancelSet} WHERE account = ? AND symbol = ? AND ${IS_OPEN} RETURNING id, parent_id`,
+    decodeCanceled
+  )
+
+  const orderById = (account: AccountId, id: string) => Effect.map(selectOrderById(account, id), first)
+  const orderByClientId = (account: AccountId, clientOrderId: string) =>
+    Effect.map(selectOrderByClientId(account, clientOrderId), first)
+  const hasClientOrderId = (account: AccountId, clientOrderId: string) =>
+    Effect.map(selectClientOrderId(account, clientOrderId), (rows) => rows.length > 0)
+
+  /** The legs of the given parents, in insertion order. */
+  const legsOf = (parentIds: ReadonlyArray<string>) =>
+    parentIds.length === 0
+      ? Effect.succeed<ReadonlyArray<OrderRow>>([])
+      : Effect.flatMap(sql`SELECT * FROM exchange_orders WHERE parent_id IN ${sql.in(parentIds)} ORDER BY seq`, decodeOrders)
+
+  const openOrders = (account: AccountId) => selectOpen(account)
+
+  /** Orders `new` and active before `session`: those a session evaluates (and expires, for `day` orders). */
+  const restingOrders = (account: AccountId, session: TradingDay) => selectResting(account, session)
+
+  const listOrders = (account: AccountId, filter: OrderFilter) => {
+    const isOpen = filter.nested
+      ? sql.literal(`(${IS_OPEN} OR EXISTS (SELECT 1 FROM exchange_orders l
+          WHERE l.parent_id = exchange_orders.id AND l.${IS_OPEN}))`)
+      : sql.literal(IS_OPEN)
+    const clauses = [
+      sql`account = ${account}`,
+      ...(filter.nested ? [sql`parent_id IS NULL`] : []),
+      ...(filter.symbols !== undefined && filter.symbols.length > 0 ? [sql`symbol IN ${sql.in(filter.symbols)}`] : []),
+      ...(filter.after === undefined ? [] : [sql`submitted_at > ${filter.after}`]),
+      ...(filter.until === undefined ? [] : [sql`submitted_at < ${filter.until}`]),
+      ...(filter.status === "open" ? [isOpen] : filter.status === "closed" ? [sql`NOT ${isOpen}`] : [])
+    ]
+    const direction = sql.literal(filter.direction === "asc" ? "ASC" : "DESC")
+    return Effect.flatMap(
+      sql`SELECT * FROM exchange_orders WHERE ${sql.and(clauses)}
+        ORDER BY submitted_at ${direction}, seq ${direction} LIMIT ${filter.limit}`,
+      decodeOrders
+    )
+  }
+
+  const insertOrder = (row: OrderRow, reason: string) => insertOrderRow(...ORDER_COLUMNS.map((column) => row[column]), reason)
+  const markTriggered = (id: string, at: string) => updateTriggered(at, id)
+  /** A resting order filled completely at `price`. */
+  const markFilled = (id: string, qty: number, price: number, at: string) => updateFilled(qty, price, at, at, id)
+  /** Held legs of a filled parent become `new`, evaluated from the session after `session`. */
+  const activateLegs = (parentId: string, session: TradingDay, at: string) => updateHeldLegs(session, at, parentId)
+
+  /** Cancels the open members of the group (parent and legs) rooted at `root`. */
+  const cancelGroup = (account: AccountId, root: string, at: string) => cancelGroupRows(at, at, account, root, root)
+
+  /** Cancels every open order of the account, or of one of its symbols. */
+  const cancelOpen = (account: AccountId, at: string, symbol?: Ticker) =>
+    symbol === undefined ? cancelAccountRows(at, at, account) : cancelSymbolRows(at, at, account, symbol)
+
+  const cancelIds = (ids: ReadonlyArray<string>, at: string) =>
+    Effect.flatMap(
+      sql`UPDATE exchange_orders SET status = 'canceled', canceled_at = ${at}, updated_at = ${at}
+        WHERE id IN ${sql.in(ids)} AND ${sql.literal(IS_OPEN)} RETURNING id, parent_id`,
+      decodeCanceled
+    )
+
+  /** Expires the given `day` orders and cancels their held legs. */
+  const expire = (ids: ReadonlyArray<string>, at: string) =>
+    Effect.andThen(
+      sql`UPDATE exchange_orders SET status = 'expired', expired_at = ${at}, updated_at = ${at} WHERE id IN ${sql.in(ids)}`,
+      sql`UPDATE exchange_orders SET status = 'canceled', canceled_at = ${at}, updated_at = ${at}
+        WHERE parent_id IN ${sql.in(ids)} AND status = 'held'`
+    )
+
+  return {
+    orderById,
+    orderByClientId,
+    hasClientOrderId,
+    legsOf,
+    openOrders,
+    restingOrders,
+    listOrders,
+    insertOrder,
+    markTriggered,
+    markFilled,
+    activateLegs,
+    cancelGroup,
+    cancelOpen,
+    cancelIds,
+    expire
+  }
+}
+
+/** Positions and fills. */
+const positionStatements = ({ decoded, prepared }: Statements) => {
+  const selectPositions = decoded(`SELECT symbol, qty, avg_entry_price FROM exchange_positions WHERE account = ?`, decodePositions)
+  const selectPosition = decoded(
+    `SELECT symbol, qty, avg_entry_price FROM exchange_positions WHERE account = ? AND symbol = ?`,
+    decodePositions
+  )
+  const deletePosition = prepared(`DELETE FROM exchange_positions WHERE account = ? AND symbol = ?`)
+  const insertPosition = prepared(`INSERT INTO exchange_positions (account, symbol, qty, avg_entry_price) VALUES (?, ?, ?, ?)`)
+  const updatePosition = prepared(`UPDATE exchange_positions SET qty = ?, avg_entry_price = ? WHERE account = ? AND symbol = ?`)
+  const insertFillRow = prepared(
+    `INSERT INTO exchange_fills (id, order_id, account, symbol, side, qty, price, commission, session, filled_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+  )
+  const fillsColumns = `SELECT f.order_id, o.client_order_id, f.account, f.symbol, f.side, f.qty, f.price, f.commission,
+    f.filled_at FROM exchange_fills f JOIN exchange_orders o ON o.id = f.order_id`
+  const selectFills = decoded(`${fillsColumns} WHERE f.account = ? ORDER BY f.filled_at, o.seq`, decodeFills)
+  const selectSessionFills = decoded(
+    `${fillsColumns} WHERE f.account = ? AND f.session = ? ORDER BY f.filled_at, o.seq`,
+    decodeFills
+  )
+
+  const positions = (account: AccountId) => Effect.map(selectPositions(account), (rows) => [...rows].sort(bySymbol))
+  const position = (account: AccountId, symbol: Ticker) => Effect.map(selectPosition(account, symbol), first)
+
+  /** Moves a position from `before` (absent: flat) to `after` (absent: flat) with one statement. */
+  const writePosition = (
+    account: AccountId,
+    symbol: Ticker,
+    before: PositionRow | undefined,
+    after: { readonly qty: number; readonly avgEntryPrice: number } | undefined
+  ) =>
+    after === undefined
+      ? deletePosition(account, symbol)
+      : before === undefined
+      ? insertPosition(account, symbol, after.qty, after.avgEntryPrice)
+      : updatePosition(after.qty, after.avgEntryPrice, account, symbol)
+
+  const insertFill = (fill: NewFill) => {
+    const { order } = fill
+    return insertFillRow(
+      timeOrderedId(),
+      order.id,
+      order.account,
+      order.symbol,
+      order.side,
+      order.qty,
+      fill.price,
+      fill.commission,
+      fill.session,
+      fill.at
+    )
+  }
+
+  /** Fills in execution order, optionally of one session only. */
+  const fills = (account: AccountId, session?: TradingDay) =>
+    session === undefined ? selectFills(account) : selectSessionFills(account, session)
+
+  return { positions, position, writePosition, insertFill, fills }
+}
+
+/** The ledger's statements over `sql`. */
+export const make = (sql: SqlClient.SqlClient) => {
+  const prepared = statements(sql)
+  return { ...accountStatements(prepared), ...orderStatements(prepared), ...positionStatements(prepared) }
+}
+
+export type Ledger = ReturnType<typeof make>

@@ -1,0 +1,384 @@
+/**
+ * The local paper exchange: a ledger in SQL (accounts, orders, fills, positions) driven by simulated daily
+ * sessions, with Alpaca paper-trading semantics. The in-process brokers (`layerBrokers`, `layerVenue`) and the
+ * Alpaca-compatible HTTP server (`ExchangeServer`) are both faces of this one core.
+ *
+ * **When to use**: offline runs, backtests and tests. Provide `LocalExchange.layer(options)` with a migrated
+ * `SqlClient` (`@council/store` `Database`, migration `0002_exchange`), `MarketData` and `ExchangeSession`.
+ *
+ * **How it works** — one module per concern:
+ * - `Ledger`: the rows and every statement on them. `Keys`: key pairs and authentication.
+ * - `Matching`: every call first brings the account to the current session — resting orders meet the bars of
+ *   each session since the account's last one, in order; accounts are created on first access with
+ *   `initialCash` ($100,000) and a key pair. A session before the account's last one fails `InvalidRequest`.
+ * - `FillModel`: when orders fill and at what price. `OrderRules`: what is accepted (Alpaca's messages).
+ * - `Placement`: an order's rows, filled on placement when the fill model says so; `Settlement`: a fill's cash,
+ *   position and record. `AccountState`: marking, buying power (no leverage), shares held by open exits.
+ *   `Prices`: the bars the exchange reads. `GroupCommit`: how writes share transactions.
+ * - Canceling any member of a bracket/OCO group cancels its other open members. `closePosition` first cancels the
+ *   symbol's open orders (Alpaca's `cancel_orders=true`), then sends a `day` market order; `closeAllPositions`
+ *   cancels every open order first.
+ *
+ * **Gotchas**
+ * - A call that writes runs atomically in one transaction (bringing the account to the session, checks, order,
+ *   fill), shared with the writes queued beside it (`GroupCommit`: one commit for concurrent orders, calls one at a
+ *   time in arrival order); a read at the account's current session takes none.
+ * - Shorting is allowed unless `allowShorting` says otherwise for the account (`ShortingNotAllowed`).
+ * - Calls open no tracing spans: a span costs microseconds even with tracing off, a good part of an order's time.
+ * - No partial fills, no notional orders, no trailing stops, no wash-trade or PDT checks, no order replacement;
+ *   `ioc`/`fok`/`opg`/`cls` are accepted for market orders only (which fill at once anyway).
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import { type AccountId, type AccountSnapshot, type Fill, OPEN_STATUSES, type OrderIntent, type Ticker, type TradingDay } from "@council/domain"
+import { MarketData } from "@council/market"
+import {
+  type Broker,
+  type BrokerError,
+  Brokers,
+  type ClosePositionOptions,
+  LocalVenue,
+  unknownAccount
+} from "@council/broker"
+import * as SqlClient from "effect/sql/SqlClient"
+import { snapshotOf } from "./AccountState.ts"
+import { type Failure, reject, toBrokerError } from "./ExchangeErrors.ts"
+import {
+  type ExchangeAccount,
+  type ExchangeOrder,
+  type ExchangeOrderQuery,
+  type ExchangePosition,
+  toOrder,
+  toPosition
+} from "./ExchangeRecords.ts"
+import { closeTimestamp, ExchangeSession } from "./ExchangeSession.ts"
+import { defaultFillModel, type FillModelOptions, roundQty } from "./FillModel.ts"
+import * as GroupCommit from "./GroupCommit.ts"
+import * as Ledger from "./Ledger.ts"
+import * as Matching from "./Matching.ts"
+import { EPS, insufficientQty } from "./OrderRules.ts"
+import * as Placement from "./Placement.ts"
+import * as Prices from "./Prices.ts"
+import * as Settlement from "./Settlement.ts"
+
+export interface LocalExchangeOptions extends Partial<FillModelOptions> {
+  /** Cash of a new account. Default 100,000. */
+  readonly initialCash?: number
+  /** Whether an account may sell short. Default true. */
+  readonly allowShorting?: boolean | ((account: AccountId) => boolean)
+}
+
+export class LocalExchange extends Context.Service<LocalExchange, {
+  readonly options: FillModelOptions & { readonly initialCash: number }
+  /** The session calls run in. */
+  readonly session: Effect.Effect<TradingDay, BrokerError>
+  /** The account (created on first access, then brought to the current session). */
+  readonly account: (account: AccountId) => Effect.Effect<ExchangeAccount, BrokerError>
+  /** Every account created so far, with its keys. */
+  readonly keys: Effect.Effect<ReadonlyArray<ExchangeAccount>, BrokerError>
+  readonly accountByKeyId: (keyId: string) => Effect.Effect<Option.Option<ExchangeAccount>, BrokerError>
+  readonly snapshot: (account: AccountId) => Effect.Effect<AccountSnapshot, BrokerError>
+  readonly positions: (account: AccountId) => Effect.Effect<ReadonlyArray<ExchangePosition>, BrokerError>
+  readonly position: (account: AccountId, symbol: Ticker) => Effect.Effect<Option.Option<ExchangePosition>, BrokerError>
+  readonly listOrders: (
+    account: AccountId,
+    query: ExchangeOrderQuery
+  ) => Effect.Effect<ReadonlyArray<ExchangeOrder>, BrokerError>
+  readonly getOrder: (account: AccountId, orderId: string) => Effect.Effect<ExchangeOrder, BrokerError>
+  readonly getOrderByClientId: (
+    account: AccountId,
+    clientOrderId: string
+  ) => Effect.Effect<Option.Option<ExchangeOrder>, BrokerError>
+  readonly placeOrder: (account: AccountId, intent: OrderIntent) => Effect.Effect<ExchangeOrder, BrokerError>
+  readonly cancelOrder: (account: AccountId, orderId: string) => Effect.Effect<void, BrokerError>
+  /** Cancels every open order; succeeds with the ids of the top-level orders that had something canceled. */
+  readonly cancelAllOrders: (account: AccountId) => Effect.Effect<ReadonlyArray<string>, BrokerError>
+  readonly closePosition: (
+    account: AccountId,
+    symbol: Ticker,
+    options?: ClosePositionOptions
+  ) => Effect.Effect<ExchangeOrder, BrokerError>
+  readonly closeAllPositions: (account: AccountId) => Effect.Effect<ReadonlyArray<ExchangeOrder>, BrokerError>
+  /** Fills in execution order, optionally of one session only. */
+  readonly fills: (account: AccountId, session?: TradingDay) => Effect.Effect<ReadonlyArray<Fill>, BrokerError>
+}>()("@council/exchange/LocalExchange") {
+  static readonly layer = (
+    options: LocalExchangeOptions = {}
+  ): Layer.Layer<LocalExchange, never, SqlClient.SqlClient | MarketData | ExchangeSession> =>
+    Layer.effect(LocalExchange, make(options))
+
+  /** `Brokers` for the given accounts, each a view of the exchange. */
+  static readonly layerBrokers = (accounts: ReadonlyArray<AccountId>): Layer.Layer<Brokers, never, LocalExchange> =>
+    Layer.effect(
+      Brokers,
+      Effect.gen(function*() {
+        const exchange = yield* LocalExchange
+        const brokers = new Map(accounts.map((account) => [account, brokerOf(exchange, account)]))
+        return Brokers.of({
+          accounts,
+          get: (account) => {
+            const broker = brokers.get(account)
+            return broker ? Effect.succeed(broker) : Effect.fail(unknownAccount(account, accounts))
+          }
+        })
+      })
+    )
+
+  /** The exchange as `@council/broker`'s venue of accounts without credentials (what `RoutedBrokers` routes to). */
+  static readonly layerVenue: Layer.Layer<LocalVenue, never, LocalExchange> = Layer.effect(
+    LocalVenue,
+    Effect.gen(function*() {
+      const exchange = yield* LocalExchange
+      return LocalVenue.of({ broker: (account) => brokerOf(exchange, account.id) })
+    })
+  )
+
+  /** One account's `Broker` over the exchange. */
+  static readonly broker = (exchange: LocalExchange["Service"], account: AccountId): Broker =>
+    brokerOf(exchange, account)
+}
+
+/** A `listOrders` time bound as an ISO timestamp, or what is wrong with it. */
+const parseTimeBound = (field: string, value: string | undefined): string | undefined | { readonly message: string } => {
+  if (value === undefined) return undefined
+  const ms = Date.parse(value)
+  return Number.isNaN(ms) ? { message: `invalid ${field}: ${value}` } : new Date(ms).toISOString()
+}
+
+/** Top-level ids of canceled rows, in order, without duplicates. */
+const roots = (rows: ReadonlyArray<Ledger.CanceledRow>) => [...new Set(rows.map((r) => r.parent_id ?? r.id))]
+
+/** How a call reaches the ledger: reading, writing, or writing what a refusal must take back (`GroupCommit`). */
+type Access = "read" | "write" | "write, may fail after writing"
+
+/** What the calls share: the exchange's parts, and `withAccount`. */
+interface Core {
+  readonly options: LocalExchange["Service"]["options"]
+  readonly allowShorting: (account: AccountId) => boolean
+  readonly ledger: Ledger.Ledger
+  readonly prices: Prices.Prices
+  readonly placement: Placement.Placement
+  /** Runs `body` for the account brought to the current session (see `make`). */
+  readonly withAccount: <A>(
+    account: AccountId,
+    access: Access,
+    body: (day: TradingDay, row: Ledger.AccountRow) => Effect.Effect<A, Failure>
+  ) => Effect.Effect<A, BrokerError>
+}
+
+const book = (row: Ledger.AccountRow): Settlement.Book => ({ account: row.id, cash: row.cash })
+
+/** The calls that only read (bringing an account to the session aside). */
+const readCalls = ({ allowShorting, ledger, options, prices, withAccount }: Core) => {
+  /** Open orders and every position marked at `day`. */
+  const marked = Effect.fnUntraced(function*(account: AccountId, day: TradingDay) {
+    const open = yield* ledger.openOrders(account)
+    const positions = yield* prices.markAll(yield* ledger.positions(account), open, day)
+    return { open, positions }
+  })
+
+  /** Rows with their legs attached. */
+  const withLegs = (rows: ReadonlyArray<Ledger.OrderRow>) =>
+    Effect.map(ledger.legsOf(rows.filter((r) => r.parent_id === null).map((r) => r.id)), (legs) =>
+      rows.map((row) =>
+        Ledger.toExchangeOrder(row, legs.filter((leg) => leg.parent_id === row.id).map((leg) => Ledger.toExchangeOrder(leg)))
+      ))
+
+  const loadOrder = Effect.fnUntraced(function*(account: AccountId, id: string) {
+    const row = yield* ledger.orderById(account, id)
+    if (row === undefined) return yield* reject(account, "NotFound", "order not found")
+    return (yield* withLegs([row]))[0]!
+  })
+
+  const listOrders = (id: AccountId, query: ExchangeOrderQuery) =>
+    withAccount(id, "read", () =>
+      Effect.gen(function*() {
+        const limit = query.limit ?? 50
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+          return yield* reject(id, "InvalidRequest", "limit must be an integer between 1 and 500")
+        }
+        const after = parseTimeBound("after", query.after)
+        const until = parseTimeBound("until", query.until)
+        if (typeof after === "object") return yield* reject(id, "InvalidRequest", after.message)
+        if (typeof until === "object") return yield* reject(id, "InvalidRequest", until.message)
+        const nested = query.nested ?? true
+        const rows = yield* ledger.listOrders(id, {
+          status: query.status,
+          nested,
+          symbols: query.symbols,
+          after,
+          until,
+          direction: query.direction === "asc" ? "asc" : "desc",
+          limit
+        })
+        return nested ? yield* withLegs(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
+      }))
+
+  return {
+    account: (id: AccountId) =>
+      withAccount(id, "read", (_, row) => Effect.succeed(Ledger.toAccount(row, allowShorting(id)))),
+    keys: ledger.accounts.pipe(
+      Effect.map((rows) => rows.map((row) => Ledger.toAccount(row, allowShorting(row.id)))),
+      Effect.mapError(toBrokerError(""))
+    ),
+    accountByKeyId: (keyId: string) =>
+      ledger.accountByKeyId(keyId).pipe(
+        Effect.map((row) => Option.map(Option.fromNullishOr(row), (r) => Ledger.toAccount(r, allowShorting(r.id)))),
+        Effect.mapError(toBrokerError(""))
+      ),
+    snapshot: (id: AccountId) =>
+      withAccount(id, "read", (day, row) =>
+        Effect.map(marked(id, day), ({ open, positions }) => snapshotOf(id, row.cash, positions, open, options.slippageBps))),
+    positions: (id: AccountId) => withAccount(id, "read", (day) => Effect.map(marked(id, day), (state) => state.positions)),
+    position: (id: AccountId, symbol: Ticker) =>
+      withAccount(id, "read", (day) =>
+        Effect.map(marked(id, day), (state) => Option.fromNullishOr(state.positions.find((p) => p.symbol === symbol)))),
+    listOrders,
+    getOrder: (id: AccountId, orderId: string) => withAccount(id, "read", () => loadOrder(id, orderId)),
+    getOrderByClientId: (id: AccountId, clientOrderId: string) =>
+      withAccount(id, "read", () =>
+        Effect.flatMap(ledger.orderByClientId(id, clientOrderId), (row) =>
+          row === undefined ? Effect.succeedNone : Effect.map(withLegs([row]), (orders) => Option.some(orders[0]!)))),
+    fills: (id: AccountId, session?: TradingDay) =>
+      withAccount(id, "read", () =>
+        Effect.map(ledger.fills(id, session), (rows) =>
+          rows.map((row): Fill => ({
+            orderId: row.order_id,
+            clientOrderId: row.client_order_id,
+            account: row.account,
+            symbol: row.symbol,
+            side: row.side,
+            qty: row.qty,
+            price: row.price,
+            commission: row.commission,
+            at: row.filled_at
+          }))))
+  }
+}
+
+/** The calls that write: placing, canceling, closing. */
+const writeCalls = ({ ledger, placement, withAccount }: Core) => {
+  const cancelOrder = (id: AccountId, orderId: string) =>
+    withAccount(id, "write", (day) =>
+      Effect.gen(function*() {
+        const row = yield* ledger.orderById(id, orderId)
+        if (row === undefined) return yield* reject(id, "NotFound", "order not found")
+        if (!OPEN_STATUSES.has(row.status)) {
+          return yield* reject(id, "InvalidRequest", `order is not cancelable (status ${row.status})`)
+        }
+        yield* ledger.cancelGroup(id, row.parent_id ?? row.id, closeTimestamp(day))
+      }))
+
+  // cancels the symbol's orders, then places: a refused placement must take the cancels back
+  const closePosition = (id: AccountId, symbol: Ticker, closeOptions?: ClosePositionOptions) =>
+    withAccount(id, "write, may fail after writing", (day, row) =>
+      Effect.gen(function*() {
+        const position = yield* ledger.position(id, symbol)
+        if (position === undefined) return yield* reject(id, "NotFound", "position does not exist")
+        const held = Math.abs(position.qty)
+        const { percentage, qty } = closeOptions ?? {}
+        if (qty !== undefined && percentage !== undefined) {
+          return yield* reject(id, "InvalidRequest", "only one of qty or percentage may be specified")
+        }
+        if (percentage !== undefined && !(percentage > 0 && percentage <= 100)) {
+          return yield* reject(id, "InvalidRequest", "percentage must be in (0, 100]")
+        }
+        const closeQty = qty ?? roundQty(percentage === undefined ? held : (held * percentage) / 100)
+        if (!(closeQty > 0)) return yield* reject(id, "InvalidRequest", "qty must be > 0")
+        if (closeQty > held + EPS) return yield* reject(id, "InsufficientQty", insufficientQty(closeQty, held))
+        yield* ledger.cancelOpen(id, closeTimestamp(day), symbol)
+        return yield* placement.place(book(row), day, Placement.closeIntent(id, symbol, closeQty, position.qty))
+      }))
+
+  const closeAllPositions = (id: AccountId) =>
+    withAccount(id, "write, may fail after writing", (day, row) =>
+      Effect.gen(function*() {
+        yield* ledger.cancelOpen(id, closeTimestamp(day))
+        const account = book(row)
+        const orders: Array<ExchangeOrder> = []
+        for (const position of yield* ledger.positions(id)) {
+          const intent = Placement.closeIntent(id, position.symbol, Math.abs(position.qty), position.qty)
+          orders.push(yield* placement.place(account, day, intent))
+        }
+        return orders
+      }))
+
+  return {
+    placeOrder: (id: AccountId, intent: OrderIntent) =>
+      withAccount(id, "write", (day, row) => placement.place(book(row), day, intent)),
+    cancelOrder,
+    cancelAllOrders: (id: AccountId) =>
+      withAccount(id, "write", (day) => Effect.map(ledger.cancelOpen(id, closeTimestamp(day)), roots)),
+    closePosition,
+    closeAllPositions
+  }
+}
+
+const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
+  const sql = yield* SqlClient.SqlClient
+  const market = yield* MarketData
+  const exchangeSession = yield* ExchangeSession
+  const options = {
+    slippageBps: input.slippageBps ?? defaultFillModel.slippageBps,
+    commissionPerShare: input.commissionPerShare ?? defaultFillModel.commissionPerShare,
+    commissionMin: input.commissionMin ?? defaultFillModel.commissionMin,
+    initialCash: input.initialCash ?? 100_000
+  }
+  const allowShorting = (account: AccountId): boolean =>
+    typeof input.allowShorting === "function" ? input.allowShorting(account) : input.allowShorting ?? true
+
+  const ledger = Ledger.make(sql)
+  const prices = Prices.make(market)
+  const settlement = Settlement.make(ledger, options)
+  const matching = Matching.make({ ledger, prices, settlement, market, fillModel: options, initialCash: options.initialCash })
+  const placement = Placement.make({ ledger, prices, settlement, fillModel: options, allowShorting })
+  const writes = yield* GroupCommit.make(sql)
+  /** Sessions the market data has confirmed (they stay sessions). */
+  const sessions = new Set<TradingDay>()
+  const ensureSession = (day: TradingDay) =>
+    sessions.has(day) ? Effect.void : Effect.map(market.ensureTradingDay(day), () => void sessions.add(day))
+
+  /**
+   * Runs `body` for the account brought to the current session. A body that writes runs in the same transaction
+   * as bringing the account there (a batch's transaction: `GroupCommit`, whose contract says which bodies "may
+   * fail after writing"); a read at the account's current session runs without one.
+   */
+  const withAccount = <A>(
+    account: AccountId,
+    access: Access,
+    body: (day: TradingDay, row: Ledger.AccountRow) => Effect.Effect<A, Failure>
+  ): Effect.Effect<A, BrokerError> =>
+    Effect.gen(function*() {
+      const day = yield* exchangeSession.current
+      yield* ensureSession(day)
+      const call = Effect.flatMap(matching.advance(account, day), (row) => body(day, row))
+      if (access === "write") return yield* writes.run(call)
+      if (access !== "read") return yield* writes.runIsolated(call)
+      const current = yield* ledger.account(account)
+      const row = current?.last_session === day ? current : yield* writes.run(matching.advance(account, day))
+      return yield* body(day, row)
+    }).pipe(Effect.mapError(toBrokerError(account)))
+
+  const core: Core = { options, allowShorting, ledger, prices, placement, withAccount }
+  return LocalExchange.of({ options, session: exchangeSession.current, ...readCalls(core), ...writeCalls(core) })
+})
+
+const brokerOf = (exchange: LocalExchange["Service"], account: AccountId): Broker => ({
+  account,
+  getAccount: exchange.snapshot(account),
+  getPositions: Effect.map(exchange.positions(account), (positions) => positions.map(toPosition)),
+  getPosition: (symbol) => Effect.map(exchange.position(account, symbol), Option.map(toPosition)),
+  listOrders: (query) => Effect.map(exchange.listOrders(account, { ...query, nested: true }), (orders) => orders.map(toOrder)),
+  getOrder: (orderId) => Effect.map(exchange.getOrder(account, orderId), toOrder),
+  getOrderByClientId: (clientOrderId) =>
+    Effect.map(exchange.getOrderByClientId(account, clientOrderId), Option.map(toOrder)),
+  placeOrder: (intent) => Effect.map(exchange.placeOrder(account, intent), toOrder),
+  cancelOrder: (orderId) => exchange.cancelOrder(account, orderId),
+  cancelAllOrders: Effect.map(exchange.cancelAllOrders(account), (ids) => ids.length),
+  closePosition: (symbol, options) => Effect.map(exchange.closePosition(account, symbol, options), toOrder),
+  closeAllPositions: Effect.map(exchange.closeAllPositions(account), (orders) => orders.map(toOrder))
+})

@@ -1,0 +1,182 @@
+/**
+ * Order validation: what the exchange accepts before anything reaches the ledger, with Alpaca's messages where
+ * they are known. Pure functions; a rule that fails says why as a `Rejection`.
+ *
+ * **Rules**
+ * - Shape first (`validateIntent`): positive quantity with at most 9 decimals, fractional orders simple `day`
+ *   orders, prices positive and on the tick, the prices each type and class needs, `day`/`gtc` for resting orders.
+ * - Bracket/OTO/OCO exit prices against the base price (`validateExitPrices`): a long's take-profit at least a
+ *   cent above, its stop-loss at least a cent below; a short's mirror that.
+ * - Against the position (`positionEffectOf`): a sell with a long position closes and may not exceed the shares
+ *   not held by open exits (flipping long→short takes two orders); a sell without one opens a short; buys mirror
+ *   this. OCO orders only close; bracket/OTO entries only open or add.
+ * - Opening orders (`openingRejection`): shorting must be allowed and whole-share; the order's cost
+ *   (`qty × price × (1 + slippage) + commission` for buys, limit orders at the limit, `qty × price` for short
+ *   sales) must fit the buying power. Closing orders need none.
+ *
+ * @since 0.1.0
+ */
+import type { BrokerErrorReason } from "@council/broker"
+import type { OrderIntent } from "@council/domain"
+import { heldQty } from "./AccountState.ts"
+import { commission, type FillModelOptions, isOnTick, roundPrice, roundQty, slip } from "./FillModel.ts"
+import type { OrderRow, PositionEffect } from "./Ledger.ts"
+
+/** Tolerance of quantity and money comparisons. */
+export const EPS = 1e-9
+
+/** Why the exchange refuses an order. */
+export interface Rejection {
+  readonly reason: BrokerErrorReason
+  readonly message: string
+}
+
+const invalidRequest = (message: string): Rejection => ({ reason: "InvalidRequest", message })
+
+const subPenny = (field: string, value: number) =>
+  `invalid ${field} ${value}. sub-penny increment does not fulfill minimum pricing criteria`
+
+export const insufficientQty = (requested: number, available: number) =>
+  `insufficient qty available for order (requested: ${requested}, available: ${Math.max(0, roundQty(available))})`
+
+/** Quantity and price checks. */
+const validateAmounts = (intent: OrderIntent): string | undefined => {
+  const { orderClass, qty, stopLoss, takeProfit, timeInForce } = intent
+  if (!Number.isFinite(qty) || qty <= 0) return "qty must be > 0"
+  if (roundQty(qty) !== qty) return "qty must have at most 9 decimal places"
+  const fractional = !Number.isInteger(qty)
+  if (fractional && orderClass !== "simple") return "fractional orders must be simple orders"
+  if (fractional && timeInForce !== "day") return "fractional orders must be DAY orders"
+  const prices: ReadonlyArray<readonly [string, number | undefined]> = [
+    ["limit_price", intent.limitPrice],
+    ["stop_price", intent.stopPrice],
+    ["take_profit.limit_price", takeProfit?.limitPrice],
+    ["stop_loss.stop_price", stopLoss?.stopPrice],
+    ["stop_loss.limit_price", stopLoss?.limitPrice]
+  ]
+  for (const [field, value] of prices) {
+    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) return `${field} must be > 0`
+    if (value !== undefined && !isOnTick(value)) return subPenny(field, value)
+  }
+  return undefined
+}
+
+/** Type, time-in-force and order-class checks. */
+const validateKind = (intent: OrderIntent): string | undefined => {
+  const { orderClass, stopLoss, takeProfit, timeInForce, type } = intent
+  if (orderClass !== "oco") {
+    if ((type === "limit" || type === "stop_limit") && intent.limitPrice === undefined) {
+      return `limit_price is required for ${type} orders`
+    }
+    if ((type === "stop" || type === "stop_limit") && intent.stopPrice === undefined) {
+      return `stop_price is required for ${type} orders`
+    }
+  }
+  if (intent.extendedHours === true && !(type === "limit" && timeInForce === "day")) {
+    return "extended hours order must be DAY limit orders"
+  }
+  if (type !== "market" && timeInForce !== "day" && timeInForce !== "gtc") {
+    return `time_in_force ${timeInForce} is not supported for ${type} orders by the local exchange (use day or gtc)`
+  }
+  switch (orderClass) {
+    case "simple":
+      return takeProfit !== undefined || stopLoss !== undefined
+        ? "take_profit and stop_loss are only valid for bracket, oco and oto orders"
+        : undefined
+    case "bracket":
+      if (takeProfit === undefined || stopLoss === undefined) return "bracket orders require take_profit and stop_loss"
+      break
+    case "oto":
+      if ((takeProfit === undefined) === (stopLoss === undefined)) {
+        return "oto orders require exactly one of take_profit or stop_loss"
+      }
+      break
+    case "oco":
+      if (type !== "limit") return "oco orders must be limit orders"
+      if (takeProfit === undefined || stopLoss === undefined) return "oco orders require take_profit and stop_loss"
+      break
+  }
+  if (timeInForce !== "day" && timeInForce !== "gtc") return `${orderClass} orders must be day or gtc orders`
+  return undefined
+}
+
+/** The validation Alpaca does before looking at prices or the account. */
+export const validateIntent = (intent: OrderIntent): Rejection | undefined => {
+  const message = validateAmounts(intent) ?? validateKind(intent)
+  return message === undefined ? undefined : invalidRequest(message)
+}
+
+/** Bracket/OTO/OCO prices against the base price (entry limit, or the close for market entries). */
+export const validateExitPrices = (intent: OrderIntent, close: number): Rejection | undefined => {
+  const base = intent.orderClass === "oco"
+    ? intent.takeProfit?.limitPrice ?? close
+    : intent.type === "limit" || intent.type === "stop_limit"
+    ? intent.limitPrice ?? close
+    : intent.type === "stop"
+    ? intent.stopPrice ?? close
+    : close
+  const exitSide = intent.orderClass === "oco" ? intent.side : intent.side === "buy" ? "sell" : "buy"
+  // exits of a long (sell) take profit above the base and stop below it; exits of a short mirror that
+  const longExit = exitSide === "sell"
+  const above = roundPrice(base + 0.01)
+  const below = roundPrice(base - 0.01)
+  const tp = intent.takeProfit?.limitPrice
+  const sl = intent.stopLoss?.stopPrice
+  if (tp !== undefined && intent.orderClass !== "oco") {
+    if (longExit && tp < above - EPS) return invalidRequest("take_profit.limit_price must be >= base_price + 0.01")
+    if (!longExit && tp > below + EPS) return invalidRequest("take_profit.limit_price must be <= base_price - 0.01")
+  }
+  if (sl !== undefined) {
+    if (longExit && sl > below + EPS) return invalidRequest("stop_loss.stop_price must be <= base_price - 0.01")
+    if (!longExit && sl < above - EPS) return invalidRequest("stop_loss.stop_price must be >= base_price + 0.01")
+  }
+  return undefined
+}
+
+/**
+ * Whether the order opens or closes given the signed position `positionQty` and the symbol's open orders, or
+ * why it may do neither.
+ */
+export const positionEffectOf = (
+  intent: OrderIntent,
+  positionQty: number,
+  openOfSymbol: ReadonlyArray<OrderRow>
+): PositionEffect | Rejection => {
+  const closing = intent.side === "sell" ? positionQty > 0 : positionQty < 0
+  if (!closing) {
+    return intent.orderClass === "oco"
+      ? { reason: "InsufficientQty", message: insufficientQty(intent.qty, 0) }
+      : "open"
+  }
+  const available = intent.side === "sell"
+    ? positionQty - heldQty(openOfSymbol, "sell")
+    : -positionQty - heldQty(openOfSymbol, "buy")
+  if (intent.qty > available + EPS) return { reason: "InsufficientQty", message: insufficientQty(intent.qty, available) }
+  if (intent.orderClass === "bracket" || intent.orderClass === "oto") {
+    return invalidRequest(`${intent.orderClass} orders must open or add to a position on the local exchange`)
+  }
+  return "close"
+}
+
+/** Why an opening order cannot be placed: shorting not allowed, a fractional short, or too little buying power. */
+export const openingRejection = (
+  intent: OrderIntent,
+  close: number,
+  fillModel: FillModelOptions,
+  buyingPower: number,
+  mayShort: boolean
+): Rejection | undefined => {
+  const short = intent.side === "sell"
+  if (short && !mayShort) return { reason: "ShortingNotAllowed", message: "account is not allowed to short" }
+  if (short && !Number.isInteger(intent.qty)) return invalidRequest("fractional orders cannot be sold short")
+  const { slippageBps } = fillModel
+  const price = intent.type === "market"
+    ? (short ? close : slip(close, "buy", slippageBps))
+    : intent.type === "stop"
+    ? (short ? intent.stopPrice ?? close : slip(intent.stopPrice ?? close, "buy", slippageBps))
+    : intent.limitPrice ?? close
+  const cost = intent.qty * price + commission(intent.qty, fillModel)
+  return cost > buyingPower + EPS
+    ? { reason: "InsufficientBuyingPower", message: "insufficient buying power" }
+    : undefined
+}

@@ -1,0 +1,39 @@
+/**
+ * Settling a fill in the ledger: the position moves, cash pays for it and the commission, and the fill is
+ * recorded. The order's own row is the caller's (a market order is inserted already filled; a resting one is
+ * marked filled by `Matching`).
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type { AccountId, TradingDay } from "@council/domain"
+import { positionAfterFill } from "./AccountState.ts"
+import { closeTimestamp } from "./ExchangeSession.ts"
+import { commission, type FillModelOptions, roundCash } from "./FillModel.ts"
+import type { Ledger, OrderRow, PositionRow } from "./Ledger.ts"
+
+/**
+ * An account's cash inside one write transaction: read once with the account row, moved by every fill settled
+ * in the transaction (a close-all settles several), and written by each.
+ */
+export interface Book {
+  readonly account: AccountId
+  cash: number
+}
+
+export const make = (ledger: Ledger, fillModel: FillModelOptions) => {
+  /** Settles `order` filled completely at `price` in `session`; `position` is the symbol's row before the fill. */
+  const settle = (book: Book, order: OrderRow, price: number, session: TradingDay, position: PositionRow | undefined) => {
+    const fee = commission(order.qty, fillModel)
+    const signed = order.side === "buy" ? order.qty : -order.qty
+    book.cash = roundCash(book.cash - signed * price - fee)
+    return ledger.writePosition(order.account, order.symbol, position, positionAfterFill(position, signed, price)).pipe(
+      Effect.andThen(ledger.setCash(book.account, book.cash)),
+      Effect.andThen(ledger.insertFill({ order, price, commission: fee, session, at: closeTimestamp(session) }))
+    )
+  }
+
+  return { settle }
+}
+
+export type Settlement = ReturnType<typeof make>

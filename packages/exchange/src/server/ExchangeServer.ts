@@ -1,0 +1,247 @@
+/**
+ * The local paper exchange as an Alpaca-compatible HTTP server: the trading API v2 endpoints and the daily bars
+ * of the market-data API, with Alpaca's JSON shapes, status codes and error bodies, over the same `LocalExchange`
+ * core (ledger, fill model, sessions) as the in-process brokers — one implementation, two faces.
+ *
+ * **When to use**: `pnpm pipeline exchange serve`, or `ExchangeServer.layer({ port: 0 })` in tests and benchmarks
+ * (scoped: listening when the layer is built, closed when it is released; read the bound `url`). Point any Alpaca
+ * client at `url` (trading and data base URL) with a key pair from `LocalExchange.keys`.
+ *
+ * **Protocol**
+ * - Auth: `APCA-API-KEY-ID` + `APCA-API-SECRET-KEY` must be a local account's pair (401
+ *   `{"code":40110000,"message":"request is not authorized"}`); either header missing → 403
+ *   `{"message":"forbidden."}`. Every endpoint, including the admin ones, needs a valid pair.
+ * - Rate limit per key id: `rateLimit` (default 200) requests per fixed window of `rateLimitWindowSeconds`
+ *   (default 60, Alpaca's per-minute limit; the epoch minute); every response
+ *   carries `X-Ratelimit-Limit/Remaining/Reset` (reset in epoch seconds); over the limit → 429
+ *   `{"code":42910000,"message":"rate limit exceeded"}`.
+ * - Session: the server trades one simulated session at a time (default: the latest session of the market data).
+ *   The request header `X-Council-Session: YYYY-MM-DD` selects the session of that request only; the admin
+ *   endpoint `POST /council/session {"date":"YYYY-MM-DD"}` moves the default (`GET /council/session` reads it).
+ *   Clock and calendar answer relative to the session (the clock is 15:45 New York time of that day, open), and
+ *   bars never go past it.
+ * - Faults (`faultRate`, `faultKinds`, `seed`): a 429 with rate-limit headers (a momentary throttle: the reset is
+ *   the next second, not the end of the minute window), a 500, a 503, or — for
+ *   `POST /v2/orders` only — `dropped`: the order is placed in the ledger, then the connection is destroyed
+ *   without a response. `latencyMs` delays every request. See `ExchangeFaults`.
+ *
+ * **Gotchas**
+ * - Requests run with tracing off: the server exports no spans, and span bookkeeping was a third of the ledger's
+ *   time per order. Key pairs are cached once seen (`Keys`), so authentication reads no row.
+ * - Request bodies are read whatever the `Content-Type` (the Go SDK sends none); decimals may be JSON strings or
+ *   numbers. Endpoint details: `TradingHandlers`, `MarketHandlers`; shapes: `HttpWire`, `ExchangeMarketWire`.
+ * - Not served: order replacement (`PATCH /v2/orders/{id}` → 422), notional and trailing-stop orders (422),
+ *   account configurations, activities, streaming, quotes/trades/snapshots, non-daily timeframes.
+ *
+ * @since 0.1.0
+ */
+import type { RequestListener, Server } from "node:http"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import type { AccountId, TradingDay } from "@council/domain"
+import { MarketData, type MarketDataError } from "@council/market"
+import { BrokerError } from "@council/broker"
+import type * as SqlClient from "effect/sql/SqlClient"
+import { ExchangeSession } from "../ExchangeSession.ts"
+import { makeKeyCache } from "../Keys.ts"
+import { LocalExchange, type LocalExchangeOptions } from "../LocalExchange.ts"
+import { type FaultKind, makeFaultPlan, makeRateLimiter } from "./ExchangeFaults.ts"
+import { isRecord, isTradingDay, json, parseJson, tradingError } from "./HttpWire.ts"
+import * as MarketHandlers from "./MarketHandlers.ts"
+import { makeListener, RequestSession } from "./RequestPipeline.ts"
+import type { Handler, Route } from "./Routes.ts"
+import * as TradingHandlers from "./TradingHandlers.ts"
+
+export const SESSION_PATH = "/council/session"
+
+export const DEFAULT_PORT = 8787
+export const DEFAULT_RATE_LIMIT = 200
+
+export interface ExchangeServerOptions {
+  /** Default 8787; 0 picks a free port (read it back from `ExchangeServer.port`/`url`). */
+  readonly port?: number
+  /** Default `127.0.0.1`. */
+  readonly host?: string
+  /** Added to every request. Default 0. */
+  readonly latencyMs?: number
+  /** Probability in [0, 1] that a request gets a fault. Default 0. */
+  readonly faultRate?: number
+  /** Which faults may be injected. Default all four. */
+  readonly faultKinds?: ReadonlyArray<FaultKind>
+  /** Seeds the fault plan; default random (read it back from `ExchangeServer.seed`). */
+  readonly seed?: number
+  /** Requests per API key per window. Default 200. */
+  readonly rateLimit?: number
+  /** The rate limit's window in seconds. Default 60. */
+  readonly rateLimitWindowSeconds?: number
+  /** The default session. Default: the latest session in the market data. */
+  readonly date?: TradingDay
+  /** Accounts whose key pairs are created (at the default session) when missing. */
+  readonly accounts?: ReadonlyArray<AccountId>
+  readonly exchange?: LocalExchangeOptions
+}
+
+export class ExchangeServerError extends Schema.TaggedError<ExchangeServerError>()("ExchangeServerError", {
+  message: Schema.String
+}) {}
+
+export class ExchangeServer extends Context.Service<ExchangeServer, {
+  readonly host: string
+  readonly port: number
+  /** `http://host:port`, no trailing slash: the base URL of the trading and the market-data API. */
+  readonly url: string
+  /** The fault plan's seed. */
+  readonly seed: number
+  /** The default session (of requests without `X-Council-Session`). */
+  readonly session: Effect.Effect<TradingDay>
+  /** Moves the default session; fails `InvalidRequest` for a day that is not a session of the market data. */
+  readonly setSession: (day: TradingDay) => Effect.Effect<void, BrokerError>
+}>()("@council/exchange/ExchangeServer") {
+  /**
+   * A listening server and the `LocalExchange` it serves (built here, over the given `SqlClient` and
+   * `MarketData`, with a session that follows `X-Council-Session` and the default session). Calls on the
+   * `LocalExchange` outside a request (e.g. `LocalExchange.broker` over it) run at the default session.
+   */
+  static readonly layer = (
+    options: ExchangeServerOptions = {}
+  ): Layer.Layer<ExchangeServer | LocalExchange, ExchangeServerError, SqlClient.SqlClient | MarketData> =>
+    Layer.unwrap(Effect.gen(function*() {
+      const market = yield* MarketData
+      const initial = options.date ?? (yield* market.latestTradingDay.pipe(Effect.mapError(serverError)))
+      yield* market.ensureTradingDay(initial).pipe(Effect.mapError(serverError))
+      const defaultSession = yield* Ref.make(initial)
+      const session = Layer.succeed(ExchangeSession, {
+        current: Effect.flatMap(RequestSession, (day) => day === undefined ? Ref.get(defaultSession) : Effect.succeed(day))
+      })
+      return Layer.effect(ExchangeServer, make(options, defaultSession)).pipe(
+        Layer.provideMerge(LocalExchange.layer(options.exchange).pipe(Layer.provide(session)))
+      )
+    }))
+}
+
+const serverError = (error: MarketDataError | BrokerError) => new ExchangeServerError({ message: error.message })
+
+/** The route table: Alpaca's trading and market-data endpoints and the admin session endpoints. */
+const routesOf = (
+  trading: ReturnType<typeof TradingHandlers.make>,
+  market: ReturnType<typeof MarketHandlers.make>,
+  admin: { readonly getSession: Handler; readonly postSession: Handler }
+): ReadonlyArray<Route> => [
+  { method: "GET", path: ["v2", "account"], handler: trading.getAccount },
+  { method: "GET", path: ["v2", "positions"], handler: trading.getPositions },
+  { method: "DELETE", path: ["v2", "positions"], handler: trading.closeAllPositions },
+  { method: "GET", path: ["v2", "positions", "*"], handler: trading.getPosition },
+  { method: "DELETE", path: ["v2", "positions", "*"], handler: trading.closePosition },
+  { method: "GET", path: ["v2", "orders"], handler: trading.listOrders },
+  { method: "POST", path: ["v2", "orders"], handler: trading.placeOrder },
+  { method: "DELETE", path: ["v2", "orders"], handler: trading.cancelAllOrders },
+  { method: "GET", path: ["v2", "orders:by_client_order_id"], handler: trading.getOrderByClientId },
+  { method: "GET", path: ["v2", "orders", "*"], handler: trading.getOrder },
+  { method: "PATCH", path: ["v2", "orders", "*"], handler: trading.replaceOrder },
+  { method: "DELETE", path: ["v2", "orders", "*"], handler: trading.cancelOrder },
+  { method: "GET", path: ["v2", "clock"], handler: market.getClock },
+  { method: "GET", path: ["v2", "calendar"], handler: market.getCalendar },
+  { method: "GET", path: ["v2", "assets"], handler: market.listAssets },
+  { method: "GET", path: ["v2", "assets", "*"], handler: market.getAsset },
+  { method: "GET", path: ["v2", "stocks", "bars"], handler: market.getBars },
+  { method: "GET", path: ["v2", "stocks", "*", "bars"], handler: market.getSymbolBars },
+  { method: "GET", path: ["council", "session"], handler: admin.getSession, admin: true },
+  { method: "POST", path: ["council", "session"], handler: admin.postSession, admin: true }
+]
+
+/** The admin endpoints: read and move the default session. */
+const adminHandlers = (defaultSession: Ref.Ref<TradingDay>, setSession: (day: TradingDay) => Effect.Effect<void, BrokerError>) => ({
+  getSession: (() => Effect.map(Ref.get(defaultSession), (date) => json(200, { date }))) satisfies Handler,
+  postSession: (({ body }) =>
+    Effect.gen(function*() {
+      const parsed = parseJson(body)
+      const date = Result.isSuccess(parsed) && isRecord(parsed.success) ? parsed.success["date"] : undefined
+      if (typeof date !== "string" || !isTradingDay(date)) {
+        return tradingError(400, 40010000, "expected a JSON body {\"date\":\"YYYY-MM-DD\"}")
+      }
+      const previous = yield* Ref.get(defaultSession)
+      yield* setSession(date)
+      return json(200, { date, previous })
+    })) satisfies Handler
+})
+
+/**
+ * A listening HTTP server, closed with its scope. `node:http` is imported here, not at the top: importing it
+ * loads Node's fetch implementation (its lazy exports), tens of milliseconds that in-process runs never need.
+ */
+const listen = (host: string, port: number, listener: RequestListener) =>
+  Effect.acquireRelease(
+    Effect.flatMap(Effect.promise(() => import("node:http")), ({ createServer }) => Effect.callback<Server, ExchangeServerError>((resume) => {
+      const server = createServer(listener)
+      server.once("error", (error) =>
+        resume(Effect.fail(new ExchangeServerError({ message: `cannot listen on ${host}:${port}: ${error.message}` }))))
+      server.listen(port, host, () => resume(Effect.succeed(server)))
+    })),
+    (server) =>
+      Effect.callback<void>((resume) => {
+        server.close(() => resume(Effect.void))
+        server.closeAllConnections()
+      })
+  )
+
+const make = Effect.fnUntraced(function*(options: ExchangeServerOptions, defaultSession: Ref.Ref<TradingDay>) {
+  const exchange = yield* LocalExchange
+  const market = yield* MarketData
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31)
+
+  const setSession = (day: TradingDay) =>
+    market.ensureTradingDay(day).pipe(
+      Effect.mapError((error) => new BrokerError({ account: "", reason: "InvalidRequest", message: error.message, retryable: false })),
+      Effect.andThen(Ref.set(defaultSession, day))
+    )
+
+  // create the key pairs of the configured accounts that have none yet
+  const existing = new Set((yield* exchange.keys.pipe(Effect.mapError(serverError))).map((k) => k.account))
+  for (const account of options.accounts ?? []) {
+    if (!existing.has(account)) yield* exchange.account(account).pipe(Effect.mapError(serverError))
+  }
+
+  const marketRoutes = MarketHandlers.make(market)
+  const trading = TradingHandlers.make({ exchange, resolveSymbol: marketRoutes.resolveSymbol })
+  const keys = makeKeyCache(exchange.accountByKeyId)
+  const listener = makeListener({
+    routes: routesOf(trading, marketRoutes, adminHandlers(defaultSession, setSession)),
+    droppable: trading.placeOrder,
+    latencyMs: Math.max(0, options.latencyMs ?? 0),
+    faults: makeFaultPlan({
+      rate: options.faultRate ?? 0,
+      seed,
+      ...(options.faultKinds === undefined ? {} : { kinds: options.faultKinds })
+    }),
+    limiter: makeRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, (options.rateLimitWindowSeconds ?? 60) * 1000),
+    authenticate: (keyId, secret) => Effect.map(keys.authenticate(keyId, secret), Option.getOrUndefined),
+    authenticateCached: keys.authenticateCached,
+    defaultSession,
+    market,
+    clock: yield* Clock.Clock,
+    run: yield* FiberSet.makeRuntime<never>().pipe(Effect.withTracerEnabled(false))
+  })
+
+  const host = options.host ?? "127.0.0.1"
+  const server = yield* listen(host, options.port ?? DEFAULT_PORT, listener)
+  const address = server.address()
+  if (address === null || typeof address === "string") {
+    return yield* new ExchangeServerError({ message: `unexpected server address ${String(address)}` })
+  }
+  const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address
+  return ExchangeServer.of({
+    host: address.address,
+    port: address.port,
+    url: `http://${urlHost}:${address.port}`,
+    seed,
+    session: Ref.get(defaultSession),
+    setSession
+  })
+})

@@ -1,0 +1,108 @@
+/**
+ * Alpaca's wire format as the exchange server speaks it: replies (status, JSON body, Alpaca's error codes),
+ * request parsing (JSON bodies, query parameters, headers) and exchange records as Alpaca JSON.
+ *
+ * **Gotchas**
+ * - `""` and `null` optional fields of an order request count as absent (`withoutEmpty`), as with Alpaca.
+ * - Booleans in queries are `true`/`1` and `false`/`0`; anything else counts as absent.
+ *
+ * @since 0.1.0
+ */
+import type { IncomingMessage } from "node:http"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import type { BrokerError } from "@council/broker"
+import * as AlpacaWire from "@council/broker/AlpacaWire"
+import { Ticker, TradingDay } from "@council/domain"
+import type { ExchangeOrder, ExchangePosition } from "../ExchangeRecords.ts"
+import { assetId } from "./ExchangeMarketWire.ts"
+
+// --- replies -----------------------------------------------------------------------------------------------------
+
+export interface Reply {
+  readonly status: number
+  /** JSON body; none for 204. */
+  readonly body?: unknown
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+export const json = (status: number, body: unknown): Reply => ({ status, body })
+export const tradingError = (status: number, code: number, message: string): Reply => json(status, { code, message })
+export const unprocessable = (message: string): Reply => tradingError(422, 40010001, message)
+export const notFound = (message: string): Reply => tradingError(404, 40410000, message)
+export const malformedBody: Reply = tradingError(400, 40010000, "request body format is invalid")
+export const notAuthorized: Reply = tradingError(401, 40110000, "request is not authorized")
+export const forbidden: Reply = json(403, { message: "forbidden." })
+export const rateLimited: Reply = tradingError(429, 42910000, "rate limit exceeded")
+export const internalError: Reply = tradingError(500, 50010000, "internal server error")
+export const unavailable: Reply = tradingError(503, 50310000, "service unavailable")
+/** A market-data API error (its bodies carry only a message). */
+export const dataError = (status: number, message: string): Reply => json(status, { message })
+
+export const brokerErrorReply = (error: BrokerError): Reply => {
+  const wire = AlpacaWire.toWireError(error)
+  return { status: wire.status, body: wire.body, headers: wire.headers }
+}
+
+// --- requests ----------------------------------------------------------------------------------------------------
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const isTicker = Schema.is(Ticker)
+export const isTradingDay = Schema.is(TradingDay)
+
+export const parseJson = (text: string): Result.Result<unknown, void> => {
+  try {
+    return Result.succeed(JSON.parse(text))
+  } catch {
+    return Result.failVoid
+  }
+}
+
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** Drops `""` and `null` fields (also inside `take_profit`/`stop_loss`): absent, as far as Alpaca is concerned. */
+export const withoutEmpty = (body: Record<string, unknown>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(body)) {
+    if (value === "" || value === null) continue
+    out[key] = isRecord(value) ? withoutEmpty(value) : value
+  }
+  return out
+}
+
+export const decodeOrderRequest = Schema.decodeUnknownResult(AlpacaWire.WireOrderRequest)
+
+/** A request header's trimmed value; blank counts as absent. */
+export const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name]
+  const text = Array.isArray(value) ? value[0] : value
+  return text === undefined || text.trim() === "" ? undefined : text.trim()
+}
+
+export const booleanParam = (value: string | null): boolean | undefined =>
+  value === null ? undefined : value === "true" || value === "1" ? true : value === "false" || value === "0" ? false : undefined
+
+export const numberParam = (value: string | null): number | undefined | "invalid" => {
+  if (value === null || value.trim() === "") return undefined
+  const n = Number(value)
+  return Number.isFinite(n) ? n : "invalid"
+}
+
+/** A comma-separated list parameter, trimmed, without blanks. */
+export const listParam = (value: string | null): ReadonlyArray<string> =>
+  value === null ? [] : value.split(",").map((s) => s.trim()).filter((s) => s !== "")
+
+// --- exchange records as wire JSON -------------------------------------------------------------------------------
+
+const wireOrderSource = (order: ExchangeOrder): AlpacaWire.WireOrderSource => ({
+  ...order,
+  assetId: assetId(order.symbol),
+  assetClass: "us_equity",
+  legs: order.legs.map(wireOrderSource)
+})
+
+export const wireOrder = (order: ExchangeOrder) => AlpacaWire.toWireOrder(wireOrderSource(order))
+
+export const wirePosition = (position: ExchangePosition) =>
+  AlpacaWire.toWirePosition({ ...position, assetId: assetId(position.symbol), exchange: "ARCA", assetClass: "us_equity" })

@@ -1,0 +1,146 @@
+/**
+ * The market side of the exchange server: clock, calendar and assets (trading API v2) and daily bars (market-data
+ * API v2), relative to the request's session — bars never go past it. Shapes come from `ExchangeMarketWire`.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import { type Ticker, TradingDay } from "@council/domain"
+import type { MarketData } from "@council/market"
+import {
+  assetId,
+  assetOf,
+  barsPage,
+  barWithin,
+  calendarDay,
+  clockAt,
+  parseTimeBound,
+  type SymbolBars,
+  type TimeBound
+} from "./ExchangeMarketWire.ts"
+import { dataError, isTicker, isTradingDay, json, listParam, notFound, type Reply, unprocessable, UUID } from "./HttpWire.ts"
+import type { Handler } from "./Routes.ts"
+
+const FAR_PAST = TradingDay.make("1970-01-01")
+const FAR_FUTURE = TradingDay.make("9999-12-31")
+const DAILY = /^1(Day|D)$/i
+const TIMEFRAME = /^([1-9]|[1-5][0-9])(Min|T|Hour|H|Day|D|Week|W|Month|M)$/i
+
+/** A calendar `start`/`end` parameter: its day, absent, or invalid. */
+const dayParam = (value: string | null): string | undefined | "invalid" => {
+  if (value === null || value === "") return undefined
+  const day = value.slice(0, 10)
+  return isTradingDay(day) && parseTimeBound(value) !== undefined ? day : "invalid"
+}
+
+interface BarsQuery {
+  readonly limit: number
+  readonly sort: "asc" | "desc"
+  readonly start: TimeBound
+  readonly end: TimeBound
+  readonly pageToken: string | undefined
+}
+
+/** The bars query parameters (start and end default to the session), or the reply that refuses them. */
+const barsQueryOf = (query: URLSearchParams, session: TradingDay): BarsQuery | Reply => {
+  const timeframe = query.get("timeframe")
+  if (timeframe === null || timeframe === "") return dataError(400, "timeframe is required")
+  if (!DAILY.test(timeframe)) {
+    return dataError(422, TIMEFRAME.test(timeframe) ? "the local exchange serves daily bars only (timeframe 1Day)" : "invalid timeframe")
+  }
+  const limitText = query.get("limit")
+  const limit = limitText === null || limitText === "" ? 1000 : Number(limitText)
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) return dataError(422, "invalid limit")
+  const sort = query.get("sort") ?? "asc"
+  if (sort !== "asc" && sort !== "desc") return dataError(422, "invalid sort")
+  const bound = (text: string | null): TimeBound | undefined =>
+    text === null || text === "" ? { _tag: "Day", day: session } : parseTimeBound(text)
+  const start = bound(query.get("start"))
+  const end = bound(query.get("end"))
+  if (start === undefined) return dataError(422, "invalid start")
+  if (end === undefined) return dataError(422, "invalid end")
+  return { limit, sort, start, end, pageToken: query.get("page_token") ?? undefined }
+}
+
+export const make = (market: MarketData["Service"]) => {
+  const universe = market.universe.pipe(Effect.orElseSucceed((): ReadonlyArray<Ticker> => []))
+
+  /** Sessions from `from` on (to the end of the data). */
+  const sessionsFrom = (from: TradingDay) =>
+    market.sessions(from, FAR_FUTURE).pipe(Effect.orElseSucceed((): ReadonlyArray<TradingDay> => []))
+
+  /** A path symbol (or asset id) as a ticker of the universe, if it is one. */
+  const resolveSymbol = (param: string) =>
+    Effect.map(universe, (symbols) =>
+      UUID.test(param)
+        ? symbols.find((s) => assetId(s) === param.toLowerCase())
+        : symbols.find((s) => s === param))
+
+  const getClock: Handler = ({ session }) =>
+    Effect.map(sessionsFrom(session), (sessions) => json(200, clockAt(session, sessions[1])))
+
+  const getCalendar: Handler = ({ query }) =>
+    Effect.gen(function*() {
+      const start = dayParam(query.get("start"))
+      const end = dayParam(query.get("end"))
+      if (start === "invalid") return unprocessable("invalid start")
+      if (end === "invalid") return unprocessable("invalid end")
+      const sessions = yield* sessionsFrom(TradingDay.make(start ?? FAR_PAST))
+      const days = sessions.flatMap((day, i) => (end === undefined || day <= end ? [calendarDay(day, sessions[i + 1])] : []))
+      return json(200, days)
+    })
+
+  const listAssets: Handler = ({ query }) =>
+    Effect.map(universe, (symbols) => {
+      const status = query.get("status")
+      const assetClass = query.get("asset_class")
+      const none = (status !== null && status !== "" && status !== "active") ||
+        (assetClass !== null && assetClass !== "" && assetClass !== "us_equity")
+      return json(200, none ? [] : symbols.map(assetOf))
+    })
+
+  const getAsset: Handler = ({ params }) =>
+    Effect.map(resolveSymbol(params[0]!), (symbol) => symbol === undefined ? notFound("asset not found") : json(200, assetOf(symbol)))
+
+  /** The bars of `symbols` for the query, as one page; symbols that are not tickers are skipped. */
+  const barsOf = (symbols: ReadonlyArray<string>, query: URLSearchParams, session: TradingDay) =>
+    Effect.gen(function*() {
+      const parsed = barsQueryOf(query, session)
+      if ("status" in parsed) return parsed
+      const { end, start } = parsed
+      const lastDay = end.day < session ? end.day : session
+      const sessions = start.day > lastDay
+        ? []
+        : yield* market.sessions(TradingDay.make(start.day), TradingDay.make(lastDay)).pipe(
+          Effect.orElseSucceed((): ReadonlyArray<TradingDay> => [])
+        )
+      const series: Array<SymbolBars> = []
+      const asOf = sessions[sessions.length - 1]
+      for (const symbol of new Set(symbols)) {
+        if (asOf === undefined || !isTicker(symbol)) continue
+        const bars = yield* market.bars({ symbol, asOf, lookback: sessions.length }).pipe(Effect.orElseSucceed(() => []))
+        series.push({ symbol, bars: bars.filter((bar) => bar.date <= session && barWithin(bar.date, start, end)) })
+      }
+      const page = barsPage(series, parsed)
+      return "error" in page ? dataError(422, page.error) : page
+    })
+
+  const getBars: Handler = ({ query, session }) =>
+    Effect.gen(function*() {
+      const symbols = listParam(query.get("symbols"))
+      if (symbols.length === 0) return dataError(400, "symbols is required")
+      const page = yield* barsOf(symbols, query, session)
+      return "status" in page ? page : json(200, { bars: page.bars, next_page_token: page.nextPageToken })
+    })
+
+  const getSymbolBars: Handler = ({ params, query, session }) =>
+    Effect.gen(function*() {
+      const symbol = params[0]!
+      const page = yield* barsOf([symbol], query, session)
+      return "status" in page
+        ? page
+        : json(200, { bars: page.bars[symbol] ?? [], symbol, next_page_token: page.nextPageToken })
+    })
+
+  return { resolveSymbol, getClock, getCalendar, listAssets, getAsset, getBars, getSymbolBars }
+}

@@ -1,0 +1,193 @@
+/**
+ * The trading endpoints of the exchange server (Alpaca's trading API v2): account, positions and orders, each a
+ * thin translation between the wire and `LocalExchange`.
+ *
+ * **Gotchas**
+ * - `GET /v2/orders` defaults to `nested=false` like Alpaca (legs listed as orders of their own); `side` is
+ *   filtered after the core's `limit` is applied to at most 500 orders.
+ * - `DELETE /v2/positions` closes each position separately (one 207 item each); closing a position always
+ *   cancels that symbol's open orders first (the core's `closePosition`), whatever `cancel_orders` says.
+ * - Order replacement (`PATCH /v2/orders/{id}`) answers 422.
+ *
+ * @since 0.1.0
+ */
+import { randomUUID } from "node:crypto"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
+import * as AlpacaWire from "@council/broker/AlpacaWire"
+import type { Ticker } from "@council/domain"
+import type { LocalExchange } from "../LocalExchange.ts"
+import {
+  booleanParam,
+  brokerErrorReply,
+  decodeOrderRequest,
+  isRecord,
+  isTicker,
+  json,
+  listParam,
+  malformedBody,
+  notFound,
+  numberParam,
+  parseJson,
+  unprocessable,
+  UUID,
+  wireOrder,
+  wirePosition,
+  withoutEmpty
+} from "./HttpWire.ts"
+import type { Handler } from "./Routes.ts"
+
+export interface TradingDeps {
+  readonly exchange: LocalExchange["Service"]
+  /** A path symbol (or asset id) as a ticker of the universe, if it is one. */
+  readonly resolveSymbol: (param: string) => Effect.Effect<Ticker | undefined>
+}
+
+/** Account and positions. */
+const accountHandlers = ({ exchange, resolveSymbol }: TradingDeps) => {
+  const getAccount: Handler = ({ account, session }) =>
+    Effect.gen(function*() {
+      const snapshot = yield* exchange.snapshot(account.account)
+      return json(200, AlpacaWire.toWireAccount(snapshot, {
+        id: account.uuid,
+        createdAt: account.createdAt,
+        shortingEnabled: account.shortingEnabled,
+        balanceAsOf: session
+      }))
+    })
+
+  const getPositions: Handler = ({ account }) =>
+    Effect.map(exchange.positions(account.account), (positions) => json(200, positions.map(wirePosition)))
+
+  const getPosition: Handler = ({ account, params }) =>
+    Effect.gen(function*() {
+      const symbol = yield* resolveSymbol(params[0]!)
+      const position = symbol === undefined ? Option.none() : yield* exchange.position(account.account, symbol)
+      return Option.match(position, {
+        onNone: () => notFound("position does not exist"),
+        onSome: (p) => json(200, wirePosition(p))
+      })
+    })
+
+  const closePosition: Handler = ({ account, params, query }) =>
+    Effect.gen(function*() {
+      const symbol = yield* resolveSymbol(params[0]!)
+      if (symbol === undefined) return notFound("position does not exist")
+      const qty = numberParam(query.get("qty"))
+      const percentage = numberParam(query.get("percentage"))
+      if (qty === "invalid") return unprocessable("invalid qty")
+      if (percentage === "invalid") return unprocessable("invalid percentage")
+      const order = yield* exchange.closePosition(account.account, symbol, {
+        ...(qty === undefined ? {} : { qty }),
+        ...(percentage === undefined ? {} : { percentage })
+      })
+      return json(200, wireOrder(order))
+    })
+
+  const closeAllPositions: Handler = ({ account, query }) =>
+    Effect.gen(function*() {
+      if (booleanParam(query.get("cancel_orders")) === true) yield* exchange.cancelAllOrders(account.account)
+      const positions = yield* exchange.positions(account.account)
+      const items: Array<unknown> = []
+      for (const position of positions) {
+        const result = yield* Effect.result(exchange.closePosition(account.account, position.symbol))
+        items.push(Result.match(result, {
+          onSuccess: (order) => ({ symbol: position.symbol, status: 200, body: wireOrder(order) }),
+          onFailure: (error) => {
+            const reply = brokerErrorReply(error)
+            return { symbol: position.symbol, status: reply.status, body: reply.body }
+          }
+        }))
+      }
+      return json(207, items)
+    })
+
+  return { getAccount, getPositions, getPosition, closePosition, closeAllPositions }
+}
+
+/** Orders. */
+const orderHandlers = ({ exchange }: TradingDeps) => {
+  const listOrders: Handler = ({ account, query }) =>
+    Effect.gen(function*() {
+      const status = query.get("status") ?? "open"
+      if (status !== "open" && status !== "closed" && status !== "all") return unprocessable(`invalid status ${status}`)
+      const direction = query.get("direction") ?? "desc"
+      if (direction !== "asc" && direction !== "desc") return unprocessable(`invalid direction ${direction}`)
+      const limitText = query.get("limit")
+      const limit = limitText === null || limitText === "" ? 50 : Number(limitText)
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) return unprocessable("limit must be an integer between 1 and 500")
+      const side = query.get("side")
+      if (side !== null && side !== "" && side !== "buy" && side !== "sell") return unprocessable(`invalid side ${side}`)
+      const nested = booleanParam(query.get("nested")) ?? false
+      const requested = listParam(query.get("symbols"))
+      const symbols = requested.filter(isTicker)
+      if (requested.length > 0 && symbols.length === 0) return json(200, [])
+      const after = query.get("after")
+      const until = query.get("until")
+      const bySide = side === "buy" || side === "sell"
+      const orders = yield* exchange.listOrders(account.account, {
+        status,
+        limit: bySide ? 500 : limit,
+        direction,
+        nested,
+        ...(after !== null && after !== "" ? { after } : {}),
+        ...(until !== null && until !== "" ? { until } : {}),
+        ...(symbols.length > 0 ? { symbols } : {})
+      })
+      const selected = bySide ? orders.filter((o) => o.side === side).slice(0, limit) : orders
+      return json(200, selected.map(wireOrder))
+    })
+
+  // the hot path: the checks are plain code, one effect places the order
+  const placeOrder: Handler = ({ account, body }) => {
+    const parsed = parseJson(body)
+    if (Result.isFailure(parsed) || !isRecord(parsed.success)) return Effect.succeed(malformedBody)
+    const decoded = decodeOrderRequest(withoutEmpty(parsed.success))
+    if (Result.isFailure(decoded)) return Effect.succeed(unprocessable(`invalid order request: ${decoded.failure.message}`))
+    const intent = AlpacaWire.fromWireOrderRequest(account.account, decoded.success, randomUUID)
+    if (Result.isFailure(intent)) return Effect.succeed(unprocessable(intent.failure))
+    return Effect.map(exchange.placeOrder(account.account, intent.success), (order) => json(200, wireOrder(order)))
+  }
+
+  const badOrderId = unprocessable("order_id is missing")
+
+  const getOrder: Handler = ({ account, params }) =>
+    UUID.test(params[0]!)
+      ? Effect.map(exchange.getOrder(account.account, params[0]!.toLowerCase()), (order) => json(200, wireOrder(order)))
+      : Effect.succeed(badOrderId)
+
+  const getOrderByClientId: Handler = ({ account, query }) =>
+    Effect.gen(function*() {
+      const clientOrderId = query.get("client_order_id")
+      if (clientOrderId === null || clientOrderId === "") return unprocessable("client_order_id is missing")
+      const order = yield* exchange.getOrderByClientId(account.account, clientOrderId)
+      return Option.match(order, {
+        onNone: () => notFound("order not found"),
+        onSome: (o) => json(200, wireOrder(o))
+      })
+    })
+
+  const cancelOrder: Handler = ({ account, params }) =>
+    UUID.test(params[0]!)
+      ? Effect.as(exchange.cancelOrder(account.account, params[0]!.toLowerCase()), { status: 204 })
+      : Effect.succeed(badOrderId)
+
+  const cancelAllOrders: Handler = ({ account }) =>
+    Effect.map(exchange.cancelAllOrders(account.account), (ids) => json(207, ids.map((id) => ({ id, status: 200 }))))
+
+  const replaceOrder: Handler = () =>
+    Effect.succeed(unprocessable("order replacement is not supported by the local exchange; cancel and place a new order"))
+
+  return {
+    listOrders,
+    placeOrder,
+    getOrder,
+    getOrderByClientId,
+    cancelOrder,
+    cancelAllOrders,
+    replaceOrder
+  }
+}
+
+export const make = (deps: TradingDeps) => ({ ...accountHandlers(deps), ...orderHandlers(deps) })

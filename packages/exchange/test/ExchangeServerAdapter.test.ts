@@ -1,0 +1,60 @@
+import { assert, layer } from "@effect/vitest"
+import { Effect, Option, Redacted } from "effect"
+import { FetchHttpClient } from "effect/http"
+import { defaultAccountSettings } from "@council/domain"
+import { LiveGuard, SESSION_HEADER } from "@council/broker"
+import { AlpacaBroker, AlpacaClient } from "@council/broker/Alpaca"
+import { LocalExchange } from "@council/exchange"
+import { ExchangeServer } from "@council/exchange/server"
+import { ACCOUNT, D2, D3, intent, QQQ, SPY } from "./ExchangeFixture.ts"
+import { keysOf, serverLayer } from "./ExchangeServerHarness.ts"
+
+layer(serverLayer())("the project's Alpaca adapter against the exchange server", (it) => {
+  it.effect("trades the session of its X-Council-Session header and sees what the in-process broker sees", () =>
+    Effect.gen(function*() {
+      const server = yield* ExchangeServer
+      const keys = yield* keysOf()
+      const [config] = yield* LiveGuard.guard([{
+        id: ACCOUNT,
+        mode: "PAPER",
+        credentials: { keyId: Redacted.make(keys.keyId), secretKey: Redacted.make(keys.secret) },
+        baseUrl: server.url,
+        settings: defaultAccountSettings
+      }]).pipe(Effect.map((all) => all.filter(AlpacaClient.hasCredentials)))
+      const remote = yield* AlpacaBroker.make(config!, { headers: { [SESSION_HEADER]: D3 } }).pipe(
+        Effect.provide(FetchHttpClient.layer)
+      )
+      const placed = yield* remote.placeOrder(intent({
+        symbol: SPY,
+        side: "buy",
+        qty: 5,
+        orderClass: "bracket",
+        takeProfit: { limitPrice: 115 },
+        stopLoss: { stopPrice: 100 },
+        clientOrderId: "adapter-bracket"
+      }))
+      assert.deepStrictEqual([placed.status, placed.filledAvgPrice, placed.submittedAt], ["filled", 107.05, "2026-08-05T20:00:00.000Z"])
+      assert.deepStrictEqual(placed.legs.map((l) => [l.type, l.status]), [["limit", "new"], ["stop", "new"]])
+      yield* remote.placeOrder(intent({ symbol: QQQ, side: "buy", qty: 10, type: "limit", limitPrice: 39, timeInForce: "gtc", clientOrderId: "adapter-limit" }))
+      assert.strictEqual(yield* server.session, D2)
+      yield* server.setSession(D3)
+
+      const local = LocalExchange.broker(yield* LocalExchange, ACCOUNT)
+      assert.deepStrictEqual(yield* remote.getAccount, yield* local.getAccount)
+      assert.deepStrictEqual(yield* remote.getPositions, yield* local.getPositions)
+      assert.deepStrictEqual(yield* remote.listOrders({ status: "all" }), yield* local.listOrders({ status: "all" }))
+      assert.deepStrictEqual(yield* remote.getOrderByClientId("adapter-limit"), yield* local.getOrderByClientId("adapter-limit"))
+      assert.isTrue(Option.isNone(yield* remote.getOrderByClientId("nope")))
+      const duplicate = yield* Effect.flip(remote.placeOrder(intent({ symbol: QQQ, side: "buy", qty: 1, clientOrderId: "adapter-limit" })))
+      assert.strictEqual(duplicate.reason, "DuplicateClientOrderId")
+      const broke = yield* Effect.flip(remote.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10_000 })))
+      assert.strictEqual(broke.reason, "InsufficientBuyingPower")
+
+      assert.strictEqual(yield* remote.cancelAllOrders, 2)
+      const closed = yield* remote.closeAllPositions
+      assert.deepStrictEqual(closed.map((o) => [o.symbol, o.side, o.qty, o.status]), [["SPY", "sell", 5, "filled"]])
+      assert.deepStrictEqual(yield* local.getPositions, [])
+      const clock = yield* remote.getClock
+      assert.deepStrictEqual([clock.timestamp, clock.isOpen], ["2026-08-05T15:45:00-04:00", true])
+    }))
+})

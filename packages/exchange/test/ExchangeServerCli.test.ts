@@ -1,0 +1,99 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import { AlpacaWire } from "@council/broker/Alpaca"
+import { send } from "./ExchangeServerHarness.ts"
+
+const bin = new URL("../../../apps/cli/src/bin.ts", import.meta.url).pathname
+const ACCOUNTS = ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]
+
+const home = mkdtempSync(join(tmpdir(), "council-exchange-cli-"))
+process.on("exit", () => rmSync(home, { recursive: true, force: true }))
+const env = { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home }
+
+/** `pnpm pipeline …` as a real process on a throwaway COUNCIL_HOME. */
+const cli = (args: ReadonlyArray<string>) =>
+  Effect.sync(() => {
+    const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: "utf8", timeout: 60_000 })
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+  })
+
+const KeyList = Schema.Array(Schema.Struct({ account: Schema.String, keyId: Schema.String, secretKey: Schema.String }))
+
+/** Starts `exchange serve` and resolves with the process and its base URL once it listens (killed on scope exit). */
+const startServer = (args: ReadonlyArray<string>) =>
+  Effect.acquireRelease(listening(args), ({ child }) =>
+    Effect.sync(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+    }))
+
+const listening = (args: ReadonlyArray<string>) =>
+  Effect.callback<{ readonly child: ChildProcess; readonly url: string }, Error>((resume) => {
+    const child = spawn(process.execPath, [bin, "exchange", "serve", ...args], { env })
+    let out = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk
+      const match = /listening on (http:\/\/\S+)/.exec(out)
+      if (match?.[1]) resume(Effect.succeed({ child, url: match[1] }))
+    })
+    child.on("exit", (code) => resume(Effect.fail(new Error(`exchange serve exited with ${code}: ${out}`))))
+  })
+
+const stop = (child: ChildProcess) =>
+  Effect.callback<{ readonly code: number | null; readonly stdout: string }>((resume) => {
+    let out = ""
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (out += chunk))
+    child.on("exit", (code) => resume(Effect.succeed({ code, stdout: out })))
+    child.kill("SIGINT")
+  })
+
+describe("pnpm pipeline exchange", () => {
+  it.effect("keys prints every configured account's key pair, the same on every call, as JSON or a table", () =>
+    Effect.gen(function*() {
+      const first = yield* cli(["exchange", "keys", "--json"])
+      assert.strictEqual(first.code, 0, first.stderr)
+      const keys = yield* Schema.decodeUnknownEffect(KeyList)(JSON.parse(first.stdout))
+      assert.deepStrictEqual(keys.map((k) => k.account), ACCOUNTS)
+      for (const k of keys) {
+        assert.match(k.keyId, /^PK[A-Z0-9]{18}$/)
+        assert.match(k.secretKey, /^[A-Za-z0-9]{40}$/)
+      }
+      assert.strictEqual(new Set(keys.map((k) => k.keyId)).size, ACCOUNTS.length)
+      const again = yield* cli(["exchange", "keys", "--json"])
+      assert.deepStrictEqual(JSON.parse(again.stdout), JSON.parse(first.stdout))
+      const table = yield* cli(["exchange", "keys"])
+      assert.strictEqual(table.code, 0, table.stderr)
+      const lines = table.stdout.trim().split("\n")
+      assert.match(lines[0] ?? "", /^ACCOUNT\s+KEY ID\s+SECRET KEY$/)
+      for (const k of keys) assert.include(table.stdout, `${k.keyId}  ${k.secretKey}`)
+    }), 60_000)
+
+  it.effect("serve trades over HTTP on the CLI's database until SIGINT; positions then shows the trade", () =>
+    Effect.gen(function*() {
+      const keys = yield* Schema.decodeUnknownEffect(KeyList)(JSON.parse((yield* cli(["exchange", "keys", "--json"])).stdout))
+      const claude = keys.find((k) => k.account === "CLAUDE")!
+      const auth = { keyId: claude.keyId, secret: claude.secretKey }
+      const { child, url } = yield* startServer(["--port", "0", "--rate-limit", "50"])
+      const account = yield* send(url, "GET", "/v2/account", { keys: auth })
+      assert.strictEqual(account.status, 200)
+      assert.strictEqual(account.headers["x-ratelimit-limit"], "50")
+      const placed = yield* send(url, "POST", "/v2/orders", {
+        keys: auth,
+        body: JSON.stringify({ symbol: "SPY", qty: "3", side: "buy", type: "market", time_in_force: "day" })
+      })
+      assert.strictEqual(placed.status, 200, placed.text)
+      assert.strictEqual((yield* Schema.decodeUnknownEffect(AlpacaWire.WireOrder)(placed.json)).status, "filled")
+      const stopped = yield* stop(child)
+      assert.strictEqual(stopped.code, 0)
+      assert.match(stopped.stdout, /SIGINT: stopping\nstopped/)
+      const positions = yield* cli(["positions", "--account", "CLAUDE"])
+      assert.strictEqual(positions.code, 0, positions.stderr)
+      assert.match(positions.stdout, /CLAUDE\s+SPY\s+long\s+3\s/)
+      const bad = yield* cli(["exchange", "serve", "--fault-rate", "2"])
+      assert.strictEqual(bad.code, 2)
+      assert.match(bad.stderr, /--fault-rate must be in \[0, 1\]/)
+    }), 60_000)
+})

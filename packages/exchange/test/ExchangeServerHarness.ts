@@ -1,0 +1,94 @@
+import { request } from "node:http"
+import { Data, Effect, Layer, Redacted } from "effect"
+import { AccountId } from "@council/domain"
+import { MarketData } from "@council/market"
+import { Database } from "@council/store"
+import { LocalExchange } from "@council/exchange"
+import { ExchangeServer, type ExchangeServerOptions } from "@council/exchange/server"
+import { ACCOUNT, bars, D2 } from "./ExchangeFixture.ts"
+
+export const GEMINI = AccountId.make("GEMINI")
+
+/** A fresh server on a random port over an in-memory ledger and the fixture bars, at session D2 by default. */
+export const serverLayer = (options: ExchangeServerOptions = {}) =>
+  ExchangeServer.layer({ port: 0, accounts: [ACCOUNT, GEMINI], date: D2, rateLimit: 10_000, ...options }).pipe(
+    Layer.provide(Database.layerSqlite(":memory:")),
+    Layer.provide(MarketData.layerTest(bars)),
+    Layer.fresh
+  )
+
+export interface Keys {
+  readonly keyId: string
+  readonly secret: string
+}
+
+export const keysOf = (account: AccountId = ACCOUNT) =>
+  Effect.gen(function*() {
+    const exchange = yield* LocalExchange
+    const found = (yield* exchange.keys).find((k) => k.account === account)
+    if (found === undefined) return yield* Effect.die(`no keys for ${account}`)
+    return { keyId: found.keyId, secret: Redacted.value(found.secretKey) } satisfies Keys
+  })
+
+export interface HttpResult {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+  readonly text: string
+  readonly json: unknown
+}
+
+export class ConnectionDropped extends Data.TaggedError("ConnectionDropped")<{ readonly message: string }> {}
+
+export interface SendOptions {
+  readonly keys?: Keys
+  /** Sent as is; no Content-Type unless given in `headers`. */
+  readonly body?: string
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+/** One HTTP request with node:http (so nothing adds a Content-Type), on a fresh connection. */
+export const send = (base: string, method: string, path: string, options: SendOptions = {}) =>
+  Effect.callback<HttpResult, ConnectionDropped>((resume) => {
+    const url = new URL(base)
+    const headers: Record<string, string> = {
+      ...(options.keys === undefined
+        ? {}
+        : { "APCA-API-KEY-ID": options.keys.keyId, "APCA-API-SECRET-KEY": options.keys.secret }),
+      ...options.headers
+    }
+    const req = request(
+      { hostname: url.hostname, port: url.port, method, path, headers, agent: false },
+      (res) => {
+        let text = ""
+        res.setEncoding("utf8")
+        res.on("data", (chunk: string) => (text += chunk))
+        res.on("end", () =>
+          resume(Effect.sync(() => ({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text,
+            json: text === "" ? undefined : JSON.parse(text) as unknown
+          }))))
+      }
+    )
+    req.on("error", (error) => resume(Effect.fail(new ConnectionDropped({ message: error.message }))))
+    if (options.body !== undefined) req.write(options.body)
+    req.end()
+  })
+
+/** Requests as one account of the server in context. */
+export const clientOf = (account: AccountId = ACCOUNT) =>
+  Effect.gen(function*() {
+    const server = yield* ExchangeServer
+    const keys = yield* keysOf(account)
+    const call = (method: string, path: string, options: Omit<SendOptions, "keys"> = {}) =>
+      send(server.url, method, path, { ...options, keys })
+    return {
+      url: server.url,
+      keys,
+      call,
+      get: (path: string, headers?: Readonly<Record<string, string>>) => call("GET", path, headers ? { headers } : {}),
+      post: (path: string, body: unknown) => call("POST", path, { body: JSON.stringify(body) }),
+      del: (path: string) => call("DELETE", path)
+    }
+  })
