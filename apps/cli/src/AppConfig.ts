@@ -14,6 +14,7 @@ import * as LlmSettings from "@council/llm/LlmSettings"
 import type * as Prices from "@council/llm/Prices"
 import * as MarketFeed from "@council/market/MarketFeedConfig"
 import { Database } from "@council/store"
+import * as MonitorConfig from "./MonitorConfig.ts"
 
 export { codeVersion } from "./Version.ts"
 
@@ -51,6 +52,7 @@ export interface Settings {
   readonly fillModel: FillModel
   readonly database: Database.Location
   readonly llm: { readonly settings: LlmSettings.LlmSettings; readonly prices: Prices.PriceTable }
+  readonly monitor: MonitorConfig.MonitorSettings
 }
 
 /** The checked settings of this invocation. */
@@ -74,11 +76,12 @@ const feed = Effect.flatMap(MarketFeed.readConfig, (selection) =>
 /** The LLM settings and the price table they name. */
 const llm = Effect.flatMap(LlmSettings.read, (settings) => Effect.map(LlmSettings.prices(settings), (prices) => ({ settings, prices })))
 
-/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database, LLMs). */
+/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database, LLMs, monitor). */
 export const load = Effect.all({
   accounts: AccountsConfig.load,
   feed,
   fillModel: exchangeFillModel,
   database: Database.location,
-  llm
+  llm,
+  monitor: MonitorConfig.read
 })

@@ -1,6 +1,7 @@
 /**
  * The composition root: which layer provides each service, chosen from the checked settings. Nothing else here.
- * The settings and the store (`configured`, `storage`) live in `Storage.ts`, for the commands that need no more.
+ * The settings and the store (`configured`, `storage`) live in `Storage.ts`, the market feed (`market`) in
+ * `Market.ts`, for the commands that need no more.
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -10,15 +11,13 @@ import { type AccountId, TradingDay } from "@council/domain"
 import { AccountManager, RoutedBrokers, TradingAccounts } from "@council/broker"
 import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
-import { MarketData, MarketFeed } from "@council/market"
+import { MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { AppSettings } from "./AppConfig.ts"
 import { storage } from "./Storage.ts"
 
+export { market } from "./Market.ts"
 export { configured, storage } from "./Storage.ts"
-
-/** The market data feed the settings chose. */
-export const market = Layer.unwrap(AppSettings.use((s) => Effect.succeed(MarketFeed.layer(s.feed))))
 
 /** How the services of a run were chosen, remembered in the run's parameters. */
 export const describe = Effect.gen(function*() {

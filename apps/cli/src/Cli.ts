@@ -12,6 +12,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { DAILY_PIPELINE, DAILY_STAGE_NAMES } from "@council/daily/StageNames"
+import { monitorCommands } from "./commands/MonitorCommands.ts"
 import { codeVersion } from "./Version.ts"
 
 /** Loads a module when the command runs, then runs `f` with it. */
@@ -273,7 +274,7 @@ export const root = Command.make("pipeline").pipe(
     "Council: an LLM trading council, one trading day at a time",
     "Exit codes: 0 success; 1 the work failed (an account, a replay); 2 usage or configuration error (nothing done, nothing written)."
   ),
-  Command.withSubcommands([run, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, closeAll, verify, graph, exchange])
+  Command.withSubcommands([run, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, closeAll, verify, ...monitorCommands, graph, exchange])
 )
 
 export const main = Command.runWith(root, { version: codeVersion })

@@ -16,6 +16,7 @@ import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
 import { main } from "./Cli.ts"
 import * as CliServices from "./CliServices.ts"
+import * as Tracing from "./Tracing.ts"
 
 /** Bad invocations print one line naming the problem instead of the whole help page. */
 const Presenter = CliOutput.layerPresenter({
@@ -46,6 +47,8 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   "LlmSettingsError",
   "MarketDataError",
   "MarketFeedConfigError",
+  "MonitorConfigError",
+  "TracingConfigError",
   "UnsupportedSetting"
 ])
 
@@ -76,9 +79,13 @@ export const outcome = (exit: Exit.Exit<unknown, unknown>): Outcome => {
   return { code: 1, line: String(e) }
 }
 
-/** One command, with stdout for results only: every log line (retries, warnings) goes to stderr. */
+/**
+ * One command, with stdout for results only: every log line (retries, warnings) goes to stderr. Its spans are
+ * exported when `OTEL_EXPORTER_OTLP_ENDPOINT` says where (`Tracing`), and flushed before it returns.
+ */
 export const run = (argv: ReadonlyArray<string>) =>
   main(argv).pipe(
+    Effect.provide(Tracing.layer),
     Effect.provideService(Logger.LogToStderr, true),
     Effect.provide(Layer.mergeAll(CliServices.layer, Presenter))
   )

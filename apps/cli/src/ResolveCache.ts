@@ -16,7 +16,8 @@ registerHooks({
     if (parent === undefined || specifier.startsWith("node:")) return nextResolve(specifier, context)
     // a relative specifier names a file whatever imports it; a bare one is looked up from the importer's directory
     const target = specifier.startsWith("./") || specifier.startsWith("../") ? new URL(specifier, parent).href : undefined
-    const key = `${target ?? `${parent.slice(0, parent.lastIndexOf("/"))}\0${specifier}`}\0${context.conditions.join(",")}\0${context.importAttributes["type"] ?? ""}`
+    // a require() (of a CommonJS package, e.g. the OpenTelemetry SDK) comes without import attributes
+    const key = `${target ?? `${parent.slice(0, parent.lastIndexOf("/"))}\0${specifier}`}\0${context.conditions?.join(",") ?? ""}\0${context.importAttributes?.["type"] ?? ""}`
     const known = resolved.get(key)
     if (known !== undefined) return known
     const { format, url } = nextResolve(specifier, context)

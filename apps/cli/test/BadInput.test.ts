@@ -121,7 +121,6 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["exchange", "serve", "--host", ""], home: "fresh", error: /^error: --host must name an interface/ },
   { args: ["exchange", "serve", "--host", "256.1.1.1", "--port", "0"], home: "fresh", error: /^error: --host\/--port: cannot listen on 256\.1\.1\.1:0: E[A-Z_]+$/ },
   { args: () => ["exchange", "serve", "--port", String(takenPort)], home: "fresh", error: /^error: --host\/--port: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE$/ },
-
   // TRADING_ACCOUNTS_CONFIG
   { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: " \n " }, error: /^error: TRADING_ACCOUNTS_CONFIG is set but blank/ },
   { args: ["run", "daily"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: `[{"id":"COUNCIL","credentials":{"keyId":"${KEY}","secretKey":${SECRET}}}]` }, error: /^error: TRADING_ACCOUNTS_CONFIG: not valid JSON: syntax error at line 1, column \d+ \(character \d+\)$/ },
@@ -249,6 +248,40 @@ const table: ReadonlyArray<BadInput> = [
   { args: () => ["show", runId, "--llm", "--json", "--full"], error: /^error: --full only applies to show --json without --llm/ },
   { args: ["show", "no-such-run", "--llm"], home: "fresh", error: /^error: no run with id no-such-run/ },
 
+  // leaderboard, equity, backtests, serve
+  { args: ["leaderboard", "--from", "2024-13-45"], home: "fresh", error: /^error: --from: expected a date YYYY-MM-DD, got "2024-13-45"$/ },
+  { args: ["leaderboard", "--to", "2024-02-30"], error: /^error: --to: expected a date YYYY-MM-DD, got "2024-02-30"$/ },
+  { args: ["leaderboard", "--from", "2024-02-01", "--to", "2024-01-02"], error: /^error: --from 2024-02-01 is after --to 2024-01-02$/ },
+  { args: ["leaderboard", "--backtest", "nope"], home: "fresh", error: /^error: --backtest: no backtest "nope" \(list them with: pnpm pipeline backtests\)$/ },
+  { args: ["leaderboard", "--backtest", "latest"], error: /^error: --backtest: there is no backtest yet/ },
+  { args: ["leaderboard", "--backtest", " "], home: "fresh", error: /^error: --backtest: give a backtest id or latest/ },
+  { args: ["leaderboard", "--csv"], error: /^error: Unrecognized flag: --csv/ },
+  { args: ["equity", "--account", "not an account"], home: "fresh", error: /^error: --account: "not an account" is not an account name$/ },
+  { args: ["equity", "--to", "yesterday"], error: /^error: --to: expected a date YYYY-MM-DD, got "yesterday"$/ },
+  { args: ["equity", "--from", "2025-06-02", "--to", "2025-01-02", "--csv"], home: "fresh", error: /^error: --from 2025-06-02 is after --to 2025-01-02$/ },
+  { args: ["equity", "--backtest", "bt-missing", "--csv"], error: /^error: --backtest: no backtest "bt-missing"/ },
+  { args: ["equity", "--backtest", "latest"], home: "fresh", error: /^error: --backtest: there is no backtest yet/ },
+  { args: ["backtests", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
+  { args: ["backtests", "latest"], home: "fresh", error: /^error: .*latest/ },
+  { args: ["serve", "--port", "70000"], home: "fresh", error: /^error: --port must be 0–65535$/ },
+  { args: ["serve", "--port", "-1"], error: /^error: --port must be 0–65535$/ },
+  { args: ["serve", "--port", "http"], home: "fresh", error: /^error: .*port/i },
+  { args: ["serve", "--host", ""], home: "fresh", error: /^error: --host must name an interface/ },
+  { args: ["serve", "--host", "256.1.1.1", "--port", "0"], error: /^error: --host\/--port: cannot listen on 256\.1\.1\.1:0: E[A-Z_]+$/ },
+  { args: () => ["serve", "--port", String(takenPort)], home: "fresh", error: /^error: --host\/--port: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE$/ },
+
+  // the monitor's variables: every command checks them before anything is opened; no token or password echoed
+  { args: ["leaderboard"], home: "fresh", env: { COUNCIL_RISK_FREE: "4%" }, error: /^error: COUNCIL_RISK_FREE: expected a yearly rate as a fraction, e\.g\. 0\.04 for 4 % \(got "4%"\)$/ },
+  { args: ["runs"], env: { COUNCIL_RISK_FREE: "4" }, error: /^error: COUNCIL_RISK_FREE: expected a yearly rate as a fraction/ },
+  { args: ["run", "daily"], home: "fresh", env: { COUNCIL_RISK_FREE: "NaN" }, error: /^error: COUNCIL_RISK_FREE: / },
+  { args: ["serve", "--port", "0"], home: "fresh", env: { COUNCIL_API_TOKEN: "hunter2-Pa55" }, error: /^error: COUNCIL_API_TOKEN: expected at least 16 characters without surrounding spaces/ },
+  { args: ["accounts"], env: { COUNCIL_API_TOKEN: ` ${SECRET} ` }, error: /^error: COUNCIL_API_TOKEN: expected at least 16 characters without surrounding spaces/ },
+  { args: ["run", "daily", "--dry-run"], home: "fresh", env: { COUNCIL_API_TOKEN: "short" }, error: /^error: COUNCIL_API_TOKEN: / },
+  { args: ["runs"], home: "fresh", env: { OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }, error: /^error: OTEL_EXPORTER_OTLP_ENDPOINT: expected an OTLP\/HTTP base URL/ },
+  { args: () => ["show", runId], env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://otel:${PASSWORD}@127.0.0.1:4318` }, error: /^error: OTEL_EXPORTER_OTLP_ENDPOINT: must not carry user:password@/ },
+  { args: ["run", "daily"], home: "fresh", env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:4318/?api-key=${SECRET}` }, error: /^error: OTEL_EXPORTER_OTLP_ENDPOINT: expected an OTLP\/HTTP base URL/ },
+  { args: ["serve"], env: { OTEL_EXPORTER_OTLP_ENDPOINT: "ftp://127.0.0.1:4318" }, error: /^error: OTEL_EXPORTER_OTLP_ENDPOINT: / },
+
   // a broker that refuses the keys: exit 1, a ✗ per account, nothing written
   { args: ["verify"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 2, error: /^error: 1 of 1 accounts failed: COUNCIL$/ },
   { args: ["accounts"], env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 3, error: /^error: 1 of 1 accounts failed: COUNCIL$/ },
@@ -296,8 +329,11 @@ describe("every bad input: one clear line, the right exit code, nothing written,
 
   it("has at least 80 inputs across every command and every environment variable", () => {
     assert.isAtLeast(table.length, 80)
-    const commands = new Set(table.map((c) => (typeof c.args === "function" ? "replay" : c.args[0] === "exchange" ? `exchange ${c.args[1]}` : c.args[0])))
-    for (const command of ["run", "replay", "runs", "show", "export", "import", "accounts", "positions", "orders", "close-all", "verify", "graph", "exchange serve", "exchange keys"]) {
+    const commands = new Set(table.map((c) => {
+      const args = typeof c.args === "function" ? c.args() : c.args
+      return args[0] === "exchange" ? `exchange ${args[1]}` : args[0]
+    }))
+    for (const command of ["run", "replay", "runs", "show", "export", "import", "accounts", "positions", "orders", "close-all", "verify", "graph", "exchange serve", "exchange keys", "leaderboard", "equity", "backtests", "serve"]) {
       assert.isTrue(commands.has(command), command)
     }
     const variables = new Set(table.flatMap((c) => Object.keys(typeof c.env === "function" ? { COUNCIL_HOME: "", TRADING_ACCOUNTS_CONFIG: "" } : c.env ?? {})))
@@ -305,7 +341,7 @@ describe("every bad input: one clear line, the right exit code, nothing written,
       "TRADING_ACCOUNTS_CONFIG", "COUNCIL_ACCOUNTS", "ALPACA_COUNCIL_KEY_ID", "ALPACA_COUNCIL_SECRET_KEY", "ALPACA_COUNCIL_BASE_URL",
       "PAPER_ALPACA_KEY_ID", "PAPER_ALPACA_SECRET_KEY", "COUNCIL_ALLOW_LIVE", "COUNCIL_DATA", "COUNCIL_DATA_URL", "COUNCIL_BARS_DIR",
       "ALPACA_PERSONAL_KEY_ID", "POLYGON_API_KEY", "COUNCIL_SLIPPAGE_BPS", "COUNCIL_COMMISSION_PER_SHARE", "COUNCIL_COMMISSION_MIN",
-      "COUNCIL_HOME", "DATABASE_URL",
+      "COUNCIL_HOME", "DATABASE_URL", "COUNCIL_RISK_FREE", "COUNCIL_API_TOKEN", "OTEL_EXPORTER_OTLP_ENDPOINT",
       "COUNCIL_LLM", "OPENAI_API_KEY", "GEMINI_API_KEY", "ANTHROPIC_API_KEY", "GROQ_API_KEY", "DEEPSEEK_API_KEY",
       "OPENAI_BASE_URL", "GEMINI_BASE_URL", "ANTHROPIC_BASE_URL", "GROQ_BASE_URL", "DEEPSEEK_BASE_URL",
       "COUNCIL_MODEL_CLAUDE", "COUNCIL_MODEL_GROQ", "COUNCIL_CHAIRMAN_MODEL", "COUNCIL_MAX_OUTPUT_TOKENS",

@@ -134,7 +134,7 @@ describe("pnpm pipeline", () => {
   it("has help on every command: exit codes, a description for every argument and flag, defaults shown", async () => {
     const commands = [
       ["run"], ["replay"], ["runs"], ["show"], ["export"], ["import"], ["accounts"], ["positions"], ["orders"], ["close-all"],
-      ["verify"], ["graph"], ["exchange"], ["exchange", "serve"], ["exchange", "keys"], []
+      ["verify"], ["graph"], ["exchange"], ["exchange", "serve"], ["exchange", "keys"], ["leaderboard"], ["equity"], ["backtests"], ["serve"], []
     ]
     for (const command of commands) {
       const r = await cliInProcess(undefined, [...command, "--help"])

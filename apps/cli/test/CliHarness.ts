@@ -35,10 +35,15 @@ export const runIdOf = (output: string): string => {
   return match[1]
 }
 
-/** Like `cli`, without blocking, so independent invocations run side by side. */
-export const cliAsync = (home: string, args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<CliResult> =>
+/** Like `cli`, without blocking, so independent invocations run side by side; `nodeArgs` go to node (e.g. `--import`). */
+export const cliAsync = (
+  home: string,
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {},
+  nodeArgs: ReadonlyArray<string> = []
+): Promise<CliResult> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
       env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env }
     })
     let stdout = ""

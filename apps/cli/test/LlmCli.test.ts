@@ -2,7 +2,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { answerWith, errorWith, type FakeProvider, type FakeRequest, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
+import { answerWith, errorWith, type FakeProvider, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
 import { cliAsync, tempHome } from "./CliHarness.ts"
 
 const KEYS = {
@@ -33,14 +33,7 @@ beforeAll(async () => {
 })
 afterAll(() => fake.close())
 
-const live = () => ({
-  ...KEYS,
-  OPENAI_BASE_URL: `${fake.url}/openai/v1`,
-  GEMINI_BASE_URL: `${fake.url}/gemini/v1beta/openai`,
-  GROQ_BASE_URL: `${fake.url}/groq/openai/v1`,
-  DEEPSEEK_BASE_URL: `${fake.url}/deepseek`,
-  ANTHROPIC_BASE_URL: fake.url
-})
+const live = () => liveEnv(fake, KEYS)
 
 const assertNoKey = (what: string, text: string) => {
   for (const [name, key] of Object.entries(KEYS)) assert.notInclude(text, key, `${name} found in ${what}`)

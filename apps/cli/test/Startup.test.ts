@@ -81,4 +81,15 @@ describe("start-up", () => {
     for (const pattern of [POSTGRES, HTTP, EXCHANGE, MARKET_DATA, LLM_LIVE]) assert.isFalse(exchanges.has(pattern), `show --llm loaded ${pattern}`)
     assert.match(exchanges.stdout, /no LLM exchanges/)
   })
+
+  it("leaderboard and equity read the ledger without the trading stack: no HTTP, exchange, monitor server, pipeline or model provider", () => {
+    const home = tempHome()
+    for (const command of [["leaderboard"], ["equity", "--csv"]]) {
+      const read = loaded(home, command)
+      for (const pattern of [POSTGRES, HTTP, EXCHANGE, LLM_LIVE, /apps\/server\/src/, /pipelines\/daily\/src\/(?!StageNames|Unevaluated)/]) {
+        assert.isFalse(read.has(pattern), `${command[0]} loaded ${pattern}`)
+      }
+      assert.isTrue(read.has(/packages\/tracking\/src\/Standings\.ts$/), `${command[0]} did not read the standings`)
+    }
+  })
 })

@@ -251,7 +251,11 @@ const execute = <P extends Pipeline.Pipeline>(
     const finishedAt = yield* nowIso
     yield* store.updateRun(run.id, { status: "completed", finishedAt, error: null })
     return { run: { ...run, status: "completed", finishedAt, error: null }, outputs } satisfies RunResult
-  }) as Effect.Effect<RunResult, RunFailed | StoreError, RunStore | Requirements<P>>
+  }).pipe(
+    Effect.withSpan("run", {
+      attributes: { runId: run.id, pipeline: run.pipeline, tradingDay: run.tradingDay, dryRun: run.dryRun, mode: run.mode, resumed }
+    })
+  ) as Effect.Effect<RunResult, RunFailed | StoreError, RunStore | Requirements<P>>
 
 /** Starts a new run of `pipeline`. */
 export const start = <P extends Pipeline.Pipeline>(pipeline: P, options: StartOptions) =>

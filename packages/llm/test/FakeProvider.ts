@@ -92,6 +92,16 @@ const enumOf = (schema: Record<string, unknown> | undefined, ...path: ReadonlyAr
   return Array.isArray(values) ? values.map(String) : []
 }
 
+/** The environment that points every provider of the council at `fake`, with `keys` (its `*_API_KEY` variables). */
+export const liveEnv = (fake: FakeProvider, keys: Readonly<Record<string, string>>): Record<string, string> => ({
+  ...keys,
+  OPENAI_BASE_URL: `${fake.url}/openai/v1`,
+  GEMINI_BASE_URL: `${fake.url}/gemini/v1beta/openai`,
+  GROQ_BASE_URL: `${fake.url}/groq/openai/v1`,
+  DEEPSEEK_BASE_URL: `${fake.url}/deepseek`,
+  ANTHROPIC_BASE_URL: fake.url
+})
+
 /** A valid answer to `request`'s schema. */
 export const validAnswer = (request: FakeRequest): Record<string, unknown> => {
   switch (request.kind) {

@@ -2,7 +2,8 @@
  * Performance metrics of one account over a window of trading sessions, as pure functions.
  *
  * **When to use**: `computeMetrics(series, options)` for an account's table row; the statistics below
- * (`totalReturnOf`, `sharpeOf`, …) are what `Bootstrap` resamples. `riskFreeConfig` reads `COUNCIL_RISK_FREE`.
+ * (`totalReturnOf`, `sharpeOf`, …) are what `Bootstrap` resamples. The risk-free rate is an argument (the CLI
+ * reads `COUNCIL_RISK_FREE`).
  *
  * **Definitions** (the README quotes these; a session is a trading day, a year is 252 sessions)
  * - Input: the account's equity at the close of each session of the window, oldest first: E_0 … E_n. E_0 is the
@@ -33,7 +34,6 @@
  *
  * @since 0.1.0
  */
-import * as Config from "effect/Config"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { TradingDay } from "@council/domain"
@@ -104,9 +104,6 @@ export const AccountMetrics = Schema.Struct({
 export type AccountMetrics = typeof AccountMetrics.Type
 
 export class MetricsError extends Schema.TaggedError<MetricsError>()("MetricsError", { message: Schema.String }) {}
-
-/** `COUNCIL_RISK_FREE`: the annual risk-free rate as a fraction (0.04 for 4 %), 0 when unset. */
-export const riskFreeConfig: Config.Config<number> = Config.Finite("COUNCIL_RISK_FREE").pipe(Config.withDefault(0))
 
 // ---------------------------------------------------------------------------------------------------------------
 // Statistics over daily returns (what the bootstrap resamples)

@@ -1,4 +1,3 @@
-import { createServer } from "node:net"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -13,6 +12,7 @@ import { AppSettings } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import * as Launcher from "../Launcher.ts"
+import { checkListen, waitForSignal } from "../Listening.ts"
 import { table } from "../Table.ts"
 
 export interface ServeOptions {
@@ -26,27 +26,6 @@ export interface ServeOptions {
   readonly rateWindow: number
   readonly seed: Option.Option<number>
 }
-
-/** Resolves once the process gets SIGINT or SIGTERM (the listeners are removed either way). */
-const waitForSignal = Effect.callback<NodeJS.Signals>((resume) => {
-  const signals: ReadonlyArray<NodeJS.Signals> = ["SIGINT", "SIGTERM"]
-  const remove = () => signals.forEach((s) => process.off(s, stop))
-  const stop = (signal: NodeJS.Signals) => {
-    remove()
-    resume(Effect.succeed(signal))
-  }
-  signals.forEach((s) => process.on(s, stop))
-  return Effect.sync(remove)
-})
-
-/** Binds `host:port` and lets go at once: a bad `--host` or a taken `--port` is refused before the store opens. */
-const checkListen = (host: string, port: number) =>
-  Effect.callback<void, CliFailure>((resume) => {
-    const probe = createServer()
-    probe.once("error", (error: NodeJS.ErrnoException) =>
-      resume(Effect.fail(CliFailure.usage(`--host/--port: cannot listen on ${host}:${port}: ${error.code ?? error.message}`))))
-    probe.listen(port, host, () => probe.close(() => resume(Effect.void)))
-  })
 
 /** Checks every flag (`--date` against the market data's sessions, `--host`/`--port` by binding) before anything is opened. */
 const validate = (options: ServeOptions) =>

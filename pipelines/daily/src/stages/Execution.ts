@@ -26,7 +26,11 @@ const SETTLED: ReadonlySet<Order["status"]> = new Set(["filled", "canceled", "ex
 
 /** One recorded call per intent: the manager's exactly-once placement (adopts an order already at the broker). */
 const placeIntent = (broker: Broker, intent: OrderIntent) =>
-  brokerCall("broker.placeOnce", { account: broker.account, clientOrderId: intent.clientOrderId }, Placement, placeOnce(broker, intent))
+  brokerCall("broker.placeOnce", { account: broker.account, clientOrderId: intent.clientOrderId }, Placement, placeOnce(broker, intent)).pipe(
+    Effect.withSpan("order", {
+      attributes: { account: broker.account, clientOrderId: intent.clientOrderId, symbol: intent.symbol, side: intent.side, qty: intent.qty, orderClass: intent.orderClass }
+    })
+  )
 
 /**
  * Cancels what the gate found open on today's symbols. An order that is no longer cancelable (a resumed run
@@ -118,7 +122,10 @@ const executeAccount = (
       readError,
       message
     } satisfies AccountExecution
-  }).pipe(Effect.catchTag("BrokerError", (error) => Effect.succeed(accountFailed(broker.account, error.message))))
+  }).pipe(
+    Effect.catchTag("BrokerError", (error) => Effect.succeed(accountFailed(broker.account, error.message))),
+    Effect.withSpan("account", { attributes: { account: broker.account, intents: intents.length, cancels: cancels.length } })
+  )
 
 const accountFailed = (account: AccountId, message: string): AccountExecution => ({
   account,

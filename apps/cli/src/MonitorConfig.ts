@@ -1,0 +1,49 @@
+/**
+ * The monitor's settings, checked with every other setting (`AppConfig.load`) so a bad value stops any command
+ * before it opens anything: `COUNCIL_RISK_FREE`, the yearly risk-free rate of the leaderboard's Sharpe and Sortino
+ * (a fraction, 0 when unset), and `COUNCIL_API_TOKEN`, the bearer token the monitor's mutations need (unset: they
+ * are refused). A bad value is one line naming the variable (exit 2); the token is never echoed.
+ */
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+
+export class MonitorConfigError extends Schema.TaggedError<MonitorConfigError>()("MonitorConfigError", {
+  message: Schema.String
+}) {}
+
+/** The shortest `COUNCIL_API_TOKEN` accepted: a guessable token would guard the panic button with nothing. */
+const MIN_TOKEN_LENGTH = 16
+
+const optional = <A>(config: Config.Config<A>) => Config.option(config).pipe(Effect.orElseSucceed(() => Option.none<A>()))
+
+/** A yearly rate as a fraction: "0.04" is 4 %; "4" or "4%" are refused rather than read as 400 %. */
+const riskFree = Effect.flatMap(optional(Config.String("COUNCIL_RISK_FREE")), (raw) => {
+  if (Option.isNone(raw) || raw.value.trim() === "") return Effect.succeed(0)
+  const rate = Number(raw.value.trim())
+  return Number.isFinite(rate) && Math.abs(rate) < 1
+    ? Effect.succeed(rate)
+    : Effect.fail(new MonitorConfigError({
+      message: `COUNCIL_RISK_FREE: expected a yearly rate as a fraction, e.g. 0.04 for 4 % (got "${raw.value.slice(0, 40)}")`
+    }))
+})
+
+/** Unset (or empty) disables every mutation; a set token must be long enough. */
+const apiToken = Effect.flatMap(optional(Config.Redacted("COUNCIL_API_TOKEN")), (raw) => {
+  if (Option.isNone(raw) || Redacted.value(raw.value) === "") return Effect.succeed(Option.none<Redacted.Redacted>())
+  const token = Redacted.value(raw.value)
+  return token.trim() === token && token.length >= MIN_TOKEN_LENGTH
+    ? Effect.succeed(Option.some(raw.value))
+    : Effect.fail(new MonitorConfigError({
+      message: `COUNCIL_API_TOKEN: expected at least ${MIN_TOKEN_LENGTH} characters without surrounding spaces (e.g. from: openssl rand -hex 24)`
+    }))
+})
+
+export interface MonitorSettings {
+  readonly riskFree: number
+  readonly apiToken: Option.Option<Redacted.Redacted>
+}
+
+export const read: Effect.Effect<MonitorSettings, MonitorConfigError> = Effect.all({ riskFree, apiToken })

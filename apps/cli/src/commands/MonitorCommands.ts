@@ -1,0 +1,65 @@
+/**
+ * The commands of the ledger and the monitor — `leaderboard`, `equity`, `backtests`, `serve` — as definitions only
+ * (arguments, flags, help): each loads its implementation (`Standings.ts`, `Serve.ts`) and the layers it needs when
+ * it runs. Every one checks the whole configuration first (one line naming the variable, exit 2, nothing written).
+ */
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import * as Effect from "effect/Effect"
+
+const Standings = () => import("./Standings.ts")
+const Serve = () => import("./Serve.ts")
+
+/** Loads `module` when the command runs, then runs `f` with it. */
+const using = <M, A, E, R>(module: () => Promise<M>, f: (loaded: M) => Effect.Effect<A, E, R>) => Effect.flatMap(Effect.promise(module), f)
+
+const exits = {
+  ledger: "Exit codes: 0 done (also when the book is still empty); 1 the ledger could not be read; 2 usage or configuration error (an unknown --backtest too), nothing done.",
+  serve: "Exit codes: 0 stopped by SIGINT/SIGTERM (or when the pnpm that launched it exits); 2 usage or configuration error (a port in use, too short a COUNCIL_API_TOKEN), nothing done."
+} as const
+
+const describe = (text: string, exit: string) => Command.withDescription(`${text}\n  ${exit}`)
+
+const window = {
+  from: Flag.String("from").pipe(Flag.withDescription("first session YYYY-MM-DD (default: the book's first)"), Flag.optional),
+  to: Flag.String("to").pipe(Flag.withDescription("last session YYYY-MM-DD (default: the book's last)"), Flag.optional),
+  backtest: Flag.String("backtest").pipe(Flag.withDescription("a backtest's book: its id, or latest (default: the live book)"), Flag.optional)
+}
+
+const asJson = (what: string) => Flag.Boolean("json").pipe(Flag.withDescription(`print ${what} as JSON on stdout (logs stay on stderr; default: a table)`), Flag.withDefault(false))
+
+const leaderboard = Command.make("leaderboard", { ...window, json: asJson("the report") }, (options) => using(Standings, (s) => s.leaderboard(options))).pipe(
+  describe("Rank the accounts of a book over a window: metrics, 95 % bootstrap intervals, n, LLM cost and P&L net of it, and a one-line verdict against SPY buy-and-hold (unranked under 20 sessions)", exits.ledger),
+  Command.withExamples([
+    { command: "pnpm pipeline leaderboard", description: "the live book, every session" },
+    { command: "pnpm pipeline leaderboard --backtest latest --from 2020-01-02 --json", description: "the newest backtest from 2020, as JSON" }
+  ])
+)
+
+const equity = Command.make(
+  "equity",
+  {
+    ...window,
+    account: Flag.String("account").pipe(Flag.withDescription("only this account's series (default: every account in the book)"), Flag.optional),
+    csv: Flag.Boolean("csv").pipe(Flag.withDescription("print CSV: account,date,equity,cash,long/short market value,gross exposure,traded,llm_cost,spy_close (default: a table)"), Flag.withDefault(false))
+  },
+  (options) => using(Standings, (s) => s.equity(options))
+).pipe(describe("Each account's daily equity series from the ledger, beside SPY's close", exits.ledger))
+
+const backtests = Command.make("backtests", { json: asJson("the list") }, ({ json }) => using(Standings, (s) => s.backtests(json))).pipe(
+  describe("List the backtests' books: id, status, range, sessions recorded", exits.ledger)
+)
+
+const serve = Command.make(
+  "serve",
+  {
+    port: Flag.Int("port").pipe(Flag.withDescription("port (default: 8080; 0: any free port)"), Flag.withDefault(8080)),
+    host: Flag.String("host").pipe(Flag.withDescription("interface to listen on (default: 127.0.0.1)"), Flag.withDefault("127.0.0.1"))
+  },
+  (options) => using(Serve, (s) => s.serve(options))
+).pipe(describe(
+  "Serve the monitor API (OpenAPI at /openapi.json) and the web dashboard until Ctrl-C or SIGTERM; mutations need COUNCIL_API_TOKEN",
+  exits.serve
+))
+
+export const monitorCommands = [leaderboard, equity, backtests, serve] as const

@@ -1,0 +1,43 @@
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as HttpServer from "effect/http/HttpServer"
+import { Server } from "@council/server"
+import { TradeLedger } from "@council/tracking"
+import { AppSettings } from "../AppConfig.ts"
+import * as AppLayer from "../AppLayer.ts"
+import { CliFailure } from "../CliFailure.ts"
+import * as Launcher from "../Launcher.ts"
+import { checkListen, waitForSignal } from "../Listening.ts"
+
+export interface ServeOptions {
+  readonly port: number
+  readonly host: string
+}
+
+const serving = (options: ServeOptions) =>
+  Effect.gen(function*() {
+    const launcherExited = yield* Launcher.watch
+    if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) return yield* CliFailure.usage("--port must be 0–65535")
+    if (options.host.trim() === "") return yield* CliFailure.usage("--host must name an interface, e.g. 127.0.0.1")
+    const { apiToken: token, riskFree } = (yield* AppSettings).monitor
+    yield* checkListen(options.host, options.port)
+    const services = TradeLedger.layer.pipe(Layer.provideMerge(AppLayer.inspecting()))
+    yield* Effect.gen(function*() {
+      const url = HttpServer.formatAddress((yield* HttpServer.HttpServer).address).replace(/\/$/, "")
+      yield* Console.log([
+        `monitor listening on ${url}`,
+        `  dashboard: ${url}/`,
+        `  API: ${url}/api/…, OpenAPI document: ${url}/openapi.json`,
+        `  mutations (close-all, approve, start a backtest): ${Option.isSome(token) ? "need Authorization: Bearer $COUNCIL_API_TOKEN" : "disabled (COUNCIL_API_TOKEN is not set)"}`,
+        `  stop with Ctrl-C`
+      ].join("\n"))
+      const reason = yield* Effect.raceFirst(waitForSignal, Effect.as(launcherExited, "the launching pnpm exited"))
+      yield* Console.log(`${reason}: stopping`)
+    }).pipe(Effect.provide(Server.layer({ host: options.host, port: options.port, token, riskFree }).pipe(Layer.provideMerge(services))))
+    yield* Console.log("stopped")
+  })
+
+/** `serve`: the monitor API and dashboard until SIGINT/SIGTERM (after every setting is checked). */
+export const serve = (options: ServeOptions) => Effect.provide(serving(options).pipe(Effect.provide(AppLayer.market)), AppLayer.configured)

@@ -1,0 +1,162 @@
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { AccountId, TradingDay } from "@council/domain"
+import * as Prices from "@council/llm/Prices"
+import { type Bootstrap, BookSummary, Leaderboard, Standings, TradeLedger } from "@council/tracking"
+import { AppSettings } from "../AppConfig.ts"
+import { market } from "../Market.ts"
+import { configured, storage } from "../Storage.ts"
+import { CliFailure } from "../CliFailure.ts"
+import { money, table } from "../Table.ts"
+
+export interface WindowOptions {
+  readonly from: Option.Option<string>
+  readonly to: Option.Option<string>
+  readonly backtest: Option.Option<string>
+}
+
+/** `2024-02-30` has the shape of a date but names none (`Date.parse` would roll it into March). */
+const isCalendarDate = (raw: string) => !Number.isNaN(Date.parse(raw)) && new Date(`${raw}T00:00:00Z`).toISOString().startsWith(raw)
+
+const day = (flag: string, value: Option.Option<string>) =>
+  Option.match(value, {
+    onNone: () => Effect.succeed(undefined),
+    onSome: (raw) =>
+      Schema.is(TradingDay)(raw) && isCalendarDate(raw)
+        ? Effect.succeed(TradingDay.make(raw))
+        : Effect.fail(CliFailure.usage(`--${flag}: expected a date YYYY-MM-DD, got "${raw.slice(0, 40)}"`))
+  })
+
+/** `--from`/`--to` as sessions, checked before anything is opened. */
+const checkWindow = (options: WindowOptions) =>
+  Effect.gen(function*() {
+    const from = yield* day("from", options.from)
+    const to = yield* day("to", options.to)
+    if (from !== undefined && to !== undefined && from > to) return yield* CliFailure.usage(`--from ${from} is after --to ${to}`)
+    if (Option.isSome(options.backtest) && options.backtest.value.trim() === "") {
+      return yield* CliFailure.usage("--backtest: give a backtest id or latest (list them with: pnpm pipeline backtests)")
+    }
+    return { from, to }
+  })
+
+/** The book `--backtest` names (the live book without it); an unknown one is a usage error. */
+const bookOf = (backtest: Option.Option<string>) =>
+  Standings.bookFor(Option.getOrUndefined(backtest)).pipe(
+    Effect.catchTag("BookNotFound", (e) => Effect.fail(CliFailure.usage(`--backtest: ${e.message}`)))
+  )
+
+const ledgerFailure = (e: { readonly message: string }) => CliFailure.failed(`the ledger could not be read: ${e.message}`)
+
+const pct = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(digits)} %`)
+const signed = (x: number | null | undefined) => (x === null || x === undefined ? "—" : `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`)
+const num = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? "—" : x.toFixed(digits))
+const ratio = (x: number) => x.toFixed(2)
+const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => Leaderboard.describeEstimate(e, format)
+
+const leaderboardTable = (report: Standings.LeaderboardReport): string => {
+  const board = report.leaderboard
+  if (board === null) return `book ${report.book}: ${report.verdict}`
+  const rows = board.rows.map((r) => {
+    const m = r.metrics
+    return [
+      r.rank === null ? "—" : String(r.rank),
+      r.account,
+      estimate(r.totalReturn, signed),
+      estimate(r.sharpe, ratio),
+      estimate(r.excessReturn, signed),
+      pct(m.maxDrawdown.depth),
+      pct(m.volatility),
+      pct(m.winRateDays, 0),
+      m.closedTrades === null || m.closedTrades === 0 ? "—" : `${pct(m.winRateTrades, 0)} of ${m.closedTrades}`,
+      num(m.turnover, 1),
+      pct(m.averageExposure, 0),
+      m.llmCost === null ? "—" : Prices.formatUsd(m.llmCost),
+      m.pnlNetOfCost === null ? "—" : money(m.pnlNetOfCost),
+      String(m.sessions)
+    ]
+  })
+  return [
+    `book ${report.book} · ${board.from} … ${board.to} · ${board.sessions} sessions · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)}`,
+    `95 % intervals: stationary block bootstrap, ${board.replicates} replicates, mean block length ${board.blockLength}, seed "${board.seed}"`,
+    "",
+    table(
+      ["RANK", "ACCOUNT", "TOTAL RETURN", "SHARPE", `EXCESS vs ${board.benchmark.name}`, "MAX DD", "VOL", "WIN DAYS", "WIN TRADES", "TURNOVER", "EXPOSURE", "LLM COST", "NET P&L", "N"],
+      rows
+    ),
+    "",
+    `verdict: ${board.verdict}`
+  ].join("\n")
+}
+
+type Window = Effect.Success<ReturnType<typeof checkWindow>>
+
+/** The trade ledger over the store; a missing home is read as an empty one, never created. */
+const ledger = TradeLedger.layer.pipe(Layer.provideMerge(storage("empty")))
+
+/**
+ * Checks every setting, then the window, then reads the ledger (and the market data, for SPY's closes); a missing
+ * home is read as an empty one, never created.
+ */
+const reading = <A, E, R>(options: WindowOptions, read: (window: Window) => Effect.Effect<A, E, R>) =>
+  Effect.provide(
+    Effect.flatMap(checkWindow(options), (window) => read(window).pipe(Effect.provide(ledger), Effect.provide(market))),
+    configured
+  )
+
+/** `leaderboard`: the ranking of the book's accounts over the window. */
+export const leaderboard = (options: WindowOptions & { readonly json: boolean }) =>
+  reading(options, (window) =>
+    Effect.gen(function*() {
+      const book = yield* bookOf(options.backtest)
+      const { riskFree } = (yield* AppSettings).monitor
+      const report = yield* Standings.leaderboardReport({ book, ...window, riskFree }).pipe(Effect.mapError(ledgerFailure))
+      yield* Console.log(options.json ? JSON.stringify(Schema.encodeSync(Standings.LeaderboardReport)(report), null, 2) : leaderboardTable(report))
+    }))
+
+const CSV_HEADER = ["account", "date", "equity", "cash", "long_market_value", "short_market_value", "gross_exposure", "traded", "llm_cost", "spy_close"]
+
+type EquityOptions = WindowOptions & { readonly account: Option.Option<string>; readonly csv: boolean }
+
+const equityOf = (options: EquityOptions, window: Window) =>
+  Effect.gen(function*() {
+    const account = yield* Option.match(options.account, {
+      onNone: () => Effect.succeed(undefined),
+      onSome: (raw) =>
+        Effect.mapError(Schema.decodeUnknownEffect(AccountId)(raw.trim().toUpperCase()), () => CliFailure.usage(`--account: "${raw.slice(0, 40)}" is not an account name`))
+    })
+    const book = yield* bookOf(options.backtest)
+    const report = yield* Standings.equityReport({ book, account, ...window }).pipe(Effect.mapError(ledgerFailure))
+    const spy = new Map((report.benchmark?.points ?? []).map((p) => [p.date, p.close]))
+    const rows = report.accounts.flatMap(({ account, points }) =>
+      points.map((p) => [account, p.date, String(p.equity), String(p.cash), String(p.longMarketValue), String(p.shortMarketValue), String(p.grossExposure), String(p.traded), p.llmCost === null ? "" : String(p.llmCost), String(spy.get(p.date) ?? "")])
+    )
+    if (options.csv) return yield* Console.log([CSV_HEADER, ...rows].map((r) => r.join(",")).join("\n"))
+    if (rows.length === 0) return yield* Console.log(`no equity recorded in book ${book}${account ? ` for ${account}` : ""} yet`)
+    yield* Console.log(table(
+      ["ACCOUNT", "DATE", "EQUITY", "CASH", "GROSS EXPOSURE", "TRADED", "DRAWDOWN", "LLM COST", "SPY"],
+      report.accounts.flatMap(({ account, points }) =>
+        points.map((p) => [account, p.date, money(p.equity), money(p.cash), money(p.grossExposure), money(p.traded), pct(p.drawdown, 2), p.llmCost === null ? "—" : Prices.formatUsd(p.llmCost), num(spy.get(p.date))])
+      )
+    ))
+  })
+
+/** `equity`: each account's daily series (a table, or CSV with the SPY close of each session). */
+export const equity = (options: EquityOptions) =>
+  reading(options, (window) => equityOf(options, window))
+
+const listBacktests = (json: boolean) =>
+  Effect.gen(function*() {
+    const books = (yield* TradeLedger.use((l) => l.books).pipe(Effect.mapError(ledgerFailure))).filter((b) => b.kind === "backtest")
+    if (json) return yield* Console.log(JSON.stringify(Schema.encodeSync(Schema.Array(BookSummary))(books), null, 2))
+    if (books.length === 0) return yield* Console.log("no backtests yet")
+    yield* Console.log(table(
+      ["BACKTEST", "STATUS", "RANGE", "SESSIONS", "ACCOUNTS", "LABEL", "CREATED (UTC)"],
+      books.map((b: BookSummary) => [b.id, b.status, `${b.from ?? "?"} … ${b.to ?? "?"}`, String(b.sessions), String(b.accounts), b.label, b.createdAt.replace("T", " ").slice(0, 19)])
+    ))
+  })
+
+/** `backtests`: every backtest's book, newest first. */
+export const backtests = (json: boolean) => Effect.provide(listBacktests(json).pipe(Effect.provide(ledger)), configured)

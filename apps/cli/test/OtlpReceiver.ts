@@ -1,0 +1,65 @@
+/**
+ * A local OTLP/HTTP receiver for tests: accepts `POST /v1/traces` with OTLP JSON (what the OTLP/HTTP exporter
+ * sends) on 127.0.0.1 and keeps every span with its resource, scope and attributes flattened.
+ */
+import { createServer } from "node:http"
+
+export interface ReceivedSpan {
+  readonly name: string
+  readonly traceId: string
+  readonly spanId: string
+  readonly parentSpanId: string
+  readonly service: string
+  readonly attributes: Readonly<Record<string, unknown>>
+}
+
+interface AnyValue {
+  readonly stringValue?: string
+  readonly intValue?: string | number
+  readonly doubleValue?: number
+  readonly boolValue?: boolean
+}
+interface KeyValue {
+  readonly key: string
+  readonly value: AnyValue
+}
+interface TracesRequest {
+  readonly resourceSpans: ReadonlyArray<{
+    readonly resource: { readonly attributes: ReadonlyArray<KeyValue> }
+    readonly scopeSpans: ReadonlyArray<{
+      readonly spans: ReadonlyArray<{ readonly name: string; readonly traceId: string; readonly spanId: string; readonly parentSpanId?: string; readonly attributes: ReadonlyArray<KeyValue> }>
+    }>
+  }>
+}
+
+const valueOf = (v: AnyValue): unknown => v.stringValue ?? (v.intValue === undefined ? undefined : Number(v.intValue)) ?? v.doubleValue ?? v.boolValue
+const flatten = (kvs: ReadonlyArray<KeyValue>) => Object.fromEntries(kvs.map((kv) => [kv.key, valueOf(kv.value)]))
+
+export const startReceiver = () =>
+  new Promise<{ readonly url: string; readonly spans: Array<ReceivedSpan>; readonly requests: Array<string>; readonly close: () => Promise<void> }>((resolve) => {
+    const spans: Array<ReceivedSpan> = []
+    const requests: Array<string> = []
+    const server = createServer((req, res) => {
+      let body = ""
+      req.setEncoding("utf8").on("data", (chunk: string) => (body += chunk)).on("end", () => {
+        requests.push(`${req.method} ${req.url} ${req.headers["content-type"]}`)
+        if (req.method === "POST" && req.url === "/v1/traces") {
+          const data = JSON.parse(body) as TracesRequest
+          for (const rs of data.resourceSpans) {
+            const service = String(flatten(rs.resource.attributes)["service.name"])
+            for (const ss of rs.scopeSpans) {
+              for (const s of ss.spans) {
+                spans.push({ name: s.name, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? "", service, attributes: flatten(s.attributes) })
+              }
+            }
+          }
+        }
+        res.writeHead(200, { "content-type": "application/json" }).end("{}")
+      })
+    })
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      resolve({ url: `http://127.0.0.1:${port}`, spans, requests, close: () => new Promise((done) => server.close(() => done())) })
+    })
+  })

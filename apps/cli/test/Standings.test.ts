@@ -1,0 +1,101 @@
+import { join } from "node:path"
+import { assert, beforeAll, describe, it } from "@effect/vitest"
+import { BACKTEST, seedDatabase, type Simulation } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
+import { tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
+
+let home = ""
+let live: Simulation
+
+beforeAll(async () => {
+  home = tempHome()
+  live = await seedDatabase(join(home, "council.db"), 30)
+}, 60_000)
+
+const run = async (args: ReadonlyArray<string>) => {
+  const r = await cliInProcess(home, args)
+  assert.strictEqual(r.code, 0, r.stderr)
+  return r.stdout
+}
+
+/** `equity --csv` parsed: account → rows in date order. */
+const parseCsv = (text: string) => {
+  const [header, ...lines] = text.trim().split("\n")
+  const columns = header!.split(",")
+  const rows = lines.map((line) => Object.fromEntries(line.split(",").map((v, i) => [columns[i]!, v])))
+  const byAccount = new Map<string, Array<Record<string, string>>>()
+  for (const row of rows) byAccount.set(row["account"]!, [...(byAccount.get(row["account"]!) ?? []), row])
+  return { columns, byAccount }
+}
+
+describe("leaderboard, equity and backtests from the ledger", () => {
+  it("every leaderboard metric agrees with one recomputed here from equity --csv", async () => {
+    const board = JSON.parse(await run(["leaderboard", "--json"]))
+    const csv = parseCsv(await run(["equity", "--csv"]))
+    assert.deepStrictEqual(csv.columns, ["account", "date", "equity", "cash", "long_market_value", "short_market_value", "gross_exposure", "traded", "llm_cost", "spy_close"])
+    for (const row of board.leaderboard.rows) {
+      const series = csv.byAccount.get(row.account)!
+      const equity = series.map((r) => Number(r["equity"]))
+      const spy = series.map((r) => Number(r["spy_close"]))
+      const returns: Array<number> = []
+      for (let t = 1; t < equity.length; t++) returns.push(equity[t]! / equity[t - 1]! - 1)
+      const n = returns.length
+      const mean = returns.reduce((a, r) => a + r, 0) / n
+      const sd = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / (n - 1))
+      let peak = -Infinity
+      let worst = 0
+      for (const e of equity) {
+        peak = Math.max(peak, e)
+        worst = Math.max(worst, 1 - e / peak)
+      }
+      const total = equity[n]! / equity[0]! - 1
+      const m = row.metrics
+      assert.strictEqual(m.sessions, n)
+      assert.closeTo(m.totalReturn, total, 1e-12)
+      assert.closeTo(m.annualizedReturn, (1 + total) ** (252 / n) - 1, 1e-12)
+      assert.closeTo(m.volatility, sd * Math.sqrt(252), 1e-12)
+      assert.closeTo(m.sharpe, (mean / sd) * Math.sqrt(252), 1e-9)
+      assert.closeTo(m.maxDrawdown.depth, worst, 1e-12)
+      assert.closeTo(m.benchmarkReturn, spy[n]! / spy[0]! - 1, 1e-12)
+      assert.closeTo(m.excessReturn, total - (spy[n]! / spy[0]! - 1), 1e-12)
+      const traded = series.slice(1).map((r, t) => Number(r["traded"]) / equity[t]!)
+      assert.closeTo(m.turnover, (traded.reduce((a, x) => a + x, 0) / n) * 252, 1e-9)
+      assert.closeTo(m.pnl, equity[n]! - equity[0]!, 1e-6)
+      assert.isNull(m.llmCost)
+      assert.deepStrictEqual(series.map((r) => r["llm_cost"]), series.map(() => ""))
+    }
+    assert.deepStrictEqual(board.leaderboard.rows.map((r: any) => r.rank), [1, 2, 3, 4, 5, 6])
+  })
+
+  it("prints the table with intervals, n, the bootstrap's settings and a one-line verdict", async () => {
+    const out = await run(["leaderboard"])
+    const lines = out.trim().split("\n")
+    assert.match(lines[0]!, /^book live · 2025-01-02 … \d{4}-\d{2}-\d{2} · 29 sessions · SPY buy-and-hold /)
+    assert.match(lines[1]!, /stationary block bootstrap, 2000 replicates, mean block length 4, seed "council"/)
+    assert.match(out, /RANK\s+ACCOUNT\s+TOTAL RETURN\s+SHARPE\s+EXCESS vs SPY/)
+    for (const account of ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]) assert.match(out, new RegExp(`\\n\\d\\s+${account}\\s+[+−]\\d+\\.\\d % \\(95 % CI`))
+    assert.match(lines.at(-1)!, /^verdict: .*SPY at 95 % over 29 sessions$/)
+  })
+
+  it("says too few sessions for a short window, reads a backtest's book, lists the backtests", async () => {
+    const short = await run(["leaderboard", "--from", live.sessions[20]!])
+    assert.match(short, /verdict: too few sessions \(9 < 20\)/)
+    assert.match(short, /\n—\s+CLAUDE/)
+    const backtest = JSON.parse(await run(["leaderboard", "--backtest", "latest", "--json"]))
+    assert.strictEqual(backtest.book, BACKTEST)
+    assert.strictEqual(backtest.leaderboard.from, "2023-01-03")
+    const books = await run(["backtests"])
+    assert.match(books, new RegExp(`${BACKTEST}\\s+completed\\s+2023-01-03 … 2023-03-31\\s+25\\s+6\\s+Q1 2023`))
+    const claude = await run(["equity", "--account", "claude", "--from", live.sessions[3]!, "--to", live.sessions[5]!])
+    assert.deepStrictEqual(claude.trim().split("\n").slice(2).map((l) => l.split(/\s+/).slice(0, 2).join(" ")), live.sessions.slice(3, 6).map((d) => `CLAUDE ${d}`))
+  })
+
+  it("on a fresh home reads an empty book and creates nothing", async () => {
+    const fresh = join(tempHome(), "home")
+    const r = await cliInProcess(fresh, ["leaderboard"])
+    assert.deepStrictEqual([r.code, r.stdout.trim()], [0, "book live: no equity recorded in book live yet"])
+    const b = await cliInProcess(fresh, ["backtests"])
+    assert.deepStrictEqual([b.code, b.stdout.trim()], [0, "no backtests yet"])
+    assert.isFalse((await import("node:fs")).existsSync(fresh))
+  })
+})

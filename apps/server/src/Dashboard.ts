@@ -1,0 +1,33 @@
+/**
+ * The web dashboard: three static files served by the monitor server itself, with a Content-Security-Policy that
+ * lets the page load nothing but them and the API (no CDN, no font or script from elsewhere: it works offline).
+ * Charts are SVG drawn by the page's own script.
+ *
+ * @since 0.1.0
+ */
+import { readFileSync } from "node:fs"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+
+const STATIC = new URL("../static/", import.meta.url)
+
+const FILES = [
+  { path: "/", file: "index.html", type: "text/html; charset=utf-8" },
+  { path: "/app.js", file: "app.js", type: "text/javascript; charset=utf-8" },
+  { path: "/app.css", file: "app.css", type: "text/css; charset=utf-8" }
+] as const
+
+const HEADERS = {
+  "cache-control": "no-cache",
+  "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff"
+}
+
+/** The dashboard's routes (files read once, when the layer is built). */
+export const routes = Layer.unwrap(Effect.sync(() => {
+  const route = ({ file, path, type }: typeof FILES[number]) =>
+    HttpRouter.add("GET", path, HttpServerResponse.text(readFileSync(new URL(file, STATIC), "utf8"), { contentType: type, headers: HEADERS }))
+  return Layer.mergeAll(route(FILES[0]), ...FILES.slice(1).map(route))
+}))

@@ -1,0 +1,92 @@
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as SqlClient from "effect/sql/SqlClient"
+import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
+import { MechanicalVote, PeerReviewResult, RunId } from "@council/domain"
+import { type Checkpoint, type RunRecord, RunStore, type StoreError } from "@council/engine"
+import { DailyPipeline } from "@council/daily"
+import { MonitorApi, NotFound, type RunDetail, type RunSummary, type ShadowVote, type StageView, Unavailable } from "@council/api"
+import { LlmCosts } from "@council/tracking"
+
+const unavailable = (error: { readonly message: string }) => new Unavailable({ message: error.message })
+
+const summaryOf = (run: RunRecord, imported: boolean): RunSummary => ({
+  ...run,
+  durationMs: run.finishedAt === null ? null : Date.parse(run.finishedAt) - Date.parse(run.startedAt),
+  imported
+})
+
+const importedIds = (limit: number, run?: RunRecord): Effect.Effect<ReadonlySet<string>, StoreError, RunStore> =>
+  RunStore.use((store) =>
+    store.listRuns({ limit, origin: "imported", ...(run === undefined ? {} : { tradingDay: run.tradingDay }) })
+  ).pipe(Effect.map((runs) => new Set(runs.map((r) => r.id))))
+
+const stageOf = (name: string, checkpoint: Checkpoint | undefined, calls: number): StageView => ({
+  name,
+  status: checkpoint === undefined ? "missing" : checkpoint.reusedFrom === null ? "completed" : "reused",
+  attempt: checkpoint?.attempt ?? null,
+  startedAt: checkpoint?.startedAt ?? null,
+  finishedAt: checkpoint?.finishedAt ?? null,
+  durationMs: checkpoint?.durationMs ?? null,
+  reusedFrom: checkpoint?.reusedFrom ?? null,
+  calls
+})
+
+/** What the comparison needs of a stored decision (any other field passes through untouched). */
+const StoredDecision = Schema.Struct({
+  trades: Schema.Array(Schema.Struct({ symbol: Schema.String, direction: Schema.String })),
+  mechanical: Schema.optionalKey(MechanicalVote),
+  fallback: Schema.optionalKey(Schema.String)
+})
+
+const tradeSet = (trades: ReadonlyArray<{ readonly symbol: string; readonly direction: string }>) =>
+  trades.map((t) => `${t.direction} ${t.symbol}`).sort().join(",")
+
+/** The mechanical vote beside a stored decision, compared with it; `null` when the decision has none. */
+export const shadowVoteOf = (decision: unknown): ShadowVote | null =>
+  Option.match(Schema.decodeUnknownOption(StoredDecision)(decision), {
+    onNone: () => null,
+    onSome: ({ fallback, mechanical, trades }) =>
+      mechanical === undefined ? null : { ...mechanical, agrees: tradeSet(mechanical.trades) === tradeSet(trades), fallback: fallback ?? null }
+  })
+
+/** A run with each stage's checkpoint; the stored parts are passed on leniently (see `RunDetail`). */
+export const runDetail = (id: string): Effect.Effect<RunDetail, NotFound | Unavailable, RunStore | SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const store = yield* RunStore
+    const found = id.trim() === "" ? Option.none() : yield* store.getRun(RunId.make(id))
+    if (Option.isNone(found)) return yield* new NotFound({ message: `no run ${id.slice(0, 80)} (list runs at /api/runs)` })
+    const run = found.value
+    const checkpoints = yield* store.getCheckpoints(run.id)
+    const recordings = yield* store.getRecordings(run.id)
+    const imported = yield* importedIds(1000, run)
+    const byStage = new Map(checkpoints.map((c) => [c.stage, c] as const))
+    const names = [...DailyPipeline.stageNames, ...checkpoints.map((c) => c.stage).filter((s) => !DailyPipeline.stageNames.includes(s))]
+    const outputs = Object.fromEntries(checkpoints.map((c) => [c.stage, c.output]))
+    const part = (stage: string) => outputs[stage] ?? null
+    const costs = yield* LlmCosts.runCosts(run.id).pipe(Effect.mapError(unavailable))
+    return {
+      run: summaryOf(run, imported.has(run.id)),
+      stages: names.map((name) => stageOf(name, byStage.get(name), recordings.filter((r) => r.stage === name).length)),
+      pitches: part("PmPitches"),
+      reviews: Option.getOrNull(Schema.decodeUnknownOption(PeerReviewResult)(part("PeerReview"))),
+      decision: part("CouncilSynthesis"),
+      shadowVote: shadowVoteOf(part("CouncilSynthesis")),
+      verdicts: part("RiskApproval"),
+      execution: part("Execution"),
+      outputs,
+      llmCosts: Option.getOrNull(costs)
+    }
+  }).pipe(Effect.catchTag("StoreError", (e) => Effect.fail(unavailable(e))))
+
+export const RunsHandlers = HttpApiBuilder.group(MonitorApi, "runs", (handlers) =>
+  handlers
+    .handle("list", ({ query }) =>
+      Effect.gen(function*() {
+        const limit = query.limit ?? 50
+        const runs = yield* RunStore.use((store) => store.listRuns({ limit }))
+        const imported = yield* importedIds(limit)
+        return runs.map((run) => summaryOf(run, imported.has(run.id)))
+      }).pipe(Effect.mapError(unavailable)))
+    .handle("get", ({ params }) => runDetail(params.id)))

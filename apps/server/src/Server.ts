@@ -1,0 +1,57 @@
+/**
+ * The monitor server: the API (`@council/api`'s `MonitorApi`, OpenAPI at `/openapi.json`) and the dashboard on
+ * one HTTP server.
+ *
+ * **When to use**: `pnpm pipeline serve` provides `layer(options)` (where to listen, and the checked
+ * `COUNCIL_API_TOKEN` and `COUNCIL_RISK_FREE`) with the services the handlers read —
+ * `AccountManager` and `TradingAccounts` (the brokers, read-only except close-all), `RunStore`, `TradeLedger` and
+ * its `SqlClient`, and `MarketData` (SPY) — and keeps it until SIGINT/SIGTERM. `routes` serves tests through
+ * `HttpRouter.toWebHandler` or a server of their own.
+ *
+ * **Gotchas**: binds 127.0.0.1 unless told otherwise; request logging is off (nothing of a request — its
+ * `Authorization` header included — reaches the logs).
+ *
+ * @since 0.1.0
+ */
+import { createServer } from "node:http"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
+import { MonitorApi } from "@council/api"
+import { AccountsHandlers } from "./AccountsHandlers.ts"
+import * as Auth from "./Auth.ts"
+import { ControlHandlers } from "./ControlHandlers.ts"
+import * as Dashboard from "./Dashboard.ts"
+import { RunsHandlers } from "./RunsHandlers.ts"
+import { standingsHandlers } from "./StandingsHandlers.ts"
+
+export interface Settings {
+  /** `COUNCIL_API_TOKEN`; `None` refuses every mutation. */
+  readonly token: Option.Option<Redacted.Redacted>
+  /** `COUNCIL_RISK_FREE`: the yearly risk-free rate of the leaderboard, as a fraction. */
+  readonly riskFree: number
+}
+
+export interface Options extends Settings {
+  readonly host: string
+  readonly port: number
+}
+
+/** Every route: the API, its OpenAPI document and the dashboard. */
+export const routes = (settings: Settings) =>
+  Layer.mergeAll(
+    HttpApiBuilder.layer(MonitorApi, { openapiPath: "/openapi.json" }).pipe(
+      Layer.provide([AccountsHandlers, RunsHandlers, standingsHandlers(settings.riskFree), ControlHandlers]),
+      Layer.provide(Auth.layer(settings.token))
+    ),
+    Dashboard.routes
+  )
+
+/** The server listening on `host:port` (port 0: any free port; read it from `HttpServer`'s address). */
+export const layer = (options: Options) =>
+  HttpRouter.serve(routes(options), { disableLogger: true, disableListenLog: true }).pipe(
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host: options.host }))
+  )

@@ -1,0 +1,2 @@
+export * as Auth from "./Auth.ts"
+export * as Server from "./Server.ts"

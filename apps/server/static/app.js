@@ -1,0 +1,443 @@
+// Council monitor: a dependency-free page over the monitor API (same origin). Charts are hand-drawn SVG.
+// Every number on the page comes from the API; nothing is fetched from anywhere else.
+
+const SVG = "http://www.w3.org/2000/svg"
+const PALETTE = ["#3056d3", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#dc2626", "#475569"]
+const BENCHMARK_COLOR = "#111827"
+const view = document.getElementById("view")
+const bookSelect = document.getElementById("book")
+
+// --- helpers ---------------------------------------------------------------------------------------------------
+
+/** Builds an element: h("td", { class: "num" }, "text", child…). Strings become text nodes (never HTML). */
+function h(tag, attrs = {}, ...children) {
+  const el = tag.startsWith("svg:") ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag)
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v)
+    else if (k === "style") setStyle(el, v)
+    else el.setAttribute(k, String(v))
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)))
+  }
+  return el
+}
+
+/** Styles through the CSSOM: the page's Content-Security-Policy forbids inline style attributes. */
+function setStyle(el, text) {
+  for (const declaration of String(text).split(";")) {
+    const at = declaration.indexOf(":")
+    if (at > 0) el.style.setProperty(declaration.slice(0, at).trim(), declaration.slice(at + 1).trim())
+  }
+}
+
+async function api(path) {
+  const res = await fetch(path, { headers: { accept: "application/json" } })
+  const body = await res.json().catch(() => null)
+  if (!res.ok) throw new Error(body?.message ?? `${res.status} ${res.statusText}`)
+  return body
+}
+
+const money = (x) => x === null || x === undefined ? "—" : x.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 })
+/** LLM spend: fractions of a cent stay visible ($0.00396), as `show` prints them. */
+const usd = (x) => x === null || x === undefined ? "—" : x === 0 ? "$0" : Math.abs(x) < 0.01 ? `$${x.toFixed(5)}` : Math.abs(x) < 1 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`
+const pct = (x, d = 1) => x === null || x === undefined ? "—" : `${(x * 100).toFixed(d)} %`
+const signed = (x, d = 1) => x === null || x === undefined ? "—" : `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(d)} %`
+const num = (x, d = 2) => x === null || x === undefined ? "—" : x.toFixed(d)
+const tone = (x) => x === null || x === undefined ? "" : x > 0 ? "pos" : x < 0 ? "neg" : ""
+const ms = (x) => x === null || x === undefined ? "—" : x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(1)} s`
+const badge = (text) => h("span", { class: `badge ${String(text).replace(/[^a-z-]/gi, "")}` }, text)
+const card = (title, ...body) => h("section", { class: "card" }, title ? h("h2", {}, title) : null, ...body)
+
+const colors = new Map()
+const colorOf = (name) => {
+  if (!colors.has(name)) colors.set(name, PALETTE[colors.size % PALETTE.length])
+  return colors.get(name)
+}
+
+let book = ""
+const bookQuery = (sep = "?") => book === "" ? "" : `${sep}backtest=${encodeURIComponent(book)}`
+
+// --- charts ----------------------------------------------------------------------------------------------------
+
+/** Evenly rounded tick values covering [lo, hi]. */
+function ticks(lo, hi, count = 5) {
+  const span = hi - lo || Math.abs(hi) || 1
+  const step0 = span / count
+  const mag = 10 ** Math.floor(Math.log10(step0))
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= step0)
+  const out = []
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)))
+  return out
+}
+
+/**
+ * A line chart over sessions. `series`: [{ name, color, dashed, points: [{ date, value }] }]. The <svg> carries
+ * its scales (data-y0/y1: the value domain, data-top/bottom: its pixels; data-dates: the x categories) so its
+ * drawing can be checked against the data.
+ */
+function lineChart(series, { height = 280, format = (v) => v, id } = {}) {
+  const width = 1000
+  const m = { top: 12, right: 16, bottom: 28, left: 72 }
+  const dates = [...new Set(series.flatMap((s) => s.points.map((p) => p.date)))].sort()
+  const values = series.flatMap((s) => s.points.map((p) => p.value))
+  if (dates.length === 0) return h("p", { class: "empty" }, "nothing recorded yet")
+  let lo = Math.min(...values), hi = Math.max(...values)
+  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 1
+  lo -= pad; hi += pad
+  const top = m.top, bottom = height - m.bottom, left = m.left, right = width - m.right
+  const x = (date) => dates.length === 1 ? (left + right) / 2 : left + (dates.indexOf(date) / (dates.length - 1)) * (right - left)
+  const y = (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top)
+  const svg = h("svg:svg", {
+    viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", id,
+    "data-y0": lo, "data-y1": hi, "data-top": top, "data-bottom": bottom, "data-left": left, "data-right": right,
+    "data-dates": dates.join(",")
+  })
+  const grid = h("svg:g", { class: "grid" })
+  for (const t of ticks(lo, hi)) {
+    grid.append(h("svg:line", { x1: left, x2: right, y1: y(t), y2: y(t) }))
+    grid.append(h("svg:text", { x: left - 8, y: y(t) + 4, "text-anchor": "end" }, format(t)))
+  }
+  const every = Math.max(1, Math.ceil(dates.length / 8))
+  dates.forEach((d, i) => {
+    const lastLabel = i === dates.length - 1
+    if ((i % every === 0 && i + every * 0.8 < dates.length - 1) || lastLabel) {
+      grid.append(h("svg:text", { x: x(d), y: height - 8, "text-anchor": lastLabel ? "end" : i === 0 ? "start" : "middle" }, d))
+    }
+  })
+  svg.append(grid)
+  for (const s of series) {
+    const points = s.points.map((p) => `${x(p.date).toFixed(2)},${y(p.value).toFixed(2)}`).join(" ")
+    svg.append(h("svg:polyline", {
+      points, fill: "none", stroke: s.color, "stroke-width": s.dashed ? 1.5 : 2, "stroke-dasharray": s.dashed ? "5 4" : null,
+      "stroke-linejoin": "round", "data-series": s.name
+    }, h("svg:title", {}, s.name)))
+  }
+  return svg
+}
+
+const legend = (series) =>
+  h("div", { class: "legend" }, series.map((s) => h("span", { style: `--c:${s.color}` }, h("i", { class: s.dashed ? "dashed" : "" }), s.name)))
+
+/** A 95 % interval as a whisker on a shared scale with its estimate, and the interval's bounds on a line below. */
+function interval(estimate, scale, format) {
+  if (!estimate || estimate._tag !== "Interval") {
+    const point = estimate?._tag === "TooFewSessions" ? estimate.estimate : null
+    return h("span", { class: "ci muted" }, point === null ? "—" : [format(point), h("span", { class: "range" }, "too few sessions")])
+  }
+  const w = 64, px = (v) => Math.max(0, Math.min(w, ((v - scale.lo) / (scale.hi - scale.lo)) * w))
+  const color = estimate.lower > 0 ? "#15803d" : estimate.upper < 0 ? "#b91c1c" : "#64748b"
+  return h("span", { class: "ci", title: `95 % CI ${format(estimate.lower)} … ${format(estimate.upper)} (n=${estimate.sessions}, block ${estimate.blockLength})` },
+    h("svg:svg", { width: w, height: 12, style: "vertical-align:middle;margin-right:6px" },
+      h("svg:line", { x1: px(0), x2: px(0), y1: 0, y2: 12, stroke: "#cbd5e1" }),
+      h("svg:line", { x1: px(estimate.lower), x2: px(estimate.upper), y1: 6, y2: 6, stroke: color, "stroke-width": 2 }),
+      h("svg:circle", { cx: px(estimate.estimate), cy: 6, r: 3, fill: color })),
+    format(estimate.estimate), h("span", { class: "range" }, `[${format(estimate.lower)}, ${format(estimate.upper)}]`))
+}
+
+// --- views -----------------------------------------------------------------------------------------------------
+
+function accountCards(accounts, equity) {
+  const byAccount = new Map(equity.accounts.map((a) => [a.account, a.points]))
+  return h("div", { class: "accounts", id: "accounts" }, accounts.map((a) => {
+    const points = byAccount.get(a.account) ?? []
+    const last = points.at(-1), prev = points.at(-2)
+    const day = last && prev ? last.equity / prev.equity - 1 : null
+    return h("div", { class: "card account", style: `--c:${colorOf(a.account)}`, "data-account": a.account },
+      h("div", { class: "name" }, a.account, badge(a.error ? "error" : a.mode)),
+      a.snapshot
+        ? [h("div", { class: "equity" }, money(a.snapshot.equity)),
+          h("div", { class: "sub" }, `cash ${money(a.snapshot.cash)} · ${a.snapshot.positions.length} position${a.snapshot.positions.length === 1 ? "" : "s"}`),
+          h("div", { class: `sub ${tone(day)}` }, day === null ? "no ledger history" : `last session ${signed(day, 2)}`)]
+        : h("div", { class: "sub neg" }, a.error))
+  }))
+}
+
+function leaderboardCard(report) {
+  const board = report.leaderboard
+  if (board === null) return card("Leaderboard", h("div", { class: "verdict" }, report.verdict))
+  const bounds = (key) => {
+    const xs = board.rows.flatMap((r) => r[key]._tag === "Interval" ? [r[key].lower, r[key].upper] : []).concat([0])
+    const lo = Math.min(...xs), hi = Math.max(...xs), pad = (hi - lo) * 0.05 || 0.01
+    return { lo: lo - pad, hi: hi + pad }
+  }
+  const tr = bounds("totalReturn"), ex = bounds("excessReturn"), sh = bounds("sharpe")
+  return card("Leaderboard",
+    h("div", { class: "verdict", id: "verdict" }, board.ranked ? "" : "Unranked: ", report.verdict),
+    h("p", { class: "muted" }, `${board.from} … ${board.to} · ${board.sessions} sessions · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)} · 95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block ${board.blockLength}, seed “${board.seed}”)`),
+    h("div", { class: "scroll" }, h("table", { id: "leaderboard" },
+      h("thead", {}, h("tr", {}, ["#", "Account", "Total return", "Sharpe", `Excess vs ${board.benchmark.name}`, "Max DD", "Vol", "Win days", "Turnover", "LLM cost", "n"].map((t, i) => h("th", { class: i > 4 ? "num" : "" }, t)))),
+      h("tbody", {}, board.rows.map((r) => h("tr", { "data-account": r.account },
+        h("td", {}, r.rank ?? "—"),
+        h("td", {}, h("span", { style: `color:${colorOf(r.account)};font-weight:600` }, r.account)),
+        h("td", {}, interval(r.totalReturn, tr, (v) => signed(v))),
+        h("td", {}, interval(r.sharpe, sh, (v) => num(v))),
+        h("td", {}, interval(r.excessReturn, ex, (v) => signed(v))),
+        h("td", { class: "num" }, pct(r.metrics.maxDrawdown.depth)),
+        h("td", { class: "num" }, pct(r.metrics.volatility)),
+        h("td", { class: "num" }, pct(r.metrics.winRateDays, 0)),
+        h("td", { class: "num" }, num(r.metrics.turnover, 1)),
+        h("td", { class: "num llm-cost" }, report.llmCostRecorded
+          ? [usd(r.metrics.llmCost), h("span", { class: "range", title: "total return net of LLM cost" }, `net ${signed(r.metrics.returnNetOfCost, 2)}`)]
+          : "—"),
+        h("td", { class: "num" }, r.metrics.sessions)))))))
+}
+
+function equityCharts(equity) {
+  const series = equity.accounts.map((a) => ({ name: a.account, color: colorOf(a.account), points: a.points.map((p) => ({ date: p.date, value: p.equity })) }))
+  const bench = equity.benchmark
+  if (bench && bench.points.length > 0 && series.length > 0) {
+    const starts = equity.accounts.map((a) => a.points[0]?.equity ?? 0)
+    const base = starts.reduce((x, y) => x + y, 0) / starts.length
+    const first = bench.points[0].close
+    series.push({ name: `${bench.name} buy-and-hold (scaled)`, color: BENCHMARK_COLOR, dashed: true, points: bench.points.map((p) => ({ date: p.date, value: (p.close / first) * base })) })
+  }
+  const drawdowns = equity.accounts.map((a) => ({ name: a.account, color: colorOf(a.account), points: a.points.map((p) => ({ date: p.date, value: -p.drawdown })) }))
+  return [
+    card("Equity", lineChart(series, { id: "equity-chart", format: (v) => money(v) }), legend(series)),
+    card("Drawdown", lineChart(drawdowns, { id: "drawdown-chart", height: 200, format: (v) => pct(Math.abs(v) < 1e-12 ? 0 : v, 1) }), legend(drawdowns))
+  ]
+}
+
+function timeline(runs) {
+  if (runs.length === 0) return h("p", { class: "empty" }, "no runs yet — start one with: pnpm pipeline run daily")
+  const longest = Math.max(1, ...runs.map((r) => r.durationMs ?? 0))
+  return h("table", { class: "timeline", id: "runs" },
+    h("thead", {}, h("tr", {}, ["Run", "Day", "Status", "Mode", "Started", "Duration", "Stages"].map((t) => h("th", {}, t)))),
+    h("tbody", {}, runs.map((r) => h("tr", { "data-run": r.id },
+      h("td", {}, h("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, r.id)),
+      h("td", {}, r.tradingDay),
+      h("td", {}, badge(r.status)),
+      h("td", {}, r.dryRun ? badge("dry-run") : r.mode, r.imported ? " · imported" : "", r.parentRunId ? ` · fork of ${r.parentRunId}` : ""),
+      h("td", {}, r.startedAt.replace("T", " ").slice(0, 19)),
+      h("td", {}, ms(r.durationMs)),
+      h("td", {}, h("div", { class: "bar", style: `width:${Math.max(30, ((r.durationMs ?? longest) / longest) * 100)}%` }))))))
+}
+
+async function overview() {
+  const [accounts, equity, board, runs] = await Promise.all([
+    api("/api/accounts"), api(`/api/equity${bookQuery()}`), api(`/api/leaderboard${bookQuery()}`), api("/api/runs?limit=12")
+  ])
+  view.replaceChildren(
+    h("h1", {}, book === "" ? "Live book" : `Backtest ${book}`),
+    h("div", { class: "grid" },
+      book === "" ? card("Accounts", accountCards(accounts, equity)) : null,
+      leaderboardCard(board),
+      ...equityCharts(equity),
+      book === "" ? card("Recent runs", timeline(runs), stageLegend(), h("p", {}, h("a", { href: "#/runs" }, "all runs →"))) : null))
+  fillStageBars(runs)
+}
+
+async function runsPage() {
+  const runs = await api("/api/runs?limit=100")
+  view.replaceChildren(h("h1", {}, "Runs"), card(null, timeline(runs), stageLegend()))
+  fillStageBars(runs.slice(0, 30))
+}
+
+const STAGES = ["FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
+const stageColor = (name) => PALETTE[(STAGES.indexOf(name) + PALETTE.length) % PALETTE.length]
+const stageLegend = () => legend(STAGES.map((name) => ({ name, color: stageColor(name) })))
+
+/** Each run's bar shows its stages' durations (colour per stage, hatched when missing) once its detail loads. */
+function fillStageBars(runs) {
+  for (const r of runs) {
+    api(`/api/runs/${encodeURIComponent(r.id)}`).then((d) => {
+      const bar = view.querySelector(`tr[data-run="${CSS.escape(r.id)}"] .bar`)
+      bar?.replaceChildren(...stageBar(d.stages).children)
+    }).catch(() => {})
+  }
+}
+
+function stageBar(stages) {
+  const total = stages.reduce((a, s) => a + (s.durationMs ?? 0), 0) || 1
+  return h("div", { class: "bar" }, stages.map((s) => h("span", {
+    class: s.status === "missing" ? "missing" : "",
+    style: `--c:${stageColor(s.name)};width:${s.status === "missing" ? 6 : Math.max(2, ((s.durationMs ?? 0) / total) * 100)}%`,
+    title: `${s.name}: ${s.status} ${ms(s.durationMs)}`
+  })))
+}
+
+const json = (value) => h("details", {}, h("summary", {}, "raw JSON"), h("pre", {}, JSON.stringify(value, null, 2)))
+
+function pitchesTable(pitches) {
+  if (!pitches) return h("p", { class: "empty" }, "no pitches recorded")
+  return [
+    h("table", { id: "pitches" },
+      h("thead", {}, h("tr", {}, ["PM", "Symbol", "Direction", "Conviction", "Risk", "Horizon", "Thesis", "Source"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, (pitches.pitches ?? []).map((p) => h("tr", {},
+        h("td", {}, p.pm), h("td", {}, p.symbol), h("td", {}, p.direction), h("td", { class: "num" }, p.conviction),
+        h("td", {}, p.riskProfile), h("td", {}, p.horizon),
+        h("td", {}, h("ul", { class: "thesis" }, (p.thesis ?? []).map((t) => h("li", {}, t)))), h("td", { class: "muted" }, p.source))))),
+    (pitches.abstentions ?? []).length > 0
+      ? h("p", { class: "muted" }, "Abstained: ", pitches.abstentions.map((a) => `${a.pm} (${a.reason})`).join("; "))
+      : null
+  ]
+}
+
+const tradesText = (trades) => (trades ?? []).length === 0 ? "flat" : trades.map((x) => `${x.direction} ${x.symbol} (conviction ${x.conviction}, ${x.riskProfile}, ${x.horizon})`).join("; ")
+
+/** One side of the council's decision: its trades, rationale and dissent (and, for the chairman, its plan). */
+function decisionSide(id, title, side, extra = []) {
+  return h("div", { id },
+    h("h3", {}, title),
+    h("dl", { class: "kv" },
+      h("dt", {}, "Trades"), h("dd", { class: "trades" }, tradesText(side.trades)),
+      h("dt", {}, "Rationale"), h("dd", {}, side.rationale ?? "—"),
+      h("dt", {}, "Dissent"), h("dd", {}, (side.dissent ?? []).length === 0 ? "—" : h("ul", { class: "thesis" }, side.dissent.map((d) => h("li", {}, d)))),
+      ...extra))
+}
+
+/** The council's decision beside the mechanical vote (its shadow baseline), and whether they trade alike. */
+function decisionBlock(decision, shadow) {
+  if (!decision) return h("p", { class: "empty" }, "no decision recorded")
+  const plan = (decision.monitoring ?? []).length === 0 ? [] : [h("dt", {}, "Monitoring"), h("dd", {}, h("ul", { class: "thesis" }, decision.monitoring.map((m) => h("li", {}, m))))]
+  const decided = decisionSide("decision", `Decision · ${decision.source ?? "?"}`, decision, plan)
+  if (!shadow) return [decided, h("p", { class: "muted" }, "No mechanical vote stored beside this decision.")]
+  return [
+    h("p", { id: "shadow-verdict" }, shadow.agrees
+      ? badge("agrees")
+      : badge("differs"), shadow.agrees ? " The mechanical vote trades the same symbols the same way." : " The mechanical vote would have traded differently.",
+      shadow.fallback ? h("span", { class: "neg" }, ` ${shadow.fallback}.`) : null),
+    h("div", { class: "grid cols-2" }, decided, decisionSide("shadow", "Mechanical vote (shadow)", shadow))
+  ]
+}
+
+/** Each reviewer's ranking of the others' anonymous pitches, and the Borda count over them. */
+function reviewsBlock(reviews) {
+  if (!reviews) return h("p", { class: "empty" }, "no peer review recorded")
+  return [
+    h("div", { class: "grid cols-2" },
+      h("table", { id: "borda" },
+        h("thead", {}, h("tr", {}, ["#", "PM", "Borda points", "Ballots"].map((t, i) => h("th", { class: i > 1 ? "num" : "" }, t)))),
+        h("tbody", {}, reviews.aggregate.map((a, i) => h("tr", { "data-pm": a.pm },
+          h("td", {}, i + 1), h("td", {}, h("span", { style: `color:${colorOf(a.pm)};font-weight:600` }, a.pm)), h("td", { class: "num" }, a.points), h("td", { class: "num" }, a.ballots))))),
+      h("table", { id: "ballots" },
+        h("thead", {}, h("tr", {}, ["Reviewer", "Ranking, best first", "Source"].map((t) => h("th", {}, t)))),
+        h("tbody", {}, reviews.ballots.map((b) => h("tr", { "data-reviewer": b.reviewer },
+          h("td", {}, b.reviewer),
+          h("td", { title: b.rationale }, b.ranking.join(" › "), h("span", { class: "range" }, b.rationale)),
+          h("td", { class: "muted" }, b.source)))))),
+    reviews.abstentions.length > 0 ? h("p", { class: "muted" }, "Did not rank: ", reviews.abstentions.map((a) => `${a.pm} (${a.reason})`).join("; ")) : null
+  ]
+}
+
+/** What the run spent on LLMs: who (each PM, the chairman) by stage, with the calls and totals. */
+function llmCostsBlock(costs) {
+  if (!costs) return h("p", { class: "empty" }, "no LLM spend recorded (offline PMs, or a run imported from elsewhere)")
+  const stages = costs.byStage.map((s) => s.stage)
+  const cell = (actor, stage) => {
+    const lines = costs.lines.filter((l) => l.actor === actor && l.stage === stage)
+    if (lines.length === 0) return h("td", { class: "num muted" }, "—")
+    const calls = lines.reduce((a, l) => a + l.calls, 0)
+    return h("td", { class: "num", "data-stage": stage }, usd(lines.reduce((a, l) => a + l.costUsd, 0)), h("span", { class: "range" }, `${calls} call${calls === 1 ? "" : "s"}`))
+  }
+  const estimated = costs.lines.reduce((a, l) => a + l.estimatedCalls, 0)
+  return [
+    h("table", { id: "llm-costs" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Who"), h("th", {}, "Model"), ...stages.map((s) => h("th", { class: "num" }, s)), h("th", { class: "num" }, "Total"))),
+      h("tbody", {}, costs.byActor.map((a) => h("tr", { "data-actor": a.actor },
+        h("td", {}, a.actor),
+        h("td", { class: "muted" }, [...new Set(costs.lines.filter((l) => l.actor === a.actor).map((l) => l.model))].join(", ")),
+        ...stages.map((stage) => cell(a.actor, stage)),
+        h("td", { class: "num total" }, usd(a.costUsd))))),
+      h("tfoot", {}, h("tr", {}, h("th", {}, "Total"), h("th", {}, ""), ...costs.byStage.map((s) => h("th", { class: "num" }, usd(s.costUsd))), h("th", { class: "num", id: "llm-total" }, usd(costs.totalUsd))))),
+    estimated > 0 ? h("p", { class: "muted" }, `${estimated} call(s) charged at their worst case: the provider reported no usage.`) : null
+  ]
+}
+
+function verdictsBlock(v) {
+  if (!v) return h("p", { class: "empty" }, "no risk verdict recorded")
+  return [
+    h("table", {},
+      h("thead", {}, h("tr", {}, ["Account", "Order", "Class", "Client order id", "Reason"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, (v.intents ?? []).map((i) => h("tr", {},
+        h("td", {}, i.account), h("td", {}, `${i.side} ${i.qty} ${i.symbol} ${i.type}`), h("td", {}, i.orderClass), h("td", { class: "muted" }, i.clientOrderId), h("td", {}, i.reason))))),
+    ...[["Rejections", v.rejections, (r) => `${r.account} ${r.symbol}: ${r.rule} — ${r.detail}`], ["Clamps", v.clamps, (c) => `${c.account} ${c.symbol}: ${c.rule} ${c.requested} → ${c.allowed} — ${c.detail}`], ["Cancels", v.cancels, (c) => `${c.account} ${c.symbol} ${c.orderId}: ${c.reason}`]]
+      .filter(([, list]) => (list ?? []).length > 0)
+      .map(([title, list, line]) => h("div", {}, h("strong", {}, title), h("ul", {}, list.map((x) => h("li", {}, line(x))))))
+  ]
+}
+
+function executionBlock(e) {
+  if (!e) return h("p", { class: "empty" }, "not executed")
+  return h("table", { id: "execution" },
+    h("thead", {}, h("tr", {}, ["Account", "Status", "Placed", "At broker already", "Failed", "Canceled", "Equity", "Message"].map((t) => h("th", {}, t)))),
+    h("tbody", {}, (e.accounts ?? []).map((a) => h("tr", {},
+      h("td", {}, a.account), h("td", {}, badge(a.status)), h("td", { class: "num" }, (a.orders ?? []).length), h("td", { class: "num" }, (a.adopted ?? []).length),
+      h("td", { class: "num" }, (a.failures ?? []).length), h("td", { class: "num" }, a.canceled ?? 0), h("td", { class: "num" }, money(a.equity)), h("td", {}, a.message)))))
+}
+
+async function runPage(id) {
+  const d = await api(`/api/runs/${encodeURIComponent(id)}`)
+  const r = d.run
+  const known = new Set(["FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"])
+  const others = Object.entries(d.outputs).filter(([stage]) => !known.has(stage))
+  view.replaceChildren(
+    h("h1", { id: "run-title" }, `Run ${r.id}`),
+    h("div", { class: "grid" },
+      card("Run", h("dl", { class: "kv" },
+        h("dt", {}, "Trading day"), h("dd", {}, `${r.tradingDay} (as of ${r.asOf})`),
+        h("dt", {}, "Status"), h("dd", {}, badge(r.status), r.error ? ` ${r.error}` : ""),
+        h("dt", {}, "Mode"), h("dd", {}, r.dryRun ? "dry run" : r.mode, r.imported ? " · imported" : ""),
+        r.parentRunId ? [h("dt", {}, "Forked"), h("dd", {}, "from ", h("a", { href: `#/runs/${encodeURIComponent(r.parentRunId)}` }, r.parentRunId), ` at ${r.forkFrom}`)] : null,
+        h("dt", {}, "Started"), h("dd", {}, r.startedAt), h("dt", {}, "Duration"), h("dd", {}, ms(r.durationMs)),
+        h("dt", {}, "LLM cost"), h("dd", {}, d.llmCosts === null ? "—" : usd(d.llmCosts.totalUsd)))),
+      card("Stages", stageBar(d.stages), h("table", { id: "stages" },
+        h("thead", {}, h("tr", {}, ["Stage", "Status", "Attempt", "Duration", "Calls", "Started"].map((t) => h("th", {}, t)))),
+        h("tbody", {}, d.stages.map((s) => h("tr", {}, h("td", {}, s.name), h("td", {}, badge(s.status), s.reusedFrom ? ` from ${s.reusedFrom}` : ""),
+          h("td", { class: "num" }, s.attempt ?? "—"), h("td", { class: "num" }, ms(s.durationMs)), h("td", { class: "num" }, s.calls), h("td", { class: "muted" }, s.startedAt ?? "—")))))),
+      card("Pitches", pitchesTable(d.pitches)),
+      card("Peer review", reviewsBlock(d.reviews)),
+      card("Council decision", decisionBlock(d.decision, d.shadowVote)),
+      card("LLM costs", llmCostsBlock(d.llmCosts)),
+      card("Risk verdicts", verdictsBlock(d.verdicts)),
+      card("Execution", executionBlock(d.execution)),
+      ...others.map(([stage, output]) => card(stage, json(output)))))
+}
+
+async function backtestsPage() {
+  const books = await api("/api/backtests")
+  view.replaceChildren(h("h1", {}, "Backtests"), card(null, books.length === 0
+    ? h("p", { class: "empty" }, "no backtests yet")
+    : h("table", { id: "backtests" },
+      h("thead", {}, h("tr", {}, ["Backtest", "Status", "Range", "Sessions", "Accounts", "Label", "Created"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, books.map((b) => h("tr", {},
+        h("td", {}, h("a", { href: "#/", onclick: () => selectBook(b.id) }, b.id)), h("td", {}, badge(b.status)), h("td", {}, `${b.from ?? "?"} … ${b.to ?? "?"}`),
+        h("td", { class: "num" }, b.sessions), h("td", { class: "num" }, b.accounts), h("td", {}, b.label), h("td", { class: "muted" }, b.createdAt.slice(0, 19).replace("T", " "))))))))
+}
+
+// --- routing ---------------------------------------------------------------------------------------------------
+
+function selectBook(id) {
+  book = id
+  bookSelect.value = id
+}
+
+async function loadBooks() {
+  const books = await api("/api/backtests")
+  bookSelect.replaceChildren(h("option", { value: "" }, "Live"), ...books.map((b) => h("option", { value: b.id }, `${b.id} (${b.status})`)))
+  bookSelect.value = book
+}
+
+async function route() {
+  const hash = decodeURIComponent(location.hash.replace(/^#/, "")) || "/"
+  try {
+    if (hash.startsWith("/runs/")) await runPage(hash.slice("/runs/".length))
+    else if (hash === "/runs") await runsPage()
+    else if (hash === "/backtests") await backtestsPage()
+    else await overview()
+  } catch (error) {
+    view.replaceChildren(h("div", { class: "card neg", id: "error" }, `Could not load: ${error.message}`))
+  }
+}
+
+bookSelect.addEventListener("change", () => {
+  book = bookSelect.value
+  if (location.hash === "" || location.hash === "#/") route()
+  else location.hash = "#/"
+})
+window.addEventListener("hashchange", route)
+loadBooks().catch(() => {})
+route()

@@ -1,0 +1,198 @@
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
+import { cliInProcess } from "../../cli/test/InProcess.ts"
+import { BACKTEST, LLM_DAY, type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
+
+const STAGES = ["FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
+
+const TOKEN = "t0ken-for-the-monitor-test-0123456789"
+
+let home: MonitorHome
+let open: ServerProcess
+let guarded: ServerProcess
+
+beforeAll(async () => {
+  home = await prepareHome(30)
+  ;[open, guarded] = await Promise.all([startServer(home.home), startServer(home.home, { COUNCIL_API_TOKEN: TOKEN })])
+}, 90_000)
+
+afterAll(async () => {
+  await Promise.all([open?.stop(), guarded?.stop()])
+})
+
+const bodyOf = async (res: Response): Promise<any> => {
+  const text = await res.text()
+  return text === "" ? null : JSON.parse(text)
+}
+
+const get = async (server: ServerProcess, path: string) => {
+  const res = await fetch(`${server.url}${path}`)
+  return { status: res.status, body: await bodyOf(res) }
+}
+
+const post = async (server: ServerProcess, path: string, body: unknown, token?: string) => {
+  const res = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify(body)
+  })
+  return { status: res.status, body: await bodyOf(res) }
+}
+
+describe("monitor API", () => {
+  it("serves its OpenAPI document with every group's paths", async () => {
+    const { body, status } = await get(open, "/openapi.json")
+    assert.strictEqual(status, 200)
+    assert.strictEqual(body.info.title, "Council monitor API")
+    for (const path of ["/api/accounts", "/api/positions", "/api/orders", "/api/runs", "/api/runs/{id}", "/api/leaderboard", "/api/equity", "/api/backtests", "/api/close-all", "/api/runs/{id}/approve"]) {
+      assert.property(body.paths, path)
+    }
+    assert.deepStrictEqual(body.paths["/api/close-all"].post.security, [{ bearer: [] }])
+  })
+
+  it("lists the six accounts as their brokers report them, with positions and orders", async () => {
+    const accounts = await get(open, "/api/accounts")
+    assert.deepStrictEqual(accounts.body.map((a: any) => a.account), [...ACCOUNTS])
+    assert.isTrue(accounts.body.every((a: any) => a.error === null && a.snapshot.equity > 0 && a.mode === "PAPER"))
+    const positions = await get(open, "/api/positions?account=council")
+    assert.deepStrictEqual(positions.body.map((p: any) => p.account), ["COUNCIL"])
+    const orders = await get(open, "/api/orders?status=all")
+    assert.isAbove(orders.body.flatMap((o: any) => o.orders).length, 0)
+    const bad = await get(open, "/api/positions?account=NOPE")
+    assert.strictEqual(bad.status, 400)
+    assert.match(bad.body.message, /NOPE/)
+  })
+
+  it("gives each account's equity series as the ledger holds it, with SPY beside it", async () => {
+    const { body } = await get(open, "/api/equity")
+    assert.strictEqual(body.book, "live")
+    for (const account of ACCOUNTS) {
+      const series = body.accounts.find((a: any) => a.account === account)
+      assert.deepStrictEqual(series.points.map((p: any) => p.equity), home.live.equity.get(account))
+      assert.deepStrictEqual(series.points.map((p: any) => p.date), [...home.live.sessions])
+    }
+    assert.deepStrictEqual(body.benchmark.points.map((p: any) => p.close), [...home.live.spy])
+    const one = await get(open, `/api/equity?account=claude&from=${home.live.sessions[2]}&to=${home.live.sessions[4]}`)
+    assert.deepStrictEqual(one.body.accounts.map((a: any) => [a.account, a.points.length]), [["CLAUDE", 3]])
+  })
+
+  it("ranks the accounts with intervals and a verdict; a backtest's book is read with ?backtest=", async () => {
+    const live = await get(open, "/api/leaderboard")
+    assert.isTrue(live.body.leaderboard.ranked)
+    assert.strictEqual(live.body.leaderboard.rows.length, 6)
+    assert.strictEqual(live.body.leaderboard.rows[0].totalReturn._tag, "Interval")
+    assert.strictEqual(live.body.verdict, live.body.leaderboard.verdict)
+    const latest = await get(open, "/api/leaderboard?backtest=latest")
+    assert.strictEqual(latest.body.book, BACKTEST)
+    assert.strictEqual(latest.body.leaderboard.sessions, 24)
+    const named = await get(open, `/api/equity?backtest=${BACKTEST}`)
+    assert.strictEqual(named.body.accounts[0].points[0].date, "2023-01-03")
+    const missing = await get(open, "/api/leaderboard?backtest=nope")
+    assert.strictEqual(missing.status, 404)
+    const books = await get(open, "/api/backtests")
+    assert.deepStrictEqual(books.body.map((b: any) => [b.id, b.status, b.sessions, b.from, b.to]), [[BACKTEST, "completed", 25, "2023-01-03", "2023-03-31"]])
+    const badDate = await get(open, "/api/equity?from=2024-13")
+    assert.strictEqual(badDate.status, 400)
+  })
+
+  it("lists runs and opens an offline one with its stages, pitches, peer reviews, decision, verdicts and execution; it spent nothing on LLMs", async () => {
+    const runs = await get(open, "/api/runs")
+    assert.deepStrictEqual(runs.body.map((r: any) => r.id), [home.runId, home.llmRunId])
+    const { body, status } = await get(open, `/api/runs/${home.runId}`)
+    assert.strictEqual(status, 200)
+    assert.deepStrictEqual(body.stages.map((s: any) => [s.name, s.status]), STAGES.map((s) => [s, "completed"]))
+    assert.strictEqual(body.pitches.pitches.length + body.pitches.abstentions.length, 5)
+    assert.strictEqual(body.reviews.ballots.length + body.reviews.abstentions.length, 5)
+    assert.isArray(body.decision.trades)
+    assert.isTrue(body.shadowVote.agrees)
+    assert.isNull(body.shadowVote.fallback)
+    assert.isArray(body.verdicts.intents)
+    assert.deepStrictEqual(body.execution.accounts.map((a: any) => a.account), [...ACCOUNTS])
+    assert.deepStrictEqual(Object.keys(body.outputs), STAGES)
+    assert.isNull(body.llmCosts)
+    const missing = await get(open, "/api/runs/2026-01-01-00000000")
+    assert.strictEqual(missing.status, 404)
+  })
+
+  it("opens the LLM council's run: each reviewer's ranking and the Borda count, the mechanical vote beside the chairman's decision, LLM costs per stage and PM as show --json counts them", async () => {
+    const { body } = await get(open, `/api/runs/${home.llmRunId}`)
+    assert.deepStrictEqual(body.stages.map((s: any) => [s.name, s.status]), STAGES.map((s) => [s, "completed"]))
+    assert.strictEqual(body.reviews.ballots.length, 5)
+    for (const ballot of body.reviews.ballots) {
+      assert.notInclude(ballot.ranking, ballot.reviewer)
+      assert.sameMembers(ballot.shown.map((s: any) => s.pm), ballot.ranking)
+    }
+    assert.sameMembers(body.reviews.aggregate.map((a: any) => a.pm), ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK"])
+    assert.deepStrictEqual(body.decision.trades.map((t: any) => `${t.direction} ${t.symbol}`), ["LONG TLT"])
+    assert.strictEqual(body.decision.source, "anthropic:claude-sonnet-4-6")
+    assert.deepStrictEqual(body.shadowVote.trades.map((t: any) => `${t.direction} ${t.symbol}`), ["LONG QQQ"])
+    assert.isFalse(body.shadowVote.agrees)
+    const costs = body.llmCosts
+    assert.deepStrictEqual(costs.byStage.map((s: any) => s.stage), ["PmPitches", "PeerReview", "CouncilSynthesis"])
+    assert.deepStrictEqual(costs.byActor.map((a: any) => a.actor), ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "CHAIRMAN"])
+    const shown = JSON.parse((await cliInProcess(home.home, ["show", home.llmRunId, "--json"])).stdout).llm
+    assert.closeTo(costs.totalUsd, shown.totalUsd, 1e-12)
+    assert.isAbove(costs.totalUsd, 0)
+    for (const line of shown.costs) {
+      const same = costs.lines.find((l: any) => l.stage === line.stage && l.actor === line.actor && l.model === line.model)
+      assert.closeTo(same.costUsd, line.costUsd, 1e-12, `${line.stage} ${line.actor}`)
+    }
+    assert.strictEqual(costs.lines.length, shown.costs.length)
+  })
+
+  it("charges the LLM day's spend in the equity series and the leaderboard: a PM's account its own calls, the council every call", async () => {
+    const costs = (await get(open, `/api/runs/${home.llmRunId}`)).body.llmCosts
+    const charged = (account: string) => account === "COUNCIL" ? costs.totalUsd : costs.byActor.find((a: any) => a.actor === account).costUsd
+    const equity = (await get(open, "/api/equity")).body
+    assert.isTrue(equity.llmCostRecorded)
+    for (const { account, points } of equity.accounts) {
+      for (const p of points) assert.closeTo(p.llmCost, p.date === LLM_DAY ? charged(account) : 0, 1e-12, `${account} ${p.date}`)
+      assert.isAbove(points.find((p: any) => p.date === LLM_DAY).llmCost, 0)
+    }
+    const board = (await get(open, "/api/leaderboard")).body
+    assert.isTrue(board.llmCostRecorded)
+    for (const row of board.leaderboard.rows) {
+      assert.closeTo(row.metrics.llmCost, charged(row.account), 1e-12)
+      assert.closeTo(row.metrics.pnlNetOfCost, row.metrics.pnl - charged(row.account), 1e-9)
+    }
+    const before = (await get(open, `/api/leaderboard?to=${home.live.sessions[3]}`)).body
+    assert.isFalse(before.llmCostRecorded)
+    assert.isTrue(before.leaderboard.rows.every((r: any) => r.metrics.llmCost === null))
+  })
+
+  it("refuses every mutation when no token is configured, and a missing or wrong token when one is", async () => {
+    for (const [server, token] of [[open, undefined], [open, TOKEN], [guarded, undefined], [guarded, `${TOKEN}x`], [guarded, TOKEN.slice(0, -1)]] as const) {
+      const res = await post(server, "/api/close-all", {}, token)
+      assert.strictEqual(res.status, 401, `${server === open ? "no token configured" : "token configured"}, sent ${token === undefined ? "none" : "a wrong one"}`)
+      assert.notInclude(JSON.stringify(res.body), TOKEN)
+    }
+    const approve = await post(guarded, `/api/runs/${home.runId}/approve`, {})
+    assert.strictEqual(approve.status, 401)
+  })
+
+  it("with the token: approve and start a backtest answer 501 (not built yet), close-all closes every position", async () => {
+    const approve = await post(guarded, `/api/runs/${home.runId}/approve`, {}, TOKEN)
+    assert.deepStrictEqual([approve.status, approve.body._tag, approve.body.feature], [501, "NotImplemented", "approve"])
+    const backtest = await post(guarded, "/api/backtests", { from: "2024-01-02", to: "2024-03-28" }, TOKEN)
+    assert.deepStrictEqual([backtest.status, backtest.body.feature], [501, "backtest"])
+    const before = await get(guarded, "/api/positions?account=COUNCIL")
+    assert.isAbove(before.body[0].positions.length, 0)
+    const closed = await post(guarded, "/api/close-all", { account: "COUNCIL" }, TOKEN)
+    assert.strictEqual(closed.status, 200)
+    assert.deepStrictEqual(closed.body.map((c: any) => [c.account, c.error]), [["COUNCIL", null]])
+    assert.strictEqual(closed.body[0].closed.length, before.body[0].positions.length)
+    const after = await get(guarded, "/api/positions?account=COUNCIL")
+    assert.deepStrictEqual(after.body[0].positions, [])
+    assert.notInclude(guarded.output(), TOKEN)
+  })
+
+  it("stops cleanly on SIGTERM and SIGINT, closing its port", async () => {
+    for (const [server, signal] of [[open, "SIGTERM"], [guarded, "SIGINT"]] as const) {
+      const code = await server.stop(signal)
+      assert.strictEqual(code, 0, server.output())
+      assert.match(server.output(), new RegExp(`${signal}: stopping\nstopped\n$`))
+      const refused = await fetch(`${server.url}/api/runs`).then(() => "answered", (e: Error) => e.message)
+      assert.strictEqual(refused, "fetch failed")
+    }
+  })
+})

@@ -1,0 +1,175 @@
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { type Browser, chromium, type Page } from "playwright-core"
+import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
+import { type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
+
+/** Where the test leaves its screenshots, to look at. */
+export const SCREENSHOTS = join(tmpdir(), "council-dashboard")
+
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+let home: MonitorHome
+let server: ServerProcess
+let browser: Browser
+let page: Page
+const problems: Array<string> = []
+const requests: Array<string> = []
+
+beforeAll(async () => {
+  home = await prepareHome(40)
+  ;[server, browser] = await Promise.all([startServer(home.home), chromium.launch({ executablePath: "/usr/bin/chromium", args: FLAGS })])
+  page = await browser.newPage({ viewport: { width: 1360, height: 1500 } })
+  page.on("console", (message) => {
+    if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`)
+  })
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`))
+  page.on("request", (request) => requests.push(request.url()))
+}, 90_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+const STAGES = ["FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
+
+/** "$1,234.56" as a number. */
+const dollars = (text: string | null | undefined): number => Number(String(text).replace(/[$,]/g, ""))
+
+/** Asserts that `text` shows `value` to the digits it prints (half a unit of its last digit). */
+const showsDollars = (text: string | null | undefined, value: number, what = "") => {
+  const digits = /\.(\d+)$/.exec(String(text))?.[1]?.length ?? 0
+  assert.closeTo(dollars(text), value, 0.5 * 10 ** -digits + 1e-12, `${what} ${text}`)
+}
+
+interface Drawn {
+  readonly date: string
+  readonly value: number
+  /** The value one pixel stands for: the drawing's resolution. */
+  readonly pixelValue: number
+}
+
+/** The values a polyline draws, read back through the chart's own scale (see `lineChart` in app.js). */
+const drawnValues = async (page: Page, chart: string, series: string): Promise<ReadonlyArray<Drawn>> => {
+  const { attributes, points } = await page.$eval(`#${chart}`, (svg, series: string) => ({
+    attributes: Object.fromEntries(["y0", "y1", "top", "bottom", "left", "right", "dates"].map((k) => [k, svg.getAttribute(`data-${k}`) ?? ""])),
+    points: svg.querySelector(`polyline[data-series="${series}"]`)?.getAttribute("points") ?? ""
+  }), series)
+  const [y0, y1, top, bottom, left, right] = ["y0", "y1", "top", "bottom", "left", "right"].map((k) => Number(attributes[k]))
+  const dates = String(attributes["dates"]).split(",")
+  return points.trim().split(/\s+/).map((pair: string): Drawn => {
+    const [px, py] = pair.split(",").map(Number) as [number, number]
+    return {
+      date: dates[Math.round(((px - left!) / (right! - left!)) * (dates.length - 1))]!,
+      value: y0! + ((bottom! - py) / (bottom! - top!)) * (y1! - y0!),
+      pixelValue: (y1! - y0!) / (bottom! - top!)
+    }
+  })
+}
+
+describe("dashboard in Chromium", () => {
+  it("loads with no console error, shows the six accounts, the leaderboard with intervals, and asks nothing of any other host", async () => {
+    await page.goto(server.url)
+    await page.waitForSelector("#leaderboard tbody tr")
+    await page.waitForSelector("#runs .bar span")
+    const accounts = await page.$$eval("#accounts [data-account]", (cards) => cards.map((c) => c.getAttribute("data-account")))
+    assert.deepStrictEqual(accounts, [...ACCOUNTS])
+    const rows = await page.$$eval("#leaderboard tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-account")))
+    assert.sameMembers(rows, [...ACCOUNTS])
+    assert.strictEqual(await page.$$eval("#leaderboard .ci svg", (s) => s.length), 18)
+    const verdict = await page.textContent("#verdict")
+    assert.match(verdict ?? "", /SPY at 95 % over 39 sessions/)
+    await page.screenshot({ path: join(SCREENSHOTS, "overview.png"), fullPage: true })
+    const fit = await page.$eval("#leaderboard", (table) => ({
+      card: table.closest(".card")!.getBoundingClientRect().right,
+      columns: [...table.querySelectorAll("thead th")].map((th) => [th.textContent, th.getBoundingClientRect().right] as const),
+      scrolls: table.parentElement!.scrollWidth > table.parentElement!.clientWidth
+    }))
+    assert.isFalse(fit.scrolls, "the leaderboard overflows its card")
+    for (const [column, right] of fit.columns) assert.isAtMost(right, fit.card, `column ${column} is cut off`)
+    assert.deepStrictEqual(problems, [])
+    assert.deepStrictEqual(requests.filter((url) => !url.startsWith(server.url)), [])
+  })
+
+  it("draws each account's equity curve through the points of the API's series, and SPY beside them", async () => {
+    const api = await (await fetch(`${server.url}/api/equity`)).json() as any
+    for (const account of ACCOUNTS) {
+      const expected = api.accounts.find((a: any) => a.account === account).points
+      const drawn = await drawnValues(page, "equity-chart", account)
+      assert.deepStrictEqual(drawn.map((p) => p.date), expected.map((p: any) => p.date))
+      drawn.forEach((p, i) => assert.closeTo(p.value, expected[i].equity, p.pixelValue, `${account} on ${p.date}`))
+      const drawdown = await drawnValues(page, "drawdown-chart", account)
+      drawdown.forEach((p, i) => assert.closeTo(p.value, -expected[i].drawdown, p.pixelValue))
+    }
+    const spy = await drawnValues(page, "equity-chart", "SPY buy-and-hold (scaled)")
+    const closes = api.benchmark.points.map((p: any) => p.close)
+    spy.forEach((p, i) => assert.closeTo(p.value / spy[0]!.value, closes[i] / closes[0], 0.002))
+  })
+
+  it("shows each account's LLM cost in the leaderboard, as the API charges it", async () => {
+    const board = await (await fetch(`${server.url}/api/leaderboard`)).json() as any
+    assert.isTrue(board.llmCostRecorded)
+    const shown = await page.$$eval("#leaderboard tbody tr", (trs) => trs.map((tr) => [tr.getAttribute("data-account"), tr.querySelector(".llm-cost")!.firstChild!.textContent]))
+    for (const [account, text] of shown) {
+      const cost = board.leaderboard.rows.find((r: any) => r.account === account).metrics.llmCost
+      assert.isAbove(cost, 0)
+      showsDollars(text, cost, account!)
+    }
+  })
+
+  it("opens a run's detail from the timeline: stages, pitches, peer review, decision, verdicts and execution", async () => {
+    await page.goto(server.url)
+    await page.click(`#runs a[href="#/runs/${home.runId}"]`)
+    await page.waitForSelector("#stages")
+    assert.strictEqual(await page.textContent("#run-title"), `Run ${home.runId}`)
+    const stages = await page.$$eval("#stages tbody tr", (trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[1]!.textContent]))
+    assert.deepStrictEqual(stages, STAGES.map((s) => [s, "completed"]))
+    assert.isAbove(await page.$$eval("#pitches tbody tr", (trs) => trs.length), 0)
+    assert.strictEqual(await page.$$eval("#ballots tbody tr", (trs) => trs.length), 5)
+    assert.match(await page.textContent("#shadow-verdict") ?? "", /^agrees/)
+    assert.deepStrictEqual(await page.$$eval("#execution tbody tr", (trs) => trs.map((tr) => tr.children[0]!.textContent)), [...ACCOUNTS])
+    await page.screenshot({ path: join(SCREENSHOTS, "run.png"), fullPage: true })
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("shows the LLM council's run: the Borda count and each ranking, the chairman's decision beside the mechanical vote, and the costs per PM and stage of the API", async () => {
+    const api = await (await fetch(`${server.url}/api/runs/${home.llmRunId}`)).json() as any
+    await page.goto(`${server.url}/#/runs/${home.llmRunId}`)
+    await page.waitForSelector("#llm-costs")
+    const borda = await page.$$eval("#borda tbody tr", (trs) => trs.map((tr) => [tr.children[1]!.textContent, Number(tr.children[2]!.textContent)]))
+    assert.deepStrictEqual(borda, api.reviews.aggregate.map((a: any) => [a.pm, a.points]))
+    const ballots = await page.$$eval("#ballots tbody tr", (trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[1]!.firstChild!.textContent]))
+    assert.deepStrictEqual(ballots, api.reviews.ballots.map((b: any) => [b.reviewer, b.ranking.join(" › ")]))
+    assert.match(await page.textContent("#decision .trades") ?? "", /^LONG TLT \(conviction 1/)
+    assert.match(await page.textContent("#shadow .trades") ?? "", /^LONG QQQ /)
+    assert.match(await page.textContent("#shadow-verdict") ?? "", /^differs/)
+    const rows = await page.$$eval("#llm-costs tbody tr", (trs) => trs.map((tr) => ({
+      actor: tr.getAttribute("data-actor")!,
+      cells: [...tr.querySelectorAll("td[data-stage]")].map((td) => [td.getAttribute("data-stage")!, td.firstChild!.textContent!] as const),
+      total: tr.querySelector(".total")!.textContent!
+    })))
+    assert.deepStrictEqual(rows.map((r) => r.actor), ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "CHAIRMAN"])
+    for (const row of rows) {
+      const lines = api.llmCosts.lines.filter((l: any) => l.actor === row.actor)
+      assert.deepStrictEqual(row.cells.map(([stage]) => stage), lines.map((l: any) => l.stage))
+      row.cells.forEach(([stage, text]) => showsDollars(text, lines.find((l: any) => l.stage === stage).costUsd, `${row.actor} ${stage}`))
+      showsDollars(row.total, api.llmCosts.byActor.find((a: any) => a.actor === row.actor).costUsd, row.actor)
+    }
+    showsDollars(await page.textContent("#llm-total"), api.llmCosts.totalUsd, "total")
+    await page.screenshot({ path: join(SCREENSHOTS, "run-llm.png"), fullPage: true })
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("switches to a backtest's book and lists the backtests", async () => {
+    await page.goto(`${server.url}/#/backtests`)
+    await page.waitForSelector("#backtests tbody tr")
+    await page.click("#backtests a")
+    await page.waitForSelector("h1:has-text('Backtest')")
+    await page.waitForSelector("#leaderboard tbody tr")
+    const dates = await page.$eval("#equity-chart", (svg) => svg.getAttribute("data-dates")!.split(","))
+    assert.strictEqual(dates[0], "2023-01-03")
+    assert.deepStrictEqual(problems, [])
+  })
+})

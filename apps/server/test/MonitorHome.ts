@@ -1,0 +1,96 @@
+/**
+ * A COUNCIL_HOME with something to monitor: a day run live by the LLM council against the fake provider server of
+ * llm's tests (its spend written by llm's own `SpendLedger`), a later day run offline, both through the CLI in
+ * process; a live book of `sessions` simulated on the bundled bars around the LLM day, and one backtest book; then
+ * `pnpm pipeline serve` on it as a real process, on a free 127.0.0.1 port.
+ */
+import { spawn } from "node:child_process"
+import { join } from "node:path"
+import { answerWith, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
+import { bin, runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
+import { cliInProcess } from "../../cli/test/InProcess.ts"
+import { type Simulation, seedDatabase } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
+
+export { BACKTEST } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
+
+/** The session the LLM council trades: inside the simulated live book, which starts on 2025-01-02. */
+export const LLM_DAY = "2025-01-15"
+
+const KEYS = {
+  OPENAI_API_KEY: "sk-monitor-openai-5d1f",
+  GEMINI_API_KEY: "gm-monitor-gemini-8a2c",
+  ANTHROPIC_API_KEY: "ant-monitor-anthropic-3e9b",
+  GROQ_API_KEY: "gsk-monitor-groq-c471",
+  DEEPSEEK_API_KEY: "ds-monitor-deepseek-06fa"
+}
+
+/** PMs that disagree, and a chairman that overrules the mechanical vote (which follows the QQQ majority). */
+const PITCHES: Readonly<Record<string, Record<string, unknown>>> = {
+  "gpt-5.4": { symbol: "QQQ", direction: "LONG", conviction: 2 },
+  "gemini-3.1-pro-preview": { symbol: "SPY", direction: "SHORT", conviction: -1 },
+  "claude-sonnet-4-6": { symbol: "QQQ", direction: "LONG", conviction: 1 },
+  "openai/gpt-oss-120b": { symbol: "TLT", direction: "LONG", conviction: 1 },
+  "deepseek-v4-flash": { symbol: "QQQ", direction: "LONG", conviction: 1 }
+}
+const respond = (r: FakeRequest) => {
+  if (r.kind === "pitch") return answerWith(r, JSON.stringify({ ...validAnswer(r), ...PITCHES[r.model] }))
+  if (r.kind === "chairman") {
+    const answer = validAnswer(r)
+    return answerWith(r, JSON.stringify({ ...answer, trades: [{ symbol: "TLT", direction: "LONG", conviction: 1, riskProfile: "BASE", horizon: "1W" }], dissent: ["CHATGPT", "CLAUDE", "DEEPSEEK"].map((pm) => ({ pm, disagreement: "long QQQ; duration is cheaper" })) }))
+  }
+  return undefined
+}
+
+export interface MonitorHome {
+  readonly home: string
+  /** The offline run of the latest session. */
+  readonly runId: string
+  /** The LLM council's run of `LLM_DAY`. */
+  readonly llmRunId: string
+  readonly live: Simulation
+}
+
+const succeeded = async (what: string, result: Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>) => {
+  const r = await result
+  if (r.code !== 0) throw new Error(`${what} failed: ${r.stderr}`)
+  return runIdOf(r.stdout)
+}
+
+export const prepareHome = async (sessions: number): Promise<MonitorHome> => {
+  const home = tempHome()
+  const fake = await startFake(respond)
+  const llmRunId = await succeeded("the LLM day", cliInProcess(home, ["run", "daily", "--date", LLM_DAY], liveEnv(fake, KEYS))).finally(fake.close)
+  const runId = await succeeded("run daily", cliInProcess(home, ["run", "daily"]))
+  const live = await seedDatabase(join(home, "council.db"), sessions)
+  return { home, runId, llmRunId, live }
+}
+
+export interface ServerProcess {
+  readonly url: string
+  /** Everything the process printed so far (stdout and stderr). */
+  readonly output: () => string
+  /** Sends `signal` (default SIGTERM) and resolves with the exit code. */
+  readonly stop: (signal?: NodeJS.Signals) => Promise<number | null>
+}
+
+/** `pnpm pipeline serve --port 0` on `home`; resolves once it prints its URL. */
+export const startServer = (home: string, env: Record<string, string> = {}): Promise<ServerProcess> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, "serve", "--port", "0"], {
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env }
+    })
+    let output = ""
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 30_000)
+    const exited = new Promise<number | null>((done) => child.on("close", done))
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString("utf8")
+      const url = /monitor listening on (http:\/\/\S+)/.exec(output)?.[1]
+      if (url !== undefined) {
+        clearTimeout(timer)
+        resolve({ url, output: () => output, stop: (signal = "SIGTERM") => (child.kill(signal), exited) })
+      }
+    }
+    child.stdout.on("data", collect)
+    child.stderr.on("data", collect)
+    child.on("close", (code) => reject(new Error(`serve exited (${code}):\n${output}`)))
+  })

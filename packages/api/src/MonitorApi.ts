@@ -1,0 +1,247 @@
+/**
+ * The monitor API: its endpoints, payloads and errors, shared by the server (`apps/server`), its tests and any
+ * client (`HttpApiClient.make(MonitorApi)`), without loading the server. The OpenAPI document is served at
+ * `/openapi.json`.
+ *
+ * **Groups**
+ * - `accounts` — every account's state, positions and orders as its broker reports them now (read-only).
+ * - `runs` — the runs in the store; a run's detail (stages, pitches, peer reviews, the decision with the mechanical
+ *   vote beside it, verdicts, execution, LLM costs per stage and per PM).
+ * - `standings` — the leaderboard, the daily equity series and the backtests, read from the ledger (`?backtest=ID`
+ *   or `latest` for a backtest's book; the live book by default).
+ * - `control` — what changes something: close every position, approve a run, start a backtest. Each needs
+ *   `Authorization: Bearer $COUNCIL_API_TOKEN`; with no token configured they are refused.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import * as HttpApi from "effect/http-api/HttpApi"
+import * as HttpApiEndpoint from "effect/http-api/HttpApiEndpoint"
+import * as HttpApiGroup from "effect/http-api/HttpApiGroup"
+import * as HttpApiMiddleware from "effect/http-api/HttpApiMiddleware"
+import * as HttpApiSecurity from "effect/http-api/HttpApiSecurity"
+import * as OpenApi from "effect/http-api/OpenApi"
+import { AccountSnapshot, MechanicalVote, Order, PeerReviewResult, Position, TradingDay } from "@council/domain"
+import { RunRecord } from "@council/engine"
+import { BookSummary, LlmCosts, Standings } from "@council/tracking"
+
+// --- errors ----------------------------------------------------------------------------------------------------
+
+export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", { message: Schema.String }, { httpApiStatus: 400 }) {}
+
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", { message: Schema.String }, { httpApiStatus: 404 }) {}
+
+/** A missing or wrong bearer token, or no `COUNCIL_API_TOKEN` configured (then every mutation is refused). */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", { message: Schema.String }, { httpApiStatus: 401 }) {}
+
+/** An endpoint whose feature is not built yet: it is defined (with its authorization) so clients can rely on it. */
+export class NotImplemented extends Schema.TaggedError<NotImplemented>()("NotImplemented", {
+  feature: Schema.String,
+  message: Schema.String
+}, { httpApiStatus: 501 }) {}
+
+/** The store or a broker could not answer. */
+export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", { message: Schema.String }, { httpApiStatus: 503 }) {}
+
+export class Authorization extends HttpApiMiddleware.Service<Authorization>()("@council/api/Authorization", {
+  security: { bearer: HttpApiSecurity.bearer },
+  error: Unauthorized
+}) {}
+
+// --- payloads --------------------------------------------------------------------------------------------------
+
+/** One account's answer: what its broker said under `key`, or why it could not say (`error`). */
+const perAccount = <K extends string, S extends Schema.Top>(key: K, value: S) =>
+  Schema.Struct({
+    account: Schema.String,
+    mode: Schema.String,
+    error: Schema.NullOr(Schema.String),
+    ...({ [key]: Schema.NullOr(value) } as { readonly [P in K]: Schema.NullOr<S> })
+  })
+
+export const AccountState = perAccount("snapshot", AccountSnapshot)
+export type AccountState = typeof AccountState.Type
+
+export const AccountPositions = perAccount("positions", Schema.Array(Position))
+export type AccountPositions = typeof AccountPositions.Type
+
+export const AccountOrders = perAccount("orders", Schema.Array(Order))
+export type AccountOrders = typeof AccountOrders.Type
+
+export const ClosedAccount = Schema.Struct({
+  account: Schema.String,
+  canceled: Schema.NullOr(Schema.Int),
+  closed: Schema.NullOr(Schema.Array(Order)),
+  error: Schema.NullOr(Schema.String)
+})
+export type ClosedAccount = typeof ClosedAccount.Type
+
+export const RunSummary = Schema.Struct({
+  ...RunRecord.fields,
+  /** Wall time from start to finish, when finished. */
+  durationMs: Schema.NullOr(Schema.Finite),
+  imported: Schema.Boolean
+})
+export type RunSummary = typeof RunSummary.Type
+
+export const StageStatus = Schema.Literals(["completed", "reused", "missing"])
+
+export const StageView = Schema.Struct({
+  name: Schema.String,
+  status: StageStatus,
+  attempt: Schema.NullOr(Schema.Int),
+  startedAt: Schema.NullOr(Schema.String),
+  finishedAt: Schema.NullOr(Schema.String),
+  durationMs: Schema.NullOr(Schema.Finite),
+  /** The run this checkpoint was copied from (a fork). */
+  reusedFrom: Schema.NullOr(Schema.String),
+  /** External calls recorded by the stage. */
+  calls: Schema.Int
+})
+export type StageView = typeof StageView.Type
+
+/**
+ * The mechanical conviction-weighted vote, always computed beside the chairman's decision (its shadow baseline),
+ * compared with the decision the council took.
+ */
+export const ShadowVote = Schema.Struct({
+  ...MechanicalVote.fields,
+  /** The council's decision trades the same symbols in the same directions (convictions may differ). */
+  agrees: Schema.Boolean,
+  /** Why the chairman's answer was not used, so that this vote decided; `null` when the chairman decided. */
+  fallback: Schema.NullOr(Schema.String)
+})
+export type ShadowVote = typeof ShadowVote.Type
+
+/**
+ * A run in detail. Pitches, decision, verdicts and execution are the checkpoints as stored, decoded leniently (any
+ * JSON), so runs stored by older code come through as they are; peer reviews, the shadow vote and LLM costs are
+ * typed (`null` where the run has none).
+ */
+export const RunDetail = Schema.Struct({
+  run: RunSummary,
+  stages: Schema.Array(StageView),
+  /** `PmPitches`: pitches and abstentions. */
+  pitches: Schema.NullOr(Schema.Json),
+  /** `PeerReview`: each reviewer's ballot over anonymous labels, abstentions and the Borda aggregate. */
+  reviews: Schema.NullOr(PeerReviewResult),
+  /** `CouncilSynthesis`: the council's decision (the chairman's, or the mechanical vote's when it fell back). */
+  decision: Schema.NullOr(Schema.Json),
+  /** The mechanical vote stored beside the decision, when the run has one. */
+  shadowVote: Schema.NullOr(ShadowVote),
+  /** `RiskApproval`: intents, rejections, clamps, cancels. */
+  verdicts: Schema.NullOr(Schema.Json),
+  /** `Execution`: what each account did. */
+  execution: Schema.NullOr(Schema.Json),
+  /** Every checkpoint's output by stage name, including stages this server does not know. */
+  outputs: Schema.Record(Schema.String, Schema.Json),
+  /**
+   * What the run spent on LLM calls (the store's `llm_spend`): per stage, per PM and the chairman, per model;
+   * `null` when it spent nothing (offline PMs, an imported run).
+   */
+  llmCosts: Schema.NullOr(LlmCosts.RunCosts)
+})
+export type RunDetail = typeof RunDetail.Type
+
+const bookQuery = {
+  backtest: Schema.optional(Schema.String).annotate({ description: "a backtest's id, or `latest`; default: the live book" })
+}
+const windowQuery = {
+  ...bookQuery,
+  from: Schema.optional(TradingDay),
+  to: Schema.optional(TradingDay)
+}
+
+export const StartBacktest = Schema.Struct({
+  from: TradingDay,
+  to: TradingDay,
+  accounts: Schema.optional(Schema.Array(Schema.String)),
+  pms: Schema.optional(Schema.Literals(["offline", "replay", "live"]))
+})
+
+// --- groups ----------------------------------------------------------------------------------------------------
+
+export class AccountsGroup extends HttpApiGroup.make("accounts")
+  .add(
+    HttpApiEndpoint.get("list", "/accounts", { success: Schema.Array(AccountState) }),
+    HttpApiEndpoint.get("positions", "/positions", {
+      query: { account: Schema.optional(Schema.String) },
+      success: Schema.Array(AccountPositions),
+      error: BadRequest
+    }),
+    HttpApiEndpoint.get("orders", "/orders", {
+      query: { account: Schema.optional(Schema.String), status: Schema.optional(Schema.Literals(["open", "closed", "all"])) },
+      success: Schema.Array(AccountOrders),
+      error: BadRequest
+    })
+  )
+  .prefix("/api")
+  .annotateMerge(OpenApi.annotations({ title: "Accounts", description: "What each broker reports now (read-only)" }))
+{}
+
+export class RunsGroup extends HttpApiGroup.make("runs")
+  .add(
+    HttpApiEndpoint.get("list", "/runs", {
+      query: { limit: Schema.optional(Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 }))) },
+      success: Schema.Array(RunSummary),
+      error: Unavailable
+    }),
+    HttpApiEndpoint.get("get", "/runs/:id", {
+      params: { id: Schema.String },
+      success: RunDetail,
+      error: [NotFound, Unavailable]
+    })
+  )
+  .prefix("/api")
+  .annotateMerge(OpenApi.annotations({ title: "Runs", description: "Runs of the daily pipeline and their checkpoints" }))
+{}
+
+export class StandingsGroup extends HttpApiGroup.make("standings")
+  .add(
+    HttpApiEndpoint.get("leaderboard", "/leaderboard", {
+      query: windowQuery,
+      success: Standings.LeaderboardReport,
+      error: [NotFound, Unavailable]
+    }),
+    HttpApiEndpoint.get("equity", "/equity", {
+      query: { ...windowQuery, account: Schema.optional(Schema.String) },
+      success: Standings.EquityReport,
+      error: [NotFound, Unavailable]
+    }),
+    HttpApiEndpoint.get("backtests", "/backtests", { success: Schema.Array(BookSummary), error: Unavailable })
+  )
+  .prefix("/api")
+  .annotateMerge(OpenApi.annotations({ title: "Standings", description: "Leaderboard, equity and backtests from the ledger" }))
+{}
+
+export class ControlGroup extends HttpApiGroup.make("control")
+  .add(
+    HttpApiEndpoint.post("closeAll", "/close-all", {
+      payload: Schema.Struct({ account: Schema.optional(Schema.String) }),
+      success: Schema.Array(ClosedAccount),
+      error: BadRequest
+    }),
+    HttpApiEndpoint.post("approve", "/runs/:id/approve", {
+      params: { id: Schema.String },
+      payload: Schema.Struct({ reject: Schema.optional(Schema.Boolean) }),
+      success: RunSummary,
+      error: [NotFound, NotImplemented]
+    }),
+    HttpApiEndpoint.post("startBacktest", "/backtests", {
+      payload: StartBacktest,
+      success: BookSummary,
+      error: [BadRequest, NotImplemented]
+    })
+  )
+  .middleware(Authorization)
+  .prefix("/api")
+  .annotateMerge(OpenApi.annotations({ title: "Control", description: "Mutations: each needs Authorization: Bearer $COUNCIL_API_TOKEN" }))
+{}
+
+export class MonitorApi extends HttpApi.make("council-monitor")
+  .add(AccountsGroup)
+  .add(RunsGroup)
+  .add(StandingsGroup)
+  .add(ControlGroup)
+  .annotateMerge(OpenApi.annotations({ title: "Council monitor API", version: "0.1.0" }))
+{}

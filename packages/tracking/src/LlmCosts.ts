@@ -1,0 +1,155 @@
+/**
+ * What LLM calls cost, read from the spend table `llm_spend` that `@council/llm`'s `SpendLedger` writes (one row
+ * per model turn as it settles, migration `0004_llm_spend`: run id, stage, actor, purpose, model, cost, whether
+ * the cost is the worst case because usage was unknown, time). The one place where the ledger meets LLM spend.
+ *
+ * **When to use**: `dailyCosts` for the leaderboard and the equity series (per account and session), `runCosts`
+ * for a run's detail (per stage, per PM or the chairman, per model).
+ *
+ * **Attribution** (the README quotes this): the `actor` of a row is the PM (`CHATGPT` … `DEEPSEEK`) for its pitch
+ * and review turns, `CHAIRMAN` for the council's synthesis. A PM's account is charged its PM's calls; every other
+ * account (COUNCIL, …) trades the council's decision, which needs every PM and the chairman, so it is charged
+ * every call. A call counts for the trading day of its run, local runs only (an imported run was paid for
+ * elsewhere); calls outside a run (`verify`) count for no session.
+ *
+ * **Absent**: offline PMs record no spend, so a window in which no run asked a model has no LLM cost (`None`:
+ * every cost column shows "—"), and so does a backtest's book (its PMs are offline).
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
+import { PM_NAMES, type TradingDay } from "@council/domain"
+import { LIVE_BOOK } from "./TradeLedger.ts"
+
+/** session → account → dollars. */
+export type DailyCosts = ReadonlyMap<string, ReadonlyMap<string, number>>
+
+/** A sum of dollars as the database returns it (PostgreSQL's `numeric` comes back as text). */
+const Dollars = Schema.Union([Schema.Finite, Schema.NumberFromString])
+
+const SpendRow = Schema.Struct({ session: Schema.String, actor: Schema.String, cost: Dollars })
+
+const PMS: ReadonlySet<string> = new Set(PM_NAMES)
+
+type Failure = SqlError.SqlError | Schema.SchemaError
+
+/**
+ * Each account's LLM cost per session of `book` from `from` to `to` (inclusive, either open), or `None` where no
+ * spend is recorded in that window (see the module).
+ */
+export const dailyCosts = (
+  book: string,
+  accounts: ReadonlyArray<string>,
+  window: { readonly from?: TradingDay | undefined; readonly to?: TradingDay | undefined } = {}
+): Effect.Effect<Option.Option<DailyCosts>, Failure, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    if (book !== LIVE_BOOK) return Option.none()
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* Schema.decodeUnknownEffect(Schema.Array(SpendRow))(
+      yield* sql`SELECT r.trading_day AS session, s.actor AS actor, SUM(s.cost_usd) AS cost
+        FROM llm_spend s JOIN runs r ON r.id = s.run_id
+        WHERE r.origin = 'local'
+          AND r.trading_day >= ${window.from ?? "0000-00-00"} AND r.trading_day <= ${window.to ?? "9999-99-99"}
+        GROUP BY r.trading_day, s.actor`
+    )
+    if (rows.length === 0) return Option.none()
+    const out = new Map<string, Map<string, number>>()
+    for (const row of rows) {
+      const day = out.get(row.session) ?? new Map<string, number>()
+      for (const account of accounts) {
+        if (PMS.has(account) && account !== row.actor) continue
+        day.set(account, (day.get(account) ?? 0) + row.cost)
+      }
+      out.set(row.session, day)
+    }
+    return Option.some(out)
+  })
+
+export const RunCostLine = Schema.Struct({
+  stage: Schema.String,
+  /** The PM, or `CHAIRMAN`. */
+  actor: Schema.String,
+  /** `provider:model-id`. */
+  model: Schema.String,
+  /** Model turns (a corrective retry is a turn of its own). */
+  calls: Schema.Int,
+  /** Turns charged at their worst case because the provider reported no usage. */
+  estimatedCalls: Schema.Int,
+  costUsd: Schema.Finite
+})
+export type RunCostLine = typeof RunCostLine.Type
+
+const CostSum = { calls: Schema.Int, costUsd: Schema.Finite }
+
+/** A run's LLM spend: every stage × actor × model line, and the sums per stage, per actor and in all. */
+export const RunCosts = Schema.Struct({
+  totalUsd: Schema.Finite,
+  calls: Schema.Int,
+  /** In the order the stages first spent. */
+  byStage: Schema.Array(Schema.Struct({ stage: Schema.String, ...CostSum })),
+  /** The PMs in the council's order, then the chairman. */
+  byActor: Schema.Array(Schema.Struct({ actor: Schema.String, ...CostSum })),
+  lines: Schema.Array(RunCostLine)
+})
+export type RunCosts = typeof RunCosts.Type
+
+const RunCostRow = Schema.Struct({
+  stage: Schema.String,
+  actor: Schema.String,
+  model: Schema.String,
+  calls: Schema.Int,
+  estimatedCalls: Schema.Int,
+  costUsd: Dollars,
+  firstAt: Schema.String
+})
+
+const actorRank = (actor: string) => {
+  const i = (PM_NAMES as ReadonlyArray<string>).indexOf(actor)
+  return i < 0 ? PM_NAMES.length : i
+}
+
+/** Sums `lines` by `key`, keeping the order in which keys first appear. */
+const sumBy = <K extends "stage" | "actor">(lines: ReadonlyArray<RunCostLine>, key: K) => {
+  const sums = new Map<string, { calls: number; costUsd: number }>()
+  for (const line of lines) {
+    const sum = sums.get(line[key]) ?? { calls: 0, costUsd: 0 }
+    sums.set(line[key], { calls: sum.calls + line.calls, costUsd: sum.costUsd + line.costUsd })
+  }
+  return [...sums].map(([name, sum]) => ({ [key]: name, ...sum }) as { readonly [P in K]: string } & typeof sum)
+}
+
+/** What run `runId` spent on LLM calls, or `None` when it recorded no spend (offline PMs, an imported run). */
+export const runCosts = (runId: string): Effect.Effect<Option.Option<RunCosts>, Failure, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* Schema.decodeUnknownEffect(Schema.Array(RunCostRow))(
+      yield* sql`SELECT stage, actor, model, CAST(COUNT(*) AS INTEGER) AS calls,
+          CAST(SUM(CASE WHEN estimated THEN 1 ELSE 0 END) AS INTEGER) AS "estimatedCalls",
+          SUM(cost_usd) AS "costUsd", MIN(at) AS "firstAt"
+        FROM llm_spend WHERE run_id = ${runId} GROUP BY stage, actor, model`
+    )
+    if (rows.length === 0) return Option.none()
+    const stageStart = new Map<string, string>()
+    for (const row of rows) {
+      const seen = stageStart.get(row.stage)
+      if (seen === undefined || row.firstAt < seen) stageStart.set(row.stage, row.firstAt)
+    }
+    const lines: Array<RunCostLine> = rows
+      .map(({ firstAt: _, ...line }) => line)
+      .sort((a, b) =>
+        stageStart.get(a.stage)!.localeCompare(stageStart.get(b.stage)!) || a.stage.localeCompare(b.stage) ||
+        actorRank(a.actor) - actorRank(b.actor) || a.actor.localeCompare(b.actor) || a.model.localeCompare(b.model)
+      )
+    const byActor = sumBy(lines, "actor").sort((a, b) => actorRank(a.actor) - actorRank(b.actor) || a.actor.localeCompare(b.actor))
+    return Option.some({
+      totalUsd: lines.reduce((sum, l) => sum + l.costUsd, 0),
+      calls: lines.reduce((sum, l) => sum + l.calls, 0),
+      byStage: sumBy(lines, "stage"),
+      byActor,
+      lines
+    })
+  })

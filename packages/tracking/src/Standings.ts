@@ -1,0 +1,183 @@
+/**
+ * The ledger read as a contest: each account's daily equity series beside SPY buy-and-hold (`equityReport`) and
+ * the leaderboard with its intervals and verdict (`leaderboardReport`), for one book and window.
+ *
+ * **When to use**: the CLI's `leaderboard` and `equity`, and the monitor API, call these and only format the
+ * result. They need the `TradeLedger`, the `SqlClient` under it (for the LLM spend) and `MarketData` (SPY).
+ *
+ * **Details**
+ * - SPY's closes come from the market data for the sessions the ledger holds; SPY buy-and-hold is the benchmark
+ *   of every excess return (its closes are dividend-adjusted when the data is, as the bundled bars are).
+ * - Closed trades (win rate over trades) are derived from the book's fills (`Trades`), LLM costs from `LlmCosts`.
+ * - A window with no snapshot, or too few common sessions, gives no leaderboard and a verdict saying why; fewer
+ *   than 20 sessions gives an unranked one whose verdict says "too few sessions".
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import type * as SqlClient from "effect/sql/SqlClient"
+import { type AccountId, Ticker, TradingDay } from "@council/domain"
+import { MarketData } from "@council/market"
+import * as Leaderboard from "./Leaderboard.ts"
+import * as LlmCosts from "./LlmCosts.ts"
+import type { EquityPoint } from "./Metrics.ts"
+import { closedTrades } from "./Trades.ts"
+import { BookId, type EquityRow, LedgerError, liveBook, TradeLedger } from "./TradeLedger.ts"
+
+export const BENCHMARK = "SPY"
+
+export const SeriesPoint = Schema.Struct({
+  date: TradingDay,
+  equity: Schema.Finite,
+  cash: Schema.Finite,
+  longMarketValue: Schema.Finite,
+  shortMarketValue: Schema.Finite,
+  /** Long plus |short| market value. */
+  grossExposure: Schema.Finite,
+  /** Dollars bought plus sold during the session. */
+  traded: Schema.Finite,
+  /** `null` where no LLM spend is recorded ("—"). */
+  llmCost: Schema.NullOr(Schema.Finite),
+  /** 1 − equity / its running maximum, a fraction ≥ 0. */
+  drawdown: Schema.Finite
+})
+export type SeriesPoint = typeof SeriesPoint.Type
+
+export const BenchmarkPoint = Schema.Struct({ date: TradingDay, close: Schema.Finite })
+
+export const EquityReport = Schema.Struct({
+  book: BookId,
+  from: Schema.NullOr(TradingDay),
+  to: Schema.NullOr(TradingDay),
+  llmCostRecorded: Schema.Boolean,
+  accounts: Schema.Array(Schema.Struct({ account: Schema.String, points: Schema.Array(SeriesPoint) })),
+  /** SPY's closes on the sessions of the report; `null` when the market data has no SPY. */
+  benchmark: Schema.NullOr(Schema.Struct({ name: Schema.String, points: Schema.Array(BenchmarkPoint) }))
+})
+export type EquityReport = typeof EquityReport.Type
+
+export const LeaderboardReport = Schema.Struct({
+  book: BookId,
+  llmCostRecorded: Schema.Boolean,
+  /** `null` when there is nothing to rank (no snapshot, fewer than two common sessions, no benchmark). */
+  leaderboard: Schema.NullOr(Leaderboard.Leaderboard),
+  verdict: Schema.String
+})
+export type LeaderboardReport = typeof LeaderboardReport.Type
+
+/** `--backtest X` / `?backtest=X` names no book (or `latest` when there is no backtest yet). */
+export class BookNotFound extends Schema.TaggedError<BookNotFound>()("BookNotFound", { message: Schema.String }) {}
+
+/** The book a `backtest` option names: the live book when absent, the newest backtest for `latest`. */
+export const bookFor = (backtest: string | undefined): Effect.Effect<BookId, BookNotFound | LedgerError, TradeLedger> =>
+  Effect.gen(function*() {
+    if (backtest === undefined) return liveBook
+    const ledger = yield* TradeLedger
+    if (backtest === "latest") {
+      const latest = (yield* ledger.books).find((b) => b.kind === "backtest")
+      if (latest === undefined) return yield* new BookNotFound({ message: "there is no backtest yet (start one with: pnpm pipeline backtest)" })
+      return latest.id
+    }
+    const id = Schema.decodeUnknownOption(BookId)(backtest)
+    const found = Option.isSome(id) && id.value !== liveBook ? yield* ledger.book(id.value) : Option.none()
+    if (Option.isNone(found)) {
+      return yield* new BookNotFound({ message: `no backtest "${backtest.slice(0, 64)}" (list them with: pnpm pipeline backtests)` })
+    }
+    return found.value.id
+  })
+
+export interface Query {
+  readonly book: BookId
+  readonly account?: AccountId | undefined
+  readonly from?: TradingDay | undefined
+  readonly to?: TradingDay | undefined
+}
+
+type Requirements = TradeLedger | MarketData | SqlClient.SqlClient
+
+const sqlFailure = (operation: string) => (error: { readonly message: string }) => new LedgerError({ operation, message: error.message })
+
+const pointsOf = (rows: ReadonlyArray<EquityRow>, costs: Option.Option<LlmCosts.DailyCosts>): Array<SeriesPoint> => {
+  let peak = 0
+  return rows.map((row) => {
+    peak = Math.max(peak, row.equity)
+    return {
+      date: row.session,
+      equity: row.equity,
+      cash: row.cash,
+      longMarketValue: row.longMarketValue,
+      shortMarketValue: row.shortMarketValue,
+      grossExposure: row.longMarketValue + Math.abs(row.shortMarketValue),
+      traded: row.traded,
+      llmCost: Option.match(costs, { onNone: () => null, onSome: (c) => c.get(row.session)?.get(row.account) ?? 0 }),
+      drawdown: peak > 0 ? 1 - row.equity / peak : 0
+    }
+  })
+}
+
+/** SPY's closes on `sessions` (ascending), or `None` when the market data cannot give them. */
+const benchmarkOn = (sessions: ReadonlyArray<TradingDay>) =>
+  Effect.gen(function*() {
+    const market = yield* MarketData
+    const first = sessions[0]
+    const last = sessions[sessions.length - 1]
+    if (first === undefined || last === undefined) return Option.some([])
+    const span = yield* market.sessions(first, last)
+    const bars = yield* market.bars({ symbol: Ticker.make(BENCHMARK), asOf: last, lookback: span.length })
+    const wanted = new Set<string>(sessions)
+    return Option.some(bars.filter((b) => wanted.has(b.date)).map((b) => ({ date: b.date, close: b.close })))
+  }).pipe(Effect.catchTag("MarketDataError", () => Effect.succeed(Option.none())))
+
+/** Every account's daily series in the window, with SPY's closes on the same sessions. */
+export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerError, Requirements> =>
+  Effect.gen(function*() {
+    const ledger = yield* TradeLedger
+    const rows = yield* ledger.equity(query)
+    const accounts = [...new Set(rows.map((r) => r.account))]
+    const sessions = [...new Set(rows.map((r) => r.session))].sort()
+    const costs = yield* LlmCosts.dailyCosts(query.book, accounts, { from: sessions[0], to: sessions.at(-1) }).pipe(
+      Effect.mapError(sqlFailure("llm costs"))
+    )
+    const benchmark = yield* benchmarkOn(sessions)
+    return {
+      book: query.book,
+      from: sessions[0] ?? null,
+      to: sessions[sessions.length - 1] ?? null,
+      llmCostRecorded: Option.isSome(costs),
+      accounts: accounts.map((account) => ({ account, points: pointsOf(rows.filter((r) => r.account === account), costs) })),
+      benchmark: Option.match(benchmark, { onNone: () => null, onSome: (points) => ({ name: BENCHMARK, points }) })
+    }
+  }).pipe(Effect.withSpan("Standings.equityReport", { attributes: { book: query.book } }))
+
+const toEquityPoint = (p: SeriesPoint): EquityPoint => ({
+  date: p.date,
+  equity: p.equity,
+  grossExposure: p.grossExposure,
+  traded: p.traded,
+  ...(p.llmCost === null ? {} : { llmCost: p.llmCost })
+})
+
+/** The leaderboard of the window (see the module's details). */
+export const leaderboardReport = (query: Omit<Query, "account"> & { readonly riskFree?: number }): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
+  Effect.gen(function*() {
+    const report = yield* equityReport(query)
+    const base = { book: query.book, llmCostRecorded: report.llmCostRecorded }
+    if (report.accounts.length === 0) {
+      return { ...base, leaderboard: null, verdict: `no equity recorded in book ${query.book}${query.from || query.to ? " in this window" : ""} yet` }
+    }
+    if (report.benchmark === null) return { ...base, leaderboard: null, verdict: `the market data has no ${BENCHMARK} to benchmark against` }
+    const fills = yield* (yield* TradeLedger).fills(query)
+    const trades = closedTrades(fills)
+    const result = Leaderboard.leaderboard({
+      accounts: report.accounts.map(({ account, points }) => ({ account, series: points.map(toEquityPoint), trades: trades.get(account) ?? [] })),
+      benchmark: { name: BENCHMARK, closes: report.benchmark.points },
+      ...(query.riskFree === undefined ? {} : { riskFree: query.riskFree })
+    })
+    return Result.match(result, {
+      onFailure: (error) => ({ ...base, leaderboard: null, verdict: error.message }),
+      onSuccess: (leaderboard) => ({ ...base, leaderboard, verdict: leaderboard.verdict })
+    })
+  }).pipe(Effect.withSpan("Standings.leaderboardReport", { attributes: { book: query.book } }))

@@ -1,0 +1,443 @@
+/**
+ * The reconciled trade ledger: what each account's broker reported — orders with their status history (bracket
+ * and OCO legs included), fills, and one equity snapshot per account per trading session — kept per *book*.
+ *
+ * **When to use**: reconciliation writes what it read from the brokers with `record` (one transaction); the
+ * leaderboard, `equity`, the monitor API and backtest reports read through `equity`, `orders`, `fills` and
+ * `books`. `layer` needs a `SqlClient` migrated by `@council/store` (migration `0005_ledger`).
+ *
+ * **Books**: `live` (created by the migration) holds live and paper trading; each backtest gets its own book
+ * (`createBook`), so its orders, fills and equity never mix with live trading and a backtest can be listed,
+ * resumed or dropped as a whole.
+ *
+ * **Idempotent**: every write is an upsert keyed by the broker's identifiers. Writing the same reconciliation
+ * twice changes nothing; writing an older view of an order (its `updatedAt` earlier than the stored one) does not
+ * regress it; a fill is a fact (the first write of its id stands); a session's snapshot is replaced only by one
+ * taken at the same time or later. An order's status history gains an entry the first time the ledger sees a
+ * (status, filled qty) pair, stamped with the order's `updatedAt`.
+ *
+ * **Gotchas**
+ * - `record` fails with `LedgerError` for an unknown book: create a backtest's book first.
+ * - Windows (`from`/`to`) are inclusive sessions; orders are windowed by the day of `submittedAt` (their legs
+ *   come with them), fills and snapshots by `session`.
+ *
+ * @since 0.1.0
+ */
+import * as Arr from "effect/Array"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as SqlError from "effect/sql/SqlError"
+import * as SqlClient from "effect/sql/SqlClient"
+import { AccountId, type Order as BrokerOrder, OrderLeg, OrderStatus, Position, Side, Ticker, TradingDay } from "@council/domain"
+
+export const LIVE_BOOK = "live"
+
+/** `live`, or a backtest's id: letters, digits, `.`, `_`, `:`, `-`; at most 64 characters. */
+export const BookId = Schema.String.check(
+  Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, { message: "a book id is letters, digits, '.', '_', ':' or '-' (at most 64)" })
+).pipe(Schema.brand("BookId"))
+export type BookId = typeof BookId.Type
+
+export const liveBook: BookId = BookId.make(LIVE_BOOK)
+
+export const BookStatus = Schema.Literals(["live", "running", "completed", "failed", "interrupted"])
+export type BookStatus = typeof BookStatus.Type
+
+export const Book = Schema.Struct({
+  id: BookId,
+  kind: Schema.Literals(["live", "backtest"]),
+  label: Schema.String,
+  /** A backtest's requested range; `null` for the live book. */
+  from: Schema.NullOr(TradingDay),
+  to: Schema.NullOr(TradingDay),
+  status: BookStatus,
+  createdAt: Schema.String,
+  updatedAt: Schema.String,
+  /** The backtest's settings (accounts, PMs, …), without secrets. */
+  params: Schema.Json
+})
+export type Book = typeof Book.Type
+
+/** A book with what it holds so far. */
+export const BookSummary = Schema.Struct({
+  ...Book.fields,
+  accounts: Schema.Int,
+  sessions: Schema.Int,
+  firstSession: Schema.NullOr(TradingDay),
+  lastSession: Schema.NullOr(TradingDay)
+})
+export type BookSummary = typeof BookSummary.Type
+
+/** One order or leg as the broker reported it; a leg names its parent. */
+export const LedgerOrder = Schema.Struct({
+  account: AccountId,
+  ...OrderLeg.fields,
+  parentId: Schema.NullOr(Schema.String),
+  /** The broker's last change of the order (Alpaca's `updated_at`). */
+  updatedAt: Schema.String
+})
+export type LedgerOrder = typeof LedgerOrder.Type
+
+export const OrderEvent = Schema.Struct({ status: OrderStatus, filledQty: Schema.Finite, at: Schema.String })
+export type OrderEvent = typeof OrderEvent.Type
+
+const OrderWithHistory = Schema.Struct({ ...LedgerOrder.fields, history: Schema.Array(OrderEvent) })
+
+/** An order with its legs, each with its status history, oldest first. */
+export const OrderView = Schema.Struct({ ...OrderWithHistory.fields, legs: Schema.Array(OrderWithHistory) })
+export type OrderView = typeof OrderView.Type
+
+export const LedgerFill = Schema.Struct({
+  account: AccountId,
+  /** The broker's fill (activity) id. */
+  id: Schema.String,
+  orderId: Schema.String,
+  symbol: Ticker,
+  side: Side,
+  qty: Schema.Finite,
+  price: Schema.Finite,
+  commission: Schema.Finite,
+  /** The trading session the fill belongs to. */
+  session: TradingDay,
+  at: Schema.String
+})
+export type LedgerFill = typeof LedgerFill.Type
+
+/** An account at the end of a session. */
+export const EquitySnapshot = Schema.Struct({
+  account: AccountId,
+  session: TradingDay,
+  cash: Schema.Finite,
+  equity: Schema.Finite,
+  longMarketValue: Schema.Finite,
+  /** Negative or zero, as Alpaca reports it. */
+  shortMarketValue: Schema.Finite,
+  positions: Schema.Array(Position),
+  /** When the snapshot was read from the broker. */
+  takenAt: Schema.String
+})
+export type EquitySnapshot = typeof EquitySnapshot.Type
+
+/** A snapshot with the dollars bought plus sold during its session (from the fills). */
+export const EquityRow = Schema.Struct({ ...EquitySnapshot.fields, traded: Schema.Finite })
+export type EquityRow = typeof EquityRow.Type
+
+/** What one reconciliation read from the brokers, written in one transaction. */
+export interface Reconciliation {
+  readonly book: BookId
+  readonly orders: ReadonlyArray<LedgerOrder>
+  readonly fills: ReadonlyArray<LedgerFill>
+  readonly snapshots: ReadonlyArray<EquitySnapshot>
+}
+
+export interface Window {
+  readonly book: BookId
+  readonly account?: AccountId | undefined
+  readonly from?: TradingDay | undefined
+  readonly to?: TradingDay | undefined
+}
+
+export interface OrdersQuery extends Window {
+  readonly status?: "open" | "closed" | "all" | undefined
+  /** Newest first; default 500. */
+  readonly limit?: number | undefined
+}
+
+export class LedgerError extends Schema.TaggedError<LedgerError>()("LedgerError", {
+  operation: Schema.String,
+  message: Schema.String
+}) {}
+
+/** A broker's order and its legs as ledger rows (the legs name the order as their parent). */
+export const fromBrokerOrder = (account: AccountId, order: BrokerOrder, updatedAt: string): ReadonlyArray<LedgerOrder> => {
+  const row = (o: Omit<BrokerOrder, "legs">, parentId: string | null): LedgerOrder => ({
+    account,
+    id: o.id,
+    clientOrderId: o.clientOrderId,
+    parentId,
+    symbol: o.symbol,
+    side: o.side,
+    qty: o.qty,
+    type: o.type,
+    timeInForce: o.timeInForce,
+    limitPrice: o.limitPrice,
+    stopPrice: o.stopPrice,
+    orderClass: o.orderClass,
+    status: o.status,
+    filledQty: o.filledQty,
+    filledAvgPrice: o.filledAvgPrice,
+    submittedAt: o.submittedAt,
+    filledAt: o.filledAt,
+    updatedAt
+  })
+  return [row(order, null), ...order.legs.map((leg) => row(leg, order.id))]
+}
+
+export class TradeLedger extends Context.Service<TradeLedger, {
+  /** Writes a reconciliation (orders, fills, snapshots) in one transaction; idempotent. */
+  readonly record: (reconciliation: Reconciliation) => Effect.Effect<void, LedgerError>
+  /** Creates a backtest's book (`running`); fails if the id is taken. */
+  readonly createBook: (book: {
+    readonly id: BookId
+    readonly label: string
+    readonly from: TradingDay
+    readonly to: TradingDay
+    readonly params: Schema.Json
+  }) => Effect.Effect<Book, LedgerError>
+  readonly setBookStatus: (id: BookId, status: Exclude<BookStatus, "live">) => Effect.Effect<void, LedgerError>
+  /** The live book first, then backtests newest first. */
+  readonly books: Effect.Effect<ReadonlyArray<BookSummary>, LedgerError>
+  readonly book: (id: BookId) => Effect.Effect<Option.Option<BookSummary>, LedgerError>
+  /** Snapshots with their session's traded dollars, by account then session. */
+  readonly equity: (window: Window) => Effect.Effect<ReadonlyArray<EquityRow>, LedgerError>
+  readonly orders: (query: OrdersQuery) => Effect.Effect<ReadonlyArray<OrderView>, LedgerError>
+  /** By account, then session, then time. */
+  readonly fills: (window: Window) => Effect.Effect<ReadonlyArray<LedgerFill>, LedgerError>
+}>()("@council/tracking/TradeLedger") {
+  static readonly layer: Layer.Layer<TradeLedger, never, SqlClient.SqlClient> = Layer.effect(TradeLedger, Effect.suspend(() => make))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const JsonText = Schema.fromJsonString(Schema.Json)
+
+const BookRow = Schema.Struct({
+  ...Book.fields,
+  params: JsonText
+}).pipe(Schema.encodeKeys({ from: "from_day", to: "to_day", createdAt: "created_at", updatedAt: "updated_at" }))
+
+const BookSummaryRow = Schema.Struct({
+  ...BookSummary.fields,
+  params: JsonText,
+  accounts: Schema.Union([Schema.Int, Schema.NumberFromString]),
+  sessions: Schema.Union([Schema.Int, Schema.NumberFromString])
+}).pipe(Schema.encodeKeys({
+  from: "from_day",
+  to: "to_day",
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+  firstSession: "first_session",
+  lastSession: "last_session"
+}))
+
+const OrderRow = LedgerOrder.pipe(Schema.encodeKeys({
+  id: "order_id",
+  clientOrderId: "client_order_id",
+  parentId: "parent_order_id",
+  timeInForce: "time_in_force",
+  limitPrice: "limit_price",
+  stopPrice: "stop_price",
+  orderClass: "order_class",
+  filledQty: "filled_qty",
+  filledAvgPrice: "filled_avg_price",
+  submittedAt: "submitted_at",
+  filledAt: "filled_at",
+  updatedAt: "updated_at"
+}))
+
+const EventRow = Schema.Struct({ account: AccountId, orderId: Schema.String, ...OrderEvent.fields }).pipe(
+  Schema.encodeKeys({ orderId: "order_id", filledQty: "filled_qty" })
+)
+
+const FillRow = LedgerFill.pipe(Schema.encodeKeys({ id: "fill_id", orderId: "order_id" }))
+
+const SnapshotRow = Schema.Struct({
+  ...EquitySnapshot.fields,
+  positions: Schema.fromJsonString(Schema.Array(Position))
+}).pipe(Schema.encodeKeys({
+  longMarketValue: "long_market_value",
+  shortMarketValue: "short_market_value",
+  takenAt: "taken_at"
+}))
+
+const TradedRow = Schema.Struct({ account: AccountId, session: TradingDay, traded: Schema.Union([Schema.Finite, Schema.NumberFromString]) })
+
+/** Rows per multi-row INSERT: well under SQLite's and PostgreSQL's parameter limits. */
+const CHUNK = 200
+
+const describe = (error: SqlError.SqlError | Schema.SchemaError): string => {
+  if (error._tag === "SchemaError") return `stored data does not decode: ${error.message}`
+  const cause = error.reason.cause
+  return cause instanceof Error && cause.message !== "" ? `${error.reason._tag}: ${cause.message}` : error.message
+}
+
+const failWith = (operation: string) => (error: SqlError.SqlError | Schema.SchemaError | LedgerError) =>
+  error._tag === "LedgerError" ? error : new LedgerError({ operation, message: describe(error) })
+
+const orderColumns = [
+  "client_order_id", "parent_order_id", "symbol", "side", "qty", "type", "time_in_force", "limit_price", "stop_price",
+  "order_class", "status", "filled_qty", "filled_avg_price", "submitted_at", "filled_at", "updated_at"
+]
+const snapshotColumns = ["cash", "equity", "long_market_value", "short_market_value", "positions", "taken_at"]
+const excluded = (columns: ReadonlyArray<string>) => columns.map((c) => `${c} = excluded.${c}`).join(", ")
+
+const make = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+
+  const upsert = <A, I extends Record<string, unknown>>(
+    encode: (rows: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<I>, Schema.SchemaError>,
+    items: ReadonlyArray<A>,
+    write: (rows: Arr.NonEmptyReadonlyArray<I & { readonly book: string }>) => Effect.Effect<unknown, SqlError.SqlError>,
+    book: BookId
+  ) =>
+    Effect.forEach(Arr.chunksOf(items, CHUNK), (chunk) =>
+      Effect.flatMap(encode(chunk), (rows) => {
+        const withBook = rows.map((row) => ({ book, ...row }))
+        return Arr.isArrayNonEmpty(withBook) ? write(withBook) : Effect.void
+      }), { discard: true })
+
+  const encodeOrders = Schema.encodeEffect(Schema.Array(OrderRow))
+  const encodeFills = Schema.encodeEffect(Schema.Array(FillRow))
+  const encodeSnapshots = Schema.encodeEffect(Schema.Array(SnapshotRow))
+
+  const requireBook = (operation: string, id: BookId) =>
+    Effect.flatMap(sql<{ id: string }>`SELECT id FROM ledger_books WHERE id = ${id}`, (rows) =>
+      rows.length === 0 ? Effect.fail(new LedgerError({ operation, message: `no book ${id}` })) : Effect.void)
+
+  const record = Effect.fn("TradeLedger.record")(
+    function*(r: Reconciliation) {
+      yield* requireBook("record", r.book)
+      yield* upsert(encodeOrders, r.orders, (rows) =>
+        sql`INSERT INTO ledger_orders ${sql.insert(rows)} ON CONFLICT (book, account, order_id) DO UPDATE SET ${
+          sql.literal(excluded(orderColumns))
+        } WHERE excluded.updated_at >= ledger_orders.updated_at`, r.book)
+      const events = r.orders.map((o) => ({ account: o.account, order_id: o.id, status: o.status, filled_qty: o.filledQty, at: o.updatedAt }))
+      yield* upsert(Effect.succeed, events, (rows) =>
+        sql`INSERT INTO ledger_order_events ${sql.insert(rows)}
+          ON CONFLICT (book, account, order_id, status, filled_qty) DO NOTHING`, r.book)
+      yield* upsert(encodeFills, r.fills, (rows) =>
+        sql`INSERT INTO ledger_fills ${sql.insert(rows)} ON CONFLICT (book, account, fill_id) DO NOTHING`, r.book)
+      yield* upsert(encodeSnapshots, r.snapshots, (rows) =>
+        sql`INSERT INTO ledger_equity ${sql.insert(rows)} ON CONFLICT (book, account, session) DO UPDATE SET ${
+          sql.literal(excluded(snapshotColumns))
+        } WHERE excluded.taken_at >= ledger_equity.taken_at`, r.book)
+    },
+    (effect) => sql.withTransaction(effect),
+    Effect.mapError(failWith("record"))
+  )
+
+  const encodeBook = Schema.encodeEffect(BookRow)
+
+  const createBook = Effect.fn("TradeLedger.createBook")(
+    function*(input: { readonly id: BookId; readonly label: string; readonly from: TradingDay; readonly to: TradingDay; readonly params: Schema.Json }) {
+      const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+      const existing = yield* sql<{ id: string }>`SELECT id FROM ledger_books WHERE id = ${input.id}`
+      if (existing.length > 0) return yield* new LedgerError({ operation: "createBook", message: `book ${input.id} already exists` })
+      const book: Book = { ...input, kind: "backtest", status: "running", createdAt: now, updatedAt: now }
+      yield* sql`INSERT INTO ledger_books ${sql.insert(yield* encodeBook(book))}`
+      return book
+    },
+    Effect.mapError(failWith("createBook"))
+  )
+
+  const setBookStatus = Effect.fn("TradeLedger.setBookStatus")(
+    function*(id: BookId, status: Exclude<BookStatus, "live">) {
+      if (id === LIVE_BOOK) return yield* new LedgerError({ operation: "setBookStatus", message: "the live book has no status to set" })
+      const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+      const updated = yield* sql`UPDATE ledger_books SET status = ${status}, updated_at = ${now} WHERE id = ${id} RETURNING id`
+      if (updated.length === 0) return yield* new LedgerError({ operation: "setBookStatus", message: `no book ${id}` })
+    },
+    Effect.mapError(failWith("setBookStatus"))
+  )
+
+  const decodeSummaries = Schema.decodeUnknownEffect(Schema.Array(BookSummaryRow))
+  const summaries = (filter: ReturnType<typeof sql.and>) =>
+    Effect.flatMap(
+      sql`SELECT b.id, b.kind, b.label, b.from_day, b.to_day, b.status, b.created_at, b.updated_at, b.params,
+          CAST(COUNT(DISTINCT e.account) AS INTEGER) AS accounts, CAST(COUNT(DISTINCT e.session) AS INTEGER) AS sessions,
+          MIN(e.session) AS first_session, MAX(e.session) AS last_session
+        FROM ledger_books b LEFT JOIN ledger_equity e ON e.book = b.id
+        WHERE ${filter}
+        GROUP BY b.id, b.kind, b.label, b.from_day, b.to_day, b.status, b.created_at, b.updated_at, b.params
+        ORDER BY CASE WHEN b.kind = 'live' THEN 0 ELSE 1 END, b.created_at DESC, b.id DESC`,
+      decodeSummaries
+    )
+
+  const books = summaries(sql.and([])).pipe(Effect.mapError(failWith("books")), Effect.withSpan("TradeLedger.books"))
+
+  const book = Effect.fn("TradeLedger.book")(
+    function*(id: BookId) {
+      return Option.fromNullishOr((yield* summaries(sql.and([sql`b.id = ${id}`])))[0])
+    },
+    Effect.mapError(failWith("book"))
+  )
+
+  const windowOf = (w: Window, day: string) => [
+    sql`book = ${w.book}`,
+    ...(w.account === undefined ? [] : [sql`account = ${w.account}`]),
+    ...(w.from === undefined ? [] : [sql`${sql.literal(day)} >= ${w.from}`]),
+    ...(w.to === undefined ? [] : [sql`${sql.literal(day)} <= ${w.to}`])
+  ]
+
+  const decodeSnapshots = Schema.decodeUnknownEffect(Schema.Array(SnapshotRow))
+  const decodeTraded = Schema.decodeUnknownEffect(Schema.Array(TradedRow))
+
+  const equity = Effect.fn("TradeLedger.equity")(
+    function*(w: Window) {
+      const snapshots = yield* decodeSnapshots(
+        yield* sql`SELECT account, session, ${sql.literal(snapshotColumns.join(", "))} FROM ledger_equity
+          WHERE ${sql.and(windowOf(w, "session"))} ORDER BY account, session`
+      )
+      const traded = yield* decodeTraded(
+        yield* sql`SELECT account, session, SUM(qty * price) AS traded FROM ledger_fills
+          WHERE ${sql.and(windowOf(w, "session"))} GROUP BY account, session`
+      )
+      const byKey = new Map(traded.map((t) => [`${t.account} ${t.session}`, t.traded]))
+      return snapshots.map((s): EquityRow => ({ ...s, traded: byKey.get(`${s.account} ${s.session}`) ?? 0 }))
+    },
+    Effect.mapError(failWith("equity"))
+  )
+
+  const decodeOrders = Schema.decodeUnknownEffect(Schema.Array(OrderRow))
+  const decodeEvents = Schema.decodeUnknownEffect(Schema.Array(EventRow))
+  const decodeFills = Schema.decodeUnknownEffect(Schema.Array(FillRow))
+
+  const orders = Effect.fn("TradeLedger.orders")(
+    function*(q: OrdersQuery) {
+      const open = sql`status IN ('new', 'accepted', 'pending_new', 'partially_filled', 'held', 'pending_cancel', 'pending_replace', 'accepted_for_bidding', 'calculated', 'stopped', 'suspended', 'pending_review')`
+      const filters = [
+        ...windowOf(q, "substr(submitted_at, 1, 10)"),
+        sql`parent_order_id IS NULL`,
+        ...(q.status === "open" ? [open] : q.status === "closed" ? [sql`NOT (${open})`] : [])
+      ]
+      const limit = Math.max(0, Math.floor(q.limit ?? 500))
+      const parents = yield* decodeOrders(
+        yield* sql`SELECT account, order_id, ${sql.literal(orderColumns.join(", "))} FROM ledger_orders
+          WHERE ${sql.and(filters)} ORDER BY submitted_at DESC, order_id DESC LIMIT ${limit}`
+      )
+      if (parents.length === 0) return []
+      const ids = parents.map((p) => p.id)
+      const legs = yield* Effect.forEach(Arr.chunksOf(ids, CHUNK), (chunk) =>
+        sql`SELECT account, order_id, ${sql.literal(orderColumns.join(", "))} FROM ledger_orders
+          WHERE book = ${q.book} AND ${sql.in("parent_order_id", chunk)} ORDER BY order_id`.pipe(Effect.flatMap(decodeOrders)))
+      const all = [...ids, ...legs.flat().map((l) => l.id)]
+      const events = yield* Effect.forEach(Arr.chunksOf(all, CHUNK), (chunk) =>
+        sql`SELECT account, order_id, status, filled_qty, at FROM ledger_order_events
+          WHERE book = ${q.book} AND ${sql.in("order_id", chunk)} ORDER BY at, filled_qty`.pipe(Effect.flatMap(decodeEvents)))
+      const historyOf = (o: LedgerOrder) =>
+        events.flat().filter((e) => e.account === o.account && e.orderId === o.id).map(({ at, filledQty, status }) => ({ status, filledQty, at }))
+      return parents.map((p): OrderView => ({
+        ...p,
+        history: historyOf(p),
+        legs: legs.flat().filter((l) => l.account === p.account && l.parentId === p.id).map((l) => ({ ...l, history: historyOf(l) }))
+      }))
+    },
+    Effect.mapError(failWith("orders"))
+  )
+
+  const fills = Effect.fn("TradeLedger.fills")(
+    function*(w: Window) {
+      return yield* decodeFills(
+        yield* sql`SELECT account, fill_id, order_id, symbol, side, qty, price, commission, session, at FROM ledger_fills
+          WHERE ${sql.and(windowOf(w, "session"))} ORDER BY account, session, at, fill_id`
+      )
+    },
+    Effect.mapError(failWith("fills"))
+  )
+
+  return TradeLedger.of({ record, createBook, setBookStatus, books, book, equity, orders, fills })
+})

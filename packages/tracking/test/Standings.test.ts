@@ -1,0 +1,169 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { AccountId, RunId, Ticker, TradingDay } from "@council/domain"
+import { RunStore } from "@council/engine"
+import { SpendLedger } from "@council/llm"
+import { defaultBarsDirectory, LocalBars, MarketData } from "@council/market"
+import { Database, SqlRunStore } from "@council/store"
+import { liveBook, Standings, TradeLedger, Trades } from "@council/tracking"
+import { ACCOUNTS, simulate } from "./fixtures/SimulatedBook.ts"
+
+const dirs: Array<string> = []
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+
+const FROM = TradingDay.make("2024-01-02")
+
+const env = () => {
+  const dir = mkdtempSync(join(tmpdir(), "council-standings-"))
+  dirs.push(dir)
+  return Layer.mergeAll(TradeLedger.layer, SqlRunStore.layer, SpendLedger.layerSql).pipe(
+    Layer.provideMerge(Database.layerSqlite(join(dir, "council.db"))),
+    Layer.merge(LocalBars.layer()),
+    Layer.orDie
+  )
+}
+
+const seeded = (sessions: number) =>
+  Effect.gen(function*() {
+    const market = yield* MarketData
+    const ledger = yield* TradeLedger
+    const sim = yield* simulate(market, liveBook, FROM, sessions)
+    for (const day of sim.days) yield* ledger.record(day)
+    return sim
+  })
+
+/** SPY's close per date, read straight from the CSV file. */
+const spyCloses = (): ReadonlyMap<string, number> =>
+  new Map(readFileSync(new URL("SPY.csv", defaultBarsDirectory), "utf8").trim().split("\n").slice(1).map((line) => {
+    const [date, , , , close] = line.split(",")
+    return [date!, Number(close)] as const
+  }))
+
+describe("Standings", () => {
+  it.effect("the leaderboard of 30 sessions ranks six accounts against SPY buy-and-hold from the market data", () =>
+    Effect.gen(function*() {
+      const sim = yield* seeded(30)
+      const report = yield* Standings.leaderboardReport({ book: liveBook })
+      const board = report.leaderboard!
+      assert.isTrue(board.ranked)
+      assert.deepStrictEqual(board.rows.map((r) => r.rank), [1, 2, 3, 4, 5, 6])
+      assert.sameMembers(board.rows.map((r) => r.account), [...ACCOUNTS])
+      const spy = spyCloses()
+      const first = sim.sessions[0]!
+      const last = sim.sessions[sim.sessions.length - 1]!
+      assert.closeTo(board.benchmark.totalReturn, spy.get(last)! / spy.get(first)! - 1, 1e-12)
+      for (const row of board.rows) {
+        const equity = sim.equity.get(row.account)!
+        assert.closeTo(row.metrics.totalReturn, equity[equity.length - 1]! / equity[0]! - 1, 1e-12)
+        assert.strictEqual(row.totalReturn._tag, "Interval")
+        assert.strictEqual(row.metrics.sessions, 29)
+        assert.isNull(row.metrics.llmCost)
+      }
+      assert.isFalse(report.llmCostRecorded)
+      assert.strictEqual(report.verdict, board.verdict)
+      assert.match(report.verdict, /SPY at 95 % over 29 sessions/)
+    }).pipe(Effect.provide(env())))
+
+  it.effect("under 20 sessions the table is unranked and the verdict says too few sessions", () =>
+    Effect.gen(function*() {
+      yield* seeded(10)
+      const report = yield* Standings.leaderboardReport({ book: liveBook })
+      assert.isFalse(report.leaderboard!.ranked)
+      assert.isTrue(report.leaderboard!.rows.every((r) => r.rank === null))
+      assert.match(report.verdict, /^too few sessions \(9 < 20\)/)
+    }).pipe(Effect.provide(env())))
+
+  it.effect("an empty book or window has no leaderboard and says so", () =>
+    Effect.gen(function*() {
+      const empty = yield* Standings.leaderboardReport({ book: liveBook })
+      assert.isNull(empty.leaderboard)
+      assert.strictEqual(empty.verdict, "no equity recorded in book live yet")
+      yield* seeded(5)
+      const window = yield* Standings.leaderboardReport({ book: liveBook, from: TradingDay.make("2025-01-01") })
+      assert.strictEqual(window.verdict, "no equity recorded in book live in this window yet")
+    }).pipe(Effect.provide(env())))
+
+  it.effect("the equity report carries exposure, traded dollars, drawdown and SPY's closes on the same sessions", () =>
+    Effect.gen(function*() {
+      const sim = yield* seeded(15)
+      const report = yield* Standings.equityReport({ book: liveBook, account: AccountId.make("GEMINI") })
+      assert.deepStrictEqual(report.accounts.map((a) => a.account), ["GEMINI"])
+      const points = report.accounts[0]!.points
+      assert.deepStrictEqual(points.map((p) => p.equity), sim.equity.get("GEMINI"))
+      const spy = spyCloses()
+      assert.deepStrictEqual(report.benchmark!.points.map((p) => p.close), sim.sessions.map((d) => spy.get(d)!))
+      let peak = 0
+      for (const p of points) {
+        peak = Math.max(peak, p.equity)
+        assert.closeTo(p.drawdown, (peak - p.equity) / peak, 1e-12)
+        assert.closeTo(p.grossExposure, p.equity - p.cash, 0.02)
+      }
+      assert.isAbove(points[0]!.traded, 90_000)
+    }).pipe(Effect.provide(env())))
+
+  it.effect("LLM spend, when the store records it, is charged to a PM's account for its own calls and to the council for all", () =>
+    Effect.gen(function*() {
+      const sim = yield* seeded(3)
+      const day = sim.sessions[1]!
+      const runId = RunId.make(`${day}-0000cafe`)
+      yield* RunStore.use((runs) =>
+        runs.createRun({
+          id: runId, pipeline: "daily", tradingDay: day, asOf: day, mode: "record", dryRun: false, codeVersion: "t", parentRunId: null,
+          forkFrom: null, status: "completed", startedAt: `${day}T20:00:00.000Z`, finishedAt: null, error: null, params: {}
+        })
+      )
+      const ledger = yield* SpendLedger
+      for (const [actor, costUsd] of [["CHATGPT", 0.25], ["CLAUDE", 0.5], ["CHAIRMAN", 1]] as const) {
+        yield* ledger.record({ runId, stage: "PmPitches", actor, purpose: "pitch", model: "openai:gpt-5.4", costUsd, estimated: false, at: `${day}T20:01:00.000Z` })
+      }
+      const report = yield* Standings.equityReport({ book: liveBook })
+      const costOn = (account: string) => report.accounts.find((a) => a.account === account)!.points.map((p) => p.llmCost)
+      assert.isTrue(report.llmCostRecorded)
+      assert.deepStrictEqual(costOn("CHATGPT"), [0, 0.25, 0])
+      assert.deepStrictEqual(costOn("GEMINI"), [0, 0, 0])
+      assert.deepStrictEqual(costOn("COUNCIL"), [0, 1.75, 0])
+      const outside = yield* Standings.equityReport({ book: liveBook, to: sim.sessions[0]! })
+      assert.isFalse(outside.llmCostRecorded)
+      assert.deepStrictEqual(outside.accounts.map((a) => a.points.map((p) => p.llmCost)), ACCOUNTS.map(() => [null]))
+    }).pipe(Effect.provide(env())))
+})
+
+describe("closed trades", () => {
+  const fill = (side: "buy" | "sell", qty: number, price: number, session: string, commission = 0) => ({
+    account: AccountId.make("A"),
+    id: `${session}-${side}-${qty}`,
+    orderId: "o",
+    symbol: Ticker.make("SPY"),
+    side,
+    qty,
+    price,
+    commission,
+    session: TradingDay.make(session),
+    at: `${session}T20:00:00Z`
+  })
+
+  it("a round trip at average cost, less commissions, closes on the session it returns to flat", () => {
+    const trades = Trades.closedTrades([
+      fill("buy", 10, 100, "2024-01-02", 1),
+      fill("buy", 10, 110, "2024-01-03"),
+      fill("sell", 5, 120, "2024-01-04"),
+      fill("sell", 15, 90, "2024-01-05", 1)
+    ]).get("A")!
+    // average 105: 5 × 15 + 15 × (−15) − 2
+    assert.deepStrictEqual(trades, [{ closedOn: TradingDay.make("2024-01-05"), pnl: 75 - 225 - 2 }])
+  })
+
+  it("a flip closes the long and opens a short with the rest; an open trade is not counted", () => {
+    const trades = Trades.closedTrades([
+      fill("buy", 10, 100, "2024-01-02"),
+      fill("sell", 15, 104, "2024-01-03"),
+      fill("buy", 5, 100, "2024-01-04"),
+      fill("buy", 3, 100, "2024-01-05")
+    ]).get("A")!
+    assert.deepStrictEqual(trades, [{ closedOn: TradingDay.make("2024-01-03"), pnl: 40 }, { closedOn: TradingDay.make("2024-01-04"), pnl: 20 }])
+  })
+})

@@ -1,0 +1,149 @@
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, assert, describe, it, layer } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as SqlClient from "effect/sql/SqlClient"
+import { AccountId, TradingDay } from "@council/domain"
+import { LocalBars } from "@council/market"
+import { Database } from "@council/store"
+import { BookId, liveBook, TradeLedger } from "@council/tracking"
+import { PgServer } from "../../store/test/PgServer.ts"
+import { ACCOUNTS, simulate, STARTING_CASH } from "./fixtures/SimulatedBook.ts"
+
+const dirs: Array<string> = []
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+const tempDb = () => {
+  const dir = mkdtempSync(join(tmpdir(), "council-ledger-"))
+  dirs.push(dir)
+  return join(dir, "council.db")
+}
+
+const FROM = TradingDay.make("2024-01-02")
+const SESSIONS = 30
+
+/** Every ledger row of every table, in a fixed order: equal fingerprints mean an unchanged ledger. */
+const fingerprint = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const tables = {
+    ledger_books: "id",
+    ledger_orders: "book, account, order_id",
+    ledger_order_events: "book, account, order_id, status, filled_qty",
+    ledger_fills: "book, account, fill_id",
+    ledger_equity: "book, account, session"
+  }
+  const out: Array<unknown> = []
+  for (const [table, order] of Object.entries(tables)) {
+    out.push(yield* sql.unsafe(`SELECT * FROM ${table} ORDER BY ${order}`))
+  }
+  return JSON.stringify(out)
+})
+
+const withMarket = <A, E, R>(f: (market: Effect.Success<ReturnType<typeof LocalBars.load>>) => Effect.Effect<A, E, R>) =>
+  Effect.flatMap(LocalBars.load(), f)
+
+type Body = Effect.Effect<void, unknown, TradeLedger | SqlClient.SqlClient | import("effect/Scope").Scope>
+
+/** The same tests on each database: `test(name, body)` runs `body` on a fresh, migrated database. */
+const contract = (test: (name: string, body: () => Body) => void) => {
+  test("stores a month of six accounts and reads each account's equity series back as the brokers reported it", () =>
+    withMarket((market) =>
+      Effect.gen(function*() {
+        const ledger = yield* TradeLedger
+        const sim = yield* simulate(market, liveBook, FROM, SESSIONS)
+        for (const day of sim.days) yield* ledger.record(day)
+        const rows = yield* ledger.equity({ book: liveBook })
+        assert.strictEqual(rows.length, ACCOUNTS.length * SESSIONS)
+        for (const account of ACCOUNTS) {
+          const series = rows.filter((r) => r.account === account)
+          assert.deepStrictEqual(series.map((r) => r.session), [...sim.sessions])
+          assert.deepStrictEqual(series.map((r) => r.equity), sim.equity.get(account))
+        }
+        const claude = rows.filter((r) => r.account === "CLAUDE")
+        assert.strictEqual(claude[0]!.positions[0]!.symbol, "SPY")
+        assert.isBelow(claude[0]!.cash, STARTING_CASH * 0.06)
+        const firstFill = sim.days[0]!.fills.find((f) => f.account === "CLAUDE")!
+        assert.closeTo(claude[0]!.traded, firstFill.qty * firstFill.price, 1e-6)
+        assert.strictEqual(claude[1]!.traded, 0)
+
+        const window = yield* ledger.equity({ book: liveBook, account: AccountId.make("GROQ"), from: sim.sessions[3]!, to: sim.sessions[6]! })
+        assert.deepStrictEqual(window.map((r) => r.session), sim.sessions.slice(3, 7))
+      })))
+
+  test("writing the same reconciliations again, or an older view of an order, changes nothing", () =>
+    withMarket((market) =>
+      Effect.gen(function*() {
+        const ledger = yield* TradeLedger
+        const sim = yield* simulate(market, liveBook, FROM, 12)
+        for (const day of sim.days) yield* ledger.record(day)
+        const before = yield* fingerprint
+        for (const day of sim.days) yield* ledger.record(day)
+        assert.strictEqual(yield* fingerprint, before)
+        const stale = sim.days[0]!.orders.filter((o) => o.parentId !== null)
+        yield* ledger.record({ book: liveBook, orders: stale, fills: [], snapshots: [] })
+        assert.strictEqual(yield* fingerprint, before)
+      })))
+
+  test("orders come with their legs and each one's status history; filters by status, account and window", () =>
+    withMarket((market) =>
+      Effect.gen(function*() {
+        const ledger = yield* TradeLedger
+        const sim = yield* simulate(market, liveBook, FROM, 12)
+        for (const day of sim.days) yield* ledger.record(day)
+        const chatgpt = AccountId.make("CHATGPT")
+        const orders = yield* ledger.orders({ book: liveBook, account: chatgpt })
+        const entries = orders.filter((o) => o.orderClass === "bracket")
+        assert.isAbove(entries.length, 1)
+        const oldest = entries[entries.length - 1]!
+        assert.deepStrictEqual(oldest.legs.map((l) => l.type).sort(), ["limit", "stop"])
+        assert.deepStrictEqual(oldest.history.map((e) => e.status), ["filled"])
+        const rotated = oldest.legs.find((l) => l.type === "stop")!
+        assert.deepStrictEqual(rotated.history.map((e) => e.status), ["new", "canceled"])
+        assert.isTrue(rotated.history[0]!.at < rotated.history[1]!.at)
+        const open = yield* ledger.orders({ book: liveBook, account: chatgpt, status: "open" })
+        assert.deepStrictEqual(open, [])
+        const closed = yield* ledger.orders({ book: liveBook, account: chatgpt, status: "closed", from: sim.sessions[5]!, to: sim.sessions[5]! })
+        assert.isTrue(closed.length > 0 && closed.every((o) => o.submittedAt.startsWith(sim.sessions[5]!)))
+        const fills = yield* ledger.fills({ book: liveBook, account: chatgpt })
+        assert.strictEqual(fills.length, orders.filter((o) => o.status === "filled").length)
+      })))
+
+  test("a backtest's book is isolated from the live book, listed with its range and status", () =>
+    withMarket((market) =>
+      Effect.gen(function*() {
+        const ledger = yield* TradeLedger
+        const id = BookId.make("bt-2024-01")
+        const book = yield* ledger.createBook({ id, label: "January", from: FROM, to: TradingDay.make("2024-01-31"), params: { pms: "offline" } })
+        assert.strictEqual(book.status, "running")
+        const sim = yield* simulate(market, id, FROM, 5)
+        for (const day of sim.days) yield* ledger.record(day)
+        assert.deepStrictEqual(yield* ledger.equity({ book: liveBook }), [])
+        assert.strictEqual((yield* ledger.equity({ book: id })).length, ACCOUNTS.length * 5)
+        yield* ledger.setBookStatus(id, "completed")
+        const books = yield* ledger.books
+        assert.deepStrictEqual(books.map((b) => [b.id, b.kind, b.status, b.sessions, b.accounts]), [
+          ["live", "live", "live", 0, 0],
+          ["bt-2024-01", "backtest", "completed", 5, 6]
+        ])
+        const found = Option.getOrThrow(yield* ledger.book(id))
+        assert.deepStrictEqual([found.from, found.to, found.firstSession, found.lastSession], [FROM, "2024-01-31", sim.sessions[0], sim.sessions[4]])
+        assert.deepStrictEqual(found.params, { pms: "offline" })
+        const unknown = yield* ledger.record({ ...sim.days[0]!, book: BookId.make("nope") }).pipe(Effect.flip)
+        assert.include(unknown.message, "no book nope")
+        const taken = yield* ledger.createBook({ id, label: "again", from: FROM, to: FROM, params: {} }).pipe(Effect.flip)
+        assert.include(taken.message, "already exists")
+      })))
+}
+
+const ledgerOn = (db: Layer.Layer<SqlClient.SqlClient, unknown>) => TradeLedger.layer.pipe(Layer.provideMerge(db), Layer.orDie)
+
+describe("TradeLedger on SQLite", () => {
+  contract((name, body) => it.effect(name, () => Effect.provide(body(), ledgerOn(Database.layerSqlite(tempDb())))))
+})
+
+layer(PgServer.layer, { timeout: 60_000 })("TradeLedger on PostgreSQL", (it) => {
+  contract((name, body) =>
+    it.effect(name, () => Effect.flatMap(PgServer.use((pg) => pg.createDatabase), (url) => Effect.provide(body(), ledgerOn(Database.layerPg(url))))))
+})
