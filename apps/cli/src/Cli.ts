@@ -12,12 +12,10 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { DAILY_PIPELINE, DAILY_STAGE_NAMES } from "@council/daily/StageNames"
+import { describe, using } from "./CommandDefinition.ts"
 import { monitorCommands } from "./commands/MonitorCommands.ts"
 import { codeVersion } from "./Version.ts"
 
-/** Loads a module when the command runs, then runs `f` with it. */
-const using = <M, A, E, R>(load: () => Promise<M>, f: (module: M) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(Effect.promise(load), f)
 
 const AppLayer = () => import("./AppLayer.ts")
 const Storage = () => import("./Storage.ts")
@@ -45,7 +43,6 @@ const exits = {
   plain: "Exit codes: 0 done; 2 usage or configuration error."
 } as const
 
-const describe = (text: string, exit: string) => Command.withDescription(`${text}\n  ${exit}`)
 
 /** Every command checks the whole configuration first (one line naming the variable, exit 2, nothing written). */
 const configured = <A, E, R>(effect: Effect.Effect<A, E, R>) => using(Storage, (Storage) => Effect.provide(effect, Storage.configured))
