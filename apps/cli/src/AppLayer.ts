@@ -6,8 +6,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import type * as SqlClient from "effect/sql/SqlClient"
-import { type AccountId, TradingDay } from "@council/domain"
-import { AccountManager, RoutedBrokers, TradingAccounts } from "@council/broker"
+import { type AccountId, closeOf, TradingDay } from "@council/domain"
+import { AccountManager, ReferencePrices, RoutedBrokers, TradingAccounts } from "@council/broker"
 import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
 import { MarketData, MarketFeed } from "@council/market"
@@ -40,9 +40,32 @@ const localExchange = Layer.unwrap(Effect.gen(function*() {
 /** `fetch` for the Alpaca adapter: loaded only when an account has credentials (see `RoutedBrokers`). */
 const http = Layer.unwrap(Effect.promise(() => import("effect/http/FetchHttpClient")).pipe(Effect.map((m) => m.layer)))
 
+/**
+ * The safety broker's prices: the market data's snapshot of the exchange's session — the prices a run's risk gate
+ * sized its orders with.
+ */
+const referencePrices = Layer.effect(
+  ReferencePrices,
+  Effect.gen(function*() {
+    const market = yield* MarketData
+    const session = yield* ExchangeSession
+    return ReferencePrices.of({
+      of: (symbols) =>
+        Effect.gen(function*() {
+          const snapshot = yield* market.snapshot(yield* session.current, 1)
+          return new Map(snapshot.history.filter((h) => symbols.includes(h.symbol)).flatMap((h) => {
+            const price = closeOf(snapshot, h.symbol)
+            return price === undefined ? [] : [[h.symbol as string, price] as const]
+          }))
+        }).pipe(Effect.orElseSucceed(() => new Map<string, number>()))
+    })
+  })
+)
+
 const brokers = (day: TradingDay | undefined) =>
   AccountManager.layer.pipe(
     Layer.provideMerge(RoutedBrokers.layer(day, http)),
+    Layer.provide(referencePrices),
     Layer.provideMerge(LocalExchange.layerVenue),
     Layer.provideMerge(localExchange)
   )

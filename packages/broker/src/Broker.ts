@@ -33,7 +33,9 @@ export const BrokerErrorReason = Schema.Literals([
   "Unauthorized",
   "Unavailable",
   "UnknownAccount",
-  "MarketClosed"
+  "MarketClosed",
+  /** The safety broker refused the order before it reached the broker: it breaks the account's rules (`rule`). */
+  "SafetyRefused"
 ])
 export type BrokerErrorReason = typeof BrokerErrorReason.Type
 
@@ -43,7 +45,9 @@ export class BrokerError extends Schema.TaggedError<BrokerError>()("BrokerError"
   message: Schema.String,
   retryable: Schema.Boolean,
   /** Epoch seconds when the rate limit resets (with `RateLimited`). */
-  resetAt: Schema.optionalKey(Schema.Number)
+  resetAt: Schema.optionalKey(Schema.Number),
+  /** The account rule an order broke (with `SafetyRefused`), e.g. `shorting-disabled`. */
+  rule: Schema.optionalKey(Schema.String)
 }) {}
 
 export interface OrderQuery {

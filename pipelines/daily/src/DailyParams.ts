@@ -27,6 +27,13 @@ export const CarriedPlan = Schema.Struct({
 })
 export type CarriedPlan = typeof CarriedPlan.Type
 
+/**
+ * When a run trades: `close` — at 15:45 New York time, entries market-on-close, protective exits placed by the
+ * next run; `after-close` — after 16:00, orders queue for the next open, entries carry bracket exits.
+ */
+export const Schedule = Schema.Literals(["close", "after-close"])
+export type Schedule = typeof Schedule.Type
+
 /** What a daily run remembers about how it was started (stored in the run record). */
 export const DailyParams = Schema.Struct({
   accounts: Schema.Array(AccountProfile),
@@ -34,6 +41,8 @@ export const DailyParams = Schema.Struct({
   data: Schema.String,
   /** `offline`, or a summary of the live lineup. */
   pms: Schema.String,
+  /** The run's schedule; absent in runs from before schedules (they traded after the close). */
+  schedule: Schema.optionalKey(Schedule),
   /** Each role's model (`offline:<style>` for stand-ins); absent in runs from before LLM support. */
   models: Schema.optionalKey(Schema.Array(Lineup.RecordedModel)),
   /** A fork's swapped models. */
@@ -54,3 +63,6 @@ export const runAccounts = Effect.map(runParams, (p) => p.accounts)
 
 /** The plans a retry carries from the day's earlier run (none for a first run). */
 export const carriedPlans = Effect.map(runParams, (p) => p.carried ?? [])
+
+/** The run's schedule (`after-close` for runs recorded before schedules existed). */
+export const runSchedule: Effect.Effect<Schedule, never, RunContext> = Effect.map(runParams, (p) => p.schedule ?? "after-close")

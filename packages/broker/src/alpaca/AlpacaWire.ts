@@ -855,5 +855,7 @@ const wireStatus: Record<BrokerErrorReason, readonly [number, number]> = {
   Unauthorized: [401, 40110000],
   Unavailable: [503, 50310000],
   UnknownAccount: [401, 40110000],
-  MarketClosed: [422, 42210000]
+  MarketClosed: [422, 42210000],
+  // never sent by Alpaca: the safety broker refuses before any request; a server answering it says 403
+  SafetyRefused: [403, 40310000]
 }

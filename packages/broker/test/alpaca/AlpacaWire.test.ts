@@ -225,7 +225,8 @@ describe("AlpacaWire", () => {
   it("answers every BrokerError reason so that the client classifies it back", () => {
     const changed: Partial<Record<BrokerErrorReason, BrokerErrorReason>> = {
       UnknownAccount: "Unauthorized",
-      Unavailable: "ServerError"
+      Unavailable: "ServerError",
+      SafetyRefused: "InvalidRequest"
     }
     for (const reason of BrokerErrorReason.literals) {
       const error = new BrokerError({ account: "X", reason, message: "nope", retryable: false, resetAt: 1_800_000_000 })

@@ -14,8 +14,9 @@ import {
 } from "@council/domain"
 import { Recorder, RunContext, Stage } from "@council/engine"
 import { AccountManager, type Broker, BrokerError, bySymbol, notSentAfter, Placement, placeOnce } from "@council/broker"
-import { Notifier, NotifierError } from "@council/notify/Notifier"
+import { executionResult } from "@council/notify/RunMessages"
 import { type AccountProfile, runAccounts } from "../DailyParams.ts"
+import { notifyAll } from "../Notify.ts"
 import { RiskApproval, unevaluated } from "./RiskApproval.ts"
 
 const brokerCall = <A>(name: string, args: object, success: Schema.Codec<A, unknown>, live: Effect.Effect<A, BrokerError>) =>
@@ -52,7 +53,12 @@ const placeAll = (broker: Broker, intents: ReadonlyArray<OrderIntent>) =>
     intents,
     (intent) =>
       placeIntent(broker, intent).pipe(
-        Effect.mapError((error): OrderFailure => ({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, error: error.message }))
+        Effect.mapError((error): OrderFailure => ({
+          clientOrderId: intent.clientOrderId,
+          symbol: intent.symbol,
+          error: error.message,
+          ...(error._tag === "BrokerError" ? { reason: error.reason, ...(error.rule === undefined ? {} : { rule: error.rule }) } : {})
+        }))
       ),
     (intent, failed): OrderFailure => ({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, error: notSentAfter(failed) })
   )
@@ -141,22 +147,6 @@ const dryRun = (account: AccountId, intents: ReadonlyArray<OrderIntent>): Accoun
   status: "dry-run"
 })
 
-const notifyResult = (result: AccountExecution) =>
-  Effect.gen(function*() {
-    const notifier = yield* Notifier
-    yield* Recorder.call(
-      "notifier.notify",
-      { account: result.account, status: result.status },
-      { success: Schema.Void, failure: NotifierError },
-      notifier.notify({
-        level: result.status === "failed" ? "ERROR" : "INFO",
-        account: result.account,
-        subject: `execution ${result.status}`,
-        body: result.message
-      })
-    ).pipe(Effect.catchTag("NotifierError", (error) => Effect.logWarning(`notification failed: ${error.message}`)))
-  })
-
 export const Execution = Stage.make({
   name: "Execution",
   description: "orders fanned out across accounts; fills read back",
@@ -186,7 +176,7 @@ export const Execution = Stage.make({
           onFailure: (error) => error._tag === "BrokerError" ? Effect.succeed(accountFailed(account, error.message)) : Effect.fail(error)
         }))
       const results = accounts.map((config) => skip(config) ?? sent.find((r) => r.account === config.id)!)
-      yield* Effect.forEach(results, notifyResult, { discard: true })
+      yield* notifyAll(results.map(executionResult))
       return { asOf: verdict.asOf, dryRun: dry, accounts: results }
     })
 })
