@@ -7,12 +7,15 @@ import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as AccountsConfig from "@council/broker/AccountsConfig"
 import * as LiveGuard from "@council/broker/LiveGuard"
 import * as LlmSettings from "@council/llm/LlmSettings"
 import type * as Prices from "@council/llm/Prices"
 import * as MarketFeed from "@council/market/MarketFeedConfig"
+import { type ColourEnv, colourEnv } from "@council/notify/ConsoleColour"
 import { Database } from "@council/store"
 
 export { codeVersion } from "./Version.ts"
@@ -45,12 +48,39 @@ export const exchangeFillModel = Effect.all({
 
 export type FillModel = Effect.Success<typeof exchangeFillModel>
 
+export class SlackConfigError extends Schema.TaggedError<SlackConfigError>()("SlackConfigError", {
+  message: Schema.String
+}) {}
+
+/** Where notifications go: the console's colour variables, and Slack's webhook when set (checked, never echoed). */
+export interface NotifySettings {
+  readonly colour: ColourEnv
+  readonly slackWebhookUrl: Option.Option<Redacted.Redacted<string>>
+}
+
+/** `SLACK_WEBHOOK_URL` (blank counts as unset), checked by Slack's own rules — loaded only when it is set. */
+const notify: Effect.Effect<NotifySettings, SlackConfigError> = Effect.gen(function*() {
+  const unreadable = (e: Config.ConfigError) => new SlackConfigError({ message: `cannot read the notifier configuration: ${e.message.split("\n")[0]}` })
+  const colour = yield* Effect.mapError(colourEnv, unreadable)
+  const url = yield* Config.option(Config.Redacted("SLACK_WEBHOOK_URL")).pipe(
+    Effect.mapError(unreadable),
+    Effect.map(Option.filter((u) => Redacted.value(u).trim() !== ""))
+  )
+  if (Option.isSome(url)) {
+    const { parseWebhook } = yield* Effect.promise(() => import("@council/notify/SlackWebhook"))
+    const parsed = parseWebhook(url.value)
+    if (Result.isFailure(parsed)) return yield* new SlackConfigError({ message: parsed.failure })
+  }
+  return { colour, slackWebhookUrl: url }
+})
+
 export interface Settings {
   readonly accounts: AccountsConfig.LoadedAccounts
   readonly feed: MarketFeed.Selection
   readonly fillModel: FillModel
   readonly database: Database.Location
   readonly llm: { readonly settings: LlmSettings.LlmSettings; readonly prices: Prices.PriceTable }
+  readonly notify: NotifySettings
 }
 
 /** The checked settings of this invocation. */
@@ -74,11 +104,12 @@ const feed = Effect.flatMap(MarketFeed.readConfig, (selection) =>
 /** The LLM settings and the price table they name. */
 const llm = Effect.flatMap(LlmSettings.read, (settings) => Effect.map(LlmSettings.prices(settings), (prices) => ({ settings, prices })))
 
-/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database, LLMs). */
+/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database, LLMs, notifier). */
 export const load = Effect.all({
   accounts: AccountsConfig.load,
   feed,
   fillModel: exchangeFillModel,
   database: Database.location,
-  llm
+  llm,
+  notify
 })

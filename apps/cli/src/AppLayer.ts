@@ -4,6 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import type * as SqlClient from "effect/sql/SqlClient"
 import { type AccountId, closeOf, TradingDay } from "@council/domain"
@@ -11,6 +12,7 @@ import { AccountManager, ReferencePrices, RoutedBrokers, TradingAccounts } from 
 import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
 import { MarketData, MarketFeed } from "@council/market"
+import { colourEnabled } from "@council/notify/ConsoleColour"
 import { Notifier } from "@council/notify/Notifier"
 import { AppSettings } from "./AppConfig.ts"
 import { storage } from "./Storage.ts"
@@ -77,11 +79,23 @@ export type CouncilLayer = Layer.Layer<PortfolioManagers | Chairman | LlmBudget,
 export const offlineCouncil: CouncilLayer = Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, LlmBudget.layerUnlimited)
 
 /**
+ * The notifier: the console on stderr (coloured on a colour terminal unless `NO_COLOR`), and Slack in the background
+ * when `SLACK_WEBHOOK_URL` is set — its module is loaded only then.
+ */
+export const notifier = Layer.unwrap(AppSettings.use(({ notify }) => {
+  const colour = colourEnabled(notify.colour, process.stderr)
+  if (Option.isNone(notify.slackWebhookUrl)) return Effect.succeed(Notifier.layerConsoleWith({ colour }))
+  const slackWebhookUrl = notify.slackWebhookUrl.value
+  return Effect.map(Effect.promise(() => import("@council/notify/NotifierConfig")), (NotifierConfig) =>
+    NotifierConfig.layerRun({ colour, slackWebhookUrl }).pipe(Layer.orDie))
+}))
+
+/**
  * Everything a run of the trading day `day` needs beyond the settings, the market and the store; `council` seats
  * the PMs and the chairman (default: the offline stand-ins, enough for checks that ask no model).
  */
 export const trading = (day: TradingDay, council: CouncilLayer = offlineCouncil) =>
-  Layer.mergeAll(council, Notifier.layerConsole, brokers(day).pipe(Layer.provide(ExchangeSession.layer(day))))
+  Layer.mergeAll(council, notifier, brokers(day).pipe(Layer.provide(ExchangeSession.layer(day))))
 
 /** `trading(day, council)` over the store: `"empty"` to check before acting (a fresh home stays untouched), `"create"` to act. */
 export const tradingWith = (day: TradingDay, missing: "create" | "empty", council?: CouncilLayer) =>

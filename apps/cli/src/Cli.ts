@@ -25,6 +25,7 @@ const Accounts = () => import("./commands/Accounts.ts")
 const Exchange = () => import("./commands/Exchange.ts")
 const Llm = () => import("./commands/Llm.ts")
 const LlmRecord = () => import("./commands/LlmRecord.ts")
+const Manual = () => import("./commands/Manual.ts")
 const Replay = () => import("./commands/Replay.ts")
 const RunDaily = () => import("./commands/RunDaily.ts")
 const Runs = () => import("./commands/Runs.ts")
@@ -40,6 +41,7 @@ const exits = {
   replay: "Exit codes: 0 every stage identical (a fork: every account succeeded); 1 a stage diverged (a fork: an account failed); 2 usage or configuration error, nothing done.",
   store: "Exit codes: 0 done; 1 failed; 2 usage or configuration error, nothing written.",
   accounts: "Exit codes: 0 every account answered; 1 an account failed; 2 usage or configuration error, nothing done.",
+  order: "Exit codes: 0 placed (or already at the broker from an earlier identical command today); 1 the safety broker or the broker refused it; 2 usage or configuration error, nothing sent.",
   serve: "Exit codes: 0 stopped by SIGINT/SIGTERM (or when the pnpm that launched it exits); 2 usage or configuration error, nothing done.",
   plain: "Exit codes: 0 done; 2 usage or configuration error."
 } as const
@@ -229,6 +231,51 @@ const closeAll = Command.make(
       Effect.andThen(Accounts.confirmCloseAll(account, yes), inspecting(account, (Accounts, ids) => Accounts.closeAll(ids))))
 ).pipe(describe("The panic button: cancel every open order and close every position", exits.accounts))
 
+const order = Command.make(
+  "order",
+  {
+    account: Flag.String("account").pipe(Flag.withDescription("the account to trade (required)")),
+    symbol: Flag.String("symbol").pipe(Flag.withDescription("ticker, e.g. SPY (required)")),
+    side: Flag.Literals("side", ["buy", "sell"]).pipe(Flag.withDescription("buy or sell (required)")),
+    qty: Flag.String("qty").pipe(Flag.withDescription("shares > 0 (fractions only on accounts with \"fractional\": true) (required)")),
+    type: Flag.Literals("type", ["market", "limit"]).pipe(Flag.withDescription("order type (default: market)"), Flag.withDefault("market" as const)),
+    limitPrice: Flag.String("limit-price").pipe(Flag.withDescription("with --type limit: the limit price (cents from $1, 4 decimals below)"), Flag.optional),
+    tif: Flag.Literals("tif", ["day", "gtc", "opg", "cls", "ioc", "fok"]).pipe(Flag.withDescription("time in force (default: day)"), Flag.withDefault("day" as const)),
+    nonce: Flag.String("nonce").pipe(
+      Flag.withDescription("part of the client order id: the same command on the same New York day is placed once; a new nonce places it again (default: none)"),
+      Flag.optional
+    ),
+    json: jsonFlag
+  },
+  (options) =>
+    using(Manual, (Manual) =>
+      withMarket((AppLayer) =>
+        using(Accounts, (Accounts) =>
+          Effect.gen(function*() {
+            const [id] = yield* Accounts.accountsFor(Option.some(options.account))
+            // every flag is checked before the brokers (and the local exchange's store) are opened
+            const intent = yield* Manual.manualIntent(options, id!)
+            yield* Manual.placeManual(intent, options.json).pipe(Effect.provide(AppLayer.inspecting()))
+          }))))
+).pipe(
+  describe("Place one order for one account, through the safety broker (exactly once per command and New York day)", exits.order),
+  Command.withExamples([
+    { command: "pnpm pipeline order --account COUNCIL --symbol SPY --side buy --qty 10", description: "a market order for today's session" },
+    { command: "pnpm pipeline order --account CLAUDE --symbol TLT --side sell --qty 5 --type limit --limit-price 91.25 --tif gtc", description: "a resting limit order" }
+  ])
+)
+
+const cancelAll = Command.make(
+  "cancel-all",
+  {
+    account: accountFlag,
+    yes: Flag.Boolean("yes").pipe(Flag.withDescription("confirm: cancel every open order (required)"), Flag.withDefault(false)),
+    json: jsonFlag
+  },
+  ({ account, json, yes }) =>
+    using(Manual, (Manual) => Effect.andThen(Manual.confirmCancelAll(account, yes), inspecting(account, (_, ids) => Manual.cancelAll(ids, json))))
+).pipe(describe("Cancel every open order (positions stay), through the safety broker", exits.accounts))
+
 const verify = Command.make("verify", {}, () =>
   using(Llm, (Llm) => inspecting(Option.none(), (Accounts) => Llm.verifyAll(Accounts.verify)))).pipe(
   describe("Check every account's credentials against its broker and each configured LLM provider: ✓ or ✗ per account and model", exits.accounts)
@@ -273,7 +320,7 @@ export const root = Command.make("pipeline").pipe(
     "Council: an LLM trading council, one trading day at a time",
     "Exit codes: 0 success; 1 the work failed (an account, a replay); 2 usage or configuration error (nothing done, nothing written)."
   ),
-  Command.withSubcommands([run, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, closeAll, verify, graph, exchange])
+  Command.withSubcommands([run, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, order, cancelAll, closeAll, verify, graph, exchange])
 )
 
 export const main = Command.runWith(root, { version: codeVersion })

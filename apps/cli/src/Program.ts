@@ -46,6 +46,8 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   "LlmSettingsError",
   "MarketDataError",
   "MarketFeedConfigError",
+  "NotifierConfigError",
+  "SlackConfigError",
   "UnsupportedSetting"
 ])
 

@@ -14,10 +14,11 @@ import { canonicalJson, type RunRecord, RunStore, Runner } from "@council/engine
 import { select, TradingAccounts } from "@council/broker"
 import { type AccountProfile, type CarriedPlan, DailyParams, DailyPipeline, unevaluated } from "@council/daily"
 import { MarketData } from "@council/market"
+import { Notifier } from "@council/notify/Notifier"
 import { codeVersion } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
-import { printer } from "../Progress.ts"
+import * as RunNotices from "../RunNotices.ts"
 import { money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
 import { ensureTradableDay } from "./Session.ts"
@@ -205,16 +206,25 @@ const executeDay = (plan: Exclude<DayPlan, { readonly _tag: "Done" }>, options: 
       : plan._tag === "Resume"
       ? Runner.resume(DailyPipeline, plan.run.id)
       : Runner.fork(DailyPipeline, plan.root.id, "RiskApproval", { dryRun: false, codeVersion, mode: "record", params: plan.params })
+    const notifier = yield* Notifier
+    const observer = (event: Runner.RunEvent) => RunNotices.observer(event).pipe(Effect.provideService(Notifier, notifier))
     const result = yield* started.pipe(
-      Effect.provideService(Runner.RunObserver, printer),
+      Effect.provideService(Runner.RunObserver, observer),
       Effect.catchTags({
-        RunFailed: (e) => Effect.fail(CliFailure.failed(`run ${e.runId} failed in ${e.stage}: ${e.message} (resume with: pnpm pipeline run daily --date ${day})`)),
+        RunFailed: (e) =>
+          Effect.andThen(
+            RunNotices.runFailed(`run ${e.runId} in ${e.stage}`, e.message),
+            Effect.fail(CliFailure.failed(`run ${e.runId} failed in ${e.stage}: ${e.message} (resume with: pnpm pipeline run daily --date ${day})`))
+          ),
         InvalidRunRequest: (e) => Effect.fail(CliFailure.failed(e.message)),
         RunNotFound: (e) => Effect.fail(CliFailure.failed(e.message))
       })
     )
-    if (options.dryRun) return { run: result.run, report: yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie) }
-    return { run: result.run, report: yield* dayReport(yield* dayChain(day, params.accounts)) }
+    const report = options.dryRun
+      ? yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie)
+      : yield* dayReport(yield* dayChain(day, params.accounts))
+    yield* RunNotices.summary(result.run, report)
+    return { run: result.run, report }
   })
 
 /**

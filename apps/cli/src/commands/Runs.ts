@@ -9,6 +9,7 @@ import type { DailyPipeline } from "@council/daily"
 import { CliFailure } from "../CliFailure.ts"
 import { summarize } from "../Progress.ts"
 import { costSummary, costTable, runCost } from "./LlmRecord.ts"
+import { riskRows, riskTables } from "./RiskTable.ts"
 import { table } from "../Table.ts"
 
 /** Reads and verifies a bundle file; a missing, malformed or tampered file is a usage error naming it. */
@@ -95,7 +96,9 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
     const { DailyPipeline } = yield* Effect.promise(() => import("@council/daily"))
     const rows = yield* stageRows(DailyPipeline, bundle)
     if (json) {
-      return yield* Console.log(JSON.stringify({ run: bundle.run, stages: rows, execution: executionSummary(bundle), llm: costSummary(bundle) }, null, 2))
+      return yield* Console.log(
+        JSON.stringify({ run: bundle.run, stages: rows, execution: executionSummary(bundle), risk: riskRows(bundle), llm: costSummary(bundle) }, null, 2)
+      )
     }
     const r = bundle.run
     yield* Console.log(
@@ -113,6 +116,7 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
       ["STAGE", "CHECKPOINT", "TIME", "CALLS", "SUMMARY"],
       rows.map((s) => [s.stage, s.checkpoint ?? "-", s.durationMs === null ? "" : `${s.durationMs} ms`, s.checkpoint ? String(s.calls) : "", s.summary])
     ))
+    if (bundle.checkpoints.some((c) => c.stage === "RiskApproval")) yield* Console.log(`\n${riskTables(riskRows(bundle))}`)
     const costs = costTable(bundle)
     if (costs !== "") yield* Console.log(costs)
   })
