@@ -58,15 +58,15 @@ export interface NotifySettings {
   readonly slackWebhookUrl: Option.Option<Redacted.Redacted<string>>
 }
 
-/** `SLACK_WEBHOOK_URL` (blank counts as unset), checked by Slack's own rules — loaded only when it is set. */
+/** `SLACK_WEBHOOK_URL`, checked by Slack's own rules (their module loaded only when it is set); blanks are refused. */
 const notify: Effect.Effect<NotifySettings, SlackConfigError> = Effect.gen(function*() {
   const unreadable = (e: Config.ConfigError) => new SlackConfigError({ message: `cannot read the notifier configuration: ${e.message.split("\n")[0]}` })
   const colour = yield* Effect.mapError(colourEnv, unreadable)
-  const url = yield* Config.option(Config.Redacted("SLACK_WEBHOOK_URL")).pipe(
-    Effect.mapError(unreadable),
-    Effect.map(Option.filter((u) => Redacted.value(u).trim() !== ""))
-  )
+  const url = yield* Config.option(Config.Redacted("SLACK_WEBHOOK_URL")).pipe(Effect.mapError(unreadable))
   if (Option.isSome(url)) {
+    if (Redacted.value(url.value).trim() === "") {
+      return yield* new SlackConfigError({ message: "SLACK_WEBHOOK_URL is set but blank; unset it or give it a value" })
+    }
     const { parseWebhook } = yield* Effect.promise(() => import("@council/notify/SlackWebhook"))
     const parsed = parseWebhook(url.value)
     if (Result.isFailure(parsed)) return yield* new SlackConfigError({ message: parsed.failure })

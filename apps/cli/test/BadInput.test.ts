@@ -42,6 +42,8 @@ interface BadInput {
   readonly stdoutLines?: number
   /** The last line on stderr. */
   readonly error: RegExp
+  /** No request may leave the process (always so for exit 2). */
+  readonly noRequests?: boolean
 }
 
 let runId = ""
@@ -102,6 +104,23 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["close-all"], home: "fresh", error: /add --yes to confirm$/ },
   { args: ["close-all", "--account", "NOPE", "--yes"], error: /unknown account NOPE/ },
   { args: ["close-all", "--account", "", "--yes"], error: /^error: --account: no account named/ },
+  { args: ["order"], home: "fresh", error: /^error: Missing required flag: --account/ },
+  { args: ["order", "--account", "NOPE", "--symbol", "SPY", "--side", "buy", "--qty", "1"], error: /^error: --account: unknown account NOPE/ },
+  { args: ["order", "--account", "", "--symbol", "SPY", "--side", "buy", "--qty", "1"], home: "fresh", error: /^error: --account: no account named/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "S&P", "--side", "buy", "--qty", "1"], home: "fresh", error: /^error: --symbol S&P: expected a ticker such as SPY$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "hold", "--qty", "1"], error: /^error: Invalid value for flag --side: "hold"/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "0"], home: "fresh", error: /^error: --qty 0: expected a number of shares > 0$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "ten"], error: /^error: --qty ten: expected a number of shares > 0$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--type", "limit"], home: "fresh", error: /^error: --type limit needs --limit-price$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--limit-price", "500"], error: /^error: --limit-price only applies with --type limit$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--type", "limit", "--limit-price", "500.123"], home: "fresh", error: /^error: --limit-price 500\.123: at most 2 decimals from \$1 up, 4 below$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--type", "limit", "--limit-price", "-5"], error: /^error: --limit-price -5: expected a price > 0$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--tif", "weekly"], home: "fresh", error: /^error: Invalid value for flag --tif: "weekly"/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--nonce", "two words"], error: /^error: --nonce: 1 to 32 letters, digits, - or _$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--json", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
+  { args: ["cancel-all"], home: "fresh", error: /^error: cancel-all cancels every open order of every account; add --yes to confirm$/ },
+  { args: ["cancel-all", "--account", "NOPE", "--yes"], error: /unknown account NOPE/ },
+  { args: ["cancel-all", "--account", "", "--yes", "--json"], home: "fresh", error: /^error: --account: no account named/ },
   { args: ["graph", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
   { args: ["exchange", "bogus"], error: /^error: Unknown subcommand "bogus"/ },
   { args: ["exchange", "keys", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
@@ -142,6 +161,10 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: JSON.stringify([...JSON.parse(account()), ...JSON.parse(account())]) }, error: /account COUNCIL is configured twice/ },
   { args: ["run", "daily"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: account({ settings: { maxPositionPct: 150 } }) }, error: /settings\.maxPositionPct: / },
   { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: account({ rateLimitPerMinute: 0 }) }, error: /rateLimitPerMinute: / },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: account({ settings: { maxGrossExposurePct: 150 } }) }, error: /^error: TRADING_ACCOUNTS_CONFIG: account #1 \(COUNCIL\): settings\.maxGrossExposurePct: 150 is above 100 %, which needs "allowMargin": true$/ },
+  { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: account({ settings: { exits: { BASE: { stopLossPct: 100 } } } }) }, error: /^error: TRADING_ACCOUNTS_CONFIG: account #1 \(COUNCIL\): settings\.exits\.BASE\.stopLossPct: / },
+  { args: ["cancel-all", "--yes"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: account({ settings: { maxOpenPositions: -1 } }) }, error: /settings\.maxOpenPositions: / },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], env: perAccount(LIVE_HOST), error: refusedLive },
 
   // per-account variables, PAPER_ALPACA_*, COUNCIL_ALLOW_LIVE — the LIVE guard on every route to a broker
   { args: ["run", "daily"], env: { COUNCIL_ACCOUNTS: ",,," }, error: /^error: COUNCIL_ACCOUNTS names no account/ },
@@ -187,6 +210,12 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["orders"], home: "fresh", env: { COUNCIL_COMMISSION_PER_SHARE: "x" }, error: /^error: COUNCIL_COMMISSION_PER_SHARE: expected a number ≥ 0, got "x"$/ },
   { args: ["exchange", "keys"], env: { COUNCIL_COMMISSION_MIN: "-1" }, error: /^error: COUNCIL_COMMISSION_MIN: expected a number ≥ 0/ },
   { args: ["exchange", "serve", "--port", "0"], home: "fresh", env: { COUNCIL_COMMISSION_MIN: "NaN" }, error: /^error: COUNCIL_COMMISSION_MIN: / },
+
+  // notifications
+  { args: ["run", "daily"], home: "fresh", env: { SLACK_WEBHOOK_URL: `http://hooks.slack.com/services/T0/B0/${PASSWORD}` }, error: /^error: SLACK_WEBHOOK_URL must be an https URL \(http only for 127\.0\.0\.1\/localhost\); its host is hooks\.slack\.com$/ },
+  { args: ["runs"], env: { SLACK_WEBHOOK_URL: `hooks.slack.com/services/${PASSWORD}` }, error: /^error: SLACK_WEBHOOK_URL is not a URL/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], home: "fresh", env: { SLACK_WEBHOOK_URL: "  " }, error: /^error: SLACK_WEBHOOK_URL is set but blank/ },
+  { args: ["run", "daily"], env: { SLACK_WEBHOOK_URL: "https://hooks.slack.com/" }, error: /^error: SLACK_WEBHOOK_URL has no path/ },
 
   // where the data lives
   { args: ["runs"], home: "env", env: () => ({ COUNCIL_HOME: file("not-json.txt") }), error: /^error: COUNCIL_HOME: \S+not-json\.txt is not a directory$/ },
@@ -252,7 +281,9 @@ const table: ReadonlyArray<BadInput> = [
   // a broker that refuses the keys: exit 1, a ✗ per account, nothing written
   { args: ["verify"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 2, error: /^error: 1 of 1 accounts failed: COUNCIL$/ },
   { args: ["accounts"], env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 3, error: /^error: 1 of 1 accounts failed: COUNCIL$/ },
-  { args: ["positions", "--account", "council"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 3, error: /accounts failed: COUNCIL$/ }
+  { args: ["positions", "--account", "council"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 3, error: /accounts failed: COUNCIL$/ },
+  // a dry-run account is read-only: the safety broker refuses before any request (exit 1), nothing written
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized, settings: { dryRun: true } }) }), code: 1, noRequests: true, error: /^error: COUNCIL: buy 1 SPY market day not placed: refused by the safety broker: COUNCIL is a dry-run account: nothing is sent to its broker/ }
 ]
 
 const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "")
@@ -297,7 +328,7 @@ describe("every bad input: one clear line, the right exit code, nothing written,
   it("has at least 80 inputs across every command and every environment variable", () => {
     assert.isAtLeast(table.length, 80)
     const commands = new Set(table.map((c) => (typeof c.args === "function" ? "replay" : c.args[0] === "exchange" ? `exchange ${c.args[1]}` : c.args[0])))
-    for (const command of ["run", "replay", "runs", "show", "export", "import", "accounts", "positions", "orders", "close-all", "verify", "graph", "exchange serve", "exchange keys"]) {
+    for (const command of ["run", "replay", "runs", "show", "export", "import", "accounts", "positions", "orders", "order", "cancel-all", "close-all", "verify", "graph", "exchange serve", "exchange keys"]) {
       assert.isTrue(commands.has(command), command)
     }
     const variables = new Set(table.flatMap((c) => Object.keys(typeof c.env === "function" ? { COUNCIL_HOME: "", TRADING_ACCOUNTS_CONFIG: "" } : c.env ?? {})))
@@ -310,7 +341,7 @@ describe("every bad input: one clear line, the right exit code, nothing written,
       "OPENAI_BASE_URL", "GEMINI_BASE_URL", "ANTHROPIC_BASE_URL", "GROQ_BASE_URL", "DEEPSEEK_BASE_URL",
       "COUNCIL_MODEL_CLAUDE", "COUNCIL_MODEL_GROQ", "COUNCIL_CHAIRMAN_MODEL", "COUNCIL_MAX_OUTPUT_TOKENS",
       "COUNCIL_MAX_OUTPUT_TOKENS_CHAIRMAN", "COUNCIL_REASONING_EFFORT", "COUNCIL_REASONING_EFFORT_CLAUDE",
-      "COUNCIL_LLM_TIMEOUT_SECONDS", "COUNCIL_PRICES", "COUNCIL_LLM_BUDGET_USD", "COUNCIL_LLM_BUDGET_USD_MONTH"
+      "COUNCIL_LLM_TIMEOUT_SECONDS", "COUNCIL_PRICES", "COUNCIL_LLM_BUDGET_USD", "COUNCIL_LLM_BUDGET_USD_MONTH", "SLACK_WEBHOOK_URL"
     ]) assert.isTrue(variables.has(variable), variable)
   })
 
@@ -335,7 +366,7 @@ describe("every bad input: one clear line, the right exit code, nothing written,
         input.error.test(r.stderr.trim()) ? "" : `stderr does not match ${input.error}`,
         /\n\s+at\s.+:\d+:\d+|internal error|SchemaError\(|ConfigError\(/.test(r.stderr + r.stdout) ? "a stack trace or raw error" : "",
         SECRETS.some((secret) => (r.stderr + r.stdout).includes(secret)) ? "a secret printed" : "",
-        code === 2 && fetched.length !== calls ? `requests: ${fetched.slice(calls).join(", ")}` : "",
+        (code === 2 || input.noRequests === true) && fetched.length !== calls ? `requests: ${fetched.slice(calls).join(", ")}` : "",
         where === "fresh" && existsSync(home!) ? `left ${home}` : "",
         where === "populated" && fingerprint(populated) !== populatedBefore ? "changed the store" : ""
       ].filter((p) => p !== "")
