@@ -175,7 +175,13 @@ export const bookOf = (account: AccountSnapshot, open: ReadonlyArray<Order>, ref
 export const pendingEntries = (open: ReadonlyArray<Order>): ReadonlyArray<Order> =>
   open.filter((o) => OPEN_STATUSES.has(o.status) && o.status !== "held" && o.orderClass !== "oco")
 
-const usd = (n: number) => `$${n.toFixed(2)}`
+/** `$19,948.86`: dollars with cents and thousands separators (no `Intl`: it loads ICU's data on first use). */
+export const dollars = (n: number): string => {
+  const [whole = "0", cents = "00"] = Math.abs(n).toFixed(2).split(".")
+  return `${n < 0 ? "-" : ""}$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${cents}`
+}
+
+const usd = dollars
 const pct = (n: number) => `${Number(n.toFixed(2))}%`
 const shares = (n: number) => String(Number(n.toFixed(6)))
 

@@ -120,7 +120,7 @@ describe("the safety broker's bookkeeping", () => {
       const { broker, requests } = safe({ maxOrderValue: 5_000 })
       const error = yield* Effect.flip(broker.placeOrder(buy(60)))
       assert.deepStrictEqual([error.reason, error.rule, error.retryable], ["SafetyRefused", "max-order-value", false])
-      assert.strictEqual(error.message, "refused by the safety broker: 60 SPY × $100.00 = $6000.00 exceeds the $5000.00 order limit (max-order-value)")
+      assert.strictEqual(error.message, "refused by the safety broker: 60 SPY × $100.00 = $6,000.00 exceeds the $5,000.00 order limit (max-order-value)")
       assert.deepStrictEqual(requests, ["getAccount", "listOrders", "getOrderByClientId"])
     }))
 

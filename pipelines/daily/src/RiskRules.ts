@@ -116,7 +116,7 @@ export const planAccount = (input: PlanInput): AccountPlan => {
           account: id,
           symbol,
           rule: "min-order-value",
-          detail: `reducing ${symbol} by ${delta} is $${value.toFixed(2)}, below the $${settings.minOrderValue.toFixed(2)} minimum order (dust); kept at ${q}`,
+          detail: `reducing ${symbol} by ${delta} is ${AccountLimits.dollars(value)}, below the ${AccountLimits.dollars(settings.minOrderValue)} minimum order (dust); kept at ${q}`,
           numbers: { value, limit: settings.minOrderValue, unit: "usd" }
         })
         desired.set(symbol, q)

@@ -18,6 +18,9 @@ export interface RiskRow {
   readonly detail: string
 }
 
+/** The accounts of a daily run's parameters, in their order. */
+const RunAccounts = Schema.Struct({ accounts: Schema.Array(Schema.Struct({ id: Schema.String })) })
+
 const checkpoint = <S extends Schema.Top & { readonly DecodingServices: never }>(bundle: RunBundle, stage: string, schema: S) =>
   Schema.decodeUnknownOption(Schema.toCodecJson(schema))(bundle.checkpoints.find((c) => c.stage === stage)?.output)
 
@@ -41,7 +44,8 @@ export const riskRows = (bundle: RunBundle): ReadonlyArray<RiskRow> => {
       }
     }
   }
-  const order = [...new Set([...(Option.isSome(verdict) ? verdict.value.intents.map((i) => i.account) : []), ...rows.map((r) => r.account)])]
+  const configured = Option.match(Schema.decodeUnknownOption(RunAccounts)(bundle.run.params), { onNone: () => [], onSome: (p) => p.accounts.map((a) => a.id) })
+  const order = [...new Set([...configured, ...rows.map((r) => r.account)])]
   return rows.sort((a, b) => order.indexOf(a.account) - order.indexOf(b.account))
 }
 

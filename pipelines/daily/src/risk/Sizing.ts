@@ -30,7 +30,7 @@ export const tradable = (qty: number, fractional: boolean): number => {
   return Math.floor(qty * scale + 1e-9) / scale
 }
 
-const usd = (n: number) => `$${n.toFixed(2)}`
+const usd = AccountLimits.dollars
 const pct = (n: number) => `${Number(n.toFixed(2))}%`
 
 export interface Notes {
