@@ -283,7 +283,10 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["accounts"], env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 3, error: /^error: 1 of 1 accounts failed: COUNCIL$/ },
   { args: ["positions", "--account", "council"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 3, error: /accounts failed: COUNCIL$/ },
   // a dry-run account is read-only: the safety broker refuses before any request (exit 1), nothing written
-  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized, settings: { dryRun: true } }) }), code: 1, noRequests: true, error: /^error: COUNCIL: buy 1 SPY market day not placed: refused by the safety broker: COUNCIL is a dry-run account: nothing is sent to its broker/ }
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized, settings: { dryRun: true } }) }), code: 1, noRequests: true, error: /^error: COUNCIL: buy 1 SPY market day not placed: refused by the safety broker: COUNCIL is a dry-run account: nothing is sent to its broker/ },
+  // a LIVE account is a dry run unless it says "dryRun": false
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ mode: "LIVE", liveConfirmed: true, baseUrl: unauthorized }), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" }), code: 1, noRequests: true, error: /refused by the safety broker: COUNCIL is a dry-run account: nothing is sent to its broker \(buy 1 SPY\); set "dryRun": false to trade it \(dry-run\)$/ },
+  { args: ["cancel-all", "--yes"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ mode: "LIVE", liveConfirmed: true, baseUrl: unauthorized }), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" }), code: 1, noRequests: true, stdoutLines: 3, error: /^error: 1 of 1 accounts failed: COUNCIL$/ }
 ]
 
 const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "")
