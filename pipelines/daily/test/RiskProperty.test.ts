@@ -12,6 +12,7 @@ import {
 } from "@council/domain"
 import { type Broker, BrokerError, SafetyBroker } from "@council/broker"
 import { RiskRules } from "@council/daily"
+import { intent, toOrder } from "../../../packages/broker/test/BrokerDouble.ts"
 
 // An oracle written from the rules' definitions (docs/DEPLOYMENT.md, AccountSettings), not from the gate's code: the
 // gate's plan and the safety broker are both checked against it.
@@ -70,24 +71,9 @@ const accountOf = (world: World): AccountSnapshot => {
 
 /** Open market buys on symbols the account does not hold. */
 const openOf = (world: World, account: AccountSnapshot): ReadonlyArray<Order> =>
-  world.pending.filter((p) => !account.positions.some((q) => q.symbol === p.symbol)).map((p, n) => ({
-    id: `pending-${n}`,
-    clientOrderId: `pending-${n}`,
-    symbol: p.symbol as Ticker,
-    side: "buy",
-    qty: p.qty,
-    type: "market",
-    timeInForce: "day",
-    limitPrice: null,
-    stopPrice: null,
-    orderClass: "simple",
-    status: "accepted",
-    filledQty: 0,
-    filledAvgPrice: null,
-    submittedAt: "2026-06-08T20:15:00.000Z",
-    filledAt: null,
-    legs: []
-  }))
+  world.pending
+    .filter((p) => !account.positions.some((q) => q.symbol === p.symbol))
+    .map((p, n) => toOrder(intent({ side: "buy", qty: p.qty, symbol: p.symbol as Ticker, clientOrderId: `pending-${n}` }), n))
 
 /** What the rules see: every holding (positions and open orders), cash, what open orders hold of it. */
 interface Model {

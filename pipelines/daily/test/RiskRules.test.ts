@@ -1,46 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
-import {
-  AccountId,
-  type AccountSettings,
-  type AccountSnapshot,
-  defaultAccountSettings,
-  type Order,
-  type OrderIntent,
-  type Position,
-  type Ticker,
-  TradingDay
-} from "@council/domain"
+import { AccountId, type AccountSettings, type AccountSnapshot, defaultAccountSettings, type Order, type OrderIntent, type Ticker, TradingDay } from "@council/domain"
 import { RiskRules } from "@council/daily"
+import { position, snapshot } from "../../../packages/broker/test/BrokerDouble.ts"
 
 const day = TradingDay.make("2026-06-08")
 const ticker = (s: string) => s as Ticker
 const CLAUDE = AccountId.make("CLAUDE")
 
-const position = (symbol: string, qty: number, price = 100): Position => ({
-  symbol: ticker(symbol),
-  qty,
-  side: qty > 0 ? "long" : "short",
-  avgEntryPrice: price,
-  marketValue: qty * price,
-  currentPrice: price,
-  unrealizedPl: 0
-})
-
-/** An account of `equity` whose `positions` are worth what they say; cash is the rest unless given. */
-const account = (positions: ReadonlyArray<Position> = [], options: { equity?: number; cash?: number; buyingPower?: number } = {}): AccountSnapshot => {
-  const equity = options.equity ?? 100_000
-  const invested = positions.reduce((n, p) => n + p.marketValue, 0)
-  const cash = options.cash ?? equity - invested
-  return {
-    account: CLAUDE,
-    cash,
-    equity,
-    buyingPower: options.buyingPower ?? cash,
-    longMarketValue: positions.filter((p) => p.qty > 0).reduce((n, p) => n + p.marketValue, 0),
-    shortMarketValue: positions.filter((p) => p.qty < 0).reduce((n, p) => n + p.marketValue, 0),
-    positions
-  }
-}
+/** An account of $100,000 (unless given) whose positions are worth what they say; cash is the rest unless given. */
+const account = snapshot
 
 const target = (symbol: string, conviction: number, riskProfile: "TIGHT" | "BASE" | "WIDE" = "BASE"): RiskRules.Target => ({
   symbol: ticker(symbol),
