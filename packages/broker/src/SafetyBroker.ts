@@ -12,9 +12,10 @@
  *   the numbers, before any request for the order; the stages record it like any broker error.
  * - A dry-run account (`settings.dryRun`; LIVE accounts unless `"dryRun": false`) is read-only: every write
  *   (orders, cancels, closes) is refused with rule `dry-run` before any request.
- * - The book is read once (account and open orders) on the first order, then kept up to date with each order
- *   taken; a cancel or close makes it read again. Checks are serialised per account (the placements themselves
- *   are not), so concurrent orders never both pass on the same headroom.
+ * - The book is the account and its open orders as last read — through this broker (the risk gate's reads seed
+ *   it, so a run's orders cost no extra request) or by the first order — kept up to date with each order taken; a
+ *   cancel or close makes it read again. Checks are serialised per account (the placements themselves are not), so
+ *   concurrent orders never both pass on the same headroom.
  * - Exactly-once survives: an order refused here whose client order id the broker already holds is passed on, so
  *   the broker answers "duplicate" and the caller adopts the order it placed earlier.
  *
@@ -28,9 +29,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Semaphore from "effect/Semaphore"
-import type { AccountConfig, OrderIntent } from "@council/domain"
+import type { AccountConfig, AccountSnapshot, Order, OrderIntent } from "@council/domain"
 import * as AccountLimits from "./AccountLimits.ts"
-import { type Broker, BrokerError } from "./Broker.ts"
+import { type Broker, BrokerError, type OrderQuery } from "./Broker.ts"
 
 /** Reference prices of symbols, for valuing orders: in a run, the market data as of the run's session. */
 export class ReferencePrices extends Context.Service<ReferencePrices, {
@@ -57,6 +58,13 @@ const decorated = new WeakSet<object>()
 /** Whether `broker` is the very object `decorate` returned. */
 export const isSafe = (broker: Broker): broker is SafeBroker => decorated.has(broker)
 
+/** The query of every open order (legs nested): what a book is made of. */
+const EVERY_OPEN_ORDER: OrderQuery = { status: "open", limit: 500 }
+
+const isEveryOpenOrder = (query: OrderQuery) =>
+  query.status === "open" && query.limit === 500 && query.after === undefined && query.until === undefined &&
+  (query.symbols === undefined || query.symbols.length === 0)
+
 /** The refusal `placeOrder` fails with. */
 export const refusal = (account: string, rule: string, message: string): BrokerError =>
   new BrokerError({ account, reason: "SafetyRefused", message: `refused by the safety broker: ${message} (${rule})`, retryable: false, rule })
@@ -69,6 +77,8 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
   const settings = account.settings
   const lock = Semaphore.makeUnsafe(1)
   let book: AccountLimits.Book | undefined
+  /** What reads through this broker saw since the last write: the makings of a book without another request. */
+  let seen: { account?: AccountSnapshot; open?: ReadonlyArray<Order> } = {}
   const known = new Map<string, number>()
 
   const readOnly = (what: string) =>
@@ -84,7 +94,9 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
 
   const currentBook = Effect.gen(function*() {
     if (book !== undefined) return book
-    const [snapshot, open] = yield* Effect.all([inner.getAccount, inner.listOrders({ status: "open", limit: 500 })], { concurrency: 2 })
+    const [snapshot, open] = seen.account !== undefined && seen.open !== undefined
+      ? [seen.account, seen.open]
+      : yield* Effect.all([inner.getAccount, inner.listOrders(EVERY_OPEN_ORDER)], { concurrency: 2 })
     const reference = yield* priceOf([...snapshot.positions.map((p) => p.symbol), ...open.map((o) => o.symbol)])
     book = AccountLimits.bookOf(snapshot, open, reference)
     return book
@@ -122,10 +134,22 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
   const rereadAfter = <A>(what: string, write: Effect.Effect<A, BrokerError>) =>
     settings.dryRun
       ? readOnly(what)
-      : write.pipe(Effect.ensuring(lock.withPermits(1)(Effect.sync(() => (book = undefined)))))
+      : write.pipe(Effect.ensuring(lock.withPermits(1)(Effect.sync(() => {
+        book = undefined
+        seen = {}
+      }))))
+
+  /** A read passed through; before any book exists, what it saw is kept for one. */
+  const seeing = <A>(read: Effect.Effect<A, BrokerError>, keep: (a: A) => void) =>
+    lock.withPermits(1)(Effect.sync(() => book === undefined)).pipe(
+      Effect.flatMap((noBook) => (noBook ? Effect.tap(read, (a) => Effect.sync(() => keep(a))) : read))
+    )
 
   const safe = {
     ...inner,
+    getAccount: seeing(inner.getAccount, (account) => (seen = { ...seen, account })),
+    listOrders: (query: OrderQuery) =>
+      isEveryOpenOrder(query) ? seeing(inner.listOrders(query), (open) => (seen = { ...seen, open })) : inner.listOrders(query),
     placeOrder,
     cancelOrder: (orderId: string) => rereadAfter(`cancel ${orderId}`, inner.cancelOrder(orderId)),
     cancelAllOrders: rereadAfter("cancel all orders", inner.cancelAllOrders),

@@ -91,7 +91,11 @@ export const memoryBroker = (account: AccountSnapshot, open: ReadonlyArray<Order
             return order
           })),
     cancelOrder: () => request("cancelOrder", () => undefined),
-    cancelAllOrders: request("cancelAllOrders", () => 0),
+    cancelAllOrders: request("cancelAllOrders", () => {
+      const open = orders.filter((o) => o.status === "accepted")
+      for (const o of open) orders[orders.indexOf(o)] = { ...o, status: "canceled" }
+      return open.length
+    }),
     closePosition: () => Effect.die("not used"),
     closeAllPositions: request("closeAllPositions", () => [])
   }

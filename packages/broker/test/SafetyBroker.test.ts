@@ -180,6 +180,20 @@ describe("the safety broker's bookkeeping", () => {
       assert.deepStrictEqual([placement.adopted, placement.order.id, placed.length], [true, "order-0", 0])
     }))
 
+  it.effect("the risk gate's reads through it make the book: the orders that follow cost no further request", () =>
+    Effect.gen(function*() {
+      const { broker, requests } = safe({ maxPositionPct: 10 })
+      yield* broker.getAccount
+      yield* broker.listOrders({ status: "open", limit: 500 })
+      yield* broker.placeOrder(buy(60, { clientOrderId: "a" }))
+      assert.strictEqual((yield* Effect.flip(broker.placeOrder(buy(60, { clientOrderId: "b" })))).rule, "max-position-pct")
+      assert.deepStrictEqual(requests, ["getAccount", "listOrders", "placeOrder", "getOrderByClientId"])
+      yield* broker.listOrders({ status: "all", limit: 50 })
+      yield* broker.cancelAllOrders
+      yield* broker.placeOrder(buy(60, { clientOrderId: "c" }))
+      assert.deepStrictEqual(requests.slice(4), ["listOrders", "cancelAllOrders", "getAccount", "listOrders", "placeOrder"])
+    }))
+
   it.effect("reads the book again after a cancel or a close", () =>
     Effect.gen(function*() {
       const { broker, requests } = safe({})
