@@ -8,6 +8,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { DEFAULT_SCHEDULE, type RunSchedule } from "@council/domain/Schedule"
 import * as AccountsConfig from "@council/broker/AccountsConfig"
 import * as LiveGuard from "@council/broker/LiveGuard"
 import * as LlmSettings from "@council/llm/LlmSettings"
@@ -45,12 +46,42 @@ export const exchangeFillModel = Effect.all({
 
 export type FillModel = Effect.Success<typeof exchangeFillModel>
 
+export class ScheduleConfigError extends Schema.TaggedError<ScheduleConfigError>()("ScheduleConfigError", {
+  variable: Schema.String,
+  message: Schema.String
+}) {}
+
+/** `COUNCIL_SCHEDULE`: when a day's run decides (`close`, the default, or `after-close`). */
+export const runSchedule: Effect.Effect<RunSchedule, ScheduleConfigError> = Config.option(Config.String("COUNCIL_SCHEDULE")).pipe(
+  Effect.orElseSucceed(() => Option.none<string>()),
+  Effect.flatMap(Option.match({
+    onNone: () => Effect.succeed(DEFAULT_SCHEDULE),
+    onSome: (raw) => {
+      const value = raw.trim()
+      return value === "close" || value === "after-close"
+        ? Effect.succeed<RunSchedule>(value)
+        : Effect.fail(new ScheduleConfigError({
+          variable: "COUNCIL_SCHEDULE",
+          message: `COUNCIL_SCHEDULE: expected close or after-close, got "${raw.slice(0, 40)}"`
+        }))
+    }
+  }))
+)
+
+/** `COUNCIL_LOCK_TTL_SECONDS`: how long a run's lock outlives its last heartbeat (default 60). */
+const lockTtlSeconds = Effect.flatMap(nonNegative("COUNCIL_LOCK_TTL_SECONDS", 60), (seconds) =>
+  seconds >= 1
+    ? Effect.succeed(seconds)
+    : Effect.fail(new FillModelConfigError({ variable: "COUNCIL_LOCK_TTL_SECONDS", message: "COUNCIL_LOCK_TTL_SECONDS: expected at least 1" })))
+
 export interface Settings {
   readonly accounts: AccountsConfig.LoadedAccounts
   readonly feed: MarketFeed.Selection
   readonly fillModel: FillModel
   readonly database: Database.Location
   readonly llm: { readonly settings: LlmSettings.LlmSettings; readonly prices: Prices.PriceTable }
+  readonly schedule: RunSchedule
+  readonly lockTtlSeconds: number
 }
 
 /** The checked settings of this invocation. */
@@ -74,11 +105,13 @@ const feed = Effect.flatMap(MarketFeed.readConfig, (selection) =>
 /** The LLM settings and the price table they name. */
 const llm = Effect.flatMap(LlmSettings.read, (settings) => Effect.map(LlmSettings.prices(settings), (prices) => ({ settings, prices })))
 
-/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database, LLMs). */
+/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database, LLMs, schedule). */
 export const load = Effect.all({
   accounts: AccountsConfig.load,
   feed,
   fillModel: exchangeFillModel,
   database: Database.location,
-  llm
+  llm,
+  schedule: runSchedule,
+  lockTtlSeconds
 })

@@ -6,9 +6,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import type * as SqlClient from "effect/sql/SqlClient"
-import { type AccountId, TradingDay } from "@council/domain"
+import { type AccountId, formatMoment, momentAt, type NewYorkMoment, REGULAR_OPEN } from "@council/domain"
 import { AccountManager, RoutedBrokers, TradingAccounts } from "@council/broker"
-import { ExchangeSession, LocalExchange } from "@council/exchange"
+import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
 import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
 import { MarketData, MarketFeed } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
@@ -40,9 +40,10 @@ const localExchange = Layer.unwrap(Effect.gen(function*() {
 /** `fetch` for the Alpaca adapter: loaded only when an account has credentials (see `RoutedBrokers`). */
 const http = Layer.unwrap(Effect.promise(() => import("effect/http/FetchHttpClient")).pipe(Effect.map((m) => m.layer)))
 
-const brokers = (day: TradingDay | undefined) =>
+/** The brokers; `moment` (a run's) is sent to local exchange servers as the session header. */
+const brokers = (moment: NewYorkMoment | undefined) =>
   AccountManager.layer.pipe(
-    Layer.provideMerge(RoutedBrokers.layer(day, http)),
+    Layer.provideMerge(RoutedBrokers.layer(moment === undefined ? undefined : formatMoment(moment), http)),
     Layer.provideMerge(LocalExchange.layerVenue),
     Layer.provideMerge(localExchange)
   )
@@ -54,32 +55,49 @@ export type CouncilLayer = Layer.Layer<PortfolioManagers | Chairman | LlmBudget,
 export const offlineCouncil: CouncilLayer = Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, LlmBudget.layerUnlimited)
 
 /**
- * Everything a run of the trading day `day` needs beyond the settings, the market and the store; `council` seats
- * the PMs and the chairman (default: the offline stand-ins, enough for checks that ask no model).
+ * Everything a run at `moment` (its as-of moment: the local exchange's present) needs beyond the settings, the
+ * market and the store; `council` seats the PMs and the chairman (default: the offline stand-ins, enough for
+ * checks that ask no model).
  */
-export const trading = (day: TradingDay, council: CouncilLayer = offlineCouncil) =>
-  Layer.mergeAll(council, Notifier.layerConsole, brokers(day).pipe(Layer.provide(ExchangeSession.layer(day))))
+export const trading = (moment: NewYorkMoment, council: CouncilLayer = offlineCouncil) =>
+  Layer.mergeAll(council, Notifier.layerConsole, brokers(moment).pipe(Layer.provide(ExchangeSession.layer(moment))))
 
-/** `trading(day, council)` over the store: `"empty"` to check before acting (a fresh home stays untouched), `"create"` to act. */
-export const tradingWith = (day: TradingDay, missing: "create" | "empty", council?: CouncilLayer) =>
-  trading(day, council).pipe(Layer.provideMerge(storage(missing)))
+/** `trading(moment, council)` over the store: `"empty"` to check before acting (a fresh home stays untouched), `"create"` to act. */
+export const tradingWith = (moment: NewYorkMoment, missing: "create" | "empty", council?: CouncilLayer) =>
+  trading(moment, council).pipe(Layer.provideMerge(storage(missing)))
+
+/** Brokers and a store that writes nothing, to read a real clock before a run's moment is known. */
+export const probing = Layer.unwrap(
+  MarketData.use((m) => m.latestTradingDay).pipe(
+    Effect.map((day) => tradingWith(momentOfPoint({ session: day, phase: "closed" }), "empty"))
+  )
+)
 
 /** Whether every configured account trades through an Alpaca-compatible API (no local ledger needed). */
 export const allRemote = TradingAccounts.use(({ all }) => Effect.succeed(all.every((a) => a.credentials !== undefined)))
 
+/** A moment at a point in time: the session's open, or its close. */
+const momentOfPoint = (point: Calendar.SessionPoint): NewYorkMoment =>
+  momentAt(point.session, point.phase === "open" ? REGULAR_OPEN : Calendar.closeTimeOf(point.session))
+
 /**
- * Brokers for reading and managing accounts outside a run: the local exchange stays at the latest session any
- * account reached (so looking never moves the ledger past a day that has not been run). By default its store is
- * created only when some account lives on the local exchange.
+ * Brokers for reading and managing accounts outside a run: the local exchange stays at the latest point in time
+ * any account reached (so looking never moves the ledger past a moment that has not been run; before any run,
+ * before the open of the latest session). By default its store is created only when some account lives on the
+ * local exchange.
  */
 export const inspecting = (missing?: "create" | "empty") => Layer.unwrap(Effect.gen(function*() {
   const latest = yield* MarketData.use((m) => m.latestTradingDay)
-  const session = yield* Ref.make(latest)
+  // before the latest session's open: accounts created by looking can still run that day at any moment
+  const session = yield* Ref.make(momentAt(latest, "09:00"))
   const settle = Layer.effectDiscard(Effect.gen(function*() {
     const exchange = yield* LocalExchange
     const keys = yield* exchange.keys.pipe(Effect.orElseSucceed(() => []))
-    const reached = keys.flatMap((k) => (k.lastSession === null ? [] : [k.lastSession])).sort().at(-1)
-    if (reached !== undefined) yield* Ref.set(session, TradingDay.make(reached))
+    const reached = keys.map((k) => k.point).reduce<Calendar.SessionPoint | undefined>(
+      (latest, point) => (latest === undefined || Calendar.pointBefore(latest, point) ? point : latest),
+      undefined
+    )
+    if (reached !== undefined) yield* Ref.set(session, momentOfPoint(reached))
   }))
   const inspected = brokers(undefined)
   const store = missing ?? ((yield* allRemote) ? "empty" : "create")

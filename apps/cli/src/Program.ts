@@ -46,6 +46,7 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   "LlmSettingsError",
   "MarketDataError",
   "MarketFeedConfigError",
+  "ScheduleConfigError",
   "UnsupportedSetting"
 ])
 

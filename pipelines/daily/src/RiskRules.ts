@@ -11,6 +11,7 @@ import {
   type OrderIntent,
   type Rejection,
   type RiskProfile,
+  type RunSchedule,
   type Ticker,
   type TradingDay
 } from "@council/domain"
@@ -61,8 +62,11 @@ export const planAccount = (input: {
   readonly targets: ReadonlyArray<Target>
   readonly priceOf: (symbol: Ticker) => number | undefined
   readonly source: string
+  /** Under `close` market orders are market-on-close (`cls`), entries without brackets, no OCO in the same run. */
+  readonly schedule?: RunSchedule
 }): AccountPlan => {
   const { config, account, day } = input
+  const onClose = input.schedule === "close"
   const id = config.id
   const settings = config.settings
   const intents: Array<OrderIntent> = []
@@ -77,7 +81,7 @@ export const planAccount = (input: {
     const body: Omit<OrderIntent, "clientOrderId"> = {
       account: id,
       type: "market",
-      timeInForce: spec.orderClass && spec.orderClass !== "simple" ? "gtc" : "day",
+      timeInForce: spec.orderClass && spec.orderClass !== "simple" ? "gtc" : onClose && spec.type !== "limit" ? "cls" : "day",
       orderClass: "simple",
       ...spec
     }
@@ -164,13 +168,12 @@ export const planAccount = (input: {
         symbol,
         side,
         qty: Math.abs(delta),
-        orderClass: "bracket",
-        ...exits(price, want.target.direction, want.target.riskProfile),
+        ...(onClose ? {} : { orderClass: "bracket" as const, ...exits(price, want.target.direction, want.target.riskProfile) }),
         reason: `open ${want.target.direction} ${symbol}: ${input.source}, conviction ${want.target.conviction}, ${want.target.riskProfile} exits`
       })
     } else {
       add("resize", { symbol, side, qty: Math.abs(delta), reason: `resize ${symbol} from ${base} to ${target} shares: ${input.source}` })
-      if (want && target !== 0) {
+      if (want && target !== 0 && !onClose) {
         add("protect", {
           symbol,
           side: target > 0 ? "sell" : "buy",

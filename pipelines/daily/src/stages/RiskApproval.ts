@@ -16,7 +16,7 @@ import {
 } from "@council/domain"
 import { Recorder, Stage } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
-import { type AccountProfile, carriedPlans, runAccounts } from "../DailyParams.ts"
+import { type AccountProfile, carriedPlans, runAccounts, runTiming } from "../DailyParams.ts"
 import { planAccount, type Target } from "../RiskRules.ts"
 import { ACCOUNT_UNAVAILABLE } from "../Unevaluated.ts"
 import { CouncilSynthesis } from "./CouncilSynthesis.ts"
@@ -51,6 +51,7 @@ const planFor = (
       )
     ], { concurrency: 2 })
     const pitch = pitches.find((p) => p.pm === config.id)
+    const { schedule } = yield* runTiming
     if (isPm(config.id) && !pitch) {
       return {
         cancels: [],
@@ -65,7 +66,8 @@ const planFor = (
       account,
       targets: pitch ? pitchTargets(pitch) : councilTargets(decision),
       priceOf: (symbol) => closeOf(snapshot, symbol),
-      source: pitch ? `${pitch.pm}'s pitch` : "the council decision"
+      source: pitch ? `${pitch.pm}'s pitch` : "the council decision",
+      schedule
     })
     return { ...plan, cancels: staleOrders(config.id, open, plan.intents) }
   }).pipe(
