@@ -4,8 +4,8 @@
  * (`Calendar.pointOf`).
  *
  * **When to use**: the composition root provides `ExchangeSession.layer(moment)` for a run (its as-of moment);
- * a long-lived exchange can use `layerRef` (move the `Ref` along) or `layerLatest` (after the close of the feed's
- * last session).
+ * a long-lived exchange can use `layerRef` (move the `Ref` along), `layerLatest` (after the close of the feed's
+ * last session) or `layerClock` (the present is `Clock`'s now: a local exchange in real time, or under `TestClock`).
  *
  * **Gotchas**
  * - The moment is read on every exchange call, so a `Ref`-backed moment moves the exchange forward without
@@ -15,11 +15,12 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
-import { momentAt, type NewYorkMoment, parseMoment, type TradingDay } from "@council/domain"
+import { momentAt, momentOfEpoch, type NewYorkMoment, parseMoment, type TradingDay } from "@council/domain"
 import { MarketData } from "@council/market"
 import { BrokerError } from "@council/broker"
 import { closeTimeOf } from "./Calendar.ts"
@@ -34,6 +35,11 @@ export class ExchangeSession extends Context.Service<ExchangeSession, {
   /** The moment in a `Ref`, for a long-lived exchange (or a test) that moves through time. */
   static readonly layerRef = (ref: Ref.Ref<NewYorkMoment>): Layer.Layer<ExchangeSession> =>
     Layer.succeed(ExchangeSession, { current: Ref.get(ref) })
+
+  /** `Clock`'s now, in New York time, on every call. */
+  static readonly layerClock: Layer.Layer<ExchangeSession> = Layer.succeed(ExchangeSession, {
+    current: Effect.map(Clock.currentTimeMillis, momentOfEpoch)
+  })
 
   /** The close of the latest session the market data has. */
   static readonly layerLatest: Layer.Layer<ExchangeSession, never, MarketData> = Layer.effect(
