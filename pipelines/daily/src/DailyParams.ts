@@ -82,8 +82,11 @@ export const timingOf = (params: DailyParams): RunTiming => ({ schedule: params.
 
 const TimingParams = Schema.Struct({ schedule: Schema.optionalKey(RunSchedule), asOfTime: Schema.optionalKey(Schema.String) })
 
-/** The run's schedule and as-of moment, for stages (read on its own: a run without params is a legacy run). */
-export const runTiming = Effect.map(RunContext, ({ params }): RunTiming => {
+/** The timing recorded in a run's params, whatever else they hold (none: a run from before schedules). */
+export const recordedTiming = (params: unknown): RunTiming => {
   const timing = Schema.decodeUnknownOption(TimingParams)(params)
   return timing._tag === "Some" ? { schedule: timing.value.schedule ?? LEGACY_SCHEDULE, at: timing.value.asOfTime } : { schedule: LEGACY_SCHEDULE, at: undefined }
-})
+}
+
+/** The run's schedule and as-of moment, for stages (read on its own: a run without params is a legacy run). */
+export const runTiming = Effect.map(RunContext, ({ params }) => recordedTiming(params))

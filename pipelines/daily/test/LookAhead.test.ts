@@ -1,11 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Ref } from "effect"
-import { type Bar, formatMoment, momentAt, type RunId, type RunSchedule, TradingDay } from "@council/domain"
+import { type Bar, formatMoment, momentAt, type Order, type RunId, type RunSchedule, TradingDay } from "@council/domain"
 import { RunStore, Runner } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
 import { AccountManager } from "@council/broker"
-import { ExchangeSession, LocalExchange } from "@council/exchange"
+import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
 import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
 import { Notifier } from "@council/notify"
 import { DailyPipeline } from "@council/daily"
@@ -130,4 +130,74 @@ describe("no look-ahead: what a run may not know is nowhere in what it did", () 
       assert.deepStrictEqual(snapshot.history.map((h) => h.bars.at(-1)!.date), [DAY, DAY, DAY])
       assert.deepStrictEqual(outputs(first), outputs(second))
     }))
+})
+
+/** Every order (legs included) the accounts hold after daily runs of `days` under `schedule` on unpoisoned bars. */
+const backtest = (schedule: RunSchedule, days: ReadonlyArray<TradingDay>) => {
+  const time = schedule === "close" ? "15:45" : "16:15"
+  const market = MarketData.layerTest(poisoned(0, "after-close"))
+  return Effect.gen(function*() {
+    const present = yield* Ref.make(momentAt(days[0]!, time))
+    const exchange = AccountManager.layer.pipe(
+      Layer.provideMerge(LocalExchange.layerBrokers(profiles.map((p) => p.id))),
+      Layer.provideMerge(LocalExchange.layer()),
+      Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layerRef(present)))
+    )
+    return yield* Effect.gen(function*() {
+      for (const day of days) {
+        const at = momentAt(day, time)
+        const params = { accounts: profiles, broker: "local-exchange", data: "test", pms: "offline", schedule, asOfTime: formatMoment(at) }
+        yield* Ref.set(present, at)
+        const { run } = yield* Runner.start(DailyPipeline, { tradingDay: day, asOf: day, mode: "record", dryRun: false, codeVersion: "test", params })
+        assert.strictEqual(run.status, "completed")
+      }
+      // the last day's queued orders meet the next session
+      yield* Ref.set(present, momentAt(NEXT, "16:15"))
+      const orders = yield* Effect.forEach(profiles, (p) =>
+        Effect.flatMap(LocalExchange.use((x) => Effect.succeed(LocalExchange.broker(x, p.id))), (b) => b.listOrders({ status: "all", limit: 500 })))
+      return orders.flat().flatMap((o): ReadonlyArray<Order | Order["legs"][number]> => [o, ...(o.legs ?? [])])
+    }).pipe(Effect.provide(exchange))
+  }).pipe(Effect.provide(Layer.mergeAll(market, PortfolioManagers.layerOffline, Chairman.layerOffline, LlmBudget.layerUnlimited, Notifier.layerTest, RunStore.layerMemory)))
+}
+
+/**
+ * Checks every fill of a backtest: it happened strictly after its order was sent, at its session's open or close,
+ * and at a price of that session's bar (a market fill: that very open or close, moved by at most the slippage).
+ */
+const assertFillsAfterSending = (orders: ReadonlyArray<Order | Order["legs"][number]>) => {
+  const bars = poisoned(0, "after-close")
+  const filled = orders.filter((o) => o.filledAt !== null)
+  for (const o of filled) {
+    const session = TradingDay.make(o.filledAt!.slice(0, 10))
+    const bar = bars[o.symbol]!.find((b) => b.date === session)!
+    const what = `${o.clientOrderId} (${o.type}/${o.timeInForce}) sent ${o.submittedAt}, filled ${o.filledAt} at ${o.filledAvgPrice}`
+    assert.isTrue(Date.parse(o.filledAt!) > Date.parse(o.submittedAt), `filled before it was sent: ${what}`)
+    const atOpen = o.filledAt === Calendar.openTimestamp(session)
+    assert.isTrue(atOpen || o.filledAt === Calendar.closeTimestamp(session), `not at an open or a close: ${what}`)
+    const price = o.filledAvgPrice!
+    const slack = (ref: number) => ref * 0.0005 + 0.01
+    assert.isTrue(price >= bar.low - slack(bar.low) && price <= bar.high + slack(bar.high), `outside ${session}'s bar: ${what}`)
+    if (o.type === "market") {
+      const ref = atOpen ? bar.open : bar.close
+      assert.isAtMost(Math.abs(price - ref), slack(ref), `not ${session}'s ${atOpen ? "open" : "close"}: ${what}`)
+    }
+  }
+  return filled
+}
+
+describe("a backtest-style loop over past days: every fill is at a price that existed after its order was sent", () => {
+  const days = sessions.slice(-8, -1)
+  for (const schedule of ["close", "after-close"] as const) {
+    it.effect(`under ${schedule}`, () =>
+      Effect.gen(function*() {
+        const orders = yield* backtest(schedule, days)
+        const filled = assertFillsAfterSending(orders)
+        assert.isAbove(filled.length, 5)
+        if (schedule === "close") {
+          assert.isTrue(filled.some((o) => o.timeInForce === "cls" && o.filledAt === Calendar.closeTimestamp(TradingDay.make(o.submittedAt.slice(0, 10)))))
+        } else {
+          assert.isTrue(filled.every((o) => o.type !== "market" || o.filledAt === Calendar.openTimestamp(TradingDay.make(o.filledAt!.slice(0, 10)))))
+        }
+      }))
+  }
 })
