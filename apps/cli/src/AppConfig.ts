@@ -10,6 +10,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import { DEFAULT_SCHEDULE, type RunSchedule } from "@council/domain/Schedule"
 import * as AccountsConfig from "@council/broker/AccountsConfig"
 import * as LiveGuard from "@council/broker/LiveGuard"
 import * as LlmSettings from "@council/llm/LlmSettings"
@@ -74,6 +75,34 @@ const notify: Effect.Effect<NotifySettings, SlackConfigError> = Effect.gen(funct
   return { colour, slackWebhookUrl: url }
 })
 
+export class ScheduleConfigError extends Schema.TaggedError<ScheduleConfigError>()("ScheduleConfigError", {
+  variable: Schema.String,
+  message: Schema.String
+}) {}
+
+/** `COUNCIL_SCHEDULE`: when a day's run decides (`close`, the default, or `after-close`). */
+export const runSchedule: Effect.Effect<RunSchedule, ScheduleConfigError> = Config.option(Config.String("COUNCIL_SCHEDULE")).pipe(
+  Effect.orElseSucceed(() => Option.none<string>()),
+  Effect.flatMap(Option.match({
+    onNone: () => Effect.succeed(DEFAULT_SCHEDULE),
+    onSome: (raw) => {
+      const value = raw.trim()
+      return value === "close" || value === "after-close"
+        ? Effect.succeed<RunSchedule>(value)
+        : Effect.fail(new ScheduleConfigError({
+          variable: "COUNCIL_SCHEDULE",
+          message: `COUNCIL_SCHEDULE: expected close or after-close, got "${raw.slice(0, 40)}"`
+        }))
+    }
+  }))
+)
+
+/** `COUNCIL_LOCK_TTL_SECONDS`: how long a run's lock outlives its last heartbeat (default 60). */
+const lockTtlSeconds = Effect.flatMap(nonNegative("COUNCIL_LOCK_TTL_SECONDS", 60), (seconds) =>
+  seconds >= 1
+    ? Effect.succeed(seconds)
+    : Effect.fail(new FillModelConfigError({ variable: "COUNCIL_LOCK_TTL_SECONDS", message: "COUNCIL_LOCK_TTL_SECONDS: expected at least 1" })))
+
 export interface Settings {
   readonly accounts: AccountsConfig.LoadedAccounts
   readonly feed: MarketFeed.Selection
@@ -81,6 +110,8 @@ export interface Settings {
   readonly database: Database.Location
   readonly llm: { readonly settings: LlmSettings.LlmSettings; readonly prices: Prices.PriceTable }
   readonly notify: NotifySettings
+  readonly schedule: RunSchedule
+  readonly lockTtlSeconds: number
 }
 
 /** The checked settings of this invocation. */
@@ -104,12 +135,14 @@ const feed = Effect.flatMap(MarketFeed.readConfig, (selection) =>
 /** The LLM settings and the price table they name. */
 const llm = Effect.flatMap(LlmSettings.read, (settings) => Effect.map(LlmSettings.prices(settings), (prices) => ({ settings, prices })))
 
-/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database, LLMs, notifier). */
+/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database, LLMs, notifier, schedule). */
 export const load = Effect.all({
   accounts: AccountsConfig.load,
   feed,
   fillModel: exchangeFillModel,
   database: Database.location,
   llm,
-  notify
+  notify,
+  schedule: runSchedule,
+  lockTtlSeconds
 })

@@ -29,6 +29,8 @@ const Manual = () => import("./commands/Manual.ts")
 const Replay = () => import("./commands/Replay.ts")
 const RunDaily = () => import("./commands/RunDaily.ts")
 const Runs = () => import("./commands/Runs.ts")
+const Timing = () => import("./commands/Timing.ts")
+const Approve = () => import("./commands/Approve.ts")
 
 const pipelineName = Argument.String("pipeline").pipe(Argument.withDescription("the pipeline to run: daily"))
 const runIdArgument = Argument.String("run-id").pipe(Argument.withDescription("a run id, as listed by: pnpm pipeline runs"))
@@ -37,7 +39,7 @@ const jsonFlag = Flag.Boolean("json").pipe(Flag.withDescription("print machine-r
 
 /** Each command's exit codes, as its help says them. */
 const exits = {
-  run: "Exit codes: 0 every account succeeded; 1 an account failed or could not be evaluated (run the day again to retry it: nothing is placed twice); 2 usage or configuration error, nothing done.",
+  run: "Exit codes: 0 every account succeeded (or the market is closed that day, or the run awaits approval); 1 an account failed or could not be evaluated (run the day again to retry it: nothing is placed twice), or the schedule's cutoff passed (nothing sent); 2 usage or configuration error, or the day's run is held by another process, nothing done.",
   replay: "Exit codes: 0 every stage identical (a fork: every account succeeded); 1 a stage diverged (a fork: an account failed); 2 usage or configuration error, nothing done.",
   store: "Exit codes: 0 done; 1 failed; 2 usage or configuration error, nothing written.",
   accounts: "Exit codes: 0 every account answered; 1 an account failed; 2 usage or configuration error, nothing done.",
@@ -69,7 +71,15 @@ const run = Command.make(
   {
     pipeline: pipelineName,
     date: Flag.String("date").pipe(Flag.withDescription("trading day YYYY-MM-DD (default: the latest session in the data)"), Flag.optional),
+    at: Flag.String("at").pipe(
+      Flag.withDescription("local exchange only: the run's moment, HH:MM New York time on its day (default: the schedule's, 15:45 for close, 16:15 for after-close; refused for accounts on Alpaca, whose clock is real)"),
+      Flag.optional
+    ),
     dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("decide everything, send no orders (default: off)"), Flag.withDefault(false)),
+    requireApproval: Flag.Boolean("require-approval").pipe(
+      Flag.withDescription("stop after the risk gate, print what would be sent, and wait for: pnpm pipeline approve <run-id> [--reject] (default: off)"),
+      Flag.withDefault(false)
+    ),
     accounts: Flag.String("accounts").pipe(Flag.withDescription("comma-separated accounts to trade (default: all)"), Flag.optional),
     pms: Flag.String("pms").pipe(
       Flag.withDescription("live mode: comma-separated PMs that ask their LLM, the others keep their offline stand-in (default: every PM)"),
@@ -79,14 +89,15 @@ const run = Command.make(
   },
   (options) =>
     withMarket((AppLayer) =>
-      Effect.all([Effect.promise(RunDaily), Effect.promise(Llm)]).pipe(Effect.flatMap(([{ resolveTradingDay, runDaily, selectedProfiles }, Llm]) =>
+      Effect.all([Effect.promise(RunDaily), Effect.promise(Llm), Effect.promise(Timing)]).pipe(Effect.flatMap(([RunDaily, Llm, Timing]) =>
         Effect.gen(function*() {
           yield* ensureDaily(options.pipeline)
           const council = yield* Llm.forRun(options.pms)
-          const day = yield* resolveTradingDay(options.date)
-          const accounts = yield* selectedProfiles(options.accounts)
-          const params = { accounts, ...(yield* AppLayer.describe), ...council.params }
-          yield* runDaily(options, day, params, council)
+          const accounts = yield* RunDaily.selectedProfiles(options.accounts)
+          const readClock = (account: Parameters<typeof Timing.clockOf>[0]) => Effect.provide(Timing.clockOf(account), AppLayer.probing)
+          const at = yield* Timing.resolveRunMoment(options, accounts.map((a) => a.id), readClock)
+          const params = RunDaily.newRunParams(accounts, yield* AppLayer.describe, council.params, at, options.requireApproval)
+          yield* RunDaily.runDaily(options, at, params, council)
         })
       ))
     )
@@ -94,9 +105,27 @@ const run = Command.make(
   describe("Run a trading day: fetch data → PM pitches → peer review → council synthesis → risk approval → execution", exits.run),
   Command.withExamples([
     { command: "pnpm pipeline run daily", description: "the latest trading day in the data, every account" },
-    { command: "pnpm pipeline run daily --dry-run --accounts COUNCIL,CLAUDE", description: "decide the latest day for two accounts, send nothing" }
+    { command: "pnpm pipeline run daily --dry-run --accounts COUNCIL,CLAUDE", description: "decide the latest day for two accounts, send nothing" },
+    { command: "pnpm pipeline run daily --require-approval", description: "stop after the risk gate; send only after: pnpm pipeline approve <run-id>" }
   ])
 )
+
+const approve = Command.make(
+  "approve",
+  {
+    runId: runIdArgument,
+    reject: Flag.Boolean("reject").pipe(Flag.withDescription("reject the run instead: nothing is sent, the day ends (default: off)"), Flag.withDefault(false)),
+    at: Flag.String("at").pipe(
+      Flag.withDescription("local exchange only: the moment of the approval, HH:MM New York time on the run's day (default: the run's own moment)"),
+      Flag.optional
+    ),
+    json: jsonFlag
+  },
+  (options) => withMarket((AppLayer) => using(Approve, (Approve) => Approve.decide(options, AppLayer)))
+).pipe(describe(
+  "Continue a run stopped by --require-approval: send its orders (refused after the schedule's cutoff), or --reject it",
+  exits.run
+))
 
 const replay = Command.make(
   "replay",
@@ -126,7 +155,7 @@ const replay = Command.make(
           const bundle = yield* Replay.resolveSource(source)
           // a replay answers every external call from recordings: the run's services are there for the types only
           return yield* Replay.replayRun(bundle).pipe(
-            Effect.provide(AppLayer.tradingWith(bundle.run.tradingDay, "empty", Llm.forReplay(bundle).layer))
+            Effect.provide(AppLayer.tradingWith(Replay.momentOfBundle(bundle), "empty", Llm.forReplay(bundle).layer))
           )
         })
       ))
@@ -295,6 +324,7 @@ const exchangeServe = Command.make(
     port: Flag.Int("port").pipe(Flag.withDescription("port (default: 8787; 0: any free port)"), Flag.withDefault(8787)),
     host: Flag.String("host").pipe(Flag.withDescription("interface to listen on (default: 127.0.0.1)"), Flag.withDefault("127.0.0.1")),
     date: Flag.String("date").pipe(Flag.withDescription("session to trade YYYY-MM-DD (default: the latest session in the data)"), Flag.optional),
+    at: Flag.String("at").pipe(Flag.withDescription("the moment on that day, HH:MM New York time (default: 15:45)"), Flag.optional),
     latencyMs: Flag.Int("latency-ms").pipe(Flag.withDescription("milliseconds added to every request (default: 0)"), Flag.withDefault(0)),
     faultRate: Flag.Finite("fault-rate").pipe(Flag.withDescription("probability in [0, 1] that a request gets a fault (default: 0)"), Flag.withDefault(0)),
     faultKinds: Flag.String("fault-kinds").pipe(Flag.withDescription("comma-separated 429,500,503,drop (default: all)"), Flag.optional),
@@ -320,7 +350,7 @@ export const root = Command.make("pipeline").pipe(
     "Council: an LLM trading council, one trading day at a time",
     "Exit codes: 0 success; 1 the work failed (an account, a replay); 2 usage or configuration error (nothing done, nothing written)."
   ),
-  Command.withSubcommands([run, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, order, cancelAll, closeAll, verify, graph, exchange])
+  Command.withSubcommands([run, approve, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, order, cancelAll, closeAll, verify, graph, exchange])
 )
 
 export const main = Command.runWith(root, { version: codeVersion })

@@ -48,6 +48,7 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   "MarketFeedConfigError",
   "NotifierConfigError",
   "SlackConfigError",
+  "ScheduleConfigError",
   "UnsupportedSetting"
 ])
 

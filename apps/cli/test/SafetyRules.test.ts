@@ -8,7 +8,7 @@ import { cliInProcess } from "./InProcess.ts"
 
 const root = new URL("../../../", import.meta.url).pathname
 
-/** The last close of `symbol` in the bundled bars: the price the gate and the safety broker value orders at. */
+/** The last close of `symbol` in the bundled bars: the price an after-close run's gate and safety broker value orders at. */
 const lastClose = (symbol: string) => Number(readFileSync(join(root, "data/bars/daily", `${symbol}.csv`), "utf8").trim().split("\n").at(-1)!.split(",")[4])
 
 interface ExchangeOrder {
@@ -54,12 +54,14 @@ const TIGHT = {
 }
 
 describe("account rules on the way to the exchange", () => {
-  it("nothing that breaks a rule reaches the exchange, through the gate, a manual order or a fork sending another plan; each refusal is in show", async () => {
+  it("nothing that breaks a rule reaches the exchange, through the gate, a manual order, a fork sending another plan or an approval of one; each refusal is in show", async () => {
     const exchangeHome = tempHome()
-    const served = await serveExchange(exchangeHome)
+    // the server's own moment (for requests without the run's session header, such as \`order\`) is the runs' 16:15
+    const served = await serveExchange(exchangeHome, ["--at", "16:15"])
     try {
       const home = tempHome()
-      const tight = { TRADING_ACCOUNTS_CONFIG: config(served, TIGHT) }
+      // after the close, the gate and the safety broker value orders at the day's close (\`lastClose\`)
+      const tight = { TRADING_ACCOUNTS_CONFIG: config(served, TIGHT), COUNCIL_SCHEDULE: "after-close" }
 
       // the gate: GEMINI's short pitch is refused, CLAUDE's and COUNCIL's entries are made smaller
       const run = await cliInProcess(home, ["run", "daily"], tight)
@@ -90,7 +92,7 @@ describe("account rules on the way to the exchange", () => {
       assert.strictEqual(ordersAt(exchangeHome).length, placed.length)
 
       // a plan decided under looser settings, sent after they were tightened: the safety broker refuses what breaks them
-      const loose = { TRADING_ACCOUNTS_CONFIG: config(served, {}) }
+      const loose = { ...tight, TRADING_ACCOUNTS_CONFIG: config(served, {}) }
       const dry = await cliInProcess(home, ["run", "daily", "--dry-run"], loose)
       assert.strictEqual(dry.code, 0, dry.stderr)
       const fork = await cliInProcess(home, ["replay", runIdOf(dry.stdout), "--from", "Execution", "--send"], tight)
@@ -101,11 +103,23 @@ describe("account rules on the way to the exchange", () => {
       assert.match(forkShown.stdout, /^refused\s+UUP\s+shorting-disabled\s+refused by the safety broker: sell \d+ UUP would hold -\d+: shorting is not allowed/m)
       assert.match(forkShown.stdout, /^refused\s+XLE\s+max-order-value\s+refused by the safety broker: \d+ XLE × \$58\.33 = /m)
       assert.match(forkShown.stdout, /^refused\s+XLE\s+max-gross-exposure-pct\s+/m)
-      const json = JSON.parse((await cliInProcess(home, ["show", runIdOf(fork.stdout), "--json"], tight)).stdout) as { risk: ReadonlyArray<{ account: string; kind: string; rule: string }> }
-      assert.deepStrictEqual(
-        json.risk.filter((r) => r.kind === "refused").map((r) => [r.account, r.rule]).sort(),
-        [["CLAUDE", "max-order-value"], ["COUNCIL", "max-gross-exposure-pct"], ["GEMINI", "shorting-disabled"]]
-      )
+      const refusals = async (runId: string) => {
+        const json = JSON.parse((await cliInProcess(home, ["show", runId, "--json"], tight)).stdout) as { risk: ReadonlyArray<{ account: string; kind: string; rule: string }> }
+        return json.risk.filter((r) => r.kind === "refused").map((r) => [r.account, r.rule]).sort()
+      }
+      const everyRule = [["CLAUDE", "max-order-value"], ["COUNCIL", "max-gross-exposure-pct"], ["GEMINI", "shorting-disabled"]]
+      assert.deepStrictEqual(await refusals(runIdOf(fork.stdout)), everyRule)
+
+      // a run decided under the looser settings, waiting for approval, approved after they were tightened
+      const before = ordersAt(exchangeHome).length
+      const accounts = ["--accounts", "GEMINI,CLAUDE,COUNCIL"]
+      const waiting = await cliInProcess(home, ["run", "daily", "--require-approval", ...accounts], loose)
+      assert.strictEqual(waiting.code, 0, waiting.stderr)
+      assert.match(waiting.stdout, /awaiting approval/)
+      const approved = await cliInProcess(home, ["approve", runIdOf(waiting.stdout)], tight)
+      assert.strictEqual(approved.code, 1, approved.stdout + approved.stderr)
+      assert.strictEqual(ordersAt(exchangeHome).length, before)
+      assert.deepStrictEqual(await refusals(runIdOf(waiting.stdout)), everyRule)
     } finally {
       await served.stop()
     }

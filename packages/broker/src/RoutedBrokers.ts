@@ -17,15 +17,16 @@
  *   loads neither. When it is, the context also holds `AlpacaBroker` (`@council/broker/Alpaca`), for what only
  *   Alpaca has (its clock): read it with `Effect.serviceOption`. Its brokers are the decorated ones, without the
  *   raw HTTP client.
- * - `session` is sent as the `X-Council-Session` header to Alpaca-compatible servers that are not Alpaca's own
- *   hosts, so a local exchange server trades the run's day; Alpaca itself never sees the header.
+ * - `session` (the run's moment, RFC 3339 with the New York offset) is sent as the `X-Council-Session` header to
+ *   Alpaca-compatible servers that are not Alpaca's own hosts, so a local exchange server trades at the run's
+ *   moment; Alpaca itself never sees the header (its clock is real).
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as HttpClient from "effect/http/HttpClient"
-import type { AccountConfig, AccountId, TradingDay } from "@council/domain"
+import type { AccountConfig, AccountId } from "@council/domain"
 import type { AlpacaAccountBroker, AlpacaBrokerOptions } from "./alpaca/AlpacaBroker.ts"
 import { type BrokerError, Brokers, unknownAccount } from "./Broker.ts"
 import * as LiveGuard from "./LiveGuard.ts"
@@ -34,7 +35,7 @@ import * as SafetyBroker from "./SafetyBroker.ts"
 import { TradingAccounts } from "./TradingAccounts.ts"
 
 /** Each account's client options: its own rate limit, and the session header for a non-Alpaca server. */
-export const clientOptions = (accounts: ReadonlyArray<AccountConfig>, session: TradingDay | undefined): AlpacaBrokerOptions => ({
+export const clientOptions = (accounts: ReadonlyArray<AccountConfig>, session: string | undefined): AlpacaBrokerOptions => ({
   perAccount: Object.fromEntries(accounts.map((a) => [a.id, {
     ...(a.rateLimitPerMinute === undefined ? {} : { rateLimit: { limit: a.rateLimitPerMinute } }),
     ...(session !== undefined && a.baseUrl !== undefined && !LiveGuard.isAlpacaUrl(a.baseUrl)
@@ -82,7 +83,7 @@ const safeRoutes = (
 }
 
 export const layer = (
-  session: TradingDay | undefined,
+  session: string | undefined,
   http: Layer.Layer<HttpClient.HttpClient>
 ): Layer.Layer<Brokers, never, TradingAccounts | LocalVenue | SafetyBroker.ReferencePrices> =>
   Layer.unwrap(Effect.gen(function*() {

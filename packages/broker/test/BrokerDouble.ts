@@ -97,7 +97,9 @@ export const memoryBroker = (account: AccountSnapshot, open: ReadonlyArray<Order
       return open.length
     }),
     closePosition: () => Effect.die("not used"),
-    closeAllPositions: request("closeAllPositions", () => [])
+    closeAllPositions: request("closeAllPositions", () => []),
+    getClock: Effect.die("not used"),
+    getCalendar: () => Effect.die("not used")
   }
   return { broker, placed, requests }
 }

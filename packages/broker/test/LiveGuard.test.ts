@@ -125,7 +125,9 @@ describe("RoutedBrokers, the one router", () => {
     cancelOrder: () => unused,
     cancelAllOrders: unused,
     closePosition: () => unused,
-    closeAllPositions: unused
+    closeAllPositions: unused,
+    getClock: unused,
+    getCalendar: () => unused
   })
 
   it.live("hands only guarded accounts on: keyless ones to the local venue, the others to their Alpaca client", () =>

@@ -51,8 +51,8 @@ describe("canonicalJson", () => {
     assert.strictEqual(canonicalJson(undefined), "null")
   })
 
-  it("gives the definition's text for 50,000 generated values", () => {
-    const differ = values(50_000, 7).filter((value) => canonicalJson(value) !== reference(value))
+  it("gives the definition's text for 10,000 generated values", () => {
+    const differ = values(10_000, 7).filter((value) => canonicalJson(value) !== reference(value))
     assert.strictEqual(differ.length, 0)
   })
 

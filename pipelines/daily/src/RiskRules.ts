@@ -20,8 +20,8 @@
  * Orders by schedule and their client order ids are `risk/Orders.ts`; exit prices `risk/Ticks.ts`.
  */
 import { AccountLimits } from "@council/broker"
-import type { AccountSnapshot, CancelIntent, Clamp, Order, OrderIntent, Rejection, Ticker, TradingDay } from "@council/domain"
-import type { AccountProfile, Schedule } from "./DailyParams.ts"
+import { type AccountSnapshot, type CancelIntent, type Clamp, LEGACY_SCHEDULE, type Order, type OrderIntent, type Rejection, type RunSchedule, type Ticker, type TradingDay } from "@council/domain"
+import type { AccountProfile } from "./DailyParams.ts"
 import { classify, coversExactly, type ExitGroup } from "./risk/OpenOrders.ts"
 import { orderMaker } from "./risk/Orders.ts"
 import { allowedOpening, desiredHolding, type Notes, type Target, tradable } from "./risk/Sizing.ts"
@@ -48,7 +48,7 @@ export interface PlanInput {
   /** The snapshot's price of a symbol. */
   readonly priceOf: (symbol: Ticker) => number | undefined
   readonly source: string
-  readonly schedule?: Schedule
+  readonly schedule?: RunSchedule
 }
 
 const sign = (n: number) => (Math.abs(n) <= AccountLimits.EPS ? 0 : Math.sign(n))
@@ -61,7 +61,7 @@ export const planAccount = (input: PlanInput): AccountPlan => {
   const { account, config, day, source } = input
   const id = config.id
   const settings = config.settings
-  const orders = orderMaker(day, id, input.schedule ?? "after-close")
+  const orders = orderMaker(day, id, input.schedule ?? LEGACY_SCHEDULE)
   const notes: Notes = { rejections: [], clamps: [] }
   const intents: Array<OrderIntent> = []
   const cancels: Array<CancelIntent> = []

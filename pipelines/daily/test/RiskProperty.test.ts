@@ -194,7 +194,9 @@ const brokerOf = (account: AccountSnapshot, open: ReadonlyArray<Order>) => {
     cancelOrder: () => Effect.void,
     cancelAllOrders: Effect.succeed(0),
     closePosition: () => Effect.die("unused"),
-    closeAllPositions: Effect.succeed([])
+    closeAllPositions: Effect.succeed([]),
+    getClock: Effect.die("unused"),
+    getCalendar: () => Effect.die("unused")
   }
   return { broker, taken }
 }

@@ -4,7 +4,11 @@ import { AccountId, type CouncilDecision, defaultAccountSettings, type RiskVerdi
 import { LocalExchange } from "@council/exchange"
 import { Notifier, SentNotifications } from "@council/notify"
 import { type AccountProfile, Execution, FetchData, RiskApproval } from "@council/daily"
-import { day, exchange, exchangeWithFaults, market, pitch, recording, runContext, ticker } from "./Fixtures.ts"
+import { afterClose, day, exchange, exchangeWithFaults, market, moveTo, pitch, recording, runContext, ticker } from "./Fixtures.ts"
+
+/** The day before `day` in the fixture bars (every calendar day is a session there). */
+const dayBefore = "2026-06-07"
+const backToRun = moveTo(afterClose.day, "16:15")
 
 
 const decision: CouncilDecision = {
@@ -80,7 +84,7 @@ describe("Execution", () => {
     return yield* RiskApproval.run({ FetchData: snapshot, PmPitches: { pitches, abstentions: [] }, CouncilSynthesis: decision })
   })
 
-  it.effect("places each account's intents, reads fills back, and never places an intent twice", () =>
+  it.effect("places each account's intents (after the close: queued for the next open), reads them back, and never places an intent twice", () =>
     Effect.gen(function*() {
       const verdict = yield* verdictFor
       const report = yield* Execution.run({ RiskApproval: verdict })
@@ -92,8 +96,8 @@ describe("Execution", () => {
         ["COUNCIL", "succeeded", 1]
       ])
       const chatgpt = report.accounts[0]!.orders[0]!
-      assert.strictEqual(chatgpt.status, "filled")
-      assert.deepStrictEqual(chatgpt.legs.map((l) => [l.type, l.status]), [["limit", "new"], ["stop", "new"]])
+      assert.strictEqual(chatgpt.status, "accepted")
+      assert.deepStrictEqual(chatgpt.legs.map((l) => [l.type, l.status]), [["limit", "held"], ["stop", "held"]])
       const again = yield* Execution.run({ RiskApproval: verdict })
       assert.deepStrictEqual(again.accounts.map((a) => a.adopted.map((o) => o.id)), report.accounts.map((a) => a.orders.map((o) => o.id)))
       assert.deepStrictEqual(again.accounts.map((a) => a.orders.length), [0, 0, 0, 0, 0])
@@ -102,7 +106,7 @@ describe("Execution", () => {
       const local = yield* LocalExchange
       const orders = yield* local.listOrders(AccountId.make("CHATGPT"), { status: "all" })
       assert.strictEqual(orders.length, 1)
-      assert.deepStrictEqual(orders[0]?.legs.map((l) => l.status), ["new", "new"])
+      assert.deepStrictEqual(orders[0]?.legs.map((l) => l.status), ["held", "held"])
       const sent = yield* Ref.get((yield* SentNotifications).messages)
       assert.deepStrictEqual(sent.map((m) => `${m.account} ${m.subject.split(" ")[0]}`), [
         ...["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "COUNCIL"].map((a) => `${a} Decision`),
@@ -114,7 +118,9 @@ describe("Execution", () => {
 
   it.effect("cancels the open exits on a symbol it trades again; a resumed execution finds them already gone", () =>
     Effect.gen(function*() {
+      yield* moveTo(dayBefore, "15:45")
       yield* Execution.run({ RiskApproval: yield* verdictFor })
+      yield* backToRun
       const snapshot = yield* FetchData.run({})
       const smaller = yield* RiskApproval.run({
         FetchData: snapshot,
@@ -131,7 +137,7 @@ describe("Execution", () => {
       assert.strictEqual(resumed.accounts.find((a) => a.account === "CHATGPT")?.status, "succeeded")
       const local = yield* LocalExchange
       const open = yield* local.listOrders(AccountId.make("CHATGPT"), { status: "open" })
-      assert.deepStrictEqual(open.map((o) => o.orderClass), ["oco"])
+      assert.deepStrictEqual(open.map((o) => [o.orderClass, o.status]), [["oco", "new"], ["simple", "accepted"]])
     }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchange, Notifier.layerTest))))
 
   it.effect("does not send the open of a flip when the close before it failed", () => {
@@ -139,6 +145,7 @@ describe("Execution", () => {
     return Effect.gen(function*() {
       const local = yield* LocalExchange
       const CHATGPT = AccountId.make("CHATGPT")
+      yield* moveTo(dayBefore, "15:45")
       yield* local.placeOrder(CHATGPT, {
         account: CHATGPT,
         symbol: ticker("SPY"),
@@ -150,6 +157,7 @@ describe("Execution", () => {
         clientOrderId: "held",
         reason: "test"
       })
+      yield* backToRun
       const snapshot = yield* FetchData.run({})
       const flip = yield* RiskApproval.run({
         FetchData: snapshot,

@@ -27,6 +27,9 @@ export const loadBundle = (runId: string) =>
     Effect.catchTag("RunNotFound", (e) => Effect.fail(CliFailure.usage(`${e.message} (list runs with: pnpm pipeline runs)`)))
   )
 
+const scheduleLine = (timing: { readonly schedule: string; readonly at: string | undefined }) =>
+  `schedule  ${timing.schedule}${timing.at === undefined ? " (recorded before schedules)" : ` · decided at ${timing.at}`}`
+
 const runRow = (imported: ReadonlySet<string>) => (r: RunRecord, llmCost: string) => [
   r.id,
   r.tradingDay,
@@ -93,7 +96,7 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
     const bundle = yield* loadBundle(runId)
     if (full) return yield* Console.log(JSON.stringify(BundleFile.seal(bundle), null, 2))
     // the pipeline (and all its stages import) is loaded here only, so `runs`, `export` and `import` never load it
-    const { DailyPipeline } = yield* Effect.promise(() => import("@council/daily"))
+    const { DailyPipeline, recordedTiming } = yield* Effect.promise(() => import("@council/daily"))
     const rows = yield* stageRows(DailyPipeline, bundle)
     if (json) {
       return yield* Console.log(
@@ -105,6 +108,7 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
       [
         `run       ${r.id}`,
         `pipeline  ${r.pipeline} · trading day ${r.tradingDay} · as of ${r.asOf}`,
+        scheduleLine(recordedTiming(r.params)),
         `status    ${r.status}${r.error ? ` — ${r.error}` : ""}`,
         `mode      ${r.mode}${r.dryRun ? " · dry run" : ""} · code ${r.codeVersion}`,
         ...(r.parentRunId ? [`forked    from ${r.parentRunId} at ${r.forkFrom}`] : []),

@@ -10,10 +10,12 @@ import runStore from "./0001_run_store.ts"
 import exchange from "./0002_exchange.ts"
 import runOrigin from "./0003_run_origin.ts"
 import llmSpend from "./0004_llm_spend.ts"
+import schedules from "./0006_schedules.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
   "0002_exchange": exchange,
   "0003_run_origin": runOrigin,
-  "0004_llm_spend": llmSpend
+  "0004_llm_spend": llmSpend,
+  "0006_schedules": schedules
 }

@@ -9,9 +9,8 @@
  * - A fractional quantity can only be a simple `day` market order (Alpaca's rule): such an entry carries no legs
  *   and is not market-on-close.
  */
-import type { AccountId, OrderIntent, Side, Ticker, TradingDay } from "@council/domain"
+import type { AccountId, OrderIntent, RunSchedule, Side, Ticker, TradingDay } from "@council/domain"
 import { hashOf } from "@council/engine"
-import type { Schedule } from "../DailyParams.ts"
 import type { ExitPrices } from "./Ticks.ts"
 
 export type OrderKind = "close" | "reduce" | "open" | "add" | "protect"
@@ -22,7 +21,7 @@ export const clientOrderId = (day: TradingDay, intent: Omit<OrderIntent, "client
 
 type Body = Omit<OrderIntent, "clientOrderId">
 
-export const orderMaker = (day: TradingDay, account: AccountId, schedule: Schedule) => {
+export const orderMaker = (day: TradingDay, account: AccountId, schedule: RunSchedule) => {
   const make = (kind: OrderKind, body: Omit<Body, "account">): OrderIntent => {
     const full: Body = { account, ...body }
     return { ...full, clientOrderId: clientOrderId(day, full, kind) }

@@ -6,16 +6,21 @@ import {
   type AccountId,
   AccountSnapshot,
   type CancelIntent,
+  describeCheck,
   ExecutionReport,
+  MarketCalendarDay,
+  MarketClock,
   Order,
   type OrderFailure,
   type OrderIntent,
-  type Rejection
+  type Rejection,
+  type RunSchedule
 } from "@council/domain"
 import { Recorder, RunContext, Stage } from "@council/engine"
 import { AccountManager, type Broker, BrokerError, bySymbol, notSentAfter, Placement, placeOnce } from "@council/broker"
 import { executionResult } from "@council/notify/RunMessages"
-import { type AccountProfile, runAccounts } from "../DailyParams.ts"
+import { type AccountProfile, runAccounts, runTiming } from "../DailyParams.ts"
+import { statusOf } from "../MarketSchedule.ts"
 import { notifyAll } from "../Notify.ts"
 import { RiskApproval, unevaluated } from "./RiskApproval.ts"
 
@@ -93,12 +98,30 @@ const readBack = (broker: Broker, placements: ReadonlyArray<Placement>) =>
     return { orders, equity, readError: errors.length === 0 ? null : `reading back failed: ${errors[0]}` }
   })
 
+/** The broker's clock and calendar, through the recorder. */
+const recordedTimes = (broker: Broker) => ({
+  account: broker.account,
+  getClock: brokerCall("broker.getClock", { account: broker.account }, MarketClock, broker.getClock),
+  getCalendar: (range: { readonly start: string; readonly end: string }) =>
+    brokerCall("broker.getCalendar", { account: broker.account, ...range }, Schema.Array(MarketCalendarDay), broker.getCalendar(range))
+})
+
+/** Under `close`, why nothing may be sent now (the market-on-close cutoff passed, say); `undefined`: send. */
+const tooLate = (broker: Broker, schedule: RunSchedule) =>
+  schedule !== "close"
+    ? Effect.succeed(undefined)
+    : Effect.map(statusOf(recordedTimes(broker), schedule), ({ check, now }) =>
+      check._tag === "InTime" ? undefined : describeCheck(schedule, check, now))
+
 const executeAccount = (
   broker: Broker,
   cancels: ReadonlyArray<CancelIntent>,
-  intents: ReadonlyArray<OrderIntent>
+  intents: ReadonlyArray<OrderIntent>,
+  schedule: RunSchedule
 ) =>
   Effect.gen(function*() {
+    const late = intents.length + cancels.length === 0 ? undefined : yield* tooLate(broker, schedule)
+    if (late !== undefined) return accountFailed(broker.account, `${plural(intents.length, "order")} not sent: ${late}`)
     const canceled = yield* cancelStale(broker, cancels)
     const outcomes = yield* placeAll(broker, intents)
     const failures = outcomes.filter(Result.isFailure).map((r) => r.failure)
@@ -158,6 +181,7 @@ export const Execution = Stage.make({
     Effect.gen(function*() {
       const { dryRun: dry } = yield* RunContext
       const accounts = yield* runAccounts
+      const { schedule } = yield* runTiming
       const manager = yield* AccountManager
       const mine = <A extends { readonly account: string }>(all: ReadonlyArray<A>, account: AccountId) =>
         all.filter((x) => x.account === account)
@@ -169,7 +193,7 @@ export const Execution = Stage.make({
       }
       const sending = accounts.filter((config) => skip(config) === undefined)
       const outcomes = yield* manager.forEachAccount(sending.map((a) => a.id), (broker) =>
-        executeAccount(broker, mine(verdict.cancels, broker.account), mine(verdict.intents, broker.account)))
+        executeAccount(broker, mine(verdict.cancels, broker.account), mine(verdict.intents, broker.account), schedule))
       const sent = yield* Effect.forEach(outcomes, ({ account, result }) =>
         Result.match(result, {
           onSuccess: Effect.succeed,

@@ -8,12 +8,13 @@ import {
   Order,
   PM_NAMES,
   type Pitch,
-  RiskVerdict
+  RiskVerdict,
+  type RunSchedule
 } from "@council/domain"
 import { Recorder, Stage } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
 import { accountDecision } from "@council/notify/RunMessages"
-import { type AccountProfile, carriedPlans, runAccounts, runSchedule, type Schedule } from "../DailyParams.ts"
+import { type AccountProfile, carriedPlans, runAccounts, runTiming } from "../DailyParams.ts"
 import { notifyAll } from "../Notify.ts"
 import { planAccount, type Target } from "../RiskRules.ts"
 import { ACCOUNT_UNAVAILABLE } from "../Unevaluated.ts"
@@ -36,7 +37,7 @@ const planFor = (
   snapshot: MarketSnapshot,
   pitches: ReadonlyArray<Pitch>,
   decision: CouncilDecision,
-  schedule: Schedule
+  schedule: RunSchedule
 ) =>
   Effect.gen(function*() {
     const broker = yield* Effect.flatMap(Brokers, (brokers) => brokers.get(config.id))
@@ -88,7 +89,7 @@ export const RiskApproval = Stage.make({
     Effect.gen(function*() {
       const accounts = yield* runAccounts
       const carried = yield* carriedPlans
-      const schedule = yield* runSchedule
+      const { schedule } = yield* runTiming
       const plans = yield* Effect.forEach(accounts, (config) => {
         const kept = carried.find((p) => p.account === config.id)
         return kept ? Effect.succeed(kept) : planFor(config, snapshot, book.pitches, decision, schedule)
