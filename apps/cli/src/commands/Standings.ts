@@ -5,7 +5,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { AccountId, TradingDay } from "@council/domain"
 import * as Prices from "@council/llm/Prices"
-import { type Bootstrap, BookSummary, Leaderboard, Standings, TradeLedger } from "@council/tracking"
+import { type Bootstrap, BookSummary, Leaderboard, MechanicalVotes, Standings, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
 import { market } from "../Market.ts"
 import { configured, storage } from "../Storage.ts"
@@ -94,7 +94,7 @@ const leaderboardTable = (report: Standings.LeaderboardReport): string => {
 type Window = Effect.Success<ReturnType<typeof checkWindow>>
 
 /** The trade ledger over the store; a missing home is read as an empty one, never created. */
-const ledger = TradeLedger.layer.pipe(Layer.provideMerge(storage("empty")))
+const ledger = Layer.mergeAll(TradeLedger.layer, MechanicalVotes.layerFromRuns).pipe(Layer.provideMerge(storage("empty")))
 
 /**
  * Checks every setting, then the window, then reads the ledger (and the market data, for SPY's closes); a missing
