@@ -55,6 +55,11 @@ describe("the report of a book written by real runs", () => {
     await page.waitForSelector("#accounts table")
     assert.deepStrictEqual(requests, [url])
     assert.deepStrictEqual(problems, [])
+    // the baselines: random entry, and the mechanical vote the runs recorded, as paper accounts
+    const baselines = await page.$$eval("table.baselines tbody tr td:first-child", (tds) => tds.map((td) => td.textContent))
+    assert.sameMembers(baselines, ["RANDOM", "MECHANICAL"])
+    const against = await page.$$eval("table.attribution tbody tr td:first-child", (tds) => tds.map((td) => td.textContent))
+    assert.deepStrictEqual(against, ["best PM", "median PM", "mechanical vote", "random entry"])
     const drawn = await page.$$eval("#charts figure:first-of-type polyline", (lines) => lines.map((l) => l.getAttribute("data-series")))
     assert.sameMembers(drawn, [...ACCOUNTS, "SPY buy-and-hold"])
     const metrics = await page.$$eval("table.metrics tbody tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")))
