@@ -54,6 +54,13 @@ layer(serverLayer())("the project's Alpaca adapter against the exchange server",
       const closed = yield* remote.closeAllPositions
       assert.deepStrictEqual(closed.map((o) => [o.symbol, o.side, o.qty, o.status]), [["SPY", "sell", 5, "filled"]])
       assert.deepStrictEqual(yield* local.getPositions, [])
+      // the fills, as FILL activities: every one, and those after a time
+      const fills = yield* remote.listFills({})
+      assert.deepStrictEqual(fills.map((f) => [f.symbol, f.side, f.qty]), [["SPY", "buy", 5], ["SPY", "sell", 5]])
+      assert.deepStrictEqual(fills.map(({ clientOrderId: _, ...f }) => f), (yield* local.listFills({})).map(({ clientOrderId: _, ...f }) => f))
+      const later = yield* remote.listFills({ after: fills[0]!.at })
+      assert.deepStrictEqual(later.map((f) => f.side), ["sell"])
+      assert.deepStrictEqual(later, (yield* local.listFills({ after: fills[0]!.at })).map((f) => ({ ...f, clientOrderId: "" })))
       const clock = yield* remote.getClock
       assert.deepStrictEqual([clock.timestamp, clock.isOpen], ["2026-08-05T15:45:00-04:00", true])
     }))
