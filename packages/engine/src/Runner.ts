@@ -14,6 +14,8 @@
  * - Stage failures are retried per the stage's `retry` policy; each attempt starts with the stage's recordings
  *   cleared, so recordings always belong to the attempt that produced the checkpoint.
  * - Stages see `RunContext` and `Recorder`; the runner provides both, everything else comes from the caller.
+ * - `pauseBefore` (start, resume): the run stops before that stage with status `awaiting-approval` (its outputs
+ *   so far in the result); `resume` without it continues there. What decides is the caller's business.
  *
  * @since 0.1.0
  */
@@ -67,6 +69,7 @@ export type RunEvent =
     readonly output: unknown
   }
   | { readonly _tag: "StageFailed"; readonly stage: string; readonly attempt: number; readonly message: string }
+  | { readonly _tag: "RunPaused"; readonly stage: string }
 
 /** Receives progress events; the default ignores them. The CLI prints them. */
 export const RunObserver = Context.Reference<(event: RunEvent) => Effect.Effect<void>>(
@@ -83,6 +86,8 @@ export interface StartOptions {
   readonly params: Schema.Json
   /** Defaults to `<tradingDay>-<8 hex>`. */
   readonly runId?: RunId
+  /** Stop before this stage with status `awaiting-approval` (see `resume`). */
+  readonly pauseBefore?: string
 }
 
 export interface RunResult {
@@ -204,7 +209,8 @@ const execute = <P extends Pipeline.Pipeline>(
   pipeline: P,
   run: RunRecord,
   resumed: boolean,
-  reuse: ReadonlyArray<Recording> = []
+  reuse: ReadonlyArray<Recording> = [],
+  pauseBefore?: string
 ) =>
   Effect.gen(function*() {
     const store = yield* RunStore
@@ -213,10 +219,15 @@ const execute = <P extends Pipeline.Pipeline>(
     const existing = new Map((yield* store.getCheckpoints(run.id)).map((c) => [c.stage, c] as const))
     const outputs: Record<string, unknown> = {}
     const encoded: Record<string, unknown> = {}
+    let paused: string | undefined
 
     const exit = yield* Effect.exit(Effect.gen(function*() {
       for (const stage of pipeline.stages) {
         const checkpoint = existing.get(stage.name)
+        if (checkpoint === undefined && stage.name === pauseBefore) {
+          paused = stage.name
+          return
+        }
         if (checkpoint) {
           outputs[stage.name] = yield* decodeOutput(stage, checkpoint.output).pipe(
             Effect.mapError((e) =>
@@ -248,6 +259,11 @@ const execute = <P extends Pipeline.Pipeline>(
       }
       return yield* exit
     }
+    if (paused !== undefined) {
+      yield* store.updateRun(run.id, { status: "awaiting-approval", finishedAt: null, error: null })
+      yield* observe({ _tag: "RunPaused", stage: paused })
+      return { run: { ...run, status: "awaiting-approval", finishedAt: null, error: null }, outputs } satisfies RunResult
+    }
     const finishedAt = yield* nowIso
     yield* store.updateRun(run.id, { status: "completed", finishedAt, error: null })
     return { run: { ...run, status: "completed", finishedAt, error: null }, outputs } satisfies RunResult
@@ -278,7 +294,7 @@ export const start = <P extends Pipeline.Pipeline>(pipeline: P, options: StartOp
       params: options.params
     }
     yield* store.createRun(run)
-    return yield* execute(pipeline, run, false)
+    return yield* execute(pipeline, run, false, [], options.pauseBefore)
   })
 
 const loadRun = (runId: RunId) =>
@@ -289,14 +305,18 @@ const loadRun = (runId: RunId) =>
     }))
   )
 
-/** Continues a run that stopped part-way, from its first stage without a checkpoint. */
-export const resume = <P extends Pipeline.Pipeline>(pipeline: P, runId: RunId) =>
+/**
+ * Continues a run that stopped part-way (or awaits approval), from its first stage without a checkpoint;
+ * `pauseBefore` stops it again before that stage.
+ */
+export const resume = <P extends Pipeline.Pipeline>(pipeline: P, runId: RunId, options: { readonly pauseBefore?: string } = {}) =>
   Effect.gen(function*() {
     const store = yield* RunStore
     const run = yield* loadRun(runId)
     if (run.status === "completed") return yield* new InvalidRunRequest({ message: `run ${runId} is already complete` })
+    if (run.status === "rejected") return yield* new InvalidRunRequest({ message: `run ${runId} was rejected` })
     yield* store.updateRun(run.id, { status: "running", finishedAt: null, error: null })
-    return yield* execute(pipeline, { ...run, status: "running", finishedAt: null, error: null }, true)
+    return yield* execute(pipeline, { ...run, status: "running", finishedAt: null, error: null }, true, [], options.pauseBefore)
   })
 
 /**

@@ -1,5 +1,7 @@
+export * as Approval from "./Approval.ts"
 export * from "./DailyParams.ts"
 export * from "./DailyPipeline.ts"
+export * as MarketSchedule from "./MarketSchedule.ts"
 export * as RiskRules from "./RiskRules.ts"
 export * from "./stages/CouncilSynthesis.ts"
 export * from "./stages/Execution.ts"
