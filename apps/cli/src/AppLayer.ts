@@ -25,6 +25,7 @@ import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
 import { MarketData } from "@council/market"
 import { colourEnabled } from "@council/notify/ConsoleColour"
 import { Notifier } from "@council/notify/Notifier"
+import { TradeLedger } from "@council/tracking"
 import { AppSettings } from "./AppConfig.ts"
 import { storage } from "./Storage.ts"
 
@@ -126,7 +127,7 @@ export const notifier = Layer.unwrap(AppSettings.use(({ notify }) => {
  * checks that ask no model).
  */
 export const trading = (moment: NewYorkMoment, council: CouncilLayer = offlineCouncil) =>
-  Layer.mergeAll(council, notifier, brokers(moment).pipe(Layer.provide(ExchangeSession.layer(moment))))
+  Layer.mergeAll(council, notifier, TradeLedger.layer, brokers(moment).pipe(Layer.provide(ExchangeSession.layer(moment))))
 
 /** `trading(moment, council)` over the store: `"empty"` to check before acting (a fresh home stays untouched), `"create"` to act. */
 export const tradingWith = (moment: NewYorkMoment, missing: "create" | "empty", council?: CouncilLayer) =>

@@ -12,6 +12,7 @@
  *   `DuplicateClientOrderId` (even when the first one is filled or canceled); reconcile with
  *   `getOrderByClientId` before retrying a placement whose outcome is unknown.
  * - `listOrders` returns top-level orders with their legs nested (Alpaca's `nested=true`).
+ * - `listFills` is what reconciliation reads to learn of fills after the fact (a bracket leg filled days later).
  * - `getClock` / `getCalendar` are the broker's market clock and calendar (Alpaca's `/v2/clock`, `/v2/calendar`;
  *   the local exchange's simulated present and its sessions): the market schedule check reads them before any
  *   order. Times are New York time.
@@ -25,6 +26,7 @@ import type * as Option from "effect/Option"
 import type {
   AccountId,
   AccountSnapshot,
+  Fill,
   MarketCalendarDay,
   MarketClock,
   Order,
@@ -76,6 +78,12 @@ export interface OrderQuery {
   readonly symbols?: ReadonlyArray<Ticker>
 }
 
+/** Which fills `listFills` returns (Alpaca's `FILL` account activities). */
+export interface FillQuery {
+  /** Exclusive lower bound on the fill's time (RFC 3339). Absent: every fill the broker keeps. */
+  readonly after?: string
+}
+
 export interface ClosePositionOptions {
   /** Shares to close; at most the position. Exclusive with `percentage`. */
   readonly qty?: number
@@ -94,6 +102,8 @@ export interface Broker {
   /** Fails `NotFound` for an unknown id. */
   readonly getOrder: (orderId: string) => Effect.Effect<Order, BrokerError>
   readonly getOrderByClientId: (clientOrderId: string) => Effect.Effect<Option.Option<Order>, BrokerError>
+  /** Fills (bracket and OCO legs included), oldest first, every page read. */
+  readonly listFills: (query: FillQuery) => Effect.Effect<ReadonlyArray<Fill>, BrokerError>
   readonly placeOrder: (intent: OrderIntent) => Effect.Effect<Order, BrokerError>
   /** Cancels an open order (and the rest of its bracket/OCO group). */
   readonly cancelOrder: (orderId: string) => Effect.Effect<void, BrokerError>

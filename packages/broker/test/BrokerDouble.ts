@@ -80,6 +80,7 @@ export const memoryBroker = (account: AccountSnapshot, open: ReadonlyArray<Order
     listOrders: () => request("listOrders", () => orders),
     getOrder: (id) => Effect.flatMap(request("getOrder", () => orders.find((o) => o.id === id)), (o) => o ? Effect.succeed(o) : Effect.fail(new BrokerError({ account: "CLAUDE", reason: "NotFound", message: "order not found", retryable: false }))),
     getOrderByClientId: (id) => request("getOrderByClientId", () => Option.fromNullishOr(orders.find((o) => o.clientOrderId === id))),
+    listFills: () => request("listFills", () => []),
     placeOrder: (i) =>
       Effect.flatMap(request("placeOrder", () => orders.some((o) => o.clientOrderId === i.clientOrderId)), (duplicate) =>
         duplicate

@@ -57,6 +57,14 @@ layer(serverLayer())("the project's Alpaca adapter against the exchange server",
       const closed = yield* remote.closeAllPositions
       assert.deepStrictEqual(closed.map((o) => [o.symbol, o.side, o.qty, o.status]), [["SPY", "sell", 5, "accepted"]])
       assert.deepStrictEqual((yield* local.getPositions).map((p) => [p.symbol, p.qty]), [["SPY", 5]])
+      // the fills, as FILL activities: the bracket's entry (the close is queued for the next open)
+      const fills = yield* remote.listFills({})
+      assert.deepStrictEqual(fills.map((f) => [f.symbol, f.side, f.qty]), [["SPY", "buy", 5]])
+      assert.deepStrictEqual(fills.map(({ clientOrderId: _, ...f }) => f), (yield* local.listFills({})).map(({ clientOrderId: _, ...f }) => f))
+      // `after` is exclusive
+      assert.deepStrictEqual(yield* remote.listFills({ after: fills[0]!.at }), [])
+      const second = new Date(Date.parse(fills[0]!.at) - 1000).toISOString()
+      assert.deepStrictEqual(yield* remote.listFills({ after: second }), fills)
       assert.deepStrictEqual(
         [yield* Effect.map(during.getClock, (c) => [c.timestamp, c.isOpen]), yield* Effect.map(remote.getClock, (c) => [c.timestamp, c.isOpen])],
         [["2026-08-05T15:45:00-04:00", true], ["2026-08-05T16:00:00-04:00", false]]

@@ -32,7 +32,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as SqlError from "effect/sql/SqlError"
 import * as SqlClient from "effect/sql/SqlClient"
-import { AccountId, type Order as BrokerOrder, OrderLeg, OrderStatus, Position, Side, Ticker, TradingDay } from "@council/domain"
+import { AccountId, OPEN_STATUSES, type Order as BrokerOrder, OrderLeg, OrderStatus, Position, Side, Ticker, TradingDay } from "@council/domain"
 
 export const LIVE_BOOK = "live"
 
@@ -126,6 +126,20 @@ export type EquitySnapshot = typeof EquitySnapshot.Type
 export const EquityRow = Schema.Struct({ ...EquitySnapshot.fields, traded: Schema.Finite })
 export type EquityRow = typeof EquityRow.Type
 
+/**
+ * Where the next reconciliation of an account starts: the latest submission and fill the book holds (broker
+ * times), and the top-level orders that were open (themselves or a leg) when it was last reconciled.
+ */
+export const LedgerCursor = Schema.Struct({
+  ordersAfter: Schema.NullOr(Schema.String),
+  fillsAfter: Schema.NullOr(Schema.String),
+  open: Schema.Array(Schema.String)
+})
+export type LedgerCursor = typeof LedgerCursor.Type
+
+export const AccountCursor = Schema.Struct({ account: AccountId, ...LedgerCursor.fields })
+export type AccountCursor = typeof AccountCursor.Type
+
 /** What one reconciliation read from the brokers, written in one transaction. */
 export interface Reconciliation {
   readonly book: BookId
@@ -197,6 +211,8 @@ export class TradeLedger extends Context.Service<TradeLedger, {
   readonly orders: (query: OrdersQuery) => Effect.Effect<ReadonlyArray<OrderView>, LedgerError>
   /** By account, then session, then time. */
   readonly fills: (window: Window) => Effect.Effect<ReadonlyArray<LedgerFill>, LedgerError>
+  /** Where each account's next reconciliation starts (see `LedgerCursor`), in the order of `accounts`. */
+  readonly cursors: (book: BookId, accounts: ReadonlyArray<AccountId>) => Effect.Effect<ReadonlyArray<AccountCursor>, LedgerError>
 }>()("@council/tracking/TradeLedger") {
   static readonly layer: Layer.Layer<TradeLedger, never, SqlClient.SqlClient> = Layer.effect(TradeLedger, Effect.suspend(() => make))
 }
@@ -290,6 +306,7 @@ const make = Effect.gen(function*() {
         return Arr.isArrayNonEmpty(withBook) ? write(withBook) : Effect.void
       }), { discard: true })
 
+  const openStatus = sql.in("status", [...OPEN_STATUSES])
   const encodeOrders = Schema.encodeEffect(Schema.Array(OrderRow))
   const encodeFills = Schema.encodeEffect(Schema.Array(FillRow))
   const encodeSnapshots = Schema.encodeEffect(Schema.Array(SnapshotRow))
@@ -398,7 +415,7 @@ const make = Effect.gen(function*() {
 
   const orders = Effect.fn("TradeLedger.orders")(
     function*(q: OrdersQuery) {
-      const open = sql`status IN ('new', 'accepted', 'pending_new', 'partially_filled', 'held', 'pending_cancel', 'pending_replace', 'accepted_for_bidding', 'calculated', 'stopped', 'suspended', 'pending_review')`
+      const open = openStatus
       const filters = [
         ...windowOf(q, "substr(submitted_at, 1, 10)"),
         sql`parent_order_id IS NULL`,
@@ -439,5 +456,24 @@ const make = Effect.gen(function*() {
     Effect.mapError(failWith("fills"))
   )
 
-  return TradeLedger.of({ record, createBook, setBookStatus, books, book, equity, orders, fills })
+  const cursors = Effect.fn("TradeLedger.cursors")(
+    function*(book: BookId, accounts: ReadonlyArray<AccountId>) {
+      if (accounts.length === 0) return []
+      const mine = sql.and([sql`book = ${book}`, sql.in("account", accounts)])
+      const orders = yield* sql<{ account: string; m: string | null }>`SELECT account, MAX(submitted_at) AS m FROM ledger_orders
+        WHERE ${mine} AND parent_order_id IS NULL GROUP BY account`
+      const fills = yield* sql<{ account: string; m: string | null }>`SELECT account, MAX(at) AS m FROM ledger_fills WHERE ${mine} GROUP BY account`
+      const open = yield* sql<{ account: string; id: string }>`SELECT DISTINCT account, COALESCE(parent_order_id, order_id) AS id FROM ledger_orders
+        WHERE ${mine} AND ${openStatus} ORDER BY account, id`
+      return accounts.map((account): AccountCursor => ({
+        account,
+        ordersAfter: orders.find((r) => r.account === account)?.m ?? null,
+        fillsAfter: fills.find((r) => r.account === account)?.m ?? null,
+        open: open.filter((r) => r.account === account).map((r) => r.id)
+      }))
+    },
+    Effect.mapError(failWith("cursors"))
+  )
+
+  return TradeLedger.of({ record, createBook, setBookStatus, books, book, equity, orders, fills, cursors })
 })

@@ -13,6 +13,7 @@ import {
 } from "@council/domain"
 import { RunContext } from "@council/engine"
 import { Lineup } from "@council/llm"
+import { BookId, liveBook } from "@council/tracking"
 
 /** An account as a run remembers it: no credentials, so params can be exported and replayed anywhere. */
 export const AccountProfile = Schema.Struct({
@@ -56,7 +57,9 @@ export const DailyParams = Schema.Struct({
   /** The run's as-of moment: RFC 3339 with the New York offset (`2026-06-08T15:45:00-04:00`). */
   asOfTime: Schema.optionalKey(Schema.String),
   /** The run stops after the risk gate until `pnpm pipeline approve` (or `--reject`). */
-  requireApproval: Schema.optionalKey(Schema.Boolean)
+  requireApproval: Schema.optionalKey(Schema.Boolean),
+  /** The TradeLedger book reconciliation writes into (default `live`; a backtest names its own). */
+  ledgerBook: Schema.optionalKey(Schema.String)
 })
 export type DailyParams = typeof DailyParams.Type
 
@@ -67,6 +70,10 @@ const runParams = Effect.gen(function*() {
 
 /** The run's accounts with their settings, as they were when the run started. */
 export const runAccounts = Effect.map(runParams, (p) => p.accounts)
+
+/** The ledger book the run reconciles into: `ledgerBook`, or the live book. */
+export const runLedgerBook = Effect.flatMap(runParams, (p) =>
+  p.ledgerBook === undefined ? Effect.succeed(liveBook) : Schema.decodeUnknownEffect(BookId)(p.ledgerBook).pipe(Effect.orDie))
 
 /** The plans a retry carries from the day's earlier run (none for a first run). */
 export const carriedPlans = Effect.map(runParams, (p) => p.carried ?? [])

@@ -190,6 +190,7 @@ const brokerOf = (account: AccountSnapshot, open: ReadonlyArray<Order>) => {
     listOrders: () => Effect.succeed(open),
     getOrder: () => Effect.die("unused"),
     getOrderByClientId: () => Effect.succeed(Option.none()),
+    listFills: () => Effect.succeed([]),
     placeOrder: (i) => Effect.sync(() => (taken.push(i), { ...open[0]!, id: i.clientOrderId, clientOrderId: i.clientOrderId })),
     cancelOrder: () => Effect.void,
     cancelAllOrders: Effect.succeed(0),
