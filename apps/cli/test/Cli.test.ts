@@ -65,14 +65,11 @@ describe("pnpm pipeline", () => {
 
   it("reports an edited checkpoint as a divergence and exits 1", () => {
     const db = new DatabaseSync(join(home, "council.db"))
-    const row = db.prepare("SELECT output FROM checkpoints WHERE run_id = ? AND stage = 'CouncilSynthesis'").get(runId) as
-      | { output: string }
-      | undefined
-    const output = JSON.parse(row!.output) as { rationale: string }
-    db.prepare("UPDATE checkpoints SET output = ? WHERE run_id = ? AND stage = 'CouncilSynthesis'").run(
-      JSON.stringify({ ...output, rationale: "edited by hand" }),
-      runId
-    )
+    const row = db.prepare(
+      "SELECT hash, body FROM blobs WHERE hash = (SELECT output_hash FROM checkpoints WHERE run_id = ? AND stage = 'CouncilSynthesis')"
+    ).get(runId) as { hash: string; body: string } | undefined
+    const output = JSON.parse(row!.body) as { rationale: string }
+    db.prepare("UPDATE blobs SET body = ? WHERE hash = ?").run(JSON.stringify({ ...output, rationale: "edited by hand" }), row!.hash)
     db.close()
     const r = cli(home, ["replay", runId])
     assert.strictEqual(r.code, 1)

@@ -50,8 +50,13 @@ const storeText = (home: string) =>
 const stored = (home: string, runId: string) => {
   const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
   try {
-    const run = db.prepare("SELECT dry_run, params FROM runs WHERE id = ?").get(runId) as { dry_run: number; params: string }
-    const checkpoints = db.prepare("SELECT stage, output FROM checkpoints WHERE run_id = ?").all(runId) as Array<{ stage: string; output: string }>
+    const run = db.prepare("SELECT dry_run, body AS params FROM runs JOIN blobs ON hash = params_hash WHERE id = ?").get(runId) as {
+      dry_run: number
+      params: string
+    }
+    const checkpoints = db.prepare("SELECT stage, body AS output FROM checkpoints JOIN blobs ON hash = output_hash WHERE run_id = ?").all(
+      runId
+    ) as Array<{ stage: string; output: string }>
     return {
       dryRun: run.dry_run === 1,
       params: JSON.parse(run.params) as { swapped?: unknown },

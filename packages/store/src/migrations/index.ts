@@ -11,11 +11,13 @@ import exchange from "./0002_exchange.ts"
 import runOrigin from "./0003_run_origin.ts"
 import llmSpend from "./0004_llm_spend.ts"
 import ledger from "./0005_ledger.ts"
+import contentAddressed from "./0008_content_addressed.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
   "0002_exchange": exchange,
   "0003_run_origin": runOrigin,
   "0004_llm_spend": llmSpend,
-  "0005_ledger": ledger
+  "0005_ledger": ledger,
+  "0008_content_addressed": contentAddressed
 }
