@@ -40,7 +40,9 @@ export const DailyParams = Schema.Struct({
   swapped: Schema.optionalKey(Schema.Array(Schema.Struct({ role: Schema.String, from: Schema.String, to: Schema.String }))),
   /** Set on a retry of a day's failed accounts: the day's first run, and the plans carried from it. */
   retryOf: Schema.optionalKey(Schema.String),
-  carried: Schema.optionalKey(Schema.Array(CarriedPlan))
+  carried: Schema.optionalKey(Schema.Array(CarriedPlan)),
+  /** The TradeLedger book the run's reconciliation writes into (default: `live`); a backtest names its own. */
+  ledgerBook: Schema.optionalKey(Schema.String)
 })
 export type DailyParams = typeof DailyParams.Type
 

@@ -1,3 +1,4 @@
+export * as Backtest from "./Backtest.ts"
 export * from "./DailyParams.ts"
 export * from "./DailyPipeline.ts"
 export * as RiskRules from "./RiskRules.ts"

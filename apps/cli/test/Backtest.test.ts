@@ -1,0 +1,100 @@
+import { assert, describe, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import { existsSync, readdirSync } from "node:fs"
+import { join } from "node:path"
+import { Effect, Layer } from "effect"
+import { RunStore } from "@council/engine"
+import { Database, SqlRunStore } from "@council/store"
+import { bin, cliAsync, tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
+
+/** Every run of a backtest database with its stages' outputs (the exchange's random order ids masked). */
+const contents = (file: string) =>
+  Effect.gen(function*() {
+    const store = yield* RunStore
+    const runs = yield* store.listRuns({ limit: 10_000 })
+    const out: Array<string> = []
+    for (const run of [...runs].reverse()) {
+      out.push(`${run.id} ${run.status}`)
+      for (const c of yield* store.getCheckpoints(run.id)) out.push(`  ${c.stage} ${JSON.stringify(c.output).replace(UUID, "<id>")}`)
+    }
+    return out
+  }).pipe(Effect.provide(SqlRunStore.layer.pipe(Layer.provide(Database.layerSqlite(file)))), Effect.runPromise)
+
+const dbOf = (home: string) => {
+  const files = readdirSync(join(home, "backtests")).filter((f) => f.endsWith(".db"))
+  assert.strictEqual(files.length, 1, files.join(", "))
+  return join(home, "backtests", files[0]!)
+}
+
+describe("pnpm pipeline backtest", () => {
+  it("runs a short backtest in a database of its own, registered as a ledger book; nothing in the main run store", async () => {
+    const home = tempHome()
+    const result = await cliInProcess(home, ["backtest", "--from", "2026-05-04", "--to", "2026-05-08", "--accounts", "COUNCIL,CLAUDE", "--json"])
+    assert.strictEqual(result.code, 0, result.stderr)
+    const outcome = JSON.parse(result.stdout) as { id: string; status: string; sessions: number; started: number; database: string }
+    assert.deepStrictEqual([outcome.status, outcome.sessions, outcome.started], ["completed", 5, 5])
+    assert.strictEqual(outcome.database, join(home, "backtests", `${outcome.id}.db`))
+    assert.match(result.stderr, /\] 5\/5 100\.0 % · [\d.]+ sessions\/s · ETA 0s · 2026-05-08/)
+
+    const runs = await contents(outcome.database)
+    assert.strictEqual(runs.filter((line) => line.endsWith(" completed")).length, 5)
+    assert.isTrue(runs.some((line) => line.includes("Execution") && line.includes("\"account\":\"CLAUDE\"")))
+    assert.strictEqual((await cliInProcess(home, ["runs"])).stdout.trim(), "no runs yet — start one with: pnpm pipeline run daily")
+
+    const books = await cliInProcess(home, ["backtests", "--json"])
+    assert.strictEqual(books.code, 0, books.stderr)
+    const listed = (JSON.parse(books.stdout) as ReadonlyArray<{ id: string; status: string; from: string; to: string }>)
+    assert.deepStrictEqual(listed.map((b) => [b.id, b.status, b.from, b.to]), [[outcome.id, "completed", "2026-05-04", "2026-05-08"]])
+    const board = await cliInProcess(home, ["leaderboard", "--backtest", "latest"])
+    assert.strictEqual(board.code, 0, board.stderr)
+
+    const again = await cliInProcess(home, ["backtest", "--resume", outcome.id, "--json"])
+    assert.strictEqual(again.code, 0, again.stderr)
+    assert.deepStrictEqual((JSON.parse(again.stdout) as { skipped: number; started: number }).skipped, 5)
+  }, 60_000)
+
+  it("says its exit codes in --help", async () => {
+    const help = await cliInProcess(undefined, ["backtest", "--help"])
+    assert.strictEqual(help.code, 0)
+    assert.match(help.stdout, /Exit codes: 0 every session ran/)
+    assert.match(help.stdout, /--resume/)
+  })
+
+  it("killed with SIGKILL mid-backtest, --resume finishes it with the same result as an uninterrupted backtest", async () => {
+    const range = ["--from", "2026-03-02", "--to", "2026-04-10", "--accounts", "COUNCIL,GEMINI,GROQ"]
+    const reference = tempHome()
+    const uninterrupted = cliAsync(reference, ["backtest", ...range, "--json"])
+
+    const home = tempHome()
+    const child = spawn(process.execPath, [bin, "backtest", ...range], {
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    const killed = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)))
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d
+      // the first progress line: one session done, the next under way
+      if (stderr.includes(" sessions/s ")) child.kill("SIGKILL")
+    })
+    assert.strictEqual(await killed, "SIGKILL", stderr)
+    assert.isTrue(existsSync(dbOf(home)))
+    const listed = JSON.parse((await cliAsync(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ id: string; status: string }>
+    assert.strictEqual(listed[0]?.status, "running")
+
+    const resumed = await cliAsync(home, ["backtest", "--resume", listed[0]!.id, "--json"])
+    assert.strictEqual(resumed.code, 0, resumed.stderr)
+    const outcome = JSON.parse(resumed.stdout) as { status: string; sessions: number; started: number; resumed: number; skipped: number }
+    assert.strictEqual(outcome.status, "completed")
+    assert.isAtLeast(outcome.skipped, 1)
+    assert.strictEqual(outcome.skipped + outcome.resumed + outcome.started, outcome.sessions)
+    const full = await uninterrupted
+    assert.strictEqual(full.code, 0, full.stderr)
+    assert.deepStrictEqual(await contents(dbOf(home)), await contents(dbOf(reference)))
+    const after = JSON.parse((await cliAsync(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ status: string }>
+    assert.strictEqual(after[0]?.status, "completed")
+  }, 120_000)
+})
