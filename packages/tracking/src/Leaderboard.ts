@@ -14,7 +14,8 @@
  *   interval lies above 0.
  * - Fewer than 20 sessions: `ranked` is false, no ranks and no intervals, and the verdict says "too few sessions".
  * - An account's bootstrap seed is the seed plus its name, so its intervals do not depend on the other accounts.
- * - Attribution compares total return and Sharpe as differences (council − other) with paired intervals. Best and
+ * - Attribution compares total return and Sharpe as differences (council − other) with paired intervals (the
+ *   other: the best PM, the median PM, the mechanical vote's and the random-entry baseline's paper accounts). Best and
  *   median PM follow the ranking rule (median of an even count: the lower-ranked middle one). Choosing the best PM
  *   after the fact favours it, so "beats its best PM" is a demanding claim.
  *
@@ -69,7 +70,7 @@ export const Leaderboard = Schema.Struct({
 export type Leaderboard = typeof Leaderboard.Type
 
 export const Comparison = Schema.Struct({
-  against: Schema.Literals(["best PM", "median PM", "mechanical vote"]),
+  against: Schema.Literals(["best PM", "median PM", "mechanical vote", "random entry"]),
   account: Schema.String,
   /** Council minus the other account. */
   totalReturn: Bootstrap.Estimate,
@@ -202,14 +203,18 @@ const verdictOf = (rows: ReadonlyArray<LeaderboardRow>, benchmark: string, sessi
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/** The council against its best PM, its median PM and (when given) the mechanical vote (see the module's rules). */
+/**
+ * The council against its best PM, its median PM and (when given) the mechanical vote and the random-entry
+ * baseline (see the module's rules).
+ */
 export const attribution = (input: Options & {
   readonly council: AccountSeries
   readonly pms: ReadonlyArray<AccountSeries>
-  readonly mechanical?: AccountSeries
+  readonly mechanical?: AccountSeries | undefined
+  readonly random?: AccountSeries | undefined
 }): Result.Result<Attribution, MetricsError> => {
   if (input.pms.length === 0) return Result.fail(new MetricsError({ message: "attribution needs at least one PM account" }))
-  const all = [input.council, ...input.pms, ...(input.mechanical ? [input.mechanical] : [])]
+  const all = [input.council, ...input.pms, ...(input.mechanical ? [input.mechanical] : []), ...(input.random ? [input.random] : [])]
   const aligned = align(all, undefined)
   if (Result.isFailure(aligned)) return Result.fail(aligned.failure)
   const [council, ...rest] = aligned.success.accounts
@@ -227,7 +232,8 @@ export const attribution = (input: Options & {
   const targets: Array<{ readonly against: Comparison["against"]; readonly account: string; readonly returns: ReadonlyArray<number> }> = [
     { against: "best PM", ...ranked[0]! },
     { against: "median PM", ...ranked[Math.floor(ranked.length / 2)]! },
-    ...(input.mechanical ? [{ against: "mechanical vote" as const, account: input.mechanical.account, returns: returnsOf(rest[input.pms.length]!) }] : [])
+    ...(input.mechanical ? [{ against: "mechanical vote" as const, account: input.mechanical.account, returns: returnsOf(rest[input.pms.length]!) }] : []),
+    ...(input.random ? [{ against: "random entry" as const, account: input.random.account, returns: returnsOf(rest[rest.length - 1]!) }] : [])
   ]
   const comparisons = targets.map((target): Comparison => {
     const [totalReturn, sharpe] = Bootstrap.estimates(

@@ -14,13 +14,17 @@
  *
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type * as SqlClient from "effect/sql/SqlClient"
 import { type AccountId, Ticker, TradingDay } from "@council/domain"
+import { defaultFillModel, type FillModelOptions } from "@council/exchange/FillModel"
 import { MarketData } from "@council/market"
+import type { PaperSession } from "./Baselines.ts"
+import { contest, ContestReport, type MechanicalVoteDay } from "./Contest.ts"
 import * as Leaderboard from "./Leaderboard.ts"
 import * as LlmCosts from "./LlmCosts.ts"
 import type { EquityPoint } from "./Metrics.ts"
@@ -64,9 +68,19 @@ export const LeaderboardReport = Schema.Struct({
   llmCostRecorded: Schema.Boolean,
   /** `null` when there is nothing to rank (no snapshot, fewer than two common sessions, no benchmark). */
   leaderboard: Schema.NullOr(Leaderboard.Leaderboard),
-  verdict: Schema.String
+  verdict: Schema.String,
+  /** The paper baselines and the council's attribution (`Contest`); `null` when there is no leaderboard. */
+  contest: Schema.NullOr(ContestReport)
 })
 export type LeaderboardReport = typeof LeaderboardReport.Type
+
+/**
+ * Where the mechanical votes of a book's sessions come from (the runs' council synthesis). Optional: without it,
+ * or when it answers `undefined`, the mechanical-vote baseline shows "—".
+ */
+export class MechanicalVotes extends Context.Service<MechanicalVotes, {
+  readonly between: (from: TradingDay, to: TradingDay) => Effect.Effect<ReadonlyArray<MechanicalVoteDay> | undefined>
+}>()("@council/tracking/MechanicalVotes") {}
 
 /** `--backtest X` / `?backtest=X` names no book (or `latest` when there is no backtest yet). */
 export class BookNotFound extends Schema.TaggedError<BookNotFound>()("BookNotFound", { message: Schema.String }) {}
@@ -160,24 +174,65 @@ const toEquityPoint = (p: SeriesPoint): EquityPoint => ({
   ...(p.llmCost === null ? {} : { llmCost: p.llmCost })
 })
 
-/** The leaderboard of the window (see the module's details). */
-export const leaderboardReport = (query: Omit<Query, "account"> & { readonly riskFree?: number }): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
+/** Every universe symbol's close on each of `sessions` (ascending); symbols the feed cannot give are left out. */
+const closesOn = (sessions: ReadonlyArray<TradingDay>) =>
+  Effect.gen(function*() {
+    const market = yield* MarketData
+    const first = sessions[0]
+    const last = sessions.at(-1)
+    if (first === undefined || last === undefined) return []
+    const span = (yield* market.sessions(first, last)).length
+    const closes = new Map<TradingDay, Map<Ticker, number>>(sessions.map((d) => [d, new Map()]))
+    for (const symbol of yield* market.universe) {
+      const bars = yield* market.bars({ symbol, asOf: last, lookback: span }).pipe(Effect.orElseSucceed(() => []))
+      for (const bar of bars) closes.get(bar.date)?.set(symbol, bar.close)
+    }
+    return sessions.map((date): PaperSession => ({ date, closes: closes.get(date)! }))
+  }).pipe(Effect.orElseSucceed((): ReadonlyArray<PaperSession> => []))
+
+const contestOf = (
+  query: Omit<Query, "account"> & { readonly riskFree?: number | undefined; readonly fillModel?: FillModelOptions | undefined },
+  accounts: ReadonlyArray<Leaderboard.AccountSeries>,
+  benchmark: Leaderboard.Benchmark,
+  board: Leaderboard.Leaderboard
+) =>
+  Effect.gen(function*() {
+    const council = board.rows.find((r) => r.account === "COUNCIL")
+    const sessions = [...new Set(accounts.flatMap((a) => a.series.map((p) => p.date)))].sort()
+    const votes = yield* Effect.serviceOption(MechanicalVotes).pipe(Effect.flatMap(Option.match({
+      onNone: () => Effect.succeed(undefined),
+      onSome: (source) => source.between(board.from, board.to)
+    })))
+    return contest({
+      book: query.book,
+      accounts,
+      benchmark,
+      turnover: council?.metrics.turnover ?? null,
+      exposure: council?.metrics.averageExposure ?? null,
+      sessions: yield* closesOn(sessions),
+      votes,
+      fillModel: query.fillModel ?? defaultFillModel,
+      riskFree: query.riskFree
+    })
+  })
+
+/** The leaderboard of the window, with its baselines and attribution (see the module's details). */
+export const leaderboardReport = (
+  query: Omit<Query, "account"> & { readonly riskFree?: number; readonly fillModel?: FillModelOptions }
+): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
   Effect.gen(function*() {
     const report = yield* equityReport(query)
-    const base = { book: query.book, llmCostRecorded: report.llmCostRecorded }
+    const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, contest: null }
     if (report.accounts.length === 0) {
       return { ...base, leaderboard: null, verdict: `no equity recorded in book ${query.book}${query.from || query.to ? " in this window" : ""} yet` }
     }
     if (report.benchmark === null) return { ...base, leaderboard: null, verdict: `the market data has no ${BENCHMARK} to benchmark against` }
     const fills = yield* (yield* TradeLedger).fills(query)
     const trades = closedTrades(fills)
-    const result = Leaderboard.leaderboard({
-      accounts: report.accounts.map(({ account, points }) => ({ account, series: points.map(toEquityPoint), trades: trades.get(account) ?? [] })),
-      benchmark: { name: BENCHMARK, closes: report.benchmark.points },
-      ...(query.riskFree === undefined ? {} : { riskFree: query.riskFree })
-    })
-    return Result.match(result, {
-      onFailure: (error) => ({ ...base, leaderboard: null, verdict: error.message }),
-      onSuccess: (leaderboard) => ({ ...base, leaderboard, verdict: leaderboard.verdict })
-    })
+    const accounts = report.accounts.map(({ account, points }) => ({ account, series: points.map(toEquityPoint), trades: trades.get(account) ?? [] }))
+    const benchmark = { name: BENCHMARK, closes: report.benchmark.points }
+    const result = Leaderboard.leaderboard({ accounts, benchmark, ...(query.riskFree === undefined ? {} : { riskFree: query.riskFree }) })
+    if (Result.isFailure(result)) return { ...base, leaderboard: null, verdict: result.failure.message }
+    const board = result.success
+    return { ...base, leaderboard: board, verdict: board.verdict, contest: yield* contestOf(query, accounts, benchmark, board) }
   }).pipe(Effect.withSpan("Standings.leaderboardReport", { attributes: { book: query.book } }))

@@ -1,0 +1,269 @@
+/**
+ * A backtest's report: the data of a book (`reportData`: its settings, every account's equity and drawdown series
+ * beside SPY, the leaderboard with its intervals, the baselines and the attribution) and one self-contained HTML
+ * page of it (`renderHtml`: inline CSS and SVG charts, no script, no external asset), plus the JSON behind it
+ * (`renderJson`).
+ *
+ * **When to use**: at the end of `pnpm pipeline backtest` (`report.html` and `report.json` beside its database),
+ * and by the dashboard's backtest pages. Works for any book, the live one too.
+ *
+ * **Gotchas**
+ * - The page is deterministic for a given book and data (no clock): rendering twice gives the same bytes.
+ * - Every string from the book (label, settings) is HTML-escaped; the page loads nothing and runs nothing, so it
+ *   opens offline and under a `default-src 'none'` content security policy.
+ * - Charts draw every session (a long backtest gives large polylines, ~12 bytes a point per account).
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type { FillModelOptions } from "@council/exchange/FillModel"
+import type * as Bootstrap from "./Bootstrap.ts"
+import { describeEstimate } from "./Leaderboard.ts"
+import type { AccountMetrics } from "./Metrics.ts"
+import * as Standings from "./Standings.ts"
+import { type BookId, BookSummary, LedgerError, TradeLedger } from "./TradeLedger.ts"
+
+export const ReportData = Schema.Struct({
+  book: BookSummary,
+  equity: Standings.EquityReport,
+  leaderboard: Standings.LeaderboardReport
+})
+export type ReportData = typeof ReportData.Type
+
+export interface ReportOptions {
+  readonly riskFree?: number
+  readonly fillModel?: FillModelOptions
+}
+
+/** The report's data for `book` over every session it holds. */
+export const reportData = (book: BookId, options: ReportOptions = {}) =>
+  Effect.gen(function*() {
+    const summary = yield* (yield* TradeLedger).book(book)
+    if (Option.isNone(summary)) return yield* new LedgerError({ operation: "report", message: `no book ${book}` })
+    const equity = yield* Standings.equityReport({ book })
+    const leaderboard = yield* Standings.leaderboardReport({ book, ...options })
+    return { book: summary.value, equity, leaderboard } satisfies ReportData
+  }).pipe(Effect.withSpan("BacktestReport.reportData", { attributes: { book } }))
+
+/** The JSON behind the page. */
+export const renderJson = (data: ReportData): string => JSON.stringify(Schema.encodeSync(ReportData)(data), null, 2)
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const escape = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" })[c]!)
+
+const pct = (x: number | null, digits = 1) => (x === null ? "—" : `${(x * 100).toFixed(digits)} %`)
+const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`
+const num = (x: number | null, digits = 2) => (x === null ? "—" : x.toFixed(digits))
+const money = (x: number | null) =>
+  x === null ? "—" : `${x < 0 ? "−" : ""}$${Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => escape(describeEstimate(e, format))
+
+const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
+const BENCHMARK_COLOR = "#555"
+
+interface Line {
+  readonly name: string
+  readonly color: string
+  readonly values: ReadonlyArray<number | null>
+  readonly dashed?: boolean
+}
+
+/** A line chart over the sessions `dates`, as inline SVG. */
+const chart = (title: string, dates: ReadonlyArray<string>, lines: ReadonlyArray<Line>, format: (y: number) => string) => {
+  const width = 960
+  const height = 300
+  const pad = { left: 70, right: 10, top: 10, bottom: 30 }
+  const all = lines.flatMap((l) => l.values.filter((v): v is number => v !== null))
+  if (dates.length < 2 || all.length === 0) return `<p class="empty">${escape(title)}: fewer than two sessions</p>`
+  const lo = Math.min(...all)
+  const hi = Math.max(...all)
+  const span = hi - lo || 1
+  const x = (i: number) => pad.left + (i / (dates.length - 1)) * (width - pad.left - pad.right)
+  const y = (v: number) => pad.top + (1 - (v - lo) / span) * (height - pad.top - pad.bottom)
+  const polyline = (line: Line) => {
+    const points = line.values.flatMap((v, i) => (v === null ? [] : [`${x(i).toFixed(1)},${y(v).toFixed(1)}`])).join(" ")
+    return `<polyline data-series="${escape(line.name)}" fill="none" stroke="${line.color}" stroke-width="1.5"${
+      line.dashed ? " stroke-dasharray=\"4 3\"" : ""
+    } points="${points}"><title>${escape(line.name)}</title></polyline>`
+  }
+  const ticks = [lo, lo + span / 2, hi].map((v) =>
+    `<text x="${pad.left - 6}" y="${y(v).toFixed(1)}" text-anchor="end" dominant-baseline="middle">${escape(format(v))}</text>`
+  )
+  const axis = [0, dates.length - 1].map((i) =>
+    `<text x="${x(i).toFixed(1)}" y="${height - 8}" text-anchor="${i === 0 ? "start" : "end"}">${escape(dates[i]!)}</text>`
+  )
+  const legend = lines.map((l) => `<span><i style="background:${l.color}"></i>${escape(l.name)}</span>`).join("")
+  return `<figure><figcaption>${escape(title)}</figcaption><svg viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(title)}">` +
+    `<rect x="${pad.left}" y="${pad.top}" width="${width - pad.left - pad.right}" height="${height - pad.top - pad.bottom}" class="frame"/>` +
+    `${ticks.join("")}${axis.join("")}${lines.map(polyline).join("")}</svg><div class="legend">${legend}</div></figure>`
+}
+
+const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, cls = "") =>
+  `<table${cls ? ` class="${cls}"` : ""}><thead><tr>${headers.map((h) => `<th>${escape(h)}</th>`).join("")}</tr></thead><tbody>${
+    rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")
+  }</tbody></table>`
+
+const metricsRow = (account: string, m: AccountMetrics) => [
+  escape(account),
+  signed(m.totalReturn),
+  signed(m.annualizedReturn),
+  pct(m.volatility),
+  num(m.sharpe),
+  num(m.sortino),
+  `${pct(m.maxDrawdown.depth)} <small>${m.maxDrawdown.peak} → ${m.maxDrawdown.trough}${m.maxDrawdown.recovery ? ` ↗ ${m.maxDrawdown.recovery}` : ""}</small>`,
+  num(m.calmar),
+  pct(m.winRateDays, 0),
+  m.closedTrades === null || m.closedTrades === 0 ? "—" : `${pct(m.winRateTrades, 0)} of ${m.closedTrades}`,
+  num(m.turnover, 1),
+  pct(m.averageExposure, 0),
+  m.excessReturn === null ? "—" : signed(m.excessReturn),
+  money(m.llmCost),
+  money(m.pnlNetOfCost),
+  String(m.sessions)
+]
+
+const METRIC_HEADERS = [
+  "account", "total return", "annualized", "volatility", "Sharpe", "Sortino", "max drawdown (peak → trough ↗ recovery)", "Calmar",
+  "win days", "win trades", "turnover", "exposure", "excess vs SPY", "LLM cost", "net P&L", "n"
+]
+
+const leaderboardSection = (data: ReportData) => {
+  const board = data.leaderboard.leaderboard
+  if (board === null) return `<section id="leaderboard"><h2>Leaderboard</h2><p class="verdict">${escape(data.leaderboard.verdict)}</p></section>`
+  const rows = board.rows.map((r) => [
+    r.rank === null ? "—" : String(r.rank),
+    escape(r.account),
+    estimate(r.totalReturn, signed),
+    estimate(r.sharpe, (x) => x.toFixed(2)),
+    estimate(r.excessReturn, signed),
+    r.beatsBenchmark ? "yes" : "no"
+  ])
+  return `<section id="leaderboard"><h2>Leaderboard</h2>
+<p>${board.from} … ${board.to} · ${board.sessions} sessions · ${escape(board.benchmark.name)} buy-and-hold ${signed(board.benchmark.totalReturn)} ·
+95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block length ${board.blockLength}, seed “${escape(board.seed)}”)</p>
+${table(["rank", "account", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${board.benchmark.name} (95 % CI)`, "beats at 95 %"], rows, "leaderboard")}
+<p class="verdict">${escape(board.verdict)}</p>
+<h3>Metrics</h3>
+${table(METRIC_HEADERS, board.rows.map((r) => metricsRow(r.account, r.metrics)), "metrics")}
+</section>`
+}
+
+const contestSection = (data: ReportData) => {
+  const contest = data.leaderboard.contest
+  if (contest === null) return `<section id="baselines"><h2>Baselines and attribution</h2><p>—</p></section>`
+  const baselines = contest.baselines === null ? "" : table(
+    ["baseline", "total return (95 % CI)", "Sharpe (95 % CI)", "excess vs SPY (95 % CI)"],
+    contest.baselines.rows.map((r) => [escape(r.account), estimate(r.totalReturn, signed), estimate(r.sharpe, (x) => x.toFixed(2)), estimate(r.excessReturn, signed)]),
+    "baselines"
+  )
+  const attribution = contest.attribution === null ? "" : table(
+    ["council against", "account", "Δ total return (95 % CI)", "Δ Sharpe (95 % CI)", "verdict"],
+    contest.attribution.comparisons.map((c) => [
+      escape(c.against),
+      escape(c.account),
+      estimate(c.totalReturn, signed),
+      estimate(c.sharpe, (x) => x.toFixed(2)),
+      escape(c.verdict)
+    ]),
+    "attribution"
+  )
+  return `<section id="baselines"><h2>Baselines and attribution</h2><p>${escape(contest.note)}</p>${baselines}${attribution}</section>`
+}
+
+const chartsSection = (data: ReportData) => {
+  const dates = [...new Set(data.equity.accounts.flatMap((a) => a.points.map((p) => p.date)))].sort()
+  const byAccount = data.equity.accounts.map((a, i) => {
+    const points = new Map(a.points.map((p) => [p.date, p]))
+    return { name: a.account, color: COLORS[i % COLORS.length]!, points }
+  })
+  const start = data.equity.accounts.map((a) => a.points[0]?.equity ?? 0).reduce((a, b) => Math.max(a, b), 0)
+  const spy = data.equity.benchmark
+  const spyCloses = new Map((spy?.points ?? []).map((p) => [p.date, p.close]))
+  const spyFirst = dates.map((d) => spyCloses.get(d)).find((c) => c !== undefined)
+  const benchmark: ReadonlyArray<Line> = spy === null || spyFirst === undefined ? [] : [{
+    name: `${spy.name} buy-and-hold`,
+    color: BENCHMARK_COLOR,
+    dashed: true,
+    values: dates.map((d) => {
+      const close = spyCloses.get(d)
+      return close === undefined ? null : (start * close) / spyFirst
+    })
+  }]
+  let spyPeak = 0
+  const spyDrawdown: ReadonlyArray<Line> = benchmark.length === 0 ? [] : [{
+    ...benchmark[0]!,
+    values: benchmark[0]!.values.map((v) => {
+      if (v === null) return null
+      spyPeak = Math.max(spyPeak, v)
+      return -(1 - v / spyPeak)
+    })
+  }]
+  const equityLines = byAccount.map((a): Line => ({ name: a.name, color: a.color, values: dates.map((d) => a.points.get(d)?.equity ?? null) }))
+  const drawdownLines = byAccount.map((a): Line => ({ name: a.name, color: a.color, values: dates.map((d) => {
+    const p = a.points.get(d)
+    return p === undefined ? null : -p.drawdown
+  }) }))
+  return `<section id="charts"><h2>Equity and drawdown</h2>
+${chart(`Equity per account, with ${spy?.name ?? "SPY"} buy-and-hold from the same start`, dates, [...equityLines, ...benchmark], (v) => money(Math.round(v)))}
+${chart("Drawdown from the running peak", dates, [...drawdownLines, ...spyDrawdown], (v) => pct(v))}
+</section>`
+}
+
+const settingsSection = (data: ReportData) => {
+  const book = data.book
+  const flat = (value: unknown, prefix: string): ReadonlyArray<readonly [string, string]> =>
+    value !== null && typeof value === "object" && !Array.isArray(value)
+      ? Object.entries(value).flatMap(([k, v]) => flat(v, prefix ? `${prefix}.${k}` : k))
+      : [[prefix, typeof value === "string" ? value : JSON.stringify(value)]]
+  const rows: ReadonlyArray<readonly [string, string]> = [
+    ["book", book.id],
+    ["label", book.label],
+    ["status", book.status],
+    ["range requested", `${book.from ?? "?"} … ${book.to ?? "?"}`],
+    ["sessions recorded", `${book.sessions} (${book.firstSession ?? "—"} … ${book.lastSession ?? "—"})`],
+    ["accounts", String(book.accounts)],
+    ["created", book.createdAt],
+    ...flat(book.params, "")
+  ]
+  return `<section id="settings"><h2>Settings</h2>${table(["setting", "value"], rows.map(([k, v]) => [escape(k), escape(v)]), "settings")}</section>`
+}
+
+const finalSection = (data: ReportData) =>
+  `<section id="accounts"><h2>Accounts</h2>${
+    table(
+      ["account", "first session", "last session", "start equity", "end equity", "sessions"],
+      data.equity.accounts.map((a) => {
+        const first = a.points[0]
+        const last = a.points.at(-1)
+        return [escape(a.account), first?.date ?? "—", last?.date ?? "—", money(first?.equity ?? null), money(last?.equity ?? null), String(a.points.length)]
+      }),
+      "accounts"
+    )
+  }</section>`
+
+const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;background:#fff}h1{font-size:22px}h2{font-size:18px;margin-top:28px}
+table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 6px;text-align:right;white-space:nowrap}
+th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}small{color:#666}.verdict{font-weight:600}
+figure{margin:12px 0}figcaption{font-weight:600}svg{width:100%;max-width:960px;height:auto}svg text{font-size:11px;fill:#444}
+.frame{fill:none;stroke:#ccc}.legend span{margin-right:12px;white-space:nowrap}.legend i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}
+.empty{color:#666}`
+
+/** The report as one self-contained HTML page (see the module's gotchas). */
+export const renderHtml = (data: ReportData): string =>
+  `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>Council backtest ${escape(data.book.id)}</title><style>${CSS}</style></head>
+<body><h1>Council backtest ${escape(data.book.id)} <small>${escape(data.book.label)}</small></h1>
+<p class="verdict">${escape(data.leaderboard.verdict)}</p>
+${leaderboardSection(data)}
+${chartsSection(data)}
+${contestSection(data)}
+${finalSection(data)}
+${settingsSection(data)}
+</body></html>
+`

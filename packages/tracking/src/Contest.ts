@@ -1,0 +1,128 @@
+/**
+ * The council's contest: its paper-only baselines (the random-entry baseline at the council's turnover and
+ * exposure, and the mechanical vote as a shadow account) and the attribution of the council against its best PM,
+ * its median PM and those baselines, each difference with its 95 % interval.
+ *
+ * **When to use**: `Standings.leaderboardReport` adds it to every leaderboard (CLI, API, backtest report). Pure:
+ * the caller reads the closes (`MarketData`) and the mechanical votes (`MechanicalVotes`).
+ *
+ * **Rules**
+ * - The council account is `COUNCIL`; the PMs are the book's accounts named after a PM. Without the council or
+ *   a PM there is no attribution (`note` says why).
+ * - Both baselines start with the council's first equity, trade the sessions of the council's series through the
+ *   fill model (`Baselines`), and are named `RANDOM` and `MECHANICAL`.
+ * - Random entry: seeded by the book's id, long only, one slot, at the council's turnover and average exposure.
+ * - Mechanical vote: after each session with a recorded vote, equal weights over its LONG/SHORT trades summing to
+ *   the council's average exposure; a session without a vote keeps the previous targets.
+ *
+ * @since 0.1.0
+ */
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import { COUNCIL, type Direction, PM_NAMES, type Ticker, type TradingDay } from "@council/domain"
+import type { FillModelOptions } from "@council/exchange/FillModel"
+import { paperAccount, type PaperSession, randomEntry } from "./Baselines.ts"
+import * as Leaderboard from "./Leaderboard.ts"
+import type { EquityPoint } from "./Metrics.ts"
+import type { BaselineDay } from "./RandomBaseline.ts"
+
+export const RANDOM = "RANDOM"
+export const MECHANICAL = "MECHANICAL"
+
+/** The mechanical vote recorded by a session's council synthesis. */
+export interface MechanicalVoteDay {
+  readonly date: TradingDay
+  readonly trades: ReadonlyArray<{ readonly symbol: Ticker; readonly direction: Direction }>
+}
+
+export const ContestReport = Schema.Struct({
+  /** The baselines' leaderboard against the same benchmark; `null` without a council series. */
+  baselines: Schema.NullOr(Leaderboard.Leaderboard),
+  attribution: Schema.NullOr(Leaderboard.Attribution),
+  /** What the section covers, or why it is empty. */
+  note: Schema.String
+})
+export type ContestReport = typeof ContestReport.Type
+
+export interface ContestInput {
+  readonly book: string
+  readonly accounts: ReadonlyArray<Leaderboard.AccountSeries>
+  readonly benchmark: Leaderboard.Benchmark
+  /** The council's turnover and average exposure over the window (its leaderboard row). */
+  readonly turnover: number | null
+  readonly exposure: number | null
+  readonly sessions: ReadonlyArray<PaperSession>
+  /** `undefined` when no vote could be read ("—"). */
+  readonly votes: ReadonlyArray<MechanicalVoteDay> | undefined
+  readonly fillModel: FillModelOptions
+  readonly riskFree?: number | undefined
+}
+
+/** Targets per session from the recorded votes (see the module's rules). */
+export const voteTargets = (
+  sessions: ReadonlyArray<PaperSession>,
+  votes: ReadonlyArray<MechanicalVoteDay>,
+  exposure: number
+): ReadonlyArray<BaselineDay> => {
+  const byDate = new Map(votes.map((v) => [v.date, v]))
+  let previous = new Map<Ticker, number>()
+  return sessions.map((session) => {
+    const vote = byDate.get(session.date)
+    if (vote === undefined) return { date: session.date, targets: [...previous].map(([symbol, weight]) => ({ symbol, weight })), changes: [] }
+    const active = vote.trades.filter((t) => t.direction !== "FLAT" && session.closes.has(t.symbol))
+    const targets = new Map<Ticker, number>()
+    for (const t of active) targets.set(t.symbol, (targets.get(t.symbol) ?? 0) + (t.direction === "LONG" ? 1 : -1) * exposure / active.length)
+    const changes = [...new Set([...previous.keys(), ...targets.keys()])].filter((s) => (previous.get(s) ?? 0) !== (targets.get(s) ?? 0)).sort()
+    previous = targets
+    return { date: session.date, targets: [...targets].map(([symbol, weight]) => ({ symbol, weight })), changes }
+  })
+}
+
+const onSessions = (series: ReadonlyArray<EquityPoint>, sessions: ReadonlyArray<PaperSession>) => {
+  const dates = new Set<string>(series.map((p) => p.date))
+  return sessions.filter((s) => dates.has(s.date))
+}
+
+/** The baselines and the attribution of a book's accounts (see the module's rules). */
+export const contest = (input: ContestInput): ContestReport => {
+  const council = input.accounts.find((a) => a.account === COUNCIL)
+  if (council === undefined || council.series.length < 2) {
+    return { baselines: null, attribution: null, note: `no ${COUNCIL} series of two sessions or more in this book: no baselines, no attribution` }
+  }
+  const sessions = onSessions(council.series, input.sessions)
+  const exposure = Math.max(0, Math.min(1, input.exposure ?? 1))
+  const start = council.series[0]!.equity
+  const random: Leaderboard.AccountSeries = {
+    account: RANDOM,
+    series: randomEntry({
+      startingEquity: start,
+      sessions,
+      turnover: input.turnover ?? 0,
+      exposure,
+      allowShort: false,
+      seed: `random-entry:${input.book}`,
+      fillModel: input.fillModel
+    })
+  }
+  const mechanical: Leaderboard.AccountSeries | undefined = input.votes === undefined ? undefined : {
+    account: MECHANICAL,
+    series: paperAccount({ startingEquity: start, sessions, days: voteTargets(sessions, input.votes, exposure), fillModel: input.fillModel })
+  }
+  const options = input.riskFree === undefined ? {} : { riskFree: input.riskFree }
+  const baselines = Leaderboard.leaderboard({ accounts: [random, ...(mechanical ? [mechanical] : [])], benchmark: input.benchmark, ...options })
+  const pms = input.accounts.filter((a) => (PM_NAMES as ReadonlyArray<string>).includes(a.account))
+  const attribution = pms.length === 0
+    ? Result.fail({ message: "no PM account in this book" })
+    : Leaderboard.attribution({ council, pms, mechanical, random, ...options })
+  const notes = [
+    `${RANDOM}: random entry at ${COUNCIL}'s turnover (${(input.turnover ?? 0).toFixed(1)}×/yr) and exposure (${(exposure * 100).toFixed(0)} %), seeded, paper only`,
+    mechanical ? `${MECHANICAL}: the recorded mechanical vote as a paper account` : `${MECHANICAL}: — (no recorded mechanical vote)`,
+    ...(Result.isFailure(baselines) ? [`baselines: ${baselines.failure.message}`] : []),
+    ...(Result.isFailure(attribution) ? [`attribution: ${attribution.failure.message}`] : [])
+  ]
+  return {
+    baselines: Result.isSuccess(baselines) ? baselines.success : null,
+    attribution: Result.isSuccess(attribution) ? attribution.success : null,
+    note: notes.join("; ")
+  }
+}

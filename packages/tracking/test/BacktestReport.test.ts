@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { TradingDay } from "@council/domain"
+import { SpendLedger } from "@council/llm"
+import { LocalBars, MarketData } from "@council/market"
+import { Database, SqlRunStore } from "@council/store"
+import { BacktestReport, BookId, TradeLedger } from "@council/tracking"
+import { ACCOUNTS, simulate } from "./fixtures/SimulatedBook.ts"
+
+const dirs: Array<string> = []
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+
+const env = () => {
+  const dir = mkdtempSync(join(tmpdir(), "council-report-"))
+  dirs.push(dir)
+  return Layer.mergeAll(TradeLedger.layer, SqlRunStore.layer, SpendLedger.layerSql).pipe(
+    Layer.provideMerge(Database.layerSqlite(join(dir, "council.db"))),
+    Layer.merge(LocalBars.layer()),
+    Layer.orDie
+  )
+}
+
+const BOOK = BookId.make("bt-report-test")
+
+describe("BacktestReport", () => {
+  it.effect("a book's report: every account's series and metrics, the baselines and attribution, one self-contained page", () =>
+    Effect.gen(function*() {
+      const ledger = yield* TradeLedger
+      const from = TradingDay.make("2023-03-01")
+      yield* ledger.createBook({ id: BOOK, label: "test <b>", from, to: TradingDay.make("2023-05-01"), params: { pms: "offline", accounts: ["A"] } })
+      const sim = yield* simulate(yield* MarketData, BOOK, from, 30)
+      for (const day of sim.days) yield* ledger.record(day)
+      const data = yield* BacktestReport.reportData(BOOK)
+      assert.sameMembers(data.equity.accounts.map((a) => a.account), [...ACCOUNTS])
+      for (const { account, points } of data.equity.accounts) {
+        assert.deepStrictEqual(points.map((p) => p.equity), sim.equity.get(account))
+      }
+      const board = data.leaderboard.leaderboard!
+      assert.strictEqual(board.rows.length, ACCOUNTS.length)
+      const contest = data.leaderboard.contest!
+      assert.deepStrictEqual(contest.baselines!.rows.map((r) => r.account), ["RANDOM"])
+      assert.deepStrictEqual(contest.attribution!.comparisons.map((c) => c.against), ["best PM", "median PM", "random entry"])
+      assert.match(contest.note, /MECHANICAL: —/)
+
+      const html = BacktestReport.renderHtml(data)
+      assert.strictEqual(BacktestReport.renderHtml(data), html)
+      assert.notMatch(html, /<script|<link|https?:\/\/|src=/i)
+      assert.include(html, "test &lt;b&gt;")
+      for (const account of ACCOUNTS) {
+        assert.include(html, `data-series="${account}"`)
+        const row = board.rows.find((r) => r.account === account)!
+        assert.include(html, `<td>${account}</td><td>${row.metrics.totalReturn >= 0 ? "+" : "−"}${Math.abs(row.metrics.totalReturn * 100).toFixed(1)} %</td>`)
+      }
+      assert.include(html, `data-series="SPY buy-and-hold"`)
+      const json = JSON.parse(BacktestReport.renderJson(data))
+      assert.strictEqual(json.book.id, BOOK)
+      assert.strictEqual(json.equity.accounts.length, ACCOUNTS.length)
+    }).pipe(Effect.provide(env())))
+})

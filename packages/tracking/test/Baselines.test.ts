@@ -1,0 +1,59 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Ticker, TradingDay } from "@council/domain"
+import { Baselines, Contest, RandomBaseline } from "@council/tracking"
+
+const A = Ticker.make("AAA")
+const B = Ticker.make("BBB")
+const session = (date: string, a: number, b: number): Baselines.PaperSession => ({ date: TradingDay.make(date), closes: new Map([[A, a], [B, b]]) })
+const SESSIONS = [session("2024-01-02", 100, 50), session("2024-01-03", 110, 50), session("2024-01-04", 110, 40), session("2024-01-05", 99, 44)]
+const FILLS = { slippageBps: 10, commissionPerShare: 0.01, commissionMin: 1 }
+
+describe("Baselines", () => {
+  it("a paper account buys at the close plus slippage, pays commission, keeps its shares between changes and marks at each close", () => {
+    const days = [
+      { date: SESSIONS[0]!.date, targets: [{ symbol: A, weight: 0.5 }], changes: [A] },
+      { date: SESSIONS[1]!.date, targets: [{ symbol: A, weight: 0.5 }], changes: [] },
+      { date: SESSIONS[2]!.date, targets: [{ symbol: B, weight: 1 }], changes: [A, B] },
+      { date: SESSIONS[3]!.date, targets: [{ symbol: B, weight: 1 }], changes: [] }
+    ]
+    const series = Baselines.paperAccount({ startingEquity: 10_000, sessions: SESSIONS, days, fillModel: FILLS })
+    // by hand: 50 shares of AAA at 100.10 (10 bp), commission max(1, 0.5) = 1
+    const cash0 = 10_000 - 50 * 100.1 - 1
+    assert.closeTo(series[0]!.equity, cash0 + 50 * 100, 1e-9)
+    assert.closeTo(series[0]!.traded!, 50 * 100.1, 1e-9)
+    assert.closeTo(series[1]!.equity, cash0 + 50 * 110, 1e-9)
+    assert.strictEqual(series[1]!.traded, 0)
+    // session 3: equity before = cash0 + 5500; sell 50 AAA at 109.89, buy (equity / 40) BBB at 40.04
+    const before = cash0 + 50 * 110
+    const qtyB = Math.round((before / 40) * 1e9) / 1e9
+    // cash settles in cents after each fill, as the exchange's does
+    const cents = (x: number) => Math.round(x * 100) / 100
+    const cash2 = cents(cents(cash0 + 50 * 109.89 - 1) - qtyB * 40.04 - cents(Math.max(1, qtyB * 0.01)))
+    assert.closeTo(series[2]!.equity, cash2 + qtyB * 40, 1e-6)
+    assert.closeTo(series[3]!.equity, cash2 + qtyB * 44, 1e-6)
+    assert.closeTo(series[3]!.grossExposure!, qtyB * 44, 1e-6)
+  })
+
+  it("the random-entry baseline is seeded, trades only the targets it draws and reads no price before its session", () => {
+    const input = { startingEquity: 10_000, sessions: SESSIONS, turnover: 50, exposure: 1, allowShort: false, seed: "s", fillModel: FILLS }
+    const one = Baselines.randomEntry(input)
+    assert.deepStrictEqual(Baselines.randomEntry(input), one)
+    const targets = RandomBaseline.randomEntryTargets({ sessions: SESSIONS.map((s) => ({ date: s.date, symbols: [A, B] })), turnover: 50, exposure: 1, seed: "s" })
+    assert.deepStrictEqual(one.map((p) => (p.traded ?? 0) > 0), targets.map((d) => d.changes.length > 0))
+    // a later price change does not move earlier equity (no look-ahead)
+    const changed = [...SESSIONS.slice(0, 3), session("2024-01-05", 1, 1)]
+    assert.deepStrictEqual(Baselines.randomEntry({ ...input, sessions: changed }).slice(0, 3), one.slice(0, 3))
+  })
+
+  it("the mechanical vote's targets are equal weights over its trades and carry over sessions without a vote", () => {
+    const days = Contest.voteTargets(SESSIONS, [
+      { date: SESSIONS[0]!.date, trades: [{ symbol: A, direction: "LONG" }, { symbol: B, direction: "SHORT" }] },
+      { date: SESSIONS[2]!.date, trades: [{ symbol: B, direction: "LONG" }] }
+    ], 0.8)
+    assert.deepStrictEqual(days[0]!.targets, [{ symbol: A, weight: 0.4 }, { symbol: B, weight: -0.4 }])
+    assert.deepStrictEqual(days[1]!.changes, [])
+    assert.deepStrictEqual(days[1]!.targets, days[0]!.targets)
+    assert.deepStrictEqual(days[2]!.targets, [{ symbol: B, weight: 0.8 }])
+    assert.deepStrictEqual(days[2]!.changes, [A, B])
+  })
+})
