@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import { existsSync, readdirSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Layer } from "effect"
 import { RunStore } from "@council/engine"
@@ -34,9 +34,12 @@ describe("pnpm pipeline backtest", () => {
     const home = tempHome()
     const result = await cliInProcess(home, ["backtest", "--from", "2026-05-04", "--to", "2026-05-08", "--accounts", "COUNCIL,CLAUDE", "--json"])
     assert.strictEqual(result.code, 0, result.stderr)
-    const outcome = JSON.parse(result.stdout) as { id: string; status: string; sessions: number; started: number; database: string }
+    const outcome = JSON.parse(result.stdout) as { id: string; status: string; sessions: number; started: number; database: string; report: string }
     assert.deepStrictEqual([outcome.status, outcome.sessions, outcome.started], ["completed", 5, 5])
     assert.strictEqual(outcome.database, join(home, "backtests", `${outcome.id}.db`))
+    assert.strictEqual(outcome.report, join(home, "backtests", `${outcome.id}.report.html`))
+    assert.match(readFileSync(outcome.report, "utf8"), /<html[\s\S]*<\/html>/)
+    assert.strictEqual((JSON.parse(readFileSync(join(home, "backtests", `${outcome.id}.report.json`), "utf8")) as { book: { id: string } }).book.id, outcome.id)
     assert.match(result.stderr, /\] 5\/5 100\.0 % · [\d.]+ sessions\/s · ETA 0s · 2026-05-08/)
 
     const runs = await contents(outcome.database)

@@ -8,7 +8,7 @@
  * it `running`, resumed the same way).
  */
 import { randomBytes } from "node:crypto"
-import { existsSync } from "node:fs"
+import { existsSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
@@ -27,7 +27,8 @@ import { RunStore } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { Database, NodeSqliteClient, SqlRunStore } from "@council/store"
-import { type BookSummary, TradeLedger } from "@council/tracking"
+import { BacktestReport, type BookSummary, TradeLedger } from "@council/tracking"
+import { SpendLedger } from "@council/llm"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import { market } from "../Market.ts"
 import { configured } from "../Storage.ts"
@@ -202,6 +203,22 @@ const printOutcome = (outcome: BacktestOutcome, json: boolean) =>
       `see: pnpm pipeline leaderboard --backtest ${outcome.id}`
     ].join("\n"))
 
+/**
+ * Writes the book's report — `<base>.html` (one self-contained page) and `<base>.json` (the data behind it) —
+ * and returns the page's path.
+ */
+const writeReport = (book: string, base: string) =>
+  Effect.gen(function*() {
+    const { fillModel, monitor } = yield* AppSettings
+    const data = yield* BacktestReport.reportData(book as never, { riskFree: monitor.riskFree, fillModel }).pipe(
+      Effect.mapError((e) => CliFailure.failed(`backtest ${book}: its report could not be made: ${e.message}`)),
+      Effect.provide(Layer.mergeAll(TradeLedger.layer, SqlRunStore.layer, SpendLedger.layerSql).pipe(Layer.provideMerge(mainDb)))
+    )
+    writeFileSync(`${base}.json`, BacktestReport.renderJson(data))
+    writeFileSync(`${base}.html`, BacktestReport.renderHtml(data))
+    return `${base}.html`
+  })
+
 /** The main run store (recorded answers for `--pms replay`). */
 const mainStore = Effect.map(Layer.build(SqlRunStore.layer.pipe(Layer.provide(mainDbToCheck))), (context) => Context.get(context, RunStore))
 
@@ -266,6 +283,7 @@ const execute = (plan: Plan, json: boolean) =>
         CliFailure.failed(`backtest ${id} failed: ${e.message} (continue it with: pnpm pipeline backtest --resume ${id})`)))
     }
     const result = ran.value
+    const report = yield* writeReport(id, join(dir, `${id}.report`))
     const outcome: BacktestOutcome = {
       id,
       status,
@@ -279,7 +297,8 @@ const execute = (plan: Plan, json: boolean) =>
       resumed: result.resumed,
       skipped: result.skipped,
       notifications: yield* Ref.get(notices),
-      elapsedMs: Date.now() - startedAt
+      elapsedMs: Date.now() - startedAt,
+      report
     }
     yield* printOutcome(outcome, json)
   })
