@@ -142,16 +142,19 @@ export const make = Effect.gen(function*() {
 
   /** Runs `body` in a transaction, then confirms the blobs it wrote. */
   const transaction = <A, E, R>(body: Effect.Effect<readonly [A, ReadonlyArray<string>], E, R>) =>
-    Effect.map(sql.withTransaction(body), ([result, written]) => {
-      blobs.confirm(written)
-      return result
-    })
+    sql.withTransaction(body).pipe(
+      Effect.map(([result, written]) => {
+        blobs.confirm(written)
+        return result
+      }),
+      Effect.onError(() => Effect.sync(blobs.abandon))
+    )
 
   /** Inserts a run (its parameters first); a taken id fails with "run <id> already exists". */
   const insertRun = (operation: string, run: RunRecord, origin: RunOrigin) =>
     Effect.gen(function*() {
       const params = jsonText(run.params)
-      const written = yield* blobs.put([params])
+      const written = yield* blobs.put([{ text: params, slot: "params" }])
       yield* Effect.catchIf(
         insertRunRow(
           run.id,
@@ -180,7 +183,10 @@ export const make = Effect.gen(function*() {
   const writeRecordings = (runId: RunId, stage: string, recordings: ReadonlyArray<Pick<Recording, "key" | "seq" | "value">>) =>
     Effect.gen(function*() {
       const { entries, values } = RecordingEntries.pack(recordings)
-      const written = yield* blobs.put([...values, entries])
+      const written = yield* blobs.put([
+        ...values.map((text, i) => ({ text, slot: `value:${stage}:${i}` })),
+        { text: entries, slot: `recordings:${stage}` }
+      ])
       yield* upsertRecordings(runId, stage, entries.hash)
       return written
     })
@@ -188,7 +194,7 @@ export const make = Effect.gen(function*() {
   const writeCheckpoint = (checkpoint: Checkpoint) =>
     Effect.gen(function*() {
       const output = jsonText(checkpoint.output)
-      const written = yield* blobs.put([output])
+      const written = yield* blobs.put([{ text: output, slot: `output:${checkpoint.stage}` }])
       yield* upsertCheckpoint(...checkpointValues(checkpoint, output))
       return written
     })

@@ -364,6 +364,39 @@ const sqlOnly = <R>(
     assert.strictEqual(error.operation, "getRun")
   }))
 
+  test("stores a window that slid as a delta of the one before: read back exactly, in a fraction of the bytes", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const bar = (i: number) => ({ date: `day-${i}`, open: 100 + i / 3, high: 101 + i / 7, low: 99 - i / 11, close: 100 + Math.sin(i), volume: 1_000 + i })
+    const window = (end: number) => ({ asOf: `day-${end}`, bars: Array.from({ length: 200 }, (_, k) => bar(end - 199 + k)) })
+    const days = Array.from({ length: 40 }, (_, d) => d + 300)
+    for (const end of days) {
+      yield* store.createRun(mkRun(`w${end}`))
+      yield* store.commitStage({
+        runId: id(`w${end}`),
+        stage: "fetch",
+        checkpoint: mkCheckpoint(`w${end}`, "fetch", { output: window(end) }),
+        recordings: [{ ...mkRecording(`w${end}`, "fetch", 0), value: { _tag: "Success", value: window(end) } }]
+      })
+    }
+    const rows = yield* sql<{ readonly n: number | bigint; readonly bytes: number | bigint }>`
+      SELECT COUNT(*) AS n, SUM(LENGTH(body)) AS bytes FROM blobs WHERE base IS NOT NULL`
+    const whole = JSON.stringify(window(300)).length
+    assert.strictEqual(Number(rows[0]?.n), days.length - 1 - Math.floor((days.length - 1) / 33), "every window but the first of each chain is a delta")
+    assert.isBelow(Number(rows[0]?.bytes), whole, "39 deltas take less than one window")
+    // a fresh store (no text remembered) rebuilds every one from the chain
+    const reader = yield* SqlRunStore.make
+    for (const end of days) {
+      const [checkpoint] = yield* reader.getCheckpoints(id(`w${end}`))
+      assert.strictEqual(JSON.stringify(checkpoint?.output), JSON.stringify(window(end)))
+      const [recording] = yield* reader.getRecordings(id(`w${end}`))
+      assert.deepStrictEqual(recording?.value, { _tag: "Success", value: window(end) })
+    }
+    yield* sql`UPDATE blobs SET body = ${"[0, 5, \"edited\"]"} WHERE base IS NOT NULL`
+    const error = failureOf(yield* Effect.exit((yield* SqlRunStore.make).getCheckpoints(id(`w${days[5]}`))))
+    assert.match(error.message, /does not rebuild/)
+  }))
+
   test("stores what does not change once: the parameters, outputs and large values of many runs", Effect.gen(function*() {
     const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient

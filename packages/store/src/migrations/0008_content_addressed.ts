@@ -21,7 +21,8 @@ export default Effect.gen(function*() {
   const autoId = pg ? "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"
   const key = pg ? `TEXT COLLATE "C"` : "TEXT"
 
-  yield* sql.unsafe(`CREATE TABLE blobs (hash ${key} PRIMARY KEY, body TEXT NOT NULL)`)
+  // `base`: when set, `body` is a delta (`TextDelta`) of that blob's text
+  yield* sql.unsafe(`CREATE TABLE blobs (hash ${key} PRIMARY KEY, body TEXT NOT NULL, base TEXT)`)
   const put = (blobs: ReadonlyArray<JsonText>) =>
     Effect.forEach(blobs, ({ hash, text }) => sql`INSERT INTO blobs (hash, body) VALUES (${hash}, ${text}) ON CONFLICT (hash) DO NOTHING`, {
       discard: true
