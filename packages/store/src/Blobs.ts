@@ -12,12 +12,14 @@
  * - Blobs are never deleted: a hash once confirmed stays stored, which is what lets `put` skip the hashes this
  *   store has already written or read without asking the database.
  * - A missing or unparsable blob fails with `StoreError` naming the hash (a database edited by hand).
+ * - A body of `DEFLATE_MIN` characters or more (a whole text or a delta) is stored deflated, as base64 text (`z`).
  * - A delta's base is a blob confirmed earlier (blobs are never deleted); chains are at most `MAX_DEPTH` long, and
  *   a process starts every slot afresh (its first text in a slot is stored whole). A slot's base moves on only
  *   when `confirm` says the transaction that wrote it committed.
  *
  * @since 0.1.0
  */
+import { deflateRawSync, inflateRawSync } from "node:zlib"
 import * as Effect from "effect/Effect"
 import type * as SqlError from "effect/sql/SqlError"
 import type * as Schema from "effect/Schema"
@@ -38,9 +40,11 @@ const chunks = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A
 const KNOWN_LIMIT = 200_000
 
 /** Texts at least this long, written in a slot, may be stored as a delta. */
-const DELTA_MIN = 4096
+const DELTA_MIN = 1024
 /** The longest chain of deltas before a text is stored whole again. */
-const MAX_DEPTH = 32
+const MAX_DEPTH = 128
+/** Bodies at least this long are stored deflated (`z` = 1: base64 of raw deflate). */
+const DEFLATE_MIN = 512
 
 /** A text to store; `slot` names the place it is written in (a stage's output, …), so the next can be a delta. */
 export interface Put {
@@ -74,7 +78,7 @@ export const make = ({ prepare }: ReturnType<typeof FixedStatements.make>): Blob
   const insert = (n: number) => {
     let statement = inserts.get(n)
     if (statement === undefined) {
-      statement = prepare(`INSERT INTO blobs (hash, body, base) VALUES ${Array(n).fill("(?, ?, ?)").join(", ")} ON CONFLICT (hash) DO NOTHING`)
+      statement = prepare(`INSERT INTO blobs (hash, body, base, z) VALUES ${Array(n).fill("(?, ?, ?, ?)").join(", ")} ON CONFLICT (hash) DO NOTHING`)
       inserts.set(n, statement)
     }
     return statement
@@ -83,7 +87,7 @@ export const make = ({ prepare }: ReturnType<typeof FixedStatements.make>): Blob
   const select = (n: number) => {
     let statement = selects.get(n)
     if (statement === undefined) {
-      statement = prepare(`SELECT hash, body, base FROM blobs WHERE hash IN (${Array(n).fill("?").join(", ")})`)
+      statement = prepare(`SELECT hash, body, base, z FROM blobs WHERE hash IN (${Array(n).fill("?").join(", ")})`)
       selects.set(n, statement)
     }
     return statement
@@ -95,8 +99,14 @@ export const make = ({ prepare }: ReturnType<typeof FixedStatements.make>): Blob
   /** Slot states waiting for their transaction to commit, by the hash that moves the slot. */
   const pending = new Map<string, { readonly slot: string; readonly state: SlotState }>()
 
+  /** The row of a text — hash, body, base, z — with its body deflated when long. */
+  const rowOf = (put: Put): readonly [string, string, string | null, number] => {
+    const [hash, body, base] = plainRowOf(put)
+    return body.length < DEFLATE_MIN ? [hash, body, base, 0] : [hash, deflateRawSync(body).toString("base64"), base, 1]
+  }
+
   /** The row of a text: whole, or a delta of its slot's previous text when that is less than half its size. */
-  const rowOf = ({ slot, text }: Put): readonly [string, string, string | null] => {
+  const plainRowOf = ({ slot, text }: Put): readonly [string, string, string | null] => {
     if (slot === undefined || text.text.length < DELTA_MIN) return [text.hash, text.text, null]
     const previous = slots.get(slot)
     const whole = { slot, state: { base: TextDelta.base(text.text), hash: text.hash, depth: 0 } }
@@ -122,7 +132,7 @@ export const make = ({ prepare }: ReturnType<typeof FixedStatements.make>): Blob
       for (const hash of fresh.keys()) inFlight.add(hash)
       const rows = [...fresh.values()].map(rowOf)
       return Effect.as(
-        Effect.forEach(chunks(rows, Math.floor(CHUNK / 3)), (chunk) => insert(chunk.length)(...chunk.flat()), { discard: true }),
+        Effect.forEach(chunks(rows, Math.floor(CHUNK / 4)), (chunk) => insert(chunk.length)(...chunk.flat()), { discard: true }),
         [...fresh.keys()]
       )
     })
@@ -141,12 +151,16 @@ export const make = ({ prepare }: ReturnType<typeof FixedStatements.make>): Blob
   /** The stored rows of `hashes` and of every base their deltas need. */
   const rowsOf = (hashes: ReadonlyArray<string>) =>
     Effect.gen(function*() {
-      const rows = new Map<string, { readonly body: string; readonly base: string | null }>()
+      const rows = new Map<string, { readonly body: string; readonly base: string | null; readonly deflated: boolean }>()
       let wanted = hashes
       while (wanted.length > 0) {
         for (const chunk of chunks(wanted, CHUNK)) {
           for (const row of yield* select(chunk.length)(...chunk)) {
-            rows.set(String(row["hash"]), { body: String(row["body"]), base: row["base"] === null ? null : String(row["base"]) })
+            rows.set(String(row["hash"]), {
+              body: String(row["body"]),
+              base: row["base"] === null ? null : String(row["base"]),
+              deflated: Number(row["z"]) === 1
+            })
           }
         }
         wanted = [...new Set([...rows.values()].flatMap((r) => (r.base !== null && !rows.has(r.base) ? [r.base] : [])))]
@@ -165,12 +179,20 @@ export const make = ({ prepare }: ReturnType<typeof FixedStatements.make>): Blob
         if (known !== undefined) return known
         const row = rows.get(hash)
         if (row === undefined) return new StoreError({ operation, message: `stored blob ${hash} is missing` })
-        if (row.base === null) return row.body
+        let body = row.body
+        if (row.deflated) {
+          try {
+            body = inflateRawSync(Buffer.from(row.body, "base64")).toString("utf8")
+          } catch {
+            return new StoreError({ operation, message: `stored blob ${hash} does not inflate` })
+          }
+        }
+        if (row.base === null) return body
         const base = depth > MAX_DEPTH * 4 ? new StoreError({ operation, message: `stored blob ${hash}: its deltas do not end` }) : textOf(row.base, depth + 1)
         if (typeof base !== "string") return base
         let delta: unknown
         try {
-          delta = JSON.parse(row.body)
+          delta = JSON.parse(body)
         } catch {
           return new StoreError({ operation, message: `stored blob ${hash} is not JSON` })
         }

@@ -21,8 +21,8 @@ export default Effect.gen(function*() {
   const autoId = pg ? "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"
   const key = pg ? `TEXT COLLATE "C"` : "TEXT"
 
-  // `base`: when set, `body` is a delta (`TextDelta`) of that blob's text
-  yield* sql.unsafe(`CREATE TABLE blobs (hash ${key} PRIMARY KEY, body TEXT NOT NULL, base TEXT)`)
+  // `base`: when set, `body` is a delta (`TextDelta`) of that blob's text; `z` = 1: `body` is base64 of its raw deflate
+  yield* sql.unsafe(`CREATE TABLE blobs (hash ${key} PRIMARY KEY, body TEXT NOT NULL, base TEXT, z SMALLINT NOT NULL DEFAULT 0)`)
   const put = (blobs: ReadonlyArray<JsonText>) =>
     Effect.forEach(blobs, ({ hash, text }) => sql`INSERT INTO blobs (hash, body) VALUES (${hash}, ${text}) ON CONFLICT (hash) DO NOTHING`, {
       discard: true
