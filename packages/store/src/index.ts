@@ -7,3 +7,4 @@
 export * as Database from "./Database.ts"
 export * as NodeSqliteClient from "./NodeSqliteClient.ts"
 export * as SqlRunStore from "./SqlRunStore.ts"
+export * as TextDelta from "./TextDelta.ts"
