@@ -1,7 +1,8 @@
 /**
  * One measurement of `pnpm bench backtest`, in a process of its own (so its peak RSS is its own): the first
  * `sessions` sessions of the bundled data, six accounts on a local exchange in a fresh SQLite file, offline PMs.
- * Prints one JSON line: `{ mode, sessions, ms, maxRssMb, dbBytes }`.
+ * Prints one JSON line: `{ mode, sessions, ms, maxRssMb, dbBytes }`. The ledger book the Reconcile stage writes
+ * into lives in the same database (the CLI keeps it in the main one).
  *
  *   node bench/BacktestChild.ts on|off|plain <sessions>
  *
@@ -25,6 +26,7 @@ import { LocalBars, MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { Database, SqlRunStore } from "@council/store"
 import { Backtest, type DailyParams, DailyPipeline } from "@council/daily"
+import { BookId, TradeLedger } from "@council/tracking"
 
 const [mode = "on", count = "100"] = process.argv.slice(2)
 const accounts = DEFAULT_ACCOUNTS.map((a) => AccountId.make(a))
@@ -83,7 +85,10 @@ const program = Effect.gen(function*() {
     Layer.provide(ExchangeSession.layerRef(session))
   )
   const store = mode === "on" ? SqlRunStore.layer : Layer.succeed(RunStore, discarding)
-  const world = Layer.mergeAll(exchange, store).pipe(
+  const book = Layer.effectDiscard(TradeLedger.use((l) =>
+    l.createBook({ id: BookId.make("bench"), label: "bench", from: sessions[0]!, to: sessions.at(-1)!, params: {} })
+  )).pipe(Layer.provideMerge(TradeLedger.layer), Layer.orDie)
+  const world = Layer.mergeAll(exchange, store, book).pipe(
     Layer.provide(Database.layerSqlite(file)),
     Layer.provideMerge(Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, LlmBudget.layerUnlimited)),
     Layer.provideMerge(Layer.succeed(Notifier, Notifier.of({ notify: () => Effect.void })))

@@ -13,6 +13,7 @@ import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
 import { MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
+import { TradeLedger } from "@council/tracking"
 import { AppSettings } from "./AppConfig.ts"
 import { storage } from "./Storage.ts"
 
@@ -57,7 +58,7 @@ export const offlineCouncil: CouncilLayer = Layer.mergeAll(PortfolioManagers.lay
  * the PMs and the chairman (default: the offline stand-ins, enough for checks that ask no model).
  */
 export const trading = (day: TradingDay, council: CouncilLayer = offlineCouncil) =>
-  Layer.mergeAll(council, Notifier.layerConsole, brokers(day).pipe(Layer.provide(ExchangeSession.layer(day))))
+  Layer.mergeAll(council, Notifier.layerConsole, TradeLedger.layer, brokers(day).pipe(Layer.provide(ExchangeSession.layer(day))))
 
 /** `trading(day, council)` over the store: `"empty"` to check before acting (a fresh home stays untouched), `"create"` to act. */
 export const tradingWith = (day: TradingDay, missing: "create" | "empty", council?: CouncilLayer) =>

@@ -30,6 +30,7 @@ const Replay = () => import("./commands/Replay.ts")
 const RunDaily = () => import("./commands/RunDaily.ts")
 const Runs = () => import("./commands/Runs.ts")
 const Backtest = () => import("./commands/Backtest.ts")
+const ReconcileCommand = () => import("./commands/Reconcile.ts")
 
 const pipelineName = Argument.String("pipeline").pipe(Argument.withDescription("the pipeline to run: daily"))
 const runIdArgument = Argument.String("run-id").pipe(Argument.withDescription("a run id, as listed by: pnpm pipeline runs"))
@@ -196,11 +197,18 @@ const importCommand = Command.make(
 type AccountsModule = Awaited<ReturnType<typeof Accounts>>
 type AccountIds = Effect.Success<ReturnType<AccountsModule["accountsFor"]>>
 
-/** Checks `--account` first, then opens the brokers (and the store, when an account lives on the local exchange). */
-const inspecting = <A, E, R>(account: Option.Option<string>, f: (Accounts: AccountsModule, ids: AccountIds) => Effect.Effect<A, E, R>) =>
+/**
+ * Checks `--account` first, then opens the brokers (and the store: when an account lives on the local exchange,
+ * or always with `"create"`).
+ */
+const inspecting = <A, E, R>(
+  account: Option.Option<string>,
+  f: (Accounts: AccountsModule, ids: AccountIds) => Effect.Effect<A, E, R>,
+  store?: "create"
+) =>
   withMarket((AppLayer) =>
     using(Accounts, (Accounts) =>
-      Effect.flatMap(Accounts.accountsFor(account), (ids) => f(Accounts, ids).pipe(Effect.provide(AppLayer.inspecting())))))
+      Effect.flatMap(Accounts.accountsFor(account), (ids) => f(Accounts, ids).pipe(Effect.provide(AppLayer.inspecting(store))))))
 
 const accounts = Command.make("accounts", {}, () => inspecting(Option.none(), (Accounts) => Accounts.accounts)).pipe(
   describe("Every account's equity, cash and buying power", exits.accounts)
@@ -231,6 +239,15 @@ const closeAll = Command.make(
     using(Accounts, (Accounts) =>
       Effect.andThen(Accounts.confirmCloseAll(account, yes), inspecting(account, (Accounts, ids) => Accounts.closeAll(ids))))
 ).pipe(describe("The panic button: cancel every open order and close every position", exits.accounts))
+
+const reconcile = Command.make(
+  "reconcile",
+  { account: accountFlag, json: jsonFlag },
+  ({ account, json }) => inspecting(account, (_, ids) => using(ReconcileCommand, (r) => r.reconcile(ids, json)), "create")
+).pipe(describe(
+  "Reconcile the ledger alone: every account's orders (bracket/OCO legs included), fills and account state since the last reconciliation, into the live book (what run daily does first)",
+  "Exit codes: 0 every account reconciled (running it again changes nothing); 1 an account could not be read or written; 2 usage or configuration error, nothing done."
+))
 
 const verify = Command.make("verify", {}, () =>
   using(Llm, (Llm) => inspecting(Option.none(), (Accounts) => Llm.verifyAll(Accounts.verify)))).pipe(
@@ -301,7 +318,7 @@ export const root = Command.make("pipeline").pipe(
     "Council: an LLM trading council, one trading day at a time",
     "Exit codes: 0 success; 1 the work failed (an account, a replay); 2 usage or configuration error (nothing done, nothing written)."
   ),
-  Command.withSubcommands([run, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, closeAll, verify, backtest, ...monitorCommands, graph, exchange])
+  Command.withSubcommands([run, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, closeAll, reconcile, verify, backtest, ...monitorCommands, graph, exchange])
 )
 
 export const main = Command.runWith(root, { version: codeVersion })

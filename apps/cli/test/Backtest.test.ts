@@ -9,6 +9,7 @@ import { bin, cliAsync, tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
+const BOOK = /bt-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}-[0-9a-f]{6}/g
 
 /** Every run of a backtest database with its stages' outputs (the exchange's random order ids masked). */
 const contents = (file: string) =>
@@ -18,7 +19,7 @@ const contents = (file: string) =>
     const out: Array<string> = []
     for (const run of [...runs].reverse()) {
       out.push(`${run.id} ${run.status}`)
-      for (const c of yield* store.getCheckpoints(run.id)) out.push(`  ${c.stage} ${JSON.stringify(c.output).replace(UUID, "<id>")}`)
+      for (const c of yield* store.getCheckpoints(run.id)) out.push(`  ${c.stage} ${JSON.stringify(c.output).replace(UUID, "<id>").replace(BOOK, "<book>")}`)
     }
     return out
   }).pipe(Effect.provide(SqlRunStore.layer.pipe(Layer.provide(Database.layerSqlite(file)))), Effect.runPromise)
@@ -97,6 +98,11 @@ describe("pnpm pipeline backtest", () => {
     const full = await uninterrupted
     assert.strictEqual(full.code, 0, full.stderr)
     assert.deepStrictEqual(await contents(dbOf(home)), await contents(dbOf(reference)))
+    // and the ledger books the Reconcile stage wrote in the main databases hold the same equity series
+    const csv = async (at: string) => (await cliAsync(at, ["equity", "--backtest", "latest", "--csv"])).stdout
+    const series = await csv(home)
+    assert.isAbove(series.trim().split("\n").length, 20)
+    assert.strictEqual(series, await csv(reference))
     const after = JSON.parse((await cliAsync(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ status: string }>
     assert.strictEqual(after[0]?.status, "completed")
   }, 120_000)

@@ -28,6 +28,8 @@ const ALPACA_ADAPTER = /packages\/broker\/src\/alpaca\//
 const REMOTE_FEEDS = /packages\/market\/src\/(AlpacaBars|PolygonBars|RemoteBars)\.ts$/
 const SLACK = /packages\/notify\/src\/(Slack|NotifierConfig)/
 const EXCHANGE_SERVER = /packages\/exchange\/src\/server\//
+/** The exchange but its fill model: pure price rules the leaderboard's paper baselines trade through. */
+const EXCHANGE_BEYOND_FILLS = /packages\/exchange\/src\/(?!FillModel\.ts$)/
 /** The provider adapters and what only asking a model needs (`@council/llm/live`), and effect/ai. */
 const LLM_LIVE = /packages\/llm\/src\/(live|Seating|Ask|LlmCouncil|OpenAiChat|AnthropicMessages|ProviderHttp|ProviderErrors|PitchPrompt|ReviewPrompt|ChairmanPrompt)\.ts$|effect\/dist\/ai\//
 /** Any market module but the feed's configuration reader, which every command runs to check the environment. */
@@ -86,7 +88,7 @@ describe("start-up", () => {
     const home = tempHome()
     for (const command of [["leaderboard"], ["equity", "--csv"]]) {
       const read = loaded(home, command)
-      for (const pattern of [POSTGRES, HTTP, EXCHANGE, LLM_LIVE, /apps\/server\/src/, /pipelines\/daily\/src\/(?!StageNames|Unevaluated)/]) {
+      for (const pattern of [POSTGRES, HTTP, EXCHANGE_BEYOND_FILLS, LLM_LIVE, /apps\/server\/src/, /pipelines\/daily\/src\/(?!StageNames|Unevaluated)/]) {
         assert.isFalse(read.has(pattern), `${command[0]} loaded ${pattern}`)
       }
       assert.isTrue(read.has(/packages\/tracking\/src\/Standings\.ts$/), `${command[0]} did not read the standings`)

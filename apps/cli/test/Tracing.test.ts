@@ -33,7 +33,7 @@ describe("tracing", () => {
       return parent === undefined ? [] : [parent.name, ...ancestors(parent)]
     }
     const stages = trace.filter((s) => s.name.startsWith("stage."))
-    assert.deepStrictEqual(stages.map((s) => s.name).sort(), ["stage.CouncilSynthesis", "stage.Execution", "stage.FetchData", "stage.PeerReview", "stage.PmPitches", "stage.RiskApproval"])
+    assert.deepStrictEqual(stages.map((s) => s.name).sort(), ["stage.CouncilSynthesis", "stage.Execution", "stage.FetchData", "stage.PeerReview", "stage.PmPitches", "stage.Reconcile", "stage.RiskApproval"])
     assert.isTrue(stages.every((s) => s.parentSpanId === run.spanId && s.attributes["runId"] === runId))
     const accounts = trace.filter((s) => s.name === "account")
     assert.sameMembers(accounts.map((s) => s.attributes["account"]), ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"])

@@ -3,7 +3,7 @@ import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook
 import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { BACKTEST, LLM_DAY, type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
 
-const STAGES = ["FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
+const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
 
 const TOKEN = "t0ken-for-the-monitor-test-0123456789"
 

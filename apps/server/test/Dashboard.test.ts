@@ -33,7 +33,7 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const STAGES = ["FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
+const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
 
 /** "$1,234.56" as a number. */
 const dollars = (text: string | null | undefined): number => Number(String(text).replace(/[$,]/g, ""))

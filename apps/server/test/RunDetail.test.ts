@@ -69,9 +69,9 @@ describe("run detail", () => {
       }
       const detail = yield* runDetail(id)
       assert.deepStrictEqual(detail.stages.map((s) => [s.name, s.status]), [
-        ["FetchData", "reused"], ["PmPitches", "completed"], ["PeerReview", "completed"], ["CouncilSynthesis", "completed"], ["RiskApproval", "missing"], ["Execution", "missing"]
+        ["Reconcile", "missing"], ["FetchData", "reused"], ["PmPitches", "completed"], ["PeerReview", "completed"], ["CouncilSynthesis", "completed"], ["RiskApproval", "missing"], ["Execution", "missing"]
       ])
-      assert.strictEqual(detail.stages[0]!.reusedFrom, "2026-06-05-parent00")
+      assert.strictEqual(detail.stages[1]!.reusedFrom, "2026-06-05-parent00")
       assert.deepStrictEqual(detail.reviews, review)
       assert.deepStrictEqual(detail.shadowVote, { ...mechanical, agrees: false, fallback: null })
       assert.deepStrictEqual(detail.decision, JSON.parse(JSON.stringify(decision)))

@@ -12,6 +12,7 @@
  *   `DuplicateClientOrderId` (even when the first one is filled or canceled); reconcile with
  *   `getOrderByClientId` before retrying a placement whose outcome is unknown.
  * - `listOrders` returns top-level orders with their legs nested (Alpaca's `nested=true`).
+ * - `listFills` is what reconciliation reads to learn of fills after the fact (a bracket leg filled days later).
  *
  * @since 0.1.0
  */
@@ -19,7 +20,7 @@ import * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
-import type { AccountId, AccountSnapshot, Order, OrderIntent, Position, Ticker } from "@council/domain"
+import type { AccountId, AccountSnapshot, Fill, Order, OrderIntent, Position, Ticker } from "@council/domain"
 
 export const BrokerErrorReason = Schema.Literals([
   "InsufficientBuyingPower",
@@ -60,6 +61,12 @@ export interface OrderQuery {
   readonly symbols?: ReadonlyArray<Ticker>
 }
 
+/** Which fills `listFills` returns (Alpaca's `FILL` account activities). */
+export interface FillQuery {
+  /** Exclusive lower bound on the fill's time (RFC 3339). Absent: every fill the broker keeps. */
+  readonly after?: string
+}
+
 export interface ClosePositionOptions {
   /** Shares to close; at most the position. Exclusive with `percentage`. */
   readonly qty?: number
@@ -78,6 +85,8 @@ export interface Broker {
   /** Fails `NotFound` for an unknown id. */
   readonly getOrder: (orderId: string) => Effect.Effect<Order, BrokerError>
   readonly getOrderByClientId: (clientOrderId: string) => Effect.Effect<Option.Option<Order>, BrokerError>
+  /** Fills (bracket and OCO legs included), oldest first, every page read. */
+  readonly listFills: (query: FillQuery) => Effect.Effect<ReadonlyArray<Fill>, BrokerError>
   readonly placeOrder: (intent: OrderIntent) => Effect.Effect<Order, BrokerError>
   /** Cancels an open order (and the rest of its bracket/OCO group). */
   readonly cancelOrder: (orderId: string) => Effect.Effect<void, BrokerError>

@@ -121,6 +121,7 @@ describe("RoutedBrokers, the one router", () => {
     listOrders: () => unused,
     getOrder: () => unused,
     getOrderByClientId: () => unused,
+    listFills: () => unused,
     placeOrder: () => unused,
     cancelOrder: () => unused,
     cancelAllOrders: unused,

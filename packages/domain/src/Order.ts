@@ -104,7 +104,9 @@ const OrderFields = {
   filledQty: Schema.Finite,
   filledAvgPrice: Schema.NullOr(Schema.Finite),
   submittedAt: Schema.String,
-  filledAt: Schema.NullOr(Schema.String)
+  filledAt: Schema.NullOr(Schema.String),
+  /** The broker's last change of the order (Alpaca's `updated_at`), when it says. */
+  updatedAt: Schema.optionalKey(Schema.String)
 }
 
 export const OrderLeg = Schema.Struct(OrderFields)
@@ -118,6 +120,8 @@ export const Order = Schema.Struct({
 export type Order = typeof Order.Type
 
 export const Fill = Schema.Struct({
+  /** The broker's id of the fill (Alpaca's activity id). */
+  id: Schema.String,
   orderId: Schema.String,
   clientOrderId: Schema.String,
   account: AccountId,

@@ -90,7 +90,8 @@ const toOrderLeg = (order: ExchangeOrder): OrderLeg => ({
   filledQty: order.filledQty,
   filledAvgPrice: order.filledAvgPrice,
   submittedAt: order.submittedAt,
-  filledAt: order.filledAt
+  filledAt: order.filledAt,
+  updatedAt: order.updatedAt
 })
 
 /** The domain `Order` of an exchange order. */

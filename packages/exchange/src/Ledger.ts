@@ -91,6 +91,7 @@ export const PositionRow = Schema.Struct({ symbol: Ticker, qty: Float, avg_entry
 export type PositionRow = typeof PositionRow.Type
 
 const FillRow = Schema.Struct({
+  id: Schema.String,
   order_id: Schema.String,
   client_order_id: Schema.String,
   account: AccountId,
@@ -415,13 +416,14 @@ const positionStatements = ({ decoded, prepared }: Statements) => {
     `INSERT INTO exchange_fills (id, order_id, account, symbol, side, qty, price, commission, session, filled_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
   )
-  const fillsColumns = `SELECT f.order_id, o.client_order_id, f.account, f.symbol, f.side, f.qty, f.price, f.commission,
+  const fillsColumns = `SELECT f.id, f.order_id, o.client_order_id, f.account, f.symbol, f.side, f.qty, f.price, f.commission,
     f.filled_at FROM exchange_fills f JOIN exchange_orders o ON o.id = f.order_id`
   const selectFills = decoded(`${fillsColumns} WHERE f.account = ? ORDER BY f.filled_at, o.seq`, decodeFills)
   const selectSessionFills = decoded(
     `${fillsColumns} WHERE f.account = ? AND f.session = ? ORDER BY f.filled_at, o.seq`,
     decodeFills
   )
+  const selectFillsAfter = decoded(`${fillsColumns} WHERE f.account = ? AND f.filled_at > ? ORDER BY f.filled_at, o.seq`, decodeFills)
 
   const positions = (account: AccountId) => Effect.map(selectPositions(account), (rows) => [...rows].sort(bySymbol))
   const position = (account: AccountId, symbol: Ticker) => Effect.map(selectPosition(account, symbol), first)
@@ -459,7 +461,10 @@ const positionStatements = ({ decoded, prepared }: Statements) => {
   const fills = (account: AccountId, session?: TradingDay) =>
     session === undefined ? selectFills(account) : selectSessionFills(account, session)
 
-  return { positions, position, writePosition, insertFill, fills }
+  /** Fills executed after `after` (an ISO timestamp, exclusive), in execution order. */
+  const fillsAfter = (account: AccountId, after: string) => selectFillsAfter(account, after)
+
+  return { positions, position, writePosition, insertFill, fills, fillsAfter }
 }
 
 /** The ledger's statements over `sql`. */

@@ -41,6 +41,7 @@ import {
   type BrokerError,
   Brokers,
   type ClosePositionOptions,
+  type FillQuery,
   LocalVenue,
   unknownAccount
 } from "@council/broker"
@@ -105,6 +106,8 @@ export class LocalExchange extends Context.Service<LocalExchange, {
   readonly closeAllPositions: (account: AccountId) => Effect.Effect<ReadonlyArray<ExchangeOrder>, BrokerError>
   /** Fills in execution order, optionally of one session only. */
   readonly fills: (account: AccountId, session?: TradingDay) => Effect.Effect<ReadonlyArray<Fill>, BrokerError>
+  /** Fills in execution order, those after `query.after` (exclusive) when given (Alpaca's FILL activities). */
+  readonly listFills: (account: AccountId, query: FillQuery) => Effect.Effect<ReadonlyArray<Fill>, BrokerError>
 }>()("@council/exchange/LocalExchange") {
   static readonly layer = (
     options: LocalExchangeOptions = {}
@@ -148,6 +151,20 @@ const parseTimeBound = (field: string, value: string | undefined): string | unde
   const ms = Date.parse(value)
   return Number.isNaN(ms) ? { message: `invalid ${field}: ${value}` } : new Date(ms).toISOString()
 }
+
+const toFills = (rows: ReadonlyArray<Ledger.FillRow>): ReadonlyArray<Fill> =>
+  rows.map((row): Fill => ({
+    id: row.id,
+    orderId: row.order_id,
+    clientOrderId: row.client_order_id,
+    account: row.account,
+    symbol: row.symbol,
+    side: row.side,
+    qty: row.qty,
+    price: row.price,
+    commission: row.commission,
+    at: row.filled_at
+  }))
 
 /** Top-level ids of canceled rows, in order, without duplicates. */
 const roots = (rows: ReadonlyArray<Ledger.CanceledRow>) => [...new Set(rows.map((r) => r.parent_id ?? r.id))]
@@ -243,20 +260,14 @@ const readCalls = ({ allowShorting, ledger, options, prices, withAccount }: Core
       withAccount(id, "read", () =>
         Effect.flatMap(ledger.orderByClientId(id, clientOrderId), (row) =>
           row === undefined ? Effect.succeedNone : Effect.map(withLegs([row]), (orders) => Option.some(orders[0]!)))),
-    fills: (id: AccountId, session?: TradingDay) =>
+    fills: (id: AccountId, session?: TradingDay) => withAccount(id, "read", () => Effect.map(ledger.fills(id, session), toFills)),
+    listFills: (id: AccountId, query: FillQuery) =>
       withAccount(id, "read", () =>
-        Effect.map(ledger.fills(id, session), (rows) =>
-          rows.map((row): Fill => ({
-            orderId: row.order_id,
-            clientOrderId: row.client_order_id,
-            account: row.account,
-            symbol: row.symbol,
-            side: row.side,
-            qty: row.qty,
-            price: row.price,
-            commission: row.commission,
-            at: row.filled_at
-          }))))
+        Effect.gen(function*() {
+          const after = parseTimeBound("after", query.after)
+          if (typeof after === "object") return yield* reject(id, "InvalidRequest", after.message)
+          return toFills(yield* (after === undefined ? ledger.fills(id) : ledger.fillsAfter(id, after)))
+        }))
   }
 }
 
@@ -376,6 +387,7 @@ const brokerOf = (exchange: LocalExchange["Service"], account: AccountId): Broke
   getOrder: (orderId) => Effect.map(exchange.getOrder(account, orderId), toOrder),
   getOrderByClientId: (clientOrderId) =>
     Effect.map(exchange.getOrderByClientId(account, clientOrderId), Option.map(toOrder)),
+  listFills: (query) => exchange.listFills(account, query),
   placeOrder: (intent) => Effect.map(exchange.placeOrder(account, intent), toOrder),
   cancelOrder: (orderId) => exchange.cancelOrder(account, orderId),
   cancelAllOrders: Effect.map(exchange.cancelAllOrders(account), (ids) => ids.length),

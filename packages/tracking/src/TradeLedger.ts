@@ -32,7 +32,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as SqlError from "effect/sql/SqlError"
 import * as SqlClient from "effect/sql/SqlClient"
-import { AccountId, type Order as BrokerOrder, OrderLeg, OrderStatus, Position, Side, Ticker, TradingDay } from "@council/domain"
+import { AccountId, OPEN_STATUSES, type Order as BrokerOrder, OrderLeg, OrderStatus, Position, Side, Ticker, TradingDay } from "@council/domain"
 
 export const LIVE_BOOK = "live"
 
@@ -126,6 +126,17 @@ export type EquitySnapshot = typeof EquitySnapshot.Type
 export const EquityRow = Schema.Struct({ ...EquitySnapshot.fields, traded: Schema.Finite })
 export type EquityRow = typeof EquityRow.Type
 
+/**
+ * Where the next reconciliation of an account starts: the latest submission and fill the book holds (broker
+ * times), and the top-level orders that were open (themselves or a leg) when it was last reconciled.
+ */
+export const LedgerCursor = Schema.Struct({
+  ordersAfter: Schema.NullOr(Schema.String),
+  fillsAfter: Schema.NullOr(Schema.String),
+  open: Schema.Array(Schema.String)
+})
+export type LedgerCursor = typeof LedgerCursor.Type
+
 /** What one reconciliation read from the brokers, written in one transaction. */
 export interface Reconciliation {
   readonly book: BookId
@@ -197,6 +208,8 @@ export class TradeLedger extends Context.Service<TradeLedger, {
   readonly orders: (query: OrdersQuery) => Effect.Effect<ReadonlyArray<OrderView>, LedgerError>
   /** By account, then session, then time. */
   readonly fills: (window: Window) => Effect.Effect<ReadonlyArray<LedgerFill>, LedgerError>
+  /** Where the account's next reconciliation starts (see `LedgerCursor`). */
+  readonly cursor: (book: BookId, account: AccountId) => Effect.Effect<LedgerCursor, LedgerError>
 }>()("@council/tracking/TradeLedger") {
   static readonly layer: Layer.Layer<TradeLedger, never, SqlClient.SqlClient> = Layer.effect(TradeLedger, Effect.suspend(() => make))
 }
@@ -290,6 +303,7 @@ const make = Effect.gen(function*() {
         return Arr.isArrayNonEmpty(withBook) ? write(withBook) : Effect.void
       }), { discard: true })
 
+  const openStatus = sql.in("status", [...OPEN_STATUSES])
   const encodeOrders = Schema.encodeEffect(Schema.Array(OrderRow))
   const encodeFills = Schema.encodeEffect(Schema.Array(FillRow))
   const encodeSnapshots = Schema.encodeEffect(Schema.Array(SnapshotRow))
@@ -398,7 +412,7 @@ const make = Effect.gen(function*() {
 
   const orders = Effect.fn("TradeLedger.orders")(
     function*(q: OrdersQuery) {
-      const open = sql`status IN ('new', 'accepted', 'pending_new', 'partially_filled', 'held', 'pending_cancel', 'pending_replace', 'accepted_for_bidding', 'calculated', 'stopped', 'suspended', 'pending_review')`
+      const open = openStatus
       const filters = [
         ...windowOf(q, "substr(submitted_at, 1, 10)"),
         sql`parent_order_id IS NULL`,
@@ -439,5 +453,17 @@ const make = Effect.gen(function*() {
     Effect.mapError(failWith("fills"))
   )
 
-  return TradeLedger.of({ record, createBook, setBookStatus, books, book, equity, orders, fills })
+  const cursor = Effect.fn("TradeLedger.cursor")(
+    function*(book: BookId, account: AccountId) {
+      const [orders] = yield* sql<{ m: string | null }>`SELECT MAX(submitted_at) AS m FROM ledger_orders
+        WHERE book = ${book} AND account = ${account} AND parent_order_id IS NULL`
+      const [fills] = yield* sql<{ m: string | null }>`SELECT MAX(at) AS m FROM ledger_fills WHERE book = ${book} AND account = ${account}`
+      const open = yield* sql<{ id: string }>`SELECT DISTINCT COALESCE(parent_order_id, order_id) AS id FROM ledger_orders
+        WHERE book = ${book} AND account = ${account} AND ${openStatus} ORDER BY id`
+      return { ordersAfter: orders?.m ?? null, fillsAfter: fills?.m ?? null, open: open.map((r) => r.id) }
+    },
+    Effect.mapError(failWith("cursor"))
+  )
+
+  return TradeLedger.of({ record, createBook, setBookStatus, books, book, equity, orders, fills, cursor })
 })

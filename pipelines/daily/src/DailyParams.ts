@@ -3,6 +3,7 @@ import * as Schema from "effect/Schema"
 import { AccountId, CancelIntent, Clamp, OrderIntent, Rejection, TradingMode, AccountSettings } from "@council/domain"
 import { RunContext } from "@council/engine"
 import { Lineup } from "@council/llm"
+import { BookId, liveBook } from "@council/tracking"
 
 /** An account as a run remembers it: no credentials, so params can be exported and replayed anywhere. */
 export const AccountProfile = Schema.Struct({
@@ -41,7 +42,7 @@ export const DailyParams = Schema.Struct({
   /** Set on a retry of a day's failed accounts: the day's first run, and the plans carried from it. */
   retryOf: Schema.optionalKey(Schema.String),
   carried: Schema.optionalKey(Schema.Array(CarriedPlan)),
-  /** The TradeLedger book the run's reconciliation writes into (default: `live`); a backtest names its own. */
+  /** The TradeLedger book reconciliation writes into (default `live`; a backtest names its own). */
   ledgerBook: Schema.optionalKey(Schema.String)
 })
 export type DailyParams = typeof DailyParams.Type
@@ -53,6 +54,10 @@ const runParams = Effect.gen(function*() {
 
 /** The run's accounts with their settings, as they were when the run started. */
 export const runAccounts = Effect.map(runParams, (p) => p.accounts)
+
+/** The ledger book the run reconciles into: `ledgerBook`, or the live book. */
+export const runLedgerBook = Effect.flatMap(runParams, (p) =>
+  p.ledgerBook === undefined ? Effect.succeed(liveBook) : Schema.decodeUnknownEffect(BookId)(p.ledgerBook).pipe(Effect.orDie))
 
 /** The plans a retry carries from the day's earlier run (none for a first run). */
 export const carriedPlans = Effect.map(runParams, (p) => p.carried ?? [])

@@ -5,4 +5,4 @@
  */
 export const DAILY_PIPELINE = "daily"
 
-export const DAILY_STAGE_NAMES: ReadonlyArray<string> = ["FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
+export const DAILY_STAGE_NAMES: ReadonlyArray<string> = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]

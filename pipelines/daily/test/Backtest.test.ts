@@ -9,6 +9,7 @@ import { MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { Database, SqlRunStore } from "@council/store"
 import { Backtest } from "@council/daily"
+import { BookId, TradeLedger } from "@council/tracking"
 import { bars, profiles } from "./Fixtures.ts"
 
 /** Three symbols whose trends turn, so the offline PMs trade, over 300 sessions ending 2026-06-08. */
@@ -63,7 +64,10 @@ const world = (session: Ref.Ref<TradingDay>, market: Layer.Layer<MarketData>) =>
       Layer.provideMerge(LocalExchange.layer({ slippageBps: 5 })),
       Layer.provide(ExchangeSession.layerRef(session))
     ),
-    SqlRunStore.layer
+    SqlRunStore.layer,
+    Layer.effectDiscard(TradeLedger.use((l) =>
+      l.createBook({ id: BookId.make("bt-test"), label: "test", from: SESSIONS[0]!, to: SESSIONS.at(-1)!, params: {} })
+    )).pipe(Layer.provideMerge(TradeLedger.layer), Layer.orDie)
   ).pipe(
     Layer.provideMerge(market),
     Layer.provide(Database.layerSqlite(":memory:")),
@@ -112,6 +116,10 @@ describe("the backtest loop", () => {
         assert.isTrue(runs.every((r) => r.status === "completed" && !r.dryRun && r.tradingDay === r.asOf))
         const fills = yield* Effect.forEach(accounts, (a) => LocalExchange.use((x) => x.fills(a)))
         assert.isAbove(fills.flat().length, 0, "the offline council traded")
+        // the Reconcile stage wrote each account's equity of every session but the last (reconciled the next day) into the book
+        const equity = yield* TradeLedger.use((l) => l.equity({ book: BookId.make("bt-test") }))
+        assert.sameMembers([...new Set(equity.map((e) => e.account))], accounts)
+        assert.isAtLeast(new Set(equity.map((e) => e.session)).size, SESSIONS.length - 1)
         const again = yield* backtest(session)
         assert.deepStrictEqual([again.started, again.resumed, again.skipped], [0, 0, SESSIONS.length])
       }).pipe(Effect.provide(clean(session)))
@@ -138,7 +146,7 @@ describe("the backtest loop", () => {
         assert.isTrue(died._tag === "Failure")
         const half = (yield* RunStore.use((s) => s.listRuns({ limit: 100 }))).find((r) => r.tradingDay === victim)
         assert.strictEqual(half?.status, "running")
-        assert.deepStrictEqual((yield* RunStore.use((s) => s.getCheckpoints(half!.id))).map((c) => c.stage), ["FetchData", "PmPitches"])
+        assert.deepStrictEqual((yield* RunStore.use((s) => s.getCheckpoints(half!.id))).map((c) => c.stage), ["Reconcile", "FetchData", "PmPitches"])
         const result = yield* backtest(crashed)
         assert.deepStrictEqual([result.skipped, result.resumed, result.started], [3, 1, SESSIONS.length - 4])
         return yield* outputs(result.runs)

@@ -86,7 +86,8 @@ export const noReview: PeerReviewResult = { asOf: day, ballots: [], abstentions:
 
 /**
  * Like `exchange`, with a broker that answers 503 to the calls named in `faults` (changeable during the test):
- * `placeOrder:<client order id>`, `getAccount:<account>`, `listOrders:<account>`.
+ * `placeOrder:<client order id>`, `getAccount:<account>`, `listOrders:<account>`, `getOrder:<account>`,
+ * `getPositions:<account>`, `listFills:<account>`.
  */
 export const exchangeWithFaults = (faults: ReadonlySet<string>) => {
   const unavailable = (account: string, what: string) =>
@@ -96,7 +97,10 @@ export const exchangeWithFaults = (faults: ReadonlySet<string>) => {
     placeOrder: (intent) =>
       faults.has(`placeOrder:${intent.clientOrderId}`) ? unavailable(broker.account, "POST /v2/orders") : broker.placeOrder(intent),
     getAccount: Effect.suspend(() => faults.has(`getAccount:${broker.account}`) ? unavailable(broker.account, "GET /v2/account") : broker.getAccount),
-    listOrders: (query) => faults.has(`listOrders:${broker.account}`) ? unavailable(broker.account, "GET /v2/orders") : broker.listOrders(query)
+    listOrders: (query) => faults.has(`listOrders:${broker.account}`) ? unavailable(broker.account, "GET /v2/orders") : broker.listOrders(query),
+    getOrder: (id) => faults.has(`getOrder:${broker.account}`) ? unavailable(broker.account, `GET /v2/orders/${id}`) : broker.getOrder(id),
+    getPositions: Effect.suspend(() => faults.has(`getPositions:${broker.account}`) ? unavailable(broker.account, "GET /v2/positions") : broker.getPositions),
+    listFills: (query) => faults.has(`listFills:${broker.account}`) ? unavailable(broker.account, "GET /v2/account/activities/FILL") : broker.listFills(query)
   })
   const brokers = Layer.effect(
     Brokers,

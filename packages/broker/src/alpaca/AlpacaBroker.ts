@@ -33,8 +33,8 @@ import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
 import type * as HttpClient from "effect/http/HttpClient"
-import type { AccountId, Order, OrderIntent, Position, Ticker } from "@council/domain"
-import { type Broker, BrokerError, Brokers, type ClosePositionOptions, type OrderQuery, unknownAccount } from "../Broker.ts"
+import type { AccountId, Fill, Order, OrderIntent, Position, Ticker } from "@council/domain"
+import { type Broker, BrokerError, Brokers, type ClosePositionOptions, type FillQuery, type OrderQuery, unknownAccount } from "../Broker.ts"
 import type { GuardedAccount } from "../LiveGuard.ts"
 import * as AlpacaClient from "./AlpacaClient.ts"
 import {
@@ -47,6 +47,7 @@ import {
   toAccountSnapshot,
   toAssetInfo,
   toCalendarDay,
+  toDomainFill,
   toDomainOrder,
   toDomainPosition,
   toMarketClock,
@@ -54,6 +55,10 @@ import {
   type WireOrder
 } from "./AlpacaWire.ts"
 import { retryPolicy } from "./RequestPolicy.ts"
+
+/** Alpaca's largest page of account activities, and how many pages one `listFills` reads at most. */
+const FILL_PAGE_SIZE = 100
+const MAX_FILL_PAGES = 100
 
 /** One account's Alpaca broker: the `Broker` contract plus clock, calendar and assets. */
 export interface AlpacaAccountBroker extends Broker {
@@ -145,6 +150,23 @@ const fromClient = (
   const listOrders = Effect.fn("AlpacaBroker.listOrders")(function*(query: OrderQuery) {
     const wires = yield* client.listOrders({ ...query, nested: true })
     return yield* domainOrders(wires)
+  })
+
+  /** Every page of fills after `query.after`, oldest first (at most `MAX_FILL_PAGES` pages of 100). */
+  const listFills = Effect.fn("AlpacaBroker.listFills")(function*(query: FillQuery) {
+    const fills: Array<Fill> = []
+    let pageToken: string | undefined
+    for (let page = 0; page < MAX_FILL_PAGES; page++) {
+      const wires = yield* client.listFillActivities({ after: query.after, pageSize: FILL_PAGE_SIZE, pageToken })
+      for (const wire of wires) {
+        const fill = toDomainFill(account, wire)
+        if (Result.isSuccess(fill)) fills.push(fill.success)
+        else yield* Effect.logWarning(`alpaca ${account}: skipping ${fill.failure}`)
+      }
+      if (wires.length < FILL_PAGE_SIZE) return fills
+      pageToken = wires[wires.length - 1]!.id
+    }
+    return yield* unsupported(`more than ${MAX_FILL_PAGES * FILL_PAGE_SIZE} fills after ${query.after ?? "the start"}: reconcile more often`)
   })
 
   const getOrder = Effect.fn("AlpacaBroker.getOrder")(function*(orderId: string) {
@@ -271,6 +293,7 @@ const fromClient = (
     getPositions,
     getPosition,
     listOrders,
+    listFills,
     getOrder,
     getOrderByClientId,
     placeOrder,

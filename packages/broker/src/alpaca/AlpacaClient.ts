@@ -44,6 +44,7 @@ import {
   WireClock,
   WireClosePositionResult,
   WireError,
+  WireFillActivity,
   WireOrder,
   type WireOrderQuery,
   WireOrderRequest,
@@ -92,6 +93,12 @@ export interface ClosePositionQuery {
   readonly percentage?: number
 }
 
+export interface FillActivityQuery {
+  readonly after?: string | undefined
+  readonly pageSize: number
+  readonly pageToken?: string | undefined
+}
+
 /** One account's Alpaca trading API. Every method fails only with `BrokerError`. */
 export interface AlpacaClient {
   readonly account: AccountId
@@ -110,6 +117,8 @@ export interface AlpacaClient {
   readonly getPosition: (symbol: string) => Effect.Effect<WirePosition, BrokerError>
   readonly listOrders: (query: WireOrderQuery) => Effect.Effect<ReadonlyArray<WireOrder>, BrokerError>
   readonly getOrder: (orderId: string) => Effect.Effect<WireOrder, BrokerError>
+  /** One page of `FILL` activities, oldest first (`page_size` at most 100; `page_token`: the last id read). */
+  readonly listFillActivities: (query: FillActivityQuery) => Effect.Effect<ReadonlyArray<WireFillActivity>, BrokerError>
   /** `NotFound` when no order has this client order id. */
   readonly getOrderByClientId: (clientOrderId: string) => Effect.Effect<WireOrder, BrokerError>
   /** One POST, never retried (see `AlpacaBroker.placeOrder` for exactly-once placement). */
@@ -298,6 +307,13 @@ export const make = Effect.fnUntraced(function*(
       }, Schema.Array(WireOrder)),
     getOrder: (orderId) =>
       request({ method: "GET", path: `/v2/orders/${segment(orderId)}`, urlParams: { nested: "true" }, retry: "idempotent" }, WireOrder),
+    listFillActivities: (query) =>
+      request({
+        method: "GET",
+        path: "/v2/account/activities/FILL",
+        urlParams: { after: query.after, direction: "asc", page_size: String(query.pageSize), page_token: query.pageToken },
+        retry: "idempotent"
+      }, Schema.Array(WireFillActivity)),
     getOrderByClientId: (clientOrderId) =>
       request({
         method: "GET",

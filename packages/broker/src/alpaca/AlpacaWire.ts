@@ -29,6 +29,7 @@ import {
   type AccountId,
   type AccountSnapshot,
   type Bar,
+  Fill,
   Order,
   OrderIntent,
   type OrderLeg,
@@ -508,11 +509,66 @@ const toDomainLegFields = (wire: WireOrderLeg | WireOrder): Result.Result<Record
     filledQty: parseDecimal(wire.filled_qty) ?? 0,
     filledAvgPrice: parseDecimal(wire.filled_avg_price) ?? null,
     submittedAt: wire.submitted_at ?? wire.created_at ?? "",
-    filledAt: wire.filled_at ?? null
+    filledAt: wire.filled_at ?? null,
+    ...(wire.updated_at ? { updatedAt: wire.updated_at } : {})
   })
 }
 
 const decodeOrder = Schema.decodeUnknownResult(Order)
+
+/** A `FILL` account activity (`GET /v2/account/activities/FILL`): one execution, partial or complete. */
+export const WireFillActivity = Schema.Struct({
+  id: Schema.String,
+  activity_type: Schema.String,
+  transaction_time: Schema.String,
+  /** fill, partial_fill */
+  type: opt(Schema.String),
+  price: Decimal,
+  qty: Decimal,
+  side: Schema.String,
+  symbol: Schema.String,
+  leaves_qty: opt(Decimal),
+  order_id: Schema.String,
+  cum_qty: opt(Decimal),
+  order_status: opt(Schema.String)
+})
+export type WireFillActivity = typeof WireFillActivity.Type
+
+const decodeFill = Schema.decodeUnknownResult(Fill)
+
+/**
+ * A fill activity as a domain `Fill`. Activities name no client order id (`""`) and no commission (Alpaca charges
+ * none on equities: 0); a short sale's side `sell_short` is a sell.
+ */
+export const toDomainFill = (account: AccountId, wire: WireFillActivity): Result.Result<Fill, string> =>
+  describeFailure(`unsupported fill ${wire.id}`, decodeFill({
+    id: wire.id,
+    orderId: wire.order_id,
+    clientOrderId: "",
+    account,
+    symbol: wire.symbol,
+    side: wire.side === "sell_short" ? "sell" : wire.side,
+    qty: parseDecimal(wire.qty),
+    price: parseDecimal(wire.price),
+    commission: 0,
+    at: wire.transaction_time
+  }))
+
+/** A domain fill as a complete `FILL` activity (what a server face sends). */
+export const toWireFillActivity = (fill: Fill): WireFillActivity => ({
+  id: fill.id,
+  activity_type: "FILL",
+  transaction_time: fill.at,
+  type: "fill",
+  price: formatDecimal(fill.price),
+  qty: formatDecimal(fill.qty),
+  side: fill.side,
+  symbol: fill.symbol,
+  leaves_qty: "0",
+  order_id: fill.orderId,
+  cum_qty: formatDecimal(fill.qty),
+  order_status: "filled"
+})
 
 /** A wire order (with nested legs) as a domain `Order`; fails for orders the domain cannot represent. */
 export const toDomainOrder = (wire: WireOrder): Result.Result<Order, string> => {

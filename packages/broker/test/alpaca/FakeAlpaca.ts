@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net"
 import { Effect, Result, Schema } from "effect"
 import { AccountId, type OrderLeg, Ticker } from "@council/domain"
 import {
+  formatDecimal,
   fromWireOrderRequest,
   toWireOrder,
   toWirePosition,
@@ -17,6 +18,7 @@ import {
   type WireOrderSource,
   WireOrder,
   WireOrderRequest,
+  type WireFillActivity,
   type WirePositionSource
 } from "../../src/alpaca/AlpacaWire.ts"
 
@@ -63,6 +65,12 @@ export interface FakeAlpaca {
   /** 429s sent by the rate limit (not by injected faults). */
   readonly rateLimited: () => number
   readonly ordersByClientId: (clientOrderId: string) => ReadonlyArray<StoredOrder>
+  /**
+   * Fills an order or a bracket leg completely at `price`, at time `at` (as the market would, later): its status,
+   * the rest of its OCO group canceled, a `FILL` activity for `GET /v2/account/activities/FILL`.
+   */
+  readonly fill: (orderId: string, price: number, at: string) => void
+  readonly activities: Array<WireFillActivity>
 }
 
 const OPEN = new Set(["new", "accepted", "held", "pending_new", "partially_filled"])
@@ -85,6 +93,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
   const positions = new Map<string, WirePositionSource>()
   const closeFailures = new Set<string>()
   const faults: Array<Fault> = []
+  const activities: Array<WireFillActivity> = []
   const received: Array<number> = []
   let rateLimited = 0
 
@@ -182,6 +191,14 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       return send(200, encodeAccount({ id: "e6fe16f3-64a4-4921-8928-cadf02f92f98", status: "ACTIVE", cash: "100000", equity: "100000", buying_power: "100000" }))
     }
     if (method === "GET" && path === "/v2/positions") return send(200, [...positions.values()].map(toWirePosition))
+    if (method === "GET" && path === "/v2/account/activities/FILL") {
+      const after = url.searchParams.get("after")
+      const size = Number(url.searchParams.get("page_size") ?? "100")
+      const token = url.searchParams.get("page_token")
+      const listed = activities.filter((a) => after === null || a.transaction_time > after)
+      const start = token === null ? 0 : listed.findIndex((a) => a.id === token) + 1
+      return send(200, listed.slice(start, start + size))
+    }
     if (segments[0] === "v2" && segments[1] === "positions" && segments[2] !== undefined) {
       const symbol = decodeURIComponent(segments[2])
       const position = positions.get(symbol)
@@ -316,7 +333,34 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
           faults.push({ method, path, kind, times })
         },
         rateLimited: () => rateLimited,
-        ordersByClientId: (clientOrderId) => [...orders.values()].filter((o) => o.clientOrderId === clientOrderId)
+        ordersByClientId: (clientOrderId) => [...orders.values()].filter((o) => o.clientOrderId === clientOrderId),
+        activities,
+        fill: (orderId, price, at) => {
+          const filled = <O extends WireOrderSource>(o: O): O => ({ ...o, status: "filled", filledQty: o.qty, filledAvgPrice: price, filledAt: at, updatedAt: at })
+          for (const [id, order] of orders) {
+            const leg = order.legs.find((l) => l.id === orderId)
+            if (id !== orderId && leg === undefined) continue
+            const legs = order.legs.map((l) =>
+              l.id === orderId ? filled(l) : leg !== undefined && OPEN.has(l.status) ? { ...l, status: "canceled" as const, canceledAt: at, updatedAt: at } : l
+            )
+            const target = leg ?? order
+            orders.set(id, id === orderId ? { ...filled(order), legs: legs.map((l) => (l.status === "held" ? { ...l, status: "new" as const, updatedAt: at } : l)) } : { ...order, legs })
+            activities.push({
+              id: `${at.replace(/\D/g, "").slice(0, 17)}::${randomUUID()}`,
+              activity_type: "FILL",
+              transaction_time: at,
+              type: "fill",
+              price: formatDecimal(price),
+              qty: formatDecimal(target.qty),
+              side: target.side,
+              symbol: target.symbol,
+              leaves_qty: "0",
+              order_id: orderId,
+              cum_qty: formatDecimal(target.qty),
+              order_status: "filled"
+            })
+          }
+        }
       }
       resolve({
         fake,

@@ -135,6 +135,7 @@ const routesOf = (
   admin: { readonly getSession: Handler; readonly postSession: Handler }
 ): ReadonlyArray<Route> => [
   { method: "GET", path: ["v2", "account"], handler: trading.getAccount },
+  { method: "GET", path: ["v2", "account", "activities", "FILL"], handler: trading.listFillActivities },
   { method: "GET", path: ["v2", "positions"], handler: trading.getPositions },
   { method: "DELETE", path: ["v2", "positions"], handler: trading.closeAllPositions },
   { method: "GET", path: ["v2", "positions", "*"], handler: trading.getPosition },

@@ -176,6 +176,19 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
   const cancelAllOrders: Handler = ({ account }) =>
     Effect.map(exchange.cancelAllOrders(account.account), (ids) => json(207, ids.map((id) => ({ id, status: 200 }))))
 
+  /** `GET /v2/account/activities/FILL`: oldest first from `after`, pages of `page_size` (≤ 100) after `page_token`. */
+  const listFillActivities: Handler = ({ account, query }) =>
+    Effect.gen(function*() {
+      const sizeText = query.get("page_size")
+      const pageSize = sizeText === null || sizeText === "" ? 100 : Number(sizeText)
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) return unprocessable("page_size must be an integer between 1 and 100")
+      const after = query.get("after")
+      const fills = yield* exchange.listFills(account.account, after !== null && after !== "" ? { after } : {})
+      const token = query.get("page_token")
+      const start = token === null || token === "" ? 0 : fills.findIndex((f) => f.id === token) + 1
+      return json(200, fills.slice(start, start + pageSize).map(AlpacaWire.toWireFillActivity))
+    })
+
   const replaceOrder: Handler = () =>
     Effect.succeed(unprocessable("order replacement is not supported by the local exchange; cancel and place a new order"))
 
@@ -186,6 +199,7 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
     getOrderByClientId,
     cancelOrder,
     cancelAllOrders,
+    listFillActivities,
     replaceOrder
   }
 }

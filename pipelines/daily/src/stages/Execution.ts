@@ -4,10 +4,8 @@ import * as Schema from "effect/Schema"
 import {
   AccountExecution,
   type AccountId,
-  AccountSnapshot,
   type CancelIntent,
   ExecutionReport,
-  Order,
   type OrderFailure,
   type OrderIntent,
   type Rejection
@@ -20,9 +18,6 @@ import { RiskApproval, unevaluated } from "./RiskApproval.ts"
 
 const brokerCall = <A>(name: string, args: object, success: Schema.Codec<A, unknown>, live: Effect.Effect<A, BrokerError>) =>
   Recorder.call(name, args, { success, failure: BrokerError }, live)
-
-/** Statuses that reading the order back right away would not change. */
-const SETTLED: ReadonlySet<Order["status"]> = new Set(["filled", "canceled", "expired", "rejected", "done_for_day", "replaced"])
 
 /** One recorded call per intent: the manager's exactly-once placement (adopts an order already at the broker). */
 const placeIntent = (broker: Broker, intent: OrderIntent) =>
@@ -61,36 +56,6 @@ const placeAll = (broker: Broker, intents: ReadonlyArray<OrderIntent>) =>
     (intent, failed): OrderFailure => ({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, error: notSentAfter(failed) })
   )
 
-/**
- * Reads back what the broker accepted: unsettled orders and the account's equity. A failed read never turns an
- * accepted order into a failure; it is reported as `readError`.
- */
-const readBack = (broker: Broker, placements: ReadonlyArray<Placement>) =>
-  Effect.gen(function*() {
-    const errors: Array<string> = []
-    const noted = <A>(fallback: A) => (error: BrokerError) =>
-      Effect.sync(() => {
-        errors.push(error.message)
-        return fallback
-      })
-    const orders = yield* Effect.forEach(
-      placements,
-      ({ order, adopted }) =>
-        SETTLED.has(order.status)
-          ? Effect.succeed({ order, adopted })
-          : brokerCall("broker.getOrder", { account: broker.account, orderId: order.id }, Order, broker.getOrder(order.id)).pipe(
-            Effect.map((read) => ({ order: read, adopted })),
-            Effect.catchTag("BrokerError", noted({ order, adopted }))
-          ),
-      { concurrency: "unbounded" }
-    )
-    const equity = yield* brokerCall("broker.getAccount", { account: broker.account }, AccountSnapshot, broker.getAccount).pipe(
-      Effect.map((account): number | null => account.equity),
-      Effect.catchTag("BrokerError", noted(null))
-    )
-    return { orders, equity, readError: errors.length === 0 ? null : `reading back failed: ${errors[0]}` }
-  })
-
 const executeAccount = (
   broker: Broker,
   cancels: ReadonlyArray<CancelIntent>,
@@ -100,17 +65,14 @@ const executeAccount = (
     const canceled = yield* cancelStale(broker, cancels)
     const outcomes = yield* placeAll(broker, intents)
     const failures = outcomes.filter(Result.isFailure).map((r) => r.failure)
-    const { equity, orders, readError } = yield* readBack(broker, outcomes.filter(Result.isSuccess).map((r) => r.success))
+    const orders = outcomes.filter(Result.isSuccess).map((r) => r.success)
     const placed = orders.filter((p) => !p.adopted).map((p) => p.order)
     const adopted = orders.filter((p) => p.adopted).map((p) => p.order)
     const done = [
       `${plural(placed.length, "order")} placed`,
       ...(adopted.length > 0 ? [`${adopted.length} already at the broker (earlier run)`] : [])
     ].join(", ")
-    const message = [
-      failures.length === 0 ? done : `${failures.length} of ${intents.length} orders failed: ${failures[0]?.error}; ${done}`,
-      ...(readError === null ? [] : [readError])
-    ].join("; ")
+    const message = failures.length === 0 ? done : `${failures.length} of ${intents.length} orders failed: ${failures[0]?.error}; ${done}`
     return {
       account: broker.account,
       status: failures.length === 0 ? "succeeded" : "failed",
@@ -118,8 +80,8 @@ const executeAccount = (
       adopted,
       failures,
       canceled,
-      equity,
-      readError,
+      equity: null,
+      readError: null,
       message
     } satisfies AccountExecution
   }).pipe(
@@ -166,7 +128,7 @@ const notifyResult = (result: AccountExecution) =>
 
 export const Execution = Stage.make({
   name: "Execution",
-  description: "orders fanned out across accounts; fills read back",
+  description: "orders fanned out across accounts; what the broker answered recorded (fills reach the ledger by reconciliation)",
   dependsOn: [RiskApproval],
   output: ExecutionReport,
   sideEffects: true,

@@ -1,0 +1,186 @@
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { AccountId, AccountSnapshot, Fill, Order, TradingDay } from "@council/domain"
+import { Recorder, RunContext, Stage } from "@council/engine"
+import { type Broker, BrokerError, Brokers } from "@council/broker"
+import { type BookId, LedgerCursor, LedgerError, type LedgerFill, type LedgerOrder, TradeLedger } from "@council/tracking"
+import { runLedgerBook } from "../DailyParams.ts"
+
+export const AccountReconciliation = Schema.Struct({
+  account: AccountId,
+  status: Schema.Literals(["recorded", "failed"]),
+  /** Orders (legs counted) and fills read since the account's last reconciliation. */
+  orders: Schema.Int,
+  fills: Schema.Int,
+  equity: Schema.NullOr(Schema.Finite),
+  message: Schema.String
+})
+export type AccountReconciliation = typeof AccountReconciliation.Type
+
+export const ReconcileReport = Schema.Struct({
+  asOf: TradingDay,
+  book: Schema.String,
+  accounts: Schema.Array(AccountReconciliation)
+})
+export type ReconcileReport = typeof ReconcileReport.Type
+
+const brokerCall = <A>(name: string, args: object, success: Schema.Codec<A, unknown>, live: Effect.Effect<A, BrokerError>) =>
+  Recorder.call(name, args, { success, failure: BrokerError }, live)
+
+/** Orders per page when listing what was submitted since the cursor; at most `MAX_PAGES` pages. */
+const PAGE = 500
+const MAX_PAGES = 100
+
+/** Broker times are compared with a second of overlap: writes are idempotent, a missed fill is not. */
+const overlap = (iso: string | null): string | undefined =>
+  iso === null || Number.isNaN(Date.parse(iso)) ? undefined : new Date(Date.parse(iso) - 1000).toISOString()
+
+const newYork = new Intl.DateTimeFormat("en-CA", { timeZone: "America/New_York", year: "numeric", month: "2-digit", day: "2-digit" })
+
+/** The New York date of a broker timestamp: the session a fill belongs to. */
+const sessionOf = (iso: string): TradingDay => TradingDay.make(newYork.format(new Date(iso)))
+
+/** Every order submitted after `after` (oldest first), page by page. */
+const ordersSince = (broker: Broker, after: string | undefined) =>
+  Effect.gen(function*() {
+    const all: Array<Order> = []
+    let from = after
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const query = { status: "all" as const, direction: "asc" as const, limit: PAGE, ...(from === undefined ? {} : { after: from }) }
+      const orders = yield* brokerCall("broker.listOrders", { account: broker.account, ...query }, Schema.Array(Order), broker.listOrders(query))
+      all.push(...orders)
+      const last = orders.reduce<string | undefined>((m, o) => (m === undefined || o.submittedAt > m ? o.submittedAt : m), undefined)
+      if (orders.length < PAGE || last === undefined || last === from) return all
+      from = last
+    }
+    return all
+  })
+
+const memberRow = (account: AccountId, member: Omit<Order, "legs">, parentId: string | null): LedgerOrder => ({
+  account,
+  id: member.id,
+  clientOrderId: member.clientOrderId,
+  parentId,
+  symbol: member.symbol,
+  side: member.side,
+  qty: member.qty,
+  type: member.type,
+  timeInForce: member.timeInForce,
+  limitPrice: member.limitPrice,
+  stopPrice: member.stopPrice,
+  orderClass: member.orderClass,
+  status: member.status,
+  filledQty: member.filledQty,
+  filledAvgPrice: member.filledAvgPrice,
+  submittedAt: member.submittedAt,
+  filledAt: member.filledAt,
+  updatedAt: member.updatedAt ?? member.filledAt ?? member.submittedAt
+})
+
+const ledgerRows = (account: AccountId, orders: ReadonlyArray<Order>): ReadonlyArray<LedgerOrder> =>
+  orders.flatMap((order) => [memberRow(account, order, null), ...order.legs.map((leg) => memberRow(account, leg, order.id))])
+
+const ledgerFill = (fill: Fill): LedgerFill => ({
+  account: fill.account,
+  id: fill.id,
+  orderId: fill.orderId,
+  symbol: fill.symbol,
+  side: fill.side,
+  qty: fill.qty,
+  price: fill.price,
+  commission: fill.commission,
+  session: sessionOf(fill.at),
+  at: fill.at
+})
+
+const ReadAccount = Schema.Struct({ snapshot: AccountSnapshot, at: Schema.String })
+
+/** Reads what changed at one account's broker since its last reconciliation and records it in `book`. */
+const reconcileAccount = (broker: Broker, book: BookId, session: TradingDay) =>
+  Effect.gen(function*() {
+    const ledger = yield* TradeLedger
+    const account = broker.account
+    const cursor = yield* Recorder.call("ledger.cursor", { book, account }, { success: LedgerCursor, failure: LedgerError }, ledger.cursor(book, account))
+    const fillsAfter = overlap(cursor.fillsAfter)
+    // every read runs to its end (recorded) before a failure counts, so a replay meets the calls in the same state
+    const reads = yield* Effect.all([
+      ordersSince(broker, overlap(cursor.ordersAfter)),
+      brokerCall("broker.listOrders", { account, status: "open" }, Schema.Array(Order), broker.listOrders({ status: "open", limit: PAGE })),
+      brokerCall("broker.listFills", { account, after: fillsAfter ?? null }, Schema.Array(Fill), broker.listFills(fillsAfter === undefined ? {} : { after: fillsAfter })),
+      brokerCall("broker.getAccount", { account, at: "now" }, ReadAccount, Effect.zipWith(broker.getAccount, Clock.currentTimeMillis, (snapshot, ms) => ({ snapshot, at: new Date(ms).toISOString() })))
+    ], { concurrency: "unbounded", mode: "result" })
+    const [recent, open, fills, read] = yield* Effect.all([
+      Effect.fromResult(reads[0]),
+      Effect.fromResult(reads[1]),
+      Effect.fromResult(reads[2]),
+      Effect.fromResult(reads[3])
+    ])
+    const seen = new Set([...recent, ...open].map((o) => o.id))
+    const closed = yield* Effect.forEach(
+      cursor.open.filter((id) => !seen.has(id)),
+      (id) =>
+        brokerCall("broker.getOrder", { account, orderId: id }, Order, broker.getOrder(id)).pipe(
+          Effect.map(Option.some<Order>),
+          Effect.catchIf((e) => e._tag === "BrokerError" && e.reason === "NotFound", () => Effect.succeed(Option.none<Order>())),
+          Effect.result
+        ),
+      { concurrency: "unbounded" }
+    ).pipe(Effect.flatMap((results) => Effect.forEach(results, Effect.fromResult)))
+    const byId = new Map<string, Order>()
+    for (const order of [...recent, ...open, ...closed.flatMap(Option.toArray)]) byId.set(order.id, order)
+    const orders = ledgerRows(account, [...byId.values()])
+    const { snapshot, at } = read
+    const reconciliation = {
+      book,
+      orders,
+      fills: fills.map(ledgerFill),
+      snapshots: [{ account, session, cash: snapshot.cash, equity: snapshot.equity, longMarketValue: snapshot.longMarketValue, shortMarketValue: snapshot.shortMarketValue, positions: snapshot.positions, takenAt: at }]
+    }
+    const counts = { orders: orders.length, fills: fills.length, equity: snapshot.equity }
+    yield* Recorder.call("ledger.record", { book, account, session, ...counts }, { success: Schema.Void, failure: LedgerError }, ledger.record(reconciliation))
+    return { account, status: "recorded", ...counts, message: `${counts.orders} orders, ${counts.fills} fills recorded` } satisfies AccountReconciliation
+  }).pipe(
+    Effect.catchTags({
+      BrokerError: (e) => Effect.succeed(failed(broker.account, `the broker could not be read: ${e.message}`)),
+      LedgerError: (e) => Effect.succeed(failed(broker.account, `the ledger could not be written: ${e.message}`))
+    }),
+    Effect.withSpan("reconcile account", { attributes: { account: broker.account, book } })
+  )
+
+const failed = (account: AccountId, message: string): AccountReconciliation => ({ account, status: "failed", orders: 0, fills: 0, equity: null, message })
+
+/**
+ * What every configured account's broker did since the last reconciliation — orders with their legs, fills, the
+ * account at the session — recorded in the run's ledger book. It never fails the run: an account that cannot be
+ * read is reported `failed` and is read again (from the same cursor) by the next reconciliation.
+ *
+ * Its output depends on nothing a fork or a retry changes (the accounts are the configured ones, read through the
+ * recorder; a dry run records too: the ledger holds what the brokers say, whoever asked), so a fork's copy of it
+ * replays identically.
+ */
+export const Reconcile = Stage.make({
+  name: "Reconcile",
+  description: "orders, fills and account state since the last reconciliation, recorded in the ledger",
+  dependsOn: [],
+  output: ReconcileReport,
+  timeout: "2 minutes",
+  run: () =>
+    Effect.gen(function*() {
+      const { asOf } = yield* RunContext
+      const book = yield* runLedgerBook
+      const brokers = yield* Brokers
+      const accounts = yield* Recorder.call("brokers.accounts", {}, { success: Schema.Array(AccountId), failure: Schema.Never }, Effect.succeed(brokers.accounts))
+      const results = yield* Effect.forEach(
+        accounts,
+        (account) =>
+          brokers.get(account).pipe(
+            Effect.flatMap((broker) => reconcileAccount(broker, book, asOf)),
+            Effect.catchTag("BrokerError", (e) => Effect.succeed(failed(account, e.message)))
+          ),
+        { concurrency: "unbounded" }
+      )
+      return { asOf, book, accounts: results }
+    })
+})

@@ -1,0 +1,143 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Ref } from "effect"
+import { AccountId, type OrderIntent, type RunId, Ticker, TradingDay } from "@council/domain"
+import { Recorder, RunContext, RunStore } from "@council/engine"
+import { BrokerError, Brokers } from "@council/broker"
+import { ExchangeSession, LocalExchange } from "@council/exchange"
+import { LocalBars, MarketData } from "@council/market"
+import { Database } from "@council/store"
+import { liveBook, TradeLedger } from "@council/tracking"
+import { Reconcile } from "@council/daily"
+
+const COUNCIL = AccountId.make("COUNCIL")
+const CLAUDE = AccountId.make("CLAUDE")
+const SPY = Ticker.make("SPY")
+
+/** The exchange and the ledger on one in-memory database, the session in `session`, real bars. */
+const env = (session: Ref.Ref<TradingDay>) =>
+  Layer.mergeAll(TradeLedger.layer, LocalExchange.layerBrokers([COUNCIL, CLAUDE]).pipe(Layer.provideMerge(LocalExchange.layer({ slippageBps: 5 }))))
+    .pipe(
+      Layer.provideMerge(Layer.mergeAll(Database.layerSqlite(":memory:"), ExchangeSession.layerRef(session))),
+      Layer.provideMerge(LocalBars.layer()),
+      Layer.provideMerge(RunStore.layerMemory),
+      Layer.orDie
+    )
+
+/** Runs the Reconcile stage as a run of `day` would, recording (or replaying) its calls under `runId`. */
+const reconcile = (day: TradingDay, runId: string, mode: "record" | "replay" = "record") =>
+  Effect.gen(function*() {
+    const store = yield* RunStore
+    const recordings = mode === "replay" ? (yield* store.getRecordings(runId as RunId)).filter((r) => r.stage === "Reconcile") : []
+    const recorder = yield* Recorder.make({ mode, runId: runId as RunId, stage: "Reconcile", recordings })
+    return yield* Reconcile.run({}).pipe(
+      Effect.provideService(Recorder.Recorder, recorder),
+      Effect.provide(RunContext.layerTest({ tradingDay: day, runId: runId as RunId, mode, params: { accounts: [], broker: "t", data: "t", pms: "t" } }))
+    )
+  })
+
+const ledgerState = Effect.gen(function*() {
+  const ledger = yield* TradeLedger
+  return {
+    equity: yield* ledger.equity({ book: liveBook }),
+    orders: yield* ledger.orders({ book: liveBook, status: "all" }),
+    fills: yield* ledger.fills({ book: liveBook })
+  }
+})
+
+describe("Reconcile", () => {
+  it.effect("bracket legs that fill sessions later reach the ledger with their fills; a second reconciliation changes nothing; a replay is exact", () =>
+    Effect.gen(function*() {
+      const session = yield* Ref.make(TradingDay.make("2024-03-01"))
+      return yield* Effect.gen(function*() {
+        const days = yield* MarketData.use((m) => m.sessions(TradingDay.make("2024-03-01"), TradingDay.make("2024-03-28")))
+        const exchange = yield* LocalExchange
+        const first = yield* reconcile(days[0]!, "r0")
+        assert.deepStrictEqual(first.accounts.map((a) => [a.account, a.status, a.orders, a.fills]), [["COUNCIL", "recorded", 0, 0], ["CLAUDE", "recorded", 0, 0]])
+        // the day's execution: a bracket whose exits sit 0.4 % away, so one fills on a later session
+        const close = (yield* MarketData.use((m) => m.bars({ symbol: SPY, asOf: days[0]!, lookback: 1 })))[0]!.close
+        const intent: OrderIntent = {
+          account: COUNCIL,
+          clientOrderId: "council-test-1",
+          symbol: SPY,
+          side: "buy",
+          qty: 10,
+          type: "market",
+          timeInForce: "gtc",
+          orderClass: "bracket",
+          takeProfit: { limitPrice: Math.round(close * 1.004 * 100) / 100 },
+          stopLoss: { stopPrice: Math.round(close * 0.996 * 100) / 100 },
+          reason: "test"
+        }
+        const placed = yield* exchange.placeOrder(COUNCIL, intent)
+        let exitDay: TradingDay | undefined
+        for (const [i, day] of days.slice(1).entries()) {
+          yield* Ref.set(session, day)
+          yield* reconcile(day, `r${i + 1}`)
+          const fills = yield* exchange.fills(COUNCIL)
+          if (fills.length === 2) {
+            exitDay = day
+            break
+          }
+        }
+        assert.isDefined(exitDay, "a leg filled within the month")
+        const state = yield* ledgerState
+        // every fill the exchange made, with its price, quantity, time and session
+        const exchangeFills = yield* exchange.fills(COUNCIL)
+        assert.deepStrictEqual(
+          state.fills.filter((f) => f.account === COUNCIL).map((f) => [f.id, f.orderId, f.qty, f.price, f.at, f.session]),
+          exchangeFills.map((f) => [f.id, f.orderId, f.qty, f.price, f.at, f.at.slice(0, 10)])
+        )
+        assert.strictEqual(state.fills.at(-1)!.session, exitDay)
+        // the order with both legs: one filled, the other canceled with it, each with its history
+        const [order] = state.orders.filter((o) => o.account === COUNCIL)
+        assert.strictEqual(order!.id, placed.id)
+        assert.deepStrictEqual(order!.history.map((h) => h.status), ["filled"])
+        assert.sameMembers(order!.legs.map((l) => l.status), ["filled", "canceled"])
+        const filledLeg = order!.legs.find((l) => l.status === "filled")!
+        assert.deepStrictEqual(filledLeg.history.map((h) => h.status), ["new", "filled"])
+        assert.strictEqual(filledLeg.filledAvgPrice, exchangeFills[1]!.price)
+        // one snapshot per account per session, the last one what the exchange says now
+        const councilEquity = state.equity.filter((e) => e.account === COUNCIL)
+        assert.deepStrictEqual(councilEquity.map((e) => e.session), days.slice(0, councilEquity.length))
+        assert.strictEqual(councilEquity.at(-1)!.equity, (yield* exchange.snapshot(COUNCIL)).equity)
+        assert.strictEqual(state.equity.filter((e) => e.account === CLAUDE).length, councilEquity.length)
+
+        // running it again (same session, a new run) changes nothing
+        const again = yield* reconcile(exitDay!, "again")
+        assert.isTrue(again.accounts.every((a) => a.status === "recorded"))
+        const after = yield* ledgerState
+        assert.deepStrictEqual(after.fills, state.fills)
+        assert.deepStrictEqual(after.orders, state.orders)
+        assert.deepStrictEqual(after.equity.map(({ takenAt: _, ...rest }) => rest), state.equity.map(({ takenAt: _, ...rest }) => rest))
+
+        // a replay answers every call from the recordings: same output, nothing live
+        const recorded = yield* reconcile(exitDay!, "again", "replay")
+        assert.deepStrictEqual(recorded, again)
+      }).pipe(Effect.provide(env(session)))
+    }))
+
+  it.effect("an account whose broker cannot be read is reported failed, nothing of it written; the others are recorded", () =>
+    Effect.gen(function*() {
+      const session = yield* Ref.make(TradingDay.make("2024-03-01"))
+      const failing = Layer.effect(
+        Brokers,
+        Effect.gen(function*() {
+          const exchange = yield* LocalExchange
+          const broker = (account: AccountId) => {
+            const local = LocalExchange.broker(exchange, account)
+            return account === CLAUDE
+              ? { ...local, listFills: () => Effect.fail(new BrokerError({ account, reason: "Unavailable", message: "503 service unavailable", retryable: true })) }
+              : local
+          }
+          return Brokers.of({ accounts: [COUNCIL, CLAUDE], get: (account) => Effect.succeed(broker(account)) })
+        })
+      )
+      return yield* Effect.gen(function*() {
+        const report = yield* reconcile(TradingDay.make("2024-03-01"), "r").pipe(Effect.provide(failing))
+        assert.deepStrictEqual(report.accounts.map((a) => [a.account, a.status]), [["COUNCIL", "recorded"], ["CLAUDE", "failed"]])
+        assert.match(report.accounts[1]!.message, /503 service unavailable/)
+        const state = yield* ledgerState
+        assert.deepStrictEqual(state.equity.map((e) => e.account), [COUNCIL])
+      }).pipe(Effect.provide(env(session)))
+    }))
+})

@@ -1,0 +1,74 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { type RunId, TradingDay } from "@council/domain"
+import { Recorder, RunContext, RunStore } from "@council/engine"
+import { Brokers } from "@council/broker"
+import { AlpacaBroker } from "@council/broker/Alpaca"
+import { Database } from "@council/store"
+import { liveBook, TradeLedger } from "@council/tracking"
+import { Reconcile } from "@council/daily"
+import { startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
+import { ACCOUNT, clientFor, intent } from "../../../packages/broker/test/alpaca/fixtures.ts"
+
+const store = Layer.mergeAll(TradeLedger.layer, RunStore.layerMemory).pipe(Layer.provideMerge(Database.layerSqlite(":memory:")), Layer.orDie)
+
+const reconcile = (day: string, runId: string) =>
+  Effect.gen(function*() {
+    const recorder = yield* Recorder.make({ mode: "record", runId: runId as RunId, stage: "Reconcile" })
+    return yield* Reconcile.run({}).pipe(
+      Effect.provideService(Recorder.Recorder, recorder),
+      Effect.provide(RunContext.layerTest({ tradingDay: TradingDay.make(day), runId: runId as RunId, params: { accounts: [], broker: "t", data: "t", pms: "t" } }))
+    )
+  })
+
+const ledgerState = Effect.gen(function*() {
+  const ledger = yield* TradeLedger
+  return { orders: yield* ledger.orders({ book: liveBook, status: "all" }), fills: yield* ledger.fills({ book: liveBook }), equity: yield* ledger.equity({ book: liveBook }) }
+})
+
+describe("Reconcile against an Alpaca stand-in on 127.0.0.1", () => {
+  it.live("reads orders and FILL activities since the last reconciliation: a bracket leg filled days later reaches the ledger; again changes nothing", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
+      const brokers = Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) }))
+      return yield* Effect.gen(function*() {
+        const { limitPrice: _, ...limit } = intent(1)
+        const placed = yield* broker.placeOrder({ ...limit, type: "market", timeInForce: "gtc", orderClass: "bracket", takeProfit: { limitPrice: 160 }, stopLoss: { stopPrice: 140 } })
+        fake.fill(placed.id, 150, "2026-08-03T14:00:00.000Z")
+        const first = yield* reconcile("2026-08-03", "r1")
+        assert.deepStrictEqual(first.accounts.map((a) => [a.account, a.status, a.orders, a.fills]), [[ACCOUNT, "recorded", 3, 1]])
+        const takeProfit = placed.legs.find((l) => l.type === "limit")!
+        fake.fill(takeProfit.id, 160.5, "2026-08-05T19:59:00.000Z")
+        const requestsBefore = fake.requests.length
+        const second = yield* reconcile("2026-08-05", "r2")
+        // read from a second before the latest fill the ledger holds: that fill again (written once), and the leg's
+        assert.deepStrictEqual(second.accounts.map((a) => [a.status, a.fills]), [["recorded", 2]])
+        // the second reconciliation asked for what came after the first one only
+        const asked = fake.requests.slice(requestsBefore)
+        const activities = asked.find((r) => r.path === "/v2/account/activities/FILL")!
+        assert.strictEqual(activities.query.get("after"), "2026-08-03T13:59:59.000Z")
+        assert.isNotNull(asked.find((r) => r.path === "/v2/orders" && r.query.get("status") === "all")?.query.get("after"))
+
+        const state = yield* ledgerState
+        assert.deepStrictEqual(state.fills.map((f) => [f.orderId, f.qty, f.price, f.session]), [
+          [placed.id, placed.qty, 150, "2026-08-03"],
+          [takeProfit.id, takeProfit.qty, 160.5, "2026-08-05"]
+        ])
+        assert.deepStrictEqual(state.fills.map((f) => f.id), fake.activities.map((a) => a.id))
+        const [order] = state.orders
+        assert.strictEqual(order!.status, "filled")
+        const tp = order!.legs.find((l) => l.id === takeProfit.id)!
+        const sl = order!.legs.find((l) => l.id !== takeProfit.id)!
+        assert.deepStrictEqual(tp.history.map((h) => [h.status, h.at]), [["new", "2026-08-03T14:00:00.000Z"], ["filled", "2026-08-05T19:59:00.000Z"]])
+        assert.deepStrictEqual(sl.history.map((h) => h.status), ["new", "canceled"])
+        assert.deepStrictEqual(state.equity.map((e) => [e.account, e.session, e.equity]), [[ACCOUNT, "2026-08-03", 100000], [ACCOUNT, "2026-08-05", 100000]])
+
+        const third = yield* reconcile("2026-08-05", "r3")
+        assert.deepStrictEqual(third.accounts.map((a) => a.status), ["recorded"])
+        const after = yield* ledgerState
+        assert.deepStrictEqual([after.orders, after.fills], [state.orders, state.fills])
+        assert.strictEqual(after.equity.length, 2)
+      }).pipe(Effect.provide(Layer.merge(store, brokers)))
+    }))
+})
