@@ -334,9 +334,11 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
   const restingOrders = (account: AccountId, session: TradingDay) => selectResting(account, session)
 
   const listOrders = (account: AccountId, filter: OrderFilter) => {
+    // nested: an order is open when it or one of its legs is; the ids come from the (account, status) index, so
+    // the query never walks the account's whole history
     const isOpen = filter.nested
-      ? sql.literal(`(${IS_OPEN} OR EXISTS (SELECT 1 FROM exchange_orders l
-          WHERE l.parent_id = exchange_orders.id AND l.${IS_OPEN}))`)
+      ? sql`id IN (SELECT id FROM exchange_orders WHERE account = ${account} AND parent_id IS NULL AND ${sql.literal(IS_OPEN)}
+          UNION SELECT parent_id FROM exchange_orders WHERE account = ${account} AND parent_id IS NOT NULL AND ${sql.literal(IS_OPEN)})`
       : sql.literal(IS_OPEN)
     const clauses = [
       sql`account = ${account}`,
