@@ -54,6 +54,10 @@ describe("pnpm pipeline backtest", () => {
     assert.deepStrictEqual(listed.map((b) => [b.id, b.status, b.from, b.to]), [[outcome.id, "completed", "2026-05-04", "2026-05-08"]])
     const board = await cliInProcess(home, ["leaderboard", "--backtest", "latest"])
     assert.strictEqual(board.code, 0, board.stderr)
+    // every session of both accounts reached the book: the last one by the closing reconciliation
+    const csv = (await cliInProcess(home, ["equity", "--backtest", outcome.id, "--csv"])).stdout.trim().split("\n").slice(1)
+    assert.sameMembers(csv.map((row) => row.split(",").slice(0, 2).join(" ")), ["CLAUDE", "COUNCIL"].flatMap((a) =>
+      ["2026-05-04", "2026-05-05", "2026-05-06", "2026-05-07", "2026-05-08"].map((d) => `${a} ${d}`)))
 
     const again = await cliInProcess(home, ["backtest", "--resume", outcome.id, "--json"])
     assert.strictEqual(again.code, 0, again.stderr)

@@ -11,6 +11,9 @@
  *   (a crash, Ctrl-C) or failed is continued with `Runner.resume` (exactly-once client order ids: nothing is placed
  *   twice), the rest are started. Running a finished backtest again does nothing.
  * - Every run is `record` mode and sends its orders to the backtest's brokers (`dryRun: false`).
+ * - Each run's Reconcile stage writes the previous sessions into the ledger book `params.ledgerBook`; after the last
+ *   session the same stage runs once more, alone (as `pnpm pipeline reconcile` does), so the book ends with the
+ *   last session's fills and equity.
  * - `reuse` (PMs `replay`) gives a session's recorded calls of another run; a call whose key matches is answered
  *   from it instead of going live.
  *
@@ -22,9 +25,10 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import type { RunId, TradingDay } from "@council/domain"
-import { type Recording, type RunRecord, RunStore, Runner } from "@council/engine"
+import { type Recording, Recorder, RunContext, type RunRecord, RunStore, Runner } from "@council/engine"
 import type { DailyParams } from "./DailyParams.ts"
 import { DailyPipeline } from "./DailyPipeline.ts"
+import { Reconcile } from "./stages/Reconcile.ts"
 
 /** After each session: how far the backtest is. */
 export interface BacktestProgress {
@@ -73,6 +77,26 @@ const runsByDay = Effect.gen(function*() {
 /** A deterministic run id per session: a backtest's runs are easy to find and never collide. */
 export const sessionRunId = (day: TradingDay): RunId => `${day}-bt` as RunId
 
+/** The Reconcile stage alone at `day`, after its run: what the session itself did reaches the book. */
+const closingReconciliation = (day: TradingDay, options: BacktestOptions) =>
+  Effect.andThen(
+    options.enterSession(day),
+    Reconcile.run({}).pipe(
+      Effect.provideService(RunContext, RunContext.of({
+        runId: `${sessionRunId(day)}-close` as RunId,
+        pipeline: DailyPipeline.name,
+        tradingDay: day,
+        asOf: day,
+        mode: "live",
+        dryRun: false,
+        stage: Reconcile.name,
+        attempt: 1,
+        params: options.params
+      })),
+      Effect.provide(Recorder.Recorder.layerLive)
+    )
+  )
+
 /** Runs (or resumes) the daily pipeline for every session of `options.sessions`, in order. */
 export const runBacktest = (options: BacktestOptions) =>
   Effect.gen(function*() {
@@ -115,6 +139,8 @@ export const runBacktest = (options: BacktestOptions) =>
         })
       }
     }
+    const last = options.sessions.at(-1)
+    if (last !== undefined) yield* closingReconciliation(last, options)
     return {
       sessions: options.sessions.length,
       ...counts,
