@@ -7,6 +7,15 @@ import { RunStore } from "@council/engine"
 import { Database, SqlRunStore } from "@council/store"
 import { bin, cliAsync, tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
+import { liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
+
+const KEYS = {
+  OPENAI_API_KEY: "sk-bt-openai-4be1d9c0",
+  GEMINI_API_KEY: "gm-bt-gemini-77c2a1f3",
+  ANTHROPIC_API_KEY: "ant-bt-anthropic-90ffe7b2",
+  GROQ_API_KEY: "gsk-bt-groq-31aa5d8e",
+  DEEPSEEK_API_KEY: "ds-bt-deepseek-5e0c6b14"
+}
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
 const BOOK = /bt-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}-[0-9a-f]{6}/g
@@ -62,6 +71,27 @@ describe("pnpm pipeline backtest", () => {
     const again = await cliInProcess(home, ["backtest", "--resume", outcome.id, "--json"])
     assert.strictEqual(again.code, 0, again.stderr)
     assert.deepStrictEqual((JSON.parse(again.stdout) as { skipped: number; started: number }).skipped, 5)
+  }, 60_000)
+
+  it("live PMs (a fake provider on 127.0.0.1), then --pms replay: the same decisions, no request, no key", async () => {
+    const fake = await startFake()
+    try {
+      const home = tempHome()
+      const range = ["--from", "2026-05-04", "--to", "2026-05-06", "--accounts", "COUNCIL,CLAUDE", "--json"]
+      const live = await cliAsync(home, ["backtest", ...range, "--pms", "live"], liveEnv(fake, KEYS))
+      assert.strictEqual(live.code, 0, live.stderr)
+      const asked = fake.requests.length
+      assert.isAbove(asked, 3 * 5, "every PM was asked on every session")
+      const replayed = await cliAsync(home, ["backtest", ...range, "--pms", "replay"])
+      assert.strictEqual(replayed.code, 0, replayed.stderr)
+      assert.strictEqual(fake.requests.length, asked, "a replay asks no model")
+      const [first, second] = readdirSync(join(home, "backtests")).filter((f) => f.endsWith(".db")).map((f) => join(home, "backtests", f))
+      const decisions = async (file: string) => (await contents(file)).filter((line) => /^ {2}(PmPitches|PeerReview|CouncilSynthesis|Execution) /.test(line))
+      assert.deepStrictEqual(await decisions(second!), await decisions(first!))
+      assert.isTrue((await decisions(first!)).some((line) => line.includes("openai:") || line.includes("anthropic:")), "the decisions are the models'")
+    } finally {
+      await fake.close()
+    }
   }, 60_000)
 
   it("says its exit codes in --help", async () => {
