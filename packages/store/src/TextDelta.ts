@@ -3,8 +3,8 @@
  * mostly repeats the one before it in the same place (a market snapshot whose window slid by one session, a
  * stage's recordings of the next day) as such a delta.
  *
- * **Details**: `diff` finds the base's 32-character blocks (at multiples of 32) in the target and extends each
- * match as far as it goes both ways; what matches nothing is literal. Linear in the target's length when most of
+ * **Details**: `diff` finds the base's 32-character blocks (at multiples of 32) in the target (a rolling hash of
+ * every window, checked character by character on a hit) and extends each match as far as it goes both ways; what matches nothing is literal. Linear in the target's length when most of
  * it matches. A delta is `[offset, length, "literal", offset, length, …]`: a pair of numbers copies, a string
  * inserts.
  *
@@ -12,33 +12,51 @@
  */
 
 const BLOCK = 32
+/** Multiplier of the polynomial hash of a block, and its power for the character leaving the window. */
+const B = 0x01000193
+let top = 1
+for (let k = 1; k < BLOCK; k++) top = Math.imul(top, B)
+const TOP = top
 
 export type Delta = ReadonlyArray<number | string>
 
-/** A base text with its blocks indexed, ready to `diff` targets against. */
+/** A base text with its blocks indexed (by a hash of each), ready to `diff` targets against. */
 export interface Base {
   readonly text: string
-  readonly blocks: ReadonlyMap<string, number>
+  readonly blocks: ReadonlyMap<number, number>
+}
+
+const hashAt = (text: string, at: number): number => {
+  let h = 0
+  for (let k = 0; k < BLOCK; k++) h = (Math.imul(h, B) + text.charCodeAt(at + k)) | 0
+  return h
+}
+
+const sameBlock = (a: string, at: number, b: string, bt: number): boolean => {
+  for (let k = 0; k < BLOCK; k++) if (a.charCodeAt(at + k) !== b.charCodeAt(bt + k)) return false
+  return true
 }
 
 export const base = (text: string): Base => {
-  const blocks = new Map<string, number>()
+  const blocks = new Map<number, number>()
   for (let at = 0; at + BLOCK <= text.length; at += BLOCK) {
-    const block = text.slice(at, at + BLOCK)
-    if (!blocks.has(block)) blocks.set(block, at)
+    const h = hashAt(text, at)
+    if (!blocks.has(h)) blocks.set(h, at)
   }
   return { text, blocks }
 }
 
-/** `target` as a delta of `from`. */
+/** `target` as a delta of `from`: a rolling hash finds the base's blocks in it, each match extended both ways. */
 export const diff = (from: Base, target: string): Delta => {
   const ops: Array<number | string> = []
   const source = from.text
   let literal = 0
   let i = 0
+  let h = target.length >= BLOCK ? hashAt(target, 0) : 0
   while (i + BLOCK <= target.length) {
-    const at = from.blocks.get(target.slice(i, i + BLOCK))
-    if (at === undefined) {
+    const at = from.blocks.get(h)
+    if (at === undefined || !sameBlock(target, i, source, at)) {
+      if (i + BLOCK < target.length) h = (Math.imul(h - Math.imul(target.charCodeAt(i), TOP), B) + target.charCodeAt(i + BLOCK)) | 0
       i++
       continue
     }
@@ -58,6 +76,7 @@ export const diff = (from: Base, target: string): Delta => {
     ops.push(copied, end - start)
     i = end
     literal = end
+    if (i + BLOCK <= target.length) h = hashAt(target, i)
   }
   if (literal < target.length) ops.push(target.slice(literal))
   return ops
