@@ -94,6 +94,25 @@ describe("pnpm pipeline backtest", () => {
     }
   }, 60_000)
 
+  it("Ctrl-C (SIGINT) stops it as interrupted, exit 130, and says how to continue", async () => {
+    const home = tempHome()
+    const child = spawn(process.execPath, [bin, "backtest", "--from", "2026-01-02", "--to", "2026-04-30", "--accounts", "COUNCIL"], {
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      if (!stderr.includes(" sessions/s ") && (stderr += d).includes(" sessions/s ")) child.kill("SIGINT")
+      else stderr += d
+    })
+    assert.strictEqual(await exited, 130, stderr)
+    const id = /continue it with: pnpm pipeline backtest --resume (\S+)/.exec(stderr)?.[1]
+    assert.isDefined(id, stderr)
+    const listed = JSON.parse((await cliAsync(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ id: string; status: string }>
+    assert.deepStrictEqual(listed.map((b) => [b.id, b.status]), [[id, "interrupted"]])
+  }, 60_000)
+
   it("says its exit codes in --help", async () => {
     const help = await cliInProcess(undefined, ["backtest", "--help"])
     assert.strictEqual(help.code, 0)

@@ -36,6 +36,7 @@ import { offlineCouncil } from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { table } from "../Table.ts"
 import { progressLine } from "../BacktestProgress.ts"
+import { waitForSignal } from "../Listening.ts"
 import { selectedProfiles } from "./RunDaily.ts"
 import * as Llm from "./Llm.ts"
 import * as BacktestReplay from "./BacktestReplay.ts"
@@ -273,7 +274,9 @@ const execute = (plan: Plan, json: boolean) =>
         quietNotifier(notices),
         ledger
       )),
-      Effect.ensuring(progress.done)
+      Effect.ensuring(progress.done),
+      // Ctrl-C or SIGTERM: the session under way stops where it is (its run stays resumable), the book says so
+      (running) => Effect.raceFirst(running, Effect.andThen(waitForSignal, Effect.interrupt))
     ))
     const status = Exit.isSuccess(ran) ? "completed" : Cause.hasInterruptsOnly(ran.cause) ? "interrupted" : "failed"
     yield* TradeLedger.use((l) => l.setBookStatus(id as never, status)).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
