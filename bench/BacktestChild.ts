@@ -1,6 +1,7 @@
 /**
  * One measurement of `pnpm bench backtest`, in a process of its own (so its peak RSS is its own): the first
- * `sessions` sessions of the bundled data, six accounts on a local exchange in a fresh SQLite file, offline PMs.
+ * `sessions` sessions of the bundled data, six accounts on a local exchange in a fresh SQLite file, offline PMs,
+ * under the default schedule (`close`).
  * Prints one JSON line: `{ mode, sessions, ms, maxRssMb, dbBytes }`. The ledger book the Reconcile stage writes
  * into lives in the same database (the CLI keeps it in the main one).
  *
@@ -17,10 +18,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import { AccountId, DEFAULT_ACCOUNTS, defaultAccountSettings, type RunId, type TradingDay } from "@council/domain"
+import { AccountId, DEFAULT_ACCOUNTS, DEFAULT_SCHEDULE, defaultAccountSettings, formatMoment, type RunId, type TradingDay } from "@council/domain"
 import { Recorder, RunContext, RunStore } from "@council/engine"
 import { AccountManager } from "@council/broker"
-import { ExchangeSession, LocalExchange } from "@council/exchange"
+import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
 import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
 import { LocalBars, MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
@@ -52,7 +53,7 @@ const discarding: RunStore["Service"] = RunStore.of({
 })
 
 /** Every stage's `run` in order, by hand: the work of a session without the runner. */
-const plainSession = (day: TradingDay) =>
+const plainSession = (day: TradingDay, asOfTime: string) =>
   Effect.gen(function*() {
     const outputs: Record<string, unknown> = {}
     for (const stage of DailyPipeline.stages) {
@@ -67,7 +68,7 @@ const plainSession = (day: TradingDay) =>
           dryRun: false,
           stage: stage.name,
           attempt: 1,
-          params
+          params: { ...params, schedule: DEFAULT_SCHEDULE, asOfTime }
         }))
       )
     }
@@ -78,7 +79,8 @@ const file = join(dir, "backtest.db")
 const program = Effect.gen(function*() {
   const all = yield* MarketData.use((m) => m.sessions("1900-01-01" as TradingDay, "2100-01-01" as TradingDay))
   const sessions = all.slice(0, Math.min(all.length, Number(count)))
-  const session = yield* Ref.make(sessions[0]!)
+  const moments = (day: TradingDay) => Calendar.sessionMoments(DEFAULT_SCHEDULE, day)
+  const session = yield* Ref.make(moments(sessions[0]!).run)
   const exchange = AccountManager.layer.pipe(
     Layer.provideMerge(LocalExchange.layerBrokers(accounts)),
     Layer.provideMerge(LocalExchange.layer({ slippageBps: 5 })),
@@ -97,11 +99,18 @@ const program = Effect.gen(function*() {
   yield* Effect.gen(function*() {
     if (mode === "plain") {
       for (const day of sessions) {
-        yield* Ref.set(session, day)
-        yield* plainSession(day).pipe(Effect.provide(Recorder.Recorder.layerLive))
+        yield* Ref.set(session, moments(day).run)
+        yield* plainSession(day, formatMoment(moments(day).run)).pipe(Effect.provide(Recorder.Recorder.layerLive))
       }
     } else {
-      yield* Backtest.runBacktest({ sessions, params, codeVersion: "bench", enterSession: (day) => Ref.set(session, day) })
+      yield* Backtest.runBacktest({
+        sessions,
+        params,
+        codeVersion: "bench",
+        schedule: DEFAULT_SCHEDULE,
+        moments,
+        enterMoment: (at) => Ref.set(session, at)
+      })
     }
   }).pipe(Effect.provide(world))
   const ms = performance.now() - started

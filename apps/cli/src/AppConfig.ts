@@ -7,12 +7,16 @@ import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import { DEFAULT_SCHEDULE, type RunSchedule } from "@council/domain/Schedule"
 import * as AccountsConfig from "@council/broker/AccountsConfig"
 import * as LiveGuard from "@council/broker/LiveGuard"
 import * as LlmSettings from "@council/llm/LlmSettings"
 import type * as Prices from "@council/llm/Prices"
 import * as MarketFeed from "@council/market/MarketFeedConfig"
+import { type ColourEnv, colourEnv } from "@council/notify/ConsoleColour"
 import { Database } from "@council/store"
 import * as MonitorConfig from "./MonitorConfig.ts"
 
@@ -46,6 +50,60 @@ export const exchangeFillModel = Effect.all({
 
 export type FillModel = Effect.Success<typeof exchangeFillModel>
 
+export class SlackConfigError extends Schema.TaggedError<SlackConfigError>()("SlackConfigError", {
+  message: Schema.String
+}) {}
+
+/** Where notifications go: the console's colour variables, and Slack's webhook when set (checked, never echoed). */
+export interface NotifySettings {
+  readonly colour: ColourEnv
+  readonly slackWebhookUrl: Option.Option<Redacted.Redacted<string>>
+}
+
+/** `SLACK_WEBHOOK_URL`, checked by Slack's own rules (their module loaded only when it is set); blanks are refused. */
+const notify: Effect.Effect<NotifySettings, SlackConfigError> = Effect.gen(function*() {
+  const unreadable = (e: Config.ConfigError) => new SlackConfigError({ message: `cannot read the notifier configuration: ${e.message.split("\n")[0]}` })
+  const colour = yield* Effect.mapError(colourEnv, unreadable)
+  const url = yield* Config.option(Config.Redacted("SLACK_WEBHOOK_URL")).pipe(Effect.mapError(unreadable))
+  if (Option.isSome(url)) {
+    if (Redacted.value(url.value).trim() === "") {
+      return yield* new SlackConfigError({ message: "SLACK_WEBHOOK_URL is set but blank; unset it or give it a value" })
+    }
+    const { parseWebhook } = yield* Effect.promise(() => import("@council/notify/SlackWebhook"))
+    const parsed = parseWebhook(url.value)
+    if (Result.isFailure(parsed)) return yield* new SlackConfigError({ message: parsed.failure })
+  }
+  return { colour, slackWebhookUrl: url }
+})
+
+export class ScheduleConfigError extends Schema.TaggedError<ScheduleConfigError>()("ScheduleConfigError", {
+  variable: Schema.String,
+  message: Schema.String
+}) {}
+
+/** `COUNCIL_SCHEDULE`: when a day's run decides (`close`, the default, or `after-close`). */
+export const runSchedule: Effect.Effect<RunSchedule, ScheduleConfigError> = Config.option(Config.String("COUNCIL_SCHEDULE")).pipe(
+  Effect.orElseSucceed(() => Option.none<string>()),
+  Effect.flatMap(Option.match({
+    onNone: () => Effect.succeed(DEFAULT_SCHEDULE),
+    onSome: (raw) => {
+      const value = raw.trim()
+      return value === "close" || value === "after-close"
+        ? Effect.succeed<RunSchedule>(value)
+        : Effect.fail(new ScheduleConfigError({
+          variable: "COUNCIL_SCHEDULE",
+          message: `COUNCIL_SCHEDULE: expected close or after-close, got "${raw.slice(0, 40)}"`
+        }))
+    }
+  }))
+)
+
+/** `COUNCIL_LOCK_TTL_SECONDS`: how long a run's lock outlives its last heartbeat (default 60). */
+const lockTtlSeconds = Effect.flatMap(nonNegative("COUNCIL_LOCK_TTL_SECONDS", 60), (seconds) =>
+  seconds >= 1
+    ? Effect.succeed(seconds)
+    : Effect.fail(new FillModelConfigError({ variable: "COUNCIL_LOCK_TTL_SECONDS", message: "COUNCIL_LOCK_TTL_SECONDS: expected at least 1" })))
+
 export interface Settings {
   readonly accounts: AccountsConfig.LoadedAccounts
   readonly feed: MarketFeed.Selection
@@ -53,6 +111,9 @@ export interface Settings {
   readonly database: Database.Location
   readonly llm: { readonly settings: LlmSettings.LlmSettings; readonly prices: Prices.PriceTable }
   readonly monitor: MonitorConfig.MonitorSettings
+  readonly notify: NotifySettings
+  readonly schedule: RunSchedule
+  readonly lockTtlSeconds: number
 }
 
 /** The checked settings of this invocation. */
@@ -76,12 +137,15 @@ const feed = Effect.flatMap(MarketFeed.readConfig, (selection) =>
 /** The LLM settings and the price table they name. */
 const llm = Effect.flatMap(LlmSettings.read, (settings) => Effect.map(LlmSettings.prices(settings), (prices) => ({ settings, prices })))
 
-/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database, LLMs, monitor). */
+/** Reads and checks every variable (accounts and the LIVE rule, market feed, fill model, database, LLMs, monitor, notifier, schedule). */
 export const load = Effect.all({
   accounts: AccountsConfig.load,
   feed,
   fillModel: exchangeFillModel,
   database: Database.location,
   llm,
-  monitor: MonitorConfig.read
+  monitor: MonitorConfig.read,
+  notify,
+  schedule: runSchedule,
+  lockTtlSeconds
 })

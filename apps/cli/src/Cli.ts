@@ -12,12 +12,10 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { DAILY_PIPELINE, DAILY_STAGE_NAMES } from "@council/daily/StageNames"
+import { describe, using } from "./CommandDefinition.ts"
 import { monitorCommands } from "./commands/MonitorCommands.ts"
 import { codeVersion } from "./Version.ts"
 
-/** Loads a module when the command runs, then runs `f` with it. */
-const using = <M, A, E, R>(load: () => Promise<M>, f: (module: M) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(Effect.promise(load), f)
 
 const AppLayer = () => import("./AppLayer.ts")
 const Storage = () => import("./Storage.ts")
@@ -26,11 +24,14 @@ const Accounts = () => import("./commands/Accounts.ts")
 const Exchange = () => import("./commands/Exchange.ts")
 const Llm = () => import("./commands/Llm.ts")
 const LlmRecord = () => import("./commands/LlmRecord.ts")
+const Manual = () => import("./commands/Manual.ts")
 const Replay = () => import("./commands/Replay.ts")
 const RunDaily = () => import("./commands/RunDaily.ts")
 const Runs = () => import("./commands/Runs.ts")
 const Backtest = () => import("./commands/Backtest.ts")
 const ReconcileCommand = () => import("./commands/Reconcile.ts")
+const Timing = () => import("./commands/Timing.ts")
+const Approve = () => import("./commands/Approve.ts")
 
 const pipelineName = Argument.String("pipeline").pipe(Argument.withDescription("the pipeline to run: daily"))
 const runIdArgument = Argument.String("run-id").pipe(Argument.withDescription("a run id, as listed by: pnpm pipeline runs"))
@@ -39,16 +40,16 @@ const jsonFlag = Flag.Boolean("json").pipe(Flag.withDescription("print machine-r
 
 /** Each command's exit codes, as its help says them. */
 const exits = {
-  run: "Exit codes: 0 every account succeeded; 1 an account failed or could not be evaluated (run the day again to retry it: nothing is placed twice); 2 usage or configuration error, nothing done.",
+  run: "Exit codes: 0 every account succeeded (or the market is closed that day, or the run awaits approval); 1 an account failed or could not be evaluated (run the day again to retry it: nothing is placed twice), or the schedule's cutoff passed (nothing sent); 2 usage or configuration error, or the day's run is held by another process, nothing done.",
   replay: "Exit codes: 0 every stage identical (a fork: every account succeeded); 1 a stage diverged (a fork: an account failed); 2 usage or configuration error, nothing done.",
   store: "Exit codes: 0 done; 1 failed; 2 usage or configuration error, nothing written.",
   accounts: "Exit codes: 0 every account answered; 1 an account failed; 2 usage or configuration error, nothing done.",
   backtest: "Exit codes: 0 every session ran (or had run); 1 a session's run failed, or the backtest was interrupted (continue it with --resume); 2 usage or configuration error, nothing written; 130 interrupted (Ctrl-C: continue it with --resume).",
+  order: "Exit codes: 0 placed (or already at the broker from an earlier identical command today); 1 the safety broker or the broker refused it; 2 usage or configuration error, nothing sent.",
   serve: "Exit codes: 0 stopped by SIGINT/SIGTERM (or when the pnpm that launched it exits); 2 usage or configuration error, nothing done.",
   plain: "Exit codes: 0 done; 2 usage or configuration error."
 } as const
 
-const describe = (text: string, exit: string) => Command.withDescription(`${text}\n  ${exit}`)
 
 /** Every command checks the whole configuration first (one line naming the variable, exit 2, nothing written). */
 const configured = <A, E, R>(effect: Effect.Effect<A, E, R>) => using(Storage, (Storage) => Effect.provide(effect, Storage.configured))
@@ -71,7 +72,15 @@ const run = Command.make(
   {
     pipeline: pipelineName,
     date: Flag.String("date").pipe(Flag.withDescription("trading day YYYY-MM-DD (default: the latest session in the data)"), Flag.optional),
+    at: Flag.String("at").pipe(
+      Flag.withDescription("local exchange only: the run's moment, HH:MM New York time on its day (default: the schedule's, 15:45 for close, 16:15 for after-close; refused for accounts on Alpaca, whose clock is real)"),
+      Flag.optional
+    ),
     dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("decide everything, send no orders (default: off)"), Flag.withDefault(false)),
+    requireApproval: Flag.Boolean("require-approval").pipe(
+      Flag.withDescription("stop after the risk gate, print what would be sent, and wait for: pnpm pipeline approve <run-id> [--reject] (default: off)"),
+      Flag.withDefault(false)
+    ),
     accounts: Flag.String("accounts").pipe(Flag.withDescription("comma-separated accounts to trade (default: all)"), Flag.optional),
     pms: Flag.String("pms").pipe(
       Flag.withDescription("live mode: comma-separated PMs that ask their LLM, the others keep their offline stand-in (default: every PM)"),
@@ -81,14 +90,15 @@ const run = Command.make(
   },
   (options) =>
     withMarket((AppLayer) =>
-      Effect.all([Effect.promise(RunDaily), Effect.promise(Llm)]).pipe(Effect.flatMap(([{ resolveTradingDay, runDaily, selectedProfiles }, Llm]) =>
+      Effect.all([Effect.promise(RunDaily), Effect.promise(Llm), Effect.promise(Timing)]).pipe(Effect.flatMap(([RunDaily, Llm, Timing]) =>
         Effect.gen(function*() {
           yield* ensureDaily(options.pipeline)
           const council = yield* Llm.forRun(options.pms)
-          const day = yield* resolveTradingDay(options.date)
-          const accounts = yield* selectedProfiles(options.accounts)
-          const params = { accounts, ...(yield* AppLayer.describe), ...council.params }
-          yield* runDaily(options, day, params, council)
+          const accounts = yield* RunDaily.selectedProfiles(options.accounts)
+          const readClock = (account: Parameters<typeof Timing.clockOf>[0]) => Effect.provide(Timing.clockOf(account), AppLayer.probing)
+          const at = yield* Timing.resolveRunMoment(options, accounts.map((a) => a.id), readClock)
+          const params = RunDaily.newRunParams(accounts, yield* AppLayer.describe, council.params, at, options.requireApproval)
+          yield* RunDaily.runDaily(options, at, params, council)
         })
       ))
     )
@@ -96,9 +106,27 @@ const run = Command.make(
   describe("Run a trading day: fetch data → PM pitches → peer review → council synthesis → risk approval → execution", exits.run),
   Command.withExamples([
     { command: "pnpm pipeline run daily", description: "the latest trading day in the data, every account" },
-    { command: "pnpm pipeline run daily --dry-run --accounts COUNCIL,CLAUDE", description: "decide the latest day for two accounts, send nothing" }
+    { command: "pnpm pipeline run daily --dry-run --accounts COUNCIL,CLAUDE", description: "decide the latest day for two accounts, send nothing" },
+    { command: "pnpm pipeline run daily --require-approval", description: "stop after the risk gate; send only after: pnpm pipeline approve <run-id>" }
   ])
 )
+
+const approve = Command.make(
+  "approve",
+  {
+    runId: runIdArgument,
+    reject: Flag.Boolean("reject").pipe(Flag.withDescription("reject the run instead: nothing is sent, the day ends (default: off)"), Flag.withDefault(false)),
+    at: Flag.String("at").pipe(
+      Flag.withDescription("local exchange only: the moment of the approval, HH:MM New York time on the run's day (default: the run's own moment)"),
+      Flag.optional
+    ),
+    json: jsonFlag
+  },
+  (options) => withMarket((AppLayer) => using(Approve, (Approve) => Approve.decide(options, AppLayer)))
+).pipe(describe(
+  "Continue a run stopped by --require-approval: send its orders (refused after the schedule's cutoff), or --reject it",
+  exits.run
+))
 
 const replay = Command.make(
   "replay",
@@ -128,7 +156,7 @@ const replay = Command.make(
           const bundle = yield* Replay.resolveSource(source)
           // a replay answers every external call from recordings: the run's services are there for the types only
           return yield* Replay.replayRun(bundle).pipe(
-            Effect.provide(AppLayer.tradingWith(bundle.run.tradingDay, "empty", Llm.forReplay(bundle).layer))
+            Effect.provide(AppLayer.tradingWith(Replay.momentOfBundle(bundle), "empty", Llm.forReplay(bundle).layer))
           )
         })
       ))
@@ -249,6 +277,51 @@ const reconcile = Command.make(
   "Exit codes: 0 every account reconciled (running it again changes nothing); 1 an account could not be read or written; 2 usage or configuration error, nothing done."
 ))
 
+const order = Command.make(
+  "order",
+  {
+    account: Flag.String("account").pipe(Flag.withDescription("the account to trade (required)")),
+    symbol: Flag.String("symbol").pipe(Flag.withDescription("ticker, e.g. SPY (required)")),
+    side: Flag.Literals("side", ["buy", "sell"]).pipe(Flag.withDescription("buy or sell (required)")),
+    qty: Flag.String("qty").pipe(Flag.withDescription("shares > 0 (fractions only on accounts with \"fractional\": true) (required)")),
+    type: Flag.Literals("type", ["market", "limit"]).pipe(Flag.withDescription("order type (default: market)"), Flag.withDefault("market" as const)),
+    limitPrice: Flag.String("limit-price").pipe(Flag.withDescription("with --type limit: the limit price (cents from $1, 4 decimals below)"), Flag.optional),
+    tif: Flag.Literals("tif", ["day", "gtc", "opg", "cls", "ioc", "fok"]).pipe(Flag.withDescription("time in force (default: day)"), Flag.withDefault("day" as const)),
+    nonce: Flag.String("nonce").pipe(
+      Flag.withDescription("part of the client order id: the same command on the same New York day is placed once; a new nonce places it again (default: none)"),
+      Flag.optional
+    ),
+    json: jsonFlag
+  },
+  (options) =>
+    using(Manual, (Manual) =>
+      withMarket((AppLayer) =>
+        using(Accounts, (Accounts) =>
+          Effect.gen(function*() {
+            const [id] = yield* Accounts.accountsFor(Option.some(options.account))
+            // every flag is checked before the brokers (and the local exchange's store) are opened
+            const intent = yield* Manual.manualIntent(options, id!)
+            yield* Manual.placeManual(intent, options.json).pipe(Effect.provide(AppLayer.inspecting()))
+          }))))
+).pipe(
+  describe("Place one order for one account, through the safety broker (exactly once per command and New York day)", exits.order),
+  Command.withExamples([
+    { command: "pnpm pipeline order --account COUNCIL --symbol SPY --side buy --qty 10", description: "a market order for today's session" },
+    { command: "pnpm pipeline order --account CLAUDE --symbol TLT --side sell --qty 5 --type limit --limit-price 91.25 --tif gtc", description: "a resting limit order" }
+  ])
+)
+
+const cancelAll = Command.make(
+  "cancel-all",
+  {
+    account: accountFlag,
+    yes: Flag.Boolean("yes").pipe(Flag.withDescription("confirm: cancel every open order (required)"), Flag.withDefault(false)),
+    json: jsonFlag
+  },
+  ({ account, json, yes }) =>
+    using(Manual, (Manual) => Effect.andThen(Manual.confirmCancelAll(account, yes), inspecting(account, (_, ids) => Manual.cancelAll(ids, json))))
+).pipe(describe("Cancel every open order (positions stay), through the safety broker", exits.accounts))
+
 const verify = Command.make("verify", {}, () =>
   using(Llm, (Llm) => inspecting(Option.none(), (Accounts) => Llm.verifyAll(Accounts.verify)))).pipe(
   describe("Check every account's credentials against its broker and each configured LLM provider: ✓ or ✗ per account and model", exits.accounts)
@@ -293,6 +366,7 @@ const exchangeServe = Command.make(
     port: Flag.Int("port").pipe(Flag.withDescription("port (default: 8787; 0: any free port)"), Flag.withDefault(8787)),
     host: Flag.String("host").pipe(Flag.withDescription("interface to listen on (default: 127.0.0.1)"), Flag.withDefault("127.0.0.1")),
     date: Flag.String("date").pipe(Flag.withDescription("session to trade YYYY-MM-DD (default: the latest session in the data)"), Flag.optional),
+    at: Flag.String("at").pipe(Flag.withDescription("the moment on that day, HH:MM New York time (default: 15:45)"), Flag.optional),
     latencyMs: Flag.Int("latency-ms").pipe(Flag.withDescription("milliseconds added to every request (default: 0)"), Flag.withDefault(0)),
     faultRate: Flag.Finite("fault-rate").pipe(Flag.withDescription("probability in [0, 1] that a request gets a fault (default: 0)"), Flag.withDefault(0)),
     faultKinds: Flag.String("fault-kinds").pipe(Flag.withDescription("comma-separated 429,500,503,drop (default: all)"), Flag.optional),
@@ -318,7 +392,7 @@ export const root = Command.make("pipeline").pipe(
     "Council: an LLM trading council, one trading day at a time",
     "Exit codes: 0 success; 1 the work failed (an account, a replay); 2 usage or configuration error (nothing done, nothing written)."
   ),
-  Command.withSubcommands([run, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, closeAll, reconcile, verify, backtest, ...monitorCommands, graph, exchange])
+  Command.withSubcommands([run, approve, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, order, cancelAll, closeAll, reconcile, verify, backtest, ...monitorCommands, graph, exchange])
 )
 
 export const main = Command.runWith(root, { version: codeVersion })

@@ -49,6 +49,9 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   "MarketFeedConfigError",
   "MonitorConfigError",
   "TracingConfigError",
+  "NotifierConfigError",
+  "SlackConfigError",
+  "ScheduleConfigError",
   "UnsupportedSetting"
 ])
 

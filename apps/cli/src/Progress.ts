@@ -62,5 +62,7 @@ export const printer = (event: Runner.RunEvent): Effect.Effect<void> => {
       )
     case "StageFailed":
       return Console.error(`  ✗ ${event.stage.padEnd(17)} ${event.message}`)
+    case "RunPaused":
+      return Console.error(`  ⏸ ${event.stage.padEnd(17)} awaiting approval`)
   }
 }

@@ -9,7 +9,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { TradingAccounts } from "@council/broker/TradingAccounts"
-import { Database, SqlRunStore } from "@council/store"
+import { Database, RunLock, SqlRunStore } from "@council/store"
 import { AppSettings, load } from "./AppConfig.ts"
 
 /** The checked settings and the configured accounts (through the LIVE guard); nothing opened, nothing written. */
@@ -18,10 +18,10 @@ export const configured = Layer.unwrap(AppSettings.use((s) => Effect.succeed(Tra
 )
 
 /**
- * The run store and its database. `"create"` creates a missing home; `"empty"` reads a missing one as an empty
- * store, in memory, so a command that only reads (or is refused) leaves no trace.
+ * The run store, the run lock and their database. `"create"` creates a missing home; `"empty"` reads a missing one
+ * as an empty store, in memory, so a command that only reads (or is refused) leaves no trace.
  */
 export const storage = (missing: "create" | "empty") =>
-  SqlRunStore.layer.pipe(
+  Layer.mergeAll(SqlRunStore.layer, RunLock.layer).pipe(
     Layer.provideMerge(Layer.unwrap(AppSettings.use((s) => Effect.succeed(Database.layerAt(s.database, missing)))))
   )

@@ -42,6 +42,8 @@ interface BadInput {
   readonly stdoutLines?: number
   /** The last line on stderr. */
   readonly error: RegExp
+  /** No request may leave the process (always so for exit 2). */
+  readonly noRequests?: boolean
 }
 
 let runId = ""
@@ -57,11 +59,17 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["run", "daily", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
   { args: ["run", "daily", "--date", "June 5"], error: /^error: --date June 5: expected a date as YYYY-MM-DD$/ },
   { args: ["run", "daily", "--date", "2099-01-01"], error: /^error: --date 2099-01-01: 2099-01-01 is after the last session in the data/ },
-  { args: ["run", "daily", "--date", "2026-06-06"], error: /is not a trading session/ },
+  { args: ["run", "daily", "--at", "25:00"], error: /^error: --at 25:00: expected HH:MM, New York time \(e\.g\. 15:45\)$/ },
+  { args: ["run", "daily", "--at", "3pm"], home: "fresh", error: /^error: --at 3pm: expected HH:MM/ },
+  { args: ["run", "daily"], env: { COUNCIL_SCHEDULE: "noon" }, error: /^error: COUNCIL_SCHEDULE: expected close or after-close, got "noon"$/ },
+  { args: ["run", "daily"], home: "fresh", env: { COUNCIL_LOCK_TTL_SECONDS: "0" }, error: /^error: COUNCIL_LOCK_TTL_SECONDS: expected at least 1$/ },
+  { args: ["approve", "no-such-run"], error: /^error: no run with id no-such-run$/ },
+  { args: ["approve", "no-such-run", "--reject"], home: "fresh", error: /^error: no run with id no-such-run$/ },
   { args: ["run", "daily", "--date", "2026-02-30"], error: /^error: --date 2026-02-30: / },
   { args: ["run", "daily", "--date", ""], error: /^error: --date : expected a date as YYYY-MM-DD$/ },
-  { args: ["run", "daily", "--date", "2026-06-04"], error: /has traded CHATGPT up to 2026-06-08; positions carry across days, so it cannot trade 2026-06-04/ },
+  { args: ["run", "daily", "--date", "2026-06-04"], error: /has traded CHATGPT up to 2026-06-08 \(during the session\); positions carry across days, so it cannot trade 2026-06-04/ },
   { args: ["run", "daily", "--date", "2026-06-04", "--dry-run"], error: /has traded CHATGPT up to 2026-06-08/ },
+
   { args: ["run", "daily", "--accounts", ""], error: /^error: --accounts: no account named \(configured: CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK, COUNCIL\)$/ },
   { args: ["run", "daily", "--accounts", ",,,"], error: /^error: --accounts: no account named/ },
   { args: ["run", "daily", "--accounts", " , "], home: "fresh", error: /^error: --accounts: no account named/ },
@@ -105,6 +113,23 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["close-all"], home: "fresh", error: /add --yes to confirm$/ },
   { args: ["close-all", "--account", "NOPE", "--yes"], error: /unknown account NOPE/ },
   { args: ["close-all", "--account", "", "--yes"], error: /^error: --account: no account named/ },
+  { args: ["order"], home: "fresh", error: /^error: Missing required flag: --account/ },
+  { args: ["order", "--account", "NOPE", "--symbol", "SPY", "--side", "buy", "--qty", "1"], error: /^error: --account: unknown account NOPE/ },
+  { args: ["order", "--account", "", "--symbol", "SPY", "--side", "buy", "--qty", "1"], home: "fresh", error: /^error: --account: no account named/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "S&P", "--side", "buy", "--qty", "1"], home: "fresh", error: /^error: --symbol S&P: expected a ticker such as SPY$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "hold", "--qty", "1"], error: /^error: Invalid value for flag --side: "hold"/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "0"], home: "fresh", error: /^error: --qty 0: expected a number of shares > 0$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "ten"], error: /^error: --qty ten: expected a number of shares > 0$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--type", "limit"], home: "fresh", error: /^error: --type limit needs --limit-price$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--limit-price", "500"], error: /^error: --limit-price only applies with --type limit$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--type", "limit", "--limit-price", "500.123"], home: "fresh", error: /^error: --limit-price 500\.123: at most 2 decimals from \$1 up, 4 below$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--type", "limit", "--limit-price", "-5"], error: /^error: --limit-price -5: expected a price > 0$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--tif", "weekly"], home: "fresh", error: /^error: Invalid value for flag --tif: "weekly"/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--nonce", "two words"], error: /^error: --nonce: 1 to 32 letters, digits, - or _$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--json", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
+  { args: ["cancel-all"], home: "fresh", error: /^error: cancel-all cancels every open order of every account; add --yes to confirm$/ },
+  { args: ["cancel-all", "--account", "NOPE", "--yes"], error: /unknown account NOPE/ },
+  { args: ["cancel-all", "--account", "", "--yes", "--json"], home: "fresh", error: /^error: --account: no account named/ },
   { args: ["graph", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
   { args: ["exchange", "bogus"], error: /^error: Unknown subcommand "bogus"/ },
   { args: ["exchange", "keys", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
@@ -144,6 +169,10 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: JSON.stringify([...JSON.parse(account()), ...JSON.parse(account())]) }, error: /account COUNCIL is configured twice/ },
   { args: ["run", "daily"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: account({ settings: { maxPositionPct: 150 } }) }, error: /settings\.maxPositionPct: / },
   { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: account({ rateLimitPerMinute: 0 }) }, error: /rateLimitPerMinute: / },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: account({ settings: { maxGrossExposurePct: 150 } }) }, error: /^error: TRADING_ACCOUNTS_CONFIG: account #1 \(COUNCIL\): settings\.maxGrossExposurePct: 150 is above 100 %, which needs "allowMargin": true$/ },
+  { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: account({ settings: { exits: { BASE: { stopLossPct: 100 } } } }) }, error: /^error: TRADING_ACCOUNTS_CONFIG: account #1 \(COUNCIL\): settings\.exits\.BASE\.stopLossPct: / },
+  { args: ["cancel-all", "--yes"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: account({ settings: { maxOpenPositions: -1 } }) }, error: /settings\.maxOpenPositions: / },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], env: perAccount(LIVE_HOST), error: refusedLive },
 
   // per-account variables, PAPER_ALPACA_*, COUNCIL_ALLOW_LIVE — the LIVE guard on every route to a broker
   { args: ["run", "daily"], env: { COUNCIL_ACCOUNTS: ",,," }, error: /^error: COUNCIL_ACCOUNTS names no account/ },
@@ -166,6 +195,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["accounts"], env: perAccount("https://api%2Ealpaca%2Emarkets"), error: refusedLive },
   { args: ["verify"], env: perAccount(`https://me:${PASSWORD}@paper-api.alpaca.markets`), error: /ALPACA_COUNCIL_BASE_URL: must not contain user:password@/ },
   { args: ["verify"], home: "fresh", env: perAccount("ftp://127.0.0.1"), error: /ALPACA_COUNCIL_BASE_URL: must start with http:\/\/ or https:\/\/$/ },
+  { args: ["run", "daily", "--at", "15:45"], home: "fresh", env: perAccount(), error: /^error: --at simulates the moment of a run on the local exchange; COUNCIL trades on Alpaca, whose clock is real$/ },
   { args: ["run", "daily"], env: { PAPER_ALPACA_KEY_ID: KEY }, error: /^error: PAPER_ALPACA_\*: DEFAULT_PAPER: PAPER_ALPACA_SECRET_KEY is not set$/ },
   { args: ["verify"], home: "fresh", env: { PAPER_ALPACA_KEY_ID: KEY, PAPER_ALPACA_SECRET_KEY: " " }, error: /^error: PAPER_ALPACA_SECRET_KEY is set but blank/ },
   { args: ["run", "daily"], env: { COUNCIL_ALLOW_LIVE: "yes" }, error: /^error: COUNCIL_ALLOW_LIVE: expected I_UNDERSTAND_REAL_MONEY \(or unset\)/ },
@@ -189,6 +219,12 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["orders"], home: "fresh", env: { COUNCIL_COMMISSION_PER_SHARE: "x" }, error: /^error: COUNCIL_COMMISSION_PER_SHARE: expected a number ≥ 0, got "x"$/ },
   { args: ["exchange", "keys"], env: { COUNCIL_COMMISSION_MIN: "-1" }, error: /^error: COUNCIL_COMMISSION_MIN: expected a number ≥ 0/ },
   { args: ["exchange", "serve", "--port", "0"], home: "fresh", env: { COUNCIL_COMMISSION_MIN: "NaN" }, error: /^error: COUNCIL_COMMISSION_MIN: / },
+
+  // notifications
+  { args: ["run", "daily"], home: "fresh", env: { SLACK_WEBHOOK_URL: `http://hooks.slack.com/services/T0/B0/${PASSWORD}` }, error: /^error: SLACK_WEBHOOK_URL must be an https URL \(http only for 127\.0\.0\.1\/localhost\); its host is hooks\.slack\.com$/ },
+  { args: ["runs"], env: { SLACK_WEBHOOK_URL: `hooks.slack.com/services/${PASSWORD}` }, error: /^error: SLACK_WEBHOOK_URL is not a URL/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], home: "fresh", env: { SLACK_WEBHOOK_URL: "  " }, error: /^error: SLACK_WEBHOOK_URL is set but blank/ },
+  { args: ["run", "daily"], env: { SLACK_WEBHOOK_URL: "https://hooks.slack.com/" }, error: /^error: SLACK_WEBHOOK_URL has no path/ },
 
   // where the data lives
   { args: ["runs"], home: "env", env: () => ({ COUNCIL_HOME: file("not-json.txt") }), error: /^error: COUNCIL_HOME: \S+not-json\.txt is not a directory$/ },
@@ -299,7 +335,12 @@ const table: ReadonlyArray<BadInput> = [
   // a broker that refuses the keys: exit 1, a ✗ per account, nothing written
   { args: ["verify"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 2, error: /^error: 1 of 1 accounts failed: COUNCIL$/ },
   { args: ["accounts"], env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 3, error: /^error: 1 of 1 accounts failed: COUNCIL$/ },
-  { args: ["positions", "--account", "council"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 3, error: /accounts failed: COUNCIL$/ }
+  { args: ["positions", "--account", "council"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 3, error: /accounts failed: COUNCIL$/ },
+  // a dry-run account is read-only: the safety broker refuses before any request (exit 1), nothing written
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized, settings: { dryRun: true } }) }), code: 1, noRequests: true, error: /^error: COUNCIL: buy 1 SPY market day not placed: refused by the safety broker: COUNCIL is a dry-run account: nothing is sent to its broker/ },
+  // a LIVE account is a dry run unless it says "dryRun": false
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ mode: "LIVE", liveConfirmed: true, baseUrl: unauthorized }), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" }), code: 1, noRequests: true, error: /refused by the safety broker: COUNCIL is a dry-run account: nothing is sent to its broker \(buy 1 SPY\); set "dryRun": false to trade it \(dry-run\)$/ },
+  { args: ["cancel-all", "--yes"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ mode: "LIVE", liveConfirmed: true, baseUrl: unauthorized }), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" }), code: 1, noRequests: true, stdoutLines: 3, error: /^error: 1 of 1 accounts failed: COUNCIL$/ }
 ]
 
 const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "")
@@ -347,7 +388,7 @@ describe("every bad input: one clear line, the right exit code, nothing written,
       const args = typeof c.args === "function" ? c.args() : c.args
       return args[0] === "exchange" ? `exchange ${args[1]}` : args[0]
     }))
-    for (const command of ["run", "replay", "runs", "show", "export", "import", "accounts", "positions", "orders", "close-all", "verify", "graph", "exchange serve", "exchange keys", "leaderboard", "equity", "backtests", "backtest", "serve"]) {
+    for (const command of ["run", "approve", "replay", "runs", "show", "export", "import", "accounts", "positions", "orders", "order", "cancel-all", "close-all", "verify", "graph", "exchange serve", "exchange keys", "leaderboard", "equity", "backtests", "backtest", "serve"]) {
       assert.isTrue(commands.has(command), command)
     }
     const variables = new Set(table.flatMap((c) => Object.keys(typeof c.env === "function" ? { COUNCIL_HOME: "", TRADING_ACCOUNTS_CONFIG: "" } : c.env ?? {})))
@@ -360,7 +401,7 @@ describe("every bad input: one clear line, the right exit code, nothing written,
       "OPENAI_BASE_URL", "GEMINI_BASE_URL", "ANTHROPIC_BASE_URL", "GROQ_BASE_URL", "DEEPSEEK_BASE_URL",
       "COUNCIL_MODEL_CLAUDE", "COUNCIL_MODEL_GROQ", "COUNCIL_CHAIRMAN_MODEL", "COUNCIL_MAX_OUTPUT_TOKENS",
       "COUNCIL_MAX_OUTPUT_TOKENS_CHAIRMAN", "COUNCIL_REASONING_EFFORT", "COUNCIL_REASONING_EFFORT_CLAUDE",
-      "COUNCIL_LLM_TIMEOUT_SECONDS", "COUNCIL_PRICES", "COUNCIL_LLM_BUDGET_USD", "COUNCIL_LLM_BUDGET_USD_MONTH"
+      "COUNCIL_LLM_TIMEOUT_SECONDS", "COUNCIL_PRICES", "COUNCIL_LLM_BUDGET_USD", "COUNCIL_LLM_BUDGET_USD_MONTH", "SLACK_WEBHOOK_URL"
     ]) assert.isTrue(variables.has(variable), variable)
   })
 
@@ -385,7 +426,7 @@ describe("every bad input: one clear line, the right exit code, nothing written,
         input.error.test(r.stderr.trim()) ? "" : `stderr does not match ${input.error}`,
         /\n\s+at\s.+:\d+:\d+|internal error|SchemaError\(|ConfigError\(/.test(r.stderr + r.stdout) ? "a stack trace or raw error" : "",
         SECRETS.some((secret) => (r.stderr + r.stdout).includes(secret)) ? "a secret printed" : "",
-        code === 2 && fetched.length !== calls ? `requests: ${fetched.slice(calls).join(", ")}` : "",
+        (code === 2 || input.noRequests === true) && fetched.length !== calls ? `requests: ${fetched.slice(calls).join(", ")}` : "",
         where === "fresh" && existsSync(home!) ? `left ${home}` : "",
         where === "populated" && fingerprint(populated) !== populatedBefore ? "changed the store" : ""
       ].filter((p) => p !== "")

@@ -11,7 +11,8 @@ const listen = async (server: Server) => {
 }
 
 /**
- * A broker on Alpaca's wire whose clock says `clockDay`: an empty account of $100,000, no positions, no orders.
+ * A broker on Alpaca's wire whose clock says 15:45 New York time of `clockDay` (a session, like every day of its
+ * calendar): an empty account of $100,000, no positions, no orders.
  * Every `POST /v2/orders` is counted and refused, so a test can prove that nothing was sent.
  */
 export const clockedBroker = async (clockDay: string) => {
@@ -29,7 +30,11 @@ export const clockedBroker = async (clockDay: string) => {
     }
     if (unavailable) return send(503, { message: "service unavailable" })
     if (path === "/v2/clock") {
-      return send(200, { timestamp: `${clockDay}T10:15:00.000-05:00`, is_open: true, next_open: `${clockDay}T09:30:00-05:00`, next_close: `${clockDay}T16:00:00-05:00` })
+      return send(200, { timestamp: `${clockDay}T15:45:00.000-05:00`, is_open: true, next_open: `${clockDay}T09:30:00-05:00`, next_close: `${clockDay}T16:00:00-05:00` })
+    }
+    if (path === "/v2/calendar") {
+      const date = new URL(req.url ?? "/", "http://x").searchParams.get("start") ?? clockDay
+      return send(200, [{ date, open: "09:30", close: "16:00", session_open: "0400", session_close: "2000", settlement_date: date }])
     }
     if (path === "/v2/account") return send(200, { status: "ACTIVE", cash: "100000", equity: "100000", buying_power: "100000", long_market_value: "0", short_market_value: "0" })
     if (path === "/v2/positions" || path === "/v2/orders") return send(200, [])

@@ -95,9 +95,9 @@ describe("pnpm pipeline", () => {
   it("rejects bad input with one clear line and exit 2", async () => {
     const cases: ReadonlyArray<[ReadonlyArray<string>, RegExp]> = [
       [["run", "daily", "--date", "2099-01-01"], /^error: --date 2099-01-01: 2099-01-01 is after the last session in the data \(2026-06-08\)$/],
-      [["run", "daily", "--date", "2026-06-06"], /is not a trading session \(the nearest earlier session is 2026-06-05\)$/],
+      [["run", "daily", "--at", "noon"], /^error: --at noon: expected HH:MM, New York time/],
       [["run", "daily", "--date", "June 5"], /expected a date as YYYY-MM-DD/],
-      [["run", "daily", "--date", "2026-06-04"], /the local exchange has traded CHATGPT up to 2026-06-08; positions carry across days, so it cannot trade 2026-06-04/],
+      [["run", "daily", "--date", "2026-06-04"], /the local exchange has traded CHATGPT up to 2026-06-08 \(during the session\); positions carry across days, so it cannot trade 2026-06-04/],
       [["run", "daily", "--bogus"], /^error: Unrecognized flag: --bogus/],
       [["run", "weekly"], /unknown pipeline "weekly"/],
       [["run", "daily", "--accounts", "NOPE"], /unknown account NOPE/],
@@ -170,7 +170,7 @@ describe("README", () => {
 
   it("states the LIVE rule once, and documents every variable and flag a user can set", () => {
     assert.strictEqual(readme.split("I_UNDERSTAND_REAL_MONEY").length - 1, 1)
-    for (const name of ["COUNCIL_BARS_DIR", "--host", "--fault-kinds", "--log-level", "--send", "--full", "COUNCIL_ALLOW_LIVE", "Exit codes"]) {
+    for (const name of ["COUNCIL_BARS_DIR", "--host", "--fault-kinds", "--log-level", "--send", "--full", "COUNCIL_ALLOW_LIVE", "Exit codes", "COUNCIL_SCHEDULE", "COUNCIL_LOCK_TTL_SECONDS", "--at", "--require-approval", "pipeline approve"]) {
       assert.include(readme, name)
     }
   })

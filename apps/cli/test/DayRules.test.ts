@@ -107,9 +107,9 @@ describe("the day's run", () => {
       assert.strictEqual(r.code, 0, `${example}\n${r.stdout}${r.stderr}`)
     }
     assert.strictEqual((await cliInProcess(home, ["close-all", "--yes"])).code, 0)
-    const again = await cliInProcess(home, ["run", "daily", "--accounts", "COUNCIL"])
+    const again = await cliInProcess(home, ["run", "daily", "--accounts", "CHATGPT"])
     assert.strictEqual(again.code, 0, again.stderr)
-    assert.match(again.stdout, /^COUNCIL\s+succeeded\s+0\s+0\s+\S+\s+0 orders placed, 1 already at the broker \(earlier run\)$/m)
+    assert.match(again.stdout, /^CHATGPT\s+succeeded\s+0\s+0\s+\S+\s+0 orders placed, 1 already at the broker \(earlier run\)$/m)
   })
 })
 
@@ -127,7 +127,8 @@ describe("a broker that fails some reads of some accounts (503 from a proxy in f
       ))
     try {
       const env = {
-        TRADING_ACCOUNTS_CONFIG: JSON.stringify(served.keys.map((k) => ({ id: k.account, mode: "PAPER", credentials: { keyId: k.keyId, secretKey: k.secretKey }, baseUrl: proxy.url })))
+        TRADING_ACCOUNTS_CONFIG: JSON.stringify(served.keys.map((k) => ({ id: k.account, mode: "PAPER", credentials: { keyId: k.keyId, secretKey: k.secretKey }, baseUrl: proxy.url }))),
+        COUNCIL_SCHEDULE: "after-close"
       }
       const home = freshHome()
       const first = await cliInProcess(home, ["run", "daily", "--json"], env)

@@ -74,7 +74,12 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     assert.match(lines[1]!, /stationary block bootstrap, 2000 replicates, mean block length 4, seed "council"/)
     assert.match(out, /RANK\s+ACCOUNT\s+TOTAL RETURN\s+SHARPE\s+EXCESS vs SPY/)
     for (const account of ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]) assert.match(out, new RegExp(`\\n\\d\\s+${account}\\s+[+−]\\d+\\.\\d % \\(95 % CI`))
-    assert.match(lines.at(-1)!, /^verdict: .*SPY at 95 % over 29 sessions$/)
+    assert.match(lines.find((l) => l.startsWith("verdict: "))!, /^verdict: .*SPY at 95 % over 29 sessions$/)
+    // then the paper baselines and the council against its best and median PM and the random entry
+    assert.match(out, /\nRANDOM\s+[+−]\d+\.\d % \(95 % CI/)
+    assert.match(out, /\nbest PM\s+[A-Z]+\s+[+−]\d+\.\d % \(95 % CI/)
+    assert.match(out, /\nrandom entry\s+RANDOM\s+[+−]\d+\.\d % \(95 % CI/)
+    assert.match(lines.at(-1)!, /^ {2}(no difference between|COUNCIL beats|COUNCIL trails) .*its random entry \(RANDOM\)/)
   })
 
   it("says too few sessions for a short window, reads a backtest's book, lists the backtests", async () => {

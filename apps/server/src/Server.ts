@@ -25,6 +25,7 @@ import { AccountsHandlers } from "./AccountsHandlers.ts"
 import * as Auth from "./Auth.ts"
 import { ControlHandlers } from "./ControlHandlers.ts"
 import * as Dashboard from "./Dashboard.ts"
+import * as Reports from "./Reports.ts"
 import { RunsHandlers } from "./RunsHandlers.ts"
 import { standingsHandlers } from "./StandingsHandlers.ts"
 
@@ -40,14 +41,15 @@ export interface Options extends Settings {
   readonly port: number
 }
 
-/** Every route: the API, its OpenAPI document and the dashboard. */
+/** Every route: the API, its OpenAPI document, the dashboard and the books' report pages. */
 export const routes = (settings: Settings) =>
   Layer.mergeAll(
     HttpApiBuilder.layer(MonitorApi, { openapiPath: "/openapi.json" }).pipe(
       Layer.provide([AccountsHandlers, RunsHandlers, standingsHandlers(settings.riskFree), ControlHandlers]),
       Layer.provide(Auth.layer(settings.token))
     ),
-    Dashboard.routes
+    Dashboard.routes,
+    Reports.routes(settings.riskFree)
   )
 
 /** The server listening on `host:port` (port 0: any free port; read it from `HttpServer`'s address). */

@@ -3,7 +3,7 @@ import * as Schema from "effect/Schema"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { AccountId } from "@council/domain"
 import { MonitorApi, NotFound, Unavailable } from "@council/api"
-import { Standings, TradeLedger } from "@council/tracking"
+import { BacktestReport, liveBook, Standings, TradeLedger } from "@council/tracking"
 
 const failures = {
   BookNotFound: (e: Standings.BookNotFound) => Effect.fail(new NotFound({ message: e.message })),
@@ -24,6 +24,11 @@ export const standingsHandlers = (riskFree: number) => HttpApiBuilder.group(Moni
         const account = query.account === undefined ? undefined : Schema.decodeUnknownOption(AccountId)(query.account.trim().toUpperCase())
         if (account !== undefined && account._tag === "None") return yield* new NotFound({ message: `no account "${query.account?.slice(0, 40)}"` })
         return yield* Standings.equityReport({ book, account: account?.value, from: query.from, to: query.to })
+      }).pipe(Effect.catchTags(failures)))
+    .handle("report", ({ params }) =>
+      Effect.gen(function*() {
+        const book = params.id === "live" ? liveBook : yield* Standings.bookFor(params.id)
+        return yield* BacktestReport.reportData(book, { riskFree })
       }).pipe(Effect.catchTags(failures)))
     .handle("backtests", () =>
       TradeLedger.use((ledger) => ledger.books).pipe(

@@ -402,10 +402,11 @@ async function backtestsPage() {
   view.replaceChildren(h("h1", {}, "Backtests"), card(null, books.length === 0
     ? h("p", { class: "empty" }, "no backtests yet")
     : h("table", { id: "backtests" },
-      h("thead", {}, h("tr", {}, ["Backtest", "Status", "Range", "Sessions", "Accounts", "Label", "Created"].map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ["Backtest", "Status", "Range", "Sessions", "Accounts", "Label", "Created", "Report"].map((t) => h("th", {}, t)))),
       h("tbody", {}, books.map((b) => h("tr", {},
         h("td", {}, h("a", { href: "#/", onclick: () => selectBook(b.id) }, b.id)), h("td", {}, badge(b.status)), h("td", {}, `${b.from ?? "?"} … ${b.to ?? "?"}`),
-        h("td", { class: "num" }, b.sessions), h("td", { class: "num" }, b.accounts), h("td", {}, b.label), h("td", { class: "muted" }, b.createdAt.slice(0, 19).replace("T", " "))))))))
+        h("td", { class: "num" }, b.sessions), h("td", { class: "num" }, b.accounts), h("td", {}, b.label), h("td", { class: "muted" }, b.createdAt.slice(0, 19).replace("T", " ")),
+        h("td", {}, h("a", { class: "report", href: `/backtests/${encodeURIComponent(b.id)}/report.html` }, "report"))))))))
 }
 
 // --- routing ---------------------------------------------------------------------------------------------------

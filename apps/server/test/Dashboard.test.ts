@@ -3,7 +3,7 @@ import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { type Browser, chromium, type Page } from "playwright-core"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
-import { type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { BACKTEST, type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
 
 /** Where the test leaves its screenshots, to look at. */
 export const SCREENSHOTS = join(tmpdir(), "council-dashboard")
@@ -170,6 +170,21 @@ describe("dashboard in Chromium", () => {
     await page.waitForSelector("#leaderboard tbody tr")
     const dates = await page.$eval("#equity-chart", (svg) => svg.getAttribute("data-dates")!.split(","))
     assert.strictEqual(dates[0], "2023-01-03")
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("opens a backtest's report from the list: one self-contained page with every account, loading nothing else", async () => {
+    await page.goto(`${server.url}/#/backtests`)
+    await page.waitForSelector("#backtests a.report")
+    const before = requests.length
+    await Promise.all([page.waitForURL(/\/report\.html$/), page.click("#backtests a.report")])
+    await page.waitForSelector("#leaderboard table")
+    const series = await page.$$eval("#charts figure:first-of-type polyline", (lines) => lines.map((l) => l.getAttribute("data-series")))
+    assert.sameMembers(series, [...ACCOUNTS, "SPY buy-and-hold"])
+    const rows = await page.$$eval("#leaderboard table.leaderboard tbody tr td:nth-child(2)", (tds) => tds.map((td) => td.textContent))
+    assert.sameMembers(rows, [...ACCOUNTS])
+    assert.deepStrictEqual(requests.slice(before), [`${server.url}/backtests/${BACKTEST}/report.html`])
+    await page.screenshot({ path: join(SCREENSHOTS, "backtest-report.png"), fullPage: true })
     assert.deepStrictEqual(problems, [])
   })
 })

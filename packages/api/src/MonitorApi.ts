@@ -23,7 +23,7 @@ import * as HttpApiSecurity from "effect/http-api/HttpApiSecurity"
 import * as OpenApi from "effect/http-api/OpenApi"
 import { AccountSnapshot, MechanicalVote, Order, PeerReviewResult, Position, TradingDay } from "@council/domain"
 import { RunRecord } from "@council/engine"
-import { BookSummary, LlmCosts, Standings } from "@council/tracking"
+import { BacktestReport, BookSummary, LlmCosts, Standings } from "@council/tracking"
 
 // --- errors ----------------------------------------------------------------------------------------------------
 
@@ -208,7 +208,12 @@ export class StandingsGroup extends HttpApiGroup.make("standings")
       success: Standings.EquityReport,
       error: [NotFound, Unavailable]
     }),
-    HttpApiEndpoint.get("backtests", "/backtests", { success: Schema.Array(BookSummary), error: Unavailable })
+    HttpApiEndpoint.get("backtests", "/backtests", { success: Schema.Array(BookSummary), error: Unavailable }),
+    HttpApiEndpoint.get("report", "/backtests/:id/report", {
+      params: { id: Schema.String },
+      success: BacktestReport.ReportData,
+      error: [NotFound, Unavailable]
+    })
   )
   .prefix("/api")
   .annotateMerge(OpenApi.annotations({ title: "Standings", description: "Leaderboard, equity and backtests from the ledger" }))

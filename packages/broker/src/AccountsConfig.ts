@@ -30,6 +30,7 @@ import {
   AccountSettings,
   DEFAULT_ACCOUNTS,
   defaultAccountSettings,
+  ExitDistance,
   TradingMode
 } from "@council/domain"
 import { syntaxError } from "./JsonSyntax.ts"
@@ -51,6 +52,11 @@ export class AccountConfigError extends Schema.TaggedError<AccountConfigError>()
 
 const fail = (message: string) => Effect.fail(new AccountConfigError({ message }))
 
+const PartialExit = Schema.Struct({
+  takeProfitPct: Schema.optionalKey(ExitDistance.fields.takeProfitPct),
+  stopLossPct: Schema.optionalKey(ExitDistance.fields.stopLossPct)
+})
+
 /** What a `TRADING_ACCOUNTS_CONFIG` entry may say: settings may be partial, the rest has defaults. */
 const AccountEntry = Schema.Struct({
   id: AccountId,
@@ -63,7 +69,17 @@ const AccountEntry = Schema.Struct({
   settings: Schema.optionalKey(Schema.Struct({
     maxOrderValue: Schema.optionalKey(AccountSettings.fields.maxOrderValue),
     maxPositionPct: Schema.optionalKey(AccountSettings.fields.maxPositionPct),
+    maxGrossExposurePct: Schema.optionalKey(Schema.toType(AccountSettings.fields.maxGrossExposurePct)),
     allowShorting: Schema.optionalKey(Schema.Boolean),
+    allowMargin: Schema.optionalKey(Schema.Boolean),
+    maxOpenPositions: Schema.optionalKey(Schema.toType(AccountSettings.fields.maxOpenPositions)),
+    minOrderValue: Schema.optionalKey(Schema.toType(AccountSettings.fields.minOrderValue)),
+    fractional: Schema.optionalKey(Schema.Boolean),
+    exits: Schema.optionalKey(Schema.Struct({
+      TIGHT: Schema.optionalKey(PartialExit),
+      BASE: Schema.optionalKey(PartialExit),
+      WIDE: Schema.optionalKey(PartialExit)
+    })),
     dryRun: Schema.optionalKey(Schema.Boolean)
   })),
   liveConfirmed: Schema.optionalKey(Schema.Boolean),
@@ -83,16 +99,48 @@ const describeIssue = (error: Schema.SchemaError): string => {
   return `${path ? `${path}: ` : ""}${expected}`
 }
 
+/**
+ * The entry's settings over the defaults. A LIVE account is a dry run unless it says `"dryRun": false`: real money
+ * moves only when the configuration says so explicitly.
+ */
+const settingsOf = (entry: typeof AccountEntry.Type): AccountSettings => {
+  const { exits = {}, ...given } = entry.settings ?? {}
+  const d = defaultAccountSettings
+  return {
+    ...d,
+    dryRun: entry.mode === "LIVE",
+    ...given,
+    exits: {
+      TIGHT: { ...d.exits.TIGHT, ...exits.TIGHT },
+      BASE: { ...d.exits.BASE, ...exits.BASE },
+      WIDE: { ...d.exits.WIDE, ...exits.WIDE }
+    }
+  }
+}
+
+/** What no single field can say: settings that contradict each other. */
+const contradiction = (settings: AccountSettings): string | undefined => {
+  if (settings.maxGrossExposurePct > 100 && !settings.allowMargin) {
+    return `settings.maxGrossExposurePct: ${settings.maxGrossExposurePct} is above 100 %, which needs "allowMargin": true`
+  }
+  if (settings.minOrderValue > settings.maxOrderValue) {
+    return `settings.minOrderValue: ${settings.minOrderValue} is above settings.maxOrderValue (${settings.maxOrderValue}): no order could be sent`
+  }
+  return undefined
+}
+
 /** Builds the account; `where` names the base URL's source in an error (the field or the variable). */
-const toAccount = (entry: typeof AccountEntry.Type, where: string) => {
+const toAccount = (entry: typeof AccountEntry.Type, where: string, label: string) => {
   const baseUrl = entry.baseUrl === undefined ? undefined : LiveGuard.normalizeBaseUrl(entry.baseUrl)
   if (baseUrl !== undefined && "error" in baseUrl) return fail(`${where}: ${baseUrl.error}`)
+  const contradicts = contradiction(settingsOf(entry))
+  if (contradicts !== undefined) return fail(`${label}: ${contradicts}`)
   return Effect.succeed<AccountConfig>({
     id: entry.id,
     mode: entry.mode,
     credentials: { keyId: Redacted.make(entry.credentials.keyId), secretKey: Redacted.make(entry.credentials.secretKey) },
     ...(baseUrl === undefined ? {} : { baseUrl: baseUrl.url }),
-    settings: { ...defaultAccountSettings, ...entry.settings },
+    settings: settingsOf(entry),
     ...(entry.liveConfirmed === undefined ? {} : { liveConfirmed: entry.liveConfirmed }),
     ...(entry.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: entry.rateLimitPerMinute })
   })
@@ -116,7 +164,7 @@ const fromJson = (text: string) =>
       const entry = yield* decodeEntry(raw).pipe(
         Effect.mapError((e) => new AccountConfigError({ message: `${source}: ${label}: ${describeIssue(e)}` }))
       )
-      accounts.push(yield* toAccount(entry, `${source}: ${label}: baseUrl`))
+      accounts.push(yield* toAccount(entry, `${source}: ${label}: baseUrl`, `${source}: ${label}`))
     }
     return accounts
   })
@@ -153,7 +201,7 @@ const fromPerAccountVariables = (names: ReadonlyArray<string>, explicit: boolean
       const decoded = yield* decodeEntry(entry).pipe(
         Effect.mapError((e) => new AccountConfigError({ message: `per-account variables: ${f.name}: ${describeIssue(e)}` }))
       )
-      accounts.push(yield* toAccount(decoded, `per-account variables: ${f.name}: ALPACA_${f.name}_BASE_URL`))
+      accounts.push(yield* toAccount(decoded, `per-account variables: ${f.name}: ALPACA_${f.name}_BASE_URL`, `per-account variables: ${f.name}`))
     }
     return Option.some(accounts)
   })
@@ -205,7 +253,7 @@ export const load: Effect.Effect<LoadedAccounts, AccountConfigError> = Effect.ge
       mode: "PAPER",
       credentials: { keyId: paperKey.value, secretKey: paperSecret.value }
     }).pipe(Effect.mapError((e) => new AccountConfigError({ message: `PAPER_ALPACA_*: DEFAULT_PAPER: ${describeIssue(e)}` })))
-    return { source: "PAPER_ALPACA_*" as const, accounts: yield* checkAccounts("PAPER_ALPACA_*", [yield* toAccount(decoded, "PAPER_ALPACA_*")]) }
+    return { source: "PAPER_ALPACA_*" as const, accounts: yield* checkAccounts("PAPER_ALPACA_*", [yield* toAccount(decoded, "PAPER_ALPACA_*", "PAPER_ALPACA_*: DEFAULT_PAPER")]) }
   }
   return { source: "embedded default" as const, accounts: yield* checkAccounts("embedded default", embeddedAccounts()) }
 })

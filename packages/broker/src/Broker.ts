@@ -13,6 +13,9 @@
  *   `getOrderByClientId` before retrying a placement whose outcome is unknown.
  * - `listOrders` returns top-level orders with their legs nested (Alpaca's `nested=true`).
  * - `listFills` is what reconciliation reads to learn of fills after the fact (a bracket leg filled days later).
+ * - `getClock` / `getCalendar` are the broker's market clock and calendar (Alpaca's `/v2/clock`, `/v2/calendar`;
+ *   the local exchange's simulated present and its sessions): the market schedule check reads them before any
+ *   order. Times are New York time.
  *
  * @since 0.1.0
  */
@@ -20,7 +23,17 @@ import * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
-import type { AccountId, AccountSnapshot, Fill, Order, OrderIntent, Position, Ticker } from "@council/domain"
+import type {
+  AccountId,
+  AccountSnapshot,
+  Fill,
+  MarketCalendarDay,
+  MarketClock,
+  Order,
+  OrderIntent,
+  Position,
+  Ticker
+} from "@council/domain"
 
 export const BrokerErrorReason = Schema.Literals([
   "InsufficientBuyingPower",
@@ -34,7 +47,9 @@ export const BrokerErrorReason = Schema.Literals([
   "Unauthorized",
   "Unavailable",
   "UnknownAccount",
-  "MarketClosed"
+  "MarketClosed",
+  /** The safety broker refused the order before it reached the broker: it breaks the account's rules (`rule`). */
+  "SafetyRefused"
 ])
 export type BrokerErrorReason = typeof BrokerErrorReason.Type
 
@@ -44,7 +59,9 @@ export class BrokerError extends Schema.TaggedError<BrokerError>()("BrokerError"
   message: Schema.String,
   retryable: Schema.Boolean,
   /** Epoch seconds when the rate limit resets (with `RateLimited`). */
-  resetAt: Schema.optionalKey(Schema.Number)
+  resetAt: Schema.optionalKey(Schema.Number),
+  /** The account rule an order broke (with `SafetyRefused`), e.g. `shorting-disabled`. */
+  rule: Schema.optionalKey(Schema.String)
 }) {}
 
 export interface OrderQuery {
@@ -95,6 +112,10 @@ export interface Broker {
   /** Liquidates (part of) a position with a market order and returns that order; `NotFound` when flat. */
   readonly closePosition: (symbol: Ticker, options?: ClosePositionOptions) => Effect.Effect<Order, BrokerError>
   readonly closeAllPositions: Effect.Effect<ReadonlyArray<Order>, BrokerError>
+  /** The market clock now: New York timestamps, whether the market is open, its next open and close. */
+  readonly getClock: Effect.Effect<MarketClock, BrokerError>
+  /** The sessions from `start` to `end` (`YYYY-MM-DD`, inclusive) with their New York hours (early closes at 13:00). */
+  readonly getCalendar: (range: { readonly start: string; readonly end: string }) => Effect.Effect<ReadonlyArray<MarketCalendarDay>, BrokerError>
 }
 
 /** The brokers of every configured account. */

@@ -21,5 +21,8 @@ export class LocalVenue extends Context.Service<LocalVenue, {
   readonly broker: (account: GuardedAccount) => Broker
 }>()("@council/broker/LocalVenue") {}
 
-/** The request header with which a client tells a local exchange server which session (`YYYY-MM-DD`) to trade. */
+/**
+ * The request header with which a client tells a local exchange server the moment it trades at: an RFC 3339
+ * timestamp (`2026-06-08T15:45:00-04:00`), or a session day alone (`YYYY-MM-DD`: 15:45 of it).
+ */
 export const SESSION_HEADER = "X-Council-Session"

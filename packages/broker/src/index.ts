@@ -1,6 +1,7 @@
 /**
  * Brokers: the per-account broker contract (`Broker`, `Brokers`, `BrokerError`), the configured accounts and their
- * routing, and the multi-account manager. The Alpaca adapter is `@council/broker/Alpaca` (its wire format alone
+ * routing, the account rules (`AccountLimits`) and the safety broker that enforces them on every route, and the
+ * multi-account manager. The Alpaca adapter is `@council/broker/Alpaca` (its wire format alone
  * `@council/broker/AlpacaWire`), loaded only where an account has credentials. The local paper exchange lives in
  * `@council/exchange` and plugs in as the `LocalVenue`.
  *
@@ -13,3 +14,6 @@ export * as LiveGuard from "./LiveGuard.ts"
 export * from "./AccountManager.ts"
 export * from "./LocalVenue.ts"
 export * as RoutedBrokers from "./RoutedBrokers.ts"
+export * as AccountLimits from "./AccountLimits.ts"
+export * as SafetyBroker from "./SafetyBroker.ts"
+export { ReferencePrices } from "./SafetyBroker.ts"

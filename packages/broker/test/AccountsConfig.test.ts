@@ -74,6 +74,48 @@ describe("AccountsConfig.load", () => {
       assert.strictEqual(loaded.accounts[0]?.mode, "LIVE")
     }))
 
+  it.effect("reads every risk setting, each exit distance on its own over the defaults", () =>
+    Effect.gen(function*() {
+      const loaded = yield* load(json([account({
+        settings: {
+          maxGrossExposurePct: 150,
+          allowMargin: true,
+          maxOpenPositions: 3,
+          minOrderValue: 50,
+          fractional: true,
+          allowShorting: false,
+          exits: { BASE: { stopLossPct: 2 }, WIDE: { takeProfitPct: 12, stopLossPct: 6 } }
+        }
+      })]))
+      assert.deepStrictEqual(loaded.accounts[0]?.settings, {
+        maxOrderValue: 25_000,
+        maxPositionPct: 20,
+        maxGrossExposurePct: 150,
+        allowShorting: false,
+        allowMargin: true,
+        maxOpenPositions: 3,
+        minOrderValue: 50,
+        fractional: true,
+        exits: {
+          TIGHT: { takeProfitPct: 3, stopLossPct: 1.5 },
+          BASE: { takeProfitPct: 6, stopLossPct: 2 },
+          WIDE: { takeProfitPct: 12, stopLossPct: 6 }
+        },
+        dryRun: false
+      })
+    }))
+
+  it.effect("makes a LIVE account a dry run unless it says \"dryRun\": false", () =>
+    Effect.gen(function*() {
+      const live = (settings?: object) =>
+        load({ ...json([account({ mode: "LIVE", liveConfirmed: true, ...(settings ? { settings } : {}) })]), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" })
+      assert.isTrue((yield* live()).accounts[0]?.settings.dryRun)
+      assert.isTrue((yield* live({ maxOrderValue: 100 })).accounts[0]?.settings.dryRun)
+      assert.isFalse((yield* live({ dryRun: false })).accounts[0]?.settings.dryRun)
+      assert.isFalse((yield* load(json([account()]))).accounts[0]?.settings.dryRun)
+      assert.isTrue((yield* load(json([account({ settings: { dryRun: true } })]))).accounts[0]?.settings.dryRun)
+    }))
+
   const malformed: ReadonlyArray<readonly [string, Record<string, string>, RegExp]> = [
     ["not JSON", { TRADING_ACCOUNTS_CONFIG: "[{id:" }, /^TRADING_ACCOUNTS_CONFIG: not valid JSON/],
     ["not an array", { TRADING_ACCOUNTS_CONFIG: "{\"id\":\"A\"}" }, /expected a JSON array of accounts/],
@@ -94,6 +136,17 @@ describe("AccountsConfig.load", () => {
     ["a negative order value", json([account({ settings: { maxOrderValue: -1 } })]), /settings\.maxOrderValue: /],
     ["a string for a boolean", json([account({ settings: { allowShorting: "yes" } })]), /settings\.allowShorting: Expected boolean$/],
     ["a zero rate limit", json([account({ rateLimitPerMinute: 0 })]), /rateLimitPerMinute: /],
+    ["a gross exposure cap over 400", json([account({ settings: { maxGrossExposurePct: 401, allowMargin: true } })]), /^TRADING_ACCOUNTS_CONFIG: account #1 \(CHATGPT\): settings\.maxGrossExposurePct: /],
+    ["a gross exposure cap over 100 without margin", json([account({ settings: { maxGrossExposurePct: 150 } })]), /^TRADING_ACCOUNTS_CONFIG: account #1 \(CHATGPT\): settings\.maxGrossExposurePct: 150 is above 100 %, which needs "allowMargin": true$/],
+    ["a fractional count of positions", json([account({ settings: { maxOpenPositions: 2.5 } })]), /account #1 \(CHATGPT\): settings\.maxOpenPositions: /],
+    ["a negative minimum order", json([account({ settings: { minOrderValue: -5 } })]), /account #1 \(CHATGPT\): settings\.minOrderValue: /],
+    ["a minimum above the maximum order", json([account({ settings: { minOrderValue: 600, maxOrderValue: 500 } })]), /account #1 \(CHATGPT\): settings\.minOrderValue: 600 is above settings\.maxOrderValue \(500\)/],
+    ["a string for margin", json([account({ settings: { allowMargin: "no" } })]), /account #1 \(CHATGPT\): settings\.allowMargin: Expected boolean$/],
+    ["a number for fractional", json([account({ settings: { fractional: 1 } })]), /account #1 \(CHATGPT\): settings\.fractional: Expected boolean$/],
+    ["a stop loss of 100 %", json([account({ settings: { exits: { BASE: { stopLossPct: 100 } } } })]), /account #1 \(CHATGPT\): settings\.exits\.BASE\.stopLossPct: /],
+    ["a zero take profit", json([account({ settings: { exits: { TIGHT: { takeProfitPct: 0 } } } })]), /settings\.exits\.TIGHT\.takeProfitPct: /],
+    ["an unknown risk profile", json([account({ settings: { exits: { HUGE: { stopLossPct: 5 } } } })]), /settings\.exits\.HUGE: Expected no excess property$/],
+    ["an unknown setting", json([account({ settings: { maxLeverage: 2 } })]), /account #1 \(CHATGPT\): settings\.maxLeverage: Expected no excess property$/],
     ["an unknown field", json([account({ keyID: "typo" })]), /account #1 \(CHATGPT\): keyID: Expected no excess property$/],
     ["LIVE without the switch", json([account({ mode: "LIVE", liveConfirmed: true })]), /CHATGPT: mode LIVE is refused unless COUNCIL_ALLOW_LIVE=I_UNDERSTAND_REAL_MONEY/],
     [

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { FetchHttpClient, HttpClient } from "effect/http"
 import { type AccountConfig, AccountId, defaultAccountSettings } from "@council/domain"
-import { AccountsConfig, type Broker, Brokers, LiveGuard, LocalVenue, RoutedBrokers, TradingAccounts } from "@council/broker"
+import { AccountsConfig, type Broker, Brokers, LiveGuard, LocalVenue, ReferencePrices, RoutedBrokers, SafetyBroker, TradingAccounts } from "@council/broker"
 import { AlpacaBroker, AlpacaClient } from "@council/broker/Alpaca"
 
 const withEnv = (env: Record<string, string>) => Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord(env)))
@@ -126,7 +126,9 @@ describe("RoutedBrokers, the one router", () => {
     cancelOrder: () => unused,
     cancelAllOrders: unused,
     closePosition: () => unused,
-    closeAllPositions: unused
+    closeAllPositions: unused,
+    getClock: unused,
+    getCalendar: () => unused
   })
 
   it.live("hands only guarded accounts on: keyless ones to the local venue, the others to their Alpaca client", () =>
@@ -151,17 +153,28 @@ describe("RoutedBrokers, the one router", () => {
       const handed: Array<AccountConfig> = []
       const venue = Layer.succeed(LocalVenue, LocalVenue.of({ broker: (account) => (handed.push(account), venueBroker(account.id)) }))
       const routed = (accounts: ReadonlyArray<LiveGuard.GuardedAccount>, httpLayer: Layer.Layer<HttpClient.HttpClient>) =>
-        RoutedBrokers.layer(undefined, httpLayer).pipe(Layer.provide(Layer.mergeAll(TradingAccounts.layer(accounts), venue)))
+        RoutedBrokers.layer(undefined, httpLayer).pipe(
+          Layer.provide(Layer.mergeAll(TradingAccounts.layer(accounts), venue, ReferencePrices.layerNone))
+        )
 
       const brokers = yield* Effect.provide(Effect.service(Brokers), routed([local!, keyed!], http))
-      yield* brokers.get(local!.id)
+      const venueSide = yield* brokers.get(local!.id)
+      assert.isTrue(SafetyBroker.isSafe(venueSide), "the venue's broker goes through the safety broker")
+      assert.strictEqual(yield* brokers.get(local!.id), venueSide, "one safety broker per account")
       assert.strictEqual(handed.length, 1)
       assert.strictEqual(handed[0], local, "the venue gets the very object the guard returned")
       assert.isTrue(LiveGuard.isGuarded(handed[0]!))
       const remote = yield* brokers.get(keyed!.id)
+      assert.isTrue(SafetyBroker.isSafe(remote), "the Alpaca client's broker goes through the safety broker")
       assert.isTrue(Exit.isFailure(yield* Effect.exit(remote.getOrder("some-order"))))
       assert.deepStrictEqual(requests, ["http://127.0.0.1:9/v2/orders/some-order?nested=true"])
       assert.strictEqual(handed.length, 1, "an account with credentials never reaches the venue")
+      const exposed = yield* Effect.provide(
+        Effect.flatMap(Effect.serviceOption(AlpacaBroker), (alpaca) => alpaca._tag === "Some" ? alpaca.value.get(keyed!.id) : Effect.die("no AlpacaBroker")),
+        routed([local!, keyed!], http)
+      )
+      assert.isTrue(SafetyBroker.isSafe(exposed), "the AlpacaBroker the router provides hands out safety brokers too")
+      assert.isUndefined(exposed.client, "without the raw HTTP client")
 
       // keyless accounts only: neither the Alpaca adapter nor HTTP is built
       const noHttp = Layer.effect(HttpClient.HttpClient, Effect.die("HTTP was built for keyless accounts"))

@@ -11,7 +11,11 @@ import { Order } from "./Order.ts"
 export const OrderFailure = Schema.Struct({
   clientOrderId: Schema.String,
   symbol: Schema.String,
-  error: Schema.String
+  error: Schema.String,
+  /** The broker error's reason (e.g. `SafetyRefused`), when the broker answered. */
+  reason: Schema.optionalKey(Schema.String),
+  /** The account rule that refused it (a safety broker refusal). */
+  rule: Schema.optionalKey(Schema.String)
 })
 export type OrderFailure = typeof OrderFailure.Type
 

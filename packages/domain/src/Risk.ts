@@ -7,21 +7,37 @@ import * as Schema from "effect/Schema"
 import { AccountId, TradingDay } from "./Ids.ts"
 import { OrderIntent } from "./Order.ts"
 
+/** What a rule measured and the limit it holds it to, in the rule's unit. */
+export const RuleNumbers = Schema.Struct({
+  value: Schema.Finite,
+  limit: Schema.Finite,
+  unit: Schema.Literals(["usd", "percent", "shares", "positions"])
+})
+export type RuleNumbers = typeof RuleNumbers.Type
+
+/** A target the gate does not trade, with the rule and (for a limit) its numbers. */
 export const Rejection = Schema.Struct({
   account: AccountId,
   symbol: Schema.String,
   rule: Schema.String,
-  detail: Schema.String
+  detail: Schema.String,
+  numbers: Schema.optionalKey(RuleNumbers)
 })
 export type Rejection = typeof Rejection.Type
 
+/**
+ * An order the gate made smaller to keep within a rule: `requested` and `allowed` are shares (in runs before the
+ * complete gate, `max-position-pct` clamps gave percentages); `numbers` what the requested size measured against the
+ * rule's limit.
+ */
 export const Clamp = Schema.Struct({
   account: AccountId,
   symbol: Schema.String,
   rule: Schema.String,
   requested: Schema.Finite,
   allowed: Schema.Finite,
-  detail: Schema.String
+  detail: Schema.String,
+  numbers: Schema.optionalKey(RuleNumbers)
 })
 export type Clamp = typeof Clamp.Type
 

@@ -27,7 +27,11 @@ import { RunId, TradingDay } from "@council/domain"
 export const RecorderMode = Schema.Literals(["live", "record", "replay"])
 export type RecorderMode = typeof RecorderMode.Type
 
-export const RunStatus = Schema.Literals(["running", "completed", "failed"])
+/**
+ * `awaiting-approval`: stopped before a stage until a person decides (`Runner.start`'s `pauseBefore`), then resumed
+ * or `rejected` (final, nothing after the pause ran).
+ */
+export const RunStatus = Schema.Literals(["running", "completed", "failed", "awaiting-approval", "rejected"])
 export type RunStatus = typeof RunStatus.Type
 
 export const RunRecord = Schema.Struct({

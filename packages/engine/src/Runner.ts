@@ -16,6 +16,8 @@
  * - A stage's output is encoded and hashed once: the checkpoint's `inputHash` hashes the stage's name, the run's
  *   days and the hashes of its inputs' stored texts (`jsonText`), never the inputs themselves.
  * - Stages see `RunContext` and `Recorder`; the runner provides both, everything else comes from the caller.
+ * - `pauseBefore` (start, resume): the run stops before that stage with status `awaiting-approval` (its outputs
+ *   so far in the result); `resume` without it continues there. What decides is the caller's business.
  *
  * @since 0.1.0
  */
@@ -69,6 +71,7 @@ export type RunEvent =
     readonly output: unknown
   }
   | { readonly _tag: "StageFailed"; readonly stage: string; readonly attempt: number; readonly message: string }
+  | { readonly _tag: "RunPaused"; readonly stage: string }
 
 /** Receives progress events; the default ignores them. The CLI prints them. */
 export const RunObserver = Context.Reference<(event: RunEvent) => Effect.Effect<void>>(
@@ -87,6 +90,8 @@ export interface StartOptions {
   readonly runId?: RunId
   /** Recorded calls (of another run) that answer the same calls again instead of going live. */
   readonly reuse?: ReadonlyArray<Recording>
+  /** Stop before this stage with status `awaiting-approval` (see `resume`). */
+  readonly pauseBefore?: string
 }
 
 export interface RunResult {
@@ -224,7 +229,8 @@ const execute = <P extends Pipeline.Pipeline>(
   pipeline: P,
   run: RunRecord,
   resumed: boolean,
-  reuse: ReadonlyArray<Recording> = []
+  reuse: ReadonlyArray<Recording> = [],
+  pauseBefore?: string
 ) =>
   Effect.gen(function*() {
     const store = yield* RunStore
@@ -233,10 +239,15 @@ const execute = <P extends Pipeline.Pipeline>(
     const existing = new Map((yield* store.getCheckpoints(run.id)).map((c) => [c.stage, c] as const))
     const outputs: Record<string, unknown> = {}
     const hashes: Record<string, string> = {}
+    let paused: string | undefined
 
     const exit = yield* Effect.exit(Effect.gen(function*() {
       for (const stage of pipeline.stages) {
         const checkpoint = existing.get(stage.name)
+        if (checkpoint === undefined && stage.name === pauseBefore) {
+          paused = stage.name
+          return
+        }
         if (checkpoint) {
           outputs[stage.name] = yield* decodeOutput(stage, checkpoint.output).pipe(
             Effect.mapError((e) =>
@@ -266,6 +277,11 @@ const execute = <P extends Pipeline.Pipeline>(
         yield* store.updateRun(run.id, { status: "failed", finishedAt: yield* nowIso, error: message })
       }
       return yield* exit
+    }
+    if (paused !== undefined) {
+      yield* store.updateRun(run.id, { status: "awaiting-approval", finishedAt: null, error: null })
+      yield* observe({ _tag: "RunPaused", stage: paused })
+      return { run: { ...run, status: "awaiting-approval", finishedAt: null, error: null }, outputs } satisfies RunResult
     }
     const finishedAt = yield* nowIso
     yield* store.updateRun(run.id, { status: "completed", finishedAt, error: null })
@@ -297,7 +313,7 @@ export const start = <P extends Pipeline.Pipeline>(pipeline: P, options: StartOp
       params: options.params
     }
     yield* store.createRun(run)
-    return yield* execute(pipeline, run, false, options.reuse)
+    return yield* execute(pipeline, run, false, options.reuse ?? [], options.pauseBefore)
   })
 
 const loadRun = (runId: RunId) =>
@@ -309,15 +325,21 @@ const loadRun = (runId: RunId) =>
   )
 
 /**
- * Continues a run that stopped part-way, from its first stage without a checkpoint; `reuse` as in `start`.
+ * Continues a run that stopped part-way (or awaits approval), from its first stage without a checkpoint;
+ * `pauseBefore` stops it again before that stage; `reuse` as in `start`.
  */
-export const resume = <P extends Pipeline.Pipeline>(pipeline: P, runId: RunId, reuse: ReadonlyArray<Recording> = []) =>
+export const resume = <P extends Pipeline.Pipeline>(
+  pipeline: P,
+  runId: RunId,
+  options: { readonly pauseBefore?: string; readonly reuse?: ReadonlyArray<Recording> } = {}
+) =>
   Effect.gen(function*() {
     const store = yield* RunStore
     const run = yield* loadRun(runId)
     if (run.status === "completed") return yield* new InvalidRunRequest({ message: `run ${runId} is already complete` })
+    if (run.status === "rejected") return yield* new InvalidRunRequest({ message: `run ${runId} was rejected` })
     yield* store.updateRun(run.id, { status: "running", finishedAt: null, error: null })
-    return yield* execute(pipeline, { ...run, status: "running", finishedAt: null, error: null }, true, reuse)
+    return yield* execute(pipeline, { ...run, status: "running", finishedAt: null, error: null }, true, options.reuse ?? [], options.pauseBefore)
   })
 
 /**

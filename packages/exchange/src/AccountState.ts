@@ -1,17 +1,17 @@
 /**
- * An account's state from its ledger rows and the session's prices: positions marked at the close, shares held
+ * An account's state from its ledger rows and the prices known: positions marked at the latest price, shares held
  * by open exits, buying power, and the position a fill leaves. Pure functions.
  *
  * **Rules**
  * - Buying power has no leverage: `equity − long market value − |short market value| − open opening orders`
- *   (= cash when long-only with nothing resting). A resting opening order reserves `qty × reservePrice`.
+ *   (= cash when long-only with nothing waiting). A waiting opening order reserves `qty × reservePrice`.
  * - Shares held by open exit orders count each OCO group once (a bracket's two exits hold the same shares).
  * - A fill that adds to a position averages the entry price; one that reduces it keeps the average; one that
  *   crosses zero starts a new position at the fill price (the exchange never does that in one order).
  *
  * @since 0.1.0
  */
-import type { AccountId, AccountSnapshot, Bar, Side } from "@council/domain"
+import type { AccountId, AccountSnapshot, Side } from "@council/domain"
 import { type ExchangePosition, toPosition } from "./ExchangeRecords.ts"
 import { roundCash, roundQty } from "./FillModel.ts"
 import type { OrderRow, PositionRow } from "./Ledger.ts"
@@ -28,14 +28,13 @@ export const heldQty = (rows: ReadonlyArray<OrderRow>, side: Side): number => {
   return roundQty(total)
 }
 
-/** A position marked with the last two bars on or before the session (`bars` ascending, at least one). */
+/** A position marked at `price`, with the close of the session before (`lastdayPrice`). */
 export const markPosition = (
   row: PositionRow,
-  bars: ReadonlyArray<Bar>,
+  price: number,
+  lastdayPrice: number,
   open: ReadonlyArray<OrderRow>
 ): ExchangePosition => {
-  const price = bars[bars.length - 1]!.close
-  const lastdayPrice = bars.length > 1 ? bars[bars.length - 2]!.close : price
   const mine = open.filter((o) => o.symbol === row.symbol)
   const held = row.qty > 0 ? heldQty(mine, "sell") : -heldQty(mine, "buy")
   return {
@@ -52,11 +51,15 @@ export const markPosition = (
   }
 }
 
-/** Price an opening order reserves per share while it rests. */
-export const reservePrice = (row: OrderRow, slippageBps: number): number =>
-  row.type === "stop"
-    ? (row.stop_price ?? 0) * (row.side === "buy" ? 1 + slippageBps / 10_000 : 1)
-    : row.limit_price ?? row.stop_price ?? 0
+/**
+ * Price an opening order reserves per share while it waits: a market order the latest price of its symbol
+ * (`marketPrice`) with the slippage for buys, a stop its stop (with the slippage for buys), a limit its limit.
+ */
+export const reservePrice = (row: OrderRow, slippageBps: number, marketPrice: number | undefined): number => {
+  const slipped = (price: number) => price * (row.side === "buy" ? 1 + slippageBps / 10_000 : 1)
+  if (row.type === "market") return slipped(marketPrice ?? 0)
+  return row.type === "stop" ? slipped(row.stop_price ?? 0) : row.limit_price ?? row.stop_price ?? 0
+}
 
 /** Cash, equity, market values and buying power of an account. */
 export const snapshotOf = (
@@ -64,7 +67,8 @@ export const snapshotOf = (
   cash: number,
   positions: ReadonlyArray<ExchangePosition>,
   open: ReadonlyArray<OrderRow>,
-  slippageBps: number
+  slippageBps: number,
+  marketPrices: ReadonlyMap<string, number>
 ): AccountSnapshot => {
   let longMarketValue = 0
   let shortMarketValue = 0
@@ -75,7 +79,7 @@ export const snapshotOf = (
   let reserved = 0
   for (const o of open) {
     if (o.position_effect === "open" && o.status !== "held") {
-      reserved += (o.qty - o.filled_qty) * reservePrice(o, slippageBps)
+      reserved += (o.qty - o.filled_qty) * reservePrice(o, slippageBps, marketPrices.get(o.symbol))
     }
   }
   const equity = roundCash(cash + longMarketValue + shortMarketValue)

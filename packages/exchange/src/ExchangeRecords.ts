@@ -19,6 +19,7 @@ import type {
   TradingDay
 } from "@council/domain"
 import type { OrderQuery } from "@council/broker"
+import type { SessionPoint } from "./Calendar.ts"
 
 /** An exchange account and its API key pair. */
 export interface ExchangeAccount {
@@ -29,6 +30,8 @@ export interface ExchangeAccount {
   readonly secretKey: Redacted.Redacted<string>
   readonly createdAt: string
   readonly lastSession: TradingDay
+  /** How far in time the account's orders were processed: `lastSession`'s open or its close. */
+  readonly point: SessionPoint
   readonly shortingEnabled: boolean
 }
 

@@ -1,16 +1,24 @@
 /**
  * The local exchange's fill rules: when an order fills and at what price. Pure functions, no ledger. This module
  * is the one place that decides fill timing and prices; the ledger (`Matching`, `Placement`) only applies them.
+ * Every fill is at a price that exists after the order was sent.
  *
- * **When orders fill**
- * - A market order fills when placed (`fillOnPlacement`), at the close of the session it is placed in.
- * - Every other order rests and is evaluated on the bar of each later session (`evaluateOnBar`), starting with the
- *   session after the one it was placed in; a bracket/OTO leg starts with the session after its entry filled.
- *   A `day` order expires at the end of the first session it was evaluated on.
+ * **When orders fill** (`bookingOf` decides at placement, `Matching` applies it at each open and close)
+ * - During a session (from its 09:30 open to its close), a market order rests until the session's close and
+ *   fills at the close: with daily bars, the close is the one price known to trade after the order. A
+ *   market-on-close order (`time_in_force: cls`) does the same, and is refused from 10 minutes before the close
+ *   (15:50, 12:50 on an early close) until 19:00; after 19:00 it queues for the next session's close.
+ * - Outside a session (after the close, before the open, on a day without a session), a market order is
+ *   `accepted` and queues: it fills at the next session's open. On the last day of the data it stays open.
+ *   `opg` orders are refused from 09:28 to 19:00 (Alpaca), and otherwise fill at the next open like any market order.
+ * - Every other order rests and is evaluated on the bar of each session whose open comes after it was placed
+ *   (`evaluateOnBar`), at that session's close; a bracket/OTO leg starts with the session of its entry's fill when
+ *   the entry filled at an open, with the next one when it filled at a close. A `day` order expires at the end of
+ *   the first session it was evaluated on.
  *
  * **At what price**
- * - Market orders: the session close moved by the slippage (buys higher, sells lower), rounded to the tick
- *   (cents at or above $1, hundredths of a cent below).
+ * - Market orders: the session's open (queued orders) or close (orders of the session) moved by the slippage
+ *   (buys higher, sells lower), rounded to the tick (cents at or above $1, hundredths of a cent below).
  * - limit buy: fills if `low ≤ limit`, at `min(open, limit)`; limit sell: if `high ≥ limit`, at `max(open, limit)`.
  *   No slippage (the limit guarantees the price; a gap through it fills at the open).
  * - stop buy: triggers if `high ≥ stop` and fills at `max(open, stop)` plus slippage; stop sell: if
@@ -25,7 +33,8 @@
  *
  * @since 0.1.0
  */
-import type { Bar, OrderType, Side } from "@council/domain"
+import { type Bar, type NewYorkMoment, type OrderType, secondsOf, type Side, type TimeInForce, type TradingDay } from "@council/domain"
+import { closeSecondsOf, CLS_REFUSED_UNTIL, type SessionPoint } from "./Calendar.ts"
 
 export interface FillModelOptions {
   /** Slippage of market and triggered stop fills, in basis points of the reference price. Default 5. */
@@ -105,7 +114,7 @@ const stopHit = (side: Side, stop: number, bar: Bar): boolean => side === "buy" 
 const triggerPrice = (side: Side, stop: number, bar: Bar): number =>
   side === "buy" ? Math.max(bar.open, stop) : Math.min(bar.open, stop)
 
-/** How a resting order fares on one session's bar (see the module rules). Market orders never rest. */
+/** How a working order fares on one session's bar, at its close (see the module rules): a market order fills at the close. */
 export const evaluateOnBar = (order: RestingOrder, bar: Bar, slippageBps: number): BarOutcome => {
   const { limitPrice, side, stopPrice } = order
   switch (order.type) {
@@ -128,12 +137,59 @@ export const evaluateOnBar = (order: RestingOrder, bar: Bar, slippageBps: number
   }
 }
 
-/** The price at which an order fills when placed in a session that closes at `close`; `undefined`: it rests. */
-export const fillOnPlacement = (
-  order: { readonly side: Side; readonly type: OrderType },
-  close: number,
-  slippageBps: number
-): number | undefined => order.type === "market" ? slip(close, order.side, slippageBps) : undefined
+/** How an order is booked when placed: refused, or its status and the date after which it is evaluated. */
+export type Booking =
+  | { readonly _tag: "Refused"; readonly message: string }
+  | {
+    readonly _tag: "Booked"
+    /** `accepted`: a market order queued for the next open (or, `cls`, the next close); `new`: working. */
+    readonly status: "new" | "accepted"
+    /** Sessions after this date evaluate (or fill) the order. */
+    readonly activeAfter: string
+  }
+
+/** The calendar day before `day`: an order active after it works from `day`'s session on. */
+export const dayBefore = (day: string): string =>
+  new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
+
+const OPG_REFUSED_FROM = secondsOf("09:28")!
+
+/**
+ * How an order placed at `moment` (whose point among the sessions is `point`; `isSessionDay`: `moment.day` has a
+ * session) is booked — see the module rules.
+ */
+export const bookingOf = (
+  order: { readonly type: OrderType; readonly timeInForce: TimeInForce },
+  moment: NewYorkMoment,
+  point: SessionPoint,
+  isSessionDay: boolean
+): Booking => {
+  const t = moment.seconds
+  const inSession = point.phase === "open"
+  if (order.type !== "market") return { _tag: "Booked", status: "new", activeAfter: point.session }
+  if (order.timeInForce === "cls") {
+    const cutoff = isSessionDay ? closeSecondsOf(moment.day) - 600 : 0
+    if (isSessionDay && t >= cutoff && t < CLS_REFUSED_UNTIL) {
+      return { _tag: "Refused", message: "market on close orders are not accepted from 10 minutes before the close until 19:00" }
+    }
+    return inSession
+      ? { _tag: "Booked", status: "new", activeAfter: dayBefore(point.session) }
+      : { _tag: "Booked", status: "accepted", activeAfter: point.session }
+  }
+  if (order.timeInForce === "opg" && isSessionDay && t >= OPG_REFUSED_FROM && t < CLS_REFUSED_UNTIL) {
+    return { _tag: "Refused", message: "market on open orders are not accepted from 9:28 until 19:00" }
+  }
+  return inSession
+    ? { _tag: "Booked", status: "new", activeAfter: dayBefore(point.session) }
+    : { _tag: "Booked", status: "accepted", activeAfter: point.session }
+}
+
+/** The price of a queued market order at the open of `bar`'s session. */
+export const fillAtOpen = (side: Side, bar: Bar, slippageBps: number): number => slip(bar.open, side, slippageBps)
+
+/** The date after which the legs of an entry filled in `session` work: its own bar after an open, the next after a close. */
+export const legsActiveAfter = (session: TradingDay, filledAt: "open" | "close"): string =>
+  filledAt === "open" ? dayBefore(session) : session
 
 /** Of the exits that would fill on the same bar, the one that does: a stop-type exit first (conservative). */
 export const pickExit = <A extends { readonly type: OrderType }>(candidates: ReadonlyArray<A>): A | undefined =>

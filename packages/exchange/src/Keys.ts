@@ -14,9 +14,9 @@ import { randomInt, randomUUID, timingSafeEqual } from "node:crypto"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import type { AccountId, TradingDay } from "@council/domain"
+import type { AccountId } from "@council/domain"
+import type { SessionPoint } from "./Calendar.ts"
 import type { ExchangeAccount } from "./ExchangeRecords.ts"
-import { closeTimestamp } from "./ExchangeSession.ts"
 import type { AccountRow } from "./Ledger.ts"
 
 const ALNUM_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -24,15 +24,16 @@ const ALNUM = `${ALNUM_UPPER}abcdefghijklmnopqrstuvwxyz`
 const randomString = (alphabet: string, length: number): string =>
   Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join("")
 
-/** A new account's row: `initialCash`, a fresh key pair, created at `day`'s close. */
-export const newAccountRow = (id: AccountId, day: TradingDay, initialCash: number): AccountRow => ({
+/** A new account's row at `point`: `initialCash`, a fresh key pair, created at `at` (ledger timestamp text). */
+export const newAccountRow = (id: AccountId, point: SessionPoint, at: string, initialCash: number): AccountRow => ({
   id,
   uuid: randomUUID(),
   api_key_id: `PK${randomString(ALNUM_UPPER, 18)}`,
   api_secret: randomString(ALNUM, 40),
   cash: initialCash,
-  created_at: closeTimestamp(day),
-  last_session: day
+  created_at: at,
+  last_session: point.session,
+  phase: point.phase
 })
 
 export const secretMatches = (expected: string, given: string): boolean => {
@@ -42,7 +43,7 @@ export const secretMatches = (expected: string, given: string): boolean => {
 }
 
 /** What a key pair identifies: the account fields that never change. */
-export type KeyHolder = Omit<ExchangeAccount, "lastSession">
+export type KeyHolder = Omit<ExchangeAccount, "lastSession" | "point">
 
 /** Key ids seen so far and their accounts, in front of a lookup that reads the ledger. */
 export const makeKeyCache = <E>(lookup: (keyId: string) => Effect.Effect<Option.Option<KeyHolder>, E>) => {

@@ -34,6 +34,7 @@ import {
 } from "@council/domain"
 import type * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
+import type { SessionPoint } from "./Calendar.ts"
 import type { ExchangeAccount, ExchangeOrder } from "./ExchangeRecords.ts"
 
 const Float = Schema.Number
@@ -45,7 +46,9 @@ export const AccountRow = Schema.Struct({
   api_secret: Schema.String,
   cash: Float,
   created_at: Schema.String,
-  last_session: TradingDay
+  /** With `phase`, the account's point in time (`Calendar.SessionPoint`): every open and close up to it is processed. */
+  last_session: TradingDay,
+  phase: Schema.Literals(["open", "closed"])
 })
 export type AccountRow = typeof AccountRow.Type
 
@@ -76,7 +79,7 @@ export const OrderRow = Schema.Struct({
   filled_avg_price: Schema.NullOr(Float),
   extended_hours: Float,
   session: TradingDay,
-  /** The order is evaluated on sessions after this one; null while a leg is held. */
+  /** The order is evaluated (or, queued, filled) on sessions after this date; null while a leg is held. */
   active_after: Schema.NullOr(TradingDay),
   created_at: Schema.String,
   updated_at: Schema.String,
@@ -133,6 +136,7 @@ export const toAccount = (row: AccountRow, shortingEnabled: boolean): ExchangeAc
   secretKey: Redacted.make(row.api_secret),
   createdAt: row.created_at,
   lastSession: row.last_session,
+  point: { session: row.last_session, phase: row.phase },
   shortingEnabled
 })
 
@@ -265,7 +269,7 @@ const accountStatements = ({ decoded, pg, prepared, sql }: Statements) => {
   const selectAccount = decoded(`SELECT * FROM exchange_accounts WHERE id = ?`, decodeAccounts)
   const selectAccountForUpdate = decoded(`SELECT * FROM exchange_accounts WHERE id = ?${pg ? " FOR UPDATE" : ""}`, decodeAccounts)
   const selectAccountByKeyId = decoded(`SELECT * FROM exchange_accounts WHERE api_key_id = ?`, decodeAccounts)
-  const updateLastSession = prepared(`UPDATE exchange_accounts SET last_session = ? WHERE id = ?`)
+  const updatePoint = prepared(`UPDATE exchange_accounts SET last_session = ?, phase = ? WHERE id = ?`)
   const updateCash = prepared(`UPDATE exchange_accounts SET cash = ? WHERE id = ?`)
 
   const account = (id: AccountId) => Effect.map(selectAccount(id), first)
@@ -276,10 +280,10 @@ const accountStatements = ({ decoded, pg, prepared, sql }: Statements) => {
   /** Creates the account unless another process just did. */
   const createAccount = (row: AccountRow) =>
     sql`INSERT INTO exchange_accounts ${sql.insert(row)} ON CONFLICT (id) DO NOTHING`
-  const setLastSession = (id: AccountId, day: TradingDay) => updateLastSession(day, id)
+  const setPoint = (id: AccountId, point: SessionPoint) => updatePoint(point.session, point.phase, id)
   const setCash = (id: AccountId, cash: number) => updateCash(cash, id)
 
-  return { account, accountForUpdate, accountByKeyId, accounts, createAccount, setLastSession, setCash }
+  return { account, accountForUpdate, accountByKeyId, accounts, createAccount, setPoint, setCash }
 }
 
 /** Orders: lookups, listings, inserts and every status change. */
@@ -295,6 +299,11 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
     `SELECT * FROM exchange_orders WHERE account = ? AND status = 'new' AND active_after < ? ORDER BY seq`,
     decodeOrders
   )
+  const selectQueued = decoded(
+    `SELECT * FROM exchange_orders WHERE account = ? AND status = 'accepted' AND active_after < ? ORDER BY seq`,
+    decodeOrders
+  )
+  const updateRouted = prepared(`UPDATE exchange_orders SET status = 'new', updated_at = ? WHERE id = ?`)
   const insertOrderRow = prepared(
     `INSERT INTO exchange_orders (${ORDER_COLUMNS.join(", ")}, reason) VALUES (${ORDER_COLUMNS.map(() => "?").join(", ")}, ?)`
   )
@@ -330,8 +339,14 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
 
   const openOrders = (account: AccountId) => selectOpen(account)
 
-  /** Orders `new` and active before `session`: those a session evaluates (and expires, for `day` orders). */
+  /** Orders `new` and active before `session`: those its close evaluates (and expires, for `day` orders). */
   const restingOrders = (account: AccountId, session: TradingDay) => selectResting(account, session)
+
+  /** Market orders `accepted` (queued while the market was closed) and active before `session`: its open's. */
+  const queuedOrders = (account: AccountId, session: TradingDay) => selectQueued(account, session)
+
+  /** A queued order reaches the market (a market-on-close order at the open of its session). */
+  const markRouted = (id: string, at: string) => updateRouted(at, id)
 
   const listOrders = (account: AccountId, filter: OrderFilter) => {
     // nested: an order is open when it or one of its legs is. The open ones (their families' top-level ids) come
@@ -360,8 +375,8 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
   const markTriggered = (id: string, at: string) => updateTriggered(at, id)
   /** A resting order filled completely at `price`. */
   const markFilled = (id: string, qty: number, price: number, at: string) => updateFilled(qty, price, at, at, id)
-  /** Held legs of a filled parent become `new`, evaluated from the session after `session`. */
-  const activateLegs = (parentId: string, session: TradingDay, at: string) => updateHeldLegs(session, at, parentId)
+  /** Held legs of a filled parent become `new`, evaluated on the sessions after the date `activeAfter`. */
+  const activateLegs = (parentId: string, activeAfter: string, at: string) => updateHeldLegs(activeAfter, at, parentId)
 
   /** Cancels the open members of the group (parent and legs) rooted at `root`. */
   const cancelGroup = (account: AccountId, root: string, at: string) => cancelGroupRows(at, at, account, root, root)
@@ -392,6 +407,8 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
     legsOf,
     openOrders,
     restingOrders,
+    queuedOrders,
+    markRouted,
     listOrders,
     insertOrder,
     markTriggered,

@@ -1,20 +1,23 @@
 /**
- * The local paper exchange: a ledger in SQL (accounts, orders, fills, positions) driven by simulated daily
- * sessions, with Alpaca paper-trading semantics. The in-process brokers (`layerBrokers`, `layerVenue`) and the
- * Alpaca-compatible HTTP server (`ExchangeServer`) are both faces of this one core.
+ * The local paper exchange: a ledger in SQL (accounts, orders, fills, positions) driven by a simulated present
+ * moment among the daily sessions, with Alpaca paper-trading semantics. The in-process brokers (`layerBrokers`,
+ * `layerVenue`) and the Alpaca-compatible HTTP server (`ExchangeServer`) are both faces of this one core.
  *
  * **When to use**: offline runs, backtests and tests. Provide `LocalExchange.layer(options)` with a migrated
- * `SqlClient` (`@council/store` `Database`, migration `0002_exchange`), `MarketData` and `ExchangeSession`.
+ * `SqlClient` (`@council/store` `Database`, migrations `0002_exchange` and `0006_schedules`), `MarketData` and
+ * `ExchangeSession` (the present moment).
  *
  * **How it works** — one module per concern:
  * - `Ledger`: the rows and every statement on them. `Keys`: key pairs and authentication.
- * - `Matching`: every call first brings the account to the current session — resting orders meet the bars of
- *   each session since the account's last one, in order; accounts are created on first access with
- *   `initialCash` ($100,000) and a key pair. A session before the account's last one fails `InvalidRequest`.
+ * - `Calendar`: sessions (the market data's days, NYSE's early closes), the clock, where a moment falls.
+ * - `Matching`: every call first brings the account to the present — the opens and closes since the account's
+ *   point in time, in order; accounts are created on first access with `initialCash` ($100,000) and a key pair.
+ *   A present before the account's point fails `InvalidRequest`.
  * - `FillModel`: when orders fill and at what price. `OrderRules`: what is accepted (Alpaca's messages).
- * - `Placement`: an order's rows, filled on placement when the fill model says so; `Settlement`: a fill's cash,
- *   position and record. `AccountState`: marking, buying power (no leverage), shares held by open exits.
- *   `Prices`: the bars the exchange reads. `GroupCommit`: how writes share transactions.
+ * - `Placement`: an order's rows, booked for a later open or close (nothing fills on placement); `Settlement`: a
+ *   fill's cash, position and record. `AccountState`: marking, buying power (no leverage), shares held by open
+ *   exits. `Prices`: the bars the exchange reads, and what is known when. `GroupCommit`: how writes share
+ *   transactions.
  * - Canceling any member of a bracket/OCO group cancels its other open members. `closePosition` first cancels the
  *   symbol's open orders (Alpaca's `cancel_orders=true`), then sends a `day` market order; `closeAllPositions`
  *   cancels every open order first.
@@ -26,7 +29,7 @@
  * - Shorting is allowed unless `allowShorting` says otherwise for the account (`ShortingNotAllowed`).
  * - Calls open no tracing spans: a span costs microseconds even with tracing off, a good part of an order's time.
  * - No partial fills, no notional orders, no trailing stops, no wash-trade or PDT checks, no order replacement;
- *   `ioc`/`fok`/`opg`/`cls` are accepted for market orders only (which fill at once anyway).
+ *   `ioc`/`fok`/`opg`/`cls` are accepted for market orders only.
  *
  * @since 0.1.0
  */
@@ -34,7 +37,19 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { type AccountId, type AccountSnapshot, type Fill, OPEN_STATUSES, type OrderIntent, type Ticker, type TradingDay } from "@council/domain"
+import {
+  type AccountId,
+  type AccountSnapshot,
+  type Fill,
+  isoOf,
+  type MarketCalendarDay,
+  type MarketClock,
+  type NewYorkMoment,
+  OPEN_STATUSES,
+  type OrderIntent,
+  type Ticker,
+  TradingDay
+} from "@council/domain"
 import { MarketData } from "@council/market"
 import {
   type Broker,
@@ -47,7 +62,7 @@ import {
 } from "@council/broker"
 import * as SqlClient from "effect/sql/SqlClient"
 import { snapshotOf } from "./AccountState.ts"
-import { type Failure, reject, toBrokerError } from "./ExchangeErrors.ts"
+import { type Failure, invalid, reject, toBrokerError } from "./ExchangeErrors.ts"
 import {
   type ExchangeAccount,
   type ExchangeOrder,
@@ -56,7 +71,8 @@ import {
   toOrder,
   toPosition
 } from "./ExchangeRecords.ts"
-import { closeTimestamp, ExchangeSession } from "./ExchangeSession.ts"
+import { calendarDay, clockAt, pointOf, type SessionPoint } from "./Calendar.ts"
+import { ExchangeSession } from "./ExchangeSession.ts"
 import { defaultFillModel, type FillModelOptions, roundQty } from "./FillModel.ts"
 import * as GroupCommit from "./GroupCommit.ts"
 import * as Ledger from "./Ledger.ts"
@@ -75,8 +91,14 @@ export interface LocalExchangeOptions extends Partial<FillModelOptions> {
 
 export class LocalExchange extends Context.Service<LocalExchange, {
   readonly options: FillModelOptions & { readonly initialCash: number }
-  /** The session calls run in. */
-  readonly session: Effect.Effect<TradingDay, BrokerError>
+  /** The present moment calls run at. */
+  readonly now: Effect.Effect<NewYorkMoment, BrokerError>
+  /** The present's point among the sessions (the session whose open or close last passed). */
+  readonly point: Effect.Effect<SessionPoint, BrokerError>
+  /** The market clock at the present moment. */
+  readonly clock: Effect.Effect<MarketClock, BrokerError>
+  /** The sessions from `start` to `end` (`YYYY-MM-DD`, inclusive), with their hours. */
+  readonly calendar: (start: TradingDay, end: TradingDay) => Effect.Effect<ReadonlyArray<MarketCalendarDay>, BrokerError>
   /** The account (created on first access, then brought to the current session). */
   readonly account: (account: AccountId) => Effect.Effect<ExchangeAccount, BrokerError>
   /** Every account created so far, with its keys. */
@@ -179,11 +201,11 @@ interface Core {
   readonly ledger: Ledger.Ledger
   readonly prices: Prices.Prices
   readonly placement: Placement.Placement
-  /** Runs `body` for the account brought to the current session (see `make`). */
+  /** Runs `body` for the account brought to the present (see `make`). */
   readonly withAccount: <A>(
     account: AccountId,
     access: Access,
-    body: (day: TradingDay, row: Ledger.AccountRow) => Effect.Effect<A, Failure>
+    body: (now: Placement.PlacedAt, row: Ledger.AccountRow) => Effect.Effect<A, Failure>
   ) => Effect.Effect<A, BrokerError>
 }
 
@@ -191,11 +213,11 @@ const book = (row: Ledger.AccountRow): Settlement.Book => ({ account: row.id, ca
 
 /** The calls that only read (bringing an account to the session aside). */
 const readCalls = ({ allowShorting, ledger, options, prices, withAccount }: Core) => {
-  /** Open orders and every position marked at `day`. */
-  const marked = Effect.fnUntraced(function*(account: AccountId, day: TradingDay) {
+  /** Open orders, every position marked at the present's point, and the prices open market orders reserve at. */
+  const marked = Effect.fnUntraced(function*(account: AccountId, point: SessionPoint) {
     const open = yield* ledger.openOrders(account)
-    const positions = yield* prices.markAll(yield* ledger.positions(account), open, day)
-    return { open, positions }
+    const positions = yield* prices.markAll(yield* ledger.positions(account), open, point)
+    return { open, positions, marketPrices: yield* prices.marketPricesOf(open, point) }
   })
 
   /** Rows with their legs attached. */
@@ -248,12 +270,13 @@ const readCalls = ({ allowShorting, ledger, options, prices, withAccount }: Core
         Effect.mapError(toBrokerError(""))
       ),
     snapshot: (id: AccountId) =>
-      withAccount(id, "read", (day, row) =>
-        Effect.map(marked(id, day), ({ open, positions }) => snapshotOf(id, row.cash, positions, open, options.slippageBps))),
-    positions: (id: AccountId) => withAccount(id, "read", (day) => Effect.map(marked(id, day), (state) => state.positions)),
+      withAccount(id, "read", (now, row) =>
+        Effect.map(marked(id, now.point), ({ marketPrices, open, positions }) =>
+          snapshotOf(id, row.cash, positions, open, options.slippageBps, marketPrices))),
+    positions: (id: AccountId) => withAccount(id, "read", (now) => Effect.map(marked(id, now.point), (state) => state.positions)),
     position: (id: AccountId, symbol: Ticker) =>
-      withAccount(id, "read", (day) =>
-        Effect.map(marked(id, day), (state) => Option.fromNullishOr(state.positions.find((p) => p.symbol === symbol)))),
+      withAccount(id, "read", (now) =>
+        Effect.map(marked(id, now.point), (state) => Option.fromNullishOr(state.positions.find((p) => p.symbol === symbol)))),
     listOrders,
     getOrder: (id: AccountId, orderId: string) => withAccount(id, "read", () => loadOrder(id, orderId)),
     getOrderByClientId: (id: AccountId, clientOrderId: string) =>
@@ -274,19 +297,19 @@ const readCalls = ({ allowShorting, ledger, options, prices, withAccount }: Core
 /** The calls that write: placing, canceling, closing. */
 const writeCalls = ({ ledger, placement, withAccount }: Core) => {
   const cancelOrder = (id: AccountId, orderId: string) =>
-    withAccount(id, "write", (day) =>
+    withAccount(id, "write", (now) =>
       Effect.gen(function*() {
         const row = yield* ledger.orderById(id, orderId)
         if (row === undefined) return yield* reject(id, "NotFound", "order not found")
         if (!OPEN_STATUSES.has(row.status)) {
           return yield* reject(id, "InvalidRequest", `order is not cancelable (status ${row.status})`)
         }
-        yield* ledger.cancelGroup(id, row.parent_id ?? row.id, closeTimestamp(day))
+        yield* ledger.cancelGroup(id, row.parent_id ?? row.id, now.at)
       }))
 
   // cancels the symbol's orders, then places: a refused placement must take the cancels back
   const closePosition = (id: AccountId, symbol: Ticker, closeOptions?: ClosePositionOptions) =>
-    withAccount(id, "write, may fail after writing", (day, row) =>
+    withAccount(id, "write, may fail after writing", (now, row) =>
       Effect.gen(function*() {
         const position = yield* ledger.position(id, symbol)
         if (position === undefined) return yield* reject(id, "NotFound", "position does not exist")
@@ -301,29 +324,29 @@ const writeCalls = ({ ledger, placement, withAccount }: Core) => {
         const closeQty = qty ?? roundQty(percentage === undefined ? held : (held * percentage) / 100)
         if (!(closeQty > 0)) return yield* reject(id, "InvalidRequest", "qty must be > 0")
         if (closeQty > held + EPS) return yield* reject(id, "InsufficientQty", insufficientQty(closeQty, held))
-        yield* ledger.cancelOpen(id, closeTimestamp(day), symbol)
-        return yield* placement.place(book(row), day, Placement.closeIntent(id, symbol, closeQty, position.qty))
+        yield* ledger.cancelOpen(id, now.at, symbol)
+        return yield* placement.place(book(row), now, Placement.closeIntent(id, symbol, closeQty, position.qty))
       }))
 
   const closeAllPositions = (id: AccountId) =>
-    withAccount(id, "write, may fail after writing", (day, row) =>
+    withAccount(id, "write, may fail after writing", (now, row) =>
       Effect.gen(function*() {
-        yield* ledger.cancelOpen(id, closeTimestamp(day))
+        yield* ledger.cancelOpen(id, now.at)
         const account = book(row)
         const orders: Array<ExchangeOrder> = []
         for (const position of yield* ledger.positions(id)) {
           const intent = Placement.closeIntent(id, position.symbol, Math.abs(position.qty), position.qty)
-          orders.push(yield* placement.place(account, day, intent))
+          orders.push(yield* placement.place(account, now, intent))
         }
         return orders
       }))
 
   return {
     placeOrder: (id: AccountId, intent: OrderIntent) =>
-      withAccount(id, "write", (day, row) => placement.place(book(row), day, intent)),
+      withAccount(id, "write", (now, row) => placement.place(book(row), now, intent)),
     cancelOrder,
     cancelAllOrders: (id: AccountId) =>
-      withAccount(id, "write", (day) => Effect.map(ledger.cancelOpen(id, closeTimestamp(day)), roots)),
+      withAccount(id, "write", (now) => Effect.map(ledger.cancelOpen(id, now.at), roots)),
     closePosition,
     closeAllPositions
   }
@@ -346,37 +369,88 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   const prices = Prices.make(market)
   const settlement = Settlement.make(ledger, options)
   const matching = Matching.make({ ledger, prices, settlement, market, fillModel: options, initialCash: options.initialCash })
-  const placement = Placement.make({ ledger, prices, settlement, fillModel: options, allowShorting })
+  const placement = Placement.make({ ledger, prices, fillModel: options, allowShorting })
   const writes = yield* GroupCommit.make(sql)
-  /** Sessions the market data has confirmed (they stay sessions). */
-  const sessions = new Set<TradingDay>()
-  const ensureSession = (day: TradingDay) =>
-    sessions.has(day) ? Effect.void : Effect.map(market.ensureTradingDay(day), () => void sessions.add(day))
+  const present = makePresent(market)
 
   /**
-   * Runs `body` for the account brought to the current session. A body that writes runs in the same transaction
-   * as bringing the account there (a batch's transaction: `GroupCommit`, whose contract says which bodies "may
-   * fail after writing"); a read at the account's current session runs without one.
+   * Runs `body` for the account brought to the present. A body that writes runs in the same transaction as
+   * bringing the account there (a batch's transaction: `GroupCommit`, whose contract says which bodies "may
+   * fail after writing"); a read at the account's current point runs without one.
    */
   const withAccount = <A>(
     account: AccountId,
     access: Access,
-    body: (day: TradingDay, row: Ledger.AccountRow) => Effect.Effect<A, Failure>
+    body: (now: Placement.PlacedAt, row: Ledger.AccountRow) => Effect.Effect<A, Failure>
   ): Effect.Effect<A, BrokerError> =>
     Effect.gen(function*() {
-      const day = yield* exchangeSession.current
-      yield* ensureSession(day)
-      const call = Effect.flatMap(matching.advance(account, day), (row) => body(day, row))
+      const now = yield* present.at(yield* exchangeSession.current)
+      const call = Effect.flatMap(matching.advance(account, now), (row) => body(now, row))
       if (access === "write") return yield* writes.run(call)
       if (access !== "read") return yield* writes.runIsolated(call)
       const current = yield* ledger.account(account)
-      const row = current?.last_session === day ? current : yield* writes.run(matching.advance(account, day))
-      return yield* body(day, row)
+      const atPoint = current !== undefined && current.last_session === now.point.session && current.phase === now.point.phase
+      const row = atPoint ? current : yield* writes.run(matching.advance(account, now))
+      return yield* body(now, row)
     }).pipe(Effect.mapError(toBrokerError(account)))
 
   const core: Core = { options, allowShorting, ledger, prices, placement, withAccount }
-  return LocalExchange.of({ options, session: exchangeSession.current, ...readCalls(core), ...writeCalls(core) })
+  const now = exchangeSession.current
+  return LocalExchange.of({
+    options,
+    now,
+    point: Effect.flatMap(now, (moment) => Effect.map(present.at(moment), (p) => p.point)).pipe(Effect.mapError(toBrokerError(""))),
+    clock: Effect.flatMap(now, present.clock).pipe(Effect.mapError(toBrokerError(""))),
+    calendar: (start, end) => present.calendar(start, end).pipe(Effect.mapError(toBrokerError(""))),
+    ...readCalls(core),
+    ...writeCalls(core)
+  })
 })
+
+const addDays = (day: string, days: number): TradingDay =>
+  TradingDay.make(new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10))
+
+/**
+ * Where moments fall among the market data's sessions: each day's session and the one before it are asked once
+ * (they never change), the next one every time (the data may grow).
+ */
+const makePresent = (market: MarketData["Service"]) => {
+  const days = new Map<string, { readonly isSession: boolean; readonly previous: TradingDay | undefined }>()
+  const around = (day: string) => {
+    const known = days.get(day)
+    if (known !== undefined) return Effect.succeed(known)
+    return Effect.map(market.sessions(addDays(day, -14), TradingDay.make(day)), (sessions) => {
+      const isSession = sessions.at(-1) === day
+      const value = { isSession, previous: isSession ? sessions.at(-2) : sessions.at(-1) }
+      if (days.size < 10_000) days.set(day, value)
+      return value
+    })
+  }
+  const next = (day: string) =>
+    Effect.map(market.sessions(addDays(day, 1), addDays(day, 14)), (sessions) => sessions[0])
+
+  /** The present at `moment`: its point, whether its day has a session, its ledger timestamp. */
+  const at = (moment: NewYorkMoment) =>
+    Effect.flatMap(around(moment.day), ({ isSession, previous }) => {
+      const point = pointOf(moment, isSession, previous)
+      return point === undefined
+        ? Effect.fail(invalid(`${moment.day} is before the first session of the market data`))
+        : Effect.succeed<Placement.PlacedAt>({ moment, point, isSessionDay: isSession, at: isoOf(moment) })
+    })
+
+  const clock = (moment: NewYorkMoment) =>
+    Effect.flatMap(around(moment.day), ({ isSession }) =>
+      Effect.map(next(moment.day), (nextSession) => clockAt(moment, isSession, nextSession)))
+
+  const calendar = (start: TradingDay, end: TradingDay) =>
+    Effect.flatMap(market.sessions(start, end), (sessions) => {
+      const last = sessions.at(-1)
+      return Effect.map(last === undefined ? Effect.succeed(undefined) : next(last), (after) =>
+        sessions.map((day, i) => calendarDay(day, sessions[i + 1] ?? after)))
+    })
+
+  return { at, clock, calendar }
+}
 
 const brokerOf = (exchange: LocalExchange["Service"], account: AccountId): Broker => ({
   account,
@@ -389,6 +463,8 @@ const brokerOf = (exchange: LocalExchange["Service"], account: AccountId): Broke
     Effect.map(exchange.getOrderByClientId(account, clientOrderId), Option.map(toOrder)),
   listFills: (query) => exchange.listFills(account, query),
   placeOrder: (intent) => Effect.map(exchange.placeOrder(account, intent), toOrder),
+  getClock: exchange.clock,
+  getCalendar: ({ end, start }) => exchange.calendar(TradingDay.make(start), TradingDay.make(end)),
   cancelOrder: (orderId) => exchange.cancelOrder(account, orderId),
   cancelAllOrders: Effect.map(exchange.cancelAllOrders(account), (ids) => ids.length),
   closePosition: (symbol, options) => Effect.map(exchange.closePosition(account, symbol, options), toOrder),

@@ -1,22 +1,26 @@
 /**
- * Matching: bringing an account to the current session. Every session between the account's last session and
- * now, in order, evaluates the account's resting orders on that session's bars (`FillModel.evaluateOnBar`),
- * fills at most one order of each exit group and cancels the rest of the group, then expires the `day` orders
- * evaluated that session.
+ * Matching: bringing an account to the present. An account stands at a point in time (`Calendar.SessionPoint`:
+ * the last open or close processed); every open and close between it and the present's point is processed, in
+ * order (`FillModel` says what each does):
+ * - at a session's **open**, the market orders queued while the market was closed fill at the open (a queued
+ *   market-on-close order starts working, to fill at the close);
+ * - at its **close**, the working orders meet the session's bar (`FillModel.evaluateOnBar`: a market order fills at
+ *   the close), at most one order of each exit group fills and the rest of the group is canceled, then the `day`
+ *   orders evaluated that session expire.
  *
  * **Gotchas**
- * - `advance` runs inside the caller's write transaction; it creates an account it does not find (at `day`,
- *   with a fresh key pair) and fails `InvalidRequest` for a session before the account's last one.
- * - It returns the account row as of `day`: the cash settled by the sessions' fills and `last_session = day`.
+ * - `advance` runs inside the caller's write transaction; it creates an account it does not find (at the present,
+ *   with a fresh key pair) and fails `InvalidRequest` for a present before the account's point.
+ * - It returns the account row at the present's point, with the cash its fills settled.
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import type { AccountId, OrderType, TradingDay } from "@council/domain"
 import type { MarketData } from "@council/market"
+import { closeTimestamp, openTimestamp, pointBefore, type SessionPoint } from "./Calendar.ts"
 import { reject } from "./ExchangeErrors.ts"
-import { closeTimestamp } from "./ExchangeSession.ts"
-import { evaluateOnBar, type FillModelOptions, pickExit } from "./FillModel.ts"
+import { evaluateOnBar, fillAtOpen, type FillModelOptions, legsActiveAfter, pickExit } from "./FillModel.ts"
 import { newAccountRow } from "./Keys.ts"
 import type { AccountRow, Ledger, OrderRow } from "./Ledger.ts"
 import type { Prices } from "./Prices.ts"
@@ -48,6 +52,14 @@ export interface MatchingDeps {
   readonly initialCash: number
 }
 
+/** The present as `advance` needs it: its point among the sessions and its ledger timestamp. */
+export interface Present {
+  readonly point: SessionPoint
+  readonly at: string
+}
+
+const describePoint = (point: SessionPoint) => `${point.session} (${point.phase === "open" ? "during the session" : "after the close"})`
+
 export const make = ({ fillModel, initialCash, ledger, market, prices, settlement }: MatchingDeps) => {
   /** The group's orders that would fill on `session`'s bar (stop-limits hit without filling are marked triggered). */
   const candidatesOf = Effect.fnUntraced(function*(group: ReadonlyArray<OrderRow>, session: TradingDay) {
@@ -69,25 +81,43 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
     return candidates
   })
 
-  /** Fills a resting order: settles it, marks it filled and activates its held legs (a bracket's or OTO's). */
-  const fillResting = Effect.fnUntraced(function*(book: Book, row: OrderRow, price: number, session: TradingDay) {
-    const at = closeTimestamp(session)
+  /** Fills an order: settles it, marks it filled and activates its held legs (a bracket's or OTO's). */
+  const fill = Effect.fnUntraced(function*(
+    book: Book,
+    row: OrderRow,
+    price: number,
+    session: TradingDay,
+    filledAt: "open" | "close"
+  ) {
+    const at = filledAt === "open" ? openTimestamp(session) : closeTimestamp(session)
     const position = yield* ledger.position(row.account, row.symbol)
-    yield* settlement.settle(book, row, price, session, position)
+    yield* settlement.settle(book, row, price, session, at, position)
     yield* ledger.markFilled(row.id, row.qty, price, at)
     if (row.parent_id === null && (row.order_class === "bracket" || row.order_class === "oto")) {
-      yield* ledger.activateLegs(row.id, session, at)
+      yield* ledger.activateLegs(row.id, legsActiveAfter(session, filledAt), at)
     }
   })
 
-  /** Evaluates the account's resting orders on `session`'s bars, then expires its `day` orders. */
-  const processSession = Effect.fnUntraced(function*(book: Book, session: TradingDay) {
+  /** The open of `session`: queued market orders fill at it; queued market-on-close orders start working. */
+  const processOpen = Effect.fnUntraced(function*(book: Book, session: TradingDay) {
+    for (const row of yield* ledger.queuedOrders(book.account, session)) {
+      if (row.time_in_force === "cls") {
+        yield* ledger.markRouted(row.id, openTimestamp(session))
+        continue
+      }
+      const bar = yield* prices.barOn(row.symbol, session)
+      if (bar !== undefined) yield* fill(book, row, fillAtOpen(row.side, bar, fillModel.slippageBps), session, "open")
+    }
+  })
+
+  /** The close of `session`: working orders meet its bar, then its `day` orders expire. */
+  const processClose = Effect.fnUntraced(function*(book: Book, session: TradingDay) {
     const at = closeTimestamp(session)
     const resting = yield* ledger.restingOrders(book.account, session)
     for (const group of groupBy(resting, (row) => row.exit_group)) {
       const chosen = pickExit(yield* candidatesOf(group, session))
       if (chosen === undefined) continue
-      yield* fillResting(book, chosen.row, chosen.price, session)
+      yield* fill(book, chosen.row, chosen.price, session, "close")
       const siblings = group.filter((row) => row.id !== chosen.row.id).map((row) => row.id)
       if (siblings.length > 0) yield* ledger.cancelIds(siblings, at)
     }
@@ -96,23 +126,42 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
     if (expiring.length > 0) yield* ledger.expire(expiring.map((row) => row.id), at)
   })
 
-  /** Creates the account if needed and brings it to `day`; returns its row as of `day`. */
-  const advance = Effect.fnUntraced(function*(account: AccountId, day: TradingDay) {
+  /** Processes every open and close after `from` up to `to`, in order. */
+  const processBetween = Effect.fnUntraced(function*(book: Book, from: SessionPoint, to: SessionPoint) {
+    for (const session of yield* market.sessions(from.session, to.session)) {
+      const closes = session < to.session || to.phase === "closed"
+      if (session === from.session) {
+        if (from.phase === "open" && closes) yield* processClose(book, session)
+        continue
+      }
+      if (session < from.session) continue
+      yield* processOpen(book, session)
+      if (closes) yield* processClose(book, session)
+    }
+  })
+
+  /** Creates the account if needed and brings it to the present; returns its row there. */
+  const advance = Effect.fnUntraced(function*(account: AccountId, present: Present) {
+    const target = present.point
     let row: AccountRow | undefined = yield* ledger.accountForUpdate(account)
     if (row === undefined) {
-      yield* ledger.createAccount(newAccountRow(account, day, initialCash))
+      yield* ledger.createAccount(newAccountRow(account, target, present.at, initialCash))
       row = yield* ledger.accountForUpdate(account)
       if (row === undefined) return yield* reject(account, "ServerError", "the account was not created")
     }
-    const last = row.last_session
-    if (last > day) return yield* reject(account, "InvalidRequest", `the local exchange is at ${last}; cannot trade ${day}`)
-    if (last === day) return row
-    const book: Book = { account, cash: row.cash }
-    for (const session of yield* market.sessions(last, day)) {
-      if (session > last) yield* processSession(book, session)
+    const current: SessionPoint = { session: row.last_session, phase: row.phase }
+    if (pointBefore(target, current)) {
+      return yield* reject(
+        account,
+        "InvalidRequest",
+        `the local exchange is at ${describePoint(current)}; cannot trade ${describePoint(target)}`
+      )
     }
-    yield* ledger.setLastSession(account, day)
-    return { ...row, cash: book.cash, last_session: day }
+    if (!pointBefore(current, target)) return row
+    const book: Book = { account, cash: row.cash }
+    yield* processBetween(book, current, target)
+    yield* ledger.setPoint(account, target)
+    return { ...row, cash: book.cash, last_session: target.session, phase: target.phase }
   })
 
   return { advance }

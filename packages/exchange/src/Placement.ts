@@ -1,13 +1,14 @@
 /**
  * Placing an order inside the caller's write transaction: the rules of `OrderRules` in Alpaca's order (a
- * duplicate client order id before anything else), then the order's rows (a bracket/OTO entry with its held legs, an OCO pair), already
- * filled when `FillModel.fillOnPlacement` says so — one insert per row, nothing read back.
+ * duplicate client order id before anything else), then the order's rows (a bracket/OTO entry with its held legs,
+ * an OCO pair), booked as `FillModel.bookingOf` says for the present moment — one insert per row, nothing read
+ * back. Nothing fills on placement: fills happen at a later open or close (`Matching`).
  *
  * **Gotchas**
  * - `client_order_id` is unique per account forever: `DuplicateClientOrderId` "client_order_id must be unique".
- * - Bracket legs are `held` until the entry fills and work from the session after the fill; OCO pairs (the parent
- *   is the take-profit limit, its leg the stop-loss) work from the next session. Ids are UUID v4, timestamps the
- *   session's close (`closeTimestamp`).
+ * - Bracket legs are `held` until the entry fills; OCO pairs (the parent is the take-profit limit, its leg the
+ *   stop-loss) work from the session after the present. Ids are UUID v4, timestamps the present moment.
+ * - Prices checked against (exit distances, buying power) are the latest known at the present (`Prices`).
  *
  * @since 0.1.0
  */
@@ -15,15 +16,15 @@ import { randomUUID } from "node:crypto"
 import * as Effect from "effect/Effect"
 import type { BrokerError } from "@council/broker"
 import type * as SqlError from "effect/sql/SqlError"
-import type { AccountId, OrderIntent, OrderType, Side, Ticker, TradingDay } from "@council/domain"
+import type { AccountId, NewYorkMoment, OrderIntent, OrderType, Side, Ticker } from "@council/domain"
 import { snapshotOf } from "./AccountState.ts"
 import { refuse, reject } from "./ExchangeErrors.ts"
-import { closeTimestamp } from "./ExchangeSession.ts"
-import { type FillModelOptions, fillOnPlacement } from "./FillModel.ts"
+import type { SessionPoint } from "./Calendar.ts"
+import { bookingOf, type FillModelOptions } from "./FillModel.ts"
 import { type Ledger, type OrderRow, type PositionEffect, toExchangeOrder } from "./Ledger.ts"
 import { openingRejection, positionEffectOf, validateExitPrices, validateIntent } from "./OrderRules.ts"
 import type { Prices } from "./Prices.ts"
-import type { Book, Settlement } from "./Settlement.ts"
+import type { Book } from "./Settlement.ts"
 
 interface RowShape {
   readonly id: string
@@ -35,12 +36,23 @@ interface RowShape {
   readonly type: OrderType
   readonly limitPrice: number | null
   readonly stopPrice: number | null
-  readonly status: "new" | "held"
+  readonly status: "new" | "accepted" | "held"
+  /** The date after which it works (`FillModel.Booking`); ignored while `held`. */
+  readonly activeAfter: string
 }
 
-/** A new order row of `intent` placed in `day`. */
-const newRow = (account: AccountId, intent: OrderIntent, day: TradingDay, shape: RowShape): OrderRow => {
-  const at = closeTimestamp(day)
+/** When an order is placed: the moment, its point among the sessions, and its ledger timestamp. */
+export interface PlacedAt {
+  readonly moment: NewYorkMoment
+  readonly point: SessionPoint
+  /** Whether the moment's day has a session. */
+  readonly isSessionDay: boolean
+  readonly at: string
+}
+
+/** A new order row of `intent` placed at `now`. */
+const newRow = (account: AccountId, intent: OrderIntent, now: PlacedAt, shape: RowShape): OrderRow => {
+  const at = now.at
   return {
     id: shape.id,
     account,
@@ -61,8 +73,8 @@ const newRow = (account: AccountId, intent: OrderIntent, day: TradingDay, shape:
     filled_qty: 0,
     filled_avg_price: null,
     extended_hours: intent.extendedHours === true ? 1 : 0,
-    session: day,
-    active_after: shape.status === "held" ? null : day,
+    session: now.point.session,
+    active_after: shape.status === "held" ? null : shape.activeAfter as OrderRow["session"],
     created_at: at,
     updated_at: at,
     submitted_at: at,
@@ -73,14 +85,14 @@ const newRow = (account: AccountId, intent: OrderIntent, day: TradingDay, shape:
 }
 
 /** The rows of an OCO pair: the take-profit limit as parent, the stop-loss as its leg. */
-const ocoRows = (account: AccountId, intent: OrderIntent, day: TradingDay): readonly [OrderRow, ReadonlyArray<OrderRow>] => {
+const ocoRows = (account: AccountId, intent: OrderIntent, now: PlacedAt): readonly [OrderRow, ReadonlyArray<OrderRow>] => {
   const id = randomUUID()
   const tp = intent.takeProfit!
   const sl = intent.stopLoss!
-  const common = { parentId: null, exitGroup: id, effect: "close", side: intent.side, status: "new" } as const
+  const common = { parentId: null, exitGroup: id, effect: "close", side: intent.side, status: "new", activeAfter: now.point.session } as const
   return [
-    newRow(account, intent, day, { ...common, id, clientOrderId: intent.clientOrderId, type: "limit", limitPrice: tp.limitPrice, stopPrice: null }),
-    [newRow(account, intent, day, {
+    newRow(account, intent, now, { ...common, id, clientOrderId: intent.clientOrderId, type: "limit", limitPrice: tp.limitPrice, stopPrice: null }),
+    [newRow(account, intent, now, {
       ...common,
       id: randomUUID(),
       clientOrderId: randomUUID(),
@@ -92,15 +104,16 @@ const ocoRows = (account: AccountId, intent: OrderIntent, day: TradingDay): read
   ]
 }
 
-/** The rows of an entry (simple, bracket or OTO): the entry, then its held take-profit and stop-loss legs. */
+/** The rows of an entry (simple, bracket or OTO) booked as `booking`: the entry, then its held legs. */
 const entryRows = (
   account: AccountId,
   intent: OrderIntent,
-  day: TradingDay,
-  effect: PositionEffect
+  now: PlacedAt,
+  effect: PositionEffect,
+  booking: { readonly status: "new" | "accepted"; readonly activeAfter: string }
 ): readonly [OrderRow, ReadonlyArray<OrderRow>] => {
   const id = randomUUID()
-  const parent = newRow(account, intent, day, {
+  const parent = newRow(account, intent, now, {
     id,
     clientOrderId: intent.clientOrderId,
     parentId: null,
@@ -110,11 +123,11 @@ const entryRows = (
     type: intent.type,
     limitPrice: intent.type === "market" || intent.type === "stop" ? null : intent.limitPrice ?? null,
     stopPrice: intent.type === "stop" || intent.type === "stop_limit" ? intent.stopPrice ?? null : null,
-    status: "new"
+    ...booking
   })
   const legGroup = randomUUID()
   const leg = (type: OrderType, limitPrice: number | null, stopPrice: number | null) =>
-    newRow(account, intent, day, {
+    newRow(account, intent, now, {
       id: randomUUID(),
       clientOrderId: randomUUID(),
       parentId: id,
@@ -122,6 +135,7 @@ const entryRows = (
       effect: "close",
       side: intent.side === "buy" ? "sell" : "buy",
       status: "held",
+      activeAfter: "",
       type,
       limitPrice,
       stopPrice
@@ -135,34 +149,26 @@ const entryRows = (
   ]]
 }
 
-/** An entry filled on placement at `price`, and its legs activated from the session after. */
-const filledOnPlacement = (parent: OrderRow, legs: ReadonlyArray<OrderRow>, price: number, day: TradingDay) => {
-  const at = closeTimestamp(day)
-  return [
-    { ...parent, status: "filled", filled_qty: parent.qty, filled_avg_price: price, filled_at: at, updated_at: at },
-    legs.map((leg) => ({ ...leg, status: "new", active_after: day, updated_at: at }))
-  ] as const satisfies readonly [OrderRow, ReadonlyArray<OrderRow>]
-}
-
 export interface PlacementDeps {
   readonly ledger: Ledger
   readonly prices: Prices
-  readonly settlement: Settlement
   readonly fillModel: FillModelOptions
   readonly allowShorting: (account: AccountId) => boolean
 }
 
-export const make = ({ allowShorting, fillModel, ledger, prices, settlement }: PlacementDeps) => {
-  /** Checks `intent` against the rules and the account; succeeds with the position effect and the close. */
-  const check = Effect.fnUntraced(function*(book: Book, day: TradingDay, intent: OrderIntent) {
+export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps) => {
+  /** Checks `intent` against the rules, the present and the account; succeeds with its position effect and booking. */
+  const check = Effect.fnUntraced(function*(book: Book, now: PlacedAt, intent: OrderIntent) {
     const { account } = book
     if (intent.account !== account) {
       return yield* reject(account, "InvalidRequest", `the order is for account ${intent.account}, not ${account}`)
     }
     const invalid = validateIntent(intent)
     if (invalid !== undefined) return yield* refuse(account, invalid)
-    const close = yield* prices.closeOf(intent.symbol, day)
-    const exitInvalid = intent.orderClass === "simple" ? undefined : validateExitPrices(intent, close)
+    const booking = bookingOf(intent, now.moment, now.point, now.isSessionDay)
+    if (booking._tag === "Refused") return yield* reject(account, "InvalidRequest", booking.message)
+    const price = yield* prices.priceAt(intent.symbol, now.point)
+    const exitInvalid = intent.orderClass === "simple" ? undefined : validateExitPrices(intent, price)
     if (exitInvalid !== undefined) return yield* refuse(account, exitInvalid)
     const positions = yield* ledger.positions(account)
     const open = yield* ledger.openOrders(account)
@@ -170,11 +176,12 @@ export const make = ({ allowShorting, fillModel, ledger, prices, settlement }: P
     const effect = positionEffectOf(intent, position?.qty ?? 0, open.filter((o) => o.symbol === intent.symbol))
     if (typeof effect !== "string") return yield* refuse(account, effect)
     if (effect === "open") {
-      const snapshot = snapshotOf(account, book.cash, yield* prices.markAll(positions, open, day), open, fillModel.slippageBps)
-      const refused = openingRejection(intent, close, fillModel, snapshot.buyingPower, allowShorting(account))
+      const marked = yield* prices.markAll(positions, open, now.point)
+      const snapshot = snapshotOf(account, book.cash, marked, open, fillModel.slippageBps, yield* prices.marketPricesOf(open, now.point))
+      const refused = openingRejection(intent, price, fillModel, snapshot.buyingPower, allowShorting(account))
       if (refused !== undefined) return yield* refuse(account, refused)
     }
-    return { effect, close, position }
+    return { effect, booking }
   })
 
   const duplicate = (account: AccountId) => reject(account, "DuplicateClientOrderId", "client_order_id must be unique")
@@ -183,23 +190,20 @@ export const make = ({ allowShorting, fillModel, ledger, prices, settlement }: P
    * Places an order inside the caller's write transaction. A duplicate client order id wins over every other
    * refusal; it is looked up only when the order is refused, and otherwise found by the insert's unique key.
    */
-  const place = Effect.fnUntraced(function*(book: Book, day: TradingDay, intent: OrderIntent) {
-    const { close, effect, position } = yield* check(book, day, intent).pipe(
+  const place = Effect.fnUntraced(function*(book: Book, now: PlacedAt, intent: OrderIntent) {
+    const { booking, effect } = yield* check(book, now, intent).pipe(
       Effect.catchTag("BrokerError", (refused) =>
         Effect.flatMap(ledger.hasClientOrderId(book.account, intent.clientOrderId), (taken) =>
           taken ? duplicate(book.account) : Effect.fail(refused)))
     )
-    const [placed, placedLegs] = intent.orderClass === "oco"
-      ? ocoRows(book.account, intent, day)
-      : entryRows(book.account, intent, day, effect)
-    const price = fillOnPlacement(placed, close, fillModel.slippageBps)
-    const [parent, legs] = price === undefined ? [placed, placedLegs] : filledOnPlacement(placed, placedLegs, price, day)
+    const [parent, legs] = intent.orderClass === "oco"
+      ? ocoRows(book.account, intent, now)
+      : entryRows(book.account, intent, now, effect, booking)
     yield* ledger.insertOrder(parent, intent.reason).pipe(
       Effect.catchTag("SqlError", (error): Effect.Effect<never, BrokerError | SqlError.SqlError> =>
         error.reason._tag === "UniqueViolation" ? duplicate(book.account) : Effect.fail(error))
     )
     for (const leg of legs) yield* ledger.insertOrder(leg, intent.reason)
-    if (price !== undefined) yield* settlement.settle(book, parent, price, day, position)
     return toExchangeOrder(parent, legs.map((leg) => toExchangeOrder(leg)))
   })
 

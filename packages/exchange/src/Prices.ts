@@ -1,6 +1,11 @@
 /**
- * Market data as the exchange reads it: the last bars of a symbol on or before a session, its close, and its bar
- * on the session itself — failing with the exchange's messages for unknown symbols and missing prices.
+ * Market data as the exchange reads it: the last bars of a symbol on or before a session, its bar on the session
+ * itself, and the latest price known at a point in time — failing with the exchange's messages for unknown
+ * symbols and missing prices.
+ *
+ * **What is known when**: during a session (its open passed, not its close) the session's open is the latest
+ * price, the previous close the day's reference; from its close on, the close. Nothing of a session is read before
+ * its open, and nothing of its bar but the open before its close.
  *
  * **Gotchas**: bars on or before a session never change, so each (symbol, session, count) is asked of the feed
  * once and remembered (up to a few thousand; then the memory starts over). Failures are not remembered.
@@ -9,6 +14,7 @@
  */
 import * as Effect from "effect/Effect"
 import type { Bar, Ticker, TradingDay } from "@council/domain"
+import type { SessionPoint } from "./Calendar.ts"
 import type { MarketData, MarketDataError } from "@council/market"
 import type { BrokerError } from "@council/broker"
 import { markPosition } from "./AccountState.ts"
@@ -45,7 +51,17 @@ export const make = (market: MarketData["Service"]) => {
       )
     )
 
-  const closeOf = (symbol: Ticker, day: TradingDay) => Effect.map(lastBars(symbol, day, 1), (bars) => bars[bars.length - 1]!.close)
+  /** The latest price at `point` and the close before it (see the module's rule). */
+  const latestOf = (bars: ReadonlyArray<Bar>, point: SessionPoint): { readonly price: number; readonly lastday: number } => {
+    const last = bars[bars.length - 1]!
+    const before = bars.length > 1 ? bars[bars.length - 2]!.close : last.close
+    if (point.phase === "open" && last.date === point.session) return { price: last.open, lastday: before }
+    return { price: last.close, lastday: before }
+  }
+
+  /** The latest price of `symbol` known at `point`. */
+  const priceAt = (symbol: Ticker, point: SessionPoint) =>
+    Effect.map(lastBars(symbol, point.session, 2), (bars) => latestOf(bars, point).price)
 
   /** The bar of `day` itself, if the symbol has one. */
   const barOn = (symbol: Ticker, day: TradingDay) =>
@@ -54,24 +70,39 @@ export const make = (market: MarketData["Service"]) => {
       return bar?.date === day ? bar : undefined
     })
 
-  /** Every position marked at `day`'s close, with the previous close and the shares open exits hold. */
+  /** Every position marked at the latest price known at `point`, with the previous close and the shares open exits hold. */
   const markAll = (
     rows: ReadonlyArray<PositionRow>,
     open: ReadonlyArray<OrderRow>,
-    day: TradingDay
+    point: SessionPoint
   ): Effect.Effect<ReadonlyArray<ExchangePosition>, BrokerError | MarketDataError> => {
+    const mark = (row: PositionRow, bars: ReadonlyArray<Bar>) => {
+      const { lastday, price } = latestOf(bars, point)
+      return markPosition(row, price, lastday, open)
+    }
     const marked: Array<ExchangePosition> = []
     for (const row of rows) {
-      const bars = known.get(`${row.symbol} ${day} 2`)
+      const bars = known.get(`${row.symbol} ${point.session} 2`)
       if (bars === undefined) {
-        return Effect.forEach(rows, (r) => Effect.map(lastBars(r.symbol, day, 2), (b) => markPosition(r, b, open)))
+        return Effect.forEach(rows, (r) => Effect.map(lastBars(r.symbol, point.session, 2), (b) => mark(r, b)))
       }
-      marked.push(markPosition(row, bars, open))
+      marked.push(mark(row, bars))
     }
     return Effect.succeed(marked)
   }
 
-  return { lastBars, closeOf, barOn, markAll }
+  /** The latest price at `point` of each symbol with an opening market order among `open` (what it reserves). */
+  const marketPricesOf = (open: ReadonlyArray<OrderRow>, point: SessionPoint) => {
+    const symbols = [...new Set(open.filter((o) => o.type === "market" && o.position_effect === "open").map((o) => o.symbol))]
+    return symbols.length === 0
+      ? Effect.succeed(new Map<string, number>())
+      : Effect.map(
+        Effect.forEach(symbols, (symbol) => Effect.map(priceAt(symbol, point), (price) => [symbol, price] as const)),
+        (entries) => new Map<string, number>(entries)
+      )
+  }
+
+  return { lastBars, priceAt, barOn, markAll, marketPricesOf }
 }
 
 export type Prices = ReturnType<typeof make>

@@ -8,7 +8,6 @@
 import * as Effect from "effect/Effect"
 import type { AccountId, TradingDay } from "@council/domain"
 import { positionAfterFill } from "./AccountState.ts"
-import { closeTimestamp } from "./ExchangeSession.ts"
 import { commission, type FillModelOptions, roundCash } from "./FillModel.ts"
 import type { Ledger, OrderRow, PositionRow } from "./Ledger.ts"
 
@@ -22,14 +21,17 @@ export interface Book {
 }
 
 export const make = (ledger: Ledger, fillModel: FillModelOptions) => {
-  /** Settles `order` filled completely at `price` in `session`; `position` is the symbol's row before the fill. */
-  const settle = (book: Book, order: OrderRow, price: number, session: TradingDay, position: PositionRow | undefined) => {
+  /**
+   * Settles `order` filled completely at `price` in `session` at `at` (ledger timestamp text); `position` is the
+   * symbol's row before the fill.
+   */
+  const settle = (book: Book, order: OrderRow, price: number, session: TradingDay, at: string, position: PositionRow | undefined) => {
     const fee = commission(order.qty, fillModel)
     const signed = order.side === "buy" ? order.qty : -order.qty
     book.cash = roundCash(book.cash - signed * price - fee)
     return ledger.writePosition(order.account, order.symbol, position, positionAfterFill(position, signed, price)).pipe(
       Effect.andThen(ledger.setCash(book.account, book.cash)),
-      Effect.andThen(ledger.insertFill({ order, price, commission: fee, session, at: closeTimestamp(session) }))
+      Effect.andThen(ledger.insertFill({ order, price, commission: fee, session, at }))
     )
   }
 

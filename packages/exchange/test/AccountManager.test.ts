@@ -1,11 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Result } from "effect"
-import { AccountId } from "@council/domain"
+import { Context, Effect, Layer, Ref, Result } from "effect"
+import { AccountId, momentAt, type NewYorkMoment } from "@council/domain"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
 import { AccountManager, BrokerError, Brokers } from "@council/broker"
 import { ExchangeSession, LocalExchange } from "@council/exchange"
-import { bars, D1, intent, SPY, QQQ } from "./ExchangeFixture.ts"
+import { bars, D1, D2, intent, SPY, QQQ } from "./ExchangeFixture.ts"
 
 const A = AccountId.make("CHATGPT")
 const B = AccountId.make("GEMINI")
@@ -32,10 +32,21 @@ const brokersWithOneDown = Layer.effect(
   })
 )
 
+/** The exchange's present, which a test moves along. */
+class Present extends Context.Service<Present, Ref.Ref<NewYorkMoment>>()("test/Present") {}
+
+const present = Layer.effect(Present, Ref.make(momentAt(D1, "15:45")))
+const moveTo = (day: string, time: string) => Effect.flatMap(Present, (ref) => Ref.set(ref, momentAt(day, time)))
+
 const layer = AccountManager.layer.pipe(
   Layer.provideMerge(brokersWithOneDown),
   Layer.provideMerge(LocalExchange.layer({ slippageBps: 0 })),
-  Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), MarketData.layerTest(bars), ExchangeSession.layer(D1))),
+  Layer.provide(Layer.mergeAll(
+    Database.layerSqlite(":memory:"),
+    MarketData.layerTest(bars),
+    Layer.unwrap(Effect.map(Present, ExchangeSession.layerRef))
+  )),
+  Layer.provideMerge(present),
   Layer.fresh
 )
 
@@ -67,6 +78,7 @@ describe("AccountManager", () => {
         ["x-1", false]
       ])
       assert.isTrue(results.slice(0, 3).every((r) => Result.isSuccess(r.result) && !r.result.success.adopted))
+      yield* moveTo(D1, "16:00")
       const again = yield* manager.placeMany(intents.slice(0, 3))
       assert.deepStrictEqual(
         again.map((r) => Result.isSuccess(r.result) && r.result.success.order.id),
@@ -86,6 +98,7 @@ describe("AccountManager", () => {
     Effect.gen(function*() {
       const manager = yield* AccountManager
       yield* manager.placeMany([intent({ account: A, symbol: SPY, side: "buy", qty: 10, clientOrderId: "long-10" })])
+      yield* moveTo(D1, "16:00")
       const results = yield* manager.placeMany([
         intent({ account: A, symbol: SPY, side: "sell", qty: 15, clientOrderId: "close-too-much" }),
         intent({ account: A, symbol: SPY, side: "sell", qty: 5, clientOrderId: "open-after" }),
@@ -94,6 +107,7 @@ describe("AccountManager", () => {
       assert.deepStrictEqual(results.map((r) => Result.isSuccess(r.result)), [false, false, true])
       const skipped = results[1]!.result
       assert.strictEqual(Result.isFailure(skipped) && skipped.failure.message, "not sent: the sell 15 SPY before it (close-too-much) failed")
+      yield* moveTo(D2, "15:45")
       const positions = yield* manager.allPositions([A])
       assert.deepStrictEqual(
         positions.map((p) => Result.isSuccess(p.result) ? p.result.success.map((x) => [x.symbol, x.qty]) : []),
@@ -109,11 +123,13 @@ describe("AccountManager", () => {
         intent({ account: A, symbol: QQQ, side: "buy", qty: 10, type: "limit", limitPrice: 30, timeInForce: "gtc" }),
         intent({ account: B, symbol: QQQ, side: "buy", qty: 3 })
       ])
+      yield* moveTo(D1, "16:00")
       const results = yield* manager.closeAllPositions()
       assert.deepStrictEqual(
         results.map((r) => [r.account, Result.isSuccess(r.result) ? [r.result.success.canceled, r.result.success.closed.map((o): string => o.symbol)] : "failed"]),
         [[A, [1, ["SPY"]]], [B, [0, ["QQQ"]]], [BROKEN, "failed"]]
       )
+      yield* moveTo(D2, "15:45")
       const positions = yield* manager.allPositions([A, B])
       assert.isTrue(positions.every((p) => Result.isSuccess(p.result) && p.result.success.length === 0))
     }).pipe(Effect.provide(layer)))

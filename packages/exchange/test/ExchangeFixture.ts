@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Layer, Ref } from "effect"
-import { AccountId, type Bar, type OrderIntent, Ticker, TradingDay } from "@council/domain"
+import { AccountId, type Bar, isoOf, momentAt, type NewYorkMoment, type OrderIntent, Ticker, TradingDay } from "@council/domain"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
 import type { Broker } from "@council/broker"
@@ -45,6 +45,12 @@ export const bars: Record<string, ReadonlyArray<Bar>> = {
 /** The 16:00 New York close of a summer session, in UTC. */
 export const closeAt = (day: TradingDay) => `${day}T20:00:00.000Z`
 
+/** A New York wall-clock time of `day` as a ledger timestamp (UTC). */
+export const isoAt = (day: TradingDay, time: string) => isoOf(momentAt(day, time))
+
+/** The time of day `setDay` moves to: during the session, 15 minutes before the close. */
+export const SESSION_TIME = "15:45"
+
 export const tempDatabase = (): string => {
   const dir = mkdtempSync(join(tmpdir(), "council-exchange-"))
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }))
@@ -66,22 +72,33 @@ export const intent = (
 export interface Harness {
   readonly exchange: LocalExchange["Service"]
   readonly broker: Broker
+  /** Moves the present to 15:45 New York time of `day`: during its session. */
   readonly setDay: (day: TradingDay) => Effect.Effect<void>
+  /** Moves the present to `time` (`HH:MM[:SS]`, New York) of the present's day. */
+  readonly setTime: (time: string) => Effect.Effect<void>
+  /** Moves the present to the 16:00 close of the present's day (where orders of the session fill). */
+  readonly closeDay: Effect.Effect<void>
 }
 
 /**
  * Runs `body` against a fresh exchange on a real SQLite database (`:memory:` unless a file is given),
- * starting at `start`.
+ * starting at `time` (default 15:45, during the session) of `start` (default D1).
  */
 export const withExchange = <A, E>(
   body: (harness: Harness) => Effect.Effect<A, E>,
-  options: { readonly start?: TradingDay; readonly filename?: string; readonly exchange?: LocalExchangeOptions } = {}
+  options: {
+    readonly start?: TradingDay
+    readonly time?: string
+    readonly filename?: string
+    readonly exchange?: LocalExchangeOptions
+    readonly bars?: Record<string, ReadonlyArray<Bar>>
+  } = {}
 ) =>
   Effect.gen(function*() {
-    const day = yield* Ref.make(options.start ?? D1)
+    const day = yield* Ref.make<NewYorkMoment>(momentAt(options.start ?? D1, options.time ?? SESSION_TIME))
     const layer = LocalExchange.layer(options.exchange).pipe(
       Layer.provide(Database.layerSqlite(options.filename ?? ":memory:")),
-      Layer.provide(MarketData.layerTest(bars)),
+      Layer.provide(MarketData.layerTest(options.bars ?? bars)),
       Layer.provide(ExchangeSession.layerRef(day)),
       Layer.fresh
     )
@@ -90,7 +107,9 @@ export const withExchange = <A, E>(
       return yield* body({
         exchange,
         broker: LocalExchange.broker(exchange, ACCOUNT),
-        setDay: (d) => Ref.set(day, d)
+        setDay: (d) => Ref.set(day, momentAt(d, SESSION_TIME)),
+        setTime: (time) => Ref.update(day, (m) => momentAt(m.day, time)),
+        closeDay: Ref.update(day, (m) => momentAt(m.day, "16:00"))
       })
     }).pipe(Effect.provide(layer))
   })

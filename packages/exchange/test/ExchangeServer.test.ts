@@ -1,5 +1,6 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
+import { momentAt } from "@council/domain"
 import { AlpacaWire } from "@council/broker/Alpaca"
 import { LocalExchange } from "@council/exchange"
 import { ExchangeServer } from "@council/exchange/server"
@@ -58,9 +59,10 @@ layer(serverLayer())("ExchangeServer trading API", (it) => {
       assert.strictEqual(other.status, 401)
     }))
 
-  it.effect("places a market order sent without Content-Type, with numbers and empty or null optional fields", () =>
+  it.effect("places a market order sent without Content-Type, with numbers and empty or null optional fields; it fills at the close", () =>
     Effect.gen(function*() {
       const client = yield* clientOf()
+      const server = yield* ExchangeServer
       const r = yield* client.call("POST", "/v2/orders", {
         body: JSON.stringify(marketBuy("SPY", 10, {
           client_order_id: "",
@@ -77,10 +79,7 @@ layer(serverLayer())("ExchangeServer trading API", (it) => {
       const order = yield* decode(WireOrder)(r.json)
       assert.match(order.id, UUID)
       assert.match(order.client_order_id, UUID)
-      assert.strictEqual(order.status, "filled")
-      assert.strictEqual(order.qty, "10")
-      assert.strictEqual(order.filled_qty, "10")
-      assert.strictEqual(order.filled_avg_price, "102.05")
+      assert.deepStrictEqual([order.status, order.qty, order.filled_qty, order.filled_avg_price], ["new", "10", "0", null])
       assert.strictEqual(order.symbol, "SPY")
       assert.strictEqual(order.legs, null)
       const withType = yield* client.call("POST", "/v2/orders", {
@@ -89,6 +88,9 @@ layer(serverLayer())("ExchangeServer trading API", (it) => {
       })
       assert.strictEqual(withType.status, 200, withType.text)
       assert.strictEqual((yield* decode(WireOrder)(withType.json)).client_order_id, "qqq-1")
+      yield* server.setSession(momentAt(D2, "16:00"))
+      const filled = yield* decode(WireOrder)((yield* client.get(`/v2/orders/${order.id}`)).json)
+      assert.deepStrictEqual([filled.status, filled.filled_qty, filled.filled_avg_price, filled.filled_at], ["filled", "10", "102.05", "2026-08-04T20:00:00.000Z"])
     }))
 
   it.effect("reports positions, and 404 for a symbol without one", () =>
@@ -242,15 +244,17 @@ layer(serverLayer())("ExchangeServer trading API", (it) => {
       assert.deepStrictEqual(none.json, [])
     }))
 
-  it.effect("closes part of a position by qty or percentage (an order), then every position (207)", () =>
+  it.effect("closes part of a position by qty or percentage (an order queued for the next open), then every position (207)", () =>
     Effect.gen(function*() {
       const client = yield* clientOf()
+      const server = yield* ExchangeServer
       const byQty = yield* client.del("/v2/positions/SPY?qty=4")
       assert.strictEqual(byQty.status, 200, byQty.text)
       const sell = yield* decode(WireOrder)(byQty.json)
-      assert.deepStrictEqual([sell.side, sell.qty, sell.type, sell.status], ["sell", "4", "market", "filled"])
+      assert.deepStrictEqual([sell.side, sell.qty, sell.type, sell.status], ["sell", "4", "market", "accepted"])
       const byPercentage = yield* client.del("/v2/positions/SPY?percentage=50")
-      assert.strictEqual((yield* decode(WireOrder)(byPercentage.json)).qty, "3")
+      assert.strictEqual((yield* decode(WireOrder)(byPercentage.json)).qty, "5")
+      assert.strictEqual((yield* decode(WireOrder)((yield* client.get(`/v2/orders/${sell.id}`)).json)).status, "canceled")
       assert.strictEqual((yield* client.del("/v2/positions/SPY?qty=1&percentage=10")).status, 422)
       assert.strictEqual((yield* client.del("/v2/positions/SPY?qty=abc")).status, 422)
       const tooMany = yield* client.del("/v2/positions/SPY?qty=50")
@@ -264,6 +268,8 @@ layer(serverLayer())("ExchangeServer trading API", (it) => {
       for (const r of results) {
         assert.isTrue(r.body !== null && r.body !== undefined && AlpacaWire.isWireOrder(r.body) && r.body.side === "sell")
       }
+      assert.strictEqual((yield* decode(Schema.Array(WirePosition))((yield* client.get("/v2/positions")).json)).length, 2)
+      yield* server.setSession(momentAt(D3, "09:30"))
       assert.deepStrictEqual((yield* client.get("/v2/positions")).json, [])
       const account = yield* decode(WireAccount)((yield* client.get("/v2/account")).json)
       assert.strictEqual(account.long_market_value, "0")
@@ -362,8 +368,17 @@ layer(serverLayer())("ExchangeServer market API and sessions", (it) => {
       const spy = atSession.bars?.["SPY"] ?? []
       assert.deepStrictEqual(spy.map((b) => [b.t, b.o, b.h, b.l, b.c, b.v]), [
         ["2026-08-03T04:00:00Z", 100, 101, 99, 100, 1_000_000],
-        ["2026-08-04T04:00:00Z", 101, 103, 100, 102, 1_000_000]
+        ["2026-08-04T04:00:00Z", 101, 101, 101, 101, 0]
       ])
+      const at = (time: string) =>
+        Effect.flatMap(
+          client.get("/v2/stocks/bars?symbols=SPY&timeframe=1Day&start=2026-08-04&end=2026-08-04", { "X-Council-Session": `2026-08-04T${time}-04:00` }),
+          (r) => Effect.map(decode(WireBarsResponse)(r.json), (page) => (page.bars?.["SPY"] ?? []).map((b) => [b.o, b.h, b.l, b.c]))
+        )
+      assert.deepStrictEqual(yield* at("09:29:59"), [])
+      assert.deepStrictEqual(yield* at("09:30:00"), [[101, 101, 101, 101]])
+      assert.deepStrictEqual(yield* at("15:59:59"), [[101, 101, 101, 101]])
+      assert.deepStrictEqual(yield* at("16:00:00"), [[101, 103, 100, 102]])
       assert.strictEqual(atSession.next_page_token, null)
       assert.isDefined(spy[0]?.n)
       assert.isDefined(spy[0]?.vw)
@@ -398,19 +413,25 @@ layer(serverLayer())("ExchangeServer market API and sessions", (it) => {
 
       const placed = yield* client.post("/v2/orders", marketBuy("SPY", 10, { type: "limit", limit_price: "101", client_order_id: "gem-limit" }))
       assert.strictEqual((yield* decode(WireOrder)(placed.json)).status, "new")
-      const next = yield* client.get("/v2/orders:by_client_order_id?client_order_id=gem-limit", { "X-Council-Session": D3 })
+      const during = yield* client.get("/v2/orders:by_client_order_id?client_order_id=gem-limit", { "X-Council-Session": D3 })
+      assert.strictEqual((yield* decode(WireOrder)(during.json)).status, "new")
+      const next = yield* client.get("/v2/orders:by_client_order_id?client_order_id=gem-limit", { "X-Council-Session": "2026-08-05T20:00:00Z" })
       const filled = yield* decode(WireOrder)(next.json)
-      assert.deepStrictEqual([filled.status, filled.filled_avg_price], ["filled", "101"])
+      assert.deepStrictEqual([filled.status, filled.filled_avg_price, filled.filled_at], ["filled", "101", "2026-08-05T20:00:00.000Z"])
 
-      assert.deepStrictEqual((yield* client.get("/council/session")).json, { date: D2 })
+      assert.deepStrictEqual((yield* client.get("/council/session")).json, { date: D2, at: "2026-08-04T15:45:00-04:00" })
       const behind = yield* client.get("/v2/account")
       assert.strictEqual(behind.status, 422)
-      assert.match((yield* decode(AlpacaWire.WireError)(behind.json)).message ?? "", /local exchange is at 2026-08-05/)
+      assert.match((yield* decode(AlpacaWire.WireError)(behind.json)).message ?? "", /local exchange is at 2026-08-05 \(after the close\)/)
 
-      const moved = yield* client.post("/council/session", { date: D3 })
+      const moved = yield* client.post("/council/session", { at: "2026-08-05T16:30:00-04:00" })
       assert.strictEqual(moved.status, 200)
-      assert.deepStrictEqual(moved.json, { date: D3, previous: D2 })
-      assert.strictEqual((yield* ExchangeServer.use((s) => s.session)), D3)
+      assert.deepStrictEqual(moved.json, {
+        date: D3,
+        at: "2026-08-05T16:30:00-04:00",
+        previous: { date: D2, at: "2026-08-04T15:45:00-04:00" }
+      })
+      assert.deepStrictEqual(yield* ExchangeServer.use((s) => s.session), momentAt(D3, "16:30"))
       assert.strictEqual((yield* client.get("/v2/account")).status, 200)
       assert.strictEqual((yield* client.post("/council/session", { date: "2026-08-08" })).status, 422)
       assert.strictEqual((yield* client.post("/council/session", { day: D3 })).status, 400)

@@ -1,7 +1,7 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Option, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
-import { defaultAccountSettings } from "@council/domain"
+import { defaultAccountSettings, momentAt } from "@council/domain"
 import { LiveGuard, SESSION_HEADER } from "@council/broker"
 import { AlpacaBroker, AlpacaClient } from "@council/broker/Alpaca"
 import { LocalExchange } from "@council/exchange"
@@ -10,7 +10,7 @@ import { ACCOUNT, D2, D3, intent, QQQ, SPY } from "./ExchangeFixture.ts"
 import { keysOf, serverLayer } from "./ExchangeServerHarness.ts"
 
 layer(serverLayer())("the project's Alpaca adapter against the exchange server", (it) => {
-  it.effect("trades the session of its X-Council-Session header and sees what the in-process broker sees", () =>
+  it.effect("trades at the moment of its X-Council-Session header (a day, or a timestamp) and sees what the in-process broker sees", () =>
     Effect.gen(function*() {
       const server = yield* ExchangeServer
       const keys = yield* keysOf()
@@ -21,10 +21,10 @@ layer(serverLayer())("the project's Alpaca adapter against the exchange server",
         baseUrl: server.url,
         settings: defaultAccountSettings
       }]).pipe(Effect.map((all) => all.filter(AlpacaClient.hasCredentials)))
-      const remote = yield* AlpacaBroker.make(config!, { headers: { [SESSION_HEADER]: D3 } }).pipe(
-        Effect.provide(FetchHttpClient.layer)
-      )
-      const placed = yield* remote.placeOrder(intent({
+      const at = (session: string) => AlpacaBroker.make(config!, { headers: { [SESSION_HEADER]: session } }).pipe(Effect.provide(FetchHttpClient.layer))
+      const during = yield* at(D3)
+      const remote = yield* at("2026-08-05T16:00:00-04:00")
+      const placed = yield* during.placeOrder(intent({
         symbol: SPY,
         side: "buy",
         qty: 5,
@@ -33,11 +33,14 @@ layer(serverLayer())("the project's Alpaca adapter against the exchange server",
         stopLoss: { stopPrice: 100 },
         clientOrderId: "adapter-bracket"
       }))
-      assert.deepStrictEqual([placed.status, placed.filledAvgPrice, placed.submittedAt], ["filled", 107.05, "2026-08-05T20:00:00.000Z"])
-      assert.deepStrictEqual(placed.legs.map((l) => [l.type, l.status]), [["limit", "new"], ["stop", "new"]])
-      yield* remote.placeOrder(intent({ symbol: QQQ, side: "buy", qty: 10, type: "limit", limitPrice: 39, timeInForce: "gtc", clientOrderId: "adapter-limit" }))
-      assert.strictEqual(yield* server.session, D2)
-      yield* server.setSession(D3)
+      assert.deepStrictEqual([placed.status, placed.filledAvgPrice, placed.submittedAt], ["new", null, "2026-08-05T19:45:00.000Z"])
+      assert.deepStrictEqual(placed.legs.map((l) => [l.type, l.status]), [["limit", "held"], ["stop", "held"]])
+      yield* during.placeOrder(intent({ symbol: QQQ, side: "buy", qty: 10, type: "limit", limitPrice: 39, timeInForce: "gtc", clientOrderId: "adapter-limit" }))
+      const filled = yield* remote.getOrder(placed.id)
+      assert.deepStrictEqual([filled.status, filled.filledAvgPrice, filled.filledAt], ["filled", 107.05, "2026-08-05T20:00:00.000Z"])
+      assert.deepStrictEqual(filled.legs.map((l) => [l.type, l.status]), [["limit", "new"], ["stop", "new"]])
+      assert.deepStrictEqual(yield* server.session, momentAt(D2, "15:45"))
+      yield* server.setSession(momentAt(D3, "16:00"))
 
       const local = LocalExchange.broker(yield* LocalExchange, ACCOUNT)
       assert.deepStrictEqual(yield* remote.getAccount, yield* local.getAccount)
@@ -52,9 +55,19 @@ layer(serverLayer())("the project's Alpaca adapter against the exchange server",
 
       assert.strictEqual(yield* remote.cancelAllOrders, 2)
       const closed = yield* remote.closeAllPositions
-      assert.deepStrictEqual(closed.map((o) => [o.symbol, o.side, o.qty, o.status]), [["SPY", "sell", 5, "filled"]])
-      assert.deepStrictEqual(yield* local.getPositions, [])
-      const clock = yield* remote.getClock
-      assert.deepStrictEqual([clock.timestamp, clock.isOpen], ["2026-08-05T15:45:00-04:00", true])
+      assert.deepStrictEqual(closed.map((o) => [o.symbol, o.side, o.qty, o.status]), [["SPY", "sell", 5, "accepted"]])
+      assert.deepStrictEqual((yield* local.getPositions).map((p) => [p.symbol, p.qty]), [["SPY", 5]])
+      // the fills, as FILL activities: the bracket's entry (the close is queued for the next open)
+      const fills = yield* remote.listFills({})
+      assert.deepStrictEqual(fills.map((f) => [f.symbol, f.side, f.qty]), [["SPY", "buy", 5]])
+      assert.deepStrictEqual(fills.map(({ clientOrderId: _, ...f }) => f), (yield* local.listFills({})).map(({ clientOrderId: _, ...f }) => f))
+      // `after` is exclusive
+      assert.deepStrictEqual(yield* remote.listFills({ after: fills[0]!.at }), [])
+      const second = new Date(Date.parse(fills[0]!.at) - 1000).toISOString()
+      assert.deepStrictEqual(yield* remote.listFills({ after: second }), fills)
+      assert.deepStrictEqual(
+        [yield* Effect.map(during.getClock, (c) => [c.timestamp, c.isOpen]), yield* Effect.map(remote.getClock, (c) => [c.timestamp, c.isOpen])],
+        [["2026-08-05T15:45:00-04:00", true], ["2026-08-05T16:00:00-04:00", false]]
+      )
     }))
 })

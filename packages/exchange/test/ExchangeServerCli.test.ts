@@ -76,16 +76,21 @@ describe("pnpm pipeline exchange", () => {
       const keys = yield* Schema.decodeUnknownEffect(KeyList)(JSON.parse((yield* cli(["exchange", "keys", "--json"])).stdout))
       const claude = keys.find((k) => k.account === "CLAUDE")!
       const auth = { keyId: claude.keyId, secret: claude.secretKey }
-      const { child, url } = yield* startServer(["--port", "0", "--rate-limit", "50"])
+      const { child, url } = yield* startServer(["--port", "0", "--rate-limit", "50", "--at", "15:44"])
       const account = yield* send(url, "GET", "/v2/account", { keys: auth })
       assert.strictEqual(account.status, 200)
       assert.strictEqual(account.headers["x-ratelimit-limit"], "50")
+      const clock = yield* Schema.decodeUnknownEffect(AlpacaWire.WireClock)((yield* send(url, "GET", "/v2/clock", { keys: auth })).json)
+      assert.deepStrictEqual([clock.timestamp, clock.is_open], ["2026-06-08T15:44:00-04:00", true])
       const placed = yield* send(url, "POST", "/v2/orders", {
         keys: auth,
-        body: JSON.stringify({ symbol: "SPY", qty: "3", side: "buy", type: "market", time_in_force: "day" })
+        body: JSON.stringify({ symbol: "SPY", qty: "3", side: "buy", type: "market", time_in_force: "cls" })
       })
       assert.strictEqual(placed.status, 200, placed.text)
-      assert.strictEqual((yield* Schema.decodeUnknownEffect(AlpacaWire.WireOrder)(placed.json)).status, "filled")
+      const order = yield* Schema.decodeUnknownEffect(AlpacaWire.WireOrder)(placed.json)
+      assert.deepStrictEqual([order.status, order.time_in_force], ["new", "cls"])
+      const atClose = yield* send(url, "GET", `/v2/orders/${order.id}`, { keys: auth, headers: { "X-Council-Session": "2026-06-08T16:00:00-04:00" } })
+      assert.strictEqual((yield* Schema.decodeUnknownEffect(AlpacaWire.WireOrder)(atClose.json)).status, "filled")
       const stopped = yield* stop(child)
       assert.strictEqual(stopped.code, 0)
       assert.match(stopped.stdout, /SIGINT: stopping\nstopped/)

@@ -1,7 +1,9 @@
 import { assert, it as plain, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { ApiError, AuthError, marketData, NotFoundError, OrdersApi, RateLimitError, trading, ValidationError } from "@alpacahq/alpaca-trade-api"
+import { momentAt } from "@council/domain"
 import { ExchangeServer } from "@council/exchange/server"
+import { D2, D3 } from "./ExchangeFixture.ts"
 import { keysOf, serverLayer } from "./ExchangeServerHarness.ts"
 
 /** Alpaca's official TypeScript SDK (not part of this project), pointed at the server by base URL and keys. */
@@ -36,15 +38,18 @@ layer(serverLayer())("ExchangeServer with @alpacahq/alpaca-trade-api 4.0.2", (it
   it.effect("trades: account, market order, orders, positions, close the position, cancel", () =>
     Effect.gen(function*() {
       const api = yield* sdk
+      const server = yield* ExchangeServer
       const account = yield* promise(() => api.account.getAccount())
       assert.strictEqual(account.status, "ACTIVE")
       assert.strictEqual(account.cash, "100000")
 
       const bought = yield* promise(() => api.orders.market({ symbol: "SPY", qty: 10, side: "buy", clientOrderId: "sdk-buy-1" }))
       assert.strictEqual(bought.clientOrderId, "sdk-buy-1")
-      assert.strictEqual(bought.status, "filled")
-      assert.strictEqual(bought.filledQty, "10")
-      assert.instanceOf(bought.filledAt, Date)
+      assert.deepStrictEqual([bought.status, bought.filledQty], ["new", "0"])
+      yield* server.setSession(momentAt(D2, "16:00"))
+      const filled = yield* promise(() => api.orders.getOrderByClientOrderId({ clientOrderId: "sdk-buy-1" }))
+      assert.deepStrictEqual([filled.status, filled.filledQty], ["filled", "10"])
+      assert.instanceOf(filled.filledAt, Date)
 
       const resting = yield* promise(() =>
         api.orders.limit({ symbol: "QQQ", qty: 5, side: "buy", limitPrice: 38.5, timeInForce: "gtc", clientOrderId: "sdk-limit-1" })
@@ -63,9 +68,11 @@ layer(serverLayer())("ExchangeServer with @alpacahq/alpaca-trade-api 4.0.2", (it
       assert.strictEqual(position.avgEntryPrice, "102.05")
 
       const partial = yield* promise(() => api.positions.deleteOpenPosition({ symbolOrAssetId: "SPY", qty: 4 }))
-      assert.deepStrictEqual([partial.side, partial.qty, partial.status], ["sell", "4", "filled"])
+      assert.deepStrictEqual([partial.side, partial.qty, partial.status], ["sell", "4", "accepted"])
+      yield* server.setSession(momentAt(D3, "15:45"))
       const closed = yield* promise(() => api.positions.deleteOpenPosition({ symbolOrAssetId: "SPY" }))
       assert.strictEqual(closed.qty, "6")
+      yield* server.setSession(momentAt(D3, "16:00"))
       assert.deepStrictEqual(yield* promise(() => api.positions.getAllOpenPositions()), [])
 
       yield* promise(() => api.orders.deleteOrderByOrderID({ orderId: resting.id! }))
@@ -88,7 +95,7 @@ layer(serverLayer())("ExchangeServer with @alpacahq/alpaca-trade-api 4.0.2", (it
     Effect.gen(function*() {
       const api = yield* sdk
       const clock = yield* promise(() => api.clock.legacyClock())
-      assert.isTrue(clock.isOpen)
+      assert.isFalse(clock.isOpen)
       const calendar = yield* promise(() =>
         api.calendar.legacyCalendar({ start: new Date("2026-08-03T00:00:00Z"), end: new Date("2026-08-05T00:00:00Z") })
       )
@@ -98,12 +105,12 @@ layer(serverLayer())("ExchangeServer with @alpacahq/alpaca-trade-api 4.0.2", (it
       const bars = yield* promise(() =>
         api.stocks.stockBars({ symbols: "SPY,QQQ", timeframe: "1Day", start: new Date("2026-08-01T00:00:00Z"), limit: 3 })
       )
-      assert.deepStrictEqual(Object.entries(bars.bars).map(([s, b]) => [s, b.length]), [["QQQ", 2], ["SPY", 1]])
+      assert.deepStrictEqual(Object.entries(bars.bars).map(([s, b]) => [s, b.length]), [["QQQ", 3]])
       assert.isString(bars.nextPageToken)
       const rest = yield* promise(() =>
         api.stocks.stockBars({ symbols: "SPY,QQQ", timeframe: "1Day", start: new Date("2026-08-01T00:00:00Z"), pageToken: bars.nextPageToken! })
       )
-      assert.deepStrictEqual(rest.bars["SPY"]?.map((b) => b.c), [102])
+      assert.deepStrictEqual(rest.bars["SPY"]?.map((b) => b.c), [100, 102, 107])
       assert.strictEqual(rest.nextPageToken, null)
     }))
 

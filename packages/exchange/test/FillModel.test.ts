@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { type Bar, TradingDay } from "@council/domain"
-import { closeTimestamp, FillModel } from "@council/exchange"
+import { Calendar, FillModel } from "@council/exchange"
 
 const bar: Bar = { date: TradingDay.make("2026-08-03"), open: 10, high: 11, low: 9, close: 10, volume: 1 }
 
@@ -93,9 +93,26 @@ describe("FillModel", () => {
     assert.isUndefined(FillModel.pickExit([]))
   })
 
-  it("stamps a session with its 16:00 New York close in UTC", () => {
-    assert.strictEqual(closeTimestamp(TradingDay.make("2026-08-03")), "2026-08-03T20:00:00.000Z")
-    assert.strictEqual(closeTimestamp(TradingDay.make("2026-01-05")), "2026-01-05T21:00:00.000Z")
-    assert.strictEqual(closeTimestamp(TradingDay.make("2026-03-09")), "2026-03-09T20:00:00.000Z")
+  it("stamps a session with its New York close in UTC: 16:00, 13:00 on an early close, on both sides of each switch", () => {
+    const at = (day: string) => Calendar.closeTimestamp(TradingDay.make(day))
+    assert.deepStrictEqual(
+      ["2026-08-03", "2026-01-05", "2026-03-06", "2026-03-09", "2026-10-30", "2026-11-02", "2006-04-03", "2006-10-30", "1985-07-01"].map(at),
+      [
+        "2026-08-03T20:00:00.000Z",
+        "2026-01-05T21:00:00.000Z",
+        "2026-03-06T21:00:00.000Z",
+        "2026-03-09T20:00:00.000Z",
+        "2026-10-30T20:00:00.000Z",
+        "2026-11-02T21:00:00.000Z",
+        "2006-04-03T20:00:00.000Z",
+        "2006-10-30T21:00:00.000Z",
+        "1985-07-01T20:00:00.000Z"
+      ]
+    )
+    assert.deepStrictEqual(["2025-11-28", "2025-12-24", "2025-07-03"].map(at), [
+      "2025-11-28T18:00:00.000Z",
+      "2025-12-24T18:00:00.000Z",
+      "2025-07-03T17:00:00.000Z"
+    ])
   })
 })

@@ -14,6 +14,7 @@ import {
   D4,
   D6,
   intent,
+  isoAt,
   QQQ,
   SPY,
   tempDatabase,
@@ -27,16 +28,20 @@ const expectError = (error: BrokerError, reason: BrokerError["reason"], message?
 }
 
 describe("LocalExchange", () => {
-  it.effect("fills a market buy at the close plus slippage and marks the position at the close", () =>
-    withExchange(({ broker }) =>
+  it.effect("fills a market buy sent during the session at the close plus slippage, and marks the position at the close", () =>
+    withExchange(({ broker, closeDay }) =>
       Effect.gen(function*() {
-        const order = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
+        const placed = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
+        assert.deepStrictEqual([placed.status, placed.filledQty, placed.filledAvgPrice], ["new", 0, null])
+        assert.strictEqual(placed.submittedAt, isoAt(D1, "15:45"))
+        assert.match(placed.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+        assert.deepStrictEqual((yield* broker.getAccount).positions, [])
+        yield* closeDay
+        const order = yield* broker.getOrder(placed.id)
         assert.strictEqual(order.status, "filled")
         assert.strictEqual(order.filledQty, 10)
         assert.strictEqual(order.filledAvgPrice, 100.05)
-        assert.strictEqual(order.submittedAt, closeAt(D1))
         assert.strictEqual(order.filledAt, closeAt(D1))
-        assert.match(order.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
         assert.deepStrictEqual(yield* broker.getAccount, {
           account: ACCOUNT,
           cash: 98999.5,
@@ -59,10 +64,11 @@ describe("LocalExchange", () => {
       })))
 
   it.effect("charges commissions per share with a minimum and records every fill", () =>
-    withExchange(({ broker, exchange }) =>
+    withExchange(({ broker, closeDay, exchange }) =>
       Effect.gen(function*() {
         yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
         yield* broker.placeOrder(intent({ symbol: QQQ, side: "buy", qty: 200 }))
+        yield* closeDay
         const fills = yield* exchange.fills(ACCOUNT)
         assert.deepStrictEqual(fills.map((f) => [f.symbol, f.qty, f.price, f.commission, f.at]), [
           ["SPY", 10, 100.05, 1, closeAt(D1)],
@@ -74,11 +80,13 @@ describe("LocalExchange", () => {
       }), { exchange: { commissionPerShare: 0.01, commissionMin: 1 } }))
 
   it.effect("sells a position to flat and realizes the profit in cash", () =>
-    withExchange(({ broker, setDay }) =>
+    withExchange(({ broker, closeDay, setDay }) =>
       Effect.gen(function*() {
         yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
         yield* setDay(D2)
-        const sell = yield* broker.placeOrder(intent({ symbol: SPY, side: "sell", qty: 10 }))
+        const placed = yield* broker.placeOrder(intent({ symbol: SPY, side: "sell", qty: 10 }))
+        yield* closeDay
+        const sell = yield* broker.getOrder(placed.id)
         assert.strictEqual(sell.filledAvgPrice, 101.95)
         assert.strictEqual(sell.filledAt, closeAt(D2))
         const account = yield* broker.getAccount
@@ -87,48 +95,53 @@ describe("LocalExchange", () => {
         assert.strictEqual(account.equity, 100019)
       })))
 
-  it.effect("opens and covers a short when shorting is allowed", () =>
-    withExchange(({ broker, setDay }) =>
+  it.effect("opens and covers a short when shorting is allowed; during a session it is marked at the open", () =>
+    withExchange(({ broker, closeDay, setDay }) =>
       Effect.gen(function*() {
         const short = yield* broker.placeOrder(intent({ symbol: SPY, side: "sell", qty: 10 }))
-        assert.strictEqual(short.filledAvgPrice, 99.95)
+        yield* closeDay
+        assert.strictEqual((yield* broker.getOrder(short.id)).filledAvgPrice, 99.95)
         yield* setDay(D2)
         const account = yield* broker.getAccount
         assert.strictEqual(account.cash, 100999.5)
-        assert.strictEqual(account.shortMarketValue, -1020)
-        assert.strictEqual(account.equity, 99979.5)
-        assert.strictEqual(account.buyingPower, 98959.5)
+        assert.strictEqual(account.shortMarketValue, -1010)
+        assert.strictEqual(account.equity, 99989.5)
+        assert.strictEqual(account.buyingPower, 98979.5)
         assert.deepStrictEqual(account.positions, [{
           symbol: SPY,
           qty: -10,
           side: "short",
           avgEntryPrice: 99.95,
-          marketValue: -1020,
-          currentPrice: 102,
-          unrealizedPl: -20.5
+          marketValue: -1010,
+          currentPrice: 101,
+          unrealizedPl: -10.5
         }])
         const tooMuch = yield* Effect.flip(broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 15 })))
         expectError(tooMuch, "InsufficientQty", "insufficient qty available for order (requested: 15, available: 10)")
-        const cover = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
+        const placed = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
+        yield* closeDay
+        const cover = yield* broker.getOrder(placed.id)
         assert.strictEqual(cover.filledAvgPrice, 102.05)
         assert.deepStrictEqual(yield* broker.getPositions, [])
         assert.strictEqual((yield* broker.getAccount).cash, 99979)
       })))
 
   it.effect("rejects short sales when shorting is not allowed, but still sells longs", () =>
-    withExchange(({ broker }) =>
+    withExchange(({ broker, closeDay }) =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(broker.placeOrder(intent({ symbol: SPY, side: "sell", qty: 1 })))
         expectError(error, "ShortingNotAllowed", "account is not allowed to short")
         yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 5 }))
+        yield* closeDay
         const sell = yield* broker.placeOrder(intent({ symbol: SPY, side: "sell", qty: 5 }))
-        assert.strictEqual(sell.status, "filled")
+        assert.strictEqual(sell.status, "accepted")
       }), { exchange: { allowShorting: (account) => account !== ACCOUNT } }))
 
   it.effect("rejects flipping long to short in one order, counting shares held by open orders", () =>
-    withExchange(({ broker }) =>
+    withExchange(({ broker, closeDay }) =>
       Effect.gen(function*() {
         yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
+        yield* closeDay
         const flip = yield* Effect.flip(broker.placeOrder(intent({ symbol: SPY, side: "sell", qty: 15 })))
         expectError(flip, "InsufficientQty", "insufficient qty available for order (requested: 15, available: 10)")
         yield* broker.placeOrder(
@@ -157,13 +170,13 @@ describe("LocalExchange", () => {
           const error = yield* Effect.flip(broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 100 })))
           expectError(error, "InsufficientBuyingPower")
           const ok = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 99 }))
-          assert.strictEqual(ok.status, "filled")
+          assert.strictEqual(ok.status, "new")
         })
       )
     }))
 
   it.effect("keeps client order ids unique forever and finds orders by them", () =>
-    withExchange(({ broker }) =>
+    withExchange(({ broker, closeDay }) =>
       Effect.gen(function*() {
         const first = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 1, clientOrderId: "dup-1" }))
         const again = yield* Effect.flip(
@@ -182,6 +195,7 @@ describe("LocalExchange", () => {
         assert.deepStrictEqual(Option.map(found, (o) => o.id), Option.some(first.id))
         assert.deepStrictEqual(Option.map(yield* broker.getOrderByClientId("dup-2"), (o) => o.status), Option.some("canceled"))
         assert.isTrue(Option.isNone(yield* broker.getOrderByClientId("never-sent")))
+        yield* closeDay
         assert.strictEqual(yield* broker.getPositions.pipe(Effect.map((ps) => ps.length)), 1)
       })))
 
@@ -258,8 +272,8 @@ describe("LocalExchange", () => {
       })))
 
   describe("resting orders", () => {
-    it.effect("expires an unfilled day limit after its first session and keeps a gtc limit resting", () =>
-      withExchange(({ broker, setDay }) =>
+    it.effect("evaluates a limit from the session after it was sent, at that session's close; a day limit then expires", () =>
+      withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
           const day = yield* broker.placeOrder(
             intent({ symbol: SPY, side: "buy", qty: 10, type: "limit", limitPrice: 95 })
@@ -269,11 +283,13 @@ describe("LocalExchange", () => {
           )
           assert.strictEqual(day.status, "new")
           yield* setDay(D2)
+          assert.strictEqual((yield* broker.getOrder(day.id)).status, "new")
+          yield* closeDay
           assert.strictEqual((yield* broker.getOrder(day.id)).status, "expired")
           assert.strictEqual((yield* broker.getOrder(gtc.id)).status, "new")
-          yield* setDay(D3)
-          assert.strictEqual((yield* broker.getOrder(gtc.id)).status, "new")
           yield* setDay(D4)
+          assert.strictEqual((yield* broker.getOrder(gtc.id)).status, "new")
+          yield* closeDay
           const filled = yield* broker.getOrder(gtc.id)
           assert.strictEqual(filled.status, "filled")
           assert.strictEqual(filled.filledAvgPrice, 95)
@@ -312,9 +328,10 @@ describe("LocalExchange", () => {
         })))
 
     it.effect("cancels every open order and counts top-level orders", () =>
-      withExchange(({ broker }) =>
+      withExchange(({ broker, closeDay }) =>
         Effect.gen(function*() {
           yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 1 }))
+          yield* closeDay
           yield* broker.placeOrder(
             intent({ symbol: SPY, side: "buy", qty: 1, type: "limit", limitPrice: 90, timeInForce: "gtc" })
           )
@@ -340,9 +357,9 @@ describe("LocalExchange", () => {
 
   describe("order classes", () => {
     it.effect("bracket: the take-profit fills on a later session and cancels the stop-loss", () =>
-      withExchange(({ broker, setDay }) =>
+      withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
-          const order = yield* broker.placeOrder(intent({
+          const placed = yield* broker.placeOrder(intent({
             symbol: SPY,
             side: "buy",
             qty: 10,
@@ -351,14 +368,19 @@ describe("LocalExchange", () => {
             takeProfit: { limitPrice: 105 },
             stopLoss: { stopPrice: 95 }
           }))
+          assert.deepStrictEqual([placed.status, ...placed.legs.map((l) => l.status)], ["new", "held", "held"])
+          yield* closeDay
+          const order = yield* broker.getOrder(placed.id)
           assert.strictEqual(order.status, "filled")
           assert.deepStrictEqual(order.legs.map((l) => [l.side, l.type, l.limitPrice, l.stopPrice, l.status]), [
             ["sell", "limit", 105, null, "new"],
             ["sell", "stop", null, 95, "new"]
           ])
           yield* setDay(D2)
+          yield* closeDay
           assert.deepStrictEqual((yield* broker.getOrder(order.id)).legs.map((l) => l.status), ["new", "new"])
           yield* setDay(D3)
+          yield* closeDay
           const done = yield* broker.getOrder(order.id)
           assert.deepStrictEqual(done.legs.map((l) => [l.status, l.filledAvgPrice]), [["filled", 105], ["canceled", null]])
           const account = yield* broker.getAccount
@@ -367,7 +389,7 @@ describe("LocalExchange", () => {
         })))
 
     it.effect("bracket: the stop-loss fills at the stop less slippage and cancels the take-profit", () =>
-      withExchange(({ broker, setDay }) =>
+      withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
           const order = yield* broker.placeOrder(intent({
             symbol: SPY,
@@ -379,8 +401,10 @@ describe("LocalExchange", () => {
             stopLoss: { stopPrice: 98 }
           }))
           yield* setDay(D3)
+          yield* closeDay
           assert.deepStrictEqual((yield* broker.getOrder(order.id)).legs.map((l) => l.status), ["new", "new"])
           yield* setDay(D4)
+          yield* closeDay
           const done = yield* broker.getOrder(order.id)
           assert.deepStrictEqual(done.legs.map((l) => [l.status, l.filledAvgPrice, l.filledAt]), [
             ["canceled", null, null],
@@ -390,9 +414,9 @@ describe("LocalExchange", () => {
         })))
 
     it.effect("bracket: when one bar reaches both exits, the stop-loss is assumed first", () =>
-      withExchange(({ broker, setDay }) =>
+      withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
-          const order = yield* broker.placeOrder(intent({
+          const placed = yield* broker.placeOrder(intent({
             symbol: SPY,
             side: "buy",
             qty: 10,
@@ -401,8 +425,11 @@ describe("LocalExchange", () => {
             takeProfit: { limitPrice: 108 },
             stopLoss: { stopPrice: 96 }
           }))
+          yield* closeDay
+          const order = yield* broker.getOrder(placed.id)
           assert.strictEqual(order.filledAvgPrice, 107.05)
           yield* setDay(D4)
+          yield* closeDay
           const done = yield* broker.getOrder(order.id)
           assert.deepStrictEqual(done.legs.map((l) => [l.type, l.status, l.filledAvgPrice]), [
             ["limit", "canceled", null],
@@ -411,7 +438,7 @@ describe("LocalExchange", () => {
         }), { start: D3 }))
 
     it.effect("bracket: legs are held until the entry fills and work from the next session", () =>
-      withExchange(({ broker, setDay }) =>
+      withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
           const order = yield* broker.placeOrder(intent({
             symbol: SPY,
@@ -427,12 +454,15 @@ describe("LocalExchange", () => {
           assert.strictEqual(order.status, "new")
           assert.deepStrictEqual(order.legs.map((l) => l.status), ["held", "held"])
           yield* setDay(D3)
+          assert.strictEqual((yield* broker.getOrder(order.id)).status, "new")
+          yield* closeDay
           const entered = yield* broker.getOrder(order.id)
           assert.strictEqual(entered.status, "filled")
           assert.strictEqual(entered.filledAvgPrice, 101.5)
           assert.deepStrictEqual(entered.legs.map((l) => l.status), ["new", "new"])
           assert.deepStrictEqual(Option.map(yield* broker.getPosition(SPY), (p) => p.qty), Option.some(10))
           yield* setDay(D4)
+          yield* closeDay
           const done = yield* broker.getOrder(order.id)
           assert.deepStrictEqual(done.legs.map((l) => [l.status, l.filledAvgPrice]), [["canceled", null], ["filled", 96.95]])
         }), { start: D2 }))
@@ -463,7 +493,7 @@ describe("LocalExchange", () => {
         })))
 
     it.effect("oco: an exit-only pair; the take-profit fills and cancels the stop", () =>
-      withExchange(({ broker, setDay }) =>
+      withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
           const noPosition = yield* Effect.flip(broker.placeOrder(intent({
             symbol: SPY,
@@ -477,6 +507,7 @@ describe("LocalExchange", () => {
           })))
           expectError(noPosition, "InsufficientQty")
           yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
+          yield* closeDay
           const oco = yield* broker.placeOrder(intent({
             symbol: SPY,
             side: "sell",
@@ -490,15 +521,17 @@ describe("LocalExchange", () => {
           assert.deepStrictEqual([oco.type, oco.limitPrice, oco.status], ["limit", 105, "new"])
           assert.deepStrictEqual(oco.legs.map((l) => [l.type, l.stopPrice, l.status]), [["stop", 95, "new"]])
           yield* setDay(D3)
+          yield* closeDay
           const done = yield* broker.getOrder(oco.id)
           assert.deepStrictEqual([done.status, done.filledAvgPrice, done.legs[0]!.status], ["filled", 105, "canceled"])
           assert.deepStrictEqual(yield* broker.getPositions, [])
         })))
 
     it.effect("oco: canceling the stop leg cancels the take-profit too", () =>
-      withExchange(({ broker }) =>
+      withExchange(({ broker, closeDay }) =>
         Effect.gen(function*() {
           yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
+          yield* closeDay
           const oco = yield* broker.placeOrder(intent({
             symbol: SPY,
             side: "sell",
@@ -515,7 +548,7 @@ describe("LocalExchange", () => {
         })))
 
     it.effect("oto: an entry with one stop-loss leg", () =>
-      withExchange(({ broker, setDay }) =>
+      withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
           const order = yield* broker.placeOrder(intent({
             symbol: SPY,
@@ -525,19 +558,23 @@ describe("LocalExchange", () => {
             orderClass: "oto",
             stopLoss: { stopPrice: 98 }
           }))
-          assert.deepStrictEqual(order.legs.map((l) => [l.type, l.status]), [["stop", "new"]])
+          assert.deepStrictEqual(order.legs.map((l) => [l.type, l.status]), [["stop", "held"]])
+          yield* closeDay
+          assert.deepStrictEqual((yield* broker.getOrder(order.id)).legs.map((l) => [l.type, l.status]), [["stop", "new"]])
           yield* setDay(D4)
+          yield* closeDay
           assert.strictEqual((yield* broker.getOrder(order.id)).legs[0]!.filledAvgPrice, 97.95)
           assert.deepStrictEqual(yield* broker.getPositions, [])
         })))
   })
 
   describe("closing positions", () => {
-    it.effect("closes part of a position after canceling the symbol's open orders, then everything", () =>
-      withExchange(({ broker }) =>
+    it.effect("closes part of a position after canceling the symbol's open orders, then everything; after the close they fill at the next open", () =>
+      withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
           yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
           yield* broker.placeOrder(intent({ symbol: QQQ, side: "buy", qty: 20 }))
+          yield* closeDay
           const oco = yield* broker.placeOrder(intent({
             symbol: SPY,
             side: "sell",
@@ -559,34 +596,40 @@ describe("LocalExchange", () => {
             "sell",
             5,
             "market",
-            "filled",
-            99.95
+            "accepted",
+            null
           ])
           assert.strictEqual((yield* broker.getOrder(oco.id)).status, "canceled")
-          assert.deepStrictEqual(Option.map(yield* broker.getPosition(SPY), (p) => p.qty), Option.some(5))
+          assert.deepStrictEqual(Option.map(yield* broker.getPosition(SPY), (p) => p.qty), Option.some(10))
           const closed = yield* broker.closeAllPositions
           assert.deepStrictEqual(closed.map((o) => [o.symbol, o.side, o.qty, o.status]), [
-            ["QQQ", "sell", 20, "filled"],
-            ["SPY", "sell", 5, "filled"]
+            ["QQQ", "sell", 20, "accepted"],
+            ["SPY", "sell", 10, "accepted"]
           ])
+          assert.strictEqual((yield* broker.getOrder(half.id)).status, "canceled")
+          yield* setDay(D2)
+          assert.deepStrictEqual((yield* broker.getOrder(closed[1]!.id)).filledAvgPrice, 100.95)
           assert.deepStrictEqual(yield* broker.getPositions, [])
           expectError(yield* Effect.flip(broker.closePosition(SPY)), "NotFound", "position does not exist")
           assert.deepStrictEqual(yield* broker.closeAllPositions, [])
         })))
 
     it.effect("closes a short with a buy", () =>
-      withExchange(({ broker }) =>
+      withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
           yield* broker.placeOrder(intent({ symbol: QQQ, side: "sell", qty: 20 }))
-          const cover = yield* broker.closePosition(QQQ)
-          assert.deepStrictEqual([cover.side, cover.qty, cover.filledAvgPrice], ["buy", 20, 40.02])
+          yield* closeDay
+          const placed = yield* broker.closePosition(QQQ)
+          yield* setDay(D2)
+          const cover = yield* broker.getOrder(placed.id)
+          assert.deepStrictEqual([cover.side, cover.qty, cover.filledAvgPrice, cover.filledAt], ["buy", 20, 40.02, isoAt(D2, "09:30")])
           assert.deepStrictEqual(yield* broker.getPositions, [])
         })))
   })
 
   describe("listing orders", () => {
     it.effect("filters by status, symbols, submission time, direction and limit", () =>
-      withExchange(({ broker, exchange, setDay }) =>
+      withExchange(({ broker, closeDay, exchange, setDay }) =>
         Effect.gen(function*() {
           const a = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
           const b = yield* broker.placeOrder(
@@ -605,6 +648,7 @@ describe("LocalExchange", () => {
             takeProfit: { limitPrice: 120 },
             stopLoss: { stopPrice: 80 }
           }))
+          yield* closeDay
           const ids = (orders: ReadonlyArray<{ readonly id: string }>) => orders.map((o) => o.id)
           assert.deepStrictEqual(ids(yield* broker.listOrders({ status: "open" })), [e.id, b.id])
           assert.deepStrictEqual(ids(yield* broker.listOrders({ status: "closed" })), [d.id, c.id, a.id])
@@ -621,7 +665,7 @@ describe("LocalExchange", () => {
           )
           assert.deepStrictEqual(ids(yield* broker.listOrders({ status: "all", after: "2026-08-04" })), [e.id, d.id, c.id])
           assert.deepStrictEqual(
-            ids(yield* broker.listOrders({ status: "all", until: closeAt(D3) })),
+            ids(yield* broker.listOrders({ status: "all", until: isoAt(D3, "15:45") })),
             [d.id, c.id, b.id, a.id]
           )
           assert.strictEqual((yield* broker.getOrder(c.id)).status, "expired")
@@ -646,38 +690,49 @@ describe("LocalExchange", () => {
             )
             return (yield* exchange.account(ACCOUNT)).keyId
           }), { filename })
+        const atD2 = { filename, start: D2, time: "16:00" }
         yield* withExchange(({ broker, exchange }) =>
           Effect.gen(function*() {
             const position = yield* broker.getPosition(SPY)
             assert.deepStrictEqual(Option.map(position, (p) => [p.qty, p.avgEntryPrice]), Option.some([15, 100.366667]))
             assert.strictEqual((yield* exchange.account(ACCOUNT)).keyId, keyId)
             assert.strictEqual((yield* broker.getAccount).cash, 100000 - 1000.5 - 505)
-          }), { filename, start: D2 })
+          }), atD2)
         const rewind = yield* Effect.flip(withExchange(({ broker }) => broker.getAccount, { filename, start: D1 }))
         assert.strictEqual(rewind._tag, "BrokerError")
         if (rewind._tag === "BrokerError") {
-          expectError(rewind, "InvalidRequest", "the local exchange is at 2026-08-04; cannot trade 2026-08-03")
+          expectError(
+            rewind,
+            "InvalidRequest",
+            "the local exchange is at 2026-08-04 (after the close); cannot trade 2026-08-03 (during the session)"
+          )
         }
       }))
 
-    it.effect("rejects a session before the account's last session and days that are not sessions", () =>
-      withExchange(({ broker, setDay }) =>
+    it.effect("rejects a moment before the account's; on a day without a session the market is closed and orders queue", () =>
+      withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
           yield* broker.getAccount
-          yield* setDay(D2)
+          yield* closeDay
+          yield* broker.getAccount
+          yield* setDay(D3)
           expectError(
             yield* Effect.flip(broker.getAccount),
             "InvalidRequest",
-            "the local exchange is at 2026-08-05; cannot trade 2026-08-04"
+            "the local exchange is at 2026-08-05 (after the close); cannot trade 2026-08-05 (during the session)"
           )
           yield* setDay(TradingDay.make("2026-08-08"))
-          expectError(yield* Effect.flip(broker.getPositions), "InvalidRequest")
+          const saturday = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 1 }))
+          assert.strictEqual(saturday.status, "accepted")
+          assert.isFalse((yield* broker.getClock).isOpen)
+          yield* setDay(D6)
+          assert.strictEqual((yield* broker.getOrder(saturday.id)).filledAvgPrice, 91.05)
         }), { start: D3 }))
 
-    it.effect("layerLatest puts the exchange at the feed's last session", () =>
+    it.effect("layerLatest puts the exchange after the close of the feed's last session", () =>
       Effect.gen(function*() {
         const session = yield* ExchangeSession
-        assert.strictEqual(yield* session.current, D6)
+        assert.deepStrictEqual(yield* session.current, { day: D6, seconds: 16 * 3600 })
       }).pipe(Effect.provide(ExchangeSession.layerLatest.pipe(Layer.provide(MarketData.layerTest(bars))))))
 
     it.effect("creates accounts lazily with a generated key pair that can be looked up", () =>
@@ -706,8 +761,8 @@ describe("LocalExchange", () => {
         const claude = yield* brokers.get(ACCOUNT)
         const gemini = yield* brokers.get(AccountId.make("GEMINI"))
         yield* claude.placeOrder(intent({ symbol: SPY, side: "buy", qty: 1 }))
-        assert.strictEqual((yield* claude.getPositions).length, 1)
-        assert.deepStrictEqual(yield* gemini.getPositions, [])
+        assert.strictEqual((yield* claude.listOrders({ status: "open" })).length, 1)
+        assert.deepStrictEqual(yield* gemini.listOrders({ status: "open" }), [])
         const unknown = yield* Effect.flip(brokers.get(AccountId.make("GROQ")))
         assert.strictEqual(unknown.reason, "UnknownAccount")
       }).pipe(

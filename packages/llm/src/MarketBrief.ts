@@ -4,7 +4,8 @@
  * **When to use**: the pitch, review and chairman prompts embed `marketBrief(snapshot)`; pitch prompts add
  * `accountBrief(account)`.
  *
- * **Details**: bars dated after `snapshot.asOf` are dropped here too (no look-ahead, whatever the feed sent).
+ * **Details**: bars dated after `snapshot.asOf` are dropped here too (no look-ahead, whatever the feed sent). A
+ * snapshot taken during the session (`intraday`) says so: its last "close" is the latest price, not the close.
  * Per symbol: last close, returns over 1/5/20/60 sessions, distance from the 50- and 200-session SMAs,
  * 20-session annualised volatility, the 60-session high/low and the last `RECENT_CLOSES` closes. A value needing
  * more history than the snapshot holds is `n/a`.
@@ -25,6 +26,14 @@ const usd = (x: number): string => `$${x.toLocaleString("en-US", { minimumFracti
 
 const closesUpTo = (snapshot: MarketSnapshot) =>
   snapshot.history.map((h) => ({ symbol: h.symbol, closes: h.bars.filter((b) => b.date <= snapshot.asOf).map((b) => b.close) }))
+
+const asOfLine = (snapshot: MarketSnapshot): string => {
+  const intraday = snapshot.intraday
+  if (intraday === undefined) return `As of the close of ${snapshot.asOf}. Nothing after that close is known.`
+  const time = intraday.at.slice(11, 16)
+  const last = intraday.through === "open" ? "its open" : "its latest trade"
+  return `As of ${time} New York time on ${snapshot.asOf}, during the session: the last value of ${snapshot.asOf} is ${last}, not its close. Nothing after that moment is known; orders fill at the close.`
+}
 
 /** The day's market snapshot as text. */
 export const marketBrief = (snapshot: MarketSnapshot): string => {
@@ -48,7 +57,7 @@ export const marketBrief = (snapshot: MarketSnapshot): string => {
   })
   const recent = series.map(({ symbol, closes }) => `${symbol}: ${closes.slice(-RECENT_CLOSES).map((c) => c.toFixed(2)).join(" ")}`)
   return [
-    `As of the close of ${snapshot.asOf}. Nothing after that close is known.`,
+    asOfLine(snapshot),
     `Universe: ${snapshot.universe.join(", ")}`,
     "",
     "symbol | close | 1d | 5d | 20d | 60d | vs SMA50 | vs SMA200 | vol20 (ann.) | 60d high | 60d low",

@@ -15,6 +15,10 @@
  * - A bar's `t` is midnight New York expressed in UTC (`…T05:00:00Z` in winter, `…T04:00:00Z` in summer): the bar's
  *   date is its New York date, never the UTC date.
  * - Sessions are the days with bars (no `/v2/calendar` call): holidays and weekends simply have no bars.
+ * - Today's session so far (the `close` schedule, `RemoteBars.snapshotDuring`) comes from
+ *   `GET /v2/stocks/snapshots`: each symbol's `dailyBar` so far with its `latestTrade` as the close — trades after
+ *   now are never used. It asks `intradayFeed` (default `iex`: the free plan's real-time feed; SIP's latest 15
+ *   minutes need a paid plan).
  * - HTTP 429 waits until `X-RateLimit-Reset` (1 to 60 s; 3 s without the header) and retries, three times at most.
  *   Other failures are `MarketDataError` `Unavailable` naming `alpaca`, the status and the body's message; the keys
  *   only travel in the `APCA-API-KEY-ID` / `APCA-API-SECRET-KEY` headers and are scrubbed from every message.
@@ -47,6 +51,8 @@ export interface Options {
   readonly symbols?: ReadonlyArray<Ticker> | undefined
   /** Default `sip`. */
   readonly feed?: Feed | undefined
+  /** The feed of today's session so far. Default `iex`. */
+  readonly intradayFeed?: Feed | "delayed_sip" | undefined
 }
 
 const AlpacaBar = Schema.Struct({
@@ -57,6 +63,17 @@ const AlpacaBar = Schema.Struct({
   c: Schema.Finite,
   v: Schema.Finite
 })
+
+const LatestTrade = Schema.Struct({ t: Schema.String, p: Schema.Finite })
+
+/** `GET /v2/stocks/snapshots`: a map of symbol to snapshot (`null` for an unknown symbol), no wrapper key. */
+const Snapshots = Schema.Record(
+  Schema.String,
+  Schema.NullOr(Schema.Struct({
+    latestTrade: Schema.optional(Schema.NullOr(LatestTrade)),
+    dailyBar: Schema.optional(Schema.NullOr(AlpacaBar))
+  }))
+)
 
 const BarsPage = Schema.Struct({
   bars: Schema.NullOr(Schema.Record(Schema.String, Schema.NullOr(Schema.Array(AlpacaBar)))),
@@ -148,7 +165,47 @@ export const provider = (client: HttpClient.HttpClient, options: Options): Remot
     return out
   })
 
-  return { name: PROVIDER, fetch }
+  /** Today's bar so far of each symbol, its close the latest trade at or before `until`. */
+  const sessionSoFar = Effect.fnUntraced(function*(symbols: ReadonlyArray<Ticker>, day: TradingDay, until: number) {
+    const what = `GET /v2/stocks/snapshots ${day}`
+    const request = HttpClientRequest.get(`${base}/v2/stocks/snapshots`, {
+      acceptJson: true,
+      urlParams: { symbols: symbols.join(","), feed: options.intradayFeed ?? "iex" },
+      headers: {
+        "APCA-API-KEY-ID": Redacted.value(options.keyId),
+        "APCA-API-SECRET-KEY": Redacted.value(options.secretKey)
+      }
+    })
+    const body = yield* RemoteBars.retryRateLimited(
+      client.execute(request).pipe(
+        Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429 })),
+        Effect.flatMap(HttpClientResponse.schemaBodyJson(Snapshots)),
+        Effect.catchTags({
+          HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
+          SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
+        })
+      ),
+      { provider: PROVIDER, what, times: RATE_LIMIT_RETRIES }
+    )
+    const out = new Map<string, Bar>()
+    for (const [symbol, snapshot] of Object.entries(body)) {
+      const daily = snapshot?.dailyBar
+      if (daily == null || RemoteBars.nyDate(Date.parse(daily.t)) !== day) continue
+      const trade = snapshot?.latestTrade
+      const last = trade != null && Date.parse(trade.t) <= until && RemoteBars.nyDate(Date.parse(trade.t)) === day ? trade.p : daily.c
+      out.set(symbol, {
+        date: day,
+        open: daily.o,
+        high: Math.max(daily.h, last),
+        low: Math.min(daily.l, last),
+        close: last,
+        volume: daily.v
+      })
+    }
+    return out
+  })
+
+  return { name: PROVIDER, fetch, sessionSoFar }
 }
 
 /** The feed, over the `HttpClient` in context. */

@@ -12,6 +12,9 @@
  *   last session on or before it. `sessions` clips its range to the data. `lookback` must be a non-negative
  *   integer (anything else is a defect); near the start of the data fewer bars come back.
  * - `fromIndex` holds the rules for every feed built on a `BarIndex`; `layerTest` builds one from in-memory bars.
+ * - `snapshotDuring` (the `close` schedule) from recorded daily bars knows only the as-of day's open: the day's
+ *   bar becomes open = high = low = close = the open, volume 0 (`sessionSoFar`). A live feed may know more (the
+ *   session's bar so far and its latest trade); never the close.
  *
  * @since 0.1.0
  */
@@ -20,7 +23,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import type { Bar, MarketSnapshot, SymbolHistory, Ticker, TradingDay, Universe } from "@council/domain"
+import { type Bar, type MarketSnapshot, parseMoment, type SymbolHistory, type Ticker, type TradingDay, type Universe } from "@council/domain"
 import * as BarIndex from "./BarIndex.ts"
 
 export class MarketDataError extends Schema.TaggedError<MarketDataError>()("MarketDataError", {
@@ -48,6 +51,11 @@ export class MarketData extends Context.Service<MarketData, {
   readonly bars: (query: BarsQuery) => Effect.Effect<ReadonlyArray<Bar>, MarketDataError>
   /** The universe's history up to and including `asOf`. */
   readonly snapshot: (asOf: TradingDay, lookback: number) => Effect.Effect<MarketSnapshot, MarketDataError>
+  /**
+   * The universe as known at `at` (RFC 3339, a moment during `asOf`'s session): the bars before `asOf` and its
+   * session so far as the last bar, marked `intraday`. Never the session's close.
+   */
+  readonly snapshotDuring: (asOf: TradingDay, at: string, lookback: number) => Effect.Effect<MarketSnapshot, MarketDataError>
 }>()("@council/market/MarketData") {
   /** The service over an in-memory `BarIndex` (what `LocalBars` and `layerTest` provide). */
   static readonly fromIndex = (index: BarIndex.BarIndex): MarketData["Service"] => make(index)
@@ -72,6 +80,32 @@ export class MarketData extends Context.Service<MarketData, {
         Effect.map(make)
       )
     )
+}
+
+/** A bar as known during its session from daily bars alone: its open, and nothing else. */
+export const openOnly = (bar: Bar): Bar => ({
+  date: bar.date,
+  open: bar.open,
+  high: bar.open,
+  low: bar.open,
+  close: bar.open,
+  volume: 0
+})
+
+/**
+ * `snapshot` (complete up to `asOf`) cut to what daily bars know at `at` during `asOf`'s session: its bar becomes
+ * `openOnly`. Fails `InvalidData` unless `at` is an RFC 3339 moment on `asOf` (New York date).
+ */
+export const sessionSoFar = (snapshot: MarketSnapshot, at: string): Effect.Effect<MarketSnapshot, MarketDataError> => {
+  const moment = parseMoment(at)
+  if (moment === undefined || moment.day !== snapshot.asOf) {
+    return Effect.fail(new MarketDataError({ reason: "InvalidData", message: `${at} is not a moment of ${snapshot.asOf}'s session` }))
+  }
+  const history = snapshot.history.map((h) => ({
+    symbol: h.symbol,
+    bars: h.bars.map((bar) => (bar.date === snapshot.asOf ? openOnly(bar) : bar))
+  }))
+  return Effect.succeed({ ...snapshot, history, intraday: { at, through: "open" } })
 }
 
 const make = (index: BarIndex.BarIndex): MarketData["Service"] => {
@@ -128,6 +162,17 @@ const make = (index: BarIndex.BarIndex): MarketData["Service"] => {
 
   const universe: Universe = [...index.universe]
 
+  const snapshot = Effect.fnUntraced(function*(asOf: TradingDay, lookback: number) {
+    yield* checkLookback(lookback)
+    const end = yield* Effect.fromResult(locateSession(asOf))
+    const history: Array<SymbolHistory> = index.universe.map((symbol) => ({
+      symbol,
+      bars: BarIndex.slice(index, index.columns.get(symbol)!, end - lookback + 1, end)
+    }))
+    const snapshot: MarketSnapshot = { asOf, universe, history }
+    return snapshot
+  })
+
   return MarketData.of({
     universe: Effect.succeed(universe),
     latestTradingDay: Effect.succeed(lastDay),
@@ -145,15 +190,7 @@ const make = (index: BarIndex.BarIndex): MarketData["Service"] => {
       const end = yield* Effect.fromResult(locate(query.asOf))
       return BarIndex.slice(index, columns, end - query.lookback + 1, end)
     }),
-    snapshot: Effect.fnUntraced(function*(asOf: TradingDay, lookback: number) {
-      yield* checkLookback(lookback)
-      const end = yield* Effect.fromResult(locateSession(asOf))
-      const history: Array<SymbolHistory> = index.universe.map((symbol) => ({
-        symbol,
-        bars: BarIndex.slice(index, index.columns.get(symbol)!, end - lookback + 1, end)
-      }))
-      const snapshot: MarketSnapshot = { asOf, universe, history }
-      return snapshot
-    })
+    snapshot,
+    snapshotDuring: (asOf, at, lookback) => Effect.flatMap(snapshot(asOf, lookback), (complete) => sessionSoFar(complete, at))
   })
 }

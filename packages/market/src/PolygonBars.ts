@@ -15,6 +15,10 @@
  *   `next_url` is followed with the header again, rebased onto `baseUrl` when it names another host (the key is only
  *   ever sent to `baseUrl`), and any `apiKey` parameter in it is dropped. Messages are scrubbed of the key.
  * - A result's `t` is the Unix milliseconds of midnight New York: the bar's date is its New York date.
+ * - Today's session so far (the `close` schedule) comes from the snapshot endpoint
+ *   `GET /v2/snapshot/locale/us/markets/stocks/tickers?tickers=…` (one call): each ticker's `day` bar so far with its
+ *   `lastTrade` as the close (trades after now are never used). The free tier does not include it (HTTP 403, said
+ *   so); a paid plan does.
  *
  * @since 0.1.0
  */
@@ -88,6 +92,16 @@ const Aggregate = Schema.Struct({
   v: Schema.Finite
 })
 
+/** An entry of the snapshot endpoint; `lastTrade.t` is in nanoseconds. */
+const TickerSnapshot = Schema.Struct({
+  ticker: Schema.String,
+  day: Schema.optional(Schema.NullOr(Schema.Struct({ o: Schema.Finite, h: Schema.Finite, l: Schema.Finite, c: Schema.Finite, v: Schema.Finite }))),
+  lastTrade: Schema.optional(Schema.NullOr(Schema.Struct({ p: Schema.Finite, t: Schema.Finite }))),
+  updated: Schema.optional(Schema.NullOr(Schema.Finite))
+})
+
+const SnapshotPage = Schema.Struct({ tickers: Schema.optional(Schema.NullOr(Schema.Array(TickerSnapshot))) })
+
 const AggsPage = Schema.Struct({
   results: Schema.optional(Schema.NullOr(Schema.Array(Aggregate))),
   next_url: Schema.optional(Schema.NullOr(Schema.String))
@@ -151,7 +165,33 @@ export const provider = (client: HttpClient.HttpClient, options: Options, limite
     return out
   })
 
-  return { name: PROVIDER, fetch }
+  /** Today's bar so far of each ticker, its close the last trade at or before `until`. */
+  const sessionSoFar = Effect.fnUntraced(function*(symbols: ReadonlyArray<Ticker>, day: TradingDay, until: number) {
+    const path = "/v2/snapshot/locale/us/markets/stocks/tickers"
+    const request = HttpClientRequest.get(`${base}${path}`, { urlParams: { tickers: symbols.join(",") } })
+    const attempt = limiter(client.execute(request.pipe(HttpClientRequest.bearerToken(options.apiKey), HttpClientRequest.acceptJson))).pipe(
+      Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what: `GET ${path}`, secrets, waitOn429: () => WAIT_ON_429 })),
+      Effect.flatMap(HttpClientResponse.schemaBodyJson(SnapshotPage)),
+      Effect.catchTags({
+        HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what: `GET ${path}`, secrets })(error)),
+        SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, `GET ${path}`)(error))
+      })
+    )
+    const body = yield* RemoteBars.retryRateLimited(attempt, { provider: PROVIDER, what: `GET ${path}`, times: RATE_LIMIT_RETRIES })
+    const out = new Map<string, Bar>()
+    for (const entry of body.tickers ?? []) {
+      const bar = entry.day
+      const updatedDay = entry.updated == null ? day : RemoteBars.nyDate(Math.floor(entry.updated / 1e6))
+      if (bar == null || bar.o <= 0 || updatedDay !== day) continue
+      const trade = entry.lastTrade
+      const tradeMs = trade == null ? undefined : Math.floor(trade.t / 1e6)
+      const last = trade != null && tradeMs !== undefined && tradeMs <= until && RemoteBars.nyDate(tradeMs) === day ? trade.p : bar.c
+      out.set(entry.ticker, { date: day, open: bar.o, high: Math.max(bar.h, last), low: Math.min(bar.l, last), close: last, volume: bar.v })
+    }
+    return out
+  })
+
+  return { name: PROVIDER, fetch, sessionSoFar }
 }
 
 /** The feed, over the `HttpClient` in context, with its own call limiter. */

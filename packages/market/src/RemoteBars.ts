@@ -18,6 +18,9 @@
  *   before the last complete day. "Now" comes from `Clock`, so `TestClock` drives it in tests.
  * - Daily bars are stamped at midnight New York (04:00Z or 05:00Z depending on DST); `nyDate` converts them, never
  *   the UTC date.
+ * - `snapshotDuring` (the `close` schedule): for a complete day, the day's open only (like recorded bars); for
+ *   today, during its session, the provider's `sessionSoFar` (the session's bar so far and the latest trade, taken
+ *   now) after the complete bars up to the session before. A provider without it serves complete days only.
  *
  * @since 0.1.0
  */
@@ -30,12 +33,12 @@ import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Semaphore from "effect/Semaphore"
-import { Ticker } from "@council/domain"
+import { formatMoment, momentOfEpoch, Ticker } from "@council/domain"
 import type { Bar, TradingDay } from "@council/domain"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as BarIndex from "./BarIndex.ts"
-import { MarketData, MarketDataError } from "./MarketData.ts"
+import { MarketData, MarketDataError, sessionSoFar } from "./MarketData.ts"
 
 /** The ten ETFs of the repository's local data, the default universe of the remote feeds. */
 export const defaultUniverse: ReadonlyArray<Ticker> = [
@@ -61,6 +64,15 @@ export interface Provider {
     from: TradingDay,
     to: TradingDay
   ) => Effect.Effect<ReadonlyMap<string, ReadonlyArray<Bar>>, MarketDataError>
+  /**
+   * Today's session so far for `symbols`, keyed by symbol: the day's bar so far with the latest trade as its
+   * close, nothing later than `until` (epoch milliseconds, now). Absent: the provider has no live prices.
+   */
+  readonly sessionSoFar?: (
+    symbols: ReadonlyArray<Ticker>,
+    day: TradingDay,
+    until: number
+  ) => Effect.Effect<ReadonlyMap<string, Bar>, MarketDataError>
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -387,6 +399,40 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
       message: `${symbol} is not in the universe (${sortedUniverse.join(", ")})`
     })
 
+  const snapshot = Effect.fnUntraced(function*(asOf: TradingDay, lookback: number) {
+    yield* checkLookback(lookback)
+    yield* completeUpTo(asOf)
+    const current = yield* ensure(addDays(asOf, -calendarSpan(lookback)), asOf)
+    const { index, service } = yield* viewOf(current, asOf)
+    if (asOf > lastSession(index)) return yield* notASession(asOf, index)
+    return yield* service.snapshot(asOf, lookback)
+  })
+
+  /** Today's session so far after the complete sessions before it, from the provider's live prices. */
+  const liveSnapshot = Effect.fnUntraced(function*(asOf: TradingDay, lookback: number, now: number) {
+    const live = provider.sessionSoFar
+    if (live === undefined || nyDate(now) !== asOf) {
+      return yield* new MarketDataError({
+        reason: "OutOfRange",
+        message: `${asOf} is not complete yet and ${provider.name} has no live prices for it`
+      })
+    }
+    const complete = lastCompleteDay(now)
+    const current = yield* ensure(addDays(complete, -calendarSpan(lookback)), complete)
+    const { index, service } = yield* viewOf(current, complete)
+    const before = yield* service.snapshot(lastSession(index), Math.max(0, lookback - 1))
+    const today = yield* live(sortedUniverse, asOf, now)
+    const missing = sortedUniverse.filter((symbol) => today.get(symbol)?.date !== asOf)
+    if (missing.length > 0) {
+      return yield* new MarketDataError({
+        reason: "Unavailable",
+        message: `${provider.name}: no trade of ${missing.join(", ")} on ${asOf} yet`
+      })
+    }
+    const history = before.history.map((h) => ({ symbol: h.symbol, bars: [...h.bars, today.get(h.symbol)!] }))
+    return { asOf, universe: sortedUniverse, history, intraday: { at: formatMoment(momentOfEpoch(now)), through: "latest-trade" as const } }
+  })
+
   return MarketData.of({
     universe: Effect.succeed(sortedUniverse),
     latestTradingDay: Effect.gen(function*() {
@@ -419,13 +465,13 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
       const asOf = minDay(query.asOf, lastSession(index))
       return yield* service.bars({ ...query, asOf })
     }),
-    snapshot: Effect.fnUntraced(function*(asOf: TradingDay, lookback: number) {
+    snapshot,
+    snapshotDuring: Effect.fnUntraced(function*(asOf: TradingDay, at: string, lookback: number) {
       yield* checkLookback(lookback)
-      yield* completeUpTo(asOf)
-      const current = yield* ensure(addDays(asOf, -calendarSpan(lookback)), asOf)
-      const { index, service } = yield* viewOf(current, asOf)
-      if (asOf > lastSession(index)) return yield* notASession(asOf, index)
-      return yield* service.snapshot(asOf, lookback)
+      if (!BarIndex.isCalendarDate(asOf)) return yield* notCalendarDate(asOf)
+      const now = yield* Clock.currentTimeMillis
+      if (asOf <= lastCompleteDay(now)) return yield* sessionSoFar(yield* snapshot(asOf, lookback), at)
+      return yield* liveSnapshot(asOf, lookback, now)
     })
   })
 })

@@ -4,8 +4,8 @@ import { Ticker, TradingDay } from "@council/domain"
 import * as AlpacaBars from "@council/market/AlpacaBars"
 import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
-import type { FakeBar, Reply } from "./providerServers.ts"
-import { alpacaBars, barsOf, closedPort, serve, SESSIONS } from "./providerServers.ts"
+import type { FakeBar, FakeIntraday, Reply } from "./providerServers.ts"
+import { alpacaBars, alpacaSnapshots, barsOf, closedPort, serve, SESSIONS } from "./providerServers.ts"
 
 const day = TradingDay.make
 const KEY = "PKTESTKEYID123"
@@ -226,5 +226,57 @@ describe("AlpacaBars", () => {
       ])
       const missing = yield* Effect.flip(md.ensureTradingDay(day("2024-06-12")))
       assert.strictEqual(missing.reason, "NotATradingDay")
+    }))
+})
+
+describe("AlpacaBars: today's session so far (the close schedule)", () => {
+  /** 15:45 New York on Friday 2024-11-15. */
+  const AT_1545 = Date.parse("2024-11-15T20:45:00Z")
+  const setupIntraday = Effect.fnUntraced(function*(today: Readonly<Record<string, FakeIntraday>>) {
+    yield* TestClock.setTime(AT_1545)
+    const clock = yield* Clock.Clock
+    const symbols = ["SPY", "XLF"]
+    const bars = alpacaBars({ bars: Object.fromEntries(symbols.map((s) => [s, barsOf(s)])), keyId: KEY, secretKey: SECRET })
+    const server = yield* serve(alpacaSnapshots(today, bars), { now: () => clock.currentTimeMillisUnsafe() })
+    const md = yield* AlpacaBars.make({
+      keyId: Redacted.make(KEY),
+      secretKey: Redacted.make(SECRET),
+      baseUrl: server.url,
+      symbols: symbols.map((s) => Ticker.make(s))
+    }).pipe(Effect.provide(FetchHttpClient.layer))
+    return { md, server }
+  })
+
+  it.effect("the complete sessions, then the day's bar so far closing at the latest trade at or before now, never a later one", () =>
+    Effect.gen(function*() {
+      const { md, server } = yield* setupIntraday({
+        SPY: { date: "2024-11-15", open: 500, high: 505, low: 498, close: 503, volume: 1000, tradeAt: AT_1545 - 1000, tradePrice: 503.5 },
+        // a trade stamped after now (the server's clock ahead of ours) is not used: the bar so far stands
+        XLF: { date: "2024-11-15", open: 40, high: 41, low: 39.5, close: 40.2, volume: 500, tradeAt: AT_1545 + 60_000, tradePrice: 45 }
+      })
+      const snapshot = yield* md.snapshotDuring(day("2024-11-15"), "2024-11-15T15:45:00-05:00", 3)
+      assert.deepStrictEqual(snapshot.intraday, { at: "2024-11-15T15:45:00-05:00", through: "latest-trade" })
+      const before = SESSIONS.indexOf("2024-11-14")
+      const bars = Object.fromEntries(snapshot.history.map((h) => [h.symbol, h.bars]))
+      assert.deepStrictEqual<ReadonlyArray<unknown> | undefined>(bars["SPY"], [
+        ...barsOf("SPY").slice(before - 1, before + 1),
+        { date: day("2024-11-15"), open: 500, high: 505, low: 498, close: 503.5, volume: 1000 }
+      ])
+      assert.deepStrictEqual<ReadonlyArray<unknown> | undefined>(bars["XLF"], [
+        ...barsOf("XLF").slice(before - 1, before + 1),
+        { date: day("2024-11-15"), open: 40, high: 41, low: 39.5, close: 40.2, volume: 500 }
+      ])
+      const asked = server.requests.filter((r) => r.path === "/v2/stocks/snapshots")
+      assert.deepStrictEqual(asked.map((r) => [r.query.get("symbols"), r.query.get("feed"), r.headers["apca-api-key-id"]]), [["SPY,XLF", "iex", KEY]])
+    }))
+
+  it.effect("a symbol without a trade today fails Unavailable naming it", () =>
+    Effect.gen(function*() {
+      const { md } = yield* setupIntraday({
+        SPY: { date: "2024-11-15", open: 500, high: 505, low: 498, close: 503, volume: 1000, tradeAt: AT_1545 - 1000, tradePrice: 503.5 },
+        XLF: { date: "2024-11-14", open: 40, high: 41, low: 39.5, close: 40.2, volume: 500, tradeAt: AT_1545 - 86_400_000, tradePrice: 40.2 }
+      })
+      const error = yield* Effect.flip(md.snapshotDuring(day("2024-11-15"), "2024-11-15T15:45:00-05:00", 3))
+      assert.deepStrictEqual([error.reason, error.message], ["Unavailable", "alpaca: no trade of XLF on 2024-11-15 yet"])
     }))
 })

@@ -5,7 +5,7 @@ import * as PolygonBars from "@council/market/PolygonBars"
 import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import type { FakeBar, Reply, Server } from "./providerServers.ts"
-import { barsOf, polygon429, polygonAggs, serve, SESSIONS } from "./providerServers.ts"
+import { barsOf, polygon429, polygonAggs, polygonSnapshots, serve, SESSIONS } from "./providerServers.ts"
 
 const day = TradingDay.make
 const KEY = "pOlYgOnKeY-42"
@@ -192,5 +192,43 @@ describe("PolygonBars", () => {
       const fall = yield* md.snapshot(day("2024-11-04"), 2)
       assert.deepStrictEqual(fall.history[0]!.bars.map((b) => b.date), ["2024-11-01", "2024-11-04"])
       assert.strictEqual(yield* md.latestTradingDay, "2024-11-14")
+    }))
+})
+
+describe("PolygonBars: today's session so far (the close schedule)", () => {
+  it.effect("the complete sessions, then the tickers snapshot's day bar closing at the last trade at or before now", () =>
+    Effect.gen(function*() {
+      const at1545 = Date.parse("2024-11-15T20:45:00Z")
+      yield* TestClock.setTime(at1545)
+      const clock = yield* Clock.Clock
+      const symbols = ["SPY", "XLF"]
+      const aggs = polygonAggs({ bars: Object.fromEntries(symbols.map((s) => [s, barsOf(s)])), apiKey: KEY })
+      const server = yield* serve(
+        polygonSnapshots({
+          SPY: { date: "2024-11-15", open: 500, high: 505, low: 498, close: 503, volume: 1000, tradeAt: at1545 - 1000, tradePrice: 506 },
+          XLF: { date: "2024-11-15", open: 40, high: 41, low: 39.5, close: 40.2, volume: 500, tradeAt: at1545 + 60_000, tradePrice: 45 }
+        }, aggs),
+        { now: () => clock.currentTimeMillisUnsafe() }
+      )
+      const md = yield* PolygonBars.make({
+        apiKey: Redacted.make(KEY),
+        baseUrl: server.url,
+        symbols: symbols.map((s) => Ticker.make(s)),
+        callsPerMinute: 100
+      }).pipe(Effect.provide(FetchHttpClient.layer))
+      const snapshot = yield* md.snapshotDuring(day("2024-11-15"), "2024-11-15T15:45:00-05:00", 2)
+      assert.deepStrictEqual(snapshot.intraday, { at: "2024-11-15T15:45:00-05:00", through: "latest-trade" })
+      const before = SESSIONS.indexOf("2024-11-14")
+      const bars = Object.fromEntries(snapshot.history.map((h) => [h.symbol, h.bars]))
+      assert.deepStrictEqual<ReadonlyArray<unknown> | undefined>(bars["SPY"], [
+        barsOf("SPY")[before]!,
+        { date: day("2024-11-15"), open: 500, high: 506, low: 498, close: 506, volume: 1000 }
+      ])
+      assert.deepStrictEqual<ReadonlyArray<unknown> | undefined>(bars["XLF"], [
+        barsOf("XLF")[before]!,
+        { date: day("2024-11-15"), open: 40, high: 41, low: 39.5, close: 40.2, volume: 500 }
+      ])
+      const asked = server.requests.filter((r) => r.path.startsWith("/v2/snapshot/"))
+      assert.deepStrictEqual(asked.map((r) => [r.query.get("tickers"), r.headers.authorization]), [["SPY,XLF", `Bearer ${KEY}`]])
     }))
 })

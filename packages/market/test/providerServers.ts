@@ -239,3 +239,42 @@ export const polygon429: Reply = {
     error: "You've exceeded the maximum requests per minute, please wait or upgrade your subscription to continue."
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Today's session so far: Alpaca GET /v2/stocks/snapshots, Polygon GET /v2/snapshot/locale/us/markets/stocks/tickers
+
+/** A symbol's session so far as a provider reports it: the day's bar so far and the latest trade (epoch ms). */
+export interface FakeIntraday extends FakeBar {
+  readonly tradeAt: number
+  readonly tradePrice: number
+}
+
+/** Answers Alpaca's snapshots from `today` (symbols it lacks are `null`), anything else with `otherwise`. */
+export const alpacaSnapshots = (today: Readonly<Record<string, FakeIntraday>>, otherwise: (request: Recorded) => Reply) =>
+(request: Recorded): Reply => {
+  if (request.path !== "/v2/stocks/snapshots") return otherwise(request)
+  const body = Object.fromEntries(request.query.get("symbols")!.split(",").map((symbol) => {
+    const s = today[symbol]
+    return [symbol, s === undefined ? null : {
+      latestTrade: { t: new Date(s.tradeAt).toISOString(), x: "V", p: s.tradePrice, s: 100, c: ["@"], i: 1, z: "B" },
+      dailyBar: { t: new Date(nyMidnightOfWeekday(s.date)).toISOString().replace(".000Z", "Z"), o: s.open, h: s.high, l: s.low, c: s.close, v: s.volume, n: 10, vw: s.close }
+    }]
+  }))
+  return { status: 200, body }
+}
+
+/** Answers Polygon's tickers snapshot from `today` (timestamps in nanoseconds), anything else with `otherwise`. */
+export const polygonSnapshots = (today: Readonly<Record<string, FakeIntraday>>, otherwise: (request: Recorded, origin: string) => Reply) =>
+(request: Recorded, origin: string): Reply => {
+  if (request.path !== "/v2/snapshot/locale/us/markets/stocks/tickers") return otherwise(request, origin)
+  const tickers = request.query.get("tickers")!.split(",").flatMap((ticker) => {
+    const s = today[ticker]
+    return s === undefined ? [] : [{
+      ticker,
+      day: { o: s.open, h: s.high, l: s.low, c: s.close, v: s.volume, vw: s.close },
+      lastTrade: { p: s.tradePrice, s: 100, t: s.tradeAt * 1e6, x: 4 },
+      updated: s.tradeAt * 1e6
+    }]
+  })
+  return { status: 200, body: { status: "OK", count: tickers.length, tickers } }
+}

@@ -8,6 +8,11 @@
  *   failure never hides a message).
  * The console is coloured per `ConsoleColour.colourEnabled` for the terminal given (stderr by default).
  *
+ * A run uses `layerRun` (from values the composition root already read and checked): Slack in the background —
+ * `notify` returns once the console line is written, Slack messages go out paced and batched (several waiting
+ * messages in one request) while the run goes on, and when the layer closes it waits at most `FLUSH_WITHIN` for
+ * the rest. A slow, failing or hanging Slack costs a run at most that, never its outcome.
+ *
  * **Gotchas**
  * - An unusable `SLACK_WEBHOOK_URL` fails the layer with `NotifierConfigError` naming the variable (and at most the
  *   URL's host): a configuration error, exit 2, before anything trades.
@@ -15,6 +20,7 @@
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -56,3 +62,28 @@ export const layerConfigWith = (options: {
 
 /** Console (coloured on a colour terminal) plus Slack when `SLACK_WEBHOOK_URL` is set; lines go to stderr. */
 export const layerConfig: Layer.Layer<Notifier, SlackNotifier.NotifierConfigError> = layerConfigWith({ terminal: process.stderr })
+
+/** How long a run waits, when it ends, for Slack messages still on their way. */
+export const FLUSH_WITHIN = "10 seconds"
+
+/** Most messages one Slack request carries in a run. */
+export const RUN_BATCH = 20
+
+/**
+ * A run's notifier: the console (coloured when `colour`) and, with a webhook, Slack in the background (see the
+ * module's notes); `slack` shortens Slack's timings in tests.
+ */
+export const layerRun = (options: {
+  readonly colour: boolean
+  readonly slackWebhookUrl: Redacted.Redacted<string>
+  readonly slack?: Omit<SlackNotifier.SlackOptions, "webhookUrl">
+  readonly flushWithin?: Duration.Input
+}): Layer.Layer<Notifier, SlackNotifier.NotifierConfigError> =>
+  Layer.effect(
+    Notifier,
+    Effect.gen(function*() {
+      const slack = yield* SlackNotifier.make({ batch: RUN_BATCH, ...options.slack, webhookUrl: options.slackWebhookUrl })
+      yield* Effect.addFinalizer(() => slack.flush(options.flushWithin ?? FLUSH_WITHIN))
+      return Notifier.of(fanOut([consoleNotifier({ colour: options.colour }), { notify: slack.post }]))
+    })
+  ).pipe(Layer.provide(FetchHttpClient.layer))

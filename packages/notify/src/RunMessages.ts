@@ -30,7 +30,13 @@ import type {
 } from "@council/domain"
 import type { Notification, NotificationLevel } from "./Notifier.ts"
 
-const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2 })
+/** `$1,234.57` by arithmetic: `Intl`'s first currency format loads ICU's number data, ~20 ms of every run. */
+const usd = {
+  format: (amount: number): string => {
+    const [whole = "0", cents = "00"] = Math.abs(amount).toFixed(2).split(".")
+    return `${amount < 0 ? "-" : ""}$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${cents}`
+  }
+}
 
 /** `$100,512.30`; `—` for an unknown amount. */
 export const money = (amount: number | null | undefined): string =>

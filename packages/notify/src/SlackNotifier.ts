@@ -18,6 +18,9 @@
  *     `attempts` tries spaced by a jittered exponential backoff (`retryBase` doubling, capped at `retryCap`); or
  *     the message was not delivered within `deadline` of the call; or the webhook is suspended (below).
  * - **Bounded**: `notify` returns within `deadline` (default 20 s) of its call whatever the network does.
+ * - `post` queues a message and returns at once (a failure is logged as a warning); `flush(within)` waits for what
+ *   was posted. With `batch` > 1, messages waiting in the queue go out together, one request carrying up to `batch`
+ *   of them on their own lines: a burst of messages costs a few requests, not one per second each.
  * - **Suspension**: after an `Unavailable`/`RateLimited` failure, messages fail at once for `cooldown` (default
  *   5 minutes; for a 429, at least the `Retry-After`), so a dead Slack costs a run one `deadline`, not one per
  *   message. After 401/403/404/410 (revoked or deleted webhook) it stays suspended for the layer's lifetime.
@@ -84,6 +87,11 @@ export interface SlackOptions {
   readonly deadline?: Duration.Input
   /** How long messages fail at once after the webhook proved unavailable. Default 5 minutes. */
   readonly cooldown?: Duration.Input
+  /**
+   * Most messages sent together in one request when several are waiting (one Slack message, the messages on their
+   * own lines). Default 1: one request per message.
+   */
+  readonly batch?: number
 }
 
 const defaults = {
@@ -149,6 +157,16 @@ interface Job {
   readonly message: Notification
   readonly done: Deferred.Deferred<void, NotifierError>
   readonly deadlineAt: number
+  /** Posted without waiting (`post`): its failure is logged, nobody awaits it. */
+  readonly background: boolean
+}
+
+/** The Slack channel: `notify` waits for its message; `post` hands it over and returns; `flush` waits for the posted. */
+export interface SlackChannel extends NotifierShape {
+  /** Queues `message` and returns at once; a failure to deliver it is logged as a warning. */
+  readonly post: (message: Notification) => Effect.Effect<void>
+  /** Waits until every posted message was delivered or given up, at most `within`; then logs what was left. */
+  readonly flush: (within: Duration.Input) => Effect.Effect<void>
 }
 
 interface Failure {
@@ -212,7 +230,7 @@ const suspensionAfter = (settings: Settings, failure: Failure, now: number): Sus
 
 /** The Slack notifier over the `HttpClient` in context; its worker lives as long as the surrounding scope. */
 export const make = Effect.fnUntraced(function*(options: SlackOptions): Effect.fn.Return<
-  NotifierShape,
+  SlackChannel,
   NotifierConfigError,
   HttpClient.HttpClient | Scope.Scope
 > {
@@ -256,9 +274,9 @@ export const make = Effect.fnUntraced(function*(options: SlackOptions): Effect.f
       )
     )
 
-  const deliver = (message: Notification, within: number): Effect.Effect<void, Failure> => {
+  const deliver = (messages: ReadonlyArray<Notification>, within: number): Effect.Effect<void, Failure> => {
     const request = HttpClientRequest.post(Redacted.value(webhook.url)).pipe(
-      HttpClientRequest.bodyJsonUnsafe({ text: slackText(message) })
+      HttpClientRequest.bodyJsonUnsafe({ text: messages.map(slackText).join("\n") })
     )
     return Effect.gen(function*() {
       const tries = yield* Ref.make(0)
@@ -283,40 +301,80 @@ export const make = Effect.fnUntraced(function*(options: SlackOptions): Effect.f
     )
   }
 
-  const process = (job: Job) =>
+  const posted = new Set<Deferred.Deferred<void, NotifierError>>()
+
+  const settle = (job: Job, result: Exit.Exit<void, NotifierError>) =>
+    Effect.gen(function*() {
+      yield* Deferred.done(job.done, result)
+      posted.delete(job.done)
+      if (job.background && Exit.isFailure(result)) {
+        const error = result.cause.reasons.find((r) => r._tag === "Fail")
+        yield* Effect.logWarning(`notification not sent: ${error?._tag === "Fail" ? error.error.message : label}`)
+      }
+    })
+
+  /** The jobs still worth sending; the others are settled (failed) on the spot. */
+  const sendable = (jobs: ReadonlyArray<Job>) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const current = yield* Ref.get(suspension)
-      if (current !== undefined && now < current.until) {
-        return yield* Deferred.fail(
-          job.done,
-          new NotifierError({ reason: current.reason, message: `${label}: not sent, suspended after: ${current.detail}` })
-        )
+      const out: Array<Job> = []
+      for (const job of jobs) {
+        if (current !== undefined && now < current.until) {
+          yield* settle(job, Exit.fail(new NotifierError({ reason: current.reason, message: `${label}: not sent, suspended after: ${current.detail}` })))
+        } else if (job.deadlineAt <= now) {
+          yield* settle(job, Exit.fail(new NotifierError({ reason: "Unavailable", message: `${label}: not sent within ${seconds(deadline)} of the call (queue backlog)` })))
+        } else out.push(job)
       }
-      if (job.deadlineAt <= now) {
-        return yield* Deferred.fail(
-          job.done,
-          new NotifierError({ reason: "Unavailable", message: `${label}: not sent within ${seconds(deadline)} of the call (queue backlog)` })
-        )
-      }
-      const exit = yield* Effect.exit(deliver(job.message, job.deadlineAt - now))
-      if (Exit.isSuccess(exit)) return yield* Deferred.succeed(job.done, undefined)
+      return { jobs: out, now }
+    })
+
+  /** One request for `batch` jobs (in the order they were queued); each gets the request's outcome. */
+  const process = (batch: ReadonlyArray<Job>) =>
+    Effect.gen(function*() {
+      const { jobs, now } = yield* sendable(batch)
+      if (jobs.length === 0) return
+      const within = Math.min(...jobs.map((j) => j.deadlineAt)) - now
+      const exit = yield* Effect.exit(deliver(jobs.map((j) => j.message), within))
+      if (Exit.isSuccess(exit)) return yield* Effect.forEach(jobs, (job) => settle(job, Exit.void), { discard: true })
       const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
       if (failure === undefined || failure._tag !== "Fail") {
-        return yield* Deferred.fail(job.done, new NotifierError({ reason: "Unavailable", message: `${label}: unexpected failure` }))
+        const unexpected = Exit.fail(new NotifierError({ reason: "Unavailable", message: `${label}: unexpected failure` }))
+        return yield* Effect.forEach(jobs, (job) => settle(job, unexpected), { discard: true })
       }
       const suspended = suspensionAfter(settings, failure.error, yield* Clock.currentTimeMillis)
       if (suspended !== undefined) yield* Ref.set(suspension, suspended)
-      yield* Deferred.fail(job.done, failure.error.error)
+      yield* Effect.forEach(jobs, (job) => settle(job, Exit.fail(failure.error.error)), { discard: true })
     })
 
-  const worker = Queue.take(queue).pipe(Effect.flatMap(process), Effect.forever)
+  const batch = Math.max(1, Math.floor(options.batch ?? 1))
+  const worker = Queue.takeBetween(queue, 1, batch).pipe(Effect.flatMap(process), Effect.forever)
   yield* Effect.forkScoped(worker)
+
+  const enqueue = (message: Notification, background: boolean) =>
+    Effect.gen(function*() {
+      const done = yield* Deferred.make<void, NotifierError>()
+      if (background) posted.add(done)
+      yield* Queue.offer(queue, { message, done, deadlineAt: (yield* Clock.currentTimeMillis) + deadline, background })
+      return done
+    })
+
+  const post = (message: Notification): Effect.Effect<void> => Effect.asVoid(enqueue(message, true))
+
+  const flush = (within: Duration.Input): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      const waiting = [...posted]
+      return Effect.forEach(waiting, (done) => Effect.ignore(Deferred.await(done)), { discard: true }).pipe(
+        Effect.timeoutOrElse({
+          duration: within,
+          orElse: () => Effect.logWarning(`${label}: ${posted.size} notification${posted.size === 1 ? "" : "s"} not delivered within ${Duration.format(Duration.fromInputUnsafe(within))}; dropped`)
+        })
+      )
+    })
 
   const notify = (message: Notification): Effect.Effect<void, NotifierError> =>
     Effect.gen(function*() {
-      const done = yield* Deferred.make<void, NotifierError>()
-      yield* Queue.offer(queue, { message, done, deadlineAt: (yield* Clock.currentTimeMillis) + deadline })
+      const done = yield* enqueue(message, false)
       return yield* Deferred.await(done).pipe(
         Effect.timeoutOrElse({
           duration: deadline + 1000,
@@ -325,7 +383,7 @@ export const make = Effect.fnUntraced(function*(options: SlackOptions): Effect.f
       )
     })
 
-  return { notify }
+  return { notify, post, flush }
 })
 
 /** Slack alone, over `fetch`. */

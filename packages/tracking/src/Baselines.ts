@@ -10,8 +10,8 @@
  * like any account's.
  *
  * **Rules**
- * - A day's orders are market orders filled at that session's close (as the local exchange fills a market order
- *   placed in the session). A target is a signed fraction of the equity marked at that close before trading;
+ * - A day's orders are market orders filled at that session's close moved by the slippage (as the local exchange
+ *   fills a market order placed during the session, the council's under the `close` schedule). A target is a signed fraction of the equity marked at that close before trading;
  *   symbols whose target did not change keep their shares (no rebalancing drift trades).
  * - A symbol without a bar on a session is neither traded nor re-marked that session (its last close stands).
  * - Equity: cash plus shares × close; gross exposure: Σ |shares × close|; traded: Σ |shares traded × fill price|.
@@ -19,7 +19,7 @@
  * @since 0.1.0
  */
 import type { Ticker, TradingDay } from "@council/domain"
-import { commission, type FillModelOptions, fillOnPlacement, roundCash, roundQty } from "@council/exchange/FillModel"
+import { commission, type FillModelOptions, roundCash, roundQty, slip } from "@council/exchange/FillModel"
 import type { EquityPoint } from "./Metrics.ts"
 import { type BaselineDay, randomEntryTargets } from "./RandomBaseline.ts"
 
@@ -55,7 +55,7 @@ export const paperAccount = (input: PaperAccountInput): ReadonlyArray<EquityPoin
       const delta = roundQty((weight * before) / close - (shares.get(symbol) ?? 0))
       if (delta === 0) continue
       const side = delta > 0 ? "buy" : "sell"
-      const price = fillOnPlacement({ side, type: "market" }, close, input.fillModel.slippageBps)!
+      const price = slip(close, side, input.fillModel.slippageBps)
       cash = roundCash(cash - delta * price - commission(Math.abs(delta), input.fillModel))
       shares.set(symbol, roundQty((shares.get(symbol) ?? 0) + delta))
       traded += Math.abs(delta) * price

@@ -13,7 +13,8 @@
  *   fill model (`Baselines`), and are named `RANDOM` and `MECHANICAL`.
  * - Random entry: seeded by the book's id, long only, one slot, at the council's turnover and average exposure.
  * - Mechanical vote: after each session with a recorded vote, equal weights over its LONG/SHORT trades summing to
- *   the council's average exposure; a session without a vote keeps the previous targets.
+ *   the council's average exposure (fully invested when the council never held anything: a vote is still a
+ *   vote); a session without a vote keeps the previous targets.
  *
  * @since 0.1.0
  */
@@ -106,7 +107,7 @@ export const contest = (input: ContestInput): ContestReport => {
   }
   const mechanical: Leaderboard.AccountSeries | undefined = input.votes === undefined ? undefined : {
     account: MECHANICAL,
-    series: paperAccount({ startingEquity: start, sessions, days: voteTargets(sessions, input.votes, exposure), fillModel: input.fillModel })
+    series: paperAccount({ startingEquity: start, sessions, days: voteTargets(sessions, input.votes, exposure > 0 ? exposure : 1), fillModel: input.fillModel })
   }
   const options = input.riskFree === undefined ? {} : { riskFree: input.riskFree }
   const baselines = Leaderboard.leaderboard({ accounts: [random, ...(mechanical ? [mechanical] : [])], benchmark: input.benchmark, ...options })

@@ -137,6 +137,9 @@ export const LedgerCursor = Schema.Struct({
 })
 export type LedgerCursor = typeof LedgerCursor.Type
 
+export const AccountCursor = Schema.Struct({ account: AccountId, ...LedgerCursor.fields })
+export type AccountCursor = typeof AccountCursor.Type
+
 /** What one reconciliation read from the brokers, written in one transaction. */
 export interface Reconciliation {
   readonly book: BookId
@@ -208,8 +211,8 @@ export class TradeLedger extends Context.Service<TradeLedger, {
   readonly orders: (query: OrdersQuery) => Effect.Effect<ReadonlyArray<OrderView>, LedgerError>
   /** By account, then session, then time. */
   readonly fills: (window: Window) => Effect.Effect<ReadonlyArray<LedgerFill>, LedgerError>
-  /** Where the account's next reconciliation starts (see `LedgerCursor`). */
-  readonly cursor: (book: BookId, account: AccountId) => Effect.Effect<LedgerCursor, LedgerError>
+  /** Where each account's next reconciliation starts (see `LedgerCursor`), in the order of `accounts`. */
+  readonly cursors: (book: BookId, accounts: ReadonlyArray<AccountId>) => Effect.Effect<ReadonlyArray<AccountCursor>, LedgerError>
 }>()("@council/tracking/TradeLedger") {
   static readonly layer: Layer.Layer<TradeLedger, never, SqlClient.SqlClient> = Layer.effect(TradeLedger, Effect.suspend(() => make))
 }
@@ -453,17 +456,24 @@ const make = Effect.gen(function*() {
     Effect.mapError(failWith("fills"))
   )
 
-  const cursor = Effect.fn("TradeLedger.cursor")(
-    function*(book: BookId, account: AccountId) {
-      const [orders] = yield* sql<{ m: string | null }>`SELECT MAX(submitted_at) AS m FROM ledger_orders
-        WHERE book = ${book} AND account = ${account} AND parent_order_id IS NULL`
-      const [fills] = yield* sql<{ m: string | null }>`SELECT MAX(at) AS m FROM ledger_fills WHERE book = ${book} AND account = ${account}`
-      const open = yield* sql<{ id: string }>`SELECT DISTINCT COALESCE(parent_order_id, order_id) AS id FROM ledger_orders
-        WHERE book = ${book} AND account = ${account} AND ${openStatus} ORDER BY id`
-      return { ordersAfter: orders?.m ?? null, fillsAfter: fills?.m ?? null, open: open.map((r) => r.id) }
+  const cursors = Effect.fn("TradeLedger.cursors")(
+    function*(book: BookId, accounts: ReadonlyArray<AccountId>) {
+      if (accounts.length === 0) return []
+      const mine = sql.and([sql`book = ${book}`, sql.in("account", accounts)])
+      const orders = yield* sql<{ account: string; m: string | null }>`SELECT account, MAX(submitted_at) AS m FROM ledger_orders
+        WHERE ${mine} AND parent_order_id IS NULL GROUP BY account`
+      const fills = yield* sql<{ account: string; m: string | null }>`SELECT account, MAX(at) AS m FROM ledger_fills WHERE ${mine} GROUP BY account`
+      const open = yield* sql<{ account: string; id: string }>`SELECT DISTINCT account, COALESCE(parent_order_id, order_id) AS id FROM ledger_orders
+        WHERE ${mine} AND ${openStatus} ORDER BY account, id`
+      return accounts.map((account): AccountCursor => ({
+        account,
+        ordersAfter: orders.find((r) => r.account === account)?.m ?? null,
+        fillsAfter: fills.find((r) => r.account === account)?.m ?? null,
+        open: open.filter((r) => r.account === account).map((r) => r.id)
+      }))
     },
-    Effect.mapError(failWith("cursor"))
+    Effect.mapError(failWith("cursors"))
   )
 
-  return TradeLedger.of({ record, createBook, setBookStatus, books, book, equity, orders, fills, cursor })
+  return TradeLedger.of({ record, createBook, setBookStatus, books, book, equity, orders, fills, cursors })
 })

@@ -1,28 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import { TradingDay } from "@council/domain"
-import { SpendLedger } from "@council/llm"
-import { LocalBars, MarketData } from "@council/market"
-import { Database, SqlRunStore } from "@council/store"
+import { MarketData } from "@council/market"
 import { BacktestReport, BookId, TradeLedger } from "@council/tracking"
+import { ledgerHome } from "./fixtures/LedgerHome.ts"
 import { ACCOUNTS, simulate } from "./fixtures/SimulatedBook.ts"
 
-const dirs: Array<string> = []
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
-
-const env = () => {
-  const dir = mkdtempSync(join(tmpdir(), "council-report-"))
-  dirs.push(dir)
-  return Layer.mergeAll(TradeLedger.layer, SqlRunStore.layer, SpendLedger.layerSql).pipe(
-    Layer.provideMerge(Database.layerSqlite(join(dir, "council.db"))),
-    Layer.merge(LocalBars.layer()),
-    Layer.orDie
-  )
-}
+const env = () => ledgerHome("council-report-")
 
 const BOOK = BookId.make("bt-report-test")
 

@@ -1,31 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { readFileSync } from "node:fs"
+import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import { AccountId, RunId, Ticker, TradingDay } from "@council/domain"
 import { RunStore } from "@council/engine"
 import { SpendLedger } from "@council/llm"
-import { defaultBarsDirectory, LocalBars, MarketData } from "@council/market"
-import { Database, SqlRunStore } from "@council/store"
+import { defaultBarsDirectory, MarketData } from "@council/market"
 import { liveBook, Standings, TradeLedger, Trades } from "@council/tracking"
+import { ledgerHome } from "./fixtures/LedgerHome.ts"
 import { ACCOUNTS, simulate } from "./fixtures/SimulatedBook.ts"
-
-const dirs: Array<string> = []
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
 
 const FROM = TradingDay.make("2024-01-02")
 
-const env = () => {
-  const dir = mkdtempSync(join(tmpdir(), "council-standings-"))
-  dirs.push(dir)
-  return Layer.mergeAll(TradeLedger.layer, SqlRunStore.layer, SpendLedger.layerSql).pipe(
-    Layer.provideMerge(Database.layerSqlite(join(dir, "council.db"))),
-    Layer.merge(LocalBars.layer()),
-    Layer.orDie
-  )
-}
+const env = () => ledgerHome("council-standings-")
 
 const seeded = (sessions: number) =>
   Effect.gen(function*() {

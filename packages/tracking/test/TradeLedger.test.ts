@@ -48,6 +48,32 @@ type Body = Effect.Effect<void, unknown, TradeLedger | SqlClient.SqlClient | imp
 
 /** The same tests on each database: `test(name, body)` runs `body` on a fresh, migrated database. */
 const contract = (test: (name: string, body: () => Body) => void) => {
+  test("gives each account's reconciliation cursor: its latest submission and fill, and its orders still open", () =>
+    withMarket((market) =>
+      Effect.gen(function*() {
+        const ledger = yield* TradeLedger
+        const sim = yield* simulate(market, liveBook, FROM, 12)
+        for (const day of sim.days) yield* ledger.record(day)
+        const stranger = AccountId.make("NOBODY")
+        const cursors = yield* ledger.cursors(liveBook, [...ACCOUNTS, stranger])
+        assert.deepStrictEqual(cursors.map((c) => c.account), [...ACCOUNTS, stranger])
+        // expected from the simulation's rows alone: the last view of each order wins
+        const last = new Map(sim.days.flatMap((d) => d.orders).map((o) => [`${o.account} ${o.id}`, o]))
+        const open = new Set(["new", "accepted", "held", "pending_new", "partially_filled"])
+        for (const account of ACCOUNTS) {
+          const orders = [...last.values()].filter((o) => o.account === account)
+          const fills = sim.days.flatMap((d) => d.fills).filter((f) => f.account === account)
+          const cursor = cursors.find((c) => c.account === account)!
+          assert.strictEqual(cursor.ordersAfter, orders.filter((o) => o.parentId === null).map((o) => o.submittedAt).sort().at(-1) ?? null)
+          assert.strictEqual(cursor.fillsAfter, fills.map((f) => f.at).sort().at(-1) ?? null)
+          assert.deepStrictEqual(cursor.open, [...new Set(orders.filter((o) => open.has(o.status)).map((o) => o.parentId ?? o.id))].sort())
+        }
+        assert.isTrue(cursors.some((c) => c.open.length > 0), "some order is still open")
+        assert.deepStrictEqual(cursors.at(-1), { account: stranger, ordersAfter: null, fillsAfter: null, open: [] })
+        assert.deepStrictEqual(yield* ledger.cursors(liveBook, []), [])
+      }))
+  )
+
   test("stores a month of six accounts and reads each account's equity series back as the brokers reported it", () =>
     withMarket((market) =>
       Effect.gen(function*() {

@@ -3,14 +3,17 @@
  * one run per session, oldest first.
  *
  * **When to use**: `runBacktest` inside a composition that gives it a run store and brokers of the backtest's own
- * (its own database file: a backtest never blocks or pollutes a live day), and moves the local exchange to each
- * session through `enterSession` before the session's run starts.
+ * (its own database file: a backtest never blocks or pollutes a live day), and moves the local exchange's present
+ * through `enterMoment` to each session's run moment (`moments`) before the session's run starts.
  *
  * **Details**
  * - Resume is the run store's: a session whose run completed is skipped, a session whose run stopped part-way
  *   (a crash, Ctrl-C) or failed is continued with `Runner.resume` (exactly-once client order ids: nothing is placed
  *   twice), the rest are started. Running a finished backtest again does nothing.
- * - Every run is `record` mode and sends its orders to the backtest's brokers (`dryRun: false`).
+ * - Every run is `record` mode and sends its orders to the backtest's brokers (`dryRun: false`), under the
+ *   backtest's schedule: its parameters carry the schedule and the session's run moment (`asOfTime`), as a run of
+ *   `run daily` at that moment would (under `close`: the snapshot holds the day's open only, entries fill at the
+ *   close or later).
  * - Each run's Reconcile stage writes the previous sessions into the ledger book `params.ledgerBook`; after the last
  *   session the same stage runs once more, alone (as `pnpm pipeline reconcile` does), so the book ends with the
  *   last session's fills and equity.
@@ -24,7 +27,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import type { RunId, TradingDay } from "@council/domain"
+import { formatMoment, type NewYorkMoment, type RunId, type RunSchedule, type TradingDay } from "@council/domain"
 import { type Recording, Recorder, RunContext, type RunRecord, RunStore, Runner } from "@council/engine"
 import type { DailyParams } from "./DailyParams.ts"
 import { DailyPipeline } from "./DailyPipeline.ts"
@@ -45,10 +48,14 @@ export interface BacktestProgress {
 
 export interface BacktestOptions {
   readonly sessions: ReadonlyArray<TradingDay>
+  /** Every session's parameters but the schedule and the moment. */
   readonly params: DailyParams
   readonly codeVersion: string
-  /** Moves the backtest's exchange (and anything session-bound) to `day`; called before the session's run. */
-  readonly enterSession: (day: TradingDay) => Effect.Effect<void>
+  readonly schedule: RunSchedule
+  /** When a session's run happens (its schedule's run time that day) and a moment after its close. */
+  readonly moments: (day: TradingDay) => { readonly run: NewYorkMoment; readonly afterClose: NewYorkMoment }
+  /** Moves the backtest's exchange (and anything that follows the present) to `at`. */
+  readonly enterMoment: (at: NewYorkMoment) => Effect.Effect<void>
   readonly onProgress?: (progress: BacktestProgress) => Effect.Effect<void>
   /** Recorded calls a session's run may answer from (PMs `replay`); none by default. */
   readonly reuse?: (day: TradingDay) => Effect.Effect<ReadonlyArray<Recording>, Runner.RunFailed>
@@ -77,10 +84,17 @@ const runsByDay = Effect.gen(function*() {
 /** A deterministic run id per session: a backtest's runs are easy to find and never collide. */
 export const sessionRunId = (day: TradingDay): RunId => `${day}-bt` as RunId
 
-/** The Reconcile stage alone at `day`, after its run: what the session itself did reaches the book. */
+/** A session's run parameters: the backtest's, with the schedule and the session's run moment. */
+const sessionParams = (day: TradingDay, options: BacktestOptions): DailyParams => ({
+  ...options.params,
+  schedule: options.schedule,
+  asOfTime: formatMoment(options.moments(day).run)
+})
+
+/** The Reconcile stage alone after the last session's close: what the session itself did reaches the book. */
 const closingReconciliation = (day: TradingDay, options: BacktestOptions) =>
   Effect.andThen(
-    options.enterSession(day),
+    options.enterMoment(options.moments(day).afterClose),
     Reconcile.run({}).pipe(
       Effect.provideService(RunContext, RunContext.of({
         runId: `${sessionRunId(day)}-close` as RunId,
@@ -91,7 +105,7 @@ const closingReconciliation = (day: TradingDay, options: BacktestOptions) =>
         dryRun: false,
         stage: Reconcile.name,
         attempt: 1,
-        params: options.params
+        params: sessionParams(day, options)
       })),
       Effect.provide(Recorder.Recorder.layerLive)
     )
@@ -107,7 +121,7 @@ export const runBacktest = (options: BacktestOptions) =>
     for (const day of options.sessions) {
       const prior = existing.get(day)
       const how = prior === undefined ? "started" : prior.status === "completed" ? "skipped" : "resumed"
-      if (how !== "skipped") yield* options.enterSession(day)
+      if (how !== "skipped") yield* options.enterMoment(options.moments(day).run)
       const reuse = how === "skipped" || options.reuse === undefined ? [] : yield* options.reuse(day)
       const runId = prior?.id ?? sessionRunId(day)
       if (how === "started") {
@@ -117,12 +131,12 @@ export const runBacktest = (options: BacktestOptions) =>
           mode: "record",
           dryRun: false,
           codeVersion: options.codeVersion,
-          params: options.params,
+          params: sessionParams(day, options),
           runId,
           reuse
         })
       } else if (how === "resumed") {
-        yield* Runner.resume(DailyPipeline, runId, reuse)
+        yield* Runner.resume(DailyPipeline, runId, { reuse })
       }
       counts[how]++
       runs.push({ day, runId })

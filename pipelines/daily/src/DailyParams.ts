@@ -1,6 +1,16 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { AccountId, CancelIntent, Clamp, OrderIntent, Rejection, TradingMode, AccountSettings } from "@council/domain"
+import {
+  AccountId,
+  AccountSettings,
+  CancelIntent,
+  Clamp,
+  LEGACY_SCHEDULE,
+  OrderIntent,
+  Rejection,
+  RunSchedule,
+  TradingMode
+} from "@council/domain"
 import { RunContext } from "@council/engine"
 import { Lineup } from "@council/llm"
 import { BookId, liveBook } from "@council/tracking"
@@ -42,6 +52,12 @@ export const DailyParams = Schema.Struct({
   /** Set on a retry of a day's failed accounts: the day's first run, and the plans carried from it. */
   retryOf: Schema.optionalKey(Schema.String),
   carried: Schema.optionalKey(Schema.Array(CarriedPlan)),
+  /** When the run decides: `close` (during the session, market-on-close entries) or `after-close`. */
+  schedule: Schema.optionalKey(RunSchedule),
+  /** The run's as-of moment: RFC 3339 with the New York offset (`2026-06-08T15:45:00-04:00`). */
+  asOfTime: Schema.optionalKey(Schema.String),
+  /** The run stops after the risk gate until `pnpm pipeline approve` (or `--reject`). */
+  requireApproval: Schema.optionalKey(Schema.Boolean),
   /** The TradeLedger book reconciliation writes into (default `live`; a backtest names its own). */
   ledgerBook: Schema.optionalKey(Schema.String)
 })
@@ -61,3 +77,23 @@ export const runLedgerBook = Effect.flatMap(runParams, (p) =>
 
 /** The plans a retry carries from the day's earlier run (none for a first run). */
 export const carriedPlans = Effect.map(runParams, (p) => p.carried ?? [])
+
+/** A run's schedule and as-of moment (`at`, RFC 3339 New York time; absent in runs from before schedules). */
+export interface RunTiming {
+  readonly schedule: RunSchedule
+  readonly at: string | undefined
+}
+
+/** The timing a run's params record; runs from before schedules decided after the close (`LEGACY_SCHEDULE`). */
+export const timingOf = (params: DailyParams): RunTiming => ({ schedule: params.schedule ?? LEGACY_SCHEDULE, at: params.asOfTime })
+
+const TimingParams = Schema.Struct({ schedule: Schema.optionalKey(RunSchedule), asOfTime: Schema.optionalKey(Schema.String) })
+
+/** The timing recorded in a run's params, whatever else they hold (none: a run from before schedules). */
+export const recordedTiming = (params: unknown): RunTiming => {
+  const timing = Schema.decodeUnknownOption(TimingParams)(params)
+  return timing._tag === "Some" ? { schedule: timing.value.schedule ?? LEGACY_SCHEDULE, at: timing.value.asOfTime } : { schedule: LEGACY_SCHEDULE, at: undefined }
+}
+
+/** The run's schedule and as-of moment, for stages (read on its own: a run without params is a legacy run). */
+export const runTiming = Effect.map(RunContext, ({ params }) => recordedTiming(params))

@@ -1,188 +1,175 @@
 /**
- * The first deterministic risk rules: size from conviction and equity at the snapshot price, shorting only
- * when allowed, the largest position and order value per account. Every rejection and clamp is reported with
- * its rule and numbers.
+ * The risk gate's plan for one account: deterministic, no LLM. From the account (positions, open orders, equity,
+ * buying power), its targets (a PM's pitch or the council's trades) and the snapshot's prices it decides, per
+ * symbol, what to cancel, close, reduce, open and protect — every rejection and clamp with its rule and numbers.
+ *
+ * **Steps**
+ * 1. Desired holdings (`Sizing.desiredHolding`): |conviction| × 10 % of equity, at most `maxPositionPct`;
+ *    shorts only when allowed. A held symbol no target names is closed; a target without a price is left alone.
+ * 2. Closes and reductions first (a flip is a close, then an opening from flat); a reduction smaller than
+ *    `minOrderValue` is dust, skipped.
+ * 3. Openings, highest conviction first, each held to the account's rules (`Sizing.allowedOpening`): order value,
+ *    gross exposure, open positions, buying power, minimum value. Reductions of *other* symbols are not counted as
+ *    freed room (they may fill after the openings), so whatever order the broker sees them in, each passes.
+ * 4. Protection: a position that stays (unchanged, reduced, or the part held before an addition) gets an OCO
+ *    exit unless its exits already cover it exactly; a new entry carries its own under `after-close`, and gets
+ *    one from the next run under `close`.
+ * 5. Cancels: pending entries on every symbol the plan evaluates (stale), and the exits of any symbol whose
+ *    position changes or whose exits no longer fit.
+ *
+ * Orders by schedule and their client order ids are `risk/Orders.ts`; exit prices `risk/Ticks.ts`.
  */
-import {
-  type AccountSnapshot,
-  type Clamp,
-  type Direction,
-  type Horizon,
-  type OrderIntent,
-  type Rejection,
-  type RiskProfile,
-  type Ticker,
-  type TradingDay
-} from "@council/domain"
-import { hashOf } from "@council/engine"
+import { AccountLimits } from "@council/broker"
+import { type AccountSnapshot, type CancelIntent, type Clamp, LEGACY_SCHEDULE, type Order, type OrderIntent, type Rejection, type RunSchedule, type Ticker, type TradingDay } from "@council/domain"
 import type { AccountProfile } from "./DailyParams.ts"
+import { classify, coversExactly, type ExitGroup } from "./risk/OpenOrders.ts"
+import { orderMaker } from "./risk/Orders.ts"
+import { allowedOpening, desiredHolding, type Notes, type Target, tradable } from "./risk/Sizing.ts"
+import { exitPrices } from "./risk/Ticks.ts"
 
-export interface Target {
-  readonly symbol: Ticker
-  readonly direction: Exclude<Direction, "FLAT">
-  readonly conviction: number
-  readonly riskProfile: RiskProfile
-  readonly horizon: Horizon
-}
+export { clientOrderId } from "./risk/Orders.ts"
+export { roundToTick, tickOf } from "./risk/Ticks.ts"
+export { MAX_CONVICTION, type Target, tradable, WEIGHT_PER_CONVICTION } from "./risk/Sizing.ts"
 
 export interface AccountPlan {
+  readonly cancels: ReadonlyArray<CancelIntent>
   readonly intents: ReadonlyArray<OrderIntent>
   readonly rejections: ReadonlyArray<Rejection>
   readonly clamps: ReadonlyArray<Clamp>
 }
 
-/** Share of equity per point of |conviction|. */
-export const WEIGHT_PER_CONVICTION = 0.1
-
-/** Take-profit and stop-loss distances from the entry price, by risk profile. */
-export const EXIT_DISTANCES: Record<RiskProfile, { readonly takeProfit: number; readonly stopLoss: number }> = {
-  TIGHT: { takeProfit: 0.03, stopLoss: 0.015 },
-  BASE: { takeProfit: 0.06, stopLoss: 0.03 },
-  WIDE: { takeProfit: 0.1, stopLoss: 0.05 }
-}
-
-const cents = (price: number) => Math.round(price * 100) / 100
-
-const exits = (price: number, direction: Target["direction"], profile: RiskProfile) => {
-  const d = EXIT_DISTANCES[profile]
-  return direction === "LONG"
-    ? { takeProfit: { limitPrice: cents(price * (1 + d.takeProfit)) }, stopLoss: { stopPrice: cents(price * (1 - d.stopLoss)) } }
-    : { takeProfit: { limitPrice: cents(price * (1 - d.takeProfit)) }, stopLoss: { stopPrice: cents(price * (1 + d.stopLoss)) } }
-}
-
-/** A client order id that is the same every time the same intent is derived for the same day and account. */
-export const clientOrderId = (day: TradingDay, intent: Omit<OrderIntent, "clientOrderId">, kind: string): string =>
-  `${day}-${intent.account}-${intent.symbol}-${kind}-${hashOf(intent).slice(0, 10)}`
-
-export const planAccount = (input: {
+export interface PlanInput {
   readonly day: TradingDay
   readonly config: AccountProfile
   readonly account: AccountSnapshot
+  /** Open orders at the broker, top level with their legs. */
+  readonly open?: ReadonlyArray<Order>
   readonly targets: ReadonlyArray<Target>
+  /** The snapshot's price of a symbol. */
   readonly priceOf: (symbol: Ticker) => number | undefined
   readonly source: string
-}): AccountPlan => {
-  const { config, account, day } = input
+  readonly schedule?: RunSchedule
+}
+
+const sign = (n: number) => (Math.abs(n) <= AccountLimits.EPS ? 0 : Math.sign(n))
+
+/** The targets in the order openings get the account's room: highest |conviction| first, then by symbol. */
+const byConviction = (targets: ReadonlyArray<Target>) =>
+  [...targets].sort((a, b) => Math.abs(b.conviction) - Math.abs(a.conviction) || a.symbol.localeCompare(b.symbol))
+
+export const planAccount = (input: PlanInput): AccountPlan => {
+  const { account, config, day, source } = input
   const id = config.id
   const settings = config.settings
+  const orders = orderMaker(day, id, input.schedule ?? LEGACY_SCHEDULE)
+  const notes: Notes = { rejections: [], clamps: [] }
   const intents: Array<OrderIntent> = []
-  const rejections: Array<Rejection> = []
-  const clamps: Array<Clamp> = []
+  const cancels: Array<CancelIntent> = []
+  const { exits, pending } = classify(input.open ?? [])
+  const positions = new Map(account.positions.filter((p) => sign(p.qty) !== 0).map((p) => [p.symbol as string, p.qty]))
+  const targets = new Map<string, Target>()
+  for (const target of byConviction(input.targets)) if (!targets.has(target.symbol)) targets.set(target.symbol, target)
 
-  const add = (
-    kind: string,
-    spec: Omit<OrderIntent, "clientOrderId" | "account" | "type" | "timeInForce" | "orderClass"> &
-      Partial<Pick<OrderIntent, "orderClass" | "timeInForce" | "type">>
-  ) => {
-    const body: Omit<OrderIntent, "clientOrderId"> = {
-      account: id,
-      type: "market",
-      timeInForce: spec.orderClass && spec.orderClass !== "simple" ? "gtc" : "day",
-      orderClass: "simple",
-      ...spec
-    }
-    intents.push({ ...body, clientOrderId: clientOrderId(day, body, kind) })
-  }
-
-  const desired = new Map<Ticker, { qty: number; target: Target; price: number }>()
-  for (const target of input.targets) {
+  // 1. desired holdings
+  const untouched = new Set<string>()
+  const desired = new Map<string, number>()
+  for (const target of targets.values()) {
     const price = input.priceOf(target.symbol)
     if (price === undefined || !(price > 0)) {
-      rejections.push({ account: id, symbol: target.symbol, rule: "no-price", detail: `no close for ${target.symbol} on ${day}` })
+      notes.rejections.push({ account: id, symbol: target.symbol, rule: "no-price", detail: `no price for ${target.symbol} in the snapshot of ${day}; ${target.symbol} is left as it is` })
+      untouched.add(target.symbol)
       continue
     }
-    if (target.direction === "SHORT" && !settings.allowShorting) {
-      rejections.push({
-        account: id,
-        symbol: target.symbol,
-        rule: "shorting-disabled",
-        detail: `${input.source} wants ${target.symbol} SHORT; ${id} does not allow shorting, so it stays flat there`
-      })
-      continue
-    }
-    let weight = Math.min(Math.abs(target.conviction), 2) * WEIGHT_PER_CONVICTION
-    const maxWeight = settings.maxPositionPct / 100
-    if (weight > maxWeight) {
-      clamps.push({
-        account: id,
-        symbol: target.symbol,
-        rule: "max-position-pct",
-        requested: weight * 100,
-        allowed: settings.maxPositionPct,
-        detail: `position ${(weight * 100).toFixed(1)}% of equity clamped to ${settings.maxPositionPct}%`
-      })
-      weight = maxWeight
-    }
-    const qty = Math.floor((account.equity * weight) / price)
-    if (qty === 0) {
-      rejections.push({
-        account: id,
-        symbol: target.symbol,
-        rule: "below-one-share",
-        detail: `${(weight * 100).toFixed(1)}% of $${account.equity.toFixed(2)} buys no share at $${price}`
-      })
-      continue
-    }
-    desired.set(target.symbol, { qty: target.direction === "LONG" ? qty : -qty, target, price })
+    const holding = desiredHolding({ account: id, settings, equity: account.equity, target, price, source, notes })
+    if (holding !== undefined) desired.set(target.symbol, holding)
   }
+  const evaluated = new Set([...positions.keys(), ...targets.keys()].filter((s) => !untouched.has(s)))
+  const exitsOf = (symbol: string) => exits.filter((e) => e.symbol === symbol)
+  const cancel = (symbol: string, member: ExitGroup["member"], reason: string) =>
+    cancels.push({ account: id, orderId: member.id, symbol, reason })
+  for (const { member, order } of pending) {
+    if (evaluated.has(order.symbol)) cancel(order.symbol, member, `stale ${order.type} ${order.side} ${order.symbol} from before today's plan`)
+  }
+  const kept = (input.open ?? []).filter((o) => !cancels.some((c) => c.orderId === o.id))
+  let book = AccountLimits.bookOf(account, kept, (s) => input.priceOf(s as Ticker))
+  const priceOf = AccountLimits.priceIn(book, (s) => input.priceOf(s as Ticker))
 
-  const symbols = [...new Set([...account.positions.map((p) => p.symbol), ...desired.keys()])].sort()
+  // 2. closes and reductions
+  const symbols = [...evaluated].sort()
+  const base = new Map<string, number>()
   for (const symbol of symbols) {
-    const current = account.positions.find((p) => p.symbol === symbol)?.qty ?? 0
-    const want = desired.get(symbol)
-    let target = want?.qty ?? 0
-    if (current === target) continue
-    const price = want?.price ?? input.priceOf(symbol) ?? account.positions.find((p) => p.symbol === symbol)?.currentPrice ?? 0
-    const flips = current !== 0 && Math.sign(target) !== Math.sign(current)
-    if (flips) {
-      add("close", { symbol, side: current > 0 ? "sell" : "buy", qty: Math.abs(current), reason: `close ${symbol}: ${input.source} no longer holds it this way` })
-    }
-    const base = flips ? 0 : current
-    let delta = target - base
-    if (delta === 0) continue
-    const increasesRisk = Math.abs(target) > Math.abs(base)
-    if (increasesRisk && Math.abs(delta) * price > settings.maxOrderValue) {
-      const allowed = Math.floor(settings.maxOrderValue / price)
-      clamps.push({
-        account: id,
-        symbol,
-        rule: "max-order-value",
-        requested: Math.abs(delta),
-        allowed,
-        detail: `${Math.abs(delta)} × $${price} = $${(Math.abs(delta) * price).toFixed(2)} exceeds $${settings.maxOrderValue}; ${allowed} shares`
-      })
-      if (allowed === 0) {
-        rejections.push({ account: id, symbol, rule: "max-order-value", detail: `one share of ${symbol} exceeds $${settings.maxOrderValue}` })
+    const q = positions.get(symbol) ?? 0
+    const t = desired.get(symbol) ?? 0
+    base.set(symbol, q)
+    if (q === t || q === 0) continue
+    const ticker = symbol as Ticker
+    if (sign(t) === sign(q) && Math.abs(t) > Math.abs(q)) continue
+    if (sign(t) !== sign(q)) {
+      intents.push(orders.reduce("close", ticker, q > 0 ? "sell" : "buy", Math.abs(q), `close ${q} ${symbol}: ${source} ${t === 0 ? "no longer holds it" : "turns it around"}`))
+      base.set(symbol, 0)
+    } else {
+      const price = priceOf(symbol) ?? 0
+      const delta = Math.abs(q) - Math.abs(t)
+      const value = delta * price
+      if (value < settings.minOrderValue - AccountLimits.EPS) {
+        notes.rejections.push({
+          account: id,
+          symbol,
+          rule: "min-order-value",
+          detail: `reducing ${symbol} by ${delta} is ${AccountLimits.dollars(value)}, below the ${AccountLimits.dollars(settings.minOrderValue)} minimum order (dust); kept at ${q}`,
+          numbers: { value, limit: settings.minOrderValue, unit: "usd" }
+        })
+        desired.set(symbol, q)
         continue
       }
-      delta = Math.sign(delta) * allowed
-      target = base + delta
+      intents.push(orders.reduce("reduce", ticker, q > 0 ? "sell" : "buy", delta, `reduce ${symbol} from ${q} to ${t} shares: ${source}`))
+      base.set(symbol, t)
     }
-    const side = delta > 0 ? "buy" : "sell"
-    if (base === 0 && want) {
-      add("open", {
-        symbol,
-        side,
-        qty: Math.abs(delta),
-        orderClass: "bracket",
-        ...exits(price, want.target.direction, want.target.riskProfile),
-        reason: `open ${want.target.direction} ${symbol}: ${input.source}, conviction ${want.target.conviction}, ${want.target.riskProfile} exits`
-      })
-    } else {
-      add("resize", { symbol, side, qty: Math.abs(delta), reason: `resize ${symbol} from ${base} to ${target} shares: ${input.source}` })
-      if (want && target !== 0) {
-        add("protect", {
-          symbol,
-          side: target > 0 ? "sell" : "buy",
-          qty: Math.abs(target),
-          type: "limit",
-          orderClass: "oco",
-          ...exits(price, want.target.direction, want.target.riskProfile),
-          limitPrice: exits(price, want.target.direction, want.target.riskProfile).takeProfit.limitPrice,
-          reason: `protect ${target} ${symbol} with ${want.target.riskProfile} exits`
-        })
-      }
-    }
+    for (const exit of exitsOf(symbol)) cancel(symbol, exit.member, `exit ${exit.side} ${exit.qty} ${symbol}: its position changes today`)
   }
-  return { intents, rejections, clamps }
+
+  // 3. openings, highest conviction first
+  for (const target of targets.values()) {
+    const symbol = target.symbol
+    const t = desired.get(symbol)
+    const from = base.get(symbol) ?? 0
+    if (t === undefined || Math.abs(t) <= Math.abs(from) + AccountLimits.EPS) continue
+    const price = input.priceOf(symbol)!
+    const side = t > 0 ? "buy" : "sell"
+    const qty = allowedOpening({ account: id, settings, book, priceOf, symbol, side, base: from, opening: tradable(Math.abs(t) - Math.abs(from), settings.fractional), price, notes })
+    if (qty <= 0) {
+      desired.set(symbol, from)
+      continue
+    }
+    const kind = from === 0 ? "open" : "add"
+    const what = kind === "open"
+      ? `open ${target.direction} ${symbol}: ${source}, conviction ${target.conviction}, ${target.riskProfile} exits`
+      : `add ${qty} to ${from} ${symbol}: ${source}, conviction ${target.conviction}`
+    intents.push(orders.entry(kind, symbol, side, qty, exitPrices(price, target.direction, settings.exits[target.riskProfile]), what))
+    const holdings = new Map(book.holdings)
+    holdings.set(symbol, from)
+    book = AccountLimits.apply({ ...book, holdings }, { symbol, side, qty, type: "market", orderClass: "simple" }, priceOf)
+  }
+
+  // 4. protection of the shares that stay
+  for (const symbol of symbols) {
+    const q = positions.get(symbol) ?? 0
+    const stays = sign(desired.get(symbol) ?? 0) === sign(q) ? base.get(symbol) ?? 0 : 0
+    const target = targets.get(symbol)
+    const price = input.priceOf(symbol as Ticker)
+    if (stays === 0 || target === undefined || price === undefined) continue
+    const current = exitsOf(symbol).filter((e) => !cancels.some((c) => c.orderId === e.member.id))
+    const qty = tradable(Math.abs(stays), false)
+    if (coversExactly(current, sign(stays) * qty)) continue
+    for (const exit of current) cancel(symbol, exit.member, `exit ${exit.side} ${exit.qty} ${symbol} does not match the ${stays} shares held`)
+    if (qty === 0) continue
+    intents.push(orders.protect(symbol as Ticker, stays > 0 ? "sell" : "buy", qty, exitPrices(price, target.direction, settings.exits[target.riskProfile]), `protect ${qty} ${symbol} with ${target.riskProfile} exits`))
+  }
+
+  // 5. exits left on a symbol no longer held
+  for (const exit of exits) {
+    const flat = (positions.get(exit.symbol) ?? 0) === 0 && !untouched.has(exit.symbol)
+    if (flat && !cancels.some((c) => c.orderId === exit.member.id)) cancel(exit.symbol, exit.member, `exit ${exit.side} ${exit.qty} ${exit.symbol} with no position`)
+  }
+  return { cancels, intents, rejections: notes.rejections, clamps: notes.clamps }
 }

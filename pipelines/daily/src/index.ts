@@ -1,6 +1,8 @@
+export * as Approval from "./Approval.ts"
 export * as Backtest from "./Backtest.ts"
 export * from "./DailyParams.ts"
 export * from "./DailyPipeline.ts"
+export * as MarketSchedule from "./MarketSchedule.ts"
 export * as RiskRules from "./RiskRules.ts"
 export * from "./stages/CouncilSynthesis.ts"
 export * from "./stages/Execution.ts"

@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Ref } from "effect"
-import { AccountId, type Bar, DEFAULT_ACCOUNTS, type RunId, type TradingDay } from "@council/domain"
+import { AccountId, type Bar, DEFAULT_ACCOUNTS, DEFAULT_SCHEDULE, type NewYorkMoment, type RunId, type TradingDay } from "@council/domain"
 import { RunStore, Runner } from "@council/engine"
 import { AccountManager } from "@council/broker"
-import { ExchangeSession, LocalExchange } from "@council/exchange"
+import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
 import { PortfolioManagers, Chairman, LlmBudget } from "@council/llm"
 import { MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
@@ -21,25 +21,32 @@ const BARS: Readonly<Record<string, ReadonlyArray<Bar>>> = {
 const SESSIONS = BARS["SPY"]!.slice(-8).map((b) => b.date)
 const POISON = 1e9
 
-/** A bar no stage may see: prices a billion times too high. */
-const poisoned = (bar: Bar): Bar => ({ ...bar, open: POISON, high: POISON, low: POISON, close: POISON })
+/** What no stage may see yet: a billion for every price (`close`: the day's open stays, the rest of its bar not). */
+const poisoned = (bar: Bar, openKnown: boolean): Bar => ({ ...bar, open: openKnown ? bar.open : POISON, high: POISON, low: POISON, close: POISON })
+
+/** 16:00, in seconds: before it, a session's high, low and close are not known yet. */
+const CLOSE = 16 * 3600
 
 /**
- * The market as the session in `session` may know it: every bar after the session is poisoned. A stage (or the
- * exchange) reading past its as-of day would carry a poisoned price into its output.
+ * The market as the present in `present` may know it: every bar after its day poisoned, and before the day's close
+ * all of the day's bar but its open. A stage (or the exchange) reading past what its moment knows would carry a
+ * poisoned price into its output.
  */
-const poisonedAfter = (session: Ref.Ref<TradingDay>) =>
+const poisonedAfter = (present: Ref.Ref<NewYorkMoment>) =>
   Layer.effect(
     MarketData,
     Effect.gen(function*() {
-      const byDay = new Map<string, MarketData["Service"]>()
-      const feedAt = Effect.flatMap(Ref.get(session), (day) =>
+      const byMoment = new Map<string, MarketData["Service"]>()
+      const feedAt = Effect.flatMap(Ref.get(present), (at) =>
         Effect.gen(function*() {
-          const known = byDay.get(day)
+          const key = `${at.day} ${at.seconds >= CLOSE}`
+          const known = byMoment.get(key)
           if (known !== undefined) return known
-          const bent = Object.fromEntries(Object.entries(BARS).map(([s, rows]) => [s, rows.map((b) => (b.date > day ? poisoned(b) : b))]))
+          const bent = Object.fromEntries(Object.entries(BARS).map(([s, rows]) => [s, rows.map((b) =>
+            b.date > at.day ? poisoned(b, false) : b.date === at.day && at.seconds < CLOSE ? poisoned(b, true) : b
+          )]))
           const feed = yield* MarketData.use(Effect.succeed).pipe(Effect.provide(MarketData.layerTest(bent)), Effect.orDie)
-          byDay.set(day, feed)
+          byMoment.set(key, feed)
           return feed
         }))
       return MarketData.of({
@@ -48,7 +55,8 @@ const poisonedAfter = (session: Ref.Ref<TradingDay>) =>
         ensureTradingDay: (day) => Effect.flatMap(feedAt, (m) => m.ensureTradingDay(day)),
         sessions: (from, to) => Effect.flatMap(feedAt, (m) => m.sessions(from, to)),
         bars: (query) => Effect.flatMap(feedAt, (m) => m.bars(query)),
-        snapshot: (asOf, lookback) => Effect.flatMap(feedAt, (m) => m.snapshot(asOf, lookback))
+        snapshot: (asOf, lookback) => Effect.flatMap(feedAt, (m) => m.snapshot(asOf, lookback)),
+        snapshotDuring: (asOf, at, lookback) => Effect.flatMap(feedAt, (m) => m.snapshotDuring(asOf, at, lookback))
       })
     })
   )
@@ -57,7 +65,7 @@ const accounts = DEFAULT_ACCOUNTS.map((a) => AccountId.make(a))
 const params = { accounts: profiles, broker: "local-exchange", data: "test", pms: "offline", ledgerBook: "bt-test" }
 
 /** The backtest's world: one SQLite database for its run store and exchange, the offline council. */
-const world = (session: Ref.Ref<TradingDay>, market: Layer.Layer<MarketData>) =>
+const world = (session: Ref.Ref<NewYorkMoment>, market: Layer.Layer<MarketData>) =>
   Layer.mergeAll(
     AccountManager.layer.pipe(
       Layer.provideMerge(LocalExchange.layerBrokers(accounts)),
@@ -88,24 +96,33 @@ const outputs = (runs: ReadonlyArray<{ readonly runId: RunId }>) =>
     return all
   })
 
-const backtest = (session: Ref.Ref<TradingDay>, observer?: (event: Runner.RunEvent) => Effect.Effect<void>) =>
-  Backtest.runBacktest({ sessions: SESSIONS, params, codeVersion: "test", enterSession: (day) => Ref.set(session, day) }).pipe(
+/** Under `close` (the default schedule): each session's run at 15:45, entries filled at its close. */
+const timing = (present: Ref.Ref<NewYorkMoment>) => ({
+  schedule: DEFAULT_SCHEDULE,
+  moments: (day: TradingDay) => Calendar.sessionMoments(DEFAULT_SCHEDULE, day),
+  enterMoment: (at: NewYorkMoment) => Ref.set(present, at)
+})
+
+const start = Calendar.sessionMoments(DEFAULT_SCHEDULE, SESSIONS[0]!).run
+
+const backtest = (session: Ref.Ref<NewYorkMoment>, observer?: (event: Runner.RunEvent) => Effect.Effect<void>) =>
+  Backtest.runBacktest({ sessions: SESSIONS, params, codeVersion: "test", ...timing(session) }).pipe(
     observer === undefined ? (e) => e : Effect.provideService(Runner.RunObserver, observer)
   )
 
-const clean = (session: Ref.Ref<TradingDay>) => world(session, MarketData.layerTest(BARS).pipe(Layer.orDie))
+const clean = (session: Ref.Ref<NewYorkMoment>) => world(session, MarketData.layerTest(BARS).pipe(Layer.orDie))
 
 describe("the backtest loop", () => {
   it.effect("runs the daily pipeline once per session, in order; running it again does nothing", () =>
     Effect.gen(function*() {
-      const session = yield* Ref.make(SESSIONS[0]!)
+      const session = yield* Ref.make(start)
       yield* Effect.gen(function*() {
         const progress: Array<Backtest.BacktestProgress> = []
         const first = yield* Backtest.runBacktest({
           sessions: SESSIONS,
           params,
           codeVersion: "test",
-          enterSession: (day) => Ref.set(session, day),
+          ...timing(session),
           onProgress: (p) => Effect.sync(() => void progress.push(p))
         })
         assert.deepStrictEqual([first.started, first.resumed, first.skipped], [SESSIONS.length, 0, 0])
@@ -127,19 +144,19 @@ describe("the backtest loop", () => {
 
   it.effect("a session stopped part-way is resumed through the runner: the same outputs as an uninterrupted backtest", () =>
     Effect.gen(function*() {
-      const session = yield* Ref.make(SESSIONS[0]!)
+      const session = yield* Ref.make(start)
       const reference = yield* Effect.gen(function*() {
         const result = yield* backtest(session)
         return yield* outputs(result.runs)
       }).pipe(Effect.provide(clean(session)))
 
-      const crashed = yield* Ref.make(SESSIONS[0]!)
+      const crashed = yield* Ref.make(start)
       const resumed = yield* Effect.gen(function*() {
         // the process "dies" (an interruption) right after the 4th session's pitches were checkpointed
         const victim = SESSIONS[3]!
         const died = yield* Effect.exit(backtest(crashed, (event) =>
           Effect.gen(function*() {
-            if (event._tag === "StageCompleted" && event.stage === "PmPitches" && (yield* Ref.get(crashed)) === victim) {
+            if (event._tag === "StageCompleted" && event.stage === "PmPitches" && (yield* Ref.get(crashed)).day === victim) {
               return yield* Effect.interrupt
             }
           })))
@@ -154,11 +171,11 @@ describe("the backtest loop", () => {
       assert.deepStrictEqual(resumed, reference)
     }), 60_000)
 
-  it.effect("as-of: no stage and no fill ever sees a bar after its session (later bars poisoned change nothing)", () =>
+  it.effect("as-of under close: no stage sees the day's high, low or close or a later bar, fills are at real prices (poisoned bars change nothing)", () =>
     Effect.gen(function*() {
-      const session = yield* Ref.make(SESSIONS[0]!)
+      const session = yield* Ref.make(start)
       const reference = yield* Effect.flatMap(backtest(session), (r) => outputs(r.runs)).pipe(Effect.provide(clean(session)))
-      const bent = yield* Ref.make(SESSIONS[0]!)
+      const bent = yield* Ref.make(start)
       const seen = yield* Effect.gen(function*() {
         const result = yield* backtest(bent)
         const recorded = yield* Effect.forEach(result.runs, (r) => RunStore.use((s) => s.getRecordings(r.runId)))

@@ -1,5 +1,5 @@
-import { Effect, Layer } from "effect"
-import { AccountId, type AccountSnapshot, type Bar, type PeerReviewResult, type Pitch, type RunId, type Ticker, TradingDay } from "@council/domain"
+import { Context, Effect, Layer, Ref } from "effect"
+import { AccountId, type AccountSnapshot, type Bar, momentAt, type NewYorkMoment, type PeerReviewResult, type Pitch, type RunId, type Ticker, TradingDay } from "@council/domain"
 import { Recorder, RunContext } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
@@ -9,6 +9,19 @@ import type { AccountProfile } from "@council/daily"
 import { defaultAccountSettings, DEFAULT_ACCOUNTS } from "@council/domain"
 
 export const day = TradingDay.make("2026-06-08")
+
+/** The exchange's present in these tests, unless a test moves it: after the close of `day` (an after-close run's moment). */
+export const afterClose = momentAt(day, "16:15")
+
+/** The exchange's present, which a test may move (`moveTo`). */
+export class Present extends Context.Service<Present, Ref.Ref<NewYorkMoment>>()("test/daily/Present") {}
+
+/** Moves the exchange's present to `time` (New York) of `on`. */
+export const moveTo = (on: string, time: string) => Effect.flatMap(Present, (ref) => Ref.set(ref, momentAt(on, time)))
+
+/** A present at `afterClose` that the exchange follows. */
+const present = Layer.effect(Present, Ref.make(afterClose))
+const session = Layer.unwrap(Effect.map(Present, ExchangeSession.layerRef))
 
 /** `n` sessions of bars for `symbol` ending on 2026-06-08, closing along `closes(i)`. */
 export const bars = (n: number, closes: (i: number) => number): ReadonlyArray<Bar> => {
@@ -73,11 +86,12 @@ export const ticker = (s: string) => s as Ticker
 
 export const recordedKeys = Effect.map(recorded, (recordings) => recordings.map((r) => r.key))
 
-/** The local exchange on a fresh in-memory SQLite database, at `day`, serving the default accounts. */
+/** The local exchange on a fresh in-memory SQLite database, at the `Present` (after the close of `day`), serving the default accounts. */
 export const exchange = AccountManager.layer.pipe(
   Layer.provideMerge(LocalExchange.layerBrokers(DEFAULT_ACCOUNTS.map((a) => AccountId.make(a)))),
   Layer.provideMerge(LocalExchange.layer({ slippageBps: 0 })),
-  Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layer(day))),
+  Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, session)),
+  Layer.provideMerge(present),
   Layer.fresh
 )
 
@@ -113,7 +127,8 @@ export const exchangeWithFaults = (faults: ReadonlySet<string>) => {
   return AccountManager.layer.pipe(
     Layer.provideMerge(brokers),
     Layer.provideMerge(LocalExchange.layer({ slippageBps: 0 })),
-    Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layer(day))),
+    Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, session)),
+    Layer.provideMerge(present),
     Layer.fresh
   )
 }

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Ref } from "effect"
-import { AccountId, type OrderIntent, type RunId, Ticker, TradingDay } from "@council/domain"
+import { AccountId, momentAt, type NewYorkMoment, type OrderIntent, type RunId, Ticker, TradingDay } from "@council/domain"
 import { type Recording, Recorder, RunContext, RunStore } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
 import { ExchangeSession, LocalExchange } from "@council/exchange"
@@ -14,7 +14,7 @@ const CLAUDE = AccountId.make("CLAUDE")
 const SPY = Ticker.make("SPY")
 
 /** The exchange and the ledger on one in-memory database, the session in `session`, real bars. */
-const env = (session: Ref.Ref<TradingDay>) =>
+const env = (session: Ref.Ref<NewYorkMoment>) =>
   Layer.mergeAll(TradeLedger.layer, LocalExchange.layerBrokers([COUNCIL, CLAUDE]).pipe(Layer.provideMerge(LocalExchange.layer({ slippageBps: 5 }))))
     .pipe(
       Layer.provideMerge(Layer.mergeAll(Database.layerSqlite(":memory:"), ExchangeSession.layerRef(session))),
@@ -51,13 +51,14 @@ const ledgerState = Effect.gen(function*() {
 describe("Reconcile", () => {
   it.effect("bracket legs that fill sessions later reach the ledger with their fills; a second reconciliation changes nothing; a replay is exact", () =>
     Effect.gen(function*() {
-      const session = yield* Ref.make(TradingDay.make("2024-03-01"))
+      const session = yield* Ref.make(momentAt("2024-03-01", "16:30"))
       return yield* Effect.gen(function*() {
         const days = yield* MarketData.use((m) => m.sessions(TradingDay.make("2024-03-01"), TradingDay.make("2024-03-28")))
         const exchange = yield* LocalExchange
         const first = yield* reconcile(days[0]!, "r0")
         assert.deepStrictEqual(first.accounts.map((a) => [a.account, a.status, a.orders, a.fills]), [["COUNCIL", "recorded", 0, 0], ["CLAUDE", "recorded", 0, 0]])
-        // the day's execution: a bracket whose exits sit 0.4 % away, so one fills on a later session
+        // the day's execution, after the close: a bracket whose entry fills at the next open and whose exits sit
+        // 0.4 % away, so one fills on a later session
         const close = (yield* MarketData.use((m) => m.bars({ symbol: SPY, asOf: days[0]!, lookback: 1 })))[0]!.close
         const intent: OrderIntent = {
           account: COUNCIL,
@@ -75,7 +76,7 @@ describe("Reconcile", () => {
         const placed = yield* exchange.placeOrder(COUNCIL, intent)
         let exitDay: TradingDay | undefined
         for (const [i, day] of days.slice(1).entries()) {
-          yield* Ref.set(session, day)
+          yield* Ref.set(session, momentAt(day, "16:30"))
           yield* reconcile(day, `r${i + 1}`)
           const fills = yield* exchange.fills(COUNCIL)
           if (fills.length === 2) {
@@ -122,7 +123,7 @@ describe("Reconcile", () => {
 
   it.effect("an account whose broker cannot be read is reported failed, nothing of it written; the others are recorded", () =>
     Effect.gen(function*() {
-      const session = yield* Ref.make(TradingDay.make("2024-03-01"))
+      const session = yield* Ref.make(momentAt("2024-03-01", "16:30"))
       const failing = Layer.effect(
         Brokers,
         Effect.gen(function*() {

@@ -1,17 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option, Ref } from "effect"
-import {
-  AccountId,
-  type AccountSnapshot,
-  type CouncilDecision,
-  defaultAccountSettings,
-  type OrderIntent,
-  type RiskVerdict
-} from "@council/domain"
+import { AccountId, type CouncilDecision, defaultAccountSettings, type RiskVerdict } from "@council/domain"
 import { LocalExchange } from "@council/exchange"
 import { Notifier, SentNotifications } from "@council/notify"
-import { type AccountProfile, Execution, FetchData, RiskApproval, RiskRules } from "@council/daily"
-import { day, exchange, exchangeWithFaults, flatAccount, market, pitch, recording, runContext, ticker } from "./Fixtures.ts"
+import { type AccountProfile, Execution, FetchData, RiskApproval } from "@council/daily"
+import { afterClose, day, exchange, exchangeWithFaults, market, moveTo, pitch, recording, runContext, ticker } from "./Fixtures.ts"
+
+/** The day before `day` in the fixture bars (every calendar day is a session there). */
+const dayBefore = "2026-06-07"
+const backToRun = moveTo(afterClose.day, "16:15")
 
 
 const decision: CouncilDecision = {
@@ -51,22 +48,23 @@ describe("RiskApproval", () => {
         PmPitches: { pitches, abstentions: [{ pm: AccountId.make("CLAUDE"), reason: "down" }] },
         CouncilSynthesis: decision
       })
+      assert.strictEqual(spy, 759)
       const chatgpt = intentsOf(verdict, "CHATGPT")
       assert.strictEqual(chatgpt.length, 1)
-      assert.strictEqual(chatgpt[0]?.qty, Math.floor(15_000 / spy))
+      assert.strictEqual(chatgpt[0]?.qty, 19)
       assert.strictEqual(chatgpt[0]?.orderClass, "bracket")
-      assert.deepStrictEqual(chatgpt[0]?.takeProfit, { limitPrice: Math.round(spy * 1.06 * 100) / 100 })
-      assert.deepStrictEqual(chatgpt[0]?.stopLoss, { stopPrice: Math.round(spy * 0.97 * 100) / 100 })
-      assert.deepStrictEqual(verdict.clamps.map((c) => [c.account, c.rule, c.requested, c.allowed]), [
-        ["CHATGPT", "max-position-pct", 20, 15],
-        ["GROQ", "max-order-value", Math.floor(10_000 / spy), Math.floor(5_000 / spy)]
+      assert.deepStrictEqual(chatgpt[0]?.takeProfit, { limitPrice: 804.54 })
+      assert.deepStrictEqual(chatgpt[0]?.stopLoss, { stopPrice: 736.23 })
+      assert.deepStrictEqual(verdict.clamps.map((c) => [c.account, c.rule, c.requested, c.allowed, c.numbers]), [
+        ["CHATGPT", "max-position-pct", 26, 19, { value: 20, limit: 15, unit: "percent" }],
+        ["GROQ", "max-order-value", 13, 6, { value: 13 * 759, limit: 5_000, unit: "usd" }]
       ])
       assert.deepStrictEqual(verdict.rejections.map((r) => [r.account, r.rule]), [
         ["GEMINI", "shorting-disabled"],
         ["CLAUDE", "pm-abstained"]
       ])
       assert.deepStrictEqual(intentsOf(verdict, "GEMINI"), [])
-      assert.strictEqual(intentsOf(verdict, "GROQ")[0]?.qty, Math.floor(5_000 / spy))
+      assert.strictEqual(intentsOf(verdict, "GROQ")[0]?.qty, 6)
       assert.strictEqual(intentsOf(verdict, "COUNCIL")[0]?.symbol, "GLD")
       const again = yield* RiskApproval.run({
         FetchData: snapshot,
@@ -77,43 +75,7 @@ describe("RiskApproval", () => {
         again.intents.map((i) => i.clientOrderId),
         verdict.intents.map((i) => i.clientOrderId)
       )
-    }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchange))))
-})
-
-describe("RiskRules.planAccount", () => {
-  const base = { day, config: withSettings("CLAUDE", {}), source: "test", priceOf: () => 100 }
-  const holding = (qty: number): AccountSnapshot => ({
-    ...flatAccount("CLAUDE"),
-    positions: [{ symbol: ticker("SPY"), qty, side: qty > 0 ? "long" : "short", avgEntryPrice: 100, marketValue: qty * 100, currentPrice: 100, unrealizedPl: 0 }]
-  })
-  const target = (direction: "LONG" | "SHORT", conviction: number) =>
-    [{ symbol: ticker("SPY"), direction, conviction, riskProfile: "BASE" as const, horizon: "1W" as const }]
-  const shape = (i: OrderIntent) => [i.side, i.qty, i.type, i.orderClass, i.timeInForce]
-
-  it("closes a long before opening a short (no flip in one order)", () => {
-    const plan = RiskRules.planAccount({ ...base, account: holding(50), targets: target("SHORT", -1) })
-    assert.deepStrictEqual(plan.intents.map(shape), [
-      ["sell", 50, "market", "simple", "day"],
-      ["sell", 100, "market", "bracket", "gtc"]
-    ])
-  })
-
-  it("resizes a held position and re-protects the whole of it with an OCO exit", () => {
-    const plan = RiskRules.planAccount({ ...base, account: holding(50), targets: target("LONG", 2) })
-    assert.deepStrictEqual(plan.intents.map(shape), [
-      ["buy", 150, "market", "simple", "day"],
-      ["sell", 200, "limit", "oco", "gtc"]
-    ])
-    assert.deepStrictEqual(plan.intents[1]?.stopLoss, { stopPrice: 97 })
-    assert.strictEqual(plan.intents[1]?.limitPrice, 106)
-  })
-
-  it("closes what the book no longer holds and leaves an unchanged position alone", () => {
-    assert.deepStrictEqual(RiskRules.planAccount({ ...base, account: holding(100), targets: [] }).intents.map(shape), [
-      ["sell", 100, "market", "simple", "day"]
-    ])
-    assert.deepStrictEqual(RiskRules.planAccount({ ...base, account: holding(100), targets: target("LONG", 1) }).intents, [])
-  })
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchange, Notifier.layerTest))))
 })
 
 describe("Execution", () => {
@@ -122,7 +84,7 @@ describe("Execution", () => {
     return yield* RiskApproval.run({ FetchData: snapshot, PmPitches: { pitches, abstentions: [] }, CouncilSynthesis: decision })
   })
 
-  it.effect("places each account's intents, reads fills back, and never places an intent twice", () =>
+  it.effect("places each account's intents (after the close: queued for the next open), reads them back, and never places an intent twice", () =>
     Effect.gen(function*() {
       const verdict = yield* verdictFor
       const report = yield* Execution.run({ RiskApproval: verdict })
@@ -134,8 +96,8 @@ describe("Execution", () => {
         ["COUNCIL", "succeeded", 1]
       ])
       const chatgpt = report.accounts[0]!.orders[0]!
-      assert.strictEqual(chatgpt.status, "filled")
-      assert.deepStrictEqual(chatgpt.legs.map((l) => [l.type, l.status]), [["limit", "new"], ["stop", "new"]])
+      assert.strictEqual(chatgpt.status, "accepted")
+      assert.deepStrictEqual(chatgpt.legs.map((l) => [l.type, l.status]), [["limit", "held"], ["stop", "held"]])
       const again = yield* Execution.run({ RiskApproval: verdict })
       assert.deepStrictEqual(again.accounts.map((a) => a.adopted.map((o) => o.id)), report.accounts.map((a) => a.orders.map((o) => o.id)))
       assert.deepStrictEqual(again.accounts.map((a) => a.orders.length), [0, 0, 0, 0, 0])
@@ -144,14 +106,21 @@ describe("Execution", () => {
       const local = yield* LocalExchange
       const orders = yield* local.listOrders(AccountId.make("CHATGPT"), { status: "all" })
       assert.strictEqual(orders.length, 1)
-      assert.deepStrictEqual(orders[0]?.legs.map((l) => l.status), ["new", "new"])
-      const sent = yield* SentNotifications
-      assert.strictEqual((yield* Ref.get(sent.messages)).length, 10)
+      assert.deepStrictEqual(orders[0]?.legs.map((l) => l.status), ["held", "held"])
+      const sent = yield* Ref.get((yield* SentNotifications).messages)
+      assert.deepStrictEqual(sent.map((m) => `${m.account} ${m.subject.split(" ")[0]}`), [
+        ...["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "COUNCIL"].map((a) => `${a} Decision`),
+        ...["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "COUNCIL"].map((a) => `${a} Execution`),
+        ...["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "COUNCIL"].map((a) => `${a} Execution`)
+      ])
+      assert.deepStrictEqual(sent.slice(0, 5).map((m) => m.level), ["WARN", "WARN", "WARN", "WARN", "INFO"])
     }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchange, Notifier.layerTest))))
 
   it.effect("cancels the open exits on a symbol it trades again; a resumed execution finds them already gone", () =>
     Effect.gen(function*() {
+      yield* moveTo(dayBefore, "15:45")
       yield* Execution.run({ RiskApproval: yield* verdictFor })
+      yield* backToRun
       const snapshot = yield* FetchData.run({})
       const smaller = yield* RiskApproval.run({
         FetchData: snapshot,
@@ -168,7 +137,7 @@ describe("Execution", () => {
       assert.strictEqual(resumed.accounts.find((a) => a.account === "CHATGPT")?.status, "succeeded")
       const local = yield* LocalExchange
       const open = yield* local.listOrders(AccountId.make("CHATGPT"), { status: "open" })
-      assert.deepStrictEqual(open.map((o) => o.orderClass), ["oco"])
+      assert.deepStrictEqual(open.map((o) => [o.orderClass, o.status]), [["oco", "new"], ["simple", "accepted"]])
     }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchange, Notifier.layerTest))))
 
   it.effect("does not send the open of a flip when the close before it failed", () => {
@@ -176,6 +145,7 @@ describe("Execution", () => {
     return Effect.gen(function*() {
       const local = yield* LocalExchange
       const CHATGPT = AccountId.make("CHATGPT")
+      yield* moveTo(dayBefore, "15:45")
       yield* local.placeOrder(CHATGPT, {
         account: CHATGPT,
         symbol: ticker("SPY"),
@@ -187,6 +157,7 @@ describe("Execution", () => {
         clientOrderId: "held",
         reason: "test"
       })
+      yield* backToRun
       const snapshot = yield* FetchData.run({})
       const flip = yield* RiskApproval.run({
         FetchData: snapshot,

@@ -19,10 +19,10 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
-import { type AccountId, TradingDay } from "@council/domain"
+import { type AccountId, type NewYorkMoment, RunSchedule, TradingDay } from "@council/domain"
 import { AccountManager } from "@council/broker"
 import { AccountProfile, Backtest, type DailyParams } from "@council/daily"
-import { ExchangeSession, LocalExchange } from "@council/exchange"
+import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
 import { RunStore } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
@@ -57,7 +57,8 @@ export interface BacktestCommandOptions {
 const BookParams = Schema.Struct({
   accounts: Schema.Array(AccountProfile),
   pms: Schema.Literals(PMS_MODES),
-  sessions: Schema.Number
+  sessions: Schema.Number,
+  schedule: RunSchedule
 })
 
 const isCalendarDate = (raw: string) => Schema.is(TradingDay)(raw) && new Date(`${raw}T00:00:00Z`).toISOString().startsWith(raw)
@@ -97,6 +98,8 @@ interface Plan {
   readonly to: TradingDay
   readonly sessions: ReadonlyArray<TradingDay>
   readonly pms: PmsMode
+  /** `COUNCIL_SCHEDULE` when started; a resumed backtest keeps its own. */
+  readonly schedule: RunSchedule
   /** Every one trades on the backtest's local exchange, as a paper account. */
   readonly profiles: ReadonlyArray<AccountProfile>
   readonly resumed: boolean
@@ -121,7 +124,8 @@ const planNew = (options: BacktestCommandOptions) =>
     const pms = yield* pmsOf(options.pms)
     const profiles = (yield* selectedProfiles(options.accounts)).map((p): AccountProfile => ({ ...p, mode: "PAPER" }))
     const sessions = yield* sessionsOf(from, to)
-    return { id: newId(from, to), from, to, sessions, pms, profiles, resumed: false } satisfies Plan
+    const { schedule } = yield* AppSettings
+    return { id: newId(from, to), from, to, sessions, pms, schedule, profiles, resumed: false } satisfies Plan
   })
 
 const planResume = (id: string, options: BacktestCommandOptions) =>
@@ -147,6 +151,7 @@ const planResume = (id: string, options: BacktestCommandOptions) =>
       to,
       sessions: yield* sessionsOf(from, to),
       pms: params.pms,
+      schedule: params.schedule,
       profiles: params.accounts,
       resumed: true
     } satisfies Plan
@@ -155,14 +160,14 @@ const planResume = (id: string, options: BacktestCommandOptions) =>
 /** A notifier that keeps count instead of printing one line per session's event. */
 const quietNotifier = (count: Ref.Ref<number>) => Layer.succeed(Notifier, Notifier.of({ notify: () => Ref.update(count, (n) => n + 1) }))
 
-/** The backtest's own database: its run store and its local exchange (every account on it), at `session`. */
-const backtestStore = (file: string, accounts: ReadonlyArray<AccountId>, session: Ref.Ref<TradingDay>) =>
+/** The backtest's own database: its run store and its local exchange (every account on it), at `present`. */
+const backtestStore = (file: string, accounts: ReadonlyArray<AccountId>, present: Ref.Ref<NewYorkMoment>) =>
   Layer.unwrap(Effect.gen(function*() {
     const { fillModel } = yield* AppSettings
     const exchange = AccountManager.layer.pipe(
       Layer.provideMerge(LocalExchange.layerBrokers(accounts)),
       Layer.provideMerge(LocalExchange.layer({ ...fillModel })),
-      Layer.provide(ExchangeSession.layerRef(session))
+      Layer.provide(ExchangeSession.layerRef(present))
     )
     return Layer.mergeAll(exchange, SqlRunStore.layer).pipe(Layer.provide(Database.layerSqlite(file)))
   }))
@@ -173,6 +178,7 @@ export interface BacktestOutcome {
   readonly from: TradingDay
   readonly to: TradingDay
   readonly pms: PmsMode
+  readonly schedule: RunSchedule
   readonly accounts: ReadonlyArray<AccountId>
   readonly database: string
   readonly sessions: number
@@ -188,7 +194,7 @@ const printOutcome = (outcome: BacktestOutcome, json: boolean) =>
   json
     ? Console.log(JSON.stringify(outcome, null, 2))
     : Console.log([
-      table(["BACKTEST", "STATUS", "RANGE", "SESSIONS", "RAN", "SKIPPED", "PMS", "ACCOUNTS"], [[
+      table(["BACKTEST", "STATUS", "RANGE", "SESSIONS", "RAN", "SKIPPED", "PMS", "SCHEDULE", "ACCOUNTS"], [[
         outcome.id,
         outcome.status,
         `${outcome.from} … ${outcome.to}`,
@@ -196,6 +202,7 @@ const printOutcome = (outcome: BacktestOutcome, json: boolean) =>
         String(outcome.started + outcome.resumed),
         String(outcome.skipped),
         outcome.pms,
+        outcome.schedule,
         outcome.accounts.join(",")
       ]]),
       "",
@@ -249,14 +256,15 @@ const execute = (plan: Plan, json: boolean) =>
     const { id, from, to } = plan
     if (!plan.resumed) {
       yield* TradeLedger.use((l) =>
-        l.createBook({ id: id as never, label: `${from} … ${to} · ${plan.pms} PMs`, from, to, params: Schema.encodeSync(BookParams)({ accounts: plan.profiles, pms: plan.pms, sessions: plan.sessions.length }) })
+        l.createBook({ id: id as never, label: `${from} … ${to} · ${plan.pms} PMs · ${plan.schedule}`, from, to, params: Schema.encodeSync(BookParams)({ accounts: plan.profiles, pms: plan.pms, sessions: plan.sessions.length, schedule: plan.schedule }) })
       ).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
     } else {
       yield* TradeLedger.use((l) => l.setBookStatus(id as never, "running")).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
     }
     NodeSqliteClient.ensureDirectory(dir)
     if (council !== undefined) yield* council.announce
-    const session = yield* Ref.make(plan.sessions[0]!)
+    const moments = (day: TradingDay) => Calendar.sessionMoments(plan.schedule, day)
+    const present = yield* Ref.make(moments(plan.sessions[0]!).run)
     const notices = yield* Ref.make(0)
     const progress = progressLine(process.stderr.isTTY === true)
     const startedAt = Date.now()
@@ -264,12 +272,14 @@ const execute = (plan: Plan, json: boolean) =>
       sessions: plan.sessions,
       params,
       codeVersion,
-      enterSession: (day) => Ref.set(session, day),
+      schedule: plan.schedule,
+      moments,
+      enterMoment: (at) => Ref.set(present, at),
       onProgress: progress.update,
       ...(replay === undefined ? {} : { reuse: replay.reuse })
     }).pipe(
       Effect.provide(Layer.mergeAll(
-        backtestStore(file, accounts, session),
+        backtestStore(file, accounts, present),
         (seated?.layer ?? offlineCouncil).pipe(Layer.provide(mainDb)),
         quietNotifier(notices),
         ledger
@@ -293,6 +303,7 @@ const execute = (plan: Plan, json: boolean) =>
       from,
       to,
       pms: plan.pms,
+      schedule: plan.schedule,
       accounts,
       database: file,
       sessions: result.sessions,

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { TradingDay } from "@council/domain"
+import { formatMoment, secondsOf, TradingDay } from "@council/domain"
 import { SESSION_HEADER, TradingAccounts } from "@council/broker"
 import { LocalExchange } from "@council/exchange"
 import { ExchangeFaults, ExchangeServer, SESSION_PATH } from "@council/exchange/server"
@@ -19,6 +19,7 @@ export interface ServeOptions {
   readonly port: number
   readonly host: string
   readonly date: Option.Option<string>
+  readonly at: Option.Option<string>
   readonly latencyMs: number
   readonly faultRate: number
   readonly faultKinds: Option.Option<string>
@@ -41,6 +42,9 @@ const validate = (options: ServeOptions) =>
     }
     if (!Number.isInteger(options.rateWindow) || options.rateWindow < 1) {
       return yield* CliFailure.usage("--rate-window must be a positive integer (seconds)")
+    }
+    if (Option.isSome(options.at) && secondsOf(options.at.value.trim()) === undefined) {
+      return yield* CliFailure.usage(`--at ${options.at.value.slice(0, 20)}: expected HH:MM, New York time (e.g. 15:45)`)
     }
     if (Option.isSome(options.date)) {
       const date = options.date.value
@@ -73,7 +77,8 @@ export const serve = (options: ServeOptions) =>
       accounts: all.map((a) => a.id),
       ...(faultKinds === undefined ? {} : { faultKinds }),
       ...(Option.isSome(options.seed) ? { seed: options.seed.value } : {}),
-      ...(Option.isSome(options.date) ? { date: TradingDay.make(options.date.value) } : {})
+      ...(Option.isSome(options.date) ? { date: TradingDay.make(options.date.value) } : {}),
+      ...(Option.isSome(options.at) ? { at: options.at.value.trim() } : {})
     })
     yield* Effect.gen(function*() {
       const server = yield* ExchangeServer
@@ -85,7 +90,7 @@ export const serve = (options: ServeOptions) =>
         `local exchange listening on ${server.url}`,
         `  base URL (trading and market data): ${server.url}`,
         `  API keys: pnpm pipeline exchange keys [--json]`,
-        `  session ${session}; per request: header "${SESSION_HEADER}: YYYY-MM-DD"; advance: POST ${SESSION_PATH} {"date":"YYYY-MM-DD"}`,
+        `  at ${formatMoment(session)}; per request: header "${SESSION_HEADER}: <RFC 3339 timestamp or YYYY-MM-DD>"; advance: POST ${SESSION_PATH} {"at":"<timestamp>"} or {"date":"YYYY-MM-DD"}`,
         `  rate limit ${options.rateLimit} per ${options.rateWindow === 60 ? "minute" : `${options.rateWindow} s`} per key, latency ${options.latencyMs} ms, ${faults}`,
         `  stop with Ctrl-C`
       ].join("\n"))

@@ -5,20 +5,17 @@
  */
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
-import * as Effect from "effect/Effect"
+import { describe, using } from "../CommandDefinition.ts"
 
 const Standings = () => import("./Standings.ts")
 const Serve = () => import("./Serve.ts")
 
-/** Loads `module` when the command runs, then runs `f` with it. */
-const using = <M, A, E, R>(module: () => Promise<M>, f: (loaded: M) => Effect.Effect<A, E, R>) => Effect.flatMap(Effect.promise(module), f)
 
 const exits = {
   ledger: "Exit codes: 0 done (also when the book is still empty); 1 the ledger could not be read; 2 usage or configuration error (an unknown --backtest too), nothing done.",
   serve: "Exit codes: 0 stopped by SIGINT/SIGTERM (or when the pnpm that launched it exits); 2 usage or configuration error (a port in use, too short a COUNCIL_API_TOKEN), nothing done."
 } as const
 
-const describe = (text: string, exit: string) => Command.withDescription(`${text}\n  ${exit}`)
 
 const window = {
   from: Flag.String("from").pipe(Flag.withDescription("first session YYYY-MM-DD (default: the book's first)"), Flag.optional),

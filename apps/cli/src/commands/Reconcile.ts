@@ -31,7 +31,7 @@ const alone = (day: string) =>
  */
 export const reconcile = (accounts: ReadonlyArray<AccountId>, json: boolean) =>
   Effect.gen(function*() {
-    const day = yield* LocalExchange.use((e) => e.session).pipe(Effect.mapError((e) => CliFailure.failed(e.message)))
+    const day = (yield* LocalExchange.use((e) => e.now).pipe(Effect.mapError((e) => CliFailure.failed(e.message)))).day
     const brokers = yield* Brokers
     const report = yield* Reconcile.run({}).pipe(
       Effect.provideService(Brokers, Brokers.of({ accounts, get: brokers.get })),

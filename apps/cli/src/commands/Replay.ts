@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
-import { ExecutionReport } from "@council/domain"
+import { ExecutionReport, LEGACY_SCHEDULE } from "@council/domain"
 import { type RunBundle, RunStore, Runner } from "@council/engine"
 import { DailyParams, DailyPipeline } from "@council/daily"
 import { codeVersion } from "../AppConfig.ts"
@@ -11,9 +11,17 @@ import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { printer } from "../Progress.ts"
 import * as Llm from "./Llm.ts"
-import { reportOutcome } from "./RunDaily.ts"
+import { holdDayLock, reportOutcome, whileHeld } from "./RunDaily.ts"
 import { checkImport, loadBundle, readBundle, writeImport } from "./Runs.ts"
 import { ensureConfigured, ensureTradableDay } from "./Session.ts"
+import { momentOfRun, scheduledMoment } from "./Timing.ts"
+
+/** The moment a bundle's run was at (its recorded as-of moment; the schedule's for older runs). */
+export const momentOfBundle = (bundle: RunBundle) =>
+  Option.match(Schema.decodeUnknownOption(DailyParams)(bundle.run.params), {
+    onNone: () => scheduledMoment(LEGACY_SCHEDULE, bundle.run.tradingDay),
+    onSome: (params) => momentOfRun(params, bundle.run.tradingDay, undefined)
+  })
 
 /** A run id, or a path to an exported bundle (verified). Reads the store without creating it. */
 export const resolveSource = (source: string) =>
@@ -96,16 +104,18 @@ export const forkRun = (source: string, options: ForkOptions) =>
     )
     yield* ensureConfigured(params.accounts, `run ${bundle.run.id}`)
     const day = bundle.run.tradingDay
+    const moment = momentOfBundle(bundle)
     const readsAccounts = DailyPipeline.stageNames.indexOf(options.from) <= DailyPipeline.stageNames.indexOf("RiskApproval")
     yield* Effect.gen(function*() {
       if (sends || readsAccounts) yield* ensureTradableDay(day, params.accounts, sends)
       if (Option.isNone(yield* RunStore.use((s) => s.getRun(bundle.run.id)))) yield* checkImport(bundle, source)
-    }).pipe(Effect.provide(AppLayer.tradingWith(day, "empty")))
+    }).pipe(Effect.provide(AppLayer.tradingWith(moment, "empty")))
     if (!sends && !options.dryRun) yield* Console.error(dryBecause(bundle, swapsModels))
     yield* fork.council.announce
-    const result = yield* Effect.gen(function*() {
+    const result = yield* Effect.scoped(Effect.gen(function*() {
+      const lease = sends ? yield* holdDayLock(day, `replay ${bundle.run.id} --from ${options.from}`) : undefined
       if (Option.isNone(yield* RunStore.use((s) => s.getRun(bundle.run.id)))) yield* writeImport(bundle, source)
-      return yield* Runner.fork(DailyPipeline, bundle.run.id, options.from, { ...fork.options, dryRun: !sends, codeVersion, mode: "record" }).pipe(
+      const forked = Runner.fork(DailyPipeline, bundle.run.id, options.from, { ...fork.options, dryRun: !sends, codeVersion, mode: "record" }).pipe(
         Effect.provideService(Runner.RunObserver, printer),
         Effect.catchTags({
           InvalidRunRequest: (e) => Effect.fail(CliFailure.usage(e.message)),
@@ -113,7 +123,8 @@ export const forkRun = (source: string, options: ForkOptions) =>
           RunFailed: (e) => Effect.fail(CliFailure.failed(`fork ${e.runId} failed in ${e.stage}: ${e.message}`))
         })
       )
-    }).pipe(Effect.provide(AppLayer.tradingWith(day, "create", fork.council.layer)))
+      return yield* (lease === undefined ? forked : whileHeld(lease, forked))
+    })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create", fork.council.layer)))
     yield* Console.log(`forked run ${result.run.id} from ${bundle.run.id} at ${options.from}${sends ? "" : " (dry run)"}\n`)
     const report = yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie)
     yield* reportOutcome(result.run, report, false)

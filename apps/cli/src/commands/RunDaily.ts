@@ -1,4 +1,5 @@
 import * as Console from "effect/Console"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -6,41 +7,50 @@ import {
   type AccountExecution,
   type AccountId,
   ExecutionReport,
+  formatMoment,
   needsRetry,
   RiskVerdict,
-  TradingDay
+  type RunId,
+  type TradingDay
 } from "@council/domain"
-import { canonicalJson, type RunRecord, RunStore, Runner } from "@council/engine"
+import { canonicalJson, type Checkpoint, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
 import { select, TradingAccounts } from "@council/broker"
-import { type AccountProfile, type CarriedPlan, DailyParams, DailyPipeline, unevaluated } from "@council/daily"
-import { MarketData } from "@council/market"
-import { codeVersion } from "../AppConfig.ts"
+import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipeline, unevaluated } from "@council/daily"
+import { Notifier } from "@council/notify/Notifier"
+import { describeHolder, type Lease, RunLock } from "@council/store"
+import { AppSettings, codeVersion } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
-import { printer } from "../Progress.ts"
+import * as RunNotices from "../RunNotices.ts"
 import { money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
 import { ensureTradableDay } from "./Session.ts"
+import { checkMarket, type RunMoment } from "./Timing.ts"
 
 export interface RunDailyOptions {
   readonly date: Option.Option<string>
+  readonly at: Option.Option<string>
   readonly dryRun: boolean
   readonly accounts: Option.Option<string>
   readonly json: boolean
+  readonly requireApproval: boolean
 }
 
-/** Validates `--date` and returns the trading day (default: the latest session in the data). */
-export const resolveTradingDay = (date: Option.Option<string>) =>
-  Effect.gen(function*() {
-    const market = yield* MarketData
-    if (Option.isNone(date)) return yield* market.latestTradingDay
-    const day = yield* Schema.decodeUnknownEffect(TradingDay)(date.value).pipe(
-      Effect.mapError(() => CliFailure.usage(`--date ${date.value}: expected a date as YYYY-MM-DD`))
-    )
-    return yield* market.ensureTradingDay(day).pipe(
-      Effect.mapError((error) => CliFailure.usage(`--date ${date.value}: ${error.message}`))
-    )
-  })
+/** A new run's parameters: its accounts, services, council, schedule and as-of moment, and the approval gate. */
+export const newRunParams = (
+  accounts: ReadonlyArray<AccountProfile>,
+  services: { readonly broker: string; readonly data: string; readonly pms: string },
+  council: Pick<DailyParams, "pms" | "models">,
+  at: RunMoment,
+  requireApproval: boolean
+): DailyParams => ({
+  accounts,
+  ...services,
+  ...council,
+  schedule: at.schedule,
+  asOfTime: formatMoment(at.moment),
+  ...(requireApproval ? { requireApproval: true } : {})
+})
 
 /** `--accounts a, B` → `["A", "B"]`; a list that names no account (`''`, `,,,`) stays empty and is refused. */
 export const parseAccountList = (accounts: Option.Option<string>) =>
@@ -157,12 +167,14 @@ export const reportOutcome = (run: RunRecord, report: ExecutionReport, json: boo
     }
   })
 
-/** What `run daily` will do, decided before anything is written. */
+/** What `run daily` will do, decided before anything is written; `note` is said once the plan is final. */
 type DayPlan =
   | { readonly _tag: "Start" }
   | { readonly _tag: "Resume"; readonly run: RunRecord }
-  | { readonly _tag: "Retry"; readonly root: RunRecord; readonly params: DailyParams }
-  | { readonly _tag: "Done"; readonly run: RunRecord; readonly report: ExecutionReport }
+  | { readonly _tag: "Retry"; readonly root: RunRecord; readonly params: DailyParams; readonly note: string }
+  | { readonly _tag: "Done"; readonly run: RunRecord; readonly report: ExecutionReport; readonly note: string }
+  | { readonly _tag: "Awaiting"; readonly run: RunRecord }
+  | { readonly _tag: "Rejected"; readonly run: RunRecord }
 
 const planDay = (options: RunDailyOptions, day: TradingDay, params: DailyParams) =>
   Effect.gen(function*() {
@@ -176,6 +188,8 @@ const planDay = (options: RunDailyOptions, day: TradingDay, params: DailyParams)
       yield* ensureTradableDay(day, params.accounts, true)
       return { _tag: "Start" } satisfies DayPlan
     }
+    if (last.status === "awaiting-approval") return { _tag: "Awaiting", run: last } satisfies DayPlan
+    if (last.status === "rejected") return { _tag: "Rejected", run: last } satisfies DayPlan
     if (last.status !== "completed") {
       yield* ensureTradableDay(day, Option.match(paramsOf(last), { onNone: () => params.accounts, onSome: (p) => p.accounts }), true)
       return { _tag: "Resume", run: last } satisfies DayPlan
@@ -183,51 +197,172 @@ const planDay = (options: RunDailyOptions, day: TradingDay, params: DailyParams)
     const report = yield* dayReport(chain)
     const failed = report.accounts.filter(needsRetry).map((a) => a.account)
     const ran = `Trading day ${day} already ran as ${chain[0]!.id}${chain.length > 1 ? ` (retried as ${chain.slice(1).map((r) => r.id).join(", ")})` : ""}`
-    if (failed.length === 0) {
-      yield* Console.error(`${ran}; nothing is placed again.`)
-      return { _tag: "Done", run: last, report } satisfies DayPlan
-    }
+    if (failed.length === 0) return { _tag: "Done", run: last, report, note: `${ran}; nothing is placed again.` } satisfies DayPlan
     const root = chain[0]!
     const rootParams = Option.getOrElse(paramsOf(root), () => params)
     const accounts = rootParams.accounts.filter((a) => failed.includes(a.id))
     yield* ensureTradableDay(day, accounts, true)
-    yield* Console.error(
-      `${ran}; retrying ${failed.join(", ")} with the same orders (same client order ids: what reached the broker is not placed again).`
-    )
+    const note = `${ran}; retrying ${failed.join(", ")} with the same orders (same client order ids: what reached the broker is not placed again).`
     const retry: DailyParams = { ...rootParams, accounts, retryOf: root.id, carried: yield* carriedPlans(chain, failed) }
-    return { _tag: "Retry", root, params: retry } satisfies DayPlan
+    return { _tag: "Retry", root, params: retry, note } satisfies DayPlan
   })
 
-const executeDay = (plan: Exclude<DayPlan, { readonly _tag: "Done" }>, options: RunDailyOptions, day: TradingDay, params: DailyParams) =>
+/** Where the gate stops a run that requires approval and has no decision yet. */
+const pauseOf = (params: DailyParams, checkpoints: ReadonlyArray<Checkpoint>) =>
+  params.requireApproval === true && Approval.decisionOf(checkpoints) === undefined ? Approval.GATED_STAGE : undefined
+
+type Runnable = Extract<DayPlan, { readonly _tag: "Start" | "Resume" | "Retry" }>
+
+/** The id of the run a plan runs, when known before it starts (a retry's fork gets a new one). */
+const runIdOf = (plan: Runnable, day: TradingDay): RunId | undefined =>
+  plan._tag === "Start" ? `${day}-${crypto.randomUUID().slice(0, 8)}` as RunId : plan._tag === "Resume" ? plan.run.id : undefined
+
+const startRun = (plan: Runnable, runId: RunId | undefined, options: RunDailyOptions, day: TradingDay, params: DailyParams) =>
   Effect.gen(function*() {
-    const started = plan._tag === "Start"
-      ? Runner.start(DailyPipeline, { tradingDay: day, asOf: day, mode: "record", dryRun: options.dryRun, codeVersion, params })
-      : plan._tag === "Resume"
-      ? Runner.resume(DailyPipeline, plan.run.id)
-      : Runner.fork(DailyPipeline, plan.root.id, "RiskApproval", { dryRun: false, codeVersion, mode: "record", params: plan.params })
-    const result = yield* started.pipe(
-      Effect.provideService(Runner.RunObserver, printer),
+    switch (plan._tag) {
+      case "Start":
+        return yield* Runner.start(DailyPipeline, {
+          tradingDay: day,
+          asOf: day,
+          mode: "record",
+          dryRun: options.dryRun,
+          codeVersion,
+          params,
+          ...(runId === undefined ? {} : { runId }),
+          ...(params.requireApproval === true ? { pauseBefore: Approval.GATED_STAGE } : {})
+        })
+      case "Resume": {
+        const checkpoints = yield* RunStore.use((s) => s.getCheckpoints(plan.run.id))
+        const pause = Option.match(paramsOf(plan.run), { onNone: () => undefined, onSome: (p) => pauseOf(p, checkpoints) })
+        return yield* Runner.resume(DailyPipeline, plan.run.id, pause === undefined ? {} : { pauseBefore: pause })
+      }
+      case "Retry":
+        return yield* Runner.fork(DailyPipeline, plan.root.id, "RiskApproval", { dryRun: false, codeVersion, mode: "record", params: plan.params })
+    }
+  })
+
+/** Runs (or continues) a run to its end or its approval gate; the report, or the verdict awaiting a decision. */
+export const executeRun = <R>(
+  run: Effect.Effect<Runner.RunResult, Runner.RunFailed | Runner.InvalidRunRequest | Runner.RunNotFound | StoreError, R>,
+  day: TradingDay,
+  dryRun: boolean,
+  accounts: ReadonlyArray<AccountProfile>
+) =>
+  Effect.gen(function*() {
+    const notifier = yield* Notifier
+    const observer = (event: Runner.RunEvent) => RunNotices.observer(event).pipe(Effect.provideService(Notifier, notifier))
+    const result = yield* run.pipe(
+      Effect.provideService(Runner.RunObserver, observer),
       Effect.catchTags({
-        RunFailed: (e) => Effect.fail(CliFailure.failed(`run ${e.runId} failed in ${e.stage}: ${e.message} (resume with: pnpm pipeline run daily --date ${day})`)),
+        RunFailed: (e) =>
+          Effect.andThen(
+            RunNotices.runFailed(`run ${e.runId} in ${e.stage}`, e.message),
+            Effect.fail(CliFailure.failed(`run ${e.runId} failed in ${e.stage}: ${e.message} (resume with: pnpm pipeline run daily --date ${day})`))
+          ),
         InvalidRunRequest: (e) => Effect.fail(CliFailure.failed(e.message)),
         RunNotFound: (e) => Effect.fail(CliFailure.failed(e.message))
       })
     )
-    if (options.dryRun) return { run: result.run, report: yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie) }
-    return { run: result.run, report: yield* dayReport(yield* dayChain(day, params.accounts)) }
+    if (result.run.status === "awaiting-approval") {
+      const verdict = yield* Schema.decodeUnknownEffect(RiskVerdict)(result.outputs["RiskApproval"]).pipe(Effect.orDie)
+      return { _tag: "Awaiting", run: result.run, verdict } as const
+    }
+    const report = dryRun
+      ? yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie)
+      : yield* dayReport(yield* dayChain(day, accounts))
+    yield* RunNotices.summary(result.run, report)
+    return { _tag: "Done", run: result.run, report } as const
   })
 
-/**
- * Runs the trading day: checks first on a store opened read-only (a fresh home stays untouched by a refusal),
- * then starts, resumes or retries the day's run on the real store with `council` seated.
- */
-export const runDaily = (options: RunDailyOptions, day: TradingDay, params: DailyParams, council: Council) =>
+/** What a run stopped at its approval gate would send, and how to decide. */
+export const awaitingOutcome = (run: RunRecord, verdict: RiskVerdict, json: boolean) =>
+  json
+    ? Console.log(JSON.stringify({ run, awaiting: Schema.encodeSync(RiskVerdict)(verdict) }, null, 2))
+    : Console.log([
+      intentTable(verdict),
+      "",
+      `run ${run.id} · awaiting approval · it would send ${verdict.intents.length} order${verdict.intents.length === 1 ? "" : "s"}` +
+        (verdict.cancels.length > 0 ? ` after canceling ${verdict.cancels.length}` : ""),
+      `approve with: pnpm pipeline approve ${run.id}    reject with: pnpm pipeline approve ${run.id} --reject`
+    ].join("\n"))
+
+/** The orders a verdict would send, one line each. */
+export const intentTable = (verdict: RiskVerdict) =>
+  table(
+    ["ACCOUNT", "SIDE", "QTY", "SYMBOL", "TYPE", "TIF", "CLASS", "CLIENT ORDER ID"],
+    verdict.intents.map((i) => [i.account, i.side, String(i.qty), i.symbol, i.type, i.timeInForce, i.orderClass, i.clientOrderId])
+  )
+
+/** The day's lock, held by this process for the scope; who holds it otherwise (exit 2). */
+export const holdDayLock = (day: TradingDay, command: string) =>
   Effect.gen(function*() {
-    const plan = yield* planDay(options, day, params).pipe(Effect.provide(AppLayer.tradingWith(day, "empty")))
-    if (plan._tag === "Done") return yield* reportOutcome(plan.run, plan.report, options.json)
-    if (plan._tag !== "Retry") yield* council.announce // a retry re-sends carried plans: it asks no model
-    const { report, run } = yield* executeDay(plan, options, day, params).pipe(
-      Effect.provide(AppLayer.tradingWith(day, "create", council.layer))
+    const { lockTtlSeconds } = yield* AppSettings
+    const lease = yield* RunLock.use((lock) => lock.acquire(`daily:${day}`, { command, ttlMillis: lockTtlSeconds * 1000 })).pipe(
+      Effect.catchTags({
+        LockHeld: (e) => Effect.fail(CliFailure.usage(`${command}: ${e.message}; try again when it is done`)),
+        RunLockError: (e) => Effect.fail(CliFailure.failed(e.message))
+      })
     )
-    return yield* reportOutcome(run, report, options.json)
+    if (lease.tookOver !== undefined) {
+      yield* Console.error(`took over the day's lock from ${describeHolder(lease.tookOver, Date.now())}, which stopped renewing it`)
+    }
+    return lease
+  })
+
+/** Runs `work` while the lease holds; losing the lease (another process took it over) stops it (exit 1). */
+export const whileHeld = <A, E, R>(lease: Lease, work: Effect.Effect<A, E, R>) =>
+  Effect.raceFirst(
+    work,
+    Effect.flatMap(Deferred.await(lease.lost), (holder) =>
+      Effect.fail(CliFailure.failed(`lost the lock of ${lease.key}${holder === null ? "" : ` to ${describeHolder(holder, Date.now())}`}; stopping`)))
+  )
+
+/**
+ * Runs the trading day at `at`: the plan and the market schedule check on a store opened read-only (a fresh home
+ * stays untouched by a refusal), then — under the day's lock — starts, resumes or retries the day's run on the
+ * real store with `council` seated.
+ */
+export const runDaily = (options: RunDailyOptions, at: RunMoment, params: DailyParams, council: Council) =>
+  Effect.gen(function*() {
+    const { day, moment } = at
+    const clockAccount = at.realClock ?? params.accounts[0]!.id
+    const probe = AppLayer.tradingWith(moment, "empty")
+    const plan = yield* planDay(options, day, params).pipe(Effect.provide(probe))
+    if (yield* settledOutcome(plan, options.json)) return
+    const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun).pipe(Effect.provide(probe))
+    if (verdict === "closed") return
+    const outcome = yield* Effect.scoped(Effect.gen(function*() {
+      const lease = options.dryRun ? undefined : yield* holdDayLock(day, `run daily ${day}`)
+      const final = lease === undefined ? plan : yield* planDay(options, day, params)
+      if (yield* settledOutcome(final, options.json)) return undefined
+      const runnable = final as Runnable
+      if (runnable._tag === "Retry") yield* Console.error(runnable.note)
+      else yield* council.announce // a retry re-sends carried plans: it asks no model
+      const runId = runIdOf(runnable, day)
+      if (lease !== undefined && runId !== undefined) yield* lease.setRunId(runId).pipe(Effect.ignore)
+      const work = executeRun(startRun(runnable, runId, options, day, params), day, options.dryRun, params.accounts)
+      return yield* (lease === undefined ? work : whileHeld(lease, work))
+    })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create", council.layer)))
+    if (outcome === undefined) return
+    if (outcome._tag === "Awaiting") return yield* awaitingOutcome(outcome.run, outcome.verdict, options.json)
+    return yield* reportOutcome(outcome.run, outcome.report, options.json)
+  })
+
+/** Says what a plan that needs no run is, and whether it was one (done, awaiting a decision, rejected). */
+const settledOutcome = (plan: DayPlan, json: boolean) =>
+  Effect.gen(function*() {
+    switch (plan._tag) {
+      case "Done":
+        yield* Console.error(plan.note)
+        yield* reportOutcome(plan.run, plan.report, json)
+        return true
+      case "Awaiting":
+        yield* Console.error(`run ${plan.run.id} of ${plan.run.tradingDay} awaits approval: pnpm pipeline approve ${plan.run.id} (or --reject); nothing is placed until then`)
+        return true
+      case "Rejected":
+        yield* Console.error(`run ${plan.run.id} of ${plan.run.tradingDay} was rejected; nothing is placed for that day`)
+        return true
+      default:
+        return false
+    }
   })

@@ -9,6 +9,7 @@ import type { DailyPipeline } from "@council/daily"
 import { CliFailure } from "../CliFailure.ts"
 import { summarize } from "../Progress.ts"
 import { costSummary, costTable, runCost } from "./LlmRecord.ts"
+import { riskRows, riskTables } from "./RiskTable.ts"
 import { table } from "../Table.ts"
 
 /** Reads and verifies a bundle file; a missing, malformed or tampered file is a usage error naming it. */
@@ -25,6 +26,9 @@ export const loadBundle = (runId: string) =>
   Runner.bundleOf(runId as RunId).pipe(
     Effect.catchTag("RunNotFound", (e) => Effect.fail(CliFailure.usage(`${e.message} (list runs with: pnpm pipeline runs)`)))
   )
+
+const scheduleLine = (timing: { readonly schedule: string; readonly at: string | undefined }) =>
+  `schedule  ${timing.schedule}${timing.at === undefined ? " (recorded before schedules)" : ` · decided at ${timing.at}`}`
 
 const runRow = (imported: ReadonlySet<string>) => (r: RunRecord, llmCost: string) => [
   r.id,
@@ -92,16 +96,19 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
     const bundle = yield* loadBundle(runId)
     if (full) return yield* Console.log(JSON.stringify(BundleFile.seal(bundle), null, 2))
     // the pipeline (and all its stages import) is loaded here only, so `runs`, `export` and `import` never load it
-    const { DailyPipeline } = yield* Effect.promise(() => import("@council/daily"))
+    const { DailyPipeline, recordedTiming } = yield* Effect.promise(() => import("@council/daily"))
     const rows = yield* stageRows(DailyPipeline, bundle)
     if (json) {
-      return yield* Console.log(JSON.stringify({ run: bundle.run, stages: rows, execution: executionSummary(bundle), llm: costSummary(bundle) }, null, 2))
+      return yield* Console.log(
+        JSON.stringify({ run: bundle.run, stages: rows, execution: executionSummary(bundle), risk: riskRows(bundle), llm: costSummary(bundle) }, null, 2)
+      )
     }
     const r = bundle.run
     yield* Console.log(
       [
         `run       ${r.id}`,
         `pipeline  ${r.pipeline} · trading day ${r.tradingDay} · as of ${r.asOf}`,
+        scheduleLine(recordedTiming(r.params)),
         `status    ${r.status}${r.error ? ` — ${r.error}` : ""}`,
         `mode      ${r.mode}${r.dryRun ? " · dry run" : ""} · code ${r.codeVersion}`,
         ...(r.parentRunId ? [`forked    from ${r.parentRunId} at ${r.forkFrom}`] : []),
@@ -113,6 +120,7 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
       ["STAGE", "CHECKPOINT", "TIME", "CALLS", "SUMMARY"],
       rows.map((s) => [s.stage, s.checkpoint ?? "-", s.durationMs === null ? "" : `${s.durationMs} ms`, s.checkpoint ? String(s.calls) : "", s.summary])
     ))
+    if (bundle.checkpoints.some((c) => c.stage === "RiskApproval")) yield* Console.log(`\n${riskTables(riskRows(bundle))}`)
     const costs = costTable(bundle)
     if (costs !== "") yield* Console.log(costs)
   })

@@ -4,7 +4,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as HttpServer from "effect/http/HttpServer"
 import { Server } from "@council/server"
-import { TradeLedger } from "@council/tracking"
+import { MechanicalVotes, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
@@ -23,7 +23,7 @@ const serving = (options: ServeOptions) =>
     if (options.host.trim() === "") return yield* CliFailure.usage("--host must name an interface, e.g. 127.0.0.1")
     const { apiToken: token, riskFree } = (yield* AppSettings).monitor
     yield* checkListen(options.host, options.port)
-    const services = TradeLedger.layer.pipe(Layer.provideMerge(AppLayer.inspecting()))
+    const services = Layer.mergeAll(TradeLedger.layer, MechanicalVotes.layerFromRuns).pipe(Layer.provideMerge(AppLayer.inspecting()))
     yield* Effect.gen(function*() {
       const url = HttpServer.formatAddress((yield* HttpServer.HttpServer).address).replace(/\/$/, "")
       yield* Console.log([

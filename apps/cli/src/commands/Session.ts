@@ -2,7 +2,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { TradingDay } from "@council/domain"
 import { TradingAccounts } from "@council/broker"
-import { LocalExchange } from "@council/exchange"
+import { Calendar, LocalExchange } from "@council/exchange"
 import type { AccountProfile } from "@council/daily"
 import { CliFailure } from "../CliFailure.ts"
 
@@ -10,8 +10,9 @@ import { CliFailure } from "../CliFailure.ts"
  * The session rule every route that sends orders obeys (`run daily`, a retry, a fork that sends): a broker can
  * only trade its present. Orders sent to Alpaca fill at its current prices, so a run sends orders only for the
  * broker's current session (as its clock tells; a local exchange server's clock follows the run's session
- * header). The in-process exchange carries positions across days, so it cannot even read a day before one it has
- * reached — that part holds for dry runs too. Anything else is refused up front (exit 2), before any order.
+ * header). The in-process exchange carries positions across days, so it cannot even read a moment before one it
+ * has reached (a close run of a day after that day's after-close run, say) — that part holds for dry runs too.
+ * Anything else is refused up front (exit 2), before any order.
  */
 export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<AccountProfile>, sending: boolean) =>
   Effect.gen(function*() {
@@ -19,11 +20,14 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
     const configs = all.filter((a) => accounts.some((p) => p.id === a.id))
     const local = configs.filter((a) => a.credentials === undefined).map((a) => a.id)
     if (local.length > 0) {
-      const keys = yield* LocalExchange.use((exchange) => exchange.keys).pipe(Effect.orElseSucceed(() => []))
-      const ahead = keys.filter((k) => local.includes(k.account) && k.lastSession !== null && k.lastSession > day)
-      if (ahead.length > 0) {
+      const exchange = yield* LocalExchange
+      const keys = yield* exchange.keys.pipe(Effect.orElseSucceed(() => []))
+      const point = yield* exchange.point.pipe(Effect.mapError((e) => CliFailure.usage(e.message)))
+      const ahead = keys.find((k) => local.includes(k.account) && Calendar.pointBefore(point, k.point))
+      if (ahead !== undefined) {
+        const where = (p: Calendar.SessionPoint) => `${p.session}${p.phase === "open" ? " (during the session)" : ""}`
         return yield* CliFailure.usage(
-          `the local exchange has traded ${ahead[0]!.account} up to ${ahead[0]!.lastSession}; positions carry across days, so it cannot trade ${day} (replay that day's run, or use a fresh COUNCIL_HOME)`
+          `the local exchange has traded ${ahead.account} up to ${where(ahead.point)}; positions carry across days, so it cannot trade ${where(point)} (replay that day's run, or use a fresh COUNCIL_HOME)`
         )
       }
     }

@@ -5,7 +5,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { AccountId, TradingDay } from "@council/domain"
 import * as Prices from "@council/llm/Prices"
-import { type Bootstrap, BookSummary, Leaderboard, Standings, TradeLedger } from "@council/tracking"
+import { type Bootstrap, BookSummary, Leaderboard, MechanicalVotes, Standings, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
 import { market } from "../Market.ts"
 import { configured, storage } from "../Storage.ts"
@@ -87,14 +87,48 @@ const leaderboardTable = (report: Standings.LeaderboardReport): string => {
       rows
     ),
     "",
-    `verdict: ${board.verdict}`
+    `verdict: ${board.verdict}`,
+    ...contestLines(report)
   ].join("\n")
+}
+
+/** The paper baselines and the council's attribution, each difference with its interval. */
+const contestLines = (report: Standings.LeaderboardReport): ReadonlyArray<string> => {
+  const contest = report.contest
+  if (contest === null) return []
+  return [
+    "",
+    `baselines and attribution: ${contest.note}`,
+    ...(contest.baselines === null ? [] : [
+      "",
+      table(
+        ["BASELINE", "TOTAL RETURN", "SHARPE", `EXCESS vs ${contest.baselines.benchmark.name}`, "TURNOVER", "EXPOSURE", "N"],
+        contest.baselines.rows.map((r) => [
+          r.account,
+          estimate(r.totalReturn, signed),
+          estimate(r.sharpe, ratio),
+          estimate(r.excessReturn, signed),
+          num(r.metrics.turnover, 1),
+          pct(r.metrics.averageExposure, 0),
+          String(r.metrics.sessions)
+        ])
+      )
+    ]),
+    ...(contest.attribution === null ? [] : [
+      "",
+      table(
+        ["COUNCIL AGAINST", "ACCOUNT", "Δ TOTAL RETURN", "Δ SHARPE"],
+        contest.attribution.comparisons.map((c) => [c.against, c.account, estimate(c.totalReturn, signed), estimate(c.sharpe, ratio)])
+      ),
+      ...contest.attribution.comparisons.map((c) => `  ${c.verdict}`)
+    ])
+  ]
 }
 
 type Window = Effect.Success<ReturnType<typeof checkWindow>>
 
 /** The trade ledger over the store; a missing home is read as an empty one, never created. */
-const ledger = TradeLedger.layer.pipe(Layer.provideMerge(storage("empty")))
+const ledger = Layer.mergeAll(TradeLedger.layer, MechanicalVotes.layerFromRuns).pipe(Layer.provideMerge(storage("empty")))
 
 /**
  * Checks every setting, then the window, then reads the ledger (and the market data, for SPY's closes); a missing

@@ -62,7 +62,8 @@ const MAX_FILL_PAGES = 100
 
 /** One account's Alpaca broker: the `Broker` contract plus clock, calendar and assets. */
 export interface AlpacaAccountBroker extends Broker {
-  readonly client: AlpacaClient.AlpacaClient
+  /** The HTTP client underneath; absent on the safety-checked brokers `RoutedBrokers` hands out. */
+  readonly client?: AlpacaClient.AlpacaClient
   readonly getClock: Effect.Effect<MarketClock, BrokerError>
   /** Trading days between `start` and `end` (`YYYY-MM-DD`, inclusive). */
   readonly getCalendar: (

@@ -30,6 +30,8 @@ import {
   type AccountSnapshot,
   type Bar,
   Fill,
+  type MarketCalendarDay,
+  type MarketClock,
   Order,
   OrderIntent,
   type OrderLeg,
@@ -325,22 +327,7 @@ export const WireAsset = Schema.Struct({
 })
 export type WireAsset = typeof WireAsset.Type
 
-export interface MarketClock {
-  readonly timestamp: string
-  readonly isOpen: boolean
-  readonly nextOpen: string
-  readonly nextClose: string
-}
-
-export interface MarketCalendarDay {
-  readonly date: string
-  /** New York wall-clock `HH:MM`. */
-  readonly open: string
-  readonly close: string
-  readonly sessionOpen?: string
-  readonly sessionClose?: string
-  readonly settlementDate?: string
-}
+export type { MarketCalendarDay, MarketClock } from "@council/domain"
 
 export interface AssetInfo {
   readonly id: string
@@ -371,7 +358,7 @@ export const toWireClock = (clock: MarketClock): WireClock => ({
 })
 
 export const toCalendarDay = (wire: WireCalendarDay): MarketCalendarDay => ({
-  date: wire.date,
+  date: wire.date as TradingDay,
   open: wire.open,
   close: wire.close,
   ...(wire.session_open !== undefined ? { sessionOpen: wire.session_open } : {}),
@@ -911,5 +898,7 @@ const wireStatus: Record<BrokerErrorReason, readonly [number, number]> = {
   Unauthorized: [401, 40110000],
   Unavailable: [503, 50310000],
   UnknownAccount: [401, 40110000],
-  MarketClosed: [422, 42210000]
+  MarketClosed: [422, 42210000],
+  // never sent by Alpaca: the safety broker refuses before any request; a server answering it says 403
+  SafetyRefused: [403, 40310000]
 }

@@ -237,8 +237,8 @@ describe("AlpacaBroker", () => {
         const alpaca = yield* AlpacaBroker
         const g = yield* alpaca.get(AccountId.make("GEMINI"))
         const c = yield* alpaca.get(AccountId.make("CLAUDE"))
-        assert.deepStrictEqual([g.client.limiter.limit, c.client.limiter.limit], [7, 200])
-        assert.notStrictEqual(g.client.limiter, c.client.limiter)
+        assert.deepStrictEqual([g.client!.limiter.limit, c.client!.limiter.limit], [7, 200])
+        assert.notStrictEqual(g.client!.limiter, c.client!.limiter)
         const broker = yield* brokers.get(AccountId.make("GEMINI"))
         const order = yield* broker.placeOrder(intent(11, { account: AccountId.make("GEMINI") }))
         assert.strictEqual(order.clientOrderId, intent(11).clientOrderId)

@@ -225,7 +225,8 @@ describe("AlpacaWire", () => {
   it("answers every BrokerError reason so that the client classifies it back", () => {
     const changed: Partial<Record<BrokerErrorReason, BrokerErrorReason>> = {
       UnknownAccount: "Unauthorized",
-      Unavailable: "ServerError"
+      Unavailable: "ServerError",
+      SafetyRefused: "InvalidRequest"
     }
     for (const reason of BrokerErrorReason.literals) {
       const error = new BrokerError({ account: "X", reason, message: "nope", retryable: false, resetAt: 1_800_000_000 })
@@ -246,7 +247,7 @@ describe("AlpacaWire", () => {
       next_close: "2022-05-17T16:00:00-04:00"
     })
     const day = Wire.toCalendarDay(decode(Wire.WireCalendarDay, `{"date":"2022-05-16","open":"09:30","close":"16:00","session_open":"0400","session_close":"2000"}`))
-    assert.deepStrictEqual(day, { date: "2022-05-16", open: "09:30", close: "16:00", sessionOpen: "0400", sessionClose: "2000" })
+    assert.deepStrictEqual<object>(day, { date: "2022-05-16", open: "09:30", close: "16:00", sessionOpen: "0400", sessionClose: "2000" })
     assert.deepStrictEqual(Wire.toWireCalendarDay(day), { date: "2022-05-16", open: "09:30", close: "16:00", session_open: "0400", session_close: "2000" })
     const asset = Wire.toAssetInfo(decode(Wire.WireAsset, `{"id":"b0b6","class":"us_equity","exchange":"NASDAQ","symbol":"AAPL",
       "name":"Apple","status":"active","tradable":true,"marginable":true,"shortable":true,"fractionable":true,"borrow_status":"easy"}`))

@@ -1,13 +1,11 @@
 /**
- * The market side of the exchange server in Alpaca's wire shapes: clock and calendar relative to a simulated
- * session, assets of the universe, and daily bars with Alpaca's symbol-major `next_page_token` pagination.
- * Pure functions over sessions and bars; `ExchangeServer` feeds them from `MarketData`.
+ * The market side of the exchange server in Alpaca's wire shapes: assets of the universe, and daily bars as known
+ * at the request's moment with Alpaca's symbol-major `next_page_token` pagination. Pure functions over bars;
+ * `ExchangeServer` feeds them from `MarketData` (clock and calendar come from `LocalExchange`, see `Calendar`).
  *
  * **Gotchas**
- * - The clock of a session is frozen at 15:45 New York time of that day (market open, 15 minutes before the
- *   close at which the local exchange fills market orders). Times carry the New York offset, like Alpaca's.
- * - Calendar days are the sessions in the bars (regular hours 09:30–16:00, no early closes); after the last
- *   session the next weekday stands in for the next session.
+ * - A request's moment hides what it could not know: no bar of a later day, only the open of a session still
+ *   running (`barKnownAt`).
  * - Asset ids are stable name-based UUIDs (v5-style, SHA-1 of the symbol), so positions and assets agree across
  *   restarts. Every asset of the universe is an active, tradable, shortable, fractionable `us_equity`.
  * - Bars carry `n: 0` and `vw` = (h + l + c) / 3 (a typical-price stand-in: the CSV bars have neither), because
@@ -16,44 +14,26 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
-import type { Bar } from "@council/domain"
+import { type Bar, type NewYorkMoment, REGULAR_OPEN, secondsOf } from "@council/domain"
 import * as AlpacaWire from "@council/broker/AlpacaWire"
-import { newYorkOffset } from "../NewYorkTime.ts"
+import { closeSecondsOf } from "../Calendar.ts"
 
 type WireAsset = AlpacaWire.WireAsset
 type WireBar = AlpacaWire.WireBar
-type WireCalendarDay = AlpacaWire.WireCalendarDay
-type WireClock = AlpacaWire.WireClock
 const { newYorkMidnight } = AlpacaWire
 
-/** `day` at New York wall-clock `hhmm` (`"15:45"`), RFC 3339 with the New York offset. */
-export const newYorkTime = (day: string, hhmm: string): string => `${day}T${hhmm}:00${newYorkOffset(day)}`
+const OPEN_SECONDS = secondsOf(REGULAR_OPEN)!
 
-/** The weekday after `day` (Saturday and Sunday skipped). */
-export const nextWeekday = (day: string): string => {
-  const date = new Date(`${day}T12:00:00Z`)
-  do date.setUTCDate(date.getUTCDate() + 1)
-  while (date.getUTCDay() === 0 || date.getUTCDay() === 6)
-  return date.toISOString().slice(0, 10)
+/**
+ * `bar` as known at `moment`: whole once its session closed, only its open during the session (open, high, low
+ * and close at the open, volume 0: the one price of the day a daily bar can vouch for by then), nothing before the
+ * open.
+ */
+export const barKnownAt = (bar: Bar, moment: NewYorkMoment): Bar | undefined => {
+  if (bar.date < moment.day || moment.seconds >= closeSecondsOf(bar.date)) return bar.date <= moment.day ? bar : undefined
+  if (bar.date > moment.day || moment.seconds < OPEN_SECONDS) return undefined
+  return { date: bar.date, open: bar.open, high: bar.open, low: bar.open, close: bar.open, volume: 0 }
 }
-
-/** The clock during `session` (15:45 New York time); `nextSession` is the session after it, if the data has one. */
-export const clockAt = (session: string, nextSession: string | undefined): WireClock => ({
-  timestamp: newYorkTime(session, "15:45"),
-  is_open: true,
-  next_open: newYorkTime(nextSession ?? nextWeekday(session), "09:30"),
-  next_close: newYorkTime(session, "16:00")
-})
-
-/** A calendar day; `nextSession` (T+1) is its settlement date. */
-export const calendarDay = (date: string, nextSession: string | undefined): WireCalendarDay => ({
-  date,
-  open: "09:30",
-  close: "16:00",
-  session_open: "0400",
-  session_close: "2000",
-  settlement_date: nextSession ?? nextWeekday(date)
-})
 
 /** The stable asset id of a symbol (hashed once per symbol). */
 export const assetId = (symbol: string): string => {

@@ -15,11 +15,12 @@
  *   (default 60, Alpaca's per-minute limit; the epoch minute); every response
  *   carries `X-Ratelimit-Limit/Remaining/Reset` (reset in epoch seconds); over the limit → 429
  *   `{"code":42910000,"message":"rate limit exceeded"}`.
- * - Session: the server trades one simulated session at a time (default: the latest session of the market data).
- *   The request header `X-Council-Session: YYYY-MM-DD` selects the session of that request only; the admin
- *   endpoint `POST /council/session {"date":"YYYY-MM-DD"}` moves the default (`GET /council/session` reads it).
- *   Clock and calendar answer relative to the session (the clock is 15:45 New York time of that day, open), and
- *   bars never go past it.
+ * - Session: the server trades at one simulated moment at a time (default: 15:45 New York time of the latest
+ *   session of the market data, or `date` at `at`). The request header `X-Council-Session` selects the moment of
+ *   that request only: a timestamp (`2026-06-08T15:45:00-04:00`), or a day alone (`YYYY-MM-DD`, a session: 15:45
+ *   of it). The admin endpoint `POST /council/session {"date":"YYYY-MM-DD"}` (or `{"at":"<timestamp>"}`) moves the
+ *   default (`GET /council/session` reads it). The clock and calendar answer at the moment (early closes at 13:00),
+ *   orders fill by `FillModel`'s rules for it, and bars never show what it could not know.
  * - Faults (`faultRate`, `faultKinds`, `seed`): a 429 with rate-limit headers (a momentary throttle: the reset is
  *   the next second, not the end of the minute window), a 500, a 503, or — for
  *   `POST /v2/orders` only — `dropped`: the order is placed in the ledger, then the connection is destroyed
@@ -45,11 +46,11 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import type { AccountId, TradingDay } from "@council/domain"
+import { type AccountId, formatMoment, type NewYorkMoment, parseMoment, type TradingDay } from "@council/domain"
 import { MarketData, type MarketDataError } from "@council/market"
 import { BrokerError } from "@council/broker"
 import type * as SqlClient from "effect/sql/SqlClient"
-import { ExchangeSession } from "../ExchangeSession.ts"
+import { DAY_ONLY_TIME, ExchangeSession, moment } from "../ExchangeSession.ts"
 import { makeKeyCache } from "../Keys.ts"
 import { LocalExchange, type LocalExchangeOptions } from "../LocalExchange.ts"
 import { type FaultKind, makeFaultPlan, makeRateLimiter } from "./ExchangeFaults.ts"
@@ -83,6 +84,8 @@ export interface ExchangeServerOptions {
   readonly rateLimitWindowSeconds?: number
   /** The default session. Default: the latest session in the market data. */
   readonly date?: TradingDay
+  /** The default moment's New York wall-clock time on `date` (`HH:MM`). Default 15:45. */
+  readonly at?: string
   /** Accounts whose key pairs are created (at the default session) when missing. */
   readonly accounts?: ReadonlyArray<AccountId>
   readonly exchange?: LocalExchangeOptions
@@ -99,10 +102,10 @@ export class ExchangeServer extends Context.Service<ExchangeServer, {
   readonly url: string
   /** The fault plan's seed. */
   readonly seed: number
-  /** The default session (of requests without `X-Council-Session`). */
-  readonly session: Effect.Effect<TradingDay>
-  /** Moves the default session; fails `InvalidRequest` for a day that is not a session of the market data. */
-  readonly setSession: (day: TradingDay) => Effect.Effect<void, BrokerError>
+  /** The default moment (of requests without `X-Council-Session`). */
+  readonly session: Effect.Effect<NewYorkMoment>
+  /** Moves the default moment; fails `InvalidRequest` for a day that is not a session of the market data. */
+  readonly setSession: (at: NewYorkMoment) => Effect.Effect<void, BrokerError>
 }>()("@council/exchange/ExchangeServer") {
   /**
    * A listening server and the `LocalExchange` it serves (built here, over the given `SqlClient` and
@@ -114,9 +117,9 @@ export class ExchangeServer extends Context.Service<ExchangeServer, {
   ): Layer.Layer<ExchangeServer | LocalExchange, ExchangeServerError, SqlClient.SqlClient | MarketData> =>
     Layer.unwrap(Effect.gen(function*() {
       const market = yield* MarketData
-      const initial = options.date ?? (yield* market.latestTradingDay.pipe(Effect.mapError(serverError)))
-      yield* market.ensureTradingDay(initial).pipe(Effect.mapError(serverError))
-      const defaultSession = yield* Ref.make(initial)
+      const day = options.date ?? (yield* market.latestTradingDay.pipe(Effect.mapError(serverError)))
+      yield* market.ensureTradingDay(day).pipe(Effect.mapError(serverError))
+      const defaultSession = yield* Ref.make(moment(day, options.at ?? DAY_ONLY_TIME))
       const session = Layer.succeed(ExchangeSession, {
         current: Effect.flatMap(RequestSession, (day) => day === undefined ? Ref.get(defaultSession) : Effect.succeed(day))
       })
@@ -157,19 +160,29 @@ const routesOf = (
   { method: "POST", path: ["council", "session"], handler: admin.postSession, admin: true }
 ]
 
-/** The admin endpoints: read and move the default session. */
-const adminHandlers = (defaultSession: Ref.Ref<TradingDay>, setSession: (day: TradingDay) => Effect.Effect<void, BrokerError>) => ({
-  getSession: (() => Effect.map(Ref.get(defaultSession), (date) => json(200, { date }))) satisfies Handler,
+const sessionBody = (at: NewYorkMoment) => ({ date: at.day, at: formatMoment(at) })
+
+/** The moment a `POST /council/session` body names: `{"date":"YYYY-MM-DD"}` (15:45 of it) or `{"at":"<RFC 3339>"}`. */
+const postedMoment = (body: string): NewYorkMoment | undefined => {
+  const parsed = parseJson(body)
+  const fields = Result.isSuccess(parsed) && isRecord(parsed.success) ? parsed.success : {}
+  const { at, date } = fields as { readonly at?: unknown; readonly date?: unknown }
+  if (typeof at === "string") return parseMoment(at)
+  return typeof date === "string" && isTradingDay(date) ? moment(date, DAY_ONLY_TIME) : undefined
+}
+
+/** The admin endpoints: read and move the default moment. */
+const adminHandlers = (defaultSession: Ref.Ref<NewYorkMoment>, setSession: (at: NewYorkMoment) => Effect.Effect<void, BrokerError>) => ({
+  getSession: (() => Effect.map(Ref.get(defaultSession), (at) => json(200, sessionBody(at)))) satisfies Handler,
   postSession: (({ body }) =>
     Effect.gen(function*() {
-      const parsed = parseJson(body)
-      const date = Result.isSuccess(parsed) && isRecord(parsed.success) ? parsed.success["date"] : undefined
-      if (typeof date !== "string" || !isTradingDay(date)) {
-        return tradingError(400, 40010000, "expected a JSON body {\"date\":\"YYYY-MM-DD\"}")
+      const at = postedMoment(body)
+      if (at === undefined) {
+        return tradingError(400, 40010000, "expected a JSON body {\"date\":\"YYYY-MM-DD\"} or {\"at\":\"<RFC 3339 timestamp>\"}")
       }
       const previous = yield* Ref.get(defaultSession)
-      yield* setSession(date)
-      return json(200, { date, previous })
+      yield* setSession(at)
+      return json(200, { ...sessionBody(at), previous: sessionBody(previous) })
     })) satisfies Handler
 })
 
@@ -192,15 +205,15 @@ const listen = (host: string, port: number, listener: RequestListener) =>
       })
   )
 
-const make = Effect.fnUntraced(function*(options: ExchangeServerOptions, defaultSession: Ref.Ref<TradingDay>) {
+const make = Effect.fnUntraced(function*(options: ExchangeServerOptions, defaultSession: Ref.Ref<NewYorkMoment>) {
   const exchange = yield* LocalExchange
   const market = yield* MarketData
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31)
 
-  const setSession = (day: TradingDay) =>
-    market.ensureTradingDay(day).pipe(
+  const setSession = (at: NewYorkMoment) =>
+    market.ensureTradingDay(at.day as TradingDay).pipe(
       Effect.mapError((error) => new BrokerError({ account: "", reason: "InvalidRequest", message: error.message, retryable: false })),
-      Effect.andThen(Ref.set(defaultSession, day))
+      Effect.andThen(Ref.set(defaultSession, at))
     )
 
   // create the key pairs of the configured accounts that have none yet
@@ -209,7 +222,7 @@ const make = Effect.fnUntraced(function*(options: ExchangeServerOptions, default
     if (!existing.has(account)) yield* exchange.account(account).pipe(Effect.mapError(serverError))
   }
 
-  const marketRoutes = MarketHandlers.make(market)
+  const marketRoutes = MarketHandlers.make(market, exchange)
   const trading = TradingHandlers.make({ exchange, resolveSymbol: marketRoutes.resolveSymbol })
   const keys = makeKeyCache(exchange.accountByKeyId)
   const listener = makeListener({

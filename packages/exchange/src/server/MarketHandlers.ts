@@ -1,19 +1,21 @@
 /**
  * The market side of the exchange server: clock, calendar and assets (trading API v2) and daily bars (market-data
- * API v2), relative to the request's session — bars never go past it. Shapes come from `ExchangeMarketWire`.
+ * API v2), relative to the request's moment — bars never show what it could not know (`barKnownAt`). Shapes come
+ * from `ExchangeMarketWire` and `AlpacaWire`; the clock and calendar are `LocalExchange`'s.
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import { type Ticker, TradingDay } from "@council/domain"
+import * as AlpacaWire from "@council/broker/AlpacaWire"
+import { type NewYorkMoment, type Ticker, TradingDay } from "@council/domain"
 import type { MarketData } from "@council/market"
+import type { LocalExchange } from "../LocalExchange.ts"
 import {
   assetId,
   assetOf,
+  barKnownAt,
   barsPage,
   barWithin,
-  calendarDay,
-  clockAt,
   parseTimeBound,
   type SymbolBars,
   type TimeBound
@@ -41,8 +43,8 @@ interface BarsQuery {
   readonly pageToken: string | undefined
 }
 
-/** The bars query parameters (start and end default to the session), or the reply that refuses them. */
-const barsQueryOf = (query: URLSearchParams, session: TradingDay): BarsQuery | Reply => {
+/** The bars query parameters (start and end default to the moment's day), or the reply that refuses them. */
+const barsQueryOf = (query: URLSearchParams, session: string): BarsQuery | Reply => {
   const timeframe = query.get("timeframe")
   if (timeframe === null || timeframe === "") return dataError(400, "timeframe is required")
   if (!DAILY.test(timeframe)) {
@@ -62,12 +64,8 @@ const barsQueryOf = (query: URLSearchParams, session: TradingDay): BarsQuery | R
   return { limit, sort, start, end, pageToken: query.get("page_token") ?? undefined }
 }
 
-export const make = (market: MarketData["Service"]) => {
+export const make = (market: MarketData["Service"], exchange: LocalExchange["Service"]) => {
   const universe = market.universe.pipe(Effect.orElseSucceed((): ReadonlyArray<Ticker> => []))
-
-  /** Sessions from `from` on (to the end of the data). */
-  const sessionsFrom = (from: TradingDay) =>
-    market.sessions(from, FAR_FUTURE).pipe(Effect.orElseSucceed((): ReadonlyArray<TradingDay> => []))
 
   /** A path symbol (or asset id) as a ticker of the universe, if it is one. */
   const resolveSymbol = (param: string) =>
@@ -76,8 +74,7 @@ export const make = (market: MarketData["Service"]) => {
         ? symbols.find((s) => assetId(s) === param.toLowerCase())
         : symbols.find((s) => s === param))
 
-  const getClock: Handler = ({ session }) =>
-    Effect.map(sessionsFrom(session), (sessions) => json(200, clockAt(session, sessions[1])))
+  const getClock: Handler = () => Effect.map(exchange.clock, (clock) => json(200, AlpacaWire.toWireClock(clock)))
 
   const getCalendar: Handler = ({ query }) =>
     Effect.gen(function*() {
@@ -85,9 +82,10 @@ export const make = (market: MarketData["Service"]) => {
       const end = dayParam(query.get("end"))
       if (start === "invalid") return unprocessable("invalid start")
       if (end === "invalid") return unprocessable("invalid end")
-      const sessions = yield* sessionsFrom(TradingDay.make(start ?? FAR_PAST))
-      const days = sessions.flatMap((day, i) => (end === undefined || day <= end ? [calendarDay(day, sessions[i + 1])] : []))
-      return json(200, days)
+      const days = yield* exchange.calendar(TradingDay.make(start ?? FAR_PAST), TradingDay.make(end ?? FAR_FUTURE)).pipe(
+        Effect.orElseSucceed(() => [])
+      )
+      return json(200, days.map(AlpacaWire.toWireCalendarDay))
     })
 
   const listAssets: Handler = ({ query }) =>
@@ -102,13 +100,13 @@ export const make = (market: MarketData["Service"]) => {
   const getAsset: Handler = ({ params }) =>
     Effect.map(resolveSymbol(params[0]!), (symbol) => symbol === undefined ? notFound("asset not found") : json(200, assetOf(symbol)))
 
-  /** The bars of `symbols` for the query, as one page; symbols that are not tickers are skipped. */
-  const barsOf = (symbols: ReadonlyArray<string>, query: URLSearchParams, session: TradingDay) =>
+  /** The bars of `symbols` for the query as known at `now`, as one page; symbols that are not tickers are skipped. */
+  const barsOf = (symbols: ReadonlyArray<string>, query: URLSearchParams, now: NewYorkMoment) =>
     Effect.gen(function*() {
-      const parsed = barsQueryOf(query, session)
+      const parsed = barsQueryOf(query, now.day)
       if ("status" in parsed) return parsed
       const { end, start } = parsed
-      const lastDay = end.day < session ? end.day : session
+      const lastDay = end.day < now.day ? end.day : now.day
       const sessions = start.day > lastDay
         ? []
         : yield* market.sessions(TradingDay.make(start.day), TradingDay.make(lastDay)).pipe(
@@ -119,24 +117,25 @@ export const make = (market: MarketData["Service"]) => {
       for (const symbol of new Set(symbols)) {
         if (asOf === undefined || !isTicker(symbol)) continue
         const bars = yield* market.bars({ symbol, asOf, lookback: sessions.length }).pipe(Effect.orElseSucceed(() => []))
-        series.push({ symbol, bars: bars.filter((bar) => bar.date <= session && barWithin(bar.date, start, end)) })
+        const known = bars.flatMap((bar) => barKnownAt(bar, now) ?? [])
+        series.push({ symbol, bars: known.filter((bar) => barWithin(bar.date, start, end)) })
       }
       const page = barsPage(series, parsed)
       return "error" in page ? dataError(422, page.error) : page
     })
 
-  const getBars: Handler = ({ query, session }) =>
+  const getBars: Handler = ({ now, query }) =>
     Effect.gen(function*() {
       const symbols = listParam(query.get("symbols"))
       if (symbols.length === 0) return dataError(400, "symbols is required")
-      const page = yield* barsOf(symbols, query, session)
+      const page = yield* barsOf(symbols, query, now)
       return "status" in page ? page : json(200, { bars: page.bars, next_page_token: page.nextPageToken })
     })
 
-  const getSymbolBars: Handler = ({ params, query, session }) =>
+  const getSymbolBars: Handler = ({ now, params, query }) =>
     Effect.gen(function*() {
       const symbol = params[0]!
-      const page = yield* barsOf([symbol], query, session)
+      const page = yield* barsOf([symbol], query, now)
       return "status" in page
         ? page
         : json(200, { bars: page.bars[symbol] ?? [], symbol, next_page_token: page.nextPageToken })

@@ -22,8 +22,9 @@ import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import { SESSION_HEADER } from "@council/broker"
-import type { TradingDay } from "@council/domain"
+import type { NewYorkMoment, TradingDay } from "@council/domain"
 import type { MarketData } from "@council/market"
+import { momentOfHeader } from "../ExchangeSession.ts"
 import type { KeyHolder } from "../Keys.ts"
 import { type FaultKind, type FaultPlan, type RateLimiter, rateLimitHeaders } from "./ExchangeFaults.ts"
 import {
@@ -31,7 +32,6 @@ import {
   forbidden,
   header,
   internalError,
-  isTradingDay,
   notAuthorized,
   rateLimited,
   type Reply,
@@ -43,8 +43,8 @@ import { type Call, type Handler, type Match, matchRoute, type Route, segmentsOf
 
 const MAX_BODY_BYTES = 1_048_576
 
-/** The session of the request being handled (`undefined` outside requests: the default session applies). */
-export const RequestSession = Context.Reference<TradingDay | undefined>("@council/exchange/RequestSession", {
+/** The moment of the request being handled (`undefined` outside requests: the default moment applies). */
+export const RequestSession = Context.Reference<NewYorkMoment | undefined>("@council/exchange/RequestSession", {
   defaultValue: () => undefined
 })
 
@@ -99,7 +99,7 @@ export interface PipelineDeps {
   readonly authenticate: (keyId: string, secret: string) => Effect.Effect<KeyHolder | undefined, unknown>
   /** `authenticate` for a key id seen before, without an effect; `null` when it has not been seen. */
   readonly authenticateCached: (keyId: string, secret: string) => KeyHolder | undefined | null
-  readonly defaultSession: Ref.Ref<TradingDay>
+  readonly defaultSession: Ref.Ref<NewYorkMoment>
   readonly market: MarketData["Service"]
   readonly clock: Clock.Clock
   /** Forks a request's handling (a `FiberSet` runtime, so the server's scope interrupts what is in flight). */
@@ -127,18 +127,24 @@ export const makeListener = (deps: PipelineDeps) => {
   /** Sessions the market data has confirmed (they stay sessions). */
   const sessions = new Set<string>()
 
-  /** The request's session: its `X-Council-Session` header, or the default; the market data is asked once a day. */
-  const sessionOf = (req: IncomingMessage): Result.Result<TradingDay, Reply> | Effect.Effect<Result.Result<TradingDay, Reply>> => {
+  /**
+   * The request's moment: its `X-Council-Session` header (a session day, which stands for 15:45 of it, or an RFC 3339
+   * timestamp), or the default; the market data is asked once per day-only header.
+   */
+  const sessionOf = (req: IncomingMessage): Result.Result<NewYorkMoment, Reply> | Effect.Effect<Result.Result<NewYorkMoment, Reply>> => {
     const requested = header(req, SESSION_HEADER.toLowerCase())
     if (requested === undefined) return Result.succeed(Ref.getUnsafe(defaultSession))
-    if (!isTradingDay(requested)) {
-      return Result.fail(tradingError(400, 40010000, `invalid ${SESSION_HEADER} header "${requested}": expected YYYY-MM-DD`))
+    const moment = momentOfHeader(requested)
+    if (moment === undefined) {
+      return Result.fail(
+        tradingError(400, 40010000, `invalid ${SESSION_HEADER} header "${requested}": expected YYYY-MM-DD or an RFC 3339 timestamp`)
+      )
     }
-    if (sessions.has(requested)) return Result.succeed(requested)
-    return Effect.map(Effect.result(market.ensureTradingDay(requested)), (known) => {
+    if (requested.length > 10 || sessions.has(requested)) return Result.succeed(moment)
+    return Effect.map(Effect.result(market.ensureTradingDay(requested as TradingDay)), (known) => {
       if (Result.isFailure(known)) return Result.fail(unprocessable(`${SESSION_HEADER}: ${known.failure.message}`))
       sessions.add(requested)
-      return Result.succeed(requested)
+      return Result.succeed(moment)
     })
   }
 
@@ -155,12 +161,12 @@ export const makeListener = (deps: PipelineDeps) => {
     if (body === undefined) return refused(tradingError(413, 41310000, "request body too large"))
     if (match._tag === "NotFound") return refused(tradingError(404, 40410000, "endpoint not found"))
     if (match._tag === "MethodNotAllowed") return refused(tradingError(405, 40510000, "method not allowed"))
-    const admitted = (session: Result.Result<TradingDay, Reply>): Admission =>
+    const admitted = (session: Result.Result<NewYorkMoment, Reply>): Admission =>
       Result.isFailure(session)
         ? refused(session.failure)
         : Result.succeed({
           handler: match.route.handler,
-          call: { params: match.params, query: request.query, body, account, session: session.success }
+          call: { params: match.params, query: request.query, body, account, now: session.success }
         })
     const session = match.route.admin === true ? Result.succeed(Ref.getUnsafe(defaultSession)) : sessionOf(req)
     return Result.isResult(session) ? admitted(session) : Effect.map(session, admitted)
@@ -182,7 +188,7 @@ export const makeListener = (deps: PipelineDeps) => {
   const answer = (req: IncomingMessage, res: ServerResponse, { call, handler }: Admitted, fault: FaultKind | undefined, headers: Record<string, string>) =>
     // suspended: a handler's plain code runs in the fiber, where a throw is a 500, not a crash of the server
     Effect.suspend(() => handler(call)).pipe(
-      Effect.provideService(RequestSession, call.session),
+      Effect.provideService(RequestSession, call.now),
       Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerErrorReply(error))),
       Effect.map((reply) => fault === "dropped" ? void req.socket.destroy() : send(res, reply, headers))
     )

@@ -6,17 +6,17 @@
  */
 import type * as Effect from "effect/Effect"
 import type { BrokerError } from "@council/broker"
-import type { TradingDay } from "@council/domain"
+import type { NewYorkMoment } from "@council/domain"
 import type { KeyHolder } from "../Keys.ts"
 import type { Reply } from "./HttpWire.ts"
 
-/** One routed request: path parameters, query, body, the authenticated account and the session it trades. */
+/** One routed request: path parameters, query, body, the authenticated account and the moment it trades at. */
 export interface Call {
   readonly params: ReadonlyArray<string>
   readonly query: URLSearchParams
   readonly body: string
   readonly account: KeyHolder
-  readonly session: TradingDay
+  readonly now: NewYorkMoment
 }
 
 export type Handler = (call: Call) => Effect.Effect<Reply, BrokerError>

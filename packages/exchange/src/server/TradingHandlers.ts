@@ -46,14 +46,14 @@ export interface TradingDeps {
 
 /** Account and positions. */
 const accountHandlers = ({ exchange, resolveSymbol }: TradingDeps) => {
-  const getAccount: Handler = ({ account, session }) =>
+  const getAccount: Handler = ({ account, now }) =>
     Effect.gen(function*() {
       const snapshot = yield* exchange.snapshot(account.account)
       return json(200, AlpacaWire.toWireAccount(snapshot, {
         id: account.uuid,
         createdAt: account.createdAt,
         shortingEnabled: account.shortingEnabled,
-        balanceAsOf: session
+        balanceAsOf: now.day
       }))
     })
 

@@ -5,15 +5,21 @@ import {
   AccountExecution,
   type AccountId,
   type CancelIntent,
+  describeCheck,
   ExecutionReport,
+  MarketCalendarDay,
+  MarketClock,
   type OrderFailure,
   type OrderIntent,
-  type Rejection
+  type Rejection,
+  type RunSchedule
 } from "@council/domain"
 import { Recorder, RunContext, Stage } from "@council/engine"
 import { AccountManager, type Broker, BrokerError, bySymbol, notSentAfter, Placement, placeOnce } from "@council/broker"
-import { Notifier, NotifierError } from "@council/notify/Notifier"
-import { type AccountProfile, runAccounts } from "../DailyParams.ts"
+import { executionResult } from "@council/notify/RunMessages"
+import { type AccountProfile, runAccounts, runTiming } from "../DailyParams.ts"
+import { statusOf } from "../MarketSchedule.ts"
+import { notifyAll } from "../Notify.ts"
 import { RiskApproval, unevaluated } from "./RiskApproval.ts"
 
 const brokerCall = <A>(name: string, args: object, success: Schema.Codec<A, unknown>, live: Effect.Effect<A, BrokerError>) =>
@@ -51,17 +57,40 @@ const placeAll = (broker: Broker, intents: ReadonlyArray<OrderIntent>) =>
     intents,
     (intent) =>
       placeIntent(broker, intent).pipe(
-        Effect.mapError((error): OrderFailure => ({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, error: error.message }))
+        Effect.mapError((error): OrderFailure => ({
+          clientOrderId: intent.clientOrderId,
+          symbol: intent.symbol,
+          error: error.message,
+          ...(error._tag === "BrokerError" ? { reason: error.reason, ...(error.rule === undefined ? {} : { rule: error.rule }) } : {})
+        }))
       ),
     (intent, failed): OrderFailure => ({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, error: notSentAfter(failed) })
   )
 
+/** The broker's clock and calendar, through the recorder. */
+const recordedTimes = (broker: Broker) => ({
+  account: broker.account,
+  getClock: brokerCall("broker.getClock", { account: broker.account }, MarketClock, broker.getClock),
+  getCalendar: (range: { readonly start: string; readonly end: string }) =>
+    brokerCall("broker.getCalendar", { account: broker.account, ...range }, Schema.Array(MarketCalendarDay), broker.getCalendar(range))
+})
+
+/** Under `close`, why nothing may be sent now (the market-on-close cutoff passed, say); `undefined`: send. */
+const tooLate = (broker: Broker, schedule: RunSchedule) =>
+  schedule !== "close"
+    ? Effect.succeed(undefined)
+    : Effect.map(statusOf(recordedTimes(broker), schedule), ({ check, now }) =>
+      check._tag === "InTime" ? undefined : describeCheck(schedule, check, now))
+
 const executeAccount = (
   broker: Broker,
   cancels: ReadonlyArray<CancelIntent>,
-  intents: ReadonlyArray<OrderIntent>
+  intents: ReadonlyArray<OrderIntent>,
+  schedule: RunSchedule
 ) =>
   Effect.gen(function*() {
+    const late = intents.length + cancels.length === 0 ? undefined : yield* tooLate(broker, schedule)
+    if (late !== undefined) return accountFailed(broker.account, `${plural(intents.length, "order")} not sent: ${late}`)
     const canceled = yield* cancelStale(broker, cancels)
     const outcomes = yield* placeAll(broker, intents)
     const failures = outcomes.filter(Result.isFailure).map((r) => r.failure)
@@ -110,22 +139,6 @@ const dryRun = (account: AccountId, intents: ReadonlyArray<OrderIntent>): Accoun
   status: "dry-run"
 })
 
-const notifyResult = (result: AccountExecution) =>
-  Effect.gen(function*() {
-    const notifier = yield* Notifier
-    yield* Recorder.call(
-      "notifier.notify",
-      { account: result.account, status: result.status },
-      { success: Schema.Void, failure: NotifierError },
-      notifier.notify({
-        level: result.status === "failed" ? "ERROR" : "INFO",
-        account: result.account,
-        subject: `execution ${result.status}`,
-        body: result.message
-      })
-    ).pipe(Effect.catchTag("NotifierError", (error) => Effect.logWarning(`notification failed: ${error.message}`)))
-  })
-
 export const Execution = Stage.make({
   name: "Execution",
   description: "orders fanned out across accounts; what the broker answered recorded (fills reach the ledger by reconciliation)",
@@ -137,6 +150,7 @@ export const Execution = Stage.make({
     Effect.gen(function*() {
       const { dryRun: dry } = yield* RunContext
       const accounts = yield* runAccounts
+      const { schedule } = yield* runTiming
       const manager = yield* AccountManager
       const mine = <A extends { readonly account: string }>(all: ReadonlyArray<A>, account: AccountId) =>
         all.filter((x) => x.account === account)
@@ -148,14 +162,14 @@ export const Execution = Stage.make({
       }
       const sending = accounts.filter((config) => skip(config) === undefined)
       const outcomes = yield* manager.forEachAccount(sending.map((a) => a.id), (broker) =>
-        executeAccount(broker, mine(verdict.cancels, broker.account), mine(verdict.intents, broker.account)))
+        executeAccount(broker, mine(verdict.cancels, broker.account), mine(verdict.intents, broker.account), schedule))
       const sent = yield* Effect.forEach(outcomes, ({ account, result }) =>
         Result.match(result, {
           onSuccess: Effect.succeed,
           onFailure: (error) => error._tag === "BrokerError" ? Effect.succeed(accountFailed(account, error.message)) : Effect.fail(error)
         }))
       const results = accounts.map((config) => skip(config) ?? sent.find((r) => r.account === config.id)!)
-      yield* Effect.forEach(results, notifyResult, { discard: true })
+      yield* notifyAll(results.map(executionResult))
       return { asOf: verdict.asOf, dryRun: dry, accounts: results }
     })
 })

@@ -1,11 +1,12 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { AccountId, AccountSnapshot, Fill, Order, TradingDay } from "@council/domain"
 import { Recorder, RunContext, Stage } from "@council/engine"
 import { type Broker, BrokerError, Brokers } from "@council/broker"
-import { type BookId, LedgerCursor, LedgerError, type LedgerFill, type LedgerOrder, TradeLedger } from "@council/tracking"
+import { AccountCursor, type LedgerCursor, LedgerError, type LedgerFill, type LedgerOrder, TradeLedger } from "@council/tracking"
 import { runLedgerBook } from "../DailyParams.ts"
 
 export const AccountReconciliation = Schema.Struct({
@@ -97,12 +98,10 @@ const ledgerFill = (fill: Fill): LedgerFill => ({
 
 const ReadAccount = Schema.Struct({ snapshot: AccountSnapshot, at: Schema.String })
 
-/** Reads what changed at one account's broker since its last reconciliation and records it in `book`. */
-const reconcileAccount = (broker: Broker, book: BookId, session: TradingDay) =>
+/** What one account's broker reported since `cursor`, as ledger rows (nothing written yet). */
+const readAccount = (broker: Broker, cursor: LedgerCursor, session: TradingDay) =>
   Effect.gen(function*() {
-    const ledger = yield* TradeLedger
     const account = broker.account
-    const cursor = yield* Recorder.call("ledger.cursor", { book, account }, { success: LedgerCursor, failure: LedgerError }, ledger.cursor(book, account))
     const fillsAfter = overlap(cursor.fillsAfter)
     // every read runs to its end (recorded) before a failure counts, so a replay meets the calls in the same state
     const reads = yield* Effect.all([
@@ -130,24 +129,13 @@ const reconcileAccount = (broker: Broker, book: BookId, session: TradingDay) =>
     ).pipe(Effect.flatMap((results) => Effect.forEach(results, Effect.fromResult)))
     const byId = new Map<string, Order>()
     for (const order of [...recent, ...open, ...closed.flatMap(Option.toArray)]) byId.set(order.id, order)
-    const orders = ledgerRows(account, [...byId.values()])
     const { snapshot, at } = read
-    const reconciliation = {
-      book,
-      orders,
+    return {
+      orders: ledgerRows(account, [...byId.values()]),
       fills: fills.map(ledgerFill),
-      snapshots: [{ account, session, cash: snapshot.cash, equity: snapshot.equity, longMarketValue: snapshot.longMarketValue, shortMarketValue: snapshot.shortMarketValue, positions: snapshot.positions, takenAt: at }]
+      snapshot: { account, session, cash: snapshot.cash, equity: snapshot.equity, longMarketValue: snapshot.longMarketValue, shortMarketValue: snapshot.shortMarketValue, positions: snapshot.positions, takenAt: at }
     }
-    const counts = { orders: orders.length, fills: fills.length, equity: snapshot.equity }
-    yield* Recorder.call("ledger.record", { book, account, session, ...counts }, { success: Schema.Void, failure: LedgerError }, ledger.record(reconciliation))
-    return { account, status: "recorded", ...counts, message: `${counts.orders} orders, ${counts.fills} fills recorded` } satisfies AccountReconciliation
-  }).pipe(
-    Effect.catchTags({
-      BrokerError: (e) => Effect.succeed(failed(broker.account, `the broker could not be read: ${e.message}`)),
-      LedgerError: (e) => Effect.succeed(failed(broker.account, `the ledger could not be written: ${e.message}`))
-    }),
-    Effect.withSpan("reconcile account", { attributes: { account: broker.account, book } })
-  )
+  }).pipe(Effect.withSpan("reconcile account", { attributes: { account: broker.account } }))
 
 const failed = (account: AccountId, message: string): AccountReconciliation => ({ account, status: "failed", orders: 0, fills: 0, equity: null, message })
 
@@ -172,15 +160,35 @@ export const Reconcile = Stage.make({
       const book = yield* runLedgerBook
       const brokers = yield* Brokers
       const accounts = yield* Recorder.call("brokers.accounts", {}, { success: Schema.Array(AccountId), failure: Schema.Never }, Effect.succeed(brokers.accounts))
-      const results = yield* Effect.forEach(
+      const ledger = yield* TradeLedger
+      const cursors = yield* Recorder.call("ledger.cursors", { book, accounts }, { success: Schema.Array(AccountCursor), failure: LedgerError }, ledger.cursors(book, accounts)).pipe(Effect.result)
+      if (Result.isFailure(cursors)) {
+        return { asOf, book, accounts: accounts.map((a) => failed(a, `the ledger could not be read: ${cursors.failure.message}`)) }
+      }
+      const reads = yield* Effect.forEach(
         accounts,
-        (account) =>
-          brokers.get(account).pipe(
-            Effect.flatMap((broker) => reconcileAccount(broker, book, asOf)),
-            Effect.catchTag("BrokerError", (e) => Effect.succeed(failed(account, e.message)))
-          ),
+        (account) => {
+          const cursor = cursors.success.find((c) => c.account === account) ?? { account, ordersAfter: null, fillsAfter: null, open: [] }
+          return brokers.get(account).pipe(Effect.flatMap((broker) => readAccount(broker, cursor, asOf)), Effect.result)
+        },
         { concurrency: "unbounded" }
       )
+      const read = reads.flatMap((r) => (Result.isSuccess(r) ? [r.success] : []))
+      const counts = read.map((r) => ({ account: r.snapshot.account, orders: r.orders.length, fills: r.fills.length, equity: r.snapshot.equity }))
+      // one write for every account read: one transaction a session
+      const written = yield* Recorder.call(
+        "ledger.record",
+        { book, session: asOf, counts },
+        { success: Schema.Void, failure: LedgerError },
+        ledger.record({ book, orders: read.flatMap((r) => r.orders), fills: read.flatMap((r) => r.fills), snapshots: read.map((r) => r.snapshot) })
+      ).pipe(Effect.result)
+      const results = accounts.map((account, i): AccountReconciliation => {
+        const r = reads[i]!
+        if (Result.isFailure(r)) return failed(account, `the broker could not be read: ${r.failure.message}`)
+        if (Result.isFailure(written)) return failed(account, `the ledger could not be written: ${written.failure.message}`)
+        const c = counts.find((x) => x.account === account)!
+        return { ...c, status: "recorded", message: `${c.orders} orders, ${c.fills} fills recorded` }
+      })
       return { asOf, book, accounts: results }
     })
 })

@@ -1,22 +1,21 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import {
-  type AccountId,
   AccountSnapshot,
-  type CancelIntent,
   closeOf,
   type CouncilDecision,
   type MarketSnapshot,
-  OPEN_STATUSES,
   Order,
-  type OrderIntent,
   PM_NAMES,
   type Pitch,
-  RiskVerdict
+  RiskVerdict,
+  type RunSchedule
 } from "@council/domain"
 import { Recorder, Stage } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
-import { type AccountProfile, carriedPlans, runAccounts } from "../DailyParams.ts"
+import { accountDecision } from "@council/notify/RunMessages"
+import { type AccountProfile, carriedPlans, runAccounts, runTiming } from "../DailyParams.ts"
+import { notifyAll } from "../Notify.ts"
 import { planAccount, type Target } from "../RiskRules.ts"
 import { ACCOUNT_UNAVAILABLE } from "../Unevaluated.ts"
 import { CouncilSynthesis } from "./CouncilSynthesis.ts"
@@ -37,7 +36,8 @@ const planFor = (
   config: AccountProfile,
   snapshot: MarketSnapshot,
   pitches: ReadonlyArray<Pitch>,
-  decision: CouncilDecision
+  decision: CouncilDecision,
+  schedule: RunSchedule
 ) =>
   Effect.gen(function*() {
     const broker = yield* Effect.flatMap(Brokers, (brokers) => brokers.get(config.id))
@@ -59,15 +59,16 @@ const planFor = (
         rejections: [{ account: config.id, symbol: "*", rule: "pm-abstained", detail: `${config.id} did not pitch; holding` }]
       }
     }
-    const plan = planAccount({
+    return planAccount({
       day: snapshot.asOf,
       config,
       account,
+      open,
       targets: pitch ? pitchTargets(pitch) : councilTargets(decision),
       priceOf: (symbol) => closeOf(snapshot, symbol),
-      source: pitch ? `${pitch.pm}'s pitch` : "the council decision"
+      source: pitch ? `${pitch.pm}'s pitch` : "the council decision",
+      schedule
     })
-    return { ...plan, cancels: staleOrders(config.id, open, plan.intents) }
   }).pipe(
     Effect.catchTag("BrokerError", (error) =>
       Effect.succeed({
@@ -77,18 +78,6 @@ const planFor = (
         rejections: [{ account: config.id, symbol: "*", rule: ACCOUNT_UNAVAILABLE, detail: `could not read the account: ${error.message}` }]
       }))
   )
-
-/**
- * The open orders (e.g. earlier bracket legs) on the symbols an account trades today: canceled first, so exits
- * never hold shares the new orders need. One member per order group is enough: canceling it cancels the group.
- */
-const staleOrders = (account: AccountId, open: ReadonlyArray<Order>, intents: ReadonlyArray<OrderIntent>): ReadonlyArray<CancelIntent> => {
-  const traded = new Set<string>(intents.map((i) => i.symbol))
-  return open
-    .filter((order) => traded.has(order.symbol))
-    .flatMap((order) => [order, ...order.legs].find((member) => OPEN_STATUSES.has(member.status)) ?? [])
-    .map((member) => ({ account, orderId: member.id, symbol: member.symbol, reason: `open ${member.type} ${member.side} ${member.symbol} before today's orders` }))
-}
 
 export const RiskApproval = Stage.make({
   name: "RiskApproval",
@@ -100,16 +89,27 @@ export const RiskApproval = Stage.make({
     Effect.gen(function*() {
       const accounts = yield* runAccounts
       const carried = yield* carriedPlans
+      const { schedule } = yield* runTiming
       const plans = yield* Effect.forEach(accounts, (config) => {
         const kept = carried.find((p) => p.account === config.id)
-        return kept ? Effect.succeed(kept) : planFor(config, snapshot, book.pitches, decision)
+        return kept ? Effect.succeed(kept) : planFor(config, snapshot, book.pitches, decision, schedule)
       }, { concurrency: "unbounded" })
-      return {
+      const verdict: RiskVerdict = {
         asOf: snapshot.asOf,
         cancels: plans.flatMap((p) => p.cancels),
         intents: plans.flatMap((p) => p.intents),
         rejections: plans.flatMap((p) => p.rejections),
         clamps: plans.flatMap((p) => p.clamps)
       }
+      yield* notifyAll(accounts.map(({ id }) => {
+        const pitch = book.pitches.find((p) => p.pm === id)
+        const abstention = book.abstentions.find((a) => a.pm === id)
+        return accountDecision({
+          account: id,
+          verdict,
+          ...(!isPm(id) ? { decision } : pitch !== undefined ? { pitch } : abstention !== undefined ? { abstention } : {})
+        })
+      }))
+      return verdict
     })
 })

@@ -1,0 +1,70 @@
+/**
+ * What a run tells the operator beyond its stages' own messages: that it started, each stage failure with its
+ * error, and one summary at the end (per account: orders, equity, day P&L). Sent straight to the notifier (not
+ * through the recorder: they belong to this invocation, and `replay` never makes them); a notifier failure is a
+ * warning on stderr, never the run's.
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { type AccountId, ExecutionReport, type TradingDay } from "@council/domain"
+import { type RunRecord, RunStore, type Runner } from "@council/engine"
+import { DailyParams, DailyPipeline } from "@council/daily"
+import { type Notification, Notifier } from "@council/notify/Notifier"
+import { failure, runStarted, runSummary } from "@council/notify/RunMessages"
+import { printer } from "./Progress.ts"
+
+const tell = (message: Notification) =>
+  Notifier.use((n) => n.notify(message)).pipe(
+    Effect.catchTag("NotifierError", (error) => Effect.logWarning(`notification failed: ${error.message}`))
+  )
+
+const startOf = (run: RunRecord, resumed: boolean): Notification => {
+  const params = Schema.decodeUnknownOption(DailyParams)(run.params)
+  return runStarted({
+    runId: run.id,
+    tradingDay: run.tradingDay,
+    asOf: run.asOf,
+    accounts: Option.match(params, { onNone: () => [], onSome: (p) => p.accounts.map((a) => a.id) }),
+    dryRun: run.dryRun,
+    ...(resumed ? { mode: "resumed" } : run.parentRunId !== null ? { mode: `fork of ${run.parentRunId}` } : {}),
+    ...Option.match(Option.flatMap(params, (p) => Option.fromNullishOr(p.schedule)), { onNone: () => ({}), onSome: (schedule) => ({ schedule }) })
+  })
+}
+
+/** The CLI's progress printer, also telling the notifier when the run starts and when a stage fails. */
+export const observer = (event: Runner.RunEvent): Effect.Effect<void, never, Notifier> =>
+  Effect.andThen(
+    printer(event),
+    event._tag === "RunStarted"
+      ? tell(startOf(event.run, event.resumed))
+      : event._tag === "StageFailed"
+      ? tell(failure({ what: `${event.stage} (attempt ${event.attempt})`, error: event.message }))
+      : Effect.void
+  )
+
+/** A run that failed, with its error. */
+export const runFailed = (what: string, error: unknown) => tell(failure({ what, error }))
+
+/**
+ * Each account's equity at the end of the latest completed, non-dry local run of a day before `day`: the base of
+ * the day's P&L.
+ */
+const previousEquity = (day: TradingDay, accounts: ReadonlyArray<AccountId>) =>
+  Effect.gen(function*() {
+    const store = yield* RunStore
+    const runs = yield* store.listRuns({ pipeline: DailyPipeline.name, origin: "local", limit: 50 })
+    const before = runs.find((r) => r.tradingDay < day && r.status === "completed" && !r.dryRun)
+    if (before === undefined) return {}
+    const checkpoint = (yield* store.getCheckpoints(before.id)).find((c) => c.stage === "Execution")
+    return Option.match(Schema.decodeUnknownOption(Schema.toCodecJson(ExecutionReport))(checkpoint?.output), {
+      onNone: () => ({}),
+      onSome: (report) =>
+        Object.fromEntries(report.accounts.flatMap((a) => (a.equity === null || !accounts.includes(a.account) ? [] : [[a.account, a.equity] as const])))
+    })
+  }).pipe(Effect.orElseSucceed(() => ({})))
+
+/** The end-of-run summary: orders, equity and day P&L per account. */
+export const summary = (run: RunRecord, report: ExecutionReport) =>
+  Effect.flatMap(previousEquity(run.tradingDay, report.accounts.map((a) => a.account)), (previous) =>
+    tell(runSummary({ report, previousEquity: previous, runId: run.id })))

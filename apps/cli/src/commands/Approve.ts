@@ -1,0 +1,110 @@
+import { hostname, userInfo } from "node:os"
+import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { formatMoment, type NewYorkMoment, RunId } from "@council/domain"
+import { type RunRecord, RunStore, Runner } from "@council/engine"
+import { Approval, DailyParams, DailyPipeline, timingOf } from "@council/daily"
+import type * as AppLayerModule from "../AppLayer.ts"
+import { CliFailure } from "../CliFailure.ts"
+import { executeRun, holdDayLock, reportOutcome, whileHeld } from "./RunDaily.ts"
+import { checkAt, checkStillInTime, clockOf, momentOfRun, realClockAccount } from "./Timing.ts"
+
+export interface DecideOptions {
+  readonly runId: string
+  readonly reject: boolean
+  readonly at: Option.Option<string>
+  readonly json: boolean
+}
+
+type AppLayers = typeof AppLayerModule
+
+/** The run awaiting a decision, and its parameters; anything else is a usage error (exit 2). */
+const awaitingRun = (id: string) =>
+  Effect.gen(function*() {
+    const found = yield* RunStore.use((s) => s.getRun(RunId.make(id)))
+    if (Option.isNone(found)) return yield* CliFailure.usage(`no run with id ${id}`)
+    const run = found.value
+    if (run.pipeline !== DailyPipeline.name) return yield* CliFailure.usage(`run ${id} is not a daily run`)
+    if (run.status !== "awaiting-approval") return yield* CliFailure.usage(`run ${id} is not awaiting approval (it is ${run.status})`)
+    const params = yield* Schema.decodeUnknownEffect(DailyParams)(run.params).pipe(
+      Effect.mapError(() => CliFailure.usage(`run ${id} is not a daily run this version can continue`))
+    )
+    return { run, params }
+  })
+
+const decider = () => {
+  const user = (() => {
+    try {
+      return userInfo().username
+    } catch {
+      return "unknown"
+    }
+  })()
+  return `${user}@${hostname()}`
+}
+
+/** Keeps the decision with the run (the `Approval` checkpoint). */
+const record = (run: RunRecord, decision: Approval.ApprovalDecision["decision"], moment: NewYorkMoment) =>
+  Effect.gen(function*() {
+    const at = new Date(yield* Clock.currentTimeMillis).toISOString()
+    const output = Schema.encodeSync(Approval.ApprovalDecision)({ decision, by: decider(), at, moment: formatMoment(moment) })
+    yield* RunStore.use((s) =>
+      s.putCheckpoint({
+        runId: run.id,
+        stage: Approval.APPROVAL_CHECKPOINT,
+        output,
+        inputHash: "",
+        attempt: 1,
+        startedAt: at,
+        finishedAt: at,
+        durationMs: 0,
+        reusedFrom: null
+      })
+    )
+    return at
+  })
+
+/**
+ * `approve <run-id> [--reject] [--at HH:MM]`: a run stopped by `--require-approval` sends its orders (refused once
+ * the schedule's cutoff passed: the run keeps waiting), or is rejected (nothing sent, the day ends). The decision
+ * is kept with the run. Approving takes the day's lock like a run.
+ */
+export const decide = (options: DecideOptions, AppLayer: AppLayers) =>
+  Effect.gen(function*() {
+    const { params, run } = yield* awaitingRun(options.runId).pipe(Effect.provide(AppLayer.storage("empty")))
+    const ids = params.accounts.map((a) => a.id)
+    const at = yield* checkAt(options.at, ids)
+    const realClock = yield* realClockAccount(ids)
+    const moment = realClock === undefined
+      ? momentOfRun(params, run.tradingDay, at)
+      : yield* Effect.provide(clockOf(realClock), AppLayer.probing)
+    const day = run.tradingDay
+    if (options.reject) {
+      yield* Effect.gen(function*() {
+        yield* record(run, "rejected", moment)
+        const finishedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
+        yield* RunStore.use((s) => s.updateRun(run.id, { status: "rejected", finishedAt, error: "rejected at the approval gate" }))
+      }).pipe(Effect.provide(AppLayer.storage("create")))
+      return yield* Console.log(`run ${run.id} rejected: nothing sent; the day ${day} is done`)
+    }
+    const { schedule } = timingOf(params)
+    yield* checkStillInTime(realClock ?? ids[0]!, schedule, day).pipe(
+      Effect.mapError((e) =>
+        CliFailure.failed(`approval of ${run.id} refused: ${e.message}; it still awaits a decision (pnpm pipeline approve ${run.id} --reject)`)
+      ),
+      Effect.provide(AppLayer.tradingWith(moment, "empty"))
+    )
+    const outcome = yield* Effect.scoped(Effect.gen(function*() {
+      const lease = yield* holdDayLock(day, `approve ${run.id}`)
+      yield* lease.setRunId(run.id).pipe(Effect.ignore)
+      yield* awaitingRun(options.runId)
+      yield* record(run, "approved", moment)
+      yield* Console.error(`run ${run.id} approved; sending its orders`)
+      return yield* whileHeld(lease, executeRun(Runner.resume(DailyPipeline, run.id), day, run.dryRun, params.accounts))
+    })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create")))
+    if (outcome._tag === "Awaiting") return yield* CliFailure.failed(`run ${run.id} stopped at its gate again`)
+    return yield* reportOutcome(outcome.run, outcome.report, options.json)
+  })

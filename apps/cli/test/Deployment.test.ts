@@ -1,0 +1,96 @@
+import { readdirSync, readFileSync, statSync } from "node:fs"
+import { join } from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+
+const root = new URL("../../../", import.meta.url).pathname
+
+/** Upper-case literals in the sources that are not environment variables, and why. */
+const NOT_VARIABLES: Readonly<Record<string, string>> = {
+  DEFAULT_PAPER: "the name of the PAPER_ALPACA_* account",
+  I_UNDERSTAND_REAL_MONEY: "the value COUNCIL_ALLOW_LIVE must have",
+  npm_execpath: "set by pnpm itself: which launcher started the CLI"
+}
+
+const sources = (dir: string): ReadonlyArray<string> =>
+  readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry)
+    return statSync(path).isDirectory() ? sources(path) : path.endsWith(".ts") ? [path] : []
+  })
+
+const sourceFiles = ["packages", "pipelines", "apps"].flatMap((group) =>
+  readdirSync(join(root, group)).flatMap((name) => {
+    const src = join(root, group, name, "src")
+    return statSync(src, { throwIfNoEntry: false })?.isDirectory() ? sources(src) : []
+  })
+)
+
+/** Code without its comments: a name in a comment is a mention, not a read. */
+const code = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "")
+
+/**
+ * Every environment variable the code reads: upper-case literals with an underscore (`Config.String("X_Y")`,
+ * `env("X_Y")`, …), `process.env` reads, upper-case names given to a config reader, and names built from a template
+ * (`ALPACA_${name}_KEY_ID` → `ALPACA_*_KEY_ID`).
+ */
+const variablesInCode = (): ReadonlyMap<string, string> => {
+  const found = new Map<string, string>()
+  const add = (name: string, file: string) => {
+    if (!(name in NOT_VARIABLES) && !found.has(name)) found.set(name, file.slice(root.length))
+  }
+  for (const file of sourceFiles) {
+    const text = code(readFileSync(file, "utf8"))
+    for (const m of text.matchAll(/["'`]([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)["'`]/g)) add(m[1]!, file)
+    for (const m of text.matchAll(/`([A-Z][A-Z0-9_]*_)\$\{[^}]+\}((?:_[A-Z0-9]+)*)`/g)) add(`${m[1]}*${m[2]}`, file)
+    for (const m of text.matchAll(/process\.env(?:\.([A-Za-z_]\w*)|\[\s*["']([^"']+)["']\s*\])/g)) add(m[1] ?? m[2]!, file)
+    for (const m of text.matchAll(/\b(?:optional|Config\.\w+)\(\s*["']([A-Z][A-Z0-9_]*)["']/g)) add(m[1]!, file)
+  }
+  return found
+}
+
+const envExample = readFileSync(join(root, ".env.example"), "utf8")
+const deployment = readFileSync(join(root, "docs", "DEPLOYMENT.md"), "utf8")
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+/** `ALPACA_*_KEY_ID` as a documentation pattern: `ALPACA_{NAME}_KEY_ID`, `COUNCIL_MODEL_<ROLE>`. */
+const pattern = (name: string) => name.split("*").map(escape).join("[{<][A-Z]+[}>]")
+
+const inEnvExample = (name: string) => new RegExp(`^#?\\s*${pattern(name)}=`, "m").test(envExample)
+const inDeployment = (name: string) => new RegExp(`\`${pattern(name)}\``).test(deployment)
+
+describe("deployment documentation", () => {
+  it("lists every environment variable the code reads in .env.example and docs/DEPLOYMENT.md", () => {
+    const variables = variablesInCode()
+    for (const expected of ["TRADING_ACCOUNTS_CONFIG", "ALPACA_*_KEY_ID", "COUNCIL_MODEL_*", "SLACK_WEBHOOK_URL", "TERM", "COUNCIL_BARS_CACHE", "DATABASE_URL", "COUNCIL_RISK_FREE"]) {
+      assert.isTrue(variables.has(expected), `the scan missed ${expected}`)
+    }
+    assert.isAtLeast(variables.size, 45)
+    const missing = [...variables].flatMap(([name, file]) => [
+      ...(inEnvExample(name) ? [] : [`${name} (read in ${file}) is not in .env.example`]),
+      ...(inDeployment(name) ? [] : [`${name} (read in ${file}) is not in docs/DEPLOYMENT.md`])
+    ])
+    assert.deepStrictEqual(missing, [])
+  })
+
+  it("documents in docs/DEPLOYMENT.md every variable of .env.example", () => {
+    const listed = [...envExample.matchAll(/^#?\s*([A-Z][A-Z0-9_]*(?:[{<][A-Z]+[}>][A-Z0-9_]*)?)=/gm)].map((m) => m[1]!)
+    assert.isAtLeast(listed.length, 45)
+    assert.deepStrictEqual(listed.filter((name) => !deployment.includes(`\`${name}\``)), [])
+  })
+
+  it("says what a deployment needs: install, a cron entry per schedule, a systemd timer, logs, backup and restore, verify", () => {
+    for (const needed of [
+      "npm install -g pnpm@10 && pnpm install --frozen-lockfile",
+      "CRON_TZ=America/New_York",
+      "45 15 * * 1-5",
+      "15 20 * * 1-5",
+      "--require-approval",
+      "OnCalendar=Mon..Fri 15:45 America/New_York",
+      ".backup",
+      "VACUUM INTO",
+      "pg_dump",
+      "pg_restore",
+      "pnpm pipeline verify",
+      "council.db-wal"
+    ]) assert.include(deployment, needed)
+  })
+})

@@ -1,0 +1,68 @@
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
+
+/** A stand-in for a Slack incoming webhook on 127.0.0.1: answers every request with `status` and `body`, keeps the texts. */
+const slackStandIn = async (status: number, body: string) => {
+  const texts: Array<string> = []
+  const server: Server = createServer((req, res) => {
+    let data = ""
+    req.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")))
+    req.on("end", () => {
+      texts.push((JSON.parse(data) as { text: string }).text)
+      res.writeHead(status, { "content-type": "text/plain" })
+      res.end(body)
+    })
+  })
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T0TEST/B0TEST/notARealSecret42`
+  return { url, texts, close: () => new Promise<void>((done) => server.close(() => done())) }
+}
+
+/** The run's result with its run id made neutral, so two runs of the same day compare equal. */
+const neutral = (text: string) => text.replace(/\d{4}-\d{2}-\d{2}-[0-9a-f]{8}/g, "<run>")
+
+describe("notifications", () => {
+  const stands: Array<{ close: () => Promise<void> }> = []
+  let baseline: Awaited<ReturnType<typeof cliInProcess>>
+  beforeAll(async () => {
+    baseline = await cliInProcess(tempHome(), ["run", "daily"])
+  }, 60_000)
+  afterAll(async () => {
+    for (const s of stands) await s.close()
+  })
+
+  it("a Slack that fails every request changes neither the run's outcome, its exit code nor its output", async () => {
+    const failing = await slackStandIn(500, "rollup_error")
+    stands.push(failing)
+    const run = await cliInProcess(tempHome(), ["run", "daily"], { SLACK_WEBHOOK_URL: failing.url })
+    assert.strictEqual(baseline.code, 0, baseline.stderr)
+    assert.strictEqual(run.code, baseline.code, run.stderr)
+    assert.strictEqual(neutral(run.stdout), neutral(baseline.stdout))
+    assert.isAbove(failing.texts.length, 0, "Slack was asked")
+    assert.match(run.stderr, /slack \(127\.0\.0\.1:\d+\): HTTP 500 rollup_error/)
+    assert.notInclude(run.stdout + run.stderr, "notARealSecret42")
+    // the console got every message all the same
+    assert.match(run.stderr, /^INFO Run started 2026-06-08/m)
+    assert.match(run.stderr, /^INFO Run summary 2026-06-08 · 6 accounts/m)
+  }, 60_000)
+
+  it("a working Slack gets every message of the run, several to a request", async () => {
+    const slack = await slackStandIn(200, "ok")
+    stands.push(slack)
+    const run = await cliInProcess(tempHome(), ["run", "daily", "--dry-run"], { SLACK_WEBHOOK_URL: slack.url })
+    assert.strictEqual(run.code, 0, run.stderr)
+    const all = slack.texts.join("\n")
+    assert.match(all, /^:information_source: \*INFO\* · \*Run started 2026-06-08 \(dry run\)\*/m)
+    for (const account of ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]) {
+      assert.match(all, new RegExp(`^\\*${account}\\* · .* \\*Decision `, "m"))
+      assert.match(all, new RegExp(`^\\*${account}\\* · .* \\*Execution dry-run`, "m"))
+    }
+    assert.match(all, /\*Run summary 2026-06-08 \(dry run\) · 6 accounts, 0 orders\*/)
+    const messages = all.split("\n").filter((line) => /^(\*[A-Z]+\* · )?:[a-z_]+: \*(INFO|WARN|ERROR)\*/.test(line)).length
+    assert.strictEqual(messages, 14)
+    assert.isBelow(slack.texts.length, messages, "waiting messages go out together")
+  }, 60_000)
+})

@@ -1,0 +1,118 @@
+import { assert, describe, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import { hostname } from "node:os"
+import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
+import { fingerprint, ordersAtExchange } from "./BrokerDoubles.ts"
+import { cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
+
+const freshHome = () => join(tempHome(), "home")
+
+/** Every order the local exchange holds was placed once; how many there are. */
+const placedOnce = (home: string) => {
+  const orders = ordersAtExchange(home)
+  assert.deepStrictEqual([...orders.values()].filter((n) => n !== 1), [])
+  return orders.size
+}
+
+describe("the close schedule on the local exchange (--at: the moment of the run, New York time)", () => {
+  it("a run at 15:51 sends nothing (exit 1, nothing written); at 15:20 it warns and trades", async () => {
+    const home = freshHome()
+    const late = await cliInProcess(home, ["run", "daily", "--at", "15:51"])
+    assert.strictEqual(late.code, 1, late.stderr)
+    assert.include(late.stderr, "the market-on-close cutoff (15:50, 10 minutes before the 16:00 close) has passed, so nothing is sent")
+    assert.strictEqual(fingerprint(home), "absent")
+
+    const early = await cliInProcess(home, ["run", "daily", "--at", "15:20"])
+    assert.strictEqual(early.code, 0, early.stderr)
+    assert.match(early.stderr, /warning: it is .*15:20.*40 minutes before the 16:00 close/)
+    assert.isAbove(placedOnce(home), 0)
+    const shown = await cliInProcess(home, ["show", runIdOf(early.stdout)])
+    assert.match(shown.stdout, /^schedule {2}close · decided at \d{4}-\d{2}-\d{2}T15:20:00-0[45]:00$/m)
+  })
+})
+
+describe("the approval gate", () => {
+  it("--require-approval stops before sending; an approval after the cutoff is refused; approve sends each order once", async () => {
+    const home = freshHome()
+    const stopped = await cliInProcess(home, ["run", "daily", "--at", "15:45", "--require-approval"])
+    assert.strictEqual(stopped.code, 0, stopped.stderr)
+    const runId = runIdOf(stopped.stdout)
+    assert.match(stopped.stdout, new RegExp(`^run ${runId} · awaiting approval · it would send (\\d+) orders?`, "m"))
+    const wouldSend = Number(/it would send (\d+) order/.exec(stopped.stdout)![1])
+    assert.isAbove(wouldSend, 0)
+    assert.strictEqual(ordersAtExchange(home).size, 0)
+
+    const late = await cliInProcess(home, ["approve", runId, "--at", "15:50"])
+    assert.strictEqual(late.code, 1, late.stderr)
+    assert.include(late.stderr, `approval of ${runId} refused`)
+    assert.strictEqual(ordersAtExchange(home).size, 0)
+
+    const approved = await cliInProcess(home, ["approve", runId, "--at", "15:49"])
+    assert.strictEqual(approved.code, 0, approved.stderr)
+    assert.match(approved.stdout, new RegExp(`^run ${runId} · completed`, "m"))
+    assert.strictEqual(placedOnce(home), wouldSend)
+
+    const again = await cliInProcess(home, ["approve", runId])
+    assert.strictEqual(again.code, 2)
+    assert.strictEqual(again.stderr.trim(), `error: run ${runId} is not awaiting approval (it is completed)`)
+  })
+
+  it("--reject ends the day with nothing sent", async () => {
+    const home = freshHome()
+    const stopped = await cliInProcess(home, ["run", "daily", "--at", "15:45", "--require-approval"])
+    const runId = runIdOf(stopped.stdout)
+    const rejected = await cliInProcess(home, ["approve", runId, "--reject"])
+    assert.strictEqual(rejected.code, 0, rejected.stderr)
+    assert.match(rejected.stdout, new RegExp(`^run ${runId} rejected: nothing sent`, "m"))
+    const shown = await cliInProcess(home, ["show", runId])
+    assert.match(shown.stdout, /^status {4}rejected/m)
+    assert.strictEqual(ordersAtExchange(home).size, 0)
+  })
+})
+
+describe("one run of a day at a time", () => {
+  it("a day whose lease a live process holds is refused naming it (exit 2); once that process dies the day is taken over", async () => {
+    const home = freshHome()
+    const other = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--dry-run"])
+    assert.strictEqual(other.code, 0, other.stderr)
+    const probe = await cliInProcess(home, ["run", "daily", "--dry-run"])
+    const day = /trading day (\d{4}-\d{2}-\d{2})/.exec(probe.stdout + probe.stderr)![1]!
+    // another process of this host holds the day (as a run killed mid-way would have left its lease)
+    const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"])
+    const db = new DatabaseSync(join(home, "council.db"))
+    db.prepare(`INSERT INTO run_leases (lock_key, owner, run_id, host, pid, command, acquired_at_ms, heartbeat_at_ms, expires_at_ms)
+      VALUES (?, 'another', NULL, ?, ?, ?, ?, ?, ?)`).run(`daily:${day}`, hostname(), holder.pid!, `run daily ${day}`, Date.now(), Date.now(), Date.now() + 60_000)
+    db.close()
+    try {
+      const refused = await cliInProcess(home, ["run", "daily"])
+      assert.strictEqual(refused.code, 2, refused.stderr)
+      assert.match(refused.stderr.trim(), new RegExp(`^error: run daily ${day}: daily:${day} is being run by run daily ${day} \\(pid ${holder.pid} on .+; last heartbeat \\d+ s ago\\); try again when it is done$`))
+      assert.strictEqual(ordersAtExchange(home).size, 0)
+    } finally {
+      holder.kill("SIGKILL")
+      await new Promise((resolve) => holder.once("exit", resolve))
+    }
+    const resumed = await cliInProcess(home, ["run", "daily"])
+    assert.strictEqual(resumed.code, 0, resumed.stderr)
+    assert.include(resumed.stderr, `took over the day's lock from run daily ${day} (pid ${holder.pid}`)
+    assert.isAbove(placedOnce(home), 0)
+  })
+
+  it("two simultaneous runs of a day place each order once; the one that did not run says why", async () => {
+    const home = freshHome()
+    const warm = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--dry-run"])
+    assert.strictEqual(warm.code, 0, warm.stderr)
+    const both = await Promise.all([cliAsync(home, ["run", "daily"]), cliAsync(home, ["run", "daily"])])
+    const placed = placedOnce(home)
+    assert.isAbove(placed, 0)
+    const ran = both.filter((r) => /· completed ·/.test(r.stdout))
+    assert.strictEqual(ran.length, 1, both.map((r) => r.stdout + r.stderr).join("\n---\n"))
+    const other = both.find((r) => r !== ran[0])!
+    // held while the first ran (exit 2, naming it), or the day was already done when it looked
+    if (other.code === 2) assert.match(other.stderr, /is being run by run daily \d{4}-\d{2}-\d{2} \(pid \d+/)
+    else assert.strictEqual(other.code, 0, other.stderr)
+    if (other.code === 0) assert.notInclude(other.stdout, "· completed ·")
+  })
+})

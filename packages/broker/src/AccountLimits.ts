@@ -1,0 +1,256 @@
+/**
+ * An account's rules (`AccountSettings`) as pure functions over its book: what an order would do to the account,
+ * and which rule it breaks. The safety broker checks every order with `check`; the risk gate sizes orders with the
+ * same measures (`grossExposure`, `spendable`, `costPrice`, …) so that what it approves always passes.
+ *
+ * **The model**
+ * - The *book* is the account's positions plus its open orders that will move them: every open market order
+ *   (`day`, `cls`, `opg`, queued after the close: they fill) and every open entry that adds risk (a bracket's
+ *   entry, a limit buy). Exits (OCO orders, bracket legs) never count: they can only reduce. Resting limit or stop
+ *   orders that would reduce a position do not count either (they may never fill).
+ * - Prices: the reference price of a symbol (a run's snapshot price; outside a run the market data's last close),
+ *   else the broker's mark of the position; a limit order without either is valued at its limit.
+ * - An order *adds risk* for the part that moves the symbol's holding away from zero; only that part is held to
+ *   the limits. Reducing and closing are always allowed, except that a resize smaller than `minOrderValue` is dust.
+ *   An order that crosses zero (long → short) is a close plus an opening: the gate always sends two orders.
+ * - Buying power: without margin an order's cost must fit in the cash left after the open orders that add risk
+ *   (and in the broker's buying power); with `allowMargin`, in the broker's buying power. A market order, and a
+ *   short sale, costs its price plus `MARKET_COLLAR` (Alpaca's buying-power collar), a limit buy its limit.
+ *
+ * **Rules**, checked in this order for the part that adds risk: `no-price`, `no-equity`, `shorting-disabled`,
+ * `fractional-disabled`, `min-order-value`, `max-order-value`, `max-position-pct`, `max-gross-exposure-pct`,
+ * `max-open-positions`, `buying-power`; for exits, `exit-exceeds-position`.
+ *
+ * @since 0.1.0
+ */
+import {
+  type AccountSettings,
+  type AccountSnapshot,
+  OPEN_STATUSES,
+  type Order,
+  type OrderIntent,
+  type RuleNumbers
+} from "@council/domain"
+
+/** Share of the price added to a market order's (and a short sale's) cost, as Alpaca's buying-power check does. */
+export const MARKET_COLLAR = 0.03
+
+/** Tolerance of money and share comparisons. */
+export const EPS = 1e-6
+
+export type RuleName =
+  | "no-price"
+  | "no-equity"
+  | "shorting-disabled"
+  | "fractional-disabled"
+  | "min-order-value"
+  | "max-order-value"
+  | "max-position-pct"
+  | "max-gross-exposure-pct"
+  | "max-open-positions"
+  | "buying-power"
+  | "exit-exceeds-position"
+
+/** A rule an order breaks: the rule, a one-line explanation and its numbers. */
+export interface Violation {
+  readonly rule: RuleName
+  readonly message: string
+  readonly numbers?: RuleNumbers
+}
+
+/** What an account holds and may spend, as the rules see it. */
+export interface Book {
+  readonly equity: number
+  readonly cash: number
+  readonly buyingPower: number
+  /** Signed shares per symbol: positions plus the open orders that will move them. */
+  readonly holdings: ReadonlyMap<string, number>
+  /** The broker's mark of each position. */
+  readonly marks: ReadonlyMap<string, number>
+  /** Cost of the book's open orders that add risk (not yet out of the cash). */
+  readonly committed: number
+  /** Cost of orders added since the broker's buying power was read (not yet in it). */
+  readonly committedSinceRead: number
+}
+
+/** The fields of an order the rules look at. */
+export type OrderShape = Pick<OrderIntent, "symbol" | "side" | "qty" | "type" | "orderClass" | "limitPrice">
+
+/** A symbol's price: the reference, else the broker's mark. */
+export type PriceOf = (symbol: string) => number | undefined
+
+export const priceIn = (book: Book, reference: PriceOf): PriceOf => (symbol) => reference(symbol) ?? book.marks.get(symbol)
+
+const signed = (order: Pick<OrderShape, "side" | "qty">) => (order.side === "buy" ? order.qty : -order.qty)
+
+/** The part of `order` that moves `holding` away from zero, in shares. */
+export const openingQty = (holding: number, order: Pick<OrderShape, "side" | "qty">): number => {
+  const delta = signed(order)
+  if (holding === 0 || Math.sign(delta) === Math.sign(holding)) return order.qty
+  return Math.max(0, order.qty - Math.abs(holding))
+}
+
+/** The price one share of an order that adds risk is charged at against buying power. */
+export const costPrice = (order: Pick<OrderShape, "side" | "type" | "limitPrice">, price: number): number => {
+  const collared = price * (1 + MARKET_COLLAR)
+  if (order.type === "limit" || order.type === "stop_limit") {
+    const limit = order.limitPrice ?? collared
+    return order.side === "buy" ? limit : Math.max(limit, collared)
+  }
+  return collared
+}
+
+/** The sum of every holding's absolute value. */
+export const grossExposure = (book: Book, priceOf: PriceOf): number => {
+  let gross = 0
+  for (const [symbol, qty] of book.holdings) gross += Math.abs(qty) * (priceOf(symbol) ?? 0)
+  return gross
+}
+
+/** How many symbols are held, long or short. */
+export const openPositions = (book: Book): number => [...book.holdings.values()].filter((q) => Math.abs(q) > EPS).length
+
+/** What orders that add risk may still cost. */
+export const spendable = (book: Book, settings: Pick<AccountSettings, "allowMargin">): number => {
+  const power = book.buyingPower - book.committedSinceRead
+  return settings.allowMargin ? power : Math.min(power, book.cash - book.committed)
+}
+
+/** `order` added to `book` (its opening part's cost committed). */
+export const apply = (book: Book, order: OrderShape, priceOf: PriceOf): Book => {
+  if (order.orderClass === "oco") return book
+  const holding = book.holdings.get(order.symbol) ?? 0
+  const opening = openingQty(holding, order)
+  const price = priceOf(order.symbol) ?? order.limitPrice ?? 0
+  const cost = opening * costPrice(order, price)
+  const holdings = new Map(book.holdings)
+  holdings.set(order.symbol, holding + signed(order))
+  return { ...book, holdings, committed: book.committed + cost, committedSinceRead: book.committedSinceRead + cost }
+}
+
+/** `apply` undone (an order the broker did not take). */
+export const unapply = (book: Book, order: OrderShape, priceOf: PriceOf): Book => {
+  if (order.orderClass === "oco") return book
+  const holdings = new Map(book.holdings)
+  const after = book.holdings.get(order.symbol) ?? 0
+  const holding = after - signed(order)
+  holdings.set(order.symbol, holding)
+  const cost = openingQty(holding, order) * costPrice(order, priceOf(order.symbol) ?? order.limitPrice ?? 0)
+  return { ...book, holdings, committed: book.committed - cost, committedSinceRead: book.committedSinceRead - cost }
+}
+
+/** Whether an open order moves the book: market orders always, others when they add risk. */
+const moves = (order: Order, holding: number): boolean =>
+  order.type === "market" || openingQty(holding, { side: order.side, qty: order.qty }) > EPS
+
+/** The book of an account read at the broker: its snapshot and its open orders (top level, legs nested). */
+export const bookOf = (account: AccountSnapshot, open: ReadonlyArray<Order>, reference: PriceOf): Book => {
+  const empty: Book = {
+    equity: account.equity,
+    cash: account.cash,
+    buyingPower: account.buyingPower,
+    holdings: new Map(account.positions.map((p) => [p.symbol, p.qty])),
+    marks: new Map(account.positions.map((p) => [p.symbol, p.currentPrice])),
+    committed: 0,
+    committedSinceRead: 0
+  }
+  const priceOf = priceIn(empty, reference)
+  return pendingEntries(open).reduce((book, order) => {
+    const remaining = order.qty - order.filledQty
+    if (remaining <= EPS || !moves(order, book.holdings.get(order.symbol) ?? 0)) return book
+    const shape: OrderShape = {
+      symbol: order.symbol,
+      side: order.side,
+      qty: remaining,
+      type: order.type,
+      orderClass: order.orderClass,
+      ...(order.limitPrice === null ? {} : { limitPrice: order.limitPrice })
+    }
+    // orders already at the broker are in the buying power it reported
+    return { ...apply(book, shape, priceOf), committedSinceRead: 0 }
+  }, empty)
+}
+
+/** The open orders that are not exits: simple orders and unfilled bracket/OTO entries. */
+export const pendingEntries = (open: ReadonlyArray<Order>): ReadonlyArray<Order> =>
+  open.filter((o) => OPEN_STATUSES.has(o.status) && o.status !== "held" && o.orderClass !== "oco")
+
+/** `$19,948.86`: dollars with cents and thousands separators (no `Intl`: it loads ICU's data on first use). */
+export const dollars = (n: number): string => {
+  const [whole = "0", cents = "00"] = Math.abs(n).toFixed(2).split(".")
+  return `${n < 0 ? "-" : ""}$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${cents}`
+}
+
+const usd = dollars
+const pct = (n: number) => `${Number(n.toFixed(2))}%`
+const shares = (n: number) => String(Number(n.toFixed(6)))
+
+const violation = (rule: RuleName, message: string, numbers?: RuleNumbers): Violation =>
+  numbers === undefined ? { rule, message } : { rule, message, numbers }
+
+/** An exit must close: the opposite side of the holding, at most its size. */
+const checkExit = (book: Book, order: OrderShape): Violation | undefined => {
+  const holding = book.holdings.get(order.symbol) ?? 0
+  const closes = order.side === "sell" ? holding > 0 : holding < 0
+  return closes && order.qty <= Math.abs(holding) + EPS
+    ? undefined
+    : violation(
+      "exit-exceeds-position",
+      `an exit ${order.side} of ${shares(order.qty)} ${order.symbol} must close a position, and ${order.symbol} holds ${shares(holding)}`,
+      { value: order.qty, limit: closes ? Math.abs(holding) : 0, unit: "shares" }
+    )
+}
+
+/**
+ * The first rule `order` breaks for an account with `settings` and `book`, or `undefined`. Prices come from
+ * `priceOf` (see `priceIn`).
+ */
+export const check = (settings: AccountSettings, book: Book, order: OrderShape, priceOf: PriceOf): Violation | undefined => {
+  if (order.orderClass === "oco") return checkExit(book, order)
+  const holding = book.holdings.get(order.symbol) ?? 0
+  const after = holding + signed(order)
+  const opening = openingQty(holding, order)
+  const price = priceOf(order.symbol) ?? order.limitPrice
+  const value = price === undefined ? undefined : order.qty * price
+  if (opening <= EPS) {
+    return Math.abs(after) > EPS && value !== undefined && value < settings.minOrderValue - EPS
+      ? violation("min-order-value", `${order.side} ${shares(order.qty)} ${order.symbol} is ${usd(value)}, below the ${usd(settings.minOrderValue)} minimum (dust)`, { value, limit: settings.minOrderValue, unit: "usd" })
+      : undefined
+  }
+  if (price === undefined || value === undefined) {
+    return violation("no-price", `no reference price for ${order.symbol}: an order that adds risk cannot be checked`)
+  }
+  const equity = book.equity
+  if (!(equity > 0)) return violation("no-equity", `equity is ${usd(equity)}: nothing may add risk`, { value: equity, limit: 0, unit: "usd" })
+  if (after < -EPS && !settings.allowShorting) {
+    return violation("shorting-disabled", `${order.side} ${shares(order.qty)} ${order.symbol} would hold ${shares(after)}: shorting is not allowed`, { value: after, limit: 0, unit: "shares" })
+  }
+  if (!settings.fractional && !Number.isInteger(order.qty)) {
+    return violation("fractional-disabled", `${shares(order.qty)} ${order.symbol} is a fraction of a share: fractional orders are not enabled`)
+  }
+  if (value < settings.minOrderValue - EPS) {
+    return violation("min-order-value", `${order.side} ${shares(order.qty)} ${order.symbol} is ${usd(value)}, below the ${usd(settings.minOrderValue)} minimum (dust)`, { value, limit: settings.minOrderValue, unit: "usd" })
+  }
+  const openingValue = opening * price
+  if (openingValue > settings.maxOrderValue + EPS) {
+    return violation("max-order-value", `${shares(opening)} ${order.symbol} × ${usd(price)} = ${usd(openingValue)} exceeds the ${usd(settings.maxOrderValue)} order limit`, { value: openingValue, limit: settings.maxOrderValue, unit: "usd" })
+  }
+  const positionPct = (Math.abs(after) * price / equity) * 100
+  if (positionPct > settings.maxPositionPct + EPS) {
+    return violation("max-position-pct", `${shares(after)} ${order.symbol} would be ${pct(positionPct)} of equity ${usd(equity)}, above ${pct(settings.maxPositionPct)}`, { value: positionPct, limit: settings.maxPositionPct, unit: "percent" })
+  }
+  const grossPct = ((grossExposure(book, priceOf) - Math.abs(holding) * price + Math.abs(after) * price) / equity) * 100
+  if (grossPct > settings.maxGrossExposurePct + EPS) {
+    return violation("max-gross-exposure-pct", `gross exposure would be ${pct(grossPct)} of equity ${usd(equity)}, above ${pct(settings.maxGrossExposurePct)}`, { value: grossPct, limit: settings.maxGrossExposurePct, unit: "percent" })
+  }
+  const held = openPositions(book)
+  if (Math.abs(holding) <= EPS && held + 1 > settings.maxOpenPositions) {
+    return violation("max-open-positions", `${order.symbol} would be position ${held + 1}; at most ${settings.maxOpenPositions} may be open`, { value: held + 1, limit: settings.maxOpenPositions, unit: "positions" })
+  }
+  const cost = opening * costPrice(order, price)
+  const available = spendable(book, settings)
+  if (cost > available + EPS) {
+    return violation("buying-power", `${shares(opening)} ${order.symbol} costs ${usd(cost)}, more than the ${usd(Math.max(0, available))} ${settings.allowMargin ? "buying power" : "cash (no margin)"} left`, { value: cost, limit: Math.max(0, available), unit: "usd" })
+  }
+  return undefined
+}

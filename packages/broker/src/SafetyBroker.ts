@@ -1,0 +1,162 @@
+/**
+ * The safety broker: the last check before an order reaches any broker. It wraps one account's broker and refuses
+ * an order that breaks the account's rules (`AccountLimits.check` over the account's book), even when the caller
+ * never went through the risk gate (a manual `order`, a retry carrying yesterday's plan under tightened settings,
+ * a future caller).
+ *
+ * **When to use**: never directly in application code — `RoutedBrokers` decorates every broker it hands out (the
+ * one router), so every configured account is checked. `isSafe` says whether a broker went through `decorate`.
+ *
+ * **Behaviour**
+ * - A refusal fails `placeOrder` with `BrokerError` reason `SafetyRefused`, its `rule` and a one-line message with
+ *   the numbers, before any request for the order; the stages record it like any broker error.
+ * - A dry-run account (`settings.dryRun`; LIVE accounts unless `"dryRun": false`) is read-only: every write
+ *   (orders, cancels, closes) is refused with rule `dry-run` before any request.
+ * - The book is the account and its open orders as last read — through this broker (the risk gate's reads seed
+ *   it, so a run's orders cost no extra request) or by the first order — kept up to date with each order taken; a
+ *   cancel or close makes it read again. Checks are serialised per account (the placements themselves are not), so
+ *   concurrent orders never both pass on the same headroom.
+ * - Exactly-once survives: an order refused here whose client order id the broker already holds is passed on, so
+ *   the broker answers "duplicate" and the caller adopts the order it placed earlier.
+ *
+ * **Gotchas**: prices come from `ReferencePrices` (the run's market data), else the broker's marks; a market order
+ * that adds risk on a symbol with neither is refused (`no-price`).
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Semaphore from "effect/Semaphore"
+import type { AccountConfig, AccountSnapshot, Order, OrderIntent } from "@council/domain"
+import * as AccountLimits from "./AccountLimits.ts"
+import { type Broker, BrokerError, type OrderQuery } from "./Broker.ts"
+
+/** Reference prices of symbols, for valuing orders: in a run, the market data as of the run's session. */
+export class ReferencePrices extends Context.Service<ReferencePrices, {
+  /** The price of each of `symbols` that has one; the others are absent. */
+  readonly of: (symbols: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, number>>
+}>()("@council/broker/ReferencePrices") {
+  /** No reference prices: orders are valued at the broker's marks (and limit prices). */
+  static readonly layerNone: Layer.Layer<ReferencePrices> = Layer.succeed(ReferencePrices, { of: () => Effect.succeed(new Map()) })
+
+  /** Fixed prices, for tests. */
+  static readonly layerFixed = (prices: Readonly<Record<string, number>>): Layer.Layer<ReferencePrices> =>
+    Layer.succeed(ReferencePrices, {
+      of: (symbols) => Effect.succeed(new Map(symbols.flatMap((s) => (prices[s] === undefined ? [] : [[s, prices[s]] as const]))))
+    })
+}
+
+declare const safeBrand: unique symbol
+
+/** A broker that went through `decorate`. */
+export type SafeBroker<B extends Broker = Broker> = B & { readonly [safeBrand]: true }
+
+const decorated = new WeakSet<object>()
+
+/** Whether `broker` is the very object `decorate` returned. */
+export const isSafe = (broker: Broker): broker is SafeBroker => decorated.has(broker)
+
+/** The query of every open order (legs nested): what a book is made of. */
+const EVERY_OPEN_ORDER: OrderQuery = { status: "open", limit: 500 }
+
+const isEveryOpenOrder = (query: OrderQuery) =>
+  query.status === "open" && query.limit === 500 && query.after === undefined && query.until === undefined &&
+  (query.symbols === undefined || query.symbols.length === 0)
+
+/** The refusal `placeOrder` fails with. */
+export const refusal = (account: string, rule: string, message: string): BrokerError =>
+  new BrokerError({ account, reason: "SafetyRefused", message: `refused by the safety broker: ${message} (${rule})`, retryable: false, rule })
+
+/**
+ * `inner` with every write checked against `account`'s settings; reads pass through untouched (so an adapter's extra
+ * reads, such as Alpaca's clock, stay available).
+ */
+export const decorate = <B extends Broker>(account: AccountConfig, inner: B, prices: ReferencePrices["Service"]): SafeBroker<B> => {
+  const settings = account.settings
+  const lock = Semaphore.makeUnsafe(1)
+  let book: AccountLimits.Book | undefined
+  /** What reads through this broker saw since the last write: the makings of a book without another request. */
+  let seen: { account?: AccountSnapshot; open?: ReadonlyArray<Order> } = {}
+  const known = new Map<string, number>()
+
+  const readOnly = (what: string) =>
+    Effect.fail(refusal(account.id, "dry-run", `${account.id} is a dry-run account: nothing is sent to its broker (${what}); set "dryRun": false to trade it`))
+
+  /** The reference prices of `symbols`, fetched once each. */
+  const priceOf = (symbols: ReadonlyArray<string>) =>
+    Effect.gen(function*() {
+      const missing = symbols.filter((s) => !known.has(s))
+      if (missing.length > 0) for (const [s, p] of yield* prices.of(missing)) known.set(s, p)
+      return (symbol: string) => known.get(symbol)
+    })
+
+  const currentBook = Effect.gen(function*() {
+    if (book !== undefined) return book
+    const [snapshot, open] = seen.account !== undefined && seen.open !== undefined
+      ? [seen.account, seen.open]
+      : yield* Effect.all([inner.getAccount, inner.listOrders(EVERY_OPEN_ORDER)], { concurrency: 2 })
+    const reference = yield* priceOf([...snapshot.positions.map((p) => p.symbol), ...open.map((o) => o.symbol)])
+    book = AccountLimits.bookOf(snapshot, open, reference)
+    return book
+  })
+
+  /** Checks `intent` and, when it passes, reserves it in the book; returns the violation otherwise. */
+  const reserve = (intent: OrderIntent) =>
+    lock.withPermits(1)(Effect.gen(function*() {
+      const current = yield* currentBook
+      const reference = yield* priceOf([...current.holdings.keys(), intent.symbol])
+      const priceOf_ = AccountLimits.priceIn(current, reference)
+      const violation = AccountLimits.check(settings, current, intent, priceOf_)
+      if (violation === undefined) book = AccountLimits.apply(current, intent, priceOf_)
+      return { violation, priceOf: priceOf_ }
+    }))
+
+  const release = (intent: OrderIntent, priceOf_: AccountLimits.PriceOf) =>
+    lock.withPermits(1)(Effect.sync(() => {
+      if (book !== undefined) book = AccountLimits.unapply(book, intent, priceOf_)
+    }))
+
+  const placeOrder = (intent: OrderIntent) =>
+    Effect.gen(function*() {
+      if (settings.dryRun) return yield* readOnly(`${intent.side} ${intent.qty} ${intent.symbol}`)
+      const { priceOf: priceOf_, violation } = yield* reserve(intent)
+      if (violation !== undefined) {
+        const existing = yield* inner.getOrderByClientId(intent.clientOrderId)
+        if (Option.isSome(existing)) return yield* inner.placeOrder(intent)
+        return yield* Effect.fail(refusal(account.id, violation.rule, violation.message))
+      }
+      return yield* inner.placeOrder(intent).pipe(Effect.tapError(() => release(intent, priceOf_)))
+    })
+
+  /** A write that changes the book in ways only the broker knows: read it again afterwards. */
+  const rereadAfter = <A>(what: string, write: Effect.Effect<A, BrokerError>) =>
+    settings.dryRun
+      ? readOnly(what)
+      : write.pipe(Effect.ensuring(lock.withPermits(1)(Effect.sync(() => {
+        book = undefined
+        seen = {}
+      }))))
+
+  /** A read passed through; before any book exists, what it saw is kept for one. */
+  const seeing = <A>(read: Effect.Effect<A, BrokerError>, keep: (a: A) => void) =>
+    lock.withPermits(1)(Effect.sync(() => book === undefined)).pipe(
+      Effect.flatMap((noBook) => (noBook ? Effect.tap(read, (a) => Effect.sync(() => keep(a))) : read))
+    )
+
+  const safe = {
+    ...inner,
+    getAccount: seeing(inner.getAccount, (account) => (seen = { ...seen, account })),
+    listOrders: (query: OrderQuery) =>
+      isEveryOpenOrder(query) ? seeing(inner.listOrders(query), (open) => (seen = { ...seen, open })) : inner.listOrders(query),
+    placeOrder,
+    cancelOrder: (orderId: string) => rereadAfter(`cancel ${orderId}`, inner.cancelOrder(orderId)),
+    cancelAllOrders: rereadAfter("cancel all orders", inner.cancelAllOrders),
+    closePosition: (symbol: Parameters<Broker["closePosition"]>[0], options?: Parameters<Broker["closePosition"]>[1]) =>
+      rereadAfter(`close ${symbol}`, inner.closePosition(symbol, options)),
+    closeAllPositions: rereadAfter("close all positions", inner.closeAllPositions)
+  } as SafeBroker<B>
+  decorated.add(safe)
+  return safe
+}

@@ -1,0 +1,184 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { TestClock } from "effect/testing"
+import { type Bar, epochOf, momentAt, TradingDay } from "@council/domain"
+import { MarketData } from "@council/market"
+import { Database } from "@council/store"
+import { type BrokerError, type Broker } from "@council/broker"
+import { ExchangeSession, LocalExchange, type LocalExchangeOptions } from "@council/exchange"
+import { ACCOUNT, bars, closeAt, D1, D2, D4, D6, intent, isoAt, SPY } from "./ExchangeFixture.ts"
+
+/** An exchange whose present is the test clock's now (`TestClock`), on a fresh in-memory ledger. */
+const withClock = <A, E>(
+  body: (broker: Broker) => Effect.Effect<A, E>,
+  options: { readonly bars?: Record<string, ReadonlyArray<Bar>>; readonly exchange?: LocalExchangeOptions } = {}
+) =>
+  Effect.gen(function*() {
+    const exchange = yield* LocalExchange
+    return yield* body(LocalExchange.broker(exchange, ACCOUNT))
+  }).pipe(
+    Effect.provide(LocalExchange.layer(options.exchange).pipe(
+      Layer.provide(Database.layerSqlite(":memory:")),
+      Layer.provide(MarketData.layerTest(options.bars ?? bars)),
+      Layer.provide(ExchangeSession.layerClock),
+      Layer.fresh
+    ))
+  )
+
+/** Moves the test clock to `time`, New York time, of `day`. */
+const at = (day: string, time: string) => TestClock.setTime(epochOf(momentAt(day, time)))
+
+const refused = (error: BrokerError, message: RegExp) => {
+  assert.strictEqual(error.reason, "InvalidRequest", error.message)
+  assert.match(error.message, message)
+}
+
+const cls = (side: "buy" | "sell" = "buy", qty = 10) => intent({ symbol: SPY, side, qty, timeInForce: "cls" })
+
+/** Around NYSE's 13:00 close of 2025-11-28 (the day after Thanksgiving). */
+const EARLY = TradingDay.make("2025-11-28")
+const earlyBars: Record<string, ReadonlyArray<Bar>> = {
+  SPY: [
+    { date: TradingDay.make("2025-11-26"), open: 600, high: 605, low: 598, close: 604, volume: 1 },
+    { date: EARLY, open: 604, high: 610, low: 603, close: 608, volume: 1 },
+    { date: TradingDay.make("2025-12-01"), open: 607, high: 609, low: 600, close: 601, volume: 1 }
+  ]
+}
+
+describe("the local exchange's fill rules (the present is the clock's)", () => {
+  it.effect("a market-on-close order sent before the cutoff fills at that session's close with slippage and commission, not before", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        yield* at(D1, "15:49:59")
+        const order = yield* broker.placeOrder(cls())
+        assert.deepStrictEqual([order.status, order.timeInForce, order.submittedAt], ["new", "cls", isoAt(D1, "15:49:59")])
+        yield* at(D1, "15:59:59")
+        assert.deepStrictEqual([(yield* broker.getOrder(order.id)).status, (yield* broker.getPositions).length], ["new", 0])
+        yield* at(D1, "16:00")
+        const filled = yield* broker.getOrder(order.id)
+        assert.deepStrictEqual([filled.status, filled.filledAvgPrice, filled.filledAt], ["filled", 100.05, closeAt(D1)])
+        assert.strictEqual((yield* broker.getAccount).cash, 100_000 - 1000.5 - 1)
+      }), { exchange: { commissionPerShare: 0.01, commissionMin: 1 } }))
+
+  it.effect("market-on-close orders are refused from 10 minutes before the close until 19:00; later they queue for the next close", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        yield* at(D1, "15:50")
+        refused(yield* Effect.flip(broker.placeOrder(cls())), /market on close orders are not accepted from 10 minutes before the close until 19:00/)
+        yield* at(D1, "18:59:59")
+        refused(yield* Effect.flip(broker.placeOrder(cls())), /not accepted/)
+        yield* at(D1, "19:00")
+        const queued = yield* broker.placeOrder(cls())
+        assert.strictEqual(queued.status, "accepted")
+        yield* at(D2, "09:30")
+        assert.strictEqual((yield* broker.getOrder(queued.id)).status, "new")
+        yield* at(D2, "15:59")
+        assert.strictEqual((yield* broker.getOrder(queued.id)).status, "new")
+        yield* at(D2, "16:00")
+        const filled = yield* broker.getOrder(queued.id)
+        assert.deepStrictEqual([filled.status, filled.filledAvgPrice, filled.filledAt], ["filled", 102.05, closeAt(D2)])
+      })))
+
+  it.effect("a market order sent after the close waits, accepted, and fills at the next session's open", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        yield* at(D1, "16:15")
+        const order = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
+        assert.deepStrictEqual([order.status, order.filledAvgPrice], ["accepted", null])
+        yield* at(D2, "09:29:59")
+        assert.strictEqual((yield* broker.getOrder(order.id)).status, "accepted")
+        yield* at(D2, "09:30")
+        const filled = yield* broker.getOrder(order.id)
+        assert.deepStrictEqual([filled.status, filled.filledAvgPrice, filled.filledAt], ["filled", 101.05, isoAt(D2, "09:30")])
+      })))
+
+  it.effect("a market order sent before the open fills at that session's open; a sell at the open less slippage", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        yield* at(D1, "10:00")
+        yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
+        yield* at(D2, "08:00")
+        const sell = yield* broker.placeOrder(intent({ symbol: SPY, side: "sell", qty: 10 }))
+        assert.strictEqual(sell.status, "accepted")
+        yield* at(D2, "09:30")
+        assert.deepStrictEqual([(yield* broker.getOrder(sell.id)).filledAvgPrice, (yield* broker.getPositions).length], [100.95, 0])
+      })))
+
+  it.effect("on the last day of the data a market order sent after the close stays open", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        yield* at(D6, "16:15")
+        const order = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 1 }))
+        yield* at("2026-08-11", "10:00")
+        assert.deepStrictEqual([(yield* broker.getOrder(order.id)).status, (yield* broker.getPositions).length], ["accepted", 0])
+        assert.isFalse((yield* broker.getClock).isOpen)
+      })))
+
+  it.effect("a market order sent during the session fills at its close, the one price known to come after it", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        yield* at(D2, "10:00")
+        const order = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
+        assert.strictEqual(order.status, "new")
+        const during = yield* broker.getAccount
+        assert.deepStrictEqual([during.positions.length, during.buyingPower], [0, 98_989.5])
+        yield* at(D2, "16:00")
+        assert.deepStrictEqual([(yield* broker.getOrder(order.id)).filledAvgPrice, (yield* broker.getOrder(order.id)).filledAt], [102.05, closeAt(D2)])
+      })))
+
+  it.effect("market-on-open orders are refused from 09:28 until 19:00", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        yield* at(D2, "09:27:59")
+        const early = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 1, timeInForce: "opg" }))
+        assert.strictEqual(early.status, "accepted")
+        yield* at(D2, "09:28")
+        refused(yield* Effect.flip(broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 1, timeInForce: "opg" }))), /market on open orders/)
+        yield* at(D2, "09:30")
+        assert.strictEqual((yield* broker.getOrder(early.id)).filledAvgPrice, 101.05)
+      })))
+
+  it.effect("limit orders meet the bars of the sessions after the one they were sent in, at their close", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        yield* at(D1, "10:00")
+        const limit = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 1, type: "limit", limitPrice: 99.5, timeInForce: "gtc" }))
+        yield* at(D1, "16:00")
+        assert.strictEqual((yield* broker.getOrder(limit.id)).status, "new")
+        yield* at(D4, "15:59")
+        assert.strictEqual((yield* broker.getOrder(limit.id)).status, "new")
+        yield* at(D4, "16:00")
+        assert.deepStrictEqual([(yield* broker.getOrder(limit.id)).filledAvgPrice, (yield* broker.getOrder(limit.id)).filledAt], [99.5, closeAt(D4)])
+      })))
+
+  it.effect("marks positions at the latest price known: the open during a session, the close from its close on", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        yield* at(D1, "15:45")
+        yield* broker.placeOrder(cls())
+        yield* at(D2, "09:29")
+        assert.deepStrictEqual((yield* broker.getPositions).map((p) => p.currentPrice), [100])
+        yield* at(D2, "09:30")
+        assert.deepStrictEqual((yield* broker.getPositions).map((p) => p.currentPrice), [101])
+        yield* at(D2, "15:59:59")
+        assert.deepStrictEqual((yield* broker.getPositions).map((p) => p.currentPrice), [101])
+        yield* at(D2, "16:00")
+        assert.deepStrictEqual((yield* broker.getPositions).map((p) => p.currentPrice), [102])
+      })))
+
+  it.effect("an early close (13:00) moves the market-on-close cutoff to 12:50 and the fill to 13:00", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        yield* at(EARLY, "12:49:59")
+        const order = yield* broker.placeOrder(cls())
+        yield* at(EARLY, "12:50")
+        refused(yield* Effect.flip(broker.placeOrder(cls())), /not accepted/)
+        yield* at(EARLY, "12:59:59")
+        assert.deepStrictEqual([(yield* broker.getClock).isOpen, (yield* broker.getOrder(order.id)).status], [true, "new"])
+        yield* at(EARLY, "13:00")
+        const clock = yield* broker.getClock
+        assert.deepStrictEqual([clock.isOpen, clock.nextOpen, clock.nextClose], [false, "2025-12-01T09:30:00-05:00", "2025-12-01T16:00:00-05:00"])
+        const filled = yield* broker.getOrder(order.id)
+        assert.deepStrictEqual([filled.filledAvgPrice, filled.filledAt], [608.3, "2025-11-28T18:00:00.000Z"])
+      }), { bars: earlyBars }))
+})

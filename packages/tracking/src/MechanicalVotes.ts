@@ -1,0 +1,64 @@
+/**
+ * The mechanical votes a book's sessions recorded: each daily run's council synthesis keeps the mechanical
+ * conviction-weighted vote beside the chairman's decision; this reads them back from the run store, one per
+ * session, for the mechanical-vote shadow account (`Contest`).
+ *
+ * **When to use**: provide `layerFromRuns` over the run store that holds the book's runs — the home's for the
+ * live book, a backtest's own database for its book — wherever a leaderboard is computed (CLI, API, report).
+ *
+ * **Rules**: per session the latest completed local run of the daily pipeline (a non-dry run first); its
+ * `CouncilSynthesis` checkpoint's `mechanical` vote, or its decision when the mechanical vote decided (runs from
+ * before the shadow vote was kept). No vote in the window, or a store that cannot be read: `undefined` ("—").
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { CouncilTrade, MechanicalVote } from "@council/domain"
+import { type RunRecord, RunStore } from "@council/engine"
+import type { MechanicalVoteDay } from "./Contest.ts"
+import { MechanicalVotes } from "./Standings.ts"
+
+const Synthesis = Schema.Struct({
+  trades: Schema.Array(CouncilTrade),
+  source: Schema.String,
+  mechanical: Schema.optionalKey(MechanicalVote)
+})
+const decodeSynthesis = Schema.decodeUnknownOption(Schema.toCodecJson(Synthesis))
+
+/** Runs of the window, one per session: completed, local, a non-dry run preferred, then the latest. */
+const runsPerSession = (runs: ReadonlyArray<RunRecord>, from: string, to: string) => {
+  const chosen = new Map<string, RunRecord>()
+  const better = (a: RunRecord, b: RunRecord) => (a.dryRun !== b.dryRun ? !a.dryRun : a.startedAt > b.startedAt)
+  for (const run of runs) {
+    if (run.status !== "completed" || run.tradingDay < from || run.tradingDay > to) continue
+    const current = chosen.get(run.tradingDay)
+    if (current === undefined || better(run, current)) chosen.set(run.tradingDay, run)
+  }
+  return [...chosen.values()].sort((a, b) => (a.tradingDay < b.tradingDay ? -1 : 1))
+}
+
+export const layerFromRuns: Layer.Layer<MechanicalVotes, never, RunStore> = Layer.effect(
+  MechanicalVotes,
+  Effect.gen(function*() {
+    const store = yield* RunStore
+    return MechanicalVotes.of({
+      between: (from, to) =>
+        Effect.gen(function*() {
+          const runs = runsPerSession(yield* store.listRuns({ pipeline: "daily", origin: "local", limit: 1_000_000 }), from, to)
+          const votes: Array<MechanicalVoteDay> = []
+          for (const run of runs) {
+            const checkpoint = (yield* store.getCheckpoints(run.id)).find((c) => c.stage === "CouncilSynthesis")
+            const synthesis = decodeSynthesis(checkpoint?.output)
+            if (Option.isNone(synthesis)) continue
+            const { mechanical, source, trades } = synthesis.value
+            const vote = mechanical?.trades ?? (source.includes("mechanical") || source.includes("conviction") ? trades : undefined)
+            if (vote !== undefined) votes.push({ date: run.tradingDay, trades: vote.map((t) => ({ symbol: t.symbol, direction: t.direction })) })
+          }
+          return votes.length === 0 ? undefined : votes
+        }).pipe(Effect.orElseSucceed(() => undefined))
+    })
+  })
+)
