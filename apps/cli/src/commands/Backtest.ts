@@ -27,7 +27,7 @@ import { RunStore } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { Database, NodeSqliteClient, SqlRunStore } from "@council/store"
-import { BacktestReport, type BookSummary, TradeLedger } from "@council/tracking"
+import { BacktestReport, type BookSummary, MechanicalVotes, TradeLedger } from "@council/tracking"
 import { SpendLedger } from "@council/llm"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import { market } from "../Market.ts"
@@ -213,14 +213,17 @@ const printOutcome = (outcome: BacktestOutcome, json: boolean) =>
 
 /**
  * Writes the book's report — `<base>.html` (one self-contained page) and `<base>.json` (the data behind it) —
- * and returns the page's path.
+ * and returns the page's path. The runs it reads (the mechanical vote's baseline) are the backtest's, in `file`.
  */
-const writeReport = (book: string, base: string) =>
+const writeReport = (book: string, base: string, file: string) =>
   Effect.gen(function*() {
     const { fillModel, monitor } = yield* AppSettings
     const data = yield* BacktestReport.reportData(book as never, { riskFree: monitor.riskFree, fillModel }).pipe(
       Effect.mapError((e) => CliFailure.failed(`backtest ${book}: its report could not be made: ${e.message}`)),
-      Effect.provide(Layer.mergeAll(TradeLedger.layer, SqlRunStore.layer, SpendLedger.layerSql).pipe(Layer.provideMerge(mainDb)))
+      Effect.provide(Layer.mergeAll(
+        MechanicalVotes.layerFromRuns.pipe(Layer.provideMerge(SqlRunStore.layer), Layer.provide(Database.layerSqlite(file))),
+        Layer.mergeAll(TradeLedger.layer, SpendLedger.layerSql).pipe(Layer.provideMerge(mainDb))
+      ))
     )
     writeFileSync(`${base}.json`, BacktestReport.renderJson(data))
     writeFileSync(`${base}.html`, BacktestReport.renderHtml(data))
@@ -296,7 +299,7 @@ const execute = (plan: Plan, json: boolean) =>
         CliFailure.failed(`backtest ${id} failed: ${e.message} (continue it with: pnpm pipeline backtest --resume ${id})`)))
     }
     const result = ran.value
-    const report = yield* writeReport(id, join(dir, `${id}.report`))
+    const report = yield* writeReport(id, join(dir, `${id}.report`), file)
     const outcome: BacktestOutcome = {
       id,
       status,
