@@ -1,14 +1,17 @@
 /**
- * The mutating endpoints. Each is behind the bearer token (`Auth`). `approve` and `startBacktest` are defined
- * with their authorization but their features are being built elsewhere: they answer 501 from `notYet` below,
- * the one place to replace when they land.
+ * The mutating endpoints. Each is behind the bearer token (`Auth`). `approve` runs `pnpm pipeline approve`'s code
+ * path through `RunApprovals` (501 when the server was started without it); `startBacktest` answers 501 from
+ * `notYet` until starting a backtest over the API lands.
  */
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
-import { MonitorApi, NotImplemented } from "@council/api"
+import { BadRequest, MonitorApi, NotFound, NotImplemented } from "@council/api"
 import { AccountManager } from "@council/broker"
 import { accountsFor } from "./AccountsHandlers.ts"
+import { RunApprovals } from "./Approvals.ts"
+import { summaryOf } from "./RunsHandlers.ts"
 
 const notYet = (feature: string, message: string) => Effect.fail(new NotImplemented({ feature, message }))
 
@@ -26,5 +29,15 @@ export const ControlHandlers = HttpApiBuilder.group(MonitorApi, "control", (hand
           })
         )
       }))
-    .handle("approve", () => notYet("approve", "approving a run is not available yet: runs do not stop for approval (run daily --require-approval is coming)"))
+    .handle("approve", ({ params, payload }) =>
+      Effect.gen(function*() {
+        const approvals = yield* Effect.serviceOption(RunApprovals)
+        if (Option.isNone(approvals)) return yield* notYet("approve", "this server cannot approve runs (use: pnpm pipeline approve <run-id>)")
+        const reject = payload.reject ?? false
+        yield* Effect.logWarning(`${reject ? "rejection" : "approval"} of run ${params.id} requested over the API`)
+        const run = yield* approvals.value.decide(params.id, reject).pipe(
+          Effect.catchTag("ApprovalFailure", (e) => Effect.fail(e.kind === "NotFound" ? new NotFound({ message: e.message }) : new BadRequest({ message: e.message })))
+        )
+        return summaryOf(run, false)
+      }))
     .handle("startBacktest", () => notYet("backtest", "starting a backtest over the API is not available yet (pnpm pipeline backtest is coming)")))

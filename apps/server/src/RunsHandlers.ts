@@ -11,7 +11,7 @@ import { LlmCosts } from "@council/tracking"
 
 const unavailable = (error: { readonly message: string }) => new Unavailable({ message: error.message })
 
-const summaryOf = (run: RunRecord, imported: boolean): RunSummary => ({
+export const summaryOf = (run: RunRecord, imported: boolean): RunSummary => ({
   ...run,
   durationMs: run.finishedAt === null ? null : Date.parse(run.finishedAt) - Date.parse(run.startedAt),
   imported

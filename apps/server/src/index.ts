@@ -1,2 +1,3 @@
+export * as Approvals from "./Approvals.ts"
 export * as Auth from "./Auth.ts"
 export * as Server from "./Server.ts"

@@ -170,9 +170,10 @@ describe("monitor API", () => {
     assert.strictEqual(approve.status, 401)
   })
 
-  it("with the token: approve and start a backtest answer 501 (not built yet), close-all closes every position", async () => {
+  it("with the token: approve refuses a run that is not awaiting approval, start a backtest answers 501 (not built yet), close-all closes every position", async () => {
     const approve = await post(guarded, `/api/runs/${home.runId}/approve`, {}, TOKEN)
-    assert.deepStrictEqual([approve.status, approve.body._tag, approve.body.feature], [501, "NotImplemented", "approve"])
+    assert.deepStrictEqual([approve.status, approve.body._tag], [400, "BadRequest"])
+    assert.match(approve.body.message, /is not awaiting approval \(it is completed\)/)
     const backtest = await post(guarded, "/api/backtests", { from: "2024-01-02", to: "2024-03-28" }, TOKEN)
     assert.deepStrictEqual([backtest.status, backtest.body.feature], [501, "backtest"])
     const before = await get(guarded, "/api/positions?account=COUNCIL")

@@ -230,7 +230,7 @@ export class ControlGroup extends HttpApiGroup.make("control")
       params: { id: Schema.String },
       payload: Schema.Struct({ reject: Schema.optional(Schema.Boolean) }),
       success: RunSummary,
-      error: [NotFound, NotImplemented]
+      error: [NotFound, BadRequest, NotImplemented]
     }),
     HttpApiEndpoint.post("startBacktest", "/backtests", {
       payload: StartBacktest,

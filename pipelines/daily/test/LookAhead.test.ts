@@ -10,6 +10,7 @@ import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
 import { Notifier } from "@council/notify"
 import { DailyPipeline } from "@council/daily"
 import { profiles } from "./Fixtures.ts"
+import { TradeLedger } from "@council/tracking"
 
 const PREV = TradingDay.make("2026-06-04")
 const DAY = TradingDay.make("2026-06-05")
@@ -55,7 +56,7 @@ const runDay = (schedule: RunSchedule, poison: number) => {
     const present = yield* Ref.make(momentAt(PREV, time))
     const exchange = AccountManager.layer.pipe(
       Layer.provideMerge(LocalExchange.layerBrokers(profiles.map((p) => p.id))),
-      Layer.provideMerge(LocalExchange.layer()),
+      Layer.provideMerge(Layer.merge(LocalExchange.layer(), TradeLedger.layer)),
       Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layerRef(present)))
     )
     const run = (day: TradingDay, runId: RunId) => {
@@ -146,7 +147,7 @@ const backtest = (schedule: RunSchedule, days: ReadonlyArray<TradingDay>) => {
     const present = yield* Ref.make(momentAt(days[0]!, time))
     const exchange = AccountManager.layer.pipe(
       Layer.provideMerge(LocalExchange.layerBrokers(profiles.map((p) => p.id))),
-      Layer.provideMerge(LocalExchange.layer()),
+      Layer.provideMerge(Layer.merge(LocalExchange.layer(), TradeLedger.layer)),
       Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layerRef(present)))
     )
     return yield* Effect.gen(function*() {

@@ -2,8 +2,13 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as HttpServer from "effect/http/HttpServer"
-import { Server } from "@council/server"
+import { RunId } from "@council/domain"
+import { RunStore } from "@council/engine"
+import type { TradingAccounts } from "@council/broker"
+import type { MarketData } from "@council/market"
+import { Approvals, Server } from "@council/server"
 import { MechanicalVotes, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
@@ -16,6 +21,33 @@ export interface ServeOptions {
   readonly host: string
 }
 
+/**
+ * `POST /api/runs/{id}/approve` through `pnpm pipeline approve`'s own code path (`Approve.decide`), with the
+ * settings and the market data the server was started with; its report lines go to the server's output.
+ */
+const approvals = Effect.gen(function*() {
+  const context = yield* Effect.context<AppSettings | TradingAccounts | MarketData>()
+  const decide = (runId: string, reject: boolean) =>
+    Effect.gen(function*() {
+      if (!Schema.is(RunId)(runId)) return yield* new Approvals.ApprovalFailure({ kind: "NotFound", message: `no run with id ${runId.slice(0, 64)}` })
+      const Approve = yield* Effect.promise(() => import("./Approve.ts"))
+      yield* Approve.decide({ runId, reject, at: Option.none(), json: true }, AppLayer).pipe(
+        Effect.catchIf((e) => e._tag === "CliFailure" && e.exitCode === 1 && /^\d+ of \d+ accounts failed/.test(e.message), () => Effect.void)
+      )
+      const run = yield* RunStore.use((s) => s.getRun(RunId.make(runId))).pipe(Effect.provide(AppLayer.storage("empty")))
+      return yield* Option.match(run, {
+        onNone: () => Effect.fail(new Approvals.ApprovalFailure({ kind: "NotFound", message: `no run with id ${runId}` })),
+        onSome: Effect.succeed
+      })
+    }).pipe(
+      Effect.mapError((e) =>
+        e._tag === "ApprovalFailure" ? e : new Approvals.ApprovalFailure({ kind: /^no run with id/.test(e.message) ? "NotFound" : "Refused", message: e.message })
+      ),
+      Effect.provide(context)
+    )
+  return Layer.succeed(Approvals.RunApprovals, Approvals.RunApprovals.of({ decide }))
+})
+
 const serving = (options: ServeOptions) =>
   Effect.gen(function*() {
     const launcherExited = yield* Launcher.watch
@@ -23,7 +55,7 @@ const serving = (options: ServeOptions) =>
     if (options.host.trim() === "") return yield* CliFailure.usage("--host must name an interface, e.g. 127.0.0.1")
     const { apiToken: token, riskFree } = (yield* AppSettings).monitor
     yield* checkListen(options.host, options.port)
-    const services = Layer.mergeAll(TradeLedger.layer, MechanicalVotes.layerFromRuns).pipe(Layer.provideMerge(AppLayer.inspecting()))
+    const services = Layer.mergeAll(TradeLedger.layer, MechanicalVotes.layerFromRuns, yield* approvals).pipe(Layer.provideMerge(AppLayer.inspecting()))
     yield* Effect.gen(function*() {
       const url = HttpServer.formatAddress((yield* HttpServer.HttpServer).address).replace(/\/$/, "")
       yield* Console.log([
