@@ -7,8 +7,10 @@
  *   pnpm bench execution [--runs N]   6 accounts × 5 orders at 200 ms latency, vs a bare fetch client
  *   pnpm bench ratelimit [--runs N]   1,200 orders under 20 requests/s per account, vs the limiter's exact bound
  *   pnpm bench llm [--runs N]         5 PMs answering in 300–1,500 ms: pitch and peer-review stages, vs a bare fetch client
+ *   pnpm bench backtest [--sessions N] [--runs N]   the daily pipeline over every session (4,821), checkpoints on/off, vs a plain loop
  */
 import * as Effect from "effect/Effect"
+import { backtest } from "./Backtest.ts"
 import { execution } from "./Execution.ts"
 import { llm } from "./Llm.ts"
 import { ratelimit } from "./RateLimit.ts"
@@ -37,7 +39,11 @@ switch (which) {
   case "llm":
     await Effect.runPromise(llm(runs))
     break
+  case "backtest":
+    // a full-range repetition takes minutes: 3 by default
+    backtest(Math.max(1, Number(flag("--runs") ?? 3)), Number(flag("--sessions") ?? Infinity))
+    break
   default:
-    console.error(`unknown benchmark "${which}"; available: daily, exchange, execution, ratelimit, llm`)
+    console.error(`unknown benchmark "${which}"; available: daily, exchange, execution, ratelimit, llm, backtest`)
     process.exitCode = 2
 }

@@ -28,6 +28,7 @@ const Manual = () => import("./commands/Manual.ts")
 const Replay = () => import("./commands/Replay.ts")
 const RunDaily = () => import("./commands/RunDaily.ts")
 const Runs = () => import("./commands/Runs.ts")
+const Backtest = () => import("./commands/Backtest.ts")
 const ReconcileCommand = () => import("./commands/Reconcile.ts")
 const Timing = () => import("./commands/Timing.ts")
 const Approve = () => import("./commands/Approve.ts")
@@ -43,6 +44,7 @@ const exits = {
   replay: "Exit codes: 0 every stage identical (a fork: every account succeeded); 1 a stage diverged (a fork: an account failed); 2 usage or configuration error, nothing done.",
   store: "Exit codes: 0 done; 1 failed; 2 usage or configuration error, nothing written.",
   accounts: "Exit codes: 0 every account answered; 1 an account failed; 2 usage or configuration error, nothing done.",
+  backtest: "Exit codes: 0 every session ran (or had run); 1 a session's run failed, or the backtest was interrupted (continue it with --resume); 2 usage or configuration error, nothing written; 130 interrupted (Ctrl-C: continue it with --resume).",
   order: "Exit codes: 0 placed (or already at the broker from an earlier identical command today); 1 the safety broker or the broker refused it; 2 usage or configuration error, nothing sent.",
   serve: "Exit codes: 0 stopped by SIGINT/SIGTERM (or when the pnpm that launched it exits); 2 usage or configuration error, nothing done.",
   plain: "Exit codes: 0 done; 2 usage or configuration error."
@@ -333,6 +335,31 @@ const graph = Command.make("graph", {}, () =>
   describe("Print the daily pipeline as a Mermaid flowchart", exits.plain)
 )
 
+const backtest = Command.make(
+  "backtest",
+  {
+    from: Flag.String("from").pipe(Flag.withDescription("first session YYYY-MM-DD (required unless --resume)"), Flag.optional),
+    to: Flag.String("to").pipe(Flag.withDescription("last session YYYY-MM-DD (required unless --resume)"), Flag.optional),
+    accounts: Flag.String("accounts").pipe(Flag.withDescription("comma-separated accounts to trade (default: all); every one trades on the backtest's own local exchange"), Flag.optional),
+    pms: Flag.String("pms").pipe(
+      Flag.withDescription("offline (the rule-based stand-ins), replay (answers recorded by earlier runs of the same sessions; an unrecorded question is not asked) or live (the configured LLMs, within the LLM budget) (default: offline)"),
+      Flag.optional
+    ),
+    resume: Flag.String("resume").pipe(Flag.withDescription("continue an interrupted backtest by its id, as listed by: pnpm pipeline backtests"), Flag.optional),
+    json: jsonFlag
+  },
+  (options) => using(Backtest, (Backtest) => Backtest.backtest(options))
+).pipe(
+  describe(
+    "Run the daily pipeline for every session of a range — same stages, same fill model — in a database of its own ($COUNCIL_HOME/backtests/<id>.db), as a ledger book; progress on stderr, the result on stdout",
+    exits.backtest
+  ),
+  Command.withExamples([
+    { command: "pnpm pipeline backtest --from 2020-01-02 --to 2020-12-31", description: "a year, every account, offline PMs" },
+    { command: "pnpm pipeline backtest --resume bt-2020-01-02-2020-12-31-a1b2c3", description: "continue it after Ctrl-C or a crash" }
+  ])
+)
+
 const exchangeServe = Command.make(
   "serve",
   {
@@ -365,7 +392,7 @@ export const root = Command.make("pipeline").pipe(
     "Council: an LLM trading council, one trading day at a time",
     "Exit codes: 0 success; 1 the work failed (an account, a replay); 2 usage or configuration error (nothing done, nothing written)."
   ),
-  Command.withSubcommands([run, approve, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, order, cancelAll, closeAll, reconcile, verify, ...monitorCommands, graph, exchange])
+  Command.withSubcommands([run, approve, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, order, cancelAll, closeAll, reconcile, verify, backtest, ...monitorCommands, graph, exchange])
 )
 
 export const main = Command.runWith(root, { version: codeVersion })

@@ -301,6 +301,17 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["equity", "--backtest", "bt-missing", "--csv"], error: /^error: --backtest: no backtest "bt-missing"/ },
   { args: ["equity", "--backtest", "latest"], home: "fresh", error: /^error: --backtest: there is no backtest yet/ },
   { args: ["backtests", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
+  { args: ["backtest"], home: "fresh", error: /^error: --from: required \(a date YYYY-MM-DD\), or give --resume <id>$/ },
+  { args: ["backtest", "--from", "2024-01-02"], home: "fresh", error: /^error: --to: required/ },
+  { args: ["backtest", "--from", "2024-02-30", "--to", "2024-03-01"], home: "fresh", error: /^error: --from: expected a date YYYY-MM-DD, got "2024-02-30"$/ },
+  { args: ["backtest", "--from", "2024-03-01", "--to", "2024-01-02"], home: "fresh", error: /^error: --from 2024-03-01 is after --to 2024-01-02$/ },
+  { args: ["backtest", "--from", "2031-01-02", "--to", "2031-03-01"], home: "fresh", error: /^error: --from 2031-01-02 --to 2031-03-01: no trading session in the data in that range$/ },
+  { args: ["backtest", "--from", "2024-01-02", "--to", "2024-01-31", "--pms", "gpt"], home: "fresh", error: /^error: --pms: expected offline, replay or live, got "gpt"$/ },
+  { args: ["backtest", "--from", "2024-01-02", "--to", "2024-01-31", "--accounts", "COUNCIL,NOPE"], home: "fresh", error: /^error: --accounts: .*unknown account NOPE/ },
+  { args: ["backtest", "--from", "2024-01-02", "--to", "2024-01-31", "--pms", "live"], home: "fresh", error: /^error: --pms live: no LLM is configured/ },
+  { args: ["backtest", "--from", "2024-01-02", "--to", "2024-01-31", "--pms", "replay"], home: "fresh", error: /^error: --pms replay: no run with LLM answers recorded between 2024-01-02 and 2024-01-31/ },
+  { args: ["backtest", "--resume", "bt-nope"], home: "fresh", error: /^error: --resume: no backtest "bt-nope" \(list them with: pnpm pipeline backtests\)$/ },
+  { args: ["backtest", "--resume", "bt-nope", "--from", "2024-01-02"], home: "fresh", error: /^error: --resume: continues the backtest as it was started; drop --from$/ },
   { args: ["backtests", "latest"], home: "fresh", error: /^error: .*latest/ },
   { args: ["serve", "--port", "70000"], home: "fresh", error: /^error: --port must be 0–65535$/ },
   { args: ["serve", "--port", "-1"], error: /^error: --port must be 0–65535$/ },
@@ -377,7 +388,7 @@ describe("every bad input: one clear line, the right exit code, nothing written,
       const args = typeof c.args === "function" ? c.args() : c.args
       return args[0] === "exchange" ? `exchange ${args[1]}` : args[0]
     }))
-    for (const command of ["run", "approve", "replay", "runs", "show", "export", "import", "accounts", "positions", "orders", "order", "cancel-all", "close-all", "verify", "graph", "exchange serve", "exchange keys", "leaderboard", "equity", "backtests", "serve"]) {
+    for (const command of ["run", "approve", "replay", "runs", "show", "export", "import", "accounts", "positions", "orders", "order", "cancel-all", "close-all", "verify", "graph", "exchange serve", "exchange keys", "leaderboard", "equity", "backtests", "backtest", "serve"]) {
       assert.isTrue(commands.has(command), command)
     }
     const variables = new Set(table.flatMap((c) => Object.keys(typeof c.env === "function" ? { COUNCIL_HOME: "", TRADING_ACCOUNTS_CONFIG: "" } : c.env ?? {})))

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
+import { blobText } from "./StoredBlobs.ts"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { Pipeline } from "@council/engine"
@@ -65,14 +66,11 @@ describe("pnpm pipeline", () => {
 
   it("reports an edited checkpoint as a divergence and exits 1", () => {
     const db = new DatabaseSync(join(home, "council.db"))
-    const row = db.prepare("SELECT output FROM checkpoints WHERE run_id = ? AND stage = 'CouncilSynthesis'").get(runId) as
-      | { output: string }
+    const row = db.prepare("SELECT output_hash AS hash FROM checkpoints WHERE run_id = ? AND stage = 'CouncilSynthesis'").get(runId) as
+      | { hash: string }
       | undefined
-    const output = JSON.parse(row!.output) as { rationale: string }
-    db.prepare("UPDATE checkpoints SET output = ? WHERE run_id = ? AND stage = 'CouncilSynthesis'").run(
-      JSON.stringify({ ...output, rationale: "edited by hand" }),
-      runId
-    )
+    const output = JSON.parse(blobText(db, row!.hash)) as { rationale: string }
+    db.prepare("UPDATE blobs SET body = ?, base = NULL, z = 0 WHERE hash = ?").run(JSON.stringify({ ...output, rationale: "edited by hand" }), row!.hash)
     db.close()
     const r = cli(home, ["replay", runId])
     assert.strictEqual(r.code, 1)

@@ -2,6 +2,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
+import { allBlobTexts, blobText } from "./StoredBlobs.ts"
 import { answerWith, errorWith, type FakeProvider, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
 import { cliAsync, tempHome } from "./CliHarness.ts"
 
@@ -39,23 +40,29 @@ const assertNoKey = (what: string, text: string) => {
   for (const [name, key] of Object.entries(KEYS)) assert.notInclude(text, key, `${name} found in ${what}`)
 }
 
-const storeText = (home: string) =>
-  ["council.db", "council.db-wal", "council.db-shm"]
-    .map((f) => join(home, f))
-    .filter(existsSync)
-    .map((f) => readFileSync(f).toString("latin1"))
-    .join("\n")
+/** The store's files as bytes, and every payload in it as text (the file holds large ones deflated). */
+const storeText = (home: string) => {
+  const files = ["council.db", "council.db-wal", "council.db-shm"].map((f) => join(home, f)).filter(existsSync)
+  const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
+  try {
+    return [...files.map((f) => readFileSync(f).toString("latin1")), allBlobTexts(db)].join("\n")
+  } finally {
+    db.close()
+  }
+}
 
 /** Reads the store directly (no CLI start-up): a run's record and a stage's checkpoint. */
 const stored = (home: string, runId: string) => {
   const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
   try {
-    const run = db.prepare("SELECT dry_run, params FROM runs WHERE id = ?").get(runId) as { dry_run: number; params: string }
-    const checkpoints = db.prepare("SELECT stage, output FROM checkpoints WHERE run_id = ?").all(runId) as Array<{ stage: string; output: string }>
+    const run = db.prepare("SELECT dry_run, params_hash FROM runs WHERE id = ?").get(runId) as { dry_run: number; params_hash: string }
+    const checkpoints = db.prepare("SELECT stage, output_hash FROM checkpoints WHERE run_id = ?").all(runId) as Array<{ stage: string; output_hash: string }>
+    const params = blobText(db, run.params_hash)
+    const outputs = new Map(checkpoints.map((c) => [c.stage, blobText(db, c.output_hash)]))
     return {
       dryRun: run.dry_run === 1,
-      params: JSON.parse(run.params) as { swapped?: unknown },
-      output: (stage: string) => JSON.parse(checkpoints.find((c) => c.stage === stage)!.output) as Record<string, unknown>
+      params: JSON.parse(params) as { swapped?: unknown },
+      output: (stage: string) => JSON.parse(outputs.get(stage)!) as Record<string, unknown>
     }
   } finally {
     db.close()

@@ -47,36 +47,41 @@ export const hashOf = (value: unknown): string => sha256(canonicalJson(value))
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 32)
 
-/** Texts of values seen by `hashOfReusing`, by identity. */
-const texts = new WeakMap<object, string>()
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === "object" && !Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== "function"
-
-/** The canonical text of `value`; plain objects above `depth` 0 are assembled from their properties' texts. */
-const textOf = (value: unknown, depth: number): string | undefined => {
-  if (!isPlainObject(value)) return JSON.stringify(value, sortKeys)
-  if (depth === 0) {
-    const known = texts.get(value)
-    if (known !== undefined) return known
-    const text = JSON.stringify(value, sortKeys)
-    texts.set(value, text)
-    return text
-  }
-  const keys = Object.keys(value)
-  const order = canonicalOrder(keys)
-  if (order === "copy") return JSON.stringify(value, sortKeys)
-  const parts: Array<string> = []
-  for (const key of order ?? keys) {
-    const text = textOf(value[key], depth - 1)
-    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`)
-  }
-  return `{${parts.join(",")}}`
+/** The JSON text of a stored value and the hash of that text: what content-addressed storage keys it by. */
+export interface JsonText {
+  readonly text: string
+  /** `textHash(text)`. */
+  readonly hash: string
 }
 
+/** The hash content-addressed storage keys a JSON text by: a short SHA-256 of the text itself. */
+export const textHash = (text: string): string => sha256(text)
+
+/** Texts of objects seen by `jsonText` or given to `rememberJsonText`, by identity. */
+const known = new WeakMap<object, JsonText>()
+
 /**
- * `hashOf(value)`, keeping the text of every plain object two levels down (by identity) for the next call: a run
- * hashes each stage's inputs (`{ inputs: { Stage: output } }`), and a large output (the market snapshot) is an
- * input of several stages. Those objects must not change once hashed.
+ * `JSON.stringify(value)` and its hash, computed once per object: a stage output is encoded once, then its text
+ * and hash serve the store and the input hashes of the stages downstream.
+ *
+ * **Gotchas**: the text is `JSON.stringify`'s (key order as built, not canonical): equal values built the same
+ * way give equal texts, which is what deduplicating storage needs. An object must not change once its text is
+ * known (outputs and recordings are encoded values nobody mutates).
  */
-export const hashOfReusing = (value: Record<string, unknown>): string => sha256(textOf(value, 2) ?? "null")
+export const jsonText = (value: unknown): JsonText => {
+  if (value === null || typeof value !== "object") {
+    const text = JSON.stringify(value) ?? "null"
+    return { text, hash: sha256(text) }
+  }
+  const seen = known.get(value)
+  if (seen !== undefined) return seen
+  const text = JSON.stringify(value) ?? "null"
+  const computed = { text, hash: sha256(text) }
+  known.set(value, computed)
+  return computed
+}
+
+/** Records that `value` is `JSON.parse(stored.text)`, so `jsonText(value)` returns `stored` without work. */
+export const rememberJsonText = (value: unknown, stored: JsonText): void => {
+  if (value !== null && typeof value === "object") known.set(value, stored)
+}

@@ -11,6 +11,10 @@
  * - A replay that meets a call it has no recording for fails with `RecordingMissing` naming the call.
  * - Failures are recorded only when they decode with the `failure` schema; defects and interruptions are not
  *   recorded (the stage fails and is retried or resumed instead).
+ * - The recorder keeps what it records (`recordings`); the runner commits them with the stage's checkpoint, in
+ *   the same transaction. A stage attempt that never ends (a crash) leaves none.
+ * - Values are schema-encoded once (`JsonCodec.encodeJson`): a recorded value that becomes the stage's output is
+ *   not encoded again for the checkpoint.
  * - `reuse` (record mode, for forks): a call whose key has a successful recording there is answered from it
  *   instead of going live, and recorded again with `reusedFrom` naming the run it came from. Recorded failures
  *   are asked again. Keys name the question (put the model and an input hash in the arguments), so a call whose
@@ -18,17 +22,17 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Cause from "effect/Cause"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { RunId } from "@council/domain"
 import { canonicalJson } from "./Canonical.ts"
-import type { Recording, RecorderMode, StoreError } from "./RunStore.ts"
-import { RunStore } from "./RunStore.ts"
+import { decodeJson, encodeJson, jsonCodec } from "./JsonCodec.ts"
+import type { Recording, RecorderMode } from "./RunStore.ts"
 
 export class RecordingMissing extends Schema.TaggedError<RecordingMissing>()("RecordingMissing", {
   stage: Schema.String,
@@ -57,9 +61,11 @@ export interface RecorderShape {
     args: unknown,
     schemas: CallSchemas<A, E>,
     live: Effect.Effect<A, E, R>
-  ) => Effect.Effect<A, E | RecordingMissing | RecordingCorrupt | StoreError, R>
+  ) => Effect.Effect<A, E | RecordingMissing | RecordingCorrupt, R>
   /** How many calls actually reached the outside world in this stage attempt. */
   readonly liveCalls: Effect.Effect<number>
+  /** What this stage attempt recorded so far, in call order (record mode; empty otherwise). */
+  readonly recordings: Effect.Effect<ReadonlyArray<Recording>>
 }
 
 export class Recorder extends Context.Service<Recorder, RecorderShape>()("@council/engine/Recorder") {
@@ -80,21 +86,35 @@ const makeLive = (): RecorderShape => {
   return {
     mode: "live",
     call: (_name, _args, _schemas, effect) => Effect.suspend(() => (live++, effect)),
-    liveCalls: Effect.sync(() => live)
+    liveCalls: Effect.sync(() => live),
+    recordings: Effect.succeed([])
   }
 }
 
-const Outcome = <A, E>(schemas: CallSchemas<A, E>) =>
-  Schema.toCodecJson(Schema.Union([
-    Schema.TaggedStruct("Success", { value: schemas.success, reusedFrom: Schema.optionalKey(Schema.String) }),
-    Schema.TaggedStruct("Failure", { error: schemas.failure })
-  ]))
+type Outcome<A, E> = { readonly _tag: "Success"; readonly value: A } | { readonly _tag: "Failure"; readonly error: E }
+
+/**
+ * A recorded value — `{ _tag: "Success", value, reusedFrom? }` or `{ _tag: "Failure", error }` — decoded with the
+ * call's schemas. Other keys are ignored, as they always were.
+ */
+const decodeOutcome = <A, E>(schemas: CallSchemas<A, E>, recorded: unknown): Exit.Exit<Outcome<A, E>, string> => {
+  if (typeof recorded !== "object" || recorded === null || Array.isArray(recorded)) return Exit.fail("not an outcome object")
+  const outcome = recorded as Record<string, unknown>
+  const decoded = outcome["_tag"] === "Success" && "value" in outcome &&
+      (outcome["reusedFrom"] === undefined || typeof outcome["reusedFrom"] === "string")
+    ? Exit.map(decodeJson(jsonCodec(schemas.success), outcome["value"]), (value): Outcome<A, E> => ({ _tag: "Success", value }))
+    : outcome["_tag"] === "Failure" && "error" in outcome
+    ? Exit.map(decodeJson(jsonCodec(schemas.failure), outcome["error"]), (error): Outcome<A, E> => ({ _tag: "Failure", error }))
+    : undefined
+  if (decoded === undefined) return Exit.fail(`expected {"_tag":"Success","value":…} or {"_tag":"Failure","error":…}`)
+  return Exit.mapError(decoded, (e) => e.message)
+}
 
 const isSuccess = (value: unknown): boolean =>
   typeof value === "object" && value !== null && "_tag" in value && value._tag === "Success"
 
 /** Builds the recorder the runner gives one stage attempt. */
-export const make = Effect.fnUntraced(function*(options: {
+export const make = (options: {
   readonly mode: RecorderMode
   readonly runId: RunId
   readonly stage: string
@@ -102,46 +122,52 @@ export const make = Effect.fnUntraced(function*(options: {
   readonly recordings?: ReadonlyArray<Recording>
   /** Record mode: successful recordings of another run (a fork's parent) to answer from when the key matches. */
   readonly reuse?: ReadonlyArray<Recording>
-}) {
-  const store = yield* RunStore
+}): Effect.Effect<RecorderShape> => Effect.sync(() => makeRecorder(options))
+
+const makeRecorder = (options: Parameters<typeof make>[0]): RecorderShape => {
   const counts = new Map<string, number>()
   const byKey = new Map((options.recordings ?? []).map((r) => [r.key, r] as const))
   const reusable = new Map((options.reuse ?? []).flatMap((r) => isSuccess(r.value) ? [[r.key, r] as const] : []))
-  let seq = 0
+  const recorded: Array<Recording> = []
   let liveCount = 0
 
+  const keep = (key: string, value: Schema.Json) =>
+    recorded.push({ runId: options.runId, stage: options.stage, key, seq: recorded.length, value })
+
+  const corrupt = (key: string, message: string) => new RecordingCorrupt({ stage: options.stage, call: key, message })
+
   const replay = <A, E>(key: string, schemas: CallSchemas<A, E>, recording = byKey.get(key)) =>
-    Effect.gen(function*() {
-      if (!recording) return yield* new RecordingMissing({ stage: options.stage, call: key })
-      const outcome = yield* Schema.decodeUnknownEffect(Outcome(schemas))(recording.value).pipe(
-        Effect.mapError((e) => new RecordingCorrupt({ stage: options.stage, call: key, message: e.message }))
-      )
-      return outcome._tag === "Success" ? outcome.value : yield* Effect.fail(outcome.error)
+    Effect.suspend((): Effect.Effect<A, E | RecordingMissing | RecordingCorrupt> => {
+      if (!recording) return Effect.fail(new RecordingMissing({ stage: options.stage, call: key }))
+      const outcome = decodeOutcome(schemas, recording.value)
+      if (Exit.isFailure(outcome)) return Effect.fail(corrupt(key, Option.getOrElse(Cause.findErrorOption(outcome.cause), () => "undecodable")))
+      return outcome.value._tag === "Success" ? Effect.succeed(outcome.value.value) : Effect.fail(outcome.value.error)
     })
 
   const record = <A, E, R>(key: string, schemas: CallSchemas<A, E>, live: Effect.Effect<A, E, R>) =>
-    Effect.gen(function*() {
+    Effect.flatMap(Effect.exit(live), (exit): Effect.Effect<A, E | RecordingCorrupt> => {
       liveCount++
-      const exit = yield* Effect.exit(live)
-      type Outcome = { readonly _tag: "Success"; readonly value: A } | { readonly _tag: "Failure"; readonly error: E }
-      const outcome: Option.Option<Outcome> = Exit.isSuccess(exit)
-        ? Option.some({ _tag: "Success", value: exit.value })
-        : Option.map(Cause.findErrorOption(exit.cause), (error): Outcome => ({ _tag: "Failure", error }))
-      if (Option.isSome(outcome)) {
-        const value = yield* Schema.encodeUnknownEffect(Outcome(schemas))(outcome.value).pipe(
-          Effect.mapError((e) => new RecordingCorrupt({ stage: options.stage, call: key, message: e.message }))
-        )
-        yield* store.putRecording({ runId: options.runId, stage: options.stage, key, seq: seq++, value })
+      if (Exit.isSuccess(exit)) {
+        const encoded = encodeJson(jsonCodec(schemas.success), exit.value)
+        if (Exit.isFailure(encoded)) return Effect.fail(corrupt(key, Cause.pretty(encoded.cause)))
+        keep(key, { _tag: "Success", value: encoded.value })
+        return exit
       }
-      return yield* exit
+      const error = Cause.findErrorOption(exit.cause)
+      if (Option.isSome(error)) {
+        const encoded = encodeJson(jsonCodec(schemas.failure), error.value)
+        if (Exit.isFailure(encoded)) return Effect.fail(corrupt(key, Cause.pretty(encoded.cause)))
+        keep(key, { _tag: "Failure", error: encoded.value })
+      }
+      return exit
     })
 
   /** Copies a parent's successful recording into this run, marked with where it came from. */
   const reuse = <A, E>(key: string, schemas: CallSchemas<A, E>, recording: Recording) =>
-    Effect.gen(function*() {
-      const value = { reusedFrom: recording.runId, ...(recording.value as object) }
-      yield* store.putRecording({ runId: options.runId, stage: options.stage, key, seq: seq++, value })
-      return yield* replay(key, schemas, recording)
+    Effect.suspend(() => {
+      const value = recording.value as { readonly [k: string]: Schema.Json }
+      keep(key, { ...value, reusedFrom: value["reusedFrom"] ?? recording.runId })
+      return replay(key, schemas, recording)
     })
 
   const call = <A, E, R>(
@@ -149,8 +175,8 @@ export const make = Effect.fnUntraced(function*(options: {
     args: unknown,
     schemas: CallSchemas<A, E>,
     live: Effect.Effect<A, E, R>
-  ): Effect.Effect<A, E | RecordingMissing | RecordingCorrupt | StoreError, R> =>
-    Effect.suspend((): Effect.Effect<A, E | RecordingMissing | RecordingCorrupt | StoreError, R> => {
+  ): Effect.Effect<A, E | RecordingMissing | RecordingCorrupt, R> =>
+    Effect.suspend((): Effect.Effect<A, E | RecordingMissing | RecordingCorrupt, R> => {
       const key = keyOf(counts, name, args)
       switch (options.mode) {
         case "replay":
@@ -164,8 +190,13 @@ export const make = Effect.fnUntraced(function*(options: {
       }
     })
 
-  return Recorder.of({ mode: options.mode, call, liveCalls: Effect.sync(() => liveCount) })
-})
+  return Recorder.of({
+    mode: options.mode,
+    call,
+    liveCalls: Effect.sync(() => liveCount),
+    recordings: Effect.sync(() => [...recorded])
+  })
+}
 
 /** Runs `live` through the current `Recorder`. */
 export const call = <A, E, R>(
@@ -173,5 +204,5 @@ export const call = <A, E, R>(
   args: unknown,
   schemas: CallSchemas<A, E>,
   live: Effect.Effect<A, E, R>
-): Effect.Effect<A, E | RecordingMissing | RecordingCorrupt | StoreError, R | Recorder> =>
+): Effect.Effect<A, E | RecordingMissing | RecordingCorrupt, R | Recorder> =>
   Recorder.use((recorder) => recorder.call(name, args, schemas, live))

@@ -7,9 +7,12 @@
  * **Gotchas**
  * - JSON payloads (`output`, `value`, `params`) are stored as JSON text and must round-trip exactly: replay
  *   compares decoded checkpoint values, so a store must never rewrite them.
- * - `putCheckpoint` upserts on `(runId, stage)`; a resumed run overwrites the checkpoint of a retried stage.
- * - `clearRecordings(runId, stage)` is called when a stage attempt starts, so a run's recordings are always those
- *   of the attempt that produced its checkpoint.
+ * - `commitStage` writes what a stage attempt left — its checkpoint and its recordings — in one transaction, and
+ *   replaces whatever recordings the stage had: a run's recordings are always those of the attempt that produced
+ *   its checkpoint (or, for a stage that failed, of its last attempt). `putCheckpoint` upserts on
+ *   `(runId, stage)`; a re-committed stage keeps its place in the order of checkpoints and of recordings.
+ * - The SQL store keeps payloads by content hash (`jsonText`): what does not change is stored once. Payloads are
+ *   encoded values nobody mutates after handing them over.
  *
  * @since 0.1.0
  */
@@ -78,6 +81,17 @@ export const Recording = Schema.Struct({
 })
 export type Recording = typeof Recording.Type
 
+/**
+ * What one stage attempt leaves: its checkpoint when it succeeded (`null` when it failed: its recordings are kept
+ * as the evidence) and its recordings, in call order, which replace those the stage had.
+ */
+export interface StageCommit {
+  readonly runId: RunId
+  readonly stage: string
+  readonly checkpoint: Checkpoint | null
+  readonly recordings: ReadonlyArray<Recording>
+}
+
 export const RunPatch = Schema.Struct({
   status: RunStatus,
   finishedAt: Schema.NullOr(Schema.String),
@@ -119,10 +133,10 @@ export class RunStore extends Context.Service<RunStore, {
   readonly putCheckpoint: (checkpoint: Checkpoint) => Effect.Effect<void, StoreError>
   /** In the order they were first written. */
   readonly getCheckpoints: (runId: RunId) => Effect.Effect<ReadonlyArray<Checkpoint>, StoreError>
-  readonly putRecording: (recording: Recording) => Effect.Effect<void, StoreError>
-  /** Ordered by stage write order, then `seq`. */
+  /** A stage attempt's checkpoint and recordings, atomically (see `StageCommit`); the run must exist. */
+  readonly commitStage: (commit: StageCommit) => Effect.Effect<void, StoreError>
+  /** By the order their stages were first committed, then as recorded. */
   readonly getRecordings: (runId: RunId) => Effect.Effect<ReadonlyArray<Recording>, StoreError>
-  readonly clearRecordings: (runId: RunId, stage: string) => Effect.Effect<void, StoreError>
   /**
    * Writes the run, its checkpoints and recordings atomically; fails if the run id exists. `origin` defaults to
    * `imported`; the runner writes a fork this way too, as `local`.
@@ -138,13 +152,18 @@ export const makeMemory = (): RunStore["Service"] => {
   const runs = new Map<string, RunRecord>()
   const origins = new Map<string, RunOrigin>()
   const checkpoints = new Map<string, Array<Checkpoint>>()
-  const recordings = new Map<string, Array<Recording>>()
-  const list = <A>(map: Map<string, Array<A>>, id: string): Array<A> => {
-    const existing = map.get(id)
-    if (existing) return existing
-    const created: Array<A> = []
-    map.set(id, created)
-    return created
+  const recordings = new Map<string, Map<string, ReadonlyArray<Recording>>>()
+  const putCheckpoint = (checkpoint: Checkpoint) => {
+    const all = checkpoints.get(checkpoint.runId) ?? []
+    checkpoints.set(checkpoint.runId, all)
+    const at = all.findIndex((c) => c.stage === checkpoint.stage)
+    if (at >= 0) all[at] = checkpoint
+    else all.push(checkpoint)
+  }
+  const stagesOf = (runId: string) => {
+    const stages = recordings.get(runId) ?? new Map<string, ReadonlyArray<Recording>>()
+    recordings.set(runId, stages)
+    return stages
   }
   return RunStore.of({
     createRun: (run) =>
@@ -169,17 +188,18 @@ export const makeMemory = (): RunStore["Service"] => {
           .slice(0, query.limit)
       ),
     putCheckpoint: (checkpoint) =>
-      Effect.sync(() => {
-        const all = list(checkpoints, checkpoint.runId)
-        const at = all.findIndex((c) => c.stage === checkpoint.stage)
-        if (at >= 0) all[at] = checkpoint
-        else all.push(checkpoint)
-      }),
+      runs.has(checkpoint.runId)
+        ? Effect.sync(() => putCheckpoint(checkpoint))
+        : Effect.fail(new StoreError({ operation: "putCheckpoint", message: `no run ${checkpoint.runId}` })),
     getCheckpoints: (runId) => Effect.sync(() => [...(checkpoints.get(runId) ?? [])]),
-    putRecording: (recording) => Effect.sync(() => void list(recordings, recording.runId).push(recording)),
-    getRecordings: (runId) => Effect.sync(() => [...(recordings.get(runId) ?? [])]),
-    clearRecordings: (runId, stage) =>
-      Effect.sync(() => void recordings.set(runId, (recordings.get(runId) ?? []).filter((r) => r.stage !== stage))),
+    commitStage: (commit) =>
+      runs.has(commit.runId)
+        ? Effect.sync(() => {
+          if (commit.checkpoint !== null) putCheckpoint(commit.checkpoint)
+          stagesOf(commit.runId).set(commit.stage, commit.recordings)
+        })
+        : Effect.fail(new StoreError({ operation: "commitStage", message: `no run ${commit.runId}` })),
+    getRecordings: (runId) => Effect.sync(() => [...(recordings.get(runId)?.values() ?? [])].flat()),
     importBundle: (bundle, origin = "imported") =>
       runs.has(bundle.run.id)
         ? Effect.fail(new StoreError({ operation: "importBundle", message: `run ${bundle.run.id} already exists` }))
@@ -187,7 +207,8 @@ export const makeMemory = (): RunStore["Service"] => {
           runs.set(bundle.run.id, bundle.run)
           origins.set(bundle.run.id, origin)
           checkpoints.set(bundle.run.id, [...bundle.checkpoints])
-          recordings.set(bundle.run.id, [...bundle.recordings])
+          const stages = stagesOf(bundle.run.id)
+          for (const recording of bundle.recordings) stages.set(recording.stage, [...(stages.get(recording.stage) ?? []), recording])
         })
   })
 }

@@ -9,10 +9,12 @@
  *   compared with the stored checkpoint.
  *
  * **Gotchas**
- * - A stage's checkpoint is written before the next stage starts; a run whose process dies keeps status
- *   `running` and is picked up by `resume`.
- * - Stage failures are retried per the stage's `retry` policy; each attempt starts with the stage's recordings
- *   cleared, so recordings always belong to the attempt that produced the checkpoint.
+ * - A stage's checkpoint is written, with the stage's recordings, in one transaction before the next stage starts;
+ *   a run whose process dies keeps status `running` and is picked up by `resume`.
+ * - Stage failures are retried per the stage's `retry` policy; each attempt records afresh, so recordings always
+ *   belong to the attempt that produced the checkpoint (a stage that fails keeps its last attempt's).
+ * - A stage's output is encoded and hashed once: the checkpoint's `inputHash` hashes the stage's name, the run's
+ *   days and the hashes of its inputs' stored texts (`jsonText`), never the inputs themselves.
  * - Stages see `RunContext` and `Recorder`; the runner provides both, everything else comes from the caller.
  * - `pauseBefore` (start, resume): the run stops before that stage with status `awaiting-approval` (its outputs
  *   so far in the result); `resume` without it continues there. What decides is the caller's business.
@@ -26,11 +28,11 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type { RunId, TradingDay } from "@council/domain"
-import { hashOfReusing } from "./Canonical.ts"
+import { hashOf, jsonText } from "./Canonical.ts"
+import { decodeJson, encodeJson, jsonCodec } from "./JsonCodec.ts"
 import * as JsonDiff from "./JsonDiff.ts"
 import type * as Pipeline from "./Pipeline.ts"
 import * as Recorder from "./Recorder.ts"
@@ -86,6 +88,8 @@ export interface StartOptions {
   readonly params: Schema.Json
   /** Defaults to `<tradingDay>-<8 hex>`. */
   readonly runId?: RunId
+  /** Recorded calls (of another run) that answer the same calls again instead of going live. */
+  readonly reuse?: ReadonlyArray<Recording>
   /** Stop before this stage with status `awaiting-approval` (see `resume`). */
   readonly pauseBefore?: string
 }
@@ -115,37 +119,43 @@ const causeMessage = (cause: Cause.Cause<unknown>): string =>
 
 const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
-const codecOf = (stage: Stage.Any): Schema.Codec<unknown, Schema.Json> => Schema.toCodecJson(stage.output)
+const encodeOutput = (stage: Stage.Any, value: unknown) => Effect.orDie(encodeJson(jsonCodec(stage.output), value))
 
-const encodeOutput = (stage: Stage.Any, value: unknown) =>
-  Schema.encodeUnknownEffect(codecOf(stage))(value).pipe(Effect.orDie)
+const decodeOutput = (stage: Stage.Any, json: unknown) => decodeJson(jsonCodec(stage.output), json)
 
-const decodeOutput = (stage: Stage.Any, json: unknown) => Schema.decodeUnknownEffect(codecOf(stage))(json)
+/** The hash of a stage's inputs: its name, the run's days, and the hash of each upstream output's stored text. */
+const inputHashOf = (run: RunRecord, stage: Stage.Any, hashes: Readonly<Record<string, string>>): string =>
+  hashOf({
+    stage: stage.name,
+    inputs: Object.fromEntries(stage.dependsOn.map((d) => [d.name, hashes[d.name]])),
+    tradingDay: run.tradingDay,
+    asOf: run.asOf
+  })
 
 const newRunId = (tradingDay: TradingDay): RunId =>
   `${tradingDay}-${crypto.randomUUID().slice(0, 8)}` as RunId
 
 
-/** Runs one stage to a checkpoint, with timeout and retries. */
+/** Runs one stage to a checkpoint, with timeout and retries; commits its checkpoint with its recordings. */
 const runStage = <R>(
   run: RunRecord,
   stage: Stage.Any,
   input: Record<string, unknown>,
-  encodedInputs: Record<string, unknown>,
+  inputHash: string,
   reuse: ReadonlyArray<Recording>
 ) =>
   Effect.gen(function*() {
     const store = yield* RunStore
     const observe = yield* RunObserver
-    const attempts = yield* Ref.make(0)
+    let attempts = 0
+    let recorder: Recorder.RecorderShape | undefined
     const startedAt = yield* nowIso
     const started = yield* Clock.currentTimeMillis
 
     const attempt = Effect.gen(function*() {
-      const n = yield* Ref.updateAndGet(attempts, (k) => k + 1)
+      const n = ++attempts
       yield* observe({ _tag: "StageStarted", stage: stage.name, attempt: n })
-      yield* store.clearRecordings(run.id, stage.name)
-      const recorder = yield* Recorder.make({ mode: run.mode, runId: run.id, stage: stage.name, reuse })
+      recorder = yield* Recorder.make({ mode: run.mode, runId: run.id, stage: stage.name, reuse })
       const context = RunContext.of({
         runId: run.id,
         pipeline: run.pipeline,
@@ -172,25 +182,35 @@ const runStage = <R>(
       )
     })
 
-    const output = yield* attempt.pipe(
+    const exit = yield* attempt.pipe(
       Effect.retry({ schedule: Schedule.exponential(stage.retry.backoff), times: stage.retry.times }),
       Effect.withSpan(`stage.${stage.name}`, { attributes: { runId: run.id, stage: stage.name } }),
-      Effect.annotateLogs({ runId: run.id, stage: stage.name })
+      Effect.annotateLogs({ runId: run.id, stage: stage.name }),
+      Effect.exit
     )
+    const recordings = recorder === undefined ? [] : yield* recorder.recordings
+    if (Exit.isFailure(exit)) {
+      // the failed attempt's recordings are the evidence of what it asked (an interrupted one leaves none)
+      if (recordings.length > 0 && !Cause.hasInterruptsOnly(exit.cause)) {
+        yield* Effect.ignore(store.commitStage({ runId: run.id, stage: stage.name, checkpoint: null, recordings }))
+      }
+      return yield* Effect.failCause(exit.cause)
+    }
+    const output = exit.value
     const encoded = yield* encodeOutput(stage, output)
     const finished = yield* Clock.currentTimeMillis
     const checkpoint: Checkpoint = {
       runId: run.id,
       stage: stage.name,
       output: encoded,
-      inputHash: hashOfReusing({ stage: stage.name, inputs: encodedInputs, tradingDay: run.tradingDay, asOf: run.asOf }),
-      attempt: yield* Ref.get(attempts),
+      inputHash,
+      attempt: attempts,
       startedAt,
       finishedAt: yield* nowIso,
       durationMs: finished - started,
       reusedFrom: null
     }
-    yield* store.putCheckpoint(checkpoint)
+    yield* store.commitStage({ runId: run.id, stage: stage.name, checkpoint, recordings })
     yield* observe({
       _tag: "StageCompleted",
       stage: stage.name,
@@ -198,7 +218,7 @@ const runStage = <R>(
       durationMs: checkpoint.durationMs,
       output
     })
-    return { output, encoded }
+    return { output, hash: jsonText(encoded).hash }
   })
 
 /**
@@ -218,7 +238,7 @@ const execute = <P extends Pipeline.Pipeline>(
     yield* observe({ _tag: "RunStarted", run, resumed })
     const existing = new Map((yield* store.getCheckpoints(run.id)).map((c) => [c.stage, c] as const))
     const outputs: Record<string, unknown> = {}
-    const encoded: Record<string, unknown> = {}
+    const hashes: Record<string, string> = {}
     let paused: string | undefined
 
     const exit = yield* Effect.exit(Effect.gen(function*() {
@@ -234,13 +254,12 @@ const execute = <P extends Pipeline.Pipeline>(
               new RunFailed({ runId: run.id, stage: stage.name, message: `stored checkpoint is invalid: ${e.message}` })
             )
           )
-          encoded[stage.name] = checkpoint.output
+          hashes[stage.name] = jsonText(checkpoint.output).hash
           continue
         }
         const input = Object.fromEntries(stage.dependsOn.map((d) => [d.name, outputs[d.name]]))
-        const inputs = Object.fromEntries(stage.dependsOn.map((d) => [d.name, encoded[d.name]]))
         const stageReuse = reuse.filter((r) => r.stage === stage.name)
-        const result = yield* runStage<Requirements<P>>(run, stage, input, inputs, stageReuse).pipe(
+        const result = yield* runStage<Requirements<P>>(run, stage, input, inputHashOf(run, stage, hashes), stageReuse).pipe(
           Effect.catchCause((cause): Effect.Effect<never, RunFailed> =>
             Cause.hasInterruptsOnly(cause)
               ? Effect.interrupt
@@ -248,7 +267,7 @@ const execute = <P extends Pipeline.Pipeline>(
           )
         )
         outputs[stage.name] = result.output
-        encoded[stage.name] = result.encoded
+        hashes[stage.name] = result.hash
       }
     }))
 
@@ -294,7 +313,7 @@ export const start = <P extends Pipeline.Pipeline>(pipeline: P, options: StartOp
       params: options.params
     }
     yield* store.createRun(run)
-    return yield* execute(pipeline, run, false, [], options.pauseBefore)
+    return yield* execute(pipeline, run, false, options.reuse ?? [], options.pauseBefore)
   })
 
 const loadRun = (runId: RunId) =>
@@ -307,16 +326,20 @@ const loadRun = (runId: RunId) =>
 
 /**
  * Continues a run that stopped part-way (or awaits approval), from its first stage without a checkpoint;
- * `pauseBefore` stops it again before that stage.
+ * `pauseBefore` stops it again before that stage; `reuse` as in `start`.
  */
-export const resume = <P extends Pipeline.Pipeline>(pipeline: P, runId: RunId, options: { readonly pauseBefore?: string } = {}) =>
+export const resume = <P extends Pipeline.Pipeline>(
+  pipeline: P,
+  runId: RunId,
+  options: { readonly pauseBefore?: string; readonly reuse?: ReadonlyArray<Recording> } = {}
+) =>
   Effect.gen(function*() {
     const store = yield* RunStore
     const run = yield* loadRun(runId)
     if (run.status === "completed") return yield* new InvalidRunRequest({ message: `run ${runId} is already complete` })
     if (run.status === "rejected") return yield* new InvalidRunRequest({ message: `run ${runId} was rejected` })
     yield* store.updateRun(run.id, { status: "running", finishedAt: null, error: null })
-    return yield* execute(pipeline, { ...run, status: "running", finishedAt: null, error: null }, true, [], options.pauseBefore)
+    return yield* execute(pipeline, { ...run, status: "running", finishedAt: null, error: null }, true, options.reuse ?? [], options.pauseBefore)
   })
 
 /**

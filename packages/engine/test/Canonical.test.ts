@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { canonicalJson, hashOf, hashOfReusing } from "@council/engine"
+import { createHash } from "node:crypto"
+import { canonicalJson, hashOf, jsonText, rememberJsonText, textHash } from "@council/engine"
 
 /** The definition: every object rebuilt from its entries sorted by key, then `JSON.stringify`. */
 const reference = (value: unknown): string =>
@@ -56,20 +57,31 @@ describe("canonicalJson", () => {
     assert.strictEqual(differ.length, 0)
   })
 
-  it("hashOfReusing gives hashOf's hash, also when values two levels down come back from an earlier call", () => {
-    const outputs = values(2_000, 11)
-    const differ: Array<unknown> = []
-    for (let i = 0; i < 1_000; i++) {
-      // a run's shape: stage inputs are earlier stages' outputs, the same objects from stage to stage
-      const inputs = { Early: outputs[i], Later: outputs[i + 1], "10": outputs[(i * 7) % 2_000], [`s${i % 3}`]: undefined }
-      const value = { stage: `S${i}`, inputs, tradingDay: "2026-06-08", asOf: i % 2 === 0 ? "2026-06-08" : undefined }
-      if (hashOfReusing(value) !== hashOf(value) || hashOfReusing(value) !== hashOf(value)) differ.push(value)
-    }
-    assert.strictEqual(differ.length, 0)
-  })
-
   it("keeps the hashes that client order ids are made of", () => {
     const intent = { symbol: "SPY", side: "buy", qty: 5, type: "market", account: "COUNCIL", timeInForce: "day" }
     assert.strictEqual(hashOf(intent), "83b1e993a9494bb5aff73f951e3dc0f2")
+  })
+})
+
+describe("jsonText", () => {
+  it("is JSON.stringify's text and the SHA-256 of exactly that text, keys in the order they were built", () => {
+    const value = { z: 1, a: [0.1 + 0.2, "é"], nested: { b: null } }
+    const { hash, text } = jsonText(value)
+    assert.strictEqual(text, `{"z":1,"a":[0.30000000000000004,"é"],"nested":{"b":null}}`)
+    assert.strictEqual(hash, createHash("sha256").update(text).digest("hex").slice(0, 32))
+    assert.strictEqual(textHash(text), hash)
+    assert.notStrictEqual(jsonText({ a: [0.1 + 0.2, "é"], z: 1, nested: { b: null } }).hash, hash)
+    assert.deepStrictEqual(jsonText(7), { text: "7", hash: textHash("7") })
+  })
+
+  it("computes an object's text once, and takes a remembered one as given", () => {
+    const value: Record<string, unknown> = { a: 1 }
+    const first = jsonText(value)
+    value["b"] = 2
+    assert.strictEqual(jsonText(value), first)
+    const parsed = JSON.parse(`{"x":[1,2]}`)
+    const stored = { text: `{"x":[1,2]}`, hash: "stored-hash" }
+    rememberJsonText(parsed, stored)
+    assert.strictEqual(jsonText(parsed), stored)
   })
 })

@@ -21,6 +21,8 @@ import {
   type NewYorkMoment,
   REGULAR_CLOSE,
   REGULAR_OPEN,
+  runTime,
+  type RunSchedule,
   secondsOf,
   type TradingDay
 } from "@council/domain"
@@ -80,6 +82,15 @@ export const calendarDay = (date: TradingDay, nextSession: string | undefined): 
   sessionClose: "2000",
   settlementDate: nextSession ?? nextWeekday(date)
 })
+
+/**
+ * When a run of `schedule` happens on session `day` (`runTime` on the day's calendar: early closes too) and the
+ * moment an `after-close` run would, past the close: a backtest's clock.
+ */
+export const sessionMoments = (schedule: RunSchedule, day: TradingDay): { readonly run: NewYorkMoment; readonly afterClose: NewYorkMoment } => {
+  const session = calendarDay(day, undefined)
+  return { run: momentAt(day, runTime(schedule, session)), afterClose: momentAt(day, runTime("after-close", session)) }
+}
 
 /**
  * Where the exchange stands in time: the last session whose open (`phase: "open"`) or whose close

@@ -349,13 +349,15 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
   const markRouted = (id: string, at: string) => updateRouted(at, id)
 
   const listOrders = (account: AccountId, filter: OrderFilter) => {
-    const isOpen = filter.nested
-      ? sql.literal(`(${IS_OPEN} OR EXISTS (SELECT 1 FROM exchange_orders l
-          WHERE l.parent_id = exchange_orders.id AND l.${IS_OPEN}))`)
-      : sql.literal(IS_OPEN)
+    // nested: an order is open when it or one of its legs is. The open ones (their families' top-level ids) come
+    // from the (account, status) index, and those ids alone pick the rows: the query never walks the account's
+    // whole history (an account and top-level filter beside them would let the planner choose to)
+    const openFamilies = sql`id IN (SELECT COALESCE(parent_id, id) FROM exchange_orders WHERE account = ${account} AND ${sql.literal(IS_OPEN)})`
+    const isOpen = filter.nested ? openFamilies : sql.literal(IS_OPEN)
+    const byOpenFamilies = filter.nested && filter.status === "open"
     const clauses = [
-      sql`account = ${account}`,
-      ...(filter.nested ? [sql`parent_id IS NULL`] : []),
+      ...(byOpenFamilies ? [] : [sql`account = ${account}`]),
+      ...(filter.nested && !byOpenFamilies ? [sql`parent_id IS NULL`] : []),
       ...(filter.symbols !== undefined && filter.symbols.length > 0 ? [sql`symbol IN ${sql.in(filter.symbols)}`] : []),
       ...(filter.after === undefined ? [] : [sql`submitted_at > ${filter.after}`]),
       ...(filter.until === undefined ? [] : [sql`submitted_at < ${filter.until}`]),

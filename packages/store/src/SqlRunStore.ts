@@ -6,10 +6,14 @@
  *
  * **Details**
  * - Behaves like `RunStore.makeMemory` (the shared test suite pins both): checkpoints come back in first-write
- *   order (an upsert keeps its place), recordings in write order, runs newest first by `startedAt` then id
- *   (binary string order).
- * - `output`, `value` and `params` are JSON text and decode back to structurally identical JSON.
- * - `importBundle` is one transaction; it also rejects a bundle whose checkpoints or recordings name another run.
+ *   order (an upsert keeps its place), recordings by their stages' first commit then as recorded, runs newest
+ *   first by `startedAt` then id (binary string order).
+ * - Payloads are stored by content (`Blobs`, migration `0008_content_addressed`): a run's parameters, each
+ *   checkpoint's output and each stage's recordings (`RecordingEntries`, large values apart) are JSON texts keyed
+ *   by their hash, so what does not change from run to run — the parameters of a backtest's every session, the
+ *   snapshot a stage recorded and checkpointed — is stored once. They read back as the same JSON text.
+ * - `commitStage` and `importBundle` are one transaction each; the hot statements are compiled once
+ *   (`FixedStatements`). `importBundle` also rejects a bundle whose checkpoints or recordings name another run.
  * - Every SQL or decoding failure becomes a `StoreError` naming the operation.
  *
  * **Gotchas**
@@ -17,7 +21,6 @@
  *
  * @since 0.1.0
  */
-import * as Arr from "effect/Array"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -27,6 +30,8 @@ import * as SqlError from "effect/sql/SqlError"
 import { RunId } from "@council/domain"
 import {
   type Checkpoint,
+  type JsonText,
+  jsonText,
   type ListRunsQuery,
   type Recording,
   type RunBundle,
@@ -34,18 +39,20 @@ import {
   type RunPatch,
   RunRecord,
   RunStore,
+  type StageCommit,
   StoreError
 } from "@council/engine"
+import * as Blobs from "./Blobs.ts"
 import * as Database from "./Database.ts"
+import * as FixedStatements from "./FixedStatements.ts"
+import * as RecordingEntries from "./RecordingEntries.ts"
 
-const JsonText = Schema.fromJsonString(Schema.Json)
 /** PostgreSQL returns booleans, SQLite 0/1. */
 const DbBoolean = Schema.Union([Schema.Boolean, Schema.BooleanFromBit])
 
 const RunRow = Schema.Struct({
   ...RunRecord.fields,
-  dryRun: DbBoolean,
-  params: JsonText
+  dryRun: DbBoolean
 }).pipe(Schema.encodeKeys({
   tradingDay: "trading_day",
   asOf: "as_of",
@@ -60,7 +67,7 @@ const RunRow = Schema.Struct({
 const CheckpointRow = Schema.Struct({
   runId: RunId,
   stage: Schema.String,
-  output: JsonText,
+  outputHash: Schema.String,
   inputHash: Schema.String,
   attempt: Schema.Int,
   startedAt: Schema.String,
@@ -69,6 +76,7 @@ const CheckpointRow = Schema.Struct({
   reusedFrom: Schema.NullOr(RunId)
 }).pipe(Schema.encodeKeys({
   runId: "run_id",
+  outputHash: "output_hash",
   inputHash: "input_hash",
   startedAt: "started_at",
   finishedAt: "finished_at",
@@ -76,28 +84,10 @@ const CheckpointRow = Schema.Struct({
   reusedFrom: "reused_from"
 }))
 
-const RecordingRow = Schema.Struct({
-  runId: RunId,
-  stage: Schema.String,
-  key: Schema.String,
-  seq: Schema.Int,
-  value: JsonText
-}).pipe(Schema.encodeKeys({ runId: "run_id" }))
-
 const runColumns = "id, pipeline, trading_day, as_of, mode, dry_run, code_version, parent_run_id, fork_from, " +
-  "status, started_at, finished_at, error, params"
-const checkpointColumns = "run_id, stage, output, input_hash, attempt, started_at, finished_at, duration_ms, " +
+  "status, started_at, finished_at, error, params_hash"
+const checkpointColumns = "run_id, stage, output_hash, input_hash, attempt, started_at, finished_at, duration_ms, " +
   "reused_from"
-const recordingColumns = "run_id, stage, key, seq, value"
-
-/** Rows per multi-row INSERT: well under SQLite's and PostgreSQL's parameter limits. */
-const insertChunk = 200
-
-const chunks = <A>(items: ReadonlyArray<A>): Array<ReadonlyArray<A>> => {
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < items.length; i += insertChunk) out.push(items.slice(i, i + insertChunk))
-  return out
-}
 
 /** The driver's own message (PostgreSQL's `SqlError.message` is only "Query failed"). */
 const describeError = (error: SqlError.SqlError | Schema.SchemaError): string => {
@@ -112,48 +102,119 @@ const storeError = (operation: string) => (error: SqlError.SqlError | Schema.Sch
 const isUniqueViolation = (error: unknown): error is SqlError.SqlError =>
   SqlError.isSqlError(error) && error.reason._tag === "UniqueViolation"
 
+/** A checkpoint's row values, in `checkpointColumns` order, with its output's blob. */
+const checkpointValues = (checkpoint: Checkpoint, output: JsonText) => [
+  checkpoint.runId,
+  checkpoint.stage,
+  output.hash,
+  checkpoint.inputHash,
+  checkpoint.attempt,
+  checkpoint.startedAt,
+  checkpoint.finishedAt,
+  checkpoint.durationMs,
+  checkpoint.reusedFrom
+]
+
 /** Builds the store over the current `SqlClient`. */
 export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
+  const statements = FixedStatements.make(sql)
+  const { prepare } = statements
+  const blobs = Blobs.make(statements)
 
-  const encodeRun = Schema.encodeEffect(RunRow)
-  const encodeCheckpoint = (checkpoint: Checkpoint) => Schema.encodeEffect(CheckpointRow)(checkpoint)
-  const encodeRecording = (recording: Recording) => Schema.encodeEffect(RecordingRow)(recording)
   const decodeRuns = Schema.decodeUnknownEffect(Schema.Array(RunRow))
   const decodeCheckpoints = Schema.decodeUnknownEffect(Schema.Array(CheckpointRow))
-  const decodeRecordings = Schema.decodeUnknownEffect(Schema.Array(RecordingRow))
 
-  /** Inserts a run; a taken id fails with "run <id> already exists". */
-  const insertRun = (operation: string, run: RunRecord, origin: RunOrigin) =>
-    Effect.catchIf(
-      Effect.flatMap(encodeRun(run), (row) => sql`INSERT INTO runs ${sql.insert({ ...row, origin })}`),
-      isUniqueViolation,
-      () => Effect.fail(new StoreError({ operation, message: `run ${run.id} already exists` }))
+  const insertRunRow = prepare(`INSERT INTO runs (${runColumns}, origin) VALUES (${Array(15).fill("?").join(", ")})`)
+  const updateRunRow = prepare(`UPDATE runs SET status = ?, finished_at = ?, error = ? WHERE id = ? RETURNING id`)
+  const upsertCheckpoint = prepare(
+    `INSERT INTO checkpoints (${checkpointColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (run_id, stage) DO UPDATE SET output_hash = excluded.output_hash, input_hash = excluded.input_hash,
+      attempt = excluded.attempt, started_at = excluded.started_at, finished_at = excluded.finished_at,
+      duration_ms = excluded.duration_ms, reused_from = excluded.reused_from`
+  )
+  const upsertRecordings = prepare(
+    `INSERT INTO stage_recordings (run_id, stage, entries_hash) VALUES (?, ?, ?)
+      ON CONFLICT (run_id, stage) DO UPDATE SET entries_hash = excluded.entries_hash`
+  )
+  const selectCheckpoints = prepare(`SELECT ${checkpointColumns} FROM checkpoints WHERE run_id = ? ORDER BY seq`)
+  const selectRecordings = prepare(`SELECT stage, entries_hash FROM stage_recordings WHERE run_id = ? ORDER BY seq`)
+
+  /** Runs `body` in a transaction, then confirms the blobs it wrote. */
+  const transaction = <A, E, R>(body: Effect.Effect<readonly [A, ReadonlyArray<string>], E, R>) =>
+    sql.withTransaction(body).pipe(
+      Effect.map(([result, written]) => {
+        blobs.confirm(written)
+        return result
+      }),
+      Effect.onError(() => Effect.sync(blobs.abandon))
     )
 
-  const insertAll = <A, I extends Record<string, unknown>>(
-    table: string,
-    encode: (item: A) => Effect.Effect<I, Schema.SchemaError>,
-    items: ReadonlyArray<A>
-  ) =>
-    Effect.forEach(chunks(items), (chunk) =>
-      Effect.gen(function*() {
-        const rows = yield* Effect.forEach(chunk, (item) => encode(item))
-        if (Arr.isArrayNonEmpty(rows)) yield* sql`INSERT INTO ${sql(table)} ${sql.insert(rows)}`
-      }), { discard: true })
+  /** Inserts a run (its parameters first); a taken id fails with "run <id> already exists". */
+  const insertRun = (operation: string, run: RunRecord, origin: RunOrigin) =>
+    Effect.gen(function*() {
+      const params = jsonText(run.params)
+      const written = yield* blobs.put([{ text: params, slot: "params" }])
+      yield* Effect.catchIf(
+        insertRunRow(
+          run.id,
+          run.pipeline,
+          run.tradingDay,
+          run.asOf,
+          run.mode,
+          run.dryRun,
+          run.codeVersion,
+          run.parentRunId,
+          run.forkFrom,
+          run.status,
+          run.startedAt,
+          run.finishedAt,
+          run.error,
+          params.hash,
+          origin
+        ),
+        isUniqueViolation,
+        () => Effect.fail(new StoreError({ operation, message: `run ${run.id} already exists` }))
+      )
+      return written
+    })
+
+  /** Writes a stage's recordings (replacing the stage's) and their blobs; the blobs written. */
+  const writeRecordings = (runId: RunId, stage: string, recordings: ReadonlyArray<Pick<Recording, "key" | "seq" | "value">>) =>
+    Effect.gen(function*() {
+      const { entries, values } = RecordingEntries.pack(recordings)
+      const written = yield* blobs.put([
+        ...values.map((text, i) => ({ text, slot: `value:${stage}:${i}` })),
+        { text: entries, slot: `recordings:${stage}` }
+      ])
+      yield* upsertRecordings(runId, stage, entries.hash)
+      return written
+    })
+
+  const writeCheckpoint = (checkpoint: Checkpoint) =>
+    Effect.gen(function*() {
+      const output = jsonText(checkpoint.output)
+      const written = yield* blobs.put([{ text: output, slot: `output:${checkpoint.stage}` }])
+      yield* upsertCheckpoint(...checkpointValues(checkpoint, output))
+      return written
+    })
+
+  const withParams = (operation: string, rows: ReadonlyArray<Record<string, unknown>>) =>
+    Effect.gen(function*() {
+      const params = yield* blobs.get(operation, rows.map((row) => String(row["params_hash"])))
+      return yield* decodeRuns(rows.map((row) => ({ ...row, params: params.get(String(row["params_hash"])) })))
+    })
 
   const createRun = Effect.fn("SqlRunStore.createRun")(
     function*(run: RunRecord) {
-      yield* insertRun("createRun", run, "local")
+      blobs.confirm(yield* insertRun("createRun", run, "local"))
     },
     Effect.mapError(storeError("createRun"))
   )
 
   const updateRun = Effect.fn("SqlRunStore.updateRun")(
     function*(id: RunId, patch: RunPatch) {
-      const updated = yield* sql`UPDATE runs SET ${
-        sql.update({ status: patch.status, finished_at: patch.finishedAt, error: patch.error })
-      } WHERE id = ${id} RETURNING id`
+      const updated = yield* updateRunRow(patch.status, patch.finishedAt, patch.error, id)
       if (updated.length === 0) return yield* new StoreError({ operation: "updateRun", message: `no run ${id}` })
     },
     Effect.mapError(storeError("updateRun"))
@@ -161,8 +222,8 @@ export const make = Effect.gen(function*() {
 
   const getRun = Effect.fn("SqlRunStore.getRun")(
     function*(id: RunId) {
-      const rows = yield* decodeRuns(yield* sql`SELECT ${sql.literal(runColumns)} FROM runs WHERE id = ${id}`)
-      return Option.fromNullishOr(rows[0])
+      const rows = yield* sql<Record<string, unknown>>`SELECT ${sql.literal(runColumns)} FROM runs WHERE id = ${id}`
+      return Option.fromNullishOr((yield* withParams("getRun", rows))[0])
     },
     Effect.mapError(storeError("getRun"))
   )
@@ -174,63 +235,66 @@ export const make = Effect.gen(function*() {
         ...(query.tradingDay === undefined ? [] : [sql`trading_day = ${query.tradingDay}`]),
         ...(query.origin === undefined ? [] : [sql`origin = ${query.origin}`])
       ]
-      return yield* decodeRuns(
-        yield* sql`SELECT ${sql.literal(runColumns)} FROM runs WHERE ${sql.and(filters)}
+      const rows = yield* sql<Record<string, unknown>>`SELECT ${sql.literal(runColumns)} FROM runs WHERE ${sql.and(filters)}
           ORDER BY started_at DESC, id DESC LIMIT ${Math.max(0, query.limit)}`
-      )
+      return yield* withParams("listRuns", rows)
     },
     Effect.mapError(storeError("listRuns"))
   )
 
   const putCheckpoint = Effect.fn("SqlRunStore.putCheckpoint")(
     function*(checkpoint: Checkpoint) {
-      const row = yield* encodeCheckpoint(checkpoint)
-      yield* sql`INSERT INTO checkpoints ${sql.insert(row)}
-        ON CONFLICT (run_id, stage) DO UPDATE SET ${
-        sql.update({
-          output: row.output,
-          input_hash: row.input_hash,
-          attempt: row.attempt,
-          started_at: row.started_at,
-          finished_at: row.finished_at,
-          duration_ms: row.duration_ms,
-          reused_from: row.reused_from
-        })
-      }`
+      yield* transaction(Effect.map(writeCheckpoint(checkpoint), (written) => [undefined, written] as const))
     },
     Effect.mapError(storeError("putCheckpoint"))
   )
 
+  const commitStage = Effect.fn("SqlRunStore.commitStage")(
+    function*(commit: StageCommit) {
+      yield* transaction(Effect.gen(function*() {
+        const written = yield* writeRecordings(commit.runId, commit.stage, commit.recordings)
+        if (commit.checkpoint === null) return [undefined, written] as const
+        return [undefined, [...written, ...yield* writeCheckpoint(commit.checkpoint)]] as const
+      }))
+    },
+    Effect.mapError(storeError("commitStage"))
+  )
+
   const getCheckpoints = Effect.fn("SqlRunStore.getCheckpoints")(
     function*(runId: RunId) {
-      return yield* decodeCheckpoints(
-        yield* sql`SELECT ${sql.literal(checkpointColumns)} FROM checkpoints WHERE run_id = ${runId} ORDER BY seq`
-      )
+      const rows = yield* decodeCheckpoints(yield* selectCheckpoints(runId))
+      const outputs = yield* blobs.get("getCheckpoints", rows.map((row) => row.outputHash))
+      return rows.map((row): Checkpoint => ({
+        runId: row.runId,
+        stage: row.stage,
+        output: outputs.get(row.outputHash)!,
+        inputHash: row.inputHash,
+        attempt: row.attempt,
+        startedAt: row.startedAt,
+        finishedAt: row.finishedAt,
+        durationMs: row.durationMs,
+        reusedFrom: row.reusedFrom
+      }))
     },
     Effect.mapError(storeError("getCheckpoints"))
   )
 
-  const putRecording = Effect.fn("SqlRunStore.putRecording")(
-    function*(recording: Recording) {
-      yield* insertAll("recordings", encodeRecording, [recording])
-    },
-    Effect.mapError(storeError("putRecording"))
-  )
-
   const getRecordings = Effect.fn("SqlRunStore.getRecordings")(
     function*(runId: RunId) {
-      return yield* decodeRecordings(
-        yield* sql`SELECT ${sql.literal(recordingColumns)} FROM recordings WHERE run_id = ${runId} ORDER BY id`
+      const rows = yield* selectRecordings(runId)
+      const lists = yield* blobs.get("getRecordings", rows.map((row) => String(row["entries_hash"])))
+      const refs: Array<string> = []
+      for (const list of lists.values()) {
+        const found = RecordingEntries.references(list)
+        if (typeof found === "string") return yield* new StoreError({ operation: "getRecordings", message: `stored ${found}` })
+        refs.push(...found)
+      }
+      const values = yield* blobs.get("getRecordings", refs)
+      return rows.flatMap((row) =>
+        RecordingEntries.unpack(runId, String(row["stage"]), lists.get(String(row["entries_hash"])) as never, (hash) => values.get(hash)!)
       )
     },
     Effect.mapError(storeError("getRecordings"))
-  )
-
-  const clearRecordings = Effect.fn("SqlRunStore.clearRecordings")(
-    function*(runId: RunId, stage: string) {
-      yield* sql`DELETE FROM recordings WHERE run_id = ${runId} AND stage = ${stage}`
-    },
-    Effect.mapError(storeError("clearRecordings"))
   )
 
   const importBundle = Effect.fn("SqlRunStore.importBundle")(
@@ -243,12 +307,21 @@ export const make = Effect.gen(function*() {
           message: `bundle of run ${id} contains data of run ${foreign.runId} (stage ${foreign.stage})`
         })
       }
-      yield* sql.withTransaction(
-        insertRun("importBundle", bundle.run, origin).pipe(
-          Effect.andThen(insertAll("checkpoints", encodeCheckpoint, bundle.checkpoints)),
-          Effect.andThen(insertAll("recordings", encodeRecording, bundle.recordings))
-        )
-      )
+      const stages = new Map<string, Array<Recording>>()
+      for (const recording of bundle.recordings) stages.set(recording.stage, [...(stages.get(recording.stage) ?? []), recording])
+      yield* transaction(Effect.gen(function*() {
+        const written = [...yield* insertRun("importBundle", bundle.run, origin)]
+        const seen = new Set<string>()
+        for (const checkpoint of bundle.checkpoints) {
+          if (seen.has(checkpoint.stage)) {
+            return yield* new StoreError({ operation: "importBundle", message: `bundle of run ${id} has two checkpoints of stage ${checkpoint.stage}` })
+          }
+          seen.add(checkpoint.stage)
+          written.push(...yield* writeCheckpoint(checkpoint))
+        }
+        for (const [stage, recordings] of stages) written.push(...yield* writeRecordings(id, stage, recordings))
+        return [undefined, written] as const
+      }))
     },
     Effect.mapError(storeError("importBundle"))
   )
@@ -260,9 +333,8 @@ export const make = Effect.gen(function*() {
     listRuns,
     putCheckpoint,
     getCheckpoints,
-    putRecording,
+    commitStage,
     getRecordings,
-    clearRecordings,
     importBundle
   })
 })

@@ -5,10 +5,12 @@ import { dirname, join, resolve } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, assert, describe, it, layer, type Vitest } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Layer, Option, Redacted } from "effect"
-import { SqlClient } from "effect/sql"
+import { Migrator, SqlClient } from "effect/sql"
+import { Reactivity } from "effect/reactivity"
+import { PgClient } from "@effect/sql-pg"
 import { RunId, TradingDay } from "@council/domain"
 import { type Checkpoint, type Recording, type RunBundle, type RunRecord, RunStore } from "@council/engine"
-import { Database, SqlRunStore } from "@council/store"
+import { Database, NodeSqliteClient, SqlRunStore } from "@council/store"
 import { migrations } from "../src/migrations/index.ts"
 import { PgServer } from "./PgServer.ts"
 
@@ -194,32 +196,55 @@ const contract = <R>(
     assert.deepStrictEqual(yield* store.getCheckpoints(id("none")), [])
   }))
 
-  test("returns recordings in write order and clears them per stage", Effect.gen(function*() {
+  test("commits a stage's checkpoint with its recordings, which replace the stage's earlier ones", Effect.gen(function*() {
     const store = yield* RunStore
     yield* store.createRun(mkRun("r1"))
     yield* store.createRun(mkRun("r2"))
-    const first = [mkRecording("r1", "fetch", 0), mkRecording("r1", "fetch", 1), mkRecording("r1", "pitch", 0)]
-    yield* Effect.forEach(first, store.putRecording, { discard: true })
-    yield* store.putRecording(mkRecording("r2", "fetch", 0))
-    yield* store.putRecording(mkRecording("r1", "pitch", 1))
-    assert.deepStrictEqual(yield* store.getRecordings(id("r1")), [...first, mkRecording("r1", "pitch", 1)])
-
-    yield* store.clearRecordings(id("r1"), "fetch")
-    assert.deepStrictEqual(
-      yield* store.getRecordings(id("r1")),
-      [mkRecording("r1", "pitch", 0), mkRecording("r1", "pitch", 1)]
-    )
-    assert.deepStrictEqual(yield* store.getRecordings(id("r2")), [mkRecording("r2", "fetch", 0)])
+    const fetch = [mkRecording("r1", "fetch", 0), mkRecording("r1", "fetch", 1)]
+    const pitch = [mkRecording("r1", "pitch", 0), mkRecording("r1", "pitch", 1)]
+    yield* store.commitStage({ runId: id("r1"), stage: "fetch", checkpoint: mkCheckpoint("r1", "fetch"), recordings: fetch })
+    yield* store.commitStage({ runId: id("r2"), stage: "fetch", checkpoint: null, recordings: [mkRecording("r2", "fetch", 0)] })
+    yield* store.commitStage({ runId: id("r1"), stage: "pitch", checkpoint: null, recordings: pitch })
+    assert.deepStrictEqual(yield* store.getRecordings(id("r1")), [...fetch, ...pitch])
+    assert.deepStrictEqual(yield* store.getCheckpoints(id("r1")), [mkCheckpoint("r1", "fetch")])
 
     const retry = { ...mkRecording("r1", "fetch", 0), value: { _tag: "Failure", error: { reason: "timeout" } } }
-    yield* store.putRecording(retry)
-    assert.deepStrictEqual(
-      yield* store.getRecordings(id("r1")),
-      [mkRecording("r1", "pitch", 0), mkRecording("r1", "pitch", 1), retry]
-    )
-    yield* store.clearRecordings(id("r1"), "no-such-stage")
-    assert.strictEqual((yield* store.getRecordings(id("r1"))).length, 3)
+    const retried = mkCheckpoint("r1", "fetch", { attempt: 2, output: { retried: true } })
+    yield* store.commitStage({ runId: id("r1"), stage: "fetch", checkpoint: retried, recordings: [retry] })
+    assert.deepStrictEqual(yield* store.getRecordings(id("r1")), [retry, ...pitch])
+    assert.deepStrictEqual(yield* store.getCheckpoints(id("r1")), [retried])
+    yield* store.commitStage({ runId: id("r1"), stage: "pitch", checkpoint: mkCheckpoint("r1", "pitch"), recordings: [] })
+    assert.deepStrictEqual(yield* store.getRecordings(id("r1")), [retry])
+    assert.deepStrictEqual((yield* store.getCheckpoints(id("r1"))).map((c) => c.stage), ["fetch", "pitch"])
+    assert.deepStrictEqual(yield* store.getRecordings(id("r2")), [mkRecording("r2", "fetch", 0)])
     assert.deepStrictEqual(yield* store.getRecordings(id("none")), [])
+    const error = failureOf(yield* Effect.exit(store.commitStage({ runId: id("ghost"), stage: "fetch", checkpoint: null, recordings: [] })))
+    assert.strictEqual(error.operation, "commitStage")
+  }))
+
+  test("keeps large recorded values, shared ones and a fork's reuse marks exactly", Effect.gen(function*() {
+    const store = yield* RunStore
+    const snapshot = { asOf: "2026-08-21", rows: Array.from({ length: 60 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
+    const large = (runId: string, stage: string, seq: number, extra: object = {}): Recording => ({
+      runId: id(runId),
+      stage,
+      key: `market.snapshot#${seq}`,
+      seq,
+      value: { _tag: "Success", value: snapshot, ...extra }
+    })
+    yield* store.createRun(mkRun("a"))
+    yield* store.createRun(mkRun("b"))
+    const first = [large("a", "fetch", 0), mkRecording("a", "fetch", 1), large("a", "fetch", 2, { reusedFrom: "parent" })]
+    yield* store.commitStage({ runId: id("a"), stage: "fetch", checkpoint: mkCheckpoint("a", "fetch", { output: snapshot }), recordings: first })
+    yield* store.commitStage({ runId: id("b"), stage: "fetch", checkpoint: mkCheckpoint("b", "fetch", { output: snapshot }), recordings: [large("b", "fetch", 0)] })
+    const odd: Recording = { ...mkRecording("b", "pitch", 0), value: { value: snapshot, _tag: "Success" } }
+    yield* store.commitStage({ runId: id("b"), stage: "pitch", checkpoint: null, recordings: [odd] })
+    const read = yield* store.getRecordings(id("a"))
+    assert.deepStrictEqual(read, first)
+    assert.strictEqual(JSON.stringify(read), JSON.stringify(first))
+    const other = yield* store.getRecordings(id("b"))
+    assert.strictEqual(JSON.stringify(other), JSON.stringify([large("b", "fetch", 0), odd]))
+    assert.deepStrictEqual((yield* store.getCheckpoints(id("b")))[0]?.output, snapshot)
   }))
 
   test("imports a bundle", Effect.gen(function*() {
@@ -251,7 +276,8 @@ const contract = <R>(
     }
     yield* store.importBundle(big)
     assert.deepStrictEqual(yield* store.getCheckpoints(big.run.id), big.checkpoints)
-    assert.deepStrictEqual(yield* store.getRecordings(big.run.id), big.recordings)
+    const byStage = Array.from({ length: 7 }, (_, k) => big.recordings.filter((r) => r.stage === `stage-${k}`)).flat()
+    assert.deepStrictEqual(yield* store.getRecordings(big.run.id), byStage)
     const empty: RunBundle = { ...mkBundle("empty"), checkpoints: [], recordings: [] }
     yield* store.importBundle(empty)
     assert.deepStrictEqual(yield* store.getRun(empty.run.id), Option.some(empty.run))
@@ -279,7 +305,12 @@ const contract = <R>(
     yield* store.putCheckpoint(mkCheckpoint("json", "scalar", { output: 0.1 + 0.2 }))
     yield* store.putCheckpoint(mkCheckpoint("json", "null", { output: null }))
     yield* store.putCheckpoint(mkCheckpoint("json", "string", { output: "just a string" }))
-    yield* store.putRecording({ ...mkRecording("json", "fetch", 0), value: { _tag: "Success", value: trickyJson } })
+    yield* store.commitStage({
+      runId: run.id,
+      stage: "fetch",
+      checkpoint: null,
+      recordings: [{ ...mkRecording("json", "fetch", 0), value: { _tag: "Success", value: trickyJson } }]
+    })
 
     const stored = yield* store.getRun(run.id)
     assert.deepStrictEqual(stored, Option.some(run))
@@ -327,10 +358,65 @@ const sqlOnly = <R>(
     const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient
     yield* store.createRun(mkRun("corrupt"))
-    yield* sql`UPDATE runs SET params = ${"{not json"} WHERE id = ${"corrupt"}`
+    yield* sql`UPDATE blobs SET body = ${"{not json"}`
     const error = failureOf(yield* Effect.exit(store.getRun(id("corrupt"))))
     assert.strictEqual(error._tag, "StoreError")
     assert.strictEqual(error.operation, "getRun")
+  }))
+
+  test("stores a window that slid as a delta of the one before: read back exactly, in a fraction of the bytes", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const bar = (i: number) => ({ date: `day-${i}`, open: 100 + i / 3, high: 101 + i / 7, low: 99 - i / 11, close: 100 + Math.sin(i), volume: 1_000 + i })
+    const window = (end: number) => ({ asOf: `day-${end}`, bars: Array.from({ length: 200 }, (_, k) => bar(end - 199 + k)) })
+    const days = Array.from({ length: 40 }, (_, d) => d + 300)
+    for (const end of days) {
+      yield* store.createRun(mkRun(`w${end}`))
+      yield* store.commitStage({
+        runId: id(`w${end}`),
+        stage: "fetch",
+        checkpoint: mkCheckpoint(`w${end}`, "fetch", { output: window(end) }),
+        recordings: [{ ...mkRecording(`w${end}`, "fetch", 0), value: { _tag: "Success", value: window(end) } }]
+      })
+    }
+    const rows = yield* sql<{ readonly n: number | bigint; readonly bytes: number | bigint }>`
+      SELECT COUNT(*) AS n, SUM(LENGTH(body)) AS bytes FROM blobs WHERE base IS NOT NULL`
+    const whole = JSON.stringify(window(300)).length
+    assert.strictEqual(Number(rows[0]?.n), days.length - 1, "every window but the first is a delta")
+    assert.isBelow(Number(rows[0]?.bytes), whole, "39 deltas take less than one window")
+    // a fresh store (no text remembered) rebuilds every one from the chain
+    const reader = yield* SqlRunStore.make
+    for (const end of days) {
+      const [checkpoint] = yield* reader.getCheckpoints(id(`w${end}`))
+      assert.strictEqual(JSON.stringify(checkpoint?.output), JSON.stringify(window(end)))
+      const [recording] = yield* reader.getRecordings(id(`w${end}`))
+      assert.deepStrictEqual(recording?.value, { _tag: "Success", value: window(end) })
+    }
+    yield* sql`UPDATE blobs SET body = ${"[0, 5, \"edited\"]"}, z = 0 WHERE base IS NOT NULL`
+    const error = failureOf(yield* Effect.exit((yield* SqlRunStore.make).getCheckpoints(id(`w${days[5]}`))))
+    assert.match(error.message, /does not rebuild/)
+  }))
+
+  test("stores what does not change once: the parameters, outputs and large values of many runs", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const blobs = () => Effect.map(sql<{ readonly n: number | bigint }>`SELECT COUNT(*) AS n FROM blobs`, (rows) => Number(rows[0]?.n))
+    const snapshot = { asOf: "2026-08-21", rows: Array.from({ length: 60 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
+    for (const runId of ["r1", "r2", "r3"]) {
+      yield* store.createRun(mkRun(runId))
+      yield* store.commitStage({
+        runId: id(runId),
+        stage: "fetch",
+        checkpoint: mkCheckpoint(runId, "fetch", { output: snapshot }),
+        recordings: [{ ...mkRecording(runId, "fetch", 0), value: { _tag: "Success", value: snapshot } }]
+      })
+    }
+    // the parameters, the snapshot (output and recorded value alike) and the stage's recordings
+    assert.strictEqual(yield* blobs(), 3)
+    yield* store.importBundle({ ...mkBundle("copy"), checkpoints: [mkCheckpoint("copy", "fetch", { output: snapshot })], recordings: [] })
+    assert.strictEqual(yield* blobs(), 3)
+    yield* store.putCheckpoint(mkCheckpoint("copy", "pitch", { output: { changed: true } }))
+    assert.strictEqual(yield* blobs(), 4)
   }))
 
   test("a checkpoint needs its run", Effect.gen(function*() {
@@ -339,6 +425,43 @@ const sqlOnly = <R>(
     assert.strictEqual(error.operation, "putCheckpoint")
   }))
 }
+
+/** Rows in the layout before `0008_content_addressed`, then that migration: everything reads back as it was. */
+const migratesInPlace = (raw: Layer.Layer<SqlClient.SqlClient, unknown>) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const before = Object.fromEntries(Object.entries(migrations).filter(([key]) => key < "0008"))
+    yield* Migrator.make({})({ loader: Migrator.fromRecord(before) })
+    const big = { asOf: "2026-08-21", rows: Array.from({ length: 60 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
+    const run = mkRun("old", { params: trickyJson, status: "completed" })
+    const checkpoints = [mkCheckpoint("old", "fetch", { output: big }), mkCheckpoint("old", "pitch", { output: trickyJson })]
+    const recordings: ReadonlyArray<Recording> = [
+      { ...mkRecording("old", "fetch", 0), value: { _tag: "Success", value: big } },
+      { ...mkRecording("old", "fetch", 1), value: { reusedFrom: "older", _tag: "Success", value: big } },
+      { ...mkRecording("old", "pitch", 0), value: { _tag: "Failure", error: trickyJson } }
+    ]
+    yield* sql`INSERT INTO runs (id, pipeline, trading_day, as_of, mode, dry_run, code_version, parent_run_id, fork_from,
+      status, started_at, finished_at, error, params) VALUES (${run.id}, ${run.pipeline}, ${run.tradingDay}, ${run.asOf},
+      ${run.mode}, ${run.dryRun}, ${run.codeVersion}, ${null}, ${null}, ${run.status}, ${run.startedAt}, ${null}, ${null},
+      ${JSON.stringify(run.params)})`
+    for (const c of checkpoints) {
+      yield* sql`INSERT INTO checkpoints (run_id, stage, output, input_hash, attempt, started_at, finished_at, duration_ms,
+        reused_from) VALUES (${c.runId}, ${c.stage}, ${JSON.stringify(c.output)}, ${c.inputHash}, ${c.attempt},
+        ${c.startedAt}, ${c.finishedAt}, ${c.durationMs}, ${null})`
+    }
+    for (const r of recordings) {
+      yield* sql`INSERT INTO recordings (run_id, stage, key, seq, value)
+        VALUES (${r.runId}, ${r.stage}, ${r.key}, ${r.seq}, ${JSON.stringify(r.value)})`
+    }
+    yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
+    const store = yield* SqlRunStore.make
+    assert.deepStrictEqual(yield* store.getRun(run.id), Option.some(run))
+    assert.strictEqual(JSON.stringify(yield* store.getCheckpoints(run.id)), JSON.stringify(checkpoints))
+    assert.strictEqual(JSON.stringify(yield* store.getRecordings(run.id)), JSON.stringify(recordings))
+    const counted = yield* sql<{ readonly n: number | bigint }>`SELECT COUNT(*) AS n FROM blobs`
+    // parameters (= the pitch output), the large value (= the fetch output), and two stages' entries
+    assert.strictEqual(Number(counted[0]?.n), 4)
+  }).pipe(Effect.provide(raw))
 
 const sqliteStore = (filename: string) => SqlRunStore.layer.pipe(Layer.provideMerge(Database.layerSqlite(filename)))
 
@@ -349,6 +472,8 @@ describe("RunStore contract", () => {
     const fresh = Effect.sync(() => sqliteStore(tempFile("council.db")))
     contract(it, fresh)
     sqlOnly(it, fresh)
+    it.effect("0008 moves runs, checkpoints and recordings to content-addressed blobs in place", () =>
+      migratesInPlace(NodeSqliteClient.layer({ filename: tempFile("old.db") })))
   })
 
   layer(PgServer.layer, { timeout: 60_000 })("PostgreSQL", (it) => {
@@ -360,6 +485,12 @@ describe("RunStore contract", () => {
     )
     contract(it, fresh)
     sqlOnly(it, fresh)
+
+    it.effect("0008 moves runs, checkpoints and recordings to content-addressed blobs in place", () =>
+      Effect.gen(function*() {
+        const url = yield* (yield* PgServer).createDatabase
+        yield* migratesInPlace(Layer.effect(SqlClient.SqlClient, PgClient.make({ url })).pipe(Layer.provide(Reactivity.layer)))
+      }))
 
     it.effect("Database.layer uses PostgreSQL when DATABASE_URL is set", () =>
       Effect.gen(function*() {

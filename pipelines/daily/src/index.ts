@@ -1,4 +1,5 @@
 export * as Approval from "./Approval.ts"
+export * as Backtest from "./Backtest.ts"
 export * from "./DailyParams.ts"
 export * from "./DailyPipeline.ts"
 export * as MarketSchedule from "./MarketSchedule.ts"

@@ -1,12 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Stream } from "effect"
 import * as LanguageModel from "effect/ai/LanguageModel"
-import { AccountId, PM_NAMES, type RunId } from "@council/domain"
+import { AccountId, PM_NAMES } from "@council/domain"
 import { RunStore } from "@council/engine"
 import { AuditTrail, Chairman, LlmBudget, type Models, type PortfolioManagers } from "@council/llm"
 import { Ask, LlmCouncil, PitchPrompt } from "@council/llm/live"
 import { CouncilSynthesis, FetchData, PeerReview, PmPitches } from "@council/daily"
-import { market, recording, runContext } from "./Fixtures.ts"
+import { market, recorded, recording, runContext } from "./Fixtures.ts"
 
 /** A marker per PM that never names it (anonymization replaces PM names, not these). */
 const MARK: Readonly<Record<string, string>> = { CHATGPT: "zeta", GEMINI: "kappa", CLAUDE: "sigma", GROQ: "omega", DEEPSEEK: "delta" }
@@ -93,14 +93,14 @@ const runDay = (c: Council, runId = "stage-test") =>
     const book = yield* PmPitches.run({ FetchData: snapshot })
     const review = yield* PeerReview.run({ FetchData: snapshot, PmPitches: book })
     const decision = yield* CouncilSynthesis.run({ FetchData: snapshot, PmPitches: book, PeerReview: review })
-    return { snapshot, book, review, decision }
+    return { snapshot, book, review, decision, recordings: yield* recorded }
   }).pipe(Effect.provide(Layer.mergeAll(withRun(runId), c.layer)))
 
 describe("the council on LanguageModel test layers", () => {
   it.effect("every PM gets the same snapshot and instructions; a PM whose answers never validate abstains, saying why", () =>
     Effect.gen(function*() {
       const c = yield* council({ GROQ: (p) => answers(p).replace(/"symbol":"[A-Z]+"/, '"symbol":"TSLA"') })
-      const { book } = yield* runDay(c)
+      const { book, recordings } = yield* runDay(c)
       assert.deepStrictEqual(book.pitches.map((p) => p.pm), ["CHATGPT", "GEMINI", "CLAUDE", "DEEPSEEK"])
       assert.deepStrictEqual(book.pitches.map((p) => p.source), ["openai:model-chatgpt", "openai:model-gemini", "openai:model-claude", "openai:model-deepseek"])
       assert.strictEqual(book.abstentions[0]?.pm, "GROQ")
@@ -110,8 +110,7 @@ describe("the council on LanguageModel test layers", () => {
       assert.isTrue(briefs.every((b) => b === briefs[0] && b.length > 200))
       assert.isTrue(firstPrompts.every((p) => p.startsWith(PitchPrompt.PITCH_SYSTEM)))
       assert.strictEqual(c.logs["GROQ"]!.filter((p) => p.includes("Pitch your trade")).length, 2)
-      const store = yield* RunStore
-      const entries = AuditTrail.fromRecordings(yield* store.getRecordings("stage-test" as RunId))
+      const entries = AuditTrail.fromRecordings(recordings)
       assert.deepStrictEqual(
         entries.filter((e) => e.exchange.purpose === "pitch").map((e) => [e.exchange.actor, e.exchange.turn, e.exchange.outcome._tag]),
         [["CHATGPT", 1, "Parsed"], ["GEMINI", 1, "Parsed"], ["CLAUDE", 1, "Parsed"], ["GROQ", 1, "Invalid"], ["GROQ", 2, "Invalid"], ["DEEPSEEK", 1, "Parsed"]]

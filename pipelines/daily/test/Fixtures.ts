@@ -1,6 +1,6 @@
 import { Context, Effect, Layer, Ref } from "effect"
 import { AccountId, type AccountSnapshot, type Bar, momentAt, type NewYorkMoment, type PeerReviewResult, type Pitch, type RunId, type Ticker, TradingDay } from "@council/domain"
-import { Recorder, RunContext, RunStore } from "@council/engine"
+import { Recorder, RunContext } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
 import { AccountManager, type Broker, BrokerError, Brokers } from "@council/broker"
@@ -63,11 +63,14 @@ export const runContext = (
     params: { accounts: overrides.accounts ?? profiles, broker: "test", data: "test", pms: "test" }
   })
 
-/** A recorder that stores what it records in a memory store, so tests can read the calls back. */
+/** A recorder in record mode, fresh per test: `recorded` reads back what it recorded. */
 export const recording = Layer.effect(
   Recorder.Recorder,
   Recorder.make({ mode: "record", runId: "stage-test" as RunId, stage: "test" })
-).pipe(Layer.provideMerge(RunStore.layerMemory))
+).pipe(Layer.fresh)
+
+/** What the test's recorder recorded, in call order. */
+export const recorded = Effect.flatMap(Recorder.Recorder, (recorder) => recorder.recordings)
 
 export const flatAccount = (account: string, equity = 100_000): AccountSnapshot => ({
   account: AccountId.make(account),
@@ -81,10 +84,7 @@ export const flatAccount = (account: string, equity = 100_000): AccountSnapshot 
 
 export const ticker = (s: string) => s as Ticker
 
-export const recordedKeys = Effect.gen(function*() {
-  const store = yield* RunStore
-  return (yield* store.getRecordings("stage-test" as RunId)).map((r) => r.key)
-})
+export const recordedKeys = Effect.map(recorded, (recordings) => recordings.map((r) => r.key))
 
 /** The local exchange on a fresh in-memory SQLite database, at the `Present` (after the close of `day`), serving the default accounts. */
 export const exchange = AccountManager.layer.pipe(

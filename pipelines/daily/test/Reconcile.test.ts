@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Ref } from "effect"
 import { AccountId, momentAt, type NewYorkMoment, type OrderIntent, type RunId, Ticker, TradingDay } from "@council/domain"
-import { Recorder, RunContext, RunStore } from "@council/engine"
+import { type Recording, Recorder, RunContext, RunStore } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
 import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { LocalBars, MarketData } from "@council/market"
@@ -23,16 +23,20 @@ const env = (session: Ref.Ref<NewYorkMoment>) =>
       Layer.orDie
     )
 
+/** What each run recorded (the runner would commit it with the stage's checkpoint). */
+const kept = new Map<string, ReadonlyArray<Recording>>()
+
 /** Runs the Reconcile stage as a run of `day` would, recording (or replaying) its calls under `runId`. */
 const reconcile = (day: TradingDay, runId: string, mode: "record" | "replay" = "record") =>
   Effect.gen(function*() {
-    const store = yield* RunStore
-    const recordings = mode === "replay" ? (yield* store.getRecordings(runId as RunId)).filter((r) => r.stage === "Reconcile") : []
+    const recordings = mode === "replay" ? kept.get(runId) ?? [] : []
     const recorder = yield* Recorder.make({ mode, runId: runId as RunId, stage: "Reconcile", recordings })
-    return yield* Reconcile.run({}).pipe(
+    const report = yield* Reconcile.run({}).pipe(
       Effect.provideService(Recorder.Recorder, recorder),
       Effect.provide(RunContext.layerTest({ tradingDay: day, runId: runId as RunId, mode, params: { accounts: [], broker: "t", data: "t", pms: "t" } }))
     )
+    if (mode === "record") kept.set(runId, yield* recorder.recordings)
+    return report
   })
 
 const ledgerState = Effect.gen(function*() {

@@ -12,6 +12,7 @@ import runOrigin from "./0003_run_origin.ts"
 import llmSpend from "./0004_llm_spend.ts"
 import ledger from "./0005_ledger.ts"
 import schedules from "./0006_schedules.ts"
+import contentAddressed from "./0008_content_addressed.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
@@ -19,5 +20,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0003_run_origin": runOrigin,
   "0004_llm_spend": llmSpend,
   "0005_ledger": ledger,
-  "0006_schedules": schedules
+  "0006_schedules": schedules,
+  "0008_content_addressed": contentAddressed
 }

@@ -1,0 +1,328 @@
+/**
+ * `backtest`: the daily pipeline over a range of sessions (`Backtest.runBacktest`), in a database file of its own
+ * (`$COUNCIL_HOME/backtests/<id>.db`: its run store and its local exchange), registered as a TradeLedger book in
+ * the main database so `backtests`, `leaderboard --backtest` and `equity --backtest` find it.
+ *
+ * Every account trades on the backtest's local exchange, whatever the configuration says (a backtest never
+ * reaches a broker). Ctrl-C marks the book `interrupted`; `backtest --resume <id>` continues it (a SIGKILL leaves
+ * it `running`, resumed the same way).
+ */
+import { randomBytes } from "node:crypto"
+import { existsSync, writeFileSync } from "node:fs"
+import { join, resolve } from "node:path"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
+import { type AccountId, type NewYorkMoment, RunSchedule, TradingDay } from "@council/domain"
+import { AccountManager } from "@council/broker"
+import { AccountProfile, Backtest, type DailyParams } from "@council/daily"
+import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
+import { RunStore } from "@council/engine"
+import { MarketData } from "@council/market"
+import { Notifier } from "@council/notify/Notifier"
+import { Database, NodeSqliteClient, SqlRunStore } from "@council/store"
+import { BacktestReport, type BookSummary, MechanicalVotes, TradeLedger } from "@council/tracking"
+import { SpendLedger } from "@council/llm"
+import { AppSettings, codeVersion } from "../AppConfig.ts"
+import { market } from "../Market.ts"
+import { configured } from "../Storage.ts"
+import { offlineCouncil } from "../AppLayer.ts"
+import { CliFailure } from "../CliFailure.ts"
+import { table } from "../Table.ts"
+import { progressLine } from "../BacktestProgress.ts"
+import { waitForSignal } from "../Listening.ts"
+import { selectedProfiles } from "./RunDaily.ts"
+import * as Llm from "./Llm.ts"
+import * as BacktestReplay from "./BacktestReplay.ts"
+
+export const PMS_MODES = ["offline", "replay", "live"] as const
+export type PmsMode = typeof PMS_MODES[number]
+
+export interface BacktestCommandOptions {
+  readonly from: Option.Option<string>
+  readonly to: Option.Option<string>
+  readonly accounts: Option.Option<string>
+  readonly pms: Option.Option<string>
+  readonly resume: Option.Option<string>
+  readonly json: boolean
+}
+
+/** What a backtest's book remembers about how it was started (`createBook`'s params). */
+const BookParams = Schema.Struct({
+  accounts: Schema.Array(AccountProfile),
+  pms: Schema.Literals(PMS_MODES),
+  sessions: Schema.Number,
+  schedule: RunSchedule
+})
+
+const isCalendarDate = (raw: string) => Schema.is(TradingDay)(raw) && new Date(`${raw}T00:00:00Z`).toISOString().startsWith(raw)
+
+const dayFlag = (flag: string, value: Option.Option<string>) =>
+  Option.match(value, {
+    onNone: () => Effect.fail(CliFailure.usage(`--${flag}: required (a date YYYY-MM-DD), or give --resume <id>`)),
+    onSome: (raw) =>
+      isCalendarDate(raw)
+        ? Effect.succeed(TradingDay.make(raw))
+        : Effect.fail(CliFailure.usage(`--${flag}: expected a date YYYY-MM-DD, got "${raw.slice(0, 40)}"`))
+  })
+
+const pmsOf = (pms: Option.Option<string>): Effect.Effect<PmsMode, CliFailure> => {
+  const raw = Option.getOrElse(pms, () => "offline")
+  return (PMS_MODES as ReadonlyArray<string>).includes(raw)
+    ? Effect.succeed(raw as PmsMode)
+    : Effect.fail(CliFailure.usage(`--pms: expected offline, replay or live, got "${raw.slice(0, 40)}"`))
+}
+
+/** The directory of backtest databases: `$COUNCIL_HOME/backtests` (also when the main store is PostgreSQL). */
+const backtestsDir = Effect.map(AppSettings, ({ database }) =>
+  join(database._tag === "Sqlite" ? database.home : resolve(process.env["COUNCIL_HOME"] ?? ".council"), "backtests"))
+
+/** The main database, shared by the ledger and the LLM spend (so `live` PMs count against the one budget). */
+const mainDb = Layer.unwrap(AppSettings.use((s) => Effect.succeed(Database.layerAt(s.database, "create"))))
+const ledger = TradeLedger.layer.pipe(Layer.provide(mainDb))
+/** The main database for the checks before anything is written: a missing home stays missing. */
+const mainDbToCheck = Layer.unwrap(AppSettings.use((s) => Effect.succeed(Database.layerAt(s.database, "empty"))))
+
+const ledgerFailure = (e: { readonly message: string }) => CliFailure.failed(`the ledger: ${e.message}`)
+
+/** What the command will do, decided before anything is written. */
+interface Plan {
+  readonly id: string
+  readonly from: TradingDay
+  readonly to: TradingDay
+  readonly sessions: ReadonlyArray<TradingDay>
+  readonly pms: PmsMode
+  /** `COUNCIL_SCHEDULE` when started; a resumed backtest keeps its own. */
+  readonly schedule: RunSchedule
+  /** Every one trades on the backtest's local exchange, as a paper account. */
+  readonly profiles: ReadonlyArray<AccountProfile>
+  readonly resumed: boolean
+}
+
+const newId = (from: TradingDay, to: TradingDay) => `bt-${from}-${to}-${randomBytes(3).toString("hex")}`
+
+const sessionsOf = (from: TradingDay, to: TradingDay) =>
+  Effect.gen(function*() {
+    if (from > to) return yield* CliFailure.usage(`--from ${from} is after --to ${to}`)
+    const sessions = yield* MarketData.use((m) => m.sessions(from, to)).pipe(
+      Effect.mapError((e) => CliFailure.usage(`--from/--to: ${e.message}`))
+    )
+    if (sessions.length === 0) return yield* CliFailure.usage(`--from ${from} --to ${to}: no trading session in the data in that range`)
+    return sessions
+  })
+
+const planNew = (options: BacktestCommandOptions) =>
+  Effect.gen(function*() {
+    const from = yield* dayFlag("from", options.from)
+    const to = yield* dayFlag("to", options.to)
+    const pms = yield* pmsOf(options.pms)
+    const profiles = (yield* selectedProfiles(options.accounts)).map((p): AccountProfile => ({ ...p, mode: "PAPER" }))
+    const sessions = yield* sessionsOf(from, to)
+    const { schedule } = yield* AppSettings
+    return { id: newId(from, to), from, to, sessions, pms, schedule, profiles, resumed: false } satisfies Plan
+  })
+
+const planResume = (id: string, options: BacktestCommandOptions) =>
+  Effect.gen(function*() {
+    const given = (["from", "to", "accounts", "pms"] as const).filter((k) => Option.isSome(options[k]))
+    if (given.length > 0) return yield* CliFailure.usage(`--resume: continues the backtest as it was started; drop --${given.join(", --")}`)
+    const book = yield* TradeLedger.use((l) => l.book(id as never)).pipe(
+      Effect.mapError(ledgerFailure),
+      Effect.provide(TradeLedger.layer.pipe(Layer.provide(mainDbToCheck)))
+    )
+    if (Option.isNone(book) || book.value.kind !== "backtest") {
+      return yield* CliFailure.usage(`--resume: no backtest "${id.slice(0, 64)}" (list them with: pnpm pipeline backtests)`)
+    }
+    const found: BookSummary = book.value
+    const params = yield* Schema.decodeUnknownEffect(BookParams)(found.params).pipe(
+      Effect.mapError(() => CliFailure.usage(`--resume: backtest ${id} was not started by this version's backtest command`))
+    )
+    const from = TradingDay.make(found.from!)
+    const to = TradingDay.make(found.to!)
+    return {
+      id,
+      from,
+      to,
+      sessions: yield* sessionsOf(from, to),
+      pms: params.pms,
+      schedule: params.schedule,
+      profiles: params.accounts,
+      resumed: true
+    } satisfies Plan
+  })
+
+/** A notifier that keeps count instead of printing one line per session's event. */
+const quietNotifier = (count: Ref.Ref<number>) => Layer.succeed(Notifier, Notifier.of({ notify: () => Ref.update(count, (n) => n + 1) }))
+
+/** The backtest's own database: its run store and its local exchange (every account on it), at `present`. */
+const backtestStore = (file: string, accounts: ReadonlyArray<AccountId>, present: Ref.Ref<NewYorkMoment>) =>
+  Layer.unwrap(Effect.gen(function*() {
+    const { fillModel } = yield* AppSettings
+    const exchange = AccountManager.layer.pipe(
+      Layer.provideMerge(LocalExchange.layerBrokers(accounts)),
+      Layer.provideMerge(LocalExchange.layer({ ...fillModel })),
+      Layer.provide(ExchangeSession.layerRef(present))
+    )
+    return Layer.mergeAll(exchange, SqlRunStore.layer).pipe(Layer.provide(Database.layerSqlite(file)))
+  }))
+
+export interface BacktestOutcome {
+  readonly id: string
+  readonly status: "completed" | "interrupted" | "failed"
+  readonly from: TradingDay
+  readonly to: TradingDay
+  readonly pms: PmsMode
+  readonly schedule: RunSchedule
+  readonly accounts: ReadonlyArray<AccountId>
+  readonly database: string
+  readonly sessions: number
+  readonly started: number
+  readonly resumed: number
+  readonly skipped: number
+  readonly notifications: number
+  readonly elapsedMs: number
+  readonly report?: string
+}
+
+const printOutcome = (outcome: BacktestOutcome, json: boolean) =>
+  json
+    ? Console.log(JSON.stringify(outcome, null, 2))
+    : Console.log([
+      table(["BACKTEST", "STATUS", "RANGE", "SESSIONS", "RAN", "SKIPPED", "PMS", "SCHEDULE", "ACCOUNTS"], [[
+        outcome.id,
+        outcome.status,
+        `${outcome.from} … ${outcome.to}`,
+        String(outcome.sessions),
+        String(outcome.started + outcome.resumed),
+        String(outcome.skipped),
+        outcome.pms,
+        outcome.schedule,
+        outcome.accounts.join(",")
+      ]]),
+      "",
+      `database ${outcome.database}`,
+      ...(outcome.report === undefined ? [] : [`report ${outcome.report}`]),
+      `see: pnpm pipeline leaderboard --backtest ${outcome.id}`
+    ].join("\n"))
+
+/**
+ * Writes the book's report — `<base>.html` (one self-contained page) and `<base>.json` (the data behind it) —
+ * and returns the page's path. The runs it reads (the mechanical vote's baseline) are the backtest's, in `file`.
+ */
+const writeReport = (book: string, base: string, file: string) =>
+  Effect.gen(function*() {
+    const { fillModel, monitor } = yield* AppSettings
+    const data = yield* BacktestReport.reportData(book as never, { riskFree: monitor.riskFree, fillModel }).pipe(
+      Effect.mapError((e) => CliFailure.failed(`backtest ${book}: its report could not be made: ${e.message}`)),
+      Effect.provide(Layer.mergeAll(
+        MechanicalVotes.layerFromRuns.pipe(Layer.provideMerge(SqlRunStore.layer), Layer.provide(Database.layerSqlite(file))),
+        Layer.mergeAll(TradeLedger.layer, SpendLedger.layerSql).pipe(Layer.provideMerge(mainDb))
+      ))
+    )
+    writeFileSync(`${base}.json`, BacktestReport.renderJson(data))
+    writeFileSync(`${base}.html`, BacktestReport.renderHtml(data))
+    return `${base}.html`
+  })
+
+/** The main run store (recorded answers for `--pms replay`). */
+const mainStore = Effect.map(Layer.build(SqlRunStore.layer.pipe(Layer.provide(mainDbToCheck))), (context) => Context.get(context, RunStore))
+
+/** Runs the plan in the backtest's database; the book's status follows the outcome. */
+const execute = (plan: Plan, json: boolean) =>
+  Effect.gen(function*() {
+    const dir = yield* backtestsDir
+    const file = join(dir, `${plan.id}.db`)
+    if (plan.resumed && !existsSync(file)) return yield* CliFailure.failed(`backtest ${plan.id}: its database ${file} is missing`)
+    const council = plan.pms === "live" ? yield* Llm.forRun(Option.none()) : undefined
+    if (plan.pms === "live" && council?.lineup.mode === "offline") {
+      return yield* CliFailure.usage("--pms live: no LLM is configured (set a provider's key, see the README's LLMs)")
+    }
+    const replay = plan.pms === "replay"
+      ? yield* BacktestReplay.recordedCalls({ main: yield* mainStore, dir, self: file, from: plan.from, to: plan.to })
+      : undefined
+    const seated = council ?? replay?.council
+    const accounts = plan.profiles.map((p) => p.id)
+    const params: DailyParams = {
+      accounts: plan.profiles,
+      broker: "local-exchange",
+      data: (yield* AppSettings).feed.source,
+      pms: seated?.params.pms ?? plan.pms,
+      ...(seated === undefined ? {} : { models: seated.params.models }),
+      ledgerBook: plan.id
+    }
+    const { id, from, to } = plan
+    if (!plan.resumed) {
+      yield* TradeLedger.use((l) =>
+        l.createBook({ id: id as never, label: `${from} … ${to} · ${plan.pms} PMs · ${plan.schedule}`, from, to, params: Schema.encodeSync(BookParams)({ accounts: plan.profiles, pms: plan.pms, sessions: plan.sessions.length, schedule: plan.schedule }) })
+      ).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
+    } else {
+      yield* TradeLedger.use((l) => l.setBookStatus(id as never, "running")).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
+    }
+    NodeSqliteClient.ensureDirectory(dir)
+    if (council !== undefined) yield* council.announce
+    const moments = (day: TradingDay) => Calendar.sessionMoments(plan.schedule, day)
+    const present = yield* Ref.make(moments(plan.sessions[0]!).run)
+    const notices = yield* Ref.make(0)
+    const progress = progressLine(process.stderr.isTTY === true)
+    const startedAt = Date.now()
+    const ran = yield* Effect.exit(Backtest.runBacktest({
+      sessions: plan.sessions,
+      params,
+      codeVersion,
+      schedule: plan.schedule,
+      moments,
+      enterMoment: (at) => Ref.set(present, at),
+      onProgress: progress.update,
+      ...(replay === undefined ? {} : { reuse: replay.reuse })
+    }).pipe(
+      Effect.provide(Layer.mergeAll(
+        backtestStore(file, accounts, present),
+        (seated?.layer ?? offlineCouncil).pipe(Layer.provide(mainDb)),
+        quietNotifier(notices),
+        ledger
+      )),
+      Effect.ensuring(progress.done),
+      // Ctrl-C or SIGTERM: the session under way stops where it is (its run stays resumable), the book says so
+      (running) => Effect.raceFirst(running, Effect.andThen(waitForSignal, Effect.interrupt))
+    ))
+    const status = Exit.isSuccess(ran) ? "completed" : Cause.hasInterruptsOnly(ran.cause) ? "interrupted" : "failed"
+    yield* TradeLedger.use((l) => l.setBookStatus(id as never, status)).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
+    if (Exit.isFailure(ran)) {
+      if (status === "interrupted") yield* Console.error(`backtest ${id} interrupted; continue it with: pnpm pipeline backtest --resume ${id}`)
+      return yield* Effect.failCause(Cause.map(ran.cause, (e) =>
+        CliFailure.failed(`backtest ${id} failed: ${e.message} (continue it with: pnpm pipeline backtest --resume ${id})`)))
+    }
+    const result = ran.value
+    const report = yield* writeReport(id, join(dir, `${id}.report`), file)
+    const outcome: BacktestOutcome = {
+      id,
+      status,
+      from,
+      to,
+      pms: plan.pms,
+      schedule: plan.schedule,
+      accounts,
+      database: file,
+      sessions: result.sessions,
+      started: result.started,
+      resumed: result.resumed,
+      skipped: result.skipped,
+      notifications: yield* Ref.get(notices),
+      elapsedMs: Date.now() - startedAt,
+      report
+    }
+    yield* printOutcome(outcome, json)
+  })
+
+/** `backtest`: checks every flag first (exit 2, nothing written), then runs or resumes the backtest. */
+export const backtest = (options: BacktestCommandOptions) =>
+  Effect.gen(function*() {
+    const plan = Option.isSome(options.resume) ? yield* planResume(options.resume.value.trim(), options) : yield* planNew(options)
+    yield* Effect.scoped(execute(plan, options.json))
+  }).pipe(Effect.provide(market), Effect.provide(configured))

@@ -1,0 +1,75 @@
+/**
+ * `backtest --pms replay`: the LLM answers recorded by earlier runs of the same sessions — the main store's and
+ * every other backtest's — answer the backtest's questions again. A question nobody recorded (same role, model and
+ * input) is not asked: the seats ask no model, so that PM abstains for the day.
+ *
+ * The council is the lineup of the latest recorded run that had one, so the questions carry the same models.
+ */
+import { readdirSync } from "node:fs"
+import { join } from "node:path"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type { TradingDay } from "@council/domain"
+import { type Recording, type RunRecord, RunStore } from "@council/engine"
+import { DailyParams, DailyPipeline } from "@council/daily"
+import { AuditTrail } from "@council/llm"
+import { Database, SqlRunStore } from "@council/store"
+import { CliFailure } from "../CliFailure.ts"
+import { forReplay } from "./Llm.ts"
+
+const isLlmCall = (r: Recording) =>
+  AuditTrail.LLM_CALLS.some((prefix) => r.key.startsWith(prefix)) &&
+  typeof r.value === "object" && r.value !== null && "_tag" in r.value && r.value._tag === "Success"
+
+const modelsOf = (run: RunRecord) =>
+  Option.flatMap(Schema.decodeUnknownOption(DailyParams)(run.params), (p) => Option.fromNullishOr(p.models))
+
+/**
+ * The stores to read (the main one, given as `main`, and each `*.db` of `dir` but `self`), their runs in
+ * `[from, to]`, the council to seat and the recorded answers of a day. Scoped: the backtest databases stay open.
+ */
+export const recordedCalls = (options: {
+  readonly main: RunStore["Service"]
+  readonly dir: string
+  readonly self: string
+  readonly from: TradingDay
+  readonly to: TradingDay
+}) =>
+  Effect.gen(function*() {
+    const others = (() => {
+      try {
+        return readdirSync(options.dir).filter((f) => f.endsWith(".db") && join(options.dir, f) !== options.self)
+      } catch {
+        return []
+      }
+    })()
+    const stores: Array<RunStore["Service"]> = [options.main]
+    for (const file of others) {
+      const context = yield* Layer.build(SqlRunStore.layer.pipe(Layer.provide(Database.layerSqlite(join(options.dir, file)))))
+      stores.push(Context.get(context, RunStore))
+    }
+    const byDay = new Map<string, Array<{ readonly store: RunStore["Service"]; readonly run: RunRecord }>>()
+    let lineupRun: RunRecord | undefined
+    for (const store of stores) {
+      for (const run of yield* store.listRuns({ pipeline: DailyPipeline.name, limit: Number.MAX_SAFE_INTEGER })) {
+        if (run.tradingDay < options.from || run.tradingDay > options.to) continue
+        const models = modelsOf(run)
+        if (Option.isNone(models) || models.value.every((m) => m.model.startsWith("offline"))) continue
+        byDay.set(run.tradingDay, [...(byDay.get(run.tradingDay) ?? []), { store, run }])
+        if (lineupRun === undefined || run.startedAt > lineupRun.startedAt) lineupRun = run
+      }
+    }
+    if (lineupRun === undefined) {
+      return yield* CliFailure.usage(`--pms replay: no run with LLM answers recorded between ${options.from} and ${options.to} (use --pms live or offline)`)
+    }
+    const council = forReplay({ run: lineupRun, checkpoints: [], recordings: [] })
+    const reuse = (day: TradingDay) =>
+      Effect.map(
+        Effect.forEach(byDay.get(day) ?? [], ({ run, store }) => Effect.orDie(store.getRecordings(run.id))),
+        (all) => all.flat().filter(isLlmCall)
+      )
+    return { council, reuse }
+  })

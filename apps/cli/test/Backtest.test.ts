@@ -1,0 +1,162 @@
+import { assert, describe, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { Effect, Layer } from "effect"
+import { RunStore } from "@council/engine"
+import { Database, SqlRunStore } from "@council/store"
+import { bin, cliAsync, tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
+import { liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
+
+const KEYS = {
+  OPENAI_API_KEY: "sk-bt-openai-4be1d9c0",
+  GEMINI_API_KEY: "gm-bt-gemini-77c2a1f3",
+  ANTHROPIC_API_KEY: "ant-bt-anthropic-90ffe7b2",
+  GROQ_API_KEY: "gsk-bt-groq-31aa5d8e",
+  DEEPSEEK_API_KEY: "ds-bt-deepseek-5e0c6b14"
+}
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
+const BOOK = /bt-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}-[0-9a-f]{6}/g
+
+/** Every run of a backtest database with its stages' outputs (the exchange's random order ids masked). */
+const contents = (file: string) =>
+  Effect.gen(function*() {
+    const store = yield* RunStore
+    const runs = yield* store.listRuns({ limit: 10_000 })
+    const out: Array<string> = []
+    for (const run of [...runs].reverse()) {
+      out.push(`${run.id} ${run.status}`)
+      for (const c of yield* store.getCheckpoints(run.id)) out.push(`  ${c.stage} ${JSON.stringify(c.output).replace(UUID, "<id>").replace(BOOK, "<book>")}`)
+    }
+    return out
+  }).pipe(Effect.provide(SqlRunStore.layer.pipe(Layer.provide(Database.layerSqlite(file)))), Effect.runPromise)
+
+const dbOf = (home: string) => {
+  const files = readdirSync(join(home, "backtests")).filter((f) => f.endsWith(".db"))
+  assert.strictEqual(files.length, 1, files.join(", "))
+  return join(home, "backtests", files[0]!)
+}
+
+describe("pnpm pipeline backtest", () => {
+  it("runs a short backtest in a database of its own, registered as a ledger book; nothing in the main run store", async () => {
+    const home = tempHome()
+    const result = await cliInProcess(home, ["backtest", "--from", "2026-05-04", "--to", "2026-05-08", "--accounts", "COUNCIL,CLAUDE", "--json"])
+    assert.strictEqual(result.code, 0, result.stderr)
+    const outcome = JSON.parse(result.stdout) as { id: string; status: string; sessions: number; started: number; database: string; report: string }
+    assert.deepStrictEqual([outcome.status, outcome.sessions, outcome.started], ["completed", 5, 5])
+    assert.strictEqual(outcome.database, join(home, "backtests", `${outcome.id}.db`))
+    assert.strictEqual(outcome.report, join(home, "backtests", `${outcome.id}.report.html`))
+    assert.match(readFileSync(outcome.report, "utf8"), /<html[\s\S]*<\/html>/)
+    assert.strictEqual((JSON.parse(readFileSync(join(home, "backtests", `${outcome.id}.report.json`), "utf8")) as { book: { id: string } }).book.id, outcome.id)
+    assert.match(result.stderr, /\] 5\/5 100\.0 % · [\d.]+ sessions\/s · ETA 0s · 2026-05-08/)
+
+    const runs = await contents(outcome.database)
+    assert.strictEqual(runs.filter((line) => line.endsWith(" completed")).length, 5)
+    assert.isTrue(runs.some((line) => line.includes("Execution") && line.includes("\"account\":\"CLAUDE\"")))
+    assert.strictEqual((await cliInProcess(home, ["runs"])).stdout.trim(), "no runs yet — start one with: pnpm pipeline run daily")
+
+    const books = await cliInProcess(home, ["backtests", "--json"])
+    assert.strictEqual(books.code, 0, books.stderr)
+    const listed = (JSON.parse(books.stdout) as ReadonlyArray<{ id: string; status: string; from: string; to: string }>)
+    assert.deepStrictEqual(listed.map((b) => [b.id, b.status, b.from, b.to]), [[outcome.id, "completed", "2026-05-04", "2026-05-08"]])
+    const board = await cliInProcess(home, ["leaderboard", "--backtest", "latest"])
+    assert.strictEqual(board.code, 0, board.stderr)
+    // every session of both accounts reached the book: the last one by the closing reconciliation
+    const csv = (await cliInProcess(home, ["equity", "--backtest", outcome.id, "--csv"])).stdout.trim().split("\n").slice(1)
+    assert.sameMembers(csv.map((row) => row.split(",").slice(0, 2).join(" ")), ["CLAUDE", "COUNCIL"].flatMap((a) =>
+      ["2026-05-04", "2026-05-05", "2026-05-06", "2026-05-07", "2026-05-08"].map((d) => `${a} ${d}`)))
+
+    const again = await cliInProcess(home, ["backtest", "--resume", outcome.id, "--json"])
+    assert.strictEqual(again.code, 0, again.stderr)
+    assert.deepStrictEqual((JSON.parse(again.stdout) as { skipped: number; started: number }).skipped, 5)
+  }, 60_000)
+
+  it("live PMs (a fake provider on 127.0.0.1), then --pms replay: the same decisions, no request, no key", async () => {
+    const fake = await startFake()
+    try {
+      const home = tempHome()
+      const range = ["--from", "2026-05-04", "--to", "2026-05-06", "--accounts", "COUNCIL,CLAUDE", "--json"]
+      const live = await cliAsync(home, ["backtest", ...range, "--pms", "live"], liveEnv(fake, KEYS))
+      assert.strictEqual(live.code, 0, live.stderr)
+      const asked = fake.requests.length
+      assert.isAbove(asked, 3 * 5, "every PM was asked on every session")
+      const replayed = await cliAsync(home, ["backtest", ...range, "--pms", "replay"])
+      assert.strictEqual(replayed.code, 0, replayed.stderr)
+      assert.strictEqual(fake.requests.length, asked, "a replay asks no model")
+      const [first, second] = readdirSync(join(home, "backtests")).filter((f) => f.endsWith(".db")).map((f) => join(home, "backtests", f))
+      const decisions = async (file: string) => (await contents(file)).filter((line) => /^ {2}(PmPitches|PeerReview|CouncilSynthesis|Execution) /.test(line))
+      assert.deepStrictEqual(await decisions(second!), await decisions(first!))
+      assert.isTrue((await decisions(first!)).some((line) => line.includes("openai:") || line.includes("anthropic:")), "the decisions are the models'")
+    } finally {
+      await fake.close()
+    }
+  }, 60_000)
+
+  it("Ctrl-C (SIGINT) stops it as interrupted, exit 130, and says how to continue", async () => {
+    const home = tempHome()
+    const child = spawn(process.execPath, [bin, "backtest", "--from", "2026-01-02", "--to", "2026-04-30", "--accounts", "COUNCIL"], {
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      if (!stderr.includes(" sessions/s ") && (stderr += d).includes(" sessions/s ")) child.kill("SIGINT")
+      else stderr += d
+    })
+    assert.strictEqual(await exited, 130, stderr)
+    const id = /continue it with: pnpm pipeline backtest --resume (\S+)/.exec(stderr)?.[1]
+    assert.isDefined(id, stderr)
+    const listed = JSON.parse((await cliAsync(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ id: string; status: string }>
+    assert.deepStrictEqual(listed.map((b) => [b.id, b.status]), [[id, "interrupted"]])
+  }, 60_000)
+
+  it("says its exit codes in --help", async () => {
+    const help = await cliInProcess(undefined, ["backtest", "--help"])
+    assert.strictEqual(help.code, 0)
+    assert.match(help.stdout, /Exit codes: 0 every session ran/)
+    assert.match(help.stdout, /--resume/)
+  })
+
+  it("killed with SIGKILL mid-backtest, --resume finishes it with the same result as an uninterrupted backtest", async () => {
+    const range = ["--from", "2026-03-02", "--to", "2026-04-10", "--accounts", "COUNCIL,GEMINI,GROQ"]
+    const reference = tempHome()
+    const uninterrupted = cliAsync(reference, ["backtest", ...range, "--json"])
+
+    const home = tempHome()
+    const child = spawn(process.execPath, [bin, "backtest", ...range], {
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    const killed = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)))
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d
+      // the first progress line: one session done, the next under way
+      if (stderr.includes(" sessions/s ")) child.kill("SIGKILL")
+    })
+    assert.strictEqual(await killed, "SIGKILL", stderr)
+    assert.isTrue(existsSync(dbOf(home)))
+    const listed = JSON.parse((await cliAsync(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ id: string; status: string }>
+    assert.strictEqual(listed[0]?.status, "running")
+
+    const resumed = await cliAsync(home, ["backtest", "--resume", listed[0]!.id, "--json"])
+    assert.strictEqual(resumed.code, 0, resumed.stderr)
+    const outcome = JSON.parse(resumed.stdout) as { status: string; sessions: number; started: number; resumed: number; skipped: number }
+    assert.strictEqual(outcome.status, "completed")
+    assert.isAtLeast(outcome.skipped, 1)
+    assert.strictEqual(outcome.skipped + outcome.resumed + outcome.started, outcome.sessions)
+    const full = await uninterrupted
+    assert.strictEqual(full.code, 0, full.stderr)
+    assert.deepStrictEqual(await contents(dbOf(home)), await contents(dbOf(reference)))
+    // and the ledger books the Reconcile stage wrote in the main databases hold the same equity series
+    const csv = async (at: string) => (await cliAsync(at, ["equity", "--backtest", "latest", "--csv"])).stdout
+    const series = await csv(home)
+    assert.isAbove(series.trim().split("\n").length, 20)
+    assert.strictEqual(series, await csv(reference))
+    const after = JSON.parse((await cliAsync(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ status: string }>
+    assert.strictEqual(after[0]?.status, "completed")
+  }, 120_000)
+})

@@ -1,0 +1,66 @@
+/**
+ * `pnpm bench backtest [--sessions N] [--runs N]`: the daily pipeline looped over the bundled data's sessions (all
+ * 4,821 by default), six accounts, ten ETFs, offline PMs — with checkpoints on (the SQL run store, as `backtest`
+ * writes), with checkpoints off (a run store that keeps nothing) and, as the floor, the same stages called in a
+ * plain loop (no runner, no run store, no recorder). Each measurement is a process of its own (`BacktestChild.ts`),
+ * so its peak RSS is its own; a repetition runs the three in turn and ratios are paired per repetition.
+ */
+import { spawnSync } from "node:child_process"
+import { join } from "node:path"
+import { root } from "./Processes.ts"
+import { against, line, ratios, show, summarize } from "./Stats.ts"
+
+interface Measured {
+  readonly mode: string
+  readonly sessions: number
+  readonly ms: number
+  readonly maxRssMb: number
+  readonly dbBytes: number
+}
+
+const MODES = ["plain", "off", "on"] as const
+/** `on` again with V8's young generation capped: most of the peak RSS is the heap's headroom, not live data. */
+const SMALL_YOUNG = "--max-semi-space-size=4"
+
+const measure = (mode: string, sessions: number, nodeArgs: ReadonlyArray<string> = []): Measured => {
+  const child = spawnSync(process.execPath, [...nodeArgs, join(root, "bench/BacktestChild.ts"), mode, String(sessions)], {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 16 * 1024 * 1024
+  })
+  if (child.status !== 0) throw new Error(`bench child ${mode} exited with ${child.status}`)
+  return JSON.parse(child.stdout.trim().split("\n").at(-1)!) as Measured
+}
+
+export const backtest = (runs: number, sessions: number) => {
+  const results: Record<string, Array<Measured>> = { plain: [], off: [], on: [], small: [] }
+  console.log(`backtest: ${sessions === Infinity ? "every" : sessions} session(s), six accounts, ten ETFs, offline PMs; ${runs} repetition(s)`)
+  for (let i = 0; i < runs; i++) {
+    for (const mode of MODES) {
+      const m = measure(mode, sessions)
+      results[mode]!.push(m)
+      console.error(`  rep ${i + 1} ${mode.padEnd(5)} ${m.sessions} sessions in ${(m.ms / 1000).toFixed(1)} s · ${(m.sessions * 1000 / m.ms).toFixed(1)}/s · ${m.maxRssMb.toFixed(0)} MB · ${(m.dbBytes / m.sessions / 1024).toFixed(1)} KB/session`)
+    }
+    const small = measure("on", sessions, [SMALL_YOUNG])
+    results["small"]!.push(small)
+    console.error(`  rep ${i + 1} on ${SMALL_YOUNG} ${(small.sessions * 1000 / small.ms).toFixed(1)}/s · ${small.maxRssMb.toFixed(0)} MB`)
+  }
+  const rate = (mode: string) => results[mode]!.map((m) => (m.sessions * 1000) / m.ms)
+  const n = results["on"]![0]!.sessions
+  console.log(`  sessions: ${n}`)
+  line("plain loop (floor) sessions/s", show(rate("plain"), "", 1))
+  line("checkpoints off sessions/s", show(rate("off"), "", 1))
+  line("checkpoints on sessions/s", `${show(rate("on"), "", 1)} ${against(summarize(rate("on")).median, 1000, "≥")}`)
+  line("on / floor (time per session)", show(ratios(results["on"]!.map((m) => m.ms), results["plain"]!.map((m) => m.ms)), "×", 2))
+  line("off / floor (time per session)", show(ratios(results["off"]!.map((m) => m.ms), results["plain"]!.map((m) => m.ms)), "×", 2))
+  for (const mode of MODES) {
+    const rss = results[mode]!.map((m) => m.maxRssMb)
+    line(`peak RSS, ${mode}`, `${show(rss, "MB")}${mode === "on" ? ` ${against(summarize(rss).median, 300, "≤", "MB")}` : ""}`)
+  }
+  const small = results["small"]!
+  line(`on, node ${SMALL_YOUNG}`, `${show(small.map((m) => (m.sessions * 1000) / m.ms), "sessions/s", 1)} · peak RSS ${show(small.map((m) => m.maxRssMb), "MB")}`)
+  const perSession = results["on"]!.map((m) => m.dbBytes / m.sessions / 1024)
+  line("database bytes per session, on", `${show(perSession, "KB", 1)} ${against(summarize(perSession).median, 16, "≤", "KB")}`)
+  line("database bytes per session, off", show(results["off"]!.map((m) => m.dbBytes / m.sessions / 1024), "KB (the exchange's ledger alone)", 1))
+}

@@ -1,0 +1,55 @@
+/**
+ * Schema-encoding to JSON for checkpoints and recordings, built and done once.
+ *
+ * **Details**: `Schema.toCodecJson` builds a new schema (and its parser) on every call; `jsonCodec` keeps one per
+ * schema. `encodeJson` remembers, per object, the JSON it encoded to with a codec: the market snapshot a stage
+ * recorded is also that stage's output, and is encoded once for both.
+ *
+ * **Gotchas**: a value must not change once encoded (stage outputs and recorded values are not mutated).
+ *
+ * @since 0.1.0
+ */
+import * as Exit from "effect/Exit"
+import * as Schema from "effect/Schema"
+
+export type JsonCodec<A> = Schema.Codec<A, Schema.Json>
+
+const codecs = new WeakMap<object, JsonCodec<unknown>>()
+
+/** `Schema.toCodecJson(schema)`, one per schema. */
+export const jsonCodec = <A>(schema: Schema.Codec<A, unknown>): JsonCodec<A> => {
+  const known = codecs.get(schema)
+  if (known !== undefined) return known as JsonCodec<A>
+  const codec = Schema.toCodecJson(schema) as unknown as JsonCodec<A>
+  codecs.set(schema, codec as JsonCodec<unknown>)
+  return codec
+}
+
+const encoders = new WeakMap<object, (value: unknown) => Exit.Exit<Schema.Json, Schema.SchemaError>>()
+const decoders = new WeakMap<object, (json: unknown) => Exit.Exit<unknown, Schema.SchemaError>>()
+const encoded = new WeakMap<object, { readonly codec: object; readonly json: Schema.Json }>()
+
+/** The JSON of `value` under `codec` (an `Exit`, so it yields like an effect); computed once per object and codec. */
+export const encodeJson = <A>(codec: JsonCodec<A>, value: A): Exit.Exit<Schema.Json, Schema.SchemaError> => {
+  let encode = encoders.get(codec)
+  if (encode === undefined) {
+    encode = Schema.encodeUnknownExit(codec)
+    encoders.set(codec, encode)
+  }
+  if (value === null || typeof value !== "object") return encode(value)
+  const known = encoded.get(value)
+  if (known !== undefined && known.codec === codec) return Exit.succeed(known.json)
+  const exit = encode(value)
+  if (exit._tag === "Success") encoded.set(value, { codec, json: exit.value })
+  return exit
+}
+
+/** Decodes `json` with `codec`, as an `Exit`. */
+export const decodeJson = <A>(codec: JsonCodec<A>, json: unknown): Exit.Exit<A, Schema.SchemaError> => {
+  let decode = decoders.get(codec)
+  if (decode === undefined) {
+    decode = Schema.decodeUnknownExit(codec)
+    decoders.set(codec, decode)
+  }
+  return decode(json) as Exit.Exit<A, Schema.SchemaError>
+}
