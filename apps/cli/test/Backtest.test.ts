@@ -73,6 +73,20 @@ describe("pnpm pipeline backtest", () => {
     assert.deepStrictEqual((JSON.parse(again.stdout) as { skipped: number; started: number }).skipped, 5)
   }, 60_000)
 
+  it("leaderboard --backtest reads the mechanical vote's shadow account from the backtest's own runs", async () => {
+    const home = tempHome()
+    const result = await cliInProcess(home, ["backtest", "--from", "2026-04-01", "--to", "2026-05-01", "--accounts", "COUNCIL,CLAUDE", "--json"])
+    assert.strictEqual(result.code, 0, result.stderr)
+    const board = await cliInProcess(home, ["leaderboard", "--backtest", "latest", "--json"])
+    assert.strictEqual(board.code, 0, board.stderr)
+    const report = JSON.parse(board.stdout) as { contest: { baselines: { rows: ReadonlyArray<{ account: string; metrics: { sessions: number } }> } } }
+    const mechanical = report.contest.baselines.rows.find((r) => r.account === "MECHANICAL")
+    assert.isDefined(mechanical, board.stdout.slice(0, 400))
+    assert.isAtLeast(mechanical!.metrics.sessions, 20)
+    // the home's own run store holds no run: the votes came from the backtest's database
+    assert.strictEqual((await cliInProcess(home, ["runs"])).stdout.trim(), "no runs yet — start one with: pnpm pipeline run daily")
+  }, 60_000)
+
   it("live PMs (a fake provider on 127.0.0.1), then --pms replay: the same decisions, no request, no key", async () => {
     const fake = await startFake()
     try {

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { existsSync, writeFileSync } from "node:fs"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
@@ -27,7 +27,7 @@ import { RunStore } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { Database, NodeSqliteClient, SqlRunStore } from "@council/store"
-import { BacktestReport, type BookSummary, MechanicalVotes, TradeLedger } from "@council/tracking"
+import { BacktestReport, BookId, type BookSummary, MechanicalVotes, TradeLedger } from "@council/tracking"
 import { SpendLedger } from "@council/llm"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import { market } from "../Market.ts"
@@ -36,6 +36,7 @@ import { offlineCouncil } from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { table } from "../Table.ts"
 import { progressLine } from "../BacktestProgress.ts"
+import { backtestsDir } from "../BacktestFiles.ts"
 import { waitForSignal } from "../Listening.ts"
 import { selectedProfiles } from "./RunDaily.ts"
 import * as Llm from "./Llm.ts"
@@ -79,10 +80,6 @@ const pmsOf = (pms: Option.Option<string>): Effect.Effect<PmsMode, CliFailure> =
     : Effect.fail(CliFailure.usage(`--pms: expected offline, replay or live, got "${raw.slice(0, 40)}"`))
 }
 
-/** The directory of backtest databases: `$COUNCIL_HOME/backtests` (also when the main store is PostgreSQL). */
-const backtestsDir = Effect.map(AppSettings, ({ database }) =>
-  join(database._tag === "Sqlite" ? database.home : resolve(process.env["COUNCIL_HOME"] ?? ".council"), "backtests"))
-
 /** The main database, shared by the ledger and the LLM spend (so `live` PMs count against the one budget). */
 const mainDb = Layer.unwrap(AppSettings.use((s) => Effect.succeed(Database.layerAt(s.database, "create"))))
 const ledger = TradeLedger.layer.pipe(Layer.provide(mainDb))
@@ -93,7 +90,7 @@ const ledgerFailure = (e: { readonly message: string }) => CliFailure.failed(`th
 
 /** What the command will do, decided before anything is written. */
 interface Plan {
-  readonly id: string
+  readonly id: BookId
   readonly from: TradingDay
   readonly to: TradingDay
   readonly sessions: ReadonlyArray<TradingDay>
@@ -105,7 +102,7 @@ interface Plan {
   readonly resumed: boolean
 }
 
-const newId = (from: TradingDay, to: TradingDay) => `bt-${from}-${to}-${randomBytes(3).toString("hex")}`
+const newId = (from: TradingDay, to: TradingDay) => BookId.make(`bt-${from}-${to}-${randomBytes(3).toString("hex")}`)
 
 const sessionsOf = (from: TradingDay, to: TradingDay) =>
   Effect.gen(function*() {
@@ -132,7 +129,9 @@ const planResume = (id: string, options: BacktestCommandOptions) =>
   Effect.gen(function*() {
     const given = (["from", "to", "accounts", "pms"] as const).filter((k) => Option.isSome(options[k]))
     if (given.length > 0) return yield* CliFailure.usage(`--resume: continues the backtest as it was started; drop --${given.join(", --")}`)
-    const book = yield* TradeLedger.use((l) => l.book(id as never)).pipe(
+    const notFound = CliFailure.usage(`--resume: no backtest "${id.slice(0, 64)}" (list them with: pnpm pipeline backtests)`)
+    const bookId = yield* Effect.mapError(Schema.decodeUnknownEffect(BookId)(id), () => notFound)
+    const book = yield* TradeLedger.use((l) => l.book(bookId)).pipe(
       Effect.mapError(ledgerFailure),
       Effect.provide(TradeLedger.layer.pipe(Layer.provide(mainDbToCheck)))
     )
@@ -146,7 +145,7 @@ const planResume = (id: string, options: BacktestCommandOptions) =>
     const from = TradingDay.make(found.from!)
     const to = TradingDay.make(found.to!)
     return {
-      id,
+      id: found.id,
       from,
       to,
       sessions: yield* sessionsOf(from, to),
@@ -215,10 +214,10 @@ const printOutcome = (outcome: BacktestOutcome, json: boolean) =>
  * Writes the book's report — `<base>.html` (one self-contained page) and `<base>.json` (the data behind it) —
  * and returns the page's path. The runs it reads (the mechanical vote's baseline) are the backtest's, in `file`.
  */
-const writeReport = (book: string, base: string, file: string) =>
+const writeReport = (book: BookId, base: string, file: string) =>
   Effect.gen(function*() {
     const { fillModel, monitor } = yield* AppSettings
-    const data = yield* BacktestReport.reportData(book as never, { riskFree: monitor.riskFree, fillModel }).pipe(
+    const data = yield* BacktestReport.reportData(book, { riskFree: monitor.riskFree, fillModel }).pipe(
       Effect.mapError((e) => CliFailure.failed(`backtest ${book}: its report could not be made: ${e.message}`)),
       Effect.provide(Layer.mergeAll(
         MechanicalVotes.layerFromRuns.pipe(Layer.provideMerge(SqlRunStore.layer), Layer.provide(Database.layerSqlite(file))),
@@ -259,10 +258,10 @@ const execute = (plan: Plan, json: boolean) =>
     const { id, from, to } = plan
     if (!plan.resumed) {
       yield* TradeLedger.use((l) =>
-        l.createBook({ id: id as never, label: `${from} … ${to} · ${plan.pms} PMs · ${plan.schedule}`, from, to, params: Schema.encodeSync(BookParams)({ accounts: plan.profiles, pms: plan.pms, sessions: plan.sessions.length, schedule: plan.schedule }) })
+        l.createBook({ id, label: `${from} … ${to} · ${plan.pms} PMs · ${plan.schedule}`, from, to, params: Schema.encodeSync(BookParams)({ accounts: plan.profiles, pms: plan.pms, sessions: plan.sessions.length, schedule: plan.schedule }) })
       ).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
     } else {
-      yield* TradeLedger.use((l) => l.setBookStatus(id as never, "running")).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
+      yield* TradeLedger.use((l) => l.setBookStatus(id, "running")).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
     }
     NodeSqliteClient.ensureDirectory(dir)
     if (council !== undefined) yield* council.announce
@@ -292,7 +291,7 @@ const execute = (plan: Plan, json: boolean) =>
       (running) => Effect.raceFirst(running, Effect.andThen(waitForSignal, Effect.interrupt))
     ))
     const status = Exit.isSuccess(ran) ? "completed" : Cause.hasInterruptsOnly(ran.cause) ? "interrupted" : "failed"
-    yield* TradeLedger.use((l) => l.setBookStatus(id as never, status)).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
+    yield* TradeLedger.use((l) => l.setBookStatus(id, status)).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
     if (Exit.isFailure(ran)) {
       if (status === "interrupted") yield* Console.error(`backtest ${id} interrupted; continue it with: pnpm pipeline backtest --resume ${id}`)
       return yield* Effect.failCause(Cause.map(ran.cause, (e) =>

@@ -7,6 +7,7 @@ import { AccountId, TradingDay } from "@council/domain"
 import * as Prices from "@council/llm/Prices"
 import { type Bootstrap, BookSummary, Leaderboard, MechanicalVotes, Standings, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
+import { mechanicalVotesOf } from "../BacktestFiles.ts"
 import { market } from "../Market.ts"
 import { configured, storage } from "../Storage.ts"
 import { CliFailure } from "../CliFailure.ts"
@@ -53,7 +54,7 @@ const ledgerFailure = (e: { readonly message: string }) => CliFailure.failed(`th
 const pct = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(digits)} %`)
 const signed = (x: number | null | undefined) => (x === null || x === undefined ? "—" : `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`)
 const num = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? "—" : x.toFixed(digits))
-const ratio = (x: number) => x.toFixed(2)
+const ratio = (x: number) => `${x < 0 ? "−" : ""}${Math.abs(x).toFixed(2)}`
 const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => Leaderboard.describeEstimate(e, format)
 
 const leaderboardTable = (report: Standings.LeaderboardReport): string => {
@@ -146,7 +147,8 @@ export const leaderboard = (options: WindowOptions & { readonly json: boolean })
     Effect.gen(function*() {
       const book = yield* bookOf(options.backtest)
       const { riskFree } = (yield* AppSettings).monitor
-      const report = yield* Standings.leaderboardReport({ book, ...window, riskFree }).pipe(Effect.mapError(ledgerFailure))
+      const votes = yield* mechanicalVotesOf(book)
+      const report = yield* Standings.leaderboardReport({ book, ...window, riskFree }).pipe(Effect.provide(votes), Effect.mapError(ledgerFailure))
       yield* Console.log(options.json ? JSON.stringify(Schema.encodeSync(Standings.LeaderboardReport)(report), null, 2) : leaderboardTable(report))
     }))
 
