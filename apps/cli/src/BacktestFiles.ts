@@ -8,28 +8,39 @@ import { existsSync } from "node:fs"
 import { join, resolve } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type { TradingDay } from "@council/domain"
+import { RunStore } from "@council/engine"
 import { Database, SqlRunStore } from "@council/store"
-import { type BookId, liveBook, MechanicalVotes, Standings } from "@council/tracking"
+import { liveBook, MechanicalVotes, Standings } from "@council/tracking"
 import { AppSettings } from "./AppConfig.ts"
 
 /** The directory of backtest databases: `$COUNCIL_HOME/backtests`. */
 export const backtestsDir = Effect.map(AppSettings, ({ database }) =>
   join(database._tag === "Sqlite" ? database.home : resolve(process.env["COUNCIL_HOME"] ?? ".council"), "backtests"))
 
-/** A backtest's database file. */
-export const backtestDatabase = (id: string) => Effect.map(backtestsDir, (dir) => join(dir, `${id}.db`))
-
-const noVotes = Layer.succeed(Standings.MechanicalVotes, Standings.MechanicalVotes.of({ between: () => Effect.succeed(undefined) }))
-
 /**
- * The mechanical votes of `book`'s sessions: for a backtest, read from its own database (none when the file is
- * gone); for the live book, `Layer.empty` (the home's run store, provided by the caller, holds them).
+ * The mechanical votes of any book: the live book's from the home's run store, a backtest's from its own
+ * database (opened for the read; none when the file is gone). Provide it wherever a leaderboard is computed.
  */
-export const mechanicalVotesOf = (book: BookId) =>
+export const votesByBook: Layer.Layer<Standings.MechanicalVotes, never, RunStore | AppSettings> = Layer.effect(
+  Standings.MechanicalVotes,
   Effect.gen(function*() {
-    if (book === liveBook) return Layer.empty
-    const file = yield* backtestDatabase(book)
-    if (!existsSync(file)) return noVotes
-    // fresh: the home's votes and run store are built from the same layer values, and layers are shared by reference
-    return Layer.fresh(MechanicalVotes.layerFromRuns).pipe(Layer.provide(Layer.fresh(SqlRunStore.layer)), Layer.provide(Database.layerSqlite(file)), Layer.catch(() => noVotes))
+    const home = yield* RunStore
+    const dir = yield* backtestsDir
+    const ofBacktest = (file: string, from: TradingDay, to: TradingDay) =>
+      Effect.gen(function*() {
+        return yield* MechanicalVotes.votesIn(yield* RunStore, from, to)
+      }).pipe(
+        // fresh: the home's run store is built from the same layer value, and layers are shared by reference
+        Effect.provide(Layer.fresh(SqlRunStore.layer).pipe(Layer.provide(Database.layerSqlite(file)))),
+        Effect.orElseSucceed(() => undefined)
+      )
+    return Standings.MechanicalVotes.of({
+      between: (book, from, to) => {
+        if (book === liveBook) return MechanicalVotes.votesIn(home, from, to)
+        const file = join(dir, `${book}.db`)
+        return existsSync(file) ? ofBacktest(file, from, to) : Effect.succeed(undefined)
+      }
+    })
   })
+)

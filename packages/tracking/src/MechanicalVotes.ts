@@ -16,7 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { CouncilTrade, MechanicalVote } from "@council/domain"
+import { CouncilTrade, MechanicalVote, type TradingDay } from "@council/domain"
 import { type RunRecord, RunStore } from "@council/engine"
 import type { MechanicalVoteDay } from "./Contest.ts"
 import { MechanicalVotes } from "./Standings.ts"
@@ -40,25 +40,27 @@ const runsPerSession = (runs: ReadonlyArray<RunRecord>, from: string, to: string
   return [...chosen.values()].sort((a, b) => (a.tradingDay < b.tradingDay ? -1 : 1))
 }
 
+/** The mechanical votes `store`'s runs recorded between `from` and `to`; `undefined` when none (or unreadable). */
+export const votesIn = (store: RunStore["Service"], from: TradingDay, to: TradingDay): Effect.Effect<ReadonlyArray<MechanicalVoteDay> | undefined> =>
+  Effect.gen(function*() {
+    const runs = runsPerSession(yield* store.listRuns({ pipeline: "daily", origin: "local", limit: 1_000_000 }), from, to)
+    const votes: Array<MechanicalVoteDay> = []
+    for (const run of runs) {
+      const checkpoint = (yield* store.getCheckpoints(run.id)).find((c) => c.stage === "CouncilSynthesis")
+      const synthesis = decodeSynthesis(checkpoint?.output)
+      if (Option.isNone(synthesis)) continue
+      const { mechanical, source, trades } = synthesis.value
+      const vote = mechanical?.trades ?? (source.includes("mechanical") || source.includes("conviction") ? trades : undefined)
+      if (vote !== undefined) votes.push({ date: run.tradingDay, trades: vote.map((t) => ({ symbol: t.symbol, direction: t.direction })) })
+    }
+    return votes.length === 0 ? undefined : votes
+  }).pipe(Effect.orElseSucceed(() => undefined))
+
+/** Every book's votes from the one run store provided (the home's: right for the live book). */
 export const layerFromRuns: Layer.Layer<MechanicalVotes, never, RunStore> = Layer.effect(
   MechanicalVotes,
   Effect.gen(function*() {
     const store = yield* RunStore
-    return MechanicalVotes.of({
-      between: (from, to) =>
-        Effect.gen(function*() {
-          const runs = runsPerSession(yield* store.listRuns({ pipeline: "daily", origin: "local", limit: 1_000_000 }), from, to)
-          const votes: Array<MechanicalVoteDay> = []
-          for (const run of runs) {
-            const checkpoint = (yield* store.getCheckpoints(run.id)).find((c) => c.stage === "CouncilSynthesis")
-            const synthesis = decodeSynthesis(checkpoint?.output)
-            if (Option.isNone(synthesis)) continue
-            const { mechanical, source, trades } = synthesis.value
-            const vote = mechanical?.trades ?? (source.includes("mechanical") || source.includes("conviction") ? trades : undefined)
-            if (vote !== undefined) votes.push({ date: run.tradingDay, trades: vote.map((t) => ({ symbol: t.symbol, direction: t.direction })) })
-          }
-          return votes.length === 0 ? undefined : votes
-        }).pipe(Effect.orElseSucceed(() => undefined))
-    })
+    return MechanicalVotes.of({ between: (_book, from, to) => votesIn(store, from, to) })
   })
 )

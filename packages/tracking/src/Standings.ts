@@ -79,7 +79,7 @@ export type LeaderboardReport = typeof LeaderboardReport.Type
  * or when it answers `undefined`, the mechanical-vote baseline shows "—".
  */
 export class MechanicalVotes extends Context.Service<MechanicalVotes, {
-  readonly between: (from: TradingDay, to: TradingDay) => Effect.Effect<ReadonlyArray<MechanicalVoteDay> | undefined>
+  readonly between: (book: BookId, from: TradingDay, to: TradingDay) => Effect.Effect<ReadonlyArray<MechanicalVoteDay> | undefined>
 }>()("@council/tracking/MechanicalVotes") {}
 
 /** `--backtest X` / `?backtest=X` names no book (or `latest` when there is no backtest yet). */
@@ -201,7 +201,7 @@ const contestOf = (
     const sessions = [...new Set(accounts.flatMap((a) => a.series.map((p) => p.date)))].sort()
     const votes = yield* Effect.serviceOption(MechanicalVotes).pipe(Effect.flatMap(Option.match({
       onNone: () => Effect.succeed(undefined),
-      onSome: (source) => source.between(board.from, board.to)
+      onSome: (source) => source.between(query.book, board.from, board.to)
     })))
     return contest({
       book: query.book,

@@ -9,7 +9,8 @@ import { RunStore } from "@council/engine"
 import type { TradingAccounts } from "@council/broker"
 import type { MarketData } from "@council/market"
 import { Approvals, Server } from "@council/server"
-import { MechanicalVotes, TradeLedger } from "@council/tracking"
+import { TradeLedger } from "@council/tracking"
+import { votesByBook } from "../BacktestFiles.ts"
 import { AppSettings } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
@@ -55,7 +56,7 @@ const serving = (options: ServeOptions) =>
     if (options.host.trim() === "") return yield* CliFailure.usage("--host must name an interface, e.g. 127.0.0.1")
     const { apiToken: token, riskFree } = (yield* AppSettings).monitor
     yield* checkListen(options.host, options.port)
-    const services = Layer.mergeAll(TradeLedger.layer, MechanicalVotes.layerFromRuns, yield* approvals).pipe(Layer.provideMerge(AppLayer.inspecting()))
+    const services = Layer.mergeAll(TradeLedger.layer, votesByBook, yield* approvals).pipe(Layer.provideMerge(AppLayer.inspecting()))
     yield* Effect.gen(function*() {
       const url = HttpServer.formatAddress((yield* HttpServer.HttpServer).address).replace(/\/$/, "")
       yield* Console.log([

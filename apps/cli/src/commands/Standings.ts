@@ -5,9 +5,9 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { AccountId, TradingDay } from "@council/domain"
 import * as Prices from "@council/llm/Prices"
-import { type Bootstrap, BookSummary, Leaderboard, MechanicalVotes, Standings, TradeLedger } from "@council/tracking"
+import { type Bootstrap, BookSummary, Leaderboard, Standings, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
-import { mechanicalVotesOf } from "../BacktestFiles.ts"
+import { votesByBook } from "../BacktestFiles.ts"
 import { market } from "../Market.ts"
 import { configured, storage } from "../Storage.ts"
 import { CliFailure } from "../CliFailure.ts"
@@ -129,7 +129,7 @@ const contestLines = (report: Standings.LeaderboardReport): ReadonlyArray<string
 type Window = Effect.Success<ReturnType<typeof checkWindow>>
 
 /** The trade ledger over the store; a missing home is read as an empty one, never created. */
-const ledger = Layer.mergeAll(TradeLedger.layer, MechanicalVotes.layerFromRuns).pipe(Layer.provideMerge(storage("empty")))
+const ledger = Layer.mergeAll(TradeLedger.layer, votesByBook).pipe(Layer.provideMerge(storage("empty")))
 
 /**
  * Checks every setting, then the window, then reads the ledger (and the market data, for SPY's closes); a missing
@@ -147,8 +147,7 @@ export const leaderboard = (options: WindowOptions & { readonly json: boolean })
     Effect.gen(function*() {
       const book = yield* bookOf(options.backtest)
       const { riskFree } = (yield* AppSettings).monitor
-      const votes = yield* mechanicalVotesOf(book)
-      const report = yield* Standings.leaderboardReport({ book, ...window, riskFree }).pipe(Effect.provide(votes), Effect.mapError(ledgerFailure))
+      const report = yield* Standings.leaderboardReport({ book, ...window, riskFree }).pipe(Effect.mapError(ledgerFailure))
       yield* Console.log(options.json ? JSON.stringify(Schema.encodeSync(Standings.LeaderboardReport)(report), null, 2) : leaderboardTable(report))
     }))
 
