@@ -1,7 +1,7 @@
 /**
  * The mutating endpoints. Each is behind the bearer token (`Auth`). `approve` runs `pnpm pipeline approve`'s code
- * path through `RunApprovals` (501 when the server was started without it); `startBacktest` answers 501 from
- * `notYet` until starting a backtest over the API lands.
+ * path through `RunApprovals`, `startBacktest` starts `pnpm pipeline backtest` through `BacktestLauncher` (each
+ * answers 501 when the server was started without it).
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -11,6 +11,7 @@ import { BadRequest, MonitorApi, NotFound, NotImplemented } from "@council/api"
 import { AccountManager } from "@council/broker"
 import { accountsFor } from "./AccountsHandlers.ts"
 import { RunApprovals } from "./Approvals.ts"
+import { BacktestLauncher } from "./BacktestLauncher.ts"
 import { summaryOf } from "./RunsHandlers.ts"
 
 const notYet = (feature: string, message: string) => Effect.fail(new NotImplemented({ feature, message }))
@@ -40,4 +41,12 @@ export const ControlHandlers = HttpApiBuilder.group(MonitorApi, "control", (hand
         )
         return summaryOf(run, false)
       }))
-    .handle("startBacktest", () => notYet("backtest", "starting a backtest over the API is not available yet (pnpm pipeline backtest is coming)")))
+    .handle("startBacktest", ({ payload }) =>
+      Effect.gen(function*() {
+        const launcher = yield* Effect.serviceOption(BacktestLauncher)
+        if (Option.isNone(launcher)) return yield* notYet("backtest", "this server cannot start backtests (use: pnpm pipeline backtest)")
+        yield* Effect.logWarning(`backtest ${payload.from} … ${payload.to} requested over the API`)
+        return yield* launcher.value.start(payload).pipe(
+          Effect.catchTag("BacktestLaunchFailure", (e) => Effect.fail(new BadRequest({ message: e.message })))
+        )
+      })))

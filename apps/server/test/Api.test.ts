@@ -170,12 +170,10 @@ describe("monitor API", () => {
     assert.strictEqual(approve.status, 401)
   })
 
-  it("with the token: approve refuses a run that is not awaiting approval, start a backtest answers 501 (not built yet), close-all closes every position", async () => {
+  it("with the token: approve refuses a run that is not awaiting approval, close-all closes every position", async () => {
     const approve = await post(guarded, `/api/runs/${home.runId}/approve`, {}, TOKEN)
     assert.deepStrictEqual([approve.status, approve.body._tag], [400, "BadRequest"])
     assert.match(approve.body.message, /is not awaiting approval \(it is completed\)/)
-    const backtest = await post(guarded, "/api/backtests", { from: "2024-01-02", to: "2024-03-28" }, TOKEN)
-    assert.deepStrictEqual([backtest.status, backtest.body.feature], [501, "backtest"])
     const before = await get(guarded, "/api/positions?account=COUNCIL")
     assert.isAbove(before.body[0].positions.length, 0)
     const closed = await post(guarded, "/api/close-all", { account: "COUNCIL" }, TOKEN)
@@ -196,6 +194,32 @@ describe("monitor API", () => {
     }
     assert.notInclude(guarded.output(), TOKEN)
   })
+
+  it("with the token: starts a backtest that runs in the background to its report; a bad range is a 400 naming the flag", async () => {
+    const started = await post(guarded, "/api/backtests", { from: "2024-02-01", to: "2024-02-09", accounts: ["COUNCIL"] }, TOKEN)
+    assert.strictEqual(started.status, 200, JSON.stringify(started.body))
+    assert.deepStrictEqual([started.body.kind, started.body.status, started.body.from, started.body.to], ["backtest", "running", "2024-02-01", "2024-02-09"])
+    const id = started.body.id
+    let book: any
+    for (let i = 0; i < 120; i++) {
+      book = (await get(guarded, "/api/backtests")).body.find((b: any) => b.id === id)
+      if (book?.status !== "running") break
+      await new Promise((done) => setTimeout(done, 250))
+    }
+    assert.strictEqual(book.status, "completed", JSON.stringify(book))
+    const equity = (await get(guarded, `/api/equity?backtest=${id}`)).body
+    assert.deepStrictEqual(equity.accounts.map((a: any) => a.account), ["COUNCIL"])
+    assert.strictEqual(equity.accounts[0].points.length, 7)
+    const page = await fetch(`${guarded.url}/backtests/${id}/report.html`)
+    assert.strictEqual(page.status, 200)
+    assert.include(await page.text(), id)
+
+    const backwards = await post(guarded, "/api/backtests", { from: "2024-02-09", to: "2024-02-01" }, TOKEN)
+    assert.strictEqual(backwards.status, 400)
+    assert.match(backwards.body.message, /--from 2024-02-09 is after --to 2024-02-01/)
+    const unauthorized = await post(guarded, "/api/backtests", { from: "2024-02-01", to: "2024-02-09" })
+    assert.strictEqual(unauthorized.status, 401)
+  }, 60_000)
 
   it("stops cleanly on SIGTERM and SIGINT, closing its port", async () => {
     for (const [server, signal] of [[open, "SIGTERM"], [guarded, "SIGINT"]] as const) {

@@ -264,6 +264,7 @@ const execute = (plan: Plan, json: boolean) =>
       yield* TradeLedger.use((l) => l.setBookStatus(id, "running")).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
     }
     NodeSqliteClient.ensureDirectory(dir)
+    yield* Console.error(`backtest ${id} ${plan.resumed ? "resumed" : "started"}: ${plan.sessions.length} sessions ${from} … ${to}, database ${file}`)
     if (council !== undefined) yield* council.announce
     const moments = (day: TradingDay) => Calendar.sessionMoments(plan.schedule, day)
     const present = yield* Ref.make(moments(plan.sessions[0]!).run)

@@ -11,6 +11,7 @@ import type { MarketData } from "@council/market"
 import { Approvals, Server } from "@council/server"
 import { TradeLedger } from "@council/tracking"
 import { votesByBook } from "../BacktestFiles.ts"
+import { launcher } from "./BacktestLaunch.ts"
 import { AppSettings } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
@@ -56,7 +57,9 @@ const serving = (options: ServeOptions) =>
     if (options.host.trim() === "") return yield* CliFailure.usage("--host must name an interface, e.g. 127.0.0.1")
     const { apiToken: token, riskFree } = (yield* AppSettings).monitor
     yield* checkListen(options.host, options.port)
-    const services = Layer.mergeAll(TradeLedger.layer, votesByBook, yield* approvals).pipe(Layer.provideMerge(AppLayer.inspecting()))
+    const services = Layer.mergeAll(TradeLedger.layer, votesByBook, yield* approvals, launcher.pipe(Layer.provide(TradeLedger.layer))).pipe(
+      Layer.provideMerge(AppLayer.inspecting())
+    )
     yield* Effect.gen(function*() {
       const url = HttpServer.formatAddress((yield* HttpServer.HttpServer).address).replace(/\/$/, "")
       yield* Console.log([

@@ -1,0 +1,73 @@
+/**
+ * `POST /api/backtests` for `serve`: starts `pnpm pipeline backtest` as a child process with the server's
+ * environment, answers with the backtest's book once the child says it started, and writes the child's output to
+ * `<id>.log` beside the backtest's database. A child still running when the server stops gets SIGTERM: its
+ * backtest is marked interrupted and `backtest --resume <id>` continues it.
+ */
+import { spawn, type ChildProcess } from "node:child_process"
+import { createWriteStream } from "node:fs"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import { BacktestLauncher } from "@council/server"
+import { BookId, TradeLedger } from "@council/tracking"
+import { backtestsDir } from "../BacktestFiles.ts"
+import { NodeSqliteClient } from "@council/store"
+
+const BIN = fileURLToPath(new URL("../bin.ts", import.meta.url))
+const STARTED = /^backtest (\S+) started: /m
+
+/** The child's last line, without the CLI's `error: ` prefix. */
+const lastLine = (output: string) => (output.trim().split("\n").at(-1) ?? "").replace(/^error: /, "")
+
+export const launcher = Layer.effect(
+  BacktestLauncher.BacktestLauncher,
+  Effect.gen(function*() {
+    const dir = yield* backtestsDir
+    const ledger = yield* TradeLedger
+    const running = new Set<ChildProcess>()
+    yield* Effect.addFinalizer(() => Effect.sync(() => running.forEach((child) => child.kill("SIGTERM"))))
+    const spawnBacktest = (args: ReadonlyArray<string>) =>
+      Effect.callback<string, BacktestLauncher.BacktestLaunchFailure>((resume) => {
+        const child = spawn(process.execPath, [BIN, "backtest", ...args], { env: process.env, stdio: ["ignore", "pipe", "pipe"] })
+        running.add(child)
+        let output = ""
+        let log: NodeJS.WritableStream | undefined
+        const collect = (chunk: Buffer) => {
+          if (log !== undefined) return void log.write(chunk)
+          output += chunk.toString("utf8")
+          const id = STARTED.exec(output)?.[1]
+          if (id === undefined) return
+          NodeSqliteClient.ensureDirectory(dir)
+          log = createWriteStream(join(dir, `${id}.log`))
+          log.write(output)
+          resume(Effect.succeed(id))
+        }
+        child.stdout!.on("data", collect)
+        child.stderr!.on("data", collect)
+        child.on("close", (code) => {
+          running.delete(child)
+          log?.end()
+          if (log === undefined) resume(Effect.fail(new BacktestLauncher.BacktestLaunchFailure({ message: lastLine(output) || `the backtest exited with code ${code}` })))
+        })
+      })
+    return BacktestLauncher.BacktestLauncher.of({
+      start: (request) =>
+        Effect.gen(function*() {
+          const id = yield* spawnBacktest([
+            "--from", request.from,
+            "--to", request.to,
+            ...(request.accounts === undefined ? [] : ["--accounts", request.accounts.join(",")]),
+            ...(request.pms === undefined ? [] : ["--pms", request.pms])
+          ])
+          const book = yield* ledger.book(BookId.make(id)).pipe(Effect.orElseSucceed(() => Option.none()))
+          return yield* Option.match(book, {
+            onNone: () => Effect.fail(new BacktestLauncher.BacktestLaunchFailure({ message: `backtest ${id} started but its book cannot be read` })),
+            onSome: Effect.succeed
+          })
+        })
+    })
+  })
+)
