@@ -154,6 +154,24 @@ interface RawResponse {
 
 const decodeErrorBody = Schema.decodeUnknownOption(Schema.fromJsonString(WireError))
 
+type JsonBodyDecoder = (text: string) => Effect.Effect<unknown, Schema.SchemaError>
+
+/**
+ * The JSON-body decoder of each response schema, built once: `Schema.fromJsonString(schema)` is a new schema
+ * each time, so building it per response compiled a fresh parser for every request.
+ */
+const bodyDecoders = new WeakMap<Schema.Top, JsonBodyDecoder>()
+
+const bodyDecoder = <S extends Schema.Top & { readonly DecodingServices: never }>(
+  schema: S
+): (text: string) => Effect.Effect<S["Type"], Schema.SchemaError> => {
+  const cached = bodyDecoders.get(schema)
+  if (cached !== undefined) return cached
+  const decoder: JsonBodyDecoder = Schema.decodeUnknownEffect(Schema.fromJsonString(schema))
+  bodyDecoders.set(schema, decoder)
+  return decoder
+}
+
 const errorMessage = (text: string): string => {
   const body = decodeErrorBody(text)
   if (body._tag === "Some" && body.value.message !== undefined) return body.value.message
@@ -268,7 +286,7 @@ export const make = Effect.fnUntraced(function*(
   ): Effect.Effect<S["Type"], BrokerError> =>
     send(req).pipe(
       Effect.flatMap((response) =>
-        Schema.decodeUnknownEffect(Schema.fromJsonString(schema))(response.text).pipe(
+        bodyDecoder(schema)(response.text).pipe(
           Effect.mapError((error) =>
             fail("ServerError", `${req.method} ${req.path}: unexpected response: ${error.message}`, { retryable: false })
           )
