@@ -15,6 +15,9 @@
  * **Gotchas**
  * - Secrets stay `Redacted` until the header is set; no log line or `BrokerError` message carries headers.
  *   The APCA header names are also added to `Headers.CurrentRedactedNames` for anything that inspects requests.
+ * - `effect/http`'s per-request client span is off for these requests (`TracerDisabledWhen`): it copied every
+ *   request and response header into span attributes and sent trace headers to the broker, a measurable share
+ *   of each order's CPU. Traces keep the caller's spans (run, stage, account, order); no trace id reaches Alpaca.
  * - Transport failures and timeouts are `Unavailable` (retryable); an unreadable 2xx body is `ServerError`
  *   (not retryable). Non-JSON error bodies are fine: their text becomes the message.
  * - The default base URL follows the account mode (paper/live); `AccountConfig.baseUrl` overrides it.
@@ -268,7 +271,8 @@ export const make = Effect.fnUntraced(function*(
       Effect.tapError((error) =>
         error.retryable ? Effect.logWarning(`alpaca ${account}: ${error.message}`) : Effect.void
       ),
-      Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS)
+      Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS),
+      Effect.provideService(HttpClient.TracerDisabledWhen, () => true)
     )
     switch (request.retry) {
       case "idempotent":
