@@ -3,8 +3,9 @@
  *
  * - Fan-out: the 30 orders through `AccountManager.placeMany` (the Alpaca adapter), against the floor of a bare
  *   `fetch` client posting the same 30 orders at once. One round trip each.
- * - The execution stage (`Execution.run`): per account its placements and nothing else — one round trip (fills
- *   reach the ledger through reconciliation) — against the bare client posting the same 30 orders at once.
+ * - The execution stage (`Execution.run`) through the safety broker, as a run trades (its book seeded by the gate's
+ *   reads, untimed): per account its placements and nothing else — one round trip (fills reach the ledger through
+ *   reconciliation) — against the bare client posting the same 30 orders at once.
  *   Targets: stage ≤ 1.2 × one round trip (the latency) and ≤ 1.1 × the bare client, paired per repetition.
  * - The stage under the `close` schedule: each account's clock and the day's calendar (read together), then its
  *   orders — two round trips — against the bare client sending the same requests in the same order.
@@ -16,7 +17,7 @@ import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import { AccountId, defaultAccountSettings, DEFAULT_ACCOUNTS, type RunId, TradingDay } from "@council/domain"
 import { Recorder, RunContext, RunStore } from "@council/engine"
-import { AccountManager } from "@council/broker"
+import { AccountManager, Brokers, SafetyBroker } from "@council/broker"
 import { Execution } from "@council/daily"
 import { Notifier } from "@council/notify"
 import { adapter, bare, ms, order, served, wireOrder } from "./ExchangeClients.ts"
@@ -26,6 +27,27 @@ const SYMBOLS = ["SPY", "QQQ", "IWM", "TLT", "GLD"]
 const DAY = TradingDay.make("2026-06-08")
 
 const intents = (round: string) => DEFAULT_ACCOUNTS.flatMap((a) => SYMBOLS.map((s) => order(a, s, `bench-${round}-${a}-${s}`)))
+
+const PRICES = SafetyBroker.ReferencePrices.layerFixed({ SPY: 600, QQQ: 520, IWM: 220, TLT: 90, GLD: 250 })
+
+/**
+ * The brokers a run's execution stage trades through: each account's adapter broker decorated by the safety
+ * broker (as `RoutedBrokers` hands them out), its book seeded by the reads the risk gate makes before the stage
+ * (the account and its open orders), outside the timed part.
+ */
+const safeBrokers = Effect.gen(function*() {
+  const brokers = yield* Brokers
+  const prices = yield* SafetyBroker.ReferencePrices
+  const safe = new Map<string, SafetyBroker.SafeBroker>()
+  for (const id of brokers.accounts) {
+    const config = { id, mode: "PAPER" as const, settings: defaultAccountSettings }
+    const broker = SafetyBroker.decorate(config, yield* Effect.orDie(brokers.get(id)), prices)
+    yield* Effect.orDie(Effect.all([broker.getAccount, broker.listOrders({ status: "open", limit: 500 })], { concurrency: 2 }))
+    safe.set(id, broker)
+  }
+  const get = (id: AccountId) => Effect.succeed(safe.get(id)!)
+  return AccountManager.layer.pipe(Layer.provide(Layer.succeed(Brokers, Brokers.of({ accounts: brokers.accounts, get }))))
+}).pipe(Effect.provide(PRICES))
 
 /**
  * The execution stage over the adapter's brokers, as the daily run calls it (recorder on, memory run store).
@@ -91,15 +113,17 @@ export const execution = (runs: number, latency: number) =>
         t = performance.now()
         bareFailed += (yield* Effect.promise(() => bareStage(`stage-bare-${r}`))).filter((s) => s !== 200).length
         stageFloor.push(ms(t))
+        let safe = yield* safeBrokers
         t = performance.now()
-        const report = yield* stage(`stage-${r}`)
+        const report = yield* Effect.provide(stage(`stage-${r}`), safe)
         stageWall.push(ms(t))
         failed += report.accounts.filter((a) => a.status !== "succeeded").length
         t = performance.now()
         bareFailed += (yield* Effect.promise(() => bareClose(`close-bare-${r}`))).filter((s) => s !== 200).length
         closeFloor.push(ms(t))
+        safe = yield* safeBrokers
         t = performance.now()
-        const closeReport = yield* stage(`close-${r}`, "close")
+        const closeReport = yield* Effect.provide(stage(`close-${r}`, "close"), safe)
         closeWall.push(ms(t))
         failed += closeReport.accounts.filter((a) => a.status !== "succeeded").length
       }
