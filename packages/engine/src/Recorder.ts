@@ -84,24 +84,11 @@ const makeLive = (): RecorderShape => {
   }
 }
 
-const makeOutcome = <A, E>(schemas: CallSchemas<A, E>) =>
+const Outcome = <A, E>(schemas: CallSchemas<A, E>) =>
   Schema.toCodecJson(Schema.Union([
     Schema.TaggedStruct("Success", { value: schemas.success, reusedFrom: Schema.optionalKey(Schema.String) }),
     Schema.TaggedStruct("Failure", { error: schemas.failure })
   ]))
-
-/** Outcome codecs by success then failure schema: built once per pair, not per call (a new codec compiles anew). */
-const outcomes = new WeakMap<object, WeakMap<object, ReturnType<typeof makeOutcome<unknown, unknown>>>>()
-
-const Outcome = <A, E>(schemas: CallSchemas<A, E>): ReturnType<typeof makeOutcome<A, E>> => {
-  let byFailure = outcomes.get(schemas.success)
-  if (byFailure === undefined) outcomes.set(schemas.success, byFailure = new WeakMap())
-  const cached = byFailure.get(schemas.failure)
-  if (cached !== undefined) return cached as ReturnType<typeof makeOutcome<A, E>>
-  const codec = makeOutcome(schemas)
-  byFailure.set(schemas.failure, codec)
-  return codec
-}
 
 const isSuccess = (value: unknown): boolean =>
   typeof value === "object" && value !== null && "_tag" in value && value._tag === "Success"
