@@ -3,10 +3,13 @@
  *
  * - Fan-out: the 30 orders through `AccountManager.placeMany` (the Alpaca adapter), against the floor of a bare
  *   `fetch` client posting the same 30 orders at once. One round trip each.
- * - The execution stage (`Execution.run`): per account its placements and nothing else — one round trip (fills
- *   reach the ledger through reconciliation) — against the bare client posting the same 30 orders at once.
+ * - The execution stage (`Execution.run`) through the safety broker, as a run trades (its book seeded by the gate's
+ *   reads, untimed): per account its placements and nothing else — one round trip (fills reach the ledger through
+ *   reconciliation) — against the bare client posting the same 30 orders at once.
  *   Targets: stage ≤ 1.2 × one round trip (the latency) and ≤ 1.1 × the bare client, paired per repetition.
- * Both are paired per repetition; the latency alone (what the requests wait on the server) is the last floor.
+ * - The stage under the `close` schedule: each account's clock and the day's calendar (read together), then its
+ *   orders — two round trips — against the bare client sending the same requests in the same order.
+ * All are paired per repetition; the latency alone (what the requests wait on the server) is the last floor.
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -14,7 +17,7 @@ import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import { AccountId, defaultAccountSettings, DEFAULT_ACCOUNTS, type RunId, TradingDay } from "@council/domain"
 import { Recorder, RunContext, RunStore } from "@council/engine"
-import { AccountManager } from "@council/broker"
+import { AccountManager, Brokers, SafetyBroker } from "@council/broker"
 import { Execution } from "@council/daily"
 import { Notifier } from "@council/notify"
 import { adapter, bare, ms, order, served, wireOrder } from "./ExchangeClients.ts"
@@ -25,13 +28,38 @@ const DAY = TradingDay.make("2026-06-08")
 
 const intents = (round: string) => DEFAULT_ACCOUNTS.flatMap((a) => SYMBOLS.map((s) => order(a, s, `bench-${round}-${a}-${s}`)))
 
-/** The execution stage over the adapter's brokers, as the daily run calls it (recorder on, memory run store). */
-const stage = (round: string) => {
+const PRICES = SafetyBroker.ReferencePrices.layerFixed({ SPY: 600, QQQ: 520, IWM: 220, TLT: 90, GLD: 250 })
+
+/**
+ * The brokers a run's execution stage trades through: each account's adapter broker decorated by the safety
+ * broker (as `RoutedBrokers` hands them out), its book seeded by the reads the risk gate makes before the stage
+ * (the account and its open orders), outside the timed part.
+ */
+const safeBrokers = Effect.gen(function*() {
+  const brokers = yield* Brokers
+  const prices = yield* SafetyBroker.ReferencePrices
+  const safe = new Map<string, SafetyBroker.SafeBroker>()
+  for (const id of brokers.accounts) {
+    const config = { id, mode: "PAPER" as const, settings: defaultAccountSettings }
+    const broker = SafetyBroker.decorate(config, yield* Effect.orDie(brokers.get(id)), prices)
+    yield* Effect.orDie(Effect.all([broker.getAccount, broker.listOrders({ status: "open", limit: 500 })], { concurrency: 2 }))
+    safe.set(id, broker)
+  }
+  const get = (id: AccountId) => Effect.succeed(safe.get(id)!)
+  return AccountManager.layer.pipe(Layer.provide(Layer.succeed(Brokers, Brokers.of({ accounts: brokers.accounts, get }))))
+}).pipe(Effect.provide(PRICES))
+
+/**
+ * The execution stage over the adapter's brokers, as the daily run calls it (recorder on, memory run store).
+ * Under `close` it first reads each account's clock and the day's calendar (the market-on-close cutoff check).
+ */
+const stage = (round: string, schedule?: "close") => {
   const params = {
     accounts: DEFAULT_ACCOUNTS.map((id) => ({ id: AccountId.make(id), mode: "PAPER", settings: defaultAccountSettings })),
     broker: "bench",
     data: "local",
-    pms: "none"
+    pms: "none",
+    ...(schedule === undefined ? {} : { schedule })
   }
   return Execution.run({ RiskApproval: { asOf: DAY, cancels: [], intents: intents(round), rejections: [], clamps: [] } }).pipe(
     Effect.provide(Layer.mergeAll(
@@ -45,17 +73,30 @@ const stage = (round: string) => {
 
 export const execution = (runs: number, latency: number) =>
   Effect.scoped(Effect.gen(function*() {
-    const { keys, server } = yield* served(["--latency-ms", String(latency)])
+    // Rate limits far above the bench's ~35 requests per account and repetition, so `--runs N` never waits on them.
+    const { keys, server } = yield* served(["--latency-ms", String(latency), "--date", DAY, "--at", "15:45", "--rate-limit", "100000"])
     const statuses = yield* Ref.make<Record<number, number>>({})
     const client = (account: string) => bare(server, keys.find((k) => k.account === account)!)
     const bareFanout = (round: string) =>
       Promise.all(intents(round).map((intent) => client(intent.account)("POST", "/v2/orders", wireOrder(intent))))
     const bareStage = bareFanout
+    /** What the stage sends under `close`: each account's clock and the day's calendar together, then its orders. */
+    const bareClose = (round: string) =>
+      Promise.all(DEFAULT_ACCOUNTS.map(async (account) => {
+        const times = await Promise.all([
+          client(account)("GET", "/v2/clock"),
+          client(account)("GET", `/v2/calendar?start=${DAY}&end=${DAY}`)
+        ])
+        const orders = intents(round).filter((intent) => intent.account === account)
+        return [...times, ...await Promise.all(orders.map((intent) => client(account)("POST", "/v2/orders", wireOrder(intent))))]
+      })).then((statuses) => statuses.flat())
 
     const fanout: Array<number> = []
     const fanoutFloor: Array<number> = []
     const stageWall: Array<number> = []
     const stageFloor: Array<number> = []
+    const closeWall: Array<number> = []
+    const closeFloor: Array<number> = []
     let failed = 0
     let bareFailed = 0
     yield* Effect.gen(function*() {
@@ -72,12 +113,21 @@ export const execution = (runs: number, latency: number) =>
         t = performance.now()
         bareFailed += (yield* Effect.promise(() => bareStage(`stage-bare-${r}`))).filter((s) => s !== 200).length
         stageFloor.push(ms(t))
+        let safe = yield* safeBrokers
         t = performance.now()
-        const report = yield* stage(`stage-${r}`)
+        const report = yield* Effect.provide(stage(`stage-${r}`), safe)
         stageWall.push(ms(t))
         failed += report.accounts.filter((a) => a.status !== "succeeded").length
+        t = performance.now()
+        bareFailed += (yield* Effect.promise(() => bareClose(`close-bare-${r}`))).filter((s) => s !== 200).length
+        closeFloor.push(ms(t))
+        safe = yield* safeBrokers
+        t = performance.now()
+        const closeReport = yield* Effect.provide(stage(`close-${r}`, "close"), safe)
+        closeWall.push(ms(t))
+        failed += closeReport.accounts.filter((a) => a.status !== "succeeded").length
       }
-    }).pipe(Effect.provide(adapter(server, keys, {}, statuses)))
+    }).pipe(Effect.provide(adapter(server, keys, { rateLimit: { limit: 100000 } }, statuses)))
 
     const fanoutRatio = ratios(fanout, fanoutFloor)
     console.log(`execution: ${DEFAULT_ACCOUNTS.length} accounts × ${SYMBOLS.length} orders against exchange serve at ${latency} ms latency, ${runs} runs`)
@@ -93,6 +143,11 @@ export const execution = (runs: number, latency: number) =>
     line("stage, bare fetch (floor)", show(stageFloor, "ms"))
     line("stage / bare (paired)", `${show(stageRatio, "×", 2)}   ${against(summarize(stageRatio).median, 1.1, "≤", "×")}`)
     line("stage / latency", `${show(stagePerLatency, "×", 2)}   ${against(summarize(stagePerLatency).median, 1.2, "≤", "×")}`)
+    line("stage under close (2 round trips)", show(closeWall, "ms"))
+    line("close, bare fetch (floor)", show(closeFloor, "ms"))
+    line("close / bare (paired)", `${show(ratios(closeWall, closeFloor), "×", 2)}   ${against(summarize(ratios(closeWall, closeFloor)).median, 1.1, "≤", "×")}`)
+    const closePerLatency = closeWall.map((w) => w / (2 * latency))
+    line("close / 2 × latency", `${show(closePerLatency, "×", 2)}   ${against(summarize(closePerLatency).median, 1.2, "≤", "×")}`)
     line("failed (adapter / bare)", `${failed} / ${bareFailed}`)
     line("HTTP statuses (adapter)", JSON.stringify(yield* Ref.get(statuses)))
   }))

@@ -67,4 +67,20 @@ describe("the market schedule check, through the broker's clock and calendar (Te
       assert.strictEqual((yield* checkAt("after-close", "2025-12-24", "13:00")).tag, "InTime")
       assert.strictEqual((yield* checkAt("after-close", "2025-12-24", "12:59")).tag, "BeforeClose")
     }).pipe(Effect.provide(exchange)))
+
+  it.effect("with the run's day: the clock and that day's calendar are read together; a clock on another day reads its own day's calendar", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(epochOf(momentAt("2025-12-24", "12:50")))
+      const broker = LocalExchange.broker(yield* LocalExchange, AccountId.make("COUNCIL"))
+      const days: Array<string> = []
+      const counted = { ...broker, getCalendar: (range: { readonly start: string; readonly end: string }) => (days.push(range.start), broker.getCalendar(range)) }
+      const plain = yield* MarketSchedule.statusOf(broker, "close")
+      const hinted = yield* MarketSchedule.statusOf(counted, "close", "2025-12-24")
+      assert.deepStrictEqual(days, ["2025-12-24"])
+      assert.deepStrictEqual(hinted, plain)
+      assert.strictEqual(hinted.check._tag, "MissedCutoff")
+      const elsewhere = yield* MarketSchedule.statusOf(counted, "close", "2025-12-23")
+      assert.deepStrictEqual(days, ["2025-12-24", "2025-12-23", "2025-12-24"])
+      assert.deepStrictEqual(elsewhere, plain)
+    }).pipe(Effect.provide(exchange)))
 })

@@ -15,6 +15,9 @@
  * **Gotchas**
  * - Secrets stay `Redacted` until the header is set; no log line or `BrokerError` message carries headers.
  *   The APCA header names are also added to `Headers.CurrentRedactedNames` for anything that inspects requests.
+ * - `effect/http`'s per-request client span is off for these requests (`TracerDisabledWhen`): it copied every
+ *   request and response header into span attributes and sent trace headers to the broker, a measurable share
+ *   of each order's CPU. Traces keep the caller's spans (run, stage, account, order); no trace id reaches Alpaca.
  * - Transport failures and timeouts are `Unavailable` (retryable); an unreadable 2xx body is `ServerError`
  *   (not retryable). Non-JSON error bodies are fine: their text becomes the message.
  * - The default base URL follows the account mode (paper/live); `AccountConfig.baseUrl` overrides it.
@@ -154,6 +157,24 @@ interface RawResponse {
 
 const decodeErrorBody = Schema.decodeUnknownOption(Schema.fromJsonString(WireError))
 
+type JsonBodyDecoder = (text: string) => Effect.Effect<unknown, Schema.SchemaError>
+
+/**
+ * The JSON-body decoder of each response schema, built once: `Schema.fromJsonString(schema)` is a new schema
+ * each time, so building it per response compiled a fresh parser for every request.
+ */
+const bodyDecoders = new WeakMap<Schema.Top, JsonBodyDecoder>()
+
+const bodyDecoder = <S extends Schema.Top & { readonly DecodingServices: never }>(
+  schema: S
+): (text: string) => Effect.Effect<S["Type"], Schema.SchemaError> => {
+  const cached = bodyDecoders.get(schema)
+  if (cached !== undefined) return cached
+  const decoder: JsonBodyDecoder = Schema.decodeUnknownEffect(Schema.fromJsonString(schema))
+  bodyDecoders.set(schema, decoder)
+  return decoder
+}
+
 const errorMessage = (text: string): string => {
   const body = decodeErrorBody(text)
   if (body._tag === "Some" && body.value.message !== undefined) return body.value.message
@@ -250,7 +271,8 @@ export const make = Effect.fnUntraced(function*(
       Effect.tapError((error) =>
         error.retryable ? Effect.logWarning(`alpaca ${account}: ${error.message}`) : Effect.void
       ),
-      Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS)
+      Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS),
+      Effect.provideService(HttpClient.TracerDisabledWhen, () => true)
     )
     switch (request.retry) {
       case "idempotent":
@@ -268,7 +290,7 @@ export const make = Effect.fnUntraced(function*(
   ): Effect.Effect<S["Type"], BrokerError> =>
     send(req).pipe(
       Effect.flatMap((response) =>
-        Schema.decodeUnknownEffect(Schema.fromJsonString(schema))(response.text).pipe(
+        bodyDecoder(schema)(response.text).pipe(
           Effect.mapError((error) =>
             fail("ServerError", `${req.method} ${req.path}: unexpected response: ${error.message}`, { retryable: false })
           )

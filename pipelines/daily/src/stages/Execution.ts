@@ -12,7 +12,8 @@ import {
   type OrderFailure,
   type OrderIntent,
   type Rejection,
-  type RunSchedule
+  type RunSchedule,
+  type TradingDay
 } from "@council/domain"
 import { Recorder, RunContext, Stage } from "@council/engine"
 import { AccountManager, type Broker, BrokerError, bySymbol, notSentAfter, Placement, placeOnce } from "@council/broker"
@@ -75,21 +76,25 @@ const recordedTimes = (broker: Broker) => ({
     brokerCall("broker.getCalendar", { account: broker.account, ...range }, Schema.Array(MarketCalendarDay), broker.getCalendar(range))
 })
 
-/** Under `close`, why nothing may be sent now (the market-on-close cutoff passed, say); `undefined`: send. */
-const tooLate = (broker: Broker, schedule: RunSchedule) =>
+/**
+ * Under `close`, why nothing may be sent now (the market-on-close cutoff passed, say); `undefined`: send. The
+ * clock and the run day's calendar are read together (one round trip before the orders, not two).
+ */
+const tooLate = (broker: Broker, schedule: RunSchedule, day: TradingDay) =>
   schedule !== "close"
     ? Effect.succeed(undefined)
-    : Effect.map(statusOf(recordedTimes(broker), schedule), ({ check, now }) =>
+    : Effect.map(statusOf(recordedTimes(broker), schedule, day), ({ check, now }) =>
       check._tag === "InTime" ? undefined : describeCheck(schedule, check, now))
 
 const executeAccount = (
   broker: Broker,
   cancels: ReadonlyArray<CancelIntent>,
   intents: ReadonlyArray<OrderIntent>,
-  schedule: RunSchedule
+  schedule: RunSchedule,
+  day: TradingDay
 ) =>
   Effect.gen(function*() {
-    const late = intents.length + cancels.length === 0 ? undefined : yield* tooLate(broker, schedule)
+    const late = intents.length + cancels.length === 0 ? undefined : yield* tooLate(broker, schedule, day)
     if (late !== undefined) return accountFailed(broker.account, `${plural(intents.length, "order")} not sent: ${late}`)
     const canceled = yield* cancelStale(broker, cancels)
     const outcomes = yield* placeAll(broker, intents)
@@ -162,7 +167,7 @@ export const Execution = Stage.make({
       }
       const sending = accounts.filter((config) => skip(config) === undefined)
       const outcomes = yield* manager.forEachAccount(sending.map((a) => a.id), (broker) =>
-        executeAccount(broker, mine(verdict.cancels, broker.account), mine(verdict.intents, broker.account), schedule))
+        executeAccount(broker, mine(verdict.cancels, broker.account), mine(verdict.intents, broker.account), schedule, verdict.asOf))
       const sent = yield* Effect.forEach(outcomes, ({ account, result }) =>
         Result.match(result, {
           onSuccess: Effect.succeed,
