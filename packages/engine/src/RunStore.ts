@@ -131,8 +131,8 @@ export class RunStore extends Context.Service<RunStore, {
   /** Newest first (by `startedAt`, then id). */
   readonly listRuns: (query: ListRunsQuery) => Effect.Effect<ReadonlyArray<RunRecord>, StoreError>
   readonly putCheckpoint: (checkpoint: Checkpoint) => Effect.Effect<void, StoreError>
-  /** In the order they were first written. */
-  readonly getCheckpoints: (runId: RunId) => Effect.Effect<ReadonlyArray<Checkpoint>, StoreError>
+  /** In the order they were first written; with `stage`, only that stage's (its output is the only one read). */
+  readonly getCheckpoints: (runId: RunId, stage?: string) => Effect.Effect<ReadonlyArray<Checkpoint>, StoreError>
   /** A stage attempt's checkpoint and recordings, atomically (see `StageCommit`); the run must exist. */
   readonly commitStage: (commit: StageCommit) => Effect.Effect<void, StoreError>
   /** By the order their stages were first committed, then as recorded. */
@@ -191,7 +191,7 @@ export const makeMemory = (): RunStore["Service"] => {
       runs.has(checkpoint.runId)
         ? Effect.sync(() => putCheckpoint(checkpoint))
         : Effect.fail(new StoreError({ operation: "putCheckpoint", message: `no run ${checkpoint.runId}` })),
-    getCheckpoints: (runId) => Effect.sync(() => [...(checkpoints.get(runId) ?? [])]),
+    getCheckpoints: (runId, stage) => Effect.sync(() => (checkpoints.get(runId) ?? []).filter((c) => stage === undefined || c.stage === stage)),
     commitStage: (commit) =>
       runs.has(commit.runId)
         ? Effect.sync(() => {

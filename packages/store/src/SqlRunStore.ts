@@ -261,8 +261,8 @@ export const make = Effect.gen(function*() {
   )
 
   const getCheckpoints = Effect.fn("SqlRunStore.getCheckpoints")(
-    function*(runId: RunId) {
-      const rows = yield* decodeCheckpoints(yield* selectCheckpoints(runId))
+    function*(runId: RunId, stage?: string) {
+      const rows = (yield* decodeCheckpoints(yield* selectCheckpoints(runId))).filter((row) => stage === undefined || row.stage === stage)
       const outputs = yield* blobs.get("getCheckpoints", rows.map((row) => row.outputHash))
       return rows.map((row): Checkpoint => ({
         runId: row.runId,

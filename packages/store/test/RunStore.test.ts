@@ -194,6 +194,8 @@ const contract = <R>(
     assert.deepStrictEqual(checkpoints[1], mkCheckpoint("r1", "pitch"))
     assert.deepStrictEqual(yield* store.getCheckpoints(id("r2")), [mkCheckpoint("r2", "other")])
     assert.deepStrictEqual(yield* store.getCheckpoints(id("none")), [])
+    assert.deepStrictEqual(yield* store.getCheckpoints(id("r1"), "pitch"), [mkCheckpoint("r1", "pitch")])
+    assert.deepStrictEqual(yield* store.getCheckpoints(id("r1"), "nowhere"), [])
   }))
 
   test("commits a stage's checkpoint with its recordings, which replace the stage's earlier ones", Effect.gen(function*() {

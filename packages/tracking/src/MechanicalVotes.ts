@@ -46,7 +46,7 @@ export const votesIn = (store: RunStore["Service"], from: TradingDay, to: Tradin
     const runs = runsPerSession(yield* store.listRuns({ pipeline: "daily", origin: "local", limit: 1_000_000 }), from, to)
     const votes: Array<MechanicalVoteDay> = []
     for (const run of runs) {
-      const checkpoint = (yield* store.getCheckpoints(run.id)).find((c) => c.stage === "CouncilSynthesis")
+      const [checkpoint] = yield* store.getCheckpoints(run.id, "CouncilSynthesis")
       const synthesis = decodeSynthesis(checkpoint?.output)
       if (Option.isNone(synthesis)) continue
       const { mechanical, source, trades } = synthesis.value
