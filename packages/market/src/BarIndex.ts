@@ -138,35 +138,18 @@ export const lastAtOrBefore = (sessions: ReadonlyArray<string>, day: string): nu
   return found
 }
 
-/** Each symbol's bars built so far, by session index: a bar is built once however many windows hold it. */
-const built = new WeakMap<SeriesColumns, Array<Bar | undefined>>()
-
-/**
- * Bars `[from, to]` (session indices, inclusive) of one symbol, as domain `Bar`s. The array is new; the bars in it
- * are shared with every other slice of the same session (a backtest's overlapping windows build each bar once), so
- * they must never be mutated (`Bar` is readonly).
- */
+/** Bars `[from, to]` (session indices, inclusive) of one symbol, as domain `Bar`s. */
 export const slice = (index: BarIndex, columns: SeriesColumns, from: number, to: number): Array<Bar> => {
-  let bars = built.get(columns)
-  if (bars === undefined) {
-    bars = []
-    built.set(columns, bars)
-  }
   const out: Array<Bar> = []
   for (let i = Math.max(0, from); i <= to; i++) {
-    let bar = bars[i]
-    if (bar === undefined) {
-      bar = {
-        date: index.sessions[i]!,
-        open: columns.open[i]!,
-        high: columns.high[i]!,
-        low: columns.low[i]!,
-        close: columns.close[i]!,
-        volume: columns.volume[i]!
-      }
-      bars[i] = bar
-    }
-    out.push(bar)
+    out.push({
+      date: index.sessions[i]!,
+      open: columns.open[i]!,
+      high: columns.high[i]!,
+      low: columns.low[i]!,
+      close: columns.close[i]!,
+      volume: columns.volume[i]!
+    })
   }
   return out
 }

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { Abstention, type AccountId, AccountSnapshot, type Bar, type MarketSnapshot, Pitch } from "@council/domain"
+import { Abstention, type AccountId, AccountSnapshot, type MarketSnapshot, Pitch } from "@council/domain"
 import { hashOf, Recorder, Stage, StoreError } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
 import { LlmBudgetExceeded, PmAnswer, PmError, PortfolioManagers, type RosterEntry } from "@council/llm"
@@ -46,18 +46,6 @@ const accountStates = (roster: ReadonlyArray<RosterEntry>) =>
     return new Map<AccountId, AccountSnapshot | null>(states)
   })
 
-/** Each bar's line in `fingerprint`, by bar: the market data hands out the same bar objects to every window. */
-const barLines = new WeakMap<Bar, string>()
-
-const barLine = (b: Bar): string => {
-  let line = barLines.get(b)
-  if (line === undefined) {
-    line = `${b.date},${b.open},${b.high},${b.low},${b.close},${b.volume};`
-    barLines.set(b, line)
-  }
-  return line
-}
-
 /**
  * A content hash of every bar of the snapshot (the canonical JSON of 2,000 bars costs ten times more): the text is
  * built whole and hashed in one call (a call per bar cost more than the hashing).
@@ -66,7 +54,7 @@ const fingerprint = (snapshot: MarketSnapshot): string => {
   const parts = [`${snapshot.asOf}|${snapshot.universe.join(",")}`]
   for (const { bars, symbol } of snapshot.history) {
     parts.push(`|${symbol}:`)
-    for (const b of bars) parts.push(barLine(b))
+    for (const b of bars) parts.push(`${b.date},${b.open},${b.high},${b.low},${b.close},${b.volume};`)
   }
   return createHash("sha256").update(parts.join("")).digest("hex").slice(0, 32)
 }
