@@ -449,8 +449,14 @@ const make = Effect.gen(function*() {
   const fills = Effect.fn("TradeLedger.fills")(
     function*(w: Window) {
       return yield* decodeFills(
-        yield* sql`SELECT account, fill_id, order_id, symbol, side, qty, price, commission, session, at FROM ledger_fills
-          WHERE ${sql.and(windowOf(w, "session"))} ORDER BY account, session, at, fill_id`
+        // fills at the same moment (a close and an open of one run, both at the close) in the order they were sent:
+        // by their orders' submission and client order id — deterministic, unlike the broker's fill ids
+        yield* sql`SELECT account, fill_id, order_id, symbol, side, qty, price, commission, session, at FROM ledger_fills f
+          WHERE ${sql.and(windowOf(w, "session"))}
+          ORDER BY account, session, at,
+            (SELECT o.submitted_at FROM ledger_orders o WHERE o.book = f.book AND o.account = f.account AND o.order_id = f.order_id),
+            (SELECT o.client_order_id FROM ledger_orders o WHERE o.book = f.book AND o.account = f.account AND o.order_id = f.order_id),
+            fill_id`
       )
     },
     Effect.mapError(failWith("fills"))

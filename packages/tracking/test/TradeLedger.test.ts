@@ -6,7 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as SqlClient from "effect/sql/SqlClient"
-import { AccountId, TradingDay } from "@council/domain"
+import { AccountId, Ticker, TradingDay } from "@council/domain"
 import { LocalBars } from "@council/market"
 import { Database } from "@council/store"
 import { BookId, liveBook, TradeLedger } from "@council/tracking"
@@ -73,6 +73,25 @@ const contract = (test: (name: string, body: () => Body) => void) => {
         assert.deepStrictEqual(yield* ledger.cursors(liveBook, []), [])
       }))
   )
+
+  test("gives fills of one moment in the order their orders were sent, whatever the broker's fill ids", () =>
+    Effect.gen(function*() {
+      const ledger = yield* TradeLedger
+      const account = AccountId.make("COUNCIL")
+      const at = "2024-01-05T21:00:00.000Z"
+      const order = (id: string, clientOrderId: string) => ({
+        account, id, clientOrderId, symbol: Ticker.make("SPY"), side: "sell" as const, qty: 10, type: "market" as const, timeInForce: "cls" as const,
+        limitPrice: null, stopPrice: null, orderClass: "simple" as const, status: "filled" as const, filledQty: 10, filledAvgPrice: 470,
+        submittedAt: "2024-01-05T20:45:00.000Z", filledAt: at, parentId: null, updatedAt: at
+      })
+      // a flip sent at 15:45: the long closed, then the short opened; the broker's ids sort the other way round
+      const close = order("o-2", "2024-01-05-COUNCIL-SPY-close-a")
+      const open = order("o-1", "2024-01-05-COUNCIL-SPY-open-b")
+      const fill = (id: string, orderId: string) => ({ account, id, orderId, symbol: Ticker.make("SPY"), side: "sell" as const, qty: 10, price: 470, commission: 0, session: TradingDay.make("2024-01-05"), at })
+      yield* ledger.record({ book: liveBook, orders: [open, close], fills: [fill("f-1", "o-1"), fill("f-2", "o-2")], snapshots: [] })
+      const fills = yield* ledger.fills({ book: liveBook })
+      assert.deepStrictEqual(fills.map((f) => f.orderId), ["o-2", "o-1"])
+    }))
 
   test("stores a month of six accounts and reads each account's equity series back as the brokers reported it", () =>
     withMarket((market) =>
