@@ -47,6 +47,10 @@ export const launcher = Layer.effect(
         }
         child.stdout!.on("data", collect)
         child.stderr!.on("data", collect)
+        child.on("error", (error) => {
+          running.delete(child)
+          if (log === undefined) resume(Effect.fail(new BacktestLauncher.BacktestLaunchFailure({ message: `the backtest could not start: ${error.message}` })))
+        })
         child.on("close", (code) => {
           running.delete(child)
           log?.end()
