@@ -18,7 +18,7 @@ import type * as Schema from "effect/Schema"
 /** Success values whose JSON text is at least this long are stored as blobs of their own. */
 export const LARGE_VALUE = 1024
 
-type Entry =
+export type Entry =
   | readonly [key: string, seq: number, value: Schema.Json]
   | readonly [key: string, seq: number, ref: 0, hash: string]
   | readonly [key: string, seq: number, ref: 0, hash: string, reusedFrom: string]
@@ -55,18 +55,20 @@ const isEntry = (entry: unknown): entry is Entry =>
   (entry.length === 3 || ((entry.length === 4 || (entry.length === 5 && typeof entry[4] === "string")) && entry[2] === 0 &&
     typeof entry[3] === "string"))
 
-/** The hashes of the large values an entries blob refers to; fails on a blob that is not entries. */
-export const references = (entries: unknown): ReadonlyArray<string> | string => {
-  if (!Array.isArray(entries)) return "recordings are not a list"
-  const refs: Array<string> = []
-  for (const entry of entries) {
+/** An entries blob as entries, with the hashes of the large values it refers to; a message for a blob that is not. */
+export const read = (blob: unknown): { readonly entries: ReadonlyArray<Entry>; readonly references: ReadonlyArray<string> } | string => {
+  if (!Array.isArray(blob)) return "recordings are not a list"
+  const entries: Array<Entry> = []
+  const references: Array<string> = []
+  for (const entry of blob) {
     if (!isEntry(entry)) return "a recording entry is malformed"
-    if (entry.length > 3) refs.push(entry[3] as string)
+    entries.push(entry)
+    if (entry.length !== 3) references.push(entry[3])
   }
-  return refs
+  return { entries, references }
 }
 
-/** The recordings of an entries blob (checked by `references`), with large values from `valueOf`. */
+/** The recordings of entries (from `read`), with large values from `valueOf`. */
 export const unpack = (
   runId: RunId,
   stage: string,

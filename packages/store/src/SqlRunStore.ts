@@ -283,15 +283,17 @@ export const make = Effect.gen(function*() {
     function*(runId: RunId) {
       const rows = yield* selectRecordings(runId)
       const lists = yield* blobs.get("getRecordings", rows.map((row) => String(row["entries_hash"])))
+      const entries = new Map<string, ReadonlyArray<RecordingEntries.Entry>>()
       const refs: Array<string> = []
-      for (const list of lists.values()) {
-        const found = RecordingEntries.references(list)
-        if (typeof found === "string") return yield* new StoreError({ operation: "getRecordings", message: `stored ${found}` })
-        refs.push(...found)
+      for (const [hash, list] of lists) {
+        const read = RecordingEntries.read(list)
+        if (typeof read === "string") return yield* new StoreError({ operation: "getRecordings", message: `stored ${read}` })
+        entries.set(hash, read.entries)
+        refs.push(...read.references)
       }
       const values = yield* blobs.get("getRecordings", refs)
       return rows.flatMap((row) =>
-        RecordingEntries.unpack(runId, String(row["stage"]), lists.get(String(row["entries_hash"])) as never, (hash) => values.get(hash)!)
+        RecordingEntries.unpack(runId, String(row["stage"]), entries.get(String(row["entries_hash"]))!, (hash) => values.get(hash)!)
       )
     },
     Effect.mapError(storeError("getRecordings"))
