@@ -2,10 +2,11 @@
  * Where a backtest's own database lives, and what reads it: the mechanical votes of a backtest's book come from
  * the backtest's runs, not the home's.
  *
- * Gotcha: the directory is `$COUNCIL_HOME/backtests` also when the main store is PostgreSQL.
+ * Gotcha: the directory is `$COUNCIL_HOME/backtests` also when the main store is PostgreSQL (`Database.location`
+ * checks `COUNCIL_HOME` in both cases).
  */
 import { existsSync } from "node:fs"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { TradingDay } from "@council/domain"
@@ -15,8 +16,7 @@ import { liveBook, MechanicalVotes, Standings } from "@council/tracking"
 import { AppSettings } from "./AppConfig.ts"
 
 /** The directory of backtest databases: `$COUNCIL_HOME/backtests`. */
-export const backtestsDir = Effect.map(AppSettings, ({ database }) =>
-  join(database._tag === "Sqlite" ? database.home : resolve(process.env["COUNCIL_HOME"] ?? ".council"), "backtests"))
+export const backtestsDir = Effect.map(AppSettings, ({ database }) => join(database.home, "backtests"))
 
 /**
  * The mechanical votes of any book: the live book's from the home's run store, a backtest's from its own

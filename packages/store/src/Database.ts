@@ -85,7 +85,8 @@ export const layerPg = (url: Redacted.Redacted): Layer.Layer<SqlClient.SqlClient
 /** Where the data lives, as checked by `location`. */
 export type Location =
   | { readonly _tag: "Sqlite"; readonly home: string; readonly file: string }
-  | { readonly _tag: "Postgres"; readonly url: Redacted.Redacted; readonly display: string }
+  /** `home`: `COUNCIL_HOME`, checked, for the files that live beside the database (a backtest's own SQLite file). */
+  | { readonly _tag: "Postgres"; readonly url: Redacted.Redacted; readonly display: string; readonly home: string }
 
 const configError = (variable: string, message: string) => new DatabaseConfigError({ variable, message: `${variable}: ${message}` })
 
@@ -98,7 +99,7 @@ const nearestExisting = (path: string): string => {
   return at
 }
 
-const checkHome = (raw: string): Effect.Effect<Location, DatabaseConfigError> => {
+const checkHome = (raw: string): Effect.Effect<Location & { readonly _tag: "Sqlite" }, DatabaseConfigError> => {
   const fail = (message: string) => Effect.fail(configError("COUNCIL_HOME", message))
   if (raw.trim() === "") return fail("is set but blank; unset it (default .council) or give a directory")
   if (raw.startsWith("~")) return fail(`starts with "~", which only a shell expands; give the directory without it (e.g. $HOME/…)`)
@@ -111,7 +112,7 @@ const checkHome = (raw: string): Effect.Effect<Location, DatabaseConfigError> =>
   return Effect.succeed({ _tag: "Sqlite", home, file })
 }
 
-const checkUrl = (url: Redacted.Redacted): Effect.Effect<Location, DatabaseConfigError> => {
+const checkUrl = (url: Redacted.Redacted): Effect.Effect<Omit<Location & { readonly _tag: "Postgres" }, "home">, DatabaseConfigError> => {
   const text = Redacted.value(url).trim()
   const parsed = URL.parse(text)
   if (text === "") return Effect.fail(configError("DATABASE_URL", "is set but blank; unset it (SQLite) or give postgres://…"))
@@ -127,8 +128,9 @@ export const location: Effect.Effect<Location, DatabaseConfigError> = Effect.gen
   const read = <A>(variable: string, config: Config.Config<A>) =>
     config.pipe(Effect.mapError((e) => configError(variable, e.message.split("\n")[0] ?? "unreadable")))
   const url = yield* read("DATABASE_URL", Config.option(Config.Redacted("DATABASE_URL")))
-  if (Option.isSome(url)) return yield* checkUrl(url.value)
-  return yield* checkHome(yield* read("COUNCIL_HOME", Config.String("COUNCIL_HOME").pipe(Config.withDefault(".council"))))
+  const postgres = Option.isSome(url) ? yield* checkUrl(url.value) : undefined
+  const home = yield* checkHome(yield* read("COUNCIL_HOME", Config.String("COUNCIL_HOME").pipe(Config.withDefault(".council"))))
+  return postgres === undefined ? home : { ...postgres, home: home.home }
 })
 
 /** Creates `dir` one level at a time (bounded by its depth); fails naming COUNCIL_HOME. */
