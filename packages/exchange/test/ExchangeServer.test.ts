@@ -1,13 +1,14 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { momentAt } from "@council/domain"
-import { AlpacaWire } from "@council/broker/Alpaca"
+import { AlpacaBarsWire, AlpacaWire } from "@council/broker/Alpaca"
 import { LocalExchange } from "@council/exchange"
 import { ExchangeServer } from "@council/exchange/server"
 import { ACCOUNT, D2, D3, D6 } from "./ExchangeFixture.ts"
 import { clientOf, GEMINI, send, serverLayer } from "./ExchangeServerHarness.ts"
 
-const { WireAccount, WireAsset, WireBarsResponse, WireCalendarDay, WireCancelResult, WireClock, WireClosePositionResult, WireOrder, WirePosition, WireSymbolBarsResponse } = AlpacaWire
+const { WireAccount, WireAsset, WireCalendarDay, WireCancelResult, WireClock, WireClosePositionResult, WireOrder, WirePosition } = AlpacaWire
+const { WireBarsResponse, WireSymbolBarsResponse } = AlpacaBarsWire
 const decode = Schema.decodeUnknownEffect
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Result, Schema } from "effect"
 import { AccountId, type OrderIntent, Ticker, TradingDay } from "@council/domain"
 import { BrokerError, BrokerErrorReason } from "../../src/Broker.ts"
+import * as BarsWire from "../../src/alpaca/AlpacaBarsWire.ts"
 import * as Wire from "../../src/alpaca/AlpacaWire.ts"
 
 const decode = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, json: string): S["Type"] =>
@@ -186,16 +187,16 @@ describe("AlpacaWire", () => {
   })
 
   it("reads multi- and single-symbol bars and stamps daily bars at New York midnight", () => {
-    const multi = decode(Wire.WireBarsResponse, `{"bars":{"AAPL":[{"t":"2022-02-01T05:00:00Z","o":174.01,"h":174.84,
+    const multi = decode(BarsWire.WireBarsResponse, `{"bars":{"AAPL":[{"t":"2022-02-01T05:00:00Z","o":174.01,"h":174.84,
       "l":172.31,"c":174.61,"v":86213911,"n":783894,"vw":173.6}],"MSFT":null},"next_page_token":"QUFQTHxE"}`)
-    const single = decode(Wire.WireSymbolBarsResponse, `{"bars":null,"symbol":"AAPL","next_page_token":null}`)
+    const single = decode(BarsWire.WireSymbolBarsResponse, `{"bars":null,"symbol":"AAPL","next_page_token":null}`)
     assert.strictEqual(multi.next_page_token, "QUFQTHxE")
     assert.strictEqual(single.bars, null)
-    const bar = ok(Wire.toDomainBar(multi.bars!["AAPL"]![0]!))
+    const bar = ok(BarsWire.toDomainBar(multi.bars!["AAPL"]![0]!))
     assert.deepStrictEqual(bar, { date: TradingDay.make("2022-02-01"), open: 174.01, high: 174.84, low: 172.31, close: 174.61, volume: 86213911 })
-    assert.strictEqual(ok(Wire.toDomainBar({ ...multi.bars!["AAPL"]![0]!, t: "2021-05-03T04:00:00Z" })).date, "2021-05-03")
-    assert.strictEqual(Wire.toWireBar(bar).t, "2022-02-01T05:00:00Z")
-    assert.strictEqual(Wire.newYorkMidnight("2021-05-03"), "2021-05-03T04:00:00Z")
+    assert.strictEqual(ok(BarsWire.toDomainBar({ ...multi.bars!["AAPL"]![0]!, t: "2021-05-03T04:00:00Z" })).date, "2021-05-03")
+    assert.strictEqual(BarsWire.toWireBar(bar).t, "2022-02-01T05:00:00Z")
+    assert.strictEqual(BarsWire.newYorkMidnight("2021-05-03"), "2021-05-03T04:00:00Z")
   })
 
   it("classifies Alpaca's error catalogue", () => {

@@ -15,12 +15,13 @@
  */
 import { createHash } from "node:crypto"
 import { type Bar, type NewYorkMoment, REGULAR_OPEN, secondsOf } from "@council/domain"
+import * as AlpacaBarsWire from "@council/broker/AlpacaBarsWire"
 import * as AlpacaWire from "@council/broker/AlpacaWire"
 import { closeSecondsOf } from "../Calendar.ts"
 
 type WireAsset = AlpacaWire.WireAsset
-type WireBar = AlpacaWire.WireBar
-const { newYorkMidnight } = AlpacaWire
+type WireBar = AlpacaBarsWire.WireBar
+const { newYorkMidnight } = AlpacaBarsWire
 
 const OPEN_SECONDS = secondsOf(REGULAR_OPEN)!
 
