@@ -26,7 +26,7 @@ import * as Schema from "effect/Schema"
 import { TradingDay } from "@council/domain"
 import * as Bootstrap from "./Bootstrap.ts"
 import type { BenchmarkPoint, ClosedTrade, EquityPoint } from "./Metrics.ts"
-import { AccountMetrics, computeMetrics, dailyReturns, dailyRiskFree, MetricsError, sharpeOf, totalReturnOf } from "./Metrics.ts"
+import { AccountMetrics, computeMetrics, dailyReturns, dailyRiskFree, MetricsError, sharpeOf, sharpeOfSums, totalReturnOf, totalReturnOfSums } from "./Metrics.ts"
 
 export interface AccountSeries {
   readonly account: string
@@ -166,9 +166,9 @@ export const leaderboard = (input: Options & {
     if (Result.isFailure(metrics)) return Result.fail(new MetricsError({ message: `${account.account}: ${metrics.failure.message}` }))
     const returns = dailyReturns(account.series.map((p) => p.equity))
     const options = seedFor(input.bootstrap, account.account)
-    const [totalReturn, sharpe, excessReturn] = Bootstrap.estimates(
+    const [totalReturn, sharpe, excessReturn] = Bootstrap.estimatesOfSums(
       [returns, benchmarkReturns],
-      [([r]) => totalReturnOf(r!), ([r]) => sharpeOf(r!, rf), ([r, b]) => totalReturnOf(r!) - totalReturnOf(b!)],
+      [([r]) => totalReturnOfSums(r!), ([r]) => sharpeOfSums(r!, rf), ([r, b]) => totalReturnOfSums(r!) - totalReturnOfSums(b!)],
       options
     )
     rows.push({ account: account.account, metrics: metrics.success, totalReturn: totalReturn!, sharpe: sharpe!, excessReturn: excessReturn!, beatsBenchmark: lowerAbove(excessReturn!) })
@@ -236,9 +236,9 @@ export const attribution = (input: Options & {
     ...(input.random ? [{ against: "random entry" as const, account: input.random.account, returns: returnsOf(rest[rest.length - 1]!) }] : [])
   ]
   const comparisons = targets.map((target): Comparison => {
-    const [totalReturn, sharpe] = Bootstrap.estimates(
+    const [totalReturn, sharpe] = Bootstrap.estimatesOfSums(
       [councilReturns, target.returns],
-      [([c, o]) => totalReturnOf(c!) - totalReturnOf(o!), ([c, o]) => sharpeOf(c!, rf) - sharpeOf(o!, rf)],
+      [([c, o]) => totalReturnOfSums(c!) - totalReturnOfSums(o!), ([c, o]) => sharpeOfSums(c!, rf) - sharpeOfSums(o!, rf)],
       seedFor(input.bootstrap, `${council!.account}-${target.account}`)
     )
     const name = `its ${target.against} (${target.account})`

@@ -37,6 +37,7 @@
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { TradingDay } from "@council/domain"
+import type * as Bootstrap from "./Bootstrap.ts"
 
 export const SESSIONS_PER_YEAR = 252
 
@@ -140,10 +141,37 @@ export const totalReturnOf = (returns: ArrayLike<number>): number => {
 export const annualize = (totalReturn: number, sessions: number): number =>
   (1 + totalReturn) ** (SESSIONS_PER_YEAR / sessions) - 1
 
-/** Annualized Sharpe ratio; NaN when undefined. */
+/**
+ * Whether a standard deviation is spread rather than rounding: above 10⁻⁶ of the root mean square of the excess
+ * returns. A constant series (0.13 % every day) leaves a sample sd of ~10⁻¹⁹ from rounding its mean, which would
+ * otherwise be read as a Sharpe of 10¹⁶.
+ */
+const isSpread = (variance: number, meanSquare: number): boolean => variance > meanSquare * 1e-12
+
+/** Annualized Sharpe ratio; NaN when undefined (fewer than two sessions, or no spread: see `isSpread`). */
 export const sharpeOf = (returns: ArrayLike<number>, riskFreeDaily = 0): number => {
   const sd = sampleSd(returns)
-  return sd > 0 ? ((mean(returns) - riskFreeDaily) / sd) * Math.sqrt(SESSIONS_PER_YEAR) : Number.NaN
+  const m = mean(returns) - riskFreeDaily
+  let squares = 0
+  for (let i = 0; i < returns.length; i++) squares += (returns[i]! - riskFreeDaily) ** 2
+  return isSpread(sd * sd, squares / (returns.length - 1)) ? (m / sd) * Math.sqrt(SESSIONS_PER_YEAR) : Number.NaN
+}
+
+/** `totalReturnOf` from a series' sums (`Bootstrap.Sums`): expm1(Σ log(1 + r)). */
+export const totalReturnOfSums = (sums: Bootstrap.Sums): number => Math.expm1(sums.sumLog1p)
+
+/**
+ * `sharpeOf` from a series' sums (`Bootstrap.Sums`): the excess returns' mean and sample variance from Σe and Σe².
+ * NaN when undefined, as `sharpeOf` (`isSpread`).
+ */
+export const sharpeOfSums = (sums: Bootstrap.Sums, riskFreeDaily = 0): number => {
+  const n = sums.n
+  if (n < 2) return Number.NaN
+  const excess = sums.sum - n * riskFreeDaily
+  const excessSquares = sums.sumSquares - 2 * riskFreeDaily * sums.sum + n * riskFreeDaily * riskFreeDaily
+  const variance = (excessSquares - (excess * excess) / n) / (n - 1)
+  if (!isSpread(variance, excessSquares / (n - 1))) return Number.NaN
+  return ((excess / n) / Math.sqrt(variance)) * Math.sqrt(SESSIONS_PER_YEAR)
 }
 
 /** Annualized Sortino ratio; NaN when undefined. */

@@ -101,4 +101,36 @@ describe("Bootstrap", () => {
     assert.closeTo(shift.upper, 0.001, 1e-12)
     assert.strictEqual(Bootstrap.pairedDifference(base, base.slice(1), meanStatistic)._tag, "Undefined")
   })
+
+  it("the sums path resamples the same replicates as the index path: total return and Sharpe agree to rounding", () => {
+    const a = normalReturns(1000, 0.0004, 0.012, "sums-a")
+    const b = normalReturns(1000, 0.0002, 0.009, "sums-b")
+    const rf = Metrics.dailyRiskFree(0.03)
+    const options = { seed: "same", replicates: 300, blockLength: 10 }
+    const byIndex = Bootstrap.replicate(
+      [a, b],
+      [([x]) => Metrics.totalReturnOf(x!), ([x, y]) => Metrics.sharpeOf(x!, rf) - Metrics.sharpeOf(y!, rf)],
+      options
+    )
+    const bySums = Bootstrap.replicateSums(
+      [a, b],
+      [([x]) => Metrics.totalReturnOfSums(x!), ([x, y]) => Metrics.sharpeOfSums(x!, rf) - Metrics.sharpeOfSums(y!, rf)],
+      options
+    )
+    for (let k = 0; k < 2; k++) {
+      for (let i = 0; i < 300; i++) assert.closeTo(bySums[k]![i]!, byIndex[k]![i]!, 1e-9 * Math.max(1, Math.abs(byIndex[k]![i]!)))
+    }
+    // the replicates differ from each other: the comparison is not over one repeated value
+    assert.isAbove(Metrics.sampleSd(bySums[0]!), 0.01)
+  })
+
+  it("a Sharpe from sums is undefined without spread, as the two-pass one is", () => {
+    for (const flat of [new Array(40).fill(0), new Array(40).fill(0.0013)]) {
+      assert.isNaN(Metrics.sharpeOfSums(Bootstrap.sumsOf(flat)))
+      assert.isNaN(Metrics.sharpeOf(flat))
+    }
+    const returns = normalReturns(250, 0.0005, 0.01, "sharpe")
+    assert.closeTo(Metrics.sharpeOfSums(Bootstrap.sumsOf(returns), 0.0001), Metrics.sharpeOf(returns, 0.0001), 1e-12)
+    assert.strictEqual(Bootstrap.estimatesOfSums([new Array(30).fill(0)], [([r]) => Metrics.sharpeOfSums(r!)])[0]!._tag, "Undefined")
+  })
 })
