@@ -1,17 +1,18 @@
 /**
- * What a run tells the operator beyond its stages' own messages: that it started, each stage failure with its
- * error, and one summary at the end (per account: orders, equity, day P&L). Sent straight to the notifier (not
- * through the recorder: they belong to this invocation, and `replay` never makes them); a notifier failure is a
- * warning on stderr, never the run's.
+ * What a run tells the operator beyond its stages' own messages: that it started (a fork says whose), each stage
+ * failure with its error, that it waits for an approval, and one summary at the end (per account: orders, equity,
+ * day P&L). Sent straight to the notifier (not through the recorder: they belong to this invocation — an exact
+ * `replay` never makes them, a fork is a run of its own and does); a notifier failure is a warning on stderr, never
+ * the run's.
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { type AccountId, ExecutionReport, type TradingDay } from "@council/domain"
-import { type RunRecord, RunStore, type Runner } from "@council/engine"
+import { type AccountId, ExecutionReport, type RiskVerdict, type TradingDay } from "@council/domain"
+import { type RunRecord, RunStore, Runner } from "@council/engine"
 import { DailyParams, DailyPipeline } from "@council/daily"
 import { type Notification, Notifier } from "@council/notify/Notifier"
-import { failure, runStarted, runSummary } from "@council/notify/RunMessages"
+import { awaitingApproval, failure, runStarted, runSummary } from "@council/notify/RunMessages"
 import { printer } from "./Progress.ts"
 
 const tell = (message: Notification) =>
@@ -42,6 +43,18 @@ export const observer = (event: Runner.RunEvent): Effect.Effect<void, never, Not
       ? tell(failure({ what: `${event.stage} (attempt ${event.attempt})`, error: event.message }))
       : Effect.void
   )
+
+/** A run stopped at its approval gate: the orders it would send and how to decide (an unattended run's operator must hear it). */
+export const awaiting = (run: RunRecord, verdict: RiskVerdict) =>
+  tell(awaitingApproval({ runId: run.id, tradingDay: run.tradingDay, verdict }))
+
+/** `run` with its events printed (the CLI's progress) and told to the notifier (`observer`). */
+export const observed = <A, E, R>(run: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const notifier = yield* Notifier
+    const tellWith = (event: Runner.RunEvent) => observer(event).pipe(Effect.provideService(Notifier, notifier))
+    return yield* run.pipe(Effect.provideService(Runner.RunObserver, tellWith))
+  })
 
 /** A run that failed, with its error. */
 export const runFailed = (what: string, error: unknown) => tell(failure({ what, error }))

@@ -65,4 +65,35 @@ describe("notifications", () => {
     assert.strictEqual(messages, 14)
     assert.isBelow(slack.texts.length, messages, "waiting messages go out together")
   }, 60_000)
+
+  it("a run stopped at its approval gate tells the operator what it would send and how to decide", async () => {
+    const slack = await slackStandIn(200, "ok")
+    stands.push(slack)
+    const stopped = await cliInProcess(tempHome(), ["run", "daily", "--at", "15:45", "--require-approval"], { SLACK_WEBHOOK_URL: slack.url })
+    assert.strictEqual(stopped.code, 0, stopped.stderr)
+    const runId = /^run (\S+) · awaiting approval · it would send (\d+) orders?/m.exec(stopped.stdout)
+    assert.isNotNull(runId, stopped.stdout)
+    const all = slack.texts.join("\n")
+    assert.match(all, new RegExp(`:warning: \\*WARN\\* · \\*Awaiting approval 2026-06-08 · ${runId![2]} orders?`))
+    assert.include(all, `approve: pnpm pipeline approve ${runId![1]} · reject: pnpm pipeline approve ${runId![1]} --reject`)
+    // one line per order it would send, each naming its account
+    const orderLines = all.split("\n").filter((line) => /^(CHATGPT|GEMINI|CLAUDE|GROQ|DEEPSEEK|COUNCIL) (BUY|SELL) /.test(line))
+    assert.strictEqual(orderLines.length, Number(runId![2]))
+    assert.notMatch(all, /Run summary/, "nothing ran to its end")
+  }, 60_000)
+
+  it("a fork is a run of its own: it says whose fork it is when it starts, and sends its summary", async () => {
+    const slack = await slackStandIn(200, "ok")
+    stands.push(slack)
+    const home = tempHome()
+    const parent = await cliInProcess(home, ["run", "daily", "--dry-run"])
+    const parentId = /^run (\S+) /m.exec(parent.stdout)?.[1]
+    assert.isDefined(parentId, parent.stdout)
+    const fork = await cliInProcess(home, ["replay", parentId!, "--from", "RiskApproval"], { SLACK_WEBHOOK_URL: slack.url })
+    assert.strictEqual(fork.code, 0, fork.stderr)
+    const all = slack.texts.join("\n")
+    assert.match(all, /\*Run started 2026-06-08 \(dry run\)\*/)
+    assert.include(all, `fork of ${parentId}`)
+    assert.match(all, /\*Run summary 2026-06-08 \(dry run\) · 6 accounts, 0 orders\*/)
+  }, 60_000)
 })

@@ -102,6 +102,26 @@ export const intentLine = (intent: OrderIntent): string => {
   return parts.join(" · ")
 }
 
+/**
+ * A run stopped at its approval gate (`run daily --require-approval`): what it would send, per account, and how to
+ * decide. WARN: nothing is sent until somebody approves, and a `close` run must be approved before the cutoff.
+ */
+export const awaitingApproval = (input: { readonly runId: string; readonly tradingDay: TradingDay; readonly verdict: RiskVerdict }): Notification => {
+  const { intents, cancels } = input.verdict
+  const accounts = [...new Set(intents.map((i) => i.account))]
+  return {
+    level: "WARN",
+    subject: `Awaiting approval ${input.tradingDay} · ${intents.length} order${intents.length === 1 ? "" : "s"}${
+      cancels.length > 0 ? `, ${cancels.length} cancel${cancels.length === 1 ? "" : "s"}` : ""
+    }`,
+    body: list([
+      `run ${input.runId}: nothing is sent until it is approved`,
+      ...accounts.flatMap((account) => intents.filter((i) => i.account === account).map((i) => `${account} ${intentLine(i)}`)),
+      `approve: pnpm pipeline approve ${input.runId} · reject: pnpm pipeline approve ${input.runId} --reject`
+    ])
+  }
+}
+
 /** `BUY 10 SPY market → filled 10 @ 512.30` (or the order's status when it has not filled). */
 export const orderLine = (order: Order): string => {
   const head = `${order.side.toUpperCase()} ${qty(order.qty)} ${order.symbol} ${order.type}`

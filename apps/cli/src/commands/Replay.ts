@@ -9,7 +9,7 @@ import { DailyParams, DailyPipeline } from "@council/daily"
 import { codeVersion } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
-import { printer } from "../Progress.ts"
+import * as RunNotices from "../RunNotices.ts"
 import * as Llm from "./Llm.ts"
 import { holdDayLock, reportOutcome, whileHeld } from "./RunDaily.ts"
 import { checkImport, loadBundle, readBundle, writeImport } from "./Runs.ts"
@@ -115,17 +115,24 @@ export const forkRun = (source: string, options: ForkOptions) =>
     const result = yield* Effect.scoped(Effect.gen(function*() {
       const lease = sends ? yield* holdDayLock(day, `replay ${bundle.run.id} --from ${options.from}`) : undefined
       if (Option.isNone(yield* RunStore.use((s) => s.getRun(bundle.run.id)))) yield* writeImport(bundle, source)
-      const forked = Runner.fork(DailyPipeline, bundle.run.id, options.from, { ...fork.options, dryRun: !sends, codeVersion, mode: "record" }).pipe(
-        Effect.provideService(Runner.RunObserver, printer),
+      const forked = RunNotices.observed(
+        Runner.fork(DailyPipeline, bundle.run.id, options.from, { ...fork.options, dryRun: !sends, codeVersion, mode: "record" })
+      ).pipe(
         Effect.catchTags({
           InvalidRunRequest: (e) => Effect.fail(CliFailure.usage(e.message)),
           RunNotFound: (e) => Effect.fail(CliFailure.usage(e.message)),
-          RunFailed: (e) => Effect.fail(CliFailure.failed(`fork ${e.runId} failed in ${e.stage}: ${e.message}`))
+          RunFailed: (e) =>
+            Effect.andThen(
+              RunNotices.runFailed(`fork ${e.runId} in ${e.stage}`, e.message),
+              Effect.fail(CliFailure.failed(`fork ${e.runId} failed in ${e.stage}: ${e.message}`))
+            )
         })
       )
-      return yield* (lease === undefined ? forked : whileHeld(lease, forked))
+      const result = yield* (lease === undefined ? forked : whileHeld(lease, forked))
+      const report = yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie)
+      yield* RunNotices.summary(result.run, report)
+      return { run: result.run, report }
     })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create", fork.council.layer)))
     yield* Console.log(`forked run ${result.run.id} from ${bundle.run.id} at ${options.from}${sends ? "" : " (dry run)"}\n`)
-    const report = yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie)
-    yield* reportOutcome(result.run, report, false)
+    yield* reportOutcome(result.run, result.report, false)
   })

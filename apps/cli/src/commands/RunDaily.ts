@@ -16,7 +16,6 @@ import {
 import { canonicalJson, type Checkpoint, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
 import { select, TradingAccounts } from "@council/broker"
 import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipeline, unevaluated } from "@council/daily"
-import { Notifier } from "@council/notify/Notifier"
 import { describeHolder, type Lease, RunLock } from "@council/store"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
@@ -249,10 +248,7 @@ export const executeRun = <R>(
   accounts: ReadonlyArray<AccountProfile>
 ) =>
   Effect.gen(function*() {
-    const notifier = yield* Notifier
-    const observer = (event: Runner.RunEvent) => RunNotices.observer(event).pipe(Effect.provideService(Notifier, notifier))
-    const result = yield* run.pipe(
-      Effect.provideService(Runner.RunObserver, observer),
+    const result = yield* RunNotices.observed(run).pipe(
       Effect.catchTags({
         RunFailed: (e) =>
           Effect.andThen(
@@ -265,6 +261,7 @@ export const executeRun = <R>(
     )
     if (result.run.status === "awaiting-approval") {
       const verdict = yield* Schema.decodeUnknownEffect(RiskVerdict)(result.outputs["RiskApproval"]).pipe(Effect.orDie)
+      yield* RunNotices.awaiting(result.run, verdict)
       return { _tag: "Awaiting", run: result.run, verdict } as const
     }
     const report = dryRun
