@@ -81,6 +81,10 @@ const run = Command.make(
       Flag.withDescription("stop after the risk gate, print what would be sent, and wait for: pnpm pipeline approve <run-id> [--reject] (default: off)"),
       Flag.withDefault(false)
     ),
+    earlyCloseOnly: Flag.Boolean("early-close-only").pipe(
+      Flag.withDescription("trade only a session that closes early (13:00); on any other day say so and exit 0 — the 12:45 cron entry beside the 15:45 one (default: off)"),
+      Flag.withDefault(false)
+    ),
     accounts: Flag.String("accounts").pipe(Flag.withDescription("comma-separated accounts to trade (default: all)"), Flag.optional),
     pms: Flag.String("pms").pipe(
       Flag.withDescription("live mode: comma-separated PMs that ask their LLM, the others keep their offline stand-in (default: every PM)"),

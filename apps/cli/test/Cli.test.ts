@@ -170,7 +170,7 @@ describe("README", () => {
 
   it("states the LIVE rule once, and documents every variable and flag a user can set", () => {
     assert.strictEqual(readme.split("I_UNDERSTAND_REAL_MONEY").length - 1, 1)
-    for (const name of ["COUNCIL_BARS_DIR", "--host", "--fault-kinds", "--log-level", "--send", "--full", "COUNCIL_ALLOW_LIVE", "Exit codes", "COUNCIL_SCHEDULE", "COUNCIL_LOCK_TTL_SECONDS", "--at", "--require-approval", "pipeline approve"]) {
+    for (const name of ["COUNCIL_BARS_DIR", "--host", "--fault-kinds", "--log-level", "--send", "--full", "COUNCIL_ALLOW_LIVE", "Exit codes", "COUNCIL_SCHEDULE", "COUNCIL_LOCK_TTL_SECONDS", "--at", "--require-approval", "--early-close-only", "pipeline approve"]) {
       assert.include(readme, name)
     }
   })

@@ -83,6 +83,8 @@ describe("deployment documentation", () => {
       "CRON_TZ=America/New_York",
       "45 15 * * 1-5",
       "15 20 * * 1-5",
+      "45 12 * * 1-5",
+      "--early-close-only",
       "--require-approval",
       "OnCalendar=Mon..Fri 15:45 America/New_York",
       ".backup",

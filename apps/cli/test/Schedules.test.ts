@@ -33,6 +33,23 @@ describe("the close schedule on the local exchange (--at: the moment of the run,
   })
 })
 
+describe("--early-close-only (the 12:45 cron entry of a user who trades early closes)", () => {
+  it("on a regular session it says so and does nothing (exit 0, nothing written); on an early close it trades at 12:45", async () => {
+    const home = freshHome()
+    const regular = await cliInProcess(home, ["run", "daily", "--date", "2025-11-26", "--at", "12:45", "--early-close-only"])
+    assert.strictEqual(regular.code, 0, regular.stderr)
+    assert.strictEqual(regular.stderr.trim(), "2025-11-26 closes at 16:00, not early: --early-close-only trades only the sessions that close early (nothing done)")
+    assert.strictEqual(regular.stdout, "")
+    assert.strictEqual(fingerprint(home), "absent")
+
+    const early = await cliInProcess(home, ["run", "daily", "--date", "2025-11-28", "--early-close-only"])
+    assert.strictEqual(early.code, 0, early.stderr)
+    const shown = await cliInProcess(home, ["show", runIdOf(early.stdout)])
+    assert.match(shown.stdout, /^schedule {2}close · decided at 2025-11-28T12:45:00-05:00$/m)
+    assert.isAbove(placedOnce(home), 0)
+  })
+})
+
 describe("the approval gate", () => {
   it("--require-approval stops before sending; an approval after the cutoff is refused; approve sends each order once", async () => {
     const home = freshHome()

@@ -74,6 +74,10 @@ export const closeSeconds = (session: MarketCalendarDay): number => secondsOrThr
 /** Seconds after midnight of the session's open. */
 export const openSeconds = (session: MarketCalendarDay): number => secondsOrThrow(session.open)
 
+/** Whether a session closes before the regular close (a 13:00 early close); an unreadable close counts as regular. */
+export const closesEarly = (session: MarketCalendarDay): boolean =>
+  (secondsOf(session.close) ?? Number.POSITIVE_INFINITY) < secondsOrThrow(REGULAR_CLOSE)
+
 /** The last moment (exclusive) market-on-close orders are accepted on `session`: 10 minutes before its close. */
 export const cutoffSeconds = (session: MarketCalendarDay): number => closeSeconds(session) - CLOSE_CUTOFF_LEAD_MINUTES * 60
 

@@ -33,6 +33,8 @@ export interface RunDailyOptions {
   readonly accounts: Option.Option<string>
   readonly json: boolean
   readonly requireApproval: boolean
+  /** Trade only a session that closes early; any other day says so and exits 0 (the 12:45 cron entry). */
+  readonly earlyCloseOnly: boolean
 }
 
 /** A new run's parameters: its accounts, services, council, schedule and as-of moment, and the approval gate. */
@@ -326,7 +328,7 @@ export const runDaily = (options: RunDailyOptions, at: RunMoment, params: DailyP
     const probe = AppLayer.tradingWith(moment, "empty")
     const plan = yield* planDay(options, day, params).pipe(Effect.provide(probe))
     if (yield* settledOutcome(plan, options.json)) return
-    const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun).pipe(Effect.provide(probe))
+    const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly).pipe(Effect.provide(probe))
     if (verdict === "closed") return
     const outcome = yield* Effect.scoped(Effect.gen(function*() {
       const lease = options.dryRun ? undefined : yield* holdDayLock(day, `run daily ${day}`)

@@ -13,6 +13,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import {
   type AccountId,
+  closesEarly,
   describeCheck,
   isBefore,
   momentAt,
@@ -138,11 +139,12 @@ export type MarketVerdict = "trade" | "closed"
 
 /**
  * The market schedule check before any order, through `account`'s broker: a day without a session → said so,
- * `closed` (exit 0, nothing traded); under `close` before the open or past the cutoff, under `after-close` before
+ * `closed` (exit 0, nothing traded), and so is a regular session under `earlyCloseOnly` (the second cron entry,
+ * 12:45, of a user who trades early-close days); under `close` before the open or past the cutoff, under `after-close` before
  * the close, or a clock that cannot be read → fails (exit 1, nothing sent; a dry run past the cutoff or without a
  * clock only warns); more than 20 minutes before the close under `close` → a warning.
  */
-export const checkMarket = (account: AccountId, schedule: RunSchedule, dryRun: boolean) =>
+export const checkMarket = (account: AccountId, schedule: RunSchedule, dryRun: boolean, earlyCloseOnly = false) =>
   Effect.gen(function*() {
     const broker = yield* Brokers.use((b) => b.get(account))
     const read = yield* Effect.result(MarketSchedule.statusOf(broker, schedule))
@@ -153,6 +155,12 @@ export const checkMarket = (account: AccountId, schedule: RunSchedule, dryRun: b
       return "trade" satisfies MarketVerdict
     }
     const status = read.success
+    if (earlyCloseOnly && status.session !== undefined && !closesEarly(status.session)) {
+      yield* Console.error(
+        `${status.session.date} closes at ${status.session.close}, not early: --early-close-only trades only the sessions that close early (nothing done)`
+      )
+      return "closed" satisfies MarketVerdict
+    }
     const line = describeCheck(schedule, status.check, status.now)
     switch (status.check._tag) {
       case "Closed":
