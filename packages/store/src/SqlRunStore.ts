@@ -8,7 +8,7 @@
  * - Behaves like `RunStore.makeMemory` (the shared test suite pins both): checkpoints come back in first-write
  *   order (an upsert keeps its place), recordings by their stages' first commit then as recorded, runs newest
  *   first by `startedAt` then id (binary string order).
- * - Payloads are stored by content (`Blobs`, migration `0008_content_addressed`): a run's parameters, each
+ * - Payloads are stored by content (`Blobs`, migrations `0008_content_addressed`, `0009_binary_blobs`): a run's parameters, each
  *   checkpoint's output and each stage's recordings (`RecordingEntries`, large values apart) are JSON texts keyed
  *   by their hash, so what does not change from run to run — the parameters of a backtest's every session, the
  *   snapshot a stage recorded and checkpointed — is stored once. They read back as the same JSON text.
