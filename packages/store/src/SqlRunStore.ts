@@ -115,6 +115,12 @@ const checkpointValues = (checkpoint: Checkpoint, output: JsonText) => [
   checkpoint.reusedFrom
 ]
 
+/** Rows to write and the blobs they refer to. */
+interface Write {
+  readonly blobs: ReadonlyArray<Blobs.Put>
+  readonly row: Effect.Effect<unknown, SqlError.SqlError>
+}
+
 /** Builds the store over the current `SqlClient`. */
 export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -179,23 +185,25 @@ export const make = Effect.gen(function*() {
       return written
     })
 
-  /** Writes a stage's recordings (replacing the stage's) and their blobs; the blobs written. */
-  const writeRecordings = (runId: RunId, stage: string, recordings: ReadonlyArray<Pick<Recording, "key" | "seq" | "value">>) =>
-    Effect.gen(function*() {
-      const { entries, values } = RecordingEntries.pack(recordings)
-      const written = yield* blobs.put([
-        ...values.map((text, i) => ({ text, slot: `value:${stage}:${i}` })),
-        { text: entries, slot: `recordings:${stage}` }
-      ])
-      yield* upsertRecordings(runId, stage, entries.hash)
-      return written
-    })
+  /** A stage's recordings (replacing the stage's) as the blobs they need and their row. */
+  const recordingsWrite = (runId: RunId, stage: string, recordings: ReadonlyArray<Pick<Recording, "key" | "seq" | "value">>): Write => {
+    const { entries, values } = RecordingEntries.pack(recordings)
+    return {
+      blobs: [...values.map((text, i) => ({ text, slot: `value:${stage}:${i}` })), { text: entries, slot: `recordings:${stage}` }],
+      row: upsertRecordings(runId, stage, entries.hash)
+    }
+  }
 
-  const writeCheckpoint = (checkpoint: Checkpoint) =>
+  const checkpointWrite = (checkpoint: Checkpoint): Write => {
+    const output = jsonText(checkpoint.output)
+    return { blobs: [{ text: output, slot: `output:${checkpoint.stage}` }], row: upsertCheckpoint(...checkpointValues(checkpoint, output)) }
+  }
+
+  /** The blobs of `writes` in one statement, then their rows; the blobs written. */
+  const write = (writes: ReadonlyArray<Write>) =>
     Effect.gen(function*() {
-      const output = jsonText(checkpoint.output)
-      const written = yield* blobs.put([{ text: output, slot: `output:${checkpoint.stage}` }])
-      yield* upsertCheckpoint(...checkpointValues(checkpoint, output))
+      const written = yield* blobs.put(writes.flatMap((w) => w.blobs))
+      for (const w of writes) yield* w.row
       return written
     })
 
@@ -244,18 +252,16 @@ export const make = Effect.gen(function*() {
 
   const putCheckpoint = Effect.fn("SqlRunStore.putCheckpoint")(
     function*(checkpoint: Checkpoint) {
-      yield* transaction(Effect.map(writeCheckpoint(checkpoint), (written) => [undefined, written] as const))
+      yield* transaction(Effect.map(write([checkpointWrite(checkpoint)]), (written) => [undefined, written] as const))
     },
     Effect.mapError(storeError("putCheckpoint"))
   )
 
   const commitStage = Effect.fn("SqlRunStore.commitStage")(
     function*(commit: StageCommit) {
-      yield* transaction(Effect.gen(function*() {
-        const written = yield* writeRecordings(commit.runId, commit.stage, commit.recordings)
-        if (commit.checkpoint === null) return [undefined, written] as const
-        return [undefined, [...written, ...yield* writeCheckpoint(commit.checkpoint)]] as const
-      }))
+      const writes = [recordingsWrite(commit.runId, commit.stage, commit.recordings)]
+      if (commit.checkpoint !== null) writes.push(checkpointWrite(commit.checkpoint))
+      yield* transaction(Effect.map(write(writes), (written) => [undefined, written] as const))
     },
     Effect.mapError(storeError("commitStage"))
   )
@@ -314,14 +320,16 @@ export const make = Effect.gen(function*() {
       yield* transaction(Effect.gen(function*() {
         const written = [...yield* insertRun("importBundle", bundle.run, origin)]
         const seen = new Set<string>()
+        const writes: Array<Write> = []
         for (const checkpoint of bundle.checkpoints) {
           if (seen.has(checkpoint.stage)) {
             return yield* new StoreError({ operation: "importBundle", message: `bundle of run ${id} has two checkpoints of stage ${checkpoint.stage}` })
           }
           seen.add(checkpoint.stage)
-          written.push(...yield* writeCheckpoint(checkpoint))
+          writes.push(checkpointWrite(checkpoint))
         }
-        for (const [stage, recordings] of stages) written.push(...yield* writeRecordings(id, stage, recordings))
+        for (const [stage, recordings] of stages) writes.push(recordingsWrite(id, stage, recordings))
+        written.push(...yield* write(writes))
         return [undefined, written] as const
       }))
     },

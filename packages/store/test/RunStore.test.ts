@@ -227,7 +227,7 @@ const contract = <R>(
 
   test("keeps large recorded values, shared ones and a fork's reuse marks exactly", Effect.gen(function*() {
     const store = yield* RunStore
-    const snapshot = { asOf: "2026-08-21", rows: Array.from({ length: 60 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
+    const snapshot = { asOf: "2026-08-21", rows: Array.from({ length: 200 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
     const large = (runId: string, stage: string, seq: number, extra: object = {}): Recording => ({
       runId: id(runId),
       stage,
@@ -405,7 +405,7 @@ const sqlOnly = <R>(
     const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient
     const blobs = () => Effect.map(sql<{ readonly n: number | bigint }>`SELECT COUNT(*) AS n FROM blobs`, (rows) => Number(rows[0]?.n))
-    const snapshot = { asOf: "2026-08-21", rows: Array.from({ length: 60 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
+    const snapshot = { asOf: "2026-08-21", rows: Array.from({ length: 200 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
     for (const runId of ["r1", "r2", "r3"]) {
       yield* store.createRun(mkRun(runId))
       yield* store.commitStage({
@@ -436,7 +436,7 @@ const migratesInPlace = (raw: Layer.Layer<SqlClient.SqlClient, unknown>) =>
     const sql = yield* SqlClient.SqlClient
     const before = Object.fromEntries(Object.entries(migrations).filter(([key]) => key < "0008"))
     yield* Migrator.make({})({ loader: Migrator.fromRecord(before) })
-    const big = { asOf: "2026-08-21", rows: Array.from({ length: 60 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
+    const big = { asOf: "2026-08-21", rows: Array.from({ length: 200 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
     const run = mkRun("old", { params: trickyJson, status: "completed" })
     const checkpoints = [mkCheckpoint("old", "fetch", { output: big }), mkCheckpoint("old", "pitch", { output: trickyJson })]
     const recordings: ReadonlyArray<Recording> = [
