@@ -78,21 +78,30 @@ export interface Row {
   readonly z: number
 }
 
-/** The text of a row, given its base's text (when it has one); a message when it does not decode. */
-export const textOfRow = (row: Row, baseText: string | undefined): string | { readonly problem: string } => {
+/**
+ * What a row holds, given what its base holds (when it has one): zstd rows give bytes (the next one's dictionary
+ * as it is), the rows 0008 wrote give text; a message when it does not decode.
+ */
+const decodeRow = (row: Row, base: string | Uint8Array | undefined): string | Buffer | { readonly problem: string } => {
   try {
     if (row.z === ZSTD && row.data !== null) {
-      const dictionary = baseText === undefined ? undefined : Buffer.from(baseText)
-      return zstdDecompressSync(row.data, dictionary === undefined ? {} : { dictionary }).toString("utf8")
+      if (base === undefined) return zstdDecompressSync(row.data)
+      return zstdDecompressSync(row.data, { dictionary: typeof base === "string" ? Buffer.from(base) : base })
     }
     if (row.body === null) return { problem: "has no body" }
     const body = row.z === DEFLATED ? inflateRawSync(Buffer.from(row.body, "base64")).toString("utf8") : row.body
-    if (baseText === undefined) return body
-    const text = TextDelta.apply(baseText, JSON.parse(body))
+    if (base === undefined) return body
+    const text = TextDelta.apply(typeof base === "string" ? base : Buffer.from(base).toString("utf8"), JSON.parse(body))
     return text ?? { problem: "does not rebuild" }
   } catch {
     return { problem: "does not decode" }
   }
+}
+
+/** The text of a row, given its base's text (when it has one); a message when it does not decode. */
+export const textOfRow = (row: Row, baseText: string | undefined): string | { readonly problem: string } => {
+  const decoded = decodeRow(row, baseText)
+  return Buffer.isBuffer(decoded) ? decoded.toString("utf8") : decoded
 }
 
 export interface Blobs {
@@ -207,25 +216,26 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
     Effect.gen(function*() {
       const wanted = [...new Set(hashes)]
       const rows = yield* rowsOf(wanted)
-      const texts = new Map<string, string>()
+      const decoded = new Map<string, string | Buffer>()
       const failure = (hash: string, problem: string) => new StoreError({ operation, message: `stored blob ${hash} ${problem}` })
-      /** The text of `hash`, its base's first (bounded by `MAX_DEPTH` + 1 levels when written here). */
-      const textOf = (hash: string, depth: number): string | StoreError => {
-        const done = texts.get(hash)
+      /** What `hash` holds, its base's first (bounded by `MAX_DEPTH` + 1 levels when written here). */
+      const decode = (hash: string, depth: number): string | Buffer | StoreError => {
+        const done = decoded.get(hash)
         if (done !== undefined) return done
         const row = rows.get(hash)
         if (row === undefined) return failure(hash, "is missing")
-        const base = row.base === null ? undefined : depth > MAX_DEPTH * 4 ? failure(hash, "has deltas that do not end") : textOf(row.base, depth + 1)
+        const base = row.base === null ? undefined : depth > MAX_DEPTH * 4 ? failure(hash, "has deltas that do not end") : decode(row.base, depth + 1)
         if (base instanceof StoreError) return base
-        const text = textOfRow(row, base)
-        if (typeof text !== "string") return failure(hash, text.problem)
-        texts.set(hash, text)
-        return text
+        const held = decodeRow(row, base)
+        if (typeof held !== "string" && !Buffer.isBuffer(held)) return failure(hash, held.problem)
+        decoded.set(hash, held)
+        return held
       }
       const values = new Map<string, Schema.Json>()
       for (const hash of wanted) {
-        const text = textOf(hash, 0)
-        if (typeof text !== "string") return yield* text
+        const held = decode(hash, 0)
+        if (held instanceof StoreError) return yield* held
+        const text = typeof held === "string" ? held : held.toString("utf8")
         const rebuilt = (rows.get(hash)?.base ?? null) !== null
         if (rebuilt && textHash(text) !== hash) return yield* failure(hash, "does not rebuild")
         const value = yield* Effect.try({
