@@ -4,15 +4,16 @@ import { Blobs } from "@council/store"
 interface Row {
   readonly body: string | null
   readonly data: Uint8Array | null
-  readonly base: string | null
+  readonly base: string
   readonly z: number
 }
 
-/** The text of a stored blob as the store reads it back: decompressed against its base's text. */
+/** The text of a stored blob as the store reads it back: decompressed against its bases' texts. */
 export const blobText = (db: DatabaseSync, hash: string): string => {
   const row = db.prepare("SELECT body, data, hex(base) AS base, z FROM blobs WHERE hash = unhex(?)").get(hash) as Row | undefined
   if (row === undefined) throw new Error(`no blob ${hash}`)
-  const text = Blobs.textOfRow(row, row.base === null || row.base === "" ? undefined : blobText(db, row.base.toLowerCase()))
+  const bases = Blobs.baseHashes(row.base.toLowerCase())
+  const text = Blobs.textOfRow({ ...row, base: bases }, bases.map((base) => blobText(db, base)))
   if (typeof text !== "string") throw new Error(`blob ${hash} ${text.problem}`)
   return text
 }

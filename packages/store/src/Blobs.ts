@@ -11,7 +11,9 @@
  * **Details** (migrations `0008_content_addressed`, `0009_binary_blobs`): a row is `hash, body, data, base, z`.
  * `z` = 0: `body` is the text (`base` set: a `TextDelta` of the base's text, as 0008 wrote); `z` = 1: `body` is
  * base64 of the raw deflate of that (0008); `z` = 2: `data` is the text compressed with zstd, its dictionary the
- * text of `base` when set. On SQLite the hashes (`hash`, `base`) are stored as 16 bytes, on PostgreSQL as hex.
+ * texts of the hashes in `base` one after the other (none, the slot's previous text, and/or a `sibling`: say, a
+ * checkpoint's output is compressed against its stage's recordings of the same commit too). On SQLite hashes
+ * are stored as 16 bytes each (`base` holds one or two), on PostgreSQL as hex.
  *
  * **Gotchas**
  * - Blobs are never deleted: a hash once confirmed stays stored, which is what lets `put` skip the hashes this
@@ -57,10 +59,14 @@ const PLAIN = 0
 const DEFLATED = 1
 const ZSTD = 2
 
-/** A text to store; `slot` names the place it is written in (a stage's output, …), so the next can use it. */
+/**
+ * A text to store; `slot` names the place it is written in (a stage's output, …), so the next can use it;
+ * `sibling`, a text of the same `put` whose content this one likely repeats (used when it is stored too).
+ */
 export interface Put {
   readonly text: JsonText
   readonly slot?: string
+  readonly sibling?: JsonText
 }
 
 interface SlotState {
@@ -70,37 +76,43 @@ interface SlotState {
   readonly depth: number
 }
 
-/** A stored row as read (`z` as above; `base` and `hash` as hex). */
+/** A stored row as read (`z` as above), its `base` as the hashes (hex) it names, in order. */
 export interface Row {
   readonly body: string | null
   readonly data: Uint8Array | null
-  readonly base: string | null
+  readonly base: ReadonlyArray<string>
   readonly z: number
 }
 
+/** The hashes a `base` column names, given as hex (32 characters each); none for `null`. */
+export const baseHashes = (hex: string | null): ReadonlyArray<string> => hex === null ? [] : hex.match(/.{32}/g) ?? []
+
 /**
- * What a row holds, given what its base holds (when it has one): zstd rows give bytes (the next one's dictionary
- * as it is), the rows 0008 wrote give text; a message when it does not decode.
+ * What a row holds, given what its bases hold: zstd rows give bytes (a next one's dictionary as it is), the
+ * rows 0008 wrote give text; a message when it does not decode.
  */
-const decodeRow = (row: Row, base: string | Uint8Array | undefined): string | Buffer | { readonly problem: string } => {
+const decodeRow = (row: Row, bases: ReadonlyArray<string | Buffer>): string | Buffer | { readonly problem: string } => {
+  const bytes = (held: string | Buffer) => (typeof held === "string" ? Buffer.from(held) : held)
   try {
     if (row.z === ZSTD && row.data !== null) {
-      if (base === undefined) return zstdDecompressSync(row.data)
-      return zstdDecompressSync(row.data, { dictionary: typeof base === "string" ? Buffer.from(base) : base })
+      if (bases.length === 0) return zstdDecompressSync(row.data)
+      return zstdDecompressSync(row.data, { dictionary: bases.length === 1 ? bytes(bases[0]!) : Buffer.concat(bases.map(bytes)) })
     }
     if (row.body === null) return { problem: "has no body" }
     const body = row.z === DEFLATED ? inflateRawSync(Buffer.from(row.body, "base64")).toString("utf8") : row.body
+    const [base, ...more] = bases
     if (base === undefined) return body
-    const text = TextDelta.apply(typeof base === "string" ? base : Buffer.from(base).toString("utf8"), JSON.parse(body))
+    if (more.length > 0) return { problem: "has a delta of several bases" }
+    const text = TextDelta.apply(typeof base === "string" ? base : base.toString("utf8"), JSON.parse(body))
     return text ?? { problem: "does not rebuild" }
   } catch {
     return { problem: "does not decode" }
   }
 }
 
-/** The text of a row, given its base's text (when it has one); a message when it does not decode. */
-export const textOfRow = (row: Row, baseText: string | undefined): string | { readonly problem: string } => {
-  const decoded = decodeRow(row, baseText)
+/** The text of a row, given the texts of its bases; a message when it does not decode. */
+export const textOfRow = (row: Row, baseTexts: ReadonlyArray<string>): string | { readonly problem: string } => {
+  const decoded = decodeRow(row, baseTexts)
   return Buffer.isBuffer(decoded) ? decoded.toString("utf8") : decoded
 }
 
@@ -152,15 +164,23 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
   /** Slot states waiting for their transaction to commit, by the hash that moves the slot. */
   const pending = new Map<string, { readonly slot: string; readonly state: SlotState }>()
 
-  /** The row values of a text — hash, body, data, base, z — compressed against its slot's previous text. */
-  const rowOf = ({ slot, text }: Put): ReadonlyArray<unknown> => {
+  /**
+   * The row values of a text — hash, body, data, base, z — compressed against its sibling (when given) and its
+   * slot's previous text; `bytesOf` gives (and keeps) the UTF-8 of the call's texts.
+   */
+  const rowOf = ({ slot, text }: Put, sibling: JsonText | undefined, bytesOf: (text: JsonText) => Buffer): ReadonlyArray<unknown> => {
     if (text.text.length < COMPRESS_MIN) return [key(text.hash), text.text, null, null, PLAIN]
-    const bytes = Buffer.from(text.text)
+    const bytes = bytesOf(text)
     const previous = slot === undefined ? undefined : slots.get(slot)
-    const base = previous !== undefined && previous.depth < MAX_DEPTH ? previous : undefined
-    if (slot !== undefined) pending.set(text.hash, { slot, state: { dictionary: bytes, hash: text.hash, depth: base === undefined ? 0 : base.depth + 1 } })
-    const data = zstdCompressSync(bytes, base === undefined ? { params: ZSTD_PARAMS } : { params: ZSTD_PARAMS, dictionary: base.dictionary })
-    return [key(text.hash), null, data, base === undefined ? null : key(base.hash), ZSTD]
+    const chained = previous !== undefined && previous.depth < MAX_DEPTH ? previous : undefined
+    if (slot !== undefined) pending.set(text.hash, { slot, state: { dictionary: bytes, hash: text.hash, depth: chained === undefined ? 0 : chained.depth + 1 } })
+    const bases: Array<{ readonly hash: string; readonly bytes: Buffer }> = []
+    if (sibling !== undefined && sibling.hash !== text.hash) bases.push({ hash: sibling.hash, bytes: bytesOf(sibling) })
+    if (chained !== undefined && chained.hash !== sibling?.hash) bases.push({ hash: chained.hash, bytes: chained.dictionary })
+    if (bases.length === 0) return [key(text.hash), null, zstdCompressSync(bytes, { params: ZSTD_PARAMS }), null, ZSTD]
+    const dictionary = bases.length === 1 ? bases[0]!.bytes : Buffer.concat(bases.map((b) => b.bytes))
+    const base = pg ? bases.map((b) => b.hash).join("") : Buffer.from(bases.map((b) => b.hash).join(""), "hex")
+    return [key(text.hash), null, zstdCompressSync(bytes, { params: ZSTD_PARAMS, dictionary }), base, ZSTD]
   }
 
   const put = (texts: ReadonlyArray<Put>) =>
@@ -172,7 +192,16 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
       }
       if (fresh.size === 0) return Effect.succeed([])
       for (const hash of fresh.keys()) inFlight.add(hash)
-      const rows = [...fresh.values()].map(rowOf)
+      const encoded = new Map<string, Buffer>()
+      const bytesOf = (text: JsonText) => {
+        let bytes = encoded.get(text.hash)
+        if (bytes === undefined) encoded.set(text.hash, bytes = Buffer.from(text.text))
+        return bytes
+      }
+      // a sibling is a base only when surely stored: written by this statement, or confirmed earlier
+      const stored = (sibling: JsonText | undefined) =>
+        sibling !== undefined && (fresh.has(sibling.hash) || known.has(sibling.hash)) ? sibling : undefined
+      const rows = [...fresh.values()].map((item) => rowOf(item, stored(item.sibling), bytesOf))
       return Effect.as(
         Effect.forEach(chunks(rows, Math.floor(CHUNK / 5)), (chunk) => insert(chunk.length)(...chunk.flat()), { discard: true }),
         [...fresh.keys()]
@@ -202,12 +231,12 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
             rows.set(hexOf(row["hash"]), {
               body: typeof row["body"] === "string" ? row["body"] : null,
               data: data instanceof Uint8Array ? data : null,
-              base: row["base"] === null ? null : hexOf(row["base"]),
+              base: baseHashes(row["base"] === null ? null : hexOf(row["base"])),
               z: Number(row["z"])
             })
           }
         }
-        wanted = [...new Set([...rows.values()].flatMap((r) => (r.base !== null && !rows.has(r.base) ? [r.base] : [])))]
+        wanted = [...new Set([...rows.values()].flatMap((r) => r.base.filter((base) => !rows.has(base))))]
       }
       return rows
     })
@@ -224,9 +253,14 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
         if (done !== undefined) return done
         const row = rows.get(hash)
         if (row === undefined) return failure(hash, "is missing")
-        const base = row.base === null ? undefined : depth > MAX_DEPTH * 4 ? failure(hash, "has deltas that do not end") : decode(row.base, depth + 1)
-        if (base instanceof StoreError) return base
-        const held = decodeRow(row, base)
+        if (row.base.length > 0 && depth > MAX_DEPTH * 4) return failure(hash, "has deltas that do not end")
+        const bases: Array<string | Buffer> = []
+        for (const base of row.base) {
+          const held = decode(base, depth + 1)
+          if (held instanceof StoreError) return held
+          bases.push(held)
+        }
+        const held = decodeRow(row, bases)
         if (typeof held !== "string" && !Buffer.isBuffer(held)) return failure(hash, held.problem)
         decoded.set(hash, held)
         return held
@@ -236,7 +270,7 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
         const held = decode(hash, 0)
         if (held instanceof StoreError) return yield* held
         const text = typeof held === "string" ? held : held.toString("utf8")
-        const rebuilt = (rows.get(hash)?.base ?? null) !== null
+        const rebuilt = (rows.get(hash)?.base.length ?? 0) > 0
         if (rebuilt && textHash(text) !== hash) return yield* failure(hash, "does not rebuild")
         const value = yield* Effect.try({
           try: (): Schema.Json => JSON.parse(text),

@@ -185,18 +185,25 @@ export const make = Effect.gen(function*() {
       return written
     })
 
-  /** A stage's recordings (replacing the stage's) as the blobs they need and their row. */
-  const recordingsWrite = (runId: RunId, stage: string, recordings: ReadonlyArray<Pick<Recording, "key" | "seq" | "value">>): Write => {
+  /** A stage's recordings (replacing the stage's) as the blobs they need and their row; `entries`, their list. */
+  const recordingsWrite = (
+    runId: RunId,
+    stage: string,
+    recordings: ReadonlyArray<Pick<Recording, "key" | "seq" | "value">>
+  ): Write & { readonly entries: JsonText } => {
     const { entries, values } = RecordingEntries.pack(recordings)
     return {
       blobs: [...values.map((text, i) => ({ text, slot: `value:${stage}:${i}` })), { text: entries, slot: `recordings:${stage}` }],
-      row: upsertRecordings(runId, stage, entries.hash)
+      row: upsertRecordings(runId, stage, entries.hash),
+      entries
     }
   }
 
-  const checkpointWrite = (checkpoint: Checkpoint): Write => {
+  /** A checkpoint's blob and row; its output is compressed against `entries` too (its stage's recordings). */
+  const checkpointWrite = (checkpoint: Checkpoint, entries: JsonText | undefined): Write => {
     const output = jsonText(checkpoint.output)
-    return { blobs: [{ text: output, slot: `output:${checkpoint.stage}` }], row: upsertCheckpoint(...checkpointValues(checkpoint, output)) }
+    const blob = { text: output, slot: `output:${checkpoint.stage}`, ...(entries === undefined ? {} : { sibling: entries }) }
+    return { blobs: [blob], row: upsertCheckpoint(...checkpointValues(checkpoint, output)) }
   }
 
   /** The blobs of `writes` in one statement, then their rows; the blobs written. */
@@ -252,15 +259,15 @@ export const make = Effect.gen(function*() {
 
   const putCheckpoint = Effect.fn("SqlRunStore.putCheckpoint")(
     function*(checkpoint: Checkpoint) {
-      yield* transaction(Effect.map(write([checkpointWrite(checkpoint)]), (written) => [undefined, written] as const))
+      yield* transaction(Effect.map(write([checkpointWrite(checkpoint, undefined)]), (written) => [undefined, written] as const))
     },
     Effect.mapError(storeError("putCheckpoint"))
   )
 
   const commitStage = Effect.fn("SqlRunStore.commitStage")(
     function*(commit: StageCommit) {
-      const writes = [recordingsWrite(commit.runId, commit.stage, commit.recordings)]
-      if (commit.checkpoint !== null) writes.push(checkpointWrite(commit.checkpoint))
+      const recordings = recordingsWrite(commit.runId, commit.stage, commit.recordings)
+      const writes = commit.checkpoint === null ? [recordings] : [recordings, checkpointWrite(commit.checkpoint, recordings.entries)]
       yield* transaction(Effect.map(write(writes), (written) => [undefined, written] as const))
     },
     Effect.mapError(storeError("commitStage"))
@@ -319,17 +326,17 @@ export const make = Effect.gen(function*() {
       for (const recording of bundle.recordings) stages.set(recording.stage, [...(stages.get(recording.stage) ?? []), recording])
       yield* transaction(Effect.gen(function*() {
         const written = [...yield* insertRun("importBundle", bundle.run, origin)]
-        const seen = new Set<string>()
+        const recorded = new Map([...stages].map(([stage, recordings]) => [stage, recordingsWrite(id, stage, recordings)] as const))
         const writes: Array<Write> = []
+        const seen = new Set<string>()
         for (const checkpoint of bundle.checkpoints) {
           if (seen.has(checkpoint.stage)) {
             return yield* new StoreError({ operation: "importBundle", message: `bundle of run ${id} has two checkpoints of stage ${checkpoint.stage}` })
           }
           seen.add(checkpoint.stage)
-          writes.push(checkpointWrite(checkpoint))
+          writes.push(checkpointWrite(checkpoint, recorded.get(checkpoint.stage)?.entries))
         }
-        for (const [stage, recordings] of stages) writes.push(recordingsWrite(id, stage, recordings))
-        written.push(...yield* write(writes))
+        written.push(...yield* write([...writes, ...recorded.values()]))
         return [undefined, written] as const
       }))
     },

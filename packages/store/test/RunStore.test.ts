@@ -401,6 +401,31 @@ const sqlOnly = <R>(
     assert.match(error.message, /does not rebuild/)
   }))
 
+  test("compresses a checkpoint's output against its stage's recordings of the same commit: read back exactly", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const bars = (end: number) => Array.from({ length: 20 }, (_, k) => ({ day: end - 19 + k, close: 100 + Math.sin(end + k) }))
+    const days = [300, 301, 302]
+    for (const end of days) {
+      yield* store.createRun(mkRun(`s${end}`))
+      yield* store.commitStage({
+        runId: id(`s${end}`),
+        stage: "fetch",
+        checkpoint: mkCheckpoint(`s${end}`, "fetch", { output: { asOf: end, bars: bars(end) } }),
+        recordings: [{ ...mkRecording(`s${end}`, "fetch", 0), value: { _tag: "Success", value: bars(end) } }]
+      })
+    }
+    const first = textHash(JSON.stringify({ asOf: 300, bars: bars(300) }))
+    const pg = (yield* dialectOf) === "pg"
+    const rows = yield* sql<{ readonly n: number | bigint }>`SELECT LENGTH(data) AS n FROM blobs WHERE hash = ${pg ? first : Buffer.from(first, "hex")}`
+    assert.isBelow(Number(rows[0]?.n), 60, "the first output costs a few bytes: its bars are in the recordings")
+    const reader = yield* SqlRunStore.make
+    for (const end of days) {
+      assert.strictEqual(JSON.stringify((yield* reader.getCheckpoints(id(`s${end}`)))[0]?.output), JSON.stringify({ asOf: end, bars: bars(end) }))
+      assert.deepStrictEqual((yield* reader.getRecordings(id(`s${end}`)))[0]?.value, { _tag: "Success", value: bars(end) })
+    }
+  }))
+
   test("stores what does not change once: the parameters, outputs and large values of many runs", Effect.gen(function*() {
     const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient
