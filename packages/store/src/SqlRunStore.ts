@@ -8,10 +8,11 @@
  * - Behaves like `RunStore.makeMemory` (the shared test suite pins both): checkpoints come back in first-write
  *   order (an upsert keeps its place), recordings by their stages' first commit then as recorded, runs newest
  *   first by `startedAt` then id (binary string order).
- * - Payloads are stored by content (`Blobs`, migrations `0008_content_addressed`, `0009_binary_blobs`): a run's parameters, each
- *   checkpoint's output and each stage's recordings (`RecordingEntries`, large values apart) are JSON texts keyed
- *   by their hash, so what does not change from run to run — the parameters of a backtest's every session, the
- *   snapshot a stage recorded and checkpointed — is stored once. They read back as the same JSON text.
+ * - Payloads are stored by content (`Blobs`, migrations `0008_content_addressed`, `0009_binary_blobs`): a run's
+ *   parameters, each checkpoint's output and each stage's recordings (`RecordingEntries`, large values apart) are
+ *   JSON texts keyed by their hash, so what does not change from run to run — the parameters of a backtest's every
+ *   session, the snapshot a stage recorded and checkpointed — is stored once. They read back as the same JSON text.
+ *   A stage commit writes its blobs in one statement; the output is compressed against the commit's recordings.
  * - `commitStage` and `importBundle` are one transaction each; the hot statements are compiled once
  *   (`FixedStatements`). `importBundle` also rejects a bundle whose checkpoints or recordings name another run.
  * - Every SQL or decoding failure becomes a `StoreError` naming the operation.
