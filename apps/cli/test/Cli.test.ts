@@ -70,7 +70,7 @@ describe("pnpm pipeline", () => {
       | { hash: string }
       | undefined
     const output = JSON.parse(blobText(db, row!.hash)) as { rationale: string }
-    db.prepare("UPDATE blobs SET body = ?, base = NULL, z = 0 WHERE hash = ?").run(JSON.stringify({ ...output, rationale: "edited by hand" }), row!.hash)
+    db.prepare("UPDATE blobs SET body = ?, data = NULL, base = NULL, z = 0 WHERE hash = unhex(?)").run(JSON.stringify({ ...output, rationale: "edited by hand" }), row!.hash)
     db.close()
     const r = cli(home, ["replay", runId])
     assert.strictEqual(r.code, 1)

@@ -1,24 +1,23 @@
 import type { DatabaseSync } from "node:sqlite"
-import { inflateRawSync } from "node:zlib"
-import { TextDelta } from "@council/store"
+import { Blobs } from "@council/store"
 
 interface Row {
-  readonly body: string
-  readonly base: string | null
+  readonly body: string | null
+  readonly data: Uint8Array | null
+  readonly base: string
   readonly z: number
 }
 
-/** The text of a stored blob as the store reads it back: inflated, its delta applied to its base's text. */
+/** The text of a stored blob as the store reads it back: decompressed against its bases' texts. */
 export const blobText = (db: DatabaseSync, hash: string): string => {
-  const row = db.prepare("SELECT body, base, z FROM blobs WHERE hash = ?").get(hash) as Row | undefined
+  const row = db.prepare("SELECT body, data, hex(base) AS base, z FROM blobs WHERE hash = unhex(?)").get(hash) as Row | undefined
   if (row === undefined) throw new Error(`no blob ${hash}`)
-  const body = row.z === 1 ? inflateRawSync(Buffer.from(row.body, "base64")).toString("utf8") : row.body
-  if (row.base === null) return body
-  const text = TextDelta.apply(blobText(db, row.base), JSON.parse(body))
-  if (text === undefined) throw new Error(`blob ${hash} does not rebuild`)
+  const bases = Blobs.baseHashes(row.base.toLowerCase())
+  const text = Blobs.textOfRow({ ...row, base: bases }, bases.map((base) => blobText(db, base)))
+  if (typeof text !== "string") throw new Error(`blob ${hash} ${text.problem}`)
   return text
 }
 
-/** Every blob's text, for looking through what the store holds (the file itself holds them deflated). */
+/** Every blob's text, for looking through what the store holds (the file itself holds them compressed). */
 export const allBlobTexts = (db: DatabaseSync): string =>
-  (db.prepare("SELECT hash FROM blobs").all() as Array<{ hash: string }>).map((r) => blobText(db, r.hash)).join("\n")
+  (db.prepare("SELECT lower(hex(hash)) AS hash FROM blobs").all() as Array<{ hash: string }>).map((r) => blobText(db, r.hash)).join("\n")

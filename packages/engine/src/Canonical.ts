@@ -81,6 +81,10 @@ export const jsonText = (value: unknown): JsonText => {
   return computed
 }
 
+/** The `jsonText` of `value` if it is already known (computed, or given to `rememberJsonText`); no work otherwise. */
+export const knownJsonText = (value: unknown): JsonText | undefined =>
+  value !== null && typeof value === "object" ? known.get(value) : undefined
+
 /** Records that `value` is `JSON.parse(stored.text)`, so `jsonText(value)` returns `stored` without work. */
 export const rememberJsonText = (value: unknown, stored: JsonText): void => {
   if (value !== null && typeof value === "object") known.set(value, stored)

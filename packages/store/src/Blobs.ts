@@ -1,25 +1,33 @@
 /**
  * The `blobs` table: JSON texts keyed by the hash of their text (`jsonText`), each stored once — checkpoint
- * outputs, run parameters, a stage's recordings and their large values. A large text written in a `slot` (say,
- * one stage's output) is stored as a delta (`TextDelta`) of the slot's previous text when that is much smaller:
- * a market snapshot whose window slid by one session costs the new bars, not the whole window.
+ * outputs, run parameters, a stage's recordings and their large values. A text written in a `slot` (say, one
+ * stage's output) is compressed with zstd using the slot's previous text as the dictionary: a market snapshot
+ * whose window slid by one session costs about the new bars, and a small text costs what differs from the last.
  *
  * **When to use**: inside `SqlRunStore` only. `put` inside the caller's transaction, then `confirm` what it
  * returned once that transaction committed; `get` reads texts back parsed (and remembered by `jsonText`, so
  * writing a value read here again costs no hashing).
  *
+ * **Details** (migrations `0008_content_addressed`, `0009_binary_blobs`): a row is `hash, body, data, base, z`.
+ * `z` = 0: `body` is the text (`base` set: a `TextDelta` of the base's text, as 0008 wrote); `z` = 1: `body` is
+ * base64 of the raw deflate of that (0008); `z` = 2: `data` is the text compressed with zstd, its dictionary the
+ * texts of the hashes in `base` one after the other (none, the slot's previous text, and/or a `sibling`: say, a
+ * checkpoint's output is compressed against its stage's recordings of the same commit too). On SQLite hashes
+ * are stored as 16 bytes each (`base` holds one or two), on PostgreSQL as hex.
+ *
  * **Gotchas**
  * - Blobs are never deleted: a hash once confirmed stays stored, which is what lets `put` skip the hashes this
- *   store has already written or read without asking the database.
- * - A missing or unparsable blob fails with `StoreError` naming the hash (a database edited by hand).
- * - A body of `DEFLATE_MIN` characters or more (a whole text or a delta) is stored deflated, as base64 text (`z`).
- * - A delta's base is a blob confirmed earlier (blobs are never deleted); chains are at most `MAX_DEPTH` long, and
- *   a process starts every slot afresh (its first text in a slot is stored whole). A slot's base moves on only
- *   when `confirm` says the transaction that wrote it committed.
+ *   store has already written or read without asking the database, and a text name its base.
+ * - A missing or unreadable blob, or one whose text rebuilt from its base has another hash, fails with
+ *   `StoreError` naming the hash (a database edited by hand). A text stored without a base is not hashed again:
+ *   a hand-edited one reads back as edited (a replay then reports the divergence).
+ * - Chains are at most `MAX_DEPTH` long (reading a text decompresses its chain), and a process starts every slot
+ *   afresh (its first text in a slot is compressed alone). A slot moves on only when `confirm` says the
+ *   transaction that wrote it committed.
  *
  * @since 0.1.0
  */
-import { deflateRawSync, inflateRawSync } from "node:zlib"
+import { constants, inflateRawSync, zstdCompressSync, zstdDecompressSync } from "node:zlib"
 import * as Effect from "effect/Effect"
 import type * as SqlError from "effect/sql/SqlError"
 import type * as Schema from "effect/Schema"
@@ -39,23 +47,73 @@ const chunks = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A
 /** How many hashes `known` remembers before it starts over (each costs ~100 bytes). */
 const KNOWN_LIMIT = 200_000
 
-/** Texts at least this long, written in a slot, may be stored as a delta. */
-const DELTA_MIN = 1024
-/** The longest chain of deltas before a text is stored whole again. */
+/** Texts shorter than this are stored as they are. */
+const COMPRESS_MIN = 64
+/** The longest chain of dictionaries before a text is compressed alone again. */
 const MAX_DEPTH = 128
-/** Bodies at least this long are stored deflated (`z` = 1: base64 of raw deflate). */
-const DEFLATE_MIN = 512
+/** zstd's level: 5 compresses a session's texts ~10 % smaller than the default 3 in about the same time. */
+const ZSTD_PARAMS = { [constants.ZSTD_c_compressionLevel]: 5 }
 
-/** A text to store; `slot` names the place it is written in (a stage's output, …), so the next can be a delta. */
+/** How a row's body is stored (`z`). */
+const PLAIN = 0
+const DEFLATED = 1
+const ZSTD = 2
+
+/**
+ * A text to store; `slot` names the place it is written in (a stage's output, …), so the next can use it;
+ * `sibling`, a text of the same `put` whose content this one likely repeats (used when it is stored too).
+ */
 export interface Put {
   readonly text: JsonText
   readonly slot?: string
+  readonly sibling?: JsonText
 }
 
 interface SlotState {
-  readonly base: TextDelta.Base
+  /** The UTF-8 bytes of the slot's last text: the next one's dictionary. */
+  readonly dictionary: Buffer
   readonly hash: string
   readonly depth: number
+}
+
+/** A stored row as read (`z` as above), its `base` as the hashes (hex) it names, in order. */
+export interface Row {
+  readonly body: string | null
+  readonly data: Uint8Array | null
+  readonly base: ReadonlyArray<string>
+  readonly z: number
+}
+
+/** The hashes a `base` column names, given as hex (32 characters each); none for `null`. */
+export const baseHashes = (hex: string | null): ReadonlyArray<string> => hex === null ? [] : hex.match(/.{32}/g) ?? []
+
+/**
+ * What a row holds, given what its bases hold: zstd rows give bytes (a next one's dictionary as it is), the
+ * rows 0008 wrote give text; a message when it does not decode.
+ */
+const decodeRow = (row: Row, bases: ReadonlyArray<string | Buffer>): string | Buffer | { readonly problem: string } => {
+  const bytes = (held: string | Buffer) => (typeof held === "string" ? Buffer.from(held) : held)
+  try {
+    if (row.z === ZSTD && row.data !== null) {
+      if (bases.length === 0) return zstdDecompressSync(row.data)
+      return zstdDecompressSync(row.data, { dictionary: bases.length === 1 ? bytes(bases[0]!) : Buffer.concat(bases.map(bytes)) })
+    }
+    if (row.body === null) return { problem: "has no body" }
+    const body = row.z === DEFLATED ? inflateRawSync(Buffer.from(row.body, "base64")).toString("utf8") : row.body
+    const [base, ...more] = bases
+    if (base === undefined) return body
+    if (more.length > 0) return { problem: "has a delta of several bases" }
+    const text = TextDelta.apply(typeof base === "string" ? base : base.toString("utf8"), JSON.parse(body))
+    return text ?? { problem: "does not rebuild" }
+  } catch {
+    return { problem: "does not decode" }
+  }
+}
+
+/** The text of a row, given the texts of its bases; a message when it does not decode. */
+export const textOfRow = (row: Row, baseTexts: ReadonlyArray<string>): string | { readonly problem: string } => {
+  const decoded = decodeRow(row, baseTexts)
+  return Buffer.isBuffer(decoded) ? decoded.toString("utf8") : decoded
 }
 
 export interface Blobs {
@@ -68,7 +126,12 @@ export interface Blobs {
   readonly get: (operation: string, hashes: Iterable<string>) => Effect.Effect<ReadonlyMap<string, Schema.Json>, SqlError.SqlError | StoreError>
 }
 
-export const make = ({ prepare }: ReturnType<typeof FixedStatements.make>): Blobs => {
+export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): Blobs => {
+  /** A hash as its column stores it: 16 bytes on SQLite, hex on PostgreSQL. */
+  const key = (hash: string): string | Uint8Array => (pg ? hash : Buffer.from(hash, "hex"))
+  const hexOf = (stored: unknown): string =>
+    stored instanceof Uint8Array ? Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).toString("hex") : String(stored)
+
   const known = new Set<string>()
   const remember = (hash: string) => {
     if (known.size >= KNOWN_LIMIT) known.clear()
@@ -78,7 +141,9 @@ export const make = ({ prepare }: ReturnType<typeof FixedStatements.make>): Blob
   const insert = (n: number) => {
     let statement = inserts.get(n)
     if (statement === undefined) {
-      statement = prepare(`INSERT INTO blobs (hash, body, base, z) VALUES ${Array(n).fill("(?, ?, ?, ?)").join(", ")} ON CONFLICT (hash) DO NOTHING`)
+      statement = prepare(
+        `INSERT INTO blobs (hash, body, data, base, z) VALUES ${Array(n).fill("(?, ?, ?, ?, ?)").join(", ")} ON CONFLICT (hash) DO NOTHING`
+      )
       inserts.set(n, statement)
     }
     return statement
@@ -87,7 +152,7 @@ export const make = ({ prepare }: ReturnType<typeof FixedStatements.make>): Blob
   const select = (n: number) => {
     let statement = selects.get(n)
     if (statement === undefined) {
-      statement = prepare(`SELECT hash, body, base, z FROM blobs WHERE hash IN (${Array(n).fill("?").join(", ")})`)
+      statement = prepare(`SELECT hash, body, data, base, z FROM blobs WHERE hash IN (${Array(n).fill("?").join(", ")})`)
       selects.set(n, statement)
     }
     return statement
@@ -99,26 +164,23 @@ export const make = ({ prepare }: ReturnType<typeof FixedStatements.make>): Blob
   /** Slot states waiting for their transaction to commit, by the hash that moves the slot. */
   const pending = new Map<string, { readonly slot: string; readonly state: SlotState }>()
 
-  /** The row of a text — hash, body, base, z — with its body deflated when long. */
-  const rowOf = (put: Put): readonly [string, string, string | null, number] => {
-    const [hash, body, base] = plainRowOf(put)
-    return body.length < DEFLATE_MIN ? [hash, body, base, 0] : [hash, deflateRawSync(body).toString("base64"), base, 1]
-  }
-
-  /** The row of a text: whole, or a delta of its slot's previous text when that is less than half its size. */
-  const plainRowOf = ({ slot, text }: Put): readonly [string, string, string | null] => {
-    if (slot === undefined || text.text.length < DELTA_MIN) return [text.hash, text.text, null]
-    const previous = slots.get(slot)
-    const whole = { slot, state: { base: TextDelta.base(text.text), hash: text.hash, depth: 0 } }
-    if (previous !== undefined && previous.depth < MAX_DEPTH) {
-      const delta = JSON.stringify(TextDelta.diff(previous.base, text.text))
-      if (delta.length * 2 < text.text.length) {
-        pending.set(text.hash, { slot, state: { ...whole.state, depth: previous.depth + 1 } })
-        return [text.hash, delta, previous.hash]
-      }
-    }
-    pending.set(text.hash, whole)
-    return [text.hash, text.text, null]
+  /**
+   * The row values of a text — hash, body, data, base, z — compressed against its sibling (when given) and its
+   * slot's previous text; `bytesOf` gives (and keeps) the UTF-8 of the call's texts.
+   */
+  const rowOf = ({ slot, text }: Put, sibling: JsonText | undefined, bytesOf: (text: JsonText) => Buffer): ReadonlyArray<unknown> => {
+    if (text.text.length < COMPRESS_MIN) return [key(text.hash), text.text, null, null, PLAIN]
+    const bytes = bytesOf(text)
+    const previous = slot === undefined ? undefined : slots.get(slot)
+    const chained = previous !== undefined && previous.depth < MAX_DEPTH ? previous : undefined
+    if (slot !== undefined) pending.set(text.hash, { slot, state: { dictionary: bytes, hash: text.hash, depth: chained === undefined ? 0 : chained.depth + 1 } })
+    const bases: Array<{ readonly hash: string; readonly bytes: Buffer }> = []
+    if (sibling !== undefined && sibling.hash !== text.hash) bases.push({ hash: sibling.hash, bytes: bytesOf(sibling) })
+    if (chained !== undefined && chained.hash !== sibling?.hash) bases.push({ hash: chained.hash, bytes: chained.dictionary })
+    if (bases.length === 0) return [key(text.hash), null, zstdCompressSync(bytes, { params: ZSTD_PARAMS }), null, ZSTD]
+    const dictionary = bases.length === 1 ? bases[0]!.bytes : Buffer.concat(bases.map((b) => b.bytes))
+    const base = pg ? bases.map((b) => b.hash).join("") : Buffer.from(bases.map((b) => b.hash).join(""), "hex")
+    return [key(text.hash), null, zstdCompressSync(bytes, { params: ZSTD_PARAMS, dictionary }), base, ZSTD]
   }
 
   const put = (texts: ReadonlyArray<Put>) =>
@@ -130,9 +192,18 @@ export const make = ({ prepare }: ReturnType<typeof FixedStatements.make>): Blob
       }
       if (fresh.size === 0) return Effect.succeed([])
       for (const hash of fresh.keys()) inFlight.add(hash)
-      const rows = [...fresh.values()].map(rowOf)
+      const encoded = new Map<string, Buffer>()
+      const bytesOf = (text: JsonText) => {
+        let bytes = encoded.get(text.hash)
+        if (bytes === undefined) encoded.set(text.hash, bytes = Buffer.from(text.text))
+        return bytes
+      }
+      // a sibling is a base only when surely stored: written by this statement, or confirmed earlier
+      const stored = (sibling: JsonText | undefined) =>
+        sibling !== undefined && (fresh.has(sibling.hash) || known.has(sibling.hash)) ? sibling : undefined
+      const rows = [...fresh.values()].map((item) => rowOf(item, stored(item.sibling), bytesOf))
       return Effect.as(
-        Effect.forEach(chunks(rows, Math.floor(CHUNK / 4)), (chunk) => insert(chunk.length)(...chunk.flat()), { discard: true }),
+        Effect.forEach(chunks(rows, Math.floor(CHUNK / 5)), (chunk) => insert(chunk.length)(...chunk.flat()), { discard: true }),
         [...fresh.keys()]
       )
     })
@@ -148,22 +219,24 @@ export const make = ({ prepare }: ReturnType<typeof FixedStatements.make>): Blob
     }
   }
 
-  /** The stored rows of `hashes` and of every base their deltas need. */
+  /** The stored rows of `hashes` and of every base they need. */
   const rowsOf = (hashes: ReadonlyArray<string>) =>
     Effect.gen(function*() {
-      const rows = new Map<string, { readonly body: string; readonly base: string | null; readonly deflated: boolean }>()
+      const rows = new Map<string, Row>()
       let wanted = hashes
       while (wanted.length > 0) {
         for (const chunk of chunks(wanted, CHUNK)) {
-          for (const row of yield* select(chunk.length)(...chunk)) {
-            rows.set(String(row["hash"]), {
-              body: String(row["body"]),
-              base: row["base"] === null ? null : String(row["base"]),
-              deflated: Number(row["z"]) === 1
+          for (const row of yield* select(chunk.length)(...chunk.map(key))) {
+            const data = row["data"]
+            rows.set(hexOf(row["hash"]), {
+              body: typeof row["body"] === "string" ? row["body"] : null,
+              data: data instanceof Uint8Array ? data : null,
+              base: baseHashes(row["base"] === null ? null : hexOf(row["base"])),
+              z: Number(row["z"])
             })
           }
         }
-        wanted = [...new Set([...rows.values()].flatMap((r) => (r.base !== null && !rows.has(r.base) ? [r.base] : [])))]
+        wanted = [...new Set([...rows.values()].flatMap((r) => r.base.filter((base) => !rows.has(base))))]
       }
       return rows
     })
@@ -172,42 +245,36 @@ export const make = ({ prepare }: ReturnType<typeof FixedStatements.make>): Blob
     Effect.gen(function*() {
       const wanted = [...new Set(hashes)]
       const rows = yield* rowsOf(wanted)
-      const texts = new Map<string, string>()
-      /** The text of `hash`, its delta applied to its base's text (bounded by `MAX_DEPTH` + 1 levels when written here). */
-      const textOf = (hash: string, depth: number): string | StoreError => {
-        const known = texts.get(hash)
-        if (known !== undefined) return known
+      const decoded = new Map<string, string | Buffer>()
+      const failure = (hash: string, problem: string) => new StoreError({ operation, message: `stored blob ${hash} ${problem}` })
+      /** What `hash` holds, its base's first (bounded by `MAX_DEPTH` + 1 levels when written here). */
+      const decode = (hash: string, depth: number): string | Buffer | StoreError => {
+        const done = decoded.get(hash)
+        if (done !== undefined) return done
         const row = rows.get(hash)
-        if (row === undefined) return new StoreError({ operation, message: `stored blob ${hash} is missing` })
-        let body = row.body
-        if (row.deflated) {
-          try {
-            body = inflateRawSync(Buffer.from(row.body, "base64")).toString("utf8")
-          } catch {
-            return new StoreError({ operation, message: `stored blob ${hash} does not inflate` })
-          }
+        if (row === undefined) return failure(hash, "is missing")
+        if (row.base.length > 0 && depth > MAX_DEPTH * 4) return failure(hash, "has deltas that do not end")
+        const bases: Array<string | Buffer> = []
+        for (const base of row.base) {
+          const held = decode(base, depth + 1)
+          if (held instanceof StoreError) return held
+          bases.push(held)
         }
-        if (row.base === null) return body
-        const base = depth > MAX_DEPTH * 4 ? new StoreError({ operation, message: `stored blob ${hash}: its deltas do not end` }) : textOf(row.base, depth + 1)
-        if (typeof base !== "string") return base
-        let delta: unknown
-        try {
-          delta = JSON.parse(body)
-        } catch {
-          return new StoreError({ operation, message: `stored blob ${hash} is not JSON` })
-        }
-        const text = TextDelta.apply(base, delta)
-        if (text === undefined || textHash(text) !== hash) return new StoreError({ operation, message: `stored blob ${hash} does not rebuild` })
-        texts.set(hash, text)
-        return text
+        const held = decodeRow(row, bases)
+        if (typeof held !== "string" && !Buffer.isBuffer(held)) return failure(hash, held.problem)
+        decoded.set(hash, held)
+        return held
       }
       const values = new Map<string, Schema.Json>()
       for (const hash of wanted) {
-        const text = textOf(hash, 0)
-        if (typeof text !== "string") return yield* text
+        const held = decode(hash, 0)
+        if (held instanceof StoreError) return yield* held
+        const text = typeof held === "string" ? held : held.toString("utf8")
+        const rebuilt = (rows.get(hash)?.base.length ?? 0) > 0
+        if (rebuilt && textHash(text) !== hash) return yield* failure(hash, "does not rebuild")
         const value = yield* Effect.try({
           try: (): Schema.Json => JSON.parse(text),
-          catch: () => new StoreError({ operation, message: `stored blob ${hash} is not JSON` })
+          catch: () => failure(hash, "is not JSON")
         })
         rememberJsonText(value, { text, hash })
         values.set(hash, value)

@@ -12,42 +12,64 @@
  * @since 0.1.0
  */
 import type { RunId } from "@council/domain"
-import { type JsonText, jsonText, type Recording } from "@council/engine"
+import { type JsonText, knownJsonText, type Recording, rememberJsonText, textHash } from "@council/engine"
 import type * as Schema from "effect/Schema"
 
-/** Success values whose JSON text is at least this long are stored as blobs of their own. */
-export const LARGE_VALUE = 1024
+/**
+ * Success values whose JSON text is at least this long are stored as blobs of their own (once however many runs
+ * hold them). Smaller ones stay inline: a blob costs a row, its keys and a compression of its own, while the
+ * entries list is compressed against the stage's previous one anyway (a backtest's ~1.5 KB account snapshots).
+ */
+export const LARGE_VALUE = 4096
 
 export type Entry =
   | readonly [key: string, seq: number, value: Schema.Json]
   | readonly [key: string, seq: number, ref: 0, hash: string]
   | readonly [key: string, seq: number, ref: 0, hash: string, reusedFrom: string]
 
-/** The large success value of `value`, if it is one to store apart. */
-const largeValue = (value: Schema.Json): { readonly text: JsonText; readonly reusedFrom?: string } | undefined => {
+/** The value and mark of a success recorded as `{ _tag, value[, reusedFrom] }` in that key order (else undefined). */
+const successOf = (value: Schema.Json): { readonly value: Schema.Json; readonly reusedFrom?: string } | undefined => {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined
   const keys = Object.keys(value)
   const outcome = value as { readonly [k: string]: Schema.Json }
+  const reusedFrom = outcome["reusedFrom"]
   const shaped = keys[0] === "_tag" && keys[1] === "value" && outcome["_tag"] === "Success" &&
-    (keys.length === 2 || (keys.length === 3 && keys[2] === "reusedFrom" && typeof outcome["reusedFrom"] === "string"))
+    (keys.length === 2 || (keys.length === 3 && keys[2] === "reusedFrom" && typeof reusedFrom === "string"))
   if (!shaped) return undefined
-  const text = jsonText(outcome["value"])
-  if (text.text.length < LARGE_VALUE) return undefined
-  return keys.length === 3 ? { text, reusedFrom: outcome["reusedFrom"] as string } : { text }
+  return typeof reusedFrom === "string" ? { value: outcome["value"]!, reusedFrom } : { value: outcome["value"]! }
 }
 
-/** A stage's recordings as their entries' blob and the blobs of their large values. */
+/**
+ * A stage's recordings as their entries' blob and the blobs of their large values. The entries' text is
+ * `JSON.stringify(entries)`, built from each value's text so that a value is stringified once and only the
+ * entries and the large values are hashed.
+ */
 export const pack = (
   recordings: ReadonlyArray<Pick<Recording, "key" | "seq" | "value">>
 ): { readonly entries: JsonText; readonly values: ReadonlyArray<JsonText> } => {
   const values: Array<JsonText> = []
-  const entries = recordings.map((r): Entry => {
-    const large = largeValue(r.value)
-    if (large === undefined) return [r.key, r.seq, r.value]
-    values.push(large.text)
-    return large.reusedFrom === undefined ? [r.key, r.seq, 0, large.text.hash] : [r.key, r.seq, 0, large.text.hash, large.reusedFrom]
-  })
-  return { entries: jsonText(entries), values }
+  const parts: Array<string> = []
+  for (const r of recordings) {
+    const head = `[${JSON.stringify(r.key)},${JSON.stringify(r.seq)},`
+    const success = successOf(r.value)
+    if (success === undefined) {
+      parts.push(`${head}${knownJsonText(r.value)?.text ?? JSON.stringify(r.value)}]`)
+      continue
+    }
+    const known = knownJsonText(success.value)
+    const text = known?.text ?? JSON.stringify(success.value)
+    const reused = success.reusedFrom === undefined ? undefined : JSON.stringify(success.reusedFrom)
+    if (text.length < LARGE_VALUE) {
+      parts.push(`${head}{"_tag":"Success","value":${text}${reused === undefined ? "" : `,"reusedFrom":${reused}`}}]`)
+      continue
+    }
+    const large = known ?? { text, hash: textHash(text) }
+    rememberJsonText(success.value, large)
+    values.push(large)
+    parts.push(`${head}0,${JSON.stringify(large.hash)}${reused === undefined ? "" : `,${reused}`}]`)
+  }
+  const text = `[${parts.join(",")}]`
+  return { entries: { text, hash: textHash(text) }, values }
 }
 
 const isEntry = (entry: unknown): entry is Entry =>

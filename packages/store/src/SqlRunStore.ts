@@ -8,10 +8,11 @@
  * - Behaves like `RunStore.makeMemory` (the shared test suite pins both): checkpoints come back in first-write
  *   order (an upsert keeps its place), recordings by their stages' first commit then as recorded, runs newest
  *   first by `startedAt` then id (binary string order).
- * - Payloads are stored by content (`Blobs`, migration `0008_content_addressed`): a run's parameters, each
- *   checkpoint's output and each stage's recordings (`RecordingEntries`, large values apart) are JSON texts keyed
- *   by their hash, so what does not change from run to run — the parameters of a backtest's every session, the
- *   snapshot a stage recorded and checkpointed — is stored once. They read back as the same JSON text.
+ * - Payloads are stored by content (`Blobs`, migrations `0008_content_addressed`, `0009_binary_blobs`): a run's
+ *   parameters, each checkpoint's output and each stage's recordings (`RecordingEntries`, large values apart) are
+ *   JSON texts keyed by their hash, so what does not change from run to run — the parameters of a backtest's every
+ *   session, the snapshot a stage recorded and checkpointed — is stored once. They read back as the same JSON text.
+ *   A stage commit writes its blobs in one statement; the output is compressed against the commit's recordings.
  * - `commitStage` and `importBundle` are one transaction each; the hot statements are compiled once
  *   (`FixedStatements`). `importBundle` also rejects a bundle whose checkpoints or recordings name another run.
  * - Every SQL or decoding failure becomes a `StoreError` naming the operation.
@@ -115,6 +116,12 @@ const checkpointValues = (checkpoint: Checkpoint, output: JsonText) => [
   checkpoint.reusedFrom
 ]
 
+/** Rows to write and the blobs they refer to. */
+interface Write {
+  readonly blobs: ReadonlyArray<Blobs.Put>
+  readonly row: Effect.Effect<unknown, SqlError.SqlError>
+}
+
 /** Builds the store over the current `SqlClient`. */
 export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -179,23 +186,32 @@ export const make = Effect.gen(function*() {
       return written
     })
 
-  /** Writes a stage's recordings (replacing the stage's) and their blobs; the blobs written. */
-  const writeRecordings = (runId: RunId, stage: string, recordings: ReadonlyArray<Pick<Recording, "key" | "seq" | "value">>) =>
-    Effect.gen(function*() {
-      const { entries, values } = RecordingEntries.pack(recordings)
-      const written = yield* blobs.put([
-        ...values.map((text, i) => ({ text, slot: `value:${stage}:${i}` })),
-        { text: entries, slot: `recordings:${stage}` }
-      ])
-      yield* upsertRecordings(runId, stage, entries.hash)
-      return written
-    })
+  /** A stage's recordings (replacing the stage's) as the blobs they need and their row; `entries`, their list. */
+  const recordingsWrite = (
+    runId: RunId,
+    stage: string,
+    recordings: ReadonlyArray<Pick<Recording, "key" | "seq" | "value">>
+  ): Write & { readonly entries: JsonText } => {
+    const { entries, values } = RecordingEntries.pack(recordings)
+    return {
+      blobs: [...values.map((text, i) => ({ text, slot: `value:${stage}:${i}` })), { text: entries, slot: `recordings:${stage}` }],
+      row: upsertRecordings(runId, stage, entries.hash),
+      entries
+    }
+  }
 
-  const writeCheckpoint = (checkpoint: Checkpoint) =>
+  /** A checkpoint's blob and row; its output is compressed against `entries` too (its stage's recordings). */
+  const checkpointWrite = (checkpoint: Checkpoint, entries: JsonText | undefined): Write => {
+    const output = jsonText(checkpoint.output)
+    const blob = { text: output, slot: `output:${checkpoint.stage}`, ...(entries === undefined ? {} : { sibling: entries }) }
+    return { blobs: [blob], row: upsertCheckpoint(...checkpointValues(checkpoint, output)) }
+  }
+
+  /** The blobs of `writes` in one statement, then their rows; the blobs written. */
+  const write = (writes: ReadonlyArray<Write>) =>
     Effect.gen(function*() {
-      const output = jsonText(checkpoint.output)
-      const written = yield* blobs.put([{ text: output, slot: `output:${checkpoint.stage}` }])
-      yield* upsertCheckpoint(...checkpointValues(checkpoint, output))
+      const written = yield* blobs.put(writes.flatMap((w) => w.blobs))
+      for (const w of writes) yield* w.row
       return written
     })
 
@@ -244,18 +260,16 @@ export const make = Effect.gen(function*() {
 
   const putCheckpoint = Effect.fn("SqlRunStore.putCheckpoint")(
     function*(checkpoint: Checkpoint) {
-      yield* transaction(Effect.map(writeCheckpoint(checkpoint), (written) => [undefined, written] as const))
+      yield* transaction(Effect.map(write([checkpointWrite(checkpoint, undefined)]), (written) => [undefined, written] as const))
     },
     Effect.mapError(storeError("putCheckpoint"))
   )
 
   const commitStage = Effect.fn("SqlRunStore.commitStage")(
     function*(commit: StageCommit) {
-      yield* transaction(Effect.gen(function*() {
-        const written = yield* writeRecordings(commit.runId, commit.stage, commit.recordings)
-        if (commit.checkpoint === null) return [undefined, written] as const
-        return [undefined, [...written, ...yield* writeCheckpoint(commit.checkpoint)]] as const
-      }))
+      const recordings = recordingsWrite(commit.runId, commit.stage, commit.recordings)
+      const writes = commit.checkpoint === null ? [recordings] : [recordings, checkpointWrite(commit.checkpoint, recordings.entries)]
+      yield* transaction(Effect.map(write(writes), (written) => [undefined, written] as const))
     },
     Effect.mapError(storeError("commitStage"))
   )
@@ -313,15 +327,17 @@ export const make = Effect.gen(function*() {
       for (const recording of bundle.recordings) stages.set(recording.stage, [...(stages.get(recording.stage) ?? []), recording])
       yield* transaction(Effect.gen(function*() {
         const written = [...yield* insertRun("importBundle", bundle.run, origin)]
+        const recorded = new Map([...stages].map(([stage, recordings]) => [stage, recordingsWrite(id, stage, recordings)] as const))
+        const writes: Array<Write> = []
         const seen = new Set<string>()
         for (const checkpoint of bundle.checkpoints) {
           if (seen.has(checkpoint.stage)) {
             return yield* new StoreError({ operation: "importBundle", message: `bundle of run ${id} has two checkpoints of stage ${checkpoint.stage}` })
           }
           seen.add(checkpoint.stage)
-          written.push(...yield* writeCheckpoint(checkpoint))
+          writes.push(checkpointWrite(checkpoint, recorded.get(checkpoint.stage)?.entries))
         }
-        for (const [stage, recordings] of stages) written.push(...yield* writeRecordings(id, stage, recordings))
+        written.push(...yield* write([...writes, ...recorded.values()]))
         return [undefined, written] as const
       }))
     },

@@ -3,14 +3,15 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { promisify } from "node:util"
+import { deflateRawSync } from "node:zlib"
 import { afterAll, assert, describe, it, layer, type Vitest } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Layer, Option, Redacted } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import { Reactivity } from "effect/reactivity"
 import { PgClient } from "@effect/sql-pg"
 import { RunId, TradingDay } from "@council/domain"
-import { type Checkpoint, type Recording, type RunBundle, type RunRecord, RunStore } from "@council/engine"
-import { Database, NodeSqliteClient, SqlRunStore } from "@council/store"
+import { type Checkpoint, type Recording, type RunBundle, type RunRecord, RunStore, textHash } from "@council/engine"
+import { Database, NodeSqliteClient, SqlRunStore, TextDelta } from "@council/store"
 import { migrations } from "../src/migrations/index.ts"
 import { PgServer } from "./PgServer.ts"
 
@@ -226,7 +227,7 @@ const contract = <R>(
 
   test("keeps large recorded values, shared ones and a fork's reuse marks exactly", Effect.gen(function*() {
     const store = yield* RunStore
-    const snapshot = { asOf: "2026-08-21", rows: Array.from({ length: 60 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
+    const snapshot = { asOf: "2026-08-21", rows: Array.from({ length: 200 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
     const large = (runId: string, stage: string, seq: number, extra: object = {}): Recording => ({
       runId: id(runId),
       stage,
@@ -366,7 +367,7 @@ const sqlOnly = <R>(
     assert.strictEqual(error.operation, "getRun")
   }))
 
-  test("stores a window that slid as a delta of the one before: read back exactly, in a fraction of the bytes", Effect.gen(function*() {
+  test("stores a window that slid compressed against the one before: read back exactly, in a fraction of the bytes", Effect.gen(function*() {
     const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient
     const bar = (i: number) => ({ date: `day-${i}`, open: 100 + i / 3, high: 101 + i / 7, low: 99 - i / 11, close: 100 + Math.sin(i), volume: 1_000 + i })
@@ -382,10 +383,11 @@ const sqlOnly = <R>(
       })
     }
     const rows = yield* sql<{ readonly n: number | bigint; readonly bytes: number | bigint }>`
-      SELECT COUNT(*) AS n, SUM(LENGTH(body)) AS bytes FROM blobs WHERE base IS NOT NULL`
+      SELECT COUNT(*) AS n, SUM(LENGTH(data)) AS bytes FROM blobs WHERE base IS NOT NULL`
     const whole = JSON.stringify(window(300)).length
-    assert.strictEqual(Number(rows[0]?.n), days.length - 1, "every window but the first is a delta")
-    assert.isBelow(Number(rows[0]?.bytes), whole, "39 deltas take less than one window")
+    // the windows and the stage's entries lists: each but the first compressed against the one before
+    assert.strictEqual(Number(rows[0]?.n), 2 * (days.length - 1))
+    assert.isBelow(Number(rows[0]?.bytes), whole / 4, "39 windows and their entries take less than a quarter of one window")
     // a fresh store (no text remembered) rebuilds every one from the chain
     const reader = yield* SqlRunStore.make
     for (const end of days) {
@@ -399,11 +401,36 @@ const sqlOnly = <R>(
     assert.match(error.message, /does not rebuild/)
   }))
 
+  test("compresses a checkpoint's output against its stage's recordings of the same commit: read back exactly", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const bars = (end: number) => Array.from({ length: 20 }, (_, k) => ({ day: end - 19 + k, close: 100 + Math.sin(end + k) }))
+    const days = [300, 301, 302]
+    for (const end of days) {
+      yield* store.createRun(mkRun(`s${end}`))
+      yield* store.commitStage({
+        runId: id(`s${end}`),
+        stage: "fetch",
+        checkpoint: mkCheckpoint(`s${end}`, "fetch", { output: { asOf: end, bars: bars(end) } }),
+        recordings: [{ ...mkRecording(`s${end}`, "fetch", 0), value: { _tag: "Success", value: bars(end) } }]
+      })
+    }
+    const first = textHash(JSON.stringify({ asOf: 300, bars: bars(300) }))
+    const pg = (yield* dialectOf) === "pg"
+    const rows = yield* sql<{ readonly n: number | bigint }>`SELECT LENGTH(data) AS n FROM blobs WHERE hash = ${pg ? first : Buffer.from(first, "hex")}`
+    assert.isBelow(Number(rows[0]?.n), 60, "the first output costs a few bytes: its bars are in the recordings")
+    const reader = yield* SqlRunStore.make
+    for (const end of days) {
+      assert.strictEqual(JSON.stringify((yield* reader.getCheckpoints(id(`s${end}`)))[0]?.output), JSON.stringify({ asOf: end, bars: bars(end) }))
+      assert.deepStrictEqual((yield* reader.getRecordings(id(`s${end}`)))[0]?.value, { _tag: "Success", value: bars(end) })
+    }
+  }))
+
   test("stores what does not change once: the parameters, outputs and large values of many runs", Effect.gen(function*() {
     const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient
     const blobs = () => Effect.map(sql<{ readonly n: number | bigint }>`SELECT COUNT(*) AS n FROM blobs`, (rows) => Number(rows[0]?.n))
-    const snapshot = { asOf: "2026-08-21", rows: Array.from({ length: 60 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
+    const snapshot = { asOf: "2026-08-21", rows: Array.from({ length: 200 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
     for (const runId of ["r1", "r2", "r3"]) {
       yield* store.createRun(mkRun(runId))
       yield* store.commitStage({
@@ -434,7 +461,7 @@ const migratesInPlace = (raw: Layer.Layer<SqlClient.SqlClient, unknown>) =>
     const sql = yield* SqlClient.SqlClient
     const before = Object.fromEntries(Object.entries(migrations).filter(([key]) => key < "0008"))
     yield* Migrator.make({})({ loader: Migrator.fromRecord(before) })
-    const big = { asOf: "2026-08-21", rows: Array.from({ length: 60 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
+    const big = { asOf: "2026-08-21", rows: Array.from({ length: 200 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
     const run = mkRun("old", { params: trickyJson, status: "completed" })
     const checkpoints = [mkCheckpoint("old", "fetch", { output: big }), mkCheckpoint("old", "pitch", { output: trickyJson })]
     const recordings: ReadonlyArray<Recording> = [
@@ -465,6 +492,46 @@ const migratesInPlace = (raw: Layer.Layer<SqlClient.SqlClient, unknown>) =>
     assert.strictEqual(Number(counted[0]?.n), 4)
   }).pipe(Effect.provide(raw))
 
+/** Blobs as `0008_content_addressed` wrote them (plain, deflated, `TextDelta` deltas), then `0009`: they read back. */
+const readsBlobsOf0008 = (raw: Layer.Layer<SqlClient.SqlClient, unknown>) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const before = Object.fromEntries(Object.entries(migrations).filter(([key]) => key < "0009"))
+    yield* Migrator.make({})({ loader: Migrator.fromRecord(before) })
+    const window = (end: number) => JSON.stringify({ bars: Array.from({ length: 100 }, (_, k) => ({ day: end - 99 + k, close: Math.sin(end + k) })) })
+    const run = mkRun("old0008", { params: trickyJson, status: "completed" })
+    const params = JSON.stringify(run.params)
+    yield* sql`INSERT INTO blobs (hash, body) VALUES (${textHash(params)}, ${params})`
+    yield* sql`INSERT INTO runs (id, pipeline, trading_day, as_of, mode, dry_run, code_version, parent_run_id, fork_from,
+      status, started_at, finished_at, error, params_hash) VALUES (${run.id}, ${run.pipeline}, ${run.tradingDay}, ${run.asOf},
+      ${run.mode}, ${run.dryRun}, ${run.codeVersion}, ${null}, ${null}, ${run.status}, ${run.startedAt}, ${null}, ${null},
+      ${textHash(params)})`
+    const texts = [window(300), window(301), window(302)]
+    const deflated = (text: string) => deflateRawSync(text).toString("base64")
+    const delta = (i: number) => JSON.stringify(TextDelta.diff(TextDelta.base(texts[i - 1]!), texts[i]!))
+    const rows = [
+      { body: deflated(texts[0]!), base: null, z: 1 },
+      { body: deflated(delta(1)), base: textHash(texts[0]!), z: 1 },
+      { body: delta(2), base: textHash(texts[1]!), z: 0 }
+    ]
+    const checkpoints = texts.map((text, i) => mkCheckpoint("old0008", `stage${i}`, { output: JSON.parse(text) }))
+    for (const [i, row] of rows.entries()) {
+      yield* sql`INSERT INTO blobs (hash, body, base, z) VALUES (${textHash(texts[i]!)}, ${row.body}, ${row.base}, ${row.z})`
+      const c = checkpoints[i]!
+      yield* sql`INSERT INTO checkpoints (run_id, stage, output_hash, input_hash, attempt, started_at, finished_at, duration_ms,
+        reused_from) VALUES (${c.runId}, ${c.stage}, ${textHash(texts[i]!)}, ${c.inputHash}, ${c.attempt}, ${c.startedAt},
+        ${c.finishedAt}, ${c.durationMs}, ${null})`
+    }
+    yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
+    const store = yield* SqlRunStore.make
+    assert.deepStrictEqual(yield* store.getRun(run.id), Option.some(run))
+    assert.strictEqual(JSON.stringify(yield* store.getCheckpoints(run.id)), JSON.stringify(checkpoints))
+    // a new text in a slot whose texts are old rows: stored anew, read back by a fresh store
+    const next = mkCheckpoint("old0008", "stage3", { output: JSON.parse(window(303)) })
+    yield* store.putCheckpoint(next)
+    assert.strictEqual(JSON.stringify((yield* (yield* SqlRunStore.make).getCheckpoints(run.id, "stage3"))[0]), JSON.stringify(next))
+  }).pipe(Effect.provide(raw))
+
 const sqliteStore = (filename: string) => SqlRunStore.layer.pipe(Layer.provideMerge(Database.layerSqlite(filename)))
 
 describe("RunStore contract", () => {
@@ -476,6 +543,8 @@ describe("RunStore contract", () => {
     sqlOnly(it, fresh)
     it.effect("0008 moves runs, checkpoints and recordings to content-addressed blobs in place", () =>
       migratesInPlace(NodeSqliteClient.layer({ filename: tempFile("old.db") })))
+    it.effect("0009 keeps the blobs 0008 wrote (deflated, deltas) readable", () =>
+      readsBlobsOf0008(NodeSqliteClient.layer({ filename: tempFile("old0008.db") })))
   })
 
   layer(PgServer.layer, { timeout: 60_000 })("PostgreSQL", (it) => {
@@ -492,6 +561,12 @@ describe("RunStore contract", () => {
       Effect.gen(function*() {
         const url = yield* (yield* PgServer).createDatabase
         yield* migratesInPlace(Layer.effect(SqlClient.SqlClient, PgClient.make({ url })).pipe(Layer.provide(Reactivity.layer)))
+      }))
+
+    it.effect("0009 keeps the blobs 0008 wrote (deflated, deltas) readable", () =>
+      Effect.gen(function*() {
+        const url = yield* (yield* PgServer).createDatabase
+        yield* readsBlobsOf0008(Layer.effect(SqlClient.SqlClient, PgClient.make({ url })).pipe(Layer.provide(Reactivity.layer)))
       }))
 
     it.effect("Database.layer uses PostgreSQL when DATABASE_URL is set", () =>
