@@ -80,6 +80,7 @@ import * as Matching from "./Matching.ts"
 import { EPS, insufficientQty } from "./OrderRules.ts"
 import * as Placement from "./Placement.ts"
 import * as Prices from "./Prices.ts"
+import * as ReadCache from "./ReadCache.ts"
 import * as Settlement from "./Settlement.ts"
 
 export interface LocalExchangeOptions extends Partial<FillModelOptions> {
@@ -201,6 +202,8 @@ interface Core {
   readonly ledger: Ledger.Ledger
   readonly prices: Prices.Prices
   readonly placement: Placement.Placement
+  /** What reads of an account found, until it is written (`ReadCache`). */
+  readonly cache: ReadCache.ReadCache
   /** Runs `body` for the account brought to the present (see `make`). */
   readonly withAccount: <A>(
     account: AccountId,
@@ -212,13 +215,18 @@ interface Core {
 const book = (row: Ledger.AccountRow): Settlement.Book => ({ account: row.id, cash: row.cash })
 
 /** The calls that only read (bringing an account to the session aside). */
-const readCalls = ({ allowShorting, ledger, options, prices, withAccount }: Core) => {
+const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount }: Core) => {
   /** Open orders, every position marked at the present's point, and the prices open market orders reserve at. */
-  const marked = Effect.fnUntraced(function*(account: AccountId, point: SessionPoint) {
-    const open = yield* ledger.openOrders(account)
-    const positions = yield* prices.markAll(yield* ledger.positions(account), open, point)
-    return { open, positions, marketPrices: yield* prices.marketPricesOf(open, point) }
-  })
+  const marked = (account: AccountId, point: SessionPoint) =>
+    cache.cached(
+      account,
+      `marked ${point.session} ${point.phase}`,
+      Effect.gen(function*() {
+        const open = yield* ledger.openOrders(account)
+        const positions = yield* prices.markAll(yield* ledger.positions(account), open, point)
+        return { open, positions, marketPrices: yield* prices.marketPricesOf(open, point) }
+      })
+    )
 
   /** Rows with their legs attached. */
   const withLegs = (rows: ReadonlyArray<Ledger.OrderRow>) =>
@@ -244,17 +252,21 @@ const readCalls = ({ allowShorting, ledger, options, prices, withAccount }: Core
         const until = parseTimeBound("until", query.until)
         if (typeof after === "object") return yield* reject(id, "InvalidRequest", after.message)
         if (typeof until === "object") return yield* reject(id, "InvalidRequest", until.message)
-        const nested = query.nested ?? true
-        const rows = yield* ledger.listOrders(id, {
+        const filter: Ledger.OrderFilter = {
           status: query.status,
-          nested,
+          nested: query.nested ?? true,
           symbols: query.symbols,
           after,
           until,
           direction: query.direction === "asc" ? "asc" : "desc",
           limit
-        })
-        return nested ? yield* withLegs(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
+        }
+        return yield* cache.cached(
+          id,
+          `orders ${JSON.stringify(filter)}`,
+          Effect.flatMap(ledger.listOrders(id, filter), (rows) =>
+            filter.nested ? withLegs(rows) : Effect.succeed(rows.map((row) => Ledger.toExchangeOrder(row))))
+        )
       }))
 
   return {
@@ -283,13 +295,18 @@ const readCalls = ({ allowShorting, ledger, options, prices, withAccount }: Core
       withAccount(id, "read", () =>
         Effect.flatMap(ledger.orderByClientId(id, clientOrderId), (row) =>
           row === undefined ? Effect.succeedNone : Effect.map(withLegs([row]), (orders) => Option.some(orders[0]!)))),
-    fills: (id: AccountId, session?: TradingDay) => withAccount(id, "read", () => Effect.map(ledger.fills(id, session), toFills)),
+    fills: (id: AccountId, session?: TradingDay) =>
+      withAccount(id, "read", () => cache.cached(id, `fills ${session ?? ""}`, Effect.map(ledger.fills(id, session), toFills))),
     listFills: (id: AccountId, query: FillQuery) =>
       withAccount(id, "read", () =>
         Effect.gen(function*() {
           const after = parseTimeBound("after", query.after)
           if (typeof after === "object") return yield* reject(id, "InvalidRequest", after.message)
-          return toFills(yield* (after === undefined ? ledger.fills(id) : ledger.fillsAfter(id, after)))
+          return yield* cache.cached(
+            id,
+            `fills after ${after ?? ""}`,
+            Effect.map(after === undefined ? ledger.fills(id) : ledger.fillsAfter(id, after), toFills)
+          )
         }))
   }
 }
@@ -371,12 +388,20 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   const matching = Matching.make({ ledger, prices, settlement, market, fillModel: options, initialCash: options.initialCash })
   const placement = Placement.make({ ledger, prices, fillModel: options, allowShorting })
   const writes = yield* GroupCommit.make(sql)
+  const cache = ReadCache.make(sql)
   const present = makePresent(market)
+
+  /** A call that writes the account: what the cache holds of it is dropped when the call starts and ends. */
+  const writing = <A, E>(account: AccountId, call: Effect.Effect<A, E>) =>
+    Effect.suspend(() => {
+      cache.invalidate(account)
+      return call
+    }).pipe(Effect.ensuring(Effect.sync(() => cache.invalidate(account))))
 
   /**
    * Runs `body` for the account brought to the present. A body that writes runs in the same transaction as
    * bringing the account there (a batch's transaction: `GroupCommit`, whose contract says which bodies "may
-   * fail after writing"); a read at the account's current point runs without one.
+   * fail after writing"); a read at the account's current point runs without one, on what the cache holds.
    */
   const withAccount = <A>(
     account: AccountId,
@@ -385,16 +410,17 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   ): Effect.Effect<A, BrokerError> =>
     Effect.gen(function*() {
       const now = yield* present.at(yield* exchangeSession.current)
-      const call = Effect.flatMap(matching.advance(account, now), (row) => body(now, row))
+      const call = writing(account, Effect.flatMap(matching.advance(account, now), (row) => body(now, row)))
       if (access === "write") return yield* writes.run(call)
       if (access !== "read") return yield* writes.runIsolated(call)
-      const current = yield* ledger.account(account)
+      yield* cache.confirm
+      const current = yield* cache.cached(account, "account", ledger.account(account))
       const atPoint = current !== undefined && current.last_session === now.point.session && current.phase === now.point.phase
-      const row = atPoint ? current : yield* writes.run(matching.advance(account, now))
+      const row = atPoint ? current : yield* writes.run(writing(account, matching.advance(account, now)))
       return yield* body(now, row)
     }).pipe(Effect.mapError(toBrokerError(account)))
 
-  const core: Core = { options, allowShorting, ledger, prices, placement, withAccount }
+  const core: Core = { options, allowShorting, ledger, prices, placement, cache, withAccount }
   const now = exchangeSession.current
   return LocalExchange.of({
     options,
