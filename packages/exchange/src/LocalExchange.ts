@@ -33,8 +33,11 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import {
@@ -399,6 +402,28 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
     }).pipe(Effect.ensuring(Effect.sync(() => cache.invalidate(account))))
 
   /**
+   * Brings the account to the present for a read. Reads that arrive together (a stage reads each account several
+   * times at once) share one advance instead of queuing one each; a reader whose shared advance was interrupted
+   * runs its own.
+   */
+  const advancing = new Map<string, Deferred.Deferred<Ledger.AccountRow, Failure>>()
+  const advanceForRead = (account: AccountId, now: Placement.PlacedAt): Effect.Effect<Ledger.AccountRow, Failure> =>
+    Effect.suspend(() => {
+      const key = `${account} ${now.point.session} ${now.point.phase}`
+      const own = writes.run(writing(account, matching.advance(account, now)))
+      const running = advancing.get(key)
+      if (running !== undefined) {
+        return Effect.catchCause(Deferred.await(running), (cause) => Cause.hasInterruptsOnly(cause) ? own : Effect.failCause(cause))
+      }
+      const done = Deferred.makeUnsafe<Ledger.AccountRow, Failure>()
+      advancing.set(key, done)
+      return Effect.onExit(own, (exit) => {
+        advancing.delete(key)
+        return Deferred.done(done, Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? Exit.interrupt() : exit)
+      })
+    })
+
+  /**
    * Runs `body` for the account brought to the present. A body that writes runs in the same transaction as
    * bringing the account there (a batch's transaction: `GroupCommit`, whose contract says which bodies "may
    * fail after writing"); a read at the account's current point runs without one, on what the cache holds.
@@ -416,7 +441,7 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
       yield* cache.confirm
       const current = yield* cache.cached(account, "account", ledger.account(account))
       const atPoint = current !== undefined && current.last_session === now.point.session && current.phase === now.point.phase
-      const row = atPoint ? current : yield* writes.run(writing(account, matching.advance(account, now)))
+      const row = atPoint ? current : yield* advanceForRead(account, now)
       return yield* body(now, row)
     }).pipe(Effect.mapError(toBrokerError(account)))
 
