@@ -177,6 +177,12 @@ export interface OrderFilter {
   readonly until: string | undefined
   readonly direction: "asc" | "desc"
   readonly limit: number
+  /**
+   * Nested open orders only: the top-level ids of the account's open orders (`openOrders`' rows, each its
+   * `parent_id` or its own id), when the caller has them — the listing then looks those ids up instead of finding
+   * them with a subquery (which cost more than the rest of the listing).
+   */
+  readonly openRoots?: ReadonlyArray<string> | undefined
 }
 
 /** A fill as the ledger records it. */
@@ -352,9 +358,13 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
     // nested: an order is open when it or one of its legs is. The open ones (their families' top-level ids) come
     // from the (account, status) index, and those ids alone pick the rows: the query never walks the account's
     // whole history (an account and top-level filter beside them would let the planner choose to)
-    const openFamilies = sql`id IN (SELECT COALESCE(parent_id, id) FROM exchange_orders WHERE account = ${account} AND ${sql.literal(IS_OPEN)})`
-    const isOpen = filter.nested ? openFamilies : sql.literal(IS_OPEN)
     const byOpenFamilies = filter.nested && filter.status === "open"
+    const roots = byOpenFamilies ? filter.openRoots : undefined
+    if (roots !== undefined && roots.length === 0) return Effect.succeed<ReadonlyArray<OrderRow>>([])
+    const openFamilies = roots !== undefined
+      ? sql`id IN ${sql.in(roots)}`
+      : sql`id IN (SELECT COALESCE(parent_id, id) FROM exchange_orders WHERE account = ${account} AND ${sql.literal(IS_OPEN)})`
+    const isOpen = filter.nested ? openFamilies : sql.literal(IS_OPEN)
     const clauses = [
       ...(byOpenFamilies ? [] : [sql`account = ${account}`]),
       ...(filter.nested && !byOpenFamilies ? [sql`parent_id IS NULL`] : []),

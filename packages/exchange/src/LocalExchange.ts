@@ -219,13 +219,15 @@ const book = (row: Ledger.AccountRow): Settlement.Book => ({ account: row.id, ca
 
 /** The calls that only read (bringing an account to the session aside). */
 const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount }: Core) => {
+  const openOrders = (account: AccountId) => cache.cached(account, "open", ledger.openOrders(account))
+
   /** Open orders, every position marked at the present's point, and the prices open market orders reserve at. */
   const marked = (account: AccountId, point: SessionPoint) =>
     cache.cached(
       account,
       `marked ${point.session} ${point.phase}`,
       Effect.gen(function*() {
-        const open = yield* ledger.openOrders(account)
+        const open = yield* openOrders(account)
         const positions = yield* prices.markAll(yield* ledger.positions(account), open, point)
         return { open, positions, marketPrices: yield* prices.marketPricesOf(open, point) }
       })
@@ -264,12 +266,14 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
           direction: query.direction === "asc" ? "asc" : "desc",
           limit
         }
-        return yield* cache.cached(
-          id,
-          `orders ${JSON.stringify(filter)}`,
-          Effect.flatMap(ledger.listOrders(id, filter), (rows) =>
-            filter.nested ? withLegs(rows) : Effect.succeed(rows.map((row) => Ledger.toExchangeOrder(row))))
-        )
+        const list = Effect.gen(function*() {
+          const openRoots = filter.nested && filter.status === "open"
+            ? [...new Set((yield* openOrders(id)).map((row) => row.parent_id ?? row.id))]
+            : undefined
+          const rows = yield* ledger.listOrders(id, { ...filter, openRoots })
+          return filter.nested ? yield* withLegs(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
+        })
+        return yield* cache.cached(id, `orders ${JSON.stringify(filter)}`, list)
       }))
 
   return {
