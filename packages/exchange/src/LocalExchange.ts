@@ -4,7 +4,8 @@
  * `layerVenue`) and the Alpaca-compatible HTTP server (`ExchangeServer`) are both faces of this one core.
  *
  * **When to use**: offline runs, backtests and tests. Provide `LocalExchange.layer(options)` with a migrated
- * `SqlClient` (`@council/store` `Database`, migrations `0002_exchange` and `0006_schedules`), `MarketData` and
+ * `SqlClient` (`@council/store` `Database`, migrations `0002_exchange`, `0006_schedules`, `0008_content_addressed`
+ * and `0010_exchange_lean`), `MarketData` and
  * `ExchangeSession` (the present moment).
  *
  * **How it works** — one module per concern:
