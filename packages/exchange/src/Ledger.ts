@@ -225,7 +225,7 @@ const ORDER_COLUMNS = [
 
 /**
  * `status IN (…open statuses…)`, as constant text. Every query for open orders carries it, word for word: it is the
- * predicate of the partial index of open orders (`exchange_orders_open`, migration `0010_exchange_lean`), which
+ * predicate of the partial index of open orders (`exchange_orders_open`, migration `0010_exchange_ledger_lean`), which
  * SQLite uses only for queries that repeat it (a test checks the two agree).
  */
 const IS_OPEN = `status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`

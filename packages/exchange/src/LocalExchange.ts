@@ -5,7 +5,7 @@
  *
  * **When to use**: offline runs, backtests and tests. Provide `LocalExchange.layer(options)` with a migrated
  * `SqlClient` (`@council/store` `Database`, migrations `0002_exchange`, `0006_schedules`, `0008_content_addressed`
- * and `0010_exchange_lean`), `MarketData` and
+ * and `0010_exchange_ledger_lean`), `MarketData` and
  * `ExchangeSession` (the present moment).
  *
  * **How it works** — one module per concern:

@@ -13,7 +13,7 @@ import llmSpend from "./0004_llm_spend.ts"
 import ledger from "./0005_ledger.ts"
 import schedules from "./0006_schedules.ts"
 import contentAddressed from "./0008_content_addressed.ts"
-import exchangeLean from "./0010_exchange_lean.ts"
+import exchangeLedgerLean from "./0010_exchange_ledger_lean.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
@@ -23,5 +23,5 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0005_ledger": ledger,
   "0006_schedules": schedules,
   "0008_content_addressed": contentAddressed,
-  "0010_exchange_lean": exchangeLean
+  "0010_exchange_ledger_lean": exchangeLedgerLean
 }
