@@ -18,7 +18,7 @@
  * - `Placement`: an order's rows, booked for a later open or close (nothing fills on placement); `Settlement`: a
  *   fill's cash, position and record. `AccountState`: marking, buying power (no leverage), shares held by open
  *   exits. `Prices`: the bars the exchange reads, and what is known when. `GroupCommit`: how writes share
- *   transactions.
+ *   transactions. `ReadCache`: what reads found, kept until a write.
  * - Canceling any member of a bracket/OCO group cancels its other open members. `closePosition` first cancels the
  *   symbol's open orders (Alpaca's `cancel_orders=true`), then sends a `day` market order; `closeAllPositions`
  *   cancels every open order first.
@@ -27,6 +27,9 @@
  * - A call that writes runs atomically in one transaction (bringing the account to the session, checks, order,
  *   fill), shared with the writes queued beside it (`GroupCommit`: one commit for concurrent orders, calls one at a
  *   time in arrival order); a read at the account's current session takes none.
+ * - Reads are served from what earlier reads of the account found until the account is written, or another
+ *   connection commits to the database (`ReadCache`, SQLite only); reads arriving together at a new moment share
+ *   one advance of the account.
  * - Shorting is allowed unless `allowShorting` says otherwise for the account (`ShortingNotAllowed`).
  * - Calls open no tracing spans: a span costs microseconds even with tracing off, a good part of an order's time.
  * - No partial fills, no notional orders, no trailing stops, no wash-trade or PDT checks, no order replacement;
