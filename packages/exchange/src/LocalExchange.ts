@@ -402,12 +402,15 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   const cache = ReadCache.make(sql)
   const present = makePresent(market)
 
-  /** A call that writes the account: what the cache holds of it is dropped when the call starts and ends. */
-  const writing = <A, E>(account: AccountId, call: Effect.Effect<A, E>) =>
+  /**
+   * A call that writes the account: what the cache holds of it is dropped when the call starts and ends;
+   * `ended` receives the cache's token of the end (for what the call returns, once committed).
+   */
+  const writing = <A, E>(account: AccountId, call: Effect.Effect<A, E>, ended?: (token: ReadCache.Token) => void) =>
     Effect.suspend(() => {
       cache.invalidate(account)
       return call
-    }).pipe(Effect.ensuring(Effect.sync(() => cache.invalidate(account))))
+    }).pipe(Effect.ensuring(Effect.sync(() => ended?.(cache.invalidate(account)))))
 
   /**
    * Brings the account to the present for a read. Reads that arrive together (a stage reads each account several
@@ -418,7 +421,12 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   const advanceForRead = (account: AccountId, now: Placement.PlacedAt): Effect.Effect<Ledger.AccountRow, Failure> =>
     Effect.suspend(() => {
       const key = `${account} ${now.point.session} ${now.point.phase}`
-      const own = writes.run(writing(account, matching.advance(account, now)))
+      // the row the advance leaves is the account's committed row: the reads after it need not read it again
+      const own = Effect.suspend(() => {
+        let ended: ReadCache.Token | undefined
+        return Effect.tap(writes.run(writing(account, matching.advance(account, now), (token) => (ended = token))), (row) =>
+          Effect.sync(() => ended !== undefined && cache.remember(account, "account", row, ended)))
+      })
       const running = advancing.get(key)
       if (running !== undefined) {
         return Effect.catchCause(Deferred.await(running), (cause) => Cause.hasInterruptsOnly(cause) ? own : Effect.failCause(cause))

@@ -4,7 +4,8 @@
  * (reconciliation, then the risk gate) and writes them only when it places orders or the present moves on.
  *
  * **When to use**: `LocalExchange` reads through `cached` outside write transactions, calls `confirm` once at the
- * start of every read call, and `invalidate`s an account when a write call for it starts and when it ends.
+ * start of every read call, and `invalidate`s an account when a write call for it starts and when it ends; what a
+ * write call itself returns of the account (its row) it may `remember` once the write committed.
  *
  * **Validity**
  * - Every write of the exchange is a call for one account (`LocalExchange.withAccount`): that account's entries
@@ -35,9 +36,23 @@ export const make = (sql: SqlClient.SqlClient) => {
 
   const generation = (account: string) => generations.get(account) ?? 0
 
-  const invalidate = (account: string) => {
+  /** Drops what is kept of `account`; returns a token saying "as of now", for `remember`. */
+  const invalidate = (account: string): Token => {
     generations.set(account, generation(account) + 1)
     entries.delete(account)
+    return { generation: generation(account), epoch }
+  }
+
+  /** Keeps `value` for `key` of `account` if nothing moved since `token` (taken when the write that read it ended). */
+  const remember = (account: string, key: string, value: unknown, token: Token) => {
+    if (enabled && generation(account) === token.generation && epoch === token.epoch) store(account, key, value)
+  }
+
+  const store = (account: string, key: string, value: unknown) => {
+    let mine = entries.get(account)
+    if (mine === undefined) entries.set(account, mine = new Map())
+    else if (mine.size >= MAX_ENTRIES) mine.clear()
+    mine.set(key, value)
   }
 
   const readVersion = sql.unsafe<{ readonly data_version: unknown }>("PRAGMA data_version")
@@ -64,16 +79,18 @@ export const make = (sql: SqlClient.SqlClient) => {
       const epochBefore = epoch
       return Effect.tap(read, (value) =>
         Effect.sync(() => {
-          if (generation(account) !== before || epoch !== epochBefore) return
-          let mine = entries.get(account)
-          if (mine === undefined) entries.set(account, mine = new Map())
-          else if (mine.size >= MAX_ENTRIES) mine.clear()
-          mine.set(key, value)
+          if (generation(account) === before && epoch === epochBefore) store(account, key, value)
         }))
     })
   }
 
-  return { confirm, cached, invalidate }
+  return { confirm, cached, invalidate, remember }
+}
+
+/** Where an account's entries stood when a write of it ended. */
+export interface Token {
+  readonly generation: number
+  readonly epoch: number
 }
 
 export type ReadCache = ReturnType<typeof make>
