@@ -81,13 +81,13 @@ export const OrderRow = Schema.Struct({
   session: TradingDay,
   /** The order is evaluated (or, queued, filled) on sessions after this date; null while a leg is held. */
   active_after: Schema.NullOr(TradingDay),
-  created_at: Schema.String,
   updated_at: Schema.String,
   submitted_at: Schema.String,
   filled_at: Schema.NullOr(Schema.String),
   canceled_at: Schema.NullOr(Schema.String),
   expired_at: Schema.NullOr(Schema.String)
 })
+/** An order's row; it was created when it was submitted (`submitted_at`). */
 export type OrderRow = typeof OrderRow.Type
 
 export const PositionRow = Schema.Struct({ symbol: Ticker, qty: Float, avg_entry_price: Float })
@@ -158,7 +158,7 @@ export const toExchangeOrder = (row: OrderRow, legs: ReadonlyArray<ExchangeOrder
   filledAvgPrice: row.filled_avg_price,
   extendedHours: row.extended_hours !== 0,
   session: row.session,
-  createdAt: row.created_at,
+  createdAt: row.submitted_at,
   updatedAt: row.updated_at,
   submittedAt: row.submitted_at,
   filledAt: row.filled_at,
@@ -177,6 +177,12 @@ export interface OrderFilter {
   readonly until: string | undefined
   readonly direction: "asc" | "desc"
   readonly limit: number
+  /**
+   * Nested open orders only: the top-level ids of the account's open orders (`openOrders`' rows, each its
+   * `parent_id` or its own id), when the caller has them — the listing then looks those ids up instead of finding
+   * them with a subquery (which cost more than the rest of the listing).
+   */
+  readonly openRoots?: ReadonlyArray<string> | undefined
 }
 
 /** A fill as the ledger records it. */
@@ -210,7 +216,6 @@ const ORDER_COLUMNS = [
   "extended_hours",
   "session",
   "active_after",
-  "created_at",
   "updated_at",
   "submitted_at",
   "filled_at",
@@ -218,7 +223,11 @@ const ORDER_COLUMNS = [
   "expired_at"
 ] as const satisfies ReadonlyArray<keyof OrderRow>
 
-/** `status IN (…open statuses…)`, as constant text. */
+/**
+ * `status IN (…open statuses…)`, as constant text. Every query for open orders carries it, word for word: it is the
+ * predicate of the partial index of open orders (`exchange_orders_open`, migration `0010_exchange_ledger_lean`), which
+ * SQLite uses only for queries that repeat it (a test checks the two agree).
+ */
 const IS_OPEN = `status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`
 
 /**
@@ -264,6 +273,9 @@ type Statements = ReturnType<typeof statements>
 
 const first = <A>(rows: ReadonlyArray<A>): A | undefined => rows[0]
 
+/** The date two days after `day` (`YYYY-MM-DD`). */
+const dayAfterNext = (day: TradingDay): string => new Date(Date.parse(`${day}T00:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10)
+
 /** Accounts: rows, keys, cash and the session they are at. */
 const accountStatements = ({ decoded, pg, prepared, sql }: Statements) => {
   const selectAccount = decoded(`SELECT * FROM exchange_accounts WHERE id = ?`, decodeAccounts)
@@ -295,17 +307,18 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
   )
   const selectClientOrderId = prepared(`SELECT 1 AS found FROM exchange_orders WHERE account = ? AND client_order_id = ?`)
   const selectOpen = decoded(`SELECT * FROM exchange_orders WHERE account = ? AND ${IS_OPEN} ORDER BY seq`, decodeOrders)
+  // the open-statuses term lets these use the partial index of open orders
   const selectResting = decoded(
-    `SELECT * FROM exchange_orders WHERE account = ? AND status = 'new' AND active_after < ? ORDER BY seq`,
+    `SELECT * FROM exchange_orders WHERE account = ? AND ${IS_OPEN} AND status = 'new' AND active_after < ? ORDER BY seq`,
     decodeOrders
   )
   const selectQueued = decoded(
-    `SELECT * FROM exchange_orders WHERE account = ? AND status = 'accepted' AND active_after < ? ORDER BY seq`,
+    `SELECT * FROM exchange_orders WHERE account = ? AND ${IS_OPEN} AND status = 'accepted' AND active_after < ? ORDER BY seq`,
     decodeOrders
   )
   const updateRouted = prepared(`UPDATE exchange_orders SET status = 'new', updated_at = ? WHERE id = ?`)
   const insertOrderRow = prepared(
-    `INSERT INTO exchange_orders (${ORDER_COLUMNS.join(", ")}, reason) VALUES (${ORDER_COLUMNS.map(() => "?").join(", ")}, ?)`
+    `INSERT INTO exchange_orders (${ORDER_COLUMNS.join(", ")}) VALUES (${ORDER_COLUMNS.map(() => "?").join(", ")})`
   )
   const updateTriggered = prepared(`UPDATE exchange_orders SET triggered = 1, updated_at = ? WHERE id = ?`)
   const updateFilled = prepared(
@@ -352,9 +365,13 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
     // nested: an order is open when it or one of its legs is. The open ones (their families' top-level ids) come
     // from the (account, status) index, and those ids alone pick the rows: the query never walks the account's
     // whole history (an account and top-level filter beside them would let the planner choose to)
-    const openFamilies = sql`id IN (SELECT COALESCE(parent_id, id) FROM exchange_orders WHERE account = ${account} AND ${sql.literal(IS_OPEN)})`
-    const isOpen = filter.nested ? openFamilies : sql.literal(IS_OPEN)
     const byOpenFamilies = filter.nested && filter.status === "open"
+    const roots = byOpenFamilies ? filter.openRoots : undefined
+    if (roots !== undefined && roots.length === 0) return Effect.succeed<ReadonlyArray<OrderRow>>([])
+    const openFamilies = roots !== undefined
+      ? sql`id IN ${sql.in(roots)}`
+      : sql`id IN (SELECT COALESCE(parent_id, id) FROM exchange_orders WHERE account = ${account} AND ${sql.literal(IS_OPEN)})`
+    const isOpen = filter.nested ? openFamilies : sql.literal(IS_OPEN)
     const clauses = [
       ...(byOpenFamilies ? [] : [sql`account = ${account}`]),
       ...(filter.nested && !byOpenFamilies ? [sql`parent_id IS NULL`] : []),
@@ -371,7 +388,7 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
     )
   }
 
-  const insertOrder = (row: OrderRow, reason: string) => insertOrderRow(...ORDER_COLUMNS.map((column) => row[column]), reason)
+  const insertOrder = (row: OrderRow) => insertOrderRow(...ORDER_COLUMNS.map((column) => row[column]))
   const markTriggered = (id: string, at: string) => updateTriggered(at, id)
   /** A resting order filled completely at `price`. */
   const markFilled = (id: string, qty: number, price: number, at: string) => updateFilled(qty, price, at, at, id)
@@ -438,8 +455,9 @@ const positionStatements = ({ decoded, prepared }: Statements) => {
   const fillsColumns = `SELECT f.id, f.order_id, o.client_order_id, f.account, f.symbol, f.side, f.qty, f.price, f.commission,
     f.filled_at FROM exchange_fills f JOIN exchange_orders o ON o.id = f.order_id`
   const selectFills = decoded(`${fillsColumns} WHERE f.account = ? ORDER BY f.filled_at, o.seq`, decodeFills)
+  // a session's fills happen on its day: the bounds (its day and the next, in UTC) pick them by time
   const selectSessionFills = decoded(
-    `${fillsColumns} WHERE f.account = ? AND f.session = ? ORDER BY f.filled_at, o.seq`,
+    `${fillsColumns} WHERE f.account = ? AND f.filled_at >= ? AND f.filled_at < ? AND f.session = ? ORDER BY f.filled_at, o.seq`,
     decodeFills
   )
   const selectFillsAfter = decoded(`${fillsColumns} WHERE f.account = ? AND f.filled_at > ? ORDER BY f.filled_at, o.seq`, decodeFills)
@@ -478,7 +496,7 @@ const positionStatements = ({ decoded, prepared }: Statements) => {
 
   /** Fills in execution order, optionally of one session only. */
   const fills = (account: AccountId, session?: TradingDay) =>
-    session === undefined ? selectFills(account) : selectSessionFills(account, session)
+    session === undefined ? selectFills(account) : selectSessionFills(account, session, dayAfterNext(session), session)
 
   /** Fills executed after `after` (an ISO timestamp, exclusive), in execution order. */
   const fillsAfter = (account: AccountId, after: string) => selectFillsAfter(account, after)

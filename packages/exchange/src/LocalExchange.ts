@@ -4,7 +4,8 @@
  * `layerVenue`) and the Alpaca-compatible HTTP server (`ExchangeServer`) are both faces of this one core.
  *
  * **When to use**: offline runs, backtests and tests. Provide `LocalExchange.layer(options)` with a migrated
- * `SqlClient` (`@council/store` `Database`, migrations `0002_exchange` and `0006_schedules`), `MarketData` and
+ * `SqlClient` (`@council/store` `Database`, migrations `0002_exchange`, `0006_schedules`, `0008_content_addressed`
+ * and `0010_exchange_ledger_lean`), `MarketData` and
  * `ExchangeSession` (the present moment).
  *
  * **How it works** — one module per concern:
@@ -17,7 +18,7 @@
  * - `Placement`: an order's rows, booked for a later open or close (nothing fills on placement); `Settlement`: a
  *   fill's cash, position and record. `AccountState`: marking, buying power (no leverage), shares held by open
  *   exits. `Prices`: the bars the exchange reads, and what is known when. `GroupCommit`: how writes share
- *   transactions.
+ *   transactions. `ReadCache`: what reads found, kept until a write.
  * - Canceling any member of a bracket/OCO group cancels its other open members. `closePosition` first cancels the
  *   symbol's open orders (Alpaca's `cancel_orders=true`), then sends a `day` market order; `closeAllPositions`
  *   cancels every open order first.
@@ -26,6 +27,9 @@
  * - A call that writes runs atomically in one transaction (bringing the account to the session, checks, order,
  *   fill), shared with the writes queued beside it (`GroupCommit`: one commit for concurrent orders, calls one at a
  *   time in arrival order); a read at the account's current session takes none.
+ * - Reads are served from what earlier reads of the account found until the account is written, or another
+ *   connection commits to the database (`ReadCache`, SQLite only); reads arriving together at a new moment share
+ *   one advance of the account.
  * - Shorting is allowed unless `allowShorting` says otherwise for the account (`ShortingNotAllowed`).
  * - Calls open no tracing spans: a span costs microseconds even with tracing off, a good part of an order's time.
  * - No partial fills, no notional orders, no trailing stops, no wash-trade or PDT checks, no order replacement;
@@ -33,8 +37,11 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import {
@@ -80,6 +87,7 @@ import * as Matching from "./Matching.ts"
 import { EPS, insufficientQty } from "./OrderRules.ts"
 import * as Placement from "./Placement.ts"
 import * as Prices from "./Prices.ts"
+import * as ReadCache from "./ReadCache.ts"
 import * as Settlement from "./Settlement.ts"
 
 export interface LocalExchangeOptions extends Partial<FillModelOptions> {
@@ -201,6 +209,8 @@ interface Core {
   readonly ledger: Ledger.Ledger
   readonly prices: Prices.Prices
   readonly placement: Placement.Placement
+  /** What reads of an account found, until it is written (`ReadCache`). */
+  readonly cache: ReadCache.ReadCache
   /** Runs `body` for the account brought to the present (see `make`). */
   readonly withAccount: <A>(
     account: AccountId,
@@ -212,13 +222,20 @@ interface Core {
 const book = (row: Ledger.AccountRow): Settlement.Book => ({ account: row.id, cash: row.cash })
 
 /** The calls that only read (bringing an account to the session aside). */
-const readCalls = ({ allowShorting, ledger, options, prices, withAccount }: Core) => {
+const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount }: Core) => {
+  const openOrders = (account: AccountId) => cache.cached(account, "open", ledger.openOrders(account))
+
   /** Open orders, every position marked at the present's point, and the prices open market orders reserve at. */
-  const marked = Effect.fnUntraced(function*(account: AccountId, point: SessionPoint) {
-    const open = yield* ledger.openOrders(account)
-    const positions = yield* prices.markAll(yield* ledger.positions(account), open, point)
-    return { open, positions, marketPrices: yield* prices.marketPricesOf(open, point) }
-  })
+  const marked = (account: AccountId, point: SessionPoint) =>
+    cache.cached(
+      account,
+      `marked ${point.session} ${point.phase}`,
+      Effect.gen(function*() {
+        const open = yield* openOrders(account)
+        const positions = yield* prices.markAll(yield* ledger.positions(account), open, point)
+        return { open, positions, marketPrices: yield* prices.marketPricesOf(open, point) }
+      })
+    )
 
   /** Rows with their legs attached. */
   const withLegs = (rows: ReadonlyArray<Ledger.OrderRow>) =>
@@ -244,17 +261,23 @@ const readCalls = ({ allowShorting, ledger, options, prices, withAccount }: Core
         const until = parseTimeBound("until", query.until)
         if (typeof after === "object") return yield* reject(id, "InvalidRequest", after.message)
         if (typeof until === "object") return yield* reject(id, "InvalidRequest", until.message)
-        const nested = query.nested ?? true
-        const rows = yield* ledger.listOrders(id, {
+        const filter: Ledger.OrderFilter = {
           status: query.status,
-          nested,
+          nested: query.nested ?? true,
           symbols: query.symbols,
           after,
           until,
           direction: query.direction === "asc" ? "asc" : "desc",
           limit
+        }
+        const list = Effect.gen(function*() {
+          const openRoots = filter.nested && filter.status === "open"
+            ? [...new Set((yield* openOrders(id)).map((row) => row.parent_id ?? row.id))]
+            : undefined
+          const rows = yield* ledger.listOrders(id, { ...filter, openRoots })
+          return filter.nested ? yield* withLegs(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
         })
-        return nested ? yield* withLegs(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
+        return yield* cache.cached(id, `orders ${JSON.stringify(filter)}`, list)
       }))
 
   return {
@@ -283,13 +306,18 @@ const readCalls = ({ allowShorting, ledger, options, prices, withAccount }: Core
       withAccount(id, "read", () =>
         Effect.flatMap(ledger.orderByClientId(id, clientOrderId), (row) =>
           row === undefined ? Effect.succeedNone : Effect.map(withLegs([row]), (orders) => Option.some(orders[0]!)))),
-    fills: (id: AccountId, session?: TradingDay) => withAccount(id, "read", () => Effect.map(ledger.fills(id, session), toFills)),
+    fills: (id: AccountId, session?: TradingDay) =>
+      withAccount(id, "read", () => cache.cached(id, `fills ${session ?? ""}`, Effect.map(ledger.fills(id, session), toFills))),
     listFills: (id: AccountId, query: FillQuery) =>
       withAccount(id, "read", () =>
         Effect.gen(function*() {
           const after = parseTimeBound("after", query.after)
           if (typeof after === "object") return yield* reject(id, "InvalidRequest", after.message)
-          return toFills(yield* (after === undefined ? ledger.fills(id) : ledger.fillsAfter(id, after)))
+          return yield* cache.cached(
+            id,
+            `fills after ${after ?? ""}`,
+            Effect.map(after === undefined ? ledger.fills(id) : ledger.fillsAfter(id, after), toFills)
+          )
         }))
   }
 }
@@ -371,12 +399,50 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   const matching = Matching.make({ ledger, prices, settlement, market, fillModel: options, initialCash: options.initialCash })
   const placement = Placement.make({ ledger, prices, fillModel: options, allowShorting })
   const writes = yield* GroupCommit.make(sql)
+  const cache = ReadCache.make(sql)
   const present = makePresent(market)
+
+  /**
+   * A call that writes the account: what the cache holds of it is dropped when the call starts and ends;
+   * `ended` receives the cache's token of the end (for what the call returns, once committed).
+   */
+  const writing = <A, E>(account: AccountId, call: Effect.Effect<A, E>, ended?: (token: ReadCache.Token) => void) =>
+    Effect.suspend(() => {
+      cache.invalidate(account)
+      return call
+    }).pipe(Effect.ensuring(Effect.sync(() => ended?.(cache.invalidate(account)))))
+
+  /**
+   * Brings the account to the present for a read. Reads that arrive together (a stage reads each account several
+   * times at once) share one advance instead of queuing one each; a reader whose shared advance was interrupted
+   * runs its own.
+   */
+  const advancing = new Map<string, Deferred.Deferred<Ledger.AccountRow, Failure>>()
+  const advanceForRead = (account: AccountId, now: Placement.PlacedAt): Effect.Effect<Ledger.AccountRow, Failure> =>
+    Effect.suspend(() => {
+      const key = `${account} ${now.point.session} ${now.point.phase}`
+      // the row the advance leaves is the account's committed row: the reads after it need not read it again
+      const own = Effect.suspend(() => {
+        let ended: ReadCache.Token | undefined
+        return Effect.tap(writes.run(writing(account, matching.advance(account, now), (token) => (ended = token))), (row) =>
+          Effect.sync(() => ended !== undefined && cache.remember(account, "account", row, ended)))
+      })
+      const running = advancing.get(key)
+      if (running !== undefined) {
+        return Effect.catchCause(Deferred.await(running), (cause) => Cause.hasInterruptsOnly(cause) ? own : Effect.failCause(cause))
+      }
+      const done = Deferred.makeUnsafe<Ledger.AccountRow, Failure>()
+      advancing.set(key, done)
+      return Effect.onExit(own, (exit) => {
+        advancing.delete(key)
+        return Deferred.done(done, Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? Exit.interrupt() : exit)
+      })
+    })
 
   /**
    * Runs `body` for the account brought to the present. A body that writes runs in the same transaction as
    * bringing the account there (a batch's transaction: `GroupCommit`, whose contract says which bodies "may
-   * fail after writing"); a read at the account's current point runs without one.
+   * fail after writing"); a read at the account's current point runs without one, on what the cache holds.
    */
   const withAccount = <A>(
     account: AccountId,
@@ -385,16 +451,17 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   ): Effect.Effect<A, BrokerError> =>
     Effect.gen(function*() {
       const now = yield* present.at(yield* exchangeSession.current)
-      const call = Effect.flatMap(matching.advance(account, now), (row) => body(now, row))
+      const call = writing(account, Effect.flatMap(matching.advance(account, now), (row) => body(now, row)))
       if (access === "write") return yield* writes.run(call)
       if (access !== "read") return yield* writes.runIsolated(call)
-      const current = yield* ledger.account(account)
+      yield* cache.confirm
+      const current = yield* cache.cached(account, "account", ledger.account(account))
       const atPoint = current !== undefined && current.last_session === now.point.session && current.phase === now.point.phase
-      const row = atPoint ? current : yield* writes.run(matching.advance(account, now))
+      const row = atPoint ? current : yield* advanceForRead(account, now)
       return yield* body(now, row)
     }).pipe(Effect.mapError(toBrokerError(account)))
 
-  const core: Core = { options, allowShorting, ledger, prices, placement, withAccount }
+  const core: Core = { options, allowShorting, ledger, prices, placement, cache, withAccount }
   const now = exchangeSession.current
   return LocalExchange.of({
     options,

@@ -75,7 +75,6 @@ const newRow = (account: AccountId, intent: OrderIntent, now: PlacedAt, shape: R
     extended_hours: intent.extendedHours === true ? 1 : 0,
     session: now.point.session,
     active_after: shape.status === "held" ? null : shape.activeAfter as OrderRow["session"],
-    created_at: at,
     updated_at: at,
     submitted_at: at,
     filled_at: null,
@@ -199,11 +198,11 @@ export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps
     const [parent, legs] = intent.orderClass === "oco"
       ? ocoRows(book.account, intent, now)
       : entryRows(book.account, intent, now, effect, booking)
-    yield* ledger.insertOrder(parent, intent.reason).pipe(
+    yield* ledger.insertOrder(parent).pipe(
       Effect.catchTag("SqlError", (error): Effect.Effect<never, BrokerError | SqlError.SqlError> =>
         error.reason._tag === "UniqueViolation" ? duplicate(book.account) : Effect.fail(error))
     )
-    for (const leg of legs) yield* ledger.insertOrder(leg, intent.reason)
+    for (const leg of legs) yield* ledger.insertOrder(leg)
     return toExchangeOrder(parent, legs.map((leg) => toExchangeOrder(leg)))
   })
 

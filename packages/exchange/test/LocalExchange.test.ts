@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { AccountId, Ticker, TradingDay } from "@council/domain"
-import { type BrokerError, Brokers } from "@council/broker"
+import { type Broker, type BrokerError, Brokers } from "@council/broker"
 import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { MarketData } from "@council/market"
 import {
@@ -708,6 +708,43 @@ describe("LocalExchange", () => {
           )
         }
       }))
+
+    it.effect("two exchanges on one file see each other's writes, though each keeps what it read in memory", () =>
+      Effect.gen(function*() {
+        const filename = tempDatabase()
+        const other = <A, E>(body: (broker: Broker) => Effect.Effect<A, E>) =>
+          withExchange(({ broker }) => body(broker), { filename })
+        yield* withExchange(({ broker }) =>
+          Effect.gen(function*() {
+            const before = yield* broker.getAccount
+            assert.deepStrictEqual(yield* broker.listOrders({ status: "open" }), [])
+            const placed = yield* other((b) => b.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 })))
+            assert.deepStrictEqual((yield* broker.listOrders({ status: "open" })).map((o) => o.id), [placed.id])
+            assert.isBelow((yield* broker.getAccount).buyingPower, before.buyingPower)
+            yield* other((b) => b.cancelOrder(placed.id))
+            assert.deepStrictEqual(yield* broker.listOrders({ status: "open" }), [])
+            assert.strictEqual((yield* broker.getAccount).buyingPower, before.buyingPower)
+            // and what this one writes, the other sees
+            const mine = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 3 }))
+            assert.deepStrictEqual((yield* other((b) => b.listOrders({ status: "open" }))).map((o) => o.id), [mine.id])
+          }), { filename })
+      }))
+
+    it.effect("reads arriving together at a new moment bring the account there once and all see the same state", () =>
+      withExchange(({ broker, closeDay }) =>
+        Effect.gen(function*() {
+          yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
+          yield* closeDay
+          const reads = yield* Effect.all(
+            Array.from({ length: 8 }, (_, i) =>
+              i % 2 === 0
+                ? Effect.map(broker.getAccount, (a) => a.positions.map((p) => [p.symbol, p.qty]))
+                : Effect.map(broker.listFills({}), (fills) => fills.map((f) => [f.symbol, f.qty]))),
+            { concurrency: "unbounded" }
+          )
+          assert.deepStrictEqual(reads, Array.from({ length: 8 }, () => [[SPY, 10]]))
+          assert.strictEqual((yield* broker.listFills({})).length, 1)
+        })))
 
     it.effect("rejects a moment before the account's; on a day without a session the market is closed and orders queue", () =>
       withExchange(({ broker, closeDay, setDay }) =>

@@ -306,7 +306,8 @@ const make = Effect.gen(function*() {
         return Arr.isArrayNonEmpty(withBook) ? write(withBook) : Effect.void
       }), { discard: true })
 
-  const openStatus = sql.in("status", [...OPEN_STATUSES])
+  // word for word the predicate of the partial index of open orders (`ledger_orders_open`, migration 0010)
+  const openStatus = sql.literal(`status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`)
   const encodeOrders = Schema.encodeEffect(Schema.Array(OrderRow))
   const encodeFills = Schema.encodeEffect(Schema.Array(FillRow))
   const encodeSnapshots = Schema.encodeEffect(Schema.Array(SnapshotRow))

@@ -5,10 +5,12 @@ import { afterAll, assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Migrator from "effect/sql/Migrator"
 import * as SqlClient from "effect/sql/SqlClient"
-import { AccountId, Ticker, TradingDay } from "@council/domain"
+import { AccountId, OPEN_STATUSES, Ticker, TradingDay } from "@council/domain"
 import { LocalBars } from "@council/market"
-import { Database } from "@council/store"
+import { Database, NodeSqliteClient } from "@council/store"
+import { migrations } from "../../store/src/migrations/index.ts"
 import { BookId, liveBook, TradeLedger } from "@council/tracking"
 import { PgServer } from "../../store/test/PgServer.ts"
 import { ACCOUNTS, simulate, STARTING_CASH } from "./fixtures/SimulatedBook.ts"
@@ -186,6 +188,34 @@ const ledgerOn = (db: Layer.Layer<SqlClient.SqlClient, unknown>) => TradeLedger.
 
 describe("TradeLedger on SQLite", () => {
   contract((name, body) => it.effect(name, () => Effect.provide(body(), ledgerOn(Database.layerSqlite(tempDb())))))
+
+  it.effect("a ledger written before migration 0010 reads back the same after it (events and equity WITHOUT ROWID)", () =>
+    withMarket((market) =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const upTo = (last: string) => Object.fromEntries(Object.entries(migrations).filter(([key]) => key <= last))
+        yield* Migrator.make({})({ loader: Migrator.fromRecord(upTo("0009")) })
+        const ledger = yield* TradeLedger
+        const sim = yield* simulate(market, liveBook, FROM, 12)
+        for (const day of sim.days) yield* ledger.record(day)
+        const read = Effect.all([
+          fingerprint,
+          ledger.equity({ book: liveBook }),
+          ledger.orders({ book: liveBook }),
+          ledger.cursors(liveBook, ACCOUNTS)
+        ])
+        const before = yield* read
+        yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
+        assert.deepStrictEqual(yield* read, before)
+        assert.isAbove(before[2].length, 0)
+        const lean = yield* sql<{ readonly name: string }>`SELECT name FROM sqlite_master
+          WHERE type = 'table' AND name LIKE 'ledger_%' AND sql LIKE '%WITHOUT ROWID' ORDER BY name`
+        assert.deepStrictEqual(lean.map((t) => t.name), ["ledger_equity", "ledger_order_events"])
+        // the open-orders query carries the partial index's predicate word for word
+        const plan = yield* sql.unsafe<{ readonly detail: string }>(`EXPLAIN QUERY PLAN SELECT order_id FROM ledger_orders
+          WHERE book = 'live' AND account = 'A' AND status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`)
+        assert.include(plan.map((p) => p.detail).join(" "), "ledger_orders_open")
+      }).pipe(Effect.provide(TradeLedger.layer.pipe(Layer.provideMerge(NodeSqliteClient.layer({ filename: tempDb() })), Layer.orDie)))))
 })
 
 layer(PgServer.layer, { timeout: 60_000 })("TradeLedger on PostgreSQL", (it) => {

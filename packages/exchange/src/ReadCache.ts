@@ -1,0 +1,96 @@
+/**
+ * What the exchange read of an account, kept in memory between its writes: the account row, its open orders, its
+ * positions and the listings built from them. A run reads the same accounts many times at one moment
+ * (reconciliation, then the risk gate) and writes them only when it places orders or the present moves on.
+ *
+ * **When to use**: `LocalExchange` reads through `cached` outside write transactions, calls `confirm` once at the
+ * start of every read call, and `invalidate`s an account when a write call for it starts and when it ends; what a
+ * write call itself returns of the account (its row) it may `remember` once the write committed.
+ *
+ * **Validity**
+ * - Every write of the exchange is a call for one account (`LocalExchange.withAccount`): that account's entries
+ *   are dropped when the call starts and when it ends. Writes of one account never touch another's rows.
+ * - Another connection (`exchange serve` and a CLI run sharing one SQLite file, a second process) is seen through
+ *   SQLite's `PRAGMA data_version`, which changes when another connection commits: `confirm` drops everything
+ *   then. On PostgreSQL nothing is kept (no such counter; other clients write freely).
+ * - A read that raced a write keeps nothing: an entry is stored only if its account's generation did not move
+ *   while it was read.
+ *
+ * **Gotchas**: entries are shared objects: callers must not mutate what they get.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
+
+/** Entries per account at most (listings are keyed by their query): beyond it the account starts over. */
+const MAX_ENTRIES = 64
+
+export const make = (sql: SqlClient.SqlClient) => {
+  const enabled = sql.onDialectOrElse({ sqlite: () => true, orElse: () => false })
+  const entries = new Map<string, Map<string, unknown>>()
+  const generations = new Map<string, number>()
+  let epoch = 0
+  let dataVersion: unknown = undefined
+
+  const generation = (account: string) => generations.get(account) ?? 0
+
+  /** Drops what is kept of `account`; returns a token saying "as of now", for `remember`. */
+  const invalidate = (account: string): Token => {
+    generations.set(account, generation(account) + 1)
+    entries.delete(account)
+    return { generation: generation(account), epoch }
+  }
+
+  /** Keeps `value` for `key` of `account` if nothing moved since `token` (taken when the write that read it ended). */
+  const remember = (account: string, key: string, value: unknown, token: Token) => {
+    if (enabled && generation(account) === token.generation && epoch === token.epoch) store(account, key, value)
+  }
+
+  const store = (account: string, key: string, value: unknown) => {
+    let mine = entries.get(account)
+    if (mine === undefined) entries.set(account, mine = new Map())
+    else if (mine.size >= MAX_ENTRIES) mine.clear()
+    mine.set(key, value)
+  }
+
+  const readVersion = sql.unsafe<{ readonly data_version: unknown }>("PRAGMA data_version")
+
+  /** Drops everything if another connection committed since the last look (SQLite); PostgreSQL: nothing kept. */
+  const confirm: Effect.Effect<void, SqlError.SqlError> = enabled
+    ? Effect.map(readVersion, (rows) => {
+      const version = rows[0]?.data_version
+      if (version !== dataVersion) {
+        dataVersion = version
+        epoch++
+        entries.clear()
+      }
+    })
+    : Effect.void
+
+  /** `read`'s value for `key` of `account`: remembered until the account is written (see the module's rules). */
+  const cached = <A, E, R>(account: string, key: string, read: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+    if (!enabled) return read
+    return Effect.suspend(() => {
+      const hit = entries.get(account)?.get(key)
+      if (hit !== undefined) return Effect.succeed(hit as A)
+      const before = generation(account)
+      const epochBefore = epoch
+      return Effect.tap(read, (value) =>
+        Effect.sync(() => {
+          if (generation(account) === before && epoch === epochBefore) store(account, key, value)
+        }))
+    })
+  }
+
+  return { confirm, cached, invalidate, remember }
+}
+
+/** Where an account's entries stood when a write of it ended. */
+export interface Token {
+  readonly generation: number
+  readonly epoch: number
+}
+
+export type ReadCache = ReturnType<typeof make>
