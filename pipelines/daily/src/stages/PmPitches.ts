@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { Abstention, type AccountId, AccountSnapshot, type MarketSnapshot, Pitch } from "@council/domain"
+import { Abstention, type AccountId, type Bar, AccountSnapshot, type MarketSnapshot, Pitch } from "@council/domain"
 import { hashOf, Recorder, Stage, StoreError } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
 import { LlmBudgetExceeded, PmAnswer, PmError, PortfolioManagers, type RosterEntry } from "@council/llm"
@@ -46,15 +46,27 @@ const accountStates = (roster: ReadonlyArray<RosterEntry>) =>
     return new Map<AccountId, AccountSnapshot | null>(states)
   })
 
+/** Each bar's part of a fingerprint, by bar: the feed shares a bar's object between the snapshots that hold it. */
+const barTexts = new WeakMap<Bar, string>()
+
+const barText = (b: Bar): string => {
+  let text = barTexts.get(b)
+  if (text === undefined) {
+    text = `${b.date},${b.open},${b.high},${b.low},${b.close},${b.volume};`
+    barTexts.set(b, text)
+  }
+  return text
+}
+
 /**
  * A content hash of every bar of the snapshot (the canonical JSON of 2,000 bars costs ten times more): the text is
- * built whole and hashed in one call (a call per bar cost more than the hashing).
+ * built whole and hashed in one call (a call per bar cost more than the hashing); a bar's text is built once.
  */
 const fingerprint = (snapshot: MarketSnapshot): string => {
   const parts = [`${snapshot.asOf}|${snapshot.universe.join(",")}`]
   for (const { bars, symbol } of snapshot.history) {
     parts.push(`|${symbol}:`)
-    for (const b of bars) parts.push(`${b.date},${b.open},${b.high},${b.low},${b.close},${b.volume};`)
+    for (const b of bars) parts.push(barText(b))
   }
   return createHash("sha256").update(parts.join("")).digest("hex").slice(0, 32)
 }
