@@ -46,13 +46,19 @@ const accountStates = (roster: ReadonlyArray<RosterEntry>) =>
     return new Map<AccountId, AccountSnapshot | null>(states)
   })
 
-/** Each bar's part of a fingerprint, by bar: the feed shares a bar's object between the snapshots that hold it. */
-const barTexts = new WeakMap<Bar, string>()
+/**
+ * Each bar's part of a fingerprint, by bar object: the feed shares a bar's object between the snapshots that hold
+ * it, so a backtest formats each bar once. A `Map` (a `WeakMap` of every bar slowed each garbage collection more
+ * than it saved), emptied when it holds more bars than a full history of the universe (replays decode new objects).
+ */
+const barTexts = new Map<Bar, string>()
+const MAX_BAR_TEXTS = 100_000
 
 const barText = (b: Bar): string => {
   let text = barTexts.get(b)
   if (text === undefined) {
     text = `${b.date},${b.open},${b.high},${b.low},${b.close},${b.volume};`
+    if (barTexts.size >= MAX_BAR_TEXTS) barTexts.clear()
     barTexts.set(b, text)
   }
   return text
