@@ -48,16 +48,18 @@ const accountStates = (roster: ReadonlyArray<RosterEntry>) =>
 
 /**
  * Each bar's part of a fingerprint, by bar object: the feed shares a bar's object between the snapshots that hold
- * it, so a backtest formats each bar once. A `Map` (a `WeakMap` of every bar slowed each garbage collection more
- * than it saved), emptied when it holds more bars than a full history of the universe (replays decode new objects).
+ * it, so a backtest formats a bar about once. Emptied past `MAX_BAR_TEXTS` bars (a session adds one bar per symbol;
+ * replays decode new objects): the whole window is formatted again every few hundred sessions and the map stays
+ * small. The texts are joined (flat), not template literals: those are chains of string pieces, several times the
+ * memory a map of them keeps.
  */
 const barTexts = new Map<Bar, string>()
-const MAX_BAR_TEXTS = 100_000
+const MAX_BAR_TEXTS = 5_000
 
 const barText = (b: Bar): string => {
   let text = barTexts.get(b)
   if (text === undefined) {
-    text = `${b.date},${b.open},${b.high},${b.low},${b.close},${b.volume};`
+    text = [b.date, b.open, b.high, b.low, b.close, `${b.volume};`].join(",")
     if (barTexts.size >= MAX_BAR_TEXTS) barTexts.clear()
     barTexts.set(b, text)
   }
