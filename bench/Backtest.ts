@@ -4,7 +4,7 @@
  * writes), with checkpoints off (a run store that keeps nothing) and, as the floor, the same stages called in a
  * plain loop (no runner, no run store, no recorder). Each measurement is a process of its own (`BacktestChild.ts`),
  * so its peak RSS is its own, set up as the CLI's `backtest` process is; a repetition runs the three in turn, then
- * `on` once more with V8's default young generation, and ratios are paired per repetition.
+ * `on` once more with V8's default heap sizing, and ratios are paired per repetition.
  */
 import { spawnSync } from "node:child_process"
 import { join } from "node:path"
@@ -21,10 +21,10 @@ interface Measured {
 
 const MODES = ["plain", "off", "on"] as const
 /**
- * `on` again with V8's young generation at its default sizing: every measurement runs as the CLI's `backtest` does
- * (`ProcessTuning`: a small young generation); this one shows what that saves in peak RSS and costs in time.
+ * `on` again with V8's default heap sizing: every measurement runs as the CLI's `backtest` does
+ * (`ProcessTuning`: a small young generation, a slowly growing old one); this one shows what that saves in peak RSS and costs in time.
  */
-const DEFAULT_YOUNG = "default-young"
+const DEFAULT_HEAP = "default-heap"
 
 const measure = (mode: string, sessions: number, extra: ReadonlyArray<string> = []): Measured => {
   const child = spawnSync(process.execPath, [join(root, "bench/BacktestChild.ts"), mode, String(sessions), ...extra], {
@@ -46,9 +46,9 @@ export const backtest = (runs: number, sessions: number) => {
       results[mode]!.push(m)
       console.error(`  rep ${i + 1} ${mode.padEnd(5)} ${m.sessions} sessions in ${(m.ms / 1000).toFixed(1)} s · ${(m.sessions * 1000 / m.ms).toFixed(1)}/s · ${m.maxRssMb.toFixed(0)} MB · ${(m.dbBytes / m.sessions / 1024).toFixed(1)} KB/session`)
     }
-    const untuned = measure("on", sessions, [DEFAULT_YOUNG])
+    const untuned = measure("on", sessions, [DEFAULT_HEAP])
     results["untuned"]!.push(untuned)
-    console.error(`  rep ${i + 1} on, ${DEFAULT_YOUNG} ${(untuned.sessions * 1000 / untuned.ms).toFixed(1)}/s · ${untuned.maxRssMb.toFixed(0)} MB`)
+    console.error(`  rep ${i + 1} on, ${DEFAULT_HEAP} ${(untuned.sessions * 1000 / untuned.ms).toFixed(1)}/s · ${untuned.maxRssMb.toFixed(0)} MB`)
   }
   const rate = (mode: string) => results[mode]!.map((m) => (m.sessions * 1000) / m.ms)
   const n = results["on"]![0]!.sessions
@@ -64,10 +64,10 @@ export const backtest = (runs: number, sessions: number) => {
   }
   const untuned = results["untuned"]!
   line(
-    "on, V8's default young generation",
+    "on, V8's default heap sizing",
     `${show(untuned.map((m) => (m.sessions * 1000) / m.ms), "sessions/s", 1)} · peak RSS ${show(untuned.map((m) => m.maxRssMb), "MB")}`
   )
-  line("on / on with V8's default young generation (time)", show(ratios(results["on"]!.map((m) => m.ms), untuned.map((m) => m.ms)), "×", 2))
+  line("on / on with V8's default heap sizing (time)", show(ratios(results["on"]!.map((m) => m.ms), untuned.map((m) => m.ms)), "×", 2))
   const perSession = results["on"]!.map((m) => m.dbBytes / m.sessions / 1024)
   line("database bytes per session, on", `${show(perSession, "KB", 1)} ${against(summarize(perSession).median, 16, "≤", "KB")}`)
   line("database bytes per session, off", show(results["off"]!.map((m) => m.dbBytes / m.sessions / 1024), "KB (the exchange's ledger alone)", 1))

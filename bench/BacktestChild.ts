@@ -1,15 +1,15 @@
 /**
  * One measurement of `pnpm bench backtest`, in a process of its own (so its peak RSS is its own), set up as the
- * CLI's `backtest` process is (`ProcessTuning.tuneProcess`: compile cache, small young generation; then the resolution cache) before the
- * work (`BacktestLoop.ts`) loads.
+ * CLI's `backtest` process is (`ProcessTuning.tuneProcess`: compile cache and V8 heap flags; then the resolution
+ * cache) before the work (`BacktestLoop.ts`) loads.
  *
- *   node bench/BacktestChild.ts on|off|plain <sessions> [default-young]
+ *   node bench/BacktestChild.ts on|off|plain <sessions> [default-heap]
  *
- * `default-young` leaves V8's young generation at its default sizing: what the tuning saves and costs.
+ * `default-heap` leaves V8's heap at its default sizing: what the tuning saves and costs.
  * Prints one JSON line: `{ mode, sessions, ms, maxRssMb, dbBytes }`.
  */
 import { tuneProcess } from "../apps/cli/src/ProcessTuning.ts"
 
-tuneProcess("backtest", process.argv[4] === "default-young" ? { youngGeneration: "default" } : {})
+tuneProcess("backtest", process.argv[4] === "default-heap" ? { heap: "default" } : {})
 await import("../apps/cli/src/ResolveCache.ts")
 await import("./BacktestLoop.ts")
