@@ -26,6 +26,7 @@ import { Notifier } from "@council/notify/Notifier"
 import { Database, SqlRunStore } from "@council/store"
 import { Backtest, type DailyParams, DailyPipeline } from "@council/daily"
 import { BookId, TradeLedger } from "@council/tracking"
+import { holdYoungGeneration } from "../apps/cli/src/ProcessTuning.ts"
 
 const [mode = "on", count = "100"] = process.argv.slice(2)
 const accounts = DEFAULT_ACCOUNTS.map((a) => AccountId.make(a))
@@ -93,6 +94,7 @@ const program = Effect.gen(function*() {
     Layer.provideMerge(Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, LlmBudget.layerUnlimited)),
     Layer.provideMerge(Layer.succeed(Notifier, Notifier.of({ notify: () => Effect.void })))
   )
+  holdYoungGeneration()
   const started = performance.now()
   yield* Effect.gen(function*() {
     if (mode === "plain") {
