@@ -70,13 +70,23 @@ const pct = (x: number): string => `${x >= 0 ? "+" : "-"}${Math.abs(x * 100).toF
 const px = (x: number): string => x.toFixed(2)
 const volPct = (x: number): string => `${(x * 100).toFixed(1)}%`
 
-const seriesOf = (snapshot: MarketSnapshot): ReadonlyArray<Series> =>
-  snapshot.history
-    .map((h) => {
-      const closes = h.bars.filter((b) => b.date <= snapshot.asOf).map((b) => b.close)
-      return { symbol: h.symbol, closes, last: closes[closes.length - 1] ?? Number.NaN }
-    })
-    .filter((s) => s.closes.length > 0)
+/** Each snapshot's series, computed once: the five rules of a day read the same snapshot. */
+const seriesBySnapshot = new WeakMap<MarketSnapshot, ReadonlyArray<Series>>()
+
+const seriesOf = (snapshot: MarketSnapshot): ReadonlyArray<Series> => {
+  let series = seriesBySnapshot.get(snapshot)
+  if (series === undefined) {
+    series = snapshot.history
+      .map((h) => {
+        const closes: Array<number> = []
+        for (const b of h.bars) if (b.date <= snapshot.asOf) closes.push(b.close)
+        return { symbol: h.symbol, closes, last: closes[closes.length - 1] ?? Number.NaN }
+      })
+      .filter((s) => s.closes.length > 0)
+    seriesBySnapshot.set(snapshot, series)
+  }
+  return series
+}
 
 /** Candidates sorted by `score` descending, then symbol ascending. */
 const ranked = <A extends { readonly symbol: Ticker; readonly score: number }>(xs: ReadonlyArray<A>): Array<A> =>

@@ -73,8 +73,20 @@ export const seededShuffle = <A>(items: ReadonlyArray<A>, seed: string): Array<A
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")
 
+/** Each pitch's anonymous form, with the names it was scrubbed of: every reviewer of a day is shown the same pitch. */
+const anonymized = new WeakMap<Pitch, { readonly names: string; readonly pitch: AnonymousPitch }>()
+
 /** Drops the PM and model, and replaces their names anywhere in the text. */
 export const anonymize = (pitch: Pitch, names: ReadonlyArray<string>): AnonymousPitch => {
+  const key = names.join("\u0000")
+  const known = anonymized.get(pitch)
+  if (known !== undefined && known.names === key) return known.pitch
+  const anonymous = scrub(pitch, names)
+  anonymized.set(pitch, { names: key, pitch: anonymous })
+  return anonymous
+}
+
+const scrub = (pitch: Pitch, names: ReadonlyArray<string>): AnonymousPitch => {
   const words = [...new Set([...names, pitch.pm, pitch.source].filter((w) => w.length > 1))]
   const pattern = words.length === 0 ? undefined : new RegExp(words.map(escape).join("|"), "gi")
   const clean = (text: string) => (pattern === undefined ? text : text.replace(pattern, "a PM"))

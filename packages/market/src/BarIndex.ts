@@ -138,18 +138,34 @@ export const lastAtOrBefore = (sessions: ReadonlyArray<string>, day: string): nu
   return found
 }
 
-/** Bars `[from, to]` (session indices, inclusive) of one symbol, as domain `Bar`s. */
-export const slice = (index: BarIndex, columns: SeriesColumns, from: number, to: number): Array<Bar> => {
-  const out: Array<Bar> = []
-  for (let i = Math.max(0, from); i <= to; i++) {
-    out.push({
-      date: index.sessions[i]!,
-      open: columns.open[i]!,
-      high: columns.high[i]!,
-      low: columns.low[i]!,
-      close: columns.close[i]!,
-      volume: columns.volume[i]!
-    })
+/** Every session's bar of one symbol, built on first use and kept as long as the columns are. */
+const built = new WeakMap<SeriesColumns, ReadonlyArray<Bar>>()
+
+const barsOf = (index: BarIndex, columns: SeriesColumns): ReadonlyArray<Bar> => {
+  let bars = built.get(columns)
+  if (bars === undefined) {
+    const all: Array<Bar> = []
+    for (let i = 0; i < index.sessions.length; i++) {
+      all.push(Object.freeze({
+        date: index.sessions[i]!,
+        open: columns.open[i]!,
+        high: columns.high[i]!,
+        low: columns.low[i]!,
+        close: columns.close[i]!,
+        volume: columns.volume[i]!
+      }))
+    }
+    bars = all
+    built.set(columns, bars)
   }
-  return out
+  return bars
 }
+
+/**
+ * Bars `[from, to]` (session indices, inclusive) of one symbol, as domain `Bar`s. The bars are built once per
+ * symbol and shared (frozen) by every slice: a backtest's windows, sliding one session a day, allocate only arrays,
+ * and a bar is the same object in every snapshot that holds it (what per-bar caches such as a pitch's fingerprint
+ * key by).
+ */
+export const slice = (index: BarIndex, columns: SeriesColumns, from: number, to: number): Array<Bar> =>
+  barsOf(index, columns).slice(Math.max(0, from), to + 1)

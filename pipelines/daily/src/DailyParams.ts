@@ -63,9 +63,18 @@ export const DailyParams = Schema.Struct({
 })
 export type DailyParams = typeof DailyParams.Type
 
+/** Decoded params by the run's params object: every stage of a run reads them, often more than once. */
+const decodedParams = new WeakMap<object, DailyParams>()
+const decodeParams = Schema.decodeUnknownEffect(DailyParams)
+
 const runParams = Effect.gen(function*() {
   const { params } = yield* RunContext
-  return yield* Schema.decodeUnknownEffect(DailyParams)(params).pipe(Effect.orDie)
+  const key = typeof params === "object" && params !== null ? params : undefined
+  const known = key === undefined ? undefined : decodedParams.get(key)
+  if (known !== undefined) return known
+  const decoded = yield* decodeParams(params).pipe(Effect.orDie)
+  if (key !== undefined) decodedParams.set(key, decoded)
+  return decoded
 })
 
 /** The run's accounts with their settings, as they were when the run started. */
@@ -88,11 +97,18 @@ export interface RunTiming {
 export const timingOf = (params: DailyParams): RunTiming => ({ schedule: params.schedule ?? LEGACY_SCHEDULE, at: params.asOfTime })
 
 const TimingParams = Schema.Struct({ schedule: Schema.optionalKey(RunSchedule), asOfTime: Schema.optionalKey(Schema.String) })
+const decodeTiming = Schema.decodeUnknownOption(TimingParams)
+/** Timings by the run's params object (as `decodedParams`). */
+const timings = new WeakMap<object, RunTiming>()
 
 /** The timing recorded in a run's params, whatever else they hold (none: a run from before schedules). */
 export const recordedTiming = (params: unknown): RunTiming => {
-  const timing = Schema.decodeUnknownOption(TimingParams)(params)
-  return timing._tag === "Some" ? { schedule: timing.value.schedule ?? LEGACY_SCHEDULE, at: timing.value.asOfTime } : { schedule: LEGACY_SCHEDULE, at: undefined }
+  const known = typeof params === "object" && params !== null ? timings.get(params) : undefined
+  if (known !== undefined) return known
+  const timing = decodeTiming(params)
+  const decoded = timing._tag === "Some" ? { schedule: timing.value.schedule ?? LEGACY_SCHEDULE, at: timing.value.asOfTime } : { schedule: LEGACY_SCHEDULE, at: undefined }
+  if (typeof params === "object" && params !== null) timings.set(params, decoded)
+  return decoded
 }
 
 /** The run's schedule and as-of moment, for stages (read on its own: a run without params is a legacy run). */

@@ -38,6 +38,7 @@ import { table } from "../Table.ts"
 import { progressLine } from "../BacktestProgress.ts"
 import { backtestsDir } from "../BacktestFiles.ts"
 import { waitForSignal } from "../Listening.ts"
+import { holdYoungGeneration } from "../ProcessTuning.ts"
 import { selectedProfiles } from "./RunDaily.ts"
 import * as Llm from "./Llm.ts"
 import * as BacktestReplay from "./BacktestReplay.ts"
@@ -270,6 +271,7 @@ const execute = (plan: Plan, json: boolean) =>
     const present = yield* Ref.make(moments(plan.sessions[0]!).run)
     const notices = yield* Ref.make(0)
     const progress = progressLine(process.stderr.isTTY === true)
+    holdYoungGeneration()
     const startedAt = Date.now()
     const ran = yield* Effect.exit(Backtest.runBacktest({
       sessions: plan.sessions,

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { Abstention, type AccountId, AccountSnapshot, type MarketSnapshot, Pitch } from "@council/domain"
+import { Abstention, type AccountId, type Bar, AccountSnapshot, type MarketSnapshot, Pitch } from "@council/domain"
 import { hashOf, Recorder, Stage, StoreError } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
 import { LlmBudgetExceeded, PmAnswer, PmError, PortfolioManagers, type RosterEntry } from "@council/llm"
@@ -47,16 +47,38 @@ const accountStates = (roster: ReadonlyArray<RosterEntry>) =>
   })
 
 /**
- * A content hash of every bar of the snapshot (the canonical JSON of 2,000 bars costs ten times more): the text is
- * built whole and hashed in one call (a call per bar cost more than the hashing).
+ * Each bar's part of a fingerprint, by bar object: the feed shares a bar's object between the snapshots that hold
+ * it, so a backtest formats a bar about once. Emptied past `MAX_BAR_TEXTS` bars (a session adds one bar per symbol;
+ * replays decode new objects): the whole window is formatted again every few hundred sessions and the map stays
+ * small. The texts are joined (flat), not template literals: those are chains of string pieces, several times the
+ * memory a map of them keeps.
+ */
+const barTexts = new Map<Bar, string>()
+const MAX_BAR_TEXTS = 5_000
+
+const barText = (b: Bar): string => {
+  let text = barTexts.get(b)
+  if (text === undefined) {
+    text = [b.date, b.open, b.high, b.low, b.close, `${b.volume};`].join(",")
+    if (barTexts.size >= MAX_BAR_TEXTS) barTexts.clear()
+    barTexts.set(b, text)
+  }
+  return text
+}
+
+/**
+ * A content hash of every bar of the snapshot (the canonical JSON of 2,000 bars costs ten times more): the SHA-256
+ * of `asOf|universe` then `|SYMBOL:` and its bars' texts per symbol, hashed a symbol at a time (a call per bar cost
+ * more than the hashing; the whole text at once, a 100 KB string a session).
  */
 const fingerprint = (snapshot: MarketSnapshot): string => {
-  const parts = [`${snapshot.asOf}|${snapshot.universe.join(",")}`]
+  const hash = createHash("sha256").update(`${snapshot.asOf}|${snapshot.universe.join(",")}`)
   for (const { bars, symbol } of snapshot.history) {
-    parts.push(`|${symbol}:`)
-    for (const b of bars) parts.push(`${b.date},${b.open},${b.high},${b.low},${b.close},${b.volume};`)
+    const parts = [`|${symbol}:`]
+    for (const b of bars) parts.push(barText(b))
+    hash.update(parts.join(""))
   }
-  return createHash("sha256").update(parts.join("")).digest("hex").slice(0, 32)
+  return hash.digest("hex").slice(0, 32)
 }
 
 const askPm = (pms: PortfolioManagers["Service"], entry: RosterEntry, snapshot: MarketSnapshot, snapshotHash: string, account: AccountSnapshot | null) =>

@@ -1,0 +1,125 @@
+/**
+ * The work of one `BacktestChild.ts` measurement, loaded once the process is tuned as the CLI's `backtest` is (see
+ * `BacktestChild.ts`): the first `sessions` sessions of the bundled data, six accounts on a local exchange in a
+ * fresh SQLite file, offline PMs, under the default schedule (`close`). Prints one JSON line:
+ * `{ mode, sessions, ms, maxRssMb, dbBytes }`. The ledger book the Reconcile stage writes into lives in the same
+ * database (the CLI keeps it in the main one).
+ *
+ * - `on`: `Backtest.runBacktest` over the SQL run store (checkpoints and recordings written, as `backtest` does).
+ * - `off`: the same loop over a run store that keeps nothing (the runner still encodes, hashes and records).
+ * - `plain`: the floor: each stage's `run` called in order by hand, no runner, no run store, no recorder.
+ */
+import { mkdtempSync, rmSync, statSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import { AccountId, DEFAULT_ACCOUNTS, DEFAULT_SCHEDULE, defaultAccountSettings, formatMoment, type RunId, type TradingDay } from "@council/domain"
+import { Recorder, RunContext, RunStore } from "@council/engine"
+import { AccountManager } from "@council/broker"
+import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
+import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
+import { LocalBars, MarketData } from "@council/market"
+import { Notifier } from "@council/notify/Notifier"
+import { Database, SqlRunStore } from "@council/store"
+import { Backtest, type DailyParams, DailyPipeline } from "@council/daily"
+import { BookId, TradeLedger } from "@council/tracking"
+import { holdYoungGeneration } from "../apps/cli/src/ProcessTuning.ts"
+
+const [mode = "on", count = "100"] = process.argv.slice(2)
+const accounts = DEFAULT_ACCOUNTS.map((a) => AccountId.make(a))
+const params: DailyParams = {
+  accounts: accounts.map((id) => ({ id, mode: "PAPER", settings: defaultAccountSettings })),
+  broker: "local-exchange",
+  data: "local",
+  pms: "offline",
+  ledgerBook: "bench"
+}
+
+/** A run store that keeps nothing: what the loop costs without checkpoints. */
+const discarding: RunStore["Service"] = RunStore.of({
+  createRun: () => Effect.void,
+  updateRun: () => Effect.void,
+  getRun: () => Effect.succeed(Option.none()),
+  listRuns: () => Effect.succeed([]),
+  putCheckpoint: () => Effect.void,
+  getCheckpoints: () => Effect.succeed([]),
+  commitStage: () => Effect.void,
+  getRecordings: () => Effect.succeed([]),
+  importBundle: () => Effect.void
+})
+
+/** Every stage's `run` in order, by hand: the work of a session without the runner. */
+const plainSession = (day: TradingDay, asOfTime: string) =>
+  Effect.gen(function*() {
+    const outputs: Record<string, unknown> = {}
+    for (const stage of DailyPipeline.stages) {
+      const input = Object.fromEntries(stage.dependsOn.map((d) => [d.name, outputs[d.name]]))
+      outputs[stage.name] = yield* (stage.run(input as never) as Effect.Effect<unknown, unknown, never>).pipe(
+        Effect.provideService(RunContext, RunContext.of({
+          runId: `${day}-plain` as RunId,
+          pipeline: DailyPipeline.name,
+          tradingDay: day,
+          asOf: day,
+          mode: "live",
+          dryRun: false,
+          stage: stage.name,
+          attempt: 1,
+          params: { ...params, schedule: DEFAULT_SCHEDULE, asOfTime }
+        }))
+      )
+    }
+  })
+
+const dir = mkdtempSync(join(tmpdir(), "council-bench-backtest-"))
+const file = join(dir, "backtest.db")
+const program = Effect.gen(function*() {
+  const all = yield* MarketData.use((m) => m.sessions("1900-01-01" as TradingDay, "2100-01-01" as TradingDay))
+  const sessions = all.slice(0, Math.min(all.length, Number(count)))
+  const moments = (day: TradingDay) => Calendar.sessionMoments(DEFAULT_SCHEDULE, day)
+  const session = yield* Ref.make(moments(sessions[0]!).run)
+  const exchange = AccountManager.layer.pipe(
+    Layer.provideMerge(LocalExchange.layerBrokers(accounts)),
+    Layer.provideMerge(LocalExchange.layer({ slippageBps: 5 })),
+    Layer.provide(ExchangeSession.layerRef(session))
+  )
+  const store = mode === "on" ? SqlRunStore.layer : Layer.succeed(RunStore, discarding)
+  const book = Layer.effectDiscard(TradeLedger.use((l) =>
+    l.createBook({ id: BookId.make("bench"), label: "bench", from: sessions[0]!, to: sessions.at(-1)!, params: {} })
+  )).pipe(Layer.provideMerge(TradeLedger.layer), Layer.orDie)
+  const world = Layer.mergeAll(exchange, store, book).pipe(
+    Layer.provide(Database.layerSqlite(file)),
+    Layer.provideMerge(Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, LlmBudget.layerUnlimited)),
+    Layer.provideMerge(Layer.succeed(Notifier, Notifier.of({ notify: () => Effect.void })))
+  )
+  holdYoungGeneration()
+  const started = performance.now()
+  yield* Effect.gen(function*() {
+    if (mode === "plain") {
+      for (const day of sessions) {
+        yield* Ref.set(session, moments(day).run)
+        yield* plainSession(day, formatMoment(moments(day).run)).pipe(Effect.provide(Recorder.Recorder.layerLive))
+      }
+    } else {
+      yield* Backtest.runBacktest({
+        sessions,
+        params,
+        codeVersion: "bench",
+        schedule: DEFAULT_SCHEDULE,
+        moments,
+        enterMoment: (at) => Ref.set(session, at)
+      })
+    }
+  }).pipe(Effect.provide(world))
+  const ms = performance.now() - started
+  const dbBytes = ["", "-wal"].reduce((n, suffix) => n + (statSync(`${file}${suffix}`, { throwIfNoEntry: false })?.size ?? 0), 0)
+  return { mode, sessions: sessions.length, ms, maxRssMb: process.resourceUsage().maxRSS / 1024, dbBytes }
+}).pipe(Effect.provide(LocalBars.layer()))
+
+try {
+  console.log(JSON.stringify(await Effect.runPromise(program)))
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
