@@ -297,6 +297,21 @@ const withoutInterval = (
   }))
 }
 
+/** The point estimates and, when the series allow one, each one's interval from the replicates `resample` gives. */
+const intervals = (
+  series: ReadonlyArray<ArrayLike<number>>,
+  points: () => ReadonlyArray<number>,
+  resample: (resolved: ReturnType<typeof resolve>) => Array<Float64Array>,
+  options: BootstrapOptions
+): Array<Estimate> => {
+  const early = withoutInterval(series, points)
+  if (early !== undefined) return early
+  const n = series[0]!.length
+  const resolved = resolve(n, options)
+  const values = resample(resolved)
+  return points().map((estimate, k) => summarize(estimate, values[k]!, { ...resolved, sessions: n }))
+}
+
 /**
  * Point estimates of `statistics` over aligned `series` (equal lengths, same sessions) and, from `MIN_SESSIONS`
  * on, their intervals from one joint resampling (each statistic sees the replicates of every series, in order).
@@ -307,13 +322,7 @@ export const estimates = (
   options: BootstrapOptions = {}
 ): Array<Estimate> => {
   const observed = series.map((s) => Float64Array.from(s))
-  const points = () => statistics.map((statistic) => statistic(observed))
-  const early = withoutInterval(series, points)
-  if (early !== undefined) return early
-  const n = observed[0]!.length
-  const resolved = resolve(n, options)
-  const values = replicate(series, statistics, resolved)
-  return points().map((estimate, k) => summarize(estimate, values[k]!, { ...resolved, sessions: n }))
+  return intervals(series, () => statistics.map((statistic) => statistic(observed)), (resolved) => replicate(series, statistics, resolved), options)
 }
 
 /**
@@ -329,12 +338,7 @@ export const estimatesOfSums = (
     const observed = series.map(sumsOf)
     return statistics.map((statistic) => statistic(observed))
   }
-  const early = withoutInterval(series, points)
-  if (early !== undefined) return early
-  const n = series[0]!.length
-  const resolved = resolve(n, options)
-  const values = replicateSums(series, statistics, resolved)
-  return points().map((estimate, k) => summarize(estimate, values[k]!, { ...resolved, sessions: n }))
+  return intervals(series, points, (resolved) => replicateSums(series, statistics, resolved), options)
 }
 
 /** A confidence interval for `statistic` of one series of daily returns. */
