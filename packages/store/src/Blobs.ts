@@ -54,6 +54,9 @@ const MAX_DEPTH = 128
 /** zstd's level: 5 compresses a session's texts ~10 % smaller than the default 3 in about the same time. */
 const ZSTD_PARAMS = { [constants.ZSTD_c_compressionLevel]: 5 }
 
+/** How much decoded text `get` keeps for the next reads (UTF-16 code units or bytes). */
+const RECENT_BYTES = 16 * 1024 * 1024
+
 /** How a row's body is stored (`z`). */
 const PLAIN = 0
 const DEFLATED = 1
@@ -158,6 +161,31 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
     return statement
   }
 
+  /**
+   * Texts decoded lately, by hash, least recent first (at most `RECENT_BYTES` of them): reading runs in order (a
+   * backtest's sessions, a report's votes) finds the previous text of each chain here, so a text costs its own row
+   * and its own decompression instead of its whole chain's, one statement per link.
+   */
+  const recent = new Map<string, string | Buffer>()
+  /** Those of `recent` rebuilt from a base whose hash has not been checked yet (read only as another's base). */
+  const unchecked = new Set<string>()
+  let recentBytes = 0
+  const keep = (hash: string, held: string | Buffer) => {
+    const before = recent.get(hash)
+    if (before !== undefined) {
+      recent.delete(hash)
+      recentBytes -= before.length
+    }
+    recent.set(hash, held)
+    recentBytes += held.length
+    for (const [oldest, text] of recent) {
+      if (recentBytes <= RECENT_BYTES) break
+      recent.delete(oldest)
+      unchecked.delete(oldest)
+      recentBytes -= text.length
+    }
+  }
+
   const slots = new Map<string, SlotState>()
   /** Written by the open transaction: stored once it commits, so not written again meanwhile. */
   const inFlight = new Set<string>()
@@ -223,8 +251,11 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
   const rowsOf = (hashes: ReadonlyArray<string>) =>
     Effect.gen(function*() {
       const rows = new Map<string, Row>()
-      let wanted = hashes
+      // asked once each: a base that is missing (a hand-edited database) ends the walk, `get` then says so
+      const asked = new Set<string>()
+      let wanted = hashes.filter((hash) => !recent.has(hash))
       while (wanted.length > 0) {
+        for (const hash of wanted) asked.add(hash)
         for (const chunk of chunks(wanted, CHUNK)) {
           for (const row of yield* select(chunk.length)(...chunk.map(key))) {
             const data = row["data"]
@@ -236,7 +267,7 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
             })
           }
         }
-        wanted = [...new Set([...rows.values()].flatMap((r) => r.base.filter((base) => !rows.has(base))))]
+        wanted = [...new Set([...rows.values()].flatMap((r) => r.base.filter((base) => !asked.has(base) && !recent.has(base))))]
       }
       return rows
     })
@@ -249,8 +280,11 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
       const failure = (hash: string, problem: string) => new StoreError({ operation, message: `stored blob ${hash} ${problem}` })
       /** What `hash` holds, its base's first (bounded by `MAX_DEPTH` + 1 levels when written here). */
       const decode = (hash: string, depth: number): string | Buffer | StoreError => {
-        const done = decoded.get(hash)
-        if (done !== undefined) return done
+        const done = decoded.get(hash) ?? recent.get(hash)
+        if (done !== undefined) {
+          decoded.set(hash, done)
+          return done
+        }
         const row = rows.get(hash)
         if (row === undefined) return failure(hash, "is missing")
         if (row.base.length > 0 && depth > MAX_DEPTH * 4) return failure(hash, "has deltas that do not end")
@@ -263,6 +297,8 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
         const held = decodeRow(row, bases)
         if (typeof held !== "string" && !Buffer.isBuffer(held)) return failure(hash, held.problem)
         decoded.set(hash, held)
+        keep(hash, held)
+        if (row.base.length > 0) unchecked.add(hash)
         return held
       }
       const values = new Map<string, Schema.Json>()
@@ -270,8 +306,10 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
         const held = decode(hash, 0)
         if (held instanceof StoreError) return yield* held
         const text = typeof held === "string" ? held : held.toString("utf8")
-        const rebuilt = (rows.get(hash)?.base.length ?? 0) > 0
-        if (rebuilt && textHash(text) !== hash) return yield* failure(hash, "does not rebuild")
+        if (unchecked.has(hash)) {
+          if (textHash(text) !== hash) return yield* failure(hash, "does not rebuild")
+          unchecked.delete(hash)
+        }
         const value = yield* Effect.try({
           try: (): Schema.Json => JSON.parse(text),
           catch: () => failure(hash, "is not JSON")
