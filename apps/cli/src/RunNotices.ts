@@ -8,9 +8,9 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { type AccountId, ExecutionReport, type RiskVerdict, type TradingDay } from "@council/domain"
+import { ExecutionReport, type RiskVerdict, type RunId, type TradingDay } from "@council/domain"
 import { type RunRecord, RunStore, Runner } from "@council/engine"
-import { DailyParams, DailyPipeline } from "@council/daily"
+import { DailyParams, DailyPipeline, ReconcileReport } from "@council/daily"
 import { type Notification, Notifier } from "@council/notify/Notifier"
 import { awaitingApproval, failure, runStarted, runSummary } from "@council/notify/RunMessages"
 import { printer } from "./Progress.ts"
@@ -60,24 +60,47 @@ export const observed = <A, E, R>(run: Effect.Effect<A, E, R>) =>
 export const runFailed = (what: string, error: unknown) => tell(failure({ what, error }))
 
 /**
- * Each account's equity at the end of the latest completed, non-dry local run of a day before `day`: the base of
- * the day's P&L.
+ * Each account's equity as `run` found it: its Reconcile stage's reading, at the run's start (execution reads
+ * nothing back); a run from before that stage, its execution's reading after its orders. Empty when neither is
+ * readable.
  */
-const previousEquity = (day: TradingDay, accounts: ReadonlyArray<AccountId>) =>
+export const equityOfRun = (run: RunId) =>
   Effect.gen(function*() {
-    const store = yield* RunStore
-    const runs = yield* store.listRuns({ pipeline: DailyPipeline.name, origin: "local", limit: 50 })
-    const before = runs.find((r) => r.tradingDay < day && r.status === "completed" && !r.dryRun)
-    if (before === undefined) return {}
-    const checkpoint = (yield* store.getCheckpoints(before.id)).find((c) => c.stage === "Execution")
-    return Option.match(Schema.decodeUnknownOption(Schema.toCodecJson(ExecutionReport))(checkpoint?.output), {
-      onNone: () => ({}),
-      onSome: (report) =>
-        Object.fromEntries(report.accounts.flatMap((a) => (a.equity === null || !accounts.includes(a.account) ? [] : [[a.account, a.equity] as const])))
+    const checkpoints = yield* RunStore.use((s) => s.getCheckpoints(run))
+    const output = (stage: string) => checkpoints.find((c) => c.stage === stage)?.output
+    const readings = Option.match(Schema.decodeUnknownOption(Schema.toCodecJson(ReconcileReport))(output("Reconcile")), {
+      onSome: (report) => report.accounts,
+      onNone: () =>
+        Option.match(Schema.decodeUnknownOption(Schema.toCodecJson(ExecutionReport))(output("Execution")), {
+          onSome: (report) => report.accounts,
+          onNone: () => []
+        })
     })
+    const equity: Readonly<Record<string, number>> = Object.fromEntries(
+      readings.flatMap((a) => (a.equity === null ? [] : [[a.account, a.equity] as const]))
+    )
+    return equity
+  }).pipe(Effect.orElseSucceed((): Readonly<Record<string, number>> => ({})))
+
+/** `report` with each account's equity as `run` found it (`equityOfRun`) where its execution recorded none. */
+export const withEquityOf = (run: RunId, report: ExecutionReport) =>
+  Effect.map(equityOfRun(run), (equity): ExecutionReport => ({
+    ...report,
+    accounts: report.accounts.map((a) => (a.equity !== null || equity[a.account] === undefined ? a : { ...a, equity: equity[a.account]! }))
+  }))
+
+/**
+ * Each account's equity as the latest completed, non-dry local run of a day before `day` found it (`equityOfRun`):
+ * the base of the day's P&L, which thus runs from one run to the next.
+ */
+const previousEquity = (day: TradingDay) =>
+  Effect.gen(function*() {
+    const runs = yield* RunStore.use((s) => s.listRuns({ pipeline: DailyPipeline.name, origin: "local", limit: 50 }))
+    const before = runs.find((r) => r.tradingDay < day && r.status === "completed" && !r.dryRun)
+    return before === undefined ? {} : yield* equityOfRun(before.id)
   }).pipe(Effect.orElseSucceed(() => ({})))
 
 /** The end-of-run summary: orders, equity and day P&L per account. */
 export const summary = (run: RunRecord, report: ExecutionReport) =>
-  Effect.flatMap(previousEquity(run.tradingDay, report.accounts.map((a) => a.account)), (previous) =>
+  Effect.flatMap(previousEquity(run.tradingDay), (previous) =>
     tell(runSummary({ report, previousEquity: previous, runId: run.id })))

@@ -96,4 +96,27 @@ describe("notifications", () => {
     assert.include(all, `fork of ${parentId}`)
     assert.match(all, /\*Run summary 2026-06-08 \(dry run\) · 6 accounts, 0 orders\*/)
   }, 60_000)
+
+  it("the day's table and summary give each account's equity as the run found it, and the P&L since the previous run", async () => {
+    const home = tempHome()
+    const first = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04"])
+    assert.strictEqual(first.code, 0, first.stderr)
+    const second = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"])
+    assert.strictEqual(second.code, 0, second.stderr)
+    const money = (text: string) => Number(text.replace(/[$,]/g, ""))
+    const tableEquity = (stdout: string) =>
+      new Map([...stdout.matchAll(/^([A-Z]+) +succeeded +\d+ +\d+ +(\$[\d,.]+) /gm)].map((m) => [m[1]!, money(m[2]!)]))
+    const before = tableEquity(first.stdout)
+    const after = tableEquity(second.stdout)
+    assert.strictEqual(after.size, 6, second.stdout)
+    assert.deepStrictEqual([...before.values()], [100_000, 100_000, 100_000, 100_000, 100_000, 100_000])
+    assert.isTrue([...after.values()].some((equity) => equity !== 100_000), "the first day's orders filled and moved some equity")
+    for (const [account, equity] of after) {
+      const line = new RegExp(`${account} \\d+ orders? · equity (\\$[\\d,.]+) · day P&L ([+−])(\\$[\\d,.]+)`).exec(second.stderr)
+      assert.isNotNull(line, `${account} in the summary: ${second.stderr}`)
+      assert.strictEqual(money(line![1]!), equity)
+      const pnl = (line![2] === "−" ? -1 : 1) * money(line![3]!)
+      assert.closeTo(pnl, equity - before.get(account)!, 0.005)
+    }
+  }, 60_000)
 })

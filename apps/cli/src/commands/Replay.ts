@@ -129,7 +129,8 @@ export const forkRun = (source: string, options: ForkOptions) =>
         })
       )
       const result = yield* (lease === undefined ? forked : whileHeld(lease, forked))
-      const report = yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie)
+      const executed = yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie)
+      const report = yield* RunNotices.withEquityOf(result.run.id, executed)
       yield* RunNotices.summary(result.run, report)
       return { run: result.run, report }
     })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create", fork.council.layer)))

@@ -266,9 +266,12 @@ export const executeRun = <R>(
       yield* RunNotices.awaiting(result.run, verdict)
       return { _tag: "Awaiting", run: result.run, verdict } as const
     }
-    const report = dryRun
-      ? yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie)
-      : yield* dayReport(yield* dayChain(day, accounts))
+    const report = yield* RunNotices.withEquityOf(
+      result.run.id,
+      dryRun
+        ? yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie)
+        : yield* dayReport(yield* dayChain(day, accounts))
+    )
     yield* RunNotices.summary(result.run, report)
     return { _tag: "Done", run: result.run, report } as const
   })
