@@ -66,16 +66,15 @@ export const runFailed = (what: string, error: unknown) => tell(failure({ what, 
  */
 export const equityOfRun = (run: RunId) =>
   Effect.gen(function*() {
-    const checkpoints = yield* RunStore.use((s) => s.getCheckpoints(run))
-    const output = (stage: string) => checkpoints.find((c) => c.stage === stage)?.output
-    const readings = Option.match(Schema.decodeUnknownOption(Schema.toCodecJson(ReconcileReport))(output("Reconcile")), {
-      onSome: (report) => report.accounts,
-      onNone: () =>
-        Option.match(Schema.decodeUnknownOption(Schema.toCodecJson(ExecutionReport))(output("Execution")), {
-          onSome: (report) => report.accounts,
-          onNone: () => []
-        })
-    })
+    const store = yield* RunStore
+    // one stage's checkpoint at a time: the others (the market snapshot's among them) are not read
+    const accountsIn = <S extends typeof ReconcileReport | typeof ExecutionReport>(stage: string, schema: S) =>
+      Effect.map(store.getCheckpoints(run, stage), ([checkpoint]) =>
+        Option.map(Schema.decodeUnknownOption(Schema.toCodecJson(schema))(checkpoint?.output), (report) => report.accounts))
+    const reconciled = yield* accountsIn("Reconcile", ReconcileReport)
+    const readings = Option.isSome(reconciled)
+      ? reconciled.value
+      : Option.getOrElse(yield* accountsIn("Execution", ExecutionReport), () => [])
     const equity: Readonly<Record<string, number>> = Object.fromEntries(
       readings.flatMap((a) => (a.equity === null ? [] : [[a.account, a.equity] as const]))
     )
