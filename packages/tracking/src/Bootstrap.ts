@@ -95,11 +95,16 @@ export const drawBlocks = (n: number, blockLength: number, prng: Prng.Prng, star
   return count
 }
 
-/** Fills `out` with the indices of one stationary-bootstrap replicate of a series of `out.length` values (`drawBlocks`). */
-export const resampleIndices = (out: Int32Array, blockLength: number, prng: Prng.Prng): Int32Array => {
+/** Room for the blocks of one replicate of `n` values (`drawBlocks`), reused across replicates. */
+const blocksOf = (n: number) => ({ starts: new Int32Array(n), lengths: new Int32Array(n) })
+
+/**
+ * Fills `out` with the indices of one stationary-bootstrap replicate of a series of `out.length` values
+ * (`drawBlocks`); `blocks` is scratch room a loop of replicates passes to allocate it once.
+ */
+export const resampleIndices = (out: Int32Array, blockLength: number, prng: Prng.Prng, blocks = blocksOf(out.length)): Int32Array => {
   const n = out.length
-  const starts = new Int32Array(n)
-  const lengths = new Int32Array(n)
+  const { starts, lengths } = blocks
   const count = drawBlocks(n, blockLength, prng, starts, lengths)
   let i = 0
   for (let b = 0; b < count; b++) {
@@ -133,10 +138,11 @@ export const replicate = (
   const n = series[0]?.length ?? 0
   const prng = Prng.make(options.seed)
   const indices = new Int32Array(n)
+  const blocks = blocksOf(n)
   const buffers = series.map(() => new Float64Array(n))
   const values = statistics.map(() => new Float64Array(options.replicates))
   for (let b = 0; b < options.replicates; b++) {
-    resampleIndices(indices, options.blockLength, prng)
+    resampleIndices(indices, options.blockLength, prng, blocks)
     for (let s = 0; s < series.length; s++) {
       const source = series[s]!
       const buffer = buffers[s]!
@@ -215,8 +221,7 @@ export const replicateSums = (
   const n = series[0]?.length ?? 0
   const prng = Prng.make(options.seed)
   const prefixes = series.map(prefixOf)
-  const starts = new Int32Array(n)
-  const lengths = new Int32Array(n)
+  const { starts, lengths } = blocksOf(n)
   const sums = series.map(() => ({ n, sum: 0, sumSquares: 0, sumLog1p: 0 }))
   const values = statistics.map(() => new Float64Array(options.replicates))
   for (let b = 0; b < options.replicates; b++) {
