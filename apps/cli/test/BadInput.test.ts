@@ -304,6 +304,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["backtest"], home: "fresh", error: /^error: --from: required \(a date YYYY-MM-DD\), or give --resume <id>$/ },
   { args: ["backtest", "--from", "2024-01-02"], home: "fresh", error: /^error: --to: required/ },
   { args: ["backtest", "--from", "2024-02-30", "--to", "2024-03-01"], home: "fresh", error: /^error: --from: expected a date YYYY-MM-DD, got "2024-02-30"$/ },
+  { args: ["backtest", "--from", "2026-13-01", "--to", "2026-06-01"], home: "fresh", error: /^error: --from: expected a date YYYY-MM-DD, got "2026-13-01"$/ },
   { args: ["backtest", "--from", "2024-03-01", "--to", "2024-01-02"], home: "fresh", error: /^error: --from 2024-03-01 is after --to 2024-01-02$/ },
   { args: ["backtest", "--from", "2031-01-02", "--to", "2031-03-01"], home: "fresh", error: /^error: --from 2031-01-02 --to 2031-03-01: no trading session in the data in that range$/ },
   { args: ["backtest", "--from", "2024-01-02", "--to", "2024-01-31", "--pms", "gpt"], home: "fresh", error: /^error: --pms: expected offline, replay or live, got "gpt"$/ },

@@ -24,7 +24,7 @@ import { AccountManager } from "@council/broker"
 import { AccountProfile, Backtest, type DailyParams } from "@council/daily"
 import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
 import { RunStore } from "@council/engine"
-import { MarketData } from "@council/market"
+import { BarIndex, MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { Database, NodeSqliteClient, SqlRunStore } from "@council/store"
 import { BacktestReport, BookId, type BookSummary, MechanicalVotes, TradeLedger } from "@council/tracking"
@@ -63,13 +63,11 @@ const BookParams = Schema.Struct({
   schedule: RunSchedule
 })
 
-const isCalendarDate = (raw: string) => Schema.is(TradingDay)(raw) && new Date(`${raw}T00:00:00Z`).toISOString().startsWith(raw)
-
 const dayFlag = (flag: string, value: Option.Option<string>) =>
   Option.match(value, {
     onNone: () => Effect.fail(CliFailure.usage(`--${flag}: required (a date YYYY-MM-DD), or give --resume <id>`)),
     onSome: (raw) =>
-      isCalendarDate(raw)
+      BarIndex.isCalendarDate(raw)
         ? Effect.succeed(TradingDay.make(raw))
         : Effect.fail(CliFailure.usage(`--${flag}: expected a date YYYY-MM-DD, got "${raw.slice(0, 40)}"`))
   })

@@ -4,6 +4,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { AccountId, TradingDay } from "@council/domain"
+import { BarIndex } from "@council/market"
 import * as Prices from "@council/llm/Prices"
 import { type Bootstrap, BookSummary, Leaderboard, Standings, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
@@ -19,14 +20,11 @@ export interface WindowOptions {
   readonly backtest: Option.Option<string>
 }
 
-/** `2024-02-30` has the shape of a date but names none (`Date.parse` would roll it into March). */
-const isCalendarDate = (raw: string) => !Number.isNaN(Date.parse(raw)) && new Date(`${raw}T00:00:00Z`).toISOString().startsWith(raw)
-
 const day = (flag: string, value: Option.Option<string>) =>
   Option.match(value, {
     onNone: () => Effect.succeed(undefined),
     onSome: (raw) =>
-      Schema.is(TradingDay)(raw) && isCalendarDate(raw)
+      BarIndex.isCalendarDate(raw)
         ? Effect.succeed(TradingDay.make(raw))
         : Effect.fail(CliFailure.usage(`--${flag}: expected a date YYYY-MM-DD, got "${raw.slice(0, 40)}"`))
   })

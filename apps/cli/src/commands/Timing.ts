@@ -28,7 +28,7 @@ import {
 import { Brokers, LiveGuard, TradingAccounts } from "@council/broker"
 import { Calendar } from "@council/exchange"
 import { type DailyParams, MarketSchedule, timingOf } from "@council/daily"
-import { MarketData } from "@council/market"
+import { BarIndex, MarketData } from "@council/market"
 import { AppSettings } from "../AppConfig.ts"
 import { CliFailure } from "../CliFailure.ts"
 
@@ -70,16 +70,11 @@ export const resolveTradingDay = (date: Option.Option<string>) =>
     )
     return yield* market.ensureTradingDay(day).pipe(
       Effect.catchTag("MarketDataError", (error) =>
-        error.reason === "NotATradingDay" && isCalendarDate(day)
+        error.reason === "NotATradingDay" && BarIndex.isCalendarDate(day)
           ? Effect.succeed(day)
           : Effect.fail(CliFailure.usage(`--date ${date.value}: ${error.message}`)))
     )
   })
-
-const isCalendarDate = (day: string): boolean => {
-  const ms = Date.parse(`${day}T00:00:00Z`)
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === day
-}
 
 export interface RunMoment {
   readonly day: TradingDay
