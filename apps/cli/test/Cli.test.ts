@@ -66,7 +66,7 @@ describe("pnpm pipeline", () => {
 
   it("reports an edited checkpoint as a divergence and exits 1", () => {
     const db = new DatabaseSync(join(home, "council.db"))
-    const row = db.prepare("SELECT output_hash AS hash FROM checkpoints WHERE run_id = ? AND stage = 'CouncilSynthesis'").get(runId) as
+    const row = db.prepare("SELECT lower(hex(output_hash)) AS hash FROM checkpoints WHERE run_id = ? AND stage = 'CouncilSynthesis'").get(runId) as
       | { hash: string }
       | undefined
     const output = JSON.parse(blobText(db, row!.hash)) as { rationale: string }

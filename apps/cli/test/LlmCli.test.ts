@@ -56,7 +56,7 @@ const stored = (home: string, runId: string) => {
   const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
   try {
     const run = db.prepare("SELECT dry_run, params_hash FROM runs WHERE id = ?").get(runId) as { dry_run: number; params_hash: string }
-    const checkpoints = db.prepare("SELECT stage, output_hash FROM checkpoints WHERE run_id = ?").all(runId) as Array<{ stage: string; output_hash: string }>
+    const checkpoints = db.prepare("SELECT stage, lower(hex(output_hash)) AS output_hash FROM checkpoints WHERE run_id = ?").all(runId) as Array<{ stage: string; output_hash: string }>
     const params = blobText(db, run.params_hash)
     const outputs = new Map(checkpoints.map((c) => [c.stage, blobText(db, c.output_hash)]))
     return {

@@ -129,11 +129,22 @@ export interface Blobs {
   readonly get: (operation: string, hashes: Iterable<string>) => Effect.Effect<ReadonlyMap<string, Schema.Json>, SqlError.SqlError | StoreError>
 }
 
+const HEX_HASH = /^[0-9a-f]{32}$/
+
+/**
+ * A hash as the hash columns of SQLite store it (`0009_binary_blobs`, `0011_run_store_lean`): its 16 bytes; on
+ * PostgreSQL, and for a value that is no such hash (an imported run's input hash), the text as it is.
+ */
+export const storedHash = (pg: boolean, hash: string): string | Uint8Array =>
+  pg || !HEX_HASH.test(hash) ? hash : Buffer.from(hash, "hex")
+
+/** A stored hash read back: bytes as hex, text as it is. */
+export const hexOf = (stored: unknown): string =>
+  stored instanceof Uint8Array ? Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).toString("hex") : String(stored)
+
 export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): Blobs => {
   /** A hash as its column stores it: 16 bytes on SQLite, hex on PostgreSQL. */
   const key = (hash: string): string | Uint8Array => (pg ? hash : Buffer.from(hash, "hex"))
-  const hexOf = (stored: unknown): string =>
-    stored instanceof Uint8Array ? Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).toString("hex") : String(stored)
 
   const known = new Set<string>()
   const remember = (hash: string) => {

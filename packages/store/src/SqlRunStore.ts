@@ -13,6 +13,9 @@
  *   JSON texts keyed by their hash, so what does not change from run to run — the parameters of a backtest's every
  *   session, the snapshot a stage recorded and checkpointed — is stored once. They read back as the same JSON text.
  *   A stage commit writes its blobs in one statement; the output is compressed against the commit's recordings.
+ * - SQLite (`0011_run_store_lean`): checkpoints and stage recordings are keyed by (run, stage) alone, numbered
+ *   within their run, their hashes stored as bytes; a checkpoint's `finished_at` is left out when it is
+ *   `started_at` + `duration_ms`. They read back as written.
  * - `commitStage` and `importBundle` are one transaction each; the hot statements are compiled once
  *   (`FixedStatements`). `importBundle` also rejects a bundle whose checkpoints or recordings name another run.
  * - Every SQL or decoding failure becomes a `StoreError` naming the operation.
@@ -103,18 +106,52 @@ const storeError = (operation: string) => (error: SqlError.SqlError | Schema.Sch
 const isUniqueViolation = (error: unknown): error is SqlError.SqlError =>
   SqlError.isSqlError(error) && error.reason._tag === "UniqueViolation"
 
-/** A checkpoint's row values, in `checkpointColumns` order, with its output's blob. */
-const checkpointValues = (checkpoint: Checkpoint, output: JsonText) => [
-  checkpoint.runId,
-  checkpoint.stage,
-  output.hash,
-  checkpoint.inputHash,
-  checkpoint.attempt,
-  checkpoint.startedAt,
-  checkpoint.finishedAt,
-  checkpoint.durationMs,
-  checkpoint.reusedFrom
-]
+/**
+ * When a checkpoint that started at `startedAt` and took `durationMs` finished, as `toISOString` writes it: what a
+ * SQLite row without `finished_at` means (`0011_run_store_lean`); `undefined` when `startedAt` is no time.
+ */
+const finishOf = (startedAt: string, durationMs: number): string | undefined => {
+  const finish = new Date(Date.parse(startedAt) + durationMs)
+  return Number.isNaN(finish.getTime()) ? undefined : finish.toISOString()
+}
+
+/**
+ * A checkpoint's row values with its output's blob: in `checkpointColumns` order on PostgreSQL; on SQLite with the
+ * run id again after the stage (for its `seq`), hashes as bytes, and no `finished_at` when `finishOf` gives it.
+ */
+const checkpointValues = (pg: boolean, checkpoint: Checkpoint, output: JsonText) =>
+  pg
+    ? [
+      checkpoint.runId,
+      checkpoint.stage,
+      output.hash,
+      checkpoint.inputHash,
+      checkpoint.attempt,
+      checkpoint.startedAt,
+      checkpoint.finishedAt,
+      checkpoint.durationMs,
+      checkpoint.reusedFrom
+    ]
+    : [
+      checkpoint.runId,
+      checkpoint.stage,
+      checkpoint.runId,
+      Blobs.storedHash(false, output.hash),
+      Blobs.storedHash(false, checkpoint.inputHash),
+      checkpoint.attempt,
+      checkpoint.startedAt,
+      finishOf(checkpoint.startedAt, checkpoint.durationMs) === checkpoint.finishedAt ? null : checkpoint.finishedAt,
+      checkpoint.durationMs,
+      checkpoint.reusedFrom
+    ]
+
+/** A checkpoint row as read, its hashes as hex and its `finished_at` given (see `checkpointValues`). */
+const readCheckpointRow = (row: Record<string, unknown>): Record<string, unknown> => ({
+  ...row,
+  output_hash: Blobs.hexOf(row["output_hash"]),
+  input_hash: Blobs.hexOf(row["input_hash"]),
+  finished_at: row["finished_at"] ?? finishOf(String(row["started_at"]), Number(row["duration_ms"]))
+})
 
 /** Rows to write and the blobs they refer to. */
 interface Write {
@@ -126,7 +163,7 @@ interface Write {
 export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const statements = FixedStatements.make(sql)
-  const { prepare } = statements
+  const { pg, prepare } = statements
   const blobs = Blobs.make(statements)
 
   const decodeRuns = Schema.decodeUnknownEffect(Schema.Array(RunRow))
@@ -134,14 +171,22 @@ export const make = Effect.gen(function*() {
 
   const insertRunRow = prepare(`INSERT INTO runs (${runColumns}, origin) VALUES (${Array(15).fill("?").join(", ")})`)
   const updateRunRow = prepare(`UPDATE runs SET status = ?, finished_at = ?, error = ? WHERE id = ? RETURNING id`)
+  // SQLite numbers a run's rows itself (`0011_run_store_lean`): `seq`, after the run's last; an update keeps it
+  const seq = (table: string) => (pg ? { column: "", value: "" } : {
+    column: "seq, ",
+    value: `(SELECT COALESCE(MAX(seq), 0) + 1 FROM ${table} WHERE run_id = ?), `
+  })
+  const checkpointSeq = seq("checkpoints")
   const upsertCheckpoint = prepare(
-    `INSERT INTO checkpoints (${checkpointColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO checkpoints (${checkpointColumns.replace("stage, ", `stage, ${checkpointSeq.column}`)})
+      VALUES (?, ?, ${checkpointSeq.value}?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (run_id, stage) DO UPDATE SET output_hash = excluded.output_hash, input_hash = excluded.input_hash,
       attempt = excluded.attempt, started_at = excluded.started_at, finished_at = excluded.finished_at,
       duration_ms = excluded.duration_ms, reused_from = excluded.reused_from`
   )
+  const recordingsSeq = seq("stage_recordings")
   const upsertRecordings = prepare(
-    `INSERT INTO stage_recordings (run_id, stage, entries_hash) VALUES (?, ?, ?)
+    `INSERT INTO stage_recordings (run_id, stage, ${recordingsSeq.column}entries_hash) VALUES (?, ?, ${recordingsSeq.value}?)
       ON CONFLICT (run_id, stage) DO UPDATE SET entries_hash = excluded.entries_hash`
   )
   const selectCheckpoints = prepare(`SELECT ${checkpointColumns} FROM checkpoints WHERE run_id = ? ORDER BY seq`)
@@ -195,7 +240,7 @@ export const make = Effect.gen(function*() {
     const { entries, values } = RecordingEntries.pack(recordings)
     return {
       blobs: [...values.map((text, i) => ({ text, slot: `value:${stage}:${i}` })), { text: entries, slot: `recordings:${stage}` }],
-      row: upsertRecordings(runId, stage, entries.hash),
+      row: pg ? upsertRecordings(runId, stage, entries.hash) : upsertRecordings(runId, stage, runId, Blobs.storedHash(false, entries.hash)),
       entries
     }
   }
@@ -204,7 +249,7 @@ export const make = Effect.gen(function*() {
   const checkpointWrite = (checkpoint: Checkpoint, entries: JsonText | undefined): Write => {
     const output = jsonText(checkpoint.output)
     const blob = { text: output, slot: `output:${checkpoint.stage}`, ...(entries === undefined ? {} : { sibling: entries }) }
-    return { blobs: [blob], row: upsertCheckpoint(...checkpointValues(checkpoint, output)) }
+    return { blobs: [blob], row: upsertCheckpoint(...checkpointValues(pg, checkpoint, output)) }
   }
 
   /** The blobs of `writes` in one statement, then their rows; the blobs written. */
@@ -276,7 +321,8 @@ export const make = Effect.gen(function*() {
 
   const getCheckpoints = Effect.fn("SqlRunStore.getCheckpoints")(
     function*(runId: RunId, stage?: string) {
-      const rows = (yield* decodeCheckpoints(yield* selectCheckpoints(runId))).filter((row) => stage === undefined || row.stage === stage)
+      const stored = (yield* selectCheckpoints(runId)).map(readCheckpointRow)
+      const rows = (yield* decodeCheckpoints(stored)).filter((row) => stage === undefined || row.stage === stage)
       const outputs = yield* blobs.get("getCheckpoints", rows.map((row) => row.outputHash))
       return rows.map((row): Checkpoint => ({
         runId: row.runId,
@@ -296,7 +342,7 @@ export const make = Effect.gen(function*() {
   const getRecordings = Effect.fn("SqlRunStore.getRecordings")(
     function*(runId: RunId) {
       const rows = yield* selectRecordings(runId)
-      const lists = yield* blobs.get("getRecordings", rows.map((row) => String(row["entries_hash"])))
+      const lists = yield* blobs.get("getRecordings", rows.map((row) => Blobs.hexOf(row["entries_hash"])))
       const entries = new Map<string, ReadonlyArray<RecordingEntries.Entry>>()
       const refs: Array<string> = []
       for (const [hash, list] of lists) {
@@ -307,7 +353,7 @@ export const make = Effect.gen(function*() {
       }
       const values = yield* blobs.get("getRecordings", refs)
       return rows.flatMap((row) =>
-        RecordingEntries.unpack(runId, String(row["stage"]), entries.get(String(row["entries_hash"]))!, (hash) => values.get(hash)!)
+        RecordingEntries.unpack(runId, String(row["stage"]), entries.get(Blobs.hexOf(row["entries_hash"]))!, (hash) => values.get(hash)!)
       )
     },
     Effect.mapError(storeError("getRecordings"))

@@ -12,6 +12,7 @@ import { PgClient } from "@effect/sql-pg"
 import { RunId, TradingDay } from "@council/domain"
 import { type Checkpoint, type Recording, type RunBundle, type RunRecord, RunStore, textHash } from "@council/engine"
 import { Database, NodeSqliteClient, SqlRunStore, TextDelta } from "@council/store"
+import * as RecordingEntries from "../src/RecordingEntries.ts"
 import { migrations } from "../src/migrations/index.ts"
 import { PgServer } from "./PgServer.ts"
 
@@ -404,7 +405,6 @@ const sqlOnly = <R>(
   test("runs read in order cost each text's own row: the chain behind it was decoded by the reads before", Effect.gen(function*() {
     const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient
-    const pg = (yield* dialectOf) === "pg"
     const window = (end: number) => ({ asOf: `day-${end}`, closes: Array.from({ length: 300 }, (_, k) => 100 + Math.sin(end - 299 + k)) })
     const days = Array.from({ length: 30 }, (_, d) => d + 500)
     for (const end of days) {
@@ -423,11 +423,12 @@ const sqlOnly = <R>(
       assert.strictEqual(JSON.stringify(checkpoint?.output), JSON.stringify(window(end)))
     }
     // the earlier links of every later chain are gone from the table: only a reader that walks no chain again reads on
-    const gone = yield* sql<{ readonly hash: string }>`
+    // (each hash as stored: bytes on SQLite, hex on PostgreSQL, as in the blobs' own key)
+    const gone = yield* sql<{ readonly hash: string | Uint8Array }>`
       SELECT output_hash AS hash FROM checkpoints WHERE run_id IN ${sql.in(early.map((end) => `o${end}`))}
       UNION SELECT entries_hash AS hash FROM stage_recordings WHERE run_id IN ${sql.in(early.map((end) => `o${end}`))}`
     assert.strictEqual(gone.length, 2 * early.length)
-    for (const { hash } of gone) yield* sql`DELETE FROM blobs WHERE hash = ${pg ? hash : Buffer.from(hash, "hex")}`
+    for (const { hash } of gone) yield* sql`DELETE FROM blobs WHERE hash = ${hash}`
     for (const end of late) {
       const [checkpoint] = yield* reader.getCheckpoints(id(`o${end}`))
       assert.strictEqual(JSON.stringify(checkpoint?.output), JSON.stringify(window(end)))
@@ -568,6 +569,64 @@ const readsBlobsOf0008 = (raw: Layer.Layer<SqlClient.SqlClient, unknown>) =>
     assert.strictEqual(JSON.stringify((yield* (yield* SqlRunStore.make).getCheckpoints(run.id, "stage3"))[0]), JSON.stringify(next))
   }).pipe(Effect.provide(raw))
 
+/**
+ * Runs as the store wrote them before `0011_run_store_lean` (hex hashes, one global `seq`, runs interleaved, an
+ * imported run's input hash that is no hash, a finish that is not start + duration), then that migration: they read
+ * back as they were, in their order, and a resumed run's next checkpoint and recordings come after them.
+ */
+const readsRunsOf0010 = (raw: Layer.Layer<SqlClient.SqlClient, unknown>) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
+    yield* Migrator.make({})({ loader: Migrator.fromRecord(Object.fromEntries(Object.entries(migrations).filter(([key]) => key < "0011"))) })
+    const runs = [mkRun("r1"), mkRun("r2")]
+    const checkpoints = [
+      mkCheckpoint("r1", "fetch", { inputHash: textHash("in-1"), durationMs: 12 }),
+      mkCheckpoint("r2", "fetch", { inputHash: "imported:not-a-hash" }),
+      mkCheckpoint("r1", "pitch", { inputHash: textHash("in-2"), output: trickyJson, reusedFrom: id("r0") }),
+      mkCheckpoint("r2", "pitch")
+    ]
+    const recordings = [mkRecording("r2", "fetch", 0), mkRecording("r1", "pitch", 0), mkRecording("r1", "fetch", 0)]
+    const blob = (text: string) =>
+      sql`INSERT INTO blobs (hash, body, z) VALUES (${pg ? textHash(text) : Buffer.from(textHash(text), "hex")}, ${text}, 0)
+        ON CONFLICT (hash) DO NOTHING`
+    for (const run of runs) {
+      const params = JSON.stringify(run.params)
+      yield* blob(params)
+      yield* sql`INSERT INTO runs (id, pipeline, trading_day, as_of, mode, dry_run, code_version, parent_run_id, fork_from,
+        status, started_at, finished_at, error, params_hash) VALUES (${run.id}, ${run.pipeline}, ${run.tradingDay}, ${run.asOf},
+        ${run.mode}, ${run.dryRun}, ${run.codeVersion}, ${null}, ${null}, ${run.status}, ${run.startedAt}, ${null}, ${null},
+        ${textHash(params)})`
+    }
+    for (const c of checkpoints) {
+      const output = JSON.stringify(c.output)
+      yield* blob(output)
+      yield* sql`INSERT INTO checkpoints (run_id, stage, output_hash, input_hash, attempt, started_at, finished_at, duration_ms,
+        reused_from) VALUES (${c.runId}, ${c.stage}, ${textHash(output)}, ${c.inputHash}, ${c.attempt}, ${c.startedAt},
+        ${c.finishedAt}, ${c.durationMs}, ${c.reusedFrom})`
+    }
+    for (const r of recordings) {
+      const packed = RecordingEntries.pack([r])
+      for (const text of [...packed.values, packed.entries]) yield* blob(text.text)
+      yield* sql`INSERT INTO stage_recordings (run_id, stage, entries_hash) VALUES (${r.runId}, ${r.stage}, ${packed.entries.hash})`
+    }
+    yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
+    const store = yield* SqlRunStore.make
+    const of = (runId: string) => <A extends { readonly runId: RunId }>(items: ReadonlyArray<A>) => items.filter((item) => item.runId === runId)
+    for (const runId of ["r1", "r2"]) {
+      assert.strictEqual(JSON.stringify(yield* store.getCheckpoints(id(runId))), JSON.stringify(of(runId)(checkpoints)))
+      assert.strictEqual(JSON.stringify(yield* store.getRecordings(id(runId))), JSON.stringify(of(runId)(recordings)))
+    }
+    // r1 resumes: a new stage comes last, a rewritten one keeps its place
+    const risk = mkCheckpoint("r1", "risk", { startedAt: "2026-08-24T13:00:05.000Z", finishedAt: "2026-08-24T13:00:05.250Z", durationMs: 250 })
+    const refetched = mkCheckpoint("r1", "fetch", { attempt: 2 })
+    yield* store.commitStage({ runId: id("r1"), stage: "risk", checkpoint: risk, recordings: [mkRecording("r1", "risk", 0)] })
+    yield* store.putCheckpoint(refetched)
+    const fresh = yield* SqlRunStore.make
+    assert.strictEqual(JSON.stringify(yield* fresh.getCheckpoints(id("r1"))), JSON.stringify([refetched, checkpoints[2], risk]))
+    assert.deepStrictEqual((yield* fresh.getRecordings(id("r1"))).map((r) => r.stage), ["pitch", "fetch", "risk"])
+  }).pipe(Effect.provide(raw))
+
 const sqliteStore = (filename: string) => SqlRunStore.layer.pipe(Layer.provideMerge(Database.layerSqlite(filename)))
 
 describe("RunStore contract", () => {
@@ -581,6 +640,8 @@ describe("RunStore contract", () => {
       migratesInPlace(NodeSqliteClient.layer({ filename: tempFile("old.db") })))
     it.effect("0009 keeps the blobs 0008 wrote (deflated, deltas) readable", () =>
       readsBlobsOf0008(NodeSqliteClient.layer({ filename: tempFile("old0008.db") })))
+    it.effect("0011 keeps the checkpoints and recordings of 0010's layout, in their order", () =>
+      readsRunsOf0010(NodeSqliteClient.layer({ filename: tempFile("old0010.db") })))
   })
 
   layer(PgServer.layer, { timeout: 60_000 })("PostgreSQL", (it) => {
@@ -603,6 +664,12 @@ describe("RunStore contract", () => {
       Effect.gen(function*() {
         const url = yield* (yield* PgServer).createDatabase
         yield* readsBlobsOf0008(Layer.effect(SqlClient.SqlClient, PgClient.make({ url })).pipe(Layer.provide(Reactivity.layer)))
+      }))
+
+    it.effect("0011 keeps the checkpoints and recordings of 0010's layout, in their order", () =>
+      Effect.gen(function*() {
+        const url = yield* (yield* PgServer).createDatabase
+        yield* readsRunsOf0010(Layer.effect(SqlClient.SqlClient, PgClient.make({ url })).pipe(Layer.provide(Reactivity.layer)))
       }))
 
     it.effect("Database.layer uses PostgreSQL when DATABASE_URL is set", () =>
