@@ -16,6 +16,10 @@
  * taken at the same time or later. An order's status history gains an entry the first time the ledger sees a
  * (status, filled qty) pair, stamped with the order's `updatedAt`.
  *
+ * **Storage** (`0012_ledger_lean`): an order's current (status, filled qty) is kept on the order with when it was
+ * first seen (`status_at`), the other pairs of its history as event rows; positions as arrays of values
+ * (`POSITION_FIELDS`). Rows written before read back as they did.
+ *
  * **Gotchas**
  * - `record` fails with `LedgerError` for an unknown book: create a backtest's book first.
  * - Windows (`from`/`to`) are inclusive sessions; orders are windowed by the day of `submittedAt` (their legs
@@ -261,14 +265,15 @@ const EventRow = Schema.Struct({ account: AccountId, orderId: Schema.String, ...
 
 const FillRow = LedgerFill.pipe(Schema.encodeKeys({ id: "fill_id", orderId: "order_id" }))
 
-const SnapshotRow = Schema.Struct({
-  ...EquitySnapshot.fields,
-  positions: Schema.fromJsonString(Schema.Array(Position))
-}).pipe(Schema.encodeKeys({
+const SnapshotRow = EquitySnapshot.pipe(Schema.encodeKeys({
   longMarketValue: "long_market_value",
   shortMarketValue: "short_market_value",
   takenAt: "taken_at"
 }))
+
+/** Events by time, then filled qty, then status (the order of their primary key). */
+const byTime = (a: OrderEvent, b: OrderEvent) =>
+  a.at < b.at ? -1 : a.at > b.at ? 1 : a.filledQty - b.filledQty || (a.status < b.status ? -1 : a.status > b.status ? 1 : 0)
 
 const TradedRow = Schema.Struct({ account: AccountId, session: TradingDay, traded: Schema.Union([Schema.Finite, Schema.NumberFromString]) })
 
@@ -291,6 +296,51 @@ const orderColumns = [
 const snapshotColumns = ["cash", "equity", "long_market_value", "short_market_value", "positions", "taken_at"]
 const excluded = (columns: ReadonlyArray<string>) => columns.map((c) => `${c} = excluded.${c}`).join(", ")
 
+const POSITION_FIELDS = [
+  "symbol", "qty", "side", "avgEntryPrice", "marketValue", "currentPrice", "unrealizedPl"
+] as const satisfies ReadonlyArray<keyof Position>
+
+/** A snapshot's positions as stored (since `0012_ledger_lean`): JSON, each position the array of its `POSITION_FIELDS`. */
+const positionsText = (positions: ReadonlyArray<Record<string, unknown>>): string =>
+  JSON.stringify(positions.map((p) => POSITION_FIELDS.map((field) => p[field])))
+
+/** Stored positions as objects again: arrays as `positionsText` writes them, objects as earlier rows hold them. */
+const positionsOf = (text: unknown): unknown => {
+  const parsed: unknown = typeof text === "string" ? JSON.parse(text) : text
+  if (!Array.isArray(parsed)) return parsed
+  return parsed.map((p: unknown) => (Array.isArray(p) ? Object.fromEntries(POSITION_FIELDS.map((field, i) => [field, p[i]])) : p))
+}
+
+/** What the ledger holds of an order's state: its (status, filled qty) and since when (see `record`). */
+interface StoredState {
+  readonly status: string
+  readonly filled_qty: number
+  readonly updated_at: string
+  readonly status_at: string | null
+}
+
+/**
+ * The status history an order gains from a view of it (`order`), given what the ledger holds (`stored`): the events
+ * to add and the view's `status_at`. The ledger keeps an order's current (status, filled qty) on the order itself,
+ * with `status_at` when it was first seen (null: the order's `updated_at`); an event row holds every other pair.
+ * - a new order: no event;
+ * - the same pair: no event; a newer view keeps when the pair was first seen;
+ * - another pair: the stored pair becomes an event, and the view's pair the order's; a view older than the stored
+ *   one (which the order does not take) is an event instead.
+ */
+const historyOf = (order: LedgerOrder, stored: StoredState | undefined) => {
+  if (stored === undefined) return { statusAt: null, events: [] }
+  const first = stored.status_at ?? stored.updated_at
+  if (order.status === stored.status && order.filledQty === stored.filled_qty) {
+    return { statusAt: first === order.updatedAt ? null : first, events: [] }
+  }
+  const stale = order.updatedAt < stored.updated_at
+  const event = stale
+    ? { status: order.status, filled_qty: order.filledQty, at: order.updatedAt }
+    : { status: stored.status, filled_qty: stored.filled_qty, at: first }
+  return { statusAt: null, events: [event] }
+}
+
 const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
 
@@ -310,7 +360,20 @@ const make = Effect.gen(function*() {
   const openStatus = sql.literal(`status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`)
   const encodeOrders = Schema.encodeEffect(Schema.Array(OrderRow))
   const encodeFills = Schema.encodeEffect(Schema.Array(FillRow))
-  const encodeSnapshots = Schema.encodeEffect(Schema.Array(SnapshotRow))
+  const encodeSnapshotRows = Schema.encodeEffect(Schema.Array(SnapshotRow))
+  const encodeSnapshots = (snapshots: ReadonlyArray<EquitySnapshot>) =>
+    Effect.map(encodeSnapshotRows(snapshots), (rows) => rows.map((row) => ({ ...row, positions: positionsText(row.positions) })))
+
+  /** The stored state of the given orders, by account and id. */
+  const storedStates = (book: BookId, orders: ReadonlyArray<LedgerOrder>) =>
+    Effect.map(
+      Effect.forEach(Arr.chunksOf(orders, CHUNK), (chunk) =>
+        sql<StoredState & { readonly account: string; readonly order_id: string }>`SELECT o.account, o.order_id, o.status,
+            o.filled_qty, o.updated_at, o.status_at
+          FROM (VALUES ${sql.csv(chunk.map((order) => sql`(${order.account}, ${order.id})`))}) AS v
+          JOIN ledger_orders o ON o.book = ${book} AND o.account = v.column1 AND o.order_id = v.column2`),
+      (chunks) => new Map(chunks.flat().map((row) => [`${row.account} ${row.order_id}`, { ...row, filled_qty: Number(row.filled_qty) }]))
+    )
 
   const requireBook = (operation: string, id: BookId) =>
     Effect.flatMap(sql<{ id: string }>`SELECT id FROM ledger_books WHERE id = ${id}`, (rows) =>
@@ -319,11 +382,15 @@ const make = Effect.gen(function*() {
   const record = Effect.fn("TradeLedger.record")(
     function*(r: Reconciliation) {
       yield* requireBook("record", r.book)
-      yield* upsert(encodeOrders, r.orders, (rows) =>
+      const stored = r.orders.length === 0 ? new Map<string, StoredState>() : yield* storedStates(r.book, r.orders)
+      const views = r.orders.map((order) => ({ order, history: historyOf(order, stored.get(`${order.account} ${order.id}`)) }))
+      const encodeViews = (chunk: ReadonlyArray<(typeof views)[number]>) =>
+        Effect.map(encodeOrders(chunk.map((v) => v.order)), (rows) => rows.map((row, i) => ({ ...row, status_at: chunk[i]!.history.statusAt })))
+      yield* upsert(encodeViews, views, (rows) =>
         sql`INSERT INTO ledger_orders ${sql.insert(rows)} ON CONFLICT (book, account, order_id) DO UPDATE SET ${
-          sql.literal(excluded(orderColumns))
+          sql.literal(excluded([...orderColumns, "status_at"]))
         } WHERE excluded.updated_at >= ledger_orders.updated_at`, r.book)
-      const events = r.orders.map((o) => ({ account: o.account, order_id: o.id, status: o.status, filled_qty: o.filledQty, at: o.updatedAt }))
+      const events = views.flatMap((v) => v.history.events.map((e) => ({ account: v.order.account, order_id: v.order.id, ...e })))
       yield* upsert(Effect.succeed, events, (rows) =>
         sql`INSERT INTO ledger_order_events ${sql.insert(rows)}
           ON CONFLICT (book, account, order_id, status, filled_qty) DO NOTHING`, r.book)
@@ -391,13 +458,15 @@ const make = Effect.gen(function*() {
     ...(w.to === undefined ? [] : [sql`${sql.literal(day)} <= ${w.to}`])
   ]
 
-  const decodeSnapshots = Schema.decodeUnknownEffect(Schema.Array(SnapshotRow))
+  const decodeSnapshotRows = Schema.decodeUnknownEffect(Schema.Array(SnapshotRow))
+  const decodeSnapshots = (rows: ReadonlyArray<Record<string, unknown>>) =>
+    decodeSnapshotRows(rows.map((row) => ({ ...row, positions: positionsOf(row["positions"]) })))
   const decodeTraded = Schema.decodeUnknownEffect(Schema.Array(TradedRow))
 
   const equity = Effect.fn("TradeLedger.equity")(
     function*(w: Window) {
       const snapshots = yield* decodeSnapshots(
-        yield* sql`SELECT account, session, ${sql.literal(snapshotColumns.join(", "))} FROM ledger_equity
+        yield* sql<Record<string, unknown>>`SELECT account, session, ${sql.literal(snapshotColumns.join(", "))} FROM ledger_equity
           WHERE ${sql.and(windowOf(w, "session"))} ORDER BY account, session`
       )
       const traded = yield* decodeTraded(
@@ -423,25 +492,33 @@ const make = Effect.gen(function*() {
         ...(q.status === "open" ? [open] : q.status === "closed" ? [sql`NOT (${open})`] : [])
       ]
       const limit = Math.max(0, Math.floor(q.limit ?? 500))
-      const parents = yield* decodeOrders(
-        yield* sql`SELECT account, order_id, ${sql.literal(orderColumns.join(", "))} FROM ledger_orders
+      const columns = sql.literal(`account, order_id, ${orderColumns.join(", ")}, status_at`)
+      const parentRows = yield* sql<Record<string, unknown>>`SELECT ${columns} FROM ledger_orders
           WHERE ${sql.and(filters)} ORDER BY submitted_at DESC, order_id DESC LIMIT ${limit}`
-      )
-      if (parents.length === 0) return []
+      if (parentRows.length === 0) return []
+      const parents = yield* decodeOrders(parentRows)
       const ids = parents.map((p) => p.id)
-      const legs = yield* Effect.forEach(Arr.chunksOf(ids, CHUNK), (chunk) =>
-        sql`SELECT account, order_id, ${sql.literal(orderColumns.join(", "))} FROM ledger_orders
-          WHERE book = ${q.book} AND ${sql.in("parent_order_id", chunk)} ORDER BY order_id`.pipe(Effect.flatMap(decodeOrders)))
-      const all = [...ids, ...legs.flat().map((l) => l.id)]
-      const events = yield* Effect.forEach(Arr.chunksOf(all, CHUNK), (chunk) =>
+      const legRows = (yield* Effect.forEach(Arr.chunksOf(ids, CHUNK), (chunk) =>
+        sql<Record<string, unknown>>`SELECT ${columns} FROM ledger_orders
+          WHERE book = ${q.book} AND ${sql.in("parent_order_id", chunk)} ORDER BY order_id`)).flat()
+      const legs = yield* decodeOrders(legRows)
+      const all = [...ids, ...legs.map((l) => l.id)]
+      const events = (yield* Effect.forEach(Arr.chunksOf(all, CHUNK), (chunk) =>
         sql`SELECT account, order_id, status, filled_qty, at FROM ledger_order_events
-          WHERE book = ${q.book} AND ${sql.in("order_id", chunk)} ORDER BY at, filled_qty`.pipe(Effect.flatMap(decodeEvents)))
-      const historyOf = (o: LedgerOrder) =>
-        events.flat().filter((e) => e.account === o.account && e.orderId === o.id).map(({ at, filledQty, status }) => ({ status, filledQty, at }))
+          WHERE book = ${q.book} AND ${sql.in("order_id", chunk)}`.pipe(Effect.flatMap(decodeEvents)))).flat()
+      const statusAt = new Map([...parentRows, ...legRows].map((row, i) => [[...parents, ...legs][i]!, row["status_at"] as string | null]))
+      /** The order's events, and its current pair unless an event holds it (see `historyOf`), by time then filled qty. */
+      const historyFor = (o: LedgerOrder): Array<OrderEvent> => {
+        const history = events.filter((e) => e.account === o.account && e.orderId === o.id).map(({ at, filledQty, status }) => ({ status, filledQty, at }))
+        if (!history.some((e) => e.status === o.status && e.filledQty === o.filledQty)) {
+          history.push({ status: o.status, filledQty: o.filledQty, at: statusAt.get(o) ?? o.updatedAt })
+        }
+        return history.sort(byTime)
+      }
       return parents.map((p): OrderView => ({
         ...p,
-        history: historyOf(p),
-        legs: legs.flat().filter((l) => l.account === p.account && l.parentId === p.id).map((l) => ({ ...l, history: historyOf(l) }))
+        history: historyFor(p),
+        legs: legs.filter((l) => l.account === p.account && l.parentId === p.id).map((l) => ({ ...l, history: historyFor(l) }))
       }))
     },
     Effect.mapError(failWith("orders"))

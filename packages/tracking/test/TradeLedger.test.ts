@@ -11,7 +11,7 @@ import { AccountId, OPEN_STATUSES, Ticker, TradingDay } from "@council/domain"
 import { LocalBars } from "@council/market"
 import { Database, NodeSqliteClient } from "@council/store"
 import { migrations } from "../../store/src/migrations/index.ts"
-import { BookId, liveBook, TradeLedger } from "@council/tracking"
+import { BookId, liveBook, type Reconciliation, TradeLedger } from "@council/tracking"
 import { PgServer } from "../../store/test/PgServer.ts"
 import { ACCOUNTS, simulate, STARTING_CASH } from "./fixtures/SimulatedBook.ts"
 
@@ -157,6 +157,33 @@ const contract = (test: (name: string, body: () => Body) => void) => {
         assert.strictEqual(fills.length, orders.filter((o) => o.status === "filled").length)
       })))
 
+  test("an order's history holds each (status, filled qty) once, stamped when first seen, whatever order the views come in", () =>
+    Effect.gen(function*() {
+      const ledger = yield* TradeLedger
+      const account = AccountId.make("COUNCIL")
+      const at = (minute: number) => `2024-01-05T20:${String(minute).padStart(2, "0")}:00.000Z`
+      const view = (status: "accepted" | "new" | "partially_filled" | "filled", filledQty: number, updatedAt: string) => ({
+        account, id: "o-9", clientOrderId: "c-9", symbol: Ticker.make("SPY"), side: "buy" as const, qty: 10, type: "limit" as const,
+        timeInForce: "day" as const, limitPrice: 470, stopPrice: null, orderClass: "simple" as const, status, filledQty,
+        filledAvgPrice: filledQty === 0 ? null : 470, submittedAt: at(0), filledAt: status === "filled" ? updatedAt : null, parentId: null, updatedAt
+      })
+      const record = (...orders: ReadonlyArray<ReturnType<typeof view>>) =>
+        Effect.forEach(orders, (o) => ledger.record({ book: liveBook, orders: [o], fills: [], snapshots: [] }), { discard: true })
+      const history = Effect.map(ledger.orders({ book: liveBook }), (orders) => orders.map((o) => [o.status, o.updatedAt, o.history]))
+      // a later view of the same pair (something else changed) keeps when the pair was first seen
+      yield* record(view("new", 0, at(10)), view("new", 0, at(20)))
+      assert.deepStrictEqual(yield* history, [["new", at(20), [{ status: "new", filledQty: 0, at: at(10) }]]])
+      // a partial fill, then views older than the order (one of a pair never seen, one seen), then the last fill
+      yield* record(view("partially_filled", 5, at(30)), view("accepted", 0, at(5)), view("new", 0, at(10)), view("filled", 10, at(40)))
+      yield* record(view("partially_filled", 5, at(45)), view("filled", 10, at(50)))
+      assert.deepStrictEqual(yield* history, [["filled", at(50), [
+        { status: "accepted", filledQty: 0, at: at(5) },
+        { status: "new", filledQty: 0, at: at(10) },
+        { status: "partially_filled", filledQty: 5, at: at(30) },
+        { status: "filled", filledQty: 10, at: at(40) }
+      ]]])
+    }))
+
   test("a backtest's book is isolated from the live book, listed with its range and status", () =>
     withMarket((market) =>
       Effect.gen(function*() {
@@ -189,34 +216,88 @@ const ledgerOn = (db: Layer.Layer<SqlClient.SqlClient, unknown>) => TradeLedger.
 describe("TradeLedger on SQLite", () => {
   contract((name, body) => it.effect(name, () => Effect.provide(body(), ledgerOn(Database.layerSqlite(tempDb())))))
 
-  it.effect("a ledger written before migration 0010 reads back the same after it (events and equity WITHOUT ROWID)", () =>
+  it.effect("a ledger written before migrations 0010 and 0012 reads back as a new one does, and takes more sessions alike", () =>
     withMarket((market) =>
       Effect.gen(function*() {
-        const sql = yield* SqlClient.SqlClient
-        const upTo = (last: string) => Object.fromEntries(Object.entries(migrations).filter(([key]) => key <= last))
-        yield* Migrator.make({})({ loader: Migrator.fromRecord(upTo("0009")) })
-        const ledger = yield* TradeLedger
         const sim = yield* simulate(market, liveBook, FROM, 12)
-        for (const day of sim.days) yield* ledger.record(day)
-        const read = Effect.all([
-          fingerprint,
-          ledger.equity({ book: liveBook }),
-          ledger.orders({ book: liveBook }),
-          ledger.cursors(liveBook, ACCOUNTS)
-        ])
-        const before = yield* read
-        yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
-        assert.deepStrictEqual(yield* read, before)
-        assert.isAbove(before[2].length, 0)
-        const lean = yield* sql<{ readonly name: string }>`SELECT name FROM sqlite_master
-          WHERE type = 'table' AND name LIKE 'ledger_%' AND sql LIKE '%WITHOUT ROWID' ORDER BY name`
-        assert.deepStrictEqual(lean.map((t) => t.name), ["ledger_equity", "ledger_order_events"])
-        // the open-orders query carries the partial index's predicate word for word
-        const plan = yield* sql.unsafe<{ readonly detail: string }>(`EXPLAIN QUERY PLAN SELECT order_id FROM ledger_orders
-          WHERE book = 'live' AND account = 'A' AND status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`)
-        assert.include(plan.map((p) => p.detail).join(" "), "ledger_orders_open")
-      }).pipe(Effect.provide(TradeLedger.layer.pipe(Layer.provideMerge(NodeSqliteClient.layer({ filename: tempDb() })), Layer.orDie)))))
+        const stale = sim.days[0]!.orders.filter((o) => o.parentId !== null)
+        const [early, late] = [sim.days.slice(0, 6), sim.days.slice(6)]
+        const reads = Effect.gen(function*() {
+          const ledger = yield* TradeLedger
+          return yield* Effect.all([
+            ledger.equity({ book: liveBook }),
+            ledger.orders({ book: liveBook }),
+            ledger.fills({ book: liveBook }),
+            ledger.cursors(liveBook, ACCOUNTS)
+          ])
+        })
+        const written = Effect.gen(function*() {
+          const ledger = yield* TradeLedger
+          for (const day of [...sim.days, { ...sim.days[0]!, orders: stale }]) yield* ledger.record(day)
+          return yield* reads
+        })
+        const expected = yield* Effect.provide(written, ledgerOn(Database.layerSqlite(tempDb())))
+
+        const old = Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const upTo = (last: string) => Object.fromEntries(Object.entries(migrations).filter(([key]) => key <= last))
+          yield* Migrator.make({})({ loader: Migrator.fromRecord(upTo("0009")) })
+          for (const day of early) yield* recordAsBefore0012(day)
+          yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
+          const ledger = yield* TradeLedger
+          for (const day of [...late, { ...sim.days[0]!, orders: stale }]) yield* ledger.record(day)
+          const lean = yield* sql<{ readonly name: string }>`SELECT name FROM sqlite_master
+            WHERE type = 'table' AND name LIKE 'ledger_%' AND sql LIKE '%WITHOUT ROWID' ORDER BY name`
+          assert.deepStrictEqual(lean.map((t) => t.name), ["ledger_equity", "ledger_order_events"])
+          // the open-orders query carries the partial index's predicate word for word
+          const plan = yield* sql.unsafe<{ readonly detail: string }>(`EXPLAIN QUERY PLAN SELECT order_id FROM ledger_orders
+            WHERE book = 'live' AND account = 'A' AND status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`)
+          assert.include(plan.map((p) => p.detail).join(" "), "ledger_orders_open")
+          // a cursor's latest top-level order: the partial index of top-level orders by submission (0012)
+          const latest = yield* sql.unsafe<{ readonly detail: string }>(`EXPLAIN QUERY PLAN SELECT submitted_at FROM ledger_orders
+            WHERE book = 'live' AND account = 'A' AND parent_order_id IS NULL ORDER BY submitted_at DESC LIMIT 1`)
+          assert.include(latest.map((p) => p.detail).join(" "), "ledger_orders_submitted")
+          return yield* reads
+        })
+        const migrated = yield* Effect.provide(old, TradeLedger.layer.pipe(Layer.provideMerge(NodeSqliteClient.layer({ filename: tempDb() })), Layer.orDie))
+        assert.isAbove(expected[1].length, 0)
+        assert.isTrue(expected[1].some((o) => o.legs.some((l) => l.history.length > 1)), "some leg has a history")
+        assert.deepStrictEqual(migrated, expected)
+      })))
 })
+
+/** What `TradeLedger.record` wrote before migration 0012: every (status, filled qty) an event, positions as objects. */
+const recordAsBefore0012 = (r: Reconciliation) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    for (const o of r.orders) {
+      const row = {
+        book: r.book, account: o.account, order_id: o.id, client_order_id: o.clientOrderId, parent_order_id: o.parentId,
+        symbol: o.symbol, side: o.side, qty: o.qty, type: o.type, time_in_force: o.timeInForce, limit_price: o.limitPrice,
+        stop_price: o.stopPrice, order_class: o.orderClass, status: o.status, filled_qty: o.filledQty,
+        filled_avg_price: o.filledAvgPrice, submitted_at: o.submittedAt, filled_at: o.filledAt, updated_at: o.updatedAt
+      }
+      yield* sql`INSERT INTO ledger_orders ${sql.insert(row)} ON CONFLICT (book, account, order_id) DO UPDATE SET
+        status = excluded.status, filled_qty = excluded.filled_qty, filled_avg_price = excluded.filled_avg_price,
+        filled_at = excluded.filled_at, updated_at = excluded.updated_at WHERE excluded.updated_at >= ledger_orders.updated_at`
+      yield* sql`INSERT INTO ledger_order_events ${
+        sql.insert({ book: r.book, account: o.account, order_id: o.id, status: o.status, filled_qty: o.filledQty, at: o.updatedAt })
+      } ON CONFLICT (book, account, order_id, status, filled_qty) DO NOTHING`
+    }
+    for (const f of r.fills) {
+      yield* sql`INSERT INTO ledger_fills ${
+        sql.insert({ book: r.book, account: f.account, fill_id: f.id, order_id: f.orderId, symbol: f.symbol, side: f.side, qty: f.qty, price: f.price, commission: f.commission, session: f.session, at: f.at })
+      } ON CONFLICT (book, account, fill_id) DO NOTHING`
+    }
+    for (const e of r.snapshots) {
+      yield* sql`INSERT INTO ledger_equity ${
+        sql.insert({
+          book: r.book, account: e.account, session: e.session, cash: e.cash, equity: e.equity, long_market_value: e.longMarketValue,
+          short_market_value: e.shortMarketValue, positions: JSON.stringify(e.positions), taken_at: e.takenAt
+        })
+      } ON CONFLICT (book, account, session) DO NOTHING`
+    }
+  })
 
 layer(PgServer.layer, { timeout: 60_000 })("TradeLedger on PostgreSQL", (it) => {
   contract((name, body) =>

@@ -16,6 +16,7 @@ import contentAddressed from "./0008_content_addressed.ts"
 import binaryBlobs from "./0009_binary_blobs.ts"
 import exchangeLedgerLean from "./0010_exchange_ledger_lean.ts"
 import runStoreLean from "./0011_run_store_lean.ts"
+import ledgerLean from "./0012_ledger_lean.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
@@ -27,5 +28,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0008_content_addressed": contentAddressed,
   "0009_binary_blobs": binaryBlobs,
   "0010_exchange_ledger_lean": exchangeLedgerLean,
-  "0011_run_store_lean": runStoreLean
+  "0011_run_store_lean": runStoreLean,
+  "0012_ledger_lean": ledgerLean
 }
