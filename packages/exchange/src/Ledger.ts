@@ -13,6 +13,8 @@
  *   `BEGIN IMMEDIATE` already holds the database's write lock.
  * - Rows are checked against their schemas: a row the exchange did not write fails as "invalid row".
  * - Positions come back sorted by symbol in JavaScript, so both dialects agree whatever their collation.
+ * - An order that is its own exit group is written with `''` there and read back with its id (`ORDER_SELECT`):
+ *   read orders with it, never `SELECT *`. On SQLite fills are stored by (account, time, id) (`0013_exchange_lean`).
  *
  * @since 0.1.0
  */
@@ -224,6 +226,12 @@ const ORDER_COLUMNS = [
 ] as const satisfies ReadonlyArray<keyof OrderRow>
 
 /**
+ * The columns of an order as read: an order that is its own exit group (every top-level order) stores `''` there
+ * (since `0013_exchange_lean`; its id again before), read back as its id.
+ */
+const ORDER_SELECT = ORDER_COLUMNS.map((c) => (c === "exit_group" ? "COALESCE(NULLIF(exit_group, ''), id) AS exit_group" : c)).join(", ")
+
+/**
  * `status IN (…open statuses…)`, as constant text. Every query for open orders carries it, word for word: it is the
  * predicate of the partial index of open orders (`exchange_orders_open`, migration `0010_exchange_ledger_lean`), which
  * SQLite uses only for queries that repeat it (a test checks the two agree).
@@ -300,20 +308,20 @@ const accountStatements = ({ decoded, pg, prepared, sql }: Statements) => {
 
 /** Orders: lookups, listings, inserts and every status change. */
 const orderStatements = ({ decoded, prepared, sql }: Statements) => {
-  const selectOrderById = decoded(`SELECT * FROM exchange_orders WHERE account = ? AND id = ?`, decodeOrders)
+  const selectOrderById = decoded(`SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND id = ?`, decodeOrders)
   const selectOrderByClientId = decoded(
-    `SELECT * FROM exchange_orders WHERE account = ? AND client_order_id = ?`,
+    `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND client_order_id = ?`,
     decodeOrders
   )
   const selectClientOrderId = prepared(`SELECT 1 AS found FROM exchange_orders WHERE account = ? AND client_order_id = ?`)
-  const selectOpen = decoded(`SELECT * FROM exchange_orders WHERE account = ? AND ${IS_OPEN} ORDER BY seq`, decodeOrders)
+  const selectOpen = decoded(`SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND ${IS_OPEN} ORDER BY seq`, decodeOrders)
   // the open-statuses term lets these use the partial index of open orders
   const selectResting = decoded(
-    `SELECT * FROM exchange_orders WHERE account = ? AND ${IS_OPEN} AND status = 'new' AND active_after < ? ORDER BY seq`,
+    `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND ${IS_OPEN} AND status = 'new' AND active_after < ? ORDER BY seq`,
     decodeOrders
   )
   const selectQueued = decoded(
-    `SELECT * FROM exchange_orders WHERE account = ? AND ${IS_OPEN} AND status = 'accepted' AND active_after < ? ORDER BY seq`,
+    `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND ${IS_OPEN} AND status = 'accepted' AND active_after < ? ORDER BY seq`,
     decodeOrders
   )
   const updateRouted = prepared(`UPDATE exchange_orders SET status = 'new', updated_at = ? WHERE id = ?`)
@@ -348,7 +356,7 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
   const legsOf = (parentIds: ReadonlyArray<string>) =>
     parentIds.length === 0
       ? Effect.succeed<ReadonlyArray<OrderRow>>([])
-      : Effect.flatMap(sql`SELECT * FROM exchange_orders WHERE parent_id IN ${sql.in(parentIds)} ORDER BY seq`, decodeOrders)
+      : Effect.flatMap(sql`SELECT ${sql.literal(ORDER_SELECT)} FROM exchange_orders WHERE parent_id IN ${sql.in(parentIds)} ORDER BY seq`, decodeOrders)
 
   const openOrders = (account: AccountId) => selectOpen(account)
 
@@ -382,13 +390,14 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
     ]
     const direction = sql.literal(filter.direction === "asc" ? "ASC" : "DESC")
     return Effect.flatMap(
-      sql`SELECT * FROM exchange_orders WHERE ${sql.and(clauses)}
+      sql`SELECT ${sql.literal(ORDER_SELECT)} FROM exchange_orders WHERE ${sql.and(clauses)}
         ORDER BY submitted_at ${direction}, seq ${direction} LIMIT ${filter.limit}`,
       decodeOrders
     )
   }
 
-  const insertOrder = (row: OrderRow) => insertOrderRow(...ORDER_COLUMNS.map((column) => row[column]))
+  const insertOrder = (row: OrderRow) =>
+    insertOrderRow(...ORDER_COLUMNS.map((column) => (column === "exit_group" && row.exit_group === row.id ? "" : row[column])))
   const markTriggered = (id: string, at: string) => updateTriggered(at, id)
   /** A resting order filled completely at `price`. */
   const markFilled = (id: string, qty: number, price: number, at: string) => updateFilled(qty, price, at, at, id)

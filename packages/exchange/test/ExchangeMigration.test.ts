@@ -4,14 +4,14 @@ import { Migrator, SqlClient } from "effect/sql"
 import { OPEN_STATUSES } from "@council/domain"
 import { NodeSqliteClient } from "@council/store"
 import { migrations } from "../../store/src/migrations/index.ts"
-import { ACCOUNT, D1, D2, isoAt, SPY, tempDatabase, withExchange } from "./ExchangeFixture.ts"
+import { ACCOUNT, closeAt, D1, D2, D3, isoAt, SPY, tempDatabase, withExchange } from "./ExchangeFixture.ts"
 
 const migrate = (upTo: string) =>
   Migrator.make({})({
     loader: Migrator.fromRecord(Object.fromEntries(Object.entries(migrations).filter(([key]) => key < upTo)))
   })
 
-describe("exchange tables, migration 0010", () => {
+describe("exchange tables, migrations 0010 and 0013", () => {
   it.effect("an exchange written before 0010 (reason and created_at columns, full indexes) reads back after it", () =>
     Effect.gen(function*() {
       const filename = tempDatabase()
@@ -57,5 +57,46 @@ describe("exchange tables, migration 0010", () => {
           const [after] = yield* broker.listOrders({ status: "open" })
           assert.deepStrictEqual(after?.legs.map((l) => l.status), ["new"])
         }), { filename, start: D2, time: "16:00" })
+    }))
+
+  it.effect("an exchange written before 0013 (fills keyed by id, orders naming themselves as exit group) reads and trades on", () =>
+    Effect.gen(function*() {
+      const filename = tempDatabase()
+      const filledAt = closeAt(D1)
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* migrate("0013")
+        yield* sql`INSERT INTO exchange_accounts (id, uuid, api_key_id, api_secret, cash, created_at, last_session, phase)
+          VALUES (${ACCOUNT}, 'u-1', 'PKOLD00000000000000A', 'secret', 99000, ${isoAt(D1, "15:45")}, ${D1}, 'closed')`
+        yield* sql`INSERT INTO exchange_positions (account, symbol, qty, avg_entry_price) VALUES (${ACCOUNT}, ${SPY}, 10, 100)`
+        const order = (id: string, fields: { parent: string | null; side: string; type: string; status: string; limit?: number; stop?: number }) =>
+          sql`INSERT INTO exchange_orders (id, account, client_order_id, parent_id, exit_group, position_effect, symbol, side, qty,
+            type, time_in_force, limit_price, stop_price, order_class, status, filled_qty, filled_avg_price, session, active_after,
+            updated_at, submitted_at, filled_at)
+            VALUES (${id}, ${ACCOUNT}, ${`c-${id}`}, ${fields.parent}, ${fields.parent ?? id}, ${fields.side === "buy" ? "open" : "close"},
+            ${SPY}, ${fields.side}, 10, ${fields.type}, ${fields.status === "filled" ? "day" : "gtc"}, ${fields.limit ?? null},
+            ${fields.stop ?? null}, ${fields.status === "filled" ? "simple" : "oco"}, ${fields.status}, ${fields.status === "filled" ? 10 : 0},
+            ${fields.status === "filled" ? 100 : null}, ${D1}, ${D1}, ${filledAt}, ${isoAt(D1, "15:45")},
+            ${fields.status === "filled" ? filledAt : null})`
+        yield* order("b-1", { parent: null, side: "buy", type: "market", status: "filled" })
+        yield* order("p-2", { parent: null, side: "sell", type: "limit", status: "new", limit: 105 })
+        yield* order("l-2", { parent: "p-2", side: "sell", type: "stop", status: "new", stop: 95 })
+        yield* sql`INSERT INTO exchange_fills (id, order_id, account, symbol, side, qty, price, commission, session, filled_at)
+          VALUES ('fill-1', 'b-1', ${ACCOUNT}, ${SPY}, 'buy', 10, 100, 0, ${D1}, ${filledAt})`
+        yield* migrate("9999")
+        const lean = yield* sql<{ readonly sql: string }>`SELECT sql FROM sqlite_master WHERE name = 'exchange_fills'`
+        assert.include(lean[0]?.sql ?? "", "WITHOUT ROWID")
+      }).pipe(Effect.provide(Layer.fresh(NodeSqliteClient.layer({ filename }))))
+
+      // D2 (high 103) leaves the pair working; D3 (high 108) fills the take-profit at 105, which cancels its stop
+      yield* withExchange(({ broker, exchange }) =>
+        Effect.gen(function*() {
+          assert.deepStrictEqual((yield* exchange.fills(ACCOUNT, D1)).map((f) => [f.id, f.orderId, f.clientOrderId, f.price]), [["fill-1", "b-1", "c-b-1", 100]])
+          const fills = yield* exchange.fills(ACCOUNT)
+          assert.deepStrictEqual(fills.map((f) => [f.orderId, f.price, f.at]), [["b-1", 100, filledAt], ["p-2", 105, closeAt(D3)]])
+          const pair = yield* broker.getOrder("p-2")
+          assert.deepStrictEqual([pair.status, pair.legs.map((l) => [l.id, l.status])], ["filled", [["l-2", "canceled"]]])
+          assert.deepStrictEqual(yield* broker.getPositions, [])
+        }), { filename, start: D3, time: "16:00" })
     }))
 })

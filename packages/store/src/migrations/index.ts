@@ -17,6 +17,7 @@ import binaryBlobs from "./0009_binary_blobs.ts"
 import exchangeLedgerLean from "./0010_exchange_ledger_lean.ts"
 import runStoreLean from "./0011_run_store_lean.ts"
 import ledgerLean from "./0012_ledger_lean.ts"
+import exchangeLean from "./0013_exchange_lean.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
@@ -29,5 +30,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0009_binary_blobs": binaryBlobs,
   "0010_exchange_ledger_lean": exchangeLedgerLean,
   "0011_run_store_lean": runStoreLean,
-  "0012_ledger_lean": ledgerLean
+  "0012_ledger_lean": ledgerLean,
+  "0013_exchange_lean": exchangeLean
 }
