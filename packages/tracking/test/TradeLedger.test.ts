@@ -216,7 +216,7 @@ const ledgerOn = (db: Layer.Layer<SqlClient.SqlClient, unknown>) => TradeLedger.
 describe("TradeLedger on SQLite", () => {
   contract((name, body) => it.effect(name, () => Effect.provide(body(), ledgerOn(Database.layerSqlite(tempDb())))))
 
-  it.effect("a ledger written before migrations 0010 and 0012 reads back as a new one does, and takes more sessions alike", () =>
+  it.effect("a ledger written before migrations 0010, 0012 and 0014 reads back as a new one does, and takes more sessions alike", () =>
     withMarket((market) =>
       Effect.gen(function*() {
         const sim = yield* simulate(market, liveBook, FROM, 12)
@@ -248,7 +248,7 @@ describe("TradeLedger on SQLite", () => {
           for (const day of [...late, { ...sim.days[0]!, orders: stale }]) yield* ledger.record(day)
           const lean = yield* sql<{ readonly name: string }>`SELECT name FROM sqlite_master
             WHERE type = 'table' AND name LIKE 'ledger_%' AND sql LIKE '%WITHOUT ROWID' ORDER BY name`
-          assert.deepStrictEqual(lean.map((t) => t.name), ["ledger_equity", "ledger_order_events"])
+          assert.deepStrictEqual(lean.map((t) => t.name), ["ledger_equity", "ledger_fills", "ledger_order_events"])
           // the open-orders query carries the partial index's predicate word for word
           const plan = yield* sql.unsafe<{ readonly detail: string }>(`EXPLAIN QUERY PLAN SELECT order_id FROM ledger_orders
             WHERE book = 'live' AND account = 'A' AND status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`)
@@ -257,6 +257,9 @@ describe("TradeLedger on SQLite", () => {
           const latest = yield* sql.unsafe<{ readonly detail: string }>(`EXPLAIN QUERY PLAN SELECT submitted_at FROM ledger_orders
             WHERE book = 'live' AND account = 'A' AND parent_order_id IS NULL ORDER BY submitted_at DESC LIMIT 1`)
           assert.include(latest.map((p) => p.detail).join(" "), "ledger_orders_submitted")
+          const lastFill = yield* sql.unsafe<{ readonly detail: string }>(`EXPLAIN QUERY PLAN SELECT at FROM ledger_fills
+            WHERE book = 'live' AND account = 'A' ORDER BY at DESC LIMIT 1`)
+          assert.include(lastFill.map((p) => p.detail).join(" "), "ledger_fills_at")
           return yield* reads
         })
         const migrated = yield* Effect.provide(old, TradeLedger.layer.pipe(Layer.provideMerge(NodeSqliteClient.layer({ filename: tempDb() })), Layer.orDie))

@@ -18,6 +18,7 @@ import exchangeLedgerLean from "./0010_exchange_ledger_lean.ts"
 import runStoreLean from "./0011_run_store_lean.ts"
 import ledgerLean from "./0012_ledger_lean.ts"
 import exchangeLean from "./0013_exchange_lean.ts"
+import ledgerFillsLean from "./0014_ledger_fills_lean.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
@@ -31,5 +32,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0010_exchange_ledger_lean": exchangeLedgerLean,
   "0011_run_store_lean": runStoreLean,
   "0012_ledger_lean": ledgerLean,
-  "0013_exchange_lean": exchangeLean
+  "0013_exchange_lean": exchangeLean,
+  "0014_ledger_fills_lean": ledgerFillsLean
 }
