@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Layer, Ref } from "effect"
+import type * as SqlClient from "effect/sql/SqlClient"
 import { AccountId, type Bar, isoOf, momentAt, type NewYorkMoment, type OrderIntent, Ticker, TradingDay } from "@council/domain"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
@@ -90,6 +91,8 @@ export const withExchange = <A, E>(
     readonly start?: TradingDay
     readonly time?: string
     readonly filename?: string
+    /** Instead of SQLite (`filename`): another migrated database, say PostgreSQL's `Database.layerPg`. */
+    readonly database?: Layer.Layer<SqlClient.SqlClient, Database.DatabaseError>
     readonly exchange?: LocalExchangeOptions
     readonly bars?: Record<string, ReadonlyArray<Bar>>
   } = {}
@@ -97,7 +100,7 @@ export const withExchange = <A, E>(
   Effect.gen(function*() {
     const day = yield* Ref.make<NewYorkMoment>(momentAt(options.start ?? D1, options.time ?? SESSION_TIME))
     const layer = LocalExchange.layer(options.exchange).pipe(
-      Layer.provide(Database.layerSqlite(options.filename ?? ":memory:")),
+      Layer.provide(options.database ?? Database.layerSqlite(options.filename ?? ":memory:")),
       Layer.provide(MarketData.layerTest(options.bars ?? bars)),
       Layer.provide(ExchangeSession.layerRef(day)),
       Layer.fresh
