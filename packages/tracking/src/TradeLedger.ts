@@ -306,7 +306,12 @@ const positionsText = (positions: ReadonlyArray<Record<string, unknown>>): strin
 
 /** Stored positions as objects again: arrays as `positionsText` writes them, objects as earlier rows hold them. */
 const positionsOf = (text: unknown): unknown => {
-  const parsed: unknown = typeof text === "string" ? JSON.parse(text) : text
+  let parsed: unknown = text
+  try {
+    if (typeof text === "string") parsed = JSON.parse(text)
+  } catch {
+    return text // not JSON: fails the schema, as stored data that does not decode
+  }
   if (!Array.isArray(parsed)) return parsed
   return parsed.map((p: unknown) => (Array.isArray(p) ? Object.fromEntries(POSITION_FIELDS.map((field, i) => [field, p[i]])) : p))
 }
@@ -383,7 +388,16 @@ const make = Effect.gen(function*() {
     function*(r: Reconciliation) {
       yield* requireBook("record", r.book)
       const stored = r.orders.length === 0 ? new Map<string, StoredState>() : yield* storedStates(r.book, r.orders)
-      const views = r.orders.map((order) => ({ order, history: historyOf(order, stored.get(`${order.account} ${order.id}`)) }))
+      // in order, each view seeing what the ones before it wrote (as the upsert's rows do)
+      const views = r.orders.map((order) => {
+        const key = `${order.account} ${order.id}`
+        const before = stored.get(key)
+        const history = historyOf(order, before)
+        if (before === undefined || order.updatedAt >= before.updated_at) {
+          stored.set(key, { status: order.status, filled_qty: order.filledQty, updated_at: order.updatedAt, status_at: history.statusAt })
+        }
+        return { order, history }
+      })
       const encodeViews = (chunk: ReadonlyArray<(typeof views)[number]>) =>
         Effect.map(encodeOrders(chunk.map((v) => v.order)), (rows) => rows.map((row, i) => ({ ...row, status_at: chunk[i]!.history.statusAt })))
       yield* upsert(encodeViews, views, (rows) =>

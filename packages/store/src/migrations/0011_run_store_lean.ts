@@ -15,6 +15,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as SqlClient from "effect/sql/SqlClient"
+import { rebuild } from "./WithoutRowid.ts"
 
 /** `column` as 16 bytes when it is 32 lowercase hex characters, else as it is. */
 const binaryHash = (column: string) =>
@@ -23,34 +24,29 @@ const binaryHash = (column: string) =>
 export default Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   if (sql.onDialectOrElse({ pg: () => true, orElse: () => false })) return
-  yield* sql.unsafe(`CREATE TABLE checkpoints_lean (
-    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    stage TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    output_hash BLOB NOT NULL,
-    input_hash BLOB NOT NULL,
-    attempt INTEGER NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    duration_ms REAL NOT NULL,
-    reused_from TEXT,
-    PRIMARY KEY (run_id, stage)
-  ) WITHOUT ROWID`)
-  yield* sql.unsafe(`INSERT INTO checkpoints_lean (run_id, stage, seq, output_hash, input_hash, attempt, started_at, finished_at,
-    duration_ms, reused_from) SELECT run_id, stage, seq, ${binaryHash("output_hash")}, ${binaryHash("input_hash")}, attempt,
-    started_at, finished_at, duration_ms, reused_from FROM checkpoints`)
-  yield* sql.unsafe(`DROP TABLE checkpoints`)
-  yield* sql.unsafe(`ALTER TABLE checkpoints_lean RENAME TO checkpoints`)
-
-  yield* sql.unsafe(`CREATE TABLE stage_recordings_lean (
-    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    stage TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    entries_hash BLOB NOT NULL,
-    PRIMARY KEY (run_id, stage)
-  ) WITHOUT ROWID`)
-  yield* sql.unsafe(`INSERT INTO stage_recordings_lean (run_id, stage, seq, entries_hash)
-    SELECT run_id, stage, seq, ${binaryHash("entries_hash")} FROM stage_recordings`)
-  yield* sql.unsafe(`DROP TABLE stage_recordings`)
-  yield* sql.unsafe(`ALTER TABLE stage_recordings_lean RENAME TO stage_recordings`)
+  yield* rebuild(sql, "checkpoints", {
+    columns: "run_id, stage, seq, output_hash, input_hash, attempt, started_at, finished_at, duration_ms, reused_from",
+    select: `run_id, stage, seq, ${binaryHash("output_hash")}, ${binaryHash("input_hash")}, attempt, started_at, finished_at,
+      duration_ms, reused_from`,
+    definition: `run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+      stage TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      output_hash BLOB NOT NULL,
+      input_hash BLOB NOT NULL,
+      attempt INTEGER NOT NULL,
+      started_at TEXT NOT NULL,
+      finished_at TEXT,
+      duration_ms REAL NOT NULL,
+      reused_from TEXT,
+      PRIMARY KEY (run_id, stage)`
+  })
+  yield* rebuild(sql, "stage_recordings", {
+    columns: "run_id, stage, seq, entries_hash",
+    select: `run_id, stage, seq, ${binaryHash("entries_hash")}`,
+    definition: `run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+      stage TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      entries_hash BLOB NOT NULL,
+      PRIMARY KEY (run_id, stage)`
+  })
 })

@@ -13,26 +13,23 @@
  */
 import * as Effect from "effect/Effect"
 import * as SqlClient from "effect/sql/SqlClient"
-
-const COLUMNS = "account, filled_at, id, order_id, symbol, side, qty, price, commission, session"
+import { rebuild } from "./WithoutRowid.ts"
 
 export default Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   if (sql.onDialectOrElse({ pg: () => true, orElse: () => false })) return
-  yield* sql.unsafe(`CREATE TABLE exchange_fills_lean (
-    account TEXT NOT NULL REFERENCES exchange_accounts (id),
-    filled_at TEXT NOT NULL,
-    id TEXT NOT NULL,
-    order_id TEXT NOT NULL REFERENCES exchange_orders (id),
-    symbol TEXT NOT NULL,
-    side TEXT NOT NULL,
-    qty REAL NOT NULL,
-    price REAL NOT NULL,
-    commission REAL NOT NULL,
-    session TEXT NOT NULL,
-    PRIMARY KEY (account, filled_at, id)
-  ) WITHOUT ROWID`)
-  yield* sql.unsafe(`INSERT INTO exchange_fills_lean (${COLUMNS}) SELECT ${COLUMNS} FROM exchange_fills`)
-  yield* sql.unsafe(`DROP TABLE exchange_fills`)
-  yield* sql.unsafe(`ALTER TABLE exchange_fills_lean RENAME TO exchange_fills`)
+  yield* rebuild(sql, "exchange_fills", {
+    columns: "account, filled_at, id, order_id, symbol, side, qty, price, commission, session",
+    definition: `account TEXT NOT NULL REFERENCES exchange_accounts (id),
+      filled_at TEXT NOT NULL,
+      id TEXT NOT NULL,
+      order_id TEXT NOT NULL REFERENCES exchange_orders (id),
+      symbol TEXT NOT NULL,
+      side TEXT NOT NULL,
+      qty REAL NOT NULL,
+      price REAL NOT NULL,
+      commission REAL NOT NULL,
+      session TEXT NOT NULL,
+      PRIMARY KEY (account, filled_at, id)`
+  })
 })

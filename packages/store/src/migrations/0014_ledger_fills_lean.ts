@@ -12,29 +12,26 @@
  */
 import * as Effect from "effect/Effect"
 import * as SqlClient from "effect/sql/SqlClient"
-
-const COLUMNS = "book, account, fill_id, order_id, symbol, side, qty, price, commission, session, at"
+import { rebuild } from "./WithoutRowid.ts"
 
 export default Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   yield* sql.unsafe(`DROP INDEX ledger_fills_session`)
   if (sql.onDialectOrElse({ pg: () => true, orElse: () => false })) return
-  yield* sql.unsafe(`CREATE TABLE ledger_fills_lean (
-    book TEXT NOT NULL REFERENCES ledger_books (id) ON DELETE CASCADE,
-    account TEXT NOT NULL,
-    fill_id TEXT NOT NULL,
-    order_id TEXT NOT NULL,
-    symbol TEXT NOT NULL,
-    side TEXT NOT NULL,
-    qty REAL NOT NULL,
-    price REAL NOT NULL,
-    commission REAL NOT NULL,
-    session TEXT NOT NULL,
-    at TEXT NOT NULL,
-    PRIMARY KEY (book, account, fill_id)
-  ) WITHOUT ROWID`)
-  yield* sql.unsafe(`INSERT INTO ledger_fills_lean (${COLUMNS}) SELECT ${COLUMNS} FROM ledger_fills`)
-  yield* sql.unsafe(`DROP TABLE ledger_fills`)
-  yield* sql.unsafe(`ALTER TABLE ledger_fills_lean RENAME TO ledger_fills`)
+  yield* rebuild(sql, "ledger_fills", {
+    columns: "book, account, fill_id, order_id, symbol, side, qty, price, commission, session, at",
+    definition: `book TEXT NOT NULL REFERENCES ledger_books (id) ON DELETE CASCADE,
+      account TEXT NOT NULL,
+      fill_id TEXT NOT NULL,
+      order_id TEXT NOT NULL,
+      symbol TEXT NOT NULL,
+      side TEXT NOT NULL,
+      qty REAL NOT NULL,
+      price REAL NOT NULL,
+      commission REAL NOT NULL,
+      session TEXT NOT NULL,
+      at TEXT NOT NULL,
+      PRIMARY KEY (book, account, fill_id)`
+  })
   yield* sql.unsafe(`CREATE INDEX ledger_fills_at ON ledger_fills (book, account, at)`)
 })
