@@ -258,13 +258,21 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
     }
   }
 
-  /** The stored rows of `hashes` and of every base they need. */
-  const rowsOf = (hashes: ReadonlyArray<string>) =>
+  /**
+   * The stored rows of `hashes` and of every base they need, but those decoded lately: these are put in `held`
+   * for the read (decoding the others may push them out of `recent` before they are used).
+   */
+  const rowsOf = (hashes: ReadonlyArray<string>, held: Map<string, string | Buffer>) =>
     Effect.gen(function*() {
       const rows = new Map<string, Row>()
+      const isHeld = (hash: string) => {
+        const text = recent.get(hash)
+        if (text !== undefined) held.set(hash, text)
+        return held.has(hash)
+      }
       // asked once each: a base that is missing (a hand-edited database) ends the walk, `get` then says so
       const asked = new Set<string>()
-      let wanted = hashes.filter((hash) => !recent.has(hash))
+      let wanted = hashes.filter((hash) => !isHeld(hash))
       while (wanted.length > 0) {
         for (const hash of wanted) asked.add(hash)
         for (const chunk of chunks(wanted, CHUNK)) {
@@ -278,7 +286,7 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
             })
           }
         }
-        wanted = [...new Set([...rows.values()].flatMap((r) => r.base.filter((base) => !asked.has(base) && !recent.has(base))))]
+        wanted = [...new Set([...rows.values()].flatMap((r) => r.base.filter((base) => !asked.has(base) && !isHeld(base))))]
       }
       return rows
     })
@@ -286,8 +294,8 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
   const get = (operation: string, hashes: Iterable<string>) =>
     Effect.gen(function*() {
       const wanted = [...new Set(hashes)]
-      const rows = yield* rowsOf(wanted)
       const decoded = new Map<string, string | Buffer>()
+      const rows = yield* rowsOf(wanted, decoded)
       const failure = (hash: string, problem: string) => new StoreError({ operation, message: `stored blob ${hash} ${problem}` })
       /** What `hash` holds, its base's first (bounded by `MAX_DEPTH` + 1 levels when written here). */
       const decode = (hash: string, depth: number): string | Buffer | StoreError => {

@@ -402,6 +402,26 @@ const sqlOnly = <R>(
     assert.match(error.message, /does not rebuild/)
   }))
 
+  test("a read that decodes more than the store keeps of recent texts still finds the ones it counted on (not \"missing\")", Effect.gen(function*() {
+    const store = yield* RunStore
+    // two slots, each text compressed against the run before: a large window (~0.6 MB) and a small note
+    const large = (n: number) => ({ run: n, rows: Array.from({ length: 16_000 }, (_, k) => ({ k, v: Math.sin(n * 7919 + k) })) })
+    const small = (n: number) => ({ run: n, note: `the note of run ${n} `.repeat(5) })
+    const runs = Array.from({ length: 32 }, (_, i) => i + 1)
+    for (const n of runs) {
+      yield* store.createRun(mkRun(`big${n}`))
+      for (const [stage, output] of [["large", large(n)], ["small", small(n)]] as const) {
+        yield* store.commitStage({ runId: id(`big${n}`), stage, checkpoint: mkCheckpoint(`big${n}`, stage, { output }), recordings: [] })
+      }
+    }
+    const reader = yield* SqlRunStore.make
+    yield* reader.getCheckpoints(id("big1"))
+    // the last run's large chain (31 texts, past the 16 MB kept) is decoded first and pushes run 1's texts out;
+    // its small chain, found to end at run 1's small text, reads on
+    const last = yield* reader.getCheckpoints(id("big32"))
+    assert.strictEqual(JSON.stringify(last.map((c) => c.output)), JSON.stringify([large(32), small(32)]))
+  }))
+
   test("runs read in order cost each text's own row: the chain behind it was decoded by the reads before", Effect.gen(function*() {
     const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient
