@@ -204,7 +204,10 @@ export const accountDecisions = (input: {
     })
   })
 
-/** What execution did for one account: ERROR when it failed, WARN when an order failed, else INFO. */
+/**
+ * What execution did for one account: ERROR when it failed, WARN when an order failed, else INFO. Its equity only
+ * when the execution read one (a run's summary carries every account's equity).
+ */
 export const executionResult = (execution: AccountExecution): Notification => {
   const level: NotificationLevel = execution.status === "failed" ? "ERROR" : execution.failures.length > 0 ? "WARN" : "INFO"
   const placed = execution.orders.length
@@ -219,7 +222,8 @@ export const executionResult = (execution: AccountExecution): Notification => {
       ...execution.orders.map(orderLine),
       ...execution.failures.map((f) => `failed ${f.symbol} (${f.clientOrderId}): ${f.error}`),
       ...(execution.canceled > 0 ? [`canceled ${execution.canceled} open order${execution.canceled === 1 ? "" : "s"}`] : []),
-      `equity ${money(execution.equity)}`
+      // execution no longer reads the account back: the run's summary carries each account's equity
+      ...(execution.equity === null ? [] : [`equity ${money(execution.equity)}`])
     ])
   }
 }

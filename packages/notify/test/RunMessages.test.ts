@@ -166,7 +166,7 @@ describe("RunMessages", () => {
     assert.strictEqual(formatLine(message), "[COUNCIL] INFO Decision FLAT · no orders — Three of five PMs favour equities.")
   })
 
-  it("executionResult shows fills, failures, cancels and equity; a failed account is an ERROR", () => {
+  it("executionResult shows fills, failures, cancels and equity (none when unread); a failed account is an ERROR", () => {
     const done = RunMessages.executionResult(execution({
       orders: [order({}), order({ id: "o-2", symbol: "TLT", side: "sell", qty: 5, status: "accepted", filledQty: 0, filledAvgPrice: null })],
       failures: [{ clientOrderId: "c-3", symbol: "QQQ", error: "insufficient buying power" }],
@@ -185,7 +185,7 @@ describe("RunMessages", () => {
       ].join("\n")
     })
     const failed = RunMessages.executionResult(execution({ status: "failed", equity: null, message: "HTTP 401 from the broker" }))
-    assert.strictEqual(formatLine(failed), "[COUNCIL] ERROR Execution failed · 0 orders — HTTP 401 from the broker | equity —")
+    assert.strictEqual(formatLine(failed), "[COUNCIL] ERROR Execution failed · 0 orders — HTTP 401 from the broker")
   })
 
   it("failure carries the error's tag and message", () => {
