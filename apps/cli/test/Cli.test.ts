@@ -13,6 +13,7 @@ const lines = (text: string) => text.trim().split("\n").filter((l) => l !== "")
 describe("pnpm pipeline", () => {
   const home = tempHome()
   let runId = ""
+  let firstTable = ""
 
   it("runs the latest trading day for six accounts on the embedded default", () => {
     const r = cli(home, ["run", "daily"])
@@ -23,14 +24,17 @@ describe("pnpm pipeline", () => {
     for (const stage of DailyPipeline.stageNames) assert.match(r.stderr, new RegExp(`✓ ${stage}`))
     runId = runIdOf(r.stdout)
     assert.match(runId, /^2026-06-08-/)
+    firstTable = r.stdout
   })
 
-  it("places nothing again for a day that already ran, and shows that run", () => {
+  it("places nothing again for a day that already ran, and shows that run as it ran (its equity included)", () => {
     const before = cli(home, ["orders", "--status", "all"]).stdout
     const r = cli(home, ["run", "daily"])
     assert.strictEqual(r.code, 0, r.stderr)
     assert.match(r.stderr, new RegExp(`already ran as ${runId}; nothing is placed again`))
     assert.strictEqual(runIdOf(r.stdout), runId)
+    assert.match(firstTable, /^CHATGPT\s+succeeded\s+\d+\s+\d+\s+\$100,000\.00/m)
+    assert.strictEqual(r.stdout, firstTable)
     assert.strictEqual(cli(home, ["orders", "--status", "all"]).stdout, before)
   })
 

@@ -124,12 +124,14 @@ describe("one run of a day at a time", () => {
     const both = await Promise.all([cliAsync(home, ["run", "daily"]), cliAsync(home, ["run", "daily"])])
     const placed = placedOnce(home)
     assert.isAbove(placed, 0)
-    const ran = both.filter((r) => /· completed ·/.test(r.stdout))
+    // the one that ran; the other found the day held (exit 2, naming the holder) or already done when it looked
+    const ran = both.filter((r) => /· completed ·/.test(r.stdout) && !/already ran as/.test(r.stderr))
     assert.strictEqual(ran.length, 1, both.map((r) => r.stdout + r.stderr).join("\n---\n"))
     const other = both.find((r) => r !== ran[0])!
-    // held while the first ran (exit 2, naming it), or the day was already done when it looked
     if (other.code === 2) assert.match(other.stderr, /is being run by run daily \d{4}-\d{2}-\d{2} \(pid \d+/)
-    else assert.strictEqual(other.code, 0, other.stderr)
-    if (other.code === 0) assert.notInclude(other.stdout, "· completed ·")
+    else {
+      assert.strictEqual(other.code, 0, other.stderr)
+      assert.match(other.stderr, new RegExp(`already ran as ${runIdOf(ran[0]!.stdout)}; nothing is placed again`))
+    }
   })
 })

@@ -198,7 +198,9 @@ const planDay = (options: RunDailyOptions, day: TradingDay, params: DailyParams)
     const report = yield* dayReport(chain)
     const failed = report.accounts.filter(needsRetry).map((a) => a.account)
     const ran = `Trading day ${day} already ran as ${chain[0]!.id}${chain.length > 1 ? ` (retried as ${chain.slice(1).map((r) => r.id).join(", ")})` : ""}`
-    if (failed.length === 0) return { _tag: "Done", run: last, report, note: `${ran}; nothing is placed again.` } satisfies DayPlan
+    if (failed.length === 0) {
+      return { _tag: "Done", run: last, report: yield* RunNotices.withEquityOf(last.id, report), note: `${ran}; nothing is placed again.` } satisfies DayPlan
+    }
     const root = chain[0]!
     const rootParams = Option.getOrElse(paramsOf(root), () => params)
     const accounts = rootParams.accounts.filter((a) => failed.includes(a.id))
