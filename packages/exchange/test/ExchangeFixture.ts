@@ -70,6 +70,19 @@ export const intent = (
   ...fields
 })
 
+/** An exit-only OCO pair selling 10 SPY: take-profit at 105, stop at 95. */
+export const ocoExit = (): OrderIntent =>
+  intent({
+    symbol: SPY,
+    side: "sell",
+    qty: 10,
+    type: "limit",
+    timeInForce: "gtc",
+    orderClass: "oco",
+    takeProfit: { limitPrice: 105 },
+    stopLoss: { stopPrice: 95 }
+  })
+
 export interface Harness {
   readonly exchange: LocalExchange["Service"]
   readonly broker: Broker

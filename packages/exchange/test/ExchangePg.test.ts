@@ -2,7 +2,7 @@ import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { Database } from "@council/store"
 import { PgServer } from "../../store/test/PgServer.ts"
-import { ACCOUNT, closeAt, D1, D3, intent, SPY, withExchange } from "./ExchangeFixture.ts"
+import { ACCOUNT, closeAt, D1, D3, intent, ocoExit, SPY, withExchange } from "./ExchangeFixture.ts"
 
 layer(PgServer.layer, { timeout: 60_000 })("LocalExchange on PostgreSQL", (it) => {
   it.effect("an OCO pair on a position: the take-profit fills and cancels its stop; fills read back by account and session", () =>
@@ -12,16 +12,7 @@ layer(PgServer.layer, { timeout: 60_000 })("LocalExchange on PostgreSQL", (it) =
         Effect.gen(function*() {
           yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
           yield* closeDay
-          const oco = yield* broker.placeOrder(intent({
-            symbol: SPY,
-            side: "sell",
-            qty: 10,
-            type: "limit",
-            timeInForce: "gtc",
-            orderClass: "oco",
-            takeProfit: { limitPrice: 105 },
-            stopLoss: { stopPrice: 95 }
-          }))
+          const oco = yield* broker.placeOrder(ocoExit())
           // D3's high (108) reaches the take-profit: the pair is one exit group, so the stop is canceled
           yield* setDay(D3)
           yield* closeDay

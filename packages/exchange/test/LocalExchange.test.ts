@@ -15,6 +15,7 @@ import {
   D6,
   intent,
   isoAt,
+  ocoExit,
   QQQ,
   SPY,
   tempDatabase,
@@ -495,29 +496,11 @@ describe("LocalExchange", () => {
     it.effect("oco: an exit-only pair; the take-profit fills and cancels the stop", () =>
       withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
-          const noPosition = yield* Effect.flip(broker.placeOrder(intent({
-            symbol: SPY,
-            side: "sell",
-            qty: 10,
-            type: "limit",
-            timeInForce: "gtc",
-            orderClass: "oco",
-            takeProfit: { limitPrice: 105 },
-            stopLoss: { stopPrice: 95 }
-          })))
+          const noPosition = yield* Effect.flip(broker.placeOrder(ocoExit()))
           expectError(noPosition, "InsufficientQty")
           yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
           yield* closeDay
-          const oco = yield* broker.placeOrder(intent({
-            symbol: SPY,
-            side: "sell",
-            qty: 10,
-            type: "limit",
-            timeInForce: "gtc",
-            orderClass: "oco",
-            takeProfit: { limitPrice: 105 },
-            stopLoss: { stopPrice: 95 }
-          }))
+          const oco = yield* broker.placeOrder(ocoExit())
           assert.deepStrictEqual([oco.type, oco.limitPrice, oco.status], ["limit", 105, "new"])
           assert.deepStrictEqual(oco.legs.map((l) => [l.type, l.stopPrice, l.status]), [["stop", 95, "new"]])
           yield* setDay(D3)
@@ -532,16 +515,7 @@ describe("LocalExchange", () => {
         Effect.gen(function*() {
           yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
           yield* closeDay
-          const oco = yield* broker.placeOrder(intent({
-            symbol: SPY,
-            side: "sell",
-            qty: 10,
-            type: "limit",
-            timeInForce: "gtc",
-            orderClass: "oco",
-            takeProfit: { limitPrice: 105 },
-            stopLoss: { stopPrice: 95 }
-          }))
+          const oco = yield* broker.placeOrder(ocoExit())
           yield* broker.cancelOrder(oco.legs[0]!.id)
           const canceled = yield* broker.getOrder(oco.id)
           assert.deepStrictEqual([canceled.status, canceled.legs[0]!.status], ["canceled", "canceled"])
@@ -575,16 +549,7 @@ describe("LocalExchange", () => {
           yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
           yield* broker.placeOrder(intent({ symbol: QQQ, side: "buy", qty: 20 }))
           yield* closeDay
-          const oco = yield* broker.placeOrder(intent({
-            symbol: SPY,
-            side: "sell",
-            qty: 10,
-            type: "limit",
-            timeInForce: "gtc",
-            orderClass: "oco",
-            takeProfit: { limitPrice: 105 },
-            stopLoss: { stopPrice: 95 }
-          }))
+          const oco = yield* broker.placeOrder(ocoExit())
           expectError(
             yield* Effect.flip(broker.closePosition(SPY, { qty: 11 })),
             "InsufficientQty",
