@@ -24,7 +24,8 @@
  * - Faults (`faultRate`, `faultKinds`, `seed`): a 429 with rate-limit headers (a momentary throttle: the reset is
  *   the next second, not the end of the minute window), a 500, a 503, or — for
  *   `POST /v2/orders` only — `dropped`: the order is placed in the ledger, then the connection is destroyed
- *   without a response. `latencyMs` delays every request. See `ExchangeFaults`.
+ *   without a response. `latencyMs` is each request's round trip: its answer leaves that long after it arrived,
+ *   its work done meanwhile (see `RequestPipeline`). See `ExchangeFaults`.
  *
  * **Gotchas**
  * - Requests run with tracing off: the server exports no spans, and span bookkeeping was a third of the ledger's
@@ -70,7 +71,7 @@ export interface ExchangeServerOptions {
   readonly port?: number
   /** Default `127.0.0.1`. */
   readonly host?: string
-  /** Added to every request. Default 0. */
+  /** Each answer leaves this long after its request arrived (or when its work is done, if later). Default 0. */
   readonly latencyMs?: number
   /** Probability in [0, 1] that a request gets a fault. Default 0. */
   readonly faultRate?: number
