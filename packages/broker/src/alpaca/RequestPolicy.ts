@@ -78,15 +78,21 @@ export const makeLimiter = (options: Partial<RateLimitOptions> = {}): Effect.Eff
       waiting.push(() => resume(Effect.void))
     })
 
-    /** Waits (interruptibly) for the pause to pass and a slot to be free, then takes the slot. */
-    const take: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      if (paused > now) return Effect.andThen(Effect.sleep(Duration.millis(paused - now)), take)
+    /** What to wait for before a request may start at `now`; `undefined`: nothing, the slot is taken. */
+    const takeNow = (now: number): Effect.Effect<void> | undefined => {
+      if (paused > now) return Effect.sleep(Duration.millis(paused - now))
       dropFreed(now)
       if (inFlight + frees.length - head < limit) {
         inFlight += 1
-        return Effect.void
+        return undefined
       }
-      return Effect.andThen(head < frees.length ? Effect.sleep(Duration.millis(frees[head]! - now)) : untilFinished, take)
+      return head < frees.length ? Effect.sleep(Duration.millis(frees[head]! - now)) : untilFinished
+    }
+
+    /** Takes a slot once the pause has passed and one is free; only the waits can be interrupted, not the taking. */
+    const take: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const wait = takeNow(now)
+      return wait === undefined ? Effect.void : Effect.andThen(Effect.interruptible(wait), take)
     })
 
     const release = Effect.flatMap(Clock.currentTimeMillis, (now) =>
@@ -99,7 +105,7 @@ export const makeLimiter = (options: Partial<RateLimitOptions> = {}): Effect.Eff
       }))
 
     const withPermit = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-      Effect.acquireUseRelease(Effect.interruptible(take), () => effect, () => release)
+      Effect.acquireUseRelease(take, () => effect, () => release)
 
     const pauseUntil = (epochMillis: number): Effect.Effect<void> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
