@@ -74,23 +74,21 @@ const at = (due: number, f: () => void) => {
 
 /**
  * Answers with `reply` at `due` (the request's arrival plus the injected latency); `headers` (a fresh object of
- * this request's) receives the reply's own.
+ * this request's) receives the reply's own. The body is serialized now, so that at `due` only the write is left:
+ * the answers of concurrent requests fall due together.
  */
-const send = (res: ServerResponse, reply: Reply, headers: Record<string, string>, due: number) =>
-  at(due, () => write(res, reply, headers))
-
-const write = (res: ServerResponse, reply: Reply, headers: Record<string, string>) => {
-  if (res.headersSent || res.destroyed) return
+const send = (res: ServerResponse, reply: Reply, headers: Record<string, string>, due: number) => {
   if (reply.headers !== undefined) Object.assign(headers, reply.headers)
-  if (reply.body === undefined) {
-    res.writeHead(reply.status, headers)
-    return res.end()
+  const text = reply.body === undefined ? undefined : JSON.stringify(reply.body)
+  if (text !== undefined) {
+    headers["Content-Type"] = "application/json; charset=utf-8"
+    headers["Content-Length"] = String(Buffer.byteLength(text))
   }
-  const text = JSON.stringify(reply.body)
-  headers["Content-Type"] = "application/json; charset=utf-8"
-  headers["Content-Length"] = String(Buffer.byteLength(text))
-  res.writeHead(reply.status, headers)
-  res.end(text)
+  at(due, () => {
+    if (res.headersSent || res.destroyed) return
+    res.writeHead(reply.status, headers)
+    res.end(text)
+  })
 }
 
 /** The reply for an injected fault that answers (all but `dropped`). */
