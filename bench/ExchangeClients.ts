@@ -95,8 +95,10 @@ export interface WireTimes {
   /** The phase's end after its last answer: what the client did with the answers after the last arrived. */
   readonly tail: number
   readonly connections: number
-  /** Garbage collection pauses of this process during the phase. */
-  readonly gc: number
+  /** CPU time (user + system) of this process during the phase. */
+  readonly cpu: number
+  /** Garbage collection pauses of this process during the phase (read after the phase: GC entries arrive late). */
+  readonly gc: () => number
 }
 
 /**
@@ -108,6 +110,7 @@ export const wireWatch = () => {
   let answered: Array<number> = []
   let connections = 0
   let t0 = 0
+  let cpu0 = process.cpuUsage()
   const pauses: Array<{ readonly start: number; readonly duration: number }> = []
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) pauses.push({ start: entry.startTime, duration: entry.duration })
@@ -120,11 +123,13 @@ export const wireWatch = () => {
       sent = []
       answered = []
       connections = 0
-      pauses.length = 0
+      cpu0 = process.cpuUsage()
       t0 = performance.now()
     },
     stop: (): WireTimes => {
       const end = performance.now()
+      const used = process.cpuUsage(cpu0)
+      const start = t0
       return {
         firstSent: Math.min(...sent) - t0,
         lastSent: Math.max(...sent) - t0,
@@ -132,7 +137,8 @@ export const wireWatch = () => {
         lastAnswer: Math.max(...answered) - t0,
         tail: end - Math.max(...answered),
         connections,
-        gc: pauses.filter((p) => p.start >= t0 && p.start <= end).reduce((total, p) => total + p.duration, 0)
+        cpu: (used.user + used.system) / 1000,
+        gc: () => pauses.filter((p) => p.start >= start && p.start <= end).reduce((total, p) => total + p.duration, 0)
       }
     }
   }

@@ -35,7 +35,9 @@ const PRICES = SafetyBroker.ReferencePrices.layerFixed({ SPY: 600, QQQ: 520, IWM
 /**
  * The brokers a run's execution stage trades through: each account's adapter broker decorated by the safety
  * broker (as `RoutedBrokers` hands them out), its book seeded by the reads the risk gate makes before the stage
- * (the account and its open orders), outside the timed part.
+ * (the account and its open orders), outside the timed part. The orders earlier repetitions left open are
+ * canceled first (they fill only at the close of the served session): a run's book holds the few orders its
+ * account has open, not the hundreds a benchmark piles up.
  */
 const safeBrokers = Effect.gen(function*() {
   const brokers = yield* Brokers
@@ -43,7 +45,9 @@ const safeBrokers = Effect.gen(function*() {
   const safe = new Map<string, SafetyBroker.SafeBroker>()
   for (const id of brokers.accounts) {
     const config = { id, mode: "PAPER" as const, settings: defaultAccountSettings }
-    const broker = SafetyBroker.decorate(config, yield* Effect.orDie(brokers.get(id)), prices)
+    const inner = yield* Effect.orDie(brokers.get(id))
+    yield* Effect.orDie(inner.cancelAllOrders)
+    const broker = SafetyBroker.decorate(config, inner, prices)
     yield* Effect.orDie(Effect.all([broker.getAccount, broker.listOrders({ status: "open", limit: 500 })], { concurrency: 2 }))
     safe.set(id, broker)
   }
@@ -152,13 +156,14 @@ export const execution = (runs: number, latency: number) =>
     line("close / bare (paired)", `${show(ratios(closeWall, closeFloor), "×", 2)}   ${against(summarize(ratios(closeWall, closeFloor)).median, 1.1, "≤", "×")}`)
     const closePerLatency = closeWall.map((w) => w / (2 * latency))
     line("close / 2 × latency", `${show(closePerLatency, "×", 2)}   ${against(summarize(closePerLatency).median, 1.2, "≤", "×")}`)
-    console.log("  where the time goes (medians, ms after the phase started; new connections: sockets opened over all runs)")
+    console.log("  where the time goes (medians, ms after the phase started; cpu, gc: this process's during the phase;")
+    console.log("  new connections: sockets opened over all runs)")
     for (const phase of Object.keys(wire) as Array<Phase>) {
       const median = (f: (w: WireTimes) => number) => summarize(wire[phase].map(f)).median.toFixed(0)
       line(
         `  ${phase}`,
         `sent ${median((w) => w.firstSent)}–${median((w) => w.lastSent)} · answered ${median((w) => w.firstAnswer)}–${median((w) => w.lastAnswer)} · ` +
-          `done +${median((w) => w.tail)} · gc ${median((w) => w.gc)} · new connections ${wire[phase].reduce((n, w) => n + w.connections, 0)}`
+          `done +${median((w) => w.tail)} · cpu ${median((w) => w.cpu)} · gc ${median((w) => w.gc())} · new connections ${wire[phase].reduce((n, w) => n + w.connections, 0)}`
       )
     }
     line("failed (adapter / bare)", `${failed} / ${bareFailed}`)

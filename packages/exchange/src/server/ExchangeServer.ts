@@ -66,6 +66,9 @@ export const SESSION_PATH = "/council/session"
 export const DEFAULT_PORT = 8787
 export const DEFAULT_RATE_LIMIT = 200
 
+/** How long an idle keep-alive connection stays open (below Node's 60 s `headersTimeout`). */
+const KEEP_ALIVE_MS = 30_000
+
 export interface ExchangeServerOptions {
   /** Default 8787; 0 picks a free port (read it back from `ExchangeServer.port`/`url`). */
   readonly port?: number
@@ -195,6 +198,9 @@ const listen = (host: string, port: number, listener: RequestListener) =>
   Effect.acquireRelease(
     Effect.flatMap(Effect.promise(() => import("node:http")), ({ createServer }) => Effect.callback<Server, ExchangeServerError>((resume) => {
       const server = createServer(listener)
+      // idle keep-alive connections stay open 30 s (Node's default: 5 s), so a client that trades in bursts
+      // seconds apart reuses its connections instead of opening new ones in front of its orders
+      server.keepAliveTimeout = KEEP_ALIVE_MS
       server.once("error", (error) =>
         resume(Effect.fail(new ExchangeServerError({ message: `cannot listen on ${host}:${port}: ${error.message}` }))))
       server.listen(port, host, () => resume(Effect.succeed(server)))
