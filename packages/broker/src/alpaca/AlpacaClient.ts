@@ -17,6 +17,8 @@
  * - `effect/http`'s per-request client span is off for these requests (`TracerDisabledWhen`): it copied every
  *   request and response header into span attributes and sent trace headers to the broker, a measurable share
  *   of each order's CPU. Traces keep the caller's spans (run, stage, account, order); no trace id reaches Alpaca.
+ * - The per-request timeout is a wall-clock timer, not `Clock`: `TestClock` does not fire it (tests of timeouts
+ *   run live). The limiter and the retry schedules do follow `Clock`.
  * - Transport failures and timeouts are `Unavailable` (retryable); an unreadable 2xx body is `ServerError`
  *   (not retryable). Non-JSON error bodies are fine: their text becomes the message.
  * - The default base URL follows the account mode (paper/live); `AccountConfig.baseUrl` overrides it.
