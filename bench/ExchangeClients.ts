@@ -3,6 +3,7 @@
  * every HTTP status it sees counted, and a bare `fetch` client that sends the same requests with nothing around
  * them (no limiter, no retries, no decoding) — the floor a real client is measured against.
  */
+import diagnostics from "node:diagnostics_channel"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -82,3 +83,63 @@ export const bare = (server: Served, keys: KeyPair) => (method: "GET" | "POST", 
 export const wireOrder = (intent: OrderIntent) => AlpacaWire.toWireOrderRequest(intent)
 
 export const ms = (start: number) => performance.now() - start
+
+/** When one phase's requests left and its answers came back, ms after the phase started, and the sockets it opened. */
+export interface WireTimes {
+  /** The first and the last request's headers written to their sockets. */
+  readonly firstSent: number
+  readonly lastSent: number
+  /** The first and the last answer fully received. */
+  readonly firstAnswer: number
+  readonly lastAnswer: number
+  /** The phase's end after its last answer: what the client did with the answers after the last arrived. */
+  readonly tail: number
+  readonly connections: number
+  /** CPU time (user + system) of this process during the phase. */
+  readonly cpu: number
+  /** Garbage collection pauses of this process during the phase (read after the phase: GC entries arrive late). */
+  readonly gc: () => number
+}
+
+/**
+ * Watches every `fetch` of this process (Node's undici diagnostics channels) during a phase: `start` before it,
+ * `stop` right after it.
+ */
+export const wireWatch = () => {
+  let sent: Array<number> = []
+  let answered: Array<number> = []
+  let connections = 0
+  let t0 = 0
+  let cpu0 = process.cpuUsage()
+  const pauses: Array<{ readonly start: number; readonly duration: number }> = []
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push({ start: entry.startTime, duration: entry.duration })
+  }).observe({ entryTypes: ["gc"] })
+  diagnostics.subscribe("undici:client:sendHeaders", () => void sent.push(performance.now()))
+  diagnostics.subscribe("undici:request:trailers", () => void answered.push(performance.now()))
+  diagnostics.subscribe("undici:client:connected", () => void (connections += 1))
+  return {
+    start: () => {
+      sent = []
+      answered = []
+      connections = 0
+      cpu0 = process.cpuUsage()
+      t0 = performance.now()
+    },
+    stop: (): WireTimes => {
+      const end = performance.now()
+      const used = process.cpuUsage(cpu0)
+      const start = t0
+      return {
+        firstSent: Math.min(...sent) - t0,
+        lastSent: Math.max(...sent) - t0,
+        firstAnswer: Math.min(...answered) - t0,
+        lastAnswer: Math.max(...answered) - t0,
+        tail: end - Math.max(...answered),
+        connections,
+        cpu: (used.user + used.system) / 1000,
+        gc: () => pauses.filter((p) => p.start >= start && p.start <= end).reduce((total, p) => total + p.duration, 0)
+      }
+    }
+  }
+}

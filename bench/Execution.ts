@@ -20,7 +20,7 @@ import { Recorder, RunContext, RunStore } from "@council/engine"
 import { AccountManager, Brokers, SafetyBroker } from "@council/broker"
 import { Execution } from "@council/daily"
 import { Notifier } from "@council/notify"
-import { adapter, bare, ms, order, served, wireOrder } from "./ExchangeClients.ts"
+import { adapter, bare, ms, order, served, wireOrder, wireWatch, type WireTimes } from "./ExchangeClients.ts"
 import { against, line, ratios, show, summarize } from "./Stats.ts"
 
 const SYMBOLS = ["SPY", "QQQ", "IWM", "TLT", "GLD"]
@@ -28,12 +28,16 @@ const DAY = TradingDay.make("2026-06-08")
 
 const intents = (round: string) => DEFAULT_ACCOUNTS.flatMap((a) => SYMBOLS.map((s) => order(a, s, `bench-${round}-${a}-${s}`)))
 
+type Phase = "fan-out, bare" | "fan-out" | "stage, bare" | "stage" | "close, bare" | "close"
+
 const PRICES = SafetyBroker.ReferencePrices.layerFixed({ SPY: 600, QQQ: 520, IWM: 220, TLT: 90, GLD: 250 })
 
 /**
  * The brokers a run's execution stage trades through: each account's adapter broker decorated by the safety
  * broker (as `RoutedBrokers` hands them out), its book seeded by the reads the risk gate makes before the stage
- * (the account and its open orders), outside the timed part.
+ * (the account and its open orders), outside the timed part. The orders earlier repetitions left open are
+ * canceled first (they fill only at the close of the served session): a run's book holds the few orders its
+ * account has open, not the hundreds a benchmark piles up.
  */
 const safeBrokers = Effect.gen(function*() {
   const brokers = yield* Brokers
@@ -41,7 +45,9 @@ const safeBrokers = Effect.gen(function*() {
   const safe = new Map<string, SafetyBroker.SafeBroker>()
   for (const id of brokers.accounts) {
     const config = { id, mode: "PAPER" as const, settings: defaultAccountSettings }
-    const broker = SafetyBroker.decorate(config, yield* Effect.orDie(brokers.get(id)), prices)
+    const inner = yield* Effect.orDie(brokers.get(id))
+    yield* Effect.orDie(inner.cancelAllOrders)
+    const broker = SafetyBroker.decorate(config, inner, prices)
     yield* Effect.orDie(Effect.all([broker.getAccount, broker.listOrders({ status: "open", limit: 500 })], { concurrency: 2 }))
     safe.set(id, broker)
   }
@@ -91,12 +97,20 @@ export const execution = (runs: number, latency: number) =>
         return [...times, ...await Promise.all(orders.map((intent) => client(account)("POST", "/v2/orders", wireOrder(intent))))]
       })).then((statuses) => statuses.flat())
 
-    const fanout: Array<number> = []
-    const fanoutFloor: Array<number> = []
-    const stageWall: Array<number> = []
-    const stageFloor: Array<number> = []
-    const closeWall: Array<number> = []
-    const closeFloor: Array<number> = []
+    const watch = wireWatch()
+    const wire: Record<Phase, Array<WireTimes>> = { "fan-out, bare": [], "fan-out": [], "stage, bare": [], stage: [], "close, bare": [], close: [] }
+    const walls: Record<Phase, Array<number>> = { "fan-out, bare": [], "fan-out": [], "stage, bare": [], stage: [], "close, bare": [], close: [] }
+    /** Runs one timed phase: its wall time and what went over the wire. */
+    const timed = <A, E, R>(phase: Phase, effect: Effect.Effect<A, E, R>) =>
+      Effect.suspend(() => {
+        watch.start()
+        const t = performance.now()
+        return Effect.tap(effect, () =>
+          Effect.sync(() => {
+            walls[phase].push(ms(t))
+            wire[phase].push(watch.stop())
+          }))
+      })
     let failed = 0
     let bareFailed = 0
     yield* Effect.gen(function*() {
@@ -104,30 +118,24 @@ export const execution = (runs: number, latency: number) =>
       yield* manager.placeMany(intents("warmup"))
       yield* Effect.promise(() => bareFanout("warmup-bare"))
       for (let r = 0; r < runs; r++) {
-        let t = performance.now()
-        bareFailed += (yield* Effect.promise(() => bareFanout(`fanout-bare-${r}`))).filter((s) => s !== 200).length
-        fanoutFloor.push(ms(t))
-        t = performance.now()
-        failed += (yield* manager.placeMany(intents(`fanout-${r}`))).filter((p) => Result.isFailure(p.result)).length
-        fanout.push(ms(t))
-        t = performance.now()
-        bareFailed += (yield* Effect.promise(() => bareStage(`stage-bare-${r}`))).filter((s) => s !== 200).length
-        stageFloor.push(ms(t))
+        bareFailed += (yield* timed("fan-out, bare", Effect.promise(() => bareFanout(`fanout-bare-${r}`)))).filter((s) => s !== 200).length
+        failed += (yield* timed("fan-out", manager.placeMany(intents(`fanout-${r}`)))).filter((p) => Result.isFailure(p.result)).length
+        bareFailed += (yield* timed("stage, bare", Effect.promise(() => bareStage(`stage-bare-${r}`)))).filter((s) => s !== 200).length
         let safe = yield* safeBrokers
-        t = performance.now()
-        const report = yield* Effect.provide(stage(`stage-${r}`), safe)
-        stageWall.push(ms(t))
+        const report = yield* timed("stage", Effect.provide(stage(`stage-${r}`), safe))
         failed += report.accounts.filter((a) => a.status !== "succeeded").length
-        t = performance.now()
-        bareFailed += (yield* Effect.promise(() => bareClose(`close-bare-${r}`))).filter((s) => s !== 200).length
-        closeFloor.push(ms(t))
+        bareFailed += (yield* timed("close, bare", Effect.promise(() => bareClose(`close-bare-${r}`)))).filter((s) => s !== 200).length
         safe = yield* safeBrokers
-        t = performance.now()
-        const closeReport = yield* Effect.provide(stage(`close-${r}`, "close"), safe)
-        closeWall.push(ms(t))
+        const closeReport = yield* timed("close", Effect.provide(stage(`close-${r}`, "close"), safe))
         failed += closeReport.accounts.filter((a) => a.status !== "succeeded").length
       }
     }).pipe(Effect.provide(adapter(server, keys, { rateLimit: { limit: 100000 } }, statuses)))
+    const fanout = walls["fan-out"]
+    const fanoutFloor = walls["fan-out, bare"]
+    const stageWall = walls.stage
+    const stageFloor = walls["stage, bare"]
+    const closeWall = walls.close
+    const closeFloor = walls["close, bare"]
 
     const fanoutRatio = ratios(fanout, fanoutFloor)
     console.log(`execution: ${DEFAULT_ACCOUNTS.length} accounts × ${SYMBOLS.length} orders against exchange serve at ${latency} ms latency, ${runs} runs`)
@@ -148,6 +156,16 @@ export const execution = (runs: number, latency: number) =>
     line("close / bare (paired)", `${show(ratios(closeWall, closeFloor), "×", 2)}   ${against(summarize(ratios(closeWall, closeFloor)).median, 1.1, "≤", "×")}`)
     const closePerLatency = closeWall.map((w) => w / (2 * latency))
     line("close / 2 × latency", `${show(closePerLatency, "×", 2)}   ${against(summarize(closePerLatency).median, 1.2, "≤", "×")}`)
+    console.log("  where the time goes (medians, ms after the phase started; cpu, gc: this process's during the phase;")
+    console.log("  new connections: sockets opened over all runs)")
+    for (const phase of Object.keys(wire) as Array<Phase>) {
+      const median = (f: (w: WireTimes) => number) => summarize(wire[phase].map(f)).median.toFixed(0)
+      line(
+        `  ${phase}`,
+        `sent ${median((w) => w.firstSent)}–${median((w) => w.lastSent)} · answered ${median((w) => w.firstAnswer)}–${median((w) => w.lastAnswer)} · ` +
+          `done +${median((w) => w.tail)} · cpu ${median((w) => w.cpu)} · gc ${median((w) => w.gc())} · new connections ${wire[phase].reduce((n, w) => n + w.connections, 0)}`
+      )
+    }
     line("failed (adapter / bare)", `${failed} / ${bareFailed}`)
     line("HTTP statuses (adapter)", JSON.stringify(yield* Ref.get(statuses)))
   }))

@@ -13,9 +13,12 @@
  * - A dry-run account (`settings.dryRun`; LIVE accounts unless `"dryRun": false`) is read-only: every write
  *   (orders, cancels, closes) is refused with rule `dry-run` before any request.
  * - The book is the account and its open orders as last read — through this broker (the risk gate's reads seed
- *   it, so a run's orders cost no extra request) or by the first order — kept up to date with each order taken; a
- *   cancel or close makes it read again. Checks are serialised per account (the placements themselves are not), so
- *   concurrent orders never both pass on the same headroom.
+ *   it, so a run's orders cost no extra request) or by the first order — kept up to date with each order taken. A
+ *   cancel the broker accepted takes the order out of the book (one round trip: the broker's 204 is the answer, as
+ *   the risk gate, which sized the run's orders without the orders it cancels, assumed); a cancel of an order the
+ *   book never saw, a failed cancel (the order may have filled), a cancel-all or a close makes it read again.
+ *   Checks are serialised per account (the placements themselves are not), so concurrent orders never both pass
+ *   on the same headroom.
  * - Exactly-once survives: an order refused here whose client order id the broker already holds is passed on, so
  *   the broker answers "duplicate" and the caller adopts the order it placed earlier.
  *
@@ -77,6 +80,9 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
   const settings = account.settings
   const lock = Semaphore.makeUnsafe(1)
   let book: AccountLimits.Book | undefined
+  /** What `book` was built from, and the orders taken into it since (in order). */
+  let base: { readonly account: AccountSnapshot; readonly open: ReadonlyArray<Order> } | undefined
+  let taken: Array<{ readonly intent: OrderIntent; readonly priceOf: AccountLimits.PriceOf }> = []
   /** What reads through this broker saw since the last write: the makings of a book without another request. */
   let seen: { account?: AccountSnapshot; open?: ReadonlyArray<Order> } = {}
   const known = new Map<string, number>()
@@ -99,8 +105,43 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
       : yield* Effect.all([inner.getAccount, inner.listOrders(EVERY_OPEN_ORDER)], { concurrency: 2 })
     const reference = yield* priceOf([...snapshot.positions.map((p) => p.symbol), ...open.map((o) => o.symbol)])
     book = AccountLimits.bookOf(snapshot, open, reference)
+    base = { account: snapshot, open }
+    taken = []
     return book
   })
+
+  const forget = () => {
+    book = undefined
+    base = undefined
+    taken = []
+    seen = {}
+  }
+
+  /** `open` without the canceled order `orderId`; `undefined` when `open` does not hold it (nor a leg of it). */
+  const withoutCanceled = (open: ReadonlyArray<Order>, orderId: string): ReadonlyArray<Order> | undefined =>
+    open.some((o) => o.id === orderId || o.legs.some((leg) => leg.id === orderId))
+      ? open.filter((o) => o.id !== orderId)
+      : undefined
+
+  /** After the broker accepted a cancel: the book (or what was seen for one) without the order, else read again. */
+  const canceled = (orderId: string) =>
+    lock.withPermits(1)(Effect.sync(() => {
+      if (book === undefined) {
+        const open = seen.open === undefined ? undefined : withoutCanceled(seen.open, orderId)
+        if (open === undefined) seen = {}
+        else seen = { ...seen, open }
+        return
+      }
+      const open = base === undefined ? undefined : withoutCanceled(base.open, orderId)
+      if (base === undefined || open === undefined) return forget()
+      const reference = (symbol: string) => known.get(symbol)
+      const before = AccountLimits.bookOf(base.account, base.open, reference)
+      const after = AccountLimits.bookOf(base.account, open, reference)
+      // the buying power the broker reported held the canceled order's cost: it is free again
+      const freed: AccountLimits.Book = { ...after, committedSinceRead: after.committed - before.committed }
+      base = { account: base.account, open }
+      book = taken.reduce((b, t) => AccountLimits.apply(b, t.intent, t.priceOf), freed)
+    }))
 
   /** Checks `intent` and, when it passes, reserves it in the book; returns the violation otherwise. */
   const reserve = (intent: OrderIntent) =>
@@ -109,13 +150,17 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
       const reference = yield* priceOf([...current.holdings.keys(), intent.symbol])
       const priceOf_ = AccountLimits.priceIn(current, reference)
       const violation = AccountLimits.check(settings, current, intent, priceOf_)
-      if (violation === undefined) book = AccountLimits.apply(current, intent, priceOf_)
+      if (violation === undefined) {
+        book = AccountLimits.apply(current, intent, priceOf_)
+        taken.push({ intent, priceOf: priceOf_ })
+      }
       return { violation, priceOf: priceOf_ }
     }))
 
   const release = (intent: OrderIntent, priceOf_: AccountLimits.PriceOf) =>
     lock.withPermits(1)(Effect.sync(() => {
       if (book !== undefined) book = AccountLimits.unapply(book, intent, priceOf_)
+      taken = taken.filter((t) => t.intent !== intent)
     }))
 
   const placeOrder = (intent: OrderIntent) =>
@@ -134,10 +179,7 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
   const rereadAfter = <A>(what: string, write: Effect.Effect<A, BrokerError>) =>
     settings.dryRun
       ? readOnly(what)
-      : write.pipe(Effect.ensuring(lock.withPermits(1)(Effect.sync(() => {
-        book = undefined
-        seen = {}
-      }))))
+      : write.pipe(Effect.ensuring(lock.withPermits(1)(Effect.sync(forget))))
 
   /** A read passed through; before any book exists, what it saw is kept for one. */
   const seeing = <A>(read: Effect.Effect<A, BrokerError>, keep: (a: A) => void) =>
@@ -151,7 +193,12 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
     listOrders: (query: OrderQuery) =>
       isEveryOpenOrder(query) ? seeing(inner.listOrders(query), (open) => (seen = { ...seen, open })) : inner.listOrders(query),
     placeOrder,
-    cancelOrder: (orderId: string) => rereadAfter(`cancel ${orderId}`, inner.cancelOrder(orderId)),
+    cancelOrder: (orderId: string) =>
+      settings.dryRun
+        ? readOnly(`cancel ${orderId}`)
+        : inner.cancelOrder(orderId).pipe(
+          Effect.onExit((exit) => (exit._tag === "Success" ? canceled(orderId) : lock.withPermits(1)(Effect.sync(forget))))
+        ),
     cancelAllOrders: rereadAfter("cancel all orders", inner.cancelAllOrders),
     closePosition: (symbol: Parameters<Broker["closePosition"]>[0], options?: Parameters<Broker["closePosition"]>[1]) =>
       rereadAfter(`close ${symbol}`, inner.closePosition(symbol, options)),

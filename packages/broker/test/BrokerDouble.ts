@@ -77,7 +77,7 @@ export const memoryBroker = (account: AccountSnapshot, open: ReadonlyArray<Order
     getAccount: request("getAccount", () => account),
     getPositions: request("getPositions", () => account.positions),
     getPosition: (symbol) => request("getPosition", () => Option.fromNullishOr(account.positions.find((p) => p.symbol === symbol))),
-    listOrders: () => request("listOrders", () => orders),
+    listOrders: () => request("listOrders", () => [...orders]),
     getOrder: (id) => Effect.flatMap(request("getOrder", () => orders.find((o) => o.id === id)), (o) => o ? Effect.succeed(o) : Effect.fail(new BrokerError({ account: "CLAUDE", reason: "NotFound", message: "order not found", retryable: false }))),
     getOrderByClientId: (id) => request("getOrderByClientId", () => Option.fromNullishOr(orders.find((o) => o.clientOrderId === id))),
     listFills: () => request("listFills", () => []),
@@ -91,7 +91,11 @@ export const memoryBroker = (account: AccountSnapshot, open: ReadonlyArray<Order
             orders.push(order)
             return order
           })),
-    cancelOrder: () => request("cancelOrder", () => undefined),
+    cancelOrder: (id) =>
+      Effect.flatMap(request("cancelOrder", () => orders.findIndex((o) => o.id === id && o.status === "accepted")), (i) =>
+        i < 0
+          ? Effect.fail(new BrokerError({ account: "CLAUDE", reason: "NotFound", message: "order not found", retryable: false }))
+          : Effect.sync(() => void (orders[i] = { ...orders[i]!, status: "canceled" }))),
     cancelAllOrders: request("cancelAllOrders", () => {
       const open = orders.filter((o) => o.status === "accepted")
       for (const o of open) orders[orders.indexOf(o)] = { ...o, status: "canceled" }

@@ -203,6 +203,41 @@ describe("the safety broker's bookkeeping", () => {
       assert.strictEqual(requests.filter((r) => r === "getAccount").length, 2)
     }))
 
+  it.effect("a cancel the broker accepted frees the order's headroom without reading the book again", () =>
+    Effect.gen(function*() {
+      const stale = toOrder(buy(60, { clientOrderId: "stale", type: "limit", limitPrice: 100 }), 0)
+      const { broker, requests } = safe({ maxPositionPct: 10 }, snapshot(), [stale])
+      yield* broker.getAccount
+      yield* broker.listOrders({ status: "open", limit: 500 })
+      yield* broker.cancelOrder(stale.id)
+      yield* broker.placeOrder(buy(60, { clientOrderId: "a" }))
+      assert.deepStrictEqual(requests, ["getAccount", "listOrders", "cancelOrder", "placeOrder"])
+
+      // the same with the book already built: refused while the stale order holds the room, placed once it is canceled
+      const second = safe({ maxPositionPct: 10 }, snapshot(), [stale])
+      yield* second.broker.getAccount
+      yield* second.broker.listOrders({ status: "open", limit: 500 })
+      assert.strictEqual((yield* Effect.flip(second.broker.placeOrder(buy(60, { clientOrderId: "b" })))).rule, "max-position-pct")
+      yield* second.broker.placeOrder(buy(30, { clientOrderId: "c" }))
+      yield* second.broker.cancelOrder(stale.id)
+      yield* second.broker.placeOrder(buy(60, { clientOrderId: "d" }))
+      assert.strictEqual((yield* Effect.flip(second.broker.placeOrder(buy(20, { clientOrderId: "e" })))).rule, "max-position-pct")
+      assert.deepStrictEqual(second.requests.filter((r) => r === "getAccount" || r === "listOrders"), ["getAccount", "listOrders"])
+    }))
+
+  it.effect("reads the book again after a failed cancel, or a cancel of an order the book never saw", () =>
+    Effect.gen(function*() {
+      const { broker, requests } = safe({})
+      yield* broker.placeOrder(buy(10, { clientOrderId: "a" }))
+      assert.strictEqual((yield* Effect.flip(broker.cancelOrder("no-such-order"))).reason, "NotFound")
+      yield* broker.placeOrder(buy(10, { clientOrderId: "b" }))
+      assert.strictEqual(requests.filter((r) => r === "getAccount").length, 2)
+      const placed = yield* broker.placeOrder(buy(10, { clientOrderId: "c" }))
+      yield* broker.cancelOrder(placed.id)
+      yield* broker.placeOrder(buy(10, { clientOrderId: "d" }))
+      assert.strictEqual(requests.filter((r) => r === "getAccount").length, 3)
+    }))
+
   it("marks only the brokers it made", () => {
     const { broker } = safe({})
     assert.isTrue(SafetyBroker.isSafe(broker))

@@ -31,7 +31,6 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
-import type * as Scope from "effect/Scope"
 import type * as HttpClient from "effect/http/HttpClient"
 import type { AccountId, Fill, Order, OrderIntent, Position, Ticker } from "@council/domain"
 import { type Broker, BrokerError, Brokers, type ClosePositionOptions, type FillQuery, type OrderQuery, unknownAccount } from "../Broker.ts"
@@ -321,7 +320,7 @@ export class AlpacaBroker extends Context.Service<AlpacaBroker, {
   static readonly make = (
     config: AlpacaClient.AlpacaAccountConfig,
     options: AlpacaClient.AlpacaClientOptions = {}
-  ): Effect.Effect<AlpacaAccountBroker, never, HttpClient.HttpClient | Scope.Scope> =>
+  ): Effect.Effect<AlpacaAccountBroker, never, HttpClient.HttpClient> =>
     Effect.map(AlpacaClient.make(config, options), (client) => fromClient(client, options))
 
   static readonly layer = (

@@ -8,8 +8,10 @@
  *
  * **How the limiter counts**: a sliding window whose slots are freed `window` after the request *finished*. At
  * most `limit` requests are in flight or finished within the last `window`, so the server, which counts
- * requests when it receives them, never sees more than `limit` in any window. It uses only `Clock` and
- * `Semaphore`, so it runs under `TestClock`.
+ * requests when it receives them, never sees more than `limit` in any window. A request under the limit costs two
+ * counter updates and a clock read: the finish times wait in a queue and are dropped when their window has passed
+ * (no fiber or timer per request); only a request that must wait sleeps, until the oldest slot frees or, when
+ * every slot is in flight, until one finishes. It uses only `Clock`, so it runs under `TestClock`.
  *
  * **Gotchas**
  * - `pauseUntil` takes epoch milliseconds of the current `Clock`; a pause is capped at `maxPause` (default one
@@ -25,10 +27,7 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
-import * as Semaphore from "effect/Semaphore"
-import type * as Scope from "effect/Scope"
 import type { BrokerError } from "../Broker.ts"
 
 export interface RateLimitOptions {
@@ -53,37 +52,69 @@ export interface AccountLimiter {
   readonly pausedUntil: Effect.Effect<number>
 }
 
-/** A limiter whose freed slots are returned by fibers in the surrounding scope. */
-export const makeLimiter = Effect.fnUntraced(function*(
-  options: Partial<RateLimitOptions> = {}
-): Effect.fn.Return<AccountLimiter, never, Scope.Scope> {
-  const limit = Math.max(1, Math.floor(options.limit ?? defaultRateLimit.limit))
-  const window = Duration.fromInputUnsafe(options.window ?? defaultRateLimit.window)
-  const maxPause = Duration.toMillis(Duration.fromInputUnsafe(options.maxPause ?? defaultRateLimit.maxPause))
-  const scope = yield* Effect.scope
-  const slots = yield* Semaphore.make(limit)
-  const paused = yield* Ref.make(0)
+/** One account's limiter (its state lives in the returned object; nothing runs between requests). */
+export const makeLimiter = (options: Partial<RateLimitOptions> = {}): Effect.Effect<AccountLimiter> =>
+  Effect.sync(() => {
+    const limit = Math.max(1, Math.floor(options.limit ?? defaultRateLimit.limit))
+    const window = Duration.toMillis(Duration.fromInputUnsafe(options.window ?? defaultRateLimit.window))
+    const maxPause = Duration.toMillis(Duration.fromInputUnsafe(options.maxPause ?? defaultRateLimit.maxPause))
+    let inFlight = 0
+    /** When the slots of finished requests free, oldest first (from `head` on; earlier entries are spent). */
+    const frees: Array<number> = []
+    let head = 0
+    let paused = 0
+    /** Requests waiting for an in-flight one to finish (every slot was in flight). */
+    let waiting: Array<() => void> = []
 
-  const waitForPause: Effect.Effect<void> = Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
-    const until = yield* Ref.get(paused)
-    if (until > now) {
-      yield* Effect.sleep(Duration.millis(until - now))
-      yield* waitForPause
+    const dropFreed = (now: number) => {
+      while (head < frees.length && frees[head]! <= now) head++
+      if (head > 64 && head * 2 > frees.length) {
+        frees.splice(0, head)
+        head = 0
+      }
     }
+
+    const untilFinished = Effect.callback<void>((resume) => {
+      waiting.push(() => resume(Effect.void))
+    })
+
+    /** What to wait for before a request may start at `now`; `undefined`: nothing, the slot is taken. */
+    const takeNow = (now: number): Effect.Effect<void> | undefined => {
+      if (paused > now) return Effect.sleep(Duration.millis(paused - now))
+      dropFreed(now)
+      if (inFlight + frees.length - head < limit) {
+        inFlight += 1
+        return undefined
+      }
+      return head < frees.length ? Effect.sleep(Duration.millis(frees[head]! - now)) : untilFinished
+    }
+
+    /** Takes a slot once the pause has passed and one is free; only the waits can be interrupted, not the taking. */
+    const take: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const wait = takeNow(now)
+      return wait === undefined ? Effect.void : Effect.andThen(Effect.interruptible(wait), take)
+    })
+
+    const release = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.sync(() => {
+        inFlight -= 1
+        frees.push(now + window)
+        const woken = waiting
+        waiting = []
+        for (const wake of woken) wake()
+      }))
+
+    const withPermit = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+      Effect.acquireUseRelease(take, () => effect, () => release)
+
+    const pauseUntil = (epochMillis: number): Effect.Effect<void> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.sync(() => {
+          paused = Math.max(paused, Math.min(epochMillis, now + maxPause))
+        }))
+
+    return { limit, withPermit, pauseUntil, pausedUntil: Effect.sync(() => paused) }
   })
-
-  const freeLater = Effect.sleep(window).pipe(Effect.andThen(slots.release(1)), Effect.forkIn(scope), Effect.asVoid)
-
-  const withPermit = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.acquireUseRelease(slots.take(1), () => Effect.andThen(waitForPause, effect), () => freeLater)
-
-  const pauseUntil = (epochMillis: number): Effect.Effect<void> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Ref.update(paused, (current) => Math.max(current, Math.min(epochMillis, now + maxPause))))
-
-  return { limit, withPermit, pauseUntil, pausedUntil: Ref.get(paused) }
-})
 
 export interface RetryOptions {
   /** First delay. Default 250 ms. */

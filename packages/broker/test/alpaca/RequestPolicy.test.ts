@@ -60,6 +60,20 @@ describe("RequestPolicy", () => {
         assert.deepStrictEqual(yield* Ref.get(started), [0, 0, 15_000])
       }))
 
+    it.effect("a request interrupted while it waits takes no slot", () =>
+      Effect.gen(function*() {
+        const limiter = yield* makeLimiter({ limit: 1, window: "1 second" })
+        const first = yield* limiter.withPermit(Effect.sleep("2 seconds")).pipe(Effect.forkChild)
+        const waiting = yield* limiter.withPermit(Clock.currentTimeMillis).pipe(Effect.forkChild)
+        yield* advance("500 millis")
+        yield* Fiber.interrupt(waiting)
+        yield* advance("2 seconds")
+        const next = yield* limiter.withPermit(Clock.currentTimeMillis).pipe(Effect.forkChild)
+        yield* advance("2 seconds")
+        yield* Fiber.join(first)
+        assert.strictEqual(yield* Fiber.join(next), 3_000)
+      }))
+
     it.effect("holds requests until a 429's reset time, capped at maxPause", () =>
       Effect.gen(function*() {
         const limiter = yield* makeLimiter({ limit: 10, window: "1 second", maxPause: "1 minute" })

@@ -24,7 +24,8 @@
  * - Faults (`faultRate`, `faultKinds`, `seed`): a 429 with rate-limit headers (a momentary throttle: the reset is
  *   the next second, not the end of the minute window), a 500, a 503, or — for
  *   `POST /v2/orders` only — `dropped`: the order is placed in the ledger, then the connection is destroyed
- *   without a response. `latencyMs` delays every request. See `ExchangeFaults`.
+ *   without a response. `latencyMs` is each request's round trip: its answer leaves that long after it arrived,
+ *   its work done meanwhile (see `RequestPipeline`). See `ExchangeFaults`.
  *
  * **Gotchas**
  * - Requests run with tracing off: the server exports no spans, and span bookkeeping was a third of the ledger's
@@ -65,12 +66,15 @@ export const SESSION_PATH = "/council/session"
 export const DEFAULT_PORT = 8787
 export const DEFAULT_RATE_LIMIT = 200
 
+/** How long an idle keep-alive connection stays open (below Node's 60 s `headersTimeout`). */
+const KEEP_ALIVE_MS = 30_000
+
 export interface ExchangeServerOptions {
   /** Default 8787; 0 picks a free port (read it back from `ExchangeServer.port`/`url`). */
   readonly port?: number
   /** Default `127.0.0.1`. */
   readonly host?: string
-  /** Added to every request. Default 0. */
+  /** Each answer leaves this long after its request arrived (or when its work is done, if later). Default 0. */
   readonly latencyMs?: number
   /** Probability in [0, 1] that a request gets a fault. Default 0. */
   readonly faultRate?: number
@@ -194,6 +198,9 @@ const listen = (host: string, port: number, listener: RequestListener) =>
   Effect.acquireRelease(
     Effect.flatMap(Effect.promise(() => import("node:http")), ({ createServer }) => Effect.callback<Server, ExchangeServerError>((resume) => {
       const server = createServer(listener)
+      // idle keep-alive connections stay open 30 s (Node's default: 5 s), so a client that trades in bursts
+      // seconds apart reuses its connections instead of opening new ones in front of its orders
+      server.keepAliveTimeout = KEEP_ALIVE_MS
       server.once("error", (error) =>
         resume(Effect.fail(new ExchangeServerError({ message: `cannot listen on ${host}:${port}: ${error.message}` }))))
       server.listen(port, host, () => resume(Effect.succeed(server)))

@@ -1,9 +1,15 @@
 /**
- * The exchange server's request pipeline, in order: injected latency → body → rate limit (per key id) →
- * injected fault → authentication → route → session → handler → reply. Every response carries the rate-limit
- * headers and an `X-Request-ID`.
+ * The exchange server's request pipeline, in order: body → rate limit (per key id) → injected fault →
+ * authentication → route → session → handler → reply, held until the injected latency has passed. Every response
+ * carries the rate-limit headers and an `X-Request-ID`.
  *
  * **Gotchas**
+ * - The injected latency (`latencyMs`) is the time from a request's arrival (its body read) to its answer, as a
+ *   remote broker's round trip would be: the request is handled at once and its answer (or a `dropped` fault's
+ *   reset) leaves `latencyMs` after arrival, or when the handler is done if that is later. The work of concurrent
+ *   requests therefore overlaps their wait, as at a broker that serves requests in parallel; were it done after
+ *   the wait, the 30 orders of a run would all be handled at the same instant, one after another on this one
+ *   thread, and the last answer would wait for the 29 before it.
  * - The fault is drawn in `listener`, synchronously in arrival order, so a seeded run is reproducible.
  * - A `dropped` fault runs the handler (the order reaches the ledger), then destroys the connection unanswered.
  * - The injected 429 is a momentary throttle: its reset is the next second, not the end of the window.
@@ -59,19 +65,30 @@ const readBody = (req: IncomingMessage, then: (body: string | undefined) => void
   req.on("end", () => then(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString("utf8")))
 }
 
-/** Answers with `reply`; `headers` (a fresh object of this request's) receives the reply's own. */
-const send = (res: ServerResponse, reply: Reply, headers: Record<string, string>) => {
-  if (res.headersSent || res.destroyed) return
+/** Runs `f` at `due` (a `performance.now()` time): now when it has passed. */
+const at = (due: number, f: () => void) => {
+  const wait = due - performance.now()
+  if (wait <= 0) f()
+  else setTimeout(f, wait)
+}
+
+/**
+ * Answers with `reply` at `due` (the request's arrival plus the injected latency); `headers` (a fresh object of
+ * this request's) receives the reply's own. The body is serialized now, so that at `due` only the write is left:
+ * the answers of concurrent requests fall due together.
+ */
+const send = (res: ServerResponse, reply: Reply, headers: Record<string, string>, due: number) => {
   if (reply.headers !== undefined) Object.assign(headers, reply.headers)
-  if (reply.body === undefined) {
-    res.writeHead(reply.status, headers)
-    return res.end()
+  const text = reply.body === undefined ? undefined : JSON.stringify(reply.body)
+  if (text !== undefined) {
+    headers["Content-Type"] = "application/json; charset=utf-8"
+    headers["Content-Length"] = String(Buffer.byteLength(text))
   }
-  const text = JSON.stringify(reply.body)
-  headers["Content-Type"] = "application/json; charset=utf-8"
-  headers["Content-Length"] = String(Buffer.byteLength(text))
-  res.writeHead(reply.status, headers)
-  res.end(text)
+  at(due, () => {
+    if (res.headersSent || res.destroyed) return
+    res.writeHead(reply.status, headers)
+    res.end(text)
+  })
 }
 
 /** The reply for an injected fault that answers (all but `dropped`). */
@@ -185,34 +202,52 @@ export const makeListener = (deps: PipelineDeps) => {
   }
 
   /** The admitted call's reply (a `BrokerError`'s), sent unless the fault drops the connection. */
-  const answer = (req: IncomingMessage, res: ServerResponse, { call, handler }: Admitted, fault: FaultKind | undefined, headers: Record<string, string>) =>
+  const answer = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    { call, handler }: Admitted,
+    fault: FaultKind | undefined,
+    headers: Record<string, string>,
+    due: number
+  ) =>
     // suspended: a handler's plain code runs in the fiber, where a throw is a 500, not a crash of the server
     Effect.suspend(() => handler(call)).pipe(
       Effect.provideService(RequestSession, call.now),
       Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerErrorReply(error))),
-      Effect.map((reply) => fault === "dropped" ? void req.socket.destroy() : send(res, reply, headers))
+      Effect.map((reply) => fault === "dropped" ? at(due, () => void req.socket.destroy()) : send(res, reply, headers, due))
     )
 
-  const failed = (res: ServerResponse) => (cause: Cause.Cause<unknown>) =>
-    Effect.logError("exchange server: request failed", cause).pipe(Effect.andThen(Effect.sync(() => send(res, internalError, {}))))
+  const failed = (res: ServerResponse, due: number) => (cause: Cause.Cause<unknown>) =>
+    Effect.logError("exchange server: request failed", cause).pipe(Effect.andThen(Effect.sync(() => send(res, internalError, {}, due))))
 
-  /** Rate limit, injected faults and refusals known at once are answered at once; a handler runs as a fiber. */
-  const handle = (req: IncomingMessage, res: ServerResponse, match: Match, query: URLSearchParams, fault: FaultKind | undefined, body: string | undefined) => {
+  /**
+   * Rate limit, injected faults and refusals known at once are decided at once; a handler runs as a fiber. Every
+   * answer leaves at `due`.
+   */
+  const handle = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: Request,
+    fault: FaultKind | undefined,
+    due: number
+  ) => {
     const keyId = header(req, "apca-api-key-id")
     const now = deps.clock.currentTimeMillisUnsafe()
     const limit = deps.limiter.hit(keyId ?? "", now)
     const headers = rateLimitHeaders(limit)
     headers["X-Request-ID"] = randomUUID()
-    if (limit.exceeded) return send(res, rateLimited, headers)
-    if (fault !== undefined && fault !== "dropped") return send(res, faultReply(fault, now), headers)
-    const admission = admit(req, { match, query, body }, keyId, header(req, "apca-api-secret-key"))
+    if (limit.exceeded) return send(res, rateLimited, headers, due)
+    if (fault !== undefined && fault !== "dropped") return send(res, faultReply(fault, now), headers, due)
+    const admission = admit(req, request, keyId, header(req, "apca-api-secret-key"))
     if (Result.isResult(admission)) {
-      if (Result.isFailure(admission)) return send(res, admission.failure, headers)
-      return deps.run(answer(req, res, admission.success, fault, headers).pipe(Effect.catchCause(failed(res))))
+      if (Result.isFailure(admission)) return send(res, admission.failure, headers, due)
+      return deps.run(answer(req, res, admission.success, fault, headers, due).pipe(Effect.catchCause(failed(res, due))))
     }
     deps.run(Effect.flatMap(admission, (admitted) =>
-      Result.isFailure(admitted) ? Effect.sync(() => send(res, admitted.failure, headers)) : answer(req, res, admitted.success, fault, headers)
-    ).pipe(Effect.catchCause(failed(res))))
+      Result.isFailure(admitted)
+        ? Effect.sync(() => send(res, admitted.failure, headers, due))
+        : answer(req, res, admitted.success, fault, headers, due)
+    ).pipe(Effect.catchCause(failed(res, due))))
   }
 
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -224,11 +259,6 @@ export const makeListener = (deps: PipelineDeps) => {
     const canDrop = match._tag === "Found" && match.route.handler === deps.droppable
     // one draw per API request, in arrival order, so a seeded run is reproducible
     const fault = admin ? undefined : deps.faults.next(canDrop)
-    readBody(req, (body) => {
-      if (deps.latencyMs === 0) return handle(req, res, match, url.searchParams, fault, body)
-      deps.run(Effect.as(Effect.sleep(deps.latencyMs), undefined).pipe(
-        Effect.andThen(Effect.sync(() => handle(req, res, match, url.searchParams, fault, body)))
-      ))
-    })
+    readBody(req, (body) => handle(req, res, { match, query: url.searchParams, body }, fault, performance.now() + deps.latencyMs))
   }
 }

@@ -23,15 +23,21 @@ import { statusOf } from "../MarketSchedule.ts"
 import { notifyAll } from "../Notify.ts"
 import { RiskApproval, unevaluated } from "./RiskApproval.ts"
 
+const NO_STACK_TRACE = { captureStackTrace: false } as const
+
 const brokerCall = <A>(name: string, args: object, success: Schema.Codec<A, unknown>, live: Effect.Effect<A, BrokerError>) =>
   Recorder.call(name, args, { success, failure: BrokerError }, live)
 
-/** One recorded call per intent: the manager's exactly-once placement (adopts an order already at the broker). */
+/**
+ * One recorded call per intent: the manager's exactly-once placement (adopts an order already at the broker).
+ * Its span (like the account's) takes no stack trace: capturing one (`new Error()`) cost ~40 µs per order, before
+ * its request is sent; the span's attributes say which order it is.
+ */
 const placeIntent = (broker: Broker, intent: OrderIntent) =>
   brokerCall("broker.placeOnce", { account: broker.account, clientOrderId: intent.clientOrderId }, Placement, placeOnce(broker, intent)).pipe(
     Effect.withSpan("order", {
       attributes: { account: broker.account, clientOrderId: intent.clientOrderId, symbol: intent.symbol, side: intent.side, qty: intent.qty, orderClass: intent.orderClass }
-    })
+    }, NO_STACK_TRACE)
   )
 
 /**
@@ -120,7 +126,7 @@ const executeAccount = (
     } satisfies AccountExecution
   }).pipe(
     Effect.catchTag("BrokerError", (error) => Effect.succeed(accountFailed(broker.account, error.message))),
-    Effect.withSpan("account", { attributes: { account: broker.account, intents: intents.length, cancels: cancels.length } })
+    Effect.withSpan("account", { attributes: { account: broker.account, intents: intents.length, cancels: cancels.length } }, NO_STACK_TRACE)
   )
 
 const accountFailed = (account: AccountId, message: string): AccountExecution => ({
