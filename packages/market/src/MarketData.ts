@@ -104,7 +104,7 @@ export const sessionSoFar = (snapshot: MarketSnapshot, at: string): Effect.Effec
   }
   const history = snapshot.history.map((h) => ({
     symbol: h.symbol,
-    bars: h.bars.map((bar) => (bar.date === snapshot.asOf ? openOnly(bar) : bar))
+    bars: BarIndex.derivedWindow(h.bars, h.bars.map((bar) => (bar.date === snapshot.asOf ? openOnly(bar) : bar)))
   }))
   return Effect.succeed(knownJsonIf(snapshot, { ...snapshot, history, intraday: { at, through: "open" } }))
 }

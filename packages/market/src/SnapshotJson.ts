@@ -4,9 +4,9 @@
  * stringifying it, cost more than the rest of the stage.
  *
  * **Details**: a snapshot built by `MarketData` is plain JSON made of parts the bar index validated when it loaded
- * (calendar dates, finite numbers, ticker symbols), so it is its own encoding (`encodedAsItself`). Its text is
- * joined from each bar's text, kept per bar object (the index shares a bar's frozen object between the snapshots
- * that hold it: a backtest stringifies a bar once), and built only when first asked (a live run never asks).
+ * (calendar dates, finite numbers, ticker symbols), so it is its own encoding (`encodedAsItself`). Its bars' text
+ * is cut from the text of their symbol's whole series, made once (`BarIndex.joinedText`: a backtest's windows slide
+ * a session a day), and the snapshot's text is built only when first asked (a live run never asks).
  *
  * **Gotchas**: only for snapshots built as `MarketData` builds them — keys `asOf`, `universe`, `history`
  * (`symbol`, `bars`), then `intraday` if any, in that order — whose text must equal `JSON.stringify`'s; the tests
@@ -16,22 +16,13 @@
  */
 import { type Bar, MarketSnapshot } from "@council/domain"
 import { encodedAsItself, type JsonText, rememberJsonText, textHash } from "@council/engine"
+import { joinedText } from "./BarIndex.ts"
 
-/** Each shared (frozen) bar's JSON text; a bar built for one snapshot (the day's open) is not kept. */
-const barTexts = new WeakMap<Bar, string>()
-
-const barText = (bar: Bar): string => {
-  let text = barTexts.get(bar)
-  if (text === undefined) {
-    text = JSON.stringify(bar)
-    if (Object.isFrozen(bar)) barTexts.set(bar, text)
-  }
-  return text
-}
+const barJson = (bar: Bar): string => JSON.stringify(bar)
 
 /** `JSON.stringify(snapshot)` for a snapshot whose keys are in `MarketData`'s order, from the bars' texts. */
 export const snapshotText = (snapshot: MarketSnapshot): string => {
-  const history = snapshot.history.map((h) => `{"symbol":${JSON.stringify(h.symbol)},"bars":[${h.bars.map(barText).join(",")}]}`)
+  const history = snapshot.history.map((h) => `{"symbol":${JSON.stringify(h.symbol)},"bars":[${joinedText(h.bars, barJson, ",")}]}`)
   const intraday = snapshot.intraday === undefined ? "" : `,"intraday":${JSON.stringify(snapshot.intraday)}`
   return `{"asOf":${JSON.stringify(snapshot.asOf)},"universe":${JSON.stringify(snapshot.universe)},"history":[${history.join(",")}]${intraday}}`
 }
