@@ -223,20 +223,22 @@ const runStage = <R>(
 
 /**
  * Executes every stage of `pipeline` that has no checkpoint in `run`, in order. `reuse`: recorded calls (of a
- * fork's parent) that answer the same calls again instead of going live.
+ * fork's parent) that answer the same calls again instead of going live. `fresh`: the run was created just now, so
+ * it has no checkpoint to read.
  */
 const execute = <P extends Pipeline.Pipeline>(
   pipeline: P,
   run: RunRecord,
   resumed: boolean,
   reuse: ReadonlyArray<Recording> = [],
-  pauseBefore?: string
+  pauseBefore?: string,
+  fresh = false
 ) =>
   Effect.gen(function*() {
     const store = yield* RunStore
     const observe = yield* RunObserver
     yield* observe({ _tag: "RunStarted", run, resumed })
-    const existing = new Map((yield* store.getCheckpoints(run.id)).map((c) => [c.stage, c] as const))
+    const existing = new Map((fresh ? [] : yield* store.getCheckpoints(run.id)).map((c) => [c.stage, c] as const))
     const outputs: Record<string, unknown> = {}
     const hashes: Record<string, string> = {}
     let paused: string | undefined
@@ -313,7 +315,7 @@ export const start = <P extends Pipeline.Pipeline>(pipeline: P, options: StartOp
       params: options.params
     }
     yield* store.createRun(run)
-    return yield* execute(pipeline, run, false, options.reuse ?? [], options.pauseBefore)
+    return yield* execute(pipeline, run, false, options.reuse ?? [], options.pauseBefore, true)
   })
 
 const loadRun = (runId: RunId) =>
