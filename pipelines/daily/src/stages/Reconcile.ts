@@ -146,7 +146,7 @@ const readAccount = (broker: Broker, cursor: LedgerCursor, session: TradingDay) 
       fills: fills.map(ledgerFill),
       snapshot: { account, session, cash: snapshot.cash, equity: snapshot.equity, longMarketValue: snapshot.longMarketValue, shortMarketValue: snapshot.shortMarketValue, positions: snapshot.positions, takenAt: at }
     }
-  }).pipe(Effect.withSpan("reconcile account", { attributes: { account: broker.account } }))
+  }).pipe(Effect.withSpan("reconcile account", { attributes: { account: broker.account } }, { captureStackTrace: false }))
 
 const failed = (account: AccountId, message: string): AccountReconciliation => ({ account, status: "failed", orders: 0, fills: 0, equity: null, message })
 
