@@ -191,6 +191,8 @@ export const derivedWindow = (source: ReadonlyArray<Bar>, derived: Array<Bar>): 
 
 /** Bars per block of a series' joined text: a window (a lookback of ~200 sessions) spans one block or two. */
 const BLOCK = 256
+/** How far (in blocks) from the last one built the blocks kept are. */
+const KEPT_BLOCKS = 2
 
 interface JoinedBlock {
   readonly text: string
@@ -211,6 +213,10 @@ const blockOf = (series: ReadonlyArray<Bar>, format: (bar: Bar) => string, separ
     const texts = series.slice(b * BLOCK, (b + 1) * BLOCK).map(format)
     const starts = new Int32Array(texts.length + 1)
     for (let i = 0; i < texts.length; i++) starts[i + 1] = starts[i]! + texts[i]!.length + separator.length
+    // a window needs two blocks at most, and moves on: blocks far from this one are dropped (built again if asked)
+    blocks.forEach((_, kept) => {
+      if (Math.abs(kept - b) > KEPT_BLOCKS) blocks[kept] = undefined
+    })
     blocks[b] = block = { text: texts.join(separator), starts }
   }
   return block
