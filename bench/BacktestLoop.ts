@@ -55,6 +55,8 @@ const discarding: RunStore["Service"] = RunStore.of({
 const plainSession = (day: TradingDay, asOfTime: string) =>
   Effect.gen(function*() {
     const outputs: Record<string, unknown> = {}
+    // one object a session, as the runner gives every stage of a run the same `run.params`
+    const sessionParams = { ...params, schedule: DEFAULT_SCHEDULE, asOfTime }
     for (const stage of DailyPipeline.stages) {
       const input = Object.fromEntries(stage.dependsOn.map((d) => [d.name, outputs[d.name]]))
       outputs[stage.name] = yield* (stage.run(input as never) as Effect.Effect<unknown, unknown, never>).pipe(
@@ -67,7 +69,7 @@ const plainSession = (day: TradingDay, asOfTime: string) =>
           dryRun: false,
           stage: stage.name,
           attempt: 1,
-          params: { ...params, schedule: DEFAULT_SCHEDULE, asOfTime }
+          params: sessionParams
         }))
       )
     }

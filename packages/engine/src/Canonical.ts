@@ -39,8 +39,51 @@ const sortKeys = (_key: string, value: unknown): unknown => {
   return sorted
 }
 
+/** `canonical` gives up: a `toJSON`, a `__proto__` key or a deep nesting (a cycle) leave it to the replacer. */
+const REPLACER = Symbol("replacer")
+
+/**
+ * `value` with every object's keys in canonical order, copying only the objects (and their parents) whose keys are
+ * not: then `JSON.stringify` needs no replacer, which it calls for every value (most of the cost).
+ */
+const canonical = (value: unknown, depth: number): unknown => {
+  if (value === null || typeof value !== "object") return value
+  if (depth > 256 || typeof (value as { readonly toJSON?: unknown }).toJSON === "function") return REPLACER
+  if (Array.isArray(value)) {
+    let copy: Array<unknown> | undefined
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i]
+      const done = canonical(item, depth + 1)
+      if (done === REPLACER) return REPLACER
+      if (done !== item) (copy ??= value.slice())[i] = done
+    }
+    return copy ?? value
+  }
+  const keys = Object.keys(value)
+  const order = canonicalOrder(keys)
+  if (order === "copy") return REPLACER
+  const record = value as Record<string, unknown>
+  let copy: Record<string, unknown> | undefined = order === null ? undefined : {}
+  const ordered = order ?? keys
+  for (let i = 0; i < ordered.length; i++) {
+    const key = ordered[i]!
+    const item = record[key]
+    const done = canonical(item, depth + 1)
+    if (done === REPLACER) return REPLACER
+    if (done !== item && copy === undefined) {
+      copy = {}
+      for (let j = 0; j < i; j++) copy[ordered[j]!] = record[ordered[j]!]
+    }
+    if (copy !== undefined) copy[key] = done
+  }
+  return copy ?? value
+}
+
 /** JSON with object keys sorted, so equal values give equal text. */
-export const canonicalJson = (value: unknown): string => JSON.stringify(value, sortKeys) ?? "null"
+export const canonicalJson = (value: unknown): string => {
+  const sorted = canonical(value, 0)
+  return (sorted === REPLACER ? JSON.stringify(value, sortKeys) : JSON.stringify(sorted)) ?? "null"
+}
 
 /** A short SHA-256 of the canonical JSON of `value`. */
 export const hashOf = (value: unknown): string => sha256(canonicalJson(value))

@@ -136,6 +136,18 @@ const newRunId = (tradingDay: TradingDay): RunId =>
   `${tradingDay}-${crypto.randomUUID().slice(0, 8)}` as RunId
 
 
+/** The runner's spans are always opened here: a stack trace per span would say only that. */
+const noStackTrace = { captureStackTrace: false } as const
+
+/** Each stage's timeout, parsed once. */
+const timeouts = new WeakMap<Stage.Any, Duration.Duration>()
+
+const timeoutOf = (stage: Stage.Any): Duration.Duration => {
+  let timeout = timeouts.get(stage)
+  if (timeout === undefined) timeouts.set(stage, timeout = Duration.fromInputUnsafe(stage.timeout))
+  return timeout
+}
+
 /** Runs one stage to a checkpoint, with timeout and retries; commits its checkpoint with its recordings. */
 const runStage = <R>(
   run: RunRecord,
@@ -171,8 +183,8 @@ const runStage = <R>(
         Effect.provideService(Recorder.Recorder, recorder),
         Effect.provideService(RunContext, context),
         Effect.timeoutOrElse({
-          duration: stage.timeout,
-          orElse: () => Effect.fail(new Error(`stage ${stage.name} timed out after ${Duration.format(Duration.fromInputUnsafe(stage.timeout))}`))
+          duration: timeoutOf(stage),
+          orElse: () => Effect.fail(new Error(`stage ${stage.name} timed out after ${Duration.format(timeoutOf(stage))}`))
         }),
         Effect.tapCause((cause) =>
           Cause.hasInterruptsOnly(cause)
@@ -182,9 +194,10 @@ const runStage = <R>(
       )
     })
 
-    const exit = yield* attempt.pipe(
-      Effect.retry({ schedule: Schedule.exponential(stage.retry.backoff), times: stage.retry.times }),
-      Effect.withSpan(`stage.${stage.name}`, { attributes: { runId: run.id, stage: stage.name } }),
+    const exit = yield* (stage.retry.times > 0
+      ? Effect.retry(attempt, { schedule: Schedule.exponential(stage.retry.backoff), times: stage.retry.times })
+      : attempt).pipe(
+      Effect.withSpan(`stage.${stage.name}`, { attributes: { runId: run.id, stage: stage.name } }, noStackTrace),
       Effect.annotateLogs({ runId: run.id, stage: stage.name }),
       Effect.exit
     )
@@ -223,20 +236,22 @@ const runStage = <R>(
 
 /**
  * Executes every stage of `pipeline` that has no checkpoint in `run`, in order. `reuse`: recorded calls (of a
- * fork's parent) that answer the same calls again instead of going live.
+ * fork's parent) that answer the same calls again instead of going live. `fresh`: the run was created just now, so
+ * it has no checkpoint to read.
  */
 const execute = <P extends Pipeline.Pipeline>(
   pipeline: P,
   run: RunRecord,
   resumed: boolean,
   reuse: ReadonlyArray<Recording> = [],
-  pauseBefore?: string
+  pauseBefore?: string,
+  fresh = false
 ) =>
   Effect.gen(function*() {
     const store = yield* RunStore
     const observe = yield* RunObserver
     yield* observe({ _tag: "RunStarted", run, resumed })
-    const existing = new Map((yield* store.getCheckpoints(run.id)).map((c) => [c.stage, c] as const))
+    const existing = new Map((fresh ? [] : yield* store.getCheckpoints(run.id)).map((c) => [c.stage, c] as const))
     const outputs: Record<string, unknown> = {}
     const hashes: Record<string, string> = {}
     let paused: string | undefined
@@ -289,7 +304,7 @@ const execute = <P extends Pipeline.Pipeline>(
   }).pipe(
     Effect.withSpan("run", {
       attributes: { runId: run.id, pipeline: run.pipeline, tradingDay: run.tradingDay, dryRun: run.dryRun, mode: run.mode, resumed }
-    })
+    }, noStackTrace)
   ) as Effect.Effect<RunResult, RunFailed | StoreError, RunStore | Requirements<P>>
 
 /** Starts a new run of `pipeline`. */
@@ -313,7 +328,7 @@ export const start = <P extends Pipeline.Pipeline>(pipeline: P, options: StartOp
       params: options.params
     }
     yield* store.createRun(run)
-    return yield* execute(pipeline, run, false, options.reuse ?? [], options.pauseBefore)
+    return yield* execute(pipeline, run, false, options.reuse ?? [], options.pauseBefore, true)
   })
 
 const loadRun = (runId: RunId) =>

@@ -1,5 +1,6 @@
 export * as BundleFile from "./BundleFile.ts"
 export * from "./Canonical.ts"
+export { encodedAsItself } from "./JsonCodec.ts"
 export * as JsonDiff from "./JsonDiff.ts"
 export * as Pipeline from "./Pipeline.ts"
 export * as Recorder from "./Recorder.ts"

@@ -57,6 +57,20 @@ describe("canonicalJson", () => {
     assert.strictEqual(differ.length, 0)
   })
 
+  it("copies no input and changes none, however deep, and refuses a cycle as JSON.stringify does", () => {
+    const inner = { z: [{ b: 2, a: 1 }], a: "x" }
+    const value = { list: [inner, inner], k: 1 }
+    const before = JSON.stringify(value)
+    assert.strictEqual(canonicalJson(value), `{"k":1,"list":[{"a":"x","z":[{"a":1,"b":2}]},{"a":"x","z":[{"a":1,"b":2}]}]}`)
+    assert.strictEqual(JSON.stringify(value), before)
+    let deep: unknown = { b: 1, a: 2 }
+    for (let i = 0; i < 400; i++) deep = i % 2 === 0 ? [deep] : { y: deep, x: i }
+    assert.strictEqual(canonicalJson(deep), reference(deep))
+    const cycle: Record<string, unknown> = { a: 1 }
+    cycle["self"] = [cycle]
+    assert.throws(() => canonicalJson(cycle), TypeError)
+  })
+
   it("keeps the hashes that client order ids are made of", () => {
     const intent = { symbol: "SPY", side: "buy", qty: 5, type: "market", account: "COUNCIL", timeInForce: "day" }
     assert.strictEqual(hashOf(intent), "83b1e993a9494bb5aff73f951e3dc0f2")

@@ -167,5 +167,88 @@ const barsOf = (index: BarIndex, columns: SeriesColumns): ReadonlyArray<Bar> => 
  * and a bar is the same object in every snapshot that holds it (what per-bar caches such as a pitch's fingerprint
  * key by).
  */
-export const slice = (index: BarIndex, columns: SeriesColumns, from: number, to: number): Array<Bar> =>
-  barsOf(index, columns).slice(Math.max(0, from), to + 1)
+export const slice = (index: BarIndex, columns: SeriesColumns, from: number, to: number): Array<Bar> => {
+  const series = barsOf(index, columns)
+  const start = Math.max(0, from)
+  const bars = series.slice(start, to + 1)
+  windows.set(bars, { series, from: start })
+  return bars
+}
+
+/** Where a `slice` (or an array `derived` from one) was cut from its series. */
+const windows = new WeakMap<ReadonlyArray<Bar>, { readonly series: ReadonlyArray<Bar>; readonly from: number }>()
+
+/**
+ * Says that `derived` holds the bars of `source` (a `slice`) at the same positions, except some at its end (a
+ * session's bar replaced by what was known during it): `joinedText` then reuses the series' text for the bars it
+ * shares. Returns `derived`.
+ */
+export const derivedWindow = (source: ReadonlyArray<Bar>, derived: Array<Bar>): Array<Bar> => {
+  const window = windows.get(source)
+  if (window !== undefined) windows.set(derived, window)
+  return derived
+}
+
+/** Bars per block of a series' joined text: a window (a lookback of ~200 sessions) spans one block or two. */
+const BLOCK = 256
+/** How far (in blocks) from the last one built the blocks kept are. */
+const KEPT_BLOCKS = 2
+
+interface JoinedBlock {
+  readonly text: string
+  /** Where each bar's text starts in `text` (the last: past its end, separator included). */
+  readonly starts: Int32Array
+}
+
+/** Per formatter and series: its blocks' joined texts, built when first needed. */
+const joinedTexts = new Map<(bar: Bar) => string, WeakMap<ReadonlyArray<Bar>, Array<JoinedBlock | undefined>>>()
+
+const blockOf = (series: ReadonlyArray<Bar>, format: (bar: Bar) => string, separator: string, b: number): JoinedBlock => {
+  let bySeries = joinedTexts.get(format)
+  if (bySeries === undefined) joinedTexts.set(format, bySeries = new WeakMap())
+  let blocks = bySeries.get(series)
+  if (blocks === undefined) bySeries.set(series, blocks = [])
+  let block = blocks[b]
+  if (block === undefined) {
+    const texts = series.slice(b * BLOCK, (b + 1) * BLOCK).map(format)
+    const starts = new Int32Array(texts.length + 1)
+    for (let i = 0; i < texts.length; i++) starts[i + 1] = starts[i]! + texts[i]!.length + separator.length
+    // a window needs two blocks at most, and moves on: blocks far from this one are dropped (built again if asked)
+    blocks.forEach((_, kept) => {
+      if (Math.abs(kept - b) > KEPT_BLOCKS) blocks[kept] = undefined
+    })
+    blocks[b] = block = { text: texts.join(separator), starts }
+  }
+  return block
+}
+
+/** The texts of `series[from, to)` joined, cut from the blocks they fall in. */
+const windowText = (series: ReadonlyArray<Bar>, format: (bar: Bar) => string, separator: string, from: number, to: number) => {
+  const parts: Array<string> = []
+  for (let i = from; i < to;) {
+    const b = Math.floor(i / BLOCK)
+    const { starts, text } = blockOf(series, format, separator, b)
+    const next = Math.min(to, (b + 1) * BLOCK)
+    parts.push(text.slice(starts[i - b * BLOCK]!, starts[next - b * BLOCK]! - separator.length))
+    i = next
+  }
+  return parts.join(separator)
+}
+
+/**
+ * `bars.map(format).join(separator)`, where the bars `bars` shares with the series it was cut from (`slice`,
+ * `derivedWindow`) cost substrings of that series' text, formatted once per series and formatter (by blocks of
+ * `BLOCK` bars, when first asked): a backtest's window, sliding a session a day, is not formatted 200 times over. `format` must be a pure function kept for good
+ * (it keys the cache) and `separator` the same at every call with it.
+ */
+export const joinedText = (bars: ReadonlyArray<Bar>, format: (bar: Bar) => string, separator: string): string => {
+  const window = windows.get(bars)
+  let shared = 0
+  if (window !== undefined) {
+    const { from, series } = window
+    while (shared < bars.length && bars[shared] === series[from + shared]) shared++
+  }
+  if (shared === 0) return bars.map(format).join(separator)
+  const head = windowText(window!.series, format, separator, window!.from, window!.from + shared)
+  return shared === bars.length ? head : [head, ...bars.slice(shared).map(format)].join(separator)
+}

@@ -25,6 +25,7 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { type Bar, type MarketSnapshot, parseMoment, type SymbolHistory, type Ticker, type TradingDay, type Universe } from "@council/domain"
 import * as BarIndex from "./BarIndex.ts"
+import { knownJson, knownJsonIf } from "./SnapshotJson.ts"
 
 export class MarketDataError extends Schema.TaggedError<MarketDataError>()("MarketDataError", {
   reason: Schema.Literals(["NotATradingDay", "OutOfRange", "UnknownSymbol", "Unavailable", "InvalidData"]),
@@ -103,9 +104,9 @@ export const sessionSoFar = (snapshot: MarketSnapshot, at: string): Effect.Effec
   }
   const history = snapshot.history.map((h) => ({
     symbol: h.symbol,
-    bars: h.bars.map((bar) => (bar.date === snapshot.asOf ? openOnly(bar) : bar))
+    bars: BarIndex.derivedWindow(h.bars, h.bars.map((bar) => (bar.date === snapshot.asOf ? openOnly(bar) : bar)))
   }))
-  return Effect.succeed({ ...snapshot, history, intraday: { at, through: "open" } })
+  return Effect.succeed(knownJsonIf(snapshot, { ...snapshot, history, intraday: { at, through: "open" } }))
 }
 
 const make = (index: BarIndex.BarIndex): MarketData["Service"] => {
@@ -169,8 +170,7 @@ const make = (index: BarIndex.BarIndex): MarketData["Service"] => {
       symbol,
       bars: BarIndex.slice(index, index.columns.get(symbol)!, end - lookback + 1, end)
     }))
-    const snapshot: MarketSnapshot = { asOf, universe, history }
-    return snapshot
+    return knownJson({ asOf, universe, history })
   })
 
   return MarketData.of({

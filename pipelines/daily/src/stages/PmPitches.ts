@@ -7,6 +7,7 @@ import { Abstention, type AccountId, type Bar, AccountSnapshot, type MarketSnaps
 import { hashOf, Recorder, Stage, StoreError } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
 import { LlmBudgetExceeded, PmAnswer, PmError, PortfolioManagers, type RosterEntry } from "@council/llm"
+import { BarIndex } from "@council/market"
 import { runAccounts } from "../DailyParams.ts"
 import { FetchData } from "./FetchData.ts"
 
@@ -46,37 +47,18 @@ const accountStates = (roster: ReadonlyArray<RosterEntry>) =>
     return new Map<AccountId, AccountSnapshot | null>(states)
   })
 
-/**
- * Each bar's part of a fingerprint, by bar object: the feed shares a bar's object between the snapshots that hold
- * it, so a backtest formats a bar about once. Emptied past `MAX_BAR_TEXTS` bars (a session adds one bar per symbol;
- * replays decode new objects): the whole window is formatted again every few hundred sessions and the map stays
- * small. The texts are joined (flat), not template literals: those are chains of string pieces, several times the
- * memory a map of them keeps.
- */
-const barTexts = new Map<Bar, string>()
-const MAX_BAR_TEXTS = 5_000
-
-const barText = (b: Bar): string => {
-  let text = barTexts.get(b)
-  if (text === undefined) {
-    text = [b.date, b.open, b.high, b.low, b.close, `${b.volume};`].join(",")
-    if (barTexts.size >= MAX_BAR_TEXTS) barTexts.clear()
-    barTexts.set(b, text)
-  }
-  return text
-}
+/** A bar's part of a fingerprint. */
+const barText = (b: Bar): string => [b.date, b.open, b.high, b.low, b.close, `${b.volume};`].join(",")
 
 /**
  * A content hash of every bar of the snapshot (the canonical JSON of 2,000 bars costs ten times more): the SHA-256
- * of `asOf|universe` then `|SYMBOL:` and its bars' texts per symbol, hashed a symbol at a time (a call per bar cost
- * more than the hashing; the whole text at once, a 100 KB string a session).
+ * of `asOf|universe` then `|SYMBOL:` and its bars' texts per symbol, hashed a symbol at a time. A symbol's bars'
+ * text is cut from its whole series' text (`BarIndex.joinedText`: formatted once per series, not once a session).
  */
 const fingerprint = (snapshot: MarketSnapshot): string => {
   const hash = createHash("sha256").update(`${snapshot.asOf}|${snapshot.universe.join(",")}`)
   for (const { bars, symbol } of snapshot.history) {
-    const parts = [`|${symbol}:`]
-    for (const b of bars) parts.push(barText(b))
-    hash.update(parts.join(""))
+    hash.update(`|${symbol}:`).update(BarIndex.joinedText(bars, barText, ""))
   }
   return hash.digest("hex").slice(0, 32)
 }

@@ -40,8 +40,19 @@ const overlap = (iso: string | null): string | undefined =>
 
 const newYork = new Intl.DateTimeFormat("en-CA", { timeZone: "America/New_York", year: "numeric", month: "2-digit", day: "2-digit" })
 
+/** Sessions of timestamps seen lately (a day's fills share a few: its open, its close); emptied past 1,000. */
+const sessions = new Map<string, TradingDay>()
+
 /** The New York date of a broker timestamp: the session a fill belongs to. */
-const sessionOf = (iso: string): TradingDay => TradingDay.make(newYork.format(new Date(iso)))
+const sessionOf = (iso: string): TradingDay => {
+  let session = sessions.get(iso)
+  if (session === undefined) {
+    session = TradingDay.make(newYork.format(new Date(iso)))
+    if (sessions.size >= 1_000) sessions.clear()
+    sessions.set(iso, session)
+  }
+  return session
+}
 
 /** Every order submitted after `after` (oldest first), page by page. */
 const ordersSince = (broker: Broker, after: string | undefined) =>
@@ -135,7 +146,7 @@ const readAccount = (broker: Broker, cursor: LedgerCursor, session: TradingDay) 
       fills: fills.map(ledgerFill),
       snapshot: { account, session, cash: snapshot.cash, equity: snapshot.equity, longMarketValue: snapshot.longMarketValue, shortMarketValue: snapshot.shortMarketValue, positions: snapshot.positions, takenAt: at }
     }
-  }).pipe(Effect.withSpan("reconcile account", { attributes: { account: broker.account } }))
+  }).pipe(Effect.withSpan("reconcile account", { attributes: { account: broker.account } }, { captureStackTrace: false }))
 
 const failed = (account: AccountId, message: string): AccountReconciliation => ({ account, status: "failed", orders: 0, fills: 0, equity: null, message })
 
