@@ -451,9 +451,17 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   ): Effect.Effect<A, BrokerError> =>
     Effect.gen(function*() {
       const now = yield* present.at(yield* exchangeSession.current)
-      const call = writing(account, Effect.flatMap(matching.advance(account, now), (row) => body(now, row)))
-      if (access === "write") return yield* writes.run(call)
-      if (access !== "read") return yield* writes.runIsolated(call)
+      if (access !== "read") {
+        // no body writes the account row (only bringing it to the present does): once committed, the row the
+        // advance left is the account's, and the next read need not read it again
+        let advanced: Ledger.AccountRow | undefined
+        let ended: ReadCache.Token | undefined
+        const advance = Effect.tap(matching.advance(account, now), (row) => Effect.sync(() => (advanced = row)))
+        const call = writing(account, Effect.flatMap(advance, (row) => body(now, row)), (token) => (ended = token))
+        const result = yield* (access === "write" ? writes.run(call) : writes.runIsolated(call))
+        if (advanced !== undefined && ended !== undefined) cache.remember(account, "account", advanced, ended)
+        return result
+      }
       yield* cache.confirm
       const current = yield* cache.cached(account, "account", ledger.account(account))
       const atPoint = current !== undefined && current.last_session === now.point.session && current.phase === now.point.phase

@@ -114,15 +114,18 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
   const processClose = Effect.fnUntraced(function*(book: Book, session: TradingDay) {
     const at = closeTimestamp(session)
     const resting = yield* ledger.restingOrders(book.account, session)
+    // the groups a fill closed (its order filled, the rest canceled): none of them is still resting
+    const closed = new Set<string>()
     for (const group of groupBy(resting, (row) => row.exit_group)) {
       const chosen = pickExit(yield* candidatesOf(group, session))
       if (chosen === undefined) continue
       yield* fill(book, chosen.row, chosen.price, session, "close")
+      closed.add(chosen.row.exit_group)
       const siblings = group.filter((row) => row.id !== chosen.row.id).map((row) => row.id)
       if (siblings.length > 0) yield* ledger.cancelIds(siblings, at)
     }
-    if (resting.length === 0) return
-    const expiring = (yield* ledger.restingOrders(book.account, session)).filter((row) => row.time_in_force === "day")
+    // what rests still is the rest of `resting`: the legs a fill activated work from the next session on
+    const expiring = resting.filter((row) => row.time_in_force === "day" && !closed.has(row.exit_group))
     if (expiring.length > 0) yield* ledger.expire(expiring.map((row) => row.id), at)
   })
 
