@@ -371,7 +371,7 @@ const exchangeServe = Command.make(
     host: Flag.String("host").pipe(Flag.withDescription("interface to listen on (default: 127.0.0.1)"), Flag.withDefault("127.0.0.1")),
     date: Flag.String("date").pipe(Flag.withDescription("session to trade YYYY-MM-DD (default: the latest session in the data)"), Flag.optional),
     at: Flag.String("at").pipe(Flag.withDescription("the moment on that day, HH:MM New York time (default: 15:45)"), Flag.optional),
-    latencyMs: Flag.Int("latency-ms").pipe(Flag.withDescription("milliseconds added to every request (default: 0)"), Flag.withDefault(0)),
+    latencyMs: Flag.Int("latency-ms").pipe(Flag.withDescription("each answer leaves this many milliseconds after its request arrived, the request handled meanwhile (default: 0)"), Flag.withDefault(0)),
     faultRate: Flag.Finite("fault-rate").pipe(Flag.withDescription("probability in [0, 1] that a request gets a fault (default: 0)"), Flag.withDefault(0)),
     faultKinds: Flag.String("fault-kinds").pipe(Flag.withDescription("comma-separated 429,500,503,drop (default: all)"), Flag.optional),
     rateLimit: Flag.Int("rate-limit").pipe(Flag.withDescription("requests per API key per window (default: 200)"), Flag.withDefault(200)),
