@@ -150,7 +150,7 @@ describe("pnpm pipeline", () => {
     const defaults: ReadonlyArray<readonly [ReadonlyArray<string>, RegExp]> = [
       [["runs"], /--limit integer\s+how many runs, newest first \(default: 20\)/],
       [["orders"], /--status choice\s+which orders \(default: open\)/],
-      [["exchange", "serve"], /--latency-ms integer\s+milliseconds added to every request \(default: 0\)/],
+      [["exchange", "serve"], /--latency-ms integer\s+each answer leaves this many milliseconds after its request arrived, the request handled meanwhile \(default: 0\)/],
       [["show"], /run-id string\s+a run id/],
       [["import"], /bundle\.json string\s+a bundle file written by export/]
     ]
