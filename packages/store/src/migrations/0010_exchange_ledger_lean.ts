@@ -20,17 +20,9 @@
  */
 import * as Effect from "effect/Effect"
 import * as SqlClient from "effect/sql/SqlClient"
+import { rebuild } from "./WithoutRowid.ts"
 
 const OPEN = `status IN ('new', 'accepted', 'pending_new', 'partially_filled', 'held', 'pending_cancel', 'pending_replace', 'accepted_for_bidding', 'calculated', 'stopped', 'suspended', 'pending_review')`
-
-/** SQLite: rebuilds `table` as `WITHOUT ROWID` with the same columns (`definition`) and rows. */
-const withoutRowid = (sql: SqlClient.SqlClient, table: string, columns: string, definition: string) =>
-  Effect.gen(function*() {
-    yield* sql.unsafe(`CREATE TABLE ${table}_lean (${definition}) WITHOUT ROWID`)
-    yield* sql.unsafe(`INSERT INTO ${table}_lean (${columns}) SELECT ${columns} FROM ${table}`)
-    yield* sql.unsafe(`DROP TABLE ${table}`)
-    yield* sql.unsafe(`ALTER TABLE ${table}_lean RENAME TO ${table}`)
-  })
 
 export default Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -46,23 +38,19 @@ export default Effect.gen(function*() {
   yield* sql.unsafe(`DROP INDEX ledger_orders_status`)
   yield* sql.unsafe(`CREATE INDEX ledger_orders_open ON ledger_orders (book, account) WHERE ${OPEN}`)
   if (pg) return
-  yield* withoutRowid(
-    sql,
-    "ledger_order_events",
-    "book, account, order_id, status, filled_qty, at",
-    `book TEXT NOT NULL REFERENCES ledger_books (id) ON DELETE CASCADE,
+  yield* rebuild(sql, "ledger_order_events", {
+    columns: "book, account, order_id, status, filled_qty, at",
+    definition: `book TEXT NOT NULL REFERENCES ledger_books (id) ON DELETE CASCADE,
     account TEXT NOT NULL,
     order_id TEXT NOT NULL,
     status TEXT NOT NULL,
     filled_qty REAL NOT NULL,
     at TEXT NOT NULL,
     PRIMARY KEY (book, account, order_id, status, filled_qty)`
-  )
-  yield* withoutRowid(
-    sql,
-    "ledger_equity",
-    "book, account, session, cash, equity, long_market_value, short_market_value, positions, taken_at",
-    `book TEXT NOT NULL REFERENCES ledger_books (id) ON DELETE CASCADE,
+  })
+  yield* rebuild(sql, "ledger_equity", {
+    columns: "book, account, session, cash, equity, long_market_value, short_market_value, positions, taken_at",
+    definition: `book TEXT NOT NULL REFERENCES ledger_books (id) ON DELETE CASCADE,
     account TEXT NOT NULL,
     session TEXT NOT NULL,
     cash REAL NOT NULL,
@@ -72,5 +60,5 @@ export default Effect.gen(function*() {
     positions TEXT NOT NULL,
     taken_at TEXT NOT NULL,
     PRIMARY KEY (book, account, session)`
-  )
+  })
 })
