@@ -413,6 +413,28 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
     }).pipe(Effect.ensuring(Effect.sync(() => ended?.(cache.invalidate(account)))))
 
   /**
+   * `body` on the account brought to `now`, in one transaction of the write queue (`isolated`: `runIsolated`). No
+   * body writes the account row (only bringing it to the present does): once committed, the row the advance left is
+   * the account's, and the reads after it need not read it again.
+   */
+  const advancedThen = <A>(
+    account: AccountId,
+    now: Placement.PlacedAt,
+    isolated: boolean,
+    body: (row: Ledger.AccountRow) => Effect.Effect<A, Failure>
+  ): Effect.Effect<A, Failure> =>
+    Effect.suspend(() => {
+      let advanced: Ledger.AccountRow | undefined
+      let ended: ReadCache.Token | undefined
+      const advance = Effect.tap(matching.advance(account, now), (row) => Effect.sync(() => (advanced = row)))
+      const call = writing(account, Effect.flatMap(advance, body), (token) => (ended = token))
+      return Effect.tap(isolated ? writes.runIsolated(call) : writes.run(call), () =>
+        Effect.sync(() => {
+          if (advanced !== undefined && ended !== undefined) cache.remember(account, "account", advanced, ended)
+        }))
+    })
+
+  /**
    * Brings the account to the present for a read. Reads that arrive together (a stage reads each account several
    * times at once) share one advance instead of queuing one each; a reader whose shared advance was interrupted
    * runs its own.
@@ -421,12 +443,7 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   const advanceForRead = (account: AccountId, now: Placement.PlacedAt): Effect.Effect<Ledger.AccountRow, Failure> =>
     Effect.suspend(() => {
       const key = `${account} ${now.point.session} ${now.point.phase}`
-      // the row the advance leaves is the account's committed row: the reads after it need not read it again
-      const own = Effect.suspend(() => {
-        let ended: ReadCache.Token | undefined
-        return Effect.tap(writes.run(writing(account, matching.advance(account, now), (token) => (ended = token))), (row) =>
-          Effect.sync(() => ended !== undefined && cache.remember(account, "account", row, ended)))
-      })
+      const own = advancedThen(account, now, false, Effect.succeed)
       const running = advancing.get(key)
       if (running !== undefined) {
         return Effect.catchCause(Deferred.await(running), (cause) => Cause.hasInterruptsOnly(cause) ? own : Effect.failCause(cause))
@@ -451,17 +468,7 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   ): Effect.Effect<A, BrokerError> =>
     Effect.gen(function*() {
       const now = yield* present.at(yield* exchangeSession.current)
-      if (access !== "read") {
-        // no body writes the account row (only bringing it to the present does): once committed, the row the
-        // advance left is the account's, and the next read need not read it again
-        let advanced: Ledger.AccountRow | undefined
-        let ended: ReadCache.Token | undefined
-        const advance = Effect.tap(matching.advance(account, now), (row) => Effect.sync(() => (advanced = row)))
-        const call = writing(account, Effect.flatMap(advance, (row) => body(now, row)), (token) => (ended = token))
-        const result = yield* (access === "write" ? writes.run(call) : writes.runIsolated(call))
-        if (advanced !== undefined && ended !== undefined) cache.remember(account, "account", advanced, ended)
-        return result
-      }
+      if (access !== "read") return yield* advancedThen(account, now, access !== "write", (row) => body(now, row))
       yield* cache.confirm
       const current = yield* cache.cached(account, "account", ledger.account(account))
       const atPoint = current !== undefined && current.last_session === now.point.session && current.phase === now.point.phase
