@@ -238,17 +238,16 @@ const windowText = (series: ReadonlyArray<Bar>, format: (bar: Bar) => string, se
 /**
  * `bars.map(format).join(separator)`, where the bars `bars` shares with the series it was cut from (`slice`,
  * `derivedWindow`) cost substrings of that series' text, formatted once per series and formatter (by blocks of
- * `BLOCK` bars, when first asked): a backtest's window, sliding a session a day, is not formatted 200 times over. `format` must be a pure function kept for good
- * (it keys the cache) and `separator` the same at every call with it.
+ * `BLOCK` bars, when first asked): a backtest's window, sliding a session a day, is not formatted 200 times over.
+ * `format` must be a pure function kept for good (it keys the cache) and `separator` the same at every call with it.
  */
 export const joinedText = (bars: ReadonlyArray<Bar>, format: (bar: Bar) => string, separator: string): string => {
   const window = windows.get(bars)
+  if (window === undefined) return bars.map(format).join(separator)
+  const { from, series } = window
   let shared = 0
-  if (window !== undefined) {
-    const { from, series } = window
-    while (shared < bars.length && bars[shared] === series[from + shared]) shared++
-  }
+  while (shared < bars.length && bars[shared] === series[from + shared]) shared++
   if (shared === 0) return bars.map(format).join(separator)
-  const head = windowText(window!.series, format, separator, window!.from, window!.from + shared)
+  const head = windowText(series, format, separator, from, from + shared)
   return shared === bars.length ? head : [head, ...bars.slice(shared).map(format)].join(separator)
 }
