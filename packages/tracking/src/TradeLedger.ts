@@ -520,10 +520,12 @@ const make = Effect.gen(function*() {
       const events = (yield* Effect.forEach(Arr.chunksOf(all, CHUNK), (chunk) =>
         sql`SELECT account, order_id, status, filled_qty, at FROM ledger_order_events
           WHERE book = ${q.book} AND ${sql.in("order_id", chunk)}`.pipe(Effect.flatMap(decodeEvents)))).flat()
-      const statusAt = new Map([...parentRows, ...legRows].map((row, i) => [[...parents, ...legs][i]!, row["status_at"] as string | null]))
+      const decoded = [...parents, ...legs]
+      const statusAt = new Map([...parentRows, ...legRows].map((row, i) => [decoded[i]!, row["status_at"] as string | null]))
+      const eventsOf = Arr.groupBy(events, (e) => `${e.account} ${e.orderId}`)
       /** The order's events, and its current pair unless an event holds it (see `historyOf`), by time then filled qty. */
       const historyFor = (o: LedgerOrder): Array<OrderEvent> => {
-        const history = events.filter((e) => e.account === o.account && e.orderId === o.id).map(({ at, filledQty, status }) => ({ status, filledQty, at }))
+        const history = (eventsOf[`${o.account} ${o.id}`] ?? []).map(({ at, filledQty, status }): OrderEvent => ({ status, filledQty, at }))
         if (!history.some((e) => e.status === o.status && e.filledQty === o.filledQty)) {
           history.push({ status: o.status, filledQty: o.filledQty, at: statusAt.get(o) ?? o.updatedAt })
         }
