@@ -50,6 +50,35 @@ describe("--early-close-only (the 12:45 cron entry of a user who trades early cl
   })
 })
 
+describe("run daily --json on a day it does not trade (exit 0): stdout is still one JSON document", () => {
+  it("a closed market, a regular session under --early-close-only, a run awaiting approval, a rejected one", async () => {
+    const home = freshHome()
+    const json = (stdout: string) => JSON.parse(stdout) as { tradingDay: string; outcome: string; message: string; run?: { id: string } }
+    const closed = await cliInProcess(home, ["run", "daily", "--date", "2026-06-06", "--json"])
+    assert.strictEqual(closed.code, 0, closed.stderr)
+    assert.deepStrictEqual(json(closed.stdout), {
+      tradingDay: "2026-06-06",
+      outcome: "market-closed",
+      message: closed.stderr.trim()
+    })
+    const regular = await cliInProcess(home, ["run", "daily", "--date", "2025-11-26", "--early-close-only", "--json"])
+    assert.strictEqual(regular.code, 0, regular.stderr)
+    assert.deepInclude(json(regular.stdout), { tradingDay: "2025-11-26", outcome: "not-early-close" })
+    assert.strictEqual(fingerprint(home), "absent")
+
+    const stopped = await cliInProcess(home, ["run", "daily", "--require-approval"])
+    const runId = runIdOf(stopped.stdout)
+    const awaiting = await cliInProcess(home, ["run", "daily", "--json"])
+    assert.strictEqual(awaiting.code, 0, awaiting.stderr)
+    assert.deepInclude(json(awaiting.stdout), { outcome: "awaiting-approval" })
+    assert.strictEqual(json(awaiting.stdout).run?.id, runId)
+    assert.strictEqual((await cliInProcess(home, ["approve", runId, "--reject"])).code, 0)
+    const rejected = await cliInProcess(home, ["run", "daily", "--json"])
+    assert.strictEqual(rejected.code, 0, rejected.stderr)
+    assert.deepInclude(json(rejected.stdout), { outcome: "rejected", message: rejected.stderr.trim() })
+  })
+})
+
 describe("the approval gate", () => {
   it("--require-approval stops before sending; an approval after the cutoff is refused; approve sends each order once", async () => {
     const home = freshHome()

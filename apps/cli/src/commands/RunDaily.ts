@@ -334,7 +334,7 @@ export const runDaily = (options: RunDailyOptions, at: RunMoment, params: DailyP
     const plan = yield* planDay(options, day, params).pipe(Effect.provide(probe))
     if (yield* settledOutcome(plan, options.json)) return
     const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly).pipe(Effect.provide(probe))
-    if (verdict === "closed") return
+    if (verdict !== "trade") return yield* untradedJson(options.json, { tradingDay: day, outcome: verdict.skipped, message: verdict.message })
     const outcome = yield* Effect.scoped(Effect.gen(function*() {
       const lease = options.dryRun ? undefined : yield* holdDayLock(day, `run daily ${day}`)
       const final = lease === undefined ? plan : yield* planDay(options, day, params)
@@ -352,6 +352,21 @@ export const runDaily = (options: RunDailyOptions, at: RunMoment, params: DailyP
     return yield* reportOutcome(outcome.run, outcome.report, options.json)
   })
 
+/**
+ * A day that ends (exit 0) without an execution to report — its market closed, not an early close under
+ * `--early-close-only`, its run awaiting a decision or rejected: the line is on stderr already; with `--json`,
+ * stdout still carries one JSON document saying so.
+ */
+const untradedJson = (
+  json: boolean,
+  result: {
+    readonly tradingDay: TradingDay
+    readonly outcome: "market-closed" | "not-early-close" | "awaiting-approval" | "rejected"
+    readonly message: string
+    readonly run?: RunRecord
+  }
+) => (json ? Console.log(JSON.stringify(result, null, 2)) : Effect.void)
+
 /** Says what a plan that needs no run is, and whether it was one (done, awaiting a decision, rejected). */
 const settledOutcome = (plan: DayPlan, json: boolean) =>
   Effect.gen(function*() {
@@ -361,11 +376,15 @@ const settledOutcome = (plan: DayPlan, json: boolean) =>
         yield* reportOutcome(plan.run, plan.report, json)
         return true
       case "Awaiting":
-        yield* Console.error(`run ${plan.run.id} of ${plan.run.tradingDay} awaits approval: pnpm pipeline approve ${plan.run.id} (or --reject); nothing is placed until then`)
+      case "Rejected": {
+        const { run } = plan
+        const message = plan._tag === "Awaiting"
+          ? `run ${run.id} of ${run.tradingDay} awaits approval: pnpm pipeline approve ${run.id} (or --reject); nothing is placed until then`
+          : `run ${run.id} of ${run.tradingDay} was rejected; nothing is placed for that day`
+        yield* Console.error(message)
+        yield* untradedJson(json, { tradingDay: run.tradingDay, outcome: plan._tag === "Awaiting" ? "awaiting-approval" : "rejected", message, run })
         return true
-      case "Rejected":
-        yield* Console.error(`run ${plan.run.id} of ${plan.run.tradingDay} was rejected; nothing is placed for that day`)
-        return true
+      }
       default:
         return false
     }

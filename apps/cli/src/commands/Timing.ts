@@ -129,12 +129,12 @@ export const momentOfRun = (params: DailyParams, day: TradingDay, at: string | u
   return recorded ?? scheduledMoment(timing.schedule, day)
 }
 
-/** What the schedule check decided for a run. */
-export type MarketVerdict = "trade" | "closed"
+/** What the schedule check decided for a run: trade, or a day it does not trade (said on stderr, `message`). */
+export type MarketVerdict = "trade" | { readonly skipped: "market-closed" | "not-early-close"; readonly message: string }
 
 /**
  * The market schedule check before any order, through `account`'s broker: a day without a session → said so,
- * `closed` (exit 0, nothing traded), and so is a regular session under `earlyCloseOnly` (the second cron entry,
+ * skipped (exit 0, nothing traded), and so is a regular session under `earlyCloseOnly` (the second cron entry,
  * 12:45, of a user who trades early-close days); under `close` before the open or past the cutoff, under `after-close` before
  * the close, or a clock that cannot be read → fails (exit 1, nothing sent; a dry run past the cutoff or without a
  * clock only warns); more than 20 minutes before the close under `close` → a warning.
@@ -151,16 +151,15 @@ export const checkMarket = (account: AccountId, schedule: RunSchedule, dryRun: b
     }
     const status = read.success
     if (earlyCloseOnly && status.session !== undefined && !closesEarly(status.session)) {
-      yield* Console.error(
-        `${status.session.date} closes at ${status.session.close}, not early: --early-close-only trades only the sessions that close early (nothing done)`
-      )
-      return "closed" satisfies MarketVerdict
+      const message = `${status.session.date} closes at ${status.session.close}, not early: --early-close-only trades only the sessions that close early (nothing done)`
+      yield* Console.error(message)
+      return { skipped: "not-early-close", message } satisfies MarketVerdict
     }
     const line = describeCheck(schedule, status.check, status.now)
     switch (status.check._tag) {
       case "Closed":
         yield* Console.error(line)
-        return "closed" satisfies MarketVerdict
+        return { skipped: "market-closed", message: line } satisfies MarketVerdict
       case "InTime":
         if (status.check.early) yield* Console.error(line)
         return "trade" satisfies MarketVerdict
