@@ -81,21 +81,43 @@ export class ScheduleConfigError extends Schema.TaggedError<ScheduleConfigError>
   message: Schema.String
 }) {}
 
+/** A variable that names one of `values` (`fallback` when unset); any other value is `refused` with its message. */
+const oneOf = <const V extends string, E>(
+  variable: string,
+  values: readonly [V, V, ...Array<V>],
+  fallback: V,
+  refused: (message: string) => E
+): Effect.Effect<V, E> =>
+  Config.option(Config.String(variable)).pipe(
+    Effect.orElseSucceed(() => Option.none<string>()),
+    Effect.flatMap(Option.match({
+      onNone: () => Effect.succeed(fallback),
+      onSome: (raw) => {
+        const value = values.find((v) => v === raw.trim())
+        return value !== undefined
+          ? Effect.succeed(value)
+          : Effect.fail(refused(`${variable}: expected ${values.slice(0, -1).join(", ")} or ${values.at(-1)}, got "${raw.slice(0, 40)}"`))
+      }
+    }))
+  )
+
 /** `COUNCIL_SCHEDULE`: when a day's run decides (`close`, the default, or `after-close`). */
-export const runSchedule: Effect.Effect<RunSchedule, ScheduleConfigError> = Config.option(Config.String("COUNCIL_SCHEDULE")).pipe(
-  Effect.orElseSucceed(() => Option.none<string>()),
-  Effect.flatMap(Option.match({
-    onNone: () => Effect.succeed(DEFAULT_SCHEDULE),
-    onSome: (raw) => {
-      const value = raw.trim()
-      return value === "close" || value === "after-close"
-        ? Effect.succeed<RunSchedule>(value)
-        : Effect.fail(new ScheduleConfigError({
-          variable: "COUNCIL_SCHEDULE",
-          message: `COUNCIL_SCHEDULE: expected close or after-close, got "${raw.slice(0, 40)}"`
-        }))
-    }
-  }))
+export const runSchedule: Effect.Effect<RunSchedule, ScheduleConfigError> = oneOf(
+  "COUNCIL_SCHEDULE",
+  ["close", "after-close"],
+  DEFAULT_SCHEDULE,
+  (message) => new ScheduleConfigError({ variable: "COUNCIL_SCHEDULE", message })
+)
+
+/**
+ * `COUNCIL_BARS_CACHE`: `off` turns the parsed-bars cache off (`BarsCache` reads the variable as it loads); checked
+ * here with the rest, so a typo (`of`, `false`) is refused instead of leaving the cache on.
+ */
+const barsCache = oneOf(
+  "COUNCIL_BARS_CACHE",
+  ["on", "off"],
+  "on",
+  (message) => new MarketFeed.MarketFeedConfigError({ variable: "COUNCIL_BARS_CACHE", message })
 )
 
 /** `COUNCIL_LOCK_TTL_SECONDS`: how long a run's lock outlives its last heartbeat (default 60). */
@@ -114,6 +136,7 @@ export interface Settings {
   readonly notify: NotifySettings
   readonly schedule: RunSchedule
   readonly lockTtlSeconds: number
+  readonly barsCache: "on" | "off"
 }
 
 /** The checked settings of this invocation. */
@@ -147,5 +170,6 @@ export const load = Effect.all({
   monitor: MonitorConfig.read,
   notify,
   schedule: runSchedule,
-  lockTtlSeconds
+  lockTtlSeconds,
+  barsCache
 })

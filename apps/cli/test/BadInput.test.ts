@@ -63,6 +63,8 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["run", "daily", "--at", "3pm"], home: "fresh", error: /^error: --at 3pm: expected HH:MM/ },
   { args: ["run", "daily"], env: { COUNCIL_SCHEDULE: "noon" }, error: /^error: COUNCIL_SCHEDULE: expected close or after-close, got "noon"$/ },
   { args: ["run", "daily"], home: "fresh", env: { COUNCIL_LOCK_TTL_SECONDS: "0" }, error: /^error: COUNCIL_LOCK_TTL_SECONDS: expected at least 1$/ },
+  { args: ["run", "daily"], home: "fresh", env: { COUNCIL_BARS_CACHE: "of" }, error: /^error: COUNCIL_BARS_CACHE: expected on or off, got "of"$/ },
+  { args: ["runs"], env: { COUNCIL_BARS_CACHE: "false" }, error: /^error: COUNCIL_BARS_CACHE: expected on or off, got "false"$/ },
   { args: ["approve", "no-such-run"], error: /^error: no run with id no-such-run$/ },
   { args: ["approve", "no-such-run", "--reject"], home: "fresh", error: /^error: no run with id no-such-run$/ },
   { args: ["run", "daily", "--date", "2026-02-30"], error: /^error: --date 2026-02-30: / },

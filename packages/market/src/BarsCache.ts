@@ -21,7 +21,7 @@ import { join } from "node:path"
 import type { SeriesInput } from "./BarIndex.ts"
 
 const directory = join(tmpdir(), "council-bars-cache")
-const enabled = process.env["COUNCIL_BARS_CACHE"] !== "off"
+const enabled = process.env["COUNCIL_BARS_CACHE"]?.trim() !== "off"
 const DATE_LENGTH = 10
 const FIELDS = ["open", "high", "low", "close", "volume"] as const
 
