@@ -298,6 +298,8 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["leaderboard", "--backtest", " "], home: "fresh", error: /^error: --backtest: give a backtest id or latest/ },
   { args: ["leaderboard", "--csv"], error: /^error: Unrecognized flag: --csv/ },
   { args: ["equity", "--account", "not an account"], home: "fresh", error: /^error: --account: "not an account" is not an account name$/ },
+  { args: ["equity", "--account", "COUNCII"], error: /^error: --account: no account COUNCII in book live \(its accounts: CHATGPT, CLAUDE, COUNCIL, DEEPSEEK, GEMINI, GROQ\)$/ },
+  { args: ["equity", "--account", "NOPE", "--csv"], home: "fresh", error: /^error: --account: no account NOPE in book live \(its accounts: CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK, COUNCIL\)$/ },
   { args: ["equity", "--to", "yesterday"], error: /^error: --to: expected a date YYYY-MM-DD, got "yesterday"$/ },
   { args: ["equity", "--from", "2025-06-02", "--to", "2025-01-02", "--csv"], home: "fresh", error: /^error: --from 2025-06-02 is after --to 2025-01-02$/ },
   { args: ["equity", "--backtest", "bt-missing", "--csv"], error: /^error: --backtest: no backtest "bt-missing"/ },

@@ -6,7 +6,7 @@ import * as Schema from "effect/Schema"
 import { AccountId, TradingDay } from "@council/domain"
 import { BarIndex } from "@council/market"
 import * as Prices from "@council/llm/Prices"
-import { type Bootstrap, BookSummary, Leaderboard, Standings, TradeLedger } from "@council/tracking"
+import { type BookId, type Bootstrap, BookSummary, Leaderboard, Standings, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
 import { votesByBook } from "../BacktestFiles.ts"
 import { market } from "../Market.ts"
@@ -162,6 +162,7 @@ const equityOf = (options: EquityOptions, window: Window) =>
     })
     const book = yield* bookOf(options.backtest)
     const report = yield* Standings.equityReport({ book, account, ...window }).pipe(Effect.mapError(ledgerFailure))
+    if (account !== undefined && report.accounts.length === 0) yield* knownAccount(book, account)
     const spy = new Map((report.benchmark?.points ?? []).map((p) => [p.date, p.close]))
     const rows = report.accounts.flatMap(({ account, points }) =>
       points.map((p) => [account, p.date, String(p.equity), String(p.cash), String(p.longMarketValue), String(p.shortMarketValue), String(p.grossExposure), String(p.traded), p.llmCost === null ? "" : String(p.llmCost), String(spy.get(p.date) ?? "")])
@@ -174,6 +175,20 @@ const equityOf = (options: EquityOptions, window: Window) =>
         points.map((p) => [account, p.date, money(p.equity), money(p.cash), money(p.grossExposure), money(p.traded), pct(p.drawdown, 2), p.llmCost === null ? "—" : Prices.formatUsd(p.llmCost), num(spy.get(p.date))])
       )
     ))
+  })
+
+/**
+ * An `--account` whose series came back empty must be one the book holds (or, for the live book, a configured
+ * account): a misspelt name is a usage error naming the book's accounts, not an empty series.
+ */
+const knownAccount = (book: BookId, account: AccountId) =>
+  Effect.gen(function*() {
+    const inBook = new Set((yield* TradeLedger.use((l) => l.equity({ book })).pipe(Effect.mapError(ledgerFailure))).map((r) => r.account))
+    const configured = book === "live" ? (yield* AppSettings).accounts.accounts.map((a) => a.id) : []
+    const known = [...new Set([...inBook, ...configured])]
+    if (!known.includes(account)) {
+      return yield* CliFailure.usage(`--account: no account ${account} in book ${book} (${known.length === 0 ? "it holds none yet" : `its accounts: ${known.join(", ")}`})`)
+    }
   })
 
 /** `equity`: each account's daily series (a table, or CSV with the SPY close of each session). */
