@@ -17,18 +17,43 @@ import { ratelimit } from "./RateLimit.ts"
 import { startup } from "./Startup.ts"
 import { throughput } from "./Throughput.ts"
 
-const [which = "daily", ...rest] = process.argv.slice(2)
-const flag = (name: string) => {
-  const i = rest.indexOf(name)
-  return i >= 0 ? rest[i + 1] : undefined
+const BENCHMARKS: Record<string, ReadonlyArray<string>> = {
+  daily: ["--runs"],
+  exchange: ["--runs", "--profile"],
+  execution: ["--runs"],
+  ratelimit: ["--runs"],
+  llm: ["--runs"],
+  backtest: ["--runs", "--sessions"]
 }
-const runs = Math.max(5, Number(flag("--runs") ?? 5))
+
+/** A bad invocation: one line naming it, exit 2, nothing measured. */
+const refuse = (line: string): never => {
+  console.error(`error: ${line}`)
+  process.exit(2)
+}
+
+const [which = "daily", ...rest] = process.argv.slice(2)
+const allowed = BENCHMARKS[which] ?? refuse(`unknown benchmark "${which}"; available: ${Object.keys(BENCHMARKS).join(", ")}`)
+const given = new Map<string, string | true>()
+for (let i = 0; i < rest.length; i++) {
+  const name = rest[i]!
+  if (!allowed.includes(name)) refuse(`bench ${which}: unknown flag ${name} (it takes ${allowed.join(", ")})`)
+  if (name === "--profile") given.set(name, true)
+  else given.set(name, rest[++i] ?? refuse(`bench ${which}: ${name} needs a value`))
+}
+/** `--runs N` / `--sessions N`: a whole number ≥ 1, or `fallback` when not given. */
+const count = (name: string, fallback: number): number => {
+  const raw = given.get(name)
+  if (raw === undefined) return fallback
+  return typeof raw === "string" && /^[1-9]\d*$/.test(raw) ? Number(raw) : refuse(`bench ${which}: ${name} ${raw}: expected a whole number ≥ 1`)
+}
+const runs = Math.max(5, count("--runs", 5))
 switch (which) {
   case "daily":
     startup(runs)
     break
   case "exchange":
-    await throughput(runs, { profile: rest.includes("--profile"), orders: 2000 })
+    await throughput(runs, { profile: given.has("--profile"), orders: 2000 })
     break
   case "execution":
     await Effect.runPromise(execution(runs, Number(process.env["BENCH_LATENCY_MS"] ?? 200)))
@@ -41,9 +66,6 @@ switch (which) {
     break
   case "backtest":
     // a full-range repetition takes minutes: 3 by default
-    backtest(Math.max(1, Number(flag("--runs") ?? 3)), Number(flag("--sessions") ?? Infinity))
+    backtest(count("--runs", 3), count("--sessions", Infinity))
     break
-  default:
-    console.error(`unknown benchmark "${which}"; available: daily, exchange, execution, ratelimit, llm, backtest`)
-    process.exitCode = 2
 }

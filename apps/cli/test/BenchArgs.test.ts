@@ -1,0 +1,27 @@
+import { assert, describe, it } from "@effect/vitest"
+import { spawnSync } from "node:child_process"
+
+const run = new URL("../../../bench/run.ts", import.meta.url).pathname
+
+/** `pnpm bench …` without pnpm: exit code and stderr, with a bound so a bad input that starts measuring fails fast. */
+const bench = (args: ReadonlyArray<string>) => {
+  const result = spawnSync(process.execPath, [run, ...args], { encoding: "utf8", timeout: 30_000 })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr.trim() }
+}
+
+describe("pnpm bench: a bad invocation is one line and exit 2, nothing measured", () => {
+  it("refuses an unknown benchmark, an unknown flag, a missing value and a count that is not a whole number ≥ 1", () => {
+    const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+      [["weekly"], `error: unknown benchmark "weekly"; available: daily, exchange, execution, ratelimit, llm, backtest`],
+      [["daily", "--runs", "abc"], "error: bench daily: --runs abc: expected a whole number ≥ 1"],
+      [["backtest", "--sessions", "-5"], "error: bench backtest: --sessions -5: expected a whole number ≥ 1"],
+      [["backtest", "--runs", "0"], "error: bench backtest: --runs 0: expected a whole number ≥ 1"],
+      [["daily", "--sessions", "5"], "error: bench daily: unknown flag --sessions (it takes --runs)"],
+      [["exchange", "--runs"], "error: bench exchange: --runs needs a value"]
+    ]
+    for (const [args, line] of cases) {
+      const result = bench(args)
+      assert.deepStrictEqual([result.code, result.stderr, result.stdout], [2, line, ""], args.join(" "))
+    }
+  })
+})
