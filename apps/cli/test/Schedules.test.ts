@@ -79,6 +79,21 @@ describe("run daily --json on a day it does not trade (exit 0): stdout is still 
   })
 })
 
+describe("a weekend or holiday on a home whose local exchange has traded a later day", () => {
+  it("says the market is closed and exits 0 (not the session rule's refusal naming another day)", async () => {
+    const home = freshHome()
+    const day = await cliInProcess(home, ["run", "daily"])
+    assert.strictEqual(day.code, 0, day.stderr)
+    const before = fingerprint(home)
+    for (const args of [["--date", "2026-06-06"], ["--date", "2025-12-25", "--dry-run"]]) {
+      const closed = await cliInProcess(home, ["run", "daily", ...args])
+      assert.strictEqual(closed.code, 0, closed.stderr)
+      assert.strictEqual(closed.stderr.trim(), `the market is closed on ${args[1]} (no session that day): nothing to trade`)
+    }
+    assert.strictEqual(fingerprint(home), before)
+  })
+})
+
 describe("the approval gate", () => {
   it("--require-approval stops before sending; an approval after the cutoff is refused; approve sends each order once", async () => {
     const home = freshHome()

@@ -24,7 +24,7 @@ import * as RunNotices from "../RunNotices.ts"
 import { money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
 import { ensureTradableDay } from "./Session.ts"
-import { checkMarket, type RunMoment } from "./Timing.ts"
+import { checkMarket, noSessionLine, type RunMoment } from "./Timing.ts"
 
 export interface RunDailyOptions {
   readonly date: Option.Option<string>
@@ -331,6 +331,11 @@ export const runDaily = (options: RunDailyOptions, at: RunMoment, params: DailyP
     const { day, moment } = at
     const clockAccount = at.realClock ?? params.accounts[0]!.id
     const probe = AppLayer.tradingWith(moment, "empty")
+    const closed = at.realClock === undefined ? yield* noSessionLine(at) : undefined
+    if (closed !== undefined) {
+      yield* Console.error(closed)
+      return yield* untradedJson(options.json, { tradingDay: day, outcome: "market-closed", message: closed })
+    }
     const plan = yield* planDay(options, day, params).pipe(Effect.provide(probe))
     if (yield* settledOutcome(plan, options.json)) return
     const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly).pipe(Effect.provide(probe))

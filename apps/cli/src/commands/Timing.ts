@@ -76,6 +76,20 @@ export const resolveTradingDay = (date: Option.Option<string>) =>
     )
   })
 
+/**
+ * The line saying `at`'s day has no session in the market data (a weekend, a holiday), or `undefined` when it has
+ * one. For a run on the local exchange this is decided before the session rule: the exchange having traded a
+ * later day does not make a Saturday a day it "cannot trade" — it is a day without a market.
+ */
+export const noSessionLine = (at: RunMoment) =>
+  MarketData.use((market) => market.ensureTradingDay(at.day)).pipe(
+    Effect.as(undefined),
+    Effect.catchTag("MarketDataError", (error) =>
+      error.reason === "NotATradingDay"
+        ? Effect.succeed(describeCheck(at.schedule, { _tag: "Closed", day: at.day }, at.moment))
+        : Effect.succeed(undefined))
+  )
+
 export interface RunMoment {
   readonly day: TradingDay
   readonly moment: NewYorkMoment
