@@ -51,7 +51,7 @@ describe("--early-close-only (the 12:45 cron entry of a user who trades early cl
 })
 
 describe("run daily --json on a day it does not trade (exit 0): stdout is still one JSON document", () => {
-  it("a closed market, a regular session under --early-close-only, a run awaiting approval, a rejected one", async () => {
+  it("a closed market, a regular session under --early-close-only, a run awaiting approval, a rejected one (and approve --reject --json)", async () => {
     const home = freshHome()
     const json = (stdout: string) => JSON.parse(stdout) as { tradingDay: string; outcome: string; message: string; run?: { id: string } }
     const closed = await cliInProcess(home, ["run", "daily", "--date", "2026-06-06", "--json"])
@@ -72,7 +72,10 @@ describe("run daily --json on a day it does not trade (exit 0): stdout is still 
     assert.strictEqual(awaiting.code, 0, awaiting.stderr)
     assert.deepInclude(json(awaiting.stdout), { outcome: "awaiting-approval" })
     assert.strictEqual(json(awaiting.stdout).run?.id, runId)
-    assert.strictEqual((await cliInProcess(home, ["approve", runId, "--reject"])).code, 0)
+    const reject = await cliInProcess(home, ["approve", runId, "--reject", "--json"])
+    assert.strictEqual(reject.code, 0, reject.stderr)
+    assert.deepInclude(JSON.parse(reject.stdout) as object, { decision: "rejected", message: `run ${runId} rejected: nothing sent; the day 2026-06-08 is done` })
+    assert.deepInclude((JSON.parse(reject.stdout) as { run: object }).run, { id: runId, status: "rejected" })
     const rejected = await cliInProcess(home, ["run", "daily", "--json"])
     assert.strictEqual(rejected.code, 0, rejected.stderr)
     assert.deepInclude(json(rejected.stdout), { outcome: "rejected", message: rejected.stderr.trim() })

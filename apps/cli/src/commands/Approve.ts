@@ -83,12 +83,14 @@ export const decide = (options: DecideOptions, AppLayer: AppLayers) =>
       : yield* Effect.provide(clockOf(realClock), AppLayer.probing)
     const day = run.tradingDay
     if (options.reject) {
-      yield* Effect.gen(function*() {
+      const rejected = yield* Effect.gen(function*() {
         yield* record(run, "rejected", moment)
-        const finishedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
-        yield* RunStore.use((s) => s.updateRun(run.id, { status: "rejected", finishedAt, error: "rejected at the approval gate" }))
+        const change = { status: "rejected", finishedAt: new Date(yield* Clock.currentTimeMillis).toISOString(), error: "rejected at the approval gate" } as const
+        yield* RunStore.use((s) => s.updateRun(run.id, change))
+        return { ...run, ...change } satisfies RunRecord
       }).pipe(Effect.provide(AppLayer.storage("create")))
-      return yield* Console.log(`run ${run.id} rejected: nothing sent; the day ${day} is done`)
+      const message = `run ${run.id} rejected: nothing sent; the day ${day} is done`
+      return yield* Console.log(options.json ? JSON.stringify({ run: rejected, decision: "rejected", message }, null, 2) : message)
     }
     const { schedule } = timingOf(params)
     yield* checkStillInTime(realClock ?? ids[0]!, schedule, day).pipe(
