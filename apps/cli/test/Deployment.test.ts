@@ -1,6 +1,8 @@
+import { spawnSync } from "node:child_process"
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
+import { tempHome } from "./CliHarness.ts"
 
 const root = new URL("../../../", import.meta.url).pathname
 
@@ -95,4 +97,27 @@ describe("deployment documentation", () => {
       "council.db-wal"
     ]) assert.include(deployment, needed)
   })
+})
+
+describe("output another program reads, through pnpm as the README says", () => {
+  // pnpm's own script (the test runs under `pnpm test`), else the one on PATH
+  const pnpm = process.env["npm_execpath"]
+  const launch = (args: ReadonlyArray<string>) =>
+    spawnSync(pnpm === undefined ? "pnpm" : process.execPath, [...(pnpm === undefined ? [] : [pnpm]), ...args], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, COUNCIL_HOME: tempHome() },
+      timeout: 60_000
+    })
+
+  it("`pnpm -s pipeline … --json` prints one JSON document; plain `pnpm pipeline` adds pnpm's banner, which the README says", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8")
+    assert.include(readme, "run `pnpm -s pipeline …`")
+    const silent = launch(["-s", "pipeline", "backtests", "--json"])
+    assert.strictEqual(silent.status, 0, silent.stderr)
+    assert.deepStrictEqual(JSON.parse(silent.stdout), [])
+    const plain = launch(["pipeline", "backtests", "--json"])
+    assert.strictEqual(plain.status, 0, plain.stderr)
+    assert.match(plain.stdout, /^\s*> council@ pipeline /, "the banner the README warns about")
+  }, 60_000)
 })
