@@ -127,6 +127,28 @@ describe("pnpm pipeline backtest", () => {
     assert.deepStrictEqual(listed.map((b) => [b.id, b.status]), [[id, "interrupted"]])
   }, 60_000)
 
+  it("--resume of a backtest another process is still running is refused naming that process (exit 2), which runs on", async () => {
+    const home = tempHome()
+    const child = spawn(process.execPath, [bin, "backtest", "--from", "2025-01-02", "--to", "2026-04-30", "--accounts", "COUNCIL"], {
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    let stderr = ""
+    const running = new Promise<string>((resolve) =>
+      child.stderr.setEncoding("utf8").on("data", (d: string) => {
+        stderr += d
+        if (stderr.includes(" sessions/s ")) resolve(/backtest (\S+) started/.exec(stderr)![1]!)
+      }))
+    const id = await running
+    const second = await cliAsync(home, ["backtest", "--resume", id])
+    assert.strictEqual(second.code, 2, second.stderr)
+    assert.match(second.stderr.trim(), new RegExp(`^error: backtest --resume ${id}: backtest:${id} is being run by backtest ${id} \\(pid ${child.pid} on .+\\); try again when it is done$`))
+    child.kill("SIGINT")
+    assert.strictEqual(await exited, 130, stderr)
+    assert.notInclude(stderr, "failed", "the first process was not disturbed")
+  }, 60_000)
+
   it("says its exit codes in --help", async () => {
     const help = await cliInProcess(undefined, ["backtest", "--help"])
     assert.strictEqual(help.code, 0)

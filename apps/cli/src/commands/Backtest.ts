@@ -26,7 +26,7 @@ import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
 import { RunStore } from "@council/engine"
 import { BarIndex, MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
-import { Database, NodeSqliteClient, SqlRunStore } from "@council/store"
+import { Database, NodeSqliteClient, RunLock, SqlRunStore } from "@council/store"
 import { BacktestReport, BookId, type BookSummary, MechanicalVotes, TradeLedger } from "@council/tracking"
 import { SpendLedger } from "@council/llm"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
@@ -39,7 +39,7 @@ import { progressLine } from "../BacktestProgress.ts"
 import { backtestsDir } from "../BacktestFiles.ts"
 import { waitForSignal } from "../Listening.ts"
 import { holdYoungGeneration } from "../ProcessTuning.ts"
-import { selectedProfiles } from "./RunDaily.ts"
+import { holdLock, selectedProfiles, whileHeld } from "./RunDaily.ts"
 import * as Llm from "./Llm.ts"
 import * as BacktestReplay from "./BacktestReplay.ts"
 
@@ -255,6 +255,10 @@ const execute = (plan: Plan, json: boolean) =>
       ledgerBook: plan.id
     }
     const { id, from, to } = plan
+    // one process runs (or resumes) a backtest at a time: a second --resume of one still running is refused
+    const lease = yield* holdLock(`backtest:${id}`, plan.resumed ? `backtest --resume ${id}` : `backtest ${id}`, "the backtest's lock").pipe(
+      Effect.provide(yield* Layer.build(RunLock.layer.pipe(Layer.provide(mainDb))))
+    )
     if (!plan.resumed) {
       yield* TradeLedger.use((l) =>
         l.createBook({ id, label: `${from} … ${to} · ${plan.pms} PMs · ${plan.schedule}`, from, to, params: Schema.encodeSync(BookParams)({ accounts: plan.profiles, pms: plan.pms, sessions: plan.sessions.length, schedule: plan.schedule }) })
@@ -289,7 +293,7 @@ const execute = (plan: Plan, json: boolean) =>
       )),
       Effect.ensuring(progress.done),
       // Ctrl-C or SIGTERM: the session under way stops where it is (its run stays resumable), the book says so
-      (running) => Effect.raceFirst(running, Effect.andThen(waitForSignal, Effect.interrupt))
+      (running) => Effect.raceFirst(whileHeld(lease, running), Effect.andThen(waitForSignal, Effect.interrupt))
     ))
     const status = Exit.isSuccess(ran) ? "completed" : Cause.hasInterruptsOnly(ran.cause) ? "interrupted" : "failed"
     yield* TradeLedger.use((l) => l.setBookStatus(id, status)).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))

@@ -298,17 +298,20 @@ export const intentTable = (verdict: RiskVerdict) =>
   )
 
 /** The day's lock, held by this process for the scope; who holds it otherwise (exit 2). */
-export const holdDayLock = (day: TradingDay, command: string) =>
+export const holdDayLock = (day: TradingDay, command: string) => holdLock(`daily:${day}`, command, "the day's lock")
+
+/** The store's lock `key` (`name`: a day's, a backtest's), held by this process for the scope; who holds it otherwise (exit 2). */
+export const holdLock = (key: string, command: string, name: string) =>
   Effect.gen(function*() {
     const { lockTtlSeconds } = yield* AppSettings
-    const lease = yield* RunLock.use((lock) => lock.acquire(`daily:${day}`, { command, ttlMillis: lockTtlSeconds * 1000 })).pipe(
+    const lease = yield* RunLock.use((lock) => lock.acquire(key, { command, ttlMillis: lockTtlSeconds * 1000 })).pipe(
       Effect.catchTags({
         LockHeld: (e) => Effect.fail(CliFailure.usage(`${command}: ${e.message}; try again when it is done`)),
         RunLockError: (e) => Effect.fail(CliFailure.failed(e.message))
       })
     )
     if (lease.tookOver !== undefined) {
-      yield* Console.error(`took over the day's lock from ${describeHolder(lease.tookOver, Date.now())}, which stopped renewing it`)
+      yield* Console.error(`took over ${name} from ${describeHolder(lease.tookOver, Date.now())}, which stopped renewing it`)
     }
     return lease
   })
