@@ -331,10 +331,11 @@ const verify = Command.make("verify", {}, () =>
   describe("Check every account's credentials against its broker and each configured LLM provider: ✓ or ✗ per account and model", exits.accounts)
 )
 
+// it reads no setting, but checks them all as every command does (a bad variable is found by whatever runs first)
 const graph = Command.make("graph", {}, () =>
   Effect.flatMap(
-    Effect.promise(() => Promise.all([import("@council/engine"), import("@council/daily")])),
-    ([{ Pipeline }, { DailyPipeline }]) => Console.log(Pipeline.toMermaid(DailyPipeline))
+    Effect.promise(() => Promise.all([import("@council/engine"), import("@council/daily"), Storage()])),
+    ([{ Pipeline }, { DailyPipeline }, { configured }]) => Effect.provide(Console.log(Pipeline.toMermaid(DailyPipeline)), configured)
   )).pipe(
   describe("Print the daily pipeline as a Mermaid flowchart", exits.plain)
 )

@@ -133,6 +133,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["cancel-all", "--account", "NOPE", "--yes"], error: /unknown account NOPE/ },
   { args: ["cancel-all", "--account", "", "--yes", "--json"], home: "fresh", error: /^error: --account: no account named/ },
   { args: ["graph", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
+  { args: ["graph"], home: "fresh", env: { COUNCIL_RISK_FREE: "4%" }, error: /^error: COUNCIL_RISK_FREE: expected a yearly rate as a fraction/ },
   { args: ["exchange", "bogus"], error: /^error: Unknown subcommand "bogus"/ },
   { args: ["exchange", "keys", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
   { args: ["exchange", "serve", "--date", "2026-02-30"], home: "fresh", error: /^error: --date 2026-02-30: / },
