@@ -12,7 +12,8 @@
  * run twice), `never` none (order placement: `AlpacaBroker` reconciles by client order id instead).
  *
  * **Gotchas**
- * - Secrets stay `Redacted` until the header is set; no log line or `BrokerError` message carries headers.
+ * - Secrets stay `Redacted` until the header is set; no log line or `BrokerError` message carries headers, and
+ *   the key id and secret are scrubbed from the answer text a message quotes (a proxy or error page may echo them).
  *   The APCA header names are also added to `Headers.CurrentRedactedNames` for anything that inspects requests.
  * - `effect/http`'s per-request client span is off for these requests (`TracerDisabledWhen`): it copied every
  *   request and response header into span attributes and sent trace headers to the broker, a measurable share
@@ -191,6 +192,15 @@ const describe = (error: HttpClientError.HttpClientError): string => {
 
 const segment = (value: string): string => encodeURIComponent(value)
 
+/** `text` with every occurrence of the account's key id and secret replaced (an echoing server or proxy). */
+const scrubCredentials = (text: string, credentials: BrokerCredentials): string => {
+  let out = text
+  for (const secret of [Redacted.value(credentials.secretKey), Redacted.value(credentials.keyId)]) {
+    if (secret.length >= 4) out = out.split(secret).join("[REDACTED]")
+  }
+  return out
+}
+
 /**
  * `effect`, failed with `onTimeout()` (and interrupted) when it has not finished within `millis` of wall-clock
  * time. What `Effect.timeoutOrElse` does for one fiber and one timer: that one forks the effect and a sleeping
@@ -276,12 +286,13 @@ export const make = Effect.fnUntraced(function*(
         Effect.map(response.text, (text): RawResponse => ({ status: response.status, headers: response.headers, text }))
       ),
       within(timeoutMillis, () => fail("Unavailable", `${what}: timed out after ${Duration.format(timeout)}`)),
-      Effect.catchTag("HttpClientError", (error) => Effect.fail(fail("Unavailable", `${what}: ${describe(error)}`))),
+      Effect.catchTag("HttpClientError", (error) =>
+        Effect.fail(fail("Unavailable", `${what}: ${scrubCredentials(describe(error), credentials)}`))),
       limiter.withPermit,
       Effect.tap(observeRateLimit),
       Effect.flatMap((response) => {
         if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
-        const message = errorMessage(response.text) || `HTTP ${response.status}`
+        const message = scrubCredentials(errorMessage(response.text), credentials) || `HTTP ${response.status}`
         const reason = errorReason(response.status, message)
         const reset = Number(response.headers["x-ratelimit-reset"])
         return Effect.fail(
@@ -314,7 +325,9 @@ export const make = Effect.fnUntraced(function*(
       Effect.flatMap((response) =>
         bodyDecoder(schema)(response.text).pipe(
           Effect.mapError((error) =>
-            fail("ServerError", `${req.method} ${req.path}: unexpected response: ${error.message}`, { retryable: false })
+            fail("ServerError", `${req.method} ${req.path}: unexpected response: ${scrubCredentials(error.message, credentials)}`, {
+              retryable: false
+            })
           )
         )
       )

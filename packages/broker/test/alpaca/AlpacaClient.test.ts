@@ -105,6 +105,23 @@ describe("AlpacaClient", () => {
       assert.isTrue(lines.some((line) => line.includes("503")))
     }))
 
+  it.live("scrubs the key id and secret from an error body that echoes them (a proxy, a gateway, an error page)", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const client = yield* clientFor(fake, noRetry)
+      const echoed = `key ${fake.keyId} with secret ${fake.secretKey} is not allowed`
+      fake.inject("GET", "/v2/account", { _tag: "Status", status: 403, body: JSON.stringify({ code: 40310000, message: echoed }) })
+      fake.inject("GET", "/v2/clock", { _tag: "Status", status: 502, body: `<html>upstream refused APCA-API-SECRET-KEY: ${fake.secretKey}</html>` })
+      const { lines, value: errors } = yield* captureLogs(Effect.all([Effect.flip(client.getAccount), Effect.flip(client.getClock)]))
+      const [forbidden, gateway] = errors
+      assert.include(forbidden.message, "GET /v2/account: 403 key [REDACTED] with secret [REDACTED] is not allowed")
+      assert.include(gateway.message, "GET /v2/clock: 502 <html>upstream refused APCA-API-SECRET-KEY: [REDACTED]</html>")
+      for (const text of [...lines, ...errors.map((e) => `${e.message} ${JSON.stringify(e)}`)]) {
+        assert.notInclude(text, fake.secretKey)
+        assert.notInclude(text, fake.keyId)
+      }
+    }))
+
   it.live("waits until X-Ratelimit-Reset after a 429, then succeeds", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca()
