@@ -10,7 +10,8 @@
  * 2. `generateObject` runs; each HTTP attempt is bounded by `policy.timeout`; retryable failures (rate limited,
  *    overloaded, 5xx, network) are retried on the provider's schedule, honouring `retry-after`.
  * 3. The answer is decoded with the question's schema (the provider's promise is never trusted). An answer that
- *    does not validate gets one corrective turn: the answer and the validation error are quoted back.
+ *    does not validate gets one corrective turn: the answer and the validation error are quoted back (an answer
+ *    without text — a refusal, or output spent on thinking — is left out: Anthropic refuses an empty turn).
  * 4. Every turn becomes an `LlmExchange` (messages, raw answer, parsed value or error, attempts, usage, cost,
  *    latency). The whole question is bounded by `policy.deadline`.
  *
@@ -276,7 +277,7 @@ export const ask = <A>(
     if (first._tag === "Failed") return { value: undefined, failure: first, exchanges }
     const second = yield* askTurn(model, question, [
       ...messages,
-      { role: "assistant", content: first.answer },
+      ...(first.answer.trim() === "" ? [] : [{ role: "assistant" as const, content: first.answer }]),
       { role: "user", content: correction(first.error) }
     ], 2, exchanges)
     if (second._tag === "Parsed") return { value: second.value, failure: undefined, exchanges }

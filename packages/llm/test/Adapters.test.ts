@@ -188,6 +188,30 @@ describe("failures", () => {
       assert.closeTo(answer.exchanges[0]!.costUsd, 0.00355, 1e-12)
     }).pipe(Effect.provide(env)))
 
+  it.effect("an answer without text (refused, or all thinking) is corrected without an empty assistant turn, which Anthropic refuses", () =>
+    Effect.gen(function*() {
+      const empty = (r: FakeRequest) => ({
+        body: {
+          id: "msg_empty",
+          type: "message",
+          role: "assistant",
+          model: r.model,
+          content: [],
+          stop_reason: "max_tokens",
+          usage: { input_tokens: 900, output_tokens: 500 }
+        }
+      })
+      const fake = yield* fakeProvider((r) => (r.nth === 0 ? empty(r) : undefined))
+      const answer = yield* Ask.ask(yield* modelOf(fake, "anthropic", "claude-sonnet-4-6"), question)
+      assert.strictEqual(answer.failure, undefined, answer.failure?.message)
+      assert.strictEqual(answer.value?.symbol, "GLD")
+      assert.deepStrictEqual(answer.exchanges.map((e) => [e.turn, e.outcome._tag]), [[1, "Invalid"], [2, "Parsed"]])
+      const second = fake.requests[1]!
+      assert.deepStrictEqual((second.body["messages"] as ReadonlyArray<{ role: string }>).map((m) => m.role), ["user", "user"])
+      assert.include(second.text, "Your previous answer could not be used")
+      assert.deepStrictEqual(answer.exchanges[1]!.messages.map((m) => m.role), ["system", "user", "user"])
+    }).pipe(Effect.provide(env)))
+
   it.effect("a ticker outside the universe twice: the PM abstains with the reason and both raw answers recorded", () =>
     Effect.gen(function*() {
       const fake = yield* fakeProvider((r) => pitchOf(r, { symbol: "TSLA" }))
