@@ -175,6 +175,20 @@ describe("failures", () => {
       }
     }).pipe(Effect.provide(env)))
 
+  it.effect("a connection that fails says why (refused, dropped), not just TransportError", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider()
+      const url = fake.url
+      yield* Effect.promise(fake.close)
+      const spec: Models.ModelSpec = { provider: "openai", id: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: "low" }
+      const lm = yield* OpenAiChat.make({ provider: "openai", baseUrl: url, apiKey: Redacted.make(KEY), model: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: "low" })
+      const noRetry = { times: 0, base: "1 second", cap: "1 second", maxRetryAfter: "1 second" } as const
+      const answer = yield* Ask.ask(Ask.roleModel(spec, lm, { timeout: "10 seconds", deadline: "1 minute", retry: noRetry }), question)
+      assert.strictEqual(answer.failure?.reason, "Network")
+      assert.match(answer.failure?.message ?? "", /^openai: TransportError \(.*ECONNREFUSED/)
+      assert.notInclude(JSON.stringify(answer), KEY)
+    }).pipe(Effect.provide(env)))
+
   it.effect("malformed JSON gets one corrective turn quoting the error, then validates", () =>
     Effect.gen(function*() {
       const fake = yield* fakeProvider((r) => (r.nth === 0 ? answerWith(r, '{"symbol": "GLD", "direction": ') : undefined))
