@@ -226,6 +226,20 @@ describe("failures", () => {
       assert.deepStrictEqual(answer.exchanges[1]!.messages.map((m) => m.role), ["system", "user", "user"])
     }).pipe(Effect.provide(env)))
 
+  it.effect("an answer cut off at the output cap says so, to the model and in the abstention reason", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) => {
+        const reply = answerWith(r, '{"symbol": "GLD", "direction": "LONG", "thesis": ["Momentum is')
+        const body = reply.body as { choices: Array<{ finish_reason: string }> }
+        body.choices[0]!.finish_reason = "length"
+        return reply
+      })
+      const answer = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
+      assert.strictEqual(answer.failure?.reason, "InvalidAnswer")
+      assert.match(answer.failure?.message ?? "", /^invalid answer after a corrective retry: cut off at the output limit \(500 tokens\): /)
+      assert.include(fake.requests[1]!.text, "Your previous answer could not be used:\ncut off at the output limit (500 tokens): ")
+    }).pipe(Effect.provide(env)))
+
   it.effect("a ticker outside the universe twice: the PM abstains with the reason and both raw answers recorded", () =>
     Effect.gen(function*() {
       const fake = yield* fakeProvider((r) => pitchOf(r, { symbol: "TSLA" }))
