@@ -7,7 +7,8 @@
  *
  * **How a request runs**: limiter slot (and any 429 pause) → HTTP with `APCA-API-KEY-ID`/`APCA-API-SECRET-KEY`
  * → response read under the timeout (default 10 s) → status mapped by `AlpacaWire.errorReason` (429 also pauses
- * the account until `X-Ratelimit-Reset`, as does `X-Ratelimit-Remaining: 0`) → retried per the request's
+ * the account until `X-Ratelimit-Reset`, as does `X-Ratelimit-Remaining: 0`; without a reset, a 429 or 503
+ * pauses it for its `Retry-After`, which Alpaca does not send but proxies do) → retried per the request's
  * `retry` mode: `idempotent` retries every retryable error, `rateLimited` only 429s (for requests that must not
  * run twice), `never` none (order placement: `AlpacaBroker` reconciles by client order id instead).
  *
@@ -26,6 +27,7 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -192,6 +194,14 @@ const describe = (error: HttpClientError.HttpClientError): string => {
 
 const segment = (value: string): string => encodeURIComponent(value)
 
+/** Epoch millis a `Retry-After` header (seconds, or an HTTP date) asks to wait until; `undefined` if unreadable. */
+const retryAfterUntil = (value: string, now: number): number | undefined => {
+  const seconds = Number(value)
+  if (value.trim() !== "" && Number.isFinite(seconds) && seconds >= 0) return now + seconds * 1000
+  const date = Date.parse(value)
+  return Number.isFinite(date) ? date : undefined
+}
+
 /** `text` with every occurrence of the account's key id and secret replaced (an echoing server or proxy). */
 const scrubCredentials = (text: string, credentials: BrokerCredentials): string => {
   let out = text
@@ -262,7 +272,13 @@ export const make = Effect.fnUntraced(function*(
     const remaining = response.headers["x-ratelimit-remaining"]
     const reset = Number(response.headers["x-ratelimit-reset"])
     if ((response.status === 429 || remaining === "0") && Number.isFinite(reset) && reset > 0) {
-      yield* limiter.pauseUntil(reset * 1000)
+      return yield* limiter.pauseUntil(reset * 1000)
+    }
+    const after = response.headers["retry-after"]
+    if ((response.status === 429 || response.status === 503) && after !== undefined) {
+      const now = yield* Clock.currentTimeMillis
+      const until = retryAfterUntil(after, now)
+      if (until !== undefined) yield* limiter.pauseUntil(until)
     }
   })
 

@@ -140,6 +140,18 @@ describe("AlpacaClient", () => {
       assert.isAtLeast(calls[1]!.at, reset * 1000 - 5)
     }))
 
+  it.live("a 429 with Retry-After but no X-Ratelimit-Reset (a proxy, a gateway) waits that long before the retry", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const client = yield* clientFor(fake)
+      fake.inject("GET", "/v2/account", { _tag: "Status", status: 429, body: "Too Many Requests", headers: { "Retry-After": "1" } })
+      const account = yield* client.getAccount
+      assert.strictEqual(account.status, "ACTIVE")
+      const calls = fake.requests.filter((r) => r.path === "/v2/account")
+      assert.strictEqual(calls.length, 2)
+      assert.isAtLeast(calls[1]!.at - calls[0]!.at, 950)
+    }))
+
   it.live("asked for twice the server's rate, spaces the requests and gets no 429", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca({ rateLimit: { limit: 5, windowMs: 500, headers: false } })
