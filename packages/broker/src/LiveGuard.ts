@@ -1,7 +1,8 @@
 /**
- * The LIVE rule, in one place: an account is LIVE when its mode is `LIVE` **or** it connects to an Alpaca host
+ * The LIVE rule, in one place: an account is LIVE when its mode is `LIVE`, **or** it connects to an Alpaca host
  * other than the paper host (`paper-api.alpaca.markets`) — `api.alpaca.markets` in any spelling a URL parser
- * accepts (scheme, port, path, case, trailing dot, percent-encoding). A LIVE account is refused unless
+ * accepts (scheme, port, path, case, trailing dot, percent-encoding) — **or** its key id is one of Alpaca's live
+ * keys (`AK…`; paper keys are `PK…`), whatever host it connects to. A LIVE account is refused unless
  * `COUNCIL_ALLOW_LIVE=I_UNDERSTAND_REAL_MONEY` is set **and** the account says `"liveConfirmed": true` (and says
  * `"mode": "LIVE"`: a PAPER account pointed at a live host is a contradiction, refused too).
  *
@@ -15,13 +16,15 @@
  * - The host is classified exactly as `fetch` will connect to it: the WHATWG URL parser's `hostname`, with a
  *   trailing dot removed. A base URL is normalized to `origin + path` (no user info, query or fragment), so the
  *   request URLs built from it have the same host.
- * - A proxy on another host that forwards to Alpaca's live host cannot be detected here.
+ * - A proxy on another host that forwards to Alpaca's live host cannot be detected by its URL; a live key id
+ *   sent to it is (the key id is read only for its prefix, never echoed).
  *
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { AccountConfig } from "@council/domain"
 
@@ -80,8 +83,13 @@ export const isLiveUrl = (url: string): boolean => isAlpacaUrl(url) && hostOf(ur
 export const endpointOf = (account: AccountConfig): string =>
   account.baseUrl ?? (account.mode === "LIVE" ? LIVE_BASE_URL : PAPER_BASE_URL)
 
-/** The LIVE rule's first half: mode LIVE, or a connection to a live host. */
-export const isLive = (account: AccountConfig): boolean => account.mode === "LIVE" || isLiveUrl(endpointOf(account))
+/** Alpaca's live key ids start `AK` (paper ones `PK`): such a key trades real money wherever it is sent. */
+export const hasLiveKey = (account: AccountConfig): boolean =>
+  account.credentials !== undefined && /^\s*AK/i.test(Redacted.value(account.credentials.keyId))
+
+/** The LIVE rule's first half: mode LIVE, a connection to a live host, or a live key. */
+export const isLive = (account: AccountConfig): boolean =>
+  account.mode === "LIVE" || isLiveUrl(endpointOf(account)) || hasLiveKey(account)
 
 const refuse = (account: string, message: string) => new LiveTradingRefused({ account, message: `${account}: ${message}` })
 
@@ -117,6 +125,13 @@ const check = (account: AccountConfig, allow: boolean): GuardedAccount | LiveTra
       id,
       `its base URL is Alpaca's live trading host (${hostOf(endpoint)}), which trades real money, but its mode is PAPER; ` +
         `refused (a live account says "mode": "LIVE" and "liveConfirmed": true, and needs ${ALLOW_LIVE_VARIABLE}=${ALLOW_LIVE_VALUE})`
+    )
+  }
+  if (account.mode === "PAPER" && hasLiveKey(account)) {
+    return refuse(
+      id,
+      `its key id is one of Alpaca's live keys (AK…), which trade real money, but its mode is PAPER; refused ` +
+        `(paper keys start with PK; a live account says "mode": "LIVE" and "liveConfirmed": true, and needs ${ALLOW_LIVE_VARIABLE}=${ALLOW_LIVE_VALUE})`
     )
   }
   if (isLive(copy)) {

@@ -1,4 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { FetchHttpClient, HttpClient } from "effect/http"
 import { type AccountConfig, AccountId, defaultAccountSettings } from "@council/domain"
@@ -64,6 +66,56 @@ describe("LiveGuard", () => {
         ...allow
       }))
       assert.deepStrictEqual(accepted.accounts.map((a) => [a.id, a.mode, a.baseUrl]), [["COUNCIL", "LIVE", "https://api.alpaca.markets"]])
+    }))
+
+  it.live("counts an Alpaca live key id (AK…) as live, whatever its host: refused before any request unless opted in", () =>
+    Effect.gen(function*() {
+      const requests: Array<string> = []
+      const server = createServer((req, res) => {
+        requests.push(`${req.method} ${req.url}`)
+        res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ message: "a proxy to somewhere" }))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+      )
+      const proxy = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const liveKey = "AKLIVEKEY0123456789"
+      /** Loads the accounts from `env` and asks the broker for its clock: the outcome, and the requests it made. */
+      const reach = (env: Record<string, string>) =>
+        AccountsConfig.load.pipe(
+          withEnv(env),
+          Effect.flatMap(({ accounts }) =>
+            Brokers.use((b) => Effect.flatMap(b.get(AccountId.make("COUNCIL")), (broker) => broker.getClock)).pipe(
+              Effect.provide(AlpacaBroker.layerBrokers(accounts, { retry: { times: 0 } }).pipe(Layer.provide(FetchHttpClient.layer)))
+            )
+          ),
+          Effect.flip,
+          Effect.map((error) => ({ message: error.message, requests: requests.splice(0) }))
+        )
+      const perAccount = yield* reach({
+        COUNCIL_ACCOUNTS: "COUNCIL",
+        ALPACA_COUNCIL_KEY_ID: liveKey,
+        ALPACA_COUNCIL_SECRET_KEY: "live-secret",
+        ALPACA_COUNCIL_BASE_URL: proxy
+      })
+      assert.match(perAccount.message, /^per-account variables: COUNCIL: its key id is one of Alpaca's live keys \(AK…\), which trade real money, but its mode is PAPER; refused/)
+      assert.deepStrictEqual(perAccount.requests, [])
+      const paperJson = yield* reach({ TRADING_ACCOUNTS_CONFIG: council({ baseUrl: proxy, credentials: { keyId: ` ${liveKey.toLowerCase()}`, secretKey: "s" } }) })
+      assert.match(paperJson.message, /its key id is one of Alpaca's live keys/)
+      assert.deepStrictEqual(paperJson.requests, [])
+      const unconfirmed = yield* reach({ TRADING_ACCOUNTS_CONFIG: council({ mode: "LIVE", baseUrl: proxy, credentials: { keyId: liveKey, secretKey: "s" } }) })
+      assert.match(unconfirmed.message, /mode LIVE is refused unless COUNCIL_ALLOW_LIVE=I_UNDERSTAND_REAL_MONEY is set/)
+      assert.deepStrictEqual(unconfirmed.requests, [])
+      for (const result of [perAccount, paperJson, unconfirmed]) assert.notInclude(result.message, liveKey)
+
+      const optedIn = yield* reach({
+        TRADING_ACCOUNTS_CONFIG: council({ mode: "LIVE", liveConfirmed: true, baseUrl: proxy, credentials: { keyId: liveKey, secretKey: "s" } }),
+        COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY"
+      })
+      assert.deepStrictEqual(optedIn.requests, ["GET /v2/clock"])
+      const paperKey = yield* reach({ TRADING_ACCOUNTS_CONFIG: council({ baseUrl: proxy }) })
+      assert.deepStrictEqual(paperKey.requests, ["GET /v2/clock"])
     }))
 
   it.live("makes an Alpaca client only for the account object the guard returned: an edited copy dies before any request", () =>

@@ -10,7 +10,10 @@
  * 2. `generateObject` runs; each HTTP attempt is bounded by `policy.timeout`; retryable failures (rate limited,
  *    overloaded, 5xx, network) are retried on the provider's schedule, honouring `retry-after`.
  * 3. The answer is decoded with the question's schema (the provider's promise is never trusted). An answer that
- *    does not validate gets one corrective turn: the answer and the validation error are quoted back.
+ *    does not validate gets one corrective turn: the answer and the validation error are quoted back (an answer
+ *    without text — a refusal, or output spent on thinking — is left out: Anthropic refuses an empty turn). An
+ *    answer stopped by the output cap says so first (`cut off at the output limit (N tokens): …`), to the model
+ *    and in the abstention reason, so the user knows to raise `COUNCIL_MAX_OUTPUT_TOKENS`.
  * 4. Every turn becomes an `LlmExchange` (messages, raw answer, parsed value or error, attempts, usage, cost,
  *    latency). The whole question is bounded by `policy.deadline`.
  *
@@ -130,6 +133,9 @@ const parsedJson = (text: string): Schema.Json => {
   }
 }
 
+/** Finish reasons (raw, per wire) of an answer stopped by the output cap: OpenAI `length`, Anthropic `max_tokens`. */
+const CUT_OFF = new Set(["length", "max_tokens"])
+
 const isInvalidAnswer = (error: AiError.AiError | Cause.TimeoutError): error is AiError.AiError =>
   !Cause.isTimeoutError(error) && classify(error).reason === "InvalidAnswer"
 
@@ -156,7 +162,8 @@ interface TurnSettlement {
 const resultOf = <A>(
   exit: Exit.Exit<LanguageModel.GenerateObjectResponse<{}, A, "opaque">, AiError.AiError | Cause.TimeoutError>,
   log: TurnLog,
-  timeout: Duration.Duration
+  timeout: Duration.Duration,
+  maxOutputTokens: number
 ): { readonly result: TurnResult<A>; readonly settlement: TurnSettlement } | Cause.Cause<never> => {
   if (Exit.isSuccess(exit)) {
     const response = exit.value
@@ -171,7 +178,11 @@ const resultOf = <A>(
   if (isInvalidAnswer(error.value)) {
     const reason = error.value.reason
     const answer = reason._tag === "StructuredOutputError" ? reason.responseText : lastAnswer(log) ?? ""
-    const description = "description" in reason && typeof reason.description === "string" ? reason.description : classified.message
+    const described = "description" in reason && typeof reason.description === "string" ? reason.description : classified.message
+    const finish = log.wire.at(-1)?.finishReason ?? null
+    const description = finish !== null && CUT_OFF.has(finish)
+      ? `cut off at the output limit (${maxOutputTokens} tokens): ${described}`
+      : described
     return { result: { _tag: "Invalid", error: description, answer }, settlement: { usage: billed(log), answer, finish: null } }
   }
   return {
@@ -255,7 +266,7 @@ const askTurn = <A>(
         ))
       )
     )
-    const outcome = resultOf(exit, log, timeout)
+    const outcome = resultOf(exit, log, timeout, model.spec.maxOutputTokens)
     if (Cause.isCause(outcome)) return yield* Effect.failCause(outcome)
     return yield* record(outcome.result, outcome.settlement)
   })
@@ -276,7 +287,7 @@ export const ask = <A>(
     if (first._tag === "Failed") return { value: undefined, failure: first, exchanges }
     const second = yield* askTurn(model, question, [
       ...messages,
-      { role: "assistant", content: first.answer },
+      ...(first.answer.trim() === "" ? [] : [{ role: "assistant" as const, content: first.answer }]),
       { role: "user", content: correction(first.error) }
     ], 2, exchanges)
     if (second._tag === "Parsed") return { value: second.value, failure: undefined, exchanges }

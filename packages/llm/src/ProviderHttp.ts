@@ -19,6 +19,7 @@ import * as LanguageModel from "effect/ai/LanguageModel"
 import type * as Response from "effect/ai/Response"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
+import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { type Message, scrub, type TokenUsage, WireLog } from "./Exchange.ts"
 import type { ProviderId, ReasoningEffort } from "./Models.ts"
@@ -76,6 +77,21 @@ const encodeUsage = (usage: TokenUsage | null): typeof Response.Usage.Encoded =>
 const failWith = (provider: ProviderId, reason: AiError.AiErrorReason) =>
   Effect.fail(AiError.make({ module: provider, method: "generateText", reason }))
 
+/**
+ * Why a request failed below HTTP: the error's description, else its cause chain (`fetch failed: connect
+ * ECONNREFUSED 127.0.0.1:9`, `other side closed`), so a wrong base URL or a dropped connection says which.
+ */
+const transportDetail = (error: HttpClientError.HttpClientError): string => {
+  if (error.reason.description) return error.reason.description
+  const messages: Array<string> = []
+  let cause: unknown = "cause" in error.reason ? error.reason.cause : undefined
+  for (let depth = 0; depth < 3 && cause instanceof Error; depth++) {
+    if (cause.message !== "") messages.push(cause.message)
+    cause = cause.cause
+  }
+  return messages.join(": ")
+}
+
 /** Sends one request; 2xx → parts, anything else → `AiError`. */
 export const post = (http: HttpClient.HttpClient, request: WirePost) =>
   Effect.gen(function*() {
@@ -101,7 +117,8 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
     const response = yield* http.execute(httpRequest).pipe(
       Effect.flatMap((res) => Effect.map(res.text, (text) => ({ status: res.status, headers: res.headers, text }))),
       Effect.catchTag("HttpClientError", (error) => {
-        const description = scrub(`${request.provider}: ${error.reason._tag}${error.reason.description ? ` (${error.reason.description})` : ""}`, request.secret)
+        const detail = transportDetail(error)
+        const description = scrub(`${request.provider}: ${error.reason._tag}${detail === "" ? "" : ` (${detail})`}`, request.secret)
         return report(null, { error: description }).pipe(Effect.andThen(failWith(
           request.provider,
           new AiError.NetworkError({ reason: "TransportError", method: "POST", url: request.url, description })

@@ -175,6 +175,20 @@ describe("failures", () => {
       }
     }).pipe(Effect.provide(env)))
 
+  it.effect("a connection that fails says why (refused, dropped), not just TransportError", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider()
+      const url = fake.url
+      yield* Effect.promise(fake.close)
+      const spec: Models.ModelSpec = { provider: "openai", id: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: "low" }
+      const lm = yield* OpenAiChat.make({ provider: "openai", baseUrl: url, apiKey: Redacted.make(KEY), model: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: "low" })
+      const noRetry = { times: 0, base: "1 second", cap: "1 second", maxRetryAfter: "1 second" } as const
+      const answer = yield* Ask.ask(Ask.roleModel(spec, lm, { timeout: "10 seconds", deadline: "1 minute", retry: noRetry }), question)
+      assert.strictEqual(answer.failure?.reason, "Network")
+      assert.match(answer.failure?.message ?? "", /^openai: TransportError \(.*ECONNREFUSED/)
+      assert.notInclude(JSON.stringify(answer), KEY)
+    }).pipe(Effect.provide(env)))
+
   it.effect("malformed JSON gets one corrective turn quoting the error, then validates", () =>
     Effect.gen(function*() {
       const fake = yield* fakeProvider((r) => (r.nth === 0 ? answerWith(r, '{"symbol": "GLD", "direction": ') : undefined))
@@ -186,6 +200,44 @@ describe("failures", () => {
       assert.include(second.text, '{"symbol": "GLD", "direction": ')
       assert.deepStrictEqual(answer.exchanges[1]!.messages.map((m) => m.role), ["system", "user", "assistant", "user"])
       assert.closeTo(answer.exchanges[0]!.costUsd, 0.00355, 1e-12)
+    }).pipe(Effect.provide(env)))
+
+  it.effect("an answer without text (refused, or all thinking) is corrected without an empty assistant turn, which Anthropic refuses", () =>
+    Effect.gen(function*() {
+      const empty = (r: FakeRequest) => ({
+        body: {
+          id: "msg_empty",
+          type: "message",
+          role: "assistant",
+          model: r.model,
+          content: [],
+          stop_reason: "max_tokens",
+          usage: { input_tokens: 900, output_tokens: 500 }
+        }
+      })
+      const fake = yield* fakeProvider((r) => (r.nth === 0 ? empty(r) : undefined))
+      const answer = yield* Ask.ask(yield* modelOf(fake, "anthropic", "claude-sonnet-4-6"), question)
+      assert.strictEqual(answer.failure, undefined, answer.failure?.message)
+      assert.strictEqual(answer.value?.symbol, "GLD")
+      assert.deepStrictEqual(answer.exchanges.map((e) => [e.turn, e.outcome._tag]), [[1, "Invalid"], [2, "Parsed"]])
+      const second = fake.requests[1]!
+      assert.deepStrictEqual((second.body["messages"] as ReadonlyArray<{ role: string }>).map((m) => m.role), ["user", "user"])
+      assert.include(second.text, "Your previous answer could not be used")
+      assert.deepStrictEqual(answer.exchanges[1]!.messages.map((m) => m.role), ["system", "user", "user"])
+    }).pipe(Effect.provide(env)))
+
+  it.effect("an answer cut off at the output cap says so, to the model and in the abstention reason", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) => {
+        const reply = answerWith(r, '{"symbol": "GLD", "direction": "LONG", "thesis": ["Momentum is')
+        const body = reply.body as { choices: Array<{ finish_reason: string }> }
+        body.choices[0]!.finish_reason = "length"
+        return reply
+      })
+      const answer = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
+      assert.strictEqual(answer.failure?.reason, "InvalidAnswer")
+      assert.match(answer.failure?.message ?? "", /^invalid answer after a corrective retry: cut off at the output limit \(500 tokens\): /)
+      assert.include(fake.requests[1]!.text, "Your previous answer could not be used:\ncut off at the output limit (500 tokens): ")
     }).pipe(Effect.provide(env)))
 
   it.effect("a ticker outside the universe twice: the PM abstains with the reason and both raw answers recorded", () =>

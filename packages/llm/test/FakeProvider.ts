@@ -181,6 +181,24 @@ export const errorWith = (
     : { type: "error", error: { type, message } }
 })
 
+/**
+ * The provider's own request validation the fake enforces: Anthropic refuses a message with empty content, except
+ * a final assistant one (400 `invalid_request_error`, "messages.N: all messages must have non-empty content …").
+ */
+const wireRuleBroken = (request: FakeRequest): FakeReply | undefined => {
+  if (request.wire !== "anthropic") return undefined
+  const messages = Array.isArray(request.body["messages"]) ? request.body["messages"] : []
+  const empty = messages.findIndex((m, i) => {
+    const message = record(m)
+    const content = message?.["content"]
+    const blank = typeof content === "string" ? content.trim() === "" : !Array.isArray(content) || content.length === 0
+    return blank && !(i === messages.length - 1 && message?.["role"] === "assistant")
+  })
+  return empty < 0
+    ? undefined
+    : errorWith(request, 400, "invalid_request_error", `messages.${empty}: all messages must have non-empty content except for the optional final assistant message`)
+}
+
 const send = (res: ServerResponse, reply: FakeReply) => {
   const text = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body)
   res.writeHead(reply.status ?? 200, { "content-type": "application/json", ...reply.headers })
@@ -212,7 +230,7 @@ export const startFake = (respond: (request: FakeRequest) => FakeReply | undefin
         perModel.set(model, nth + 1)
         const request: FakeRequest = { wire, path, headers: req.headers, body, model, kind: kindOf(schema), schema, text, nth }
         requests.push(request)
-        const reply = respond(request) ?? answerWith(request, JSON.stringify(validAnswer(request)))
+        const reply = wireRuleBroken(request) ?? respond(request) ?? answerWith(request, JSON.stringify(validAnswer(request)))
         if (reply.delayMs === undefined || reply.delayMs <= 0) return send(res, reply)
         const timer = setTimeout(() => {
           timers.delete(timer)

@@ -7,12 +7,14 @@
  *
  * **How a request runs**: limiter slot (and any 429 pause) → HTTP with `APCA-API-KEY-ID`/`APCA-API-SECRET-KEY`
  * → response read under the timeout (default 10 s) → status mapped by `AlpacaWire.errorReason` (429 also pauses
- * the account until `X-Ratelimit-Reset`, as does `X-Ratelimit-Remaining: 0`) → retried per the request's
+ * the account until `X-Ratelimit-Reset`, as does `X-Ratelimit-Remaining: 0`; without a reset, a 429 or 503
+ * pauses it for its `Retry-After`, which Alpaca does not send but proxies do) → retried per the request's
  * `retry` mode: `idempotent` retries every retryable error, `rateLimited` only 429s (for requests that must not
  * run twice), `never` none (order placement: `AlpacaBroker` reconciles by client order id instead).
  *
  * **Gotchas**
- * - Secrets stay `Redacted` until the header is set; no log line or `BrokerError` message carries headers.
+ * - Secrets stay `Redacted` until the header is set; no log line or `BrokerError` message carries headers, and
+ *   the key id and secret are scrubbed from the answer text a message quotes (a proxy or error page may echo them).
  *   The APCA header names are also added to `Headers.CurrentRedactedNames` for anything that inspects requests.
  * - `effect/http`'s per-request client span is off for these requests (`TracerDisabledWhen`): it copied every
  *   request and response header into span attributes and sent trace headers to the broker, a measurable share
@@ -25,6 +27,7 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -191,6 +194,23 @@ const describe = (error: HttpClientError.HttpClientError): string => {
 
 const segment = (value: string): string => encodeURIComponent(value)
 
+/** Epoch millis a `Retry-After` header (seconds, or an HTTP date) asks to wait until; `undefined` if unreadable. */
+const retryAfterUntil = (value: string, now: number): number | undefined => {
+  const seconds = Number(value)
+  if (value.trim() !== "" && Number.isFinite(seconds) && seconds >= 0) return now + seconds * 1000
+  const date = Date.parse(value)
+  return Number.isFinite(date) ? date : undefined
+}
+
+/** `text` with every occurrence of the account's key id and secret replaced (an echoing server or proxy). */
+const scrubCredentials = (text: string, credentials: BrokerCredentials): string => {
+  let out = text
+  for (const secret of [Redacted.value(credentials.secretKey), Redacted.value(credentials.keyId)]) {
+    if (secret.length >= 4) out = out.split(secret).join("[REDACTED]")
+  }
+  return out
+}
+
 /**
  * `effect`, failed with `onTimeout()` (and interrupted) when it has not finished within `millis` of wall-clock
  * time. What `Effect.timeoutOrElse` does for one fiber and one timer: that one forks the effect and a sleeping
@@ -252,7 +272,13 @@ export const make = Effect.fnUntraced(function*(
     const remaining = response.headers["x-ratelimit-remaining"]
     const reset = Number(response.headers["x-ratelimit-reset"])
     if ((response.status === 429 || remaining === "0") && Number.isFinite(reset) && reset > 0) {
-      yield* limiter.pauseUntil(reset * 1000)
+      return yield* limiter.pauseUntil(reset * 1000)
+    }
+    const after = response.headers["retry-after"]
+    if ((response.status === 429 || response.status === 503) && after !== undefined) {
+      const now = yield* Clock.currentTimeMillis
+      const until = retryAfterUntil(after, now)
+      if (until !== undefined) yield* limiter.pauseUntil(until)
     }
   })
 
@@ -276,12 +302,13 @@ export const make = Effect.fnUntraced(function*(
         Effect.map(response.text, (text): RawResponse => ({ status: response.status, headers: response.headers, text }))
       ),
       within(timeoutMillis, () => fail("Unavailable", `${what}: timed out after ${Duration.format(timeout)}`)),
-      Effect.catchTag("HttpClientError", (error) => Effect.fail(fail("Unavailable", `${what}: ${describe(error)}`))),
+      Effect.catchTag("HttpClientError", (error) =>
+        Effect.fail(fail("Unavailable", `${what}: ${scrubCredentials(describe(error), credentials)}`))),
       limiter.withPermit,
       Effect.tap(observeRateLimit),
       Effect.flatMap((response) => {
         if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
-        const message = errorMessage(response.text) || `HTTP ${response.status}`
+        const message = scrubCredentials(errorMessage(response.text), credentials) || `HTTP ${response.status}`
         const reason = errorReason(response.status, message)
         const reset = Number(response.headers["x-ratelimit-reset"])
         return Effect.fail(
@@ -314,7 +341,9 @@ export const make = Effect.fnUntraced(function*(
       Effect.flatMap((response) =>
         bodyDecoder(schema)(response.text).pipe(
           Effect.mapError((error) =>
-            fail("ServerError", `${req.method} ${req.path}: unexpected response: ${error.message}`, { retryable: false })
+            fail("ServerError", `${req.method} ${req.path}: unexpected response: ${scrubCredentials(error.message, credentials)}`, {
+              retryable: false
+            })
           )
         )
       )

@@ -105,6 +105,23 @@ describe("AlpacaClient", () => {
       assert.isTrue(lines.some((line) => line.includes("503")))
     }))
 
+  it.live("scrubs the key id and secret from an error body that echoes them (a proxy, a gateway, an error page)", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const client = yield* clientFor(fake, noRetry)
+      const echoed = `key ${fake.keyId} with secret ${fake.secretKey} is not allowed`
+      fake.inject("GET", "/v2/account", { _tag: "Status", status: 403, body: JSON.stringify({ code: 40310000, message: echoed }) })
+      fake.inject("GET", "/v2/clock", { _tag: "Status", status: 502, body: `<html>upstream refused APCA-API-SECRET-KEY: ${fake.secretKey}</html>` })
+      const { lines, value: errors } = yield* captureLogs(Effect.all([Effect.flip(client.getAccount), Effect.flip(client.getClock)]))
+      const [forbidden, gateway] = errors
+      assert.include(forbidden.message, "GET /v2/account: 403 key [REDACTED] with secret [REDACTED] is not allowed")
+      assert.include(gateway.message, "GET /v2/clock: 502 <html>upstream refused APCA-API-SECRET-KEY: [REDACTED]</html>")
+      for (const text of [...lines, ...errors.map((e) => `${e.message} ${JSON.stringify(e)}`)]) {
+        assert.notInclude(text, fake.secretKey)
+        assert.notInclude(text, fake.keyId)
+      }
+    }))
+
   it.live("waits until X-Ratelimit-Reset after a 429, then succeeds", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca()
@@ -121,6 +138,18 @@ describe("AlpacaClient", () => {
       const calls = fake.requests.filter((r) => r.path === "/v2/account")
       assert.strictEqual(calls.length, 2)
       assert.isAtLeast(calls[1]!.at, reset * 1000 - 5)
+    }))
+
+  it.live("a 429 with Retry-After but no X-Ratelimit-Reset (a proxy, a gateway) waits that long before the retry", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const client = yield* clientFor(fake)
+      fake.inject("GET", "/v2/account", { _tag: "Status", status: 429, body: "Too Many Requests", headers: { "Retry-After": "1" } })
+      const account = yield* client.getAccount
+      assert.strictEqual(account.status, "ACTIVE")
+      const calls = fake.requests.filter((r) => r.path === "/v2/account")
+      assert.strictEqual(calls.length, 2)
+      assert.isAtLeast(calls[1]!.at - calls[0]!.at, 950)
     }))
 
   it.live("asked for twice the server's rate, spaces the requests and gets no 429", () =>
