@@ -75,7 +75,7 @@ export const outcome = (exit: Exit.Exit<unknown, unknown>): Outcome => {
   if (CliError.isCliError(e)) return { code: 2 }
   if (typeof e === "object" && e !== null && "_tag" in e && typeof e._tag === "string") {
     const message = "message" in e && typeof e.message === "string" ? e.message : String(e)
-    if (e._tag === "CliFailure") return { code: "exitCode" in e && e.exitCode === 2 ? 2 : 1, line: message }
+    if (e._tag === "CliFailure") return { code: "exitCode" in e && (e.exitCode === 2 || e.exitCode === 130) ? e.exitCode : 1, line: message }
     if (e._tag === "ConfigError") return { code: 2, line: configMessage(message) }
     return { code: USAGE_ERRORS.has(e._tag) ? 2 : 1, line: message }
   }

@@ -83,6 +83,44 @@ describe("the daily run against `exchange serve`", () => {
       await served.stop()
     }
   })
+
+  it("stops a day at Ctrl-C during execution, naming the run and how to continue it; the next run resumes it", async () => {
+    const exchangeHome = tempHome()
+    const served = await serveExchange(exchangeHome, ["--latency-ms", "400"])
+    try {
+      const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
+      const home = tempHome()
+      const child = spawn(process.execPath, [bin, "run", "daily"], {
+        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let stderr = ""
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+      while (ordersAtExchange(exchangeHome).size === 0) {
+        assert.isNull(child.exitCode, `the run ended before any order reached the exchange:\n${stderr}`)
+        await new Promise((r) => setTimeout(r, 5))
+      }
+      child.kill("SIGINT")
+      assert.strictEqual(await exited, 130, stderr)
+      const runId = /^Starting run (\S+)/m.exec(stderr)?.[1]
+      assert.isDefined(runId, stderr)
+      assert.strictEqual(
+        stderr.trim().split("\n").at(-1),
+        `error: interrupted: run ${runId} stopped part-way; continue it with: pnpm pipeline run daily --date 2026-06-08`
+      )
+      assert.notMatch(stderr, /✓ Execution/)
+
+      // the day's lock was let go: the next run resumes at once, taking over nothing
+      const resumed = cli(home, ["run", "daily"], env)
+      assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
+      assert.match(resumed.stderr, new RegExp(`^Resuming run ${runId}`, "m"))
+      assert.notMatch(resumed.stderr, /took over/)
+      assertExactlyOnce(exchangeHome, intendedOrders(home, runId!, env))
+    } finally {
+      await served.stop()
+    }
+  })
 })
 
 describe("a run against a broker in another session", () => {

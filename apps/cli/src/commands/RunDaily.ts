@@ -20,6 +20,7 @@ import { describeHolder, type Lease, RunLock } from "@council/store"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
+import { waitForSignal } from "../Listening.ts"
 import * as RunNotices from "../RunNotices.ts"
 import { money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
@@ -325,6 +326,14 @@ export const whileHeld = <A, E, R>(lease: Lease, work: Effect.Effect<A, E, R>) =
   )
 
 /**
+ * Runs `work` until it ends or the process gets SIGINT/SIGTERM: then `work` is interrupted (its finalizers run: the
+ * day's lock is let go, no checkpoint is half-written) and the command ends with `message` (exit 130). A second
+ * signal finds no listener and kills the process, as a SIGKILL would (the next run resumes either way).
+ */
+const untilSignal = <A, E, R>(work: Effect.Effect<A, E, R>, message: string) =>
+  Effect.raceFirst(work, Effect.andThen(waitForSignal, Effect.fail(CliFailure.interrupted(message))))
+
+/**
  * Runs the trading day at `at`: the plan and the market schedule check on a store opened read-only (a fresh home
  * stays untouched by a refusal), then — under the day's lock — starts, resumes or retries the day's run on the
  * real store with `council` seated.
@@ -353,7 +362,11 @@ export const runDaily = (options: RunDailyOptions, at: RunMoment, params: DailyP
       const runId = runIdOf(runnable, day)
       if (lease !== undefined && runId !== undefined) yield* lease.setRunId(runId).pipe(Effect.ignore)
       const work = executeRun(startRun(runnable, runId, options, day, params), day, options.dryRun, params.accounts)
-      return yield* (lease === undefined ? work : whileHeld(lease, work))
+      const stopped = `interrupted: ${runId === undefined ? `the retry of ${day}` : `run ${runId}`} stopped part-way`
+      return yield* untilSignal(
+        lease === undefined ? work : whileHeld(lease, work),
+        options.dryRun ? stopped : `${stopped}; continue it with: pnpm pipeline run daily --date ${day}`
+      )
     })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create", council.layer)))
     if (outcome === undefined) return
     if (outcome._tag === "Awaiting") return yield* awaitingOutcome(outcome.run, outcome.verdict, options.json)
