@@ -5,6 +5,7 @@ import { Runner } from "@council/engine"
 import type { PitchBook } from "@council/daily"
 import { unevaluated } from "@council/daily/Unevaluated"
 import { OFFLINE_CHAIRMAN_SOURCE } from "@council/llm/Chairman"
+import { counted } from "./Table.ts"
 
 const trades = (list: CouncilDecision["trades"]) =>
   list.length === 0 ? "council stays flat" : list.map((t) => `${t.direction} ${t.symbol} (${t.conviction})`).join(", ")
@@ -28,16 +29,16 @@ const summaries: Record<string, (output: never) => string> = {
       : ""),
   RiskApproval: (v: RiskVerdict) => {
     const unread = unevaluated(v).length
-    return `${v.intents.length} order intents, ${v.rejections.length} rejections, ${v.clamps.length} clamps` +
-      (unread > 0 ? `; ${unread} account${unread === 1 ? "" : "s"} could not be read` : "")
+    return `${counted(v.intents.length, "order intent")}, ${counted(v.rejections.length, "rejection")}, ${counted(v.clamps.length, "clamp")}` +
+      (unread > 0 ? `; ${counted(unread, "account")} could not be read` : "")
   },
   Execution: (r: ExecutionReport) => {
     const failed = r.accounts.filter((a) => a.status === "failed").length
-    const failures = failed > 0 ? `; ${failed} account${failed === 1 ? "" : "s"} failed` : ""
+    const failures = failed > 0 ? `; ${counted(failed, "account")} failed` : ""
     if (r.dryRun) return `dry run: nothing sent${failures}`
     const placed = r.accounts.reduce((n, a) => n + a.orders.length, 0)
     const adopted = r.accounts.reduce((n, a) => n + a.adopted.length, 0)
-    return `${placed} orders placed${adopted > 0 ? `, ${adopted} already at the broker` : ""}${failures}`
+    return `${counted(placed, "order")} placed${adopted > 0 ? `, ${adopted} already at the broker` : ""}${failures}`
   }
 }
 

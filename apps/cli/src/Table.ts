@@ -26,3 +26,6 @@ export const usd = (value: number): string => {
 export const money = (value: number | null | undefined): string => value === null || value === undefined ? "-" : usd(value)
 
 export const qty = (value: number): string => (Number.isInteger(value) ? String(value) : value.toFixed(4))
+
+/** `1 order`, `2 orders`: a count with its noun (plural by an `s`). */
+export const counted = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { summarize } from "../src/Progress.ts"
 import { money, usd } from "../src/Table.ts"
 
 const byIntl = (value: number) => value.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2 })
@@ -29,5 +30,20 @@ describe("money", () => {
       values.push(Math.round((next() - 0.5) * 2e6) / 200 + 0.005)
     }
     assert.deepStrictEqual(values.filter((v) => usd(v) !== byIntl(v)), [])
+  })
+})
+
+describe("progress lines", () => {
+  it("count in the singular for one: 1 order intent, 1 rejection, 1 clamp, 1 order placed", () => {
+    const rejection = { account: "CHATGPT", symbol: "SPY", rule: "min-order-value", detail: "dust" }
+    const verdict = { intents: [{}], rejections: [rejection], clamps: [{}], cancels: [] }
+    assert.strictEqual(summarize("RiskApproval", verdict), "1 order intent, 1 rejection, 1 clamp")
+    assert.strictEqual(
+      summarize("RiskApproval", { ...verdict, intents: [], rejections: [rejection, rejection] }),
+      "0 order intents, 2 rejections, 1 clamp"
+    )
+    const account = (orders: number, status: string) => ({ status, orders: Array.from({ length: orders }, () => ({})), adopted: [] })
+    assert.strictEqual(summarize("Execution", { dryRun: false, accounts: [account(1, "succeeded"), account(0, "failed")] }), "1 order placed; 1 account failed")
+    assert.strictEqual(summarize("Execution", { dryRun: false, accounts: [account(2, "succeeded")] }), "2 orders placed")
   })
 })

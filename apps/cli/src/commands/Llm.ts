@@ -12,6 +12,7 @@ import { Lineup, LlmBudget, type LlmSettings, Models, type Prices } from "@counc
 import { AppSettings } from "../AppConfig.ts"
 import { type CouncilLayer, offlineCouncil as offline } from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
+import { counted } from "../Table.ts"
 
 /** The council of a run: its services, what the run records about them, and what to say before it asks. */
 export interface Council {
@@ -168,5 +169,5 @@ export const verifyAll = <E, R>(accounts: Effect.Effect<void, E, R>) =>
     const accountsExit = yield* Effect.exit(accounts)
     const failed = yield* verifyProviders
     if (Exit.isFailure(accountsExit)) return yield* accountsExit
-    if (failed > 0) return yield* CliFailure.failed(`${failed} LLM provider${failed === 1 ? "" : "s"} failed the check`)
+    if (failed > 0) return yield* CliFailure.failed(`${counted(failed, "LLM provider")} failed the check`)
   })

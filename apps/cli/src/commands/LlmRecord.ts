@@ -11,7 +11,7 @@ import * as AuditTrail from "@council/llm/AuditTrail"
 import * as Models from "@council/llm/Models"
 import * as Prices from "@council/llm/Prices"
 import { CliFailure } from "../CliFailure.ts"
-import { table } from "../Table.ts"
+import { counted, table } from "../Table.ts"
 
 /** The roles `--pm` may name: the PMs and the chairman. */
 const ROLES: ReadonlyArray<string> = [...PM_NAMES, Models.CHAIRMAN]
@@ -36,7 +36,7 @@ export const showExchanges = (bundle: RunBundle, who: Option.Option<string>, jso
       return yield* Console.log(`run ${bundle.run.id} has no LLM exchanges${Option.isSome(who) ? ` for ${who.value}` : ""} (offline stand-ins ask no model)`)
     }
     yield* Console.log(entries.map(AuditTrail.format).join("\n\n"))
-    yield* Console.log(`\n${entries.length} exchange${entries.length === 1 ? "" : "s"} · ${Prices.formatUsd(AuditTrail.totalCost(entries))} spent for this run`)
+    yield* Console.log(`\n${counted(entries.length, "exchange")} · ${Prices.formatUsd(AuditTrail.totalCost(entries))} spent for this run`)
   })
 
 /** A run's LLM costs for `show --json`: per stage and actor, and the total; `null` when it asked no model. */

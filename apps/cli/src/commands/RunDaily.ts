@@ -22,7 +22,7 @@ import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { waitForSignal } from "../Listening.ts"
 import * as RunNotices from "../RunNotices.ts"
-import { money, table } from "../Table.ts"
+import { counted, money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
 import { ensureTradableDay } from "./Session.ts"
 import { checkMarket, noSessionLine, type RunMoment } from "./Timing.ts"
@@ -286,7 +286,7 @@ export const awaitingOutcome = (run: RunRecord, verdict: RiskVerdict, json: bool
     : Console.log([
       intentTable(verdict),
       "",
-      `run ${run.id} · awaiting approval · it would send ${verdict.intents.length} order${verdict.intents.length === 1 ? "" : "s"}` +
+      `run ${run.id} · awaiting approval · it would send ${counted(verdict.intents.length, "order")}` +
         (verdict.cancels.length > 0 ? ` after canceling ${verdict.cancels.length}` : ""),
       `approve with: pnpm pipeline approve ${run.id}    reject with: pnpm pipeline approve ${run.id} --reject`
     ].join("\n"))
