@@ -15,7 +15,8 @@
  *    answer stopped by the output cap says so first (`cut off at the output limit (N tokens): …`), to the model
  *    and in the abstention reason, so the user knows to raise `COUNCIL_MAX_OUTPUT_TOKENS`.
  * 4. Every turn becomes an `LlmExchange` (messages, raw answer, parsed value or error, attempts, usage, cost,
- *    latency). The whole question is bounded by `policy.deadline`.
+ *    latency). The whole question is bounded by `policy.deadline`, or by `AnswerWithin` when that is shorter (a
+ *    daily stage's share of the time before the market-on-close cutoff).
  *
  * **Gotchas**: `ask` never fails for a bad answer, a timeout or an outage: it returns `value: undefined` with the
  * reason; only the budget (and the spend ledger's store) fail it. Each failed attempt is also logged at WARN
@@ -35,6 +36,7 @@ import type * as LanguageModel from "effect/ai/LanguageModel"
 import type * as Response from "effect/ai/Response"
 import * as OpenAiStructuredOutput from "effect/ai/OpenAiStructuredOutput"
 import type { StoreError } from "@council/engine"
+import { AnswerWithin } from "./AnswerWithin.ts"
 import { LlmBudget, type LlmBudgetExceeded } from "./Budget.ts"
 import {
   addUsage,
@@ -197,7 +199,8 @@ const askTurn = <A>(
   question: Question<A>,
   messages: ReadonlyArray<Message>,
   turnNo: number,
-  exchanges: Array<LlmExchange>
+  exchanges: Array<LlmExchange>,
+  timedOut: string
 ) =>
   Effect.gen(function*() {
     const budget = yield* LlmBudget
@@ -257,11 +260,10 @@ const askTurn = <A>(
         return Effect.logWarning(`llm ${question.actor} ${name}: ${line.replace(/\s*\n\s*/g, " ")}`)
       })
     )
-    const deadline = Duration.format(Duration.fromInputUnsafe(model.policy.deadline))
     const exit = yield* Effect.exit(Effect.retry(once, retrySchedule(model.policy.retry))).pipe(
       Effect.onInterrupt(() =>
         Effect.asVoid(record(
-          { _tag: "Failed", reason: "Timeout", message: `no valid answer within ${deadline}` },
+          { _tag: "Failed", reason: "Timeout", message: timedOut },
           { usage: billed(log), answer: null, finish: null }
         ))
       )
@@ -275,6 +277,19 @@ const askTurn = <A>(
 export const ask = <A>(
   model: RoleModel,
   question: Question<A>
+): Effect.Effect<Answer<A>, LlmBudgetExceeded | StoreError, LlmBudget> =>
+  Effect.flatMap(AnswerWithin, (within) => {
+    const policy = Duration.fromInputUnsafe(model.policy.deadline)
+    return within !== undefined && Duration.isLessThan(within, policy)
+      ? askWithin(model, question, within, `no valid answer within ${Duration.format(within)}, the stage's share of the time before the market-on-close cutoff`)
+      : askWithin(model, question, policy, `no valid answer within ${Duration.format(policy)}`)
+  })
+
+const askWithin = <A>(
+  model: RoleModel,
+  question: Question<A>,
+  deadline: Duration.Duration,
+  timedOut: string
 ): Effect.Effect<Answer<A>, LlmBudgetExceeded | StoreError, LlmBudget> => {
   const exchanges: Array<LlmExchange> = []
   const conversation = Effect.gen(function*(): Effect.fn.Return<Answer<A>, LlmBudgetExceeded | StoreError, LlmBudget> {
@@ -282,14 +297,14 @@ export const ask = <A>(
       { role: "system", content: question.system },
       { role: "user", content: question.user }
     ]
-    const first = yield* askTurn(model, question, messages, 1, exchanges)
+    const first = yield* askTurn(model, question, messages, 1, exchanges, timedOut)
     if (first._tag === "Parsed") return { value: first.value, failure: undefined, exchanges }
     if (first._tag === "Failed") return { value: undefined, failure: first, exchanges }
     const second = yield* askTurn(model, question, [
       ...messages,
       ...(first.answer.trim() === "" ? [] : [{ role: "assistant" as const, content: first.answer }]),
       { role: "user", content: correction(first.error) }
-    ], 2, exchanges)
+    ], 2, exchanges, timedOut)
     if (second._tag === "Parsed") return { value: second.value, failure: undefined, exchanges }
     return {
       value: undefined,
@@ -299,16 +314,10 @@ export const ask = <A>(
       exchanges
     }
   })
-  const deadline = Duration.fromInputUnsafe(model.policy.deadline)
   return conversation.pipe(
     Effect.timeoutOrElse({
       duration: deadline,
-      orElse: () =>
-        Effect.succeed<Answer<A>>({
-          value: undefined,
-          failure: { reason: "Timeout", message: `no valid answer within ${Duration.format(deadline)}` },
-          exchanges
-        })
+      orElse: () => Effect.succeed<Answer<A>>({ value: undefined, failure: { reason: "Timeout", message: timedOut }, exchanges })
     })
   )
 }

@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+export * from "./AnswerWithin.ts"
 export * as AuditTrail from "./AuditTrail.ts"
 export * from "./Budget.ts"
 export * from "./Chairman.ts"

@@ -1,3 +1,4 @@
+export * as AnswerWindow from "./AnswerWindow.ts"
 export * as Approval from "./Approval.ts"
 export * as Backtest from "./Backtest.ts"
 export * from "./DailyParams.ts"

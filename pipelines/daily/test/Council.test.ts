@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Fiber, Layer, Stream } from "effect"
+import { TestClock } from "effect/testing"
 import * as LanguageModel from "effect/ai/LanguageModel"
 import { AccountId, PM_NAMES } from "@council/domain"
 import { RunStore } from "@council/engine"
@@ -69,15 +70,26 @@ interface Council {
   readonly layer: Layer.Layer<PortfolioManagers | Chairman>
 }
 
-/** Five LLM seats and an LLM chairman over scripted models; `override` replaces some answerers. */
-const council = (override: Readonly<Record<string, Answerer>> = {}) =>
+/** A `LanguageModel` still thinking an hour later. */
+const thinking = LanguageModel.make({
+  generateText: () => Effect.andThen(Effect.sleep("1 hour"), Effect.die("answered after an hour")),
+  streamText: () => Stream.die("not streamed")
+})
+
+/**
+ * Five LLM seats and an LLM chairman over scripted models; `override` replaces some answerers, and the `slow`
+ * PMs never answer (`thinking`).
+ */
+const council = (override: Readonly<Record<string, Answerer>> = {}, slow: ReadonlyArray<string> = []) =>
   Effect.gen(function*() {
     const logs: Record<string, Array<string>> = {}
     const seats: Array<LlmCouncil.Seat> = []
     for (const pm of PM_NAMES) {
       logs[pm] = []
-      const lm = yield* scripted(override[pm] ?? answers, logs[pm])
-      seats.push({ _tag: "Llm", pm: AccountId.make(pm), model: Ask.roleModel(spec(`model-${pm.toLowerCase()}`), lm) })
+      const lm = slow.includes(pm) ? yield* thinking : yield* scripted(override[pm] ?? answers, logs[pm])
+      // a slow seat's every attempt may take 10 minutes: only its question's deadline (or its stage's share) ends it
+      const policy: Partial<Ask.CallPolicy> = slow.includes(pm) ? { timeout: "10 minutes" } : {}
+      seats.push({ _tag: "Llm", pm: AccountId.make(pm), model: Ask.roleModel(spec(`model-${pm.toLowerCase()}`), lm, policy) })
     }
     logs["CHAIRMAN"] = []
     const chair = Ask.roleModel(spec("model-chair"), yield* scripted(override["CHAIRMAN"] ?? answers, logs["CHAIRMAN"]))
@@ -85,16 +97,19 @@ const council = (override: Readonly<Record<string, Answerer>> = {}) =>
     return { logs, layer } satisfies Council
   })
 
-const withRun = (runId: string) => Layer.mergeAll(market, recording, runContext({ runId }))
+type Timing = NonNullable<NonNullable<Parameters<typeof runContext>[0]>["timing"]>
 
-const runDay = (c: Council, runId = "stage-test") =>
+const withRun = (runId: string, timing?: Timing) =>
+  Layer.mergeAll(market, recording, runContext(timing === undefined ? { runId } : { runId, timing }))
+
+const runDay = (c: Council, runId = "stage-test", timing?: Timing) =>
   Effect.gen(function*() {
     const snapshot = yield* FetchData.run({})
     const book = yield* PmPitches.run({ FetchData: snapshot })
     const review = yield* PeerReview.run({ FetchData: snapshot, PmPitches: book })
     const decision = yield* CouncilSynthesis.run({ FetchData: snapshot, PmPitches: book, PeerReview: review })
     return { snapshot, book, review, decision, recordings: yield* recorded }
-  }).pipe(Effect.provide(Layer.mergeAll(withRun(runId), c.layer)))
+  }).pipe(Effect.provide(Layer.mergeAll(withRun(runId, timing), c.layer)))
 
 describe("the council on LanguageModel test layers", () => {
   it.effect("every PM gets the same snapshot and instructions; a PM whose answers never validate abstains, saying why", () =>
@@ -170,6 +185,38 @@ describe("the council on LanguageModel test layers", () => {
       assert.match(decision.fallback ?? "", /^the chairman \(openai:model-chair\) gave no usable decision \(InvalidAnswer: .*\); the mechanical vote decides$/)
       assert.deepStrictEqual(decision.trades, decision.mechanical?.trades)
       assert.strictEqual(c.logs["CHAIRMAN"]!.length, 2)
+    }).pipe(Effect.provide(RunStore.layerMemory)))
+
+  it.effect("under close at 15:45, a PM still thinking when its stage's share of the 4 minutes runs out abstains; the others trade", () =>
+    Effect.gen(function*() {
+      const c = yield* council({}, ["GROQ"])
+      const fiber = yield* Effect.forkChild(runDay(c, "stage-test", { schedule: "close", asOfTime: "2026-06-08T15:45:00-04:00" }))
+      // the pitches' share is 1m 48s and the reviews' 48s: 2m 36s in all, well inside the questions' own 4 minutes
+      for (let s = 0; s < 160 && fiber.pollUnsafe() === undefined; s++) yield* TestClock.adjust("1 second")
+      assert.isDefined(fiber.pollUnsafe(), "the council still waits for GROQ 2m 40s after the run's moment")
+      const { book, review, decision } = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(book.pitches.map((p) => p.pm), ["CHATGPT", "GEMINI", "CLAUDE", "DEEPSEEK"])
+      assert.deepStrictEqual(book.abstentions, [{
+        pm: AccountId.make("GROQ"),
+        reason: "Timeout: no valid answer within 1m 48s, the stage's share of the time before the market-on-close cutoff"
+      }])
+      assert.deepStrictEqual(review.abstentions, [{
+        pm: AccountId.make("GROQ"),
+        reason: "Timeout: no valid answer within 48s, the stage's share of the time before the market-on-close cutoff"
+      }])
+      assert.strictEqual(review.ballots.length, 4)
+      assert.strictEqual(decision.source, "openai:model-chair")
+    }).pipe(Effect.provide(RunStore.layerMemory)))
+
+  it.effect("under after-close, the same PM is waited for until its question's own deadline (4 minutes)", () =>
+    Effect.gen(function*() {
+      const c = yield* council({}, ["GROQ"])
+      const fiber = yield* Effect.forkChild(runDay(c, "stage-test", { schedule: "after-close", asOfTime: "2026-06-08T16:15:00-04:00" }))
+      for (let s = 0; s < 239; s++) yield* TestClock.adjust("1 second")
+      assert.isUndefined(fiber.pollUnsafe(), "the pitches ended before the question's 4 minutes")
+      for (let s = 0; s < 500 && fiber.pollUnsafe() === undefined; s++) yield* TestClock.adjust("1 second")
+      const { book } = yield* Fiber.join(fiber)
+      assert.strictEqual(book.abstentions[0]?.reason, "Timeout: no valid answer within 4m")
     }).pipe(Effect.provide(RunStore.layerMemory)))
 
   it.effect("one pitch with an offline seat: the stand-in pitches by its rule and reviews without a model", () =>

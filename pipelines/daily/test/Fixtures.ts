@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, Ref } from "effect"
-import { AccountId, type AccountSnapshot, type Bar, momentAt, type NewYorkMoment, type PeerReviewResult, type Pitch, type RunId, type Ticker, TradingDay } from "@council/domain"
+import { AccountId, type AccountSnapshot, type Bar, momentAt, type NewYorkMoment, type PeerReviewResult, type Pitch, type RunId, type RunSchedule, type Ticker, TradingDay } from "@council/domain"
 import { Recorder, RunContext } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
@@ -54,13 +54,19 @@ export const profiles: ReadonlyArray<AccountProfile> = DEFAULT_ACCOUNTS.map((id)
 }))
 
 export const runContext = (
-  overrides: { readonly dryRun?: boolean; readonly accounts?: ReadonlyArray<AccountProfile>; readonly runId?: string } = {}
+  overrides: {
+    readonly dryRun?: boolean
+    readonly accounts?: ReadonlyArray<AccountProfile>
+    readonly runId?: string
+    /** The run's schedule and moment (`asOfTime`), as `run daily` records them. */
+    readonly timing?: { readonly schedule: RunSchedule; readonly asOfTime: string }
+  } = {}
 ) =>
   RunContext.layerTest({
     tradingDay: day,
     runId: (overrides.runId ?? "stage-test") as RunId,
     dryRun: overrides.dryRun ?? false,
-    params: { accounts: overrides.accounts ?? profiles, broker: "test", data: "test", pms: "test" }
+    params: { accounts: overrides.accounts ?? profiles, broker: "test", data: "test", pms: "test", ...overrides.timing }
   })
 
 /** A recorder in record mode, fresh per test: `recorded` reads back what it recorded. */

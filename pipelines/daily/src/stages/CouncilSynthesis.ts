@@ -6,6 +6,7 @@ import { Chairman, ChairmanAnswer, ChairmanError, convictionVote, LlmBudgetExcee
 import { FetchData } from "./FetchData.ts"
 import { PeerReview } from "./PeerReview.ts"
 import { PmPitches } from "./PmPitches.ts"
+import { withinWindow } from "../AnswerWindow.ts"
 
 const ChairmanCallFailure = Schema.Union([ChairmanError, LlmBudgetExceeded, StoreError])
 
@@ -37,5 +38,5 @@ export const CouncilSynthesis = Stage.make({
         ...decision,
         mechanical: { trades: mechanical.trades, rationale: mechanical.rationale, dissent: mechanical.dissent }
       }
-    })
+    }).pipe(withinWindow("CouncilSynthesis"))
 })

@@ -5,6 +5,7 @@ import { hashOf, Recorder, RunContext, Stage } from "@council/engine"
 import { PeerReview as Review, PortfolioManagers, ReviewAnswer, type RosterEntry } from "@council/llm"
 import { FetchData } from "./FetchData.ts"
 import { PmCallFailure, PmPitches } from "./PmPitches.ts"
+import { withinWindow } from "../AnswerWindow.ts"
 
 type Outcome =
   | { readonly _tag: "Ballot"; readonly ballot: ReviewBallot }
@@ -78,5 +79,5 @@ export const PeerReview = Stage.make({
         abstentions: decided.flatMap((o) => (o._tag === "Abstained" ? [{ pm: o.pm, reason: o.reason }] : [])),
         aggregate: Review.borda(ballots, pms.roster.map((r) => r.pm))
       } satisfies PeerReviewResult
-    })
+    }).pipe(withinWindow("PeerReview"))
 })

@@ -10,6 +10,7 @@ import { LlmBudgetExceeded, PmAnswer, PmError, PortfolioManagers, type RosterEnt
 import { BarIndex } from "@council/market"
 import { runAccounts } from "../DailyParams.ts"
 import { FetchData } from "./FetchData.ts"
+import { withinWindow } from "../AnswerWindow.ts"
 
 export const PitchBook = Schema.Struct({
   pitches: Schema.Array(Pitch),
@@ -96,5 +97,5 @@ export const PmPitches = Stage.make({
         pitches: outcomes.filter(Result.isSuccess).map((r) => r.success),
         abstentions: outcomes.filter(Result.isFailure).map((r) => r.failure)
       }
-    })
+    }).pipe(withinWindow("PmPitches"))
 })
