@@ -505,7 +505,9 @@ const make = Effect.gen(function*() {
         sql`parent_order_id IS NULL`,
         ...(q.status === "open" ? [open] : q.status === "closed" ? [sql`NOT (${open})`] : [])
       ]
-      const limit = Math.max(0, Math.floor(q.limit ?? 500))
+      // a literal limit: a bound one re-prepares the statement on every run on SQLite (see the exchange's Ledger)
+      const wanted = Math.floor(q.limit ?? 500)
+      const limit = sql.literal(String(Number.isNaN(wanted) ? 0 : Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, wanted))))
       const columns = sql.literal(`account, order_id, ${orderColumns.join(", ")}, status_at`)
       const parentRows = yield* sql<Record<string, unknown>>`SELECT ${columns} FROM ledger_orders
           WHERE ${sql.and(filters)} ORDER BY submitted_at DESC, order_id DESC LIMIT ${limit}`
