@@ -18,7 +18,7 @@
  * - `Placement`: an order's rows, booked for a later open or close (nothing fills on placement); `Settlement`: a
  *   fill's cash, position and record. `AccountState`: marking, buying power (no leverage), shares held by open
  *   exits. `Prices`: the bars the exchange reads, and what is known when. `GroupCommit`: how writes share
- *   transactions. `ReadCache`: what reads found, kept until a write.
+ *   transactions. `ReadCache`: what reads found, kept until a write. `RowGuard`: the rows' schema checks, fast.
  * - Canceling any member of a bracket/OCO group cancels its other open members. `closePosition` first cancels the
  *   symbol's open orders (Alpaca's `cancel_orders=true`), then sends a `day` market order; `closeAllPositions`
  *   cancels every open order first.
@@ -511,14 +511,19 @@ const makePresent = (market: MarketData["Service"]) => {
   const next = (day: string) =>
     Effect.map(market.sessions(addDays(day, 1), addDays(day, 14)), (sessions) => sessions[0])
 
+  /** The last present found: every call of a run asks at the same moment. */
+  let last: Placement.PlacedAt | undefined
+
   /** The present at `moment`: its point, whether its day has a session, its ledger timestamp. */
-  const at = (moment: NewYorkMoment) =>
-    Effect.flatMap(around(moment.day), ({ isSession, previous }) => {
+  const at = (moment: NewYorkMoment): Effect.Effect<Placement.PlacedAt, Failure> => {
+    if (last !== undefined && last.moment.day === moment.day && last.moment.seconds === moment.seconds) return Effect.succeed(last)
+    return Effect.flatMap(around(moment.day), ({ isSession, previous }) => {
       const point = pointOf(moment, isSession, previous)
-      return point === undefined
-        ? Effect.fail(invalid(`${moment.day} is before the first session of the market data`))
-        : Effect.succeed<Placement.PlacedAt>({ moment, point, isSessionDay: isSession, at: isoOf(moment) })
+      if (point === undefined) return Effect.fail(invalid(`${moment.day} is before the first session of the market data`))
+      last = { moment, point, isSessionDay: isSession, at: isoOf(moment) }
+      return Effect.succeed(last)
     })
+  }
 
   const clock = (moment: NewYorkMoment) =>
     Effect.flatMap(around(moment.day), ({ isSession }) =>

@@ -12,7 +12,9 @@
  *   are dropped when the call starts and when it ends. Writes of one account never touch another's rows.
  * - Another connection (`exchange serve` and a CLI run sharing one SQLite file, a second process) is seen through
  *   SQLite's `PRAGMA data_version`, which changes when another connection commits: `confirm` drops everything
- *   then. On PostgreSQL nothing is kept (no such counter; other clients write freely).
+ *   then. It reads the counter once per synchronous stretch of the process (see `confirm`): a second connection
+ *   in the same process that commits in the middle of such a stretch is seen at the next one. On PostgreSQL
+ *   nothing is kept (no such counter; other clients write freely).
  * - A read that raced a write keeps nothing: an entry is stored only if its account's generation did not move
  *   while it was read.
  *
@@ -56,17 +58,31 @@ export const make = (sql: SqlClient.SqlClient) => {
   }
 
   const readVersion = sql.unsafe<{ readonly data_version: unknown }>("PRAGMA data_version")
+  /** Whether `data_version` was read in the current synchronous stretch (reset by the next microtask). */
+  let looked = false
+  const lookedUntilNextMicrotask = () => {
+    looked = true
+    queueMicrotask(() => (looked = false))
+  }
 
-  /** Drops everything if another connection committed since the last look (SQLite); PostgreSQL: nothing kept. */
+  /**
+   * Drops everything if another connection committed since the last look (SQLite); PostgreSQL: nothing kept. Read
+   * calls that start in one synchronous stretch (a stage's concurrent reads of every account: Effect runs the
+   * fibers it wakes one after another, with no microtask between them) share one look: whatever tells the process
+   * of another connection's commit (a reply, a request, a child's exit) arrives as an event, after the stretch.
+   */
   const confirm: Effect.Effect<void, SqlError.SqlError> = enabled
-    ? Effect.map(readVersion, (rows) => {
-      const version = rows[0]?.data_version
-      if (version !== dataVersion) {
-        dataVersion = version
-        epoch++
-        entries.clear()
-      }
-    })
+    ? Effect.suspend(() =>
+      looked ? Effect.void : Effect.map(readVersion, (rows) => {
+        lookedUntilNextMicrotask()
+        const version = rows[0]?.data_version
+        if (version !== dataVersion) {
+          dataVersion = version
+          epoch++
+          entries.clear()
+        }
+      })
+    )
     : Effect.void
 
   /** `read`'s value for `key` of `account`: remembered until the account is written (see the module's rules). */

@@ -316,13 +316,29 @@ const positionsOf = (text: unknown): unknown => {
   return parsed.map((p: unknown) => (Array.isArray(p) ? Object.fromEntries(POSITION_FIELDS.map((field, i) => [field, p[i]])) : p))
 }
 
-/** What the ledger holds of an order's state: its (status, filled qty) and since when (see `record`). */
+/**
+ * What the ledger holds of an order: its row's columns (`orderColumns`, `status_at`), among them its state (status,
+ * filled qty) and since when (see `record`).
+ */
 interface StoredState {
   readonly status: string
   readonly filled_qty: number
   readonly updated_at: string
   readonly status_at: string | null
+  readonly [column: string]: unknown
 }
+
+/**
+ * Whether writing `row` (an encoded order with its `status_at`) over `stored` would change nothing: every column
+ * the upsert sets holds the same value already. (PostgreSQL may read numbers back as text.)
+ */
+const unchanged = (row: Record<string, unknown>, stored: StoredState | undefined) =>
+  stored !== undefined &&
+  [...orderColumns, "status_at"].every((column) => {
+    const value = row[column] ?? null
+    const held = stored[column] ?? null
+    return value === held || (typeof value === "number" && held !== null && Number(held) === value)
+  })
 
 /**
  * The status history an order gains from a view of it (`order`), given what the ledger holds (`stored`): the events
@@ -369,12 +385,12 @@ const make = Effect.gen(function*() {
   const encodeSnapshots = (snapshots: ReadonlyArray<EquitySnapshot>) =>
     Effect.map(encodeSnapshotRows(snapshots), (rows) => rows.map((row) => ({ ...row, positions: positionsText(row.positions) })))
 
-  /** The stored state of the given orders, by account and id. */
+  const storedColumns = sql.literal([...orderColumns, "status_at"].map((c) => `o.${c}`).join(", "))
+  /** The stored rows of the given orders, by account and id. */
   const storedStates = (book: BookId, orders: ReadonlyArray<LedgerOrder>) =>
     Effect.map(
       Effect.forEach(Arr.chunksOf(orders, CHUNK), (chunk) =>
-        sql<StoredState & { readonly account: string; readonly order_id: string }>`SELECT o.account, o.order_id, o.status,
-            o.filled_qty, o.updated_at, o.status_at
+        sql<StoredState & { readonly account: string; readonly order_id: string }>`SELECT o.account, o.order_id, ${storedColumns}
           FROM (VALUES ${sql.csv(chunk.map((order) => sql`(${order.account}, ${order.id})`))}) AS v
           JOIN ledger_orders o ON o.book = ${book} AND o.account = v.column1 AND o.order_id = v.column2`),
       (chunks) => new Map(chunks.flat().map((row) => [`${row.account} ${row.order_id}`, { ...row, filled_qty: Number(row.filled_qty) }]))
@@ -389,22 +405,26 @@ const make = Effect.gen(function*() {
       yield* requireBook("record", r.book)
       const stored = r.orders.length === 0 ? new Map<string, StoredState>() : yield* storedStates(r.book, r.orders)
       // in order, each view seeing what the ones before it wrote (as the upsert's rows do)
-      const views = r.orders.map((order) => {
+      const encoded = yield* encodeOrders(r.orders)
+      const views = r.orders.map((order, i) => {
         const key = `${order.account} ${order.id}`
         const before = stored.get(key)
         const history = historyOf(order, before)
-        if (before === undefined || order.updatedAt >= before.updated_at) {
-          stored.set(key, { status: order.status, filled_qty: order.filledQty, updated_at: order.updatedAt, status_at: history.statusAt })
+        const row = { ...encoded[i]!, status_at: history.statusAt }
+        // an order read again as the ledger holds it (most of a reconciliation: the orders around its cursor, the
+        // open ones) is not written again: the upsert would set every column to its value
+        const same = unchanged(row, before)
+        if (!same && (before === undefined || order.updatedAt >= before.updated_at)) {
+          stored.set(key, { ...row, status: order.status, filled_qty: order.filledQty, updated_at: order.updatedAt })
         }
-        return { order, history }
+        return { order, history, row, same }
       })
-      const encodeViews = (chunk: ReadonlyArray<(typeof views)[number]>) =>
-        Effect.map(encodeOrders(chunk.map((v) => v.order)), (rows) => rows.map((row, i) => ({ ...row, status_at: chunk[i]!.history.statusAt })))
-      yield* upsert(encodeViews, views, (rows) =>
+      const written = views.filter((v) => !v.same)
+      yield* upsert((chunk: ReadonlyArray<(typeof views)[number]>) => Effect.succeed(chunk.map((v) => v.row)), written, (rows) =>
         sql`INSERT INTO ledger_orders ${sql.insert(rows)} ON CONFLICT (book, account, order_id) DO UPDATE SET ${
           sql.literal(excluded([...orderColumns, "status_at"]))
         } WHERE excluded.updated_at >= ledger_orders.updated_at`, r.book)
-      const events = views.flatMap((v) => v.history.events.map((e) => ({ account: v.order.account, order_id: v.order.id, ...e })))
+      const events = written.flatMap((v) => v.history.events.map((e) => ({ account: v.order.account, order_id: v.order.id, ...e })))
       yield* upsert(Effect.succeed, events, (rows) =>
         sql`INSERT INTO ledger_order_events ${sql.insert(rows)}
           ON CONFLICT (book, account, order_id, status, filled_qty) DO NOTHING`, r.book)
@@ -505,7 +525,9 @@ const make = Effect.gen(function*() {
         sql`parent_order_id IS NULL`,
         ...(q.status === "open" ? [open] : q.status === "closed" ? [sql`NOT (${open})`] : [])
       ]
-      const limit = Math.max(0, Math.floor(q.limit ?? 500))
+      // a literal limit: a bound one re-prepares the statement on every run on SQLite (see the exchange's Ledger)
+      const wanted = Math.floor(q.limit ?? 500)
+      const limit = sql.literal(String(Number.isNaN(wanted) ? 0 : Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, wanted))))
       const columns = sql.literal(`account, order_id, ${orderColumns.join(", ")}, status_at`)
       const parentRows = yield* sql<Record<string, unknown>>`SELECT ${columns} FROM ledger_orders
           WHERE ${sql.and(filters)} ORDER BY submitted_at DESC, order_id DESC LIMIT ${limit}`

@@ -216,6 +216,23 @@ const ledgerOn = (db: Layer.Layer<SqlClient.SqlClient, unknown>) => TradeLedger.
 describe("TradeLedger on SQLite", () => {
   contract((name, body) => it.effect(name, () => Effect.provide(body(), ledgerOn(Database.layerSqlite(tempDb())))))
 
+  it.effect("orders read again as the ledger holds them are not written again; a changed one is", () =>
+    withMarket((market) =>
+      Effect.gen(function*() {
+        const ledger = yield* TradeLedger
+        const sql = yield* SqlClient.SqlClient
+        const changes = Effect.map(sql<{ n: number }>`SELECT total_changes() AS n`, (rows) => Number(rows[0]!.n))
+        const sim = yield* simulate(market, liveBook, FROM, 12)
+        for (const day of sim.days) yield* ledger.record(day)
+        const orders = sim.days.flatMap((d) => d.orders)
+        const before = yield* changes
+        yield* ledger.record({ book: liveBook, orders, fills: [], snapshots: [] })
+        assert.strictEqual((yield* changes) - before, 0)
+        const last = orders.at(-1)!
+        yield* ledger.record({ book: liveBook, orders: [{ ...last, filledAvgPrice: (last.filledAvgPrice ?? 0) + 1 }], fills: [], snapshots: [] })
+        assert.strictEqual((yield* changes) - before, 1)
+      }).pipe(Effect.provide(ledgerOn(Database.layerSqlite(tempDb()))))))
+
   it.effect("a ledger written before migrations 0010, 0012 and 0014 reads back as a new one does, and takes more sessions alike", () =>
     withMarket((market) =>
       Effect.gen(function*() {
