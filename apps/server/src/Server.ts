@@ -26,6 +26,7 @@ import * as Auth from "./Auth.ts"
 import { ControlHandlers } from "./ControlHandlers.ts"
 import * as Dashboard from "./Dashboard.ts"
 import * as Reports from "./Reports.ts"
+import * as RequestErrors from "./RequestErrors.ts"
 import { RunsHandlers } from "./RunsHandlers.ts"
 import { standingsHandlers } from "./StandingsHandlers.ts"
 
@@ -49,7 +50,8 @@ export const routes = (settings: Settings) =>
       Layer.provide(Auth.layer(settings.token))
     ),
     Dashboard.routes,
-    Reports.routes(settings.riskFree)
+    Reports.routes(settings.riskFree),
+    RequestErrors.layer
   )
 
 /** The server listening on `host:port` (port 0: any free port; read it from `HttpServer`'s address). */

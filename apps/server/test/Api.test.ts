@@ -95,6 +95,44 @@ describe("monitor API", () => {
     assert.strictEqual(badDate.status, 400)
   })
 
+  it("answers bad input with a 4xx whose one-line message names the input, a status its OpenAPI document declares", async () => {
+    const openapi = (await get(open, "/openapi.json")).body
+    const cases: ReadonlyArray<readonly [string, string, number, RegExp, unknown?]> = [
+      ["GET", "/api/runs?limit=0", 400, /^query parameter limit: .*between 1 and 1000/],
+      ["GET", "/api/runs?limit=many", 400, /^query parameter limit: /],
+      ["GET", "/api/orders?status=bogus", 400, /^query parameter status: .*"open" \| "closed" \| "all"/],
+      ["GET", "/api/leaderboard?from=yesterday", 400, /^query parameter from: expected a date as YYYY-MM-DD/],
+      ["GET", "/api/leaderboard?from=2025-02-30", 400, /^query parameter from: 2025-02-30 is not a calendar date/],
+      ["GET", "/api/equity?to=2025-13-01", 400, /^query parameter to: 2025-13-01 is not a calendar date/],
+      ["GET", "/api/equity?from=2025-03-01&to=2025-02-01", 400, /from comes after to/],
+      ["GET", "/api/leaderboard?from=2025-01-03&from=2025-01-06", 400, /^query parameter from: /],
+      ["GET", "/api/equity?account=NOBODY", 404, /^no account "NOBODY" in book live \(its accounts: CHATGPT, /],
+      ["GET", `/api/equity?account=NOBODY&backtest=${BACKTEST}`, 404, new RegExp(`^no account "NOBODY" in book ${BACKTEST}`)],
+      ["GET", "/api/runs/no-such-run", 404, /^no run no-such-run/],
+      ["GET", "/api/backtests/nope/report", 404, /^no backtest "nope"/],
+      ["POST", "/api/backtests", 400, /^request body from: expected a date as YYYY-MM-DD/, { from: "soon", to: "2025-01-31" }],
+      ["POST", "/api/backtests", 400, /^request body: .*JSON/, "{not json"],
+      ["GET", "/api/nothing-here", 404, /^no route GET \/api\/nothing-here \(the API: \/openapi\.json\)/]
+    ]
+    for (const [method, path, status, message, payload] of cases) {
+      const res = await fetch(`${guarded.url}${path}`, method === "GET" ? {} : {
+        method,
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        body: typeof payload === "string" ? payload : JSON.stringify(payload)
+      })
+      const body = await bodyOf(res)
+      assert.strictEqual(res.status, status, `${method} ${path}`)
+      assert.strictEqual(res.headers.get("content-type"), "application/json", `${method} ${path}`)
+      assert.match(body?.message ?? "", message, `${method} ${path}`)
+      assert.notInclude(body.message, "\n")
+      assert.strictEqual(body._tag, status === 400 ? "BadRequest" : "NotFound")
+      const template = path.split("?")[0]!.replace(/^\/api\/runs\/[^/]+$/, "/api/runs/{id}").replace(/^\/api\/backtests\/[^/]+\/report$/, "/api/backtests/{id}/report")
+      const operation = openapi.paths[template]?.[method.toLowerCase()]
+      if (operation !== undefined) assert.property(operation.responses, String(status), `${method} ${template} does not declare ${status}`)
+      else assert.strictEqual(template, "/api/nothing-here")
+    }
+  })
+
   it("lists runs and opens an offline one with its stages, pitches, peer reviews, decision, verdicts and execution; it spent nothing on LLMs", async () => {
     const runs = await get(open, "/api/runs")
     assert.deepStrictEqual(runs.body.map((r: any) => r.id), [home.runId, home.llmRunId])

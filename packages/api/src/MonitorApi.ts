@@ -27,6 +27,10 @@ import { BacktestReport, BookSummary, LlmCosts, Standings } from "@council/track
 
 // --- errors ----------------------------------------------------------------------------------------------------
 
+/**
+ * Bad input, in one line naming it: a query parameter, path parameter or body that fails its schema (the server
+ * answers these itself, before any handler), a date that is not on the calendar, `from` after `to`, …
+ */
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", { message: Schema.String }, { httpApiStatus: 400 }) {}
 
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", { message: Schema.String }, { httpApiStatus: 404 }) {}
@@ -184,7 +188,7 @@ export class RunsGroup extends HttpApiGroup.make("runs")
     HttpApiEndpoint.get("list", "/runs", {
       query: { limit: Schema.optional(Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 }))) },
       success: Schema.Array(RunSummary),
-      error: Unavailable
+      error: [BadRequest, Unavailable]
     }),
     HttpApiEndpoint.get("get", "/runs/:id", {
       params: { id: Schema.String },
@@ -201,12 +205,12 @@ export class StandingsGroup extends HttpApiGroup.make("standings")
     HttpApiEndpoint.get("leaderboard", "/leaderboard", {
       query: windowQuery,
       success: Standings.LeaderboardReport,
-      error: [NotFound, Unavailable]
+      error: [BadRequest, NotFound, Unavailable]
     }),
     HttpApiEndpoint.get("equity", "/equity", {
       query: { ...windowQuery, account: Schema.optional(Schema.String) },
       success: Standings.EquityReport,
-      error: [NotFound, Unavailable]
+      error: [BadRequest, NotFound, Unavailable]
     }),
     HttpApiEndpoint.get("backtests", "/backtests", { success: Schema.Array(BookSummary), error: Unavailable }),
     HttpApiEndpoint.get("report", "/backtests/:id/report", {
