@@ -1,3 +1,4 @@
+import { request } from "node:http"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
@@ -130,6 +131,31 @@ describe("monitor API", () => {
       const operation = openapi.paths[template]?.[method.toLowerCase()]
       if (operation !== undefined) assert.property(operation.responses, String(status), `${method} ${template} does not declare ${status}`)
       else assert.strictEqual(template, "/api/nothing-here")
+    }
+  })
+
+  it("bound to 127.0.0.1, answers requests addressed to localhost or 127.0.0.1 only: a rebound name (DNS rebinding) reads nothing", async () => {
+    const port = Number(new URL(open.url).port)
+    const status = (host: string, path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port, path, headers: { host } }, (res) => {
+          let body = ""
+          res.on("data", (chunk: Buffer) => body += chunk.toString("utf8"))
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }))
+        })
+        req.on("error", reject)
+        req.end()
+      })
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, "localhost", `[::1]:${port}`]) {
+      assert.strictEqual((await status(host, "/api/positions")).status, 200, host)
+    }
+    for (const host of [`rebound.example:${port}`, `127.0.0.1.rebound.example:${port}`, "192.168.1.20"]) {
+      for (const path of ["/api/positions", "/api/runs", "/", "/openapi.json", `/backtests/${BACKTEST}/report.html`]) {
+        const refused = await status(host, path)
+        assert.strictEqual(refused.status, 403, `${host} ${path}`)
+        assert.match(JSON.parse(refused.body).message, /answers requests addressed to localhost or 127\.0\.0\.1 only/)
+        assert.notInclude(refused.body, "CHATGPT")
+      }
     }
   })
 
