@@ -23,6 +23,7 @@ import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { MonitorApi } from "@council/api"
 import { AccountsHandlers } from "./AccountsHandlers.ts"
+import * as CompletedBooks from "./CompletedBooks.ts"
 import * as Auth from "./Auth.ts"
 import { ControlHandlers } from "./ControlHandlers.ts"
 import * as Dashboard from "./Dashboard.ts"
@@ -45,16 +46,18 @@ export interface Options extends Settings {
 }
 
 /** Every route: the API, its OpenAPI document, the dashboard and the books' report pages. */
-export const routes = (settings: Settings) =>
-  Layer.mergeAll(
+export const routes = (settings: Settings) => {
+  const completed = CompletedBooks.make()
+  return Layer.mergeAll(
     HttpApiBuilder.layer(MonitorApi, { openapiPath: "/openapi.json" }).pipe(
-      Layer.provide([AccountsHandlers, RunsHandlers, standingsHandlers(settings.riskFree), ControlHandlers]),
+      Layer.provide([AccountsHandlers, RunsHandlers, standingsHandlers(settings.riskFree, completed), ControlHandlers]),
       Layer.provide(Auth.layer(settings.token))
     ),
     Dashboard.routes,
-    Reports.routes(settings.riskFree),
+    Reports.routes(settings.riskFree, completed),
     RequestErrors.layer
   )
+}
 
 /**
  * The server listening on `host:port` (port 0: any free port; read it from `HttpServer`'s address); on a loopback

@@ -5,6 +5,7 @@ import { AccountId, type TradingDay } from "@council/domain"
 import { BadRequest, MonitorApi, NotFound, Unavailable } from "@council/api"
 import { BarIndex } from "@council/market"
 import { BacktestReport, type BookId, liveBook, Standings, TradeLedger } from "@council/tracking"
+import type { CompletedBooks } from "./CompletedBooks.ts"
 
 const failures = {
   BookNotFound: (e: Standings.BookNotFound) => Effect.fail(new NotFound({ message: e.message })),
@@ -50,13 +51,16 @@ const accountEquity = (window: Standings.Query, raw: string) =>
     return held.length === 0 || held.includes(account.value) ? report : yield* noAccount(raw, window.book, held)
   })
 
-/** The leaderboard, equity and backtests from the ledger; `riskFree` is the yearly rate of Sharpe and Sortino. */
-export const standingsHandlers = (riskFree: number) => HttpApiBuilder.group(MonitorApi, "standings", (handlers) =>
+/**
+ * The leaderboard, equity and backtests from the ledger; `riskFree` is the yearly rate of Sharpe and Sortino. A
+ * completed backtest's leaderboard and report are computed once (`completed`).
+ */
+export const standingsHandlers = (riskFree: number, completed: CompletedBooks) => HttpApiBuilder.group(MonitorApi, "standings", (handlers) =>
   handlers
     .handle("leaderboard", ({ query }) =>
       Effect.gen(function*() {
         const window = yield* windowOf(query)
-        return yield* Standings.leaderboardReport({ ...window, riskFree })
+        return yield* completed.through("leaderboard", window.book, window, Standings.leaderboardReport({ ...window, riskFree }))
       }).pipe(Effect.catchTags(failures)))
     .handle("equity", ({ query }) =>
       Effect.gen(function*() {
@@ -66,7 +70,7 @@ export const standingsHandlers = (riskFree: number) => HttpApiBuilder.group(Moni
     .handle("report", ({ params }) =>
       Effect.gen(function*() {
         const book = params.id === "live" ? liveBook : yield* Standings.bookFor(params.id)
-        return yield* BacktestReport.reportData(book, { riskFree })
+        return yield* completed.through("report", book, {}, BacktestReport.reportData(book, { riskFree }))
       }).pipe(Effect.catchTags(failures)))
     .handle("backtests", () =>
       TradeLedger.use((ledger) => ledger.books).pipe(
