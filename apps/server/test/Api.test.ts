@@ -2,7 +2,7 @@ import { request } from "node:http"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { BACKTEST, LLM_DAY, type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { BACKTEST, KEYS, LLM_DAY, type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
 
 const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
 
@@ -14,7 +14,7 @@ let guarded: ServerProcess
 
 beforeAll(async () => {
   home = await prepareHome(30)
-  ;[open, guarded] = await Promise.all([startServer(home.home), startServer(home.home, { COUNCIL_API_TOKEN: TOKEN })])
+  ;[open, guarded] = await Promise.all([startServer(home.home), startServer(home.home, { COUNCIL_API_TOKEN: TOKEN, ...KEYS })])
 }, 90_000)
 
 afterAll(async () => {
@@ -284,6 +284,22 @@ describe("monitor API", () => {
     const unauthorized = await post(guarded, "/api/backtests", { from: "2024-02-01", to: "2024-02-09" })
     assert.strictEqual(unauthorized.status, 401)
   }, 60_000)
+
+  it("shows no secret: the API token and the LLM keys of its environment are in no answer, page or line of its output", async () => {
+    const paths = [
+      "/", "/app.js", "/openapi.json", "/api/accounts", "/api/positions", "/api/orders?status=all", "/api/runs",
+      `/api/runs/${home.llmRunId}`, `/api/runs/${home.runId}`, "/api/leaderboard", "/api/equity", "/api/backtests",
+      "/api/backtests/latest/report", "/api/backtests/live/report", "/backtests/live/report.html", `/backtests/${BACKTEST}/report.html`,
+      "/api/runs?limit=0", "/api/nothing-here"
+    ]
+    const answers = await Promise.all(paths.map(async (path) => [path, await (await fetch(`${guarded.url}${path}`)).text()] as const))
+    answers.push(["refused close-all", JSON.stringify((await post(guarded, "/api/close-all", {}, `${TOKEN}-wrong`)).body)])
+    answers.push(["server output", guarded.output()])
+    assert.include(answers.find(([path]) => path === `/api/runs/${home.llmRunId}`)![1], "anthropic:claude-sonnet-4-6", "the LLM run is there to leak from")
+    for (const [where, text] of answers) {
+      for (const secret of [TOKEN, ...Object.values(KEYS)]) assert.notInclude(text, secret, where)
+    }
+  })
 
   it("stops cleanly on SIGTERM and SIGINT, closing its port", async () => {
     for (const [server, signal] of [[open, "SIGTERM"], [guarded, "SIGINT"]] as const) {

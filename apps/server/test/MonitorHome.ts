@@ -16,7 +16,8 @@ export { BACKTEST } from "../../../packages/tracking/test/fixtures/SimulatedBook
 /** The session the LLM council trades: inside the simulated live book, which starts on 2025-01-02. */
 export const LLM_DAY = "2025-01-15"
 
-const KEYS = {
+/** The LLM keys of the LLM day (fake provider): what no answer, page or log of the monitor may show. */
+export const KEYS = {
   OPENAI_API_KEY: "sk-monitor-openai-5d1f",
   GEMINI_API_KEY: "gm-monitor-gemini-8a2c",
   ANTHROPIC_API_KEY: "ant-monitor-anthropic-3e9b",
