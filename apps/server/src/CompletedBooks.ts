@@ -1,5 +1,5 @@
 /**
- * What the server computes from a completed backtest's book — its leaderboard, its report — kept in memory after
+ * What the server computes from a completed backtest's book — its leaderboard, equity series, report — kept in memory after
  * the first request, so that opening it again answers at once.
  *
  * **Why**: over the full data range (4,821 sessions) a leaderboard or a report takes 10–20 s to compute (every

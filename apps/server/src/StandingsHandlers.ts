@@ -53,7 +53,7 @@ const accountEquity = (window: Standings.Query, raw: string) =>
 
 /**
  * The leaderboard, equity and backtests from the ledger; `riskFree` is the yearly rate of Sharpe and Sortino. A
- * completed backtest's leaderboard and report are computed once (`completed`).
+ * completed backtest's leaderboard, equity series and report are computed once (`completed`).
  */
 export const standingsHandlers = (riskFree: number, completed: CompletedBooks) => HttpApiBuilder.group(MonitorApi, "standings", (handlers) =>
   handlers
@@ -65,7 +65,8 @@ export const standingsHandlers = (riskFree: number, completed: CompletedBooks) =
     .handle("equity", ({ query }) =>
       Effect.gen(function*() {
         const window = yield* windowOf(query)
-        return yield* query.account === undefined ? Standings.equityReport(window) : accountEquity(window, query.account)
+        const series = query.account === undefined ? Standings.equityReport(window) : accountEquity(window, query.account)
+        return yield* completed.through(`equity ${query.account?.trim().toUpperCase() ?? "*"}`, window.book, window, series)
       }).pipe(Effect.catchTags(failures)))
     .handle("report", ({ params }) =>
       Effect.gen(function*() {
