@@ -231,18 +231,47 @@ function timeline(runs) {
       h("td", {}, h("div", { class: "bar", style: `width:${Math.max(30, ((r.durationMs ?? longest) / longest) * 100)}%` }))))))
 }
 
+/** A card saying what it waits for; `fill` replaces it with what arrives, or with why it could not. */
+const pending = (title, what) => card(title, h("p", { class: "muted loading" }, what))
+
+async function fill(slots, title, load, render) {
+  try {
+    const value = await load
+    const done = [render(value)].flat()
+    slots[0].replaceWith(...done)
+    slots.slice(1).forEach((slot) => slot.remove())
+  } catch (error) {
+    slots[0].replaceWith(card(title, h("p", { class: "neg error" }, `Could not load: ${error.message}`)))
+    slots.slice(1).forEach((slot) => slot.remove())
+  }
+}
+
+/**
+ * The book's overview. Each part shows as soon as its answer arrives: a long backtest's leaderboard (bootstrap
+ * intervals over thousands of sessions) can take many seconds the first time, and its curves need not wait for it.
+ */
 async function overview() {
-  const [accounts, equity, board, runs] = await Promise.all([
-    api("/api/accounts"), api(`/api/equity${bookQuery()}`), api(`/api/leaderboard${bookQuery()}`), api("/api/runs?limit=12")
-  ])
+  const live = book === ""
+  const equity = api(`/api/equity${bookQuery()}`)
+  const runs = live ? api("/api/runs?limit=12") : null
+  const slots = {
+    accounts: live ? [pending("Accounts", "Asking each broker…")] : [],
+    board: [pending("Leaderboard", "Computing the leaderboard and its 95 % intervals…")],
+    charts: [pending("Equity", "Loading the equity series…"), pending("Drawdown", "Loading…")],
+    runs: live ? [pending("Recent runs", "Loading…")] : []
+  }
   view.replaceChildren(
-    h("h1", {}, book === "" ? "Live book" : `Backtest ${book}`),
-    h("div", { class: "grid" },
-      book === "" ? card("Accounts", accountCards(accounts, equity)) : null,
-      leaderboardCard(board),
-      ...equityCharts(equity),
-      book === "" ? card("Recent runs", timeline(runs), stageLegend(), h("p", {}, h("a", { href: "#/runs" }, "all runs →"))) : null))
-  fillStageBars(runs)
+    h("h1", {}, live ? "Live book" : `Backtest ${book}`),
+    h("div", { class: "grid" }, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs))
+  await Promise.all([
+    live ? fill(slots.accounts, "Accounts", Promise.all([api("/api/accounts"), equity]), ([accounts, series]) => card("Accounts", accountCards(accounts, series))) : null,
+    fill(slots.board, "Leaderboard", api(`/api/leaderboard${bookQuery()}`), leaderboardCard),
+    fill(slots.charts, "Equity", equity, equityCharts),
+    live ? fill(slots.runs, "Recent runs", runs, (list) => {
+      setTimeout(() => fillStageBars(list))
+      return card("Recent runs", timeline(list), stageLegend(), h("p", {}, h("a", { href: "#/runs" }, "all runs →")))
+    }) : null
+  ])
 }
 
 async function runsPage() {

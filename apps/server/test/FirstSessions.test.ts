@@ -97,6 +97,27 @@ describe("dashboard of a new user's first sessions", () => {
     assert.deepStrictEqual(problems, [])
   }, 30_000)
 
+  it("draws the curves, accounts and runs while the leaderboard is still on its way (a long backtest's takes seconds)", async () => {
+    let release = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    await page.route("**/api/leaderboard*", async (route) => {
+      await held
+      await route.continue()
+    })
+    try {
+      await overview()
+      assert.strictEqual(await page.$$eval("#accounts [data-account]", (cards) => cards.length), 6)
+      assert.match(await page.textContent("#view") ?? "", /Computing the leaderboard and its 95 % intervals…/)
+      release()
+      await page.waitForSelector(".verdict")
+      assert.notMatch(await page.textContent("#view") ?? "", /Computing the leaderboard/)
+    } finally {
+      release()
+      await page.unroute("**/api/leaderboard*")
+    }
+    assert.deepStrictEqual(problems, [])
+  })
+
   it("gives each account one colour on every page, whichever page opens first", async () => {
     await page.goto("about:blank")
     await page.goto(`${server.url}/#/runs/${firstRun}`)
