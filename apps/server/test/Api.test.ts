@@ -49,6 +49,12 @@ describe("monitor API", () => {
       assert.property(body.paths, path)
     }
     assert.deepStrictEqual(body.paths["/api/close-all"].post.security, [{ bearer: [] }])
+    const described = (schema: any): boolean => typeof schema?.description === "string" || (schema?.allOf ?? []).some(described)
+    for (const [path, operations] of Object.entries<any>(body.paths)) {
+      for (const [method, operation] of Object.entries<any>(operations)) {
+        for (const parameter of operation.parameters ?? []) assert.isTrue(described(parameter.schema), `${method} ${path} ${parameter.name} says nothing of what it takes`)
+      }
+    }
   })
 
   it("lists the six accounts as their brokers report them, with positions and orders", async () => {

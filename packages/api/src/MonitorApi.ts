@@ -150,10 +150,14 @@ export type RunDetail = typeof RunDetail.Type
 const bookQuery = {
   backtest: Schema.optional(Schema.String).annotate({ description: "a backtest's id, or `latest`; default: the live book" })
 }
+const day = (what: string) => TradingDay.annotate({ description: `${what} of the window, YYYY-MM-DD (a calendar date)` })
 const windowQuery = {
   ...bookQuery,
-  from: Schema.optional(TradingDay),
-  to: Schema.optional(TradingDay)
+  from: Schema.optional(day("the first session")),
+  to: Schema.optional(day("the last session (not before `from`)"))
+}
+const accountQuery = {
+  account: Schema.optional(Schema.String.annotate({ description: "one account, by name (any case); default: every account" }))
 }
 
 export const StartBacktest = Schema.Struct({
@@ -169,12 +173,12 @@ export class AccountsGroup extends HttpApiGroup.make("accounts")
   .add(
     HttpApiEndpoint.get("list", "/accounts", { success: Schema.Array(AccountState) }),
     HttpApiEndpoint.get("positions", "/positions", {
-      query: { account: Schema.optional(Schema.String) },
+      query: accountQuery,
       success: Schema.Array(AccountPositions),
       error: BadRequest
     }),
     HttpApiEndpoint.get("orders", "/orders", {
-      query: { account: Schema.optional(Schema.String), status: Schema.optional(Schema.Literals(["open", "closed", "all"])) },
+      query: { ...accountQuery, status: Schema.optional(Schema.Literals(["open", "closed", "all"]).annotate({ description: "default: open" })) },
       success: Schema.Array(AccountOrders),
       error: BadRequest
     })
@@ -186,12 +190,16 @@ export class AccountsGroup extends HttpApiGroup.make("accounts")
 export class RunsGroup extends HttpApiGroup.make("runs")
   .add(
     HttpApiEndpoint.get("list", "/runs", {
-      query: { limit: Schema.optional(Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 }))) },
+      query: {
+        limit: Schema.optional(
+          Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 }))
+        ).annotateKey({ description: "how many runs, newest first: an integer 1–1000; default 50" })
+      },
       success: Schema.Array(RunSummary),
       error: [BadRequest, Unavailable]
     }),
     HttpApiEndpoint.get("get", "/runs/:id", {
-      params: { id: Schema.String },
+      params: { id: Schema.String.annotate({ description: "a run's id, as /api/runs lists them" }) },
       success: RunDetail,
       error: [NotFound, Unavailable]
     })
@@ -208,13 +216,13 @@ export class StandingsGroup extends HttpApiGroup.make("standings")
       error: [BadRequest, NotFound, Unavailable]
     }),
     HttpApiEndpoint.get("equity", "/equity", {
-      query: { ...windowQuery, account: Schema.optional(Schema.String) },
+      query: { ...windowQuery, ...accountQuery },
       success: Standings.EquityReport,
       error: [BadRequest, NotFound, Unavailable]
     }),
     HttpApiEndpoint.get("backtests", "/backtests", { success: Schema.Array(BookSummary), error: Unavailable }),
     HttpApiEndpoint.get("report", "/backtests/:id/report", {
-      params: { id: Schema.String },
+      params: { id: Schema.String.annotate({ description: "a backtest's id, `latest`, or `live` (the live book)" }) },
       success: BacktestReport.ReportData,
       error: [NotFound, Unavailable]
     })
@@ -231,7 +239,7 @@ export class ControlGroup extends HttpApiGroup.make("control")
       error: BadRequest
     }),
     HttpApiEndpoint.post("approve", "/runs/:id/approve", {
-      params: { id: Schema.String },
+      params: { id: Schema.String.annotate({ description: "a run stopped at the approval gate" }) },
       payload: Schema.Struct({ reject: Schema.optional(Schema.Boolean) }),
       success: RunSummary,
       error: [NotFound, BadRequest, NotImplemented]
