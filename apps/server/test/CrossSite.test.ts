@@ -6,12 +6,11 @@
  */
 import { createServer, type Server } from "node:http"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { type Browser, chromium } from "playwright-core"
+import type { Browser } from "playwright-core"
 import { tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { type ServerProcess, startServer } from "./MonitorHome.ts"
+import { launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
 
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 const TOKEN = "cross-site-test-token-0123456789abcdef"
 
 let monitor: ServerProcess
@@ -33,7 +32,7 @@ beforeAll(async () => {
   const home = tempHome()
   const run = await cliInProcess(home, ["run", "daily", "--date", "2025-06-02"])
   if (run.code !== 0) throw new Error(run.stderr)
-  ;[monitor, browser] = await Promise.all([startServer(home, { COUNCIL_API_TOKEN: TOKEN }), chromium.launch({ executablePath: "/usr/bin/chromium", args: FLAGS })])
+  ;[monitor, browser] = await Promise.all([startServer(home, { COUNCIL_API_TOKEN: TOKEN }), launchChromium()])
   attacker = createServer((_, res) => res.writeHead(200, { "content-type": "text/html" }).end(attackPage(monitor.url)))
   await new Promise<void>((listening) => attacker.listen(0, "127.0.0.1", listening))
   const address = attacker.address()

@@ -3,12 +3,11 @@
  * (offline PMs, the local exchange) through the CLI, `pnpm pipeline serve` as a process, real Chromium.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { type Browser, chromium, type Page } from "playwright-core"
+import type { Browser, Page } from "playwright-core"
 import { runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { type ServerProcess, startServer } from "./MonitorHome.ts"
+import { collectProblems, launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
 
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 const ACCOUNTS = ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]
 const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
 
@@ -29,12 +28,9 @@ let firstRun: string
 beforeAll(async () => {
   home = tempHome()
   firstRun = await runDay("2025-06-02")
-  ;[server, browser] = await Promise.all([startServer(home), chromium.launch({ executablePath: "/usr/bin/chromium", args: FLAGS })])
+  ;[server, browser] = await Promise.all([startServer(home), launchChromium()])
   page = await browser.newPage({ viewport: { width: 1360, height: 1500 } })
-  page.on("console", (message) => {
-    if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`)
-  })
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`))
+  collectProblems(page, problems)
 }, 90_000)
 
 afterAll(async () => {
