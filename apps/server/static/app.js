@@ -287,7 +287,7 @@ const stageLegend = () => legend(STAGES.map((name) => ({ name, color: stageColor
 /** Each run's bar shows its stages' durations (colour per stage, hatched when missing) once its detail loads. */
 function fillStageBars(runs) {
   for (const r of runs) {
-    api(`/api/runs/${encodeURIComponent(r.id)}`).then((d) => {
+    api(`/api/runs/${encodeURIComponent(r.id)}?outputs=none`).then((d) => {
       const bar = view.querySelector(`tr[data-run="${CSS.escape(r.id)}"] .bar`)
       bar?.replaceChildren(...stageBar(d.stages).children)
     }).catch(() => {})

@@ -87,6 +87,10 @@ describe("dashboard in Chromium", () => {
     for (const [column, right] of fit.columns) assert.isAtMost(right, fit.card, `column ${column} is cut off`)
     assert.deepStrictEqual(problems, [])
     assert.deepStrictEqual(requests.filter((url) => !url.startsWith(server.url)), [])
+    // The stage bars need no stage's raw output (a run's market snapshot alone is ~250 KB).
+    const details = requests.filter((url) => /\/api\/runs\/[^/?]+/.test(url))
+    assert.isAbove(details.length, 0)
+    for (const url of details) assert.match(url, /\?outputs=none$/)
   })
 
   it("draws each account's equity curve through the points of the API's series, and SPY beside them", async () => {

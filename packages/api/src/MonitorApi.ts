@@ -200,6 +200,12 @@ export class RunsGroup extends HttpApiGroup.make("runs")
     }),
     HttpApiEndpoint.get("get", "/runs/:id", {
       params: { id: Schema.String.annotate({ description: "a run's id, as /api/runs lists them" }) },
+      query: {
+        outputs: Schema.optional(Schema.Literals(["all", "none"])).annotateKey({
+          description: "`none` leaves `outputs` empty (every stage's stored output, the market snapshot of FetchData " +
+            "alone ~250 KB: 97 % of the answer) for a client that needs the stages and the decoded parts; default all"
+        })
+      },
       success: RunDetail,
       error: [NotFound, Unavailable]
     })
