@@ -1,6 +1,7 @@
 /**
  * A local OTLP/HTTP receiver for tests: accepts `POST /v1/traces` with OTLP JSON (what the OTLP/HTTP exporter
- * sends) on 127.0.0.1 and keeps every span with its resource, scope and attributes flattened.
+ * sends) on 127.0.0.1 and keeps every span with its resource, scope and attributes flattened, and every body as
+ * sent. `answer` makes it a broken receiver: `500` answers each export with an error, `"never"` never answers.
  */
 import { createServer } from "node:http"
 
@@ -35,14 +36,31 @@ interface TracesRequest {
 const valueOf = (v: AnyValue): unknown => v.stringValue ?? (v.intValue === undefined ? undefined : Number(v.intValue)) ?? v.doubleValue ?? v.boolValue
 const flatten = (kvs: ReadonlyArray<KeyValue>) => Object.fromEntries(kvs.map((kv) => [kv.key, valueOf(kv.value)]))
 
-export const startReceiver = () =>
-  new Promise<{ readonly url: string; readonly spans: Array<ReceivedSpan>; readonly requests: Array<string>; readonly close: () => Promise<void> }>((resolve) => {
+export interface Receiver {
+  readonly url: string
+  readonly spans: Array<ReceivedSpan>
+  readonly requests: Array<string>
+  /** Each request's body, as it came. */
+  readonly bodies: Array<string>
+  /** When the last request arrived (`Date.now()`), 0 before any. */
+  readonly lastRequestAt: () => number
+  readonly close: () => Promise<void>
+}
+
+export const startReceiver = (answer: "ok" | 500 | "never" = "ok") =>
+  new Promise<Receiver>((resolve) => {
     const spans: Array<ReceivedSpan> = []
     const requests: Array<string> = []
+    const bodies: Array<string> = []
+    let lastRequestAt = 0
     const server = createServer((req, res) => {
       let body = ""
       req.setEncoding("utf8").on("data", (chunk: string) => (body += chunk)).on("end", () => {
+        lastRequestAt = Date.now()
         requests.push(`${req.method} ${req.url} ${req.headers["content-type"]}`)
+        bodies.push(body)
+        if (answer === "never") return
+        if (answer === 500) return res.writeHead(500, { "content-type": "application/json" }).end("{}")
         if (req.method === "POST" && req.url === "/v1/traces") {
           const data = JSON.parse(body) as TracesRequest
           for (const rs of data.resourceSpans) {
@@ -60,6 +78,10 @@ export const startReceiver = () =>
     server.listen(0, "127.0.0.1", () => {
       const address = server.address()
       const port = typeof address === "object" && address !== null ? address.port : 0
-      resolve({ url: `http://127.0.0.1:${port}`, spans, requests, close: () => new Promise((done) => server.close(() => done())) })
+      const close = () => new Promise<void>((done) => {
+        server.close(() => done())
+        server.closeAllConnections()
+      })
+      resolve({ url: `http://127.0.0.1:${port}`, spans, requests, bodies, lastRequestAt: () => lastRequestAt, close })
     })
   })

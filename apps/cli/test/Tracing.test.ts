@@ -3,7 +3,8 @@ import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
-import { startReceiver } from "./OtlpReceiver.ts"
+import { answerWith, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
+import { type Receiver, startReceiver } from "./OtlpReceiver.ts"
 
 const probe = new URL("./module-probe.mjs", import.meta.url).pathname
 
@@ -11,7 +12,7 @@ const probe = new URL("./module-probe.mjs", import.meta.url).pathname
 const cliProcess = (home: string, args: ReadonlyArray<string>, env: Record<string, string>, probeFile?: string) =>
   probeFile === undefined ? cliAsync(home, args, env) : cliAsync(home, args, { ...env, MODULE_PROBE_FILE: probeFile }, ["--import", probe])
 
-let receiver: Awaited<ReturnType<typeof startReceiver>>
+let receiver: Receiver
 beforeAll(async () => {
   receiver = await startReceiver()
 })
@@ -59,6 +60,43 @@ describe("tracing", () => {
     assert.deepStrictEqual(loaded.filter((url) => /\/node_modules\/@(effect\/)?opentelemetry|OtlpExport/.test(url)), [])
     assert.strictEqual(receiver.requests.length, before)
   })
+
+  it("a receiver that answers errors or never answers neither fails the run nor holds the command past the OTLP timeout", async () => {
+    const [failing, silent] = await Promise.all([startReceiver(500), startReceiver("never")])
+    try {
+      const refused = await cliProcess(tempHome(), ["run", "daily"], { OTEL_EXPORTER_OTLP_ENDPOINT: failing.url })
+      assert.strictEqual(refused.code, 0, refused.stderr)
+      assert.match(refused.stdout, /· completed ·/)
+      assert.isAbove(failing.requests.length, 0)
+      assert.deepStrictEqual(refused.stderr.split("\n").filter((l) => l.includes("tracing")), ["warning: tracing: spans not exported (Internal Server Error)"])
+      const ignored = await cliProcess(tempHome(), ["run", "daily"], { OTEL_EXPORTER_OTLP_ENDPOINT: silent.url })
+      const held = Date.now() - silent.lastRequestAt()
+      assert.strictEqual(ignored.code, 0, ignored.stderr)
+      assert.isAbove(silent.requests.length, 0)
+      assert.match(ignored.stderr, /^warning: tracing: spans not exported \(.*\)$/m)
+      // The OTLP timeout here is 3 s (the spec's default, 10 s, held every command that long at its end).
+      assert.isBelow(held, 7_000, "the process outlived its last export by more than the timeout")
+    } finally {
+      await Promise.all([failing.close(), silent.close()])
+    }
+  }, 60_000)
+
+  it("exports no secret: the LLM keys and the API token of the run's environment appear in no span", async () => {
+    const keys = { OPENAI_API_KEY: "sk-trace-openai-91d2", GEMINI_API_KEY: "gm-trace-gemini-4b7e", ANTHROPIC_API_KEY: "ant-trace-anthropic-0c35", GROQ_API_KEY: "gsk-trace-groq-e8a1", DEEPSEEK_API_KEY: "ds-trace-deepseek-5f60" }
+    const token = "api-token-in-the-trace-env-0123456789"
+    const fake = await startFake((r) => r.kind === "pitch" ? answerWith(r, JSON.stringify(validAnswer(r))) : undefined)
+    const before = receiver.bodies.length
+    try {
+      const result = await cliProcess(tempHome(), ["run", "daily"], { ...liveEnv(fake, keys), COUNCIL_API_TOKEN: token, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.isAbove(fake.requests.length, 0)
+    } finally {
+      await fake.close()
+    }
+    const exported = receiver.bodies.slice(before).join("\n")
+    assert.include(exported, "stage.PmPitches")
+    for (const secret of [...Object.values(keys), token]) assert.notInclude(exported, secret)
+  }, 60_000)
 
   it("a bad endpoint is a configuration error naming the variable, without echoing it", async () => {
     for (const value of ["not a url", "ftp://collector:4318", "http://user:secret@collector:4318"]) {

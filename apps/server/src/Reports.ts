@@ -13,6 +13,7 @@ import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { MarketData } from "@council/market"
 import { BacktestReport, liveBook, Standings, type TradeLedger } from "@council/tracking"
+import type { CompletedBooks } from "./CompletedBooks.ts"
 
 const HEADERS = {
   "cache-control": "no-cache",
@@ -22,15 +23,15 @@ const HEADERS = {
 
 const plain = (status: number, text: string) => HttpServerResponse.text(text, { status, headers: HEADERS })
 
-/** The report route, over the services it reads (captured when the layer is built). */
-export const routes = (riskFree: number) =>
+/** The report route, over the services it reads (captured when the layer is built); completed books computed once. */
+export const routes = (riskFree: number, completed: CompletedBooks) =>
   Layer.unwrap(Effect.gen(function*() {
     const context = yield* Effect.context<TradeLedger | MarketData | SqlClient.SqlClient>()
     const votes = yield* Effect.serviceOption(Standings.MechanicalVotes)
     const report = Effect.gen(function*() {
       const { id } = yield* HttpRouter.params
       const book = id === "live" ? liveBook : yield* Standings.bookFor(id)
-      const data = yield* BacktestReport.reportData(book, { riskFree })
+      const data = yield* completed.through("report", book, {}, BacktestReport.reportData(book, { riskFree }))
       return HttpServerResponse.text(BacktestReport.renderHtml(data), { contentType: "text/html; charset=utf-8", headers: HEADERS })
     }).pipe(
       Effect.provide(context),

@@ -51,8 +51,14 @@ export const shadowVoteOf = (decision: unknown): ShadowVote | null =>
       mechanical === undefined ? null : { ...mechanical, agrees: tradeSet(mechanical.trades) === tradeSet(trades), fallback: fallback ?? null }
   })
 
-/** A run with each stage's checkpoint; the stored parts are passed on leniently (see `RunDetail`). */
-export const runDetail = (id: string): Effect.Effect<RunDetail, NotFound | Unavailable, RunStore | SqlClient.SqlClient> =>
+/**
+ * A run with each stage's checkpoint; the stored parts are passed on leniently (see `RunDetail`). `outputs: "none"`
+ * leaves the raw outputs out (the parts decoded from them stay).
+ */
+export const runDetail = (
+  id: string,
+  options: { readonly outputs?: "all" | "none" | undefined } = {}
+): Effect.Effect<RunDetail, NotFound | Unavailable, RunStore | SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const store = yield* RunStore
     const found = id.trim() === "" ? Option.none() : yield* store.getRun(RunId.make(id))
@@ -75,7 +81,7 @@ export const runDetail = (id: string): Effect.Effect<RunDetail, NotFound | Unava
       shadowVote: shadowVoteOf(part("CouncilSynthesis")),
       verdicts: part("RiskApproval"),
       execution: part("Execution"),
-      outputs,
+      outputs: options.outputs === "none" ? {} : outputs,
       llmCosts: Option.getOrNull(costs)
     }
   }).pipe(Effect.catchTag("StoreError", (e) => Effect.fail(unavailable(e))))
@@ -89,4 +95,4 @@ export const RunsHandlers = HttpApiBuilder.group(MonitorApi, "runs", (handlers) 
         const imported = yield* importedIds(limit)
         return runs.map((run) => summaryOf(run, imported.has(run.id)))
       }).pipe(Effect.mapError(unavailable)))
-    .handle("get", ({ params }) => runDetail(params.id)))
+    .handle("get", ({ params, query }) => runDetail(params.id, { outputs: query.outputs })))

@@ -8,7 +8,8 @@
  * its `SqlClient`, and `MarketData` (SPY) — and keeps it until SIGINT/SIGTERM. `routes` serves tests through
  * `HttpRouter.toWebHandler` or a server of their own.
  *
- * **Gotchas**: binds 127.0.0.1 unless told otherwise; request logging is off (nothing of a request — its
+ * **Gotchas**: binds 127.0.0.1 unless told otherwise, and then answers only requests addressed to localhost or
+ * 127.0.0.1 (`HostCheck`); request logging is off (nothing of a request — its
  * `Authorization` header included — reaches the logs).
  *
  * @since 0.1.0
@@ -22,10 +23,13 @@ import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { MonitorApi } from "@council/api"
 import { AccountsHandlers } from "./AccountsHandlers.ts"
+import * as CompletedBooks from "./CompletedBooks.ts"
 import * as Auth from "./Auth.ts"
 import { ControlHandlers } from "./ControlHandlers.ts"
 import * as Dashboard from "./Dashboard.ts"
+import * as HostCheck from "./HostCheck.ts"
 import * as Reports from "./Reports.ts"
+import * as RequestErrors from "./RequestErrors.ts"
 import { RunsHandlers } from "./RunsHandlers.ts"
 import { standingsHandlers } from "./StandingsHandlers.ts"
 
@@ -42,18 +46,24 @@ export interface Options extends Settings {
 }
 
 /** Every route: the API, its OpenAPI document, the dashboard and the books' report pages. */
-export const routes = (settings: Settings) =>
-  Layer.mergeAll(
+export const routes = (settings: Settings) => {
+  const completed = CompletedBooks.make()
+  return Layer.mergeAll(
     HttpApiBuilder.layer(MonitorApi, { openapiPath: "/openapi.json" }).pipe(
-      Layer.provide([AccountsHandlers, RunsHandlers, standingsHandlers(settings.riskFree), ControlHandlers]),
+      Layer.provide([AccountsHandlers, RunsHandlers, standingsHandlers(settings.riskFree, completed), ControlHandlers]),
       Layer.provide(Auth.layer(settings.token))
     ),
     Dashboard.routes,
-    Reports.routes(settings.riskFree)
+    Reports.routes(settings.riskFree, completed),
+    RequestErrors.layer
   )
+}
 
-/** The server listening on `host:port` (port 0: any free port; read it from `HttpServer`'s address). */
+/**
+ * The server listening on `host:port` (port 0: any free port; read it from `HttpServer`'s address); on a loopback
+ * `host`, requests addressed to any other name are refused (`HostCheck`: DNS rebinding).
+ */
 export const layer = (options: Options) =>
-  HttpRouter.serve(routes(options), { disableLogger: true, disableListenLog: true }).pipe(
+  HttpRouter.serve(Layer.merge(routes(options), HostCheck.layer(options.host)), { disableLogger: true, disableListenLog: true }).pipe(
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host: options.host }))
   )

@@ -1,34 +1,77 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
-import { AccountId } from "@council/domain"
-import { MonitorApi, NotFound, Unavailable } from "@council/api"
-import { BacktestReport, liveBook, Standings, TradeLedger } from "@council/tracking"
+import { AccountId, type TradingDay } from "@council/domain"
+import { BadRequest, MonitorApi, NotFound, Unavailable } from "@council/api"
+import { BarIndex } from "@council/market"
+import { BacktestReport, type BookId, liveBook, Standings, TradeLedger } from "@council/tracking"
+import type { CompletedBooks } from "./CompletedBooks.ts"
 
 const failures = {
   BookNotFound: (e: Standings.BookNotFound) => Effect.fail(new NotFound({ message: e.message })),
   LedgerError: (e: { readonly message: string }) => Effect.fail(new Unavailable({ message: e.message }))
 }
 
-/** The leaderboard, equity and backtests from the ledger; `riskFree` is the yearly rate of Sharpe and Sortino. */
-export const standingsHandlers = (riskFree: number) => HttpApiBuilder.group(MonitorApi, "standings", (handlers) =>
+interface WindowQuery {
+  readonly backtest?: string | undefined
+  readonly from?: TradingDay | undefined
+  readonly to?: TradingDay | undefined
+}
+
+/**
+ * The book and the window a query names: `from`/`to` must be dates that exist (`2025-02-30` is refused, not read as
+ * an empty window) and `from` must not come after `to`.
+ */
+const windowOf = (query: WindowQuery) =>
+  Effect.gen(function*() {
+    for (const [name, day] of [["from", query.from], ["to", query.to]] as const) {
+      if (day !== undefined && !BarIndex.isCalendarDate(day)) return yield* new BadRequest({ message: `query parameter ${name}: ${day} is not a calendar date` })
+    }
+    if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
+      return yield* new BadRequest({ message: `query parameters from ${query.from} and to ${query.to}: from comes after to` })
+    }
+    const book = yield* Standings.bookFor(query.backtest)
+    return { book, from: query.from, to: query.to }
+  })
+
+const noAccount = (raw: string, book: BookId, held: ReadonlyArray<string>) =>
+  new NotFound({ message: `no account "${raw.slice(0, 40)}" in book ${book}${held.length > 0 ? ` (its accounts: ${held.join(", ")})` : ""}` })
+
+/**
+ * One account's series. An empty answer is checked against the whole book: an account it does not hold is
+ * `NotFound` (as `/api/positions` refuses one no broker serves), a window with no sessions is an empty series.
+ */
+const accountEquity = (window: Standings.Query, raw: string) =>
+  Effect.gen(function*() {
+    const account = Schema.decodeUnknownOption(AccountId)(raw.trim().toUpperCase())
+    if (account._tag === "None") return yield* noAccount(raw, window.book, [])
+    const report = yield* Standings.equityReport({ ...window, account: account.value })
+    if (report.accounts.length > 0) return report
+    const held = yield* TradeLedger.use((ledger) => ledger.equity({ book: window.book })).pipe(Effect.map((rows) => [...new Set(rows.map((r) => r.account))]))
+    return held.length === 0 || held.includes(account.value) ? report : yield* noAccount(raw, window.book, held)
+  })
+
+/**
+ * The leaderboard, equity and backtests from the ledger; `riskFree` is the yearly rate of Sharpe and Sortino. A
+ * completed backtest's leaderboard, equity series and report are computed once (`completed`).
+ */
+export const standingsHandlers = (riskFree: number, completed: CompletedBooks) => HttpApiBuilder.group(MonitorApi, "standings", (handlers) =>
   handlers
     .handle("leaderboard", ({ query }) =>
       Effect.gen(function*() {
-        const book = yield* Standings.bookFor(query.backtest)
-        return yield* Standings.leaderboardReport({ book, from: query.from, to: query.to, riskFree })
+        const window = yield* windowOf(query)
+        return yield* completed.through("leaderboard", window.book, window, Standings.leaderboardReport({ ...window, riskFree }))
       }).pipe(Effect.catchTags(failures)))
     .handle("equity", ({ query }) =>
       Effect.gen(function*() {
-        const book = yield* Standings.bookFor(query.backtest)
-        const account = query.account === undefined ? undefined : Schema.decodeUnknownOption(AccountId)(query.account.trim().toUpperCase())
-        if (account !== undefined && account._tag === "None") return yield* new NotFound({ message: `no account "${query.account?.slice(0, 40)}"` })
-        return yield* Standings.equityReport({ book, account: account?.value, from: query.from, to: query.to })
+        const window = yield* windowOf(query)
+        const series = query.account === undefined ? Standings.equityReport(window) : accountEquity(window, query.account)
+        return yield* completed.through(`equity ${query.account?.trim().toUpperCase() ?? "*"}`, window.book, window, series)
       }).pipe(Effect.catchTags(failures)))
     .handle("report", ({ params }) =>
       Effect.gen(function*() {
         const book = params.id === "live" ? liveBook : yield* Standings.bookFor(params.id)
-        return yield* BacktestReport.reportData(book, { riskFree })
+        return yield* completed.through("report", book, {}, BacktestReport.reportData(book, { riskFree }))
       }).pipe(Effect.catchTags(failures)))
     .handle("backtests", () =>
       TradeLedger.use((ledger) => ledger.books).pipe(

@@ -40,6 +40,8 @@ async function api(path) {
   return body
 }
 
+/** Dollars with `digits` decimals (axis ticks a few cents apart stay apart). */
+const dollars = (x, digits) => x.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: Math.min(digits, 2), maximumFractionDigits: Math.min(digits, 2) })
 const money = (x) => x === null || x === undefined ? "—" : x.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 })
 /** LLM spend: fractions of a cent stay visible ($0.00396), as `show` prints them. */
 const usd = (x) => x === null || x === undefined ? "—" : x === 0 ? "$0" : Math.abs(x) < 0.01 ? `$${x.toFixed(5)}` : Math.abs(x) < 1 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`
@@ -51,7 +53,8 @@ const ms = (x) => x === null || x === undefined ? "—" : x < 1000 ? `${Math.rou
 const badge = (text) => h("span", { class: `badge ${String(text).replace(/[^a-z-]/gi, "")}` }, text)
 const card = (title, ...body) => h("section", { class: "card" }, title ? h("h2", {}, title) : null, ...body)
 
-const colors = new Map()
+/** The six accounts keep the same colour on every page, whichever of them a page names first. */
+const colors = new Map(["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"].map((name, i) => [name, PALETTE[i]]))
 const colorOf = (name) => {
   if (!colors.has(name)) colors.set(name, PALETTE[colors.size % PALETTE.length])
   return colors.get(name)
@@ -73,19 +76,23 @@ function ticks(lo, hi, count = 5) {
   return out
 }
 
+/** Digits after the point that tell ticks `step` apart when shown as `scale` × value (100 for percent). */
+const decimalsFor = (step, scale = 1) => Math.max(0, Math.ceil(-Math.log10(step * scale) + 1e-9))
+
 /**
  * A line chart over sessions. `series`: [{ name, color, dashed, points: [{ date, value }] }]. The <svg> carries
  * its scales (data-y0/y1: the value domain, data-top/bottom: its pixels; data-dates: the x categories) so its
  * drawing can be checked against the data.
  */
 function lineChart(series, { height = 280, format = (v) => v, id } = {}) {
+  // `format(value, step)`: step is the distance between ticks, so labels carry the digits that tell them apart.
   const width = 1000
   const m = { top: 12, right: 16, bottom: 28, left: 72 }
   const dates = [...new Set(series.flatMap((s) => s.points.map((p) => p.date)))].sort()
   const values = series.flatMap((s) => s.points.map((p) => p.value))
   if (dates.length === 0) return h("p", { class: "empty" }, "nothing recorded yet")
   let lo = Math.min(...values), hi = Math.max(...values)
-  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 1
+  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 0.01
   lo -= pad; hi += pad
   const top = m.top, bottom = height - m.bottom, left = m.left, right = width - m.right
   const x = (date) => dates.length === 1 ? (left + right) / 2 : left + (dates.indexOf(date) / (dates.length - 1)) * (right - left)
@@ -96,9 +103,11 @@ function lineChart(series, { height = 280, format = (v) => v, id } = {}) {
     "data-dates": dates.join(",")
   })
   const grid = h("svg:g", { class: "grid" })
-  for (const t of ticks(lo, hi)) {
+  const marks = ticks(lo, hi)
+  const step = marks.length > 1 ? marks[1] - marks[0] : Math.abs(hi - lo) || 1
+  for (const t of marks) {
     grid.append(h("svg:line", { x1: left, x2: right, y1: y(t), y2: y(t) }))
-    grid.append(h("svg:text", { x: left - 8, y: y(t) + 4, "text-anchor": "end" }, format(t)))
+    grid.append(h("svg:text", { x: left - 8, y: y(t) + 4, "text-anchor": "end", class: "tick" }, format(t, step)))
   }
   const every = Math.max(1, Math.ceil(dates.length / 8))
   dates.forEach((d, i) => {
@@ -114,7 +123,13 @@ function lineChart(series, { height = 280, format = (v) => v, id } = {}) {
       points, fill: "none", stroke: s.color, "stroke-width": s.dashed ? 1.5 : 2, "stroke-dasharray": s.dashed ? "5 4" : null,
       "stroke-linejoin": "round", "data-series": s.name
     }, h("svg:title", {}, s.name)))
+    // One session draws no line: its point is a dot, so the chart is not empty.
+    if (s.points.length === 1) {
+      const [p] = s.points
+      svg.append(h("svg:circle", { cx: x(p.date), cy: y(p.value), r: 4, fill: s.color, "data-series": s.name }, h("svg:title", {}, `${s.name} ${p.date}: ${format(p.value, 0.01)}`)))
+    }
   }
+  if (dates.length === 1) svg.append(h("svg:text", { x: (left + right) / 2, y: top + 14, "text-anchor": "middle", class: "note" }, "one session so far: curves start with the second"))
   return svg
 }
 
@@ -150,7 +165,7 @@ function accountCards(accounts, equity) {
       a.snapshot
         ? [h("div", { class: "equity" }, money(a.snapshot.equity)),
           h("div", { class: "sub" }, `cash ${money(a.snapshot.cash)} · ${a.snapshot.positions.length} position${a.snapshot.positions.length === 1 ? "" : "s"}`),
-          h("div", { class: `sub ${tone(day)}` }, day === null ? "no ledger history" : `last session ${signed(day, 2)}`)]
+          h("div", { class: `sub ${tone(day)}` }, day !== null ? `last session ${signed(day, 2)}` : last ? `one session in the ledger (${last.date})` : "no ledger history")]
         : h("div", { class: "sub neg" }, a.error))
   }))
 }
@@ -196,8 +211,8 @@ function equityCharts(equity) {
   }
   const drawdowns = equity.accounts.map((a) => ({ name: a.account, color: colorOf(a.account), points: a.points.map((p) => ({ date: p.date, value: -p.drawdown })) }))
   return [
-    card("Equity", lineChart(series, { id: "equity-chart", format: (v) => money(v) }), legend(series)),
-    card("Drawdown", lineChart(drawdowns, { id: "drawdown-chart", height: 200, format: (v) => pct(Math.abs(v) < 1e-12 ? 0 : v, 1) }), legend(drawdowns))
+    card("Equity", lineChart(series, { id: "equity-chart", format: (v, step) => dollars(v, decimalsFor(step)) }), legend(series)),
+    card("Drawdown", lineChart(drawdowns, { id: "drawdown-chart", height: 200, format: (v, step) => pct(Math.abs(v) < 1e-12 ? 0 : v, decimalsFor(step, 100)) }), legend(drawdowns))
   ]
 }
 
@@ -216,18 +231,47 @@ function timeline(runs) {
       h("td", {}, h("div", { class: "bar", style: `width:${Math.max(30, ((r.durationMs ?? longest) / longest) * 100)}%` }))))))
 }
 
+/** A card saying what it waits for; `fill` replaces it with what arrives, or with why it could not. */
+const pending = (title, what) => card(title, h("p", { class: "muted loading" }, what))
+
+async function fill(slots, title, load, render) {
+  try {
+    const value = await load
+    const done = [render(value)].flat()
+    slots[0].replaceWith(...done)
+    slots.slice(1).forEach((slot) => slot.remove())
+  } catch (error) {
+    slots[0].replaceWith(card(title, h("p", { class: "neg error" }, `Could not load: ${error.message}`)))
+    slots.slice(1).forEach((slot) => slot.remove())
+  }
+}
+
+/**
+ * The book's overview. Each part shows as soon as its answer arrives: a long backtest's leaderboard (bootstrap
+ * intervals over thousands of sessions) can take many seconds the first time, and its curves need not wait for it.
+ */
 async function overview() {
-  const [accounts, equity, board, runs] = await Promise.all([
-    api("/api/accounts"), api(`/api/equity${bookQuery()}`), api(`/api/leaderboard${bookQuery()}`), api("/api/runs?limit=12")
-  ])
+  const live = book === ""
+  const equity = api(`/api/equity${bookQuery()}`)
+  const runs = live ? api("/api/runs?limit=12") : null
+  const slots = {
+    accounts: live ? [pending("Accounts", "Asking each broker…")] : [],
+    board: [pending("Leaderboard", "Computing the leaderboard and its 95 % intervals…")],
+    charts: [pending("Equity", "Loading the equity series…"), pending("Drawdown", "Loading…")],
+    runs: live ? [pending("Recent runs", "Loading…")] : []
+  }
   view.replaceChildren(
-    h("h1", {}, book === "" ? "Live book" : `Backtest ${book}`),
-    h("div", { class: "grid" },
-      book === "" ? card("Accounts", accountCards(accounts, equity)) : null,
-      leaderboardCard(board),
-      ...equityCharts(equity),
-      book === "" ? card("Recent runs", timeline(runs), stageLegend(), h("p", {}, h("a", { href: "#/runs" }, "all runs →"))) : null))
-  fillStageBars(runs)
+    h("h1", {}, live ? "Live book" : `Backtest ${book}`),
+    h("div", { class: "grid" }, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs))
+  await Promise.all([
+    live ? fill(slots.accounts, "Accounts", Promise.all([api("/api/accounts"), equity]), ([accounts, series]) => card("Accounts", accountCards(accounts, series))) : null,
+    fill(slots.board, "Leaderboard", api(`/api/leaderboard${bookQuery()}`), leaderboardCard),
+    fill(slots.charts, "Equity", equity, equityCharts),
+    live ? fill(slots.runs, "Recent runs", runs, (list) => {
+      setTimeout(() => fillStageBars(list))
+      return card("Recent runs", timeline(list), stageLegend(), h("p", {}, h("a", { href: "#/runs" }, "all runs →")))
+    }) : null
+  ])
 }
 
 async function runsPage() {
@@ -236,14 +280,14 @@ async function runsPage() {
   fillStageBars(runs.slice(0, 30))
 }
 
-const STAGES = ["FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
+const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
 const stageColor = (name) => PALETTE[(STAGES.indexOf(name) + PALETTE.length) % PALETTE.length]
 const stageLegend = () => legend(STAGES.map((name) => ({ name, color: stageColor(name) })))
 
 /** Each run's bar shows its stages' durations (colour per stage, hatched when missing) once its detail loads. */
 function fillStageBars(runs) {
   for (const r of runs) {
-    api(`/api/runs/${encodeURIComponent(r.id)}`).then((d) => {
+    api(`/api/runs/${encodeURIComponent(r.id)}?outputs=none`).then((d) => {
       const bar = view.querySelector(`tr[data-run="${CSS.escape(r.id)}"] .bar`)
       bar?.replaceChildren(...stageBar(d.stages).children)
     }).catch(() => {})
@@ -360,19 +404,37 @@ function verdictsBlock(v) {
   ]
 }
 
+/** What each account did; equity only for runs that read it back (execution no longer does: the ledger has it). */
 function executionBlock(e) {
   if (!e) return h("p", { class: "empty" }, "not executed")
-  return h("table", { id: "execution" },
-    h("thead", {}, h("tr", {}, ["Account", "Status", "Placed", "At broker already", "Failed", "Canceled", "Equity", "Message"].map((t) => h("th", {}, t)))),
-    h("tbody", {}, (e.accounts ?? []).map((a) => h("tr", {},
-      h("td", {}, a.account), h("td", {}, badge(a.status)), h("td", { class: "num" }, (a.orders ?? []).length), h("td", { class: "num" }, (a.adopted ?? []).length),
-      h("td", { class: "num" }, (a.failures ?? []).length), h("td", { class: "num" }, a.canceled ?? 0), h("td", { class: "num" }, money(a.equity)), h("td", {}, a.message)))))
+  const accounts = e.accounts ?? []
+  const equity = accounts.some((a) => a.equity !== null && a.equity !== undefined)
+  return [
+    h("table", { id: "execution" },
+      h("thead", {}, h("tr", {}, ["Account", "Status", "Placed", "At broker already", "Failed", "Canceled", ...(equity ? ["Equity"] : []), "Message"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, accounts.map((a) => h("tr", {},
+        h("td", {}, a.account), h("td", {}, badge(a.status)), h("td", { class: "num" }, (a.orders ?? []).length), h("td", { class: "num" }, (a.adopted ?? []).length),
+        h("td", { class: "num" }, (a.failures ?? []).length), h("td", { class: "num" }, a.canceled ?? 0), equity ? h("td", { class: "num" }, money(a.equity)) : null, h("td", {}, a.message))))),
+    ordersTable(accounts)
+  ]
+}
+
+/** Every order the run sent (or found at its broker), with what the broker answered. */
+function ordersTable(accounts) {
+  const rows = accounts.flatMap((a) => [...(a.orders ?? []).map((o) => [a.account, o, "placed"]), ...(a.adopted ?? []).map((o) => [a.account, o, "at broker already"])])
+  if (rows.length === 0) return h("p", { class: "muted" }, "No order was sent.")
+  return h("table", { id: "orders" },
+    h("thead", {}, h("tr", {}, ["Account", "Order", "Class", "Status", "Filled", "Client order id", ""].map((t) => h("th", {}, t)))),
+    h("tbody", {}, rows.map(([account, o, how]) => h("tr", { "data-client-order-id": o.clientOrderId },
+      h("td", {}, account), h("td", {}, `${o.side} ${o.qty} ${o.symbol} ${o.type}${o.limitPrice ? ` @ ${o.limitPrice}` : ""}`), h("td", {}, o.orderClass),
+      h("td", {}, badge(o.status)), h("td", { class: "num" }, o.filledQty ? `${o.filledQty} @ ${o.filledAvgPrice ?? "?"}` : "—"),
+      h("td", { class: "muted" }, o.clientOrderId), h("td", { class: "muted" }, how)))))
 }
 
 async function runPage(id) {
   const d = await api(`/api/runs/${encodeURIComponent(id)}`)
   const r = d.run
-  const known = new Set(["FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"])
+  const known = new Set(STAGES.filter((stage) => stage !== "Reconcile"))
   const others = Object.entries(d.outputs).filter(([stage]) => !known.has(stage))
   view.replaceChildren(
     h("h1", { id: "run-title" }, `Run ${r.id}`),

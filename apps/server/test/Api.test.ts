@@ -1,7 +1,8 @@
+import { request } from "node:http"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { BACKTEST, LLM_DAY, type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { BACKTEST, KEYS, LLM_DAY, type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
 
 const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
 
@@ -13,7 +14,7 @@ let guarded: ServerProcess
 
 beforeAll(async () => {
   home = await prepareHome(30)
-  ;[open, guarded] = await Promise.all([startServer(home.home), startServer(home.home, { COUNCIL_API_TOKEN: TOKEN })])
+  ;[open, guarded] = await Promise.all([startServer(home.home), startServer(home.home, { COUNCIL_API_TOKEN: TOKEN, ...KEYS })])
 }, 90_000)
 
 afterAll(async () => {
@@ -48,6 +49,12 @@ describe("monitor API", () => {
       assert.property(body.paths, path)
     }
     assert.deepStrictEqual(body.paths["/api/close-all"].post.security, [{ bearer: [] }])
+    const described = (schema: any): boolean => typeof schema?.description === "string" || (schema?.allOf ?? []).some(described)
+    for (const [path, operations] of Object.entries<any>(body.paths)) {
+      for (const [method, operation] of Object.entries<any>(operations)) {
+        for (const parameter of operation.parameters ?? []) assert.isTrue(described(parameter.schema), `${method} ${path} ${parameter.name} says nothing of what it takes`)
+      }
+    }
   })
 
   it("lists the six accounts as their brokers report them, with positions and orders", async () => {
@@ -95,6 +102,69 @@ describe("monitor API", () => {
     assert.strictEqual(badDate.status, 400)
   })
 
+  it("answers bad input with a 4xx whose one-line message names the input, a status its OpenAPI document declares", async () => {
+    const openapi = (await get(open, "/openapi.json")).body
+    const cases: ReadonlyArray<readonly [string, string, number, RegExp, unknown?]> = [
+      ["GET", "/api/runs?limit=0", 400, /^query parameter limit: .*between 1 and 1000/],
+      ["GET", "/api/runs?limit=many", 400, /^query parameter limit: /],
+      ["GET", "/api/orders?status=bogus", 400, /^query parameter status: .*"open" \| "closed" \| "all"/],
+      ["GET", "/api/leaderboard?from=yesterday", 400, /^query parameter from: expected a date as YYYY-MM-DD/],
+      ["GET", "/api/leaderboard?from=2025-02-30", 400, /^query parameter from: 2025-02-30 is not a calendar date/],
+      ["GET", "/api/equity?to=2025-13-01", 400, /^query parameter to: 2025-13-01 is not a calendar date/],
+      ["GET", "/api/equity?from=2025-03-01&to=2025-02-01", 400, /from comes after to/],
+      ["GET", "/api/leaderboard?from=2025-01-03&from=2025-01-06", 400, /^query parameter from: /],
+      ["GET", "/api/equity?account=NOBODY", 404, /^no account "NOBODY" in book live \(its accounts: CHATGPT, /],
+      ["GET", `/api/equity?account=NOBODY&backtest=${BACKTEST}`, 404, new RegExp(`^no account "NOBODY" in book ${BACKTEST}`)],
+      ["GET", "/api/runs/no-such-run", 404, /^no run no-such-run/],
+      ["GET", "/api/backtests/nope/report", 404, /^no backtest "nope"/],
+      ["POST", "/api/backtests", 400, /^request body from: expected a date as YYYY-MM-DD/, { from: "soon", to: "2025-01-31" }],
+      ["POST", "/api/backtests", 400, /^request body: .*JSON/, "{not json"],
+      ["GET", "/api/nothing-here", 404, /^no route GET \/api\/nothing-here \(the API: \/openapi\.json\)/]
+    ]
+    for (const [method, path, status, message, payload] of cases) {
+      const res = await fetch(`${guarded.url}${path}`, method === "GET" ? {} : {
+        method,
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        body: typeof payload === "string" ? payload : JSON.stringify(payload)
+      })
+      const body = await bodyOf(res)
+      assert.strictEqual(res.status, status, `${method} ${path}`)
+      assert.strictEqual(res.headers.get("content-type"), "application/json", `${method} ${path}`)
+      assert.match(body?.message ?? "", message, `${method} ${path}`)
+      assert.notInclude(body.message, "\n")
+      assert.strictEqual(body._tag, status === 400 ? "BadRequest" : "NotFound")
+      const template = path.split("?")[0]!.replace(/^\/api\/runs\/[^/]+$/, "/api/runs/{id}").replace(/^\/api\/backtests\/[^/]+\/report$/, "/api/backtests/{id}/report")
+      const operation = openapi.paths[template]?.[method.toLowerCase()]
+      if (operation !== undefined) assert.property(operation.responses, String(status), `${method} ${template} does not declare ${status}`)
+      else assert.strictEqual(template, "/api/nothing-here")
+    }
+  })
+
+  it("bound to 127.0.0.1, answers requests addressed to localhost or 127.0.0.1 only: a rebound name (DNS rebinding) reads nothing", async () => {
+    const port = Number(new URL(open.url).port)
+    const status = (host: string, path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port, path, headers: { host } }, (res) => {
+          let body = ""
+          res.on("data", (chunk: Buffer) => body += chunk.toString("utf8"))
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }))
+        })
+        req.on("error", reject)
+        req.end()
+      })
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, "localhost", `[::1]:${port}`]) {
+      assert.strictEqual((await status(host, "/api/positions")).status, 200, host)
+    }
+    for (const host of [`rebound.example:${port}`, `127.0.0.1.rebound.example:${port}`, "192.168.1.20"]) {
+      for (const path of ["/api/positions", "/api/runs", "/", "/openapi.json", `/backtests/${BACKTEST}/report.html`]) {
+        const refused = await status(host, path)
+        assert.strictEqual(refused.status, 403, `${host} ${path}`)
+        assert.match(JSON.parse(refused.body).message, /answers requests addressed to localhost or 127\.0\.0\.1 only/)
+        assert.notInclude(refused.body, "CHATGPT")
+      }
+    }
+  })
+
   it("lists runs and opens an offline one with its stages, pitches, peer reviews, decision, verdicts and execution; it spent nothing on LLMs", async () => {
     const runs = await get(open, "/api/runs")
     assert.deepStrictEqual(runs.body.map((r: any) => r.id), [home.runId, home.llmRunId])
@@ -110,6 +180,9 @@ describe("monitor API", () => {
     assert.deepStrictEqual(body.execution.accounts.map((a: any) => a.account), [...ACCOUNTS])
     assert.deepStrictEqual(Object.keys(body.outputs), STAGES)
     assert.isNull(body.llmCosts)
+    const lean = await get(open, `/api/runs/${home.runId}?outputs=none`)
+    assert.deepStrictEqual(lean.body, { ...body, outputs: {} })
+    assert.strictEqual((await get(open, `/api/runs/${home.runId}?outputs=some`)).status, 400)
     const missing = await get(open, "/api/runs/2026-01-01-00000000")
     assert.strictEqual(missing.status, 404)
   })
@@ -220,6 +293,22 @@ describe("monitor API", () => {
     const unauthorized = await post(guarded, "/api/backtests", { from: "2024-02-01", to: "2024-02-09" })
     assert.strictEqual(unauthorized.status, 401)
   }, 60_000)
+
+  it("shows no secret: the API token and the LLM keys of its environment are in no answer, page or line of its output", async () => {
+    const paths = [
+      "/", "/app.js", "/openapi.json", "/api/accounts", "/api/positions", "/api/orders?status=all", "/api/runs",
+      `/api/runs/${home.llmRunId}`, `/api/runs/${home.runId}`, "/api/leaderboard", "/api/equity", "/api/backtests",
+      "/api/backtests/latest/report", "/api/backtests/live/report", "/backtests/live/report.html", `/backtests/${BACKTEST}/report.html`,
+      "/api/runs?limit=0", "/api/nothing-here"
+    ]
+    const answers = await Promise.all(paths.map(async (path) => [path, await (await fetch(`${guarded.url}${path}`)).text()] as const))
+    answers.push(["refused close-all", JSON.stringify((await post(guarded, "/api/close-all", {}, `${TOKEN}-wrong`)).body)])
+    answers.push(["server output", guarded.output()])
+    assert.include(answers.find(([path]) => path === `/api/runs/${home.llmRunId}`)![1], "anthropic:claude-sonnet-4-6", "the LLM run is there to leak from")
+    for (const [where, text] of answers) {
+      for (const secret of [TOKEN, ...Object.values(KEYS)]) assert.notInclude(text, secret, where)
+    }
+  })
 
   it("stops cleanly on SIGTERM and SIGINT, closing its port", async () => {
     for (const [server, signal] of [[open, "SIGTERM"], [guarded, "SIGINT"]] as const) {

@@ -1,14 +1,13 @@
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { type Browser, chromium, type Page } from "playwright-core"
+import type { Browser, Page } from "playwright-core"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
-import { BACKTEST, type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { BACKTEST, collectProblems, launchChromium, type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
 
 /** Where the test leaves its screenshots, to look at. */
 export const SCREENSHOTS = join(tmpdir(), "council-dashboard")
 
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 let home: MonitorHome
 let server: ServerProcess
@@ -19,12 +18,9 @@ const requests: Array<string> = []
 
 beforeAll(async () => {
   home = await prepareHome(40)
-  ;[server, browser] = await Promise.all([startServer(home.home), chromium.launch({ executablePath: "/usr/bin/chromium", args: FLAGS })])
+  ;[server, browser] = await Promise.all([startServer(home.home), launchChromium()])
   page = await browser.newPage({ viewport: { width: 1360, height: 1500 } })
-  page.on("console", (message) => {
-    if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`)
-  })
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`))
+  collectProblems(page, problems)
   page.on("request", (request) => requests.push(request.url()))
 }, 90_000)
 
@@ -91,6 +87,10 @@ describe("dashboard in Chromium", () => {
     for (const [column, right] of fit.columns) assert.isAtMost(right, fit.card, `column ${column} is cut off`)
     assert.deepStrictEqual(problems, [])
     assert.deepStrictEqual(requests.filter((url) => !url.startsWith(server.url)), [])
+    // The stage bars need no stage's raw output (a run's market snapshot alone is ~250 KB).
+    const details = requests.filter((url) => /\/api\/runs\/[^/?]+/.test(url))
+    assert.isAbove(details.length, 0)
+    for (const url of details) assert.match(url, /\?outputs=none$/)
   })
 
   it("draws each account's equity curve through the points of the API's series, and SPY beside them", async () => {

@@ -5,6 +5,7 @@
  * `pnpm pipeline serve` on it as a real process, on a free 127.0.0.1 port.
  */
 import { spawn } from "node:child_process"
+import { type Browser, chromium, type Page } from "playwright-core"
 import { join } from "node:path"
 import { answerWith, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
 import { bin, runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
@@ -16,7 +17,8 @@ export { BACKTEST } from "../../../packages/tracking/test/fixtures/SimulatedBook
 /** The session the LLM council trades: inside the simulated live book, which starts on 2025-01-02. */
 export const LLM_DAY = "2025-01-15"
 
-const KEYS = {
+/** The LLM keys of the LLM day (fake provider): what no answer, page or log of the monitor may show. */
+export const KEYS = {
   OPENAI_API_KEY: "sk-monitor-openai-5d1f",
   GEMINI_API_KEY: "gm-monitor-gemini-8a2c",
   ANTHROPIC_API_KEY: "ant-monitor-anthropic-3e9b",
@@ -94,3 +96,18 @@ export const startServer = (home: string, env: Record<string, string> = {}): Pro
     child.stderr.on("data", collect)
     child.on("close", (code) => reject(new Error(`serve exited (${code}):\n${output}`)))
   })
+
+/** Debian's Chromium, headless (see STACK.md: nothing is downloaded), with nothing of its own on the network. */
+export const launchChromium = (): Promise<Browser> =>
+  chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+  })
+
+/** Collects into `problems` what a page must not show: console errors and warnings, uncaught errors. */
+export const collectProblems = (page: Page, problems: Array<string>): void => {
+  page.on("console", (message) => {
+    if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`)
+  })
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`))
+}

@@ -1,10 +1,9 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { type Browser, chromium } from "playwright-core"
+import type { Browser } from "playwright-core"
 import { tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { type ServerProcess, startServer } from "./MonitorHome.ts"
+import { launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
 
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 const DAYS = ["2024-03-04", "2024-03-05", "2024-03-06", "2024-03-07", "2024-03-08", "2024-03-11"]
 const ACCOUNTS = ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]
 
@@ -29,7 +28,7 @@ beforeAll(async () => {
   }
   const equity = await cliInProcess(home, ["equity", "--csv"])
   csv = parseCsv(equity.stdout)
-  ;[server, browser] = await Promise.all([startServer(home), chromium.launch({ executablePath: "/usr/bin/chromium", args: FLAGS })])
+  ;[server, browser] = await Promise.all([startServer(home), launchChromium()])
 }, 120_000)
 
 afterAll(async () => {

@@ -27,6 +27,10 @@ import { BacktestReport, BookSummary, LlmCosts, Standings } from "@council/track
 
 // --- errors ----------------------------------------------------------------------------------------------------
 
+/**
+ * Bad input, in one line naming it: a query parameter, path parameter or body that fails its schema (the server
+ * answers these itself, before any handler), a date that is not on the calendar, `from` after `to`, …
+ */
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", { message: Schema.String }, { httpApiStatus: 400 }) {}
 
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", { message: Schema.String }, { httpApiStatus: 404 }) {}
@@ -146,10 +150,14 @@ export type RunDetail = typeof RunDetail.Type
 const bookQuery = {
   backtest: Schema.optional(Schema.String).annotate({ description: "a backtest's id, or `latest`; default: the live book" })
 }
+const day = (what: string) => TradingDay.annotate({ description: `${what} of the window, YYYY-MM-DD (a calendar date)` })
 const windowQuery = {
   ...bookQuery,
-  from: Schema.optional(TradingDay),
-  to: Schema.optional(TradingDay)
+  from: Schema.optional(day("the first session")),
+  to: Schema.optional(day("the last session (not before `from`)"))
+}
+const accountQuery = {
+  account: Schema.optional(Schema.String.annotate({ description: "one account, by name (any case); default: every account" }))
 }
 
 export const StartBacktest = Schema.Struct({
@@ -165,12 +173,12 @@ export class AccountsGroup extends HttpApiGroup.make("accounts")
   .add(
     HttpApiEndpoint.get("list", "/accounts", { success: Schema.Array(AccountState) }),
     HttpApiEndpoint.get("positions", "/positions", {
-      query: { account: Schema.optional(Schema.String) },
+      query: accountQuery,
       success: Schema.Array(AccountPositions),
       error: BadRequest
     }),
     HttpApiEndpoint.get("orders", "/orders", {
-      query: { account: Schema.optional(Schema.String), status: Schema.optional(Schema.Literals(["open", "closed", "all"])) },
+      query: { ...accountQuery, status: Schema.optional(Schema.Literals(["open", "closed", "all"]).annotate({ description: "default: open" })) },
       success: Schema.Array(AccountOrders),
       error: BadRequest
     })
@@ -182,12 +190,22 @@ export class AccountsGroup extends HttpApiGroup.make("accounts")
 export class RunsGroup extends HttpApiGroup.make("runs")
   .add(
     HttpApiEndpoint.get("list", "/runs", {
-      query: { limit: Schema.optional(Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 }))) },
+      query: {
+        limit: Schema.optional(
+          Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 }))
+        ).annotateKey({ description: "how many runs, newest first: an integer 1–1000; default 50" })
+      },
       success: Schema.Array(RunSummary),
-      error: Unavailable
+      error: [BadRequest, Unavailable]
     }),
     HttpApiEndpoint.get("get", "/runs/:id", {
-      params: { id: Schema.String },
+      params: { id: Schema.String.annotate({ description: "a run's id, as /api/runs lists them" }) },
+      query: {
+        outputs: Schema.optional(Schema.Literals(["all", "none"])).annotateKey({
+          description: "`none` leaves `outputs` empty (every stage's stored output, the market snapshot of FetchData " +
+            "alone ~250 KB: 97 % of the answer) for a client that needs the stages and the decoded parts; default all"
+        })
+      },
       success: RunDetail,
       error: [NotFound, Unavailable]
     })
@@ -201,16 +219,16 @@ export class StandingsGroup extends HttpApiGroup.make("standings")
     HttpApiEndpoint.get("leaderboard", "/leaderboard", {
       query: windowQuery,
       success: Standings.LeaderboardReport,
-      error: [NotFound, Unavailable]
+      error: [BadRequest, NotFound, Unavailable]
     }),
     HttpApiEndpoint.get("equity", "/equity", {
-      query: { ...windowQuery, account: Schema.optional(Schema.String) },
+      query: { ...windowQuery, ...accountQuery },
       success: Standings.EquityReport,
-      error: [NotFound, Unavailable]
+      error: [BadRequest, NotFound, Unavailable]
     }),
     HttpApiEndpoint.get("backtests", "/backtests", { success: Schema.Array(BookSummary), error: Unavailable }),
     HttpApiEndpoint.get("report", "/backtests/:id/report", {
-      params: { id: Schema.String },
+      params: { id: Schema.String.annotate({ description: "a backtest's id, `latest`, or `live` (the live book)" }) },
       success: BacktestReport.ReportData,
       error: [NotFound, Unavailable]
     })
@@ -227,7 +245,7 @@ export class ControlGroup extends HttpApiGroup.make("control")
       error: BadRequest
     }),
     HttpApiEndpoint.post("approve", "/runs/:id/approve", {
-      params: { id: Schema.String },
+      params: { id: Schema.String.annotate({ description: "a run stopped at the approval gate" }) },
       payload: Schema.Struct({ reject: Schema.optional(Schema.Boolean) }),
       success: RunSummary,
       error: [NotFound, BadRequest, NotImplemented]

@@ -8,7 +8,7 @@ import { RunId } from "@council/domain"
 import { RunStore } from "@council/engine"
 import type { TradingAccounts } from "@council/broker"
 import type { MarketData } from "@council/market"
-import { Approvals, Server } from "@council/server"
+import { Approvals, HostCheck, Server } from "@council/server"
 import { TradeLedger } from "@council/tracking"
 import { votesByBook } from "../BacktestFiles.ts"
 import { launcher } from "./BacktestLaunch.ts"
@@ -67,6 +67,10 @@ const serving = (options: ServeOptions) =>
         `  dashboard: ${url}/`,
         `  API: ${url}/api/…, OpenAPI document: ${url}/openapi.json`,
         `  mutations (close-all, approve, start a backtest): ${Option.isSome(token) ? "need Authorization: Bearer $COUNCIL_API_TOKEN" : "disabled (COUNCIL_API_TOKEN is not set)"}`,
+        ...(HostCheck.isLoopback(options.host.trim().toLowerCase()) ? [] : [
+          `  warning: listening on ${options.host}, beyond this machine: reads (accounts, positions, orders, runs) need no token,`,
+          `  so anyone who can reach this address can read them; serve on 127.0.0.1 and tunnel (ssh -L) to keep them private`
+        ]),
         `  stop with Ctrl-C`
       ].join("\n"))
       const reason = yield* Effect.raceFirst(waitForSignal, Effect.as(launcherExited, "the launching pnpm exited"))

@@ -1,0 +1,54 @@
+/**
+ * What the server computes from a completed backtest's book — its leaderboard, equity series, report — kept in memory after
+ * the first request, so that opening it again answers at once.
+ *
+ * **Why**: over the full data range (4,821 sessions) a leaderboard or a report takes 10–20 s to compute (every
+ * session's mechanical vote read back from the backtest's run store, 2,000 bootstrap replicates per interval), and
+ * the server answers nothing else meanwhile. A completed book never changes, so its answers can be kept.
+ *
+ * **Rules**: only books whose status is `completed` are kept (the live book and running or interrupted backtests
+ * are computed on each request); the key holds the book's `updatedAt`, so a book written again is computed again;
+ * failures are not kept; at most `capacity` answers, the least recently used dropped first.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { type BookId, type LedgerError, TradeLedger } from "@council/tracking"
+
+export interface Window {
+  readonly from?: string | undefined
+  readonly to?: string | undefined
+}
+
+export interface CompletedBooks {
+  /** `compute`'s answer for `book` over `window`, from memory when the book is completed and it was asked before. */
+  readonly through: <A, E, R>(
+    kind: string,
+    book: BookId,
+    window: Window,
+    compute: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | LedgerError, R | TradeLedger>
+}
+
+export const make = (capacity = 16): CompletedBooks => {
+  const kept = new Map<string, unknown>()
+  return {
+    through: <A, E, R>(kind: string, book: BookId, window: Window, compute: Effect.Effect<A, E, R>) =>
+      Effect.gen(function*() {
+        const summary = yield* TradeLedger.use((ledger) => ledger.book(book))
+        if (Option.isNone(summary) || summary.value.status !== "completed") return yield* compute
+        const key = JSON.stringify([kind, book, summary.value.updatedAt, window.from ?? null, window.to ?? null])
+        if (kept.has(key)) {
+          const answer = kept.get(key) as A
+          kept.delete(key)
+          kept.set(key, answer)
+          return answer
+        }
+        const answer = yield* compute
+        kept.set(key, answer)
+        if (kept.size > capacity) kept.delete(kept.keys().next().value!)
+        return answer
+      })
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Clear answers where the router would send an empty body. A request the API cannot decode — a query parameter, path parameter or body that fails its schema — answered
+ * `400 {"_tag":"BadRequest","message":"query parameter limit: Expected a value between 1 and 1000"}`, the
+ * `BadRequest` of `@council/api`, instead of `effect/http-api`'s empty 400 that says nothing about what was wrong;
+ * a path no route serves is `404 {"_tag":"NotFound","message":"no route GET /api/x (the API: /openapi.json)"}`.
+ *
+ * **Gotcha**: `effect/http-api` turns a decoding failure into a defect (`HttpApiSchemaError`) before any handler or
+ * endpoint middleware runs; only a router-wide middleware sees it, so this is one (`global`).
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServerError from "effect/http/HttpServerError"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import { HttpApiSchemaError } from "effect/http-api/HttpApiError"
+
+const PART: Readonly<Record<HttpApiSchemaError["kind"], string>> = {
+  Params: "path parameter",
+  Query: "query parameter",
+  Headers: "header",
+  Payload: "request body",
+  Body: "response body",
+  ResponseHeaders: "response header"
+}
+
+/** `Expected an integer\n  at ["limit"]` as `query parameter limit: Expected an integer`, on one line, bounded. */
+export const describe = (error: HttpApiSchemaError): string => {
+  const [first = "", ...rest] = error.cause.message.split("\n")
+  const at = rest.map((line) => /^\s*at (\[.*\])\s*$/.exec(line)?.[1]).find((path) => path !== undefined)
+  const path = at === undefined ? "" : ` ${(JSON.parse(at) as ReadonlyArray<string | number>).join(".")}`
+  return `${PART[error.kind]}${path}: ${first}`.slice(0, 300)
+}
+
+const answer = (status: number, _tag: string, message: string) => Effect.succeed(HttpServerResponse.jsonUnsafe({ _tag, message }, { status }))
+
+const isRequestDecoding = (defect: unknown): defect is HttpApiSchemaError =>
+  HttpApiSchemaError.is(defect) && defect.kind !== "Body" && defect.kind !== "ResponseHeaders"
+
+/** Renders request decoding failures as `BadRequest` and unknown paths as `NotFound`; anything else passes through. */
+export const layer = HttpRouter.middleware((app) =>
+  Effect.catchCause(app, (cause) => {
+    const defect = Cause.findDefect(cause)
+    if (Result.isSuccess(defect) && isRequestDecoding(defect.success)) return answer(400, "BadRequest", describe(defect.success))
+    const error = Cause.findErrorOption(cause)
+    if (Option.isSome(error) && HttpServerError.isHttpServerError(error.value) && error.value.reason._tag === "RouteNotFound") {
+      const { method, url } = error.value.reason.request
+      return answer(404, "NotFound", `no route ${method} ${(URL.parse(url, "http://localhost")?.pathname ?? "").slice(0, 120)} (the API: /openapi.json)`)
+    }
+    return Effect.failCause(cause)
+  }), { global: true })

@@ -1,0 +1,69 @@
+/**
+ * A page of another origin, open in the user's browser, cannot make the monitor close positions: a cross-site form
+ * POST (the classic CSRF) and a script's no-cors fetch reach the server without the bearer token, which only the
+ * user's own clients hold, and are refused before anything moves. Real Chromium, real `pnpm pipeline serve` with
+ * `COUNCIL_API_TOKEN` set, the attacking page served from another port of 127.0.0.1 (another origin).
+ */
+import { createServer, type Server } from "node:http"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import type { Browser } from "playwright-core"
+import { tempHome } from "../../cli/test/CliHarness.ts"
+import { cliInProcess } from "../../cli/test/InProcess.ts"
+import { launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
+
+const TOKEN = "cross-site-test-token-0123456789abcdef"
+
+let monitor: ServerProcess
+let attacker: Server
+let attackerUrl: string
+let browser: Browser
+
+const attackPage = (target: string) => `<!doctype html><html><body>
+<form id="f" method="POST" action="${target}/api/close-all" enctype="text/plain">
+  <input type="hidden" name='{"account":"COUNCIL","pad":"' value='"}'>
+</form>
+<script>
+  fetch("${target}/api/close-all", { method: "POST", mode: "no-cors", credentials: "include", headers: { "content-type": "text/plain" }, body: '{"account":"COUNCIL"}' })
+    .catch(() => {})
+    .finally(() => document.getElementById("f").submit())
+</script></body></html>`
+
+beforeAll(async () => {
+  const home = tempHome()
+  const run = await cliInProcess(home, ["run", "daily", "--date", "2025-06-02"])
+  if (run.code !== 0) throw new Error(run.stderr)
+  ;[monitor, browser] = await Promise.all([startServer(home, { COUNCIL_API_TOKEN: TOKEN }), launchChromium()])
+  attacker = createServer((_, res) => res.writeHead(200, { "content-type": "text/html" }).end(attackPage(monitor.url)))
+  await new Promise<void>((listening) => attacker.listen(0, "127.0.0.1", listening))
+  const address = attacker.address()
+  attackerUrl = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}/`
+}, 90_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await monitor?.stop()
+  await new Promise((closed) => attacker?.close(closed))
+})
+
+const openOrders = async () => {
+  const accounts = await (await fetch(`${monitor.url}/api/orders`)).json() as Array<{ readonly orders: ReadonlyArray<{ readonly id: string }> }>
+  return accounts.flatMap((a) => a.orders.map((o) => o.id)).sort()
+}
+
+describe("a page of another origin", () => {
+  it("cannot close positions or cancel orders: its form POST and its fetch are refused, nothing moves", async () => {
+    const before = await openOrders()
+    assert.isAbove(before.length, 0, "the run left open orders to cancel")
+    const page = await browser.newPage()
+    const answers: Array<number> = []
+    page.on("response", (response) => {
+      if (response.url().endsWith("/api/close-all")) answers.push(response.status())
+    })
+    await Promise.all([page.waitForURL(`${monitor.url}/api/close-all`), page.goto(attackerUrl)])
+    assert.include(await page.textContent("body"), "missing or wrong bearer token")
+    assert.deepStrictEqual(answers.filter((s) => s !== 401), [])
+    assert.isAtLeast(answers.length, 1)
+    assert.deepStrictEqual(await openOrders(), before)
+    assert.notInclude(monitor.output(), "close-all requested")
+  })
+})

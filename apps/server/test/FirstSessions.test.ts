@@ -1,0 +1,128 @@
+/**
+ * The dashboard as a new user first meets it: a home with one session of the daily pipeline, then two. Real runs
+ * (offline PMs, the local exchange) through the CLI, `pnpm pipeline serve` as a process, real Chromium.
+ */
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import type { Browser, Page } from "playwright-core"
+import { runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
+import { cliInProcess } from "../../cli/test/InProcess.ts"
+import { collectProblems, launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
+
+const ACCOUNTS = ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]
+const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
+
+let home: string
+let server: ServerProcess
+let browser: Browser
+let page: Page
+const problems: Array<string> = []
+
+const runDay = async (day: string) => {
+  const result = await cliInProcess(home, ["run", "daily", "--date", day])
+  if (result.code !== 0) throw new Error(`run daily --date ${day}: ${result.stderr}`)
+  return runIdOf(result.stdout)
+}
+
+let firstRun: string
+
+beforeAll(async () => {
+  home = tempHome()
+  firstRun = await runDay("2025-06-02")
+  ;[server, browser] = await Promise.all([startServer(home), launchChromium()])
+  page = await browser.newPage({ viewport: { width: 1360, height: 1500 } })
+  collectProblems(page, problems)
+}, 90_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+const overview = async () => {
+  await page.goto("about:blank")
+  await page.goto(server.url)
+  await page.waitForSelector("#equity-chart")
+  await page.waitForSelector("#runs .bar span")
+}
+
+/** The text of each y-axis tick of a chart (the labels left of the plot, at x = data-left − 8). */
+const ticks = (chart: string) =>
+  page.$eval(`#${chart}`, (svg) => {
+    const x = String(Number(svg.getAttribute("data-left")) - 8)
+    return [...svg.querySelectorAll("g.grid text")].filter((t) => t.getAttribute("x") === x).map((t) => t.textContent ?? "")
+  })
+
+describe("dashboard of a new user's first sessions", () => {
+  it("with one session: each account's point is drawn (a line needs two), the cards say so, the stage legend names all seven stages", async () => {
+    await overview()
+    for (const [chart, series] of [["equity-chart", [...ACCOUNTS, "SPY buy-and-hold (scaled)"]], ["drawdown-chart", ACCOUNTS]] as const) {
+      const dots = await page.$$eval(`#${chart} circle[data-series]`, (cs) => cs.map((c) => c.getAttribute("data-series")))
+      assert.sameMembers(dots, [...series], chart)
+      assert.match(await page.textContent(`#${chart} text.note`) ?? "", /one session so far/)
+    }
+    const cards = await page.$$eval("#accounts [data-account] .sub:last-child", (subs) => subs.map((s) => s.textContent))
+    assert.deepStrictEqual(cards, ACCOUNTS.map(() => "one session in the ledger (2025-06-02)"))
+    const legend = await page.$$eval("#runs ~ .legend span", (spans) => spans.map((s) => s.textContent))
+    assert.deepStrictEqual(legend, STAGES)
+    const segments = await page.$$eval(`#runs tr[data-run="${firstRun}"] .bar span`, (spans) => spans.map((s) => s.getAttribute("title")?.split(":")[0]))
+    assert.deepStrictEqual(segments, STAGES)
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("a run's detail lists the orders it sent with the broker's answer, and no equity column the run did not record", async () => {
+    const api = await (await fetch(`${server.url}/api/runs/${firstRun}`)).json() as any
+    const sent = api.execution.accounts.flatMap((a: any) => a.orders.map((o: any) => o.clientOrderId))
+    assert.isAbove(sent.length, 0)
+    await page.goto(`${server.url}/#/runs/${firstRun}`)
+    await page.waitForSelector("#execution")
+    assert.deepStrictEqual(await page.$$eval("#orders tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-client-order-id"))), sent)
+    assert.isTrue(api.execution.accounts.every((a: any) => a.equity === null))
+    assert.notInclude(await page.$$eval("#execution thead th", (ths) => ths.map((th) => th.textContent)), "Equity")
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("with two sessions: the axes label each tick differently, however small the moves", async () => {
+    await runDay("2025-06-03")
+    await overview()
+    for (const chart of ["equity-chart", "drawdown-chart"]) {
+      const labels = await ticks(chart)
+      assert.isAtLeast(labels.length, 3, chart)
+      assert.strictEqual(new Set(labels).size, labels.length, `${chart}: ${labels.join(" | ")}`)
+    }
+    assert.strictEqual(await page.$$eval("#equity-chart circle", (cs) => cs.length), 0)
+    assert.deepStrictEqual(problems, [])
+  }, 30_000)
+
+  it("draws the curves, accounts and runs while the leaderboard is still on its way (a long backtest's takes seconds)", async () => {
+    let release = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    await page.route("**/api/leaderboard*", async (route) => {
+      await held
+      await route.continue()
+    })
+    try {
+      await overview()
+      assert.strictEqual(await page.$$eval("#accounts [data-account]", (cards) => cards.length), 6)
+      assert.match(await page.textContent("#view") ?? "", /Computing the leaderboard and its 95 % intervals…/)
+      release()
+      await page.waitForSelector(".verdict")
+      assert.notMatch(await page.textContent("#view") ?? "", /Computing the leaderboard/)
+    } finally {
+      release()
+      await page.unroute("**/api/leaderboard*")
+    }
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("gives each account one colour on every page, whichever page opens first", async () => {
+    await page.goto("about:blank")
+    await page.goto(`${server.url}/#/runs/${firstRun}`)
+    await page.waitForSelector("#borda")
+    // (Strings evaluated in the page: this test's TypeScript has no DOM library for getComputedStyle.)
+    const onRun = await page.evaluate(`[...document.querySelectorAll("#borda tbody tr")].map((tr) => [tr.dataset.pm, getComputedStyle(tr.querySelector("span")).color])`) as Array<[string, string]>
+    await overview()
+    const onCards = new Map(await page.evaluate(`[...document.querySelectorAll("#accounts [data-account]")].map((c) => [c.dataset.account, getComputedStyle(c).borderLeftColor])`) as Array<[string, string]>)
+    assert.strictEqual(onRun.length, 5)
+    for (const [pm, color] of onRun) assert.strictEqual(color, onCards.get(pm), pm)
+  })
+})
