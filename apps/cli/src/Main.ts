@@ -2,6 +2,12 @@
 import * as Effect from "effect/Effect"
 import { outcome, run } from "./Program.ts"
 
+// a reader that went away (`pnpm -s pipeline serve | head -1`) takes the rest of the output with it, not the
+// command: what is written to a closed stdout is dropped, and the command ends as it would have, with its exit code
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error
+})
+
 Effect.runPromiseExit(run(process.argv.slice(2))).then((exit) => {
   const { code, line } = outcome(exit)
   if (line) process.stderr.write(`error: ${line.split("\n")[0]}\n`)

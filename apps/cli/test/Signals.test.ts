@@ -3,7 +3,7 @@ import { spawn } from "node:child_process"
 import { connect } from "node:net"
 import { existsSync, realpathSync, symlinkSync } from "node:fs"
 import { delimiter, join } from "node:path"
-import { cliAsync, tempHome } from "./CliHarness.ts"
+import { bin, cliAsync, tempHome } from "./CliHarness.ts"
 
 const repository = new URL("../../../", import.meta.url).pathname
 
@@ -31,6 +31,32 @@ describe("no command hangs or outlives its launcher", () => {
     assert.strictEqual(day.code, 2, day.stderr)
     assert.match(day.stderr.trim(), /^error: COUNCIL_HOME: cannot create \/proc\/1\/council: E[A-Z]+$/)
     assert.isFalse(existsSync("/proc/1/council"))
+  })
+
+  it("a reader that stops reading (`serve | head -1`) does not crash the command: it serves on, and stops cleanly", async () => {
+    const child = spawn(process.execPath, [bin, "serve", "--port", "0"], {
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: tempHome() },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = ""
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        out += d
+        const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)
+        if (match?.[1]) resolve(Number(match[1]))
+      })
+      child.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${out}${stderr}`)))
+    })
+    child.stdout.destroy() // as `head -1` exits after its line
+    // the server writes to its stdout again when it stops; it must still be serving until then
+    await new Promise((r) => setTimeout(r, 500))
+    assert.isTrue(await accepts(port), `serve stopped once its reader went away:\n${stderr}`)
+    child.kill("SIGTERM")
+    assert.strictEqual(await exited, 0, stderr)
+    assert.notMatch(stderr, /EPIPE|Error|at /)
   })
 
   const launchers = [
