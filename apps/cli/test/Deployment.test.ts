@@ -10,6 +10,7 @@ const root = new URL("../../../", import.meta.url).pathname
 const NOT_VARIABLES: Readonly<Record<string, string>> = {
   DEFAULT_PAPER: "the name of the PAPER_ALPACA_* account",
   I_UNDERSTAND_REAL_MONEY: "the value COUNCIL_ALLOW_LIVE must have",
+  ERR_STREAM_DESTROYED: "a Node error code (a closed stdout)",
   npm_execpath: "set by pnpm itself: which launcher started the CLI"
 }
 
