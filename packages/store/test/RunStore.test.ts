@@ -242,6 +242,18 @@ const contract = <R>(
     assert.strictEqual(error.operation, "commitStage")
   }))
 
+  test("a run's last stage's commit completes the run with it (`completes`)", Effect.gen(function*() {
+    const store = yield* RunStore
+    const run = mkRun("done")
+    yield* store.createRun(run)
+    yield* store.commitStage({ runId: run.id, stage: "fetch", checkpoint: mkCheckpoint("done", "fetch"), recordings: [] })
+    assert.strictEqual(Option.getOrThrow(yield* store.getRun(run.id)).status, "running")
+    const finishedAt = "2026-08-24T14:00:00.000Z"
+    yield* store.commitStage({ runId: run.id, stage: "pitch", checkpoint: mkCheckpoint("done", "pitch"), recordings: [], completes: finishedAt })
+    assert.deepStrictEqual(yield* store.getRun(run.id), Option.some({ ...run, status: "completed" as const, finishedAt, error: null }))
+    assert.deepStrictEqual((yield* store.getCheckpoints(run.id)).map((c) => c.stage), ["fetch", "pitch"])
+  }))
+
   test("keeps large recorded values, shared ones and a fork's reuse marks exactly", Effect.gen(function*() {
     const store = yield* RunStore
     const snapshot = { asOf: "2026-08-21", rows: Array.from({ length: 200 }, (_, i) => ({ symbol: `S${i}`, close: 100 + i / 7 })) }
