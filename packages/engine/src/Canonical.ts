@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
@@ -88,7 +88,8 @@ export const canonicalJson = (value: unknown): string => {
 /** A short SHA-256 of the canonical JSON of `value`. */
 export const hashOf = (value: unknown): string => sha256(canonicalJson(value))
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 32)
+/** One-shot `crypto.hash`: no `Hash` object per text (most texts hashed are small). */
+const sha256 = (text: string) => hash("sha256", text, "hex").slice(0, 32)
 
 /** The JSON text of a stored value and the hash of that text: what content-addressed storage keys it by. */
 export interface JsonText {

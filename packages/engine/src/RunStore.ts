@@ -83,13 +83,16 @@ export type Recording = typeof Recording.Type
 
 /**
  * What one stage attempt leaves: its checkpoint when it succeeded (`null` when it failed: its recordings are kept
- * as the evidence) and its recordings, in call order, which replace those the stage had.
+ * as the evidence) and its recordings, in call order, which replace those the stage had. `completes`: the run's
+ * finish time when this is its last stage's checkpoint — the run is `completed` in the same transaction (one
+ * commit fewer a run than an `updateRun` after it).
  */
 export interface StageCommit {
   readonly runId: RunId
   readonly stage: string
   readonly checkpoint: Checkpoint | null
   readonly recordings: ReadonlyArray<Recording>
+  readonly completes?: string
 }
 
 export const RunPatch = Schema.Struct({
@@ -197,6 +200,10 @@ export const makeMemory = (): RunStore["Service"] => {
         ? Effect.sync(() => {
           if (commit.checkpoint !== null) putCheckpoint(commit.checkpoint)
           stagesOf(commit.runId).set(commit.stage, commit.recordings)
+          const run = runs.get(commit.runId)
+          if (commit.completes !== undefined && run !== undefined) {
+            runs.set(commit.runId, { ...run, status: "completed", finishedAt: commit.completes, error: null })
+          }
         })
         : Effect.fail(new StoreError({ operation: "commitStage", message: `no run ${commit.runId}` })),
     getRecordings: (runId) => Effect.sync(() => [...(recordings.get(runId)?.values() ?? [])].flat()),

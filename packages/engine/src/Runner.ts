@@ -148,13 +148,17 @@ const timeoutOf = (stage: Stage.Any): Duration.Duration => {
   return timeout
 }
 
-/** Runs one stage to a checkpoint, with timeout and retries; commits its checkpoint with its recordings. */
+/**
+ * Runs one stage to a checkpoint, with timeout and retries; commits its checkpoint with its recordings (and, for
+ * the run's `last` stage, the run completed).
+ */
 const runStage = <R>(
   run: RunRecord,
   stage: Stage.Any,
   input: Record<string, unknown>,
   inputHash: string,
-  reuse: ReadonlyArray<Recording>
+  reuse: ReadonlyArray<Recording>,
+  last: boolean
 ) =>
   Effect.gen(function*() {
     const store = yield* RunStore
@@ -223,7 +227,7 @@ const runStage = <R>(
       durationMs: finished - started,
       reusedFrom: null
     }
-    yield* store.commitStage({ runId: run.id, stage: stage.name, checkpoint, recordings })
+    yield* store.commitStage({ runId: run.id, stage: stage.name, checkpoint, recordings, ...(last ? { completes: checkpoint.finishedAt } : {}) })
     yield* observe({
       _tag: "StageCompleted",
       stage: stage.name,
@@ -231,7 +235,7 @@ const runStage = <R>(
       durationMs: checkpoint.durationMs,
       output
     })
-    return { output, hash: jsonText(encoded).hash }
+    return { output, hash: jsonText(encoded).hash, finishedAt: checkpoint.finishedAt }
   })
 
 /**
@@ -255,6 +259,8 @@ const execute = <P extends Pipeline.Pipeline>(
     const outputs: Record<string, unknown> = {}
     const hashes: Record<string, string> = {}
     let paused: string | undefined
+    /** When the last stage's commit completed the run. */
+    let completedAt: string | undefined
 
     const exit = yield* Effect.exit(Effect.gen(function*() {
       for (const stage of pipeline.stages) {
@@ -274,7 +280,8 @@ const execute = <P extends Pipeline.Pipeline>(
         }
         const input = Object.fromEntries(stage.dependsOn.map((d) => [d.name, outputs[d.name]]))
         const stageReuse = reuse.filter((r) => r.stage === stage.name)
-        const result = yield* runStage<Requirements<P>>(run, stage, input, inputHashOf(run, stage, hashes), stageReuse).pipe(
+        const last = stage === pipeline.stages.at(-1)
+        const result = yield* runStage<Requirements<P>>(run, stage, input, inputHashOf(run, stage, hashes), stageReuse, last).pipe(
           Effect.catchCause((cause): Effect.Effect<never, RunFailed> =>
             Cause.hasInterruptsOnly(cause)
               ? Effect.interrupt
@@ -283,6 +290,7 @@ const execute = <P extends Pipeline.Pipeline>(
         )
         outputs[stage.name] = result.output
         hashes[stage.name] = result.hash
+        if (last) completedAt = result.finishedAt
       }
     }))
 
@@ -298,8 +306,8 @@ const execute = <P extends Pipeline.Pipeline>(
       yield* observe({ _tag: "RunPaused", stage: paused })
       return { run: { ...run, status: "awaiting-approval", finishedAt: null, error: null }, outputs } satisfies RunResult
     }
-    const finishedAt = yield* nowIso
-    yield* store.updateRun(run.id, { status: "completed", finishedAt, error: null })
+    const finishedAt = completedAt ?? (yield* nowIso)
+    if (completedAt === undefined) yield* store.updateRun(run.id, { status: "completed", finishedAt, error: null })
     return { run: { ...run, status: "completed", finishedAt, error: null }, outputs } satisfies RunResult
   }).pipe(
     Effect.withSpan("run", {

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Exit, Fiber, Layer, Option, Ref, Schema, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import type { RunId, TradingDay } from "@council/domain"
-import { Pipeline, Recorder, RunContext, Runner, RunStore, Stage } from "@council/engine"
+import { makeMemory, Pipeline, Recorder, RunContext, Runner, RunStore, Stage } from "@council/engine"
 
 const day = "2026-06-08" as TradingDay
 
@@ -136,6 +136,29 @@ describe("Runner", () => {
       assert.deepStrictEqual(recordings.map((r) => r.key), ['prices.quote({"symbol":"SPY"})#1', 'prices.quote({"symbol":"QQQQ"})#1'])
       const run = yield* store.getRun(result.run.id)
       assert.strictEqual(Option.getOrThrow(run).status, "completed")
+    }).pipe(Effect.provide(env())))
+
+  it.effect("a run is completed by its last stage's commit: one store write a stage, no update after it", () =>
+    Effect.gen(function*() {
+      const memory = makeMemory()
+      const writes: Array<string> = []
+      const counting = RunStore.of({
+        ...memory,
+        createRun: (run) => Effect.andThen(Effect.sync(() => writes.push("createRun")), memory.createRun(run)),
+        updateRun: (id, patch) => Effect.andThen(Effect.sync(() => writes.push(`updateRun ${patch.status}`)), memory.updateRun(id, patch)),
+        commitStage: (commit) =>
+          Effect.andThen(
+            Effect.sync(() => writes.push(`commitStage ${commit.stage}${commit.completes === undefined ? "" : " completes"}`)),
+            memory.commitStage(commit)
+          )
+      })
+      const result = yield* Runner.start(pipeline, options).pipe(Effect.provideService(RunStore, counting))
+      assert.deepStrictEqual(writes, ["createRun", "commitStage Fetch", "commitStage Decide", "commitStage Act completes"])
+      const run = Option.getOrThrow(yield* memory.getRun(result.run.id))
+      const [act] = yield* memory.getCheckpoints(result.run.id, "Act")
+      assert.strictEqual(run.status, "completed")
+      assert.strictEqual(run.finishedAt, act?.finishedAt)
+      assert.strictEqual(result.run.finishedAt, act?.finishedAt)
     }).pipe(Effect.provide(env())))
 
   it.effect("gives every stage a span with the run id and the stage", () =>

@@ -12,8 +12,11 @@
  * `z` = 0: `body` is the text (`base` set: a `TextDelta` of the base's text, as 0008 wrote); `z` = 1: `body` is
  * base64 of the raw deflate of that (0008); `z` = 2: `data` is the text compressed with zstd, its dictionary the
  * texts of the hashes in `base` one after the other (none, the slot's previous text, and/or a `sibling`: say, a
- * checkpoint's output is compressed against its stage's recordings of the same commit too). On SQLite hashes
- * are stored as 16 bytes each (`base` holds one or two), on PostgreSQL as hex.
+ * checkpoint's output is compressed against its stage's recordings of the same commit too); `z` = 3: `data` is a
+ * `ByteDelta` of the one base's text, compressed with zstd alone — how a large text that mostly repeats its
+ * slot's previous one is written (a slid market window: loading 200 KB as a zstd dictionary costs several times
+ * more than finding the delta; a delta whose literals pass `DELTA_BUDGET` of the text is not kept: zstd as
+ * `z` = 2 then). On SQLite hashes are stored as 16 bytes each (`base` holds one or two), on PostgreSQL as hex.
  *
  * **Gotchas**
  * - Blobs are never deleted: a hash once confirmed stays stored, which is what lets `put` skip the hashes this
@@ -33,6 +36,7 @@ import type * as SqlError from "effect/sql/SqlError"
 import type * as Schema from "effect/Schema"
 import { type JsonText, rememberJsonText, StoreError, textHash } from "@council/engine"
 import type * as FixedStatements from "./FixedStatements.ts"
+import * as ByteDelta from "./ByteDelta.ts"
 import * as TextDelta from "./TextDelta.ts"
 
 /** Parameters per statement: well under SQLite's and PostgreSQL's limits. */
@@ -54,6 +58,11 @@ const MAX_DEPTH = 128
 /** zstd's level: 5 compresses a session's texts ~10 % smaller than the default 3 in about the same time. */
 const ZSTD_PARAMS = { [constants.ZSTD_c_compressionLevel]: 5 }
 
+/** A text this long (UTF-8 bytes) with a previous one in its slot, and no sibling, is first tried as a `ByteDelta`. */
+const DELTA_MIN = 32 * 1024
+/** The share of a text a `ByteDelta`'s literals may hold before it is given up for zstd against the previous. */
+const DELTA_BUDGET = 1 / 16
+
 /** How much decoded text `get` keeps for the next reads (UTF-16 code units or bytes). */
 const RECENT_BYTES = 16 * 1024 * 1024
 
@@ -61,6 +70,7 @@ const RECENT_BYTES = 16 * 1024 * 1024
 const PLAIN = 0
 const DEFLATED = 1
 const ZSTD = 2
+const ZSTD_DELTA = 3
 
 /**
  * A text to store; `slot` names the place it is written in (a stage's output, …), so the next can use it;
@@ -97,6 +107,10 @@ export const baseHashes = (hex: string | null): ReadonlyArray<string> => hex ===
 const decodeRow = (row: Row, bases: ReadonlyArray<string | Buffer>): string | Buffer | { readonly problem: string } => {
   const bytes = (held: string | Buffer) => (typeof held === "string" ? Buffer.from(held) : held)
   try {
+    if (row.z === ZSTD_DELTA && row.data !== null) {
+      if (bases.length !== 1) return { problem: "has a delta of several bases" }
+      return ByteDelta.apply(bytes(bases[0]!), zstdDecompressSync(row.data)) ?? { problem: "does not rebuild" }
+    }
     if (row.z === ZSTD && row.data !== null) {
       if (bases.length === 0) return zstdDecompressSync(row.data)
       return zstdDecompressSync(row.data, { dictionary: bases.length === 1 ? bytes(bases[0]!) : Buffer.concat(bases.map(bytes)) })
@@ -217,6 +231,10 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
     if (sibling !== undefined && sibling.hash !== text.hash) bases.push({ hash: sibling.hash, bytes: bytesOf(sibling) })
     if (chained !== undefined && chained.hash !== sibling?.hash) bases.push({ hash: chained.hash, bytes: chained.dictionary })
     if (bases.length === 0) return [key(text.hash), null, zstdCompressSync(bytes, { params: ZSTD_PARAMS }), null, ZSTD]
+    if (chained !== undefined && sibling === undefined && bytes.length >= DELTA_MIN) {
+      const delta = ByteDelta.diff(chained.dictionary, bytes, bytes.length * DELTA_BUDGET)
+      if (delta !== undefined) return [key(text.hash), null, zstdCompressSync(delta, { params: ZSTD_PARAMS }), key(chained.hash), ZSTD_DELTA]
+    }
     const dictionary = bases.length === 1 ? bases[0]!.bytes : Buffer.concat(bases.map((b) => b.bytes))
     const base = pg ? bases.map((b) => b.hash).join("") : Buffer.from(bases.map((b) => b.hash).join(""), "hex")
     return [key(text.hash), null, zstdCompressSync(bytes, { params: ZSTD_PARAMS, dictionary }), base, ZSTD]

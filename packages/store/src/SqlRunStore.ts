@@ -314,7 +314,8 @@ export const make = Effect.gen(function*() {
     function*(commit: StageCommit) {
       const recordings = recordingsWrite(commit.runId, commit.stage, commit.recordings)
       const writes = commit.checkpoint === null ? [recordings] : [recordings, checkpointWrite(commit.checkpoint, recordings.entries)]
-      yield* transaction(Effect.map(write(writes), (written) => [undefined, written] as const))
+      const completed = commit.completes === undefined ? Effect.void : updateRunRow("completed", commit.completes, null, commit.runId)
+      yield* transaction(Effect.map(Effect.tap(write(writes), () => completed), (written) => [undefined, written] as const))
     },
     Effect.mapError(storeError("commitStage"))
   )

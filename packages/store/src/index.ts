@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 export * as Blobs from "./Blobs.ts"
+export * as ByteDelta from "./ByteDelta.ts"
 export * as Database from "./Database.ts"
 export * as NodeSqliteClient from "./NodeSqliteClient.ts"
 export * from "./RunLock.ts"

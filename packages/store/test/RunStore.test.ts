@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { promisify } from "node:util"
-import { deflateRawSync } from "node:zlib"
+import { deflateRawSync, zstdCompressSync } from "node:zlib"
 import { afterAll, assert, describe, it, layer, type Vitest } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Layer, Option, Redacted } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
@@ -87,6 +87,22 @@ const trickyJson = {
   z: "keys keep their order",
   a: "after z"
 }
+
+/** The bar of day `i` as a market window holds it. */
+const windowBar = (i: number) => ({ date: `day-${i}`, open: 100 + i / 3, high: 101 + i / 7, low: 99 - i / 11, close: 100 + Math.sin(i), volume: 1_000 + i })
+
+/** Creates run `runId` and commits its `fetch` stage: a checkpoint of `output` and one recorded call answering `value`. */
+const commitFetch = (runId: string, output: Checkpoint["output"], value: Recording["value"]) =>
+  Effect.gen(function*() {
+    const store = yield* RunStore
+    yield* store.createRun(mkRun(runId))
+    yield* store.commitStage({
+      runId: id(runId),
+      stage: "fetch",
+      checkpoint: mkCheckpoint(runId, "fetch", { output }),
+      recordings: [{ ...mkRecording(runId, "fetch", 0), value: { _tag: "Success", value } }]
+    })
+  })
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
@@ -224,6 +240,18 @@ const contract = <R>(
     assert.deepStrictEqual(yield* store.getRecordings(id("none")), [])
     const error = failureOf(yield* Effect.exit(store.commitStage({ runId: id("ghost"), stage: "fetch", checkpoint: null, recordings: [] })))
     assert.strictEqual(error.operation, "commitStage")
+  }))
+
+  test("a run's last stage's commit completes the run with it (`completes`)", Effect.gen(function*() {
+    const store = yield* RunStore
+    const run = mkRun("done")
+    yield* store.createRun(run)
+    yield* store.commitStage({ runId: run.id, stage: "fetch", checkpoint: mkCheckpoint("done", "fetch"), recordings: [] })
+    assert.strictEqual(Option.getOrThrow(yield* store.getRun(run.id)).status, "running")
+    const finishedAt = "2026-08-24T14:00:00.000Z"
+    yield* store.commitStage({ runId: run.id, stage: "pitch", checkpoint: mkCheckpoint("done", "pitch"), recordings: [], completes: finishedAt })
+    assert.deepStrictEqual(yield* store.getRun(run.id), Option.some({ ...run, status: "completed" as const, finishedAt, error: null }))
+    assert.deepStrictEqual((yield* store.getCheckpoints(run.id)).map((c) => c.stage), ["fetch", "pitch"])
   }))
 
   test("keeps large recorded values, shared ones and a fork's reuse marks exactly", Effect.gen(function*() {
@@ -369,20 +397,10 @@ const sqlOnly = <R>(
   }))
 
   test("stores a window that slid compressed against the one before: read back exactly, in a fraction of the bytes", Effect.gen(function*() {
-    const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient
-    const bar = (i: number) => ({ date: `day-${i}`, open: 100 + i / 3, high: 101 + i / 7, low: 99 - i / 11, close: 100 + Math.sin(i), volume: 1_000 + i })
-    const window = (end: number) => ({ asOf: `day-${end}`, bars: Array.from({ length: 200 }, (_, k) => bar(end - 199 + k)) })
+    const window = (end: number) => ({ asOf: `day-${end}`, bars: Array.from({ length: 200 }, (_, k) => windowBar(end - 199 + k)) })
     const days = Array.from({ length: 40 }, (_, d) => d + 300)
-    for (const end of days) {
-      yield* store.createRun(mkRun(`w${end}`))
-      yield* store.commitStage({
-        runId: id(`w${end}`),
-        stage: "fetch",
-        checkpoint: mkCheckpoint(`w${end}`, "fetch", { output: window(end) }),
-        recordings: [{ ...mkRecording(`w${end}`, "fetch", 0), value: { _tag: "Success", value: window(end) } }]
-      })
-    }
+    for (const end of days) yield* commitFetch(`w${end}`, window(end), window(end))
     const rows = yield* sql<{ readonly n: number | bigint; readonly bytes: number | bigint }>`
       SELECT COUNT(*) AS n, SUM(LENGTH(data)) AS bytes FROM blobs WHERE base IS NOT NULL`
     const whole = JSON.stringify(window(300)).length
@@ -400,6 +418,29 @@ const sqlOnly = <R>(
     yield* sql`UPDATE blobs SET body = ${"[0, 5, \"edited\"]"}, z = 0 WHERE base IS NOT NULL`
     const error = failureOf(yield* Effect.exit((yield* SqlRunStore.make).getCheckpoints(id(`w${days[5]}`))))
     assert.match(error.message, /does not rebuild/)
+  }))
+
+  test("stores a large window that slid as a byte delta of the one before (z = 3): read back exactly, in a fraction of the bytes", Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const bars = (from: number) => Array.from({ length: 150 }, (_, k) => windowBar(from + k))
+    const window = (end: number) => ({ asOf: `day-${end}`, symbols: ["A", "B", "C"].map((symbol, s) => ({ symbol, bars: bars(end - 149 + s * 1_000) })) })
+    const days = Array.from({ length: 20 }, (_, d) => d + 300)
+    for (const end of days) yield* commitFetch(`bd${end}`, { end }, window(end))
+    const whole = JSON.stringify(window(300)).length
+    assert.isAbove(whole, 32 * 1024, "past the size a delta is tried at")
+    const rows = yield* sql<{ readonly n: number | bigint; readonly bytes: number | bigint }>`
+      SELECT COUNT(*) AS n, SUM(LENGTH(data)) AS bytes FROM blobs WHERE z = 3`
+    assert.strictEqual(Number(rows[0]?.n), days.length - 1, "every window but the first")
+    assert.isBelow(Number(rows[0]?.bytes), whole / 8, "19 windows take less than an eighth of one")
+    const reader = yield* SqlRunStore.make
+    for (const end of days.toReversed()) {
+      const [recording] = yield* reader.getRecordings(id(`bd${end}`))
+      assert.deepStrictEqual(recording?.value, { _tag: "Success", value: window(end) })
+    }
+    // a delta rebuilt against an edited base no longer has its hash
+    yield* sql`UPDATE blobs SET data = ${zstdCompressSync(Buffer.from(JSON.stringify(window(1))))} WHERE z = 2 AND base IS NULL AND LENGTH(data) > 1000`
+    const error = failureOf(yield* Effect.exit((yield* SqlRunStore.make).getRecordings(id(`bd${days[3]}`))))
+    assert.match(error.message, /does not rebuild|does not decode/)
   }))
 
   test("a read that decodes more than the store keeps of recent texts still finds the ones it counted on (not \"missing\")", Effect.gen(function*() {

@@ -1,13 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { TextDelta } from "@council/store"
-
-/** A deterministic pseudo-random generator (mulberry32). */
-const random = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
+import { random } from "./Random.ts"
 
 describe("TextDelta", () => {
   it("rebuilds the target exactly from any base: 2,000 generated pairs (edits, moves, unrelated texts, short ones)", () => {
