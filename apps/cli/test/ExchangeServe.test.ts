@@ -21,6 +21,27 @@ const assertExactlyOnce = (exchangeHome: string, intended: ReadonlyArray<string>
   for (const [id, n] of held) assert.strictEqual(n, 1, `${id} is at the exchange ${n} times`)
 }
 
+/**
+ * `run daily` in a process of its own against the served exchange, stopped with `signal` once the first of its
+ * orders is at the exchange (mid-Execution: the exchange answers 400 ms after each request).
+ */
+const stopMidExecution = async (home: string, exchangeHome: string, env: Record<string, string>, signal: NodeJS.Signals) => {
+  const child = spawn(process.execPath, [bin, "run", "daily"], {
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let stderr = ""
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+  const exited = new Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })))
+  while (ordersAtExchange(exchangeHome).size === 0) {
+    assert.isNull(child.exitCode, `the run ended before any order reached the exchange:\n${stderr}`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+  child.kill(signal)
+  return { ...(await exited), stderr }
+}
+
 describe("the daily run against `exchange serve`", () => {
   it("places every intended order exactly once through 30 % injected faults, dropped-after-accept included", async () => {
     const exchangeHome = tempHome()
@@ -49,19 +70,8 @@ describe("the daily run against `exchange serve`", () => {
     try {
       const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
       const home = tempHome()
-      const child = spawn(process.execPath, [bin, "run", "daily"], {
-        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let stderr = ""
-      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)))
-      while (ordersAtExchange(exchangeHome).size === 0) {
-        assert.isNull(child.exitCode, `the run ended before any order reached the exchange:\n${stderr}`)
-        await new Promise((r) => setTimeout(r, 5))
-      }
-      child.kill("SIGKILL")
-      assert.strictEqual(await exited, "SIGKILL")
+      const { signal, stderr } = await stopMidExecution(home, exchangeHome, env, "SIGKILL")
+      assert.strictEqual(signal, "SIGKILL")
       assert.match(stderr, /✓ RiskApproval/)
       assert.notMatch(stderr, /✓ Execution/)
       const before = ordersAtExchange(exchangeHome)
@@ -90,19 +100,8 @@ describe("the daily run against `exchange serve`", () => {
     try {
       const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
       const home = tempHome()
-      const child = spawn(process.execPath, [bin, "run", "daily"], {
-        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let stderr = ""
-      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-      while (ordersAtExchange(exchangeHome).size === 0) {
-        assert.isNull(child.exitCode, `the run ended before any order reached the exchange:\n${stderr}`)
-        await new Promise((r) => setTimeout(r, 5))
-      }
-      child.kill("SIGINT")
-      assert.strictEqual(await exited, 130, stderr)
+      const { code, stderr } = await stopMidExecution(home, exchangeHome, env, "SIGINT")
+      assert.strictEqual(code, 130, stderr)
       const runId = /^Starting run (\S+)/m.exec(stderr)?.[1]
       assert.isDefined(runId, stderr)
       assert.strictEqual(
