@@ -10,7 +10,8 @@
  * **Gotchas**
  * - The cutoff is taken as the first of 12:50 and 15:50 after the run's moment (12:50 is an early close's cutoff):
  *   a `close` run before 12:50 on a regular day gets the early close's window, the cautious side.
- * - Only live questions are cut: a replay answers from its recordings, whatever the window.
+ * - Only live questions of a run that sends orders are cut: a replay answers from its recordings, whatever the
+ *   window, and a dry run (a what-if fork included) has no cutoff to meet.
  * - Inside the reserve (15:49) the window is zero: every live question times out at once. At or after the cutoff
  *   nothing is sent (only a dry run gets that far), so the questions' own deadlines decide, as they do under
  *   `after-close` and for a run without a recorded moment.
@@ -18,9 +19,9 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { CLOSE_CUTOFF_LEAD_MINUTES, EARLY_CLOSE, parseMoment, REGULAR_CLOSE, secondsOf } from "@council/domain"
-import type { RunContext } from "@council/engine"
+import { RunContext } from "@council/engine"
 import { AnswerWithin } from "@council/llm"
-import { type RunTiming, runTiming } from "./DailyParams.ts"
+import { recordedTiming, type RunTiming } from "./DailyParams.ts"
 
 /** Seconds kept after the council for the risk gate and execution. */
 export const RESERVE_SECONDS = 60
@@ -42,9 +43,13 @@ export const answerWindow = (timing: RunTiming, stage: AskingStage): Duration.Du
   return Duration.millis(Math.floor(seconds * SHARES[stage] * 1000))
 }
 
-/** Runs `effect` (a stage's questions) within the stage's share of the run's window. */
+/**
+ * Runs `effect` (a stage's questions) within the stage's share of the run's window. A dry run sends nothing, so no
+ * cutoff bounds it (a what-if fork asks another model about a past day at any hour): its questions keep their own
+ * deadlines.
+ */
 export const withinWindow = (stage: AskingStage) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | RunContext> =>
-  Effect.flatMap(runTiming, (timing) => {
-    const window = answerWindow(timing, stage)
+  Effect.flatMap(RunContext, (run) => {
+    const window = run.dryRun ? undefined : answerWindow(recordedTiming(run.params), stage)
     return window === undefined ? effect : Effect.provideService(effect, AnswerWithin, window)
   })

@@ -99,17 +99,17 @@ const council = (override: Readonly<Record<string, Answerer>> = {}, slow: Readon
 
 type Timing = NonNullable<NonNullable<Parameters<typeof runContext>[0]>["timing"]>
 
-const withRun = (runId: string, timing?: Timing) =>
-  Layer.mergeAll(market, recording, runContext(timing === undefined ? { runId } : { runId, timing }))
+const withRun = (runId: string, timing?: Timing, dryRun = false) =>
+  Layer.mergeAll(market, recording, runContext(timing === undefined ? { runId, dryRun } : { runId, timing, dryRun }))
 
-const runDay = (c: Council, runId = "stage-test", timing?: Timing) =>
+const runDay = (c: Council, runId = "stage-test", timing?: Timing, dryRun = false) =>
   Effect.gen(function*() {
     const snapshot = yield* FetchData.run({})
     const book = yield* PmPitches.run({ FetchData: snapshot })
     const review = yield* PeerReview.run({ FetchData: snapshot, PmPitches: book })
     const decision = yield* CouncilSynthesis.run({ FetchData: snapshot, PmPitches: book, PeerReview: review })
     return { snapshot, book, review, decision, recordings: yield* recorded }
-  }).pipe(Effect.provide(Layer.mergeAll(withRun(runId, timing), c.layer)))
+  }).pipe(Effect.provide(Layer.mergeAll(withRun(runId, timing, dryRun), c.layer)))
 
 describe("the council on LanguageModel test layers", () => {
   it.effect("every PM gets the same snapshot and instructions; a PM whose answers never validate abstains, saying why", () =>
@@ -208,16 +208,23 @@ describe("the council on LanguageModel test layers", () => {
       assert.strictEqual(decision.source, "openai:model-chair")
     }).pipe(Effect.provide(RunStore.layerMemory)))
 
-  it.effect("under after-close, the same PM is waited for until its question's own deadline (4 minutes)", () =>
-    Effect.gen(function*() {
-      const c = yield* council({}, ["GROQ"])
-      const fiber = yield* Effect.forkChild(runDay(c, "stage-test", { schedule: "after-close", asOfTime: "2026-06-08T16:15:00-04:00" }))
-      for (let s = 0; s < 239; s++) yield* TestClock.adjust("1 second")
-      assert.isUndefined(fiber.pollUnsafe(), "the pitches ended before the question's 4 minutes")
-      for (let s = 0; s < 500 && fiber.pollUnsafe() === undefined; s++) yield* TestClock.adjust("1 second")
-      const { book } = yield* Fiber.join(fiber)
-      assert.strictEqual(book.abstentions[0]?.reason, "Timeout: no valid answer within 4m")
-    }).pipe(Effect.provide(RunStore.layerMemory)))
+  for (
+    const [when, timing, dryRun] of [
+      ["under after-close", { schedule: "after-close", asOfTime: "2026-06-08T16:15:00-04:00" }, false],
+      ["in a dry run under close (nothing is sent, no cutoff to meet)", { schedule: "close", asOfTime: "2026-06-08T15:45:00-04:00" }, true]
+    ] as const
+  ) {
+    it.effect(`${when}, the same PM is waited for until its question's own deadline (4 minutes)`, () =>
+      Effect.gen(function*() {
+        const c = yield* council({}, ["GROQ"])
+        const fiber = yield* Effect.forkChild(runDay(c, "stage-test", timing, dryRun))
+        for (let s = 0; s < 239; s++) yield* TestClock.adjust("1 second")
+        assert.isUndefined(fiber.pollUnsafe(), "the pitches ended before the question's 4 minutes")
+        for (let s = 0; s < 500 && fiber.pollUnsafe() === undefined; s++) yield* TestClock.adjust("1 second")
+        const { book } = yield* Fiber.join(fiber)
+        assert.strictEqual(book.abstentions[0]?.reason, "Timeout: no valid answer within 4m")
+      }).pipe(Effect.provide(RunStore.layerMemory)))
+  }
 
   it.effect("one pitch with an offline seat: the stand-in pitches by its rule and reviews without a model", () =>
     Effect.gen(function*() {
