@@ -8,6 +8,13 @@ import { runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { collectProblems, launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
 
+/** The part of `GET /api/runs/{id}` these tests read. */
+interface RunDetailAnswer {
+  readonly execution: {
+    readonly accounts: ReadonlyArray<{ readonly orders: ReadonlyArray<{ readonly clientOrderId: string }>; readonly equity: number | null }>
+  }
+}
+
 const ACCOUNTS = ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]
 const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
 
@@ -70,13 +77,13 @@ describe("dashboard of a new user's first sessions", () => {
   })
 
   it("a run's detail lists the orders it sent with the broker's answer, and no equity column the run did not record", async () => {
-    const api = await (await fetch(`${server.url}/api/runs/${firstRun}`)).json() as any
-    const sent = api.execution.accounts.flatMap((a: any) => a.orders.map((o: any) => o.clientOrderId))
+    const api = await (await fetch(`${server.url}/api/runs/${firstRun}`)).json() as RunDetailAnswer
+    const sent = api.execution.accounts.flatMap((a) => a.orders.map((o) => o.clientOrderId))
     assert.isAbove(sent.length, 0)
     await page.goto(`${server.url}/#/runs/${firstRun}`)
     await page.waitForSelector("#execution")
     assert.deepStrictEqual(await page.$$eval("#orders tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-client-order-id"))), sent)
-    assert.isTrue(api.execution.accounts.every((a: any) => a.equity === null))
+    assert.isTrue(api.execution.accounts.every((a) => a.equity === null))
     assert.notInclude(await page.$$eval("#execution thead th", (ths) => ths.map((th) => th.textContent)), "Equity")
     assert.deepStrictEqual(problems, [])
   })
