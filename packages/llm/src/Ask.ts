@@ -31,13 +31,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
-import type * as AiError from "effect/ai/AiError"
+import * as AiError from "effect/ai/AiError"
 import type * as LanguageModel from "effect/ai/LanguageModel"
 import type * as Response from "effect/ai/Response"
 import * as OpenAiStructuredOutput from "effect/ai/OpenAiStructuredOutput"
 import type { StoreError } from "@council/engine"
 import { AnswerWithin } from "./AnswerWithin.ts"
-import { LlmBudget, type LlmBudgetExceeded } from "./Budget.ts"
+import { type Charge, LlmBudget, type LlmBudgetExceeded } from "./Budget.ts"
 import {
   addUsage,
   type FailureReason,
@@ -111,11 +111,6 @@ type TurnResult<A> =
   | { readonly _tag: "Invalid"; readonly error: string; readonly answer: string }
   | { readonly _tag: "Failed"; readonly reason: FailureReason; readonly message: string }
 
-const sumUsage = (wire: ReadonlyArray<WireAttempt>): TokenUsage | undefined => {
-  const known = wire.flatMap((w) => (w.usage === null ? [] : [w.usage]))
-  return known.length === 0 ? undefined : known.reduce(addUsage, zeroUsage)
-}
-
 const usageOfResponse = (response: { readonly usage: Response.Usage }): TokenUsage => {
   const { inputTokens, outputTokens } = response.usage
   return {
@@ -146,15 +141,40 @@ interface TurnLog {
   readonly wire: Array<WireAttempt>
   readonly failures: Array<string>
   attempts: number
+  /** Requests the budget reserved for. */
+  reserved: number
 }
 
-/** Usage billed so far; unknown when a request may have been processed without an answer. */
-const billed = (log: TurnLog): TokenUsage | null => sumUsage(log.wire) ?? (log.attempts > log.wire.length ? null : zeroUsage)
+/** Whether the provider may have billed a request it answered with `w` (an error status is not billed). */
+const mayBill = (w: WireAttempt): boolean => w.status === null ? w.sent : w.status >= 200 && w.status < 300
+
+/**
+ * What a turn's requests cost: the usage they reported, and those that may have been billed without a usage —
+ * sent but never answered (timed out, interrupted, dropped), or answered 2xx without one. `answered` is the usage
+ * of the final answer when the `LanguageModel` keeps no wire log.
+ */
+const chargeOf = (log: TurnLog, answered?: TokenUsage): Charge => {
+  let usage: TokenUsage | null = null
+  let unknownRequests = log.attempts - log.wire.length
+  if (answered !== undefined && unknownRequests > 0) {
+    usage = answered
+    unknownRequests--
+  }
+  for (const w of log.wire) {
+    if (w.usage !== null) usage = addUsage(usage ?? zeroUsage, w.usage)
+    else if (mayBill(w)) unknownRequests++
+  }
+  return { usage, unknownRequests }
+}
+
+/** Requests so far that the provider may have billed (each needs its own reservation). */
+const mayHaveBilled = (log: TurnLog): number =>
+  log.attempts - log.wire.length + log.wire.filter((w) => w.usage !== null || mayBill(w)).length
 
 const lastAnswer = (log: TurnLog): string | null => log.wire.findLast((w) => w.text !== null)?.text ?? null
 
 interface TurnSettlement {
-  readonly usage: TokenUsage | null
+  readonly charge: Charge
   /** The answer text when the wire log has none (a `LanguageModel` without one). */
   readonly answer: string | null
   readonly finish: string | null
@@ -171,7 +191,7 @@ const resultOf = <A>(
     const response = exit.value
     return {
       result: { _tag: "Parsed", value: response.value },
-      settlement: { usage: sumUsage(log.wire) ?? usageOfResponse(response), answer: response.text, finish: response.finishReason }
+      settlement: { charge: chargeOf(log, usageOfResponse(response)), answer: response.text, finish: response.finishReason }
     }
   }
   const error = Cause.findErrorOption(exit.cause)
@@ -185,11 +205,11 @@ const resultOf = <A>(
     const description = finish !== null && CUT_OFF.has(finish)
       ? `cut off at the output limit (${maxOutputTokens} tokens): ${described}`
       : described
-    return { result: { _tag: "Invalid", error: description, answer }, settlement: { usage: billed(log), answer, finish: null } }
+    return { result: { _tag: "Invalid", error: description, answer }, settlement: { charge: chargeOf(log), answer, finish: null } }
   }
   return {
     result: { _tag: "Failed", reason: classified.reason, message: classified.message },
-    settlement: { usage: billed(log), answer: null, finish: null }
+    settlement: { charge: chargeOf(log), answer: null, finish: null }
   }
 }
 
@@ -215,11 +235,11 @@ const askTurn = <A>(
       maxOutputTokens: model.spec.maxOutputTokens
     })
     const started = yield* Clock.currentTimeMillis
-    const log: TurnLog = { wire: [], failures: [], attempts: 0 }
+    const log: TurnLog = { wire: [], failures: [], attempts: 0, reserved: 1 }
 
     const record = (result: TurnResult<A>, settlement: TurnSettlement) =>
       Effect.gen(function*() {
-        const settled = yield* budget.settle(reservation, settlement.usage)
+        const settled = yield* budget.settle(reservation, settlement.charge)
         const last = log.wire.at(-1)
         exchanges.push({
           purpose: question.purpose,
@@ -235,7 +255,7 @@ const askTurn = <A>(
             : { _tag: "Failed", reason: result.reason, message: result.message },
           attempts: log.attempts,
           retries: result._tag === "Parsed" ? log.failures : log.failures.slice(0, -1),
-          usage: settlement.usage,
+          usage: settlement.charge.usage,
           costUsd: settled.costUsd,
           costEstimated: settled.estimated,
           latencyMs: (yield* Clock.currentTimeMillis) - started,
@@ -244,7 +264,24 @@ const askTurn = <A>(
         return result
       })
 
-    const once = Effect.suspend(() => {
+    /** A budget refusal of a retry: the turn stops there and the question fails with it. */
+    let refused: LlmBudgetExceeded | StoreError | undefined
+    const reserveRetry = Effect.suspend(() =>
+      log.attempts === 0 || mayHaveBilled(log) < log.reserved
+        ? Effect.void
+        : budget.reserveRetry(reservation).pipe(
+          Effect.tap(() => Effect.sync(() => log.reserved++)),
+          Effect.catch((error) => {
+            refused = error
+            return Effect.fail(AiError.make({
+              module: "Budget",
+              method: "generateObject",
+              reason: new AiError.InvalidRequestError({ description: error.message })
+            }))
+          })
+        )
+    )
+    const once = reserveRetry.pipe(Effect.andThen(Effect.suspend(() => {
       log.attempts++
       return model.languageModel.generateObject({
         prompt: messages.map((m) => ({ role: m.role, content: m.content })),
@@ -259,15 +296,20 @@ const askTurn = <A>(
         log.failures.push(line)
         return Effect.logWarning(`llm ${question.actor} ${name}: ${line.replace(/\s*\n\s*/g, " ")}`)
       })
-    )
+    )))
     const exit = yield* Effect.exit(Effect.retry(once, retrySchedule(model.policy.retry))).pipe(
       Effect.onInterrupt(() =>
         Effect.asVoid(record(
           { _tag: "Failed", reason: "Timeout", message: timedOut },
-          { usage: billed(log), answer: null, finish: null }
+          { charge: chargeOf(log), answer: null, finish: null }
         ))
       )
     )
+    if (refused !== undefined) {
+      const error = refused
+      yield* record({ _tag: "Failed", reason: "InvalidRequest", message: error.message }, { charge: chargeOf(log), answer: null, finish: null })
+      return yield* Effect.fail(error)
+    }
     const outcome = resultOf(exit, log, timeout, model.spec.maxOutputTokens)
     if (Cause.isCause(outcome)) return yield* Effect.failCause(outcome)
     return yield* record(outcome.result, outcome.settlement)
