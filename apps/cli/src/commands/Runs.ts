@@ -125,14 +125,25 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
     if (costs !== "") yield* Console.log(costs)
   })
 
+/** Where the user asked for a file that cannot be one (a directory, a missing directory): their input, exit 2. */
+const BAD_PATH: ReadonlySet<string> = new Set(["EISDIR", "ENOENT", "ENOTDIR"])
+
 export const exportRun = (runId: string, output: Option.Option<string>) =>
   Effect.gen(function*() {
+    if (Option.isSome(output) && output.value.trim() === "") {
+      return yield* CliFailure.usage(`--output: expected a file path, got "${output.value}" (leave -o out to write to stdout)`)
+    }
     const bundle = yield* loadBundle(runId)
     const text = JSON.stringify(BundleFile.seal(bundle))
     if (Option.isNone(output)) return yield* Console.log(text)
     yield* Effect.try({
       try: () => fs.writeFileSync(output.value, text + "\n"),
-      catch: (e) => CliFailure.failed(`cannot write ${output.value}: ${e instanceof Error && "code" in e ? String(e.code) : String(e)}`)
+      catch: (e) => {
+        const code = e instanceof Error && "code" in e ? String(e.code) : String(e)
+        return BAD_PATH.has(code)
+          ? CliFailure.usage(`--output ${output.value}: cannot write there (${code})`)
+          : CliFailure.failed(`cannot write ${output.value}: ${code}`)
+      }
     })
     yield* Console.error(`exported run ${runId} (${bundle.checkpoints.length} checkpoints, ${bundle.recordings.length} recorded calls) to ${output.value}`)
   })
