@@ -8,7 +8,7 @@ import { BundleFile, type RunBundle, type RunRecord, RunStore, Runner } from "@c
 import type { DailyPipeline } from "@council/daily"
 import { CliFailure } from "../CliFailure.ts"
 import { summarize } from "../Progress.ts"
-import { costSummary, costTable, runCost } from "./LlmRecord.ts"
+import { chargedFor, costSummary, costTable, runCost } from "./LlmRecord.ts"
 import { riskRows, riskTables } from "./RiskTable.ts"
 import { table } from "../Table.ts"
 
@@ -98,9 +98,10 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
     // the pipeline (and all its stages import) is loaded here only, so `runs`, `export` and `import` never load it
     const { DailyPipeline, recordedTiming } = yield* Effect.promise(() => import("@council/daily"))
     const rows = yield* stageRows(DailyPipeline, bundle)
+    const charged = yield* chargedFor(bundle)
     if (json) {
       return yield* Console.log(
-        JSON.stringify({ run: bundle.run, stages: rows, execution: executionSummary(bundle), risk: riskRows(bundle), llm: costSummary(bundle) }, null, 2)
+        JSON.stringify({ run: bundle.run, stages: rows, execution: executionSummary(bundle), risk: riskRows(bundle), llm: costSummary(bundle, charged) }, null, 2)
       )
     }
     const r = bundle.run
@@ -121,7 +122,7 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
       rows.map((s) => [s.stage, s.checkpoint ?? "-", s.durationMs === null ? "" : `${s.durationMs} ms`, s.checkpoint ? String(s.calls) : "", s.summary])
     ))
     if (bundle.checkpoints.some((c) => c.stage === "RiskApproval")) yield* Console.log(`\n${riskTables(riskRows(bundle))}`)
-    const costs = costTable(bundle)
+    const costs = costTable(bundle, charged)
     if (costs !== "") yield* Console.log(costs)
   })
 
