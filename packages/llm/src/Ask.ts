@@ -149,11 +149,15 @@ interface TurnLog {
 const mayBill = (w: WireAttempt): boolean => w.status === null ? w.sent : w.status >= 200 && w.status < 300
 
 /**
- * What a turn's requests cost: the usage they reported, and those that may have been billed without a usage —
- * sent but never answered (timed out, interrupted, dropped), or answered 2xx without one. `answered` is the usage
- * of the final answer when the `LanguageModel` keeps no wire log.
+ * What `attempts` requests cost, `wire` being what the adapter reported of them: the usage they reported, and
+ * those that may have been billed without a usage — sent but never answered (timed out, interrupted, dropped),
+ * or answered 2xx without one. `answered` is the usage of the final answer when the `LanguageModel` keeps no
+ * wire log.
  */
-const chargeOf = (log: TurnLog, answered?: TokenUsage): Charge => {
+export const chargeOf = (
+  log: { readonly wire: ReadonlyArray<WireAttempt>; readonly attempts: number },
+  answered?: TokenUsage
+): Charge => {
   let usage: TokenUsage | null = null
   let unknownRequests = log.attempts - log.wire.length
   if (answered !== undefined && unknownRequests > 0) {

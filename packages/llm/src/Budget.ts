@@ -58,7 +58,8 @@ export interface BudgetLimits {
 
 export interface CallEstimate {
   readonly actor: string
-  readonly purpose: Purpose
+  /** `verify` for the probe `verify` sends outside any run. */
+  readonly purpose: Purpose | "verify"
   /** `provider:model-id`. */
   readonly model: string
   readonly inputTokens: number
