@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
 import { Effect, Layer } from "effect"
 import { RunStore } from "@council/engine"
 import { Database, SqlRunStore } from "@council/store"
@@ -103,6 +104,28 @@ describe("pnpm pipeline backtest", () => {
       const decisions = async (file: string) => (await contents(file)).filter((line) => /^ {2}(PmPitches|PeerReview|CouncilSynthesis|Execution) /.test(line))
       assert.deepStrictEqual(await decisions(second!), await decisions(first!))
       assert.isTrue((await decisions(first!)).some((line) => line.includes("openai:") || line.includes("anthropic:")), "the decisions are the models'")
+      // what the live PMs cost lands in that backtest's book (and only there): its leaderboard's LLM cost and net P&L
+      const liveId = (JSON.parse(live.stdout) as { id: string }).id
+      const replayId = (JSON.parse(replayed.stdout) as { id: string }).id
+      interface Board {
+        llmCostRecorded: boolean
+        leaderboard: { rows: ReadonlyArray<{ account: string; metrics: { llmCost: number | null; pnl: number; pnlNetOfCost: number | null } }> }
+      }
+      const boardOf = async (id: string) => JSON.parse((await cliAsync(home, ["leaderboard", "--backtest", id, "--json"])).stdout) as Board
+      const [paid, free] = [await boardOf(liveId), await boardOf(replayId)]
+      assert.isTrue(paid.llmCostRecorded)
+      const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
+      const spent = (actor?: string) =>
+        (db.prepare(`SELECT SUM(cost_usd) AS c FROM llm_spend WHERE book = ? AND trading_day > '2026-05-04' ${actor === undefined ? "" : "AND actor = ?"}`)
+          .get(...[liveId, ...(actor === undefined ? [] : [actor])]) as { c: number }).c
+      const council = paid.leaderboard.rows.find((r) => r.account === "COUNCIL")!.metrics
+      const claude = paid.leaderboard.rows.find((r) => r.account === "CLAUDE")!.metrics
+      assert.isAbove(spent(), 0)
+      assert.closeTo(council.llmCost!, spent(), 1e-9)
+      assert.closeTo(claude.llmCost!, spent("CLAUDE"), 1e-9)
+      assert.closeTo(council.pnlNetOfCost!, council.pnl - spent(), 1e-9)
+      db.close()
+      assert.isFalse(free.llmCostRecorded, "a replay asks no model and pays nothing")
     } finally {
       await fake.close()
     }

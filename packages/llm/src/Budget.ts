@@ -14,7 +14,8 @@
  *   the provider may have billed reserves another worst case (`reserveRetry`).
  * - `settle` charges what the usage cost; each request whose usage is unknown (it timed out, the connection broke
  *   after it was sent, a 2xx answer said none) is charged the worst case, marked estimated.
- * - The run and stage come from the current `RunContext` (outside a run: `-`).
+ * - The run, its session and the stage come from the current `RunContext` (outside a run: `-`), a backtest's
+ *   book from `SpendBook`: the per-run limit sums that book's run only.
  * - `layerUnlimited` prices nothing and limits nothing: for tests and offline runs.
  *
  * @since 0.1.0
@@ -29,7 +30,7 @@ import * as Semaphore from "effect/Semaphore"
 import { RunContext, type StoreError } from "@council/engine"
 import type { Purpose, TokenUsage } from "./Exchange.ts"
 import { costOf, formatUsd, type ModelPrice, type PriceTable, worstCaseOf } from "./Prices.ts"
-import { SpendLedger } from "./SpendLedger.ts"
+import { SpendBook, SpendLedger } from "./SpendLedger.ts"
 
 export const BudgetName = Schema.Literals(["COUNCIL_LLM_BUDGET_USD", "COUNCIL_LLM_BUDGET_USD_MONTH"])
 export type BudgetName = typeof BudgetName.Type
@@ -71,6 +72,8 @@ export interface Reservation {
   readonly worstCaseUsd: number
   readonly price: ModelPrice | undefined
   readonly runId: string
+  /** The backtest's book of the run (`SpendBook`); undefined for the live book. */
+  readonly book: string | undefined
   readonly stage: string
   readonly month: string
   /** The call's row in the `SpendLedger`. */
@@ -113,6 +116,10 @@ const monthOf = (millis: number): { readonly from: string; readonly to: string }
   }
 }
 
+/** A run's key among the budget's sums: a backtest's run ids repeat from one book to the next. */
+const runKey = (run: { readonly runId: string; readonly book: string | undefined }) =>
+  run.book === undefined ? run.runId : `${run.book}\u0000${run.runId}`
+
 const chargeOf = (charge: TokenUsage | Charge | null): Charge =>
   charge === null
     ? { usage: null, unknownRequests: 1 }
@@ -140,7 +147,12 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
     const addInFlight = (key: string, usd: number) => inFlight.set(key, Math.max(0, (inFlight.get(key) ?? 0) + usd))
 
     /** Fails when one more `worstCaseUsd` could take the run's or the month's spending past its limit. */
-    const check = (call: CallEstimate, worstCaseUsd: number, runId: string, month: { readonly from: string; readonly to: string }) =>
+    const check = (
+      call: CallEstimate,
+      worstCaseUsd: number,
+      run: { readonly runId: string; readonly book: string | undefined },
+      month: { readonly from: string; readonly to: string }
+    ) =>
       Effect.gen(function*() {
         const exceeded = (budget: BudgetName, limitUsd: number, totalUsd: number, key: string) => {
           const pending = inFlight.get(key) ?? 0
@@ -156,8 +168,10 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
           })
         }
         if (limits.perRunUsd !== null) {
-          const total = yield* cached(runTotals, runId, ledger.runTotal(runId))
-          if (total + worstCaseUsd > limits.perRunUsd) return yield* exceeded("COUNCIL_LLM_BUDGET_USD", limits.perRunUsd, total, `run:${runId}`)
+          const total = yield* cached(runTotals, runKey(run), ledger.runTotal(run.runId, run.book))
+          if (total + worstCaseUsd > limits.perRunUsd) {
+            return yield* exceeded("COUNCIL_LLM_BUDGET_USD", limits.perRunUsd, total, `run:${runKey(run)}`)
+          }
         }
         if (limits.perMonthUsd !== null) {
           const total = yield* cached(monthTotals, month.from, ledger.totalBetween(month.from, month.to))
@@ -167,10 +181,10 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
         }
       })
 
-    const hold = (runId: string, month: string, usd: number) => {
-      add(runTotals, runId, usd)
+    const hold = (run: { readonly runId: string; readonly book: string | undefined }, month: string, usd: number) => {
+      add(runTotals, runKey(run), usd)
       add(monthTotals, month, usd)
-      addInFlight(`run:${runId}`, usd)
+      addInFlight(`run:${runKey(run)}`, usd)
       addInFlight(`month:${month}`, usd)
     }
 
@@ -179,11 +193,13 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
         const context = yield* Effect.serviceOption(RunContext)
         const runId = Option.match(context, { onNone: () => "-", onSome: (c) => c.runId })
         const stage = Option.match(context, { onNone: () => "-", onSome: (c) => c.stage })
+        const tradingDay = Option.getOrUndefined(Option.map(context, (c) => c.tradingDay))
+        const book = yield* SpendBook
         const now = yield* Clock.currentTimeMillis
         const month = monthOf(now)
         const price = prices.models[call.model]
         const worstCaseUsd = price === undefined ? 0 : worstCaseOf(price, call.inputTokens, call.maxOutputTokens)
-        yield* check(call, worstCaseUsd, runId, month)
+        yield* check(call, worstCaseUsd, { runId, book }, month)
         const entry = yield* ledger.record({
           runId,
           stage,
@@ -192,11 +208,13 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
           model: call.model,
           costUsd: worstCaseUsd,
           estimated: worstCaseUsd > 0,
-          at: new Date(now).toISOString()
+          at: new Date(now).toISOString(),
+          ...(book === undefined ? {} : { book }),
+          ...(tradingDay === undefined ? {} : { tradingDay })
         })
         requests.set(entry, 1)
-        hold(runId, month.from, worstCaseUsd)
-        return { call, worstCaseUsd, price, runId, stage, month: month.from, entry } satisfies Reservation
+        hold({ runId, book }, month.from, worstCaseUsd)
+        return { call, worstCaseUsd, price, runId, book, stage, month: month.from, entry } satisfies Reservation
       }))
 
     const reserveRetry = (reservation: Reservation) =>
@@ -204,10 +222,10 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
         const made = requests.get(reservation.entry) ?? 1
         const to = new Date(Date.parse(reservation.month))
         to.setUTCMonth(to.getUTCMonth() + 1)
-        yield* check(reservation.call, reservation.worstCaseUsd, reservation.runId, { from: reservation.month, to: to.toISOString() })
+        yield* check(reservation.call, reservation.worstCaseUsd, reservation, { from: reservation.month, to: to.toISOString() })
         yield* ledger.revise(reservation.entry, { costUsd: (made + 1) * reservation.worstCaseUsd, estimated: reservation.worstCaseUsd > 0 })
         requests.set(reservation.entry, made + 1)
-        hold(reservation.runId, reservation.month, reservation.worstCaseUsd)
+        hold(reservation, reservation.month, reservation.worstCaseUsd)
       }))
 
     const settle = (reservation: Reservation, charged: TokenUsage | Charge | null) =>
@@ -218,8 +236,8 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
         const estimated = unknownRequests > 0 && costUsd > 0
         const reserved = (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd
         requests.delete(reservation.entry)
-        hold(reservation.runId, reservation.month, -reserved)
-        add(runTotals, reservation.runId, costUsd)
+        hold(reservation, reservation.month, -reserved)
+        add(runTotals, runKey(reservation), costUsd)
         add(monthTotals, reservation.month, costUsd)
         yield* ledger.revise(reservation.entry, { costUsd, estimated })
         return { costUsd, estimated } satisfies Settled

@@ -5,7 +5,7 @@ import { FetchHttpClient } from "effect/http"
 import { AccountId, type RunId, TradingDay } from "@council/domain"
 import { RunContext } from "@council/engine"
 import { Database } from "@council/store"
-import { LlmBudget, makeMemory, type Prices, type SpendEntry, SpendLedger } from "@council/llm"
+import { LlmBudget, makeMemory, type Prices, SpendBook, type SpendEntry, SpendLedger } from "@council/llm"
 import { Ask, OpenAiChat, PitchPrompt } from "@council/llm/live"
 import { fakeProvider, until } from "./FakeProvider.ts"
 import { path, snapshotOf } from "./snapshots.ts"
@@ -135,6 +135,18 @@ describe("LlmBudget: every request a provider may have billed is charged", () =>
       assert.strictEqual(refused._tag, "LlmBudgetExceeded")
       assert.include(refused.message, "$0.0175 spent in this run")
     }).pipe(Effect.provide(Layer.mergeAll(budgetWith({ perRunUsd: 0.03, perMonthUsd: null }, entries), inRun)))
+  })
+
+  it.effect("a backtest's runs are budgeted per book: the same run id in another backtest has spent nothing yet", () => {
+    const entries: Array<SpendEntry> = [{ ...entry("2026-06-08T15:00:00.000Z", 0.02, "2026-06-08-bt"), book: "bt-a", tradingDay: "2026-06-08" }]
+    const inBacktestRun = RunContext.layerTest({ tradingDay: TradingDay.make("2026-06-08"), runId: "2026-06-08-bt" as RunId, stage: "PmPitches" })
+    return Effect.gen(function*() {
+      const budget = yield* LlmBudget
+      const again = yield* Effect.flip(budget.reserve(call).pipe(Effect.provideService(SpendBook, "bt-a")))
+      assert.strictEqual(again._tag, "LlmBudgetExceeded")
+      const other = yield* budget.reserve(call).pipe(Effect.provideService(SpendBook, "bt-b"))
+      assert.deepStrictEqual([other.book, entries[1]?.book, entries[1]?.tradingDay, entries[1]?.runId], ["bt-b", "bt-b", "2026-06-08", "2026-06-08-bt"])
+    }).pipe(Effect.provide(Layer.mergeAll(budgetWith({ perRunUsd: 0.03, perMonthUsd: null }, entries), inBacktestRun)))
   })
 
   it.live("a request dropped after it was sent and then retried is charged at its worst case, beside the answer's usage", () => {

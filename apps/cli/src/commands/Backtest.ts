@@ -28,7 +28,7 @@ import { BarIndex, MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { Database, NodeSqliteClient, RunLock, SqlRunStore } from "@council/store"
 import { BacktestReport, BookId, type BookSummary, MechanicalVotes, TradeLedger } from "@council/tracking"
-import { SpendLedger } from "@council/llm"
+import { SpendBook, SpendLedger } from "@council/llm"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import { market } from "../Market.ts"
 import { configured } from "../Storage.ts"
@@ -285,6 +285,8 @@ const execute = (plan: Plan, json: boolean) =>
       onProgress: progress.update,
       ...(replay === undefined ? {} : { reuse: replay.reuse })
     }).pipe(
+      // live PMs' calls are charged to this book in the main database's spend ledger
+      Effect.provideService(SpendBook, id),
       Effect.provide(Layer.mergeAll(
         backtestStore(file, accounts, present),
         (seated?.layer ?? offlineCouncil).pipe(Layer.provide(mainDb)),
