@@ -126,6 +126,14 @@ describe("pnpm pipeline backtest", () => {
       assert.closeTo(council.pnlNetOfCost!, council.pnl - spent(), 1e-9)
       db.close()
       assert.isFalse(free.llmCostRecorded, "a replay asks no model and pays nothing")
+
+      // sessions nobody recorded are replayed with the whole council abstaining: the user is told which
+      const wider = await cliAsync(home, ["backtest", "--from", "2026-05-04", "--to", "2026-05-08", "--accounts", "COUNCIL", "--pms", "replay", "--json"])
+      assert.strictEqual(wider.code, 0, wider.stderr)
+      const note = "--pms replay: 2 of 5 sessions have no recorded LLM answers (2026-05-07, 2026-05-08): there every PM abstains, so the council makes no trade"
+      assert.include(wider.stderr.split("\n"), note)
+      assert.deepStrictEqual((JSON.parse(wider.stdout) as { unrecorded: ReadonlyArray<string> }).unrecorded, ["2026-05-07", "2026-05-08"])
+      assert.strictEqual(fake.requests.length, asked, "still no request")
     } finally {
       await fake.close()
     }

@@ -185,8 +185,14 @@ export interface BacktestOutcome {
   readonly skipped: number
   readonly notifications: number
   readonly elapsedMs: number
+  /** With `--pms replay`: the sessions no run recorded LLM answers for (every PM abstained there). */
+  readonly unrecorded?: ReadonlyArray<TradingDay>
   readonly report?: string
 }
+
+/** One line: which sessions a replay had no recorded answers for. */
+const unrecordedNote = (days: ReadonlyArray<TradingDay>, of: number) =>
+  `--pms replay: ${days.length} of ${of} sessions have no recorded LLM answers (${days.length > 6 ? `${days.slice(0, 3).join(", ")} … ${days.at(-1)}` : days.join(", ")}): there every PM abstains, so the council makes no trade`
 
 const printOutcome = (outcome: BacktestOutcome, json: boolean) =>
   json
@@ -205,6 +211,7 @@ const printOutcome = (outcome: BacktestOutcome, json: boolean) =>
       ]]),
       "",
       `database ${outcome.database}`,
+      ...(outcome.unrecorded === undefined || outcome.unrecorded.length === 0 ? [] : [unrecordedNote(outcome.unrecorded, outcome.sessions)]),
       ...(outcome.report === undefined ? [] : [`report ${outcome.report}`]),
       `see: pnpm pipeline leaderboard --backtest ${outcome.id}`
     ].join("\n"))
@@ -244,6 +251,7 @@ const execute = (plan: Plan, json: boolean) =>
     const replay = plan.pms === "replay"
       ? yield* BacktestReplay.recordedCalls({ main: yield* mainStore, dir, self: file, from: plan.from, to: plan.to })
       : undefined
+    const unrecorded = replay?.unrecorded(plan.sessions) ?? []
     const seated = council ?? replay?.council
     const accounts = plan.profiles.map((p) => p.id)
     const params: DailyParams = {
@@ -269,6 +277,7 @@ const execute = (plan: Plan, json: boolean) =>
     NodeSqliteClient.ensureDirectory(dir)
     yield* Console.error(`backtest ${id} ${plan.resumed ? "resumed" : "started"}: ${plan.sessions.length} sessions ${from} … ${to}, database ${file}`)
     if (council !== undefined) yield* council.announce
+    if (unrecorded.length > 0) yield* Console.error(unrecordedNote(unrecorded, plan.sessions.length))
     const moments = (day: TradingDay) => Calendar.sessionMoments(plan.schedule, day)
     const present = yield* Ref.make(moments(plan.sessions[0]!).run)
     const notices = yield* Ref.make(0)
@@ -321,6 +330,7 @@ const execute = (plan: Plan, json: boolean) =>
       skipped: result.skipped,
       notifications: yield* Ref.get(notices),
       elapsedMs: Date.now() - startedAt,
+      ...(replay === undefined ? {} : { unrecorded }),
       report
     }
     yield* printOutcome(outcome, json)

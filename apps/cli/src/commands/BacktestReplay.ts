@@ -3,7 +3,8 @@
  * every other backtest's — answer the backtest's questions again. A question nobody recorded (same role, model and
  * input) is not asked: the seats ask no model, so that PM abstains for the day.
  *
- * The council is the lineup of the latest recorded run that had one, so the questions carry the same models.
+ * The council is the lineup of the latest recorded run that had one, so the questions carry the same models. The
+ * command says which sessions have no recorded answers at all (there the whole council abstains).
  */
 import { readdirSync } from "node:fs"
 import { join } from "node:path"
@@ -71,5 +72,7 @@ export const recordedCalls = (options: {
         Effect.forEach(byDay.get(day) ?? [], ({ run, store }) => Effect.orDie(store.getRecordings(run.id))),
         (all) => all.flat().filter(isLlmCall)
       )
-    return { council, reuse }
+    /** The sessions of `sessions` no run recorded LLM answers for: there every PM abstains. */
+    const unrecorded = (sessions: ReadonlyArray<TradingDay>) => sessions.filter((day) => !byDay.has(day))
+    return { council, reuse, unrecorded }
   })
