@@ -139,6 +139,27 @@ describe("pnpm pipeline backtest", () => {
     }
   }, 60_000)
 
+  it("live PMs over the LLM budget: nothing is asked, the backtest stops saying which limit to raise, and --resume under a raised one finishes it", async () => {
+    const fake = await startFake()
+    try {
+      const home = tempHome()
+      const range = ["--from", "2026-05-04", "--to", "2026-05-05", "--accounts", "COUNCIL", "--pms", "live"]
+      const refused = await cliAsync(home, ["backtest", ...range], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "0.001" })
+      assert.strictEqual(refused.code, 1, refused.stderr)
+      assert.strictEqual(fake.requests.length, 0, "no call was made")
+      const id = /\(raise COUNCIL_LLM_BUDGET_USD, then continue it with: pnpm pipeline backtest --resume (\S+)\)$/.exec(refused.stderr.trim())?.[1]
+      assert.isDefined(id, refused.stderr)
+      assert.match(refused.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.001 would be exceeded: \$0 spent in this run/)
+      const resumed = await cliAsync(home, ["backtest", "--resume", id!, "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "5" })
+      assert.strictEqual(resumed.code, 0, resumed.stderr)
+      const outcome = JSON.parse(resumed.stdout) as { status: string; resumed: number; started: number }
+      assert.deepStrictEqual([outcome.status, outcome.resumed, outcome.started], ["completed", 1, 1])
+      assert.isAbove(fake.requests.length, 2 * 5)
+    } finally {
+      await fake.close()
+    }
+  }, 60_000)
+
   it("Ctrl-C (SIGINT) stops it as interrupted, exit 130, and says how to continue", async () => {
     const home = tempHome()
     const child = spawn(process.execPath, [bin, "backtest", "--from", "2026-01-02", "--to", "2026-04-30", "--accounts", "COUNCIL"], {

@@ -310,8 +310,12 @@ const execute = (plan: Plan, json: boolean) =>
     yield* TradeLedger.use((l) => l.setBookStatus(id, status)).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
     if (Exit.isFailure(ran)) {
       if (status === "interrupted") yield* Console.error(`backtest ${id} interrupted; continue it with: pnpm pipeline backtest --resume ${id}`)
-      return yield* Effect.failCause(Cause.map(ran.cause, (e) =>
-        CliFailure.failed(`backtest ${id} failed: ${e.message} (continue it with: pnpm pipeline backtest --resume ${id})`)))
+      return yield* Effect.failCause(Cause.map(ran.cause, (e) => {
+        // a stage failed by the LLM budget: resuming under the same limit would stop at the same call
+        const budget = /LLM budget (COUNCIL_LLM_BUDGET_USD(?:_MONTH)?)=/.exec(e.message)?.[1]
+        const first = budget === undefined ? "continue it" : `raise ${budget}, then continue it`
+        return CliFailure.failed(`backtest ${id} failed: ${e.message} (${first} with: pnpm pipeline backtest --resume ${id})`)
+      }))
     }
     const result = ran.value
     const report = yield* writeReport(id, join(dir, `${id}.report`), file)
