@@ -8,14 +8,16 @@
  * **How a question is asked**
  * 1. The budget reserves the call's worst case (or the run fails with `LlmBudgetExceeded`: nothing is sent).
  * 2. `generateObject` runs; each HTTP attempt is bounded by `policy.timeout`; retryable failures (rate limited,
- *    overloaded, 5xx, network) are retried on the provider's schedule, honouring `retry-after`.
+ *    overloaded, 5xx, network) are retried on the provider's schedule, honouring `retry-after`. A retry after a
+ *    request the provider may have billed (a connection dropped after sending) reserves its own worst case first.
  * 3. The answer is decoded with the question's schema (the provider's promise is never trusted). An answer that
  *    does not validate gets one corrective turn: the answer and the validation error are quoted back (an answer
  *    without text — a refusal, or output spent on thinking — is left out: Anthropic refuses an empty turn). An
  *    answer stopped by the output cap says so first (`cut off at the output limit (N tokens): …`), to the model
  *    and in the abstention reason, so the user knows to raise `COUNCIL_MAX_OUTPUT_TOKENS`.
  * 4. Every turn becomes an `LlmExchange` (messages, raw answer, parsed value or error, attempts, usage, cost,
- *    latency). The whole question is bounded by `policy.deadline`, or by `AnswerWithin` when that is shorter (a
+ *    latency); its cost is the usage its requests reported plus the worst case of each request that may have been
+ *    billed without one (`chargeOf`). The whole question is bounded by `policy.deadline`, or by `AnswerWithin` when that is shorter (a
  *    daily stage's share of the time before the market-on-close cutoff).
  *
  * **Gotchas**: `ask` never fails for a bad answer, a timeout or an outage: it returns `value: undefined` with the
