@@ -131,22 +131,18 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
   Effect.gen(function*() {
     const ledger = yield* SpendLedger
     const lock = yield* Semaphore.make(1)
-    /** What the ledger holds per run and per month (pending worst cases included), once loaded. */
-    const runTotals = new Map<string, number>()
-    const monthTotals = new Map<string, number>()
-    /** Worst cases reserved and not yet settled, by `run:<id>` and `month:<from>`. */
+    /** Worst cases this process reserved and has not settled yet, by `run:<id>` and `month:<from>`. */
     const inFlight = new Map<string, number>()
     /** Requests reserved per ledger row not yet settled. */
     const requests = new Map<number, number>()
 
-    const cached = (map: Map<string, number>, key: string, load: Effect.Effect<number, StoreError>) =>
-      map.has(key) ? Effect.succeed(map.get(key)!) : Effect.tap(load, (total) => Effect.sync(() => map.set(key, total)))
-    const add = (map: Map<string, number>, key: string, usd: number) => {
-      if (map.has(key)) map.set(key, map.get(key)! + usd)
-    }
     const addInFlight = (key: string, usd: number) => inFlight.set(key, Math.max(0, (inFlight.get(key) ?? 0) + usd))
 
-    /** Fails when one more `worstCaseUsd` could take the run's or the month's spending past its limit. */
+    /**
+     * Fails when one more `worstCaseUsd` could take the run's or the month's spending past its limit. The sums are
+     * read from the ledger each time: it holds every call under way as its worst case, this process's and any
+     * other's sharing the database (a backtest beside a day's run).
+     */
     const check = (
       call: CallEstimate,
       worstCaseUsd: number,
@@ -168,13 +164,13 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
           })
         }
         if (limits.perRunUsd !== null) {
-          const total = yield* cached(runTotals, runKey(run), ledger.runTotal(run.runId, run.book))
+          const total = yield* ledger.runTotal(run.runId, run.book)
           if (total + worstCaseUsd > limits.perRunUsd) {
             return yield* exceeded("COUNCIL_LLM_BUDGET_USD", limits.perRunUsd, total, `run:${runKey(run)}`)
           }
         }
         if (limits.perMonthUsd !== null) {
-          const total = yield* cached(monthTotals, month.from, ledger.totalBetween(month.from, month.to))
+          const total = yield* ledger.totalBetween(month.from, month.to)
           if (total + worstCaseUsd > limits.perMonthUsd) {
             return yield* exceeded("COUNCIL_LLM_BUDGET_USD_MONTH", limits.perMonthUsd, total, `month:${month.from}`)
           }
@@ -182,8 +178,6 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
       })
 
     const hold = (run: { readonly runId: string; readonly book: string | undefined }, month: string, usd: number) => {
-      add(runTotals, runKey(run), usd)
-      add(monthTotals, month, usd)
       addInFlight(`run:${runKey(run)}`, usd)
       addInFlight(`month:${month}`, usd)
     }
@@ -237,8 +231,6 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
         const reserved = (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd
         requests.delete(reservation.entry)
         hold(reservation, reservation.month, -reserved)
-        add(runTotals, runKey(reservation), costUsd)
-        add(monthTotals, reservation.month, costUsd)
         yield* ledger.revise(reservation.entry, { costUsd, estimated })
         return { costUsd, estimated } satisfies Settled
       }))

@@ -137,6 +137,21 @@ describe("LlmBudget: every request a provider may have billed is charged", () =>
     }).pipe(Effect.provide(Layer.mergeAll(budgetWith({ perRunUsd: 0.03, perMonthUsd: null }, entries), inRun)))
   })
 
+  it.effect("two processes sharing the ledger see each other's calls under way: together they cannot overrun the month", () => {
+    const entries: Array<SpendEntry> = []
+    const shared = budgetWith({ perRunUsd: null, perMonthUsd: 0.035 }, entries)
+    return Effect.gen(function*() {
+      const [daily, backtest] = [yield* LlmBudget.pipe(Effect.provide(shared)), yield* LlmBudget.pipe(Effect.provide(shared))]
+      // the backtest asks and settles one call (so it has read the month), then the day's run starts a call
+      yield* backtest.settle(yield* backtest.reserve(call), { input: 1000, cachedInput: 0, cacheWrite: 0, output: 100, reasoning: 0 })
+      yield* daily.reserve(call)
+      // $0.004 spent, $0.0175 under way in the other process: another $0.0175 would cross $0.035
+      const refused = yield* Effect.flip(backtest.reserve(call))
+      assert.strictEqual(refused._tag, "LlmBudgetExceeded")
+      assert.include(refused.message, "$0.0215 spent in this month")
+    }).pipe(Effect.provide(inRun))
+  })
+
   it.effect("a backtest's runs are budgeted per book: the same run id in another backtest has spent nothing yet", () => {
     const entries: Array<SpendEntry> = [{ ...entry("2026-06-08T15:00:00.000Z", 0.02, "2026-06-08-bt"), book: "bt-a", tradingDay: "2026-06-08" }]
     const inBacktestRun = RunContext.layerTest({ tradingDay: TradingDay.make("2026-06-08"), runId: "2026-06-08-bt" as RunId, stage: "PmPitches" })
