@@ -100,6 +100,7 @@ describe("pnpm pipeline backtest", () => {
       const replayed = await cliAsync(home, ["backtest", ...range, "--pms", "replay"])
       assert.strictEqual(replayed.code, 0, replayed.stderr)
       assert.strictEqual(fake.requests.length, asked, "a replay asks no model")
+      assert.deepStrictEqual((JSON.parse(replayed.stdout) as { unanswered: object }).unanswered, {}, "every question found its recorded answer")
       const [first, second] = readdirSync(join(home, "backtests")).filter((f) => f.endsWith(".db")).map((f) => join(home, "backtests", f))
       const decisions = async (file: string) => (await contents(file)).filter((line) => /^ {2}(PmPitches|PeerReview|CouncilSynthesis|Execution) /.test(line))
       assert.deepStrictEqual(await decisions(second!), await decisions(first!))
@@ -132,7 +133,17 @@ describe("pnpm pipeline backtest", () => {
       assert.strictEqual(wider.code, 0, wider.stderr)
       const note = "--pms replay: 2 of 5 sessions have no recorded LLM answers (2026-05-07, 2026-05-08): there every PM abstains, so the council makes no trade"
       assert.include(wider.stderr.split("\n"), note)
-      assert.deepStrictEqual((JSON.parse(wider.stdout) as { unrecorded: ReadonlyArray<string> }).unrecorded, ["2026-05-07", "2026-05-08"])
+      const widerOutcome = JSON.parse(wider.stdout) as { unrecorded: ReadonlyArray<string>; unanswered: Record<string, number> }
+      assert.deepStrictEqual(widerOutcome.unrecorded, ["2026-05-07", "2026-05-08"])
+      // without CLAUDE's account its pitch asks another question than the recorded one: it abstains every session
+      assert.isAtLeast(widerOutcome.unanswered["CLAUDE"] ?? 0, 5, JSON.stringify(widerOutcome.unanswered))
+      assert.isAtLeast(widerOutcome.unanswered["CHAIRMAN"] ?? 0, 1, JSON.stringify(widerOutcome.unanswered))
+      // that replay recorded its misses: another replay does not take them for answers
+      const again = await cliAsync(home, ["backtest", "--from", "2026-05-04", "--to", "2026-05-08", "--accounts", "COUNCIL", "--pms", "replay", "--json"])
+      assert.strictEqual(again.code, 0, again.stderr)
+      assert.include(again.stderr.split("\n"), note)
+      assert.deepStrictEqual(JSON.parse(again.stdout).unrecorded, widerOutcome.unrecorded)
+      assert.deepStrictEqual(JSON.parse(again.stdout).unanswered, widerOutcome.unanswered)
       assert.strictEqual(fake.requests.length, asked, "still no request")
     } finally {
       await fake.close()

@@ -20,6 +20,7 @@ import { AccountId } from "@council/domain"
 import * as AnthropicMessages from "./AnthropicMessages.ts"
 import type { StoreError } from "@council/engine"
 import { chargeOf, type RoleModel, roleModel } from "./Ask.ts"
+import { REPLAY_MISS } from "./AuditTrail.ts"
 import { LlmBudget, type LlmBudgetExceeded } from "./Budget.ts"
 import { type WireAttempt, WireLog } from "./Exchange.ts"
 import { Chairman } from "./Chairman.ts"
@@ -35,9 +36,9 @@ import { classify } from "./ProviderErrors.ts"
 import { SpendLedger } from "./SpendLedger.ts"
 
 /** A model that is never to be called (replays answer from recordings), or whose key is missing. */
-const refusingModel = (reason: AiError.AiErrorReason) =>
+const refusingModel = (reason: AiError.AiErrorReason, asked: () => void = () => {}) =>
   LanguageModel.make({
-    generateText: () => Effect.fail(AiError.make({ module: "Lineup", method: "generateText", reason })),
+    generateText: () => Effect.suspend(() => (asked(), Effect.fail(AiError.make({ module: "Lineup", method: "generateText", reason })))),
     streamText: () => Stream.fail(AiError.make({ module: "Lineup", method: "streamText", reason }))
   })
 
@@ -63,12 +64,17 @@ const languageModel = (settings: LlmSettings, model: ModelSpec) => {
 export interface Connection {
   /** How live places reach providers; absent for a replay (models are never called). */
   readonly settings: LlmSettings | undefined
+  /** A replay's: told the role each time one of its questions has no recorded answer (it abstains or falls back). */
+  readonly unrecorded?: ((role: string) => void) | undefined
 }
 
-const roleModelOf = (connection: Connection, model: ModelSpec) =>
+const roleModelOf = (connection: Connection, model: ModelSpec, role: string) =>
   Effect.map(
     connection.settings === undefined
-      ? refusingModel(new AiError.InvalidRequestError({ description: "a replay asks no model: this call has no recording" }))
+      ? refusingModel(
+        new AiError.InvalidRequestError({ description: REPLAY_MISS }),
+        () => connection.unrecorded?.(role)
+      )
       : languageModel(connection.settings, model),
     (lm): RoleModel =>
       roleModel(model, lm, connection.settings === undefined ? {} : { timeout: `${connection.settings.timeoutSeconds} seconds` })
@@ -84,14 +90,14 @@ export const layer = (
     let chairman: RoleModel | undefined
     for (const place of lineup.places) {
       if (place.role === CHAIRMAN) {
-        if (place.model !== "offline") chairman = yield* roleModelOf(connection, place.model)
+        if (place.model !== "offline") chairman = yield* roleModelOf(connection, place.model, place.role)
         continue
       }
       const pm = AccountId.make(place.role)
       seats.push(
         place.model === "offline"
           ? { _tag: "Offline", pm, style: OFFLINE_STYLES[place.role as keyof typeof OFFLINE_STYLES] }
-          : { _tag: "Llm", pm, model: yield* roleModelOf(connection, place.model) }
+          : { _tag: "Llm", pm, model: yield* roleModelOf(connection, place.model, place.role) }
       )
     }
     return Layer.mergeAll(layerPms(seats), chairman === undefined ? Chairman.layerOffline : layerChairman(chairman))

@@ -187,7 +187,16 @@ export interface BacktestOutcome {
   readonly elapsedMs: number
   /** With `--pms replay`: the sessions no run recorded LLM answers for (every PM abstained there). */
   readonly unrecorded?: ReadonlyArray<TradingDay>
+  /** With `--pms replay`: per role, the questions that found no recorded answer (abstained, or fell back). */
+  readonly unanswered?: Readonly<Record<string, number>>
   readonly report?: string
+}
+
+/** One line: how many of a replay's questions found no recorded answer, by role. */
+const unansweredNote = (unanswered: Readonly<Record<string, number>>) => {
+  const roles = Object.entries(unanswered)
+  const total = roles.reduce((sum, [, n]) => sum + n, 0)
+  return `--pms replay: ${total} question${total === 1 ? "" : "s"} found no recorded answer (${roles.map(([role, n]) => `${role} ${n}`).join(", ")}): a PM without its answer abstained or did not rank, the chairman fell back to the mechanical vote`
 }
 
 /** One line: which sessions a replay had no recorded answers for. */
@@ -211,7 +220,6 @@ const printOutcome = (outcome: BacktestOutcome, json: boolean) =>
       ]]),
       "",
       `database ${outcome.database}`,
-      ...(outcome.unrecorded === undefined || outcome.unrecorded.length === 0 ? [] : [unrecordedNote(outcome.unrecorded, outcome.sessions)]),
       ...(outcome.report === undefined ? [] : [`report ${outcome.report}`]),
       `see: pnpm pipeline leaderboard --backtest ${outcome.id}`
     ].join("\n"))
@@ -334,9 +342,13 @@ const execute = (plan: Plan, json: boolean) =>
       skipped: result.skipped,
       notifications: yield* Ref.get(notices),
       elapsedMs: Date.now() - startedAt,
-      ...(replay === undefined ? {} : { unrecorded }),
+      ...(replay === undefined ? {} : { unrecorded: replay.unrecorded(plan.sessions), unanswered: Object.fromEntries(replay.missed) }),
       report
     }
+    // what a replay could not answer from recordings, known once it ran (the first line is said again if it grew)
+    const late = outcome.unrecorded ?? []
+    if (late.length > unrecorded.length) yield* Console.error(unrecordedNote(late, plan.sessions.length))
+    if (outcome.unanswered !== undefined && Object.keys(outcome.unanswered).length > 0) yield* Console.error(unansweredNote(outcome.unanswered))
     yield* printOutcome(outcome, json)
   })
 

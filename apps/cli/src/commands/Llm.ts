@@ -72,11 +72,14 @@ const recordedLineup = (bundle: RunBundle) =>
     onSome: (params) => Lineup.fromRecord(params.models ?? [])
   })
 
-/** The council a replay needs: the run's recorded lineup, asking no model (every answer is recorded). */
-export const forReplay = (bundle: RunBundle): Council => {
+/**
+ * The council a replay needs: the run's recorded lineup, asking no model (every answer is recorded).
+ * `unrecorded` is told the role of each question that finds no recorded answer.
+ */
+export const forReplay = (bundle: RunBundle, unrecorded?: (role: string) => void): Council => {
   const lineup = recordedLineup(bundle)
   const layer: CouncilLayer = lineup.mode === "offline" ? offline : Layer.unwrap(Effect.map(live, ({ Seating, http }) =>
-    Seating.layer(lineup, { settings: undefined }).pipe(
+    Seating.layer(lineup, { settings: undefined, unrecorded }).pipe(
       Layer.provideMerge(LlmBudget.layerUnlimited),
       Layer.provide(http)
     )))
