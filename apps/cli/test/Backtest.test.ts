@@ -93,7 +93,13 @@ describe("pnpm pipeline backtest", () => {
     try {
       const home = tempHome()
       const range = ["--from", "2026-05-04", "--to", "2026-05-06", "--accounts", "COUNCIL,CLAUDE", "--json"]
-      const live = await cliAsync(home, ["backtest", ...range, "--pms", "live"], liveEnv(fake, KEYS))
+      // live PMs need a monthly limit: without one nothing is asked, nothing written
+      const unbounded = await cliAsync(home, ["backtest", ...range, "--pms", "live"], liveEnv(fake, KEYS))
+      assert.strictEqual(unbounded.code, 2, unbounded.stderr)
+      assert.strictEqual(unbounded.stderr.trim(), "error: --pms live: set COUNCIL_LLM_BUDGET_USD_MONTH first (3 sessions, each a run that asks every PM and the chairman; only the monthly limit bounds them all)")
+      assert.strictEqual(fake.requests.length, 0)
+      assert.isFalse(existsSync(join(home, "backtests")))
+      const live = await cliAsync(home, ["backtest", ...range, "--pms", "live"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
       assert.strictEqual(live.code, 0, live.stderr)
       const asked = fake.requests.length
       assert.isAbove(asked, 3 * 5, "every PM was asked on every session")
@@ -155,13 +161,13 @@ describe("pnpm pipeline backtest", () => {
     try {
       const home = tempHome()
       const range = ["--from", "2026-05-04", "--to", "2026-05-05", "--accounts", "COUNCIL", "--pms", "live"]
-      const refused = await cliAsync(home, ["backtest", ...range], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "0.001" })
+      const refused = await cliAsync(home, ["backtest", ...range], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "0.001", COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
       assert.strictEqual(refused.code, 1, refused.stderr)
       assert.strictEqual(fake.requests.length, 0, "no call was made")
       const id = /\(raise COUNCIL_LLM_BUDGET_USD, then continue it with: pnpm pipeline backtest --resume (\S+)\)$/.exec(refused.stderr.trim())?.[1]
       assert.isDefined(id, refused.stderr)
       assert.match(refused.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.001 would be exceeded: \$0 spent in this run/)
-      const resumed = await cliAsync(home, ["backtest", "--resume", id!, "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "5" })
+      const resumed = await cliAsync(home, ["backtest", "--resume", id!, "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "5", COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
       assert.strictEqual(resumed.code, 0, resumed.stderr)
       const outcome = JSON.parse(resumed.stdout) as { status: string; resumed: number; started: number }
       assert.deepStrictEqual([outcome.status, outcome.resumed, outcome.started], ["completed", 1, 1])

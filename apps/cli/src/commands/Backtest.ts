@@ -256,6 +256,12 @@ const execute = (plan: Plan, json: boolean) =>
     if (plan.pms === "live" && council?.lineup.mode === "offline") {
       return yield* CliFailure.usage("--pms live: no LLM is configured (set a provider's key, see the README's LLMs)")
     }
+    // every session is a run of its own: only the month's limit bounds what a whole backtest may spend
+    if (plan.pms === "live" && (yield* AppSettings).llm.settings.limits.perMonthUsd === null) {
+      return yield* CliFailure.usage(
+        `--pms live: set COUNCIL_LLM_BUDGET_USD_MONTH first (${plan.sessions.length} sessions, each a run that asks every PM and the chairman; only the monthly limit bounds them all)`
+      )
+    }
     const replay = plan.pms === "replay"
       ? yield* BacktestReplay.recordedCalls({ main: yield* mainStore, dir, self: file, from: plan.from, to: plan.to })
       : undefined
