@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
 import { Effect, Layer } from "effect"
 import { RunStore } from "@council/engine"
 import { Database, SqlRunStore } from "@council/store"
@@ -92,17 +93,85 @@ describe("pnpm pipeline backtest", () => {
     try {
       const home = tempHome()
       const range = ["--from", "2026-05-04", "--to", "2026-05-06", "--accounts", "COUNCIL,CLAUDE", "--json"]
-      const live = await cliAsync(home, ["backtest", ...range, "--pms", "live"], liveEnv(fake, KEYS))
+      // live PMs need a monthly limit: without one nothing is asked, nothing written
+      const unbounded = await cliAsync(home, ["backtest", ...range, "--pms", "live"], liveEnv(fake, KEYS))
+      assert.strictEqual(unbounded.code, 2, unbounded.stderr)
+      assert.strictEqual(unbounded.stderr.trim(), "error: --pms live: set COUNCIL_LLM_BUDGET_USD_MONTH first (3 sessions, each a run that asks every PM and the chairman; only the monthly limit bounds them all)")
+      assert.strictEqual(fake.requests.length, 0)
+      assert.isFalse(existsSync(join(home, "backtests")))
+      const live = await cliAsync(home, ["backtest", ...range, "--pms", "live"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
       assert.strictEqual(live.code, 0, live.stderr)
       const asked = fake.requests.length
       assert.isAbove(asked, 3 * 5, "every PM was asked on every session")
       const replayed = await cliAsync(home, ["backtest", ...range, "--pms", "replay"])
       assert.strictEqual(replayed.code, 0, replayed.stderr)
       assert.strictEqual(fake.requests.length, asked, "a replay asks no model")
+      assert.deepStrictEqual((JSON.parse(replayed.stdout) as { unanswered: object }).unanswered, {}, "every question found its recorded answer")
       const [first, second] = readdirSync(join(home, "backtests")).filter((f) => f.endsWith(".db")).map((f) => join(home, "backtests", f))
       const decisions = async (file: string) => (await contents(file)).filter((line) => /^ {2}(PmPitches|PeerReview|CouncilSynthesis|Execution) /.test(line))
       assert.deepStrictEqual(await decisions(second!), await decisions(first!))
       assert.isTrue((await decisions(first!)).some((line) => line.includes("openai:") || line.includes("anthropic:")), "the decisions are the models'")
+      // what the live PMs cost lands in that backtest's book (and only there): its leaderboard's LLM cost and net P&L
+      const liveId = (JSON.parse(live.stdout) as { id: string }).id
+      const replayId = (JSON.parse(replayed.stdout) as { id: string }).id
+      interface Board {
+        llmCostRecorded: boolean
+        leaderboard: { rows: ReadonlyArray<{ account: string; metrics: { llmCost: number | null; pnl: number; pnlNetOfCost: number | null } }> }
+      }
+      const boardOf = async (id: string) => JSON.parse((await cliAsync(home, ["leaderboard", "--backtest", id, "--json"])).stdout) as Board
+      const [paid, free] = [await boardOf(liveId), await boardOf(replayId)]
+      assert.isTrue(paid.llmCostRecorded)
+      const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
+      const spent = (actor?: string) =>
+        (db.prepare(`SELECT SUM(cost_usd) AS c FROM llm_spend WHERE book = ? AND trading_day > '2026-05-04' ${actor === undefined ? "" : "AND actor = ?"}`)
+          .get(...[liveId, ...(actor === undefined ? [] : [actor])]) as { c: number }).c
+      const council = paid.leaderboard.rows.find((r) => r.account === "COUNCIL")!.metrics
+      const claude = paid.leaderboard.rows.find((r) => r.account === "CLAUDE")!.metrics
+      assert.isAbove(spent(), 0)
+      assert.closeTo(council.llmCost!, spent(), 1e-9)
+      assert.closeTo(claude.llmCost!, spent("CLAUDE"), 1e-9)
+      assert.closeTo(council.pnlNetOfCost!, council.pnl - spent(), 1e-9)
+      db.close()
+      assert.isFalse(free.llmCostRecorded, "a replay asks no model and pays nothing")
+
+      // sessions nobody recorded are replayed with the whole council abstaining: the user is told which
+      const wider = await cliAsync(home, ["backtest", "--from", "2026-05-04", "--to", "2026-05-08", "--accounts", "COUNCIL", "--pms", "replay", "--json"])
+      assert.strictEqual(wider.code, 0, wider.stderr)
+      const note = "--pms replay: 2 of 5 sessions have no recorded LLM answers (2026-05-07, 2026-05-08): there every PM abstains, so the council makes no trade"
+      assert.include(wider.stderr.split("\n"), note)
+      const widerOutcome = JSON.parse(wider.stdout) as { unrecorded: ReadonlyArray<string>; unanswered: Record<string, number> }
+      assert.deepStrictEqual(widerOutcome.unrecorded, ["2026-05-07", "2026-05-08"])
+      // without CLAUDE's account its pitch asks another question than the recorded one: it abstains every session
+      assert.isAtLeast(widerOutcome.unanswered["CLAUDE"] ?? 0, 5, JSON.stringify(widerOutcome.unanswered))
+      assert.isAtLeast(widerOutcome.unanswered["CHAIRMAN"] ?? 0, 1, JSON.stringify(widerOutcome.unanswered))
+      // that replay recorded its misses: another replay does not take them for answers
+      const again = await cliAsync(home, ["backtest", "--from", "2026-05-04", "--to", "2026-05-08", "--accounts", "COUNCIL", "--pms", "replay", "--json"])
+      assert.strictEqual(again.code, 0, again.stderr)
+      assert.include(again.stderr.split("\n"), note)
+      assert.deepStrictEqual(JSON.parse(again.stdout).unrecorded, widerOutcome.unrecorded)
+      assert.deepStrictEqual(JSON.parse(again.stdout).unanswered, widerOutcome.unanswered)
+      assert.strictEqual(fake.requests.length, asked, "still no request")
+    } finally {
+      await fake.close()
+    }
+  }, 60_000)
+
+  it("live PMs over the LLM budget: nothing is asked, the backtest stops saying which limit to raise, and --resume under a raised one finishes it", async () => {
+    const fake = await startFake()
+    try {
+      const home = tempHome()
+      const range = ["--from", "2026-05-04", "--to", "2026-05-05", "--accounts", "COUNCIL", "--pms", "live"]
+      const refused = await cliAsync(home, ["backtest", ...range], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "0.001", COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
+      assert.strictEqual(refused.code, 1, refused.stderr)
+      assert.strictEqual(fake.requests.length, 0, "no call was made")
+      const id = /\(raise COUNCIL_LLM_BUDGET_USD, then continue it with: pnpm pipeline backtest --resume (\S+)\)$/.exec(refused.stderr.trim())?.[1]
+      assert.isDefined(id, refused.stderr)
+      assert.match(refused.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.001 would be exceeded: \$0 spent in this run/)
+      const resumed = await cliAsync(home, ["backtest", "--resume", id!, "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "5", COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
+      assert.strictEqual(resumed.code, 0, resumed.stderr)
+      const outcome = JSON.parse(resumed.stdout) as { status: string; resumed: number; started: number }
+      assert.deepStrictEqual([outcome.status, outcome.resumed, outcome.started], ["completed", 1, 1])
+      assert.isAbove(fake.requests.length, 2 * 5)
     } finally {
       await fake.close()
     }

@@ -1,10 +1,11 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { allBlobTexts, blobText } from "./StoredBlobs.ts"
 import { answerWith, errorWith, type FakeProvider, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
-import { cliAsync, tempHome } from "./CliHarness.ts"
+import { bin, cliAsync, tempHome } from "./CliHarness.ts"
 
 const KEYS = {
   OPENAI_API_KEY: "sk-e2e-openai-4be1d9c0",
@@ -160,10 +161,11 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
     const { GEMINI_API_KEY: _, ...noGemini } = live()
     const asked = () => fake.requests.filter((q) => q.kind !== "other").length
     const before = asked()
+    const verified = tempHome()
     const [budget, missing, verify] = await Promise.all([
       cli(["run", "daily"], { ...live(), COUNCIL_LLM_BUDGET_USD: "0.001" }, fresh),
       cli(["run", "daily"], noGemini, tempHome()),
-      cli(["verify"], live(), tempHome())
+      cli(["verify"], live(), verified)
     ])
     assert.strictEqual(budget.code, 1)
     assert.match(budget.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.001 would be exceeded: \$0 spent in this run.*could cost up to \$0\.\d+; the call was not made and no orders are placed/)
@@ -175,6 +177,30 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
     assert.strictEqual(verify.code, 0, verify.stdout + verify.stderr)
     assert.match(verify.stdout, /^✓ LLM CLAUDE,CHAIRMAN\s+anthropic:claude-sonnet-4-6 {2}\d+ ms$/m)
     assert.match(verify.stdout, /^✓ LLM GROQ\s+groq:openai\/gpt-oss-120b {2}\d+ ms$/m)
+  })
+
+  it("verify's requests are paid for like any call: in the spend ledger (outside any run) and within the monthly budget", async () => {
+    const home = tempHome()
+    const before = fake.requests.length
+    const verify = await cli(["verify"], live(), home)
+    assert.strictEqual(verify.code, 0, verify.stdout + verify.stderr)
+    const probes = fake.requests.length - before
+    assert.strictEqual(probes, 5, "one request per model (CLAUDE and the chairman share theirs)")
+    const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
+    const rows = db.prepare("SELECT run_id, stage, actor, purpose, model, cost_usd, estimated FROM llm_spend ORDER BY id").all() as Array<
+      { run_id: string; stage: string; actor: string; purpose: string; model: string; cost_usd: number; estimated: number }
+    >
+    db.close()
+    assert.deepStrictEqual(rows.map((r) => [r.run_id, r.stage, r.purpose, r.estimated]), Array.from({ length: 5 }, () => ["-", "-", "verify", 0]))
+    assert.deepStrictEqual(rows.find((r) => r.model === "anthropic:claude-sonnet-4-6")?.actor, "CLAUDE,CHAIRMAN")
+    assert.isTrue(rows.every((r) => r.cost_usd > 0), JSON.stringify(rows))
+    // what verify spent counts against the month: with the month spent, verify sends nothing and says why
+    const spent = rows.reduce((sum, r) => sum + r.cost_usd, 0)
+    const after = fake.requests.length
+    const refused = await cli(["verify"], { ...live(), COUNCIL_LLM_BUDGET_USD_MONTH: String(spent) }, home)
+    assert.strictEqual(refused.code, 1, refused.stdout + refused.stderr)
+    assert.strictEqual(fake.requests.length, after, "no probe was sent")
+    assert.match(refused.stdout, /^✗ LLM GROQ\s+groq:openai\/gpt-oss-120b {2}\d+ ms {2}LLM budget COUNCIL_LLM_BUDGET_USD_MONTH=\S+ would be exceeded: \$0\.\d+ spent in this month/m)
   })
 
   it("keeps every key out of the store, an exported bundle and the output", async () => {
@@ -212,4 +238,76 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
     }
     assert.isFalse(existsSync(fresh), `a refused bundle created ${fresh}`)
   })
+})
+
+describe("pnpm pipeline: what a run was charged for its LLM calls", () => {
+  /** The spend ledger's rows of a run: `[stage, actor, cost, estimated]`. */
+  const spendOf = (home: string, runId?: string) => {
+    const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
+    try {
+      const rows = db.prepare(`SELECT run_id, stage, actor, cost_usd, estimated FROM llm_spend ORDER BY id`).all() as Array<
+        { run_id: string; stage: string; actor: string; cost_usd: number; estimated: number }
+      >
+      return rows.filter((r) => runId === undefined || r.run_id === runId)
+    } finally {
+      db.close()
+    }
+  }
+
+  it("a run killed while a PM's call is under way, then resumed: the dropped attempt's calls stay charged, and show, show --llm and runs count them", async () => {
+    // DEEPSEEK's first pitch never answers in time: the process is killed while it waits
+    const slow = await startFake((r) =>
+      r.kind === "pitch" && r.model.startsWith("deepseek") && r.nth === 0 ? { ...answerWith(r, JSON.stringify(validAnswer(r))), delayMs: 60_000 } : undefined
+    )
+    try {
+      const home = tempHome()
+      const env = { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...liveEnv(slow, KEYS) }
+      const child = spawn(process.execPath, [bin, "run", "daily"], { env, stdio: ["ignore", "ignore", "pipe"] })
+      let stderr = ""
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+      const killed = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)))
+      // every pitch asked, the four quick ones answered and settled in the ledger
+      for (let i = 0; i < 600; i++) {
+        const settled = (() => {
+          try {
+            return spendOf(home).filter((r) => r.estimated === 0).length
+          } catch {
+            return 0 // no database, or not migrated yet
+          }
+        })()
+        if (settled >= 4) break
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      child.kill("SIGKILL")
+      assert.strictEqual(await killed, "SIGKILL", stderr)
+      const dropped = spendOf(home)
+      assert.strictEqual(dropped.length, 5, JSON.stringify(dropped))
+      // the killed call is charged its worst case: the provider may have billed it
+      assert.deepStrictEqual(dropped.filter((r) => r.estimated === 1).map((r) => [r.stage, r.actor]), [["PmPitches", "DEEPSEEK"]])
+
+      const resumed = await cliAsync(home, ["run", "daily", "--json"], liveEnv(slow, KEYS))
+      assert.strictEqual(resumed.code, 0, resumed.stderr)
+      const runId = (JSON.parse(resumed.stdout) as { run: { id: string } }).run.id
+      const rows = spendOf(home, runId)
+      const charged = rows.reduce((sum, r) => sum + r.cost_usd, 0)
+      const droppedUsd = dropped.reduce((sum, r) => sum + r.cost_usd, 0)
+      assert.strictEqual(rows.length, spendOf(home).length, "every call was made for this run")
+      assert.isAbove(rows.length, dropped.length, "the resumed attempt asked again")
+      const [summary, json, audit, runs] = await Promise.all([
+        cliAsync(home, ["show", runId]),
+        cliAsync(home, ["show", runId, "--json"]),
+        cliAsync(home, ["show", runId, "--llm"]),
+        cliAsync(home, ["runs"])
+      ])
+      const llm = (JSON.parse(json.stdout) as { llm: { totalUsd: number; droppedUsd: number } }).llm
+      assert.closeTo(llm.totalUsd, charged, 1e-12)
+      assert.closeTo(llm.droppedUsd, droppedUsd, 1e-9)
+      const usd = (x: number) => (x < 0.01 ? `$${x.toFixed(5)}` : x < 1 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`).replace(/[$.]/g, "\\$&")
+      assert.match(summary.stdout, new RegExp(`^LLM total ${usd(charged)} \\(${usd(droppedUsd)} of it by calls of stage attempts that were dropped and retried: their exchanges are not in the record\\) · details: `, "m"))
+      assert.match(audit.stdout, new RegExp(`exchanges · ${usd(charged)} \\(${usd(droppedUsd)} of it by calls of stage attempts that were dropped`))
+      assert.match(runs.stdout, new RegExp(`^${runId} .* ${usd(charged)}$`, "m"))
+    } finally {
+      await slow.close()
+    }
+  }, 90_000)
 })

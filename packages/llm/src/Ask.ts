@@ -8,14 +8,16 @@
  * **How a question is asked**
  * 1. The budget reserves the call's worst case (or the run fails with `LlmBudgetExceeded`: nothing is sent).
  * 2. `generateObject` runs; each HTTP attempt is bounded by `policy.timeout`; retryable failures (rate limited,
- *    overloaded, 5xx, network) are retried on the provider's schedule, honouring `retry-after`.
+ *    overloaded, 5xx, network) are retried on the provider's schedule, honouring `retry-after`. A retry after a
+ *    request the provider may have billed (a connection dropped after sending) reserves its own worst case first.
  * 3. The answer is decoded with the question's schema (the provider's promise is never trusted). An answer that
  *    does not validate gets one corrective turn: the answer and the validation error are quoted back (an answer
  *    without text — a refusal, or output spent on thinking — is left out: Anthropic refuses an empty turn). An
  *    answer stopped by the output cap says so first (`cut off at the output limit (N tokens): …`), to the model
  *    and in the abstention reason, so the user knows to raise `COUNCIL_MAX_OUTPUT_TOKENS`.
  * 4. Every turn becomes an `LlmExchange` (messages, raw answer, parsed value or error, attempts, usage, cost,
- *    latency). The whole question is bounded by `policy.deadline`, or by `AnswerWithin` when that is shorter (a
+ *    latency); its cost is the usage its requests reported plus the worst case of each request that may have been
+ *    billed without one (`chargeOf`). The whole question is bounded by `policy.deadline`, or by `AnswerWithin` when that is shorter (a
  *    daily stage's share of the time before the market-on-close cutoff).
  *
  * **Gotchas**: `ask` never fails for a bad answer, a timeout or an outage: it returns `value: undefined` with the
@@ -31,13 +33,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
-import type * as AiError from "effect/ai/AiError"
+import * as AiError from "effect/ai/AiError"
 import type * as LanguageModel from "effect/ai/LanguageModel"
 import type * as Response from "effect/ai/Response"
 import * as OpenAiStructuredOutput from "effect/ai/OpenAiStructuredOutput"
 import type { StoreError } from "@council/engine"
 import { AnswerWithin } from "./AnswerWithin.ts"
-import { LlmBudget, type LlmBudgetExceeded } from "./Budget.ts"
+import { type Charge, LlmBudget, type LlmBudgetExceeded } from "./Budget.ts"
 import {
   addUsage,
   type FailureReason,
@@ -111,11 +113,6 @@ type TurnResult<A> =
   | { readonly _tag: "Invalid"; readonly error: string; readonly answer: string }
   | { readonly _tag: "Failed"; readonly reason: FailureReason; readonly message: string }
 
-const sumUsage = (wire: ReadonlyArray<WireAttempt>): TokenUsage | undefined => {
-  const known = wire.flatMap((w) => (w.usage === null ? [] : [w.usage]))
-  return known.length === 0 ? undefined : known.reduce(addUsage, zeroUsage)
-}
-
 const usageOfResponse = (response: { readonly usage: Response.Usage }): TokenUsage => {
   const { inputTokens, outputTokens } = response.usage
   return {
@@ -146,15 +143,44 @@ interface TurnLog {
   readonly wire: Array<WireAttempt>
   readonly failures: Array<string>
   attempts: number
+  /** Requests the budget reserved for. */
+  reserved: number
 }
 
-/** Usage billed so far; unknown when a request may have been processed without an answer. */
-const billed = (log: TurnLog): TokenUsage | null => sumUsage(log.wire) ?? (log.attempts > log.wire.length ? null : zeroUsage)
+/** Whether the provider may have billed a request it answered with `w` (an error status is not billed). */
+const mayBill = (w: WireAttempt): boolean => w.status === null ? w.sent : w.status >= 200 && w.status < 300
+
+/**
+ * What `attempts` requests cost, `wire` being what the adapter reported of them: the usage they reported, and
+ * those that may have been billed without a usage — sent but never answered (timed out, interrupted, dropped),
+ * or answered 2xx without one. `answered` is the usage of the final answer when the `LanguageModel` keeps no
+ * wire log.
+ */
+export const chargeOf = (
+  log: { readonly wire: ReadonlyArray<WireAttempt>; readonly attempts: number },
+  answered?: TokenUsage
+): Charge => {
+  let usage: TokenUsage | null = null
+  let unknownRequests = log.attempts - log.wire.length
+  if (answered !== undefined && unknownRequests > 0) {
+    usage = answered
+    unknownRequests--
+  }
+  for (const w of log.wire) {
+    if (w.usage !== null) usage = addUsage(usage ?? zeroUsage, w.usage)
+    else if (mayBill(w)) unknownRequests++
+  }
+  return { usage, unknownRequests }
+}
+
+/** Requests so far that the provider may have billed (each needs its own reservation). */
+const mayHaveBilled = (log: TurnLog): number =>
+  log.attempts - log.wire.length + log.wire.filter((w) => w.usage !== null || mayBill(w)).length
 
 const lastAnswer = (log: TurnLog): string | null => log.wire.findLast((w) => w.text !== null)?.text ?? null
 
 interface TurnSettlement {
-  readonly usage: TokenUsage | null
+  readonly charge: Charge
   /** The answer text when the wire log has none (a `LanguageModel` without one). */
   readonly answer: string | null
   readonly finish: string | null
@@ -171,7 +197,7 @@ const resultOf = <A>(
     const response = exit.value
     return {
       result: { _tag: "Parsed", value: response.value },
-      settlement: { usage: sumUsage(log.wire) ?? usageOfResponse(response), answer: response.text, finish: response.finishReason }
+      settlement: { charge: chargeOf(log, usageOfResponse(response)), answer: response.text, finish: response.finishReason }
     }
   }
   const error = Cause.findErrorOption(exit.cause)
@@ -185,11 +211,11 @@ const resultOf = <A>(
     const description = finish !== null && CUT_OFF.has(finish)
       ? `cut off at the output limit (${maxOutputTokens} tokens): ${described}`
       : described
-    return { result: { _tag: "Invalid", error: description, answer }, settlement: { usage: billed(log), answer, finish: null } }
+    return { result: { _tag: "Invalid", error: description, answer }, settlement: { charge: chargeOf(log), answer, finish: null } }
   }
   return {
     result: { _tag: "Failed", reason: classified.reason, message: classified.message },
-    settlement: { usage: billed(log), answer: null, finish: null }
+    settlement: { charge: chargeOf(log), answer: null, finish: null }
   }
 }
 
@@ -215,11 +241,11 @@ const askTurn = <A>(
       maxOutputTokens: model.spec.maxOutputTokens
     })
     const started = yield* Clock.currentTimeMillis
-    const log: TurnLog = { wire: [], failures: [], attempts: 0 }
+    const log: TurnLog = { wire: [], failures: [], attempts: 0, reserved: 1 }
 
     const record = (result: TurnResult<A>, settlement: TurnSettlement) =>
       Effect.gen(function*() {
-        const settled = yield* budget.settle(reservation, settlement.usage)
+        const settled = yield* budget.settle(reservation, settlement.charge)
         const last = log.wire.at(-1)
         exchanges.push({
           purpose: question.purpose,
@@ -235,7 +261,7 @@ const askTurn = <A>(
             : { _tag: "Failed", reason: result.reason, message: result.message },
           attempts: log.attempts,
           retries: result._tag === "Parsed" ? log.failures : log.failures.slice(0, -1),
-          usage: settlement.usage,
+          usage: settlement.charge.usage,
           costUsd: settled.costUsd,
           costEstimated: settled.estimated,
           latencyMs: (yield* Clock.currentTimeMillis) - started,
@@ -244,7 +270,24 @@ const askTurn = <A>(
         return result
       })
 
-    const once = Effect.suspend(() => {
+    /** A budget refusal of a retry: the turn stops there and the question fails with it. */
+    let refused: LlmBudgetExceeded | StoreError | undefined
+    const reserveRetry = Effect.suspend(() =>
+      log.attempts === 0 || mayHaveBilled(log) < log.reserved
+        ? Effect.void
+        : budget.reserveRetry(reservation).pipe(
+          Effect.tap(() => Effect.sync(() => log.reserved++)),
+          Effect.catch((error) => {
+            refused = error
+            return Effect.fail(AiError.make({
+              module: "Budget",
+              method: "generateObject",
+              reason: new AiError.InvalidRequestError({ description: error.message })
+            }))
+          })
+        )
+    )
+    const once = reserveRetry.pipe(Effect.andThen(Effect.suspend(() => {
       log.attempts++
       return model.languageModel.generateObject({
         prompt: messages.map((m) => ({ role: m.role, content: m.content })),
@@ -259,15 +302,20 @@ const askTurn = <A>(
         log.failures.push(line)
         return Effect.logWarning(`llm ${question.actor} ${name}: ${line.replace(/\s*\n\s*/g, " ")}`)
       })
-    )
+    )))
     const exit = yield* Effect.exit(Effect.retry(once, retrySchedule(model.policy.retry))).pipe(
       Effect.onInterrupt(() =>
         Effect.asVoid(record(
           { _tag: "Failed", reason: "Timeout", message: timedOut },
-          { usage: billed(log), answer: null, finish: null }
+          { charge: chargeOf(log), answer: null, finish: null }
         ))
       )
     )
+    if (refused !== undefined) {
+      const error = refused
+      yield* record({ _tag: "Failed", reason: "InvalidRequest", message: error.message }, { charge: chargeOf(log), answer: null, finish: null })
+      return yield* Effect.fail(error)
+    }
     const outcome = resultOf(exit, log, timeout, model.spec.maxOutputTokens)
     if (Cause.isCause(outcome)) return yield* Effect.failCause(outcome)
     return yield* record(outcome.result, outcome.settlement)

@@ -13,6 +13,23 @@ import * as Schema from "effect/Schema"
 import { type LlmExchange, LlmExchange as LlmExchangeSchema } from "./Exchange.ts"
 import { formatUsd } from "./Prices.ts"
 
+/** Why a replay's model failed a question it had no recorded answer for (the exchange a replay records then). */
+export const REPLAY_MISS = "a replay asks no model: this call has no recording"
+
+/**
+ * Whether a recorded answer is a replay's miss — every exchange failed with `REPLAY_MISS` — rather than anything
+ * a model (or a provider's failure) answered: another replay must not take it for an answer.
+ */
+export const isReplayMiss = (recording: RecordingLike): boolean => {
+  const entries = fromRecordings([recording])
+  return entries.length > 0 && !entries.some(madeByModel)
+}
+
+/** Whether a recorded answer carries an exchange with a model (not only a replay's misses, nor none at all). */
+export const askedAModel = (recording: RecordingLike): boolean => fromRecordings([recording]).some(madeByModel)
+
+const madeByModel = ({ exchange }: AuditEntry): boolean => !(exchange.outcome._tag === "Failed" && exchange.outcome.message === REPLAY_MISS)
+
 /** The recorded calls whose answers carry exchanges. */
 export const LLM_CALLS: ReadonlyArray<string> = ["pm.pitch(", "pm.review(", "chairman.synthesize("]
 

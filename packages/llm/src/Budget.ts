@@ -9,9 +9,13 @@
  *
  * **Details**
  * - Concurrent calls reserve their worst case atomically, so five PMs asking at once cannot jointly overrun.
- * - `settle` charges what the usage cost; when usage is unknown (the call timed out or the connection broke
- *   after it was sent) the worst case is charged, marked estimated.
- * - The run and stage come from the current `RunContext` (outside a run: `-`).
+ * - The reservation is written to the `SpendLedger` at once (the worst case, marked estimated): a call under way
+ *   when the process dies, or whose stage attempt is dropped and retried, stays charged. A retry after a request
+ *   the provider may have billed reserves another worst case (`reserveRetry`).
+ * - `settle` charges what the usage cost; each request whose usage is unknown (it timed out, the connection broke
+ *   after it was sent, a 2xx answer said none) is charged the worst case, marked estimated.
+ * - The run, its session and the stage come from the current `RunContext` (outside a run: `-`), a backtest's
+ *   book from `SpendBook`: the per-run limit sums that book's run only.
  * - `layerUnlimited` prices nothing and limits nothing: for tests and offline runs.
  *
  * @since 0.1.0
@@ -26,7 +30,7 @@ import * as Semaphore from "effect/Semaphore"
 import { RunContext, type StoreError } from "@council/engine"
 import type { Purpose, TokenUsage } from "./Exchange.ts"
 import { costOf, formatUsd, type ModelPrice, type PriceTable, worstCaseOf } from "./Prices.ts"
-import { SpendLedger } from "./SpendLedger.ts"
+import { SpendBook, SpendLedger } from "./SpendLedger.ts"
 
 export const BudgetName = Schema.Literals(["COUNCIL_LLM_BUDGET_USD", "COUNCIL_LLM_BUDGET_USD_MONTH"])
 export type BudgetName = typeof BudgetName.Type
@@ -55,7 +59,8 @@ export interface BudgetLimits {
 
 export interface CallEstimate {
   readonly actor: string
-  readonly purpose: Purpose
+  /** `verify` for the probe `verify` sends outside any run. */
+  readonly purpose: Purpose | "verify"
   /** `provider:model-id`. */
   readonly model: string
   readonly inputTokens: number
@@ -67,14 +72,34 @@ export interface Reservation {
   readonly worstCaseUsd: number
   readonly price: ModelPrice | undefined
   readonly runId: string
+  /** The backtest's book of the run (`SpendBook`); undefined for the live book. */
+  readonly book: string | undefined
   readonly stage: string
   readonly month: string
+  /** The call's row in the `SpendLedger`. */
+  readonly entry: number
+}
+
+/**
+ * What the requests of a reserved call cost: the usage they reported, and how many may have been billed
+ * without reporting any (a timeout, a connection dropped after sending, a 2xx answer without usage), each
+ * charged the call's worst case.
+ */
+export interface Charge {
+  readonly usage: TokenUsage | null
+  readonly unknownRequests: number
 }
 
 export interface BudgetShape {
+  /** Checks the limits and writes the call's worst case to the ledger before it is sent. */
   readonly reserve: (call: CallEstimate) => Effect.Effect<Reservation, LlmBudgetExceeded | StoreError>
-  /** `usage: null` when unknown: the worst case is charged. */
-  readonly settle: (reservation: Reservation, usage: TokenUsage | null) => Effect.Effect<Settled, StoreError>
+  /**
+   * One more request for a reserved call (a retry after a request the provider may have billed): its worst case
+   * is checked against the limits and reserved too, or the retry is not sent.
+   */
+  readonly reserveRetry: (reservation: Reservation) => Effect.Effect<void, LlmBudgetExceeded | StoreError>
+  /** Charges what the call's requests cost (`usage: null`: one request of unknown usage, the worst case). */
+  readonly settle: (reservation: Reservation, charge: TokenUsage | Charge | null) => Effect.Effect<Settled, StoreError>
 }
 
 export interface Settled {
@@ -91,74 +116,126 @@ const monthOf = (millis: number): { readonly from: string; readonly to: string }
   }
 }
 
+/** A run's key among the budget's sums: a backtest's run ids repeat from one book to the next. */
+const runKey = (run: { readonly runId: string; readonly book: string | undefined }) =>
+  run.book === undefined ? run.runId : `${run.book}\u0000${run.runId}`
+
+const chargeOf = (charge: TokenUsage | Charge | null): Charge =>
+  charge === null
+    ? { usage: null, unknownRequests: 1 }
+    : "unknownRequests" in charge
+    ? charge
+    : { usage: charge, unknownRequests: 0 }
+
 const make = (prices: PriceTable, limits: BudgetLimits) =>
   Effect.gen(function*() {
     const ledger = yield* SpendLedger
     const lock = yield* Semaphore.make(1)
-    const runTotals = new Map<string, number>()
-    const monthTotals = new Map<string, number>()
-    let inFlight = 0
+    /** Worst cases this process reserved and has not settled yet, by `run:<id>` and `month:<from>`. */
+    const inFlight = new Map<string, number>()
+    /** Requests reserved per ledger row not yet settled. */
+    const requests = new Map<number, number>()
 
-    const cached = (map: Map<string, number>, key: string, load: Effect.Effect<number, StoreError>) =>
-      map.has(key) ? Effect.succeed(map.get(key)!) : Effect.tap(load, (total) => Effect.sync(() => map.set(key, total)))
+    const addInFlight = (key: string, usd: number) => inFlight.set(key, Math.max(0, (inFlight.get(key) ?? 0) + usd))
+
+    /**
+     * Fails when one more `worstCaseUsd` could take the run's or the month's spending past its limit. The sums are
+     * read from the ledger each time: it holds every call under way as its worst case, this process's and any
+     * other's sharing the database (a backtest beside a day's run).
+     */
+    const check = (
+      call: CallEstimate,
+      worstCaseUsd: number,
+      run: { readonly runId: string; readonly book: string | undefined },
+      month: { readonly from: string; readonly to: string }
+    ) =>
+      Effect.gen(function*() {
+        const exceeded = (budget: BudgetName, limitUsd: number, totalUsd: number, key: string) => {
+          const pending = inFlight.get(key) ?? 0
+          return new LlmBudgetExceeded({
+            budget,
+            limitUsd,
+            spentUsd: Math.max(0, totalUsd - pending),
+            inFlightUsd: pending,
+            callUsd: worstCaseUsd,
+            actor: call.actor,
+            purpose: call.purpose,
+            model: call.model
+          })
+        }
+        if (limits.perRunUsd !== null) {
+          const total = yield* ledger.runTotal(run.runId, run.book)
+          if (total + worstCaseUsd > limits.perRunUsd) {
+            return yield* exceeded("COUNCIL_LLM_BUDGET_USD", limits.perRunUsd, total, `run:${runKey(run)}`)
+          }
+        }
+        if (limits.perMonthUsd !== null) {
+          const total = yield* ledger.totalBetween(month.from, month.to)
+          if (total + worstCaseUsd > limits.perMonthUsd) {
+            return yield* exceeded("COUNCIL_LLM_BUDGET_USD_MONTH", limits.perMonthUsd, total, `month:${month.from}`)
+          }
+        }
+      })
+
+    const hold = (run: { readonly runId: string; readonly book: string | undefined }, month: string, usd: number) => {
+      addInFlight(`run:${runKey(run)}`, usd)
+      addInFlight(`month:${month}`, usd)
+    }
 
     const reserve = (call: CallEstimate) =>
       lock.withPermits(1)(Effect.gen(function*() {
         const context = yield* Effect.serviceOption(RunContext)
         const runId = Option.match(context, { onNone: () => "-", onSome: (c) => c.runId })
         const stage = Option.match(context, { onNone: () => "-", onSome: (c) => c.stage })
-        const month = monthOf(yield* Clock.currentTimeMillis)
+        const tradingDay = Option.getOrUndefined(Option.map(context, (c) => c.tradingDay))
+        const book = yield* SpendBook
+        const now = yield* Clock.currentTimeMillis
+        const month = monthOf(now)
         const price = prices.models[call.model]
         const worstCaseUsd = price === undefined ? 0 : worstCaseOf(price, call.inputTokens, call.maxOutputTokens)
-        const exceeded = (budget: BudgetName, limitUsd: number, spentUsd: number) =>
-          new LlmBudgetExceeded({
-            budget,
-            limitUsd,
-            spentUsd,
-            inFlightUsd: inFlight,
-            callUsd: worstCaseUsd,
-            actor: call.actor,
-            purpose: call.purpose,
-            model: call.model
-          })
-        if (limits.perRunUsd !== null) {
-          const spent = yield* cached(runTotals, runId, ledger.runTotal(runId))
-          if (spent + inFlight + worstCaseUsd > limits.perRunUsd) {
-            return yield* exceeded("COUNCIL_LLM_BUDGET_USD", limits.perRunUsd, spent)
-          }
-        }
-        if (limits.perMonthUsd !== null) {
-          const spent = yield* cached(monthTotals, month.from, ledger.totalBetween(month.from, month.to))
-          if (spent + inFlight + worstCaseUsd > limits.perMonthUsd) {
-            return yield* exceeded("COUNCIL_LLM_BUDGET_USD_MONTH", limits.perMonthUsd, spent)
-          }
-        }
-        inFlight += worstCaseUsd
-        return { call, worstCaseUsd, price, runId, stage, month: month.from } satisfies Reservation
+        yield* check(call, worstCaseUsd, { runId, book }, month)
+        const entry = yield* ledger.record({
+          runId,
+          stage,
+          actor: call.actor,
+          purpose: call.purpose,
+          model: call.model,
+          costUsd: worstCaseUsd,
+          estimated: worstCaseUsd > 0,
+          at: new Date(now).toISOString(),
+          ...(book === undefined ? {} : { book }),
+          ...(tradingDay === undefined ? {} : { tradingDay })
+        })
+        requests.set(entry, 1)
+        hold({ runId, book }, month.from, worstCaseUsd)
+        return { call, worstCaseUsd, price, runId, book, stage, month: month.from, entry } satisfies Reservation
       }))
 
-    const settle = (reservation: Reservation, usage: TokenUsage | null) =>
+    const reserveRetry = (reservation: Reservation) =>
       lock.withPermits(1)(Effect.gen(function*() {
+        const made = requests.get(reservation.entry) ?? 1
+        const to = new Date(Date.parse(reservation.month))
+        to.setUTCMonth(to.getUTCMonth() + 1)
+        yield* check(reservation.call, reservation.worstCaseUsd, reservation, { from: reservation.month, to: to.toISOString() })
+        yield* ledger.revise(reservation.entry, { costUsd: (made + 1) * reservation.worstCaseUsd, estimated: reservation.worstCaseUsd > 0 })
+        requests.set(reservation.entry, made + 1)
+        hold(reservation, reservation.month, reservation.worstCaseUsd)
+      }))
+
+    const settle = (reservation: Reservation, charged: TokenUsage | Charge | null) =>
+      lock.withPermits(1)(Effect.gen(function*() {
+        const { unknownRequests, usage } = chargeOf(charged)
         const price = reservation.price
-        const costUsd = price === undefined ? 0 : usage === null ? reservation.worstCaseUsd : costOf(price, usage)
-        const estimated = usage === null && costUsd > 0
-        inFlight = Math.max(0, inFlight - reservation.worstCaseUsd)
-        if (runTotals.has(reservation.runId)) runTotals.set(reservation.runId, runTotals.get(reservation.runId)! + costUsd)
-        if (monthTotals.has(reservation.month)) monthTotals.set(reservation.month, monthTotals.get(reservation.month)! + costUsd)
-        yield* ledger.record({
-          runId: reservation.runId,
-          stage: reservation.stage,
-          actor: reservation.call.actor,
-          purpose: reservation.call.purpose,
-          model: reservation.call.model,
-          costUsd,
-          estimated,
-          at: new Date(yield* Clock.currentTimeMillis).toISOString()
-        })
+        const costUsd = price === undefined ? 0 : (usage === null ? 0 : costOf(price, usage)) + unknownRequests * reservation.worstCaseUsd
+        const estimated = unknownRequests > 0 && costUsd > 0
+        const reserved = (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd
+        requests.delete(reservation.entry)
+        hold(reservation, reservation.month, -reserved)
+        yield* ledger.revise(reservation.entry, { costUsd, estimated })
         return { costUsd, estimated } satisfies Settled
       }))
 
-    return { reserve, settle } satisfies BudgetShape
+    return { reserve, reserveRetry, settle } satisfies BudgetShape
   })
 
 export class LlmBudget extends Context.Service<LlmBudget, BudgetShape>()("@council/llm/LlmBudget") {

@@ -105,6 +105,8 @@ export interface WireAttempt {
   /** The messages as put on the wire. */
   readonly messages: ReadonlyArray<Message>
   readonly error: string | null
+  /** False when the connection failed before the request went out (refused, unknown host): nothing was billed. */
+  readonly sent: boolean
 }
 
 /**

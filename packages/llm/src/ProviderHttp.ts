@@ -92,12 +92,32 @@ const transportDetail = (error: HttpClientError.HttpClientError): string => {
   return messages.join(": ")
 }
 
+/** Failures of the connection itself (`cause.code`, as Node and undici set it): the request never went out. */
+const CONNECT_FAILURES: ReadonlySet<string> = new Set(
+  ("ECONNREFUSED ENOTFOUND EAI_AGAIN EHOSTUNREACH ENETUNREACH UND_ERR_CONNECT_TIMEOUT ERR_TLS_CERT_ALTNAME_INVALID " +
+    "DEPTH_ZERO_SELF_SIGNED_CERT SELF_SIGNED_CERT_IN_CHAIN UNABLE_TO_VERIFY_LEAF_SIGNATURE CERT_HAS_EXPIRED").split(" ")
+)
+
+/** Whether a transport failure happened before the request was sent (so the provider cannot have billed it). */
+const neverSent = (error: HttpClientError.HttpClientError): boolean => {
+  let cause: unknown = "cause" in error.reason ? error.reason.cause : undefined
+  for (let depth = 0; depth < 4 && typeof cause === "object" && cause !== null; depth++) {
+    const code = (cause as { readonly code?: unknown }).code
+    if (typeof code === "string" && CONNECT_FAILURES.has(code)) return true
+    cause = (cause as { readonly cause?: unknown }).cause
+  }
+  return false
+}
+
 /** Sends one request; 2xx → parts, anything else → `AiError`. */
 export const post = (http: HttpClient.HttpClient, request: WirePost) =>
   Effect.gen(function*() {
     const log = yield* WireLog
     const started = yield* Clock.currentTimeMillis
-    const report = (status: number | null, fields: Partial<{ text: string | null; usage: TokenUsage | null; finishReason: string | null; error: string }>) =>
+    const report = (
+      status: number | null,
+      fields: Partial<{ text: string | null; usage: TokenUsage | null; finishReason: string | null; error: string; sent: boolean }>
+    ) =>
       Clock.currentTimeMillis.pipe(Effect.map((now) =>
         log({
           status,
@@ -106,7 +126,8 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
           usage: fields.usage ?? null,
           finishReason: fields.finishReason ?? null,
           messages: request.messages,
-          error: fields.error ?? null
+          error: fields.error ?? null,
+          sent: fields.sent ?? true
         })
       ))
     const httpRequest = HttpClientRequest.post(request.url).pipe(
@@ -119,7 +140,7 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
       Effect.catchTag("HttpClientError", (error) => {
         const detail = transportDetail(error)
         const description = scrub(`${request.provider}: ${error.reason._tag}${detail === "" ? "" : ` (${detail})`}`, request.secret)
-        return report(null, { error: description }).pipe(Effect.andThen(failWith(
+        return report(null, { error: description, sent: !neverSent(error) }).pipe(Effect.andThen(failWith(
           request.provider,
           new AiError.NetworkError({ reason: "TransportError", method: "POST", url: request.url, description })
         )))

@@ -1,6 +1,6 @@
 /**
  * Seats a `Lineup`: the `PortfolioManagers` and `Chairman` layers over the provider adapters, the live budget,
- * and the minimal request `verify` sends.
+ * and the minimal request `verify` sends (paid for through the budget like any call).
  *
  * **Gotchas**: a live place whose key is missing (possible in a fork) gets a model that fails as unauthorized
  * when asked, so the PM abstains (or the chairman falls back) instead of the run failing. A replay's models
@@ -18,24 +18,27 @@ import * as LanguageModel from "effect/ai/LanguageModel"
 import type * as HttpClient from "effect/http/HttpClient"
 import { AccountId } from "@council/domain"
 import * as AnthropicMessages from "./AnthropicMessages.ts"
-import { type RoleModel, roleModel } from "./Ask.ts"
-import { LlmBudget } from "./Budget.ts"
+import type { StoreError } from "@council/engine"
+import { chargeOf, type RoleModel, roleModel } from "./Ask.ts"
+import { REPLAY_MISS } from "./AuditTrail.ts"
+import { LlmBudget, type LlmBudgetExceeded } from "./Budget.ts"
+import { type WireAttempt, WireLog } from "./Exchange.ts"
 import { Chairman } from "./Chairman.ts"
 import type { Lineup } from "./Lineup.ts"
 import { layerChairman, layerPms, type Seat } from "./LlmCouncil.ts"
 import type { LlmSettings } from "./LlmSettings.ts"
-import { CHAIRMAN, type ModelSpec, PROVIDERS } from "./Models.ts"
+import { CHAIRMAN, type ModelSpec, modelName, PROVIDERS } from "./Models.ts"
 import { OFFLINE_STYLES } from "./OfflineRules.ts"
 import * as OpenAiChat from "./OpenAiChat.ts"
 import type { PortfolioManagers } from "./PortfolioManager.ts"
-import type { PriceTable } from "./Prices.ts"
+import { estimateTokens, type PriceTable } from "./Prices.ts"
 import { classify } from "./ProviderErrors.ts"
 import { SpendLedger } from "./SpendLedger.ts"
 
 /** A model that is never to be called (replays answer from recordings), or whose key is missing. */
-const refusingModel = (reason: AiError.AiErrorReason) =>
+const refusingModel = (reason: AiError.AiErrorReason, asked: () => void = () => {}) =>
   LanguageModel.make({
-    generateText: () => Effect.fail(AiError.make({ module: "Lineup", method: "generateText", reason })),
+    generateText: () => Effect.suspend(() => (asked(), Effect.fail(AiError.make({ module: "Lineup", method: "generateText", reason })))),
     streamText: () => Stream.fail(AiError.make({ module: "Lineup", method: "streamText", reason }))
   })
 
@@ -61,12 +64,17 @@ const languageModel = (settings: LlmSettings, model: ModelSpec) => {
 export interface Connection {
   /** How live places reach providers; absent for a replay (models are never called). */
   readonly settings: LlmSettings | undefined
+  /** A replay's: told the role each time one of its questions has no recorded answer (it abstains or falls back). */
+  readonly unrecorded?: ((role: string) => void) | undefined
 }
 
-const roleModelOf = (connection: Connection, model: ModelSpec) =>
+const roleModelOf = (connection: Connection, model: ModelSpec, role: string) =>
   Effect.map(
     connection.settings === undefined
-      ? refusingModel(new AiError.InvalidRequestError({ description: "a replay asks no model: this call has no recording" }))
+      ? refusingModel(
+        new AiError.InvalidRequestError({ description: REPLAY_MISS }),
+        () => connection.unrecorded?.(role)
+      )
       : languageModel(connection.settings, model),
     (lm): RoleModel =>
       roleModel(model, lm, connection.settings === undefined ? {} : { timeout: `${connection.settings.timeoutSeconds} seconds` })
@@ -82,14 +90,14 @@ export const layer = (
     let chairman: RoleModel | undefined
     for (const place of lineup.places) {
       if (place.role === CHAIRMAN) {
-        if (place.model !== "offline") chairman = yield* roleModelOf(connection, place.model)
+        if (place.model !== "offline") chairman = yield* roleModelOf(connection, place.model, place.role)
         continue
       }
       const pm = AccountId.make(place.role)
       seats.push(
         place.model === "offline"
           ? { _tag: "Offline", pm, style: OFFLINE_STYLES[place.role as keyof typeof OFFLINE_STYLES] }
-          : { _tag: "Llm", pm, model: yield* roleModelOf(connection, place.model) }
+          : { _tag: "Llm", pm, model: yield* roleModelOf(connection, place.model, place.role) }
       )
     }
     return Layer.mergeAll(layerPms(seats), chairman === undefined ? Chairman.layerOffline : layerChairman(chairman))
@@ -99,14 +107,42 @@ export const layer = (
 export const budgetLayer = (settings: LlmSettings, prices: PriceTable) =>
   LlmBudget.layer(prices, settings.limits).pipe(Layer.provide(SpendLedger.layerSql))
 
-/** One minimal request to `model` (for `verify`): succeeds when the provider answered 2xx. */
-export const probe = (settings: LlmSettings, model: ModelSpec) =>
-  Effect.flatMap(languageModel(settings, model), (lm) => lm.generateText({ prompt: "Reply with OK." })).pipe(Effect.asVoid)
+const PROBE = "Reply with OK."
+
+/**
+ * One minimal request to `model` for `verify` (asked for `roles`), within `timeout`: succeeds when the provider
+ * answered 2xx. It is paid for like any call: reserved in the `LlmBudget` (refused over a limit, nothing sent)
+ * and charged to the spend ledger as purpose `verify` (outside any run, so in no account's P&L).
+ */
+export const probe = (settings: LlmSettings, model: ModelSpec, roles: string, timeout: Duration.Input) =>
+  Effect.gen(function*() {
+    const budget = yield* LlmBudget
+    const lm = yield* languageModel(settings, model)
+    const reservation = yield* budget.reserve({
+      actor: roles,
+      purpose: "verify",
+      model: modelName(model),
+      inputTokens: estimateTokens(PROBE),
+      maxOutputTokens: model.maxOutputTokens
+    })
+    const wire: Array<WireAttempt> = []
+    const exit = yield* lm.generateText({ prompt: PROBE }).pipe(
+      Effect.provideService(WireLog, (attempt) => void wire.push(attempt)),
+      Effect.timeout(timeout),
+      Effect.exit
+    )
+    yield* budget.settle(reservation, chargeOf({ wire, attempts: 1 }))
+    return yield* Effect.asVoid(exit)
+  })
 
 /** Why a probe failed, in one line. */
-export const probeFailure = (cause: Cause.Cause<AiError.AiError | Cause.TimeoutError>, timeout: Duration.Input): string => {
+export const probeFailure = (
+  cause: Cause.Cause<AiError.AiError | Cause.TimeoutError | LlmBudgetExceeded | StoreError>,
+  timeout: Duration.Input
+): string => {
   const error = Cause.findErrorOption(cause)
   if (error._tag === "None") return Cause.pretty(cause).split("\n")[0] ?? "failed"
+  if (error.value._tag === "LlmBudgetExceeded" || error.value._tag === "StoreError") return error.value.message
   const c = classify(error.value, Duration.fromInputUnsafe(timeout))
   return `${c.reason}: ${c.message}`
 }

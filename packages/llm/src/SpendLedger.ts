@@ -1,8 +1,9 @@
 /**
  * What LLM calls actually cost, one row per call, never cleared: the source of the monthly budget.
  *
- * **When to use**: `Budget` writes a row when a call settles and sums rows for the run and the calendar month.
- * `layerSql` needs a `SqlClient` migrated by `@council/store` (migration `0004_llm_spend`); `layerMemory` is for
+ * **When to use**: `Budget` writes a row when it reserves a call (its worst case, marked estimated), revises it to
+ * what the call cost when it settles, and sums rows for the run and the calendar month. A process that dies
+ * while a call is under way leaves the worst case charged: the provider may have billed it. `layerSql` needs a `SqlClient` migrated by `@council/store` (migration `0004_llm_spend`); `layerMemory` is for
  * tests and for runs that keep no store.
  *
  * **Why a ledger beside the recordings**: a stage attempt's recordings are cleared when it is retried or
@@ -29,13 +30,27 @@ export const SpendEntry = Schema.Struct({
   /** The worst case was charged because usage was unknown. */
   estimated: Schema.Boolean,
   /** ISO-8601 time of the call. */
-  at: Schema.String
+  at: Schema.String,
+  /** The backtest's book the run belongs to; absent for the live book (and outside a run). */
+  book: Schema.optionalKey(Schema.String),
+  /** The session of the run; absent outside a run. */
+  tradingDay: Schema.optionalKey(Schema.String)
 })
 export type SpendEntry = typeof SpendEntry.Type
 
+/**
+ * The backtest whose runs are making calls (its book id), or `undefined` for the live book. A backtest's run ids
+ * repeat from one backtest to the next, so the ledger keeps each row's book: per-run sums are per book and run.
+ */
+export const SpendBook = Context.Reference<string | undefined>("@council/llm/SpendBook", { defaultValue: () => undefined })
+
 export class SpendLedger extends Context.Service<SpendLedger, {
-  readonly record: (entry: SpendEntry) => Effect.Effect<void, StoreError>
-  readonly runTotal: (runId: string) => Effect.Effect<number, StoreError>
+  /** Appends `entry`; returns its row's id (for `revise`). */
+  readonly record: (entry: SpendEntry) => Effect.Effect<number, StoreError>
+  /** Sets what the call of row `id` cost, once it is known. */
+  readonly revise: (id: number, cost: { readonly costUsd: number; readonly estimated: boolean }) => Effect.Effect<void, StoreError>
+  /** Sum of run `runId`'s calls (of backtest `book`'s run, when given). */
+  readonly runTotal: (runId: string, book?: string) => Effect.Effect<number, StoreError>
   /** Sum of calls with `from <= at < to` (ISO-8601 text). */
   readonly totalBetween: (from: string, to: string) => Effect.Effect<number, StoreError>
 }>()("@council/llm/SpendLedger") {
@@ -61,11 +76,23 @@ export class SpendLedger extends Context.Service<SpendLedger, {
               model: entry.model,
               cost_usd: entry.costUsd,
               estimated: entry.estimated,
-              at: entry.at
+              at: entry.at,
+              book: entry.book ?? null,
+              trading_day: entry.tradingDay ?? null
             })
-          }`.pipe(Effect.asVoid, Effect.mapError(fail("llm_spend.record"))),
-        runTotal: (runId) =>
-          sql<{ total: unknown }>`SELECT SUM(cost_usd) AS total FROM llm_spend WHERE run_id = ${runId}`.pipe(
+          } RETURNING id`.pipe(
+            Effect.map((rows) => Number((rows[0] as { readonly id?: unknown } | undefined)?.id)),
+            Effect.mapError(fail("llm_spend.record"))
+          ),
+        revise: (id, cost) =>
+          sql`UPDATE llm_spend SET cost_usd = ${cost.costUsd}, estimated = ${cost.estimated} WHERE id = ${id}`.pipe(
+            Effect.asVoid,
+            Effect.mapError(fail("llm_spend.revise"))
+          ),
+        runTotal: (runId, book) =>
+          (book === undefined
+            ? sql<{ total: unknown }>`SELECT SUM(cost_usd) AS total FROM llm_spend WHERE run_id = ${runId} AND book IS NULL`
+            : sql<{ total: unknown }>`SELECT SUM(cost_usd) AS total FROM llm_spend WHERE run_id = ${runId} AND book = ${book}`).pipe(
             Effect.map(sum),
             Effect.mapError(fail("llm_spend.runTotal"))
           ),
@@ -79,11 +106,17 @@ export class SpendLedger extends Context.Service<SpendLedger, {
   )
 }
 
-/** An in-memory ledger over `entries` (which it appends to). */
+/** An in-memory ledger over `entries` (which it appends to; a row's id is its position + 1). */
 export const makeMemory = (entries: Array<SpendEntry>): SpendLedger["Service"] =>
   SpendLedger.of({
-    record: (entry) => Effect.sync(() => void entries.push(entry)),
-    runTotal: (runId) => Effect.sync(() => entries.filter((e) => e.runId === runId).reduce((a, e) => a + e.costUsd, 0)),
+    record: (entry) => Effect.sync(() => entries.push(entry)),
+    revise: (id, cost) =>
+      Effect.sync(() => {
+        const entry = entries[id - 1]
+        if (entry !== undefined) entries[id - 1] = { ...entry, ...cost }
+      }),
+    runTotal: (runId, book) =>
+      Effect.sync(() => entries.filter((e) => e.runId === runId && e.book === book).reduce((a, e) => a + e.costUsd, 0)),
     totalBetween: (from, to) =>
       Effect.sync(() => entries.filter((e) => e.at >= from && e.at < to).reduce((a, e) => a + e.costUsd, 0))
   })

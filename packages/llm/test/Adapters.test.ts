@@ -187,6 +187,8 @@ describe("failures", () => {
       assert.strictEqual(answer.failure?.reason, "Network")
       assert.match(answer.failure?.message ?? "", /^openai: TransportError \(.*ECONNREFUSED/)
       assert.notInclude(JSON.stringify(answer), KEY)
+      // refused before the request went out: the provider cannot have billed it
+      assert.deepStrictEqual([answer.exchanges[0]!.costUsd, answer.exchanges[0]!.costEstimated], [0, false])
     }).pipe(Effect.provide(env)))
 
   it.effect("malformed JSON gets one corrective turn quoting the error, then validates", () =>
@@ -284,12 +286,14 @@ describe("failures", () => {
       assert.isAbove(exchange.costUsd, 500 * 15 / 1e6)
     }).pipe(Effect.provide(env)))
 
-  it.effect("a body that is not JSON is an invalid answer, corrected once", () =>
+  it.effect("a body that is not JSON is an invalid answer, corrected once; its 2xx without usage is charged its worst case", () =>
     Effect.gen(function*() {
       const fake = yield* fakeProvider((r) => (r.nth === 0 ? { body: "<html>bad gateway</html>" } : undefined))
       const answer = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
       assert.strictEqual(answer.value?.symbol, "GLD")
       assert.strictEqual(answer.exchanges[0]!.outcome._tag, "Invalid")
+      assert.isTrue(answer.exchanges[0]!.costEstimated)
+      assert.isAbove(answer.exchanges[0]!.costUsd, 500 * 15 / 1e6)
     }).pipe(Effect.provide(env)))
 })
 

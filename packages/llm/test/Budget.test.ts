@@ -5,7 +5,7 @@ import { FetchHttpClient } from "effect/http"
 import { AccountId, type RunId, TradingDay } from "@council/domain"
 import { RunContext } from "@council/engine"
 import { Database } from "@council/store"
-import { LlmBudget, makeMemory, type Prices, type SpendEntry, SpendLedger } from "@council/llm"
+import { LlmBudget, makeMemory, type Prices, SpendBook, type SpendEntry, SpendLedger } from "@council/llm"
 import { Ask, OpenAiChat, PitchPrompt } from "@council/llm/live"
 import { fakeProvider, until } from "./FakeProvider.ts"
 import { path, snapshotOf } from "./snapshots.ts"
@@ -112,6 +112,106 @@ describe("LlmBudget", () => {
   })
 })
 
+describe("LlmBudget: every request a provider may have billed is charged", () => {
+  const openAi = (url: string) =>
+    Effect.map(
+      OpenAiChat.make({ provider: "openai", baseUrl: url, apiKey: Redacted.make("sk-budget-test"), model: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: null }),
+      (lm) =>
+        Ask.roleModel({ provider: "openai", id: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: null }, lm, {
+          retry: { times: 2, base: "1 millis", cap: "1 millis", maxRetryAfter: "1 second" }
+        })
+    )
+  const pitch = PitchPrompt.pitchQuestion(AccountId.make("CHATGPT"), { snapshot, account: null })
+
+  it.effect("a call under way is already in the ledger at its worst case: a process killed mid-call leaves it charged", () => {
+    const entries: Array<SpendEntry> = []
+    return Effect.gen(function*() {
+      const budget = yield* LlmBudget
+      yield* budget.reserve(call)
+      // the process dies here, before the call settles: the next process reads the ledger
+      assert.deepStrictEqual(entries.map((e) => [e.runId, e.actor, e.costUsd, e.estimated]), [["run-1", "CLAUDE", 0.0175, true]])
+      const next = yield* LlmBudget.pipe(Effect.provide(budgetWith({ perRunUsd: 0.03, perMonthUsd: null }, entries)))
+      const refused = yield* Effect.flip(next.reserve(call))
+      assert.strictEqual(refused._tag, "LlmBudgetExceeded")
+      assert.include(refused.message, "$0.0175 spent in this run")
+    }).pipe(Effect.provide(Layer.mergeAll(budgetWith({ perRunUsd: 0.03, perMonthUsd: null }, entries), inRun)))
+  })
+
+  it.effect("two processes sharing the ledger see each other's calls under way: together they cannot overrun the month", () => {
+    const entries: Array<SpendEntry> = []
+    const shared = budgetWith({ perRunUsd: null, perMonthUsd: 0.035 }, entries)
+    return Effect.gen(function*() {
+      const [daily, backtest] = [yield* LlmBudget.pipe(Effect.provide(shared)), yield* LlmBudget.pipe(Effect.provide(shared))]
+      // the backtest asks and settles one call (so it has read the month), then the day's run starts a call
+      yield* backtest.settle(yield* backtest.reserve(call), { input: 1000, cachedInput: 0, cacheWrite: 0, output: 100, reasoning: 0 })
+      yield* daily.reserve(call)
+      // $0.004 spent, $0.0175 under way in the other process: another $0.0175 would cross $0.035
+      const refused = yield* Effect.flip(backtest.reserve(call))
+      assert.strictEqual(refused._tag, "LlmBudgetExceeded")
+      assert.include(refused.message, "$0.0215 spent in this month")
+    }).pipe(Effect.provide(inRun))
+  })
+
+  it.effect("a backtest's runs are budgeted per book: the same run id in another backtest has spent nothing yet", () => {
+    const entries: Array<SpendEntry> = [{ ...entry("2026-06-08T15:00:00.000Z", 0.02, "2026-06-08-bt"), book: "bt-a", tradingDay: "2026-06-08" }]
+    const inBacktestRun = RunContext.layerTest({ tradingDay: TradingDay.make("2026-06-08"), runId: "2026-06-08-bt" as RunId, stage: "PmPitches" })
+    return Effect.gen(function*() {
+      const budget = yield* LlmBudget
+      const again = yield* Effect.flip(budget.reserve(call).pipe(Effect.provideService(SpendBook, "bt-a")))
+      assert.strictEqual(again._tag, "LlmBudgetExceeded")
+      const other = yield* budget.reserve(call).pipe(Effect.provideService(SpendBook, "bt-b"))
+      assert.deepStrictEqual([other.book, entries[1]?.book, entries[1]?.tradingDay, entries[1]?.runId], ["bt-b", "bt-b", "2026-06-08", "2026-06-08-bt"])
+    }).pipe(Effect.provide(Layer.mergeAll(budgetWith({ perRunUsd: 0.03, perMonthUsd: null }, entries), inBacktestRun)))
+  })
+
+  it.live("a request dropped after it was sent and then retried is charged at its worst case, beside the answer's usage", () => {
+    const entries: Array<SpendEntry> = []
+    return Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) => (r.nth === 0 ? { body: {}, drop: true } : undefined))
+      const answer = yield* Ask.ask(yield* openAi(fake.url), pitch)
+      assert.strictEqual(answer.value?.symbol, "GLD")
+      assert.strictEqual(fake.requests.length, 2)
+      const [exchange] = answer.exchanges
+      assert.strictEqual(exchange!.attempts, 2)
+      // the answer's usage ($0.00355: 800 uncached + 200 cached in, 100 out) plus the dropped request's worst case
+      const worstCase = (Math.ceil(exchange!.messages.map((m) => m.content).join("\n").length / 3) * 2.5 + 500 * 15) / 1e6
+      assert.isTrue(exchange!.costEstimated)
+      assert.isAbove(exchange!.costUsd, 0.00355 + 500 * 15 / 1e6)
+      assert.isAtMost(exchange!.costUsd, 0.00355 + worstCase * 1.5)
+      assert.deepStrictEqual(entries.map((e) => [e.actor, e.costUsd, e.estimated]), [["CHATGPT", exchange!.costUsd, true]])
+    }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 1, perMonthUsd: null }, entries), inRun)))
+  })
+
+  it.live("the retry of a request the provider may have billed is not sent when its worst case does not fit the budget", () => {
+    const entries: Array<SpendEntry> = []
+    return Effect.gen(function*() {
+      const fake = yield* fakeProvider(() => ({ body: {}, drop: true }))
+      const refused = yield* Effect.flip(Ask.ask(yield* openAi(fake.url), pitch))
+      assert.strictEqual(refused._tag, "LlmBudgetExceeded")
+      assert.strictEqual(fake.requests.length, 1, "the retry was not sent")
+      // the dropped request stays charged at its worst case
+      assert.strictEqual(entries.length, 1)
+      assert.isTrue(entries[0]!.estimated)
+      assert.isAbove(entries[0]!.costUsd, 500 * 15 / 1e6)
+    }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 0.012, perMonthUsd: null }, entries), inRun)))
+  })
+
+  it.live("rate-limited requests are not billed: their retries need no reservation and cost nothing", () => {
+    const entries: Array<SpendEntry> = []
+    return Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) =>
+        r.nth === 0 ? { status: 429, body: { error: { message: "slow down", type: "rate_limit_exceeded" } }, headers: { "retry-after-ms": "1" } } : undefined
+      )
+      const answer = yield* Ask.ask(yield* openAi(fake.url), pitch)
+      assert.strictEqual(answer.value?.symbol, "GLD")
+      assert.strictEqual(fake.requests.length, 2)
+      assert.closeTo(answer.exchanges[0]!.costUsd, 0.00355, 1e-12)
+      assert.isFalse(answer.exchanges[0]!.costEstimated)
+      assert.deepStrictEqual(entries.map((e) => [e.costUsd, e.estimated]), [[answer.exchanges[0]!.costUsd, false]])
+    }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 0.012, perMonthUsd: null }, entries), inRun)))
+  })
+})
+
 describe("SpendLedger.layerSql", () => {
   it.effect("records calls in the store's llm_spend table and sums them by run and by time range", () =>
     Effect.gen(function*() {
@@ -122,5 +222,15 @@ describe("SpendLedger.layerSql", () => {
       assert.strictEqual(yield* ledger.runTotal("run-a"), 1.25)
       assert.strictEqual(yield* ledger.runTotal("nothing"), 0)
       assert.strictEqual(yield* ledger.totalBetween("2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z"), 0.75)
+    }).pipe(Effect.provide(SpendLedger.layerSql.pipe(Layer.provide(Database.layerSqlite(":memory:"))))))
+
+  it.effect("revises a row once its call's cost is known", () =>
+    Effect.gen(function*() {
+      const ledger = yield* SpendLedger
+      const first = yield* ledger.record(entry("2026-11-02T10:00:00.000Z", 0.25, "run-a"))
+      const second = yield* ledger.record(entry("2026-11-02T10:00:01.000Z", 0.5, "run-a"))
+      assert.notStrictEqual(first, second)
+      yield* ledger.revise(first, { costUsd: 0.01, estimated: false })
+      assert.closeTo(yield* ledger.runTotal("run-a"), 0.51, 1e-12)
     }).pipe(Effect.provide(SpendLedger.layerSql.pipe(Layer.provide(Database.layerSqlite(":memory:"))))))
 })

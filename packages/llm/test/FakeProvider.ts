@@ -32,6 +32,8 @@ export interface FakeReply {
   readonly body: unknown
   readonly headers?: Readonly<Record<string, string>>
   readonly delayMs?: number
+  /** Drop the connection instead of answering (after `delayMs`): the request was received, no answer comes. */
+  readonly drop?: boolean
 }
 
 export interface FakeUsage {
@@ -200,6 +202,7 @@ const wireRuleBroken = (request: FakeRequest): FakeReply | undefined => {
 }
 
 const send = (res: ServerResponse, reply: FakeReply) => {
+  if (reply.drop === true) return void res.socket?.destroy()
   const text = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body)
   res.writeHead(reply.status ?? 200, { "content-type": "application/json", ...reply.headers })
   res.end(text)

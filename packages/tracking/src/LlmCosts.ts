@@ -12,8 +12,11 @@
  * every call. A call counts for the trading day of its run, local runs only (an imported run was paid for
  * elsewhere); calls outside a run (`verify`) count for no session.
  *
+ * A backtest's book is charged the calls its runs made with `--pms live` (the rows carrying its book id, migration
+ * `0021_llm_spend_book`), attributed the same way.
+ *
  * **Absent**: offline PMs record no spend, so a window in which no run asked a model has no LLM cost (`None`:
- * every cost column shows "—"), and so does a backtest's book (its PMs are offline).
+ * every cost column shows "—"), and so does a backtest's book whose PMs were offline or replayed.
  *
  * @since 0.1.0
  */
@@ -47,14 +50,20 @@ export const dailyCosts = (
   window: { readonly from?: TradingDay | undefined; readonly to?: TradingDay | undefined } = {}
 ): Effect.Effect<Option.Option<DailyCosts>, Failure, SqlClient.SqlClient> =>
   Effect.gen(function*() {
-    if (book !== LIVE_BOOK) return Option.none()
     const sql = yield* SqlClient.SqlClient
+    const from = window.from ?? "0000-00-00"
+    const to = window.to ?? "9999-99-99"
     const rows = yield* Schema.decodeUnknownEffect(Schema.Array(SpendRow))(
-      yield* sql`SELECT r.trading_day AS session, s.actor AS actor, SUM(s.cost_usd) AS cost
+      book === LIVE_BOOK
+        ? yield* sql`SELECT r.trading_day AS session, s.actor AS actor, SUM(s.cost_usd) AS cost
         FROM llm_spend s JOIN runs r ON r.id = s.run_id
-        WHERE r.origin = 'local'
-          AND r.trading_day >= ${window.from ?? "0000-00-00"} AND r.trading_day <= ${window.to ?? "9999-99-99"}
+        WHERE r.origin = 'local' AND s.book IS NULL
+          AND r.trading_day >= ${from} AND r.trading_day <= ${to}
         GROUP BY r.trading_day, s.actor`
+        // a backtest's runs are in its own database: its rows carry the book and the session
+        : yield* sql`SELECT trading_day AS session, actor, SUM(cost_usd) AS cost FROM llm_spend
+        WHERE book = ${book} AND trading_day >= ${from} AND trading_day <= ${to}
+        GROUP BY trading_day, actor`
     )
     if (rows.length === 0) return Option.none()
     const out = new Map<string, Map<string, number>>()

@@ -78,6 +78,28 @@ const contract = (test: (name: string, body: () => Effect.Effect<void, unknown, 
       assert.isTrue(Option.isNone(yield* LlmCosts.dailyCosts(BookId.make("bt-1"), ACCOUNTS)))
     }))
 
+  test("charges a backtest's book the calls its runs made (by book and session), apart from the live book's", () =>
+    Effect.gen(function*() {
+      yield* seed
+      const ledger = yield* SpendLedger
+      const book = BookId.make("bt-2025-01-06-2025-01-07-abc123")
+      // a backtest's run ids repeat from one backtest to the next, and may even equal a live run's
+      const backtest = (runId: string, tradingDay: string, actor: string, costUsd: number, inBook = book) =>
+        ledger.record({ runId, stage: "PmPitches", actor, purpose: "pitch", model: "openai:gpt-5.4", costUsd, estimated: false, at: `${tradingDay}T21:00:00.000Z`, book: inBook, tradingDay })
+      yield* backtest("2025-01-06-bt", D1, "CLAUDE", 4)
+      yield* backtest("2025-01-07-bt", D2, "CHATGPT", 8)
+      yield* backtest("2025-01-06-aaaaaaaa", D1, "CHATGPT", 16)
+      yield* backtest("2025-01-06-bt", D1, "CLAUDE", 32, BookId.make("bt-other"))
+      const costs = Option.getOrThrow(yield* LlmCosts.dailyCosts(book, ACCOUNTS))
+      const on = (day: string) => ACCOUNTS.map((a) => costs.get(day)?.get(a) ?? 0)
+      assert.deepStrictEqual(on(D1), [16, 0, 4, 0, 0, 20])
+      assert.deepStrictEqual(on(D2), [8, 0, 0, 0, 0, 8])
+      assert.deepStrictEqual([...Option.getOrThrow(yield* LlmCosts.dailyCosts(book, ACCOUNTS, { from: D2 })).keys()], [D2])
+      // the live book is as it was
+      const live = Option.getOrThrow(yield* LlmCosts.dailyCosts(liveBook, ACCOUNTS))
+      assert.deepStrictEqual(ACCOUNTS.map((a) => live.get(D1)?.get(a) ?? 0), [0.34375, 0.015625, 0.125, 0, 0, 0.984375])
+    }))
+
   test("gives a run's spend per stage (in the order they spent), per PM and chairman, per model, with the turns charged at their worst case", () =>
     Effect.gen(function*() {
       yield* seed

@@ -28,7 +28,7 @@ import { BarIndex, MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { Database, NodeSqliteClient, RunLock, SqlRunStore } from "@council/store"
 import { BacktestReport, BookId, type BookSummary, MechanicalVotes, TradeLedger } from "@council/tracking"
-import { SpendLedger } from "@council/llm"
+import { SpendBook, SpendLedger } from "@council/llm"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import { market } from "../Market.ts"
 import { configured } from "../Storage.ts"
@@ -185,8 +185,23 @@ export interface BacktestOutcome {
   readonly skipped: number
   readonly notifications: number
   readonly elapsedMs: number
+  /** With `--pms replay`: the sessions no run recorded LLM answers for (every PM abstained there). */
+  readonly unrecorded?: ReadonlyArray<TradingDay>
+  /** With `--pms replay`: per role, the questions that found no recorded answer (abstained, or fell back). */
+  readonly unanswered?: Readonly<Record<string, number>>
   readonly report?: string
 }
+
+/** One line: how many of a replay's questions found no recorded answer, by role. */
+const unansweredNote = (unanswered: Readonly<Record<string, number>>) => {
+  const roles = Object.entries(unanswered)
+  const total = roles.reduce((sum, [, n]) => sum + n, 0)
+  return `--pms replay: ${total} question${total === 1 ? "" : "s"} found no recorded answer (${roles.map(([role, n]) => `${role} ${n}`).join(", ")}): a PM without its answer abstained or did not rank, the chairman fell back to the mechanical vote`
+}
+
+/** One line: which sessions a replay had no recorded answers for. */
+const unrecordedNote = (days: ReadonlyArray<TradingDay>, of: number) =>
+  `--pms replay: ${days.length} of ${of} sessions have no recorded LLM answers (${days.length > 6 ? `${days.slice(0, 3).join(", ")} … ${days.at(-1)}` : days.join(", ")}): there every PM abstains, so the council makes no trade`
 
 const printOutcome = (outcome: BacktestOutcome, json: boolean) =>
   json
@@ -241,9 +256,16 @@ const execute = (plan: Plan, json: boolean) =>
     if (plan.pms === "live" && council?.lineup.mode === "offline") {
       return yield* CliFailure.usage("--pms live: no LLM is configured (set a provider's key, see the README's LLMs)")
     }
+    // every session is a run of its own: only the month's limit bounds what a whole backtest may spend
+    if (plan.pms === "live" && (yield* AppSettings).llm.settings.limits.perMonthUsd === null) {
+      return yield* CliFailure.usage(
+        `--pms live: set COUNCIL_LLM_BUDGET_USD_MONTH first (${plan.sessions.length} sessions, each a run that asks every PM and the chairman; only the monthly limit bounds them all)`
+      )
+    }
     const replay = plan.pms === "replay"
       ? yield* BacktestReplay.recordedCalls({ main: yield* mainStore, dir, self: file, from: plan.from, to: plan.to })
       : undefined
+    const unrecorded = replay?.unrecorded(plan.sessions) ?? []
     const seated = council ?? replay?.council
     const accounts = plan.profiles.map((p) => p.id)
     const params: DailyParams = {
@@ -269,6 +291,7 @@ const execute = (plan: Plan, json: boolean) =>
     NodeSqliteClient.ensureDirectory(dir)
     yield* Console.error(`backtest ${id} ${plan.resumed ? "resumed" : "started"}: ${plan.sessions.length} sessions ${from} … ${to}, database ${file}`)
     if (council !== undefined) yield* council.announce
+    if (unrecorded.length > 0) yield* Console.error(unrecordedNote(unrecorded, plan.sessions.length))
     const moments = (day: TradingDay) => Calendar.sessionMoments(plan.schedule, day)
     const present = yield* Ref.make(moments(plan.sessions[0]!).run)
     const notices = yield* Ref.make(0)
@@ -285,6 +308,8 @@ const execute = (plan: Plan, json: boolean) =>
       onProgress: progress.update,
       ...(replay === undefined ? {} : { reuse: replay.reuse })
     }).pipe(
+      // live PMs' calls are charged to this book in the main database's spend ledger
+      Effect.provideService(SpendBook, id),
       Effect.provide(Layer.mergeAll(
         backtestStore(file, accounts, present),
         (seated?.layer ?? offlineCouncil).pipe(Layer.provide(mainDb)),
@@ -299,8 +324,12 @@ const execute = (plan: Plan, json: boolean) =>
     yield* TradeLedger.use((l) => l.setBookStatus(id, status)).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
     if (Exit.isFailure(ran)) {
       if (status === "interrupted") yield* Console.error(`backtest ${id} interrupted; continue it with: pnpm pipeline backtest --resume ${id}`)
-      return yield* Effect.failCause(Cause.map(ran.cause, (e) =>
-        CliFailure.failed(`backtest ${id} failed: ${e.message} (continue it with: pnpm pipeline backtest --resume ${id})`)))
+      return yield* Effect.failCause(Cause.map(ran.cause, (e) => {
+        // a stage failed by the LLM budget: resuming under the same limit would stop at the same call
+        const budget = /LLM budget (COUNCIL_LLM_BUDGET_USD(?:_MONTH)?)=/.exec(e.message)?.[1]
+        const first = budget === undefined ? "continue it" : `raise ${budget}, then continue it`
+        return CliFailure.failed(`backtest ${id} failed: ${e.message} (${first} with: pnpm pipeline backtest --resume ${id})`)
+      }))
     }
     const result = ran.value
     const report = yield* writeReport(id, join(dir, `${id}.report`), file)
@@ -319,8 +348,13 @@ const execute = (plan: Plan, json: boolean) =>
       skipped: result.skipped,
       notifications: yield* Ref.get(notices),
       elapsedMs: Date.now() - startedAt,
+      ...(replay === undefined ? {} : { unrecorded: replay.unrecorded(plan.sessions), unanswered: Object.fromEntries(replay.missed) }),
       report
     }
+    // what a replay could not answer from recordings, known once it ran (the first line is said again if it grew)
+    const late = outcome.unrecorded ?? []
+    if (late.length > unrecorded.length) yield* Console.error(unrecordedNote(late, plan.sessions.length))
+    if (outcome.unanswered !== undefined && Object.keys(outcome.unanswered).length > 0) yield* Console.error(unansweredNote(outcome.unanswered))
     yield* printOutcome(outcome, json)
   })
 

@@ -3,7 +3,10 @@
  * every other backtest's — answer the backtest's questions again. A question nobody recorded (same role, model and
  * input) is not asked: the seats ask no model, so that PM abstains for the day.
  *
- * The council is the lineup of the latest recorded run that had one, so the questions carry the same models.
+ * The council is the lineup of the latest recorded run that had one, so the questions carry the same models. The
+ * command says which sessions have no recorded answers at all (there the whole council abstains), and how many
+ * questions of each role found no recorded answer (`missed`: the recorded runs asked other questions — another
+ * `--accounts`, lineup or code version — so that PM abstained, or the chairman fell back to the mechanical vote).
  */
 import { readdirSync } from "node:fs"
 import { join } from "node:path"
@@ -20,9 +23,11 @@ import { Database, SqlRunStore } from "@council/store"
 import { CliFailure } from "../CliFailure.ts"
 import { forReplay } from "./Llm.ts"
 
+/** A recorded LLM answer to reuse: not a failure, and not an earlier replay's miss (no model answered it). */
 const isLlmCall = (r: Recording) =>
   AuditTrail.LLM_CALLS.some((prefix) => r.key.startsWith(prefix)) &&
-  typeof r.value === "object" && r.value !== null && "_tag" in r.value && r.value._tag === "Success"
+  typeof r.value === "object" && r.value !== null && "_tag" in r.value && r.value._tag === "Success" &&
+  !AuditTrail.isReplayMiss(r)
 
 const modelsOf = (run: RunRecord) =>
   Option.flatMap(Schema.decodeUnknownOption(DailyParams)(run.params), (p) => Option.fromNullishOr(p.models))
@@ -65,11 +70,23 @@ export const recordedCalls = (options: {
     if (lineupRun === undefined) {
       return yield* CliFailure.usage(`--pms replay: no run with LLM answers recorded between ${options.from} and ${options.to} (use --pms live or offline)`)
     }
-    const council = forReplay({ run: lineupRun, checkpoints: [], recordings: [] })
+    const missed = new Map<string, number>()
+    const council = forReplay({ run: lineupRun, checkpoints: [], recordings: [] }, (role) => void missed.set(role, (missed.get(role) ?? 0) + 1))
+    /** Sessions run so far that found no recorded answer at all. */
+    const emptyDays = new Set<TradingDay>()
     const reuse = (day: TradingDay) =>
       Effect.map(
         Effect.forEach(byDay.get(day) ?? [], ({ run, store }) => Effect.orDie(store.getRecordings(run.id))),
-        (all) => all.flat().filter(isLlmCall)
+        (all) => {
+          const calls = all.flat().filter(isLlmCall)
+          if (!calls.some(AuditTrail.askedAModel)) emptyDays.add(day)
+          return calls
+        }
       )
-    return { council, reuse }
+    /**
+     * The sessions of `sessions` no run recorded LLM answers for (there every PM abstains): before the backtest,
+     * those no run of the range made; after it, also those whose runs hold only earlier replays' misses.
+     */
+    const unrecorded = (sessions: ReadonlyArray<TradingDay>) => sessions.filter((day) => !byDay.has(day) || emptyDays.has(day))
+    return { council, reuse, unrecorded, missed: missed as ReadonlyMap<string, number> }
   })

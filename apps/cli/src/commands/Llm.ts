@@ -9,6 +9,7 @@ import type { RunBundle } from "@council/engine"
 import { PM_NAMES } from "@council/domain"
 import { DailyParams } from "@council/daily"
 import { Lineup, LlmBudget, type LlmSettings, Models, type Prices } from "@council/llm"
+import { Database } from "@council/store"
 import { AppSettings } from "../AppConfig.ts"
 import { type CouncilLayer, offlineCouncil as offline } from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
@@ -71,11 +72,14 @@ const recordedLineup = (bundle: RunBundle) =>
     onSome: (params) => Lineup.fromRecord(params.models ?? [])
   })
 
-/** The council a replay needs: the run's recorded lineup, asking no model (every answer is recorded). */
-export const forReplay = (bundle: RunBundle): Council => {
+/**
+ * The council a replay needs: the run's recorded lineup, asking no model (every answer is recorded).
+ * `unrecorded` is told the role of each question that finds no recorded answer.
+ */
+export const forReplay = (bundle: RunBundle, unrecorded?: (role: string) => void): Council => {
   const lineup = recordedLineup(bundle)
   const layer: CouncilLayer = lineup.mode === "offline" ? offline : Layer.unwrap(Effect.map(live, ({ Seating, http }) =>
-    Seating.layer(lineup, { settings: undefined }).pipe(
+    Seating.layer(lineup, { settings: undefined, unrecorded }).pipe(
       Layer.provideMerge(LlmBudget.layerUnlimited),
       Layer.provide(http)
     )))
@@ -129,9 +133,12 @@ export const forFork = (bundle: RunBundle, swaps: ReadonlyArray<string>, from: s
 
 const VERIFY_TIMEOUT = "30 seconds"
 
-/** One minimal request per configured live model: ✓/✗, model, latency. Returns how many failed. */
-export const verifyProviders = Effect.gen(function*() {
-  const { settings } = (yield* AppSettings).llm
+/**
+ * One minimal request per configured live model: ✓/✗, model, latency. Returns how many failed. The requests are
+ * paid for like a run's calls: within the budget, charged to the home's spend ledger (which this creates).
+ */
+export const verifyProviders = Effect.scoped(Effect.gen(function*() {
+  const { database, llm: { prices, settings } } = yield* AppSettings
   if (settings.mode === "offline") {
     const why = Object.keys(settings.keys).length > 0 ? "COUNCIL_LLM=offline" : "no provider key is set"
     yield* Console.log(`· LLM           offline: ${why} (the PMs are offline stand-ins)`)
@@ -147,9 +154,10 @@ export const verifyProviders = Effect.gen(function*() {
   }
   let failed = 0
   const { Seating, http } = yield* live
+  const budget = yield* Layer.build(Seating.budgetLayer(settings, prices).pipe(Layer.provide(Database.layerAt(database, "create"))))
   for (const [name, { roles, spec }] of models) {
     const started = yield* Clock.currentTimeMillis
-    const exit = yield* Seating.probe(settings, spec).pipe(Effect.timeout(VERIFY_TIMEOUT), Effect.provide(http), Effect.exit)
+    const exit = yield* Seating.probe(settings, spec, roles.join(","), VERIFY_TIMEOUT).pipe(Effect.provide(http), Effect.provide(budget), Effect.exit)
     const ms = (yield* Clock.currentTimeMillis) - started
     const who = roles.join(",").padEnd(14)
     if (Exit.isSuccess(exit)) {
@@ -161,7 +169,7 @@ export const verifyProviders = Effect.gen(function*() {
     }
   }
   return failed
-})
+}))
 
 /** Runs the accounts' check, then the providers', and fails if either found a problem. */
 export const verifyAll = <E, R>(accounts: Effect.Effect<void, E, R>) =>

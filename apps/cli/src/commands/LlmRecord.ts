@@ -1,6 +1,11 @@
 /**
  * A run's LLM record as the reading commands show it: `show --llm` (its exchanges), the cost table of `show`, the
  * cost column of `runs`. Reads the store only: no model, adapter or trading stack is loaded.
+ *
+ * What a run was charged is the spend ledger's (`llm_spend`), as the budget, the monitor and the leaderboard
+ * count it: it keeps the calls of a stage attempt that was dropped and retried (a crash, a timeout), whose
+ * exchanges left the run's record with the attempt. A run with no ledger rows (an imported run, paid for
+ * elsewhere) is charged what its recorded exchanges say.
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -10,6 +15,7 @@ import { type RunBundle, RunStore } from "@council/engine"
 import * as AuditTrail from "@council/llm/AuditTrail"
 import * as Models from "@council/llm/Models"
 import * as Prices from "@council/llm/Prices"
+import { SpendLedger } from "@council/llm/SpendLedger"
 import { CliFailure } from "../CliFailure.ts"
 import { counted, table } from "../Table.ts"
 
@@ -27,6 +33,27 @@ export const exchangeFilter = (pm: Option.Option<string>, full: boolean) =>
     return who
   })
 
+/** What a run's record and the spend ledger say it cost. */
+export interface Charged {
+  /** What the run was charged: the ledger's sum, or the recorded exchanges' when the ledger has none. */
+  readonly totalUsd: number
+  /** Of which, calls whose exchanges are not in the record (their stage attempt was dropped). */
+  readonly droppedUsd: number
+}
+
+/** `$X spent`, and what of it the record does not show. */
+const spentText = (charged: Charged) =>
+  `${Prices.formatUsd(charged.totalUsd)}${charged.droppedUsd > 0 ? ` (${Prices.formatUsd(charged.droppedUsd)} of it by calls of stage attempts that were dropped and retried: their exchanges are not in the record)` : ""}`
+
+/** What run `bundle` was charged (see the module). Needs the store's database (`SpendLedger.layerSql`). */
+export const chargedFor = (bundle: RunBundle) =>
+  Effect.map(SpendLedger.use((ledger) => ledger.runTotal(bundle.run.id)), (ledgerUsd): Charged => {
+    const recordedUsd = AuditTrail.totalCost(AuditTrail.fromRecordings(bundle.recordings))
+    // sums of the same calls in another order differ in the last digits
+    const droppedUsd = ledgerUsd - recordedUsd > 1e-9 ? ledgerUsd - recordedUsd : 0
+    return ledgerUsd > 0 ? { totalUsd: ledgerUsd, droppedUsd } : { totalUsd: recordedUsd, droppedUsd: 0 }
+  }).pipe(Effect.provide(SpendLedger.layerSql))
+
 /** Prints `show <run> --llm [--pm X]`: every exchange of `who` (default: every role), readable or as JSON. */
 export const showExchanges = (bundle: RunBundle, who: Option.Option<string>, json: boolean) =>
   Effect.gen(function*() {
@@ -36,23 +63,28 @@ export const showExchanges = (bundle: RunBundle, who: Option.Option<string>, jso
       return yield* Console.log(`run ${bundle.run.id} has no LLM exchanges${Option.isSome(who) ? ` for ${who.value}` : ""} (offline stand-ins ask no model)`)
     }
     yield* Console.log(entries.map(AuditTrail.format).join("\n\n"))
-    yield* Console.log(`\n${counted(entries.length, "exchange")} · ${Prices.formatUsd(AuditTrail.totalCost(entries))} spent for this run`)
+    const shown = Option.isNone(who) ? "" : ` (${who.value}'s: ${Prices.formatUsd(AuditTrail.totalCost(entries))})`
+    yield* Console.log(`\n${counted(entries.length, "exchange")}${shown} · ${spentText(yield* chargedFor(bundle))} spent for this run`)
   })
 
-/** A run's LLM costs for `show --json`: per stage and actor, and the total; `null` when it asked no model. */
-export const costSummary = (bundle: RunBundle) => {
+/**
+ * A run's LLM costs for `show --json`: per stage and actor (of the recorded exchanges), and the total charged
+ * with what of it the record does not show; `null` when it asked no model.
+ */
+export const costSummary = (bundle: RunBundle, charged: Charged) => {
   const entries = AuditTrail.fromRecordings(bundle.recordings)
-  if (entries.length === 0) return null
+  if (entries.length === 0 && charged.totalUsd === 0) return null
   return {
     costs: AuditTrail.costs(entries),
-    totalUsd: AuditTrail.totalCost(entries),
+    totalUsd: charged.totalUsd,
+    droppedUsd: charged.droppedUsd,
     reusedExchanges: entries.filter((e) => e.reusedFrom !== undefined).length
   }
 }
 
 /** The cost table of `show <run>`: per stage and PM; empty when the run asked no model. */
-export const costTable = (bundle: RunBundle): string => {
-  const summary = costSummary(bundle)
+export const costTable = (bundle: RunBundle, charged: Charged): string => {
+  const summary = costSummary(bundle, charged)
   if (summary === null) return ""
   const reused = summary.reusedExchanges
   return [
@@ -61,13 +93,15 @@ export const costTable = (bundle: RunBundle): string => {
       ["LLM STAGE", "ACTOR", "MODEL", "REQUESTS", "TOKENS IN", "TOKENS OUT", "COST"],
       summary.costs.map((l) => [l.stage, l.actor, l.model, String(l.calls), String(l.inputTokens), String(l.outputTokens), Prices.formatUsd(l.costUsd)])
     ),
-    `LLM total ${Prices.formatUsd(summary.totalUsd)}${reused > 0 ? ` (${reused} exchanges reused from the parent run, not charged again)` : ""} · details: pnpm pipeline show ${bundle.run.id} --llm`
+    `LLM total ${spentText(charged)}${reused > 0 ? ` (${reused} exchanges reused from the parent run, not charged again)` : ""} · details: pnpm pipeline show ${bundle.run.id} --llm`
   ].join("\n")
 }
 
-/** A run's LLM cost for `runs`: `-` when it asked no model. */
+/** A run's LLM cost for `runs` (what it was charged, see the module): `-` when it asked no model. */
 export const runCost = (runId: RunId) =>
-  Effect.map(RunStore.use((store) => store.getRecordings(runId)), (recordings) => {
-    const entries = AuditTrail.fromRecordings(recordings)
+  Effect.gen(function*() {
+    const ledgerUsd = yield* SpendLedger.use((ledger) => ledger.runTotal(runId))
+    if (ledgerUsd > 0) return Prices.formatUsd(ledgerUsd)
+    const entries = AuditTrail.fromRecordings(yield* RunStore.use((store) => store.getRecordings(runId)))
     return entries.length === 0 ? "-" : Prices.formatUsd(AuditTrail.totalCost(entries))
-  })
+  }).pipe(Effect.provide(SpendLedger.layerSql))

@@ -8,7 +8,7 @@ import { BundleFile, type RunBundle, type RunRecord, RunStore, Runner } from "@c
 import type { DailyPipeline } from "@council/daily"
 import { CliFailure } from "../CliFailure.ts"
 import { summarize } from "../Progress.ts"
-import { costSummary, costTable, runCost } from "./LlmRecord.ts"
+import { chargedFor, costSummary, costTable, runCost } from "./LlmRecord.ts"
 import { riskRows, riskTables } from "./RiskTable.ts"
 import { table } from "../Table.ts"
 
@@ -98,9 +98,10 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
     // the pipeline (and all its stages import) is loaded here only, so `runs`, `export` and `import` never load it
     const { DailyPipeline, recordedTiming } = yield* Effect.promise(() => import("@council/daily"))
     const rows = yield* stageRows(DailyPipeline, bundle)
+    const charged = yield* chargedFor(bundle)
     if (json) {
       return yield* Console.log(
-        JSON.stringify({ run: bundle.run, stages: rows, execution: executionSummary(bundle), risk: riskRows(bundle), llm: costSummary(bundle) }, null, 2)
+        JSON.stringify({ run: bundle.run, stages: rows, execution: executionSummary(bundle), risk: riskRows(bundle), llm: costSummary(bundle, charged) }, null, 2)
       )
     }
     const r = bundle.run
@@ -121,18 +122,29 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
       rows.map((s) => [s.stage, s.checkpoint ?? "-", s.durationMs === null ? "" : `${s.durationMs} ms`, s.checkpoint ? String(s.calls) : "", s.summary])
     ))
     if (bundle.checkpoints.some((c) => c.stage === "RiskApproval")) yield* Console.log(`\n${riskTables(riskRows(bundle))}`)
-    const costs = costTable(bundle)
+    const costs = costTable(bundle, charged)
     if (costs !== "") yield* Console.log(costs)
   })
 
+/** Where the user asked for a file that cannot be one (a directory, a missing directory): their input, exit 2. */
+const BAD_PATH: ReadonlySet<string> = new Set(["EISDIR", "ENOENT", "ENOTDIR"])
+
 export const exportRun = (runId: string, output: Option.Option<string>) =>
   Effect.gen(function*() {
+    if (Option.isSome(output) && output.value.trim() === "") {
+      return yield* CliFailure.usage(`--output: expected a file path, got "${output.value}" (leave -o out to write to stdout)`)
+    }
     const bundle = yield* loadBundle(runId)
     const text = JSON.stringify(BundleFile.seal(bundle))
     if (Option.isNone(output)) return yield* Console.log(text)
     yield* Effect.try({
       try: () => fs.writeFileSync(output.value, text + "\n"),
-      catch: (e) => CliFailure.failed(`cannot write ${output.value}: ${e instanceof Error && "code" in e ? String(e.code) : String(e)}`)
+      catch: (e) => {
+        const code = e instanceof Error && "code" in e ? String(e.code) : String(e)
+        return BAD_PATH.has(code)
+          ? CliFailure.usage(`--output ${output.value}: cannot write there (${code})`)
+          : CliFailure.failed(`cannot write ${output.value}: ${code}`)
+      }
     })
     yield* Console.error(`exported run ${runId} (${bundle.checkpoints.length} checkpoints, ${bundle.recordings.length} recorded calls) to ${output.value}`)
   })
