@@ -1,0 +1,460 @@
+/**
+ * Pure conversions between Alpaca's wire orders, fills, positions, accounts and errors (`WireFormats`) and the
+ * domain, in both directions: a client decodes responses and encodes requests, an Alpaca-compatible server decodes
+ * requests and encodes responses. Import through `AlpacaWire`.
+ *
+ * **Gotchas**
+ * - Conversions to the domain parse decimal strings to `number`; `order_class: ""` means `simple`, and simple
+ *   orders are encoded as `"simple"`.
+ * - `toDomainOrder`/`toDomainPosition` return a `Result`: orders the domain cannot represent (notional, trailing
+ *   stops, options legs, non-ticker symbols such as `BTC/USD`) are failures with a reason, not defects.
+ * - Error classification (`errorReason`) and its inverse (`toWireError`) are kept together so that a server's
+ *   error round-trips to the same `BrokerError` reason in the client (except `UnknownAccount`, sent as 401, and
+ *   `Unavailable`, sent as 503, which come back as `Unauthorized` and `ServerError`).
+ *
+ * @since 0.1.0
+ */
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import {
+  type AccountId,
+  type AccountSnapshot,
+  Fill,
+  Order,
+  OrderIntent,
+  type OrderLeg,
+  Position
+} from "@council/domain"
+import type { BrokerError, BrokerErrorReason } from "../Broker.ts"
+import {
+  WireAccount,
+  WireError,
+  WireFillActivity,
+  WireOrder,
+  WireOrderLeg,
+  WireOrderRequest,
+  WirePosition,
+  formatDecimal,
+  parseDecimal
+} from "./WireFormats.ts"
+
+const decimalOrNull = (value: number | null | undefined): string | null =>
+  value === null || value === undefined ? null : formatDecimal(value)
+
+// ---------------------------------------------------------------------------------------------------------------
+// Orders ↔ domain
+
+const describeFailure = <A>(what: string, result: Result.Result<A, Schema.SchemaError>): Result.Result<A, string> =>
+  Result.mapError(result, (error) => `${what}: ${error.message}`)
+
+const toDomainLegFields = (wire: WireOrderLeg | WireOrder): Result.Result<Record<string, unknown>, string> => {
+  if (wire.notional !== undefined && wire.notional !== null && (wire.qty === undefined || wire.qty === null)) {
+    return Result.fail(`order ${wire.id} is a notional order (unsupported)`)
+  }
+  const qty = parseDecimal(wire.qty)
+  if (qty === undefined) return Result.fail(`order ${wire.id} has no qty`)
+  const orderClass = wire.order_class === undefined || wire.order_class === "" ? "simple" : wire.order_class
+  return Result.succeed({
+    id: wire.id,
+    clientOrderId: wire.client_order_id,
+    symbol: wire.symbol,
+    side: wire.side,
+    qty,
+    type: wire.type !== undefined && wire.type !== "" ? wire.type : wire.order_type,
+    timeInForce: wire.time_in_force,
+    limitPrice: parseDecimal(wire.limit_price) ?? null,
+    stopPrice: parseDecimal(wire.stop_price) ?? null,
+    orderClass,
+    status: wire.status,
+    filledQty: parseDecimal(wire.filled_qty) ?? 0,
+    filledAvgPrice: parseDecimal(wire.filled_avg_price) ?? null,
+    submittedAt: wire.submitted_at ?? wire.created_at ?? "",
+    filledAt: wire.filled_at ?? null,
+    ...(wire.updated_at ? { updatedAt: wire.updated_at } : {})
+  })
+}
+
+const decodeOrder = Schema.decodeUnknownResult(Order)
+
+
+const decodeFill = Schema.decodeUnknownResult(Fill)
+
+/**
+ * A fill activity as a domain `Fill`. Activities name no client order id (`""`) and no commission (Alpaca charges
+ * none on equities: 0); a short sale's side `sell_short` is a sell.
+ */
+export const toDomainFill = (account: AccountId, wire: WireFillActivity): Result.Result<Fill, string> =>
+  describeFailure(`unsupported fill ${wire.id}`, decodeFill({
+    id: wire.id,
+    orderId: wire.order_id,
+    clientOrderId: "",
+    account,
+    symbol: wire.symbol,
+    side: wire.side === "sell_short" ? "sell" : wire.side,
+    qty: parseDecimal(wire.qty),
+    price: parseDecimal(wire.price),
+    commission: 0,
+    at: wire.transaction_time
+  }))
+
+/** A domain fill as a complete `FILL` activity (what a server face sends). */
+export const toWireFillActivity = (fill: Fill): WireFillActivity => ({
+  id: fill.id,
+  activity_type: "FILL",
+  transaction_time: fill.at,
+  type: "fill",
+  price: formatDecimal(fill.price),
+  qty: formatDecimal(fill.qty),
+  side: fill.side,
+  symbol: fill.symbol,
+  leaves_qty: "0",
+  order_id: fill.orderId,
+  cum_qty: formatDecimal(fill.qty),
+  order_status: "filled"
+})
+
+/** A wire order (with nested legs) as a domain `Order`; fails for orders the domain cannot represent. */
+export const toDomainOrder = (wire: WireOrder): Result.Result<Order, string> => {
+  const fields = toDomainLegFields(wire)
+  if (Result.isFailure(fields)) return Result.fail(fields.failure)
+  const legs: Array<Record<string, unknown>> = []
+  for (const leg of wire.legs ?? []) {
+    const converted = toDomainLegFields(leg)
+    if (Result.isFailure(converted)) return Result.fail(converted.failure)
+    legs.push(converted.success)
+  }
+  return describeFailure(`unsupported order ${wire.id}`, decodeOrder({ ...fields.success, legs }))
+}
+
+/** What a server knows about an order: the domain fields plus, optionally, Alpaca's bookkeeping fields. */
+export interface WireOrderSource extends Omit<OrderLeg, "legs"> {
+  readonly createdAt?: string
+  readonly updatedAt?: string
+  readonly canceledAt?: string | null
+  readonly expiredAt?: string | null
+  readonly extendedHours?: boolean
+  readonly assetId?: string
+  readonly assetClass?: string
+  readonly legs?: ReadonlyArray<WireOrderSource>
+}
+
+const toWireLegFields = (order: WireOrderSource) => ({
+  id: order.id,
+  client_order_id: order.clientOrderId,
+  created_at: order.createdAt ?? order.submittedAt,
+  updated_at: order.updatedAt ?? order.submittedAt,
+  submitted_at: order.submittedAt,
+  filled_at: order.filledAt,
+  expired_at: order.expiredAt ?? null,
+  canceled_at: order.canceledAt ?? null,
+  failed_at: null,
+  replaced_at: null,
+  replaced_by: null,
+  replaces: null,
+  asset_id: order.assetId ?? "",
+  symbol: order.symbol,
+  asset_class: order.assetClass ?? "us_equity",
+  notional: null,
+  qty: formatDecimal(order.qty),
+  filled_qty: formatDecimal(order.filledQty),
+  filled_avg_price: decimalOrNull(order.filledAvgPrice),
+  order_class: order.orderClass,
+  order_type: order.type,
+  type: order.type,
+  side: order.side,
+  time_in_force: order.timeInForce,
+  limit_price: decimalOrNull(order.limitPrice),
+  stop_price: decimalOrNull(order.stopPrice),
+  status: order.status,
+  extended_hours: order.extendedHours ?? false,
+  trail_percent: null,
+  trail_price: null,
+  hwm: null,
+  subtag: null,
+  source: null
+})
+
+/** A domain (or exchange) order as Alpaca's wire order; `legs` is `null` when there are none. */
+export const toWireOrder = (order: WireOrderSource): WireOrder => ({
+  ...toWireLegFields(order),
+  legs: order.legs !== undefined && order.legs.length > 0
+    ? order.legs.map((leg) => ({ ...toWireLegFields(leg), legs: null }))
+    : null
+})
+
+/** The `POST /v2/orders` body for an intent; always carries the intent's `client_order_id`. */
+export const toWireOrderRequest = (intent: OrderIntent): WireOrderRequest => ({
+  symbol: intent.symbol,
+  qty: formatDecimal(intent.qty),
+  side: intent.side,
+  type: intent.type,
+  time_in_force: intent.timeInForce,
+  ...(intent.limitPrice !== undefined ? { limit_price: formatDecimal(intent.limitPrice) } : {}),
+  ...(intent.stopPrice !== undefined ? { stop_price: formatDecimal(intent.stopPrice) } : {}),
+  ...(intent.extendedHours !== undefined ? { extended_hours: intent.extendedHours } : {}),
+  client_order_id: intent.clientOrderId,
+  order_class: intent.orderClass,
+  ...(intent.takeProfit !== undefined ? { take_profit: { limit_price: formatDecimal(intent.takeProfit.limitPrice) } } : {}),
+  ...(intent.stopLoss !== undefined
+    ? {
+      stop_loss: {
+        stop_price: formatDecimal(intent.stopLoss.stopPrice),
+        ...(intent.stopLoss.limitPrice !== undefined ? { limit_price: formatDecimal(intent.stopLoss.limitPrice) } : {})
+      }
+    }
+    : {})
+})
+
+const decodeIntent = Schema.decodeUnknownResult(OrderIntent)
+
+/**
+ * A `POST /v2/orders` body as a domain intent (for a server). A missing or empty `client_order_id` gets
+ * `newClientOrderId()`, like Alpaca. Fails with an Alpaca-style 422 message.
+ */
+export const fromWireOrderRequest = (
+  account: AccountId,
+  body: WireOrderRequest,
+  newClientOrderId: () => string
+): Result.Result<OrderIntent, string> => {
+  if (body.notional !== undefined && body.notional !== null) return Result.fail("notional orders are not supported")
+  if (body.trail_price != null || body.trail_percent != null || body.type === "trailing_stop") {
+    return Result.fail("trailing_stop orders are not supported")
+  }
+  if (body.symbol == null || body.symbol === "") return Result.fail("symbol is required")
+  if (body.qty == null) return Result.fail("qty is required")
+  if (body.side == null) return Result.fail("side is required")
+  if (body.type == null) return Result.fail("type is required")
+  if (body.time_in_force == null) return Result.fail("time_in_force is required")
+  const candidate = {
+    account,
+    symbol: body.symbol,
+    side: body.side,
+    qty: Number(body.qty),
+    type: body.type,
+    timeInForce: body.time_in_force,
+    ...(body.limit_price != null ? { limitPrice: Number(body.limit_price) } : {}),
+    ...(body.stop_price != null ? { stopPrice: Number(body.stop_price) } : {}),
+    orderClass: body.order_class == null || body.order_class === "" ? "simple" : body.order_class,
+    ...(body.take_profit != null ? { takeProfit: { limitPrice: Number(body.take_profit.limit_price) } } : {}),
+    ...(body.stop_loss != null
+      ? {
+        stopLoss: {
+          stopPrice: Number(body.stop_loss.stop_price),
+          ...(body.stop_loss.limit_price != null ? { limitPrice: Number(body.stop_loss.limit_price) } : {})
+        }
+      }
+      : {}),
+    ...(body.extended_hours != null ? { extendedHours: body.extended_hours } : {}),
+    clientOrderId: body.client_order_id == null || body.client_order_id === "" ? newClientOrderId() : body.client_order_id,
+    reason: "alpaca api"
+  }
+  return describeFailure("invalid order", decodeIntent(candidate))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Positions and account ↔ domain
+
+const decodePosition = Schema.decodeUnknownResult(Position)
+
+export const toDomainPosition = (wire: WirePosition): Result.Result<Position, string> => {
+  const rawQty = Number(wire.qty)
+  const side = wire.side === "short" || (wire.side === undefined && rawQty < 0) ? "short" : "long"
+  const qty = side === "short" ? -Math.abs(rawQty) : Math.abs(rawQty)
+  const avgEntryPrice = parseDecimal(wire.avg_entry_price) ?? 0
+  const marketValueWire = parseDecimal(wire.market_value)
+  const currentPrice = parseDecimal(wire.current_price) ??
+    (marketValueWire !== undefined && qty !== 0 ? marketValueWire / qty : avgEntryPrice)
+  const marketValue = marketValueWire ?? qty * currentPrice
+  const unrealizedPl = parseDecimal(wire.unrealized_pl) ?? (currentPrice - avgEntryPrice) * qty
+  return describeFailure(`unsupported position ${wire.symbol}`, decodePosition({
+    symbol: wire.symbol,
+    qty,
+    side,
+    avgEntryPrice,
+    marketValue,
+    currentPrice,
+    unrealizedPl
+  }))
+}
+
+/** What a server knows about a position beyond the domain fields. */
+export interface WirePositionSource extends Position {
+  readonly qtyAvailable?: number
+  readonly costBasis?: number
+  readonly lastdayPrice?: number
+  readonly assetId?: string
+  readonly exchange?: string
+  readonly assetClass?: string
+}
+
+export const toWirePosition = (position: WirePositionSource): WirePosition => {
+  const costBasis = position.costBasis ?? position.avgEntryPrice * position.qty
+  const plpc = costBasis !== 0 ? position.unrealizedPl / Math.abs(costBasis) : 0
+  return {
+    asset_id: position.assetId ?? "",
+    symbol: position.symbol,
+    exchange: position.exchange ?? "",
+    asset_class: position.assetClass ?? "us_equity",
+    asset_marginable: true,
+    qty: formatDecimal(position.qty),
+    qty_available: formatDecimal(position.qtyAvailable ?? position.qty),
+    avg_entry_price: formatDecimal(position.avgEntryPrice),
+    side: position.side,
+    market_value: formatDecimal(position.marketValue),
+    cost_basis: formatDecimal(costBasis),
+    unrealized_pl: formatDecimal(position.unrealizedPl),
+    unrealized_plpc: formatDecimal(plpc),
+    current_price: formatDecimal(position.currentPrice),
+    ...(position.lastdayPrice !== undefined
+      ? {
+        lastday_price: formatDecimal(position.lastdayPrice),
+        change_today: formatDecimal(position.lastdayPrice !== 0 ? position.currentPrice / position.lastdayPrice - 1 : 0),
+        unrealized_intraday_pl: formatDecimal((position.currentPrice - position.lastdayPrice) * position.qty)
+      }
+      : {})
+  }
+}
+
+/**
+ * The account snapshot from `GET /v2/account` and the (already converted) positions. Missing fields fall back:
+ * market values to the positions' sums, equity to cash + market values, buying power to cash.
+ */
+export const toAccountSnapshot = (
+  account: AccountId,
+  wire: WireAccount,
+  positions: ReadonlyArray<Position>
+): AccountSnapshot => {
+  const cash = parseDecimal(wire.cash) ?? 0
+  const longMarketValue = parseDecimal(wire.long_market_value) ??
+    positions.filter((p) => p.qty > 0).reduce((sum, p) => sum + p.marketValue, 0)
+  const shortMarketValue = parseDecimal(wire.short_market_value) ??
+    positions.filter((p) => p.qty < 0).reduce((sum, p) => sum + p.marketValue, 0)
+  const equity = parseDecimal(wire.equity) ?? parseDecimal(wire.portfolio_value) ??
+    cash + longMarketValue + shortMarketValue
+  return {
+    account,
+    cash,
+    equity,
+    buyingPower: parseDecimal(wire.buying_power) ?? cash,
+    longMarketValue,
+    shortMarketValue,
+    positions
+  }
+}
+
+/** Alpaca bookkeeping a server adds to a snapshot. */
+export interface WireAccountExtras {
+  /** Alpaca-style account id (UUID). */
+  readonly id: string
+  readonly accountNumber?: string
+  readonly createdAt?: string
+  readonly shortingEnabled?: boolean
+  readonly lastEquity?: number
+  /** `YYYY-MM-DD` of `last_equity`. */
+  readonly balanceAsOf?: string
+}
+
+/** A snapshot as `GET /v2/account` (post-2026-07 shape: no PDT fields; no leverage: multiplier 1). */
+export const toWireAccount = (snapshot: AccountSnapshot, extras: WireAccountExtras): WireAccount => ({
+  id: extras.id,
+  account_number: extras.accountNumber ?? snapshot.account,
+  status: "ACTIVE",
+  crypto_status: "INACTIVE",
+  currency: "USD",
+  cash: formatDecimal(snapshot.cash),
+  portfolio_value: formatDecimal(snapshot.equity),
+  equity: formatDecimal(snapshot.equity),
+  last_equity: formatDecimal(extras.lastEquity ?? snapshot.equity),
+  buying_power: formatDecimal(snapshot.buyingPower),
+  regt_buying_power: formatDecimal(snapshot.buyingPower),
+  non_marginable_buying_power: formatDecimal(snapshot.buyingPower),
+  options_buying_power: "0",
+  long_market_value: formatDecimal(snapshot.longMarketValue),
+  short_market_value: formatDecimal(snapshot.shortMarketValue),
+  initial_margin: "0",
+  maintenance_margin: "0",
+  last_maintenance_margin: "0",
+  sma: "0",
+  multiplier: "1",
+  shorting_enabled: extras.shortingEnabled ?? true,
+  trading_blocked: false,
+  transfers_blocked: false,
+  account_blocked: false,
+  trade_suspended_by_user: false,
+  ...(extras.createdAt !== undefined ? { created_at: extras.createdAt } : {}),
+  ...(extras.balanceAsOf !== undefined ? { balance_asof: extras.balanceAsOf } : {}),
+  accrued_fees: "0",
+  pending_transfer_in: "0",
+  pending_transfer_out: "0",
+  intraday_adjustments: "0",
+  pending_reg_taf_fees: "0"
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors ↔ BrokerError reasons
+
+/** The `BrokerError` reason for an Alpaca error response (classified by status, then by message). */
+export const errorReason = (status: number, message: string): BrokerErrorReason => {
+  const text = message.toLowerCase()
+  if (status >= 400 && status < 500 && text.includes("client_order_id must be unique")) return "DuplicateClientOrderId"
+  if (status === 429) return "RateLimited"
+  if (status >= 500) return "ServerError"
+  if (status === 401) return "Unauthorized"
+  if (status === 404) return "NotFound"
+  if (status === 403 || status === 422) {
+    if (text.includes("insufficient buying power")) return "InsufficientBuyingPower"
+    if (text.includes("insufficient qty")) return "InsufficientQty"
+    if (text.includes("not allowed to short")) return "ShortingNotAllowed"
+    if (text.includes("market is closed")) return "MarketClosed"
+  }
+  if (status === 403) return /^\s*(forbidden\.?|request is not authorized\.?)?\s*$/.test(text) || text.startsWith("<")
+    ? "Unauthorized"
+    : "InvalidRequest"
+  return "InvalidRequest"
+}
+
+/** Whether sending the same request again may succeed. */
+export const isRetryableReason = (reason: BrokerErrorReason): boolean =>
+  reason === "RateLimited" || reason === "ServerError" || reason === "Unavailable"
+
+const canonicalMessages: Partial<Record<BrokerErrorReason, string>> = {
+  InsufficientBuyingPower: "insufficient buying power",
+  InsufficientQty: "insufficient qty",
+  ShortingNotAllowed: "account is not allowed to short",
+  DuplicateClientOrderId: "client_order_id must be unique",
+  MarketClosed: "market is closed"
+}
+
+/** The HTTP status and Alpaca error body a server answers a `BrokerError` with (round-trips via `errorReason`). */
+export const toWireError = (error: BrokerError): {
+  readonly status: number
+  readonly body: WireError
+  readonly headers: Readonly<Record<string, string>>
+} => {
+  const [status, code] = wireStatus[error.reason]
+  const canonical = canonicalMessages[error.reason]
+  const message = canonical === undefined || error.message.toLowerCase().includes(canonical)
+    ? error.message
+    : `${canonical}: ${error.message}`
+  const headers: Record<string, string> = error.reason === "RateLimited" && error.resetAt !== undefined
+    ? { "X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": String(Math.ceil(error.resetAt)) }
+    : {}
+  return { status, body: { code, message }, headers }
+}
+
+const wireStatus: Record<BrokerErrorReason, readonly [number, number]> = {
+  InsufficientBuyingPower: [403, 40310000],
+  InsufficientQty: [403, 40310000],
+  ShortingNotAllowed: [403, 40310000],
+  InvalidRequest: [422, 40010001],
+  NotFound: [404, 40410000],
+  DuplicateClientOrderId: [422, 40010001],
+  RateLimited: [429, 42910000],
+  ServerError: [500, 50010000],
+  Unauthorized: [401, 40110000],
+  Unavailable: [503, 50310000],
+  UnknownAccount: [401, 40110000],
+  MarketClosed: [422, 42210000],
+  // never sent by Alpaca: the safety broker refuses before any request; a server answering it says 403
+  SafetyRefused: [403, 40310000]
+}
