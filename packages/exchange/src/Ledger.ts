@@ -481,7 +481,8 @@ const positionStatements = ({ decoded, prepared }: Statements) => {
   )
   const selectFillsAfter = decoded(`${fillsColumns} WHERE f.account = ? AND f.filled_at > ? ORDER BY f.filled_at, o.seq`, decodeFills)
 
-  const positions = (account: AccountId) => Effect.map(selectPositions(account), (rows) => [...rows].sort(bySymbol))
+  const positions = (account: AccountId) =>
+    Effect.map(selectPositions(account), (rows): ReadonlyArray<PositionRow> => [...rows].sort(bySymbol))
   const position = (account: AccountId, symbol: Ticker) => Effect.map(selectPosition(account, symbol), first)
 
   /** Moves a position from `before` (absent: flat) to `after` (absent: flat) with one statement. */
