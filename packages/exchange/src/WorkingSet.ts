@@ -72,6 +72,11 @@ export const track = (ledger: Ledger, start: Known) => {
     accountForUpdate: (id) =>
       account !== undefined ? Effect.succeed(account) : Effect.map(ledger.accountForUpdate(id), (row) => (account = row)),
     openOrders: loadOpen,
+    // an open order is the row the working set holds; any other is looked up
+    orderById: (id, orderId) => {
+      const row = open?.find((r) => r.id === orderId)
+      return row !== undefined ? Effect.succeed(row) : ledger.orderById(id, orderId)
+    },
     restingOrders: activeBefore("new"),
     queuedOrders: activeBefore("accepted"),
     positions: loadPositions,
@@ -107,13 +112,9 @@ export const track = (ledger: Ledger, start: Known) => {
         const others = positions.filter((row) => row.symbol !== symbol)
         positions = after === undefined ? others : [...others, { symbol, qty: after.qty, avg_entry_price: after.avgEntryPrice }].sort(bySymbol)
       }),
-    setPoint: (id, point) =>
-      then(ledger.setPoint(id, point), () => {
-        if (account !== undefined) account = { ...account, last_session: point.session, phase: point.phase }
-      }),
-    setCash: (id, cash) =>
-      then(ledger.setCash(id, cash), () => {
-        if (account !== undefined) account = { ...account, cash }
+    setPoint: (id, point, cash) =>
+      then(ledger.setPoint(id, point, cash), () => {
+        if (account !== undefined) account = { ...account, last_session: point.session, phase: point.phase, cash }
       })
   }
 
