@@ -60,6 +60,15 @@ export const make = (sql: SqlClient.SqlClient) => {
   }
 
   const readVersion = sql.unsafe<{ readonly data_version: unknown }>("PRAGMA data_version")
+  /** What a look at `data_version` found: another connection's commit drops everything. */
+  const seen = (rows: ReadonlyArray<{ readonly data_version: unknown }>) => {
+    const version = rows[0]?.data_version
+    if (version !== dataVersion) {
+      dataVersion = version
+      epoch++
+      entries.clear()
+    }
+  }
   /** Whether `data_version` was read in the current synchronous stretch (reset by the next microtask). */
   let looked = false
   const lookedUntilNextMicrotask = () => {
@@ -77,12 +86,7 @@ export const make = (sql: SqlClient.SqlClient) => {
     ? Effect.suspend(() =>
       looked ? Effect.void : Effect.map(readVersion, (rows) => {
         lookedUntilNextMicrotask()
-        const version = rows[0]?.data_version
-        if (version !== dataVersion) {
-          dataVersion = version
-          epoch++
-          entries.clear()
-        }
+        seen(rows)
       })
     )
     : Effect.void
@@ -92,16 +96,7 @@ export const make = (sql: SqlClient.SqlClient) => {
    * until it ends): drops everything if another connection committed since the last look, always asking SQLite
    * (never the shared look of `confirm`). What is kept afterwards is the database's state until the commit.
    */
-  const confirmLocked: Effect.Effect<void, SqlError.SqlError> = enabled
-    ? Effect.map(readVersion, (rows) => {
-      const version = rows[0]?.data_version
-      if (version !== dataVersion) {
-        dataVersion = version
-        epoch++
-        entries.clear()
-      }
-    })
-    : Effect.void
+  const confirmLocked: Effect.Effect<void, SqlError.SqlError> = enabled ? Effect.map(readVersion, seen) : Effect.void
 
   /**
    * What is kept of `account` under `keys` (missing: not kept), then dropped as `invalidate` does: what a write call
