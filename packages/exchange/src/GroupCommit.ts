@@ -52,7 +52,11 @@ const isUnexpected = (cause: Cause.Cause<unknown>) => {
   return Cause.hasDies(cause) || (error._tag === "Some" && SqlError.isSqlError(error.value))
 }
 
-export const make = Effect.fnUntraced(function*(sql: SqlClient.SqlClient) {
+/**
+ * `atStart` runs first in every transaction (a batch's, or a lone call's), before any call: the exchange checks
+ * there whether another connection committed since it last looked (`ReadCache.confirmLocked`).
+ */
+export const make = Effect.fnUntraced(function*(sql: SqlClient.SqlClient, atStart: Effect.Effect<void, SqlError.SqlError> = Effect.void) {
   const queue = yield* Queue.unbounded<Pending>()
   const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
 
@@ -64,7 +68,7 @@ export const make = Effect.fnUntraced(function*(sql: SqlClient.SqlClient) {
     const calls = Effect.forEach(batch, (call) => Effect.map(call.inBatch, (ok) => void (clean &&= ok)), { discard: true })
     // an unclean call rolls the batch back (a defect is how a transaction body asks for that)
     const body = Effect.andThen(calls, Effect.suspend(() => (clean ? Effect.void : Effect.die("batch rolled back"))))
-    return Effect.flatMap(Effect.exit(sql.withTransaction(body)), (commit) =>
+    return Effect.flatMap(Effect.exit(sql.withTransaction(Effect.andThen(atStart, body))), (commit) =>
       clean
         ? Effect.forEach(batch, (call) => call.publish(commit), { discard: true })
         : Effect.forEach(batch, runAlone, { discard: true }))
@@ -83,7 +87,7 @@ export const make = Effect.fnUntraced(function*(sql: SqlClient.SqlClient) {
           outcome = exit
           return savepoint || Exit.isSuccess(exit) || !isUnexpected(exit.cause)
         }),
-        alone: Effect.map(Effect.exit(sql.withTransaction(effect)), (exit) => {
+        alone: Effect.map(Effect.exit(sql.withTransaction(Effect.andThen(atStart, effect))), (exit) => {
           outcome = exit
         }),
         publish: (commit) =>

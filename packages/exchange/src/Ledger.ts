@@ -299,8 +299,7 @@ const accountStatements = ({ decoded, pg, prepared, sql }: Statements) => {
   const selectAccount = decoded(`SELECT * FROM exchange_accounts WHERE id = ?`, decodeAccounts)
   const selectAccountForUpdate = decoded(`SELECT * FROM exchange_accounts WHERE id = ?${pg ? " FOR UPDATE" : ""}`, decodeAccounts)
   const selectAccountByKeyId = decoded(`SELECT * FROM exchange_accounts WHERE api_key_id = ?`, decodeAccounts)
-  const updatePoint = prepared(`UPDATE exchange_accounts SET last_session = ?, phase = ? WHERE id = ?`)
-  const updateCash = prepared(`UPDATE exchange_accounts SET cash = ? WHERE id = ?`)
+  const updatePoint = prepared(`UPDATE exchange_accounts SET last_session = ?, phase = ?, cash = ? WHERE id = ?`)
 
   const account = (id: AccountId) => Effect.map(selectAccount(id), first)
   /** The account row, locked until the transaction ends (PostgreSQL). */
@@ -310,10 +309,10 @@ const accountStatements = ({ decoded, pg, prepared, sql }: Statements) => {
   /** Creates the account unless another process just did. */
   const createAccount = (row: AccountRow) =>
     sql`INSERT INTO exchange_accounts ${sql.insert(row)} ON CONFLICT (id) DO NOTHING`
-  const setPoint = (id: AccountId, point: SessionPoint) => updatePoint(point.session, point.phase, id)
-  const setCash = (id: AccountId, cash: number) => updateCash(cash, id)
+  /** The account's point in time, and its cash there (what the fills on the way settled). */
+  const setPoint = (id: AccountId, point: SessionPoint, cash: number) => updatePoint(point.session, point.phase, cash, id)
 
-  return { account, accountForUpdate, accountByKeyId, accounts, createAccount, setPoint, setCash }
+  return { account, accountForUpdate, accountByKeyId, accounts, createAccount, setPoint }
 }
 
 /** Orders: lookups, listings, inserts and every status change. */
@@ -481,7 +480,8 @@ const positionStatements = ({ decoded, prepared }: Statements) => {
   )
   const selectFillsAfter = decoded(`${fillsColumns} WHERE f.account = ? AND f.filled_at > ? ORDER BY f.filled_at, o.seq`, decodeFills)
 
-  const positions = (account: AccountId) => Effect.map(selectPositions(account), (rows) => [...rows].sort(bySymbol))
+  const positions = (account: AccountId) =>
+    Effect.map(selectPositions(account), (rows): ReadonlyArray<PositionRow> => [...rows].sort(bySymbol))
   const position = (account: AccountId, symbol: Ticker) => Effect.map(selectPosition(account, symbol), first)
 
   /** Moves a position from `before` (absent: flat) to `after` (absent: flat) with one statement. */

@@ -18,7 +18,9 @@
  * - `Placement`: an order's rows, booked for a later open or close (nothing fills on placement); `Settlement`: a
  *   fill's cash, position and record. `AccountState`: marking, buying power (no leverage), shares held by open
  *   exits. `Prices`: the bars the exchange reads, and what is known when. `GroupCommit`: how writes share
- *   transactions. `ReadCache`: what reads found, kept until a write. `RowGuard`: the rows' schema checks, fast.
+ *   transactions. `ReadCache`: what reads found, kept until a write. `WorkingSet`: what a write call knows of its
+ *   account (row, open orders, positions), read at most once and kept current by its own statements; what it left
+ *   is what the reads after it are served. `RowGuard`: the rows' schema checks, fast.
  * - Canceling any member of a bracket/OCO group cancels its other open members. `closePosition` first cancels the
  *   symbol's open orders (Alpaca's `cancel_orders=true`), then sends a `day` market order; `closeAllPositions`
  *   cancels every open order first.
@@ -27,9 +29,9 @@
  * - A call that writes runs atomically in one transaction (bringing the account to the session, checks, order,
  *   fill), shared with the writes queued beside it (`GroupCommit`: one commit for concurrent orders, calls one at a
  *   time in arrival order); a read at the account's current session takes none.
- * - Reads are served from what earlier reads of the account found until the account is written, or another
- *   connection commits to the database (`ReadCache`, SQLite only); reads arriving together at a new moment share
- *   one advance of the account.
+ * - Reads are served from what earlier calls of the account found or left until the account is written, or another
+ *   connection commits to the database (`ReadCache`, SQLite only; every write transaction asks SQLite whether one
+ *   did before it starts from what is kept); reads arriving together at a new moment share one advance of the account.
  * - Shorting is allowed unless `allowShorting` says otherwise for the account (`ShortingNotAllowed`).
  * - Calls open no tracing spans: a span costs microseconds even with tracing off, a good part of an order's time.
  * - No partial fills, no notional orders, no trailing stops, no wash-trade or PDT checks, no order replacement;
@@ -89,6 +91,7 @@ import * as Placement from "./Placement.ts"
 import * as Prices from "./Prices.ts"
 import * as ReadCache from "./ReadCache.ts"
 import * as Settlement from "./Settlement.ts"
+import * as WorkingSet from "./WorkingSet.ts"
 
 export interface LocalExchangeOptions extends Partial<FillModelOptions> {
   /** Cash of a new account. Default 100,000. */
@@ -202,20 +205,28 @@ const roots = (rows: ReadonlyArray<Ledger.CanceledRow>) => [...new Set(rows.map(
 /** How a call reaches the ledger: reading, writing, or writing what a refusal must take back (`GroupCommit`). */
 type Access = "read" | "write" | "write, may fail after writing"
 
+/**
+ * What a call's body works with: the ledger (a write call's: its `WorkingSet`) and the placement over it. A read
+ * call's body must not write.
+ */
+export interface CallLedger {
+  readonly ledger: Ledger.Ledger
+  readonly placement: Placement.Placement
+}
+
 /** What the calls share: the exchange's parts, and `withAccount`. */
 interface Core {
   readonly options: LocalExchange["Service"]["options"]
   readonly allowShorting: (account: AccountId) => boolean
   readonly ledger: Ledger.Ledger
   readonly prices: Prices.Prices
-  readonly placement: Placement.Placement
   /** What reads of an account found, until it is written (`ReadCache`). */
   readonly cache: ReadCache.ReadCache
   /** Runs `body` for the account brought to the present (see `make`). */
   readonly withAccount: <A>(
     account: AccountId,
     access: Access,
-    body: (now: Placement.PlacedAt, row: Ledger.AccountRow) => Effect.Effect<A, Failure>
+    body: (now: Placement.PlacedAt, row: Ledger.AccountRow, call: CallLedger) => Effect.Effect<A, Failure>
   ) => Effect.Effect<A, BrokerError>
 }
 
@@ -232,7 +243,7 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
       `marked ${point.session} ${point.phase}`,
       Effect.gen(function*() {
         const open = yield* openOrders(account)
-        const positions = yield* prices.markAll(yield* ledger.positions(account), open, point)
+        const positions = yield* prices.markAll(yield* cache.cached(account, "positions", ledger.positions(account)), open, point)
         return { open, positions, marketPrices: yield* prices.marketPricesOf(open, point) }
       })
     )
@@ -323,9 +334,9 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
 }
 
 /** The calls that write: placing, canceling, closing. */
-const writeCalls = ({ ledger, placement, withAccount }: Core) => {
+const writeCalls = ({ withAccount }: Core) => {
   const cancelOrder = (id: AccountId, orderId: string) =>
-    withAccount(id, "write", (now) =>
+    withAccount(id, "write", (now, _, { ledger }) =>
       Effect.gen(function*() {
         const row = yield* ledger.orderById(id, orderId)
         if (row === undefined) return yield* reject(id, "NotFound", "order not found")
@@ -337,7 +348,7 @@ const writeCalls = ({ ledger, placement, withAccount }: Core) => {
 
   // cancels the symbol's orders, then places: a refused placement must take the cancels back
   const closePosition = (id: AccountId, symbol: Ticker, closeOptions?: ClosePositionOptions) =>
-    withAccount(id, "write, may fail after writing", (now, row) =>
+    withAccount(id, "write, may fail after writing", (now, row, { ledger, placement }) =>
       Effect.gen(function*() {
         const position = yield* ledger.position(id, symbol)
         if (position === undefined) return yield* reject(id, "NotFound", "position does not exist")
@@ -357,7 +368,7 @@ const writeCalls = ({ ledger, placement, withAccount }: Core) => {
       }))
 
   const closeAllPositions = (id: AccountId) =>
-    withAccount(id, "write, may fail after writing", (now, row) =>
+    withAccount(id, "write, may fail after writing", (now, row, { ledger, placement }) =>
       Effect.gen(function*() {
         yield* ledger.cancelOpen(id, now.at)
         const account = book(row)
@@ -371,10 +382,10 @@ const writeCalls = ({ ledger, placement, withAccount }: Core) => {
 
   return {
     placeOrder: (id: AccountId, intent: OrderIntent) =>
-      withAccount(id, "write", (now, row) => placement.place(book(row), now, intent)),
+      withAccount(id, "write", (now, row, { placement }) => placement.place(book(row), now, intent)),
     cancelOrder,
     cancelAllOrders: (id: AccountId) =>
-      withAccount(id, "write", (now) => Effect.map(ledger.cancelOpen(id, now.at), roots)),
+      withAccount(id, "write", (now, _, { ledger }) => Effect.map(ledger.cancelOpen(id, now.at), roots)),
     closePosition,
     closeAllPositions
   }
@@ -395,42 +406,47 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
 
   const ledger = Ledger.make(sql)
   const prices = Prices.make(market)
-  const settlement = Settlement.make(ledger, options)
-  const matching = Matching.make({ ledger, prices, settlement, market, fillModel: options, initialCash: options.initialCash })
-  const placement = Placement.make({ ledger, prices, fillModel: options, allowShorting })
-  const writes = yield* GroupCommit.make(sql)
   const cache = ReadCache.make(sql)
+  const writes = yield* GroupCommit.make(sql, cache.confirmLocked)
   const present = makePresent(market)
 
   /**
-   * A call that writes the account: what the cache holds of it is dropped when the call starts and ends;
-   * `ended` receives the cache's token of the end (for what the call returns, once committed).
+   * A call that writes the account, run by the write queue inside its transaction: it starts from what the cache
+   * kept of the account (dropped from the cache until the call ends: `ReadCache.take`), on its `WorkingSet`;
+   * `ended` receives what the call left and the cache's token of its end, to remember once committed.
    */
-  const writing = <A, E>(account: AccountId, call: Effect.Effect<A, E>, ended?: (token: ReadCache.Token) => void) =>
+  const writing = <A, E>(
+    account: AccountId,
+    call: (tracked: ReturnType<typeof WorkingSet.track>) => Effect.Effect<A, E>,
+    ended: (known: WorkingSet.Known, token: ReadCache.Token) => void
+  ) =>
     Effect.suspend(() => {
-      cache.invalidate(account)
-      return call
-    }).pipe(Effect.ensuring(Effect.sync(() => ended?.(cache.invalidate(account)))))
+      const tracked = WorkingSet.track(ledger, cache.take(account, WorkingSet.KEYS) as WorkingSet.Known)
+      return Effect.ensuring(call(tracked), Effect.sync(() => ended(tracked.known(), cache.invalidate(account))))
+    })
 
   /**
-   * `body` on the account brought to `now`, in one transaction of the write queue (`isolated`: `runIsolated`). No
-   * body writes the account row (only bringing it to the present does): once committed, the row the advance left is
-   * the account's, and the reads after it need not read it again.
+   * `body` on the account brought to `now`, in one transaction of the write queue (`isolated`: `runIsolated`). Once
+   * committed, what the call left of the account (its row, open orders and positions, where it read them) is the
+   * account's, and the reads after it need not read them again.
    */
   const advancedThen = <A>(
     account: AccountId,
     now: Placement.PlacedAt,
     isolated: boolean,
-    body: (row: Ledger.AccountRow) => Effect.Effect<A, Failure>
+    body: (row: Ledger.AccountRow, call: CallLedger) => Effect.Effect<A, Failure>
   ): Effect.Effect<A, Failure> =>
     Effect.suspend(() => {
-      let advanced: Ledger.AccountRow | undefined
-      let ended: ReadCache.Token | undefined
-      const advance = Effect.tap(matching.advance(account, now), (row) => Effect.sync(() => (advanced = row)))
-      const call = writing(account, Effect.flatMap(advance, body), (token) => (ended = token))
+      let left: { readonly known: WorkingSet.Known; readonly token: ReadCache.Token } | undefined
+      const call = writing(account, (tracked) => {
+        const settlement = Settlement.make(tracked.ledger, options)
+        const matching = Matching.make({ ledger: tracked.ledger, prices, settlement, market, fillModel: options, initialCash: options.initialCash })
+        const placement = Placement.make({ ledger: tracked.ledger, prices, fillModel: options, allowShorting })
+        return Effect.flatMap(matching.advance(account, now), (row) => body(row, { ledger: tracked.ledger, placement }))
+      }, (known, token) => (left = { known, token }))
       return Effect.tap(isolated ? writes.runIsolated(call) : writes.run(call), () =>
         Effect.sync(() => {
-          if (advanced !== undefined && ended !== undefined) cache.remember(account, "account", advanced, ended)
+          if (left !== undefined) cache.remember(account, left.known, left.token)
         }))
     })
 
@@ -443,7 +459,7 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   const advanceForRead = (account: AccountId, now: Placement.PlacedAt): Effect.Effect<Ledger.AccountRow, Failure> =>
     Effect.suspend(() => {
       const key = `${account} ${now.point.session} ${now.point.phase}`
-      const own = advancedThen(account, now, false, Effect.succeed)
+      const own = advancedThen(account, now, false, (row) => Effect.succeed(row))
       const running = advancing.get(key)
       if (running !== undefined) {
         return Effect.catchCause(Deferred.await(running), (cause) => Cause.hasInterruptsOnly(cause) ? own : Effect.failCause(cause))
@@ -461,22 +477,23 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
    * bringing the account there (a batch's transaction: `GroupCommit`, whose contract says which bodies "may
    * fail after writing"); a read at the account's current point runs without one, on what the cache holds.
    */
+  const readLedger: CallLedger = { ledger, placement: Placement.make({ ledger, prices, fillModel: options, allowShorting }) }
   const withAccount = <A>(
     account: AccountId,
     access: Access,
-    body: (now: Placement.PlacedAt, row: Ledger.AccountRow) => Effect.Effect<A, Failure>
+    body: (now: Placement.PlacedAt, row: Ledger.AccountRow, call: CallLedger) => Effect.Effect<A, Failure>
   ): Effect.Effect<A, BrokerError> =>
     Effect.gen(function*() {
       const now = yield* present.at(yield* exchangeSession.current)
-      if (access !== "read") return yield* advancedThen(account, now, access !== "write", (row) => body(now, row))
+      if (access !== "read") return yield* advancedThen(account, now, access !== "write", (row, call) => body(now, row, call))
       yield* cache.confirm
       const current = yield* cache.cached(account, "account", ledger.account(account))
       const atPoint = current !== undefined && current.last_session === now.point.session && current.phase === now.point.phase
       const row = atPoint ? current : yield* advanceForRead(account, now)
-      return yield* body(now, row)
+      return yield* body(now, row, readLedger)
     }).pipe(Effect.mapError(toBrokerError(account)))
 
-  const core: Core = { options, allowShorting, ledger, prices, placement, cache, withAccount }
+  const core: Core = { options, allowShorting, ledger, prices, cache, withAccount }
   const now = exchangeSession.current
   return LocalExchange.of({
     options,

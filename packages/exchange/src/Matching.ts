@@ -163,7 +163,7 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
     if (!pointBefore(current, target)) return row
     const book: Book = { account, cash: row.cash }
     yield* processBetween(book, current, target)
-    yield* ledger.setPoint(account, target)
+    yield* ledger.setPoint(account, target, book.cash)
     return { ...row, cash: book.cash, last_session: target.session, phase: target.phase }
   })
 

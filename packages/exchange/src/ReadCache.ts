@@ -4,8 +4,9 @@
  * (reconciliation, then the risk gate) and writes them only when it places orders or the present moves on.
  *
  * **When to use**: `LocalExchange` reads through `cached` outside write transactions, calls `confirm` once at the
- * start of every read call, and `invalidate`s an account when a write call for it starts and when it ends; what a
- * write call itself returns of the account (its row) it may `remember` once the write committed.
+ * start of every read call, and `invalidate`s an account when a write call for it starts and when it ends. A write
+ * call starts from what is kept (`take`, after `confirmLocked` in its transaction: `WorkingSet`) and `remember`s
+ * what it left of the account (its row, open orders, positions) once the write committed.
  *
  * **Validity**
  * - Every write of the exchange is a call for one account (`LocalExchange.withAccount`): that account's entries
@@ -45,9 +46,10 @@ export const make = (sql: SqlClient.SqlClient) => {
     return { generation: generation(account), epoch }
   }
 
-  /** Keeps `value` for `key` of `account` if nothing moved since `token` (taken when the write that read it ended). */
-  const remember = (account: string, key: string, value: unknown, token: Token) => {
-    if (enabled && generation(account) === token.generation && epoch === token.epoch) store(account, key, value)
+  /** Keeps `values` (key → value) of `account` if nothing moved since `token` (taken when the write that read them ended). */
+  const remember = (account: string, values: object, token: Token) => {
+    if (!enabled || generation(account) !== token.generation || epoch !== token.epoch) return
+    for (const [key, value] of Object.entries(values)) if (value !== undefined) store(account, key, value)
   }
 
   const store = (account: string, key: string, value: unknown) => {
@@ -58,6 +60,15 @@ export const make = (sql: SqlClient.SqlClient) => {
   }
 
   const readVersion = sql.unsafe<{ readonly data_version: unknown }>("PRAGMA data_version")
+  /** What a look at `data_version` found: another connection's commit drops everything. */
+  const seen = (rows: ReadonlyArray<{ readonly data_version: unknown }>) => {
+    const version = rows[0]?.data_version
+    if (version !== dataVersion) {
+      dataVersion = version
+      epoch++
+      entries.clear()
+    }
+  }
   /** Whether `data_version` was read in the current synchronous stretch (reset by the next microtask). */
   let looked = false
   const lookedUntilNextMicrotask = () => {
@@ -75,15 +86,29 @@ export const make = (sql: SqlClient.SqlClient) => {
     ? Effect.suspend(() =>
       looked ? Effect.void : Effect.map(readVersion, (rows) => {
         lookedUntilNextMicrotask()
-        const version = rows[0]?.data_version
-        if (version !== dataVersion) {
-          dataVersion = version
-          epoch++
-          entries.clear()
-        }
+        seen(rows)
       })
     )
     : Effect.void
+
+  /**
+   * Inside a write transaction (SQLite: `BEGIN IMMEDIATE` holds the write lock, so no other connection commits
+   * until it ends): drops everything if another connection committed since the last look, always asking SQLite
+   * (never the shared look of `confirm`). What is kept afterwards is the database's state until the commit.
+   */
+  const confirmLocked: Effect.Effect<void, SqlError.SqlError> = enabled ? Effect.map(readVersion, seen) : Effect.void
+
+  /**
+   * What is kept of `account` under `keys` (missing: not kept), then dropped as `invalidate` does: what a write call
+   * of the account starts from, after `confirmLocked` in its transaction.
+   */
+  const take = <K extends string>(account: string, keys: ReadonlyArray<K>): { readonly [key in K]?: unknown } => {
+    const mine = entries.get(account)
+    const found: { [key in K]?: unknown } = {}
+    if (mine !== undefined) for (const key of keys) if (mine.has(key)) found[key] = mine.get(key)
+    invalidate(account)
+    return found
+  }
 
   /** `read`'s value for `key` of `account`: remembered until the account is written (see the module's rules). */
   const cached = <A, E, R>(account: string, key: string, read: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
@@ -100,7 +125,7 @@ export const make = (sql: SqlClient.SqlClient) => {
     })
   }
 
-  return { confirm, cached, invalidate, remember }
+  return { confirm, confirmLocked, cached, take, invalidate, remember }
 }
 
 /** Where an account's entries stood when a write of it ended. */

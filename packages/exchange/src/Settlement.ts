@@ -13,7 +13,7 @@ import type { Ledger, OrderRow, PositionRow } from "./Ledger.ts"
 
 /**
  * An account's cash inside one write transaction: read once with the account row, moved by every fill settled
- * in the transaction (a close-all settles several), and written by each.
+ * in the transaction, and written once by `Matching` with the account's new point (`Ledger.setPoint`).
  */
 export interface Book {
   readonly account: AccountId
@@ -23,15 +23,15 @@ export interface Book {
 export const make = (ledger: Ledger, fillModel: FillModelOptions) => {
   /**
    * Settles `order` filled completely at `price` in `session` at `at` (ledger timestamp text); `position` is the
-   * symbol's row before the fill.
+   * symbol's row before the fill. The book's cash moves; writing it is the caller's.
    */
   const settle = (book: Book, order: OrderRow, price: number, session: TradingDay, at: string, position: PositionRow | undefined) => {
     const fee = commission(order.qty, fillModel)
     const signed = order.side === "buy" ? order.qty : -order.qty
     book.cash = roundCash(book.cash - signed * price - fee)
-    return ledger.writePosition(order.account, order.symbol, position, positionAfterFill(position, signed, price)).pipe(
-      Effect.andThen(ledger.setCash(book.account, book.cash)),
-      Effect.andThen(ledger.insertFill({ order, price, commission: fee, session, at }))
+    return Effect.andThen(
+      ledger.writePosition(order.account, order.symbol, position, positionAfterFill(position, signed, price)),
+      ledger.insertFill({ order, price, commission: fee, session, at })
     )
   }
 

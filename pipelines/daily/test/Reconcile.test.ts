@@ -7,7 +7,7 @@ import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { LocalBars, MarketData } from "@council/market"
 import { Database } from "@council/store"
 import { liveBook, TradeLedger } from "@council/tracking"
-import { Reconcile } from "@council/daily"
+import { Reconcile, sessionOf } from "@council/daily"
 
 const COUNCIL = AccountId.make("COUNCIL")
 const CLAUDE = AccountId.make("CLAUDE")
@@ -145,4 +145,24 @@ describe("Reconcile", () => {
         assert.deepStrictEqual(state.equity.map((e) => e.account), [COUNCIL])
       }).pipe(Effect.provide(env(session)))
     }))
+
+  it("a fill's session is its New York date, whatever the time of day, the season or the timestamp's form", () => {
+    const newYork = new Intl.DateTimeFormat("en-CA", { timeZone: "America/New_York", year: "numeric", month: "2-digit", day: "2-digit" })
+    // every 20 minutes over the days around the switches of daylight time (both rules) and ordinary days
+    const days = ["1995-04-01", "1995-10-28", "2006-12-31", "2007-03-10", "2007-11-03", "2026-03-07", "2026-06-15", "2026-10-31", "2026-12-31"]
+    for (const day of days) {
+      for (let minutes = 0; minutes < 3 * 24 * 60; minutes += 20) {
+        const epoch = Date.parse(`${day}T00:00:00Z`) + minutes * 60_000
+        const expected = newYork.format(new Date(epoch))
+        const iso = new Date(epoch).toISOString()
+        assert.strictEqual(sessionOf(iso), expected, iso)
+        assert.strictEqual(sessionOf(iso.replace(".000Z", "Z")), expected, iso)
+        assert.strictEqual(sessionOf(iso.replace(".000Z", ".123456Z")), expected, iso)
+        assert.strictEqual(sessionOf(iso.replace(".000Z", "+00:00")), expected, iso)
+      }
+    }
+    assert.strictEqual(sessionOf("2026-08-03T20:00:00-04:00"), "2026-08-03")
+    assert.strictEqual(sessionOf("2026-08-03T23:30:00-04:00"), "2026-08-03")
+    assert.throws(() => sessionOf("yesterday"))
+  })
 })

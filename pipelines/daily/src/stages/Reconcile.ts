@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { AccountId, AccountSnapshot, Fill, Order, TradingDay } from "@council/domain"
+import { AccountId, AccountSnapshot, Fill, momentOfEpoch, Order, TradingDay } from "@council/domain"
 import { Recorder, RunContext, Stage } from "@council/engine"
 import { type Broker, BrokerError, Brokers } from "@council/broker"
 import { AccountCursor, type LedgerCursor, LedgerError, type LedgerFill, type LedgerOrder, TradeLedger } from "@council/tracking"
@@ -38,20 +38,21 @@ const MAX_PAGES = 100
 const overlap = (iso: string | null): string | undefined =>
   iso === null || Number.isNaN(Date.parse(iso)) ? undefined : new Date(Date.parse(iso) - 1000).toISOString()
 
-const newYork = new Intl.DateTimeFormat("en-CA", { timeZone: "America/New_York", year: "numeric", month: "2-digit", day: "2-digit" })
+/** A UTC timestamp (`…Z`): its date and its hour. */
+const UTC_STAMP = /^(\d{4}-\d{2}-\d{2})T(\d{2}):\d{2}(?::\d{2}(?:\.\d+)?)?Z$/
 
-/** Sessions of timestamps seen lately (a day's fills share a few: its open, its close); emptied past 1,000. */
-const sessions = new Map<string, TradingDay>()
-
-/** The New York date of a broker timestamp: the session a fill belongs to. */
-const sessionOf = (iso: string): TradingDay => {
-  let session = sessions.get(iso)
-  if (session === undefined) {
-    session = TradingDay.make(newYork.format(new Date(iso)))
-    if (sessions.size >= 1_000) sessions.clear()
-    sessions.set(iso, session)
-  }
-  return session
+/**
+ * The New York date of a broker timestamp: the session a fill belongs to. New York is 4 or 5 hours behind UTC, so
+ * from 05:00 UTC on its date is the UTC date (a fill at an open or a close: no time zone to consult); other times
+ * go by the daylight-saving rules (`momentOfEpoch`). Formatting every fill's time with `Intl` in the zone cost more
+ * than the rest of reading the fills.
+ */
+export const sessionOf = (iso: string): TradingDay => {
+  const utc = UTC_STAMP.exec(iso)
+  if (utc !== null && Number(utc[2]) >= 5) return TradingDay.make(utc[1]!)
+  const epoch = Date.parse(iso)
+  if (Number.isNaN(epoch)) throw new RangeError(`not a timestamp: ${iso}`)
+  return TradingDay.make(momentOfEpoch(epoch).day)
 }
 
 /** Every order submitted after `after` (oldest first), page by page. */
