@@ -68,6 +68,11 @@ export const standingsHandlers = (riskFree: number, completed: CompletedBooks) =
         const series = query.account === undefined ? Standings.equityReport(window) : accountEquity(window, query.account)
         return yield* completed.through(`equity ${query.account?.trim().toUpperCase() ?? "*"}`, window.book, window, series)
       }).pipe(Effect.catchTags(failures)))
+    .handle("equityChart", ({ query }) =>
+      Effect.gen(function*() {
+        const window = yield* windowOf(query)
+        return yield* completed.through("equity chart", window.book, window, Standings.equityChart(window))
+      }).pipe(Effect.catchTags(failures)))
     .handle("report", ({ params }) =>
       Effect.gen(function*() {
         const book = params.id === "live" ? liveBook : yield* Standings.bookFor(params.id)

@@ -63,6 +63,24 @@ export const EquityReport = Schema.Struct({
 })
 export type EquityReport = typeof EquityReport.Type
 
+/**
+ * An `EquityReport` as a chart draws it, column by column: the sessions once, then each account's equity and SPY's
+ * close on each of them. Over twenty years that is ~14 times smaller than the report's nine fields a point: what a
+ * chart needs is the day and the equity (its drawdown follows: 1 − equity / its running maximum).
+ */
+export const EquityChart = Schema.Struct({
+  book: BookId,
+  from: Schema.NullOr(TradingDay),
+  to: Schema.NullOr(TradingDay),
+  /** The report's sessions, ascending: the x of every column below. */
+  dates: Schema.Array(TradingDay),
+  /** Each account's equity at the close of each of `dates`, as the report has it; `null` where it has no snapshot. */
+  accounts: Schema.Array(Schema.Struct({ account: Schema.String, equity: Schema.Array(Schema.NullOr(Schema.Finite)) })),
+  /** SPY's close on each of `dates` (`null` where it has none); `null` when the market data has no SPY. */
+  benchmark: Schema.NullOr(Schema.Struct({ name: Schema.String, closes: Schema.Array(Schema.NullOr(Schema.Finite)) }))
+})
+export type EquityChart = typeof EquityChart.Type
+
 export const LeaderboardReport = Schema.Struct({
   book: BookId,
   llmCostRecorded: Schema.Boolean,
@@ -165,6 +183,32 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
       benchmark: Option.match(benchmark, { onNone: () => null, onSome: (points) => ({ name: BENCHMARK, points }) })
     }
   }).pipe(Effect.withSpan("Standings.equityReport", { attributes: { book: query.book } }))
+
+/** `report` as columns (`EquityChart`): the same numbers, each date written once. */
+export const chartOf = (report: EquityReport): EquityChart => {
+  const dates = [...new Set(report.accounts.flatMap((a) => a.points.map((p) => p.date)))].sort()
+  const at = new Map(dates.map((date, i) => [date, i]))
+  const column = <P extends { readonly date: TradingDay }>(points: ReadonlyArray<P>, value: (point: P) => number) => {
+    const out: Array<number | null> = new Array(dates.length).fill(null)
+    for (const point of points) {
+      const i = at.get(point.date)
+      if (i !== undefined) out[i] = value(point)
+    }
+    return out
+  }
+  return {
+    book: report.book,
+    from: report.from,
+    to: report.to,
+    dates,
+    accounts: report.accounts.map(({ account, points }) => ({ account, equity: column(points, (p) => p.equity) })),
+    benchmark: report.benchmark === null ? null : { name: report.benchmark.name, closes: column(report.benchmark.points, (p) => p.close) }
+  }
+}
+
+/** Every account's equity in the window with SPY's closes, as columns (`EquityChart`). */
+export const equityChart = (query: Omit<Query, "account">): Effect.Effect<EquityChart, LedgerError, Requirements> =>
+  Effect.map(equityReport(query), chartOf)
 
 const toEquityPoint = (p: SeriesPoint): EquityPoint => ({
   date: p.date,
