@@ -16,7 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { CouncilTrade, MechanicalVote, type TradingDay } from "@council/domain"
+import { CouncilTrade, MechanicalVote, TradingDay } from "@council/domain"
 import { RunStore, type StageOutput } from "@council/engine"
 import type { MechanicalVoteDay } from "./Contest.ts"
 import { MechanicalVotes } from "./Standings.ts"
@@ -44,13 +44,30 @@ const runsPerSession = (runs: ReadonlyArray<StageOutput>): Array<StageOutput> =>
   return [...chosen.values()].sort((a, b) => (a.tradingDay < b.tradingDay ? -1 : 1))
 }
 
+/** [from, to] cut at each year's end, in order (a long window read a year at a time). */
+const yearsOf = (from: TradingDay, to: TradingDay): Array<{ readonly from: TradingDay; readonly to: TradingDay }> => {
+  const years: Array<{ readonly from: TradingDay; readonly to: TradingDay }> = []
+  for (let start = from; start <= to;) {
+    const end = TradingDay.make(`${start.slice(0, 4)}-12-31`)
+    years.push({ from: start, to: end < to ? end : to })
+    start = TradingDay.make(`${String(Number(start.slice(0, 4)) + 1).padStart(4, "0")}-01-01`)
+  }
+  return years
+}
+
 /**
  * The mechanical votes `store`'s runs recorded between `from` and `to`; `undefined` when none (or unreadable).
- * One read of the window's `CouncilSynthesis` outputs (`RunStore.stageOutputs`), not one per run.
+ * One read of each year's `CouncilSynthesis` outputs (`RunStore.stageOutputs`), not one per run; between years it
+ * lets other fibers run (a server's other requests), as reading twenty years takes a second or so.
  */
 export const votesIn = (store: RunStore["Service"], from: TradingDay, to: TradingDay): Effect.Effect<ReadonlyArray<MechanicalVoteDay> | undefined> =>
   Effect.gen(function*() {
-    const runs = runsPerSession(yield* store.stageOutputs({ pipeline: "daily", stage: "CouncilSynthesis", origin: "local", from, to }))
+    const read: Array<StageOutput> = []
+    for (const year of yearsOf(from, to)) {
+      read.push(...yield* store.stageOutputs({ pipeline: "daily", stage: "CouncilSynthesis", origin: "local", ...year }))
+      yield* Effect.yieldNow
+    }
+    const runs = runsPerSession(read)
     const votes: Array<MechanicalVoteDay> = []
     for (const run of runs) {
       const synthesis = decodeSynthesis(run.output)

@@ -247,13 +247,16 @@ const contestOf = (
       onNone: () => Effect.succeed(undefined),
       onSome: (source) => source.between(query.book, board.from, board.to)
     })))
+    const sessionCloses = yield* closesOn(sessions)
+    // the contest's baselines and attribution take a while over a long book: let other requests in first
+    yield* Effect.yieldNow
     return contest({
       book: query.book,
       accounts,
       benchmark,
       turnover: council?.metrics.turnover ?? null,
       exposure: council?.metrics.averageExposure ?? null,
-      sessions: yield* closesOn(sessions),
+      sessions: sessionCloses,
       votes,
       fillModel: query.fillModel ?? defaultFillModel,
       riskFree: query.riskFree
@@ -266,17 +269,20 @@ export const leaderboardReport = (
 ): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
   Effect.gen(function*() {
     const report = yield* equityReport(query)
+    yield* Effect.yieldNow
     const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, contest: null }
     if (report.accounts.length === 0) {
       return { ...base, leaderboard: null, verdict: `no equity recorded in book ${query.book}${query.from || query.to ? " in this window" : ""} yet` }
     }
     if (report.benchmark === null) return { ...base, leaderboard: null, verdict: `the market data has no ${BENCHMARK} to benchmark against` }
     const fills = yield* (yield* TradeLedger).fills(query)
+    yield* Effect.yieldNow
     const trades = closedTrades(fills)
     const accounts = report.accounts.map(({ account, points }) => ({ account, series: points.map(toEquityPoint), trades: trades.get(account) ?? [] }))
     const benchmark = { name: BENCHMARK, closes: report.benchmark.points }
     const result = Leaderboard.leaderboard({ accounts, benchmark, ...(query.riskFree === undefined ? {} : { riskFree: query.riskFree }) })
     if (Result.isFailure(result)) return { ...base, leaderboard: null, verdict: result.failure.message }
     const board = result.success
+    yield* Effect.yieldNow
     return { ...base, leaderboard: board, verdict: board.verdict, contest: yield* contestOf(query, accounts, benchmark, board) }
   }).pipe(Effect.withSpan("Standings.leaderboardReport", { attributes: { book: query.book } }))
