@@ -263,12 +263,15 @@ const contestOf = (
     })
   })
 
+type LeaderboardQuery = Omit<Query, "account"> & { readonly riskFree?: number; readonly fillModel?: FillModelOptions }
+
 /** The leaderboard of the window, with its baselines and attribution (see the module's details). */
-export const leaderboardReport = (
-  query: Omit<Query, "account"> & { readonly riskFree?: number; readonly fillModel?: FillModelOptions }
-): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
+export const leaderboardReport = (query: LeaderboardQuery): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
+  Effect.flatMap(equityReport(query), (report) => leaderboardOf(query, report))
+
+/** `leaderboardReport` from the window's `equityReport` already read (a report page needs both). */
+export const leaderboardOf = (query: LeaderboardQuery, report: EquityReport): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
   Effect.gen(function*() {
-    const report = yield* equityReport(query)
     yield* Effect.yieldNow
     const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, contest: null }
     if (report.accounts.length === 0) {
