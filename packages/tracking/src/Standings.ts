@@ -206,10 +206,6 @@ export const chartOf = (report: EquityReport): EquityChart => {
   }
 }
 
-/** Every account's equity in the window with SPY's closes, as columns (`EquityChart`). */
-export const equityChart = (query: Omit<Query, "account">): Effect.Effect<EquityChart, LedgerError, Requirements> =>
-  Effect.map(equityReport(query), chartOf)
-
 const toEquityPoint = (p: SeriesPoint): EquityPoint => ({
   date: p.date,
   equity: p.equity,
