@@ -46,6 +46,7 @@ const discarding: RunStore["Service"] = RunStore.of({
   listRuns: () => Effect.succeed([]),
   putCheckpoint: () => Effect.void,
   getCheckpoints: () => Effect.succeed([]),
+  stageOutputs: () => Effect.succeed([]),
   commitStage: () => Effect.void,
   getRecordings: () => Effect.succeed([]),
   importBundle: () => Effect.void

@@ -8,10 +8,12 @@
  *   pnpm bench ratelimit [--runs N]   1,200 orders under 20 requests/s per account, vs the limiter's exact bound
  *   pnpm bench llm [--runs N]         5 PMs answering in 300–1,500 ms: pitch and peer-review stages, vs a bare fetch client
  *   pnpm bench backtest [--sessions N] [--runs N]   the daily pipeline over every session (4,821), checkpoints on/off, vs a plain loop
+ *   pnpm bench leaderboard [--runs N]  a full-range leaderboard's vote reading (vs the per-run read) and its bootstrap
  */
 import * as Effect from "effect/Effect"
 import { backtest } from "./Backtest.ts"
 import { execution } from "./Execution.ts"
+import { leaderboard } from "./Leaderboard.ts"
 import { llm } from "./Llm.ts"
 import { ratelimit } from "./RateLimit.ts"
 import { startup } from "./Startup.ts"
@@ -23,7 +25,8 @@ const BENCHMARKS: Record<string, ReadonlyArray<string>> = {
   execution: ["--runs"],
   ratelimit: ["--runs"],
   llm: ["--runs"],
-  backtest: ["--runs", "--sessions"]
+  backtest: ["--runs", "--sessions"],
+  leaderboard: ["--runs"]
 }
 
 /** A bad invocation: one line naming it, exit 2, nothing measured. */
@@ -63,6 +66,9 @@ switch (which) {
     break
   case "llm":
     await Effect.runPromise(llm(runs))
+    break
+  case "leaderboard":
+    await leaderboard(runs)
     break
   case "backtest":
     // a full-range repetition takes minutes: 3 by default

@@ -2,17 +2,22 @@
  * What the server computes from a completed backtest's book — its leaderboard, equity series, report — kept in memory after
  * the first request, so that opening it again answers at once.
  *
- * **Why**: over the full data range (4,821 sessions) a leaderboard or a report takes 10–20 s to compute (every
- * session's mechanical vote read back from the backtest's run store, 2,000 bootstrap replicates per interval), and
- * the server answers nothing else meanwhile. A completed book never changes, so its answers can be kept.
+ * **Why**: over the full data range (4,821 sessions) a leaderboard or a report takes seconds to compute (every
+ * session's mechanical vote read back from the backtest's run store, 2,000 bootstrap replicates per interval). A
+ * completed book never changes, so its answers can be kept.
  *
  * **Rules**: only books whose status is `completed` are kept (the live book and running or interrupted backtests
  * are computed on each request); the key holds the book's `updatedAt`, so a book written again is computed again;
  * failures are not kept; at most `capacity` answers, the least recently used dropped first.
+ * A completed book's answer is computed off the request: in a fiber of its own, which requests asking for the same
+ * answer meanwhile wait for (it is computed once, not once per request) and which goes on when they go away (a
+ * dashboard closed, a reload), so the next request finds it kept.
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { type BookId, type LedgerError, TradeLedger } from "@council/tracking"
 
@@ -33,6 +38,11 @@ export interface CompletedBooks {
 
 export const make = (capacity = 16): CompletedBooks => {
   const kept = new Map<string, unknown>()
+  const computing = new Map<string, Fiber.Fiber<unknown, unknown>>()
+  const keep = (key: string, answer: unknown) => {
+    kept.set(key, answer)
+    if (kept.size > capacity) kept.delete(kept.keys().next().value!)
+  }
   return {
     through: <A, E, R>(kind: string, book: BookId, window: Window, compute: Effect.Effect<A, E, R>) =>
       Effect.gen(function*() {
@@ -45,10 +55,17 @@ export const make = (capacity = 16): CompletedBooks => {
           kept.set(key, answer)
           return answer
         }
-        const answer = yield* compute
-        kept.set(key, answer)
-        if (kept.size > capacity) kept.delete(kept.keys().next().value!)
-        return answer
+        let fiber = computing.get(key) as Fiber.Fiber<A, E> | undefined
+        if (fiber === undefined) {
+          fiber = yield* Effect.forkDetach(compute.pipe(Effect.onExit((exit) =>
+            Effect.sync(() => {
+              computing.delete(key)
+              if (Exit.isSuccess(exit)) keep(key, exit.value)
+            })
+          )))
+          computing.set(key, fiber)
+        }
+        return yield* Fiber.join(fiber)
       })
   }
 }

@@ -25,6 +25,7 @@ import { MonitorApi } from "@council/api"
 import { AccountsHandlers } from "./AccountsHandlers.ts"
 import * as CompletedBooks from "./CompletedBooks.ts"
 import * as Auth from "./Auth.ts"
+import * as Compression from "./Compression.ts"
 import { ControlHandlers } from "./ControlHandlers.ts"
 import * as Dashboard from "./Dashboard.ts"
 import * as HostCheck from "./HostCheck.ts"
@@ -45,7 +46,7 @@ export interface Options extends Settings {
   readonly port: number
 }
 
-/** Every route: the API, its OpenAPI document, the dashboard and the books' report pages. */
+/** Every route: the API, its OpenAPI document, the dashboard and the books' report pages; large answers compressed. */
 export const routes = (settings: Settings) => {
   const completed = CompletedBooks.make()
   return Layer.mergeAll(
@@ -55,7 +56,8 @@ export const routes = (settings: Settings) => {
     ),
     Dashboard.routes,
     Reports.routes(settings.riskFree, completed),
-    RequestErrors.layer
+    RequestErrors.layer,
+    Compression.layer
   )
 }
 

@@ -53,28 +53,39 @@ const accountEquity = (window: Standings.Query, raw: string) =>
 
 /**
  * The leaderboard, equity and backtests from the ledger; `riskFree` is the yearly rate of Sharpe and Sortino. A
- * completed backtest's leaderboard, equity series and report are computed once (`completed`).
+ * completed backtest's leaderboard, equity series and report are computed once (`completed`), and its leaderboard
+ * and chart from its equity report, read once: the dashboard asks for both at once.
  */
-export const standingsHandlers = (riskFree: number, completed: CompletedBooks) => HttpApiBuilder.group(MonitorApi, "standings", (handlers) =>
-  handlers
-    .handle("leaderboard", ({ query }) =>
-      Effect.gen(function*() {
-        const window = yield* windowOf(query)
-        return yield* completed.through("leaderboard", window.book, window, Standings.leaderboardReport({ ...window, riskFree }))
-      }).pipe(Effect.catchTags(failures)))
-    .handle("equity", ({ query }) =>
-      Effect.gen(function*() {
-        const window = yield* windowOf(query)
-        const series = query.account === undefined ? Standings.equityReport(window) : accountEquity(window, query.account)
-        return yield* completed.through(`equity ${query.account?.trim().toUpperCase() ?? "*"}`, window.book, window, series)
-      }).pipe(Effect.catchTags(failures)))
-    .handle("report", ({ params }) =>
-      Effect.gen(function*() {
-        const book = params.id === "live" ? liveBook : yield* Standings.bookFor(params.id)
-        return yield* completed.through("report", book, {}, BacktestReport.reportData(book, { riskFree }))
-      }).pipe(Effect.catchTags(failures)))
-    .handle("backtests", () =>
-      TradeLedger.use((ledger) => ledger.books).pipe(
-        Effect.map((books) => books.filter((b) => b.kind === "backtest")),
-        Effect.catchTags({ LedgerError: failures.LedgerError })
-      )))
+export const standingsHandlers = (riskFree: number, completed: CompletedBooks) => {
+  const equityOf = (window: Standings.Query) => completed.through("equity *", window.book, window, Standings.equityReport(window))
+  return HttpApiBuilder.group(MonitorApi, "standings", (handlers) =>
+    handlers
+      .handle("leaderboard", ({ query }) =>
+        Effect.gen(function*() {
+          const window = yield* windowOf(query)
+          const board = Effect.flatMap(equityOf(window), (report) => Standings.leaderboardOf({ ...window, riskFree }, report))
+          return yield* completed.through("leaderboard", window.book, window, board)
+        }).pipe(Effect.catchTags(failures)))
+      .handle("equity", ({ query }) =>
+        Effect.gen(function*() {
+          const window = yield* windowOf(query)
+          return yield* (query.account === undefined
+            ? equityOf(window)
+            : completed.through(`equity ${query.account.trim().toUpperCase()}`, window.book, window, accountEquity(window, query.account)))
+        }).pipe(Effect.catchTags(failures)))
+      .handle("equityChart", ({ query }) =>
+        Effect.gen(function*() {
+          const window = yield* windowOf(query)
+          return yield* completed.through("equity chart", window.book, window, Effect.map(equityOf(window), Standings.chartOf))
+        }).pipe(Effect.catchTags(failures)))
+      .handle("report", ({ params }) =>
+        Effect.gen(function*() {
+          const book = params.id === "live" ? liveBook : yield* Standings.bookFor(params.id)
+          return yield* completed.through("report", book, {}, BacktestReport.reportData(book, { riskFree }))
+        }).pipe(Effect.catchTags(failures)))
+      .handle("backtests", () =>
+        TradeLedger.use((ledger) => ledger.books).pipe(
+          Effect.map((books) => books.filter((b) => b.kind === "backtest")),
+          Effect.catchTags({ LedgerError: failures.LedgerError })
+        )))
+}

@@ -91,11 +91,12 @@ function lineChart(series, { height = 280, format = (v) => v, id } = {}) {
   const dates = [...new Set(series.flatMap((s) => s.points.map((p) => p.date)))].sort()
   const values = series.flatMap((s) => s.points.map((p) => p.value))
   if (dates.length === 0) return h("p", { class: "empty" }, "nothing recorded yet")
-  let lo = Math.min(...values), hi = Math.max(...values)
+  let lo = values.reduce((a, v) => Math.min(a, v), Infinity), hi = values.reduce((a, v) => Math.max(a, v), -Infinity)
   const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 0.01
   lo -= pad; hi += pad
   const top = m.top, bottom = height - m.bottom, left = m.left, right = width - m.right
-  const x = (date) => dates.length === 1 ? (left + right) / 2 : left + (dates.indexOf(date) / (dates.length - 1)) * (right - left)
+  const column = new Map(dates.map((d, i) => [d, i]))
+  const x = (date) => dates.length === 1 ? (left + right) / 2 : left + (column.get(date) / (dates.length - 1)) * (right - left)
   const y = (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top)
   const svg = h("svg:svg", {
     viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", id,
@@ -154,10 +155,10 @@ function interval(estimate, scale, format) {
 
 // --- views -----------------------------------------------------------------------------------------------------
 
-function accountCards(accounts, equity) {
-  const byAccount = new Map(equity.accounts.map((a) => [a.account, a.points]))
+function accountCards(accounts, chart) {
+  const byAccount = new Map(chart.accounts.map((a) => [a.account, pointsOf(chart.dates, a.equity)]))
   return h("div", { class: "accounts", id: "accounts" }, accounts.map((a) => {
-    const points = byAccount.get(a.account) ?? []
+    const points = (byAccount.get(a.account) ?? []).map((p) => ({ date: p.date, equity: p.value }))
     const last = points.at(-1), prev = points.at(-2)
     const day = last && prev ? last.equity / prev.equity - 1 : null
     return h("div", { class: "card account", style: `--c:${colorOf(a.account)}`, "data-account": a.account },
@@ -200,16 +201,29 @@ function leaderboardCard(report) {
         h("td", { class: "num" }, r.metrics.sessions)))))))
 }
 
-function equityCharts(equity) {
-  const series = equity.accounts.map((a) => ({ name: a.account, color: colorOf(a.account), points: a.points.map((p) => ({ date: p.date, value: p.equity })) }))
-  const bench = equity.benchmark
-  if (bench && bench.points.length > 0 && series.length > 0) {
-    const starts = equity.accounts.map((a) => a.points[0]?.equity ?? 0)
+/** A column of `/api/equity/chart` (a value per date, `null` where there is none) as the points it has. */
+const pointsOf = (dates, column) => column.flatMap((value, i) => value === null ? [] : [{ date: dates[i], value }])
+
+/** 1 − equity / its running maximum, at each point (as `/api/equity` gives it). */
+function drawdownsOf(points) {
+  let peak = 0
+  return points.map((p) => {
+    peak = Math.max(peak, p.value)
+    return { date: p.date, value: peak > 0 ? 1 - p.value / peak : 0 }
+  })
+}
+
+function equityCharts(chart) {
+  const accounts = chart.accounts.map((a) => ({ name: a.account, color: colorOf(a.account), points: pointsOf(chart.dates, a.equity) }))
+  const series = [...accounts]
+  const bench = chart.benchmark === null ? [] : pointsOf(chart.dates, chart.benchmark.closes)
+  if (bench.length > 0 && accounts.length > 0) {
+    const starts = accounts.map((a) => a.points[0]?.value ?? 0)
     const base = starts.reduce((x, y) => x + y, 0) / starts.length
-    const first = bench.points[0].close
-    series.push({ name: `${bench.name} buy-and-hold (scaled)`, color: BENCHMARK_COLOR, dashed: true, points: bench.points.map((p) => ({ date: p.date, value: (p.close / first) * base })) })
+    const first = bench[0].value
+    series.push({ name: `${chart.benchmark.name} buy-and-hold (scaled)`, color: BENCHMARK_COLOR, dashed: true, points: bench.map((p) => ({ date: p.date, value: (p.value / first) * base })) })
   }
-  const drawdowns = equity.accounts.map((a) => ({ name: a.account, color: colorOf(a.account), points: a.points.map((p) => ({ date: p.date, value: -p.drawdown })) }))
+  const drawdowns = accounts.map((a) => ({ ...a, points: drawdownsOf(a.points).map((p) => ({ date: p.date, value: -p.value })) }))
   return [
     card("Equity", lineChart(series, { id: "equity-chart", format: (v, step) => dollars(v, decimalsFor(step)) }), legend(series)),
     card("Drawdown", lineChart(drawdowns, { id: "drawdown-chart", height: 200, format: (v, step) => pct(Math.abs(v) < 1e-12 ? 0 : v, decimalsFor(step, 100)) }), legend(drawdowns))
@@ -252,7 +266,7 @@ async function fill(slots, title, load, render) {
  */
 async function overview() {
   const live = book === ""
-  const equity = api(`/api/equity${bookQuery()}`)
+  const equity = api(`/api/equity/chart${bookQuery()}`)
   const runs = live ? api("/api/runs?limit=12") : null
   const slots = {
     accounts: live ? [pending("Accounts", "Asking each broker…")] : [],

@@ -1,4 +1,5 @@
-import { request } from "node:http"
+import { type IncomingHttpHeaders, request } from "node:http"
+import { brotliDecompressSync, gunzipSync } from "node:zlib"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
@@ -30,6 +31,19 @@ const get = async (server: ServerProcess, path: string) => {
   const res = await fetch(`${server.url}${path}`)
   return { status: res.status, body: await bodyOf(res) }
 }
+
+/** A GET with its raw bytes (node:http decodes nothing, where fetch would undo the compression). */
+const raw = (server: ServerProcess, path: string, acceptEncoding?: string) =>
+  new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+    const url = new URL(path, server.url)
+    const req = request(url, { headers: acceptEncoding === undefined ? {} : { "accept-encoding": acceptEncoding } }, (res) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (chunk: Buffer) => chunks.push(chunk))
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
+    })
+    req.on("error", reject)
+    req.end()
+  })
 
 const post = async (server: ServerProcess, path: string, body: unknown, token?: string) => {
   const res = await fetch(`${server.url}${path}`, {
@@ -81,6 +95,52 @@ describe("monitor API", () => {
     assert.deepStrictEqual(body.benchmark.points.map((p: any) => p.close), [...home.live.spy])
     const one = await get(open, `/api/equity?account=claude&from=${home.live.sessions[2]}&to=${home.live.sessions[4]}`)
     assert.deepStrictEqual(one.body.accounts.map((a: any) => [a.account, a.points.length]), [["CLAUDE", 3]])
+  })
+
+  it("gives the same series as columns for a chart: each date once, every equity and SPY close as /api/equity has them", async () => {
+    for (const query of ["", `?backtest=${BACKTEST}`, `?from=${home.live.sessions[3]}&to=${home.live.sessions[9]}`]) {
+      const [full, chart] = await Promise.all([get(open, `/api/equity${query}`), get(open, `/api/equity/chart${query}`)])
+      assert.strictEqual(chart.status, 200, query)
+      assert.deepStrictEqual([chart.body.book, chart.body.from, chart.body.to], [full.body.book, full.body.from, full.body.to])
+      const dates = full.body.accounts[0].points.map((p: any) => p.date)
+      assert.isAbove(dates.length, 5)
+      assert.deepStrictEqual(chart.body.dates, dates)
+      assert.deepStrictEqual(chart.body.accounts.map((a: any) => a.account), full.body.accounts.map((a: any) => a.account))
+      for (const [i, series] of full.body.accounts.entries()) {
+        assert.deepStrictEqual(chart.body.accounts[i].equity, series.points.map((p: any) => p.equity), `${series.account}${query}`)
+      }
+      assert.deepStrictEqual(chart.body.benchmark, { name: "SPY", closes: full.body.benchmark.points.map((p: any) => p.close) })
+    }
+    const [full, chart] = await Promise.all([raw(open, "/api/equity"), raw(open, "/api/equity/chart")])
+    assert.isBelow(chart.body.length * 3, full.body.length, "the columns are a third of the points' size or less")
+    const bad = await get(open, "/api/equity/chart?backtest=nope")
+    assert.strictEqual(bad.status, 404)
+  })
+
+  it("compresses a large answer for a client that accepts it (brotli first, then gzip), and no other", async () => {
+    const plain = await raw(open, "/api/equity")
+    assert.strictEqual(plain.headers["content-encoding"], undefined)
+    assert.strictEqual(plain.headers["vary"], "accept-encoding")
+    const value = JSON.parse(plain.body.toString("utf8"))
+    assert.strictEqual(value.book, "live")
+    const br = await raw(open, "/api/equity", "gzip, deflate, br")
+    assert.strictEqual(br.headers["content-encoding"], "br")
+    assert.deepStrictEqual(brotliDecompressSync(br.body), plain.body)
+    assert.isBelow(br.body.length * 4, plain.body.length)
+    for (const accept of ["gzip", "br;q=0, gzip;q=0.5"]) {
+      const gz = await raw(open, "/api/equity", accept)
+      assert.strictEqual(gz.headers["content-encoding"], "gzip", accept)
+      assert.deepStrictEqual(gunzipSync(gz.body), plain.body)
+    }
+    assert.strictEqual((await raw(open, "/api/equity", "identity, br;q=0")).headers["content-encoding"], undefined)
+    // the dashboard's script and a report page too; a small answer as it is
+    assert.strictEqual((await raw(open, "/app.js", "br")).headers["content-encoding"], "br")
+    const page = await raw(open, `/backtests/${BACKTEST}/report.html`, "gzip")
+    assert.strictEqual(page.headers["content-encoding"], "gzip")
+    assert.match(gunzipSync(page.body).toString("utf8"), /^<!doctype html>/i)
+    const small = await raw(open, "/api/backtests", "br")
+    assert.isBelow(small.body.length, 1024)
+    assert.strictEqual(small.headers["content-encoding"], undefined)
   })
 
   it("ranks the accounts with intervals and a verdict; a backtest's book is read with ?backtest=", async () => {

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as TestClock from "effect/testing/TestClock"
 import { TradingDay } from "@council/domain"
@@ -67,5 +68,26 @@ describe("CompletedBooks", () => {
       assert.strictEqual(windows.runs(), 3)
       yield* memo.through("w", id, { from: "2024-01-03" }, windows.compute)
       assert.strictEqual(windows.runs(), 4, "the oldest was dropped")
+    }).pipe(Effect.provide(ledger)))
+
+  it.effect("computes a completed book's answer once for requests asking at once, and finishes it for the next when they go away", () =>
+    Effect.gen(function*() {
+      const memo = CompletedBooks.make()
+      const id = yield* book("bt-slow")
+      yield* TradeLedger.use((l) => l.setBookStatus(id, "completed"))
+      let runs = 0
+      const slow = Effect.sleep("10 seconds").pipe(Effect.andThen(Effect.sync(() => ++runs)))
+      const first = yield* Effect.forkChild(memo.through("leaderboard", id, {}, slow))
+      const second = yield* Effect.forkChild(memo.through("leaderboard", id, {}, slow))
+      yield* TestClock.adjust("10 seconds")
+      assert.deepStrictEqual([yield* Fiber.join(first), yield* Fiber.join(second), runs], [1, 1, 1])
+
+      const leaving = yield* Effect.forkChild(memo.through("report", id, {}, slow))
+      yield* TestClock.adjust("4 seconds")
+      yield* Fiber.interrupt(leaving)
+      yield* TestClock.adjust("6 seconds")
+      assert.strictEqual(runs, 2, "the computation went on without the request")
+      assert.strictEqual(yield* memo.through("report", id, {}, slow), 2)
+      assert.strictEqual(runs, 2)
     }).pipe(Effect.provide(ledger)))
 })

@@ -87,6 +87,9 @@ describe("dashboard in Chromium", () => {
     for (const [column, right] of fit.columns) assert.isAtMost(right, fit.card, `column ${column} is cut off`)
     assert.deepStrictEqual(problems, [])
     assert.deepStrictEqual(requests.filter((url) => !url.startsWith(server.url)), [])
+    // The charts read the columns (/api/equity/chart), not the nine fields a point of /api/equity.
+    const series = requests.filter((url) => new URL(url).pathname.startsWith("/api/equity"))
+    assert.deepStrictEqual(series.map((url) => new URL(url).pathname), ["/api/equity/chart"])
     // The stage bars need no stage's raw output (a run's market snapshot alone is ~250 KB).
     const details = requests.filter((url) => /\/api\/runs\/[^/?]+/.test(url))
     assert.isAbove(details.length, 0)

@@ -226,6 +226,12 @@ export class StandingsGroup extends HttpApiGroup.make("standings")
       success: Standings.EquityReport,
       error: [BadRequest, NotFound, Unavailable]
     }),
+    HttpApiEndpoint.get("equityChart", "/equity/chart", {
+      query: windowQuery,
+      success: Standings.EquityChart,
+      error: [BadRequest, NotFound, Unavailable]
+    }).annotate(OpenApi.Description, "every account's equity and SPY's close as columns over the sessions: what a chart draws, " +
+      "~14 times smaller than /api/equity over a long backtest"),
     HttpApiEndpoint.get("backtests", "/backtests", { success: Schema.Array(BookSummary), error: Unavailable }),
     HttpApiEndpoint.get("report", "/backtests/:id/report", {
       params: { id: Schema.String.annotate({ description: "a backtest's id, `latest`, or `live` (the live book)" }) },

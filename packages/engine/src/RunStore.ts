@@ -114,6 +114,32 @@ export const ListRunsQuery = Schema.Struct({
 })
 export type ListRunsQuery = typeof ListRunsQuery.Type
 
+export const StageOutputsQuery = Schema.Struct({
+  pipeline: Schema.String,
+  stage: Schema.String,
+  /** The first and last trading day of the runs, both included. */
+  from: TradingDay,
+  to: TradingDay,
+  origin: Schema.optionalKey(RunOrigin)
+})
+export type StageOutputsQuery = typeof StageOutputsQuery.Type
+
+/** One completed run's output of one stage (`RunStore.stageOutputs`), with what tells a day's runs apart. */
+export interface StageOutput {
+  readonly runId: RunId
+  readonly tradingDay: TradingDay
+  readonly dryRun: boolean
+  readonly startedAt: string
+  /** Absent when the run has no checkpoint of the stage. */
+  readonly output?: Schema.Json
+}
+
+const binary = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/** `stageOutputs`' order: oldest trading day first, then by `startedAt`, then id (binary string order). */
+export const byDayThenStart = (a: StageOutput, b: StageOutput): number =>
+  binary(a.tradingDay, b.tradingDay) || binary(a.startedAt, b.startedAt) || binary(a.runId, b.runId)
+
 /** A self-contained run: its record, checkpoints and recordings (`BundleFile` is its file format). */
 export const RunBundle = Schema.Struct({
   run: RunRecord,
@@ -136,6 +162,13 @@ export class RunStore extends Context.Service<RunStore, {
   readonly putCheckpoint: (checkpoint: Checkpoint) => Effect.Effect<void, StoreError>
   /** In the order they were first written; with `stage`, only that stage's (its output is the only one read). */
   readonly getCheckpoints: (runId: RunId, stage?: string) => Effect.Effect<ReadonlyArray<Checkpoint>, StoreError>
+  /**
+   * Every completed run of `pipeline` (and `origin`, when given) whose trading day lies in [from, to], with its
+   * output of `stage` (none when it has no such checkpoint), oldest day first, then by `startedAt`, then id. A few
+   * statements whatever the number of runs, reading neither their parameters nor their other checkpoints: what a
+   * report over thousands of a backtest's runs needs of them.
+   */
+  readonly stageOutputs: (query: StageOutputsQuery) => Effect.Effect<ReadonlyArray<StageOutput>, StoreError>
   /** A stage attempt's checkpoint and recordings, atomically (see `StageCommit`); the run must exist. */
   readonly commitStage: (commit: StageCommit) => Effect.Effect<void, StoreError>
   /** By the order their stages were first committed, then as recorded. */
@@ -195,6 +228,18 @@ export const makeMemory = (): RunStore["Service"] => {
         ? Effect.sync(() => putCheckpoint(checkpoint))
         : Effect.fail(new StoreError({ operation: "putCheckpoint", message: `no run ${checkpoint.runId}` })),
     getCheckpoints: (runId, stage) => Effect.sync(() => (checkpoints.get(runId) ?? []).filter((c) => stage === undefined || c.stage === stage)),
+    stageOutputs: (query) =>
+      Effect.sync(() =>
+        [...runs.values()]
+          .filter((r) => r.pipeline === query.pipeline && r.status === "completed" && r.tradingDay >= query.from && r.tradingDay <= query.to)
+          .filter((r) => query.origin === undefined || (origins.get(r.id) ?? "local") === query.origin)
+          .map((r): StageOutput => {
+            const checkpoint = checkpoints.get(r.id)?.find((c) => c.stage === query.stage)
+            const run = { runId: r.id, tradingDay: r.tradingDay, dryRun: r.dryRun, startedAt: r.startedAt }
+            return checkpoint === undefined ? run : { ...run, output: checkpoint.output }
+          })
+          .sort(byDayThenStart)
+      ),
     commitStage: (commit) =>
       runs.has(commit.runId)
         ? Effect.sync(() => {

@@ -44,6 +44,9 @@ import {
   RunRecord,
   RunStore,
   type StageCommit,
+  type StageOutput,
+  type StageOutputsQuery,
+  byDayThenStart,
   StoreError
 } from "@council/engine"
 import * as Blobs from "./Blobs.ts"
@@ -87,6 +90,15 @@ const CheckpointRow = Schema.Struct({
   durationMs: "duration_ms",
   reusedFrom: "reused_from"
 }))
+
+/** A completed run's row beside its checkpoint's output hash (`stageOutputs`). */
+const StageOutputRow = Schema.Struct({
+  runId: RunId,
+  tradingDay: RunRecord.fields.tradingDay,
+  dryRun: DbBoolean,
+  startedAt: Schema.String,
+  outputHash: Schema.NullOr(Schema.String)
+}).pipe(Schema.encodeKeys({ runId: "id", tradingDay: "trading_day", dryRun: "dry_run", startedAt: "started_at", outputHash: "output_hash" }))
 
 const runColumns = "id, pipeline, trading_day, as_of, mode, dry_run, code_version, parent_run_id, fork_from, " +
   "status, started_at, finished_at, error, params_hash"
@@ -168,6 +180,7 @@ export const make = Effect.gen(function*() {
 
   const decodeRuns = Schema.decodeUnknownEffect(Schema.Array(RunRow))
   const decodeCheckpoints = Schema.decodeUnknownEffect(Schema.Array(CheckpointRow))
+  const decodeStageOutputs = Schema.decodeUnknownEffect(Schema.Array(StageOutputRow))
 
   const insertRunRow = prepare(`INSERT INTO runs (${runColumns}, origin) VALUES (${Array(15).fill("?").join(", ")})`)
   const updateRunRow = prepare(`UPDATE runs SET status = ?, finished_at = ?, error = ? WHERE id = ? RETURNING id`)
@@ -340,6 +353,29 @@ export const make = Effect.gen(function*() {
     Effect.mapError(storeError("getCheckpoints"))
   )
 
+  const stageOutputs = Effect.fn("SqlRunStore.stageOutputs")(
+    function*(query: StageOutputsQuery) {
+      const filters = [
+        sql`r.pipeline = ${query.pipeline}`,
+        sql`r.status = 'completed'`,
+        sql`r.trading_day >= ${query.from}`,
+        sql`r.trading_day <= ${query.to}`,
+        ...(query.origin === undefined ? [] : [sql`r.origin = ${query.origin}`])
+      ]
+      const stored = yield* sql<Record<string, unknown>>`SELECT r.id, r.trading_day, r.dry_run, r.started_at, c.output_hash
+          FROM runs r LEFT JOIN checkpoints c ON c.run_id = r.id AND c.stage = ${query.stage} WHERE ${sql.and(filters)}`
+      const rows = yield* decodeStageOutputs(stored.map((row) => ({ ...row, output_hash: row["output_hash"] === null ? null : Blobs.hexOf(row["output_hash"]) })))
+      const outputs = yield* blobs.get("stageOutputs", rows.flatMap((row) => (row.outputHash === null ? [] : [row.outputHash])))
+      return rows
+        .map((row): StageOutput => {
+          const run = { runId: row.runId, tradingDay: row.tradingDay, dryRun: row.dryRun, startedAt: row.startedAt }
+          return row.outputHash === null ? run : { ...run, output: outputs.get(row.outputHash)! }
+        })
+        .sort(byDayThenStart)
+    },
+    Effect.mapError(storeError("stageOutputs"))
+  )
+
   const getRecordings = Effect.fn("SqlRunStore.getRecordings")(
     function*(runId: RunId) {
       const rows = yield* selectRecordings(runId)
@@ -398,6 +434,7 @@ export const make = Effect.gen(function*() {
     listRuns,
     putCheckpoint,
     getCheckpoints,
+    stageOutputs,
     commitStage,
     getRecordings,
     importBundle

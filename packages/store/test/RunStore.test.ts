@@ -288,6 +288,42 @@ const contract = <R>(
     assert.deepStrictEqual(yield* store.getRecordings(bundle.run.id), bundle.recordings)
   }))
 
+  test("reads one stage's output of every completed run in a window, with the run's day, flag and start", Effect.gen(function*() {
+    const store = yield* RunStore
+    const completed = (runId: string, tradingDay: string, startedAt: string, overrides: Partial<RunRecord> = {}) =>
+      mkRun(runId, { tradingDay: day(tradingDay), startedAt, status: "completed", finishedAt: startedAt, ...overrides })
+    const runs = [
+      completed("d2-late", "2026-08-25", "2026-08-25T15:00:00.000Z"),
+      completed("d2-early", "2026-08-25", "2026-08-25T10:00:00.000Z", { dryRun: false }),
+      completed("d1", "2026-08-24", "2026-08-24T10:00:00.000Z"),
+      completed("d1-no-synthesis", "2026-08-24", "2026-08-24T11:00:00.000Z"),
+      mkRun("d1-running", { tradingDay: day("2026-08-24") }),
+      completed("d3-weekly", "2026-08-26", "2026-08-26T10:00:00.000Z", { pipeline: "weekly" }),
+      completed("d4-outside", "2026-08-27", "2026-08-27T10:00:00.000Z")
+    ]
+    yield* Effect.forEach(runs, store.createRun, { discard: true })
+    for (const run of runs.filter((r) => r.id !== "d1-no-synthesis")) {
+      yield* store.putCheckpoint(mkCheckpoint(run.id, "fetch", { output: { big: "x".repeat(300), run: run.id } }))
+      yield* store.putCheckpoint(mkCheckpoint(run.id, "council", { output: { vote: run.id, trades: [{ symbol: "SPY" }] } }))
+    }
+    yield* store.putCheckpoint(mkCheckpoint("d1-no-synthesis", "fetch"))
+    yield* store.importBundle({ ...mkBundle("d2-imported"), run: completed("d2-imported", "2026-08-25", "2026-08-25T12:00:00.000Z") })
+    const read = yield* store.stageOutputs({ pipeline: "daily", stage: "council", from: day("2026-08-24"), to: day("2026-08-26"), origin: "local" })
+    assert.deepStrictEqual(read, [
+      { runId: id("d1"), tradingDay: day("2026-08-24"), dryRun: true, startedAt: "2026-08-24T10:00:00.000Z", output: { vote: "d1", trades: [{ symbol: "SPY" }] } },
+      { runId: id("d1-no-synthesis"), tradingDay: day("2026-08-24"), dryRun: true, startedAt: "2026-08-24T11:00:00.000Z" },
+      { runId: id("d2-early"), tradingDay: day("2026-08-25"), dryRun: false, startedAt: "2026-08-25T10:00:00.000Z", output: { vote: "d2-early", trades: [{ symbol: "SPY" }] } },
+      { runId: id("d2-late"), tradingDay: day("2026-08-25"), dryRun: true, startedAt: "2026-08-25T15:00:00.000Z", output: { vote: "d2-late", trades: [{ symbol: "SPY" }] } }
+    ])
+    const everyOrigin = yield* store.stageOutputs({ pipeline: "daily", stage: "pitch", from: day("2026-08-25"), to: day("2026-08-25") })
+    assert.deepStrictEqual(everyOrigin.map((o) => [o.runId, o.output]), [
+      [id("d2-early"), undefined],
+      [id("d2-imported"), { stage: "pitch" }],
+      [id("d2-late"), undefined]
+    ])
+    assert.deepStrictEqual(yield* store.stageOutputs({ pipeline: "daily", stage: "council", from: day("2026-09-01"), to: day("2026-09-30") }), [])
+  }))
+
   test("tells imported runs from local ones (a fork written as a bundle is local)", Effect.gen(function*() {
     const store = yield* RunStore
     yield* store.createRun(mkRun("made-here"))

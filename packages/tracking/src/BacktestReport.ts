@@ -43,7 +43,7 @@ export const reportData = (book: BookId, options: ReportOptions = {}) =>
     const summary = yield* (yield* TradeLedger).book(book)
     if (Option.isNone(summary)) return yield* new LedgerError({ operation: "report", message: `no book ${book}` })
     const equity = yield* Standings.equityReport({ book })
-    const leaderboard = yield* Standings.leaderboardReport({ book, ...options })
+    const leaderboard = yield* Standings.leaderboardOf({ book, ...options }, equity)
     return { book: summary.value, equity, leaderboard } satisfies ReportData
   }).pipe(Effect.withSpan("BacktestReport.reportData", { attributes: { book } }))
 

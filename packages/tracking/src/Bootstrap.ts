@@ -83,10 +83,11 @@ export const drawBlocks = (n: number, blockLength: number, prng: Prng.Prng, star
   const logStay = blockLength > 1 ? Math.log(1 - 1 / blockLength) : Number.NEGATIVE_INFINITY
   let drawn = 0
   let count = 0
+  const state = prng.state
   while (drawn < n) {
-    const start = prng.int(n)
+    const start = Prng.intOf(state, n)
     // P(length = k) = (1 − 1/L)^(k − 1) · 1/L for k ≥ 1
-    const length = Math.min(n - drawn, Math.max(1, Math.ceil(Math.log(1 - prng.uniform()) / logStay)))
+    const length = Math.min(n - drawn, Math.max(1, Math.ceil(Math.log(1 - Prng.uniformOf(state)) / logStay)))
     starts[count] = start
     lengths[count] = length
     count++
@@ -202,16 +203,11 @@ const prefixOf = (returns: ArrayLike<number>): Prefix => {
   return prefix
 }
 
-/** The sum of `totals`' series over the block [start, start + length), wrapping at n. */
-const blockSum = (totals: Float64Array, n: number, start: number, length: number): number => {
-  const end = start + length
-  return end <= n ? totals[end]! - totals[start]! : totals[n]! - totals[start]! + totals[end - n]!
-}
-
 /**
  * Replicate values of `statistics` of the sums of aligned `series`, resampled jointly — the same replicates as
  * `replicate` (same seed, same blocks), computed from each block's sums: O(n / L) per replicate instead of O(n).
- * Sums of a block come from running totals, so they may differ from a direct sum in the last digits.
+ * Sums of a block come from running totals (a block [start, end) adds totals[end] − totals[start], or, when it
+ * wraps past n, totals[n] − totals[start] + totals[end − n]), so they may differ from a direct sum in the last digits.
  */
 export const replicateSums = (
   series: ReadonlyArray<ArrayLike<number>>,
@@ -227,18 +223,24 @@ export const replicateSums = (
   for (let b = 0; b < options.replicates; b++) {
     const count = drawBlocks(n, options.blockLength, prng, starts, lengths)
     for (let s = 0; s < series.length; s++) {
-      const prefix = prefixes[s]!
-      const out = sums[s]!
+      const { sum: totals, sumSquares: squares, sumLog1p: logs } = prefixes[s]!
       let sum = 0
       let sumSquares = 0
       let sumLog1p = 0
       for (let k = 0; k < count; k++) {
         const start = starts[k]!
-        const length = lengths[k]!
-        sum += blockSum(prefix.sum, n, start, length)
-        sumSquares += blockSum(prefix.sumSquares, n, start, length)
-        sumLog1p += blockSum(prefix.sumLog1p, n, start, length)
+        const end = start + lengths[k]!
+        if (end <= n) {
+          sum += totals[end]! - totals[start]!
+          sumSquares += squares[end]! - squares[start]!
+          sumLog1p += logs[end]! - logs[start]!
+        } else {
+          sum += totals[n]! - totals[start]! + totals[end - n]!
+          sumSquares += squares[n]! - squares[start]! + squares[end - n]!
+          sumLog1p += logs[n]! - logs[start]! + logs[end - n]!
+        }
       }
+      const out = sums[s]!
       out.sum = sum
       out.sumSquares = sumSquares
       out.sumLog1p = sumLog1p

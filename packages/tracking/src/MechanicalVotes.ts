@@ -16,8 +16,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { CouncilTrade, MechanicalVote, type TradingDay } from "@council/domain"
-import { type RunRecord, RunStore } from "@council/engine"
+import { CouncilTrade, MechanicalVote, TradingDay } from "@council/domain"
+import { RunStore, type StageOutput } from "@council/engine"
 import type { MechanicalVoteDay } from "./Contest.ts"
 import { MechanicalVotes } from "./Standings.ts"
 
@@ -28,26 +28,49 @@ const Synthesis = Schema.Struct({
 })
 const decodeSynthesis = Schema.decodeUnknownOption(Schema.toCodecJson(Synthesis))
 
-/** Runs of the window, one per session: completed, local, a non-dry run preferred, then the latest. */
-const runsPerSession = (runs: ReadonlyArray<RunRecord>, from: string, to: string) => {
-  const chosen = new Map<string, RunRecord>()
-  const better = (a: RunRecord, b: RunRecord) => (a.dryRun !== b.dryRun ? !a.dryRun : a.startedAt > b.startedAt)
-  for (const run of runs) {
-    if (run.status !== "completed" || run.tradingDay < from || run.tradingDay > to) continue
+/**
+ * The runs to read, one per session: completed, local, a non-dry run preferred, then the latest start (among
+ * equal starts, the greatest id). `runs` come as `RunStore.stageOutputs` gives them.
+ */
+const runsPerSession = (runs: ReadonlyArray<StageOutput>): Array<StageOutput> => {
+  const chosen = new Map<string, StageOutput>()
+  const better = (a: StageOutput, b: StageOutput) => (a.dryRun !== b.dryRun ? !a.dryRun : a.startedAt > b.startedAt)
+  // newest first, as `listRuns` lists them, so that of two runs started at once the greater id stays chosen
+  for (let i = runs.length - 1; i >= 0; i--) {
+    const run = runs[i]!
     const current = chosen.get(run.tradingDay)
     if (current === undefined || better(run, current)) chosen.set(run.tradingDay, run)
   }
   return [...chosen.values()].sort((a, b) => (a.tradingDay < b.tradingDay ? -1 : 1))
 }
 
-/** The mechanical votes `store`'s runs recorded between `from` and `to`; `undefined` when none (or unreadable). */
+/** [from, to] cut at each year's end, in order (a long window read a year at a time). */
+const yearsOf = (from: TradingDay, to: TradingDay): Array<{ readonly from: TradingDay; readonly to: TradingDay }> => {
+  const years: Array<{ readonly from: TradingDay; readonly to: TradingDay }> = []
+  for (let start = from; start <= to;) {
+    const end = TradingDay.make(`${start.slice(0, 4)}-12-31`)
+    years.push({ from: start, to: end < to ? end : to })
+    start = TradingDay.make(`${String(Number(start.slice(0, 4)) + 1).padStart(4, "0")}-01-01`)
+  }
+  return years
+}
+
+/**
+ * The mechanical votes `store`'s runs recorded between `from` and `to`; `undefined` when none (or unreadable).
+ * One read of each year's `CouncilSynthesis` outputs (`RunStore.stageOutputs`), not one per run; between years it
+ * lets other fibers run (a server's other requests), as reading twenty years takes a second or so.
+ */
 export const votesIn = (store: RunStore["Service"], from: TradingDay, to: TradingDay): Effect.Effect<ReadonlyArray<MechanicalVoteDay> | undefined> =>
   Effect.gen(function*() {
-    const runs = runsPerSession(yield* store.listRuns({ pipeline: "daily", origin: "local", limit: 1_000_000 }), from, to)
+    const read: Array<StageOutput> = []
+    for (const year of yearsOf(from, to)) {
+      read.push(...yield* store.stageOutputs({ pipeline: "daily", stage: "CouncilSynthesis", origin: "local", ...year }))
+      yield* Effect.yieldNow
+    }
+    const runs = runsPerSession(read)
     const votes: Array<MechanicalVoteDay> = []
     for (const run of runs) {
-      const [checkpoint] = yield* store.getCheckpoints(run.id, "CouncilSynthesis")
-      const synthesis = decodeSynthesis(checkpoint?.output)
+      const synthesis = decodeSynthesis(run.output)
       if (Option.isNone(synthesis)) continue
       const { mechanical, source, trades } = synthesis.value
       const vote = mechanical?.trades ?? (source.includes("mechanical") || source.includes("conviction") ? trades : undefined)

@@ -63,6 +63,24 @@ export const EquityReport = Schema.Struct({
 })
 export type EquityReport = typeof EquityReport.Type
 
+/**
+ * An `EquityReport` as a chart draws it, column by column: the sessions once, then each account's equity and SPY's
+ * close on each of them. Over twenty years that is ~14 times smaller than the report's nine fields a point: what a
+ * chart needs is the day and the equity (its drawdown follows: 1 − equity / its running maximum).
+ */
+export const EquityChart = Schema.Struct({
+  book: BookId,
+  from: Schema.NullOr(TradingDay),
+  to: Schema.NullOr(TradingDay),
+  /** The report's sessions, ascending: the x of every column below. */
+  dates: Schema.Array(TradingDay),
+  /** Each account's equity at the close of each of `dates`, as the report has it; `null` where it has no snapshot. */
+  accounts: Schema.Array(Schema.Struct({ account: Schema.String, equity: Schema.Array(Schema.NullOr(Schema.Finite)) })),
+  /** SPY's close on each of `dates` (`null` where it has none); `null` when the market data has no SPY. */
+  benchmark: Schema.NullOr(Schema.Struct({ name: Schema.String, closes: Schema.Array(Schema.NullOr(Schema.Finite)) }))
+})
+export type EquityChart = typeof EquityChart.Type
+
 export const LeaderboardReport = Schema.Struct({
   book: BookId,
   llmCostRecorded: Schema.Boolean,
@@ -166,6 +184,28 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
     }
   }).pipe(Effect.withSpan("Standings.equityReport", { attributes: { book: query.book } }))
 
+/** `report` as columns (`EquityChart`): the same numbers, each date written once. */
+export const chartOf = (report: EquityReport): EquityChart => {
+  const dates = [...new Set(report.accounts.flatMap((a) => a.points.map((p) => p.date)))].sort()
+  const at = new Map(dates.map((date, i) => [date, i]))
+  const column = <P extends { readonly date: TradingDay }>(points: ReadonlyArray<P>, value: (point: P) => number) => {
+    const out: Array<number | null> = new Array(dates.length).fill(null)
+    for (const point of points) {
+      const i = at.get(point.date)
+      if (i !== undefined) out[i] = value(point)
+    }
+    return out
+  }
+  return {
+    book: report.book,
+    from: report.from,
+    to: report.to,
+    dates,
+    accounts: report.accounts.map(({ account, points }) => ({ account, equity: column(points, (p) => p.equity) })),
+    benchmark: report.benchmark === null ? null : { name: report.benchmark.name, closes: column(report.benchmark.points, (p) => p.close) }
+  }
+}
+
 const toEquityPoint = (p: SeriesPoint): EquityPoint => ({
   date: p.date,
   equity: p.equity,
@@ -203,36 +243,45 @@ const contestOf = (
       onNone: () => Effect.succeed(undefined),
       onSome: (source) => source.between(query.book, board.from, board.to)
     })))
+    const sessionCloses = yield* closesOn(sessions)
+    // the contest's baselines and attribution take a while over a long book: let other requests in first
+    yield* Effect.yieldNow
     return contest({
       book: query.book,
       accounts,
       benchmark,
       turnover: council?.metrics.turnover ?? null,
       exposure: council?.metrics.averageExposure ?? null,
-      sessions: yield* closesOn(sessions),
+      sessions: sessionCloses,
       votes,
       fillModel: query.fillModel ?? defaultFillModel,
       riskFree: query.riskFree
     })
   })
 
+type LeaderboardQuery = Omit<Query, "account"> & { readonly riskFree?: number; readonly fillModel?: FillModelOptions }
+
 /** The leaderboard of the window, with its baselines and attribution (see the module's details). */
-export const leaderboardReport = (
-  query: Omit<Query, "account"> & { readonly riskFree?: number; readonly fillModel?: FillModelOptions }
-): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
+export const leaderboardReport = (query: LeaderboardQuery): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
+  Effect.flatMap(equityReport(query), (report) => leaderboardOf(query, report))
+
+/** `leaderboardReport` from the window's `equityReport` already read (a report page needs both). */
+export const leaderboardOf = (query: LeaderboardQuery, report: EquityReport): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
   Effect.gen(function*() {
-    const report = yield* equityReport(query)
+    yield* Effect.yieldNow
     const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, contest: null }
     if (report.accounts.length === 0) {
       return { ...base, leaderboard: null, verdict: `no equity recorded in book ${query.book}${query.from || query.to ? " in this window" : ""} yet` }
     }
     if (report.benchmark === null) return { ...base, leaderboard: null, verdict: `the market data has no ${BENCHMARK} to benchmark against` }
     const fills = yield* (yield* TradeLedger).fills(query)
+    yield* Effect.yieldNow
     const trades = closedTrades(fills)
     const accounts = report.accounts.map(({ account, points }) => ({ account, series: points.map(toEquityPoint), trades: trades.get(account) ?? [] }))
     const benchmark = { name: BENCHMARK, closes: report.benchmark.points }
     const result = Leaderboard.leaderboard({ accounts, benchmark, ...(query.riskFree === undefined ? {} : { riskFree: query.riskFree }) })
     if (Result.isFailure(result)) return { ...base, leaderboard: null, verdict: result.failure.message }
     const board = result.success
+    yield* Effect.yieldNow
     return { ...base, leaderboard: board, verdict: board.verdict, contest: yield* contestOf(query, accounts, benchmark, board) }
   }).pipe(Effect.withSpan("Standings.leaderboardReport", { attributes: { book: query.book } }))

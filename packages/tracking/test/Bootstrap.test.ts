@@ -124,6 +124,28 @@ describe("Bootstrap", () => {
     assert.isAbove(Metrics.sampleSd(bySums[0]!), 0.01)
   })
 
+  // Pinned from the code before the generator's state became a typed array and the sums loop was tightened
+  // (ae3f96c): a published leaderboard's intervals must not move by a digit when the code gets faster.
+  it("draws and intervals are those of earlier releases, to the last digit", () => {
+    const prng = Prng.make("council")
+    assert.deepStrictEqual([prng.uniform(), prng.int(4821), prng.normal(), prng.uniform()], [0.09461705153807998, 4562, 0.1822645580799439, 0.7790097401011735])
+    const byState = Prng.make(42)
+    assert.deepStrictEqual([Prng.intOf(byState.state, 1000), byState.int(1000), Prng.intOf(byState.state, 1000), byState.int(1000)], [239, 585, 93, 198])
+    const source = Prng.make("pins")
+    const a = Array.from({ length: 300 }, () => 0.0004 + 0.011 * source.normal())
+    const b = Array.from({ length: 300 }, () => 0.0002 + 0.009 * source.normal())
+    const estimates = Bootstrap.estimatesOfSums(
+      [a, b],
+      [([r]) => Metrics.totalReturnOfSums(r!), ([r]) => Metrics.sharpeOfSums(r!, 0), ([r, x]) => Metrics.totalReturnOfSums(r!) - Metrics.totalReturnOfSums(x!)],
+      { seed: "council:COUNCIL" }
+    )
+    assert.deepStrictEqual(estimates.map((e) => [intervalOf(e).estimate, intervalOf(e).lower, intervalOf(e).upper]), [
+      [0.18727998096207818, -0.17685112986223106, 0.7423764010601658],
+      [0.9266173210577948, -0.900277949163665, 2.779843820132366],
+      [-0.19738773173731514, -0.8193186597917799, 0.49973777901963234]
+    ])
+  })
+
   it("a Sharpe from sums is undefined without spread, as the two-pass one is", () => {
     for (const flat of [new Array(40).fill(0), new Array(40).fill(0.0013)]) {
       assert.isNaN(Metrics.sharpeOfSums(Bootstrap.sumsOf(flat)))
