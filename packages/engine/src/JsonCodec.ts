@@ -2,8 +2,9 @@
  * Schema-encoding to JSON for checkpoints and recordings, built and done once.
  *
  * **Details**: `Schema.toCodecJson` builds a new schema (and its parser) on every call; `jsonCodec` keeps one per
- * schema. `encodeJson` remembers, per object, the JSON it encoded to with a codec: the market snapshot a stage
- * recorded is also that stage's output, and is encoded once for both.
+ * schema, and one per item for `Schema.Array(item)` however many times that schema is built. `encodeJson`
+ * remembers, per object, the JSON it encoded to with a codec: the market snapshot a stage recorded is also that
+ * stage's output, and is encoded once for both.
  *
  * **Gotchas**: a value must not change once encoded (stage outputs and recorded values are not mutated).
  * `encodedAsItself` skips the schema for a value its producer vouches for: the claim is the producer's to test.
@@ -12,18 +13,38 @@
  */
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
+import type * as SchemaAST from "effect/SchemaAST"
 
 export type JsonCodec<A> = Schema.Codec<A, Schema.Json>
 
 const codecs = new WeakMap<object, JsonCodec<unknown>>()
 
-/** `Schema.toCodecJson(schema)`, one per schema. */
+/** The codecs of `Schema.Array(item)` schemas, by the item's AST (see `plainArrayItem`). */
+const arrayCodecs = new WeakMap<SchemaAST.AST, JsonCodec<unknown>>()
+
+/**
+ * The item's AST of a schema that is `Schema.Array(item)` and nothing more (no check, annotation, encoding or
+ * optionality): every such schema of one item converts to the same codec.
+ */
+const plainArrayItem = (ast: SchemaAST.AST): SchemaAST.AST | undefined =>
+  ast._tag === "Arrays" && !ast.isMutable && ast.elements.length === 0 && ast.rest.length === 1 && ast.annotations === undefined &&
+    ast.checks === undefined && ast.encoding === undefined && ast.context === undefined && ast.encodingChecks === undefined
+    ? ast.rest[0]
+    : undefined
+
+/**
+ * `Schema.toCodecJson(schema)`, one per schema; one per item for the schemas `Schema.Array(item)`, which a call
+ * site builds anew on every call (a recorded list of orders): converting one, and compiling its encoder, cost ~60 µs.
+ */
 export const jsonCodec = <A>(schema: Schema.Codec<A, unknown>): JsonCodec<A> => {
   const known = codecs.get(schema)
   if (known !== undefined) return known as JsonCodec<A>
-  const codec = Schema.toCodecJson(schema) as unknown as JsonCodec<A>
-  codecs.set(schema, codec as JsonCodec<unknown>)
-  return codec
+  const item = plainArrayItem(schema.ast)
+  const shared = item === undefined ? undefined : arrayCodecs.get(item)
+  const codec = shared ?? Schema.toCodecJson(schema) as unknown as JsonCodec<unknown>
+  codecs.set(schema, codec)
+  if (item !== undefined && shared === undefined) arrayCodecs.set(item, codec)
+  return codec as JsonCodec<A>
 }
 
 const encoders = new WeakMap<object, (value: unknown) => Exit.Exit<Schema.Json, Schema.SchemaError>>()

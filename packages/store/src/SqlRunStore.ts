@@ -16,7 +16,8 @@
  * - SQLite (`0011_run_store_lean`): checkpoints and stage recordings are keyed by (run, stage) alone, numbered
  *   within their run, their hashes stored as bytes; a checkpoint's `finished_at` is left out when it is
  *   `started_at` + `duration_ms`. They read back as written.
- * - `commitStage` and `importBundle` are one transaction each; the hot statements are compiled once
+ * - `createRun`, `commitStage` and `importBundle` are one transaction each (a run and its parameters' blob commit
+ *   together: one commit, and a refused run leaves nothing); the hot statements are compiled once
  *   (`FixedStatements`). `importBundle` also rejects a bundle whose checkpoints or recordings name another run.
  * - Every SQL or decoding failure becomes a `StoreError` naming the operation.
  *
@@ -281,7 +282,7 @@ export const make = Effect.gen(function*() {
 
   const createRun = Effect.fn("SqlRunStore.createRun")(
     function*(run: RunRecord) {
-      blobs.confirm(yield* insertRun("createRun", run, "local"))
+      yield* transaction(Effect.map(insertRun("createRun", run, "local"), (written) => [undefined, written] as const))
     },
     Effect.mapError(storeError("createRun"))
   )

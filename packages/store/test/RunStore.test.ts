@@ -422,6 +422,21 @@ const sqlOnly = <R>(
     assert.isTrue(Option.isNone(yield* store.getRun(bundle.run.id)))
   }))
 
+  test("a refused run leaves nothing behind, not even its parameters", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const blobs = () => Effect.map(sql<{ readonly n: number | bigint }>`SELECT COUNT(*) AS n FROM blobs`, (rows) => Number(rows[0]?.n))
+    yield* store.createRun(mkRun("taken"))
+    const before = yield* blobs()
+    const error = failureOf(yield* Effect.exit(store.createRun(mkRun("taken", { params: { never: "stored" } }))))
+    assert.include(error.message, "already exists")
+    assert.strictEqual(yield* blobs(), before)
+    // the parameters are written when a run that is not refused brings them
+    yield* store.createRun(mkRun("other", { params: { never: "stored" } }))
+    assert.strictEqual(yield* blobs(), before + 1)
+    assert.deepStrictEqual(Option.map(yield* store.getRun(id("other")), (run) => run.params), Option.some({ never: "stored" }))
+  }))
+
   test("reports undecodable stored data as a StoreError", Effect.gen(function*() {
     const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient
