@@ -94,6 +94,13 @@ describe("no command hangs or outlives its launcher", () => {
         open = await accepts(port)
       }
       assert.isFalse(open, `port ${port} still open 10 s after pnpm got SIGTERM:\n${out}`)
+      // the port closes before the server's last line is written: wait (bounded) for every writer of the pipe to end
+      if (!pnpm.stdout.closed) {
+        await new Promise((r) => {
+          const timer = setTimeout(r, 10_000)
+          pnpm.stdout.once("close", () => r(clearTimeout(timer)))
+        })
+      }
       assert.match(out, /the launching pnpm exited: stopping\nstopped/)
     })
   }
