@@ -36,7 +36,8 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as SqlError from "effect/sql/SqlError"
 import * as SqlClient from "effect/sql/SqlClient"
-import { AccountId, OPEN_STATUSES, type Position, TradingDay } from "@council/domain"
+import { AccountId, OPEN_STATUSES, Position, TradingDay } from "@council/domain"
+import * as RowGuard from "@council/exchange/RowGuard"
 import {
   AccountCursor,
   Book,
@@ -137,6 +138,41 @@ const SnapshotRow = EquitySnapshot.pipe(Schema.encodeKeys({
   shortMarketValue: "short_market_value",
   takenAt: "taken_at"
 }))
+
+const isSnapshotColumns = RowGuard.make(Schema.Struct({
+  account: AccountId,
+  session: TradingDay,
+  cash: Schema.Finite,
+  equity: Schema.Finite,
+  long_market_value: Schema.Finite,
+  short_market_value: Schema.Finite,
+  taken_at: Schema.String
+}))
+const isPosition = RowGuard.make(Position)
+
+/** What decoding `row` by `SnapshotRow` gives, when its guards pass; `undefined` otherwise. */
+const snapshotOf = (row: Record<string, unknown>): EquitySnapshot | undefined => {
+  const positions = row["positions"]
+  if (!isSnapshotColumns(row) || !Array.isArray(positions) || !positions.every(isPosition)) return undefined
+  return {
+    account: row.account,
+    session: row.session,
+    cash: row.cash,
+    equity: row.equity,
+    longMarketValue: row.long_market_value,
+    shortMarketValue: row.short_market_value,
+    positions: positions.map((p): Position => ({
+      symbol: p.symbol,
+      qty: p.qty,
+      side: p.side,
+      avgEntryPrice: p.avgEntryPrice,
+      marketValue: p.marketValue,
+      currentPrice: p.currentPrice,
+      unrealizedPl: p.unrealizedPl
+    })),
+    takenAt: row.taken_at
+  }
+}
 
 /** Events by time, then filled qty, then status (the order of their primary key). */
 const byTime = (a: OrderEvent, b: OrderEvent) =>
@@ -360,8 +396,14 @@ const make = Effect.gen(function*() {
   ]
 
   const decodeSnapshotRows = Schema.decodeUnknownEffect(Schema.Array(SnapshotRow))
-  const decodeSnapshots = (rows: ReadonlyArray<Record<string, unknown>>) =>
-    decodeSnapshotRows(rows.map((row) => ({ ...row, positions: positionsOf(row["positions"]) })))
+  /** The rows as snapshots: checked by guards (a full-range book holds ~29,000), by the schema if one fails. */
+  const decodeSnapshots = (rows: ReadonlyArray<Record<string, unknown>>) => {
+    const withPositions = rows.map((row) => ({ ...row, positions: positionsOf(row["positions"]) }))
+    const snapshots = withPositions.map(snapshotOf)
+    return snapshots.every((s): s is EquitySnapshot => s !== undefined)
+      ? Effect.succeed(snapshots)
+      : decodeSnapshotRows(withPositions)
+  }
   const decodeTraded = Schema.decodeUnknownEffect(Schema.Array(TradedRow))
 
   const equity = Effect.fn("TradeLedger.equity")(

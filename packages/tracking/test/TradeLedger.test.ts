@@ -233,6 +233,25 @@ describe("TradeLedger on SQLite", () => {
         assert.strictEqual((yield* changes) - before, 1)
       }).pipe(Effect.provide(ledgerOn(Database.layerSqlite(tempDb()))))))
 
+  it.effect("snapshots read back field for field as recorded; a stored row that does not decode fails the read", () =>
+    withMarket((market) =>
+      Effect.gen(function*() {
+        const ledger = yield* TradeLedger
+        const sql = yield* SqlClient.SqlClient
+        const sim = yield* simulate(market, liveBook, FROM, 6)
+        for (const day of sim.days) yield* ledger.record(day)
+        const recorded = sim.days.flatMap((d) => d.snapshots)
+          .toSorted((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : a.session < b.session ? -1 : 1))
+        const read = (yield* ledger.equity({ book: liveBook })).map(({ traded: _, ...snapshot }) => snapshot)
+        assert.isTrue(recorded.some((s) => s.positions.length > 0))
+        assert.deepStrictEqual(read, recorded)
+        const held = recorded.find((s) => s.positions.length > 0)!
+        yield* sql`UPDATE ledger_equity SET positions = ${`[["spy", 1, "long", 1, 1, 1, 0]]`}
+          WHERE book = ${liveBook} AND account = ${held.account} AND session = ${held.session}`
+        const failure = yield* ledger.equity({ book: liveBook }).pipe(Effect.flip)
+        assert.include(failure.message, "UPPERCASE ticker")
+      }).pipe(Effect.provide(ledgerOn(Database.layerSqlite(tempDb()))))))
+
   it.effect("a ledger written before migrations 0010, 0012 and 0014 reads back as a new one does, and takes more sessions alike", () =>
     withMarket((market) =>
       Effect.gen(function*() {
