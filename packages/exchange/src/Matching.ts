@@ -11,11 +11,14 @@
  * **Gotchas**
  * - `advance` runs inside the caller's write transaction; it creates an account it does not find (at the present,
  *   with a fresh key pair) and fails `InvalidRequest` for a present before the account's point.
- * - It returns the account row at the present's point, with the cash its fills settled.
+ * - It returns the account row at the present's point, with the cash its fills settled. Cash is written with the
+ *   point (`Ledger.setPoint`), once; if processing fails part way, the cash the fills before the failure settled is
+ *   written with the point unchanged (those fills may stand: `GroupCommit`), so the next advance resumes from there.
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import * as SqlError from "effect/sql/SqlError"
 import type { AccountId, OrderType, TradingDay } from "@council/domain"
 import type { MarketData } from "@council/market"
 import { closeTimestamp, openTimestamp, pointBefore, type SessionPoint } from "./Calendar.ts"
@@ -162,7 +165,14 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
     }
     if (!pointBefore(current, target)) return row
     const book: Book = { account, cash: row.cash }
-    yield* processBetween(book, current, target)
+    const startCash = row.cash
+    // an expected failure on the way leaves the fills before it standing (`GroupCommit` commits a batch in which a
+    // call failed so): their cash stands with them, at the point not reached. A database error rolls the batch
+    // back instead, and so does this write failing (a defect)
+    yield* processBetween(book, current, target).pipe(
+      Effect.tapError((error) =>
+        SqlError.isSqlError(error) || book.cash === startCash ? Effect.void : Effect.orDie(ledger.setPoint(account, current, book.cash)))
+    )
     yield* ledger.setPoint(account, target, book.cash)
     return { ...row, cash: book.cash, last_session: target.session, phase: target.phase }
   })

@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { Effect, Layer, Ref } from "effect"
 import type * as SqlClient from "effect/sql/SqlClient"
 import { AccountId, type Bar, isoOf, momentAt, type NewYorkMoment, type OrderIntent, Ticker, TradingDay } from "@council/domain"
-import { MarketData } from "@council/market"
+import { MarketData, type MarketDataError } from "@council/market"
 import { Database } from "@council/store"
 import type { Broker } from "@council/broker"
 import { ExchangeSession, LocalExchange, type LocalExchangeOptions } from "@council/exchange"
@@ -108,13 +108,15 @@ export const withExchange = <A, E>(
     readonly database?: Layer.Layer<SqlClient.SqlClient, Database.DatabaseError>
     readonly exchange?: LocalExchangeOptions
     readonly bars?: Record<string, ReadonlyArray<Bar>>
+    /** Instead of `bars`: the market data itself (say, one that fails on demand). */
+    readonly market?: Layer.Layer<MarketData, MarketDataError>
   } = {}
 ) =>
   Effect.gen(function*() {
     const day = yield* Ref.make<NewYorkMoment>(momentAt(options.start ?? D1, options.time ?? SESSION_TIME))
     const layer = LocalExchange.layer(options.exchange).pipe(
       Layer.provide(options.database ?? Database.layerSqlite(options.filename ?? ":memory:")),
-      Layer.provide(MarketData.layerTest(options.bars ?? bars)),
+      Layer.provide(options.market ?? MarketData.layerTest(options.bars ?? bars)),
       Layer.provide(ExchangeSession.layerRef(day)),
       Layer.fresh
     )

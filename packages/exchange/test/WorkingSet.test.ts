@@ -1,8 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
-import type { TradingDay } from "@council/domain"
+import { Effect, Exit, Layer } from "effect"
+import { AccountId, type TradingDay } from "@council/domain"
 import type { Broker } from "@council/broker"
-import { D1, D2, D3, D5, D6, intent, ocoExit, QQQ, SPY, tempDatabase, withExchange } from "./ExchangeFixture.ts"
+import { LocalExchange } from "@council/exchange"
+import { MarketData, MarketDataError } from "@council/market"
+import { bars, D1, D2, D3, D5, D6, intent, ocoExit, QQQ, SPY, tempDatabase, withExchange } from "./ExchangeFixture.ts"
 
 /** Everything a broker says of the account, as one value. */
 const stateOf = (broker: Broker) =>
@@ -84,5 +86,56 @@ describe("WorkingSet", () => {
           assert.strictEqual(refused._tag === "BrokerError" ? refused.reason : refused._tag, "InsufficientBuyingPower")
           assert.strictEqual((yield* broker.listOrders({ status: "open" })).length, 1)
         }), { filename })
+    }))
+
+  // Fills write their cash once, with the account's new point. Bringing an account to the present can fail part
+  // way (the market data fails on a later order's bar); in a transaction shared with other calls (`GroupCommit`)
+  // what it wrote before stands: the fills on the way must stand with their cash.
+  it.effect("a fill stands with its cash when bringing the account to the present fails after it", () =>
+    Effect.gen(function*() {
+      let feedDown = false
+      const market = Layer.effect(
+        MarketData,
+        Effect.map(Effect.service(MarketData), (inner) =>
+          MarketData.of({
+            ...inner,
+            bars: (query) =>
+              feedDown && query.symbol === QQQ
+                ? Effect.fail(new MarketDataError({ reason: "Unavailable", message: "the feed is down" }))
+                : inner.bars(query)
+          }))
+      ).pipe(Layer.provide(MarketData.layerTest(bars)))
+      const buyBoth = (broker: Broker) =>
+        Effect.andThen(
+          broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 })),
+          broker.placeOrder(intent({ symbol: QQQ, side: "buy", qty: 10 }))
+        )
+      const cashAndPositions = (broker: Broker) =>
+        Effect.map(broker.getAccount, (a) => ({ cash: a.cash, positions: a.positions.map((p) => [p.symbol, p.qty]) }))
+      // where nothing failed
+      const expected = yield* withExchange(({ broker, closeDay }) =>
+        Effect.gen(function*() {
+          yield* buyBoth(broker)
+          yield* closeDay
+          return yield* cashAndPositions(broker)
+        }))
+      assert.deepStrictEqual(expected.positions, [[QQQ, 10], [SPY, 10]])
+      const actual = yield* withExchange(({ broker, closeDay, exchange }) =>
+        Effect.gen(function*() {
+          // SPY's market order is older than QQQ's: at the close it fills first, then QQQ's bar fails
+          yield* buyBoth(broker)
+          const others = ["GPT", "GEMINI", "GROK", "DEEPSEEK"].map((id) => LocalExchange.broker(exchange, AccountId.make(id)))
+          yield* Effect.forEach(others, (other) => other.getAccount, { discard: true })
+          yield* closeDay
+          feedDown = true
+          // the accounts are brought to the close together: one transaction, in which this one fails
+          const [mine] = yield* Effect.all([Effect.exit(broker.getAccount), ...others.map((other) => other.getAccount)], {
+            concurrency: "unbounded"
+          })
+          assert.isTrue(Exit.isFailure(mine))
+          feedDown = false
+          return yield* cashAndPositions(broker)
+        }), { market })
+      assert.deepStrictEqual(actual, expected)
     }))
 })

@@ -243,8 +243,10 @@ const askTurn = <A>(
     const started = yield* Clock.currentTimeMillis
     const log: TurnLog = { wire: [], failures: [], attempts: 0, reserved: 1 }
 
+    // settling is not interrupted (a deadline, Ctrl-C): the reservation is charged what the turn cost, never left
+    // at its worst case; an interruption waits for it
     const record = (result: TurnResult<A>, settlement: TurnSettlement) =>
-      Effect.gen(function*() {
+      Effect.uninterruptible(Effect.gen(function*() {
         const settled = yield* budget.settle(reservation, settlement.charge)
         const last = log.wire.at(-1)
         exchanges.push({
@@ -268,7 +270,7 @@ const askTurn = <A>(
           finishReason: last?.finishReason ?? settlement.finish
         })
         return result
-      })
+      }))
 
     /** A budget refusal of a retry: the turn stops there and the question fails with it. */
     let refused: LlmBudgetExceeded | StoreError | undefined
@@ -317,7 +319,11 @@ const askTurn = <A>(
       return yield* Effect.fail(error)
     }
     const outcome = resultOf(exit, log, timeout, model.spec.maxOutputTokens)
-    if (Cause.isCause(outcome)) return yield* Effect.failCause(outcome)
+    if (Cause.isCause(outcome)) {
+      // a defect: what was reserved is settled all the same, then the defect goes on
+      yield* Effect.uninterruptible(Effect.ignore(budget.settle(reservation, chargeOf(log))))
+      return yield* Effect.failCause(outcome)
+    }
     return yield* record(outcome.result, outcome.settlement)
   })
 

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Redacted } from "effect"
+import { Effect, Exit, Fiber, Layer, Redacted, Stream } from "effect"
+import { LanguageModel } from "effect/ai"
 import { TestClock } from "effect/testing"
 import { FetchHttpClient } from "effect/http"
 import { AccountId, type RunId, TradingDay } from "@council/domain"
@@ -109,6 +110,53 @@ describe("LlmBudget", () => {
       assert.isTrue(answer.exchanges[0]!.costEstimated)
       assert.deepStrictEqual(entries.map((e) => [e.actor, e.estimated, e.costUsd]), [["GROQ", true, answer.exchanges[0]!.costUsd]])
     }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 1, perMonthUsd: null }, entries), inRun)))
+  })
+  it.effect("an answer window that closes while an answer's cost is being written still charges what it cost", () => {
+    const entries: Array<SpendEntry> = []
+    const memory = makeMemory(entries)
+    let revising = false
+    // a store slow to write (another process holds the database's lock)
+    const slowStore = SpendLedger.of({
+      ...memory,
+      revise: (id, cost) => Effect.andThen(Effect.sync(() => (revising = true)), Effect.andThen(Effect.sleep("30 seconds"), memory.revise(id, cost)))
+    })
+    return Effect.gen(function*() {
+      const fake = yield* fakeProvider(() => undefined)
+      const lm = yield* OpenAiChat.make({ provider: "openai", baseUrl: fake.url, apiKey: Redacted.make("sk-budget-test"), model: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: null })
+      const model = Ask.roleModel({ provider: "openai", id: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: null }, lm, { timeout: "10 minutes", deadline: "20 seconds" })
+      const fiber = yield* Effect.forkChild(Ask.ask(model, PitchPrompt.pitchQuestion(AccountId.make("GROQ"), { snapshot, account: null })))
+      // the answer came (usage: 800 uncached + 200 cached in, 100 out = $0.00355); its cost is being written
+      yield* until(() => revising)
+      yield* TestClock.adjust("21 seconds")
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(fiber)
+      assert.strictEqual(entries.length, 1)
+      assert.isFalse(entries[0]!.estimated, "charged the worst case, not what the answer cost")
+      assert.closeTo(entries[0]!.costUsd, 0.00355, 1e-12)
+    }).pipe(Effect.provide(Layer.mergeAll(
+      FetchHttpClient.layer,
+      LlmBudget.layer(prices, { perRunUsd: 1, perMonthUsd: null }).pipe(Layer.provide(Layer.succeed(SpendLedger, slowStore))),
+      inRun
+    )))
+  })
+  it.effect("a call that dies still settles its reservation: nothing stays under way", () => {
+    const entries: Array<SpendEntry> = []
+    return Effect.gen(function*() {
+      const budget = yield* LlmBudget
+      const lm = yield* LanguageModel.make({
+        generateText: () => Effect.die(new Error("adapter bug")),
+        streamText: () => Stream.die(new Error("adapter bug"))
+      })
+      const model = Ask.roleModel({ provider: "openai", id: "gpt-5.4", maxOutputTokens: 1000, reasoningEffort: null }, lm)
+      const died = yield* Effect.exit(Ask.ask(model, PitchPrompt.pitchQuestion(AccountId.make("GROQ"), { snapshot, account: null })))
+      assert.isTrue(Exit.hasDies(died))
+      // the dead call stays charged its worst case, as spent: none of it is still under way
+      assert.strictEqual(entries.length, 1)
+      const refused = yield* Effect.flip(budget.reserve({ ...call, maxOutputTokens: 1_000_000 }))
+      if (refused._tag !== "LlmBudgetExceeded") return assert.fail(`refused with ${refused._tag}`)
+      assert.strictEqual(refused.inFlightUsd, 0)
+      assert.closeTo(refused.spentUsd, entries[0]!.costUsd, 1e-12)
+    }).pipe(Effect.provide(Layer.mergeAll(budgetWith({ perRunUsd: 1, perMonthUsd: null }, entries), inRun)))
   })
 })
 
