@@ -28,8 +28,11 @@ const ALPACA_ADAPTER = /packages\/broker\/src\/alpaca\//
 const REMOTE_FEEDS = /packages\/market\/src\/(AlpacaBars|PolygonBars|RemoteBars)\.ts$/
 const SLACK = /packages\/notify\/src\/(Slack|NotifierConfig)/
 const EXCHANGE_SERVER = /packages\/exchange\/src\/server\//
-/** The exchange but its fill model and the session calendar it reads: pure rules the paper baselines trade through. */
-const EXCHANGE_BEYOND_FILLS = /packages\/exchange\/src\/(?!(FillModel|Calendar)\.ts$)/
+/**
+ * The exchange but its fill model and the session calendar it reads (pure rules the paper baselines trade through)
+ * and its row guards (a schema check the trade ledger's reads share).
+ */
+const EXCHANGE_BEYOND_FILLS = /packages\/exchange\/src\/(?!(FillModel|Calendar|RowGuard)\.ts$)/
 /** The provider adapters and what only asking a model needs (`@council/llm/live`), and effect/ai. */
 const LLM_LIVE = /packages\/llm\/src\/(live|Seating|Ask|LlmCouncil|OpenAiChat|AnthropicMessages|ProviderHttp|ProviderErrors|PitchPrompt|ReviewPrompt|ChairmanPrompt)\.ts$|effect\/dist\/ai\//
 /** Any market module but the feed's configuration reader, which every command runs to check the environment. */
