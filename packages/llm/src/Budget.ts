@@ -214,9 +214,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
     const reserveRetry = (reservation: Reservation) =>
       lock.withPermits(1)(Effect.gen(function*() {
         const made = requests.get(reservation.entry) ?? 1
-        const to = new Date(Date.parse(reservation.month))
-        to.setUTCMonth(to.getUTCMonth() + 1)
-        yield* check(reservation.call, reservation.worstCaseUsd, reservation, { from: reservation.month, to: to.toISOString() })
+        yield* check(reservation.call, reservation.worstCaseUsd, reservation, monthOf(Date.parse(reservation.month)))
         yield* ledger.revise(reservation.entry, { costUsd: (made + 1) * reservation.worstCaseUsd, estimated: reservation.worstCaseUsd > 0 })
         requests.set(reservation.entry, made + 1)
         hold(reservation, reservation.month, reservation.worstCaseUsd)
