@@ -150,9 +150,8 @@ const isSnapshotColumns = RowGuard.make(Schema.Struct({
 }))
 const isPosition = RowGuard.make(Position)
 
-/** What decoding `row` by `SnapshotRow` gives, when its guards pass; `undefined` otherwise. */
-const snapshotOf = (row: Record<string, unknown>): EquitySnapshot | undefined => {
-  const positions = row["positions"]
+/** What decoding `row` (its `positions` parsed) by `SnapshotRow` gives, when its guards pass; `undefined` otherwise. */
+const snapshotOf = (row: Record<string, unknown>, positions: unknown): EquitySnapshot | undefined => {
   if (!isSnapshotColumns(row) || !Array.isArray(positions) || !positions.every(isPosition)) return undefined
   return {
     account: row.account,
@@ -398,11 +397,11 @@ const make = Effect.gen(function*() {
   const decodeSnapshotRows = Schema.decodeUnknownEffect(Schema.Array(SnapshotRow))
   /** The rows as snapshots: checked by guards (a full-range book holds ~29,000), by the schema if one fails. */
   const decodeSnapshots = (rows: ReadonlyArray<Record<string, unknown>>) => {
-    const withPositions = rows.map((row) => ({ ...row, positions: positionsOf(row["positions"]) }))
-    const snapshots = withPositions.map(snapshotOf)
+    const positions = rows.map((row) => positionsOf(row["positions"]))
+    const snapshots = rows.map((row, i) => snapshotOf(row, positions[i]))
     return snapshots.every((s): s is EquitySnapshot => s !== undefined)
       ? Effect.succeed(snapshots)
-      : decodeSnapshotRows(withPositions)
+      : decodeSnapshotRows(rows.map((row, i) => ({ ...row, positions: positions[i] })))
   }
   const decodeTraded = Schema.decodeUnknownEffect(Schema.Array(TradedRow))
 
