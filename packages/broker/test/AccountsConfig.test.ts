@@ -27,8 +27,8 @@ describe("AccountsConfig.load", () => {
     Effect.gen(function*() {
       const loaded = yield* load({
         ...json([account({ baseUrl: "http://127.0.0.1:8787/", settings: { maxOrderValue: 500 }, rateLimitPerMinute: 60 })]),
-        ALPACA_CHATGPT_KEY_ID: "ignored",
-        ALPACA_CHATGPT_SECRET_KEY: "ignored"
+        PAPER_ALPACA_KEY_ID: "ignored",
+        PAPER_ALPACA_SECRET_KEY: "ignored"
       })
       assert.strictEqual(loaded.source, "TRADING_ACCOUNTS_CONFIG")
       const [a] = loaded.accounts
@@ -39,6 +39,24 @@ describe("AccountsConfig.load", () => {
       assert.strictEqual(Redacted.value(a!.credentials!.secretKey), "s3cr3t-value")
       assert.notInclude(JSON.stringify(a), "s3cr3t-value")
       assert.notInclude(String(a?.credentials?.secretKey), "s3cr3t-value")
+    }))
+
+  it.effect("refuses a later source's account variables set beside TRADING_ACCOUNTS_CONFIG instead of ignoring them", () =>
+    Effect.gen(function*() {
+      const refused: ReadonlyArray<readonly [Record<string, string>, string]> = [
+        [{ COUNCIL_ACCOUNTS: "CHATGPT" }, "COUNCIL_ACCOUNTS"],
+        [{ ALPACA_CHATGPT_KEY_ID: "PKOTHER", ALPACA_CHATGPT_SECRET_KEY: "other-secret" }, "ALPACA_CHATGPT_KEY_ID"],
+        [{ ALPACA_COUNCIL_BASE_URL: "http://127.0.0.1:9" }, "ALPACA_COUNCIL_BASE_URL"],
+        [{ ALPACA_TRADER1_SECRET_KEY: "other-secret" }, "ALPACA_TRADER1_SECRET_KEY"]
+      ]
+      for (const [extra, variable] of refused) {
+        const error = yield* Effect.flip(load({ ...json([account(), account({ id: "TRADER1" })]), ...extra }))
+        assert.strictEqual(
+          error.message,
+          `${variable} is set beside TRADING_ACCOUNTS_CONFIG, which configures the accounts (CHATGPT, TRADER1) and would leave it unused: unset one of them`
+        )
+        assert.notInclude(error.message, "other-secret")
+      }
     }))
 
   it.effect("reads the seed's per-account variables for COUNCIL_ACCOUNTS", () =>
