@@ -12,6 +12,9 @@ const account = (fields: Record<string, unknown> = {}) => ({
   ...fields
 })
 
+/** A live key pair (`AK…`): what a LIVE account on Alpaca's live host needs. */
+const LIVE_CREDENTIALS = { keyId: "AKTESTKEY", secretKey: "s3cr3t-value" }
+
 const json = (accounts: unknown) => ({ TRADING_ACCOUNTS_CONFIG: JSON.stringify(accounts) })
 
 describe("AccountsConfig.load", () => {
@@ -86,7 +89,7 @@ describe("AccountsConfig.load", () => {
   it.effect("accepts a LIVE account only with the environment switch and the account's confirmation", () =>
     Effect.gen(function*() {
       const loaded = yield* load({
-        ...json([account({ mode: "LIVE", liveConfirmed: true })]),
+        ...json([account({ mode: "LIVE", liveConfirmed: true, credentials: LIVE_CREDENTIALS })]),
         COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY"
       })
       assert.strictEqual(loaded.accounts[0]?.mode, "LIVE")
@@ -126,7 +129,7 @@ describe("AccountsConfig.load", () => {
   it.effect("makes a LIVE account a dry run unless it says \"dryRun\": false", () =>
     Effect.gen(function*() {
       const live = (settings?: object) =>
-        load({ ...json([account({ mode: "LIVE", liveConfirmed: true, ...(settings ? { settings } : {}) })]), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" })
+        load({ ...json([account({ mode: "LIVE", liveConfirmed: true, credentials: LIVE_CREDENTIALS, ...(settings ? { settings } : {}) })]), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" })
       assert.isTrue((yield* live()).accounts[0]?.settings.dryRun)
       assert.isTrue((yield* live({ maxOrderValue: 100 })).accounts[0]?.settings.dryRun)
       assert.isFalse((yield* live({ dryRun: false })).accounts[0]?.settings.dryRun)
