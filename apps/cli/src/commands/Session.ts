@@ -12,7 +12,8 @@ import { CliFailure } from "../CliFailure.ts"
  * broker's current session (as its clock tells; a local exchange server's clock follows the run's session
  * header). The in-process exchange carries positions across days, so it cannot even read a moment before one it
  * has reached (a close run of a day after that day's after-close run, say) — that part holds for dry runs too.
- * Anything else is refused up front (exit 2), before any order.
+ * Anything else is refused up front (exit 2), before any order — and, when sending, so is an account configured in
+ * another mode than the run was decided for (`ensureSameModes`), before any request.
  */
 export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<AccountProfile>, sending: boolean) =>
   Effect.gen(function*() {
