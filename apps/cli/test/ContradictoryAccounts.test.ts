@@ -1,21 +1,15 @@
-import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
+import { countingBroker } from "./BrokerDoubles.ts"
 import { cliAsync, tempHome } from "./CliHarness.ts"
 
 const SECRET = "SECRET-CANARY-contradictory-accounts-8d2a"
 
 describe("money-moving commands refuse contradictory account variables before any request", () => {
   it("close-all --yes with COUNCIL_ACCOUNTS beside TRADING_ACCOUNTS_CONFIG closes nothing: exit 2, one line, no home", async () => {
-    const requests: Array<string> = []
-    const broker = createServer((req, res) => {
-      requests.push(`${req.method} ${req.url}`)
-      res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ message: "must not be reached" }))
-    })
-    await new Promise<void>((done) => broker.listen(0, "127.0.0.1", done))
-    const baseUrl = `http://127.0.0.1:${(broker.address() as AddressInfo).port}`
+    const broker = await countingBroker()
+    const baseUrl = broker.url
     try {
       const accounts = JSON.stringify(["COUNCIL", "CLAUDE"].map((id) => ({
         id,
@@ -37,7 +31,7 @@ describe("money-moving commands refuse contradictory account variables before an
         )
         assert.strictEqual(r.stdout, "")
       }
-      assert.deepStrictEqual(requests, [])
+      assert.deepStrictEqual(broker.requests, [])
       assert.isFalse(existsSync(home))
     } finally {
       broker.close()

@@ -1,6 +1,5 @@
-import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
+import { countingBroker } from "./BrokerDoubles.ts"
 import { cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
 
 const SECRET = "SECRET-CANARY-recorded-modes-5f1c9e"
@@ -20,13 +19,8 @@ const liveNow = (id: string, baseUrl: string) => ({
 
 describe("a run decided for PAPER accounts never sends to the same names configured LIVE later", () => {
   it("approve and a fork that sends refuse before any request (exit 2, one line); the run keeps waiting", async () => {
-    const requests: Array<string> = []
-    const broker = createServer((req, res) => {
-      requests.push(`${req.method} ${req.url}`)
-      res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ message: "must not be reached" }))
-    })
-    await new Promise<void>((done) => broker.listen(0, "127.0.0.1", done))
-    const baseUrl = `http://127.0.0.1:${(broker.address() as AddressInfo).port}`
+    const broker = await countingBroker()
+    const baseUrl = broker.url
     try {
       const home = tempHome()
       const decided = await cliAsync(home, ["run", "daily", "--date", "2026-06-05", "--accounts", "CLAUDE"])
@@ -45,7 +39,7 @@ describe("a run decided for PAPER accounts never sends to the same names configu
         assert.match(r.stderr.trim(), /^error: CLAUDE was decided as a PAPER account but is configured LIVE here: nothing is sent/)
         assert.notInclude(r.stdout + r.stderr, SECRET)
       }
-      assert.deepStrictEqual(requests, [])
+      assert.deepStrictEqual(broker.requests, [])
 
       const shown = await cliAsync(home, ["show", awaiting, "--json"])
       assert.strictEqual(JSON.parse(shown.stdout).run.status, "awaiting-approval")

@@ -18,8 +18,8 @@ describe("a backtest's report page in Chromium", () => {
       await page.goto(pathToFileURL(join(home, "backtests", `${id}.report.html`)).href)
       const settings = await page.$$eval("table.settings td:first-child", (tds) => tds.map((td) => td.textContent))
       assert.include(settings, "accounts")
-      const width = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, window: window.innerWidth }))
-      assert.isAtMost(width.page, width.window, "the report scrolls sideways")
+      const width = await page.$eval("html", (html) => html.scrollWidth)
+      assert.isAtMost(width, page.viewportSize()!.width, "the report scrolls sideways")
       assert.deepStrictEqual(problems, [])
     } finally {
       await browser.close()
