@@ -39,7 +39,7 @@ describe("the LIVE guard in the binary", () => {
     const port = (sink.address() as AddressInfo).port
     try {
       const routes: ReadonlyArray<ReadonlyArray<string>> = [["verify"], ["run", "daily"], ["close-all", "--yes"], ["exchange", "keys"]]
-      const live = (keyId: string) => ({ TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "COUNCIL", mode: "LIVE", liveConfirmed: true, credentials: { keyId, secretKey: SECRET } }]), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" })
+      const live = (keyId: string) => ({ TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "COUNCIL", mode: "LIVE", liveConfirmed: true, credentials: { keyId, secretKey: SECRET }, settings: { dryRun: false } }]), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" })
       const [confirmed, paperKey, ...refused] = await Promise.all([
         watched(tempHome(), ["verify"], live(LIVE_KEY), port),
         watched(join(tempHome(), "home"), ["close-all", "--yes"], live(KEY), port),
