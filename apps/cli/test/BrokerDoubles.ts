@@ -97,6 +97,17 @@ export const unauthorizedBroker = async () => {
   return { url: await listen(server), close: () => server.close() }
 }
 
+/** A broker that must never be reached: every request is recorded (`requests`) and answered 500. */
+export const countingBroker = async () => {
+  const requests: Array<string> = []
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`)
+    res.writeHead(500, { "content-type": "application/json" })
+    res.end(JSON.stringify({ message: "must not be reached" }))
+  })
+  return { url: await listen(server), requests, close: () => server.close() }
+}
+
 /** What a home holds: its files and every row of every table. Equal fingerprints mean nothing was written. */
 export const fingerprint = (home: string): string => {
   if (!existsSync(home)) return "absent"

@@ -26,11 +26,12 @@ const watched = (home: string, args: ReadonlyArray<string>, env: Record<string, 
   })
 
 const KEY = "PKLIVEWATCH7Q2M9X4R1Z"
+const LIVE_KEY = "AKLIVEWATCH7Q2M9X4R1Z"
 const SECRET = "sk-live-watch-4f3e2d1c0b9a8f7e6d5c"
 const perAccount = (baseUrl: string) => ({ COUNCIL_ACCOUNTS: "COUNCIL", ALPACA_COUNCIL_KEY_ID: KEY, ALPACA_COUNCIL_SECRET_KEY: SECRET, ALPACA_COUNCIL_BASE_URL: baseUrl })
 
 describe("the LIVE guard in the binary", () => {
-  it("refuses a PAPER account pointed at Alpaca's live host on every route before any connection; a confirmed LIVE account does connect", async () => {
+  it("refuses a PAPER account pointed at Alpaca's live host on every route, and a LIVE one with a paper key, before any connection; a confirmed LIVE account does connect", async () => {
     const sink = createServer((socket) => socket.destroy())
     const accepted: Array<string> = []
     sink.on("connection", (socket) => accepted.push(String(socket.remotePort)))
@@ -38,11 +39,15 @@ describe("the LIVE guard in the binary", () => {
     const port = (sink.address() as AddressInfo).port
     try {
       const routes: ReadonlyArray<ReadonlyArray<string>> = [["verify"], ["run", "daily"], ["close-all", "--yes"], ["exchange", "keys"]]
-      const live = { TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "COUNCIL", mode: "LIVE", liveConfirmed: true, credentials: { keyId: KEY, secretKey: SECRET } }]), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" }
-      const [confirmed, ...refused] = await Promise.all([
-        watched(tempHome(), ["verify"], live, port),
+      const live = (keyId: string) => ({ TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "COUNCIL", mode: "LIVE", liveConfirmed: true, credentials: { keyId, secretKey: SECRET }, settings: { dryRun: false } }]), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" })
+      const [confirmed, paperKey, ...refused] = await Promise.all([
+        watched(tempHome(), ["verify"], live(LIVE_KEY), port),
+        watched(join(tempHome(), "home"), ["close-all", "--yes"], live(KEY), port),
         ...routes.map((args) => watched(join(tempHome(), "home"), args, perAccount("https://api.alpaca.markets"), port))
       ])
+      assert.strictEqual(paperKey!.code, 2, paperKey!.stderr)
+      assert.match(paperKey!.stderr.trim(), /^error: TRADING_ACCOUNTS_CONFIG: COUNCIL: its mode is LIVE but its key id is one of Alpaca's paper keys \(PK…\)/)
+      assert.deepStrictEqual(paperKey!.connections, [])
       for (const [i, r] of refused.entries()) {
         assert.strictEqual(r.code, 2, `${routes[i]!.join(" ")}: ${r.stderr}`)
         assert.match(r.stderr.trim(), /^error: per-account variables: COUNCIL: its base URL is Alpaca's live trading host/)

@@ -93,6 +93,8 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     assert.match(books, new RegExp(`${BACKTEST}\\s+completed\\s+2023-01-03 … 2023-03-31\\s+25\\s+6\\s+Q1 2023`))
     const claude = await run(["equity", "--account", "claude", "--from", live.sessions[3]!, "--to", live.sessions[5]!])
     assert.deepStrictEqual(claude.trim().split("\n").slice(2).map((l) => l.split(/\s+/).slice(0, 2).join(" ")), live.sessions.slice(3, 6).map((d) => `CLAUDE ${d}`))
+    const after = await run(["equity", "--from", "2099-01-02"])
+    assert.strictEqual(after.trim(), "no equity recorded in book live in this window yet")
   })
 
   it("on a fresh home reads an empty book and creates nothing", async () => {

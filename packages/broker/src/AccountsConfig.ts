@@ -15,6 +15,9 @@
  *   a JSON syntax error gives its line and column, a schema error its field and what was expected, a bad URL what
  *   is wrong with it (it may carry a password).
  * - A variable set to blanks (spaces only) is an error, not "unset"; an empty variable counts as unset.
+ * - Beside `TRADING_ACCOUNTS_CONFIG`, `COUNCIL_ACCOUNTS` and `ALPACA_{NAME}_*` (for its accounts and the six
+ *   council names) are refused, not ignored: `COUNCIL_ACCOUNTS=COUNCIL close-all --yes` must not close the
+ *   JSON's every account, nor a second key for a name go unnoticed.
  *
  * @since 0.1.0
  */
@@ -221,11 +224,30 @@ const checkAccounts = (source: AccountsSource, accounts: ReadonlyArray<AccountCo
     )
   })
 
+/**
+ * Refuses a later source's variables set beside `TRADING_ACCOUNTS_CONFIG`: `COUNCIL_ACCOUNTS` (which would not
+ * narrow its accounts) and `ALPACA_{NAME}_*` for its accounts or the six council names (another key for a name).
+ */
+const unshadowed = (ids: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const names = [...new Set([...ids, ...DEFAULT_ACCOUNTS])]
+    const variables = ["COUNCIL_ACCOUNTS", ...names.flatMap((n) => [`ALPACA_${n}_KEY_ID`, `ALPACA_${n}_SECRET_KEY`, `ALPACA_${n}_BASE_URL`])]
+    for (const variable of variables) {
+      if (Option.isSome(yield* env(variable))) {
+        return yield* fail(
+          `${variable} is set beside TRADING_ACCOUNTS_CONFIG, which configures the accounts (${ids.join(", ")}) and would leave it unused: unset one of them`
+        )
+      }
+    }
+  })
+
 /** Reads the accounts from the environment (through `Config`), first source found wins. */
 export const load: Effect.Effect<LoadedAccounts, AccountConfigError> = Effect.gen(function*() {
   const json = yield* env("TRADING_ACCOUNTS_CONFIG")
   if (Option.isSome(json)) {
-    return { source: "TRADING_ACCOUNTS_CONFIG" as const, accounts: yield* checkAccounts("TRADING_ACCOUNTS_CONFIG", yield* fromJson(json.value)) }
+    const accounts = yield* fromJson(json.value)
+    yield* unshadowed(accounts.map((a) => a.id))
+    return { source: "TRADING_ACCOUNTS_CONFIG" as const, accounts: yield* checkAccounts("TRADING_ACCOUNTS_CONFIG", accounts) }
   }
   const listed = yield* env("COUNCIL_ACCOUNTS")
   const names = Option.match(listed, {

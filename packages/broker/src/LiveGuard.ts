@@ -4,7 +4,9 @@
  * accepts (scheme, port, path, case, trailing dot, percent-encoding) — **or** its key id is one of Alpaca's live
  * keys (`AK…`; paper keys are `PK…`), whatever host it connects to. A LIVE account is refused unless
  * `COUNCIL_ALLOW_LIVE=I_UNDERSTAND_REAL_MONEY` is set **and** the account says `"liveConfirmed": true` (and says
- * `"mode": "LIVE"`: a PAPER account pointed at a live host is a contradiction, refused too).
+ * `"mode": "LIVE"`: a PAPER account pointed at a live host is a contradiction, refused too). The reverse
+ * contradictions are refused as well: a LIVE account on Alpaca's paper host, or with a paper key (`PK…`) on
+ * Alpaca's hosts (a paper key on another host, such as a local exchange rehearsing a LIVE configuration, is allowed).
  *
  * **When to use**: `guard` is the only way to obtain a `GuardedAccount`, and an Alpaca client
  * (`AlpacaClient.make`, so every `AlpacaBroker`) can only be made from a `GuardedAccount` — checked by the type
@@ -87,6 +89,10 @@ export const endpointOf = (account: AccountConfig): string =>
 export const hasLiveKey = (account: AccountConfig): boolean =>
   account.credentials !== undefined && /^\s*AK/i.test(Redacted.value(account.credentials.keyId))
 
+/** Alpaca's paper key ids start `PK`: beside mode LIVE on Alpaca's own hosts, a contradiction. */
+const hasPaperKey = (account: AccountConfig): boolean =>
+  account.credentials !== undefined && /^\s*PK/i.test(Redacted.value(account.credentials.keyId))
+
 /** The LIVE rule's first half: mode LIVE, a connection to a live host, or a live key. */
 export const isLive = (account: AccountConfig): boolean =>
   account.mode === "LIVE" || isLiveUrl(endpointOf(account)) || hasLiveKey(account)
@@ -137,6 +143,12 @@ const check = (account: AccountConfig, allow: boolean): GuardedAccount | LiveTra
   if (isLive(copy)) {
     if (!allow) return refuse(id, `mode LIVE is refused unless ${ALLOW_LIVE_VARIABLE}=${ALLOW_LIVE_VALUE} is set`)
     if (account.liveConfirmed !== true) return refuse(id, `mode LIVE also needs "liveConfirmed": true in the account`)
+  }
+  if (account.mode === "LIVE" && isAlpacaUrl(endpoint) && !isLiveUrl(endpoint)) {
+    return refuse(id, `its mode is LIVE but its base URL is Alpaca's paper host (${hostOf(endpoint)}), which trades no real money; refused (a paper account says "mode": "PAPER")`)
+  }
+  if (account.mode === "LIVE" && hasPaperKey(account) && isAlpacaUrl(endpoint)) {
+    return refuse(id, `its mode is LIVE but its key id is one of Alpaca's paper keys (PK…), which Alpaca's live host refuses; refused (live keys start with AK)`)
   }
   guarded.add(copy)
   return copy as GuardedAccount

@@ -12,6 +12,9 @@ const account = (fields: Record<string, unknown> = {}) => ({
   ...fields
 })
 
+/** A live key pair (`AK…`): what a LIVE account on Alpaca's live host needs. */
+const LIVE_CREDENTIALS = { keyId: "AKTESTKEY", secretKey: "s3cr3t-value" }
+
 const json = (accounts: unknown) => ({ TRADING_ACCOUNTS_CONFIG: JSON.stringify(accounts) })
 
 describe("AccountsConfig.load", () => {
@@ -27,8 +30,8 @@ describe("AccountsConfig.load", () => {
     Effect.gen(function*() {
       const loaded = yield* load({
         ...json([account({ baseUrl: "http://127.0.0.1:8787/", settings: { maxOrderValue: 500 }, rateLimitPerMinute: 60 })]),
-        ALPACA_CHATGPT_KEY_ID: "ignored",
-        ALPACA_CHATGPT_SECRET_KEY: "ignored"
+        PAPER_ALPACA_KEY_ID: "ignored",
+        PAPER_ALPACA_SECRET_KEY: "ignored"
       })
       assert.strictEqual(loaded.source, "TRADING_ACCOUNTS_CONFIG")
       const [a] = loaded.accounts
@@ -39,6 +42,24 @@ describe("AccountsConfig.load", () => {
       assert.strictEqual(Redacted.value(a!.credentials!.secretKey), "s3cr3t-value")
       assert.notInclude(JSON.stringify(a), "s3cr3t-value")
       assert.notInclude(String(a?.credentials?.secretKey), "s3cr3t-value")
+    }))
+
+  it.effect("refuses a later source's account variables set beside TRADING_ACCOUNTS_CONFIG instead of ignoring them", () =>
+    Effect.gen(function*() {
+      const refused: ReadonlyArray<readonly [Record<string, string>, string]> = [
+        [{ COUNCIL_ACCOUNTS: "CHATGPT" }, "COUNCIL_ACCOUNTS"],
+        [{ ALPACA_CHATGPT_KEY_ID: "PKOTHER", ALPACA_CHATGPT_SECRET_KEY: "other-secret" }, "ALPACA_CHATGPT_KEY_ID"],
+        [{ ALPACA_COUNCIL_BASE_URL: "http://127.0.0.1:9" }, "ALPACA_COUNCIL_BASE_URL"],
+        [{ ALPACA_TRADER1_SECRET_KEY: "other-secret" }, "ALPACA_TRADER1_SECRET_KEY"]
+      ]
+      for (const [extra, variable] of refused) {
+        const error = yield* Effect.flip(load({ ...json([account(), account({ id: "TRADER1" })]), ...extra }))
+        assert.strictEqual(
+          error.message,
+          `${variable} is set beside TRADING_ACCOUNTS_CONFIG, which configures the accounts (CHATGPT, TRADER1) and would leave it unused: unset one of them`
+        )
+        assert.notInclude(error.message, "other-secret")
+      }
     }))
 
   it.effect("reads the seed's per-account variables for COUNCIL_ACCOUNTS", () =>
@@ -68,7 +89,7 @@ describe("AccountsConfig.load", () => {
   it.effect("accepts a LIVE account only with the environment switch and the account's confirmation", () =>
     Effect.gen(function*() {
       const loaded = yield* load({
-        ...json([account({ mode: "LIVE", liveConfirmed: true })]),
+        ...json([account({ mode: "LIVE", liveConfirmed: true, credentials: LIVE_CREDENTIALS })]),
         COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY"
       })
       assert.strictEqual(loaded.accounts[0]?.mode, "LIVE")
@@ -108,7 +129,7 @@ describe("AccountsConfig.load", () => {
   it.effect("makes a LIVE account a dry run unless it says \"dryRun\": false", () =>
     Effect.gen(function*() {
       const live = (settings?: object) =>
-        load({ ...json([account({ mode: "LIVE", liveConfirmed: true, ...(settings ? { settings } : {}) })]), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" })
+        load({ ...json([account({ mode: "LIVE", liveConfirmed: true, credentials: LIVE_CREDENTIALS, ...(settings ? { settings } : {}) })]), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" })
       assert.isTrue((yield* live()).accounts[0]?.settings.dryRun)
       assert.isTrue((yield* live({ maxOrderValue: 100 })).accounts[0]?.settings.dryRun)
       assert.isFalse((yield* live({ dryRun: false })).accounts[0]?.settings.dryRun)

@@ -62,10 +62,29 @@ describe("LiveGuard", () => {
         assert.notInclude(error.message, "sk-liveguard-secret")
       }
       const accepted = yield* AccountsConfig.load.pipe(withEnv({
-        TRADING_ACCOUNTS_CONFIG: council({ mode: "LIVE", baseUrl: "https://api.alpaca.markets/", liveConfirmed: true }),
+        TRADING_ACCOUNTS_CONFIG: council({ mode: "LIVE", baseUrl: "https://api.alpaca.markets/", liveConfirmed: true, credentials: { keyId: "AKLIVEGUARD", secretKey: "sk-liveguard-secret" } }),
         ...allow
       }))
       assert.deepStrictEqual(accepted.accounts.map((a) => [a.id, a.mode, a.baseUrl]), [["COUNCIL", "LIVE", "https://api.alpaca.markets"]])
+    }))
+
+  it.effect("refuses a LIVE account, fully opted in, on Alpaca's paper host or with a paper key (PK…) on Alpaca's hosts", () =>
+    Effect.gen(function*() {
+      const allow = { COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" }
+      const live = (fields: Partial<Record<string, unknown>>) => ({ TRADING_ACCOUNTS_CONFIG: council({ mode: "LIVE", liveConfirmed: true, ...fields }), ...allow })
+      const refused: ReadonlyArray<readonly [Record<string, string>, RegExp]> = [
+        [live({ baseUrl: "https://PAPER-API.alpaca.markets./v2", credentials: { keyId: "AKLIVEKEY01", secretKey: "sk-liveguard-secret" } }), /^TRADING_ACCOUNTS_CONFIG: COUNCIL: its mode is LIVE but its base URL is Alpaca's paper host \(paper-api\.alpaca\.markets\)/],
+        [live({}), /^TRADING_ACCOUNTS_CONFIG: COUNCIL: its mode is LIVE but its key id is one of Alpaca's paper keys \(PK…\)/],
+        [live({ baseUrl: "https://api.alpaca.markets", credentials: { keyId: " pkpaperkey", secretKey: "sk-liveguard-secret" } }), /^TRADING_ACCOUNTS_CONFIG: COUNCIL: its mode is LIVE but its key id is one of Alpaca's paper keys \(PK…\)/]
+      ]
+      for (const [env, expected] of refused) {
+        const error = yield* Effect.flip(AccountsConfig.load.pipe(withEnv(env)))
+        assert.match(error.message, expected)
+        assert.notInclude(error.message, "sk-liveguard-secret")
+        assert.notInclude(error.message, "pkpaperkey")
+      }
+      const rehearsal = yield* AccountsConfig.load.pipe(withEnv(live({ baseUrl: "http://127.0.0.1:8787" })))
+      assert.deepStrictEqual(rehearsal.accounts.map((a) => [a.id, a.mode, a.baseUrl]), [["COUNCIL", "LIVE", "http://127.0.0.1:8787"]])
     }))
 
   it.live("counts an Alpaca live key id (AK…) as live, whatever its host: refused before any request unless opted in", () =>

@@ -303,14 +303,26 @@ export const make = Effect.fnUntraced(function*(options: SlackOptions): Effect.f
 
   const posted = new Set<Deferred.Deferred<void, NotifierError>>()
 
-  const settle = (job: Job, result: Exit.Exit<void, NotifierError>) =>
+  /** Settles `job`; a posted one that failed is warned about first (a flush that sees it settled may end the process). */
+  const settle = (job: Job, result: Exit.Exit<void, NotifierError>, warn = true) =>
     Effect.gen(function*() {
-      yield* Deferred.done(job.done, result)
-      posted.delete(job.done)
-      if (job.background && Exit.isFailure(result)) {
+      if (warn && job.background && Exit.isFailure(result)) {
         const error = result.cause.reasons.find((r) => r._tag === "Fail")
         yield* Effect.logWarning(`notification not sent: ${error?._tag === "Fail" ? error.error.message : label}`)
       }
+      yield* Deferred.done(job.done, result)
+      posted.delete(job.done)
+    })
+
+  /**
+   * The jobs of one failed request: one warning for the posted ones among them, then each fails with `error` (the
+   * warning first: a flush that sees them settled may end the process).
+   */
+  const settleFailed = (jobs: ReadonlyArray<Job>, error: NotifierError) =>
+    Effect.gen(function*() {
+      const background = jobs.filter((job) => job.background).length
+      if (background > 0) yield* Effect.logWarning(`${background === 1 ? "notification" : `${background} notifications`} not sent: ${error.message}`)
+      yield* Effect.forEach(jobs, (job) => settle(job, Exit.fail(error), false), { discard: true })
     })
 
   /** The jobs still worth sending; the others are settled (failed) on the spot. */
@@ -339,12 +351,11 @@ export const make = Effect.fnUntraced(function*(options: SlackOptions): Effect.f
       if (Exit.isSuccess(exit)) return yield* Effect.forEach(jobs, (job) => settle(job, Exit.void), { discard: true })
       const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
       if (failure === undefined || failure._tag !== "Fail") {
-        const unexpected = Exit.fail(new NotifierError({ reason: "Unavailable", message: `${label}: unexpected failure` }))
-        return yield* Effect.forEach(jobs, (job) => settle(job, unexpected), { discard: true })
+        return yield* settleFailed(jobs, new NotifierError({ reason: "Unavailable", message: `${label}: unexpected failure` }))
       }
       const suspended = suspensionAfter(settings, failure.error, yield* Clock.currentTimeMillis)
       if (suspended !== undefined) yield* Ref.set(suspension, suspended)
-      yield* Effect.forEach(jobs, (job) => settle(job, Exit.fail(failure.error.error)), { discard: true })
+      yield* settleFailed(jobs, failure.error.error)
     })
 
   const batch = Math.max(1, Math.floor(options.batch ?? 1))

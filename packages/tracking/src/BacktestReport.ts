@@ -103,9 +103,9 @@ const chart = (title: string, dates: ReadonlyArray<string>, lines: ReadonlyArray
 }
 
 const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, cls = "") =>
-  `<table${cls ? ` class="${cls}"` : ""}><thead><tr>${headers.map((h) => `<th>${escape(h)}</th>`).join("")}</tr></thead><tbody>${
+  `<div class="wide"><table${cls ? ` class="${cls}"` : ""}><thead><tr>${headers.map((h) => `<th>${escape(h)}</th>`).join("")}</tr></thead><tbody>${
     rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")
-  }</tbody></table>`
+  }</tbody></table></div>`
 
 const metricsRow = (account: string, m: AccountMetrics) => [
   escape(account),
@@ -250,7 +250,8 @@ table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}small{color:#666}.verdict{font-weight:600}
 figure{margin:12px 0}figcaption{font-weight:600}svg{width:100%;max-width:960px;height:auto}svg text{font-size:11px;fill:#444}
 .frame{fill:none;stroke:#ccc}.legend span{margin-right:12px;white-space:nowrap}.legend i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}
-.empty{color:#666}`
+.empty{color:#666}.wide{overflow-x:auto}th{white-space:normal}table.attribution td:last-child{white-space:normal;text-align:left}
+table.settings td:last-child{white-space:normal;text-align:left;overflow-wrap:anywhere}`
 
 /** The report as one self-contained HTML page (see the module's gotchas). */
 export const renderHtml = (data: ReportData): string =>

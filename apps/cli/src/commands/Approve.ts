@@ -10,6 +10,7 @@ import { Approval, DailyParams, DailyPipeline, timingOf } from "@council/daily"
 import type * as AppLayerModule from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { executeRun, holdDayLock, reportOutcome, whileHeld } from "./RunDaily.ts"
+import { ensureSameModes } from "./Session.ts"
 import { checkAt, checkStillInTime, clockOf, momentOfRun, realClockAccount } from "./Timing.ts"
 
 export interface DecideOptions {
@@ -75,6 +76,7 @@ const record = (run: RunRecord, decision: Approval.ApprovalDecision["decision"],
 export const decide = (options: DecideOptions, AppLayer: AppLayers) =>
   Effect.gen(function*() {
     const { params, run } = yield* awaitingRun(options.runId).pipe(Effect.provide(AppLayer.storage("empty")))
+    if (!options.reject) yield* ensureSameModes(params.accounts)
     const ids = params.accounts.map((a) => a.id)
     const at = yield* checkAt(options.at, ids)
     const realClock = yield* realClockAccount(ids)

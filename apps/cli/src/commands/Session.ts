@@ -12,10 +12,12 @@ import { CliFailure } from "../CliFailure.ts"
  * broker's current session (as its clock tells; a local exchange server's clock follows the run's session
  * header). The in-process exchange carries positions across days, so it cannot even read a moment before one it
  * has reached (a close run of a day after that day's after-close run, say) — that part holds for dry runs too.
- * Anything else is refused up front (exit 2), before any order.
+ * Anything else is refused up front (exit 2), before any order — and, when sending, so is an account configured in
+ * another mode than the run was decided for (`ensureSameModes`), before any request.
  */
 export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<AccountProfile>, sending: boolean) =>
   Effect.gen(function*() {
+    if (sending) yield* ensureSameModes(accounts)
     const { all } = yield* TradingAccounts
     const configs = all.filter((a) => accounts.some((p) => p.id === a.id))
     const local = configs.filter((a) => a.credentials === undefined).map((a) => a.id)
@@ -45,6 +47,24 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
       return yield* CliFailure.usage(
         `refusing to send orders for ${day} to Alpaca: its current session is ${session} (use --dry-run, or replay a past day)`
       )
+    }
+  })
+
+/**
+ * Fails when an account a recorded run was decided for (`profiles`, from its parameters) is configured here in
+ * another mode: a run decided for a PAPER account never sends to a LIVE one of the same name, nor the reverse
+ * (approving it, resuming or retrying its day, or a fork that sends). No request is made.
+ */
+export const ensureSameModes = (profiles: ReadonlyArray<AccountProfile>) =>
+  Effect.gen(function*() {
+    const { all } = yield* TradingAccounts
+    for (const profile of profiles) {
+      const mode = all.find((a) => a.id === profile.id)?.mode
+      if (mode !== undefined && mode !== profile.mode) {
+        return yield* CliFailure.usage(
+          `${profile.id} was decided as a ${profile.mode} account but is configured ${mode} here: nothing is sent (restore the configuration the run was decided with, or decide anew)`
+        )
+      }
     }
   })
 

@@ -168,7 +168,10 @@ const equityOf = (options: EquityOptions, window: Window) =>
       points.map((p) => [account, p.date, String(p.equity), String(p.cash), String(p.longMarketValue), String(p.shortMarketValue), String(p.grossExposure), String(p.traded), p.llmCost === null ? "" : String(p.llmCost), String(spy.get(p.date) ?? "")])
     )
     if (options.csv) return yield* Console.log([CSV_HEADER, ...rows].map((r) => r.join(",")).join("\n"))
-    if (rows.length === 0) return yield* Console.log(`no equity recorded in book ${book}${account ? ` for ${account}` : ""} yet`)
+    if (rows.length === 0) {
+      const windowed = window.from !== undefined || window.to !== undefined ? " in this window" : ""
+      return yield* Console.log(`no equity recorded in book ${book}${account ? ` for ${account}` : ""}${windowed} yet`)
+    }
     yield* Console.log(table(
       ["ACCOUNT", "DATE", "EQUITY", "CASH", "GROSS EXPOSURE", "TRADED", "DRAWDOWN", "LLM COST", "SPY"],
       report.accounts.flatMap(({ account, points }) =>
