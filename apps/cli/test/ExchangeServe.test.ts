@@ -123,6 +123,26 @@ describe("the daily run against `exchange serve`", () => {
 })
 
 describe("a run against a broker in another session", () => {
+  it("refuses up front a day before the one `exchange serve` has traded its accounts up to: no run, no order", async () => {
+    const exchangeHome = tempHome()
+    const served = await serveExchange(exchangeHome)
+    try {
+      const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
+      const home = tempHome()
+      const r = cli(home, ["run", "daily", "--date", "2026-06-04"], env)
+      assert.strictEqual(r.code, 2, r.stdout + r.stderr)
+      assert.strictEqual(r.stdout, "")
+      assert.match(
+        r.stderr.trim(),
+        /^error: refusing to send orders for 2026-06-04 to \w+: its broker refused the day: GET \/v2\/clock: 422 the local exchange is at 2026-06-08 \(during the session\); cannot trade 2026-06-04 \(during the session\)$/
+      )
+      assert.match(cli(home, ["runs"], env).stdout, /^no runs yet/)
+      assert.strictEqual(ordersAtExchange(exchangeHome).size, 0)
+    } finally {
+      await served.stop()
+    }
+  })
+
   it("refuses to send orders for a day that is not the broker's current session", async () => {
     const server = createServer((req, res) => {
       res.setHeader("content-type", "application/json")

@@ -39,8 +39,12 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
     const { AlpacaBroker } = yield* Effect.promise(() => import("@council/broker/Alpaca"))
     const alpaca = Option.getOrThrowWith(yield* Effect.serviceOption(AlpacaBroker), () => new Error("RoutedBrokers provides AlpacaBroker"))
     const broker = yield* alpaca.get(onAlpaca.id)
+    // an `exchange serve` refuses (422) a moment before one the account has traded up to: refused up front too
     const clock = yield* broker.getClock.pipe(
-      Effect.mapError((e) => CliFailure.failed(`cannot read Alpaca's clock for ${onAlpaca.id}: ${e.message}`))
+      Effect.mapError((e) =>
+        e.reason === "InvalidRequest"
+          ? CliFailure.usage(`refusing to send orders for ${day} to ${onAlpaca.id}: its broker refused the day: ${e.message}`)
+          : CliFailure.failed(`cannot read Alpaca's clock for ${onAlpaca.id}: ${e.message}`))
     )
     const session = clock.timestamp.slice(0, 10)
     if (session !== day) {

@@ -74,7 +74,13 @@ export const make = (market: MarketData["Service"], exchange: LocalExchange["Ser
         ? symbols.find((s) => assetId(s) === param.toLowerCase())
         : symbols.find((s) => s === param))
 
-  const getClock: Handler = () => Effect.map(exchange.clock, (clock) => json(200, AlpacaWire.toWireClock(clock)))
+  // the account is brought to the request's moment first, as every trading call does: a moment before one it has
+  // traded up to is refused (422) here too, so a client's session check sees it before it trades
+  const getClock: Handler = ({ account }) =>
+    exchange.account(account.account).pipe(
+      Effect.andThen(exchange.clock),
+      Effect.map((clock) => json(200, AlpacaWire.toWireClock(clock)))
+    )
 
   const getCalendar: Handler = ({ query }) =>
     Effect.gen(function*() {
