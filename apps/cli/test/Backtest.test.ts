@@ -123,7 +123,7 @@ describe("pnpm pipeline backtest", () => {
       assert.isTrue(paid.llmCostRecorded)
       const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
       const spent = (actor?: string) =>
-        (db.prepare(`SELECT SUM(cost_usd) AS c FROM llm_spend WHERE book = ? AND trading_day > '2026-05-04' ${actor === undefined ? "" : "AND actor = ?"}`)
+        (db.prepare(`SELECT SUM(cost_usd) AS c FROM llm_spend WHERE book = ? AND trading_day < '2026-05-06' ${actor === undefined ? "" : "AND actor = ?"}`)
           .get(...[liveId, ...(actor === undefined ? [] : [actor])]) as { c: number }).c
       const council = paid.leaderboard.rows.find((r) => r.account === "COUNCIL")!.metrics
       const claude = paid.leaderboard.rows.find((r) => r.account === "CLAUDE")!.metrics
