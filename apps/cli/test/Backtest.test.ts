@@ -156,6 +156,25 @@ describe("pnpm pipeline backtest", () => {
     }
   }, 60_000)
 
+  it("live PMs for PM accounts only (no COUNCIL): each session asks those PMs' pitches and nothing else", async () => {
+    const fake = await startFake()
+    try {
+      const range = ["--from", "2026-05-04", "--to", "2026-05-05", "--accounts", "CLAUDE", "--pms", "live", "--json"]
+      const unbounded = await cliAsync(tempHome(), ["backtest", ...range], liveEnv(fake, KEYS))
+      assert.strictEqual(unbounded.stderr.trim(), "error: --pms live: set COUNCIL_LLM_BUDGET_USD_MONTH first (2 sessions, each a run that asks its accounts' PMs; only the monthly limit bounds them all)")
+      const home = tempHome()
+      const live = await cliAsync(home, ["backtest", ...range], { ...liveEnv(fake, { ANTHROPIC_API_KEY: KEYS.ANTHROPIC_API_KEY }), COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
+      assert.strictEqual(live.code, 0, live.stderr)
+      assert.deepStrictEqual(fake.requests.map((q) => `${q.path} ${q.kind} ${q.model}`), ["/v1/messages pitch claude-sonnet-4-6", "/v1/messages pitch claude-sonnet-4-6"])
+      const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
+      const spend = db.prepare("SELECT actor, trading_day FROM llm_spend ORDER BY trading_day").all() as Array<{ actor: string; trading_day: string }>
+      db.close()
+      assert.deepStrictEqual(spend.map((r) => [r.actor, r.trading_day]), [["CLAUDE", "2026-05-04"], ["CLAUDE", "2026-05-05"]])
+    } finally {
+      await fake.close()
+    }
+  }, 60_000)
+
   it("live PMs over the LLM budget: nothing is asked, the backtest stops saying which limit to raise, and --resume under a raised one finishes it", async () => {
     const fake = await startFake()
     try {
