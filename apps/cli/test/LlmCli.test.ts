@@ -258,23 +258,28 @@ describe("pnpm pipeline run daily --accounts: only what the traded accounts need
       assert.deepStrictEqual(review.abstentions, [{ pm: "CLAUDE", reason: "not asked: no traded account trades the council's decision, the peer review's only use" }])
       assert.match(String(record.output("CouncilSynthesis")["source"]), /^offline:/)
       assert.isTrue((record.output("PmPitches") as { pitches: ReadonlyArray<{ pm: string; source: string }> }).pitches.some((p) => p.pm === "CLAUDE" && p.source === "anthropic:claude-sonnet-4-6"))
+      // a fork of that run swapping CLAUDE's model asks that model's pitch, and no review either
+      const fork = await cliAsync(home, ["replay", runId, "--from", "PmPitches", "--model", "CLAUDE=anthropic:claude-opus-4-7"], liveEnv(fake, { ANTHROPIC_API_KEY: KEYS.ANTHROPIC_API_KEY }))
+      assert.strictEqual(fork.code, 0, fork.stderr)
+      assert.deepStrictEqual(asked(fake), ["/v1/messages pitch claude-opus-4-7", "/v1/messages pitch claude-sonnet-4-6"])
+      fake.requests.length = 0
 
       // CLAUDE and GROQ: both their pitches, still nothing else
       const two = await cliAsync(tempHome(), ["run", "daily", "--accounts", "CLAUDE,GROQ"], liveEnv(fake, KEYS))
       assert.strictEqual(two.code, 0, two.stderr)
       assert.deepStrictEqual(asked(fake).filter((q) => !q.includes("claude")), ["/groq/openai/v1/chat/completions pitch openai/gpt-oss-120b"])
-      assert.deepStrictEqual(asked(fake).filter((q) => q.includes("claude")), ["/v1/messages pitch claude-sonnet-4-6", "/v1/messages pitch claude-sonnet-4-6"])
+      assert.deepStrictEqual(asked(fake).filter((q) => q.includes("claude")), ["/v1/messages pitch claude-sonnet-4-6"])
 
       // --pms naming only PMs whose accounts are not traded asks nothing: refused before anything is written
       const none = await cliAsync(tempHome(), ["run", "daily", "--accounts", "CLAUDE", "--pms", "GEMINI"], liveEnv(fake, KEYS))
       assert.strictEqual(none.code, 2, none.stderr)
       assert.strictEqual(none.stderr.trim(), "error: --pms GEMINI: no traded account uses its pitch (--accounts CLAUDE; only COUNCIL trades the council's decision, which uses every PM)")
-      assert.strictEqual(fake.requests.length, 3)
+      assert.strictEqual(fake.requests.length, 2)
 
       // with COUNCIL every PM pitches and reviews, and the chairman decides
       const council = await cliAsync(tempHome(), ["run", "daily", "--accounts", "COUNCIL,CLAUDE"], liveEnv(fake, KEYS))
       assert.strictEqual(council.code, 0, council.stderr)
-      const kinds = fake.requests.slice(3).map((q) => q.kind)
+      const kinds = fake.requests.slice(2).map((q) => q.kind)
       assert.deepStrictEqual([kinds.filter((k) => k === "pitch").length, kinds.filter((k) => k === "review").length, kinds.filter((k) => k === "chairman").length], [5, 5, 1])
     } finally {
       await fake.close()

@@ -183,6 +183,13 @@ export const fromRecord = (models: ReadonlyArray<RecordedModel>, settings?: LlmS
 }
 
 /**
+ * `lineup` (a run's recorded one) for a run trading `accounts`: without an account that trades the council's
+ * decision its PMs' peer review is not asked (`reviews: false`), as `fromSettings` decides for a new run.
+ */
+export const forAccounts = (lineup: Lineup, accounts: ReadonlyArray<string>): Lineup =>
+  tradesCouncil(accounts) ? lineup : { ...lineup, reviews: false }
+
+/**
  * `lineup` with `swaps` (`ROLE=provider:model-id`) applied, checked for prices; for forks. Fails naming a bad
  * swap, or a swapped model whose provider key is not set (it is the one model sure to be asked).
  */
@@ -217,5 +224,6 @@ export const swap = (
         return yield* fail(`${place.role}: ${modelName(place.model)} has no price in ${settings.pricesFile}; live models must be priced`)
       }
     }
-    return { lineup: { mode: places.some((p) => p.model !== "offline") ? "live" : "offline", places, notes: [] }, swapped }
+    const mode = places.some((p) => p.model !== "offline") ? "live" : "offline"
+    return { lineup: { mode, places, notes: [], ...(lineup.reviews === false ? { reviews: false as const } : {}) }, swapped }
   })

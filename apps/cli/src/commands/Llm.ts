@@ -70,7 +70,7 @@ export const forRun = (pms: Option.Option<string>, accounts: ReadonlyArray<strin
 const recordedLineup = (bundle: RunBundle) =>
   Option.match(Schema.decodeUnknownOption(DailyParams)(bundle.run.params), {
     onNone: () => Lineup.fromRecord([]),
-    onSome: (params) => Lineup.fromRecord(params.models ?? [])
+    onSome: (params) => Lineup.forAccounts(Lineup.fromRecord(params.models ?? []), params.accounts.map((a) => a.id))
   })
 
 /**
