@@ -97,8 +97,8 @@ const run = Command.make(
       Effect.all([Effect.promise(RunDaily), Effect.promise(Llm), Effect.promise(Timing)]).pipe(Effect.flatMap(([RunDaily, Llm, Timing]) =>
         Effect.gen(function*() {
           yield* ensureDaily(options.pipeline)
-          const council = yield* Llm.forRun(options.pms)
           const accounts = yield* RunDaily.selectedProfiles(options.accounts)
+          const council = yield* Llm.forRun(options.pms, accounts.map((a) => a.id))
           const readClock = (account: Parameters<typeof Timing.clockOf>[0]) => Effect.provide(Timing.clockOf(account), AppLayer.probing)
           const at = yield* Timing.resolveRunMoment(options, accounts.map((a) => a.id), readClock)
           const params = RunDaily.newRunParams(accounts, yield* AppLayer.describe, council.params, at, options.requireApproval)

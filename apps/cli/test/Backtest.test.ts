@@ -123,7 +123,7 @@ describe("pnpm pipeline backtest", () => {
       assert.isTrue(paid.llmCostRecorded)
       const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
       const spent = (actor?: string) =>
-        (db.prepare(`SELECT SUM(cost_usd) AS c FROM llm_spend WHERE book = ? AND trading_day > '2026-05-04' ${actor === undefined ? "" : "AND actor = ?"}`)
+        (db.prepare(`SELECT SUM(cost_usd) AS c FROM llm_spend WHERE book = ? AND trading_day < '2026-05-06' ${actor === undefined ? "" : "AND actor = ?"}`)
           .get(...[liveId, ...(actor === undefined ? [] : [actor])]) as { c: number }).c
       const council = paid.leaderboard.rows.find((r) => r.account === "COUNCIL")!.metrics
       const claude = paid.leaderboard.rows.find((r) => r.account === "CLAUDE")!.metrics
@@ -151,6 +151,25 @@ describe("pnpm pipeline backtest", () => {
       assert.deepStrictEqual(JSON.parse(again.stdout).unrecorded, widerOutcome.unrecorded)
       assert.deepStrictEqual(JSON.parse(again.stdout).unanswered, widerOutcome.unanswered)
       assert.strictEqual(fake.requests.length, asked, "still no request")
+    } finally {
+      await fake.close()
+    }
+  }, 60_000)
+
+  it("live PMs for PM accounts only (no COUNCIL): each session asks those PMs' pitches and nothing else", async () => {
+    const fake = await startFake()
+    try {
+      const range = ["--from", "2026-05-04", "--to", "2026-05-05", "--accounts", "CLAUDE", "--pms", "live", "--json"]
+      const unbounded = await cliAsync(tempHome(), ["backtest", ...range], liveEnv(fake, KEYS))
+      assert.strictEqual(unbounded.stderr.trim(), "error: --pms live: set COUNCIL_LLM_BUDGET_USD_MONTH first (2 sessions, each a run that asks its accounts' PMs; only the monthly limit bounds them all)")
+      const home = tempHome()
+      const live = await cliAsync(home, ["backtest", ...range], { ...liveEnv(fake, { ANTHROPIC_API_KEY: KEYS.ANTHROPIC_API_KEY }), COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
+      assert.strictEqual(live.code, 0, live.stderr)
+      assert.deepStrictEqual(fake.requests.map((q) => `${q.path} ${q.kind} ${q.model}`), ["/v1/messages pitch claude-sonnet-4-6", "/v1/messages pitch claude-sonnet-4-6"])
+      const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
+      const spend = db.prepare("SELECT actor, trading_day FROM llm_spend ORDER BY trading_day").all() as Array<{ actor: string; trading_day: string }>
+      db.close()
+      assert.deepStrictEqual(spend.map((r) => [r.actor, r.trading_day]), [["CLAUDE", "2026-05-04"], ["CLAUDE", "2026-05-05"]])
     } finally {
       await fake.close()
     }

@@ -240,6 +240,53 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
   })
 })
 
+describe("pnpm pipeline run daily --accounts: only what the traded accounts need is asked", () => {
+  /** The requests `fake` received, as `path kind model`, sorted. */
+  const asked = (fake: FakeProvider) => fake.requests.map((q) => `${q.path} ${q.kind} ${q.model}`).sort()
+
+  it("without COUNCIL, only the traded PMs' pitches: no other PM, no peer review, no chairman; the other providers' keys are not needed", async () => {
+    const fake = await startFake()
+    try {
+      const home = tempHome()
+      const only = await cliAsync(home, ["run", "daily", "--accounts", "CLAUDE", "--json"], liveEnv(fake, { ANTHROPIC_API_KEY: KEYS.ANTHROPIC_API_KEY }))
+      assert.strictEqual(only.code, 0, only.stderr)
+      assert.deepStrictEqual(asked(fake), ["/v1/messages pitch claude-sonnet-4-6"])
+      assert.include(only.stderr, "only CLAUDE's pitch is asked: no traded account trades the council's decision (COUNCIL is not in --accounts), so CHATGPT, GEMINI, GROQ, DEEPSEEK keep the offline stand-in, the chairman is the mechanical vote and no peer review is asked")
+      const runId = (JSON.parse(only.stdout) as { run: { id: string } }).run.id
+      const record = stored(home, runId)
+      const review = record.output("PeerReview") as { abstentions: ReadonlyArray<{ pm: string; reason: string }> }
+      assert.deepStrictEqual(review.abstentions, [{ pm: "CLAUDE", reason: "not asked: no traded account trades the council's decision, the peer review's only use" }])
+      assert.match(String(record.output("CouncilSynthesis")["source"]), /^offline:/)
+      assert.isTrue((record.output("PmPitches") as { pitches: ReadonlyArray<{ pm: string; source: string }> }).pitches.some((p) => p.pm === "CLAUDE" && p.source === "anthropic:claude-sonnet-4-6"))
+      // a fork of that run swapping CLAUDE's model asks that model's pitch, and no review either
+      const fork = await cliAsync(home, ["replay", runId, "--from", "PmPitches", "--model", "CLAUDE=anthropic:claude-opus-4-7"], liveEnv(fake, { ANTHROPIC_API_KEY: KEYS.ANTHROPIC_API_KEY }))
+      assert.strictEqual(fork.code, 0, fork.stderr)
+      assert.deepStrictEqual(asked(fake), ["/v1/messages pitch claude-opus-4-7", "/v1/messages pitch claude-sonnet-4-6"])
+      fake.requests.length = 0
+
+      // CLAUDE and GROQ: both their pitches, still nothing else
+      const two = await cliAsync(tempHome(), ["run", "daily", "--accounts", "CLAUDE,GROQ"], liveEnv(fake, KEYS))
+      assert.strictEqual(two.code, 0, two.stderr)
+      assert.deepStrictEqual(asked(fake).filter((q) => !q.includes("claude")), ["/groq/openai/v1/chat/completions pitch openai/gpt-oss-120b"])
+      assert.deepStrictEqual(asked(fake).filter((q) => q.includes("claude")), ["/v1/messages pitch claude-sonnet-4-6"])
+
+      // --pms naming only PMs whose accounts are not traded asks nothing: refused before anything is written
+      const none = await cliAsync(tempHome(), ["run", "daily", "--accounts", "CLAUDE", "--pms", "GEMINI"], liveEnv(fake, KEYS))
+      assert.strictEqual(none.code, 2, none.stderr)
+      assert.strictEqual(none.stderr.trim(), "error: --pms GEMINI: no traded account uses its pitch (--accounts CLAUDE; only COUNCIL trades the council's decision, which uses every PM)")
+      assert.strictEqual(fake.requests.length, 2)
+
+      // with COUNCIL every PM pitches and reviews, and the chairman decides
+      const council = await cliAsync(tempHome(), ["run", "daily", "--accounts", "COUNCIL,CLAUDE"], liveEnv(fake, KEYS))
+      assert.strictEqual(council.code, 0, council.stderr)
+      const kinds = fake.requests.slice(2).map((q) => q.kind)
+      assert.deepStrictEqual([kinds.filter((k) => k === "pitch").length, kinds.filter((k) => k === "review").length, kinds.filter((k) => k === "chairman").length], [5, 5, 1])
+    } finally {
+      await fake.close()
+    }
+  }, 60_000)
+})
+
 describe("pnpm pipeline: what a run was charged for its LLM calls", () => {
   /** The spend ledger's rows of a run: `[stage, actor, cost, estimated]`. */
   const spendOf = (home: string, runId?: string) => {

@@ -31,7 +31,7 @@ export const routes = (riskFree: number, completed: CompletedBooks) =>
     const report = Effect.gen(function*() {
       const { id } = yield* HttpRouter.params
       const book = id === "live" ? liveBook : yield* Standings.bookFor(id)
-      const data = yield* completed.through("report", book, {}, BacktestReport.reportData(book, { riskFree }))
+      const data = yield* completed.answer({ kind: "report", book, riskFree }, Standings.equityReport)
       return HttpServerResponse.text(BacktestReport.renderHtml(data), { contentType: "text/html; charset=utf-8", headers: HEADERS })
     }).pipe(
       Effect.provide(context),

@@ -23,6 +23,7 @@ import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { MonitorApi } from "@council/api"
 import { AccountsHandlers } from "./AccountsHandlers.ts"
+import type * as BookAnswers from "./BookAnswers.ts"
 import * as CompletedBooks from "./CompletedBooks.ts"
 import * as Auth from "./Auth.ts"
 import * as Compression from "./Compression.ts"
@@ -39,6 +40,8 @@ export interface Settings {
   readonly token: Option.Option<Redacted.Redacted>
   /** `COUNCIL_RISK_FREE`: the yearly risk-free rate of the leaderboard, as a fraction. */
   readonly riskFree: number
+  /** Where a book's leaderboard, equity and report are computed off the server's thread (absent: in it). */
+  readonly offThread?: BookAnswers.OffThread | undefined
 }
 
 export interface Options extends Settings {
@@ -48,7 +51,7 @@ export interface Options extends Settings {
 
 /** Every route: the API, its OpenAPI document, the dashboard and the books' report pages; large answers compressed. */
 export const routes = (settings: Settings) => {
-  const completed = CompletedBooks.make()
+  const completed = CompletedBooks.make(16, settings.offThread)
   return Layer.mergeAll(
     HttpApiBuilder.layer(MonitorApi, { openapiPath: "/openapi.json" }).pipe(
       Layer.provide([AccountsHandlers, RunsHandlers, standingsHandlers(settings.riskFree, completed), ControlHandlers]),

@@ -4,7 +4,7 @@ import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { AccountId, type TradingDay } from "@council/domain"
 import { BadRequest, MonitorApi, NotFound, Unavailable } from "@council/api"
 import { BarIndex } from "@council/market"
-import { BacktestReport, type BookId, liveBook, Standings, TradeLedger } from "@council/tracking"
+import { type BookId, liveBook, Standings, TradeLedger } from "@council/tracking"
 import type { CompletedBooks } from "./CompletedBooks.ts"
 
 const failures = {
@@ -63,25 +63,24 @@ export const standingsHandlers = (riskFree: number, completed: CompletedBooks) =
       .handle("leaderboard", ({ query }) =>
         Effect.gen(function*() {
           const window = yield* windowOf(query)
-          const board = Effect.flatMap(equityOf(window), (report) => Standings.leaderboardOf({ ...window, riskFree }, report))
-          return yield* completed.through("leaderboard", window.book, window, board)
+          return yield* completed.answer({ kind: "leaderboard", ...window, riskFree }, equityOf)
         }).pipe(Effect.catchTags(failures)))
       .handle("equity", ({ query }) =>
         Effect.gen(function*() {
           const window = yield* windowOf(query)
           return yield* (query.account === undefined
-            ? equityOf(window)
+            ? completed.answer({ kind: "equity", ...window }, equityOf)
             : completed.through(`equity ${query.account.trim().toUpperCase()}`, window.book, window, accountEquity(window, query.account)))
         }).pipe(Effect.catchTags(failures)))
       .handle("equityChart", ({ query }) =>
         Effect.gen(function*() {
           const window = yield* windowOf(query)
-          return yield* completed.through("equity chart", window.book, window, Effect.map(equityOf(window), Standings.chartOf))
+          return yield* completed.answer({ kind: "equity chart", ...window }, equityOf)
         }).pipe(Effect.catchTags(failures)))
       .handle("report", ({ params }) =>
         Effect.gen(function*() {
           const book = params.id === "live" ? liveBook : yield* Standings.bookFor(params.id)
-          return yield* completed.through("report", book, {}, BacktestReport.reportData(book, { riskFree }))
+          return yield* completed.answer({ kind: "report", book, riskFree }, equityOf)
         }).pipe(Effect.catchTags(failures)))
       .handle("backtests", () =>
         TradeLedger.use((ledger) => ledger.books).pipe(

@@ -8,7 +8,9 @@
  * is placed.
  *
  * **Details**
- * - Concurrent calls reserve their worst case atomically, so five PMs asking at once cannot jointly overrun.
+ * - Concurrent calls reserve their worst case atomically, so five PMs asking at once cannot jointly overrun; nor can
+ *   two processes on one database: the check and the reservation's row are one `SpendLedger.exclusively` step (one
+ *   `BEGIN IMMEDIATE` transaction on SQLite, an advisory lock on PostgreSQL).
  * - The reservation is written to the `SpendLedger` at once (the worst case, marked estimated): a call under way
  *   when the process dies, or whose stage attempt is dropped and retried, stays charged. A retry after a request
  *   the provider may have billed reserves another worst case (`reserveRetry`).
@@ -193,8 +195,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
         const month = monthOf(now)
         const price = prices.models[call.model]
         const worstCaseUsd = price === undefined ? 0 : worstCaseOf(price, call.inputTokens, call.maxOutputTokens)
-        yield* check(call, worstCaseUsd, { runId, book }, month)
-        const entry = yield* ledger.record({
+        const entry = yield* ledger.exclusively(Effect.andThen(check(call, worstCaseUsd, { runId, book }, month), ledger.record({
           runId,
           stage,
           actor: call.actor,
@@ -205,7 +206,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
           at: new Date(now).toISOString(),
           ...(book === undefined ? {} : { book }),
           ...(tradingDay === undefined ? {} : { tradingDay })
-        })
+        })))
         requests.set(entry, 1)
         hold({ runId, book }, month.from, worstCaseUsd)
         return { call, worstCaseUsd, price, runId, book, stage, month: month.from, entry } satisfies Reservation
@@ -214,8 +215,10 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
     const reserveRetry = (reservation: Reservation) =>
       lock.withPermits(1)(Effect.gen(function*() {
         const made = requests.get(reservation.entry) ?? 1
-        yield* check(reservation.call, reservation.worstCaseUsd, reservation, monthOf(Date.parse(reservation.month)))
-        yield* ledger.revise(reservation.entry, { costUsd: (made + 1) * reservation.worstCaseUsd, estimated: reservation.worstCaseUsd > 0 })
+        yield* ledger.exclusively(Effect.andThen(
+          check(reservation.call, reservation.worstCaseUsd, reservation, monthOf(Date.parse(reservation.month))),
+          ledger.revise(reservation.entry, { costUsd: (made + 1) * reservation.worstCaseUsd, estimated: reservation.worstCaseUsd > 0 })
+        ))
         requests.set(reservation.entry, made + 1)
         hold(reservation, reservation.month, reservation.worstCaseUsd)
       }))

@@ -7,8 +7,9 @@
  * other models), and seats it with `Seating.layer(lineup, …)` (from `@council/llm/live`).
  *
  * **Start-up checks in live mode** (`LlmConfigError`, one line naming the role and the variable):
- * - a selected role whose provider key is missing — unless `--pms` leaves that PM out (it keeps its offline
- *   stand-in, and the lineup's `notes` say so) or its model is `offline`;
+ * - a selected role whose provider key is missing — unless `--pms` leaves that PM out, or no traded account needs
+ *   it (`--accounts` without COUNCIL: only the traded PMs' pitches are asked), or its model is `offline`; a PM left
+ *   out keeps its offline stand-in, and the lineup's `notes` say so;
  * - a model with no price in the price table (`COUNCIL_PRICES` names the file).
  *
  * **Gotchas**: in a fork an unswapped role's key may be missing (its recorded answers are reused); if it is asked
@@ -49,6 +50,11 @@ export interface Lineup {
   readonly mode: "offline" | "live"
   /** The five PMs, then the chairman. */
   readonly places: ReadonlyArray<Place>
+  /**
+   * `false`: the live PMs are not asked for their peer review (no traded account trades the council's decision,
+   * the review's only use); absent: they are.
+   */
+  readonly reviews?: false
   /** Said on start-up, e.g. which PMs keep their offline stand-in. */
   readonly notes: ReadonlyArray<string>
 }
@@ -69,7 +75,8 @@ export const describeLineup = (lineup: Lineup): string => {
   const name = (p: Place) => (p.model === "offline" ? "offline" : modelName(p.model))
   const pms = lineup.places.filter((p) => p.role !== CHAIRMAN)
   const chairman = lineup.places.find((p) => p.role === CHAIRMAN)
-  return `live: ${pms.map((p) => `${p.role} ${name(p)}`).join(", ")} · chairman ${chairman === undefined ? "offline" : name(chairman)}`
+  const reviews = lineup.reviews === false ? " · no peer review asked" : ""
+  return `live: ${pms.map((p) => `${p.role} ${name(p)}`).join(", ")} · chairman ${chairman === undefined ? "offline" : name(chairman)}${reviews}`
 }
 
 const fail = (message: string) => Effect.fail(new LlmConfigError({ message }))
@@ -93,11 +100,26 @@ const checkLive = (settings: LlmSettings, prices: PriceTable, place: Place, vari
     }
   })
 
-/** The lineup of a new run. `pms`: the PMs `--pms` selected (the others keep their offline stand-ins). */
+/**
+ * Whether trading `accounts` needs the council's decision: an account that is not a PM's (COUNCIL) trades it, and
+ * it needs every PM's pitch, the peer review and the chairman. A PM's account trades its PM's own pitch only.
+ */
+const tradesCouncil = (accounts: ReadonlyArray<string> | undefined) =>
+  accounts === undefined || accounts.some((a) => !(PM_NAMES as ReadonlyArray<string>).includes(a))
+
+const listed = (roles: ReadonlyArray<string>) => roles.join(", ")
+
+/**
+ * The lineup of a new run. `pms`: the PMs `--pms` selected (the others keep their offline stand-ins). `accounts`:
+ * the accounts the run trades (all when absent). When none of them trades the council's decision (no COUNCIL),
+ * only what they trade is asked: their own PMs' pitches. The other PMs keep their offline stand-ins, the chairman
+ * is the mechanical vote, and no peer review is asked (it only informs the chairman).
+ */
 export const fromSettings = (
   settings: LlmSettings,
   prices: PriceTable,
-  pms: ReadonlyArray<string> | undefined
+  pms: ReadonlyArray<string> | undefined,
+  accounts?: ReadonlyArray<string>
 ): Effect.Effect<Lineup, LlmConfigError> =>
   Effect.gen(function*() {
     if (pms !== undefined) {
@@ -111,12 +133,27 @@ export const fromSettings = (
       return { mode: "offline", places: settings.roles.map((r) => ({ role: r.role, model: "offline" })), notes: [] }
     }
     const left = settings.roles.filter((r) => r.role !== CHAIRMAN && pms !== undefined && !pms.includes(r.role))
-    const places = settings.roles.map((r): Place => ({ role: r.role, model: left.includes(r) ? "offline" : r.model }))
+    const council = tradesCouncil(accounts)
+    const unused = council ? [] : settings.roles.filter((r) => !left.includes(r) && !accounts?.includes(r.role)).map((r) => r.role)
+    const asked = settings.roles.filter((r) => r.role !== CHAIRMAN && !left.includes(r) && !unused.includes(r.role)).map((r) => r.role)
+    if (pms !== undefined && asked.length === 0) {
+      return yield* fail(`--pms ${listed(pms)}: no traded account uses ${pms.length === 1 ? "its" : "their"} pitch (--accounts ${listed(accounts ?? [])}; only COUNCIL trades the council's decision, which uses every PM)`)
+    }
+    const places = settings.roles.map((r): Place => ({
+      role: r.role,
+      model: left.includes(r) || unused.includes(r.role) ? "offline" : r.model
+    }))
     for (const place of places) yield* checkLive(settings, prices, place, modelVariable(place.role))
-    const notes = left.length === 0
-      ? []
-      : [`${left.map((r) => r.role).join(", ")} keep${left.length === 1 ? "s" : ""} the offline stand-in (not selected with --pms)`]
-    return { mode: "live", places, notes }
+    const standIns = unused.filter((r) => r !== CHAIRMAN)
+    const notes = [
+      ...(left.length === 0 ? [] : [`${listed(left.map((r) => r.role))} keep${left.length === 1 ? "s" : ""} the offline stand-in (not selected with --pms)`]),
+      ...(council ? [] : [
+        `only ${listed(asked)}'s pitch${asked.length === 1 ? " is" : "es are"} asked: no traded account trades the council's decision (COUNCIL is not in --accounts), so ${
+          standIns.length === 0 ? "" : `${listed(standIns)} keep${standIns.length === 1 ? "s" : ""} the offline stand-in, `
+        }the chairman is the mechanical vote and no peer review is asked`
+      ])
+    ]
+    return { mode: "live", places, notes, ...(council ? {} : { reviews: false as const }) }
   })
 
 const specOf = (settings: LlmSettings | undefined, role: string, ref: { readonly provider: ProviderId; readonly id: string }): ModelSpec => {
@@ -144,6 +181,13 @@ export const fromRecord = (models: ReadonlyArray<RecordedModel>, settings?: LlmS
   })
   return { mode: places.some((p) => p.model !== "offline") ? "live" : "offline", places, notes: [] }
 }
+
+/**
+ * `lineup` (a run's recorded one) for a run trading `accounts`: without an account that trades the council's
+ * decision its PMs' peer review is not asked (`reviews: false`), as `fromSettings` decides for a new run.
+ */
+export const forAccounts = (lineup: Lineup, accounts: ReadonlyArray<string>): Lineup =>
+  tradesCouncil(accounts) ? lineup : { ...lineup, reviews: false }
 
 /**
  * `lineup` with `swaps` (`ROLE=provider:model-id`) applied, checked for prices; for forks. Fails naming a bad
@@ -180,5 +224,6 @@ export const swap = (
         return yield* fail(`${place.role}: ${modelName(place.model)} has no price in ${settings.pricesFile}; live models must be priced`)
       }
     }
-    return { lineup: { mode: places.some((p) => p.model !== "offline") ? "live" : "offline", places, notes: [] }, swapped }
+    const mode = places.some((p) => p.model !== "offline") ? "live" : "offline"
+    return { lineup: { mode, places, notes: [], ...(lineup.reviews === false ? { reviews: false as const } : {}) }, swapped }
   })

@@ -8,7 +8,8 @@
  * **Details**
  * - A seat's pitch and review go through `ask`: budget, retries, timeout, validation, one corrective turn,
  *   audit. When `ask` gets no valid answer, the PM abstains (pitch) or does not rank (review), saying why.
- * - A review with one candidate needs no model: the ranking is that candidate.
+ * - A review with one candidate needs no model: the ranking is that candidate. With `reviews: false` (see
+ *   `Lineup.fromSettings`) an LLM seat's review is not asked at all.
  * - The chairman is not asked when nobody pitched: the vote (flat) is the decision.
  *
  * @since 0.1.0
@@ -50,8 +51,17 @@ export const rosterOf = (seats: ReadonlyArray<Seat>): ReadonlyArray<RosterEntry>
 const why = (answer: Answer<unknown>): string =>
   answer.failure === undefined ? "no answer" : `${answer.failure.reason}: ${answer.failure.message}`
 
-/** `PortfolioManagers` over `seats`. */
-export const layerPms = (seats: ReadonlyArray<Seat>): Layer.Layer<PortfolioManagers, never, LlmBudget> =>
+/** Why an LLM seat's review is not asked when `layerPms` is told `reviews: false`. */
+export const REVIEW_NOT_ASKED = "not asked: no traded account trades the council's decision, the peer review's only use"
+
+/**
+ * `PortfolioManagers` over `seats`. `reviews: false` (no traded account trades the council's decision): an LLM
+ * seat's review is not asked; it answers an abstention saying so (`REVIEW_NOT_ASKED`).
+ */
+export const layerPms = (
+  seats: ReadonlyArray<Seat>,
+  options: { readonly reviews: boolean } = { reviews: true }
+): Layer.Layer<PortfolioManagers, never, LlmBudget> =>
   Layer.effect(
     PortfolioManagers,
     Effect.gen(function*() {
@@ -76,6 +86,7 @@ export const layerPms = (seats: ReadonlyArray<Seat>): Layer.Layer<PortfolioManag
       const review = Effect.fn("PortfolioManagers.review")(function*(reviewer: AccountId, request: ReviewerRequest) {
         const seat = yield* seatOf(reviewer)
         if (seat._tag === "Offline" || request.candidates.length < 2) return offlineReview(request)
+        if (!options.reviews) return { ranking: null, rationale: "", abstention: REVIEW_NOT_ASKED, exchanges: [] } satisfies ReviewAnswer
         const answer = yield* ask(seat.model, reviewQuestion(reviewer, request)).pipe(Effect.provideService(LlmBudget, budget))
         return answer.value === undefined
           ? { ranking: null, rationale: "", abstention: why(answer), exchanges: answer.exchanges } satisfies ReviewAnswer

@@ -100,7 +100,10 @@ export const layer = (
           : { _tag: "Llm", pm, model: yield* roleModelOf(connection, place.model, place.role) }
       )
     }
-    return Layer.mergeAll(layerPms(seats), chairman === undefined ? Chairman.layerOffline : layerChairman(chairman))
+    return Layer.mergeAll(
+      layerPms(seats, { reviews: lineup.reviews !== false }),
+      chairman === undefined ? Chairman.layerOffline : layerChairman(chairman)
+    )
   }))
 
 /** The budget of a live run: prices and limits, spending recorded in the store's ledger. */

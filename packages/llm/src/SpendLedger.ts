@@ -17,7 +17,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as SqlClient from "effect/sql/SqlClient"
-import type * as SqlError from "effect/sql/SqlError"
+import * as SqlError from "effect/sql/SqlError"
 import { StoreError } from "@council/engine"
 
 export const SpendEntry = Schema.Struct({
@@ -38,6 +38,9 @@ export const SpendEntry = Schema.Struct({
 })
 export type SpendEntry = typeof SpendEntry.Type
 
+/** The PostgreSQL advisory lock key of the ledger's check-and-reserve (`exclusively`): "llm spend" in digits. */
+const SPEND_LOCK = "1112130516"
+
 /**
  * The backtest whose runs are making calls (its book id), or `undefined` for the live book. A backtest's run ids
  * repeat from one backtest to the next, so the ledger keeps each row's book: per-run sums are per book and run.
@@ -53,6 +56,13 @@ export class SpendLedger extends Context.Service<SpendLedger, {
   readonly runTotal: (runId: string, book?: string) => Effect.Effect<number, StoreError>
   /** Sum of calls with `from <= at < to` (ISO-8601 text). */
   readonly totalBetween: (from: string, to: string) => Effect.Effect<number, StoreError>
+  /**
+   * Runs `effect` (sums read, then a row written) as one step no other process's `exclusively` interleaves with:
+   * the budget's check and its reservation. On SQLite one `BEGIN IMMEDIATE` transaction (the write lock first: a
+   * second process waits, then reads the first one's row); on PostgreSQL a transaction holding an advisory lock.
+   * In memory it runs `effect` as it is (one process: the budget's own lock serializes it).
+   */
+  readonly exclusively: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StoreError, R>
 }>()("@council/llm/SpendLedger") {
   /** In memory; `entries` are visible to tests through `makeMemory`. */
   static readonly layerMemory: Layer.Layer<SpendLedger> = Layer.sync(SpendLedger, () => makeMemory([]))
@@ -100,7 +110,12 @@ export class SpendLedger extends Context.Service<SpendLedger, {
           sql<{ total: unknown }>`SELECT SUM(cost_usd) AS total FROM llm_spend WHERE at >= ${from} AND at < ${to}`.pipe(
             Effect.map(sum),
             Effect.mapError(fail("llm_spend.totalBetween"))
-          )
+          ),
+        exclusively: (effect) =>
+          sql.withTransaction(sql.onDialectOrElse({
+            pg: () => Effect.andThen(sql`SELECT pg_advisory_xact_lock(${sql.literal(SPEND_LOCK)})`, effect),
+            orElse: () => effect
+          })).pipe(Effect.mapError((error) => SqlError.isSqlError(error) ? fail("llm_spend.exclusively")(error) : error))
       })
     })
   )
@@ -118,5 +133,6 @@ export const makeMemory = (entries: Array<SpendEntry>): SpendLedger["Service"] =
     runTotal: (runId, book) =>
       Effect.sync(() => entries.filter((e) => e.runId === runId && e.book === book).reduce((a, e) => a + e.costUsd, 0)),
     totalBetween: (from, to) =>
-      Effect.sync(() => entries.filter((e) => e.at >= from && e.at < to).reduce((a, e) => a + e.costUsd, 0))
+      Effect.sync(() => entries.filter((e) => e.at >= from && e.at < to).reduce((a, e) => a + e.costUsd, 0)),
+    exclusively: (effect) => effect
   })

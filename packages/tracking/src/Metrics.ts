@@ -28,7 +28,9 @@
  *   equity).
  * - Excess return: total return − the benchmark's total return over the same sessions (SPY buy-and-hold: its
  *   closes, dividend-adjusted when the data is).
- * - LLM cost: Σ cost_t over t = 1 … n. P&L = E_n − E_0; P&L net of cost = P&L − LLM cost; return net of cost =
+ * - LLM cost: Σ cost_t over t = 0 … n − 1, the sessions whose decisions made the P&L: E_t is taken when session
+ *   t's run starts, before its orders, so E_n − E_0 is what sessions 0 … n − 1 decided (session n's calls pay for
+ *   trades after the window). P&L = E_n − E_0; P&L net of cost = P&L − LLM cost; return net of cost =
  *   (P&L − LLM cost) / E_0.
  * A metric whose input was not given (exposure, trades, benchmark, cost) or that is undefined is `null` ("—").
  *
@@ -275,7 +277,7 @@ export const computeMetrics = (
     if (Result.isFailure(benchmark)) return Result.fail(benchmark.failure)
     benchmarkReturn = benchmark.success
   }
-  const costs = series.slice(1).map((p) => p.llmCost)
+  const costs = series.slice(0, -1).map((p) => p.llmCost)
   const llmCost = costs.every((c) => c !== undefined) ? costs.reduce((a, c) => a + c, 0) : null
   const pnl = equity[n]! - equity[0]!
   const dailyTurnover = meanOver(series, (p, previous) => (p.traded === undefined ? undefined : p.traded / previous.equity))

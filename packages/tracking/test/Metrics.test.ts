@@ -88,12 +88,12 @@ describe("Metrics.computeMetrics, against values worked out by hand", () => {
     assert.strictEqual(metricsOf(seriesOf([100, 100, 101, 100, 100])).winRateDays, 0.5)
   })
 
-  it("turnover, exposure, trades, benchmark and LLM cost (the base session's inputs are ignored)", () => {
+  it("turnover, exposure, trades, benchmark and LLM cost (the base session's traded and exposure, the last session's cost are ignored)", () => {
     const [d0, d1, d2] = weekdays(3)
     const series: Array<Metrics.EquityPoint> = [
-      { date: d0!, equity: 100, traded: 999, grossExposure: 999, llmCost: 999 },
-      { date: d1!, equity: 200, traded: 50, grossExposure: 50, llmCost: 1 },
-      { date: d2!, equity: 200, traded: 100, grossExposure: 100, llmCost: 2 }
+      { date: d0!, equity: 100, traded: 999, grossExposure: 999, llmCost: 1 },
+      { date: d1!, equity: 200, traded: 50, grossExposure: 50, llmCost: 2 },
+      { date: d2!, equity: 200, traded: 100, grossExposure: 100, llmCost: 999 }
     ]
     const m = metricsOf(series, {
       trades: [10, -5, 0, 3].map((pnl) => ({ closedOn: d2!, pnl })),

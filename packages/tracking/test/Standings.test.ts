@@ -116,6 +116,40 @@ describe("Standings", () => {
       assert.isFalse(outside.llmCostRecorded)
       assert.deepStrictEqual(outside.accounts.map((a) => a.points.map((p) => p.llmCost)), ACCOUNTS.map(() => [null]))
     }).pipe(Effect.provide(env())))
+
+  it.effect("the leaderboard's LLM cost is the spend of the sessions whose decisions made its P&L: the window's first to its last but one", () =>
+    Effect.gen(function*() {
+      const sim = yield* seeded(4)
+      const ledger = yield* SpendLedger
+      const spend: ReadonlyArray<ReadonlyArray<readonly [string, number]>> = [
+        [["CLAUDE", 1], ["CHAIRMAN", 10]],
+        [["CLAUDE", 2]],
+        [["CLAUDE", 4]],
+        [["CLAUDE", 8], ["CHAIRMAN", 16]]
+      ]
+      for (const [i, day] of sim.sessions.entries()) {
+        const runId = RunId.make(`${day}-0000beef`)
+        yield* RunStore.use((runs) =>
+          runs.createRun({
+            id: runId, pipeline: "daily", tradingDay: day, asOf: day, mode: "record", dryRun: false, codeVersion: "t", parentRunId: null,
+            forkFrom: null, status: "completed", startedAt: `${day}T20:00:00.000Z`, finishedAt: null, error: null, params: {}
+          })
+        )
+        for (const [actor, costUsd] of spend[i]!) {
+          yield* ledger.record({ runId, stage: "PmPitches", actor, purpose: "pitch", model: "openai:gpt-5.4", costUsd, estimated: false, at: `${day}T20:01:00.000Z` })
+        }
+      }
+      const costs = (report: Standings.LeaderboardReport) =>
+        Object.fromEntries(report.leaderboard!.rows.map((r) => [r.account, [r.metrics.llmCost, r.metrics.pnlNetOfCost! - r.metrics.pnl]]))
+      // sessions 0 … 3: E_3 − E_0 is what sessions 0, 1 and 2 decided; session 3's calls pay for what comes after
+      const whole = costs(yield* Standings.leaderboardReport({ book: liveBook }))
+      assert.deepStrictEqual(whole["CLAUDE"], [7, -7])
+      assert.deepStrictEqual(whole["COUNCIL"], [17, -17])
+      assert.deepStrictEqual(whole["GEMINI"], [0, 0])
+      const later = costs(yield* Standings.leaderboardReport({ book: liveBook, from: sim.sessions[1]!, to: sim.sessions[3]! }))
+      assert.deepStrictEqual(later["CLAUDE"], [6, -6])
+      assert.deepStrictEqual(later["COUNCIL"], [6, -6])
+    }).pipe(Effect.provide(env())))
 })
 
 describe("closed trades", () => {

@@ -252,14 +252,16 @@ const execute = (plan: Plan, json: boolean) =>
     const dir = yield* backtestsDir
     const file = join(dir, `${plan.id}.db`)
     if (plan.resumed && !existsSync(file)) return yield* CliFailure.failed(`backtest ${plan.id}: its database ${file} is missing`)
-    const council = plan.pms === "live" ? yield* Llm.forRun(Option.none()) : undefined
+    const council = plan.pms === "live" ? yield* Llm.forRun(Option.none(), plan.profiles.map((p) => p.id)) : undefined
     if (plan.pms === "live" && council?.lineup.mode === "offline") {
       return yield* CliFailure.usage("--pms live: no LLM is configured (set a provider's key, see the README's LLMs)")
     }
     // every session is a run of its own: only the month's limit bounds what a whole backtest may spend
     if (plan.pms === "live" && (yield* AppSettings).llm.settings.limits.perMonthUsd === null) {
       return yield* CliFailure.usage(
-        `--pms live: set COUNCIL_LLM_BUDGET_USD_MONTH first (${plan.sessions.length} sessions, each a run that asks every PM and the chairman; only the monthly limit bounds them all)`
+        `--pms live: set COUNCIL_LLM_BUDGET_USD_MONTH first (${plan.sessions.length} sessions, each a run that asks ${
+          council?.lineup.reviews === false ? "its accounts' PMs" : "every PM and the chairman"
+        }; only the monthly limit bounds them all)`
       )
     }
     const replay = plan.pms === "replay"

@@ -50,18 +50,19 @@ const announce = (lineup: Lineup.Lineup) =>
     : Console.error([`LLM ${Lineup.describeLineup(lineup)}`, ...lineup.notes.map((n) => `  ${n}`)].join("\n"))
 
 /**
- * The council of a new run, from the checked settings: offline stand-ins, or LLMs (`--pms` picks which PMs ask
- * theirs). In live mode a missing key or an unpriced model is a usage error naming the role and the variable.
- * Opens nothing.
+ * The council of a new run trading `accounts`, from the checked settings: offline stand-ins, or LLMs (`--pms` picks
+ * which PMs ask theirs; without COUNCIL among `accounts` only the traded PMs' pitches are asked, see
+ * `Lineup.fromSettings`). In live mode a missing key or an unpriced model is a usage error naming the role and the
+ * variable. Opens nothing.
  */
-export const forRun = (pms: Option.Option<string>) =>
+export const forRun = (pms: Option.Option<string>, accounts: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const { prices, settings } = (yield* AppSettings).llm
     const selected = Option.getOrUndefined(Option.map(pms, (list) => list.split(",").map((s) => s.trim().toUpperCase()).filter((s) => s !== "")))
     if (selected !== undefined && selected.length === 0) {
       return yield* CliFailure.usage(`--pms: no PM named (the PMs are ${PM_NAMES.join(", ")})`)
     }
-    const lineup = yield* Lineup.fromSettings(settings, prices, selected).pipe(usage)
+    const lineup = yield* Lineup.fromSettings(settings, prices, selected, accounts).pipe(usage)
     const layer = lineup.mode === "offline" ? offline : liveLayer(lineup, settings, prices)
     return { lineup, layer, params: paramsOf(lineup), announce: announce(lineup) } satisfies Council
   })
@@ -69,7 +70,7 @@ export const forRun = (pms: Option.Option<string>) =>
 const recordedLineup = (bundle: RunBundle) =>
   Option.match(Schema.decodeUnknownOption(DailyParams)(bundle.run.params), {
     onNone: () => Lineup.fromRecord([]),
-    onSome: (params) => Lineup.fromRecord(params.models ?? [])
+    onSome: (params) => Lineup.forAccounts(Lineup.fromRecord(params.models ?? []), params.accounts.map((a) => a.id))
   })
 
 /**

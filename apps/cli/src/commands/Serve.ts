@@ -11,6 +11,7 @@ import type { MarketData } from "@council/market"
 import { Approvals, HostCheck, Server } from "@council/server"
 import { TradeLedger } from "@council/tracking"
 import { votesByBook } from "../BacktestFiles.ts"
+import { offThread } from "../BookWorker.ts"
 import { launcher } from "./BacktestLaunch.ts"
 import { AppSettings } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
@@ -75,9 +76,11 @@ const serving = (options: ServeOptions) =>
       ].join("\n"))
       const reason = yield* Effect.raceFirst(waitForSignal, Effect.as(launcherExited, "the launching pnpm exited"))
       yield* Console.log(`${reason}: stopping`)
-    }).pipe(Effect.provide(Server.layer({ host: options.host, port: options.port, token, riskFree }).pipe(Layer.provideMerge(services))))
+    }).pipe(
+      Effect.provide(Server.layer({ host: options.host, port: options.port, token, riskFree, offThread: yield* offThread }).pipe(Layer.provideMerge(services)))
+    )
     yield* Console.log("stopped")
   })
 
 /** `serve`: the monitor API and dashboard until SIGINT/SIGTERM (after every setting is checked). */
-export const serve = (options: ServeOptions) => Effect.provide(serving(options).pipe(Effect.provide(AppLayer.market)), AppLayer.configured)
+export const serve = (options: ServeOptions) => Effect.provide(serving(options).pipe(Effect.scoped, Effect.provide(AppLayer.market)), AppLayer.configured)

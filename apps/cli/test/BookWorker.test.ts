@@ -1,0 +1,35 @@
+import { join } from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Option, Schema } from "effect"
+import { TradingDay } from "@council/domain"
+import { BookId, Standings } from "@council/tracking"
+import { BACKTEST, seedDatabase } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
+import { offThread } from "../src/BookWorker.ts"
+import { tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
+
+describe("the monitor's book worker (a thread of its own)", () => {
+  it.effect("answers a book's leaderboard, equity and chart as the CLI computes them in its own thread; a query it cannot answer is None", () =>
+    Effect.gen(function*() {
+      const home = tempHome()
+      yield* Effect.promise(() => seedDatabase(join(home, "council.db"), 3))
+      // the worker reads the settings from its environment, as `serve`'s does
+      process.env["COUNCIL_HOME"] = home
+      const ask = yield* offThread
+      const window = { book: BACKTEST, from: TradingDay.make("2023-01-10"), to: undefined }
+      const board = yield* ask({ kind: "leaderboard", ...window, riskFree: 0 })
+      const cli = yield* Effect.promise(() => cliInProcess(home, ["leaderboard", "--backtest", BACKTEST, "--from", "2023-01-10", "--json"]))
+      assert.strictEqual(cli.code, 0, cli.stderr)
+      assert.strictEqual(
+        JSON.stringify(Schema.encodeSync(Standings.LeaderboardReport)(Option.getOrThrow(board) as Standings.LeaderboardReport), null, 2),
+        cli.stdout.trim()
+      )
+      const equity = Option.getOrThrow(yield* ask({ kind: "equity", ...window })) as Standings.EquityReport
+      const csv = yield* Effect.promise(() => cliInProcess(home, ["equity", "--backtest", BACKTEST, "--from", "2023-01-10", "--csv"]))
+      assert.strictEqual(csv.stdout.trim().split("\n").length - 1, equity.accounts.reduce((n, a) => n + a.points.length, 0))
+      const chart = Option.getOrThrow(yield* ask({ kind: "equity chart", ...window })) as Standings.EquityChart
+      assert.deepStrictEqual(chart, Standings.chartOf(equity))
+      // no such book: the worker's computation fails, and the server computes it itself (saying why)
+      assert.isTrue(Option.isNone(yield* ask({ kind: "report", book: BookId.make("bt-none"), riskFree: 0 })))
+    }).pipe(Effect.scoped), { timeout: 60_000 })
+})
