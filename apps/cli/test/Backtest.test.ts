@@ -175,6 +175,32 @@ describe("pnpm pipeline backtest", () => {
     }
   }, 60_000)
 
+  it("--pms replay after a live backtest of a PM account alone: the council's recorded decisions replay all the same", async () => {
+    const fake = await startFake()
+    try {
+      const home = tempHome()
+      const env = { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD_MONTH: "100" }
+      const days = ["--from", "2026-05-04", "--to", "2026-05-05"]
+      const both = [...days, "--accounts", "COUNCIL,CLAUDE", "--json"]
+      const live = await cliAsync(home, ["backtest", ...both, "--pms", "live"], env)
+      assert.strictEqual(live.code, 0, live.stderr)
+      // a later backtest of CLAUDE's account alone asks (and records) CLAUDE's pitches only
+      const claude = await cliAsync(home, ["backtest", ...days, "--accounts", "CLAUDE", "--pms", "live", "--json"], env)
+      assert.strictEqual(claude.code, 0, claude.stderr)
+      const asked = fake.requests.length
+      const replayed = await cliAsync(home, ["backtest", ...both, "--pms", "replay"])
+      assert.strictEqual(replayed.code, 0, replayed.stderr)
+      assert.strictEqual(fake.requests.length, asked, "a replay asks no model")
+      assert.deepStrictEqual((JSON.parse(replayed.stdout) as { unanswered: object }).unanswered, {}, "every question found its recorded answer")
+      const fileOf = (r: { stdout: string }) => join(home, "backtests", `${(JSON.parse(r.stdout) as { id: string }).id}.db`)
+      const decisions = async (file: string) =>
+        (await contents(file)).filter((line) => /^ {2}(PmPitches|PeerReview|CouncilSynthesis|Execution) /.test(line))
+      assert.deepStrictEqual(await decisions(fileOf(replayed)), await decisions(fileOf(live)))
+    } finally {
+      await fake.close()
+    }
+  }, 60_000)
+
   it("live PMs over the LLM budget: nothing is asked, the backtest stops saying which limit to raise, and --resume under a raised one finishes it", async () => {
     const fake = await startFake()
     try {

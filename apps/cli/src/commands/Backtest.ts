@@ -265,7 +265,7 @@ const execute = (plan: Plan, json: boolean) =>
       )
     }
     const replay = plan.pms === "replay"
-      ? yield* BacktestReplay.recordedCalls({ main: yield* mainStore, dir, self: file, from: plan.from, to: plan.to })
+      ? yield* BacktestReplay.recordedCalls({ main: yield* mainStore, dir, self: file, from: plan.from, to: plan.to, accounts: plan.profiles.map((p) => p.id) })
       : undefined
     const unrecorded = replay?.unrecorded(plan.sessions) ?? []
     const seated = council ?? replay?.council

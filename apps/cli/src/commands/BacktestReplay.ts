@@ -3,8 +3,9 @@
  * every other backtest's — answer the backtest's questions again. A question nobody recorded (same role, model and
  * input) is not asked: the seats ask no model, so that PM abstains for the day.
  *
- * The council is the lineup of the latest recorded run that had one, so the questions carry the same models. The
- * command says which sessions have no recorded answers at all (there the whole council abstains), and how many
+ * The council seats each role with the model the latest recorded run that asked that role used (a run of PM accounts
+ * alone asks only those PMs: the others' models come from earlier runs), so the questions carry the same models; it
+ * asks the peer review when the backtest's own accounts trade the council's decision. The command says which sessions have no recorded answers at all (there the whole council abstains), and how many
  * questions of each role found no recorded answer (`missed`: the recorded runs asked other questions — another
  * `--accounts`, lineup or code version — so that PM abstained, or the chairman fell back to the mechanical vote).
  */
@@ -18,10 +19,10 @@ import * as Schema from "effect/Schema"
 import type { TradingDay } from "@council/domain"
 import { type Recording, type RunRecord, RunStore } from "@council/engine"
 import { DailyParams, DailyPipeline } from "@council/daily"
-import { AuditTrail } from "@council/llm"
+import { AuditTrail, Lineup } from "@council/llm"
 import { Database, SqlRunStore } from "@council/store"
 import { CliFailure } from "../CliFailure.ts"
-import { forReplay } from "./Llm.ts"
+import { fromRecordings } from "./Llm.ts"
 
 /** A recorded LLM answer to reuse: not a failure, and not an earlier replay's miss (no model answered it). */
 const isLlmCall = (r: Recording) =>
@@ -34,7 +35,8 @@ const modelsOf = (run: RunRecord) =>
 
 /**
  * The stores to read (the main one, given as `main`, and each `*.db` of `dir` but `self`), their runs in
- * `[from, to]`, the council to seat and the recorded answers of a day. Scoped: the backtest databases stay open.
+ * `[from, to]`, the council to seat for a backtest trading `accounts` and the recorded answers of a day. Scoped:
+ * the backtest databases stay open.
  */
 export const recordedCalls = (options: {
   readonly main: RunStore["Service"]
@@ -42,6 +44,7 @@ export const recordedCalls = (options: {
   readonly self: string
   readonly from: TradingDay
   readonly to: TradingDay
+  readonly accounts: ReadonlyArray<string>
 }) =>
   Effect.gen(function*() {
     const others = (() => {
@@ -57,21 +60,26 @@ export const recordedCalls = (options: {
       stores.push(Context.get(context, RunStore))
     }
     const byDay = new Map<string, Array<{ readonly store: RunStore["Service"]; readonly run: RunRecord }>>()
-    let lineupRun: RunRecord | undefined
+    /** Per role, the model of the latest run that asked that role (not its offline stand-in). */
+    const latest = new Map<string, { readonly model: string; readonly startedAt: string }>()
     for (const store of stores) {
       for (const run of yield* store.listRuns({ pipeline: DailyPipeline.name, limit: Number.MAX_SAFE_INTEGER })) {
         if (run.tradingDay < options.from || run.tradingDay > options.to) continue
         const models = modelsOf(run)
         if (Option.isNone(models) || models.value.every((m) => m.model.startsWith("offline"))) continue
         byDay.set(run.tradingDay, [...(byDay.get(run.tradingDay) ?? []), { store, run }])
-        if (lineupRun === undefined || run.startedAt > lineupRun.startedAt) lineupRun = run
+        for (const { role, model } of models.value) {
+          const seen = latest.get(role)
+          if (!model.startsWith("offline") && (seen === undefined || run.startedAt > seen.startedAt)) latest.set(role, { model, startedAt: run.startedAt })
+        }
       }
     }
-    if (lineupRun === undefined) {
+    if (latest.size === 0) {
       return yield* CliFailure.usage(`--pms replay: no run with LLM answers recorded between ${options.from} and ${options.to} (use --pms live or offline)`)
     }
     const missed = new Map<string, number>()
-    const council = forReplay({ run: lineupRun, checkpoints: [], recordings: [] }, (role) => void missed.set(role, (missed.get(role) ?? 0) + 1))
+    const lineup = Lineup.forAccounts(Lineup.fromRecord([...latest].map(([role, { model }]) => ({ role, model }))), options.accounts)
+    const council = fromRecordings(lineup, (role) => void missed.set(role, (missed.get(role) ?? 0) + 1))
     /** Sessions run so far that found no recorded answer at all. */
     const emptyDays = new Set<TradingDay>()
     const reuse = (day: TradingDay) =>

@@ -74,11 +74,10 @@ const recordedLineup = (bundle: RunBundle) =>
   })
 
 /**
- * The council a replay needs: the run's recorded lineup, asking no model (every answer is recorded).
- * `unrecorded` is told the role of each question that finds no recorded answer.
+ * The council seated as `lineup` that asks no model: every answer comes from recordings. `unrecorded` is told the
+ * role of each question that finds no recorded answer.
  */
-export const forReplay = (bundle: RunBundle, unrecorded?: (role: string) => void): Council => {
-  const lineup = recordedLineup(bundle)
+export const fromRecordings = (lineup: Lineup.Lineup, unrecorded?: (role: string) => void): Council => {
   const layer: CouncilLayer = lineup.mode === "offline" ? offline : Layer.unwrap(Effect.map(live, ({ Seating, http }) =>
     Seating.layer(lineup, { settings: undefined, unrecorded }).pipe(
       Layer.provideMerge(LlmBudget.layerUnlimited),
@@ -86,6 +85,10 @@ export const forReplay = (bundle: RunBundle, unrecorded?: (role: string) => void
     )))
   return { lineup, layer, params: paramsOf(lineup), announce: Effect.void }
 }
+
+/** The council a replay needs: the run's recorded lineup, asking no model (every answer is recorded). */
+export const forReplay = (bundle: RunBundle, unrecorded?: (role: string) => void): Council =>
+  fromRecordings(recordedLineup(bundle), unrecorded)
 
 /** Where a role's answers are made: a PM's in its pitch and review, the chairman's in the synthesis. */
 const lastStageOf = (role: string) => (role === Models.CHAIRMAN ? "CouncilSynthesis" : "PeerReview")
