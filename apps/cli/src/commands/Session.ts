@@ -43,7 +43,7 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
     const clock = yield* broker.getClock.pipe(
       Effect.mapError((e) =>
         e.reason === "InvalidRequest"
-          ? CliFailure.usage(`refusing to send orders for ${day} to ${onAlpaca.id}: its broker refused the day: ${e.message}`)
+          ? CliFailure.usage(`refusing to send orders for ${day} to ${onAlpaca.id}: its broker refused: ${e.message}`)
           : CliFailure.failed(`cannot read Alpaca's clock for ${onAlpaca.id}: ${e.message}`))
     )
     const session = clock.timestamp.slice(0, 10)
