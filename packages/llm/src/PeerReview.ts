@@ -49,7 +49,9 @@ const labelOf = (i: number): string =>
 
 /** A deterministic PRNG (mulberry32) seeded from the SHA-256 of `seed`. */
 const random = (seed: string): (() => number) => {
-  let state = hash("sha256", seed, "buffer").readUInt32LE(0)
+  // the first four bytes of the digest, little-endian (a hex digest is several times cheaper to get than a Buffer)
+  const hex = hash("sha256", seed, "hex")
+  let state = Number.parseInt(`${hex.slice(6, 8)}${hex.slice(4, 6)}${hex.slice(2, 4)}${hex.slice(0, 2)}`, 16)
   return () => {
     state = (state + 0x6d2b79f5) | 0
     let t = Math.imul(state ^ (state >>> 15), 1 | state)
