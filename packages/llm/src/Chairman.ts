@@ -209,7 +209,8 @@ export type ScriptedDecision =
 
 const decided = (decision: CouncilDecision): ChairmanAnswer => ({ decision, failure: null, exchanges: [] })
 
-const offlineSynthesize = Effect.fn("Chairman.synthesize")(function*(request: ChairmanRequest) {
+/** Untraced, as the offline PMs are (`PortfolioManager.ts`): a span would cost more than the vote. */
+const offlineSynthesize = Effect.fnUntraced(function*(request: ChairmanRequest) {
   const invalid = validatePitches(request.snapshot, request.pitches)
   if (invalid) return yield* invalid
   return decided(convictionVote(request.snapshot, request.pitches, request.abstentions))
