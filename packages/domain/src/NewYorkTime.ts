@@ -113,13 +113,38 @@ export const epochOf = (moment: NewYorkMoment): number =>
 /** The instant of a moment as `toISOString` text in UTC (how the exchange's ledger stamps events). */
 export const isoOf = (moment: NewYorkMoment): string => new Date(epochOf(moment)).toISOString()
 
+const DAY_MILLIS = DAY_SECONDS * 1000
+
+/**
+ * `YYYY-MM-DD` of the day `days` after 1970-01-01, by arithmetic (H. Hinnant's `civil_from_days`, the calendar
+ * `Date` counts in): what `new Date(days * DAY_MILLIS).toISOString().slice(0, 10)` writes, without a `Date` and
+ * its formatting (a backtest stamps every fill). Years outside 1000–9999 are left to `Date`.
+ */
+const dayText = (days: number): string => {
+  const z = days + 719_468
+  const era = Math.floor(z / 146_097)
+  const dayOfEra = z - era * 146_097
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365)
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100))
+  const shifted = Math.floor((5 * dayOfYear + 2) / 153)
+  const date = dayOfYear - Math.floor((153 * shifted + 2) / 5) + 1
+  const month = shifted < 10 ? shifted + 3 : shifted - 9
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+  return year >= 1000 && year <= 9999 ? `${year}-${pad(month)}-${pad(date)}` : new Date(days * DAY_MILLIS).toISOString().slice(0, 10)
+}
+
+/** The most `Date` holds, in milliseconds either side of the epoch. */
+const DATE_RANGE = 8.64e15
+
 /** The New York moment of an instant (epoch milliseconds), to the second. */
 export const momentOfEpoch = (epochMillis: number): NewYorkMoment => {
   // the New York date is the UTC date shifted by the offset; the offset of that date decides (never near a switch)
-  const guess = new Date(epochMillis - 5 * 3600_000).toISOString().slice(0, 10)
+  const shifted = epochMillis - 5 * 3600_000
+  // `Date` truncates an instant to whole milliseconds, and refuses (RangeError) what is not one
+  const guess = Math.abs(shifted) <= DATE_RANGE ? dayText(Math.floor(Math.trunc(shifted) / DAY_MILLIS)) : new Date(shifted).toISOString().slice(0, 10)
   const local = Math.floor(epochMillis / 1000) + offsetMinutes(guess) * 60
   const days = Math.floor(local / DAY_SECONDS)
-  return { day: new Date(days * DAY_SECONDS * 1000).toISOString().slice(0, 10), seconds: local - days * DAY_SECONDS }
+  return { day: dayText(days), seconds: local - days * DAY_SECONDS }
 }
 
 /** Any RFC 3339 timestamp as a New York moment; `undefined` when it is not one. */

@@ -49,6 +49,37 @@ describe("New York time", () => {
     }
   })
 
+  it("finds an instant's moment as Date's calendar does, from the year 1 to 9999 and beyond, fractions and all", () => {
+    // the calendar by `Date` (what momentOfEpoch did before it counted days itself)
+    const byDate = (epochMillis: number) => {
+      const guess = new Date(epochMillis - 5 * 3600_000).toISOString().slice(0, 10)
+      const local = Math.floor(epochMillis / 1000) + (newYorkOffset(guess) === "-04:00" ? -240 : -300) * 60
+      const days = Math.floor(local / 86_400)
+      return { day: new Date(days * 86_400_000).toISOString().slice(0, 10), seconds: local - days * 86_400 }
+    }
+    const instants: Array<number> = []
+    // every 37 h 13 min from 1985 to 2100, and each side of every UTC and New York midnight from 2018 to 2027
+    for (let t = Date.UTC(1985, 0, 1); t < Date.UTC(2100, 0, 1); t += 2233 * 60_000) instants.push(t)
+    for (let t = Date.UTC(2018, 0, 1); t < Date.UTC(2027, 0, 1); t += 86_400_000) {
+      for (const edge of [0, 4 * 3600_000, 5 * 3600_000]) instants.push(t + edge - 1, t + edge, t + edge - 0.5, t + edge + 0.5)
+    }
+    // around the epoch (fractions of a millisecond), the years 1–999 and past 9999 (Date writes those years
+    // otherwise), the ends of Date's range: the same moment, or the same refusal
+    instants.push(-1, -0.5, 0, 0.5, 17_999_999.5, 18_000_000.5, -62_135_596_800_000, Date.UTC(999, 11, 31, 23), Date.UTC(1000, 0, 1, 3))
+    instants.push(Date.UTC(9999, 11, 31, 23), 253_402_318_800_000, 8.64e15, -8.64e15 + 5 * 3600_000, 8.64e15 + 5 * 3600_000 + 1, -8.64e15)
+    instants.push(Number.NaN, Number.POSITIVE_INFINITY)
+    const outcome = (f: (t: number) => unknown, t: number) => {
+      try {
+        return JSON.stringify(f(t))
+      } catch (error) {
+        return error instanceof RangeError ? "RangeError" : String(error)
+      }
+    }
+    const differ = instants.filter((t) => outcome(momentOfEpoch, t) !== outcome(byDate, t))
+    assert.deepStrictEqual(differ, [])
+    assert.strictEqual(outcome(momentOfEpoch, Number.NaN), "RangeError")
+  })
+
   it("reads and writes wall-clock times and orders moments", () => {
     assert.strictEqual(secondsOf("15:49:59"), 15 * 3600 + 49 * 60 + 59)
     assert.isUndefined(secondsOf("24:00"))

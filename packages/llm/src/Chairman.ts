@@ -115,8 +115,31 @@ export const votesOf = (pitches: ReadonlyArray<Pitch>): Array<Vote> =>
     weight: p.symbol === FLAT || p.direction === "FLAT" ? 0 : Math.abs(p.conviction)
   }))
 
-/** The offline council: a deterministic conviction-weighted vote (see the module docs). Pitches must be valid. */
+/** The last vote on each pitches array, with what else it was asked with. */
+const lastVotes = new WeakMap<ReadonlyArray<Pitch>, {
+  readonly snapshot: MarketSnapshot
+  readonly abstentions: ReadonlyArray<Abstention>
+  readonly decision: CouncilDecision
+}>()
+
+/**
+ * The offline council: a deterministic conviction-weighted vote (see the module docs). Pitches must be valid.
+ * Asked again with the same snapshot, pitches and abstentions (the same objects: the council stage's shadow vote,
+ * then the offline chairman's), it returns the same decision object.
+ */
 export const convictionVote = (
+  snapshot: MarketSnapshot,
+  pitches: ReadonlyArray<Pitch>,
+  abstentions: ReadonlyArray<Abstention>
+): CouncilDecision => {
+  const last = lastVotes.get(pitches)
+  if (last !== undefined && last.snapshot === snapshot && last.abstentions === abstentions) return last.decision
+  const decision = vote(snapshot, pitches, abstentions)
+  lastVotes.set(pitches, { snapshot, abstentions, decision })
+  return decision
+}
+
+const vote = (
   snapshot: MarketSnapshot,
   pitches: ReadonlyArray<Pitch>,
   abstentions: ReadonlyArray<Abstention>
@@ -209,7 +232,8 @@ export type ScriptedDecision =
 
 const decided = (decision: CouncilDecision): ChairmanAnswer => ({ decision, failure: null, exchanges: [] })
 
-const offlineSynthesize = Effect.fn("Chairman.synthesize")(function*(request: ChairmanRequest) {
+/** Untraced, as the offline PMs are (`PortfolioManager.ts`): a span would cost more than the vote. */
+const offlineSynthesize = Effect.fnUntraced(function*(request: ChairmanRequest) {
   const invalid = validatePitches(request.snapshot, request.pitches)
   if (invalid) return yield* invalid
   return decided(convictionVote(request.snapshot, request.pitches, request.abstentions))

@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import type { AccountId, BordaScore, Pitch, ReviewBallot } from "@council/domain"
 import { FLAT } from "@council/domain"
 
@@ -49,7 +49,9 @@ const labelOf = (i: number): string =>
 
 /** A deterministic PRNG (mulberry32) seeded from the SHA-256 of `seed`. */
 const random = (seed: string): (() => number) => {
-  let state = createHash("sha256").update(seed).digest().readUInt32LE(0)
+  // the first four bytes of the digest, little-endian (a hex digest is several times cheaper to get than a Buffer)
+  const hex = hash("sha256", seed, "hex")
+  let state = Number.parseInt(`${hex.slice(6, 8)}${hex.slice(4, 6)}${hex.slice(2, 4)}${hex.slice(0, 2)}`, 16)
   return () => {
     state = (state + 0x6d2b79f5) | 0
     let t = Math.imul(state ^ (state >>> 15), 1 | state)
@@ -76,9 +78,18 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")
 /** Each pitch's anonymous form, with the names it was scrubbed of: every reviewer of a day is shown the same pitch. */
 const anonymized = new WeakMap<Pitch, { readonly names: string; readonly pitch: AnonymousPitch }>()
 
+/** Each names list's key, joined once: a day's reviewers share one list, and each candidate of each ballot asks. */
+const namesKeys = new WeakMap<ReadonlyArray<string>, string>()
+
+const keyOf = (names: ReadonlyArray<string>): string => {
+  let key = namesKeys.get(names)
+  if (key === undefined) namesKeys.set(names, key = names.join("\u0000"))
+  return key
+}
+
 /** Drops the PM and model, and replaces their names anywhere in the text. */
 export const anonymize = (pitch: Pitch, names: ReadonlyArray<string>): AnonymousPitch => {
-  const key = names.join("\u0000")
+  const key = keyOf(names)
   const known = anonymized.get(pitch)
   if (known !== undefined && known.names === key) return known.pitch
   const anonymous = scrub(pitch, names)
@@ -86,9 +97,21 @@ export const anonymize = (pitch: Pitch, names: ReadonlyArray<string>): Anonymous
   return anonymous
 }
 
+/** The scrubbing pattern per word list (joined): a day's pitches draw theirs from the same few names. */
+const patterns = new Map<string, RegExp | undefined>()
+
+const patternOf = (words: ReadonlyArray<string>): RegExp | undefined => {
+  const key = words.join("\u0000")
+  if (patterns.has(key)) return patterns.get(key)
+  const pattern = words.length === 0 ? undefined : new RegExp(words.map(escape).join("|"), "gi")
+  if (patterns.size < 1_000) patterns.set(key, pattern)
+  return pattern
+}
+
 const scrub = (pitch: Pitch, names: ReadonlyArray<string>): AnonymousPitch => {
   const words = [...new Set([...names, pitch.pm, pitch.source].filter((w) => w.length > 1))]
-  const pattern = words.length === 0 ? undefined : new RegExp(words.map(escape).join("|"), "gi")
+  // a global pattern is safe to share: `replace` starts it from the text's beginning every time
+  const pattern = patternOf(words)
   const clean = (text: string) => (pattern === undefined ? text : text.replace(pattern, "a PM"))
   return {
     symbol: pitch.symbol,

@@ -152,6 +152,20 @@ describe("Chairman.layerOffline", () => {
     const pitches = [pitch("A", "SPY", 2), pitch("B", "SPY", 1), pitch("C", "GLD", -2)]
     assert.deepStrictEqual(convictionVote(snapshot, pitches, []), convictionVote(snapshot, [...pitches], []))
   })
+
+  it("is voted once for the same snapshot, pitches and abstentions, and again when any of them is another", () => {
+    const pitches = [pitch("A", "SPY", 2), pitch("B", "SPY", 1), pitch("C", "GLD", -2)]
+    const none: ReadonlyArray<Abstention> = []
+    const first = convictionVote(snapshot, pitches, none)
+    assert.strictEqual(convictionVote(snapshot, pitches, none), first)
+    const abstained = convictionVote(snapshot, pitches, [{ pm: AccountId.make("D"), reason: "timeout" }])
+    assert.include(abstained.rationale, "abstained: D: timeout")
+    assert.notInclude(first.rationale, "abstained")
+    const later = convictionVote({ ...snapshot, asOf: TradingDay.make("2026-06-09") }, pitches, none)
+    assert.strictEqual(later.asOf, "2026-06-09")
+    assert.strictEqual(first.asOf, "2026-06-08")
+    assert.deepStrictEqual(convictionVote(snapshot, pitches, []), first)
+  })
 })
 
 describe("Chairman.layerTest", () => {

@@ -25,6 +25,26 @@ describe("PeerReview", () => {
     assert.deepStrictEqual([...a].sort((x, y) => x - y), items)
     assert.notDeepEqual(PeerReview.seededShuffle(items, "run-2/CLAUDE"), a)
     assert.notDeepEqual(a, items)
+    // the orders recorded runs were reviewed in: a replay must show each reviewer the same one
+    const letters = [..."abcdefgh"]
+    assert.deepStrictEqual(
+      ["run-1/CLAUDE", "2026-06-08-bt/GEMINI", "x/y"].map((seed) => PeerReview.seededShuffle(letters, seed).join("")),
+      ["ebcfaghd", "ehfabdcg", "acbfhedg"]
+    )
+  })
+
+  it("scrubs every pitch of every ballot, whatever was scrubbed before with the same names or others", () => {
+    const names = ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "openai:gpt-5.4"]
+    for (const round of [1, 2, 3]) {
+      const fresh = pitches.map((p) => ({ ...p, thesis: [...p.thesis, `round ${round}: Claude and groq agree`] }))
+      for (const reviewer of ["CLAUDE", "GROQ"]) {
+        const text = JSON.stringify(PeerReview.ballotFor(`run-${round}`, AccountId.make(reviewer), fresh, names).candidates)
+        for (const name of names) assert.notInclude(text.toLowerCase(), name.toLowerCase())
+        assert.include(text, `round ${round}: a PM and a PM agree`)
+      }
+      const unscrubbed = JSON.stringify(PeerReview.ballotFor(`run-${round}`, AccountId.make("CLAUDE"), fresh, []).candidates)
+      assert.include(unscrubbed, `round ${round}: Claude and groq agree`)
+    }
   })
 
   it("builds a ballot without the reviewer's own pitch, labelled A.. and scrubbed of names and models", () => {

@@ -98,15 +98,21 @@ export const openOnly = (bar: Bar): Bar => ({
  * `openOnly`. Fails `InvalidData` unless `at` is an RFC 3339 moment on `asOf` (New York date).
  */
 export const sessionSoFar = (snapshot: MarketSnapshot, at: string): Effect.Effect<MarketSnapshot, MarketDataError> => {
-  const moment = parseMoment(at)
-  if (moment === undefined || moment.day !== snapshot.asOf) {
-    return Effect.fail(new MarketDataError({ reason: "InvalidData", message: `${at} is not a moment of ${snapshot.asOf}'s session` }))
-  }
+  const invalid = notDuring(snapshot.asOf, at)
+  if (invalid !== undefined) return Effect.fail(invalid)
   const history = snapshot.history.map((h) => ({
     symbol: h.symbol,
     bars: BarIndex.derivedWindow(h.bars, h.bars.map((bar) => (bar.date === snapshot.asOf ? openOnly(bar) : bar)))
   }))
   return Effect.succeed(knownJsonIf(snapshot, { ...snapshot, history, intraday: { at, through: "open" } }))
+}
+
+/** Why `at` cannot be a moment during `day`'s session, if it cannot. */
+const notDuring = (day: TradingDay, at: string): MarketDataError | undefined => {
+  const moment = parseMoment(at)
+  return moment === undefined || moment.day !== day
+    ? new MarketDataError({ reason: "InvalidData", message: `${at} is not a moment of ${day}'s session` })
+    : undefined
 }
 
 const make = (index: BarIndex.BarIndex): MarketData["Service"] => {
@@ -163,14 +169,28 @@ const make = (index: BarIndex.BarIndex): MarketData["Service"] => {
 
   const universe: Universe = [...index.universe]
 
+  /** The universe's bars up to `asOf`'s session (its index `end`); `during`: its bar is `openOnly` (`sessionSoFar`). */
+  const historyOf = (end: number, lookback: number, during: boolean): Array<SymbolHistory> =>
+    index.universe.map((symbol) => {
+      const bars = BarIndex.slice(index, index.columns.get(symbol)!, end - lookback + 1, end)
+      // a fresh slice, strictly ascending and ending at the session: its last bar is the only one of that day
+      if (during && bars.length > 0) bars[bars.length - 1] = openOnly(bars[bars.length - 1]!)
+      return { symbol, bars }
+    })
+
   const snapshot = Effect.fnUntraced(function*(asOf: TradingDay, lookback: number) {
     yield* checkLookback(lookback)
     const end = yield* Effect.fromResult(locateSession(asOf))
-    const history: Array<SymbolHistory> = index.universe.map((symbol) => ({
-      symbol,
-      bars: BarIndex.slice(index, index.columns.get(symbol)!, end - lookback + 1, end)
-    }))
-    return knownJson({ asOf, universe, history })
+    return knownJson({ asOf, universe, history: historyOf(end, lookback, false) })
+  })
+
+  /** `sessionSoFar` of `snapshot`, without building the complete snapshot first (a backtest asks every session). */
+  const snapshotDuring = Effect.fnUntraced(function*(asOf: TradingDay, at: string, lookback: number) {
+    yield* checkLookback(lookback)
+    const end = yield* Effect.fromResult(locateSession(asOf))
+    const invalid = notDuring(asOf, at)
+    if (invalid !== undefined) return yield* invalid
+    return knownJson({ asOf, universe, history: historyOf(end, lookback, true), intraday: { at, through: "open" } })
   })
 
   return MarketData.of({
@@ -191,6 +211,6 @@ const make = (index: BarIndex.BarIndex): MarketData["Service"] => {
       return BarIndex.slice(index, columns, end - query.lookback + 1, end)
     }),
     snapshot,
-    snapshotDuring: (asOf, at, lookback) => Effect.flatMap(snapshot(asOf, lookback), (complete) => sessionSoFar(complete, at))
+    snapshotDuring
   })
 }

@@ -3,6 +3,7 @@ import { Effect, Result, Schema } from "effect"
 import { type Bar, MarketSnapshot, TradingDay } from "@council/domain"
 import { jsonText } from "@council/engine"
 import { BarIndex, LocalBars, MarketData } from "@council/market"
+import { openOnly, sessionSoFar } from "../src/MarketData.ts"
 import { snapshotText } from "../src/SnapshotJson.ts"
 
 const encode = Schema.encodeUnknownSync(Schema.toCodecJson(MarketSnapshot))
@@ -38,6 +39,30 @@ layer(LocalBars.layer())("a snapshot of the market data is its own JSON", (it) =
       assert.include(snapshotText(a), `"intraday":{"at":"2026-06-05T15:45:00-04:00","through":"open"}`)
       assertOwnJson(a)
       assertOwnJson(b)
+    }))
+})
+
+layer(LocalBars.layer())("a snapshot during the session", (it) => {
+  it.effect("is the complete snapshot with the day's bar cut to its open, and nothing else changed", () =>
+    Effect.gen(function*() {
+      const md = yield* MarketData
+      for (const day of [TradingDay.make("2007-04-11"), TradingDay.make("2007-04-12"), TradingDay.make("2020-03-16"), TradingDay.make("2026-06-08")]) {
+        for (const lookback of [0, 1, 3, 210]) {
+          const complete = yield* md.snapshot(day, lookback)
+          const during = yield* md.snapshotDuring(day, `${day}T15:45:00-04:00`, lookback)
+          assert.deepStrictEqual(during.history, complete.history.map((h) => ({ symbol: h.symbol, bars: h.bars.map((b) => (b.date === day ? openOnly(b) : b)) })))
+          for (const h of during.history) assert.isTrue(h.bars.every((b) => b.date < day || (b.date === day && b.volume === 0 && b.close === b.open)))
+        }
+      }
+    }))
+
+  it.effect("built from a snapshot of another making, cuts every bar of its day, wherever it is", () =>
+    Effect.gen(function*() {
+      const bar = (date: string, open: number): Bar => ({ date: TradingDay.make(date), open, high: open + 2, low: open - 2, close: open + 1, volume: 100 })
+      const day = TradingDay.make("2024-01-05")
+      const made = { asOf: day, universe: [], history: [{ symbol: "SPY", bars: [bar("2024-01-05", 7), bar("2024-01-04", 5), bar("2024-01-05", 9)] }] } as unknown as MarketSnapshot
+      const during = yield* sessionSoFar(made, "2024-01-05T10:00:00-05:00")
+      assert.deepStrictEqual(during.history[0]!.bars, [openOnly(bar("2024-01-05", 7)), bar("2024-01-04", 5), openOnly(bar("2024-01-05", 9))])
     }))
 })
 

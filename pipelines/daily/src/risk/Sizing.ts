@@ -87,7 +87,8 @@ interface Cap {
   readonly rule: AccountLimits.RuleName
   readonly allows: number
   readonly numbers: RuleNumbers
-  readonly detail: string
+  /** Written only when the cap cuts: most openings pass every cap, and writing the texts was ~85 % of the work. */
+  readonly detail: () => string
 }
 
 /**
@@ -121,25 +122,25 @@ export const allowedOpening = (input: {
       rule: "max-order-value",
       allows: fits(settings.maxOrderValue),
       numbers: { value, limit: settings.maxOrderValue, unit: "usd" },
-      detail: `${opening} × ${usd(price)} = ${usd(value)} exceeds the ${usd(settings.maxOrderValue)} order limit`
+      detail: () => `${opening} × ${usd(price)} = ${usd(value)} exceeds the ${usd(settings.maxOrderValue)} order limit`
     },
     {
       rule: "max-gross-exposure-pct",
       allows: fits(Math.max(0, grossRoom)),
       numbers: { value: ((grossOthers + Math.abs(input.base + (input.side === "buy" ? opening : -opening)) * price) / equity) * 100, limit: settings.maxGrossExposurePct, unit: "percent" },
-      detail: `gross exposure would exceed ${pct(settings.maxGrossExposurePct)} of equity ${usd(equity)} (${usd(Math.max(0, grossRoom))} of room)`
+      detail: () => `gross exposure would exceed ${pct(settings.maxGrossExposurePct)} of equity ${usd(equity)} (${usd(Math.max(0, grossRoom))} of room)`
     },
     {
       rule: "max-open-positions",
       allows: Math.abs(input.base) <= AccountLimits.EPS && positions + 1 > settings.maxOpenPositions ? 0 : opening,
       numbers: { value: positions + 1, limit: settings.maxOpenPositions, unit: "positions" },
-      detail: `${symbol} would be position ${positions + 1}; at most ${settings.maxOpenPositions} may be open`
+      detail: () => `${symbol} would be position ${positions + 1}; at most ${settings.maxOpenPositions} may be open`
     },
     {
       rule: "buying-power",
       allows: tradable(Math.max(0, spendable) / costPerShare, settings.fractional),
       numbers: { value: opening * costPerShare, limit: Math.max(0, spendable), unit: "usd" },
-      detail: `${opening} × ${usd(costPerShare)} (price + ${AccountLimits.MARKET_COLLAR * 100}% collar) exceeds the ${usd(Math.max(0, spendable))} ${settings.allowMargin ? "buying power" : "cash (no margin)"} left`
+      detail: () => `${opening} × ${usd(costPerShare)} (price + ${AccountLimits.MARKET_COLLAR * 100}% collar) exceeds the ${usd(Math.max(0, spendable))} ${settings.allowMargin ? "buying power" : "cash (no margin)"} left`
     }
   ]
   let qty = opening
@@ -147,10 +148,10 @@ export const allowedOpening = (input: {
     if (cap.allows >= qty) continue
     const allowed = Math.max(0, cap.allows)
     if (allowed <= 0) {
-      notes.rejections.push(rejection(account, symbol, cap.rule, cap.detail, cap.numbers))
+      notes.rejections.push(rejection(account, symbol, cap.rule, cap.detail(), cap.numbers))
       return 0
     }
-    notes.clamps.push({ account, symbol, rule: cap.rule, requested: qty, allowed, detail: `${cap.detail}; ${qty} → ${allowed} shares`, numbers: cap.numbers })
+    notes.clamps.push({ account, symbol, rule: cap.rule, requested: qty, allowed, detail: `${cap.detail()}; ${qty} → ${allowed} shares`, numbers: cap.numbers })
     qty = allowed
   }
   if (!(equity > 0)) {

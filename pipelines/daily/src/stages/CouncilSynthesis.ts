@@ -1,12 +1,13 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { CouncilDecision } from "@council/domain"
-import { hashOf, Recorder, Stage, StoreError } from "@council/engine"
+import { Recorder, Stage, StoreError } from "@council/engine"
 import { Chairman, ChairmanAnswer, ChairmanError, convictionVote, LlmBudgetExceeded, validatePitches } from "@council/llm"
 import { FetchData } from "./FetchData.ts"
 import { PeerReview } from "./PeerReview.ts"
 import { PmPitches } from "./PmPitches.ts"
 import { withinWindow } from "../AnswerWindow.ts"
+import { chairmanInput } from "../InputHash.ts"
 
 const ChairmanCallFailure = Schema.Union([ChairmanError, LlmBudgetExceeded, StoreError])
 
@@ -24,7 +25,7 @@ export const CouncilSynthesis = Stage.make({
       const mechanical = convictionVote(snapshot, book.pitches, book.abstentions)
       const answer = yield* Recorder.call(
         "chairman.synthesize",
-        { model: chairman.model, asOf: snapshot.asOf, input: hashOf({ pitches: book.pitches, abstentions: book.abstentions, review }) },
+        { model: chairman.model, asOf: snapshot.asOf, input: chairmanInput(book.pitches, book.abstentions, review) },
         { success: ChairmanAnswer, failure: ChairmanCallFailure },
         chairman.synthesize({ snapshot, pitches: book.pitches, abstentions: book.abstentions, review })
       ).pipe(

@@ -1,11 +1,12 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type AccountId, type MarketSnapshot, PeerReviewResult, type Pitch, type ReviewBallot } from "@council/domain"
-import { hashOf, Recorder, RunContext, Stage } from "@council/engine"
+import { Recorder, RunContext, Stage } from "@council/engine"
 import { PeerReview as Review, PortfolioManagers, ReviewAnswer, type RosterEntry } from "@council/llm"
 import { FetchData } from "./FetchData.ts"
 import { PmCallFailure, PmPitches } from "./PmPitches.ts"
 import { withinWindow } from "../AnswerWindow.ts"
+import { reviewInput } from "../InputHash.ts"
 
 type Outcome =
   | { readonly _tag: "Ballot"; readonly ballot: ReviewBallot }
@@ -27,7 +28,7 @@ const review = (
 ) =>
   Recorder.call(
     "pm.review",
-    { reviewer: entry.pm, model: entry.model, asOf: snapshot.asOf, input: hashOf({ candidates: ballot.candidates, own }) },
+    { reviewer: entry.pm, model: entry.model, asOf: snapshot.asOf, input: reviewInput(ballot.candidates, own) },
     { success: ReviewAnswer, failure: PmCallFailure },
     pms.review(entry.pm, { snapshot, candidates: ballot.candidates, own })
   ).pipe(
