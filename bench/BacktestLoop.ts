@@ -48,6 +48,7 @@ const discarding: RunStore["Service"] = RunStore.of({
   getCheckpoints: () => Effect.succeed([]),
   stageOutputs: () => Effect.succeed([]),
   commitStage: () => Effect.void,
+  commitStages: () => Effect.void,
   getRecordings: () => Effect.succeed([]),
   importBundle: () => Effect.void
 })
