@@ -113,7 +113,8 @@ const program = Effect.gen(function*() {
         codeVersion: "bench",
         schedule: DEFAULT_SCHEDULE,
         moments,
-        enterMoment: (at) => Ref.set(session, at)
+        enterMoment: (at) => Ref.set(session, at),
+        pms: "offline"
       })
     }
   }).pipe(Effect.provide(world))
