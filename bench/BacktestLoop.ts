@@ -48,6 +48,7 @@ const discarding: RunStore["Service"] = RunStore.of({
   getCheckpoints: () => Effect.succeed([]),
   stageOutputs: () => Effect.succeed([]),
   commitStage: () => Effect.void,
+  commitStages: () => Effect.void,
   getRecordings: () => Effect.succeed([]),
   importBundle: () => Effect.void
 })
@@ -112,7 +113,8 @@ const program = Effect.gen(function*() {
         codeVersion: "bench",
         schedule: DEFAULT_SCHEDULE,
         moments,
-        enterMoment: (at) => Ref.set(session, at)
+        enterMoment: (at) => Ref.set(session, at),
+        pms: "offline"
       })
     }
   }).pipe(Effect.provide(world))

@@ -95,6 +95,15 @@ export interface StageCommit {
   readonly completes?: string
 }
 
+/**
+ * Stage commits of one run written in one transaction, in order (the runner's `batched` commits, `Runner.Commits`).
+ * `create`: the run itself, inserted first as `createRun` would (a taken id fails the batch, nothing is written).
+ */
+export interface StageBatch {
+  readonly create?: RunRecord
+  readonly commits: ReadonlyArray<StageCommit>
+}
+
 export const RunPatch = Schema.Struct({
   status: RunStatus,
   finishedAt: Schema.NullOr(Schema.String),
@@ -171,6 +180,8 @@ export class RunStore extends Context.Service<RunStore, {
   readonly stageOutputs: (query: StageOutputsQuery) => Effect.Effect<ReadonlyArray<StageOutput>, StoreError>
   /** A stage attempt's checkpoint and recordings, atomically (see `StageCommit`); the run must exist. */
   readonly commitStage: (commit: StageCommit) => Effect.Effect<void, StoreError>
+  /** Several stage commits of one run (and the run, when `create` is given) in one transaction (see `StageBatch`). */
+  readonly commitStages: (batch: StageBatch) => Effect.Effect<void, StoreError>
   /** By the order their stages were first committed, then as recorded. */
   readonly getRecordings: (runId: RunId) => Effect.Effect<ReadonlyArray<Recording>, StoreError>
   /**
@@ -200,6 +211,14 @@ export const makeMemory = (): RunStore["Service"] => {
     const stages = recordings.get(runId) ?? new Map<string, ReadonlyArray<Recording>>()
     recordings.set(runId, stages)
     return stages
+  }
+  const commitStage = (commit: StageCommit) => {
+    if (commit.checkpoint !== null) putCheckpoint(commit.checkpoint)
+    stagesOf(commit.runId).set(commit.stage, commit.recordings)
+    const run = runs.get(commit.runId)
+    if (commit.completes !== undefined && run !== undefined) {
+      runs.set(commit.runId, { ...run, status: "completed", finishedAt: commit.completes, error: null })
+    }
   }
   return RunStore.of({
     createRun: (run) =>
@@ -242,15 +261,19 @@ export const makeMemory = (): RunStore["Service"] => {
       ),
     commitStage: (commit) =>
       runs.has(commit.runId)
-        ? Effect.sync(() => {
-          if (commit.checkpoint !== null) putCheckpoint(commit.checkpoint)
-          stagesOf(commit.runId).set(commit.stage, commit.recordings)
-          const run = runs.get(commit.runId)
-          if (commit.completes !== undefined && run !== undefined) {
-            runs.set(commit.runId, { ...run, status: "completed", finishedAt: commit.completes, error: null })
-          }
-        })
+        ? Effect.sync(() => commitStage(commit))
         : Effect.fail(new StoreError({ operation: "commitStage", message: `no run ${commit.runId}` })),
+    commitStages: ({ create, commits }) =>
+      Effect.suspend(() => {
+        if (create !== undefined && runs.has(create.id)) {
+          return Effect.fail(new StoreError({ operation: "commitStages", message: `run ${create.id} already exists` }))
+        }
+        const missing = commits.find((c) => !runs.has(c.runId) && c.runId !== create?.id)
+        if (missing !== undefined) return Effect.fail(new StoreError({ operation: "commitStages", message: `no run ${missing.runId}` }))
+        if (create !== undefined) runs.set(create.id, create)
+        for (const commit of commits) commitStage(commit)
+        return Effect.void
+      }),
     getRecordings: (runId) => Effect.sync(() => [...(recordings.get(runId)?.values() ?? [])].flat()),
     importBundle: (bundle, origin = "imported") =>
       runs.has(bundle.run.id)

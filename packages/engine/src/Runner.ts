@@ -9,8 +9,9 @@
  *   compared with the stored checkpoint.
  *
  * **Gotchas**
- * - A stage's checkpoint is written, with the stage's recordings, in one transaction before the next stage starts;
- *   a run whose process dies keeps status `running` and is picked up by `resume`.
+ * - A stage's checkpoint is written, with the stage's recordings, in one transaction before the next stage starts
+ *   (`commits: "batched"` holds them and writes several at once, never across a stage with side effects: see
+ *   `Commits`); a run whose process dies keeps status `running` and is picked up by `resume`.
  * - Stage failures are retried per the stage's `retry` policy; each attempt records afresh, so recordings always
  *   belong to the attempt that produced the checkpoint (a stage that fails keeps its last attempt's).
  * - A stage's output is encoded and hashed once: the checkpoint's `inputHash` hashes the stage's name, the run's
@@ -37,7 +38,7 @@ import * as JsonDiff from "./JsonDiff.ts"
 import type * as Pipeline from "./Pipeline.ts"
 import * as Recorder from "./Recorder.ts"
 import { RunContext } from "./RunContext.ts"
-import type { Checkpoint, RecorderMode, Recording, RunBundle, RunRecord, StoreError } from "./RunStore.ts"
+import type { Checkpoint, RecorderMode, Recording, RunBundle, RunRecord, StageCommit, StoreError } from "./RunStore.ts"
 import { RunStore } from "./RunStore.ts"
 import type * as Stage from "./Stage.ts"
 
@@ -79,6 +80,21 @@ export const RunObserver = Context.Reference<(event: RunEvent) => Effect.Effect<
   { defaultValue: () => () => Effect.void }
 )
 
+/**
+ * When a run's stage checkpoints are written.
+ * - `per-stage` (the default): each stage's checkpoint, with its recordings, in a transaction of its own before the
+ *   next stage starts. A crash re-runs at most the stage under way. What `run daily` and live LLMs need: a re-run
+ *   stage would repeat paid calls and notifications, and could answer differently.
+ * - `batched`: checkpoints are held and written together (`RunStore.commitStages`), never across a stage with side
+ *   effects: what ran before such a stage is written before it starts, and its own checkpoint as soon as it ends.
+ *   A new run's row is written with its first commit. A crash loses the held checkpoints, and `resume` re-runs
+ *   those stages from the first one without a checkpoint. Sound only when re-running a stage without side effects
+ *   gives the same output and costs nothing: deterministic answers (offline or replayed LLMs), reads of a world
+ *   that only the stages with side effects change, and no notification anyone sees. The backtest chooses it
+ *   (`Backtest.runBacktest`) for offline and replayed PMs.
+ */
+export type Commits = "per-stage" | "batched"
+
 export interface StartOptions {
   readonly tradingDay: TradingDay
   readonly asOf: TradingDay
@@ -92,6 +108,8 @@ export interface StartOptions {
   readonly reuse?: ReadonlyArray<Recording>
   /** Stop before this stage with status `awaiting-approval` (see `resume`). */
   readonly pauseBefore?: string
+  /** `per-stage` by default. */
+  readonly commits?: Commits
 }
 
 export interface RunResult {
@@ -149,8 +167,38 @@ const timeoutOf = (stage: Stage.Any): Duration.Duration => {
 }
 
 /**
- * Runs one stage to a checkpoint, with timeout and retries; commits its checkpoint with its recordings (and, for
- * the run's `last` stage, the run completed).
+ * Writes a run's stage commits as `commits` says (see `Commits`). `create`: the run, under `batched`, written with
+ * its first commit.
+ */
+const committer = (store: RunStore["Service"], commits: Commits, create: RunRecord | undefined) => {
+  let held: Array<StageCommit> = []
+  let unwritten = create
+  const write = (more: ReadonlyArray<StageCommit>) =>
+    Effect.suspend(() => {
+      const batch = [...held, ...more]
+      const run = unwritten
+      held = []
+      unwritten = undefined
+      if (run === undefined && batch.length <= 1) return batch.length === 0 ? Effect.void : store.commitStage(batch[0]!)
+      return store.commitStages(run === undefined ? { commits: batch } : { create: run, commits: batch })
+    })
+  const batched = commits === "batched"
+  return {
+    /** Before `stage` starts: a stage with side effects needs everything before it written. */
+    before: (stage: Stage.Any) => (batched && stage.sideEffects && held.length > 0 ? write([]) : Effect.void),
+    /** A stage attempt's commit: written at once, or held when `batched` and the stage has no side effects. */
+    commit: (stage: Stage.Any, commit: StageCommit) =>
+      batched && !stage.sideEffects ? Effect.sync(() => void held.push(commit)) : write([commit]),
+    /** Writes whatever is held. */
+    flush: write([])
+  }
+}
+
+type Committer = ReturnType<typeof committer>
+
+/**
+ * Runs one stage to a checkpoint, with timeout and retries; hands its checkpoint with its recordings (and, for
+ * the run's `last` stage, the run completed) to `commits`.
  */
 const runStage = <R>(
   run: RunRecord,
@@ -158,10 +206,10 @@ const runStage = <R>(
   input: Record<string, unknown>,
   inputHash: string,
   reuse: ReadonlyArray<Recording>,
-  last: boolean
+  last: boolean,
+  commits: Committer
 ) =>
   Effect.gen(function*() {
-    const store = yield* RunStore
     const observe = yield* RunObserver
     let attempts = 0
     let recorder: Recorder.RecorderShape | undefined
@@ -209,7 +257,7 @@ const runStage = <R>(
     if (Exit.isFailure(exit)) {
       // the failed attempt's recordings are the evidence of what it asked (an interrupted one leaves none)
       if (recordings.length > 0 && !Cause.hasInterruptsOnly(exit.cause)) {
-        yield* Effect.ignore(store.commitStage({ runId: run.id, stage: stage.name, checkpoint: null, recordings }))
+        yield* Effect.ignore(commits.commit(stage, { runId: run.id, stage: stage.name, checkpoint: null, recordings }))
       }
       return yield* Effect.failCause(exit.cause)
     }
@@ -227,7 +275,7 @@ const runStage = <R>(
       durationMs: finished - started,
       reusedFrom: null
     }
-    yield* store.commitStage({ runId: run.id, stage: stage.name, checkpoint, recordings, ...(last ? { completes: checkpoint.finishedAt } : {}) })
+    yield* commits.commit(stage, { runId: run.id, stage: stage.name, checkpoint, recordings, ...(last ? { completes: checkpoint.finishedAt } : {}) })
     yield* observe({
       _tag: "StageCompleted",
       stage: stage.name,
@@ -238,22 +286,23 @@ const runStage = <R>(
     return { output, hash: jsonText(encoded).hash, finishedAt: checkpoint.finishedAt }
   })
 
-/**
- * Executes every stage of `pipeline` that has no checkpoint in `run`, in order. `reuse`: recorded calls (of a
- * fork's parent) that answer the same calls again instead of going live. `fresh`: the run was created just now, so
- * it has no checkpoint to read.
- */
-const execute = <P extends Pipeline.Pipeline>(
-  pipeline: P,
-  run: RunRecord,
-  resumed: boolean,
-  reuse: ReadonlyArray<Recording> = [],
-  pauseBefore?: string,
-  fresh = false
-) =>
+/** How `execute` runs: `fresh`, the run is new (no checkpoint to read; under `batched`, its row not yet written). */
+interface Execution {
+  readonly resumed: boolean
+  /** Recorded calls (of a fork's parent) that answer the same calls again instead of going live. */
+  readonly reuse?: ReadonlyArray<Recording>
+  readonly pauseBefore?: string | undefined
+  readonly fresh?: boolean
+  readonly commits?: Commits | undefined
+}
+
+/** Executes every stage of `pipeline` that has no checkpoint in `run`, in order. */
+const execute = <P extends Pipeline.Pipeline>(pipeline: P, run: RunRecord, how: Execution) =>
   Effect.gen(function*() {
+    const { resumed, reuse = [], pauseBefore, fresh = false, commits: policy = "per-stage" } = how
     const store = yield* RunStore
     const observe = yield* RunObserver
+    const commits = committer(store, policy, fresh && policy === "batched" ? run : undefined)
     yield* observe({ _tag: "RunStarted", run, resumed })
     const existing = new Map((fresh ? [] : yield* store.getCheckpoints(run.id)).map((c) => [c.stage, c] as const))
     const outputs: Record<string, unknown> = {}
@@ -281,7 +330,8 @@ const execute = <P extends Pipeline.Pipeline>(
         const input = Object.fromEntries(stage.dependsOn.map((d) => [d.name, outputs[d.name]]))
         const stageReuse = reuse.filter((r) => r.stage === stage.name)
         const last = stage === pipeline.stages.at(-1)
-        const result = yield* runStage<Requirements<P>>(run, stage, input, inputHashOf(run, stage, hashes), stageReuse, last).pipe(
+        yield* commits.before(stage)
+        const result = yield* runStage<Requirements<P>>(run, stage, input, inputHashOf(run, stage, hashes), stageReuse, last, commits).pipe(
           Effect.catchCause((cause): Effect.Effect<never, RunFailed> =>
             Cause.hasInterruptsOnly(cause)
               ? Effect.interrupt
@@ -295,12 +345,15 @@ const execute = <P extends Pipeline.Pipeline>(
     }))
 
     if (Exit.isFailure(exit)) {
+      // interrupted, what is held is dropped: nothing with side effects ran since it, so `resume` re-runs it
       if (!Cause.hasInterruptsOnly(exit.cause)) {
         const message = causeMessage(exit.cause)
+        yield* Effect.ignore(commits.flush)
         yield* store.updateRun(run.id, { status: "failed", finishedAt: yield* nowIso, error: message })
       }
       return yield* exit
     }
+    yield* commits.flush
     if (paused !== undefined) {
       yield* store.updateRun(run.id, { status: "awaiting-approval", finishedAt: null, error: null })
       yield* observe({ _tag: "RunPaused", stage: paused })
@@ -311,7 +364,7 @@ const execute = <P extends Pipeline.Pipeline>(
     return { run: { ...run, status: "completed", finishedAt, error: null }, outputs } satisfies RunResult
   }).pipe(
     Effect.withSpan("run", {
-      attributes: { runId: run.id, pipeline: run.pipeline, tradingDay: run.tradingDay, dryRun: run.dryRun, mode: run.mode, resumed }
+      attributes: { runId: run.id, pipeline: run.pipeline, tradingDay: run.tradingDay, dryRun: run.dryRun, mode: run.mode, resumed: how.resumed }
     }, noStackTrace)
   ) as Effect.Effect<RunResult, RunFailed | StoreError, RunStore | Requirements<P>>
 
@@ -335,8 +388,15 @@ export const start = <P extends Pipeline.Pipeline>(pipeline: P, options: StartOp
       error: null,
       params: options.params
     }
-    yield* store.createRun(run)
-    return yield* execute(pipeline, run, false, options.reuse ?? [], options.pauseBefore, true)
+    // under `batched`, the run's row is written with its first commit
+    if (options.commits !== "batched") yield* store.createRun(run)
+    return yield* execute(pipeline, run, {
+      resumed: false,
+      reuse: options.reuse ?? [],
+      pauseBefore: options.pauseBefore,
+      fresh: true,
+      commits: options.commits
+    })
   })
 
 const loadRun = (runId: RunId) =>
@@ -349,12 +409,12 @@ const loadRun = (runId: RunId) =>
 
 /**
  * Continues a run that stopped part-way (or awaits approval), from its first stage without a checkpoint;
- * `pauseBefore` stops it again before that stage; `reuse` as in `start`.
+ * `pauseBefore` stops it again before that stage; `reuse` and `commits` as in `start`.
  */
 export const resume = <P extends Pipeline.Pipeline>(
   pipeline: P,
   runId: RunId,
-  options: { readonly pauseBefore?: string; readonly reuse?: ReadonlyArray<Recording> } = {}
+  options: { readonly pauseBefore?: string; readonly reuse?: ReadonlyArray<Recording>; readonly commits?: Commits } = {}
 ) =>
   Effect.gen(function*() {
     const store = yield* RunStore
@@ -362,7 +422,12 @@ export const resume = <P extends Pipeline.Pipeline>(
     if (run.status === "completed") return yield* new InvalidRunRequest({ message: `run ${runId} is already complete` })
     if (run.status === "rejected") return yield* new InvalidRunRequest({ message: `run ${runId} was rejected` })
     yield* store.updateRun(run.id, { status: "running", finishedAt: null, error: null })
-    return yield* execute(pipeline, { ...run, status: "running", finishedAt: null, error: null }, true, options.reuse ?? [], options.pauseBefore)
+    return yield* execute(pipeline, { ...run, status: "running", finishedAt: null, error: null }, {
+      resumed: true,
+      reuse: options.reuse ?? [],
+      pauseBefore: options.pauseBefore,
+      commits: options.commits
+    })
   })
 
 /**
@@ -425,7 +490,7 @@ export const fork = <P extends Pipeline.Pipeline>(
     const observe = yield* RunObserver
     for (const stage of reused) yield* observe({ _tag: "StageReused", stage, from: parent.id })
     const reusable = options.reuseParentCalls ? recordings.filter((r) => !reused.has(r.stage)) : []
-    return yield* execute(pipeline, run, false, reusable)
+    return yield* execute(pipeline, run, { resumed: false, reuse: reusable })
   })
 
 export type StageReplay =

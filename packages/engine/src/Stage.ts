@@ -9,8 +9,9 @@
  * - `run` must be a function of its input and of services only: no `Date.now`, `Math.random`, environment or
  *   network reads. Every external call goes through the `Recorder` so a replay is exact.
  * - The output schema must encode to JSON (it is checkpointed as JSON text).
- * - `sideEffects: true` marks a stage that changes the outside world (orders). It must honour
- *   `RunContext.dryRun`, be idempotent (the runner may retry it), and is never re-run once its checkpoint exists.
+ * - `sideEffects: true` marks a stage that changes the outside world (orders, a ledger). It must be idempotent
+ *   (the runner may retry it), is never re-run once its checkpoint exists, and one that reaches a broker honours
+ *   `RunContext.dryRun`. The runner's `batched` commits never hold a checkpoint across such a stage.
  *
  * @example
  * ```ts

@@ -76,6 +76,26 @@ const options: Runner.StartOptions = { tradingDay: day, asOf: day, mode: "record
 
 const env = (failures = 0) => Layer.mergeAll(RunStore.layerMemory, Prices.layer, Flaky.layer(failures))
 
+/** The memory store, each write named in `writes`. */
+const counting = (memory: RunStore["Service"], writes: Array<string>) =>
+  RunStore.of({
+    ...memory,
+    createRun: (run) => Effect.andThen(Effect.sync(() => writes.push("createRun")), memory.createRun(run)),
+    updateRun: (id, patch) => Effect.andThen(Effect.sync(() => writes.push(`updateRun ${patch.status}`)), memory.updateRun(id, patch)),
+    commitStage: (commit) =>
+      Effect.andThen(
+        Effect.sync(() => writes.push(`commitStage ${commit.stage}${commit.completes === undefined ? "" : " completes"}`)),
+        memory.commitStage(commit)
+      ),
+    commitStages: (batch) =>
+      Effect.andThen(
+        Effect.sync(() =>
+          writes.push(`commitStages${batch.create === undefined ? "" : " +run"} ${batch.commits.map((c) => `${c.stage}${c.checkpoint === null ? "(failed)" : ""}${c.completes === undefined ? "" : " completes"}`).join(" ")}`)
+        ),
+        memory.commitStages(batch)
+      )
+  })
+
 describe("Pipeline", () => {
   it("orders stages topologically and renders Mermaid", () => {
     const p = Pipeline.make("p", [Act, Decide, Fetch])
@@ -142,17 +162,7 @@ describe("Runner", () => {
     Effect.gen(function*() {
       const memory = makeMemory()
       const writes: Array<string> = []
-      const counting = RunStore.of({
-        ...memory,
-        createRun: (run) => Effect.andThen(Effect.sync(() => writes.push("createRun")), memory.createRun(run)),
-        updateRun: (id, patch) => Effect.andThen(Effect.sync(() => writes.push(`updateRun ${patch.status}`)), memory.updateRun(id, patch)),
-        commitStage: (commit) =>
-          Effect.andThen(
-            Effect.sync(() => writes.push(`commitStage ${commit.stage}${commit.completes === undefined ? "" : " completes"}`)),
-            memory.commitStage(commit)
-          )
-      })
-      const result = yield* Runner.start(pipeline, options).pipe(Effect.provideService(RunStore, counting))
+      const result = yield* Runner.start(pipeline, options).pipe(Effect.provideService(RunStore, counting(memory, writes)))
       assert.deepStrictEqual(writes, ["createRun", "commitStage Fetch", "commitStage Decide", "commitStage Act completes"])
       const run = Option.getOrThrow(yield* memory.getRun(result.run.id))
       const [act] = yield* memory.getCheckpoints(result.run.id, "Act")
@@ -160,6 +170,91 @@ describe("Runner", () => {
       assert.strictEqual(run.finishedAt, act?.finishedAt)
       assert.strictEqual(result.run.finishedAt, act?.finishedAt)
     }).pipe(Effect.provide(env())))
+
+  describe("batched commits", () => {
+    /** Quote → Check → Send (side effects) → Note: what a batched run holds, and where it must write. */
+    const Quote = Stage.make({
+      name: "Quote",
+      dependsOn: [],
+      output: Schema.Number,
+      run: () =>
+        Effect.gen(function*() {
+          const prices = yield* Prices
+          return yield* Recorder.call("prices.quote", { symbol: "SPY" }, { success: Schema.Number, failure: QuoteFailed }, prices.quote("SPY"))
+        })
+    })
+    const Check = Stage.make({
+      name: "Check",
+      dependsOn: [Quote],
+      output: Schema.Number,
+      run: ({ Quote }) =>
+        Effect.gen(function*() {
+          const prices = yield* Prices
+          const flaky = yield* Flaky
+          const left = yield* Ref.getAndUpdate(flaky.failuresLeft, (n) => Math.max(0, n - 1))
+          const tlt = yield* Recorder.call("prices.quote", { symbol: "TLT" }, { success: Schema.Number, failure: QuoteFailed }, prices.quote("TLT"))
+          return left > 0 ? yield* Effect.fail(new QuoteFailed({ message: "checker unavailable" })) : Quote - tlt
+        })
+    })
+    const Send = Stage.make({
+      name: "Send",
+      dependsOn: [Check],
+      output: Schema.String,
+      sideEffects: true,
+      run: ({ Check }) =>
+        Effect.gen(function*() {
+          // a stage with side effects starts only once everything before it is written
+          const context = yield* RunContext
+          const written = yield* RunStore.use((s) => s.getCheckpoints(context.runId))
+          if (!written.some((c) => c.stage === "Check")) return yield* Effect.die("Check was not written before Send")
+          return `sent ${Check}`
+        })
+    })
+    const Note = Stage.make({ name: "Note", dependsOn: [Send], output: Schema.String, run: ({ Send }) => Effect.succeed(`noted: ${Send}`) })
+    const batched = Pipeline.make("batched", [Quote, Check, Send, Note])
+
+    it.effect("writes the run with its first commit, everything before a stage with side effects before it, that stage at once", () =>
+      Effect.gen(function*() {
+        const memory = makeMemory()
+        const writes: Array<string> = []
+        const result = yield* Runner.start(batched, { ...options, commits: "batched" }).pipe(Effect.provideService(RunStore, counting(memory, writes)))
+        assert.deepStrictEqual(writes, ["commitStages +run Quote Check", "commitStage Send", "commitStage Note completes"])
+        assert.deepStrictEqual(result.outputs["Note"], "noted: sent 0")
+        assert.strictEqual(Option.getOrThrow(yield* memory.getRun(result.run.id)).status, "completed")
+        assert.deepStrictEqual((yield* memory.getCheckpoints(result.run.id)).map((c) => c.stage), ["Quote", "Check", "Send", "Note"])
+        assert.deepStrictEqual((yield* memory.getRecordings(result.run.id)).map((r) => r.key), ['prices.quote({"symbol":"SPY"})#1', 'prices.quote({"symbol":"TLT"})#1'])
+      }).pipe(Effect.provide(env())))
+
+    it.effect("a failed stage's evidence is written with what was held, then the run is failed; resume goes on from there", () =>
+      Effect.gen(function*() {
+        const memory = makeMemory()
+        const writes: Array<string> = []
+        const store = counting(memory, writes)
+        const failed = yield* Effect.flip(Runner.start(batched, { ...options, commits: "batched" }).pipe(Effect.provideService(RunStore, store)))
+        if (failed._tag !== "RunFailed") return assert.fail(`expected RunFailed, got ${failed._tag}`)
+        assert.deepStrictEqual(writes, ["commitStages +run Quote Check(failed)", "updateRun failed"])
+        assert.deepStrictEqual((yield* memory.getRecordings(failed.runId as RunId)).map((r) => r.stage), ["Quote", "Check"])
+        writes.length = 0
+        const resumed = yield* Runner.resume(batched, failed.runId as RunId, { commits: "batched" }).pipe(Effect.provideService(RunStore, store))
+        assert.strictEqual(resumed.run.status, "completed")
+        assert.deepStrictEqual(writes, ["updateRun running", "commitStage Check", "commitStage Send", "commitStage Note completes"])
+      }).pipe(Effect.provide(env(1))))
+
+    it.effect("stages without side effects are held: interrupted before the next write, the run is not there; started again, the same outputs", () =>
+      Effect.gen(function*() {
+        const memory = makeMemory()
+        const stopAt = (stage: string) =>
+          Effect.provideService(Runner.RunObserver, (event: Runner.RunEvent) => event._tag === "StageStarted" && event.stage === stage ? Effect.interrupt : Effect.void)
+        const only = Pipeline.make("held", [Quote, Check])
+        const id = "2026-06-08-held" as RunId
+        const stopped = yield* Effect.exit(Runner.start(only, { ...options, runId: id, commits: "batched" }).pipe(stopAt("Check"), Effect.provideService(RunStore, memory)))
+        assert.isTrue(Exit.hasInterrupts(stopped))
+        assert.isTrue(Option.isNone(yield* memory.getRun(id)), "nothing was written")
+        const again = yield* Runner.start(only, { ...options, runId: id, commits: "batched" }).pipe(Effect.provideService(RunStore, memory))
+        assert.deepStrictEqual(again.outputs, { Quote: 300, Check: 0 })
+        assert.deepStrictEqual((yield* memory.getCheckpoints(id)).map((c) => c.stage), ["Quote", "Check"])
+      }).pipe(Effect.provide(env())))
+  })
 
   it.effect("gives every stage a span with the run id and the stage", () =>
     Effect.gen(function*() {

@@ -16,8 +16,9 @@
  * - SQLite (`0011_run_store_lean`): checkpoints and stage recordings are keyed by (run, stage) alone, numbered
  *   within their run, their hashes stored as bytes; a checkpoint's `finished_at` is left out when it is
  *   `started_at` + `duration_ms`. They read back as written.
- * - `createRun`, `commitStage` and `importBundle` are one transaction each (a run and its parameters' blob commit
- *   together: one commit, and a refused run leaves nothing); the hot statements are compiled once
+ * - `createRun`, `commitStage`, `commitStages` and `importBundle` are one transaction each (a run and its
+ *   parameters' blob commit together: one commit, and a refused run leaves nothing; a batch's blobs go in one
+ *   statement); the hot statements are compiled once
  *   (`FixedStatements`). `importBundle` also rejects a bundle whose checkpoints or recordings name another run.
  * - Every SQL or decoding failure becomes a `StoreError` naming the operation.
  *
@@ -44,6 +45,7 @@ import {
   type RunPatch,
   RunRecord,
   RunStore,
+  type StageBatch,
   type StageCommit,
   type StageOutput,
   type StageOutputsQuery,
@@ -324,14 +326,37 @@ export const make = Effect.gen(function*() {
     Effect.mapError(storeError("putCheckpoint"))
   )
 
+  /** A stage commit's writes: its recordings, then its checkpoint (compressed against them). */
+  const stageWrites = (commit: StageCommit): ReadonlyArray<Write> => {
+    const recordings = recordingsWrite(commit.runId, commit.stage, commit.recordings)
+    return commit.checkpoint === null ? [recordings] : [recordings, checkpointWrite(commit.checkpoint, recordings.entries)]
+  }
+
+  /** The stage commits' blobs in one statement, their rows in order, then the runs they complete; the blobs written. */
+  const writeCommits = (commits: ReadonlyArray<StageCommit>) =>
+    Effect.gen(function*() {
+      const written = yield* write(commits.flatMap(stageWrites))
+      for (const commit of commits) {
+        if (commit.completes !== undefined) yield* updateRunRow("completed", commit.completes, null, commit.runId)
+      }
+      return written
+    })
+
   const commitStage = Effect.fn("SqlRunStore.commitStage")(
     function*(commit: StageCommit) {
-      const recordings = recordingsWrite(commit.runId, commit.stage, commit.recordings)
-      const writes = commit.checkpoint === null ? [recordings] : [recordings, checkpointWrite(commit.checkpoint, recordings.entries)]
-      const completed = commit.completes === undefined ? Effect.void : updateRunRow("completed", commit.completes, null, commit.runId)
-      yield* transaction(Effect.map(Effect.tap(write(writes), () => completed), (written) => [undefined, written] as const))
+      yield* transaction(Effect.map(writeCommits([commit]), (written) => [undefined, written] as const))
     },
     Effect.mapError(storeError("commitStage"))
+  )
+
+  const commitStages = Effect.fn("SqlRunStore.commitStages")(
+    function*({ create, commits }: StageBatch) {
+      yield* transaction(Effect.gen(function*() {
+        const created = create === undefined ? [] : yield* insertRun("commitStages", create, "local")
+        return [undefined, [...created, ...yield* writeCommits(commits)]] as const
+      }))
+    },
+    Effect.mapError(storeError("commitStages"))
   )
 
   const getCheckpoints = Effect.fn("SqlRunStore.getCheckpoints")(
@@ -437,6 +462,7 @@ export const make = Effect.gen(function*() {
     getCheckpoints,
     stageOutputs,
     commitStage,
+    commitStages,
     getRecordings,
     importBundle
   })

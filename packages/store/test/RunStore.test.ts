@@ -242,6 +242,50 @@ const contract = <R>(
     assert.strictEqual(error.operation, "commitStage")
   }))
 
+  test("commits several stages, and the run itself, in one batch (`commitStages`); a refused batch writes nothing", Effect.gen(function*() {
+    const store = yield* RunStore
+    const run = mkRun("batch")
+    const fetch = [mkRecording("batch", "fetch", 0), mkRecording("batch", "fetch", 1)]
+    const pitch = [mkRecording("batch", "pitch", 0)]
+    yield* store.commitStages({
+      create: run,
+      commits: [
+        { runId: run.id, stage: "fetch", checkpoint: mkCheckpoint("batch", "fetch"), recordings: fetch },
+        { runId: run.id, stage: "pitch", checkpoint: mkCheckpoint("batch", "pitch", { output: { shared: trickyJson } }), recordings: pitch }
+      ]
+    })
+    assert.deepStrictEqual(yield* store.getRun(run.id), Option.some(run))
+    assert.deepStrictEqual(yield* store.getRecordings(run.id), [...fetch, ...pitch])
+    assert.deepStrictEqual(yield* store.getCheckpoints(run.id), [mkCheckpoint("batch", "fetch"), mkCheckpoint("batch", "pitch", { output: { shared: trickyJson } })])
+
+    // a later batch of the same run (no `create`): a re-committed stage keeps its place, the last one completes the run
+    const finishedAt = "2026-08-24T14:00:00.000Z"
+    const retried = mkCheckpoint("batch", "fetch", { attempt: 2 })
+    yield* store.commitStages({
+      commits: [
+        { runId: run.id, stage: "fetch", checkpoint: retried, recordings: [] },
+        { runId: run.id, stage: "act", checkpoint: mkCheckpoint("batch", "act"), recordings: [], completes: finishedAt }
+      ]
+    })
+    assert.deepStrictEqual((yield* store.getCheckpoints(run.id)).map((c) => [c.stage, c.attempt]), [["fetch", 2], ["pitch", 1], ["act", 1]])
+    assert.deepStrictEqual(yield* store.getRecordings(run.id), pitch)
+    assert.deepStrictEqual(yield* store.getRun(run.id), Option.some({ ...run, status: "completed" as const, finishedAt, error: null }))
+
+    const taken = failureOf(yield* Effect.exit(store.commitStages({
+      create: mkRun("batch", { codeVersion: "other" }),
+      commits: [{ runId: run.id, stage: "late", checkpoint: mkCheckpoint("batch", "late"), recordings: [] }]
+    })))
+    assert.strictEqual(taken.operation, "commitStages")
+    assert.include(taken.message, "run batch already exists")
+    assert.deepStrictEqual((yield* store.getCheckpoints(run.id)).map((c) => c.stage), ["fetch", "pitch", "act"])
+    const ghost = failureOf(yield* Effect.exit(store.commitStages({
+      create: mkRun("real"),
+      commits: [{ runId: id("ghost"), stage: "fetch", checkpoint: null, recordings: [mkRecording("ghost", "fetch", 0)] }]
+    })))
+    assert.strictEqual(ghost.operation, "commitStages")
+    assert.isTrue(Option.isNone(yield* store.getRun(id("real"))), "a refused batch leaves no run")
+  }))
+
   test("a run's last stage's commit completes the run with it (`completes`)", Effect.gen(function*() {
     const store = yield* RunStore
     const run = mkRun("done")

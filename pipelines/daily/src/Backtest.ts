@@ -10,6 +10,8 @@
  * - Resume is the run store's: a session whose run completed is skipped, a session whose run stopped part-way
  *   (a crash, Ctrl-C) or failed is continued with `Runner.resume` (exactly-once client order ids: nothing is placed
  *   twice), the rest are started. Running a finished backtest again does nothing.
+ * - A session's checkpoints are committed as `commitsFor(pms)` says: batched unless the PMs are live (a crash then
+ *   re-runs the session's stages since its last commit, which answer the same; see `commitsFor`).
  * - Every run is `record` mode and sends its orders to the backtest's brokers (`dryRun: false`), under the
  *   backtest's schedule: its parameters carry the schedule and the session's run moment (`asOfTime`), as a run of
  *   `run daily` at that moment would (under `close`: the snapshot holds the day's open only, entries fill at the
@@ -59,7 +61,21 @@ export interface BacktestOptions {
   readonly onProgress?: (progress: BacktestProgress) => Effect.Effect<void>
   /** Recorded calls a session's run may answer from (PMs `replay`); none by default. */
   readonly reuse?: (day: TradingDay) => Effect.Effect<ReadonlyArray<Recording>, Runner.RunFailed>
+  /** Who answers the PMs' and the chairman's questions: it decides how a session's checkpoints are committed. */
+  readonly pms: BacktestPms
 }
+
+/** The stand-ins (`offline`), recorded answers (`replay`) or the configured LLMs (`live`). */
+export type BacktestPms = "offline" | "replay" | "live"
+
+/**
+ * How a session's run commits its checkpoints (`Runner.Commits`), chosen here alone. Offline and replayed PMs
+ * answer a re-asked question the same, for free, and a backtest's notifications reach no one: `batched`, three
+ * commits a session (Reconcile with the run's row, the stages up to the risk gate, Execution with the run
+ * completed) instead of eight, and a crash re-runs at most the stages since the last commit. Live PMs: `per-stage`,
+ * as `run daily` does, so a crash never repeats a paid call.
+ */
+export const commitsFor = (pms: BacktestPms): Runner.Commits => (pms === "live" ? "per-stage" : "batched")
 
 export interface BacktestResult {
   readonly sessions: number
@@ -118,6 +134,7 @@ export const runBacktest = (options: BacktestOptions) =>
     const started = yield* Clock.currentTimeMillis
     const runs: Array<{ readonly day: TradingDay; readonly runId: RunId }> = []
     const counts = { started: 0, resumed: 0, skipped: 0 }
+    const commits = commitsFor(options.pms)
     for (const day of options.sessions) {
       const prior = existing.get(day)
       const how = prior === undefined ? "started" : prior.status === "completed" ? "skipped" : "resumed"
@@ -133,10 +150,11 @@ export const runBacktest = (options: BacktestOptions) =>
           codeVersion: options.codeVersion,
           params: sessionParams(day, options),
           runId,
-          reuse
+          reuse,
+          commits
         })
       } else if (how === "resumed") {
-        yield* Runner.resume(DailyPipeline, runId, { reuse })
+        yield* Runner.resume(DailyPipeline, runId, { reuse, commits })
       }
       counts[how]++
       runs.push({ day, runId })

@@ -105,8 +105,12 @@ const timing = (present: Ref.Ref<NewYorkMoment>) => ({
 
 const start = Calendar.sessionMoments(DEFAULT_SCHEDULE, SESSIONS[0]!).run
 
-const backtest = (session: Ref.Ref<NewYorkMoment>, observer?: (event: Runner.RunEvent) => Effect.Effect<void>) =>
-  Backtest.runBacktest({ sessions: SESSIONS, params, codeVersion: "test", ...timing(session) }).pipe(
+const backtest = (
+  session: Ref.Ref<NewYorkMoment>,
+  observer?: (event: Runner.RunEvent) => Effect.Effect<void>,
+  pms: Backtest.BacktestPms = "offline"
+) =>
+  Backtest.runBacktest({ sessions: SESSIONS, params, codeVersion: "test", ...timing(session), pms }).pipe(
     observer === undefined ? (e) => e : Effect.provideService(Runner.RunObserver, observer)
   )
 
@@ -123,6 +127,7 @@ describe("the backtest loop", () => {
           params,
           codeVersion: "test",
           ...timing(session),
+          pms: "offline",
           onProgress: (p) => Effect.sync(() => void progress.push(p))
         })
         assert.deepStrictEqual([first.started, first.resumed, first.skipped], [SESSIONS.length, 0, 0])
@@ -142,34 +147,64 @@ describe("the backtest loop", () => {
       }).pipe(Effect.provide(clean(session)))
     }), 60_000)
 
-  it.effect("a session stopped part-way is resumed through the runner: the same outputs as an uninterrupted backtest", () =>
+  /**
+   * Stops the 4th session where `stop` says (an interruption: what a crash leaves, held checkpoints lost), checks
+   * which checkpoints its run kept, resumes the backtest, and compares every output and every order with an
+   * uninterrupted backtest's.
+   */
+  const stoppedPartWay = (
+    pms: Backtest.BacktestPms,
+    stop: (event: Runner.RunEvent) => boolean,
+    kept: ReadonlyArray<string> | null
+  ) =>
     Effect.gen(function*() {
+      const orders = Effect.map(
+        Effect.forEach(accounts, (a) => LocalExchange.use((x) => x.listOrders(a, { status: "all", limit: 500, direction: "asc" }))),
+        (all) => all.flat().map((o) => `${o.account} ${o.clientOrderId} ${o.status} ${o.filledQty}`)
+      )
       const session = yield* Ref.make(start)
       const reference = yield* Effect.gen(function*() {
-        const result = yield* backtest(session)
-        return yield* outputs(result.runs)
+        const result = yield* backtest(session, undefined, pms)
+        return { outputs: yield* outputs(result.runs), orders: yield* orders }
       }).pipe(Effect.provide(clean(session)))
 
       const crashed = yield* Ref.make(start)
       const resumed = yield* Effect.gen(function*() {
-        // the process "dies" (an interruption) right after the 4th session's pitches were checkpointed
         const victim = SESSIONS[3]!
         const died = yield* Effect.exit(backtest(crashed, (event) =>
           Effect.gen(function*() {
-            if (event._tag === "StageCompleted" && event.stage === "PmPitches" && (yield* Ref.get(crashed)).day === victim) {
-              return yield* Effect.interrupt
-            }
-          })))
+            if (stop(event) && (yield* Ref.get(crashed)).day === victim) return yield* Effect.interrupt
+          }), pms))
         assert.isTrue(died._tag === "Failure")
         const half = (yield* RunStore.use((s) => s.listRuns({ limit: 100 }))).find((r) => r.tradingDay === victim)
-        assert.strictEqual(half?.status, "running")
-        assert.deepStrictEqual((yield* RunStore.use((s) => s.getCheckpoints(half!.id))).map((c) => c.stage), ["Reconcile", "FetchData", "PmPitches"])
-        const result = yield* backtest(crashed)
-        assert.deepStrictEqual([result.skipped, result.resumed, result.started], [3, 1, SESSIONS.length - 4])
-        return yield* outputs(result.runs)
+        if (kept === null) assert.isUndefined(half, "the run's row is written with its first commit")
+        else {
+          assert.strictEqual(half?.status, "running")
+          assert.deepStrictEqual((yield* RunStore.use((s) => s.getCheckpoints(half!.id))).map((c) => c.stage), kept)
+        }
+        const result = yield* backtest(crashed, undefined, pms)
+        assert.deepStrictEqual([result.skipped, result.resumed, result.started], [3, kept === null ? 0 : 1, SESSIONS.length - (kept === null ? 3 : 4)])
+        return { outputs: yield* outputs(result.runs), orders: yield* orders }
       }).pipe(Effect.provide(clean(crashed)))
+      assert.isAbove(reference.orders.length, 0)
+      assert.strictEqual(new Set(resumed.orders.map((o) => o.split(" ")[1])).size, resumed.orders.length, "an order was placed twice")
       assert.deepStrictEqual(resumed, reference)
-    }), 60_000)
+    })
+
+  const completed = (stage: string) => (event: Runner.RunEvent) => event._tag === "StageCompleted" && event.stage === stage
+
+  it.effect("per stage (live PMs): a session stopped part-way keeps each checkpoint; resumed, the same outputs and orders as an uninterrupted backtest", () =>
+    // the offline stand-ins answer here: only the commit policy follows `pms`
+    stoppedPartWay("live", completed("PmPitches"), ["Reconcile", "FetchData", "PmPitches"]), 60_000)
+
+  it.effect("batched (offline PMs): stopped before its commit, a session's stages since Reconcile are re-run; the same outputs and orders", () =>
+    stoppedPartWay("offline", completed("RiskApproval"), ["Reconcile"]), 60_000)
+
+  it.effect("batched: every checkpoint before Execution is committed before it starts; stopped there, the same outputs and orders", () =>
+    stoppedPartWay("offline", (event) => event._tag === "StageStarted" && event.stage === "Execution", ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval"]), 60_000)
+
+  it.effect("batched: stopped in Reconcile, before the run's first commit, the session is started again; the same outputs and orders", () =>
+    stoppedPartWay("offline", (event) => event._tag === "StageStarted" && event.stage === "Reconcile", null), 60_000)
 
   it.effect("as-of under close: no stage sees the day's high, low or close or a later bar, fills are at real prices (poisoned bars change nothing)", () =>
     Effect.gen(function*() {

@@ -308,6 +308,7 @@ const execute = (plan: Plan, json: boolean) =>
       moments,
       enterMoment: (at) => Ref.set(present, at),
       onProgress: progress.update,
+      pms: plan.pms,
       ...(replay === undefined ? {} : { reuse: replay.reuse })
     }).pipe(
       // live PMs' calls are charged to this book in the main database's spend ledger

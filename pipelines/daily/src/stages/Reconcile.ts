@@ -165,6 +165,8 @@ export const Reconcile = Stage.make({
   description: "orders, fills and account state since the last reconciliation, recorded in the ledger",
   dependsOn: [],
   output: ReconcileReport,
+  // it writes the ledger book: a re-run after that write reads from the moved cursors (its counts differ)
+  sideEffects: true,
   timeout: "2 minutes",
   run: () =>
     Effect.gen(function*() {
