@@ -231,7 +231,9 @@ const ORDER_COLUMNS = [
  * The columns of an order as read: an order that is its own exit group (every top-level order) stores `''` there
  * (since `0013_exchange_lean`; its id again before), read back as its id.
  */
-const ORDER_SELECT = ORDER_COLUMNS.map((c) => (c === "exit_group" ? "COALESCE(NULLIF(exit_group, ''), id) AS exit_group" : c)).join(", ")
+const orderSelect = (prefix: string) =>
+  ORDER_COLUMNS.map((c) => (c === "exit_group" ? `COALESCE(NULLIF(${prefix}exit_group, ''), ${prefix}id) AS exit_group` : `${prefix}${c}`)).join(", ")
+const ORDER_SELECT = orderSelect("")
 
 /**
  * `status IN (…open statuses…)`, as constant text. Every query for open orders carries it, word for word: it is the
@@ -378,6 +380,7 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
   /** A queued order reaches the market (a market-on-close order at the open of its session). */
   const markRouted = (id: string, at: string) => updateRouted(at, id)
 
+  /** The orders the filter lists; nested, each listed (top-level) order followed by its legs, in insertion order. */
   const listOrders = (account: AccountId, filter: OrderFilter) => {
     // nested: an order is open when it or one of its legs is. The open ones (their families' top-level ids) come
     // from the (account, status) index, and those ids alone pick the rows: the query never walks the account's
@@ -398,9 +401,19 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
       ...(filter.status === "open" ? [isOpen] : filter.status === "closed" ? [sql`NOT ${isOpen}`] : [])
     ]
     const direction = sql.literal(filter.direction === "asc" ? "ASC" : "DESC")
+    const listed = sql`SELECT ${sql.literal(ORDER_SELECT)}${sql.literal(filter.nested ? ", seq" : "")} FROM exchange_orders
+      WHERE ${sql.and(clauses)} ORDER BY submitted_at ${direction}, seq ${direction} LIMIT ${sql.literal(limitClause(filter.limit))}`
+    if (!filter.nested) return Effect.flatMap(listed, decodeOrders)
+    // nested: the listed (top-level) orders and their legs in one statement (a second one for the legs cost as
+    // much again), each family's legs after it in insertion order (a leg is inserted after its parent). `CROSS
+    // JOIN` keeps SQLite's planner from walking every leg's index entry instead of looking up the listed few
     return Effect.flatMap(
-      sql`SELECT ${sql.literal(ORDER_SELECT)} FROM exchange_orders WHERE ${sql.and(clauses)}
-        ORDER BY submitted_at ${direction}, seq ${direction} LIMIT ${sql.literal(limitClause(filter.limit))}`,
+      sql`WITH listed AS (${listed})
+        SELECT listed.*, submitted_at AS family_at, seq AS family_seq FROM listed
+        UNION ALL
+        SELECT ${sql.literal(orderSelect("o."))}, o.seq, listed.submitted_at, listed.seq
+          FROM listed CROSS JOIN exchange_orders o WHERE o.parent_id = listed.id
+        ORDER BY family_at ${direction}, family_seq ${direction}, seq`,
       decodeOrders
     )
   }
