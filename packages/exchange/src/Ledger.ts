@@ -231,9 +231,7 @@ const ORDER_COLUMNS = [
  * The columns of an order as read: an order that is its own exit group (every top-level order) stores `''` there
  * (since `0013_exchange_lean`; its id again before), read back as its id.
  */
-const orderSelect = (prefix: string) =>
-  ORDER_COLUMNS.map((c) => (c === "exit_group" ? `COALESCE(NULLIF(${prefix}exit_group, ''), ${prefix}id) AS exit_group` : `${prefix}${c}`)).join(", ")
-const ORDER_SELECT = orderSelect("")
+const ORDER_SELECT = ORDER_COLUMNS.map((c) => (c === "exit_group" ? "COALESCE(NULLIF(exit_group, ''), id) AS exit_group" : c)).join(", ")
 
 /**
  * `status IN (…open statuses…)`, as constant text. Every query for open orders carries it, word for word: it is the
@@ -376,7 +374,10 @@ const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
   const legsOf = (parentIds: ReadonlyArray<string>) =>
     parentIds.length === 0
       ? Effect.succeed<ReadonlyArray<OrderRow>>([])
-      : Effect.flatMap(sql`SELECT ${sql.literal(ORDER_SELECT)} FROM exchange_orders WHERE parent_id IN ${sql.in(parentIds)} ORDER BY seq`, decodeOrders)
+      : Effect.flatMap(
+        varying(`SELECT ${ORDER_SELECT} FROM exchange_orders WHERE parent_id IN ${placeholders(parentIds.length)} ORDER BY seq`, parentIds),
+        decodeOrders
+      )
 
   const openOrders = (account: AccountId) => selectOpen(account)
 
@@ -390,8 +391,8 @@ const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
   const markRouted = (id: string, at: string) => updateRouted(at, id)
 
   /**
-   * The orders the filter lists; nested, each listed (top-level) order followed by its legs, in insertion order.
-   * Its text is built from the filter, not compiled from a template (which cost more than the query).
+   * The orders the filter lists (nested: top-level orders only; `legsOf` reads their legs). Its text is built from
+   * the filter, not compiled from a template (which cost more than the query).
    */
   const listOrders = (account: AccountId, filter: OrderFilter) => {
     // nested: an order is open when it or one of its legs is. The open ones (their families' top-level ids) come
@@ -416,20 +417,10 @@ const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
     const where = conditions.length === 0 ? "1=1" : `(${conditions.map(([text]) => text).join(" AND ")})`
     const params = conditions.flatMap(([, values]) => values)
     const direction = filter.direction === "asc" ? "ASC" : "DESC"
-    const listed = `SELECT ${ORDER_SELECT}${filter.nested ? ", seq" : ""} FROM exchange_orders WHERE ${where}
-      ORDER BY submitted_at ${direction}, seq ${direction} LIMIT ${limitClause(filter.limit)}`
-    if (!filter.nested) return Effect.flatMap(varying(listed, params), decodeOrders)
-    // nested: the listed (top-level) orders and their legs in one statement (a second one for the legs cost as
-    // much again), each family's legs after it in insertion order (a leg is inserted after its parent). `CROSS
-    // JOIN` keeps SQLite's planner from walking every leg's index entry instead of looking up the listed few
     return Effect.flatMap(
       varying(
-        `WITH listed AS (${listed})
-        SELECT listed.*, submitted_at AS family_at, seq AS family_seq FROM listed
-        UNION ALL
-        SELECT ${orderSelect("o.")}, o.seq, listed.submitted_at, listed.seq
-          FROM listed CROSS JOIN exchange_orders o WHERE o.parent_id = listed.id
-        ORDER BY family_at ${direction}, family_seq ${direction}, seq`,
+        `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE ${where} ORDER BY submitted_at ${direction}, seq ${direction}
+        LIMIT ${limitClause(filter.limit)}`,
         params
       ),
       decodeOrders

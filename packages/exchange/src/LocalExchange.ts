@@ -255,17 +255,6 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
         Ledger.toExchangeOrder(row, legs.filter((leg) => leg.parent_id === row.id).map((leg) => Ledger.toExchangeOrder(leg)))
       ))
 
-  /** Orders from rows of families (`Ledger.listOrders`, nested): each top-level row followed by its legs. */
-  const families = (rows: ReadonlyArray<Ledger.OrderRow>): ReadonlyArray<ExchangeOrder> => {
-    const tops: Array<{ readonly row: Ledger.OrderRow; readonly legs: Array<ExchangeOrder> }> = []
-    for (const row of rows) {
-      const family = tops.at(-1)
-      if (row.parent_id !== null && family?.row.id === row.parent_id) family.legs.push(Ledger.toExchangeOrder(row))
-      else tops.push({ row, legs: [] })
-    }
-    return tops.map(({ legs, row }) => Ledger.toExchangeOrder(row, legs))
-  }
-
   const loadOrder = Effect.fnUntraced(function*(account: AccountId, id: string) {
     const row = yield* ledger.orderById(account, id)
     if (row === undefined) return yield* reject(account, "NotFound", "order not found")
@@ -297,7 +286,7 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
             ? [...new Set((yield* openOrders(id)).map((row) => row.parent_id ?? row.id))]
             : undefined
           const rows = yield* ledger.listOrders(id, { ...filter, openRoots })
-          return filter.nested ? families(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
+          return filter.nested ? yield* withLegs(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
         })
         return yield* cache.cached(id, `orders ${JSON.stringify(filter)}`, list)
       }))
