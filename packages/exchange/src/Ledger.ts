@@ -274,18 +274,27 @@ const statements = (sql: SqlClient.SqlClient) => {
    * runs straight on the transaction's connection, without `effect/sql`'s per-statement span and connection
    * lookup; outside, as a client statement.
    */
+  const run = (compiled: string, params: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<object>, SqlError.SqlError> =>
+    Effect.flatMap(transaction, (open) =>
+      Option.isSome(open) ? open.value[0].execute(compiled, params, undefined) : sql.unsafe<object>(compiled, params))
   const prepared = (text: string) => {
     const compiled = pg ? numbered(text) : text
-    return (...params: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<object>, SqlError.SqlError> =>
-      Effect.flatMap(transaction, (open) =>
-        Option.isSome(open) ? open.value[0].execute(compiled, params, undefined) : sql.unsafe<object>(compiled, params))
+    return (...params: ReadonlyArray<unknown>) => run(compiled, params)
   }
+  /** A statement whose text varies with its call (an `IN` list, a listing's filters): built as text, not a template. */
+  const varying = (text: string, params: ReadonlyArray<unknown>) => run(pg ? numbered(text) : text, params)
   const decoded = <A>(text: string, decode: (rows: ReadonlyArray<object>) => Effect.Effect<A, Schema.SchemaError>) => {
-    const run = prepared(text)
-    return (...params: ReadonlyArray<unknown>) => Effect.flatMap(run(...params), decode)
+    const statement = prepared(text)
+    return (...params: ReadonlyArray<unknown>) => Effect.flatMap(statement(...params), decode)
   }
-  return { sql, pg, prepared, decoded }
+  return { sql, pg, prepared, varying, decoded }
 }
+
+/** `(?, ?, …)`: `n` placeholders, for an `IN` list. */
+const placeholders = (n: number) => `(${Array.from({ length: n }, () => "?").join(", ")})`
+
+/** A condition's text with the parameters of its placeholders, in order. */
+type Condition = readonly [text: string, params: ReadonlyArray<unknown>]
 
 type Statements = ReturnType<typeof statements>
 
@@ -316,7 +325,7 @@ const accountStatements = ({ decoded, pg, prepared, sql }: Statements) => {
 }
 
 /** Orders: lookups, listings, inserts and every status change. */
-const orderStatements = ({ decoded, prepared, sql }: Statements) => {
+const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
   const selectOrderById = decoded(`SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND id = ?`, decodeOrders)
   const selectOrderByClientId = decoded(
     `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND client_order_id = ?`,
@@ -365,7 +374,10 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
   const legsOf = (parentIds: ReadonlyArray<string>) =>
     parentIds.length === 0
       ? Effect.succeed<ReadonlyArray<OrderRow>>([])
-      : Effect.flatMap(sql`SELECT ${sql.literal(ORDER_SELECT)} FROM exchange_orders WHERE parent_id IN ${sql.in(parentIds)} ORDER BY seq`, decodeOrders)
+      : Effect.flatMap(
+        varying(`SELECT ${ORDER_SELECT} FROM exchange_orders WHERE parent_id IN ${placeholders(parentIds.length)} ORDER BY seq`, parentIds),
+        decodeOrders
+      )
 
   const openOrders = (account: AccountId) => selectOpen(account)
 
@@ -378,6 +390,10 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
   /** A queued order reaches the market (a market-on-close order at the open of its session). */
   const markRouted = (id: string, at: string) => updateRouted(at, id)
 
+  /**
+   * The orders the filter lists (nested: top-level orders only; `legsOf` reads their legs). Its text is built from
+   * the filter, not compiled from a template (which cost more than the query).
+   */
   const listOrders = (account: AccountId, filter: OrderFilter) => {
     // nested: an order is open when it or one of its legs is. The open ones (their families' top-level ids) come
     // from the (account, status) index, and those ids alone pick the rows: the query never walks the account's
@@ -385,22 +401,28 @@ const orderStatements = ({ decoded, prepared, sql }: Statements) => {
     const byOpenFamilies = filter.nested && filter.status === "open"
     const roots = byOpenFamilies ? filter.openRoots : undefined
     if (roots !== undefined && roots.length === 0) return Effect.succeed<ReadonlyArray<OrderRow>>([])
-    const openFamilies = roots !== undefined
-      ? sql`id IN ${sql.in(roots)}`
-      : sql`id IN (SELECT COALESCE(parent_id, id) FROM exchange_orders WHERE account = ${account} AND ${sql.literal(IS_OPEN)})`
-    const isOpen = filter.nested ? openFamilies : sql.literal(IS_OPEN)
-    const clauses = [
-      ...(byOpenFamilies ? [] : [sql`account = ${account}`]),
-      ...(filter.nested && !byOpenFamilies ? [sql`parent_id IS NULL`] : []),
-      ...(filter.symbols !== undefined && filter.symbols.length > 0 ? [sql`symbol IN ${sql.in(filter.symbols)}`] : []),
-      ...(filter.after === undefined ? [] : [sql`submitted_at > ${filter.after}`]),
-      ...(filter.until === undefined ? [] : [sql`submitted_at < ${filter.until}`]),
-      ...(filter.status === "open" ? [isOpen] : filter.status === "closed" ? [sql`NOT ${isOpen}`] : [])
+    const openFamilies: Condition = roots !== undefined
+      ? [`id IN ${placeholders(roots.length)}`, roots]
+      : [`id IN (SELECT COALESCE(parent_id, id) FROM exchange_orders WHERE account = ? AND ${IS_OPEN})`, [account]]
+    const isOpen: Condition = filter.nested ? openFamilies : [IS_OPEN, []]
+    const symbols = filter.symbols ?? []
+    const conditions: ReadonlyArray<Condition> = [
+      ...(byOpenFamilies ? [] : [["account = ?", [account]] as const]),
+      ...(filter.nested && !byOpenFamilies ? [["parent_id IS NULL", []] as const] : []),
+      ...(symbols.length > 0 ? [[`symbol IN ${placeholders(symbols.length)}`, symbols] as const] : []),
+      ...(filter.after === undefined ? [] : [["submitted_at > ?", [filter.after]] as const]),
+      ...(filter.until === undefined ? [] : [["submitted_at < ?", [filter.until]] as const]),
+      ...(filter.status === "open" ? [isOpen] : filter.status === "closed" ? [[`NOT ${isOpen[0]}`, isOpen[1]] as const] : [])
     ]
-    const direction = sql.literal(filter.direction === "asc" ? "ASC" : "DESC")
+    const where = conditions.length === 0 ? "1=1" : `(${conditions.map(([text]) => text).join(" AND ")})`
+    const params = conditions.flatMap(([, values]) => values)
+    const direction = filter.direction === "asc" ? "ASC" : "DESC"
     return Effect.flatMap(
-      sql`SELECT ${sql.literal(ORDER_SELECT)} FROM exchange_orders WHERE ${sql.and(clauses)}
-        ORDER BY submitted_at ${direction}, seq ${direction} LIMIT ${sql.literal(limitClause(filter.limit))}`,
+      varying(
+        `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE ${where} ORDER BY submitted_at ${direction}, seq ${direction}
+        LIMIT ${limitClause(filter.limit)}`,
+        params
+      ),
       decodeOrders
     )
   }
