@@ -19,9 +19,8 @@
  *   session of the market data, or `date` at `at`). The request header `X-Council-Session` selects the moment of
  *   that request only: a timestamp (`2026-06-08T15:45:00-04:00`), or a day alone (`YYYY-MM-DD`, a session: 15:45
  *   of it). The admin endpoint `POST /council/session {"date":"YYYY-MM-DD"}` (or `{"at":"<timestamp>"}`) moves the
- *   default (`GET /council/session` reads it). The clock and calendar answer at the moment (early closes at 13:00);
- *   the clock, like every trading call, first brings the account to it, so a moment before one the account has
- *   traded up to is refused (422),
+ *   default (`GET /council/session` reads it). The clock and calendar answer at the moment (early closes at 13:00;
+ *   the clock of a session before the one the account has traded into is refused, 422, as its trading calls are),
  *   orders fill by `FillModel`'s rules for it, and bars never show what it could not know.
  * - Faults (`faultRate`, `faultKinds`, `seed`): a 429 with rate-limit headers (a momentary throttle: the reset is
  *   the next second, not the end of the minute window), a 500, a 503, or — for

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as AlpacaWire from "@council/broker/AlpacaWire"
 import { type NewYorkMoment, type Ticker, TradingDay } from "@council/domain"
 import type { MarketData } from "@council/market"
@@ -74,13 +75,17 @@ export const make = (market: MarketData["Service"], exchange: LocalExchange["Ser
         ? symbols.find((s) => assetId(s) === param.toLowerCase())
         : symbols.find((s) => s === param))
 
-  // the account is brought to the request's moment first, as every trading call does: a moment before one it has
-  // traded up to is refused (422) here too, so a client's session check sees it before it trades
-  const getClock: Handler = ({ account }) =>
-    exchange.account(account.account).pipe(
-      Effect.andThen(exchange.clock),
-      Effect.map((clock) => json(200, AlpacaWire.toWireClock(clock)))
-    )
+  // a session before the one the account has traded into can no longer be traded or read here: its clock is
+  // refused (422) too, so a client's session check sees that before it starts a day (a moment earlier in the
+  // account's own session is answered: the clock is a read)
+  const getClock: Handler = ({ account, now }) =>
+    Effect.gen(function*() {
+      const held = yield* exchange.accountByKeyId(account.keyId)
+      if (Option.isSome(held) && held.value.lastSession > now.day) {
+        return unprocessable(`the local exchange has traded ${account.account} into ${held.value.lastSession}; cannot trade ${now.day}`)
+      }
+      return json(200, AlpacaWire.toWireClock(yield* exchange.clock))
+    })
 
   const getCalendar: Handler = ({ query }) =>
     Effect.gen(function*() {
