@@ -87,11 +87,12 @@ export const RunObserver = Context.Reference<(event: RunEvent) => Effect.Effect<
  *   stage would repeat paid calls and notifications, and could answer differently.
  * - `batched`: checkpoints are held and written together (`RunStore.commitStages`), never across a stage with side
  *   effects: what ran before such a stage is written before it starts, and its own checkpoint as soon as it ends.
- *   A new run's row is written with its first commit. A crash loses the held checkpoints, and `resume` re-runs
- *   those stages from the first one without a checkpoint. Sound only when re-running a stage without side effects
- *   gives the same output and costs nothing: deterministic answers (offline or replayed LLMs), reads of a world
- *   that only the stages with side effects change, and no notification anyone sees. The backtest chooses it
- *   (`Backtest.runBacktest`) for offline and replayed PMs.
+ *   A new run's row is written with its first commit: an id already taken fails that commit and the run, and the
+ *   run holding it is left as it was (a first stage with side effects has run by then). A crash loses the held
+ *   checkpoints, and `resume` re-runs those stages from the first one without a checkpoint. Sound only when
+ *   re-running a stage without side effects gives the same output and costs nothing: deterministic answers
+ *   (offline or replayed LLMs), reads of a world that only the stages with side effects change, and no
+ *   notification anyone sees. The backtest chooses it (`Backtest.runBacktest`) for offline and replayed PMs.
  */
 export type Commits = "per-stage" | "batched"
 
@@ -173,6 +174,8 @@ const timeoutOf = (stage: Stage.Any): Duration.Duration => {
 const committer = (store: RunStore["Service"], commits: Commits, create: RunRecord | undefined) => {
   let held: Array<StageCommit> = []
   let unwritten = create
+  /** The run's row is in the store: there before, or written by this run (not when its id was taken by another). */
+  let stored = create === undefined
   const write = (more: ReadonlyArray<StageCommit>) =>
     Effect.suspend(() => {
       const batch = [...held, ...more]
@@ -180,7 +183,8 @@ const committer = (store: RunStore["Service"], commits: Commits, create: RunReco
       held = []
       unwritten = undefined
       if (run === undefined && batch.length <= 1) return batch.length === 0 ? Effect.void : store.commitStage(batch[0]!)
-      return store.commitStages(run === undefined ? { commits: batch } : { create: run, commits: batch })
+      if (run === undefined) return store.commitStages({ commits: batch })
+      return Effect.tap(store.commitStages({ create: run, commits: batch }), () => Effect.sync(() => void (stored = true)))
     })
   const batched = commits === "batched"
   return {
@@ -190,7 +194,9 @@ const committer = (store: RunStore["Service"], commits: Commits, create: RunReco
     commit: (stage: Stage.Any, commit: StageCommit) =>
       batched && !stage.sideEffects ? Effect.sync(() => void held.push(commit)) : write([commit]),
     /** Writes whatever is held. */
-    flush: write([])
+    flush: write([]),
+    /** Whether the run's row is in the store, so its status may be set. */
+    runStored: () => stored
   }
 }
 
@@ -349,7 +355,8 @@ const execute = <P extends Pipeline.Pipeline>(pipeline: P, run: RunRecord, how: 
       if (!Cause.hasInterruptsOnly(exit.cause)) {
         const message = causeMessage(exit.cause)
         yield* Effect.ignore(commits.flush)
-        yield* store.updateRun(run.id, { status: "failed", finishedAt: yield* nowIso, error: message })
+        // a run whose row was never written has no status to set: its id may be another run's (a taken id)
+        if (commits.runStored()) yield* store.updateRun(run.id, { status: "failed", finishedAt: yield* nowIso, error: message })
       }
       return yield* exit
     }

@@ -254,6 +254,20 @@ describe("Runner", () => {
         assert.deepStrictEqual(again.outputs, { Quote: 300, Check: 0 })
         assert.deepStrictEqual((yield* memory.getCheckpoints(id)).map((c) => c.stage), ["Quote", "Check"])
       }).pipe(Effect.provide(env())))
+
+    it.effect("a run id already taken fails the run with its first write, and leaves the run that holds it as it was", () =>
+      Effect.gen(function*() {
+        const memory = makeMemory()
+        const id = "2026-06-08-taken" as RunId
+        const finished = yield* Runner.start(batched, { ...options, runId: id }).pipe(Effect.provideService(RunStore, memory))
+        assert.strictEqual(finished.run.status, "completed")
+        const writes: Array<string> = []
+        const again = yield* Effect.flip(Runner.start(batched, { ...options, runId: id, commits: "batched" }).pipe(Effect.provideService(RunStore, counting(memory, writes))))
+        assert.include(again.message, `run ${id} already exists`)
+        assert.deepStrictEqual(writes, ["commitStages +run Quote Check"], "no status is written over the run that holds the id")
+        const stored = Option.getOrThrow(yield* memory.getRun(id))
+        assert.deepStrictEqual([stored.status, stored.finishedAt, stored.error], ["completed", finished.run.finishedAt, null])
+      }).pipe(Effect.provide(env())))
   })
 
   it.effect("gives every stage a span with the run id and the stage", () =>
