@@ -20,8 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as SqlClient from "effect/sql/SqlClient"
-import { type BookId, LedgerError, type Standings } from "@council/tracking"
+import { type BookId, type LedgerError, type Standings, TradeLedger } from "@council/tracking"
 import * as BookAnswers from "./BookAnswers.ts"
 
 export interface Window {
@@ -36,7 +35,7 @@ export interface CompletedBooks {
     book: BookId,
     window: Window,
     compute: Effect.Effect<A, E, R>
-  ) => Effect.Effect<A, E | LedgerError, R | SqlClient.SqlClient>
+  ) => Effect.Effect<A, E | LedgerError, R | TradeLedger>
   /**
    * `query`'s answer (`BookAnswers.answer`), kept as `through` keeps it: computed by `offThread` when `make` was given
    * one, so the server's own requests go on meanwhile; else (or when it cannot answer) here, from `equityOf`.
@@ -47,18 +46,6 @@ export interface CompletedBooks {
   ) => Effect.Effect<BookAnswers.Answers[Q["kind"]], LedgerError, R | BookAnswers.Requirements>
 }
 
-/**
- * A book's status and when it was last written, read from its row alone: every request asks, and `TradeLedger.book`
- * also counts the book's sessions, a scan of its snapshots (~29,000 rows, 50–200 ms) in the server's thread.
- */
-const stateOf = (book: BookId) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql<{ readonly status: string; readonly updated_at: string }>`SELECT status, updated_at FROM ledger_books WHERE id = ${book}`
-  ).pipe(
-    Effect.map((rows) => rows[0]),
-    Effect.mapError((error) => new LedgerError({ operation: "book", message: error.message }))
-  )
-
 export const make = (capacity = 16, offThread?: BookAnswers.OffThread): CompletedBooks => {
   const kept = new Map<string, unknown>()
   const computing = new Map<string, Fiber.Fiber<unknown, unknown>>()
@@ -68,9 +55,9 @@ export const make = (capacity = 16, offThread?: BookAnswers.OffThread): Complete
   }
   const through = <A, E, R>(kind: string, book: BookId, window: Window, compute: Effect.Effect<A, E, R>) =>
     Effect.gen(function*() {
-      const state = yield* stateOf(book)
-      if (state === undefined || state.status !== "completed") return yield* compute
-      const key = JSON.stringify([kind, book, state.updated_at, window.from ?? null, window.to ?? null])
+      const state = yield* TradeLedger.use((ledger) => ledger.bookState(book))
+      if (Option.isNone(state) || state.value.status !== "completed") return yield* compute
+      const key = JSON.stringify([kind, book, state.value.updatedAt, window.from ?? null, window.to ?? null])
       if (kept.has(key)) {
         const answer = kept.get(key) as A
         kept.delete(key)

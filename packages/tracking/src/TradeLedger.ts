@@ -78,6 +78,11 @@ export class TradeLedger extends Context.Service<TradeLedger, {
   /** The live book first, then backtests newest first. */
   readonly books: Effect.Effect<ReadonlyArray<BookSummary>, LedgerError>
   readonly book: (id: BookId) => Effect.Effect<Option.Option<BookSummary>, LedgerError>
+  /**
+   * A book's status and when its row was last written, from the row alone: cheap enough for every request (`book`
+   * also counts the book's sessions, a scan of its snapshots: 50–200 ms on a full-range book).
+   */
+  readonly bookState: (id: BookId) => Effect.Effect<Option.Option<{ readonly status: string; readonly updatedAt: string }>, LedgerError>
   /** Snapshots with their session's traded dollars, by account then session. */
   readonly equity: (window: Window) => Effect.Effect<ReadonlyArray<EquityRow>, LedgerError>
   readonly orders: (query: OrdersQuery) => Effect.Effect<ReadonlyArray<OrderView>, LedgerError>
@@ -554,5 +559,11 @@ const make = Effect.gen(function*() {
     Effect.mapError(failWith("cursors"))
   )
 
-  return TradeLedger.of({ record, createBook, setBookStatus, books, book, equity, orders, fills, cursors })
+  const bookState = (id: BookId) =>
+    sql<{ readonly status: string; readonly updated_at: string }>`SELECT status, updated_at FROM ledger_books WHERE id = ${id}`.pipe(
+      Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), (row) => ({ status: row.status, updatedAt: row.updated_at }))),
+      Effect.mapError(failWith("book"))
+    )
+
+  return TradeLedger.of({ record, createBook, setBookStatus, books, book, bookState, equity, orders, fills, cursors })
 })
