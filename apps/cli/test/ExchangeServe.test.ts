@@ -25,8 +25,14 @@ const assertExactlyOnce = (exchangeHome: string, intended: ReadonlyArray<string>
  * `run daily` in a process of its own against the served exchange, stopped with `signal` once the first of its
  * orders is at the exchange (mid-Execution: the exchange answers 400 ms after each request).
  */
-const stopMidExecution = async (home: string, exchangeHome: string, env: Record<string, string>, signal: NodeJS.Signals) => {
-  const child = spawn(process.execPath, [bin, "run", "daily"], {
+const stopMidExecution = async (
+  home: string,
+  exchangeHome: string,
+  env: Record<string, string>,
+  signal: NodeJS.Signals,
+  args: ReadonlyArray<string> = ["run", "daily"]
+) => {
+  const child = spawn(process.execPath, [bin, ...args], {
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
@@ -116,6 +122,63 @@ describe("the daily run against `exchange serve`", () => {
       assert.match(resumed.stderr, new RegExp(`^Resuming run ${runId}`, "m"))
       assert.notMatch(resumed.stderr, /took over/)
       assertExactlyOnce(exchangeHome, intendedOrders(home, runId!, env))
+    } finally {
+      await served.stop()
+    }
+  })
+})
+
+describe("a day stopped part-way names the command that continues that very run", () => {
+  /** The command an error line says continues the run, as arguments of `pnpm pipeline`. */
+  const continuation = (stderr: string) => {
+    const command = /continue it with: pnpm pipeline (.+)$/.exec(stderr.trim().split("\n").at(-1) ?? "")?.[1]
+    assert.isDefined(command, stderr)
+    return command!.split(" ")
+  }
+
+  it("a run of some accounts stopped at Ctrl-C: the command it names (with its --accounts) resumes it", async () => {
+    const exchangeHome = tempHome()
+    const served = await serveExchange(exchangeHome, ["--latency-ms", "200"])
+    try {
+      const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
+      const home = tempHome()
+      const args = ["run", "daily", "--accounts", "COUNCIL,CLAUDE,GROQ"]
+      const { code, stderr } = await stopMidExecution(home, exchangeHome, env, "SIGINT", args)
+      assert.strictEqual(code, 130, stderr)
+      const runId = /^Starting run (\S+)/m.exec(stderr)?.[1]
+      assert.deepStrictEqual(continuation(stderr), ["run", "daily", "--date", "2026-06-08", "--accounts", "CLAUDE,GROQ,COUNCIL"])
+
+      const resumed = cli(home, continuation(stderr), env)
+      assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
+      assert.match(resumed.stderr, new RegExp(`^Resuming run ${runId}`, "m"))
+      assertExactlyOnce(exchangeHome, intendedOrders(home, runId!, env))
+    } finally {
+      await served.stop()
+    }
+  })
+
+  it("an approval killed while sending: approving again names the command that resumes the run, and it does", async () => {
+    const exchangeHome = tempHome()
+    const served = await serveExchange(exchangeHome, ["--latency-ms", "200"])
+    try {
+      const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
+      const home = tempHome()
+      const gated = cli(home, ["run", "daily", "--require-approval", "--accounts", "COUNCIL,CLAUDE,GROQ"], env)
+      assert.strictEqual(gated.code, 0, gated.stderr)
+      const runId = runIdOf(gated.stdout)
+      const { signal } = await stopMidExecution(home, exchangeHome, env, "SIGKILL", ["approve", runId])
+      assert.strictEqual(signal, "SIGKILL")
+
+      const again = cli(home, ["approve", runId], env)
+      assert.strictEqual(again.code, 2, again.stdout + again.stderr)
+      assert.strictEqual(
+        again.stderr,
+        `error: run ${runId} was approved and stopped part-way (its process ended or is still sending); continue it with: pnpm pipeline run daily --date 2026-06-08 --accounts CLAUDE,GROQ,COUNCIL\n`
+      )
+      const resumed = cli(home, continuation(again.stderr), env)
+      assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
+      assert.match(resumed.stderr, new RegExp(`^Resuming run ${runId}`, "m"))
+      assertExactlyOnce(exchangeHome, intendedOrders(home, runId, env))
     } finally {
       await served.stop()
     }
