@@ -157,7 +157,7 @@ describe("a day stopped part-way names the command that continues that very run"
     }
   })
 
-  it("an approval killed while sending: approving again names the command that resumes the run, and it does", async () => {
+  it("an approval stopped at Ctrl-C while sending names the command that resumes the run, so does approving again, and it does", async () => {
     const exchangeHome = tempHome()
     const served = await serveExchange(exchangeHome, ["--latency-ms", "200"])
     try {
@@ -166,8 +166,9 @@ describe("a day stopped part-way names the command that continues that very run"
       const gated = cli(home, ["run", "daily", "--require-approval", "--accounts", "COUNCIL,CLAUDE,GROQ"], env)
       assert.strictEqual(gated.code, 0, gated.stderr)
       const runId = runIdOf(gated.stdout)
-      const { signal } = await stopMidExecution(home, exchangeHome, env, "SIGKILL", ["approve", runId])
-      assert.strictEqual(signal, "SIGKILL")
+      const { code, stderr } = await stopMidExecution(home, exchangeHome, env, "SIGINT", ["approve", runId])
+      assert.strictEqual(code, 130, stderr)
+      assert.deepStrictEqual(continuation(stderr), ["run", "daily", "--date", "2026-06-08", "--accounts", "CLAUDE,GROQ,COUNCIL"])
 
       const again = cli(home, ["approve", runId], env)
       assert.strictEqual(again.code, 2, again.stdout + again.stderr)

@@ -9,7 +9,7 @@ import { type RunRecord, RunStore, Runner } from "@council/engine"
 import { Approval, DailyParams, DailyPipeline, timingOf } from "@council/daily"
 import type * as AppLayerModule from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
-import { dayCommand, executeRun, holdDayLock, reportOutcome, whileHeld } from "./RunDaily.ts"
+import { dayCommand, executeRun, holdDayLock, reportOutcome, untilSignal, whileHeld } from "./RunDaily.ts"
 import { ensureSameModes } from "./Session.ts"
 import { checkAt, checkStillInTime, clockOf, momentOfRun, realClockAccount } from "./Timing.ts"
 
@@ -94,7 +94,8 @@ const record = (run: RunRecord, decision: Approval.ApprovalDecision["decision"],
 /**
  * `approve <run-id> [--reject] [--at HH:MM]`: a run stopped by `--require-approval` sends its orders (refused once
  * the schedule's cutoff passed: the run keeps waiting), or is rejected (nothing sent, the day ends). The decision
- * is kept with the run. Approving takes the day's lock like a run.
+ * is kept with the run. Approving takes the day's lock like a run, and stops at Ctrl-C (or SIGTERM) like one:
+ * the lock let go, the command that continues the run named (exit 130).
  */
 export const decide = (options: DecideOptions, AppLayer: AppLayers) =>
   Effect.gen(function*() {
@@ -130,7 +131,10 @@ export const decide = (options: DecideOptions, AppLayer: AppLayers) =>
       yield* awaitingRun(options.runId)
       yield* record(run, "approved", moment)
       yield* Console.error(`run ${run.id} approved; sending its orders`)
-      return yield* whileHeld(lease, executeRun(Runner.resume(DailyPipeline, run.id), day, run.dryRun, params.accounts, again))
+      return yield* untilSignal(
+        whileHeld(lease, executeRun(Runner.resume(DailyPipeline, run.id), day, run.dryRun, params.accounts, again)),
+        `interrupted: run ${run.id} stopped part-way; continue it with: ${again}`
+      )
     })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create")))
     if (outcome._tag === "Awaiting") return yield* CliFailure.failed(`run ${run.id} stopped at its gate again`)
     return yield* reportOutcome(outcome.run, outcome.report, options.json, again)

@@ -346,7 +346,7 @@ export const whileHeld = <A, E, R>(lease: Lease, work: Effect.Effect<A, E, R>) =
  * day's lock is let go, no checkpoint is half-written) and the command ends with `message` (exit 130). A second
  * signal finds no listener and kills the process, as a SIGKILL would (the next run resumes either way).
  */
-const untilSignal = <A, E, R>(work: Effect.Effect<A, E, R>, message: string) =>
+export const untilSignal = <A, E, R>(work: Effect.Effect<A, E, R>, message: string) =>
   Effect.raceFirst(work, Effect.andThen(waitForSignal, Effect.fail(CliFailure.interrupted(message))))
 
 /**
