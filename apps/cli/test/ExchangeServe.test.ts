@@ -202,6 +202,16 @@ describe("a run against a broker in another session", () => {
       )
       assert.match(cli(home, ["runs"], env).stdout, /^no runs yet/)
       assert.strictEqual(ordersAtExchange(exchangeHome).size, 0)
+
+      // a dry run cannot read that day either: refused up front too, not six accounts failing "run the day again"
+      const dry = cli(home, ["run", "daily", "--date", "2026-06-04", "--dry-run", "--json"], env)
+      assert.strictEqual(dry.code, 2, dry.stdout + dry.stderr)
+      assert.strictEqual(dry.stdout, "")
+      assert.match(
+        dry.stderr.trim(),
+        /^error: cannot read 2026-06-04 at \w+'s broker, even for a dry run: it refused: GET \/v2\/clock: 422 the local exchange has traded \w+ into 2026-06-08; cannot trade 2026-06-04 \(replay that day's run instead\)$/
+      )
+      assert.match(cli(home, ["runs"], env).stdout, /^no runs yet/)
     } finally {
       await served.stop()
     }
