@@ -15,6 +15,7 @@ import * as Option from "effect/Option"
 import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
 import { main } from "./Cli.ts"
+import { CliFailure } from "./CliFailure.ts"
 import * as CliServices from "./CliServices.ts"
 import * as Tracing from "./Tracing.ts"
 
@@ -83,11 +84,22 @@ export const outcome = (exit: Exit.Exit<unknown, unknown>): Outcome => {
 }
 
 /**
+ * Effect's built-in `--wizard` prompts on stdin; without a terminal its first prompt ends at once as "cancelled",
+ * which it reports with exit 0 — a cron entry or a pipe carrying a stray `--wizard` would run nothing and look fine.
+ */
+const wizardWithoutTerminal = (argv: ReadonlyArray<string>) => {
+  const flags = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv
+  return process.stdin.isTTY !== true && flags.some((a) => a === "--wizard" || a.startsWith("--wizard="))
+}
+
+/**
  * One command, with stdout for results only: every log line (retries, warnings) goes to stderr. Its spans are
  * exported when `OTEL_EXPORTER_OTLP_ENDPOINT` says where (`Tracing`), and flushed before it returns.
  */
 export const run = (argv: ReadonlyArray<string>) =>
-  main(argv).pipe(
+  (wizardWithoutTerminal(argv)
+    ? Effect.fail(CliFailure.usage("--wizard asks its questions on a terminal, and stdin is not one: give the command with its flags instead"))
+    : main(argv)).pipe(
     Effect.provide(Tracing.layer),
     Effect.provideService(Logger.LogToStderr, true),
     Effect.provide(Layer.mergeAll(CliServices.layer, Presenter))

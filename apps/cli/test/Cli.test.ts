@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { blobText } from "./StoredBlobs.ts"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
@@ -183,5 +183,18 @@ describe("README", () => {
     const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8")
     const block = /<!-- pipeline-graph:start[^\n]*-->\n```mermaid\n([\s\S]*?)\n```/.exec(readme)?.[1]
     assert.strictEqual(block, Pipeline.toMermaid(DailyPipeline))
+  })
+})
+
+describe("--wizard", () => {
+  it("refuses without a terminal (exit 2, one line, nothing run), as a cron job or a pipe would start it", () => {
+    const home = tempHome()
+    for (const args of [["--wizard"], ["run", "daily", "--wizard"]]) {
+      const r = cli(home, args)
+      assert.strictEqual(r.code, 2, r.stdout + r.stderr)
+      assert.strictEqual(r.stdout, "")
+      assert.strictEqual(r.stderr, "error: --wizard asks its questions on a terminal, and stdin is not one: give the command with its flags instead\n")
+    }
+    assert.deepStrictEqual(readdirSync(home), [])
   })
 })

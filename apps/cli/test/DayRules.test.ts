@@ -144,7 +144,7 @@ describe("a broker that fails some reads of some accounts (503 from a proxy in f
       assert.strictEqual(council.readError, null)
       assert.strictEqual(council.message, "1 order placed")
       assert.deepStrictEqual(ordersAtExchange(exchangeHome).get(council.orders[0]!.clientOrderId), 1)
-      assert.strictEqual(lastLine(first.stderr), "error: 1 of 6 accounts failed: GROQ (run the day again to retry it: nothing is placed twice)")
+      assert.strictEqual(lastLine(first.stderr), "error: 1 of 6 accounts failed: GROQ (run the day again to retry it with: pnpm pipeline run daily --date 2026-06-08; nothing is placed twice)")
 
       faulty = false
       const retry = await cliInProcess(home, ["run", "daily"], env)

@@ -25,8 +25,14 @@ const assertExactlyOnce = (exchangeHome: string, intended: ReadonlyArray<string>
  * `run daily` in a process of its own against the served exchange, stopped with `signal` once the first of its
  * orders is at the exchange (mid-Execution: the exchange answers 400 ms after each request).
  */
-const stopMidExecution = async (home: string, exchangeHome: string, env: Record<string, string>, signal: NodeJS.Signals) => {
-  const child = spawn(process.execPath, [bin, "run", "daily"], {
+const stopMidExecution = async (
+  home: string,
+  exchangeHome: string,
+  env: Record<string, string>,
+  signal: NodeJS.Signals,
+  args: ReadonlyArray<string> = ["run", "daily"]
+) => {
+  const child = spawn(process.execPath, [bin, ...args], {
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
@@ -122,6 +128,64 @@ describe("the daily run against `exchange serve`", () => {
   })
 })
 
+describe("a day stopped part-way names the command that continues that very run", () => {
+  /** The command an error line says continues the run, as arguments of `pnpm pipeline`. */
+  const continuation = (stderr: string) => {
+    const command = /continue it with: pnpm pipeline (.+)$/.exec(stderr.trim().split("\n").at(-1) ?? "")?.[1]
+    assert.isDefined(command, stderr)
+    return command!.split(" ")
+  }
+
+  it("a run of some accounts stopped at Ctrl-C: the command it names (with its --accounts) resumes it", async () => {
+    const exchangeHome = tempHome()
+    const served = await serveExchange(exchangeHome, ["--latency-ms", "200"])
+    try {
+      const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
+      const home = tempHome()
+      const args = ["run", "daily", "--accounts", "COUNCIL,CLAUDE,GROQ"]
+      const { code, stderr } = await stopMidExecution(home, exchangeHome, env, "SIGINT", args)
+      assert.strictEqual(code, 130, stderr)
+      const runId = /^Starting run (\S+)/m.exec(stderr)?.[1]
+      assert.deepStrictEqual(continuation(stderr), ["run", "daily", "--date", "2026-06-08", "--accounts", "CLAUDE,GROQ,COUNCIL"])
+
+      const resumed = cli(home, continuation(stderr), env)
+      assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
+      assert.match(resumed.stderr, new RegExp(`^Resuming run ${runId}`, "m"))
+      assertExactlyOnce(exchangeHome, intendedOrders(home, runId!, env))
+    } finally {
+      await served.stop()
+    }
+  })
+
+  it("an approval stopped at Ctrl-C while sending names the command that resumes the run, so does approving again, and it does", async () => {
+    const exchangeHome = tempHome()
+    const served = await serveExchange(exchangeHome, ["--latency-ms", "200"])
+    try {
+      const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
+      const home = tempHome()
+      const gated = cli(home, ["run", "daily", "--require-approval", "--accounts", "COUNCIL,CLAUDE,GROQ"], env)
+      assert.strictEqual(gated.code, 0, gated.stderr)
+      const runId = runIdOf(gated.stdout)
+      const { code, stderr } = await stopMidExecution(home, exchangeHome, env, "SIGINT", ["approve", runId])
+      assert.strictEqual(code, 130, stderr)
+      assert.deepStrictEqual(continuation(stderr), ["run", "daily", "--date", "2026-06-08", "--accounts", "CLAUDE,GROQ,COUNCIL"])
+
+      const again = cli(home, ["approve", runId], env)
+      assert.strictEqual(again.code, 2, again.stdout + again.stderr)
+      assert.strictEqual(
+        again.stderr,
+        `error: run ${runId} was approved and stopped part-way (its process ended or is still sending); continue it with: pnpm pipeline run daily --date 2026-06-08 --accounts CLAUDE,GROQ,COUNCIL\n`
+      )
+      const resumed = cli(home, continuation(again.stderr), env)
+      assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
+      assert.match(resumed.stderr, new RegExp(`^Resuming run ${runId}`, "m"))
+      assertExactlyOnce(exchangeHome, intendedOrders(home, runId, env))
+    } finally {
+      await served.stop()
+    }
+  })
+})
+
 describe("a run against a broker in another session", () => {
   it("refuses up front a day before the one `exchange serve` has traded its accounts up to: no run, no order", async () => {
     const exchangeHome = tempHome()
@@ -138,6 +202,16 @@ describe("a run against a broker in another session", () => {
       )
       assert.match(cli(home, ["runs"], env).stdout, /^no runs yet/)
       assert.strictEqual(ordersAtExchange(exchangeHome).size, 0)
+
+      // a dry run cannot read that day either: refused up front too, not six accounts failing "run the day again"
+      const dry = cli(home, ["run", "daily", "--date", "2026-06-04", "--dry-run", "--json"], env)
+      assert.strictEqual(dry.code, 2, dry.stdout + dry.stderr)
+      assert.strictEqual(dry.stdout, "")
+      assert.match(
+        dry.stderr.trim(),
+        /^error: cannot read 2026-06-04 at \w+'s broker, even for a dry run: it refused: GET \/v2\/clock: 422 the local exchange has traded \w+ into 2026-06-08; cannot trade 2026-06-04 \(replay that day's run instead\)$/
+      )
+      assert.match(cli(home, ["runs"], env).stdout, /^no runs yet/)
     } finally {
       await served.stop()
     }

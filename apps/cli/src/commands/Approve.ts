@@ -9,7 +9,7 @@ import { type RunRecord, RunStore, Runner } from "@council/engine"
 import { Approval, DailyParams, DailyPipeline, timingOf } from "@council/daily"
 import type * as AppLayerModule from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
-import { executeRun, holdDayLock, reportOutcome, whileHeld } from "./RunDaily.ts"
+import { dayCommand, executeRun, holdDayLock, reportOutcome, untilSignal, whileHeld } from "./RunDaily.ts"
 import { ensureSameModes } from "./Session.ts"
 import { checkAt, checkStillInTime, clockOf, momentOfRun, realClockAccount } from "./Timing.ts"
 
@@ -22,18 +22,41 @@ export interface DecideOptions {
 
 type AppLayers = typeof AppLayerModule
 
-/** The run awaiting a decision, and its parameters; anything else is a usage error (exit 2). */
+const paramsOf = (run: RunRecord) =>
+  Schema.decodeUnknownEffect(DailyParams)(run.params).pipe(
+    Effect.mapError(() => CliFailure.usage(`run ${run.id} is not a daily run this version can continue`))
+  )
+
+/** The accounts of the day's run a run of `params` belongs to: its own, or those of the run it retries. */
+const dayAccounts = (params: DailyParams) =>
+  Effect.gen(function*() {
+    if (params.retryOf === undefined) return params.accounts
+    const root = yield* RunStore.use((s) => s.getRun(RunId.make(params.retryOf!)))
+    return Option.isNone(root) ? params.accounts : (yield* paramsOf(root.value)).accounts
+  })
+
+/**
+ * The run awaiting a decision, its parameters and the command that continues its day; anything else is a usage
+ * error (exit 2) — a run approved and stopped part-way names that command.
+ */
 const awaitingRun = (id: string) =>
   Effect.gen(function*() {
     const found = yield* RunStore.use((s) => s.getRun(RunId.make(id)))
     if (Option.isNone(found)) return yield* CliFailure.usage(`no run with id ${id}`)
     const run = found.value
     if (run.pipeline !== DailyPipeline.name) return yield* CliFailure.usage(`run ${id} is not a daily run`)
+    const params = yield* paramsOf(run)
+    const again = yield* dayCommand(run.tradingDay, yield* dayAccounts(params))
+    if (run.status === "running") {
+      const approved = Approval.decisionOf(yield* RunStore.use((s) => s.getCheckpoints(run.id))) !== undefined
+      return yield* CliFailure.usage(
+        approved
+          ? `run ${id} was approved and stopped part-way (its process ended or is still sending); continue it with: ${again}`
+          : `run ${id} has not reached its approval gate (its process ended or is still running); continue it with: ${again}`
+      )
+    }
     if (run.status !== "awaiting-approval") return yield* CliFailure.usage(`run ${id} is not awaiting approval (it is ${run.status})`)
-    const params = yield* Schema.decodeUnknownEffect(DailyParams)(run.params).pipe(
-      Effect.mapError(() => CliFailure.usage(`run ${id} is not a daily run this version can continue`))
-    )
-    return { run, params }
+    return { run, params, again }
   })
 
 const decider = () => {
@@ -71,11 +94,12 @@ const record = (run: RunRecord, decision: Approval.ApprovalDecision["decision"],
 /**
  * `approve <run-id> [--reject] [--at HH:MM]`: a run stopped by `--require-approval` sends its orders (refused once
  * the schedule's cutoff passed: the run keeps waiting), or is rejected (nothing sent, the day ends). The decision
- * is kept with the run. Approving takes the day's lock like a run.
+ * is kept with the run. Approving takes the day's lock like a run, and stops at Ctrl-C (or SIGTERM) like one:
+ * the lock let go, the command that continues the run named (exit 130).
  */
 export const decide = (options: DecideOptions, AppLayer: AppLayers) =>
   Effect.gen(function*() {
-    const { params, run } = yield* awaitingRun(options.runId).pipe(Effect.provide(AppLayer.storage("empty")))
+    const { again, params, run } = yield* awaitingRun(options.runId).pipe(Effect.provide(AppLayer.storage("empty")))
     if (!options.reject) yield* ensureSameModes(params.accounts)
     const ids = params.accounts.map((a) => a.id)
     const at = yield* checkAt(options.at, ids)
@@ -107,8 +131,11 @@ export const decide = (options: DecideOptions, AppLayer: AppLayers) =>
       yield* awaitingRun(options.runId)
       yield* record(run, "approved", moment)
       yield* Console.error(`run ${run.id} approved; sending its orders`)
-      return yield* whileHeld(lease, executeRun(Runner.resume(DailyPipeline, run.id), day, run.dryRun, params.accounts))
+      return yield* untilSignal(
+        whileHeld(lease, executeRun(Runner.resume(DailyPipeline, run.id), day, run.dryRun, params.accounts, again)),
+        `interrupted: run ${run.id} stopped part-way; continue it with: ${again}`
+      )
     })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create")))
     if (outcome._tag === "Awaiting") return yield* CliFailure.failed(`run ${run.id} stopped at its gate again`)
-    return yield* reportOutcome(outcome.run, outcome.report, options.json)
+    return yield* reportOutcome(outcome.run, outcome.report, options.json, again)
   })

@@ -68,6 +68,18 @@ export const selectedProfiles = (accounts: Option.Option<string>) =>
     return selected.map((a): AccountProfile => ({ id: a.id, mode: a.mode, settings: a.settings }))
   })
 
+/**
+ * The command that continues (resumes or retries) the day's run of `accounts`. A day's run is the run of its
+ * accounts, so `--accounts` is named unless they are every configured account: without it the command would start
+ * another run of the day, leaving this one stopped.
+ */
+export const dayCommand = (day: TradingDay, accounts: ReadonlyArray<{ readonly id: AccountId }>) =>
+  TradingAccounts.use(({ all }) =>
+    Effect.succeed(
+      `pnpm pipeline run daily --date ${day}` + (idsOf(all) === idsOf(accounts) ? "" : ` --accounts ${accounts.map((a) => a.id).join(",")}`)
+    )
+  )
+
 const paramsOf = (run: RunRecord) => Schema.decodeUnknownOption(DailyParams)(run.params)
 
 const idsOf = (accounts: ReadonlyArray<{ readonly id: AccountId }>) => canonicalJson(accounts.map((a) => a.id).sort())
@@ -150,9 +162,10 @@ export const executionTable = (report: ExecutionReport) =>
 
 /**
  * Prints the report (a table, or only JSON on stdout with `--json`). Exit 0 only when every account succeeded
- * (or was a dry run) and everything it did was read back; 1 otherwise.
+ * (or was a dry run) and everything it did was read back; 1 otherwise, naming `again` (the day's `dayCommand`) to
+ * retry the failed accounts when the run is a day's run.
  */
-export const reportOutcome = (run: RunRecord, report: ExecutionReport, json: boolean) =>
+export const reportOutcome = (run: RunRecord, report: ExecutionReport, json: boolean, again?: string) =>
   Effect.gen(function*() {
     if (json) {
       yield* Console.log(JSON.stringify({ run, execution: Schema.encodeSync(ExecutionReport)(report) }, null, 2))
@@ -164,7 +177,9 @@ export const reportOutcome = (run: RunRecord, report: ExecutionReport, json: boo
     if (incomplete.length > 0) {
       return yield* CliFailure.failed(
         `${incomplete.length} of ${report.accounts.length} accounts failed: ${incomplete.map((a) => a.account).join(", ")}` +
-          (report.dryRun ? "" : ` (run the day again to retry ${incomplete.length === 1 ? "it" : "them"}: nothing is placed twice)`)
+          (report.dryRun
+            ? ""
+            : ` (run the day again to retry ${incomplete.length === 1 ? "it" : "them"}${again === undefined ? "" : ` with: ${again}`}; nothing is placed twice)`)
       )
     }
   })
@@ -250,7 +265,8 @@ export const executeRun = <R>(
   run: Effect.Effect<Runner.RunResult, Runner.RunFailed | Runner.InvalidRunRequest | Runner.RunNotFound | StoreError, R>,
   day: TradingDay,
   dryRun: boolean,
-  accounts: ReadonlyArray<AccountProfile>
+  accounts: ReadonlyArray<AccountProfile>,
+  again: string
 ) =>
   Effect.gen(function*() {
     const result = yield* RunNotices.observed(run).pipe(
@@ -258,7 +274,7 @@ export const executeRun = <R>(
         RunFailed: (e) =>
           Effect.andThen(
             RunNotices.runFailed(`run ${e.runId} in ${e.stage}`, e.message),
-            Effect.fail(CliFailure.failed(`run ${e.runId} failed in ${e.stage}: ${e.message} (resume with: pnpm pipeline run daily --date ${day})`))
+            Effect.fail(CliFailure.failed(`run ${e.runId} failed in ${e.stage}: ${e.message} (resume with: ${again})`))
           ),
         InvalidRunRequest: (e) => Effect.fail(CliFailure.failed(e.message)),
         RunNotFound: (e) => Effect.fail(CliFailure.failed(e.message))
@@ -330,7 +346,7 @@ export const whileHeld = <A, E, R>(lease: Lease, work: Effect.Effect<A, E, R>) =
  * day's lock is let go, no checkpoint is half-written) and the command ends with `message` (exit 130). A second
  * signal finds no listener and kills the process, as a SIGKILL would (the next run resumes either way).
  */
-const untilSignal = <A, E, R>(work: Effect.Effect<A, E, R>, message: string) =>
+export const untilSignal = <A, E, R>(work: Effect.Effect<A, E, R>, message: string) =>
   Effect.raceFirst(work, Effect.andThen(waitForSignal, Effect.fail(CliFailure.interrupted(message))))
 
 /**
@@ -342,6 +358,7 @@ export const runDaily = (options: RunDailyOptions, at: RunMoment, params: DailyP
   Effect.gen(function*() {
     const { day, moment } = at
     const clockAccount = at.realClock ?? params.accounts[0]!.id
+    const again = yield* dayCommand(day, params.accounts)
     const probe = AppLayer.tradingWith(moment, "empty")
     const closed = at.realClock === undefined ? yield* noSessionLine(at) : undefined
     if (closed !== undefined) {
@@ -349,28 +366,28 @@ export const runDaily = (options: RunDailyOptions, at: RunMoment, params: DailyP
       return yield* untradedJson(options.json, { tradingDay: day, outcome: "market-closed", message: closed })
     }
     const plan = yield* planDay(options, day, params).pipe(Effect.provide(probe))
-    if (yield* settledOutcome(plan, options.json)) return
+    if (yield* settledOutcome(plan, options.json, again)) return
     const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly).pipe(Effect.provide(probe))
     if (verdict !== "trade") return yield* untradedJson(options.json, { tradingDay: day, outcome: verdict.skipped, message: verdict.message })
     const outcome = yield* Effect.scoped(Effect.gen(function*() {
       const lease = options.dryRun ? undefined : yield* holdDayLock(day, `run daily ${day}`)
       const final = lease === undefined ? plan : yield* planDay(options, day, params)
-      if (yield* settledOutcome(final, options.json)) return undefined
+      if (yield* settledOutcome(final, options.json, again)) return undefined
       const runnable = final as Runnable
       if (runnable._tag === "Retry") yield* Console.error(runnable.note)
       else yield* council.announce // a retry re-sends carried plans: it asks no model
       const runId = runIdOf(runnable, day)
       if (lease !== undefined && runId !== undefined) yield* lease.setRunId(runId).pipe(Effect.ignore)
-      const work = executeRun(startRun(runnable, runId, options, day, params), day, options.dryRun, params.accounts)
+      const work = executeRun(startRun(runnable, runId, options, day, params), day, options.dryRun, params.accounts, again)
       const stopped = `interrupted: ${runId === undefined ? `the retry of ${day}` : `run ${runId}`} stopped part-way`
       return yield* untilSignal(
         lease === undefined ? work : whileHeld(lease, work),
-        options.dryRun ? stopped : `${stopped}; continue it with: pnpm pipeline run daily --date ${day}`
+        options.dryRun ? stopped : `${stopped}; continue it with: ${again}`
       )
     })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create", council.layer)))
     if (outcome === undefined) return
     if (outcome._tag === "Awaiting") return yield* awaitingOutcome(outcome.run, outcome.verdict, options.json)
-    return yield* reportOutcome(outcome.run, outcome.report, options.json)
+    return yield* reportOutcome(outcome.run, outcome.report, options.json, again)
   })
 
 /**
@@ -389,12 +406,12 @@ const untradedJson = (
 ) => (json ? Console.log(JSON.stringify(result, null, 2)) : Effect.void)
 
 /** Says what a plan that needs no run is, and whether it was one (done, awaiting a decision, rejected). */
-const settledOutcome = (plan: DayPlan, json: boolean) =>
+const settledOutcome = (plan: DayPlan, json: boolean, again: string) =>
   Effect.gen(function*() {
     switch (plan._tag) {
       case "Done":
         yield* Console.error(plan.note)
-        yield* reportOutcome(plan.run, plan.report, json)
+        yield* reportOutcome(plan.run, plan.report, json, again)
         return true
       case "Awaiting":
       case "Rejected": {

@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { TradingDay } from "@council/domain"
-import { TradingAccounts } from "@council/broker"
+import { LiveGuard, TradingAccounts } from "@council/broker"
 import { Calendar, LocalExchange } from "@council/exchange"
 import type { AccountProfile } from "@council/daily"
 import { CliFailure } from "../CliFailure.ts"
@@ -11,7 +11,8 @@ import { CliFailure } from "../CliFailure.ts"
  * only trade its present. Orders sent to Alpaca fill at its current prices, so a run sends orders only for the
  * broker's current session (as its clock tells; a local exchange server's clock follows the run's session
  * header). The in-process exchange carries positions across days, so it cannot even read a moment before one it
- * has reached (a close run of a day after that day's after-close run, say) — that part holds for dry runs too.
+ * has reached (a close run of a day after that day's after-close run, say) — that part holds for dry runs too, and
+ * for an `exchange serve`, whose clock refuses (422) a day before one it has traded an account into.
  * Anything else is refused up front (exit 2), before any order — and, when sending, so is an account configured in
  * another mode than the run was decided for (`ensureSameModes`), before any request.
  */
@@ -33,12 +34,25 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
         )
       }
     }
-    const onAlpaca = configs.find((a) => a.credentials !== undefined)
-    if (!sending || onAlpaca === undefined) return
+    // a dry run reads the accounts as of its day: Alpaca's present always, an `exchange serve` not before a day it
+    // has traded an account into — that one is asked
+    const onAlpaca = sending
+      ? configs.find((a) => a.credentials !== undefined)
+      : configs.find((a) => a.credentials !== undefined && a.baseUrl !== undefined && !LiveGuard.isAlpacaUrl(a.baseUrl))
+    if (onAlpaca === undefined) return
     // loaded (and provided by RoutedBrokers) only when an account has credentials, as this one does
     const { AlpacaBroker } = yield* Effect.promise(() => import("@council/broker/Alpaca"))
     const alpaca = Option.getOrThrowWith(yield* Effect.serviceOption(AlpacaBroker), () => new Error("RoutedBrokers provides AlpacaBroker"))
     const broker = yield* alpaca.get(onAlpaca.id)
+    if (!sending) {
+      const read = yield* Effect.result(broker.getClock)
+      if (read._tag === "Failure" && read.failure.reason === "InvalidRequest") {
+        return yield* CliFailure.usage(
+          `cannot read ${day} at ${onAlpaca.id}'s broker, even for a dry run: it refused: ${read.failure.message} (replay that day's run instead)`
+        )
+      }
+      return
+    }
     // an `exchange serve` refuses (422) a moment before one the account has traded up to: refused up front too
     const clock = yield* broker.getClock.pipe(
       Effect.mapError((e) =>
