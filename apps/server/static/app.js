@@ -45,9 +45,11 @@ const dollars = (x, digits) => x.toLocaleString("en-US", { style: "currency", cu
 const money = (x) => x === null || x === undefined ? "—" : x.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 })
 /** LLM spend: fractions of a cent stay visible ($0.00396), as `show` prints them. */
 const usd = (x) => x === null || x === undefined ? "—" : x === 0 ? "$0" : Math.abs(x) < 0.01 ? `$${x.toFixed(5)}` : Math.abs(x) < 1 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`
-const pct = (x, d = 1) => x === null || x === undefined ? "—" : `${(x * 100).toFixed(d)} %`
+// a negative number's sign is the minus sign (−), as the CLI and the report write it, never a hyphen
+const minus = (x) => x < 0 ? "−" : ""
+const pct = (x, d = 1) => x === null || x === undefined ? "—" : `${minus(x)}${Math.abs(x * 100).toFixed(d)} %`
 const signed = (x, d = 1) => x === null || x === undefined ? "—" : `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(d)} %`
-const num = (x, d = 2) => x === null || x === undefined ? "—" : x.toFixed(d)
+const num = (x, d = 2) => x === null || x === undefined ? "—" : `${minus(x)}${Math.abs(x).toFixed(d)}`
 const tone = (x) => x === null || x === undefined ? "" : x > 0 ? "pos" : x < 0 ? "neg" : ""
 const ms = (x) => x === null || x === undefined ? "—" : x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(1)} s`
 const badge = (text) => h("span", { class: `badge ${String(text).replace(/[^a-z-]/gi, "")}` }, text)

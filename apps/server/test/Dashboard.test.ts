@@ -190,4 +190,22 @@ describe("dashboard in Chromium", () => {
     await page.screenshot({ path: join(SCREENSHOTS, "backtest-report.png"), fullPage: true })
     assert.deepStrictEqual(problems, [])
   })
+
+  it("writes a negative number with the minus sign (−), as the CLI does, in the dashboard and in the report", async () => {
+    // a hyphen before a digit that is not inside a date or an id
+    const hyphenated = /(?<![\w-])-\d/
+    const texts = async () => [await page.innerText("body"), ...await page.$$eval("svg text", (ts) => ts.map((t) => t.textContent ?? ""))]
+    await page.goto(`${server.url}/#/backtests`)
+    await page.click("#backtests a")
+    await page.waitForSelector("#leaderboard tbody tr")
+    await page.waitForSelector("#drawdown-chart polyline")
+    const dashboard = await texts()
+    await page.goto(`${server.url}/backtests/${BACKTEST}/report.html`)
+    const report = await texts()
+    for (const [where, shown] of [["dashboard", dashboard], ["report", report]] as const) {
+      assert.deepStrictEqual(shown.filter((t) => hyphenated.test(t)).map((t) => t.match(new RegExp(`.{0,30}${hyphenated.source}.{0,10}`))?.[0]), [], where)
+      assert.isTrue(shown.some((t) => /−\d/.test(t)), `${where} shows no negative number`)
+    }
+    assert.deepStrictEqual(problems, [])
+  })
 })

@@ -55,9 +55,12 @@ export const renderJson = (data: ReportData): string => JSON.stringify(Schema.en
 const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" })[c]!)
 
-const pct = (x: number | null, digits = 1) => (x === null ? "—" : `${(x * 100).toFixed(digits)} %`)
+/** A negative number's sign is the minus sign (−), as the CLI's tables write it, never a hyphen. */
+const minus = (x: number) => (x < 0 ? "−" : "")
+const pct = (x: number | null, digits = 1) => (x === null ? "—" : `${minus(x)}${Math.abs(x * 100).toFixed(digits)} %`)
 const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`
-const num = (x: number | null, digits = 2) => (x === null ? "—" : x.toFixed(digits))
+const num = (x: number | null, digits = 2) => (x === null ? "—" : `${minus(x)}${Math.abs(x).toFixed(digits)}`)
+const ratio = (x: number) => num(x)
 const money = (x: number | null) =>
   x === null ? "—" : `${x < 0 ? "−" : ""}$${Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
 const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => escape(describeEstimate(e, format))
@@ -138,7 +141,7 @@ const leaderboardSection = (data: ReportData) => {
     r.rank === null ? "—" : String(r.rank),
     escape(r.account),
     estimate(r.totalReturn, signed),
-    estimate(r.sharpe, (x) => x.toFixed(2)),
+    estimate(r.sharpe, ratio),
     estimate(r.excessReturn, signed),
     r.beatsBenchmark ? "yes" : "no"
   ])
@@ -157,7 +160,7 @@ const contestSection = (data: ReportData) => {
   if (contest === null) return `<section id="baselines"><h2>Baselines and attribution</h2><p>—</p></section>`
   const baselines = contest.baselines === null ? "" : table(
     ["baseline", "total return (95 % CI)", "Sharpe (95 % CI)", "excess vs SPY (95 % CI)"],
-    contest.baselines.rows.map((r) => [escape(r.account), estimate(r.totalReturn, signed), estimate(r.sharpe, (x) => x.toFixed(2)), estimate(r.excessReturn, signed)]),
+    contest.baselines.rows.map((r) => [escape(r.account), estimate(r.totalReturn, signed), estimate(r.sharpe, ratio), estimate(r.excessReturn, signed)]),
     "baselines"
   )
   const attribution = contest.attribution === null ? "" : table(
@@ -166,7 +169,7 @@ const contestSection = (data: ReportData) => {
       escape(c.against),
       escape(c.account),
       estimate(c.totalReturn, signed),
-      estimate(c.sharpe, (x) => x.toFixed(2)),
+      estimate(c.sharpe, ratio),
       escape(c.verdict)
     ]),
     "attribution"
