@@ -2,8 +2,10 @@
 // Every number on the page comes from the API; nothing is fetched from anywhere else.
 
 const SVG = "http://www.w3.org/2000/svg"
-const PALETTE = ["#3056d3", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#dc2626", "#475569"]
-const BENCHMARK_COLOR = "#111827"
+// the six accounts' colours first (the backtest report's too): every two tell apart, with deuteranopia as well;
+// COUNCIL's is the darkest, SPY's a dashed grey
+const PALETTE = ["#0072b2", "#e69f00", "#009e73", "#e377c2", "#b91c1c", "#111827", "#65a30d", "#6d28d9", "#475569"]
+const BENCHMARK_COLOR = "#6b7280"
 const view = document.getElementById("view")
 const bookSelect = document.getElementById("book")
 

@@ -65,8 +65,16 @@ const money = (x: number | null) =>
   x === null ? "—" : `${x < 0 ? "−" : ""}$${Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
 const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => escape(describeEstimate(e, format))
 
-const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
-const BENCHMARK_COLOR = "#555"
+/**
+ * Each account's colour, the same as the dashboard's (`apps/server/static/app.js`): every two tell apart, for a
+ * reader with deuteranopia too (a test measures it); COUNCIL's is the darkest. Other accounts take the rest; the
+ * benchmark is grey and dashed.
+ */
+const ACCOUNT_COLORS: ReadonlyMap<string, string> = new Map([
+  ["CHATGPT", "#0072b2"], ["GEMINI", "#e69f00"], ["CLAUDE", "#009e73"], ["GROQ", "#e377c2"], ["DEEPSEEK", "#b91c1c"], ["COUNCIL", "#111827"]
+])
+const OTHER_COLORS = ["#65a30d", "#6d28d9", "#475569"]
+const BENCHMARK_COLOR = "#6b7280"
 
 interface Line {
   readonly name: string
@@ -181,7 +189,7 @@ const chartsSection = (data: ReportData) => {
   const dates = [...new Set(data.equity.accounts.flatMap((a) => a.points.map((p) => p.date)))].sort()
   const byAccount = data.equity.accounts.map((a, i) => {
     const points = new Map(a.points.map((p) => [p.date, p]))
-    return { name: a.account, color: COLORS[i % COLORS.length]!, points }
+    return { name: a.account, color: ACCOUNT_COLORS.get(a.account) ?? OTHER_COLORS[i % OTHER_COLORS.length]!, points }
   })
   const start = data.equity.accounts.map((a) => a.points[0]?.equity ?? 0).reduce((a, b) => Math.max(a, b), 0)
   const spy = data.equity.benchmark
