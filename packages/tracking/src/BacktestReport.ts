@@ -63,6 +63,8 @@ const num = (x: number | null, digits = 2) => (x === null ? "—" : `${minus(x)}
 const ratio = (x: number) => num(x)
 const money = (x: number | null) =>
   x === null ? "—" : `${x < 0 ? "−" : ""}$${Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+/** An axis tick in dollars: no cents. */
+const wholeDollars = (x: number) => `${minus(x)}$${Math.abs(Math.round(x)).toLocaleString("en-US")}`
 const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => escape(describeEstimate(e, format))
 
 /**
@@ -87,7 +89,8 @@ interface Line {
 const chart = (title: string, dates: ReadonlyArray<string>, lines: ReadonlyArray<Line>, format: (y: number) => string) => {
   const width = 960
   const height = 300
-  const pad = { left: 70, right: 10, top: 10, bottom: 30 }
+  // room left of the plot for a tick label of ~12 characters ("$12,345,678", "−100.0 %")
+  const pad = { left: 84, right: 10, top: 10, bottom: 30 }
   const all = lines.flatMap((l) => l.values.filter((v): v is number => v !== null))
   if (dates.length < 2 || all.length === 0) return `<p class="empty">${escape(title)}: fewer than two sessions</p>`
   const lo = Math.min(...all)
@@ -219,7 +222,7 @@ const chartsSection = (data: ReportData) => {
     return p === undefined ? null : -p.drawdown
   }) }))
   return `<section id="charts"><h2>Equity and drawdown</h2>
-${chart(`Equity per account, with ${spy?.name ?? "SPY"} buy-and-hold from the same start`, dates, [...equityLines, ...benchmark], (v) => money(Math.round(v)))}
+${chart(`Equity per account, with ${spy?.name ?? "SPY"} buy-and-hold from the same start`, dates, [...equityLines, ...benchmark], wholeDollars)}
 ${chart("Drawdown from the running peak", dates, [...drawdownLines, ...spyDrawdown], (v) => pct(v))}
 </section>`
 }
