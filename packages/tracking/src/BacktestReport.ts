@@ -227,11 +227,17 @@ ${chart("Drawdown from the running peak", dates, [...drawdownLines, ...spyDrawdo
 </section>`
 }
 
+const hasId = (value: unknown): value is { readonly id: string } =>
+  value !== null && typeof value === "object" && typeof (value as { readonly id?: unknown }).id === "string"
+
 const settingsSection = (data: ReportData) => {
   const book = data.book
   const flat = (value: unknown, prefix: string): ReadonlyArray<readonly [string, string]> =>
     value !== null && typeof value === "object" && !Array.isArray(value)
       ? Object.entries(value).flatMap(([k, v]) => flat(v, prefix ? `${prefix}.${k}` : k))
+      : Array.isArray(value) && value.length > 0 && value.every(hasId)
+      // a list of profiles (the accounts'): one row each, its settings as "key: value" pairs rather than JSON
+      ? value.map(({ id, ...rest }) => [`${prefix}: ${id}`, flat(rest, "").map(([k, v]) => `${k}: ${v}`).join(" · ")] as const)
       : [[prefix, typeof value === "string" ? value : JSON.stringify(value)]]
   const rows: ReadonlyArray<readonly [string, string]> = [
     ["book", book.id],
