@@ -150,26 +150,34 @@ const momentOfPoint = (point: Calendar.SessionPoint): NewYorkMoment =>
 /**
  * Brokers for reading and managing accounts outside a run: the local exchange stays at the latest point in time
  * any account reached (so looking never moves the ledger past a moment that has not been run; before any run,
- * before the open of the latest session). By default its store is created only when some account lives on the
- * local exchange.
+ * before the open of the latest session). That point is read again at every call, so a long-lived process (the
+ * monitor) follows the days other processes run. By default its store is created only when some account lives on
+ * the local exchange.
  */
 export const inspecting = (missing?: "create" | "empty") => Layer.unwrap(Effect.gen(function*() {
   const latest = yield* MarketData.use((m) => m.latestTradingDay)
   // before the latest session's open: accounts created by looking can still run that day at any moment
   const session = yield* Ref.make(momentAt(latest, "09:00"))
+  // set once the exchange is built (it reads its present through the session below)
+  const catchUp = yield* Ref.make<Effect.Effect<void>>(Effect.void)
   const settle = Layer.effectDiscard(Effect.gen(function*() {
     const exchange = yield* LocalExchange
-    const keys = yield* exchange.keys.pipe(Effect.orElseSucceed(() => []))
-    const reached = keys.map((k) => k.point).reduce<Calendar.SessionPoint | undefined>(
-      (latest, point) => (latest === undefined || Calendar.pointBefore(latest, point) ? point : latest),
-      undefined
-    )
-    if (reached !== undefined) yield* Ref.set(session, momentOfPoint(reached))
+    const toReached = Effect.gen(function*() {
+      const keys = yield* exchange.keys.pipe(Effect.orElseSucceed(() => []))
+      const reached = keys.map((k) => k.point).reduce<Calendar.SessionPoint | undefined>(
+        (latest, point) => (latest === undefined || Calendar.pointBefore(latest, point) ? point : latest),
+        undefined
+      )
+      if (reached !== undefined) yield* Ref.set(session, momentOfPoint(reached))
+    })
+    yield* toReached
+    yield* Ref.set(catchUp, toReached)
   }))
+  const present = Layer.succeed(ExchangeSession, { current: Effect.flatten(Ref.get(catchUp)).pipe(Effect.andThen(Ref.get(session))) })
   const inspected = brokers(undefined)
   const store = missing ?? ((yield* allRemote) ? "empty" : "create")
   return Layer.mergeAll(inspected, settle.pipe(Layer.provide(inspected))).pipe(
-    Layer.provide(ExchangeSession.layerRef(session)),
+    Layer.provide(present),
     Layer.provideMerge(storage(store))
   )
 }))

@@ -2,8 +2,10 @@
 // Every number on the page comes from the API; nothing is fetched from anywhere else.
 
 const SVG = "http://www.w3.org/2000/svg"
-const PALETTE = ["#3056d3", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#dc2626", "#475569"]
-const BENCHMARK_COLOR = "#111827"
+// the six accounts' colours first (the backtest report's too): every two tell apart, with deuteranopia as well;
+// COUNCIL's is the darkest, SPY's a dashed grey
+const PALETTE = ["#0072b2", "#e69f00", "#009e73", "#e377c2", "#b91c1c", "#111827", "#65a30d", "#6d28d9", "#475569"]
+const BENCHMARK_COLOR = "#6b7280"
 const view = document.getElementById("view")
 const bookSelect = document.getElementById("book")
 
@@ -45,9 +47,11 @@ const dollars = (x, digits) => x.toLocaleString("en-US", { style: "currency", cu
 const money = (x) => x === null || x === undefined ? "—" : x.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 })
 /** LLM spend: fractions of a cent stay visible ($0.00396), as `show` prints them. */
 const usd = (x) => x === null || x === undefined ? "—" : x === 0 ? "$0" : Math.abs(x) < 0.01 ? `$${x.toFixed(5)}` : Math.abs(x) < 1 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`
-const pct = (x, d = 1) => x === null || x === undefined ? "—" : `${(x * 100).toFixed(d)} %`
+// a negative number's sign is the minus sign (−), as the CLI and the report write it, never a hyphen
+const minus = (x) => x < 0 ? "−" : ""
+const pct = (x, d = 1) => x === null || x === undefined ? "—" : `${minus(x)}${Math.abs(x * 100).toFixed(d)} %`
 const signed = (x, d = 1) => x === null || x === undefined ? "—" : `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(d)} %`
-const num = (x, d = 2) => x === null || x === undefined ? "—" : x.toFixed(d)
+const num = (x, d = 2) => x === null || x === undefined ? "—" : `${minus(x)}${Math.abs(x).toFixed(d)}`
 const tone = (x) => x === null || x === undefined ? "" : x > 0 ? "pos" : x < 0 ? "neg" : ""
 const ms = (x) => x === null || x === undefined ? "—" : x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(1)} s`
 const badge = (text) => h("span", { class: `badge ${String(text).replace(/[^a-z-]/gi, "")}` }, text)

@@ -187,7 +187,71 @@ describe("dashboard in Chromium", () => {
     const rows = await page.$$eval("#leaderboard table.leaderboard tbody tr td:nth-child(2)", (tds) => tds.map((td) => td.textContent))
     assert.sameMembers(rows, [...ACCOUNTS])
     assert.deepStrictEqual(requests.slice(before), [`${server.url}/backtests/${BACKTEST}/report.html`])
+    // every axis label whole inside its chart (none cut at the left edge)
+    const labels = await page.$$eval("#charts svg text", (ts) => ts.map((t) => [t.textContent, (t as unknown as { getBBox(): { x: number } }).getBBox().x] as const))
+    assert.isAbove(labels.length, 0)
+    for (const [text, x] of labels) assert.isAtLeast(x, 0, `the label ${text} is cut`)
+    assert.match(labels[0]![0]!, /^\$[\d,]+$/)
     await page.screenshot({ path: join(SCREENSHOTS, "backtest-report.png"), fullPage: true })
     assert.deepStrictEqual(problems, [])
   })
+
+  it("writes a negative number with the minus sign (−), as the CLI does, in the dashboard and in the report", async () => {
+    // a hyphen before a digit that is not inside a date or an id
+    const hyphenated = /(?<![\w-])-\d/
+    const texts = async () => [await page.innerText("body"), ...await page.$$eval("svg text", (ts) => ts.map((t) => t.textContent ?? ""))]
+    await page.goto(`${server.url}/#/backtests`)
+    await page.click("#backtests a")
+    await page.waitForSelector("#leaderboard tbody tr")
+    await page.waitForSelector("#drawdown-chart polyline")
+    const dashboard = await texts()
+    await page.goto(`${server.url}/backtests/${BACKTEST}/report.html`)
+    const report = await texts()
+    for (const [where, shown] of [["dashboard", dashboard], ["report", report]] as const) {
+      assert.deepStrictEqual(shown.filter((t) => hyphenated.test(t)).map((t) => t.match(new RegExp(`.{0,30}${hyphenated.source}.{0,10}`))?.[0]), [], where)
+      assert.isTrue(shown.some((t) => /−\d/.test(t)), `${where} shows no negative number`)
+    }
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("draws each account in one colour on the dashboard and in the report, every two told apart (with deuteranopia too)", async () => {
+    const strokes = (selector: string) =>
+      page.$$eval(selector, (lines) => lines.map((l) => [l.getAttribute("data-series")!, `${l.getAttribute("stroke")}${l.hasAttribute("stroke-dasharray") ? " dashed" : ""}`] as const))
+    await page.goto(`${server.url}/#/backtests`)
+    await page.click("#backtests a")
+    await page.waitForSelector("#equity-chart polyline")
+    const dashboard = new Map(await strokes("#equity-chart polyline"))
+    await page.goto(`${server.url}/backtests/${BACKTEST}/report.html`)
+    const report = new Map(await strokes("#charts figure:first-of-type polyline"))
+    const lines = [...ACCOUNTS.map((a) => [a, a] as const), ["SPY buy-and-hold (scaled)", "SPY buy-and-hold"] as const]
+    for (const [inDashboard, inReport] of lines) assert.strictEqual(report.get(inReport), dashboard.get(inDashboard), inReport)
+    // SPY's line is told by its dashes; every two accounts' solid lines by their colours
+    assert.match(dashboard.get("SPY buy-and-hold (scaled)")!, / dashed$/)
+    const colors = ACCOUNTS.map((name) => [name, dashboard.get(name)!] as const)
+    for (const [i, [a, x]] of colors.entries()) {
+      for (const [b, y] of colors.slice(i + 1)) {
+        assert.isAtLeast(deltaE(lab(x), lab(y)), 45, `${a} ${x} and ${b} ${y}`)
+        assert.isAtLeast(deltaE(lab(deuteranopia(x)), lab(deuteranopia(y))), 25, `${a} ${x} and ${b} ${y}, seen with deuteranopia`)
+      }
+    }
+  })
 })
+
+type Rgb = readonly [number, number, number]
+const linear = (c: number) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)
+const rgbOf = (hex: string): Rgb => [1, 3, 5].map((i) => linear(parseInt(hex.slice(i, i + 2), 16) / 255)) as unknown as Rgb
+/** CIELAB (D65) of linear RGB. */
+const lab = (color: string | Rgb): Rgb => {
+  const [r, g, b] = typeof color === "string" ? rgbOf(color) : color
+  const f = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116)
+  const [x, y, z] = [(r * 0.4124 + g * 0.3576 + b * 0.1805) / 0.95047, r * 0.2126 + g * 0.7152 + b * 0.0722, (r * 0.0193 + g * 0.1192 + b * 0.9505) / 1.08883]
+  return [116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))]
+}
+/** CIE76 colour difference: ~2.3 is just noticeable; lines a reader must tell apart want tens. */
+const deltaE = (p: Rgb, q: Rgb) => Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2])
+/** A colour as a reader with deuteranopia sees it (Machado, Oliveira & Fernandes 2009, severity 1), linear RGB. */
+const deuteranopia = (hex: string): Rgb => {
+  const [r, g, b] = rgbOf(hex)
+  const clamp = (v: number) => Math.min(1, Math.max(0, v))
+  return [clamp(0.367322 * r + 0.860646 * g - 0.227968 * b), clamp(0.280085 * r + 0.672501 * g + 0.047413 * b), clamp(-0.01182 * r + 0.04294 * g + 0.968881 * b)]
+}

@@ -132,4 +132,14 @@ describe("dashboard of a new user's first sessions", () => {
     assert.strictEqual(onRun.length, 5)
     for (const [pm, color] of onRun) assert.strictEqual(color, onCards.get(pm), pm)
   })
+
+  it("reads every account from the exchange after a later day was run by another process, as the CLI does", async () => {
+    await runDay("2025-06-04")
+    const cli = await cliInProcess(home, ["accounts"])
+    assert.strictEqual(cli.code, 0, cli.stderr)
+    const served = await (await fetch(`${server.url}/api/accounts`)).json() as ReadonlyArray<{ readonly account: string; readonly error: string | null; readonly snapshot: { readonly equity: number } | null }>
+    assert.deepStrictEqual(served.map((a) => [a.account, a.error]), ACCOUNTS.map((a) => [a, null]))
+    // the same equity as the CLI's table prints ("$100,012.34")
+    for (const a of served) assert.include(cli.stdout, `$${a.snapshot!.equity.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`, a.account)
+  })
 })

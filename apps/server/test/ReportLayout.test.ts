@@ -18,6 +18,11 @@ describe("a backtest's report page in Chromium", () => {
       await page.goto(pathToFileURL(join(home, "backtests", `${id}.report.html`)).href)
       const settings = await page.$$eval("table.settings td:first-child", (tds) => tds.map((td) => td.textContent))
       assert.include(settings, "accounts")
+      // each account's profile on a row of its own, in words, not a JSON dump
+      assert.includeMembers(settings, ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"].map((a) => `accounts: ${a}`))
+      const values = await page.$$eval("table.settings td:last-child", (tds) => tds.map((td) => td.textContent ?? ""))
+      assert.deepStrictEqual(values.filter((v) => /[{[]"/.test(v)), [])
+      assert.isTrue(values.some((v) => v.startsWith("mode: PAPER · settings.maxOrderValue: ")), values.join("\n"))
       const width = await page.$eval("html", (html) => html.scrollWidth)
       assert.isAtMost(width, page.viewportSize()!.width, "the report scrolls sideways")
       assert.deepStrictEqual(problems, [])

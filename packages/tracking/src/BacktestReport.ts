@@ -55,15 +55,28 @@ export const renderJson = (data: ReportData): string => JSON.stringify(Schema.en
 const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" })[c]!)
 
-const pct = (x: number | null, digits = 1) => (x === null ? "—" : `${(x * 100).toFixed(digits)} %`)
+/** A negative number's sign is the minus sign (−), as the CLI's tables write it, never a hyphen. */
+const minus = (x: number) => (x < 0 ? "−" : "")
+const pct = (x: number | null, digits = 1) => (x === null ? "—" : `${minus(x)}${Math.abs(x * 100).toFixed(digits)} %`)
 const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`
-const num = (x: number | null, digits = 2) => (x === null ? "—" : x.toFixed(digits))
+const num = (x: number | null, digits = 2) => (x === null ? "—" : `${minus(x)}${Math.abs(x).toFixed(digits)}`)
+const ratio = (x: number) => num(x)
 const money = (x: number | null) =>
   x === null ? "—" : `${x < 0 ? "−" : ""}$${Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+/** An axis tick in dollars: no cents. */
+const wholeDollars = (x: number) => `${minus(x)}$${Math.abs(Math.round(x)).toLocaleString("en-US")}`
 const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => escape(describeEstimate(e, format))
 
-const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
-const BENCHMARK_COLOR = "#555"
+/**
+ * Each account's colour, the same as the dashboard's (`apps/server/static/app.js`): every two tell apart, for a
+ * reader with deuteranopia too (a test measures it); COUNCIL's is the darkest. Other accounts take the rest; the
+ * benchmark is grey and dashed.
+ */
+const ACCOUNT_COLORS: ReadonlyMap<string, string> = new Map([
+  ["CHATGPT", "#0072b2"], ["GEMINI", "#e69f00"], ["CLAUDE", "#009e73"], ["GROQ", "#e377c2"], ["DEEPSEEK", "#b91c1c"], ["COUNCIL", "#111827"]
+])
+const OTHER_COLORS = ["#65a30d", "#6d28d9", "#475569"]
+const BENCHMARK_COLOR = "#6b7280"
 
 interface Line {
   readonly name: string
@@ -76,7 +89,8 @@ interface Line {
 const chart = (title: string, dates: ReadonlyArray<string>, lines: ReadonlyArray<Line>, format: (y: number) => string) => {
   const width = 960
   const height = 300
-  const pad = { left: 70, right: 10, top: 10, bottom: 30 }
+  // room left of the plot for a tick label of ~12 characters ("$12,345,678", "−100.0 %")
+  const pad = { left: 84, right: 10, top: 10, bottom: 30 }
   const all = lines.flatMap((l) => l.values.filter((v): v is number => v !== null))
   if (dates.length < 2 || all.length === 0) return `<p class="empty">${escape(title)}: fewer than two sessions</p>`
   const lo = Math.min(...all)
@@ -138,7 +152,7 @@ const leaderboardSection = (data: ReportData) => {
     r.rank === null ? "—" : String(r.rank),
     escape(r.account),
     estimate(r.totalReturn, signed),
-    estimate(r.sharpe, (x) => x.toFixed(2)),
+    estimate(r.sharpe, ratio),
     estimate(r.excessReturn, signed),
     r.beatsBenchmark ? "yes" : "no"
   ])
@@ -157,7 +171,7 @@ const contestSection = (data: ReportData) => {
   if (contest === null) return `<section id="baselines"><h2>Baselines and attribution</h2><p>—</p></section>`
   const baselines = contest.baselines === null ? "" : table(
     ["baseline", "total return (95 % CI)", "Sharpe (95 % CI)", "excess vs SPY (95 % CI)"],
-    contest.baselines.rows.map((r) => [escape(r.account), estimate(r.totalReturn, signed), estimate(r.sharpe, (x) => x.toFixed(2)), estimate(r.excessReturn, signed)]),
+    contest.baselines.rows.map((r) => [escape(r.account), estimate(r.totalReturn, signed), estimate(r.sharpe, ratio), estimate(r.excessReturn, signed)]),
     "baselines"
   )
   const attribution = contest.attribution === null ? "" : table(
@@ -166,7 +180,7 @@ const contestSection = (data: ReportData) => {
       escape(c.against),
       escape(c.account),
       estimate(c.totalReturn, signed),
-      estimate(c.sharpe, (x) => x.toFixed(2)),
+      estimate(c.sharpe, ratio),
       escape(c.verdict)
     ]),
     "attribution"
@@ -178,7 +192,7 @@ const chartsSection = (data: ReportData) => {
   const dates = [...new Set(data.equity.accounts.flatMap((a) => a.points.map((p) => p.date)))].sort()
   const byAccount = data.equity.accounts.map((a, i) => {
     const points = new Map(a.points.map((p) => [p.date, p]))
-    return { name: a.account, color: COLORS[i % COLORS.length]!, points }
+    return { name: a.account, color: ACCOUNT_COLORS.get(a.account) ?? OTHER_COLORS[i % OTHER_COLORS.length]!, points }
   })
   const start = data.equity.accounts.map((a) => a.points[0]?.equity ?? 0).reduce((a, b) => Math.max(a, b), 0)
   const spy = data.equity.benchmark
@@ -208,16 +222,22 @@ const chartsSection = (data: ReportData) => {
     return p === undefined ? null : -p.drawdown
   }) }))
   return `<section id="charts"><h2>Equity and drawdown</h2>
-${chart(`Equity per account, with ${spy?.name ?? "SPY"} buy-and-hold from the same start`, dates, [...equityLines, ...benchmark], (v) => money(Math.round(v)))}
+${chart(`Equity per account, with ${spy?.name ?? "SPY"} buy-and-hold from the same start`, dates, [...equityLines, ...benchmark], wholeDollars)}
 ${chart("Drawdown from the running peak", dates, [...drawdownLines, ...spyDrawdown], (v) => pct(v))}
 </section>`
 }
+
+const hasId = (value: unknown): value is { readonly id: string } =>
+  value !== null && typeof value === "object" && typeof (value as { readonly id?: unknown }).id === "string"
 
 const settingsSection = (data: ReportData) => {
   const book = data.book
   const flat = (value: unknown, prefix: string): ReadonlyArray<readonly [string, string]> =>
     value !== null && typeof value === "object" && !Array.isArray(value)
       ? Object.entries(value).flatMap(([k, v]) => flat(v, prefix ? `${prefix}.${k}` : k))
+      : Array.isArray(value) && value.length > 0 && value.every(hasId)
+      // a list of profiles (the accounts'): one row each, its settings as "key: value" pairs rather than JSON
+      ? value.map(({ id, ...rest }) => [`${prefix}: ${id}`, flat(rest, "").map(([k, v]) => `${k}: ${v}`).join(" · ")] as const)
       : [[prefix, typeof value === "string" ? value : JSON.stringify(value)]]
   const rows: ReadonlyArray<readonly [string, string]> = [
     ["book", book.id],

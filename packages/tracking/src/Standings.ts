@@ -274,7 +274,9 @@ export const leaderboardOf = (query: LeaderboardQuery, report: EquityReport): Ef
       return { ...base, leaderboard: null, verdict: `no equity recorded in book ${query.book}${query.from || query.to ? " in this window" : ""} yet` }
     }
     if (report.benchmark === null) return { ...base, leaderboard: null, verdict: `the market data has no ${BENCHMARK} to benchmark against` }
-    const fills = yield* (yield* TradeLedger).fills(query)
+    // every fill up to the window's end: a trade the window closes may have opened before it (its entry price and
+    // its side come from those earlier fills); the leaderboard counts the trades closed in the window
+    const fills = yield* (yield* TradeLedger).fills({ book: query.book, to: query.to })
     yield* Effect.yieldNow
     const trades = closedTrades(fills)
     const accounts = report.accounts.map(({ account, points }) => ({ account, series: points.map(toEquityPoint), trades: trades.get(account) ?? [] }))

@@ -54,6 +54,27 @@ describe("Standings", () => {
       assert.match(report.verdict, /SPY at 95 % over 29 sessions/)
     }).pipe(Effect.provide(env())))
 
+  it.effect("a window's closed trades include the positions it opened with, at their entry prices", () =>
+    Effect.gen(function*() {
+      const sim = yield* seeded(30)
+      const from = sim.sessions[7]!
+      const report = yield* Standings.leaderboardReport({ book: liveBook, from })
+      // each position of the simulated book is bought once and sold whole: a trade is an entry and the exit after it
+      let openedBefore = 0
+      for (const row of report.leaderboard!.rows) {
+        const fills = sim.days.flatMap((d) => d.fills).filter((f) => f.account === row.account)
+        const trades = fills.flatMap((exit, i) => {
+          if (exit.side !== "sell" || exit.session <= from) return []
+          const entry = fills.slice(0, i).findLast((f) => f.side === "buy" && f.symbol === exit.symbol)!
+          if (entry.session <= from) openedBefore++
+          return [exit.qty * (exit.price - entry.price)]
+        })
+        assert.strictEqual(row.metrics.closedTrades, trades.length, row.account)
+        assert.strictEqual(row.metrics.winRateTrades, trades.length === 0 ? null : trades.filter((pnl) => pnl > 0).length / trades.length, row.account)
+      }
+      assert.isAbove(openedBefore, 0)
+    }).pipe(Effect.provide(env())))
+
   it.effect("under 20 sessions the table is unranked and the verdict says too few sessions", () =>
     Effect.gen(function*() {
       yield* seeded(10)
