@@ -3,6 +3,7 @@ import { spawn } from "node:child_process"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
+import { hashOf } from "@council/engine"
 import { allBlobTexts, blobText } from "./StoredBlobs.ts"
 import { answerWith, errorWith, type FakeProvider, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
 import { bin, cliAsync, tempHome } from "./CliHarness.ts"
@@ -281,6 +282,40 @@ describe("pnpm pipeline run daily --accounts: only what the traded accounts need
       assert.strictEqual(council.code, 0, council.stderr)
       const kinds = fake.requests.slice(2).map((q) => q.kind)
       assert.deepStrictEqual([kinds.filter((k) => k === "pitch").length, kinds.filter((k) => k === "review").length, kinds.filter((k) => k === "chairman").length], [5, 5, 1])
+    } finally {
+      await fake.close()
+    }
+  }, 60_000)
+})
+
+describe("pnpm pipeline replay --from of a run recorded before only the traded accounts' roles were asked", () => {
+  it("a fork of a run of PM accounts alone whose lineup recorded every role live asks only the traded PMs' pitches: no chairman, no other PM, no review", async () => {
+    const fake = await startFake()
+    try {
+      const home = tempHome()
+      const parent = await cliAsync(home, ["run", "daily", "--accounts", "CLAUDE", "--dry-run", "--json"], liveEnv(fake, KEYS))
+      assert.strictEqual(parent.code, 0, parent.stderr)
+      const runId = (JSON.parse(parent.stdout) as { run: { id: string } }).run.id
+      const exported = await cliAsync(home, ["export", runId])
+      assert.strictEqual(exported.code, 0, exported.stderr)
+      // what an older version recorded for the same accounts: every role on its model, the chairman too
+      const bundle = JSON.parse(exported.stdout) as { run: { params: { models: Array<{ role: string; model: string }> } }; hashes: { run: string } }
+      const live: Record<string, string> = { CHATGPT: "openai:gpt-5.4", GEMINI: "gemini:gemini-3.1-pro-preview", GROQ: "groq:openai/gpt-oss-120b", DEEPSEEK: "deepseek:deepseek-v4-flash", CHAIRMAN: "anthropic:claude-sonnet-4-6" }
+      bundle.run.params.models = bundle.run.params.models.map((m) => ({ ...m, model: live[m.role] ?? m.model }))
+      bundle.hashes.run = hashOf(bundle.run)
+      const file = join(home, "older.json")
+      writeFileSync(file, JSON.stringify(bundle))
+      fake.requests.length = 0
+
+      const forkHome = tempHome()
+      const fork = await cliAsync(forkHome, ["replay", file, "--from", "PmPitches", "--dry-run"], liveEnv(fake, KEYS))
+      assert.strictEqual(fork.code, 0, fork.stderr)
+      assert.deepStrictEqual(fake.requests.map((q) => `${q.kind} ${q.model}`), ["pitch claude-sonnet-4-6"])
+      // the fork records the lineup it asked, so it replays from its own recordings
+      const forkId = /^forked run (\S+) from /m.exec(fork.stdout)![1]!
+      const replayed = await cliAsync(forkHome, ["replay", forkId], liveEnv(fake, KEYS))
+      assert.strictEqual(replayed.code, 0, replayed.stdout + replayed.stderr)
+      assert.strictEqual(fake.requests.length, 1)
     } finally {
       await fake.close()
     }
