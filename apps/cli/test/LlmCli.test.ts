@@ -322,6 +322,38 @@ describe("pnpm pipeline replay --from of a run recorded before only the traded a
   }, 60_000)
 })
 
+describe("pnpm pipeline run daily continuing a run stopped part-way", () => {
+  it("asks with the lineup the run started with (--pms CLAUDE), not the command line that continues it, and replays", async () => {
+    // CLAUDE's first pitch never answers in time: the process is killed while it waits
+    const slow = await startFake((r) =>
+      r.kind === "pitch" && r.model.startsWith("claude") && r.nth === 0 ? { ...answerWith(r, JSON.stringify(validAnswer(r))), delayMs: 60_000 } : undefined
+    )
+    try {
+      const home = tempHome()
+      const env = { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...liveEnv(slow, KEYS) }
+      const child = spawn(process.execPath, [bin, "run", "daily", "--pms", "CLAUDE"], { env, stdio: ["ignore", "ignore", "pipe"] })
+      let stderr = ""
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+      const killed = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)))
+      for (let i = 0; i < 600 && slow.requests.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+      child.kill("SIGKILL")
+      assert.strictEqual(await killed, "SIGKILL", stderr)
+      assert.deepStrictEqual(slow.requests.map((q) => `${q.kind} ${q.model}`), ["pitch claude-sonnet-4-6"])
+
+      const resumed = await cliAsync(home, ["run", "daily", "--json"], liveEnv(slow, KEYS))
+      assert.strictEqual(resumed.code, 0, resumed.stderr)
+      const runId = (JSON.parse(resumed.stdout) as { run: { id: string } }).run.id
+      assert.deepStrictEqual(slow.requests.slice(1).map((q) => `${q.kind} ${q.model}`), ["pitch claude-sonnet-4-6", "review claude-sonnet-4-6", "chairman claude-sonnet-4-6"])
+      assert.include(resumed.stderr, `LLM run ${runId} continues with the lineup it started with: live: CHATGPT offline, GEMINI offline, CLAUDE anthropic:claude-sonnet-4-6`)
+      const replayed = await cliAsync(home, ["replay", runId], liveEnv(slow, KEYS))
+      assert.strictEqual(replayed.code, 0, replayed.stdout + replayed.stderr)
+      assert.strictEqual(slow.requests.length, 4)
+    } finally {
+      await slow.close()
+    }
+  }, 90_000)
+})
+
 describe("pnpm pipeline: what a run was charged for its LLM calls", () => {
   /** The spend ledger's rows of a run: `[stage, actor, cost, estimated]`. */
   const spendOf = (home: string, runId?: string) => {

@@ -5,7 +5,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type { RunBundle } from "@council/engine"
+import type { RunBundle, RunRecord } from "@council/engine"
 import { PM_NAMES } from "@council/domain"
 import { DailyParams } from "@council/daily"
 import { Lineup, LlmBudget, type LlmSettings, Models, type Prices } from "@council/llm"
@@ -68,16 +68,36 @@ export const forRun = (pms: Option.Option<string>, accounts: ReadonlyArray<strin
   })
 
 /**
- * The lineup `bundle`'s run recorded: as it was (`replayed`: its answers come from recordings keyed by its models),
- * or `asked` again by a fork (only what the run's accounts trade, see `Lineup.forAccounts`).
+ * The lineup a run recorded in its `params`: as it was (`replayed`: its answers come from recordings keyed by its
+ * models), or `asked` again by a fork or a resumed run (only what the run's accounts trade, see
+ * `Lineup.forAccounts`).
  */
-const recordedLineup = (bundle: RunBundle, use: "asked" | "replayed") =>
-  Option.match(Schema.decodeUnknownOption(DailyParams)(bundle.run.params), {
+const recordedLineup = (params: unknown, use: "asked" | "replayed") =>
+  Option.match(Schema.decodeUnknownOption(DailyParams)(params), {
     onNone: () => Lineup.fromRecord([]),
     onSome: (params) => {
       const recorded = Lineup.fromRecord(params.models ?? [])
       return use === "asked" ? Lineup.forAccounts(recorded, params.accounts.map((a) => a.id)) : recorded
     }
+  })
+
+const sameLineup = (a: Lineup.Lineup, b: Lineup.Lineup) =>
+  a.reviews === b.reviews && JSON.stringify(Lineup.recordedModels(a)) === JSON.stringify(Lineup.recordedModels(b))
+
+/**
+ * The council that continues `run` (stopped part-way): the lineup it started with, as it asks again (`current`,
+ * the council this invocation's settings and accounts seat, when it is the same). A run started for other
+ * accounts or another `--pms` asks what it started asking, never what today's command line would.
+ */
+export const forResume = (run: RunRecord, current: Council) =>
+  Effect.gen(function*() {
+    const started = recordedLineup(run.params, "asked")
+    if (sameLineup(started, current.lineup)) return current
+    const say = Console.error(`LLM run ${run.id} continues with the lineup it started with: ${Lineup.describeLineup(started)}`)
+    if (started.mode === "offline") return { lineup: started, layer: offline, params: paramsOf(started), announce: say } satisfies Council
+    const { prices, settings } = (yield* AppSettings).llm
+    const { lineup } = yield* Lineup.swap(started, [], settings, prices).pipe(usage)
+    return { lineup, layer: liveLayer(lineup, settings, prices), params: paramsOf(lineup), announce: say } satisfies Council
   })
 
 /**
@@ -95,7 +115,7 @@ export const fromRecordings = (lineup: Lineup.Lineup, unrecorded?: (role: string
 
 /** The council a replay needs: the run's recorded lineup, asking no model (every answer is recorded). */
 export const forReplay = (bundle: RunBundle, unrecorded?: (role: string) => void): Council =>
-  fromRecordings(recordedLineup(bundle, "replayed"), unrecorded)
+  fromRecordings(recordedLineup(bundle.run.params, "replayed"), unrecorded)
 
 /** Where a role's answers are made: a PM's in its pitch and review, the chairman's in the synthesis. */
 const lastStageOf = (role: string) => (role === Models.CHAIRMAN ? "CouncilSynthesis" : "PeerReview")
@@ -129,7 +149,7 @@ const ownParams = (bundle: RunBundle, lineup: Lineup.Lineup): ForkCouncil["optio
  */
 export const forFork = (bundle: RunBundle, swaps: ReadonlyArray<string>, from: string, stages: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const parent = recordedLineup(bundle, "asked")
+    const parent = recordedLineup(bundle.run.params, "asked")
     if (swaps.length === 0 && parent.mode === "offline") {
       return { council: { lineup: parent, layer: offline, params: paramsOf(parent), announce: Effect.void }, swapped: [], options: ownParams(bundle, parent) } satisfies ForkCouncil
     }

@@ -338,7 +338,13 @@ const untilSignal = <A, E, R>(work: Effect.Effect<A, E, R>, message: string) =>
  * stays untouched by a refusal), then — under the day's lock — starts, resumes or retries the day's run on the
  * real store with `council` seated.
  */
-export const runDaily = (options: RunDailyOptions, at: RunMoment, params: DailyParams, council: Council) =>
+export const runDaily = <E, R>(
+  options: RunDailyOptions,
+  at: RunMoment,
+  params: DailyParams,
+  council: Council,
+  resumed: (run: RunRecord) => Effect.Effect<Council, E, R>
+) =>
   Effect.gen(function*() {
     const { day, moment } = at
     const clockAccount = at.realClock ?? params.accounts[0]!.id
@@ -352,13 +358,18 @@ export const runDaily = (options: RunDailyOptions, at: RunMoment, params: DailyP
     if (yield* settledOutcome(plan, options.json)) return
     const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly).pipe(Effect.provide(probe))
     if (verdict !== "trade") return yield* untradedJson(options.json, { tradingDay: day, outcome: verdict.skipped, message: verdict.message })
+    // a run continued asks with the lineup it started with, not this command line's
+    const seated = plan._tag === "Resume" ? yield* resumed(plan.run) : council
     const outcome = yield* Effect.scoped(Effect.gen(function*() {
       const lease = options.dryRun ? undefined : yield* holdDayLock(day, `run daily ${day}`)
       const final = lease === undefined ? plan : yield* planDay(options, day, params)
       if (yield* settledOutcome(final, options.json)) return undefined
       const runnable = final as Runnable
+      if (runnable._tag === "Resume" && (plan._tag !== "Resume" || plan.run.id !== runnable.run.id)) {
+        return yield* CliFailure.failed(`the day's run changed while waiting for its lock (now ${runnable.run.id}); run the day again`)
+      }
       if (runnable._tag === "Retry") yield* Console.error(runnable.note)
-      else yield* council.announce // a retry re-sends carried plans: it asks no model
+      else yield* seated.announce // a retry re-sends carried plans: it asks no model
       const runId = runIdOf(runnable, day)
       if (lease !== undefined && runId !== undefined) yield* lease.setRunId(runId).pipe(Effect.ignore)
       const work = executeRun(startRun(runnable, runId, options, day, params), day, options.dryRun, params.accounts)
@@ -367,7 +378,7 @@ export const runDaily = (options: RunDailyOptions, at: RunMoment, params: DailyP
         lease === undefined ? work : whileHeld(lease, work),
         options.dryRun ? stopped : `${stopped}; continue it with: pnpm pipeline run daily --date ${day}`
       )
-    })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create", council.layer)))
+    })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create", seated.layer)))
     if (outcome === undefined) return
     if (outcome._tag === "Awaiting") return yield* awaitingOutcome(outcome.run, outcome.verdict, options.json)
     return yield* reportOutcome(outcome.run, outcome.report, options.json)
