@@ -16,6 +16,9 @@
  *   the provider may have billed reserves another worst case (`reserveRetry`).
  * - `settle` charges what the usage cost; each request whose usage is unknown (it timed out, the connection broke
  *   after it was sent, a 2xx answer said none) is charged the worst case, marked estimated.
+ * - `reserve`, `reserveRetry` and `settle` are not interruptible: a reservation written is returned, so its caller
+ *   can settle it. `ask` settles an interrupted call (a deadline, Ctrl-C) to what its sent requests may cost: a
+ *   request never sent costs nothing. Only a process killed outright leaves a reservation at its worst case.
  * - The run, its session and the stage come from the current `RunContext` (outside a run: `-`), a backtest's
  *   book from `SpendBook`: the per-run limit sums that book's run only.
  * - `layerUnlimited` prices nothing and limits nothing: for tests and offline runs.
@@ -138,6 +141,12 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
     /** Requests reserved per ledger row not yet settled. */
     const requests = new Map<number, number>()
 
+    /**
+     * Under the lock, never cut short: a reservation written to the ledger is returned (to be settled), a revision
+     * is written and counted together. An interruption waits for it.
+     */
+    const atomically = <A, E>(effect: Effect.Effect<A, E>) => Effect.uninterruptible(lock.withPermits(1)(effect))
+
     const addInFlight = (key: string, usd: number) => inFlight.set(key, Math.max(0, (inFlight.get(key) ?? 0) + usd))
 
     /**
@@ -185,7 +194,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
     }
 
     const reserve = (call: CallEstimate) =>
-      lock.withPermits(1)(Effect.gen(function*() {
+      atomically(Effect.gen(function*() {
         const context = yield* Effect.serviceOption(RunContext)
         const runId = Option.match(context, { onNone: () => "-", onSome: (c) => c.runId })
         const stage = Option.match(context, { onNone: () => "-", onSome: (c) => c.stage })
@@ -213,7 +222,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
       }))
 
     const reserveRetry = (reservation: Reservation) =>
-      lock.withPermits(1)(Effect.gen(function*() {
+      atomically(Effect.gen(function*() {
         const made = requests.get(reservation.entry) ?? 1
         yield* ledger.exclusively(Effect.andThen(
           check(reservation.call, reservation.worstCaseUsd, reservation, monthOf(Date.parse(reservation.month))),
@@ -224,7 +233,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
       }))
 
     const settle = (reservation: Reservation, charged: TokenUsage | Charge | null) =>
-      lock.withPermits(1)(Effect.gen(function*() {
+      atomically(Effect.gen(function*() {
         const { unknownRequests, usage } = chargeOf(charged)
         const price = reservation.price
         const costUsd = price === undefined ? 0 : (usage === null ? 0 : costOf(price, usage)) + unknownRequests * reservation.worstCaseUsd

@@ -139,6 +139,45 @@ describe("LlmBudget", () => {
       inRun
     )))
   })
+  it.effect("a call interrupted (Ctrl-C) as its reservation is written sends nothing and is charged nothing; one interrupted once sent stays charged", () =>
+    Effect.gen(function*() {
+      for (const when of ["reserved", "sent"] as const) {
+        const entries: Array<SpendEntry> = []
+        const memory = makeMemory(entries)
+        let sent = 0
+        const interruptSelf = Effect.withFiber((fiber) => Effect.sync(() => fiber.interruptUnsafe()))
+        // the interruption reaches the asking fiber the moment the ledger holds the reservation, or the request
+        const ledger = SpendLedger.of({
+          ...memory,
+          record: (entry) => Effect.tap(memory.record(entry), () => (when === "reserved" ? interruptSelf : Effect.void))
+        })
+        const lm = yield* LanguageModel.make({
+          generateText: () => Effect.andThen(Effect.sync(() => sent++), when === "sent" ? Effect.andThen(interruptSelf, Effect.never) : Effect.never),
+          streamText: () => Stream.never
+        })
+        const model = Ask.roleModel({ provider: "openai", id: "gpt-5.4", maxOutputTokens: 1000, reasoningEffort: null }, lm)
+        const budget = yield* LlmBudget.pipe(Effect.provide(LlmBudget.layer(prices, { perRunUsd: 1, perMonthUsd: null }).pipe(Layer.provide(Layer.succeed(SpendLedger, ledger)))))
+        const exit = yield* Effect.exit(Ask.ask(model, PitchPrompt.pitchQuestion(AccountId.make("GROQ"), { snapshot, account: null })).pipe(
+          Effect.provideService(LlmBudget, budget)
+        ))
+        assert.isTrue(Exit.hasInterrupts(exit), when)
+        assert.strictEqual(entries.length, 1, when)
+        if (when === "reserved") {
+          assert.strictEqual(sent, 0)
+          assert.deepStrictEqual([entries[0]!.costUsd, entries[0]!.estimated], [0, false], "a request never sent was charged")
+        } else {
+          // sent and never answered: the provider may have billed it, so its worst case, said to be an estimate
+          assert.strictEqual(sent, 1)
+          assert.isTrue(entries[0]!.estimated)
+          assert.isAbove(entries[0]!.costUsd, 0)
+        }
+        // nothing is left under way in the process either
+        const refused = yield* Effect.flip(budget.reserve({ ...call, maxOutputTokens: 1_000_000 }))
+        if (refused._tag !== "LlmBudgetExceeded") return assert.fail(`refused with ${refused._tag}`)
+        assert.strictEqual(refused.inFlightUsd, 0, when)
+      }
+    }).pipe(Effect.provide(inRun)))
+
   it.effect("a call that dies still settles its reservation: nothing stays under way", () => {
     const entries: Array<SpendEntry> = []
     return Effect.gen(function*() {
