@@ -206,8 +206,11 @@ const resultOf = <A>(
   if (isInvalidAnswer(error.value)) {
     const reason = error.value.reason
     const answer = reason._tag === "StructuredOutputError" ? reason.responseText : lastAnswer(log) ?? ""
-    const described = "description" in reason && typeof reason.description === "string" ? reason.description : classified.message
-    const finish = log.wire.at(-1)?.finishReason ?? null
+    const last = log.wire.at(-1)
+    // an answer the provider sent with a reason it cannot be used (a refusal) gives that reason
+    const explained = last !== undefined && last.status !== null && last.status < 300 ? last.error : null
+    const described = explained ?? ("description" in reason && typeof reason.description === "string" ? reason.description : classified.message)
+    const finish = last?.finishReason ?? null
     const description = finish !== null && CUT_OFF.has(finish)
       ? `cut off at the output limit (${maxOutputTokens} tokens): ${described}`
       : described
