@@ -10,7 +10,9 @@
  * **Details**
  * - Concurrent calls reserve their worst case atomically, so five PMs asking at once cannot jointly overrun; nor can
  *   two processes on one database: the check and the reservation's row are one `SpendLedger.exclusively` step (one
- *   `BEGIN IMMEDIATE` transaction on SQLite, an advisory lock on PostgreSQL).
+ *   `BEGIN IMMEDIATE` transaction on SQLite, an advisory lock on PostgreSQL). A call that fits the limit only once
+ *   this process's calls under way are charged what they cost waits for them to settle (interruptibly) instead of
+ *   failing the run: the worst cases of five parallel pitches can exceed a budget their costs fit many times.
  * - The reservation is written to the `SpendLedger` at once (the worst case, marked estimated): a call under way
  *   when the process dies, or whose stage attempt is dropped and retried, stays charged. A retry after a request
  *   the provider may have billed reserves another worst case (`reserveRetry`).
@@ -27,6 +29,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -193,7 +196,39 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
       addInFlight(`month:${month}`, usd)
     }
 
-    const reserve = (call: CallEstimate) =>
+    /** How many calls this process settled, and the signal the next settlement gives. */
+    let settlements = 0
+    let settled = Deferred.makeUnsafe<void>()
+    const signalSettled = () => {
+      settlements++
+      const done = settled
+      settled = Deferred.makeUnsafe<void>()
+      Deferred.doneUnsafe(done, Effect.void)
+    }
+    /** Waits (interruptibly) until a call settles after the `seen`-th settlement. */
+    const settledSince = (seen: number) =>
+      Effect.interruptible(Effect.suspend(() => (settlements > seen ? Effect.void : Deferred.await(settled))))
+
+    /**
+     * Runs `attempt` (a reservation), or fails; when the limit is crossed only because this process's other calls
+     * under way count at their worst case (`ownUsd`: what the caller itself already holds), waits for one of them to
+     * settle (at what it cost, usually far less) and tries again.
+     */
+    const roomFor = <A>(attempt: Effect.Effect<A, LlmBudgetExceeded | StoreError>, ownUsd: number): Effect.Effect<A, LlmBudgetExceeded | StoreError> =>
+      Effect.suspend(() => {
+        const seen = settlements
+        return attempt.pipe(
+          Effect.catchTag("LlmBudgetExceeded", (exceeded) =>
+            // it would fit if the others under way cost nothing: wait for one to settle
+            exceeded.inFlightUsd - ownUsd > 1e-12 && exceeded.spentUsd + ownUsd + exceeded.callUsd <= exceeded.limitUsd
+              ? Effect.andThen(settledSince(seen), roomFor(attempt, ownUsd))
+              : Effect.fail(exceeded))
+        )
+      })
+
+    const reserve = (call: CallEstimate) => roomFor(Effect.suspend(() => reserveNow(call)), 0)
+
+    const reserveNow = (call: CallEstimate) =>
       atomically(Effect.gen(function*() {
         const context = yield* Effect.serviceOption(RunContext)
         const runId = Option.match(context, { onNone: () => "-", onSome: (c) => c.runId })
@@ -222,6 +257,9 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
       }))
 
     const reserveRetry = (reservation: Reservation) =>
+      roomFor(Effect.suspend(() => reserveRetryNow(reservation)), (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd)
+
+    const reserveRetryNow = (reservation: Reservation) =>
       atomically(Effect.gen(function*() {
         const made = requests.get(reservation.entry) ?? 1
         yield* ledger.exclusively(Effect.andThen(
@@ -241,7 +279,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
         const reserved = (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd
         requests.delete(reservation.entry)
         hold(reservation, reservation.month, -reserved)
-        yield* ledger.revise(reservation.entry, { costUsd, estimated })
+        yield* ledger.revise(reservation.entry, { costUsd, estimated }).pipe(Effect.ensuring(Effect.sync(signalSettled)))
         return { costUsd, estimated } satisfies Settled
       }))
 
