@@ -354,6 +354,43 @@ describe("pnpm pipeline run daily continuing a run stopped part-way", () => {
   }, 90_000)
 })
 
+describe("pnpm pipeline run daily continuing a run whose stage failed after some answers", () => {
+  it("takes the answers the failed attempt recorded instead of asking (and paying) again, and replays", async () => {
+    // CLAUDE answers last, invalidly: its corrective turn no longer fits the budget, so PmPitches fails
+    const fake = await startFake((r) =>
+      r.kind === "pitch" && r.model.startsWith("claude") && r.nth === 0
+        ? { ...answerWith(r, JSON.stringify({ ...validAnswer(r), conviction: 42 })), delayMs: 1500 }
+        : undefined
+    )
+    try {
+      const home = tempHome()
+      const failed = await cliAsync(home, ["run", "daily", "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "0.057" })
+      assert.strictEqual(failed.code, 1, failed.stderr)
+      assert.match(failed.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.057 would be exceeded: .* CLAUDE's pitch call/)
+      assert.strictEqual(fake.requests.filter((q) => q.kind === "pitch").length, 5)
+      const before = fake.requests.length
+
+      const resumed = await cliAsync(home, ["run", "daily", "--json"], liveEnv(fake, KEYS))
+      assert.strictEqual(resumed.code, 0, resumed.stderr)
+      const again = fake.requests.slice(before).map((q) => q.kind)
+      // only CLAUDE's pitch is asked again; then the five reviews and the chairman
+      assert.deepStrictEqual(fake.requests.slice(before).filter((q) => q.kind === "pitch").map((q) => q.model), ["claude-sonnet-4-6"])
+      assert.deepStrictEqual([again.filter((k) => k === "review").length, again.filter((k) => k === "chairman").length], [5, 1])
+      const runId = (JSON.parse(resumed.stdout) as { run: { id: string } }).run.id
+      const replayed = await cliAsync(home, ["replay", runId], liveEnv(fake, KEYS))
+      assert.strictEqual(replayed.code, 0, replayed.stdout + replayed.stderr)
+      assert.strictEqual(fake.requests.length, before + again.length)
+      // the answers taken are this run's own, paid once: only CLAUDE's lost first turn ($0.00396) is not in the record
+      const shown = await cliAsync(home, ["show", runId, "--json"])
+      const llm = (JSON.parse(shown.stdout) as { llm: { droppedUsd: number; reusedExchanges: number } }).llm
+      assert.strictEqual(llm.reusedExchanges, 0)
+      assert.closeTo(llm.droppedUsd, 0.00396, 1e-9)
+    } finally {
+      await fake.close()
+    }
+  }, 90_000)
+})
+
 describe("pnpm pipeline: what a run was charged for its LLM calls", () => {
   /** The spend ledger's rows of a run: `[stage, actor, cost, estimated]`. */
   const spendOf = (home: string, runId?: string) => {

@@ -16,6 +16,7 @@ import {
 import { canonicalJson, type Checkpoint, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
 import { select, TradingAccounts } from "@council/broker"
 import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipeline, unevaluated } from "@council/daily"
+import { AuditTrail } from "@council/llm"
 import { describeHolder, type Lease, RunLock } from "@council/store"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
@@ -238,7 +239,9 @@ const startRun = (plan: Runnable, runId: RunId | undefined, options: RunDailyOpt
       case "Resume": {
         const checkpoints = yield* RunStore.use((s) => s.getCheckpoints(plan.run.id))
         const pause = Option.match(paramsOf(plan.run), { onNone: () => undefined, onSome: (p) => pauseOf(p, checkpoints) })
-        return yield* Runner.resume(DailyPipeline, plan.run.id, pause === undefined ? {} : { pauseBefore: pause })
+        // the models' usable answers a failed stage attempt recorded are taken, not asked (and paid for) again
+        const reuse = AuditTrail.usableAnswers(yield* RunStore.use((s) => s.getRecordings(plan.run.id)))
+        return yield* Runner.resume(DailyPipeline, plan.run.id, { reuse, ...(pause === undefined ? {} : { pauseBefore: pause }) })
       }
       case "Retry":
         return yield* Runner.fork(DailyPipeline, plan.root.id, "RiskApproval", { dryRun: false, codeVersion, mode: "record", params: plan.params })
