@@ -288,6 +288,14 @@ describe("pnpm pipeline run daily --accounts: only what the traded accounts need
   }, 60_000)
 })
 
+/** `replay <runId>` in `home` finds every stage identical and sends `fake` nothing. */
+const replaysSilently = async (fake: FakeProvider, home: string, runId: string) => {
+  const before = fake.requests.length
+  const replayed = await cliAsync(home, ["replay", runId], liveEnv(fake, KEYS))
+  assert.strictEqual(replayed.code, 0, replayed.stdout + replayed.stderr)
+  assert.strictEqual(fake.requests.length, before, "the replay asked a model")
+}
+
 describe("pnpm pipeline replay --from of a run recorded before only the traded accounts' roles were asked", () => {
   it("a fork of a run of PM accounts alone whose lineup recorded every role live asks only the traded PMs' pitches: no chairman, no other PM, no review", async () => {
     const fake = await startFake()
@@ -313,9 +321,7 @@ describe("pnpm pipeline replay --from of a run recorded before only the traded a
       assert.deepStrictEqual(fake.requests.map((q) => `${q.kind} ${q.model}`), ["pitch claude-sonnet-4-6"])
       // the fork records the lineup it asked, so it replays from its own recordings
       const forkId = /^forked run (\S+) from /m.exec(fork.stdout)![1]!
-      const replayed = await cliAsync(forkHome, ["replay", forkId], liveEnv(fake, KEYS))
-      assert.strictEqual(replayed.code, 0, replayed.stdout + replayed.stderr)
-      assert.strictEqual(fake.requests.length, 1)
+      await replaysSilently(fake, forkHome, forkId)
     } finally {
       await fake.close()
     }
@@ -345,9 +351,7 @@ describe("pnpm pipeline run daily continuing a run stopped part-way", () => {
       const runId = (JSON.parse(resumed.stdout) as { run: { id: string } }).run.id
       assert.deepStrictEqual(slow.requests.slice(1).map((q) => `${q.kind} ${q.model}`), ["pitch claude-sonnet-4-6", "review claude-sonnet-4-6", "chairman claude-sonnet-4-6"])
       assert.include(resumed.stderr, `LLM run ${runId} continues with the lineup it started with: live: CHATGPT offline, GEMINI offline, CLAUDE anthropic:claude-sonnet-4-6`)
-      const replayed = await cliAsync(home, ["replay", runId], liveEnv(slow, KEYS))
-      assert.strictEqual(replayed.code, 0, replayed.stdout + replayed.stderr)
-      assert.strictEqual(slow.requests.length, 4)
+      await replaysSilently(slow, home, runId)
     } finally {
       await slow.close()
     }
@@ -377,9 +381,7 @@ describe("pnpm pipeline run daily continuing a run whose stage failed after some
       assert.deepStrictEqual(fake.requests.slice(before).filter((q) => q.kind === "pitch").map((q) => q.model), ["claude-sonnet-4-6"])
       assert.deepStrictEqual([again.filter((k) => k === "review").length, again.filter((k) => k === "chairman").length], [5, 1])
       const runId = (JSON.parse(resumed.stdout) as { run: { id: string } }).run.id
-      const replayed = await cliAsync(home, ["replay", runId], liveEnv(fake, KEYS))
-      assert.strictEqual(replayed.code, 0, replayed.stdout + replayed.stderr)
-      assert.strictEqual(fake.requests.length, before + again.length)
+      await replaysSilently(fake, home, runId)
       // the answers taken are this run's own, paid once: only CLAUDE's lost first turn ($0.00396) is not in the record
       const shown = await cliAsync(home, ["show", runId, "--json"])
       const llm = (JSON.parse(shown.stdout) as { llm: { droppedUsd: number; reusedExchanges: number } }).llm
