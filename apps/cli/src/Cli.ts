@@ -102,7 +102,7 @@ const run = Command.make(
           const readClock = (account: Parameters<typeof Timing.clockOf>[0]) => Effect.provide(Timing.clockOf(account), AppLayer.probing)
           const at = yield* Timing.resolveRunMoment(options, accounts.map((a) => a.id), readClock)
           const params = RunDaily.newRunParams(accounts, yield* AppLayer.describe, council.params, at, options.requireApproval)
-          yield* RunDaily.runDaily(options, at, params, council)
+          yield* RunDaily.runDaily(options, at, params, council, (run) => Llm.forResume(run, council))
         })
       ))
     )

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
+import { hashOf } from "@council/engine"
 import { allBlobTexts, blobText } from "./StoredBlobs.ts"
 import { answerWith, errorWith, type FakeProvider, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
 import { bin, cliAsync, tempHome } from "./CliHarness.ts"
@@ -285,6 +286,111 @@ describe("pnpm pipeline run daily --accounts: only what the traded accounts need
       await fake.close()
     }
   }, 60_000)
+})
+
+/** `replay <runId>` in `home` finds every stage identical and sends `fake` nothing. */
+const replaysSilently = async (fake: FakeProvider, home: string, runId: string) => {
+  const before = fake.requests.length
+  const replayed = await cliAsync(home, ["replay", runId], liveEnv(fake, KEYS))
+  assert.strictEqual(replayed.code, 0, replayed.stdout + replayed.stderr)
+  assert.strictEqual(fake.requests.length, before, "the replay asked a model")
+}
+
+describe("pnpm pipeline replay --from of a run recorded before only the traded accounts' roles were asked", () => {
+  it("a fork of a run of PM accounts alone whose lineup recorded every role live asks only the traded PMs' pitches: no chairman, no other PM, no review", async () => {
+    const fake = await startFake()
+    try {
+      const home = tempHome()
+      const parent = await cliAsync(home, ["run", "daily", "--accounts", "CLAUDE", "--dry-run", "--json"], liveEnv(fake, KEYS))
+      assert.strictEqual(parent.code, 0, parent.stderr)
+      const runId = (JSON.parse(parent.stdout) as { run: { id: string } }).run.id
+      const exported = await cliAsync(home, ["export", runId])
+      assert.strictEqual(exported.code, 0, exported.stderr)
+      // what an older version recorded for the same accounts: every role on its model, the chairman too
+      const bundle = JSON.parse(exported.stdout) as { run: { params: { models: Array<{ role: string; model: string }> } }; hashes: { run: string } }
+      const live: Record<string, string> = { CHATGPT: "openai:gpt-5.4", GEMINI: "gemini:gemini-3.1-pro-preview", GROQ: "groq:openai/gpt-oss-120b", DEEPSEEK: "deepseek:deepseek-v4-flash", CHAIRMAN: "anthropic:claude-sonnet-4-6" }
+      bundle.run.params.models = bundle.run.params.models.map((m) => ({ ...m, model: live[m.role] ?? m.model }))
+      bundle.hashes.run = hashOf(bundle.run)
+      const file = join(home, "older.json")
+      writeFileSync(file, JSON.stringify(bundle))
+      fake.requests.length = 0
+
+      const forkHome = tempHome()
+      const fork = await cliAsync(forkHome, ["replay", file, "--from", "PmPitches", "--dry-run"], liveEnv(fake, KEYS))
+      assert.strictEqual(fork.code, 0, fork.stderr)
+      assert.deepStrictEqual(fake.requests.map((q) => `${q.kind} ${q.model}`), ["pitch claude-sonnet-4-6"])
+      // the fork records the lineup it asked, so it replays from its own recordings
+      const forkId = /^forked run (\S+) from /m.exec(fork.stdout)![1]!
+      await replaysSilently(fake, forkHome, forkId)
+    } finally {
+      await fake.close()
+    }
+  }, 60_000)
+})
+
+describe("pnpm pipeline run daily continuing a run stopped part-way", () => {
+  it("asks with the lineup the run started with (--pms CLAUDE), not the command line that continues it, and replays", async () => {
+    // CLAUDE's first pitch never answers in time: the process is killed while it waits
+    const slow = await startFake((r) =>
+      r.kind === "pitch" && r.model.startsWith("claude") && r.nth === 0 ? { ...answerWith(r, JSON.stringify(validAnswer(r))), delayMs: 60_000 } : undefined
+    )
+    try {
+      const home = tempHome()
+      const env = { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...liveEnv(slow, KEYS) }
+      const child = spawn(process.execPath, [bin, "run", "daily", "--pms", "CLAUDE"], { env, stdio: ["ignore", "ignore", "pipe"] })
+      let stderr = ""
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+      const killed = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)))
+      for (let i = 0; i < 600 && slow.requests.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+      child.kill("SIGKILL")
+      assert.strictEqual(await killed, "SIGKILL", stderr)
+      assert.deepStrictEqual(slow.requests.map((q) => `${q.kind} ${q.model}`), ["pitch claude-sonnet-4-6"])
+
+      const resumed = await cliAsync(home, ["run", "daily", "--json"], liveEnv(slow, KEYS))
+      assert.strictEqual(resumed.code, 0, resumed.stderr)
+      const runId = (JSON.parse(resumed.stdout) as { run: { id: string } }).run.id
+      assert.deepStrictEqual(slow.requests.slice(1).map((q) => `${q.kind} ${q.model}`), ["pitch claude-sonnet-4-6", "review claude-sonnet-4-6", "chairman claude-sonnet-4-6"])
+      assert.include(resumed.stderr, `LLM run ${runId} continues with the lineup it started with: live: CHATGPT offline, GEMINI offline, CLAUDE anthropic:claude-sonnet-4-6`)
+      await replaysSilently(slow, home, runId)
+    } finally {
+      await slow.close()
+    }
+  }, 90_000)
+})
+
+describe("pnpm pipeline run daily continuing a run whose stage failed after some answers", () => {
+  it("takes the answers the failed attempt recorded instead of asking (and paying) again, and replays", async () => {
+    // CLAUDE answers last, invalidly: its corrective turn no longer fits the budget, so PmPitches fails
+    const fake = await startFake((r) =>
+      r.kind === "pitch" && r.model.startsWith("claude") && r.nth === 0
+        ? { ...answerWith(r, JSON.stringify({ ...validAnswer(r), conviction: 42 })), delayMs: 1500 }
+        : undefined
+    )
+    try {
+      const home = tempHome()
+      const failed = await cliAsync(home, ["run", "daily", "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "0.057" })
+      assert.strictEqual(failed.code, 1, failed.stderr)
+      assert.match(failed.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.057 would be exceeded: .* CLAUDE's pitch call/)
+      assert.strictEqual(fake.requests.filter((q) => q.kind === "pitch").length, 5)
+      const before = fake.requests.length
+
+      const resumed = await cliAsync(home, ["run", "daily", "--json"], liveEnv(fake, KEYS))
+      assert.strictEqual(resumed.code, 0, resumed.stderr)
+      const again = fake.requests.slice(before).map((q) => q.kind)
+      // only CLAUDE's pitch is asked again; then the five reviews and the chairman
+      assert.deepStrictEqual(fake.requests.slice(before).filter((q) => q.kind === "pitch").map((q) => q.model), ["claude-sonnet-4-6"])
+      assert.deepStrictEqual([again.filter((k) => k === "review").length, again.filter((k) => k === "chairman").length], [5, 1])
+      const runId = (JSON.parse(resumed.stdout) as { run: { id: string } }).run.id
+      await replaysSilently(fake, home, runId)
+      // the answers taken are this run's own, paid once: only CLAUDE's lost first turn ($0.00396) is not in the record
+      const shown = await cliAsync(home, ["show", runId, "--json"])
+      const llm = (JSON.parse(shown.stdout) as { llm: { droppedUsd: number; reusedExchanges: number } }).llm
+      assert.strictEqual(llm.reusedExchanges, 0)
+      assert.closeTo(llm.droppedUsd, 0.00396, 1e-9)
+    } finally {
+      await fake.close()
+    }
+  }, 90_000)
 })
 
 describe("pnpm pipeline: what a run was charged for its LLM calls", () => {

@@ -14,7 +14,8 @@
  *   tokens (`output_tokens_details.thinking_tokens`) are part of `output_tokens`.
  *
  * **Gotchas**: a `tool_use` block's input is turned back into JSON text; `stop_reason: refusal` comes back as an
- * answer without text. Streaming is not implemented.
+ * answer without text (the `WireLog` says `anthropic refused to answer (refusal)`, which `ask` gives as the
+ * reason). Streaming is not implemented.
  *
  * @since 0.1.0
  */

@@ -206,8 +206,11 @@ const resultOf = <A>(
   if (isInvalidAnswer(error.value)) {
     const reason = error.value.reason
     const answer = reason._tag === "StructuredOutputError" ? reason.responseText : lastAnswer(log) ?? ""
-    const described = "description" in reason && typeof reason.description === "string" ? reason.description : classified.message
-    const finish = log.wire.at(-1)?.finishReason ?? null
+    const last = log.wire.at(-1)
+    // an answer the provider sent with a reason it cannot be used (a refusal) gives that reason
+    const explained = last !== undefined && last.status !== null && last.status < 300 ? last.error : null
+    const described = explained ?? ("description" in reason && typeof reason.description === "string" ? reason.description : classified.message)
+    const finish = last?.finishReason ?? null
     const description = finish !== null && CUT_OFF.has(finish)
       ? `cut off at the output limit (${maxOutputTokens} tokens): ${described}`
       : described
@@ -219,7 +222,11 @@ const resultOf = <A>(
   }
 }
 
-/** One turn of a question: reserve, ask (retried on the provider's schedule), settle, audit into `exchanges`. */
+/**
+ * One turn of a question: reserve, ask (retried on the provider's schedule), settle, audit into `exchanges`. Only
+ * the requests can be interrupted (a deadline, Ctrl-C): a reservation made is always settled, to what the requests
+ * sent cost (see `chargeOf`), then the interruption goes on.
+ */
 const askTurn = <A>(
   model: RoleModel,
   question: Question<A>,
@@ -228,7 +235,7 @@ const askTurn = <A>(
   exchanges: Array<LlmExchange>,
   timedOut: string
 ) =>
-  Effect.gen(function*() {
+  Effect.uninterruptibleMask((restore) => Effect.gen(function*() {
     const budget = yield* LlmBudget
     const name = modelName(model.spec)
     const timeout = Duration.fromInputUnsafe(model.policy.timeout)
@@ -243,10 +250,8 @@ const askTurn = <A>(
     const started = yield* Clock.currentTimeMillis
     const log: TurnLog = { wire: [], failures: [], attempts: 0, reserved: 1 }
 
-    // settling is not interrupted (a deadline, Ctrl-C): the reservation is charged what the turn cost, never left
-    // at its worst case; an interruption waits for it
     const record = (result: TurnResult<A>, settlement: TurnSettlement) =>
-      Effect.uninterruptible(Effect.gen(function*() {
+      Effect.gen(function*() {
         const settled = yield* budget.settle(reservation, settlement.charge)
         const last = log.wire.at(-1)
         exchanges.push({
@@ -270,7 +275,7 @@ const askTurn = <A>(
           finishReason: last?.finishReason ?? settlement.finish
         })
         return result
-      }))
+      })
 
     /** A budget refusal of a retry: the turn stops there and the question fails with it. */
     let refused: LlmBudgetExceeded | StoreError | undefined
@@ -305,14 +310,11 @@ const askTurn = <A>(
         return Effect.logWarning(`llm ${question.actor} ${name}: ${line.replace(/\s*\n\s*/g, " ")}`)
       })
     )))
-    const exit = yield* Effect.exit(Effect.retry(once, retrySchedule(model.policy.retry))).pipe(
-      Effect.onInterrupt(() =>
-        Effect.asVoid(record(
-          { _tag: "Failed", reason: "Timeout", message: timedOut },
-          { charge: chargeOf(log), answer: null, finish: null }
-        ))
-      )
-    )
+    const exit = yield* Effect.exit(restore(Effect.retry(once, retrySchedule(model.policy.retry))))
+    if (Exit.hasInterrupts(exit)) {
+      yield* record({ _tag: "Failed", reason: "Timeout", message: timedOut }, { charge: chargeOf(log), answer: null, finish: null })
+      return yield* Effect.interrupt
+    }
     if (refused !== undefined) {
       const error = refused
       yield* record({ _tag: "Failed", reason: "InvalidRequest", message: error.message }, { charge: chargeOf(log), answer: null, finish: null })
@@ -321,11 +323,11 @@ const askTurn = <A>(
     const outcome = resultOf(exit, log, timeout, model.spec.maxOutputTokens)
     if (Cause.isCause(outcome)) {
       // a defect: what was reserved is settled all the same, then the defect goes on
-      yield* Effect.uninterruptible(Effect.ignore(budget.settle(reservation, chargeOf(log))))
+      yield* Effect.ignore(budget.settle(reservation, chargeOf(log)))
       return yield* Effect.failCause(outcome)
     }
     return yield* record(outcome.result, outcome.settlement)
-  })
+  }))
 
 /** Asks `question` of `model`: see the module docs. */
 export const ask = <A>(

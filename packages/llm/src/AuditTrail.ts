@@ -5,7 +5,8 @@
  * the recorded answers of `pm.pitch`, `pm.review` and `chairman.synthesize`, so export/import carry them).
  *
  * **Details**: an exchange a fork copied from its parent (the recording's `reusedFrom`) is listed but costs the
- * fork nothing: `costs` counts only exchanges made for the run itself.
+ * fork nothing: `costs` counts only exchanges made for the run itself — those a continued run took from its own
+ * failed stage attempt (`reusedFrom` its own id, see `usableAnswers`) included.
  *
  * @since 0.1.0
  */
@@ -33,6 +34,18 @@ const madeByModel = ({ exchange }: AuditEntry): boolean => !(exchange.outcome._t
 /** The recorded calls whose answers carry exchanges. */
 export const LLM_CALLS: ReadonlyArray<string> = ["pm.pitch(", "pm.review(", "chairman.synthesize("]
 
+/**
+ * The recorded answers among `recordings` that a run continued after a failed stage attempt takes instead of
+ * asking (and paying) again: a model's usable answer — a pitch, a ranking, a decision — not an abstention, a
+ * failure, an offline stand-in's or a replay's miss (those are asked again).
+ */
+export const usableAnswers = <R extends RecordingLike>(recordings: ReadonlyArray<R>): ReadonlyArray<R> =>
+  recordings.filter((r) => {
+    if (!LLM_CALLS.some((prefix) => r.key.startsWith(prefix)) || !askedAModel(r)) return false
+    const answer = (r.value as { readonly value?: Record<string, unknown> }).value
+    return answer !== undefined && ["pitch", "ranking", "decision"].some((field) => answer[field] !== undefined && answer[field] !== null)
+  })
+
 export interface AuditEntry {
   readonly stage: string
   readonly exchange: LlmExchange
@@ -41,6 +54,8 @@ export interface AuditEntry {
 }
 
 interface RecordingLike {
+  /** The run it is a recording of (absent: none is taken for this run's own). */
+  readonly runId?: string
   readonly stage: string
   readonly key: string
   readonly value: unknown
@@ -61,7 +76,12 @@ export const fromRecordings = (recordings: ReadonlyArray<RecordingLike>): Readon
       const carrier = decodeCarrier(r.value)
       return carrier._tag === "None"
         ? []
-        : carrier.value.value.exchanges.map((exchange) => ({ stage: r.stage, exchange, reusedFrom: carrier.value.reusedFrom }))
+        : carrier.value.value.exchanges.map((exchange) => ({
+          stage: r.stage,
+          exchange,
+          // taken from the run's own failed stage attempt (a continued run): made, and paid, for this run
+          reusedFrom: carrier.value.reusedFrom === r.runId ? undefined : carrier.value.reusedFrom
+        }))
     })
 
 export interface CostLine {

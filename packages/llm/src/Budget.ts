@@ -10,12 +10,17 @@
  * **Details**
  * - Concurrent calls reserve their worst case atomically, so five PMs asking at once cannot jointly overrun; nor can
  *   two processes on one database: the check and the reservation's row are one `SpendLedger.exclusively` step (one
- *   `BEGIN IMMEDIATE` transaction on SQLite, an advisory lock on PostgreSQL).
+ *   `BEGIN IMMEDIATE` transaction on SQLite, an advisory lock on PostgreSQL). A call that fits the limit only once
+ *   this process's calls under way are charged what they cost waits for them to settle (interruptibly) instead of
+ *   failing the run: the worst cases of five parallel pitches can exceed a budget their costs fit many times.
  * - The reservation is written to the `SpendLedger` at once (the worst case, marked estimated): a call under way
  *   when the process dies, or whose stage attempt is dropped and retried, stays charged. A retry after a request
  *   the provider may have billed reserves another worst case (`reserveRetry`).
  * - `settle` charges what the usage cost; each request whose usage is unknown (it timed out, the connection broke
  *   after it was sent, a 2xx answer said none) is charged the worst case, marked estimated.
+ * - `reserve`, `reserveRetry` and `settle` are not interruptible: a reservation written is returned, so its caller
+ *   can settle it. `ask` settles an interrupted call (a deadline, Ctrl-C) to what its sent requests may cost: a
+ *   request never sent costs nothing. Only a process killed outright leaves a reservation at its worst case.
  * - The run, its session and the stage come from the current `RunContext` (outside a run: `-`), a backtest's
  *   book from `SpendBook`: the per-run limit sums that book's run only.
  * - `layerUnlimited` prices nothing and limits nothing: for tests and offline runs.
@@ -24,6 +29,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -138,6 +144,12 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
     /** Requests reserved per ledger row not yet settled. */
     const requests = new Map<number, number>()
 
+    /**
+     * Under the lock, never cut short: a reservation written to the ledger is returned (to be settled), a revision
+     * is written and counted together. An interruption waits for it.
+     */
+    const atomically = <A, E>(effect: Effect.Effect<A, E>) => Effect.uninterruptible(lock.withPermits(1)(effect))
+
     const addInFlight = (key: string, usd: number) => inFlight.set(key, Math.max(0, (inFlight.get(key) ?? 0) + usd))
 
     /**
@@ -184,8 +196,40 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
       addInFlight(`month:${month}`, usd)
     }
 
-    const reserve = (call: CallEstimate) =>
-      lock.withPermits(1)(Effect.gen(function*() {
+    /** How many calls this process settled, and the signal the next settlement gives. */
+    let settlements = 0
+    let settled = Deferred.makeUnsafe<void>()
+    const signalSettled = () => {
+      settlements++
+      const done = settled
+      settled = Deferred.makeUnsafe<void>()
+      Deferred.doneUnsafe(done, Effect.void)
+    }
+    /** Waits (interruptibly) until a call settles after the `seen`-th settlement. */
+    const settledSince = (seen: number) =>
+      Effect.interruptible(Effect.suspend(() => (settlements > seen ? Effect.void : Deferred.await(settled))))
+
+    /**
+     * Runs `attempt` (a reservation), or fails; when the limit is crossed only because this process's other calls
+     * under way count at their worst case (`ownUsd`: what the caller itself already holds), waits for one of them to
+     * settle (at what it cost, usually far less) and tries again.
+     */
+    const roomFor = <A>(attempt: Effect.Effect<A, LlmBudgetExceeded | StoreError>, ownUsd: number): Effect.Effect<A, LlmBudgetExceeded | StoreError> =>
+      Effect.suspend(() => {
+        const seen = settlements
+        return attempt.pipe(
+          Effect.catchTag("LlmBudgetExceeded", (exceeded) =>
+            // it would fit if the others under way cost nothing: wait for one to settle
+            exceeded.inFlightUsd - ownUsd > 1e-12 && exceeded.spentUsd + ownUsd + exceeded.callUsd <= exceeded.limitUsd
+              ? Effect.andThen(settledSince(seen), roomFor(attempt, ownUsd))
+              : Effect.fail(exceeded))
+        )
+      })
+
+    const reserve = (call: CallEstimate) => roomFor(Effect.suspend(() => reserveNow(call)), 0)
+
+    const reserveNow = (call: CallEstimate) =>
+      atomically(Effect.gen(function*() {
         const context = yield* Effect.serviceOption(RunContext)
         const runId = Option.match(context, { onNone: () => "-", onSome: (c) => c.runId })
         const stage = Option.match(context, { onNone: () => "-", onSome: (c) => c.stage })
@@ -213,7 +257,10 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
       }))
 
     const reserveRetry = (reservation: Reservation) =>
-      lock.withPermits(1)(Effect.gen(function*() {
+      roomFor(Effect.suspend(() => reserveRetryNow(reservation)), (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd)
+
+    const reserveRetryNow = (reservation: Reservation) =>
+      atomically(Effect.gen(function*() {
         const made = requests.get(reservation.entry) ?? 1
         yield* ledger.exclusively(Effect.andThen(
           check(reservation.call, reservation.worstCaseUsd, reservation, monthOf(Date.parse(reservation.month))),
@@ -224,7 +271,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
       }))
 
     const settle = (reservation: Reservation, charged: TokenUsage | Charge | null) =>
-      lock.withPermits(1)(Effect.gen(function*() {
+      atomically(Effect.gen(function*() {
         const { unknownRequests, usage } = chargeOf(charged)
         const price = reservation.price
         const costUsd = price === undefined ? 0 : (usage === null ? 0 : costOf(price, usage)) + unknownRequests * reservation.worstCaseUsd
@@ -232,7 +279,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
         const reserved = (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd
         requests.delete(reservation.entry)
         hold(reservation, reservation.month, -reserved)
-        yield* ledger.revise(reservation.entry, { costUsd, estimated })
+        yield* ledger.revise(reservation.entry, { costUsd, estimated }).pipe(Effect.ensuring(Effect.sync(signalSettled)))
         return { costUsd, estimated } satisfies Settled
       }))
 

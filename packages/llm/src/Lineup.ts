@@ -183,11 +183,16 @@ export const fromRecord = (models: ReadonlyArray<RecordedModel>, settings?: LlmS
 }
 
 /**
- * `lineup` (a run's recorded one) for a run trading `accounts`: without an account that trades the council's
- * decision its PMs' peer review is not asked (`reviews: false`), as `fromSettings` decides for a new run.
+ * `lineup` (a run's recorded one) asking again for a run trading `accounts` (a fork, a backtest's replay): without
+ * an account that trades the council's decision only what the traded accounts need is asked, as `fromSettings`
+ * decides for a new run — their own PMs' pitches; the other PMs keep their offline stand-ins, the chairman is the
+ * mechanical vote and no peer review is asked. A run recorded before that rule (every role live) asks no more.
  */
-export const forAccounts = (lineup: Lineup, accounts: ReadonlyArray<string>): Lineup =>
-  tradesCouncil(accounts) ? lineup : { ...lineup, reviews: false }
+export const forAccounts = (lineup: Lineup, accounts: ReadonlyArray<string>): Lineup => {
+  if (tradesCouncil(accounts)) return lineup
+  const places = lineup.places.map((p): Place => (accounts.includes(p.role) ? p : { role: p.role, model: "offline" }))
+  return { mode: places.some((p) => p.model !== "offline") ? "live" : "offline", places, notes: lineup.notes, reviews: false }
+}
 
 /**
  * `lineup` with `swaps` (`ROLE=provider:model-id`) applied, checked for prices; for forks. Fails naming a bad

@@ -14,7 +14,8 @@
  * - No retries, no timeout here: `ask` owns both, so every `LanguageModel` gets the same policy.
  *
  * **Gotchas**: streaming is not implemented (`streamText` fails); a refusal comes back as an answer without
- * text, which `generateObject` reports as a structured output error.
+ * text, which `generateObject` reports as a structured output error; the `WireLog` says it refused, and what it
+ * said (`openai refused to answer (…)`), which `ask` gives as the reason.
  *
  * @since 0.1.0
  */
@@ -61,6 +62,7 @@ export const readChatCompletion = (json: unknown): WireAnswer | string => {
     text: typeof content === "string" ? content : typeof refusal === "string" ? null : null,
     finish: typeof refusal === "string" && typeof content !== "string" ? "content-filter" : finishOf(choice.finish_reason),
     rawFinish: typeof choice.finish_reason === "string" ? choice.finish_reason : null,
+    ...(typeof refusal === "string" ? { refusal } : {}),
     usage: usage === undefined || usage === null ? null : {
       input: count(usage, "prompt_tokens"),
       cachedInput: cached,

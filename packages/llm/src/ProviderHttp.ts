@@ -43,6 +43,8 @@ export interface WireAnswer {
   readonly finish: Response.FinishReason
   readonly rawFinish: string | null
   readonly usage: TokenUsage | null
+  /** What the model said when it refused (OpenAI's `message.refusal`), if anything. */
+  readonly refusal?: string
 }
 
 export interface WirePost {
@@ -166,7 +168,11 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
       yield* report(response.status, { error: description, text: body.slice(0, 2000) })
       return yield* failWith(request.provider, new AiError.InvalidOutputError({ description }))
     }
-    yield* report(response.status, { text: answer.text, usage: answer.usage, finishReason: answer.rawFinish })
+    // a refusal (or a content filter) says so: the answer has no text to show why it cannot be used
+    const refused = answer.finish !== "content-filter"
+      ? {}
+      : { error: `${request.provider} refused to answer (${answer.refusal ?? answer.rawFinish ?? "content filter"})` }
+    yield* report(response.status, { text: answer.text, usage: answer.usage, finishReason: answer.rawFinish, ...refused })
     const parts: Array<Response.PartEncoded> = [
       {
         type: "response-metadata",

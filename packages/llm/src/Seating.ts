@@ -118,7 +118,7 @@ const PROBE = "Reply with OK."
  * and charged to the spend ledger as purpose `verify` (outside any run, so in no account's P&L).
  */
 export const probe = (settings: LlmSettings, model: ModelSpec, roles: string, timeout: Duration.Input) =>
-  Effect.gen(function*() {
+  Effect.uninterruptibleMask((restore) => Effect.gen(function*() {
     const budget = yield* LlmBudget
     const lm = yield* languageModel(settings, model)
     const reservation = yield* budget.reserve({
@@ -129,14 +129,14 @@ export const probe = (settings: LlmSettings, model: ModelSpec, roles: string, ti
       maxOutputTokens: model.maxOutputTokens
     })
     const wire: Array<WireAttempt> = []
-    const exit = yield* lm.generateText({ prompt: PROBE }).pipe(
+    // only the request can be interrupted: the reservation is settled whatever happens to it
+    const exit = yield* restore(lm.generateText({ prompt: PROBE }).pipe(
       Effect.provideService(WireLog, (attempt) => void wire.push(attempt)),
-      Effect.timeout(timeout),
-      Effect.exit
-    )
+      Effect.timeout(timeout)
+    )).pipe(Effect.exit)
     yield* budget.settle(reservation, chargeOf({ wire, attempts: 1 }))
     return yield* Effect.asVoid(exit)
-  })
+  }))
 
 /** Why a probe failed, in one line. */
 export const probeFailure = (

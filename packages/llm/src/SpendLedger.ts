@@ -3,7 +3,8 @@
  *
  * **When to use**: `Budget` writes a row when it reserves a call (its worst case, marked estimated), revises it to
  * what the call cost when it settles, and sums rows for the run and the calendar month. A process that dies
- * while a call is under way leaves the worst case charged: the provider may have billed it. `layerSql` needs a `SqlClient` migrated by `@council/store` (migration `0004_llm_spend`); `layerMemory` is for
+ * while a call is under way leaves the worst case charged, marked estimated: the provider may have billed it (an
+ * interrupted process settles its calls first, see `Budget`). `layerSql` needs a `SqlClient` migrated by `@council/store` (migration `0004_llm_spend`); `layerMemory` is for
  * tests and for runs that keep no store.
  *
  * **Why a ledger beside the recordings**: a stage attempt's recordings are cleared when it is retried or

@@ -228,6 +228,34 @@ describe("failures", () => {
       assert.deepStrictEqual(answer.exchanges[1]!.messages.map((m) => m.role), ["system", "user", "user"])
     }).pipe(Effect.provide(env)))
 
+  it.effect("a refusal says so, with what the model said, to the model and in the abstention reason (OpenAI and Anthropic)", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) =>
+        r.wire === "anthropic"
+          ? { body: { id: "msg_r", type: "message", role: "assistant", model: r.model, content: [], stop_reason: "refusal", usage: { input_tokens: 900, output_tokens: 5 } } }
+          : {
+            body: {
+              id: "chatcmpl-r",
+              object: "chat.completion",
+              model: r.model,
+              choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: null, refusal: "I can't help with trading decisions." } }],
+              usage: { prompt_tokens: 900, completion_tokens: 8 }
+            }
+          }
+      )
+      const openai = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
+      assert.strictEqual(openai.failure?.message, "invalid answer after a corrective retry: openai refused to answer (I can't help with trading decisions.)")
+      assert.include(fake.requests[1]!.text, "Your previous answer could not be used:\nopenai refused to answer (I can't help with trading decisions.)")
+      const anthropic = yield* Ask.ask(yield* modelOf(fake, "anthropic", "claude-sonnet-4-6"), question)
+      assert.strictEqual(anthropic.failure?.message, "invalid answer after a corrective retry: anthropic refused to answer (refusal)")
+      assert.deepStrictEqual(anthropic.exchanges.map((e) => e.outcome._tag === "Invalid" ? e.outcome.error : e.outcome._tag), [
+        "anthropic refused to answer (refusal)",
+        "anthropic refused to answer (refusal)"
+      ])
+      // both turns were answered 2xx with usage: charged what they used, not estimated
+      assert.isFalse(anthropic.exchanges.some((e) => e.costEstimated))
+    }).pipe(Effect.provide(env)))
+
   it.effect("an answer cut off at the output cap says so, to the model and in the abstention reason", () =>
     Effect.gen(function*() {
       const fake = yield* fakeProvider((r) => {

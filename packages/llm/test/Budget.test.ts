@@ -6,7 +6,7 @@ import { FetchHttpClient } from "effect/http"
 import { AccountId, type RunId, TradingDay } from "@council/domain"
 import { RunContext } from "@council/engine"
 import { Database } from "@council/store"
-import { LlmBudget, makeMemory, type Prices, SpendBook, type SpendEntry, SpendLedger } from "@council/llm"
+import { LlmBudget, makeMemory, Prices, SpendBook, type SpendEntry, SpendLedger } from "@council/llm"
 import { Ask, OpenAiChat, PitchPrompt } from "@council/llm/live"
 import { fakeProvider, until } from "./FakeProvider.ts"
 import { path, snapshotOf } from "./snapshots.ts"
@@ -34,9 +34,9 @@ describe("LlmBudget", () => {
       const budget = yield* LlmBudget
       const first = yield* budget.reserve(call)
       assert.closeTo(first.worstCaseUsd, 0.0175, 1e-12)
-      const error = yield* Effect.flip(budget.reserve(call))
+      const error = yield* Effect.flip(budget.reserve({ ...call, maxOutputTokens: 2000 }))
       assert.strictEqual(error._tag, "LlmBudgetExceeded")
-      assert.strictEqual(error.message, "LLM budget COUNCIL_LLM_BUDGET_USD=0.03 would be exceeded: $0 spent in this run (+$0.0175 in flight), and CLAUDE's pitch call to openai:gpt-5.4 could cost up to $0.0175; the call was not made and no orders are placed")
+      assert.strictEqual(error.message, "LLM budget COUNCIL_LLM_BUDGET_USD=0.03 would be exceeded: $0 spent in this run (+$0.0175 in flight), and CLAUDE's pitch call to openai:gpt-5.4 could cost up to $0.0325; the call was not made and no orders are placed")
       const settled = yield* budget.settle(first, { input: 1000, cachedInput: 0, cacheWrite: 0, output: 100, reasoning: 0 })
       assert.closeTo(settled.costUsd, 0.004, 1e-12)
       yield* budget.reserve(call)
@@ -88,12 +88,57 @@ describe("LlmBudget", () => {
       assert.strictEqual(fake.requests.length, 1)
     }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 0.012, perMonthUsd: null }), inRun))))
 
-  it.effect("concurrent calls reserve atomically: they cannot jointly overrun", () =>
+  it.effect("concurrent calls reserve atomically: they cannot jointly overrun; one that fits only once those under way settle waits for them", () =>
     Effect.gen(function*() {
       const budget = yield* LlmBudget
-      const results = yield* Effect.forEach([1, 2, 3, 4], () => Effect.result(budget.reserve(call)), { concurrency: "unbounded" })
-      assert.strictEqual(results.filter((r) => r._tag === "Success").length, 2)
+      const fibers = yield* Effect.forEach([1, 2, 3, 4], () => Effect.forkChild(Effect.result(budget.reserve(call))))
+      yield* until(() => fibers.filter((f) => f.pollUnsafe() !== undefined).length >= 2)
+      const reserved = fibers.flatMap((f) => {
+        const exit = f.pollUnsafe()
+        return exit !== undefined && Exit.isSuccess(exit) && exit.value._tag === "Success" ? [exit.value.success] : []
+      })
+      assert.strictEqual(reserved.length, 2)
+      assert.strictEqual(fibers.filter((f) => f.pollUnsafe() === undefined).length, 2, "the other two wait")
+      // one call answers for $0.004: a third fits ($0.004 + 2 × $0.0175 ≤ $0.04), the fourth waits on
+      yield* budget.settle(reserved[0]!, { input: 1000, cachedInput: 0, cacheWrite: 0, output: 100, reasoning: 0 })
+      yield* until(() => fibers.filter((f) => f.pollUnsafe() !== undefined).length >= 3)
+      yield* Effect.yieldNow
+      assert.strictEqual(fibers.filter((f) => f.pollUnsafe() === undefined).length, 1)
+      // nothing under way can make room any more once all settle at their worst case: the fourth is refused
+      for (const f of fibers) {
+        const exit = f.pollUnsafe()
+        if (exit !== undefined && Exit.isSuccess(exit) && exit.value._tag === "Success" && exit.value.success !== reserved[0]) {
+          yield* budget.settle(exit.value.success, null)
+        }
+      }
+      const last = yield* Fiber.join(fibers.find((f) => f.pollUnsafe() === undefined)!)
+      assert.strictEqual(last._tag, "Failure")
     }).pipe(Effect.provide(Layer.mergeAll(budgetWith({ perRunUsd: 0.04, perMonthUsd: null }), inRun))))
+
+  it.effect("five PMs asking at once within a budget their worst cases together exceed all get their answers", () => {
+    const entries: Array<SpendEntry> = []
+    return Effect.gen(function*() {
+      const fake = yield* fakeProvider(() => undefined)
+      const lm = yield* OpenAiChat.make({ provider: "openai", baseUrl: fake.url, apiKey: Redacted.make("sk-budget-test"), model: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: null })
+      const model = Ask.roleModel({ provider: "openai", id: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: null }, lm)
+      const pms = ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK"] as const
+      const questions = pms.map((pm) => PitchPrompt.pitchQuestion(AccountId.make(pm), { snapshot, account: null }))
+      // the worst case of one pitch, as the budget reserves it
+      const worstCase = (yield* Effect.gen(function*() {
+        const budget = yield* LlmBudget
+        return (yield* budget.reserve({ actor: "x", purpose: "pitch", model: "openai:gpt-5.4", inputTokens: Prices.estimateTokens(questions[0]!.system + questions[0]!.user), maxOutputTokens: 500 })).worstCaseUsd
+      }).pipe(Effect.provide(budgetWith({ perRunUsd: null, perMonthUsd: null }))))
+      // room for three worst cases at once, not five; the five answers ($0.00355 each) fit with room to spare
+      const limit = 3 * worstCase
+      assert.isBelow(5 * 0.00355, limit)
+      const answers = yield* Effect.forEach(questions, (q) => Ask.ask(model, q), { concurrency: "unbounded" }).pipe(
+        Effect.provide(budgetWith({ perRunUsd: limit, perMonthUsd: null }, entries))
+      )
+      assert.deepStrictEqual(answers.map((a) => a.failure?.message), [undefined, undefined, undefined, undefined, undefined])
+      assert.strictEqual(fake.requests.length, 5)
+      assert.closeTo(entries.reduce((sum, e) => sum + e.costUsd, 0), 5 * 0.00355, 1e-12)
+    }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, inRun)))
+  })
 
   it.effect("a deadline that interrupts a call still settles its reservation", () => {
     const entries: Array<SpendEntry> = []
@@ -139,6 +184,45 @@ describe("LlmBudget", () => {
       inRun
     )))
   })
+  it.effect("a call interrupted (Ctrl-C) as its reservation is written sends nothing and is charged nothing; one interrupted once sent stays charged", () =>
+    Effect.gen(function*() {
+      for (const when of ["reserved", "sent"] as const) {
+        const entries: Array<SpendEntry> = []
+        const memory = makeMemory(entries)
+        let sent = 0
+        const interruptSelf = Effect.withFiber((fiber) => Effect.sync(() => fiber.interruptUnsafe()))
+        // the interruption reaches the asking fiber the moment the ledger holds the reservation, or the request
+        const ledger = SpendLedger.of({
+          ...memory,
+          record: (entry) => Effect.tap(memory.record(entry), () => (when === "reserved" ? interruptSelf : Effect.void))
+        })
+        const lm = yield* LanguageModel.make({
+          generateText: () => Effect.andThen(Effect.sync(() => sent++), when === "sent" ? Effect.andThen(interruptSelf, Effect.never) : Effect.never),
+          streamText: () => Stream.never
+        })
+        const model = Ask.roleModel({ provider: "openai", id: "gpt-5.4", maxOutputTokens: 1000, reasoningEffort: null }, lm)
+        const budget = yield* LlmBudget.pipe(Effect.provide(LlmBudget.layer(prices, { perRunUsd: 1, perMonthUsd: null }).pipe(Layer.provide(Layer.succeed(SpendLedger, ledger)))))
+        const exit = yield* Effect.exit(Ask.ask(model, PitchPrompt.pitchQuestion(AccountId.make("GROQ"), { snapshot, account: null })).pipe(
+          Effect.provideService(LlmBudget, budget)
+        ))
+        assert.isTrue(Exit.hasInterrupts(exit), when)
+        assert.strictEqual(entries.length, 1, when)
+        if (when === "reserved") {
+          assert.strictEqual(sent, 0)
+          assert.deepStrictEqual([entries[0]!.costUsd, entries[0]!.estimated], [0, false], "a request never sent was charged")
+        } else {
+          // sent and never answered: the provider may have billed it, so its worst case, said to be an estimate
+          assert.strictEqual(sent, 1)
+          assert.isTrue(entries[0]!.estimated)
+          assert.isAbove(entries[0]!.costUsd, 0)
+        }
+        // nothing is left under way in the process either
+        const refused = yield* Effect.flip(budget.reserve({ ...call, maxOutputTokens: 1_000_000 }))
+        if (refused._tag !== "LlmBudgetExceeded") return assert.fail(`refused with ${refused._tag}`)
+        assert.strictEqual(refused.inFlightUsd, 0, when)
+      }
+    }).pipe(Effect.provide(inRun)))
+
   it.effect("a call that dies still settles its reservation: nothing stays under way", () => {
     const entries: Array<SpendEntry> = []
     return Effect.gen(function*() {

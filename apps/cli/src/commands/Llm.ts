@@ -5,7 +5,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type { RunBundle } from "@council/engine"
+import type { RunBundle, RunRecord } from "@council/engine"
 import { PM_NAMES } from "@council/domain"
 import { DailyParams } from "@council/daily"
 import { Lineup, LlmBudget, type LlmSettings, Models, type Prices } from "@council/llm"
@@ -67,10 +67,37 @@ export const forRun = (pms: Option.Option<string>, accounts: ReadonlyArray<strin
     return { lineup, layer, params: paramsOf(lineup), announce: announce(lineup) } satisfies Council
   })
 
-const recordedLineup = (bundle: RunBundle) =>
-  Option.match(Schema.decodeUnknownOption(DailyParams)(bundle.run.params), {
+/**
+ * The lineup a run recorded in its `params`: as it was (`replayed`: its answers come from recordings keyed by its
+ * models), or `asked` again by a fork or a resumed run (only what the run's accounts trade, see
+ * `Lineup.forAccounts`).
+ */
+const recordedLineup = (params: unknown, use: "asked" | "replayed") =>
+  Option.match(Schema.decodeUnknownOption(DailyParams)(params), {
     onNone: () => Lineup.fromRecord([]),
-    onSome: (params) => Lineup.forAccounts(Lineup.fromRecord(params.models ?? []), params.accounts.map((a) => a.id))
+    onSome: (params) => {
+      const recorded = Lineup.fromRecord(params.models ?? [])
+      return use === "asked" ? Lineup.forAccounts(recorded, params.accounts.map((a) => a.id)) : recorded
+    }
+  })
+
+const sameLineup = (a: Lineup.Lineup, b: Lineup.Lineup) =>
+  a.reviews === b.reviews && JSON.stringify(Lineup.recordedModels(a)) === JSON.stringify(Lineup.recordedModels(b))
+
+/**
+ * The council that continues `run` (stopped part-way): the lineup it started with, as it asks again (`current`,
+ * the council this invocation's settings and accounts seat, when it is the same). A run started for other
+ * accounts or another `--pms` asks what it started asking, never what today's command line would.
+ */
+export const forResume = (run: RunRecord, current: Council) =>
+  Effect.gen(function*() {
+    const started = recordedLineup(run.params, "asked")
+    if (sameLineup(started, current.lineup)) return current
+    const say = Console.error(`LLM run ${run.id} continues with the lineup it started with: ${Lineup.describeLineup(started)}`)
+    if (started.mode === "offline") return { lineup: started, layer: offline, params: paramsOf(started), announce: say } satisfies Council
+    const { prices, settings } = (yield* AppSettings).llm
+    const { lineup } = yield* Lineup.swap(started, [], settings, prices).pipe(usage)
+    return { lineup, layer: liveLayer(lineup, settings, prices), params: paramsOf(lineup), announce: say } satisfies Council
   })
 
 /**
@@ -88,7 +115,7 @@ export const fromRecordings = (lineup: Lineup.Lineup, unrecorded?: (role: string
 
 /** The council a replay needs: the run's recorded lineup, asking no model (every answer is recorded). */
 export const forReplay = (bundle: RunBundle, unrecorded?: (role: string) => void): Council =>
-  fromRecordings(recordedLineup(bundle), unrecorded)
+  fromRecordings(recordedLineup(bundle.run.params, "replayed"), unrecorded)
 
 /** Where a role's answers are made: a PM's in its pitch and review, the chairman's in the synthesis. */
 const lastStageOf = (role: string) => (role === Models.CHAIRMAN ? "CouncilSynthesis" : "PeerReview")
@@ -101,7 +128,20 @@ export interface ForkCouncil {
 }
 
 /**
- * The council of a fork. Without `swaps`, the parent's lineup (live seats ask again). With `--model
+ * A fork's own params when it seats other models than its parent recorded (a run recorded before only the traded
+ * accounts' roles were asked): its replay finds its answers under the models it asked.
+ */
+const ownParams = (bundle: RunBundle, lineup: Lineup.Lineup): ForkCouncil["options"] => {
+  const recorded = (bundle.run.params as { readonly models?: unknown } | null)?.models
+  const models = Lineup.recordedModels(lineup)
+  return recorded === undefined || JSON.stringify(recorded) === JSON.stringify(models)
+    ? {}
+    : { params: { ...(bundle.run.params as object), ...paramsOf(lineup) } as Schema.Json }
+}
+
+/**
+ * The council of a fork. Without `swaps`, the parent's lineup (live seats ask again), less what its accounts do
+ * not trade (see `Lineup.forAccounts`). With `--model
  * ROLE=provider:model-id` swaps, the fork reuses the parent's recorded answers to unchanged questions (so only
  * the swapped role, and whoever's question changed because of it, is asked live) and records what was swapped.
  * Fails when a swap cannot change anything from `from` on. Opens nothing; whether the fork sends is the fork
@@ -109,9 +149,9 @@ export interface ForkCouncil {
  */
 export const forFork = (bundle: RunBundle, swaps: ReadonlyArray<string>, from: string, stages: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const parent = recordedLineup(bundle)
+    const parent = recordedLineup(bundle.run.params, "asked")
     if (swaps.length === 0 && parent.mode === "offline") {
-      return { council: { lineup: parent, layer: offline, params: paramsOf(parent), announce: Effect.void }, swapped: [], options: {} } satisfies ForkCouncil
+      return { council: { lineup: parent, layer: offline, params: paramsOf(parent), announce: Effect.void }, swapped: [], options: ownParams(bundle, parent) } satisfies ForkCouncil
     }
     const { prices, settings } = (yield* AppSettings).llm
     const { lineup, swapped } = yield* Lineup.swap(parent, swaps, settings, prices).pipe(usage)
@@ -121,7 +161,7 @@ export const forFork = (bundle: RunBundle, swaps: ReadonlyArray<string>, from: s
       }
     }
     const layer = liveLayer(lineup, settings, prices)
-    if (swapped.length === 0) return { council: { lineup, layer, params: paramsOf(lineup), announce: Effect.void }, swapped, options: {} } satisfies ForkCouncil
+    if (swapped.length === 0) return { council: { lineup, layer, params: paramsOf(lineup), announce: Effect.void }, swapped, options: ownParams(bundle, lineup) } satisfies ForkCouncil
     const missing = lineup.places.flatMap((p) => (p.model !== "offline" && settings.keys[p.model.provider] === undefined ? [p.role] : []))
     const announce = Console.error(
       [

@@ -16,6 +16,7 @@ import {
 import { canonicalJson, type Checkpoint, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
 import { select, TradingAccounts } from "@council/broker"
 import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipeline, unevaluated } from "@council/daily"
+import { AuditTrail } from "@council/llm"
 import { describeHolder, type Lease, RunLock } from "@council/store"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
@@ -253,7 +254,9 @@ const startRun = (plan: Runnable, runId: RunId | undefined, options: RunDailyOpt
       case "Resume": {
         const checkpoints = yield* RunStore.use((s) => s.getCheckpoints(plan.run.id))
         const pause = Option.match(paramsOf(plan.run), { onNone: () => undefined, onSome: (p) => pauseOf(p, checkpoints) })
-        return yield* Runner.resume(DailyPipeline, plan.run.id, pause === undefined ? {} : { pauseBefore: pause })
+        // the models' usable answers a failed stage attempt recorded are taken, not asked (and paid for) again
+        const reuse = AuditTrail.usableAnswers(yield* RunStore.use((s) => s.getRecordings(plan.run.id)))
+        return yield* Runner.resume(DailyPipeline, plan.run.id, { reuse, ...(pause === undefined ? {} : { pauseBefore: pause }) })
       }
       case "Retry":
         return yield* Runner.fork(DailyPipeline, plan.root.id, "RiskApproval", { dryRun: false, codeVersion, mode: "record", params: plan.params })
@@ -354,7 +357,13 @@ export const untilSignal = <A, E, R>(work: Effect.Effect<A, E, R>, message: stri
  * stays untouched by a refusal), then — under the day's lock — starts, resumes or retries the day's run on the
  * real store with `council` seated.
  */
-export const runDaily = (options: RunDailyOptions, at: RunMoment, params: DailyParams, council: Council) =>
+export const runDaily = <E, R>(
+  options: RunDailyOptions,
+  at: RunMoment,
+  params: DailyParams,
+  council: Council,
+  resumed: (run: RunRecord) => Effect.Effect<Council, E, R>
+) =>
   Effect.gen(function*() {
     const { day, moment } = at
     const clockAccount = at.realClock ?? params.accounts[0]!.id
@@ -369,13 +378,18 @@ export const runDaily = (options: RunDailyOptions, at: RunMoment, params: DailyP
     if (yield* settledOutcome(plan, options.json, again)) return
     const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly).pipe(Effect.provide(probe))
     if (verdict !== "trade") return yield* untradedJson(options.json, { tradingDay: day, outcome: verdict.skipped, message: verdict.message })
+    // a run continued asks with the lineup it started with, not this command line's
+    const seated = plan._tag === "Resume" ? yield* resumed(plan.run) : council
     const outcome = yield* Effect.scoped(Effect.gen(function*() {
       const lease = options.dryRun ? undefined : yield* holdDayLock(day, `run daily ${day}`)
       const final = lease === undefined ? plan : yield* planDay(options, day, params)
       if (yield* settledOutcome(final, options.json, again)) return undefined
       const runnable = final as Runnable
+      if (runnable._tag === "Resume" && (plan._tag !== "Resume" || plan.run.id !== runnable.run.id)) {
+        return yield* CliFailure.failed(`the day's run changed while waiting for its lock (now ${runnable.run.id}); run the day again`)
+      }
       if (runnable._tag === "Retry") yield* Console.error(runnable.note)
-      else yield* council.announce // a retry re-sends carried plans: it asks no model
+      else yield* seated.announce // a retry re-sends carried plans: it asks no model
       const runId = runIdOf(runnable, day)
       if (lease !== undefined && runId !== undefined) yield* lease.setRunId(runId).pipe(Effect.ignore)
       const work = executeRun(startRun(runnable, runId, options, day, params), day, options.dryRun, params.accounts, again)
@@ -384,7 +398,7 @@ export const runDaily = (options: RunDailyOptions, at: RunMoment, params: DailyP
         lease === undefined ? work : whileHeld(lease, work),
         options.dryRun ? stopped : `${stopped}; continue it with: ${again}`
       )
-    })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create", council.layer)))
+    })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create", seated.layer)))
     if (outcome === undefined) return
     if (outcome._tag === "Awaiting") return yield* awaitingOutcome(outcome.run, outcome.verdict, options.json)
     return yield* reportOutcome(outcome.run, outcome.report, options.json, again)
