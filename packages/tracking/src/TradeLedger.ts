@@ -319,13 +319,23 @@ const historyOf = (order: LedgerOrder, stored: StoredState | undefined) => {
 const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
+  const transaction = Effect.serviceOption(sql.transactionService)
+
+  /**
+   * A statement's text and parameters (`textBuilder`'s), run straight on the open transaction's connection inside
+   * `record`'s transaction, without effect/sql's per-statement span and connection lookup (as the exchange's
+   * `Ledger` does); outside a transaction, as `sql.unsafe`.
+   */
+  const run = <A extends object>(text: string, params: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<A>, SqlError.SqlError> =>
+    Effect.flatMap(transaction, (open) =>
+      Option.isSome(open) ? open.value[0].execute(text, params, undefined) : sql.unsafe<A>(text, params))
 
   /** `INSERT INTO table (…) VALUES (…), …` of the rows (their columns: the first row's keys), then `conflict`. */
   const insertRows = (table: string, rows: Arr.NonEmptyReadonlyArray<Record<string, unknown>>, conflict: string) => {
     const columns = Object.keys(rows[0])
     const text = textBuilder(pg)
     const values = text.tuples(rows.map((row) => columns.map((column) => row[column])))
-    return sql.unsafe(`INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${values} ${conflict}`, text.params)
+    return run(`INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${values} ${conflict}`, text.params)
   }
 
   /** The items, encoded, inserted into `table` with their book, `CHUNK` rows a statement, then `conflict`. */
@@ -358,7 +368,7 @@ const make = Effect.gen(function*() {
       Effect.forEach(Arr.chunksOf(orders, CHUNK), (chunk) => {
         const text = textBuilder(pg)
         const values = text.tuples(chunk.map((order) => [order.account, order.id]))
-        return sql.unsafe<StoredState & { readonly account: string; readonly order_id: string }>(
+        return run<StoredState & { readonly account: string; readonly order_id: string }>(
           `SELECT o.account, o.order_id, ${storedColumns} FROM (VALUES ${values}) AS v
           JOIN ledger_orders o ON o.book = ${text.bind(book)} AND o.account = v.column1 AND o.order_id = v.column2`,
           text.params
@@ -367,8 +377,9 @@ const make = Effect.gen(function*() {
       (chunks) => new Map(chunks.flat().map((row) => [`${row.account} ${row.order_id}`, { ...row, filled_qty: Number(row.filled_qty) }]))
     )
 
+  const selectBook = pg ? "SELECT id FROM ledger_books WHERE id = $1" : "SELECT id FROM ledger_books WHERE id = ?"
   const requireBook = (operation: string, id: BookId) =>
-    Effect.flatMap(sql<{ id: string }>`SELECT id FROM ledger_books WHERE id = ${id}`, (rows) =>
+    Effect.flatMap(run(selectBook, [id]), (rows) =>
       rows.length === 0 ? Effect.fail(new LedgerError({ operation, message: `no book ${id}` })) : Effect.void)
 
   const record = Effect.fn("TradeLedger.record")(
