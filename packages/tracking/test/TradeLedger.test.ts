@@ -25,6 +25,8 @@ const tempDb = () => {
 
 const FROM = TradingDay.make("2024-01-02")
 const SESSIONS = 30
+/** A position, for a snapshot that holds none. */
+const POSITION = { symbol: Ticker.make("SPY"), qty: 1, side: "long" as const, avgEntryPrice: 1, marketValue: 1, currentPrice: 1, unrealizedPl: 0 }
 
 /** Every ledger row of every table, in a fixed order: equal fingerprints mean an unchanged ledger. */
 const fingerprint = Effect.gen(function*() {
@@ -94,6 +96,34 @@ const contract = (test: (name: string, body: () => Body) => void) => {
       const fills = yield* ledger.fills({ book: liveBook })
       assert.deepStrictEqual(fills.map((f) => f.orderId), ["o-2", "o-1"])
     }))
+
+  test("a reconciliation its schemas refuse (a non-finite quantity, a lowercase ticker) fails whole and writes nothing", () =>
+    withMarket((market) =>
+      Effect.gen(function*() {
+        const ledger = yield* TradeLedger
+        const sim = yield* simulate(market, liveBook, FROM, 3)
+        const [first, second] = [sim.days[0]!, sim.days[1]!]
+        yield* ledger.record(first)
+        const before = yield* fingerprint
+        const order = second.orders[0]!
+        const fill = second.fills[0]!
+        const snapshot = second.snapshots[0]!
+        // each through the schema's encoder (the rows' guard refuses them), whose error is the failure's
+        const refused: ReadonlyArray<[string, Reconciliation]> = [
+          ["qty", { ...second, orders: [...second.orders, { ...order, qty: Number.NaN }] }],
+          ["symbol", { ...second, fills: [...second.fills, { ...fill, symbol: "spy" as Ticker }] }],
+          ["equity", { ...second, snapshots: [...second.snapshots, { ...snapshot, equity: Number.POSITIVE_INFINITY }] }],
+          ["symbol", { ...second, snapshots: [{ ...snapshot, positions: [{ ...(snapshot.positions[0] ?? POSITION), symbol: "spy" as Ticker }] }] }]
+        ]
+        for (const [field, reconciliation] of refused) {
+          const failure = yield* ledger.record(reconciliation).pipe(Effect.flip)
+          assert.strictEqual(failure._tag, "LedgerError")
+          assert.strictEqual(failure.operation, "record", field)
+        }
+        assert.strictEqual(yield* fingerprint, before)
+        yield* ledger.record(second)
+        assert.notStrictEqual(yield* fingerprint, before)
+      })))
 
   test("stores a month of six accounts and reads each account's equity series back as the brokers reported it", () =>
     withMarket((market) =>
