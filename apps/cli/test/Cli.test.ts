@@ -84,6 +84,17 @@ describe("pnpm pipeline", () => {
     assert.deepStrictEqual(lines(r.stderr).at(-1), `error: replay of ${runId} diverged from the recorded run`)
   })
 
+  it("looking at the accounts of a fresh home first leaves the README's earlier day to run", () => {
+    const fresh = tempHome()
+    const looked = cli(fresh, ["accounts"])
+    assert.strictEqual(looked.code, 0, looked.stderr)
+    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05"])
+    assert.strictEqual(earlier.code, 0, earlier.stderr)
+    const latest = cli(fresh, ["run", "daily"])
+    assert.strictEqual(latest.code, 0, latest.stderr)
+    assert.match(cli(fresh, ["positions"]).stdout, /^CHATGPT\s+QQQ\s+long/m)
+  })
+
   it("a dry run sends nothing and does not count as the day's run", () => {
     const fresh = tempHome()
     const dry = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run", "--accounts", "COUNCIL,claude"])

@@ -32,6 +32,11 @@ export interface ExchangeAccount {
   readonly lastSession: TradingDay
   /** How far in time the account's orders were processed: `lastSession`'s open or its close. */
   readonly point: SessionPoint
+  /**
+   * Whether the account has had an order. Until it has, `point` holds nothing: its cash is its initial cash and it
+   * has no position, so any moment, earlier ones too, may move it (looking at a fresh account never pins it).
+   */
+  readonly traded: boolean
   readonly shortingEnabled: boolean
 }
 

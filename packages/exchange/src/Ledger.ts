@@ -133,7 +133,7 @@ const decodeCanceled = rowsOf(CanceledRow)
 
 const bySymbol = (a: PositionRow, b: PositionRow) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0)
 
-export const toAccount = (row: AccountRow, shortingEnabled: boolean): ExchangeAccount => ({
+export const toAccount = (row: AccountRow, shortingEnabled: boolean, traded: boolean): ExchangeAccount => ({
   account: row.id,
   uuid: row.uuid,
   keyId: row.api_key_id,
@@ -141,6 +141,7 @@ export const toAccount = (row: AccountRow, shortingEnabled: boolean): ExchangeAc
   createdAt: row.created_at,
   lastSession: row.last_session,
   point: { session: row.last_session, phase: row.phase },
+  traded,
   shortingEnabled
 })
 
@@ -309,6 +310,7 @@ const accountStatements = ({ decoded, pg, prepared, sql }: Statements) => {
   const selectAccountForUpdate = decoded(`SELECT * FROM exchange_accounts WHERE id = ?${pg ? " FOR UPDATE" : ""}`, decodeAccounts)
   const selectAccountByKeyId = decoded(`SELECT * FROM exchange_accounts WHERE api_key_id = ?`, decodeAccounts)
   const updatePoint = prepared(`UPDATE exchange_accounts SET last_session = ?, phase = ?, cash = ? WHERE id = ?`)
+  const selectAnyOrder = prepared(`SELECT 1 AS found FROM exchange_orders WHERE account = ? LIMIT 1`)
 
   const account = (id: AccountId) => Effect.map(selectAccount(id), first)
   /** The account row, locked until the transaction ends (PostgreSQL). */
@@ -320,8 +322,10 @@ const accountStatements = ({ decoded, pg, prepared, sql }: Statements) => {
     sql`INSERT INTO exchange_accounts ${sql.insert(row)} ON CONFLICT (id) DO NOTHING`
   /** The account's point in time, and its cash there (what the fills on the way settled). */
   const setPoint = (id: AccountId, point: SessionPoint, cash: number) => updatePoint(point.session, point.phase, cash, id)
+  /** Whether the account has had an order: until it has, it holds no point in time (`ExchangeAccount.traded`). */
+  const hasOrders = (id: AccountId) => Effect.map(selectAnyOrder(id), (rows) => rows.length > 0)
 
-  return { account, accountForUpdate, accountByKeyId, accounts, createAccount, setPoint }
+  return { account, accountForUpdate, accountByKeyId, accounts, createAccount, setPoint, hasOrders }
 }
 
 /** Orders: lookups, listings, inserts and every status change. */

@@ -235,6 +235,8 @@ const book = (row: Ledger.AccountRow): Settlement.Book => ({ account: row.id, ca
 /** The calls that only read (bringing an account to the session aside). */
 const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount }: Core) => {
   const openOrders = (account: AccountId) => cache.cached(account, "open", ledger.openOrders(account))
+  const exchangeAccount = (row: Ledger.AccountRow) =>
+    Effect.map(ledger.hasOrders(row.id), (traded) => Ledger.toAccount(row, allowShorting(row.id), traded))
 
   /** Open orders, every position marked at the present's point, and the prices open market orders reserve at. */
   const marked = (account: AccountId, point: SessionPoint) =>
@@ -292,15 +294,14 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
       }))
 
   return {
-    account: (id: AccountId) =>
-      withAccount(id, "read", (_, row) => Effect.succeed(Ledger.toAccount(row, allowShorting(id)))),
+    account: (id: AccountId) => withAccount(id, "read", (_, row) => exchangeAccount(row)),
     keys: ledger.accounts.pipe(
-      Effect.map((rows) => rows.map((row) => Ledger.toAccount(row, allowShorting(row.id)))),
+      Effect.flatMap((rows) => Effect.forEach(rows, exchangeAccount)),
       Effect.mapError(toBrokerError(""))
     ),
     accountByKeyId: (keyId: string) =>
       ledger.accountByKeyId(keyId).pipe(
-        Effect.map((row) => Option.map(Option.fromNullishOr(row), (r) => Ledger.toAccount(r, allowShorting(r.id)))),
+        Effect.flatMap((row) => row === undefined ? Effect.succeedNone : Effect.asSome(exchangeAccount(row))),
         Effect.mapError(toBrokerError(""))
       ),
     snapshot: (id: AccountId) =>

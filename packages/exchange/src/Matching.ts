@@ -156,6 +156,11 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
       if (row === undefined) return yield* reject(account, "ServerError", "the account was not created")
     }
     const current: SessionPoint = { session: row.last_session, phase: row.phase }
+    // an account without an order holds no point in time (looking at it moved it): any moment may move it back
+    if (pointBefore(target, current) && !(yield* ledger.hasOrders(account))) {
+      yield* ledger.setPoint(account, target, row.cash)
+      return { ...row, last_session: target.session, phase: target.phase }
+    }
     if (pointBefore(target, current)) {
       return yield* reject(
         account,

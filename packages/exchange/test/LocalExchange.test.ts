@@ -731,6 +731,29 @@ describe("LocalExchange", () => {
           assert.strictEqual((yield* broker.getOrder(saturday.id)).filledAvgPrice, 91.05)
         }), { start: D3 }))
 
+    it.effect("an account only looked at holds no moment: an earlier one may trade it, and then it holds its own", () =>
+      withExchange(({ broker, closeDay, exchange, setDay }) =>
+        Effect.gen(function*() {
+          yield* setDay(D3)
+          yield* closeDay
+          assert.strictEqual((yield* broker.getAccount).cash, 100000)
+          assert.isFalse((yield* exchange.account(ACCOUNT)).traded)
+          yield* setDay(D1)
+          const placed = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 }))
+          assert.strictEqual(placed.status, "new")
+          const held = yield* exchange.account(ACCOUNT)
+          assert.deepStrictEqual([held.traded, held.point], [true, { session: D1, phase: "open" }])
+          yield* setDay(D3)
+          yield* closeDay
+          yield* broker.getAccount
+          yield* setDay(D1)
+          expectError(
+            yield* Effect.flip(broker.getAccount),
+            "InvalidRequest",
+            "the local exchange is at 2026-08-05 (after the close); cannot trade 2026-08-03 (during the session)"
+          )
+        })))
+
     it.effect("layerLatest puts the exchange after the close of the feed's last session", () =>
       Effect.gen(function*() {
         const session = yield* ExchangeSession

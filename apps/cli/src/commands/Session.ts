@@ -26,7 +26,7 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
       const exchange = yield* LocalExchange
       const keys = yield* exchange.keys.pipe(Effect.orElseSucceed(() => []))
       const point = yield* exchange.point.pipe(Effect.mapError((e) => CliFailure.usage(e.message)))
-      const ahead = keys.find((k) => local.includes(k.account) && Calendar.pointBefore(point, k.point))
+      const ahead = keys.find((k) => local.includes(k.account) && k.traded && Calendar.pointBefore(point, k.point))
       if (ahead !== undefined) {
         const where = (p: Calendar.SessionPoint) => `${p.session}${p.phase === "open" ? " (during the session)" : ""}`
         return yield* CliFailure.usage(
