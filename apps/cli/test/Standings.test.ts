@@ -72,6 +72,7 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     const lines = out.trim().split("\n")
     assert.match(lines[0]!, /^book live · 2025-01-02 … \d{4}-\d{2}-\d{2} · 29 sessions · SPY buy-and-hold /)
     assert.match(lines[1]!, /stationary block bootstrap, 2000 replicates, mean block length 4, seed "council"/)
+    assert.strictEqual(lines[2], "Sharpe and Sortino over a risk-free rate of 0 % a year (COUNCIL_RISK_FREE)")
     assert.match(out, /RANK\s+ACCOUNT\s+TOTAL RETURN\s+SHARPE\s+EXCESS vs SPY/)
     for (const account of ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]) assert.match(out, new RegExp(`\\n\\d\\s+${account}\\s+[+−]\\d+\\.\\d % \\(95 % CI`))
     assert.match(lines.find((l) => l.startsWith("verdict: "))!, /^verdict: .*SPY at 95 % over 29 sessions$/)
@@ -80,6 +81,17 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     assert.match(out, /\nbest PM\s+[A-Z]+\s+[+−]\d+\.\d % \(95 % CI/)
     assert.match(out, /\nrandom entry\s+RANDOM\s+[+−]\d+\.\d % \(95 % CI/)
     assert.match(lines.at(-1)!, /^ {2}(no difference between|COUNCIL beats|COUNCIL trails) .*its random entry \(RANDOM\)/)
+  })
+
+  it("says which risk-free rate its Sharpe and Sortino are over, as COUNCIL_RISK_FREE sets it", async () => {
+    const env = { COUNCIL_RISK_FREE: "0.0425" }
+    const table = await cliInProcess(home, ["leaderboard"], env)
+    assert.strictEqual(table.code, 0, table.stderr)
+    assert.strictEqual(table.stdout.split("\n")[2], "Sharpe and Sortino over a risk-free rate of 4.25 % a year (COUNCIL_RISK_FREE)")
+    const json = await cliInProcess(home, ["leaderboard", "--json"], env)
+    const board = JSON.parse(json.stdout).leaderboard
+    assert.strictEqual(board.riskFree, 0.0425)
+    assert.deepStrictEqual([...new Set(board.rows.map((r: { metrics: { riskFree: number } }) => r.metrics.riskFree))], [0.0425])
   })
 
   it("says too few sessions for a short window, reads a backtest's book, lists the backtests", async () => {

@@ -57,7 +57,9 @@ const Method = {
   sessions: Schema.Int,
   blockLength: Schema.Finite,
   replicates: Schema.Int,
-  seed: Schema.String
+  seed: Schema.String,
+  /** The yearly risk-free rate Sharpe and Sortino are taken over (`COUNCIL_RISK_FREE`, else 0). */
+  riskFree: Schema.Finite
 }
 
 export const Leaderboard = Schema.Struct({
@@ -125,6 +127,9 @@ const percent = (x: number): string => `${x >= 0 ? "+" : "−"}${Math.abs(x * 10
 const lowerAbove = (estimate: Bootstrap.Estimate): boolean => estimate._tag === "Interval" && estimate.lower > 0
 const upperBelow = (estimate: Bootstrap.Estimate): boolean => estimate._tag === "Interval" && estimate.upper < 0
 
+/** A yearly rate as the tables print it: `4 %`, `4.25 %`, `0 %`. */
+export const percentOfRate = (rate: number): string => `${Number((rate * 100).toFixed(2))} %`
+
 /** `+5.2 % (95 % CI +1.1 % … +9.0 %)`, or `+5.2 %` without an interval. */
 export const describeEstimate = (estimate: Bootstrap.Estimate, format: (x: number) => string = percent): string =>
   estimate._tag === "Interval"
@@ -133,9 +138,15 @@ export const describeEstimate = (estimate: Bootstrap.Estimate, format: (x: numbe
     ? format(estimate.estimate)
     : "—"
 
-const method = (from: TradingDay, to: TradingDay, sessions: number, options: Bootstrap.BootstrapOptions | undefined) => {
+const method = (
+  from: TradingDay,
+  to: TradingDay,
+  sessions: number,
+  options: Bootstrap.BootstrapOptions | undefined,
+  riskFree: number | undefined
+) => {
   const resolved = Bootstrap.resolve(sessions, options)
-  return { from, to, sessions, blockLength: resolved.blockLength, replicates: resolved.replicates, seed: String(resolved.seed) }
+  return { from, to, sessions, blockLength: resolved.blockLength, replicates: resolved.replicates, seed: String(resolved.seed), riskFree: riskFree ?? 0 }
 }
 
 const seedFor = (options: Bootstrap.BootstrapOptions | undefined, account: string) => ({
@@ -179,7 +190,7 @@ export const leaderboard = (input: Options & {
     .map(({ row }, i) => ({ rank: ranked ? i + 1 : null, ...row }))
   const first = aligned.success.accounts[0]!.series
   return Result.succeed({
-    ...method(first[0]!.date, first[first.length - 1]!.date, n, input.bootstrap),
+    ...method(first[0]!.date, first[first.length - 1]!.date, n, input.bootstrap, input.riskFree),
     ranked,
     benchmark: { name: input.benchmark.name, totalReturn: totalReturnOf(benchmarkReturns) },
     rows: ordered,
@@ -252,5 +263,5 @@ export const attribution = (input: Options & {
     return { against: target.against, account: target.account, totalReturn: totalReturn!, sharpe: sharpe!, verdict: `${verdict}: total return ${describeEstimate(totalReturn!)}` }
   })
   const series = council!.series
-  return Result.succeed({ ...method(series[0]!.date, series[series.length - 1]!.date, councilReturns.length, input.bootstrap), comparisons })
+  return Result.succeed({ ...method(series[0]!.date, series[series.length - 1]!.date, councilReturns.length, input.bootstrap, input.riskFree), comparisons })
 }

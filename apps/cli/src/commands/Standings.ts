@@ -80,6 +80,7 @@ const leaderboardTable = (report: Standings.LeaderboardReport): string => {
   return [
     `book ${report.book} · ${board.from} … ${board.to} · ${board.sessions} sessions · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)}`,
     `95 % intervals: stationary block bootstrap, ${board.replicates} replicates, mean block length ${board.blockLength}, seed "${board.seed}"`,
+    `Sharpe and Sortino over a risk-free rate of ${Leaderboard.percentOfRate(board.riskFree)} a year (COUNCIL_RISK_FREE)`,
     "",
     table(
       ["RANK", "ACCOUNT", "TOTAL RETURN", "SHARPE", `EXCESS vs ${board.benchmark.name}`, "MAX DD", "VOL", "WIN DAYS", "WIN TRADES", "TURNOVER", "EXPOSURE", "LLM COST", "NET P&L", "N"],
