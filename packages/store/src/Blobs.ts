@@ -35,7 +35,7 @@ import { constants, inflateRawSync, zstdCompressSync, zstdDecompressSync } from 
 import * as Effect from "effect/Effect"
 import type * as SqlError from "effect/sql/SqlError"
 import type * as Schema from "effect/Schema"
-import { type JsonText, rememberJsonText, StoreError, textHash } from "@council/engine"
+import { type JsonText, rememberJsonText, StoreError, textHash, utf8Of } from "@council/engine"
 import type * as FixedStatements from "./FixedStatements.ts"
 import * as ByteDelta from "./ByteDelta.ts"
 import * as TextDelta from "./TextDelta.ts"
@@ -260,7 +260,7 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
       const encoded = new Map<string, Buffer>()
       const bytesOf = (text: JsonText) => {
         let bytes = encoded.get(text.hash)
-        if (bytes === undefined) encoded.set(text.hash, bytes = Buffer.from(text.text))
+        if (bytes === undefined) encoded.set(text.hash, bytes = utf8Of(text.text))
         return bytes
       }
       // a sibling is a base only when surely stored: written by this statement, or confirmed earlier
