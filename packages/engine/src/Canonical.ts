@@ -98,8 +98,28 @@ export interface JsonText {
   readonly hash: string
 }
 
-/** The hash content-addressed storage keys a JSON text by: a short SHA-256 of the text itself. */
-export const textHash = (text: string): string => sha256(text)
+/** Texts at least this long keep the UTF-8 bytes their hash was computed from, for `utf8Of` (the last one). */
+const KEEP_BYTES_MIN = 32 * 1024
+
+/** The last long text `textHash` hashed, with its UTF-8 bytes. */
+let lastLong: { readonly text: string; readonly bytes: Buffer } | undefined
+
+/**
+ * The hash content-addressed storage keys a JSON text by: a short SHA-256 of the text itself. A long text (a market
+ * snapshot) is encoded to UTF-8 once for its hash and for `utf8Of`.
+ */
+export const textHash = (text: string): string => {
+  if (text.length < KEEP_BYTES_MIN) return sha256(text)
+  const bytes = Buffer.from(text)
+  lastLong = { text, bytes }
+  return hash("sha256", bytes, "hex").slice(0, 32)
+}
+
+/**
+ * `Buffer.from(text)`: the bytes `textHash` encoded when `text` is the last long text it hashed (a store compressing
+ * the snapshot a stage just hashed does not encode it again). The bytes are shared: never write into them.
+ */
+export const utf8Of = (text: string): Buffer => (lastLong !== undefined && lastLong.text === text ? lastLong.bytes : Buffer.from(text))
 
 /** Texts of objects seen by `jsonText` or given to `rememberJsonText`, by identity. */
 const known = new WeakMap<object, JsonText>()
@@ -115,12 +135,12 @@ const known = new WeakMap<object, JsonText>()
 export const jsonText = (value: unknown): JsonText => {
   if (value === null || typeof value !== "object") {
     const text = JSON.stringify(value) ?? "null"
-    return { text, hash: sha256(text) }
+    return { text, hash: textHash(text) }
   }
   const seen = known.get(value)
   if (seen !== undefined) return seen
   const text = JSON.stringify(value) ?? "null"
-  const computed = { text, hash: sha256(text) }
+  const computed = { text, hash: textHash(text) }
   known.set(value, computed)
   return computed
 }

@@ -286,6 +286,29 @@ const contract = <R>(
     assert.isTrue(Option.isNone(yield* store.getRun(id("real"))), "a refused batch leaves no run")
   }))
 
+  test("a batch that names a stage twice, or holds many stages, writes as one commit after another would", Effect.gen(function*() {
+    const store = yield* RunStore
+    const run = mkRun("many")
+    const stages = Array.from({ length: 45 }, (_, i) => `stage-${String(i).padStart(2, "0")}`)
+    const first = [mkRecording("many", "fetch", 0)]
+    const again = [mkRecording("many", "fetch", 1)]
+    yield* store.commitStages({
+      create: run,
+      commits: [
+        // a failed attempt's recordings, then the stage again with its checkpoint: the second replaces the first
+        { runId: run.id, stage: "fetch", checkpoint: null, recordings: first },
+        { runId: run.id, stage: "pitch", checkpoint: mkCheckpoint("many", "pitch"), recordings: [] },
+        { runId: run.id, stage: "fetch", checkpoint: mkCheckpoint("many", "fetch", { attempt: 2 }), recordings: again },
+        ...stages.map((stage) => ({ runId: run.id, stage, checkpoint: mkCheckpoint("many", stage), recordings: [mkRecording("many", stage, 0)] }))
+      ]
+    })
+    assert.deepStrictEqual((yield* store.getCheckpoints(run.id)).map((c) => [c.stage, c.attempt]), [["pitch", 1], ["fetch", 2], ...stages.map((s) => [s, 1])])
+    assert.deepStrictEqual((yield* store.getRecordings(run.id)).map((r) => [r.stage, r.key]), [
+      ["fetch", again[0]!.key],
+      ...stages.map((s) => [s, mkRecording("many", s, 0).key])
+    ])
+  }))
+
   test("a run's last stage's commit completes the run with it (`completes`)", Effect.gen(function*() {
     const store = yield* RunStore
     const run = mkRun("done")
