@@ -163,13 +163,18 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
     const asked = () => fake.requests.filter((q) => q.kind !== "other").length
     const before = asked()
     const verified = tempHome()
-    const [budget, missing, verify] = await Promise.all([
+    const [budget, dry, missing, verify] = await Promise.all([
       cli(["run", "daily"], { ...live(), COUNCIL_LLM_BUDGET_USD: "0.001" }, fresh),
+      cli(["run", "daily", "--dry-run"], { ...live(), COUNCIL_LLM_BUDGET_USD: "0.001" }, tempHome()),
       cli(["run", "daily"], noGemini, tempHome()),
       cli(["verify"], live(), verified)
     ])
     assert.strictEqual(budget.code, 1)
     assert.match(budget.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.001 would be exceeded: \$0 spent in this run.*could cost up to \$0\.\d+; the call was not made and no orders are placed/)
+    assert.match(budget.stderr, /\(resume with: pnpm pipeline run daily --date \d{4}-\d\d-\d\d\)$/m)
+    // a dry run is not resumed by `run daily`, which would start the day's real run: it is named to run again, dry
+    assert.strictEqual(dry.code, 1)
+    assert.match(dry.stderr, /failed in PmPitches: LLM budget .*\(run it again with: pnpm pipeline run daily --date \d{4}-\d\d-\d\d --dry-run\)$/m)
     assert.strictEqual(asked(), before)
     const orders = await cli(["orders", "--status", "all"], {}, fresh)
     assert.strictEqual(orders.stdout.trim(), "no orders")
