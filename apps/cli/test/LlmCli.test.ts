@@ -333,6 +333,36 @@ describe("pnpm pipeline replay --from of a run recorded before only the traded a
   }, 60_000)
 })
 
+describe("pnpm pipeline replay --from a later stage of a run recorded before only the traded accounts' roles were asked", () => {
+  it("the fork keeps the models whose answers it reuses, so it replays", async () => {
+    const fake = await startFake()
+    try {
+      const home = tempHome()
+      // every role asked live (as an older version asked for PM accounts alone), then its accounts made PM accounts
+      const parent = await cliAsync(home, ["run", "daily", "--dry-run", "--json"], liveEnv(fake, KEYS))
+      assert.strictEqual(parent.code, 0, parent.stderr)
+      const runId = (JSON.parse(parent.stdout) as { run: { id: string } }).run.id
+      const exported = await cliAsync(home, ["export", runId])
+      assert.strictEqual(exported.code, 0, exported.stderr)
+      const bundle = JSON.parse(exported.stdout) as { run: { params: { accounts: Array<{ id: string }> } }; hashes: { run: string } }
+      bundle.run.params.accounts = bundle.run.params.accounts.filter((a) => a.id !== "COUNCIL")
+      bundle.hashes.run = hashOf(bundle.run)
+      const file = join(home, "older.json")
+      writeFileSync(file, JSON.stringify(bundle))
+      fake.requests.length = 0
+
+      const forkHome = tempHome()
+      const fork = await cliAsync(forkHome, ["replay", file, "--from", "RiskApproval", "--dry-run"], liveEnv(fake, KEYS))
+      assert.strictEqual(fork.code, 0, fork.stderr)
+      assert.deepStrictEqual(fake.requests.length, 0)
+      const forkId = /^forked run (\S+) from /m.exec(fork.stdout)![1]!
+      await replaysSilently(fake, forkHome, forkId)
+    } finally {
+      await fake.close()
+    }
+  }, 60_000)
+})
+
 describe("pnpm pipeline run daily continuing a run stopped part-way", () => {
   it("asks with the lineup the run started with (--pms CLAUDE), not the command line that continues it, and replays", async () => {
     // CLAUDE's first pitch never answers in time: the process is killed while it waits

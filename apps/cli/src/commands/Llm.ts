@@ -119,6 +119,20 @@ export const forReplay = (bundle: RunBundle, unrecorded?: (role: string) => void
 
 /** Where a role's answers are made: a PM's in its pitch and review, the chairman's in the synthesis. */
 const lastStageOf = (role: string) => (role === Models.CHAIRMAN ? "CouncilSynthesis" : "PeerReview")
+const firstStageOf = (role: string) => (role === Models.CHAIRMAN ? "CouncilSynthesis" : "PmPitches")
+
+/**
+ * The parent's lineup as a fork from `from` asks it again (see `Lineup.forAccounts`), except the roles whose answers
+ * the fork takes from stages it reuses (before `from`): those keep the models the parent recorded them under, so the
+ * fork's replay finds them (a run recorded before only the traded accounts' roles were asked).
+ */
+const forkLineup = (params: unknown, from: string, stages: ReadonlyArray<string>): Lineup.Lineup => {
+  const recorded = recordedLineup(params, "replayed")
+  const asked = recordedLineup(params, "asked")
+  const reused = (role: string) => stages.indexOf(firstStageOf(role)) < stages.indexOf(from)
+  const places = asked.places.map((p) => (reused(p.role) ? recorded.places.find((r) => r.role === p.role) ?? p : p))
+  return { ...asked, places, mode: places.some((p) => p.model !== "offline") ? "live" : "offline" }
+}
 
 /** What a fork's council is: the council, the swaps, and how the fork reuses its parent's calls. */
 export interface ForkCouncil {
@@ -149,7 +163,7 @@ const ownParams = (bundle: RunBundle, lineup: Lineup.Lineup): ForkCouncil["optio
  */
 export const forFork = (bundle: RunBundle, swaps: ReadonlyArray<string>, from: string, stages: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const parent = recordedLineup(bundle.run.params, "asked")
+    const parent = forkLineup(bundle.run.params, from, stages)
     if (swaps.length === 0 && parent.mode === "offline") {
       return { council: { lineup: parent, layer: offline, params: paramsOf(parent), announce: Effect.void }, swapped: [], options: ownParams(bundle, parent) } satisfies ForkCouncil
     }
