@@ -393,6 +393,40 @@ describe("pnpm pipeline run daily continuing a run stopped part-way", () => {
   }, 90_000)
 })
 
+describe("pnpm pipeline run daily continuing a run recorded before only the traded accounts' roles were asked", () => {
+  it("asks with the models the run recorded, so it replays", async () => {
+    const slow = await startFake((r) =>
+      r.kind === "pitch" && r.model.startsWith("claude") && r.nth === 0 ? { ...answerWith(r, JSON.stringify(validAnswer(r))), delayMs: 60_000 } : undefined
+    )
+    try {
+      const home = tempHome()
+      const env = { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...liveEnv(slow, KEYS) }
+      const child = spawn(process.execPath, [bin, "run", "daily"], { env, stdio: ["ignore", "ignore", "pipe"] })
+      const killed = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)))
+      for (let i = 0; i < 600 && !slow.requests.some((q) => q.model.startsWith("claude")); i++) await new Promise((resolve) => setTimeout(resolve, 50))
+      child.kill("SIGKILL")
+      assert.strictEqual(await killed, "SIGKILL")
+      // every role asked live, its accounts made PM accounts alone: what an older version recorded for them
+      const db = new DatabaseSync(join(home, "council.db"))
+      try {
+        const run = db.prepare("SELECT id, params_hash AS hash FROM runs").get() as { id: string; hash: string }
+        const params = JSON.parse(blobText(db, run.hash)) as { accounts: Array<{ id: string }> }
+        params.accounts = params.accounts.filter((a) => a.id !== "COUNCIL")
+        db.prepare("UPDATE blobs SET body = ?, data = NULL, base = NULL, z = 0 WHERE hash = unhex(?)").run(JSON.stringify(params), run.hash)
+      } finally {
+        db.close()
+      }
+
+      const resumed = await cliAsync(home, ["run", "daily", "--accounts", "CHATGPT,GEMINI,CLAUDE,GROQ,DEEPSEEK", "--json"], liveEnv(slow, KEYS))
+      assert.strictEqual(resumed.code, 0, resumed.stderr)
+      const runId = (JSON.parse(resumed.stdout) as { run: { id: string } }).run.id
+      await replaysSilently(slow, home, runId)
+    } finally {
+      await slow.close()
+    }
+  }, 90_000)
+})
+
 describe("pnpm pipeline run daily continuing a run whose stage failed after some answers", () => {
   it("takes the answers the failed attempt recorded instead of asking (and paying) again, and replays", async () => {
     // CLAUDE answers last, invalidly: its corrective turn no longer fits the budget, so PmPitches fails

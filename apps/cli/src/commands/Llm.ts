@@ -69,7 +69,7 @@ export const forRun = (pms: Option.Option<string>, accounts: ReadonlyArray<strin
 
 /**
  * The lineup a run recorded in its `params`: as it was (`replayed`: its answers come from recordings keyed by its
- * models), or `asked` again by a fork or a resumed run (only what the run's accounts trade, see
+ * models), or `asked` again by a fork (only what the run's accounts trade, see
  * `Lineup.forAccounts`).
  */
 const recordedLineup = (params: unknown, use: "asked" | "replayed") =>
@@ -85,13 +85,16 @@ const sameLineup = (a: Lineup.Lineup, b: Lineup.Lineup) =>
   a.reviews === b.reviews && JSON.stringify(Lineup.recordedModels(a)) === JSON.stringify(Lineup.recordedModels(b))
 
 /**
- * The council that continues `run` (stopped part-way): the lineup it started with, as it asks again (`current`,
- * the council this invocation's settings and accounts seat, when it is the same). A run started for other
- * accounts or another `--pms` asks what it started asking, never what today's command line would.
+ * The council that continues `run` (stopped part-way): the lineup it started with (`current`, the council this
+ * invocation's settings and accounts seat, when it is the same). A run started for other accounts or another
+ * `--pms` asks what it started asking, never what today's command line would. Its params are not rewritten, so
+ * every role keeps the model it recorded (a run recorded before only the traded accounts' roles were asked asks
+ * them all again, or its replay would not find the answers); only the peer review follows its accounts.
  */
 export const forResume = (run: RunRecord, current: Council) =>
   Effect.gen(function*() {
-    const started = recordedLineup(run.params, "asked")
+    const recorded = recordedLineup(run.params, "replayed")
+    const started = recordedLineup(run.params, "asked").reviews === false ? { ...recorded, reviews: false as const } : recorded
     if (sameLineup(started, current.lineup)) return current
     const say = Console.error(`LLM run ${run.id} continues with the lineup it started with: ${Lineup.describeLineup(started)}`)
     if (started.mode === "offline") return { lineup: started, layer: offline, params: paramsOf(started), announce: say } satisfies Council
