@@ -163,13 +163,18 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
     const asked = () => fake.requests.filter((q) => q.kind !== "other").length
     const before = asked()
     const verified = tempHome()
-    const [budget, missing, verify] = await Promise.all([
+    const [budget, dry, missing, verify] = await Promise.all([
       cli(["run", "daily"], { ...live(), COUNCIL_LLM_BUDGET_USD: "0.001" }, fresh),
+      cli(["run", "daily", "--dry-run"], { ...live(), COUNCIL_LLM_BUDGET_USD: "0.001" }, tempHome()),
       cli(["run", "daily"], noGemini, tempHome()),
       cli(["verify"], live(), verified)
     ])
     assert.strictEqual(budget.code, 1)
     assert.match(budget.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.001 would be exceeded: \$0 spent in this run.*could cost up to \$0\.\d+; the call was not made and no orders are placed/)
+    assert.match(budget.stderr, /\(resume with: pnpm pipeline run daily --date \d{4}-\d\d-\d\d\)$/m)
+    // a dry run is not resumed by `run daily`, which would start the day's real run: it is named to run again, dry
+    assert.strictEqual(dry.code, 1)
+    assert.match(dry.stderr, /failed in PmPitches: LLM budget .*\(run it again with: pnpm pipeline run daily --date \d{4}-\d\d-\d\d --dry-run\)$/m)
     assert.strictEqual(asked(), before)
     const orders = await cli(["orders", "--status", "all"], {}, fresh)
     assert.strictEqual(orders.stdout.trim(), "no orders")
@@ -328,6 +333,36 @@ describe("pnpm pipeline replay --from of a run recorded before only the traded a
   }, 60_000)
 })
 
+describe("pnpm pipeline replay --from a later stage of a run recorded before only the traded accounts' roles were asked", () => {
+  it("the fork keeps the models whose answers it reuses, so it replays", async () => {
+    const fake = await startFake()
+    try {
+      const home = tempHome()
+      // every role asked live (as an older version asked for PM accounts alone), then its accounts made PM accounts
+      const parent = await cliAsync(home, ["run", "daily", "--dry-run", "--json"], liveEnv(fake, KEYS))
+      assert.strictEqual(parent.code, 0, parent.stderr)
+      const runId = (JSON.parse(parent.stdout) as { run: { id: string } }).run.id
+      const exported = await cliAsync(home, ["export", runId])
+      assert.strictEqual(exported.code, 0, exported.stderr)
+      const bundle = JSON.parse(exported.stdout) as { run: { params: { accounts: Array<{ id: string }> } }; hashes: { run: string } }
+      bundle.run.params.accounts = bundle.run.params.accounts.filter((a) => a.id !== "COUNCIL")
+      bundle.hashes.run = hashOf(bundle.run)
+      const file = join(home, "older.json")
+      writeFileSync(file, JSON.stringify(bundle))
+      fake.requests.length = 0
+
+      const forkHome = tempHome()
+      const fork = await cliAsync(forkHome, ["replay", file, "--from", "RiskApproval", "--dry-run"], liveEnv(fake, KEYS))
+      assert.strictEqual(fork.code, 0, fork.stderr)
+      assert.deepStrictEqual(fake.requests.length, 0)
+      const forkId = /^forked run (\S+) from /m.exec(fork.stdout)![1]!
+      await replaysSilently(fake, forkHome, forkId)
+    } finally {
+      await fake.close()
+    }
+  }, 60_000)
+})
+
 describe("pnpm pipeline run daily continuing a run stopped part-way", () => {
   it("asks with the lineup the run started with (--pms CLAUDE), not the command line that continues it, and replays", async () => {
     // CLAUDE's first pitch never answers in time: the process is killed while it waits
@@ -351,6 +386,40 @@ describe("pnpm pipeline run daily continuing a run stopped part-way", () => {
       const runId = (JSON.parse(resumed.stdout) as { run: { id: string } }).run.id
       assert.deepStrictEqual(slow.requests.slice(1).map((q) => `${q.kind} ${q.model}`), ["pitch claude-sonnet-4-6", "review claude-sonnet-4-6", "chairman claude-sonnet-4-6"])
       assert.include(resumed.stderr, `LLM run ${runId} continues with the lineup it started with: live: CHATGPT offline, GEMINI offline, CLAUDE anthropic:claude-sonnet-4-6`)
+      await replaysSilently(slow, home, runId)
+    } finally {
+      await slow.close()
+    }
+  }, 90_000)
+})
+
+describe("pnpm pipeline run daily continuing a run recorded before only the traded accounts' roles were asked", () => {
+  it("asks with the models the run recorded, so it replays", async () => {
+    const slow = await startFake((r) =>
+      r.kind === "pitch" && r.model.startsWith("claude") && r.nth === 0 ? { ...answerWith(r, JSON.stringify(validAnswer(r))), delayMs: 60_000 } : undefined
+    )
+    try {
+      const home = tempHome()
+      const env = { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...liveEnv(slow, KEYS) }
+      const child = spawn(process.execPath, [bin, "run", "daily"], { env, stdio: ["ignore", "ignore", "pipe"] })
+      const killed = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)))
+      for (let i = 0; i < 600 && !slow.requests.some((q) => q.model.startsWith("claude")); i++) await new Promise((resolve) => setTimeout(resolve, 50))
+      child.kill("SIGKILL")
+      assert.strictEqual(await killed, "SIGKILL")
+      // every role asked live, its accounts made PM accounts alone: what an older version recorded for them
+      const db = new DatabaseSync(join(home, "council.db"))
+      try {
+        const run = db.prepare("SELECT id, params_hash AS hash FROM runs").get() as { id: string; hash: string }
+        const params = JSON.parse(blobText(db, run.hash)) as { accounts: Array<{ id: string }> }
+        params.accounts = params.accounts.filter((a) => a.id !== "COUNCIL")
+        db.prepare("UPDATE blobs SET body = ?, data = NULL, base = NULL, z = 0 WHERE hash = unhex(?)").run(JSON.stringify(params), run.hash)
+      } finally {
+        db.close()
+      }
+
+      const resumed = await cliAsync(home, ["run", "daily", "--accounts", "CHATGPT,GEMINI,CLAUDE,GROQ,DEEPSEEK", "--json"], liveEnv(slow, KEYS))
+      assert.strictEqual(resumed.code, 0, resumed.stderr)
+      const runId = (JSON.parse(resumed.stdout) as { run: { id: string } }).run.id
       await replaysSilently(slow, home, runId)
     } finally {
       await slow.close()

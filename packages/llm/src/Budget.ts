@@ -12,7 +12,9 @@
  *   two processes on one database: the check and the reservation's row are one `SpendLedger.exclusively` step (one
  *   `BEGIN IMMEDIATE` transaction on SQLite, an advisory lock on PostgreSQL). A call that fits the limit only once
  *   this process's calls under way are charged what they cost waits for them to settle (interruptibly) instead of
- *   failing the run: the worst cases of five parallel pitches can exceed a budget their costs fit many times.
+ *   failing the run: the worst cases of five parallel pitches can exceed a budget their costs fit many times. It
+ *   never waits for calls waiting for room themselves (two retries would wait for each other until their deadline):
+ *   a call that could only wait for those is refused at once.
  * - The reservation is written to the `SpendLedger` at once (the worst case, marked estimated): a call under way
  *   when the process dies, or whose stage attempt is dropped and retried, stays charged. A retry after a request
  *   the provider may have billed reserves another worst case (`reserveRetry`).
@@ -110,6 +112,16 @@ export interface BudgetShape {
   readonly settle: (reservation: Reservation, charge: TokenUsage | Charge | null) => Effect.Effect<Settled, StoreError>
 }
 
+/**
+ * A call that may wait for room: the worst cases it holds already (a retry: its call's earlier requests) under the
+ * keys of the budget's sums, and whether it is counted among the calls waiting.
+ */
+interface Waiter {
+  readonly usd: number
+  readonly keys: ReadonlyArray<string>
+  waiting: boolean
+}
+
 export interface Settled {
   readonly costUsd: number
   readonly estimated: boolean
@@ -143,6 +155,13 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
     const inFlight = new Map<string, number>()
     /** Requests reserved per ledger row not yet settled. */
     const requests = new Map<number, number>()
+    /**
+     * What this process's calls waiting for room hold already (a retry: its call's earlier requests), by the keys of
+     * `inFlight`: those settle only once they get room, so no call waits for them.
+     */
+    const waitingHeld = new Map<string, number>()
+    /** The refusals a call waits out: something under way that can settle would make room. */
+    const worthWaiting = new WeakSet<LlmBudgetExceeded>()
 
     /**
      * Under the lock, never cut short: a reservation written to the ledger is returned (to be settled), a revision
@@ -152,21 +171,50 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
 
     const addInFlight = (key: string, usd: number) => inFlight.set(key, Math.max(0, (inFlight.get(key) ?? 0) + usd))
 
+    /** Calls waiting for room; the next change (a settlement, a call starting to wait) wakes them to check again. */
+    let changes = 0
+    let changed = Deferred.makeUnsafe<void>()
+    const signalChange = () => {
+      changes++
+      const done = changed
+      changed = Deferred.makeUnsafe<void>()
+      Deferred.doneUnsafe(done, Effect.void)
+    }
+    /** Waits (interruptibly) until something changes after the `seen`-th change. */
+    const changedSince = (seen: number) =>
+      Effect.interruptible(Effect.suspend(() => (changes > seen ? Effect.void : Deferred.await(changed))))
+
+    /** Counts `waiter` among the calls waiting; wakes the others when nothing left under way can settle for one of its keys. */
+    const startWaiting = (waiter: Waiter) => {
+      if (waiter.waiting || waiter.usd <= 0) return
+      waiter.waiting = true
+      for (const key of waiter.keys) waitingHeld.set(key, (waitingHeld.get(key) ?? 0) + waiter.usd)
+      if (waiter.keys.some((key) => (inFlight.get(key) ?? 0) - (waitingHeld.get(key) ?? 0) <= 1e-12)) signalChange()
+    }
+    const stopWaiting = (waiter: Waiter) => {
+      if (!waiter.waiting) return
+      waiter.waiting = false
+      for (const key of waiter.keys) waitingHeld.set(key, Math.max(0, (waitingHeld.get(key) ?? 0) - waiter.usd))
+    }
+
     /**
      * Fails when one more `worstCaseUsd` could take the run's or the month's spending past its limit. The sums are
      * read from the ledger each time: it holds every call under way as its worst case, this process's and any
-     * other's sharing the database (a backtest beside a day's run).
+     * other's sharing the database (a backtest beside a day's run). A refusal `waiter` can wait out (it would fit
+     * once this process's calls under way that can settle cost nothing) is marked so, and the waiter counted as
+     * waiting.
      */
     const check = (
       call: CallEstimate,
       worstCaseUsd: number,
       run: { readonly runId: string; readonly book: string | undefined },
-      month: { readonly from: string; readonly to: string }
+      month: { readonly from: string; readonly to: string },
+      waiter: Waiter
     ) =>
       Effect.gen(function*() {
         const exceeded = (budget: BudgetName, limitUsd: number, totalUsd: number, key: string) => {
           const pending = inFlight.get(key) ?? 0
-          return new LlmBudgetExceeded({
+          const error = new LlmBudgetExceeded({
             budget,
             limitUsd,
             spentUsd: Math.max(0, totalUsd - pending),
@@ -176,6 +224,14 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
             purpose: call.purpose,
             model: call.model
           })
+          // under way and able to settle: neither this call nor another waiting for room itself
+          const others = (waitingHeld.get(key) ?? 0) - (waiter.waiting ? waiter.usd : 0)
+          const settling = pending - waiter.usd - others
+          if (settling > 1e-12 && error.spentUsd + waiter.usd + worstCaseUsd <= limitUsd) {
+            worthWaiting.add(error)
+            startWaiting(waiter)
+          }
+          return error
         }
         if (limits.perRunUsd !== null) {
           const total = yield* ledger.runTotal(run.runId, run.book)
@@ -196,39 +252,26 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
       addInFlight(`month:${month}`, usd)
     }
 
-    /** How many calls this process settled, and the signal the next settlement gives. */
-    let settlements = 0
-    let settled = Deferred.makeUnsafe<void>()
-    const signalSettled = () => {
-      settlements++
-      const done = settled
-      settled = Deferred.makeUnsafe<void>()
-      Deferred.doneUnsafe(done, Effect.void)
-    }
-    /** Waits (interruptibly) until a call settles after the `seen`-th settlement. */
-    const settledSince = (seen: number) =>
-      Effect.interruptible(Effect.suspend(() => (settlements > seen ? Effect.void : Deferred.await(settled))))
-
     /**
      * Runs `attempt` (a reservation), or fails; when the limit is crossed only because this process's other calls
-     * under way count at their worst case (`ownUsd`: what the caller itself already holds), waits for one of them to
-     * settle (at what it cost, usually far less) and tries again.
+     * under way count at their worst case, waits for one of them to settle (at what it cost, usually far less) and
+     * tries again. Calls that wait for room themselves are not waited for (two retries would wait for each other):
+     * the call that would wait only for those is refused.
      */
-    const roomFor = <A>(attempt: Effect.Effect<A, LlmBudgetExceeded | StoreError>, ownUsd: number): Effect.Effect<A, LlmBudgetExceeded | StoreError> =>
-      Effect.suspend(() => {
-        const seen = settlements
-        return attempt.pipe(
+    const roomFor = <A>(attempt: (waiter: Waiter) => Effect.Effect<A, LlmBudgetExceeded | StoreError>, waiter: Waiter): Effect.Effect<A, LlmBudgetExceeded | StoreError> => {
+      const loop: Effect.Effect<A, LlmBudgetExceeded | StoreError> = Effect.suspend(() => {
+        const seen = changes
+        return attempt(waiter).pipe(
           Effect.catchTag("LlmBudgetExceeded", (exceeded) =>
-            // it would fit if the others under way cost nothing: wait for one to settle
-            exceeded.inFlightUsd - ownUsd > 1e-12 && exceeded.spentUsd + ownUsd + exceeded.callUsd <= exceeded.limitUsd
-              ? Effect.andThen(settledSince(seen), roomFor(attempt, ownUsd))
-              : Effect.fail(exceeded))
+            worthWaiting.has(exceeded) ? Effect.andThen(changedSince(seen), loop) : Effect.fail(exceeded))
         )
       })
+      return Effect.ensuring(loop, Effect.sync(() => stopWaiting(waiter)))
+    }
 
-    const reserve = (call: CallEstimate) => roomFor(Effect.suspend(() => reserveNow(call)), 0)
+    const reserve = (call: CallEstimate) => roomFor((waiter) => reserveNow(call, waiter), { usd: 0, keys: [], waiting: false })
 
-    const reserveNow = (call: CallEstimate) =>
+    const reserveNow = (call: CallEstimate, waiter: Waiter) =>
       atomically(Effect.gen(function*() {
         const context = yield* Effect.serviceOption(RunContext)
         const runId = Option.match(context, { onNone: () => "-", onSome: (c) => c.runId })
@@ -239,7 +282,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
         const month = monthOf(now)
         const price = prices.models[call.model]
         const worstCaseUsd = price === undefined ? 0 : worstCaseOf(price, call.inputTokens, call.maxOutputTokens)
-        const entry = yield* ledger.exclusively(Effect.andThen(check(call, worstCaseUsd, { runId, book }, month), ledger.record({
+        const entry = yield* ledger.exclusively(Effect.andThen(check(call, worstCaseUsd, { runId, book }, month, waiter), ledger.record({
           runId,
           stage,
           actor: call.actor,
@@ -257,13 +300,17 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
       }))
 
     const reserveRetry = (reservation: Reservation) =>
-      roomFor(Effect.suspend(() => reserveRetryNow(reservation)), (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd)
+      roomFor((waiter) => reserveRetryNow(reservation, waiter), {
+        usd: (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd,
+        keys: [`run:${runKey(reservation)}`, `month:${reservation.month}`],
+        waiting: false
+      })
 
-    const reserveRetryNow = (reservation: Reservation) =>
+    const reserveRetryNow = (reservation: Reservation, waiter: Waiter) =>
       atomically(Effect.gen(function*() {
         const made = requests.get(reservation.entry) ?? 1
         yield* ledger.exclusively(Effect.andThen(
-          check(reservation.call, reservation.worstCaseUsd, reservation, monthOf(Date.parse(reservation.month))),
+          check(reservation.call, reservation.worstCaseUsd, reservation, monthOf(Date.parse(reservation.month)), waiter),
           ledger.revise(reservation.entry, { costUsd: (made + 1) * reservation.worstCaseUsd, estimated: reservation.worstCaseUsd > 0 })
         ))
         requests.set(reservation.entry, made + 1)
@@ -279,7 +326,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
         const reserved = (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd
         requests.delete(reservation.entry)
         hold(reservation, reservation.month, -reserved)
-        yield* ledger.revise(reservation.entry, { costUsd, estimated }).pipe(Effect.ensuring(Effect.sync(signalSettled)))
+        yield* ledger.revise(reservation.entry, { costUsd, estimated }).pipe(Effect.ensuring(Effect.sync(signalChange)))
         return { costUsd, estimated } satisfies Settled
       }))
 

@@ -115,6 +115,27 @@ describe("LlmBudget", () => {
       assert.strictEqual(last._tag, "Failure")
     }).pipe(Effect.provide(Layer.mergeAll(budgetWith({ perRunUsd: 0.04, perMonthUsd: null }), inRun))))
 
+  it.effect("retries that each wait for the other's call to settle do not wait for each other: the last to wait is refused, the other goes on", () =>
+    Effect.gen(function*() {
+      const budget = yield* LlmBudget
+      // two calls under way whose first requests may have been billed (timed out): each retry needs one more worst case
+      const a = yield* budget.reserve(call)
+      const b = yield* budget.reserve(call)
+      const retryA = yield* Effect.forkChild(Effect.result(budget.reserveRetry(a)))
+      yield* Effect.yieldNow
+      // B's retry could only fit once A's call settles, and A's call waits for room for its own retry
+      const retryB = yield* Effect.forkChild(Effect.result(budget.reserveRetry(b)))
+      yield* until(() => retryA.pollUnsafe() !== undefined || retryB.pollUnsafe() !== undefined)
+      const ended = [retryA, retryB].filter((f) => f.pollUnsafe() !== undefined)
+      assert.strictEqual(ended.length, 1, "one retry is refused at once")
+      const refused = yield* Fiber.join(ended[0]!)
+      assert.strictEqual(refused._tag, "Failure")
+      // the refused call settles (its unsent retry costs nothing): the other fits and goes on
+      yield* budget.settle(ended[0] === retryA ? a : b, { input: 1000, cachedInput: 0, cacheWrite: 0, output: 100, reasoning: 0 })
+      const other = yield* Fiber.join(ended[0] === retryA ? retryB : retryA)
+      assert.strictEqual(other._tag, "Success")
+    }).pipe(Effect.provide(Layer.mergeAll(budgetWith({ perRunUsd: 0.045, perMonthUsd: null }), inRun))))
+
   it.effect("five PMs asking at once within a budget their worst cases together exceed all get their answers", () => {
     const entries: Array<SpendEntry> = []
     return Effect.gen(function*() {

@@ -9,7 +9,7 @@ import { type RunRecord, RunStore, Runner } from "@council/engine"
 import { Approval, DailyParams, DailyPipeline, timingOf } from "@council/daily"
 import type * as AppLayerModule from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
-import { dayCommand, executeRun, holdDayLock, reportOutcome, untilSignal, whileHeld } from "./RunDaily.ts"
+import { continuation, dayCommand, executeRun, holdDayLock, reportOutcome, untilSignal, whileHeld } from "./RunDaily.ts"
 import { ensureSameModes } from "./Session.ts"
 import { checkAt, checkStillInTime, clockOf, momentOfRun, realClockAccount } from "./Timing.ts"
 
@@ -51,8 +51,8 @@ const awaitingRun = (id: string) =>
       const approved = Approval.decisionOf(yield* RunStore.use((s) => s.getCheckpoints(run.id))) !== undefined
       return yield* CliFailure.usage(
         approved
-          ? `run ${id} was approved and stopped part-way (its process ended or is still sending); continue it with: ${again}`
-          : `run ${id} has not reached its approval gate (its process ended or is still running); continue it with: ${again}`
+          ? `run ${id} was approved and stopped part-way (its process ended or is still sending); ${continuation(again, run.dryRun, "continue it")}`
+          : `run ${id} has not reached its approval gate (its process ended or is still running); ${continuation(again, run.dryRun, "continue it")}`
       )
     }
     if (run.status !== "awaiting-approval") return yield* CliFailure.usage(`run ${id} is not awaiting approval (it is ${run.status})`)
@@ -133,7 +133,7 @@ export const decide = (options: DecideOptions, AppLayer: AppLayers) =>
       yield* Console.error(`run ${run.id} approved; sending its orders`)
       return yield* untilSignal(
         whileHeld(lease, executeRun(Runner.resume(DailyPipeline, run.id), day, run.dryRun, params.accounts, again)),
-        `interrupted: run ${run.id} stopped part-way; continue it with: ${again}`
+        `interrupted: run ${run.id} stopped part-way; ${continuation(again, run.dryRun, "continue it")}`
       )
     })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create")))
     if (outcome._tag === "Awaiting") return yield* CliFailure.failed(`run ${run.id} stopped at its gate again`)

@@ -69,7 +69,7 @@ export const forRun = (pms: Option.Option<string>, accounts: ReadonlyArray<strin
 
 /**
  * The lineup a run recorded in its `params`: as it was (`replayed`: its answers come from recordings keyed by its
- * models), or `asked` again by a fork or a resumed run (only what the run's accounts trade, see
+ * models), or `asked` again by a fork (only what the run's accounts trade, see
  * `Lineup.forAccounts`).
  */
 const recordedLineup = (params: unknown, use: "asked" | "replayed") =>
@@ -85,13 +85,16 @@ const sameLineup = (a: Lineup.Lineup, b: Lineup.Lineup) =>
   a.reviews === b.reviews && JSON.stringify(Lineup.recordedModels(a)) === JSON.stringify(Lineup.recordedModels(b))
 
 /**
- * The council that continues `run` (stopped part-way): the lineup it started with, as it asks again (`current`,
- * the council this invocation's settings and accounts seat, when it is the same). A run started for other
- * accounts or another `--pms` asks what it started asking, never what today's command line would.
+ * The council that continues `run` (stopped part-way): the lineup it started with (`current`, the council this
+ * invocation's settings and accounts seat, when it is the same). A run started for other accounts or another
+ * `--pms` asks what it started asking, never what today's command line would. Its params are not rewritten, so
+ * every role keeps the model it recorded (a run recorded before only the traded accounts' roles were asked asks
+ * them all again, or its replay would not find the answers); only the peer review follows its accounts.
  */
 export const forResume = (run: RunRecord, current: Council) =>
   Effect.gen(function*() {
-    const started = recordedLineup(run.params, "asked")
+    const recorded = recordedLineup(run.params, "replayed")
+    const started = recordedLineup(run.params, "asked").reviews === false ? { ...recorded, reviews: false as const } : recorded
     if (sameLineup(started, current.lineup)) return current
     const say = Console.error(`LLM run ${run.id} continues with the lineup it started with: ${Lineup.describeLineup(started)}`)
     if (started.mode === "offline") return { lineup: started, layer: offline, params: paramsOf(started), announce: say } satisfies Council
@@ -119,6 +122,20 @@ export const forReplay = (bundle: RunBundle, unrecorded?: (role: string) => void
 
 /** Where a role's answers are made: a PM's in its pitch and review, the chairman's in the synthesis. */
 const lastStageOf = (role: string) => (role === Models.CHAIRMAN ? "CouncilSynthesis" : "PeerReview")
+const firstStageOf = (role: string) => (role === Models.CHAIRMAN ? "CouncilSynthesis" : "PmPitches")
+
+/**
+ * The parent's lineup as a fork from `from` asks it again (see `Lineup.forAccounts`), except the roles whose answers
+ * the fork takes from stages it reuses (before `from`): those keep the models the parent recorded them under, so the
+ * fork's replay finds them (a run recorded before only the traded accounts' roles were asked).
+ */
+const forkLineup = (params: unknown, from: string, stages: ReadonlyArray<string>): Lineup.Lineup => {
+  const recorded = recordedLineup(params, "replayed")
+  const asked = recordedLineup(params, "asked")
+  const reused = (role: string) => stages.indexOf(firstStageOf(role)) < stages.indexOf(from)
+  const places = asked.places.map((p) => (reused(p.role) ? recorded.places.find((r) => r.role === p.role) ?? p : p))
+  return { ...asked, places, mode: places.some((p) => p.model !== "offline") ? "live" : "offline" }
+}
 
 /** What a fork's council is: the council, the swaps, and how the fork reuses its parent's calls. */
 export interface ForkCouncil {
@@ -149,7 +166,7 @@ const ownParams = (bundle: RunBundle, lineup: Lineup.Lineup): ForkCouncil["optio
  */
 export const forFork = (bundle: RunBundle, swaps: ReadonlyArray<string>, from: string, stages: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const parent = recordedLineup(bundle.run.params, "asked")
+    const parent = forkLineup(bundle.run.params, from, stages)
     if (swaps.length === 0 && parent.mode === "offline") {
       return { council: { lineup: parent, layer: offline, params: paramsOf(parent), announce: Effect.void }, swapped: [], options: ownParams(bundle, parent) } satisfies ForkCouncil
     }

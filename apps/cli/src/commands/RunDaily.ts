@@ -81,6 +81,13 @@ export const dayCommand = (day: TradingDay, accounts: ReadonlyArray<{ readonly i
     )
   )
 
+/**
+ * How a stopped run is continued: `again` (its `dayCommand`), or — for a dry run, which `run daily` never resumes
+ * (without `--dry-run` it starts the day's real run, sending orders) — by running it again, dry.
+ */
+export const continuation = (again: string, dryRun: boolean, verb: "resume" | "continue it") =>
+  dryRun ? `run it again with: ${again} --dry-run` : `${verb} with: ${again}`
+
 const paramsOf = (run: RunRecord) => Schema.decodeUnknownOption(DailyParams)(run.params)
 
 const idsOf = (accounts: ReadonlyArray<{ readonly id: AccountId }>) => canonicalJson(accounts.map((a) => a.id).sort())
@@ -277,7 +284,7 @@ export const executeRun = <R>(
         RunFailed: (e) =>
           Effect.andThen(
             RunNotices.runFailed(`run ${e.runId} in ${e.stage}`, e.message),
-            Effect.fail(CliFailure.failed(`run ${e.runId} failed in ${e.stage}: ${e.message} (resume with: ${again})`))
+            Effect.fail(CliFailure.failed(`run ${e.runId} failed in ${e.stage}: ${e.message} (${continuation(again, dryRun, "resume")})`))
           ),
         InvalidRunRequest: (e) => Effect.fail(CliFailure.failed(e.message)),
         RunNotFound: (e) => Effect.fail(CliFailure.failed(e.message))
@@ -396,7 +403,7 @@ export const runDaily = <E, R>(
       const stopped = `interrupted: ${runId === undefined ? `the retry of ${day}` : `run ${runId}`} stopped part-way`
       return yield* untilSignal(
         lease === undefined ? work : whileHeld(lease, work),
-        options.dryRun ? stopped : `${stopped}; continue it with: ${again}`
+        `${stopped}; ${continuation(again, options.dryRun, "continue it")}`
       )
     })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create", seated.layer)))
     if (outcome === undefined) return
