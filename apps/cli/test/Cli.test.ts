@@ -95,6 +95,31 @@ describe("pnpm pipeline", () => {
     assert.match(cli(fresh, ["positions"]).stdout, /^CHATGPT\s+QQQ\s+long/m)
   })
 
+  it("a later session the ledger recorded an untraded account at holds it: orders for an earlier day are refused", () => {
+    const fresh = tempHome()
+    const reconciled = cli(fresh, ["reconcile"])
+    assert.strictEqual(reconciled.code, 0, reconciled.stderr)
+    assert.match(reconciled.stdout, /session 2026-06-08/)
+    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05"])
+    assert.strictEqual(earlier.code, 2, earlier.stderr)
+    assert.strictEqual(
+      lines(earlier.stderr).at(-1),
+      "error: the ledger has recorded CHATGPT at 2026-06-08 (a reconciliation); positions carry across days, so the local exchange cannot trade 2026-06-05 (during the session) for it (use --dry-run, or a fresh COUNCIL_HOME)"
+    )
+    assert.notMatch(cli(fresh, ["orders", "--status", "all"]).stdout, /2026-06-05/)
+    assert.strictEqual(cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run"]).code, 0)
+  })
+
+  it("a run awaiting approval holds the accounts it decided on: an earlier day may not trade them meanwhile", () => {
+    const fresh = tempHome()
+    const waiting = cli(fresh, ["run", "daily", "--require-approval"])
+    assert.strictEqual(waiting.code, 0, waiting.stderr)
+    assert.match(waiting.stdout, /awaiting approval/)
+    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05"])
+    assert.strictEqual(earlier.code, 2, earlier.stderr)
+    assert.match(lines(earlier.stderr).at(-1)!, /^error: the ledger has recorded CHATGPT at 2026-06-08 \(a reconciliation\)/)
+  })
+
   it("a dry run sends nothing and does not count as the day's run", () => {
     const fresh = tempHome()
     const dry = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run", "--accounts", "COUNCIL,claude"])

@@ -1,9 +1,10 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { TradingDay } from "@council/domain"
+import type { AccountId, TradingDay } from "@council/domain"
 import { LiveGuard, TradingAccounts } from "@council/broker"
 import { Calendar, LocalExchange } from "@council/exchange"
 import type { AccountProfile } from "@council/daily"
+import { liveBook, TradeLedger } from "@council/tracking"
 import { CliFailure } from "../CliFailure.ts"
 
 /**
@@ -11,8 +12,10 @@ import { CliFailure } from "../CliFailure.ts"
  * only trade its present. Orders sent to Alpaca fill at its current prices, so a run sends orders only for the
  * broker's current session (as its clock tells; a local exchange server's clock follows the run's session
  * header). The in-process exchange carries positions across days, so it cannot even read a moment before one it
- * has reached (a close run of a day after that day's after-close run, say) — that part holds for dry runs too, and
- * for an `exchange serve`, whose clock refuses (422) a day before one it has traded an account into.
+ * has traded an account into (a close run of a day after that day's after-close run, say) — that part holds for dry
+ * runs too, and for an `exchange serve`, whose clock refuses (422) such a day. An account that never had an order
+ * holds no moment, but orders for it are refused for a day before a session the ledger's live book recorded it at
+ * (reconciled there: its snapshot, initial cash and no position, would contradict them).
  * Anything else is refused up front (exit 2), before any order — and, when sending, so is an account configured in
  * another mode than the run was decided for (`ensureSameModes`), before any request.
  */
@@ -26,11 +29,19 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
       const exchange = yield* LocalExchange
       const keys = yield* exchange.keys.pipe(Effect.orElseSucceed(() => []))
       const point = yield* exchange.point.pipe(Effect.mapError((e) => CliFailure.usage(e.message)))
+      const where = (p: Calendar.SessionPoint) => `${p.session}${p.phase === "open" ? " (during the session)" : ""}`
       const ahead = keys.find((k) => local.includes(k.account) && k.traded && Calendar.pointBefore(point, k.point))
       if (ahead !== undefined) {
-        const where = (p: Calendar.SessionPoint) => `${p.session}${p.phase === "open" ? " (during the session)" : ""}`
         return yield* CliFailure.usage(
           `the local exchange has traded ${ahead.account} up to ${where(ahead.point)}; positions carry across days, so it cannot trade ${where(point)} (replay that day's run, or use a fresh COUNCIL_HOME)`
+        )
+      }
+      // an account that never had an order holds no moment of its own, but a session the ledger recorded it at
+      // does: its snapshot there (initial cash, no position) would contradict orders sent for an earlier day
+      const recorded = sending ? yield* recordedAfter(day, local) : undefined
+      if (recorded !== undefined) {
+        return yield* CliFailure.usage(
+          `the ledger has recorded ${recorded.account} at ${recorded.session} (a reconciliation); positions carry across days, so the local exchange cannot trade ${where(point)} for it (use --dry-run, or a fresh COUNCIL_HOME)`
         )
       }
     }
@@ -66,6 +77,16 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
         `refusing to send orders for ${day} to Alpaca: its current session is ${session} (use --dry-run, or replay a past day)`
       )
     }
+  })
+
+/** The first of `accounts` the live book of the ledger holds a snapshot of at a session after `day`, if any. */
+const recordedAfter = (day: TradingDay, accounts: ReadonlyArray<AccountId>) =>
+  Effect.gen(function*() {
+    const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10) as TradingDay
+    const rows = yield* TradeLedger.use((ledger) => ledger.equity({ book: liveBook, from: next })).pipe(
+      Effect.mapError((e) => CliFailure.failed(`cannot read the ledger: ${e.message}`))
+    )
+    return rows.find((row) => accounts.includes(row.account))
   })
 
 /**
