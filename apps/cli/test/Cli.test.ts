@@ -104,7 +104,7 @@ describe("pnpm pipeline", () => {
     assert.strictEqual(earlier.code, 2, earlier.stderr)
     assert.strictEqual(
       lines(earlier.stderr).at(-1),
-      "error: the ledger has recorded CHATGPT at 2026-06-08 (a reconciliation); positions carry across days, so the local exchange cannot trade 2026-06-05 (during the session) for it (use --dry-run, or a fresh COUNCIL_HOME)"
+      "error: the ledger has recorded CHATGPT at 2026-06-08 (a reconciliation); positions carry across days, so the local exchange cannot trade 2026-06-05 (during the session) for it (only a dry run of that day can run, or use a fresh COUNCIL_HOME)"
     )
     assert.notMatch(cli(fresh, ["orders", "--status", "all"]).stdout, /2026-06-05/)
     assert.strictEqual(cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run"]).code, 0)
@@ -118,6 +118,20 @@ describe("pnpm pipeline", () => {
     const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05"])
     assert.strictEqual(earlier.code, 2, earlier.stderr)
     assert.match(lines(earlier.stderr).at(-1)!, /^error: the ledger has recorded CHATGPT at 2026-06-08 \(a reconciliation\)/)
+  })
+
+  it("an earlier day's run awaiting approval is refused once a later day's run decided on its accounts", () => {
+    const fresh = tempHome()
+    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--require-approval"])
+    assert.strictEqual(earlier.code, 0, earlier.stderr)
+    const later = cli(fresh, ["run", "daily", "--require-approval"])
+    assert.strictEqual(later.code, 0, later.stderr)
+    const refused = cli(fresh, ["approve", runIdOf(earlier.stdout)])
+    assert.strictEqual(refused.code, 2, refused.stderr)
+    assert.match(lines(refused.stderr).at(-1)!, /^error: the ledger has recorded CHATGPT at 2026-06-08 \(a reconciliation\)/)
+    assert.notMatch(cli(fresh, ["orders", "--status", "all"]).stdout, /2026-06-05/)
+    const approved = cli(fresh, ["approve", runIdOf(later.stdout)])
+    assert.strictEqual(approved.code, 0, approved.stderr)
   })
 
   it("a dry run sends nothing and does not count as the day's run", () => {

@@ -8,6 +8,35 @@ import { liveBook, TradeLedger } from "@council/tracking"
 import { CliFailure } from "../CliFailure.ts"
 
 /**
+ * The in-process exchange's part of `ensureTradableDay`, for the accounts of `accounts` that live on it: approving a
+ * run obeys it too (its broker clocks are checked by the approval's own rule, `checkStillInTime`).
+ */
+export const ensureLocalTradableDay = (day: TradingDay, accounts: ReadonlyArray<AccountProfile>, sending: boolean) =>
+  Effect.gen(function*() {
+    const { all } = yield* TradingAccounts
+    const local = all.filter((a) => a.credentials === undefined && accounts.some((p) => p.id === a.id)).map((a) => a.id)
+    if (local.length === 0) return
+    const exchange = yield* LocalExchange
+    const keys = yield* exchange.keys.pipe(Effect.orElseSucceed(() => []))
+    const point = yield* exchange.point.pipe(Effect.mapError((e) => CliFailure.usage(e.message)))
+    const where = (p: Calendar.SessionPoint) => `${p.session}${p.phase === "open" ? " (during the session)" : ""}`
+    const ahead = keys.find((k) => local.includes(k.account) && k.traded && Calendar.pointBefore(point, k.point))
+    if (ahead !== undefined) {
+      return yield* CliFailure.usage(
+        `the local exchange has traded ${ahead.account} up to ${where(ahead.point)}; positions carry across days, so it cannot trade ${where(point)} (replay that day's run, or use a fresh COUNCIL_HOME)`
+      )
+    }
+    // an account that never had an order holds no moment of its own, but a session the ledger recorded it at
+    // does: its snapshot there (initial cash, no position) would contradict orders sent for an earlier day
+    const recorded = sending ? yield* recordedAfter(day, local) : undefined
+    if (recorded !== undefined) {
+      return yield* CliFailure.usage(
+        `the ledger has recorded ${recorded.account} at ${recorded.session} (a reconciliation); positions carry across days, so the local exchange cannot trade ${where(point)} for it (only a dry run of that day can run, or use a fresh COUNCIL_HOME)`
+      )
+    }
+  })
+
+/**
  * The session rule every route that sends orders obeys (`run daily`, a retry, a fork that sends): a broker can
  * only trade its present. Orders sent to Alpaca fill at its current prices, so a run sends orders only for the
  * broker's current session (as its clock tells; a local exchange server's clock follows the run's session
@@ -22,29 +51,9 @@ import { CliFailure } from "../CliFailure.ts"
 export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<AccountProfile>, sending: boolean) =>
   Effect.gen(function*() {
     if (sending) yield* ensureSameModes(accounts)
+    yield* ensureLocalTradableDay(day, accounts, sending)
     const { all } = yield* TradingAccounts
     const configs = all.filter((a) => accounts.some((p) => p.id === a.id))
-    const local = configs.filter((a) => a.credentials === undefined).map((a) => a.id)
-    if (local.length > 0) {
-      const exchange = yield* LocalExchange
-      const keys = yield* exchange.keys.pipe(Effect.orElseSucceed(() => []))
-      const point = yield* exchange.point.pipe(Effect.mapError((e) => CliFailure.usage(e.message)))
-      const where = (p: Calendar.SessionPoint) => `${p.session}${p.phase === "open" ? " (during the session)" : ""}`
-      const ahead = keys.find((k) => local.includes(k.account) && k.traded && Calendar.pointBefore(point, k.point))
-      if (ahead !== undefined) {
-        return yield* CliFailure.usage(
-          `the local exchange has traded ${ahead.account} up to ${where(ahead.point)}; positions carry across days, so it cannot trade ${where(point)} (replay that day's run, or use a fresh COUNCIL_HOME)`
-        )
-      }
-      // an account that never had an order holds no moment of its own, but a session the ledger recorded it at
-      // does: its snapshot there (initial cash, no position) would contradict orders sent for an earlier day
-      const recorded = sending ? yield* recordedAfter(day, local) : undefined
-      if (recorded !== undefined) {
-        return yield* CliFailure.usage(
-          `the ledger has recorded ${recorded.account} at ${recorded.session} (a reconciliation); positions carry across days, so the local exchange cannot trade ${where(point)} for it (use --dry-run, or a fresh COUNCIL_HOME)`
-        )
-      }
-    }
     // a dry run reads the accounts as of its day: Alpaca's present always, an `exchange serve` not before a day it
     // has traded an account into — that one is asked
     const onAlpaca = sending
