@@ -95,7 +95,7 @@ describe("pnpm pipeline", () => {
     assert.match(cli(fresh, ["positions"]).stdout, /^CHATGPT\s+QQQ\s+long/m)
   })
 
-  it("a later session the ledger recorded an untraded account at holds it: orders for an earlier day are refused", () => {
+  it("a later session the ledger recorded an untraded account at holds it: an earlier day is refused, dry runs too", () => {
     const fresh = tempHome()
     const reconciled = cli(fresh, ["reconcile"])
     assert.strictEqual(reconciled.code, 0, reconciled.stderr)
@@ -104,10 +104,16 @@ describe("pnpm pipeline", () => {
     assert.strictEqual(earlier.code, 2, earlier.stderr)
     assert.strictEqual(
       lines(earlier.stderr).at(-1),
-      "error: the ledger has recorded CHATGPT at 2026-06-08 (a reconciliation); positions carry across days, so the local exchange cannot trade 2026-06-05 (during the session) for it (only a dry run of that day can run, or use a fresh COUNCIL_HOME)"
+      "error: the ledger has recorded CHATGPT at 2026-06-08 (a reconciliation); positions carry across days, so the local exchange cannot trade 2026-06-05 (during the session) for it (use a fresh COUNCIL_HOME)"
     )
-    assert.notMatch(cli(fresh, ["orders", "--status", "all"]).stdout, /2026-06-05/)
-    assert.strictEqual(cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run"]).code, 0)
+    // nor may a dry run leave the accounts there, for a manual order to be placed at that earlier moment
+    const dry = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run"])
+    assert.strictEqual(dry.code, 2, dry.stderr)
+    const order = cli(fresh, ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--json"])
+    assert.strictEqual(order.code, 0, order.stderr)
+    // placed after 06-05's close, as the reconciliation found the account: it fills at 06-08's open, not before
+    const placed = (JSON.parse(order.stdout) as { order: { submittedAt: string; status: string } }).order
+    assert.deepStrictEqual([placed.submittedAt, placed.status], ["2026-06-05T20:00:00.000Z", "accepted"])
   })
 
   it("a run awaiting approval holds the accounts it decided on: an earlier day may not trade them meanwhile", () => {

@@ -126,7 +126,7 @@ export const decide = (options: DecideOptions, AppLayer: AppLayers) =>
         )
       )
       // the local exchange's session rule: a later day may have traded (or decided on) these accounts since
-      yield* ensureLocalTradableDay(day, params.accounts, true)
+      yield* ensureLocalTradableDay(day, params.accounts)
     }).pipe(Effect.provide(AppLayer.tradingWith(moment, "empty")))
     const outcome = yield* Effect.scoped(Effect.gen(function*() {
       const lease = yield* holdDayLock(day, `approve ${run.id}`)

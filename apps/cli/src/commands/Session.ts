@@ -11,7 +11,7 @@ import { CliFailure } from "../CliFailure.ts"
  * The in-process exchange's part of `ensureTradableDay`, for the accounts of `accounts` that live on it: approving a
  * run obeys it too (its broker clocks are checked by the approval's own rule, `checkStillInTime`).
  */
-export const ensureLocalTradableDay = (day: TradingDay, accounts: ReadonlyArray<AccountProfile>, sending: boolean) =>
+export const ensureLocalTradableDay = (day: TradingDay, accounts: ReadonlyArray<AccountProfile>) =>
   Effect.gen(function*() {
     const { all } = yield* TradingAccounts
     const local = all.filter((a) => a.credentials === undefined && accounts.some((p) => p.id === a.id)).map((a) => a.id)
@@ -27,11 +27,12 @@ export const ensureLocalTradableDay = (day: TradingDay, accounts: ReadonlyArray<
       )
     }
     // an account that never had an order holds no moment of its own, but a session the ledger recorded it at
-    // does: its snapshot there (initial cash, no position) would contradict orders sent for an earlier day
-    const recorded = sending ? yield* recordedAfter(day, local) : undefined
+    // does: its snapshot there (initial cash, no position) would contradict orders for an earlier day — sent by
+    // this run, or placed later at the earlier moment a dry run left the account at (`order`)
+    const recorded = yield* recordedAfter(day, local)
     if (recorded !== undefined) {
       return yield* CliFailure.usage(
-        `the ledger has recorded ${recorded.account} at ${recorded.session} (a reconciliation); positions carry across days, so the local exchange cannot trade ${where(point)} for it (only a dry run of that day can run, or use a fresh COUNCIL_HOME)`
+        `the ledger has recorded ${recorded.account} at ${recorded.session} (a reconciliation); positions carry across days, so the local exchange cannot trade ${where(point)} for it (use a fresh COUNCIL_HOME)`
       )
     }
   })
@@ -43,15 +44,15 @@ export const ensureLocalTradableDay = (day: TradingDay, accounts: ReadonlyArray<
  * header). The in-process exchange carries positions across days, so it cannot even read a moment before one it
  * has traded an account into (a close run of a day after that day's after-close run, say) — that part holds for dry
  * runs too, and for an `exchange serve`, whose clock refuses (422) such a day. An account that never had an order
- * holds no moment, but orders for it are refused for a day before a session the ledger's live book recorded it at
- * (reconciled there: its snapshot, initial cash and no position, would contradict them).
+ * holds no moment, but a session the ledger's live book recorded it at does (reconciled there: its snapshot,
+ * initial cash and no position, would contradict orders of an earlier day), for dry runs too.
  * Anything else is refused up front (exit 2), before any order — and, when sending, so is an account configured in
  * another mode than the run was decided for (`ensureSameModes`), before any request.
  */
 export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<AccountProfile>, sending: boolean) =>
   Effect.gen(function*() {
     if (sending) yield* ensureSameModes(accounts)
-    yield* ensureLocalTradableDay(day, accounts, sending)
+    yield* ensureLocalTradableDay(day, accounts)
     const { all } = yield* TradingAccounts
     const configs = all.filter((a) => accounts.some((p) => p.id === a.id))
     // a dry run reads the accounts as of its day: Alpaca's present always, an `exchange serve` not before a day it
