@@ -95,6 +95,51 @@ describe("pnpm pipeline", () => {
     assert.match(cli(fresh, ["positions"]).stdout, /^CHATGPT\s+QQQ\s+long/m)
   })
 
+  it("a later session the ledger recorded an untraded account at holds it: an earlier day is refused, dry runs too", () => {
+    const fresh = tempHome()
+    const reconciled = cli(fresh, ["reconcile"])
+    assert.strictEqual(reconciled.code, 0, reconciled.stderr)
+    assert.match(reconciled.stdout, /session 2026-06-08/)
+    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05"])
+    assert.strictEqual(earlier.code, 2, earlier.stderr)
+    assert.strictEqual(
+      lines(earlier.stderr).at(-1),
+      "error: the ledger has recorded CHATGPT at 2026-06-08 (a reconciliation); positions carry across days, so the local exchange cannot trade 2026-06-05 (during the session) for it (use a fresh COUNCIL_HOME)"
+    )
+    // nor may a dry run leave the accounts there, for a manual order to be placed at that earlier moment
+    const dry = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run"])
+    assert.strictEqual(dry.code, 2, dry.stderr)
+    const order = cli(fresh, ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--json"])
+    assert.strictEqual(order.code, 0, order.stderr)
+    // placed after 06-05's close, as the reconciliation found the account: it fills at 06-08's open, not before
+    const placed = (JSON.parse(order.stdout) as { order: { submittedAt: string; status: string } }).order
+    assert.deepStrictEqual([placed.submittedAt, placed.status], ["2026-06-05T20:00:00.000Z", "accepted"])
+  })
+
+  it("a run awaiting approval holds the accounts it decided on: an earlier day may not trade them meanwhile", () => {
+    const fresh = tempHome()
+    const waiting = cli(fresh, ["run", "daily", "--require-approval"])
+    assert.strictEqual(waiting.code, 0, waiting.stderr)
+    assert.match(waiting.stdout, /awaiting approval/)
+    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05"])
+    assert.strictEqual(earlier.code, 2, earlier.stderr)
+    assert.match(lines(earlier.stderr).at(-1)!, /^error: the ledger has recorded CHATGPT at 2026-06-08 \(a reconciliation\)/)
+  })
+
+  it("an earlier day's run awaiting approval is refused once a later day's run decided on its accounts", () => {
+    const fresh = tempHome()
+    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--require-approval"])
+    assert.strictEqual(earlier.code, 0, earlier.stderr)
+    const later = cli(fresh, ["run", "daily", "--require-approval"])
+    assert.strictEqual(later.code, 0, later.stderr)
+    const refused = cli(fresh, ["approve", runIdOf(earlier.stdout)])
+    assert.strictEqual(refused.code, 2, refused.stderr)
+    assert.match(lines(refused.stderr).at(-1)!, /^error: the ledger has recorded CHATGPT at 2026-06-08 \(a reconciliation\)/)
+    assert.notMatch(cli(fresh, ["orders", "--status", "all"]).stdout, /2026-06-05/)
+    const approved = cli(fresh, ["approve", runIdOf(later.stdout)])
+    assert.strictEqual(approved.code, 0, approved.stderr)
+  })
+
   it("a dry run sends nothing and does not count as the day's run", () => {
     const fresh = tempHome()
     const dry = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run", "--accounts", "COUNCIL,claude"])

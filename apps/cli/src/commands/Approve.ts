@@ -10,7 +10,7 @@ import { Approval, DailyParams, DailyPipeline, timingOf } from "@council/daily"
 import type * as AppLayerModule from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { continuation, dayCommand, executeRun, holdDayLock, reportOutcome, untilSignal, whileHeld } from "./RunDaily.ts"
-import { ensureSameModes } from "./Session.ts"
+import { ensureLocalTradableDay, ensureSameModes } from "./Session.ts"
 import { checkAt, checkStillInTime, clockOf, momentOfRun, realClockAccount } from "./Timing.ts"
 
 export interface DecideOptions {
@@ -119,12 +119,15 @@ export const decide = (options: DecideOptions, AppLayer: AppLayers) =>
       return yield* Console.log(options.json ? JSON.stringify({ run: rejected, decision: "rejected", message }, null, 2) : message)
     }
     const { schedule } = timingOf(params)
-    yield* checkStillInTime(realClock ?? ids[0]!, schedule, day).pipe(
-      Effect.mapError((e) =>
-        CliFailure.failed(`approval of ${run.id} refused: ${e.message}; it still awaits a decision (pnpm pipeline approve ${run.id} --reject)`)
-      ),
-      Effect.provide(AppLayer.tradingWith(moment, "empty"))
-    )
+    yield* Effect.gen(function*() {
+      yield* checkStillInTime(realClock ?? ids[0]!, schedule, day).pipe(
+        Effect.mapError((e) =>
+          CliFailure.failed(`approval of ${run.id} refused: ${e.message}; it still awaits a decision (pnpm pipeline approve ${run.id} --reject)`)
+        )
+      )
+      // the local exchange's session rule: a later day may have traded (or decided on) these accounts since
+      yield* ensureLocalTradableDay(day, params.accounts)
+    }).pipe(Effect.provide(AppLayer.tradingWith(moment, "empty")))
     const outcome = yield* Effect.scoped(Effect.gen(function*() {
       const lease = yield* holdDayLock(day, `approve ${run.id}`)
       yield* lease.setRunId(run.id).pipe(Effect.ignore)

@@ -1,39 +1,60 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { TradingDay } from "@council/domain"
+import type { AccountId, TradingDay } from "@council/domain"
 import { LiveGuard, TradingAccounts } from "@council/broker"
 import { Calendar, LocalExchange } from "@council/exchange"
 import type { AccountProfile } from "@council/daily"
+import { liveBook, TradeLedger } from "@council/tracking"
 import { CliFailure } from "../CliFailure.ts"
+
+/**
+ * The in-process exchange's part of `ensureTradableDay`, for the accounts of `accounts` that live on it: approving a
+ * run obeys it too (its broker clocks are checked by the approval's own rule, `checkStillInTime`).
+ */
+export const ensureLocalTradableDay = (day: TradingDay, accounts: ReadonlyArray<AccountProfile>) =>
+  Effect.gen(function*() {
+    const { all } = yield* TradingAccounts
+    const local = all.filter((a) => a.credentials === undefined && accounts.some((p) => p.id === a.id)).map((a) => a.id)
+    if (local.length === 0) return
+    const exchange = yield* LocalExchange
+    const keys = yield* exchange.keys.pipe(Effect.orElseSucceed(() => []))
+    const point = yield* exchange.point.pipe(Effect.mapError((e) => CliFailure.usage(e.message)))
+    const where = (p: Calendar.SessionPoint) => `${p.session}${p.phase === "open" ? " (during the session)" : ""}`
+    const ahead = keys.find((k) => local.includes(k.account) && k.traded && Calendar.pointBefore(point, k.point))
+    if (ahead !== undefined) {
+      return yield* CliFailure.usage(
+        `the local exchange has traded ${ahead.account} up to ${where(ahead.point)}; positions carry across days, so it cannot trade ${where(point)} (replay that day's run, or use a fresh COUNCIL_HOME)`
+      )
+    }
+    // an account that never had an order holds no moment of its own, but a session the ledger recorded it at
+    // does: its snapshot there (initial cash, no position) would contradict orders for an earlier day — sent by
+    // this run, or placed later at the earlier moment a dry run left the account at (`order`)
+    const recorded = yield* recordedAfter(day, local)
+    if (recorded !== undefined) {
+      return yield* CliFailure.usage(
+        `the ledger has recorded ${recorded.account} at ${recorded.session} (a reconciliation); positions carry across days, so the local exchange cannot trade ${where(point)} for it (use a fresh COUNCIL_HOME)`
+      )
+    }
+  })
 
 /**
  * The session rule every route that sends orders obeys (`run daily`, a retry, a fork that sends): a broker can
  * only trade its present. Orders sent to Alpaca fill at its current prices, so a run sends orders only for the
  * broker's current session (as its clock tells; a local exchange server's clock follows the run's session
  * header). The in-process exchange carries positions across days, so it cannot even read a moment before one it
- * has reached (a close run of a day after that day's after-close run, say) — that part holds for dry runs too, and
- * for an `exchange serve`, whose clock refuses (422) a day before one it has traded an account into.
+ * has traded an account into (a close run of a day after that day's after-close run, say) — that part holds for dry
+ * runs too, and for an `exchange serve`, whose clock refuses (422) such a day. An account that never had an order
+ * holds no moment, but a session the ledger's live book recorded it at does (reconciled there: its snapshot,
+ * initial cash and no position, would contradict orders of an earlier day), for dry runs too.
  * Anything else is refused up front (exit 2), before any order — and, when sending, so is an account configured in
  * another mode than the run was decided for (`ensureSameModes`), before any request.
  */
 export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<AccountProfile>, sending: boolean) =>
   Effect.gen(function*() {
     if (sending) yield* ensureSameModes(accounts)
+    yield* ensureLocalTradableDay(day, accounts)
     const { all } = yield* TradingAccounts
     const configs = all.filter((a) => accounts.some((p) => p.id === a.id))
-    const local = configs.filter((a) => a.credentials === undefined).map((a) => a.id)
-    if (local.length > 0) {
-      const exchange = yield* LocalExchange
-      const keys = yield* exchange.keys.pipe(Effect.orElseSucceed(() => []))
-      const point = yield* exchange.point.pipe(Effect.mapError((e) => CliFailure.usage(e.message)))
-      const ahead = keys.find((k) => local.includes(k.account) && k.traded && Calendar.pointBefore(point, k.point))
-      if (ahead !== undefined) {
-        const where = (p: Calendar.SessionPoint) => `${p.session}${p.phase === "open" ? " (during the session)" : ""}`
-        return yield* CliFailure.usage(
-          `the local exchange has traded ${ahead.account} up to ${where(ahead.point)}; positions carry across days, so it cannot trade ${where(point)} (replay that day's run, or use a fresh COUNCIL_HOME)`
-        )
-      }
-    }
     // a dry run reads the accounts as of its day: Alpaca's present always, an `exchange serve` not before a day it
     // has traded an account into — that one is asked
     const onAlpaca = sending
@@ -66,6 +87,16 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
         `refusing to send orders for ${day} to Alpaca: its current session is ${session} (use --dry-run, or replay a past day)`
       )
     }
+  })
+
+/** The first of `accounts` the live book of the ledger holds a snapshot of at a session after `day`, if any. */
+const recordedAfter = (day: TradingDay, accounts: ReadonlyArray<AccountId>) =>
+  Effect.gen(function*() {
+    const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10) as TradingDay
+    const rows = yield* TradeLedger.use((ledger) => ledger.equity({ book: liveBook, from: next })).pipe(
+      Effect.mapError((e) => CliFailure.failed(`cannot read the ledger: ${e.message}`))
+    )
+    return rows.find((row) => accounts.includes(row.account))
   })
 
 /**
