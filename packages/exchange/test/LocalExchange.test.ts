@@ -714,7 +714,8 @@ describe("LocalExchange", () => {
     it.effect("rejects a moment before the account's; on a day without a session the market is closed and orders queue", () =>
       withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
-          yield* broker.getAccount
+          // an account holds its moment once it has had an order (one only looked at holds none)
+          yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 1 }))
           yield* closeDay
           yield* broker.getAccount
           yield* setDay(D3)
