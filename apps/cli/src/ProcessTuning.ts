@@ -21,10 +21,10 @@
  *   generation to 64 MB and the old one far past its live data (~40 MB): ~500 MB peak RSS over the full range.
  *   It starts with `SLOW_OLD_GROWTH` and holds the young generation at the size loading left (32 MB) once its loop
  *   starts: 230–260 MB over the full range, where V8's defaults peak at ~445 MB. That memory costs time: V8's
- *   defaults ran the full range ×1.14–1.42 faster (`pnpm bench backtest`, two runs each, two rounds; 2,000 sessions: the held
- *   young generation ~15 %, the slow old growth ~8 %; growth at most 20 % with an unheld young generation: ~320 MB
- *   and no faster). Held from the start instead (2 MB), the premature promotions cost ~25 % more CPU and the old
- *   generation grew anyway (~330–390 MB). `pnpm bench backtest` measures `on` both ways.
+ *   defaults ran the full range ×1.14–1.42 faster (`pnpm bench backtest`, two runs each, two rounds; 2,000
+ *   sessions: the held young generation ~15 %, the slow old growth ~8 %; growth at most 20 % with an unheld young
+ *   generation: ~320 MB and no faster). Held from the start instead (2 MB), the premature promotions cost ~25 %
+ *   more CPU and the old generation grew anyway (~330–390 MB). `pnpm bench backtest` measures `on` both ways.
  *
  * @since 0.1.0
  */
