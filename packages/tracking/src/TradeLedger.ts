@@ -131,7 +131,8 @@ const renamedRows = <S extends Schema.Struct<Schema.Struct.Fields>, const R exte
   const encode = Schema.encodeEffect(Schema.Array(row))
   const isValid = RowGuard.make(schema)
   const columns = Object.keys(schema.fields).map((key) => [key, (renames as Record<string, string | undefined>)[key] ?? key] as const)
-  // the same columns as the encoder's (a test compares the two): a row of `row`'s encoded type
+  // the same columns as the encoder's, in its order (the ledger's read-back tests check what is stored): a row of
+  // `row`'s encoded type
   const rename = (item: S["Type"]) => {
     const out: Record<string, unknown> = {}
     for (const [key, column] of columns) out[column] = (item as Record<string, unknown>)[key]
