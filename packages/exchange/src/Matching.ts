@@ -156,17 +156,17 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
       if (row === undefined) return yield* reject(account, "ServerError", "the account was not created")
     }
     const current: SessionPoint = { session: row.last_session, phase: row.phase }
-    // an account without an order holds no point in time (looking at it moved it): any moment may move it back
-    if (pointBefore(target, current) && !(yield* ledger.hasOrders(account))) {
+    if (pointBefore(target, current)) {
+      if (yield* ledger.hasOrders(account)) {
+        return yield* reject(
+          account,
+          "InvalidRequest",
+          `the local exchange is at ${describePoint(current)}; cannot trade ${describePoint(target)}`
+        )
+      }
+      // an account without an order holds no point in time (looking at it moved it): any moment may move it back
       yield* ledger.setPoint(account, target, row.cash)
       return { ...row, last_session: target.session, phase: target.phase }
-    }
-    if (pointBefore(target, current)) {
-      return yield* reject(
-        account,
-        "InvalidRequest",
-        `the local exchange is at ${describePoint(current)}; cannot trade ${describePoint(target)}`
-      )
     }
     if (!pointBefore(current, target)) return row
     const book: Book = { account, cash: row.cash }
