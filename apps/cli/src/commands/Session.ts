@@ -92,11 +92,10 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
 /** The first of `accounts` the live book of the ledger holds a snapshot of at a session after `day`, if any. */
 const recordedAfter = (day: TradingDay, accounts: ReadonlyArray<AccountId>) =>
   Effect.gen(function*() {
-    const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10) as TradingDay
-    const rows = yield* TradeLedger.use((ledger) => ledger.equity({ book: liveBook, from: next })).pipe(
+    const rows = yield* TradeLedger.use((ledger) => ledger.equity({ book: liveBook, from: day })).pipe(
       Effect.mapError((e) => CliFailure.failed(`cannot read the ledger: ${e.message}`))
     )
-    return rows.find((row) => accounts.includes(row.account))
+    return rows.find((row) => row.session > day && accounts.includes(row.account))
   })
 
 /**
