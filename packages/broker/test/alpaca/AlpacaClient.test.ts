@@ -1,4 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { Cause, Effect, Exit, Redacted } from "effect"
 import { AccountId, defaultAccountSettings } from "@council/domain"
 import type { BrokerError, BrokerErrorReason } from "../../src/Broker.ts"
@@ -121,6 +123,41 @@ describe("AlpacaClient", () => {
         assert.notInclude(text, fake.keyId)
       }
     }))
+
+  it.live("stops reading an answer past 16 MB: the request fails naming the size, the server's stream is cut off", () =>
+    Effect.gen(function*() {
+      const sent: Array<number> = []
+      const server = createServer((_, res) => {
+        const chunk = Buffer.alloc(1 << 20, 0x20)
+        let bytes = 0
+        sent.push(0)
+        const at = sent.length - 1
+        res.writeHead(200, { "content-type": "application/json" })
+        const pump = () => {
+          while (bytes < 256 << 20 && !res.destroyed) {
+            bytes += chunk.length
+            sent[at] = bytes
+            if (!res.write(chunk)) return void res.once("drain", pump)
+          }
+          res.end()
+        }
+        res.on("error", () => {})
+        pump()
+      })
+      yield* Effect.acquireRelease(
+        Effect.callback<void>((resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void))),
+        () => Effect.sync(() => server.close(() => {}))
+      )
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const client = yield* clientFor({ url, keyId: "PKHUGEANSWER00000000", secretKey: "huge-answer-secret-0000000000000000000000" }, {
+        ...noRetry,
+        timeout: "20 seconds"
+      })
+      const error = yield* Effect.flip(client.getAccount)
+      assert.include(error.message, "GET /v2/account: DecodeError (answer larger than 16 MB)")
+      assert.strictEqual(sent.length, 1)
+      assert.isBelow(sent[0]!, 64 << 20, "the server was cut off long before its 256 MB")
+    }).pipe(Effect.scoped))
 
   it.live("waits until X-Ratelimit-Reset after a 429, then succeeds", () =>
     Effect.gen(function*() {
