@@ -1,6 +1,4 @@
 import { assert, describe, it } from "@effect/vitest"
-import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
 import { Clock, Duration, Effect, Fiber, Layer, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { FetchHttpClient } from "effect/http"
@@ -8,6 +6,7 @@ import { AccountId } from "@council/domain"
 import { LlmBudget, Models, type Prices, SpendLedger } from "@council/llm"
 import { AnthropicMessages, Ask, OpenAiChat, PitchPrompt, ProviderErrors } from "@council/llm/live"
 import * as AiError from "effect/ai/AiError"
+import { floodServer } from "../../broker/test/FloodServer.ts"
 import { answerWith, errorWith, type FakeProvider, fakeProvider, type FakeRequest, until, validAnswer, waitFor } from "./FakeProvider.ts"
 import { path, snapshotOf } from "./snapshots.ts"
 
@@ -195,32 +194,15 @@ describe("failures", () => {
 
   it.effect("an answer past 16 MB is not read to its end: the connection is cut, the PM abstains naming the size", () =>
     Effect.gen(function*() {
-      let sent = 0
-      const server = createServer((_, res) => {
-        const chunk = Buffer.alloc(1 << 20, 0x20)
-        res.writeHead(200, { "content-type": "application/json" })
-        const pump = () => {
-          while (sent < 256 << 20 && !res.destroyed) {
-            sent += chunk.length
-            if (!res.write(chunk)) return void res.once("drain", pump)
-          }
-          res.end()
-        }
-        res.on("error", () => {})
-        pump()
-      })
-      yield* Effect.acquireRelease(
-        Effect.callback<void>((resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void))),
-        () => Effect.sync(() => server.close(() => {}))
-      )
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const { sent, url } = yield* floodServer
       const spec: Models.ModelSpec = { provider: "openai", id: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: "low" }
       const lm = yield* OpenAiChat.make({ provider: "openai", baseUrl: url, apiKey: Redacted.make(KEY), model: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: "low" })
       const noRetry = { times: 0, base: "1 second", cap: "1 second", maxRetryAfter: "1 second" } as const
       const answer = yield* Ask.ask(Ask.roleModel(spec, lm, { timeout: "10 seconds", deadline: "1 minute", retry: noRetry }), question)
       assert.strictEqual(answer.failure?.reason, "Network")
       assert.strictEqual(answer.failure?.message, "openai: DecodeError (answer larger than 16 MB)")
-      assert.isBelow(sent, 64 << 20, "the provider was cut off long before its 256 MB")
+      assert.strictEqual(sent.length, 1)
+      assert.isBelow(sent[0]!, 64 << 20, "the provider was cut off long before its 256 MB")
     }).pipe(Effect.scoped, Effect.provide(env)))
 
   it.effect("malformed JSON gets one corrective turn quoting the error, then validates", () =>

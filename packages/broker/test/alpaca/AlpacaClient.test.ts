@@ -1,11 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
 import { Cause, Effect, Exit, Redacted } from "effect"
 import { AccountId, defaultAccountSettings } from "@council/domain"
 import type { BrokerError, BrokerErrorReason } from "../../src/Broker.ts"
 import * as AlpacaClient from "../../src/alpaca/AlpacaClient.ts"
 import { toWireOrderRequest } from "../../src/alpaca/AlpacaWire.ts"
+import { floodServer } from "../FloodServer.ts"
 import { type FaultKind, startFakeAlpaca } from "./FakeAlpaca.ts"
 import { captureLogs, clientFor, intent } from "./fixtures.ts"
 
@@ -126,29 +125,7 @@ describe("AlpacaClient", () => {
 
   it.live("stops reading an answer past 16 MB: the request fails naming the size, the server's stream is cut off", () =>
     Effect.gen(function*() {
-      const sent: Array<number> = []
-      const server = createServer((_, res) => {
-        const chunk = Buffer.alloc(1 << 20, 0x20)
-        let bytes = 0
-        sent.push(0)
-        const at = sent.length - 1
-        res.writeHead(200, { "content-type": "application/json" })
-        const pump = () => {
-          while (bytes < 256 << 20 && !res.destroyed) {
-            bytes += chunk.length
-            sent[at] = bytes
-            if (!res.write(chunk)) return void res.once("drain", pump)
-          }
-          res.end()
-        }
-        res.on("error", () => {})
-        pump()
-      })
-      yield* Effect.acquireRelease(
-        Effect.callback<void>((resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void))),
-        () => Effect.sync(() => server.close(() => {}))
-      )
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const { sent, url } = yield* floodServer
       const client = yield* clientFor({ url, keyId: "PKHUGEANSWER00000000", secretKey: "huge-answer-secret-0000000000000000000000" }, {
         ...noRetry,
         timeout: "20 seconds"
