@@ -384,4 +384,10 @@ describe("ProviderErrors", () => {
       assert.strictEqual(classified.retryable, retryable, `${status} ${JSON.stringify(body)}`)
     }
   })
+
+  it("says a provider's message on one line of at most 200 characters, however long it is", () => {
+    const body = { error: { type: "invalid_request_error", message: `too long\n\n${"z".repeat(1 << 20)}` } }
+    const error = AiError.make({ module: "t", method: "t", reason: ProviderErrors.reasonOf("openai", failure(400, body), KEY, now) })
+    assert.strictEqual(ProviderErrors.classify(error).message, `openai answered 400 (invalid_request_error: too long ${"z".repeat(191)})`)
+  })
 })

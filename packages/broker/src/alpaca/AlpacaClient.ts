@@ -207,11 +207,15 @@ const bodyDecoder = <S extends Schema.Top & { readonly DecodingServices: never }
   return decoder
 }
 
-const errorMessage = (text: string): string => {
+/**
+ * An error answer's message (its JSON `message`, else its text) on one line of at most 200 characters, the key id
+ * and secret scrubbed first: cut before, a secret across the cut would leave its first characters.
+ */
+const errorMessage = (text: string, credentials: BrokerCredentials): string => {
   const body = decodeErrorBody(text)
-  if (body._tag === "Some" && body.value.message !== undefined) return body.value.message
-  const trimmed = text.trim()
-  return trimmed.length > 200 ? `${trimmed.slice(0, 200)}…` : trimmed
+  const message = body._tag === "Some" && body.value.message !== undefined ? body.value.message : text
+  const line = scrubCredentials(message, credentials).replace(/\s+/g, " ").trim()
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line
 }
 
 const describe = (error: HttpClientError.HttpClientError): string => {
@@ -337,7 +341,7 @@ export const make = Effect.fnUntraced(function*(
       Effect.tap(observeRateLimit),
       Effect.flatMap((response) => {
         if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
-        const message = scrubCredentials(errorMessage(response.text), credentials) || `HTTP ${response.status}`
+        const message = errorMessage(response.text, credentials) || `HTTP ${response.status}`
         const reason = errorReason(response.status, message)
         const reset = Number(response.headers["x-ratelimit-reset"])
         return Effect.fail(

@@ -123,6 +123,18 @@ describe("AlpacaClient", () => {
       }
     }))
 
+  it.live("an error answer's message is one line of at most 200 characters, and no secret is cut in two by it", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const client = yield* clientFor(fake, noRetry)
+      fake.inject("GET", "/v2/account", { _tag: "Status", status: 502, body: `${"x".repeat(190)} ${fake.secretKey} rest` })
+      fake.inject("GET", "/v2/clock", { _tag: "Status", status: 403, body: JSON.stringify({ code: 40310000, message: `refused\n${"y".repeat(1 << 20)}` }) })
+      const [cut, long] = yield* Effect.all([Effect.flip(client.getAccount), Effect.flip(client.getClock)])
+      assert.strictEqual(cut.message, `GET /v2/account: 502 ${"x".repeat(190)} [REDACTED…`)
+      assert.notInclude(cut.message, fake.secretKey.slice(0, 4))
+      assert.strictEqual(long.message, `GET /v2/clock: 403 refused ${"y".repeat(192)}…`)
+    }))
+
   it.live("stops reading an answer past 16 MB: the request fails naming the size, the server's stream is cut off", () =>
     Effect.gen(function*() {
       const { sent, url } = yield* floodServer
