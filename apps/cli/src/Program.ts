@@ -17,6 +17,7 @@ import * as CliOutput from "effect/cli/CliOutput"
 import { main } from "./Cli.ts"
 import { CliFailure } from "./CliFailure.ts"
 import * as CliServices from "./CliServices.ts"
+import { printable, printableConsole } from "./TerminalText.ts"
 import * as Tracing from "./Tracing.ts"
 
 /** Bad invocations print one line naming the problem instead of the whole help page. */
@@ -62,8 +63,13 @@ export interface Outcome {
   readonly line?: string
 }
 
-/** The exit code and error line of a command's exit. */
+/** The exit code and error line (`printable`: it may quote a broker's or a provider's message) of a command's exit. */
 export const outcome = (exit: Exit.Exit<unknown, unknown>): Outcome => {
+  const { code, line } = outcomeOf(exit)
+  return line === undefined ? { code } : { code, line: printable(line) }
+}
+
+const outcomeOf = (exit: Exit.Exit<unknown, unknown>): Outcome => {
   if (Exit.isSuccess(exit)) return { code: 0 }
   const cause = exit.cause
   const error = Cause.findErrorOption(cause)
@@ -93,8 +99,9 @@ const wizardWithoutTerminal = (argv: ReadonlyArray<string>) => {
 }
 
 /**
- * One command, with stdout for results only: every log line (retries, warnings) goes to stderr. Its spans are
- * exported when `OTEL_EXPORTER_OTLP_ENDPOINT` says where (`Tracing`), and flushed before it returns.
+ * One command, with stdout for results only: every log line (retries, warnings) goes to stderr, and no line
+ * carries a control sequence from outside (`TerminalText`). Its spans are exported when
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` says where (`Tracing`), and flushed before it returns.
  */
 export const run = (argv: ReadonlyArray<string>) =>
   (wizardWithoutTerminal(argv)
@@ -102,5 +109,6 @@ export const run = (argv: ReadonlyArray<string>) =>
     : main(argv)).pipe(
     Effect.provide(Tracing.layer),
     Effect.provideService(Logger.LogToStderr, true),
-    Effect.provide(Layer.mergeAll(CliServices.layer, Presenter))
+    Effect.provide(Layer.mergeAll(CliServices.layer, Presenter)),
+    (command) => Console.consoleWith((console) => Effect.provideService(command, Console.Console, printableConsole(console)))
   )

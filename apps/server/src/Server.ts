@@ -16,9 +16,11 @@
  */
 import { createServer } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as ByteSize from "effect/ByteSize"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
+import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { MonitorApi } from "@council/api"
@@ -64,11 +66,16 @@ export const routes = (settings: Settings) => {
   )
 }
 
+/** The most of a request body read: every mutation's body is a small JSON object (a backtest's, with its accounts). */
+export const MAX_BODY = ByteSize.kibibytes(64)
+
 /**
  * The server listening on `host:port` (port 0: any free port; read it from `HttpServer`'s address); on a loopback
- * `host`, requests addressed to any other name are refused (`HostCheck`: DNS rebinding).
+ * `host`, requests addressed to any other name are refused (`HostCheck`: DNS rebinding). A request body is read
+ * up to `MAX_BODY`, so no client can fill the server's memory.
  */
 export const layer = (options: Options) =>
   HttpRouter.serve(Layer.merge(routes(options), HostCheck.layer(options.host)), { disableLogger: true, disableListenLog: true }).pipe(
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host: options.host }))
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host: options.host })),
+    Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize)(MAX_BODY))
   )

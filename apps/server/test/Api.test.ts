@@ -303,6 +303,18 @@ describe("monitor API", () => {
     assert.strictEqual(approve.status, 401)
   })
 
+  it("reads no request body past 64 KiB: with the token a larger one is a 413 saying so, without it a 401 as any", async () => {
+    const huge = { account: "NOPE", pad: "x".repeat(4 << 20) }
+    for (const token of [TOKEN, undefined]) {
+      const res = await post(guarded, "/api/close-all", huge, token)
+      assert.deepStrictEqual(res, token === undefined
+        ? { status: 401, body: { _tag: "Unauthorized", message: "missing or wrong bearer token (Authorization: Bearer $COUNCIL_API_TOKEN)" } }
+        : { status: 413, body: { _tag: "BadRequest", message: "request body: larger than the server reads (64 KiB)" } })
+    }
+    const small = await post(guarded, "/api/close-all", { account: "NOPE" }, TOKEN)
+    assert.deepStrictEqual([small.status, small.body._tag], [400, "BadRequest"])
+  })
+
   it("with the token: approve refuses a run that is not awaiting approval, close-all closes every position", async () => {
     const approve = await post(guarded, `/api/runs/${home.runId}/approve`, {}, TOKEN)
     assert.deepStrictEqual([approve.status, approve.body._tag], [400, "BadRequest"])

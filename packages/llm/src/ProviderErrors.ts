@@ -108,7 +108,9 @@ export const reasonOf = (
   nowMs: number
 ): AiError.AiErrorReason => {
   const body = parseErrorBody(failure.body)
-  const raw = body.message ?? failure.body.trim().slice(0, 200)
+  // one line, bounded: a provider's message can be any size (the body is read up to 16 MB); the key is already
+  // scrubbed from the body, so the cut cannot leave part of it
+  const raw = (body.message ?? failure.body).replace(/\s+/g, " ").trim().slice(0, 200)
   const detail = [body.code ?? body.type ?? body.status, raw].filter((s) => s !== undefined && s !== "").join(": ")
   const description = scrub(`${provider} answered ${failure.status}${detail === "" ? "" : ` (${detail})`}`, secret)
   const tags = `${body.code ?? ""} ${body.type ?? ""} ${body.status ?? ""}`.toLowerCase()

@@ -6,6 +6,7 @@ import { AccountId } from "@council/domain"
 import { LlmBudget, Models, type Prices, SpendLedger } from "@council/llm"
 import { AnthropicMessages, Ask, OpenAiChat, PitchPrompt, ProviderErrors } from "@council/llm/live"
 import * as AiError from "effect/ai/AiError"
+import { floodServer } from "../../broker/test/FloodServer.ts"
 import { answerWith, errorWith, type FakeProvider, fakeProvider, type FakeRequest, until, validAnswer, waitFor } from "./FakeProvider.ts"
 import { path, snapshotOf } from "./snapshots.ts"
 
@@ -191,6 +192,19 @@ describe("failures", () => {
       assert.deepStrictEqual([answer.exchanges[0]!.costUsd, answer.exchanges[0]!.costEstimated], [0, false])
     }).pipe(Effect.provide(env)))
 
+  it.effect("an answer past 16 MB is not read to its end: the connection is cut, the PM abstains naming the size", () =>
+    Effect.gen(function*() {
+      const { sent, url } = yield* floodServer
+      const spec: Models.ModelSpec = { provider: "openai", id: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: "low" }
+      const lm = yield* OpenAiChat.make({ provider: "openai", baseUrl: url, apiKey: Redacted.make(KEY), model: "gpt-5.4", maxOutputTokens: 500, reasoningEffort: "low" })
+      const noRetry = { times: 0, base: "1 second", cap: "1 second", maxRetryAfter: "1 second" } as const
+      const answer = yield* Ask.ask(Ask.roleModel(spec, lm, { timeout: "10 seconds", deadline: "1 minute", retry: noRetry }), question)
+      assert.strictEqual(answer.failure?.reason, "Network")
+      assert.strictEqual(answer.failure?.message, "openai: DecodeError (answer larger than 16 MB)")
+      assert.strictEqual(sent.length, 1)
+      assert.isBelow(sent[0]!, 64 << 20, "the provider was cut off long before its 256 MB")
+    }).pipe(Effect.scoped, Effect.provide(env)))
+
   it.effect("malformed JSON gets one corrective turn quoting the error, then validates", () =>
     Effect.gen(function*() {
       const fake = yield* fakeProvider((r) => (r.nth === 0 ? answerWith(r, '{"symbol": "GLD", "direction": ') : undefined))
@@ -369,5 +383,11 @@ describe("ProviderErrors", () => {
       assert.strictEqual(classified.reason, reason, `${status} ${JSON.stringify(body)}`)
       assert.strictEqual(classified.retryable, retryable, `${status} ${JSON.stringify(body)}`)
     }
+  })
+
+  it("says a provider's message on one line of at most 200 characters, however long it is", () => {
+    const body = { error: { type: "invalid_request_error", message: `too long\n\n${"z".repeat(1 << 20)}` } }
+    const error = AiError.make({ module: "t", method: "t", reason: ProviderErrors.reasonOf("openai", failure(400, body), KEY, now) })
+    assert.strictEqual(ProviderErrors.classify(error).message, `openai answered 400 (invalid_request_error: too long ${"z".repeat(191)})`)
   })
 })

@@ -6,8 +6,11 @@
  *
  * **Gotchas**
  * - A cached copy is keyed by the CSV's path, size and modification time: editing a file (or replacing the
- *   directory) parses it again. The copies live in `$TMPDIR/council-bars-cache` (beside Node's compile cache);
+ *   directory) parses it again. The copies live in `$TMPDIR/council-bars-cache-<uid>` (beside Node's compile cache);
  *   `COUNCIL_BARS_CACHE=off` turns the cache off.
+ * - The directory is used only when it is this user's alone (made here with mode 0700, or found owned by this user
+ *   and writable by nobody else): in a shared `/tmp` another user could make it first, then feed every run its own
+ *   bars, or plant a symbolic link where a copy is about to be written. Otherwise the CSVs are parsed every time.
  * - Only what parsed cleanly is cached, and the index still validates every series as it does for a parsed file.
  *   A cached copy that is unreadable or the wrong length is ignored; failing to write one is not an error.
  * - Format (version 1): 5 × n float64 (open, high, low, close, volume), then n dates of 10 ASCII characters.
@@ -15,13 +18,32 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
+import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { SeriesInput } from "./BarIndex.ts"
 
-const directory = join(tmpdir(), "council-bars-cache")
+const directory = join(tmpdir(), `council-bars-cache-${process.getuid?.() ?? "user"}`)
 const enabled = process.env["COUNCIL_BARS_CACHE"]?.trim() !== "off"
+
+let trusted: boolean | undefined
+
+/** Whether the cache's directory is this user's alone (made now if missing); asked once per process. */
+const ours = (): boolean => {
+  if (trusted !== undefined) return trusted
+  try {
+    mkdirSync(directory, { mode: 0o700 })
+  } catch {
+    // there already, or it cannot be made: the checks below decide
+  }
+  try {
+    const stat = lstatSync(directory)
+    trusted = stat.isDirectory() && stat.uid === (process.getuid?.() ?? stat.uid) && (stat.mode & 0o022) === 0
+  } catch {
+    trusted = false
+  }
+  return trusted
+}
 const DATE_LENGTH = 10
 const FIELDS = ["open", "high", "low", "close", "volume"] as const
 
@@ -38,7 +60,7 @@ const fileOf = (path: string): string | undefined => {
 
 /** The series parsed earlier from the CSV at `path`, if it is cached and unchanged since. */
 export const read = (symbol: string, path: string): SeriesInput | undefined => {
-  const file = enabled ? fileOf(path) : undefined
+  const file = enabled && ours() ? fileOf(path) : undefined
   if (file === undefined) return undefined
   let bytes: Buffer
   try {
@@ -58,14 +80,13 @@ export const read = (symbol: string, path: string): SeriesInput | undefined => {
 
 /** Keeps a cleanly parsed series of the CSV at `path` for the next start. */
 export const write = (path: string, series: SeriesInput) => {
-  const file = enabled ? fileOf(path) : undefined
+  const file = enabled && ours() ? fileOf(path) : undefined
   const n = series.dates.length
   if (file === undefined || n === 0 || series.dates.some((d) => d.length !== DATE_LENGTH)) return
   const numbers = new Float64Array(FIELDS.length * n)
   FIELDS.forEach((field, c) => numbers.set(Array.from(series[field]), c * n))
   const bytes = Buffer.concat([Buffer.from(numbers.buffer), Buffer.from(series.dates.join(""), "latin1")])
   try {
-    mkdirSync(directory, { recursive: true })
     const temporary = `${file}.${process.pid}.tmp`
     writeFileSync(temporary, bytes)
     renameSync(temporary, file)

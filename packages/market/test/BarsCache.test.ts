@@ -1,4 +1,6 @@
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { createHash } from "node:crypto"
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -30,4 +32,39 @@ describe("BarsCache", () => {
       assert.deepStrictEqual(yield* closes(directory), [30, 31])
       rmSync(directory, { recursive: true, force: true })
     }))
+
+  it("reads no copy from a cache directory others can write (a shared /tmp): the CSV's own bars, not planted ones", () => {
+    const directory = mkdtempSync(join(tmpdir(), "council-bars-"))
+    const temporary = mkdtempSync(join(tmpdir(), "council-tmpdir-"))
+    try {
+      const file = join(directory, "SPY.csv")
+      writeFileSync(file, csv(10))
+      const stat = statSync(file)
+      const key = createHash("sha1").update(`v1\0${file}\0${stat.size}\0${stat.mtimeMs}`).digest("hex")
+      const planted = Buffer.concat([
+        Buffer.from(new Float64Array([10, 10, 11, 11, 9, 9, 666, 667, 100, 200]).buffer),
+        Buffer.from("2026-06-052026-06-08", "latin1")
+      ])
+      for (const name of ["council-bars-cache", `council-bars-cache-${process.getuid?.() ?? "user"}`]) {
+        mkdirSync(join(temporary, name))
+        chmodSync(join(temporary, name), 0o777)
+        writeFileSync(join(temporary, name, `${key}.bin`), planted)
+      }
+      const program = `import * as Effect from "effect/Effect"
+        import { Ticker, TradingDay } from "@council/domain"
+        import { LocalBars } from "@council/market"
+        const bars = await Effect.runPromise(Effect.flatMap(LocalBars.load({ directory: ${JSON.stringify(directory)} }), (m) =>
+          m.bars({ symbol: Ticker.make("SPY"), asOf: TradingDay.make("2026-06-08"), lookback: 2 })))
+        console.log(JSON.stringify(bars.map((b) => b.close)))`
+      const out = execFileSync(process.execPath, ["--input-type=module", "-e", program], {
+        cwd: join(import.meta.dirname, ".."),
+        env: { ...process.env, TMPDIR: temporary },
+        encoding: "utf8"
+      })
+      assert.deepStrictEqual(JSON.parse(out), [10, 11])
+    } finally {
+      rmSync(directory, { recursive: true, force: true })
+      rmSync(temporary, { recursive: true, force: true })
+    }
+  })
 })

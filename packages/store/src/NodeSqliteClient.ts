@@ -56,12 +56,14 @@ export interface Config {
 /**
  * Creates `dir` and its missing parents one level at a time: bounded by the path's depth, unlike
  * `mkdirSync(…, { recursive: true })`, which spins forever where a directory cannot be made (under `/proc`).
+ * Each is made for its owner alone (0700): the databases in it hold the local exchange's key secrets, the runs'
+ * prompts and answers, and the accounts' books. A directory that exists keeps its permissions.
  * Throws the first `mkdir` error.
  */
 export const ensureDirectory = (dir: string): void => {
   const missing: Array<string> = []
   for (let at = dir; !existsSync(at) && dirname(at) !== at; at = dirname(at)) missing.unshift(at)
-  for (const level of missing) mkdirSync(level)
+  for (const level of missing) mkdirSync(level, { mode: 0o700 })
 }
 
 const toSqlError = (operation: string) => (cause: unknown): SqlError.SqlError => {

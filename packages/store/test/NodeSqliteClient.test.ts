@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs"
 import { DatabaseSync } from "node:sqlite"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -26,6 +26,19 @@ const failure = <A>(exit: Exit.Exit<A, unknown>): unknown => {
 }
 
 describe("NodeSqliteClient", () => {
+  it.effect("creates the missing directories for their owner alone: the store holds the local exchange's key secrets", () => {
+    const filename = tempFile("home", "backtests", "db.sqlite")
+    const home = join(filename, "..", "..")
+    return withClient(
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* sql`CREATE TABLE t (secret TEXT)`
+        for (const dir of [home, join(home, "backtests")]) assert.strictEqual(statSync(dir).mode & 0o777, 0o700, dir)
+      }),
+      filename
+    )
+  })
+
   it.effect("creates the parent directory and sets the pragmas", () => {
     const filename = tempFile("nested", "deeper", "db.sqlite")
     return withClient(

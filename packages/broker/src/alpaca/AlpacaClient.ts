@@ -32,10 +32,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
-import type * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type { AccountConfig, AccountId, BrokerCredentials } from "@council/domain"
 import { BrokerError } from "../Broker.ts"
 import * as LiveGuard from "../LiveGuard.ts"
@@ -158,6 +160,33 @@ interface RawResponse {
   readonly text: string
 }
 
+/** The most of an answer read: Alpaca's largest (a page of 500 orders with their legs) is a few MB. */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
+
+/**
+ * The answer's text, read until it passes `MAX_ANSWER_BYTES`: then the connection is dropped and the request
+ * fails (`DecodeError`), so a broken or hostile server cannot fill the memory however fast it sends. No body (a
+ * 204) is the empty text.
+ */
+const boundedText = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<string, HttpClientError.HttpClientError> =>
+  Effect.suspend(() => {
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    return response.stream.pipe(
+      Stream.runForEach((chunk) => {
+        size += chunk.byteLength
+        chunks.push(chunk)
+        return size <= MAX_ANSWER_BYTES ? Effect.void : Effect.fail(
+          new HttpClientError.HttpClientError({
+            reason: new HttpClientError.DecodeError({ request: response.request, response, description: `answer larger than ${MAX_ANSWER_BYTES / 1048576} MB` })
+          })
+        )
+      }),
+      Effect.catchReason("HttpClientError", "EmptyBodyError", () => Effect.void),
+      Effect.map(() => Buffer.concat(chunks).toString("utf8"))
+    )
+  })
+
 const decodeErrorBody = Schema.decodeUnknownOption(Schema.fromJsonString(WireError))
 
 type JsonBodyDecoder = (text: string) => Effect.Effect<unknown, Schema.SchemaError>
@@ -178,11 +207,15 @@ const bodyDecoder = <S extends Schema.Top & { readonly DecodingServices: never }
   return decoder
 }
 
-const errorMessage = (text: string): string => {
+/**
+ * An error answer's message (its JSON `message`, else its text) on one line of at most 200 characters, the key id
+ * and secret scrubbed first: cut before, a secret across the cut would leave its first characters.
+ */
+const errorMessage = (text: string, credentials: BrokerCredentials): string => {
   const body = decodeErrorBody(text)
-  if (body._tag === "Some" && body.value.message !== undefined) return body.value.message
-  const trimmed = text.trim()
-  return trimmed.length > 200 ? `${trimmed.slice(0, 200)}…` : trimmed
+  const message = body._tag === "Some" && body.value.message !== undefined ? body.value.message : text
+  const line = scrubCredentials(message, credentials).replace(/\s+/g, " ").trim()
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line
 }
 
 const describe = (error: HttpClientError.HttpClientError): string => {
@@ -299,7 +332,7 @@ export const make = Effect.fnUntraced(function*(
     const httpRequest = request.body === undefined ? base : HttpClientRequest.bodyJsonUnsafe(base, request.body)
     const attempt = http.execute(httpRequest).pipe(
       Effect.flatMap((response) =>
-        Effect.map(response.text, (text): RawResponse => ({ status: response.status, headers: response.headers, text }))
+        Effect.map(boundedText(response), (text): RawResponse => ({ status: response.status, headers: response.headers, text }))
       ),
       within(timeoutMillis, () => fail("Unavailable", `${what}: timed out after ${Duration.format(timeout)}`)),
       Effect.catchTag("HttpClientError", (error) =>
@@ -308,7 +341,7 @@ export const make = Effect.fnUntraced(function*(
       Effect.tap(observeRateLimit),
       Effect.flatMap((response) => {
         if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
-        const message = scrubCredentials(errorMessage(response.text), credentials) || `HTTP ${response.status}`
+        const message = errorMessage(response.text, credentials) || `HTTP ${response.status}`
         const reason = errorReason(response.status, message)
         const reset = Number(response.headers["x-ratelimit-reset"])
         return Effect.fail(

@@ -4,6 +4,7 @@ import { AccountId, defaultAccountSettings } from "@council/domain"
 import type { BrokerError, BrokerErrorReason } from "../../src/Broker.ts"
 import * as AlpacaClient from "../../src/alpaca/AlpacaClient.ts"
 import { toWireOrderRequest } from "../../src/alpaca/AlpacaWire.ts"
+import { floodServer } from "../FloodServer.ts"
 import { type FaultKind, startFakeAlpaca } from "./FakeAlpaca.ts"
 import { captureLogs, clientFor, intent } from "./fixtures.ts"
 
@@ -121,6 +122,31 @@ describe("AlpacaClient", () => {
         assert.notInclude(text, fake.keyId)
       }
     }))
+
+  it.live("an error answer's message is one line of at most 200 characters, and no secret is cut in two by it", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const client = yield* clientFor(fake, noRetry)
+      fake.inject("GET", "/v2/account", { _tag: "Status", status: 502, body: `${"x".repeat(190)} ${fake.secretKey} rest` })
+      fake.inject("GET", "/v2/clock", { _tag: "Status", status: 403, body: JSON.stringify({ code: 40310000, message: `refused\n${"y".repeat(1 << 20)}` }) })
+      const [cut, long] = yield* Effect.all([Effect.flip(client.getAccount), Effect.flip(client.getClock)])
+      assert.strictEqual(cut.message, `GET /v2/account: 502 ${"x".repeat(190)} [REDACTED…`)
+      assert.notInclude(cut.message, fake.secretKey.slice(0, 4))
+      assert.strictEqual(long.message, `GET /v2/clock: 403 refused ${"y".repeat(192)}…`)
+    }))
+
+  it.live("stops reading an answer past 16 MB: the request fails naming the size, the server's stream is cut off", () =>
+    Effect.gen(function*() {
+      const { sent, url } = yield* floodServer
+      const client = yield* clientFor({ url, keyId: "PKHUGEANSWER00000000", secretKey: "huge-answer-secret-0000000000000000000000" }, {
+        ...noRetry,
+        timeout: "20 seconds"
+      })
+      const error = yield* Effect.flip(client.getAccount)
+      assert.include(error.message, "GET /v2/account: DecodeError (answer larger than 16 MB)")
+      assert.strictEqual(sent.length, 1)
+      assert.isBelow(sent[0]!, 64 << 20, "the server was cut off long before its 256 MB")
+    }).pipe(Effect.scoped))
 
   it.live("waits until X-Ratelimit-Reset after a 429, then succeeds", () =>
     Effect.gen(function*() {

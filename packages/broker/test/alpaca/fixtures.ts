@@ -7,7 +7,10 @@ import type { FakeAlpaca } from "./FakeAlpaca.ts"
 
 export const ACCOUNT = AccountId.make("CLAUDE")
 
-export const accountFor = (fake: FakeAlpaca, secretKey = fake.secretKey): AccountConfig => ({
+/** Where a client goes: the fake server, or any server on 127.0.0.1 with a key pair. */
+export type Endpoint = Pick<FakeAlpaca, "url" | "keyId" | "secretKey">
+
+export const accountFor = (fake: Endpoint, secretKey = fake.secretKey): AccountConfig => ({
   id: ACCOUNT,
   mode: "PAPER",
   baseUrl: fake.url,
@@ -27,7 +30,7 @@ export const guarded = (config: AccountConfig): Effect.Effect<AlpacaClient.Alpac
   )
 
 /** A client on the fake server, fast retries, no limiter in the way unless asked. */
-export const clientFor = (fake: FakeAlpaca, options: AlpacaClient.AlpacaClientOptions = {}, secretKey?: string) =>
+export const clientFor = (fake: Endpoint, options: AlpacaClient.AlpacaClientOptions = {}, secretKey?: string) =>
   guarded(accountFor(fake, secretKey)).pipe(
     Effect.flatMap((account) =>
       AlpacaClient.make(account, {

@@ -1,0 +1,75 @@
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { answerWith, errorWith, type FakeProvider, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
+import { printable } from "../src/TerminalText.ts"
+import { cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
+
+const HOSTILE = "\u001b]0;PWNED\u0007\u001b[2J\u001b[8mHIDDEN\u001b[0m\rOVER \u001b]8;;http://evil.example/\u0007link\u001b]8;;\u0007 \u202eLLES\u202c \u009b2J"
+
+const KEYS = {
+  OPENAI_API_KEY: "sk-term-openai-0c1d2e3f",
+  GEMINI_API_KEY: "gm-term-gemini-4a5b6c7d",
+  ANTHROPIC_API_KEY: "ant-term-anthropic-8e9f0a1b",
+  GROQ_API_KEY: "gsk-term-groq-2c3d4e5f",
+  DEEPSEEK_API_KEY: "ds-term-deepseek-6a7b8c9d"
+}
+
+const respond = (r: FakeRequest) => {
+  if (r.kind === "pitch" && r.model.startsWith("gpt")) {
+    return answerWith(r, JSON.stringify({ ...validAnswer(r), thesis: [`thesis ${HOSTILE}`], invalidation: `invalidation ${HOSTILE}` }))
+  }
+  if (r.kind === "pitch" && r.wire === "anthropic") return errorWith(r, 400, "invalid_request_error", `refused ${HOSTILE}`)
+  if (r.kind === "chairman") return answerWith(r, JSON.stringify({ ...validAnswer(r), rationale: `rationale ${HOSTILE}` }))
+  return undefined
+}
+
+/** Every control character a terminal would act on: C0 but tab and newline, DEL, C1, bidi marks. */
+// oxlint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
+/** Escape sequences other than plain colours (SGR) — `ConsoleColour` writes `ESC[31m`, `ESC[0m`. */
+// oxlint-disable-next-line no-control-regex
+const NOT_COLOUR = /\u001b(?!\[(?:0|3[1-3])m)/
+
+const assertPrintable = (what: string, text: string) => {
+  assert.notMatch(text, CONTROL, `${what} carries a control character`)
+  assert.notMatch(text, NOT_COLOUR, `${what} carries an escape sequence other than a colour`)
+}
+
+let fake: FakeProvider
+beforeAll(async () => {
+  fake = await startFake(respond)
+})
+afterAll(() => fake.close())
+
+describe("text from outside on the terminal", () => {
+  const home = tempHome()
+
+  it("an LLM's answer and a provider's error reach stdout and stderr with their control sequences written out, the CLI's colours kept", async () => {
+    const run = await cliAsync(home, ["run", "daily", "--date", "2025-06-02"], { ...liveEnv(fake, KEYS), FORCE_COLOR: "1" })
+    assert.strictEqual(run.code, 0, run.stderr)
+    assertPrintable("run daily's stderr", run.stderr)
+    assertPrintable("run daily's stdout", run.stdout)
+    assert.include(run.stderr, "thesis \\u001b]0;PWNED\\u0007\\u001b[2J\\u001b[8mHIDDEN")
+    assert.include(run.stderr, "rationale \\u001b]0;PWNED")
+    assert.include(run.stderr, "refused \\u001b]0;PWNED")
+    assert.include(run.stderr, "\u001b[32mBUY\u001b[0m", "the CLI's own colours are kept")
+
+    const runId = runIdOf(run.stdout)
+    const llm = await cliAsync(home, ["show", runId, "--llm"])
+    assert.strictEqual(llm.code, 0, llm.stderr)
+    assertPrintable("show --llm", llm.stdout)
+    assert.include(llm.stdout, "invalidation \\u001b]0;PWNED")
+
+    const full = await cliAsync(home, ["show", runId, "--json", "--full"])
+    assert.strictEqual(full.code, 0, full.stderr)
+    assertPrintable("show --json --full", full.stdout)
+    assert.include(JSON.stringify(JSON.parse(full.stdout)), JSON.stringify(`rationale ${HOSTILE}`))
+  })
+
+  it("writes out everything but tabs, newlines and plain colours, so a JSON string keeps its value", () => {
+    assert.strictEqual(printable("a\tb\nc"), "a\tb\nc")
+    assert.strictEqual(printable("\u001b[1;31mred\u001b[0m \u001b[8mhidden\u001b[0m"), "\u001b[1;31mred\u001b[0m \\u001b[8mhidden\u001b[0m")
+    assert.strictEqual(printable("x\ry\u0007\u009b\u202e"), "x\\u000dy\\u0007\\u009b\\u202e")
+    const value = { text: `${HOSTILE} \u202e` }
+    assert.deepStrictEqual(JSON.parse(printable(JSON.stringify(value))), value)
+  })
+})
