@@ -265,6 +265,9 @@ const numbered = (text: string) => {
   return text.replace(/\?/g, () => `$${++n}`)
 }
 
+/** Texts of varying statements kept at most (their shapes are few: `IN` list lengths, a listing's filters). */
+const MAX_TEXTS = 256
+
 /** Statements of fixed text over `sql`. */
 const statements = (sql: SqlClient.SqlClient) => {
   const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
@@ -282,8 +285,20 @@ const statements = (sql: SqlClient.SqlClient) => {
     const compiled = pg ? numbered(text) : text
     return (...params: ReadonlyArray<unknown>) => run(compiled, params)
   }
-  /** A statement whose text varies with its call (an `IN` list, a listing's filters): built as text, not a template. */
-  const varying = (text: string, params: ReadonlyArray<unknown>) => run(pg ? numbered(text) : text, params)
+  /**
+   * A statement whose text varies with its call (an `IN` list, a listing's filters): built as text, not a template,
+   * once per `shape` (what decides the text; `text` builds it). The same string object for the same text also
+   * spares the SQLite client's statement cache hashing and comparing ~1 KB of fresh text on every call.
+   */
+  const texts = new Map<string, string>()
+  const varying = (shape: string, text: () => string, params: ReadonlyArray<unknown>) => {
+    let compiled = texts.get(shape)
+    if (compiled === undefined) {
+      if (texts.size >= MAX_TEXTS) texts.clear()
+      texts.set(shape, compiled = pg ? numbered(text()) : text())
+    }
+    return run(compiled, params)
+  }
   const decoded = <A>(text: string, decode: (rows: ReadonlyArray<object>) => Effect.Effect<A, Schema.SchemaError>) => {
     const statement = prepared(text)
     return (...params: ReadonlyArray<unknown>) => Effect.flatMap(statement(...params), decode)
@@ -379,7 +394,11 @@ const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
     parentIds.length === 0
       ? Effect.succeed<ReadonlyArray<OrderRow>>([])
       : Effect.flatMap(
-        varying(`SELECT ${ORDER_SELECT} FROM exchange_orders WHERE parent_id IN ${placeholders(parentIds.length)} ORDER BY seq`, parentIds),
+        varying(
+          `legs ${parentIds.length}`,
+          () => `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE parent_id IN ${placeholders(parentIds.length)} ORDER BY seq`,
+          parentIds
+        ),
         decodeOrders
       )
 
@@ -418,13 +437,21 @@ const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
       ...(filter.until === undefined ? [] : [["submitted_at < ?", [filter.until]] as const]),
       ...(filter.status === "open" ? [isOpen] : filter.status === "closed" ? [[`NOT ${isOpen[0]}`, isOpen[1]] as const] : [])
     ]
-    const where = conditions.length === 0 ? "1=1" : `(${conditions.map(([text]) => text).join(" AND ")})`
     const params = conditions.flatMap(([, values]) => values)
     const direction = filter.direction === "asc" ? "ASC" : "DESC"
+    const limit = limitClause(filter.limit)
+    // everything the text depends on (which conditions there are, their lists' lengths), not the values
+    const shape = `list ${filter.status} ${filter.nested} ${roots?.length ?? "-"} ${symbols.length} ${filter.after !== undefined} ${
+      filter.until !== undefined
+    } ${direction} ${limit}`
     return Effect.flatMap(
       varying(
-        `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE ${where} ORDER BY submitted_at ${direction}, seq ${direction}
-        LIMIT ${limitClause(filter.limit)}`,
+        shape,
+        () => {
+          const where = conditions.length === 0 ? "1=1" : `(${conditions.map(([text]) => text).join(" AND ")})`
+          return `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE ${where} ORDER BY submitted_at ${direction}, seq ${direction}
+        LIMIT ${limit}`
+        },
         params
       ),
       decodeOrders

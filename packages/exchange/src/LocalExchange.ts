@@ -59,7 +59,7 @@ import {
   type Ticker,
   TradingDay
 } from "@council/domain"
-import { MarketData } from "@council/market"
+import { MarketData, type MarketDataError } from "@council/market"
 import {
   type Broker,
   type BrokerError,
@@ -250,9 +250,12 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
       })
     )
 
-  /** Rows with their legs attached. */
+  /**
+   * Rows with their legs attached. Only bracket, OTO and OCO parents have legs (`OrderRules` refuses exits on a
+   * simple order): a listing of simple orders alone asks for none.
+   */
   const withLegs = (rows: ReadonlyArray<Ledger.OrderRow>) =>
-    Effect.map(ledger.legsOf(rows.filter((r) => r.parent_id === null).map((r) => r.id)), (legs) =>
+    Effect.map(ledger.legsOf(rows.filter((r) => r.parent_id === null && r.order_class !== "simple").map((r) => r.id)), (legs) =>
       rows.map((row) =>
         Ledger.toExchangeOrder(row, legs.filter((leg) => leg.parent_id === row.id).map((leg) => Ledger.toExchangeOrder(leg)))
       ))
@@ -507,12 +510,14 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   })
 })
 
+// a date formatted by `toISOString` is a valid `YYYY-MM-DD`: the brand's checks would only repeat that
 const addDays = (day: string, days: number): TradingDay =>
-  TradingDay.make(new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10))
+  TradingDay.make(new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10), { disableChecks: true })
 
 /**
  * Where moments fall among the market data's sessions: each day's session and the one before it are asked once
- * (they never change), the next one every time (the data may grow).
+ * (they never change), the next one until it is found (the data may grow; a session found stays the next one, as
+ * a day's own session does).
  */
 const makePresent = (market: MarketData["Service"]) => {
   const days = new Map<string, { readonly isSession: boolean; readonly previous: TradingDay | undefined }>()
@@ -526,8 +531,16 @@ const makePresent = (market: MarketData["Service"]) => {
       return value
     })
   }
-  const next = (day: string) =>
-    Effect.map(market.sessions(addDays(day, 1), addDays(day, 14)), (sessions) => sessions[0])
+  const nextOf = new Map<string, TradingDay>()
+  const next = (day: string): Effect.Effect<TradingDay | undefined, MarketDataError> => {
+    const known = nextOf.get(day)
+    if (known !== undefined) return Effect.succeed(known)
+    return Effect.map(market.sessions(addDays(day, 1), addDays(day, 14)), (sessions) => {
+      const found = sessions[0]
+      if (found !== undefined && nextOf.size < 10_000) nextOf.set(day, found)
+      return found
+    })
+  }
 
   /** The last present found: every call of a run asks at the same moment. */
   let last: Placement.PlacedAt | undefined

@@ -74,12 +74,15 @@ const placeAll = (broker: Broker, intents: ReadonlyArray<OrderIntent>) =>
     (intent, failed): OrderFailure => ({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, error: notSentAfter(failed) })
   )
 
+/** Built once (not per account and session). */
+const CalendarDays = Schema.Array(MarketCalendarDay)
+
 /** The broker's clock and calendar, through the recorder. */
 const recordedTimes = (broker: Broker) => ({
   account: broker.account,
   getClock: brokerCall("broker.getClock", { account: broker.account }, MarketClock, broker.getClock),
   getCalendar: (range: { readonly start: string; readonly end: string }) =>
-    brokerCall("broker.getCalendar", { account: broker.account, ...range }, Schema.Array(MarketCalendarDay), broker.getCalendar(range))
+    brokerCall("broker.getCalendar", { account: broker.account, ...range }, CalendarDays, broker.getCalendar(range))
 })
 
 /**

@@ -30,6 +30,12 @@ export type ReconcileReport = typeof ReconcileReport.Type
 const brokerCall = <A>(name: string, args: object, success: Schema.Codec<A, unknown>, live: Effect.Effect<A, BrokerError>) =>
   Recorder.call(name, args, { success, failure: BrokerError }, live)
 
+// built once: a schema built per call cost its construction on every read of every account
+const Orders = Schema.Array(Order)
+const Fills = Schema.Array(Fill)
+const Accounts = Schema.Array(AccountId)
+const Cursors = Schema.Array(AccountCursor)
+
 /** Orders per page when listing what was submitted since the cursor; at most `MAX_PAGES` pages. */
 const PAGE = 500
 const MAX_PAGES = 100
@@ -62,7 +68,7 @@ const ordersSince = (broker: Broker, after: string | undefined) =>
     let from = after
     for (let page = 0; page < MAX_PAGES; page++) {
       const query = { status: "all" as const, direction: "asc" as const, limit: PAGE, ...(from === undefined ? {} : { after: from }) }
-      const orders = yield* brokerCall("broker.listOrders", { account: broker.account, ...query }, Schema.Array(Order), broker.listOrders(query))
+      const orders = yield* brokerCall("broker.listOrders", { account: broker.account, ...query }, Orders, broker.listOrders(query))
       all.push(...orders)
       const last = orders.reduce<string | undefined>((m, o) => (m === undefined || o.submittedAt > m ? o.submittedAt : m), undefined)
       if (orders.length < PAGE || last === undefined || last === from) return all
@@ -118,8 +124,8 @@ const readAccount = (broker: Broker, cursor: LedgerCursor, session: TradingDay) 
     // every read runs to its end (recorded) before a failure counts, so a replay meets the calls in the same state
     const reads = yield* Effect.all([
       ordersSince(broker, overlap(cursor.ordersAfter)),
-      brokerCall("broker.listOrders", { account, status: "open" }, Schema.Array(Order), broker.listOrders({ status: "open", limit: PAGE })),
-      brokerCall("broker.listFills", { account, after: fillsAfter ?? null }, Schema.Array(Fill), broker.listFills(fillsAfter === undefined ? {} : { after: fillsAfter })),
+      brokerCall("broker.listOrders", { account, status: "open" }, Orders, broker.listOrders({ status: "open", limit: PAGE })),
+      brokerCall("broker.listFills", { account, after: fillsAfter ?? null }, Fills, broker.listFills(fillsAfter === undefined ? {} : { after: fillsAfter })),
       brokerCall("broker.getAccount", { account, at: "now" }, ReadAccount, Effect.zipWith(broker.getAccount, Clock.currentTimeMillis, (snapshot, ms) => ({ snapshot, at: new Date(ms).toISOString() })))
     ], { concurrency: "unbounded", mode: "result" })
     const [recent, open, fills, read] = yield* Effect.all([
@@ -173,9 +179,9 @@ export const Reconcile = Stage.make({
       const { asOf } = yield* RunContext
       const book = yield* runLedgerBook
       const brokers = yield* Brokers
-      const accounts = yield* Recorder.call("brokers.accounts", {}, { success: Schema.Array(AccountId), failure: Schema.Never }, Effect.succeed(brokers.accounts))
+      const accounts = yield* Recorder.call("brokers.accounts", {}, { success: Accounts, failure: Schema.Never }, Effect.succeed(brokers.accounts))
       const ledger = yield* TradeLedger
-      const cursors = yield* Recorder.call("ledger.cursors", { book, accounts }, { success: Schema.Array(AccountCursor), failure: LedgerError }, ledger.cursors(book, accounts)).pipe(Effect.result)
+      const cursors = yield* Recorder.call("ledger.cursors", { book, accounts }, { success: Cursors, failure: LedgerError }, ledger.cursors(book, accounts)).pipe(Effect.result)
       if (Result.isFailure(cursors)) {
         return { asOf, book, accounts: accounts.map((a) => failed(a, `the ledger could not be read: ${cursors.failure.message}`)) }
       }

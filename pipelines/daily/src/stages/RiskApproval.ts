@@ -32,6 +32,9 @@ const pitchTargets = (pitch: Pitch): ReadonlyArray<Target> =>
 const councilTargets = (decision: CouncilDecision): ReadonlyArray<Target> =>
   decision.trades.flatMap((t) => (t.direction === "FLAT" ? [] : [{ ...t, direction: t.direction }]))
 
+/** Built once (not per account and session). */
+const OpenOrders = Schema.Array(Order)
+
 const planFor = (
   config: AccountProfile,
   snapshot: MarketSnapshot,
@@ -46,7 +49,7 @@ const planFor = (
       Recorder.call(
         "broker.listOrders",
         { account: config.id, status: "open" },
-        { success: Schema.Array(Order), failure: BrokerError },
+        { success: OpenOrders, failure: BrokerError },
         broker.listOrders({ status: "open", limit: 500 })
       )
     ], { concurrency: 2 })
