@@ -4,6 +4,7 @@ import { join } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { TradingAccounts } from "@council/broker"
 import { AccountId, type CouncilDecision, type PeerReviewResult, RunId, Ticker, TradingDay } from "@council/domain"
 import { RunStore } from "@council/engine"
 import { SpendLedger } from "@council/llm"
@@ -15,7 +16,7 @@ afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true 
 const store = () => {
   const dir = mkdtempSync(join(tmpdir(), "council-run-detail-"))
   dirs.push(dir)
-  return Layer.mergeAll(SqlRunStore.layer, SpendLedger.layerSql).pipe(Layer.provideMerge(Database.layerSqlite(join(dir, "council.db"))), Layer.orDie)
+  return Layer.mergeAll(SqlRunStore.layer, SpendLedger.layerSql, TradingAccounts.layer([])).pipe(Layer.provideMerge(Database.layerSqlite(join(dir, "council.db"))), Layer.orDie)
 }
 
 const day = TradingDay.make("2026-06-08")

@@ -6,6 +6,7 @@ import * as fs from "node:fs"
 import { ExecutionReport, RunId } from "@council/domain"
 import { BundleFile, type RunBundle, type RunRecord, RunStore, Runner } from "@council/engine"
 import type { DailyPipeline } from "@council/daily"
+import { activities, type RunActivity } from "@council/daily/RunActivity"
 import { CliFailure } from "../CliFailure.ts"
 import { summarize } from "../Progress.ts"
 import { chargedFor, costSummary, costTable, runCost } from "./LlmRecord.ts"
@@ -30,10 +31,10 @@ export const loadBundle = (runId: string) =>
 const scheduleLine = (timing: { readonly schedule: string; readonly at: string | undefined }) =>
   `schedule  ${timing.schedule}${timing.at === undefined ? " (recorded before schedules)" : ` · decided at ${timing.at}`}`
 
-const runRow = (imported: ReadonlySet<string>) => (r: RunRecord, llmCost: string) => [
+const runRow = (imported: ReadonlySet<string>, activity: ReadonlyMap<string, RunActivity>) => (r: RunRecord, llmCost: string) => [
   r.id,
   r.tradingDay,
-  r.status,
+  activity.get(r.id)?.state.replace("in-progress", "running") ?? r.status,
   r.dryRun ? "dry-run" : r.mode,
   [r.parentRunId ? `${r.parentRunId} @${r.forkFrom}` : "", imported.has(r.id) ? "imported" : ""].filter((s) => s !== "").join(" · "),
   r.startedAt.replace("T", " ").slice(0, 19),
@@ -48,10 +49,18 @@ export const listRuns = (limit: number) =>
     if (runs.length === 0) return yield* Console.log("no runs yet — start one with: pnpm pipeline run daily")
     const imported = new Set((yield* store.listRuns({ limit, origin: "imported" })).map((r) => r.id))
     const costs = yield* Effect.forEach(runs, (r) => runCost(r.id))
+    const activity = yield* activities(runs, imported).pipe(
+      Effect.mapError((e) => CliFailure.failed(`cannot read which runs are being run: ${e.message}`))
+    )
     yield* Console.log(table(
       ["RUN", "DAY", "STATUS", "MODE", "ORIGIN", "STARTED (UTC)", "LLM COST"],
-      runs.map((r, i) => runRow(imported)(r, costs[i]!))
+      runs.map((r, i) => runRow(imported, activity)(r, costs[i]!))
     ))
+    const notes = runs.flatMap((r) => {
+      const a = activity.get(r.id)
+      return a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${a.state} (its process is gone)${a.next === null ? "" : `: ${a.next}`}`]
+    })
+    if (notes.length > 0) yield* Console.log(`\n${notes.join("\n")}`)
   })
 
 /** Each stage's checkpoint in a few words. */
