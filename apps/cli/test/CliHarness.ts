@@ -35,16 +35,21 @@ export const runIdOf = (output: string): string => {
   return match[1]
 }
 
-/** Like `cli`, without blocking, so independent invocations run side by side; `nodeArgs` go to node (e.g. `--import`). */
+/**
+ * Like `cli`, without blocking, so independent invocations run side by side; `nodeArgs` go to node (e.g. `--import`);
+ * `user` runs it as another user (from root).
+ */
 export const cliAsync = (
   home: string,
   args: ReadonlyArray<string>,
   env: Record<string, string> = {},
-  nodeArgs: ReadonlyArray<string> = []
+  nodeArgs: ReadonlyArray<string> = [],
+  user?: { readonly uid: number; readonly gid: number }
 ): Promise<CliResult> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env }
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },
+      ...user
     })
     let stdout = ""
     let stderr = ""

@@ -1,5 +1,4 @@
 import { assert, describe, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import { chmodSync, existsSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
@@ -7,26 +6,11 @@ import * as Exit from "effect/Exit"
 import * as SqlClient from "effect/sql/SqlClient"
 import { Database } from "@council/store"
 import { outcome } from "../src/Program.ts"
-import { bin, cliAsync, type CliResult, tempHome } from "./CliHarness.ts"
+import { cliAsync, tempHome } from "./CliHarness.ts"
 
-/**
- * Runs the CLI as a user that cannot write `home` (made read-only): root writes anywhere, so as root the command
- * runs as `nobody`.
- */
+/** Runs the CLI as a user that cannot write `home` (made read-only): root writes anywhere, so as root it runs as nobody. */
 const asReader = (home: string, args: ReadonlyArray<string>) =>
-  new Promise<CliResult>((resolve, reject) => {
-    const root = process.getuid?.() === 0
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { PATH: process.env["PATH"] ?? "", HOME: home, COUNCIL_HOME: home },
-      ...(root ? { uid: 65534, gid: 65534 } : {})
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+  cliAsync(home, args, { HOME: home }, [], process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined)
 
 describe("a COUNCIL_HOME this process cannot write", () => {
   it("still answers the commands that only read; one that writes says the home is not writable and what to do (exit 2)", async () => {
