@@ -28,7 +28,7 @@ const listed = async (home: string, runId: string) => {
 }
 
 describe("a run whose process died", () => {
-  it("is listed as running while its process lives, as stopped with the command that resumes it once killed, and as abandoned once a later day ran", async () => {
+  it("is listed (and shown) as running while its process lives, as stopped with the command that resumes it once killed, and as abandoned once a later day ran", async () => {
     const stuck = await startFake((r) =>
       r.kind === "pitch" && r.model.startsWith("claude") ? { ...answerWith(r, JSON.stringify(validAnswer(r))), delayMs: 60_000 } : undefined
     )
@@ -58,6 +58,8 @@ describe("a run whose process died", () => {
       assert.match(after.stdout, new RegExp(`^${dryId}\\s+2026-06-04\\s+stopped\\s`, "m"))
       assert.include(after.stdout, `run ${realId} stopped (its process is gone): resume with: pnpm pipeline run daily --date 2026-06-05\n`)
       assert.include(after.stdout, `run ${dryId} stopped (its process is gone): run it again with: pnpm pipeline run daily --date 2026-06-04 --dry-run`)
+      const shown = await cliAsync(home, ["show", realId])
+      assert.match(shown.stdout, /^status {4}stopped \(its process is gone\): resume with: pnpm pipeline run daily --date 2026-06-05$/m)
 
       // a later day of the account runs: the stopped day can no longer trade
       const later = await cliAsync(home, ["run", "daily", "--date", "2026-06-08"])

@@ -41,6 +41,14 @@ const runRow = (imported: ReadonlySet<string>, activity: ReadonlyMap<string, Run
   llmCost
 ]
 
+/** Whether `runs` (those `running`) are being run, read from the store's leases; `imported` runs are none. */
+const activityOf = (runs: ReadonlyArray<RunRecord>, imported: ReadonlySet<string>) =>
+  activities(runs, imported).pipe(Effect.mapError((e) => CliFailure.failed(`cannot read which runs are being run: ${e.message}`)))
+
+/** What a run nobody runs is, and what to do about it. */
+const goneLine = (activity: RunActivity) =>
+  `${activity.state} (its process is gone)${activity.next === null ? "" : `: ${activity.next}`}`
+
 export const listRuns = (limit: number) =>
   Effect.gen(function*() {
     if (!Number.isInteger(limit) || limit < 1) return yield* CliFailure.usage(`--limit ${limit}: expected a positive whole number`)
@@ -49,16 +57,14 @@ export const listRuns = (limit: number) =>
     if (runs.length === 0) return yield* Console.log("no runs yet — start one with: pnpm pipeline run daily")
     const imported = new Set((yield* store.listRuns({ limit, origin: "imported" })).map((r) => r.id))
     const costs = yield* Effect.forEach(runs, (r) => runCost(r.id))
-    const activity = yield* activities(runs, imported).pipe(
-      Effect.mapError((e) => CliFailure.failed(`cannot read which runs are being run: ${e.message}`))
-    )
+    const activity = yield* activityOf(runs, imported)
     yield* Console.log(table(
       ["RUN", "DAY", "STATUS", "MODE", "ORIGIN", "STARTED (UTC)", "LLM COST"],
       runs.map((r, i) => runRow(imported, activity)(r, costs[i]!))
     ))
     const notes = runs.flatMap((r) => {
       const a = activity.get(r.id)
-      return a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${a.state} (its process is gone)${a.next === null ? "" : `: ${a.next}`}`]
+      return a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${goneLine(a)}`]
     })
     if (notes.length > 0) yield* Console.log(`\n${notes.join("\n")}`)
   })
@@ -114,12 +120,15 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
       )
     }
     const r = bundle.run
+    const imported = yield* RunStore.use((s) => s.listRuns({ limit: 1000, origin: "imported", tradingDay: r.tradingDay }))
+    const activity = (yield* activityOf([r], new Set(imported.map((i) => i.id)))).get(r.id)
+    const status = activity === undefined || activity.state === "in-progress" ? r.status : goneLine(activity)
     yield* Console.log(
       [
         `run       ${r.id}`,
         `pipeline  ${r.pipeline} · trading day ${r.tradingDay} · as of ${r.asOf}`,
         scheduleLine(recordedTiming(r.params)),
-        `status    ${r.status}${r.error ? ` — ${r.error}` : ""}`,
+        `status    ${status}${r.error ? ` — ${r.error}` : ""}`,
         `mode      ${r.mode}${r.dryRun ? " · dry run" : ""} · code ${r.codeVersion}`,
         ...(r.parentRunId ? [`forked    from ${r.parentRunId} at ${r.forkFrom}`] : []),
         `started   ${r.startedAt}${r.finishedAt ? ` · finished ${r.finishedAt}` : ""}`,
