@@ -50,7 +50,7 @@ export const continuation = (again: string, dryRun: boolean, verb: "resume" | "c
 export const idsOf = (accounts: ReadonlyArray<{ readonly id: string }>) => canonicalJson(accounts.map((a) => a.id).sort())
 
 /** What this needs of a daily run's parameters (the full `DailyParams` would load the stages). */
-const RunAccounts = Schema.Struct({ accounts: Schema.Array(Schema.Struct({ id: Schema.String })), retryOf: Schema.optionalKey(Schema.String) })
+export const RunAccounts = Schema.Struct({ accounts: Schema.Array(Schema.Struct({ id: Schema.String })), retryOf: Schema.optionalKey(Schema.String) })
 const accountsOf = (run: RunRecord) => Schema.decodeUnknownOption(RunAccounts)(run.params)
 
 /** How a stopped daily run is continued: its day's chain (a retry continues its root's), a fork forked again. */
@@ -76,7 +76,7 @@ export const activities = (runs: ReadonlyArray<RunRecord>, imported: ReadonlySet
     const running = runs.filter((r) => r.status === "running" && r.pipeline === DAILY_PIPELINE && !imported.has(r.id))
     const result = new Map<string, RunActivity>()
     if (running.length === 0) return result
-    const held = new Set((yield* liveHolders).map((h) => h.runId))
+    const held = new Set((yield* liveHolders).map(({ holder }) => holder.runId))
     const recent = yield* RunStore.use((s) => s.listRuns({ pipeline: DAILY_PIPELINE, origin: "local", limit: 200 }))
     for (const run of running) {
       if (held.has(run.id)) {

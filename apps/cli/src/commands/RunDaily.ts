@@ -26,7 +26,7 @@ import { waitForSignal } from "../Listening.ts"
 import * as RunNotices from "../RunNotices.ts"
 import { counted, money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
-import { ensureTradableDay } from "./Session.ts"
+import { ensureNoOtherDayRunning, ensureTradableDay } from "./Session.ts"
 import { checkMarket, noSessionLine, type RunMoment } from "./Timing.ts"
 
 export interface RunDailyOptions {
@@ -384,6 +384,7 @@ export const runDaily = <E, R>(
       if (runnable._tag === "Resume" && (plan._tag !== "Resume" || plan.run.id !== runnable.run.id)) {
         return yield* CliFailure.failed(`the day's run changed while waiting for its lock (now ${runnable.run.id}); run the day again`)
       }
+      if (lease !== undefined) yield* ensureNoOtherDayRunning(day, runnable._tag === "Retry" ? runnable.params.accounts : params.accounts)
       if (runnable._tag === "Retry") yield* Console.error(runnable.note)
       else yield* seated.announce // a retry re-sends carried plans: it asks no model
       const runId = runIdOf(runnable, day)
