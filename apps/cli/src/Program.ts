@@ -5,6 +5,7 @@
  * Exit codes: 0 success; 1 the work failed (an account failed, a replay diverged); 2 usage or configuration error
  * (nothing was done, nothing written); 130 interrupted.
  */
+import { resolve } from "node:path"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -57,6 +58,16 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   "UnsupportedSetting"
 ])
 
+/**
+ * SQLite says only "database or disk is full": the line names the home (`COUNCIL_HOME`, as `Database.location`
+ * reads it) and what to do. On PostgreSQL the server's own message names its disk.
+ */
+const withDiskAdvice = (line: string): string => {
+  if (!/database or disk is full/i.test(line) || process.env["DATABASE_URL"] !== undefined) return line
+  const home = resolve(process.env["COUNCIL_HOME"] ?? ".council")
+  return `${line} — the disk holding ${home} is full: free space there (or move COUNCIL_HOME to a disk with room), then run the command again`
+}
+
 export interface Outcome {
   readonly code: number
   /** The one line to print on stderr (after `error: `), if any. */
@@ -81,7 +92,7 @@ const outcomeOf = (exit: Exit.Exit<unknown, unknown>): Outcome => {
   const e = error.value
   if (CliError.isCliError(e)) return { code: 2 }
   if (typeof e === "object" && e !== null && "_tag" in e && typeof e._tag === "string") {
-    const message = "message" in e && typeof e.message === "string" ? e.message : String(e)
+    const message = withDiskAdvice("message" in e && typeof e.message === "string" ? e.message : String(e))
     if (e._tag === "CliFailure") return { code: "exitCode" in e && (e.exitCode === 2 || e.exitCode === 130) ? e.exitCode : 1, line: message }
     if (e._tag === "ConfigError") return { code: 2, line: configMessage(message) }
     return { code: USAGE_ERRORS.has(e._tag) ? 2 : 1, line: message }

@@ -222,6 +222,32 @@ describe("pnpm pipeline backtest", () => {
     }
   }, 60_000)
 
+  it("--resume of a live backtest asks the lineup it started with, not the one today's settings name", async () => {
+    const fake = await startFake()
+    try {
+      const home = tempHome()
+      const range = ["--from", "2026-05-04", "--to", "2026-05-05", "--accounts", "CLAUDE", "--pms", "live"]
+      const claude = { ...liveEnv(fake, { ANTHROPIC_API_KEY: KEYS.ANTHROPIC_API_KEY }), COUNCIL_LLM_BUDGET_USD_MONTH: "100" }
+      // the first session stops at the budget before any call: the backtest stops, started with claude-sonnet-4-6
+      const stopped = await cliAsync(home, ["backtest", ...range], { ...claude, COUNCIL_LLM_BUDGET_USD: "0.001" })
+      assert.strictEqual(stopped.code, 1, stopped.stderr)
+      const id = /continue it with: pnpm pipeline backtest --resume (\S+)\)$/.exec(stopped.stderr.trim())![1]!
+      const resumed = await cliAsync(home, ["backtest", "--resume", id, "--json"], { ...claude, COUNCIL_MODEL_CLAUDE: "anthropic:claude-haiku-4-5" })
+      assert.strictEqual(resumed.code, 0, resumed.stderr)
+      assert.include(resumed.stderr, `LLM backtest ${id} continues with the lineup it started with: live: CHATGPT offline, GEMINI offline, CLAUDE anthropic:claude-sonnet-4-6, GROQ offline, DEEPSEEK offline · chairman offline · no peer review asked\n`)
+      assert.deepStrictEqual(fake.requests.map((q) => `${q.kind} ${q.model}`), ["pitch claude-sonnet-4-6", "pitch claude-sonnet-4-6"])
+      const models = await Effect.runPromise(
+        RunStore.use((s) => s.listRuns({ limit: 10 })).pipe(Effect.provide(SqlRunStore.layer.pipe(Layer.provide(Database.layerSqlite(dbOf(home))))))
+      )
+      assert.deepStrictEqual(
+        models.map((r) => (r.params as { models: ReadonlyArray<{ role: string; model: string }> }).models.find((m) => m.role === "CLAUDE")?.model),
+        ["anthropic:claude-sonnet-4-6", "anthropic:claude-sonnet-4-6"]
+      )
+    } finally {
+      await fake.close()
+    }
+  }, 60_000)
+
   it("Ctrl-C (SIGINT) stops it as interrupted, exit 130, and says how to continue", async () => {
     const home = tempHome()
     const child = spawn(process.execPath, [bin, "backtest", "--from", "2026-01-02", "--to", "2026-04-30", "--accounts", "COUNCIL"], {

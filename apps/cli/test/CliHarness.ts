@@ -11,10 +11,24 @@ export interface CliResult {
   readonly stderr: string
 }
 
+/**
+ * The homes to remove when the process exits, shared by every test file the worker process runs: one "exit"
+ * listener for them all (one per home passed Node's limit of 10 and printed a MaxListenersExceededWarning).
+ */
+const homes = (): Set<string> => {
+  const global = globalThis as typeof globalThis & { councilCliTempHomes?: Set<string> }
+  if (global.councilCliTempHomes === undefined) {
+    const dirs = new Set<string>()
+    global.councilCliTempHomes = dirs
+    process.on("exit", () => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+  }
+  return global.councilCliTempHomes
+}
+
 /** A throwaway COUNCIL_HOME, removed when the process exits. */
 export const tempHome = (): string => {
   const dir = mkdtempSync(join(tmpdir(), "council-cli-"))
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }))
+  homes().add(dir)
   return dir
 }
 
@@ -35,16 +49,21 @@ export const runIdOf = (output: string): string => {
   return match[1]
 }
 
-/** Like `cli`, without blocking, so independent invocations run side by side; `nodeArgs` go to node (e.g. `--import`). */
+/**
+ * Like `cli`, without blocking, so independent invocations run side by side; `nodeArgs` go to node (e.g. `--import`);
+ * `user` runs it as another user (from root).
+ */
 export const cliAsync = (
   home: string,
   args: ReadonlyArray<string>,
   env: Record<string, string> = {},
-  nodeArgs: ReadonlyArray<string> = []
+  nodeArgs: ReadonlyArray<string> = [],
+  user?: { readonly uid: number; readonly gid: number }
 ): Promise<CliResult> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env }
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },
+      ...user
     })
     let stdout = ""
     let stderr = ""

@@ -5,6 +5,11 @@ import { FetchHttpClient } from "effect/http"
 import { outcome, run } from "../src/Program.ts"
 import type { CliResult } from "./CliHarness.ts"
 
+// each command run in this process holds a listener on stdin's "end" while it runs (the terminal effect/cli
+// provides, NodeTerminal); a test running a dozen at once passed Node's default of 10 and printed a
+// MaxListenersExceededWarning. A process of the CLI runs one command: one listener, no leak.
+process.stdin.setMaxListeners(64)
+
 /** Every URL the in-process CLI asked `fetch` for; only 127.0.0.1 and localhost are let through. */
 export const fetched: Array<string> = []
 

@@ -164,6 +164,32 @@ describe("one run of a day at a time", () => {
     assert.isAbove(placedOnce(home), 0)
   })
 
+  it("another day's run in progress on the local exchange's accounts holds a day back (exit 2, naming it); once it is done the day runs", async () => {
+    const home = freshHome()
+    const warm = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04", "--dry-run"])
+    assert.strictEqual(warm.code, 0, warm.stderr)
+    // a run of 2026-06-05 under way in another process, before it has traded anything (its lease names no run yet)
+    const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"])
+    const db = new DatabaseSync(join(home, "council.db"))
+    db.prepare(`INSERT INTO run_leases (lock_key, owner, run_id, host, pid, command, acquired_at_ms, heartbeat_at_ms, expires_at_ms)
+      VALUES ('daily:2026-06-05', 'another', NULL, ?, ?, 'run daily 2026-06-05', ?, ?, ?)`).run(hostname(), holder.pid!, Date.now(), Date.now(), Date.now() + 60_000)
+    db.close()
+    try {
+      const refused = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08"])
+      assert.strictEqual(refused.code, 2, refused.stderr)
+      assert.match(
+        refused.stderr.trim(),
+        new RegExp(`^error: 2026-06-05 is being run by run daily 2026-06-05 \\(pid ${holder.pid} on .+\\) and trades CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK, COUNCIL on the local exchange too; positions carry across days, so 2026-06-08 waits: try again when it is done$`)
+      )
+      assert.strictEqual(ordersAtExchange(home).size, 0)
+    } finally {
+      holder.kill("SIGKILL")
+      await new Promise((resolve) => holder.once("exit", resolve))
+    }
+    const ran = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08"])
+    assert.strictEqual(ran.code, 0, ran.stderr)
+  })
+
   it("two simultaneous runs of a day place each order once; the one that did not run says why", async () => {
     const home = freshHome()
     const warm = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--dry-run"])

@@ -74,8 +74,9 @@ describe("start-up", () => {
       assert.isFalse(daily.has(pattern), `run daily loaded ${pattern}`)
     }
     const runs = loaded(home, ["runs"])
-    // the LLM costs column reads the recorded exchanges (AuditTrail): not the council's index, nor its adapters
-    for (const pattern of [POSTGRES, HTTP, EXCHANGE, MARKET_DATA, LLM_LIVE, /packages\/llm\/src\/index\.ts$/, /pipelines\/daily\/src\/(?!StageNames|Unevaluated)/]) {
+    // the LLM costs column reads the recorded exchanges (AuditTrail): not the council's index, nor its adapters; which
+    // runs are being run is read from the leases (RunActivity): not the pipeline's stages
+    for (const pattern of [POSTGRES, HTTP, EXCHANGE, MARKET_DATA, LLM_LIVE, /packages\/llm\/src\/index\.ts$/, /pipelines\/daily\/src\/(?!StageNames|Unevaluated|RunActivity)/]) {
       assert.isFalse(runs.has(pattern), `runs loaded ${pattern}`)
     }
     assert.deepStrictEqual(runs.barReads, [])

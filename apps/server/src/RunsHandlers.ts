@@ -5,16 +5,19 @@ import type * as SqlClient from "effect/sql/SqlClient"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { MechanicalVote, PeerReviewResult, RunId } from "@council/domain"
 import { type Checkpoint, type RunRecord, RunStore, type StoreError } from "@council/engine"
+import type { TradingAccounts } from "@council/broker"
 import { DailyPipeline } from "@council/daily"
+import { activities, type RunActivity } from "@council/daily/RunActivity"
 import { MonitorApi, NotFound, type RunDetail, type RunSummary, type ShadowVote, type StageView, Unavailable } from "@council/api"
 import { LlmCosts } from "@council/tracking"
 
 const unavailable = (error: { readonly message: string }) => new Unavailable({ message: error.message })
 
-export const summaryOf = (run: RunRecord, imported: boolean): RunSummary => ({
+export const summaryOf = (run: RunRecord, imported: boolean, activity: RunActivity | undefined = undefined): RunSummary => ({
   ...run,
   durationMs: run.finishedAt === null ? null : Date.parse(run.finishedAt) - Date.parse(run.startedAt),
-  imported
+  imported,
+  activity: activity ?? null
 })
 
 const importedIds = (limit: number, run?: RunRecord): Effect.Effect<ReadonlySet<string>, StoreError, RunStore> =>
@@ -58,7 +61,7 @@ export const shadowVoteOf = (decision: unknown): ShadowVote | null =>
 export const runDetail = (
   id: string,
   options: { readonly outputs?: "all" | "none" | undefined } = {}
-): Effect.Effect<RunDetail, NotFound | Unavailable, RunStore | SqlClient.SqlClient> =>
+): Effect.Effect<RunDetail, NotFound | Unavailable, RunStore | SqlClient.SqlClient | TradingAccounts> =>
   Effect.gen(function*() {
     const store = yield* RunStore
     const found = id.trim() === "" ? Option.none() : yield* store.getRun(RunId.make(id))
@@ -72,8 +75,9 @@ export const runDetail = (
     const outputs = Object.fromEntries(checkpoints.map((c) => [c.stage, c.output]))
     const part = (stage: string) => outputs[stage] ?? null
     const costs = yield* LlmCosts.runCosts(run.id).pipe(Effect.mapError(unavailable))
+    const activity = yield* activities([run], imported).pipe(Effect.mapError(unavailable))
     return {
-      run: summaryOf(run, imported.has(run.id)),
+      run: summaryOf(run, imported.has(run.id), activity.get(run.id)),
       stages: names.map((name) => stageOf(name, byStage.get(name), recordings.filter((r) => r.stage === name).length)),
       pitches: part("PmPitches"),
       reviews: Option.getOrNull(Schema.decodeUnknownOption(PeerReviewResult)(part("PeerReview"))),
@@ -93,6 +97,7 @@ export const RunsHandlers = HttpApiBuilder.group(MonitorApi, "runs", (handlers) 
         const limit = query.limit ?? 50
         const runs = yield* RunStore.use((store) => store.listRuns({ limit }))
         const imported = yield* importedIds(limit)
-        return runs.map((run) => summaryOf(run, imported.has(run.id)))
+        const activity = yield* activities(runs, imported)
+        return runs.map((run) => summaryOf(run, imported.has(run.id), activity.get(run.id)))
       }).pipe(Effect.mapError(unavailable)))
     .handle("get", ({ params, query }) => runDetail(params.id, { outputs: query.outputs })))

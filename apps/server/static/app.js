@@ -55,6 +55,9 @@ const num = (x, d = 2) => x === null || x === undefined ? "—" : `${minus(x)}${
 const tone = (x) => x === null || x === undefined ? "" : x > 0 ? "pos" : x < 0 ? "neg" : ""
 const ms = (x) => x === null || x === undefined ? "—" : x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(1)} s`
 const badge = (text) => h("span", { class: `badge ${String(text).replace(/[^a-z-]/gi, "")}` }, text)
+/** A run's status; a `running` run whose process is gone says `stopped` (or `abandoned`) and, on hover, what to do. */
+const runStatus = (r) =>
+  !r.activity || r.activity.state === "in-progress" ? badge(r.status) : h("span", { title: r.activity.next ?? "" }, badge(r.activity.state))
 const card = (title, ...body) => h("section", { class: "card" }, title ? h("h2", {}, title) : null, ...body)
 
 /** The six accounts keep the same colour on every page, whichever of them a page names first. */
@@ -242,7 +245,7 @@ function timeline(runs) {
     h("tbody", {}, runs.map((r) => h("tr", { "data-run": r.id },
       h("td", {}, h("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, r.id)),
       h("td", {}, r.tradingDay),
-      h("td", {}, badge(r.status)),
+      h("td", {}, runStatus(r)),
       h("td", {}, r.dryRun ? badge("dry-run") : r.mode, r.imported ? " · imported" : "", r.parentRunId ? ` · fork of ${r.parentRunId}` : ""),
       h("td", {}, r.startedAt.replace("T", " ").slice(0, 19)),
       h("td", {}, ms(r.durationMs)),
@@ -459,7 +462,7 @@ async function runPage(id) {
     h("div", { class: "grid" },
       card("Run", h("dl", { class: "kv" },
         h("dt", {}, "Trading day"), h("dd", {}, `${r.tradingDay} (as of ${r.asOf})`),
-        h("dt", {}, "Status"), h("dd", {}, badge(r.status), r.error ? ` ${r.error}` : ""),
+        h("dt", {}, "Status"), h("dd", {}, runStatus(r), r.error ? ` ${r.error}` : "", r.activity?.next ? ` — ${r.activity.next}` : ""),
         h("dt", {}, "Mode"), h("dd", {}, r.dryRun ? "dry run" : r.mode, r.imported ? " · imported" : ""),
         r.parentRunId ? [h("dt", {}, "Forked"), h("dd", {}, "from ", h("a", { href: `#/runs/${encodeURIComponent(r.parentRunId)}` }, r.parentRunId), ` at ${r.forkFrom}`)] : null,
         h("dt", {}, "Started"), h("dd", {}, r.startedAt), h("dt", {}, "Duration"), h("dd", {}, ms(r.durationMs)),

@@ -4,10 +4,11 @@ import { join } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { TradingAccounts } from "@council/broker"
 import { AccountId, type CouncilDecision, type PeerReviewResult, RunId, Ticker, TradingDay } from "@council/domain"
 import { RunStore } from "@council/engine"
 import { SpendLedger } from "@council/llm"
-import { Database, SqlRunStore } from "@council/store"
+import { Database, RunLock, SqlRunStore } from "@council/store"
 import { runDetail, shadowVoteOf } from "../src/RunsHandlers.ts"
 
 const dirs: Array<string> = []
@@ -15,17 +16,18 @@ afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true 
 const store = () => {
   const dir = mkdtempSync(join(tmpdir(), "council-run-detail-"))
   dirs.push(dir)
-  return Layer.mergeAll(SqlRunStore.layer, SpendLedger.layerSql).pipe(Layer.provideMerge(Database.layerSqlite(join(dir, "council.db"))), Layer.orDie)
+  return Layer.mergeAll(SqlRunStore.layer, SpendLedger.layerSql, RunLock.layer, TradingAccounts.layer([])).pipe(Layer.provideMerge(Database.layerSqlite(join(dir, "council.db"))), Layer.orDie)
 }
 
 const day = TradingDay.make("2026-06-08")
 const pm = AccountId.make
 
-const createRun = (id: RunId) =>
+const createRun = (id: RunId, running = false) =>
   RunStore.use((runs) =>
     runs.createRun({
-      id, pipeline: "daily", tradingDay: day, asOf: day, mode: "record", dryRun: true, codeVersion: "t", parentRunId: null, forkFrom: null,
-      status: "completed", startedAt: "2026-06-08T20:00:00.000Z", finishedAt: "2026-06-08T20:00:09.000Z", error: null, params: {}
+      id, pipeline: "daily", tradingDay: day, asOf: day, mode: "record", dryRun: !running, codeVersion: "t", parentRunId: null, forkFrom: null,
+      status: running ? "running" : "completed", startedAt: "2026-06-08T20:00:00.000Z", finishedAt: running ? null : "2026-06-08T20:00:09.000Z",
+      error: null, params: { accounts: [{ id: "CLAUDE" }] }
     })
   )
 
@@ -81,6 +83,21 @@ describe("run detail", () => {
       assert.strictEqual(detail.run.durationMs, 9000)
       const missing = yield* runDetail("nope").pipe(Effect.flip)
       assert.strictEqual(missing._tag, "NotFound")
+    }).pipe(Effect.provide(store())))
+
+  it.effect("a running run is in progress while a live lease names it; once nobody holds it, stopped with the command that resumes it", () =>
+    Effect.gen(function*() {
+      const id = RunId.make("2026-06-08-0000dead")
+      yield* createRun(id, true)
+      const during = yield* Effect.scoped(Effect.gen(function*() {
+        const lease = yield* RunLock.use((lock) => lock.acquire(`daily:${day}`, { command: "run daily", ttlMillis: 60_000 }))
+        yield* lease.setRunId(id)
+        return (yield* runDetail(id)).run.activity
+      }))
+      assert.deepStrictEqual(during, { state: "in-progress", next: null })
+      assert.deepStrictEqual((yield* runDetail(id)).run.activity, { state: "stopped", next: "resume with: pnpm pipeline run daily --date 2026-06-08 --accounts CLAUDE" })
+      yield* createRun(RunId.make("2026-06-08-00000ok0"))
+      assert.isNull((yield* runDetail("2026-06-08-00000ok0")).run.activity)
     }).pipe(Effect.provide(store())))
 
   it.effect("passes on what older code stored and stages it does not know; a review it cannot read stays in the outputs only", () =>

@@ -84,7 +84,16 @@ export const RunSummary = Schema.Struct({
   ...RunRecord.fields,
   /** Wall time from start to finish, when finished. */
   durationMs: Schema.NullOr(Schema.Finite),
-  imported: Schema.Boolean
+  imported: Schema.Boolean,
+  /**
+   * For a `running` local run: `in-progress` while a live process runs it; `stopped` when its process is gone
+   * (`next`: the command that continues it); `abandoned` when a later day has run since (`next` says why). `null`
+   * for any other run.
+   */
+  activity: Schema.NullOr(Schema.Struct({
+    state: Schema.Literals(["in-progress", "stopped", "abandoned"]),
+    next: Schema.NullOr(Schema.String)
+  }))
 })
 export type RunSummary = typeof RunSummary.Type
 

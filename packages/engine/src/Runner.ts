@@ -151,7 +151,8 @@ const inputHashOf = (run: RunRecord, stage: Stage.Any, hashes: Readonly<Record<s
     asOf: run.asOf
   })
 
-const newRunId = (tradingDay: TradingDay): RunId =>
+/** A new run's id: `<tradingDay>-<8 hex>`. */
+export const newRunId = (tradingDay: TradingDay): RunId =>
   `${tradingDay}-${crypto.randomUUID().slice(0, 8)}` as RunId
 
 
@@ -453,6 +454,8 @@ export const fork = <P extends Pipeline.Pipeline>(
     readonly reuseParentCalls?: boolean
     /** The fork's parameters; default: the parent's. */
     readonly params?: Schema.Json
+    /** Defaults to `<tradingDay>-<8 hex>`. */
+    readonly runId?: RunId
   }
 ) =>
   Effect.gen(function*() {
@@ -474,7 +477,7 @@ export const fork = <P extends Pipeline.Pipeline>(
     }
     const run: RunRecord = {
       ...parent,
-      id: newRunId(parent.tradingDay),
+      id: options.runId ?? newRunId(parent.tradingDay),
       mode: options.mode,
       dryRun: options.dryRun,
       codeVersion: options.codeVersion,

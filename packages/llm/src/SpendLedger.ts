@@ -13,7 +13,9 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
@@ -43,6 +45,37 @@ export type SpendEntry = typeof SpendEntry.Type
 const SPEND_LOCK = "1112130516"
 
 /**
+ * How long a check-and-reserve waits for another process's on PostgreSQL (a peer holds it for a few statements):
+ * past it the call fails naming the lock, as a peer that holds it longer is hung.
+ */
+export const SpendLockWait = Context.Reference<Duration.Duration>("@council/llm/SpendLockWait", { defaultValue: () => Duration.seconds(30) })
+
+/**
+ * Takes the spend lock inside the caller's transaction, trying every 50 ms: the wait can be interrupted (Ctrl-C,
+ * even under `Budget`'s uninterruptible step — nothing is written before the lock), and a blocking
+ * `pg_advisory_xact_lock` could not be (its statement would hold the connection, and the rollback behind it, until
+ * the peer let go). Fails once it has waited `SpendLockWait`.
+ */
+const takeSpendLock = (sql: SqlClient.SqlClient) =>
+  Effect.gen(function*() {
+    const wait = yield* SpendLockWait
+    const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(wait)
+    while (true) {
+      const rows = yield* sql<{ readonly locked: unknown }>`SELECT pg_try_advisory_xact_lock(${sql.literal(SPEND_LOCK)}) AS locked`
+      if (rows[0]?.locked === true) return
+      if ((yield* Clock.currentTimeMillis) >= deadline) {
+        return yield* new StoreError({
+          operation: "llm_spend.exclusively",
+          message: `another process has held the LLM spend ledger's lock (PostgreSQL advisory lock ${SPEND_LOCK}) for over ${
+            Duration.format(wait)
+          }: it is hung; end its session (pg_locks, pg_terminate_backend) or that process, then try again`
+        })
+      }
+      yield* Effect.interruptible(Effect.sleep("50 millis"))
+    }
+  })
+
+/**
  * The backtest whose runs are making calls (its book id), or `undefined` for the live book. A backtest's run ids
  * repeat from one backtest to the next, so the ledger keeps each row's book: per-run sums are per book and run.
  */
@@ -60,7 +93,8 @@ export class SpendLedger extends Context.Service<SpendLedger, {
   /**
    * Runs `effect` (sums read, then a row written) as one step no other process's `exclusively` interleaves with:
    * the budget's check and its reservation. On SQLite one `BEGIN IMMEDIATE` transaction (the write lock first: a
-   * second process waits, then reads the first one's row); on PostgreSQL a transaction holding an advisory lock.
+   * second process waits, then reads the first one's row); on PostgreSQL a transaction holding an advisory lock,
+   * waited for interruptibly and at most `SpendLockWait`.
    * In memory it runs `effect` as it is (one process: the budget's own lock serializes it).
    */
   readonly exclusively: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StoreError, R>
@@ -114,7 +148,7 @@ export class SpendLedger extends Context.Service<SpendLedger, {
           ),
         exclusively: (effect) =>
           sql.withTransaction(sql.onDialectOrElse({
-            pg: () => Effect.andThen(sql`SELECT pg_advisory_xact_lock(${sql.literal(SPEND_LOCK)})`, effect),
+            pg: () => Effect.andThen(takeSpendLock(sql), effect),
             orElse: () => effect
           })).pipe(Effect.mapError((error) => SqlError.isSqlError(error) ? fail("llm_spend.exclusively")(error) : error))
       })

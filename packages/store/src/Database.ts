@@ -20,7 +20,7 @@
  *
  * @since 0.1.0
  */
-import { existsSync, statSync } from "node:fs"
+import { accessSync, constants, existsSync, statSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
@@ -62,6 +62,25 @@ const lockedPolicy = {
 export const layerSqlite = (filename: string): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
   migrate().pipe(
     Layer.provideMerge(Layer.effect(SqlClient.SqlClient, NodeSqliteClient.make({ filename }).pipe(Effect.retry(lockedPolicy)))),
+    Layer.provide(Reactivity.layer)
+  )
+
+/** The latest migration's number (`0021_…` → 21). */
+const latestMigration = Math.max(...Object.keys(migrations).map((id) => Number.parseInt(id, 10)))
+
+/**
+ * The SQLite database in `filename` opened only to read, its directory not writable: no migration can run, so one
+ * an older version wrote is refused (`DatabaseConfigError`) rather than misread.
+ */
+const layerSqliteReadOnly = (filename: string, home: string): Layer.Layer<SqlClient.SqlClient, DatabaseError | DatabaseConfigError> =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql<{ readonly id: number | null }>`SELECT max(migration_id) AS id FROM effect_sql_migrations`
+    if ((rows[0]?.id ?? 0) < latestMigration) {
+      return yield* configError("COUNCIL_HOME", `${home} is not writable and ${filename} needs an upgrade, which writes; make it writable once`)
+    }
+  })).pipe(
+    Layer.provideMerge(Layer.effect(SqlClient.SqlClient, NodeSqliteClient.make({ filename, readOnly: true }))),
     Layer.provide(Reactivity.layer)
   )
 
@@ -141,6 +160,24 @@ const createHome = (dir: string) =>
       configError("COUNCIL_HOME", `cannot create ${dir}: ${e instanceof Error && "code" in e ? String(e.code) : String(e)}`)
   })
 
+/** Why this process cannot write in `dir` (`EROFS`, `EACCES`), or `undefined` when it can (or `dir` is missing). */
+const notWritable = (dir: string): string | undefined => {
+  try {
+    accessSync(dir, constants.W_OK)
+    return undefined
+  } catch (e) {
+    return e instanceof Error && "code" in e && e.code !== "ENOENT" ? String(e.code) : undefined
+  }
+}
+
+/** What to do about a home this process cannot write (SQLite writes beside its file even to read it). */
+const homeProblem = (home: string): string | undefined => {
+  const readOnly = notWritable(home)
+  return readOnly === undefined
+    ? undefined
+    : `${home} is not writable (${readOnly}): make it writable, or point COUNCIL_HOME at a writable directory (reading commands such as runs and leaderboard work on it as it is)`
+}
+
 /** The driver's message for an open/migrate failure, without the SQL or the URL. */
 const reasonOf = (error: DatabaseError): string => {
   const cause: unknown = error._tag === "SqlError" ? error.reason.cause : undefined
@@ -165,10 +202,18 @@ export const layerAt = (
     )
   }
   if (missing === "empty" && !existsSync(location.file)) return layerSqlite(":memory:")
-  return Layer.unwrap(Effect.as(createHome(location.home), layerSqlite(location.file))).pipe(
-    Layer.catchTag("SqlError", (error) =>
-      failWith(configError("COUNCIL_HOME", `cannot open ${location.file}: ${reasonOf(error)}`)))
-  )
+  const cannotOpen = (error: SqlError.SqlError) => {
+    const reason = reasonOf(error)
+    return failWith(configError("COUNCIL_HOME", homeProblem(location.home) ?? `cannot open ${location.file}: ${reason}`))
+  }
+  // a command that only reads can read a home it cannot write (a read-only mount, another user's files)
+  if (missing === "empty" && notWritable(location.home) !== undefined) {
+    return layerSqliteReadOnly(location.file, location.home).pipe(
+      Layer.catchTag("SqlError", (error) =>
+        failWith(configError("COUNCIL_HOME", `${location.home} is not writable and ${location.file} cannot be read without writing beside it: ${reasonOf(error)}`)))
+    )
+  }
+  return Layer.unwrap(Effect.as(createHome(location.home), layerSqlite(location.file))).pipe(Layer.catchTag("SqlError", cannotOpen))
 }
 
 /** PostgreSQL when `DATABASE_URL` is set, else SQLite at `$COUNCIL_HOME/council.db` (created if missing). */

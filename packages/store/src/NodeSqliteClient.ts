@@ -30,8 +30,9 @@
  *
  * @since 0.1.0
  */
-import { existsSync, mkdirSync } from "node:fs"
+import { existsSync, mkdirSync, statSync } from "node:fs"
 import { dirname } from "node:path"
+import { pathToFileURL } from "node:url"
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -51,6 +52,22 @@ export interface Config {
   readonly busyTimeout?: Duration.Input | undefined
   /** Prepared statements kept per connection and row shape (the first prepared is dropped first). Default 200. */
   readonly prepareCacheSize?: number | undefined
+  /** Only read the file, whose directory this process cannot write (see `openReadOnly`). */
+  readonly readOnly?: boolean | undefined
+}
+
+/**
+ * Opens `filename` to read on a directory this process cannot write, where a WAL database cannot be opened the
+ * usual way (SQLite creates its `-shm` beside it even to read). With no committed pages waiting in a `-wal` file
+ * the file is opened `immutable` (exact: nothing else can be writing it there); with some, read-only through the
+ * existing `-wal` and `-shm` (refused if the `-shm` is missing).
+ */
+const openReadOnly = (filename: string, timeout: number) => {
+  const waiting = (statSync(`${filename}-wal`, { throwIfNoEntry: false })?.size ?? 0) > 0
+  if (waiting) return new DatabaseSync(filename, { readOnly: true, timeout })
+  const url = pathToFileURL(filename)
+  url.searchParams.set("immutable", "1")
+  return new DatabaseSync(url, { readOnly: true, timeout })
 }
 
 /**
@@ -97,10 +114,14 @@ export const make = Effect.fnUntraced(function*(config: Config) {
   const db = yield* Effect.acquireRelease(
     Effect.try({
       try: () => {
+        const timeout = Duration.toMillis(config.busyTimeout ?? "5 seconds")
+        if (config.readOnly === true) {
+          const db = openReadOnly(config.filename, timeout)
+          db.exec("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
+          return db
+        }
         if (config.filename !== ":memory:") ensureDirectory(dirname(config.filename))
-        const db = new DatabaseSync(config.filename, {
-          timeout: Duration.toMillis(config.busyTimeout ?? "5 seconds")
-        })
+        const db = new DatabaseSync(config.filename, { timeout })
         db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000;")
         return db
       },

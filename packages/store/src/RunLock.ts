@@ -99,6 +99,7 @@ const LeaseRow = Schema.Struct({
   expires_at_ms: DbInteger
 })
 const decodeRows = Schema.decodeUnknownEffect(Schema.Array(LeaseRow))
+const decodeKeyedRows = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ ...LeaseRow.fields, lock_key: Schema.String })))
 
 const holderOf = (row: typeof LeaseRow.Type): LockHolder => ({
   owner: row.owner,
@@ -156,6 +157,21 @@ const numbered = (text: string) => {
 }
 
 const COLUMNS = "owner, run_id, host, pid, command, acquired_at_ms, heartbeat_at_ms, expires_at_ms"
+
+/**
+ * Every lease that is not stale (`isStale`), with its key: which runs a live process is working on right now — a
+ * run still marked `running` that no live holder names was left by a process that is gone.
+ */
+export const liveHolders: Effect.Effect<
+  ReadonlyArray<{ readonly key: string; readonly holder: LockHolder }>,
+  SqlError.SqlError | Schema.SchemaError,
+  SqlClient.SqlClient
+> = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const rows = yield* Effect.flatMap(sql.unsafe(`SELECT lock_key, ${COLUMNS} FROM run_leases`), decodeKeyedRows)
+  const now = yield* Clock.currentTimeMillis
+  return rows.map((row) => ({ key: row.lock_key, holder: holderOf(row) })).filter(({ holder }) => !isStale(holder, now))
+})
 
 /** The lease statements of one key over `exec`. */
 const statements = (exec: Exec, key: string, owner: string, options: AcquireOptions) => ({

@@ -246,13 +246,29 @@ const writeReport = (book: BookId, base: string, file: string) =>
 /** The main run store (recorded answers for `--pms replay`). */
 const mainStore = Effect.map(Layer.build(SqlRunStore.layer.pipe(Layer.provide(mainDbToCheck))), (context) => Context.get(context, RunStore))
 
+/**
+ * The council a backtest with live PMs asks: the lineup its first session's run recorded when it is resumed (as a
+ * continued day's run keeps its own, `Llm.forResume`), else the one today's settings seat.
+ */
+const liveCouncil = (plan: Plan, file: string) =>
+  Effect.gen(function*() {
+    const current = yield* Llm.forRun(Option.none(), plan.profiles.map((p) => p.id))
+    if (!plan.resumed) return current
+    const first = yield* RunStore.use((s) => s.listRuns({ tradingDay: plan.sessions[0]!, limit: 100 })).pipe(
+      Effect.provide(Layer.fresh(SqlRunStore.layer).pipe(Layer.provide(Database.layerSqlite(file)))),
+      Effect.mapError((e) => CliFailure.failed(`backtest ${plan.id}: cannot read ${file}: ${e.message}`))
+    )
+    const started = first.at(-1)
+    return started === undefined ? current : yield* Llm.forResume(started, current, `backtest ${plan.id}`)
+  })
+
 /** Runs the plan in the backtest's database; the book's status follows the outcome. */
 const execute = (plan: Plan, json: boolean) =>
   Effect.gen(function*() {
     const dir = yield* backtestsDir
     const file = join(dir, `${plan.id}.db`)
     if (plan.resumed && !existsSync(file)) return yield* CliFailure.failed(`backtest ${plan.id}: its database ${file} is missing`)
-    const council = plan.pms === "live" ? yield* Llm.forRun(Option.none(), plan.profiles.map((p) => p.id)) : undefined
+    const council = plan.pms === "live" ? yield* liveCouncil(plan, file) : undefined
     if (plan.pms === "live" && council?.lineup.mode === "offline") {
       return yield* CliFailure.usage("--pms live: no LLM is configured (set a provider's key, see the README's LLMs)")
     }

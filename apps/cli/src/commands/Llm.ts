@@ -89,14 +89,15 @@ const sameLineup = (a: Lineup.Lineup, b: Lineup.Lineup) =>
  * invocation's settings and accounts seat, when it is the same). A run started for other accounts or another
  * `--pms` asks what it started asking, never what today's command line would. Its params are not rewritten, so
  * every role keeps the model it recorded (a run recorded before only the traded accounts' roles were asked asks
- * them all again, or its replay would not find the answers); only the peer review follows its accounts.
+ * them all again, or its replay would not find the answers); only the peer review follows its accounts. `what` names
+ * what continues in the line saying so (a backtest continues with its first session's lineup).
  */
-export const forResume = (run: RunRecord, current: Council) =>
+export const forResume = (run: RunRecord, current: Council, what = `run ${run.id}`) =>
   Effect.gen(function*() {
     const recorded = recordedLineup(run.params, "replayed")
     const started = recordedLineup(run.params, "asked").reviews === false ? { ...recorded, reviews: false as const } : recorded
     if (sameLineup(started, current.lineup)) return current
-    const say = Console.error(`LLM run ${run.id} continues with the lineup it started with: ${Lineup.describeLineup(started)}`)
+    const say = Console.error(`LLM ${what} continues with the lineup it started with: ${Lineup.describeLineup(started)}`)
     if (started.mode === "offline") return { lineup: started, layer: offline, params: paramsOf(started), announce: say } satisfies Council
     const { prices, settings } = (yield* AppSettings).llm
     const { lineup } = yield* Lineup.swap(started, [], settings, prices).pipe(usage)

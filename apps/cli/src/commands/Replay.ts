@@ -11,7 +11,7 @@ import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import * as RunNotices from "../RunNotices.ts"
 import * as Llm from "./Llm.ts"
-import { holdDayLock, reportOutcome, whileHeld } from "./RunDaily.ts"
+import { holdDayLock, holdRun, reportOutcome, whileHeld } from "./RunDaily.ts"
 import { checkImport, loadBundle, readBundle, writeImport } from "./Runs.ts"
 import { ensureConfigured, ensureTradableDay } from "./Session.ts"
 import { momentOfRun, scheduledMoment } from "./Timing.ts"
@@ -113,10 +113,13 @@ export const forkRun = (source: string, options: ForkOptions) =>
     if (!sends && !options.dryRun) yield* Console.error(dryBecause(bundle, swapsModels))
     yield* fork.council.announce
     const result = yield* Effect.scoped(Effect.gen(function*() {
-      const lease = sends ? yield* holdDayLock(day, `replay ${bundle.run.id} --from ${options.from}`) : undefined
+      const command = `replay ${bundle.run.id} --from ${options.from}`
+      const lease = sends ? yield* holdDayLock(day, command) : undefined
       if (Option.isNone(yield* RunStore.use((s) => s.getRun(bundle.run.id)))) yield* writeImport(bundle, source)
+      const runId = Runner.newRunId(day)
+      yield* holdRun(lease, runId, command)
       const forked = RunNotices.observed(
-        Runner.fork(DailyPipeline, bundle.run.id, options.from, { ...fork.options, dryRun: !sends, codeVersion, mode: "record" })
+        Runner.fork(DailyPipeline, bundle.run.id, options.from, { ...fork.options, dryRun: !sends, codeVersion, mode: "record", runId })
       ).pipe(
         Effect.catchTags({
           InvalidRunRequest: (e) => Effect.fail(CliFailure.usage(e.message)),

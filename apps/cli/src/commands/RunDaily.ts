@@ -13,9 +13,10 @@ import {
   type RunId,
   type TradingDay
 } from "@council/domain"
-import { canonicalJson, type Checkpoint, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
+import { type Checkpoint, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
 import { select, TradingAccounts } from "@council/broker"
 import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipeline, unevaluated } from "@council/daily"
+import { continuation, dayCommand, idsOf } from "@council/daily/RunActivity"
 import { AuditTrail } from "@council/llm"
 import { describeHolder, type Lease, RunLock } from "@council/store"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
@@ -25,7 +26,7 @@ import { waitForSignal } from "../Listening.ts"
 import * as RunNotices from "../RunNotices.ts"
 import { counted, money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
-import { ensureTradableDay } from "./Session.ts"
+import { ensureNoOtherDayRunning, ensureTradableDay } from "./Session.ts"
 import { checkMarket, noSessionLine, type RunMoment } from "./Timing.ts"
 
 export interface RunDailyOptions {
@@ -69,28 +70,7 @@ export const selectedProfiles = (accounts: Option.Option<string>) =>
     return selected.map((a): AccountProfile => ({ id: a.id, mode: a.mode, settings: a.settings }))
   })
 
-/**
- * The command that continues (resumes or retries) the day's run of `accounts`. A day's run is the run of its
- * accounts, so `--accounts` is named unless they are every configured account: without it the command would start
- * another run of the day, leaving this one stopped.
- */
-export const dayCommand = (day: TradingDay, accounts: ReadonlyArray<{ readonly id: AccountId }>) =>
-  TradingAccounts.use(({ all }) =>
-    Effect.succeed(
-      `pnpm pipeline run daily --date ${day}` + (idsOf(all) === idsOf(accounts) ? "" : ` --accounts ${accounts.map((a) => a.id).join(",")}`)
-    )
-  )
-
-/**
- * How a stopped run is continued: `again` (its `dayCommand`), or — for a dry run, which `run daily` never resumes
- * (without `--dry-run` it starts the day's real run, sending orders) — by running it again, dry.
- */
-export const continuation = (again: string, dryRun: boolean, verb: "resume" | "continue it") =>
-  dryRun ? `run it again with: ${again} --dry-run` : `${verb} with: ${again}`
-
 const paramsOf = (run: RunRecord) => Schema.decodeUnknownOption(DailyParams)(run.params)
-
-const idsOf = (accounts: ReadonlyArray<{ readonly id: AccountId }>) => canonicalJson(accounts.map((a) => a.id).sort())
 
 const outputOf = <S extends Schema.Top & { readonly DecodingServices: never }>(run: RunRecord, stage: string, schema: S) =>
   Effect.gen(function*() {
@@ -240,11 +220,10 @@ const pauseOf = (params: DailyParams, checkpoints: ReadonlyArray<Checkpoint>) =>
 
 type Runnable = Extract<DayPlan, { readonly _tag: "Start" | "Resume" | "Retry" }>
 
-/** The id of the run a plan runs, when known before it starts (a retry's fork gets a new one). */
-const runIdOf = (plan: Runnable, day: TradingDay): RunId | undefined =>
-  plan._tag === "Start" ? `${day}-${crypto.randomUUID().slice(0, 8)}` as RunId : plan._tag === "Resume" ? plan.run.id : undefined
+/** The id of the run a plan runs: the run it resumes, or a new one (a start, a retry's fork). */
+const runIdOf = (plan: Runnable, day: TradingDay): RunId => plan._tag === "Resume" ? plan.run.id : Runner.newRunId(day)
 
-const startRun = (plan: Runnable, runId: RunId | undefined, options: RunDailyOptions, day: TradingDay, params: DailyParams) =>
+const startRun = (plan: Runnable, runId: RunId, options: RunDailyOptions, day: TradingDay, params: DailyParams) =>
   Effect.gen(function*() {
     switch (plan._tag) {
       case "Start":
@@ -255,7 +234,7 @@ const startRun = (plan: Runnable, runId: RunId | undefined, options: RunDailyOpt
           dryRun: options.dryRun,
           codeVersion,
           params,
-          ...(runId === undefined ? {} : { runId }),
+          runId,
           ...(params.requireApproval === true ? { pauseBefore: Approval.GATED_STAGE } : {})
         })
       case "Resume": {
@@ -266,7 +245,7 @@ const startRun = (plan: Runnable, runId: RunId | undefined, options: RunDailyOpt
         return yield* Runner.resume(DailyPipeline, plan.run.id, { reuse, ...(pause === undefined ? {} : { pauseBefore: pause }) })
       }
       case "Retry":
-        return yield* Runner.fork(DailyPipeline, plan.root.id, "RiskApproval", { dryRun: false, codeVersion, mode: "record", params: plan.params })
+        return yield* Runner.fork(DailyPipeline, plan.root.id, "RiskApproval", { dryRun: false, codeVersion, mode: "record", params: plan.params, runId })
     }
   })
 
@@ -343,6 +322,16 @@ export const holdLock = (key: string, command: string, name: string) =>
     return lease
   })
 
+/**
+ * Names `runId` as being run by this process (so `runs` tells it from a run whose process is gone): on the day's
+ * `lease`, or — a dry run holds none — on a lease of its own.
+ */
+export const holdRun = (lease: Lease | undefined, runId: RunId, command: string) =>
+  Effect.gen(function*() {
+    const held = lease ?? (yield* holdLock(`dry-run:${runId}`, command, "the dry run's lease"))
+    yield* held.setRunId(runId).pipe(Effect.ignore)
+  })
+
 /** Runs `work` while the lease holds; losing the lease (another process took it over) stops it (exit 1). */
 export const whileHeld = <A, E, R>(lease: Lease, work: Effect.Effect<A, E, R>) =>
   Effect.raceFirst(
@@ -395,12 +384,13 @@ export const runDaily = <E, R>(
       if (runnable._tag === "Resume" && (plan._tag !== "Resume" || plan.run.id !== runnable.run.id)) {
         return yield* CliFailure.failed(`the day's run changed while waiting for its lock (now ${runnable.run.id}); run the day again`)
       }
+      if (lease !== undefined) yield* ensureNoOtherDayRunning(day, runnable._tag === "Retry" ? runnable.params.accounts : params.accounts)
       if (runnable._tag === "Retry") yield* Console.error(runnable.note)
       else yield* seated.announce // a retry re-sends carried plans: it asks no model
       const runId = runIdOf(runnable, day)
-      if (lease !== undefined && runId !== undefined) yield* lease.setRunId(runId).pipe(Effect.ignore)
+      yield* holdRun(lease, runId, `run daily ${day}${options.dryRun ? " --dry-run" : ""}`)
       const work = executeRun(startRun(runnable, runId, options, day, params), day, options.dryRun, params.accounts, again)
-      const stopped = `interrupted: ${runId === undefined ? `the retry of ${day}` : `run ${runId}`} stopped part-way`
+      const stopped = `interrupted: ${runnable._tag === "Retry" ? `the retry of ${day}` : `run ${runId}`} stopped part-way`
       return yield* untilSignal(
         lease === undefined ? work : whileHeld(lease, work),
         `${stopped}; ${continuation(again, options.dryRun, "continue it")}`

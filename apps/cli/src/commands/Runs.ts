@@ -6,6 +6,7 @@ import * as fs from "node:fs"
 import { ExecutionReport, RunId } from "@council/domain"
 import { BundleFile, type RunBundle, type RunRecord, RunStore, Runner } from "@council/engine"
 import type { DailyPipeline } from "@council/daily"
+import { activities, type RunActivity } from "@council/daily/RunActivity"
 import { CliFailure } from "../CliFailure.ts"
 import { summarize } from "../Progress.ts"
 import { chargedFor, costSummary, costTable, runCost } from "./LlmRecord.ts"
@@ -30,15 +31,23 @@ export const loadBundle = (runId: string) =>
 const scheduleLine = (timing: { readonly schedule: string; readonly at: string | undefined }) =>
   `schedule  ${timing.schedule}${timing.at === undefined ? " (recorded before schedules)" : ` · decided at ${timing.at}`}`
 
-const runRow = (imported: ReadonlySet<string>) => (r: RunRecord, llmCost: string) => [
+const runRow = (imported: ReadonlySet<string>, activity: ReadonlyMap<string, RunActivity>) => (r: RunRecord, llmCost: string) => [
   r.id,
   r.tradingDay,
-  r.status,
+  activity.get(r.id)?.state.replace("in-progress", "running") ?? r.status,
   r.dryRun ? "dry-run" : r.mode,
   [r.parentRunId ? `${r.parentRunId} @${r.forkFrom}` : "", imported.has(r.id) ? "imported" : ""].filter((s) => s !== "").join(" · "),
   r.startedAt.replace("T", " ").slice(0, 19),
   llmCost
 ]
+
+/** Whether `runs` (those `running`) are being run, read from the store's leases; `imported` runs are none. */
+const activityOf = (runs: ReadonlyArray<RunRecord>, imported: ReadonlySet<string>) =>
+  activities(runs, imported).pipe(Effect.mapError((e) => CliFailure.failed(`cannot read which runs are being run: ${e.message}`)))
+
+/** What a run nobody runs is, and what to do about it. */
+const goneLine = (activity: RunActivity) =>
+  `${activity.state} (its process is gone)${activity.next === null ? "" : `: ${activity.next}`}`
 
 export const listRuns = (limit: number) =>
   Effect.gen(function*() {
@@ -48,10 +57,16 @@ export const listRuns = (limit: number) =>
     if (runs.length === 0) return yield* Console.log("no runs yet — start one with: pnpm pipeline run daily")
     const imported = new Set((yield* store.listRuns({ limit, origin: "imported" })).map((r) => r.id))
     const costs = yield* Effect.forEach(runs, (r) => runCost(r.id))
+    const activity = yield* activityOf(runs, imported)
     yield* Console.log(table(
       ["RUN", "DAY", "STATUS", "MODE", "ORIGIN", "STARTED (UTC)", "LLM COST"],
-      runs.map((r, i) => runRow(imported)(r, costs[i]!))
+      runs.map((r, i) => runRow(imported, activity)(r, costs[i]!))
     ))
+    const notes = runs.flatMap((r) => {
+      const a = activity.get(r.id)
+      return a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${goneLine(a)}`]
+    })
+    if (notes.length > 0) yield* Console.log(`\n${notes.join("\n")}`)
   })
 
 /** Each stage's checkpoint in a few words. */
@@ -105,12 +120,15 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
       )
     }
     const r = bundle.run
+    const imported = yield* RunStore.use((s) => s.listRuns({ limit: 1000, origin: "imported", tradingDay: r.tradingDay }))
+    const activity = (yield* activityOf([r], new Set(imported.map((i) => i.id)))).get(r.id)
+    const status = activity === undefined || activity.state === "in-progress" ? r.status : goneLine(activity)
     yield* Console.log(
       [
         `run       ${r.id}`,
         `pipeline  ${r.pipeline} · trading day ${r.tradingDay} · as of ${r.asOf}`,
         scheduleLine(recordedTiming(r.params)),
-        `status    ${r.status}${r.error ? ` — ${r.error}` : ""}`,
+        `status    ${status}${r.error ? ` — ${r.error}` : ""}`,
         `mode      ${r.mode}${r.dryRun ? " · dry run" : ""} · code ${r.codeVersion}`,
         ...(r.parentRunId ? [`forked    from ${r.parentRunId} at ${r.forkFrom}`] : []),
         `started   ${r.startedAt}${r.finishedAt ? ` · finished ${r.finishedAt}` : ""}`,

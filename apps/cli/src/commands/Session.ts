@@ -1,10 +1,14 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { AccountId, TradingDay } from "@council/domain"
+import * as Schema from "effect/Schema"
+import { type AccountId, RunId, type TradingDay } from "@council/domain"
 import { LiveGuard, TradingAccounts } from "@council/broker"
 import { Calendar, LocalExchange } from "@council/exchange"
 import type { AccountProfile } from "@council/daily"
 import { liveBook, TradeLedger } from "@council/tracking"
+import { RunStore } from "@council/engine"
+import { RunAccounts } from "@council/daily/RunActivity"
+import { describeHolder, liveHolders } from "@council/store"
 import { CliFailure } from "../CliFailure.ts"
 
 /**
@@ -85,6 +89,34 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
     if (session !== day) {
       return yield* CliFailure.usage(
         `refusing to send orders for ${day} to Alpaca: its current session is ${session} (use --dry-run, or replay a past day)`
+      )
+    }
+  })
+
+/**
+ * Under the day's lock, before a run that sends: another day's run in progress on one of `accounts` that lives on
+ * the in-process exchange is refused (exit 2). Positions carry across days there, so of two days run at once the
+ * one whose orders come second in time but first in days would be refused at send time, part-way, and
+ * `ensureLocalTradableDay` cannot see a run that has not traded yet. Each run takes its day's lease before it
+ * looks, so of two starting together at least one sees the other. A lease not yet naming its run counts for every
+ * account.
+ */
+export const ensureNoOtherDayRunning = (day: TradingDay, accounts: ReadonlyArray<AccountProfile>) =>
+  Effect.gen(function*() {
+    const { all } = yield* TradingAccounts
+    const local = all.filter((a) => a.credentials === undefined && accounts.some((p) => p.id === a.id)).map((a) => a.id)
+    if (local.length === 0) return
+    const held = yield* liveHolders.pipe(Effect.mapError((e) => CliFailure.failed(`cannot read the run leases: ${e.message}`)))
+    const now = Date.now()
+    for (const { holder, key } of held) {
+      if (!key.startsWith("daily:") || key === `daily:${day}`) continue
+      const runId = holder.runId
+      const run = runId === null ? Option.none() : yield* RunStore.use((s) => s.getRun(RunId.make(runId))).pipe(Effect.orElseSucceed(() => Option.none()))
+      const theirs = Option.flatMap(run, (r) => Schema.decodeUnknownOption(RunAccounts)(r.params))
+      const shared = Option.match(theirs, { onNone: () => local, onSome: (p) => local.filter((a) => p.accounts.some((x) => x.id === a)) })
+      if (shared.length === 0) continue
+      return yield* CliFailure.usage(
+        `${key.slice("daily:".length)} is being run by ${describeHolder(holder, now)} and trades ${shared.join(", ")} on the local exchange too; positions carry across days, so ${day} waits: try again when it is done`
       )
     }
   })

@@ -1,0 +1,69 @@
+import { assert, describe, it } from "@effect/vitest"
+import { chmodSync, existsSync, readdirSync } from "node:fs"
+import { join } from "node:path"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as SqlClient from "effect/sql/SqlClient"
+import { Database } from "@council/store"
+import { outcome } from "../src/Program.ts"
+import { cliAsync, tempHome } from "./CliHarness.ts"
+
+/** Runs the CLI as a user that cannot write `home` (made read-only): root writes anywhere, so as root it runs as nobody. */
+const asReader = (home: string, args: ReadonlyArray<string>) =>
+  cliAsync(home, args, { HOME: home }, [], process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined)
+
+describe("a COUNCIL_HOME this process cannot write", () => {
+  it("still answers the commands that only read; one that writes says the home is not writable and what to do (exit 2)", async () => {
+    const home = tempHome()
+    const day = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"])
+    assert.strictEqual(day.code, 0, day.stderr)
+    const runId = /run (2026-06-05-[0-9a-f]{8}) · completed/.exec(day.stdout)![1]!
+    assert.isFalse(existsSync(join(home, "council.db-wal")), "the last connection folds the WAL back into the file")
+    for (const file of readdirSync(home)) chmodSync(join(home, file), 0o444)
+    chmodSync(home, 0o555)
+    try {
+      const runs = await asReader(home, ["runs"])
+      assert.strictEqual(runs.code, 0, runs.stderr)
+      assert.match(runs.stdout, new RegExp(`^${runId}\\s+2026-06-05\\s+completed\\s`, "m"))
+      const shown = await asReader(home, ["show", runId])
+      assert.strictEqual(shown.code, 0, shown.stderr)
+      const leaderboard = await asReader(home, ["leaderboard"])
+      assert.strictEqual(leaderboard.code, 0, leaderboard.stderr)
+      assert.match(leaderboard.stdout, /^book live/m)
+
+      const reconcile = await asReader(home, ["reconcile"])
+      assert.strictEqual(reconcile.code, 2, reconcile.stderr)
+      assert.strictEqual(
+        reconcile.stderr.trim(),
+        `error: COUNCIL_HOME: ${home} is not writable (EACCES): make it writable, or point COUNCIL_HOME at a writable directory (reading commands such as runs and leaderboard work on it as it is)`
+      )
+    } finally {
+      chmodSync(home, 0o755)
+    }
+  }, 60_000)
+})
+
+describe("a full disk", () => {
+  it.effect("the error line names the home and what to do, as SQLite says only \"database or disk is full\"", () =>
+    Effect.gen(function*() {
+      const home = tempHome()
+      // a database that may not grow past a few pages stands in for a disk with no room: SQLite's own SQLITE_FULL
+      const full = yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* sql`PRAGMA max_page_count = 40`
+        yield* sql`CREATE TABLE filler (body BLOB)`
+        for (let i = 0; i < 100; i++) yield* sql`INSERT INTO filler VALUES (${"x".repeat(16_384)})`
+      }).pipe(Effect.flip, Effect.provide(Database.layerSqlite(join(home, "full.db"))))
+      assert.include(full.message, "database or disk is full")
+      const previous = process.env["COUNCIL_HOME"]
+      process.env["COUNCIL_HOME"] = home
+      try {
+        const { code, line } = outcome(Exit.fail(full))
+        assert.strictEqual(code, 1)
+        assert.match(line ?? "", new RegExp(`database or disk is full — the disk holding ${home} is full: free space there \\(or move COUNCIL_HOME to a disk with room\\), then run the command again$`))
+      } finally {
+        if (previous === undefined) delete process.env["COUNCIL_HOME"]
+        else process.env["COUNCIL_HOME"] = previous
+      }
+    }))
+})
