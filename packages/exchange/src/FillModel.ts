@@ -77,9 +77,13 @@ export const roundPrice = (price: number): number => roundTo(price, price >= 1 ?
 /** False for sub-penny prices (more than 2 decimals at or above $1, more than 4 below). */
 export const isOnTick = (price: number): boolean => Math.abs(roundPrice(price) - price) < 1e-9
 
-/** `price` moved against the taker by the slippage: higher for buys, lower for sells. */
+/**
+ * `price` moved against the taker by the slippage: higher for buys, lower for sells, rounded to the tick. The
+ * product is taken to 15 significant digits first, so that a decimal tie (110 × 1.0005 = 110.055, whose double is
+ * 110.05499999999999) rounds as a tie.
+ */
 export const slip = (price: number, side: Side, slippageBps: number): number =>
-  roundPrice(price * (side === "buy" ? 1 + slippageBps / 10_000 : 1 - slippageBps / 10_000))
+  roundPrice(Number((price * (side === "buy" ? 1 + slippageBps / 10_000 : 1 - slippageBps / 10_000)).toPrecision(15)))
 
 export const commission = (qty: number, options: FillModelOptions): number =>
   roundCash(Math.max(options.commissionMin, qty * options.commissionPerShare))
