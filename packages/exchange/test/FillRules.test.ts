@@ -6,7 +6,7 @@ import { MarketData } from "@council/market"
 import { Database } from "@council/store"
 import { type BrokerError, type Broker } from "@council/broker"
 import { ExchangeSession, LocalExchange, type LocalExchangeOptions } from "@council/exchange"
-import { ACCOUNT, bars, closeAt, D1, D2, D4, D6, intent, isoAt, SPY } from "./ExchangeFixture.ts"
+import { ACCOUNT, bars, closeAt, D1, D2, D4, D6, intent, isoAt, ocoExit, SPY } from "./ExchangeFixture.ts"
 
 /** An exchange whose present is the test clock's now (`TestClock`), on a fresh in-memory ledger. */
 const withClock = <A, E>(
@@ -158,16 +158,7 @@ describe("the local exchange's fill rules (the present is the clock's)", () => {
         yield* at(D1, "15:45")
         yield* broker.placeOrder(cls())
         yield* at(D1, "16:30")
-        const oco = yield* broker.placeOrder(intent({
-          symbol: SPY,
-          side: "sell",
-          qty: 10,
-          type: "limit",
-          timeInForce: "gtc",
-          orderClass: "oco",
-          takeProfit: { limitPrice: 105 },
-          stopLoss: { stopPrice: 95 }
-        }))
+        const oco = yield* broker.placeOrder(ocoExit())
         // D2 opens at 90.20, through the stop: a sell stop fills at the open less 5 bps, 90.1549 → 90.15
         yield* at(D2, "09:30")
         const stop = (yield* broker.getOrder(oco.id)).legs[0]!
