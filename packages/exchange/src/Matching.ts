@@ -73,7 +73,11 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
   const candidatesOf = Effect.fnUntraced(function*(group: ReadonlyArray<OrderRow>, session: TradingDay, at: "open" | "close") {
     const candidates: Array<Candidate> = []
     for (const row of group) {
-      const sessionBar = yield* prices.barOn(row.symbol, session)
+      // at the open, the bar as the session's marks read it (`lastBars` of 2): `barOn` remembers what it reads, and
+      // before the close a feed may know the day's open alone
+      const sessionBar = at === "open"
+        ? (yield* prices.lastBars(row.symbol, session, 2)).find((bar) => bar.date === session)
+        : yield* prices.barOn(row.symbol, session)
       if (sessionBar === undefined) continue
       const bar = at === "open" ? openingBar(sessionBar) : sessionBar
       const resting = {
