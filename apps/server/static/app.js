@@ -83,20 +83,36 @@ function ticks(lo, hi, count = 5) {
   return out
 }
 
+/** Ticks for a log axis over [lo, hi] (lo > 0): 1, 2 and 5 times the powers of ten there, else even ones. */
+function logTicks(lo, hi) {
+  const out = []
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = Number((m * 10 ** e).toPrecision(12))
+      if (v >= lo && v <= hi) out.push(v)
+    }
+  }
+  return out.length >= 3 ? out : ticks(lo, hi)
+}
+
 /** Digits after the point that tell ticks `step` apart when shown as `scale` × value (100 for percent). */
 const decimalsFor = (step, scale = 1) => Math.max(0, Math.ceil(-Math.log10(step * scale) + 1e-9))
 
 /**
  * A line chart over sessions. `series`: [{ name, color, dashed, points: [{ date, value }] }]. The <svg> carries
- * its scales (data-y0/y1: the value domain, data-top/bottom: its pixels; data-dates: the x categories) so its
- * drawing can be checked against the data.
+ * its scales (data-y0/y1: the value domain, data-top/bottom: its pixels; data-dates: the x categories;
+ * data-scale: `log` when y0/y1 are natural logs of the values, else `linear`) so its drawing can be checked
+ * against the data. `log`: a log axis when every value is positive (equal ratios, equal heights: a long
+ * backtest's curves are not squashed by the largest one).
  */
-function lineChart(series, { height = 280, format = (v) => v, id } = {}) {
+function lineChart(series, { height = 280, format = (v) => v, id, log = false } = {}) {
   // `format(value, step)`: step is the distance between ticks, so labels carry the digits that tell them apart.
   const width = 1000
   const m = { top: 12, right: 16, bottom: 28, left: 72 }
   const dates = [...new Set(series.flatMap((s) => s.points.map((p) => p.date)))].sort()
-  const values = series.flatMap((s) => s.points.map((p) => p.value))
+  const logScale = log && series.every((s) => s.points.every((p) => p.value > 0))
+  const scaled = logScale ? Math.log : (v) => v
+  const values = series.flatMap((s) => s.points.map((p) => scaled(p.value)))
   if (dates.length === 0) return h("p", { class: "empty" }, "nothing recorded yet")
   let lo = values.reduce((a, v) => Math.min(a, v), Infinity), hi = values.reduce((a, v) => Math.max(a, v), -Infinity)
   const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 0.01
@@ -104,15 +120,16 @@ function lineChart(series, { height = 280, format = (v) => v, id } = {}) {
   const top = m.top, bottom = height - m.bottom, left = m.left, right = width - m.right
   const column = new Map(dates.map((d, i) => [d, i]))
   const x = (date) => dates.length === 1 ? (left + right) / 2 : left + (column.get(date) / (dates.length - 1)) * (right - left)
-  const y = (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top)
+  const y = (v) => bottom - ((scaled(v) - lo) / (hi - lo)) * (bottom - top)
   const svg = h("svg:svg", {
-    viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", id,
+    viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", id, "data-scale": logScale ? "log" : "linear",
     "data-y0": lo, "data-y1": hi, "data-top": top, "data-bottom": bottom, "data-left": left, "data-right": right,
     "data-dates": dates.join(",")
   })
   const grid = h("svg:g", { class: "grid" })
-  const marks = ticks(lo, hi)
-  const step = marks.length > 1 ? marks[1] - marks[0] : Math.abs(hi - lo) || 1
+  const marks = logScale ? logTicks(Math.exp(lo), Math.exp(hi)) : ticks(lo, hi)
+  const gaps = marks.slice(1).map((t, i) => t - marks[i])
+  const step = gaps.length > 0 ? Math.min(...gaps) : Math.abs(hi - lo) || 1
   for (const t of marks) {
     grid.append(h("svg:line", { x1: left, x2: right, y1: y(t), y2: y(t) }))
     grid.append(h("svg:text", { x: left - 8, y: y(t) + 4, "text-anchor": "end", class: "tick" }, format(t, step)))
@@ -232,7 +249,7 @@ function equityCharts(chart) {
   }
   const drawdowns = accounts.map((a) => ({ ...a, points: drawdownsOf(a.points).map((p) => ({ date: p.date, value: -p.value })) }))
   return [
-    card("Equity", lineChart(series, { id: "equity-chart", format: (v, step) => dollars(v, decimalsFor(step)) }), legend(series)),
+    card("Equity", lineChart(series, { id: "equity-chart", log: true, format: (v, step) => dollars(v, decimalsFor(step)) }), legend(series)),
     card("Drawdown", lineChart(drawdowns, { id: "drawdown-chart", height: 200, format: (v, step) => pct(Math.abs(v) < 1e-12 ? 0 : v, decimalsFor(step, 100)) }), legend(drawdowns))
   ]
 }

@@ -50,18 +50,19 @@ interface Drawn {
 /** The values a polyline draws, read back through the chart's own scale (see `lineChart` in app.js). */
 const drawnValues = async (page: Page, chart: string, series: string): Promise<ReadonlyArray<Drawn>> => {
   const { attributes, points } = await page.$eval(`#${chart}`, (svg, series: string) => ({
-    attributes: Object.fromEntries(["y0", "y1", "top", "bottom", "left", "right", "dates"].map((k) => [k, svg.getAttribute(`data-${k}`) ?? ""])),
+    attributes: Object.fromEntries(["y0", "y1", "top", "bottom", "left", "right", "dates", "scale"].map((k) => [k, svg.getAttribute(`data-${k}`) ?? ""])),
     points: svg.querySelector(`polyline[data-series="${series}"]`)?.getAttribute("points") ?? ""
   }), series)
   const [y0, y1, top, bottom, left, right] = ["y0", "y1", "top", "bottom", "left", "right"].map((k) => Number(attributes[k]))
   const dates = String(attributes["dates"]).split(",")
   return points.trim().split(/\s+/).map((pair: string): Drawn => {
     const [px, py] = pair.split(",").map(Number) as [number, number]
-    return {
-      date: dates[Math.round(((px - left!) / (right! - left!)) * (dates.length - 1))]!,
-      value: y0! + ((bottom! - py) / (bottom! - top!)) * (y1! - y0!),
-      pixelValue: (y1! - y0!) / (bottom! - top!)
-    }
+    const scaled = y0! + ((bottom! - py) / (bottom! - top!)) * (y1! - y0!)
+    const perPixel = (y1! - y0!) / (bottom! - top!)
+    // on a log axis y0/y1 are natural logs: a pixel stands for a ratio, the value times (e^perPixel − 1)
+    return attributes["scale"] === "log"
+      ? { date: dates[Math.round(((px - left!) / (right! - left!)) * (dates.length - 1))]!, value: Math.exp(scaled), pixelValue: Math.exp(scaled) * Math.expm1(perPixel) }
+      : { date: dates[Math.round(((px - left!) / (right! - left!)) * (dates.length - 1))]!, value: scaled, pixelValue: perPixel }
   })
 }
 
@@ -106,6 +107,9 @@ describe("dashboard in Chromium", () => {
       const drawdown = await drawnValues(page, "drawdown-chart", account)
       drawdown.forEach((p, i) => assert.closeTo(p.value, -expected[i].drawdown, p.pixelValue))
     }
+    // equity on a log axis (a long backtest's curves are not squashed by SPY's), drawdowns on a linear one
+    const scales = await page.$$eval("#equity-chart, #drawdown-chart", (svgs) => svgs.map((s) => s.getAttribute("data-scale")))
+    assert.deepStrictEqual(scales, ["log", "linear"])
     const spy = await drawnValues(page, "equity-chart", "SPY buy-and-hold (scaled)")
     const closes = api.benchmark.points.map((p: any) => p.close)
     spy.forEach((p, i) => assert.closeTo(p.value / spy[0]!.value, closes[i] / closes[0], 0.002))

@@ -12,7 +12,8 @@
  *   `accepted` and queues: it fills at the next session's open. On the last day of the data it stays open.
  *   `opg` orders are refused from 09:28 to 19:00 (Alpaca), and otherwise fill at the next open like any market order.
  * - Every other order rests and is evaluated on the bar of each session whose open comes after it was placed
- *   (`evaluateOnBar`), at that session's close; a bracket/OTO leg starts with the session of its entry's fill when
+ *   (`evaluateOnBar`), at that session's close; first at its open alone (`openingBar`): one the open already crosses
+ *   (a gap through a stop or a limit) fills at the open, as a broker fills it when the market opens; a bracket/OTO leg starts with the session of its entry's fill when
  *   the entry filled at an open, with the next one when it filled at a close. A `day` order expires at the end of
  *   the first session it was evaluated on.
  *
@@ -76,9 +77,13 @@ export const roundPrice = (price: number): number => roundTo(price, price >= 1 ?
 /** False for sub-penny prices (more than 2 decimals at or above $1, more than 4 below). */
 export const isOnTick = (price: number): boolean => Math.abs(roundPrice(price) - price) < 1e-9
 
-/** `price` moved against the taker by the slippage: higher for buys, lower for sells. */
+/**
+ * `price` moved against the taker by the slippage: higher for buys, lower for sells, rounded to the tick. The
+ * product is taken to 15 significant digits first, so that a decimal tie (110 × 1.0005 = 110.055, whose double is
+ * 110.05499999999999) rounds as a tie.
+ */
 export const slip = (price: number, side: Side, slippageBps: number): number =>
-  roundPrice(price * (side === "buy" ? 1 + slippageBps / 10_000 : 1 - slippageBps / 10_000))
+  roundPrice(Number((price * (side === "buy" ? 1 + slippageBps / 10_000 : 1 - slippageBps / 10_000)).toPrecision(15)))
 
 export const commission = (qty: number, options: FillModelOptions): number =>
   roundCash(Math.max(options.commissionMin, qty * options.commissionPerShare))
@@ -136,6 +141,12 @@ export const evaluateOnBar = (order: RestingOrder, bar: Bar, slippageBps: number
     }
   }
 }
+
+/**
+ * What is known of `bar` at its session's open: the open alone. A working order that fills on it was marketable
+ * from the first trade, so it fills at the open (at the same price the whole bar gives it).
+ */
+export const openingBar = (bar: Bar): Bar => ({ ...bar, high: bar.open, low: bar.open, close: bar.open })
 
 /** How an order is booked when placed: refused, or its status and the date after which it is evaluated. */
 export type Booking =

@@ -2,8 +2,10 @@
  * Matching: bringing an account to the present. An account stands at a point in time (`Calendar.SessionPoint`:
  * the last open or close processed); every open and close between it and the present's point is processed, in
  * order (`FillModel` says what each does):
- * - at a session's **open**, the market orders queued while the market was closed fill at the open (a queued
- *   market-on-close order starts working, to fill at the close);
+ * - at a session's **open**, the working exits its open already crosses fill at the open (`FillModel.openingBar`:
+ *   a stop gapped through fills there, so a run later in the session finds it filled, not cancelable), then the
+ *   market orders queued while the market was closed fill at the open (a queued market-on-close order starts
+ *   working, to fill at the close);
  * - at its **close**, the working orders meet the session's bar (`FillModel.evaluateOnBar`: a market order fills at
  *   the close), at most one order of each exit group fills and the rest of the group is canceled, then the `day`
  *   orders evaluated that session expire.
@@ -23,7 +25,7 @@ import type { AccountId, OrderType, TradingDay } from "@council/domain"
 import type { MarketData } from "@council/market"
 import { closeTimestamp, openTimestamp, pointBefore, type SessionPoint } from "./Calendar.ts"
 import { reject } from "./ExchangeErrors.ts"
-import { evaluateOnBar, fillAtOpen, type FillModelOptions, legsActiveAfter, pickExit } from "./FillModel.ts"
+import { evaluateOnBar, fillAtOpen, type FillModelOptions, legsActiveAfter, openingBar, pickExit } from "./FillModel.ts"
 import { newAccountRow } from "./Keys.ts"
 import type { AccountRow, Ledger, OrderRow } from "./Ledger.ts"
 import type { Prices } from "./Prices.ts"
@@ -64,12 +66,20 @@ export interface Present {
 const describePoint = (point: SessionPoint) => `${point.session} (${point.phase === "open" ? "during the session" : "after the close"})`
 
 export const make = ({ fillModel, initialCash, ledger, market, prices, settlement }: MatchingDeps) => {
-  /** The group's orders that would fill on `session`'s bar (stop-limits hit without filling are marked triggered). */
-  const candidatesOf = Effect.fnUntraced(function*(group: ReadonlyArray<OrderRow>, session: TradingDay) {
+  /**
+   * The group's orders that would fill on `session`'s bar, or at its open alone (`at`: "open"); stop-limits hit
+   * without filling are marked triggered.
+   */
+  const candidatesOf = Effect.fnUntraced(function*(group: ReadonlyArray<OrderRow>, session: TradingDay, at: "open" | "close") {
     const candidates: Array<Candidate> = []
     for (const row of group) {
-      const bar = yield* prices.barOn(row.symbol, session)
-      if (bar === undefined) continue
+      // at the open, the bar as the session's marks read it (`lastBars` of 2): `barOn` remembers what it reads, and
+      // before the close a feed may know the day's open alone
+      const sessionBar = at === "open"
+        ? (yield* prices.lastBars(row.symbol, session, 2)).find((bar) => bar.date === session)
+        : yield* prices.barOn(row.symbol, session)
+      if (sessionBar === undefined) continue
+      const bar = at === "open" ? openingBar(sessionBar) : sessionBar
       const resting = {
         side: row.side,
         type: row.type,
@@ -78,7 +88,9 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
         triggered: row.triggered !== 0
       }
       const outcome = evaluateOnBar(resting, bar, fillModel.slippageBps)
-      if (outcome._tag === "Triggered" && row.triggered === 0) yield* ledger.markTriggered(row.id, closeTimestamp(session))
+      if (outcome._tag === "Triggered" && row.triggered === 0) {
+        yield* ledger.markTriggered(row.id, at === "open" ? openTimestamp(session) : closeTimestamp(session))
+      }
       if (outcome._tag === "Fill") candidates.push({ row, type: row.type, price: outcome.price })
     }
     return candidates
@@ -101,8 +113,35 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
     }
   })
 
-  /** The open of `session`: queued market orders fill at it; queued market-on-close orders start working. */
+  /**
+   * Meets the working orders with `session`'s bar (or its open alone): at most one order of each exit group fills,
+   * the rest of the group is canceled. Returns the groups a fill closed.
+   */
+  const fillExits = Effect.fnUntraced(function*(
+    book: Book,
+    resting: ReadonlyArray<OrderRow>,
+    session: TradingDay,
+    at: "open" | "close"
+  ) {
+    const closed = new Set<string>()
+    for (const group of groupBy(resting, (row) => row.exit_group)) {
+      const chosen = pickExit(yield* candidatesOf(group, session, at))
+      if (chosen === undefined) continue
+      yield* fill(book, chosen.row, chosen.price, session, at)
+      closed.add(chosen.row.exit_group)
+      const siblings = group.filter((row) => row.id !== chosen.row.id).map((row) => row.id)
+      if (siblings.length > 0) yield* ledger.cancelIds(siblings, at === "open" ? openTimestamp(session) : closeTimestamp(session))
+    }
+    return closed
+  })
+
+  /**
+   * The open of `session`: working exits its open crosses fill at it, then queued market orders; queued
+   * market-on-close orders start working.
+   */
   const processOpen = Effect.fnUntraced(function*(book: Book, session: TradingDay) {
+    const working = (yield* ledger.restingOrders(book.account, session)).filter((row) => row.type !== "market")
+    if (working.length > 0) yield* fillExits(book, working, session, "open")
     for (const row of yield* ledger.queuedOrders(book.account, session)) {
       if (row.time_in_force === "cls") {
         yield* ledger.markRouted(row.id, openTimestamp(session))
@@ -118,15 +157,7 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
     const at = closeTimestamp(session)
     const resting = yield* ledger.restingOrders(book.account, session)
     // the groups a fill closed (its order filled, the rest canceled): none of them is still resting
-    const closed = new Set<string>()
-    for (const group of groupBy(resting, (row) => row.exit_group)) {
-      const chosen = pickExit(yield* candidatesOf(group, session))
-      if (chosen === undefined) continue
-      yield* fill(book, chosen.row, chosen.price, session, "close")
-      closed.add(chosen.row.exit_group)
-      const siblings = group.filter((row) => row.id !== chosen.row.id).map((row) => row.id)
-      if (siblings.length > 0) yield* ledger.cancelIds(siblings, at)
-    }
+    const closed = yield* fillExits(book, resting, session, "close")
     // what rests still is the rest of `resting`: the legs a fill activated work from the next session on
     const expiring = resting.filter((row) => row.time_in_force === "day" && !closed.has(row.exit_group))
     if (expiring.length > 0) yield* ledger.expire(expiring.map((row) => row.id), at)

@@ -28,6 +28,15 @@ describe("FillModel", () => {
     assert.strictEqual(FillModel.slip(0.5, "buy", 5), 0.5003)
   })
 
+  it("rounds a slipped price that is a tie in decimals half away from zero, whatever its double says", () => {
+    // 110 × 1.0005 = 110.055 exactly (the double product is 110.05499999999999): a tie, up to 110.06
+    assert.strictEqual(FillModel.slip(110, "buy", 5), 110.06)
+    // 110 × 0.9995 = 109.945 exactly (the double is 109.94500000000001): away from zero, 109.95
+    assert.strictEqual(FillModel.slip(110, "sell", 5), 109.95)
+    // 104 × 1.0005 = 104.052: no tie, 104.05
+    assert.strictEqual(FillModel.slip(104, "buy", 5), 104.05)
+  })
+
   it("rejects sub-penny prices at or above $1 and allows four decimals below", () => {
     assert.isTrue(FillModel.isOnTick(1.23))
     assert.isFalse(FillModel.isOnTick(1.234))

@@ -6,7 +6,7 @@ import { MarketData } from "@council/market"
 import { Database } from "@council/store"
 import { type BrokerError, type Broker } from "@council/broker"
 import { ExchangeSession, LocalExchange, type LocalExchangeOptions } from "@council/exchange"
-import { ACCOUNT, bars, closeAt, D1, D2, D4, D6, intent, isoAt, SPY } from "./ExchangeFixture.ts"
+import { ACCOUNT, bars, closeAt, D1, D2, D4, D6, intent, isoAt, ocoExit, SPY } from "./ExchangeFixture.ts"
 
 /** An exchange whose present is the test clock's now (`TestClock`), on a fresh in-memory ledger. */
 const withClock = <A, E>(
@@ -150,6 +150,33 @@ describe("the local exchange's fill rules (the present is the clock's)", () => {
         yield* at(D4, "16:00")
         assert.deepStrictEqual([(yield* broker.getOrder(limit.id)).filledAvgPrice, (yield* broker.getOrder(limit.id)).filledAt], [99.5, closeAt(D4)])
       })))
+
+  it.effect("an exit the open gaps through fills at the open, so a run later in the session cannot cancel it", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        // bought at D1's close (100 + 5 bps = 100.05); protected after the close by take-profit 105 / stop 95
+        yield* at(D1, "15:45")
+        yield* broker.placeOrder(cls())
+        yield* at(D1, "16:30")
+        const oco = yield* broker.placeOrder(ocoExit())
+        // D2 opens at 90.20, through the stop: a sell stop fills at the open less 5 bps, 90.1549 → 90.15
+        yield* at(D2, "09:30")
+        const stop = (yield* broker.getOrder(oco.id)).legs[0]!
+        assert.deepStrictEqual([stop.status, stop.filledAvgPrice, stop.filledAt], ["filled", 90.15, isoAt(D2, "09:30")])
+        assert.strictEqual((yield* broker.getOrder(oco.id)).status, "canceled")
+        assert.deepStrictEqual(yield* broker.getPositions, [])
+        // the 15:45 run finds it done: nothing left to cancel, and the cash holds the sale
+        yield* at(D2, "15:45")
+        assert.strictEqual(yield* broker.cancelAllOrders, 0)
+        assert.strictEqual((yield* broker.getAccount).cash, 100_000 - 10 * 100.05 + 10 * 90.15)
+      }), {
+      bars: {
+        SPY: [
+          { date: D1, open: 100, high: 101, low: 99, close: 100, volume: 1 },
+          { date: D2, open: 90.2, high: 99, low: 89, close: 98, volume: 1 }
+        ]
+      }
+    }))
 
   it.effect("marks positions at the latest price known: the open during a session, the close from its close on", () =>
     withClock((broker) =>

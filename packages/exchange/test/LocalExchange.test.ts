@@ -449,7 +449,8 @@ describe("LocalExchange", () => {
             limitPrice: 101.5,
             timeInForce: "gtc",
             orderClass: "bracket",
-            takeProfit: { limitPrice: 105 },
+            // D4 (open 107, high 108, low 95) touches both legs after its open: the stop is taken as hit first
+            takeProfit: { limitPrice: 107.5 },
             stopLoss: { stopPrice: 97 }
           }))
           assert.strictEqual(order.status, "new")

@@ -11,7 +11,8 @@
  * - The page is deterministic for a given book and data (no clock): rendering twice gives the same bytes.
  * - Every string from the book (label, settings) is HTML-escaped; the page loads nothing and runs nothing, so it
  *   opens offline and under a `default-src 'none'` content security policy.
- * - Charts draw every session (a long backtest gives large polylines, ~12 bytes a point per account).
+ * - Charts draw every session (a long backtest gives large polylines, ~12 bytes a point per account); equity is on
+ *   a log axis, drawdowns on a linear one.
  *
  * @since 0.1.0
  */
@@ -85,33 +86,48 @@ interface Line {
   readonly dashed?: boolean
 }
 
-/** A line chart over the sessions `dates`, as inline SVG. */
-const chart = (title: string, dates: ReadonlyArray<string>, lines: ReadonlyArray<Line>, format: (y: number) => string) => {
+/**
+ * A line chart over the sessions `dates`, as inline SVG. `log`: a log axis when every value is positive (equal
+ * ratios, equal heights: twenty years of SPY do not squash the accounts' curves). The <svg> carries its scale
+ * (`data-scale`, `data-y0`/`data-y1`: the domain, natural logs on a log axis; `data-top`/`data-bottom`: its pixels).
+ */
+const chart = (
+  title: string,
+  dates: ReadonlyArray<string>,
+  lines: ReadonlyArray<Line>,
+  format: (y: number) => string,
+  log = false
+) => {
   const width = 960
   const height = 300
   // room left of the plot for a tick label of ~12 characters ("$12,345,678", "−100.0 %")
   const pad = { left: 84, right: 10, top: 10, bottom: 30 }
-  const all = lines.flatMap((l) => l.values.filter((v): v is number => v !== null))
-  if (dates.length < 2 || all.length === 0) return `<p class="empty">${escape(title)}: fewer than two sessions</p>`
+  const values = lines.flatMap((l) => l.values.filter((v): v is number => v !== null))
+  if (dates.length < 2 || values.length === 0) return `<p class="empty">${escape(title)}: fewer than two sessions</p>`
+  const logScale = log && values.every((v) => v > 0)
+  const scaled = (v: number) => (logScale ? Math.log(v) : v)
+  const all = values.map(scaled)
   const lo = Math.min(...all)
   const hi = Math.max(...all)
   const span = hi - lo || 1
   const x = (i: number) => pad.left + (i / (dates.length - 1)) * (width - pad.left - pad.right)
-  const y = (v: number) => pad.top + (1 - (v - lo) / span) * (height - pad.top - pad.bottom)
+  const y = (v: number) => pad.top + (1 - (scaled(v) - lo) / span) * (height - pad.top - pad.bottom)
   const polyline = (line: Line) => {
     const points = line.values.flatMap((v, i) => (v === null ? [] : [`${x(i).toFixed(1)},${y(v).toFixed(1)}`])).join(" ")
     return `<polyline data-series="${escape(line.name)}" fill="none" stroke="${line.color}" stroke-width="1.5"${
       line.dashed ? " stroke-dasharray=\"4 3\"" : ""
     } points="${points}"><title>${escape(line.name)}</title></polyline>`
   }
-  const ticks = [lo, lo + span / 2, hi].map((v) =>
+  const ticks = [lo, lo + span / 2, hi].map((v) => (logScale ? Math.exp(v) : v)).map((v) =>
     `<text x="${pad.left - 6}" y="${y(v).toFixed(1)}" text-anchor="end" dominant-baseline="middle">${escape(format(v))}</text>`
   )
   const axis = [0, dates.length - 1].map((i) =>
     `<text x="${x(i).toFixed(1)}" y="${height - 8}" text-anchor="${i === 0 ? "start" : "end"}">${escape(dates[i]!)}</text>`
   )
   const legend = lines.map((l) => `<span><i style="background:${l.color}"></i>${escape(l.name)}</span>`).join("")
-  return `<figure><figcaption>${escape(title)}</figcaption><svg viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(title)}">` +
+  return `<figure><figcaption>${escape(title)}</figcaption><svg viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(title)}" data-scale="${
+    logScale ? "log" : "linear"
+  }" data-y0="${lo}" data-y1="${hi}" data-top="${pad.top}" data-bottom="${height - pad.bottom}">` +
     `<rect x="${pad.left}" y="${pad.top}" width="${width - pad.left - pad.right}" height="${height - pad.top - pad.bottom}" class="frame"/>` +
     `${ticks.join("")}${axis.join("")}${lines.map(polyline).join("")}</svg><div class="legend">${legend}</div></figure>`
 }
@@ -223,7 +239,7 @@ const chartsSection = (data: ReportData) => {
     return p === undefined ? null : -p.drawdown
   }) }))
   return `<section id="charts"><h2>Equity and drawdown</h2>
-${chart(`Equity per account, with ${spy?.name ?? "SPY"} buy-and-hold from the same start`, dates, [...equityLines, ...benchmark], wholeDollars)}
+${chart(`Equity per account, with ${spy?.name ?? "SPY"} buy-and-hold from the same start`, dates, [...equityLines, ...benchmark], wholeDollars, true)}
 ${chart("Drawdown from the running peak", dates, [...drawdownLines, ...spyDrawdown], (v) => pct(v))}
 </section>`
 }

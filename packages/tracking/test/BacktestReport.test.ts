@@ -40,6 +40,19 @@ describe("BacktestReport", () => {
         assert.include(html, `<td>${account}</td><td>${row.metrics.totalReturn >= 0 ? "+" : "−"}${Math.abs(row.metrics.totalReturn * 100).toFixed(1)} %</td>`)
       }
       assert.include(html, `data-series="SPY buy-and-hold"`)
+      // the equity chart is on a log axis: each account's polyline, read back through the svg's own scale
+      // (data-y0/y1 are natural logs), gives its equity on every session to a pixel
+      const equitySvg = html.slice(html.indexOf("<svg"), html.indexOf("</svg>"))
+      const attr = (name: string) => Number(equitySvg.match(new RegExp(`data-${name}="([^"]+)"`))![1])
+      assert.match(equitySvg, /data-scale="log"/)
+      const [y0, y1, top, bottom] = [attr("y0"), attr("y1"), attr("top"), attr("bottom")]
+      for (const account of ACCOUNTS) {
+        const points = equitySvg.match(new RegExp(`data-series="${account}"[^>]* points="([^"]+)"`))![1]!.split(" ")
+        const drawn = points.map((p) => Math.exp(y0 + ((bottom - Number(p.split(",")[1])) / (bottom - top)) * (y1 - y0)))
+        const expected = sim.equity.get(account)!
+        assert.strictEqual(drawn.length, expected.length)
+        drawn.forEach((v, i) => assert.closeTo(v, expected[i]!, expected[i]! * Math.expm1((y1 - y0) / (bottom - top)), `${account} ${i}`))
+      }
       const json = JSON.parse(BacktestReport.renderJson(data))
       assert.strictEqual(json.book.id, BOOK)
       assert.strictEqual(json.equity.accounts.length, ACCOUNTS.length)
