@@ -9,7 +9,11 @@
  *
  * **Details**
  * - The compile cache goes on first (modules loaded before it is on are not cached). `NODE_DISABLE_COMPILE_CACHE=1`
- *   turns it off; `NODE_COMPILE_CACHE=<dir>` moves it.
+ *   turns it off; `NODE_COMPILE_CACHE=<dir>` moves it. It lives in `$TMPDIR/council-compile-cache-<uid>`, used only
+ *   while that directory is this user's alone (made here with mode 0700, or found owned by this user and writable by
+ *   nobody else); otherwise it stays off. Not Node's default `$TMPDIR/node-compile-cache`: in a shared `/tmp`
+ *   another user can make that directory (or its per-version one) first and plant a code cache for one of the CLI's
+ *   modules, which this process would then run as its own code.
  * - Flags are set at runtime (`v8.setFlagsFromString`): only flags V8 reads after start-up take effect
  *   (`--max-semi-space-size` and `--max-old-space-size` do not; they would need the CLI to re-execute itself, with
  *   its signals, exit codes and output passed through).
@@ -28,7 +32,10 @@
  *
  * @since 0.1.0
  */
+import { lstatSync, mkdirSync } from "node:fs"
 import { enableCompileCache } from "node:module"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { setFlagsFromString } from "node:v8"
 
 /** The V8 flag that keeps the young generation at the size it has. */
@@ -46,6 +53,23 @@ const FLAGS: Readonly<Record<string, ReadonlyArray<string>>> = {
   backtest: [SLOW_OLD_GROWTH]
 }
 
+/** The compile cache's directory when it is this user's alone (made now if missing), else `undefined`. */
+const privateCompileCache = (): string | undefined => {
+  const directory = join(tmpdir(), `council-compile-cache-${process.getuid?.() ?? "user"}`)
+  try {
+    mkdirSync(directory, { mode: 0o700 })
+  } catch {
+    // there already, or it cannot be made: the checks below decide
+  }
+  try {
+    const stat = lstatSync(directory)
+    const alone = stat.isDirectory() && stat.uid === (process.getuid?.() ?? stat.uid) && (stat.mode & 0o022) === 0
+    return alone ? directory : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Whether `tuneProcess` tuned this process's heap for a backtest (not called: a test's process, left alone). */
 let backtestHeap = false
 
@@ -54,7 +78,10 @@ export const tuneProcess = (command: string | undefined, options: { readonly hea
   const flags = command !== undefined && Object.hasOwn(FLAGS, command) && options.heap !== "default" ? FLAGS[command]! : []
   for (const flag of flags) setFlagsFromString(flag)
   backtestHeap = command === "backtest" && flags.length > 0
-  enableCompileCache()
+  // NODE_COMPILE_CACHE, when set, turned the cache on where it says before this ran
+  if ((process.env["NODE_COMPILE_CACHE"] ?? "") !== "") return
+  const directory = privateCompileCache()
+  if (directory !== undefined) enableCompileCache(directory)
 }
 
 /**

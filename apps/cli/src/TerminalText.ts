@@ -9,8 +9,10 @@
  *
  * **Rules**: C0 controls except tab and newline, DEL, C1 controls and the bidi embedding/override/isolate marks
  * are written as `\uXXXX` text (inside a JSON string that is the same character, so `--json` output decodes to
- * the same value). Colour (SGR) sequences pass when each of their parameters is a plain attribute or colour —
- * what `ConsoleColour` and effect's help write — so conceal, blink and everything that moves the cursor do not.
+ * the same value); so is a carriage return, but not one right before a newline: a Windows line ending (a model's
+ * answer may have them) only goes down a line, and is kept. Colour (SGR) sequences pass when each of their
+ * parameters is a plain attribute or colour — what `ConsoleColour` and effect's help write — so conceal, blink and
+ * everything that moves the cursor do not.
  *
  * @since 0.1.0
  */
@@ -18,7 +20,7 @@ import type * as Console from "effect/Console"
 import { formatWithOptions } from "node:util"
 
 // oxlint-disable-next-line no-control-regex
-const UNPRINTABLE = /\u001b\[([0-9;]*)m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
+const UNPRINTABLE = /\u001b\[([0-9;]*)m|\r(?!\n)|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
 
 const COLOUR_PARAMETER = /^(?:0?|[1-4]|2[2-4]|39|49|3[0-7]|4[0-7]|9[0-7]|10[0-7])$/
 

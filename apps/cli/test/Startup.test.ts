@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process"
-import { readdirSync, readFileSync, statSync } from "node:fs"
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { bin, runIdOf, tempHome } from "./CliHarness.ts"
@@ -97,5 +97,36 @@ describe("start-up", () => {
       }
       assert.isTrue(read.has(/packages\/tracking\/src\/Standings\.ts$/), `${command[0]} did not read the standings`)
     }
+  })
+
+  it.each([
+    ["node apps/cli/src/bin.ts", process.execPath, [bin]],
+    // what pnpm runs for `pnpm pipeline …`: the script's text with the arguments after it
+    ["pnpm pipeline", "sh", ["-c", `${(JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: { pipeline: string } }).scripts.pipeline} "$@"`, "sh"]]
+  ] as const)("%s keeps Node's compile cache in a directory that is this user's alone, never in one that others can write", (_, command, args) => {
+    const tmp = tempHome()
+    const version = () => spawnSync(command, [...args, "--version"], {
+      cwd: root,
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: tempHome(), TMPDIR: tmp },
+      encoding: "utf8"
+    })
+    const files = (dir: string): number =>
+      readdirSync(dir).reduce((n, entry) => n + (statSync(join(dir, entry)).isDirectory() ? files(join(dir, entry)) : 1), 0)
+    // another user of a shared /tmp made Node's default directory first, writable by all
+    const shared = join(tmp, "node-compile-cache")
+    mkdirSync(shared)
+    chmodSync(shared, 0o777)
+    const ours = join(tmp, `council-compile-cache-${process.getuid?.() ?? "user"}`)
+
+    assert.strictEqual(version().status, 0)
+    assert.strictEqual(files(shared), 0, "nothing read from or written to a directory others can write")
+    assert.strictEqual(statSync(ours).mode & 0o777, 0o700)
+    assert.isAbove(files(ours), 0, "the cache is kept where only this user can write")
+
+    rmSync(ours, { recursive: true })
+    mkdirSync(ours)
+    chmodSync(ours, 0o777)
+    assert.strictEqual(version().status, 0)
+    assert.strictEqual(files(ours), 0, "a cache directory others can write is not used")
   })
 })

@@ -18,13 +18,17 @@ const respond = (r: FakeRequest) => {
     return answerWith(r, JSON.stringify({ ...validAnswer(r), thesis: [`thesis ${HOSTILE}`], invalidation: `invalidation ${HOSTILE}` }))
   }
   if (r.kind === "pitch" && r.wire === "anthropic") return errorWith(r, 400, "invalid_request_error", `refused ${HOSTILE}`)
+  // a model writing Windows line endings: its answer's lines end in CR LF
+  if (r.kind === "pitch" && r.wire === "openai") {
+    return answerWith(r, JSON.stringify({ ...validAnswer(r), horizon: "1M" }, null, 2).replace(/\n/g, "\r\n"))
+  }
   if (r.kind === "chairman") return answerWith(r, JSON.stringify({ ...validAnswer(r), rationale: `rationale ${HOSTILE}` }))
   return undefined
 }
 
-/** Every control character a terminal would act on: C0 but tab and newline, DEL, C1, bidi marks. */
+/** Every control character a terminal would act on: C0 but tab and newline (and CR LF), DEL, C1, bidi marks. */
 // oxlint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
+const CONTROL = /\r(?!\n)|[\u0000-\u0008\u000b\u000c\u000e-\u001a\u001c-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 /** Escape sequences other than plain colours (SGR) — `ConsoleColour` writes `ESC[31m`, `ESC[0m`. */
 // oxlint-disable-next-line no-control-regex
 const NOT_COLOUR = /\u001b(?!\[(?:0|3[1-3])m)/
@@ -58,6 +62,8 @@ describe("text from outside on the terminal", () => {
     assert.strictEqual(llm.code, 0, llm.stderr)
     assertPrintable("show --llm", llm.stdout)
     assert.include(llm.stdout, "invalidation \\u001b]0;PWNED")
+    assert.include(llm.stdout, `\r\n      "horizon": "1M",\r\n`, "a CR LF line ending is kept: it moves to the next line, overwriting nothing")
+    assert.notInclude(llm.stdout, "\\u000d\n")
 
     const full = await cliAsync(home, ["show", runId, "--json", "--full"])
     assert.strictEqual(full.code, 0, full.stderr)
@@ -69,6 +75,7 @@ describe("text from outside on the terminal", () => {
     assert.strictEqual(printable("a\tb\nc"), "a\tb\nc")
     assert.strictEqual(printable("\u001b[1;31mred\u001b[0m \u001b[8mhidden\u001b[0m"), "\u001b[1;31mred\u001b[0m \\u001b[8mhidden\u001b[0m")
     assert.strictEqual(printable("x\ry\u0007\u009b\u202e"), "x\\u000dy\\u0007\\u009b\\u202e")
+    assert.strictEqual(printable("a\r\nb\r\r\nc\r"), "a\r\nb\\u000d\r\nc\\u000d")
     const value = { text: `${HOSTILE} \u202e` }
     assert.deepStrictEqual(JSON.parse(printable(JSON.stringify(value))), value)
   })

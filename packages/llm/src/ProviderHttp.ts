@@ -115,9 +115,12 @@ const neverSent = (error: HttpClientError.HttpClientError): boolean => {
 /** The most of an answer read: far beyond any output cap's answer (3,000 tokens are ~15 KB of JSON). */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
+const UTF8 = new TextDecoder()
+
 /**
  * The answer's text, read until it passes `MAX_ANSWER_BYTES`: then the connection is dropped and the request
  * fails as a transport error, so a broken or hostile provider cannot fill the memory however fast it sends.
+ * Decoded as fetch's `text()` does (`TextDecoder`: a leading byte order mark dropped).
  */
 const boundedText = (response: HttpClientResponse.HttpClientResponse) =>
   Effect.suspend(() => {
@@ -132,7 +135,7 @@ const boundedText = (response: HttpClientResponse.HttpClientResponse) =>
       return size > MAX_ANSWER_BYTES ? Effect.fail(tooLarge) : Effect.void
     }).pipe(
       Effect.catchReason("HttpClientError", "EmptyBodyError", () => Effect.void),
-      Effect.map(() => Buffer.concat(chunks).toString("utf8"))
+      Effect.map(() => UTF8.decode(Buffer.concat(chunks)))
     )
   })
 

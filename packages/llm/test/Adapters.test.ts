@@ -205,6 +205,17 @@ describe("failures", () => {
       assert.isBelow(sent[0]!, 64 << 20, "the provider was cut off long before its 256 MB")
     }).pipe(Effect.scoped, Effect.provide(env)))
 
+  it.effect("reads an answer's text as fetch does: a leading byte order mark is not part of the JSON", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) => {
+        const reply = answerWith(r, JSON.stringify(validAnswer(r)))
+        return { ...reply, body: `\uFEFF${JSON.stringify(reply.body)}` }
+      })
+      const answer = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
+      assert.isUndefined(answer.failure)
+      assert.deepStrictEqual(answer.exchanges.map((e) => e.outcome._tag), ["Parsed"])
+    }).pipe(Effect.provide(env)))
+
   it.effect("malformed JSON gets one corrective turn quoting the error, then validates", () =>
     Effect.gen(function*() {
       const fake = yield* fakeProvider((r) => (r.nth === 0 ? answerWith(r, '{"symbol": "GLD", "direction": ') : undefined))

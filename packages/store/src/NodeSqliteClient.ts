@@ -30,7 +30,7 @@
  *
  * @since 0.1.0
  */
-import { existsSync, mkdirSync, statSync } from "node:fs"
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs"
 import { dirname } from "node:path"
 import { pathToFileURL } from "node:url"
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
@@ -83,6 +83,19 @@ export const ensureDirectory = (dir: string): void => {
   for (const level of missing) mkdirSync(level, { mode: 0o700 })
 }
 
+/**
+ * Creates a missing database file for its owner alone (0600), whatever the directory's permissions (a home that
+ * existed keeps them): SQLite gives the file's `-wal` and `-shm` the same mode. A file that exists is left as it
+ * is; one that cannot be made is left to SQLite to report.
+ */
+const ensurePrivateFile = (filename: string): void => {
+  try {
+    closeSync(openSync(filename, "wx", 0o600))
+  } catch {
+    // there already, or SQLite says why it cannot open it
+  }
+}
+
 const toSqlError = (operation: string) => (cause: unknown): SqlError.SqlError => {
   const message = cause instanceof Error ? cause.message : String(cause)
   // node:sqlite reports SQLite's extended result code as `errcode`; the classifier reads `errno` and only knows
@@ -120,7 +133,10 @@ export const make = Effect.fnUntraced(function*(config: Config) {
           db.exec("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
           return db
         }
-        if (config.filename !== ":memory:") ensureDirectory(dirname(config.filename))
+        if (config.filename !== ":memory:") {
+          ensureDirectory(dirname(config.filename))
+          ensurePrivateFile(config.filename)
+        }
         const db = new DatabaseSync(config.filename, { timeout })
         db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000;")
         return db

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs"
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs"
 import { DatabaseSync } from "node:sqlite"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -34,6 +34,23 @@ describe("NodeSqliteClient", () => {
         const sql = yield* SqlClient.SqlClient
         yield* sql`CREATE TABLE t (secret TEXT)`
         for (const dir of [home, join(home, "backtests")]) assert.strictEqual(statSync(dir).mode & 0o777, 0o700, dir)
+      }),
+      filename
+    )
+  })
+
+  it.effect("creates a database file (and its WAL) for its owner alone, in a directory that was there and others can read", () => {
+    // COUNCIL_HOME given as a directory that exists (a home made by an older version, $HOME itself): its
+    // permissions are the user's to keep, so the files holding the secrets must not take the umask's 0644
+    const filename = tempFile("council.db")
+    chmodSync(join(filename, ".."), 0o755)
+    return withClient(
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* sql`CREATE TABLE t (secret TEXT)`
+        yield* sql`INSERT INTO t VALUES ('s')`
+        for (const file of [filename, `${filename}-wal`, `${filename}-shm`]) assert.strictEqual(statSync(file).mode & 0o777, 0o600, file)
+        assert.strictEqual(statSync(join(filename, "..")).mode & 0o777, 0o755, "the directory keeps its permissions")
       }),
       filename
     )

@@ -163,10 +163,12 @@ interface RawResponse {
 /** The most of an answer read: Alpaca's largest (a page of 500 orders with their legs) is a few MB. */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
+const UTF8 = new TextDecoder()
+
 /**
  * The answer's text, read until it passes `MAX_ANSWER_BYTES`: then the connection is dropped and the request
  * fails (`DecodeError`), so a broken or hostile server cannot fill the memory however fast it sends. No body (a
- * 204) is the empty text.
+ * 204) is the empty text. Decoded as fetch's `text()` does (`TextDecoder`: a leading byte order mark dropped).
  */
 const boundedText = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<string, HttpClientError.HttpClientError> =>
   Effect.suspend(() => {
@@ -183,7 +185,7 @@ const boundedText = (response: HttpClientResponse.HttpClientResponse): Effect.Ef
         )
       }),
       Effect.catchReason("HttpClientError", "EmptyBodyError", () => Effect.void),
-      Effect.map(() => Buffer.concat(chunks).toString("utf8"))
+      Effect.map(() => UTF8.decode(Buffer.concat(chunks)))
     )
   })
 

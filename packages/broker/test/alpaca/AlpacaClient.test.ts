@@ -135,6 +135,16 @@ describe("AlpacaClient", () => {
       assert.strictEqual(long.message, `GET /v2/clock: 403 refused ${"y".repeat(192)}…`)
     }))
 
+  it.live("reads an answer's text as fetch does: a leading byte order mark is not part of the JSON", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const client = yield* clientFor(fake, noRetry)
+      const clock = { timestamp: "2026-08-03T10:00:00-04:00", is_open: false, next_open: "2026-08-04T09:30:00-04:00", next_close: "2026-08-04T16:00:00-04:00" }
+      fake.inject("GET", "/v2/clock", { _tag: "Status", status: 200, body: `\uFEFF${JSON.stringify(clock)}` })
+      const read = yield* client.getClock
+      assert.strictEqual(read.is_open, false)
+    }))
+
   it.live("stops reading an answer past 16 MB: the request fails naming the size, the server's stream is cut off", () =>
     Effect.gen(function*() {
       const { sent, url } = yield* floodServer
