@@ -19,6 +19,7 @@ import runStoreLean from "./0011_run_store_lean.ts"
 import ledgerLean from "./0012_ledger_lean.ts"
 import exchangeLean from "./0013_exchange_lean.ts"
 import ledgerFillsLean from "./0014_ledger_fills_lean.ts"
+import ledgerSessionKeys from "./0015_ledger_session_keys.ts"
 import llmSpendBook from "./0021_llm_spend_book.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
@@ -35,5 +36,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0012_ledger_lean": ledgerLean,
   "0013_exchange_lean": exchangeLean,
   "0014_ledger_fills_lean": ledgerFillsLean,
+  "0015_ledger_session_keys": ledgerSessionKeys,
   "0021_llm_spend_book": llmSpendBook
 }
