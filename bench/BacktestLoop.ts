@@ -94,7 +94,7 @@ const program = Effect.gen(function*() {
     l.createBook({ id: BookId.make("bench"), label: "bench", from: sessions[0]!, to: sessions.at(-1)!, params: {} })
   )).pipe(Layer.provideMerge(TradeLedger.layer), Layer.orDie)
   const world = Layer.mergeAll(exchange, store, book).pipe(
-    Layer.provide(Database.layerSqlite(file)),
+    Layer.provide(Database.layerSqlite(file, Database.bulkWrites)),
     Layer.provideMerge(Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, LlmBudget.layerUnlimited)),
     Layer.provideMerge(Layer.succeed(Notifier, Notifier.of({ notify: () => Effect.void })))
   )

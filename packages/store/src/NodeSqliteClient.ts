@@ -12,9 +12,9 @@
  *   (the CLI, a local exchange server) can share the file. `synchronous=NORMAL`: with WAL a commit survives a
  *   process crash (SIGKILL) and the file never corrupts; only a power loss can drop the last commits.
  *   `temp_store=MEMORY`: savepoints' statement journals stay in memory instead of temporary files (they cost
- *   more than the statements themselves). `wal_autocheckpoint=10000`: the WAL is written back every ~40 MB instead
- *   of every ~4 MB (each checkpoint writes pages and syncs; a busy exchange server spent ~8 % of an order on them),
- *   and closing the last connection still checkpoints it.
+ *   more than the statements themselves). `wal_autocheckpoint=10000` (`walAutocheckpoint`): the WAL is written back
+ *   every ~40 MB instead of every ~4 MB (each checkpoint writes pages and syncs; a busy exchange server spent ~8 % of
+ *   an order on them), and closing the last connection still checkpoints it.
  * - Transactions start with `BEGIN IMMEDIATE`: the write lock is taken up front, so two processes that both
  *   read-then-write wait for each other (busy timeout) instead of failing with `SQLITE_BUSY`.
  * - Prepared statements are cached per connection, keyed by their SQL text (`prepareCacheSize`).
@@ -54,6 +54,12 @@ export interface Config {
   readonly prepareCacheSize?: number | undefined
   /** Only read the file, whose directory this process cannot write (see `openReadOnly`). */
   readonly readOnly?: boolean | undefined
+  /**
+   * WAL pages after which a commit checkpoints (`PRAGMA wal_autocheckpoint`). Default 10,000 (~40 MB). More for a
+   * file written in bulk by one process: fewer checkpoints (each syncs twice), each writing back a page changed by
+   * several commits once; the WAL file grows to that size on disk until the last connection closes.
+   */
+  readonly walAutocheckpoint?: number | undefined
 }
 
 /**
@@ -138,7 +144,7 @@ export const make = Effect.fnUntraced(function*(config: Config) {
           ensurePrivateFile(config.filename)
         }
         const db = new DatabaseSync(config.filename, { timeout })
-        db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000;")
+        db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = ${Math.max(0, Math.floor(config.walAutocheckpoint ?? 10_000))};`)
         return db
       },
       catch: toSqlError("open")

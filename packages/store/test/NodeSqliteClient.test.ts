@@ -16,8 +16,11 @@ const tempFile = (...path: Array<string>) => {
 }
 afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
 
-const withClient = <A, E>(body: Effect.Effect<A, E, SqlClient.SqlClient>, filename = tempFile("test.db")) =>
-  Effect.provide(body, NodeSqliteClient.layer({ filename }).pipe(Layer.fresh))
+const withClient = <A, E>(
+  body: Effect.Effect<A, E, SqlClient.SqlClient>,
+  filename = tempFile("test.db"),
+  options: Omit<NodeSqliteClient.Config, "filename"> = {}
+) => Effect.provide(body, NodeSqliteClient.layer({ ...options, filename }).pipe(Layer.fresh))
 
 const failure = <A>(exit: Exit.Exit<A, unknown>): unknown => {
   if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
@@ -64,12 +67,38 @@ describe("NodeSqliteClient", () => {
         assert.deepStrictEqual(yield* sql`PRAGMA journal_mode`.values, [["wal"]])
         assert.deepStrictEqual(yield* sql`PRAGMA foreign_keys`.values, [[1]])
         assert.deepStrictEqual(yield* sql`PRAGMA busy_timeout`.values, [[5000]])
+        assert.deepStrictEqual(yield* sql`PRAGMA wal_autocheckpoint`.values, [[10000]])
         assert.isTrue(existsSync(filename))
         assert.strictEqual(sql.driver, "sqlite-node")
       }),
       filename
     )
   })
+
+  it.effect("checkpoints after `walAutocheckpoint` WAL pages (default 10,000): a larger setting keeps a longer WAL", () =>
+    Effect.gen(function*() {
+      /** The setting, and the WAL pages left after writing ~3,000 pages (12 MB) in commits of ~100 pages. */
+      const afterWriting = (walAutocheckpoint: number) =>
+        withClient(
+          Effect.gen(function*() {
+            const sql = yield* SqlClient.SqlClient
+            const setting = (yield* sql`PRAGMA wal_autocheckpoint`.values)[0]?.[0]
+            yield* sql`CREATE TABLE t (v BLOB)`
+            for (let i = 0; i < 30; i++) {
+              yield* sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) INSERT INTO t SELECT randomblob(4000) FROM n`
+            }
+            const log = (yield* sql`PRAGMA wal_checkpoint(PASSIVE)`.values)[0]?.[1]
+            return { setting, log: Number(log) }
+          }),
+          tempFile("bulk.db"),
+          { walAutocheckpoint }
+        )
+      const small = yield* afterWriting(1_000)
+      const large = yield* afterWriting(4_000)
+      assert.deepStrictEqual([small.setting, large.setting], [1_000, 4_000])
+      assert.isBelow(small.log, 1_000 + 200, "checkpointed on the way, the WAL started over")
+      assert.isAbove(large.log, 3_000, "every page still in the WAL")
+    }))
 
   it.effect("binds parameters and returns rows as objects", () =>
     withClient(Effect.gen(function*() {

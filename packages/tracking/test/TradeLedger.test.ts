@@ -333,6 +333,53 @@ describe("TradeLedger on SQLite", () => {
         assert.isTrue(expected[1].some((o) => o.legs.some((l) => l.history.length > 1)), "some leg has a history")
         assert.deepStrictEqual(migrated, expected)
       })))
+
+  it.effect("a ledger written before migration 0015 reads back as a new one does, and takes more sessions alike, its keys rebuilt or not", () =>
+    withMarket((market) =>
+      Effect.gen(function*() {
+        const sim = yield* simulate(market, liveBook, FROM, 12)
+        const [early, late] = [sim.days.slice(0, 6), sim.days.slice(6)]
+        const reads = Effect.gen(function*() {
+          const ledger = yield* TradeLedger
+          return yield* Effect.all([
+            ledger.equity({ book: liveBook }),
+            ledger.equity({ book: liveBook, account: ACCOUNTS[1]!, from: sim.days[3]!.snapshots[0]!.session, to: sim.days[8]!.snapshots[0]!.session }),
+            ledger.orders({ book: liveBook }),
+            ledger.fills({ book: liveBook }),
+            ledger.fills({ book: liveBook, account: ACCOUNTS[0]!, from: sim.days[2]!.snapshots[0]!.session }),
+            ledger.cursors(liveBook, ACCOUNTS)
+          ])
+        })
+        const record = (days: typeof sim.days) => TradeLedger.use((ledger) => Effect.forEach(days, ledger.record, { discard: true }))
+        const expected = yield* Effect.provide(Effect.andThen(record(sim.days), reads), ledgerOn(Database.layerSqlite(tempDb())))
+        const keysOf = Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const tables = yield* sql<{ readonly name: string; readonly sql: string }>`SELECT name, sql FROM sqlite_master
+            WHERE name IN ('ledger_equity', 'ledger_fills') ORDER BY name`
+          return tables.map((t) => /PRIMARY KEY \(([^)]*)\)/.exec(t.sql)?.[1])
+        })
+        const upTo = (last: string) => Object.fromEntries(Object.entries(migrations).filter(([key]) => key <= last))
+        /** Written by this code on a database migrated with `before`, then migrated with every migration. */
+        const writtenAfter = (before: typeof migrations) =>
+          Effect.gen(function*() {
+            yield* Migrator.make({})({ loader: Migrator.fromRecord(before) })
+            yield* Effect.provide(record(early), TradeLedger.layer)
+            yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
+            yield* Effect.provide(record(late), TradeLedger.layer)
+            return { reads: yield* Effect.provide(reads, TradeLedger.layer), keys: yield* keysOf }
+          }).pipe(Effect.provide(NodeSqliteClient.layer({ filename: tempDb() })))
+        // a database of the code before 0015: rebuilt by it
+        const rebuilt = yield* writtenAfter(upTo("0014"))
+        assert.deepStrictEqual(rebuilt.keys, ["book, session, account", "book, fill_id, account"])
+        assert.deepStrictEqual(rebuilt.reads, expected)
+        // a database already past 0015's number (0021 ran): the migrator skips 0015, the old keys stay and serve alike
+        const { "0015_ledger_session_keys": _, ...without0015 } = migrations
+        const kept = yield* writtenAfter(without0015)
+        assert.deepStrictEqual(kept.keys, ["book, account, session", "book, account, fill_id"])
+        assert.deepStrictEqual(kept.reads, expected)
+        assert.isAbove(expected[3].length, 0)
+        assert.deepStrictEqual(expected[1].map((e) => e.account), Array(6).fill(ACCOUNTS[1]))
+      })))
 })
 
 /** What `TradeLedger.record` wrote before migration 0012: every (status, filled qty) an event, positions as objects. */

@@ -167,7 +167,7 @@ const backtestStore = (file: string, accounts: ReadonlyArray<AccountId>, present
       Layer.provideMerge(LocalExchange.layer({ ...fillModel })),
       Layer.provide(ExchangeSession.layerRef(present))
     )
-    return Layer.mergeAll(exchange, SqlRunStore.layer).pipe(Layer.provide(Database.layerSqlite(file)))
+    return Layer.mergeAll(exchange, SqlRunStore.layer).pipe(Layer.provide(Database.layerSqlite(file, Database.bulkWrites)))
   }))
 
 export interface BacktestOutcome {

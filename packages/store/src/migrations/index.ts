@@ -1,6 +1,9 @@
 /**
  * Every schema migration, keyed `NNNN_name` for `Migrator.fromRecord`. Add a migration as a new file and a new
- * entry here; never edit one that has shipped.
+ * entry here; never edit one that has shipped. A new migration's number must be above every shipped one (0022 next):
+ * the migrator runs only numbers above the highest a database has recorded, so a lower one is silently skipped on
+ * every existing database. 0015 is such a case on purpose: it only reorders the ledger's keys, and databases past
+ * 0021 keep the old order (tested in `TradeLedger.test.ts`).
  *
  * @since 0.1.0
  */
@@ -19,6 +22,7 @@ import runStoreLean from "./0011_run_store_lean.ts"
 import ledgerLean from "./0012_ledger_lean.ts"
 import exchangeLean from "./0013_exchange_lean.ts"
 import ledgerFillsLean from "./0014_ledger_fills_lean.ts"
+import ledgerSessionKeys from "./0015_ledger_session_keys.ts"
 import llmSpendBook from "./0021_llm_spend_book.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
@@ -35,5 +39,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0012_ledger_lean": ledgerLean,
   "0013_exchange_lean": exchangeLean,
   "0014_ledger_fills_lean": ledgerFillsLean,
+  "0015_ledger_session_keys": ledgerSessionKeys,
   "0021_llm_spend_book": llmSpendBook
 }
