@@ -178,6 +178,30 @@ describe("the local exchange's fill rules (the present is the clock's)", () => {
       }
     }))
 
+  it.effect("a stop-limit the open gaps through without reaching its limit works as a limit for the rest of that session", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        yield* at(D1, "15:45")
+        yield* broker.placeOrder(cls())
+        yield* at(D1, "16:30")
+        const order = yield* broker.placeOrder(intent({ symbol: SPY, side: "sell", qty: 10, type: "stop_limit", timeInForce: "gtc", stopPrice: 95, limitPrice: 94 }))
+        // D2 opens at 90, through the stop but under the limit: triggered at 09:30, not filled
+        yield* at(D2, "09:30")
+        const opened = yield* broker.getOrder(order.id)
+        assert.deepStrictEqual([opened.status, opened.updatedAt], ["new", isoAt(D2, "09:30")])
+        // the high (95), later than the open, reaches the limit: filled at 94 at D2's close, not a session later
+        yield* at(D2, "16:00")
+        const filled = yield* broker.getOrder(order.id)
+        assert.deepStrictEqual([filled.status, filled.filledAvgPrice, filled.filledAt], ["filled", 94, closeAt(D2)])
+      }), {
+      bars: {
+        SPY: [
+          { date: D1, open: 100, high: 101, low: 99, close: 100, volume: 1 },
+          { date: D2, open: 90, high: 95, low: 89, close: 92, volume: 1 }
+        ]
+      }
+    }))
+
   it.effect("marks positions at the latest price known: the open during a session, the close from its close on", () =>
     withClock((broker) =>
       Effect.gen(function*() {
