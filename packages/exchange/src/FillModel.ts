@@ -26,7 +26,9 @@
  *   `low ≤ stop`, at `min(open, stop)` minus slippage (a triggered stop is a market order).
  * - stop-limit buy: triggers like a stop; fills on the triggering bar only if `max(open, stop) ≤ limit`, at that
  *   price; otherwise it stays triggered and behaves as a limit order from the next bar (the intrabar path is
- *   unknown, so the model does not assume the price came back). Sells mirror this.
+ *   unknown, so the model does not assume the price came back) — or, triggered by the open alone (a gap through
+ *   its stop), from the rest of that bar: every price of the bar but its open came after the trigger. Sells mirror
+ *   this.
  * - When several exits of one OCO group (bracket take-profit and stop-loss) would fill on the same bar, the
  *   stop-loss is assumed to have been hit first (`pickExit`): conservative, the bar cannot say which came first.
  * - Commission: `max(commissionMin, qty × commissionPerShare)`, rounded to cents, charged on every fill.

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { TestClock } from "effect/testing"
-import { type Bar, epochOf, momentAt, TradingDay } from "@council/domain"
+import { type Bar, epochOf, momentAt, type OrderIntent, TradingDay } from "@council/domain"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
 import { type BrokerError, type Broker } from "@council/broker"
@@ -34,6 +34,20 @@ const refused = (error: BrokerError, message: RegExp) => {
 }
 
 const cls = (side: "buy" | "sell" = "buy", qty = 10) => intent({ symbol: SPY, side, qty, timeInForce: "cls" })
+
+/** 10 SPY bought at D1's close (100.05), then `exit` placed after that close; returns the exit. */
+const protectedAfterD1 = (broker: Broker, exit: OrderIntent) =>
+  Effect.gen(function*() {
+    yield* at(D1, "15:45")
+    yield* broker.placeOrder(cls())
+    yield* at(D1, "16:30")
+    return yield* broker.placeOrder(exit)
+  })
+
+/** SPY quiet at 100 on D1, then `d2` (a gap at its open). */
+const gapOnD2 = (d2: Pick<Bar, "open" | "high" | "low" | "close">) => ({
+  bars: { SPY: [{ date: D1, open: 100, high: 101, low: 99, close: 100, volume: 1 }, { date: D2, ...d2, volume: 1 }] }
+})
 
 /** Around NYSE's 13:00 close of 2025-11-28 (the day after Thanksgiving). */
 const EARLY = TradingDay.make("2025-11-28")
@@ -155,10 +169,7 @@ describe("the local exchange's fill rules (the present is the clock's)", () => {
     withClock((broker) =>
       Effect.gen(function*() {
         // bought at D1's close (100 + 5 bps = 100.05); protected after the close by take-profit 105 / stop 95
-        yield* at(D1, "15:45")
-        yield* broker.placeOrder(cls())
-        yield* at(D1, "16:30")
-        const oco = yield* broker.placeOrder(ocoExit())
+        const oco = yield* protectedAfterD1(broker, ocoExit())
         // D2 opens at 90.20, through the stop: a sell stop fills at the open less 5 bps, 90.1549 → 90.15
         yield* at(D2, "09:30")
         const stop = (yield* broker.getOrder(oco.id)).legs[0]!
@@ -169,14 +180,21 @@ describe("the local exchange's fill rules (the present is the clock's)", () => {
         yield* at(D2, "15:45")
         assert.strictEqual(yield* broker.cancelAllOrders, 0)
         assert.strictEqual((yield* broker.getAccount).cash, 100_000 - 10 * 100.05 + 10 * 90.15)
-      }), {
-      bars: {
-        SPY: [
-          { date: D1, open: 100, high: 101, low: 99, close: 100, volume: 1 },
-          { date: D2, open: 90.2, high: 99, low: 89, close: 98, volume: 1 }
-        ]
-      }
-    }))
+      }), gapOnD2({ open: 90.2, high: 99, low: 89, close: 98 })))
+
+  it.effect("a stop-limit the open gaps through without reaching its limit works as a limit for the rest of that session", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        const order = yield* protectedAfterD1(broker, intent({ symbol: SPY, side: "sell", qty: 10, type: "stop_limit", timeInForce: "gtc", stopPrice: 95, limitPrice: 94 }))
+        // D2 opens at 90, through the stop but under the limit: triggered at 09:30, not filled
+        yield* at(D2, "09:30")
+        const opened = yield* broker.getOrder(order.id)
+        assert.deepStrictEqual([opened.status, opened.updatedAt], ["new", isoAt(D2, "09:30")])
+        // the high (95), later than the open, reaches the limit: filled at 94 at D2's close, not a session later
+        yield* at(D2, "16:00")
+        const filled = yield* broker.getOrder(order.id)
+        assert.deepStrictEqual([filled.status, filled.filledAvgPrice, filled.filledAt], ["filled", 94, closeAt(D2)])
+      }), gapOnD2({ open: 90, high: 95, low: 89, close: 92 })))
 
   it.effect("marks positions at the latest price known: the open during a session, the close from its close on", () =>
     withClock((broker) =>

@@ -53,11 +53,15 @@ export const idsOf = (accounts: ReadonlyArray<{ readonly id: string }>) => canon
 export const RunAccounts = Schema.Struct({ accounts: Schema.Array(Schema.Struct({ id: Schema.String })), retryOf: Schema.optionalKey(Schema.String) })
 const accountsOf = (run: RunRecord) => Schema.decodeUnknownOption(RunAccounts)(run.params)
 
-/** How a stopped daily run is continued: its day's chain (a retry continues its root's), a fork forked again. */
+/**
+ * How a stopped daily run is continued: its day's chain (a retry continues its root's), a fork forked again. A
+ * retry is a fork of its root naming it (`retryOf`, as `run daily` finds a day's retries); a fork of a retry carries
+ * the retry's params, `retryOf` included, but is no part of the day's chain.
+ */
 const nextOf = (run: RunRecord) =>
   Effect.gen(function*() {
     const params = accountsOf(run)
-    if (run.parentRunId !== null && Option.exists(params, (p) => p.retryOf === undefined)) {
+    if (run.parentRunId !== null && !Option.exists(params, (p) => p.retryOf === run.parentRunId)) {
       return `fork it again with: pnpm pipeline replay ${run.parentRunId} --from ${run.forkFrom}${run.dryRun ? " --dry-run" : ""}`
     }
     const parent = run.parentRunId
