@@ -176,6 +176,15 @@ describe("failures", () => {
       }
     }).pipe(Effect.provide(env)))
 
+  it.effect("a provider's error code or type is said on one bounded line too, however long or multi-line", () =>
+    Effect.gen(function*() {
+      const code = `invalid_request\n\n${"x".repeat(1 << 20)}`
+      const fake = yield* fakeProvider((r) => errorWith(r, 400, code, "bad param"))
+      const answer = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
+      assert.strictEqual(answer.failure?.reason, "InvalidRequest")
+      assert.strictEqual(answer.failure?.message, `openai answered 400 (invalid_request ${"x".repeat(44)}: bad param)`)
+    }).pipe(Effect.provide(env)))
+
   it.effect("a connection that fails says why (refused, dropped), not just TransportError", () =>
     Effect.gen(function*() {
       const fake = yield* fakeProvider()
