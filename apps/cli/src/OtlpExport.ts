@@ -7,12 +7,14 @@
  * that completed would exit 1 with "internal error". Every export is bounded by the OTLP timeout (3 s here unless
  * `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`/`OTEL_EXPORTER_OTLP_TIMEOUT` say otherwise, where the spec's default is 10 s),
  * so a receiver that is down or never answers keeps the process at most that long; a failed flush is one line on
- * stderr, never an error.
+ * stderr, never an error: the exporter's reason (the receiver's own reason phrase for an error answer) flattened,
+ * cut to 160 characters and made `printable` as the CLI's console does (this line is written past it).
  */
 import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { codeVersion } from "./AppConfig.ts"
+import { printable } from "./TerminalText.ts"
 
 /** How long a command waits, at most, for its spans to reach the receiver. */
 const DEFAULT_TIMEOUT_MS = 3_000
@@ -32,7 +34,7 @@ const neverFailing = (processor: SpanProcessor): SpanProcessor => {
       if (reported) return
       reported = true
       const reason = error instanceof Error ? error.message : String(error)
-      process.stderr.write(`warning: tracing: spans not exported (${reason.replace(/\s+/g, " ").slice(0, 160)})\n`)
+      process.stderr.write(`warning: tracing: spans not exported (${printable(reason.replace(/\s+/g, " ").slice(0, 160))})\n`)
     })
   return {
     onStart: (span, context) => processor.onStart(span, context),

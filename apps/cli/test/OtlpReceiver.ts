@@ -1,7 +1,8 @@
 /**
  * A local OTLP/HTTP receiver for tests: accepts `POST /v1/traces` with OTLP JSON (what the OTLP/HTTP exporter
  * sends) on 127.0.0.1 and keeps every span with its resource, scope and attributes flattened, and every body as
- * sent. `answer` makes it a broken receiver: `500` answers each export with an error, `"never"` never answers.
+ * sent. `answer` makes it a broken receiver: `500` answers each export with an error, `{ status, reason }` with
+ * that error and reason phrase, `"never"` never answers.
  */
 import { createServer } from "node:http"
 
@@ -47,7 +48,7 @@ export interface Receiver {
   readonly close: () => Promise<void>
 }
 
-export const startReceiver = (answer: "ok" | 500 | "never" = "ok") =>
+export const startReceiver = (answer: "ok" | 500 | { readonly status: number; readonly reason: string } | "never" = "ok") =>
   new Promise<Receiver>((resolve) => {
     const spans: Array<ReceivedSpan> = []
     const requests: Array<string> = []
@@ -61,6 +62,7 @@ export const startReceiver = (answer: "ok" | 500 | "never" = "ok") =>
         bodies.push(body)
         if (answer === "never") return
         if (answer === 500) return res.writeHead(500, { "content-type": "application/json" }).end("{}")
+        if (typeof answer === "object") return res.writeHead(answer.status, answer.reason, { "content-type": "application/json" }).end("{}")
         if (req.method === "POST" && req.url === "/v1/traces") {
           const data = JSON.parse(body) as TracesRequest
           for (const rs of data.resourceSpans) {

@@ -81,6 +81,22 @@ describe("tracing", () => {
     }
   }, 60_000)
 
+  it("the warning for spans not exported is one printable line, whatever the receiver's reason phrase holds", async () => {
+    // C1 controls (CSI 2J clears the screen, OSC 0 retitles the window) pass HTTP's reason-phrase rules as obs-text
+    const hostile = await startReceiver({ status: 500, reason: `Bad \u009b2J Gateway\u009d0;owned\u009c ${"z".repeat(2_000)}` })
+    try {
+      const result = await cliProcess(tempHome(), ["run", "daily"], { OTEL_EXPORTER_OTLP_ENDPOINT: hostile.url })
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.isAbove(hostile.requests.length, 0)
+      const warnings = result.stderr.split("\n").filter((l) => l.includes("tracing"))
+      assert.deepStrictEqual(warnings, [
+        `warning: tracing: spans not exported (Bad \\u009b2J Gateway\\u009d0;owned\\u009c ${"z".repeat(135)})`
+      ])
+    } finally {
+      await hostile.close()
+    }
+  }, 60_000)
+
   it("exports no secret: the LLM keys and the API token of the run's environment appear in no span", async () => {
     const keys = { OPENAI_API_KEY: "sk-trace-openai-91d2", GEMINI_API_KEY: "gm-trace-gemini-4b7e", ANTHROPIC_API_KEY: "ant-trace-anthropic-0c35", GROQ_API_KEY: "gsk-trace-groq-e8a1", DEEPSEEK_API_KEY: "ds-trace-deepseek-5f60" }
     const token = "api-token-in-the-trace-env-0123456789"

@@ -20,7 +20,8 @@
  *
  * **Gotchas**: `AiError.InternalProviderError` has no overload flag, so the reason we decided is kept in the
  * error's `metadata.council`; errors from other `LanguageModel`s fall back to their `_tag`. Error messages are
- * built from the provider's own message, with the key scrubbed out; no header ever goes into one.
+ * built from the provider's own code and message, with the key scrubbed out, on one line (the code cut to 60
+ * characters, the message to 200); no header ever goes into one.
  *
  * @since 0.1.0
  */
@@ -98,6 +99,9 @@ export const retryAfterMs = (failure: HttpFailure, nowMs: number): number | unde
   return parseErrorBody(failure.body).retryDelayMs
 }
 
+/** `text` on one line (every run of whitespace one space) of at most `max` characters. */
+const oneLine = (text: string, max: number): string => text.replace(/\s+/g, " ").trim().slice(0, max)
+
 const councilReason = (reason: FailureReason, status: number) => ({ council: { reason, status } })
 
 /** The reason for a non-2xx answer; `secret` is scrubbed from the provider's message. */
@@ -108,10 +112,10 @@ export const reasonOf = (
   nowMs: number
 ): AiError.AiErrorReason => {
   const body = parseErrorBody(failure.body)
-  // one line, bounded: a provider's message can be any size (the body is read up to 16 MB); the key is already
-  // scrubbed from the body, so the cut cannot leave part of it
-  const raw = (body.message ?? failure.body).replace(/\s+/g, " ").trim().slice(0, 200)
-  const detail = [body.code ?? body.type ?? body.status, raw].filter((s) => s !== undefined && s !== "").join(": ")
+  // one line, bounded: a provider's message and code can be any size (the body is read up to 16 MB); the key is
+  // already scrubbed from the body, so the cut cannot leave part of it
+  const code = oneLine(body.code ?? body.type ?? body.status ?? "", 60)
+  const detail = [code, oneLine(body.message ?? failure.body, 200)].filter((s) => s !== "").join(": ")
   const description = scrub(`${provider} answered ${failure.status}${detail === "" ? "" : ` (${detail})`}`, secret)
   const tags = `${body.code ?? ""} ${body.type ?? ""} ${body.status ?? ""}`.toLowerCase()
   const status = failure.status

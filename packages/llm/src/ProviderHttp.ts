@@ -19,9 +19,9 @@ import * as LanguageModel from "effect/ai/LanguageModel"
 import type * as Response from "effect/ai/Response"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
-import * as HttpClientError from "effect/http/HttpClientError"
+import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import { boundedText } from "@council/domain/BoundedText"
 import { type Message, scrub, type TokenUsage, WireLog } from "./Exchange.ts"
 import type { ProviderId, ReasoningEffort } from "./Models.ts"
 import { reasonOf } from "./ProviderErrors.ts"
@@ -115,30 +115,6 @@ const neverSent = (error: HttpClientError.HttpClientError): boolean => {
 /** The most of an answer read: far beyond any output cap's answer (3,000 tokens are ~15 KB of JSON). */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
-const UTF8 = new TextDecoder()
-
-/**
- * The answer's text, read until it passes `MAX_ANSWER_BYTES`: then the connection is dropped and the request
- * fails as a transport error, so a broken or hostile provider cannot fill the memory however fast it sends.
- * Decoded as fetch's `text()` does (`TextDecoder`: a leading byte order mark dropped).
- */
-const boundedText = (response: HttpClientResponse.HttpClientResponse) =>
-  Effect.suspend(() => {
-    const chunks: Array<Uint8Array> = []
-    let size = 0
-    const tooLarge = new HttpClientError.HttpClientError({
-      reason: new HttpClientError.DecodeError({ request: response.request, response, description: `answer larger than ${MAX_ANSWER_BYTES / 1048576} MB` })
-    })
-    return Stream.runForEach(response.stream, (chunk) => {
-      size += chunk.byteLength
-      chunks.push(chunk)
-      return size > MAX_ANSWER_BYTES ? Effect.fail(tooLarge) : Effect.void
-    }).pipe(
-      Effect.catchReason("HttpClientError", "EmptyBodyError", () => Effect.void),
-      Effect.map(() => UTF8.decode(Buffer.concat(chunks)))
-    )
-  })
-
 /** Sends one request; 2xx → parts, anything else → `AiError`. */
 export const post = (http: HttpClient.HttpClient, request: WirePost) =>
   Effect.gen(function*() {
@@ -166,7 +142,7 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
       (r) => HttpClientRequest.bodyJsonUnsafe(r, request.body)
     )
     const response = yield* http.execute(httpRequest).pipe(
-      Effect.flatMap((res) => Effect.map(boundedText(res), (text) => ({ status: res.status, headers: res.headers, text }))),
+      Effect.flatMap((res) => Effect.map(boundedText(res, MAX_ANSWER_BYTES), (text) => ({ status: res.status, headers: res.headers, text }))),
       Effect.catchTag("HttpClientError", (error) => {
         const detail = transportDetail(error)
         const description = scrub(`${request.provider}: ${error.reason._tag}${detail === "" ? "" : ` (${detail})`}`, request.secret)

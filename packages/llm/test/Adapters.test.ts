@@ -6,7 +6,7 @@ import { AccountId } from "@council/domain"
 import { LlmBudget, Models, type Prices, SpendLedger } from "@council/llm"
 import { AnthropicMessages, Ask, OpenAiChat, PitchPrompt, ProviderErrors } from "@council/llm/live"
 import * as AiError from "effect/ai/AiError"
-import { floodServer } from "../../broker/test/FloodServer.ts"
+import { floodServer } from "../../domain/test/FloodServer.ts"
 import { answerWith, errorWith, type FakeProvider, fakeProvider, type FakeRequest, until, validAnswer, waitFor } from "./FakeProvider.ts"
 import { path, snapshotOf } from "./snapshots.ts"
 
@@ -174,6 +174,15 @@ describe("failures", () => {
         assert.include(answer.failure?.message ?? "", "[REDACTED]")
         assert.strictEqual(answer.exchanges[0]!.costUsd, 0)
       }
+    }).pipe(Effect.provide(env)))
+
+  it.effect("a provider's error code or type is said on one bounded line too, however long or multi-line", () =>
+    Effect.gen(function*() {
+      const code = `invalid_request\n\n${"x".repeat(1 << 20)}`
+      const fake = yield* fakeProvider((r) => errorWith(r, 400, code, "bad param"))
+      const answer = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
+      assert.strictEqual(answer.failure?.reason, "InvalidRequest")
+      assert.strictEqual(answer.failure?.message, `openai answered 400 (invalid_request ${"x".repeat(44)}: bad param)`)
     }).pipe(Effect.provide(env)))
 
   it.effect("a connection that fails says why (refused, dropped), not just TransportError", () =>

@@ -34,7 +34,7 @@ import type { Bar, Ticker, TradingDay } from "@council/domain"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { MarketData, MarketDataError } from "./MarketData.ts"
 import * as RemoteBars from "./RemoteBars.ts"
 
@@ -122,7 +122,7 @@ export const provider = (client: HttpClient.HttpClient, options: Options): Remot
     })
     const attempt = client.execute(request).pipe(
       Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429 })),
-      Effect.flatMap(HttpClientResponse.schemaBodyJson(BarsPage)),
+      Effect.flatMap(RemoteBars.readJson(BarsPage)),
       Effect.catchTags({
         HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
         SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
@@ -179,7 +179,7 @@ export const provider = (client: HttpClient.HttpClient, options: Options): Remot
     const body = yield* RemoteBars.retryRateLimited(
       client.execute(request).pipe(
         Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429 })),
-        Effect.flatMap(HttpClientResponse.schemaBodyJson(Snapshots)),
+        Effect.flatMap(RemoteBars.readJson(Snapshots)),
         Effect.catchTags({
           HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
           SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))

@@ -33,7 +33,6 @@ import type { Bar, Ticker, TradingDay } from "@council/domain"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { MarketData, MarketDataError } from "./MarketData.ts"
 import * as RemoteBars from "./RemoteBars.ts"
 
@@ -126,7 +125,7 @@ export const provider = (client: HttpClient.HttpClient, options: Options, limite
   const page = (request: HttpClientRequest.HttpClientRequest, what: string) => {
     const attempt = limiter(client.execute(request)).pipe(
       Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429: () => WAIT_ON_429 })),
-      Effect.flatMap(HttpClientResponse.schemaBodyJson(AggsPage)),
+      Effect.flatMap(RemoteBars.readJson(AggsPage)),
       Effect.catchTags({
         HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
         SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
@@ -171,7 +170,7 @@ export const provider = (client: HttpClient.HttpClient, options: Options, limite
     const request = HttpClientRequest.get(`${base}${path}`, { urlParams: { tickers: symbols.join(",") } })
     const attempt = limiter(client.execute(request.pipe(HttpClientRequest.bearerToken(options.apiKey), HttpClientRequest.acceptJson))).pipe(
       Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what: `GET ${path}`, secrets, waitOn429: () => WAIT_ON_429 })),
-      Effect.flatMap(HttpClientResponse.schemaBodyJson(SnapshotPage)),
+      Effect.flatMap(RemoteBars.readJson(SnapshotPage)),
       Effect.catchTags({
         HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what: `GET ${path}`, secrets })(error)),
         SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, `GET ${path}`)(error))

@@ -35,7 +35,8 @@ import * as Schema from "effect/Schema"
 import * as Semaphore from "effect/Semaphore"
 import { formatMoment, momentOfEpoch, Ticker } from "@council/domain"
 import type { Bar, TradingDay } from "@council/domain"
-import type * as HttpClientError from "effect/http/HttpClientError"
+import { boundedText } from "@council/domain/BoundedText"
+import * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as BarIndex from "./BarIndex.ts"
 import { MarketData, MarketDataError, sessionSoFar } from "./MarketData.ts"
@@ -118,6 +119,37 @@ export const lastCompleteDay = (epochMillis: number): TradingDay => {
 // ---------------------------------------------------------------------------------------------------------------
 // HTTP helpers shared by the providers
 
+/**
+ * The most of one answer read (then the connection is cut and the query fails naming the size). The largest page
+ * asked for is Polygon's 50,000 bars (Alpaca's is 10,000 bars across the symbols); a bar is about 110 bytes and
+ * under 320 even pretty-printed with every number at full precision, so a real page stays under 16 MB.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024
+
+/**
+ * The answer's JSON decoded with `schema`, reading at most `MAX_ANSWER_BYTES` (as fetch's `text()`: a leading byte
+ * order mark dropped). A body that is not JSON fails as `DecodeError`, as `HttpClientResponse.schemaBodyJson` does.
+ */
+export const readJson = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S) => {
+  const decode = Schema.decodeUnknownEffect(schema)
+  return (response: HttpClientResponse.HttpClientResponse): Effect.Effect<
+    S["Type"],
+    HttpClientError.HttpClientError | Schema.SchemaError
+  > =>
+    boundedText(response, MAX_ANSWER_BYTES).pipe(
+      Effect.flatMap((text) =>
+        Effect.try({
+          try: (): unknown => JSON.parse(text),
+          catch: (cause) =>
+            new HttpClientError.HttpClientError({
+              reason: new HttpClientError.DecodeError({ request: response.request, response, cause })
+            })
+        })
+      ),
+      Effect.flatMap(decode)
+    )
+}
+
 /** A 429 answer; `waitMillis` is how long to wait before trying again. */
 export class RateLimited extends Data.TaggedError("RateLimited")<{
   readonly waitMillis: number
@@ -171,7 +203,7 @@ export const checkStatus = (options: {
   response.status >= 200 && response.status < 300
     ? Effect.succeed(response)
     : Effect.gen(function*() {
-      const body = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
+      const body = yield* boundedText(response, MAX_ANSWER_BYTES).pipe(Effect.orElseSucceed(() => ""))
       const detail = oneLine(scrub(bodyDetail(body), options.secrets))
       if (response.status === 429) {
         return yield* new RateLimited({ waitMillis: yield* options.waitOn429(response), detail })

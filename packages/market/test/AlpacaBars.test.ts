@@ -5,6 +5,7 @@ import * as AlpacaBars from "@council/market/AlpacaBars"
 import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import type { FakeBar, FakeIntraday, Reply } from "./providerServers.ts"
+import { floodServerOf } from "../../domain/test/FloodServer.ts"
 import { alpacaBars, alpacaSnapshots, barsOf, closedPort, serve, SESSIONS } from "./providerServers.ts"
 
 const day = TradingDay.make
@@ -47,6 +48,20 @@ const setup = Effect.fnUntraced(function*(options: {
 })
 
 describe("AlpacaBars", () => {
+  it.effect("stops reading a page of bars past 64 MB: the query fails naming the feed and the size, the stream is cut", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const bar = '{"t":"2024-11-14T05:00:00Z","o":589.1,"h":591.3,"l":587.2,"c":590.5,"v":42131500,"n":501234,"vw":589.8},'
+      const { sent, url } = yield* floodServerOf({ head: '{"bars":{"SPY":[', unit: bar })
+      const md = yield* AlpacaBars.make({ keyId: Redacted.make(KEY), secretKey: Redacted.make(SECRET), baseUrl: url, symbols: [Ticker.make("SPY")] })
+        .pipe(Effect.provide(FetchHttpClient.layer))
+      const error = yield* Effect.flip(md.latestTradingDay)
+      assert.strictEqual(error.reason, "InvalidData")
+      assert.strictEqual(error.message, "alpaca: unexpected response for GET /v2/stocks/bars 2024-10-31..2024-11-14 (answer larger than 64 MB)")
+      assert.strictEqual(sent.length, 1)
+      assert.isBelow(sent[0]!, 128 << 20, "the feed was cut off long before its 256 MB")
+    }).pipe(Effect.scoped))
+
   it.effect("serves the ten ETFs, following next_page_token, with the keys in the headers", () =>
     Effect.gen(function*() {
       const { md, server } = yield* setup({ pageSize: 500 })

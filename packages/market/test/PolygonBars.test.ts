@@ -4,6 +4,7 @@ import { Ticker, TradingDay } from "@council/domain"
 import * as PolygonBars from "@council/market/PolygonBars"
 import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
+import { floodServerOf } from "../../domain/test/FloodServer.ts"
 import type { FakeBar, Reply, Server } from "./providerServers.ts"
 import { barsOf, polygon429, polygonAggs, polygonSnapshots, serve, SESSIONS } from "./providerServers.ts"
 
@@ -62,6 +63,36 @@ const setup = Effect.fnUntraced(function*(options: {
 })
 
 describe("PolygonBars", () => {
+  it.effect("stops reading a page of aggregates past 64 MB: the query fails naming the feed and the size, the stream is cut", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const agg = '{"v":42131500,"vw":589.8,"o":589.1,"c":590.5,"h":591.3,"l":587.2,"t":1731560400000,"n":501234},'
+      const { sent, url } = yield* floodServerOf({ head: '{"ticker":"SPY","status":"OK","results":[', unit: agg })
+      const md = yield* PolygonBars.make({ apiKey: Redacted.make(KEY), baseUrl: url, symbols: [Ticker.make("SPY")], callsPerMinute: 100 })
+        .pipe(Effect.provide(FetchHttpClient.layer))
+      const error = yield* Effect.flip(md.latestTradingDay)
+      assert.strictEqual(error.reason, "InvalidData")
+      assert.strictEqual(
+        error.message,
+        "polygon: unexpected response for GET /v2/aggs/ticker/SPY/range/1/day/2024-10-31/2024-11-14 (answer larger than 64 MB)"
+      )
+      assert.strictEqual(sent.length, 1)
+      assert.isBelow(sent[0]!, 128 << 20, "the feed was cut off long before its 256 MB")
+    }).pipe(Effect.scoped))
+
+  it.effect("an error answer that never ends is read up to 64 MB too: the query fails with its status", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const { sent, url } = yield* floodServerOf({ head: '{"status":"ERROR","error":"', unit: "overloaded ", status: 500 })
+      const md = yield* PolygonBars.make({ apiKey: Redacted.make(KEY), baseUrl: url, symbols: [Ticker.make("SPY")], callsPerMinute: 100 })
+        .pipe(Effect.provide(FetchHttpClient.layer))
+      const error = yield* Effect.flip(md.latestTradingDay)
+      assert.strictEqual(error.reason, "Unavailable")
+      assert.strictEqual(error.message, "polygon: HTTP 500 for GET /v2/aggs/ticker/SPY/range/1/day/2024-10-31/2024-11-14")
+      assert.strictEqual(sent.length, 1)
+      assert.isBelow(sent[0]!, 128 << 20, "the feed was cut off long before its 256 MB")
+    }).pipe(Effect.scoped))
+
   it.effect("fetches daily aggregates per symbol, following next_url with the bearer key", () =>
     Effect.gen(function*() {
       const { md, server } = yield* setup({ symbols: ["SPY", "XLF"], pageSize: 100, callsPerMinute: 100 })

@@ -32,13 +32,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import * as Stream from "effect/Stream"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
-import * as HttpClientError from "effect/http/HttpClientError"
+import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type { AccountConfig, AccountId, BrokerCredentials } from "@council/domain"
+import { boundedText } from "@council/domain/BoundedText"
 import { BrokerError } from "../Broker.ts"
 import * as LiveGuard from "../LiveGuard.ts"
 import {
@@ -162,32 +161,6 @@ interface RawResponse {
 
 /** The most of an answer read: Alpaca's largest (a page of 500 orders with their legs) is a few MB. */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
-
-const UTF8 = new TextDecoder()
-
-/**
- * The answer's text, read until it passes `MAX_ANSWER_BYTES`: then the connection is dropped and the request
- * fails (`DecodeError`), so a broken or hostile server cannot fill the memory however fast it sends. No body (a
- * 204) is the empty text. Decoded as fetch's `text()` does (`TextDecoder`: a leading byte order mark dropped).
- */
-const boundedText = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<string, HttpClientError.HttpClientError> =>
-  Effect.suspend(() => {
-    const chunks: Array<Uint8Array> = []
-    let size = 0
-    return response.stream.pipe(
-      Stream.runForEach((chunk) => {
-        size += chunk.byteLength
-        chunks.push(chunk)
-        return size <= MAX_ANSWER_BYTES ? Effect.void : Effect.fail(
-          new HttpClientError.HttpClientError({
-            reason: new HttpClientError.DecodeError({ request: response.request, response, description: `answer larger than ${MAX_ANSWER_BYTES / 1048576} MB` })
-          })
-        )
-      }),
-      Effect.catchReason("HttpClientError", "EmptyBodyError", () => Effect.void),
-      Effect.map(() => UTF8.decode(Buffer.concat(chunks)))
-    )
-  })
 
 const decodeErrorBody = Schema.decodeUnknownOption(Schema.fromJsonString(WireError))
 
@@ -334,7 +307,7 @@ export const make = Effect.fnUntraced(function*(
     const httpRequest = request.body === undefined ? base : HttpClientRequest.bodyJsonUnsafe(base, request.body)
     const attempt = http.execute(httpRequest).pipe(
       Effect.flatMap((response) =>
-        Effect.map(boundedText(response), (text): RawResponse => ({ status: response.status, headers: response.headers, text }))
+        Effect.map(boundedText(response, MAX_ANSWER_BYTES), (text): RawResponse => ({ status: response.status, headers: response.headers, text }))
       ),
       within(timeoutMillis, () => fail("Unavailable", `${what}: timed out after ${Duration.format(timeout)}`)),
       Effect.catchTag("HttpClientError", (error) =>
