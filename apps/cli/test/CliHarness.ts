@@ -51,19 +51,19 @@ export const runIdOf = (output: string): string => {
 
 /**
  * Like `cli`, without blocking, so independent invocations run side by side; `nodeArgs` go to node (e.g. `--import`);
- * `user` runs it as another user (from root).
+ * `under` is a command node runs under (e.g. `setpriv …` to drop capabilities).
  */
 export const cliAsync = (
   home: string,
   args: ReadonlyArray<string>,
   env: Record<string, string> = {},
   nodeArgs: ReadonlyArray<string> = [],
-  user?: { readonly uid: number; readonly gid: number }
+  under: ReadonlyArray<string> = []
 ): Promise<CliResult> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },
-      ...user
+    const command = [...under, process.execPath, ...nodeArgs, bin, ...args]
+    const child = spawn(command[0]!, command.slice(1), {
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env }
     })
     let stdout = ""
     let stderr = ""

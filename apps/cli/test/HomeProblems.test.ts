@@ -8,9 +8,13 @@ import { Database } from "@council/store"
 import { outcome } from "../src/Program.ts"
 import { cliAsync, tempHome } from "./CliHarness.ts"
 
-/** Runs the CLI as a user that cannot write `home` (made read-only): root writes anywhere, so as root it runs as nobody. */
+/**
+ * Runs the CLI so that it cannot write `home` (made read-only). Root writes anywhere, so as root it runs without the
+ * capabilities that override file permissions (still root, so it reads a checkout only its owner may enter).
+ */
+const ROOT_WITHOUT_OVERRIDE = ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"]
 const asReader = (home: string, args: ReadonlyArray<string>) =>
-  cliAsync(home, args, { HOME: home }, [], process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined)
+  cliAsync(home, args, { HOME: home }, [], process.getuid?.() === 0 ? ROOT_WITHOUT_OVERRIDE : [])
 
 describe("a COUNCIL_HOME this process cannot write", () => {
   it("still answers the commands that only read; one that writes says the home is not writable and what to do (exit 2)", async () => {
