@@ -50,6 +50,7 @@ import type * as HttpClientError from "effect/http/HttpClientError"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import { boundedText } from "@council/domain/BoundedText"
 import type { Notification, NotifierShape } from "./Notifier.ts"
 import { Notifier, NotifierError } from "./Notifier.ts"
 import {
@@ -181,6 +182,9 @@ interface Suspension {
   readonly detail: string
 }
 
+/** The most of a webhook's answer read (Slack answers `ok` or a short error code): a broken or hostile endpoint cannot grow the process. */
+const ANSWER_BYTES = 1 << 20
+
 const seconds = (millis: number): string => `${Number((millis / 1000).toFixed(1))} s`
 
 const describe = (error: AttemptError): string =>
@@ -259,7 +263,7 @@ export const make = Effect.fnUntraced(function*(options: SlackOptions): Effect.f
       pace,
       client.execute(request).pipe(
         Effect.flatMap((response) =>
-          Effect.map(response.text, (body) => ({ status: response.status, body, retryAfter: response.headers["retry-after"] }))
+          Effect.map(boundedText(response, ANSWER_BYTES), (body) => ({ status: response.status, body, retryAfter: response.headers["retry-after"] }))
         ),
         Effect.catchTag("HttpClientError", (error) => Effect.fail(new Transient({ detail: transportDetail(webhook, error) }))),
         Effect.timeoutOrElse({

@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber } from "effect"
+import { Effect, Exit, Fiber, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { AccountId } from "@council/domain"
 import type { Notification } from "@council/notify"
+import { floodServer } from "../../domain/test/FloodServer.ts"
 import { closedWebhookUrl, drive, failureOf, SECRET_PATH, setup } from "./slackServer.ts"
 
 const warn: Notification = {
@@ -203,6 +204,20 @@ describe("SlackNotifier", () => {
         assert.isBelow(gap, 1100)
       }
       assert.isAtLeast(elapsed, 3000)
+    }))
+
+  it.effect("an answer that never ends is cut after 1 MB and the delivery fails as Unavailable, not read whole", () =>
+    Effect.gen(function*() {
+      const flood = yield* floodServer
+      const webhookUrl = Redacted.make(`${flood.url}${SECRET_PATH}`)
+      const { notifier, settled } = yield* setup({ ...patient, attempts: 2, minInterval: "0 millis", webhookUrl })
+      const { exit } = yield* drive(notifier.notify(info("hello")), settled)
+      const error = failureOf(exit)
+      assert.strictEqual(error.reason, "Unavailable")
+      assert.match(error.message, /^slack \(127\.0\.0\.1:\d+\): DecodeError: answer larger than 1 MB \(after 2 attempts\)$/)
+      assert.strictEqual(flood.sent.length, 2)
+      // each request stopped near the cap, far from the 256 MB the server would send
+      for (const bytes of flood.sent) assert.isBelow(bytes, 16 << 20)
     }))
 
   it.effect("an unreachable webhook is Unavailable after its attempts", () =>
