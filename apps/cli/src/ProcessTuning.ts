@@ -4,8 +4,8 @@
  * **When to use**: `bin.ts` calls `tuneProcess(command)` first thing; anything that runs a command's work in a
  * process of its own calls it the same way before importing that work (`bench/BacktestChild.ts` for `backtest`),
  * so that what it measures is what the CLI does. `backtest` also calls `holdYoungGeneration()` when its loop
- * starts (the CLI command and `bench/BacktestLoop.ts` alike). Imports only Node built-ins: it runs before anything
- * else loads.
+ * starts (the CLI command and `bench/BacktestLoop.ts` alike). Imports only Node built-ins (and
+ * `@council/domain/PrivateDirectory`, which does too): it runs before anything else loads.
  *
  * **Details**
  * - The compile cache goes on first (modules loaded before it is on are not cached). `NODE_DISABLE_COMPILE_CACHE=1`
@@ -32,11 +32,9 @@
  *
  * @since 0.1.0
  */
-import { lstatSync, mkdirSync } from "node:fs"
 import { enableCompileCache } from "node:module"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { setFlagsFromString } from "node:v8"
+import { privateTempDirectory } from "@council/domain/PrivateDirectory"
 
 /** The V8 flag that keeps the young generation at the size it has. */
 export const SMALL_YOUNG_GENERATION = "--semi-space-growth-factor=1"
@@ -53,23 +51,6 @@ const FLAGS: Readonly<Record<string, ReadonlyArray<string>>> = {
   backtest: [SLOW_OLD_GROWTH]
 }
 
-/** The compile cache's directory when it is this user's alone (made now if missing), else `undefined`. */
-const privateCompileCache = (): string | undefined => {
-  const directory = join(tmpdir(), `council-compile-cache-${process.getuid?.() ?? "user"}`)
-  try {
-    mkdirSync(directory, { mode: 0o700 })
-  } catch {
-    // there already, or it cannot be made: the checks below decide
-  }
-  try {
-    const stat = lstatSync(directory)
-    const alone = stat.isDirectory() && stat.uid === (process.getuid?.() ?? stat.uid) && (stat.mode & 0o022) === 0
-    return alone ? directory : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** Whether `tuneProcess` tuned this process's heap for a backtest (not called: a test's process, left alone). */
 let backtestHeap = false
 
@@ -80,7 +61,7 @@ export const tuneProcess = (command: string | undefined, options: { readonly hea
   backtestHeap = command === "backtest" && flags.length > 0
   // NODE_COMPILE_CACHE, when set, turned the cache on where it says before this ran
   if ((process.env["NODE_COMPILE_CACHE"] ?? "") !== "") return
-  const directory = privateCompileCache()
+  const directory = privateTempDirectory("council-compile-cache")
   if (directory !== undefined) enableCompileCache(directory)
 }
 

@@ -18,37 +18,30 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
-import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { privateTempDirectory } from "@council/domain/PrivateDirectory"
 import type { SeriesInput } from "./BarIndex.ts"
 
-const directory = join(tmpdir(), `council-bars-cache-${process.getuid?.() ?? "user"}`)
 const enabled = process.env["COUNCIL_BARS_CACHE"]?.trim() !== "off"
 
-let trusted: boolean | undefined
-
-/** Whether the cache's directory is this user's alone (made now if missing); asked once per process. */
-const ours = (): boolean => {
-  if (trusted !== undefined) return trusted
-  try {
-    mkdirSync(directory, { mode: 0o700 })
-  } catch {
-    // there already, or it cannot be made: the checks below decide
-  }
-  try {
-    const stat = lstatSync(directory)
-    trusted = stat.isDirectory() && stat.uid === (process.getuid?.() ?? stat.uid) && (stat.mode & 0o022) === 0
-  } catch {
-    trusted = false
-  }
-  return trusted
+/** The cache's directory if it is this user's alone (`privateTempDirectory`), asked once per process. */
+let directory: string | undefined | null = null
+const ours = (): string | undefined => {
+  if (directory === null) directory = privateTempDirectory("council-bars-cache")
+  return directory
 }
+
 const DATE_LENGTH = 10
 const FIELDS = ["open", "high", "low", "close", "volume"] as const
 
-/** The cache file of the CSV at `path` as it is now, or `undefined` when the CSV cannot be stat'ed. */
+/**
+ * The cache file of the CSV at `path` as it is now, or `undefined` when the cache is off, its directory is not this
+ * user's alone, or the CSV cannot be stat'ed.
+ */
 const fileOf = (path: string): string | undefined => {
+  const directory = enabled ? ours() : undefined
+  if (directory === undefined) return undefined
   try {
     const stat = statSync(path)
     const key = createHash("sha1").update(`v1\0${path}\0${stat.size}\0${stat.mtimeMs}`).digest("hex")
@@ -60,7 +53,7 @@ const fileOf = (path: string): string | undefined => {
 
 /** The series parsed earlier from the CSV at `path`, if it is cached and unchanged since. */
 export const read = (symbol: string, path: string): SeriesInput | undefined => {
-  const file = enabled && ours() ? fileOf(path) : undefined
+  const file = fileOf(path)
   if (file === undefined) return undefined
   let bytes: Buffer
   try {
@@ -80,7 +73,7 @@ export const read = (symbol: string, path: string): SeriesInput | undefined => {
 
 /** Keeps a cleanly parsed series of the CSV at `path` for the next start. */
 export const write = (path: string, series: SeriesInput) => {
-  const file = enabled && ours() ? fileOf(path) : undefined
+  const file = fileOf(path)
   const n = series.dates.length
   if (file === undefined || n === 0 || series.dates.some((d) => d.length !== DATE_LENGTH)) return
   const numbers = new Float64Array(FIELDS.length * n)
