@@ -34,6 +34,35 @@ describe("Baselines", () => {
     assert.closeTo(series[3]!.grossExposure!, qtyB * 44, 1e-6)
   })
 
+  it("a session marked before its close (a run under `close`) is the account before that session's trades at those prices; one without marks at its close", () => {
+    // the same trades as above; sessions 1 and 2 marked at their opens (AAA 105 and 104, BBB 51 and 45), session 3 at its close
+    const marked = [
+      SESSIONS[0]!,
+      { ...SESSIONS[1]!, marks: new Map([[A, 105], [B, 51]]) },
+      { ...SESSIONS[2]!, marks: new Map([[A, 104], [B, 45]]) },
+      SESSIONS[3]!
+    ]
+    const days = [
+      { date: SESSIONS[0]!.date, targets: [{ symbol: A, weight: 0.5 }], changes: [A] },
+      { date: SESSIONS[1]!.date, targets: [{ symbol: A, weight: 0.5 }], changes: [] },
+      { date: SESSIONS[2]!.date, targets: [{ symbol: B, weight: 1 }], changes: [A, B] },
+      { date: SESSIONS[3]!.date, targets: [{ symbol: B, weight: 1 }], changes: [] }
+    ]
+    const series = Baselines.paperAccount({ startingEquity: 10_000, sessions: marked, days, fillModel: FILLS })
+    const closes = Baselines.paperAccount({ startingEquity: 10_000, sessions: SESSIONS, days, fillModel: FILLS })
+    // by hand: session 0 buys 50 AAA at 100.10 plus $1; session 1 holds them at AAA's 105; session 2, before its
+    // trades, still the 50 AAA, at 104 (its trades at its close come after that moment)
+    const cash0 = 10_000 - 50 * 100.1 - 1
+    assert.closeTo(series[1]!.equity, cash0 + 50 * 105, 1e-9)
+    assert.closeTo(series[1]!.grossExposure!, 50 * 105, 1e-9)
+    assert.closeTo(series[2]!.equity, cash0 + 50 * 104, 1e-9)
+    assert.closeTo(series[2]!.grossExposure!, 50 * 104, 1e-9)
+    // the fills do not change: the same dollars traded, and session 3 (marked at its close) equal to the close-marked account's
+    assert.deepStrictEqual(series.map((p) => p.traded), closes.map((p) => p.traded))
+    assert.strictEqual(series[3]!.equity, closes[3]!.equity)
+    assert.strictEqual(series[0]!.equity, closes[0]!.equity)
+  })
+
   it("the random-entry baseline is seeded, trades only the targets it draws and reads no price before its session", () => {
     const input = { startingEquity: 10_000, sessions: SESSIONS, turnover: 50, exposure: 1, allowShort: false, seed: "s", fillModel: FILLS }
     const one = Baselines.randomEntry(input)

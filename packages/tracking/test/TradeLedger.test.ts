@@ -363,7 +363,12 @@ describe("TradeLedger on SQLite", () => {
         const writtenAfter = (before: typeof migrations) =>
           Effect.gen(function*() {
             yield* Migrator.make({})({ loader: Migrator.fromRecord(before) })
+            // this code writes the snapshot's moment (0022): the column is lent for the old schema's writes, then
+            // dropped, so the rows are what the code before 0022 wrote (no moment)
+            const sql = yield* SqlClient.SqlClient
+            yield* sql.unsafe(`ALTER TABLE ledger_equity ADD COLUMN marked_at TEXT`)
             yield* Effect.provide(record(early), TradeLedger.layer)
+            yield* sql.unsafe(`ALTER TABLE ledger_equity DROP COLUMN marked_at`)
             yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
             yield* Effect.provide(record(late), TradeLedger.layer)
             return { reads: yield* Effect.provide(reads, TradeLedger.layer), keys: yield* keysOf }
@@ -373,7 +378,7 @@ describe("TradeLedger on SQLite", () => {
         assert.deepStrictEqual(rebuilt.keys, ["book, session, account", "book, fill_id, account"])
         assert.deepStrictEqual(rebuilt.reads, expected)
         // a database already past 0015's number (0021 ran): the migrator skips 0015, the old keys stay and serve alike
-        const { "0015_ledger_session_keys": _, ...without0015 } = migrations
+        const { "0015_ledger_session_keys": _, "0022_ledger_marks": _after, ...without0015 } = migrations
         const kept = yield* writtenAfter(without0015)
         assert.deepStrictEqual(kept.keys, ["book, account, session", "book, account, fill_id"])
         assert.deepStrictEqual(kept.reads, expected)
