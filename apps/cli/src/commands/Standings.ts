@@ -199,7 +199,7 @@ const knownAccount = (book: BookId, account: AccountId) =>
     }
   })
 
-/** `equity`: each account's daily series (a table, or CSV with the SPY close of each session). */
+/** `equity`: each account's daily series (a table, or CSV with SPY's close, its mark and the benchmark of each session). */
 export const equity = (options: EquityOptions) =>
   reading(options, (window) => equityOf(options, window))
 
