@@ -7,16 +7,17 @@ const B = Ticker.make("BBB")
 const session = (date: string, a: number, b: number): Baselines.PaperSession => ({ date: TradingDay.make(date), closes: new Map([[A, a], [B, b]]) })
 const SESSIONS = [session("2024-01-02", 100, 50), session("2024-01-03", 110, 50), session("2024-01-04", 110, 40), session("2024-01-05", 99, 44)]
 const FILLS = { slippageBps: 10, commissionPerShare: 0.01, commissionMin: 1 }
+/** Half in AAA, then all of it in BBB from the third session. */
+const DAYS = [
+  { date: SESSIONS[0]!.date, targets: [{ symbol: A, weight: 0.5 }], changes: [A] },
+  { date: SESSIONS[1]!.date, targets: [{ symbol: A, weight: 0.5 }], changes: [] },
+  { date: SESSIONS[2]!.date, targets: [{ symbol: B, weight: 1 }], changes: [A, B] },
+  { date: SESSIONS[3]!.date, targets: [{ symbol: B, weight: 1 }], changes: [] }
+]
 
 describe("Baselines", () => {
   it("a paper account buys at the close plus slippage, pays commission, keeps its shares between changes and marks at each close", () => {
-    const days = [
-      { date: SESSIONS[0]!.date, targets: [{ symbol: A, weight: 0.5 }], changes: [A] },
-      { date: SESSIONS[1]!.date, targets: [{ symbol: A, weight: 0.5 }], changes: [] },
-      { date: SESSIONS[2]!.date, targets: [{ symbol: B, weight: 1 }], changes: [A, B] },
-      { date: SESSIONS[3]!.date, targets: [{ symbol: B, weight: 1 }], changes: [] }
-    ]
-    const series = Baselines.paperAccount({ startingEquity: 10_000, sessions: SESSIONS, days, fillModel: FILLS })
+    const series = Baselines.paperAccount({ startingEquity: 10_000, sessions: SESSIONS, days: DAYS, fillModel: FILLS })
     // by hand: 50 shares of AAA at 100.10 (10 bp), commission max(1, 0.5) = 1
     const cash0 = 10_000 - 50 * 100.1 - 1
     assert.closeTo(series[0]!.equity, cash0 + 50 * 100, 1e-9)
@@ -42,14 +43,8 @@ describe("Baselines", () => {
       { ...SESSIONS[2]!, marks: new Map([[A, 104], [B, 45]]) },
       SESSIONS[3]!
     ]
-    const days = [
-      { date: SESSIONS[0]!.date, targets: [{ symbol: A, weight: 0.5 }], changes: [A] },
-      { date: SESSIONS[1]!.date, targets: [{ symbol: A, weight: 0.5 }], changes: [] },
-      { date: SESSIONS[2]!.date, targets: [{ symbol: B, weight: 1 }], changes: [A, B] },
-      { date: SESSIONS[3]!.date, targets: [{ symbol: B, weight: 1 }], changes: [] }
-    ]
-    const series = Baselines.paperAccount({ startingEquity: 10_000, sessions: marked, days, fillModel: FILLS })
-    const closes = Baselines.paperAccount({ startingEquity: 10_000, sessions: SESSIONS, days, fillModel: FILLS })
+    const series = Baselines.paperAccount({ startingEquity: 10_000, sessions: marked, days: DAYS, fillModel: FILLS })
+    const closes = Baselines.paperAccount({ startingEquity: 10_000, sessions: SESSIONS, days: DAYS, fillModel: FILLS })
     // by hand: session 0 buys 50 AAA at 100.10 plus $1; session 1 holds them at AAA's 105; session 2, before its
     // trades, still the 50 AAA, at 104 (its trades at its close come after that moment)
     const cash0 = 10_000 - 50 * 100.1 - 1
