@@ -9,7 +9,7 @@ let live: Simulation
 
 beforeAll(async () => {
   home = tempHome()
-  live = await seedDatabase(join(home, "council.db"), 30)
+  live = await seedDatabase(join(home, "council.db"), 30, { markedAtOpens: true })
 }, 60_000)
 
 const run = async (args: ReadonlyArray<string>) => {
@@ -32,11 +32,16 @@ describe("leaderboard, equity and backtests from the ledger", () => {
   it("every leaderboard metric agrees with one recomputed here from equity --csv", async () => {
     const board = JSON.parse(await run(["leaderboard", "--json"]))
     const csv = parseCsv(await run(["equity", "--csv"]))
-    assert.deepStrictEqual(csv.columns, ["account", "date", "equity", "cash", "long_market_value", "short_market_value", "gross_exposure", "traded", "llm_cost", "spy_close"])
+    assert.deepStrictEqual(csv.columns, [
+      "account", "date", "equity", "cash", "long_market_value", "short_market_value", "gross_exposure", "traded", "llm_cost", "spy_close",
+      "marked_at", "spy_mark", "spy_benchmark"
+    ])
     for (const row of board.leaderboard.rows) {
       const series = csv.byAccount.get(row.account)!
       const equity = series.map((r) => Number(r["equity"]))
-      const spy = series.map((r) => Number(r["spy_close"]))
+      // the book's snapshots are marked at the sessions' opens: SPY's value of a session is its open, not its close
+      assert.isTrue(series.every((r) => r["marked_at"] === `${r["date"]}T14:30:00.000Z` && r["spy_mark"] === r["spy_benchmark"] && r["spy_mark"] !== r["spy_close"]))
+      const spy = series.map((r) => Number(r["spy_benchmark"]))
       const returns: Array<number> = []
       for (let t = 1; t < equity.length; t++) returns.push(equity[t]! / equity[t - 1]! - 1)
       const n = returns.length

@@ -68,7 +68,7 @@ describe("the report of a book written by real runs", () => {
       const rows = csv.filter((r) => r["account"] === account)
       const first = Number(rows[0]!["equity"])
       const last = Number(rows.at(-1)!["equity"])
-      const spy = Number(rows.at(-1)!["spy_close"]) / Number(rows[0]!["spy_close"]) - 1
+      const spy = Number(rows.at(-1)!["spy_benchmark"]) / Number(rows[0]!["spy_benchmark"]) - 1
       const row = metrics.find((m) => m[0] === account)!
       assert.strictEqual(row[1], signed(last / first - 1), `${account} total return`)
       assert.strictEqual(row[12], signed(last / first - 1 - spy), `${account} excess return`)

@@ -91,6 +91,14 @@ export interface ClosePositionOptions {
   readonly percentage?: number
 }
 
+/**
+ * The prices a broker marks positions at, read at one moment: `at` is the moment the prices are of (RFC 3339; the
+ * local exchange's open or close of its session, Alpaca's latest trades as it answered), `prices` by symbol (a
+ * symbol the broker has no price for is absent).
+ */
+export const Marks = Schema.Struct({ at: Schema.String, prices: Schema.Record(Schema.String, Schema.Finite) })
+export type Marks = typeof Marks.Type
+
 /** One account's broker. */
 export interface Broker {
   readonly account: AccountId
@@ -116,6 +124,12 @@ export interface Broker {
   readonly getClock: Effect.Effect<MarketClock, BrokerError>
   /** The sessions from `start` to `end` (`YYYY-MM-DD`, inclusive) with their New York hours (early closes at 13:00). */
   readonly getCalendar: (range: { readonly start: string; readonly end: string }) => Effect.Effect<ReadonlyArray<MarketCalendarDay>, BrokerError>
+  /**
+   * The latest price of each of `symbols` as the broker marks positions now (`Marks`): what an account's snapshot
+   * read at the same moment is marked at. Optional: a broker without it records no marks (the ledger then falls
+   * back to the sessions' closes).
+   */
+  readonly getMarks?: (symbols: ReadonlyArray<Ticker>) => Effect.Effect<Marks, BrokerError>
 }
 
 /** The brokers of every configured account. */

@@ -67,6 +67,7 @@ import {
   type ClosePositionOptions,
   type FillQuery,
   LocalVenue,
+  type Marks,
   unknownAccount
 } from "@council/broker"
 import * as SqlClient from "effect/sql/SqlClient"
@@ -80,7 +81,7 @@ import {
   toOrder,
   toPosition
 } from "./ExchangeRecords.ts"
-import { calendarDay, clockAt, pointOf, type SessionPoint } from "./Calendar.ts"
+import { calendarDay, clockAt, closeTimestamp, openTimestamp, pointOf, type SessionPoint } from "./Calendar.ts"
 import { ExchangeSession } from "./ExchangeSession.ts"
 import { defaultFillModel, type FillModelOptions, roundQty } from "./FillModel.ts"
 import * as GroupCommit from "./GroupCommit.ts"
@@ -141,6 +142,11 @@ export class LocalExchange extends Context.Service<LocalExchange, {
   readonly fills: (account: AccountId, session?: TradingDay) => Effect.Effect<ReadonlyArray<Fill>, BrokerError>
   /** Fills in execution order, those after `query.after` (exclusive) when given (Alpaca's FILL activities). */
   readonly listFills: (account: AccountId, query: FillQuery) => Effect.Effect<ReadonlyArray<Fill>, BrokerError>
+  /**
+   * The prices positions are marked at now (the present's point: a session's open during it, its close from the
+   * close on), stamped with that open or close; a symbol without a price is left out.
+   */
+  readonly marks: (symbols: ReadonlyArray<Ticker>) => Effect.Effect<Marks, BrokerError>
 }>()("@council/exchange/LocalExchange") {
   static readonly layer = (
     options: LocalExchangeOptions = {}
@@ -505,6 +511,16 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
     point: Effect.flatMap(now, (moment) => Effect.map(present.at(moment), (p) => p.point)).pipe(Effect.mapError(toBrokerError(""))),
     clock: Effect.flatMap(now, present.clock).pipe(Effect.mapError(toBrokerError(""))),
     calendar: (start, end) => present.calendar(start, end).pipe(Effect.mapError(toBrokerError(""))),
+    marks: (symbols) =>
+      Effect.gen(function*() {
+        const { point } = yield* present.at(yield* now)
+        const found = yield* Effect.forEach(symbols, (symbol) =>
+          prices.priceAt(symbol, point).pipe(
+            Effect.map((price) => [[symbol, price] as const]),
+            Effect.catchIf((e) => e._tag === "BrokerError" && e.reason === "InvalidRequest", () => Effect.succeed([]))
+          ))
+        return { at: point.phase === "open" ? openTimestamp(point.session) : closeTimestamp(point.session), prices: Object.fromEntries(found.flat()) }
+      }).pipe(Effect.mapError(toBrokerError(""))),
     ...readCalls(core),
     ...writeCalls(core)
   })
@@ -583,6 +599,7 @@ const brokerOf = (exchange: LocalExchange["Service"], account: AccountId): Broke
   placeOrder: (intent) => Effect.map(exchange.placeOrder(account, intent), toOrder),
   getClock: exchange.clock,
   getCalendar: ({ end, start }) => exchange.calendar(TradingDay.make(start), TradingDay.make(end)),
+  getMarks: exchange.marks,
   cancelOrder: (orderId) => exchange.cancelOrder(account, orderId),
   cancelAllOrders: Effect.map(exchange.cancelAllOrders(account), (ids) => ids.length),
   closePosition: (symbol, options) => Effect.map(exchange.closePosition(account, symbol, options), toOrder),

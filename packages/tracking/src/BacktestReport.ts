@@ -213,15 +213,16 @@ const chartsSection = (data: ReportData) => {
   })
   const start = data.equity.accounts.map((a) => a.points[0]?.equity ?? 0).reduce((a, b) => Math.max(a, b), 0)
   const spy = data.equity.benchmark
-  const spyCloses = new Map((spy?.points ?? []).map((p) => [p.date, p.close]))
-  const spyFirst = dates.map((d) => spyCloses.get(d)).find((c) => c !== undefined)
+  // SPY's value of each session: its price at the accounts' moment (its close where none was recorded)
+  const spyMarks = new Map((spy?.points ?? []).map((p) => [p.date, p.mark]))
+  const spyFirst = dates.map((d) => spyMarks.get(d)).find((c) => c !== undefined)
   const benchmark: ReadonlyArray<Line> = spy === null || spyFirst === undefined ? [] : [{
     name: `${spy.name} buy-and-hold`,
     color: BENCHMARK_COLOR,
     dashed: true,
     values: dates.map((d) => {
-      const close = spyCloses.get(d)
-      return close === undefined ? null : (start * close) / spyFirst
+      const mark = spyMarks.get(d)
+      return mark === undefined ? null : (start * mark) / spyFirst
     })
   }]
   let spyPeak = 0

@@ -15,6 +15,8 @@
  *   symbols whose target did not change keep their shares (no rebalancing drift trades).
  * - A symbol without a bar on a session is neither traded nor re-marked that session (its last close stands).
  * - Equity: cash plus shares × close; gross exposure: Σ |shares × close|; traded: Σ |shares traded × fill price|.
+ * - A session with `marks` (the compared accounts marked during it, before its close) is marked as they are: the
+ *   cash and shares before its trades at those prices; its trades still fill at its close and count in `traded`.
  *
  * @since 0.1.0
  */
@@ -27,6 +29,12 @@ import { type BaselineDay, randomEntryTargets } from "./RandomBaseline.ts"
 export interface PaperSession {
   readonly date: TradingDay
   readonly closes: ReadonlyMap<Ticker, number>
+  /**
+   * The prices of the moment the compared accounts are marked at, when it comes before the session's close (a run
+   * under `close`): the session's point is then the account as it was at that moment — before the session's trades —
+   * at these prices (a symbol without one at its last close). Absent: marked at the close, after the trades.
+   */
+  readonly marks?: ReadonlyMap<Ticker, number>
 }
 
 export interface PaperAccountInput {
@@ -43,7 +51,19 @@ export const paperAccount = (input: PaperAccountInput): ReadonlyArray<EquityPoin
   const marks = new Map<Ticker, number>()
   let cash = input.startingEquity
   const equityNow = () => cash + [...shares].reduce((sum, [symbol, qty]) => sum + qty * (marks.get(symbol) ?? 0), 0)
+  /** Equity and gross exposure at `prices` (a symbol without one at its last close). */
+  const valued = (prices: ReadonlyMap<Ticker, number>) => {
+    let equity = cash
+    let gross = 0
+    for (const [symbol, qty] of shares) {
+      const value = qty * (prices.get(symbol) ?? marks.get(symbol) ?? 0)
+      equity += value
+      gross += Math.abs(value)
+    }
+    return { equity, grossExposure: gross }
+  }
   return input.sessions.map((session, t) => {
+    const during = session.marks === undefined ? undefined : valued(session.marks)
     for (const [symbol, close] of session.closes) marks.set(symbol, close)
     const day = input.days[t]
     const before = equityNow()
@@ -60,6 +80,7 @@ export const paperAccount = (input: PaperAccountInput): ReadonlyArray<EquityPoin
       shares.set(symbol, roundQty((shares.get(symbol) ?? 0) + delta))
       traded += Math.abs(delta) * price
     }
+    if (during !== undefined) return { date: session.date, ...during, traded }
     const gross = [...shares].reduce((sum, [symbol, qty]) => sum + Math.abs(qty * (marks.get(symbol) ?? 0)), 0)
     return { date: session.date, equity: equityNow(), grossExposure: gross, traded }
   })

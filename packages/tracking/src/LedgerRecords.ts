@@ -92,9 +92,23 @@ export const EquitySnapshot = Schema.Struct({
   shortMarketValue: Schema.Finite,
   positions: Schema.Array(Position),
   /** When the snapshot was read from the broker. */
-  takenAt: Schema.String
+  takenAt: Schema.String,
+  /**
+   * The moment its positions are marked at (the broker's `Marks.at`: the local exchange's open or close of the
+   * session, Alpaca's latest trades); `null` when the broker gave none (and on snapshots written before
+   * `0022_ledger_marks`): such a session's benchmark and baselines are marked at its close.
+   */
+  markedAt: Schema.NullOr(Schema.String)
 })
 export type EquitySnapshot = typeof EquitySnapshot.Type
+
+/** The prices a broker marked at, at one moment of a session (SPY and the universe, by symbol). */
+export const SessionMarks = Schema.Struct({
+  session: TradingDay,
+  markedAt: Schema.String,
+  prices: Schema.Record(Schema.String, Schema.Finite)
+})
+export type SessionMarks = typeof SessionMarks.Type
 
 /** A snapshot with the dollars bought plus sold during its session (from the fills). */
 export const EquityRow = Schema.Struct({ ...EquitySnapshot.fields, traded: Schema.Finite })
@@ -120,6 +134,8 @@ export interface Reconciliation {
   readonly orders: ReadonlyArray<LedgerOrder>
   readonly fills: ReadonlyArray<LedgerFill>
   readonly snapshots: ReadonlyArray<EquitySnapshot>
+  /** The prices the snapshots are marked at (their `markedAt`); a moment's prices, once written, stand. */
+  readonly marks?: ReadonlyArray<SessionMarks> | undefined
 }
 
 export interface Window {

@@ -21,6 +21,7 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type * as SqlClient from "effect/sql/SqlClient"
 import { type AccountId, Ticker, TradingDay } from "@council/domain"
+import { closeTimestamp } from "@council/exchange/Calendar"
 import { defaultFillModel, type FillModelOptions } from "@council/exchange/FillModel"
 import { MarketData } from "@council/market"
 import type { PaperSession } from "./Baselines.ts"
@@ -46,11 +47,24 @@ export const SeriesPoint = Schema.Struct({
   /** `null` where no LLM spend is recorded ("—"). */
   llmCost: Schema.NullOr(Schema.Finite),
   /** 1 − equity / its running maximum, a fraction ≥ 0. */
-  drawdown: Schema.Finite
+  drawdown: Schema.Finite,
+  /** The moment the snapshot is marked at; `null` when none was recorded. */
+  markedAt: Schema.NullOr(Schema.String),
+  /** SPY's price at that moment from the same broker read; `null` when no moment (or no SPY price) was recorded. */
+  spyMark: Schema.NullOr(Schema.Finite)
 })
 export type SeriesPoint = typeof SeriesPoint.Type
 
-export const BenchmarkPoint = Schema.Struct({ date: TradingDay, close: Schema.Finite })
+export const BenchmarkPoint = Schema.Struct({
+  date: TradingDay,
+  /** SPY's close of the session (the market data's). */
+  close: Schema.Finite,
+  /** The moment the session's accounts are marked at (COUNCIL's snapshot's, else another's); `null`: none recorded. */
+  markedAt: Schema.NullOr(Schema.String),
+  /** SPY's price at `markedAt`, the benchmark's value of the session; its close where no moment was recorded. */
+  mark: Schema.Finite
+})
+export type BenchmarkPoint = typeof BenchmarkPoint.Type
 
 export const EquityReport = Schema.Struct({
   book: BookId,
@@ -58,7 +72,7 @@ export const EquityReport = Schema.Struct({
   to: Schema.NullOr(TradingDay),
   llmCostRecorded: Schema.Boolean,
   accounts: Schema.Array(Schema.Struct({ account: Schema.String, points: Schema.Array(SeriesPoint) })),
-  /** SPY's closes on the sessions of the report; `null` when the market data has no SPY. */
+  /** SPY on the sessions of the report (its close and its mark); `null` when the market data has no SPY. */
   benchmark: Schema.NullOr(Schema.Struct({ name: Schema.String, points: Schema.Array(BenchmarkPoint) }))
 })
 export type EquityReport = typeof EquityReport.Type
@@ -76,7 +90,7 @@ export const EquityChart = Schema.Struct({
   dates: Schema.Array(TradingDay),
   /** Each account's equity at the close of each of `dates`, as the report has it; `null` where it has no snapshot. */
   accounts: Schema.Array(Schema.Struct({ account: Schema.String, equity: Schema.Array(Schema.NullOr(Schema.Finite)) })),
-  /** SPY's close on each of `dates` (`null` where it has none); `null` when the market data has no SPY. */
+  /** SPY's mark on each of `dates` (its close where no moment was recorded; `null` where it has none); `null` when the market data has no SPY. */
   benchmark: Schema.NullOr(Schema.Struct({ name: Schema.String, closes: Schema.Array(Schema.NullOr(Schema.Finite)) }))
 })
 export type EquityChart = typeof EquityChart.Type
@@ -132,7 +146,11 @@ type Requirements = TradeLedger | MarketData | SqlClient.SqlClient
 
 const sqlFailure = (operation: string) => (error: { readonly message: string }) => new LedgerError({ operation, message: error.message })
 
-const pointsOf = (rows: ReadonlyArray<EquityRow>, costs: Option.Option<LlmCosts.DailyCosts>): Array<SeriesPoint> => {
+/** The prices recorded at each (session, moment). */
+type MarksAt = ReadonlyMap<string, Readonly<Record<string, number>>>
+const marksKey = (session: string, markedAt: string) => `${session} ${markedAt}`
+
+const pointsOf = (rows: ReadonlyArray<EquityRow>, costs: Option.Option<LlmCosts.DailyCosts>, marks: MarksAt): Array<SeriesPoint> => {
   let peak = 0
   return rows.map((row) => {
     peak = Math.max(peak, row.equity)
@@ -145,10 +163,39 @@ const pointsOf = (rows: ReadonlyArray<EquityRow>, costs: Option.Option<LlmCosts.
       grossExposure: row.longMarketValue + Math.abs(row.shortMarketValue),
       traded: row.traded,
       llmCost: Option.match(costs, { onNone: () => null, onSome: (c) => c.get(row.session)?.get(row.account) ?? 0 }),
-      drawdown: peak > 0 ? 1 - row.equity / peak : 0
+      drawdown: peak > 0 ? 1 - row.equity / peak : 0,
+      markedAt: row.markedAt,
+      spyMark: row.markedAt === null ? null : marks.get(marksKey(row.session, row.markedAt))?.[BENCHMARK] ?? null
     }
   })
 }
+
+/**
+ * The moment each session is marked at: COUNCIL's snapshot's, else the latest any account's snapshot recorded;
+ * sessions without one are absent.
+ */
+export const sessionMoments = (rows: ReadonlyArray<{ readonly account: string; readonly session: TradingDay; readonly markedAt: string | null }>): ReadonlyMap<TradingDay, string> => {
+  const moments = new Map<TradingDay, string>()
+  const fromCouncil = new Set<TradingDay>()
+  for (const row of rows) {
+    if (row.markedAt === null || fromCouncil.has(row.session)) continue
+    const known = moments.get(row.session)
+    if (row.account === "COUNCIL") fromCouncil.add(row.session)
+    if (row.account === "COUNCIL" || known === undefined || row.markedAt > known) moments.set(row.session, row.markedAt)
+  }
+  return moments
+}
+
+/**
+ * The prices at each session's moment (`sessionMoments`) when that moment comes before the session's close (a run
+ * under `close`): what the paper baselines are marked at on those sessions, before the session's trades.
+ */
+const pricesBeforeClose = (moments: ReadonlyMap<TradingDay, string>, marks: MarksAt): ReadonlyMap<TradingDay, ReadonlyMap<Ticker, number>> =>
+  new Map([...moments].flatMap(([session, at]) => {
+    const prices = marks.get(marksKey(session, at))
+    if (prices === undefined || !(Date.parse(at) < Date.parse(closeTimestamp(session)))) return []
+    return [[session, new Map(Object.entries(prices).map(([symbol, price]) => [Ticker.make(symbol), price]))] as const]
+  }))
 
 /** SPY's closes on `sessions` (ascending), or `None` when the market data cannot give them. */
 const benchmarkOn = (sessions: ReadonlyArray<TradingDay>) =>
@@ -173,13 +220,21 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
     const costs = yield* LlmCosts.dailyCosts(query.book, accounts, { from: sessions[0], to: sessions.at(-1) }).pipe(
       Effect.mapError(sqlFailure("llm costs"))
     )
-    const benchmark = yield* benchmarkOn(sessions)
+    const recorded = yield* ledger.marks({ book: query.book, from: sessions[0], to: sessions.at(-1) })
+    const marks: MarksAt = new Map(recorded.map((m) => [marksKey(m.session, m.markedAt), m.prices]))
+    const moments = sessionMoments(rows)
+    const benchmark = Option.map(yield* benchmarkOn(sessions), (closes) =>
+      closes.map((p): BenchmarkPoint => {
+        const at = moments.get(p.date) ?? null
+        const mark = at === null ? undefined : marks.get(marksKey(p.date, at))?.[BENCHMARK]
+        return { date: p.date, close: p.close, markedAt: mark === undefined ? null : at, mark: mark ?? p.close }
+      }))
     return {
       book: query.book,
       from: sessions[0] ?? null,
       to: sessions[sessions.length - 1] ?? null,
       llmCostRecorded: Option.isSome(costs),
-      accounts: accounts.map((account) => ({ account, points: pointsOf(rows.filter((r) => r.account === account), costs) })),
+      accounts: accounts.map((account) => ({ account, points: pointsOf(rows.filter((r) => r.account === account), costs, marks) })),
       benchmark: Option.match(benchmark, { onNone: () => null, onSome: (points) => ({ name: BENCHMARK, points }) })
     }
   }).pipe(Effect.withSpan("Standings.equityReport", { attributes: { book: query.book } }))
@@ -202,7 +257,7 @@ export const chartOf = (report: EquityReport): EquityChart => {
     to: report.to,
     dates,
     accounts: report.accounts.map(({ account, points }) => ({ account, equity: column(points, (p) => p.equity) })),
-    benchmark: report.benchmark === null ? null : { name: report.benchmark.name, closes: column(report.benchmark.points, (p) => p.close) }
+    benchmark: report.benchmark === null ? null : { name: report.benchmark.name, closes: column(report.benchmark.points, (p) => p.mark) }
   }
 }
 
@@ -214,8 +269,11 @@ const toEquityPoint = (p: SeriesPoint): EquityPoint => ({
   ...(p.llmCost === null ? {} : { llmCost: p.llmCost })
 })
 
-/** Every universe symbol's close on each of `sessions` (ascending); symbols the feed cannot give are left out. */
-const closesOn = (sessions: ReadonlyArray<TradingDay>) =>
+/**
+ * Every universe symbol's close on each of `sessions` (ascending), with the prices of the session's moment where it
+ * comes before the close (`marks`); symbols the feed cannot give are left out.
+ */
+const closesOn = (sessions: ReadonlyArray<TradingDay>, marks: ReadonlyMap<TradingDay, ReadonlyMap<Ticker, number>>) =>
   Effect.gen(function*() {
     const market = yield* MarketData
     const first = sessions[0]
@@ -227,14 +285,18 @@ const closesOn = (sessions: ReadonlyArray<TradingDay>) =>
       const bars = yield* market.bars({ symbol, asOf: last, lookback: span }).pipe(Effect.orElseSucceed(() => []))
       for (const bar of bars) closes.get(bar.date)?.set(symbol, bar.close)
     }
-    return sessions.map((date): PaperSession => ({ date, closes: closes.get(date)! }))
+    return sessions.map((date): PaperSession => {
+      const during = marks.get(date)
+      return { date, closes: closes.get(date)!, ...(during === undefined ? {} : { marks: during }) }
+    })
   }).pipe(Effect.orElseSucceed((): ReadonlyArray<PaperSession> => []))
 
 const contestOf = (
   query: Omit<Query, "account"> & { readonly riskFree?: number | undefined; readonly fillModel?: FillModelOptions | undefined },
   accounts: ReadonlyArray<Leaderboard.AccountSeries>,
   benchmark: Leaderboard.Benchmark,
-  board: Leaderboard.Leaderboard
+  board: Leaderboard.Leaderboard,
+  report: EquityReport
 ) =>
   Effect.gen(function*() {
     const council = board.rows.find((r) => r.account === "COUNCIL")
@@ -243,7 +305,10 @@ const contestOf = (
       onNone: () => Effect.succeed(undefined),
       onSome: (source) => source.between(query.book, board.from, board.to)
     })))
-    const sessionCloses = yield* closesOn(sessions)
+    const recorded = yield* (yield* TradeLedger).marks({ book: query.book, from: sessions[0], to: sessions.at(-1) })
+    const moments = sessionMoments(report.accounts.flatMap((a) => a.points.map((p) => ({ account: a.account, session: p.date, markedAt: p.markedAt }))))
+    const marks: MarksAt = new Map(recorded.map((m) => [marksKey(m.session, m.markedAt), m.prices]))
+    const sessionCloses = yield* closesOn(sessions, pricesBeforeClose(moments, marks))
     // the contest's baselines and attribution take a while over a long book: let other requests in first
     yield* Effect.yieldNow
     return contest({
@@ -280,10 +345,10 @@ export const leaderboardOf = (query: LeaderboardQuery, report: EquityReport): Ef
     yield* Effect.yieldNow
     const trades = closedTrades(fills)
     const accounts = report.accounts.map(({ account, points }) => ({ account, series: points.map(toEquityPoint), trades: trades.get(account) ?? [] }))
-    const benchmark = { name: BENCHMARK, closes: report.benchmark.points }
+    const benchmark = { name: BENCHMARK, closes: report.benchmark.points.map((p) => ({ date: p.date, close: p.mark })) }
     const result = Leaderboard.leaderboard({ accounts, benchmark, ...(query.riskFree === undefined ? {} : { riskFree: query.riskFree }) })
     if (Result.isFailure(result)) return { ...base, leaderboard: null, verdict: result.failure.message }
     const board = result.success
     yield* Effect.yieldNow
-    return { ...base, leaderboard: board, verdict: board.verdict, contest: yield* contestOf(query, accounts, benchmark, board) }
+    return { ...base, leaderboard: board, verdict: board.verdict, contest: yield* contestOf(query, accounts, benchmark, board, report) }
   }).pipe(Effect.withSpan("Standings.leaderboardReport", { attributes: { book: query.book } }))

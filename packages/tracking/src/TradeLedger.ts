@@ -53,6 +53,7 @@ import {
   OrderEvent,
   OrderView,
   type OrdersQuery,
+  SessionMarks,
   type Reconciliation,
   type Window
 } from "./LedgerRecords.ts"
@@ -89,6 +90,8 @@ export class TradeLedger extends Context.Service<TradeLedger, {
   readonly orders: (query: OrdersQuery) => Effect.Effect<ReadonlyArray<OrderView>, LedgerError>
   /** By account, then session, then time. */
   readonly fills: (window: Window) => Effect.Effect<ReadonlyArray<LedgerFill>, LedgerError>
+  /** The prices snapshots were marked at, by session then moment (`account` is ignored: marks are the book's). */
+  readonly marks: (window: Window) => Effect.Effect<ReadonlyArray<SessionMarks>, LedgerError>
   /** Where each account's next reconciliation starts (see `LedgerCursor`), in the order of `accounts`. */
   readonly cursors: (book: BookId, accounts: ReadonlyArray<AccountId>) => Effect.Effect<ReadonlyArray<AccountCursor>, LedgerError>
 }>()("@council/tracking/TradeLedger") {
@@ -144,7 +147,8 @@ const FillRow = FillRows.row
 const SnapshotRows = renamedRows(EquitySnapshot, {
   longMarketValue: "long_market_value",
   shortMarketValue: "short_market_value",
-  takenAt: "taken_at"
+  takenAt: "taken_at",
+  markedAt: "marked_at"
 })
 const SnapshotRow = SnapshotRows.row
 
@@ -155,7 +159,8 @@ const isSnapshotColumns = RowGuard.make(Schema.Struct({
   equity: Schema.Finite,
   long_market_value: Schema.Finite,
   short_market_value: Schema.Finite,
-  taken_at: Schema.String
+  taken_at: Schema.String,
+  marked_at: Schema.NullOr(Schema.String)
 }))
 const isPosition = RowGuard.make(Position)
 
@@ -178,7 +183,8 @@ const snapshotOf = (row: Record<string, unknown>, positions: unknown): EquitySna
       currentPrice: p.currentPrice,
       unrealizedPl: p.unrealizedPl
     })),
-    takenAt: row.taken_at
+    takenAt: row.taken_at,
+    markedAt: row.marked_at
   }
 }
 
@@ -221,7 +227,7 @@ const orderColumns = [
   "client_order_id", "parent_order_id", "symbol", "side", "qty", "type", "time_in_force", "limit_price", "stop_price",
   "order_class", "status", "filled_qty", "filled_avg_price", "submitted_at", "filled_at", "updated_at"
 ]
-const snapshotColumns = ["cash", "equity", "long_market_value", "short_market_value", "positions", "taken_at"]
+const snapshotColumns = ["cash", "equity", "long_market_value", "short_market_value", "positions", "taken_at", "marked_at"]
 const excluded = (columns: ReadonlyArray<string>) => columns.map((c) => `${c} = excluded.${c}`).join(", ")
 
 const POSITION_FIELDS = [
@@ -394,6 +400,14 @@ const make = Effect.gen(function*() {
         "ledger_equity",
         `ON CONFLICT (book, account, session) DO UPDATE SET ${excluded(snapshotColumns)} WHERE excluded.taken_at >= ledger_equity.taken_at`
       )
+      yield* upsert(
+        (marks: ReadonlyArray<SessionMarks>) =>
+          Effect.succeed(marks.map((m) => ({ session: m.session, marked_at: m.markedAt, prices: JSON.stringify(m.prices) }))),
+        r.marks ?? [],
+        r.book,
+        "ledger_marks",
+        "ON CONFLICT (book, session, marked_at) DO NOTHING"
+      )
     },
     (effect) => sql.withTransaction(effect),
     Effect.mapError(failWith("record"))
@@ -544,6 +558,16 @@ const make = Effect.gen(function*() {
     Effect.mapError(failWith("fills"))
   )
 
+  const decodeMarks = Schema.decodeUnknownEffect(Schema.Array(SessionMarks))
+  const marks = Effect.fn("TradeLedger.marks")(
+    function*(w: Window) {
+      const rows = yield* sql<{ session: string; marked_at: string; prices: string }>`SELECT session, marked_at, prices FROM ledger_marks
+        WHERE ${sql.and(windowOf({ ...w, account: undefined }, "session"))} ORDER BY session, marked_at`
+      return yield* decodeMarks(rows.map((row) => ({ session: row.session, markedAt: row.marked_at, prices: JSON.parse(row.prices) as unknown })))
+    },
+    Effect.mapError(failWith("marks"))
+  )
+
   const cursors = Effect.fn("TradeLedger.cursors")(
     function*(book: BookId, accounts: ReadonlyArray<AccountId>) {
       if (accounts.length === 0) return []
@@ -580,5 +604,5 @@ const make = Effect.gen(function*() {
       Effect.mapError(failWith("book"))
     )
 
-  return TradeLedger.of({ record, createBook, setBookStatus, books, book, bookState, equity, orders, fills, cursors })
+  return TradeLedger.of({ record, createBook, setBookStatus, books, book, bookState, equity, orders, fills, marks, cursors })
 })

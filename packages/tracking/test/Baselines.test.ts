@@ -7,16 +7,17 @@ const B = Ticker.make("BBB")
 const session = (date: string, a: number, b: number): Baselines.PaperSession => ({ date: TradingDay.make(date), closes: new Map([[A, a], [B, b]]) })
 const SESSIONS = [session("2024-01-02", 100, 50), session("2024-01-03", 110, 50), session("2024-01-04", 110, 40), session("2024-01-05", 99, 44)]
 const FILLS = { slippageBps: 10, commissionPerShare: 0.01, commissionMin: 1 }
+/** Half in AAA, then all of it in BBB from the third session. */
+const DAYS = [
+  { date: SESSIONS[0]!.date, targets: [{ symbol: A, weight: 0.5 }], changes: [A] },
+  { date: SESSIONS[1]!.date, targets: [{ symbol: A, weight: 0.5 }], changes: [] },
+  { date: SESSIONS[2]!.date, targets: [{ symbol: B, weight: 1 }], changes: [A, B] },
+  { date: SESSIONS[3]!.date, targets: [{ symbol: B, weight: 1 }], changes: [] }
+]
 
 describe("Baselines", () => {
   it("a paper account buys at the close plus slippage, pays commission, keeps its shares between changes and marks at each close", () => {
-    const days = [
-      { date: SESSIONS[0]!.date, targets: [{ symbol: A, weight: 0.5 }], changes: [A] },
-      { date: SESSIONS[1]!.date, targets: [{ symbol: A, weight: 0.5 }], changes: [] },
-      { date: SESSIONS[2]!.date, targets: [{ symbol: B, weight: 1 }], changes: [A, B] },
-      { date: SESSIONS[3]!.date, targets: [{ symbol: B, weight: 1 }], changes: [] }
-    ]
-    const series = Baselines.paperAccount({ startingEquity: 10_000, sessions: SESSIONS, days, fillModel: FILLS })
+    const series = Baselines.paperAccount({ startingEquity: 10_000, sessions: SESSIONS, days: DAYS, fillModel: FILLS })
     // by hand: 50 shares of AAA at 100.10 (10 bp), commission max(1, 0.5) = 1
     const cash0 = 10_000 - 50 * 100.1 - 1
     assert.closeTo(series[0]!.equity, cash0 + 50 * 100, 1e-9)
@@ -32,6 +33,29 @@ describe("Baselines", () => {
     assert.closeTo(series[2]!.equity, cash2 + qtyB * 40, 1e-6)
     assert.closeTo(series[3]!.equity, cash2 + qtyB * 44, 1e-6)
     assert.closeTo(series[3]!.grossExposure!, qtyB * 44, 1e-6)
+  })
+
+  it("a session marked before its close (a run under `close`) is the account before that session's trades at those prices; one without marks at its close", () => {
+    // the same trades as above; sessions 1 and 2 marked at their opens (AAA 105 and 104, BBB 51 and 45), session 3 at its close
+    const marked = [
+      SESSIONS[0]!,
+      { ...SESSIONS[1]!, marks: new Map([[A, 105], [B, 51]]) },
+      { ...SESSIONS[2]!, marks: new Map([[A, 104], [B, 45]]) },
+      SESSIONS[3]!
+    ]
+    const series = Baselines.paperAccount({ startingEquity: 10_000, sessions: marked, days: DAYS, fillModel: FILLS })
+    const closes = Baselines.paperAccount({ startingEquity: 10_000, sessions: SESSIONS, days: DAYS, fillModel: FILLS })
+    // by hand: session 0 buys 50 AAA at 100.10 plus $1; session 1 holds them at AAA's 105; session 2, before its
+    // trades, still the 50 AAA, at 104 (its trades at its close come after that moment)
+    const cash0 = 10_000 - 50 * 100.1 - 1
+    assert.closeTo(series[1]!.equity, cash0 + 50 * 105, 1e-9)
+    assert.closeTo(series[1]!.grossExposure!, 50 * 105, 1e-9)
+    assert.closeTo(series[2]!.equity, cash0 + 50 * 104, 1e-9)
+    assert.closeTo(series[2]!.grossExposure!, 50 * 104, 1e-9)
+    // the fills do not change: the same dollars traded, and session 3 (marked at its close) equal to the close-marked account's
+    assert.deepStrictEqual(series.map((p) => p.traded), closes.map((p) => p.traded))
+    assert.strictEqual(series[3]!.equity, closes[3]!.equity)
+    assert.strictEqual(series[0]!.equity, closes[0]!.equity)
   })
 
   it("the random-entry baseline is seeded, trades only the targets it draws and reads no price before its session", () => {

@@ -112,6 +112,17 @@ describe("Standings", () => {
       assert.isAbove(points[0]!.traded, 90_000)
     }).pipe(Effect.provide(env())))
 
+  it.effect("a book whose snapshots recorded no moment (written before 0022) reads as before: SPY at its closes, no mark", () =>
+    Effect.gen(function*() {
+      const sim = yield* seeded(25)
+      const spy = spyCloses()
+      const report = yield* Standings.equityReport({ book: liveBook })
+      assert.isTrue(report.accounts.every((a) => a.points.every((p) => p.markedAt === null && p.spyMark === null)))
+      assert.deepStrictEqual(report.benchmark!.points.map((p) => [p.markedAt, p.mark]), sim.sessions.map((d) => [null, spy.get(d)!]))
+      const board = (yield* Standings.leaderboardReport({ book: liveBook })).leaderboard!
+      assert.closeTo(board.benchmark.totalReturn, spy.get(sim.sessions.at(-1)!)! / spy.get(sim.sessions[0]!)! - 1, 1e-12)
+    }).pipe(Effect.provide(env())))
+
   it.effect("LLM spend, when the store records it, is charged to a PM's account for its own calls and to the council for all", () =>
     Effect.gen(function*() {
       const sim = yield* seeded(3)

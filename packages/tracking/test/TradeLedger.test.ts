@@ -36,7 +36,8 @@ const fingerprint = Effect.gen(function*() {
     ledger_orders: "book, account, order_id",
     ledger_order_events: "book, account, order_id, status, filled_qty",
     ledger_fills: "book, account, fill_id",
-    ledger_equity: "book, account, session"
+    ledger_equity: "book, account, session",
+    ledger_marks: "book, session, marked_at"
   }
   const out: Array<unknown> = []
   for (const [table, order] of Object.entries(tables)) {
@@ -52,6 +53,27 @@ type Body = Effect.Effect<void, unknown, TradeLedger | SqlClient.SqlClient | imp
 
 /** The same tests on each database: `test(name, body)` runs `body` on a fresh, migrated database. */
 const contract = (test: (name: string, body: () => Body) => void) => {
+  test("keeps each snapshot's moment and the prices of that moment; a moment's prices stand, a later snapshot without one clears it", () =>
+    Effect.gen(function*() {
+      const ledger = yield* TradeLedger
+      const A = AccountId.make("A")
+      const session = FROM
+      const snapshot = { account: A, session, cash: 100, equity: 100, longMarketValue: 0, shortMarketValue: 0, positions: [], takenAt: "2024-01-02T20:45:00.000Z", markedAt: "2024-01-02T14:30:00.000Z" }
+      const marks = { session, markedAt: "2024-01-02T14:30:00.000Z", prices: { SPY: 472.16, TLT: 91.5 } }
+      yield* ledger.record({ book: liveBook, orders: [], fills: [], snapshots: [snapshot], marks: [marks] })
+      // the same moment read again with other prices: the first read stands
+      yield* ledger.record({ book: liveBook, orders: [], fills: [], snapshots: [snapshot], marks: [{ ...marks, prices: { SPY: 1 } }] })
+      assert.deepStrictEqual(yield* ledger.marks({ book: liveBook }), [marks])
+      assert.deepStrictEqual((yield* ledger.equity({ book: liveBook })).map((e) => e.markedAt), ["2024-01-02T14:30:00.000Z"])
+      const closed = { session, markedAt: "2024-01-02T21:00:00.000Z", prices: { SPY: 472.65 } }
+      yield* ledger.record({ book: liveBook, orders: [], fills: [], snapshots: [{ ...snapshot, takenAt: "2024-01-02T21:30:00.000Z", markedAt: closed.markedAt }], marks: [closed] })
+      assert.deepStrictEqual(yield* ledger.marks({ book: liveBook, from: session, to: session }), [marks, closed])
+      assert.deepStrictEqual((yield* ledger.equity({ book: liveBook })).map((e) => e.markedAt), [closed.markedAt])
+      yield* ledger.record({ book: liveBook, orders: [], fills: [], snapshots: [{ ...snapshot, takenAt: "2024-01-02T22:00:00.000Z", markedAt: null }] })
+      assert.deepStrictEqual((yield* ledger.equity({ book: liveBook })).map((e) => e.markedAt), [null])
+      assert.deepStrictEqual(yield* ledger.marks({ book: liveBook, from: TradingDay.make("2024-01-03") }), [])
+    }))
+
   test("gives each account's reconciliation cursor: its latest submission and fill, and its orders still open", () =>
     withMarket((market) =>
       Effect.gen(function*() {
@@ -363,7 +385,12 @@ describe("TradeLedger on SQLite", () => {
         const writtenAfter = (before: typeof migrations) =>
           Effect.gen(function*() {
             yield* Migrator.make({})({ loader: Migrator.fromRecord(before) })
+            // this code writes the snapshot's moment (0022): the column is lent for the old schema's writes, then
+            // dropped, so the rows are what the code before 0022 wrote (no moment)
+            const sql = yield* SqlClient.SqlClient
+            yield* sql.unsafe(`ALTER TABLE ledger_equity ADD COLUMN marked_at TEXT`)
             yield* Effect.provide(record(early), TradeLedger.layer)
+            yield* sql.unsafe(`ALTER TABLE ledger_equity DROP COLUMN marked_at`)
             yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
             yield* Effect.provide(record(late), TradeLedger.layer)
             return { reads: yield* Effect.provide(reads, TradeLedger.layer), keys: yield* keysOf }
@@ -373,7 +400,7 @@ describe("TradeLedger on SQLite", () => {
         assert.deepStrictEqual(rebuilt.keys, ["book, session, account", "book, fill_id, account"])
         assert.deepStrictEqual(rebuilt.reads, expected)
         // a database already past 0015's number (0021 ran): the migrator skips 0015, the old keys stay and serve alike
-        const { "0015_ledger_session_keys": _, ...without0015 } = migrations
+        const { "0015_ledger_session_keys": _, "0022_ledger_marks": _after, ...without0015 } = migrations
         const kept = yield* writtenAfter(without0015)
         assert.deepStrictEqual(kept.keys, ["book, account, session", "book, account, fill_id"])
         assert.deepStrictEqual(kept.reads, expected)

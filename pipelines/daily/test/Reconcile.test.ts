@@ -6,7 +6,7 @@ import { BrokerError, Brokers } from "@council/broker"
 import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { LocalBars, MarketData } from "@council/market"
 import { Database } from "@council/store"
-import { liveBook, TradeLedger } from "@council/tracking"
+import { liveBook, Standings, TradeLedger } from "@council/tracking"
 import { Reconcile, sessionOf } from "@council/daily"
 
 const COUNCIL = AccountId.make("COUNCIL")
@@ -165,4 +165,56 @@ describe("Reconcile", () => {
     assert.strictEqual(sessionOf("2026-08-03T23:30:00-04:00"), "2026-08-03")
     assert.throws(() => sessionOf("yesterday"))
   })
+
+  it.effect("an account holding exactly SPY has SPY's daily return, session by session: runs at 15:45 marked at the open, the last after the close", () =>
+    Effect.gen(function*() {
+      const session = yield* Ref.make(momentAt("2024-03-01", "15:45"))
+      return yield* Effect.gen(function*() {
+        const days = ["2024-03-01", "2024-03-04", "2024-03-05", "2024-03-06", "2024-03-07", "2024-03-08"].map((d) => TradingDay.make(d))
+        const exchange = yield* LocalExchange
+        yield* reconcile(days[0]!, "spy0")
+        // the day's execution under `close`: all the cash in SPY, filled at the close (499.114563 + 5 bp)
+        yield* exchange.placeOrder(COUNCIL, { account: COUNCIL, clientOrderId: "council-spy", symbol: SPY, side: "buy", qty: 199, type: "market", timeInForce: "day", orderClass: "simple", reason: "test" })
+        for (const [i, day] of days.slice(1).entries()) {
+          yield* Ref.set(session, momentAt(day, "15:45"))
+          yield* reconcile(day, `spy${i + 1}`)
+        }
+        // a backtest's last snapshot: Reconcile again after the last session's close
+        yield* Ref.set(session, momentAt(days.at(-1)!, "16:30"))
+        yield* reconcile(days.at(-1)!, "spy-after-close")
+
+        const report = yield* Standings.equityReport({ book: liveBook })
+        // by hand from data/bars/daily/SPY.csv: the opens of the sessions (the runs at 15:45), the last one's close
+        const expected: ReadonlyArray<readonly [string, string, number]> = [
+          ["2024-03-01", "2024-03-01T14:30:00.000Z", 495.348246],
+          ["2024-03-04", "2024-03-04T14:30:00.000Z", 498.316495],
+          ["2024-03-05", "2024-03-05T14:30:00.000Z", 496.574479],
+          ["2024-03-06", "2024-03-06T14:30:00.000Z", 496.876157],
+          ["2024-03-07", "2024-03-07T14:30:00.000Z", 499.396777],
+          ["2024-03-08", "2024-03-08T21:00:00.000Z", 498.014832]
+        ]
+        assert.deepStrictEqual(report.benchmark!.points.map((p) => [p.date, p.markedAt, p.mark]), expected.map((e) => [...e]))
+        assert.deepStrictEqual(Standings.chartOf(report).benchmark!.closes, expected.map((e) => e[2]))
+        const council = report.accounts.find((a) => a.account === COUNCIL)!.points
+        assert.deepStrictEqual(council.map((p) => [p.markedAt, p.spyMark]), expected.map((e) => [e[1], e[2]]))
+        // from 03-04 on it holds the 199 shares and ~$670 of cash (0.7 % of its equity): its daily return is SPY's
+        // times the share of SPY in it, within 0.7 % of SPY's (cents of rounding aside)
+        const spyReturn = (t: number) => expected[t]![2] / expected[t - 1]![2] - 1
+        for (let t = 2; t < days.length; t++) {
+          const mine = council[t]!.equity / council[t - 1]!.equity - 1
+          assert.isAtMost(Math.abs(mine - spyReturn(t)), 0.007 * Math.abs(spyReturn(t)) + 1e-7, `${days[t]}: ${mine} against SPY's ${spyReturn(t)}`)
+          assert.closeTo(council[t]!.equity, council[t]!.cash + 199 * expected[t]![2], 0.01)
+        }
+        // the account that held cash stays flat
+        assert.isTrue(report.accounts.find((a) => a.account === CLAUDE)!.points.every((p) => p.equity === 100_000))
+
+        // a replay answers the marks from its recording; a run recorded before marks existed replays without them
+        const replayed = yield* reconcile(days.at(-1)!, "spy-after-close", "replay")
+        assert.deepStrictEqual(replayed.accounts.map((a) => a.status), ["recorded", "recorded"])
+        kept.set("spy-old", kept.get("spy-after-close")!.filter((r) => !r.key.includes("broker.getMarks")))
+        assert.isBelow(kept.get("spy-old")!.length, kept.get("spy-after-close")!.length)
+        const old = yield* reconcile(days.at(-1)!, "spy-old", "replay")
+        assert.deepStrictEqual(old, replayed)
+      }).pipe(Effect.provide(env(session)))
+    }))
 })

@@ -71,4 +71,29 @@ describe("Reconcile against an Alpaca stand-in on 127.0.0.1", () => {
         assert.strictEqual(after.equity.length, 2)
       }).pipe(Effect.provide(Layer.merge(store, brokers)))
     }))
+
+  it.live("marks every snapshot at the moment of Alpaca's latest trades, read from the market-data API beside the account", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
+      const brokers = Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) }))
+      fake.latestTrades.set("SPY", { t: "2026-08-03T19:44:59.912Z", p: 637.42 })
+      return yield* Effect.gen(function*() {
+        yield* reconcile("2026-08-03", "m1")
+        // one wire read: Alpaca's path and parameters, the account's keys
+        const asked = fake.requests.filter((r) => r.path === "/v2/stocks/trades/latest")
+        assert.strictEqual(asked.length, 1)
+        assert.strictEqual(asked[0]!.query.get("symbols"), "SPY")
+        assert.strictEqual(asked[0]!.query.get("feed"), "iex")
+        assert.strictEqual(asked[0]!.headers["apca-api-key-id"], fake.keyId)
+        const ledger = yield* TradeLedger
+        const [marks] = yield* ledger.marks({ book: liveBook })
+        assert.deepStrictEqual(marks!.prices, { SPY: 637.42 })
+        assert.strictEqual(marks!.session, "2026-08-03")
+        const [snapshot] = yield* ledger.equity({ book: liveBook })
+        assert.strictEqual(snapshot!.markedAt, marks!.markedAt)
+        // stamped when the answer arrived: after the request left
+        assert.isAtLeast(Date.parse(marks!.markedAt), asked[0]!.at)
+      }).pipe(Effect.provide(Layer.merge(store, brokers)))
+    }))
 })

@@ -38,10 +38,10 @@ const equity = Command.make(
   {
     ...window,
     account: Flag.String("account").pipe(Flag.withDescription("only this account's series (default: every account in the book)"), Flag.optional),
-    csv: Flag.Boolean("csv").pipe(Flag.withDescription("print CSV: account,date,equity,cash,long/short market value,gross exposure,traded,llm_cost,spy_close (default: a table)"), Flag.withDefault(false))
+    csv: Flag.Boolean("csv").pipe(Flag.withDescription("print CSV: account,date,equity,cash,long/short market value,gross exposure,traded,llm_cost,spy_close,marked_at,spy_mark,spy_benchmark (default: a table)"), Flag.withDefault(false))
   },
   (options) => using(Standings, (s) => s.equity(options))
-).pipe(describe("Each account's daily equity series from the ledger, beside SPY's close", exits.ledger))
+).pipe(describe("Each account's daily equity series from the ledger, beside SPY's close and its price at the snapshot's moment", exits.ledger))
 
 const backtests = Command.make("backtests", { json: asJson("the list") }, ({ json }) => using(Standings, (s) => s.backtests(json))).pipe(
   describe("List the backtests' books: id, status, range, sessions recorded", exits.ledger)

@@ -150,7 +150,7 @@ export const leaderboard = (options: WindowOptions & { readonly json: boolean })
       yield* Console.log(options.json ? JSON.stringify(Schema.encodeSync(Standings.LeaderboardReport)(report), null, 2) : leaderboardTable(report))
     }))
 
-const CSV_HEADER = ["account", "date", "equity", "cash", "long_market_value", "short_market_value", "gross_exposure", "traded", "llm_cost", "spy_close"]
+const CSV_HEADER = ["account", "date", "equity", "cash", "long_market_value", "short_market_value", "gross_exposure", "traded", "llm_cost", "spy_close", "marked_at", "spy_mark", "spy_benchmark"]
 
 type EquityOptions = WindowOptions & { readonly account: Option.Option<string>; readonly csv: boolean }
 
@@ -164,9 +164,13 @@ const equityOf = (options: EquityOptions, window: Window) =>
     const book = yield* bookOf(options.backtest)
     const report = yield* Standings.equityReport({ book, account, ...window }).pipe(Effect.mapError(ledgerFailure))
     if (account !== undefined && report.accounts.length === 0) yield* knownAccount(book, account)
-    const spy = new Map((report.benchmark?.points ?? []).map((p) => [p.date, p.close]))
+    const spy = new Map((report.benchmark?.points ?? []).map((p) => [p.date, p]))
     const rows = report.accounts.flatMap(({ account, points }) =>
-      points.map((p) => [account, p.date, String(p.equity), String(p.cash), String(p.longMarketValue), String(p.shortMarketValue), String(p.grossExposure), String(p.traded), p.llmCost === null ? "" : String(p.llmCost), String(spy.get(p.date) ?? "")])
+      points.map((p) => [
+        account, p.date, String(p.equity), String(p.cash), String(p.longMarketValue), String(p.shortMarketValue), String(p.grossExposure), String(p.traded),
+        p.llmCost === null ? "" : String(p.llmCost), String(spy.get(p.date)?.close ?? ""), p.markedAt ?? "", p.spyMark === null ? "" : String(p.spyMark),
+        String(spy.get(p.date)?.mark ?? "")
+      ])
     )
     if (options.csv) return yield* Console.log([CSV_HEADER, ...rows].map((r) => r.join(",")).join("\n"))
     if (rows.length === 0) {
@@ -176,7 +180,7 @@ const equityOf = (options: EquityOptions, window: Window) =>
     yield* Console.log(table(
       ["ACCOUNT", "DATE", "EQUITY", "CASH", "GROSS EXPOSURE", "TRADED", "DRAWDOWN", "LLM COST", "SPY"],
       report.accounts.flatMap(({ account, points }) =>
-        points.map((p) => [account, p.date, money(p.equity), money(p.cash), money(p.grossExposure), money(p.traded), pct(p.drawdown, 2), p.llmCost === null ? "—" : Prices.formatUsd(p.llmCost), num(spy.get(p.date))])
+        points.map((p) => [account, p.date, money(p.equity), money(p.cash), money(p.grossExposure), money(p.traded), pct(p.drawdown, 2), p.llmCost === null ? "—" : Prices.formatUsd(p.llmCost), num(spy.get(p.date)?.mark)])
       )
     ))
   })
@@ -195,7 +199,7 @@ const knownAccount = (book: BookId, account: AccountId) =>
     }
   })
 
-/** `equity`: each account's daily series (a table, or CSV with the SPY close of each session). */
+/** `equity`: each account's daily series (a table, or CSV with SPY's close, its mark and the benchmark of each session). */
 export const equity = (options: EquityOptions) =>
   reading(options, (window) => equityOf(options, window))
 

@@ -1,6 +1,6 @@
 /**
  * Alpaca's market-data wire format for daily bars (`/v2/stocks/bars`, `/v2/stocks/{symbol}/bars`) and the
- * conversions to and from the domain's `Bar`. The trading API's formats are in `AlpacaWire`.
+ * conversions to and from the domain's `Bar`, and its latest trades (`/v2/stocks/trades/latest`). The trading API's formats are in `AlpacaWire`.
  *
  * **Gotcha**: a daily bar's `t` is midnight New York in UTC (`…T04:00:00Z` in summer, `…T05:00:00Z` in winter);
  * `toDomainBar` turns it into the New York trading day.
@@ -36,6 +36,14 @@ export const WireBarsResponse = Schema.Struct({
   currency: opt(Schema.String)
 })
 export type WireBarsResponse = typeof WireBarsResponse.Type
+
+/** A trade of the market-data API (`t` RFC 3339, `p` the price); the other fields are not read. */
+export const WireTrade = Schema.Struct({ t: Schema.String, p: Num })
+export type WireTrade = typeof WireTrade.Type
+
+/** `GET /v2/stocks/trades/latest`: each symbol's latest trade; a symbol without one is absent (or `null`). */
+export const WireLatestTrades = Schema.Struct({ trades: Schema.NullOr(Schema.Record(Schema.String, Schema.NullOr(WireTrade))) })
+export type WireLatestTrades = typeof WireLatestTrades.Type
 
 /** `GET /v2/stocks/{symbol}/bars`: `bars` is `null` when there are none. */
 export const WireSymbolBarsResponse = Schema.Struct({

@@ -1,6 +1,7 @@
 /**
  * The `Broker` contract over Alpaca's trading API, one instance per account, with exactly-once order placement,
- * plus the market clock, calendar and assets (`AlpacaAccountBroker`).
+ * plus the market clock, calendar and assets (`AlpacaAccountBroker`), and the marks (`getMarks`: the latest trades of the
+ * market-data API, IEX feed, stamped when the answer arrived).
  *
  * **When to use**: `AlpacaBroker.layerBrokers(accounts, options)` provides `Brokers` (and `AlpacaBroker`) for the
  * configured accounts that have credentials; provide an `HttpClient` (`FetchHttpClient.layer`). Each account gets
@@ -26,6 +27,7 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -33,7 +35,7 @@ import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import type * as HttpClient from "effect/http/HttpClient"
 import type { AccountId, Fill, Order, OrderIntent, Position, Ticker } from "@council/domain"
-import { type Broker, BrokerError, Brokers, type ClosePositionOptions, type FillQuery, type OrderQuery, unknownAccount } from "../Broker.ts"
+import { type Broker, BrokerError, Brokers, type ClosePositionOptions, type FillQuery, type Marks, type OrderQuery, unknownAccount } from "../Broker.ts"
 import type { GuardedAccount } from "../LiveGuard.ts"
 import * as AlpacaClient from "./AlpacaClient.ts"
 import {
@@ -302,6 +304,12 @@ const fromClient = (
     closePosition,
     closeAllPositions,
     getClock: Effect.map(client.getClock, toMarketClock),
+    getMarks: (symbols) =>
+      Effect.zipWith(client.getLatestTrades(symbols), Clock.currentTimeMillis, (wire, ms): Marks => ({
+        // stamped as the answer arrived: every trade in it is at or before then
+        at: new Date(ms).toISOString(),
+        prices: Object.fromEntries(Object.entries(wire.trades ?? {}).flatMap(([symbol, trade]) => (trade === null ? [] : [[symbol, trade.p]])))
+      })),
     getCalendar: (range) => Effect.map(client.getCalendar(range), (days) => days.map(toCalendarDay)),
     getAsset: (symbolOrId) => Effect.map(client.getAsset(symbolOrId), toAssetInfo)
   }

@@ -40,6 +40,7 @@ import type { AccountConfig, AccountId, BrokerCredentials } from "@council/domai
 import { boundedText } from "@council/domain/BoundedText"
 import { BrokerError } from "../Broker.ts"
 import * as LiveGuard from "../LiveGuard.ts"
+import { WireLatestTrades } from "./AlpacaBarsWire.ts"
 import {
   errorReason,
   formatDecimal,
@@ -71,6 +72,18 @@ export { LIVE_BASE_URL, PAPER_BASE_URL } from "../LiveGuard.ts"
 /** The account's base URL: its override, else Alpaca's paper or live host by mode. No trailing slash. */
 export const baseUrlFor = (account: AccountConfig): string => LiveGuard.endpointOf(account).replace(/\/+$/, "")
 
+/** Alpaca's market-data host (paper and live keys alike). */
+export const DATA_URL = "https://data.alpaca.markets"
+
+/**
+ * Where the account's market-data requests go: Alpaca's data host for an account on Alpaca; any other base URL (a
+ * stand-in on 127.0.0.1) serves both APIs itself.
+ */
+export const dataUrlFor = (account: AccountConfig): string => (LiveGuard.isAlpacaUrl(baseUrlFor(account)) ? DATA_URL : baseUrlFor(account))
+
+/** The feed of the latest trades: IEX, the free plan's real-time feed (SIP's last 15 minutes need a subscription). */
+export const LATEST_FEED = "iex"
+
 export interface AlpacaClientOptions {
   /** Per-request timeout (each attempt). Default 10 s. */
   readonly timeout?: Duration.Input
@@ -89,6 +102,8 @@ export interface AlpacaRequest {
   readonly method: "GET" | "POST" | "PATCH" | "DELETE"
   /** Path below the base URL, e.g. `/v2/orders`. */
   readonly path: string
+  /** `data`: the market-data API (`dataUrlFor`); default the trading API. */
+  readonly api?: "trading" | "data"
   readonly urlParams?: Readonly<Record<string, string | undefined>>
   /** A JSON value (already encoded). */
   readonly body?: unknown
@@ -116,6 +131,8 @@ export interface AlpacaClient {
     request: AlpacaRequest,
     schema: S
   ) => Effect.Effect<S["Type"], BrokerError>
+  /** Each symbol's latest trade (market-data API, `LATEST_FEED`); symbols without one are absent. */
+  readonly getLatestTrades: (symbols: ReadonlyArray<string>) => Effect.Effect<WireLatestTrades, BrokerError>
   /** Sends a request whose 2xx answer has no body worth reading (204). */
   readonly requestNoContent: (request: AlpacaRequest) => Effect.Effect<void, BrokerError>
   readonly getAccount: Effect.Effect<WireAccount, BrokerError>
@@ -270,6 +287,7 @@ export const make = Effect.fnUntraced(function*(
   const credentials = config.credentials
   const http = yield* HttpClient.HttpClient
   const baseUrl = baseUrlFor(config)
+  const dataUrl = dataUrlFor(config)
   const timeout = Duration.fromInputUnsafe(options.timeout ?? DEFAULT_TIMEOUT)
   const timeoutMillis = Duration.toMillis(timeout)
   const limiter = yield* makeLimiter(options.rateLimit)
@@ -296,7 +314,7 @@ export const make = Effect.fnUntraced(function*(
     for (const [key, value] of Object.entries(request.urlParams ?? {})) {
       if (value !== undefined) urlParams[key] = value
     }
-    const base = HttpClientRequest.make(request.method)(`${baseUrl}${request.path}`, { urlParams }).pipe(
+    const base = HttpClientRequest.make(request.method)(`${request.api === "data" ? dataUrl : baseUrl}${request.path}`, { urlParams }).pipe(
       HttpClientRequest.setHeaders({
         ...options.headers,
         "APCA-API-KEY-ID": Redacted.value(credentials.keyId),
@@ -435,6 +453,14 @@ export const make = Effect.fnUntraced(function*(
         retry: "idempotent"
       }, Schema.Array(WireCalendarDay)),
     getAsset: (symbolOrId) =>
-      request({ method: "GET", path: `/v2/assets/${segment(symbolOrId)}`, retry: "idempotent" }, WireAsset)
+      request({ method: "GET", path: `/v2/assets/${segment(symbolOrId)}`, retry: "idempotent" }, WireAsset),
+    getLatestTrades: (symbols) =>
+      request({
+        method: "GET",
+        api: "data",
+        path: "/v2/stocks/trades/latest",
+        urlParams: { symbols: symbols.join(","), feed: LATEST_FEED },
+        retry: "idempotent"
+      }, WireLatestTrades)
   } satisfies AlpacaClient
 })

@@ -71,6 +71,8 @@ export interface FakeAlpaca {
    */
   readonly fill: (orderId: string, price: number, at: string) => void
   readonly activities: Array<WireFillActivity>
+  /** The latest trade of each symbol `GET /v2/stocks/trades/latest` answers (market-data API); others are left out. */
+  readonly latestTrades: Map<string, { readonly t: string; readonly p: number }>
 }
 
 const OPEN = new Set(["new", "accepted", "held", "pending_new", "partially_filled"])
@@ -94,6 +96,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
   const closeFailures = new Set<string>()
   const faults: Array<Fault> = []
   const activities: Array<WireFillActivity> = []
+  const latestTrades = new Map<string, { readonly t: string; readonly p: number }>()
   const received: Array<number> = []
   let rateLimited = 0
 
@@ -309,6 +312,10 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       if (symbol !== "AAPL") return error(404, 40410000, "asset not found")
       return send(200, { id: "b0b6dd9d-8b9b-48a9-ba46-b9d54906e415", class: "us_equity", exchange: "NASDAQ", symbol: "AAPL", name: "Apple Inc. Common Stock", status: "active", tradable: true, marginable: true, shortable: true, easy_to_borrow: true, fractionable: true, attributes: ["has_options"] })
     }
+    if (method === "GET" && path === "/v2/stocks/trades/latest") {
+      const symbols = (url.searchParams.get("symbols") ?? "").split(",").filter((symbol) => latestTrades.has(symbol))
+      return send(200, { trades: Object.fromEntries(symbols.map((symbol) => [symbol, { ...latestTrades.get(symbol)!, x: "V", s: 100, c: ["@"], i: 52983525029461, z: "B" }])) })
+    }
     return error(404, 40400000, "endpoint not found")
   }
 
@@ -335,6 +342,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
         rateLimited: () => rateLimited,
         ordersByClientId: (clientOrderId) => [...orders.values()].filter((o) => o.clientOrderId === clientOrderId),
         activities,
+        latestTrades,
         fill: (orderId, price, at) => {
           const filled = <O extends WireOrderSource>(o: O): O => ({ ...o, status: "filled", filledQty: o.qty, filledAvgPrice: price, filledAt: at, updatedAt: at })
           for (const [id, order] of orders) {

@@ -1,6 +1,6 @@
 /**
  * Every schema migration, keyed `NNNN_name` for `Migrator.fromRecord`. Add a migration as a new file and a new
- * entry here; never edit one that has shipped. A new migration's number must be above every shipped one (0022 next):
+ * entry here; never edit one that has shipped. A new migration's number must be above every shipped one (0023 next):
  * the migrator runs only numbers above the highest a database has recorded, so a lower one is silently skipped on
  * every existing database. 0015 is such a case on purpose: it only reorders the ledger's keys, and databases past
  * 0021 keep the old order (tested in `TradeLedger.test.ts`).
@@ -24,6 +24,7 @@ import exchangeLean from "./0013_exchange_lean.ts"
 import ledgerFillsLean from "./0014_ledger_fills_lean.ts"
 import ledgerSessionKeys from "./0015_ledger_session_keys.ts"
 import llmSpendBook from "./0021_llm_spend_book.ts"
+import ledgerMarks from "./0022_ledger_marks.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
@@ -40,5 +41,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0013_exchange_lean": exchangeLean,
   "0014_ledger_fills_lean": ledgerFillsLean,
   "0015_ledger_session_keys": ledgerSessionKeys,
-  "0021_llm_spend_book": llmSpendBook
+  "0021_llm_spend_book": llmSpendBook,
+  "0022_ledger_marks": ledgerMarks
 }

@@ -3,10 +3,12 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { AccountId, AccountSnapshot, Fill, momentOfEpoch, Order, TradingDay } from "@council/domain"
+import { AccountId, AccountSnapshot, Fill, momentOfEpoch, Order, Ticker, TradingDay } from "@council/domain"
 import { Recorder, RunContext, Stage } from "@council/engine"
-import { type Broker, BrokerError, Brokers } from "@council/broker"
-import { AccountCursor, type LedgerCursor, LedgerError, type LedgerFill, type LedgerOrder, TradeLedger } from "@council/tracking"
+import { type Broker, BrokerError, Brokers, Marks } from "@council/broker"
+import { MarketData } from "@council/market"
+import { AccountCursor, type LedgerCursor, LedgerError, type LedgerFill, type LedgerOrder, type SessionMarks, TradeLedger } from "@council/tracking"
+import { Standings } from "@council/tracking"
 import { runLedgerBook } from "../DailyParams.ts"
 
 export const AccountReconciliation = Schema.Struct({
@@ -155,6 +157,30 @@ const readAccount = (broker: Broker, cursor: LedgerCursor, session: TradingDay) 
     }
   }).pipe(Effect.withSpan("reconcile account", { attributes: { account: broker.account } }, { captureStackTrace: false }))
 
+/**
+ * The prices the run's snapshots are marked at (SPY and the universe), read once from the broker of COUNCIL (else
+ * the first account whose broker gives marks) beside the accounts' reads; `undefined` when no broker gives them, the
+ * read fails, or a replayed run recorded none (runs recorded before marks were): those snapshots carry no moment.
+ */
+const readMarks = (brokers: Brokers["Service"], accounts: ReadonlyArray<AccountId>, session: TradingDay) =>
+  Effect.gen(function*() {
+    const ordered = [...accounts.filter((a) => a === "COUNCIL"), ...accounts.filter((a) => a !== "COUNCIL")]
+    for (const account of ordered) {
+      const broker = yield* Effect.option(brokers.get(account))
+      const getMarks = Option.isSome(broker) ? broker.value.getMarks : undefined
+      if (getMarks === undefined) continue
+      const market = yield* Effect.serviceOption(MarketData)
+      const universe = Option.isNone(market) ? [] : yield* market.value.universe.pipe(Effect.orElseSucceed(() => []))
+      const symbols = [...new Set([Standings.BENCHMARK, ...universe])].map((s) => Ticker.make(s))
+      const marks = yield* brokerCall("broker.getMarks", { account }, Marks, getMarks(symbols)).pipe(
+        Effect.map((m): SessionMarks => ({ session, markedAt: m.at, prices: m.prices })),
+        Effect.catchTags({ BrokerError: () => Effect.undefined, RecordingMissing: () => Effect.undefined })
+      )
+      return marks
+    }
+    return undefined
+  })
+
 const failed = (account: AccountId, message: string): AccountReconciliation => ({ account, status: "failed", orders: 0, fills: 0, equity: null, message })
 
 /**
@@ -185,14 +211,17 @@ export const Reconcile = Stage.make({
       if (Result.isFailure(cursors)) {
         return { asOf, book, accounts: accounts.map((a) => failed(a, `the ledger could not be read: ${cursors.failure.message}`)) }
       }
-      const reads = yield* Effect.forEach(
-        accounts,
-        (account) => {
-          const cursor = cursors.success.find((c) => c.account === account) ?? { account, ordersAfter: null, fillsAfter: null, open: [] }
-          return brokers.get(account).pipe(Effect.flatMap((broker) => readAccount(broker, cursor, asOf)), Effect.result)
-        },
-        { concurrency: "unbounded" }
-      )
+      const [reads, marks] = yield* Effect.all([
+        Effect.forEach(
+          accounts,
+          (account) => {
+            const cursor = cursors.success.find((c) => c.account === account) ?? { account, ordersAfter: null, fillsAfter: null, open: [] }
+            return brokers.get(account).pipe(Effect.flatMap((broker) => readAccount(broker, cursor, asOf)), Effect.result)
+          },
+          { concurrency: "unbounded" }
+        ),
+        readMarks(brokers, accounts, asOf)
+      ], { concurrency: "unbounded" })
       const read = reads.flatMap((r) => (Result.isSuccess(r) ? [r.success] : []))
       const counts = read.map((r) => ({ account: r.snapshot.account, orders: r.orders.length, fills: r.fills.length, equity: r.snapshot.equity }))
       // one write for every account read: one transaction a session
@@ -200,7 +229,13 @@ export const Reconcile = Stage.make({
         "ledger.record",
         { book, session: asOf, counts },
         { success: Schema.Void, failure: LedgerError },
-        ledger.record({ book, orders: read.flatMap((r) => r.orders), fills: read.flatMap((r) => r.fills), snapshots: read.map((r) => r.snapshot) })
+        ledger.record({
+          book,
+          orders: read.flatMap((r) => r.orders),
+          fills: read.flatMap((r) => r.fills),
+          snapshots: read.map((r) => ({ ...r.snapshot, markedAt: marks?.markedAt ?? null })),
+          marks: marks === undefined ? [] : [marks]
+        })
       ).pipe(Effect.result)
       const results = accounts.map((account, i): AccountReconciliation => {
         const r = reads[i]!
