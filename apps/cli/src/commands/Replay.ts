@@ -46,12 +46,26 @@ export const replayRun = (bundle: RunBundle) =>
           yield* Console.log(`  ${stage.stage.padEnd(17)} FAILED: ${stage.message}`)
           break
         case "not-run":
+        case "stopped":
           yield* Console.log(`  ${stage.stage.padEnd(17)} not replayed: ${stage.message}`)
+          break
+        case "missing":
+          yield* Console.log(`  ${stage.stage.padEnd(17)} MISSING: ${stage.message}`)
       }
     }
     yield* Console.log(`live calls during replay: ${report.liveCalls}`)
+    const missing = report.stages.filter((s) => s.status === "missing").map((s) => s.stage)
+    const diverged = report.stages.some((s) => s.status === "diverged" || s.status === "failed")
+    if (missing.length > 0 && !diverged) {
+      return yield* CliFailure.failed(`run ${bundle.run.id} is damaged: it has no checkpoint of ${missing.join(", ")}, so it cannot be replayed in full`)
+    }
     if (!report.identical) return yield* CliFailure.failed(`replay of ${bundle.run.id} diverged from the recorded run`)
-    yield* Console.log(`replay of ${bundle.run.id}: every stage identical`)
+    const stopped = report.stages.find((s) => s.status === "stopped")
+    yield* Console.log(
+      stopped === undefined
+        ? `replay of ${bundle.run.id}: every stage identical`
+        : `replay of ${bundle.run.id}: every stage it ran identical (it is ${bundle.run.status}: it stopped before ${stopped.stage})`
+    )
   })
 
 export interface ForkOptions {
