@@ -919,6 +919,18 @@ describe("SQLite file shared by several openers", () => {
       assert.deepStrictEqual(applied.map((m) => m["migration_id"]), migrationIds)
     }))
 
+  it.effect("a migration that fails on a damaged record of the migrations says why, not its name alone", () =>
+    Effect.gen(function*() {
+      const file = tempFile("half.db")
+      yield* RunStore.use((store) => store.createRun(mkRun("kept"))).pipe(Effect.provide(sqliteStore(file)))
+      // 0021 adds a column: recorded as not run, it is run again on a table that has it
+      yield* Effect.gen(function*() {
+        yield* (yield* SqlClient.SqlClient)`DELETE FROM effect_sql_migrations WHERE migration_id >= 21`
+      }).pipe(Effect.provide(NodeSqliteClient.layer({ filename: file })))
+      const error = failureOf(yield* Effect.exit(RunStore.use((store) => store.listRuns({ limit: 1 })).pipe(Effect.provide(sqliteStore(file)))))
+      assert.match(error.message, /^Migration "21_llm_spend_book" failed: duplicate column name: book$/)
+    }))
+
   it.live("several processes opening a new file at once all succeed", () =>
     Effect.gen(function*() {
       const file = tempFile("concurrent.db")
