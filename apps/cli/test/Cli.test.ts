@@ -62,6 +62,10 @@ describe("pnpm pipeline", () => {
     const r = cli(home, ["replay", runId, "--from", "RiskApproval", "--dry-run"])
     assert.strictEqual(r.code, 0, r.stderr)
     assert.match(r.stderr, /FetchData\s+reused from/)
+    assert.include(
+      r.stderr,
+      `fork of ${runId} from RiskApproval: RiskApproval reads the accounts and their open orders; Execution reads the broker's clock and calendar — now, not from ${runId}'s recordings`
+    )
     assert.match(r.stdout, new RegExp(`forked run \\S+ from ${runId} at RiskApproval`))
     const bad = cli(home, ["replay", runId, "--from", "Nowhere"])
     assert.strictEqual(bad.code, 2)
