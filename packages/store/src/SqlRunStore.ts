@@ -181,8 +181,29 @@ export const make = Effect.gen(function*() {
   const { pg, prepare } = statements
   const blobs = Blobs.make(statements)
 
-  const decodeRuns = Schema.decodeUnknownEffect(Schema.Array(RunRow))
-  const decodeCheckpoints = Schema.decodeUnknownEffect(Schema.Array(CheckpointRow))
+  const decodeRunRows = Schema.decodeUnknownEffect(Schema.Array(RunRow))
+  const decodeRun = Schema.decodeUnknownEffect(RunRow)
+  const decodeCheckpointRows = Schema.decodeUnknownEffect(Schema.Array(CheckpointRow))
+  const decodeCheckpoint = Schema.decodeUnknownEffect(CheckpointRow)
+  /** A row that does not decode, named by what it holds (`run R`, `run R's checkpoint of S`). */
+  const undecodable = (operation: string, what: string, error: Schema.SchemaError) =>
+    new StoreError({ operation, message: `${what}: stored data does not decode: ${error.message}` })
+  /** Rows decoded at once; when one does not decode, the first that does not is named. */
+  const decodeNamed = <A>(
+    operation: string,
+    rows: ReadonlyArray<Record<string, unknown>>,
+    all: (rows: ReadonlyArray<Record<string, unknown>>) => Effect.Effect<ReadonlyArray<A>, Schema.SchemaError>,
+    one: (row: Record<string, unknown>) => Effect.Effect<A, Schema.SchemaError>,
+    nameOf: (row: Record<string, unknown>) => string
+  ) =>
+    Effect.catchTag(all(rows), "SchemaError", (error) =>
+      Effect.gen(function*() {
+        for (const row of rows) {
+          const failed = yield* Effect.flip(one(row)).pipe(Effect.option)
+          if (Option.isSome(failed)) return yield* undecodable(operation, nameOf(row), failed.value)
+        }
+        return yield* undecodable(operation, "a row", error)
+      }))
   const decodeStageOutputs = Schema.decodeUnknownEffect(Schema.Array(StageOutputRow))
 
   const insertRunRow = prepare(`INSERT INTO runs (${runColumns}, origin) VALUES (${Array(15).fill("?").join(", ")})`)
@@ -283,7 +304,8 @@ export const make = Effect.gen(function*() {
         rows.map((row) => String(row["params_hash"])),
         (hash) => `run ${rows.find((row) => String(row["params_hash"]) === hash)?.["id"]}'s parameters`
       )
-      return yield* decodeRuns(rows.map((row) => ({ ...row, params: params.get(String(row["params_hash"])) })))
+      const complete = rows.map((row) => ({ ...row, params: params.get(String(row["params_hash"])) }))
+      return yield* decodeNamed(operation, complete, decodeRunRows, decodeRun, (row) => `run ${row["id"]}`)
     })
 
   const createRun = Effect.fn("SqlRunStore.createRun")(
@@ -366,7 +388,8 @@ export const make = Effect.gen(function*() {
   const getCheckpoints = Effect.fn("SqlRunStore.getCheckpoints")(
     function*(runId: RunId, stage?: string) {
       const stored = (yield* selectCheckpoints(runId)).map(readCheckpointRow)
-      const rows = (yield* decodeCheckpoints(stored)).filter((row) => stage === undefined || row.stage === stage)
+      const rows = (yield* decodeNamed("getCheckpoints", stored, decodeCheckpointRows, decodeCheckpoint, (row) => `run ${runId}'s checkpoint of ${row["stage"]}`))
+        .filter((row) => stage === undefined || row.stage === stage)
       const outputs = yield* blobs.get(
         "getCheckpoints",
         rows.map((row) => row.outputHash),

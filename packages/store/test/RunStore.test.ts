@@ -514,7 +514,7 @@ const sqlOnly = <R>(
     assert.strictEqual(error.operation, "getRun")
   }))
 
-  test("a stored blob that is missing or damaged is named by what it holds: a run's parameters, checkpoint or recordings", Effect.gen(function*() {
+  test("stored data that is missing or damaged is named by what it holds: a run, its parameters, checkpoint or recordings", Effect.gen(function*() {
     const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient
     const sqlite = (yield* dialectOf) === "sqlite"
@@ -524,6 +524,14 @@ const sqlOnly = <R>(
     // each read by a store that remembers no text, as a process opening the database does
     const fresh = <A>(read: (s: RunStore["Service"]) => Effect.Effect<A, StoreError>) =>
       Effect.map(Effect.exit(Effect.flatMap(SqlRunStore.make, read)), (exit) => failureOf(exit).message)
+    yield* sql`UPDATE runs SET status = 'bogus' WHERE id = ${named}`
+    assert.match(yield* fresh((s) => s.listRuns({ limit: 5 })), /^run named: stored data does not decode: Expected "running"/)
+    yield* sql`UPDATE runs SET status = 'completed' WHERE id = ${named}`
+    if (sqlite) {
+      yield* sql`UPDATE checkpoints SET duration_ms = 'abc' WHERE run_id = ${named}`
+      assert.match(yield* fresh((s) => s.getCheckpoints(named)), /^run named's checkpoint of fetch: stored data does not decode: /)
+      yield* sql`UPDATE checkpoints SET duration_ms = 5 WHERE run_id = ${named}`
+    }
     const [checkpoint] = yield* sql<{ readonly hash: string | Uint8Array }>`SELECT output_hash AS hash FROM checkpoints WHERE run_id = ${named}`
     yield* sql`UPDATE blobs SET body = ${"{not json"}, data = NULL, base = NULL, z = 0 WHERE hash = ${checkpoint!.hash}`
     assert.match(yield* fresh((s) => s.getCheckpoints(named)), /^run named's checkpoint of fetch: stored blob [0-9a-f]{32} is not JSON$/)
