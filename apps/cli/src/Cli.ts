@@ -41,7 +41,7 @@ const jsonFlag = Flag.Boolean("json").pipe(Flag.withDescription("print machine-r
 /** Each command's exit codes, as its help says them. */
 const exits = {
   run: "Exit codes: 0 every account succeeded (or the market is closed that day, or the run awaits approval); 1 an account failed or could not be evaluated (run the day again to retry it: nothing is placed twice), or the schedule's cutoff passed (nothing sent); 2 usage or configuration error, or the day's run is held by another process, nothing done; 130 interrupted by Ctrl-C or SIGTERM (run the day again to continue it).",
-  replay: "Exit codes: 0 every stage identical (a fork: every account succeeded); 1 a stage diverged (a fork: an account failed); 2 usage or configuration error, nothing done.",
+  replay: "Exit codes: 0 every stage identical (of a run that stopped, every stage it ran; a fork: every account succeeded); 1 a stage diverged or the run is damaged (a fork: an account failed); 2 usage or configuration error, nothing done.",
   store: "Exit codes: 0 done; 1 failed; 2 usage or configuration error, nothing written.",
   accounts: "Exit codes: 0 every account answered; 1 an account failed; 2 usage or configuration error, nothing done.",
   backtest: "Exit codes: 0 every session ran (or had run); 1 a session's run failed, or the backtest was interrupted (continue it with --resume); 2 usage or configuration error, nothing written; 130 interrupted (Ctrl-C: continue it with --resume).",

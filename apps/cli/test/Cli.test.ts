@@ -62,6 +62,10 @@ describe("pnpm pipeline", () => {
     const r = cli(home, ["replay", runId, "--from", "RiskApproval", "--dry-run"])
     assert.strictEqual(r.code, 0, r.stderr)
     assert.match(r.stderr, /FetchData\s+reused from/)
+    assert.include(
+      r.stderr,
+      `fork of ${runId} from RiskApproval: RiskApproval reads the accounts and their open orders; Execution reads the broker's clock and calendar — now, not from ${runId}'s recordings`
+    )
     assert.match(r.stdout, new RegExp(`forked run \\S+ from ${runId} at RiskApproval`))
     const bad = cli(home, ["replay", runId, "--from", "Nowhere"])
     assert.strictEqual(bad.code, 2)
@@ -82,6 +86,26 @@ describe("pnpm pipeline", () => {
     assert.match(r.stdout, /rationale: "edited by hand" → /)
     assert.match(r.stdout, /RiskApproval\s+identical/)
     assert.deepStrictEqual(lines(r.stderr).at(-1), `error: replay of ${runId} diverged from the recorded run`)
+  })
+
+  it("a run awaiting approval replays the stages it ran (exit 0); a completed run that lost a checkpoint is damaged (exit 1)", () => {
+    const fresh = tempHome()
+    const waiting = cli(fresh, ["run", "daily", "--require-approval"])
+    assert.strictEqual(waiting.code, 0, waiting.stderr)
+    const waitingId = runIdOf(waiting.stdout)
+    const stopped = cli(fresh, ["replay", waitingId])
+    assert.strictEqual(stopped.code, 0, stopped.stdout + stopped.stderr)
+    assert.match(stopped.stdout, /RiskApproval\s+identical/)
+    assert.match(stopped.stdout, /Execution\s+not replayed: the run stopped before this stage \(awaiting-approval\)/)
+    assert.strictEqual(lines(stopped.stdout).at(-1), `replay of ${waitingId}: every stage it ran identical (it is awaiting-approval: it stopped before Execution)`)
+    assert.strictEqual(cli(fresh, ["approve", waitingId]).code, 0)
+    const db = new DatabaseSync(join(fresh, "council.db"))
+    db.prepare("DELETE FROM checkpoints WHERE run_id = ? AND stage = 'Execution'").run(waitingId)
+    db.close()
+    const damaged = cli(fresh, ["replay", waitingId])
+    assert.strictEqual(damaged.code, 1)
+    assert.match(damaged.stdout, /Execution\s+MISSING: the run has no checkpoint here, though it completed: the store or bundle is damaged/)
+    assert.deepStrictEqual(lines(damaged.stderr).at(-1), `error: run ${waitingId} is damaged: it has no checkpoint of Execution, so it cannot be replayed in full`)
   })
 
   it("looking at the accounts of a fresh home first leaves the README's earlier day to run", () => {

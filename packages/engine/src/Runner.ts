@@ -503,15 +503,23 @@ export const fork = <P extends Pipeline.Pipeline>(
     return yield* execute(pipeline, run, { resumed: false, reuse: reusable })
   })
 
+/**
+ * A stage's replay. `stopped`: the run stopped before the stage (awaiting approval, rejected, failed, or still
+ * running), so there is nothing to compare and nothing differs; `missing`: the run has no checkpoint of a stage
+ * it ran (it completed, or a later stage has one): the store or bundle is damaged.
+ */
 export type StageReplay =
   | { readonly stage: string; readonly status: "identical" }
   | { readonly stage: string; readonly status: "diverged"; readonly differences: ReadonlyArray<string> }
   | { readonly stage: string; readonly status: "failed"; readonly message: string }
   | { readonly stage: string; readonly status: "not-run"; readonly message: string }
+  | { readonly stage: string; readonly status: "stopped"; readonly message: string }
+  | { readonly stage: string; readonly status: "missing"; readonly message: string }
 
 export interface ReplayReport {
   readonly run: RunRecord
   readonly stages: ReadonlyArray<StageReplay>
+  /** Every stage the run ran is identical (the stages after a run that stopped are `stopped`, not compared). */
   readonly identical: boolean
   /** Calls that reached a live service during the replay: always 0 unless a stage bypasses the recorder. */
   readonly liveCalls: number
@@ -529,10 +537,19 @@ export const replay = <P extends Pipeline.Pipeline>(pipeline: P, bundle: RunBund
     const outputs: Record<string, unknown> = {}
     const results: Array<StageReplay> = []
     let liveCalls = 0
-    for (const stage of pipeline.stages) {
+    const lastRecorded = pipeline.stages.findLastIndex((stage) => stored.has(stage.name))
+    for (const [index, stage] of pipeline.stages.entries()) {
       const checkpoint = stored.get(stage.name)
       if (!checkpoint) {
-        results.push({ stage: stage.name, status: "not-run", message: "the original run has no checkpoint here" })
+        results.push(
+          run.status !== "completed" && index > lastRecorded
+            ? { stage: stage.name, status: "stopped", message: `the run stopped before this stage (${run.status})` }
+            : {
+              stage: stage.name,
+              status: "missing",
+              message: `the run has no checkpoint here, though it ${run.status === "completed" ? "completed" : "ran a later stage"}: the store or bundle is damaged`
+            }
+        )
         continue
       }
       if (stage.dependsOn.some((d) => !(d.name in outputs))) {
@@ -580,7 +597,7 @@ export const replay = <P extends Pipeline.Pipeline>(pipeline: P, bundle: RunBund
     return {
       run,
       stages: results,
-      identical: results.every((r) => r.status === "identical"),
+      identical: results.every((r) => r.status === "identical" || r.status === "stopped"),
       liveCalls
     } satisfies ReplayReport
   })

@@ -337,6 +337,29 @@ describe("Runner", () => {
       assert.strictEqual(report.liveCalls, 0)
     }).pipe(Effect.provide(env())))
 
+  it.effect("a run that stopped replays the stages it ran; a checkpoint missing from a run that ran past it is damage", () =>
+    Effect.gen(function*() {
+      const result = yield* Runner.start(pipeline, options)
+      const bundle = yield* Runner.bundleOf(result.run.id)
+      const withoutAct = bundle.checkpoints.filter((c) => c.stage !== "Act")
+      const stopped = yield* Runner.replay(pipeline, { ...bundle, run: { ...bundle.run, status: "awaiting-approval" }, checkpoints: withoutAct })
+      assert.isTrue(stopped.identical)
+      assert.deepStrictEqual(stopped.stages[2], { stage: "Act", status: "stopped", message: "the run stopped before this stage (awaiting-approval)" })
+      const lost = yield* Runner.replay(pipeline, { ...bundle, checkpoints: withoutAct })
+      assert.isFalse(lost.identical)
+      assert.deepStrictEqual(lost.stages[2], {
+        stage: "Act",
+        status: "missing",
+        message: "the run has no checkpoint here, though it completed: the store or bundle is damaged"
+      })
+      const gap = yield* Runner.replay(pipeline, {
+        ...bundle,
+        run: { ...bundle.run, status: "failed" },
+        checkpoints: bundle.checkpoints.filter((c) => c.stage !== "Decide")
+      })
+      assert.isFalse(gap.identical)
+      assert.deepStrictEqual(gap.stages.map((s) => s.status), ["identical", "missing", "not-run"])
+    }).pipe(Effect.provide(env())))
   it.effect("retries a failing stage per its policy", () =>
     Effect.gen(function*() {
       const retrying = Pipeline.make("retrying", [Fetch, { ...Decide, retry: { times: 2, backoff: "1 second" } }])

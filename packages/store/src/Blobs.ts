@@ -146,8 +146,15 @@ export interface Blobs {
   readonly confirm: (hashes: ReadonlyArray<string>) => void
   /** Forgets what an uncommitted transaction wrote (it rolled back). */
   readonly abandon: () => void
-  /** The values of `hashes`, parsed. */
-  readonly get: (operation: string, hashes: Iterable<string>) => Effect.Effect<ReadonlyMap<string, Schema.Json>, SqlError.SqlError | StoreError>
+  /**
+   * The values of `hashes`, parsed. `nameOf` says what a hash holds (`run R's checkpoint of S`), asked only when
+   * it is missing or damaged, so the error names what is lost, not just a hash.
+   */
+  readonly get: (
+    operation: string,
+    hashes: Iterable<string>,
+    nameOf?: (hash: string) => string
+  ) => Effect.Effect<ReadonlyMap<string, Schema.Json>, SqlError.SqlError | StoreError>
 }
 
 const HEX_HASH = /^[0-9a-f]{32}$/
@@ -317,12 +324,15 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
       return rows
     })
 
-  const get = (operation: string, hashes: Iterable<string>) =>
+  const get = (operation: string, hashes: Iterable<string>, nameOf?: (hash: string) => string) =>
     Effect.gen(function*() {
       const wanted = [...new Set(hashes)]
       const decoded = new Map<string, string | Buffer>()
       const rows = yield* rowsOf(wanted, decoded)
       const failure = (hash: string, problem: string) => new StoreError({ operation, message: `stored blob ${hash} ${problem}` })
+      /** `error`, met reading `hash`, prefixed with what `hash` holds. */
+      const within = (hash: string, error: StoreError) =>
+        nameOf === undefined ? error : new StoreError({ operation, message: `${nameOf(hash)}: ${error.message}` })
       /** What `hash` holds, its base's first (bounded by `MAX_DEPTH` + 1 levels when written here). */
       const decode = (hash: string, depth: number): string | Buffer | StoreError => {
         const done = decoded.get(hash) ?? recent.get(hash)
@@ -349,15 +359,15 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
       const values = new Map<string, Schema.Json>()
       for (const hash of wanted) {
         const held = decode(hash, 0)
-        if (held instanceof StoreError) return yield* held
+        if (held instanceof StoreError) return yield* within(hash, held)
         const text = typeof held === "string" ? held : held.toString("utf8")
         if (unchecked.has(hash)) {
-          if (textHash(text) !== hash) return yield* failure(hash, "does not rebuild")
+          if (textHash(text) !== hash) return yield* within(hash, failure(hash, "does not rebuild"))
           unchecked.delete(hash)
         }
         const value = yield* Effect.try({
           try: (): Schema.Json => JSON.parse(text),
-          catch: () => failure(hash, "is not JSON")
+          catch: () => within(hash, failure(hash, "is not JSON"))
         })
         rememberJsonText(value, { text, hash })
         values.set(hash, value)

@@ -32,7 +32,7 @@ import * as Schema from "effect/Schema"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import * as Migrator from "effect/sql/Migrator"
 import * as SqlClient from "effect/sql/SqlClient"
-import type * as SqlError from "effect/sql/SqlError"
+import * as SqlError from "effect/sql/SqlError"
 import { migrations } from "./migrations/index.ts"
 import * as NodeSqliteClient from "./NodeSqliteClient.ts"
 
@@ -46,7 +46,20 @@ export class DatabaseConfigError extends Schema.TaggedError<DatabaseConfigError>
 
 /** Runs every pending migration; a new layer per call, so it runs once per client. */
 const migrate = (): Layer.Layer<never, DatabaseError, SqlClient.SqlClient> =>
-  Layer.effectDiscard(Migrator.make({})({ loader: Migrator.fromRecord(migrations) }).pipe(Effect.retry(lockedPolicy)))
+  Layer.effectDiscard(
+    Migrator.make({})({ loader: Migrator.fromRecord(migrations) }).pipe(Effect.retry(lockedPolicy), Effect.mapError(withReason))
+  )
+
+/**
+ * A failed migration's message with the database's reason (`Migration "21_llm_spend_book" failed: duplicate column
+ * name: book`, a database whose record of its migrations was damaged), not its name alone.
+ */
+const withReason = (error: DatabaseError): DatabaseError => {
+  if (error._tag !== "MigrationError" || error.kind !== "Failed" || !SqlError.isSqlError(error.cause)) return error
+  const cause = error.cause.reason.cause
+  const reason = cause instanceof Error && cause.message !== "" ? cause.message : error.cause.message
+  return new Migrator.MigrationError({ kind: error.kind, cause: error.cause, message: `${error.message}: ${reason.split("\n")[0]}` })
+}
 
 /**
  * SQLite can answer "database is locked" without waiting out the busy timeout (e.g. while another process

@@ -181,8 +181,29 @@ export const make = Effect.gen(function*() {
   const { pg, prepare } = statements
   const blobs = Blobs.make(statements)
 
-  const decodeRuns = Schema.decodeUnknownEffect(Schema.Array(RunRow))
-  const decodeCheckpoints = Schema.decodeUnknownEffect(Schema.Array(CheckpointRow))
+  const decodeRunRows = Schema.decodeUnknownEffect(Schema.Array(RunRow))
+  const decodeRun = Schema.decodeUnknownEffect(RunRow)
+  const decodeCheckpointRows = Schema.decodeUnknownEffect(Schema.Array(CheckpointRow))
+  const decodeCheckpoint = Schema.decodeUnknownEffect(CheckpointRow)
+  /** A row that does not decode, named by what it holds (`run R`, `run R's checkpoint of S`). */
+  const undecodable = (operation: string, what: string, error: Schema.SchemaError) =>
+    new StoreError({ operation, message: `${what}: stored data does not decode: ${error.message}` })
+  /** Rows decoded at once; when one does not decode, the first that does not is named. */
+  const decodeNamed = <A>(
+    operation: string,
+    rows: ReadonlyArray<Record<string, unknown>>,
+    all: (rows: ReadonlyArray<Record<string, unknown>>) => Effect.Effect<ReadonlyArray<A>, Schema.SchemaError>,
+    one: (row: Record<string, unknown>) => Effect.Effect<A, Schema.SchemaError>,
+    nameOf: (row: Record<string, unknown>) => string
+  ) =>
+    Effect.catchTag(all(rows), "SchemaError", (error) =>
+      Effect.gen(function*() {
+        for (const row of rows) {
+          const failed = yield* Effect.flip(one(row)).pipe(Effect.option)
+          if (Option.isSome(failed)) return yield* undecodable(operation, nameOf(row), failed.value)
+        }
+        return yield* undecodable(operation, "a row", error)
+      }))
   const decodeStageOutputs = Schema.decodeUnknownEffect(Schema.Array(StageOutputRow))
 
   const insertRunRow = prepare(`INSERT INTO runs (${runColumns}, origin) VALUES (${Array(15).fill("?").join(", ")})`)
@@ -278,8 +299,13 @@ export const make = Effect.gen(function*() {
 
   const withParams = (operation: string, rows: ReadonlyArray<Record<string, unknown>>) =>
     Effect.gen(function*() {
-      const params = yield* blobs.get(operation, rows.map((row) => String(row["params_hash"])))
-      return yield* decodeRuns(rows.map((row) => ({ ...row, params: params.get(String(row["params_hash"])) })))
+      const params = yield* blobs.get(
+        operation,
+        rows.map((row) => String(row["params_hash"])),
+        (hash) => `run ${rows.find((row) => String(row["params_hash"]) === hash)?.["id"]}'s parameters`
+      )
+      const complete = rows.map((row) => ({ ...row, params: params.get(String(row["params_hash"])) }))
+      return yield* decodeNamed(operation, complete, decodeRunRows, decodeRun, (row) => `run ${row["id"]}`)
     })
 
   const createRun = Effect.fn("SqlRunStore.createRun")(
@@ -362,8 +388,13 @@ export const make = Effect.gen(function*() {
   const getCheckpoints = Effect.fn("SqlRunStore.getCheckpoints")(
     function*(runId: RunId, stage?: string) {
       const stored = (yield* selectCheckpoints(runId)).map(readCheckpointRow)
-      const rows = (yield* decodeCheckpoints(stored)).filter((row) => stage === undefined || row.stage === stage)
-      const outputs = yield* blobs.get("getCheckpoints", rows.map((row) => row.outputHash))
+      const rows = (yield* decodeNamed("getCheckpoints", stored, decodeCheckpointRows, decodeCheckpoint, (row) => `run ${runId}'s checkpoint of ${row["stage"]}`))
+        .filter((row) => stage === undefined || row.stage === stage)
+      const outputs = yield* blobs.get(
+        "getCheckpoints",
+        rows.map((row) => row.outputHash),
+        (hash) => `run ${runId}'s checkpoint of ${rows.find((row) => row.outputHash === hash)?.stage}`
+      )
       return rows.map((row): Checkpoint => ({
         runId: row.runId,
         stage: row.stage,
@@ -391,7 +422,11 @@ export const make = Effect.gen(function*() {
       const stored = yield* sql<Record<string, unknown>>`SELECT r.id, r.trading_day, r.dry_run, r.started_at, c.output_hash
           FROM runs r LEFT JOIN checkpoints c ON c.run_id = r.id AND c.stage = ${query.stage} WHERE ${sql.and(filters)}`
       const rows = yield* decodeStageOutputs(stored.map((row) => ({ ...row, output_hash: row["output_hash"] === null ? null : Blobs.hexOf(row["output_hash"]) })))
-      const outputs = yield* blobs.get("stageOutputs", rows.flatMap((row) => (row.outputHash === null ? [] : [row.outputHash])))
+      const outputs = yield* blobs.get(
+        "stageOutputs",
+        rows.flatMap((row) => (row.outputHash === null ? [] : [row.outputHash])),
+        (hash) => `run ${rows.find((row) => row.outputHash === hash)?.runId}'s checkpoint of ${query.stage}`
+      )
       return rows
         .map((row): StageOutput => {
           const run = { runId: row.runId, tradingDay: row.tradingDay, dryRun: row.dryRun, startedAt: row.startedAt }
@@ -405,16 +440,20 @@ export const make = Effect.gen(function*() {
   const getRecordings = Effect.fn("SqlRunStore.getRecordings")(
     function*(runId: RunId) {
       const rows = yield* selectRecordings(runId)
-      const lists = yield* blobs.get("getRecordings", rows.map((row) => Blobs.hexOf(row["entries_hash"])))
+      const recordingsOf = (hash: string) =>
+        `run ${runId}'s recordings of ${rows.find((row) => Blobs.hexOf(row["entries_hash"]) === hash)?.["stage"]}`
+      const lists = yield* blobs.get("getRecordings", rows.map((row) => Blobs.hexOf(row["entries_hash"])), recordingsOf)
       const entries = new Map<string, ReadonlyArray<RecordingEntries.Entry>>()
       const refs: Array<string> = []
+      const listOf = new Map<string, string>()
       for (const [hash, list] of lists) {
         const read = RecordingEntries.read(list)
-        if (typeof read === "string") return yield* new StoreError({ operation: "getRecordings", message: `stored ${read}` })
+        if (typeof read === "string") return yield* new StoreError({ operation: "getRecordings", message: `${recordingsOf(hash)}: stored ${read}` })
         entries.set(hash, read.entries)
         refs.push(...read.references)
+        for (const ref of read.references) listOf.set(ref, hash)
       }
-      const values = yield* blobs.get("getRecordings", refs)
+      const values = yield* blobs.get("getRecordings", refs, (ref) => recordingsOf(listOf.get(ref) ?? ""))
       return rows.flatMap((row) =>
         RecordingEntries.unpack(runId, String(row["stage"]), entries.get(Blobs.hexOf(row["entries_hash"]))!, (hash) => values.get(hash)!)
       )

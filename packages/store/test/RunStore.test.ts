@@ -10,7 +10,7 @@ import { Migrator, SqlClient } from "effect/sql"
 import { Reactivity } from "effect/reactivity"
 import { PgClient } from "@effect/sql-pg"
 import { RunId, TradingDay } from "@council/domain"
-import { type Checkpoint, type Recording, type RunBundle, type RunRecord, RunStore, textHash } from "@council/engine"
+import { type Checkpoint, type Recording, type RunBundle, type RunRecord, RunStore, type StoreError, textHash } from "@council/engine"
 import { Database, NodeSqliteClient, SqlRunStore, TextDelta } from "@council/store"
 import * as RecordingEntries from "../src/RecordingEntries.ts"
 import { migrations } from "../src/migrations/index.ts"
@@ -514,6 +514,37 @@ const sqlOnly = <R>(
     assert.strictEqual(error.operation, "getRun")
   }))
 
+  test("stored data that is missing or damaged is named by what it holds: a run, its parameters, checkpoint or recordings", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const sqlite = (yield* dialectOf) === "sqlite"
+    const named = id("named")
+    yield* store.createRun(mkRun("named", { params: { only: "named" } }))
+    yield* store.commitStage({ runId: named, stage: "fetch", checkpoint: mkCheckpoint("named", "fetch", { output: { only: "named" } }), recordings: [mkRecording("named", "fetch", 0)] })
+    // each read by a store that remembers no text, as a process opening the database does
+    const fresh = <A>(read: (s: RunStore["Service"]) => Effect.Effect<A, StoreError>) =>
+      Effect.map(Effect.exit(Effect.flatMap(SqlRunStore.make, read)), (exit) => failureOf(exit).message)
+    yield* sql`UPDATE runs SET status = 'bogus' WHERE id = ${named}`
+    assert.match(yield* fresh((s) => s.listRuns({ limit: 5 })), /^run named: stored data does not decode: Expected "running"/)
+    yield* sql`UPDATE runs SET status = 'completed' WHERE id = ${named}`
+    if (sqlite) {
+      yield* sql`UPDATE checkpoints SET duration_ms = 'abc' WHERE run_id = ${named}`
+      assert.match(yield* fresh((s) => s.getCheckpoints(named)), /^run named's checkpoint of fetch: stored data does not decode: /)
+      yield* sql`UPDATE checkpoints SET duration_ms = 5 WHERE run_id = ${named}`
+    }
+    const [checkpoint] = yield* sql<{ readonly hash: string | Uint8Array }>`SELECT output_hash AS hash FROM checkpoints WHERE run_id = ${named}`
+    yield* sql`UPDATE blobs SET body = ${"{not json"}, data = NULL, base = NULL, z = 0 WHERE hash = ${checkpoint!.hash}`
+    assert.match(yield* fresh((s) => s.getCheckpoints(named)), /^run named's checkpoint of fetch: stored blob [0-9a-f]{32} is not JSON$/)
+    yield* sql`DELETE FROM blobs WHERE hash = ${checkpoint!.hash}`
+    assert.match(yield* fresh((s) => s.getCheckpoints(named)), /^run named's checkpoint of fetch: stored blob [0-9a-f]{32} is missing$/)
+    const [entries] = yield* sql<{ readonly hash: string | Uint8Array }>`SELECT entries_hash AS hash FROM stage_recordings WHERE run_id = ${named}`
+    yield* sql`DELETE FROM blobs WHERE hash = ${entries!.hash}`
+    assert.match(yield* fresh((s) => s.getRecordings(named)), /^run named's recordings of fetch: stored blob [0-9a-f]{32} is missing$/)
+    const [params] = yield* sql<{ readonly hash: string }>`SELECT params_hash AS hash FROM runs WHERE id = ${named}`
+    yield* sqlite ? sql`DELETE FROM blobs WHERE hash = unhex(${params!.hash})` : sql`DELETE FROM blobs WHERE hash = ${params!.hash}`
+    assert.match(yield* fresh((s) => s.getRun(named)), /^run named's parameters: stored blob [0-9a-f]{32} is missing$/)
+  }))
+
   test("stores a window that slid compressed against the one before: read back exactly, in a fraction of the bytes", Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const window = (end: number) => ({ asOf: `day-${end}`, bars: Array.from({ length: 200 }, (_, k) => windowBar(end - 199 + k)) })
@@ -894,6 +925,18 @@ describe("SQLite file shared by several openers", () => {
         return yield* (yield* SqlClient.SqlClient)`SELECT migration_id FROM effect_sql_migrations ORDER BY migration_id`
       }).pipe(Effect.provide(sqliteStore(file)))
       assert.deepStrictEqual(applied.map((m) => m["migration_id"]), migrationIds)
+    }))
+
+  it.effect("a migration that fails on a damaged record of the migrations says why, not its name alone", () =>
+    Effect.gen(function*() {
+      const file = tempFile("half.db")
+      yield* RunStore.use((store) => store.createRun(mkRun("kept"))).pipe(Effect.provide(sqliteStore(file)))
+      // 0021 adds a column: recorded as not run, it is run again on a table that has it
+      yield* Effect.gen(function*() {
+        yield* (yield* SqlClient.SqlClient)`DELETE FROM effect_sql_migrations WHERE migration_id >= 21`
+      }).pipe(Effect.provide(NodeSqliteClient.layer({ filename: file })))
+      const error = failureOf(yield* Effect.exit(RunStore.use((store) => store.listRuns({ limit: 1 })).pipe(Effect.provide(sqliteStore(file)))))
+      assert.match(error.message, /^Migration "21_llm_spend_book" failed: duplicate column name: book$/)
     }))
 
   it.live("several processes opening a new file at once all succeed", () =>

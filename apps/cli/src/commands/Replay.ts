@@ -46,12 +46,26 @@ export const replayRun = (bundle: RunBundle) =>
           yield* Console.log(`  ${stage.stage.padEnd(17)} FAILED: ${stage.message}`)
           break
         case "not-run":
+        case "stopped":
           yield* Console.log(`  ${stage.stage.padEnd(17)} not replayed: ${stage.message}`)
+          break
+        case "missing":
+          yield* Console.log(`  ${stage.stage.padEnd(17)} MISSING: ${stage.message}`)
       }
     }
     yield* Console.log(`live calls during replay: ${report.liveCalls}`)
+    const missing = report.stages.filter((s) => s.status === "missing").map((s) => s.stage)
+    const diverged = report.stages.some((s) => s.status === "diverged" || s.status === "failed")
+    if (missing.length > 0 && !diverged) {
+      return yield* CliFailure.failed(`run ${bundle.run.id} is damaged: it has no checkpoint of ${missing.join(", ")}, so it cannot be replayed in full`)
+    }
     if (!report.identical) return yield* CliFailure.failed(`replay of ${bundle.run.id} diverged from the recorded run`)
-    yield* Console.log(`replay of ${bundle.run.id}: every stage identical`)
+    const stopped = report.stages.find((s) => s.status === "stopped")
+    yield* Console.log(
+      stopped === undefined
+        ? `replay of ${bundle.run.id}: every stage identical`
+        : `replay of ${bundle.run.id}: every stage it ran identical (it is ${bundle.run.status}: it stopped before ${stopped.stage})`
+    )
   })
 
 export interface ForkOptions {
@@ -87,6 +101,23 @@ const checkFork = (bundle: RunBundle, from: string) => {
     : Effect.void
 }
 
+/** What each stage of the daily pipeline reads from outside the run (the README's stage table). */
+const readsOf: Readonly<Record<string, string>> = {
+  Reconcile: "reads the brokers' orders, fills and accounts",
+  FetchData: "reads the market data up to the day again (a bar corrected or added since is read as it is now)",
+  PmPitches: "asks the PMs and reads their accounts",
+  PeerReview: "asks the PMs",
+  CouncilSynthesis: "asks the chairman",
+  RiskApproval: "reads the accounts and their open orders",
+  Execution: "reads the broker's clock and calendar"
+}
+
+/** The line that says what a fork from `from` reads anew rather than answering from its parent's recordings. */
+const forkRereads = (parent: string, from: string): string =>
+  `fork of ${parent} from ${from}: ${
+    DailyPipeline.stageNames.slice(DailyPipeline.stageNames.indexOf(from)).map((stage) => `${stage} ${readsOf[stage] ?? "runs again"}`).join("; ")
+  } — now, not from ${parent}'s recordings`
+
 /**
  * `replay <run> --from <stage>`: a new run reusing the parent's checkpoints before `stage`. It obeys every rule
  * `run daily` obeys: the session rule when it sends (or reads accounts), exit codes by account outcome. With
@@ -111,6 +142,7 @@ export const forkRun = (source: string, options: ForkOptions) =>
       if (Option.isNone(yield* RunStore.use((s) => s.getRun(bundle.run.id)))) yield* checkImport(bundle, source)
     }).pipe(Effect.provide(AppLayer.tradingWith(moment, "empty")))
     if (!sends && !options.dryRun) yield* Console.error(dryBecause(bundle, swapsModels))
+    yield* Console.error(forkRereads(bundle.run.id, options.from))
     yield* fork.council.announce
     const result = yield* Effect.scoped(Effect.gen(function*() {
       const command = `replay ${bundle.run.id} --from ${options.from}`
