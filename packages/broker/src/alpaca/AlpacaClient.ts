@@ -37,7 +37,7 @@ import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { AccountConfig, AccountId, BrokerCredentials } from "@council/domain"
-import { boundedText } from "@council/domain/BoundedText"
+import { boundedText } from "@council/io/BoundedText"
 import { BrokerError } from "../Broker.ts"
 import * as LiveGuard from "../LiveGuard.ts"
 import {
