@@ -5,7 +5,7 @@
  * process of its own calls it the same way before importing that work (`bench/BacktestChild.ts` for `backtest`),
  * so that what it measures is what the CLI does. `backtest` also calls `holdYoungGeneration()` when its loop
  * starts (the CLI command and `bench/BacktestLoop.ts` alike). Imports only Node built-ins (and
- * `@council/domain/PrivateDirectory`, which does too): it runs before anything else loads.
+ * `@council/io/PrivateDirectory`, which does too): it runs before anything else loads.
  *
  * **Details**
  * - The compile cache goes on first (modules loaded before it is on are not cached). `NODE_DISABLE_COMPILE_CACHE=1`
@@ -34,7 +34,7 @@
  */
 import { enableCompileCache } from "node:module"
 import { setFlagsFromString } from "node:v8"
-import { privateTempDirectory } from "@council/domain/PrivateDirectory"
+import { privateTempDirectory } from "@council/io/PrivateDirectory"
 
 /** The V8 flag that keeps the young generation at the size it has. */
 export const SMALL_YOUNG_GENERATION = "--semi-space-growth-factor=1"

@@ -15,11 +15,18 @@ import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
+import { Painted } from "@council/notify/ConsoleColour"
 import { main } from "./Cli.ts"
 import { CliFailure } from "./CliFailure.ts"
 import * as CliServices from "./CliServices.ts"
 import { printable, printableConsole } from "./TerminalText.ts"
 import * as Tracing from "./Tracing.ts"
+
+/** effect's help page and version line are the CLI's own text: their colours are its own (`TerminalText`). */
+const ownLines = (console: Console.Console): Console.Console =>
+  Object.assign(Object.create(console) as Console.Console, {
+    log: (text: unknown) => console.log(typeof text === "string" ? Painted.ownText(text) : text)
+  })
 
 /** Bad invocations print one line naming the problem instead of the whole help page. */
 const Presenter = CliOutput.layerPresenter({
@@ -28,7 +35,9 @@ const Presenter = CliOutput.layerPresenter({
       ? Console.error(
         `error: ${event.errors.map((e) => e.message).join("; ")} (see: pnpm ${event.commandPath.join(" ")} --help)`
       )
-      : CliOutput.defaultPresenter.present(event)
+      : Console.consoleWith((console) =>
+        Effect.provideService(CliOutput.defaultPresenter.present(event), Console.Console, ownLines(console))
+      )
 })
 
 /** `ConfigError(SchemaError(Expected … at ["NAME"]))` → `NAME: Expected …`. */

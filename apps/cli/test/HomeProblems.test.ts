@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { chmodSync, existsSync, readdirSync } from "node:fs"
+import { chmodSync, chownSync, existsSync, readdirSync, statSync } from "node:fs"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -44,6 +44,47 @@ describe("a COUNCIL_HOME this process cannot write", () => {
     } finally {
       chmodSync(home, 0o755)
     }
+  }, 60_000)
+})
+
+describe("a home an older version made (0755, its council.db 0644)", () => {
+  const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8)
+
+  it("the databases become their owner's alone, saying so once; the home keeps its mode, with a warning each command", async () => {
+    const home = tempHome()
+    const day = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"])
+    assert.strictEqual(day.code, 0, day.stderr)
+    const db = join(home, "council.db")
+    chmodSync(home, 0o755)
+    chmodSync(db, 0o644)
+
+    const first = await cliAsync(home, ["runs"])
+    assert.strictEqual(first.code, 0, first.stderr)
+    assert.strictEqual(modeOf(db), "600")
+    assert.strictEqual(modeOf(home), "755", "a directory that exists keeps its permissions")
+    assert.include(first.stderr, `${db} was open to other users (mode 644): it is now its owner's alone (600)`)
+    assert.include(first.stderr, `COUNCIL_HOME ${home} is open to other users (mode 755)`)
+    assert.strictEqual(first.stderr.split(`COUNCIL_HOME ${home}`).length, 2, "the home is named once")
+
+    const second = await cliAsync(home, ["runs"])
+    assert.notInclude(second.stderr, "was open to other users", "the file was tightened once")
+    assert.include(second.stderr, `chmod 700 ${home}`)
+
+    chmodSync(home, 0o700)
+    const closed = await cliAsync(home, ["runs"])
+    assert.strictEqual(closed.stderr, "", "a private home says nothing")
+  }, 60_000)
+
+  it.runIf(process.getuid?.() === 0)("a database of another user is left as it is", async () => {
+    const home = tempHome()
+    const day = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"])
+    assert.strictEqual(day.code, 0, day.stderr)
+    const db = join(home, "council.db")
+    chmodSync(db, 0o644)
+    chownSync(db, 65534, 65534)
+    const runs = await cliAsync(home, ["runs"])
+    assert.strictEqual(runs.code, 0, runs.stderr)
+    assert.strictEqual(modeOf(db), "644")
   }, 60_000)
 })
 

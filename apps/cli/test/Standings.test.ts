@@ -70,6 +70,9 @@ describe("leaderboard, equity and backtests from the ledger", () => {
       assert.deepStrictEqual(series.map((r) => r["llm_cost"]), series.map(() => ""))
     }
     assert.deepStrictEqual(board.leaderboard.rows.map((r: any) => r.rank), [1, 2, 3, 4, 5, 6])
+    // each number as the decimal it stands for: a sum of fills' notionals is `9980.3`, not `9980.300000000001`
+    const noisy = [...csv.byAccount.values()].flat().flatMap((r) => Object.values(r)).filter((v) => /^-?\d+\.\d*$/.test(v) && v.replace(/\D/g, "").replace(/^0+/, "").length > 15)
+    assert.deepStrictEqual(noisy, [])
   })
 
   it("prints the table with intervals, n, the bootstrap's settings and a one-line verdict", async () => {

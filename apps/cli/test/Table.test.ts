@@ -1,8 +1,26 @@
 import { assert, describe, it } from "@effect/vitest"
 import { summarize } from "../src/Progress.ts"
-import { money, usd } from "../src/Table.ts"
+import { decimal, money, usd } from "../src/Table.ts"
 
 const byIntl = (value: number) => value.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2 })
+
+describe("decimal", () => {
+  it("writes a number as the decimal it stands for: binary noise gone, every other digit kept", () => {
+    const cases: ReadonlyArray<readonly [number, string]> = [
+      [9980.300000000001, "9980.3"],
+      [249.85999999999999, "249.86"],
+      [0.1 + 0.2, "0.3"],
+      [-3.0000000000000004, "-3"],
+      [9479.059126, "9479.059126"],
+      [123456.123456789, "123456.123456789"],
+      [100000, "100000"],
+      [1.5e-7, "1.5e-7"],
+      [0, "0"],
+      [Number.NaN, "NaN"]
+    ]
+    assert.deepStrictEqual(cases.map(([v]) => decimal(v)), cases.map(([, text]) => text))
+  })
+})
 
 describe("money", () => {
   it("writes dollars as Intl does: grouping, two decimals rounded half away from zero, the sign of -0", () => {

@@ -3,7 +3,8 @@ import { answerWith, errorWith, type FakeProvider, type FakeRequest, liveEnv, st
 import { printable } from "../src/TerminalText.ts"
 import { cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
 
-const HOSTILE = "\u001b]0;PWNED\u0007\u001b[2J\u001b[8mHIDDEN\u001b[0m\rOVER \u001b]8;;http://evil.example/\u0007link\u001b]8;;\u0007 \u202eLLES\u202c \u009b2J"
+const HOSTILE = "\u001b]0;PWNED\u0007\u001b[2J\u001b[8mHIDDEN\u001b[0m\rOVER \u001b]8;;http://evil.example/\u0007link\u001b]8;;\u0007 \u202eLLES\u202c \u009b2J" +
+  " \u001b[30;40mBLACK ON BLACK\u001b[0m \u001b[32mAPPROVED\u001b[0m"
 
 const KEYS = {
   OPENAI_API_KEY: "sk-term-openai-0c1d2e3f",
@@ -29,13 +30,20 @@ const respond = (r: FakeRequest) => {
 /** Every control character a terminal would act on: C0 but tab and newline (and CR LF), DEL, C1, bidi marks. */
 // oxlint-disable-next-line no-control-regex
 const CONTROL = /\r(?!\n)|[\u0000-\u0008\u000b\u000c\u000e-\u001a\u001c-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
-/** Escape sequences other than plain colours (SGR) — `ConsoleColour` writes `ESC[31m`, `ESC[0m`. */
-// oxlint-disable-next-line no-control-regex
-const NOT_COLOUR = /\u001b(?!\[(?:0|3[1-3])m)/
+
+/** `text` without the colours `ConsoleColour` writes: a red or yellow line as a whole, a green or red side word. */
+const withoutOwnColours = (text: string): string =>
+  text.split("\n").map((line) =>
+    line
+      // oxlint-disable-next-line no-control-regex
+      .replace(/^\u001b\[3[13]m(.*)\u001b\[0m$/, "$1")
+      // oxlint-disable-next-line no-control-regex
+      .replace(/\u001b\[3[12]m(BUY|LONG|SELL|SHORT)\u001b\[0m/g, "$1")
+  ).join("\n")
 
 const assertPrintable = (what: string, text: string) => {
   assert.notMatch(text, CONTROL, `${what} carries a control character`)
-  assert.notMatch(text, NOT_COLOUR, `${what} carries an escape sequence other than a colour`)
+  assert.notInclude(withoutOwnColours(text), "\u001b", `${what} carries an escape sequence the CLI did not write`)
 }
 
 let fake: FakeProvider
@@ -56,6 +64,7 @@ describe("text from outside on the terminal", () => {
     assert.include(run.stderr, "rationale \\u001b]0;PWNED")
     assert.include(run.stderr, "refused \\u001b]0;PWNED")
     assert.include(run.stderr, "\u001b[32mBUY\u001b[0m", "the CLI's own colours are kept")
+    assert.include(run.stderr, "\\u001b[30;40mBLACK ON BLACK\\u001b[0m \\u001b[32mAPPROVED\\u001b[0m", "an answer's colours are written out")
 
     const runId = runIdOf(run.stdout)
     const llm = await cliAsync(home, ["show", runId, "--llm"])
@@ -71,9 +80,15 @@ describe("text from outside on the terminal", () => {
     assert.include(JSON.stringify(JSON.parse(full.stdout)), JSON.stringify(`rationale ${HOSTILE}`))
   })
 
-  it("writes out everything but tabs, newlines and plain colours, so a JSON string keeps its value", () => {
+  it("the help page keeps its own colours", async () => {
+    const help = await cliAsync(home, ["runs", "--help"], { FORCE_COLOR: "1" })
+    assert.strictEqual(help.code, 0, help.stderr)
+    assert.include(help.stdout, "\u001b[1mDESCRIPTION\u001b[0m")
+  })
+
+  it("writes out everything but tabs and newlines, colours too, so a JSON string keeps its value", () => {
     assert.strictEqual(printable("a\tb\nc"), "a\tb\nc")
-    assert.strictEqual(printable("\u001b[1;31mred\u001b[0m \u001b[8mhidden\u001b[0m"), "\u001b[1;31mred\u001b[0m \\u001b[8mhidden\u001b[0m")
+    assert.strictEqual(printable("\u001b[1;31mred\u001b[0m"), "\\u001b[1;31mred\\u001b[0m")
     assert.strictEqual(printable("x\ry\u0007\u009b\u202e"), "x\\u000dy\\u0007\\u009b\\u202e")
     assert.strictEqual(printable("a\r\nb\r\r\nc\r"), "a\r\nb\\u000d\r\nc\\u000d")
     const value = { text: `${HOSTILE} \u202e` }

@@ -6,7 +6,7 @@ import { AccountId } from "@council/domain"
 import { LlmBudget, Models, type Prices, SpendLedger } from "@council/llm"
 import { AnthropicMessages, Ask, OpenAiChat, PitchPrompt, ProviderErrors } from "@council/llm/live"
 import * as AiError from "effect/ai/AiError"
-import { floodServer } from "../../domain/test/FloodServer.ts"
+import { floodServer } from "../../io/test/FloodServer.ts"
 import { answerWith, errorWith, type FakeProvider, fakeProvider, type FakeRequest, until, validAnswer, waitFor } from "./FakeProvider.ts"
 import { path, snapshotOf } from "./snapshots.ts"
 

@@ -20,7 +20,7 @@
 import { createHash } from "node:crypto"
 import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { privateTempDirectory } from "@council/domain/PrivateDirectory"
+import { privateTempDirectory } from "@council/io/PrivateDirectory"
 import type { SeriesInput } from "./BarIndex.ts"
 
 const enabled = process.env["COUNCIL_BARS_CACHE"]?.trim() !== "off"

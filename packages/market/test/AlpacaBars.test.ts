@@ -5,7 +5,7 @@ import * as AlpacaBars from "@council/market/AlpacaBars"
 import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import type { FakeBar, FakeIntraday, Reply } from "./providerServers.ts"
-import { floodServerOf } from "../../domain/test/FloodServer.ts"
+import { floodServerOf } from "../../io/test/FloodServer.ts"
 import { alpacaBars, alpacaSnapshots, barsOf, closedPort, serve, SESSIONS } from "./providerServers.ts"
 
 const day = TradingDay.make

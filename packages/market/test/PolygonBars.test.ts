@@ -4,7 +4,7 @@ import { Ticker, TradingDay } from "@council/domain"
 import * as PolygonBars from "@council/market/PolygonBars"
 import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
-import { floodServerOf } from "../../domain/test/FloodServer.ts"
+import { floodServerOf } from "../../io/test/FloodServer.ts"
 import type { FakeBar, Reply, Server } from "./providerServers.ts"
 import { barsOf, polygon429, polygonAggs, polygonSnapshots, serve, SESSIONS } from "./providerServers.ts"
 

@@ -2,7 +2,9 @@
  * When the console notifier may colour its lines, and how it colours them.
  *
  * **When to use**: `colourEnabled` decides once, at the composition root, from the environment and the stream the
- * lines go to; `paint` colours one formatted line. `Notifier.layerConsoleWith({ colour })` uses both.
+ * lines go to; `paint` colours one formatted line as a `Painted` (its colours kept apart from its text, so a
+ * terminal sanitiser can tell the program's colours from escapes in text from outside).
+ * `Notifier.layerConsoleWith({ colour })` uses both.
  *
  * **Rules** (first match wins)
  * 1. `NO_COLOR` set to any non-empty value → no colour (https://no-color.org), whatever `FORCE_COLOR` says.
@@ -57,16 +59,56 @@ const RED = `${ESC}31m`
 const GREEN = `${ESC}32m`
 const YELLOW = `${ESC}33m`
 
-const SIDE_WORDS = /\b(BUY|LONG|SELL|SHORT)\b/g
+const SGR = /(\u001b\[[0-9;]*m)/
+
+/**
+ * A line the program coloured itself: its text, and between the pieces of text the colour (SGR) sequences the
+ * program wrote. A terminal sanitiser (the CLI's `TerminalText`) keeps those sequences and writes out every escape
+ * inside the text, so text from outside cannot colour, hide or disguise anything; `toString` is the line as is.
+ */
+export class Painted {
+  /** Text and colour sequences in turn, text first: `[text, sgr, text, …, text]`. */
+  readonly parts: ReadonlyArray<string>
+
+  constructor(parts: ReadonlyArray<string>) {
+    this.parts = parts
+  }
+
+  /**
+   * Text the program wrote whole, colours and all (effect's help page): every SGR sequence in it is taken as
+   * the program's. Never for a string that holds text from outside.
+   */
+  static ownText(text: string): Painted {
+    return new Painted(text.split(SGR))
+  }
+
+  /** The line, with `text` applied to each piece of text (a sanitiser), the colour sequences as they are. */
+  render(text: (piece: string) => string = (piece) => piece): string {
+    return this.parts.map((part, i) => i % 2 === 0 ? text(part) : part).join("")
+  }
+
+  toString(): string {
+    return this.render()
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.render()
+  }
+}
+
+const SIDE_WORDS = /\b(BUY|LONG|SELL|SHORT)\b/
 
 /** `line` in colour for a message of `level` (see the module's rules). */
-export const paint = (level: NotificationLevel, line: string): string => {
+export const paint = (level: NotificationLevel, line: string): Painted => {
   switch (level) {
     case "ERROR":
-      return `${RED}${line}${RESET}`
+      return new Painted(["", RED, line, RESET, ""])
     case "WARN":
-      return `${YELLOW}${line}${RESET}`
+      return new Painted(["", YELLOW, line, RESET, ""])
     case "INFO":
-      return line.replace(SIDE_WORDS, (word) => `${word === "BUY" || word === "LONG" ? GREEN : RED}${word}${RESET}`)
+      // split with a capture group: text, side word, text, …; each side word becomes colour, word, reset
+      return new Painted(line.split(SIDE_WORDS).flatMap((piece, i) =>
+        i % 2 === 0 ? [piece] : [piece === "BUY" || piece === "LONG" ? GREEN : RED, piece, RESET]
+      ))
   }
 }

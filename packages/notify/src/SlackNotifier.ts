@@ -50,7 +50,7 @@ import type * as HttpClientError from "effect/http/HttpClientError"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import { boundedText } from "@council/domain/BoundedText"
+import { boundedText } from "@council/io/BoundedText"
 import type { Notification, NotifierShape } from "./Notifier.ts"
 import { Notifier, NotifierError } from "./Notifier.ts"
 import {

@@ -3,7 +3,7 @@ import { Effect, Exit, Fiber, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { AccountId } from "@council/domain"
 import type { Notification } from "@council/notify"
-import { floodServer } from "../../domain/test/FloodServer.ts"
+import { floodServer } from "../../io/test/FloodServer.ts"
 import { closedWebhookUrl, drive, failureOf, SECRET_PATH, setup } from "./slackServer.ts"
 
 const warn: Notification = {

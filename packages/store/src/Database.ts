@@ -10,7 +10,8 @@
  *   directory). A bad value fails with `DatabaseConfigError`, one line naming the variable (never a password).
  * - `layerAt(location, "create")` creates the directory (one level at a time, never a recursive `mkdir`, which
  *   spins forever under `/proc`) and the file; `layerAt(location, "empty")` opens an existing file but stands in
- *   an empty in-memory database for a missing one, so a command that only reads never creates a home.
+ *   an empty in-memory database for a missing one, so a command that only reads never creates a home. A home
+ *   other users may enter gets a warning, once per process; its permissions are the user's to change.
  * - Every layer runs the migrations of `migrations/index.ts` before the client is handed out. Concurrent
  *   processes are safe: SQLite migrations run in a `BEGIN IMMEDIATE` transaction (the second process waits on
  *   the busy timeout, then finds nothing to do); on PostgreSQL the migrator locks its table.
@@ -210,6 +211,23 @@ const reasonOf = (error: DatabaseError): string => {
   return cause instanceof Error && cause.message !== "" ? cause.message : error.message
 }
 
+const homesWarnedAbout = new Set<string>()
+
+/**
+ * Says once per process when other users may enter or list `home`. Its databases are private (0600) whatever the
+ * directory, but not the names in it or a backtest's report; Council never changes the permissions of a directory
+ * that exists (it may be the user's own, shared on purpose).
+ */
+const warnIfOpenHome = (home: string) =>
+  Effect.suspend(() => {
+    const mode = statSync(home, { throwIfNoEntry: false })?.mode
+    if (mode === undefined || (mode & 0o007) === 0 || homesWarnedAbout.has(home)) return Effect.void
+    homesWarnedAbout.add(home)
+    return Effect.logWarning(
+      `COUNCIL_HOME ${home} is open to other users (mode ${(mode & 0o777).toString(8)}): they may list it and read its backtest reports (its databases are private); chmod 700 ${home} to close it`
+    )
+  })
+
 const failWith = (error: DatabaseConfigError) => Layer.effect(SqlClient.SqlClient, Effect.fail(error))
 
 /**
@@ -227,6 +245,10 @@ export const layerAt = (
     )
   }
   if (missing === "empty" && !existsSync(location.file)) return layerSqlite(":memory:")
+  return Layer.tap(layerAtHome(location, missing), () => warnIfOpenHome(location.home))
+}
+
+const layerAtHome = (location: Location & { readonly _tag: "Sqlite" }, missing: "create" | "empty") => {
   const cannotOpen = (error: SqlError.SqlError) => {
     const reason = reasonOf(error)
     return failWith(configError("COUNCIL_HOME", homeProblem(location.home) ?? `cannot open ${location.file}: ${reason}`))

@@ -8,6 +8,8 @@
  * **Details**
  * - One connection, shared through a semaphore: statements from concurrent fibers run one at a time, and a
  *   transaction holds the connection until it ends.
+ * - A database file (with its `-wal` and `-shm`) is its owner's alone: created 0600, and one an older version left
+ *   open to others is made 0600 when opened to write, with a warning (`tightenPrivateFile`).
  * - Opens with `journal_mode=WAL`, `foreign_keys=ON` and a busy timeout (default 5 s), so several processes
  *   (the CLI, a local exchange server) can share the file. `synchronous=NORMAL`: with WAL a commit survives a
  *   process crash (SIGKILL) and the file never corrupts; only a power loss can drop the last commits.
@@ -30,7 +32,7 @@
  *
  * @since 0.1.0
  */
-import { closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs"
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs"
 import { dirname } from "node:path"
 import { pathToFileURL } from "node:url"
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
@@ -102,6 +104,26 @@ const ensurePrivateFile = (filename: string): void => {
   }
 }
 
+/**
+ * Takes group and other users' permissions off `filename` and its `-wal` and `-shm` where this process's user owns
+ * them (a database an older version made 0644 holds the same secrets); a file of another owner is left as it is.
+ * Returns the database file's earlier mode when it was opened up, so the caller can say so.
+ */
+const tightenPrivateFile = (filename: string): number | undefined => {
+  let before: number | undefined
+  for (const path of [filename, `${filename}-wal`, `${filename}-shm`]) {
+    const stat = statSync(path, { throwIfNoEntry: false })
+    if (stat === undefined || (stat.mode & 0o077) === 0 || stat.uid !== process.getuid?.()) continue
+    try {
+      chmodSync(path, stat.mode & 0o700)
+      if (path === filename) before = stat.mode & 0o777
+    } catch {
+      // a file system without permissions (or read-only): the file stays as it is
+    }
+  }
+  return before
+}
+
 const toSqlError = (operation: string) => (cause: unknown): SqlError.SqlError => {
   const message = cause instanceof Error ? cause.message : String(cause)
   // node:sqlite reports SQLite's extended result code as `errcode`; the classifier reads `errno` and only knows
@@ -151,6 +173,12 @@ export const make = Effect.fnUntraced(function*(config: Config) {
     }),
     (db) => Effect.sync(() => db.close())
   )
+  const openedUp = config.readOnly === true || config.filename === ":memory:"
+    ? undefined
+    : yield* Effect.sync(() => tightenPrivateFile(config.filename))
+  if (openedUp !== undefined) {
+    yield* Effect.logWarning(`${config.filename} was open to other users (mode ${openedUp.toString(8)}): it is now its owner's alone (600)`)
+  }
 
   const cacheSize = config.prepareCacheSize ?? 200
   // one cache per row shape, keyed by the SQL text itself: a hit builds no key and moves nothing

@@ -12,7 +12,7 @@ import { votesByBook } from "../BacktestFiles.ts"
 import { market } from "../Market.ts"
 import { configured, storage } from "../Storage.ts"
 import { CliFailure } from "../CliFailure.ts"
-import { money, table } from "../Table.ts"
+import { decimal, money, table } from "../Table.ts"
 
 export interface WindowOptions {
   readonly from: Option.Option<string>
@@ -167,8 +167,8 @@ const equityOf = (options: EquityOptions, window: Window) =>
     const spy = new Map((report.benchmark?.points ?? []).map((p) => [p.date, p]))
     const rows = report.accounts.flatMap(({ account, points }) =>
       points.map((p) => [
-        account, p.date, String(p.equity), String(p.cash), String(p.longMarketValue), String(p.shortMarketValue), String(p.grossExposure), String(p.traded),
-        p.llmCost === null ? "" : String(p.llmCost), String(spy.get(p.date)?.close ?? ""), p.markedAt ?? "", p.spyMark === null ? "" : String(p.spyMark),
+        account, p.date, decimal(p.equity), decimal(p.cash), decimal(p.longMarketValue), decimal(p.shortMarketValue), decimal(p.grossExposure), decimal(p.traded),
+        p.llmCost === null ? "" : decimal(p.llmCost), String(spy.get(p.date)?.close ?? ""), p.markedAt ?? "", p.spyMark === null ? "" : String(p.spyMark),
         String(spy.get(p.date)?.mark ?? "")
       ])
     )

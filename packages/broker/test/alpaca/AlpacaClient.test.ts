@@ -4,7 +4,7 @@ import { AccountId, defaultAccountSettings } from "@council/domain"
 import type { BrokerError, BrokerErrorReason } from "../../src/Broker.ts"
 import * as AlpacaClient from "../../src/alpaca/AlpacaClient.ts"
 import { toWireOrderRequest } from "../../src/alpaca/AlpacaWire.ts"
-import { floodServer } from "../../../domain/test/FloodServer.ts"
+import { floodServer } from "../../../io/test/FloodServer.ts"
 import { type FaultKind, startFakeAlpaca } from "./FakeAlpaca.ts"
 import { captureLogs, clientFor, intent } from "./fixtures.ts"
 

@@ -3,8 +3,7 @@
  * not control (a broker, an LLM provider, a market-data feed).
  *
  * **When to use**: instead of `response.text` / `response.json` / `HttpClientResponse.schemaBodyJson` wherever the
- * server may be broken or hostile. Imported as `@council/domain/BoundedText` (not from the package's index, which
- * is schemas only).
+ * server may be broken or hostile. Imported as `@council/io/BoundedText`.
  *
  * **Gotchas**
  * - Past `maxBytes` the connection is dropped and the read fails with `HttpClientError` `DecodeError` described as
