@@ -6,7 +6,8 @@
  *
  * **Details**: `diff` walks both at once. A common run is measured with native compares (galloping, then byte by
  * byte); where the two part, a 24-byte probe of each is looked for a little ahead in the other (256 bytes, then
- * 4 KB): the target skipped base bytes, or inserted its own; found neither, both step 16 bytes (a substitution).
+ * 4 KB, the far window searched only at a substitution's first step and every 16th after): the target skipped base
+ * bytes, or inserted its own; found neither, both step 16 bytes (a substitution).
  * Linear in the length when the texts differ in short places; gives up (`undefined`) once its literals pass the
  * caller's budget. An encoded delta is records of `literal length, literal bytes, copy start, copy length`
  * (varints; a copy's start as the zigzag of its distance from the previous copy's end: small for a slid window).
@@ -21,6 +22,13 @@
 const PROBE = 24
 /** How far ahead a probe is looked for: near first (most edits are short), then further. */
 const WINDOWS = [256, 4096] as const
+const NEAR = [256] as const
+/**
+ * Inside a run of substitutions (both probes found nowhere) only the near window is searched, and the far one again
+ * every this many steps: a rewritten bar of a snapshot is several steps of which none meets its text again 4 KB
+ * ahead, and those far searches were most of a snapshot's delta.
+ */
+const FAR_EVERY = 16
 /** What both skip when neither probe is found: a substitution. */
 const STEP = 16
 /** A shorter common run is not worth a copy. */
@@ -63,6 +71,8 @@ export const diff = (source: Uint8Array, target: Uint8Array, budget: number): Bu
   let j = 0
   let literal = 0
   let literalBytes = 0
+  /** Substitution steps since the last copy: the far window is searched on the first, then every `FAR_EVERY`th. */
+  let steps = 0
   while (i < target.length) {
     const run = commonRun(target, i, source, j)
     if (run >= MIN_RUN || (run > 0 && i + run === target.length)) {
@@ -70,13 +80,14 @@ export const diff = (source: Uint8Array, target: Uint8Array, budget: number): Bu
       i += run
       j += run
       literal = i
+      steps = 0
       continue
     }
     const targetProbe = i + PROBE <= target.length ? target.subarray(i, i + PROBE) : undefined
     const sourceProbe = j + PROBE <= source.length ? source.subarray(j, j + PROBE) : undefined
     let skipped = -1
     let inserted = -1
-    for (const window of WINDOWS) {
+    for (const window of steps % FAR_EVERY === 0 ? WINDOWS : NEAR) {
       skipped = targetProbe === undefined ? -1 : findAhead(source, j, targetProbe, window)
       inserted = sourceProbe === undefined ? -1 : findAhead(target, i, sourceProbe, window)
       if (skipped >= 0 || inserted >= 0) break
@@ -86,7 +97,10 @@ export const diff = (source: Uint8Array, target: Uint8Array, budget: number): Bu
       continue
     }
     const next = inserted >= 0 ? inserted : Math.min(target.length, i + STEP)
-    if (inserted < 0) j = Math.min(source.length, j + next - i)
+    if (inserted < 0) {
+      j = Math.min(source.length, j + next - i)
+      steps++
+    }
     literalBytes += next - i
     i = next
     if (literalBytes > budget) return undefined

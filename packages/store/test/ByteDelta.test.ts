@@ -35,6 +35,25 @@ describe("ByteDelta", () => {
     assert.isUndefined(ByteDelta.diff(rows(0), unrelated, unrelated.length / 16))
   })
 
+  it("a long insertion or cut inside a rewritten stretch is still found ahead (the far window), not written out", () => {
+    const next = random(5)
+    const text = (n: number) => Array.from({ length: n }, () => String.fromCharCode(97 + Math.floor(next() * 26))).join("")
+    const [head, tail, moved] = [text(3000), text(3000), text(2000)]
+    const rewritten = (n: number) => text(n)
+    for (const before of [0, 40, 200, 600]) {
+      // a stretch rewritten in place (substitutions), then 2,000 bytes inserted (or cut), then the rest unchanged
+      const base = Buffer.from(head + rewritten(before) + tail)
+      const inserted = Buffer.from(head + rewritten(before) + moved + tail)
+      const cut = Buffer.from(head + rewritten(before) + tail.slice(1000))
+      for (const [from, to] of [[base, inserted], [inserted, cut]] as const) {
+        const encoded = ByteDelta.diff(from, to, Infinity)!
+        assert.isTrue(ByteDelta.apply(from, encoded)?.equals(to))
+        const written = to === inserted ? before + moved.length : before
+        assert.isBelow(encoded.length, written + 300, `${before} bytes rewritten before the ${to === inserted ? "insertion" : "cut"}`)
+      }
+    }
+  })
+
   it("refuses a malformed delta", () => {
     const base = Buffer.from("abcdef")
     assert.isUndefined(ByteDelta.apply(base, Buffer.from([0, 0, 9])), "copies past the base's end")
