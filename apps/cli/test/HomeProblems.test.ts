@@ -75,6 +75,26 @@ describe("a home an older version made (0755, its council.db 0644)", () => {
     assert.strictEqual(closed.stderr, "", "a private home says nothing")
   }, 60_000)
 
+  it("a database shared with its group alone (0660) stays shared; one every user may read (0664) becomes 0600", async () => {
+    const home = tempHome()
+    const day = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"])
+    assert.strictEqual(day.code, 0, day.stderr)
+    const db = join(home, "council.db")
+    chmodSync(home, 0o770)
+    chmodSync(db, 0o660)
+
+    const shared = await cliAsync(home, ["runs"])
+    assert.strictEqual(shared.code, 0, shared.stderr)
+    assert.strictEqual(modeOf(db), "660", "its group's other users can still open it")
+    assert.strictEqual(shared.stderr, "", "a home and a database shared with a group alone say nothing")
+
+    chmodSync(db, 0o664)
+    const open = await cliAsync(home, ["runs"])
+    assert.strictEqual(open.code, 0, open.stderr)
+    assert.strictEqual(modeOf(db), "600")
+    assert.include(open.stderr, `${db} was open to other users (mode 664): it is now its owner's alone (600)`)
+  }, 60_000)
+
   it.runIf(process.getuid?.() === 0)("a database of another user is left as it is", async () => {
     const home = tempHome()
     const day = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"])
