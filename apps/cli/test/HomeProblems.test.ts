@@ -49,12 +49,16 @@ describe("a COUNCIL_HOME this process cannot write", () => {
 
 describe("a home an older version made (0755, its council.db 0644)", () => {
   const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8)
-
-  it("the databases become their owner's alone, saying so once; the home keeps its mode, with a warning each command", async () => {
+  /** A home that ran a day, and its database. */
+  const homeWithDay = async () => {
     const home = tempHome()
     const day = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"])
     assert.strictEqual(day.code, 0, day.stderr)
-    const db = join(home, "council.db")
+    return { home, db: join(home, "council.db") }
+  }
+
+  it("the databases become their owner's alone, saying so once; the home keeps its mode, with a warning each command", async () => {
+    const { home, db } = await homeWithDay()
     chmodSync(home, 0o755)
     chmodSync(db, 0o644)
 
@@ -76,10 +80,7 @@ describe("a home an older version made (0755, its council.db 0644)", () => {
   }, 60_000)
 
   it("a database shared with its group alone (0660) stays shared; one every user may read (0664) becomes 0600", async () => {
-    const home = tempHome()
-    const day = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"])
-    assert.strictEqual(day.code, 0, day.stderr)
-    const db = join(home, "council.db")
+    const { home, db } = await homeWithDay()
     chmodSync(home, 0o770)
     chmodSync(db, 0o660)
 
@@ -96,10 +97,7 @@ describe("a home an older version made (0755, its council.db 0644)", () => {
   }, 60_000)
 
   it.runIf(process.getuid?.() === 0)("a database of another user is left as it is", async () => {
-    const home = tempHome()
-    const day = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"])
-    assert.strictEqual(day.code, 0, day.stderr)
-    const db = join(home, "council.db")
+    const { home, db } = await homeWithDay()
     chmodSync(db, 0o644)
     chownSync(db, 65534, 65534)
     const runs = await cliAsync(home, ["runs"])
