@@ -79,10 +79,15 @@ describe("a home an older version made (0755, its council.db 0644)", () => {
     assert.strictEqual(closed.stderr, "", "a private home says nothing")
   }, 60_000)
 
-  it("a database shared with its group alone (0660) stays shared; one every user may read (0664) becomes 0600", async () => {
+  it("a database shared with its group alone (0660) stays shared; one its group may write and every user read (0664) becomes 0660", async () => {
     const { home, db } = await homeWithDay()
     chmodSync(home, 0o770)
     chmodSync(db, 0o660)
+
+    chmodSync(home, 0o775)
+    const sharedHome = await cliAsync(home, ["runs"])
+    assert.include(sharedHome.stderr, `chmod o-rwx ${home} to close it`, "a home its group may write is closed to others alone")
+    chmodSync(home, 0o770)
 
     const shared = await cliAsync(home, ["runs"])
     assert.strictEqual(shared.code, 0, shared.stderr)
@@ -92,8 +97,8 @@ describe("a home an older version made (0755, its council.db 0644)", () => {
     chmodSync(db, 0o664)
     const open = await cliAsync(home, ["runs"])
     assert.strictEqual(open.code, 0, open.stderr)
-    assert.strictEqual(modeOf(db), "600")
-    assert.include(open.stderr, `${db} was open to other users (mode 664): it is now its owner's alone (600)`)
+    assert.strictEqual(modeOf(db), "660", "closed to other users, its group's members still open it")
+    assert.include(open.stderr, `${db} was open to other users (mode 664): it is now its owner's and its group's (660)`)
   }, 60_000)
 
   it.runIf(process.getuid?.() === 0)("a database of another user is left as it is", async () => {
