@@ -49,12 +49,16 @@ describe("a COUNCIL_HOME this process cannot write", () => {
 
 describe("a home an older version made (0755, its council.db 0644)", () => {
   const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8)
-
-  it("the databases become their owner's alone, saying so once; the home keeps its mode, with a warning each command", async () => {
+  /** A home that ran a day, and its database. */
+  const homeWithDay = async () => {
     const home = tempHome()
     const day = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"])
     assert.strictEqual(day.code, 0, day.stderr)
-    const db = join(home, "council.db")
+    return { home, db: join(home, "council.db") }
+  }
+
+  it("the databases become their owner's alone, saying so once; the home keeps its mode, with a warning each command", async () => {
+    const { home, db } = await homeWithDay()
     chmodSync(home, 0o755)
     chmodSync(db, 0o644)
 
@@ -75,11 +79,30 @@ describe("a home an older version made (0755, its council.db 0644)", () => {
     assert.strictEqual(closed.stderr, "", "a private home says nothing")
   }, 60_000)
 
+  it("a database shared with its group alone (0660) stays shared; one its group may write and every user read (0664) becomes 0660", async () => {
+    const { home, db } = await homeWithDay()
+    chmodSync(home, 0o770)
+    chmodSync(db, 0o660)
+
+    chmodSync(home, 0o775)
+    const sharedHome = await cliAsync(home, ["runs"])
+    assert.include(sharedHome.stderr, `chmod o-rwx ${home} to close it`, "a home its group may write is closed to others alone")
+    chmodSync(home, 0o770)
+
+    const shared = await cliAsync(home, ["runs"])
+    assert.strictEqual(shared.code, 0, shared.stderr)
+    assert.strictEqual(modeOf(db), "660", "its group's other users can still open it")
+    assert.strictEqual(shared.stderr, "", "a home and a database shared with a group alone say nothing")
+
+    chmodSync(db, 0o664)
+    const open = await cliAsync(home, ["runs"])
+    assert.strictEqual(open.code, 0, open.stderr)
+    assert.strictEqual(modeOf(db), "660", "closed to other users, its group's members still open it")
+    assert.include(open.stderr, `${db} was open to other users (mode 664): it is now its owner's and its group's (660)`)
+  }, 60_000)
+
   it.runIf(process.getuid?.() === 0)("a database of another user is left as it is", async () => {
-    const home = tempHome()
-    const day = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"])
-    assert.strictEqual(day.code, 0, day.stderr)
-    const db = join(home, "council.db")
+    const { home, db } = await homeWithDay()
     chmodSync(db, 0o644)
     chownSync(db, 65534, 65534)
     const runs = await cliAsync(home, ["runs"])

@@ -214,17 +214,20 @@ const reasonOf = (error: DatabaseError): string => {
 const homesWarnedAbout = new Set<string>()
 
 /**
- * Says once per process when other users may enter or list `home`. Its databases are private (0600) whatever the
- * directory, but not the names in it or a backtest's report; Council never changes the permissions of a directory
- * that exists (it may be the user's own, shared on purpose).
+ * Says once per process when other users may enter or list `home`. Its databases are closed to them (0600, or 0660
+ * shared with a group) whatever the directory, but not the names in it or a backtest's report; Council never changes
+ * the permissions of a directory that exists (it may be the user's own, shared on purpose). The advice keeps a group
+ * that may write the home (a share) in: `chmod o-rwx`, not `chmod 700`.
  */
 const warnIfOpenHome = (home: string) =>
   Effect.suspend(() => {
     const mode = statSync(home, { throwIfNoEntry: false })?.mode
     if (mode === undefined || (mode & 0o007) === 0 || homesWarnedAbout.has(home)) return Effect.void
     homesWarnedAbout.add(home)
+    // a group that may write shares the home on purpose: closing it to the group would lock its members out
+    const close = (mode & 0o020) === 0 ? "chmod 700" : "chmod o-rwx"
     return Effect.logWarning(
-      `COUNCIL_HOME ${home} is open to other users (mode ${(mode & 0o777).toString(8)}): they may list it and read its backtest reports (its databases are private); chmod 700 ${home} to close it`
+      `COUNCIL_HOME ${home} is open to other users (mode ${(mode & 0o777).toString(8)}): they may list it and read its backtest reports (its databases are closed to them); ${close} ${home} to close it`
     )
   })
 

@@ -9,7 +9,8 @@
  * - One connection, shared through a semaphore: statements from concurrent fibers run one at a time, and a
  *   transaction holds the connection until it ends.
  * - A database file (with its `-wal` and `-shm`) is its owner's alone: created 0600, and one an older version left
- *   open to others is made 0600 when opened to write, with a warning (`tightenPrivateFile`).
+ *   open to every user is closed to them when opened to write (0644 → 0600; 0664 → 0660, a group share), with a
+ *   warning (`tightenPrivateFile`); one shared with its group alone (0660) is left so.
  * - Opens with `journal_mode=WAL`, `foreign_keys=ON` and a busy timeout (default 5 s), so several processes
  *   (the CLI, a local exchange server) can share the file. `synchronous=NORMAL`: with WAL a commit survives a
  *   process crash (SIGKILL) and the file never corrupts; only a power loss can drop the last commits.
@@ -105,23 +106,28 @@ const ensurePrivateFile = (filename: string): void => {
 }
 
 /**
- * Takes group and other users' permissions off `filename` and its `-wal` and `-shm` where this process's user owns
- * them (a database an older version made 0644 holds the same secrets); a file of another owner is left as it is.
- * Returns the database file's earlier mode when it was opened up, so the caller can say so.
+ * Closes `filename` and its `-wal` and `-shm` to other users where every user may use them (an "other" bit: the
+ * 0644 or 0664 an older version left, holding the same secrets) and this process's user owns them. The group keeps
+ * its permissions where it may write (0664 → 0660: a home shared with a group, a setgid directory under umask 002:
+ * its other members must still open it); a group that may only read loses them too (0644 → 0600: no one shares a
+ * WAL database by reading it alone, and the group may be everyone's, as `staff` is on macOS). A file no other user
+ * may use but its group (0640, 0660) and a file of another owner are left as they are. Returns the database file's
+ * modes before and after when it was closed, so the caller can say so.
  */
-const tightenPrivateFile = (filename: string): number | undefined => {
-  let before: number | undefined
+const tightenPrivateFile = (filename: string): { readonly before: number; readonly after: number } | undefined => {
+  let changed: { readonly before: number; readonly after: number } | undefined
   for (const path of [filename, `${filename}-wal`, `${filename}-shm`]) {
     const stat = statSync(path, { throwIfNoEntry: false })
-    if (stat === undefined || (stat.mode & 0o077) === 0 || stat.uid !== process.getuid?.()) continue
+    if (stat === undefined || (stat.mode & 0o007) === 0 || stat.uid !== process.getuid?.()) continue
+    const after = stat.mode & ((stat.mode & 0o020) === 0 ? 0o700 : 0o770)
     try {
-      chmodSync(path, stat.mode & 0o700)
-      if (path === filename) before = stat.mode & 0o777
+      chmodSync(path, after)
+      if (path === filename) changed = { before: stat.mode & 0o777, after }
     } catch {
       // a file system without permissions (or read-only): the file stays as it is
     }
   }
-  return before
+  return changed
 }
 
 const toSqlError = (operation: string) => (cause: unknown): SqlError.SqlError => {
@@ -177,7 +183,11 @@ export const make = Effect.fnUntraced(function*(config: Config) {
     ? undefined
     : yield* Effect.sync(() => tightenPrivateFile(config.filename))
   if (openedUp !== undefined) {
-    yield* Effect.logWarning(`${config.filename} was open to other users (mode ${openedUp.toString(8)}): it is now its owner's alone (600)`)
+    yield* Effect.logWarning(
+      `${config.filename} was open to other users (mode ${openedUp.before.toString(8)}): it is now ${
+        (openedUp.after & 0o070) === 0 ? "its owner's alone" : "its owner's and its group's"
+      } (${openedUp.after.toString(8)})`
+    )
   }
 
   const cacheSize = config.prepareCacheSize ?? 200
