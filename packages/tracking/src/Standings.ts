@@ -91,7 +91,7 @@ export const EquityChart = Schema.Struct({
   to: Schema.NullOr(TradingDay),
   /** The report's sessions, ascending: the x of every column below. */
   dates: Schema.Array(TradingDay),
-  /** Each account's equity at the close of each of `dates`, as the report has it; `null` where it has no snapshot. */
+  /** Each account's equity of each of `dates` (its snapshot's, at the session's moment); `null` where it has no snapshot. */
   accounts: Schema.Array(Schema.Struct({ account: Schema.String, equity: Schema.Array(Schema.NullOr(Schema.Finite)) })),
   /** SPY's mark on each of `dates` (its close where no moment was recorded; `null` where it has none); `null` when the market data has no SPY. */
   benchmark: Schema.NullOr(Schema.Struct({ name: Schema.String, closes: Schema.Array(Schema.NullOr(Schema.Finite)) }))
