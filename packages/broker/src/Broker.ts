@@ -93,7 +93,8 @@ export interface ClosePositionOptions {
 
 /**
  * The prices a broker marks positions at, read at one moment: `at` is the moment the prices are of (RFC 3339; the
- * local exchange's open or close of its session, Alpaca's latest trades as it answered), `prices` by symbol (a
+ * local exchange's open or close of its session; over Alpaca's API, its clock read once the latest trades arrived,
+ * which `exchange serve` answers with its session's moment), `prices` by symbol (a
  * symbol the broker has no price for is absent).
  */
 export const Marks = Schema.Struct({ at: Schema.String, prices: Schema.Record(Schema.String, Schema.Finite) })

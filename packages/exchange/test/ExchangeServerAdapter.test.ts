@@ -1,13 +1,13 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Option, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
-import { defaultAccountSettings, momentAt } from "@council/domain"
+import { type AccountId, defaultAccountSettings, momentAt, Ticker } from "@council/domain"
 import { LiveGuard, SESSION_HEADER } from "@council/broker"
 import { AlpacaBroker, AlpacaClient } from "@council/broker/Alpaca"
 import { LocalExchange } from "@council/exchange"
 import { ExchangeServer } from "@council/exchange/server"
 import { ACCOUNT, D2, D3, intent, QQQ, SPY } from "./ExchangeFixture.ts"
-import { keysOf, serverLayer } from "./ExchangeServerHarness.ts"
+import { GEMINI, keysOf, serverLayer } from "./ExchangeServerHarness.ts"
 
 layer(serverLayer())("the project's Alpaca adapter against the exchange server", (it) => {
   it.effect("trades at the moment of its X-Council-Session header (a day, or a timestamp) and sees what the in-process broker sees", () =>
@@ -70,4 +70,34 @@ layer(serverLayer())("the project's Alpaca adapter against the exchange server",
         [["2026-08-05T15:45:00-04:00", true], ["2026-08-05T16:00:00-04:00", false]]
       )
     }))
+
+  it.effect("reads the marks at its header's moment: the prices the accounts are marked at then, as the in-process broker's, stamped with the server's clock", () =>
+    Effect.gen(function*() {
+      const server = yield* ExchangeServer
+      const at = (session: string) => adapterOf(GEMINI, server.url, session)
+      const during = yield* at(D3)
+      const after = yield* at("2026-08-05T16:00:00-04:00")
+      // by hand from the fixture's bars: on D3 SPY opens at 102 and closes at 107, QQQ at 40; NOPE is no symbol of the data
+      assert.deepStrictEqual(yield* during.getMarks!([SPY, QQQ, Ticker.make("NOPE")]), { at: "2026-08-05T19:45:00.000Z", prices: { SPY: 102, QQQ: 40 } })
+      assert.deepStrictEqual(yield* after.getMarks!([SPY]), { at: "2026-08-05T20:00:00.000Z", prices: { SPY: 107 } })
+      // the in-process broker at the same moment marks at the same prices (its stamp is the price's moment, the open)
+      yield* server.setSession(momentAt(D3, "15:45"))
+      const local = yield* LocalExchange.broker(yield* LocalExchange, GEMINI).getMarks!([SPY, QQQ])
+      assert.deepStrictEqual(local, { at: "2026-08-05T13:30:00.000Z", prices: (yield* during.getMarks!([SPY, QQQ])).prices })
+      assert.deepStrictEqual((yield* (yield* at(D2)).getMarks!([SPY])).prices, { SPY: 101 })
+    }))
 })
+
+/** The project's Alpaca adapter for `account` against the server at `url`, at the moment `session` (its header). */
+const adapterOf = (account: AccountId, url: string, session: string) =>
+  Effect.gen(function*() {
+    const keys = yield* keysOf(account)
+    const [config] = yield* LiveGuard.guard([{
+      id: account,
+      mode: "PAPER",
+      credentials: { keyId: Redacted.make(keys.keyId), secretKey: Redacted.make(keys.secret) },
+      baseUrl: url,
+      settings: defaultAccountSettings
+    }]).pipe(Effect.map((all) => all.filter(AlpacaClient.hasCredentials)))
+    return yield* AlpacaBroker.make(config!, { headers: { [SESSION_HEADER]: session } }).pipe(Effect.provide(FetchHttpClient.layer))
+  })

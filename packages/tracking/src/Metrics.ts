@@ -6,9 +6,10 @@
  * reads `COUNCIL_RISK_FREE`).
  *
  * **Definitions** (the README quotes these; a session is a trading day, a year is 252 sessions)
- * - Input: the account's equity at the close of each session of the window, oldest first: E_0 … E_n. E_0 is the
- *   base; the window has n daily simple returns r_t = E_t / E_{t−1} − 1 (t = 1 … n), and `sessions` = n. The
- *   series must be free of deposits and withdrawals. The other inputs of point 0 (trades, cost) are ignored.
+ * - Input: the account's equity of each session of the window (its snapshot, marked at the session's moment),
+ *   oldest first: E_0 … E_n. E_0 is the base; the window has n daily simple returns r_t = E_t / E_{t−1} − 1
+ *   (t = 1 … n), and `sessions` = n. The series must be free of deposits and withdrawals. The other inputs of
+ *   point 0 (trades, cost) are ignored.
  * - Risk-free rate: rf a year (0 unless given; `COUNCIL_RISK_FREE`), per session rf_d = (1 + rf)^(1/252) − 1;
  *   excess returns e_t = r_t − rf_d.
  * - Total return: E_n / E_0 − 1. Annualized return: (1 + total return)^(252 / n) − 1.
@@ -24,10 +25,10 @@
  *   count). Win rate (trades): closed trades with P&L > 0 over closed trades.
  * - Turnover: mean over t = 1 … n of traded_t / E_{t−1} (dollars bought plus dollars sold during session t over
  *   the equity at its start), × 252: how many times a year the equity changes hands, both sides counted.
- * - Average exposure: mean over t = 1 … n of gross_t / E_t (long plus |short| market value at the close, over
- *   equity).
+ * - Average exposure: mean over t = 1 … n of gross_t / E_t (long plus |short| market value at the snapshot's
+ *   moment, over equity).
  * - Excess return: total return − the benchmark's total return over the same sessions (SPY buy-and-hold: its
- *   closes, dividend-adjusted when the data is).
+ *   value of each session, its price at the session's moment, else its close; dividend-adjusted when the data is).
  * - LLM cost: Σ cost_t over t = 0 … n − 1, the sessions whose decisions made the P&L: E_t is taken when session
  *   t's run starts, before its orders, so E_n − E_0 is what sessions 0 … n − 1 decided (session n's calls pay for
  *   trades after the window). P&L = E_n − E_0; P&L net of cost = P&L − LLM cost; return net of cost =
@@ -43,12 +44,12 @@ import type * as Bootstrap from "./Bootstrap.ts"
 
 export const SESSIONS_PER_YEAR = 252
 
-/** One session's close for one account. Optional fields feed the metrics that need them. */
+/** One session's point for one account. Optional fields feed the metrics that need them. */
 export interface EquityPoint {
   readonly date: TradingDay
-  /** Equity at the close, dollars. */
+  /** Equity at the session's moment (its snapshot's), dollars. */
   readonly equity: number
-  /** Long plus |short| market value at the close, dollars. */
+  /** Long plus |short| market value at the same moment, dollars. */
   readonly grossExposure?: number
   /** Dollar value bought plus sold during the session. */
   readonly traded?: number

@@ -57,8 +57,11 @@ export type SeriesPoint = typeof SeriesPoint.Type
 
 export const BenchmarkPoint = Schema.Struct({
   date: TradingDay,
-  /** SPY's close of the session (the market data's). */
-  close: Schema.Finite,
+  /**
+   * SPY's close of the session (the market data's); `null` when the data has no bar of it yet (a live book's latest
+   * session between its run and the day's complete bar: a remote feed completes a day at 20:00 New York).
+   */
+  close: Schema.NullOr(Schema.Finite),
   /** The moment the session's accounts are marked at (COUNCIL's snapshot's, else another's); `null`: none recorded. */
   markedAt: Schema.NullOr(Schema.String),
   /** SPY's price at `markedAt`, the benchmark's value of the session; its close where no moment was recorded. */
@@ -88,7 +91,7 @@ export const EquityChart = Schema.Struct({
   to: Schema.NullOr(TradingDay),
   /** The report's sessions, ascending: the x of every column below. */
   dates: Schema.Array(TradingDay),
-  /** Each account's equity at the close of each of `dates`, as the report has it; `null` where it has no snapshot. */
+  /** Each account's equity of each of `dates` (its snapshot's, at the session's moment); `null` where it has no snapshot. */
   accounts: Schema.Array(Schema.Struct({ account: Schema.String, equity: Schema.Array(Schema.NullOr(Schema.Finite)) })),
   /** SPY's mark on each of `dates` (its close where no moment was recorded; `null` where it has none); `null` when the market data has no SPY. */
   benchmark: Schema.NullOr(Schema.Struct({ name: Schema.String, closes: Schema.Array(Schema.NullOr(Schema.Finite)) }))
@@ -197,17 +200,30 @@ const pricesBeforeClose = (moments: ReadonlyMap<TradingDay, string>, marks: Mark
     return [[session, new Map(Object.entries(prices).map(([symbol, price]) => [Ticker.make(symbol), price]))] as const]
   }))
 
-/** SPY's closes on `sessions` (ascending), or `None` when the market data cannot give them. */
+/**
+ * The span of `sessions` (ascending) the market data has bars of: from the first to the last, or to the data's latest
+ * session when the book goes past it (a live book's latest session before the day's bar is complete); `undefined`
+ * when it has none of them.
+ */
+const spanInData = (market: MarketData["Service"], sessions: ReadonlyArray<TradingDay>) =>
+  Effect.gen(function*() {
+    const first = sessions[0]
+    const last = sessions.at(-1)
+    if (first === undefined || last === undefined) return undefined
+    const latest = yield* market.latestTradingDay
+    const end = last <= latest ? last : latest
+    if (end < first) return undefined
+    return { end, length: (yield* market.sessions(first, end)).length }
+  })
+
+/** SPY's close on each of `sessions` the market data has a bar of, or `None` when the market data cannot give them. */
 const benchmarkOn = (sessions: ReadonlyArray<TradingDay>) =>
   Effect.gen(function*() {
     const market = yield* MarketData
-    const first = sessions[0]
-    const last = sessions[sessions.length - 1]
-    if (first === undefined || last === undefined) return Option.some([])
-    const span = yield* market.sessions(first, last)
-    const bars = yield* market.bars({ symbol: Ticker.make(BENCHMARK), asOf: last, lookback: span.length })
-    const wanted = new Set<string>(sessions)
-    return Option.some(bars.filter((b) => wanted.has(b.date)).map((b) => ({ date: b.date, close: b.close })))
+    const span = yield* spanInData(market, sessions)
+    if (span === undefined) return Option.some(new Map<string, number>())
+    const bars = yield* market.bars({ symbol: Ticker.make(BENCHMARK), asOf: span.end, lookback: span.length })
+    return Option.some(new Map(bars.map((b) => [b.date, b.close])))
   }).pipe(Effect.catchTag("MarketDataError", () => Effect.succeed(Option.none())))
 
 /** Every account's daily series in the window, with SPY's closes on the same sessions. */
@@ -223,11 +239,14 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
     const recorded = yield* ledger.marks({ book: query.book, from: sessions[0], to: sessions.at(-1) })
     const marks: MarksAt = new Map(recorded.map((m) => [marksKey(m.session, m.markedAt), m.prices]))
     const moments = sessionMoments(rows)
+    // SPY's value of each session: its mark at the session's moment, else its close; a session with neither is left out
     const benchmark = Option.map(yield* benchmarkOn(sessions), (closes) =>
-      closes.map((p): BenchmarkPoint => {
-        const at = moments.get(p.date) ?? null
-        const mark = at === null ? undefined : marks.get(marksKey(p.date, at))?.[BENCHMARK]
-        return { date: p.date, close: p.close, markedAt: mark === undefined ? null : at, mark: mark ?? p.close }
+      sessions.flatMap((date): Array<BenchmarkPoint> => {
+        const close = closes.get(date)
+        const at = moments.get(date) ?? null
+        const mark = at === null ? undefined : marks.get(marksKey(date, at))?.[BENCHMARK]
+        const value = mark ?? close
+        return value === undefined ? [] : [{ date, close: close ?? null, markedAt: mark === undefined ? null : at, mark: value }]
       }))
     return {
       book: query.book,
@@ -270,20 +289,21 @@ const toEquityPoint = (p: SeriesPoint): EquityPoint => ({
 })
 
 /**
- * Every universe symbol's close on each of `sessions` (ascending), with the prices of the session's moment where it
- * comes before the close (`marks`); symbols the feed cannot give are left out.
+ * Every universe symbol's close on each of `sessions` (ascending) the market data has, with the prices of the
+ * session's moment where it comes before the close (`marks`); symbols the feed cannot give are left out.
  */
 const closesOn = (sessions: ReadonlyArray<TradingDay>, marks: ReadonlyMap<TradingDay, ReadonlyMap<Ticker, number>>) =>
   Effect.gen(function*() {
     const market = yield* MarketData
-    const first = sessions[0]
-    const last = sessions.at(-1)
-    if (first === undefined || last === undefined) return []
-    const span = (yield* market.sessions(first, last)).length
+    if (sessions.length === 0) return []
+    const span = yield* spanInData(market, sessions)
     const closes = new Map<TradingDay, Map<Ticker, number>>(sessions.map((d) => [d, new Map()]))
-    for (const symbol of yield* market.universe) {
-      const bars = yield* market.bars({ symbol, asOf: last, lookback: span }).pipe(Effect.orElseSucceed(() => []))
-      for (const bar of bars) closes.get(bar.date)?.set(symbol, bar.close)
+    // a session past the data's latest (a live one before its complete bar) has no closes: nothing trades on it
+    if (span !== undefined) {
+      for (const symbol of yield* market.universe) {
+        const bars = yield* market.bars({ symbol, asOf: span.end, lookback: span.length }).pipe(Effect.orElseSucceed(() => []))
+        for (const bar of bars) closes.get(bar.date)?.set(symbol, bar.close)
+      }
     }
     return sessions.map((date): PaperSession => {
       const during = marks.get(date)

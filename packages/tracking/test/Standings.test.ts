@@ -123,6 +123,41 @@ describe("Standings", () => {
       assert.closeTo(board.benchmark.totalReturn, spy.get(sim.sessions.at(-1)!)! / spy.get(sim.sessions[0]!)! - 1, 1e-12)
     }).pipe(Effect.provide(env())))
 
+  it.effect("a session the market data has no bar of yet (a live book between its 15:45 run and the day's complete bar) is benchmarked at its recorded mark", () =>
+    Effect.gen(function*() {
+      // 22 sessions to the data's last day (2026-06-08), then the run of 2026-06-09 at 15:45, which the data ends before
+      const market = yield* MarketData
+      const ledger = yield* TradeLedger
+      const sim = yield* simulate(market, liveBook, TradingDay.make("2026-05-07"), 22)
+      for (const day of sim.days) yield* ledger.record(day)
+      assert.strictEqual(sim.sessions.at(-1), "2026-06-08")
+      const today = TradingDay.make("2026-06-09")
+      const markedAt = "2026-06-09T19:45:01.250Z"
+      const last = sim.days.at(-1)!
+      yield* ledger.record({
+        book: liveBook,
+        orders: [],
+        fills: [],
+        snapshots: last.snapshots.map((s) => ({ ...s, session: today, equity: s.equity + 100, takenAt: markedAt, markedAt })),
+        marks: [{ session: today, markedAt, prices: { SPY: 750.25, QQQ: 700 } }]
+      })
+      const spy = spyCloses()
+      const report = yield* Standings.equityReport({ book: liveBook })
+      assert.isNotNull(report.benchmark, "SPY's benchmark")
+      const points = report.benchmark!.points
+      // every session of the book: the closes the data has, then the mark recorded at 2026-06-09's moment (no close yet)
+      assert.deepStrictEqual(points.map((p) => p.date), [...sim.sessions, today])
+      assert.deepStrictEqual(points.at(-1), { date: today, close: null, markedAt, mark: 750.25 })
+      assert.deepStrictEqual(points.slice(0, -1).map((p) => p.mark), sim.sessions.map((d) => spy.get(d)!))
+      const board = yield* Standings.leaderboardReport({ book: liveBook })
+      assert.isNotNull(board.leaderboard, board.verdict)
+      assert.strictEqual(board.leaderboard!.sessions, 22)
+      // by hand: 750.25 against SPY's close of 2026-05-07 in SPY.csv
+      assert.closeTo(board.leaderboard!.benchmark.totalReturn, 750.25 / spy.get("2026-05-07")! - 1, 1e-12)
+      assert.isNotNull(board.contest?.baselines, board.contest?.note)
+      assert.strictEqual(board.contest!.baselines!.sessions, 22)
+    }).pipe(Effect.provide(env())))
+
   it.effect("LLM spend, when the store records it, is charged to a PM's account for its own calls and to the council for all", () =>
     Effect.gen(function*() {
       const sim = yield* seeded(3)

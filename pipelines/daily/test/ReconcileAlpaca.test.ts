@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Logger } from "effect"
 import { type RunId, TradingDay } from "@council/domain"
 import { Recorder, RunContext, RunStore } from "@council/engine"
 import { Brokers } from "@council/broker"
@@ -77,7 +77,7 @@ describe("Reconcile against an Alpaca stand-in on 127.0.0.1", () => {
       const fake = yield* startFakeAlpaca()
       const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
       const brokers = Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) }))
-      fake.latestTrades.set("SPY", { t: "2026-08-03T19:44:59.912Z", p: 637.42 })
+      fake.latestTrades.set("SPY", { t: "2026-08-03T13:59:59.912Z", p: 637.42 })
       return yield* Effect.gen(function*() {
         yield* reconcile("2026-08-03", "m1")
         // one wire read: Alpaca's path and parameters, the account's keys
@@ -92,8 +92,38 @@ describe("Reconcile against an Alpaca stand-in on 127.0.0.1", () => {
         assert.strictEqual(marks!.session, "2026-08-03")
         const [snapshot] = yield* ledger.equity({ book: liveBook })
         assert.strictEqual(snapshot!.markedAt, marks!.markedAt)
-        // stamped when the answer arrived: after the request left
-        assert.isAtLeast(Date.parse(marks!.markedAt), asked[0]!.at)
+        // stamped with the broker's clock (the stand-in's: 10:00:00.123456 New York), read once the trades had arrived
+        assert.strictEqual(marks!.markedAt, "2026-08-03T14:00:00.123Z")
+        const trades = fake.requests.findIndex((r) => r.path === "/v2/stocks/trades/latest")
+        assert.isTrue(fake.requests.slice(trades + 1).some((r) => r.path === "/v2/clock"))
       }).pipe(Effect.provide(Layer.merge(store, brokers)))
+    }))
+
+  it.live("a marks read that fails records the accounts without a moment and says so on the log, without the keys", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
+      const brokers = Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) }))
+      fake.latestTrades.set("SPY", { t: "2026-08-03T13:59:59.912Z", p: 637.42 })
+      // the data API refuses the keys (a plan without it, a revoked key): Alpaca's 403, with the key echoed back
+      fake.faults.push({ method: "GET", path: "/v2/stocks/trades/latest", times: 1, kind: { _tag: "Status", status: 403, body: JSON.stringify({ message: `forbidden for ${fake.secretKey}` }) } })
+      const logs: Array<string> = []
+      const capture = Logger.map(Logger.formatLogFmt, (line) => {
+        logs.push(line)
+      })
+      return yield* Effect.gen(function*() {
+        const report = yield* reconcile("2026-08-03", "f1")
+        assert.deepStrictEqual(report.accounts.map((a) => a.status), ["recorded"])
+        const ledger = yield* TradeLedger
+        assert.deepStrictEqual(yield* ledger.marks({ book: liveBook }), [])
+        const [snapshot] = yield* ledger.equity({ book: liveBook })
+        assert.isNull(snapshot!.markedAt)
+        const warning = logs.filter((l) => l.includes("marks"))
+        assert.strictEqual(warning.length, 1, logs.join("\n"))
+        assert.match(warning[0]!, /level=WARN/)
+        assert.match(warning[0]!, /403/)
+        assert.match(warning[0]!, /2026-08-03/)
+        assert.isFalse(logs.some((l) => l.includes(fake.secretKey) || l.includes(fake.keyId)))
+      }).pipe(Effect.provide(Layer.mergeAll(store, brokers, Logger.layer([capture]))))
     }))
 })

@@ -1,7 +1,7 @@
 /**
  * The `Broker` contract over Alpaca's trading API, one instance per account, with exactly-once order placement,
  * plus the market clock, calendar and assets (`AlpacaAccountBroker`), and the marks (`getMarks`: the latest trades of the
- * market-data API, IEX feed, stamped when the answer arrived).
+ * market-data API, IEX feed, stamped with the broker's clock read once they have arrived).
  *
  * **When to use**: `AlpacaBroker.layerBrokers(accounts, options)` provides `Brokers` (and `AlpacaBroker`) for the
  * configured accounts that have credentials; provide an `HttpClient` (`FetchHttpClient.layer`). Each account gets
@@ -27,7 +27,6 @@
  *
  * @since 0.1.0
  */
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -305,11 +304,16 @@ const fromClient = (
     closeAllPositions,
     getClock: Effect.map(client.getClock, toMarketClock),
     getMarks: (symbols) =>
-      Effect.zipWith(client.getLatestTrades(symbols), Clock.currentTimeMillis, (wire, ms): Marks => ({
-        // stamped as the answer arrived: every trade in it is at or before then
-        at: new Date(ms).toISOString(),
-        prices: Object.fromEntries(Object.entries(wire.trades ?? {}).flatMap(([symbol, trade]) => (trade === null ? [] : [[symbol, trade.p]])))
-      })),
+      Effect.gen(function*() {
+        const wire = yield* client.getLatestTrades(symbols)
+        // stamped with the broker's clock once the answer is in: every trade in it is at or before then (an exchange
+        // server's clock is its session's moment, the one its accounts are marked at, not the wall clock's)
+        const { timestamp } = yield* client.getClock
+        const at = Date.parse(timestamp)
+        if (!Number.isFinite(at)) return yield* unsupported(`GET /v2/clock: unexpected timestamp ${JSON.stringify(timestamp)}`)
+        const prices = Object.entries(wire.trades ?? {}).flatMap(([symbol, trade]) => (trade === null ? [] : [[symbol, trade.p] as const]))
+        return { at: new Date(at).toISOString(), prices: Object.fromEntries(prices) } satisfies Marks
+      }),
     getCalendar: (range) => Effect.map(client.getCalendar(range), (days) => days.map(toCalendarDay)),
     getAsset: (symbolOrId) => Effect.map(client.getAsset(symbolOrId), toAssetInfo)
   }

@@ -1,6 +1,6 @@
 /**
  * The local paper exchange as an Alpaca-compatible HTTP server: the trading API v2 endpoints and the daily bars
- * of the market-data API, with Alpaca's JSON shapes, status codes and error bodies, over the same `LocalExchange`
+ * and latest trades of the market-data API, with Alpaca's JSON shapes, status codes and error bodies, over the same `LocalExchange`
  * core (ledger, fill model, sessions) as the in-process brokers — one implementation, two faces.
  *
  * **When to use**: `pnpm pipeline exchange serve`, or `ExchangeServer.layer({ port: 0 })` in tests and benchmarks
@@ -34,7 +34,8 @@
  * - Request bodies are read whatever the `Content-Type` (the Go SDK sends none); decimals may be JSON strings or
  *   numbers. Endpoint details: `TradingHandlers`, `MarketHandlers`; shapes: `HttpWire`, `ExchangeMarketWire`.
  * - Not served: order replacement (`PATCH /v2/orders/{id}` → 422), notional and trailing-stop orders (422),
- *   account configurations, activities, streaming, quotes/trades/snapshots, non-daily timeframes.
+ *   account configurations, activities other than FILL, streaming, quotes, snapshots, trades other than the latest
+ *   (`/v2/stocks/trades/latest`: the prices positions are marked at, at the request's moment), non-daily timeframes.
  *
  * @since 0.1.0
  */
@@ -161,6 +162,7 @@ const routesOf = (
   { method: "GET", path: ["v2", "assets", "*"], handler: market.getAsset },
   { method: "GET", path: ["v2", "stocks", "bars"], handler: market.getBars },
   { method: "GET", path: ["v2", "stocks", "*", "bars"], handler: market.getSymbolBars },
+  { method: "GET", path: ["v2", "stocks", "trades", "latest"], handler: market.getLatestTrades },
   { method: "GET", path: ["council", "session"], handler: admin.getSession, admin: true },
   { method: "POST", path: ["council", "session"], handler: admin.postSession, admin: true }
 ]

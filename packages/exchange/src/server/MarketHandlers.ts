@@ -1,6 +1,6 @@
 /**
- * The market side of the exchange server: clock, calendar and assets (trading API v2) and daily bars (market-data
- * API v2), relative to the request's moment — bars never show what it could not know (`barKnownAt`). Shapes come
+ * The market side of the exchange server: clock, calendar and assets (trading API v2), daily bars and the latest
+ * trades (market-data API v2), relative to the request's moment — bars never show what it could not know (`barKnownAt`). Shapes come
  * from `ExchangeMarketWire` and `AlpacaWire`; the clock and calendar are `LocalExchange`'s.
  *
  * @since 0.1.0
@@ -152,5 +152,18 @@ export const make = (market: MarketData["Service"], exchange: LocalExchange["Ser
         : json(200, { bars: page.bars[symbol] ?? [], symbol, next_page_token: page.nextPageToken })
     })
 
-  return { resolveSymbol, getClock, getCalendar, listAssets, getAsset, getBars, getSymbolBars }
+  /**
+   * `GET /v2/stocks/trades/latest`: each symbol's price at the request's moment, the one its positions are marked at
+   * (`LocalExchange.marks`: the session's open during it, its close from the close on), `t` that open or close;
+   * symbols without a price are left out, as Alpaca leaves out symbols without a trade.
+   */
+  const getLatestTrades: Handler = ({ query }) =>
+    Effect.gen(function*() {
+      const symbols = listParam(query.get("symbols"))
+      if (symbols.length === 0) return dataError(400, "symbols is required")
+      const marks = yield* exchange.marks(symbols.filter(isTicker))
+      return json(200, { trades: Object.fromEntries(Object.entries(marks.prices).map(([symbol, p]) => [symbol, { t: marks.at, p }])) })
+    })
+
+  return { resolveSymbol, getClock, getCalendar, listAssets, getAsset, getBars, getSymbolBars, getLatestTrades }
 }

@@ -160,7 +160,8 @@ const readAccount = (broker: Broker, cursor: LedgerCursor, session: TradingDay) 
 /**
  * The prices the run's snapshots are marked at (SPY and the universe), read once from the broker of COUNCIL (else
  * the first account whose broker gives marks) beside the accounts' reads; `undefined` when no broker gives them, the
- * read fails, or a replayed run recorded none (runs recorded before marks were): those snapshots carry no moment.
+ * read fails (a warning says so), or a replayed run recorded none (runs recorded before marks were): those snapshots
+ * carry no moment.
  */
 const readMarks = (brokers: Brokers["Service"], accounts: ReadonlyArray<AccountId>, session: TradingDay) =>
   Effect.gen(function*() {
@@ -174,7 +175,15 @@ const readMarks = (brokers: Brokers["Service"], accounts: ReadonlyArray<AccountI
       const symbols = [...new Set([Standings.BENCHMARK, ...universe])].map((s) => Ticker.make(s))
       const marks = yield* brokerCall("broker.getMarks", { account }, Marks, getMarks(symbols)).pipe(
         Effect.map((m): SessionMarks => ({ session, markedAt: m.at, prices: m.prices })),
-        Effect.catchTags({ BrokerError: () => Effect.undefined, RecordingMissing: () => Effect.undefined })
+        Effect.catchTags({
+          // the accounts are still recorded, without a moment: say why this session's comparison falls back to its close
+          BrokerError: (error) =>
+            Effect.as(
+              Effect.logWarning(`${session}: the marks could not be read from ${account}'s broker (${error.message}); this session's snapshots carry no moment: SPY and the baselines are taken at its close`),
+              undefined
+            ),
+          RecordingMissing: () => Effect.undefined
+        })
       )
       return marks
     }
