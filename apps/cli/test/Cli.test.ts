@@ -108,6 +108,34 @@ describe("pnpm pipeline", () => {
     assert.deepStrictEqual(lines(damaged.stderr).at(-1), `error: run ${waitingId} is damaged: it has no checkpoint of Execution, so it cannot be replayed in full`)
   })
 
+  it("one damaged run leaves `runs` listing the others (exit 0) and names what is wrong; show of it fails naming it", () => {
+    const fresh = tempHome()
+    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run"])
+    assert.strictEqual(earlier.code, 0, earlier.stderr)
+    const latest = cli(fresh, ["run", "daily", "--dry-run"])
+    assert.strictEqual(latest.code, 0, latest.stderr)
+    const [hurt, whole] = [runIdOf(earlier.stdout), runIdOf(latest.stdout)]
+    const db = new DatabaseSync(join(fresh, "council.db"))
+    db.prepare("UPDATE runs SET status = 'bogus' WHERE id = ?").run(hurt)
+    const listed = cli(fresh, ["runs"])
+    assert.strictEqual(listed.code, 0, listed.stderr)
+    assert.match(listed.stdout, new RegExp(`^${whole}\\s+2026-06-08\\s+completed`, "m"))
+    assert.match(listed.stdout, new RegExp(`^${hurt}\\s+2026-06-05\\s+damaged`, "m"))
+    assert.match(listed.stdout, new RegExp(`^run ${hurt} is damaged: run ${hurt}: stored data does not decode: Expected "running"`, "m"))
+    const shown = cli(fresh, ["show", hurt])
+    assert.strictEqual(shown.code, 1)
+    assert.match(lines(shown.stderr).at(-1)!, new RegExp(`^error: run ${hurt}: stored data does not decode`))
+    assert.strictEqual(cli(fresh, ["show", whole]).code, 0)
+    // its parameters lost instead: listed in its place the same way
+    db.prepare("UPDATE runs SET status = 'completed' WHERE id = ?").run(hurt)
+    db.prepare("DELETE FROM blobs WHERE hash = unhex((SELECT params_hash FROM runs WHERE id = ?)) AND hash <> unhex((SELECT params_hash FROM runs WHERE id = ?))").run(hurt, whole)
+    db.close()
+    const lost = cli(fresh, ["runs"])
+    assert.strictEqual(lost.code, 0, lost.stderr)
+    assert.match(lost.stdout, new RegExp(`^run ${hurt} is damaged: run ${hurt}'s parameters: stored blob [0-9a-f]{32} is missing$`, "m"))
+    assert.match(lost.stdout, new RegExp(`^${whole}\\s+2026-06-08\\s+completed`, "m"))
+  })
+
   it("looking at the accounts of a fresh home first leaves the README's earlier day to run", () => {
     const fresh = tempHome()
     const looked = cli(fresh, ["accounts"])

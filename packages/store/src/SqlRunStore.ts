@@ -36,6 +36,7 @@ import * as SqlError from "effect/sql/SqlError"
 import { RunId } from "@council/domain"
 import {
   type Checkpoint,
+  type DamagedRun,
   type JsonText,
   jsonText,
   type ListRunsQuery,
@@ -331,18 +332,44 @@ export const make = Effect.gen(function*() {
     Effect.mapError(storeError("getRun"))
   )
 
+  /** The rows of the runs `query` lists, newest first. */
+  const selectRuns = (query: ListRunsQuery) => {
+    const filters = [
+      ...(query.pipeline === undefined ? [] : [sql`pipeline = ${query.pipeline}`]),
+      ...(query.tradingDay === undefined ? [] : [sql`trading_day = ${query.tradingDay}`]),
+      ...(query.origin === undefined ? [] : [sql`origin = ${query.origin}`])
+    ]
+    return sql<Record<string, unknown>>`SELECT ${sql.literal(runColumns)} FROM runs WHERE ${sql.and(filters)}
+        ORDER BY started_at DESC, id DESC LIMIT ${Math.max(0, query.limit)}`
+  }
+
   const listRuns = Effect.fn("SqlRunStore.listRuns")(
     function*(query: ListRunsQuery) {
-      const filters = [
-        ...(query.pipeline === undefined ? [] : [sql`pipeline = ${query.pipeline}`]),
-        ...(query.tradingDay === undefined ? [] : [sql`trading_day = ${query.tradingDay}`]),
-        ...(query.origin === undefined ? [] : [sql`origin = ${query.origin}`])
-      ]
-      const rows = yield* sql<Record<string, unknown>>`SELECT ${sql.literal(runColumns)} FROM runs WHERE ${sql.and(filters)}
-          ORDER BY started_at DESC, id DESC LIMIT ${Math.max(0, query.limit)}`
-      return yield* withParams("listRuns", rows)
+      return yield* withParams("listRuns", yield* selectRuns(query))
     },
     Effect.mapError(storeError("listRuns"))
+  )
+
+  /** A run's row that does not read back: what of it reads, and `damage`. */
+  const damagedRun = (row: Record<string, unknown>, damage: string): DamagedRun => ({
+    id: String(row["id"]),
+    tradingDay: typeof row["trading_day"] === "string" ? row["trading_day"] : null,
+    startedAt: typeof row["started_at"] === "string" ? row["started_at"] : null,
+    damage
+  })
+
+  const surveyRuns = Effect.fn("SqlRunStore.surveyRuns")(
+    function*(query: ListRunsQuery) {
+      const rows = yield* selectRuns(query)
+      // all at once; when that fails, run by run, so that what is damaged is named in its place
+      return yield* withParams("surveyRuns", rows).pipe(Effect.catchTag("StoreError", () =>
+        Effect.forEach(rows, (row) =>
+          withParams("surveyRuns", [row]).pipe(
+            Effect.map((runs): RunRecord | DamagedRun => runs[0]!),
+            Effect.catchTag("StoreError", (error) => Effect.succeed(damagedRun(row, error.message)))
+          ))))
+    },
+    Effect.mapError(storeError("surveyRuns"))
   )
 
   const putCheckpoint = Effect.fn("SqlRunStore.putCheckpoint")(
@@ -497,6 +524,7 @@ export const make = Effect.gen(function*() {
     updateRun,
     getRun,
     listRuns,
+    surveyRuns,
     putCheckpoint,
     getCheckpoints,
     stageOutputs,

@@ -10,7 +10,7 @@ import { Migrator, SqlClient } from "effect/sql"
 import { Reactivity } from "effect/reactivity"
 import { PgClient } from "@effect/sql-pg"
 import { RunId, TradingDay } from "@council/domain"
-import { type Checkpoint, type Recording, type RunBundle, type RunRecord, RunStore, type StoreError, textHash } from "@council/engine"
+import { type Checkpoint, isDamagedRun, type Recording, type RunBundle, type RunRecord, RunStore, type StoreError, textHash } from "@council/engine"
 import { Database, NodeSqliteClient, SqlRunStore, TextDelta } from "@council/store"
 import * as RecordingEntries from "../src/RecordingEntries.ts"
 import { migrations } from "../src/migrations/index.ts"
@@ -175,6 +175,7 @@ const contract = <R>(
     yield* Effect.forEach(runs, store.createRun, { discard: true })
     const ids = (list: ReadonlyArray<RunRecord>) => list.map((r) => r.id)
     assert.deepStrictEqual(ids(yield* store.listRuns({ limit: 10 })), ["run-e", "run-c", "run-b", "run-a", "run-d"])
+    assert.deepStrictEqual(yield* store.surveyRuns({ limit: 10 }), yield* store.listRuns({ limit: 10 }))
     assert.deepStrictEqual(ids(yield* store.listRuns({ limit: 2 })), ["run-e", "run-c"])
     assert.deepStrictEqual(ids(yield* store.listRuns({ limit: 0 })), [])
     assert.deepStrictEqual(ids(yield* store.listRuns({ limit: 10, pipeline: "weekly" })), ["run-e", "run-d"])
@@ -543,6 +544,28 @@ const sqlOnly = <R>(
     const [params] = yield* sql<{ readonly hash: string }>`SELECT params_hash AS hash FROM runs WHERE id = ${named}`
     yield* sqlite ? sql`DELETE FROM blobs WHERE hash = unhex(${params!.hash})` : sql`DELETE FROM blobs WHERE hash = ${params!.hash}`
     assert.match(yield* fresh((s) => s.getRun(named)), /^run named's parameters: stored blob [0-9a-f]{32} is missing$/)
+  }))
+
+  test("surveyRuns lists every readable run and a damaged one in its place, named by what is wrong", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const sqlite = (yield* dialectOf) === "sqlite"
+    const runs = ["old", "hurt", "new"].map((name, i) => mkRun(name, { startedAt: `2026-08-2${4 + i}T10:00:00.000Z`, params: { only: name } }))
+    yield* Effect.forEach(runs, store.createRun, { discard: true })
+    const survey = Effect.map(Effect.flatMap(SqlRunStore.make, (s) => s.surveyRuns({ limit: 10 })), (list) =>
+      list.map((entry) => (isDamagedRun(entry) ? `${entry.id} ${entry.tradingDay} ${entry.startedAt} damaged: ${entry.damage}` : entry.id)))
+    assert.deepStrictEqual(yield* survey, ["new", "hurt", "old"])
+    yield* sql`UPDATE runs SET status = 'bogus' WHERE id = ${"hurt"}`
+    const [newest, hurt, oldest] = yield* survey
+    assert.deepStrictEqual([newest, oldest], ["new", "old"])
+    assert.match(hurt!, /^hurt 2026-08-24 2026-08-25T10:00:00.000Z damaged: run hurt: stored data does not decode: Expected "running"/)
+    // what acts on runs still refuses to go on past one it cannot read
+    assert.match(failureOf(yield* Effect.exit(Effect.flatMap(SqlRunStore.make, (s) => s.listRuns({ limit: 10 })))).message, /^run hurt: /)
+    yield* sql`UPDATE runs SET status = 'completed' WHERE id = ${"hurt"}`
+    const [params] = yield* sql<{ readonly hash: string }>`SELECT params_hash AS hash FROM runs WHERE id = ${"hurt"}`
+    yield* sqlite ? sql`DELETE FROM blobs WHERE hash = unhex(${params!.hash})` : sql`DELETE FROM blobs WHERE hash = ${params!.hash}`
+    assert.match((yield* survey)[1]!, /^hurt .* damaged: run hurt's parameters: stored blob [0-9a-f]{32} is missing$/)
+    assert.deepStrictEqual((yield* survey).filter((entry) => !entry.includes("damaged")), ["new", "old"])
   }))
 
   test("stores a window that slid compressed against the one before: read back exactly, in a fraction of the bytes", Effect.gen(function*() {
