@@ -180,7 +180,20 @@ export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const statements = FixedStatements.make(sql)
   const { pg, prepare } = statements
-  const blobs = Blobs.make(statements)
+  // what a blob holds, asked only to name a damaged one (no index serves these: a failure's cost alone)
+  const selectHolder = prepare(
+    `SELECT run_id AS run, stage, 'recordings' AS kind FROM stage_recordings WHERE entries_hash = ?
+      UNION ALL SELECT run_id, stage, 'checkpoint' FROM checkpoints WHERE output_hash = ?
+      UNION ALL SELECT id, '', 'parameters' FROM runs WHERE params_hash = ? LIMIT 1`
+  )
+  const holderOf = (hash: string) =>
+    Effect.map(selectHolder(Blobs.storedHash(pg, hash), Blobs.storedHash(pg, hash), hash), ([row]) =>
+      row === undefined
+        ? undefined
+        : row["kind"] === "parameters"
+        ? `run ${row["run"]}'s parameters`
+        : `run ${row["run"]}'s ${row["kind"] === "recordings" ? "recordings" : "checkpoint"} of ${row["stage"]}`)
+  const blobs = Blobs.make(statements, holderOf)
 
   const decodeRunRows = Schema.decodeUnknownEffect(Schema.Array(RunRow))
   const decodeRun = Schema.decodeUnknownEffect(RunRow)

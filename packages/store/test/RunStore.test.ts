@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { promisify } from "node:util"
-import { deflateRawSync, zstdCompressSync } from "node:zlib"
+import { deflateRawSync, zstdCompressSync, zstdDecompressSync } from "node:zlib"
 import { afterAll, assert, describe, it, layer, type Vitest } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Layer, Option, Redacted } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
@@ -544,6 +544,30 @@ const sqlOnly = <R>(
     const [params] = yield* sql<{ readonly hash: string }>`SELECT params_hash AS hash FROM runs WHERE id = ${named}`
     yield* sqlite ? sql`DELETE FROM blobs WHERE hash = unhex(${params!.hash})` : sql`DELETE FROM blobs WHERE hash = ${params!.hash}`
     assert.match(yield* fresh((s) => s.getRun(named)), /^run named's parameters: stored blob [0-9a-f]{32} is missing$/)
+  }))
+
+  test("a blob stored as it is (or compressed alone) whose text was edited or rotted is named as damaged, not read back edited", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const rot = id("rot")
+    yield* store.createRun(mkRun("rot", { params: { only: "rot" } }))
+    const window = { asOf: "day-9", bars: Array.from({ length: 50 }, (_, k) => windowBar(k)) }
+    yield* store.commitStage({ runId: rot, stage: "fetch", checkpoint: mkCheckpoint("rot", "fetch", { output: { small: 1 } }), recordings: [{ ...mkRecording("rot", "fetch", 0), value: { _tag: "Success", value: window } }] })
+    const fresh = <A>(read: (s: RunStore["Service"]) => Effect.Effect<A, StoreError>) =>
+      Effect.map(Effect.exit(Effect.flatMap(SqlRunStore.make, read)), (exit) => failureOf(exit).message)
+    const [checkpoint] = yield* sql<{ readonly hash: string | Uint8Array }>`SELECT output_hash AS hash FROM checkpoints WHERE run_id = ${rot}`
+    const [entries] = yield* sql<{ readonly hash: string | Uint8Array }>`SELECT entries_hash AS hash FROM stage_recordings WHERE run_id = ${rot}`
+    const zs = yield* sql<{ readonly z: number }>`SELECT z FROM blobs WHERE hash = ${checkpoint!.hash} OR hash = ${entries!.hash} ORDER BY z`
+    assert.deepStrictEqual(zs.map((row) => Number(row.z)), [0, 2], "one stored as it is, one compressed alone")
+    // valid JSON still, and what a replay would read as recorded: one digit changed, or a byte added
+    yield* sql`UPDATE blobs SET body = ${JSON.stringify({ small: 2 })} WHERE hash = ${checkpoint!.hash}`
+    assert.match(yield* fresh((s) => s.getCheckpoints(rot)), /^run rot's checkpoint of fetch: stored blob [0-9a-f]{32} does not match its hash \(edited or damaged\)$/)
+    const [list] = yield* sql<{ readonly data: Uint8Array }>`SELECT data FROM blobs WHERE hash = ${entries!.hash}`
+    const edited = zstdCompressSync(Buffer.concat([zstdDecompressSync(list!.data), Buffer.from(" ")]))
+    yield* sql`UPDATE blobs SET data = ${edited} WHERE hash = ${entries!.hash}`
+    assert.match(yield* fresh((s) => s.getRecordings(rot)), /^run rot's recordings of fetch: stored blob [0-9a-f]{32} does not match its hash \(edited or damaged\)$/)
+    // what is whole still reads
+    assert.deepStrictEqual(Option.map(yield* (yield* SqlRunStore.make).getRun(rot), (run) => run.params), Option.some({ only: "rot" }))
   }))
 
   test("surveyRuns lists every readable run and a damaged one in its place, named by what is wrong", Effect.gen(function*() {
