@@ -44,6 +44,7 @@ const discarding: RunStore["Service"] = RunStore.of({
   updateRun: () => Effect.void,
   getRun: () => Effect.succeed(Option.none()),
   listRuns: () => Effect.succeed([]),
+  surveyRuns: () => Effect.succeed([]),
   putCheckpoint: () => Effect.void,
   getCheckpoints: () => Effect.succeed([]),
   stageOutputs: () => Effect.succeed([]),

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import { blobText } from "./StoredBlobs.ts"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { Pipeline } from "@council/engine"
+import { Pipeline, textHash } from "@council/engine"
 import { DailyPipeline } from "@council/daily"
 import { cli, runIdOf, tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
@@ -72,13 +72,16 @@ describe("pnpm pipeline", () => {
     assert.match(bad.stderr, /unknown stage "Nowhere"/)
   })
 
-  it("reports an edited checkpoint as a divergence and exits 1", () => {
+  it("reports a checkpoint that differs from what its stage does now as a divergence and exits 1", () => {
     const db = new DatabaseSync(join(home, "council.db"))
     const row = db.prepare("SELECT lower(hex(output_hash)) AS hash FROM checkpoints WHERE run_id = ? AND stage = 'CouncilSynthesis'").get(runId) as
       | { hash: string }
       | undefined
     const output = JSON.parse(blobText(db, row!.hash)) as { rationale: string }
-    db.prepare("UPDATE blobs SET body = ?, data = NULL, base = NULL, z = 0 WHERE hash = unhex(?)").run(JSON.stringify({ ...output, rationale: "edited by hand" }), row!.hash)
+    // stored whole (under its own hash), as an older version of a stage would have written it
+    const edited = JSON.stringify({ ...output, rationale: "edited by hand" })
+    db.prepare("INSERT INTO blobs (hash, body, data, base, z) VALUES (unhex(?), ?, NULL, NULL, 0)").run(textHash(edited), edited)
+    db.prepare("UPDATE checkpoints SET output_hash = unhex(?) WHERE run_id = ? AND stage = 'CouncilSynthesis'").run(textHash(edited), runId)
     db.close()
     const r = cli(home, ["replay", runId])
     assert.strictEqual(r.code, 1)
@@ -86,6 +89,27 @@ describe("pnpm pipeline", () => {
     assert.match(r.stdout, /rationale: "edited by hand" → /)
     assert.match(r.stdout, /RiskApproval\s+identical/)
     assert.deepStrictEqual(lines(r.stderr).at(-1), `error: replay of ${runId} diverged from the recorded run`)
+  })
+
+  it("a recording edited in place (or rotted) is named as damaged by replay and export (exit 1), not replayed as identical", () => {
+    const fresh = tempHome()
+    const ran = cli(fresh, ["run", "daily", "--dry-run"])
+    assert.strictEqual(ran.code, 0, ran.stderr)
+    const id = runIdOf(ran.stdout)
+    assert.strictEqual(cli(fresh, ["replay", id]).code, 0)
+    const db = new DatabaseSync(join(fresh, "council.db"))
+    const row = db.prepare("SELECT lower(hex(entries_hash)) AS hash FROM stage_recordings WHERE run_id = ? AND stage = 'PmPitches'").get(id) as { hash: string }
+    // one byte more: the same JSON, so the recordings read as they were; but not the text the run recorded
+    db.prepare("UPDATE blobs SET body = ?, data = NULL, base = NULL, z = 0 WHERE hash = unhex(?)").run(`${blobText(db, row.hash)} `, row.hash)
+    db.close()
+    // named directly, or as the base of the stage's checkpoint (compressed against its recordings), read first
+    const damage = new RegExp(`^error: run ${id}'s (recordings of PmPitches: |checkpoint of PmPitches: stored blob [0-9a-f]{32} does not rebuild: it is compressed against run ${id}'s recordings of PmPitches, )stored blob ${row.hash},? (which )?does not match its hash \\(edited or damaged\\)$`)
+    const replayed = cli(fresh, ["replay", id])
+    assert.strictEqual(replayed.code, 1, replayed.stdout)
+    assert.match(lines(replayed.stderr).at(-1)!, damage)
+    const exported = cli(fresh, ["export", id, "-o", join(fresh, "bundle.json")])
+    assert.strictEqual(exported.code, 1)
+    assert.match(lines(exported.stderr).at(-1)!, damage)
   })
 
   it("a run awaiting approval replays the stages it ran (exit 0); a completed run that lost a checkpoint is damaged (exit 1)", () => {
@@ -106,6 +130,34 @@ describe("pnpm pipeline", () => {
     assert.strictEqual(damaged.code, 1)
     assert.match(damaged.stdout, /Execution\s+MISSING: the run has no checkpoint here, though it completed: the store or bundle is damaged/)
     assert.deepStrictEqual(lines(damaged.stderr).at(-1), `error: run ${waitingId} is damaged: it has no checkpoint of Execution, so it cannot be replayed in full`)
+  })
+
+  it("one damaged run leaves `runs` listing the others (exit 0) and names what is wrong; show of it fails naming it", () => {
+    const fresh = tempHome()
+    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run"])
+    assert.strictEqual(earlier.code, 0, earlier.stderr)
+    const latest = cli(fresh, ["run", "daily", "--dry-run"])
+    assert.strictEqual(latest.code, 0, latest.stderr)
+    const [hurt, whole] = [runIdOf(earlier.stdout), runIdOf(latest.stdout)]
+    const db = new DatabaseSync(join(fresh, "council.db"))
+    db.prepare("UPDATE runs SET status = 'bogus' WHERE id = ?").run(hurt)
+    const listed = cli(fresh, ["runs"])
+    assert.strictEqual(listed.code, 0, listed.stderr)
+    assert.match(listed.stdout, new RegExp(`^${whole}\\s+2026-06-08\\s+completed`, "m"))
+    assert.match(listed.stdout, new RegExp(`^${hurt}\\s+2026-06-05\\s+damaged`, "m"))
+    assert.match(listed.stdout, new RegExp(`^run ${hurt} is damaged: run ${hurt}: stored data does not decode: Expected "running"`, "m"))
+    const shown = cli(fresh, ["show", hurt])
+    assert.strictEqual(shown.code, 1)
+    assert.match(lines(shown.stderr).at(-1)!, new RegExp(`^error: run ${hurt}: stored data does not decode`))
+    assert.strictEqual(cli(fresh, ["show", whole]).code, 0)
+    // its parameters lost instead: listed in its place the same way
+    db.prepare("UPDATE runs SET status = 'completed' WHERE id = ?").run(hurt)
+    db.prepare("DELETE FROM blobs WHERE hash = unhex((SELECT params_hash FROM runs WHERE id = ?)) AND hash <> unhex((SELECT params_hash FROM runs WHERE id = ?))").run(hurt, whole)
+    db.close()
+    const lost = cli(fresh, ["runs"])
+    assert.strictEqual(lost.code, 0, lost.stderr)
+    assert.match(lost.stdout, new RegExp(`^run ${hurt} is damaged: run ${hurt}'s parameters: stored blob [0-9a-f]{32} is missing$`, "m"))
+    assert.match(lost.stdout, new RegExp(`^${whole}\\s+2026-06-08\\s+completed`, "m"))
   })
 
   it("looking at the accounts of a fresh home first leaves the README's earlier day to run", () => {

@@ -4,7 +4,7 @@ import * as Schema from "effect/Schema"
 import type * as SqlClient from "effect/sql/SqlClient"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { MechanicalVote, PeerReviewResult, RunId } from "@council/domain"
-import { type Checkpoint, type RunRecord, RunStore, type StoreError } from "@council/engine"
+import { type Checkpoint, isDamagedRun, type RunRecord, RunStore, type StoreError } from "@council/engine"
 import type { TradingAccounts } from "@council/broker"
 import { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
@@ -22,7 +22,7 @@ export const summaryOf = (run: RunRecord, imported: boolean, activity: RunActivi
 
 const importedIds = (limit: number, run?: RunRecord): Effect.Effect<ReadonlySet<string>, StoreError, RunStore> =>
   RunStore.use((store) =>
-    store.listRuns({ limit, origin: "imported", ...(run === undefined ? {} : { tradingDay: run.tradingDay }) })
+    store.surveyRuns({ limit, origin: "imported", ...(run === undefined ? {} : { tradingDay: run.tradingDay }) })
   ).pipe(Effect.map((runs) => new Set(runs.map((r) => r.id))))
 
 const stageOf = (name: string, checkpoint: Checkpoint | undefined, calls: number): StageView => ({
@@ -95,9 +95,10 @@ export const RunsHandlers = HttpApiBuilder.group(MonitorApi, "runs", (handlers) 
     .handle("list", ({ query }) =>
       Effect.gen(function*() {
         const limit = query.limit ?? 50
-        const runs = yield* RunStore.use((store) => store.listRuns({ limit }))
+        const entries = yield* RunStore.use((store) => store.surveyRuns({ limit }))
+        const runs = entries.filter((entry): entry is RunRecord => !isDamagedRun(entry))
         const imported = yield* importedIds(limit)
         const activity = yield* activities(runs, imported)
-        return runs.map((run) => summaryOf(run, imported.has(run.id), activity.get(run.id)))
+        return entries.map((entry) => isDamagedRun(entry) ? entry : summaryOf(entry, imported.has(entry.id), activity.get(entry.id)))
       }).pipe(Effect.mapError(unavailable)))
     .handle("get", ({ params, query }) => runDetail(params.id, { outputs: query.outputs })))

@@ -254,12 +254,19 @@ function equityCharts(chart) {
   ]
 }
 
+/** A run whose stored record does not read back: listed in its place, saying what is wrong. */
+const damagedRow = (r) => h("tr", { "data-run": r.id, class: "damaged" },
+  h("td", {}, r.id),
+  h("td", {}, r.tradingDay ?? "?"),
+  h("td", {}, badge("damaged")),
+  h("td", { colspan: "4", class: "neg" }, r.damage))
+
 function timeline(runs) {
   if (runs.length === 0) return h("p", { class: "empty" }, "no runs yet — start one with: pnpm pipeline run daily")
   const longest = Math.max(1, ...runs.map((r) => r.durationMs ?? 0))
   return h("table", { class: "timeline", id: "runs" },
     h("thead", {}, h("tr", {}, ["Run", "Day", "Status", "Mode", "Started", "Duration", "Stages"].map((t) => h("th", {}, t)))),
-    h("tbody", {}, runs.map((r) => h("tr", { "data-run": r.id },
+    h("tbody", {}, runs.map((r) => r.damage !== undefined ? damagedRow(r) : h("tr", { "data-run": r.id },
       h("td", {}, h("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, r.id)),
       h("td", {}, r.tradingDay),
       h("td", {}, runStatus(r)),
@@ -324,7 +331,7 @@ const stageLegend = () => legend(STAGES.map((name) => ({ name, color: stageColor
 
 /** Each run's bar shows its stages' durations (colour per stage, hatched when missing) once its detail loads. */
 function fillStageBars(runs) {
-  for (const r of runs) {
+  for (const r of runs.filter((r) => r.damage === undefined)) {
     api(`/api/runs/${encodeURIComponent(r.id)}?outputs=none`).then((d) => {
       const bar = view.querySelector(`tr[data-run="${CSS.escape(r.id)}"] .bar`)
       bar?.replaceChildren(...stageBar(d.stages).children)

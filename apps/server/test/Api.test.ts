@@ -1,4 +1,6 @@
 import { type IncomingHttpHeaders, request } from "node:http"
+import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
 import { brotliDecompressSync, gunzipSync } from "node:zlib"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
@@ -245,6 +247,27 @@ describe("monitor API", () => {
     assert.strictEqual((await get(open, `/api/runs/${home.runId}?outputs=some`)).status, 400)
     const missing = await get(open, "/api/runs/2026-01-01-00000000")
     assert.strictEqual(missing.status, 404)
+  })
+
+  it("lists a run that does not read back in its place, saying what is wrong, and every other run as before", async () => {
+    const db = new DatabaseSync(join(home.home, "council.db"))
+    db.prepare("UPDATE runs SET status = 'bogus' WHERE id = ?").run(home.runId)
+    try {
+      const runs = await get(open, "/api/runs")
+      assert.strictEqual(runs.status, 200)
+      const [damaged, whole] = runs.body
+      assert.deepStrictEqual(Object.keys(damaged).sort(), ["damage", "id", "startedAt", "tradingDay"])
+      assert.strictEqual(damaged.id, home.runId)
+      assert.match(damaged.damage, new RegExp(`^run ${home.runId}: stored data does not decode: Expected "running"`))
+      assert.strictEqual(whole.id, home.llmRunId)
+      assert.strictEqual(whole.status, "completed")
+      const detail = await get(open, `/api/runs/${home.runId}`)
+      assert.strictEqual(detail.status, 503)
+      assert.match(detail.body.message, new RegExp(`^run ${home.runId}: stored data does not decode`))
+    } finally {
+      db.prepare("UPDATE runs SET status = 'completed' WHERE id = ?").run(home.runId)
+      db.close()
+    }
   })
 
   it("opens the LLM council's run: each reviewer's ranking and the Borda count, the mechanical vote beside the chairman's decision, LLM costs per stage and PM as show --json counts them", async () => {

@@ -1,5 +1,6 @@
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser, Page } from "playwright-core"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
@@ -139,6 +140,21 @@ describe("dashboard in Chromium", () => {
     assert.deepStrictEqual(await page.$$eval("#execution tbody tr", (trs) => trs.map((tr) => tr.children[0]!.textContent)), [...ACCOUNTS])
     await page.screenshot({ path: join(SCREENSHOTS, "run.png"), fullPage: true })
     assert.deepStrictEqual(problems, [])
+  })
+
+  it("lists a run that does not read back in the timeline as damaged, saying what is wrong, beside the other runs", async () => {
+    const db = new DatabaseSync(join(home.home, "council.db"))
+    db.prepare("UPDATE runs SET status = 'bogus' WHERE id = ?").run(home.runId)
+    try {
+      await page.goto(`${server.url}/#/runs`)
+      await page.waitForSelector(`#runs tr[data-run="${home.llmRunId}"] .bar span`)
+      const damaged = await page.$eval(`#runs tr.damaged[data-run="${home.runId}"]`, (tr) => tr.textContent ?? "")
+      assert.match(damaged, new RegExp(`damagedrun ${home.runId}: stored data does not decode: Expected "running"`))
+      assert.deepStrictEqual(problems, [])
+    } finally {
+      db.prepare("UPDATE runs SET status = 'completed' WHERE id = ?").run(home.runId)
+      db.close()
+    }
   })
 
   it("shows the LLM council's run: the Borda count and each ranking, the chairman's decision beside the mechanical vote, and the costs per PM and stage of the API", async () => {

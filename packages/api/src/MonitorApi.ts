@@ -97,6 +97,18 @@ export const RunSummary = Schema.Struct({
 })
 export type RunSummary = typeof RunSummary.Type
 
+/**
+ * A run `/api/runs` lists whose stored row or parameters do not read back: listed in its place (the others still
+ * are), with what of its row reads and `damage`, what is wrong (`/api/runs/:id` of it answers 503 saying so).
+ */
+export const DamagedRunSummary = Schema.Struct({
+  id: Schema.String,
+  tradingDay: Schema.NullOr(Schema.String),
+  startedAt: Schema.NullOr(Schema.String),
+  damage: Schema.String
+})
+export type DamagedRunSummary = typeof DamagedRunSummary.Type
+
 export const StageStatus = Schema.Literals(["completed", "reused", "missing"])
 
 export const StageView = Schema.Struct({
@@ -204,7 +216,7 @@ export class RunsGroup extends HttpApiGroup.make("runs")
           Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 }))
         ).annotateKey({ description: "how many runs, newest first: an integer 1–1000; default 50" })
       },
-      success: Schema.Array(RunSummary),
+      success: Schema.Array(Schema.Union([RunSummary, DamagedRunSummary])),
       error: [BadRequest, Unavailable]
     }),
     HttpApiEndpoint.get("get", "/runs/:id", {

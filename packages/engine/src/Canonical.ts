@@ -112,8 +112,11 @@ export const textHash = (text: string): string => {
   if (text.length < KEEP_BYTES_MIN) return sha256(text)
   const bytes = Buffer.from(text)
   lastLong = { text, bytes }
-  return hash("sha256", bytes, "hex").slice(0, 32)
+  return bytesHash(bytes)
 }
+
+/** `textHash` of the text whose UTF-8 bytes these are (what a store decompressed), without decoding them. */
+export const bytesHash = (bytes: Uint8Array): string => hash("sha256", bytes, "hex").slice(0, 32)
 
 /**
  * `Buffer.from(text)`: the bytes `textHash` encoded when `text` is the last long text it hashed (a store compressing

@@ -157,6 +157,20 @@ export const RunBundle = Schema.Struct({
 })
 export type RunBundle = typeof RunBundle.Type
 
+/**
+ * A run listed by `surveyRuns` whose stored row or parameters do not read back (a database edited by hand, a disk
+ * that rotted): its id, its trading day and start as far as they read, and what is wrong, naming what it holds.
+ */
+export interface DamagedRun {
+  readonly id: string
+  readonly tradingDay: string | null
+  readonly startedAt: string | null
+  readonly damage: string
+}
+
+/** Whether an entry `surveyRuns` lists is damaged. */
+export const isDamagedRun = (entry: RunRecord | DamagedRun): entry is DamagedRun => "damage" in entry
+
 export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
   operation: Schema.String,
   message: Schema.String
@@ -168,6 +182,11 @@ export class RunStore extends Context.Service<RunStore, {
   readonly getRun: (id: RunId) => Effect.Effect<Option.Option<RunRecord>, StoreError>
   /** Newest first (by `startedAt`, then id). */
   readonly listRuns: (query: ListRunsQuery) => Effect.Effect<ReadonlyArray<RunRecord>, StoreError>
+  /**
+   * `listRuns` for a user looking at the list: a run that does not read back is listed in its place as a
+   * `DamagedRun` instead of failing the whole list (which `listRuns` does: what reads runs to act on them).
+   */
+  readonly surveyRuns: (query: ListRunsQuery) => Effect.Effect<ReadonlyArray<RunRecord | DamagedRun>, StoreError>
   readonly putCheckpoint: (checkpoint: Checkpoint) => Effect.Effect<void, StoreError>
   /** In the order they were first written; with `stage`, only that stage's (its output is the only one read). */
   readonly getCheckpoints: (runId: RunId, stage?: string) => Effect.Effect<ReadonlyArray<Checkpoint>, StoreError>
@@ -220,6 +239,15 @@ export const makeMemory = (): RunStore["Service"] => {
       runs.set(commit.runId, { ...run, status: "completed", finishedAt: commit.completes, error: null })
     }
   }
+  const listRuns = (query: ListRunsQuery) =>
+    Effect.sync(() =>
+      [...runs.values()]
+        .filter((r) => query.pipeline === undefined || r.pipeline === query.pipeline)
+        .filter((r) => query.tradingDay === undefined || r.tradingDay === query.tradingDay)
+        .filter((r) => query.origin === undefined || (origins.get(r.id) ?? "local") === query.origin)
+        .sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id))
+        .slice(0, query.limit)
+    )
   return RunStore.of({
     createRun: (run) =>
       runs.has(run.id)
@@ -233,15 +261,8 @@ export const makeMemory = (): RunStore["Service"] => {
         return Effect.void
       }),
     getRun: (id) => Effect.sync(() => Option.fromNullishOr(runs.get(id))),
-    listRuns: (query) =>
-      Effect.sync(() =>
-        [...runs.values()]
-          .filter((r) => query.pipeline === undefined || r.pipeline === query.pipeline)
-          .filter((r) => query.tradingDay === undefined || r.tradingDay === query.tradingDay)
-          .filter((r) => query.origin === undefined || (origins.get(r.id) ?? "local") === query.origin)
-          .sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id))
-          .slice(0, query.limit)
-      ),
+    listRuns: (query) => listRuns(query),
+    surveyRuns: (query) => listRuns(query),
     putCheckpoint: (checkpoint) =>
       runs.has(checkpoint.runId)
         ? Effect.sync(() => putCheckpoint(checkpoint))

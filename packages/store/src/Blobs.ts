@@ -22,9 +22,11 @@
  * **Gotchas**
  * - Blobs are never deleted: a hash once confirmed stays stored, which is what lets `put` skip the hashes this
  *   store has already written or read without asking the database, and a text name its base.
- * - A missing or unreadable blob, or one whose text rebuilt from its base has another hash, fails with
- *   `StoreError` naming the hash (a database edited by hand). A text stored without a base is not hashed again:
- *   a hand-edited one reads back as edited (a replay then reports the divergence).
+ * - A missing or unreadable blob, or one whose text has another hash than its key (edited by hand, rotted on disk,
+ *   or rebuilt from a damaged base), fails with `StoreError` naming the hash, and what it holds when the caller
+ *   says: a damaged recording never replays as "identical", nor is exported under a new hash. Each text is hashed
+ *   once per process when first read (SHA-256 of the bytes zstd gives back, ~1 ms per 500 KB); a text only read as
+ *   another's base is checked through that other's hash.
  * - Chains are at most `MAX_DEPTH` long (reading a text decompresses its chain), and a process starts every slot
  *   afresh (its first text in a slot is compressed alone). A slot moves on only when `confirm` says the
  *   transaction that wrote it committed.
@@ -35,7 +37,7 @@ import { constants, inflateRawSync, zstdCompressSync, zstdDecompressSync } from 
 import * as Effect from "effect/Effect"
 import type * as SqlError from "effect/sql/SqlError"
 import type * as Schema from "effect/Schema"
-import { type JsonText, rememberJsonText, StoreError, textHash, utf8Of } from "@council/engine"
+import { bytesHash, type JsonText, rememberJsonText, StoreError, textHash, utf8Of } from "@council/engine"
 import type * as FixedStatements from "./FixedStatements.ts"
 import * as ByteDelta from "./ByteDelta.ts"
 import * as TextDelta from "./TextDelta.ts"
@@ -140,6 +142,18 @@ export const textOfRow = (row: Row, baseTexts: ReadonlyArray<string>): string | 
   return Buffer.isBuffer(decoded) ? decoded.toString("utf8") : decoded
 }
 
+/** `textHash` of a text as held: bytes zstd gave back are hashed as they are. */
+const hashOf = (held: string | Buffer): string => (typeof held === "string" ? textHash(held) : bytesHash(held))
+
+const NOT_JSON: unique symbol = Symbol("NOT_JSON")
+const parseJson = (text: string): Schema.Json | typeof NOT_JSON => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return NOT_JSON
+  }
+}
+
 export interface Blobs {
   /** Inserts the texts not known to be stored; the hashes to `confirm` once the transaction commits. */
   readonly put: (texts: ReadonlyArray<Put>) => Effect.Effect<ReadonlyArray<string>, SqlError.SqlError>
@@ -170,7 +184,14 @@ export const storedHash = (pg: boolean, hash: string): string | Uint8Array =>
 export const hexOf = (stored: unknown): string =>
   stored instanceof Uint8Array ? Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).toString("hex") : String(stored)
 
-export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): Blobs => {
+/**
+ * `holderOf` says what a hash holds (`run R's recordings of S`) when no caller named it: asked only when a text
+ * rebuilt from it fails, to name the damaged base rather than the text that needed it.
+ */
+export const make = (
+  { pg, prepare }: ReturnType<typeof FixedStatements.make>,
+  holderOf: (hash: string) => Effect.Effect<string | undefined, SqlError.SqlError> = () => Effect.succeed(undefined)
+): Blobs => {
   /** A hash as its column stores it: 16 bytes on SQLite, hex on PostgreSQL. */
   const key = (hash: string): string | Uint8Array => (pg ? hash : Buffer.from(hash, "hex"))
 
@@ -206,7 +227,7 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
    * and its own decompression instead of its whole chain's, one statement per link.
    */
   const recent = new Map<string, string | Buffer>()
-  /** Those of `recent` rebuilt from a base whose hash has not been checked yet (read only as another's base). */
+  /** Those of `recent` whose hash has not been checked yet (read only as another's base so far). */
   const unchecked = new Set<string>()
   let recentBytes = 0
   const keep = (hash: string, held: string | Buffer) => {
@@ -353,22 +374,40 @@ export const make = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>): 
         if (typeof held !== "string" && !Buffer.isBuffer(held)) return failure(hash, held.problem)
         decoded.set(hash, held)
         keep(hash, held)
-        if (row.base.length > 0) unchecked.add(hash)
+        unchecked.add(hash)
         return held
       }
+      /** Of the bases `hash` was rebuilt from, the first whose text has another hash (the deepest such). */
+      const damagedBase = (hash: string, depth: number): string | undefined => {
+        for (const base of rows.get(hash)?.base ?? []) {
+          const held = decoded.get(base) ?? recent.get(base)
+          if (held === undefined || !unchecked.has(base) || depth > MAX_DEPTH * 4) continue
+          if (hashOf(held) !== base) return damagedBase(base, depth + 1) ?? base
+        }
+        return undefined
+      }
+      /** Why `hash`, rebuilt from its bases, has another hash: a damaged base, named by what it holds, or itself. */
+      const notRebuilt = (hash: string) =>
+        Effect.gen(function*() {
+          const base = damagedBase(hash, 0)
+          if (base === undefined) return failure(hash, "does not rebuild")
+          const holder = yield* holderOf(base)
+          return failure(hash, `does not rebuild: it is compressed against ${holder === undefined ? "" : `${holder}, `}stored blob ${base}, which does not match its hash (edited or damaged)`)
+        })
       const values = new Map<string, Schema.Json>()
       for (const hash of wanted) {
         const held = decode(hash, 0)
         if (held instanceof StoreError) return yield* within(hash, held)
         const text = typeof held === "string" ? held : held.toString("utf8")
+        const value = parseJson(text)
         if (unchecked.has(hash)) {
-          if (textHash(text) !== hash) return yield* within(hash, failure(hash, "does not rebuild"))
+          if (hashOf(held) !== hash) {
+            if ((rows.get(hash)?.base.length ?? 1) > 0) return yield* within(hash, yield* notRebuilt(hash))
+            return yield* within(hash, failure(hash, value === NOT_JSON ? "is not JSON" : "does not match its hash (edited or damaged)"))
+          }
           unchecked.delete(hash)
         }
-        const value = yield* Effect.try({
-          try: (): Schema.Json => JSON.parse(text),
-          catch: () => within(hash, failure(hash, "is not JSON"))
-        })
+        if (value === NOT_JSON) return yield* within(hash, failure(hash, "is not JSON"))
         rememberJsonText(value, { text, hash })
         values.set(hash, value)
         remember(hash)

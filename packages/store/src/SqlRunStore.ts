@@ -36,6 +36,7 @@ import * as SqlError from "effect/sql/SqlError"
 import { RunId } from "@council/domain"
 import {
   type Checkpoint,
+  type DamagedRun,
   type JsonText,
   jsonText,
   type ListRunsQuery,
@@ -179,7 +180,20 @@ export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const statements = FixedStatements.make(sql)
   const { pg, prepare } = statements
-  const blobs = Blobs.make(statements)
+  // what a blob holds, asked only to name a damaged one (no index serves these: a failure's cost alone)
+  const selectHolder = prepare(
+    `SELECT run_id AS run, stage, 'recordings' AS kind FROM stage_recordings WHERE entries_hash = ?
+      UNION ALL SELECT run_id, stage, 'checkpoint' FROM checkpoints WHERE output_hash = ?
+      UNION ALL SELECT id, '', 'parameters' FROM runs WHERE params_hash = ? LIMIT 1`
+  )
+  const holderOf = (hash: string) =>
+    Effect.map(selectHolder(Blobs.storedHash(pg, hash), Blobs.storedHash(pg, hash), hash), ([row]) =>
+      row === undefined
+        ? undefined
+        : row["kind"] === "parameters"
+        ? `run ${row["run"]}'s parameters`
+        : `run ${row["run"]}'s ${row["kind"] === "recordings" ? "recordings" : "checkpoint"} of ${row["stage"]}`)
+  const blobs = Blobs.make(statements, holderOf)
 
   const decodeRunRows = Schema.decodeUnknownEffect(Schema.Array(RunRow))
   const decodeRun = Schema.decodeUnknownEffect(RunRow)
@@ -331,18 +345,44 @@ export const make = Effect.gen(function*() {
     Effect.mapError(storeError("getRun"))
   )
 
+  /** The rows of the runs `query` lists, newest first. */
+  const selectRuns = (query: ListRunsQuery) => {
+    const filters = [
+      ...(query.pipeline === undefined ? [] : [sql`pipeline = ${query.pipeline}`]),
+      ...(query.tradingDay === undefined ? [] : [sql`trading_day = ${query.tradingDay}`]),
+      ...(query.origin === undefined ? [] : [sql`origin = ${query.origin}`])
+    ]
+    return sql<Record<string, unknown>>`SELECT ${sql.literal(runColumns)} FROM runs WHERE ${sql.and(filters)}
+        ORDER BY started_at DESC, id DESC LIMIT ${Math.max(0, query.limit)}`
+  }
+
   const listRuns = Effect.fn("SqlRunStore.listRuns")(
     function*(query: ListRunsQuery) {
-      const filters = [
-        ...(query.pipeline === undefined ? [] : [sql`pipeline = ${query.pipeline}`]),
-        ...(query.tradingDay === undefined ? [] : [sql`trading_day = ${query.tradingDay}`]),
-        ...(query.origin === undefined ? [] : [sql`origin = ${query.origin}`])
-      ]
-      const rows = yield* sql<Record<string, unknown>>`SELECT ${sql.literal(runColumns)} FROM runs WHERE ${sql.and(filters)}
-          ORDER BY started_at DESC, id DESC LIMIT ${Math.max(0, query.limit)}`
-      return yield* withParams("listRuns", rows)
+      return yield* withParams("listRuns", yield* selectRuns(query))
     },
     Effect.mapError(storeError("listRuns"))
+  )
+
+  /** A run's row that does not read back: what of it reads, and `damage`. */
+  const damagedRun = (row: Record<string, unknown>, damage: string): DamagedRun => ({
+    id: String(row["id"]),
+    tradingDay: typeof row["trading_day"] === "string" ? row["trading_day"] : null,
+    startedAt: typeof row["started_at"] === "string" ? row["started_at"] : null,
+    damage
+  })
+
+  const surveyRuns = Effect.fn("SqlRunStore.surveyRuns")(
+    function*(query: ListRunsQuery) {
+      const rows = yield* selectRuns(query)
+      // all at once; when that fails, run by run, so that what is damaged is named in its place
+      return yield* withParams("surveyRuns", rows).pipe(Effect.catchTag("StoreError", () =>
+        Effect.forEach(rows, (row) =>
+          withParams("surveyRuns", [row]).pipe(
+            Effect.map((runs): RunRecord | DamagedRun => runs[0]!),
+            Effect.catchTag("StoreError", (error) => Effect.succeed(damagedRun(row, error.message)))
+          ))))
+    },
+    Effect.mapError(storeError("surveyRuns"))
   )
 
   const putCheckpoint = Effect.fn("SqlRunStore.putCheckpoint")(
@@ -497,6 +537,7 @@ export const make = Effect.gen(function*() {
     updateRun,
     getRun,
     listRuns,
+    surveyRuns,
     putCheckpoint,
     getCheckpoints,
     stageOutputs,

@@ -3,14 +3,14 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { promisify } from "node:util"
-import { deflateRawSync, zstdCompressSync } from "node:zlib"
+import { deflateRawSync, zstdCompressSync, zstdDecompressSync } from "node:zlib"
 import { afterAll, assert, describe, it, layer, type Vitest } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Layer, Option, Redacted } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import { Reactivity } from "effect/reactivity"
 import { PgClient } from "@effect/sql-pg"
 import { RunId, TradingDay } from "@council/domain"
-import { type Checkpoint, type Recording, type RunBundle, type RunRecord, RunStore, type StoreError, textHash } from "@council/engine"
+import { type Checkpoint, isDamagedRun, type Recording, type RunBundle, type RunRecord, RunStore, type StoreError, textHash } from "@council/engine"
 import { Database, NodeSqliteClient, SqlRunStore, TextDelta } from "@council/store"
 import * as RecordingEntries from "../src/RecordingEntries.ts"
 import { migrations } from "../src/migrations/index.ts"
@@ -175,6 +175,7 @@ const contract = <R>(
     yield* Effect.forEach(runs, store.createRun, { discard: true })
     const ids = (list: ReadonlyArray<RunRecord>) => list.map((r) => r.id)
     assert.deepStrictEqual(ids(yield* store.listRuns({ limit: 10 })), ["run-e", "run-c", "run-b", "run-a", "run-d"])
+    assert.deepStrictEqual(yield* store.surveyRuns({ limit: 10 }), yield* store.listRuns({ limit: 10 }))
     assert.deepStrictEqual(ids(yield* store.listRuns({ limit: 2 })), ["run-e", "run-c"])
     assert.deepStrictEqual(ids(yield* store.listRuns({ limit: 0 })), [])
     assert.deepStrictEqual(ids(yield* store.listRuns({ limit: 10, pipeline: "weekly" })), ["run-e", "run-d"])
@@ -543,6 +544,52 @@ const sqlOnly = <R>(
     const [params] = yield* sql<{ readonly hash: string }>`SELECT params_hash AS hash FROM runs WHERE id = ${named}`
     yield* sqlite ? sql`DELETE FROM blobs WHERE hash = unhex(${params!.hash})` : sql`DELETE FROM blobs WHERE hash = ${params!.hash}`
     assert.match(yield* fresh((s) => s.getRun(named)), /^run named's parameters: stored blob [0-9a-f]{32} is missing$/)
+  }))
+
+  test("a blob stored as it is (or compressed alone) whose text was edited or rotted is named as damaged, not read back edited", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const rot = id("rot")
+    yield* store.createRun(mkRun("rot", { params: { only: "rot" } }))
+    const window = { asOf: "day-9", bars: Array.from({ length: 50 }, (_, k) => windowBar(k)) }
+    yield* store.commitStage({ runId: rot, stage: "fetch", checkpoint: mkCheckpoint("rot", "fetch", { output: { small: 1 } }), recordings: [{ ...mkRecording("rot", "fetch", 0), value: { _tag: "Success", value: window } }] })
+    const fresh = <A>(read: (s: RunStore["Service"]) => Effect.Effect<A, StoreError>) =>
+      Effect.map(Effect.exit(Effect.flatMap(SqlRunStore.make, read)), (exit) => failureOf(exit).message)
+    const [checkpoint] = yield* sql<{ readonly hash: string | Uint8Array }>`SELECT output_hash AS hash FROM checkpoints WHERE run_id = ${rot}`
+    const [entries] = yield* sql<{ readonly hash: string | Uint8Array }>`SELECT entries_hash AS hash FROM stage_recordings WHERE run_id = ${rot}`
+    const zs = yield* sql<{ readonly z: number }>`SELECT z FROM blobs WHERE hash = ${checkpoint!.hash} OR hash = ${entries!.hash} ORDER BY z`
+    assert.deepStrictEqual(zs.map((row) => Number(row.z)), [0, 2], "one stored as it is, one compressed alone")
+    // valid JSON still, and what a replay would read as recorded: one digit changed, or a byte added
+    yield* sql`UPDATE blobs SET body = ${JSON.stringify({ small: 2 })} WHERE hash = ${checkpoint!.hash}`
+    assert.match(yield* fresh((s) => s.getCheckpoints(rot)), /^run rot's checkpoint of fetch: stored blob [0-9a-f]{32} does not match its hash \(edited or damaged\)$/)
+    const [list] = yield* sql<{ readonly data: Uint8Array }>`SELECT data FROM blobs WHERE hash = ${entries!.hash}`
+    const edited = zstdCompressSync(Buffer.concat([zstdDecompressSync(list!.data), Buffer.from(" ")]))
+    yield* sql`UPDATE blobs SET data = ${edited} WHERE hash = ${entries!.hash}`
+    assert.match(yield* fresh((s) => s.getRecordings(rot)), /^run rot's recordings of fetch: stored blob [0-9a-f]{32} does not match its hash \(edited or damaged\)$/)
+    // what is whole still reads
+    assert.deepStrictEqual(Option.map(yield* (yield* SqlRunStore.make).getRun(rot), (run) => run.params), Option.some({ only: "rot" }))
+  }))
+
+  test("surveyRuns lists every readable run and a damaged one in its place, named by what is wrong", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const sqlite = (yield* dialectOf) === "sqlite"
+    const runs = ["old", "hurt", "new"].map((name, i) => mkRun(name, { startedAt: `2026-08-2${4 + i}T10:00:00.000Z`, params: { only: name } }))
+    yield* Effect.forEach(runs, store.createRun, { discard: true })
+    const survey = Effect.map(Effect.flatMap(SqlRunStore.make, (s) => s.surveyRuns({ limit: 10 })), (list) =>
+      list.map((entry) => (isDamagedRun(entry) ? `${entry.id} ${entry.tradingDay} ${entry.startedAt} damaged: ${entry.damage}` : entry.id)))
+    assert.deepStrictEqual(yield* survey, ["new", "hurt", "old"])
+    yield* sql`UPDATE runs SET status = 'bogus' WHERE id = ${"hurt"}`
+    const [newest, hurt, oldest] = yield* survey
+    assert.deepStrictEqual([newest, oldest], ["new", "old"])
+    assert.match(hurt!, /^hurt 2026-08-24 2026-08-25T10:00:00.000Z damaged: run hurt: stored data does not decode: Expected "running"/)
+    // what acts on runs still refuses to go on past one it cannot read
+    assert.match(failureOf(yield* Effect.exit(Effect.flatMap(SqlRunStore.make, (s) => s.listRuns({ limit: 10 })))).message, /^run hurt: /)
+    yield* sql`UPDATE runs SET status = 'completed' WHERE id = ${"hurt"}`
+    const [params] = yield* sql<{ readonly hash: string }>`SELECT params_hash AS hash FROM runs WHERE id = ${"hurt"}`
+    yield* sqlite ? sql`DELETE FROM blobs WHERE hash = unhex(${params!.hash})` : sql`DELETE FROM blobs WHERE hash = ${params!.hash}`
+    assert.match((yield* survey)[1]!, /^hurt .* damaged: run hurt's parameters: stored blob [0-9a-f]{32} is missing$/)
+    assert.deepStrictEqual((yield* survey).filter((entry) => !entry.includes("damaged")), ["new", "old"])
   }))
 
   test("stores a window that slid compressed against the one before: read back exactly, in a fraction of the bytes", Effect.gen(function*() {

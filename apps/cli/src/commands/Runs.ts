@@ -4,7 +4,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import { ExecutionReport, RunId } from "@council/domain"
-import { BundleFile, type RunBundle, type RunRecord, RunStore, Runner } from "@council/engine"
+import { BundleFile, type DamagedRun, isDamagedRun, type RunBundle, type RunRecord, RunStore, Runner } from "@council/engine"
 import type { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
 import { CliFailure } from "../CliFailure.ts"
@@ -49,22 +49,39 @@ const activityOf = (runs: ReadonlyArray<RunRecord>, imported: ReadonlySet<string
 const goneLine = (activity: RunActivity) =>
   `${activity.state} (its process is gone)${activity.next === null ? "" : `: ${activity.next}`}`
 
+/** A damaged run's row: what of it reads. */
+const damagedRow = (r: DamagedRun) => [r.id, r.tradingDay ?? "?", "damaged", "", "", r.startedAt?.replace("T", " ").slice(0, 19) ?? "?", ""]
+
+/** A run's LLM cost, or `?` and what is wrong when its recordings do not read back. */
+const listedCost = (r: RunRecord) =>
+  runCost(r.id).pipe(
+    Effect.map((cost) => ({ cost, note: undefined })),
+    Effect.catchTag("StoreError", (e) => Effect.succeed({ cost: "?", note: `run ${r.id}'s LLM cost cannot be read: ${e.message}` }))
+  )
+
+/**
+ * `runs`: every run that reads back, and a damaged one in its place (status `damaged`, what is wrong below the
+ * table); it exits 0 all the same: what needs a damaged run (`show`, `replay`, `export`) fails naming it.
+ */
 export const listRuns = (limit: number) =>
   Effect.gen(function*() {
     if (!Number.isInteger(limit) || limit < 1) return yield* CliFailure.usage(`--limit ${limit}: expected a positive whole number`)
     const store = yield* RunStore
-    const runs = yield* store.listRuns({ limit })
-    if (runs.length === 0) return yield* Console.log("no runs yet — start one with: pnpm pipeline run daily")
-    const imported = new Set((yield* store.listRuns({ limit, origin: "imported" })).map((r) => r.id))
-    const costs = yield* Effect.forEach(runs, (r) => runCost(r.id))
+    const entries = yield* store.surveyRuns({ limit })
+    if (entries.length === 0) return yield* Console.log("no runs yet — start one with: pnpm pipeline run daily")
+    const runs = entries.filter((r): r is RunRecord => !isDamagedRun(r))
+    const imported = new Set((yield* store.surveyRuns({ limit, origin: "imported" })).map((r) => r.id))
+    const costs = new Map(yield* Effect.forEach(runs, (r) => Effect.map(listedCost(r), (cost) => [r.id, cost] as const)))
     const activity = yield* activityOf(runs, imported)
     yield* Console.log(table(
       ["RUN", "DAY", "STATUS", "MODE", "ORIGIN", "STARTED (UTC)", "LLM COST"],
-      runs.map((r, i) => runRow(imported, activity)(r, costs[i]!))
+      entries.map((r) => isDamagedRun(r) ? damagedRow(r) : runRow(imported, activity)(r, costs.get(r.id)!.cost))
     ))
-    const notes = runs.flatMap((r) => {
+    const notes = entries.flatMap((r) => {
+      if (isDamagedRun(r)) return [`run ${r.id} is damaged: ${r.damage}`]
       const a = activity.get(r.id)
-      return a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${goneLine(a)}`]
+      const cost = costs.get(r.id)?.note
+      return [...(a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${goneLine(a)}`]), ...(cost === undefined ? [] : [cost])]
     })
     if (notes.length > 0) yield* Console.log(`\n${notes.join("\n")}`)
   })
