@@ -514,12 +514,8 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
     marks: (symbols) =>
       Effect.gen(function*() {
         const { point } = yield* present.at(yield* now)
-        const found = yield* Effect.forEach(symbols, (symbol) =>
-          prices.priceAt(symbol, point).pipe(
-            Effect.map((price) => [[symbol, price] as const]),
-            Effect.catchIf((e) => e._tag === "BrokerError" && e.reason === "InvalidRequest", () => Effect.succeed([]))
-          ))
-        return { at: point.phase === "open" ? openTimestamp(point.session) : closeTimestamp(point.session), prices: Object.fromEntries(found.flat()) }
+        const found = yield* prices.pricesAt(symbols, point)
+        return { at: point.phase === "open" ? openTimestamp(point.session) : closeTimestamp(point.session), prices: found }
       }).pipe(Effect.mapError(toBrokerError(""))),
     ...readCalls(core),
     ...writeCalls(core)

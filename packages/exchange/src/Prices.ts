@@ -24,6 +24,9 @@ import type { OrderRow, PositionRow } from "./Ledger.ts"
 
 const MEMORY = 4096
 
+/** A symbol the feed does not know or has no bar for (the exchange's message for it). */
+const isInvalid = (error: BrokerError | MarketDataError): boolean => error._tag === "BrokerError" && error.reason === "InvalidRequest"
+
 export const make = (market: MarketData["Service"]) => {
   const known = new Map<string, ReadonlyArray<Bar>>()
   const remember = (key: string, bars: ReadonlyArray<Bar>) => {
@@ -62,6 +65,22 @@ export const make = (market: MarketData["Service"]) => {
   /** The latest price of `symbol` known at `point`. */
   const priceAt = (symbol: Ticker, point: SessionPoint) =>
     Effect.map(lastBars(symbol, point.session, 2), (bars) => latestOf(bars, point).price)
+
+  /**
+   * The latest price at `point` of each of `symbols`, by symbol in their order; a symbol unknown to the feed or
+   * without a bar on or before the session is left out. Remembered bars are read without an effect of their own:
+   * a backtest's Reconcile marks the universe every session (`forEach` over `priceAt` cost ~10 effects a symbol).
+   */
+  const pricesAt = (symbols: ReadonlyArray<Ticker>, point: SessionPoint) =>
+    Effect.gen(function*() {
+      const prices: Record<string, number> = {}
+      for (const symbol of symbols) {
+        const bars = known.get(`${symbol} ${point.session} 2`) ??
+          (yield* lastBars(symbol, point.session, 2).pipe(Effect.catchIf(isInvalid, () => Effect.undefined)))
+        if (bars !== undefined) prices[symbol] = latestOf(bars, point).price
+      }
+      return prices
+    })
 
   /** The bar of `day` itself, if the symbol has one. */
   const barOn = (symbol: Ticker, day: TradingDay) =>
@@ -102,7 +121,7 @@ export const make = (market: MarketData["Service"]) => {
       )
   }
 
-  return { lastBars, priceAt, barOn, markAll, marketPricesOf }
+  return { lastBars, priceAt, pricesAt, barOn, markAll, marketPricesOf }
 }
 
 export type Prices = ReturnType<typeof make>

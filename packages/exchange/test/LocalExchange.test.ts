@@ -64,6 +64,21 @@ describe("LocalExchange", () => {
         assert.isTrue(Option.isNone(yield* broker.getPosition(QQQ)))
       })))
 
+  it.effect("marks symbols at the session's open during it and at its close from the close on, in the order asked, leaving out a symbol without a price", () =>
+    withExchange(({ closeDay, exchange, setDay }) =>
+      Effect.gen(function*() {
+        const XYZ = Ticker.make("XYZ")
+        yield* setDay(D2)
+        const during = { at: "2026-08-04T13:30:00.000Z", prices: { QQQ: 40, SPY: 101 } }
+        assert.deepStrictEqual(yield* exchange.marks([QQQ, XYZ, SPY]), during)
+        // again: the bars the first call read are remembered, the order is still the one asked
+        assert.deepStrictEqual(Object.keys((yield* exchange.marks([SPY, XYZ, QQQ])).prices), ["SPY", "QQQ"])
+        yield* closeDay
+        assert.deepStrictEqual(yield* exchange.marks([SPY, XYZ, QQQ]), { at: closeAt(D2), prices: { SPY: 102, QQQ: 40 } })
+        assert.deepStrictEqual(Object.keys((yield* exchange.marks([QQQ, SPY])).prices), ["QQQ", "SPY"])
+        assert.deepStrictEqual(yield* exchange.marks([]), { at: closeAt(D2), prices: {} })
+      })))
+
   it.effect("charges commissions per share with a minimum and records every fill", () =>
     withExchange(({ broker, closeDay, exchange }) =>
       Effect.gen(function*() {
