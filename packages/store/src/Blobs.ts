@@ -25,8 +25,8 @@
  * - A missing or unreadable blob, or one whose text has another hash than its key (edited by hand, rotted on disk,
  *   or rebuilt from a damaged base), fails with `StoreError` naming the hash, and what it holds when the caller
  *   says: a damaged recording never replays as "identical", nor is exported under a new hash. Each text is hashed
- *   once per process when first read (SHA-256 of the bytes zstd gives back, ~1 ms per 500 KB); a text only read as
- *   another's base is checked through that other's hash.
+ *   when first read (SHA-256 of the bytes zstd gives back, ~1 ms per 500 KB), and again once it left the texts kept
+ *   decoded (16 MB); a text only read as another's base is checked through that other's hash.
  * - Chains are at most `MAX_DEPTH` long (reading a text decompresses its chain), and a process starts every slot
  *   afresh (its first text in a slot is compressed alone). A slot moves on only when `confirm` says the
  *   transaction that wrote it committed.
@@ -229,6 +229,11 @@ export const make = (
   const recent = new Map<string, string | Buffer>()
   /** Those of `recent` whose hash has not been checked yet (read only as another's base so far). */
   const unchecked = new Set<string>()
+  /**
+   * Whether `hash`'s text was checked against it: only while kept in `recent` (a text decoded as a base, then pushed
+   * out by the texts decoded after it in the same read, or one longer than `recent` holds, is not known checked).
+   */
+  const checked = (hash: string) => recent.has(hash) && !unchecked.has(hash)
   let recentBytes = 0
   const keep = (hash: string, held: string | Buffer) => {
     const before = recent.get(hash)
@@ -374,14 +379,14 @@ export const make = (
         if (typeof held !== "string" && !Buffer.isBuffer(held)) return failure(hash, held.problem)
         decoded.set(hash, held)
         keep(hash, held)
-        unchecked.add(hash)
+        if (recent.has(hash)) unchecked.add(hash)
         return held
       }
       /** Of the bases `hash` was rebuilt from, the first whose text has another hash (the deepest such). */
       const damagedBase = (hash: string, depth: number): string | undefined => {
         for (const base of rows.get(hash)?.base ?? []) {
           const held = decoded.get(base) ?? recent.get(base)
-          if (held === undefined || !unchecked.has(base) || depth > MAX_DEPTH * 4) continue
+          if (held === undefined || checked(base) || depth > MAX_DEPTH * 4) continue
           if (hashOf(held) !== base) return damagedBase(base, depth + 1) ?? base
         }
         return undefined
@@ -400,7 +405,7 @@ export const make = (
         if (held instanceof StoreError) return yield* within(hash, held)
         const text = typeof held === "string" ? held : held.toString("utf8")
         const value = parseJson(text)
-        if (unchecked.has(hash)) {
+        if (!checked(hash)) {
           if (hashOf(held) !== hash) {
             if ((rows.get(hash)?.base.length ?? 1) > 0) return yield* within(hash, yield* notRebuilt(hash))
             return yield* within(hash, failure(hash, value === NOT_JSON ? "is not JSON" : "does not match its hash (edited or damaged)"))

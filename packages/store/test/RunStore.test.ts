@@ -570,6 +570,29 @@ const sqlOnly = <R>(
     assert.deepStrictEqual(Option.map(yield* (yield* SqlRunStore.make).getRun(rot), (run) => run.params), Option.some({ only: "rot" }))
   }))
 
+  test("a text read in the same call as one rebuilt from it is checked, even once its decoded text left what reads keep", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    // two runs' outputs of a stage, ~9 MB each (over 16 MB together: what reads keep decoded), the second stored
+    // as a delta of the first; listed (and read) the dependent first
+    const output = (from: number) => ({ asOf: `day-${from}`, bars: Array.from({ length: 85_000 }, (_, k) => windowBar(from + k)) })
+    const runs = [mkRun("a-dep", { status: "completed" }), mkRun("b-base", { status: "completed" })]
+    yield* Effect.forEach(runs, store.createRun, { discard: true })
+    yield* store.putCheckpoint(mkCheckpoint("b-base", "fetch", { output: output(0) }))
+    yield* store.putCheckpoint(mkCheckpoint("a-dep", "fetch", { output: output(50) }))
+    const hashes = yield* sql<{ readonly run_id: string; readonly hash: string | Uint8Array }>`SELECT run_id, output_hash AS hash FROM checkpoints ORDER BY run_id`
+    const bases = yield* Effect.forEach(hashes, (row) => sql<{ readonly base: unknown }>`SELECT base FROM blobs WHERE hash = ${row.hash}`)
+    assert.deepStrictEqual(bases.map(([row]) => row!.base === null), [false, true], "the second compressed against the first, the first alone")
+    // the base's first bar, which the slid window no longer holds: the dependent still rebuilds
+    const [base] = yield* sql<{ readonly data: Uint8Array }>`SELECT data FROM blobs WHERE hash = ${hashes[1]!.hash}`
+    const original = zstdDecompressSync(base!.data)
+    const edited = Buffer.from(original.toString("utf8").replace(`"volume":1000}`, `"volume":1001}`))
+    assert.isFalse(edited.equals(original))
+    yield* sql`UPDATE blobs SET data = ${zstdCompressSync(edited)} WHERE hash = ${hashes[1]!.hash}`
+    const exit = yield* Effect.exit(Effect.flatMap(SqlRunStore.make, (s) => s.stageOutputs({ pipeline: "daily", stage: "fetch", from: day("2026-08-24"), to: day("2026-08-24") })))
+    assert.match(failureOf(exit).message, /^run b-base's checkpoint of fetch: stored blob [0-9a-f]{32} does not match its hash \(edited or damaged\)$/)
+  }))
+
   test("surveyRuns lists every readable run and a damaged one in its place, named by what is wrong", Effect.gen(function*() {
     const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient
