@@ -363,12 +363,12 @@ export const make = Effect.gen(function*() {
     Effect.mapError(storeError("listRuns"))
   )
 
-  /** A run's row that does not read back: what of it reads, and `damage`. */
+  /** A run's row that does not read back: what of it reads, and `damage` on one line (a schema's message has several). */
   const damagedRun = (row: Record<string, unknown>, damage: string): DamagedRun => ({
     id: String(row["id"]),
     tradingDay: typeof row["trading_day"] === "string" ? row["trading_day"] : null,
     startedAt: typeof row["started_at"] === "string" ? row["started_at"] : null,
-    damage
+    damage: damage.replace(/\s*\n\s*/g, " ")
   })
 
   const surveyRuns = Effect.fn("SqlRunStore.surveyRuns")(

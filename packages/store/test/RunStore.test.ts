@@ -606,6 +606,7 @@ const sqlOnly = <R>(
     const [newest, hurt, oldest] = yield* survey
     assert.deepStrictEqual([newest, oldest], ["new", "old"])
     assert.match(hurt!, /^hurt 2026-08-24 2026-08-25T10:00:00.000Z damaged: run hurt: stored data does not decode: Expected "running"/)
+    assert.notInclude(hurt!, "\n", "what is wrong fits on the line `runs` prints under its table")
     // what acts on runs still refuses to go on past one it cannot read
     assert.match(failureOf(yield* Effect.exit(Effect.flatMap(SqlRunStore.make, (s) => s.listRuns({ limit: 10 })))).message, /^run hurt: /)
     yield* sql`UPDATE runs SET status = 'completed' WHERE id = ${"hurt"}`
