@@ -7,8 +7,7 @@ import { AccountId, AccountSnapshot, Fill, momentOfEpoch, Order, Ticker, Trading
 import { Recorder, RunContext, Stage } from "@council/engine"
 import { type Broker, BrokerError, Brokers, Marks } from "@council/broker"
 import { MarketData } from "@council/market"
-import { AccountCursor, type LedgerCursor, LedgerError, type LedgerFill, type LedgerOrder, type SessionMarks, TradeLedger } from "@council/tracking"
-import { Standings } from "@council/tracking"
+import { AccountCursor, type LedgerCursor, LedgerError, type LedgerFill, type LedgerOrder, type SessionMarks, Standings, TradeLedger } from "@council/tracking"
 import { runLedgerBook } from "../DailyParams.ts"
 
 export const AccountReconciliation = Schema.Struct({
