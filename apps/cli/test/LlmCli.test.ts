@@ -3,7 +3,7 @@ import { spawn } from "node:child_process"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { hashOf } from "@council/engine"
+import { hashOf, textHash } from "@council/engine"
 import { allBlobTexts, blobText } from "./StoredBlobs.ts"
 import { answerWith, errorWith, type FakeProvider, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
 import { bin, cliAsync, tempHome } from "./CliHarness.ts"
@@ -412,7 +412,10 @@ describe("pnpm pipeline run daily continuing a run recorded before only the trad
         const run = db.prepare("SELECT id, params_hash AS hash FROM runs").get() as { id: string; hash: string }
         const params = JSON.parse(blobText(db, run.hash)) as { accounts: Array<{ id: string }> }
         params.accounts = params.accounts.filter((a) => a.id !== "COUNCIL")
-        db.prepare("UPDATE blobs SET body = ?, data = NULL, base = NULL, z = 0 WHERE hash = unhex(?)").run(JSON.stringify(params), run.hash)
+        // stored under its own hash, as the older version would have written it
+        const older = JSON.stringify(params)
+        db.prepare("INSERT INTO blobs (hash, body, data, base, z) VALUES (unhex(?), ?, NULL, NULL, 0)").run(textHash(older), older)
+        db.prepare("UPDATE runs SET params_hash = ? WHERE id = ?").run(textHash(older), run.id)
       } finally {
         db.close()
       }

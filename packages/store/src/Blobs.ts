@@ -145,7 +145,7 @@ export const textOfRow = (row: Row, baseTexts: ReadonlyArray<string>): string | 
 /** `textHash` of a text as held: bytes zstd gave back are hashed as they are. */
 const hashOf = (held: string | Buffer): string => (typeof held === "string" ? textHash(held) : bytesHash(held))
 
-const NOT_JSON: unique symbol = Symbol("NOT_JSON")
+const NOT_JSON: unique symbol = Symbol("not JSON")
 const parseJson = (text: string): Schema.Json | typeof NOT_JSON => {
   try {
     return JSON.parse(text)
