@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterAll, assert, describe, it } from "@effect/vitest"
+import { errorWith, liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
 import { tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
 
@@ -74,5 +75,25 @@ describe("an unattended deployment, as its operator sees it", () => {
     assert.strictEqual(monday2.code, 0, monday2.stderr)
     assert.notMatch(monday2.stderr, /without a completed run/)
     assert.match(monday2.stderr, /COUNCIL \d+ orders? · equity \$[\d,.]+ · day P&L [+−]\$/)
+  }, 120_000)
+
+  it("every LLM provider refusing its key (revoked) makes every PM abstain: COUNCIL holds its book instead of selling it", async () => {
+    const revoked = await startFake((r) => errorWith(r, 401, "invalid_api_key", "Incorrect API key provided"))
+    stands.push(revoked)
+    const home = tempHome()
+    const before = await cliInProcess(home, ["run", "daily", "--date", "2025-10-27"])
+    assert.strictEqual(before.code, 0, before.stderr)
+    assert.match(before.stdout, /^COUNCIL +succeeded +1 /m, "COUNCIL took a position on the first day")
+    const keys = { OPENAI_API_KEY: "sk-revoked-1", GEMINI_API_KEY: "gm-revoked-2", ANTHROPIC_API_KEY: "ant-revoked-3", GROQ_API_KEY: "gsk-revoked-4", DEEPSEEK_API_KEY: "ds-revoked-5" }
+    const outage = await cliInProcess(home, ["run", "daily", "--date", "2025-10-28"], liveEnv(revoked, keys))
+    assert.strictEqual(outage.code, 0, outage.stderr)
+    assert.match(outage.stderr, /PmPitches .*abstained: CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK/)
+    for (const account of ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]) {
+      assert.match(outage.stdout, new RegExp(`^${account} +succeeded +0 +0 `, "m"), outage.stdout)
+    }
+    assert.match(outage.stderr, /^\[COUNCIL\] WARN Decision FLAT · no orders — .* refused \*: no-pitches — no PM pitched \(every one abstained\); COUNCIL holds/m)
+    const positions = await cliInProcess(home, ["positions", "--account", "COUNCIL"])
+    assert.strictEqual(positions.code, 0, positions.stderr)
+    assert.match(positions.stdout, /^COUNCIL +[A-Z]+ +long /m, positions.stdout)
   }, 120_000)
 })
