@@ -57,6 +57,9 @@ export const observed = <A, E, R>(run: Effect.Effect<A, E, R>) =>
     return yield* run.pipe(Effect.provideService(Runner.RunObserver, tellWith))
   })
 
+/** A run that goes ahead off its schedule's time (`line` says how far off): WARN, so Slack hears it too. */
+export const offSchedule = (line: string) => tell({ level: "WARN", subject: "Run off its schedule's time", body: line })
+
 /** A run that failed, with its error. */
 export const runFailed = (what: string, error: unknown) => tell(failure({ what, error }))
 

@@ -40,6 +40,15 @@ describe("an unattended deployment, as its operator sees it", () => {
     assert.match(all, /the market-on-close cutoff \(15:50, 10 minutes before the 16:00 close\) has passed, so nothing is sent/)
   }, 60_000)
 
+  it("a run that goes ahead long before the close (a UTC cron entry after a DST switch) is told to Slack as a warning", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    const early = await cliInProcess(tempHome(), ["run", "daily", "--date", "2025-11-03", "--at", "14:45"], { SLACK_WEBHOOK_URL: slack.url })
+    assert.strictEqual(early.code, 0, early.stderr)
+    const all = slack.texts.join("\n")
+    assert.match(all, /^:warning: \*WARN\* · \*Run off its schedule's time\*\nwarning: it is 2025-11-03 14:45 New York time, 75 minutes before the 16:00 close/m)
+  }, 60_000)
+
   it("a usage error is not sent to Slack: nothing was attempted", async () => {
     const slack = await slackStandIn()
     stands.push(slack)
