@@ -279,6 +279,27 @@ export interface MissedSession {
   readonly note?: string
 }
 
+/** One line per session with a run; three or more sessions in a row without one as a single line (a long outage). */
+const missedLines = (sessions: ReadonlyArray<MissedSession>): ReadonlyArray<string> => {
+  const lines: Array<string> = []
+  let run: Array<TradingDay> = []
+  const flush = () => {
+    if (run.length >= 3) lines.push(`${run[0]} … ${run.at(-1)}: no run (${run.length} sessions)`)
+    else lines.push(...run.map((date) => `${date}: no run`))
+    run = []
+  }
+  for (const session of sessions) {
+    if (session.note === undefined) {
+      run.push(session.date)
+      continue
+    }
+    flush()
+    lines.push(`${session.date}: ${session.note}`)
+  }
+  flush()
+  return lines
+}
+
 /**
  * The sessions between the last completed run (`lastDay`, `lastRunId`) and `tradingDay` that no run traded: one
  * line each. WARN: a machine that was off, a refused or a crashed run must not go by unheard.
@@ -295,7 +316,7 @@ export const missedSessions = (input: {
     subject: `${n} session${n === 1 ? "" : "s"} without a completed run before ${input.tradingDay}`,
     body: list([
       `the last completed run is of ${input.lastDay} (${input.lastRunId}); nothing was decided or sent on:`,
-      ...input.sessions.map((s) => `${s.date}: ${s.note ?? "no run"}`),
+      ...missedLines(input.sessions),
       `this run trades ${input.tradingDay} only (no catch-up); orders left at the brokers kept working and its Reconcile records what they did; its P&L is since ${input.lastDay}`
     ])
   }
