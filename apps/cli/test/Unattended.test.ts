@@ -105,4 +105,19 @@ describe("an unattended deployment, as its operator sees it", () => {
     assert.strictEqual(positions.code, 0, positions.stderr)
     assert.match(positions.stdout, /^COUNCIL +[A-Z]+ +long /m, positions.stdout)
   }, 120_000)
+
+  it("the leaderboard says when sessions of its window have no snapshot, as its returns then span several sessions", async () => {
+    const home = tempHome()
+    for (const date of ["2026-06-01", "2026-06-05", "2026-06-08"]) {
+      const run = await cliInProcess(home, ["run", "daily", "--date", date])
+      assert.strictEqual(run.code, 0, run.stderr)
+    }
+    const board = await cliInProcess(home, ["leaderboard"])
+    assert.strictEqual(board.code, 0, board.stderr)
+    assert.match(board.stdout, /^book live · 2026-06-01 … 2026-06-08 · 2 sessions /m)
+    assert.match(board.stdout, /^note: 3 of the 6 sessions from 2026-06-01 to 2026-06-08 have no snapshot \(no run those days\)/m)
+    const recent = await cliInProcess(home, ["leaderboard", "--from", "2026-06-05"])
+    assert.strictEqual(recent.code, 0, recent.stderr)
+    assert.notMatch(recent.stdout, /no snapshot/)
+  }, 120_000)
 })
