@@ -1,7 +1,8 @@
 /**
- * What a run tells the operator beyond its stages' own messages: that it started (a fork says whose), each stage
- * failure with its error, that it waits for an approval, and one summary at the end (per account: orders, equity,
- * day P&L). Sent straight to the notifier (not through the recorder: they belong to this invocation — an exact
+ * What a run tells the operator beyond its stages' own messages: that it started (a fork says whose), the sessions
+ * since the last completed run that went untraded (`missedBefore`), a run off its schedule's time, each failure
+ * with its error, that it waits for an approval, and one summary at the end (per account: orders, equity, the P&L
+ * since the previous completed run). Sent straight to the notifier (not through the recorder: they belong to this invocation — an exact
  * `replay` never makes them, a fork is a run of its own and does); a notifier failure is a warning on stderr, never
  * the run's.
  */
