@@ -103,7 +103,7 @@ const run = Command.make(
           const at = yield* Timing.resolveRunMoment(options, accounts.map((a) => a.id), readClock)
           const params = RunDaily.newRunParams(accounts, yield* AppLayer.describe, council.params, at, options.requireApproval)
           yield* RunDaily.runDaily(options, at, params, council, (run) => Llm.forResume(run, council))
-        })
+        }).pipe((command) => RunDaily.toldOnFailure(`run daily${Option.match(options.date, { onNone: () => "", onSome: (d) => ` --date ${d}` })}`, command))
       ))
     )
 ).pipe(
@@ -126,7 +126,10 @@ const approve = Command.make(
     ),
     json: jsonFlag
   },
-  (options) => withMarket((AppLayer) => using(Approve, (Approve) => Approve.decide(options, AppLayer)))
+  (options) =>
+    withMarket((AppLayer) =>
+      using(RunDaily, (RunDaily) =>
+        using(Approve, (Approve) => RunDaily.toldOnFailure(`approve ${options.runId}`, Approve.decide(options, AppLayer)))))
 ).pipe(describe(
   "Continue a run stopped by --require-approval: send its orders (refused after the schedule's cutoff), or --reject it",
   exits.run

@@ -1,18 +1,20 @@
 /**
- * What a run tells the operator beyond its stages' own messages: that it started (a fork says whose), each stage
- * failure with its error, that it waits for an approval, and one summary at the end (per account: orders, equity,
- * day P&L). Sent straight to the notifier (not through the recorder: they belong to this invocation — an exact
+ * What a run tells the operator beyond its stages' own messages: that it started (a fork says whose), the sessions
+ * since the last completed run that went untraded (`missedBefore`), a run off its schedule's time, each failure
+ * with its error, that it waits for an approval, and one summary at the end (per account: orders, equity, the P&L
+ * since the previous completed run). Sent straight to the notifier (not through the recorder: they belong to this invocation — an exact
  * `replay` never makes them, a fork is a run of its own and does); a notifier failure is a warning on stderr, never
  * the run's.
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { ExecutionReport, type RiskVerdict, type RunId, type TradingDay } from "@council/domain"
+import { type AccountId, ExecutionReport, type RiskVerdict, type RunId, type TradingDay } from "@council/domain"
+import { Brokers } from "@council/broker"
 import { type RunRecord, RunStore, Runner } from "@council/engine"
 import { DailyParams, DailyPipeline, ReconcileReport } from "@council/daily"
 import { type Notification, Notifier } from "@council/notify/Notifier"
-import { awaitingApproval, failure, runStarted, runSummary } from "@council/notify/RunMessages"
+import { awaitingApproval, failure, type MissedSession, missedSessions, runStarted, runSummary } from "@council/notify/RunMessages"
 import { printer } from "./Progress.ts"
 
 const tell = (message: Notification) =>
@@ -56,6 +58,9 @@ export const observed = <A, E, R>(run: Effect.Effect<A, E, R>) =>
     return yield* run.pipe(Effect.provideService(Runner.RunObserver, tellWith))
   })
 
+/** A run that goes ahead off its schedule's time (`line` says how far off): WARN, so Slack hears it too. */
+export const offSchedule = (line: string) => tell({ level: "WARN", subject: "Run off its schedule's time", body: line })
+
 /** A run that failed, with its error. */
 export const runFailed = (what: string, error: unknown) => tell(failure({ what, error }))
 
@@ -88,18 +93,83 @@ export const withEquityOf = (run: RunId, report: ExecutionReport) =>
     accounts: report.accounts.map((a) => (a.equity !== null || equity[a.account] === undefined ? a : { ...a, equity: equity[a.account]! }))
   }))
 
-/**
- * Each account's equity as the latest completed, non-dry local run of a day before `day` found it (`equityOfRun`):
- * the base of the day's P&L, which thus runs from one run to the next.
- */
-const previousEquity = (day: TradingDay) =>
-  Effect.gen(function*() {
-    const runs = yield* RunStore.use((s) => s.listRuns({ pipeline: DailyPipeline.name, origin: "local", limit: 50 }))
-    const before = runs.find((r) => r.tradingDay < day && r.status === "completed" && !r.dryRun)
-    return before === undefined ? {} : yield* equityOfRun(before.id)
-  }).pipe(Effect.orElseSucceed(() => ({})))
+const addDays = (day: TradingDay, days: number): string =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
 
-/** The end-of-run summary: orders, equity and day P&L per account. */
+/** The latest completed, non-dry local run of a day before `day`: the base of the day's P&L. */
+const previousRun = (day: TradingDay) =>
+  Effect.map(
+    RunStore.use((s) => s.listRuns({ pipeline: DailyPipeline.name, origin: "local", limit: 50 })),
+    (runs) =>
+      runs
+        .filter((r) => r.tradingDay < day && r.status === "completed" && !r.dryRun)
+        .reduce<RunRecord | undefined>((latest, r) => (latest === undefined || r.tradingDay > latest.tradingDay ? r : latest), undefined)
+  )
+
+/** What became of a session's latest non-dry run, when it had one. */
+const noteOf = (run: RunRecord | undefined): string | undefined => {
+  if (run === undefined) return undefined
+  switch (run.status) {
+    case "running":
+      return `run ${run.id} stopped part-way (its process is gone)`
+    case "failed":
+      return `run ${run.id} failed`
+    case "awaiting-approval":
+      return `run ${run.id} was never approved`
+    default:
+      return `run ${run.id} ${run.status}`
+  }
+}
+
+/** The last completed run before `day` and the sessions between (by `account`'s broker calendar) without one. */
+export interface Gap {
+  readonly last: RunRecord
+  readonly sessions: ReadonlyArray<MissedSession>
+}
+
+/**
+ * The sessions between the latest completed run before `day` and `day` (both excluded) that no completed run
+ * traded, by `account`'s broker calendar; `undefined` when there was no earlier run, or nothing could be read (it
+ * only informs: never the run's failure). A day whose run was rejected was decided: not missed.
+ */
+export const gapBefore = (day: TradingDay, account: AccountId) =>
+  Effect.gen(function*() {
+    const last = yield* previousRun(day)
+    if (last === undefined) return undefined
+    const start = addDays(last.tradingDay, 1)
+    const end = addDays(day, -1)
+    if (start > end) return { last, sessions: [] } satisfies Gap
+    const broker = yield* Brokers.use((b) => b.get(account))
+    const calendar = yield* broker.getCalendar({ start, end })
+    const sessions: Array<MissedSession> = []
+    for (const session of calendar.filter((s) => s.date > last.tradingDay && s.date < day)) {
+      const runs = yield* RunStore.use((s) => s.listRuns({ pipeline: DailyPipeline.name, origin: "local", tradingDay: session.date, limit: 20 }))
+      const run = runs.find((r) => !r.dryRun)
+      if (run?.status === "rejected") continue
+      const note = noteOf(run)
+      sessions.push(note === undefined ? { date: session.date } : { date: session.date, note })
+    }
+    return { last, sessions } satisfies Gap
+  }).pipe(Effect.orElseSucceed(() => undefined))
+
+/** Tells the operator the sessions before `day` that went by without a completed run (`gapBefore`), if any. */
+export const missedBefore = (day: TradingDay, account: AccountId) =>
+  Effect.gen(function*() {
+    const gap = yield* gapBefore(day, account)
+    if (gap === undefined || gap.sessions.length === 0) return
+    yield* tell(missedSessions({ tradingDay: day, lastDay: gap.last.tradingDay, lastRunId: gap.last.id, sessions: gap.sessions }))
+  })
+
+/**
+ * The end-of-run summary: orders, equity and P&L per account since the previous completed run (`previousRun`):
+ * "day P&L" when that run was of the session before, else "P&L since <its day>".
+ */
 export const summary = (run: RunRecord, report: ExecutionReport) =>
-  Effect.flatMap(previousEquity(run.tradingDay), (previous) =>
-    tell(runSummary({ report, previousEquity: previous, runId: run.id })))
+  Effect.gen(function*() {
+    const account = report.accounts[0]?.account
+    const gap = account === undefined ? undefined : yield* gapBefore(run.tradingDay, account)
+    const last = gap?.last ?? (yield* previousRun(run.tradingDay).pipe(Effect.orElseSucceed(() => undefined)))
+    const previous = last === undefined ? {} : yield* equityOfRun(last.id)
+    const since = gap !== undefined && gap.sessions.length > 0 ? { since: gap.last.tradingDay } : {}
+    yield* tell(runSummary({ report, previousEquity: previous, runId: run.id, ...since }))
+  })

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process"
-import { readdirSync, readFileSync, statSync } from "node:fs"
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { tempHome } from "./CliHarness.ts"
@@ -97,6 +97,41 @@ describe("deployment documentation", () => {
       "pnpm pipeline verify",
       "council.db-wal"
     ]) assert.include(deployment, needed)
+  })
+})
+
+describe("the environment file, loaded as DEPLOYMENT.md says (`set -a && . ~/council.env && set +a`)", () => {
+  /** The example's value of `name`, uncommented, as `sh` reads it from a file. */
+  const sourced = (name: string): string => {
+    const line = new RegExp(`^#\\s*(${name}=.+)$`, "m").exec(envExample)?.[1]
+    assert.isDefined(line, `${name} has an example value in .env.example`)
+    const dir = tempHome()
+    const file = join(dir, "council.env")
+    writeFileSync(file, `${line}\n`, { mode: 0o600 })
+    const shell = spawnSync("sh", ["-c", `set -a && . "${file}" && set +a && printenv ${name}`], { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "" } })
+    assert.strictEqual(shell.status, 0, shell.stderr)
+    return shell.stdout.replace(/\n$/, "")
+  }
+
+  it("keeps the example TRADING_ACCOUNTS_CONFIG valid JSON (unquoted, the shell strips its double quotes)", () => {
+    const accounts = JSON.parse(sourced("TRADING_ACCOUNTS_CONFIG")) as ReadonlyArray<{ readonly id: string; readonly settings: object }>
+    assert.strictEqual(accounts[0]?.id, "COUNCIL")
+    assert.deepStrictEqual(accounts[0]?.settings, { maxOrderValue: 25000, maxPositionPct: 20, allowShorting: false })
+  })
+})
+
+describe("the crontab entries of docs/DEPLOYMENT.md", () => {
+  /** The commands of every entry (after its five time fields) in the document's `cron` blocks. */
+  const entries = [...deployment.matchAll(/```cron\n([\s\S]*?)```/g)]
+    .flatMap((block) => block[1]!.split("\n"))
+    .map((line) => line.replace(/^#\s*/, ""))
+    .map((line) => /^(?:\S+\s+){5}(.+)$/.exec(line)?.[1])
+    .filter((command): command is string => command !== undefined && !/^[A-Z_]+=/.test(command))
+
+  it("include the backup, and no command has a bare % (cron ends the command there: it must be written \\%)", () => {
+    assert.isTrue(entries.some((command) => command.includes("sqlite3") && command.includes(".backup")), "a backup entry")
+    assert.isAbove(entries.length, 3)
+    for (const command of entries) assert.notMatch(command, /(^|[^\\])%/, command)
   })
 })
 

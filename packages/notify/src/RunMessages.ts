@@ -6,8 +6,11 @@
  * - `accountDecisions` after risk approval: one message per account with its decision (a PM's pitch or
  *   abstention, the council's decision) and the orders the gate approved, refused or clamped;
  * - `executionResult` per account after execution (what the broker accepted, filled, refused);
- * - `failure` for anything that failed (a stage, an account), with its error;
- * - `runSummary` once at the end: per account its orders, equity and day P&L.
+ * - `failure` for anything that failed (a stage, an account, a run refused before it started), with its error;
+ * - `missedSessions` when a run starts with sessions since the last completed run that no run traded (the machine
+ *   was off, a run was refused or stopped part-way): the operator must hear that days went by untraded;
+ * - `runSummary` once at the end: per account its orders, equity and day P&L (P&L since the last completed run's
+ *   day when sessions went by without one).
  *
  * **Conventions**: the account goes in `Notification.account` (the channels print it first); sides are written
  * `BUY`/`SELL` and directions `LONG`/`SHORT`/`FLAT` in upper case (the console colours those words); money is
@@ -253,8 +256,11 @@ export const failure = (input: {
   body: describeError(input.error)
 })
 
-/** One line of the summary: `CHATGPT 2 orders · equity $100,512.30 · day P&L +$512.30 (+0.51 %)`. */
-export const summaryLine = (execution: AccountExecution, previousEquity: number | undefined): string => {
+/**
+ * One line of the summary: `CHATGPT 2 orders · equity $100,512.30 · day P&L +$512.30 (+0.51 %)`; with `since` (the
+ * previous completed run's day, when sessions without one lie between) `P&L since 2026-06-01` instead of `day P&L`.
+ */
+export const summaryLine = (execution: AccountExecution, previousEquity: number | undefined, since?: TradingDay): string => {
   if (execution.status === "failed") return `${execution.account} FAILED: ${execution.message}`
   const orders = `${execution.orders.length} order${execution.orders.length === 1 ? "" : "s"}${
     execution.failures.length > 0 ? ` (${execution.failures.length} failed)` : ""
@@ -262,9 +268,58 @@ export const summaryLine = (execution: AccountExecution, previousEquity: number 
   const pnl = execution.equity !== null && previousEquity !== undefined && previousEquity > 0
     ? `${signedMoney(execution.equity - previousEquity)} (${signedPercent(execution.equity / previousEquity - 1)})`
     : "—"
-  return `${execution.account} ${orders} · equity ${money(execution.equity)} · day P&L ${pnl}${
+  return `${execution.account} ${orders} · equity ${money(execution.equity)} · ${since === undefined ? "day P&L" : `P&L since ${since}`} ${pnl}${
     execution.status === "dry-run" ? " · dry run" : ""
   }`
+}
+
+/** A session with no completed run: `note` says what became of its run, if it had one. */
+export interface MissedSession {
+  readonly date: TradingDay
+  readonly note?: string
+}
+
+/** One line per session with a run; three or more sessions in a row without one as a single line (a long outage). */
+const missedLines = (sessions: ReadonlyArray<MissedSession>): ReadonlyArray<string> => {
+  const lines: Array<string> = []
+  let run: Array<TradingDay> = []
+  const flush = () => {
+    if (run.length >= 3) lines.push(`${run[0]} … ${run.at(-1)}: no run (${run.length} sessions)`)
+    else lines.push(...run.map((date) => `${date}: no run`))
+    run = []
+  }
+  for (const session of sessions) {
+    if (session.note === undefined) {
+      run.push(session.date)
+      continue
+    }
+    flush()
+    lines.push(`${session.date}: ${session.note}`)
+  }
+  flush()
+  return lines
+}
+
+/**
+ * The sessions between the last completed run (`lastDay`, `lastRunId`) and `tradingDay` that no run traded: one
+ * line each. WARN: a machine that was off, a refused or a crashed run must not go by unheard.
+ */
+export const missedSessions = (input: {
+  readonly tradingDay: TradingDay
+  readonly lastDay: TradingDay
+  readonly lastRunId: string
+  readonly sessions: ReadonlyArray<MissedSession>
+}): Notification => {
+  const n = input.sessions.length
+  return {
+    level: "WARN",
+    subject: `${n} session${n === 1 ? "" : "s"} without a completed run before ${input.tradingDay}`,
+    body: list([
+      `the last completed run is of ${input.lastDay} (${input.lastRunId}); nothing was decided or sent on:`,
+      ...missedLines(input.sessions),
+      `this run trades ${input.tradingDay} only (no catch-up); orders left at the brokers kept working and its Reconcile records what they did; its P&L is since ${input.lastDay}`
+    ])
+  }
 }
 
 /**
@@ -275,6 +330,8 @@ export const runSummary = (input: {
   readonly report: ExecutionReport
   readonly previousEquity?: Readonly<Record<string, number>>
   readonly runId?: string
+  /** The previous completed run's day when sessions without a completed run lie between (`summaryLine`). */
+  readonly since?: TradingDay
 }): Notification => {
   const { accounts } = input.report
   const failed = accounts.filter((a) => a.status === "failed").length
@@ -286,7 +343,7 @@ export const runSummary = (input: {
     }${failed > 0 ? `, ${failed} failed` : ""}`,
     body: list([
       ...(input.runId === undefined ? [] : [`run ${input.runId}`]),
-      ...accounts.map((a) => summaryLine(a, input.previousEquity?.[a.account]))
+      ...accounts.map((a) => summaryLine(a, input.previousEquity?.[a.account], input.since))
     ])
   }
 }

@@ -222,3 +222,30 @@ describe("RunMessages", () => {
     })
   })
 })
+
+describe("missedSessions", () => {
+  it("names each session with a run, and a long stretch without one in a single line", () => {
+    const day = (d: string) => Schema.decodeSync(TradingDay)(d)
+    const message = RunMessages.missedSessions({
+      tradingDay: day("2026-01-09"),
+      lastDay: day("2025-12-30"),
+      lastRunId: "2025-12-30-7f7f201e",
+      sessions: [
+        { date: day("2025-12-31") },
+        { date: day("2026-01-02") },
+        { date: day("2026-01-05") },
+        { date: day("2026-01-06"), note: "run 2026-01-06-0a1b2c3d stopped part-way (its process is gone)" },
+        { date: day("2026-01-07") },
+        { date: day("2026-01-08") }
+      ]
+    })
+    assert.strictEqual(message.level, "WARN")
+    assert.strictEqual(message.subject, "6 sessions without a completed run before 2026-01-09")
+    assert.deepStrictEqual(message.body.split("\n").slice(1, -1), [
+      "2025-12-31 … 2026-01-05: no run (3 sessions)",
+      "2026-01-06: run 2026-01-06-0a1b2c3d stopped part-way (its process is gone)",
+      "2026-01-07: no run",
+      "2026-01-08: no run"
+    ])
+  })
+})

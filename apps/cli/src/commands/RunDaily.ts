@@ -1,6 +1,7 @@
 import * as Console from "effect/Console"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import {
@@ -23,6 +24,7 @@ import { AppSettings, codeVersion } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { waitForSignal } from "../Listening.ts"
+import { outcome } from "../Outcome.ts"
 import * as RunNotices from "../RunNotices.ts"
 import { counted, money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
@@ -260,11 +262,9 @@ export const executeRun = <R>(
   Effect.gen(function*() {
     const result = yield* RunNotices.observed(run).pipe(
       Effect.catchTags({
+        // the operator hears it through `toldOnFailure`, with how to resume
         RunFailed: (e) =>
-          Effect.andThen(
-            RunNotices.runFailed(`run ${e.runId} in ${e.stage}`, e.message),
-            Effect.fail(CliFailure.failed(`run ${e.runId} failed in ${e.stage}: ${e.message} (${continuation(again, dryRun, "resume")})`))
-          ),
+          Effect.fail(CliFailure.failed(`run ${e.runId} failed in ${e.stage}: ${e.message} (${continuation(again, dryRun, "resume")})`)),
         InvalidRunRequest: (e) => Effect.fail(CliFailure.failed(e.message)),
         RunNotFound: (e) => Effect.fail(CliFailure.failed(e.message))
       })
@@ -302,6 +302,20 @@ export const intentTable = (verdict: RiskVerdict) =>
     ["ACCOUNT", "SIDE", "QTY", "SYMBOL", "TYPE", "TIF", "CLASS", "CLIENT ORDER ID"],
     verdict.intents.map((i) => [i.account, i.side, String(i.qty), i.symbol, i.type, i.timeInForce, i.orderClass, i.clientOrderId])
   )
+
+/**
+ * `command`, whose failure (exit 1, or 130: interrupted, as by a timer's stop) is also told to the notifier as
+ * `Failed: <what>` with its error line — whatever stopped it, before its run started (the cutoff passed, a broker's
+ * clock unreadable, the store unwritable) or in a stage: the operator of an unattended run reads Slack, not the log.
+ * A usage or configuration error (exit 2) is not told: nothing was attempted, and the notifier may be what is wrong.
+ */
+export const toldOnFailure = <A, E, R>(what: string, command: Effect.Effect<A, E, R>) =>
+  command.pipe(Effect.tapCause((cause) => {
+    const { code, line } = outcome(Exit.failCause(cause))
+    return code === 1 || code === 130
+      ? RunNotices.runFailed(what, line ?? "failed").pipe(Effect.provide(AppLayer.notifier), Effect.ignore)
+      : Effect.void
+  }))
 
 /** The day's lock, held by this process for the scope; who holds it otherwise (exit 2). */
 export const holdDayLock = (day: TradingDay, command: string) => holdLock(`daily:${day}`, command, "the day's lock")
@@ -374,6 +388,7 @@ export const runDaily = <E, R>(
     if (yield* settledOutcome(plan, options.json, again)) return
     const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly).pipe(Effect.provide(probe))
     if (verdict !== "trade") return yield* untradedJson(options.json, { tradingDay: day, outcome: verdict.skipped, message: verdict.message })
+    if (!options.dryRun && plan._tag === "Start") yield* RunNotices.missedBefore(day, clockAccount).pipe(Effect.provide(probe))
     // a run continued asks with the lineup it started with, not this command line's
     const seated = plan._tag === "Resume" ? yield* resumed(plan.run) : council
     const outcome = yield* Effect.scoped(Effect.gen(function*() {

@@ -31,6 +31,7 @@ import { type DailyParams, MarketSchedule, timingOf } from "@council/daily"
 import { BarIndex, MarketData } from "@council/market"
 import { AppSettings } from "../AppConfig.ts"
 import { CliFailure } from "../CliFailure.ts"
+import * as RunNotices from "../RunNotices.ts"
 
 /** The account whose broker has a real clock (an Alpaca host), among `ids`; `undefined`: every clock is simulated. */
 export const realClockAccount = (ids: ReadonlyArray<AccountId>) =>
@@ -175,7 +176,8 @@ export const checkMarket = (account: AccountId, schedule: RunSchedule, dryRun: b
         yield* Console.error(line)
         return { skipped: "market-closed", message: line } satisfies MarketVerdict
       case "InTime":
-        if (status.check.early) yield* Console.error(line)
+        // a timer at the wrong New York time (a UTC entry after a DST switch) trades: its operator must hear it
+        if (status.check.early) yield* RunNotices.offSchedule(line)
         return "trade" satisfies MarketVerdict
       case "MissedCutoff":
         if (dryRun) {

@@ -1,6 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import {
+  type AccountId,
   AccountSnapshot,
   closeOf,
   type CouncilDecision,
@@ -55,12 +56,12 @@ const planFor = (
     ], { concurrency: 2 })
     const pitch = pitches.find((p) => p.pm === config.id)
     if (isPm(config.id) && !pitch) {
-      return {
-        cancels: [],
-        intents: [],
-        clamps: [],
-        rejections: [{ account: config.id, symbol: "*", rule: "pm-abstained", detail: `${config.id} did not pitch; holding` }]
-      }
+      return holding(config.id, "pm-abstained", `${config.id} did not pitch; holding`)
+    }
+    // no PM pitched at all (every model down, keys revoked, the budget spent): no decision was made, so a council
+    // account holds its book as an abstaining PM's does, rather than selling it as if the council had chosen FLAT
+    if (!isPm(config.id) && pitches.length === 0) {
+      return holding(config.id, "no-pitches", `no PM pitched (every one abstained); ${config.id} holds`)
     }
     return planAccount({
       day: snapshot.asOf,
@@ -81,6 +82,14 @@ const planFor = (
         rejections: [{ account: config.id, symbol: "*", rule: ACCOUNT_UNAVAILABLE, detail: `could not read the account: ${error.message}` }]
       }))
   )
+
+/** An account that trades nothing today and keeps what it holds, with the rule saying why. */
+const holding = (account: AccountId, rule: string, detail: string) => ({
+  cancels: [],
+  intents: [],
+  clamps: [],
+  rejections: [{ account, symbol: "*", rule, detail }]
+})
 
 export const RiskApproval = Stage.make({
   name: "RiskApproval",

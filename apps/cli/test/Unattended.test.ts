@@ -1,0 +1,123 @@
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import { errorWith, liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
+import { tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
+
+/** A Slack incoming webhook on 127.0.0.1 that answers 200 and keeps every text. */
+const slackStandIn = async () => {
+  const texts: Array<string> = []
+  const server: Server = createServer((req, res) => {
+    let data = ""
+    req.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")))
+    req.on("end", () => {
+      texts.push((JSON.parse(data) as { text: string }).text)
+      res.writeHead(200, { "content-type": "text/plain" })
+      res.end("ok")
+    })
+  })
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T0TEST/B0TEST/unattended`
+  return { url, texts, close: () => new Promise<void>((done) => server.close(() => done())) }
+}
+
+/** What an operator who reads only Slack learns of a timer's runs. */
+describe("an unattended deployment, as its operator sees it", () => {
+  const stands: Array<{ close: () => Promise<void> }> = []
+  afterAll(async () => {
+    for (const s of stands) await s.close()
+  })
+
+  it("a run refused before it starts (the cutoff passed: a timer at the wrong New York time) is told to Slack, not only to the log", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    const late = await cliInProcess(tempHome(), ["run", "daily", "--date", "2026-06-05", "--at", "15:51"], { SLACK_WEBHOOK_URL: slack.url })
+    assert.strictEqual(late.code, 1, late.stderr)
+    assert.match(late.stderr, /^error: it is 2026-06-05 15:51 New York time: the market-on-close cutoff/m)
+    const all = slack.texts.join("\n")
+    assert.match(all, /^:rotating_light: \*ERROR\* · \*Failed: run daily --date 2026-06-05\*$/m)
+    assert.match(all, /the market-on-close cutoff \(15:50, 10 minutes before the 16:00 close\) has passed, so nothing is sent/)
+  }, 60_000)
+
+  it("a run that goes ahead long before the close (a UTC cron entry after a DST switch) is told to Slack as a warning", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    const early = await cliInProcess(tempHome(), ["run", "daily", "--date", "2025-11-03", "--at", "14:45"], { SLACK_WEBHOOK_URL: slack.url })
+    assert.strictEqual(early.code, 0, early.stderr)
+    const all = slack.texts.join("\n")
+    assert.match(all, /^:warning: \*WARN\* · \*Run off its schedule's time\*\nwarning: it is 2025-11-03 14:45 New York time, 75 minutes before the 16:00 close/m)
+  }, 60_000)
+
+  it("a usage error is not sent to Slack: nothing was attempted", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    const bad = await cliInProcess(tempHome(), ["run", "daily", "--date", "2026-06-05", "--at", "25:99"], { SLACK_WEBHOOK_URL: slack.url })
+    assert.strictEqual(bad.code, 2, bad.stderr)
+    assert.deepStrictEqual(slack.texts, [])
+  }, 60_000)
+
+  it("after days without a run (the machine was off), the next run names the missed sessions and gives its P&L since the last run", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    const home = tempHome()
+    const env = { SLACK_WEBHOOK_URL: slack.url }
+    // Monday, then nothing until Friday: Tuesday to Thursday are missed; Wednesday's run waited for an approval that never came
+    const monday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-01"], env)
+    assert.strictEqual(monday.code, 0, monday.stderr)
+    const wednesday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-03", "--require-approval"], env)
+    assert.strictEqual(wednesday.code, 0, wednesday.stderr)
+    const waiting = /^run (\S+) · awaiting approval/m.exec(wednesday.stdout)?.[1]
+    assert.isDefined(waiting, wednesday.stdout)
+    const friday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)
+    assert.strictEqual(friday.code, 0, friday.stderr)
+    const mondayRun = /^run (\S+) · completed/m.exec(monday.stdout)?.[1]
+    const warning = /^WARN 3 sessions without a completed run before 2026-06-05 — (.*)$/m.exec(friday.stderr)
+    assert.isNotNull(warning, friday.stderr)
+    assert.include(warning![1]!, `the last completed run is of 2026-06-01 (${mondayRun})`)
+    assert.include(warning![1]!, `2026-06-02: no run | 2026-06-03: run ${waiting} was never approved | 2026-06-04: no run`)
+    assert.match(friday.stderr, /^INFO Run summary 2026-06-05 .* COUNCIL \d+ orders? · equity \$[\d,.]+ · P&L since 2026-06-01 [+−]\$/m)
+    assert.notMatch(friday.stderr, /day P&L/)
+    assert.match(slack.texts.join("\n"), /\*WARN\* · \*3 sessions without a completed run before 2026-06-05\*/)
+    // the next session follows the last run: no warning, a day's P&L again
+    const monday2 = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08"], env)
+    assert.strictEqual(monday2.code, 0, monday2.stderr)
+    assert.notMatch(monday2.stderr, /without a completed run/)
+    assert.match(monday2.stderr, /COUNCIL \d+ orders? · equity \$[\d,.]+ · day P&L [+−]\$/)
+  }, 120_000)
+
+  it("every LLM provider refusing its key (revoked) makes every PM abstain: COUNCIL holds its book instead of selling it", async () => {
+    const revoked = await startFake((r) => errorWith(r, 401, "invalid_api_key", "Incorrect API key provided"))
+    stands.push(revoked)
+    const home = tempHome()
+    const before = await cliInProcess(home, ["run", "daily", "--date", "2025-10-27"])
+    assert.strictEqual(before.code, 0, before.stderr)
+    assert.match(before.stdout, /^COUNCIL +succeeded +1 /m, "COUNCIL took a position on the first day")
+    const keys = { OPENAI_API_KEY: "sk-revoked-1", GEMINI_API_KEY: "gm-revoked-2", ANTHROPIC_API_KEY: "ant-revoked-3", GROQ_API_KEY: "gsk-revoked-4", DEEPSEEK_API_KEY: "ds-revoked-5" }
+    const outage = await cliInProcess(home, ["run", "daily", "--date", "2025-10-28"], liveEnv(revoked, keys))
+    assert.strictEqual(outage.code, 0, outage.stderr)
+    assert.match(outage.stderr, /PmPitches .*abstained: CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK/)
+    for (const account of ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]) {
+      assert.match(outage.stdout, new RegExp(`^${account} +succeeded +0 +0 `, "m"), outage.stdout)
+    }
+    assert.match(outage.stderr, /^\[COUNCIL\] WARN Decision FLAT · no orders — .* refused \*: no-pitches — no PM pitched \(every one abstained\); COUNCIL holds/m)
+    const positions = await cliInProcess(home, ["positions", "--account", "COUNCIL"])
+    assert.strictEqual(positions.code, 0, positions.stderr)
+    assert.match(positions.stdout, /^COUNCIL +[A-Z]+ +long /m, positions.stdout)
+  }, 120_000)
+
+  it("the leaderboard says when sessions of its window have no snapshot, as its returns then span several sessions", async () => {
+    const home = tempHome()
+    for (const date of ["2026-06-01", "2026-06-05", "2026-06-08"]) {
+      const run = await cliInProcess(home, ["run", "daily", "--date", date])
+      assert.strictEqual(run.code, 0, run.stderr)
+    }
+    const board = await cliInProcess(home, ["leaderboard"])
+    assert.strictEqual(board.code, 0, board.stderr)
+    assert.match(board.stdout, /^book live · 2026-06-01 … 2026-06-08 · 2 sessions /m)
+    assert.match(board.stdout, /^note: 3 of the 6 sessions from 2026-06-01 to 2026-06-08 have no snapshot \(no run those days\)/m)
+    const recent = await cliInProcess(home, ["leaderboard", "--from", "2026-06-05"])
+    assert.strictEqual(recent.code, 0, recent.stderr)
+    assert.notMatch(recent.stdout, /no snapshot/)
+  }, 120_000)
+})
