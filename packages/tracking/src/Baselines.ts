@@ -13,7 +13,8 @@
  * - A day's orders are market orders filled at that session's close moved by the slippage (as the local exchange
  *   fills a market order placed during the session, the council's under the `close` schedule). A target is a signed fraction of the equity marked at that close before trading;
  *   symbols whose target did not change keep their shares (no rebalancing drift trades).
- * - A symbol without a bar on a session is neither traded nor re-marked that session (its last close stands).
+ * - A symbol without a bar on a session is neither traded nor re-marked that session (its last close stands); a
+ *   change of its target then trades on its next session with a bar, to the target of that session.
  * - Equity: cash plus shares × close; gross exposure: Σ |shares × close|; traded: Σ |shares traded × fill price|.
  * - A session with `marks` (the compared accounts marked during it, before its close) is marked as they are: the
  *   cash and shares before its trades at those prices; its trades still fill at its close and count in `traded`.
@@ -62,15 +63,21 @@ export const paperAccount = (input: PaperAccountInput): ReadonlyArray<EquityPoin
     }
     return { equity, grossExposure: gross }
   }
+  /** Changed symbols that had no bar when they changed: traded on their next session with one. */
+  const pending = new Set<Ticker>()
   return input.sessions.map((session, t) => {
     const during = session.marks === undefined ? undefined : valued(session.marks)
     for (const [symbol, close] of session.closes) marks.set(symbol, close)
     const day = input.days[t]
     const before = equityNow()
     let traded = 0
-    for (const symbol of day?.changes ?? []) {
+    for (const symbol of [...new Set([...(day?.changes ?? []), ...pending])].sort()) {
       const close = session.closes.get(symbol)
-      if (close === undefined) continue
+      if (close === undefined) {
+        pending.add(symbol)
+        continue
+      }
+      pending.delete(symbol)
       const weight = day?.targets.find((p) => p.symbol === symbol)?.weight ?? 0
       const delta = roundQty((weight * before) / close - (shares.get(symbol) ?? 0))
       if (delta === 0) continue

@@ -36,7 +36,11 @@ export const closedTrades = (fills: ReadonlyArray<LedgerFill>): ReadonlyMap<stri
       commission = 0
       if (trade.qty === 0 || Math.sign(trade.qty) === Math.sign(remaining)) {
         const qty = trade.qty + remaining
-        trade.averagePrice = (trade.averagePrice * Math.abs(trade.qty) + fill.price * Math.abs(remaining)) / Math.abs(qty)
+        // a new trade's (or an add at the same price's) average is the fill's price itself: p × q / q may differ
+        // from p in binary, which made a round trip at the entry price a 1e-12 win or loss
+        trade.averagePrice = trade.qty === 0 || trade.averagePrice === fill.price
+          ? fill.price
+          : (trade.averagePrice * Math.abs(trade.qty) + fill.price * Math.abs(remaining)) / Math.abs(qty)
         trade.qty = qty
         open.set(key, trade)
         break

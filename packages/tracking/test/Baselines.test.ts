@@ -35,6 +35,18 @@ describe("Baselines", () => {
     assert.closeTo(series[3]!.grossExposure!, qtyB * 44, 1e-6)
   })
 
+  it("a change that cannot trade on a session without the symbol's bar trades on its next session with one", () => {
+    // session 3 has no AAA bar (a gap in a feed): the switch AAA → BBB buys BBB then, and sells AAA on session 4,
+    // at its close there; before, AAA's sale was dropped for good and the account held both from then on
+    const gap = [SESSIONS[0]!, SESSIONS[1]!, { ...SESSIONS[2]!, closes: new Map([[B, 40]]) }, SESSIONS[3]!]
+    const days = [DAYS[0]!, DAYS[1]!, { ...DAYS[2]!, targets: [{ symbol: B, weight: 0.5 }] }, { ...DAYS[3]!, targets: [{ symbol: B, weight: 0.5 }] }]
+    const series = Baselines.paperAccount({ startingEquity: 10_000, sessions: gap, days, fillModel: FILLS })
+    assert.strictEqual(series[3]!.traded, 50 * 98.9) // the 50 AAA sold at 99 less 10 bp
+    // and it holds BBB alone: the shares bought on session 3 with half its equity there (AAA at its last close, 110)
+    const qtyB = Math.round(((0.5 * (10_000 - 50 * 100.1 - 1 + 50 * 110)) / 40) * 1e9) / 1e9
+    assert.closeTo(series[3]!.grossExposure!, qtyB * 44, 1e-6)
+  })
+
   it("a session marked before its close (a run under `close`) is the account before that session's trades at those prices; one without marks at its close", () => {
     // the same trades as above; sessions 1 and 2 marked at their opens (AAA 105 and 104, BBB 51 and 45), session 3 at its close
     const marked = [

@@ -244,6 +244,15 @@ describe("closed trades", () => {
     assert.deepStrictEqual(trades, [{ closedOn: TradingDay.make("2024-01-05"), pnl: 75 - 225 - 2 }])
   })
 
+  it("a trade closed at its entry price has a P&L of exactly 0: neither a win nor a loss", () => {
+    // 203 × 48.96 / 203 is 48.96000000000001 in binary: an entry price taken through that average made this
+    // round trip a 1e-12 "win" (as COUNCIL's full-range backtest counted its flat trades)
+    const trades = Trades.closedTrades([fill("buy", 203, 48.96, "2024-01-02"), fill("sell", 203, 48.96, "2024-01-03")]).get("A")!
+    assert.deepStrictEqual(trades, [{ closedOn: TradingDay.make("2024-01-03"), pnl: 0 }])
+    const short = Trades.closedTrades([fill("sell", 203, 48.96, "2024-01-02"), fill("buy", 203, 48.96, "2024-01-03")]).get("A")!
+    assert.deepStrictEqual(short, [{ closedOn: TradingDay.make("2024-01-03"), pnl: 0 }])
+  })
+
   it("a flip closes the long and opens a short with the rest; an open trade is not counted", () => {
     const trades = Trades.closedTrades([
       fill("buy", 10, 100, "2024-01-02"),
