@@ -255,6 +255,85 @@ describe("dashboard in Chromium", () => {
       }
     }
   })
+
+  it("fits a narrow window (400 px): no page scrolls sideways; a wide table or chart scrolls inside its card, the book selector wraps", async () => {
+    const narrow = await browser.newPage({ viewport: { width: 400, height: 800 } })
+    const narrowProblems: Array<string> = []
+    collectProblems(narrow, narrowProblems)
+    try {
+      const pages = [["#/", "#runs .bar span"], ["#/runs", "#runs .bar span"], ["#/backtests", "#backtests"], [`#/runs/${home.llmRunId}`, "#llm-costs"], [`#/?backtest=${BACKTEST}`, "#leaderboard"]] as const
+      for (const [hash, ready] of pages) {
+        await narrow.goto(`${server.url}/${hash}`)
+        await narrow.waitForSelector(ready)
+        await narrow.waitForSelector("#equity-chart, #runs, #backtests, #run-title")
+        const width = await narrow.$eval("html", (html) => html.scrollWidth)
+        assert.isAtMost(width, 400, `${hash} scrolls sideways`)
+        const select = await narrow.$eval("#book", (s) => s.getBoundingClientRect().right)
+        assert.isAtMost(select, 400, `${hash}: the book selector is cut off`)
+      }
+      // on the overview (the last page: a backtest's), the chart is wider than its card and scrolls in it, its labels legible
+      const chart = await narrow.$eval("#equity-chart", (svg) => ({
+        card: svg.closest(".card")!.clientWidth, width: svg.getBoundingClientRect().width,
+        label: svg.querySelector("text")!.getBoundingClientRect().height
+      }))
+      assert.isAbove(chart.width, chart.card)
+      assert.isAtLeast(chart.label, 6, "the chart's tick labels are too small to read")
+      await narrow.screenshot({ path: join(SCREENSHOTS, "narrow.png"), fullPage: true })
+      assert.deepStrictEqual(narrowProblems, [])
+    } finally {
+      await narrow.close()
+    }
+  })
+
+  it("keeps the chosen book in the address: a reload, a copied link, the Overview link and the back button show that backtest", async () => {
+    await page.goto(`${server.url}/#/backtests`)
+    await page.click(`#backtests a:text("${BACKTEST}")`)
+    await page.waitForSelector(`h1:text("Backtest ${BACKTEST}")`)
+    assert.strictEqual(new URL(page.url()).hash, `#/?backtest=${BACKTEST}`)
+    await page.reload()
+    await page.waitForSelector("#equity-chart")
+    assert.strictEqual(await page.textContent("h1"), `Backtest ${BACKTEST}`)
+    assert.strictEqual(await page.$eval("#book", (s) => (s as HTMLSelectElement).value), BACKTEST)
+    await page.click("nav a:text('Runs')")
+    await page.waitForSelector("#runs")
+    await page.click("nav a:text('Overview')")
+    await page.waitForSelector(`h1:text("Backtest ${BACKTEST}")`)
+    await page.selectOption("#book", "")
+    await page.waitForSelector("h1:text('Live book')")
+    assert.strictEqual(new URL(page.url()).hash, "#/")
+    await page.goBack()
+    await page.waitForSelector(`h1:text("Backtest ${BACKTEST}")`)
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("shows the page the user went to last, even when an earlier page's answer arrives after it", async () => {
+    let release = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const runsList = (url: URL) => url.pathname === "/api/runs" && url.searchParams.get("limit") === "100"
+    await page.route(runsList, async (route) => {
+      await held
+      await route.continue()
+    })
+    try {
+      // every stage bar drawn: the overview asks for nothing more
+      const settled = () => page.waitForFunction(() => [...document.querySelectorAll("#runs tr[data-run] .bar")].every((bar) => bar.children.length > 0))
+      await page.goto(`${server.url}/#/`)
+      await page.waitForSelector("#runs tr[data-run] .bar")
+      await settled()
+      await page.goto(`${server.url}/#/runs`)
+      await page.click("nav a:text('Overview')")
+      await page.waitForSelector("#runs tr[data-run] .bar")
+      await settled()
+      // the runs page's answer arrives now; its stage bars are asked for once it has been handled
+      const handled = page.waitForRequest((request) => request.url().includes("?outputs=none"))
+      release()
+      await handled
+      assert.strictEqual(await page.textContent("h1"), "Live book")
+      assert.strictEqual(new URL(page.url()).hash, "#/")
+    } finally {
+      await page.unroute(runsList)
+    }
+  })
 })
 
 type Rgb = readonly [number, number, number]
