@@ -293,7 +293,7 @@ describe("dashboard in Chromium", () => {
     await page.reload()
     await page.waitForSelector("#equity-chart")
     assert.strictEqual(await page.textContent("h1"), `Backtest ${BACKTEST}`)
-    assert.strictEqual(await page.$eval("#book", (s) => (s as HTMLSelectElement).value), BACKTEST)
+    assert.strictEqual(await page.inputValue("#book"), BACKTEST)
     await page.click("nav a:text('Runs')")
     await page.waitForSelector("#runs")
     await page.click("nav a:text('Overview')")
@@ -316,7 +316,7 @@ describe("dashboard in Chromium", () => {
     })
     try {
       // every stage bar drawn: the overview asks for nothing more
-      const settled = () => page.waitForFunction(() => [...document.querySelectorAll("#runs tr[data-run] .bar")].every((bar) => bar.children.length > 0))
+      const settled = () => page.waitForFunction(`[...document.querySelectorAll("#runs tr[data-run] .bar")].every((bar) => bar.children.length > 0)`)
       await page.goto(`${server.url}/#/`)
       await page.waitForSelector("#runs tr[data-run] .bar")
       await settled()
