@@ -316,7 +316,7 @@ describe("dashboard in Chromium", () => {
     })
     try {
       // every stage bar drawn: the overview asks for nothing more
-      const settled = () => page.waitForFunction(`[...document.querySelectorAll("#runs tr[data-run] .bar")].every((bar) => bar.children.length > 0)`)
+      const settled = () => page.waitForSelector("#runs tr[data-run] .bar:empty", { state: "detached" })
       await page.goto(`${server.url}/#/`)
       await page.waitForSelector("#runs tr[data-run] .bar")
       await settled()
