@@ -329,13 +329,23 @@ const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSyn
 const stageColor = (name) => PALETTE[(STAGES.indexOf(name) + PALETTE.length) % PALETTE.length]
 const stageLegend = () => legend(STAGES.map((name) => ({ name, color: stageColor(name) })))
 
-/** Each run's bar shows its stages' durations (colour per stage, hatched when missing) once its detail loads. */
+/**
+ * Each run's bar shows its stages' durations (colour per stage, hatched when missing) once its detail loads. A run
+ * whose detail does not read back (a checkpoint's stored output missing or edited) says so in its row: its status
+ * there is `damaged`, as opening it would say.
+ */
 function fillStageBars(runs) {
   for (const r of runs.filter((r) => r.damage === undefined)) {
+    const row = () => view.querySelector(`tr[data-run="${CSS.escape(r.id)}"]`)
     api(`/api/runs/${encodeURIComponent(r.id)}?outputs=none`).then((d) => {
-      const bar = view.querySelector(`tr[data-run="${CSS.escape(r.id)}"] .bar`)
-      bar?.replaceChildren(...stageBar(d.stages).children)
-    }).catch(() => {})
+      row()?.querySelector(".bar")?.replaceChildren(...stageBar(d.stages).children)
+    }).catch((error) => {
+      const tr = row()
+      if (!tr) return
+      tr.classList.add("damaged")
+      tr.children[2]?.replaceChildren(badge("damaged"))
+      tr.querySelector(".bar")?.replaceWith(h("span", { class: "neg" }, error.message))
+    })
   }
 }
 

@@ -157,6 +157,33 @@ describe("dashboard in Chromium", () => {
     }
   })
 
+  it("marks a run whose checkpoint's stored output is gone as damaged in the timeline, saying what is wrong, not as completed", async () => {
+    const db = new DatabaseSync(join(home.home, "council.db"))
+    const stage = "PmPitches"
+    const { output_hash: kept } = db.prepare("SELECT output_hash FROM checkpoints WHERE run_id = ? AND stage = ?").get(home.runId, stage) as { output_hash: Uint8Array }
+    db.prepare("UPDATE checkpoints SET output_hash = ? WHERE run_id = ? AND stage = ?").run(new Uint8Array(32).fill(7), home.runId, stage)
+    const before = problems.length
+    try {
+      await page.goto("about:blank")
+      await page.goto(`${server.url}/#/runs`)
+      await page.waitForSelector(`#runs tr[data-run="${home.llmRunId}"] .bar span`)
+      const row = await page.waitForSelector(`#runs tr.damaged[data-run="${home.runId}"]`)
+      const text = (await row.textContent()) ?? ""
+      assert.match(text, new RegExp(`damaged.*run ${home.runId}'s checkpoint of ${stage}: stored blob 0707[0-9a-f]* is missing`))
+      assert.notInclude(text, "completed")
+      await page.click(`#runs a:text("${home.runId}")`)
+      await page.waitForSelector("#error")
+      assert.match((await page.textContent("#error")) ?? "", new RegExp(`run ${home.runId}'s checkpoint of ${stage}: stored blob 0707[0-9a-f]* is missing`))
+      // the browser's own line for each 503 of that run (the API's documented answer), and nothing else
+      const seen = problems.splice(before)
+      assert.isNotEmpty(seen)
+      for (const line of seen) assert.match(line, /status of 503/)
+    } finally {
+      db.prepare("UPDATE checkpoints SET output_hash = ? WHERE run_id = ? AND stage = ?").run(kept, home.runId, stage)
+      db.close()
+    }
+  })
+
   it("shows the LLM council's run: the Borda count and each ranking, the chairman's decision beside the mechanical vote, and the costs per PM and stage of the API", async () => {
     const api = await (await fetch(`${server.url}/api/runs/${home.llmRunId}`)).json() as any
     await page.goto(`${server.url}/#/runs/${home.llmRunId}`)
