@@ -3,7 +3,7 @@
  * `400 {"_tag":"BadRequest","message":"query parameter limit: Expected a value between 1 and 1000"}`, the
  * `BadRequest` of `@council/api`, instead of `effect/http-api`'s empty 400 that says nothing about what was wrong;
  * a path no route serves is `404 {"_tag":"NotFound","message":"no route GET /api/x (the API: /openapi.json)"}`; a body
- * past the server's limit (`Server.MAX_BODY`) is a `413` `BadRequest` saying so.
+ * past the server's limit (`Server.MAX_BODY`) is a `413` `PayloadTooLarge` saying so (declared by every POST route).
  *
  * **Gotcha**: `effect/http-api` turns a decoding failure into a defect (`HttpApiSchemaError`) before any handler or
  * endpoint middleware runs; only a router-wide middleware sees it, so this is one (`global`).
@@ -50,7 +50,7 @@ export const layer = HttpRouter.middleware((app) =>
   Effect.catchCause(app, (cause) => {
     const defect = Cause.findDefect(cause)
     if (Result.isSuccess(defect) && isRequestDecoding(defect.success)) return answer(400, "BadRequest", describe(defect.success))
-    if (Result.isSuccess(defect) && isBodyTooLarge(defect.success)) return answer(413, "BadRequest", "request body: larger than the server reads (64 KiB)")
+    if (Result.isSuccess(defect) && isBodyTooLarge(defect.success)) return answer(413, "PayloadTooLarge", "request body: larger than the server reads (64 KiB)")
     const error = Cause.findErrorOption(cause)
     if (Option.isSome(error) && HttpServerError.isHttpServerError(error.value) && error.value.reason._tag === "RouteNotFound") {
       const { method, url } = error.value.reason.request

@@ -321,21 +321,31 @@ async function overview() {
 
 async function runsPage() {
   const runs = await api("/api/runs?limit=100")
-  view.replaceChildren(h("h1", {}, "Runs"), card(null, timeline(runs), stageLegend()))
-  fillStageBars(runs.slice(0, 30))
+  setTimeout(() => fillStageBars(runs.slice(0, 30)))
+  return [h("h1", {}, "Runs"), card(null, timeline(runs), stageLegend())]
 }
 
 const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
 const stageColor = (name) => PALETTE[(STAGES.indexOf(name) + PALETTE.length) % PALETTE.length]
 const stageLegend = () => legend(STAGES.map((name) => ({ name, color: stageColor(name) })))
 
-/** Each run's bar shows its stages' durations (colour per stage, hatched when missing) once its detail loads. */
+/**
+ * Each run's bar shows its stages' durations (colour per stage, hatched when missing) once its detail loads. A run
+ * whose detail does not read back (a checkpoint's stored output missing or edited) says so in its row: its status
+ * there is `damaged`, as opening it would say.
+ */
 function fillStageBars(runs) {
   for (const r of runs.filter((r) => r.damage === undefined)) {
+    const row = () => view.querySelector(`tr[data-run="${CSS.escape(r.id)}"]`)
     api(`/api/runs/${encodeURIComponent(r.id)}?outputs=none`).then((d) => {
-      const bar = view.querySelector(`tr[data-run="${CSS.escape(r.id)}"] .bar`)
-      bar?.replaceChildren(...stageBar(d.stages).children)
-    }).catch(() => {})
+      row()?.querySelector(".bar")?.replaceChildren(...stageBar(d.stages).children)
+    }).catch((error) => {
+      const tr = row()
+      if (!tr) return
+      tr.classList.add("damaged")
+      tr.children[2]?.replaceChildren(badge("damaged"))
+      tr.querySelector(".bar")?.replaceWith(h("span", { class: "neg" }, error.message))
+    })
   }
 }
 
@@ -481,7 +491,7 @@ async function runPage(id) {
   const r = d.run
   const known = new Set(STAGES.filter((stage) => stage !== "Reconcile"))
   const others = Object.entries(d.outputs).filter(([stage]) => !known.has(stage))
-  view.replaceChildren(
+  return [
     h("h1", { id: "run-title" }, `Run ${r.id}`),
     h("div", { class: "grid" },
       card("Run", h("dl", { class: "kv" },
@@ -501,26 +511,31 @@ async function runPage(id) {
       card("LLM costs", llmCostsBlock(d.llmCosts)),
       card("Risk verdicts", verdictsBlock(d.verdicts)),
       card("Execution", executionBlock(d.execution)),
-      ...others.map(([stage, output]) => card(stage, json(output)))))
+      ...others.map(([stage, output]) => card(stage, json(output))))]
 }
 
 async function backtestsPage() {
   const books = await api("/api/backtests")
-  view.replaceChildren(h("h1", {}, "Backtests"), card(null, books.length === 0
+  return [h("h1", {}, "Backtests"), card(null, books.length === 0
     ? h("p", { class: "empty" }, "no backtests yet")
     : h("table", { id: "backtests" },
       h("thead", {}, h("tr", {}, ["Backtest", "Status", "Range", "Sessions", "Accounts", "Label", "Created", "Report"].map((t) => h("th", {}, t)))),
       h("tbody", {}, books.map((b) => h("tr", {},
-        h("td", {}, h("a", { href: "#/", onclick: () => selectBook(b.id) }, b.id)), h("td", {}, badge(b.status)), h("td", {}, `${b.from ?? "?"} … ${b.to ?? "?"}`),
+        h("td", {}, h("a", { href: overviewHash(b.id) }, b.id)), h("td", {}, badge(b.status)), h("td", {}, `${b.from ?? "?"} … ${b.to ?? "?"}`),
         h("td", { class: "num" }, b.sessions), h("td", { class: "num" }, b.accounts), h("td", {}, b.label), h("td", { class: "muted" }, b.createdAt.slice(0, 19).replace("T", " ")),
-        h("td", {}, h("a", { class: "report", href: `/backtests/${encodeURIComponent(b.id)}/report.html` }, "report"))))))))
+        h("td", {}, h("a", { class: "report", href: `/backtests/${encodeURIComponent(b.id)}/report.html` }, "report")))))))]
 }
 
 // --- routing ---------------------------------------------------------------------------------------------------
 
+/** The overview of a book: the address says which, so a reload, the back button or a copied link shows it again. */
+const overviewHash = (id) => id === "" ? "#/" : `#/?backtest=${encodeURIComponent(id)}`
+
+/** The book the address names (`#/?backtest=ID`; none: the live book), shown in the selector and kept by the links to the overview. */
 function selectBook(id) {
   book = id
   bookSelect.value = id
+  for (const link of document.querySelectorAll("a[data-overview]")) link.setAttribute("href", overviewHash(id))
 }
 
 async function loadBooks() {
@@ -529,22 +544,29 @@ async function loadBooks() {
   bookSelect.value = book
 }
 
+/** Counts navigations: a page whose answer arrives after the user went elsewhere is not shown over the newer one. */
+let navigations = 0
+
 async function route() {
-  const hash = decodeURIComponent(location.hash.replace(/^#/, "")) || "/"
+  const navigation = ++navigations
+  const show = (nodes) => navigation === navigations && view.replaceChildren(...nodes)
+  const [path, query = ""] = location.hash.replace(/^#/, "").split("?")
+  const hash = decodeURIComponent(path) || "/"
+  if (hash === "/") selectBook(new URLSearchParams(query).get("backtest") ?? "")
   try {
-    if (hash.startsWith("/runs/")) await runPage(hash.slice("/runs/".length))
-    else if (hash === "/runs") await runsPage()
-    else if (hash === "/backtests") await backtestsPage()
+    if (hash.startsWith("/runs/")) show(await runPage(hash.slice("/runs/".length)))
+    else if (hash === "/runs") show(await runsPage())
+    else if (hash === "/backtests") show(await backtestsPage())
     else await overview()
   } catch (error) {
-    view.replaceChildren(h("div", { class: "card neg", id: "error" }, `Could not load: ${error.message}`))
+    show([h("div", { class: "card neg", id: "error" }, `Could not load: ${error.message}`)])
   }
 }
 
 bookSelect.addEventListener("change", () => {
-  book = bookSelect.value
-  if (location.hash === "" || location.hash === "#/") route()
-  else location.hash = "#/"
+  const next = overviewHash(bookSelect.value)
+  if (location.hash === next) route()
+  else location.hash = next
 })
 window.addEventListener("hashchange", route)
 loadBooks().catch(() => {})

@@ -326,13 +326,22 @@ describe("monitor API", () => {
     assert.strictEqual(approve.status, 401)
   })
 
-  it("reads no request body past 64 KiB: with the token a larger one is a 413 saying so, without it a 401 as any", async () => {
+  it("reads no request body past 64 KiB: with the token a larger one is a 413 saying so, as every POST route's OpenAPI entry declares; without it a 401 as any", async () => {
     const huge = { account: "NOPE", pad: "x".repeat(4 << 20) }
-    for (const token of [TOKEN, undefined]) {
-      const res = await post(guarded, "/api/close-all", huge, token)
-      assert.deepStrictEqual(res, token === undefined
-        ? { status: 401, body: { _tag: "Unauthorized", message: "missing or wrong bearer token (Authorization: Bearer $COUNCIL_API_TOKEN)" } }
-        : { status: 413, body: { _tag: "BadRequest", message: "request body: larger than the server reads (64 KiB)" } })
+    const openapi = (await get(open, "/openapi.json")).body
+    for (const [path, template] of [["/api/close-all", "/api/close-all"], [`/api/runs/${home.runId}/approve`, "/api/runs/{id}/approve"], ["/api/backtests", "/api/backtests"]] as const) {
+      for (const token of [TOKEN, undefined]) {
+        const res = await post(guarded, path, huge, token)
+        assert.deepStrictEqual(res, token === undefined
+          ? { status: 401, body: { _tag: "Unauthorized", message: "missing or wrong bearer token (Authorization: Bearer $COUNCIL_API_TOKEN)" } }
+          : { status: 413, body: { _tag: "PayloadTooLarge", message: "request body: larger than the server reads (64 KiB)" } })
+      }
+      // a client generated from the document knows the answer: its status, and a schema whose tag is the body's
+      const declared = openapi.paths[template].post.responses["413"]
+      assert.isDefined(declared, `POST ${template} does not declare 413`)
+      const ref: string = declared.content["application/json"].schema.$ref
+      const schema = openapi.components.schemas[ref.split("/").at(-1)!]
+      assert.deepStrictEqual(schema.properties._tag.enum, ["PayloadTooLarge"])
     }
     const small = await post(guarded, "/api/close-all", { account: "NOPE" }, TOKEN)
     assert.deepStrictEqual([small.status, small.body._tag], [400, "BadRequest"])

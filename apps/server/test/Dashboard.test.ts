@@ -157,6 +157,33 @@ describe("dashboard in Chromium", () => {
     }
   })
 
+  it("marks a run whose checkpoint's stored output is gone as damaged in the timeline, saying what is wrong, not as completed", async () => {
+    const db = new DatabaseSync(join(home.home, "council.db"))
+    const stage = "PmPitches"
+    const { output_hash: kept } = db.prepare("SELECT output_hash FROM checkpoints WHERE run_id = ? AND stage = ?").get(home.runId, stage) as { output_hash: Uint8Array }
+    db.prepare("UPDATE checkpoints SET output_hash = ? WHERE run_id = ? AND stage = ?").run(new Uint8Array(32).fill(7), home.runId, stage)
+    const before = problems.length
+    try {
+      await page.goto("about:blank")
+      await page.goto(`${server.url}/#/runs`)
+      await page.waitForSelector(`#runs tr[data-run="${home.llmRunId}"] .bar span`)
+      const row = await page.waitForSelector(`#runs tr.damaged[data-run="${home.runId}"]`)
+      const text = (await row.textContent()) ?? ""
+      assert.match(text, new RegExp(`damaged.*run ${home.runId}'s checkpoint of ${stage}: stored blob 0707[0-9a-f]* is missing`))
+      assert.notInclude(text, "completed")
+      await page.click(`#runs a:text("${home.runId}")`)
+      await page.waitForSelector("#error")
+      assert.match((await page.textContent("#error")) ?? "", new RegExp(`run ${home.runId}'s checkpoint of ${stage}: stored blob 0707[0-9a-f]* is missing`))
+      // the browser's own line for each 503 of that run (the API's documented answer), and nothing else
+      const seen = problems.splice(before)
+      assert.isNotEmpty(seen)
+      for (const line of seen) assert.match(line, /status of 503/)
+    } finally {
+      db.prepare("UPDATE checkpoints SET output_hash = ? WHERE run_id = ? AND stage = ?").run(kept, home.runId, stage)
+      db.close()
+    }
+  })
+
   it("shows the LLM council's run: the Borda count and each ranking, the chairman's decision beside the mechanical vote, and the costs per PM and stage of the API", async () => {
     const api = await (await fetch(`${server.url}/api/runs/${home.llmRunId}`)).json() as any
     await page.goto(`${server.url}/#/runs/${home.llmRunId}`)
@@ -253,6 +280,85 @@ describe("dashboard in Chromium", () => {
         assert.isAtLeast(deltaE(lab(x), lab(y)), 45, `${a} ${x} and ${b} ${y}`)
         assert.isAtLeast(deltaE(lab(deuteranopia(x)), lab(deuteranopia(y))), 25, `${a} ${x} and ${b} ${y}, seen with deuteranopia`)
       }
+    }
+  })
+
+  it("fits a narrow window (400 px): no page scrolls sideways; a wide table or chart scrolls inside its card, the book selector wraps", async () => {
+    const narrow = await browser.newPage({ viewport: { width: 400, height: 800 } })
+    const narrowProblems: Array<string> = []
+    collectProblems(narrow, narrowProblems)
+    try {
+      const pages = [["#/", "#runs .bar span"], ["#/runs", "#runs .bar span"], ["#/backtests", "#backtests"], [`#/runs/${home.llmRunId}`, "#llm-costs"], [`#/?backtest=${BACKTEST}`, "#leaderboard"]] as const
+      for (const [hash, ready] of pages) {
+        await narrow.goto(`${server.url}/${hash}`)
+        await narrow.waitForSelector(ready)
+        await narrow.waitForSelector("#equity-chart, #runs, #backtests, #run-title")
+        const width = await narrow.$eval("html", (html) => html.scrollWidth)
+        assert.isAtMost(width, 400, `${hash} scrolls sideways`)
+        const select = await narrow.$eval("#book", (s) => s.getBoundingClientRect().right)
+        assert.isAtMost(select, 400, `${hash}: the book selector is cut off`)
+      }
+      // on the overview (the last page: a backtest's), the chart is wider than its card and scrolls in it, its labels legible
+      const chart = await narrow.$eval("#equity-chart", (svg) => ({
+        card: svg.closest(".card")!.clientWidth, width: svg.getBoundingClientRect().width,
+        label: svg.querySelector("text")!.getBoundingClientRect().height
+      }))
+      assert.isAbove(chart.width, chart.card)
+      assert.isAtLeast(chart.label, 6, "the chart's tick labels are too small to read")
+      await narrow.screenshot({ path: join(SCREENSHOTS, "narrow.png"), fullPage: true })
+      assert.deepStrictEqual(narrowProblems, [])
+    } finally {
+      await narrow.close()
+    }
+  })
+
+  it("keeps the chosen book in the address: a reload, a copied link, the Overview link and the back button show that backtest", async () => {
+    await page.goto(`${server.url}/#/backtests`)
+    await page.click(`#backtests a:text("${BACKTEST}")`)
+    await page.waitForSelector(`h1:text("Backtest ${BACKTEST}")`)
+    assert.strictEqual(new URL(page.url()).hash, `#/?backtest=${BACKTEST}`)
+    await page.reload()
+    await page.waitForSelector("#equity-chart")
+    assert.strictEqual(await page.textContent("h1"), `Backtest ${BACKTEST}`)
+    assert.strictEqual(await page.inputValue("#book"), BACKTEST)
+    await page.click("nav a:text('Runs')")
+    await page.waitForSelector("#runs")
+    await page.click("nav a:text('Overview')")
+    await page.waitForSelector(`h1:text("Backtest ${BACKTEST}")`)
+    await page.selectOption("#book", "")
+    await page.waitForSelector("h1:text('Live book')")
+    assert.strictEqual(new URL(page.url()).hash, "#/")
+    await page.goBack()
+    await page.waitForSelector(`h1:text("Backtest ${BACKTEST}")`)
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("shows the page the user went to last, even when an earlier page's answer arrives after it", async () => {
+    let release = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const runsList = (url: URL) => url.pathname === "/api/runs" && url.searchParams.get("limit") === "100"
+    await page.route(runsList, async (route) => {
+      await held
+      await route.continue()
+    })
+    try {
+      // every stage bar drawn: the overview asks for nothing more
+      const settled = () => page.waitForSelector("#runs tr[data-run] .bar:empty", { state: "detached" })
+      await page.goto(`${server.url}/#/`)
+      await page.waitForSelector("#runs tr[data-run] .bar")
+      await settled()
+      await page.goto(`${server.url}/#/runs`)
+      await page.click("nav a:text('Overview')")
+      await page.waitForSelector("#runs tr[data-run] .bar")
+      await settled()
+      // the runs page's answer arrives now; its stage bars are asked for once it has been handled
+      const handled = page.waitForRequest((request) => request.url().includes("?outputs=none"))
+      release()
+      await handled
+      assert.strictEqual(await page.textContent("h1"), "Live book")
+      assert.strictEqual(new URL(page.url()).hash, "#/")
+    } finally {
+      await page.unroute(runsList)
     }
   })
 })

@@ -44,6 +44,9 @@ export class NotImplemented extends Schema.TaggedError<NotImplemented>()("NotImp
   message: Schema.String
 }, { httpApiStatus: 501 }) {}
 
+/** A request body past what the server reads (64 KiB): refused before anything is done. */
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", { message: Schema.String }, { httpApiStatus: 413 }) {}
+
 /** The store or a broker could not answer. */
 export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", { message: Schema.String }, { httpApiStatus: 503 }) {}
 
@@ -269,18 +272,18 @@ export class ControlGroup extends HttpApiGroup.make("control")
     HttpApiEndpoint.post("closeAll", "/close-all", {
       payload: Schema.Struct({ account: Schema.optional(Schema.String) }),
       success: Schema.Array(ClosedAccount),
-      error: BadRequest
+      error: [BadRequest, PayloadTooLarge]
     }),
     HttpApiEndpoint.post("approve", "/runs/:id/approve", {
       params: { id: Schema.String.annotate({ description: "a run stopped at the approval gate" }) },
       payload: Schema.Struct({ reject: Schema.optional(Schema.Boolean) }),
       success: RunSummary,
-      error: [NotFound, BadRequest, NotImplemented]
+      error: [NotFound, BadRequest, PayloadTooLarge, NotImplemented]
     }),
     HttpApiEndpoint.post("startBacktest", "/backtests", {
       payload: StartBacktest,
       success: BookSummary,
-      error: [BadRequest, NotImplemented]
+      error: [BadRequest, PayloadTooLarge, NotImplemented]
     })
   )
   .middleware(Authorization)
