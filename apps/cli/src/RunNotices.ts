@@ -5,11 +5,12 @@
  * `replay` never makes them, a fork is a run of its own and does); a notifier failure is a warning on stderr, never
  * the run's.
  */
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { ExecutionReport, type RiskVerdict, type RunId, type TradingDay } from "@council/domain"
-import { type RunRecord, RunStore, Runner } from "@council/engine"
+import { isDamagedRun, type RunRecord, RunStore, Runner } from "@council/engine"
 import { DailyParams, DailyPipeline, ReconcileReport } from "@council/daily"
 import { type Notification, Notifier } from "@council/notify/Notifier"
 import { awaitingApproval, failure, runStarted, runSummary } from "@council/notify/RunMessages"
@@ -61,10 +62,10 @@ export const runFailed = (what: string, error: unknown) => tell(failure({ what, 
 
 /**
  * Each account's equity as `run` found it: its Reconcile stage's reading, at the run's start (execution reads
- * nothing back); a run from before that stage, its execution's reading after its orders. Empty when neither is
- * readable.
+ * nothing back); a run from before that stage, its execution's reading after its orders. Fails when the run's
+ * checkpoints do not read back (`StoreError`).
  */
-export const equityOfRun = (run: RunId) =>
+const readEquity = (run: RunId) =>
   Effect.gen(function*() {
     const store = yield* RunStore
     // one stage's checkpoint at a time: the others (the market snapshot's among them) are not read
@@ -79,7 +80,11 @@ export const equityOfRun = (run: RunId) =>
       readings.flatMap((a) => (a.equity === null ? [] : [[a.account, a.equity] as const]))
     )
     return equity
-  }).pipe(Effect.orElseSucceed((): Readonly<Record<string, number>> => ({})))
+  })
+
+/** `readEquity`, empty when neither reading is readable. */
+export const equityOfRun = (run: RunId) =>
+  readEquity(run).pipe(Effect.orElseSucceed((): Readonly<Record<string, number>> => ({})))
 
 /** `report` with each account's equity as `run` found it (`equityOfRun`) where its execution recorded none. */
 export const withEquityOf = (run: RunId, report: ExecutionReport) =>
@@ -88,15 +93,29 @@ export const withEquityOf = (run: RunId, report: ExecutionReport) =>
     accounts: report.accounts.map((a) => (a.equity !== null || equity[a.account] === undefined ? a : { ...a, equity: equity[a.account]! }))
   }))
 
+const skipped = (id: string, damage: string) => Console.error(`warning: run ${id} is damaged and skipped: ${damage}`)
+
 /**
- * Each account's equity as the latest completed, non-dry local run of a day before `day` found it (`equityOfRun`):
- * the base of the day's P&L, which thus runs from one run to the next.
+ * Each account's equity as the latest completed, non-dry local run of a day before `day` found it (`readEquity`):
+ * the base of the day's P&L, which thus runs from one run to the next. A damaged run met on the way (its row,
+ * parameters or checkpoints do not read back) is named once on stderr and passed over: the base is the latest
+ * run that reads.
  */
 const previousEquity = (day: TradingDay) =>
   Effect.gen(function*() {
-    const runs = yield* RunStore.use((s) => s.listRuns({ pipeline: DailyPipeline.name, origin: "local", limit: 50 }))
-    const before = runs.find((r) => r.tradingDay < day && r.status === "completed" && !r.dryRun)
-    return before === undefined ? {} : yield* equityOfRun(before.id)
+    const entries = yield* RunStore.use((s) => s.surveyRuns({ pipeline: DailyPipeline.name, origin: "local", limit: 50 }))
+    for (const entry of entries) {
+      if (isDamagedRun(entry)) {
+        if (entry.tradingDay === null || entry.tradingDay < day) yield* skipped(entry.id, entry.damage)
+        continue
+      }
+      if (!(entry.tradingDay < day && entry.status === "completed" && !entry.dryRun)) continue
+      const equity = yield* readEquity(entry.id).pipe(
+        Effect.catchTag("StoreError", (error) => Effect.as(skipped(entry.id, error.message), undefined))
+      )
+      if (equity !== undefined) return equity
+    }
+    return {}
   }).pipe(Effect.orElseSucceed(() => ({})))
 
 /** The end-of-run summary: orders, equity and day P&L per account. */

@@ -160,6 +160,34 @@ describe("pnpm pipeline", () => {
     assert.match(lost.stdout, new RegExp(`^${whole}\\s+2026-06-08\\s+completed`, "m"))
   })
 
+  it("a damaged run is named once and passed over by the day's P&L and by `runs`' activity; acting on it still fails", () => {
+    const fresh = tempHome()
+    assert.strictEqual(cli(fresh, ["run", "daily", "--date", "2026-06-04"]).code, 0)
+    const hurt = runIdOf(cli(fresh, ["run", "daily", "--date", "2026-06-05"]).stdout)
+    const db = new DatabaseSync(join(fresh, "council.db"))
+    db.prepare("UPDATE runs SET status = 'bogus' WHERE id = ?").run(hurt)
+    const ran = cli(fresh, ["run", "daily"])
+    assert.strictEqual(ran.code, 0, ran.stderr)
+    const warned = lines(ran.stderr).filter((l) => l.includes(hurt))
+    assert.strictEqual(warned.length, 1, ran.stderr)
+    assert.match(warned[0]!, new RegExp(`^warning: run ${hurt} is damaged and skipped: run ${hurt}: stored data does not decode: Expected "running"`))
+    // the P&L runs from the latest run that reads (2026-06-04's), not "—" for every account
+    const summary = lines(ran.stderr).find((l) => l.includes("Run summary 2026-06-08"))!
+    assert.notMatch(summary, /day P&L —/)
+    assert.match(summary, /CHATGPT [^|]*day P&L [+−]\$/, summary)
+    // a run left `running` next to the damaged one: `runs` still says what became of it
+    const whole = runIdOf(ran.stdout)
+    db.prepare("UPDATE runs SET status = 'running' WHERE id = ?").run(whole)
+    db.close()
+    const listed = cli(fresh, ["runs"])
+    assert.strictEqual(listed.code, 0, listed.stderr)
+    assert.match(listed.stdout, new RegExp(`^run ${hurt} is damaged: `, "m"))
+    assert.match(listed.stdout, new RegExp(`^run ${whole} `, "m"))
+    const shown = cli(fresh, ["show", hurt])
+    assert.strictEqual(shown.code, 1)
+    assert.match(lines(shown.stderr).at(-1)!, new RegExp(`^error: run ${hurt}: stored data does not decode`))
+  })
+
   it("looking at the accounts of a fresh home first leaves the README's earlier day to run", () => {
     const fresh = tempHome()
     const looked = cli(fresh, ["accounts"])
