@@ -593,6 +593,29 @@ const sqlOnly = <R>(
     assert.match(failureOf(exit).message, /^run b-base's checkpoint of fetch: stored blob [0-9a-f]{32} does not match its hash \(edited or damaged\)$/)
   }))
 
+  test("a plain text first read as another's base, then read itself, is named as not matching its hash, not as not rebuilding", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const output = (from: number) => ({ asOf: `day-${from}`, bars: Array.from({ length: 2_000 }, (_, k) => windowBar(from + k)) })
+    yield* Effect.forEach([mkRun("a-dep", { status: "completed" }), mkRun("b-base", { status: "completed" })], store.createRun, { discard: true })
+    yield* store.putCheckpoint(mkCheckpoint("b-base", "fetch", { output: output(0) }))
+    yield* store.putCheckpoint(mkCheckpoint("a-dep", "fetch", { output: output(50) }))
+    const hashes = yield* sql<{ readonly run_id: string; readonly hash: string | Uint8Array }>`SELECT run_id, output_hash AS hash FROM checkpoints ORDER BY run_id`
+    const bases = yield* Effect.forEach(hashes, (row) => sql<{ readonly base: unknown }>`SELECT base FROM blobs WHERE hash = ${row.hash}`)
+    assert.deepStrictEqual(bases.map(([row]) => row!.base === null), [false, true], "the second compressed against the first, the first alone")
+    // the base's first bar, which the slid window no longer holds: the dependent still rebuilds
+    const [base] = yield* sql<{ readonly data: Uint8Array }>`SELECT data FROM blobs WHERE hash = ${hashes[1]!.hash}`
+    const original = zstdDecompressSync(base!.data)
+    const edited = Buffer.from(original.toString("utf8").replace(`"volume":1000}`, `"volume":1001}`))
+    assert.isFalse(edited.equals(original))
+    yield* sql`UPDATE blobs SET data = ${zstdCompressSync(edited)} WHERE hash = ${hashes[1]!.hash}`
+    // one store, two reads: the dependent alone (its base decoded, not read), then the base itself
+    const reader = yield* SqlRunStore.make
+    assert.strictEqual((yield* reader.getCheckpoints(id("a-dep"))).length, 1)
+    const exit = yield* Effect.exit(reader.getCheckpoints(id("b-base")))
+    assert.match(failureOf(exit).message, /^run b-base's checkpoint of fetch: stored blob [0-9a-f]{32} does not match its hash \(edited or damaged\)$/)
+  }))
+
   test("surveyRuns lists every readable run and a damaged one in its place, named by what is wrong", Effect.gen(function*() {
     const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient
