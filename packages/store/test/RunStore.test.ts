@@ -639,6 +639,33 @@ const sqlOnly = <R>(
     assert.deepStrictEqual((yield* survey).filter((entry) => !entry.includes("damaged")), ["new", "old"])
   }))
 
+  test("a run row with an impossible day or moment does not read back: listed as damaged, naming what is wrong", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const runs = ["old", "hurt", "new"].map((name, i) => mkRun(name, { startedAt: `2026-08-2${4 + i}T10:00:00.000Z` }))
+    yield* Effect.forEach(runs, store.createRun, { discard: true })
+    const survey = Effect.map(Effect.flatMap(SqlRunStore.make, (s) => s.surveyRuns({ limit: 10 })), (list) =>
+      list.map((entry) => (isDamagedRun(entry) ? `${entry.id} ${entry.tradingDay} damaged: ${entry.damage}` : entry.id)))
+    const hurtWith = (change: Effect.Effect<unknown, unknown>) =>
+      Effect.gen(function*() {
+        yield* change
+        const [newest, hurt, oldest] = yield* survey
+        assert.deepStrictEqual([newest, oldest], ["new", "old"])
+        assert.match(failureOf(yield* Effect.exit(Effect.flatMap(SqlRunStore.make, (s) => s.getRun(id("hurt"))))).message, /^run hurt: /)
+        return hurt!
+      })
+    assert.match(yield* hurtWith(sql`UPDATE runs SET trading_day = ${"2026-13-45"} WHERE id = ${"hurt"}`), /^hurt 2026-13-45 damaged: run hurt: .*expected a day of the calendar/)
+    yield* sql`UPDATE runs SET trading_day = ${"2026-02-29"} WHERE id = ${"hurt"}`
+    assert.match((yield* survey)[1]!, /^hurt 2026-02-29 damaged: .*expected a day of the calendar/, "2026 is no leap year")
+    yield* sql`UPDATE runs SET trading_day = ${"2024-02-29"} WHERE id = ${"hurt"}`
+    assert.deepStrictEqual(yield* survey, ["new", "hurt", "old"], "2024 is one")
+    assert.match(yield* hurtWith(sql`UPDATE runs SET as_of = ${"2026-04-31"} WHERE id = ${"hurt"}`), /expected a day of the calendar/)
+    yield* sql`UPDATE runs SET as_of = trading_day WHERE id = ${"hurt"}`
+    assert.match(yield* hurtWith(sql`UPDATE runs SET finished_at = ${"2026-08-25T25:00:00.000Z"} WHERE id = ${"hurt"}`), /expected a moment/)
+    yield* sql`UPDATE runs SET finished_at = ${"2026-08-25T10:01:00.000Z"} WHERE id = ${"hurt"}`
+    assert.deepStrictEqual(yield* survey, ["new", "hurt", "old"])
+  }))
+
   test("stores a window that slid compressed against the one before: read back exactly, in a fraction of the bytes", Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const window = (end: number) => ({ asOf: `day-${end}`, bars: Array.from({ length: 200 }, (_, k) => windowBar(end - 199 + k)) })
