@@ -208,7 +208,7 @@ describe("pnpm pipeline", () => {
     assert.strictEqual(earlier.code, 2, earlier.stderr)
     assert.strictEqual(
       lines(earlier.stderr).at(-1),
-      "error: the ledger has recorded CHATGPT at 2026-06-08 (a reconciliation); positions carry across days, so the local exchange cannot trade 2026-06-05 (during the session) for it (use a fresh COUNCIL_HOME)"
+      "error: the ledger has recorded CHATGPT at 2026-06-08 (a reconciliation); positions carry across days, so the local exchange cannot trade 2026-06-05 (during the session) for it (run 2026-06-08 or a later day, or use a fresh COUNCIL_HOME for an earlier one)"
     )
     // nor may a dry run leave the accounts there, for a manual order to be placed at that earlier moment
     const dry = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run"])
@@ -218,6 +218,24 @@ describe("pnpm pipeline", () => {
     // placed after 06-05's close, as the reconciliation found the account: it fills at 06-08's open, not before
     const placed = (JSON.parse(order.stdout) as { order: { submittedAt: string; status: string } }).order
     assert.deepStrictEqual([placed.submittedAt, placed.status], ["2026-06-05T20:00:00.000Z", "accepted"])
+  })
+
+  it("a reconciliation on a fresh home before the open, then an after-close run of the session before, goes on", () => {
+    const fresh = tempHome()
+    assert.strictEqual(cli(fresh, ["reconcile"]).code, 0)
+    // filed under 2026-06-08, marked at 06-05's close: a 16:15 run of 06-05 comes after it, its orders fill at 06-08's open
+    const afterClose = { COUNCIL_SCHEDULE: "after-close" }
+    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05"], afterClose)
+    assert.strictEqual(earlier.code, 0, earlier.stderr)
+    assert.match(cli(fresh, ["orders", "--status", "all"]).stdout, /^CHATGPT\s+2026-06-05\s+XLE\s+buy\s+173\s+market\s+bracket\s+accepted/m)
+    assert.match(cli(fresh, ["positions"]).stdout, /^no open positions/m)
+    const latest = cli(fresh, ["run", "daily"], afterClose)
+    assert.strictEqual(latest.code, 0, latest.stderr)
+    assert.match(cli(fresh, ["positions"]).stdout, /^CHATGPT\s+XLE\s+long\s+173\s/m)
+    // the reconciliation's snapshot of 06-08 is replaced by the run's, holding what filled at the open
+    const equity = cli(fresh, ["equity", "--account", "CHATGPT"]).stdout
+    assert.match(equity, /^CHATGPT\s+2026-06-05\s+\$100,000\.00\s+\$100,000\.00\s+\$0\.00\s/m)
+    assert.match(equity, /^CHATGPT\s+2026-06-08\s+\$[\d,.]+\s+\$[\d,.]+\s+\$10,[\d,.]+\s/m, "XLE held: its gross exposure, not the reconciliation's $0.00")
   })
 
   it("a run awaiting approval holds the accounts it decided on: an earlier day may not trade them meanwhile", () => {
