@@ -24,11 +24,18 @@ const isCalendarDay = (year: number, month: number, day: number): boolean => {
 const startsWithCalendarDay = (text: string): boolean =>
   isCalendarDay(Number(text.slice(0, 4)), Number(text.slice(5, 7)), Number(text.slice(8, 10)))
 
-/** A calendar date `YYYY-MM-DD` naming a trading session: a real day (not 2026-13-45, not 2026-02-30). */
+/** A calendar date `YYYY-MM-DD` naming a trading session. */
 export const TradingDay = Schema.String.check(
-  Schema.isPattern(/^\d{4}-\d{2}-\d{2}$/, { message: "expected a date as YYYY-MM-DD" }),
-  Schema.makeFilter(startsWithCalendarDay, { message: "expected a day of the calendar (month 01–12, a day the month has)" })
+  Schema.isPattern(/^\d{4}-\d{2}-\d{2}$/, { message: "expected a date as YYYY-MM-DD" })
 ).pipe(Schema.brand("TradingDay"))
+
+/**
+ * A `TradingDay` that is a real day (not 2026-13-45, not 2026-02-30): what a stored record's days must be to read
+ * back. Inputs say more of a wrong day where they are read (`--date`, query parameters), so `TradingDay` stays lax.
+ */
+export const CalendarDay = TradingDay.check(
+  Schema.makeFilter(startsWithCalendarDay, { message: "expected a day of the calendar (month 01–12, a day the month has)" })
+)
 export type TradingDay = typeof TradingDay.Type
 
 const MOMENT = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/
