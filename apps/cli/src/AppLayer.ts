@@ -136,16 +136,12 @@ export const tradingWith = (moment: NewYorkMoment, missing: "create" | "empty", 
 /** Brokers and a store that writes nothing, to read a real clock before a run's moment is known. */
 export const probing = Layer.unwrap(
   MarketData.use((m) => m.latestTradingDay).pipe(
-    Effect.map((day) => tradingWith(momentOfPoint({ session: day, phase: "closed" }), "empty"))
+    Effect.map((day) => tradingWith(Calendar.momentOfPoint({ session: day, phase: "closed" }), "empty"))
   )
 )
 
 /** Whether every configured account trades through an Alpaca-compatible API (no local ledger needed). */
 export const allRemote = TradingAccounts.use(({ all }) => Effect.succeed(all.every((a) => a.credentials !== undefined)))
-
-/** A moment at a point in time: the session's open, or its close. */
-const momentOfPoint = (point: Calendar.SessionPoint): NewYorkMoment =>
-  momentAt(point.session, point.phase === "open" ? REGULAR_OPEN : Calendar.closeTimeOf(point.session))
 
 /**
  * Brokers for reading and managing accounts outside a run: the local exchange stays at the latest point in time
@@ -168,7 +164,7 @@ export const inspecting = (missing?: "create" | "empty") => Layer.unwrap(Effect.
         (latest, point) => (latest === undefined || Calendar.pointBefore(latest, point) ? point : latest),
         undefined
       )
-      if (reached !== undefined) yield* Ref.set(session, momentOfPoint(reached))
+      if (reached !== undefined) yield* Ref.set(session, Calendar.momentOfPoint(reached))
     })
     yield* toReached
     yield* Ref.set(catchUp, toReached)

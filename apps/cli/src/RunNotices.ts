@@ -6,12 +6,13 @@
  * `replay` never makes them, a fork is a run of its own and does); a notifier failure is a warning on stderr, never
  * the run's.
  */
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { type AccountId, ExecutionReport, type RiskVerdict, type RunId, type TradingDay } from "@council/domain"
 import { Brokers } from "@council/broker"
-import { type RunRecord, RunStore, Runner } from "@council/engine"
+import { type DamagedRun, isDamagedRun, type RunRecord, RunStore, Runner } from "@council/engine"
 import { DailyParams, DailyPipeline, ReconcileReport } from "@council/daily"
 import { type Notification, Notifier } from "@council/notify/Notifier"
 import { awaitingApproval, failure, type MissedSession, missedSessions, runStarted, runSummary } from "@council/notify/RunMessages"
@@ -66,10 +67,10 @@ export const runFailed = (what: string, error: unknown) => tell(failure({ what, 
 
 /**
  * Each account's equity as `run` found it: its Reconcile stage's reading, at the run's start (execution reads
- * nothing back); a run from before that stage, its execution's reading after its orders. Empty when neither is
- * readable.
+ * nothing back); a run from before that stage, its execution's reading after its orders. Fails when the run's
+ * checkpoints do not read back (`StoreError`).
  */
-export const equityOfRun = (run: RunId) =>
+const readEquity = (run: RunId) =>
   Effect.gen(function*() {
     const store = yield* RunStore
     // one stage's checkpoint at a time: the others (the market snapshot's among them) are not read
@@ -84,7 +85,11 @@ export const equityOfRun = (run: RunId) =>
       readings.flatMap((a) => (a.equity === null ? [] : [[a.account, a.equity] as const]))
     )
     return equity
-  }).pipe(Effect.orElseSucceed((): Readonly<Record<string, number>> => ({})))
+  })
+
+/** `readEquity`, empty when neither reading is readable. */
+export const equityOfRun = (run: RunId) =>
+  readEquity(run).pipe(Effect.orElseSucceed((): Readonly<Record<string, number>> => ({})))
 
 /** `report` with each account's equity as `run` found it (`equityOfRun`) where its execution recorded none. */
 export const withEquityOf = (run: RunId, report: ExecutionReport) =>
@@ -96,19 +101,45 @@ export const withEquityOf = (run: RunId, report: ExecutionReport) =>
 const addDays = (day: TradingDay, days: number): string =>
   new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
 
-/** The latest completed, non-dry local run of a day before `day`: the base of the day's P&L. */
-const previousRun = (day: TradingDay) =>
-  Effect.map(
-    RunStore.use((s) => s.listRuns({ pipeline: DailyPipeline.name, origin: "local", limit: 50 })),
-    (runs) =>
-      runs
-        .filter((r) => r.tradingDay < day && r.status === "completed" && !r.dryRun)
-        .reduce<RunRecord | undefined>((latest, r) => (latest === undefined || r.tradingDay > latest.tradingDay ? r : latest), undefined)
-  )
+const skipped = (id: string, damage: string) => Console.error(`warning: run ${id} is damaged and skipped: ${damage}`)
+
+/** A completed run and each account's equity as it found it (`readEquity`). */
+interface Base {
+  readonly run: RunRecord
+  readonly equity: Readonly<Record<string, number>>
+}
+
+/**
+ * The latest completed, non-dry local run of a day before `day` that reads back, with its equity: the base of the
+ * day's P&L. A damaged run met on the way (its row, parameters or checkpoints do not read back) is named once on
+ * stderr (unless `quiet`) and passed over.
+ */
+const previousRun = (day: TradingDay, options: { readonly quiet: boolean }) =>
+  Effect.gen(function*() {
+    const skip = (id: string, damage: string) => (options.quiet ? Effect.void : skipped(id, damage))
+    const entries = yield* RunStore.use((s) => s.surveyRuns({ pipeline: DailyPipeline.name, origin: "local", limit: 50 }))
+    const candidates: Array<RunRecord> = []
+    for (const entry of entries) {
+      if (isDamagedRun(entry)) {
+        if (entry.tradingDay === null || entry.tradingDay < day) yield* skip(entry.id, entry.damage)
+      } else if (entry.tradingDay < day && entry.status === "completed" && !entry.dryRun) {
+        candidates.push(entry)
+      }
+    }
+    candidates.sort((a, b) => (a.tradingDay < b.tradingDay ? 1 : a.tradingDay > b.tradingDay ? -1 : 0))
+    for (const run of candidates) {
+      const equity = yield* readEquity(run.id).pipe(
+        Effect.catchTag("StoreError", (error) => Effect.as(skip(run.id, error.message), undefined))
+      )
+      if (equity !== undefined) return { run, equity } satisfies Base
+    }
+    return undefined
+  })
 
 /** What became of a session's latest non-dry run, when it had one. */
-const noteOf = (run: RunRecord | undefined): string | undefined => {
+const noteOf = (run: RunRecord | DamagedRun | undefined): string | undefined => {
   if (run === undefined) return undefined
+  if (isDamagedRun(run)) return `run ${run.id} is damaged`
   switch (run.status) {
     case "running":
       return `run ${run.id} stopped part-way (its process is gone)`
@@ -121,9 +152,9 @@ const noteOf = (run: RunRecord | undefined): string | undefined => {
   }
 }
 
-/** The last completed run before `day` and the sessions between (by `account`'s broker calendar) without one. */
+/** The last completed run before `day` (with its equity) and the sessions between without one. */
 export interface Gap {
-  readonly last: RunRecord
+  readonly last: Base
   readonly sessions: ReadonlyArray<MissedSession>
 }
 
@@ -132,32 +163,32 @@ export interface Gap {
  * traded, by `account`'s broker calendar; `undefined` when there was no earlier run, or nothing could be read (it
  * only informs: never the run's failure). A day whose run was rejected was decided: not missed.
  */
-export const gapBefore = (day: TradingDay, account: AccountId) =>
+const gapAfter = (last: Base, day: TradingDay, account: AccountId) =>
   Effect.gen(function*() {
-    const last = yield* previousRun(day)
-    if (last === undefined) return undefined
-    const start = addDays(last.tradingDay, 1)
+    const start = addDays(last.run.tradingDay, 1)
     const end = addDays(day, -1)
     if (start > end) return { last, sessions: [] } satisfies Gap
     const broker = yield* Brokers.use((b) => b.get(account))
     const calendar = yield* broker.getCalendar({ start, end })
     const sessions: Array<MissedSession> = []
-    for (const session of calendar.filter((s) => s.date > last.tradingDay && s.date < day)) {
-      const runs = yield* RunStore.use((s) => s.listRuns({ pipeline: DailyPipeline.name, origin: "local", tradingDay: session.date, limit: 20 }))
-      const run = runs.find((r) => !r.dryRun)
-      if (run?.status === "rejected") continue
+    for (const session of calendar.filter((s) => s.date > last.run.tradingDay && s.date < day)) {
+      const runs = yield* RunStore.use((s) => s.surveyRuns({ pipeline: DailyPipeline.name, origin: "local", tradingDay: session.date, limit: 20 }))
+      const run = runs.find((r) => isDamagedRun(r) || !r.dryRun)
+      if (run !== undefined && !isDamagedRun(run) && run.status === "rejected") continue
       const note = noteOf(run)
       sessions.push(note === undefined ? { date: session.date } : { date: session.date, note })
     }
     return { last, sessions } satisfies Gap
   }).pipe(Effect.orElseSucceed(() => undefined))
 
-/** Tells the operator the sessions before `day` that went by without a completed run (`gapBefore`), if any. */
+/** Tells the operator the sessions before `day` that went by without a completed run, if any. */
 export const missedBefore = (day: TradingDay, account: AccountId) =>
   Effect.gen(function*() {
-    const gap = yield* gapBefore(day, account)
+    const last = yield* previousRun(day, { quiet: true }).pipe(Effect.orElseSucceed(() => undefined))
+    const gap = last === undefined ? undefined : yield* gapAfter(last, day, account)
     if (gap === undefined || gap.sessions.length === 0) return
-    yield* tell(missedSessions({ tradingDay: day, lastDay: gap.last.tradingDay, lastRunId: gap.last.id, sessions: gap.sessions }))
+    const { run } = gap.last
+    yield* tell(missedSessions({ tradingDay: day, lastDay: run.tradingDay, lastRunId: run.id, sessions: gap.sessions }))
   })
 
 /**
@@ -166,10 +197,9 @@ export const missedBefore = (day: TradingDay, account: AccountId) =>
  */
 export const summary = (run: RunRecord, report: ExecutionReport) =>
   Effect.gen(function*() {
+    const last = yield* previousRun(run.tradingDay, { quiet: false }).pipe(Effect.orElseSucceed(() => undefined))
     const account = report.accounts[0]?.account
-    const gap = account === undefined ? undefined : yield* gapBefore(run.tradingDay, account)
-    const last = gap?.last ?? (yield* previousRun(run.tradingDay).pipe(Effect.orElseSucceed(() => undefined)))
-    const previous = last === undefined ? {} : yield* equityOfRun(last.id)
-    const since = gap !== undefined && gap.sessions.length > 0 ? { since: gap.last.tradingDay } : {}
-    yield* tell(runSummary({ report, previousEquity: previous, runId: run.id, ...since }))
+    const gap = last === undefined || account === undefined ? undefined : yield* gapAfter(last, run.tradingDay, account)
+    const since = gap !== undefined && gap.sessions.length > 0 ? { since: gap.last.run.tradingDay } : {}
+    yield* tell(runSummary({ report, previousEquity: last?.equity ?? {}, runId: run.id, ...since }))
   })

@@ -160,6 +160,34 @@ describe("pnpm pipeline", () => {
     assert.match(lost.stdout, new RegExp(`^${whole}\\s+2026-06-08\\s+completed`, "m"))
   })
 
+  it("a damaged run is named once and passed over by the day's P&L and by `runs`' activity; acting on it still fails", () => {
+    const fresh = tempHome()
+    assert.strictEqual(cli(fresh, ["run", "daily", "--date", "2026-06-04"]).code, 0)
+    const hurt = runIdOf(cli(fresh, ["run", "daily", "--date", "2026-06-05"]).stdout)
+    const db = new DatabaseSync(join(fresh, "council.db"))
+    db.prepare("UPDATE runs SET status = 'bogus' WHERE id = ?").run(hurt)
+    const ran = cli(fresh, ["run", "daily"])
+    assert.strictEqual(ran.code, 0, ran.stderr)
+    const warned = lines(ran.stderr).filter((l) => l.includes(hurt))
+    assert.strictEqual(warned.length, 1, ran.stderr)
+    assert.match(warned[0]!, new RegExp(`^warning: run ${hurt} is damaged and skipped: run ${hurt}: stored data does not decode: Expected "running"`))
+    // the P&L runs from the latest run that reads (2026-06-04's), not "—" for every account
+    const summary = lines(ran.stderr).find((l) => l.includes("Run summary 2026-06-08"))!
+    assert.notMatch(summary, /day P&L —/)
+    assert.match(summary, /CHATGPT [^|]*day P&L [+−]\$/, summary)
+    // a run left `running` next to the damaged one: `runs` still says what became of it
+    const whole = runIdOf(ran.stdout)
+    db.prepare("UPDATE runs SET status = 'running' WHERE id = ?").run(whole)
+    db.close()
+    const listed = cli(fresh, ["runs"])
+    assert.strictEqual(listed.code, 0, listed.stderr)
+    assert.match(listed.stdout, new RegExp(`^run ${hurt} is damaged: `, "m"))
+    assert.match(listed.stdout, new RegExp(`^run ${whole} `, "m"))
+    const shown = cli(fresh, ["show", hurt])
+    assert.strictEqual(shown.code, 1)
+    assert.match(lines(shown.stderr).at(-1)!, new RegExp(`^error: run ${hurt}: stored data does not decode`))
+  })
+
   it("looking at the accounts of a fresh home first leaves the README's earlier day to run", () => {
     const fresh = tempHome()
     const looked = cli(fresh, ["accounts"])
@@ -180,7 +208,7 @@ describe("pnpm pipeline", () => {
     assert.strictEqual(earlier.code, 2, earlier.stderr)
     assert.strictEqual(
       lines(earlier.stderr).at(-1),
-      "error: the ledger has recorded CHATGPT at 2026-06-08 (a reconciliation); positions carry across days, so the local exchange cannot trade 2026-06-05 (during the session) for it (use a fresh COUNCIL_HOME)"
+      "error: the ledger has recorded CHATGPT at 2026-06-08 (a reconciliation); positions carry across days, so the local exchange cannot trade 2026-06-05 (during the session) for it (run 2026-06-08 or a later day, or use a fresh COUNCIL_HOME for an earlier one)"
     )
     // nor may a dry run leave the accounts there, for a manual order to be placed at that earlier moment
     const dry = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run"])
@@ -190,6 +218,24 @@ describe("pnpm pipeline", () => {
     // placed after 06-05's close, as the reconciliation found the account: it fills at 06-08's open, not before
     const placed = (JSON.parse(order.stdout) as { order: { submittedAt: string; status: string } }).order
     assert.deepStrictEqual([placed.submittedAt, placed.status], ["2026-06-05T20:00:00.000Z", "accepted"])
+  })
+
+  it("a reconciliation on a fresh home before the open, then an after-close run of the session before, goes on", () => {
+    const fresh = tempHome()
+    assert.strictEqual(cli(fresh, ["reconcile"]).code, 0)
+    // filed under 2026-06-08, marked at 06-05's close: a 16:15 run of 06-05 comes after it, its orders fill at 06-08's open
+    const afterClose = { COUNCIL_SCHEDULE: "after-close" }
+    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05"], afterClose)
+    assert.strictEqual(earlier.code, 0, earlier.stderr)
+    assert.match(cli(fresh, ["orders", "--status", "all"]).stdout, /^CHATGPT\s+2026-06-05\s+XLE\s+buy\s+173\s+market\s+bracket\s+accepted/m)
+    assert.match(cli(fresh, ["positions"]).stdout, /^no open positions/m)
+    const latest = cli(fresh, ["run", "daily"], afterClose)
+    assert.strictEqual(latest.code, 0, latest.stderr)
+    assert.match(cli(fresh, ["positions"]).stdout, /^CHATGPT\s+XLE\s+long\s+173\s/m)
+    // the reconciliation's snapshot of 06-08 is replaced by the run's, holding what filled at the open
+    const equity = cli(fresh, ["equity", "--account", "CHATGPT"]).stdout
+    assert.match(equity, /^CHATGPT\s+2026-06-05\s+\$100,000\.00\s+\$100,000\.00\s+\$0\.00\s/m)
+    assert.match(equity, /^CHATGPT\s+2026-06-08\s+\$[\d,.]+\s+\$[\d,.]+\s+\$10,[\d,.]+\s/m, "XLE held: its gross exposure, not the reconciliation's $0.00")
   })
 
   it("a run awaiting approval holds the accounts it decided on: an earlier day may not trade them meanwhile", () => {

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process"
-import { writeFileSync } from "node:fs"
+import { rmSync, utimesSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { checkedOutCommit, versionWithCommit } from "../src/Version.ts"
+import { checkedOutCommit, versionWithCommit, workingTreeDiffers } from "../src/Version.ts"
 import { cli, runIdOf, tempHome } from "./CliHarness.ts"
 
 const git = (cwd: string, ...args: ReadonlyArray<string>): string => {
@@ -55,10 +55,41 @@ describe("the code version recorded with every run", () => {
     assert.strictEqual(versionWithCommit("0.1.0", "0123456789abcdef0123456789abcdef01234567"), "0.1.0+0123456789ab")
   })
 
+  it("says .dirty when a tracked file differs from what is staged, as `git diff` does", () => {
+    const { dir, second } = repository()
+    const diffSays = () => spawnSync("git", ["diff", "--quiet"], { cwd: dir }).status === 1
+    const check = (expected: boolean, what: string) => {
+      assert.strictEqual(diffSays(), expected, `git diff: ${what}`)
+      assert.strictEqual(workingTreeDiffers(dir), expected, what)
+    }
+    check(false, "as committed")
+    writeFileSync(join(dir, "a.txt"), "six\n")
+    check(true, "edited, the same size")
+    assert.strictEqual(versionWithCommit("0.1.0", checkedOutCommit(dir), workingTreeDiffers(dir)), `0.1.0+${second.slice(0, 12)}.dirty`)
+    writeFileSync(join(dir, "a.txt"), "two\n")
+    utimesSync(join(dir, "a.txt"), new Date(2001, 0, 1), new Date(2001, 0, 1))
+    check(false, "written back as it was, another mtime")
+    writeFileSync(join(dir, "b.txt"), "new\n")
+    check(false, "an untracked file")
+    rmSync(join(dir, "a.txt"))
+    check(true, "a tracked file deleted")
+    git(dir, "checkout", "--", "a.txt")
+    check(false, "restored")
+    const worktree = join(tempHome(), "wt")
+    git(dir, "worktree", "add", "-q", "-b", "side", worktree, second)
+    assert.strictEqual(workingTreeDiffers(worktree), false, "a worktree's own index")
+    writeFileSync(join(worktree, "a.txt"), "seven\n")
+    assert.strictEqual(workingTreeDiffers(worktree), true)
+    assert.strictEqual(workingTreeDiffers(dir), false, "the main checkout untouched")
+    assert.strictEqual(workingTreeDiffers(tempHome()), undefined, "no checkout")
+  })
+
   it("is what --version prints and what a run records", () => {
     const root = new URL("../../../", import.meta.url).pathname
     const inCheckout = spawnSync("git", ["rev-parse", "HEAD"], { cwd: root, encoding: "utf8" })
-    const expected = inCheckout.status === 0 ? `0.1.0+${inCheckout.stdout.trim().slice(0, 12)}` : "0.1.0"
+    // what `git diff --quiet` says of the checkout (exit 1: a tracked file differs from the index)
+    const dirty = spawnSync("git", ["diff", "--quiet"], { cwd: root }).status === 1 ? ".dirty" : ""
+    const expected = inCheckout.status === 0 ? `0.1.0+${inCheckout.stdout.trim().slice(0, 12)}${dirty}` : "0.1.0"
     const home = tempHome()
     assert.strictEqual(cli(home, ["--version"]).stdout.trim(), `pipeline v${expected}`)
     const run = cli(home, ["run", "daily", "--dry-run"])

@@ -21,7 +21,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { RunId, TradingDay } from "@council/domain"
+import { CalendarDay, IsoMoment, RunId, TradingDay } from "@council/domain"
 
 /** `record` runs live calls and stores them, `replay` answers only from recordings, `live` stores nothing. */
 export const RecorderMode = Schema.Literals(["live", "record", "replay"])
@@ -37,8 +37,8 @@ export type RunStatus = typeof RunStatus.Type
 export const RunRecord = Schema.Struct({
   id: RunId,
   pipeline: Schema.String,
-  tradingDay: TradingDay,
-  asOf: TradingDay,
+  tradingDay: CalendarDay,
+  asOf: CalendarDay,
   mode: RecorderMode,
   dryRun: Schema.Boolean,
   codeVersion: Schema.String,
@@ -46,8 +46,8 @@ export const RunRecord = Schema.Struct({
   /** For a fork: the first stage that was re-run instead of reused from the parent. */
   forkFrom: Schema.NullOr(Schema.String),
   status: RunStatus,
-  startedAt: Schema.String,
-  finishedAt: Schema.NullOr(Schema.String),
+  startedAt: IsoMoment,
+  finishedAt: Schema.NullOr(IsoMoment),
   error: Schema.NullOr(Schema.String),
   /** Run parameters and configuration without secrets. */
   params: Schema.Json

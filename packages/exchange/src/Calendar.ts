@@ -106,6 +106,10 @@ export interface SessionPoint {
 export const pointBefore = (a: SessionPoint, b: SessionPoint): boolean =>
   a.session < b.session || (a.session === b.session && a.phase === "open" && b.phase === "closed")
 
+/** The moment of a point: its session's open, or its close (13:00 on an early close). */
+export const momentOfPoint = (point: SessionPoint): NewYorkMoment =>
+  momentAt(point.session, point.phase === "open" ? REGULAR_OPEN : closeTimeOf(point.session))
+
 /**
  * The point of `moment`: during a session its open has passed; from its close on, its close; before the open of
  * the day (or on a day without a session) the close of the session before (`previous`; `undefined` before the

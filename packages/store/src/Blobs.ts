@@ -227,8 +227,11 @@ export const make = (
    * and its own decompression instead of its whole chain's, one statement per link.
    */
   const recent = new Map<string, string | Buffer>()
-  /** Those of `recent` whose hash has not been checked yet (read only as another's base so far). */
-  const unchecked = new Set<string>()
+  /**
+   * Those of `recent` whose hash has not been checked yet (read only as another's base so far), with the bases their
+   * rows name: when one is read itself later, its damage is named as its own or its bases'.
+   */
+  const unchecked = new Map<string, ReadonlyArray<string>>()
   /**
    * Whether `hash`'s text was checked against it: only while kept in `recent` (a text decoded as a base, then pushed
    * out by the texts decoded after it in the same read, or one longer than `recent` holds, is not known checked).
@@ -379,12 +382,14 @@ export const make = (
         if (typeof held !== "string" && !Buffer.isBuffer(held)) return failure(hash, held.problem)
         decoded.set(hash, held)
         keep(hash, held)
-        if (recent.has(hash)) unchecked.add(hash)
+        if (recent.has(hash)) unchecked.set(hash, row.base)
         return held
       }
+      /** The bases `hash`'s row names, as read now or when it was decoded as another's base. */
+      const basesOf = (hash: string) => rows.get(hash)?.base ?? unchecked.get(hash) ?? []
       /** Of the bases `hash` was rebuilt from, the first whose text has another hash (the deepest such). */
       const damagedBase = (hash: string, depth: number): string | undefined => {
-        for (const base of rows.get(hash)?.base ?? []) {
+        for (const base of basesOf(hash)) {
           const held = decoded.get(base) ?? recent.get(base)
           if (held === undefined || checked(base) || depth > MAX_DEPTH * 4) continue
           if (hashOf(held) !== base) return damagedBase(base, depth + 1) ?? base
@@ -407,7 +412,7 @@ export const make = (
         const value = parseJson(text)
         if (!checked(hash)) {
           if (hashOf(held) !== hash) {
-            if ((rows.get(hash)?.base.length ?? 1) > 0) return yield* within(hash, yield* notRebuilt(hash))
+            if (basesOf(hash).length > 0) return yield* within(hash, yield* notRebuilt(hash))
             return yield* within(hash, failure(hash, value === NOT_JSON ? "is not JSON" : "does not match its hash (edited or damaged)"))
           }
           unchecked.delete(hash)

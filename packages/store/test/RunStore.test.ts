@@ -593,6 +593,29 @@ const sqlOnly = <R>(
     assert.match(failureOf(exit).message, /^run b-base's checkpoint of fetch: stored blob [0-9a-f]{32} does not match its hash \(edited or damaged\)$/)
   }))
 
+  test("a plain text first read as another's base, then read itself, is named as not matching its hash, not as not rebuilding", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const output = (from: number) => ({ asOf: `day-${from}`, bars: Array.from({ length: 2_000 }, (_, k) => windowBar(from + k)) })
+    yield* Effect.forEach([mkRun("a-dep", { status: "completed" }), mkRun("b-base", { status: "completed" })], store.createRun, { discard: true })
+    yield* store.putCheckpoint(mkCheckpoint("b-base", "fetch", { output: output(0) }))
+    yield* store.putCheckpoint(mkCheckpoint("a-dep", "fetch", { output: output(50) }))
+    const hashes = yield* sql<{ readonly run_id: string; readonly hash: string | Uint8Array }>`SELECT run_id, output_hash AS hash FROM checkpoints ORDER BY run_id`
+    const bases = yield* Effect.forEach(hashes, (row) => sql<{ readonly base: unknown }>`SELECT base FROM blobs WHERE hash = ${row.hash}`)
+    assert.deepStrictEqual(bases.map(([row]) => row!.base === null), [false, true], "the second compressed against the first, the first alone")
+    // the base's first bar, which the slid window no longer holds: the dependent still rebuilds
+    const [base] = yield* sql<{ readonly data: Uint8Array }>`SELECT data FROM blobs WHERE hash = ${hashes[1]!.hash}`
+    const original = zstdDecompressSync(base!.data)
+    const edited = Buffer.from(original.toString("utf8").replace(`"volume":1000}`, `"volume":1001}`))
+    assert.isFalse(edited.equals(original))
+    yield* sql`UPDATE blobs SET data = ${zstdCompressSync(edited)} WHERE hash = ${hashes[1]!.hash}`
+    // one store, two reads: the dependent alone (its base decoded, not read), then the base itself
+    const reader = yield* SqlRunStore.make
+    assert.strictEqual((yield* reader.getCheckpoints(id("a-dep"))).length, 1)
+    const exit = yield* Effect.exit(reader.getCheckpoints(id("b-base")))
+    assert.match(failureOf(exit).message, /^run b-base's checkpoint of fetch: stored blob [0-9a-f]{32} does not match its hash \(edited or damaged\)$/)
+  }))
+
   test("surveyRuns lists every readable run and a damaged one in its place, named by what is wrong", Effect.gen(function*() {
     const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient
@@ -614,6 +637,33 @@ const sqlOnly = <R>(
     yield* sqlite ? sql`DELETE FROM blobs WHERE hash = unhex(${params!.hash})` : sql`DELETE FROM blobs WHERE hash = ${params!.hash}`
     assert.match((yield* survey)[1]!, /^hurt .* damaged: run hurt's parameters: stored blob [0-9a-f]{32} is missing$/)
     assert.deepStrictEqual((yield* survey).filter((entry) => !entry.includes("damaged")), ["new", "old"])
+  }))
+
+  test("a run row with an impossible day or moment does not read back: listed as damaged, naming what is wrong", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const runs = ["old", "hurt", "new"].map((name, i) => mkRun(name, { startedAt: `2026-08-2${4 + i}T10:00:00.000Z` }))
+    yield* Effect.forEach(runs, store.createRun, { discard: true })
+    const survey = Effect.map(Effect.flatMap(SqlRunStore.make, (s) => s.surveyRuns({ limit: 10 })), (list) =>
+      list.map((entry) => (isDamagedRun(entry) ? `${entry.id} ${entry.tradingDay} damaged: ${entry.damage}` : entry.id)))
+    const hurtWith = (change: Effect.Effect<unknown, unknown>) =>
+      Effect.gen(function*() {
+        yield* change
+        const [newest, hurt, oldest] = yield* survey
+        assert.deepStrictEqual([newest, oldest], ["new", "old"])
+        assert.match(failureOf(yield* Effect.exit(Effect.flatMap(SqlRunStore.make, (s) => s.getRun(id("hurt"))))).message, /^run hurt: /)
+        return hurt!
+      })
+    assert.match(yield* hurtWith(sql`UPDATE runs SET trading_day = ${"2026-13-45"} WHERE id = ${"hurt"}`), /^hurt 2026-13-45 damaged: run hurt: .*expected a day of the calendar/)
+    yield* sql`UPDATE runs SET trading_day = ${"2026-02-29"} WHERE id = ${"hurt"}`
+    assert.match((yield* survey)[1]!, /^hurt 2026-02-29 damaged: .*expected a day of the calendar/, "2026 is no leap year")
+    yield* sql`UPDATE runs SET trading_day = ${"2024-02-29"} WHERE id = ${"hurt"}`
+    assert.deepStrictEqual(yield* survey, ["new", "hurt", "old"], "2024 is one")
+    assert.match(yield* hurtWith(sql`UPDATE runs SET as_of = ${"2026-04-31"} WHERE id = ${"hurt"}`), /expected a day of the calendar/)
+    yield* sql`UPDATE runs SET as_of = trading_day WHERE id = ${"hurt"}`
+    assert.match(yield* hurtWith(sql`UPDATE runs SET finished_at = ${"2026-08-25T25:00:00.000Z"} WHERE id = ${"hurt"}`), /expected a moment/)
+    yield* sql`UPDATE runs SET finished_at = ${"2026-08-25T10:01:00.000Z"} WHERE id = ${"hurt"}`
+    assert.deepStrictEqual(yield* survey, ["new", "hurt", "old"])
   }))
 
   test("stores a window that slid compressed against the one before: read back exactly, in a fraction of the bytes", Effect.gen(function*() {

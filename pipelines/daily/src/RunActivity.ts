@@ -16,7 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { AccountId, TradingDay } from "@council/domain"
-import { canonicalJson, type RunRecord, RunStore } from "@council/engine"
+import { canonicalJson, isDamagedRun, type RunRecord, RunStore } from "@council/engine"
 import { TradingAccounts } from "@council/broker/TradingAccounts"
 import { liveHolders } from "@council/store"
 import { DAILY_PIPELINE } from "./StageNames.ts"
@@ -81,7 +81,9 @@ export const activities = (runs: ReadonlyArray<RunRecord>, imported: ReadonlySet
     const result = new Map<string, RunActivity>()
     if (running.length === 0) return result
     const held = new Set((yield* liveHolders).map(({ holder }) => holder.runId))
-    const recent = yield* RunStore.use((s) => s.listRuns({ pipeline: DAILY_PIPELINE, origin: "local", limit: 200 }))
+    // surveyed, not listed: a damaged run (which `runs` names in its place) says nothing of a later day
+    const recent = (yield* RunStore.use((s) => s.surveyRuns({ pipeline: DAILY_PIPELINE, origin: "local", limit: 200 })))
+      .filter((r): r is RunRecord => !isDamagedRun(r))
     for (const run of running) {
       if (held.has(run.id)) {
         result.set(run.id, { state: "in-progress", next: null })

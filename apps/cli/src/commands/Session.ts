@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { type AccountId, RunId, type TradingDay } from "@council/domain"
+import { type AccountId, isBefore, parseMoment, RunId, type TradingDay } from "@council/domain"
 import { LiveGuard, TradingAccounts } from "@council/broker"
 import { Calendar, LocalExchange } from "@council/exchange"
 import type { AccountProfile } from "@council/daily"
@@ -33,10 +33,10 @@ export const ensureLocalTradableDay = (day: TradingDay, accounts: ReadonlyArray<
     // an account that never had an order holds no moment of its own, but a session the ledger recorded it at
     // does: its snapshot there (initial cash, no position) would contradict orders for an earlier day — sent by
     // this run, or placed later at the earlier moment a dry run left the account at (`order`)
-    const recorded = yield* recordedAfter(day, local)
+    const recorded = yield* recordedAfter(day, local, point)
     if (recorded !== undefined) {
       return yield* CliFailure.usage(
-        `the ledger has recorded ${recorded.account} at ${recorded.session} (a reconciliation); positions carry across days, so the local exchange cannot trade ${where(point)} for it (use a fresh COUNCIL_HOME)`
+        `the ledger has recorded ${recorded.account} at ${recorded.session} (a reconciliation); positions carry across days, so the local exchange cannot trade ${where(point)} for it (run ${recorded.session} or a later day, or use a fresh COUNCIL_HOME for an earlier one)`
       )
     }
   })
@@ -49,7 +49,8 @@ export const ensureLocalTradableDay = (day: TradingDay, accounts: ReadonlyArray<
  * has traded an account into (a close run of a day after that day's after-close run, say) — that part holds for dry
  * runs too, and for an `exchange serve`, whose clock refuses (422) such a day. An account that never had an order
  * holds no moment, but a session the ledger's live book recorded it at does (reconciled there: its snapshot,
- * initial cash and no position, would contradict orders of an earlier day), for dry runs too.
+ * initial cash and no position, would contradict orders of an earlier day, unless it was marked no later than the
+ * run's point: see `markedBy`), for dry runs too.
  * Anything else is refused up front (exit 2), before any order — and, when sending, so is an account configured in
  * another mode than the run was decided for (`ensureSameModes`), before any request.
  */
@@ -121,14 +122,24 @@ export const ensureNoOtherDayRunning = (day: TradingDay, accounts: ReadonlyArray
     }
   })
 
-/** The first of `accounts` the live book of the ledger holds a snapshot of at a session after `day`, if any. */
-const recordedAfter = (day: TradingDay, accounts: ReadonlyArray<AccountId>) =>
+/** The first of `accounts` the live book of the ledger holds a snapshot of at a session after `day` that `point` cannot precede (`markedBy`). */
+const recordedAfter = (day: TradingDay, accounts: ReadonlyArray<AccountId>, point: Calendar.SessionPoint) =>
   Effect.gen(function*() {
     const rows = yield* TradeLedger.use((ledger) => ledger.equity({ book: liveBook, from: day })).pipe(
       Effect.mapError((e) => CliFailure.failed(`cannot read the ledger: ${e.message}`))
     )
-    return rows.find((row) => row.session > day && accounts.includes(row.account))
+    return rows.find((row) => row.session > day && accounts.includes(row.account) && !markedBy(row.markedAt, point))
   })
+
+/**
+ * Whether a snapshot marked at `markedAt` shows the account as it stood no later than `point`: a reconciliation
+ * before a session's open is filed under that session but marked at the close before, which an after-close run of
+ * that close may still follow (its orders fill at the open after the snapshot). Unknown (no moment): not.
+ */
+const markedBy = (markedAt: string | null, point: Calendar.SessionPoint): boolean => {
+  const marked = markedAt === null ? undefined : parseMoment(markedAt)
+  return marked !== undefined && !isBefore(Calendar.momentOfPoint(point), marked)
+}
 
 /**
  * Fails when an account a recorded run was decided for (`profiles`, from its parameters) is configured here in

@@ -16,7 +16,8 @@
  *   carries `X-Ratelimit-Limit/Remaining/Reset` (reset in epoch seconds); over the limit → 429
  *   `{"code":42910000,"message":"rate limit exceeded"}`.
  * - Session: the server trades at one simulated moment at a time (default: 15:45 New York time of the latest
- *   session of the market data, or `date` at `at`). The request header `X-Council-Session` selects the moment of
+ *   session of the market data, or the latest point an account of the ledger was brought to when that is later —
+ *   a run after the close, say; or `date` at `at`, as given). The request header `X-Council-Session` selects the moment of
  *   that request only: a timestamp (`2026-06-08T15:45:00-04:00`), or a day alone (`YYYY-MM-DD`, a session: 15:45
  *   of it). The admin endpoint `POST /council/session {"date":"YYYY-MM-DD"}` (or `{"at":"<timestamp>"}`) moves the
  *   default (`GET /council/session` reads it). The clock and calendar answer at the moment (early closes at 13:00;
@@ -49,10 +50,11 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { type AccountId, formatMoment, type NewYorkMoment, parseMoment, type TradingDay } from "@council/domain"
+import { type AccountId, formatMoment, isBefore, type NewYorkMoment, parseMoment, type TradingDay } from "@council/domain"
 import { MarketData, type MarketDataError } from "@council/market"
 import { BrokerError } from "@council/broker"
 import type * as SqlClient from "effect/sql/SqlClient"
+import { momentOfPoint, pointBefore, type SessionPoint } from "../Calendar.ts"
 import { DAY_ONLY_TIME, ExchangeSession, moment } from "../ExchangeSession.ts"
 import { makeKeyCache } from "../Keys.ts"
 import { LocalExchange, type LocalExchangeOptions } from "../LocalExchange.ts"
@@ -88,7 +90,10 @@ export interface ExchangeServerOptions {
   readonly rateLimit?: number
   /** The rate limit's window in seconds. Default 60. */
   readonly rateLimitWindowSeconds?: number
-  /** The default session. Default: the latest session in the market data. */
+  /**
+   * The default session. Default: the latest session in the market data (at 15:45, or, when neither this nor `at`
+   * is given, at the latest point an account was brought to if that is later).
+   */
   readonly date?: TradingDay
   /** The default moment's New York wall-clock time on `date` (`HH:MM`). Default 15:45. */
   readonly at?: string
@@ -226,8 +231,15 @@ const make = Effect.fnUntraced(function*(options: ExchangeServerOptions, default
       Effect.andThen(Ref.set(defaultSession, at))
     )
 
+  const held = yield* exchange.keys.pipe(Effect.mapError(serverError))
+  // given no moment, not before the latest point an account was brought to (a run after the close, say): else a
+  // client sending no session header (Alpaca's SDKs) would be refused every call of that account
+  if (options.date === undefined && options.at === undefined) {
+    const reached = held.reduce<SessionPoint | undefined>((latest, k) => latest === undefined || pointBefore(latest, k.point) ? k.point : latest, undefined)
+    if (reached !== undefined && isBefore(yield* Ref.get(defaultSession), momentOfPoint(reached))) yield* Ref.set(defaultSession, momentOfPoint(reached))
+  }
   // create the key pairs of the configured accounts that have none yet
-  const existing = new Set((yield* exchange.keys.pipe(Effect.mapError(serverError))).map((k) => k.account))
+  const existing = new Set(held.map((k) => k.account))
   for (const account of options.accounts ?? []) {
     if (!existing.has(account)) yield* exchange.account(account).pipe(Effect.mapError(serverError))
   }

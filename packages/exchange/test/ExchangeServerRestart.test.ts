@@ -1,0 +1,52 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Schema } from "effect"
+import { AlpacaWire } from "@council/broker/Alpaca"
+import { MarketData } from "@council/market"
+import { Database } from "@council/store"
+import { ExchangeServer, type ExchangeServerOptions } from "@council/exchange/server"
+import { ACCOUNT, bars, D6, tempDatabase } from "./ExchangeFixture.ts"
+import { clientOf } from "./ExchangeServerHarness.ts"
+
+/** A server over the ledger in `file`, on a random port. */
+const serverOver = (file: string, options: ExchangeServerOptions = {}) =>
+  ExchangeServer.layer({ port: 0, accounts: [ACCOUNT], rateLimit: 10_000, ...options }).pipe(
+    Layer.provide(Database.layerSqlite(file)),
+    Layer.provide(MarketData.layerTest(bars)),
+    Layer.fresh
+  )
+
+const clockOf = (body: unknown) => Schema.decodeUnknownSync(AlpacaWire.WireClock)(body)
+
+describe("exchange serve started again", () => {
+  it.effect("given no moment, starts not before the latest point an account was brought to: a client without a session header is served", () =>
+    Effect.gen(function*() {
+      const file = tempDatabase()
+      // a run after the latest session's close (16:15) trades the account there (its order queued for the next open)
+      yield* Effect.gen(function*() {
+        const client = yield* clientOf()
+        const order = { symbol: "SPY", qty: "1", side: "buy", type: "market", time_in_force: "day" }
+        const placed = yield* client.call("POST", "/v2/orders", { body: JSON.stringify(order), headers: { "X-Council-Session": `${D6}T16:15:00-04:00` } })
+        assert.strictEqual(placed.status, 200, placed.text)
+      }).pipe(Effect.provide(serverOver(file)))
+      // started again with no --date/--at: at that close, not at 15:45 before it (every call of the account refused)
+      yield* Effect.gen(function*() {
+        const client = yield* clientOf()
+        const account = yield* client.get("/v2/account")
+        assert.strictEqual(account.status, 200, account.text)
+        assert.deepStrictEqual(clockOf((yield* client.get("/v2/clock")).json).timestamp, `${D6}T16:00:00-04:00`)
+      }).pipe(Effect.provide(serverOver(file)))
+      // a moment given is kept: refused for the account as before, with the clock at that moment
+      yield* Effect.gen(function*() {
+        const client = yield* clientOf()
+        assert.strictEqual((yield* client.get("/v2/account")).status, 422)
+        assert.deepStrictEqual(clockOf((yield* client.get("/v2/clock")).json).timestamp, `${D6}T15:45:00-04:00`)
+      }).pipe(Effect.provide(serverOver(file, { at: "15:45" })))
+    }))
+
+  it.effect("given no moment on a fresh ledger, starts at 15:45 of the latest session", () =>
+    Effect.gen(function*() {
+      const client = yield* clientOf()
+      assert.deepStrictEqual(clockOf((yield* client.get("/v2/clock")).json).timestamp, `${D6}T15:45:00-04:00`)
+      assert.strictEqual((yield* client.get("/v2/account")).status, 200)
+    }).pipe(Effect.provide(serverOver(tempDatabase()))))
+})
