@@ -168,13 +168,15 @@ describe("pnpm pipeline", () => {
     db.prepare("UPDATE runs SET status = 'bogus' WHERE id = ?").run(hurt)
     const ran = cli(fresh, ["run", "daily"])
     assert.strictEqual(ran.code, 0, ran.stderr)
-    const warned = lines(ran.stderr).filter((l) => l.includes(hurt))
+    const warned = lines(ran.stderr).filter((l) => l.startsWith(`warning: run ${hurt}`))
     assert.strictEqual(warned.length, 1, ran.stderr)
     assert.match(warned[0]!, new RegExp(`^warning: run ${hurt} is damaged and skipped: run ${hurt}: stored data does not decode: Expected "running"`))
+    // its session counts as one without a completed run, named as damaged
+    assert.match(ran.stderr, new RegExp(`2026-06-05: run ${hurt} is damaged`))
     // the P&L runs from the latest run that reads (2026-06-04's), not "—" for every account
     const summary = lines(ran.stderr).find((l) => l.includes("Run summary 2026-06-08"))!
-    assert.notMatch(summary, /day P&L —/)
-    assert.match(summary, /CHATGPT [^|]*day P&L [+−]\$/, summary)
+    assert.notMatch(summary, /P&L[^|]* —/)
+    assert.match(summary, /CHATGPT [^|]*P&L since 2026-06-04 [+−]\$/, summary)
     // a run left `running` next to the damaged one: `runs` still says what became of it
     const whole = runIdOf(ran.stdout)
     db.prepare("UPDATE runs SET status = 'running' WHERE id = ?").run(whole)
