@@ -117,6 +117,52 @@ export const WireLog = Context.Reference<(attempt: WireAttempt) => void>("@counc
   defaultValue: () => () => {}
 })
 
-/** Replaces every occurrence of `secret` in `text` (a provider echoing a key back must not get it stored). */
-export const scrub = (text: string, secret: string): string =>
-  secret.length < 4 ? text : text.split(secret).join("[REDACTED]")
+/**
+ * The shortest piece of a key that counts as the key: a provider echoing this many of its characters in a row (a
+ * key cut short, a prefix, a tail) gives most of it away.
+ */
+export const KEY_FRAGMENT = 12
+
+/** Every run of `secret`'s characters in `text` that holds `KEY_FRAGMENT` of them in a row as `secret` has them. */
+const fragmentRuns = (text: string, secret: string): Array<readonly [number, number]> => {
+  const chars = new Set(secret)
+  const windows = new Set<string>()
+  for (let i = 0; i + KEY_FRAGMENT <= secret.length; i++) windows.add(secret.slice(i, i + KEY_FRAGMENT))
+  const runs: Array<readonly [number, number]> = []
+  let i = 0
+  while (i < text.length) {
+    if (!chars.has(text[i]!)) {
+      i++
+      continue
+    }
+    let end = i
+    while (end < text.length && chars.has(text[end]!)) end++
+    for (let j = i; j + KEY_FRAGMENT <= end; j++) {
+      if (windows.has(text.slice(j, j + KEY_FRAGMENT))) {
+        runs.push([i, end])
+        break
+      }
+    }
+    i = end
+  }
+  return runs
+}
+
+/**
+ * Replaces every occurrence of `secret` in `text`, and every run of its characters holding `KEY_FRAGMENT` or more
+ * of them in a row (a provider echoing a key back, whole or cut, must not get it stored or logged).
+ */
+export const scrub = (text: string, secret: string): string => {
+  if (secret.length < 4) return text
+  const whole = text.split(secret).join("[REDACTED]")
+  if (secret.length <= KEY_FRAGMENT) return whole
+  const runs = fragmentRuns(whole, secret)
+  if (runs.length === 0) return whole
+  let out = ""
+  let last = 0
+  for (const [start, end] of runs) {
+    out += `${whole.slice(last, start)}[REDACTED]`
+    last = end
+  }
+  return out + whole.slice(last)
+}
