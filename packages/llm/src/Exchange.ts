@@ -117,6 +117,73 @@ export const WireLog = Context.Reference<(attempt: WireAttempt) => void>("@counc
   defaultValue: () => () => {}
 })
 
-/** Replaces every occurrence of `secret` in `text` (a provider echoing a key back must not get it stored). */
-export const scrub = (text: string, secret: string): string =>
-  secret.length < 4 ? text : text.split(secret).join("[REDACTED]")
+/**
+ * The shortest piece of a key that counts as the key: a provider echoing this many of its characters in a row (a
+ * key cut short, a prefix, a tail) gives most of it away.
+ */
+export const KEY_FRAGMENT = 12
+
+/** A polynomial hash of `text[from, from + KEY_FRAGMENT)`, 32 bits. */
+const windowHash = (text: string, from: number): number => {
+  let h = 0
+  for (let k = from; k < from + KEY_FRAGMENT; k++) h = (Math.imul(h, 31) + text.charCodeAt(k)) | 0
+  return h
+}
+
+/** 31^(KEY_FRAGMENT - 1) mod 2³², to roll a window's hash one character on. */
+const LEAD = Array.from({ length: KEY_FRAGMENT - 1 }).reduce<number>((p) => Math.imul(p, 31), 1)
+
+/**
+ * Every run of `secret`'s characters in `text` that holds `KEY_FRAGMENT` of them in a row as `secret` has them.
+ * Windows are compared by a rolling hash first, so a 16 MB answer is scanned in one pass.
+ */
+const fragmentRuns = (text: string, secret: string): Array<readonly [number, number]> => {
+  const inSecret = new Uint8Array(65536)
+  for (let k = 0; k < secret.length; k++) inSecret[secret.charCodeAt(k)] = 1
+  const windows = new Map<number, Array<string>>()
+  for (let i = 0; i + KEY_FRAGMENT <= secret.length; i++) {
+    const h = windowHash(secret, i)
+    windows.set(h, [...(windows.get(h) ?? []), secret.slice(i, i + KEY_FRAGMENT)])
+  }
+  const runs: Array<readonly [number, number]> = []
+  let i = 0
+  while (i < text.length) {
+    if (inSecret[text.charCodeAt(i)] === 0) {
+      i++
+      continue
+    }
+    let end = i
+    while (end < text.length && inSecret[text.charCodeAt(end)] === 1) end++
+    if (end - i >= KEY_FRAGMENT) {
+      let h = windowHash(text, i)
+      for (let j = i; j + KEY_FRAGMENT <= end; j++) {
+        if (j > i) h = (Math.imul(h - Math.imul(text.charCodeAt(j - 1), LEAD), 31) + text.charCodeAt(j + KEY_FRAGMENT - 1)) | 0
+        if (windows.get(h)?.includes(text.slice(j, j + KEY_FRAGMENT)) === true) {
+          runs.push([i, end])
+          break
+        }
+      }
+    }
+    i = end
+  }
+  return runs
+}
+
+/**
+ * Replaces every occurrence of `secret` in `text`, and every run of its characters holding `KEY_FRAGMENT` or more
+ * of them in a row (a provider echoing a key back, whole or cut, must not get it stored or logged).
+ */
+export const scrub = (text: string, secret: string): string => {
+  if (secret.length < 4) return text
+  const whole = text.split(secret).join("[REDACTED]")
+  if (secret.length <= KEY_FRAGMENT) return whole
+  const runs = fragmentRuns(whole, secret)
+  if (runs.length === 0) return whole
+  let out = ""
+  let last = 0
+  for (const [start, end] of runs) {
+    out += `${whole.slice(last, start)}[REDACTED]`
+    last = end
+  }
+  return out + whole.slice(last)
+}

@@ -27,6 +27,7 @@ import { modelVariable } from "./LlmSettings.ts"
 import {
   CHAIRMAN,
   DEFAULT_MAX_OUTPUT_TOKENS,
+  effortRefusal,
   type ModelSpec,
   modelName,
   parseModelRef,
@@ -97,6 +98,10 @@ const checkLive = (settings: LlmSettings, prices: PriceTable, place: Place, vari
       return yield* fail(
         `${place.role}: ${modelName(model)} has no price in ${settings.pricesFile}; add it there (or in a file named by COUNCIL_PRICES) — live models must be priced`
       )
+    }
+    const refusal = effortRefusal(model)
+    if (refusal !== undefined) {
+      return yield* fail(`${place.role}: ${modelName(model)}: ${refusal}; set COUNCIL_REASONING_EFFORT_${place.role} to one of them, or to omit`)
     }
   })
 
@@ -225,8 +230,13 @@ export const swap = (
       places = places.map((p) => (p.role === role ? place : p))
     }
     for (const place of places) {
-      if (place.model !== "offline" && prices.models[modelName(place.model)] === undefined) {
+      if (place.model === "offline") continue
+      if (prices.models[modelName(place.model)] === undefined) {
         return yield* fail(`${place.role}: ${modelName(place.model)} has no price in ${settings.pricesFile}; live models must be priced`)
+      }
+      const refusal = effortRefusal(place.model)
+      if (refusal !== undefined) {
+        return yield* fail(`${place.role}: ${modelName(place.model)}: ${refusal}; set COUNCIL_REASONING_EFFORT_${place.role} to one of them, or to omit`)
       }
     }
     const mode = places.some((p) => p.model !== "offline") ? "live" : "offline"

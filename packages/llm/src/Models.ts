@@ -33,6 +33,8 @@ export interface ProviderInfo {
   readonly maxTokensField: "max_completion_tokens" | "max_tokens"
   /** Sent as `reasoning_effort` (OpenAI wire) or `output_config.effort` (Anthropic) unless configured otherwise. */
   readonly defaultReasoningEffort: ReasoningEffort | null
+  /** The efforts the provider's API takes, where it takes fewer than `ReasoningEffort` names (others answer 400). */
+  readonly efforts?: ReadonlyArray<ReasoningEffort>
 }
 
 export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
@@ -64,7 +66,9 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
     defaultBaseUrl: "https://api.anthropic.com",
     structured: "json_schema",
     maxTokensField: "max_tokens",
-    defaultReasoningEffort: null
+    defaultReasoningEffort: null,
+    // `OutputConfig.effort` of the Messages API: no `none` or `minimal`
+    efforts: ["low", "medium", "high", "xhigh", "max"]
   },
   groq: {
     id: "groq",
@@ -86,6 +90,14 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
     maxTokensField: "max_tokens",
     defaultReasoningEffort: null
   }
+}
+
+/** Why `model`'s reasoning effort cannot be sent to its provider, or `undefined` when it can. */
+export const effortRefusal = (model: { readonly provider: ProviderId; readonly reasoningEffort: ReasoningEffort | null }): string | undefined => {
+  const efforts = PROVIDERS[model.provider].efforts
+  return model.reasoningEffort === null || efforts === undefined || efforts.includes(model.reasoningEffort)
+    ? undefined
+    : `reasoning effort ${model.reasoningEffort} is not one ${model.provider} takes (${efforts.join(", ")})`
 }
 
 /** Groq guarantees schema-conforming output (strict mode) only on its gpt-oss models. */

@@ -185,10 +185,15 @@ export const errorWith = (
 
 /**
  * The provider's own request validation the fake enforces: Anthropic refuses a message with empty content, except
- * a final assistant one (400 `invalid_request_error`, "messages.N: all messages must have non-empty content …").
+ * a final assistant one (400 `invalid_request_error`, "messages.N: all messages must have non-empty content …"),
+ * and an `output_config.effort` its `OutputConfig` does not name (`none`, `minimal`).
  */
 const wireRuleBroken = (request: FakeRequest): FakeReply | undefined => {
   if (request.wire !== "anthropic") return undefined
+  const effort = record(request.body["output_config"])?.["effort"]
+  if (effort !== undefined && !["low", "medium", "high", "xhigh", "max"].includes(String(effort))) {
+    return errorWith(request, 400, "invalid_request_error", "output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'")
+  }
   const messages = Array.isArray(request.body["messages"]) ? request.body["messages"] : []
   const empty = messages.findIndex((m, i) => {
     const message = record(m)

@@ -50,7 +50,8 @@ const answers: Answerer = (prompt) => {
     })
   }
   if (prompt.includes("Rank pitches")) {
-    const shown = [...prompt.matchAll(/Pitch ([A-Z]+): [^\n]*\n {2}- ([^\n]*)/g)].map((m) => ({ label: m[1]!, mark: m[2]!.replace("marker ", "") }))
+    // a thesis point comes quoted, as a JSON string
+    const shown = [...prompt.matchAll(/Pitch ([A-Z]+): [^\n]*\n {2}- ([^\n]*)/g)].map((m) => ({ label: m[1]!, mark: (JSON.parse(m[2]!) as string).replace("marker ", "") }))
     const rank = (mark: string) => (TASTE.includes(mark) ? TASTE.indexOf(mark) : TASTE.length)
     const ranking = [...shown].sort((a, b) => rank(a.mark) - rank(b.mark)).map((s) => s.label)
     return JSON.stringify({ ranking, rationale: "taste" })

@@ -230,6 +230,14 @@ export const verifyProviders = Effect.scoped(Effect.gen(function*() {
       yield* Console.log(`✗ LLM ${who} ${name}  ${ms} ms  ${reason}`)
     }
   }
+  // the probe sends no reasoning effort (it asks for 16 tokens): an effort the provider refuses is checked here
+  for (const role of settings.roles) {
+    if (role.model === "offline") continue
+    const refusal = Models.effortRefusal(role.model)
+    if (refusal === undefined) continue
+    failed++
+    yield* Console.log(`✗ LLM ${role.role.padEnd(14)} ${Models.modelName(role.model)}  ${refusal}: set COUNCIL_REASONING_EFFORT_${role.role} to one of them, or to omit`)
+  }
   return failed
 }))
 

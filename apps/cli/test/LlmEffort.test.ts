@@ -1,0 +1,31 @@
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { type FakeProvider, liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
+import { cliAsync, tempHome } from "./CliHarness.ts"
+
+const KEYS = {
+  OPENAI_API_KEY: "sk-effort-openai-0c4e",
+  GEMINI_API_KEY: "gm-effort-gemini-8a1f",
+  ANTHROPIC_API_KEY: "ant-effort-anthropic-2d9b",
+  GROQ_API_KEY: "gsk-effort-groq-6e3a",
+  DEEPSEEK_API_KEY: "ds-effort-deepseek-1f7c"
+}
+
+let fake: FakeProvider
+beforeAll(async () => {
+  fake = await startFake()
+})
+afterAll(() => fake.close())
+
+describe("pnpm pipeline verify with a reasoning effort Anthropic does not take (a fake provider on 127.0.0.1)", () => {
+  it("names each Claude role whose effort every call would be refused for (exit 1); the other models pass", async () => {
+    const env = { ...liveEnv(fake, KEYS), COUNCIL_REASONING_EFFORT: "minimal", COUNCIL_REASONING_EFFORT_CHAIRMAN: "omit" }
+    const r = await cliAsync(tempHome(), ["verify"], env)
+    assert.strictEqual(r.code, 1, r.stderr)
+    const lines = r.stdout.split("\n")
+    assert.include(lines, "✗ LLM CLAUDE         anthropic:claude-sonnet-4-6  reasoning effort minimal is not one anthropic takes (low, medium, high, xhigh, max): set COUNCIL_REASONING_EFFORT_CLAUDE to one of them, or to omit")
+    assert.isFalse(lines.some((l) => l.startsWith("✗ LLM CHAIRMAN")), r.stdout)
+    for (const model of ["openai:gpt-5.4", "gemini:gemini-3.1-pro-preview", "groq:openai/gpt-oss-120b", "deepseek:deepseek-v4-flash"]) {
+      assert.isTrue(lines.some((l) => l.startsWith("✓ LLM ") && l.includes(` ${model} `)), `${model}:\n${r.stdout}`)
+    }
+  })
+})
