@@ -19,6 +19,9 @@ import { line, show, summarize } from "./Stats.ts"
 /** V8 flags that make a run's instruction count repeat (see the module's doc). */
 const DETERMINISTIC = ["--single-threaded", "--hash-seed=1", "--random-seed=1"]
 
+/** Whether `valgrind` runs here. */
+export const hasValgrind = (): boolean => spawnSync("valgrind", ["--version"]).status === 0
+
 /** Instructions (valgrind's `I refs`) of one `BacktestChild.ts` measurement. */
 const count = (mode: string, sessions: number): number => {
   const child = spawnSync(

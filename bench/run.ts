@@ -14,7 +14,7 @@
 import * as Effect from "effect/Effect"
 import { backtest } from "./Backtest.ts"
 import { execution } from "./Execution.ts"
-import { instructions } from "./Instructions.ts"
+import { hasValgrind, instructions } from "./Instructions.ts"
 import { leaderboard } from "./Leaderboard.ts"
 import { llm } from "./Llm.ts"
 import { ratelimit } from "./RateLimit.ts"
@@ -79,6 +79,8 @@ switch (which) {
     break
   case "instructions":
     // one 50-session `on` measurement is minutes of CPU under valgrind: 2 by default
-    instructions(count("--runs", 2), count("--sessions", 50) >= 2 ? count("--sessions", 50) : refuse("bench instructions: --sessions must be ≥ 2 (one session is the start-up it subtracts)"))
+    if (count("--sessions", 50) < 2) refuse("bench instructions: --sessions must be ≥ 2 (one session is the start-up it subtracts)")
+    if (!hasValgrind()) refuse("bench instructions: valgrind is not installed (it counts the instructions)")
+    instructions(count("--runs", 2), count("--sessions", 50))
     break
 }
