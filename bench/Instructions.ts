@@ -5,11 +5,14 @@
  * sessions (50 by default) and once over one session, the start-up it subtracts to give instructions per session.
  *
  * - Made repeatable with V8 flags: `--single-threaded` (no compiler or GC threads: optimisation and marking happen
- *   at the same points every run), `--hash-seed` and `--random-seed` (the same hash tables every run). The heap's
- *   growth is already fixed by the backtest's tuning (`ProcessTuning`: `--heap-growing-percent`).
+ *   at the same points every run), `--no-memory-reducer` (it collects when the allocation rate per second of wall
+ *   time falls — under valgrind it always does, more the slower the run: without it two 40-session `on` runs of
+ *   the same code counted 6.48 and 4.58 G, in 365 and 89 s), `--hash-seed` and `--random-seed` (the same hash tables
+ *   every run). The heap's growth is already fixed by the backtest's tuning (`ProcessTuning`). V8's `--predictable`
+ *   is worse (4.24 and 2.79 G for the same 10 sessions).
  * - What it does not count: the kernel's work (SQLite's `write`s of the WAL, ~10 % of a backtest's CPU time) and
  *   waiting. A cut that trades instructions for system calls is measured in CPU seconds, not here.
- * - Slow: valgrind runs ~50× slower than the process alone (one 50-session `on` measurement ~3 min of CPU).
+ * - Slow: valgrind takes minutes of CPU for one 40-session measurement.
  */
 import { spawnSync } from "node:child_process"
 import { join } from "node:path"
@@ -17,7 +20,7 @@ import { root } from "./Processes.ts"
 import { line, show, summarize } from "./Stats.ts"
 
 /** V8 flags that make a run's instruction count repeat (see the module's doc). */
-const DETERMINISTIC = ["--single-threaded", "--hash-seed=1", "--random-seed=1"]
+const DETERMINISTIC = ["--single-threaded", "--no-memory-reducer", "--hash-seed=1", "--random-seed=1"]
 
 /** Whether `valgrind` runs here. */
 export const hasValgrind = (): boolean => spawnSync("valgrind", ["--version"]).status === 0
