@@ -8,11 +8,13 @@
  *   pnpm bench ratelimit [--runs N]   1,200 orders under 20 requests/s per account, vs the limiter's exact bound
  *   pnpm bench llm [--runs N]         5 PMs answering in 300–1,500 ms: pitch and peer-review stages, vs a bare fetch client
  *   pnpm bench backtest [--sessions N] [--runs N]   the daily pipeline over every session (4,821), checkpoints on/off, vs a plain loop
+ *   pnpm bench instructions [--sessions N] [--runs N]   the backtest's floor and checkpoints-on path in instructions (valgrind), per session
  *   pnpm bench leaderboard [--runs N]  a full-range leaderboard's vote reading (vs the per-run read) and its bootstrap
  */
 import * as Effect from "effect/Effect"
 import { backtest } from "./Backtest.ts"
 import { execution } from "./Execution.ts"
+import { hasValgrind, instructions } from "./Instructions.ts"
 import { leaderboard } from "./Leaderboard.ts"
 import { llm } from "./Llm.ts"
 import { ratelimit } from "./RateLimit.ts"
@@ -26,6 +28,7 @@ const BENCHMARKS: Record<string, ReadonlyArray<string>> = {
   ratelimit: ["--runs"],
   llm: ["--runs"],
   backtest: ["--runs", "--sessions"],
+  instructions: ["--runs", "--sessions"],
   leaderboard: ["--runs"]
 }
 
@@ -73,5 +76,11 @@ switch (which) {
   case "backtest":
     // a full-range repetition takes minutes: 3 by default
     backtest(count("--runs", 3), count("--sessions", Infinity))
+    break
+  case "instructions":
+    // one 50-session `on` measurement is minutes of CPU under valgrind: 2 by default
+    if (count("--sessions", 50) < 2) refuse("bench instructions: --sessions must be ≥ 2 (one session is the start-up it subtracts)")
+    if (!hasValgrind()) refuse("bench instructions: valgrind is not installed (it counts the instructions)")
+    instructions(count("--runs", 2), count("--sessions", 50))
     break
 }

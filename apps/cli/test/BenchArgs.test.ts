@@ -12,12 +12,14 @@ const bench = (args: ReadonlyArray<string>) => {
 describe("pnpm bench: a bad invocation is one line and exit 2, nothing measured", () => {
   it("refuses an unknown benchmark, an unknown flag, a missing value and a count that is not a whole number ≥ 1", () => {
     const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
-      [["weekly"], `error: unknown benchmark "weekly"; available: daily, exchange, execution, ratelimit, llm, backtest, leaderboard`],
+      [["weekly"], `error: unknown benchmark "weekly"; available: daily, exchange, execution, ratelimit, llm, backtest, instructions, leaderboard`],
       [["daily", "--runs", "abc"], "error: bench daily: --runs abc: expected a whole number ≥ 1"],
       [["backtest", "--sessions", "-5"], "error: bench backtest: --sessions -5: expected a whole number ≥ 1"],
       [["backtest", "--runs", "0"], "error: bench backtest: --runs 0: expected a whole number ≥ 1"],
       [["daily", "--sessions", "5"], "error: bench daily: unknown flag --sessions (it takes --runs)"],
-      [["exchange", "--runs"], "error: bench exchange: --runs needs a value"]
+      [["exchange", "--runs"], "error: bench exchange: --runs needs a value"],
+      [["instructions", "--sessions", "1"], "error: bench instructions: --sessions must be ≥ 2 (one session is the start-up it subtracts)"],
+      [["instructions", "--profile"], "error: bench instructions: unknown flag --profile (it takes --runs, --sessions)"]
     ]
     for (const [args, line] of cases) {
       const result = bench(args)

@@ -1,0 +1,57 @@
+/**
+ * `pnpm bench instructions [--sessions N] [--runs N]`: what `pnpm bench backtest` measures in seconds, counted in
+ * instructions (`valgrind --tool=cachegrind --cache-sim=no`), which do not depend on what else the machine runs. Each
+ * mode (`plain`, the floor, and `on`, checkpoints on) runs `BacktestChild.ts` under valgrind `--runs` times over N
+ * sessions (50 by default) and once over one session, the start-up it subtracts to give instructions per session.
+ *
+ * - Made repeatable with V8 flags: `--single-threaded` (no compiler or GC threads: optimisation and marking happen
+ *   at the same points every run), `--no-memory-reducer` (it collects when the allocation rate per second of wall
+ *   time falls — under valgrind it always does, more the slower the run: without it two 40-session `on` runs of
+ *   the same code counted 6.48 and 4.58 G, in 365 and 89 s), `--hash-seed` and `--random-seed` (the same hash tables
+ *   every run). The heap's growth is already fixed by the backtest's tuning (`ProcessTuning`). V8's `--predictable`
+ *   is worse (4.24 and 2.79 G for the same 10 sessions).
+ * - What it does not count: the kernel's work (SQLite's `write`s of the WAL, ~10 % of a backtest's CPU time) and
+ *   waiting. A cut that trades instructions for system calls is measured in CPU seconds, not here.
+ * - Slow: valgrind takes minutes of CPU for one 40-session measurement.
+ */
+import { spawnSync } from "node:child_process"
+import { join } from "node:path"
+import { root } from "./Processes.ts"
+import { line, show, summarize } from "./Stats.ts"
+
+/** V8 flags that make a run's instruction count repeat (see the module's doc). */
+const DETERMINISTIC = ["--single-threaded", "--no-memory-reducer", "--hash-seed=1", "--random-seed=1"]
+
+/** Whether `valgrind` runs here. */
+export const hasValgrind = (): boolean => spawnSync("valgrind", ["--version"]).status === 0
+
+/** Instructions (valgrind's `I refs`) of one `BacktestChild.ts` measurement. */
+const count = (mode: string, sessions: number): number => {
+  const child = spawnSync(
+    "valgrind",
+    ["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", process.execPath, ...DETERMINISTIC, join(root, "bench/BacktestChild.ts"), mode, String(sessions)],
+    { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 }
+  )
+  if (child.error !== undefined) throw new Error(`valgrind: ${child.error.message} (is it installed?)`)
+  const refs = /I\s+refs:\s+([\d,]+)/.exec(child.stderr)
+  if (child.status !== 0 || refs === null) throw new Error(`valgrind ${mode} ${sessions} exited with ${child.status}: ${child.stderr.split("\n").slice(-5).join(" ")}`)
+  return Number(refs[1]!.replaceAll(",", ""))
+}
+
+const giga = (xs: ReadonlyArray<number>) => xs.map((x) => x / 1e9)
+
+export const instructions = (runs: number, sessions: number) => {
+  console.log(`instructions: ${sessions} session(s), six accounts, ten ETFs, offline PMs; ${runs} repetition(s) under valgrind, start-up subtracted`)
+  for (const mode of ["plain", "on"] as const) {
+    const startup = count(mode, 1)
+    const totals: Array<number> = []
+    for (let i = 0; i < runs; i++) {
+      totals.push(count(mode, sessions))
+      console.error(`  rep ${i + 1} ${mode.padEnd(5)} ${(totals.at(-1)! / 1e9).toFixed(3)} G instructions`)
+    }
+    const { max, median, min } = summarize(totals)
+    line(`${mode}: instructions, ${sessions} sessions`, `${show(giga(totals), "G", 3)} (spread ${((max - min) / median * 100).toFixed(2)} %)`)
+    line(`${mode}: start-up (one session)`, `${(startup / 1e9).toFixed(3)} G`)
+    line(`${mode}: per session`, show(totals.map((t) => (t - startup) / (sessions - 1) / 1e6), "M", 1))
+  }
+}
