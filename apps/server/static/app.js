@@ -553,10 +553,11 @@ let navigations = 0
 async function route() {
   const navigation = ++navigations
   const show = (nodes) => navigation === navigations && view.replaceChildren(...nodes)
-  const [path, query = ""] = location.hash.replace(/^#/, "").split("?")
-  const hash = decodeURIComponent(path) || "/"
-  if (hash === "/") selectBook(new URLSearchParams(query).get("backtest") ?? "")
   try {
+    // a %-escape cut short (a hand-edited or truncated link) is an error said on the page, like any other
+    const [path, query = ""] = location.hash.replace(/^#/, "").split("?")
+    const hash = decodeURIComponent(path) || "/"
+    if (hash === "/") selectBook(new URLSearchParams(query).get("backtest") ?? "")
     if (hash.startsWith("/runs/")) show(await runPage(hash.slice("/runs/".length)))
     else if (hash === "/runs") show(await runsPage())
     else if (hash === "/backtests") show(await backtestsPage())

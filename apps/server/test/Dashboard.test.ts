@@ -204,6 +204,14 @@ describe("dashboard in Chromium", () => {
     }
   })
 
+  it("says what is wrong with an address it cannot decode (a run id cut in the middle of a %-escape), not 'Loading…' for ever", async () => {
+    const before = problems.length
+    await page.goto("about:blank")
+    await page.goto(`${server.url}/#/runs/run-%E0%A4`)
+    assert.strictEqual(await (await page.waitForSelector("#error")).textContent(), "Could not load: URI malformed")
+    assert.deepStrictEqual(problems.splice(before), [])
+  })
+
   it("shows the LLM council's run: the Borda count and each ranking, the chairman's decision beside the mechanical vote, and the costs per PM and stage of the API", async () => {
     const api = await (await fetch(`${server.url}/api/runs/${home.llmRunId}`)).json() as any
     await page.goto(`${server.url}/#/runs/${home.llmRunId}`)
