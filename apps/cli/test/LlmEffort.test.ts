@@ -16,16 +16,29 @@ beforeAll(async () => {
 })
 afterAll(() => fake.close())
 
-describe("pnpm pipeline verify with a reasoning effort Anthropic does not take (a fake provider on 127.0.0.1)", () => {
-  it("names each Claude role whose effort every call would be refused for (exit 1); the other models pass", async () => {
+describe("pnpm pipeline verify with reasoning efforts a provider does not take (a fake provider on 127.0.0.1)", () => {
+  it("names each role whose effort every call would be refused for (exit 1); the other models pass", async () => {
+    // `minimal`: Anthropic's `output_config.effort`, Gemini's and Groq's `reasoning_effort` have no such value
     const env = { ...liveEnv(fake, KEYS), COUNCIL_REASONING_EFFORT: "minimal", COUNCIL_REASONING_EFFORT_CHAIRMAN: "omit" }
     const r = await cliAsync(tempHome(), ["verify"], env)
     assert.strictEqual(r.code, 1, r.stderr)
     const lines = r.stdout.split("\n")
     assert.include(lines, "✗ LLM CLAUDE         anthropic:claude-sonnet-4-6  reasoning effort minimal is not one anthropic takes (low, medium, high, xhigh, max): set COUNCIL_REASONING_EFFORT_CLAUDE to one of them, or to omit")
-    assert.isFalse(lines.some((l) => l.startsWith("✗ LLM CHAIRMAN")), r.stdout)
+    assert.include(lines, "✗ LLM GEMINI         gemini:gemini-3.1-pro-preview  reasoning effort minimal is not one gemini takes (none, low, medium, high): set COUNCIL_REASONING_EFFORT_GEMINI to one of them, or to omit")
+    assert.include(lines, "✗ LLM GROQ           groq:openai/gpt-oss-120b  reasoning effort minimal is not one groq takes (none, low, medium, high): set COUNCIL_REASONING_EFFORT_GROQ to one of them, or to omit")
+    assert.isFalse(lines.some((l) => l.startsWith("✗ LLM CHAIRMAN") || l.startsWith("✗ LLM CHATGPT") || l.startsWith("✗ LLM DEEPSEEK")), r.stdout)
     for (const model of ["openai:gpt-5.4", "gemini:gemini-3.1-pro-preview", "groq:openai/gpt-oss-120b", "deepseek:deepseek-v4-flash"]) {
       assert.isTrue(lines.some((l) => l.startsWith("✓ LLM ") && l.includes(` ${model} `)), `${model}:\n${r.stdout}`)
     }
+  })
+
+  it("refuses `max` for OpenAI, whose reasoning_effort ends at xhigh; Anthropic takes it", async () => {
+    const env = { ...liveEnv(fake, KEYS), COUNCIL_REASONING_EFFORT: "omit", COUNCIL_REASONING_EFFORT_CHATGPT: "max", COUNCIL_REASONING_EFFORT_CLAUDE: "max" }
+    const r = await cliAsync(tempHome(), ["verify"], env)
+    assert.strictEqual(r.code, 1, r.stderr)
+    const refused = r.stdout.split("\n").filter((l) => l.startsWith("✗"))
+    assert.deepStrictEqual(refused, [
+      "✗ LLM CHATGPT        openai:gpt-5.4  reasoning effort max is not one openai takes (none, minimal, low, medium, high, xhigh): set COUNCIL_REASONING_EFFORT_CHATGPT to one of them, or to omit"
+    ])
   })
 })

@@ -35,10 +35,11 @@ function setStyle(el, text) {
   }
 }
 
+/** The API's answer; a failure throws an Error with its message and, when the API answered, its `status`. */
 async function api(path) {
   const res = await fetch(path, { headers: { accept: "application/json" } })
   const body = await res.json().catch(() => null)
-  if (!res.ok) throw new Error(body?.message ?? `${res.status} ${res.statusText}`)
+  if (!res.ok) throw Object.assign(new Error(body?.message ?? `${res.status} ${res.statusText}`), { status: res.status })
   return body
 }
 
@@ -331,8 +332,9 @@ const stageLegend = () => legend(STAGES.map((name) => ({ name, color: stageColor
 
 /**
  * Each run's bar shows its stages' durations (colour per stage, hatched when missing) once its detail loads. A run
- * whose detail does not read back (a checkpoint's stored output missing or edited) says so in its row: its status
- * there is `damaged`, as opening it would say.
+ * whose detail does not read back (a checkpoint's stored output missing or edited: the API's 503) says so in its
+ * row: its status there is `damaged`, as opening it would say. Any other failure (the connection, a run gone) leaves
+ * the row as it is, the bar saying why on hover.
  */
 function fillStageBars(runs) {
   for (const r of runs.filter((r) => r.damage === undefined)) {
@@ -342,6 +344,7 @@ function fillStageBars(runs) {
     }).catch((error) => {
       const tr = row()
       if (!tr) return
+      if (error.status !== 503) return tr.querySelector(".bar")?.setAttribute("title", `stages not loaded: ${error.message}`)
       tr.classList.add("damaged")
       tr.children[2]?.replaceChildren(badge("damaged"))
       tr.querySelector(".bar")?.replaceWith(h("span", { class: "neg" }, error.message))
@@ -550,10 +553,11 @@ let navigations = 0
 async function route() {
   const navigation = ++navigations
   const show = (nodes) => navigation === navigations && view.replaceChildren(...nodes)
-  const [path, query = ""] = location.hash.replace(/^#/, "").split("?")
-  const hash = decodeURIComponent(path) || "/"
-  if (hash === "/") selectBook(new URLSearchParams(query).get("backtest") ?? "")
   try {
+    // a %-escape cut short (a hand-edited or truncated link) is an error said on the page, like any other
+    const [path, query = ""] = location.hash.replace(/^#/, "").split("?")
+    const hash = decodeURIComponent(path) || "/"
+    if (hash === "/") selectBook(new URLSearchParams(query).get("backtest") ?? "")
     if (hash.startsWith("/runs/")) show(await runPage(hash.slice("/runs/".length)))
     else if (hash === "/runs") show(await runsPage())
     else if (hash === "/backtests") show(await backtestsPage())

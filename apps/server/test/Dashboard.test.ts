@@ -184,6 +184,34 @@ describe("dashboard in Chromium", () => {
     }
   })
 
+  it("does not call a run damaged when its detail could not be fetched (the connection failed): the bar says why", async () => {
+    const detail = (url: URL) => url.pathname === `/api/runs/${home.llmRunId}` && url.searchParams.get("outputs") === "none"
+    await page.route(detail, (route) => route.abort("connectionreset"))
+    const before = problems.length
+    try {
+      await page.goto("about:blank")
+      await page.goto(`${server.url}/#/runs`)
+      const row = `#runs tr[data-run="${home.llmRunId}"]`
+      await page.waitForSelector(`${row}.damaged, ${row} .bar[title]`)
+      assert.isFalse(await page.$eval(row, (tr) => tr.classList.contains("damaged")), "a run whose detail did not arrive is called damaged")
+      assert.notInclude((await page.textContent(row)) ?? "", "damaged")
+      assert.match((await page.getAttribute(`${row} .bar`, "title")) ?? "", /^stages not loaded: /)
+      // the browser's own line for the failed request, and nothing else
+      const seen = problems.splice(before)
+      for (const line of seen) assert.match(line, /ERR_CONNECTION_RESET/)
+    } finally {
+      await page.unroute(detail)
+    }
+  })
+
+  it("says what is wrong with an address it cannot decode (a run id cut in the middle of a %-escape), not 'Loading…' for ever", async () => {
+    const before = problems.length
+    await page.goto("about:blank")
+    await page.goto(`${server.url}/#/runs/run-%E0%A4`)
+    assert.strictEqual(await (await page.waitForSelector("#error")).textContent(), "Could not load: URI malformed")
+    assert.deepStrictEqual(problems.splice(before), [])
+  })
+
   it("shows the LLM council's run: the Borda count and each ranking, the chairman's decision beside the mechanical vote, and the costs per PM and stage of the API", async () => {
     const api = await (await fetch(`${server.url}/api/runs/${home.llmRunId}`)).json() as any
     await page.goto(`${server.url}/#/runs/${home.llmRunId}`)

@@ -46,7 +46,9 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
     defaultBaseUrl: "https://api.openai.com/v1",
     structured: "json_schema",
     maxTokensField: "max_completion_tokens",
-    defaultReasoningEffort: "low"
+    defaultReasoningEffort: "low",
+    // the Chat Completions `reasoning_effort` enum: no `max`
+    efforts: ["none", "minimal", "low", "medium", "high", "xhigh"]
   },
   gemini: {
     id: "gemini",
@@ -56,7 +58,9 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
     defaultBaseUrl: "https://generativelanguage.googleapis.com/v1beta/openai",
     structured: "json_schema",
     maxTokensField: "max_tokens",
-    defaultReasoningEffort: "low"
+    defaultReasoningEffort: "low",
+    // its OpenAI endpoint answers any other value 400 "Invalid reasoning_effort: … Valid values are: high, low, medium, none"
+    efforts: ["none", "low", "medium", "high"]
   },
   anthropic: {
     id: "anthropic",
@@ -78,7 +82,9 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
     defaultBaseUrl: "https://api.groq.com/openai/v1",
     structured: "json_schema",
     maxTokensField: "max_completion_tokens",
-    defaultReasoningEffort: "low"
+    defaultReasoningEffort: "low",
+    // Groq's `reasoning_effort` (`none` and `default` for Qwen, `low` … `high` for gpt-oss): no `minimal`, `xhigh`, `max`
+    efforts: ["none", "low", "medium", "high"]
   },
   deepseek: {
     id: "deepseek",

@@ -33,8 +33,12 @@ export interface ReviewRequest {
 
 const signed = (n: number) => (n > 0 ? `+${n}` : `${n}`)
 
-/** Text a model or a provider wrote, as a JSON string on one line: its own quotes and newlines escaped. */
-export const quoted = (text: string): string => JSON.stringify(text)
+/**
+ * Text a model or a provider wrote, as a JSON string on one line: its own quotes and line breaks escaped (the
+ * Unicode ones too, U+0085, U+2028 and U+2029, which `JSON.stringify` leaves as they are).
+ */
+export const quoted = (text: string): string =>
+  JSON.stringify(text).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
 
 const candidateText = ({ label, pitch }: Candidate): string =>
   [

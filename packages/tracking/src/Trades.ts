@@ -4,11 +4,12 @@
  * **Definition** (the README quotes this): per account and symbol, a trade opens when the position leaves zero
  * and closes when it returns to zero; a fill that flips the position closes the trade at zero and opens the next
  * with the rest. Its P&L is the realized P&L of every reduction at average cost (average entry price of the open
- * quantity) minus the commissions of its fills; it is dated by the session of the fill that closed it. A trade
+ * quantity) minus the commissions of its fills, rounded to cents; it is dated by the session of the fill that closed it. A trade
  * still open at the end is not counted.
  *
  * @since 0.1.0
  */
+import { roundCash } from "@council/exchange/FillModel"
 import type { ClosedTrade } from "./Metrics.ts"
 import type { LedgerFill } from "./TradeLedger.ts"
 
@@ -36,9 +37,7 @@ export const closedTrades = (fills: ReadonlyArray<LedgerFill>): ReadonlyMap<stri
       commission = 0
       if (trade.qty === 0 || Math.sign(trade.qty) === Math.sign(remaining)) {
         const qty = trade.qty + remaining
-        // a new trade's (or an add at the same price's) average is the fill's price itself: p × q / q may differ
-        // from p in binary, which made a round trip at the entry price a 1e-12 win or loss
-        trade.averagePrice = trade.qty === 0 || trade.averagePrice === fill.price
+        trade.averagePrice = trade.qty === 0
           ? fill.price
           : (trade.averagePrice * Math.abs(trade.qty) + fill.price * Math.abs(remaining)) / Math.abs(qty)
         trade.qty = qty
@@ -51,7 +50,10 @@ export const closedTrades = (fills: ReadonlyArray<LedgerFill>): ReadonlyMap<stri
       remaining -= Math.sign(remaining) * reduced
       if (Math.abs(trade.qty) <= EPSILON) {
         const list = closed.get(fill.account) ?? []
-        list.push({ closedOn: fill.session, pnl: trade.pnl })
+        // in cents, as cash is: an average cost is seldom exact in binary, and a round trip at it was a 1e-15 win or
+        // loss (and no −0 from a tiny loss)
+        const pnl = roundCash(trade.pnl)
+        list.push({ closedOn: fill.session, pnl: pnl === 0 ? 0 : pnl })
         closed.set(fill.account, list)
         open.delete(key)
       } else {

@@ -253,6 +253,19 @@ describe("closed trades", () => {
     assert.deepStrictEqual(short, [{ closedOn: TradingDay.make("2024-01-03"), pnl: 0 }])
   })
 
+  it("a trade's P&L is in cents: closed at an average cost the fills' prices do not divide evenly, it is 0, neither a win nor a loss", () => {
+    // 2 @ 10.00 and 1 @ 10.15 average 10.05, sold at 10.05; 1 @ 10.00 and 2 @ 10.06 average 10.04, sold at 10.04.
+    // In binary the averages are 10.049999999999999 and 10.040000000000001: a 5e-15 "win" and a 5e-15 "loss" before
+    const days = ["2024-01-02", "2024-01-03", "2024-01-04"]
+    const up = Trades.closedTrades([fill("buy", 2, 10, days[0]!), fill("buy", 1, 10.15, days[1]!), fill("sell", 3, 10.05, days[2]!)]).get("A")!
+    assert.deepStrictEqual(up, [{ closedOn: TradingDay.make(days[2]!), pnl: 0 }])
+    const down = Trades.closedTrades([fill("buy", 1, 10, days[0]!), fill("buy", 2, 10.06, days[1]!), fill("sell", 3, 10.04, days[2]!)]).get("A")!
+    assert.deepStrictEqual(down, [{ closedOn: TradingDay.make(days[2]!), pnl: 0 }])
+    // a cent won is a cent (10.01 − 10 is 0.009999999999999787 in binary)
+    const cent = Trades.closedTrades([fill("buy", 1, 10, days[0]!), fill("sell", 1, 10.01, days[1]!)]).get("A")!
+    assert.deepStrictEqual(cent, [{ closedOn: TradingDay.make(days[1]!), pnl: 0.01 }])
+  })
+
   it("a flip closes the long and opens a short with the rest; an open trade is not counted", () => {
     const trades = Trades.closedTrades([
       fill("buy", 10, 100, "2024-01-02"),
