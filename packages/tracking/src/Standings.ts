@@ -25,7 +25,7 @@ import { closeTimestamp } from "@council/exchange/Calendar"
 import { defaultFillModel, type FillModelOptions } from "@council/exchange/FillModel"
 import { MarketData } from "@council/market"
 import type { PaperSession } from "./Baselines.ts"
-import { contest, ContestReport, type MechanicalVoteDay } from "./Contest.ts"
+import { contest, ContestReport, type MechanicalVoteDay, randomSeed } from "./Contest.ts"
 import * as Leaderboard from "./Leaderboard.ts"
 import * as LlmCosts from "./LlmCosts.ts"
 import type { EquityPoint } from "./Metrics.ts"
@@ -325,14 +325,17 @@ const contestOf = (
       onNone: () => Effect.succeed(undefined),
       onSome: (source) => source.between(query.book, board.from, board.to)
     })))
-    const recorded = yield* (yield* TradeLedger).marks({ book: query.book, from: sessions[0], to: sessions.at(-1) })
+    const ledger = yield* TradeLedger
+    const definition = yield* ledger.book(query.book)
+    const seed = randomSeed(Option.getOrElse(definition, () => ({ id: query.book, kind: query.book === liveBook ? "live" as const : "backtest" as const, from: null, to: null, params: null })))
+    const recorded = yield* ledger.marks({ book: query.book, from: sessions[0], to: sessions.at(-1) })
     const moments = sessionMoments(report.accounts.flatMap((a) => a.points.map((p) => ({ account: a.account, session: p.date, markedAt: p.markedAt }))))
     const marks: MarksAt = new Map(recorded.map((m) => [marksKey(m.session, m.markedAt), m.prices]))
     const sessionCloses = yield* closesOn(sessions, pricesBeforeClose(moments, marks))
     // the contest's baselines and attribution take a while over a long book: let other requests in first
     yield* Effect.yieldNow
     return contest({
-      book: query.book,
+      seed,
       accounts,
       benchmark,
       turnover: council?.metrics.turnover ?? null,
