@@ -240,7 +240,7 @@ describe("the report page's numbers", () => {
           assert.closeTo(valueAt(y), at, 0.05 * perPixel + 1e-9, `tick ${label}`)
           agrees(label, svg.log ? Math.exp(at) : at, `tick ${k}`)
         })
-        assert.deepStrictEqual(svg.axis, [dates[0], dates.at(-1)])
+        assert.deepStrictEqual(svg.axis, [dates[0]!, dates.at(-1)!])
       }
     }).pipe(Effect.provide(ledgerHome("council-report-numbers-"))))
 })
