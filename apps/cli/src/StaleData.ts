@@ -11,9 +11,9 @@
  * - The session by the clock is today's New York date, or the Friday before on a weekend; the data's calendar ends
  *   where the data does, so a holiday is not known: on one, the line says the data ends a session before it, which
  *   is true and still nothing new to trade.
- * - Said through the notifier (its console line on stderr, and Slack when configured): a timer's operator reads
- *   Slack. A day that already ran is a warning (nothing is traded); the first run of the data's last session (the
- *   README's first command on a fresh home) runs as before, the line an information.
+ * - Said through the notifier (its console line on stderr, and Slack when configured) as a warning, when that
+ *   day already ran (a timer's run after the first): a timer's operator reads Slack. The first run of the data's
+ *   last session (the README's first command on a fresh home) runs as before, saying nothing more.
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -38,17 +38,15 @@ export const behindBy = (latest: TradingDay, today: string): string | undefined 
   return latest < current ? current : undefined
 }
 
-/** The line for data ending `latest` behind the session `current`; `ran`: the day already ran (nothing is traded). */
-export const staleLine = (latest: TradingDay, current: string, source: string, ran: boolean): string =>
-  `${source} end ${latest}, before the session by the clock (${current}): ${
-    ran ? "nothing new to trade" : `running ${latest}, the latest they hold`
-  }; newer bars (COUNCIL_BARS_DIR) or a remote feed (COUNCIL_DATA) bring newer sessions`
+/** The line for data ending `latest` behind the session `current`. */
+export const staleLine = (latest: TradingDay, current: string, source: string): string =>
+  `${source} end ${latest}, before the session by the clock (${current}): ${latest} already ran, nothing new to trade; newer bars (COUNCIL_BARS_DIR) or a remote feed (COUNCIL_DATA) bring newer sessions`
 
 /**
- * Says (through the notifier) that the local data's latest session, `day`, is behind the clock; nothing when it is
- * not, when `--date` chose the day, on a real clock or a remote feed.
+ * Says (through the notifier) that the local data's latest session, `day`, which already ran, is behind the clock;
+ * nothing when it is not, when `--date` chose the day, on a real clock or a remote feed.
  */
-export const sayIfBehind = (options: { readonly date: Option.Option<string> }, day: TradingDay, realClock: unknown, ran: boolean) =>
+export const sayIfBehind = (options: { readonly date: Option.Option<string> }, day: TradingDay, realClock: unknown) =>
   Effect.gen(function*() {
     if (Option.isSome(options.date) || realClock !== undefined) return
     const { feed } = yield* AppSettings
@@ -57,9 +55,7 @@ export const sayIfBehind = (options: { readonly date: Option.Option<string> }, d
     if (current === undefined) return
     const source = feed.directory === undefined ? "the bundled bars" : `the bars in ${feed.directory}`
     const notifier = yield* Notifier
-    yield* notifier.notify({
-      level: ran ? "WARN" : "INFO",
-      subject: "Market data behind the clock",
-      body: staleLine(day, current, source, ran)
-    }).pipe(Effect.catchTag("NotifierError", (error) => Effect.logWarning(`notification failed: ${error.message}`)))
+    yield* notifier.notify({ level: "WARN", subject: "Market data behind the clock", body: staleLine(day, current, source) }).pipe(
+      Effect.catchTag("NotifierError", (error) => Effect.logWarning(`notification failed: ${error.message}`))
+    )
   })
