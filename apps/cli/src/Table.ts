@@ -1,3 +1,4 @@
+import { decimalText } from "@council/domain"
 /** Renders rows as an aligned plain-text table with a header line. */
 export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
@@ -23,24 +24,8 @@ export const usd = (value: number): string => {
   return `${value < 0 || Object.is(value, -0) ? "-" : ""}$${dollars}.${digits.slice(-2)}`
 }
 
-/** Significant digits of a number as `String` writes it (`9980.300000000001` → 16). */
-const significantDigits = (text: string): number => text.replace(/e.*$/, "").replace(/\D/g, "").replace(/^0+/, "").length
-
-/**
- * `value` as the decimal it stands for, without binary noise: a sum of cents and shares that JavaScript writes as
- * `9980.300000000001` is `9980.3`. A number written in 15 significant digits or fewer is the decimal it was made
- * from and comes out as `String` writes it; a longer one, as the shortest decimal within a trillionth of it
- * (relative), so no value moves by more than that (a sum of a few hundred terms errs by far less).
- */
-export const decimal = (value: number): string => {
-  const text = String(value)
-  if (!Number.isFinite(value) || significantDigits(text) <= 15) return text
-  for (let digits = 1; digits <= 15; digits++) {
-    const shorter = Number(value.toPrecision(digits))
-    if (Math.abs(shorter - value) <= Math.abs(value) * 1e-12) return String(shorter)
-  }
-  return text
-}
+/** `value` as the decimal it stands for, without binary noise (`9980.300000000001` → `9980.3`; see `Decimal`). */
+export const decimal = (value: number): string => decimalText(value)
 
 export const money = (value: number | null | undefined): string => value === null || value === undefined ? "-" : usd(value)
 

@@ -88,6 +88,27 @@ describe("pnpm pipeline backtest", () => {
     assert.strictEqual((await cliInProcess(home, ["runs"])).stdout.trim(), "no runs yet — start one with: pnpm pipeline run daily")
   }, 60_000)
 
+  it("the same backtest twice gives the same leaderboard, RANDOM and attribution included, under two ids", async () => {
+    const home = tempHome()
+    const command = ["backtest", "--from", "2026-03-02", "--to", "2026-05-01", "--accounts", "COUNCIL,CLAUDE,CHATGPT", "--json"]
+    const ids: Array<string> = []
+    const boards: Array<string> = []
+    for (let i = 0; i < 2; i++) {
+      const result = await cliInProcess(home, command)
+      assert.strictEqual(result.code, 0, result.stderr)
+      const id = (JSON.parse(result.stdout) as { id: string }).id
+      ids.push(id)
+      const board = await cliInProcess(home, ["leaderboard", "--backtest", id, "--json"])
+      assert.strictEqual(board.code, 0, board.stderr)
+      boards.push(board.stdout.replaceAll(id, "<book>"))
+    }
+    assert.notStrictEqual(ids[0], ids[1])
+    const random = (JSON.parse(boards[0]!) as { contest: { baselines: { rows: ReadonlyArray<{ account: string; metrics: { turnover: number } }> } } })
+      .contest.baselines.rows.find((r) => r.account === "RANDOM")
+    assert.isAbove(random?.metrics.turnover ?? 0, 0, "RANDOM never traded: its seed would not show")
+    assert.strictEqual(boards[1], boards[0])
+  }, 120_000)
+
   it("live PMs (a fake provider on 127.0.0.1), then --pms replay: the same decisions, no request, no key", async () => {
     const fake = await startFake()
     try {

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
 import { chmodSync, chownSync, existsSync, readdirSync, statSync } from "node:fs"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
@@ -6,7 +7,7 @@ import * as Exit from "effect/Exit"
 import * as SqlClient from "effect/sql/SqlClient"
 import { Database } from "@council/store"
 import { outcome } from "../src/Program.ts"
-import { cliAsync, tempHome } from "./CliHarness.ts"
+import { bin, cliAsync, tempHome } from "./CliHarness.ts"
 
 /**
  * Runs the CLI so that it cannot write `home` (made read-only). Root writes anywhere, so as root it runs without the
@@ -134,4 +135,43 @@ describe("a full disk", () => {
         else process.env["COUNCIL_HOME"] = previous
       }
     }))
+})
+
+describe("a database another process holds locked", () => {
+  it("waits for it, saying once on stderr what it waits for, then answers", async () => {
+    const home = tempHome()
+    const file = join(home, "council.db")
+    // another process takes the database's write lock and keeps it until told to let go (its stdin closes)
+    const holder = spawn(process.execPath, ["-e", `
+      const { DatabaseSync } = require("node:sqlite")
+      const db = new DatabaseSync(${JSON.stringify(file)})
+      db.exec("BEGIN EXCLUSIVE")
+      console.log("holding")
+      process.stdin.on("end", () => { db.exec("COMMIT"); db.close() })
+      process.stdin.resume()
+    `], { stdio: ["pipe", "pipe", "inherit"] })
+    await new Promise<void>((held) => holder.stdout.once("data", () => held()))
+    const child = spawn(process.execPath, [bin, "leaderboard"], { env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home } })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
+    const exited = new Promise<number | null>((done) => child.on("close", (code) => done(code)))
+    // the holder lets go once the command has said what it waits for (or, on a silent wait, after 30 s)
+    const said = await new Promise<boolean>((done) => {
+      const silent = setTimeout(() => done(false), 30_000)
+      child.stderr.setEncoding("utf8").on("data", (d: string) => {
+        stderr += d
+        if (stderr.includes("waiting for")) {
+          clearTimeout(silent)
+          done(true)
+        }
+      })
+    })
+    holder.stdin.end()
+    const code = await exited
+    assert.isTrue(said, `nothing said while waiting: ${stderr}`)
+    assert.strictEqual(code, 0, stderr)
+    assert.strictEqual(stderr.split(`waiting for ${file}: another process holds its write lock`).length, 2, stderr)
+    assert.match(stdout, /no equity recorded/)
+  }, 90_000)
 })

@@ -49,6 +49,31 @@ describe("an unattended deployment, as its operator sees it", () => {
     assert.match(all, /^:warning: \*WARN\* · \*Run off its schedule's time\*\nwarning: it is 2025-11-03 14:45 New York time, 75 minutes before the 16:00 close/m)
   }, 60_000)
 
+  it("a daily timer over the bundled bars, behind the clock, is told there is nothing new to trade (the first run runs as before)", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    const home = tempHome()
+    const env = { SLACK_WEBHOOK_URL: slack.url }
+    const first = await cliInProcess(home, ["run", "daily"], env)
+    assert.strictEqual(first.code, 0, first.stderr)
+    const day = first.stderr.match(/^Starting run \S+ · daily · trading day (\d{4}-\d{2}-\d{2})$/m)![1]!
+    // the machine's clock is past the bundled data's last session (it ends in 2026)
+    assert.isTrue(day < new Date().toISOString().slice(0, 10), day)
+    assert.notInclude(first.stderr, "behind the clock")
+    slack.texts.length = 0
+    const again = await cliInProcess(home, ["run", "daily"], env)
+    assert.strictEqual(again.code, 0, again.stderr)
+    assert.include(again.stderr, `Trading day ${day} already ran as`)
+    const said = new RegExp(`the bundled bars end ${day}, before the session by the clock \\(\\d{4}-\\d{2}-\\d{2}\\): ${day} already ran, nothing new to trade`)
+    assert.match(again.stderr, said)
+    assert.match(slack.texts.join("\n"), said)
+    assert.match(slack.texts.join("\n"), /\*WARN\* · \*Market data behind the clock\*/)
+    // a day the command names is that day: nothing said of the clock
+    const named = await cliInProcess(home, ["run", "daily", "--date", day], env)
+    assert.strictEqual(named.code, 0, named.stderr)
+    assert.notInclude(named.stderr, "behind the clock")
+  }, 120_000)
+
   it("a usage error is not sent to Slack: nothing was attempted", async () => {
     const slack = await slackStandIn()
     stands.push(slack)
@@ -116,8 +141,15 @@ describe("an unattended deployment, as its operator sees it", () => {
     assert.strictEqual(board.code, 0, board.stderr)
     assert.match(board.stdout, /^book live · 2026-06-01 … 2026-06-08 · 2 sessions /m)
     assert.match(board.stdout, /^note: 3 of the 6 sessions from 2026-06-01 to 2026-06-08 have no snapshot \(no run those days\)/m)
+    const json = await cliInProcess(home, ["leaderboard", "--json"])
+    assert.strictEqual(json.code, 0, json.stderr)
+    const gap = (JSON.parse(json.stdout) as { unrecordedSessions: { missing: number; sessions: number; from: string; to: string; note: string } | null }).unrecordedSessions
+    assert.deepInclude(gap, { missing: 3, sessions: 6, from: "2026-06-01", to: "2026-06-08" })
+    assert.strictEqual(`note: ${gap!.note}`, board.stdout.trim().split("\n").at(-1))
     const recent = await cliInProcess(home, ["leaderboard", "--from", "2026-06-05"])
     assert.strictEqual(recent.code, 0, recent.stderr)
     assert.notMatch(recent.stdout, /no snapshot/)
+    const recentJson = await cliInProcess(home, ["leaderboard", "--from", "2026-06-05", "--json"])
+    assert.strictEqual((JSON.parse(recentJson.stdout) as { unrecordedSessions: unknown }).unrecordedSessions, null)
   }, 120_000)
 })

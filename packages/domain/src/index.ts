@@ -1,5 +1,6 @@
 export * from "./Account.ts"
 export * from "./Council.ts"
+export * from "./Decimal.ts"
 export * from "./Execution.ts"
 export * from "./Ids.ts"
 export * from "./Market.ts"

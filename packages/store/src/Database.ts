@@ -46,10 +46,8 @@ export class DatabaseConfigError extends Schema.TaggedError<DatabaseConfigError>
 }) {}
 
 /** Runs every pending migration; a new layer per call, so it runs once per client. */
-const migrate = (): Layer.Layer<never, DatabaseError, SqlClient.SqlClient> =>
-  Layer.effectDiscard(
-    Migrator.make({})({ loader: Migrator.fromRecord(migrations) }).pipe(Effect.retry(lockedPolicy), Effect.mapError(withReason))
-  )
+const migrate = (waiting: LockWait = whileLocked("the database")): Layer.Layer<never, DatabaseError, SqlClient.SqlClient> =>
+  Layer.effectDiscard(waiting(Migrator.make({})({ loader: Migrator.fromRecord(migrations) })).pipe(Effect.mapError(withReason)))
 
 /**
  * A failed migration's message with the database's reason (`Migration "21_llm_spend_book" failed: duplicate column
@@ -66,10 +64,37 @@ const withReason = (error: DatabaseError): DatabaseError => {
  * SQLite can answer "database is locked" without waiting out the busy timeout (e.g. while another process
  * switches a new file to WAL), so opening and migrating retry that for a few seconds.
  */
-const lockedPolicy = {
-  while: (error: DatabaseError) => error._tag === "SqlError" && error.reason._tag === "LockTimeoutError",
-  schedule: Schedule.spaced("50 millis"),
-  times: 100
+const isLocked = (error: DatabaseError) => error._tag === "SqlError" && error.reason._tag === "LockTimeoutError"
+const lockedPolicy = { while: isLocked, schedule: Schedule.spaced("50 millis"), times: 100 }
+
+/** How long opening a database waits on another process's lock before it says so. */
+export const SAY_WAITING_AFTER_MS = 3_000
+
+type LockWait = <A, R>(effect: Effect.Effect<A, DatabaseError, R>) => Effect.Effect<A, DatabaseError, R>
+
+/**
+ * Retries `effect` while the database is locked (`lockedPolicy`) and, once that has gone on for
+ * `SAY_WAITING_AFTER_MS` (SQLite's busy timeout blocks the process, so at the first failed wait after it), says
+ * once, as a warning on stderr, what it waits for: a run otherwise sits silent for as long as another process
+ * holds the file. One value per database opened: opening and migrating share the clock and the "once".
+ */
+const whileLocked = (what: string): LockWait => {
+  let started: number | undefined
+  let said = false
+  return (effect) =>
+    Effect.suspend(() => {
+      started ??= Date.now()
+      return effect.pipe(
+        Effect.tapError((error) => {
+          if (said || !isLocked(error) || Date.now() - started! < SAY_WAITING_AFTER_MS) return Effect.void
+          said = true
+          return Effect.logWarning(
+            `waiting for ${what}: another process holds its write lock (a run, a backtest, exchange serve or a migration); this goes on when it lets go`
+          )
+        }),
+        Effect.retry(lockedPolicy)
+      )
+    })
 }
 
 /** How a SQLite file is used, beyond its name: see `NodeSqliteClient.Config`. */
@@ -84,12 +109,13 @@ export const bulkWrites: SqliteOptions = { walAutocheckpoint: 40_000 }
 
 /** A migrated SQLite database in `filename` (its directory is created). */
 export const layerSqlite = (filename: string, options: SqliteOptions = {}): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
-  migrate().pipe(
-    Layer.provideMerge(
-      Layer.effect(SqlClient.SqlClient, NodeSqliteClient.make({ ...options, filename }).pipe(Effect.retry(lockedPolicy)))
-    ),
-    Layer.provide(Reactivity.layer)
-  )
+  Layer.unwrap(Effect.sync(() => {
+    const waiting = whileLocked(filename)
+    return migrate(waiting).pipe(
+      Layer.provideMerge(Layer.effect(SqlClient.SqlClient, waiting(NodeSqliteClient.make({ ...options, filename })))),
+      Layer.provide(Reactivity.layer)
+    )
+  }))
 
 /** The latest migration's number (`0021_…` → 21). */
 const latestMigration = Math.max(...Object.keys(migrations).map((id) => Number.parseInt(id, 10)))

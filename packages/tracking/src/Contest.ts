@@ -11,7 +11,9 @@
  *   a PM there is no attribution (`note` says why).
  * - Both baselines start with the council's first equity, trade the sessions of the council's series through the
  *   fill model (`Baselines`), and are named `RANDOM` and `MECHANICAL`.
- * - Random entry: seeded by the book's id, long only, one slot, at the council's turnover and average exposure.
+ * - Random entry: seeded by what defines the book (`randomSeed`: `live`, or a backtest's range, PM mode, schedule and
+ *   accounts, never its id's random suffix: the same backtest run twice draws the same), long only, one slot, at the
+ *   council's turnover and average exposure.
  * - Mechanical vote: after each session with a recorded vote, equal weights over its LONG/SHORT trades summing to
  *   the council's average exposure (fully invested when the council never held anything: a vote is still a
  *   vote); a session without a vote keeps the previous targets.
@@ -45,8 +47,39 @@ export const ContestReport = Schema.Struct({
 })
 export type ContestReport = typeof ContestReport.Type
 
+/** What defines a book, for its random baseline's seed (a `BookSummary`'s fields). */
+export interface BookDefinition {
+  readonly id: string
+  readonly kind: "live" | "backtest"
+  readonly from: string | null
+  readonly to: string | null
+  readonly params: unknown
+}
+
+const field = (value: unknown, key: string): unknown =>
+  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined
+
+/**
+ * The seed text of a book's random baseline: `random-entry:live`, or for a backtest
+ * `random-entry:backtest <from> <to> <pms> <schedule> <account,…>` (its accounts in the order it was started with),
+ * from the parameters it was started with: two runs of the same command on the same data draw the same. A book
+ * whose parameters say none of these (not started by the backtest command) falls back to its id.
+ */
+export const randomSeed = (book: BookDefinition): string => {
+  if (book.kind === "live") return `random-entry:${book.id}`
+  const pms = field(book.params, "pms")
+  const schedule = field(book.params, "schedule")
+  const accounts = field(book.params, "accounts")
+  const ids = Array.isArray(accounts) ? accounts.map((a) => field(a, "id")).filter((id): id is string => typeof id === "string") : []
+  if (typeof pms !== "string" || typeof schedule !== "string" || ids.length === 0 || book.from === null || book.to === null) {
+    return `random-entry:${book.id}`
+  }
+  return `random-entry:backtest ${book.from} ${book.to} ${pms} ${schedule} ${ids.join(",")}`
+}
+
 export interface ContestInput {
-  readonly book: string
+  /** The random baseline's seed text (`randomSeed`). */
+  readonly seed: string
   readonly accounts: ReadonlyArray<Leaderboard.AccountSeries>
   readonly benchmark: Leaderboard.Benchmark
   /** The council's turnover and average exposure over the window (its leaderboard row). */
@@ -101,7 +134,7 @@ export const contest = (input: ContestInput): ContestReport => {
       turnover: input.turnover ?? 0,
       exposure,
       allowShort: false,
-      seed: `random-entry:${input.book}`,
+      seed: input.seed,
       fillModel: input.fillModel
     })
   }

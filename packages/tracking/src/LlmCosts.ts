@@ -15,8 +15,10 @@
  * A backtest's book is charged the calls its runs made with `--pms live` (the rows carrying its book id, migration
  * `0021_llm_spend_book`), attributed the same way.
  *
- * **Absent**: offline PMs record no spend, so a window in which no run asked a model has no LLM cost (`None`:
- * every cost column shows "—"), and so does a backtest's book whose PMs were offline or replayed.
+ * **Absent**: offline PMs record no spend, so a book in which no run ever asked a model has no LLM cost (`None`:
+ * every cost column shows "—"), and so does a backtest's book whose PMs were offline or replayed. A book that
+ * recorded spend on some session has a cost on every session, 0 where none was spent, whatever the window: a
+ * session's cost never reads "—" in one window and 0 in a wider one.
  *
  * @since 0.1.0
  */
@@ -40,9 +42,18 @@ const PMS: ReadonlySet<string> = new Set(PM_NAMES)
 
 type Failure = SqlError.SqlError | Schema.SchemaError
 
+/** Whether `book` recorded any LLM spend at all, on any session (see the module's **Absent**). */
+const spentAny = (sql: SqlClient.SqlClient, book: string) =>
+  Effect.map(
+    book === LIVE_BOOK
+      ? sql`SELECT 1 AS spent FROM llm_spend s JOIN runs r ON r.id = s.run_id WHERE r.origin = 'local' AND s.book IS NULL LIMIT 1`
+      : sql`SELECT 1 AS spent FROM llm_spend WHERE book = ${book} LIMIT 1`,
+    (rows) => rows.length > 0
+  )
+
 /**
- * Each account's LLM cost per session of `book` from `from` to `to` (inclusive, either open), or `None` where no
- * spend is recorded in that window (see the module).
+ * Each account's LLM cost per session of `book` from `from` to `to` (inclusive, either open; a session without
+ * spend is absent: 0), or `None` when the book recorded no spend on any session (see the module).
  */
 export const dailyCosts = (
   book: string,
@@ -65,7 +76,7 @@ export const dailyCosts = (
         WHERE book = ${book} AND trading_day >= ${from} AND trading_day <= ${to}
         GROUP BY trading_day, actor`
     )
-    if (rows.length === 0) return Option.none()
+    if (rows.length === 0) return (yield* spentAny(sql, book)) ? Option.some(new Map()) : Option.none()
     const out = new Map<string, Map<string, number>>()
     for (const row of rows) {
       const day = out.get(row.session) ?? new Map<string, number>()

@@ -20,12 +20,12 @@ import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type * as SqlClient from "effect/sql/SqlClient"
-import { type AccountId, Ticker, TradingDay } from "@council/domain"
+import { type AccountId, decimalNumber, Ticker, TradingDay } from "@council/domain"
 import { closeTimestamp } from "@council/exchange/Calendar"
 import { defaultFillModel, type FillModelOptions } from "@council/exchange/FillModel"
 import { MarketData } from "@council/market"
 import type { PaperSession } from "./Baselines.ts"
-import { contest, ContestReport, type MechanicalVoteDay } from "./Contest.ts"
+import { contest, ContestReport, type MechanicalVoteDay, randomSeed } from "./Contest.ts"
 import * as Leaderboard from "./Leaderboard.ts"
 import * as LlmCosts from "./LlmCosts.ts"
 import type { EquityPoint } from "./Metrics.ts"
@@ -156,17 +156,19 @@ const marksKey = (session: string, markedAt: string) => `${session} ${markedAt}`
 const pointsOf = (rows: ReadonlyArray<EquityRow>, costs: Option.Option<LlmCosts.DailyCosts>, marks: MarksAt): Array<SeriesPoint> => {
   let peak = 0
   return rows.map((row) => {
-    peak = Math.max(peak, row.equity)
+    const equity = decimalNumber(row.equity)
+    peak = Math.max(peak, equity)
+    // every number as the decimal it stands for (a sum of fills is 9980.3, not 9980.300000000001), as the CSV prints it
     return {
       date: row.session,
-      equity: row.equity,
-      cash: row.cash,
-      longMarketValue: row.longMarketValue,
-      shortMarketValue: row.shortMarketValue,
-      grossExposure: row.longMarketValue + Math.abs(row.shortMarketValue),
-      traded: row.traded,
-      llmCost: Option.match(costs, { onNone: () => null, onSome: (c) => c.get(row.session)?.get(row.account) ?? 0 }),
-      drawdown: peak > 0 ? 1 - row.equity / peak : 0,
+      equity,
+      cash: decimalNumber(row.cash),
+      longMarketValue: decimalNumber(row.longMarketValue),
+      shortMarketValue: decimalNumber(row.shortMarketValue),
+      grossExposure: decimalNumber(row.longMarketValue + Math.abs(row.shortMarketValue)),
+      traded: decimalNumber(row.traded),
+      llmCost: Option.match(costs, { onNone: () => null, onSome: (c) => decimalNumber(c.get(row.session)?.get(row.account) ?? 0) }),
+      drawdown: peak > 0 ? 1 - equity / peak : 0,
       markedAt: row.markedAt,
       spyMark: row.markedAt === null ? null : marks.get(marksKey(row.session, row.markedAt))?.[BENCHMARK] ?? null
     }
@@ -325,14 +327,17 @@ const contestOf = (
       onNone: () => Effect.succeed(undefined),
       onSome: (source) => source.between(query.book, board.from, board.to)
     })))
-    const recorded = yield* (yield* TradeLedger).marks({ book: query.book, from: sessions[0], to: sessions.at(-1) })
+    const ledger = yield* TradeLedger
+    const definition = yield* ledger.book(query.book)
+    const seed = randomSeed(Option.getOrElse(definition, () => ({ id: query.book, kind: query.book === liveBook ? "live" as const : "backtest" as const, from: null, to: null, params: null })))
+    const recorded = yield* ledger.marks({ book: query.book, from: sessions[0], to: sessions.at(-1) })
     const moments = sessionMoments(report.accounts.flatMap((a) => a.points.map((p) => ({ account: a.account, session: p.date, markedAt: p.markedAt }))))
     const marks: MarksAt = new Map(recorded.map((m) => [marksKey(m.session, m.markedAt), m.prices]))
     const sessionCloses = yield* closesOn(sessions, pricesBeforeClose(moments, marks))
     // the contest's baselines and attribution take a while over a long book: let other requests in first
     yield* Effect.yieldNow
     return contest({
-      book: query.book,
+      seed,
       accounts,
       benchmark,
       turnover: council?.metrics.turnover ?? null,

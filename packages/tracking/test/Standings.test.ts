@@ -179,9 +179,27 @@ describe("Standings", () => {
       assert.deepStrictEqual(costOn("CHATGPT"), [0, 0.25, 0])
       assert.deepStrictEqual(costOn("GEMINI"), [0, 0, 0])
       assert.deepStrictEqual(costOn("COUNCIL"), [0, 1.75, 0])
-      const outside = yield* Standings.equityReport({ book: liveBook, to: sim.sessions[0]! })
-      assert.isFalse(outside.llmCostRecorded)
-      assert.deepStrictEqual(outside.accounts.map((a) => a.points.map((p) => p.llmCost)), ACCOUNTS.map(() => [null]))
+      // a session's cost is the same in every window that holds it: 0 (not "—") in one without spend of its own
+      for (const session of sim.sessions) {
+        const narrow = yield* Standings.equityReport({ book: liveBook, from: session, to: session })
+        assert.isTrue(narrow.llmCostRecorded)
+        const wide = new Map(report.accounts.map((a) => [a.account, a.points.find((p) => p.date === session)!.llmCost]))
+        assert.deepStrictEqual(new Map(narrow.accounts.map((a) => [a.account, a.points[0]!.llmCost])), wide, session)
+      }
+      const board = yield* Standings.leaderboardReport({ book: liveBook, to: sim.sessions[1]! })
+      assert.deepStrictEqual(board.leaderboard!.rows.map((r) => r.metrics.llmCost), board.leaderboard!.rows.map(() => 0))
+    }).pipe(Effect.provide(env())))
+
+  it.effect("a book that never recorded LLM spend has no LLM cost ('—') in any window", () =>
+    Effect.gen(function*() {
+      const sim = yield* seeded(3)
+      for (const window of [{}, { to: sim.sessions[0]! }]) {
+        const report = yield* Standings.equityReport({ book: liveBook, ...window })
+        assert.isFalse(report.llmCostRecorded)
+        assert.isTrue(report.accounts.every((a) => a.points.every((p) => p.llmCost === null)))
+      }
+      const board = yield* Standings.leaderboardReport({ book: liveBook })
+      assert.isTrue(board.leaderboard!.rows.every((r) => r.metrics.llmCost === null))
     }).pipe(Effect.provide(env())))
 
   it.effect("the leaderboard's LLM cost is the spend of the sessions whose decisions made its P&L: the window's first to its last but one", () =>

@@ -26,6 +26,7 @@ import { CliFailure } from "../CliFailure.ts"
 import { waitForSignal } from "../Listening.ts"
 import { outcome } from "../Outcome.ts"
 import * as RunNotices from "../RunNotices.ts"
+import * as StaleData from "../StaleData.ts"
 import { counted, money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
 import { ensureNoOtherDayRunning, ensureTradableDay } from "./Session.ts"
@@ -385,6 +386,8 @@ export const runDaily = <E, R>(
       return yield* untradedJson(options.json, { tradingDay: day, outcome: "market-closed", message: closed })
     }
     const plan = yield* planDay(options, day, params).pipe(Effect.provide(probe))
+    // the day the data chose already ran: a timer would run it again each day, exit 0, saying nothing
+    if (plan._tag === "Done") yield* StaleData.sayIfBehind(options, day, at.realClock).pipe(Effect.provide(AppLayer.notifier))
     if (yield* settledOutcome(plan, options.json, again)) return
     const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly).pipe(Effect.provide(probe))
     if (verdict !== "trade") return yield* untradedJson(options.json, { tradingDay: day, outcome: verdict.skipped, message: verdict.message })

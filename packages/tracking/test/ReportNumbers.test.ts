@@ -1,0 +1,246 @@
+/**
+ * Every number the backtest report's page shows, read back from the page itself and checked against the JSON
+ * behind it (`renderJson`), to the precision the page writes: the leaderboard with its intervals, the metrics, the
+ * baselines and attribution, the accounts, and every point and tick of the two charts through each svg's own scale.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { TradingDay } from "@council/domain"
+import { MarketData } from "@council/market"
+import { BacktestReport, BookId, TradeLedger } from "@council/tracking"
+import { ledgerHome } from "./fixtures/LedgerHome.ts"
+import { simulate } from "./fixtures/SimulatedBook.ts"
+
+const BOOK = BookId.make("bt-report-numbers")
+
+/** A number as the page writes it: `+12.3 %`, `−0.45`, `$1,234.56`, `−$12`; `null` for "—". The minus sign is U+2212. */
+const shown = (text: string): { readonly value: number; readonly half: number } | null => {
+  const t = text.trim()
+  if (t === "—") return null
+  const m = t.match(/^([+−]?)(\$?)([\d,]+)(?:\.(\d+))?( %)?$/)
+  assert.isNotNull(m, `not a number as the page writes one: "${t}"`)
+  const [, sign, , whole, fraction = "", percent] = m!
+  assert.match(whole!, /^\d{1,3}(,\d{3})*$|^\d+$/, t)
+  let value = Number(`${whole!.replaceAll(",", "")}.${fraction}0`) * (sign === "−" ? -1 : 1)
+  let half = 0.5 * 10 ** -fraction.length
+  if (percent !== undefined) {
+    value /= 100
+    half /= 100
+  }
+  return { value, half }
+}
+
+const agrees = (text: string, expected: number | null | undefined, label: string) => {
+  const s = shown(text)
+  if (expected === null || expected === undefined) return assert.isNull(s, `${label}: "${text}" for no value`)
+  assert.isNotNull(s, `${label}: "—" for ${expected}`)
+  assert.isAtMost(Math.abs(s!.value - expected), s!.half * (1 + 1e-9) + 1e-12, `${label}: "${text}" for ${expected}`)
+}
+
+type Estimate =
+  | { readonly _tag: "Interval"; readonly estimate: number; readonly lower: number; readonly upper: number; readonly level: number }
+  | { readonly _tag: "TooFewSessions"; readonly estimate: number | null }
+  | { readonly _tag: "Undefined" }
+
+const estimateAgrees = (text: string, e: Estimate, label: string) => {
+  const m = text.match(/^(\S+(?: %)?) \((\d+) % CI (\S+(?: %)?) … (\S+(?: %)?)\)$/)
+  if (e._tag === "Interval") {
+    assert.isNotNull(m, `${label}: "${text}" has no interval`)
+    agrees(m![1]!, e.estimate, `${label} estimate`)
+    assert.strictEqual(Number(m![2]), Math.round(e.level * 100), label)
+    agrees(m![3]!, e.lower, `${label} lower`)
+    agrees(m![4]!, e.upper, `${label} upper`)
+  } else {
+    assert.isNull(m, label)
+    agrees(text, e._tag === "TooFewSessions" ? e.estimate : null, label)
+  }
+}
+
+/** The body rows of the page's `<table class="name">`, each a list of its cells' inner HTML. */
+const tableRows = (html: string, name: string): ReadonlyArray<ReadonlyArray<string>> => {
+  const at = html.indexOf(`<table class="${name}">`)
+  assert.isAtLeast(at, 0, `no ${name} table`)
+  const body = html.slice(html.indexOf("<tbody>", at), html.indexOf("</tbody>", at))
+  return [...body.matchAll(/<tr>(.*?)<\/tr>/g)].map((row) => [...row[1]!.matchAll(/<td>(.*?)<\/td>/g)].map((c) => c[1]!))
+}
+
+interface Svg {
+  readonly log: boolean
+  readonly y0: number
+  readonly y1: number
+  readonly top: number
+  readonly bottom: number
+  readonly series: ReadonlyMap<string, ReadonlyArray<readonly [number, number]>>
+  readonly ticks: ReadonlyArray<readonly [number, string]>
+  readonly axis: ReadonlyArray<string>
+}
+
+const svgs = (html: string): ReadonlyArray<Svg> =>
+  [...html.matchAll(/<svg [^>]*>.*?<\/svg>/g)].map(([svg]) => {
+    const attr = (name: string) => svg.match(new RegExp(`data-${name}="([^"]+)"`))![1]!
+    return {
+      log: attr("scale") === "log",
+      y0: Number(attr("y0")),
+      y1: Number(attr("y1")),
+      top: Number(attr("top")),
+      bottom: Number(attr("bottom")),
+      series: new Map([...svg.matchAll(/data-series="([^"]+)"[^>]* points="([^"]*)"/g)].map(([, name, points]) =>
+        [name!, points!.split(" ").map((p) => p.split(",").map(Number) as unknown as readonly [number, number])] as const
+      )),
+      ticks: [...svg.matchAll(/<text x="\d+" y="([\d.]+)" text-anchor="end" dominant-baseline="middle">([^<]+)<\/text>/g)].map(([, y, label]) =>
+        [Number(y), label!] as const
+      ),
+      axis: [...svg.matchAll(/<text x="[\d.]+" y="\d+" text-anchor="(?:start|end)">([^<]+)<\/text>/g)].map(([, d]) => d!)
+    }
+  })
+
+const LEFT = 84
+const RIGHT = 950
+
+describe("the report page's numbers", () => {
+  it.effect("every number on the page is the JSON's, to the digits it shows; every chart point the JSON's value on its session", () =>
+    Effect.gen(function*() {
+      const ledger = yield* TradeLedger
+      const from = TradingDay.make("2023-03-01")
+      yield* ledger.createBook({ id: BOOK, label: "numbers", from, to: TradingDay.make("2023-08-01"), params: { pms: "offline" } })
+      const sim = yield* simulate(yield* MarketData, BOOK, from, 80)
+      for (const day of sim.days) yield* ledger.record(day)
+      const data = yield* BacktestReport.reportData(BOOK)
+      const html = BacktestReport.renderHtml(data)
+      const json = JSON.parse(BacktestReport.renderJson(data))
+      const board = json.leaderboard.leaderboard
+
+      // the leaderboard, its header line and its intervals
+      const head = html.match(/<p>(\S+) … (\S+) · (\d+) sessions · SPY buy-and-hold (\S+ %) ·\n95 % intervals by stationary block bootstrap \((\d+) replicates, mean block length (\d+), seed “([^”]+)”\)/)!
+      assert.isNotNull(head)
+      assert.deepStrictEqual(head.slice(1, 4), [board.from, board.to, String(board.sessions)])
+      agrees(head[4]!, board.benchmark.totalReturn, "SPY")
+      assert.deepStrictEqual(head.slice(5, 8), [String(board.replicates), String(board.blockLength), board.seed])
+      const ranked = tableRows(html, "leaderboard")
+      assert.strictEqual(ranked.length, board.rows.length)
+      ranked.forEach((cells, i) => {
+        const row = board.rows[i]
+        assert.deepStrictEqual([cells[0], cells[1], cells[5]], [row.rank === null ? "—" : String(row.rank), row.account, row.beatsBenchmark ? "yes" : "no"])
+        estimateAgrees(cells[2]!, row.totalReturn, `${row.account} total return`)
+        estimateAgrees(cells[3]!, row.sharpe, `${row.account} Sharpe`)
+        estimateAgrees(cells[4]!, row.excessReturn, `${row.account} excess`)
+      })
+      assert.isTrue(board.rows.some((r: any) => r.totalReturn._tag === "Interval"), "no interval to check")
+
+      // the metrics
+      const metrics = tableRows(html, "metrics")
+      assert.strictEqual(metrics.length, board.rows.length)
+      metrics.forEach((cells, i) => {
+        const { account, metrics: m } = board.rows[i]
+        assert.strictEqual(cells.length, 16)
+        assert.strictEqual(cells[0], account)
+        const fields = [m.totalReturn, m.annualizedReturn, m.volatility, m.sharpe, m.sortino]
+        fields.forEach((v, k) => agrees(cells[k + 1]!, v, `${account} metric ${k + 1}`))
+        const [depth, span] = cells[6]!.split(" <small>")
+        agrees(depth!, m.maxDrawdown.depth, `${account} max drawdown`)
+        assert.strictEqual(span, `${m.maxDrawdown.peak} → ${m.maxDrawdown.trough}${m.maxDrawdown.recovery ? ` ↗ ${m.maxDrawdown.recovery}` : ""}</small>`)
+        agrees(cells[7]!, m.calmar, `${account} Calmar`)
+        agrees(cells[8]!, m.winRateDays, `${account} win days`)
+        if (m.closedTrades === null || m.closedTrades === 0) assert.strictEqual(cells[9], "—")
+        else {
+          const [rate, n] = cells[9]!.split(" of ")
+          agrees(rate!, m.winRateTrades, `${account} win trades`)
+          assert.strictEqual(Number(n), m.closedTrades)
+        }
+        agrees(cells[10]!, m.turnover, `${account} turnover`)
+        agrees(cells[11]!, m.averageExposure, `${account} exposure`)
+        agrees(cells[12]!, m.excessReturn, `${account} excess`)
+        agrees(cells[13]!, m.llmCost, `${account} LLM cost`)
+        agrees(cells[14]!, m.pnlNetOfCost, `${account} net P&L`)
+        assert.strictEqual(Number(cells[15]), m.sessions)
+      })
+      assert.isTrue(board.rows.some((r: any) => r.metrics.closedTrades > 0), "no closed trade to check")
+
+      // the baselines and the attribution
+      const contest = json.leaderboard.contest
+      const council = board.rows.find((r: any) => r.account === "COUNCIL").metrics
+      const note = contest.note.match(/COUNCIL's turnover \(([\d.]+)×\/yr\) and exposure \((\d+) %\)/)!
+      agrees(note[1]!, council.turnover, "the note's turnover")
+      agrees(`${note[2]} %`, council.averageExposure, "the note's exposure")
+      assert.include(html, contest.note.replaceAll("'", "&#39;"))
+      const baselines = tableRows(html, "baselines")
+      assert.deepStrictEqual(baselines.map((c) => c[0]), contest.baselines.rows.map((r: any) => r.account))
+      baselines.forEach((cells, i) => {
+        const row = contest.baselines.rows[i]
+        estimateAgrees(cells[1]!, row.totalReturn, `${row.account} total return`)
+        estimateAgrees(cells[2]!, row.sharpe, `${row.account} Sharpe`)
+        estimateAgrees(cells[3]!, row.excessReturn, `${row.account} excess`)
+      })
+      const attribution = tableRows(html, "attribution")
+      assert.strictEqual(attribution.length, contest.attribution.comparisons.length)
+      attribution.forEach((cells, i) => {
+        const c = contest.attribution.comparisons[i]
+        assert.deepStrictEqual([cells[0], cells[1]], [c.against, c.account])
+        estimateAgrees(cells[2]!, c.totalReturn, `against ${c.against}: Δ total return`)
+        estimateAgrees(cells[3]!, c.sharpe, `against ${c.against}: Δ Sharpe`)
+        assert.strictEqual(cells[4]!.replaceAll("&#39;", "'"), c.verdict)
+      })
+
+      // the accounts
+      const accounts = tableRows(html, "accounts")
+      assert.strictEqual(accounts.length, json.equity.accounts.length)
+      accounts.forEach((cells, i) => {
+        const { account, points } = json.equity.accounts[i]
+        assert.deepStrictEqual([cells[0], cells[1], cells[2], cells[5]], [account, points[0].date, points.at(-1).date, String(points.length)])
+        agrees(cells[3]!, points[0].equity, `${account} start`)
+        agrees(cells[4]!, points.at(-1).equity, `${account} end`)
+      })
+      const settings = tableRows(html, "settings")
+      assert.deepStrictEqual(settings.find((c) => c[0] === "sessions recorded")![1], `${json.book.sessions} (${json.book.firstSession} … ${json.book.lastSession})`)
+
+      // the charts: each point at its session's x and, through the svg's scale, at the JSON's value
+      const dates: ReadonlyArray<string> = [...new Set<string>(json.equity.accounts.flatMap((a: any) => a.points.map((p: any) => p.date)))].sort()
+      const start = Math.max(...json.equity.accounts.map((a: any) => a.points[0].equity))
+      const marks = new Map<string, number>(json.equity.benchmark.points.map((p: any) => [p.date, p.mark]))
+      const spyStart = marks.get(dates[0]!)!
+      const spyValues = dates.map((d) => start * marks.get(d)! / spyStart)
+      let peak = 0
+      const spyDrawdowns = spyValues.map((v) => {
+        peak = Math.max(peak, v)
+        return -(1 - v / peak)
+      })
+      const expected = (drawdown: boolean) =>
+        new Map<string, ReadonlyArray<number | null>>([
+          ...json.equity.accounts.map((a: any) => {
+            const byDate = new Map(a.points.map((p: any) => [p.date, drawdown ? -p.drawdown : p.equity]))
+            return [a.account, dates.map((d) => (byDate.get(d) ?? null) as number | null)] as const
+          }),
+          ["SPY buy-and-hold", drawdown ? spyDrawdowns : spyValues]
+        ])
+      const [equityChart, drawdownChart] = svgs(html)
+      for (const [svg, drawdown] of [[equityChart!, false], [drawdownChart!, true]] as const) {
+        const want = expected(drawdown)
+        const all = [...want.values()].flat().filter((v): v is number => v !== null)
+        assert.strictEqual(svg.log, !drawdown)
+        const scaled = (v: number) => (svg.log ? Math.log(v) : v)
+        assert.closeTo(svg.y0, scaled(Math.min(...all)), 1e-9)
+        assert.closeTo(svg.y1, scaled(Math.max(...all)), 1e-9)
+        const perPixel = (svg.y1 - svg.y0) / (svg.bottom - svg.top)
+        const valueAt = (y: number) => svg.y0 + ((svg.bottom - y) / (svg.bottom - svg.top)) * (svg.y1 - svg.y0)
+        assert.sameMembers([...svg.series.keys()], [...want.keys()])
+        for (const [name, values] of want) {
+          const points = svg.series.get(name)!
+          const present = values.flatMap((v, i) => (v === null ? [] : [[i, v] as const]))
+          assert.strictEqual(points.length, present.length, name)
+          points.forEach(([x, y], k) => {
+            const [i, v] = present[k]!
+            assert.closeTo(x, LEFT + (i / (dates.length - 1)) * (RIGHT - LEFT), 0.05 + 1e-9, `${name} x of ${dates[i]}`)
+            assert.closeTo(valueAt(y), scaled(v), 0.05 * perPixel + 1e-9, `${name} on ${dates[i]}`)
+          })
+        }
+        // the ticks: the scale's bottom, middle and top, each written at its height
+        assert.strictEqual(svg.ticks.length, 3)
+        svg.ticks.forEach(([y, label], k) => {
+          const at = svg.y0 + (k / 2) * (svg.y1 - svg.y0)
+          assert.closeTo(valueAt(y), at, 0.05 * perPixel + 1e-9, `tick ${label}`)
+          agrees(label, svg.log ? Math.exp(at) : at, `tick ${k}`)
+        })
+        assert.deepStrictEqual(svg.axis, [dates[0]!, dates.at(-1)!])
+      }
+    }).pipe(Effect.provide(ledgerHome("council-report-numbers-"))))
+})
