@@ -86,6 +86,27 @@ describe("an unattended deployment, as its operator sees it", () => {
     assert.match(monday2.stderr, /COUNCIL \d+ orders? · equity \$[\d,.]+ · day P&L [+−]\$/)
   }, 120_000)
 
+  it("after a session whose run was rejected, nothing is missed, but the P&L is since the last completed run, not a day's", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    const home = tempHome()
+    const env = { SLACK_WEBHOOK_URL: slack.url }
+    const monday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-01"], env)
+    assert.strictEqual(monday.code, 0, monday.stderr)
+    const tuesday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-02", "--require-approval"], env)
+    assert.strictEqual(tuesday.code, 0, tuesday.stderr)
+    const waiting = /^run (\S+) · awaiting approval/m.exec(tuesday.stdout)?.[1]
+    assert.isDefined(waiting, tuesday.stdout)
+    const rejected = await cliInProcess(home, ["approve", waiting!, "--reject"], env)
+    assert.strictEqual(rejected.code, 0, rejected.stderr)
+    const wednesday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-03"], env)
+    assert.strictEqual(wednesday.code, 0, wednesday.stderr)
+    assert.notMatch(wednesday.stderr, /without a completed run/)
+    assert.match(wednesday.stderr, /^INFO Run summary 2026-06-03 .* CHATGPT \d+ orders? · equity \$[\d,.]+ · P&L since 2026-06-01 [+−]\$/m)
+    assert.notMatch(wednesday.stderr, /day P&L/)
+    assert.notMatch(slack.texts.join("\n"), /day P&L/)
+  }, 120_000)
+
   it("every LLM provider refusing its key (revoked) makes every PM abstain: COUNCIL holds its book instead of selling it", async () => {
     const revoked = await startFake((r) => errorWith(r, 401, "invalid_api_key", "Incorrect API key provided"))
     stands.push(revoked)
