@@ -49,6 +49,15 @@ describe("an unattended deployment, as its operator sees it", () => {
     assert.match(all, /^:warning: \*WARN\* · \*Run off its schedule's time\*\nwarning: it is 2025-11-03 14:45 New York time, 75 minutes before the 16:00 close/m)
   }, 60_000)
 
+  it("a dry run long before the close (a preview) warns on stderr only: it sends nothing, so Slack is not told it is off schedule", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    const preview = await cliInProcess(tempHome(), ["run", "daily", "--date", "2025-11-03", "--at", "10:00", "--dry-run"], { SLACK_WEBHOOK_URL: slack.url })
+    assert.strictEqual(preview.code, 0, preview.stderr)
+    assert.match(preview.stderr, /^warning: it is 2025-11-03 10:00 New York time, 360 minutes before the 16:00 close/m)
+    assert.notMatch(slack.texts.join("\n"), /off its schedule/)
+  }, 60_000)
+
   it("a usage error is not sent to Slack: nothing was attempted", async () => {
     const slack = await slackStandIn()
     stands.push(slack)
