@@ -159,7 +159,7 @@ export const accountDecision = (input: AccountDecisionInput): Notification => {
     ? pitchLine(input.pitch)
     : input.abstention !== undefined
     ? "abstained"
-    : "no decision"
+    : "none"
   const reasons = input.decision !== undefined
     ? [input.decision.rationale, ...input.decision.dissent.map((d) => `dissent: ${d}`)]
     : input.pitch !== undefined
