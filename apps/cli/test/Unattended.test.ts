@@ -62,6 +62,35 @@ describe("an unattended deployment, as its operator sees it", () => {
     assert.notMatch(slack.texts.join("\n"), /off its schedule/)
   }, 60_000)
 
+  it("a market data feed that does not answer (HTTP 500) fails the run (exit 1) and is told to Slack: not a usage error about --date", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    const feed: Server = createServer((_req, res) => {
+      res.writeHead(500, { "content-type": "application/json" })
+      res.end(JSON.stringify({ message: "internal server error" }))
+    })
+    await new Promise<void>((done) => feed.listen(0, "127.0.0.1", done))
+    stands.push({ close: () => new Promise<void>((done) => feed.close(() => done())) })
+    const env = {
+      SLACK_WEBHOOK_URL: slack.url,
+      COUNCIL_DATA: "alpaca",
+      COUNCIL_DATA_URL: `http://127.0.0.1:${(feed.address() as AddressInfo).port}`,
+      ALPACA_PERSONAL_KEY_ID: "AKFEEDKEY0001",
+      ALPACA_PERSONAL_SECRET_KEY: "feed-secret-never-shown",
+      COUNCIL_BARS_CACHE: "off"
+    }
+    for (const args of [["run", "daily", "--date", "2026-06-05"], ["run", "daily"]]) {
+      const down = await cliInProcess(tempHome(), args, env)
+      assert.strictEqual(down.code, 1, down.stderr)
+      assert.match(down.stderr, /^error: alpaca: HTTP 500 for GET \/v2\/stocks\/bars .*: internal server error$/m)
+      assert.notMatch(down.stderr, /--date 2026-06-05:|feed-secret-never-shown|\n\s+at /)
+    }
+    const all = slack.texts.join("\n")
+    assert.match(all, /^:rotating_light: \*ERROR\* · \*Failed: run daily --date 2026-06-05\*\nalpaca: HTTP 500 for GET/m)
+    assert.match(all, /^:rotating_light: \*ERROR\* · \*Failed: run daily\*\nalpaca: HTTP 500 for GET/m)
+    assert.notInclude(all, "feed-secret-never-shown")
+  }, 60_000)
+
   it("a usage error is not sent to Slack: nothing was attempted", async () => {
     const slack = await slackStandIn()
     stands.push(slack)

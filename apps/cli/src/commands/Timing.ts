@@ -73,7 +73,9 @@ export const resolveTradingDay = (date: Option.Option<string>) =>
       Effect.catchTag("MarketDataError", (error) =>
         error.reason === "NotATradingDay" && BarIndex.isCalendarDate(day)
           ? Effect.succeed(day)
-          : Effect.fail(CliFailure.usage(`--date ${date.value}: ${error.message}`)))
+          : Effect.fail(
+            error.reason === "Unavailable" ? CliFailure.failed(error.message) : CliFailure.usage(`--date ${date.value}: ${error.message}`)
+          ))
     )
   })
 
