@@ -147,6 +147,9 @@ const noteOf = (run: RunRecord | DamagedRun | undefined): string | undefined => 
       return `run ${run.id} failed`
     case "awaiting-approval":
       return `run ${run.id} was never approved`
+    case "completed":
+      // completed, yet passed over as the P&L's base: its checkpoints do not read back
+      return `run ${run.id} completed, but its checkpoints do not read back`
     default:
       return `run ${run.id} ${run.status}`
   }
@@ -156,6 +159,8 @@ const noteOf = (run: RunRecord | DamagedRun | undefined): string | undefined => 
 export interface Gap {
   readonly last: Base
   readonly sessions: ReadonlyArray<MissedSession>
+  /** Whether any session lies between (a rejected one among them): the P&L from `last` then spans more than a day. */
+  readonly spans: boolean
 }
 
 /**
@@ -167,18 +172,19 @@ const gapAfter = (last: Base, day: TradingDay, account: AccountId) =>
   Effect.gen(function*() {
     const start = addDays(last.run.tradingDay, 1)
     const end = addDays(day, -1)
-    if (start > end) return { last, sessions: [] } satisfies Gap
+    if (start > end) return { last, sessions: [], spans: false } satisfies Gap
     const broker = yield* Brokers.use((b) => b.get(account))
     const calendar = yield* broker.getCalendar({ start, end })
     const sessions: Array<MissedSession> = []
-    for (const session of calendar.filter((s) => s.date > last.run.tradingDay && s.date < day)) {
+    const between = calendar.filter((s) => s.date > last.run.tradingDay && s.date < day)
+    for (const session of between) {
       const runs = yield* RunStore.use((s) => s.surveyRuns({ pipeline: DailyPipeline.name, origin: "local", tradingDay: session.date, limit: 20 }))
       const run = runs.find((r) => isDamagedRun(r) || !r.dryRun)
       if (run !== undefined && !isDamagedRun(run) && run.status === "rejected") continue
       const note = noteOf(run)
       sessions.push(note === undefined ? { date: session.date } : { date: session.date, note })
     }
-    return { last, sessions } satisfies Gap
+    return { last, sessions, spans: between.length > 0 } satisfies Gap
   }).pipe(Effect.orElseSucceed(() => undefined))
 
 /** Tells the operator the sessions before `day` that went by without a completed run, if any. */
@@ -200,6 +206,7 @@ export const summary = (run: RunRecord, report: ExecutionReport) =>
     const last = yield* previousRun(run.tradingDay, { quiet: false }).pipe(Effect.orElseSucceed(() => undefined))
     const account = report.accounts[0]?.account
     const gap = last === undefined || account === undefined ? undefined : yield* gapAfter(last, run.tradingDay, account)
-    const since = gap !== undefined && gap.sessions.length > 0 ? { since: gap.last.run.tradingDay } : {}
+    // a rejected session between is not missed, but the P&L still spans it: not a day's
+    const since = gap !== undefined && gap.spans ? { since: gap.last.run.tradingDay } : {}
     yield* tell(runSummary({ report, previousEquity: last?.equity ?? {}, runId: run.id, ...since }))
   })

@@ -72,9 +72,18 @@ interface IndexEntry {
   readonly blob: string
 }
 
+/**
+ * Whether the index ends with the SHA-1 of what precedes it, as git checks before it reads one (all zeros:
+ * written under `index.skipHash`): an index cut short or damaged is not read.
+ */
+const checksumHolds = (index: Buffer): boolean => {
+  const stored = index.subarray(index.length - 20)
+  return stored.every((byte) => byte === 0) || createHash("sha1").update(index.subarray(0, index.length - 20)).digest().equals(stored)
+}
+
 /** The stage-0 entries of a version 2 or 3 index (`undefined` for another version or a split index). */
 const indexEntries = (index: Buffer): ReadonlyArray<IndexEntry> | undefined => {
-  if (index.length < 12 || index.toString("latin1", 0, 4) !== "DIRC") return undefined
+  if (index.length < 32 || index.toString("latin1", 0, 4) !== "DIRC" || !checksumHolds(index)) return undefined
   const version = index.readUInt32BE(4)
   if (version !== 2 && version !== 3) return undefined
   const entries: Array<IndexEntry> = []
@@ -134,7 +143,12 @@ export const workingTreeDiffers = (root: string): boolean | undefined => {
   } catch {
     return undefined
   }
-  const entries = indexEntries(index)
+  let entries: ReadonlyArray<IndexEntry> | undefined
+  try {
+    entries = indexEntries(index)
+  } catch {
+    return undefined // cut short or damaged: an entry reaches past its end (read at every start: never a crash)
+  }
   return entries === undefined ? undefined : entries.some((entry) => differs(root, entry))
 }
 

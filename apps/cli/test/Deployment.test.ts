@@ -120,6 +120,28 @@ describe("the environment file, loaded as DEPLOYMENT.md says (`set -a && . ~/cou
   })
 })
 
+describe("the operator's documents render as written", () => {
+  /** The lines of `text` that break its code fences: a closing fence with text after it, a block never closed. */
+  const brokenFences = (text: string): ReadonlyArray<string> => {
+    const broken: Array<string> = []
+    let open: string | undefined
+    for (const [i, line] of text.split("\n").entries()) {
+      if (!line.trimStart().startsWith("```")) continue
+      const fence = line.trim()
+      if (open === undefined) open = `line ${i + 1}: ${line}`
+      else if (fence === "```") open = undefined
+      else broken.push(`line ${i + 1}: ${line}`) // not a closing fence: the block (and the text after) runs on
+    }
+    return open === undefined ? broken : [...broken, `${open} (never closed)`]
+  }
+
+  it("close every code block of README.md and docs/ on a line of its own", () => {
+    for (const file of ["README.md", ...readdirSync(join(root, "docs")).map((name) => join("docs", name))]) {
+      assert.deepStrictEqual(brokenFences(readFileSync(join(root, file), "utf8")), [], file)
+    }
+  })
+})
+
 describe("the crontab entries of docs/DEPLOYMENT.md", () => {
   /** The commands of every entry (after its five time fields) in the document's `cron` blocks. */
   const entries = [...deployment.matchAll(/```cron\n([\s\S]*?)```/g)]

@@ -1,4 +1,8 @@
+import { spawn } from "node:child_process"
 import { createServer, type Server } from "node:http"
+import { hostname } from "node:os"
+import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
 import type { AddressInfo } from "node:net"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { errorWith, liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
@@ -74,6 +78,44 @@ describe("an unattended deployment, as its operator sees it", () => {
     assert.notInclude(named.stderr, "behind the clock")
   }, 120_000)
 
+  it("a dry run long before the close (a preview) warns on stderr only: it sends nothing, so Slack is not told it is off schedule", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    const preview = await cliInProcess(tempHome(), ["run", "daily", "--date", "2025-11-03", "--at", "10:00", "--dry-run"], { SLACK_WEBHOOK_URL: slack.url })
+    assert.strictEqual(preview.code, 0, preview.stderr)
+    assert.match(preview.stderr, /^warning: it is 2025-11-03 10:00 New York time, 360 minutes before the 16:00 close/m)
+    assert.notMatch(slack.texts.join("\n"), /off its schedule/)
+  }, 60_000)
+
+  it("a market data feed that does not answer (HTTP 500) fails the run (exit 1) and is told to Slack: not a usage error about --date", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    const feed: Server = createServer((_req, res) => {
+      res.writeHead(500, { "content-type": "application/json" })
+      res.end(JSON.stringify({ message: "internal server error" }))
+    })
+    await new Promise<void>((done) => feed.listen(0, "127.0.0.1", done))
+    stands.push({ close: () => new Promise<void>((done) => feed.close(() => done())) })
+    const env = {
+      SLACK_WEBHOOK_URL: slack.url,
+      COUNCIL_DATA: "alpaca",
+      COUNCIL_DATA_URL: `http://127.0.0.1:${(feed.address() as AddressInfo).port}`,
+      ALPACA_PERSONAL_KEY_ID: "AKFEEDKEY0001",
+      ALPACA_PERSONAL_SECRET_KEY: "feed-secret-never-shown",
+      COUNCIL_BARS_CACHE: "off"
+    }
+    for (const args of [["run", "daily", "--date", "2026-06-05"], ["run", "daily"]]) {
+      const down = await cliInProcess(tempHome(), args, env)
+      assert.strictEqual(down.code, 1, down.stderr)
+      assert.match(down.stderr, /^error: alpaca: HTTP 500 for GET \/v2\/stocks\/bars .*: internal server error$/m)
+      assert.notMatch(down.stderr, /--date 2026-06-05:|feed-secret-never-shown|\n\s+at /)
+    }
+    const all = slack.texts.join("\n")
+    assert.match(all, /^:rotating_light: \*ERROR\* · \*Failed: run daily --date 2026-06-05\*\nalpaca: HTTP 500 for GET/m)
+    assert.match(all, /^:rotating_light: \*ERROR\* · \*Failed: run daily\*\nalpaca: HTTP 500 for GET/m)
+    assert.notInclude(all, "feed-secret-never-shown")
+  }, 60_000)
+
   it("a usage error is not sent to Slack: nothing was attempted", async () => {
     const slack = await slackStandIn()
     stands.push(slack)
@@ -111,6 +153,53 @@ describe("an unattended deployment, as its operator sees it", () => {
     assert.match(monday2.stderr, /COUNCIL \d+ orders? · equity \$[\d,.]+ · day P&L [+−]\$/)
   }, 120_000)
 
+  it("a run refused at the day's lock (another process runs the day) does not tell the missed sessions: the holder does", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    const home = tempHome()
+    const env = { SLACK_WEBHOOK_URL: slack.url }
+    const monday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-01"], env)
+    assert.strictEqual(monday.code, 0, monday.stderr)
+    const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"])
+    const db = new DatabaseSync(join(home, "council.db"))
+    db.prepare(`INSERT INTO run_leases (lock_key, owner, run_id, host, pid, command, acquired_at_ms, heartbeat_at_ms, expires_at_ms)
+      VALUES ('daily:2026-06-05', 'another', NULL, ?, ?, 'run daily 2026-06-05', ?, ?, ?)`).run(hostname(), holder.pid!, Date.now(), Date.now(), Date.now() + 60_000)
+    db.close()
+    try {
+      const refused = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)
+      assert.strictEqual(refused.code, 2, refused.stderr)
+      assert.match(refused.stderr, /is being run by run daily 2026-06-05/)
+      assert.notMatch(refused.stderr + slack.texts.join("\n"), /without a completed run/)
+    } finally {
+      holder.kill("SIGKILL")
+      await new Promise((resolve) => holder.once("exit", resolve))
+    }
+    const friday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)
+    assert.strictEqual(friday.code, 0, friday.stderr)
+    assert.strictEqual(slack.texts.filter((t) => /3 sessions without a completed run before 2026-06-05/.test(t)).length, 1, slack.texts.join("\n"))
+  }, 120_000)
+
+  it("after a session whose run was rejected, nothing is missed, but the P&L is since the last completed run, not a day's", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    const home = tempHome()
+    const env = { SLACK_WEBHOOK_URL: slack.url }
+    const monday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-01"], env)
+    assert.strictEqual(monday.code, 0, monday.stderr)
+    const tuesday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-02", "--require-approval"], env)
+    assert.strictEqual(tuesday.code, 0, tuesday.stderr)
+    const waiting = /^run (\S+) · awaiting approval/m.exec(tuesday.stdout)?.[1]
+    assert.isDefined(waiting, tuesday.stdout)
+    const rejected = await cliInProcess(home, ["approve", waiting!, "--reject"], env)
+    assert.strictEqual(rejected.code, 0, rejected.stderr)
+    const wednesday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-03"], env)
+    assert.strictEqual(wednesday.code, 0, wednesday.stderr)
+    assert.notMatch(wednesday.stderr, /without a completed run/)
+    assert.match(wednesday.stderr, /^INFO Run summary 2026-06-03 .* CHATGPT \d+ orders? · equity \$[\d,.]+ · P&L since 2026-06-01 [+−]\$/m)
+    assert.notMatch(wednesday.stderr, /day P&L/)
+    assert.notMatch(slack.texts.join("\n"), /day P&L/)
+  }, 120_000)
+
   it("every LLM provider refusing its key (revoked) makes every PM abstain: COUNCIL holds its book instead of selling it", async () => {
     const revoked = await startFake((r) => errorWith(r, 401, "invalid_api_key", "Incorrect API key provided"))
     stands.push(revoked)
@@ -125,7 +214,9 @@ describe("an unattended deployment, as its operator sees it", () => {
     for (const account of ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]) {
       assert.match(outage.stdout, new RegExp(`^${account} +succeeded +0 +0 `, "m"), outage.stdout)
     }
-    assert.match(outage.stderr, /^\[COUNCIL\] WARN Decision FLAT · no orders — .* refused \*: no-pitches — no PM pitched \(every one abstained\); COUNCIL holds/m)
+    // no "Decision FLAT" (which sells a book) over a hold: the council decided nothing
+    assert.match(outage.stderr, /^\[COUNCIL\] WARN Decision none · no orders — refused \*: no-pitches — no PM pitched \(every one abstained\); COUNCIL holds$/m)
+    assert.notMatch(outage.stderr, /^\[COUNCIL\] .*(FLAT|stays flat)/m)
     const positions = await cliInProcess(home, ["positions", "--account", "COUNCIL"])
     assert.strictEqual(positions.code, 0, positions.stderr)
     assert.match(positions.stdout, /^COUNCIL +[A-Z]+ +long /m, positions.stdout)

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process"
-import { rmSync, utimesSync, writeFileSync } from "node:fs"
+import { readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { checkedOutCommit, versionWithCommit, workingTreeDiffers } from "../src/Version.ts"
@@ -82,6 +82,16 @@ describe("the code version recorded with every run", () => {
     assert.strictEqual(workingTreeDiffers(worktree), true)
     assert.strictEqual(workingTreeDiffers(dir), false, "the main checkout untouched")
     assert.strictEqual(workingTreeDiffers(tempHome()), undefined, "no checkout")
+  })
+
+  it("an index cut short (damaged) leaves the working tree unknown, not a crash at every start", () => {
+    const { dir } = repository()
+    const index = join(dir, ".git", "index")
+    const whole = readFileSync(index)
+    for (const length of [40, 80, whole.length - 30]) {
+      writeFileSync(index, whole.subarray(0, length))
+      assert.strictEqual(workingTreeDiffers(dir), undefined, `the index's first ${length} of ${whole.length} bytes`)
+    }
   })
 
   it("is what --version prints and what a run records", () => {

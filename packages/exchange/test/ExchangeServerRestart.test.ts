@@ -43,6 +43,21 @@ describe("exchange serve started again", () => {
       }).pipe(Effect.provide(serverOver(file, { at: "15:45" })))
     }))
 
+  it.effect("an account only looked at after the close (no order: nothing pins it) does not move the moment a restart starts at", () =>
+    Effect.gen(function*() {
+      const file = tempDatabase()
+      yield* Effect.gen(function*() {
+        const client = yield* clientOf()
+        const looked = yield* client.call("GET", "/v2/account", { headers: { "X-Council-Session": `${D6}T16:15:00-04:00` } })
+        assert.strictEqual(looked.status, 200, looked.text)
+      }).pipe(Effect.provide(serverOver(file)))
+      yield* Effect.gen(function*() {
+        const client = yield* clientOf()
+        assert.deepStrictEqual(clockOf((yield* client.get("/v2/clock")).json).timestamp, `${D6}T15:45:00-04:00`)
+        assert.strictEqual((yield* client.get("/v2/account")).status, 200)
+      }).pipe(Effect.provide(serverOver(file)))
+    }))
+
   it.effect("given no moment on a fresh ledger, starts at 15:45 of the latest session", () =>
     Effect.gen(function*() {
       const client = yield* clientOf()

@@ -24,20 +24,24 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as LocalBars from "./LocalBars.ts"
-import { MarketData, MarketDataError } from "./MarketData.ts"
-import { type MarketFeedConfigError, readConfig, type Selection } from "./MarketFeedConfig.ts"
+import { MarketData, type MarketDataError } from "./MarketData.ts"
+import { MarketFeedConfigError, readConfig, type Selection } from "./MarketFeedConfig.ts"
 
 export { MarketFeedConfigError, readConfig, type Selection, type Source, sources } from "./MarketFeedConfig.ts"
 
 /** The feed for a selection; a remote feed's module (and `effect/http`) is loaded only when it is chosen. */
-export const layer = (selection: Selection): Layer.Layer<MarketData, MarketDataError> => {
+export const layer = (selection: Selection): Layer.Layer<MarketData, MarketDataError | MarketFeedConfigError> => {
   switch (selection.source) {
     case "local":
       return selection.directory === undefined
         ? LocalBars.layer()
         : LocalBars.layer({ directory: selection.directory }).pipe(
+          // a directory given that does not hold bars is the setting's fault (exit 2), not a feed that did not answer
           Layer.catchTag("MarketDataError", (error) =>
-            Layer.effect(MarketData, Effect.fail(new MarketDataError({ reason: error.reason, message: `COUNCIL_BARS_DIR: ${error.message}` }))))
+            Layer.effect(
+              MarketData,
+              Effect.fail(new MarketFeedConfigError({ variable: "COUNCIL_BARS_DIR", message: `COUNCIL_BARS_DIR: ${error.message}` }))
+            ))
         )
     case "alpaca":
       return Layer.unwrap(Effect.map(

@@ -159,7 +159,7 @@ export const accountDecision = (input: AccountDecisionInput): Notification => {
     ? pitchLine(input.pitch)
     : input.abstention !== undefined
     ? "abstained"
-    : "no decision"
+    : "none"
   const reasons = input.decision !== undefined
     ? [input.decision.rationale, ...input.decision.dissent.map((d) => `dissent: ${d}`)]
     : input.pitch !== undefined
@@ -315,7 +315,10 @@ export const missedSessions = (input: {
     level: "WARN",
     subject: `${n} session${n === 1 ? "" : "s"} without a completed run before ${input.tradingDay}`,
     body: list([
-      `the last completed run is of ${input.lastDay} (${input.lastRunId}); nothing was decided or sent on:`,
+      `the last completed run is of ${input.lastDay} (${input.lastRunId}); ${
+        // a run that stopped part-way or failed may have sent orders before it did
+        input.sessions.every((s) => s.note === undefined) ? "nothing was decided or sent on" : "no run completed on (a run named may have sent orders before it stopped)"
+      }:`,
       ...missedLines(input.sessions),
       `this run trades ${input.tradingDay} only (no catch-up); orders left at the brokers kept working and its Reconcile records what they did; its P&L is since ${input.lastDay}`
     ])

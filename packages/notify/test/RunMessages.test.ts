@@ -241,11 +241,19 @@ describe("missedSessions", () => {
     })
     assert.strictEqual(message.level, "WARN")
     assert.strictEqual(message.subject, "6 sessions without a completed run before 2026-01-09")
+    // a run that stopped part-way may have sent orders: not "nothing was … sent"
+    assert.strictEqual(message.body.split("\n")[0], "the last completed run is of 2025-12-30 (2025-12-30-7f7f201e); no run completed on (a run named may have sent orders before it stopped):")
     assert.deepStrictEqual(message.body.split("\n").slice(1, -1), [
       "2025-12-31 … 2026-01-05: no run (3 sessions)",
       "2026-01-06: run 2026-01-06-0a1b2c3d stopped part-way (its process is gone)",
       "2026-01-07: no run",
       "2026-01-08: no run"
     ])
+  })
+
+  it("says nothing was decided or sent only when no session had a run", () => {
+    const day = (d: string) => Schema.decodeSync(TradingDay)(d)
+    const message = RunMessages.missedSessions({ tradingDay: day("2026-01-07"), lastDay: day("2026-01-02"), lastRunId: "2026-01-02-7f7f201e", sessions: [{ date: day("2026-01-05") }, { date: day("2026-01-06") }] })
+    assert.strictEqual(message.body.split("\n")[0], "the last completed run is of 2026-01-02 (2026-01-02-7f7f201e); nothing was decided or sent on:")
   })
 })

@@ -391,7 +391,6 @@ export const runDaily = <E, R>(
     if (yield* settledOutcome(plan, options.json, again)) return
     const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly).pipe(Effect.provide(probe))
     if (verdict !== "trade") return yield* untradedJson(options.json, { tradingDay: day, outcome: verdict.skipped, message: verdict.message })
-    if (!options.dryRun && plan._tag === "Start") yield* RunNotices.missedBefore(day, clockAccount).pipe(Effect.provide(probe))
     // a run continued asks with the lineup it started with, not this command line's
     const seated = plan._tag === "Resume" ? yield* resumed(plan.run) : council
     const outcome = yield* Effect.scoped(Effect.gen(function*() {
@@ -403,6 +402,8 @@ export const runDaily = <E, R>(
         return yield* CliFailure.failed(`the day's run changed while waiting for its lock (now ${runnable.run.id}); run the day again`)
       }
       if (lease !== undefined) yield* ensureNoOtherDayRunning(day, runnable._tag === "Retry" ? runnable.params.accounts : params.accounts)
+      // told once the day is this process's to start: not by a run refused at the lock, nor twice by two at once
+      if (lease !== undefined && runnable._tag === "Start") yield* RunNotices.missedBefore(day, clockAccount)
       if (runnable._tag === "Retry") yield* Console.error(runnable.note)
       else yield* seated.announce // a retry re-sends carried plans: it asks no model
       const runId = runIdOf(runnable, day)

@@ -73,7 +73,9 @@ export const resolveTradingDay = (date: Option.Option<string>) =>
       Effect.catchTag("MarketDataError", (error) =>
         error.reason === "NotATradingDay" && BarIndex.isCalendarDate(day)
           ? Effect.succeed(day)
-          : Effect.fail(CliFailure.usage(`--date ${date.value}: ${error.message}`)))
+          : Effect.fail(
+            error.reason === "Unavailable" ? CliFailure.failed(error.message) : CliFailure.usage(`--date ${date.value}: ${error.message}`)
+          ))
     )
   })
 
@@ -152,7 +154,8 @@ export type MarketVerdict = "trade" | { readonly skipped: "market-closed" | "not
  * skipped (exit 0, nothing traded), and so is a regular session under `earlyCloseOnly` (the second cron entry,
  * 12:45, of a user who trades early-close days); under `close` before the open or past the cutoff, under `after-close` before
  * the close, or a clock that cannot be read → fails (exit 1, nothing sent; a dry run past the cutoff or without a
- * clock only warns); more than 20 minutes before the close under `close` → a warning.
+ * clock only warns); more than 20 minutes before the close under `close` → a warning, told to the notifier too
+ * unless a dry run.
  */
 export const checkMarket = (account: AccountId, schedule: RunSchedule, dryRun: boolean, earlyCloseOnly = false) =>
   Effect.gen(function*() {
@@ -176,8 +179,9 @@ export const checkMarket = (account: AccountId, schedule: RunSchedule, dryRun: b
         yield* Console.error(line)
         return { skipped: "market-closed", message: line } satisfies MarketVerdict
       case "InTime":
-        // a timer at the wrong New York time (a UTC entry after a DST switch) trades: its operator must hear it
-        if (status.check.early) yield* RunNotices.offSchedule(line)
+        // a timer at the wrong New York time (a UTC entry after a DST switch) trades: its operator must hear it;
+        // a dry run (a preview, at any time) sends nothing: the warning stays on stderr
+        if (status.check.early) yield* dryRun ? Console.error(line) : RunNotices.offSchedule(line)
         return "trade" satisfies MarketVerdict
       case "MissedCutoff":
         if (dryRun) {

@@ -233,9 +233,13 @@ const make = Effect.fnUntraced(function*(options: ExchangeServerOptions, default
 
   const held = yield* exchange.keys.pipe(Effect.mapError(serverError))
   // given no moment, not before the latest point an account was brought to (a run after the close, say): else a
-  // client sending no session header (Alpaca's SDKs) would be refused every call of that account
+  // client sending no session header (Alpaca's SDKs) would be refused every call of that account. Only an account
+  // that had an order is held at its point (one merely looked at is not: `ExchangeAccount.traded`)
   if (options.date === undefined && options.at === undefined) {
-    const reached = held.reduce<SessionPoint | undefined>((latest, k) => latest === undefined || pointBefore(latest, k.point) ? k.point : latest, undefined)
+    const reached = held.filter((k) => k.traded).reduce<SessionPoint | undefined>(
+      (latest, k) => latest === undefined || pointBefore(latest, k.point) ? k.point : latest,
+      undefined
+    )
     if (reached !== undefined && isBefore(yield* Ref.get(defaultSession), momentOfPoint(reached))) yield* Ref.set(defaultSession, momentOfPoint(reached))
   }
   // create the key pairs of the configured accounts that have none yet

@@ -119,7 +119,14 @@ export const RiskApproval = Stage.make({
         return accountDecision({
           account: id,
           verdict,
-          ...(!isPm(id) ? { decision } : pitch !== undefined ? { pitch } : abstention !== undefined ? { abstention } : {})
+          // with no pitch at all the council decided nothing (its account holds: `planFor`), whatever its FLAT says
+          ...(!isPm(id)
+            ? (book.pitches.length === 0 ? {} : { decision })
+            : pitch !== undefined
+            ? { pitch }
+            : abstention !== undefined
+            ? { abstention }
+            : {})
         })
       }))
       return verdict
