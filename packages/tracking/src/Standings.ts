@@ -30,7 +30,7 @@ import * as Leaderboard from "./Leaderboard.ts"
 import * as LlmCosts from "./LlmCosts.ts"
 import type { EquityPoint } from "./Metrics.ts"
 import { closedTrades } from "./Trades.ts"
-import { BookId, type EquityRow, LedgerError, liveBook, TradeLedger } from "./TradeLedger.ts"
+import { BookId, LedgerError, liveBook, type SeriesRow, TradeLedger } from "./TradeLedger.ts"
 
 export const BENCHMARK = "SPY"
 
@@ -153,7 +153,7 @@ const sqlFailure = (operation: string) => (error: { readonly message: string }) 
 type MarksAt = ReadonlyMap<string, Readonly<Record<string, number>>>
 const marksKey = (session: string, markedAt: string) => `${session} ${markedAt}`
 
-const pointsOf = (rows: ReadonlyArray<EquityRow>, costs: Option.Option<LlmCosts.DailyCosts>, marks: MarksAt): Array<SeriesPoint> => {
+const pointsOf = (rows: ReadonlyArray<SeriesRow>, costs: Option.Option<LlmCosts.DailyCosts>, marks: MarksAt): Array<SeriesPoint> => {
   let peak = 0
   return rows.map((row) => {
     peak = Math.max(peak, row.equity)
@@ -230,7 +230,7 @@ const benchmarkOn = (sessions: ReadonlyArray<TradingDay>) =>
 export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerError, Requirements> =>
   Effect.gen(function*() {
     const ledger = yield* TradeLedger
-    const rows = yield* ledger.equity(query)
+    const rows = yield* ledger.series(query)
     const accounts = [...new Set(rows.map((r) => r.account))]
     const sessions = [...new Set(rows.map((r) => r.session))].sort()
     const costs = yield* LlmCosts.dailyCosts(query.book, accounts, { from: sessions[0], to: sessions.at(-1) }).pipe(
