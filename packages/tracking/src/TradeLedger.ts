@@ -87,6 +87,8 @@ export class TradeLedger extends Context.Service<TradeLedger, {
    * also counts the book's sessions, a scan of its snapshots: 50–200 ms on a full-range book).
    */
   readonly bookState: (id: BookId) => Effect.Effect<Option.Option<{ readonly status: string; readonly updatedAt: string }>, LedgerError>
+  /** The newest backtest's id (the first backtest `books` lists), from the books' rows alone (no count, as `bookState`). */
+  readonly latestBacktest: Effect.Effect<Option.Option<BookId>, LedgerError>
   /** Snapshots with their session's traded dollars, by account then session. */
   readonly equity: (window: Window) => Effect.Effect<ReadonlyArray<EquityRow>, LedgerError>
   /** `equity` without the positions (not read at all): what a series of equity needs, by account then session. */
@@ -641,11 +643,18 @@ const make = Effect.gen(function*() {
     Effect.mapError(failWith("cursors"))
   )
 
+  const latestBacktest = sql<{ readonly id: string }>`SELECT id FROM ledger_books WHERE kind = 'backtest' ORDER BY created_at DESC, id DESC LIMIT 1`.pipe(
+    Effect.flatMap((rows) => Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ id: BookId })))(rows)),
+    Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), (row) => row.id)),
+    Effect.mapError(failWith("books")),
+    Effect.withSpan("TradeLedger.latestBacktest")
+  )
+
   const bookState = (id: BookId) =>
     sql<{ readonly status: string; readonly updated_at: string }>`SELECT status, updated_at FROM ledger_books WHERE id = ${id}`.pipe(
       Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), (row) => ({ status: row.status, updatedAt: row.updated_at }))),
       Effect.mapError(failWith("book"))
     )
 
-  return TradeLedger.of({ record, createBook, setBookStatus, books, book, bookState, equity, series, orders, fills, marks, cursors })
+  return TradeLedger.of({ record, createBook, setBookStatus, books, book, bookState, latestBacktest, equity, series, orders, fills, marks, cursors })
 })
