@@ -3,7 +3,9 @@
  * 4,821 sessions (the bundled data's range), synthetic and seeded:
  * - reading every session's mechanical vote back from a run store of 4,821 daily runs (SQLite, a temporary file),
  *   each read by a fresh store (cold, as a server's first request): `MechanicalVotes.votesIn`, against the floor of
- *   the same votes read the way it did before (`listRuns`, then `getCheckpoints` per run) in the same repetition;
+ *   the same votes read the way it did before (`listRuns`, then `getCheckpoints` per run) in the same repetition.
+ *   The runs are imported, so they keep no digest (`0030_stage_digests`): this is the read of a book written before
+ *   0030, each vote decoded from its output; a backtest's own runs are read from their digests (`LeaderboardBook`);
  * - the leaderboard's twelve stationary-bootstrap resamplings (six accounts, two baselines, four differences;
  *   2,000 replicates each) of 4,821 returns with the benchmark's: `Bootstrap.estimatesOfSums`.
  * Prints min / median / max; asserts nothing.

@@ -9,13 +9,15 @@
  *   pnpm bench llm [--runs N]         5 PMs answering in 300–1,500 ms: pitch and peer-review stages, vs a bare fetch client
  *   pnpm bench backtest [--sessions N] [--runs N]   the daily pipeline over every session (4,821), checkpoints on/off, vs a plain loop
  *   pnpm bench instructions [--sessions N] [--runs N]   the backtest's floor and checkpoints-on path in instructions (valgrind), per session
- *   pnpm bench leaderboard [--runs N]  a full-range leaderboard's vote reading (vs the per-run read) and its bootstrap
+ *   pnpm bench leaderboard [--runs N] [--home DIR]   a full-range leaderboard's vote reading (vs the per-run read) and its
+ *                                     bootstrap, then a full-range backtest's leaderboard by phase, vs reading its equity series
  */
 import * as Effect from "effect/Effect"
 import { backtest } from "./Backtest.ts"
 import { execution } from "./Execution.ts"
 import { hasValgrind, instructions } from "./Instructions.ts"
 import { leaderboard } from "./Leaderboard.ts"
+import { leaderboardBook } from "./LeaderboardBook.ts"
 import { llm } from "./Llm.ts"
 import { ratelimit } from "./RateLimit.ts"
 import { startup } from "./Startup.ts"
@@ -29,7 +31,7 @@ const BENCHMARKS: Record<string, ReadonlyArray<string>> = {
   llm: ["--runs"],
   backtest: ["--runs", "--sessions"],
   instructions: ["--runs", "--sessions"],
-  leaderboard: ["--runs"]
+  leaderboard: ["--runs", "--home"]
 }
 
 /** A bad invocation: one line naming it, exit 2, nothing measured. */
@@ -72,6 +74,10 @@ switch (which) {
     break
   case "leaderboard":
     await leaderboard(runs)
+    {
+      const home = given.get("--home")
+      await leaderboardBook(runs, typeof home === "string" ? home : undefined)
+    }
     break
   case "backtest":
     // a full-range repetition takes minutes: 3 by default

@@ -93,6 +93,11 @@ export interface StageCommit {
   readonly checkpoint: Checkpoint | null
   readonly recordings: ReadonlyArray<Recording>
   readonly completes?: string
+  /**
+   * The checkpoint's digest (`Stage.digest`), stored beside it; a checkpoint committed without one has none (a
+   * digest its stage kept before is dropped).
+   */
+  readonly digest?: Schema.Json
 }
 
 /**
@@ -129,7 +134,9 @@ export const StageOutputsQuery = Schema.Struct({
   /** The first and last trading day of the runs, both included. */
   from: TradingDay,
   to: TradingDay,
-  origin: Schema.optionalKey(RunOrigin)
+  origin: Schema.optionalKey(RunOrigin),
+  /** Each checkpoint's stored digest (`Stage.digest`) instead of its output, where it has one. */
+  digests: Schema.optionalKey(Schema.Boolean)
 })
 export type StageOutputsQuery = typeof StageOutputsQuery.Type
 
@@ -139,8 +146,10 @@ export interface StageOutput {
   readonly tradingDay: TradingDay
   readonly dryRun: boolean
   readonly startedAt: string
-  /** Absent when the run has no checkpoint of the stage. */
+  /** Absent when the run has no checkpoint of the stage, or when `digest` is given instead. */
   readonly output?: Schema.Json
+  /** Asked for (`digests`) and stored: the checkpoint's digest, its output not read. */
+  readonly digest?: Schema.Json
 }
 
 const binary = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
@@ -218,8 +227,11 @@ export const makeMemory = (): RunStore["Service"] => {
   const runs = new Map<string, RunRecord>()
   const origins = new Map<string, RunOrigin>()
   const checkpoints = new Map<string, Array<Checkpoint>>()
+  const digests = new Map<string, Schema.Json>()
+  const digestKey = (runId: string, stage: string) => `${runId} ${stage}`
   const recordings = new Map<string, Map<string, ReadonlyArray<Recording>>>()
   const putCheckpoint = (checkpoint: Checkpoint) => {
+    digests.delete(digestKey(checkpoint.runId, checkpoint.stage))
     const all = checkpoints.get(checkpoint.runId) ?? []
     checkpoints.set(checkpoint.runId, all)
     const at = all.findIndex((c) => c.stage === checkpoint.stage)
@@ -233,6 +245,7 @@ export const makeMemory = (): RunStore["Service"] => {
   }
   const commitStage = (commit: StageCommit) => {
     if (commit.checkpoint !== null) putCheckpoint(commit.checkpoint)
+    if (commit.checkpoint !== null && commit.digest !== undefined) digests.set(digestKey(commit.runId, commit.stage), commit.digest)
     stagesOf(commit.runId).set(commit.stage, commit.recordings)
     const run = runs.get(commit.runId)
     if (commit.completes !== undefined && run !== undefined) {
@@ -276,7 +289,8 @@ export const makeMemory = (): RunStore["Service"] => {
           .map((r): StageOutput => {
             const checkpoint = checkpoints.get(r.id)?.find((c) => c.stage === query.stage)
             const run = { runId: r.id, tradingDay: r.tradingDay, dryRun: r.dryRun, startedAt: r.startedAt }
-            return checkpoint === undefined ? run : { ...run, output: checkpoint.output }
+            const digest = query.digests === true && checkpoint !== undefined ? digests.get(digestKey(r.id, query.stage)) : undefined
+            return checkpoint === undefined ? run : digest !== undefined ? { ...run, digest } : { ...run, output: checkpoint.output }
           })
           .sort(byDayThenStart)
       ),

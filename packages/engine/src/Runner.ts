@@ -282,7 +282,14 @@ const runStage = <R>(
       durationMs: finished - started,
       reusedFrom: null
     }
-    yield* commits.commit(stage, { runId: run.id, stage: stage.name, checkpoint, recordings, ...(last ? { completes: checkpoint.finishedAt } : {}) })
+    yield* commits.commit(stage, {
+      runId: run.id,
+      stage: stage.name,
+      checkpoint,
+      recordings,
+      ...(last ? { completes: checkpoint.finishedAt } : {}),
+      ...(stage.digest === undefined ? {} : { digest: stage.digest(encoded) })
+    })
     yield* observe({
       _tag: "StageCompleted",
       stage: stage.name,

@@ -52,6 +52,8 @@ export interface Stage<
   readonly timeout: Duration.Input
   readonly retry: StageRetry
   readonly description: string
+  /** A small JSON derived from the encoded output, stored beside the checkpoint (see `make`'s `digest`). */
+  readonly digest?: ((encoded: unknown) => Schema.Json) | undefined
   readonly run: (input: Input<Deps>) => Effect.Effect<Out["Type"], E, R>
 }
 
@@ -64,6 +66,7 @@ export interface Any {
   readonly timeout: Duration.Input
   readonly retry: StageRetry
   readonly description: string
+  readonly digest?: ((encoded: unknown) => Schema.Json) | undefined
   readonly run: (input: never) => Effect.Effect<unknown, unknown, unknown>
 }
 
@@ -93,6 +96,12 @@ export const make = <
   readonly sideEffects?: boolean
   readonly timeout?: Duration.Input
   readonly retry?: StageRetry
+  /**
+   * What a report over many runs reads of this stage instead of its output: a pure function of the encoded output,
+   * stored beside each checkpoint the runner writes (`RunStore.stageOutputs` with `digests`). Checkpoints without
+   * one (older, imported, copied) are read from their output, so a reader must derive the same from either.
+   */
+  readonly digest?: (encoded: unknown) => Schema.Json
   readonly run: (input: Input<Deps>) => Effect.Effect<Out["Type"], E, R>
 }): Stage<Name, Deps, Out, E, R> => ({
   name: spec.name,
@@ -102,5 +111,6 @@ export const make = <
   sideEffects: spec.sideEffects ?? false,
   timeout: spec.timeout ?? defaultTimeout,
   retry: spec.retry ?? noRetry,
+  ...(spec.digest === undefined ? {} : { digest: spec.digest }),
   run: spec.run
 })

@@ -158,6 +158,25 @@ describe("Runner", () => {
       assert.strictEqual(Option.getOrThrow(run).status, "completed")
     }).pipe(Effect.provide(env())))
 
+  it.effect("keeps a stage's digest of its encoded output beside its checkpoint, read instead of the output when asked", () =>
+    Effect.gen(function*() {
+      const Digested = Stage.make({
+        name: "Decide",
+        dependsOn: [Fetch],
+        output: Schema.Struct({ buy: Schema.String, at: Schema.NumberFromString }),
+        digest: (encoded) => ({ kept: encoded as Schema.Json }),
+        run: ({ Fetch }) => Effect.succeed({ buy: Fetch.spy > Fetch.qqq ? "SPY" : "QQQ", at: Fetch.qqq })
+      })
+      const result = yield* Runner.start(Pipeline.make("digested", [Fetch, Digested]), options)
+      const store = yield* RunStore
+      const query = { pipeline: "digested", from: day, to: day, digests: true }
+      const [decided] = yield* store.stageOutputs({ ...query, stage: "Decide" })
+      // the encoded output (`at` as its string), as the checkpoint holds it
+      assert.deepStrictEqual([decided?.runId, decided?.digest, decided?.output], [result.run.id, { kept: { buy: "QQQ", at: "400" } }, undefined])
+      const [fetched] = yield* store.stageOutputs({ ...query, stage: "Fetch" })
+      assert.deepStrictEqual([fetched?.digest, fetched?.output], [undefined, { spy: 300, qqq: 400 }])
+    }).pipe(Effect.provide(env())))
+
   it.effect("a run is completed by its last stage's commit: one store write a stage, no update after it", () =>
     Effect.gen(function*() {
       const memory = makeMemory()

@@ -5,7 +5,8 @@
  * **When to use**: `Ledger` checks every row it reads with it. It takes a `Schema.Struct` whose fields are plain
  * strings, numbers, literals, `null` and unions of them (checked by `typeof` and set membership); a field of any
  * other kind (a branded string with its pattern, a transformation, an optional key) is checked by `Schema.is` of
- * that field, whose answer for a primitive value is remembered (accounts, tickers and days repeat row after row).
+ * that field, whose answer for a primitive value is remembered (accounts, tickers and days repeat row after row);
+ * `Schema.Finite` is checked by `Number.isFinite`.
  *
  * **Gotchas**: extra properties are ignored, as `Schema.is` of a struct ignores them.
  *
@@ -16,11 +17,16 @@ import * as AST from "effect/SchemaAST"
 
 type Guard = (value: unknown) => boolean
 
-/** Valid primitive values remembered per field at most; beyond it the field starts over. */
-const REMEMBERED = 1_024
+/**
+ * Valid primitive values remembered per field at most; beyond it the field starts over. Twenty years of sessions
+ * (~5,000 days) fit: a full-range book's rows, read account after account, check each day once.
+ */
+const REMEMBERED = 8_192
 
 /** A guard for `ast` by `typeof` and membership alone, if it is such a type. */
 const plain = (ast: AST.AST): Guard | undefined => {
+  // `Schema.Finite` itself (prices, quantities: values that rarely repeat, so remembering them does not help)
+  if (ast === Schema.Finite.ast) return (u) => typeof u === "number" && Number.isFinite(u)
   if (ast.checks !== undefined || ast.encoding !== undefined || ast.context !== undefined) return undefined
   if (AST.isString(ast)) return (u) => typeof u === "string"
   if (AST.isNumber(ast)) return (u) => typeof u === "number"

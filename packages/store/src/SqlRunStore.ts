@@ -175,6 +175,15 @@ interface Write {
   readonly row: Effect.Effect<unknown, SqlError.SqlError>
 }
 
+/** A stored digest's JSON; `undefined` when it does not parse (its output is read instead). */
+const parseDigest = (text: string): Schema.Json | undefined => {
+  try {
+    return JSON.parse(text) as Schema.Json
+  } catch {
+    return undefined
+  }
+}
+
 /** Builds the store over the current `SqlClient`. */
 export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -240,6 +249,10 @@ export const make = Effect.gen(function*() {
     `INSERT INTO stage_recordings (run_id, stage, ${recordingsSeq.column}entries_hash) VALUES (?, ?, ${recordingsSeq.value}?)
       ON CONFLICT (run_id, stage) DO UPDATE SET entries_hash = excluded.entries_hash`
   )
+  const upsertDigest = prepare(
+    `INSERT INTO stage_digests (run_id, stage, digest) VALUES (?, ?, ?) ON CONFLICT (run_id, stage) DO UPDATE SET digest = excluded.digest`
+  )
+  const deleteDigest = prepare(`DELETE FROM stage_digests WHERE run_id = ? AND stage = ?`)
   const selectCheckpoints = prepare(`SELECT ${checkpointColumns} FROM checkpoints WHERE run_id = ? ORDER BY seq`)
   const selectRecordings = prepare(`SELECT stage, entries_hash FROM stage_recordings WHERE run_id = ? ORDER BY seq`)
 
@@ -296,11 +309,17 @@ export const make = Effect.gen(function*() {
     }
   }
 
-  /** A checkpoint's blob and row; its output is compressed against `entries` too (its stage's recordings). */
-  const checkpointWrite = (checkpoint: Checkpoint, entries: JsonText | undefined): Write => {
+  /**
+   * A checkpoint's blob and rows: its output is compressed against `entries` too (its stage's recordings); its
+   * `digest` is kept beside it, or the one kept before dropped.
+   */
+  const checkpointWrite = (checkpoint: Checkpoint, entries: JsonText | undefined, digest?: Schema.Json): Write => {
     const output = jsonText(checkpoint.output)
     const blob = { text: output, slot: `output:${checkpoint.stage}`, ...(entries === undefined ? {} : { sibling: entries }) }
-    return { blobs: [blob], row: upsertCheckpoint(...checkpointValues(pg, checkpoint, output)) }
+    const kept = digest === undefined
+      ? deleteDigest(checkpoint.runId, checkpoint.stage)
+      : upsertDigest(checkpoint.runId, checkpoint.stage, JSON.stringify(digest))
+    return { blobs: [blob], row: Effect.andThen(upsertCheckpoint(...checkpointValues(pg, checkpoint, output)), kept) }
   }
 
   /** The blobs of `writes` in one statement, then their rows; the blobs written. */
@@ -395,7 +414,7 @@ export const make = Effect.gen(function*() {
   /** A stage commit's writes: its recordings, then its checkpoint (compressed against them). */
   const stageWrites = (commit: StageCommit): ReadonlyArray<Write> => {
     const recordings = recordingsWrite(commit.runId, commit.stage, commit.recordings)
-    return commit.checkpoint === null ? [recordings] : [recordings, checkpointWrite(commit.checkpoint, recordings.entries)]
+    return commit.checkpoint === null ? [recordings] : [recordings, checkpointWrite(commit.checkpoint, recordings.entries, commit.digest)]
   }
 
   /** The stage commits' blobs in one statement, their rows in order, then the runs they complete; the blobs written. */
@@ -459,18 +478,30 @@ export const make = Effect.gen(function*() {
         sql`r.trading_day <= ${query.to}`,
         ...(query.origin === undefined ? [] : [sql`r.origin = ${query.origin}`])
       ]
-      const stored = yield* sql<Record<string, unknown>>`SELECT r.id, r.trading_day, r.dry_run, r.started_at, c.output_hash
+      const stored = query.digests === true
+        ? yield* sql<Record<string, unknown>>`SELECT r.id, r.trading_day, r.dry_run, r.started_at, c.output_hash, d.digest
+          FROM runs r LEFT JOIN checkpoints c ON c.run_id = r.id AND c.stage = ${query.stage}
+          LEFT JOIN stage_digests d ON d.run_id = r.id AND d.stage = ${query.stage} WHERE ${sql.and(filters)}`
+        : yield* sql<Record<string, unknown>>`SELECT r.id, r.trading_day, r.dry_run, r.started_at, c.output_hash
           FROM runs r LEFT JOIN checkpoints c ON c.run_id = r.id AND c.stage = ${query.stage} WHERE ${sql.and(filters)}`
       const rows = yield* decodeStageOutputs(stored.map((row) => ({ ...row, output_hash: row["output_hash"] === null ? null : Blobs.hexOf(row["output_hash"]) })))
+      const digests = new Map<RunId, Schema.Json>()
+      for (const [i, row] of stored.entries()) {
+        const digest = row["digest"]
+        if (typeof digest !== "string" || rows[i]!.outputHash === null) continue
+        const parsed = parseDigest(digest)
+        if (parsed !== undefined) digests.set(rows[i]!.runId, parsed)
+      }
       const outputs = yield* blobs.get(
         "stageOutputs",
-        rows.flatMap((row) => (row.outputHash === null ? [] : [row.outputHash])),
+        rows.flatMap((row) => (row.outputHash === null || digests.has(row.runId) ? [] : [row.outputHash])),
         (hash) => `run ${rows.find((row) => row.outputHash === hash)?.runId}'s checkpoint of ${query.stage}`
       )
       return rows
         .map((row): StageOutput => {
           const run = { runId: row.runId, tradingDay: row.tradingDay, dryRun: row.dryRun, startedAt: row.startedAt }
-          return row.outputHash === null ? run : { ...run, output: outputs.get(row.outputHash)! }
+          const digest = digests.get(row.runId)
+          return row.outputHash === null ? run : digest !== undefined ? { ...run, digest } : { ...run, output: outputs.get(row.outputHash)! }
         })
         .sort(byDayThenStart)
     },

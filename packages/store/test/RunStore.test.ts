@@ -392,6 +392,54 @@ const contract = <R>(
     assert.deepStrictEqual(yield* store.stageOutputs({ pipeline: "daily", stage: "council", from: day("2026-09-01"), to: day("2026-09-30") }), [])
   }))
 
+  test("reads a stage's digest instead of its output where its checkpoint kept one, the output elsewhere", Effect.gen(function*() {
+    const store = yield* RunStore
+    const names = ["kept", "none", "rewritten", "retried", "dropped"]
+    const runs = names.map((name, i) =>
+      mkRun(name, { tradingDay: day(`2026-08-2${i}`), startedAt: `2026-08-2${i}T10:00:00.000Z`, status: "completed", finishedAt: `2026-08-2${i}T10:00:00.000Z` }))
+    yield* Effect.forEach(runs, store.createRun, { discard: true })
+    const commit = (runId: string, digest?: { readonly vote: string }) =>
+      store.commitStage({
+        runId: id(runId),
+        stage: "council",
+        checkpoint: mkCheckpoint(runId, "council", { output: { vote: runId, digested: digest?.vote ?? null } }),
+        recordings: [],
+        ...(digest === undefined ? {} : { digest })
+      })
+    yield* commit("kept", { vote: "kept" })
+    yield* commit("none")
+    yield* commit("rewritten", { vote: "rewritten" })
+    yield* store.putCheckpoint(mkCheckpoint("rewritten", "council", { output: { vote: "rewritten", digested: "put" } }))
+    yield* commit("retried", { vote: "first" })
+    yield* commit("retried", { vote: "second" })
+    yield* commit("dropped", { vote: "dropped" })
+    yield* commit("dropped")
+    yield* store.importBundle({
+      ...mkBundle("imported"),
+      run: mkRun("imported", { tradingDay: day("2026-08-25"), status: "completed", finishedAt: "2026-08-25T10:00:00.000Z" }),
+      checkpoints: [mkCheckpoint("imported", "council", { output: { vote: "imported" } })]
+    })
+    const query = { pipeline: "daily", stage: "council", from: day("2026-08-20"), to: day("2026-08-25") }
+    const read = yield* store.stageOutputs({ ...query, digests: true })
+    assert.deepStrictEqual(read.map((o) => [o.runId, o.digest ?? null, o.output ?? null]), [
+      [id("kept"), { vote: "kept" }, null],
+      [id("none"), null, { vote: "none", digested: null }],
+      [id("rewritten"), null, { vote: "rewritten", digested: "put" }],
+      [id("retried"), { vote: "second" }, null],
+      [id("dropped"), null, { vote: "dropped", digested: null }],
+      [id("imported"), null, { vote: "imported" }]
+    ])
+    // without `digests`, every output as before
+    assert.deepStrictEqual((yield* store.stageOutputs(query)).map((o) => [o.runId, o.digest ?? null, (o.output as { vote: string }).vote]), [
+      [id("kept"), null, "kept"],
+      [id("none"), null, "none"],
+      [id("rewritten"), null, "rewritten"],
+      [id("retried"), null, "retried"],
+      [id("dropped"), null, "dropped"],
+      [id("imported"), null, "imported"]
+    ])
+  }))
+
   test("tells imported runs from local ones (a fork written as a bundle is local)", Effect.gen(function*() {
     const store = yield* RunStore
     yield* store.createRun(mkRun("made-here"))

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Struct from "effect/Struct"
 import { AccountId, type Order as BrokerOrder, OrderLeg, OrderStatus, Position, Side, Ticker, TradingDay } from "@council/domain"
 
 export const LIVE_BOOK = "live"
@@ -113,6 +114,13 @@ export type SessionMarks = typeof SessionMarks.Type
 /** A snapshot with the dollars bought plus sold during its session (from the fills). */
 export const EquityRow = Schema.Struct({ ...EquitySnapshot.fields, traded: Schema.Finite })
 export type EquityRow = typeof EquityRow.Type
+
+/**
+ * An `EquityRow` without its positions: what a series of equity (the leaderboard, the equity report) reads. Over a
+ * full-range book its positions are most of what a row holds and of what reading it costs.
+ */
+export const SeriesRow = EquityRow.mapFields(Struct.omit(["positions"]))
+export type SeriesRow = typeof SeriesRow.Type
 
 /**
  * Where the next reconciliation of an account starts: the latest submission and fill the book holds (broker

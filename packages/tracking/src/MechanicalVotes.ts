@@ -9,6 +9,8 @@
  * **Rules**: per session the latest completed local run of the daily pipeline (a non-dry run first); its
  * `CouncilSynthesis` checkpoint's `mechanical` vote, or its decision when the mechanical vote decided (runs from
  * before the shadow vote was kept). No vote in the window, or a store that cannot be read: `undefined` ("—").
+ * The daily pipeline keeps that vote as the checkpoint's digest (`digestOf`, migration `0030_stage_digests`): read
+ * instead of decoding each output (~0.1 ms each: 0.5 s over twenty years); a run without one is read from its output.
  *
  * @since 0.1.0
  */
@@ -16,7 +18,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { CouncilTrade, MechanicalVote, TradingDay } from "@council/domain"
+import { CouncilTrade, Direction, MechanicalVote, Ticker, TradingDay } from "@council/domain"
 import { RunStore, type StageOutput } from "@council/engine"
 import type { MechanicalVoteDay } from "./Contest.ts"
 import { MechanicalVotes } from "./Standings.ts"
@@ -27,6 +29,29 @@ const Synthesis = Schema.Struct({
   mechanical: Schema.optionalKey(MechanicalVote)
 })
 const decodeSynthesis = Schema.decodeUnknownOption(Schema.toCodecJson(Synthesis))
+
+/** A session's vote as kept: its trades' symbols and directions, or `null` when the synthesis recorded none. */
+const VoteDigest = Schema.NullOr(Schema.Array(Schema.Struct({ symbol: Ticker, direction: Direction })))
+const decodeDigest = Schema.decodeUnknownOption(VoteDigest)
+
+/**
+ * The mechanical vote a `CouncilSynthesis` output (encoded) recorded, as the checkpoint's digest keeps it: its
+ * `mechanical` vote's trades, else its trades when the mechanical vote decided; `null` when neither (or when the
+ * output does not decode).
+ */
+export const digestOf = (output: unknown): Schema.Json => {
+  const synthesis = decodeSynthesis(output)
+  if (Option.isNone(synthesis)) return null
+  const { mechanical, source, trades } = synthesis.value
+  const vote = mechanical?.trades ?? (source.includes("mechanical") || source.includes("conviction") ? trades : undefined)
+  return vote === undefined ? null : vote.map((t) => ({ symbol: t.symbol, direction: t.direction }))
+}
+
+/** A run's vote: from its digest when it has one that reads, else from its output. */
+const voteOf = (run: StageOutput): ReadonlyArray<{ readonly symbol: Ticker; readonly direction: Direction }> | null => {
+  const kept = run.digest === undefined ? Option.none() : decodeDigest(run.digest)
+  return Option.getOrElse(kept, () => Option.getOrNull(decodeDigest(digestOf(run.output))))
+}
 
 /**
  * The runs to read, one per session: completed, local, a non-dry run preferred, then the latest start (among
@@ -64,17 +89,14 @@ export const votesIn = (store: RunStore["Service"], from: TradingDay, to: Tradin
   Effect.gen(function*() {
     const read: Array<StageOutput> = []
     for (const year of yearsOf(from, to)) {
-      read.push(...yield* store.stageOutputs({ pipeline: "daily", stage: "CouncilSynthesis", origin: "local", ...year }))
+      read.push(...yield* store.stageOutputs({ pipeline: "daily", stage: "CouncilSynthesis", origin: "local", digests: true, ...year }))
       yield* Effect.yieldNow
     }
     const runs = runsPerSession(read)
     const votes: Array<MechanicalVoteDay> = []
     for (const run of runs) {
-      const synthesis = decodeSynthesis(run.output)
-      if (Option.isNone(synthesis)) continue
-      const { mechanical, source, trades } = synthesis.value
-      const vote = mechanical?.trades ?? (source.includes("mechanical") || source.includes("conviction") ? trades : undefined)
-      if (vote !== undefined) votes.push({ date: run.tradingDay, trades: vote.map((t) => ({ symbol: t.symbol, direction: t.direction })) })
+      const vote = voteOf(run)
+      if (vote !== null) votes.push({ date: run.tradingDay, trades: vote.map((t) => ({ symbol: t.symbol, direction: t.direction })) })
     }
     return votes.length === 0 ? undefined : votes
   }).pipe(Effect.orElseSucceed(() => undefined))

@@ -34,6 +34,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Struct from "effect/Struct"
 import type * as SqlError from "effect/sql/SqlError"
 import * as SqlClient from "effect/sql/SqlClient"
 import { AccountId, OPEN_STATUSES, Position, TradingDay } from "@council/domain"
@@ -53,6 +54,7 @@ import {
   OrderEvent,
   OrderView,
   type OrdersQuery,
+  SeriesRow,
   SessionMarks,
   type Reconciliation,
   type Window
@@ -85,8 +87,12 @@ export class TradeLedger extends Context.Service<TradeLedger, {
    * also counts the book's sessions, a scan of its snapshots: 50–200 ms on a full-range book).
    */
   readonly bookState: (id: BookId) => Effect.Effect<Option.Option<{ readonly status: string; readonly updatedAt: string }>, LedgerError>
+  /** The newest backtest's id (the first backtest `books` lists), from the books' rows alone (no count, as `bookState`). */
+  readonly latestBacktest: Effect.Effect<Option.Option<BookId>, LedgerError>
   /** Snapshots with their session's traded dollars, by account then session. */
   readonly equity: (window: Window) => Effect.Effect<ReadonlyArray<EquityRow>, LedgerError>
+  /** `equity` without the positions (not read at all): what a series of equity needs, by account then session. */
+  readonly series: (window: Window) => Effect.Effect<ReadonlyArray<SeriesRow>, LedgerError>
   readonly orders: (query: OrdersQuery) => Effect.Effect<ReadonlyArray<OrderView>, LedgerError>
   /** By account, then session, then time. */
   readonly fills: (window: Window) => Effect.Effect<ReadonlyArray<LedgerFill>, LedgerError>
@@ -151,6 +157,12 @@ const SnapshotRows = renamedRows(EquitySnapshot, {
   markedAt: "marked_at"
 })
 const SnapshotRow = SnapshotRows.row
+const SeriesColumnsRow = renamedRows(SeriesRow.mapFields(Struct.omit(["traded"])), {
+  longMarketValue: "long_market_value",
+  shortMarketValue: "short_market_value",
+  takenAt: "taken_at",
+  markedAt: "marked_at"
+}).row
 
 const isSnapshotColumns = RowGuard.make(Schema.Struct({
   account: AccountId,
@@ -228,6 +240,7 @@ const orderColumns = [
   "order_class", "status", "filled_qty", "filled_avg_price", "submitted_at", "filled_at", "updated_at"
 ]
 const snapshotColumns = ["cash", "equity", "long_market_value", "short_market_value", "positions", "taken_at", "marked_at"]
+const seriesColumns = snapshotColumns.filter((column) => column !== "positions")
 const excluded = (columns: ReadonlyArray<string>) => columns.map((c) => `${c} = excluded.${c}`).join(", ")
 
 const POSITION_FIELDS = [
@@ -476,6 +489,30 @@ const make = Effect.gen(function*() {
       : decodeSnapshotRows(rows.map((row, i) => ({ ...row, positions: positions[i] })))
   }
   const decodeTraded = Schema.decodeUnknownEffect(Schema.Array(TradedRow))
+  const decodeSeriesRows = Schema.decodeUnknownEffect(Schema.Array(SeriesColumnsRow))
+  /** The rows as `SeriesRow`s but `traded`: checked by guards, by the schema if one fails. */
+  const decodeSeries = (rows: ReadonlyArray<Record<string, unknown>>) =>
+    rows.every(isSnapshotColumns)
+      ? Effect.succeed(rows.map((row) => ({
+        account: row.account,
+        session: row.session,
+        cash: row.cash,
+        equity: row.equity,
+        longMarketValue: row.long_market_value,
+        shortMarketValue: row.short_market_value,
+        takenAt: row.taken_at,
+        markedAt: row.marked_at
+      })))
+      : decodeSeriesRows(rows)
+  /** Dollars bought plus sold by account and session, keyed `account session`. */
+  const tradedIn = (w: Window) =>
+    Effect.map(
+      Effect.flatMap(
+        sql`SELECT account, session, SUM(qty * price) AS traded FROM ledger_fills WHERE ${sql.and(windowOf(w, "session"))} GROUP BY account, session`,
+        decodeTraded
+      ),
+      (traded) => new Map(traded.map((t) => [`${t.account} ${t.session}`, t.traded]))
+    )
 
   const equity = Effect.fn("TradeLedger.equity")(
     function*(w: Window) {
@@ -483,14 +520,22 @@ const make = Effect.gen(function*() {
         yield* sql<Record<string, unknown>>`SELECT account, session, ${sql.literal(snapshotColumns.join(", "))} FROM ledger_equity
           WHERE ${sql.and(windowOf(w, "session"))} ORDER BY account, session`
       )
-      const traded = yield* decodeTraded(
-        yield* sql`SELECT account, session, SUM(qty * price) AS traded FROM ledger_fills
-          WHERE ${sql.and(windowOf(w, "session"))} GROUP BY account, session`
-      )
-      const byKey = new Map(traded.map((t) => [`${t.account} ${t.session}`, t.traded]))
+      const byKey = yield* tradedIn(w)
       return snapshots.map((s): EquityRow => ({ ...s, traded: byKey.get(`${s.account} ${s.session}`) ?? 0 }))
     },
     Effect.mapError(failWith("equity"))
+  )
+
+  const series = Effect.fn("TradeLedger.series")(
+    function*(w: Window) {
+      const rows = yield* decodeSeries(
+        yield* sql<Record<string, unknown>>`SELECT account, session, ${sql.literal(seriesColumns.join(", "))} FROM ledger_equity
+          WHERE ${sql.and(windowOf(w, "session"))} ORDER BY account, session`
+      )
+      const byKey = yield* tradedIn(w)
+      return rows.map((s): SeriesRow => ({ ...s, traded: byKey.get(`${s.account} ${s.session}`) ?? 0 }))
+    },
+    Effect.mapError(failWith("series"))
   )
 
   const decodeOrders = Schema.decodeUnknownEffect(Schema.Array(OrderRow))
@@ -598,11 +643,18 @@ const make = Effect.gen(function*() {
     Effect.mapError(failWith("cursors"))
   )
 
+  const latestBacktest = sql<{ readonly id: string }>`SELECT id FROM ledger_books WHERE kind = 'backtest' ORDER BY created_at DESC, id DESC LIMIT 1`.pipe(
+    Effect.flatMap((rows) => Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ id: BookId })))(rows)),
+    Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), (row) => row.id)),
+    Effect.mapError(failWith("books")),
+    Effect.withSpan("TradeLedger.latestBacktest")
+  )
+
   const bookState = (id: BookId) =>
     sql<{ readonly status: string; readonly updated_at: string }>`SELECT status, updated_at FROM ledger_books WHERE id = ${id}`.pipe(
       Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), (row) => ({ status: row.status, updatedAt: row.updated_at }))),
       Effect.mapError(failWith("book"))
     )
 
-  return TradeLedger.of({ record, createBook, setBookStatus, books, book, bookState, equity, orders, fills, marks, cursors })
+  return TradeLedger.of({ record, createBook, setBookStatus, books, book, bookState, latestBacktest, equity, series, orders, fills, marks, cursors })
 })

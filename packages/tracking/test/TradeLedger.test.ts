@@ -169,6 +169,16 @@ const contract = (test: (name: string, body: () => Body) => void) => {
 
         const window = yield* ledger.equity({ book: liveBook, account: AccountId.make("GROQ"), from: sim.sessions[3]!, to: sim.sessions[6]! })
         assert.deepStrictEqual(window.map((r) => r.session), sim.sessions.slice(3, 7))
+
+        // the series: every row but its positions, in the same order, in any window
+        const withoutPositions = <A extends { readonly positions: unknown }>(read: ReadonlyArray<A>): Array<Omit<A, "positions">> =>
+          read.map(({ positions: _, ...rest }) => rest)
+        assert.deepStrictEqual(yield* ledger.series({ book: liveBook }), withoutPositions(rows))
+        assert.deepStrictEqual(
+          yield* ledger.series({ book: liveBook, account: AccountId.make("GROQ"), from: sim.sessions[3]!, to: sim.sessions[6]! }),
+          withoutPositions(window)
+        )
+        assert.notProperty((yield* ledger.series({ book: liveBook }))[0], "positions")
       })))
 
   test("writing the same reconciliations again, or an older view of an order, changes nothing", () =>
@@ -302,6 +312,13 @@ describe("TradeLedger on SQLite", () => {
           WHERE book = ${liveBook} AND account = ${held.account} AND session = ${held.session}`
         const failure = yield* ledger.equity({ book: liveBook }).pipe(Effect.flip)
         assert.include(failure.message, "UPPERCASE ticker")
+        // the series does not read positions; a row whose own columns do not decode fails it as it fails `equity`
+        assert.strictEqual((yield* ledger.series({ book: liveBook })).length, recorded.length)
+        yield* sql`UPDATE ledger_equity SET cash = ${"lots"} WHERE book = ${liveBook} AND account = ${held.account} AND session = ${held.session}`
+        const [series, equity] = [yield* ledger.series({ book: liveBook }).pipe(Effect.flip), yield* ledger.equity({ book: liveBook }).pipe(Effect.flip)]
+        assert.strictEqual(series.operation, "series")
+        assert.include(series.message, `["cash"]`)
+        assert.include(equity.message, `["cash"]`)
       }).pipe(Effect.provide(ledgerOn(Database.layerSqlite(tempDb()))))))
 
   it.effect("a ledger written before migrations 0010, 0012 and 0014 reads back as a new one does, and takes more sessions alike", () =>
@@ -400,7 +417,7 @@ describe("TradeLedger on SQLite", () => {
         assert.deepStrictEqual(rebuilt.keys, ["book, session, account", "book, fill_id, account"])
         assert.deepStrictEqual(rebuilt.reads, expected)
         // a database already past 0015's number (0021 ran): the migrator skips 0015, the old keys stay and serve alike
-        const { "0015_ledger_session_keys": _, "0022_ledger_marks": _after, ...without0015 } = migrations
+        const { "0015_ledger_session_keys": _, "0022_ledger_marks": _after, "0030_stage_digests": _digests, ...without0015 } = migrations
         const kept = yield* writtenAfter(without0015)
         assert.deepStrictEqual(kept.keys, ["book, account, session", "book, account, fill_id"])
         assert.deepStrictEqual(kept.reads, expected)

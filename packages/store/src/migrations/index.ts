@@ -25,6 +25,7 @@ import ledgerFillsLean from "./0014_ledger_fills_lean.ts"
 import ledgerSessionKeys from "./0015_ledger_session_keys.ts"
 import llmSpendBook from "./0021_llm_spend_book.ts"
 import ledgerMarks from "./0022_ledger_marks.ts"
+import stageDigests from "./0030_stage_digests.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
@@ -42,5 +43,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0014_ledger_fills_lean": ledgerFillsLean,
   "0015_ledger_session_keys": ledgerSessionKeys,
   "0021_llm_spend_book": llmSpendBook,
-  "0022_ledger_marks": ledgerMarks
+  "0022_ledger_marks": ledgerMarks,
+  "0030_stage_digests": stageDigests
 }

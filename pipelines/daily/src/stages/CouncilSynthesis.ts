@@ -3,6 +3,7 @@ import * as Schema from "effect/Schema"
 import { CouncilDecision } from "@council/domain"
 import { Recorder, Stage, StoreError } from "@council/engine"
 import { Chairman, ChairmanAnswer, ChairmanError, convictionVote, LlmBudgetExceeded, validatePitches } from "@council/llm"
+import { MechanicalVotes } from "@council/tracking"
 import { FetchData } from "./FetchData.ts"
 import { PeerReview } from "./PeerReview.ts"
 import { PmPitches } from "./PmPitches.ts"
@@ -17,6 +18,8 @@ export const CouncilSynthesis = Stage.make({
   dependsOn: [FetchData, PmPitches, PeerReview],
   output: CouncilDecision,
   timeout: "5 minutes",
+  // what the leaderboard's mechanical-vote baseline reads of each run, without decoding the whole decision
+  digest: MechanicalVotes.digestOf,
   run: ({ FetchData: snapshot, PmPitches: book, PeerReview: review }) =>
     Effect.gen(function*() {
       const chairman = yield* Chairman
