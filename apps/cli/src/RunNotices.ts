@@ -112,28 +112,34 @@ interface Base {
 /**
  * The latest completed, non-dry local run of a day before `day` that reads back, with its equity: the base of the
  * day's P&L. A damaged run met on the way (its row, parameters or checkpoints do not read back) is named once on
- * stderr (unless `quiet`) and passed over.
+ * stderr (unless `quiet`) and passed over. Looks at the latest 50 runs first, then further back (×8 each time) while
+ * dry, failed or damaged runs are all there is, so a base is never lost behind a long series of them.
  */
 const previousRun = (day: TradingDay, options: { readonly quiet: boolean }) =>
   Effect.gen(function*() {
     const skip = (id: string, damage: string) => (options.quiet ? Effect.void : skipped(id, damage))
-    const entries = yield* RunStore.use((s) => s.surveyRuns({ pipeline: DailyPipeline.name, origin: "local", limit: 50 }))
-    const candidates: Array<RunRecord> = []
-    for (const entry of entries) {
-      if (isDamagedRun(entry)) {
-        if (entry.tradingDay === null || entry.tradingDay < day) yield* skip(entry.id, entry.damage)
-      } else if (entry.tradingDay < day && entry.status === "completed" && !entry.dryRun) {
-        candidates.push(entry)
+    const seen = new Set<string>()
+    for (let limit = 50;; limit *= 8) {
+      const entries = yield* RunStore.use((s) => s.surveyRuns({ pipeline: DailyPipeline.name, origin: "local", limit }))
+      const candidates: Array<RunRecord> = []
+      for (const entry of entries) {
+        if (seen.has(entry.id)) continue
+        seen.add(entry.id)
+        if (isDamagedRun(entry)) {
+          if (entry.tradingDay === null || entry.tradingDay < day) yield* skip(entry.id, entry.damage)
+        } else if (entry.tradingDay < day && entry.status === "completed" && !entry.dryRun) {
+          candidates.push(entry)
+        }
       }
+      candidates.sort((a, b) => (a.tradingDay < b.tradingDay ? 1 : a.tradingDay > b.tradingDay ? -1 : 0))
+      for (const run of candidates) {
+        const equity = yield* readEquity(run.id).pipe(
+          Effect.catchTag("StoreError", (error) => Effect.as(skip(run.id, error.message), undefined))
+        )
+        if (equity !== undefined) return { run, equity } satisfies Base
+      }
+      if (entries.length < limit) return undefined
     }
-    candidates.sort((a, b) => (a.tradingDay < b.tradingDay ? 1 : a.tradingDay > b.tradingDay ? -1 : 0))
-    for (const run of candidates) {
-      const equity = yield* readEquity(run.id).pipe(
-        Effect.catchTag("StoreError", (error) => Effect.as(skip(run.id, error.message), undefined))
-      )
-      if (equity !== undefined) return { run, equity } satisfies Base
-    }
-    return undefined
   })
 
 /** What became of a session's latest non-dry run, when it had one. */

@@ -153,6 +153,28 @@ describe("an unattended deployment, as its operator sees it", () => {
     assert.match(monday2.stderr, /COUNCIL \d+ orders? · equity \$[\d,.]+ · day P&L [+−]\$/)
   }, 120_000)
 
+  it("a long series of previews (dry runs) since the last completed run does not hide it: the P&L still runs from it", async () => {
+    const home = tempHome()
+    const thursday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04"])
+    assert.strictEqual(thursday.code, 0, thursday.stderr)
+    const preview = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--dry-run"])
+    assert.strictEqual(preview.code, 0, preview.stderr)
+    const db = new DatabaseSync(join(home, "council.db"))
+    const dry = db.prepare("SELECT id FROM runs WHERE dry_run = 1").all() as Array<{ id: string }>
+    assert.strictEqual(dry.length, 1)
+    // sixty more previews, each started later than the last (copies of the one run: the same parameters)
+    const copy = db.prepare(`INSERT INTO runs (id, pipeline, trading_day, as_of, mode, dry_run, code_version, parent_run_id, fork_from,
+      status, started_at, finished_at, error, params_hash, origin)
+      SELECT ?, pipeline, trading_day, as_of, mode, dry_run, code_version, parent_run_id, fork_from, status, ?, finished_at, error,
+      params_hash, origin FROM runs WHERE id = ?`)
+    const { latest } = db.prepare("SELECT max(started_at) AS latest FROM runs").get() as { latest: string }
+    for (let i = 1; i <= 60; i++) copy.run(`${dry[0]!.id}-${i}`, new Date(Date.parse(latest) + i * 1000).toISOString(), dry[0]!.id)
+    db.close()
+    const friday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"])
+    assert.strictEqual(friday.code, 0, friday.stderr)
+    assert.match(friday.stderr, /^INFO Run summary 2026-06-05 .* COUNCIL \d+ orders? · equity \$[\d,.]+ · day P&L [+−]\$/m)
+  }, 120_000)
+
   it("a run refused at the day's lock (another process runs the day) does not tell the missed sessions: the holder does", async () => {
     const slack = await slackStandIn()
     stands.push(slack)
