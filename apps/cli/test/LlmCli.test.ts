@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { hashOf, textHash } from "@council/engine"
-import { allBlobTexts, blobText } from "./StoredBlobs.ts"
+import { blobText, storeText } from "./StoredBlobs.ts"
 import { answerWith, errorWith, type FakeProvider, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
 import { bin, cliAsync, tempHome } from "./CliHarness.ts"
 
@@ -40,17 +40,6 @@ const live = () => liveEnv(fake, KEYS)
 
 const assertNoKey = (what: string, text: string) => {
   for (const [name, key] of Object.entries(KEYS)) assert.notInclude(text, key, `${name} found in ${what}`)
-}
-
-/** The store's files as bytes, and every payload in it as text (the file holds large ones deflated). */
-const storeText = (home: string) => {
-  const files = ["council.db", "council.db-wal", "council.db-shm"].map((f) => join(home, f)).filter(existsSync)
-  const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
-  try {
-    return [...files.map((f) => readFileSync(f).toString("latin1")), allBlobTexts(db)].join("\n")
-  } finally {
-    db.close()
-  }
 }
 
 /** Reads the store directly (no CLI start-up): a run's record and a stage's checkpoint. */

@@ -1,8 +1,5 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { existsSync, readFileSync } from "node:fs"
-import { join } from "node:path"
-import { DatabaseSync } from "node:sqlite"
-import { allBlobTexts } from "./StoredBlobs.ts"
+import { storeText } from "./StoredBlobs.ts"
 import { answerWith, errorWith, type FakeProvider, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
 import { cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
 
@@ -35,16 +32,6 @@ beforeAll(async () => {
   fake = await startFake(respond)
 })
 afterAll(() => fake.close())
-
-const storeText = (home: string) => {
-  const files = ["council.db", "council.db-wal", "council.db-shm"].map((f) => join(home, f)).filter(existsSync)
-  const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
-  try {
-    return [...files.map((f) => readFileSync(f).toString("latin1")), allBlobTexts(db)].join("\n")
-  } finally {
-    db.close()
-  }
-}
 
 /** The user message of a request, whatever its wire. */
 const userText = (r: FakeRequest): string => {

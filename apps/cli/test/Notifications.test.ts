@@ -1,25 +1,7 @@
-import { createServer, type Server } from "node:http"
-import type { AddressInfo } from "node:net"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
-
-/** A stand-in for a Slack incoming webhook on 127.0.0.1: answers every request with `status` and `body`, keeps the texts. */
-const slackStandIn = async (status: number, body: string) => {
-  const texts: Array<string> = []
-  const server: Server = createServer((req, res) => {
-    let data = ""
-    req.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")))
-    req.on("end", () => {
-      texts.push((JSON.parse(data) as { text: string }).text)
-      res.writeHead(status, { "content-type": "text/plain" })
-      res.end(body)
-    })
-  })
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T0TEST/B0TEST/notARealSecret42`
-  return { url, texts, close: () => new Promise<void>((done) => server.close(() => done())) }
-}
+import { slackStandIn } from "./SlackStandIn.ts"
 
 /** The run's result with its run id made neutral, so two runs of the same day compare equal. */
 const neutral = (text: string) => text.replace(/\d{4}-\d{2}-\d{2}-[0-9a-f]{8}/g, "<run>")

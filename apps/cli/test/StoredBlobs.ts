@@ -1,4 +1,6 @@
-import type { DatabaseSync } from "node:sqlite"
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
 import { Blobs } from "@council/store"
 
 interface Row {
@@ -21,3 +23,14 @@ export const blobText = (db: DatabaseSync, hash: string): string => {
 /** Every blob's text, for looking through what the store holds (the file itself holds them compressed). */
 export const allBlobTexts = (db: DatabaseSync): string =>
   (db.prepare("SELECT lower(hex(hash)) AS hash FROM blobs").all() as Array<{ hash: string }>).map((r) => blobText(db, r.hash)).join("\n")
+
+/** A home's store as a secret scan sees it: the database files' bytes, and every payload in it as text (the file holds large ones compressed). */
+export const storeText = (home: string): string => {
+  const files = ["council.db", "council.db-wal", "council.db-shm"].map((f) => join(home, f)).filter(existsSync)
+  const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
+  try {
+    return [...files.map((f) => readFileSync(f).toString("latin1")), allBlobTexts(db)].join("\n")
+  } finally {
+    db.close()
+  }
+}

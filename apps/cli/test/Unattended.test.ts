@@ -8,23 +8,7 @@ import { afterAll, assert, describe, it } from "@effect/vitest"
 import { errorWith, liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
 import { tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
-
-/** A Slack incoming webhook on 127.0.0.1 that answers 200 and keeps every text. */
-const slackStandIn = async () => {
-  const texts: Array<string> = []
-  const server: Server = createServer((req, res) => {
-    let data = ""
-    req.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")))
-    req.on("end", () => {
-      texts.push((JSON.parse(data) as { text: string }).text)
-      res.writeHead(200, { "content-type": "text/plain" })
-      res.end("ok")
-    })
-  })
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T0TEST/B0TEST/unattended`
-  return { url, texts, close: () => new Promise<void>((done) => server.close(() => done())) }
-}
+import { slackStandIn } from "./SlackStandIn.ts"
 
 /** What an operator who reads only Slack learns of a timer's runs. */
 describe("an unattended deployment, as its operator sees it", () => {

@@ -91,6 +91,27 @@ const trickyJson = {
 /** The bar of day `i` as a market window holds it. */
 const windowBar = (i: number) => ({ date: `day-${i}`, open: 100 + i / 3, high: 101 + i / 7, low: 99 - i / 11, close: 100 + Math.sin(i), volume: 1_000 + i })
 
+/**
+ * Two completed runs' `fetch` outputs of `bars` bars each, the second (`a-dep`) stored as a delta of the first
+ * (`b-base`), then the base's stored text edited in place (one bar's volume) so it no longer matches its hash.
+ */
+const editedBaseOfDelta = (store: RunStore["Service"], sql: SqlClient.SqlClient, bars: number) =>
+  Effect.gen(function*() {
+    const output = (from: number) => ({ asOf: `day-${from}`, bars: Array.from({ length: bars }, (_, k) => windowBar(from + k)) })
+    yield* Effect.forEach([mkRun("a-dep", { status: "completed" }), mkRun("b-base", { status: "completed" })], store.createRun, { discard: true })
+    yield* store.putCheckpoint(mkCheckpoint("b-base", "fetch", { output: output(0) }))
+    yield* store.putCheckpoint(mkCheckpoint("a-dep", "fetch", { output: output(50) }))
+    const hashes = yield* sql<{ readonly run_id: string; readonly hash: string | Uint8Array }>`SELECT run_id, output_hash AS hash FROM checkpoints ORDER BY run_id`
+    const bases = yield* Effect.forEach(hashes, (row) => sql<{ readonly base: unknown }>`SELECT base FROM blobs WHERE hash = ${row.hash}`)
+    assert.deepStrictEqual(bases.map(([row]) => row!.base === null), [false, true], "the second compressed against the first, the first alone")
+    // the base's first bar, which the slid window no longer holds: the dependent still rebuilds
+    const [base] = yield* sql<{ readonly data: Uint8Array }>`SELECT data FROM blobs WHERE hash = ${hashes[1]!.hash}`
+    const original = zstdDecompressSync(base!.data)
+    const edited = Buffer.from(original.toString("utf8").replace(`"volume":1000}`, `"volume":1001}`))
+    assert.isFalse(edited.equals(original))
+    yield* sql`UPDATE blobs SET data = ${zstdCompressSync(edited)} WHERE hash = ${hashes[1]!.hash}`
+  })
+
 /** Creates run `runId` and commits its `fetch` stage: a checkpoint of `output` and one recorded call answering `value`. */
 const commitFetch = (runId: string, output: Checkpoint["output"], value: Recording["value"]) =>
   Effect.gen(function*() {
@@ -623,20 +644,7 @@ const sqlOnly = <R>(
     const sql = yield* SqlClient.SqlClient
     // two runs' outputs of a stage, ~9 MB each (over 16 MB together: what reads keep decoded), the second stored
     // as a delta of the first; listed (and read) the dependent first
-    const output = (from: number) => ({ asOf: `day-${from}`, bars: Array.from({ length: 85_000 }, (_, k) => windowBar(from + k)) })
-    const runs = [mkRun("a-dep", { status: "completed" }), mkRun("b-base", { status: "completed" })]
-    yield* Effect.forEach(runs, store.createRun, { discard: true })
-    yield* store.putCheckpoint(mkCheckpoint("b-base", "fetch", { output: output(0) }))
-    yield* store.putCheckpoint(mkCheckpoint("a-dep", "fetch", { output: output(50) }))
-    const hashes = yield* sql<{ readonly run_id: string; readonly hash: string | Uint8Array }>`SELECT run_id, output_hash AS hash FROM checkpoints ORDER BY run_id`
-    const bases = yield* Effect.forEach(hashes, (row) => sql<{ readonly base: unknown }>`SELECT base FROM blobs WHERE hash = ${row.hash}`)
-    assert.deepStrictEqual(bases.map(([row]) => row!.base === null), [false, true], "the second compressed against the first, the first alone")
-    // the base's first bar, which the slid window no longer holds: the dependent still rebuilds
-    const [base] = yield* sql<{ readonly data: Uint8Array }>`SELECT data FROM blobs WHERE hash = ${hashes[1]!.hash}`
-    const original = zstdDecompressSync(base!.data)
-    const edited = Buffer.from(original.toString("utf8").replace(`"volume":1000}`, `"volume":1001}`))
-    assert.isFalse(edited.equals(original))
-    yield* sql`UPDATE blobs SET data = ${zstdCompressSync(edited)} WHERE hash = ${hashes[1]!.hash}`
+    yield* editedBaseOfDelta(store, sql, 85_000)
     const exit = yield* Effect.exit(Effect.flatMap(SqlRunStore.make, (s) => s.stageOutputs({ pipeline: "daily", stage: "fetch", from: day("2026-08-24"), to: day("2026-08-24") })))
     assert.match(failureOf(exit).message, /^run b-base's checkpoint of fetch: stored blob [0-9a-f]{32} does not match its hash \(edited or damaged\)$/)
   }))
@@ -644,19 +652,7 @@ const sqlOnly = <R>(
   test("a plain text first read as another's base, then read itself, is named as not matching its hash, not as not rebuilding", Effect.gen(function*() {
     const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient
-    const output = (from: number) => ({ asOf: `day-${from}`, bars: Array.from({ length: 2_000 }, (_, k) => windowBar(from + k)) })
-    yield* Effect.forEach([mkRun("a-dep", { status: "completed" }), mkRun("b-base", { status: "completed" })], store.createRun, { discard: true })
-    yield* store.putCheckpoint(mkCheckpoint("b-base", "fetch", { output: output(0) }))
-    yield* store.putCheckpoint(mkCheckpoint("a-dep", "fetch", { output: output(50) }))
-    const hashes = yield* sql<{ readonly run_id: string; readonly hash: string | Uint8Array }>`SELECT run_id, output_hash AS hash FROM checkpoints ORDER BY run_id`
-    const bases = yield* Effect.forEach(hashes, (row) => sql<{ readonly base: unknown }>`SELECT base FROM blobs WHERE hash = ${row.hash}`)
-    assert.deepStrictEqual(bases.map(([row]) => row!.base === null), [false, true], "the second compressed against the first, the first alone")
-    // the base's first bar, which the slid window no longer holds: the dependent still rebuilds
-    const [base] = yield* sql<{ readonly data: Uint8Array }>`SELECT data FROM blobs WHERE hash = ${hashes[1]!.hash}`
-    const original = zstdDecompressSync(base!.data)
-    const edited = Buffer.from(original.toString("utf8").replace(`"volume":1000}`, `"volume":1001}`))
-    assert.isFalse(edited.equals(original))
-    yield* sql`UPDATE blobs SET data = ${zstdCompressSync(edited)} WHERE hash = ${hashes[1]!.hash}`
+    yield* editedBaseOfDelta(store, sql, 2_000)
     // one store, two reads: the dependent alone (its base decoded, not read), then the base itself
     const reader = yield* SqlRunStore.make
     assert.strictEqual((yield* reader.getCheckpoints(id("a-dep"))).length, 1)
