@@ -34,12 +34,29 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import * as Struct from "effect/Struct"
 import type * as SqlError from "effect/sql/SqlError"
 import * as SqlClient from "effect/sql/SqlClient"
-import { AccountId, OPEN_STATUSES, Position, TradingDay } from "@council/domain"
-import * as RowGuard from "@council/exchange/RowGuard"
-import { renamedRows } from "./RenamedRows.ts"
+import { AccountId, OPEN_STATUSES, TradingDay } from "@council/domain"
+import {
+  BookRow,
+  BookSummaryRow,
+  EventRow,
+  FillRow,
+  FillRows,
+  isSnapshotColumns,
+  orderColumns,
+  OrderRow,
+  OrderRows,
+  positionsOf,
+  positionsText,
+  seriesColumns,
+  SeriesColumnsRow,
+  snapshotColumns,
+  snapshotOf,
+  SnapshotRow,
+  SnapshotRows,
+  TradedRow
+} from "./LedgerRows.ts"
 import {
   AccountCursor,
   Book,
@@ -106,105 +123,9 @@ export class TradeLedger extends Context.Service<TradeLedger, {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const JsonText = Schema.fromJsonString(Schema.Json)
-
-const BookRow = Schema.Struct({
-  ...Book.fields,
-  params: JsonText
-}).pipe(Schema.encodeKeys({ from: "from_day", to: "to_day", createdAt: "created_at", updatedAt: "updated_at" }))
-
-const BookSummaryRow = Schema.Struct({
-  ...BookSummary.fields,
-  params: JsonText,
-  accounts: Schema.Union([Schema.Int, Schema.NumberFromString]),
-  sessions: Schema.Union([Schema.Int, Schema.NumberFromString])
-}).pipe(Schema.encodeKeys({
-  from: "from_day",
-  to: "to_day",
-  createdAt: "created_at",
-  updatedAt: "updated_at",
-  firstSession: "first_session",
-  lastSession: "last_session"
-}))
-
-const OrderRows = renamedRows(LedgerOrder, {
-  id: "order_id",
-  clientOrderId: "client_order_id",
-  parentId: "parent_order_id",
-  timeInForce: "time_in_force",
-  limitPrice: "limit_price",
-  stopPrice: "stop_price",
-  orderClass: "order_class",
-  filledQty: "filled_qty",
-  filledAvgPrice: "filled_avg_price",
-  submittedAt: "submitted_at",
-  filledAt: "filled_at",
-  updatedAt: "updated_at"
-})
-const OrderRow = OrderRows.row
-
-const EventRow = Schema.Struct({ account: AccountId, orderId: Schema.String, ...OrderEvent.fields }).pipe(
-  Schema.encodeKeys({ orderId: "order_id", filledQty: "filled_qty" })
-)
-
-const FillRows = renamedRows(LedgerFill, { id: "fill_id", orderId: "order_id" })
-const FillRow = FillRows.row
-
-const SnapshotRows = renamedRows(EquitySnapshot, {
-  longMarketValue: "long_market_value",
-  shortMarketValue: "short_market_value",
-  takenAt: "taken_at",
-  markedAt: "marked_at"
-})
-const SnapshotRow = SnapshotRows.row
-const SeriesColumnsRow = renamedRows(SeriesRow.mapFields(Struct.omit(["traded"])), {
-  longMarketValue: "long_market_value",
-  shortMarketValue: "short_market_value",
-  takenAt: "taken_at",
-  markedAt: "marked_at"
-}).row
-
-const isSnapshotColumns = RowGuard.make(Schema.Struct({
-  account: AccountId,
-  session: TradingDay,
-  cash: Schema.Finite,
-  equity: Schema.Finite,
-  long_market_value: Schema.Finite,
-  short_market_value: Schema.Finite,
-  taken_at: Schema.String,
-  marked_at: Schema.NullOr(Schema.String)
-}))
-const isPosition = RowGuard.make(Position)
-
-/** What decoding `row` (its `positions` parsed) by `SnapshotRow` gives, when its guards pass; `undefined` otherwise. */
-const snapshotOf = (row: Record<string, unknown>, positions: unknown): EquitySnapshot | undefined => {
-  if (!isSnapshotColumns(row) || !Array.isArray(positions) || !positions.every(isPosition)) return undefined
-  return {
-    account: row.account,
-    session: row.session,
-    cash: row.cash,
-    equity: row.equity,
-    longMarketValue: row.long_market_value,
-    shortMarketValue: row.short_market_value,
-    positions: positions.map((p): Position => ({
-      symbol: p.symbol,
-      qty: p.qty,
-      side: p.side,
-      avgEntryPrice: p.avgEntryPrice,
-      marketValue: p.marketValue,
-      currentPrice: p.currentPrice,
-      unrealizedPl: p.unrealizedPl
-    })),
-    takenAt: row.taken_at,
-    markedAt: row.marked_at
-  }
-}
-
 /** Events by time, then filled qty, then status (the order of their primary key). */
 const byTime = (a: OrderEvent, b: OrderEvent) =>
   a.at < b.at ? -1 : a.at > b.at ? 1 : a.filledQty - b.filledQty || (a.status < b.status ? -1 : a.status > b.status ? 1 : 0)
-
-const TradedRow = Schema.Struct({ account: AccountId, session: TradingDay, traded: Schema.Union([Schema.Finite, Schema.NumberFromString]) })
 
 /** Rows per multi-row INSERT: well under SQLite's and PostgreSQL's parameter limits. */
 const CHUNK = 200
@@ -235,33 +156,8 @@ const describe = (error: SqlError.SqlError | Schema.SchemaError): string => {
 const failWith = (operation: string) => (error: SqlError.SqlError | Schema.SchemaError | LedgerError) =>
   error._tag === "LedgerError" ? error : new LedgerError({ operation, message: describe(error) })
 
-const orderColumns = [
-  "client_order_id", "parent_order_id", "symbol", "side", "qty", "type", "time_in_force", "limit_price", "stop_price",
-  "order_class", "status", "filled_qty", "filled_avg_price", "submitted_at", "filled_at", "updated_at"
-]
-const snapshotColumns = ["cash", "equity", "long_market_value", "short_market_value", "positions", "taken_at", "marked_at"]
-const seriesColumns = snapshotColumns.filter((column) => column !== "positions")
 const excluded = (columns: ReadonlyArray<string>) => columns.map((c) => `${c} = excluded.${c}`).join(", ")
 
-const POSITION_FIELDS = [
-  "symbol", "qty", "side", "avgEntryPrice", "marketValue", "currentPrice", "unrealizedPl"
-] as const satisfies ReadonlyArray<keyof Position>
-
-/** A snapshot's positions as stored (since `0012_ledger_lean`): JSON, each position the array of its `POSITION_FIELDS`. */
-const positionsText = (positions: ReadonlyArray<Record<string, unknown>>): string =>
-  JSON.stringify(positions.map((p) => POSITION_FIELDS.map((field) => p[field])))
-
-/** Stored positions as objects again: arrays as `positionsText` writes them, objects as earlier rows hold them. */
-const positionsOf = (text: unknown): unknown => {
-  let parsed: unknown = text
-  try {
-    if (typeof text === "string") parsed = JSON.parse(text)
-  } catch {
-    return text // not JSON: fails the schema, as stored data that does not decode
-  }
-  if (!Array.isArray(parsed)) return parsed
-  return parsed.map((p: unknown) => (Array.isArray(p) ? Object.fromEntries(POSITION_FIELDS.map((field, i) => [field, p[i]])) : p))
-}
 
 /**
  * What the ledger holds of an order: its row's columns (`orderColumns`, `status_at`), among them its state (status,
