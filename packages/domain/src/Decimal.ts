@@ -25,3 +25,27 @@ export const decimalNumber = (value: number): number => {
 
 /** `value` as the decimal it stands for (`9980.300000000001` → `"9980.3"`). */
 export const decimalText = (value: number): string => String(decimalNumber(value))
+
+/** Places after the point of `value` as `decimalText` writes it (`1.25` → 2, `1e-7` → 7, `1200` → 0). */
+const decimalPlaces = (value: number): number => {
+  const [mantissa = "", exponent = "0"] = decimalText(value).split("e")
+  return Math.max(0, (mantissa.split(".")[1]?.length ?? 0) - Number(exponent))
+}
+
+/**
+ * `Σ terms` as the decimal it stands for: rounded to the most places any term has (as `decimalText` writes them),
+ * which a sum of decimals never exceeds. Use it where `decimalNumber` cannot tell the noise from the number: a
+ * difference of two large amounts (100349.93 − 100000 is 349.929999999993 in floating point, 15 significant digits
+ * that `decimalNumber` keeps) or a sum of many. Not finite, or more than 20 places: `decimalNumber` of the sum.
+ */
+export const decimalSum = (terms: ReadonlyArray<number>): number => {
+  const sum = terms.reduce((a, t) => a + t, 0)
+  if (!Number.isFinite(sum)) return sum
+  const places = Math.max(0, ...terms.map(decimalPlaces))
+  if (places > 20) return decimalNumber(sum)
+  const rounded = Number(sum.toFixed(places))
+  return rounded === 0 ? 0 : rounded
+}
+
+/** `a − b` as the decimal it stands for (see `decimalSum`): `decimalDifference(100349.93, 100000)` is 349.93. */
+export const decimalDifference = (a: number, b: number): number => decimalSum([a, -b])

@@ -39,7 +39,7 @@
  */
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { decimalNumber, TradingDay } from "@council/domain"
+import { decimalDifference, decimalSum, TradingDay } from "@council/domain"
 import type * as Bootstrap from "./Bootstrap.ts"
 
 export const SESSIONS_PER_YEAR = 252
@@ -279,9 +279,9 @@ export const computeMetrics = (
     benchmarkReturn = benchmark.success
   }
   const costs = series.slice(0, -1).map((p) => p.llmCost)
-  // dollars as the decimals they are (a difference of cents is 123.45, not 123.44999999999709)
-  const llmCost = costs.every((c) => c !== undefined) ? decimalNumber(costs.reduce((a, c) => a + c, 0)) : null
-  const pnl = decimalNumber(equity[n]! - equity[0]!)
+  // dollars as the decimals they are (100349.93 − 100000 is 349.93, not 349.929999999993)
+  const llmCost = costs.every((c) => c !== undefined) ? decimalSum(costs) : null
+  const pnl = decimalDifference(equity[n]!, equity[0]!)
   const dailyTurnover = meanOver(series, (p, previous) => (p.traded === undefined ? undefined : p.traded / previous.equity))
   return Result.succeed({
     from: dates[0]!,
@@ -304,7 +304,7 @@ export const computeMetrics = (
     excessReturn: benchmarkReturn === null ? null : totalReturn - benchmarkReturn,
     pnl,
     llmCost,
-    pnlNetOfCost: llmCost === null ? null : decimalNumber(pnl - llmCost),
+    pnlNetOfCost: llmCost === null ? null : decimalDifference(pnl, llmCost),
     returnNetOfCost: llmCost === null ? null : (pnl - llmCost) / equity[0]!
   })
 }

@@ -20,7 +20,7 @@ import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type * as SqlClient from "effect/sql/SqlClient"
-import { type AccountId, decimalNumber, Ticker, TradingDay } from "@council/domain"
+import { type AccountId, decimalNumber, decimalSum, Ticker, TradingDay } from "@council/domain"
 import { closeTimestamp } from "@council/exchange/Calendar"
 import { defaultFillModel, type FillModelOptions } from "@council/exchange/FillModel"
 import { MarketData } from "@council/market"
@@ -166,7 +166,7 @@ const pointsOf = (rows: ReadonlyArray<SeriesRow>, costs: Option.Option<LlmCosts.
       cash: decimalNumber(row.cash),
       longMarketValue: decimalNumber(row.longMarketValue),
       shortMarketValue: decimalNumber(row.shortMarketValue),
-      grossExposure: decimalNumber(row.longMarketValue + Math.abs(row.shortMarketValue)),
+      grossExposure: decimalSum([row.longMarketValue, Math.abs(row.shortMarketValue)]),
       traded: decimalNumber(row.traded),
       llmCost: Option.match(costs, { onNone: () => null, onSome: (c) => decimalNumber(c.get(row.session)?.get(row.account) ?? 0) }),
       drawdown: peak > 0 ? 1 - equity / peak : 0,

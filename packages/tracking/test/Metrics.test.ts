@@ -136,4 +136,18 @@ describe("Metrics.computeMetrics, against values worked out by hand", () => {
       `the benchmark has no close for ${d[0]}`
     )
   })
+
+  it("says P&L, LLM cost and P&L net of it in the cents they are, on a six-figure book too", () => {
+    // 100349.93 − 100000 is 349.929999999993 in floating point: 15 digits that look exact
+    const series = [
+      { date: d[0]!, equity: 100000, llmCost: 0.1 },
+      { date: d[1]!, equity: 100120.55, llmCost: 0.2 },
+      { date: d[2]!, equity: 100349.93, llmCost: 0 }
+    ]
+    const m = metricsOf(series)
+    assert.strictEqual(String(m.pnl), "349.93")
+    assert.strictEqual(String(m.llmCost), "0.3")
+    assert.strictEqual(String(m.pnlNetOfCost), "349.63")
+    assert.strictEqual(String(metricsOf(seriesOf([100000, 98857.77])).pnl), "-1142.23")
+  })
 })
