@@ -1,10 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
-import { hostname } from "node:os"
 import { join } from "node:path"
-import { DatabaseSync } from "node:sqlite"
 import { fingerprint, ordersAtExchange } from "./BrokerDoubles.ts"
 import { cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
+import { holdDayLease } from "./DayLease.ts"
 import { cliInProcess } from "./InProcess.ts"
 
 const freshHome = () => join(tempHome(), "home")
@@ -144,19 +142,14 @@ describe("one run of a day at a time", () => {
     const probe = await cliInProcess(home, ["run", "daily", "--dry-run"])
     const day = /trading day (\d{4}-\d{2}-\d{2})/.exec(probe.stdout + probe.stderr)![1]!
     // another process of this host holds the day (as a run killed mid-way would have left its lease)
-    const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"])
-    const db = new DatabaseSync(join(home, "council.db"))
-    db.prepare(`INSERT INTO run_leases (lock_key, owner, run_id, host, pid, command, acquired_at_ms, heartbeat_at_ms, expires_at_ms)
-      VALUES (?, 'another', NULL, ?, ?, ?, ?, ?, ?)`).run(`daily:${day}`, hostname(), holder.pid!, `run daily ${day}`, Date.now(), Date.now(), Date.now() + 60_000)
-    db.close()
+    const holder = holdDayLease(home, day)
     try {
       const refused = await cliInProcess(home, ["run", "daily"])
       assert.strictEqual(refused.code, 2, refused.stderr)
       assert.match(refused.stderr.trim(), new RegExp(`^error: run daily ${day}: daily:${day} is being run by run daily ${day} \\(pid ${holder.pid} on .+; last heartbeat \\d+ s ago\\); try again when it is done$`))
       assert.strictEqual(ordersAtExchange(home).size, 0)
     } finally {
-      holder.kill("SIGKILL")
-      await new Promise((resolve) => holder.once("exit", resolve))
+      await holder.release()
     }
     const resumed = await cliInProcess(home, ["run", "daily"])
     assert.strictEqual(resumed.code, 0, resumed.stderr)
@@ -169,11 +162,7 @@ describe("one run of a day at a time", () => {
     const warm = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04", "--dry-run"])
     assert.strictEqual(warm.code, 0, warm.stderr)
     // a run of 2026-06-05 under way in another process, before it has traded anything (its lease names no run yet)
-    const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"])
-    const db = new DatabaseSync(join(home, "council.db"))
-    db.prepare(`INSERT INTO run_leases (lock_key, owner, run_id, host, pid, command, acquired_at_ms, heartbeat_at_ms, expires_at_ms)
-      VALUES ('daily:2026-06-05', 'another', NULL, ?, ?, 'run daily 2026-06-05', ?, ?, ?)`).run(hostname(), holder.pid!, Date.now(), Date.now(), Date.now() + 60_000)
-    db.close()
+    const holder = holdDayLease(home, "2026-06-05")
     try {
       const refused = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08"])
       assert.strictEqual(refused.code, 2, refused.stderr)
@@ -183,8 +172,7 @@ describe("one run of a day at a time", () => {
       )
       assert.strictEqual(ordersAtExchange(home).size, 0)
     } finally {
-      holder.kill("SIGKILL")
-      await new Promise((resolve) => holder.once("exit", resolve))
+      await holder.release()
     }
     const ran = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08"])
     assert.strictEqual(ran.code, 0, ran.stderr)

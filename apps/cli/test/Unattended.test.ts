@@ -1,12 +1,11 @@
-import { spawn } from "node:child_process"
 import { createServer, type Server } from "node:http"
-import { hostname } from "node:os"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import type { AddressInfo } from "node:net"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { errorWith, liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
 import { tempHome } from "./CliHarness.ts"
+import { holdDayLease } from "./DayLease.ts"
 import { cliInProcess } from "./InProcess.ts"
 import { slackStandIn } from "./SlackStandIn.ts"
 
@@ -166,19 +165,14 @@ describe("an unattended deployment, as its operator sees it", () => {
     const env = { SLACK_WEBHOOK_URL: slack.url }
     const monday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-01"], env)
     assert.strictEqual(monday.code, 0, monday.stderr)
-    const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"])
-    const db = new DatabaseSync(join(home, "council.db"))
-    db.prepare(`INSERT INTO run_leases (lock_key, owner, run_id, host, pid, command, acquired_at_ms, heartbeat_at_ms, expires_at_ms)
-      VALUES ('daily:2026-06-05', 'another', NULL, ?, ?, 'run daily 2026-06-05', ?, ?, ?)`).run(hostname(), holder.pid!, Date.now(), Date.now(), Date.now() + 60_000)
-    db.close()
+    const holder = holdDayLease(home, "2026-06-05")
     try {
       const refused = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)
       assert.strictEqual(refused.code, 2, refused.stderr)
       assert.match(refused.stderr, /is being run by run daily 2026-06-05/)
       assert.notMatch(refused.stderr + slack.texts.join("\n"), /without a completed run/)
     } finally {
-      holder.kill("SIGKILL")
-      await new Promise((resolve) => holder.once("exit", resolve))
+      await holder.release()
     }
     const friday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)
     assert.strictEqual(friday.code, 0, friday.stderr)

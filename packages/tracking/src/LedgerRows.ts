@@ -68,7 +68,7 @@ export const SeriesColumnsRow = renamedRows(SeriesRow.mapFields(Struct.omit(["tr
   markedAt: "marked_at"
 }).row
 
-export const isSnapshotColumns = RowGuard.make(Schema.Struct({
+const isSnapshotColumns = RowGuard.make(Schema.Struct({
   account: AccountId,
   session: TradingDay,
   cash: Schema.Finite,
@@ -80,16 +80,28 @@ export const isSnapshotColumns = RowGuard.make(Schema.Struct({
 }))
 const isPosition = RowGuard.make(Position)
 
+/** A snapshot row's columns but `positions`, as the record's fields, when its guard passes; `undefined` otherwise. */
+export const seriesOf = (row: unknown) =>
+  isSnapshotColumns(row)
+    ? {
+      account: row.account,
+      session: row.session,
+      cash: row.cash,
+      equity: row.equity,
+      longMarketValue: row.long_market_value,
+      shortMarketValue: row.short_market_value,
+      takenAt: row.taken_at,
+      markedAt: row.marked_at
+    }
+    : undefined
+
 /** What decoding `row` (its `positions` parsed) by `SnapshotRow` gives, when its guards pass; `undefined` otherwise. */
 export const snapshotOf = (row: Record<string, unknown>, positions: unknown): EquitySnapshot | undefined => {
-  if (!isSnapshotColumns(row) || !Array.isArray(positions) || !positions.every(isPosition)) return undefined
+  const series = seriesOf(row)
+  if (series === undefined || !Array.isArray(positions) || !positions.every(isPosition)) return undefined
+  const { markedAt, takenAt, ...amounts } = series
   return {
-    account: row.account,
-    session: row.session,
-    cash: row.cash,
-    equity: row.equity,
-    longMarketValue: row.long_market_value,
-    shortMarketValue: row.short_market_value,
+    ...amounts,
     positions: positions.map((p): Position => ({
       symbol: p.symbol,
       qty: p.qty,
@@ -99,8 +111,8 @@ export const snapshotOf = (row: Record<string, unknown>, positions: unknown): Eq
       currentPrice: p.currentPrice,
       unrealizedPl: p.unrealizedPl
     })),
-    takenAt: row.taken_at,
-    markedAt: row.marked_at
+    takenAt,
+    markedAt
   }
 }
 

@@ -43,13 +43,13 @@ import {
   EventRow,
   FillRow,
   FillRows,
-  isSnapshotColumns,
   orderColumns,
   OrderRow,
   OrderRows,
   positionsOf,
   positionsText,
   seriesColumns,
+  seriesOf,
   SeriesColumnsRow,
   snapshotColumns,
   snapshotOf,
@@ -387,19 +387,12 @@ const make = Effect.gen(function*() {
   const decodeTraded = Schema.decodeUnknownEffect(Schema.Array(TradedRow))
   const decodeSeriesRows = Schema.decodeUnknownEffect(Schema.Array(SeriesColumnsRow))
   /** The rows as `SeriesRow`s but `traded`: checked by guards, by the schema if one fails. */
-  const decodeSeries = (rows: ReadonlyArray<Record<string, unknown>>) =>
-    rows.every(isSnapshotColumns)
-      ? Effect.succeed(rows.map((row) => ({
-        account: row.account,
-        session: row.session,
-        cash: row.cash,
-        equity: row.equity,
-        longMarketValue: row.long_market_value,
-        shortMarketValue: row.short_market_value,
-        takenAt: row.taken_at,
-        markedAt: row.marked_at
-      })))
+  const decodeSeries = (rows: ReadonlyArray<Record<string, unknown>>) => {
+    const series = rows.map(seriesOf)
+    return series.every((s) => s !== undefined)
+      ? Effect.succeed(series)
       : decodeSeriesRows(rows)
+  }
   /** Dollars bought plus sold by account and session, keyed `account session`. */
   const tradedIn = (w: Window) =>
     Effect.map(
