@@ -29,7 +29,7 @@ const env = Layer.mergeAll(FetchHttpClient.layer, budget)
 
 const modelOf = (fake: FakeProvider, provider: Models.ProviderId, id: string, timeout: Duration.Input = "10 seconds") =>
   Effect.gen(function*() {
-    const spec: Models.ModelSpec = { provider, id, maxOutputTokens: 500, reasoningEffort: Models.PROVIDERS[provider].defaultReasoningEffort }
+    const spec: Models.ModelSpec = { provider, id, maxOutputTokens: 500, reasoningEffort: Models.defaultEffort(provider, id) }
     const options = { baseUrl: fake.url, apiKey: Redacted.make(KEY), model: id, maxOutputTokens: 500, reasoningEffort: spec.reasoningEffort }
     const lm = provider === "anthropic" ? yield* AnthropicMessages.make(options) : yield* OpenAiChat.make({ ...options, provider })
     return Ask.roleModel(spec, lm, { timeout, deadline: "10 minutes" })

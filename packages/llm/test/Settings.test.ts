@@ -57,6 +57,21 @@ describe("LlmSettings", () => {
       assert.strictEqual(s.baseUrls.openai, "http://127.0.0.1:9/v1")
     }))
 
+  it.effect("sends an effort by default only to models documented to take it: Groq's gpt-oss, not its other models or DeepSeek", () =>
+    Effect.gen(function*() {
+      const effort = (env: Record<string, string>, role: string) => {
+        const model = (Effect.runSync(read({ ...KEYS, ...env })).roles.find((r) => r.role === role)!).model
+        return model === "offline" ? "offline" : model.reasoningEffort
+      }
+      assert.strictEqual(effort({}, "GROQ"), "low")
+      assert.strictEqual(effort({ COUNCIL_MODEL_GROQ: "groq:openai/gpt-oss-20b" }, "GROQ"), "low")
+      assert.strictEqual(effort({ COUNCIL_MODEL_GROQ: "groq:qwen/qwen3-32b" }, "GROQ"), null)
+      assert.strictEqual(effort({ COUNCIL_MODEL_GROQ: "llama-3.3-70b-versatile" }, "GROQ"), null)
+      assert.strictEqual(effort({}, "DEEPSEEK"), null)
+      // a configured effort is still sent (unchecked: see Lineup's start-up note)
+      assert.strictEqual(effort({ COUNCIL_MODEL_GROQ: "groq:qwen/qwen3-32b", COUNCIL_REASONING_EFFORT_GROQ: "none" }, "GROQ"), "none")
+    }))
+
   it.effect("names the variable of a malformed value in one line, never repeating a key or a base URL", () =>
     Effect.gen(function*() {
       const cases: ReadonlyArray<readonly [Record<string, string>, string]> = [
