@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Fiber, Layer, Redacted } from "effect"
+import { Clock, Duration, Effect, Fiber, Layer, Logger, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { FetchHttpClient } from "effect/http"
 import { AccountId } from "@council/domain"
@@ -12,6 +12,15 @@ import { path, snapshotOf } from "./snapshots.ts"
 
 const KEY = "sk-test-adapters-7f3a9c"
 const snapshot = snapshotOf({ GLD: path(60, 180, 0.001), SPY: path(60, 500, 0.002), TLT: path(60, 90, -0.001) })
+/** Every log line (logfmt) written while `effect` runs. */
+const captureLogs = <A, E, R>(effect: Effect.Effect<A, E, R>) => {
+  const lines: Array<string> = []
+  return effect.pipe(
+    Effect.provide(Logger.layer([Logger.map(Logger.formatLogFmt, (line) => void lines.push(line))])),
+    Effect.map((value) => ({ value, lines }))
+  )
+}
+
 const question = PitchPrompt.pitchQuestion(AccountId.make("CLAUDE"), { snapshot, account: null })
 
 const prices: Prices.PriceTable = {
@@ -280,8 +289,13 @@ describe("failures", () => {
       const openai = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
       assert.strictEqual(openai.failure?.message, "invalid answer after a corrective retry: openai refused to answer (I can't help with trading decisions.)")
       assert.include(fake.requests[1]!.text, "Your previous answer could not be used:\nopenai refused to answer (I can't help with trading decisions.)")
-      const anthropic = yield* Ask.ask(yield* modelOf(fake, "anthropic", "claude-sonnet-4-6"), question)
+      const { value: anthropic, lines } = yield* captureLogs(Ask.ask(yield* modelOf(fake, "anthropic", "claude-sonnet-4-6"), question))
       assert.strictEqual(anthropic.failure?.message, "invalid answer after a corrective retry: anthropic refused to answer (refusal)")
+      // each turn's warning says it was a refusal (not the decoding error of the refusal's text)
+      assert.deepStrictEqual(lines.map((l) => /message="([^"]*)"/.exec(l)?.[1]), [
+        "llm CLAUDE anthropic:claude-sonnet-4-6: InvalidAnswer: anthropic refused to answer (refusal)",
+        "llm CLAUDE anthropic:claude-sonnet-4-6: InvalidAnswer: anthropic refused to answer (refusal)"
+      ])
       assert.deepStrictEqual(anthropic.exchanges.map((e) => e.outcome._tag === "Invalid" ? e.outcome.error : e.outcome._tag), [
         "anthropic refused to answer (refusal)",
         "anthropic refused to answer (refusal)"
