@@ -362,14 +362,24 @@ describe("failures", () => {
       assert.isAbove(exchange.costUsd, 500 * 15 / 1e6)
     }).pipe(Effect.provide(env)))
 
-  it.effect("a body that is not JSON is an invalid answer, corrected once; its 2xx without usage is charged its worst case", () =>
+  it.effect("a 2xx body that is not the answer (not JSON, cut short) is asked again as sent, never quoted back to the model; its 2xx without usage is charged its worst case", () =>
     Effect.gen(function*() {
-      const fake = yield* fakeProvider((r) => (r.nth === 0 ? { body: "<html>bad gateway</html>" } : undefined))
-      const answer = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
+      const broken = ["<html>bad gateway</html>", '{"id":"chatcmpl-x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"{\\"sym']
+      const fake = yield* fakeProvider((r) => (r.nth < 2 ? { body: broken[r.nth] } : undefined))
+      const fiber = yield* Effect.forkChild(Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question))
+      yield* advanceUntil(() => fake.requests.length >= 3)
+      const answer = yield* Fiber.join(fiber)
       assert.strictEqual(answer.value?.symbol, "GLD")
-      assert.strictEqual(answer.exchanges[0]!.outcome._tag, "Invalid")
+      // one turn of three requests, each the very same: no assistant message, no correction
+      assert.deepStrictEqual(answer.exchanges.map((e) => [e.turn, e.outcome._tag, e.attempts]), [[1, "Parsed", 3]])
+      assert.deepStrictEqual(fake.requests.map((r) => r.body), [fake.requests[0]!.body, fake.requests[0]!.body, fake.requests[0]!.body])
+      assert.notInclude(JSON.stringify(fake.requests.map((r) => r.body)), "chatcmpl-x")
+      assert.deepStrictEqual(answer.exchanges[0]!.retries, [
+        "ServerError: openai answered 200 with an unreadable body: the body is not JSON",
+        "ServerError: openai answered 200 with an unreadable body: the body is not JSON"
+      ])
       assert.isTrue(answer.exchanges[0]!.costEstimated)
-      assert.isAbove(answer.exchanges[0]!.costUsd, 500 * 15 / 1e6)
+      assert.isAbove(answer.exchanges[0]!.costUsd, 2 * 500 * 15 / 1e6)
     }).pipe(Effect.provide(env)))
 })
 
