@@ -143,6 +143,18 @@ describe("Lineup.fromSettings", () => {
       assert.match(unknown.message, /^--pms: unknown PM HAL/)
     }))
 
+  it.effect("refuses an effort a model documents it does not take (gpt-oss: none); says at start-up an effort sent unchecked (DeepSeek)", () =>
+    Effect.gen(function*() {
+      const none = yield* read({ ...KEYS, COUNCIL_REASONING_EFFORT_GROQ: "none" })
+      const error = yield* Effect.flip(Lineup.fromSettings(none, yield* prices, undefined))
+      assert.strictEqual(error.message, "GROQ: groq:openai/gpt-oss-120b: reasoning effort none is not one groq's openai/gpt-oss-* models take (low, medium, high); set COUNCIL_REASONING_EFFORT_GROQ to one of them, or to omit")
+      const deepseek = yield* read({ ...KEYS, COUNCIL_REASONING_EFFORT_DEEPSEEK: "high" })
+      const lineup = yield* Lineup.fromSettings(deepseek, yield* prices, undefined)
+      assert.deepStrictEqual(lineup.notes, [
+        "DEEPSEEK: reasoning effort high is sent unchecked (which efforts deepseek:deepseek-v4-flash takes is not documented; a 400 on every call means it takes none: set COUNCIL_REASONING_EFFORT_DEEPSEEK=omit)"
+      ])
+    }))
+
   it.effect("refuses a live model with no price, and a chairman without its key", () =>
     Effect.gen(function*() {
       const unpriced = yield* read({ ...KEYS, COUNCIL_MODEL_GROQ: "groq:llama-9-huge" })
