@@ -41,7 +41,7 @@ const seats = (fake: FakeProvider) =>
   Effect.forEach(PM_NAMES, (pm) =>
     Effect.gen(function*() {
       const { id, provider } = MODELS[pm]!
-      const spec: Models.ModelSpec = { provider, id, maxOutputTokens: 2000, reasoningEffort: Models.PROVIDERS[provider].defaultReasoningEffort }
+      const spec: Models.ModelSpec = { provider, id, maxOutputTokens: 2000, reasoningEffort: Models.defaultEffort(provider, id) }
       const options = { baseUrl: fake.url, apiKey: Redacted.make(`bench-${pm}`), model: id, maxOutputTokens: 2000, reasoningEffort: spec.reasoningEffort }
       const lm = provider === "anthropic" ? yield* AnthropicMessages.make(options) : yield* OpenAiChat.make({ ...options, provider })
       return { _tag: "Llm", pm: AccountId.make(pm), model: Ask.roleModel(spec, lm) } satisfies LlmCouncil.Seat

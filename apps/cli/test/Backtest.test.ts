@@ -109,6 +109,24 @@ describe("pnpm pipeline backtest", () => {
     assert.strictEqual(boards[1], boards[0])
   }, 120_000)
 
+  it("a live backtest's prompts for a day are those `run daily` sends for it: pitches, reviews (the same anonymous order) and the chairman's", async () => {
+    const fake = await startFake()
+    try {
+      const prompts = (from: number) => fake.requests.slice(from).map((r) => `${r.model} ${r.kind}\n${r.text}`).sort()
+      const env = { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD_MONTH: "100" }
+      const run = await cliAsync(tempHome(), ["run", "daily", "--date", "2026-05-04", "--accounts", "COUNCIL"], env)
+      assert.strictEqual(run.code, 0, run.stderr)
+      const live = prompts(0)
+      const asked = fake.requests.length
+      const backtest = await cliAsync(tempHome(), ["backtest", "--from", "2026-05-04", "--to", "2026-05-04", "--accounts", "COUNCIL", "--pms", "live", "--json"], env)
+      assert.strictEqual(backtest.code, 0, backtest.stderr)
+      assert.deepStrictEqual(live.map((p) => p.split("\n")[0]!.split(" ")[1]).filter((k) => k === "review").length, 5)
+      assert.deepStrictEqual(prompts(asked), live)
+    } finally {
+      await fake.close()
+    }
+  })
+
   it("live PMs (a fake provider on 127.0.0.1), then --pms replay: the same decisions, no request, no key", async () => {
     const fake = await startFake()
     try {

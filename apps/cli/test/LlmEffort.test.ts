@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { type FakeProvider, liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
 import { cliAsync, tempHome } from "./CliHarness.ts"
@@ -8,6 +11,15 @@ const KEYS = {
   ANTHROPIC_API_KEY: "ant-effort-anthropic-2d9b",
   GROQ_API_KEY: "gsk-effort-groq-6e3a",
   DEEPSEEK_API_KEY: "ds-effort-deepseek-1f7c"
+}
+
+/** The repository's price table plus a Groq model other than gpt-oss, in a file for COUNCIL_PRICES. */
+const qwenPrices = () => {
+  const table = JSON.parse(readFileSync(new URL("../../../data/llm-prices.json", import.meta.url), "utf8")) as { models: Record<string, unknown> }
+  table.models["groq:qwen/qwen3-32b"] = { input: 0.29, cachedInput: 0.29, output: 0.59 }
+  const file = join(mkdtempSync(join(tmpdir(), "council-prices-")), "prices.json")
+  writeFileSync(file, JSON.stringify(table))
+  return file
 }
 
 let fake: FakeProvider
@@ -25,7 +37,7 @@ describe("pnpm pipeline verify with reasoning efforts a provider does not take (
     const lines = r.stdout.split("\n")
     assert.include(lines, "✗ LLM CLAUDE         anthropic:claude-sonnet-4-6  reasoning effort minimal is not one anthropic takes (low, medium, high, xhigh, max): set COUNCIL_REASONING_EFFORT_CLAUDE to one of them, or to omit")
     assert.include(lines, "✗ LLM GEMINI         gemini:gemini-3.1-pro-preview  reasoning effort minimal is not one gemini takes (none, low, medium, high): set COUNCIL_REASONING_EFFORT_GEMINI to one of them, or to omit")
-    assert.include(lines, "✗ LLM GROQ           groq:openai/gpt-oss-120b  reasoning effort minimal is not one groq takes (none, low, medium, high): set COUNCIL_REASONING_EFFORT_GROQ to one of them, or to omit")
+    assert.include(lines, "✗ LLM GROQ           groq:openai/gpt-oss-120b  reasoning effort minimal is not one groq's openai/gpt-oss-* models take (low, medium, high): set COUNCIL_REASONING_EFFORT_GROQ to one of them, or to omit")
     assert.isFalse(lines.some((l) => l.startsWith("✗ LLM CHAIRMAN") || l.startsWith("✗ LLM CHATGPT") || l.startsWith("✗ LLM DEEPSEEK")), r.stdout)
     for (const model of ["openai:gpt-5.4", "gemini:gemini-3.1-pro-preview", "groq:openai/gpt-oss-120b", "deepseek:deepseek-v4-flash"]) {
       assert.isTrue(lines.some((l) => l.startsWith("✓ LLM ") && l.includes(` ${model} `)), `${model}:\n${r.stdout}`)
@@ -40,5 +52,20 @@ describe("pnpm pipeline verify with reasoning efforts a provider does not take (
     assert.deepStrictEqual(refused, [
       "✗ LLM CHATGPT        openai:gpt-5.4  reasoning effort max is not one openai takes (none, minimal, low, medium, high, xhigh): set COUNCIL_REASONING_EFFORT_CHATGPT to one of them, or to omit"
     ])
+  })
+
+  it("checks per model: Groq's gpt-oss refuses none; an effort for a model whose efforts are not documented (DeepSeek, Groq's others) is said to be unchecked, not refused", async () => {
+    const env = { ...liveEnv(fake, KEYS), COUNCIL_REASONING_EFFORT: "omit", COUNCIL_REASONING_EFFORT_GROQ: "none", COUNCIL_REASONING_EFFORT_DEEPSEEK: "high" }
+    const r = await cliAsync(tempHome(), ["verify"], env)
+    assert.strictEqual(r.code, 1, r.stderr)
+    const lines = r.stdout.split("\n")
+    assert.deepStrictEqual(lines.filter((l) => l.startsWith("✗")), [
+      "✗ LLM GROQ           groq:openai/gpt-oss-120b  reasoning effort none is not one groq's openai/gpt-oss-* models take (low, medium, high): set COUNCIL_REASONING_EFFORT_GROQ to one of them, or to omit"
+    ])
+    assert.include(lines, "· LLM DEEPSEEK       deepseek:deepseek-v4-flash  reasoning effort high is sent unchecked (which efforts deepseek:deepseek-v4-flash takes is not documented; a 400 on every call means it takes none: set COUNCIL_REASONING_EFFORT_DEEPSEEK=omit)")
+    // a Groq model other than gpt-oss: `none` is not refused (undocumented), only said to be unchecked
+    const qwen = await cliAsync(tempHome(), ["verify"], { ...env, COUNCIL_MODEL_GROQ: "groq:qwen/qwen3-32b", COUNCIL_REASONING_EFFORT_DEEPSEEK: "omit", COUNCIL_PRICES: qwenPrices() })
+    assert.strictEqual(qwen.code, 0, qwen.stdout + qwen.stderr)
+    assert.include(qwen.stdout.split("\n"), "· LLM GROQ           groq:qwen/qwen3-32b  reasoning effort none is sent unchecked (which efforts groq:qwen/qwen3-32b takes is not documented; a 400 on every call means it takes none: set COUNCIL_REASONING_EFFORT_GROQ=omit)")
   })
 })

@@ -186,6 +186,12 @@ interface TurnSettlement {
   readonly finish: string | null
 }
 
+/** The reason an answer the provider sent cannot be used (a refusal), as the adapter saw it; `null` when it gave none. */
+const explainedByWire = (log: TurnLog): string | null => {
+  const last = log.wire.at(-1)
+  return last !== undefined && last.status !== null && last.status < 300 ? last.error : null
+}
+
 /** What a finished turn amounts to, and how to settle it. */
 const resultOf = <A>(
   exit: Exit.Exit<LanguageModel.GenerateObjectResponse<{}, A, "opaque">, AiError.AiError | Cause.TimeoutError>,
@@ -207,8 +213,7 @@ const resultOf = <A>(
     const reason = error.value.reason
     const answer = reason._tag === "StructuredOutputError" ? reason.responseText : lastAnswer(log) ?? ""
     const last = log.wire.at(-1)
-    // an answer the provider sent with a reason it cannot be used (a refusal) gives that reason
-    const explained = last !== undefined && last.status !== null && last.status < 300 ? last.error : null
+    const explained = explainedByWire(log)
     const described = explained ?? ("description" in reason && typeof reason.description === "string" ? reason.description : classified.message)
     const finish = last?.finishReason ?? null
     const description = finish !== null && CUT_OFF.has(finish)
@@ -305,7 +310,9 @@ const askTurn = <A>(
       Effect.provideService(WireLog, (attempt) => void log.wire.push(attempt)),
       Effect.timeout(timeout),
       Effect.tapError((error) => {
-        const line = describe(error, timeout)
+        // a refusal is logged as one, not as the decoding error its text gave
+        const explained = isInvalidAnswer(error) ? explainedByWire(log) : null
+        const line = explained === null ? describe(error, timeout) : `InvalidAnswer: ${explained}`
         log.failures.push(line)
         return Effect.logWarning(`llm ${question.actor} ${name}: ${line.replace(/\s*\n\s*/g, " ")}`)
       })

@@ -27,7 +27,9 @@ import { modelVariable } from "./LlmSettings.ts"
 import {
   CHAIRMAN,
   DEFAULT_MAX_OUTPUT_TOKENS,
+  defaultEffort,
   effortRefusal,
+  effortUnchecked,
   type ModelSpec,
   modelName,
   parseModelRef,
@@ -150,13 +152,18 @@ export const fromSettings = (
     }))
     for (const place of places) yield* checkLive(settings, prices, place, modelVariable(place.role))
     const standIns = unused.filter((r) => r !== CHAIRMAN)
+    const unchecked = places.flatMap((p) => {
+      const note = p.model === "offline" ? undefined : effortUnchecked(p.model)
+      return note === undefined ? [] : [`${p.role}: ${note.replace("set it to omit", `set COUNCIL_REASONING_EFFORT_${p.role}=omit`)}`]
+    })
     const notes = [
       ...(left.length === 0 ? [] : [`${listed(left.map((r) => r.role))} keep${left.length === 1 ? "s" : ""} the offline stand-in (not selected with --pms)`]),
       ...(council ? [] : [
         `only ${listed(asked)}'s pitch${asked.length === 1 ? " is" : "es are"} asked: no traded account trades the council's decision (COUNCIL is not in --accounts), so ${
           standIns.length === 0 ? "" : `${listed(standIns)} keep${standIns.length === 1 ? "s" : ""} the offline stand-in, `
         }the chairman is the mechanical vote and no peer review is asked`
-      ])
+      ]),
+      ...unchecked
     ]
     return { mode: "live", places, notes, ...(council ? {} : { reviews: false as const }) }
   })
@@ -169,7 +176,7 @@ const specOf = (settings: LlmSettings | undefined, role: string, ref: { readonly
     maxOutputTokens: configured !== undefined && configured !== "offline" ? configured.maxOutputTokens : DEFAULT_MAX_OUTPUT_TOKENS,
     reasoningEffort: configured !== undefined && configured !== "offline" && configured.provider === ref.provider
       ? configured.reasoningEffort
-      : PROVIDERS[ref.provider].defaultReasoningEffort
+      : defaultEffort(ref.provider, ref.id)
   }
 }
 

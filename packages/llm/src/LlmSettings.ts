@@ -9,7 +9,7 @@
  * | `ANTHROPIC_BASE_URL` | base of `/v1/messages` | `https://api.anthropic.com` |
  * | `COUNCIL_MODEL_<PM>`, `COUNCIL_CHAIRMAN_MODEL` | `provider:model-id`, a bare id (the role's default provider) or `offline` | `Models.DEFAULT_MODELS` |
  * | `COUNCIL_MAX_OUTPUT_TOKENS[_<ROLE>]` | output cap per call (reasoning included) | 3000 |
- * | `COUNCIL_REASONING_EFFORT[_<ROLE>]` | `none`…`max`, or `omit` to send none | the provider's (`low` on OpenAI, Gemini, Groq) |
+ * | `COUNCIL_REASONING_EFFORT[_<ROLE>]` | `none`…`max`, or `omit` to send none | the model's (`Models.defaultEffort`: `low` on OpenAI, Gemini, Groq's gpt-oss) |
  * | `COUNCIL_LLM_TIMEOUT_SECONDS` | each HTTP attempt | 90 |
  * | `COUNCIL_PRICES` | a price table file replacing `data/llm-prices.json` | — |
  * | `COUNCIL_LLM_BUDGET_USD`, `COUNCIL_LLM_BUDGET_USD_MONTH` | spend limits per run / calendar month (UTC) | none |
@@ -35,6 +35,7 @@ import {
   CHAIRMAN,
   DEFAULT_MAX_OUTPUT_TOKENS,
   DEFAULT_MODELS,
+  defaultEffort,
   type ModelSpec,
   parseModelRef,
   PROVIDERS,
@@ -157,7 +158,7 @@ export const read: Effect.Effect<LlmSettings, LlmSettingsError> = Effect.gen(fun
           provider: ref.provider,
           id: ref.id,
           maxOutputTokens: Option.getOrElse(roleTokens, () => DEFAULT_MAX_OUTPUT_TOKENS),
-          reasoningEffort: roleEffort === undefined ? PROVIDERS[ref.provider].defaultReasoningEffort : roleEffort === "omit" ? null : roleEffort
+          reasoningEffort: roleEffort === undefined ? defaultEffort(ref.provider, ref.id) : roleEffort === "omit" ? null : roleEffort
         }
       } satisfies RoleSetting
     }))

@@ -31,10 +31,21 @@ export interface ProviderInfo {
   readonly structured: "json_schema" | "json_object"
   /** The request field capping output tokens. */
   readonly maxTokensField: "max_completion_tokens" | "max_tokens"
-  /** Sent as `reasoning_effort` (OpenAI wire) or `output_config.effort` (Anthropic) unless configured otherwise. */
-  readonly defaultReasoningEffort: ReasoningEffort | null
-  /** The efforts the provider's API takes, where it takes fewer than `ReasoningEffort` names (others answer 400). */
-  readonly efforts?: ReadonlyArray<ReasoningEffort>
+  /**
+   * Which models take which reasoning effort (`reasoning_effort` on the OpenAI wire, `output_config.effort` on
+   * Anthropic's), first match wins. A model no rule covers is one the reference does not document: no effort is
+   * sent unless one is configured, and a configured one is sent unchecked (`effortCheck` says so).
+   */
+  readonly effortRules: ReadonlyArray<EffortRule>
+}
+
+/** The reasoning efforts a set of a provider's models takes (any other answers 400), and the one sent by default. */
+export interface EffortRule {
+  /** The models it covers, e.g. `openai/gpt-oss-` (a prefix of the id); `""` covers every model. */
+  readonly prefix: string
+  readonly efforts: ReadonlyArray<ReasoningEffort>
+  /** Sent unless `COUNCIL_REASONING_EFFORT[_<ROLE>]` says otherwise. */
+  readonly defaultEffort: ReasoningEffort | null
 }
 
 export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
@@ -46,9 +57,8 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
     defaultBaseUrl: "https://api.openai.com/v1",
     structured: "json_schema",
     maxTokensField: "max_completion_tokens",
-    defaultReasoningEffort: "low",
-    // the Chat Completions `reasoning_effort` enum: no `max`
-    efforts: ["none", "minimal", "low", "medium", "high", "xhigh"]
+    // the Chat Completions `reasoning_effort` enum: no `max`; the same for every model (none per model is documented)
+    effortRules: [{ prefix: "", efforts: ["none", "minimal", "low", "medium", "high", "xhigh"], defaultEffort: "low" }]
   },
   gemini: {
     id: "gemini",
@@ -58,9 +68,8 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
     defaultBaseUrl: "https://generativelanguage.googleapis.com/v1beta/openai",
     structured: "json_schema",
     maxTokensField: "max_tokens",
-    defaultReasoningEffort: "low",
     // its OpenAI endpoint answers any other value 400 "Invalid reasoning_effort: … Valid values are: high, low, medium, none"
-    efforts: ["none", "low", "medium", "high"]
+    effortRules: [{ prefix: "", efforts: ["none", "low", "medium", "high"], defaultEffort: "low" }]
   },
   anthropic: {
     id: "anthropic",
@@ -70,9 +79,8 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
     defaultBaseUrl: "https://api.anthropic.com",
     structured: "json_schema",
     maxTokensField: "max_tokens",
-    defaultReasoningEffort: null,
-    // `OutputConfig.effort` of the Messages API: no `none` or `minimal`
-    efforts: ["low", "medium", "high", "xhigh", "max"]
+    // `OutputConfig.effort` of the Messages API: no `none` or `minimal`; not sent unless configured
+    effortRules: [{ prefix: "", efforts: ["low", "medium", "high", "xhigh", "max"], defaultEffort: null }]
   },
   groq: {
     id: "groq",
@@ -82,9 +90,8 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
     defaultBaseUrl: "https://api.groq.com/openai/v1",
     structured: "json_schema",
     maxTokensField: "max_completion_tokens",
-    defaultReasoningEffort: "low",
-    // Groq's `reasoning_effort` (`none` and `default` for Qwen, `low` … `high` for gpt-oss): no `minimal`, `xhigh`, `max`
-    efforts: ["none", "low", "medium", "high"]
+    // gpt-oss takes `low` … `high` and refuses `none`; what Groq's other models take is not documented here
+    effortRules: [{ prefix: "openai/gpt-oss-", efforts: ["low", "medium", "high"], defaultEffort: "low" }]
   },
   deepseek: {
     id: "deepseek",
@@ -94,17 +101,37 @@ export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
     defaultBaseUrl: "https://api.deepseek.com",
     structured: "json_object",
     maxTokensField: "max_tokens",
-    defaultReasoningEffort: null
+    // DeepSeek documents thinking on by default and no reasoning effort: none is sent unless configured
+    effortRules: []
   }
 }
 
-/** Why `model`'s reasoning effort cannot be sent to its provider, or `undefined` when it can. */
-export const effortRefusal = (model: { readonly provider: ProviderId; readonly reasoningEffort: ReasoningEffort | null }): string | undefined => {
-  const efforts = PROVIDERS[model.provider].efforts
-  return model.reasoningEffort === null || efforts === undefined || efforts.includes(model.reasoningEffort)
-    ? undefined
-    : `reasoning effort ${model.reasoningEffort} is not one ${model.provider} takes (${efforts.join(", ")})`
+/** The rule covering `provider`'s model `id`, or `undefined` when its efforts are not documented. */
+export const effortRule = (provider: ProviderId, id: string): EffortRule | undefined =>
+  PROVIDERS[provider].effortRules.find((r) => id.startsWith(r.prefix))
+
+/** The effort sent to a model when none is configured: its rule's default; none for an undocumented model. */
+export const defaultEffort = (provider: ProviderId, id: string): ReasoningEffort | null =>
+  effortRule(provider, id)?.defaultEffort ?? null
+
+type EffortModel = { readonly provider: ProviderId; readonly id: string; readonly reasoningEffort: ReasoningEffort | null }
+
+/** Why `model`'s reasoning effort cannot be sent to it, or `undefined` when it can (or is not checked). */
+export const effortRefusal = (model: EffortModel): string | undefined => {
+  const rule = effortRule(model.provider, model.id)
+  if (model.reasoningEffort === null || rule === undefined || rule.efforts.includes(model.reasoningEffort)) return undefined
+  const which = rule.prefix === "" ? model.provider : `${model.provider}'s ${rule.prefix}* models`
+  return `reasoning effort ${model.reasoningEffort} is not one ${which} take${rule.prefix === "" ? "s" : ""} (${rule.efforts.join(", ")})`
 }
+
+/**
+ * A configured effort sent to a model whose efforts are not documented (DeepSeek's, Groq's models other than
+ * gpt-oss): said once at start-up and by `verify`, since only the provider can refuse it (a 400 on every call).
+ */
+export const effortUnchecked = (model: EffortModel): string | undefined =>
+  model.reasoningEffort === null || effortRule(model.provider, model.id) !== undefined
+    ? undefined
+    : `reasoning effort ${model.reasoningEffort} is sent unchecked (which efforts ${modelName(model)} takes is not documented; a 400 on every call means it takes none: set it to omit)`
 
 /** Groq guarantees schema-conforming output (strict mode) only on its gpt-oss models. */
 export const strictSchema = (provider: ProviderId, model: string): boolean =>

@@ -7,7 +7,9 @@
  *
  * **Details**
  * - Labels are `A`, `B`, … in the order shown; the order is a Fisher–Yates shuffle seeded by
- *   SHA-256(`runId/reviewer`), so every reviewer sees its own order and a replay of the run sees the same one.
+ *   SHA-256(`seed/reviewer`), so every reviewer sees its own order and every run with the same seed the same one.
+ *   The daily pipeline seeds with the trading day (runs from before: the run id), so a backtest's review prompts
+ *   for a day are a live run's.
  * - The anonymous pitch carries no PM name or model: those fields are dropped, and any PM name or model id in the
  *   text is replaced with `a PM`.
  * - Borda: on a ballot of n pitches the first gets n−1 points, the last 0; points add up over ballots. The
@@ -125,17 +127,17 @@ const scrub = (pitch: Pitch, names: ReadonlyArray<string>): AnonymousPitch => {
 }
 
 /**
- * The ballot of `reviewer` in run `runId`: every pitch but its own, shuffled and labelled. `names` (the roster's
- * PMs and models) are scrubbed from the text.
+ * The ballot of `reviewer` under `seed` (the trading day, or a run id): every pitch but its own, shuffled and
+ * labelled. `names` (the roster's PMs and models) are scrubbed from the text.
  */
 export const ballotFor = (
-  runId: string,
+  seed: string,
   reviewer: AccountId,
   pitches: ReadonlyArray<Pitch>,
   names: ReadonlyArray<string>
 ): Ballot => {
   const others = pitches.filter((p) => p.pm !== reviewer)
-  const shuffled = seededShuffle(others, `${runId}/${reviewer}`)
+  const shuffled = seededShuffle(others, `${seed}/${reviewer}`)
   return {
     reviewer,
     candidates: shuffled.map((p, i) => ({ label: labelOf(i), pitch: anonymize(p, names) })),

@@ -104,6 +104,10 @@ const oneLine = (text: string, max: number): string => text.replace(/\s+/g, " ")
 
 const councilReason = (reason: FailureReason, status: number) => ({ council: { reason, status } })
 
+/** A 2xx answer whose body cannot be read (not JSON, not the wire's shape): a `ServerError`, retried as sent. */
+export const unreadable = (description: string, status: number): AiError.AiErrorReason =>
+  new AiError.InternalProviderError({ description, metadata: councilReason("ServerError", status) })
+
 /** The reason for a non-2xx answer; `secret` is scrubbed from the provider's message. */
 export const reasonOf = (
   provider: ProviderId,

@@ -7,6 +7,8 @@
  *   status, the body (key scrubbed) and the messages, so no key reaches a log, an error or the store.
  * - A JSON answer wrapped in a Markdown code fence is unwrapped before it is decoded; the `WireLog` keeps the text
  *   as received.
+ * - A 2xx whose body is not the provider's answer format (not JSON, no choices/content) is a `ServerError`,
+ *   retried as sent: the model never wrote it, so it is not an answer to correct.
  *
  * @since 0.1.0
  */
@@ -24,7 +26,7 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { boundedText } from "@council/io/BoundedText"
 import { type Message, scrub, type TokenUsage, WireLog } from "./Exchange.ts"
 import type { ProviderId, ReasoningEffort } from "./Models.ts"
-import { reasonOf } from "./ProviderErrors.ts"
+import { reasonOf, unreadable } from "./ProviderErrors.ts"
 
 /** What both adapters are built from. */
 export interface AdapterOptions {
@@ -168,9 +170,11 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
     }
     const answer = json === undefined ? "the body is not JSON" : request.read(json)
     if (typeof answer === "string") {
+      // a broken response (cut short, a proxy's page), not the model's answer: asked again as it was, like a 5xx,
+      // never "corrected" by quoting it back to the model as its own words
       const description = `${request.provider} answered ${response.status} with an unreadable body: ${answer}`
       yield* report(response.status, { error: description, text: body.slice(0, 2000) })
-      return yield* failWith(request.provider, new AiError.InvalidOutputError({ description }))
+      return yield* failWith(request.provider, unreadable(description, response.status))
     }
     // a refusal (or a content filter) says so: the answer has no text to show why it cannot be used
     const refused = answer.finish !== "content-filter"

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Fiber, Layer, Redacted } from "effect"
+import { Clock, Duration, Effect, Fiber, Layer, Logger, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { FetchHttpClient } from "effect/http"
 import { AccountId } from "@council/domain"
@@ -12,6 +12,15 @@ import { path, snapshotOf } from "./snapshots.ts"
 
 const KEY = "sk-test-adapters-7f3a9c"
 const snapshot = snapshotOf({ GLD: path(60, 180, 0.001), SPY: path(60, 500, 0.002), TLT: path(60, 90, -0.001) })
+/** Every log line (logfmt) written while `effect` runs. */
+const captureLogs = <A, E, R>(effect: Effect.Effect<A, E, R>) => {
+  const lines: Array<string> = []
+  return effect.pipe(
+    Effect.provide(Logger.layer([Logger.map(Logger.formatLogFmt, (line) => void lines.push(line))])),
+    Effect.map((value) => ({ value, lines }))
+  )
+}
+
 const question = PitchPrompt.pitchQuestion(AccountId.make("CLAUDE"), { snapshot, account: null })
 
 const prices: Prices.PriceTable = {
@@ -29,7 +38,7 @@ const env = Layer.mergeAll(FetchHttpClient.layer, budget)
 
 const modelOf = (fake: FakeProvider, provider: Models.ProviderId, id: string, timeout: Duration.Input = "10 seconds") =>
   Effect.gen(function*() {
-    const spec: Models.ModelSpec = { provider, id, maxOutputTokens: 500, reasoningEffort: Models.PROVIDERS[provider].defaultReasoningEffort }
+    const spec: Models.ModelSpec = { provider, id, maxOutputTokens: 500, reasoningEffort: Models.defaultEffort(provider, id) }
     const options = { baseUrl: fake.url, apiKey: Redacted.make(KEY), model: id, maxOutputTokens: 500, reasoningEffort: spec.reasoningEffort }
     const lm = provider === "anthropic" ? yield* AnthropicMessages.make(options) : yield* OpenAiChat.make({ ...options, provider })
     return Ask.roleModel(spec, lm, { timeout, deadline: "10 minutes" })
@@ -280,8 +289,13 @@ describe("failures", () => {
       const openai = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
       assert.strictEqual(openai.failure?.message, "invalid answer after a corrective retry: openai refused to answer (I can't help with trading decisions.)")
       assert.include(fake.requests[1]!.text, "Your previous answer could not be used:\nopenai refused to answer (I can't help with trading decisions.)")
-      const anthropic = yield* Ask.ask(yield* modelOf(fake, "anthropic", "claude-sonnet-4-6"), question)
+      const { value: anthropic, lines } = yield* captureLogs(Ask.ask(yield* modelOf(fake, "anthropic", "claude-sonnet-4-6"), question))
       assert.strictEqual(anthropic.failure?.message, "invalid answer after a corrective retry: anthropic refused to answer (refusal)")
+      // each turn's warning says it was a refusal (not the decoding error of the refusal's text)
+      assert.deepStrictEqual(lines.map((l) => /message="([^"]*)"/.exec(l)?.[1]), [
+        "llm CLAUDE anthropic:claude-sonnet-4-6: InvalidAnswer: anthropic refused to answer (refusal)",
+        "llm CLAUDE anthropic:claude-sonnet-4-6: InvalidAnswer: anthropic refused to answer (refusal)"
+      ])
       assert.deepStrictEqual(anthropic.exchanges.map((e) => e.outcome._tag === "Invalid" ? e.outcome.error : e.outcome._tag), [
         "anthropic refused to answer (refusal)",
         "anthropic refused to answer (refusal)"
@@ -348,14 +362,24 @@ describe("failures", () => {
       assert.isAbove(exchange.costUsd, 500 * 15 / 1e6)
     }).pipe(Effect.provide(env)))
 
-  it.effect("a body that is not JSON is an invalid answer, corrected once; its 2xx without usage is charged its worst case", () =>
+  it.effect("a 2xx body that is not the answer (not JSON, cut short) is asked again as sent, never quoted back to the model; its 2xx without usage is charged its worst case", () =>
     Effect.gen(function*() {
-      const fake = yield* fakeProvider((r) => (r.nth === 0 ? { body: "<html>bad gateway</html>" } : undefined))
-      const answer = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
+      const broken = ["<html>bad gateway</html>", '{"id":"chatcmpl-x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"{\\"sym']
+      const fake = yield* fakeProvider((r) => (r.nth < 2 ? { body: broken[r.nth] } : undefined))
+      const fiber = yield* Effect.forkChild(Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question))
+      yield* advanceUntil(() => fake.requests.length >= 3)
+      const answer = yield* Fiber.join(fiber)
       assert.strictEqual(answer.value?.symbol, "GLD")
-      assert.strictEqual(answer.exchanges[0]!.outcome._tag, "Invalid")
+      // one turn of three requests, each the very same: no assistant message, no correction
+      assert.deepStrictEqual(answer.exchanges.map((e) => [e.turn, e.outcome._tag, e.attempts]), [[1, "Parsed", 3]])
+      assert.deepStrictEqual(fake.requests.map((r) => r.body), [fake.requests[0]!.body, fake.requests[0]!.body, fake.requests[0]!.body])
+      assert.notInclude(JSON.stringify(fake.requests.map((r) => r.body)), "chatcmpl-x")
+      assert.deepStrictEqual(answer.exchanges[0]!.retries, [
+        "ServerError: openai answered 200 with an unreadable body: the body is not JSON",
+        "ServerError: openai answered 200 with an unreadable body: the body is not JSON"
+      ])
       assert.isTrue(answer.exchanges[0]!.costEstimated)
-      assert.isAbove(answer.exchanges[0]!.costUsd, 500 * 15 / 1e6)
+      assert.isAbove(answer.exchanges[0]!.costUsd, 2 * 500 * 15 / 1e6)
     }).pipe(Effect.provide(env)))
 })
 

@@ -57,6 +57,21 @@ describe("LlmSettings", () => {
       assert.strictEqual(s.baseUrls.openai, "http://127.0.0.1:9/v1")
     }))
 
+  it.effect("sends an effort by default only to models documented to take it: Groq's gpt-oss, not its other models or DeepSeek", () =>
+    Effect.gen(function*() {
+      const effort = (env: Record<string, string>, role: string) => {
+        const model = (Effect.runSync(read({ ...KEYS, ...env })).roles.find((r) => r.role === role)!).model
+        return model === "offline" ? "offline" : model.reasoningEffort
+      }
+      assert.strictEqual(effort({}, "GROQ"), "low")
+      assert.strictEqual(effort({ COUNCIL_MODEL_GROQ: "groq:openai/gpt-oss-20b" }, "GROQ"), "low")
+      assert.strictEqual(effort({ COUNCIL_MODEL_GROQ: "groq:qwen/qwen3-32b" }, "GROQ"), null)
+      assert.strictEqual(effort({ COUNCIL_MODEL_GROQ: "llama-3.3-70b-versatile" }, "GROQ"), null)
+      assert.strictEqual(effort({}, "DEEPSEEK"), null)
+      // a configured effort is still sent (unchecked: see Lineup's start-up note)
+      assert.strictEqual(effort({ COUNCIL_MODEL_GROQ: "groq:qwen/qwen3-32b", COUNCIL_REASONING_EFFORT_GROQ: "none" }, "GROQ"), "none")
+    }))
+
   it.effect("names the variable of a malformed value in one line, never repeating a key or a base URL", () =>
     Effect.gen(function*() {
       const cases: ReadonlyArray<readonly [Record<string, string>, string]> = [
@@ -126,6 +141,18 @@ describe("Lineup.fromSettings", () => {
       assert.deepStrictEqual(lineup.notes, ["GEMINI, GROQ, DEEPSEEK keep the offline stand-in (not selected with --pms)"])
       const unknown = yield* Effect.flip(Lineup.fromSettings(settings, yield* prices, ["CHATGPT", "HAL"]))
       assert.match(unknown.message, /^--pms: unknown PM HAL/)
+    }))
+
+  it.effect("refuses an effort a model documents it does not take (gpt-oss: none); says at start-up an effort sent unchecked (DeepSeek)", () =>
+    Effect.gen(function*() {
+      const none = yield* read({ ...KEYS, COUNCIL_REASONING_EFFORT_GROQ: "none" })
+      const error = yield* Effect.flip(Lineup.fromSettings(none, yield* prices, undefined))
+      assert.strictEqual(error.message, "GROQ: groq:openai/gpt-oss-120b: reasoning effort none is not one groq's openai/gpt-oss-* models take (low, medium, high); set COUNCIL_REASONING_EFFORT_GROQ to one of them, or to omit")
+      const deepseek = yield* read({ ...KEYS, COUNCIL_REASONING_EFFORT_DEEPSEEK: "high" })
+      const lineup = yield* Lineup.fromSettings(deepseek, yield* prices, undefined)
+      assert.deepStrictEqual(lineup.notes, [
+        "DEEPSEEK: reasoning effort high is sent unchecked (which efforts deepseek:deepseek-v4-flash takes is not documented; a 400 on every call means it takes none: set COUNCIL_REASONING_EFFORT_DEEPSEEK=omit)"
+      ])
     }))
 
   it.effect("refuses a live model with no price, and a chairman without its key", () =>

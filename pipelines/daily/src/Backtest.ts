@@ -100,11 +100,12 @@ const runsByDay = Effect.gen(function*() {
 /** A deterministic run id per session: a backtest's runs are easy to find and never collide. */
 export const sessionRunId = (day: TradingDay): RunId => `${day}-bt` as RunId
 
-/** A session's run parameters: the backtest's, with the schedule and the session's run moment. */
+/** A session's run parameters: the backtest's, with the schedule and the session's run moment; ballots by the day (a live run's). */
 const sessionParams = (day: TradingDay, options: BacktestOptions): DailyParams => ({
   ...options.params,
   schedule: options.schedule,
-  asOfTime: formatMoment(options.moments(day).run)
+  asOfTime: formatMoment(options.moments(day).run),
+  reviewOrder: "day"
 })
 
 /** The Reconcile stage alone after the last session's close: what the session itself did reaches the book. */

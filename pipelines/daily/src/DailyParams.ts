@@ -61,7 +61,12 @@ export const DailyParams = Schema.Struct({
   /** The run stops after the risk gate until `pnpm pipeline approve` (or `--reject`). */
   requireApproval: Schema.optionalKey(Schema.Boolean),
   /** The TradeLedger book reconciliation writes into (default `live`; a backtest names its own). */
-  ledgerBook: Schema.optionalKey(Schema.String)
+  ledgerBook: Schema.optionalKey(Schema.String),
+  /**
+   * `day`: each reviewer's ballot is shuffled by the trading day, so every run of a day — live, dry, a backtest's
+   * session — asks the same review prompts. Absent (runs from before it): by the run id, as they were asked.
+   */
+  reviewOrder: Schema.optionalKey(Schema.Literal("day"))
 })
 export type DailyParams = typeof DailyParams.Type
 
@@ -110,6 +115,13 @@ export const runLedgerBook = Effect.flatMap(runParams, (p) =>
   p.ledgerBook === undefined ? Effect.succeed(liveBook) : decodeBookId(p.ledgerBook).pipe(Effect.orDie))
 
 const decodeBookId = Schema.decodeUnknownEffect(BookId)
+
+/** What a run's review ballots are shuffled by: its trading day (`reviewOrder: day`), else its run id. */
+export const reviewSeed = Effect.gen(function*() {
+  const params = yield* runParams
+  const context = yield* RunContext
+  return params.reviewOrder === "day" ? context.tradingDay : context.runId
+})
 
 /** The plans a retry carries from the day's earlier run (none for a first run). */
 export const carriedPlans = Effect.map(runParams, (p) => p.carried ?? [])

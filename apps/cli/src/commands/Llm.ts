@@ -233,6 +233,10 @@ export const verifyProviders = Effect.scoped(Effect.gen(function*() {
   // the probe sends no reasoning effort (it asks for 16 tokens): an effort the provider refuses is checked here
   for (const role of settings.roles) {
     if (role.model === "offline") continue
+    const unchecked = Models.effortUnchecked(role.model)
+    if (unchecked !== undefined) {
+      yield* Console.log(`· LLM ${role.role.padEnd(14)} ${Models.modelName(role.model)}  ${unchecked.replace("set it to omit", `set COUNCIL_REASONING_EFFORT_${role.role}=omit`)}`)
+    }
     const refusal = Models.effortRefusal(role.model)
     if (refusal === undefined) continue
     failed++

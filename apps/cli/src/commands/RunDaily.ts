@@ -56,6 +56,7 @@ export const newRunParams = (
   ...council,
   schedule: at.schedule,
   asOfTime: formatMoment(at.moment),
+  reviewOrder: "day",
   ...(requireApproval ? { requireApproval: true } : {})
 })
 

@@ -1,12 +1,13 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type AccountId, type MarketSnapshot, PeerReviewResult, type Pitch, type ReviewBallot } from "@council/domain"
-import { Recorder, RunContext, Stage } from "@council/engine"
+import { Recorder, Stage } from "@council/engine"
 import { PeerReview as Review, PortfolioManagers, ReviewAnswer, type RosterEntry } from "@council/llm"
 import { FetchData } from "./FetchData.ts"
 import { PmCallFailure, PmPitches } from "./PmPitches.ts"
 import { withinWindow } from "../AnswerWindow.ts"
 import { reviewInput } from "../InputHash.ts"
+import { reviewSeed } from "../DailyParams.ts"
 
 type Outcome =
   | { readonly _tag: "Ballot"; readonly ballot: ReviewBallot }
@@ -60,12 +61,12 @@ export const PeerReview = Stage.make({
   run: ({ FetchData: snapshot, PmPitches: book }) =>
     Effect.gen(function*() {
       const pms = yield* PortfolioManagers
-      const { runId } = yield* RunContext
+      const seed = yield* reviewSeed
       const names = pms.roster.flatMap((r) => [r.pm, r.model])
       const outcomes = yield* Effect.forEach(
         pms.roster,
         (entry) => {
-          const ballot = Review.ballotFor(runId, entry.pm, book.pitches, names)
+          const ballot = Review.ballotFor(seed, entry.pm, book.pitches, names)
           if (ballot.candidates.length === 0) return Effect.succeed(Option.none<Outcome>())
           const own = book.pitches.find((p) => p.pm === entry.pm) ?? null
           return Effect.map(review(pms, entry, snapshot, ballot, own), Option.some)
