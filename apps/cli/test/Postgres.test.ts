@@ -16,6 +16,9 @@ import { bin, cliAsync, tempHome } from "./CliHarness.ts"
 /** The same backtest window on both databases: 40 sessions (a ranking needs 20). */
 const WINDOW = ["--from", "2026-03-02", "--to", "2026-04-27"]
 
+/** Account names whose order differs between byte-wise comparison and a language's collation. */
+const ACCOUNTS = ["COUNCIL", "COUNCIL_2", "COUNCIL2", "CLAUDE", "CLAUDE_B"]
+
 const backtestId = (stdout: string) => {
   const id = /^(bt-\S+)\s+completed/m.exec(stdout)?.[1]
   assert.isDefined(id, stdout)
@@ -69,19 +72,22 @@ const leaderboardBeside = (url: Redacted.Redacted, release: Effect.Effect<void, 
   })
 
 layer(PgServer.layer, { timeout: 120_000, excludeTestServices: true })("Council on PostgreSQL", (it) => {
-  it.effect("a backtest gives byte for byte the equity CSV and leaderboard JSON it gives on SQLite (server and process in other time zones)", () =>
+  it.effect("a backtest gives byte for byte the equity CSV and leaderboard JSON it gives on SQLite (server and process in other time zones, another collation)", () =>
     Effect.gen(function*() {
-      const url = yield* (yield* PgServer).createDatabase
+      // an ICU collation, where COUNCIL_2 sorts before COUNCIL2 (SQLite compares bytes: after)
+      const url = yield* (yield* PgServer).createDatabaseWith(`TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'`)
       // a server whose sessions print times in UTC+14 and dates day-first, read by a process in UTC-7
       yield* Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         yield* sql.unsafe(`ALTER DATABASE ${databaseName(url)} SET timezone TO 'Pacific/Kiritimati'`)
         yield* sql.unsafe(`ALTER DATABASE ${databaseName(url)} SET datestyle TO 'SQL, DMY'`)
       }).pipe(Effect.provide(Database.layerPg(url)))
-      const pg = { DATABASE_URL: Redacted.value(url), TZ: "America/Los_Angeles" }
+      const accounts = { TRADING_ACCOUNTS_CONFIG: JSON.stringify(ACCOUNTS.map((id) => ({ id, mode: "PAPER", credentials: { keyId: "PKTEST", secretKey: "sk-test" } }))) }
+      const sqlite = { ...accounts, TZ: "UTC" }
+      const pg = { ...accounts, DATABASE_URL: Redacted.value(url), TZ: "America/Los_Angeles" }
       const [onSqlite, onPg] = yield* Effect.promise(() =>
         Promise.all([
-          cliAsync(tempHome(), ["backtest", ...WINDOW], { TZ: "UTC" }),
+          cliAsync(tempHome(), ["backtest", ...WINDOW], sqlite),
           cliAsync(tempHome(), ["backtest", ...WINDOW], pg)
         ])
       )
@@ -93,11 +99,12 @@ layer(PgServer.layer, { timeout: 120_000, excludeTestServices: true })("Council 
       const pgHome = /^database (.+)\/backtests\//m.exec(onPg.stdout)![1]!
       const read = (home: string, env: Record<string, string>, args: ReadonlyArray<string>) =>
         Effect.promise(() => cliAsync(home, args, env)).pipe(Effect.tap((r) => Effect.sync(() => assert.strictEqual(r.code, 0, r.stderr))))
-      const sqliteCsv = yield* read(sqliteHome, { TZ: "UTC" }, ["equity", "--backtest", "latest", "--csv"])
+      const sqliteCsv = yield* read(sqliteHome, sqlite, ["equity", "--backtest", "latest", "--csv"])
       const pgCsv = yield* read(pgHome, pg, ["equity", "--backtest", "latest", "--csv"])
       assert.match(sqliteCsv.stdout, /^COUNCIL,2026-04-27,/m)
+      assert.deepStrictEqual([...new Set(sqliteCsv.stdout.split("\n").slice(1, -1).map((line) => line.split(",")[0]))], [...ACCOUNTS].sort())
       assert.strictEqual(pgCsv.stdout, sqliteCsv.stdout)
-      const sqliteBoard = yield* read(sqliteHome, { TZ: "UTC" }, ["leaderboard", "--backtest", "latest", "--json"])
+      const sqliteBoard = yield* read(sqliteHome, sqlite, ["leaderboard", "--backtest", "latest", "--json"])
       const pgBoard = yield* read(pgHome, pg, ["leaderboard", "--backtest", "latest", "--json"])
       assert.include(sqliteBoard.stdout, `"book": "${sqliteId}"`)
       assert.strictEqual(pgBoard.stdout.split(pgId).join(sqliteId), sqliteBoard.stdout)

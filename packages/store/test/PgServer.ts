@@ -29,6 +29,8 @@ export class PgServerError extends Schema.TaggedError<PgServerError>()("PgServer
 export class PgServer extends Context.Service<PgServer, {
   /** Creates an empty database and returns its URL (with the password). */
   readonly createDatabase: Effect.Effect<Redacted.Redacted>
+  /** The same with `CREATE DATABASE`'s options (`TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' …`). */
+  readonly createDatabaseWith: (options: string) => Effect.Effect<Redacted.Redacted>
 }>()("@council/store/test/PgServer") {
   static readonly layer = Layer.effect(PgServer, Effect.suspend(() => start()))
 }
@@ -143,10 +145,10 @@ const start = Effect.fnUntraced(function*() {
     Effect.mapError((e) => new PgServerError({ message: `connecting to the test server failed: ${e.message}` }))
   )
   let databases = 0
-  return PgServer.of({
-    createDatabase: Effect.suspend(() => {
+  const createDatabaseWith = (options: string) =>
+    Effect.suspend(() => {
       const name = `test_${++databases}`
-      return admin.unsafe(`CREATE DATABASE ${name}`).pipe(Effect.orDie, Effect.as(urlFor(name)))
+      return admin.unsafe(`CREATE DATABASE ${name} ${options}`).pipe(Effect.orDie, Effect.as(urlFor(name)))
     })
-  })
+  return PgServer.of({ createDatabase: createDatabaseWith(""), createDatabaseWith })
 })
