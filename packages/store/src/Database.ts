@@ -14,7 +14,10 @@
  *   other users may enter gets a warning, once per process; its permissions are the user's to change.
  * - Every layer runs the migrations of `migrations/index.ts` before the client is handed out. Concurrent
  *   processes are safe: SQLite migrations run in a `BEGIN IMMEDIATE` transaction (the second process waits on
- *   the busy timeout, then finds nothing to do); on PostgreSQL the migrator locks its table.
+ *   the busy timeout, then finds nothing to do); on PostgreSQL the migrator locks its table, and only when a
+ *   migration is pending (so a `pg_dump` reading it holds nothing up).
+ * - A wait on another process's lock while opening says so once on stderr after `SAY_WAITING_AFTER_MS`
+ *   ("waiting for <database>: …"), on SQLite (busy timeout) and on PostgreSQL (`lock_timeout` of the migration step).
  *
  * **Gotchas**
  * - Each call of `layerSqlite` / `layerPg` is a new client: share one layer value to share the connection.
