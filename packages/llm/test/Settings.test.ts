@@ -76,6 +76,8 @@ describe("LlmSettings", () => {
     Effect.gen(function*() {
       const cases: ReadonlyArray<readonly [Record<string, string>, string]> = [
         [{ COUNCIL_MODEL_CLAUDE: "mistral:large" }, "COUNCIL_MODEL_CLAUDE: unknown provider \"mistral\" (expected one of openai, gemini, anthropic, groq, deepseek, or offline)"],
+        // the list above ends "or offline": a user who reads it writes offline:… and is not told offline is unknown
+        [{ COUNCIL_MODEL_CLAUDE: "offline:rules" }, "COUNCIL_MODEL_CLAUDE: \"offline\" takes no model id: write offline alone"],
         [{ COUNCIL_LLM: "sometimes" }, "COUNCIL_LLM: Expected \"offline\" | \"live\""],
         [{ COUNCIL_LLM_BUDGET_USD: "-1" }, "COUNCIL_LLM_BUDGET_USD: expected a number > 0"],
         [{ COUNCIL_LLM_BUDGET_USD_MONTH: "lots" }, "COUNCIL_LLM_BUDGET_USD_MONTH: expected a number"],
