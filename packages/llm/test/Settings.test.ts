@@ -154,4 +154,18 @@ describe("Lineup.fromSettings", () => {
       const offline = yield* Lineup.swap(again, ["CLAUDE=offline"], yield* read(noAnthropic), yield* prices)
       assert.deepStrictEqual(offline.swapped, [{ role: "CLAUDE", from: "anthropic:claude-sonnet-4-6", to: "offline:trend" }])
     }))
+
+  it.effect("a swap's bare model id keeps the role's provider, also for a role its parent ran offline", () =>
+    Effect.gen(function*() {
+      const settings = yield* read(KEYS)
+      const offlineParent = Lineup.fromRecord([])
+      const { swapped } = yield* Lineup.swap(offlineParent, ["CLAUDE=claude-opus-4-7", "GEMINI=gemini-3.1-pro-preview"], settings, yield* prices)
+      assert.deepStrictEqual(swapped, [
+        { role: "CLAUDE", from: "offline:trend", to: "anthropic:claude-opus-4-7" },
+        { role: "GEMINI", from: "offline:mean-reversion", to: "gemini:gemini-3.1-pro-preview" }
+      ])
+      const liveParent = Lineup.fromRecord([{ role: "CLAUDE", model: "openai:gpt-5.4" }])
+      const kept = yield* Lineup.swap(liveParent, ["CLAUDE=gpt-5.4-mini"], settings, yield* prices)
+      assert.deepStrictEqual(kept.swapped, [{ role: "CLAUDE", from: "openai:gpt-5.4", to: "openai:gpt-5.4-mini" }])
+    }))
 })
