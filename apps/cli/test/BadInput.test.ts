@@ -69,7 +69,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["approve", "no-such-run", "--reject"], home: "fresh", error: /^error: no run with id no-such-run$/ },
   { args: ["run", "daily", "--date", "2026-02-30"], error: /^error: --date 2026-02-30: / },
   { args: ["run", "daily", "--date", ""], error: /^error: --date : expected a date as YYYY-MM-DD$/ },
-  { args: ["run", "daily", "--date", "2026-06-04"], error: /has traded CHATGPT up to 2026-06-08 \(during the session\); positions carry across days, so it cannot trade 2026-06-04/ },
+  { args: ["run", "daily", "--date", "2026-06-04"], error: /has traded CHATGPT up to 2026-06-08 \(during the session\); positions carry across days, so it cannot trade 2026-06-04 \(during the session\) \(a replay without --from reads that day's run from its recordings; or use a fresh COUNCIL_HOME\)$/ },
   { args: ["run", "daily", "--date", "2026-06-04", "--dry-run"], error: /has traded CHATGPT up to 2026-06-08/ },
 
   { args: ["run", "daily", "--accounts", ""], error: /^error: --accounts: no account named \(configured: CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK, COUNCIL\)$/ },
