@@ -400,7 +400,7 @@ const exchange = Command.make("exchange").pipe(
 export const root = Command.make("pipeline").pipe(
   describe(
     "Council: an LLM trading council, one trading day at a time",
-    "Exit codes: 0 success; 1 the work failed (an account, a replay); 2 usage or configuration error (nothing done, nothing written)."
+    "Exit codes: 0 success; 1 the work failed (an account, a replay); 2 usage or configuration error (nothing done, nothing written); 130 interrupted by Ctrl-C or SIGTERM (each command's help says how to continue it)."
   ),
   Command.withSubcommands([run, approve, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, order, cancelAll, closeAll, reconcile, verify, backtest, ...monitorCommands, graph, exchange])
 )

@@ -346,6 +346,7 @@ describe("pnpm pipeline", () => {
     // what each command's exit 1 and exit 0 mean for it (verify: a model failing is exit 1, as LlmCli.test.ts runs it)
     assert.match(exitLines.get("verify")!, /; 1 an account or a model failed;/)
     assert.match(exitLines.get("approve")!, /^Exit codes: 0 sent and every account succeeded, or rejected \(nothing sent\);/)
+    assert.match(exitLines.get("")!, /; 130 interrupted by Ctrl-C or SIGTERM/)
     // an interrupted backtest exits 130 (Backtest.test.ts sends it SIGINT and SIGTERM), never 1
     assert.match(exitLines.get("backtest")!, /; 1 a session's run failed \(continue it with --resume\); .*; 130 interrupted by Ctrl-C or SIGTERM/)
   })
