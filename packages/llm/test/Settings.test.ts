@@ -94,7 +94,7 @@ describe("LlmSettings", () => {
       assert.isDefined(table.models["anthropic:claude-sonnet-4-6"])
       const missing = yield* Effect.flip(Effect.flatMap(read({ COUNCIL_PRICES: "/nonexistent/prices.json" }), LlmSettings.prices))
       assert.strictEqual(missing.variable, "COUNCIL_PRICES")
-      assert.match(missing.message, /^COUNCIL_PRICES: cannot read the price table \/nonexistent\/prices\.json: ENOENT/)
+      assert.match(missing.message, /^COUNCIL_PRICES: cannot read the price table \/nonexistent\/prices\.json: no such file \(ENOENT\)$/)
     }))
 })
 
