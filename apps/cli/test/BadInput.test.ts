@@ -91,7 +91,7 @@ const table: ReadonlyArray<BadInput> = [
   // a path is read as a bundle file, never looked up as a run id
   { args: ["replay", "/nonexistent/bundle.json"], home: "fresh", error: /^error: cannot read \/nonexistent\/bundle\.json: no such file \(ENOENT\)$/ },
   { args: ["replay", "bundle.json"], home: "fresh", error: /^error: cannot read bundle\.json: no such file \(ENOENT\)$/ },
-  { args: () => ["replay", root], home: "fresh", error: /^error: cannot read .*: a directory, not a bundle file \(EISDIR\)$/ },
+  { args: () => ["replay", root], home: "fresh", error: /^error: cannot read .*: a directory, not a file \(EISDIR\)$/ },
   { args: () => ["replay", file("orphan.json"), "--from", "Execution"], home: "fresh", error: /its run was forked from 2026-06-05-deadbeef, which is not in this store \(import that run first\)$/ },
   { args: ["runs", "--limit", "0"], error: /^error: --limit 0: expected a positive whole number$/ },
   { args: ["runs", "--limit", "-1"], home: "fresh", error: /^error: --limit -1: expected a positive whole number$/ },
@@ -107,7 +107,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: () => ["export", runId, "-o", "/nonexistent/bundle.json"], error: /^error: --output \/nonexistent\/bundle\.json: cannot write there \(ENOENT\)$/ },
   { args: ["import"], error: /^error: Missing required argument: / },
   { args: ["import", "/nonexistent/bundle.json"], home: "fresh", error: /^error: cannot read \/nonexistent\/bundle\.json: no such file \(ENOENT\)$/ },
-  { args: () => ["import", root], error: /^error: cannot read .*: a directory, not a bundle file \(EISDIR\)$/ },
+  { args: () => ["import", root], error: /^error: cannot read .*: a directory, not a file \(EISDIR\)$/ },
   { args: () => ["import", file("not-json.txt")], home: "fresh", error: /is not a Council run bundle \(not JSON\)$/ },
   { args: () => ["import", file("v1.json")], error: /council-run-bundle\/1 bundle/ },
   { args: () => ["import", file("tampered.json")], home: "fresh", error: /was changed after export/ },

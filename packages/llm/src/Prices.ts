@@ -17,6 +17,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
+import * as FileProblem from "@council/io/FileProblem"
 import type { TokenUsage } from "./Exchange.ts"
 
 const Rate = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
@@ -53,10 +54,7 @@ const problemOf = (message: string): string =>
 /** Why the price table's file cannot be read, in words with the system's code; JSON given in its place is named as such. */
 const unreadable = (file: string, e: unknown): string => {
   if (file.trimStart().startsWith("{")) return "expected the path of a price table file, got what looks like JSON: write the table to a file and name that"
-  const code = e instanceof Error && "code" in e ? String(e.code) : undefined
-  const words: Record<string, string> = { ENOENT: "no such file", EISDIR: "a directory, not a file", EACCES: "permission denied" }
-  const why = code === undefined ? String(e) : words[code] === undefined ? code : `${words[code]} (${code})`
-  return `cannot read the price table ${file}: ${why}`
+  return `cannot read the price table ${file}: ${FileProblem.why(e, "file")}`
 }
 
 /** Reads and validates a price table; a missing or malformed file fails naming it (never quoting its content). */

@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Result from "effect/Result"
+import * as FileProblem from "@council/io/FileProblem"
 import * as BarIndex from "./BarIndex.ts"
 import * as BarsCache from "./BarsCache.ts"
 import { MarketData, MarketDataError } from "./MarketData.ts"
@@ -69,19 +70,12 @@ export const parseBarsCsv = (
   return Result.succeed({ symbol, source, dates, open, high, low, close, volume })
 }
 
-/** Why a directory cannot be listed, in words, with the system's code (not Node's "Error: ENOENT: …, scandir '…'"). */
-const unreadableDirectory = (cause: unknown): string => {
-  const code = cause instanceof Error && "code" in cause ? String(cause.code) : undefined
-  const words: Record<string, string> = { ENOENT: "no such directory", ENOTDIR: "not a directory", EACCES: "permission denied" }
-  return code === undefined ? String(cause) : words[code] === undefined ? code : `${words[code]} (${code})`
-}
-
 const readDirectory = Effect.fnUntraced(function*(directory: string | URL) {
   const dir = typeof directory === "string" ? directory : fileURLToPath(directory)
   const files = yield* Effect.try({
     try: () => readdirSync(dir).filter((f) => f.toLowerCase().endsWith(".csv")).sort(),
     catch: (cause) =>
-      new MarketDataError({ reason: "Unavailable", message: `cannot read the bars directory ${dir}: ${unreadableDirectory(cause)}` })
+      new MarketDataError({ reason: "Unavailable", message: `cannot read the bars directory ${dir}: ${FileProblem.why(cause, "directory")}` })
   })
   if (files.length === 0) {
     return yield* new MarketDataError({ reason: "Unavailable", message: `no *.csv bar files in ${dir}` })

@@ -4,6 +4,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import { ExecutionReport, RunId } from "@council/domain"
+import * as FileProblem from "@council/io/FileProblem"
 import { BundleFile, type DamagedRun, isDamagedRun, type RunBundle, type RunRecord, RunStore, Runner } from "@council/engine"
 import type { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
@@ -13,20 +14,12 @@ import { chargedFor, costSummary, costTable, runCost } from "./LlmRecord.ts"
 import { riskRows, riskTables } from "./RiskTable.ts"
 import { table } from "../Table.ts"
 
-/** Why a bundle file cannot be read, in words, with the system's code (`ENOENT`, …). */
-const unreadable = (e: unknown): string => {
-  const code = e instanceof Error && "code" in e ? String(e.code) : undefined
-  if (code === undefined) return String(e)
-  const words: Record<string, string> = { ENOENT: "no such file", EISDIR: "a directory, not a bundle file", EACCES: "permission denied" }
-  return words[code] === undefined ? code : `${words[code]} (${code})`
-}
-
 /** Reads and verifies a bundle file; a missing, malformed or tampered file is a usage error naming it. */
 export const readBundle = (file: string) =>
   Effect.gen(function*() {
     const text = yield* Effect.try({
       try: () => fs.readFileSync(file, "utf8"),
-      catch: (e) => CliFailure.usage(`cannot read ${file}: ${unreadable(e)}`)
+      catch: (e) => CliFailure.usage(`cannot read ${file}: ${FileProblem.why(e, "file")}`)
     })
     return yield* BundleFile.open(file, text)
   })
