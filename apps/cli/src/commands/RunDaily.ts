@@ -1,7 +1,9 @@
+import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import {
@@ -19,6 +21,7 @@ import { select, TradingAccounts } from "@council/broker"
 import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipeline, unevaluated } from "@council/daily"
 import { continuation, dayCommand, idsOf } from "@council/daily/RunActivity"
 import { AuditTrail } from "@council/llm"
+import type { MarketData } from "@council/market"
 import { describeHolder, type Lease, RunLock } from "@council/store"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
@@ -311,12 +314,34 @@ export const intentTable = (verdict: RiskVerdict) =>
  * A usage or configuration error (exit 2) is not told: nothing was attempted, and the notifier may be what is wrong.
  */
 export const toldOnFailure = <A, E, R>(what: string, command: Effect.Effect<A, E, R>) =>
-  command.pipe(Effect.tapCause((cause) => {
-    const { code, line } = outcome(Exit.failCause(cause))
-    return code === 1 || code === 130
-      ? RunNotices.runFailed(what, line ?? "failed").pipe(Effect.provide(AppLayer.notifier), Effect.ignore)
-      : Effect.void
-  }))
+  command.pipe(Effect.tapCause((cause) => tell(what, cause, [1, 130])))
+
+const tell = (what: string, cause: Cause.Cause<unknown>, codes: ReadonlyArray<number>) => {
+  const { code, line } = outcome(Exit.failCause(cause))
+  return codes.includes(code)
+    ? RunNotices.runFailed(what, line ?? "failed").pipe(Effect.provide(AppLayer.notifier), Effect.ignore)
+    : Effect.void
+}
+
+/**
+ * A trading command (`run daily`, `approve`) with its market data built (`market`), told as `toldOnFailure` tells —
+ * and also what happens before its run starts that a timer's operator would otherwise never hear of: a SIGINT/SIGTERM
+ * (loading the bars, reading a broker's clock) ends it as interrupted (exit 130, nothing sent), and market data that
+ * cannot be built (the bars unreadable or corrupt: exit 2, nothing done) is told although it is not exit 1 — the
+ * settings, the notifier's among them, were checked already, so the notifier is not what is wrong.
+ */
+export const toldTrading = <A, E, R, E2, R2>(
+  what: string,
+  market: Layer.Layer<MarketData, E2, R2>,
+  command: Effect.Effect<A, E, R>
+) =>
+  toldOnFailure(
+    what,
+    untilSignal(
+      Effect.provide(command, market.pipe(Layer.tapCause((cause) => tell(what, cause, [2])))),
+      `interrupted before its run started: nothing was sent; run it again: pnpm pipeline ${what}`
+    )
+  )
 
 /** The day's lock, held by this process for the scope; who holds it otherwise (exit 2). */
 export const holdDayLock = (day: TradingDay, command: string) => holdLock(`daily:${day}`, command, "the day's lock")
