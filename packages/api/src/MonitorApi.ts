@@ -44,7 +44,7 @@ export class NotImplemented extends Schema.TaggedError<NotImplemented>()("NotImp
   message: Schema.String
 }, { httpApiStatus: 501 }) {}
 
-/** A request body past what the server reads (64 KiB): refused before anything is done. */
+/** A request body past what the server reads (its message names the limit): refused before anything is done. */
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", { message: Schema.String }, { httpApiStatus: 413 }) {}
 
 /** The store or a broker could not answer. */
