@@ -39,9 +39,18 @@ function setStyle(el, text) {
 async function api(path) {
   const res = await fetch(path, { headers: { accept: "application/json" } })
   const body = await res.json().catch(() => null)
-  if (!res.ok) throw Object.assign(new Error(body?.message ?? `${res.status} ${res.statusText}`), { status: res.status })
+  if (!res.ok) throw Object.assign(new Error(body?.message ?? `${res.status} ${res.statusText}`), { status: res.status, tag: body?._tag })
   return body
 }
+
+/**
+ * Why an answer did not come, in words: stored data that does not read back (`Damaged`) is damage, which asking
+ * again will not mend; a store that did not answer (`Unavailable`: busy, locked, unreachable) may answer next time.
+ */
+const failure = (error) =>
+  error.tag === "Damaged" ? `damaged: ${error.message}`
+  : error.tag === "Unavailable" ? `the store did not answer (try again): ${error.message}`
+  : error.message
 
 /** Dollars with `digits` decimals (axis ticks a few cents apart stay apart). */
 const dollars = (x, digits) => x.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: Math.min(digits, 2), maximumFractionDigits: Math.min(digits, 2) })
@@ -287,7 +296,7 @@ async function fill(slots, title, load, render) {
     slots[0].replaceWith(...done)
     slots.slice(1).forEach((slot) => slot.remove())
   } catch (error) {
-    slots[0].replaceWith(card(title, h("p", { class: "neg error" }, `Could not load: ${error.message}`)))
+    slots[0].replaceWith(card(title, h("p", { class: "neg error" }, `Could not load: ${failure(error)}`)))
     slots.slice(1).forEach((slot) => slot.remove())
   }
 }
@@ -332,9 +341,9 @@ const stageLegend = () => legend(STAGES.map((name) => ({ name, color: stageColor
 
 /**
  * Each run's bar shows its stages' durations (colour per stage, hatched when missing) once its detail loads. A run
- * whose detail does not read back (a checkpoint's stored output missing or edited: the API's 503) says so in its
- * row: its status there is `damaged`, as opening it would say. Any other failure (the connection, a run gone) leaves
- * the row as it is, the bar saying why on hover.
+ * whose detail does not read back (a checkpoint's stored output missing or edited: the API's `Damaged`) says so in
+ * its row: its status there is `damaged`, as opening it would say. Any other failure (the connection, the store busy:
+ * `Unavailable`, a run gone) leaves the row as it is, the bar saying why on hover.
  */
 function fillStageBars(runs) {
   for (const r of runs.filter((r) => r.damage === undefined)) {
@@ -344,7 +353,7 @@ function fillStageBars(runs) {
     }).catch((error) => {
       const tr = row()
       if (!tr) return
-      if (error.status !== 503) return tr.querySelector(".bar")?.setAttribute("title", `stages not loaded: ${error.message}`)
+      if (error.tag !== "Damaged") return tr.querySelector(".bar")?.setAttribute("title", `stages not loaded: ${failure(error)}`)
       tr.classList.add("damaged")
       tr.children[2]?.replaceChildren(badge("damaged"))
       tr.querySelector(".bar")?.replaceWith(h("span", { class: "neg" }, error.message))
@@ -563,7 +572,7 @@ async function route() {
     else if (hash === "/backtests") show(await backtestsPage())
     else await overview()
   } catch (error) {
-    show([h("div", { class: "card neg", id: "error" }, `Could not load: ${error.message}`)])
+    show([h("div", { class: "card neg", id: "error" }, `Could not load: ${failure(error)}`)])
   }
 }
 

@@ -261,13 +261,35 @@ describe("monitor API", () => {
       assert.match(damaged.damage, new RegExp(`^run ${home.runId}: stored data does not decode: Expected "running"`))
       assert.strictEqual(whole.id, home.llmRunId)
       assert.strictEqual(whole.status, "completed")
+      // damage: the same answer every time, so not 503 (a client would retry it for ever)
       const detail = await get(open, `/api/runs/${home.runId}`)
-      assert.strictEqual(detail.status, 503)
+      assert.strictEqual(detail.status, 500)
+      assert.strictEqual(detail.body._tag, "Damaged")
       assert.match(detail.body.message, new RegExp(`^run ${home.runId}: stored data does not decode`))
     } finally {
       db.prepare("UPDATE runs SET status = 'completed' WHERE id = ?").run(home.runId)
       db.close()
     }
+  })
+
+  it("answers a store that fails (the database's own error, nothing stored damaged) with 503 Unavailable, not Damaged; each documented", async () => {
+    const db = new DatabaseSync(join(home.home, "council.db"))
+    db.exec("ALTER TABLE stage_recordings RENAME TO stage_recordings_away")
+    try {
+      const detail = await get(open, `/api/runs/${home.runId}`)
+      assert.deepStrictEqual(detail, { status: 503, body: { _tag: "Unavailable", message: "UnknownError: no such table: stage_recordings" } })
+    } finally {
+      db.exec("ALTER TABLE stage_recordings_away RENAME TO stage_recordings")
+      db.close()
+    }
+    assert.strictEqual((await get(open, `/api/runs/${home.runId}`)).status, 200)
+    const openapi = (await get(open, "/openapi.json")).body
+    const responses = openapi.paths["/api/runs/{id}"].get.responses
+    const tagOf = (status: string) => {
+      const ref: string = responses[status].content["application/json"].schema.$ref
+      return openapi.components.schemas[ref.split("/").at(-1)!].properties._tag.enum
+    }
+    assert.deepStrictEqual([tagOf("500"), tagOf("503")], [["Damaged"], ["Unavailable"]])
   })
 
   it("opens the LLM council's run: each reviewer's ranking and the Borda count, the mechanical vote beside the chairman's decision, LLM costs per stage and PM as show --json counts them", async () => {

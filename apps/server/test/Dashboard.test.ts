@@ -174,10 +174,11 @@ describe("dashboard in Chromium", () => {
       await page.click(`#runs a:text("${home.runId}")`)
       await page.waitForSelector("#error")
       assert.match((await page.textContent("#error")) ?? "", new RegExp(`run ${home.runId}'s checkpoint of ${stage}: stored blob 0707[0-9a-f]* is missing`))
-      // the browser's own line for each 503 of that run (the API's documented answer), and nothing else
+      assert.match((await page.textContent("#error")) ?? "", /^Could not load: damaged: /)
+      // the browser's own line for each 500 of that run (the API's documented answer: Damaged), and nothing else
       const seen = problems.splice(before)
       assert.isNotEmpty(seen)
-      for (const line of seen) assert.match(line, /status of 503/)
+      for (const line of seen) assert.match(line, /status of 500/)
     } finally {
       db.prepare("UPDATE checkpoints SET output_hash = ? WHERE run_id = ? AND stage = ?").run(kept, home.runId, stage)
       db.close()
@@ -201,6 +202,29 @@ describe("dashboard in Chromium", () => {
       for (const line of seen) assert.match(line, /ERR_CONNECTION_RESET/)
     } finally {
       await page.unroute(detail)
+    }
+  })
+
+  it("does not call runs damaged when the store fails (its own error, 503): their bars and the run's page say the store did not answer", async () => {
+    const db = new DatabaseSync(join(home.home, "council.db"))
+    db.exec("ALTER TABLE stage_recordings RENAME TO stage_recordings_away")
+    const before = problems.length
+    try {
+      await page.goto("about:blank")
+      await page.goto(`${server.url}/#/runs`)
+      const row = `#runs tr[data-run="${home.runId}"]`
+      await page.waitForSelector(`${row}.damaged, ${row} .bar[title]`)
+      assert.isFalse(await page.$eval(row, (tr) => tr.classList.contains("damaged")), "a run the store could not read now is called damaged")
+      assert.notInclude((await page.textContent("#runs")) ?? "", "damaged")
+      assert.strictEqual(await page.getAttribute(`${row} .bar`, "title"), "stages not loaded: the store did not answer (try again): UnknownError: no such table: stage_recordings")
+      await page.click(`#runs a:text("${home.runId}")`)
+      assert.strictEqual(await (await page.waitForSelector("#error")).textContent(), "Could not load: the store did not answer (try again): UnknownError: no such table: stage_recordings")
+      const seen = problems.splice(before)
+      assert.isNotEmpty(seen)
+      for (const line of seen) assert.match(line, /status of 503/)
+    } finally {
+      db.exec("ALTER TABLE stage_recordings_away RENAME TO stage_recordings")
+      db.close()
     }
   })
 
