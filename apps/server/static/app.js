@@ -232,7 +232,10 @@ function leaderboardCard(report) {
         h("td", { class: "num llm-cost" }, report.llmCostRecorded
           ? [usd(r.metrics.llmCost), h("span", { class: "range", title: "total return net of LLM cost" }, `net ${signed(r.metrics.returnNetOfCost, 2)}`)]
           : "—"),
-        h("td", { class: "num" }, r.metrics.sessions)))))))
+        h("td", { class: "num" }, r.metrics.sessions)))))),
+    report.unrecordedSessions
+      ? h("p", { class: "warning", id: "unrecorded" }, `Note: ${report.unrecordedSessions.note}`)
+      : null)
 }
 
 /** A column of `/api/equity/chart` (a value per date, `null` where there is none) as the points it has. */

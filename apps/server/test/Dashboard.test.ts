@@ -4,7 +4,7 @@ import { DatabaseSync } from "node:sqlite"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser, Page } from "playwright-core"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
-import { BACKTEST, collectProblems, launchChromium, type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { BACKTEST, collectProblems, launchChromium, type MonitorHome, prepareHome, type ServerProcess, startServer, withoutSnapshots } from "./MonitorHome.ts"
 
 /** Where the test leaves its screenshots, to look at. */
 export const SCREENSHOTS = join(tmpdir(), "council-dashboard")
@@ -114,6 +114,24 @@ describe("dashboard in Chromium", () => {
     const spy = await drawnValues(page, "equity-chart", "SPY buy-and-hold (scaled)")
     const closes = api.benchmark.points.map((p: any) => p.close)
     spy.forEach((p, i) => assert.closeTo(p.value / spy[0]!.value, closes[i] / closes[0], 0.002))
+  })
+
+  it("says below the leaderboard when sessions of its span have no snapshot, in the API's words, and nothing when every one has", async () => {
+    await page.goto("about:blank")
+    await page.goto(`${server.url}/#/`)
+    await page.waitForSelector("#leaderboard")
+    assert.isNull(await page.$("#unrecorded"))
+    await withoutSnapshots(home.home, 10, 2, async () => {
+      const api = await (await fetch(`${server.url}/api/leaderboard`)).json() as any
+      assert.strictEqual(api.unrecordedSessions.missing, 2)
+      await page.goto("about:blank")
+      await page.goto(`${server.url}/#/`)
+      const note = await page.waitForSelector("#unrecorded")
+      assert.strictEqual(await note.textContent(), `Note: ${api.unrecordedSessions.note}`)
+      assert.match((await note.textContent()) ?? "", /^Note: 2 of the \d+ sessions from .* have no snapshot \(no run those days\)/)
+      // below the leaderboard's table, in its card
+      assert.isTrue(await page.$eval("#unrecorded", (p) => p.closest(".card")?.querySelector("#leaderboard") !== null))
+    })
   })
 
   it("shows each account's LLM cost in the leaderboard, as the API charges it", async () => {

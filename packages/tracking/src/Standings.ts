@@ -98,6 +98,20 @@ export const EquityChart = Schema.Struct({
 })
 export type EquityChart = typeof EquityChart.Type
 
+/**
+ * The sessions of a leaderboard's span (`from` … `to`) with no snapshot: no run those days (the machine was off, the
+ * runs were refused), so each return across them spans several sessions, which the annualized figures count as one.
+ * `note` says so in a sentence (the CLI prints it below the table, the dashboard below its leaderboard).
+ */
+export const UnrecordedSessions = Schema.Struct({
+  missing: Schema.Finite,
+  sessions: Schema.Finite,
+  from: Schema.String,
+  to: Schema.String,
+  note: Schema.String
+})
+export type UnrecordedSessions = typeof UnrecordedSessions.Type
+
 export const LeaderboardReport = Schema.Struct({
   book: BookId,
   llmCostRecorded: Schema.Boolean,
@@ -105,7 +119,9 @@ export const LeaderboardReport = Schema.Struct({
   leaderboard: Schema.NullOr(Leaderboard.Leaderboard),
   verdict: Schema.String,
   /** The paper baselines and the council's attribution (`Contest`); `null` when there is no leaderboard. */
-  contest: Schema.NullOr(ContestReport)
+  contest: Schema.NullOr(ContestReport),
+  /** The sessions of the ranking's span without a snapshot (`UnrecordedSessions`); `null` when there are none. */
+  unrecordedSessions: Schema.NullOr(UnrecordedSessions)
 })
 export type LeaderboardReport = typeof LeaderboardReport.Type
 
@@ -352,6 +368,21 @@ const contestOf = (
 
 type LeaderboardQuery = Omit<Query, "account"> & { readonly riskFree?: number; readonly fillModel?: FillModelOptions }
 
+/** What `UnrecordedSessions` says of `board`'s span; `null` when every session has a snapshot or the market data cannot say (it only informs). */
+const unrecordedOf = (board: Leaderboard.Leaderboard): Effect.Effect<UnrecordedSessions | null, never, MarketData> =>
+  Effect.gen(function*() {
+    const sessions = yield* MarketData.use((m) => m.sessions(board.from, board.to))
+    const missing = sessions.length - (board.sessions + 1)
+    if (missing <= 0) return null
+    return {
+      missing,
+      sessions: sessions.length,
+      from: board.from,
+      to: board.to,
+      note: `${missing} of the ${sessions.length} sessions from ${board.from} to ${board.to} have no snapshot (no run those days); a return across them spans several sessions and counts as one (N), so annualized return, volatility and Sharpe are not those of ${sessions.length - 1} daily returns`
+    }
+  }).pipe(Effect.orElseSucceed(() => null))
+
 /** The leaderboard of the window, with its baselines and attribution (see the module's details). */
 export const leaderboardReport = (query: LeaderboardQuery): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
   Effect.flatMap(equityReport(query), (report) => leaderboardOf(query, report))
@@ -360,7 +391,7 @@ export const leaderboardReport = (query: LeaderboardQuery): Effect.Effect<Leader
 export const leaderboardOf = (query: LeaderboardQuery, report: EquityReport): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
   Effect.gen(function*() {
     yield* Effect.yieldNow
-    const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, contest: null }
+    const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, contest: null, unrecordedSessions: null }
     if (report.accounts.length === 0) {
       return { ...base, leaderboard: null, verdict: `no equity recorded in book ${query.book}${query.from || query.to ? " in this window" : ""} yet` }
     }
@@ -376,5 +407,6 @@ export const leaderboardOf = (query: LeaderboardQuery, report: EquityReport): Ef
     if (Result.isFailure(result)) return { ...base, leaderboard: null, verdict: result.failure.message }
     const board = result.success
     yield* Effect.yieldNow
-    return { ...base, leaderboard: board, verdict: board.verdict, contest: yield* contestOf(query, accounts, benchmark, board, report) }
+    const contest = yield* contestOf(query, accounts, benchmark, board, report)
+    return { ...base, leaderboard: board, verdict: board.verdict, contest, unrecordedSessions: yield* unrecordedOf(board) }
   }).pipe(Effect.withSpan("Standings.leaderboardReport", { attributes: { book: query.book } }))
