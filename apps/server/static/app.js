@@ -36,8 +36,12 @@ function setStyle(el, text) {
 }
 
 /** The API's answer; a failure throws an Error with its message and, when the API answered, its `status`. */
-async function api(path) {
-  const res = await fetch(path, { headers: { accept: "application/json" } })
+/** Cancels what the page the user left still asks for (`route` replaces it at each navigation). */
+let leaving = new AbortController()
+
+/** GETs `path` for the page shown now: its request is cancelled when the user goes elsewhere (`whole`: never). */
+async function api(path, whole = false) {
+  const res = await fetch(path, { headers: { accept: "application/json" }, ...(whole ? {} : { signal: leaving.signal }) })
   const body = await res.json().catch(() => null)
   if (!res.ok) throw Object.assign(new Error(body?.message ?? `${res.status} ${res.statusText}`), { status: res.status, tag: body?._tag })
   return body
@@ -355,7 +359,8 @@ function fillStageBars(runs) {
       row()?.querySelector(".bar")?.replaceChildren(...stageBar(d.stages).children)
     }).catch((error) => {
       const tr = row()
-      if (!tr) return
+      // cancelled: the user left the page (the rows of the page now shown are their own page's)
+      if (!tr || error.name === "AbortError") return
       if (error.tag !== "Damaged") return tr.querySelector(".bar")?.setAttribute("title", `stages not loaded: ${failure(error)}`)
       tr.classList.add("damaged")
       tr.children[2]?.replaceChildren(badge("damaged"))
@@ -530,7 +535,7 @@ async function runPage(id) {
 }
 
 async function backtestsPage() {
-  const books = await api("/api/backtests")
+  const books = await api("/api/backtests", true)
   return [h("h1", {}, "Backtests"), card(null, books.length === 0
     ? h("p", { class: "empty" }, "no backtests yet")
     : h("table", { id: "backtests" },
@@ -554,7 +559,7 @@ function selectBook(id) {
 }
 
 async function loadBooks() {
-  const books = await api("/api/backtests")
+  const books = await api("/api/backtests", true)
   bookSelect.replaceChildren(h("option", { value: "" }, "Live"), ...books.map((b) => h("option", { value: b.id }, `${b.id} (${b.status})`)))
   bookSelect.value = book
 }
@@ -564,6 +569,8 @@ let navigations = 0
 
 async function route() {
   const navigation = ++navigations
+  leaving.abort()
+  leaving = new AbortController()
   const show = (nodes) => navigation === navigations && view.replaceChildren(...nodes)
   try {
     // a %-escape cut short (a hand-edited or truncated link) is an error said on the page, like any other
@@ -579,10 +586,19 @@ async function route() {
   }
 }
 
+/**
+ * A book chosen in the selector is shown once the choice settles: arrow keys step through the books, a change each,
+ * and a book passed over is not fetched (its leaderboard may take seconds to compute); what a book left still asks
+ * for is cancelled (`leaving`).
+ */
+let settling
 bookSelect.addEventListener("change", () => {
-  const next = overviewHash(bookSelect.value)
-  if (location.hash === next) route()
-  else location.hash = next
+  clearTimeout(settling)
+  settling = setTimeout(() => {
+    const next = overviewHash(bookSelect.value)
+    if (location.hash === next) route()
+    else location.hash = next
+  }, 300)
 })
 window.addEventListener("hashchange", route)
 loadBooks().catch(() => {})
