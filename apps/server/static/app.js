@@ -209,14 +209,52 @@ function accountCards(accounts, chart) {
   }))
 }
 
+/** The scale of the intervals of `rows`' `key` (and 0), a little wider: each row's interval drawn on it. */
+const boundsOf = (rows, key) => {
+  const xs = rows.flatMap((r) => r[key]._tag === "Interval" ? [r[key].lower, r[key].upper] : []).concat([0])
+  const lo = Math.min(...xs), hi = Math.max(...xs), pad = (hi - lo) * 0.05 || 0.01
+  return { lo: lo - pad, hi: hi + pad }
+}
+
+/**
+ * Whether the council earns its keep (`report.contest`, as `leaderboard` prints it): the paper baselines (RANDOM at
+ * COUNCIL's turnover and exposure, MECHANICAL: the recorded mechanical vote) and COUNCIL against its PMs and
+ * baselines, each difference with its interval and verdict. `null` when there is none.
+ */
+function contestCard(report) {
+  const contest = report.contest
+  if (!contest) return null
+  const baselines = contest.baselines
+  const attribution = contest.attribution
+  const head = (titles) => h("thead", {}, h("tr", {}, titles.map((t, i) => h("th", { class: i > 3 ? "num" : "" }, t))))
+  return card("Baselines and attribution",
+    h("p", { class: "muted" }, contest.note),
+    baselines === null ? null : h("div", { class: "scroll" }, h("table", { id: "baselines" },
+      head(["Baseline", "Total return", "Sharpe", `Excess vs ${baselines.benchmark.name}`, "Turnover", "Exposure", "n"]),
+      h("tbody", {}, baselines.rows.map((r) => h("tr", { "data-account": r.account },
+        h("td", {}, r.account),
+        h("td", {}, interval(r.totalReturn, boundsOf(baselines.rows, "totalReturn"), (v) => signed(v))),
+        h("td", {}, interval(r.sharpe, boundsOf(baselines.rows, "sharpe"), (v) => num(v))),
+        h("td", {}, interval(r.excessReturn, boundsOf(baselines.rows, "excessReturn"), (v) => signed(v))),
+        h("td", { class: "num" }, num(r.metrics.turnover, 1)),
+        h("td", { class: "num" }, pct(r.metrics.averageExposure, 0)),
+        h("td", { class: "num" }, r.metrics.sessions)))))),
+    attribution === null ? null : [
+      h("div", { class: "scroll" }, h("table", { id: "attribution" },
+        head(["COUNCIL against", "Account", "Δ total return", "Δ Sharpe"]),
+        h("tbody", {}, attribution.comparisons.map((c) => h("tr", { "data-against": c.against },
+          h("td", {}, c.against),
+          h("td", {}, c.account),
+          h("td", {}, interval(c.totalReturn, boundsOf(attribution.comparisons, "totalReturn"), (v) => signed(v))),
+          h("td", {}, interval(c.sharpe, boundsOf(attribution.comparisons, "sharpe"), (v) => num(v)))))))),
+      h("ul", { id: "attribution-verdicts" }, attribution.comparisons.map((c) => h("li", {}, c.verdict)))
+    ])
+}
+
 function leaderboardCard(report) {
   const board = report.leaderboard
   if (board === null) return card("Leaderboard", h("div", { class: "verdict" }, report.verdict))
-  const bounds = (key) => {
-    const xs = board.rows.flatMap((r) => r[key]._tag === "Interval" ? [r[key].lower, r[key].upper] : []).concat([0])
-    const lo = Math.min(...xs), hi = Math.max(...xs), pad = (hi - lo) * 0.05 || 0.01
-    return { lo: lo - pad, hi: hi + pad }
-  }
+  const bounds = (key) => boundsOf(board.rows, key)
   const tr = bounds("totalReturn"), ex = bounds("excessReturn"), sh = bounds("sharpe")
   return card("Leaderboard",
     h("div", { class: "verdict", id: "verdict" }, board.ranked ? "" : "Unranked: ", report.verdict),
@@ -327,7 +365,7 @@ async function overview() {
     h("div", { class: "grid" }, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs))
   await Promise.all([
     live ? fill(slots.accounts, "Accounts", Promise.all([api("/api/accounts"), equity]), ([accounts, series]) => card("Accounts", accountCards(accounts, series))) : null,
-    fill(slots.board, "Leaderboard", api(`/api/leaderboard${bookQuery()}`), leaderboardCard),
+    fill(slots.board, "Leaderboard", api(`/api/leaderboard${bookQuery()}`), (report) => [leaderboardCard(report), contestCard(report)].filter((c) => c !== null)),
     fill(slots.charts, "Equity", equity, equityCharts),
     live ? fill(slots.runs, "Recent runs", runs, (list) => {
       setTimeout(() => fillStageBars(list))

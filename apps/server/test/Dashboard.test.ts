@@ -293,6 +293,26 @@ describe("dashboard in Chromium", () => {
     assert.deepStrictEqual(problems, [])
   })
 
+  it("shows whether the council earns its keep: the paper baselines and COUNCIL against its PMs and baselines, as the API gives them", async () => {
+    const api = await (await fetch(`${server.url}/api/leaderboard?backtest=${BACKTEST}`)).json() as any
+    assert.isNotNull(api.contest.baselines)
+    await page.goto("about:blank")
+    await page.goto(`${server.url}/#/?backtest=${BACKTEST}`)
+    await page.waitForSelector("#baselines tbody tr")
+    const baselines = await page.$$eval("#baselines tbody tr", (trs) => trs.map((tr) => [tr.getAttribute("data-account"), tr.children[1]!.textContent]))
+    assert.deepStrictEqual(baselines.map(([account]) => account), api.contest.baselines.rows.map((r: any) => r.account))
+    baselines.forEach(([account, text], i) => {
+      const estimate = api.contest.baselines.rows[i].totalReturn.estimate
+      assert.include(text, `${estimate < 0 ? "−" : "+"}${Math.abs(estimate * 100).toFixed(1)} %`, String(account))
+    })
+    const against = await page.$$eval("#attribution tbody tr", (trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[1]!.textContent]))
+    assert.deepStrictEqual(against, api.contest.attribution.comparisons.map((c: any) => [c.against, c.account]))
+    const verdicts = await page.$$eval("#attribution-verdicts li", (lis) => lis.map((li) => li.textContent))
+    assert.deepStrictEqual(verdicts, api.contest.attribution.comparisons.map((c: any) => c.verdict))
+    assert.include(await page.$eval("#baselines", (table) => table.closest(".card")!.textContent), api.contest.note)
+    assert.deepStrictEqual(problems, [])
+  })
+
   it("opens a backtest's report from the list: one self-contained page with every account, loading nothing else", async () => {
     await page.goto(`${server.url}/#/backtests`)
     await page.waitForSelector("#backtests a.report")
