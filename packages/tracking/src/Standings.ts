@@ -170,6 +170,20 @@ const sqlFailure = (operation: string) => (error: { readonly message: string }) 
 type MarksAt = ReadonlyMap<string, Readonly<Record<string, number>>>
 const marksKey = (session: string, markedAt: string) => `${session} ${markedAt}`
 
+/**
+ * The marks an `equityReport` read, kept with the report it made: a leaderboard computed from that report (its
+ * baselines need every symbol's marks, which the report keeps of SPY alone) takes them instead of reading the
+ * ledger's marks again. A report that did not come from `equityReport` in this thread (decoded, built) has none.
+ */
+const marksRead = new WeakMap<EquityReport, MarksAt>()
+
+/** The book's recorded marks over `sessions` (sorted), by session and moment. */
+const marksOver = (book: BookId, sessions: ReadonlyArray<TradingDay>) =>
+  Effect.gen(function*() {
+    const recorded = yield* (yield* TradeLedger).marks({ book, from: sessions[0], to: sessions.at(-1) })
+    return new Map(recorded.map((m) => [marksKey(m.session, m.markedAt), m.prices])) as MarksAt
+  })
+
 const pointsOf = (rows: ReadonlyArray<SeriesRow>, costs: Option.Option<LlmCosts.DailyCosts>, marks: MarksAt): Array<SeriesPoint> => {
   let peak = 0
   return rows.map((row) => {
@@ -255,8 +269,7 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
     const costs = yield* LlmCosts.dailyCosts(query.book, accounts, { from: sessions[0], to: sessions.at(-1) }).pipe(
       Effect.mapError(sqlFailure("llm costs"))
     )
-    const recorded = yield* ledger.marks({ book: query.book, from: sessions[0], to: sessions.at(-1) })
-    const marks: MarksAt = new Map(recorded.map((m) => [marksKey(m.session, m.markedAt), m.prices]))
+    const marks = yield* marksOver(query.book, sessions)
     const moments = sessionMoments(rows)
     // SPY's value of each session: its mark at the session's moment, else its close; a session with neither is left out
     const benchmark = Option.map(yield* benchmarkOn(sessions), (closes) =>
@@ -267,7 +280,7 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
         const value = mark ?? close
         return value === undefined ? [] : [{ date, close: close ?? null, markedAt: mark === undefined ? null : at, mark: value }]
       }))
-    return {
+    const report: EquityReport = {
       book: query.book,
       from: sessions[0] ?? null,
       to: sessions[sessions.length - 1] ?? null,
@@ -275,6 +288,8 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
       accounts: accounts.map((account) => ({ account, points: pointsOf(rows.filter((r) => r.account === account), costs, marks) })),
       benchmark: Option.match(benchmark, { onNone: () => null, onSome: (points) => ({ name: BENCHMARK, points }) })
     }
+    marksRead.set(report, marks)
+    return report
   }).pipe(Effect.withSpan("Standings.equityReport", { attributes: { book: query.book } }))
 
 /** `report` as columns (`EquityChart`): the same numbers, each date written once. */
@@ -347,9 +362,9 @@ const contestOf = (
     const ledger = yield* TradeLedger
     const definition = yield* ledger.book(query.book)
     const seed = randomSeed(Option.getOrElse(definition, () => ({ id: query.book, kind: query.book === liveBook ? "live" as const : "backtest" as const, from: null, to: null, params: null })))
-    const recorded = yield* ledger.marks({ book: query.book, from: sessions[0], to: sessions.at(-1) })
+    // the report's sessions are these: the marks it read are the ones of this window
+    const marks = marksRead.get(report) ?? (yield* marksOver(query.book, sessions))
     const moments = sessionMoments(report.accounts.flatMap((a) => a.points.map((p) => ({ account: a.account, session: p.date, markedAt: p.markedAt }))))
-    const marks: MarksAt = new Map(recorded.map((m) => [marksKey(m.session, m.markedAt), m.prices]))
     const sessionCloses = yield* closesOn(sessions, pricesBeforeClose(moments, marks))
     // the contest's baselines and attribution take a while over a long book: let other requests in first
     yield* Effect.yieldNow
