@@ -1,45 +1,19 @@
 // Council monitor: a dependency-free page over the monitor API (same origin). Charts are hand-drawn SVG.
 // Every number on the page comes from the API; nothing is fetched from anywhere else.
 
-const SVG = "http://www.w3.org/2000/svg"
-// the six accounts' colours first (the backtest report's too): every two tell apart, with deuteranopia as well;
-// COUNCIL's is the darkest, SPY's a dashed grey
-const PALETTE = ["#0072b2", "#e69f00", "#009e73", "#e377c2", "#b91c1c", "#111827", "#65a30d", "#6d28d9", "#475569"]
-const BENCHMARK_COLOR = "#6b7280"
+import { BENCHMARK_COLOR, badge, card, colorOf, dollars, h, money, ms, num, PALETTE, pct, signed, SVG, tone, usd } from "./dom.js"
+import { contestCard, leaderboardCard } from "./standings.js"
+
 const view = document.getElementById("view")
 const bookSelect = document.getElementById("book")
 
-// --- helpers ---------------------------------------------------------------------------------------------------
-
-/** Builds an element: h("td", { class: "num" }, "text", child…). Strings become text nodes (never HTML). */
-function h(tag, attrs = {}, ...children) {
-  const el = tag.startsWith("svg:") ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag)
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue
-    if (k.startsWith("on")) el.addEventListener(k.slice(2), v)
-    else if (k === "style") setStyle(el, v)
-    else el.setAttribute(k, String(v))
-  }
-  for (const c of children.flat()) {
-    if (c === null || c === undefined || c === false) continue
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)))
-  }
-  return el
-}
-
-/** Styles through the CSSOM: the page's Content-Security-Policy forbids inline style attributes. */
-function setStyle(el, text) {
-  for (const declaration of String(text).split(";")) {
-    const at = declaration.indexOf(":")
-    if (at > 0) el.style.setProperty(declaration.slice(0, at).trim(), declaration.slice(at + 1).trim())
-  }
-}
-
-/** The API's answer; a failure throws an Error with its message and, when the API answered, its `status`. */
 /** Cancels what the page the user left still asks for (`route` replaces it at each navigation). */
 let leaving = new AbortController()
 
-/** GETs `path` for the page shown now: its request is cancelled when the user goes elsewhere (`whole`: never). */
+/**
+ * The API's answer to a GET of `path` for the page shown now: its request is cancelled when the user goes elsewhere
+ * (`whole`: never). A failure throws an Error with its message and, when the API answered, its `status` and `tag`.
+ */
 async function api(path, whole = false) {
   const res = await fetch(path, { headers: { accept: "application/json" }, ...(whole ? {} : { signal: leaving.signal }) })
   const body = await res.json().catch(() => null)
@@ -56,30 +30,9 @@ const failure = (error) =>
   : error.tag === "Unavailable" ? `the store did not answer (try again): ${error.message}`
   : error.message
 
-/** Dollars with `digits` decimals (axis ticks a few cents apart stay apart). */
-const dollars = (x, digits) => x.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: Math.min(digits, 2), maximumFractionDigits: Math.min(digits, 2) })
-const money = (x) => x === null || x === undefined ? "—" : x.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 })
-/** LLM spend: fractions of a cent stay visible ($0.00396), as `show` prints them. */
-const usd = (x) => x === null || x === undefined ? "—" : x === 0 ? "$0" : Math.abs(x) < 0.01 ? `$${x.toFixed(5)}` : Math.abs(x) < 1 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`
-// a negative number's sign is the minus sign (−), as the CLI and the report write it, never a hyphen
-const minus = (x) => x < 0 ? "−" : ""
-const pct = (x, d = 1) => x === null || x === undefined ? "—" : `${minus(x)}${Math.abs(x * 100).toFixed(d)} %`
-const signed = (x, d = 1) => x === null || x === undefined ? "—" : `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(d)} %`
-const num = (x, d = 2) => x === null || x === undefined ? "—" : `${minus(x)}${Math.abs(x).toFixed(d)}`
-const tone = (x) => x === null || x === undefined ? "" : x > 0 ? "pos" : x < 0 ? "neg" : ""
-const ms = (x) => x === null || x === undefined ? "—" : x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(1)} s`
-const badge = (text) => h("span", { class: `badge ${String(text).replace(/[^a-z-]/gi, "")}` }, text)
 /** A run's status; a `running` run whose process is gone says `stopped` (or `abandoned`) and, on hover, what to do. */
 const runStatus = (r) =>
   !r.activity || r.activity.state === "in-progress" ? badge(r.status) : h("span", { title: r.activity.next ?? "" }, badge(r.activity.state))
-const card = (title, ...body) => h("section", { class: "card" }, title ? h("h2", {}, title) : null, ...body)
-
-/** The six accounts keep the same colour on every page, whichever of them a page names first. */
-const colors = new Map(["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"].map((name, i) => [name, PALETTE[i]]))
-const colorOf = (name) => {
-  if (!colors.has(name)) colors.set(name, PALETTE[colors.size % PALETTE.length])
-  return colors.get(name)
-}
 
 let book = ""
 const bookQuery = (sep = "?") => book === "" ? "" : `${sep}backtest=${encodeURIComponent(book)}`
@@ -175,22 +128,6 @@ function lineChart(series, { height = 280, format = (v) => v, id, log = false } 
 const legend = (series) =>
   h("div", { class: "legend" }, series.map((s) => h("span", { style: `--c:${s.color}` }, h("i", { class: s.dashed ? "dashed" : "" }), s.name)))
 
-/** A 95 % interval as a whisker on a shared scale with its estimate, and the interval's bounds on a line below. */
-function interval(estimate, scale, format) {
-  if (!estimate || estimate._tag !== "Interval") {
-    const point = estimate?._tag === "TooFewSessions" ? estimate.estimate : null
-    return h("span", { class: "ci muted" }, point === null ? "—" : [format(point), h("span", { class: "range" }, "too few sessions")])
-  }
-  const w = 64, px = (v) => Math.max(0, Math.min(w, ((v - scale.lo) / (scale.hi - scale.lo)) * w))
-  const color = estimate.lower > 0 ? "#15803d" : estimate.upper < 0 ? "#b91c1c" : "#64748b"
-  return h("span", { class: "ci", title: `95 % CI ${format(estimate.lower)} … ${format(estimate.upper)} (n=${estimate.sessions}, block ${estimate.blockLength})` },
-    h("svg:svg", { width: w, height: 12, style: "vertical-align:middle;margin-right:6px" },
-      h("svg:line", { x1: px(0), x2: px(0), y1: 0, y2: 12, stroke: "#cbd5e1" }),
-      h("svg:line", { x1: px(estimate.lower), x2: px(estimate.upper), y1: 6, y2: 6, stroke: color, "stroke-width": 2 }),
-      h("svg:circle", { cx: px(estimate.estimate), cy: 6, r: 3, fill: color })),
-    format(estimate.estimate), h("span", { class: "range" }, `[${format(estimate.lower)}, ${format(estimate.upper)}]`))
-}
-
 // --- views -----------------------------------------------------------------------------------------------------
 
 function accountCards(accounts, chart) {
@@ -207,77 +144,6 @@ function accountCards(accounts, chart) {
           h("div", { class: `sub ${tone(day)}` }, day !== null ? `last session ${signed(day, 2)}` : last ? `one session in the ledger (${last.date})` : "no ledger history")]
         : h("div", { class: "sub neg" }, a.error))
   }))
-}
-
-/** The scale of the intervals of `rows`' `key` (and 0), a little wider: each row's interval drawn on it. */
-const boundsOf = (rows, key) => {
-  const xs = rows.flatMap((r) => r[key]._tag === "Interval" ? [r[key].lower, r[key].upper] : []).concat([0])
-  const lo = Math.min(...xs), hi = Math.max(...xs), pad = (hi - lo) * 0.05 || 0.01
-  return { lo: lo - pad, hi: hi + pad }
-}
-
-/**
- * Whether the council earns its keep (`report.contest`, as `leaderboard` prints it): the paper baselines (RANDOM at
- * COUNCIL's turnover and exposure, MECHANICAL: the recorded mechanical vote) and COUNCIL against its PMs and
- * baselines, each difference with its interval and verdict. `null` when there is none.
- */
-function contestCard(report) {
-  const contest = report.contest
-  if (!contest) return null
-  const baselines = contest.baselines
-  const attribution = contest.attribution
-  const head = (titles) => h("thead", {}, h("tr", {}, titles.map((t, i) => h("th", { class: i > 3 ? "num" : "" }, t))))
-  return card("Baselines and attribution",
-    h("p", { class: "muted" }, contest.note),
-    baselines === null ? null : h("div", { class: "scroll" }, h("table", { id: "baselines" },
-      head(["Baseline", "Total return", "Sharpe", `Excess vs ${baselines.benchmark.name}`, "Turnover", "Exposure", "n"]),
-      h("tbody", {}, baselines.rows.map((r) => h("tr", { "data-account": r.account },
-        h("td", {}, r.account),
-        h("td", {}, interval(r.totalReturn, boundsOf(baselines.rows, "totalReturn"), (v) => signed(v))),
-        h("td", {}, interval(r.sharpe, boundsOf(baselines.rows, "sharpe"), (v) => num(v))),
-        h("td", {}, interval(r.excessReturn, boundsOf(baselines.rows, "excessReturn"), (v) => signed(v))),
-        h("td", { class: "num" }, num(r.metrics.turnover, 1)),
-        h("td", { class: "num" }, pct(r.metrics.averageExposure, 0)),
-        h("td", { class: "num" }, r.metrics.sessions)))))),
-    attribution === null ? null : [
-      h("div", { class: "scroll" }, h("table", { id: "attribution" },
-        head(["COUNCIL against", "Account", "Δ total return", "Δ Sharpe"]),
-        h("tbody", {}, attribution.comparisons.map((c) => h("tr", { "data-against": c.against },
-          h("td", {}, c.against),
-          h("td", {}, c.account),
-          h("td", {}, interval(c.totalReturn, boundsOf(attribution.comparisons, "totalReturn"), (v) => signed(v))),
-          h("td", {}, interval(c.sharpe, boundsOf(attribution.comparisons, "sharpe"), (v) => num(v)))))))),
-      h("ul", { id: "attribution-verdicts" }, attribution.comparisons.map((c) => h("li", {}, c.verdict)))
-    ])
-}
-
-function leaderboardCard(report) {
-  const board = report.leaderboard
-  if (board === null) return card("Leaderboard", h("div", { class: "verdict" }, report.verdict))
-  const bounds = (key) => boundsOf(board.rows, key)
-  const tr = bounds("totalReturn"), ex = bounds("excessReturn"), sh = bounds("sharpe")
-  return card("Leaderboard",
-    h("div", { class: "verdict", id: "verdict" }, board.ranked ? "" : "Unranked: ", report.verdict),
-    h("p", { class: "muted" }, `${board.from} … ${board.to} · ${board.sessions} sessions · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)} · 95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block ${board.blockLength}, seed “${board.seed}”) · Sharpe and Sortino over a risk-free rate of ${Number((board.riskFree * 100).toFixed(2))} % a year`),
-    h("div", { class: "scroll" }, h("table", { id: "leaderboard" },
-      h("thead", {}, h("tr", {}, ["#", "Account", "Total return", "Sharpe", `Excess vs ${board.benchmark.name}`, "Max DD", "Vol", "Win days", "Turnover", "LLM cost", "n"].map((t, i) => h("th", { class: i > 4 ? "num" : "" }, t)))),
-      h("tbody", {}, board.rows.map((r) => h("tr", { "data-account": r.account },
-        h("td", {}, r.rank ?? "—"),
-        h("td", {}, h("span", { style: `color:${colorOf(r.account)};font-weight:600` }, r.account)),
-        h("td", {}, interval(r.totalReturn, tr, (v) => signed(v))),
-        h("td", {}, interval(r.sharpe, sh, (v) => num(v))),
-        h("td", {}, interval(r.excessReturn, ex, (v) => signed(v))),
-        h("td", { class: "num" }, pct(r.metrics.maxDrawdown.depth)),
-        h("td", { class: "num" }, pct(r.metrics.volatility)),
-        h("td", { class: "num" }, pct(r.metrics.winRateDays, 0)),
-        h("td", { class: "num" }, num(r.metrics.turnover, 1)),
-        h("td", { class: "num llm-cost" }, report.llmCostRecorded
-          ? [usd(r.metrics.llmCost), h("span", { class: "range", title: "total return net of LLM cost" }, `net ${signed(r.metrics.returnNetOfCost, 2)}`)]
-          : "—"),
-        h("td", { class: "num" }, r.metrics.sessions)))))),
-    report.unrecordedSessions
-      ? h("p", { class: "warning", id: "unrecorded" }, `Note: ${report.unrecordedSessions.note}`)
-      : null)
 }
 
 /** A column of `/api/equity/chart` (a value per date, `null` where there is none) as the points it has. */
