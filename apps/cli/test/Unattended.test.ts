@@ -115,6 +115,8 @@ describe("an unattended deployment, as its operator sees it", () => {
         COUNCIL_BARS_CACHE: "off"
       })
       assert.strictEqual(broken.code, 2, broken.stderr)
+      // bad input: one line on stderr; Slack is told apart from it
+      assert.strictEqual(broken.stderr.trim().split("\n").length, 1, broken.stderr)
       assert.match(broken.stderr, line)
       const told = slack.texts.join("\n")
       assert.match(told, /^:rotating_light: \*ERROR\* · \*Failed: run daily --date 2026-06-05\*\nCOUNCIL_BARS_DIR: /m)
@@ -150,8 +152,8 @@ describe("an unattended deployment, as its operator sees it", () => {
     await waiting
     child.kill("SIGTERM")
     assert.strictEqual(await exited, 130, stderr)
-    assert.match(stderr, /^error: interrupted before its run started: nothing was sent; run it again: pnpm pipeline run daily$/m)
-    assert.match(slack.texts.join("\n"), /^:rotating_light: \*ERROR\* · \*Failed: run daily\*\ninterrupted before its run started/m)
+    assert.match(stderr, /^error: interrupted outside its run's stages \(none was stopped part-way\); run it again to go on: pnpm pipeline run daily$/m)
+    assert.match(slack.texts.join("\n"), /^:rotating_light: \*ERROR\* · \*Failed: run daily\*\ninterrupted outside its run's stages/m)
   }, 60_000)
 
   it("a usage error is not sent to Slack: nothing was attempted", async () => {

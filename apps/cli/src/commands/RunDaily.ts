@@ -314,21 +314,29 @@ export const intentTable = (verdict: RiskVerdict) =>
  * A usage or configuration error (exit 2) is not told: nothing was attempted, and the notifier may be what is wrong.
  */
 export const toldOnFailure = <A, E, R>(what: string, command: Effect.Effect<A, E, R>) =>
-  command.pipe(Effect.tapCause((cause) => tell(what, cause, [1, 130])))
+  command.pipe(Effect.tapCause((cause) => {
+    const { code, line } = outcome(Exit.failCause(cause))
+    return code === 1 || code === 130
+      ? RunNotices.runFailed(what, line ?? "failed").pipe(Effect.provide(AppLayer.notifier), Effect.ignore)
+      : Effect.void
+  }))
 
-const tell = (what: string, cause: Cause.Cause<unknown>, codes: ReadonlyArray<number>) => {
+/** A failure of exit 2 told to Slack alone: stderr has its one line already (bad input is said in one line). */
+const toldToSlack = (what: string, cause: Cause.Cause<unknown>) => {
   const { code, line } = outcome(Exit.failCause(cause))
-  return codes.includes(code)
-    ? RunNotices.runFailed(what, line ?? "failed").pipe(Effect.provide(AppLayer.notifier), Effect.ignore)
-    : Effect.void
+  if (code !== 2) return Effect.void
+  return Effect.flatMap(AppLayer.slackAlone, Option.match({
+    onNone: () => Effect.void,
+    onSome: (slack) => RunNotices.runFailed(what, line ?? "failed").pipe(Effect.provide(slack), Effect.ignore)
+  }))
 }
 
 /**
  * A trading command (`run daily`, `approve`) with its market data built (`market`), told as `toldOnFailure` tells —
- * and also what happens before its run starts that a timer's operator would otherwise never hear of: a SIGINT/SIGTERM
- * (loading the bars, reading a broker's clock) ends it as interrupted (exit 130, nothing sent), and market data that
- * cannot be built (the bars unreadable or corrupt: exit 2, nothing done) is told although it is not exit 1 — the
- * settings, the notifier's among them, were checked already, so the notifier is not what is wrong.
+ * and also what a timer's operator would otherwise never hear of: a SIGINT/SIGTERM outside the run's own stages
+ * (loading the bars, reading a broker's clock) ends it as interrupted (exit 130, no stage stopped part-way), and
+ * market data that cannot be built (the bars unreadable or corrupt: exit 2, nothing done) is told to Slack although
+ * it is not exit 1 — the settings, the notifier's among them, were checked already, so Slack is not what is wrong.
  */
 export const toldTrading = <A, E, R, E2, R2>(
   what: string,
@@ -338,8 +346,9 @@ export const toldTrading = <A, E, R, E2, R2>(
   toldOnFailure(
     what,
     untilSignal(
-      Effect.provide(command, market.pipe(Layer.tapCause((cause) => tell(what, cause, [2])))),
-      `interrupted before its run started: nothing was sent; run it again: pnpm pipeline ${what}`
+      Effect.provide(command, market.pipe(Layer.tapCause((cause) => toldToSlack(what, cause)))),
+      // mostly before the run starts; also while its outcome is printed, after the run's own wait has ended
+      `interrupted outside its run's stages (none was stopped part-way); run it again to go on: pnpm pipeline ${what}`
     )
   )
 
