@@ -122,6 +122,15 @@ export const notifier = Layer.unwrap(AppSettings.use(({ notify }) => {
 }))
 
 /**
+ * Slack alone (`None` without `SLACK_WEBHOOK_URL`): for a failure whose one line stderr carries already — bad input
+ * is said in one line there — but which an unattended run's operator, who reads Slack, must hear of.
+ */
+export const slackAlone = AppSettings.use(({ notify }) =>
+  Effect.succeed(Option.map(notify.slackWebhookUrl, (slackWebhookUrl) =>
+    Layer.unwrap(Effect.map(Effect.promise(() => import("@council/notify/NotifierConfig")), (NotifierConfig) =>
+      NotifierConfig.layerRun({ colour: false, slackWebhookUrl, console: false }).pipe(Layer.orDie))))))
+
+/**
  * Everything a run at `moment` (its as-of moment: the local exchange's present) needs beyond the settings, the
  * market and the store; `council` seats the PMs and the chairman (default: the offline stand-ins, enough for
  * checks that ask no model).

@@ -60,6 +60,14 @@ const configured = <A, E, R>(effect: Effect.Effect<A, E, R>) => using(Storage, (
 const withMarket = <A, E, R>(f: (layers: Awaited<ReturnType<typeof AppLayer>>) => Effect.Effect<A, E, R>) =>
   using(AppLayer, (AppLayer) => configured(Effect.provide(f(AppLayer), AppLayer.market)))
 
+/**
+ * `withMarket` for a trading command (`run daily`, `approve`): its failure, a failure to load its market data and a
+ * signal before its run starts are told to the notifier as `Failed: <what>` (`RunDaily.toldTrading`).
+ */
+const trading = <A, E, R>(what: string, f: (layers: Awaited<ReturnType<typeof AppLayer>>) => Effect.Effect<A, E, R>) =>
+  using(AppLayer, (AppLayer) =>
+    configured(using(RunDaily, (RunDaily) => RunDaily.toldTrading(what, AppLayer.market, f(AppLayer)))))
+
 /** A command over the run store alone: the settings, then the store (`"empty"`: a missing home stays missing). */
 const stored = <A, E, R>(f: (runs: Awaited<ReturnType<typeof Runs>>) => Effect.Effect<A, E, R>) =>
   configured(using(Storage, ({ storage }) => using(Runs, f).pipe(Effect.provide(storage("empty")))))
@@ -95,7 +103,7 @@ const run = Command.make(
     json: jsonFlag
   },
   (options) =>
-    withMarket((AppLayer) =>
+    trading(`run daily${Option.match(options.date, { onNone: () => "", onSome: (d) => ` --date ${d}` })}`, (AppLayer) =>
       Effect.all([Effect.promise(RunDaily), Effect.promise(Llm), Effect.promise(Timing)]).pipe(Effect.flatMap(([RunDaily, Llm, Timing]) =>
         Effect.gen(function*() {
           yield* ensureDaily(options.pipeline)
@@ -105,7 +113,7 @@ const run = Command.make(
           const at = yield* Timing.resolveRunMoment(options, accounts.map((a) => a.id), readClock)
           const params = RunDaily.newRunParams(accounts, yield* AppLayer.describe, council.params, at, options.requireApproval)
           yield* RunDaily.runDaily(options, at, params, council, (run) => Llm.forResume(run, council))
-        }).pipe((command) => RunDaily.toldOnFailure(`run daily${Option.match(options.date, { onNone: () => "", onSome: (d) => ` --date ${d}` })}`, command))
+        })
       ))
     )
 ).pipe(
@@ -129,9 +137,7 @@ const approve = Command.make(
     json: jsonFlag
   },
   (options) =>
-    withMarket((AppLayer) =>
-      using(RunDaily, (RunDaily) =>
-        using(Approve, (Approve) => RunDaily.toldOnFailure(`approve ${options.runId}`, Approve.decide(options, AppLayer)))))
+    trading(`approve ${options.runId}`, (AppLayer) => using(Approve, (Approve) => Approve.decide(options, AppLayer)))
 ).pipe(describe(
   "Continue a run stopped by --require-approval: send its orders (refused after the schedule's cutoff), or --reject it",
   exits.approve

@@ -6,16 +6,34 @@ import { createServer } from "node:net"
 import * as Effect from "effect/Effect"
 import { CliFailure } from "./CliFailure.ts"
 
-/** Resolves once the process gets SIGINT or SIGTERM (the listeners are removed either way). */
+const SIGNALS: ReadonlyArray<NodeJS.Signals> = ["SIGINT", "SIGTERM"]
+
+/** Who waits for a signal, innermost last: a signal goes to the innermost alone. */
+const waiting: Array<(signal: NodeJS.Signals) => void> = []
+
+const deliver = (signal: NodeJS.Signals) => {
+  const innermost = waiting.at(-1)
+  // one signal per command: a second one finds no listener and ends the process, as a SIGKILL would
+  waiting.length = 0
+  SIGNALS.forEach((s) => process.off(s, deliver))
+  innermost?.(signal)
+}
+
+/**
+ * Resolves once the process gets SIGINT or SIGTERM. Waits nest: a signal resumes only the innermost wait (a
+ * command waiting around a part that waits for its own signal leaves the signal to that part while it runs), and
+ * the listeners are removed after the first signal, so a second one finds none.
+ */
 export const waitForSignal = Effect.callback<NodeJS.Signals>((resume) => {
-  const signals: ReadonlyArray<NodeJS.Signals> = ["SIGINT", "SIGTERM"]
-  const remove = () => signals.forEach((s) => process.off(s, stop))
-  const stop = (signal: NodeJS.Signals) => {
-    remove()
-    resume(Effect.succeed(signal))
-  }
-  signals.forEach((s) => process.on(s, stop))
-  return Effect.sync(remove)
+  const stop = (signal: NodeJS.Signals) => resume(Effect.succeed(signal))
+  if (waiting.length === 0) SIGNALS.forEach((s) => process.on(s, deliver))
+  waiting.push(stop)
+  return Effect.sync(() => {
+    const at = waiting.lastIndexOf(stop)
+    if (at < 0) return
+    waiting.splice(at, 1)
+    if (waiting.length === 0) SIGNALS.forEach((s) => process.off(s, deliver))
+  })
 })
 
 /** Binds `host:port` and lets go at once: a bad `--host` or a taken `--port` is refused before the store opens. */

@@ -1,7 +1,8 @@
 /**
  * A command's exit as the process's exit code and one error line: 0 success; 1 the work failed; 2 usage or
  * configuration (nothing done, nothing written); 130 interrupted. `Program` prints it; `run daily` and `approve`
- * also tell the notifier about an exit 1 or 130 (`RunDaily.toldOnFailure`), so an unattended run's operator hears it.
+ * also tell the notifier about an exit 1 or 130, and about market data that cannot be loaded whatever its code
+ * (`RunDaily.toldTrading`), so an unattended run's operator hears it.
  */
 import { resolve } from "node:path"
 import * as Cause from "effect/Cause"

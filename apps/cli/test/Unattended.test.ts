@@ -1,10 +1,12 @@
+import { spawn } from "node:child_process"
+import { appendFileSync, cpSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import type { AddressInfo } from "node:net"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { errorWith, liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
-import { tempHome } from "./CliHarness.ts"
+import { bin, tempHome } from "./CliHarness.ts"
 import { holdDayLease } from "./DayLease.ts"
 import { cliInProcess } from "./InProcess.ts"
 import { slackStandIn } from "./SlackStandIn.ts"
@@ -97,6 +99,61 @@ describe("an unattended deployment, as its operator sees it", () => {
     assert.match(all, /^:rotating_light: \*ERROR\* · \*Failed: run daily --date 2026-06-05\*\nalpaca: HTTP 500 for GET/m)
     assert.match(all, /^:rotating_light: \*ERROR\* · \*Failed: run daily\*\nalpaca: HTTP 500 for GET/m)
     assert.notInclude(all, "feed-secret-never-shown")
+  }, 60_000)
+
+  it("market data that cannot be loaded (a corrupt bars file, a bars directory that is not one) is told to Slack, not only to the log", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    const corrupt = join(tempHome(), "bars")
+    cpSync(new URL("../../../data/bars/daily", import.meta.url).pathname, corrupt, { recursive: true })
+    appendFileSync(join(corrupt, "SPY.csv"), "2026-06-09,1,2\n")
+    const notADirectory = join(corrupt, "SPY.csv")
+    for (const [dir, line] of [[corrupt, /SPY\.csv: line \d+ has 3 fields, expected 6/], [notADirectory, /cannot read the bars directory .*ENOTDIR/]] as const) {
+      const broken = await cliInProcess(tempHome(), ["run", "daily", "--date", "2026-06-05"], {
+        SLACK_WEBHOOK_URL: slack.url,
+        COUNCIL_BARS_DIR: dir,
+        COUNCIL_BARS_CACHE: "off"
+      })
+      assert.strictEqual(broken.code, 2, broken.stderr)
+      // bad input: one line on stderr; Slack is told apart from it
+      assert.strictEqual(broken.stderr.trim().split("\n").length, 1, broken.stderr)
+      assert.match(broken.stderr, line)
+      const told = slack.texts.join("\n")
+      assert.match(told, /^:rotating_light: \*ERROR\* · \*Failed: run daily --date 2026-06-05\*\nCOUNCIL_BARS_DIR: /m)
+      assert.match(told, line)
+      slack.texts.length = 0
+    }
+  }, 60_000)
+
+  it("SIGTERM before the run starts (a feed slow to answer) ends the command as interrupted (exit 130) and is told to Slack", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    let asked: () => void = () => {}
+    const waiting = new Promise<void>((resolve) => (asked = resolve))
+    // a feed that never answers: the command is still choosing its day when the signal comes
+    const feed: Server = createServer(() => asked())
+    await new Promise<void>((done) => feed.listen(0, "127.0.0.1", done))
+    stands.push({ close: () => new Promise<void>((done) => (feed.closeAllConnections(), feed.close(() => done()))) })
+    const child = spawn(process.execPath, [bin, "run", "daily"], {
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        HOME: process.env["HOME"] ?? "",
+        COUNCIL_HOME: tempHome(),
+        SLACK_WEBHOOK_URL: slack.url,
+        COUNCIL_DATA: "alpaca",
+        COUNCIL_DATA_URL: `http://127.0.0.1:${(feed.address() as AddressInfo).port}`,
+        ALPACA_PERSONAL_KEY_ID: "AKFEEDKEY0001",
+        ALPACA_PERSONAL_SECRET_KEY: "feed-secret-never-shown"
+      }
+    })
+    let stderr = ""
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+    await waiting
+    child.kill("SIGTERM")
+    assert.strictEqual(await exited, 130, stderr)
+    assert.match(stderr, /^error: interrupted outside its run's stages \(none was stopped part-way\); run it again to go on: pnpm pipeline run daily$/m)
+    assert.match(slack.texts.join("\n"), /^:rotating_light: \*ERROR\* · \*Failed: run daily\*\ninterrupted outside its run's stages/m)
   }, 60_000)
 
   it("a usage error is not sent to Slack: nothing was attempted", async () => {

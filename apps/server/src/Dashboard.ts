@@ -1,6 +1,7 @@
 /**
- * The web dashboard: three static files served by the monitor server itself, with a Content-Security-Policy that
- * lets the page load nothing but them and the API (no CDN, no font or script from elsewhere: it works offline).
+ * The web dashboard: its static files (a page, a stylesheet, three script modules) served by the monitor server
+ * itself, with a Content-Security-Policy that lets the page load nothing but them and the API (no CDN, no font or
+ * script from elsewhere: it works offline).
  * Charts are SVG drawn by the page's own script.
  *
  * @since 0.1.0
@@ -16,6 +17,8 @@ const STATIC = new URL("../static/", import.meta.url)
 const FILES = [
   { path: "/", file: "index.html", type: "text/html; charset=utf-8" },
   { path: "/app.js", file: "app.js", type: "text/javascript; charset=utf-8" },
+  { path: "/dom.js", file: "dom.js", type: "text/javascript; charset=utf-8" },
+  { path: "/standings.js", file: "standings.js", type: "text/javascript; charset=utf-8" },
   { path: "/app.css", file: "app.css", type: "text/css; charset=utf-8" }
 ] as const
 

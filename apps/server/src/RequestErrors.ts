@@ -3,17 +3,20 @@
  * `400 {"_tag":"BadRequest","message":"query parameter limit: Expected a value between 1 and 1000"}`, the
  * `BadRequest` of `@council/api`, instead of `effect/http-api`'s empty 400 that says nothing about what was wrong;
  * a path no route serves is `404 {"_tag":"NotFound","message":"no route GET /api/x (the API: /openapi.json)"}`; a body
- * past the server's limit (`Server.MAX_BODY`) is a `413` `PayloadTooLarge` saying so (declared by every POST route).
+ * past the server's limit (`HttpIncomingMessage.MaxBodySize`, set once by `Server.layer`) is a `413` `PayloadTooLarge`
+ * naming that limit (declared by every POST route).
  *
  * **Gotcha**: `effect/http-api` turns a decoding failure into a defect (`HttpApiSchemaError`) before any handler or
  * endpoint middleware runs; only a router-wide middleware sees it, so this is one (`global`).
  *
  * @since 0.1.0
  */
+import * as ByteSize from "effect/ByteSize"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
+import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServerError from "effect/http/HttpServerError"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
@@ -46,6 +49,14 @@ const isRequestDecoding = (defect: unknown): defect is HttpApiSchemaError =>
 const isBodyTooLarge = (defect: unknown): boolean =>
   HttpServerError.isHttpServerError(defect) && defect.reason._tag === "RequestParseError" && defect.reason.reason === "BodyTooLarge"
 
+/** `65536` as `64 KiB`; a size that is not a whole number of KiB (or MiB) in bytes. */
+export const sizeOf = (size: ByteSize.ByteSize): string => {
+  const bytes = Number(size)
+  if (bytes >= 1 << 20 && bytes % (1 << 20) === 0) return `${bytes / (1 << 20)} MiB`
+  if (bytes >= 1 << 10 && bytes % (1 << 10) === 0) return `${bytes / (1 << 10)} KiB`
+  return `${bytes} bytes`
+}
+
 /**
  * `effect/http-api`'s plain-text 415 for a body not sent as JSON (`curl -d` sends a form's content type), as JSON
  * saying what to send.
@@ -67,7 +78,12 @@ export const layer = HttpRouter.middleware((app) =>
   Effect.catchCause(Effect.flatMap(app, unsupportedType), (cause) => {
     const defect = Cause.findDefect(cause)
     if (Result.isSuccess(defect) && isRequestDecoding(defect.success)) return answer(400, "BadRequest", describe(defect.success))
-    if (Result.isSuccess(defect) && isBodyTooLarge(defect.success)) return answer(413, "PayloadTooLarge", "request body: larger than the server reads (64 KiB)")
+    if (Result.isSuccess(defect) && isBodyTooLarge(defect.success)) {
+      return Effect.gen(function*() {
+        const limit = yield* HttpIncomingMessage.MaxBodySize
+        return yield* answer(413, "PayloadTooLarge", `request body: larger than the server reads${limit === undefined ? "" : ` (${sizeOf(limit)})`}`)
+      })
+    }
     const error = Cause.findErrorOption(cause)
     if (Option.isSome(error) && HttpServerError.isHttpServerError(error.value) && error.value.reason._tag === "RouteNotFound") {
       const { method, url } = error.value.reason.request

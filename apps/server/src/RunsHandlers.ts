@@ -8,10 +8,18 @@ import { type Checkpoint, isDamagedRun, type RunRecord, RunStore, type StoreErro
 import type { TradingAccounts } from "@council/broker"
 import { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
-import { MonitorApi, NotFound, type RunDetail, type RunSummary, type ShadowVote, type StageView, Unavailable } from "@council/api"
+import { Damaged, MonitorApi, NotFound, type RunDetail, type RunSummary, type ShadowVote, type StageView, Unavailable } from "@council/api"
 import { LlmCosts } from "@council/tracking"
 
-const unavailable = (error: { readonly message: string }) => new Unavailable({ message: error.message })
+/** How the store says stored data does not read back: `stored data does not decode`, `stored blob … is missing`. */
+const DAMAGE = /(^|: )stored (data does not decode|blob )/
+
+/**
+ * A store's failure as the API answers it: stored data that does not read back is `Damaged` (500: the same again
+ * next time), any other failure — the database busy, locked or unreachable — `Unavailable` (503: try again).
+ */
+export const storeFailure = (error: { readonly message: string }): Damaged | Unavailable =>
+  DAMAGE.test(error.message) ? new Damaged({ message: error.message }) : new Unavailable({ message: error.message })
 
 export const summaryOf = (run: RunRecord, imported: boolean, activity: RunActivity | undefined = undefined): RunSummary => ({
   ...run,
@@ -61,7 +69,7 @@ export const shadowVoteOf = (decision: unknown): ShadowVote | null =>
 export const runDetail = (
   id: string,
   options: { readonly outputs?: "all" | "none" | undefined } = {}
-): Effect.Effect<RunDetail, NotFound | Unavailable, RunStore | SqlClient.SqlClient | TradingAccounts> =>
+): Effect.Effect<RunDetail, NotFound | Damaged | Unavailable, RunStore | SqlClient.SqlClient | TradingAccounts> =>
   Effect.gen(function*() {
     const store = yield* RunStore
     const found = id.trim() === "" ? Option.none() : yield* store.getRun(RunId.make(id))
@@ -74,8 +82,8 @@ export const runDetail = (
     const names = [...DailyPipeline.stageNames, ...checkpoints.map((c) => c.stage).filter((s) => !DailyPipeline.stageNames.includes(s))]
     const outputs = Object.fromEntries(checkpoints.map((c) => [c.stage, c.output]))
     const part = (stage: string) => outputs[stage] ?? null
-    const costs = yield* LlmCosts.runCosts(run.id).pipe(Effect.mapError(unavailable))
-    const activity = yield* activities([run], imported).pipe(Effect.mapError(unavailable))
+    const costs = yield* LlmCosts.runCosts(run.id).pipe(Effect.mapError(storeFailure))
+    const activity = yield* activities([run], imported).pipe(Effect.mapError(storeFailure))
     return {
       run: summaryOf(run, imported.has(run.id), activity.get(run.id)),
       stages: names.map((name) => stageOf(name, byStage.get(name), recordings.filter((r) => r.stage === name).length)),
@@ -88,7 +96,7 @@ export const runDetail = (
       outputs: options.outputs === "none" ? {} : outputs,
       llmCosts: Option.getOrNull(costs)
     }
-  }).pipe(Effect.catchTag("StoreError", (e) => Effect.fail(unavailable(e))))
+  }).pipe(Effect.catchTag("StoreError", (e) => Effect.fail(storeFailure(e))))
 
 export const RunsHandlers = HttpApiBuilder.group(MonitorApi, "runs", (handlers) =>
   handlers
@@ -100,5 +108,5 @@ export const RunsHandlers = HttpApiBuilder.group(MonitorApi, "runs", (handlers) 
         const imported = yield* importedIds(limit)
         const activity = yield* activities(runs, imported)
         return entries.map((entry) => isDamagedRun(entry) ? entry : summaryOf(entry, imported.has(entry.id), activity.get(entry.id)))
-      }).pipe(Effect.mapError(unavailable)))
+      }).pipe(Effect.mapError(storeFailure)))
     .handle("get", ({ params, query }) => runDetail(params.id, { outputs: query.outputs })))

@@ -72,7 +72,7 @@ export const MAX_BODY = ByteSize.kibibytes(64)
 /**
  * The server listening on `host:port` (port 0: any free port; read it from `HttpServer`'s address); on a loopback
  * `host`, requests addressed to any other name are refused (`HostCheck`: DNS rebinding). A request body is read
- * up to `MAX_BODY`, so no client can fill the server's memory.
+ * up to `MAX_BODY`, so no client can fill the server's memory; a larger one's 413 names that limit (`RequestErrors`).
  */
 export const layer = (options: Options) =>
   HttpRouter.serve(Layer.merge(routes(options), HostCheck.layer(options.host)), { disableLogger: true, disableListenLog: true }).pipe(

@@ -1,72 +1,38 @@
 // Council monitor: a dependency-free page over the monitor API (same origin). Charts are hand-drawn SVG.
 // Every number on the page comes from the API; nothing is fetched from anywhere else.
 
-const SVG = "http://www.w3.org/2000/svg"
-// the six accounts' colours first (the backtest report's too): every two tell apart, with deuteranopia as well;
-// COUNCIL's is the darkest, SPY's a dashed grey
-const PALETTE = ["#0072b2", "#e69f00", "#009e73", "#e377c2", "#b91c1c", "#111827", "#65a30d", "#6d28d9", "#475569"]
-const BENCHMARK_COLOR = "#6b7280"
+import { BENCHMARK_COLOR, badge, card, colorOf, dollars, h, money, ms, num, PALETTE, pct, signed, SVG, tone, usd } from "./dom.js"
+import { contestCard, leaderboardCard } from "./standings.js"
+
 const view = document.getElementById("view")
 const bookSelect = document.getElementById("book")
 
-// --- helpers ---------------------------------------------------------------------------------------------------
+/** Cancels what the page the user left still asks for (`route` replaces it at each navigation). */
+let leaving = new AbortController()
 
-/** Builds an element: h("td", { class: "num" }, "text", child…). Strings become text nodes (never HTML). */
-function h(tag, attrs = {}, ...children) {
-  const el = tag.startsWith("svg:") ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag)
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue
-    if (k.startsWith("on")) el.addEventListener(k.slice(2), v)
-    else if (k === "style") setStyle(el, v)
-    else el.setAttribute(k, String(v))
-  }
-  for (const c of children.flat()) {
-    if (c === null || c === undefined || c === false) continue
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)))
-  }
-  return el
-}
-
-/** Styles through the CSSOM: the page's Content-Security-Policy forbids inline style attributes. */
-function setStyle(el, text) {
-  for (const declaration of String(text).split(";")) {
-    const at = declaration.indexOf(":")
-    if (at > 0) el.style.setProperty(declaration.slice(0, at).trim(), declaration.slice(at + 1).trim())
-  }
-}
-
-/** The API's answer; a failure throws an Error with its message and, when the API answered, its `status`. */
-async function api(path) {
-  const res = await fetch(path, { headers: { accept: "application/json" } })
+/**
+ * The API's answer to a GET of `path` for the page shown now: its request is cancelled when the user goes elsewhere
+ * (`whole`: never). A failure throws an Error with its message and, when the API answered, its `status` and `tag`.
+ */
+async function api(path, whole = false) {
+  const res = await fetch(path, { headers: { accept: "application/json" }, ...(whole ? {} : { signal: leaving.signal }) })
   const body = await res.json().catch(() => null)
-  if (!res.ok) throw Object.assign(new Error(body?.message ?? `${res.status} ${res.statusText}`), { status: res.status })
+  if (!res.ok) throw Object.assign(new Error(body?.message ?? `${res.status} ${res.statusText}`), { status: res.status, tag: body?._tag })
   return body
 }
 
-/** Dollars with `digits` decimals (axis ticks a few cents apart stay apart). */
-const dollars = (x, digits) => x.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: Math.min(digits, 2), maximumFractionDigits: Math.min(digits, 2) })
-const money = (x) => x === null || x === undefined ? "—" : x.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 })
-/** LLM spend: fractions of a cent stay visible ($0.00396), as `show` prints them. */
-const usd = (x) => x === null || x === undefined ? "—" : x === 0 ? "$0" : Math.abs(x) < 0.01 ? `$${x.toFixed(5)}` : Math.abs(x) < 1 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`
-// a negative number's sign is the minus sign (−), as the CLI and the report write it, never a hyphen
-const minus = (x) => x < 0 ? "−" : ""
-const pct = (x, d = 1) => x === null || x === undefined ? "—" : `${minus(x)}${Math.abs(x * 100).toFixed(d)} %`
-const signed = (x, d = 1) => x === null || x === undefined ? "—" : `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(d)} %`
-const num = (x, d = 2) => x === null || x === undefined ? "—" : `${minus(x)}${Math.abs(x).toFixed(d)}`
-const tone = (x) => x === null || x === undefined ? "" : x > 0 ? "pos" : x < 0 ? "neg" : ""
-const ms = (x) => x === null || x === undefined ? "—" : x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(1)} s`
-const badge = (text) => h("span", { class: `badge ${String(text).replace(/[^a-z-]/gi, "")}` }, text)
+/**
+ * Why an answer did not come, in words: stored data that does not read back (`Damaged`) is damage, which asking
+ * again will not mend; a store that did not answer (`Unavailable`: busy, locked, unreachable) may answer next time.
+ */
+const failure = (error) =>
+  error.tag === "Damaged" ? `damaged: ${error.message}`
+  : error.tag === "Unavailable" ? `the store did not answer (try again): ${error.message}`
+  : error.message
+
 /** A run's status; a `running` run whose process is gone says `stopped` (or `abandoned`) and, on hover, what to do. */
 const runStatus = (r) =>
   !r.activity || r.activity.state === "in-progress" ? badge(r.status) : h("span", { title: r.activity.next ?? "" }, badge(r.activity.state))
-const card = (title, ...body) => h("section", { class: "card" }, title ? h("h2", {}, title) : null, ...body)
-
-/** The six accounts keep the same colour on every page, whichever of them a page names first. */
-const colors = new Map(["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"].map((name, i) => [name, PALETTE[i]]))
-const colorOf = (name) => {
-  if (!colors.has(name)) colors.set(name, PALETTE[colors.size % PALETTE.length])
-  return colors.get(name)
-}
 
 let book = ""
 const bookQuery = (sep = "?") => book === "" ? "" : `${sep}backtest=${encodeURIComponent(book)}`
@@ -162,22 +128,6 @@ function lineChart(series, { height = 280, format = (v) => v, id, log = false } 
 const legend = (series) =>
   h("div", { class: "legend" }, series.map((s) => h("span", { style: `--c:${s.color}` }, h("i", { class: s.dashed ? "dashed" : "" }), s.name)))
 
-/** A 95 % interval as a whisker on a shared scale with its estimate, and the interval's bounds on a line below. */
-function interval(estimate, scale, format) {
-  if (!estimate || estimate._tag !== "Interval") {
-    const point = estimate?._tag === "TooFewSessions" ? estimate.estimate : null
-    return h("span", { class: "ci muted" }, point === null ? "—" : [format(point), h("span", { class: "range" }, "too few sessions")])
-  }
-  const w = 64, px = (v) => Math.max(0, Math.min(w, ((v - scale.lo) / (scale.hi - scale.lo)) * w))
-  const color = estimate.lower > 0 ? "#15803d" : estimate.upper < 0 ? "#b91c1c" : "#64748b"
-  return h("span", { class: "ci", title: `95 % CI ${format(estimate.lower)} … ${format(estimate.upper)} (n=${estimate.sessions}, block ${estimate.blockLength})` },
-    h("svg:svg", { width: w, height: 12, style: "vertical-align:middle;margin-right:6px" },
-      h("svg:line", { x1: px(0), x2: px(0), y1: 0, y2: 12, stroke: "#cbd5e1" }),
-      h("svg:line", { x1: px(estimate.lower), x2: px(estimate.upper), y1: 6, y2: 6, stroke: color, "stroke-width": 2 }),
-      h("svg:circle", { cx: px(estimate.estimate), cy: 6, r: 3, fill: color })),
-    format(estimate.estimate), h("span", { class: "range" }, `[${format(estimate.lower)}, ${format(estimate.upper)}]`))
-}
-
 // --- views -----------------------------------------------------------------------------------------------------
 
 function accountCards(accounts, chart) {
@@ -194,36 +144,6 @@ function accountCards(accounts, chart) {
           h("div", { class: `sub ${tone(day)}` }, day !== null ? `last session ${signed(day, 2)}` : last ? `one session in the ledger (${last.date})` : "no ledger history")]
         : h("div", { class: "sub neg" }, a.error))
   }))
-}
-
-function leaderboardCard(report) {
-  const board = report.leaderboard
-  if (board === null) return card("Leaderboard", h("div", { class: "verdict" }, report.verdict))
-  const bounds = (key) => {
-    const xs = board.rows.flatMap((r) => r[key]._tag === "Interval" ? [r[key].lower, r[key].upper] : []).concat([0])
-    const lo = Math.min(...xs), hi = Math.max(...xs), pad = (hi - lo) * 0.05 || 0.01
-    return { lo: lo - pad, hi: hi + pad }
-  }
-  const tr = bounds("totalReturn"), ex = bounds("excessReturn"), sh = bounds("sharpe")
-  return card("Leaderboard",
-    h("div", { class: "verdict", id: "verdict" }, board.ranked ? "" : "Unranked: ", report.verdict),
-    h("p", { class: "muted" }, `${board.from} … ${board.to} · ${board.sessions} sessions · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)} · 95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block ${board.blockLength}, seed “${board.seed}”) · Sharpe and Sortino over a risk-free rate of ${Number((board.riskFree * 100).toFixed(2))} % a year`),
-    h("div", { class: "scroll" }, h("table", { id: "leaderboard" },
-      h("thead", {}, h("tr", {}, ["#", "Account", "Total return", "Sharpe", `Excess vs ${board.benchmark.name}`, "Max DD", "Vol", "Win days", "Turnover", "LLM cost", "n"].map((t, i) => h("th", { class: i > 4 ? "num" : "" }, t)))),
-      h("tbody", {}, board.rows.map((r) => h("tr", { "data-account": r.account },
-        h("td", {}, r.rank ?? "—"),
-        h("td", {}, h("span", { style: `color:${colorOf(r.account)};font-weight:600` }, r.account)),
-        h("td", {}, interval(r.totalReturn, tr, (v) => signed(v))),
-        h("td", {}, interval(r.sharpe, sh, (v) => num(v))),
-        h("td", {}, interval(r.excessReturn, ex, (v) => signed(v))),
-        h("td", { class: "num" }, pct(r.metrics.maxDrawdown.depth)),
-        h("td", { class: "num" }, pct(r.metrics.volatility)),
-        h("td", { class: "num" }, pct(r.metrics.winRateDays, 0)),
-        h("td", { class: "num" }, num(r.metrics.turnover, 1)),
-        h("td", { class: "num llm-cost" }, report.llmCostRecorded
-          ? [usd(r.metrics.llmCost), h("span", { class: "range", title: "total return net of LLM cost" }, `net ${signed(r.metrics.returnNetOfCost, 2)}`)]
-          : "—"),
-        h("td", { class: "num" }, r.metrics.sessions)))))))
 }
 
 /** A column of `/api/equity/chart` (a value per date, `null` where there is none) as the points it has. */
@@ -287,7 +207,7 @@ async function fill(slots, title, load, render) {
     slots[0].replaceWith(...done)
     slots.slice(1).forEach((slot) => slot.remove())
   } catch (error) {
-    slots[0].replaceWith(card(title, h("p", { class: "neg error" }, `Could not load: ${error.message}`)))
+    slots[0].replaceWith(card(title, h("p", { class: "neg error" }, `Could not load: ${failure(error)}`)))
     slots.slice(1).forEach((slot) => slot.remove())
   }
 }
@@ -311,7 +231,7 @@ async function overview() {
     h("div", { class: "grid" }, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs))
   await Promise.all([
     live ? fill(slots.accounts, "Accounts", Promise.all([api("/api/accounts"), equity]), ([accounts, series]) => card("Accounts", accountCards(accounts, series))) : null,
-    fill(slots.board, "Leaderboard", api(`/api/leaderboard${bookQuery()}`), leaderboardCard),
+    fill(slots.board, "Leaderboard", api(`/api/leaderboard${bookQuery()}`), (report) => [leaderboardCard(report), contestCard(report)].filter((c) => c !== null)),
     fill(slots.charts, "Equity", equity, equityCharts),
     live ? fill(slots.runs, "Recent runs", runs, (list) => {
       setTimeout(() => fillStageBars(list))
@@ -332,9 +252,9 @@ const stageLegend = () => legend(STAGES.map((name) => ({ name, color: stageColor
 
 /**
  * Each run's bar shows its stages' durations (colour per stage, hatched when missing) once its detail loads. A run
- * whose detail does not read back (a checkpoint's stored output missing or edited: the API's 503) says so in its
- * row: its status there is `damaged`, as opening it would say. Any other failure (the connection, a run gone) leaves
- * the row as it is, the bar saying why on hover.
+ * whose detail does not read back (a checkpoint's stored output missing or edited: the API's `Damaged`) says so in
+ * its row: its status there is `damaged`, as opening it would say. Any other failure (the connection, the store busy:
+ * `Unavailable`, a run gone) leaves the row as it is, the bar saying why on hover.
  */
 function fillStageBars(runs) {
   for (const r of runs.filter((r) => r.damage === undefined)) {
@@ -343,8 +263,9 @@ function fillStageBars(runs) {
       row()?.querySelector(".bar")?.replaceChildren(...stageBar(d.stages).children)
     }).catch((error) => {
       const tr = row()
-      if (!tr) return
-      if (error.status !== 503) return tr.querySelector(".bar")?.setAttribute("title", `stages not loaded: ${error.message}`)
+      // cancelled: the user left the page (the rows of the page now shown are their own page's)
+      if (!tr || error.name === "AbortError") return
+      if (error.tag !== "Damaged") return tr.querySelector(".bar")?.setAttribute("title", `stages not loaded: ${failure(error)}`)
       tr.classList.add("damaged")
       tr.children[2]?.replaceChildren(badge("damaged"))
       tr.querySelector(".bar")?.replaceWith(h("span", { class: "neg" }, error.message))
@@ -518,7 +439,7 @@ async function runPage(id) {
 }
 
 async function backtestsPage() {
-  const books = await api("/api/backtests")
+  const books = await api("/api/backtests", true)
   return [h("h1", {}, "Backtests"), card(null, books.length === 0
     ? h("p", { class: "empty" }, "no backtests yet")
     : h("table", { id: "backtests" },
@@ -542,7 +463,7 @@ function selectBook(id) {
 }
 
 async function loadBooks() {
-  const books = await api("/api/backtests")
+  const books = await api("/api/backtests", true)
   bookSelect.replaceChildren(h("option", { value: "" }, "Live"), ...books.map((b) => h("option", { value: b.id }, `${b.id} (${b.status})`)))
   bookSelect.value = book
 }
@@ -552,6 +473,8 @@ let navigations = 0
 
 async function route() {
   const navigation = ++navigations
+  leaving.abort()
+  leaving = new AbortController()
   const show = (nodes) => navigation === navigations && view.replaceChildren(...nodes)
   try {
     // a %-escape cut short (a hand-edited or truncated link) is an error said on the page, like any other
@@ -563,14 +486,23 @@ async function route() {
     else if (hash === "/backtests") show(await backtestsPage())
     else await overview()
   } catch (error) {
-    show([h("div", { class: "card neg", id: "error" }, `Could not load: ${error.message}`)])
+    show([h("div", { class: "card neg", id: "error" }, `Could not load: ${failure(error)}`)])
   }
 }
 
+/**
+ * A book chosen in the selector is shown once the choice settles: arrow keys step through the books, a change each,
+ * and a book passed over is not fetched (its leaderboard may take seconds to compute); what a book left still asks
+ * for is cancelled (`leaving`).
+ */
+let settling
 bookSelect.addEventListener("change", () => {
-  const next = overviewHash(bookSelect.value)
-  if (location.hash === next) route()
-  else location.hash = next
+  clearTimeout(settling)
+  settling = setTimeout(() => {
+    const next = overviewHash(bookSelect.value)
+    if (location.hash === next) route()
+    else location.hash = next
+  }, 300)
 })
 window.addEventListener("hashchange", route)
 loadBooks().catch(() => {})

@@ -5,7 +5,7 @@ import { brotliDecompressSync, gunzipSync } from "node:zlib"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { BACKTEST, KEYS, LLM_DAY, type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { BACKTEST, KEYS, LLM_DAY, type MonitorHome, prepareHome, type ServerProcess, startServer, withoutSnapshots } from "./MonitorHome.ts"
 
 const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
 
@@ -151,6 +151,7 @@ describe("monitor API", () => {
     assert.strictEqual(live.body.leaderboard.rows.length, 6)
     assert.strictEqual(live.body.leaderboard.rows[0].totalReturn._tag, "Interval")
     assert.strictEqual(live.body.verdict, live.body.leaderboard.verdict)
+    assert.isNull(live.body.unrecordedSessions, "every session of the simulated live book has its snapshot")
     const latest = await get(open, "/api/leaderboard?backtest=latest")
     assert.strictEqual(latest.body.book, BACKTEST)
     assert.strictEqual(latest.body.leaderboard.sessions, 24)
@@ -261,13 +262,54 @@ describe("monitor API", () => {
       assert.match(damaged.damage, new RegExp(`^run ${home.runId}: stored data does not decode: Expected "running"`))
       assert.strictEqual(whole.id, home.llmRunId)
       assert.strictEqual(whole.status, "completed")
+      // damage: the same answer every time, so not 503 (a client would retry it for ever)
       const detail = await get(open, `/api/runs/${home.runId}`)
-      assert.strictEqual(detail.status, 503)
+      assert.strictEqual(detail.status, 500)
+      assert.strictEqual(detail.body._tag, "Damaged")
       assert.match(detail.body.message, new RegExp(`^run ${home.runId}: stored data does not decode`))
     } finally {
       db.prepare("UPDATE runs SET status = 'completed' WHERE id = ?").run(home.runId)
       db.close()
     }
+  })
+
+  it("says in the leaderboard's answer when sessions of its span have no snapshot, as leaderboard --json does, and documents it", async () => {
+    const gap = await withoutSnapshots(home.home, 5, 3, async (removed) => {
+      const { status, body } = await get(open, "/api/leaderboard")
+      assert.strictEqual(status, 200)
+      const cli = await cliInProcess(home.home, ["leaderboard", "--json"])
+      assert.deepStrictEqual(body.unrecordedSessions, JSON.parse(cli.stdout).unrecordedSessions)
+      assert.deepInclude(body.unrecordedSessions, { missing: removed.length, from: body.leaderboard.from, to: body.leaderboard.to })
+      assert.strictEqual(body.unrecordedSessions.sessions, body.leaderboard.sessions + 1 + removed.length)
+      return body.unrecordedSessions
+    })
+    assert.match(gap.note, /^3 of the \d+ sessions from \S+ to \S+ have no snapshot \(no run those days\)/)
+    assert.isNull((await get(open, "/api/leaderboard")).body.unrecordedSessions)
+    const openapi = (await get(open, "/openapi.json")).body
+    const schema = openapi.paths["/api/leaderboard"].get.responses["200"].content["application/json"].schema
+    assert.include(schema.required, "unrecordedSessions")
+    const declared = schema.properties.unrecordedSessions.anyOf.find((s: any) => s.type === "object")
+    assert.sameMembers(Object.keys(declared.properties), ["missing", "sessions", "from", "to", "note"])
+  })
+
+  it("answers a store that fails (the database's own error, nothing stored damaged) with 503 Unavailable, not Damaged; each documented", async () => {
+    const db = new DatabaseSync(join(home.home, "council.db"))
+    db.exec("ALTER TABLE stage_recordings RENAME TO stage_recordings_away")
+    try {
+      const detail = await get(open, `/api/runs/${home.runId}`)
+      assert.deepStrictEqual(detail, { status: 503, body: { _tag: "Unavailable", message: "UnknownError: no such table: stage_recordings" } })
+    } finally {
+      db.exec("ALTER TABLE stage_recordings_away RENAME TO stage_recordings")
+      db.close()
+    }
+    assert.strictEqual((await get(open, `/api/runs/${home.runId}`)).status, 200)
+    const openapi = (await get(open, "/openapi.json")).body
+    const responses = openapi.paths["/api/runs/{id}"].get.responses
+    const tagOf = (status: string) => {
+      const ref: string = responses[status].content["application/json"].schema.$ref
+      return openapi.components.schemas[ref.split("/").at(-1)!].properties._tag.enum
+    }
+    assert.deepStrictEqual([tagOf("500"), tagOf("503")], [["Damaged"], ["Unavailable"]])
   })
 
   it("opens the LLM council's run: each reviewer's ranking and the Borda count, the mechanical vote beside the chairman's decision, LLM costs per stage and PM as show --json counts them", async () => {

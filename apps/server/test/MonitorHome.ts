@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process"
 import { type Browser, chromium, type Page } from "playwright-core"
 import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
 import { answerWith, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
 import { bin, runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
@@ -110,4 +111,24 @@ export const collectProblems = (page: Page, problems: Array<string>): void => {
     if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`)
   })
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`))
+}
+
+/**
+ * Runs `f` with the live book's snapshots of `count` sessions (from the `skip`th on) taken out, as sessions without a
+ * run; they are put back after it.
+ */
+export const withoutSnapshots = async <A>(home: string, skip: number, count: number, f: (sessions: ReadonlyArray<string>) => Promise<A>): Promise<A> => {
+  const db = new DatabaseSync(join(home, "council.db"))
+  const sessions = db.prepare("SELECT DISTINCT session FROM ledger_equity WHERE book = 'live' ORDER BY session LIMIT ? OFFSET ?").all(count, skip)
+    .map((row) => String(row["session"]))
+  const marks = sessions.map(() => "?").join(", ")
+  db.exec("CREATE TEMP TABLE kept AS SELECT * FROM ledger_equity WHERE 0")
+  db.prepare(`INSERT INTO kept SELECT * FROM ledger_equity WHERE book = 'live' AND session IN (${marks})`).run(...sessions)
+  db.prepare(`DELETE FROM ledger_equity WHERE book = 'live' AND session IN (${marks})`).run(...sessions)
+  try {
+    return await f(sessions)
+  } finally {
+    db.exec("INSERT INTO ledger_equity SELECT * FROM kept; DROP TABLE kept")
+    db.close()
+  }
 }

@@ -44,10 +44,16 @@ export class NotImplemented extends Schema.TaggedError<NotImplemented>()("NotImp
   message: Schema.String
 }, { httpApiStatus: 501 }) {}
 
-/** A request body past what the server reads (64 KiB): refused before anything is done. */
+/** A request body past what the server reads (its message names the limit): refused before anything is done. */
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", { message: Schema.String }, { httpApiStatus: 413 }) {}
 
-/** The store or a broker could not answer. */
+/**
+ * Stored data that does not read back (a checkpoint's output missing or edited, a row that does not decode): asking
+ * again will not help — the message names what is lost. Not `Unavailable`, whose store may answer the next time.
+ */
+export class Damaged extends Schema.TaggedError<Damaged>()("Damaged", { message: Schema.String }, { httpApiStatus: 500 }) {}
+
+/** The store or a broker could not answer (the database busy or unreachable): asking again later may succeed. */
 export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", { message: Schema.String }, { httpApiStatus: 503 }) {}
 
 export class Authorization extends HttpApiMiddleware.Service<Authorization>()("@council/api/Authorization", {
@@ -102,7 +108,7 @@ export type RunSummary = typeof RunSummary.Type
 
 /**
  * A run `/api/runs` lists whose stored row or parameters do not read back: listed in its place (the others still
- * are), with what of its row reads and `damage`, what is wrong (`/api/runs/:id` of it answers 503 saying so).
+ * are), with what of its row reads and `damage`, what is wrong (`/api/runs/:id` of it answers 500 `Damaged` saying so).
  */
 export const DamagedRunSummary = Schema.Struct({
   id: Schema.String,
@@ -220,7 +226,7 @@ export class RunsGroup extends HttpApiGroup.make("runs")
         ).annotateKey({ description: "how many runs, newest first: an integer 1–1000; default 50" })
       },
       success: Schema.Array(Schema.Union([RunSummary, DamagedRunSummary])),
-      error: [BadRequest, Unavailable]
+      error: [BadRequest, Damaged, Unavailable]
     }),
     HttpApiEndpoint.get("get", "/runs/:id", {
       params: { id: Schema.String.annotate({ description: "a run's id, as /api/runs lists them" }) },
@@ -231,7 +237,7 @@ export class RunsGroup extends HttpApiGroup.make("runs")
         })
       },
       success: RunDetail,
-      error: [NotFound, Unavailable]
+      error: [NotFound, Damaged, Unavailable]
     })
   )
   .prefix("/api")

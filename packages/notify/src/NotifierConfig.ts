@@ -70,20 +70,22 @@ export const FLUSH_WITHIN = "10 seconds"
 export const RUN_BATCH = 20
 
 /**
- * A run's notifier: the console (coloured when `colour`) and, with a webhook, Slack in the background (see the
- * module's notes); `slack` shortens Slack's timings in tests.
+ * A run's notifier: the console (coloured when `colour`; left out when `console` is false: a message whose line
+ * stderr carries already) and, with a webhook, Slack in the background (see the module's notes); `slack` shortens
+ * Slack's timings in tests.
  */
 export const layerRun = (options: {
   readonly colour: boolean
   readonly slackWebhookUrl: Redacted.Redacted<string>
   readonly slack?: Omit<SlackNotifier.SlackOptions, "webhookUrl">
   readonly flushWithin?: Duration.Input
+  readonly console?: boolean
 }): Layer.Layer<Notifier, SlackNotifier.NotifierConfigError> =>
   Layer.effect(
     Notifier,
     Effect.gen(function*() {
       const slack = yield* SlackNotifier.make({ batch: RUN_BATCH, ...options.slack, webhookUrl: options.slackWebhookUrl })
       yield* Effect.addFinalizer(() => slack.flush(options.flushWithin ?? FLUSH_WITHIN))
-      return Notifier.of(fanOut([consoleNotifier({ colour: options.colour }), { notify: slack.post }]))
+      return Notifier.of(fanOut([...(options.console === false ? [] : [consoleNotifier({ colour: options.colour })]), { notify: slack.post }]))
     })
   ).pipe(Layer.provide(FetchHttpClient.layer))

@@ -98,6 +98,20 @@ export const EquityChart = Schema.Struct({
 })
 export type EquityChart = typeof EquityChart.Type
 
+/**
+ * The sessions of a leaderboard's span (`from` … `to`) with no snapshot: no run those days (the machine was off, the
+ * runs were refused), so each return across them spans several sessions, which the annualized figures count as one.
+ * `note` says so in a sentence (the CLI prints it below the table, the dashboard below its leaderboard).
+ */
+export const UnrecordedSessions = Schema.Struct({
+  missing: Schema.Finite,
+  sessions: Schema.Finite,
+  from: Schema.String,
+  to: Schema.String,
+  note: Schema.String
+})
+export type UnrecordedSessions = typeof UnrecordedSessions.Type
+
 export const LeaderboardReport = Schema.Struct({
   book: BookId,
   llmCostRecorded: Schema.Boolean,
@@ -105,7 +119,9 @@ export const LeaderboardReport = Schema.Struct({
   leaderboard: Schema.NullOr(Leaderboard.Leaderboard),
   verdict: Schema.String,
   /** The paper baselines and the council's attribution (`Contest`); `null` when there is no leaderboard. */
-  contest: Schema.NullOr(ContestReport)
+  contest: Schema.NullOr(ContestReport),
+  /** The sessions of the ranking's span without a snapshot (`UnrecordedSessions`); `null` when there are none. */
+  unrecordedSessions: Schema.NullOr(UnrecordedSessions)
 })
 export type LeaderboardReport = typeof LeaderboardReport.Type
 
@@ -153,6 +169,20 @@ const sqlFailure = (operation: string) => (error: { readonly message: string }) 
 /** The prices recorded at each (session, moment). */
 type MarksAt = ReadonlyMap<string, Readonly<Record<string, number>>>
 const marksKey = (session: string, markedAt: string) => `${session} ${markedAt}`
+
+/**
+ * The marks an `equityReport` read, kept with the report it made: a leaderboard computed from that report (its
+ * baselines need every symbol's marks, which the report keeps of SPY alone) takes them instead of reading the
+ * ledger's marks again. A report that did not come from `equityReport` in this thread (decoded, built) has none.
+ */
+const marksRead = new WeakMap<EquityReport, MarksAt>()
+
+/** The book's recorded marks over `sessions` (sorted), by session and moment. */
+const marksOver = (book: BookId, sessions: ReadonlyArray<TradingDay>) =>
+  Effect.gen(function*() {
+    const recorded = yield* (yield* TradeLedger).marks({ book, from: sessions[0], to: sessions.at(-1) })
+    return new Map(recorded.map((m) => [marksKey(m.session, m.markedAt), m.prices])) as MarksAt
+  })
 
 const pointsOf = (rows: ReadonlyArray<SeriesRow>, costs: Option.Option<LlmCosts.DailyCosts>, marks: MarksAt): Array<SeriesPoint> => {
   let peak = 0
@@ -239,8 +269,7 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
     const costs = yield* LlmCosts.dailyCosts(query.book, accounts, { from: sessions[0], to: sessions.at(-1) }).pipe(
       Effect.mapError(sqlFailure("llm costs"))
     )
-    const recorded = yield* ledger.marks({ book: query.book, from: sessions[0], to: sessions.at(-1) })
-    const marks: MarksAt = new Map(recorded.map((m) => [marksKey(m.session, m.markedAt), m.prices]))
+    const marks = yield* marksOver(query.book, sessions)
     const moments = sessionMoments(rows)
     // SPY's value of each session: its mark at the session's moment, else its close; a session with neither is left out
     const benchmark = Option.map(yield* benchmarkOn(sessions), (closes) =>
@@ -251,7 +280,7 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
         const value = mark ?? close
         return value === undefined ? [] : [{ date, close: close ?? null, markedAt: mark === undefined ? null : at, mark: value }]
       }))
-    return {
+    const report: EquityReport = {
       book: query.book,
       from: sessions[0] ?? null,
       to: sessions[sessions.length - 1] ?? null,
@@ -259,6 +288,8 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
       accounts: accounts.map((account) => ({ account, points: pointsOf(rows.filter((r) => r.account === account), costs, marks) })),
       benchmark: Option.match(benchmark, { onNone: () => null, onSome: (points) => ({ name: BENCHMARK, points }) })
     }
+    marksRead.set(report, marks)
+    return report
   }).pipe(Effect.withSpan("Standings.equityReport", { attributes: { book: query.book } }))
 
 /** `report` as columns (`EquityChart`): the same numbers, each date written once. */
@@ -331,9 +362,9 @@ const contestOf = (
     const ledger = yield* TradeLedger
     const definition = yield* ledger.book(query.book)
     const seed = randomSeed(Option.getOrElse(definition, () => ({ id: query.book, kind: query.book === liveBook ? "live" as const : "backtest" as const, from: null, to: null, params: null })))
-    const recorded = yield* ledger.marks({ book: query.book, from: sessions[0], to: sessions.at(-1) })
+    // the report's sessions are these: the marks it read are the ones of this window
+    const marks = marksRead.get(report) ?? (yield* marksOver(query.book, sessions))
     const moments = sessionMoments(report.accounts.flatMap((a) => a.points.map((p) => ({ account: a.account, session: p.date, markedAt: p.markedAt }))))
-    const marks: MarksAt = new Map(recorded.map((m) => [marksKey(m.session, m.markedAt), m.prices]))
     const sessionCloses = yield* closesOn(sessions, pricesBeforeClose(moments, marks))
     // the contest's baselines and attribution take a while over a long book: let other requests in first
     yield* Effect.yieldNow
@@ -352,6 +383,21 @@ const contestOf = (
 
 type LeaderboardQuery = Omit<Query, "account"> & { readonly riskFree?: number; readonly fillModel?: FillModelOptions }
 
+/** What `UnrecordedSessions` says of `board`'s span; `null` when every session has a snapshot or the market data cannot say (it only informs). */
+const unrecordedOf = (board: Leaderboard.Leaderboard): Effect.Effect<UnrecordedSessions | null, never, MarketData> =>
+  Effect.gen(function*() {
+    const sessions = yield* MarketData.use((m) => m.sessions(board.from, board.to))
+    const missing = sessions.length - (board.sessions + 1)
+    if (missing <= 0) return null
+    return {
+      missing,
+      sessions: sessions.length,
+      from: board.from,
+      to: board.to,
+      note: `${missing} of the ${sessions.length} sessions from ${board.from} to ${board.to} have no snapshot (no run those days); a return across them spans several sessions and counts as one (N), so annualized return, volatility and Sharpe are not those of ${sessions.length - 1} daily returns`
+    }
+  }).pipe(Effect.orElseSucceed(() => null))
+
 /** The leaderboard of the window, with its baselines and attribution (see the module's details). */
 export const leaderboardReport = (query: LeaderboardQuery): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
   Effect.flatMap(equityReport(query), (report) => leaderboardOf(query, report))
@@ -360,7 +406,7 @@ export const leaderboardReport = (query: LeaderboardQuery): Effect.Effect<Leader
 export const leaderboardOf = (query: LeaderboardQuery, report: EquityReport): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
   Effect.gen(function*() {
     yield* Effect.yieldNow
-    const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, contest: null }
+    const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, contest: null, unrecordedSessions: null }
     if (report.accounts.length === 0) {
       return { ...base, leaderboard: null, verdict: `no equity recorded in book ${query.book}${query.from || query.to ? " in this window" : ""} yet` }
     }
@@ -376,5 +422,6 @@ export const leaderboardOf = (query: LeaderboardQuery, report: EquityReport): Ef
     if (Result.isFailure(result)) return { ...base, leaderboard: null, verdict: result.failure.message }
     const board = result.success
     yield* Effect.yieldNow
-    return { ...base, leaderboard: board, verdict: board.verdict, contest: yield* contestOf(query, accounts, benchmark, board, report) }
+    const contest = yield* contestOf(query, accounts, benchmark, board, report)
+    return { ...base, leaderboard: board, verdict: board.verdict, contest, unrecordedSessions: yield* unrecordedOf(board) }
   }).pipe(Effect.withSpan("Standings.leaderboardReport", { attributes: { book: query.book } }))

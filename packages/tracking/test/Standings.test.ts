@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { AccountId, RunId, Ticker, TradingDay } from "@council/domain"
 import { RunStore } from "@council/engine"
 import { SpendLedger } from "@council/llm"
@@ -52,6 +53,26 @@ describe("Standings", () => {
       assert.isFalse(report.llmCostRecorded)
       assert.strictEqual(report.verdict, board.verdict)
       assert.match(report.verdict, /SPY at 95 % over 29 sessions/)
+    }).pipe(Effect.provide(env())))
+
+  it.effect("the leaderboard reads the ledger's marks once, from its equity report, and gives the same answer as when it must read them itself", () =>
+    Effect.gen(function*() {
+      yield* seeded(30)
+      const windows: Array<string> = []
+      const counted = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        Effect.updateService(effect, TradeLedger, (ledger) => ({
+          ...ledger,
+          marks: (query: Parameters<typeof ledger.marks>[0]) => (windows.push(`${query.from} … ${query.to}`), ledger.marks(query))
+        }))
+      const whole = yield* counted(Standings.leaderboardReport({ book: liveBook }))
+      assert.strictEqual(windows.length, 1, windows.join("; "))
+      // a report that did not come from equityReport here (decoded from the worker's answer): its marks are read
+      const report = yield* counted(Standings.equityReport({ book: liveBook }))
+      const decoded = Schema.decodeUnknownSync(Standings.EquityReport)(Schema.encodeSync(Standings.EquityReport)(report))
+      windows.length = 0
+      const again = yield* counted(Standings.leaderboardOf({ book: liveBook }, decoded))
+      assert.deepStrictEqual(windows, [`${report.from} … ${report.to}`])
+      assert.deepStrictEqual(again, whole)
     }).pipe(Effect.provide(env())))
 
   it.effect("a window's closed trades include the positions it opened with, at their entry prices", () =>

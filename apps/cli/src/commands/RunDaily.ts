@@ -1,7 +1,9 @@
+import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import {
@@ -19,6 +21,7 @@ import { select, TradingAccounts } from "@council/broker"
 import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipeline, unevaluated } from "@council/daily"
 import { continuation, dayCommand, idsOf } from "@council/daily/RunActivity"
 import { AuditTrail } from "@council/llm"
+import type { MarketData } from "@council/market"
 import { describeHolder, type Lease, RunLock } from "@council/store"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
@@ -318,6 +321,37 @@ export const toldOnFailure = <A, E, R>(what: string, command: Effect.Effect<A, E
       ? RunNotices.runFailed(what, line ?? "failed").pipe(Effect.provide(AppLayer.notifier), Effect.ignore)
       : Effect.void
   }))
+
+/** A failure of exit 2 told to Slack alone: stderr has its one line already (bad input is said in one line). */
+const toldToSlack = (what: string, cause: Cause.Cause<unknown>) => {
+  const { code, line } = outcome(Exit.failCause(cause))
+  if (code !== 2) return Effect.void
+  return Effect.flatMap(AppLayer.slackAlone, Option.match({
+    onNone: () => Effect.void,
+    onSome: (slack) => RunNotices.runFailed(what, line ?? "failed").pipe(Effect.provide(slack), Effect.ignore)
+  }))
+}
+
+/**
+ * A trading command (`run daily`, `approve`) with its market data built (`market`), told as `toldOnFailure` tells —
+ * and also what a timer's operator would otherwise never hear of: a SIGINT/SIGTERM outside the run's own stages
+ * (loading the bars, reading a broker's clock) ends it as interrupted (exit 130, no stage stopped part-way), and
+ * market data that cannot be built (the bars unreadable or corrupt: exit 2, nothing done) is told to Slack although
+ * it is not exit 1 — the settings, the notifier's among them, were checked already, so Slack is not what is wrong.
+ */
+export const toldTrading = <A, E, R, E2, R2>(
+  what: string,
+  market: Layer.Layer<MarketData, E2, R2>,
+  command: Effect.Effect<A, E, R>
+) =>
+  toldOnFailure(
+    what,
+    untilSignal(
+      Effect.provide(command, market.pipe(Layer.tapCause((cause) => toldToSlack(what, cause)))),
+      // mostly before the run starts; also while its outcome is printed, after the run's own wait has ended
+      `interrupted outside its run's stages (none was stopped part-way); run it again to go on: pnpm pipeline ${what}`
+    )
+  )
 
 /** The day's lock, held by this process for the scope; who holds it otherwise (exit 2). */
 export const holdDayLock = (day: TradingDay, command: string) => holdLock(`daily:${day}`, command, "the day's lock")

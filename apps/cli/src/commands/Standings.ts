@@ -4,7 +4,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { AccountId, TradingDay } from "@council/domain"
-import { BarIndex, MarketData } from "@council/market"
+import { BarIndex } from "@council/market"
 import * as Prices from "@council/llm/Prices"
 import { type BookId, type Bootstrap, BookSummary, Leaderboard, Standings, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
@@ -140,28 +140,6 @@ const reading = <A, E, R>(options: WindowOptions, read: (window: Window) => Effe
     configured
   )
 
-/**
- * The sessions of the window's span that have no snapshot (no run those days: the machine was off, the runs were
- * refused): each return across them spans several sessions, which the annualized figures count as one. Said below
- * the table and in the JSON (`unrecordedSessions`); `null` when every session has one or the market data cannot say
- * (it only informs).
- */
-const unrecordedSessions = (report: Standings.LeaderboardReport) =>
-  Effect.gen(function*() {
-    const board = report.leaderboard
-    if (board === null) return null
-    const sessions = yield* MarketData.use((m) => m.sessions(board.from, board.to))
-    const missing = sessions.length - (board.sessions + 1)
-    if (missing <= 0) return null
-    return {
-      missing,
-      sessions: sessions.length,
-      from: board.from,
-      to: board.to,
-      note: `${missing} of the ${sessions.length} sessions from ${board.from} to ${board.to} have no snapshot (no run those days); a return across them spans several sessions and counts as one (N), so annualized return, volatility and Sharpe are not those of ${sessions.length - 1} daily returns`
-    }
-  }).pipe(Effect.orElseSucceed(() => null))
-
 /** `leaderboard`: the ranking of the book's accounts over the window. */
 export const leaderboard = (options: WindowOptions & { readonly json: boolean }) =>
   reading(options, (window) =>
@@ -169,10 +147,8 @@ export const leaderboard = (options: WindowOptions & { readonly json: boolean })
       const book = yield* bookOf(options.backtest)
       const { riskFree } = (yield* AppSettings).monitor
       const report = yield* Standings.leaderboardReport({ book, ...window, riskFree }).pipe(Effect.mapError(ledgerFailure))
-      const unrecorded = yield* unrecordedSessions(report)
-      if (options.json) {
-        return yield* Console.log(JSON.stringify({ ...Schema.encodeSync(Standings.LeaderboardReport)(report), unrecordedSessions: unrecorded }, null, 2))
-      }
+      if (options.json) return yield* Console.log(JSON.stringify(Schema.encodeSync(Standings.LeaderboardReport)(report), null, 2))
+      const unrecorded = report.unrecordedSessions
       yield* Console.log([leaderboardTable(report), ...(unrecorded === null ? [] : ["", `note: ${unrecorded.note}`])].join("\n"))
     }))
 

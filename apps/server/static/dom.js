@@ -1,0 +1,54 @@
+// The dashboard's building blocks: elements (never HTML from strings), numbers as the page writes them, the
+// accounts' colours. No dependency; every module of the page imports them from here.
+
+export const SVG = "http://www.w3.org/2000/svg"
+// the six accounts' colours first (the backtest report's too): every two tell apart, with deuteranopia as well;
+// COUNCIL's is the darkest, SPY's a dashed grey
+export const PALETTE = ["#0072b2", "#e69f00", "#009e73", "#e377c2", "#b91c1c", "#111827", "#65a30d", "#6d28d9", "#475569"]
+export const BENCHMARK_COLOR = "#6b7280"
+
+/** Builds an element: h("td", { class: "num" }, "text", child…). Strings become text nodes (never HTML). */
+export function h(tag, attrs = {}, ...children) {
+  const el = tag.startsWith("svg:") ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag)
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v)
+    else if (k === "style") setStyle(el, v)
+    else el.setAttribute(k, String(v))
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)))
+  }
+  return el
+}
+
+/** Styles through the CSSOM: the page's Content-Security-Policy forbids inline style attributes. */
+export function setStyle(el, text) {
+  for (const declaration of String(text).split(";")) {
+    const at = declaration.indexOf(":")
+    if (at > 0) el.style.setProperty(declaration.slice(0, at).trim(), declaration.slice(at + 1).trim())
+  }
+}
+
+/** Dollars with `digits` decimals (axis ticks a few cents apart stay apart). */
+export const dollars = (x, digits) => x.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: Math.min(digits, 2), maximumFractionDigits: Math.min(digits, 2) })
+export const money = (x) => x === null || x === undefined ? "—" : x.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 })
+/** LLM spend: fractions of a cent stay visible ($0.00396), as `show` prints them. */
+export const usd = (x) => x === null || x === undefined ? "—" : x === 0 ? "$0" : Math.abs(x) < 0.01 ? `$${x.toFixed(5)}` : Math.abs(x) < 1 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`
+// a negative number's sign is the minus sign (−), as the CLI and the report write it, never a hyphen
+export const minus = (x) => x < 0 ? "−" : ""
+export const pct = (x, d = 1) => x === null || x === undefined ? "—" : `${minus(x)}${Math.abs(x * 100).toFixed(d)} %`
+export const signed = (x, d = 1) => x === null || x === undefined ? "—" : `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(d)} %`
+export const num = (x, d = 2) => x === null || x === undefined ? "—" : `${minus(x)}${Math.abs(x).toFixed(d)}`
+export const tone = (x) => x === null || x === undefined ? "" : x > 0 ? "pos" : x < 0 ? "neg" : ""
+export const ms = (x) => x === null || x === undefined ? "—" : x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(1)} s`
+export const badge = (text) => h("span", { class: `badge ${String(text).replace(/[^a-z-]/gi, "")}` }, text)
+export const card = (title, ...body) => h("section", { class: "card" }, title ? h("h2", {}, title) : null, ...body)
+
+/** The six accounts keep the same colour on every page, whichever of them a page names first. */
+export const colors = new Map(["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"].map((name, i) => [name, PALETTE[i]]))
+export const colorOf = (name) => {
+  if (!colors.has(name)) colors.set(name, PALETTE[colors.size % PALETTE.length])
+  return colors.get(name)
+}
