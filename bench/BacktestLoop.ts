@@ -95,7 +95,7 @@ const program = Effect.gen(function*() {
   const book = Layer.effectDiscard(TradeLedger.use((l) =>
     l.createBook({ id: BookId.make("bench"), label: "bench", from: sessions[0]!, to: sessions.at(-1)!, params: {} })
   )).pipe(Layer.provideMerge(TradeLedger.layer), Layer.provide(Database.layerSqlite(mainFile)), Layer.orDie)
-  const world = Layer.mergeAll(Layer.mergeAll(exchange, store).pipe(Layer.provide(Database.layerSqlite(file, Database.bulkWrites))), book).pipe(
+  const world = Layer.mergeAll(Layer.mergeAll(exchange, store).pipe(Layer.provide(Database.layerSqlite(file, Database.recomputableWrites))), book).pipe(
     Layer.provideMerge(Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, LlmBudget.layerUnlimited)),
     Layer.provideMerge(Layer.succeed(Notifier, Notifier.of({ notify: () => Effect.void })))
   )

@@ -98,7 +98,7 @@ const whileLocked = (what: string): LockWait => {
 }
 
 /** How a SQLite file is used, beyond its name: see `NodeSqliteClient.Config`. */
-export type SqliteOptions = Pick<NodeSqliteClient.Config, "walAutocheckpoint">
+export type SqliteOptions = Pick<NodeSqliteClient.Config, "walAutocheckpoint" | "commitEvery">
 
 /**
  * A file one process writes in bulk, read after (a backtest's own database): checkpoints every ~160 MB of WAL
@@ -106,6 +106,14 @@ export type SqliteOptions = Pick<NodeSqliteClient.Config, "walAutocheckpoint">
  * (2.7–3.1 s); the WAL file is removed when the backtest closes the database.
  */
 export const bulkWrites: SqliteOptions = { walAutocheckpoint: 40_000 }
+
+/**
+ * `bulkWrites` whose work a crash may lose because it is recomputed (a backtest with offline or replayed PMs, which
+ * answer a re-asked question the same, for free): commits held back (`NodeSqliteClient.Config.commitEvery`), the
+ * file's write lock held from opening to closing. Never for a file whose writes stand for something done outside
+ * it (a live day's orders, paid LLM calls).
+ */
+export const recomputableWrites: SqliteOptions = { ...bulkWrites, commitEvery: { transactions: 256, ms: 1_000 } }
 
 /** A migrated SQLite database in `filename` (its directory is created). */
 export const layerSqlite = (filename: string, options: SqliteOptions = {}): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>

@@ -158,8 +158,12 @@ const planResume = (id: string, options: BacktestCommandOptions) =>
 /** A notifier that keeps count instead of printing one line per session's event. */
 const quietNotifier = (count: Ref.Ref<number>) => Layer.succeed(Notifier, Notifier.of({ notify: () => Ref.update(count, (n) => n + 1) }))
 
-/** The backtest's own database: its run store and its local exchange (every account on it), at `present`. */
-const backtestStore = (file: string, accounts: ReadonlyArray<AccountId>, present: Ref.Ref<NewYorkMoment>) =>
+/**
+ * The backtest's own database: its run store and its local exchange (every account on it), at `present`. Its
+ * commits are held back (`Database.recomputableWrites`) when its sessions' runs commit `batched` (PMs that answer a
+ * re-asked question the same, for free): a crash loses at most the last second, which `--resume` recomputes.
+ */
+const backtestStore = (file: string, accounts: ReadonlyArray<AccountId>, present: Ref.Ref<NewYorkMoment>, pms: PmsMode) =>
   Layer.unwrap(Effect.gen(function*() {
     const { fillModel } = yield* AppSettings
     const exchange = AccountManager.layer.pipe(
@@ -167,7 +171,8 @@ const backtestStore = (file: string, accounts: ReadonlyArray<AccountId>, present
       Layer.provideMerge(LocalExchange.layer({ ...fillModel })),
       Layer.provide(ExchangeSession.layerRef(present))
     )
-    return Layer.mergeAll(exchange, SqlRunStore.layer).pipe(Layer.provide(Database.layerSqlite(file, Database.bulkWrites)))
+    const writes = Backtest.commitsFor(pms) === "batched" ? Database.recomputableWrites : Database.bulkWrites
+    return Layer.mergeAll(exchange, SqlRunStore.layer).pipe(Layer.provide(Database.layerSqlite(file, writes)))
   }))
 
 export interface BacktestOutcome {
@@ -330,7 +335,7 @@ const execute = (plan: Plan, json: boolean) =>
       // live PMs' calls are charged to this book in the main database's spend ledger
       Effect.provideService(SpendBook, id),
       Effect.provide(Layer.mergeAll(
-        backtestStore(file, accounts, present),
+        backtestStore(file, accounts, present, plan.pms),
         (seated?.layer ?? offlineCouncil).pipe(Layer.provide(mainDb)),
         quietNotifier(notices),
         ledger
