@@ -110,10 +110,12 @@ export const bulkWrites: SqliteOptions = { walAutocheckpoint: 40_000 }
 /**
  * `bulkWrites` whose work a crash may lose because it is recomputed (a backtest with offline or replayed PMs, which
  * answer a re-asked question the same, for free): commits held back (`NodeSqliteClient.Config.commitEvery`), the
- * file's write lock held from opening to closing. Never for a file whose writes stand for something done outside
- * it (a live day's orders, paid LLM calls).
+ * file's write lock held while they are. Never for a file whose writes stand for something done outside
+ * it (a live day's orders, paid LLM calls). 128 transactions are some twenty sessions: the
+ * commits follow the work, not the clock, so a run under a profiler or valgrind commits where a real one does;
+ * the 10 s bound is only for a session that waits (a slow feed).
  */
-export const recomputableWrites: SqliteOptions = { ...bulkWrites, commitEvery: { transactions: 256, ms: 1_000 } }
+export const recomputableWrites: SqliteOptions = { ...bulkWrites, commitEvery: { transactions: 128, ms: 10_000 } }
 
 /** A migrated SQLite database in `filename` (its directory is created). */
 export const layerSqlite = (filename: string, options: SqliteOptions = {}): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
