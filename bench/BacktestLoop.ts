@@ -17,7 +17,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import { AccountId, DEFAULT_ACCOUNTS, DEFAULT_SCHEDULE, defaultAccountSettings, formatMoment, type RunId, type TradingDay } from "@council/domain"
-import { Recorder, RunContext, RunStore } from "@council/engine"
+import { CommitPoints, Recorder, RunContext, RunStore } from "@council/engine"
 import { AccountManager } from "@council/broker"
 import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
 import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
@@ -95,7 +95,8 @@ const program = Effect.gen(function*() {
   const book = Layer.effectDiscard(TradeLedger.use((l) =>
     l.createBook({ id: BookId.make("bench"), label: "bench", from: sessions[0]!, to: sessions.at(-1)!, params: {} })
   )).pipe(Layer.provideMerge(TradeLedger.layer), Layer.provide(Database.layerSqlite(mainFile)), Layer.orDie)
-  const world = Layer.mergeAll(Layer.mergeAll(exchange, store).pipe(Layer.provide(Database.layerSqlite(file, Database.recomputableWrites))), book).pipe(
+  const points = Layer.effect(CommitPoints, Effect.service(CommitPoints))
+  const world = Layer.mergeAll(Layer.mergeAll(exchange, store, points).pipe(Layer.provide(Database.layerSqliteHeld(file, Database.recomputableWrites))), book).pipe(
     Layer.provideMerge(Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, LlmBudget.layerUnlimited)),
     Layer.provideMerge(Layer.succeed(Notifier, Notifier.of({ notify: () => Effect.void })))
   )
@@ -106,6 +107,8 @@ const program = Effect.gen(function*() {
       for (const day of sessions) {
         yield* Ref.set(session, moments(day).run)
         yield* plainSession(day, formatMoment(moments(day).run)).pipe(Effect.provide(Recorder.Recorder.layerLive))
+        // as the backtest's loop does after each session
+        yield* CommitPoints.use((p) => p.reached)
       }
     } else {
       yield* Backtest.runBacktest({

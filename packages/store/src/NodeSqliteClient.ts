@@ -20,8 +20,9 @@
  *   an order on them), and closing the last connection still checkpoints it.
  * - Transactions start with `BEGIN IMMEDIATE`: the write lock is taken up front, so two processes that both
  *   read-then-write wait for each other (busy timeout) instead of failing with `SQLITE_BUSY`.
- * - `commitEvery` (a backtest's own file): transactions are savepoints in one held transaction, committed every
- *   so many transactions or milliseconds (`heldCommits`): a crash loses the last ones, a commit costs far less.
+ * - `commitEvery` (a backtest's own file, `layerHeld`): transactions are savepoints in one held transaction,
+ *   committed at the work's commit points once so many transactions or milliseconds are held (`heldCommits`): a
+ *   crash loses the work since the last one, a commit costs far less.
  * - Prepared statements are cached per connection, keyed by their SQL text (`prepareCacheSize`).
  * - Parameters: booleans bind as `0`/`1`, `Date`s as ISO strings, `undefined` as `NULL`, bigints as integers,
  *   other objects as JSON text.
@@ -39,6 +40,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { dirname } from "node:path"
 import { pathToFileURL } from "node:url"
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -49,6 +51,7 @@ import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlConnection from "effect/sql/SqlConnection"
 import * as SqlError from "effect/sql/SqlError"
 import * as Statement from "effect/sql/Statement"
+import { CommitPoints } from "@council/engine"
 
 export interface Config {
   /** A file path (its parent directory is created) or `:memory:`. */
@@ -72,7 +75,7 @@ export interface Config {
   readonly commitEvery?: CommitEvery | undefined
 }
 
-/** When held-back commits reach the file: after this many transactions, or once the oldest is this old. */
+/** When held-back commits reach the file, at a commit point: once this many transactions are held, or the oldest is this old. */
 export interface CommitEvery {
   readonly transactions: number
   readonly ms: number
@@ -84,12 +87,11 @@ const ROLLBACK_HELD = `ROLLBACK TO ${HELD}`
 
 /**
  * Held commits (`Config.commitEvery`): the connection's statements run in one `BEGIN IMMEDIATE` transaction, begun
- * by the first statement after a commit and committed every `transactions` transactions or once it is `ms`
- * milliseconds old (checked as a transaction ends), and when the client closes. A transaction of the client's
- * (`withTransaction`) is a savepoint in it: its `COMMIT` releases the savepoint, its `ROLLBACK` rolls back to it —
- * what it wrote and undid is as it would be, only the file sees it later, in order, with the transactions around
- * it. A crash (SIGKILL, power) loses at most the held ones: the file is as it was at an earlier moment of the same
- * work, one a crash there would have left.
+ * by the first statement after a commit, committed at a commit point (`due`, see `layerHeld`) once it holds
+ * `transactions` transactions or is `ms` milliseconds old, and when the client closes. A transaction of the
+ * client's (`withTransaction`) is a savepoint in it: its `COMMIT` releases the savepoint, its `ROLLBACK` rolls back
+ * to it — what it wrote and undid is as it would be, only the file sees it later, at a commit point, with the
+ * transactions around it. A crash (SIGKILL, power) loses what was held since the last one.
  *
  * Gotchas: the file's write lock is held while commits are (other processes read it as of the last commit, and
  * wait to write); only for work that is fine to redo after a crash (a backtest with offline PMs, not a live day's
@@ -116,17 +118,21 @@ const heldCommits = (db: DatabaseSync, every: CommitEvery) => {
   }
   return {
     check,
-    /** Ends a transaction of the client's; commits the held ones when they are due. */
+    /** Ends a transaction of the client's. */
     commit: () => {
       check()
       db.exec(`RELEASE ${HELD}`)
-      if (++count < every.transactions && Date.now() - since < every.ms) return
-      db.exec("COMMIT")
-      begun = false
+      count++
     },
     rollback: () => {
       check()
       db.exec(`ROLLBACK TO ${HELD}; RELEASE ${HELD}`)
+    },
+    /** A commit point: commits what is held if it is due. */
+    due: () => {
+      if (!begun || lost !== undefined || (count < every.transactions && Date.now() - since < every.ms)) return
+      db.exec("COMMIT")
+      begun = false
     },
     /** Commits what is held; the connection is about to close. */
     close: () => {
@@ -226,8 +232,8 @@ const bind = (value: unknown): SQLInputValue => {
   return JSON.stringify(value)
 }
 
-/** Builds the client; the database closes when the scope does. */
-export const make = Effect.fnUntraced(function*(config: Config) {
+/** Builds the client and its commit point (`heldCommits`; nothing to do without `commitEvery`). */
+const makeParts = Effect.fnUntraced(function*(config: Config) {
   let held: ReturnType<typeof heldCommits> | undefined
   const db = yield* Effect.acquireRelease(
     Effect.try({
@@ -336,13 +342,14 @@ export const make = Effect.fnUntraced(function*(config: Config) {
       Stream.unwrap(Effect.map(execute(sql, params, transformRows), (rows) => Stream.fromIterable(rows)))
   }
 
+  const semaphore = yield* Semaphore.make(1)
   const acquirers = SqlClient.makeSqliteAcquirers({
     connection: Effect.succeed(connection),
-    semaphore: yield* Semaphore.make(1),
+    semaphore,
     isTransaction: () => db.isTransaction
   })
 
-  return yield* SqlClient.make({
+  const client = yield* SqlClient.make({
     ...acquirers,
     compiler: Statement.makeCompilerSqlite(),
     driver: "sqlite-node",
@@ -354,7 +361,27 @@ export const make = Effect.fnUntraced(function*(config: Config) {
       rollback: ROLLBACK_HELD
     })
   })
+  const point = held
+  const reached = point === undefined
+    ? Effect.void
+    : semaphore.withPermit(Effect.orDie(Effect.try({ try: point.due, catch: toSqlError("commit") })))
+  return { client, reached }
 })
+
+/** Builds the client (`commitEvery` is `makeHeld`'s: ignored here); the database closes when the scope does. */
+export const make = (config: Config) => Effect.map(makeParts({ ...config, commitEvery: undefined }), (parts) => parts.client)
+
+/**
+ * `SqlClient` over the given SQLite file and its `CommitPoints`: with `commitEvery`, what is held is committed at
+ * the points the work says (`CommitPoints.reached`) once due, and when the scope closes (`heldCommits`).
+ */
+export const makeHeld = (config: Config) =>
+  Effect.map(makeParts(config), ({ client, reached }) =>
+    Context.make(SqlClient.SqlClient, client).pipe(Context.add(CommitPoints, CommitPoints.of({ reached }))))
+
+/** Provides `SqlClient` and `CommitPoints` over the given SQLite file (`makeHeld`). */
+export const layerHeld = (config: Config): Layer.Layer<SqlClient.SqlClient | CommitPoints, SqlError.SqlError> =>
+  Layer.effectContext(makeHeld(config)).pipe(Layer.provide(Reactivity.layer))
 
 /** Provides `SqlClient` over the given SQLite file. */
 export const layer = (config: Config): Layer.Layer<SqlClient.SqlClient, SqlError.SqlError> =>

@@ -6,6 +6,7 @@ import { join } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import { SqlClient } from "effect/sql"
+import { CommitPoints } from "@council/engine"
 import { NodeSqliteClient } from "@council/store"
 
 const tempDirs: Array<string> = []
@@ -29,10 +30,18 @@ const committed = (filename: string): ReadonlyArray<string> => {
 }
 
 const held = (filename: string, commitEvery: NodeSqliteClient.CommitEvery) =>
-  NodeSqliteClient.layer({ filename, commitEvery }).pipe(Layer.fresh)
+  NodeSqliteClient.layerHeld({ filename, commitEvery }).pipe(Layer.fresh)
+
+/** A transaction inserting `v`, then a commit point. */
+const insert = (v: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.withTransaction(sql`INSERT INTO t VALUES (${v})`)
+    yield* CommitPoints.use((points) => points.reached)
+  })
 
 describe("NodeSqliteClient, held commits (commitEvery)", () => {
-  it.effect("the file sees transactions every `transactions`, in order, and the rest when the client closes", () => {
+  it.effect("the file sees transactions at the first commit point once `transactions` are held, in order, and the rest when the client closes", () => {
     const filename = tempFile()
     return Effect.gen(function*() {
       const seen = yield* Effect.gen(function*() {
@@ -40,30 +49,49 @@ describe("NodeSqliteClient, held commits (commitEvery)", () => {
         yield* sql`CREATE TABLE t (v TEXT)`
         const seen: Array<ReadonlyArray<string>> = []
         for (const v of ["a", "b", "c", "d", "e"]) {
-          yield* sql.withTransaction(sql`INSERT INTO t VALUES (${v})`)
+          yield* insert(v)
           // this connection reads its own writes at once
           assert.strictEqual((yield* sql<{ v: string }>`SELECT v FROM t ORDER BY rowid`).at(-1)?.v, v)
           seen.push(committed(filename))
         }
+        // without a commit point nothing is committed, however many are held
+        for (const v of ["f", "g", "h", "i"]) yield* sql.withTransaction(sql`INSERT INTO t VALUES (${v})`)
+        seen.push(committed(filename))
         return seen
       }).pipe(Effect.provide(held(filename, { transactions: 3, ms: 3_600_000 })))
-      // the table's creation and a, b held; committed with c (the third transaction); d, e held
-      assert.deepStrictEqual(seen, [[], [], ["a", "b", "c"], ["a", "b", "c"], ["a", "b", "c"]])
-      assert.deepStrictEqual(committed(filename), ["a", "b", "c", "d", "e"], "closing commits what was held")
+      // the table's creation and a, b held; committed at the point after c (the third transaction); d, e held
+      const abc = ["a", "b", "c"]
+      assert.deepStrictEqual(seen, [[], [], abc, abc, abc, abc])
+      assert.deepStrictEqual(committed(filename), ["a", "b", "c", "d", "e", "f", "g", "h", "i"], "closing commits what was held")
     })
   })
 
-  it.effect("`ms: 0`: every transaction reaches the file when it ends", () => {
+  it.effect("`ms: 0`: every commit point commits", () => {
     const filename = tempFile()
     return Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
-      yield* sql.withTransaction(sql`CREATE TABLE t (v TEXT)`)
+      yield* sql`CREATE TABLE t (v TEXT)`
       for (const v of ["a", "b"]) {
-        yield* sql.withTransaction(sql`INSERT INTO t VALUES (${v})`)
+        yield* insert(v)
         assert.strictEqual(committed(filename).at(-1), v)
       }
     }).pipe(Effect.provide(held(filename, { transactions: 1_000, ms: 0 })))
   })
+
+  it.effect("without `commitEvery` (and through `layer`, which ignores it) every transaction commits when it ends", () =>
+    Effect.gen(function*() {
+      for (const layer of [NodeSqliteClient.layerHeld({ filename: tempFile() }), NodeSqliteClient.layer({ filename: tempFile(), commitEvery: { transactions: 100, ms: 3_600_000 } })]) {
+        const filename = yield* Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const [row] = yield* sql<{ file: string }>`SELECT file FROM pragma_database_list WHERE name = 'main'`
+          yield* sql`CREATE TABLE t (v TEXT)`
+          yield* sql.withTransaction(sql`INSERT INTO t VALUES ('a')`)
+          assert.deepStrictEqual(committed(row!.file), ["a"])
+          return row!.file
+        }).pipe(Effect.provide(Layer.mergeAll(layer, Layer.succeed(CommitPoints, CommitPoints.of({ reached: Effect.void }))).pipe(Layer.fresh)))
+        assert.deepStrictEqual(committed(filename), ["a"])
+      }
+    }))
 
   it.effect("a failed transaction undoes only itself (nested ones too); the held ones around it reach the file", () => {
     const filename = tempFile()
@@ -113,8 +141,8 @@ describe("NodeSqliteClient, held commits (commitEvery)", () => {
     const found = rows()
     const n = found.length / 2
     assert.isAtLeast(n, 20)
-    // the first transaction (the fixture's `SELECT 1`, after the table) counts: commits land after 7, 14, … of them
-    assert.strictEqual((n + 1) % 7, 0, `${n} transactions`)
+    // commit points after every transaction: the file sees 7, 14, … of them
+    assert.strictEqual(n % 7, 0, `${n} transactions`)
     assert.deepStrictEqual(found, Array.from({ length: n }, (_, i) => [[i + 1, 1], [i + 1, 2]]).flat())
   }, 60_000)
 })

@@ -23,7 +23,7 @@ import { type AccountId, type NewYorkMoment, RunSchedule, TradingDay } from "@co
 import { AccountManager } from "@council/broker"
 import { AccountProfile, Backtest, type DailyParams } from "@council/daily"
 import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
-import { RunStore } from "@council/engine"
+import { CommitPoints, RunStore } from "@council/engine"
 import { BarIndex, MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { Database, NodeSqliteClient, RunLock, SqlRunStore } from "@council/store"
@@ -161,7 +161,8 @@ const quietNotifier = (count: Ref.Ref<number>) => Layer.succeed(Notifier, Notifi
 /**
  * The backtest's own database: its run store and its local exchange (every account on it), at `present`. Its
  * commits are held back (`Database.recomputableWrites`) when its sessions' runs commit `batched` (PMs that answer a
- * re-asked question the same, for free): a crash loses at most the last second, which `--resume` recomputes.
+ * re-asked question the same, for free): the file holds whole sessions, a crash loses at most the ~20 since the
+ * last commit, which `--resume` runs again.
  */
 const backtestStore = (file: string, accounts: ReadonlyArray<AccountId>, present: Ref.Ref<NewYorkMoment>, pms: PmsMode) =>
   Layer.unwrap(Effect.gen(function*() {
@@ -171,8 +172,12 @@ const backtestStore = (file: string, accounts: ReadonlyArray<AccountId>, present
       Layer.provideMerge(LocalExchange.layer({ ...fillModel })),
       Layer.provide(ExchangeSession.layerRef(present))
     )
-    const writes = Backtest.commitsFor(pms) === "batched" ? Database.recomputableWrites : Database.bulkWrites
-    return Layer.mergeAll(exchange, SqlRunStore.layer).pipe(Layer.provide(Database.layerSqlite(file, writes)))
+    if (Backtest.commitsFor(pms) !== "batched") {
+      return Layer.mergeAll(exchange, SqlRunStore.layer).pipe(Layer.provide(Database.layerSqlite(file, Database.bulkWrites)))
+    }
+    // the file's commit points reach the loop; its SqlClient does not (the main database's is the one in context)
+    const points = Layer.effect(CommitPoints, Effect.service(CommitPoints))
+    return Layer.mergeAll(exchange, SqlRunStore.layer, points).pipe(Layer.provide(Database.layerSqliteHeld(file, Database.recomputableWrites)))
   }))
 
 export interface BacktestOutcome {
