@@ -176,19 +176,22 @@ const fragmentRuns = (text: string, secret: string, n: number): Array<readonly [
 }
 
 /**
- * Replaces every occurrence of `secret` in `text`, and every run of its characters holding `fragmentLength(secret)`
- * or more of them in a row (a provider echoing a key back, whole or cut, must not get it stored or logged): 12 for
- * a key of 23 characters or more, half of a shorter one (a 10-character key's 5), never fewer than 4.
+ * Replaces every occurrence of `secret` in `text`, and every run of its characters holding `shortest` or more of
+ * them in a row (a provider echoing a key back, whole or cut, must not get it stored or logged). `shortest` is
+ * `fragmentLength(secret)` unless given: 12 for a key of 23 characters or more, half of a shorter one (a
+ * 10-character key's 5), never fewer than 4.
  *
- * **Gotcha**: a "key" of fewer than 4 characters is left in the text: it cannot be told from ordinary text (every
- * `a` of a message would go for a key `a`), and it hides nothing (three characters are guessed outright).
+ * **Gotchas**
+ * - A "key" of fewer than 4 characters is left in the text: it cannot be told from ordinary text (every `a` of a
+ *   message would go for a key `a`), and it hides nothing (three characters are guessed outright).
+ * - A short key's short pieces are ordinary text too (`sk-1234`'s `1234` is in `51234` tokens): an answer about to
+ *   be decoded is scrubbed with `KEY_FRAGMENT` (`scrubAnswer`), so its JSON and numbers stay as the provider sent them.
  */
-export const scrub = (text: string, secret: string): string => {
+export const scrub = (text: string, secret: string, shortest: number = fragmentLength(secret)): string => {
   if (secret.length < 4) return text
   const whole = text.split(secret).join("[REDACTED]")
-  const n = fragmentLength(secret)
-  if (secret.length <= n) return whole
-  const runs = fragmentRuns(whole, secret, n)
+  if (secret.length <= shortest) return whole
+  const runs = fragmentRuns(whole, secret, shortest)
   if (runs.length === 0) return whole
   let out = ""
   let last = 0
@@ -198,3 +201,10 @@ export const scrub = (text: string, secret: string): string => {
   }
   return out + whole.slice(last)
 }
+
+/**
+ * `scrub` for a 2xx answer before it is decoded: the key whole and its pieces of `KEY_FRAGMENT` characters (a
+ * model never saw the key, so a shorter piece in its answer is its own text, not an echo: scrubbing it would break
+ * the JSON or change a number). Error bodies and messages, where providers echo a key cut short, get `scrub`.
+ */
+export const scrubAnswer = (text: string, secret: string): string => scrub(text, secret, KEY_FRAGMENT)

@@ -30,6 +30,7 @@ import {
   DEFAULT_MODELS,
   defaultEffort,
   effortRefusal,
+  effortRule,
   effortUnchecked,
   type ModelSpec,
   modelName,
@@ -169,13 +170,25 @@ export const fromSettings = (
     return { mode: "live", places, notes, ...(council ? {} : { reviews: false as const }) }
   })
 
-const specOf = (settings: LlmSettings | undefined, role: string, ref: { readonly provider: ProviderId; readonly id: string }): ModelSpec => {
+type ModelRef = { readonly provider: ProviderId; readonly id: string }
+
+/**
+ * Whether the effort configured for model `a` holds for model `b`: the same model, or one the same documented
+ * rule covers (another gpt-oss on Groq, another OpenAI model). Any other model, say Groq's Qwen in place of its
+ * gpt-oss, takes its own default: gpt-oss's `low` is not one Qwen takes.
+ */
+const sameEfforts = (a: ModelRef, b: ModelRef): boolean => {
+  const rule = effortRule(a.provider, a.id)
+  return (a.provider === b.provider && a.id === b.id) || (rule !== undefined && rule === effortRule(b.provider, b.id))
+}
+
+const specOf = (settings: LlmSettings | undefined, role: string, ref: ModelRef): ModelSpec => {
   const configured = settings?.roles.find((r) => r.role === role)?.model
   return {
     provider: ref.provider,
     id: ref.id,
     maxOutputTokens: configured !== undefined && configured !== "offline" ? configured.maxOutputTokens : DEFAULT_MAX_OUTPUT_TOKENS,
-    reasoningEffort: configured !== undefined && configured !== "offline" && configured.provider === ref.provider
+    reasoningEffort: configured !== undefined && configured !== "offline" && sameEfforts(configured, ref)
       ? configured.reasoningEffort
       : defaultEffort(ref.provider, ref.id)
   }

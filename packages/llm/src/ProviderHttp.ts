@@ -24,7 +24,7 @@ import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { boundedText } from "@council/io/BoundedText"
-import { type Message, scrub, type TokenUsage, WireLog } from "./Exchange.ts"
+import { type Message, scrub, scrubAnswer, type TokenUsage, WireLog } from "./Exchange.ts"
 import type { ProviderId, ReasoningEffort } from "./Models.ts"
 import { reasonOf, unreadable } from "./ProviderErrors.ts"
 
@@ -155,8 +155,9 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
       }),
       Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS)
     )
-    const body = scrub(response.text, request.secret)
-    if (response.status < 200 || response.status >= 300) {
+    const ok = response.status >= 200 && response.status < 300
+    const body = ok ? scrubAnswer(response.text, request.secret) : scrub(response.text, request.secret)
+    if (!ok) {
       const now = yield* Clock.currentTimeMillis
       const reason = reasonOf(request.provider, { status: response.status, headers: response.headers, body }, request.secret, now)
       yield* report(response.status, { error: reason.message, text: reason._tag === "StructuredOutputError" ? reason.responseText : null })

@@ -36,10 +36,10 @@ const prices: Prices.PriceTable = {
 const budget = LlmBudget.layer(prices, { perRunUsd: null, perMonthUsd: null }).pipe(Layer.provide(SpendLedger.layerMemory))
 const env = Layer.mergeAll(FetchHttpClient.layer, budget)
 
-const modelOf = (fake: FakeProvider, provider: Models.ProviderId, id: string, timeout: Duration.Input = "10 seconds") =>
+const modelOf = (fake: FakeProvider, provider: Models.ProviderId, id: string, timeout: Duration.Input = "10 seconds", key = KEY) =>
   Effect.gen(function*() {
     const spec: Models.ModelSpec = { provider, id, maxOutputTokens: 500, reasoningEffort: Models.defaultEffort(provider, id) }
-    const options = { baseUrl: fake.url, apiKey: Redacted.make(KEY), model: id, maxOutputTokens: 500, reasoningEffort: spec.reasoningEffort }
+    const options = { baseUrl: fake.url, apiKey: Redacted.make(key), model: id, maxOutputTokens: 500, reasoningEffort: spec.reasoningEffort }
     const lm = provider === "anthropic" ? yield* AnthropicMessages.make(options) : yield* OpenAiChat.make({ ...options, provider })
     return Ask.roleModel(spec, lm, { timeout, deadline: "10 minutes" })
   })
@@ -380,6 +380,24 @@ describe("failures", () => {
       ])
       assert.isTrue(answer.exchanges[0]!.costEstimated)
       assert.isAbove(answer.exchanges[0]!.costUsd, 2 * 500 * 15 / 1e6)
+    }).pipe(Effect.provide(env)))
+  it.effect("a short key (a local gateway's `sk-1234`) leaves an answer's numbers and text as sent; an error echoing half of it is scrubbed", () =>
+    Effect.gen(function*() {
+      const key = "sk-1234"
+      const fake = yield* fakeProvider((r) => errorWith(r, 401, "invalid_api_key", "Incorrect API key provided: ****1234"))
+      const failed = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4", "10 seconds", key), question)
+      assert.notInclude(failed.failure?.message ?? "", "1234")
+      const usage = { input: 51234, cached: 0, output: 1234, reasoning: 0 }
+      const fake2 = yield* fakeProvider((r) => answerWith(r, JSON.stringify({ ...validAnswer(r), thesis: ["GLD held 1234 support for 51234 shares traded"] }), usage))
+      // (the old scrub broke the body's JSON: the retries it got wait on the test clock, so it is moved on)
+      let done = false
+      const fiber = yield* Effect.forkChild(Ask.ask(yield* modelOf(fake2, "openai", "gpt-5.4", "10 seconds", key), question).pipe(Effect.ensuring(Effect.sync(() => void (done = true)))))
+      yield* advanceUntil(() => done)
+      const answer = yield* Fiber.join(fiber)
+      assert.strictEqual(answer.value?.symbol, "GLD")
+      assert.deepStrictEqual(answer.value?.thesis, ["GLD held 1234 support for 51234 shares traded"])
+      assert.deepStrictEqual(answer.exchanges.map((e) => [e.attempts, e.outcome._tag]), [[1, "Parsed"]])
+      assert.deepStrictEqual([answer.exchanges[0]!.usage?.input, answer.exchanges[0]!.usage?.output], [51234, 1234])
     }).pipe(Effect.provide(env)))
 })
 

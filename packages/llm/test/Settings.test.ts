@@ -167,6 +167,24 @@ describe("Lineup.fromSettings", () => {
       assert.match(chair.message, /^CHAIRMAN: ANTHROPIC_API_KEY is not set .*COUNCIL_CHAIRMAN_MODEL=offline/)
     }))
 
+  it.effect("a swapped model takes the role's configured effort only when the same effort rule covers it (Groq's gpt-oss → Qwen: not low)", () =>
+    Effect.gen(function*() {
+      const table = yield* prices
+      const withQwen: Prices.PriceTable = { ...table, models: { ...table.models, "groq:qwen/qwen3-32b": { input: 0.29, cachedInput: 0.29, output: 0.59 }, "groq:openai/gpt-oss-20b": { input: 0.075, cachedInput: 0.0375, output: 0.3 } } }
+      const effortOf = (lineup: Lineup.Lineup, role: string) => {
+        const model = lineup.places.find((p) => p.role === role)!.model
+        return model === "offline" ? "offline" : model.reasoningEffort
+      }
+      const settings = yield* read(KEYS)
+      const again = Lineup.fromRecord(Lineup.recordedModels(yield* Lineup.fromSettings(settings, withQwen, undefined)))
+      const qwen = yield* Lineup.swap(again, ["GROQ=groq:qwen/qwen3-32b"], settings, withQwen)
+      assert.strictEqual(effortOf(qwen.lineup, "GROQ"), null)
+      // a configured effort carries to another model its rule covers
+      const high = yield* read({ ...KEYS, COUNCIL_REASONING_EFFORT_GROQ: "high", COUNCIL_REASONING_EFFORT_CHATGPT: "minimal" })
+      assert.strictEqual(effortOf((yield* Lineup.swap(again, ["GROQ=groq:openai/gpt-oss-20b"], high, withQwen)).lineup, "GROQ"), "high")
+      assert.strictEqual(effortOf((yield* Lineup.swap(again, ["CHATGPT=openai:gpt-5.4-mini"], high, { ...withQwen, models: { ...withQwen.models, "openai:gpt-5.4-mini": { input: 0.25, cachedInput: 0.025, output: 2 } } })).lineup, "CHATGPT"), "minimal")
+    }))
+
   it.effect("a recorded lineup comes back as it was, and a swap records what changed", () =>
     Effect.gen(function*() {
       const settings = yield* read(KEYS)

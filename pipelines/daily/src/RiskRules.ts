@@ -16,17 +16,19 @@
  *    one from the next run under `close`.
  * 5. Cancels: pending entries on every symbol the plan evaluates (stale), and the exits of any symbol whose
  *    position changes or whose exits no longer fit.
- * 6. Orders an earlier run of the same day placed (a fork's parent's, by their client order ids) are not part of
- *    the account the plan starts from: the day is planned as its first run planned it, an order the plan makes
- *    again is left at the broker (Execution adopts it by its id), and one it no longer makes is canceled. Without
- *    this a fork would cancel its parent's orders as stale and then report them "already at the broker".
+ * 6. Orders an earlier run of the same day placed (a fork's parent's, by their client order ids) and still open
+ *    themselves are not part of the account the plan starts from: the day is planned as its first run planned it,
+ *    an order the plan makes again is left at the broker (Execution adopts it by its id), and one it no longer makes
+ *    is canceled. Without this a fork would cancel its parent's orders as stale and then report them "already at
+ *    the broker". A bracket of the day whose entry filled is not set aside: its legs are the position's exits (a
+ *    plan from the filled position does not make the bracket again, and would otherwise swap its legs for an OCO).
  *
  * Orders by schedule and their client order ids are `risk/Orders.ts`; exit prices `risk/Ticks.ts`.
  */
 import { AccountLimits } from "@council/broker"
 import { type AccountSnapshot, type CancelIntent, type Clamp, LEGACY_SCHEDULE, type Order, type OrderIntent, type Rejection, type RunSchedule, type Ticker, type TradingDay } from "@council/domain"
 import type { AccountProfile } from "./DailyParams.ts"
-import { classify, coversExactly, type ExitGroup, openMember } from "./risk/OpenOrders.ts"
+import { classify, coversExactly, type ExitGroup, isOpen } from "./risk/OpenOrders.ts"
 import { orderMaker, plannedOn } from "./risk/Orders.ts"
 import { allowedOpening, desiredHolding, type Notes, type Target, tradable } from "./risk/Sizing.ts"
 import { exitPrices } from "./risk/Ticks.ts"
@@ -70,8 +72,9 @@ export const planAccount = (input: PlanInput): AccountPlan => {
   const intents: Array<OrderIntent> = []
   const cancels: Array<CancelIntent> = []
   const open = input.open ?? []
-  const earlierToday = open.filter((o) => plannedOn(day, id, o.clientOrderId))
-  const { exits, pending } = classify(open.filter((o) => !plannedOn(day, id, o.clientOrderId)))
+  const ofToday = (o: Order) => isOpen(o) && plannedOn(day, id, o.clientOrderId)
+  const earlierToday = open.filter(ofToday)
+  const { exits, pending } = classify(open.filter((o) => !ofToday(o)))
   const positions = new Map(account.positions.filter((p) => sign(p.qty) !== 0).map((p) => [p.symbol as string, p.qty]))
   const targets = new Map<string, Target>()
   for (const target of byConviction(input.targets)) if (!targets.has(target.symbol)) targets.set(target.symbol, target)
@@ -96,7 +99,7 @@ export const planAccount = (input: PlanInput): AccountPlan => {
   for (const { member, order } of pending) {
     if (evaluated.has(order.symbol)) cancel(order.symbol, member, `stale ${order.type} ${order.side} ${order.symbol} from before today's plan`)
   }
-  const kept = open.filter((o) => !plannedOn(day, id, o.clientOrderId) && !cancels.some((c) => c.orderId === o.id))
+  const kept = open.filter((o) => !ofToday(o) && !cancels.some((c) => c.orderId === o.id))
   let book = AccountLimits.bookOf(account, kept, (s) => input.priceOf(s as Ticker))
   const priceOf = AccountLimits.priceIn(book, (s) => input.priceOf(s as Ticker))
 
@@ -181,9 +184,8 @@ export const planAccount = (input: PlanInput): AccountPlan => {
   // 6. orders an earlier run of this day placed: kept when this plan makes them again, else canceled
   const planned = new Set(intents.map((i) => i.clientOrderId))
   for (const order of earlierToday) {
-    const member = openMember(order)
-    if (member !== undefined && !planned.has(order.clientOrderId)) {
-      cancel(order.symbol, member, `${order.side} ${order.qty} ${order.symbol} from an earlier run of ${day} that this plan no longer makes`)
+    if (!planned.has(order.clientOrderId)) {
+      cancel(order.symbol, order, `${order.side} ${order.qty} ${order.symbol} from an earlier run of ${day} that this plan no longer makes`)
     }
   }
   return { cancels, intents, rejections: notes.rejections, clamps: notes.clamps }

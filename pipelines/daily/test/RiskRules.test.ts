@@ -288,6 +288,17 @@ describe("reducing, closing, flipping, protecting", () => {
     assert.deepStrictEqual(changed.cancels.map((c) => [c.orderId, c.reason]), [["broker-1", "buy 100 TLT from an earlier run of 2026-06-08 that this plan no longer makes"]])
   })
 
+  it("a plan of the day after its bracket filled keeps the bracket's legs as the position's exits (no cancel, no new OCO)", () => {
+    const first = plan({ targets: [target("TLT", 1)] })
+    assert.deepStrictEqual(first.intents.map(shape), ["buy 100 TLT market bracket gtc"])
+    const entry = first.intents[0]!
+    // the entry filled at the next open; a resume or fork of the day plans from the filled position
+    const filled = { ...bracketExits("TLT", 100), clientOrderId: entry.clientOrderId }
+    const again = plan({ account: account([position("TLT", 100)]), targets: [target("TLT", 1)], open: [filled] })
+    assert.deepStrictEqual(again.intents, [])
+    assert.deepStrictEqual(again.cancels, [])
+  })
+
   it("derives the same client order ids every time, different ones for different orders", () => {
     const ids = () => plan({ account: account([position("SPY", 50)]), targets: [target("SPY", -1), target("TLT", 1)] }).intents.map((i) => i.clientOrderId)
     assert.deepStrictEqual(ids(), ids())

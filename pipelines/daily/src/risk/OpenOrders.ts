@@ -20,7 +20,8 @@ export interface PendingEntry {
   readonly member: OrderLeg
 }
 
-const isOpen = (o: OrderLeg) => OPEN_STATUSES.has(o.status)
+/** Whether an order or leg is still working at the broker (a filled bracket's entry is not, its open legs are). */
+export const isOpen = (o: OrderLeg) => OPEN_STATUSES.has(o.status)
 const remaining = (o: OrderLeg) => o.qty - o.filledQty
 
 export interface OpenOrders {
@@ -44,9 +45,6 @@ export const classify = (open: ReadonlyArray<Order>): OpenOrders => {
   return { exits, pending }
 }
 
-/** The member that cancels an open order: the order itself while open, else its first open leg (a filled bracket). */
-export const openMember = (order: Order): OrderLeg | undefined =>
-  isOpen(order) ? order : order.legs.find(isOpen)
 
 /** Whether `exits` close exactly `holding` (signed): all on the closing side, covering every share once. */
 export const coversExactly = (exits: ReadonlyArray<ExitGroup>, holding: number): boolean => {
