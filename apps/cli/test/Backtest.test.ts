@@ -34,20 +34,6 @@ const contents = (file: string) =>
     return out
   }).pipe(Effect.provide(SqlRunStore.layer.pipe(Layer.provide(Database.layerSqlite(file)))), Effect.runPromise)
 
-/** The runs completed in the backtest's database as another process reads it: none before it exists. */
-const completedIn = (home: string): number => {
-  try {
-    const db = new DatabaseSync(dbOf(home), { readOnly: true })
-    try {
-      return Number(db.prepare("SELECT count(*) AS n FROM runs WHERE status = 'completed'").get()?.["n"] ?? 0)
-    } finally {
-      db.close()
-    }
-  } catch {
-    return 0
-  }
-}
-
 const dbOf = (home: string) => {
   const files = readdirSync(join(home, "backtests")).filter((f) => f.endsWith(".db"))
   assert.strictEqual(files.length, 1, files.join(", "))
@@ -370,16 +356,12 @@ describe("pnpm pipeline backtest", () => {
       stdio: ["ignore", "pipe", "pipe"]
     })
     let stderr = ""
-    child.stderr.setEncoding("utf8").on("data", (d: string) => void (stderr += d))
-    // killed once its file holds a completed session (its commits are held to every ~20 sessions: the process is
-    // further on)
-    const poll = setInterval(() => completedIn(home) > 0 && child.kill("SIGKILL"), 3)
-    const killed = new Promise<NodeJS.Signals | null>((resolve) =>
-      child.on("exit", (_code, signal) => {
-        clearInterval(poll)
-        resolve(signal)
-      })
-    )
+    const killed = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)))
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d
+      // the first progress line: one session done, the next under way
+      if (stderr.includes(" sessions/s ")) child.kill("SIGKILL")
+    })
     assert.strictEqual(await killed, "SIGKILL", stderr)
     assert.isTrue(existsSync(dbOf(home)))
     const listed = JSON.parse((await cliAsync(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ id: string; status: string }>

@@ -1,5 +1,4 @@
 export * as BundleFile from "./BundleFile.ts"
-export * from "./CommitPoints.ts"
 export * from "./Canonical.ts"
 export { encodedAsItself } from "./JsonCodec.ts"
 export * as JsonDiff from "./JsonDiff.ts"

@@ -37,7 +37,6 @@ import * as Reactivity from "effect/reactivity/Reactivity"
 import * as Migrator from "effect/sql/Migrator"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as SqlError from "effect/sql/SqlError"
-import type { CommitPoints } from "@council/engine"
 import { migrations } from "./migrations/index.ts"
 import * as NodeSqliteClient from "./NodeSqliteClient.ts"
 
@@ -152,9 +151,6 @@ const whileLocked = (what: string, holder = WRITE_LOCK_HOLDER): LockWait => {
 /** How a SQLite file is used, beyond its name: see `NodeSqliteClient.Config`. */
 export type SqliteOptions = Pick<NodeSqliteClient.Config, "walAutocheckpoint">
 
-/** `SqliteOptions` of a file whose commits are held back (`layerSqliteHeld`). */
-export type HeldOptions = SqliteOptions & Pick<NodeSqliteClient.Config, "commitEvery">
-
 /**
  * A file one process writes in bulk, read after (a backtest's own database): checkpoints every ~160 MB of WAL
  * instead of ~40 MB. On a 1,000-session backtest, 16–26 commits took over 15 ms (1.0–1.1 s in all) instead of 58–71
@@ -162,34 +158,12 @@ export type HeldOptions = SqliteOptions & Pick<NodeSqliteClient.Config, "commitE
  */
 export const bulkWrites: SqliteOptions = { walAutocheckpoint: 40_000 }
 
-/**
- * `bulkWrites` for `layerSqliteHeld` whose work a crash may lose because it is recomputed (a backtest with offline or
- * replayed PMs, which answer a re-asked question the same, for free): commits held back to the work's commit points
- * (between sessions) once 128 transactions (some twenty sessions) or 10 s are held. Never for a file whose writes
- * stand for something done outside it (a live day's orders, paid LLM calls). The count, not the clock, decides in
- * practice: a run under a profiler or valgrind commits where a real one does.
- */
-export const recomputableWrites: HeldOptions = { ...bulkWrites, commitEvery: { transactions: 128, ms: 10_000 } }
-
 /** A migrated SQLite database in `filename` (its directory is created). */
 export const layerSqlite = (filename: string, options: SqliteOptions = {}): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
   Layer.unwrap(Effect.sync(() => {
     const waiting = whileLocked(filename)
     return migrate(waiting).pipe(
       Layer.provideMerge(Layer.effect(SqlClient.SqlClient, waiting(NodeSqliteClient.make({ ...options, filename })))),
-      Layer.provide(Reactivity.layer)
-    )
-  }))
-
-/**
- * `layerSqlite` with its `CommitPoints`: with `options.commitEvery` (`recomputableWrites`) the file's commits are
- * held back to the points the work says (a backtest: between sessions), see `NodeSqliteClient.makeHeld`.
- */
-export const layerSqliteHeld = (filename: string, options: HeldOptions): Layer.Layer<SqlClient.SqlClient | CommitPoints, DatabaseError> =>
-  Layer.unwrap(Effect.sync(() => {
-    const waiting = whileLocked(filename)
-    return migrate(waiting).pipe(
-      Layer.provideMerge(Layer.effectContext(waiting(NodeSqliteClient.makeHeld({ ...options, filename })))),
       Layer.provide(Reactivity.layer)
     )
   }))

@@ -20,9 +20,6 @@
  *   an order on them), and closing the last connection still checkpoints it.
  * - Transactions start with `BEGIN IMMEDIATE`: the write lock is taken up front, so two processes that both
  *   read-then-write wait for each other (busy timeout) instead of failing with `SQLITE_BUSY`.
- * - `commitEvery` (a backtest's own file, `layerHeld`): transactions are savepoints in one held transaction,
- *   committed at the work's commit points once so many transactions or milliseconds are held (`heldCommits`): a
- *   crash loses the work since the last one, a commit costs far less.
  * - Prepared statements are cached per connection, keyed by their SQL text (`prepareCacheSize`).
  * - Parameters: booleans bind as `0`/`1`, `Date`s as ISO strings, `undefined` as `NULL`, bigints as integers,
  *   other objects as JSON text.
@@ -40,7 +37,6 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { dirname } from "node:path"
 import { pathToFileURL } from "node:url"
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
-import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -51,7 +47,6 @@ import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlConnection from "effect/sql/SqlConnection"
 import * as SqlError from "effect/sql/SqlError"
 import * as Statement from "effect/sql/Statement"
-import { CommitPoints } from "@council/engine"
 
 export interface Config {
   /** A file path (its parent directory is created) or `:memory:`. */
@@ -68,77 +63,6 @@ export interface Config {
    * several commits once; the WAL file grows to that size on disk until the last connection closes.
    */
   readonly walAutocheckpoint?: number | undefined
-  /**
-   * Commits held back (a backtest's own file, whose work can be recomputed): see `heldCommits`. Unset (the
-   * default): every transaction commits when it ends.
-   */
-  readonly commitEvery?: CommitEvery | undefined
-}
-
-/** When held-back commits reach the file, at a commit point: once this many transactions are held, or the oldest is this old. */
-export interface CommitEvery {
-  readonly transactions: number
-  readonly ms: number
-}
-
-/** The savepoint a transaction is when commits are held (`heldCommits`). */
-const HELD = "council_held"
-const ROLLBACK_HELD = `ROLLBACK TO ${HELD}`
-
-/**
- * Held commits (`Config.commitEvery`): the connection's statements run in one `BEGIN IMMEDIATE` transaction, begun
- * by the first statement after a commit, committed at a commit point (`due`, see `layerHeld`) once it holds
- * `transactions` transactions or is `ms` milliseconds old, and when the client closes. A transaction of the
- * client's (`withTransaction`) is a savepoint in it: its `COMMIT` releases the savepoint, its `ROLLBACK` rolls back
- * to it — what it wrote and undid is as it would be, only the file sees it later, at a commit point, with the
- * transactions around it. A crash (SIGKILL, power) loses what was held since the last one.
- *
- * Gotchas: the file's write lock is held while commits are (other processes read it as of the last commit, and
- * wait to write); only for work that is fine to redo after a crash (a backtest with offline PMs, not a live day's
- * broker orders or paid calls). If SQLite rolls the whole transaction back on its own (a full disk, an I/O error),
- * the held transactions are lost: every statement after fails, and the work must start again (resume).
- */
-const heldCommits = (db: DatabaseSync, every: CommitEvery) => {
-  let begun = false
-  let since = 0
-  let count = 0
-  let lost: Error | undefined
-  /** Before every statement: the held transaction is open (begun now after a commit), or lost. */
-  const check = () => {
-    if (lost !== undefined) throw lost
-    if (!begun) {
-      db.exec("BEGIN IMMEDIATE")
-      begun = true
-      since = Date.now()
-      count = 0
-    } else if (!db.isTransaction) {
-      lost = new Error("SQLite rolled back the held transaction (see the error before this one): its last commits are lost; start again (resume)")
-      throw lost
-    }
-  }
-  return {
-    check,
-    /** Ends a transaction of the client's. */
-    commit: () => {
-      check()
-      db.exec(`RELEASE ${HELD}`)
-      count++
-    },
-    rollback: () => {
-      check()
-      db.exec(`ROLLBACK TO ${HELD}; RELEASE ${HELD}`)
-    },
-    /** A commit point: commits what is held if it is due. */
-    due: () => {
-      if (!begun || lost !== undefined || (count < every.transactions && Date.now() - since < every.ms)) return
-      db.exec("COMMIT")
-      begun = false
-    },
-    /** Commits what is held; the connection is about to close. */
-    close: () => {
-      if (begun && lost === undefined && db.isTransaction) db.exec("COMMIT")
-    }
-  }
 }
 
 /**
@@ -232,9 +156,8 @@ const bind = (value: unknown): SQLInputValue => {
   return JSON.stringify(value)
 }
 
-/** Builds the client and its commit point (`heldCommits`; nothing to do without `commitEvery`). */
-const makeParts = Effect.fnUntraced(function*(config: Config) {
-  let held: ReturnType<typeof heldCommits> | undefined
+/** Builds the client; the database closes when the scope does. */
+export const make = Effect.fnUntraced(function*(config: Config) {
   const db = yield* Effect.acquireRelease(
     Effect.try({
       try: () => {
@@ -254,16 +177,8 @@ const makeParts = Effect.fnUntraced(function*(config: Config) {
       },
       catch: toSqlError("open")
     }),
-    (db) => Effect.sync(() => {
-      try {
-        held?.close()
-      } finally {
-        db.close()
-      }
-    })
+    (db) => Effect.sync(() => db.close())
   )
-  const every = config.commitEvery
-  if (every !== undefined && config.readOnly !== true) held = heldCommits(db, every)
   const openedUp = config.readOnly === true || config.filename === ":memory:"
     ? undefined
     : yield* Effect.sync(() => tightenPrivateFile(config.filename))
@@ -295,13 +210,6 @@ const makeParts = Effect.fnUntraced(function*(config: Config) {
     Effect.flatMap(SqlClient.SafeIntegers, (safeIntegers) =>
       Effect.try({
         try: () => {
-          if (held !== undefined) {
-            if (sql === ROLLBACK_HELD) {
-              held.rollback()
-              return []
-            }
-            held.check()
-          }
           const statement = prepare(sql, arrays, cached)
           statement.setReadBigInts(safeIntegers)
           return statement.all(...params.map(bind))
@@ -331,57 +239,26 @@ const makeParts = Effect.fnUntraced(function*(config: Config) {
     executeValues: (sql, params) => values(sql, params, true),
     executeValuesUnprepared: (sql, params) => values(sql, params, false),
     executeRaw: (sql, params) =>
-      Effect.try({
-        try: () => {
-          held?.check()
-          return prepare(sql, false, true).run(...params.map(bind))
-        },
-        catch: toSqlError("executeRaw")
-      }),
+      Effect.try({ try: () => prepare(sql, false, true).run(...params.map(bind)), catch: toSqlError("executeRaw") }),
     executeStream: (sql, params, transformRows) =>
       Stream.unwrap(Effect.map(execute(sql, params, transformRows), (rows) => Stream.fromIterable(rows)))
   }
 
-  const semaphore = yield* Semaphore.make(1)
   const acquirers = SqlClient.makeSqliteAcquirers({
     connection: Effect.succeed(connection),
-    semaphore,
+    semaphore: yield* Semaphore.make(1),
     isTransaction: () => db.isTransaction
   })
 
-  const client = yield* SqlClient.make({
+  return yield* SqlClient.make({
     ...acquirers,
     compiler: Statement.makeCompilerSqlite(),
     driver: "sqlite-node",
     spanAttributes: [["db.system.name", "sqlite"]],
-    prepareTransactionControls: true,
-    ...(held === undefined ? { beginTransaction: "BEGIN IMMEDIATE" } : {
-      beginTransaction: `SAVEPOINT ${HELD}`,
-      commit: () => Effect.try({ try: held.commit, catch: toSqlError("commit") }),
-      rollback: ROLLBACK_HELD
-    })
+    beginTransaction: "BEGIN IMMEDIATE",
+    prepareTransactionControls: true
   })
-  const point = held
-  const reached = point === undefined
-    ? Effect.void
-    : semaphore.withPermit(Effect.orDie(Effect.try({ try: point.due, catch: toSqlError("commit") })))
-  return { client, reached }
 })
-
-/** Builds the client (`commitEvery` is `makeHeld`'s: ignored here); the database closes when the scope does. */
-export const make = (config: Config) => Effect.map(makeParts({ ...config, commitEvery: undefined }), (parts) => parts.client)
-
-/**
- * `SqlClient` over the given SQLite file and its `CommitPoints`: with `commitEvery`, what is held is committed at
- * the points the work says (`CommitPoints.reached`) once due, and when the scope closes (`heldCommits`).
- */
-export const makeHeld = (config: Config) =>
-  Effect.map(makeParts(config), ({ client, reached }) =>
-    Context.make(SqlClient.SqlClient, client).pipe(Context.add(CommitPoints, CommitPoints.of({ reached }))))
-
-/** Provides `SqlClient` and `CommitPoints` over the given SQLite file (`makeHeld`). */
-export const layerHeld = (config: Config): Layer.Layer<SqlClient.SqlClient | CommitPoints, SqlError.SqlError> =>
-  Layer.effectContext(makeHeld(config)).pipe(Layer.provide(Reactivity.layer))
 
 /** Provides `SqlClient` over the given SQLite file. */
 export const layer = (config: Config): Layer.Layer<SqlClient.SqlClient, SqlError.SqlError> =>

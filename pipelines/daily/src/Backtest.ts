@@ -11,9 +11,7 @@
  *   (a crash, Ctrl-C) or failed is continued with `Runner.resume` (exactly-once client order ids: nothing is placed
  *   twice), the rest are started. Running a finished backtest again does nothing.
  * - A session's checkpoints are committed as `commitsFor(pms)` says: batched unless the PMs are live (a crash then
- *   re-runs the session's stages since its last commit, which answer the same; see `commitsFor`). With a
- *   `CommitPoints` in context (a database that holds its commits back) each session's end is one: the file then
- *   holds whole sessions only.
+ *   re-runs the session's stages since its last commit, which answer the same; see `commitsFor`).
  * - Every run is `record` mode and sends its orders to the backtest's brokers (`dryRun: false`), under the
  *   backtest's schedule: its parameters carry the schedule and the session's run moment (`asOfTime`), as a run of
  *   `run daily` at that moment would (under `close`: the snapshot holds the day's open only, entries fill at the
@@ -32,7 +30,7 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import { formatMoment, type NewYorkMoment, type RunId, type RunSchedule, type TradingDay } from "@council/domain"
-import { CommitPoints, type Recording, Recorder, RunContext, type RunRecord, RunStore, Runner } from "@council/engine"
+import { type Recording, Recorder, RunContext, type RunRecord, RunStore, Runner } from "@council/engine"
 import type { DailyParams } from "./DailyParams.ts"
 import { DailyPipeline } from "./DailyPipeline.ts"
 import { Reconcile } from "./stages/Reconcile.ts"
@@ -138,7 +136,6 @@ export const runBacktest = (options: BacktestOptions) =>
     const runs: Array<{ readonly day: TradingDay; readonly runId: RunId }> = []
     const counts = { started: 0, resumed: 0, skipped: 0 }
     const commits = commitsFor(options.pms)
-    const points = yield* Effect.serviceOption(CommitPoints)
     for (const day of options.sessions) {
       const prior = existing.get(day)
       const how = prior === undefined ? "started" : prior.status === "completed" ? "skipped" : "resumed"
@@ -162,7 +159,6 @@ export const runBacktest = (options: BacktestOptions) =>
       }
       counts[how]++
       runs.push({ day, runId })
-      if (points._tag === "Some") yield* points.value.reached
       if (options.onProgress !== undefined) {
         const now = yield* Clock.currentTimeMillis
         yield* options.onProgress({

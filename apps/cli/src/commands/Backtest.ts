@@ -23,7 +23,7 @@ import { type AccountId, type NewYorkMoment, RunSchedule, TradingDay } from "@co
 import { AccountManager } from "@council/broker"
 import { AccountProfile, Backtest, type DailyParams } from "@council/daily"
 import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
-import { CommitPoints, RunStore } from "@council/engine"
+import { RunStore } from "@council/engine"
 import { BarIndex, MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { Database, NodeSqliteClient, RunLock, SqlRunStore } from "@council/store"
@@ -158,13 +158,8 @@ const planResume = (id: string, options: BacktestCommandOptions) =>
 /** A notifier that keeps count instead of printing one line per session's event. */
 const quietNotifier = (count: Ref.Ref<number>) => Layer.succeed(Notifier, Notifier.of({ notify: () => Ref.update(count, (n) => n + 1) }))
 
-/**
- * The backtest's own database: its run store and its local exchange (every account on it), at `present`. Its
- * commits are held back (`Database.recomputableWrites`) when its sessions' runs commit `batched` (PMs that answer a
- * re-asked question the same, for free): the file holds whole sessions, a crash loses at most the ~20 since the
- * last commit, which `--resume` runs again.
- */
-const backtestStore = (file: string, accounts: ReadonlyArray<AccountId>, present: Ref.Ref<NewYorkMoment>, pms: PmsMode) =>
+/** The backtest's own database: its run store and its local exchange (every account on it), at `present`. */
+const backtestStore = (file: string, accounts: ReadonlyArray<AccountId>, present: Ref.Ref<NewYorkMoment>) =>
   Layer.unwrap(Effect.gen(function*() {
     const { fillModel } = yield* AppSettings
     const exchange = AccountManager.layer.pipe(
@@ -172,12 +167,7 @@ const backtestStore = (file: string, accounts: ReadonlyArray<AccountId>, present
       Layer.provideMerge(LocalExchange.layer({ ...fillModel })),
       Layer.provide(ExchangeSession.layerRef(present))
     )
-    if (Backtest.commitsFor(pms) !== "batched") {
-      return Layer.mergeAll(exchange, SqlRunStore.layer).pipe(Layer.provide(Database.layerSqlite(file, Database.bulkWrites)))
-    }
-    // the file's commit points reach the loop; its SqlClient does not (the main database's is the one in context)
-    const points = Layer.effect(CommitPoints, Effect.service(CommitPoints))
-    return Layer.mergeAll(exchange, SqlRunStore.layer, points).pipe(Layer.provide(Database.layerSqliteHeld(file, Database.recomputableWrites)))
+    return Layer.mergeAll(exchange, SqlRunStore.layer).pipe(Layer.provide(Database.layerSqlite(file, Database.bulkWrites)))
   }))
 
 export interface BacktestOutcome {
@@ -340,7 +330,7 @@ const execute = (plan: Plan, json: boolean) =>
       // live PMs' calls are charged to this book in the main database's spend ledger
       Effect.provideService(SpendBook, id),
       Effect.provide(Layer.mergeAll(
-        backtestStore(file, accounts, present, plan.pms),
+        backtestStore(file, accounts, present),
         (seated?.layer ?? offlineCouncil).pipe(Layer.provide(mainDb)),
         quietNotifier(notices),
         ledger
