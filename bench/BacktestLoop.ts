@@ -2,8 +2,8 @@
  * The work of one `BacktestChild.ts` measurement, loaded once the process is tuned as the CLI's `backtest` is (see
  * `BacktestChild.ts`): the first `sessions` sessions of the bundled data, six accounts on a local exchange in a
  * fresh SQLite file, offline PMs, under the default schedule (`close`). Prints one JSON line:
- * `{ mode, sessions, ms, maxRssMb, dbBytes }`. The ledger book the Reconcile stage writes into lives in the same
- * database (the CLI keeps it in the main one).
+ * `{ mode, sessions, ms, maxRssMb, dbBytes }`. As in the CLI, the ledger book the Reconcile stage writes into lives
+ * in a second file (the CLI's main database), opened as the CLI opens it; `dbBytes` counts both files (and their WALs).
  *
  * - `on`: `Backtest.runBacktest` over the SQL run store (checkpoints and recordings written, as `backtest` does).
  * - `off`: the same loop over a run store that keeps nothing (the runner still encodes, hashes and records).
@@ -80,6 +80,7 @@ const plainSession = (day: TradingDay, asOfTime: string) =>
 
 const dir = mkdtempSync(join(tmpdir(), "council-bench-backtest-"))
 const file = join(dir, "backtest.db")
+const mainFile = join(dir, "council.db")
 const program = Effect.gen(function*() {
   const all = yield* MarketData.use((m) => m.sessions("1900-01-01" as TradingDay, "2100-01-01" as TradingDay))
   const sessions = all.slice(0, Math.min(all.length, Number(count)))
@@ -93,9 +94,8 @@ const program = Effect.gen(function*() {
   const store = mode === "on" ? SqlRunStore.layer : Layer.succeed(RunStore, discarding)
   const book = Layer.effectDiscard(TradeLedger.use((l) =>
     l.createBook({ id: BookId.make("bench"), label: "bench", from: sessions[0]!, to: sessions.at(-1)!, params: {} })
-  )).pipe(Layer.provideMerge(TradeLedger.layer), Layer.orDie)
-  const world = Layer.mergeAll(exchange, store, book).pipe(
-    Layer.provide(Database.layerSqlite(file, Database.bulkWrites)),
+  )).pipe(Layer.provideMerge(TradeLedger.layer), Layer.provide(Database.layerSqlite(mainFile)), Layer.orDie)
+  const world = Layer.mergeAll(Layer.mergeAll(exchange, store).pipe(Layer.provide(Database.layerSqlite(file, Database.bulkWrites))), book).pipe(
     Layer.provideMerge(Layer.mergeAll(PortfolioManagers.layerOffline, Chairman.layerOffline, LlmBudget.layerUnlimited)),
     Layer.provideMerge(Layer.succeed(Notifier, Notifier.of({ notify: () => Effect.void })))
   )
@@ -120,7 +120,7 @@ const program = Effect.gen(function*() {
     }
   }).pipe(Effect.provide(world))
   const ms = performance.now() - started
-  const dbBytes = ["", "-wal"].reduce((n, suffix) => n + (statSync(`${file}${suffix}`, { throwIfNoEntry: false })?.size ?? 0), 0)
+  const dbBytes = [file, mainFile].flatMap((f) => [f, `${f}-wal`]).reduce((n, f) => n + (statSync(f, { throwIfNoEntry: false })?.size ?? 0), 0)
   return { mode, sessions: sessions.length, ms, maxRssMb: process.resourceUsage().maxRSS / 1024, dbBytes }
 }).pipe(Effect.provide(LocalBars.layer()))
 
