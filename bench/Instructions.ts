@@ -12,6 +12,9 @@
  *   is worse (4.24 and 2.79 G for the same 10 sessions).
  * - What it does not count: the kernel's work (SQLite's `write`s of the WAL, ~10 % of a backtest's CPU time) and
  *   waiting. A cut that trades instructions for system calls is measured in CPU seconds, not here.
+ * - Each mode first runs once outside valgrind, uncounted: the first run after a change of the code compiles it and
+ *   writes the compile cache (`ProcessTuning`), ~1.2 G more, which made the one-session start-up cost more than 30
+ *   sessions and the per-session figure negative.
  * - Slow: valgrind takes minutes of CPU for one 40-session measurement.
  */
 import { spawnSync } from "node:child_process"
@@ -38,11 +41,18 @@ const count = (mode: string, sessions: number): number => {
   return Number(refs[1]!.replaceAll(",", ""))
 }
 
+/** One uncounted run of `mode` (outside valgrind): the compile cache holds the code as it is now. */
+const warmUp = (mode: string) => {
+  const child = spawnSync(process.execPath, [join(root, "bench/BacktestChild.ts"), mode, "1"], { cwd: root, stdio: "ignore" })
+  if (child.status !== 0) throw new Error(`warming up ${mode} exited with ${child.status}`)
+}
+
 const giga = (xs: ReadonlyArray<number>) => xs.map((x) => x / 1e9)
 
 export const instructions = (runs: number, sessions: number) => {
   console.log(`instructions: ${sessions} session(s), six accounts, ten ETFs, offline PMs; ${runs} repetition(s) under valgrind, start-up subtracted`)
   for (const mode of ["plain", "on"] as const) {
+    warmUp(mode)
     const startup = count(mode, 1)
     const totals: Array<number> = []
     for (let i = 0; i < runs; i++) {
