@@ -79,8 +79,15 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
     assert.match(r.stderr, /WARN .*llm GROQ groq:openai\/gpt-oss-120b: Unauthorized: /)
     assert.match(r.stderr, /LLM live: CHATGPT openai:gpt-5\.4, GEMINI gemini:gemini-3\.1-pro-preview, CLAUDE anthropic:claude-sonnet-4-6, GROQ groq:openai\/gpt-oss-120b, DEEPSEEK deepseek:deepseek-v4-flash · chairman anthropic:claude-sonnet-4-6/)
     assert.match(r.stderr, /✓ PmPitches .*abstained: GEMINI/)
-    assert.match(r.stderr, /✓ PeerReview .*did not rank: GROQ/)
+    assert.match(r.stderr, /✓ PeerReview .*did not rank: GEMINI, GROQ/)
     runId = result.run.id
+    // GEMINI abstained from pitching: it is not asked (nor paid) to review, and the chairman is told why it did not
+    assert.deepStrictEqual(fake.requests.filter((q) => q.kind === "review").map((q) => q.model).sort(), ["claude-sonnet-4-6", "deepseek-v4-flash", "gpt-5.4", "openai/gpt-oss-120b"])
+    const review = stored(home, runId).output("PeerReview") as { abstentions: ReadonlyArray<{ pm: string; reason: string }> }
+    assert.deepStrictEqual(review.abstentions.map((a) => a.pm), ["GEMINI", "GROQ"])
+    assert.strictEqual(review.abstentions[0]!.reason, "not asked: it abstained from pitching today")
+    const chairman = fake.requests.find((q) => q.kind === "chairman")!
+    assert.match(chairman.text, /Did not review: GEMINI \("not asked: it abstained from pitching today"\); GROQ \("Unauthorized: /)
     const pitches = fake.requests.filter((q) => q.kind === "pitch")
     assert.isTrue(pitches.every((q) => q.text.includes("Your account: equity $100,000.00, cash $100,000.00")))
     const paths = new Set(fake.requests.map((q) => q.path))

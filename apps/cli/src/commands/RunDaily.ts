@@ -57,6 +57,7 @@ export const newRunParams = (
   schedule: at.schedule,
   asOfTime: formatMoment(at.moment),
   reviewOrder: "day",
+  reviewers: "pitched",
   ...(requireApproval ? { requireApproval: true } : {})
 })
 
