@@ -331,7 +331,7 @@ const cancelAll = Command.make(
 
 const verify = Command.make("verify", {}, () =>
   using(Llm, (Llm) => inspecting(Option.none(), (Accounts) => Llm.verifyAll(Accounts.verify)))).pipe(
-  describe("Check every account's credentials against its broker and each configured LLM provider: ✓ or ✗ per account and model", exits.accounts)
+  describe("Check every account's credentials against its broker, and that each configured LLM model answers a structured pitch (paid, its cost said): ✓ or ✗ per account and model", exits.accounts)
 )
 
 // it reads no setting, but checks them all as every command does (a bad variable is found by whatever runs first)
