@@ -32,6 +32,12 @@ export const usd = (value: number): string => {
   return `${value < 0 && cents > 0n ? MINUS : ""}$${dollars}.${digits.slice(-2)}`
 }
 
+/** The mark of an LLM cost that is (partly) an estimate: `≈$0.0123`. */
+export const ESTIMATE_MARK = "≈"
+
+/** What the estimate mark means, said once below what carries it. */
+export const ESTIMATE_NOTE = `${ESTIMATE_MARK}: includes the worst case charged for calls whose usage is unknown (timed out, dropped, answered without usage)`
+
 /** `value` as the decimal it stands for, without binary noise (`9980.300000000001` → `9980.3`; see `Decimal`). */
 export const decimal = (value: number): string => decimalText(value)
 

@@ -17,7 +17,7 @@ import * as Models from "@council/llm/Models"
 import * as Prices from "@council/llm/Prices"
 import { SpendLedger } from "@council/llm/SpendLedger"
 import { CliFailure } from "../CliFailure.ts"
-import { counted, table } from "../Table.ts"
+import { counted, ESTIMATE_MARK, ESTIMATE_NOTE, table } from "../Table.ts"
 
 /** The roles `--pm` may name: the PMs and the chairman. */
 const ROLES: ReadonlyArray<string> = [...PM_NAMES, Models.CHAIRMAN]
@@ -43,14 +43,10 @@ export interface Charged {
   readonly estimatedUsd: number
 }
 
-/** The mark of an amount that is (partly) an estimate: `≈$0.0123`. */
-export const ESTIMATE_MARK = "≈"
-
 /** `usd` as a cost, marked when `estimatedUsd` of it is an estimate. */
 export const costText = (usd: number, estimatedUsd: number): string => `${estimatedUsd > 0 ? ESTIMATE_MARK : ""}${Prices.formatUsd(usd)}`
 
-/** What the estimate mark means, said once below what carries it. */
-export const ESTIMATE_NOTE = `${ESTIMATE_MARK}: includes the worst case charged for calls whose usage is unknown (timed out, dropped, answered without usage)`
+
 
 /** `$X spent`, and what of it the record does not show. */
 const spentText = (charged: Charged) => {
