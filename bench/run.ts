@@ -12,6 +12,8 @@
  *   pnpm bench leaderboard [--runs N] [--home DIR]   a full-range leaderboard's vote reading (vs the per-run read) and its
  *                                     bootstrap, then a full-range backtest's leaderboard by phase, vs reading its equity series
  */
+import { existsSync, statSync } from "node:fs"
+import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import { backtest } from "./Backtest.ts"
 import { execution } from "./Execution.ts"
@@ -56,6 +58,15 @@ const count = (name: string, fallback: number): number => {
   return typeof raw === "string" && /^[1-9]\d*$/.test(raw) ? Number(raw) : refuse(`bench ${which}: ${name} ${raw}: expected a whole number ≥ 1`)
 }
 const runs = Math.max(5, count("--runs", 5))
+/** `--home DIR`: a COUNCIL_HOME that holds a database, checked before the first measurement (they take minutes). */
+const homeDir = (): string | undefined => {
+  const raw = given.get("--home")
+  if (typeof raw !== "string") return undefined
+  const at = `bench ${which}: --home ${raw}`
+  if (!existsSync(raw)) return refuse(`${at}: no such directory`)
+  if (!statSync(raw).isDirectory()) return refuse(`${at}: not a directory`)
+  return existsSync(join(raw, "council.db")) ? raw : refuse(`${at}: no council.db in it (a COUNCIL_HOME with a backtest)`)
+}
 switch (which) {
   case "daily":
     startup(runs)
@@ -72,13 +83,12 @@ switch (which) {
   case "llm":
     await Effect.runPromise(llm(runs))
     break
-  case "leaderboard":
+  case "leaderboard": {
+    const home = homeDir()
     await leaderboard(runs)
-    {
-      const home = given.get("--home")
-      await leaderboardBook(runs, typeof home === "string" ? home : undefined)
-    }
+    await leaderboardBook(runs, home)
     break
+  }
   case "backtest":
     // a full-range repetition takes minutes: 3 by default
     backtest(count("--runs", 3), count("--sessions", Infinity))

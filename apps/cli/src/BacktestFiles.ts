@@ -20,13 +20,15 @@ export const backtestsDir = Effect.map(AppSettings, ({ database }) => join(datab
 
 /**
  * The mechanical votes of any book: the live book's from the home's run store, a backtest's from its own
- * database (opened for the read; none when the file is gone). Provide it wherever a leaderboard is computed.
+ * database (opened for the read; none when the file is gone, said once per file on stderr: a database restored
+ * without `$COUNCIL_HOME/backtests`, or shared by another home). Provide it wherever a leaderboard is computed.
  */
 export const votesByBook: Layer.Layer<Standings.MechanicalVotes, never, RunStore | AppSettings> = Layer.effect(
   Standings.MechanicalVotes,
   Effect.gen(function*() {
     const home = yield* RunStore
     const dir = yield* backtestsDir
+    const missing = new Set<string>()
     const ofBacktest = (file: string, from: TradingDay, to: TradingDay) =>
       Effect.gen(function*() {
         return yield* MechanicalVotes.votesIn(yield* RunStore, from, to)
@@ -39,7 +41,15 @@ export const votesByBook: Layer.Layer<Standings.MechanicalVotes, never, RunStore
       between: (book, from, to) => {
         if (book === liveBook) return MechanicalVotes.votesIn(home, from, to)
         const file = join(dir, `${book}.db`)
-        return existsSync(file) ? ofBacktest(file, from, to) : Effect.succeed(undefined)
+        if (existsSync(file)) return ofBacktest(file, from, to)
+        if (missing.has(file)) return Effect.succeed(undefined)
+        missing.add(file)
+        return Effect.as(
+          Effect.logWarning(
+            `backtest ${book}: its database ${file} is missing, so its leaderboard has no mechanical vote (MECHANICAL); restore ${dir} beside the database, or point COUNCIL_HOME at the home that ran it`
+          ),
+          undefined
+        )
       }
     })
   })

@@ -41,10 +41,12 @@ const jsonFlag = Flag.Boolean("json").pipe(Flag.withDescription("print machine-r
 /** Each command's exit codes, as its help says them. */
 const exits = {
   run: "Exit codes: 0 every account succeeded (or the market is closed that day, or the run awaits approval); 1 an account failed or could not be evaluated (run the day again to retry it: nothing is placed twice), or the schedule's cutoff passed (nothing sent); 2 usage or configuration error, or the day's run is held by another process, nothing done; 130 interrupted by Ctrl-C or SIGTERM (run the day again to continue it).",
+  approve: "Exit codes: 0 sent and every account succeeded, or rejected (nothing sent); 1 an account failed (run the day again to retry it: nothing is placed twice), or the schedule's cutoff passed (nothing sent; the run still awaits a decision); 2 usage or configuration error (no such run, or one not awaiting approval), or the day's run is held by another process, nothing done; 130 interrupted by Ctrl-C or SIGTERM (run the day again to continue it).",
   replay: "Exit codes: 0 every stage identical (of a run that stopped, every stage it ran; a fork: every account succeeded); 1 a stage diverged or the run is damaged (a fork: an account failed); 2 usage or configuration error, nothing done.",
   store: "Exit codes: 0 done; 1 failed; 2 usage or configuration error, nothing written.",
   accounts: "Exit codes: 0 every account answered; 1 an account failed; 2 usage or configuration error, nothing done.",
-  backtest: "Exit codes: 0 every session ran (or had run); 1 a session's run failed, or the backtest was interrupted (continue it with --resume); 2 usage or configuration error, nothing written; 130 interrupted (Ctrl-C: continue it with --resume).",
+  verify: "Exit codes: 0 every account answered and every configured LLM model gave a valid structured answer; 1 an account or a model failed (no answer, a refusal, an answer that does not fit); 2 usage or configuration error, nothing done.",
+  backtest: "Exit codes: 0 every session ran (or had run); 1 a session's run failed (continue it with --resume); 2 usage or configuration error, nothing written; 130 interrupted by Ctrl-C or SIGTERM, marked interrupted (continue it with --resume).",
   order: "Exit codes: 0 placed (or already at the broker from an earlier identical command today); 1 the safety broker or the broker refused it; 2 usage or configuration error, nothing sent.",
   serve: "Exit codes: 0 stopped by SIGINT/SIGTERM (or when the pnpm that launched it exits); 2 usage or configuration error, nothing done.",
   plain: "Exit codes: 0 done; 2 usage or configuration error."
@@ -132,7 +134,7 @@ const approve = Command.make(
         using(Approve, (Approve) => RunDaily.toldOnFailure(`approve ${options.runId}`, Approve.decide(options, AppLayer)))))
 ).pipe(describe(
   "Continue a run stopped by --require-approval: send its orders (refused after the schedule's cutoff), or --reject it",
-  exits.run
+  exits.approve
 ))
 
 const replay = Command.make(
@@ -331,7 +333,7 @@ const cancelAll = Command.make(
 
 const verify = Command.make("verify", {}, () =>
   using(Llm, (Llm) => inspecting(Option.none(), (Accounts) => Llm.verifyAll(Accounts.verify)))).pipe(
-  describe("Check every account's credentials against its broker, and that each configured LLM model answers a structured pitch (paid, its cost said): ✓ or ✗ per account and model", exits.accounts)
+  describe("Check every account's credentials against its broker, and that each configured LLM model answers a structured pitch (paid, its cost said): ✓ or ✗ per account and model", exits.verify)
 )
 
 // it reads no setting, but checks them all as every command does (a bad variable is found by whatever runs first)
@@ -398,7 +400,7 @@ const exchange = Command.make("exchange").pipe(
 export const root = Command.make("pipeline").pipe(
   describe(
     "Council: an LLM trading council, one trading day at a time",
-    "Exit codes: 0 success; 1 the work failed (an account, a replay); 2 usage or configuration error (nothing done, nothing written)."
+    "Exit codes: 0 success; 1 the work failed (an account, a replay); 2 usage or configuration error (nothing done, nothing written); 130 interrupted by Ctrl-C or SIGTERM (each command's help says how to continue it)."
   ),
   Command.withSubcommands([run, approve, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, order, cancelAll, closeAll, reconcile, verify, backtest, ...monitorCommands, graph, exchange])
 )

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, renameSync } from "node:fs"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { Effect, Layer } from "effect"
@@ -86,6 +86,16 @@ describe("pnpm pipeline backtest", () => {
     assert.isAtLeast(mechanical!.metrics.sessions, 20)
     // the home's own run store holds no run: the votes came from the backtest's database
     assert.strictEqual((await cliInProcess(home, ["runs"])).stdout.trim(), "no runs yet — start one with: pnpm pipeline run daily")
+    // a ledger without the backtest's database (a PostgreSQL dump restored without COUNCIL_HOME/backtests): said
+    const id = (JSON.parse(result.stdout) as { id: string }).id
+    const file = join(home, "backtests", `${id}.db`)
+    renameSync(file, `${file}.away`)
+    const without = await cliInProcess(home, ["leaderboard", "--backtest", "latest", "--json"])
+    assert.strictEqual(without.code, 0, without.stderr)
+    const bare = JSON.parse(without.stdout) as typeof report & { contest: { note: string } }
+    assert.isUndefined(bare.contest.baselines.rows.find((r) => r.account === "MECHANICAL"))
+    assert.include(bare.contest.note, "MECHANICAL: — (no recorded mechanical vote)")
+    assert.strictEqual(without.stderr.split(`backtest ${id}: its database ${file} is missing, so its leaderboard has no mechanical vote`).length, 2, without.stderr)
   }, 60_000)
 
   it("the same backtest twice gives the same leaderboard, RANDOM and attribution included, under two ids", async () => {

@@ -331,14 +331,22 @@ describe("pnpm pipeline", () => {
 
   it("has help on every command: exit codes, a description for every argument and flag, defaults shown", async () => {
     const commands = [
-      ["run"], ["replay"], ["runs"], ["show"], ["export"], ["import"], ["accounts"], ["positions"], ["orders"], ["close-all"],
-      ["verify"], ["graph"], ["exchange"], ["exchange", "serve"], ["exchange", "keys"], ["leaderboard"], ["equity"], ["backtests"], ["serve"], []
+      ["run"], ["approve"], ["replay"], ["runs"], ["show"], ["export"], ["import"], ["accounts"], ["positions"], ["orders"], ["order"],
+      ["cancel-all"], ["close-all"], ["reconcile"], ["verify"], ["graph"], ["exchange"], ["exchange", "serve"], ["exchange", "keys"],
+      ["backtest"], ["leaderboard"], ["equity"], ["backtests"], ["serve"], []
     ]
+    const exitLines = new Map<string, string>()
     for (const command of commands) {
       const r = await cliInProcess(undefined, [...command, "--help"])
       assert.strictEqual(r.code, 0, command.join(" "))
       assert.match(r.stdout, /USAGE/)
       assert.match(r.stdout, /Exit codes: 0 /, command.join(" "))
+      // the exit codes speak of this command's own flags only (not another command's, copied with its text)
+      const exitLine = /Exit codes: .*/.exec(r.stdout)![0]
+      exitLines.set(command.join(" "), exitLine)
+      const flagsBlock = r.stdout.split("\n\n").find((block) => block.startsWith("FLAGS\n")) ?? ""
+      const strangers = (exitLine.match(/--[a-z][a-z-]*/g) ?? []).filter((flag) => !new RegExp(`^  ${flag}[ ,]`, "m").test(flagsBlock))
+      assert.deepStrictEqual(strangers, [], `${command.join(" ")}: ${exitLine}`)
       const entries = r.stdout.split("\n\n").filter((block) => /^(ARGUMENTS|FLAGS)\n/.test(block)).flatMap((block) => block.split("\n").slice(1))
       const undescribed = entries.filter((line) => !/\S\s{2,}\S/.test(line.trimEnd()))
       assert.deepStrictEqual(undescribed, [], `${command.join(" ")}: arguments without a description`)
@@ -351,6 +359,12 @@ describe("pnpm pipeline", () => {
       [["import"], /bundle\.json string\s+a bundle file written by export/]
     ]
     for (const [command, expected] of defaults) assert.match((await cliInProcess(undefined, [...command, "--help"])).stdout, expected)
+    // what each command's exit 1 and exit 0 mean for it (verify: a model failing is exit 1, as LlmCli.test.ts runs it)
+    assert.match(exitLines.get("verify")!, /; 1 an account or a model failed;/)
+    assert.match(exitLines.get("approve")!, /^Exit codes: 0 sent and every account succeeded, or rejected \(nothing sent\);/)
+    assert.match(exitLines.get("")!, /; 130 interrupted by Ctrl-C or SIGTERM/)
+    // an interrupted backtest exits 130 (Backtest.test.ts sends it SIGINT and SIGTERM), never 1
+    assert.match(exitLines.get("backtest")!, /; 1 a session's run failed \(continue it with --resume\); .*; 130 interrupted by Ctrl-C or SIGTERM/)
   })
 
   it("show --json is a summary; --json --full is the whole bundle", async () => {

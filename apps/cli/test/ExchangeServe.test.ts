@@ -209,7 +209,7 @@ describe("a run against a broker in another session", () => {
       assert.strictEqual(dry.stdout, "")
       assert.match(
         dry.stderr.trim(),
-        /^error: cannot read 2026-06-04 at \w+'s broker, even for a dry run: it refused: GET \/v2\/clock: 422 the local exchange has traded \w+ into 2026-06-08; cannot trade 2026-06-04 \(replay that day's run instead\)$/
+        /^error: cannot read 2026-06-04 at \w+'s broker, even for a dry run: it refused: GET \/v2\/clock: 422 the local exchange has traded \w+ into 2026-06-08; cannot trade 2026-06-04 \(a replay without --from reads that day's run from its recordings instead\)$/
       )
       assert.match(cli(home, ["runs"], env).stdout, /^no runs yet/)
     } finally {

@@ -16,6 +16,7 @@ import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServerError from "effect/http/HttpServerError"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { HttpApiSchemaError } from "effect/http-api/HttpApiError"
 
@@ -45,9 +46,25 @@ const isRequestDecoding = (defect: unknown): defect is HttpApiSchemaError =>
 const isBodyTooLarge = (defect: unknown): boolean =>
   HttpServerError.isHttpServerError(defect) && defect.reason._tag === "RequestParseError" && defect.reason.reason === "BodyTooLarge"
 
-/** Renders request decoding failures as `BadRequest` and unknown paths as `NotFound`; anything else passes through. */
+/**
+ * `effect/http-api`'s plain-text 415 for a body not sent as JSON (`curl -d` sends a form's content type), as JSON
+ * saying what to send.
+ */
+const unsupportedType = (response: HttpServerResponse.HttpServerResponse) =>
+  response.status !== 415
+    ? Effect.succeed(response)
+    : Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
+      HttpServerResponse.jsonUnsafe({
+        _tag: "BadRequest",
+        message: `request body: sent as ${(request.headers["content-type"] ?? "").split(";")[0]!.trim().slice(0, 80)}; send it as JSON with Content-Type: application/json (curl: -H 'Content-Type: application/json')`
+      }, { status: 415 }))
+
+/**
+ * Renders request decoding failures as `BadRequest`, a body not sent as JSON as a JSON 415 and unknown paths as
+ * `NotFound`; anything else passes through.
+ */
 export const layer = HttpRouter.middleware((app) =>
-  Effect.catchCause(app, (cause) => {
+  Effect.catchCause(Effect.flatMap(app, unsupportedType), (cause) => {
     const defect = Cause.findDefect(cause)
     if (Result.isSuccess(defect) && isRequestDecoding(defect.success)) return answer(400, "BadRequest", describe(defect.success))
     if (Result.isSuccess(defect) && isBodyTooLarge(defect.success)) return answer(413, "PayloadTooLarge", "request body: larger than the server reads (64 KiB)")

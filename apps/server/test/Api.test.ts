@@ -348,6 +348,23 @@ describe("monitor API", () => {
     assert.deepStrictEqual([small.status, small.body._tag], [400, "BadRequest"])
   })
 
+  it("answers a body that is not sent as JSON (curl -d's form content type) with a JSON 415 naming the content type to send", async () => {
+    for (const [contentType, shown] of [["application/x-www-form-urlencoded", "application/x-www-form-urlencoded"], ["text/plain;charset=UTF-8", "text/plain"]] as const) {
+      const res = await fetch(`${guarded.url}/api/close-all`, {
+        method: "POST",
+        headers: { "content-type": contentType, authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({ account: "NOPE" })
+      })
+      assert.deepStrictEqual({ status: res.status, body: await bodyOf(res) }, {
+        status: 415,
+        body: {
+          _tag: "BadRequest",
+          message: `request body: sent as ${shown}; send it as JSON with Content-Type: application/json (curl: -H 'Content-Type: application/json')`
+        }
+      })
+    }
+  })
+
   it("with the token: approve refuses a run that is not awaiting approval, close-all closes every position", async () => {
     const approve = await post(guarded, `/api/runs/${home.runId}/approve`, {}, TOKEN)
     assert.deepStrictEqual([approve.status, approve.body._tag], [400, "BadRequest"])

@@ -27,6 +27,7 @@ import { modelVariable } from "./LlmSettings.ts"
 import {
   CHAIRMAN,
   DEFAULT_MAX_OUTPUT_TOKENS,
+  DEFAULT_MODELS,
   defaultEffort,
   effortRefusal,
   effortUnchecked,
@@ -226,7 +227,8 @@ export const swap = (
         return yield* fail(`--model ${text}: expected ROLE=provider:model-id with ROLE one of ${places.map((p) => p.role).join(", ")}`)
       }
       const before = places.find((p) => p.role === role)!
-      const ref = parseModelRef(modelText, before.model === "offline" ? "openai" : before.model.provider)
+      // a bare id keeps the role's provider: the parent's, else the role's default (as COUNCIL_MODEL_<ROLE> reads it)
+      const ref = parseModelRef(modelText, before.model === "offline" ? DEFAULT_MODELS[role]!.provider : before.model.provider)
       if (typeof ref === "object" && "error" in ref) return yield* fail(`--model ${text}: ${ref.error}`)
       if (ref !== "offline" && settings.keys[ref.provider] === undefined) {
         return yield* fail(`--model ${text}: ${PROVIDERS[ref.provider].keyVariable} is not set (the swapped model is asked live)`)

@@ -179,6 +179,7 @@ export const parseModelRef = (
   if (colon < 0) return trimmed === "" ? { error: "expected provider:model-id" } : { provider: fallback, id: trimmed }
   const provider = trimmed.slice(0, colon)
   const id = trimmed.slice(colon + 1)
+  if (provider === "offline") return { error: `"offline" takes no model id: write offline alone` }
   if (!Schema.is(ProviderId)(provider)) {
     return { error: `unknown provider "${provider}" (expected one of ${ProviderId.literals.join(", ")}, or offline)` }
   }

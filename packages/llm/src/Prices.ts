@@ -17,6 +17,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
+import * as FileProblem from "@council/io/FileProblem"
 import type { TokenUsage } from "./Exchange.ts"
 
 const Rate = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
@@ -50,11 +51,17 @@ const decodeTable = Schema.decodeUnknownEffect(Schema.fromJsonString(PriceTable)
 const problemOf = (message: string): string =>
   message.split("\n").map((l) => l.trim()).filter((l) => l !== "").slice(0, 2).join(" ").replace(/, got [^\n]*?(?= at \[|$)/, "")
 
+/** Why the price table's file cannot be read, in words with the system's code; JSON given in its place is named as such. */
+const unreadable = (file: string, e: unknown): string => {
+  if (file.trimStart().startsWith("{")) return "expected the path of a price table file, got what looks like JSON: write the table to a file and name that"
+  return `cannot read the price table ${file}: ${FileProblem.why(e, "file")}`
+}
+
 /** Reads and validates a price table; a missing or malformed file fails naming it (never quoting its content). */
 export const load = (file: string): Effect.Effect<PriceTable, PriceTableError> =>
   Effect.try({
     try: () => fs.readFileSync(file, "utf8"),
-    catch: (e) => new PriceTableError({ message: `cannot read the price table ${file}: ${e instanceof Error ? e.message : String(e)}` })
+    catch: (e) => new PriceTableError({ message: unreadable(file, e) })
   }).pipe(
     Effect.flatMap(decodeTable),
     Effect.mapError((e) =>

@@ -76,6 +76,8 @@ describe("LlmSettings", () => {
     Effect.gen(function*() {
       const cases: ReadonlyArray<readonly [Record<string, string>, string]> = [
         [{ COUNCIL_MODEL_CLAUDE: "mistral:large" }, "COUNCIL_MODEL_CLAUDE: unknown provider \"mistral\" (expected one of openai, gemini, anthropic, groq, deepseek, or offline)"],
+        // the list above ends "or offline": a user who reads it writes offline:… and is not told offline is unknown
+        [{ COUNCIL_MODEL_CLAUDE: "offline:rules" }, "COUNCIL_MODEL_CLAUDE: \"offline\" takes no model id: write offline alone"],
         [{ COUNCIL_LLM: "sometimes" }, "COUNCIL_LLM: Expected \"offline\" | \"live\""],
         [{ COUNCIL_LLM_BUDGET_USD: "-1" }, "COUNCIL_LLM_BUDGET_USD: expected a number > 0"],
         [{ COUNCIL_LLM_BUDGET_USD_MONTH: "lots" }, "COUNCIL_LLM_BUDGET_USD_MONTH: expected a number"],
@@ -109,7 +111,7 @@ describe("LlmSettings", () => {
       assert.isDefined(table.models["anthropic:claude-sonnet-4-6"])
       const missing = yield* Effect.flip(Effect.flatMap(read({ COUNCIL_PRICES: "/nonexistent/prices.json" }), LlmSettings.prices))
       assert.strictEqual(missing.variable, "COUNCIL_PRICES")
-      assert.match(missing.message, /^COUNCIL_PRICES: cannot read the price table \/nonexistent\/prices\.json: ENOENT/)
+      assert.match(missing.message, /^COUNCIL_PRICES: cannot read the price table \/nonexistent\/prices\.json: no such file \(ENOENT\)$/)
     }))
 })
 
@@ -180,5 +182,19 @@ describe("Lineup.fromSettings", () => {
       assert.strictEqual(keyless.message, "--model CHATGPT=anthropic:claude-opus-4-7: ANTHROPIC_API_KEY is not set (the swapped model is asked live)")
       const offline = yield* Lineup.swap(again, ["CLAUDE=offline"], yield* read(noAnthropic), yield* prices)
       assert.deepStrictEqual(offline.swapped, [{ role: "CLAUDE", from: "anthropic:claude-sonnet-4-6", to: "offline:trend" }])
+    }))
+
+  it.effect("a swap's bare model id keeps the role's provider, also for a role its parent ran offline", () =>
+    Effect.gen(function*() {
+      const settings = yield* read(KEYS)
+      const offlineParent = Lineup.fromRecord([])
+      const { swapped } = yield* Lineup.swap(offlineParent, ["CLAUDE=claude-opus-4-7", "GEMINI=gemini-3.1-pro-preview"], settings, yield* prices)
+      assert.deepStrictEqual(swapped, [
+        { role: "CLAUDE", from: "offline:trend", to: "anthropic:claude-opus-4-7" },
+        { role: "GEMINI", from: "offline:mean-reversion", to: "gemini:gemini-3.1-pro-preview" }
+      ])
+      const liveParent = Lineup.fromRecord([{ role: "CLAUDE", model: "openai:gpt-5.4" }])
+      const kept = yield* Lineup.swap(liveParent, ["CLAUDE=gpt-5.4-mini"], settings, yield* prices)
+      assert.deepStrictEqual(kept.swapped, [{ role: "CLAUDE", from: "openai:gpt-5.4", to: "openai:gpt-5.4-mini" }])
     }))
 })

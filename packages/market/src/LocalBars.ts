@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Result from "effect/Result"
+import * as FileProblem from "@council/io/FileProblem"
 import * as BarIndex from "./BarIndex.ts"
 import * as BarsCache from "./BarsCache.ts"
 import { MarketData, MarketDataError } from "./MarketData.ts"
@@ -74,7 +75,7 @@ const readDirectory = Effect.fnUntraced(function*(directory: string | URL) {
   const files = yield* Effect.try({
     try: () => readdirSync(dir).filter((f) => f.toLowerCase().endsWith(".csv")).sort(),
     catch: (cause) =>
-      new MarketDataError({ reason: "Unavailable", message: `cannot read the bars directory ${dir}: ${String(cause)}` })
+      new MarketDataError({ reason: "Unavailable", message: `cannot read the bars directory ${dir}: ${FileProblem.why(cause, "directory")}` })
   })
   if (files.length === 0) {
     return yield* new MarketDataError({ reason: "Unavailable", message: `no *.csv bar files in ${dir}` })

@@ -14,7 +14,10 @@
  *   other users may enter gets a warning, once per process; its permissions are the user's to change.
  * - Every layer runs the migrations of `migrations/index.ts` before the client is handed out. Concurrent
  *   processes are safe: SQLite migrations run in a `BEGIN IMMEDIATE` transaction (the second process waits on
- *   the busy timeout, then finds nothing to do); on PostgreSQL the migrator locks its table.
+ *   the busy timeout, then finds nothing to do); on PostgreSQL the migrator locks its table, and only when a
+ *   migration is pending (so a `pg_dump` reading it holds nothing up).
+ * - A wait on another process's lock while opening says so once on stderr after `SAY_WAITING_AFTER_MS`
+ *   ("waiting for <database>: …"), on SQLite (busy timeout) and on PostgreSQL (`lock_timeout` of the migration step).
  *
  * **Gotchas**
  * - Each call of `layerSqlite` / `layerPg` is a new client: share one layer value to share the connection.
@@ -45,9 +48,49 @@ export class DatabaseConfigError extends Schema.TaggedError<DatabaseConfigError>
   message: Schema.String
 }) {}
 
+const runMigrations = Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
+
 /** Runs every pending migration; a new layer per call, so it runs once per client. */
-const migrate = (waiting: LockWait = whileLocked("the database")): Layer.Layer<never, DatabaseError, SqlClient.SqlClient> =>
-  Layer.effectDiscard(waiting(Migrator.make({})({ loader: Migrator.fromRecord(migrations) })).pipe(Effect.mapError(withReason)))
+const migrate = (waiting: LockWait): Layer.Layer<never, DatabaseError, SqlClient.SqlClient> =>
+  Layer.effectDiscard(waiting(runMigrations).pipe(Effect.mapError(withReason)))
+
+/** The latest migration's number (`0021_…` → 21). */
+const latestMigration = Math.max(...Object.keys(migrations).map((id) => Number.parseInt(id, 10)))
+
+/**
+ * How long a PostgreSQL statement of the migration step waits for another session's lock before it gives up and is
+ * tried again: SQLite's busy timeout, so `whileLocked` says what it waits for at the same moment on both.
+ */
+const PG_LOCK_TIMEOUT = "5s"
+
+/** Whether every migration is recorded already (false when there is no table yet); a lock wait fails. */
+const upToDate = (sql: SqlClient.SqlClient) =>
+  sql<{ readonly id: unknown }>`SELECT max(migration_id) AS id FROM effect_sql_migrations`.pipe(
+    Effect.map((rows) => Number(rows[0]?.id ?? 0) >= latestMigration),
+    Effect.catchIf((error) => error.reason._tag === "SqlSyntaxError", () => Effect.succeed(false))
+  )
+
+/**
+ * PostgreSQL, on a client of its own whose lock waits time out: nothing when every migration is recorded (the
+ * migrator's `LOCK TABLE … ACCESS EXCLUSIVE` would wait behind any reader of its table, such as a `pg_dump` under
+ * way), else the migrations; a wait behind another session (another process migrating, a backup) is said and
+ * retried rather than silent.
+ */
+const migratePg = (url: Redacted.Redacted, waiting: LockWait): Effect.Effect<void, DatabaseError> =>
+  Effect.gen(function*() {
+    const sql = yield* pgClient(url, { lock_timeout: PG_LOCK_TIMEOUT })
+    yield* waiting(Effect.gen(function*() {
+      if (yield* upToDate(sql)) return
+      yield* Effect.provideService(runMigrations, SqlClient.SqlClient, sql)
+    }))
+  }).pipe(Effect.mapError(withReason), Effect.scoped, Effect.provide(Reactivity.layer))
+
+/** A PostgreSQL client; the driver is loaded only here, so a run on SQLite never loads it. */
+const pgClient = (url: Redacted.Redacted, startupParameters: Record<string, string> = {}) =>
+  Effect.flatMap(
+    Effect.promise(() => import("@effect/sql-pg/PgClient")),
+    (PgClient) => PgClient.make({ url, connectTimeout: "10 seconds", startupParameters })
+  )
 
 /**
  * A failed migration's message with the database's reason (`Migration "21_llm_spend_book" failed: duplicate column
@@ -61,14 +104,22 @@ const withReason = (error: DatabaseError): DatabaseError => {
 }
 
 /**
- * SQLite can answer "database is locked" without waiting out the busy timeout (e.g. while another process
- * switches a new file to WAL), so opening and migrating retry that for a few seconds.
+ * Another session's lock: SQLite's busy timeout ran out, or it answered "database is locked" without waiting it out
+ * (e.g. while another process switches a new file to WAL); PostgreSQL's `lock_timeout` ran out. Opening and
+ * migrating retry it.
  */
-const isLocked = (error: DatabaseError) => error._tag === "SqlError" && error.reason._tag === "LockTimeoutError"
+const isLocked = (error: DatabaseError): boolean =>
+  error._tag === "SqlError"
+    ? error.reason._tag === "LockTimeoutError"
+    : error.kind === "Failed" && SqlError.isSqlError(error.cause) && error.cause.reason._tag === "LockTimeoutError"
 const lockedPolicy = { while: isLocked, schedule: Schedule.spaced("50 millis"), times: 100 }
 
 /** How long opening a database waits on another process's lock before it says so. */
 export const SAY_WAITING_AFTER_MS = 3_000
+
+const WRITE_LOCK_HOLDER = "another process holds its write lock (a run, a backtest, exchange serve or a migration)"
+const MIGRATION_LOCK_HOLDER =
+  "another session holds a lock its upgrade needs (another process upgrading it, or a backup such as pg_dump under way)"
 
 type LockWait = <A, R>(effect: Effect.Effect<A, DatabaseError, R>) => Effect.Effect<A, DatabaseError, R>
 
@@ -78,7 +129,7 @@ type LockWait = <A, R>(effect: Effect.Effect<A, DatabaseError, R>) => Effect.Eff
  * once, as a warning on stderr, what it waits for: a run otherwise sits silent for as long as another process
  * holds the file. One value per database opened: opening and migrating share the clock and the "once".
  */
-const whileLocked = (what: string): LockWait => {
+const whileLocked = (what: string, holder = WRITE_LOCK_HOLDER): LockWait => {
   let started: number | undefined
   let said = false
   return (effect) =>
@@ -89,7 +140,7 @@ const whileLocked = (what: string): LockWait => {
           if (said || !isLocked(error) || Date.now() - started! < SAY_WAITING_AFTER_MS) return Effect.void
           said = true
           return Effect.logWarning(
-            `waiting for ${what}: another process holds its write lock (a run, a backtest, exchange serve or a migration); this goes on when it lets go`
+            `waiting for ${what}: ${holder}; this goes on when it lets go`
           )
         }),
         Effect.retry(lockedPolicy)
@@ -117,9 +168,6 @@ export const layerSqlite = (filename: string, options: SqliteOptions = {}): Laye
     )
   }))
 
-/** The latest migration's number (`0021_…` → 21). */
-const latestMigration = Math.max(...Object.keys(migrations).map((id) => Number.parseInt(id, 10)))
-
 /**
  * The SQLite database in `filename` opened only to read, its directory not writable: no migration can run, so one
  * an older version wrote is refused (`DatabaseConfigError`) rather than misread.
@@ -136,22 +184,15 @@ const layerSqliteReadOnly = (filename: string, home: string): Layer.Layer<SqlCli
     Layer.provide(Reactivity.layer)
   )
 
-/**
- * A migrated PostgreSQL database at `url` (`postgres://user@host:port/db`). The PostgreSQL client is loaded only
- * here, so a run on SQLite never loads it.
- */
+/** A migrated PostgreSQL database at `url` (`postgres://user@host:port/db`). */
 export const layerPg = (url: Redacted.Redacted): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
-  migrate().pipe(
-    Layer.provideMerge(
-      Layer.effect(
-        SqlClient.SqlClient,
-        Effect.flatMap(
-          Effect.promise(() => import("@effect/sql-pg/PgClient")),
-          (PgClient) => PgClient.make({ url, connectTimeout: "10 seconds" })
-        )
-      ).pipe(Layer.provide(Reactivity.layer))
+  Layer.effect(
+    SqlClient.SqlClient,
+    Effect.andThen(
+      migratePg(url, whileLocked(displayOf(Redacted.value(url)) ?? "the database", MIGRATION_LOCK_HOLDER)),
+      pgClient(url)
     )
-  )
+  ).pipe(Layer.provide(Reactivity.layer))
 
 /** Where the data lives, as checked by `location`. */
 export type Location =
@@ -190,8 +231,15 @@ const checkUrl = (url: Redacted.Redacted): Effect.Effect<Omit<Location & { reado
   if (parsed === null || !/^postgres(ql)?:$/.test(parsed.protocol) || parsed.hostname === "") {
     return Effect.fail(configError("DATABASE_URL", "expected postgres://user[:password]@host[:port]/database"))
   }
+  return Effect.succeed({ _tag: "Postgres", url: Redacted.make(text), display: displayOf(text) ?? "DATABASE_URL" })
+}
+
+/** A PostgreSQL URL as it may be shown: without its password (and query), `undefined` when it is no URL. */
+const displayOf = (url: string): string | undefined => {
+  const parsed = URL.parse(url.trim())
+  if (parsed === null) return undefined
   const user = parsed.username === "" ? "" : `${parsed.username}@`
-  return Effect.succeed({ _tag: "Postgres", url: Redacted.make(text), display: `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}` })
+  return `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`
 }
 
 /** Reads `DATABASE_URL` and `COUNCIL_HOME` and checks them; writes nothing. */
@@ -230,10 +278,17 @@ const homeProblem = (home: string): string | undefined => {
     : `${home} is not writable (${readOnly}): make it writable, or point COUNCIL_HOME at a writable directory (reading commands such as runs and leaderboard work on it as it is)`
 }
 
-/** The driver's message for an open/migrate failure, without the SQL or the URL. */
+/**
+ * The driver's message for an open/migrate failure, without the SQL or the URL: a system error's code
+ * (`ECONNREFUSED`), a PostgreSQL server's message with its SQLSTATE (`password authentication failed for user
+ * "council" (28P01)`; the code alone says nothing to most users).
+ */
 const reasonOf = (error: DatabaseError): string => {
   const cause: unknown = error._tag === "SqlError" ? error.reason.cause : undefined
-  if (typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string") return cause.code
+  if (typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string") {
+    const sqlState = /^[0-9A-Z]{5}$/.test(cause.code)
+    return sqlState && cause instanceof Error && cause.message !== "" ? `${cause.message.split("\n")[0]} (${cause.code})` : cause.code
+  }
   return cause instanceof Error && cause.message !== "" ? cause.message : error.message
 }
 

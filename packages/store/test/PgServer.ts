@@ -1,13 +1,14 @@
 /**
  * A throwaway PostgreSQL server for tests: `initdb` into a temp directory, `pg_ctl start` on a free 127.0.0.1
- * port with fsync off, trust auth; stopped and deleted when the layer's scope closes.
+ * port with fsync off, password auth over TCP (user `postgres`, password `PG_TEST_PASSWORD`, as a user's server
+ * asks: a wrong password is refused); stopped and deleted when the layer's scope closes.
  *
  * Postgres refuses to run as root, so as root every command runs as `nobody` (through `setpriv`) in a
  * directory chown'ed to it. Missing binaries fail loudly: a banner on stderr and a failed layer.
  */
 import { execFile } from "node:child_process"
 import { existsSync, readdirSync } from "node:fs"
-import { chown, mkdtemp, rm } from "node:fs/promises"
+import { chown, mkdtemp, rm, writeFile } from "node:fs/promises"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { delimiter, join } from "node:path"
@@ -18,13 +19,18 @@ import { Reactivity } from "effect/reactivity"
 
 const run = promisify(execFile)
 
+/** The test server's password for `postgres`: in every URL `createDatabase` returns. */
+export const PG_TEST_PASSWORD = "pg-test-Secret-4271"
+
 export class PgServerError extends Schema.TaggedError<PgServerError>()("PgServerError", {
   message: Schema.String
 }) {}
 
 export class PgServer extends Context.Service<PgServer, {
-  /** Creates an empty database and returns its URL. */
+  /** Creates an empty database and returns its URL (with the password). */
   readonly createDatabase: Effect.Effect<Redacted.Redacted>
+  /** The same with `CREATE DATABASE`'s options (`TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' …`). */
+  readonly createDatabaseWith: (options: string) => Effect.Effect<Redacted.Redacted>
 }>()("@council/store/test/PgServer") {
   static readonly layer = Layer.effect(PgServer, Effect.suspend(() => start()))
 }
@@ -108,7 +114,24 @@ const start = Effect.fnUntraced(function*() {
     (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
   )
   const data = join(dir, "data")
-  yield* exec("initdb", ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"])
+  const passwordFile = join(dir, "password")
+  yield* attempt("writing the password file", async () => {
+    await writeFile(passwordFile, PG_TEST_PASSWORD, { mode: 0o600 })
+    if (ids) await chown(passwordFile, ids.uid, ids.gid)
+  })
+  yield* exec("initdb", [
+    "-D",
+    data,
+    "-U",
+    "postgres",
+    `--pwfile=${passwordFile}`,
+    "--auth-host=scram-sha-256",
+    "--auth-local=trust",
+    "-E",
+    "UTF8",
+    "--locale=C",
+    "--no-sync"
+  ])
   const port = yield* freePort()
   const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -F -c full_page_writes=off`
   yield* Effect.acquireRelease(
@@ -116,16 +139,16 @@ const start = Effect.fnUntraced(function*() {
     () => Effect.ignore(exec("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]))
   )
 
-  const urlFor = (database: string) => Redacted.make(`postgres://postgres@127.0.0.1:${port}/${database}`)
+  const urlFor = (database: string) => Redacted.make(`postgres://postgres:${PG_TEST_PASSWORD}@127.0.0.1:${port}/${database}`)
   const admin = yield* PgClient.make({ url: urlFor("postgres"), maxConnections: 1 }).pipe(
     Effect.provide(Reactivity.layer),
     Effect.mapError((e) => new PgServerError({ message: `connecting to the test server failed: ${e.message}` }))
   )
   let databases = 0
-  return PgServer.of({
-    createDatabase: Effect.suspend(() => {
+  const createDatabaseWith = (options: string) =>
+    Effect.suspend(() => {
       const name = `test_${++databases}`
-      return admin.unsafe(`CREATE DATABASE ${name}`).pipe(Effect.orDie, Effect.as(urlFor(name)))
+      return admin.unsafe(`CREATE DATABASE ${name} ${options}`).pipe(Effect.orDie, Effect.as(urlFor(name)))
     })
-  })
+  return PgServer.of({ createDatabase: createDatabaseWith(""), createDatabaseWith })
 })

@@ -23,8 +23,8 @@
  * - Calmar: annualized return / max drawdown; undefined when the max drawdown is 0.
  * - Win rate (days): sessions with r_t > 0 over sessions with r_t ≠ 0 (flat sessions, e.g. all cash, do not
  *   count). Win rate (trades): closed trades with P&L > 0 over closed trades.
- * - Turnover: mean over t = 1 … n of traded_t / E_{t−1} (dollars bought plus dollars sold during session t over
- *   the equity at its start), × 252: how many times a year the equity changes hands, both sides counted.
+ * - Turnover: mean over t = 1 … n of traded_t / E_{t−1} (dollars bought plus dollars sold during session t, and
+ *   during the sessions without a snapshot since t − 1's (`TradedSince`), over the equity at its start), × 252: how many times a year the equity changes hands, both sides counted.
  * - Average exposure: mean over t = 1 … n of gross_t / E_t (long plus |short| market value at the snapshot's
  *   moment, over equity).
  * - Excess return: total return − the benchmark's total return over the same sessions (SPY buy-and-hold: its

@@ -57,6 +57,7 @@ import {
   SnapshotRows,
   TradedRow
 } from "./LedgerRows.ts"
+import { tradedPerSnapshot } from "./TradedSince.ts"
 import {
   AccountCursor,
   Book,
@@ -106,7 +107,7 @@ export class TradeLedger extends Context.Service<TradeLedger, {
   readonly bookState: (id: BookId) => Effect.Effect<Option.Option<{ readonly status: string; readonly updatedAt: string }>, LedgerError>
   /** The newest backtest's id (the first backtest `books` lists), from the books' rows alone (no count, as `bookState`). */
   readonly latestBacktest: Effect.Effect<Option.Option<BookId>, LedgerError>
-  /** Snapshots with their session's traded dollars, by account then session. */
+  /** Snapshots with their traded dollars (their session's, and those of sessions before it without one), by account then session. */
   readonly equity: (window: Window) => Effect.Effect<ReadonlyArray<EquityRow>, LedgerError>
   /** `equity` without the positions (not read at all): what a series of equity needs, by account then session. */
   readonly series: (window: Window) => Effect.Effect<ReadonlyArray<SeriesRow>, LedgerError>
@@ -393,15 +394,21 @@ const make = Effect.gen(function*() {
       ? Effect.succeed(series)
       : decodeSeriesRows(rows)
   }
-  /** Dollars bought plus sold by account and session, keyed `account session`. */
-  const tradedIn = (w: Window) =>
-    Effect.map(
-      Effect.flatMap(
-        sql`SELECT account, session, SUM(qty * price) AS traded FROM ledger_fills WHERE ${sql.and(windowOf(w, "session"))} GROUP BY account, session`,
-        decodeTraded
-      ),
-      (traded) => new Map(traded.map((t) => [`${t.account} ${t.session}`, t.traded]))
-    )
+  /**
+   * Dollars bought plus sold per snapshot of `rows`, keyed `account session` (`TradedSince`): the fills of its
+   * session and of the sessions without a snapshot since the account's previous one, before the window included.
+   */
+  const tradedIn = (w: Window, rows: ReadonlyArray<{ readonly account: string; readonly session: string }>) =>
+    Effect.gen(function*() {
+      const unbounded = { ...w, from: undefined }
+      const before = w.from === undefined ? [] : yield* sql<{ readonly account: string; readonly session: string }>`SELECT account,
+        MAX(session) AS session FROM ledger_equity WHERE ${sql.and([...windowOf({ ...unbounded, to: undefined }, "session"), sql`session < ${w.from}`])}
+        GROUP BY account`
+      const traded = yield* decodeTraded(
+        yield* sql`SELECT account, session, SUM(qty * price) AS traded FROM ledger_fills WHERE ${sql.and(windowOf(unbounded, "session"))} GROUP BY account, session`
+      )
+      return tradedPerSnapshot(rows, traded, new Map(before.map((b) => [b.account, b.session])))
+    })
 
   const equity = Effect.fn("TradeLedger.equity")(
     function*(w: Window) {
@@ -409,7 +416,7 @@ const make = Effect.gen(function*() {
         yield* sql<Record<string, unknown>>`SELECT account, session, ${sql.literal(snapshotColumns.join(", "))} FROM ledger_equity
           WHERE ${sql.and(windowOf(w, "session"))} ORDER BY account, session`
       )
-      const byKey = yield* tradedIn(w)
+      const byKey = yield* tradedIn(w, snapshots)
       return snapshots.map((s): EquityRow => ({ ...s, traded: byKey.get(`${s.account} ${s.session}`) ?? 0 }))
     },
     Effect.mapError(failWith("equity"))
@@ -421,7 +428,7 @@ const make = Effect.gen(function*() {
         yield* sql<Record<string, unknown>>`SELECT account, session, ${sql.literal(seriesColumns.join(", "))} FROM ledger_equity
           WHERE ${sql.and(windowOf(w, "session"))} ORDER BY account, session`
       )
-      const byKey = yield* tradedIn(w)
+      const byKey = yield* tradedIn(w, rows)
       return rows.map((s): SeriesRow => ({ ...s, traded: byKey.get(`${s.account} ${s.session}`) ?? 0 }))
     },
     Effect.mapError(failWith("series"))

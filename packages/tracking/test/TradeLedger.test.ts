@@ -74,6 +74,50 @@ const contract = (test: (name: string, body: () => Body) => void) => {
       assert.deepStrictEqual(yield* ledger.marks({ book: liveBook, from: TradingDay.make("2024-01-03") }), [])
     }))
 
+  test("a snapshot's traded holds its session's fills and those of the sessions without one since the previous, in any window", () =>
+    Effect.gen(function*() {
+      const ledger = yield* TradeLedger
+      const A = AccountId.make("A")
+      const snapshot = (session: string) => ({
+        account: A,
+        session: TradingDay.make(session),
+        cash: 100,
+        equity: 100,
+        longMarketValue: 0,
+        shortMarketValue: 0,
+        positions: [],
+        takenAt: `${session}T14:30:00.000Z`,
+        markedAt: `${session}T14:30:00.000Z`
+      })
+      const fill = (session: string, qty: number, price: number) => ({
+        account: A,
+        id: `fill-${session}`,
+        orderId: `order-${session}`,
+        symbol: Ticker.make("SPY"),
+        side: "buy" as const,
+        qty,
+        price,
+        commission: 0,
+        session: TradingDay.make(session),
+        at: `${session}T20:00:00.000Z`
+      })
+      // runs on Jan 2, 3 and 8; none on Jan 4 and 5, when orders left at the broker filled; Jan 9 not run yet
+      const fills = [fill("2024-01-02", 1, 10.1), fill("2024-01-03", 2, 10.2), fill("2024-01-04", 3, 10.3), fill("2024-01-05", 4, 10.4), fill("2024-01-08", 5, 10.5), fill("2024-01-09", 6, 10.6)]
+      yield* ledger.record({ book: liveBook, orders: [], fills, snapshots: ["2024-01-02", "2024-01-03", "2024-01-08"].map(snapshot) })
+      const traded = (from?: string, to?: string) =>
+        Effect.gen(function*() {
+          const w = { book: liveBook, ...(from === undefined ? {} : { from: TradingDay.make(from) }), ...(to === undefined ? {} : { to: TradingDay.make(to) }) }
+          const rows = (yield* ledger.equity(w)).map((r) => `${r.session} ${r.traded}`)
+          assert.deepStrictEqual((yield* ledger.series(w)).map((r) => `${r.session} ${r.traded}`), rows)
+          return rows
+        })
+      assert.deepStrictEqual(yield* traded(), ["2024-01-02 10.1", "2024-01-03 20.4", "2024-01-08 125"])
+      assert.deepStrictEqual(yield* traded("2024-01-08"), ["2024-01-08 125"])
+      assert.deepStrictEqual(yield* traded("2024-01-05", "2024-01-09"), ["2024-01-08 125"])
+      assert.deepStrictEqual(yield* traded("2024-01-03", "2024-01-05"), ["2024-01-03 20.4"])
+      assert.deepStrictEqual(yield* traded(undefined, "2024-01-03"), ["2024-01-02 10.1", "2024-01-03 20.4"])
+    }))
+
   test("gives each account's reconciliation cursor: its latest submission and fill, and its orders still open", () =>
     withMarket((market) =>
       Effect.gen(function*() {

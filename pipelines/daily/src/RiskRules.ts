@@ -16,14 +16,18 @@
  *    one from the next run under `close`.
  * 5. Cancels: pending entries on every symbol the plan evaluates (stale), and the exits of any symbol whose
  *    position changes or whose exits no longer fit.
+ * 6. Orders an earlier run of the same day placed (a fork's parent's, by their client order ids) are not part of
+ *    the account the plan starts from: the day is planned as its first run planned it, an order the plan makes
+ *    again is left at the broker (Execution adopts it by its id), and one it no longer makes is canceled. Without
+ *    this a fork would cancel its parent's orders as stale and then report them "already at the broker".
  *
  * Orders by schedule and their client order ids are `risk/Orders.ts`; exit prices `risk/Ticks.ts`.
  */
 import { AccountLimits } from "@council/broker"
 import { type AccountSnapshot, type CancelIntent, type Clamp, LEGACY_SCHEDULE, type Order, type OrderIntent, type Rejection, type RunSchedule, type Ticker, type TradingDay } from "@council/domain"
 import type { AccountProfile } from "./DailyParams.ts"
-import { classify, coversExactly, type ExitGroup } from "./risk/OpenOrders.ts"
-import { orderMaker } from "./risk/Orders.ts"
+import { classify, coversExactly, type ExitGroup, openMember } from "./risk/OpenOrders.ts"
+import { orderMaker, plannedOn } from "./risk/Orders.ts"
 import { allowedOpening, desiredHolding, type Notes, type Target, tradable } from "./risk/Sizing.ts"
 import { exitPrices } from "./risk/Ticks.ts"
 
@@ -65,7 +69,9 @@ export const planAccount = (input: PlanInput): AccountPlan => {
   const notes: Notes = { rejections: [], clamps: [] }
   const intents: Array<OrderIntent> = []
   const cancels: Array<CancelIntent> = []
-  const { exits, pending } = classify(input.open ?? [])
+  const open = input.open ?? []
+  const earlierToday = open.filter((o) => plannedOn(day, id, o.clientOrderId))
+  const { exits, pending } = classify(open.filter((o) => !plannedOn(day, id, o.clientOrderId)))
   const positions = new Map(account.positions.filter((p) => sign(p.qty) !== 0).map((p) => [p.symbol as string, p.qty]))
   const targets = new Map<string, Target>()
   for (const target of byConviction(input.targets)) if (!targets.has(target.symbol)) targets.set(target.symbol, target)
@@ -90,7 +96,7 @@ export const planAccount = (input: PlanInput): AccountPlan => {
   for (const { member, order } of pending) {
     if (evaluated.has(order.symbol)) cancel(order.symbol, member, `stale ${order.type} ${order.side} ${order.symbol} from before today's plan`)
   }
-  const kept = (input.open ?? []).filter((o) => !cancels.some((c) => c.orderId === o.id))
+  const kept = open.filter((o) => !plannedOn(day, id, o.clientOrderId) && !cancels.some((c) => c.orderId === o.id))
   let book = AccountLimits.bookOf(account, kept, (s) => input.priceOf(s as Ticker))
   const priceOf = AccountLimits.priceIn(book, (s) => input.priceOf(s as Ticker))
 
@@ -170,6 +176,15 @@ export const planAccount = (input: PlanInput): AccountPlan => {
   for (const exit of exits) {
     const flat = (positions.get(exit.symbol) ?? 0) === 0 && !untouched.has(exit.symbol)
     if (flat && !cancels.some((c) => c.orderId === exit.member.id)) cancel(exit.symbol, exit.member, `exit ${exit.side} ${exit.qty} ${exit.symbol} with no position`)
+  }
+
+  // 6. orders an earlier run of this day placed: kept when this plan makes them again, else canceled
+  const planned = new Set(intents.map((i) => i.clientOrderId))
+  for (const order of earlierToday) {
+    const member = openMember(order)
+    if (member !== undefined && !planned.has(order.clientOrderId)) {
+      cancel(order.symbol, member, `${order.side} ${order.qty} ${order.symbol} from an earlier run of ${day} that this plan no longer makes`)
+    }
   }
   return { cancels, intents, rejections: notes.rejections, clamps: notes.clamps }
 }

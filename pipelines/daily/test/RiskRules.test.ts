@@ -256,6 +256,38 @@ describe("reducing, closing, flipping, protecting", () => {
     assert.deepStrictEqual(plan({ schedule: "close", account: account([position("SPY", 100)]), targets: [target("SPY", 1)] }).intents.map(shape), ["sell 100 SPY limit oco gtc"])
   })
 
+  it("a second plan of the day (a fork) keeps the orders the first placed when it makes them again, cancels only those it changes", () => {
+    const input = { schedule: "close" as const, account: account([position("SPY", 50)]), targets: [target("SPY", 1), target("TLT", 1)] }
+    const first = plan(input)
+    assert.deepStrictEqual(first.intents.map(shape), ["buy 50 SPY market simple cls", "buy 100 TLT market simple cls", "sell 50 SPY limit oco gtc"])
+    // the first plan's orders, open at the broker (the closes fill only at the day's close), and yesterday's TLT entry
+    const atBroker = first.intents.map((i, n) =>
+      order({
+        id: `broker-${n}`,
+        clientOrderId: i.clientOrderId,
+        symbol: i.symbol,
+        side: i.side,
+        qty: i.qty,
+        type: i.type,
+        timeInForce: i.timeInForce,
+        orderClass: i.orderClass,
+        status: "new",
+        submittedAt: "2026-06-08T19:45:00.000Z",
+        legs: i.orderClass === "oco" ? [order({ id: `broker-${n}-stop`, symbol: i.symbol, side: i.side, qty: i.qty, orderClass: "oco", status: "new", type: "stop" })] : []
+      })
+    )
+    const yesterdays = order({ id: "pending-tlt", clientOrderId: "2026-06-05-CLAUDE-TLT-open-0123456789", symbol: ticker("TLT"), side: "buy", qty: 5, orderClass: "simple", status: "new" })
+    const again = plan({ ...input, open: [...atBroker, yesterdays] })
+    assert.deepStrictEqual(again.intents, first.intents)
+    assert.deepStrictEqual(again.cancels.map((c) => c.orderId), ["pending-tlt"])
+    assert.deepStrictEqual(rules(again), rules(first))
+
+    const changed = plan({ ...input, targets: [target("SPY", 1), target("TLT", 2)], open: atBroker })
+    assert.deepStrictEqual(changed.intents.map(shape), ["buy 200 TLT market simple cls", "buy 50 SPY market simple cls", "sell 50 SPY limit oco gtc"])
+    assert.deepStrictEqual(changed.intents.filter((i) => i.symbol === "SPY"), first.intents.filter((i) => i.symbol === "SPY"))
+    assert.deepStrictEqual(changed.cancels.map((c) => [c.orderId, c.reason]), [["broker-1", "buy 100 TLT from an earlier run of 2026-06-08 that this plan no longer makes"]])
+  })
+
   it("derives the same client order ids every time, different ones for different orders", () => {
     const ids = () => plan({ account: account([position("SPY", 50)]), targets: [target("SPY", -1), target("TLT", 1)] }).intents.map((i) => i.clientOrderId)
     assert.deepStrictEqual(ids(), ids())

@@ -13,6 +13,7 @@ const Serve = () => import("./Serve.ts")
 
 const exits = {
   ledger: "Exit codes: 0 done (also when the book is still empty); 1 the ledger could not be read; 2 usage or configuration error (an unknown --backtest too), nothing done.",
+  books: "Exit codes: 0 done (also when there is no backtest yet); 1 the ledger could not be read; 2 usage or configuration error, nothing done.",
   serve: "Exit codes: 0 stopped by SIGINT/SIGTERM (or when the pnpm that launched it exits); 2 usage or configuration error (a port in use, too short a COUNCIL_API_TOKEN), nothing done."
 } as const
 
@@ -44,7 +45,7 @@ const equity = Command.make(
 ).pipe(describe("Each account's daily equity series from the ledger, beside SPY's close and its price at the snapshot's moment", exits.ledger))
 
 const backtests = Command.make("backtests", { json: asJson("the list") }, ({ json }) => using(Standings, (s) => s.backtests(json))).pipe(
-  describe("List the backtests' books: id, status, range, sessions recorded", exits.ledger)
+  describe("List the backtests' books: id, status, range, sessions recorded", exits.books)
 )
 
 const serve = Command.make(

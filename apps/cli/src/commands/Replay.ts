@@ -23,9 +23,12 @@ export const momentOfBundle = (bundle: RunBundle) =>
     onSome: (params) => momentOfRun(params, bundle.run.tradingDay, undefined)
   })
 
-/** A run id, or a path to an exported bundle (verified). Reads the store without creating it. */
+/**
+ * A run id, or a path to an exported bundle (verified). Reads the store without creating it. What exists on disk, or
+ * looks like a path (a `/`, a `.json` ending: never a run id's), is read as a file, so a mistyped path is named as one.
+ */
 export const resolveSource = (source: string) =>
-  fs.existsSync(source) && fs.statSync(source).isFile()
+  fs.existsSync(source) || /[\\/]|\.json$/i.test(source)
     ? readBundle(source)
     : loadBundle(source).pipe(Effect.provide(AppLayer.storage("empty")))
 

@@ -4,6 +4,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import { ExecutionReport, RunId } from "@council/domain"
+import * as FileProblem from "@council/io/FileProblem"
 import { BundleFile, type DamagedRun, isDamagedRun, type RunBundle, type RunRecord, RunStore, Runner } from "@council/engine"
 import type { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
@@ -18,7 +19,7 @@ export const readBundle = (file: string) =>
   Effect.gen(function*() {
     const text = yield* Effect.try({
       try: () => fs.readFileSync(file, "utf8"),
-      catch: (e) => CliFailure.usage(`cannot read ${file}: ${e instanceof Error && "code" in e ? String(e.code) : String(e)}`)
+      catch: (e) => CliFailure.usage(`cannot read ${file}: ${FileProblem.why(e, "file")}`)
     })
     return yield* BundleFile.open(file, text)
   })

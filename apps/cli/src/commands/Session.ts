@@ -27,7 +27,7 @@ export const ensureLocalTradableDay = (day: TradingDay, accounts: ReadonlyArray<
     const ahead = keys.find((k) => local.includes(k.account) && k.traded && Calendar.pointBefore(point, k.point))
     if (ahead !== undefined) {
       return yield* CliFailure.usage(
-        `the local exchange has traded ${ahead.account} up to ${where(ahead.point)}; positions carry across days, so it cannot trade ${where(point)} (replay that day's run, or use a fresh COUNCIL_HOME)`
+        `the local exchange has traded ${ahead.account} up to ${where(ahead.point)}; positions carry across days, so it cannot trade ${where(point)} (a replay without --from reads that day's run from its recordings; or use a fresh COUNCIL_HOME)`
       )
     }
     // an account that never had an order holds no moment of its own, but a session the ledger recorded it at
@@ -74,7 +74,7 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
       const read = yield* Effect.result(broker.getClock)
       if (read._tag === "Failure" && read.failure.reason === "InvalidRequest") {
         return yield* CliFailure.usage(
-          `cannot read ${day} at ${onAlpaca.id}'s broker, even for a dry run: it refused: ${read.failure.message} (replay that day's run instead)`
+          `cannot read ${day} at ${onAlpaca.id}'s broker, even for a dry run: it refused: ${read.failure.message} (a replay without --from reads that day's run from its recordings instead)`
         )
       }
       return

@@ -44,6 +44,10 @@ export const classify = (open: ReadonlyArray<Order>): OpenOrders => {
   return { exits, pending }
 }
 
+/** The member that cancels an open order: the order itself while open, else its first open leg (a filled bracket). */
+export const openMember = (order: Order): OrderLeg | undefined =>
+  isOpen(order) ? order : order.legs.find(isOpen)
+
 /** Whether `exits` close exactly `holding` (signed): all on the closing side, covering every share once. */
 export const coversExactly = (exits: ReadonlyArray<ExitGroup>, holding: number): boolean => {
   const closing: Side = holding > 0 ? "sell" : "buy"

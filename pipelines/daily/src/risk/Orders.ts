@@ -19,6 +19,12 @@ export type OrderKind = "close" | "reduce" | "open" | "add" | "protect"
 export const clientOrderId = (day: TradingDay, intent: Omit<OrderIntent, "clientOrderId">, kind: string): string =>
   `${day}-${intent.account}-${intent.symbol}-${kind}-${hashOf(intent).slice(0, 10)}`
 
+/**
+ * Whether an order of `account` was placed by a run of `day` itself (its client order id is one `clientOrderId`
+ * makes for that day and account): a fork of the day, or a second plan of it, meets its parent's orders at the broker.
+ */
+export const plannedOn = (day: TradingDay, account: AccountId, id: string): boolean => id.startsWith(`${day}-${account}-`)
+
 type Body = Omit<OrderIntent, "clientOrderId">
 
 export const orderMaker = (day: TradingDay, account: AccountId, schedule: RunSchedule) => {

@@ -1,0 +1,52 @@
+import { readFileSync } from "node:fs"
+import { assert, describe, it } from "@effect/vitest"
+import { cliInProcess } from "./InProcess.ts"
+
+const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8")
+/** The README's "Commands" block: one line (or a continued one) per command. */
+const block = readme.split("## Commands\n\n```\n")[1]!.split("```")[0]!
+
+/** Every command and the README lines that show it (a line starting with blanks continues the one before). */
+const commands: ReadonlyArray<readonly [ReadonlyArray<string>, RegExp]> = [
+  [["run"], /pipeline run daily/], [["approve"], /pipeline approve/], [["replay"], /pipeline replay/], [["runs"], /pipeline runs/],
+  [["show"], /pipeline show/], [["export"], /pipeline export/], [["import"], /pipeline import/], [["accounts"], /pipeline accounts/],
+  [["positions"], /\| positions /], [["orders"], /\| orders /], [["order"], /pipeline order /], [["cancel-all"], /pipeline cancel-all/],
+  [["close-all"], /pipeline close-all/], [["reconcile"], /pipeline reconcile/], [["verify"], /pipeline verify/],
+  [["exchange", "serve"], /pipeline exchange serve/], [["exchange", "keys"], /pipeline exchange keys/], [["leaderboard"], /pipeline leaderboard/],
+  [["equity"], /pipeline equity/], [["backtests"], /pipeline backtests/], [["backtest"], /pipeline backtest /], [["serve"], /pipeline serve/],
+  [["graph"], /pipeline graph/]
+]
+
+/** The lines of `block` matching `shown`, each with the indented lines that continue it. */
+const linesOf = (shown: RegExp): string => {
+  const lines = block.split("\n")
+  return lines.flatMap((line, i) => {
+    if (!shown.test(line)) return []
+    const rest = lines.slice(i + 1)
+    const end = rest.findIndex((l) => !/^\s{8,}\S/.test(l))
+    return [line, ...rest.slice(0, end < 0 ? rest.length : end)]
+  }).join("\n")
+}
+
+describe("the README's command list", () => {
+  it("shows every command with every flag its --help lists, and no flag it lacks", async () => {
+    const flagsOf = new Map<ReadonlyArray<string>, ReadonlyArray<readonly [string, string | undefined]>>()
+    for (const [command] of commands) {
+      const help = (await cliInProcess(undefined, [...command, "--help"])).stdout
+      const flagsBlock = help.split("\n\n").find((b) => b.startsWith("FLAGS\n")) ?? ""
+      flagsOf.set(command, [...flagsBlock.matchAll(/^ {2}(--[a-z-]+)(?:, (-[a-z]))?/gm)].map((m) => [m[1]!, m[2]] as const))
+    }
+    for (const [command, shown] of commands) {
+      const flags = flagsOf.get(command)!
+      const text = linesOf(shown)
+      assert.notStrictEqual(text, "", `${command.join(" ")}: not in the README's command list`)
+      const missing = flags.filter(([long, short]) => !text.includes(long) && (short === undefined || !text.includes(`${short} `)))
+      assert.deepStrictEqual(missing.map(([long]) => long), [], `${command.join(" ")}: flags its --help lists that the README does not show`)
+      // a line may show several commands (`export … import`, `accounts | positions | orders`): a flag must be one of theirs
+      const known = new Set(commands.filter(([, other]) => linesOf(other) === text).flatMap(([other]) => flagsOf.get(other)!.map(([long]) => long)))
+      const shownFlags = text.split("\n").map((line) => line.replace(/\s#\s.*$/, "")).join("\n") // a comment may name another command's
+      const strangers = [...shownFlags.matchAll(/(?<![\w-])(--[a-z][a-z-]*)/g)].map((m) => m[1]!).filter((flag) => !known.has(flag))
+      assert.deepStrictEqual(strangers, [], `${command.join(" ")}: flags the README shows that its --help does not list`)
+    }
+  })
+})
