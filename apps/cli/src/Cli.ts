@@ -45,7 +45,7 @@ const exits = {
   replay: "Exit codes: 0 every stage identical (of a run that stopped, every stage it ran; a fork: every account succeeded); 1 a stage diverged or the run is damaged (a fork: an account failed); 2 usage or configuration error, nothing done.",
   store: "Exit codes: 0 done; 1 failed; 2 usage or configuration error, nothing written.",
   accounts: "Exit codes: 0 every account answered; 1 an account failed; 2 usage or configuration error, nothing done.",
-  verify: "Exit codes: 0 every account answered and every configured LLM model gave a valid structured answer; 1 an account or a model failed (no answer, a refusal, an answer that does not fit); 2 usage or configuration error, nothing done.",
+  verify: "Exit codes: 0 every account answered and every configured LLM model gave a valid structured answer; 1 an account or a model failed; 2 usage or configuration error, nothing done.",
   backtest: "Exit codes: 0 every session ran (or had run); 1 a session's run failed (continue it with --resume); 2 usage or configuration error, nothing written; 130 interrupted by Ctrl-C or SIGTERM, marked interrupted (continue it with --resume).",
   order: "Exit codes: 0 placed (or already at the broker from an earlier identical command today); 1 the safety broker or the broker refused it; 2 usage or configuration error, nothing sent.",
   serve: "Exit codes: 0 stopped by SIGINT/SIGTERM (or when the pnpm that launched it exits); 2 usage or configuration error, nothing done.",
