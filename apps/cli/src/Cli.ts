@@ -45,7 +45,7 @@ const exits = {
   replay: "Exit codes: 0 every stage identical (of a run that stopped, every stage it ran; a fork: every account succeeded); 1 a stage diverged or the run is damaged (a fork: an account failed); 2 usage or configuration error, nothing done.",
   store: "Exit codes: 0 done; 1 failed; 2 usage or configuration error, nothing written.",
   accounts: "Exit codes: 0 every account answered; 1 an account failed; 2 usage or configuration error, nothing done.",
-  verify: "Exit codes: 0 every account and every configured LLM model answered; 1 an account or a model failed; 2 usage or configuration error, nothing done.",
+  verify: "Exit codes: 0 every account answered and every configured LLM model gave a valid structured answer; 1 an account or a model failed; 2 usage or configuration error, nothing done.",
   backtest: "Exit codes: 0 every session ran (or had run); 1 a session's run failed (continue it with --resume); 2 usage or configuration error, nothing written; 130 interrupted by Ctrl-C or SIGTERM, marked interrupted (continue it with --resume).",
   order: "Exit codes: 0 placed (or already at the broker from an earlier identical command today); 1 the safety broker or the broker refused it; 2 usage or configuration error, nothing sent.",
   serve: "Exit codes: 0 stopped by SIGINT/SIGTERM (or when the pnpm that launched it exits); 2 usage or configuration error, nothing done.",
@@ -339,7 +339,7 @@ const cancelAll = Command.make(
 
 const verify = Command.make("verify", {}, () =>
   using(Llm, (Llm) => inspecting(Option.none(), (Accounts) => Llm.verifyAll(Accounts.verify)))).pipe(
-  describe("Check every account's credentials against its broker and each configured LLM provider: ✓ or ✗ per account and model", exits.verify)
+  describe("Check every account's credentials against its broker, and that each configured LLM model answers a structured pitch (paid, its cost said): ✓ or ✗ per account and model", exits.verify)
 )
 
 // it reads no setting, but checks them all as every command does (a bad variable is found by whatever runs first)

@@ -9,20 +9,34 @@ export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<Readon
 
 const byIntl = (value: number) => value.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2 })
 
+/** The CLI's minus sign (U+2212), as its percentages and ratios write it. */
+export const MINUS = "\u2212"
+
 /**
- * US dollars as `Intl` writes them (`-$1,234.57`: the shortest decimal of the number, rounded half away from zero),
- * by arithmetic: the first currency format of a process loads ICU's number data (~20 ms of every `run daily`).
- * Non-finite values and those JavaScript writes with an exponent go to `Intl`.
+ * US dollars, the one money format of the CLI's tables and lines: `Intl`'s digits (`$1,234.57`: grouping, the
+ * shortest decimal of the number rounded half away from zero to cents) with the CLI's minus sign (`−$1,234.57`), and
+ * no sign on an amount that rounds to zero cents (`-0.001` is `$0.00`, never `-$0.00`). Written by arithmetic: the
+ * first currency format of a process loads ICU's number data (~20 ms of every `run daily`). Non-finite values and
+ * those JavaScript writes with an exponent go to `Intl`. Machine output (CSV, JSON) keeps plain numbers.
  */
 export const usd = (value: number): string => {
   const text = String(Math.abs(value))
-  if (!Number.isFinite(value) || text.includes("e")) return byIntl(value)
+  if (!Number.isFinite(value) || text.includes("e")) {
+    const written = byIntl(value)
+    return written === "-$0.00" ? "$0.00" : written.replace(/^-/, MINUS)
+  }
   const [whole = "0", fraction = ""] = text.split(".")
   const cents = BigInt(whole + (fraction + "00").slice(0, 2)) + ((fraction[2] ?? "0") >= "5" ? 1n : 0n)
   const digits = cents.toString().padStart(3, "0")
   const dollars = digits.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, ",")
-  return `${value < 0 || Object.is(value, -0) ? "-" : ""}$${dollars}.${digits.slice(-2)}`
+  return `${value < 0 && cents > 0n ? MINUS : ""}$${dollars}.${digits.slice(-2)}`
 }
+
+/** The mark of an LLM cost that is (partly) an estimate: `≈$0.0123`. */
+export const ESTIMATE_MARK = "≈"
+
+/** What the estimate mark means, said once below what carries it. */
+export const ESTIMATE_NOTE = `${ESTIMATE_MARK}: includes the worst case charged for calls whose usage is unknown (timed out, dropped, answered without usage)`
 
 /** `value` as the decimal it stands for, without binary noise (`9980.300000000001` → `9980.3`; see `Decimal`). */
 export const decimal = (value: number): string => decimalText(value)

@@ -182,6 +182,17 @@ describe("pnpm pipeline backtest", () => {
       assert.closeTo(council.pnlNetOfCost!, council.pnl - spent(), 1e-9)
       db.close()
       assert.isFalse(free.llmCostRecorded, "a replay asks no model and pays nothing")
+      // a call charged its worst case (its usage unknown: it timed out) marks the costs it is part of as estimates
+      const table = async () => (await cliAsync(home, ["leaderboard", "--backtest", liveId])).stdout
+      assert.notInclude(await table(), "≈")
+      const writable = new DatabaseSync(join(home, "council.db"))
+      writable.prepare("UPDATE llm_spend SET estimated = 1 WHERE id = (SELECT MIN(id) FROM llm_spend WHERE book = ? AND actor = 'CLAUDE' AND trading_day = '2026-05-04')").run(liveId)
+      writable.close()
+      const marked = await table()
+      assert.match(marked, /^\S+\s+CLAUDE .* ≈\$0\.\d+ +≈[−]?\$[\d,.]+ +\d+$/m)
+      assert.match(marked, /^\S+\s+COUNCIL .* ≈\$0\.\d+ +≈[−]?\$[\d,.]+ +\d+$/m)
+      assert.match(marked, /^≈: includes the worst case charged for calls whose usage is unknown/m)
+      assert.deepStrictEqual((JSON.parse((await cliAsync(home, ["leaderboard", "--backtest", liveId, "--json"])).stdout) as { llmCostEstimated: Array<string> }).llmCostEstimated.sort(), ["CLAUDE", "COUNCIL"])
 
       // sessions nobody recorded are replayed with the whole council abstaining: the user is told which
       const wider = await cliAsync(home, ["backtest", "--from", "2026-05-04", "--to", "2026-05-08", "--accounts", "COUNCIL", "--pms", "replay", "--json"])

@@ -20,11 +20,14 @@ describe("the monitor's book worker (a thread of its own)", () => {
       const board = yield* ask({ kind: "leaderboard", ...window, riskFree: 0 })
       const cli = yield* Effect.promise(() => cliInProcess(home, ["leaderboard", "--backtest", BACKTEST, "--from", "2023-01-10", "--json"]))
       assert.strictEqual(cli.code, 0, cli.stderr)
-      // the note on sessions without a snapshot included (a backtest has none missing)
-      assert.isNull((JSON.parse(cli.stdout) as Record<string, unknown>)["unrecordedSessions"])
+      // the CLI adds the accounts whose LLM cost is an estimate (none: no LLM spend); the rest, the note on sessions
+      // without a snapshot included (a backtest has none missing), is the worker's
+      const { llmCostEstimated, ...printed } = JSON.parse(cli.stdout) as Record<string, unknown>
+      assert.isNull(printed["unrecordedSessions"])
+      assert.deepStrictEqual(llmCostEstimated, [])
       assert.strictEqual(
         JSON.stringify(Schema.encodeSync(Standings.LeaderboardReport)(Option.getOrThrow(board) as Standings.LeaderboardReport), null, 2),
-        cli.stdout.trim()
+        JSON.stringify(printed, null, 2)
       )
       const equity = Option.getOrThrow(yield* ask({ kind: "equity", ...window })) as Standings.EquityReport
       const csv = yield* Effect.promise(() => cliInProcess(home, ["equity", "--backtest", BACKTEST, "--from", "2023-01-10", "--csv"]))

@@ -240,6 +240,22 @@ describe("pnpm pipeline", () => {
     assert.match(equity, /^CHATGPT\s+2026-06-08\s+\$[\d,.]+\s+\$[\d,.]+\s+\$10,[\d,.]+\s/m, "XLE held: its gross exposure, not the reconciliation's $0.00")
   })
 
+  it("the day after an entry (close schedule: no legs), the sell that protects the shares held says it is their protective exit, awaiting approval and in orders", () => {
+    const fresh = tempHome()
+    assert.strictEqual(cli(fresh, ["run", "daily", "--date", "2026-06-05"]).code, 0)
+    const waiting = cli(fresh, ["run", "daily", "--require-approval"])
+    assert.strictEqual(waiting.code, 0, waiting.stderr)
+    const protects = lines(waiting.stdout).filter((l) => /-protect-[0-9a-f]+ /.test(l))
+    assert.isAbove(protects.length, 0, waiting.stdout)
+    for (const line of protects) assert.match(line, /\s(sell|buy)\s+\d+\s+[A-Z]+\s+limit\s+gtc\s+oco\s+\S+\s+protective exit of shares held \(take-profit limit \+ stop\)$/)
+    assert.match(waiting.stdout, /-open-[0-9a-f]+\s+entry \(its protective exit is placed by the next run, once it filled\)$/m)
+    assert.strictEqual(cli(fresh, ["approve", runIdOf(waiting.stdout)]).code, 0)
+    const orders = cli(fresh, ["orders", "--status", "all"]).stdout
+    assert.match(orders, /\slimit\s+oco\s+new\s+-\s+\S+-protect-[0-9a-f]+\s+protective exit of shares held \(take-profit limit \+ stop\)$/m)
+    assert.match(orders, /\sstop\s+oco\s+new\s+-\s+\S+\s+protective exit: its stop leg$/m)
+    assert.match(orders, /\s2026-06-05\s.*\sfilled\s.*-open-[0-9a-f]+\s+entry \(its protective exit/m)
+  })
+
   it("a run awaiting approval holds the accounts it decided on: an earlier day may not trade them meanwhile", () => {
     const fresh = tempHome()
     const waiting = cli(fresh, ["run", "daily", "--require-approval"])

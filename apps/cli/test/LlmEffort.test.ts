@@ -35,9 +35,9 @@ describe("pnpm pipeline verify with reasoning efforts a provider does not take (
     const r = await cliAsync(tempHome(), ["verify"], env)
     assert.strictEqual(r.code, 1, r.stderr)
     const lines = r.stdout.split("\n")
-    assert.include(lines, "✗ LLM CLAUDE         anthropic:claude-sonnet-4-6  reasoning effort minimal is not one anthropic takes (low, medium, high, xhigh, max): set COUNCIL_REASONING_EFFORT_CLAUDE to one of them, or to omit")
-    assert.include(lines, "✗ LLM GEMINI         gemini:gemini-3.1-pro-preview  reasoning effort minimal is not one gemini takes (none, low, medium, high): set COUNCIL_REASONING_EFFORT_GEMINI to one of them, or to omit")
-    assert.include(lines, "✗ LLM GROQ           groq:openai/gpt-oss-120b  reasoning effort minimal is not one groq's openai/gpt-oss-* models take (low, medium, high): set COUNCIL_REASONING_EFFORT_GROQ to one of them, or to omit")
+    assert.include(lines, "✗ LLM CLAUDE          anthropic:claude-sonnet-4-6    reasoning effort minimal is not one anthropic takes (low, medium, high, xhigh, max): set COUNCIL_REASONING_EFFORT_CLAUDE to one of them, or to omit")
+    assert.include(lines, "✗ LLM GEMINI          gemini:gemini-3.1-pro-preview  reasoning effort minimal is not one gemini takes (none, low, medium, high): set COUNCIL_REASONING_EFFORT_GEMINI to one of them, or to omit")
+    assert.include(lines, "✗ LLM GROQ            groq:openai/gpt-oss-120b       reasoning effort minimal is not one groq's openai/gpt-oss-* models take (low, medium, high): set COUNCIL_REASONING_EFFORT_GROQ to one of them, or to omit")
     assert.isFalse(lines.some((l) => l.startsWith("✗ LLM CHAIRMAN") || l.startsWith("✗ LLM CHATGPT") || l.startsWith("✗ LLM DEEPSEEK")), r.stdout)
     for (const model of ["openai:gpt-5.4", "gemini:gemini-3.1-pro-preview", "groq:openai/gpt-oss-120b", "deepseek:deepseek-v4-flash"]) {
       assert.isTrue(lines.some((l) => l.startsWith("✓ LLM ") && l.includes(` ${model} `)), `${model}:\n${r.stdout}`)
@@ -50,7 +50,7 @@ describe("pnpm pipeline verify with reasoning efforts a provider does not take (
     assert.strictEqual(r.code, 1, r.stderr)
     const refused = r.stdout.split("\n").filter((l) => l.startsWith("✗"))
     assert.deepStrictEqual(refused, [
-      "✗ LLM CHATGPT        openai:gpt-5.4  reasoning effort max is not one openai takes (none, minimal, low, medium, high, xhigh): set COUNCIL_REASONING_EFFORT_CHATGPT to one of them, or to omit"
+      "✗ LLM CHATGPT         openai:gpt-5.4                 reasoning effort max is not one openai takes (none, minimal, low, medium, high, xhigh): set COUNCIL_REASONING_EFFORT_CHATGPT to one of them, or to omit"
     ])
   })
 
@@ -60,12 +60,12 @@ describe("pnpm pipeline verify with reasoning efforts a provider does not take (
     assert.strictEqual(r.code, 1, r.stderr)
     const lines = r.stdout.split("\n")
     assert.deepStrictEqual(lines.filter((l) => l.startsWith("✗")), [
-      "✗ LLM GROQ           groq:openai/gpt-oss-120b  reasoning effort none is not one groq's openai/gpt-oss-* models take (low, medium, high): set COUNCIL_REASONING_EFFORT_GROQ to one of them, or to omit"
+      "✗ LLM GROQ            groq:openai/gpt-oss-120b       reasoning effort none is not one groq's openai/gpt-oss-* models take (low, medium, high): set COUNCIL_REASONING_EFFORT_GROQ to one of them, or to omit"
     ])
-    assert.include(lines, "· LLM DEEPSEEK       deepseek:deepseek-v4-flash  reasoning effort high is sent unchecked (which efforts deepseek:deepseek-v4-flash takes is not documented; a 400 on every call means it takes none: set COUNCIL_REASONING_EFFORT_DEEPSEEK=omit)")
+    assert.include(lines, "· LLM DEEPSEEK        deepseek:deepseek-v4-flash     reasoning effort high is sent unchecked (which efforts deepseek:deepseek-v4-flash takes is not documented; a 400 on every call means it takes none: set COUNCIL_REASONING_EFFORT_DEEPSEEK=omit)")
     // a Groq model other than gpt-oss: `none` is not refused (undocumented), only said to be unchecked
     const qwen = await cliAsync(tempHome(), ["verify"], { ...env, COUNCIL_MODEL_GROQ: "groq:qwen/qwen3-32b", COUNCIL_REASONING_EFFORT_DEEPSEEK: "omit", COUNCIL_PRICES: qwenPrices() })
     assert.strictEqual(qwen.code, 0, qwen.stdout + qwen.stderr)
-    assert.include(qwen.stdout.split("\n"), "· LLM GROQ           groq:qwen/qwen3-32b  reasoning effort none is sent unchecked (which efforts groq:qwen/qwen3-32b takes is not documented; a 400 on every call means it takes none: set COUNCIL_REASONING_EFFORT_GROQ=omit)")
+    assert.include(qwen.stdout.split("\n"), "· LLM GROQ            groq:qwen/qwen3-32b            reasoning effort none is sent unchecked (which efforts groq:qwen/qwen3-32b takes is not documented; a 400 on every call means it takes none: set COUNCIL_REASONING_EFFORT_GROQ=omit)")
   })
 })

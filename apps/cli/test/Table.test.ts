@@ -23,14 +23,17 @@ describe("decimal", () => {
 })
 
 describe("money", () => {
-  it("writes dollars as Intl does: grouping, two decimals rounded half away from zero, the sign of -0", () => {
+  it("writes dollars as Intl does (grouping, two decimals rounded half away from zero) with the CLI's minus sign, and no sign on what rounds to zero", () => {
     const cases: ReadonlyArray<readonly [number, string]> = [
       [0, "$0.00"],
-      [-0, "-$0.00"],
+      [-0, "$0.00"],
       [1.005, "$1.01"],
-      [-999.995, "-$1,000.00"],
+      [-999.995, "\u2212$1,000.00"],
       [0.004999, "$0.00"],
-      [-0.001, "-$0.00"],
+      [-0.001, "$0.00"],
+      [-0.004999, "$0.00"],
+      [-0.005, "\u2212$0.01"],
+      [-1e-7, "$0.00"],
       [1234567.891, "$1,234,567.89"],
       [1e20, "$100,000,000,000,000,000,000.00"]
     ]
@@ -38,16 +41,22 @@ describe("money", () => {
     assert.deepStrictEqual([money(null), money(undefined)], ["-", "-"])
   })
 
-  it("agrees with Intl on 60,000 generated amounts, ties included, and on what it hands to Intl", () => {
+  it("agrees with Intl's digits on 60,000 generated amounts, ties included, and on what it hands to Intl", () => {
     let seed = 1
     const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647
-    const values = [Number.NaN, Number.POSITIVE_INFINITY, 1e21, 1e-7, -1e-7]
+    const values = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e21, -1e21, 1e-7, -1e-7]
     for (let i = 0; i < 20_000; i++) {
       values.push((next() - 0.5) * 2 * 10 ** (Math.floor(next() * 12) - 3))
       values.push(Math.round((next() - 0.5) * 2e7) / 1000)
       values.push(Math.round((next() - 0.5) * 2e6) / 200 + 0.005)
     }
-    assert.deepStrictEqual(values.filter((v) => usd(v) !== byIntl(v)), [])
+    // Intl's text, its sign as the CLI writes it: U+2212, none on a zero amount
+    const expected = (v: number) => {
+      const intl = byIntl(v)
+      return intl === "-$0.00" ? "$0.00" : intl.startsWith("-") ? `\u2212${intl.slice(1)}` : intl
+    }
+    assert.deepStrictEqual(values.filter((v) => usd(v) !== expected(v)), [])
+    assert.isTrue(values.some((v) => usd(v).startsWith("\u2212$")) && values.some((v) => byIntl(v) === "-$0.00"))
   })
 })
 

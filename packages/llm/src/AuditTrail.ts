@@ -92,6 +92,8 @@ export interface CostLine {
   readonly inputTokens: number
   readonly outputTokens: number
   readonly costUsd: number
+  /** Of `costUsd`, what is a worst case charged because usage was unknown (a timeout, a 2xx answer without usage). */
+  readonly estimatedUsd: number
 }
 
 /** Cost per stage and actor, of the exchanges made for this run (not reused). */
@@ -100,13 +102,14 @@ export const costs = (entries: ReadonlyArray<AuditEntry>): ReadonlyArray<CostLin
   for (const { exchange, reusedFrom, stage } of entries) {
     if (reusedFrom !== undefined) continue
     const key = `${stage}\u0000${exchange.actor}\u0000${exchange.model}`
-    const line = lines.get(key) ?? { stage, actor: exchange.actor, model: exchange.model, calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 }
+    const line = lines.get(key) ?? { stage, actor: exchange.actor, model: exchange.model, calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, estimatedUsd: 0 }
     lines.set(key, {
       ...line,
       calls: line.calls + exchange.attempts,
       inputTokens: line.inputTokens + (exchange.usage?.input ?? 0),
       outputTokens: line.outputTokens + (exchange.usage?.output ?? 0),
-      costUsd: line.costUsd + exchange.costUsd
+      costUsd: line.costUsd + exchange.costUsd,
+      estimatedUsd: line.estimatedUsd + (exchange.costEstimated ? exchange.costUsd : 0)
     })
   }
   return [...lines.values()]

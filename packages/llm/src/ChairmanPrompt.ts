@@ -3,7 +3,7 @@
  *
  * **Details**
  * - The chairman sees the day's market brief, every pitch with its PM, who abstained and why, and the peer
- *   review's Borda aggregate. What PMs and providers wrote (thesis points, invalidations, abstention reasons) is
+ *   review's Borda aggregate with who did not review and why (a PM that did not pitch is not asked). What PMs and providers wrote (thesis points, invalidations, abstention reasons) is
  *   shown as JSON strings, so it cannot pass for a line of the prompt. It does not see the mechanical vote (kept as the shadow baseline it is measured
  *   against).
  * - `chairmanAnswer` is the schema sent and checked: at most `MAX_COUNCIL_TRADES` trades on distinct universe
@@ -98,7 +98,7 @@ const reviewText = (review: PeerReviewResult | null): string => {
   return [
     "Peer review (Borda points over the anonymous rankings; higher is better):",
     ...review.aggregate.map((s) => `- ${s.pm}: ${s.points} points from ${s.ballots} ballot${s.ballots === 1 ? "" : "s"}`),
-    ...(review.abstentions.length === 0 ? [] : [`Did not review: ${review.abstentions.map((a) => a.pm).join(", ")}.`])
+    ...(review.abstentions.length === 0 ? [] : [`Did not review: ${review.abstentions.map((a) => `${a.pm} (${quoted(a.reason)})`).join("; ")}.`])
   ].join("\n")
 }
 

@@ -14,6 +14,8 @@
  *   text is replaced with `a PM`.
  * - Borda: on a ballot of n pitches the first gets n−1 points, the last 0; points add up over ballots. The
  *   aggregate is sorted by points, then by PM order.
+ * - A run's peer review asks only the PMs that pitched (`NOT_ASKED_AFTER_ABSTAINING` says why the others did
+ *   not review); runs recorded before asked every PM.
  * - The offline reviewer ranks pitches agreeing with its own first (same symbol and direction, then same
  *   direction), then by |conviction|, then by label.
  *
@@ -45,6 +47,13 @@ export interface Ballot {
   /** label → whose pitch it is (kept by the stage, never shown to the reviewer). */
   readonly owners: ReadonlyMap<string, AccountId>
 }
+
+/**
+ * Why a PM is not asked to review on a day it abstained from pitching (a run recording `reviewers: pitched`): its
+ * failure that day (a refusal, a timeout, unreadable answers, the budget) would most likely repeat, paid for again
+ * and holding the review's share of the time as long.
+ */
+export const NOT_ASKED_AFTER_ABSTAINING = "not asked: it abstained from pitching today"
 
 const labelOf = (i: number): string =>
   i < 26 ? String.fromCharCode(65 + i) : `${String.fromCharCode(65 + Math.floor(i / 26) - 1)}${String.fromCharCode(65 + (i % 26))}`

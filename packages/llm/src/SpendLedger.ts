@@ -88,6 +88,8 @@ export class SpendLedger extends Context.Service<SpendLedger, {
   readonly revise: (id: number, cost: { readonly costUsd: number; readonly estimated: boolean }) => Effect.Effect<void, StoreError>
   /** Sum of run `runId`'s calls (of backtest `book`'s run, when given). */
   readonly runTotal: (runId: string, book?: string) => Effect.Effect<number, StoreError>
+  /** Of `runTotal`, the calls charged their worst case because their usage was unknown (`estimated`). */
+  readonly runEstimated: (runId: string, book?: string) => Effect.Effect<number, StoreError>
   /** Sum of calls with `from <= at < to` (ISO-8601 text). */
   readonly totalBetween: (from: string, to: string) => Effect.Effect<number, StoreError>
   /**
@@ -141,6 +143,13 @@ export class SpendLedger extends Context.Service<SpendLedger, {
             Effect.map(sum),
             Effect.mapError(fail("llm_spend.runTotal"))
           ),
+        runEstimated: (runId, book) =>
+          (book === undefined
+            ? sql<{ total: unknown }>`SELECT SUM(cost_usd) AS total FROM llm_spend WHERE run_id = ${runId} AND book IS NULL AND estimated`
+            : sql<{ total: unknown }>`SELECT SUM(cost_usd) AS total FROM llm_spend WHERE run_id = ${runId} AND book = ${book} AND estimated`).pipe(
+            Effect.map(sum),
+            Effect.mapError(fail("llm_spend.runEstimated"))
+          ),
         totalBetween: (from, to) =>
           sql<{ total: unknown }>`SELECT SUM(cost_usd) AS total FROM llm_spend WHERE at >= ${from} AND at < ${to}`.pipe(
             Effect.map(sum),
@@ -167,6 +176,8 @@ export const makeMemory = (entries: Array<SpendEntry>): SpendLedger["Service"] =
       }),
     runTotal: (runId, book) =>
       Effect.sync(() => entries.filter((e) => e.runId === runId && e.book === book).reduce((a, e) => a + e.costUsd, 0)),
+    runEstimated: (runId, book) =>
+      Effect.sync(() => entries.filter((e) => e.runId === runId && e.book === book && e.estimated).reduce((a, e) => a + e.costUsd, 0)),
     totalBetween: (from, to) =>
       Effect.sync(() => entries.filter((e) => e.at >= from && e.at < to).reduce((a, e) => a + e.costUsd, 0)),
     exclusively: (effect) => effect

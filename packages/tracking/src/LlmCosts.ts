@@ -51,6 +51,42 @@ const spentAny = (sql: SqlClient.SqlClient, book: string) =>
     (rows) => rows.length > 0
   )
 
+type Window = { readonly from?: TradingDay | undefined; readonly to?: TradingDay | undefined }
+
+/** Spend rows per session and actor of `book` in `window`; `estimated`: only the calls charged their worst case. */
+const spendRows = (sql: SqlClient.SqlClient, book: string, window: Window, estimated: boolean) => {
+  const from = window.from ?? "0000-00-00"
+  const to = window.to ?? "9999-99-99"
+  const only = estimated ? sql` AND estimated` : sql``
+  return Effect.flatMap(
+    book === LIVE_BOOK
+      ? sql`SELECT r.trading_day AS session, s.actor AS actor, SUM(s.cost_usd) AS cost
+        FROM llm_spend s JOIN runs r ON r.id = s.run_id
+        WHERE r.origin = 'local' AND s.book IS NULL
+          AND r.trading_day >= ${from} AND r.trading_day <= ${to}${only}
+        GROUP BY r.trading_day, s.actor`
+      // a backtest's runs are in its own database: its rows carry the book and the session
+      : sql`SELECT trading_day AS session, actor, SUM(cost_usd) AS cost FROM llm_spend
+        WHERE book = ${book} AND trading_day >= ${from} AND trading_day <= ${to}${only}
+        GROUP BY trading_day, actor`,
+    Schema.decodeUnknownEffect(Schema.Array(SpendRow))
+  )
+}
+
+/** `rows` charged to `accounts` (see the module's **Attribution**). */
+const attributed = (rows: ReadonlyArray<typeof SpendRow.Type>, accounts: ReadonlyArray<string>): Map<string, Map<string, number>> => {
+  const out = new Map<string, Map<string, number>>()
+  for (const row of rows) {
+    const day = out.get(row.session) ?? new Map<string, number>()
+    for (const account of accounts) {
+      if (PMS.has(account) && account !== row.actor) continue
+      day.set(account, (day.get(account) ?? 0) + row.cost)
+    }
+    out.set(row.session, day)
+  }
+  return out
+}
+
 /**
  * Each account's LLM cost per session of `book` from `from` to `to` (inclusive, either open; a session without
  * spend is absent: 0), or `None` when the book recorded no spend on any session (see the module).
@@ -58,36 +94,25 @@ const spentAny = (sql: SqlClient.SqlClient, book: string) =>
 export const dailyCosts = (
   book: string,
   accounts: ReadonlyArray<string>,
-  window: { readonly from?: TradingDay | undefined; readonly to?: TradingDay | undefined } = {}
+  window: Window = {}
 ): Effect.Effect<Option.Option<DailyCosts>, Failure, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const from = window.from ?? "0000-00-00"
-    const to = window.to ?? "9999-99-99"
-    const rows = yield* Schema.decodeUnknownEffect(Schema.Array(SpendRow))(
-      book === LIVE_BOOK
-        ? yield* sql`SELECT r.trading_day AS session, s.actor AS actor, SUM(s.cost_usd) AS cost
-        FROM llm_spend s JOIN runs r ON r.id = s.run_id
-        WHERE r.origin = 'local' AND s.book IS NULL
-          AND r.trading_day >= ${from} AND r.trading_day <= ${to}
-        GROUP BY r.trading_day, s.actor`
-        // a backtest's runs are in its own database: its rows carry the book and the session
-        : yield* sql`SELECT trading_day AS session, actor, SUM(cost_usd) AS cost FROM llm_spend
-        WHERE book = ${book} AND trading_day >= ${from} AND trading_day <= ${to}
-        GROUP BY trading_day, actor`
-    )
+    const rows = yield* spendRows(sql, book, window, false)
     if (rows.length === 0) return (yield* spentAny(sql, book)) ? Option.some(new Map()) : Option.none()
-    const out = new Map<string, Map<string, number>>()
-    for (const row of rows) {
-      const day = out.get(row.session) ?? new Map<string, number>()
-      for (const account of accounts) {
-        if (PMS.has(account) && account !== row.actor) continue
-        day.set(account, (day.get(account) ?? 0) + row.cost)
-      }
-      out.set(row.session, day)
-    }
-    return Option.some(out)
+    return Option.some(attributed(rows, accounts))
   })
+
+/**
+ * Of `dailyCosts`, what is an estimate: the worst cases charged for calls whose usage is unknown (timed out,
+ * dropped, answered without usage), per session and account, attributed the same way (absent: none).
+ */
+export const estimatedDailyCosts = (
+  book: string,
+  accounts: ReadonlyArray<string>,
+  window: Window = {}
+): Effect.Effect<DailyCosts, Failure, SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.map(spendRows(sql, book, window, true), (rows) => attributed(rows, accounts)))
 
 export const RunCostLine = Schema.Struct({
   stage: Schema.String,

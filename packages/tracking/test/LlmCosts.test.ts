@@ -100,6 +100,17 @@ const contract = (test: (name: string, body: () => Effect.Effect<void, unknown, 
       assert.deepStrictEqual(ACCOUNTS.map((a) => live.get(D1)?.get(a) ?? 0), [0.34375, 0.015625, 0.125, 0, 0, 0.984375])
     }))
 
+  test("says what of the costs is an estimate (a call charged its worst case), attributed as the costs are; so does the spend ledger per run", () =>
+    Effect.gen(function*() {
+      yield* seed
+      const estimated = yield* LlmCosts.estimatedDailyCosts(liveBook, ACCOUNTS)
+      assert.deepStrictEqual([...estimated.keys()], [D1])
+      assert.deepStrictEqual(ACCOUNTS.map((a) => estimated.get(D1)?.get(a) ?? 0), [0.0625, 0, 0, 0, 0, 0.0625])
+      assert.deepStrictEqual([...(yield* LlmCosts.estimatedDailyCosts(liveBook, ACCOUNTS, { from: D2 })).keys()], [])
+      const ledger = yield* SpendLedger
+      assert.deepStrictEqual([yield* ledger.runEstimated("2025-01-06-aaaaaaaa"), yield* ledger.runEstimated("2025-01-08-bbbbbbbb")], [0.0625, 0])
+    }))
+
   test("gives a run's spend per stage (in the order they spent), per PM and chairman, per model, with the turns charged at their worst case", () =>
     Effect.gen(function*() {
       yield* seed

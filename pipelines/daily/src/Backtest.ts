@@ -105,7 +105,8 @@ const sessionParams = (day: TradingDay, options: BacktestOptions): DailyParams =
   ...options.params,
   schedule: options.schedule,
   asOfTime: formatMoment(options.moments(day).run),
-  reviewOrder: "day"
+  reviewOrder: "day",
+  reviewers: "pitched"
 })
 
 /** The Reconcile stage alone after the last session's close: what the session itself did reaches the book. */

@@ -66,7 +66,13 @@ export const DailyParams = Schema.Struct({
    * `day`: each reviewer's ballot is shuffled by the trading day, so every run of a day — live, dry, a backtest's
    * session — asks the same review prompts. Absent (runs from before it): by the run id, as they were asked.
    */
-  reviewOrder: Schema.optionalKey(Schema.Literal("day"))
+  reviewOrder: Schema.optionalKey(Schema.Literal("day")),
+  /**
+   * `pitched`: a PM that abstained from pitching (a refusal, a timeout, unreadable answers) is not asked to review
+   * that day; the review records it as not reviewing, saying why. Absent (runs from before it): every PM on the
+   * roster was asked, as they were.
+   */
+  reviewers: Schema.optionalKey(Schema.Literal("pitched"))
 })
 export type DailyParams = typeof DailyParams.Type
 
@@ -122,6 +128,9 @@ export const reviewSeed = Effect.gen(function*() {
   const context = yield* RunContext
   return params.reviewOrder === "day" ? context.tradingDay : context.runId
 })
+
+/** Whether a PM that abstained from pitching sits out the review (`reviewers: pitched`); runs from before: no. */
+export const pitchersReview = Effect.map(runParams, (p) => p.reviewers === "pitched")
 
 /** The plans a retry carries from the day's earlier run (none for a first run). */
 export const carriedPlans = Effect.map(runParams, (p) => p.carried ?? [])

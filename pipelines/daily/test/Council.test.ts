@@ -100,17 +100,17 @@ const council = (override: Readonly<Record<string, Answerer>> = {}, slow: Readon
 
 type Timing = NonNullable<NonNullable<Parameters<typeof runContext>[0]>["timing"]>
 
-const withRun = (runId: string, timing?: Timing, dryRun = false) =>
-  Layer.mergeAll(market, recording, runContext(timing === undefined ? { runId, dryRun } : { runId, timing, dryRun }))
+const withRun = (runId: string, timing?: Timing, dryRun = false, reviewers?: "pitched") =>
+  Layer.mergeAll(market, recording, runContext({ runId, dryRun, ...(timing === undefined ? {} : { timing }), ...(reviewers === undefined ? {} : { reviewers }) }))
 
-const runDay = (c: Council, runId = "stage-test", timing?: Timing, dryRun = false) =>
+const runDay = (c: Council, runId = "stage-test", timing?: Timing, dryRun = false, reviewers?: "pitched") =>
   Effect.gen(function*() {
     const snapshot = yield* FetchData.run({})
     const book = yield* PmPitches.run({ FetchData: snapshot })
     const review = yield* PeerReview.run({ FetchData: snapshot, PmPitches: book })
     const decision = yield* CouncilSynthesis.run({ FetchData: snapshot, PmPitches: book, PeerReview: review })
     return { snapshot, book, review, decision, recordings: yield* recorded }
-  }).pipe(Effect.provide(Layer.mergeAll(withRun(runId, timing, dryRun), c.layer)))
+  }).pipe(Effect.provide(Layer.mergeAll(withRun(runId, timing, dryRun, reviewers), c.layer)))
 
 describe("the council on LanguageModel test layers", () => {
   it.effect("every PM gets the same snapshot and instructions; a PM whose answers never validate abstains, saying why", () =>
@@ -242,5 +242,35 @@ describe("the council on LanguageModel test layers", () => {
       assert.strictEqual(book.pitches.find((p) => p.pm === "GEMINI")?.source, "offline:momentum")
       assert.strictEqual(review.ballots.find((b) => b.reviewer === "GEMINI")?.source, "offline:momentum")
       assert.strictEqual(log.filter((p) => p.includes("Rank pitches")).length, 1)
+    }).pipe(Effect.provide(RunStore.layerMemory)))
+
+  it.effect("a PM that abstained from pitching is not asked to review (reviewers: pitched); the chairman is told who did not review and why", () =>
+    Effect.gen(function*() {
+      const outside: Answerer = (p) => answers(p).replace(/"symbol":"[A-Z]+"/, '"symbol":"TSLA"')
+      const c = yield* council({ GROQ: outside })
+      const { book, review } = yield* runDay(c, "stage-test", undefined, false, "pitched")
+      assert.deepStrictEqual(book.abstentions.map((a) => a.pm), ["GROQ"])
+      assert.strictEqual(c.logs["GROQ"]!.filter((p) => p.includes("Rank pitches")).length, 0)
+      assert.deepStrictEqual(review.ballots.map((b) => b.reviewer), ["CHATGPT", "GEMINI", "CLAUDE", "DEEPSEEK"])
+      assert.deepStrictEqual(review.abstentions, [{ pm: AccountId.make("GROQ"), reason: "not asked: it abstained from pitching today" }])
+      assert.include(c.logs["CHAIRMAN"]![0]!, 'Did not review: GROQ ("not asked: it abstained from pitching today").')
+      // a run recorded before asked every PM: its replay asks the same questions
+      const before = yield* council({ GROQ: outside })
+      const old = yield* runDay(before)
+      assert.strictEqual(before.logs["GROQ"]!.filter((p) => p.includes("Rank pitches")).length, 1)
+      assert.deepStrictEqual(old.review.ballots.map((b) => b.reviewer), ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK"])
+    }).pipe(Effect.provide(RunStore.layerMemory)))
+
+  it.effect("under close at 15:45, a PM that timed out pitching does not hold up the review a second time", () =>
+    Effect.gen(function*() {
+      const c = yield* council({}, ["GROQ"])
+      const fiber = yield* Effect.forkChild(runDay(c, "stage-test", { schedule: "close", asOfTime: "2026-06-08T15:45:00-04:00" }, false, "pitched"))
+      // the pitches' share is 1m 48s; the review then asks only the four that pitched, who answer at once
+      for (let s = 0; s < 110 && fiber.pollUnsafe() === undefined; s++) yield* TestClock.adjust("1 second")
+      assert.isDefined(fiber.pollUnsafe(), "the review waited for GROQ again after the pitches' 1m 48s")
+      const { review, decision } = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(review.abstentions, [{ pm: AccountId.make("GROQ"), reason: "not asked: it abstained from pitching today" }])
+      assert.strictEqual(review.ballots.length, 4)
+      assert.strictEqual(decision.source, "openai:model-chair")
     }).pipe(Effect.provide(RunStore.layerMemory)))
 })

@@ -60,13 +60,15 @@ export const runContext = (
     readonly runId?: string
     /** The run's schedule and moment (`asOfTime`), as `run daily` records them. */
     readonly timing?: { readonly schedule: RunSchedule; readonly asOfTime: string }
+    /** `reviewers: pitched`, as runs record from round 22 on (absent: a run recorded before). */
+    readonly reviewers?: "pitched"
   } = {}
 ) =>
   RunContext.layerTest({
     tradingDay: day,
     runId: (overrides.runId ?? "stage-test") as RunId,
     dryRun: overrides.dryRun ?? false,
-    params: { accounts: overrides.accounts ?? profiles, broker: "test", data: "test", pms: "test", ...overrides.timing }
+    params: { accounts: overrides.accounts ?? profiles, broker: "test", data: "test", pms: "test", ...overrides.timing, ...(overrides.reviewers === undefined ? {} : { reviewers: overrides.reviewers }) }
   })
 
 /** A recorder in record mode, fresh per test: `recorded` reads back what it recorded. */

@@ -5,6 +5,7 @@ import * as Result from "effect/Result"
 import type { AccountId } from "@council/domain"
 import { AccountManager, type BrokerError, select, TradingAccounts } from "@council/broker"
 import { CliFailure } from "../CliFailure.ts"
+import { kindOfClientOrderId, legPurpose, orderPurpose } from "../OrderPurpose.ts"
 import { money, qty, table } from "../Table.ts"
 
 /** Every configured account, or just `--account X` (checked before any broker or store is opened). */
@@ -60,7 +61,7 @@ export const orders = (ids: ReadonlyArray<AccountId>, status: "open" | "closed" 
     const results = yield* AccountManager.use((m) => m.allOrders({ status, limit: 500 }, ids))
     const rows = results.flatMap(({ account, result }) =>
       Result.isSuccess(result)
-        ? result.success.flatMap((o) => [o, ...o.legs]).map((o) => [
+        ? result.success.flatMap((o) => [{ o, what: orderPurpose(o.orderClass, kindOfClientOrderId(o.clientOrderId)) }, ...o.legs.map((leg) => ({ o: leg, what: legPurpose(o.orderClass) }))]).map(({ o, what }) => [
           account,
           o.submittedAt.slice(0, 10),
           o.symbol,
@@ -70,11 +71,12 @@ export const orders = (ids: ReadonlyArray<AccountId>, status: "open" | "closed" 
           o.orderClass,
           o.status,
           o.filledAvgPrice === null ? "-" : money(o.filledAvgPrice),
-          o.clientOrderId
+          o.clientOrderId,
+          what
         ])
-        : [[account, "-", "-", "-", "-", "-", "-", "-", "-", errorOf(result)]]
+        : [[account, "-", "-", "-", "-", "-", "-", "-", "-", "-", errorOf(result)]]
     )
-    yield* Console.log(rows.length === 0 ? `no ${status === "all" ? "" : `${status} `}orders` : table(["ACCOUNT", "DAY", "SYMBOL", "SIDE", "QTY", "TYPE", "CLASS", "STATUS", "FILL", "CLIENT ORDER ID"], rows))
+    yield* Console.log(rows.length === 0 ? `no ${status === "all" ? "" : `${status} `}orders` : table(["ACCOUNT", "DAY", "SYMBOL", "SIDE", "QTY", "TYPE", "CLASS", "STATUS", "FILL", "CLIENT ORDER ID", "WHAT"], rows))
     yield* failIfAny(results)
   })
 

@@ -8,7 +8,7 @@ import * as Schema from "effect/Schema"
 import type { RunBundle, RunRecord } from "@council/engine"
 import { PM_NAMES } from "@council/domain"
 import { DailyParams } from "@council/daily"
-import { Lineup, LlmBudget, type LlmSettings, Models, type Prices } from "@council/llm"
+import { Lineup, LlmBudget, type LlmSettings, Models, Prices } from "@council/llm"
 import { Database } from "@council/store"
 import { AppSettings } from "../AppConfig.ts"
 import { type CouncilLayer, offlineCouncil as offline } from "../AppLayer.ts"
@@ -32,13 +32,13 @@ const paramsOf = (lineup: Lineup.Lineup): Council["params"] => ({
 })
 
 /** The adapters, the seating and `fetch`, loaded only when a model may be asked (offline runs never load them). */
-const live = Effect.promise(async () => {
+const liveModules = Effect.promise(async () => {
   const [{ Seating }, { layer: http }] = await Promise.all([import("@council/llm/live"), import("effect/http/FetchHttpClient")])
   return { Seating, http }
 })
 
 const liveLayer = (lineup: Lineup.Lineup, settings: LlmSettings.LlmSettings, prices: Prices.PriceTable): CouncilLayer =>
-  Layer.unwrap(Effect.map(live, ({ Seating, http }) =>
+  Layer.unwrap(Effect.map(liveModules, ({ Seating, http }) =>
     Seating.layer(lineup, { settings }).pipe(
       Layer.provideMerge(Seating.budgetLayer(settings, prices)),
       Layer.provide(http)
@@ -109,7 +109,7 @@ export const forResume = (run: RunRecord, current: Council, what = `run ${run.id
  * role of each question that finds no recorded answer.
  */
 export const fromRecordings = (lineup: Lineup.Lineup, unrecorded?: (role: string) => void): Council => {
-  const layer: CouncilLayer = lineup.mode === "offline" ? offline : Layer.unwrap(Effect.map(live, ({ Seating, http }) =>
+  const layer: CouncilLayer = lineup.mode === "offline" ? offline : Layer.unwrap(Effect.map(liveModules, ({ Seating, http }) =>
     Seating.layer(lineup, { settings: undefined, unrecorded }).pipe(
       Layer.provideMerge(LlmBudget.layerUnlimited),
       Layer.provide(http)
@@ -195,9 +195,19 @@ export const forFork = (bundle: RunBundle, swaps: ReadonlyArray<string>, from: s
 
 const VERIFY_TIMEOUT = "30 seconds"
 
+/** A verify line: the mark, the roles and the model padded to the section's widths, then what was found. */
+type VerifyLine = (mark: string, roles: string, model: string, rest: string) => string
+
+const lineOf = (roles: ReadonlyArray<string>, models: ReadonlyArray<string>): VerifyLine => {
+  const rolesWidth = Math.max(14, ...roles.map((r) => r.length))
+  const modelWidth = Math.max(...models.map((m) => m.length))
+  return (mark, who, model, rest) => `${mark} LLM ${who.padEnd(rolesWidth)} ${model.padEnd(modelWidth)}  ${rest}`
+}
+
 /**
- * One minimal request per configured live model: ✓/✗, model, latency. Returns how many failed. The requests are
- * paid for like a run's calls: within the budget, charged to the home's spend ledger (which this creates).
+ * One question per configured live model (`Seating.PROBE_CHECKS` says which, on the first line): ✓/✗, roles,
+ * model, latency, cost, and why a ✗. Returns how many failed. The questions are paid for like a run's calls:
+ * within the budget, charged to the home's spend ledger (which this creates); the last line says what they cost.
  */
 export const verifyProviders = Effect.scoped(Effect.gen(function*() {
   const { database, llm: { prices, settings } } = yield* AppSettings
@@ -210,38 +220,56 @@ export const verifyProviders = Effect.scoped(Effect.gen(function*() {
   for (const role of settings.roles) {
     if (role.model === "offline") continue
     const name = Models.modelName(role.model)
-    const entry = models.get(name) ?? { roles: [], spec: { ...role.model, maxOutputTokens: 16, reasoningEffort: null } }
+    // no reasoning effort is sent (each role's is checked below); the role's output limit leaves room to think
+    const entry = models.get(name) ?? { roles: [], spec: { ...role.model, reasoningEffort: null } }
     entry.roles.push(role.role)
     models.set(name, entry)
   }
+  const live = settings.roles.flatMap((r) => (r.model === "offline" ? [] : [{ role: r.role, model: r.model }]))
+  const line = lineOf(
+    [...[...models.values()].map((m) => m.roles.join(",")), ...live.map((r) => r.role)],
+    [...models.keys()]
+  )
+  const { Seating, http } = yield* liveModules
+  yield* Console.log(`LLM check: ${Seating.PROBE_CHECKS}`)
   let failed = 0
-  const { Seating, http } = yield* live
+  let spent = 0
+  let estimated = false
   const budget = yield* Layer.build(Seating.budgetLayer(settings, prices).pipe(Layer.provide(Database.layerAt(database, "create"))))
   for (const [name, { roles, spec }] of models) {
     const started = yield* Clock.currentTimeMillis
     const exit = yield* Seating.probe(settings, spec, roles.join(","), VERIFY_TIMEOUT).pipe(Effect.provide(http), Effect.provide(budget), Effect.exit)
     const ms = (yield* Clock.currentTimeMillis) - started
-    const who = roles.join(",").padEnd(14)
-    if (Exit.isSuccess(exit)) {
-      yield* Console.log(`✓ LLM ${who} ${name}  ${ms} ms`)
+    const who = roles.join(",")
+    if (Exit.isFailure(exit)) {
+      failed++
+      yield* Console.log(line("✗", who, name, `${ms} ms  $0  ${Seating.probeFailure(exit.cause)}`))
+      continue
+    }
+    const result = exit.value
+    spent += result.costUsd
+    estimated ||= result.estimated
+    const cost = `${result.estimated ? "≈" : ""}${Prices.formatUsd(result.costUsd)}`
+    if (result.failure === undefined) {
+      yield* Console.log(line("✓", who, name, `${ms} ms  ${cost}`))
     } else {
       failed++
-      const reason = Exit.match(exit, { onSuccess: () => "", onFailure: (cause) => Seating.probeFailure(cause, VERIFY_TIMEOUT) })
-      yield* Console.log(`✗ LLM ${who} ${name}  ${ms} ms  ${reason}`)
+      yield* Console.log(line("✗", who, name, `${ms} ms  ${cost}  ${result.failure}`))
     }
   }
-  // the probe sends no reasoning effort (it asks for 16 tokens): an effort the provider refuses is checked here
-  for (const role of settings.roles) {
-    if (role.model === "offline") continue
-    const unchecked = Models.effortUnchecked(role.model)
+  for (const { role, model } of live) {
+    const unchecked = Models.effortUnchecked(model)
     if (unchecked !== undefined) {
-      yield* Console.log(`· LLM ${role.role.padEnd(14)} ${Models.modelName(role.model)}  ${unchecked.replace("set it to omit", `set COUNCIL_REASONING_EFFORT_${role.role}=omit`)}`)
+      yield* Console.log(line("·", role, Models.modelName(model), unchecked.replace("set it to omit", `set COUNCIL_REASONING_EFFORT_${role}=omit`)))
     }
-    const refusal = Models.effortRefusal(role.model)
+    const refusal = Models.effortRefusal(model)
     if (refusal === undefined) continue
     failed++
-    yield* Console.log(`✗ LLM ${role.role.padEnd(14)} ${Models.modelName(role.model)}  ${refusal}: set COUNCIL_REASONING_EFFORT_${role.role} to one of them, or to omit`)
+    yield* Console.log(line("✗", role, Models.modelName(model), `${refusal}: set COUNCIL_REASONING_EFFORT_${role} to one of them, or to omit`))
   }
+  yield* Console.log(
+    `LLM check spent ${estimated ? "≈" : ""}${Prices.formatUsd(spent)} (charged to the spend ledger as verify${estimated ? "; ≈ an unanswered request charged its worst case" : ""})`
+  )
   return failed
 }))
 

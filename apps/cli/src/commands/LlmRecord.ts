@@ -17,7 +17,7 @@ import * as Models from "@council/llm/Models"
 import * as Prices from "@council/llm/Prices"
 import { SpendLedger } from "@council/llm/SpendLedger"
 import { CliFailure } from "../CliFailure.ts"
-import { counted, table } from "../Table.ts"
+import { counted, ESTIMATE_MARK, ESTIMATE_NOTE, table } from "../Table.ts"
 
 /** The roles `--pm` may name: the PMs and the chairman. */
 const ROLES: ReadonlyArray<string> = [...PM_NAMES, Models.CHAIRMAN]
@@ -39,20 +39,40 @@ export interface Charged {
   readonly totalUsd: number
   /** Of which, calls whose exchanges are not in the record (their stage attempt was dropped). */
   readonly droppedUsd: number
+  /** Of which, worst cases charged for calls whose usage is unknown (timed out, unreadable): an estimate. */
+  readonly estimatedUsd: number
 }
 
+/** `usd` as a cost, marked when `estimatedUsd` of it is an estimate. */
+export const costText = (usd: number, estimatedUsd: number): string => `${estimatedUsd > 0 ? ESTIMATE_MARK : ""}${Prices.formatUsd(usd)}`
+
+
+
 /** `$X spent`, and what of it the record does not show. */
-const spentText = (charged: Charged) =>
-  `${Prices.formatUsd(charged.totalUsd)}${charged.droppedUsd > 0 ? ` (${Prices.formatUsd(charged.droppedUsd)} of it by calls of stage attempts that were dropped and retried: their exchanges are not in the record)` : ""}`
+const spentText = (charged: Charged) => {
+  const parts = [
+    ...(charged.estimatedUsd > 0 ? [`${Prices.formatUsd(charged.estimatedUsd)} of it estimated: the worst case of calls whose usage is unknown`] : []),
+    ...(charged.droppedUsd > 0
+      ? [`${Prices.formatUsd(charged.droppedUsd)} of it by calls of stage attempts that were dropped and retried: their exchanges are not in the record`]
+      : [])
+  ]
+  return `${costText(charged.totalUsd, charged.estimatedUsd)}${parts.length === 0 ? "" : ` (${parts.join("; ")})`}`
+}
 
 /** What run `bundle` was charged (see the module). Needs the store's database (`SpendLedger.layerSql`). */
 export const chargedFor = (bundle: RunBundle) =>
-  Effect.map(SpendLedger.use((ledger) => ledger.runTotal(bundle.run.id)), (ledgerUsd): Charged => {
-    const recordedUsd = AuditTrail.totalCost(AuditTrail.fromRecordings(bundle.recordings))
-    // sums of the same calls in another order differ in the last digits
-    const droppedUsd = ledgerUsd - recordedUsd > 1e-9 ? ledgerUsd - recordedUsd : 0
-    return ledgerUsd > 0 ? { totalUsd: ledgerUsd, droppedUsd } : { totalUsd: recordedUsd, droppedUsd: 0 }
-  }).pipe(Effect.provide(SpendLedger.layerSql))
+  Effect.map(
+    SpendLedger.use((ledger) => Effect.all([ledger.runTotal(bundle.run.id), ledger.runEstimated(bundle.run.id)])),
+    ([ledgerUsd, ledgerEstimatedUsd]): Charged => {
+      const lines = AuditTrail.costs(AuditTrail.fromRecordings(bundle.recordings))
+      const recordedUsd = lines.reduce((sum, l) => sum + l.costUsd, 0)
+      // sums of the same calls in another order differ in the last digits
+      const droppedUsd = ledgerUsd - recordedUsd > 1e-9 ? ledgerUsd - recordedUsd : 0
+      return ledgerUsd > 0
+        ? { totalUsd: ledgerUsd, droppedUsd, estimatedUsd: ledgerEstimatedUsd }
+        : { totalUsd: recordedUsd, droppedUsd: 0, estimatedUsd: lines.reduce((sum, l) => sum + l.estimatedUsd, 0) }
+    }
+  ).pipe(Effect.provide(SpendLedger.layerSql))
 
 /** Prints `show <run> --llm [--pm X]`: every exchange of `who` (default: every role), readable or as JSON. */
 export const showExchanges = (bundle: RunBundle, who: Option.Option<string>, json: boolean) =>
@@ -78,6 +98,7 @@ export const costSummary = (bundle: RunBundle, charged: Charged) => {
     costs: AuditTrail.costs(entries),
     totalUsd: charged.totalUsd,
     droppedUsd: charged.droppedUsd,
+    estimatedUsd: charged.estimatedUsd,
     reusedExchanges: entries.filter((e) => e.reusedFrom !== undefined).length
   }
 }
@@ -91,8 +112,9 @@ export const costTable = (bundle: RunBundle, charged: Charged): string => {
     "",
     table(
       ["LLM STAGE", "ACTOR", "MODEL", "REQUESTS", "TOKENS IN", "TOKENS OUT", "COST"],
-      summary.costs.map((l) => [l.stage, l.actor, l.model, String(l.calls), String(l.inputTokens), String(l.outputTokens), Prices.formatUsd(l.costUsd)])
+      summary.costs.map((l) => [l.stage, l.actor, l.model, String(l.calls), String(l.inputTokens), String(l.outputTokens), costText(l.costUsd, l.estimatedUsd)])
     ),
+    ...(summary.costs.some((l) => l.estimatedUsd > 0) || charged.estimatedUsd > 0 ? [ESTIMATE_NOTE] : []),
     `LLM total ${spentText(charged)}${reused > 0 ? ` (${reused} exchanges reused from the parent run, not charged again)` : ""} · details: pnpm pipeline show ${bundle.run.id} --llm`
   ].join("\n")
 }
@@ -101,7 +123,8 @@ export const costTable = (bundle: RunBundle, charged: Charged): string => {
 export const runCost = (runId: RunId) =>
   Effect.gen(function*() {
     const ledgerUsd = yield* SpendLedger.use((ledger) => ledger.runTotal(runId))
-    if (ledgerUsd > 0) return Prices.formatUsd(ledgerUsd)
+    if (ledgerUsd > 0) return costText(ledgerUsd, yield* SpendLedger.use((ledger) => ledger.runEstimated(runId)))
     const entries = AuditTrail.fromRecordings(yield* RunStore.use((store) => store.getRecordings(runId)))
-    return entries.length === 0 ? "-" : Prices.formatUsd(AuditTrail.totalCost(entries))
+    const lines = AuditTrail.costs(entries)
+    return entries.length === 0 ? "-" : costText(lines.reduce((sum, l) => sum + l.costUsd, 0), lines.reduce((sum, l) => sum + l.estimatedUsd, 0))
   }).pipe(Effect.provide(SpendLedger.layerSql))

@@ -30,6 +30,7 @@ import { waitForSignal } from "../Listening.ts"
 import { outcome } from "../Outcome.ts"
 import * as RunNotices from "../RunNotices.ts"
 import * as StaleData from "../StaleData.ts"
+import { orderPurpose } from "../OrderPurpose.ts"
 import { counted, money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
 import { ensureNoOtherDayRunning, ensureTradableDay } from "./Session.ts"
@@ -60,6 +61,7 @@ export const newRunParams = (
   schedule: at.schedule,
   asOfTime: formatMoment(at.moment),
   reviewOrder: "day",
+  reviewers: "pitched",
   ...(requireApproval ? { requireApproval: true } : {})
 })
 
@@ -304,8 +306,8 @@ export const awaitingOutcome = (run: RunRecord, verdict: RiskVerdict, json: bool
 /** The orders a verdict would send, one line each. */
 export const intentTable = (verdict: RiskVerdict) =>
   table(
-    ["ACCOUNT", "SIDE", "QTY", "SYMBOL", "TYPE", "TIF", "CLASS", "CLIENT ORDER ID"],
-    verdict.intents.map((i) => [i.account, i.side, String(i.qty), i.symbol, i.type, i.timeInForce, i.orderClass, i.clientOrderId])
+    ["ACCOUNT", "SIDE", "QTY", "SYMBOL", "TYPE", "TIF", "CLASS", "CLIENT ORDER ID", "WHAT"],
+    verdict.intents.map((i) => [i.account, i.side, String(i.qty), i.symbol, i.type, i.timeInForce, i.orderClass, i.clientOrderId, orderPurpose(i.orderClass, i.reason)])
   )
 
 /**

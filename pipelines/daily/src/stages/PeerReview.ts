@@ -7,7 +7,7 @@ import { FetchData } from "./FetchData.ts"
 import { PmCallFailure, PmPitches } from "./PmPitches.ts"
 import { withinWindow } from "../AnswerWindow.ts"
 import { reviewInput } from "../InputHash.ts"
-import { reviewSeed } from "../DailyParams.ts"
+import { pitchersReview, reviewSeed } from "../DailyParams.ts"
 
 type Outcome =
   | { readonly _tag: "Ballot"; readonly ballot: ReviewBallot }
@@ -54,7 +54,7 @@ const review = (
 
 export const PeerReview = Stage.make({
   name: "PeerReview",
-  description: "each PM ranks the others' pitches under shuffled anonymous labels; Borda count",
+  description: "each PM that pitched ranks the others' pitches under shuffled anonymous labels; Borda count",
   dependsOn: [FetchData, PmPitches],
   output: PeerReviewResult,
   timeout: "5 minutes",
@@ -63,9 +63,16 @@ export const PeerReview = Stage.make({
       const pms = yield* PortfolioManagers
       const seed = yield* reviewSeed
       const names = pms.roster.flatMap((r) => [r.pm, r.model])
+      // runs from before `reviewers: pitched` asked every PM: their replays ask (and find recorded) the same
+      const sitOut = (yield* pitchersReview)
+        ? new Set<string>(book.abstentions.filter((a) => !book.pitches.some((p) => p.pm === a.pm)).map((a) => a.pm))
+        : new Set<string>()
       const outcomes = yield* Effect.forEach(
         pms.roster,
         (entry) => {
+          if (sitOut.has(entry.pm)) {
+            return Effect.succeed(Option.some<Outcome>({ _tag: "Abstained", pm: entry.pm, reason: Review.NOT_ASKED_AFTER_ABSTAINING }))
+          }
           const ballot = Review.ballotFor(seed, entry.pm, book.pitches, names)
           if (ballot.candidates.length === 0) return Effect.succeed(Option.none<Outcome>())
           const own = book.pitches.find((p) => p.pm === entry.pm) ?? null
