@@ -310,7 +310,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["leaderboard", "--from", "2024-02-01", "--to", "2024-01-02"], error: /^error: --from 2024-02-01 is after --to 2024-01-02$/ },
   { args: ["leaderboard", "--backtest", "nope"], home: "fresh", error: /^error: --backtest: no backtest "nope" \(list them with: pnpm pipeline backtests\)$/ },
   { args: ["leaderboard", "--backtest", "latest"], error: /^error: --backtest: there is no backtest yet/ },
-  { args: ["leaderboard", "--backtest", " "], home: "fresh", error: /^error: --backtest: give a backtest id or latest/ },
+  { args: ["leaderboard", "--backtest", " "], home: "fresh", error: /^error: --backtest: give a backtest id, latest, or live/ },
   { args: ["leaderboard", "--csv"], error: /^error: Unrecognized flag: --csv/ },
   { args: ["equity", "--account", "not an account"], home: "fresh", error: /^error: --account: "not an account" is not an account name$/ },
   { args: ["equity", "--account", "COUNCII"], error: /^error: --account: no account COUNCII in book live \(its accounts: CHATGPT, CLAUDE, COUNCIL, DEEPSEEK, GEMINI, GROQ\)$/ },

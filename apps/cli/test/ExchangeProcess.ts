@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
+import { createServer, request } from "node:http"
+import type { AddressInfo } from "node:net"
 import { bin, cli } from "./CliHarness.ts"
 
 export interface ServedExchange {
@@ -52,3 +54,54 @@ export const accountsConfig = (served: ServedExchange, accounts?: ReadonlyArray<
         baseUrl: served.url
       }))
   )
+
+export interface HeldOrder {
+  /** The URL to give the accounts in place of the exchange's. */
+  readonly url: string
+  /** Resolves once the first order sent is at the exchange, its answer withheld from the sender. */
+  readonly held: Promise<void>
+  readonly close: () => Promise<void>
+}
+
+/**
+ * A 127.0.0.1 proxy in front of `target` that passes every request through, except that the answer to the first
+ * `POST /v2/orders` is never given: the sender is mid-send, its order at the exchange, for as long as the test
+ * wants (a signal sent once `held` resolves lands there, whatever the machine's load). Later requests pass through.
+ */
+export const holdFirstOrder = (target: string): Promise<HeldOrder> =>
+  new Promise((resolve) => {
+    let hold: () => void = () => undefined
+    const held = new Promise<void>((r) => (hold = r))
+    let holding = true
+    const upstream = new URL(target)
+    const server = createServer((req, res) => {
+      const body: Array<Buffer> = []
+      req.on("data", (c: Buffer) => body.push(c)).on("end", () => {
+        const sent = request(new URL(req.url ?? "/", upstream), { method: req.method, headers: { ...req.headers, host: upstream.host } }, (answer) => {
+          const chunks: Array<Buffer> = []
+          answer.on("data", (c: Buffer) => chunks.push(c)).on("end", () => {
+            if (holding && req.method === "POST" && (req.url ?? "").split("?")[0] === "/v2/orders") {
+              holding = false
+              return hold()
+            }
+            res.writeHead(answer.statusCode ?? 502, answer.headers)
+            res.end(Buffer.concat(chunks))
+          })
+        })
+        sent.on("error", (e) => res.destroy(e))
+        sent.end(Buffer.concat(body))
+      })
+    })
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        held,
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections()
+            server.close(() => done())
+          })
+      })
+    })
+  })

@@ -4,11 +4,11 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { bin, cli, cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
 import { ordersAtExchange } from "./BrokerDoubles.ts"
-import { accountsConfig, serveExchange } from "./ExchangeProcess.ts"
+import { accountsConfig, type HeldOrder, holdFirstOrder, serveExchange } from "./ExchangeProcess.ts"
 
 /** The client order ids the run's risk gate approved. */
-const intendedOrders = (home: string, runId: string, env: Record<string, string>): ReadonlyArray<string> => {
-  const shown = cli(home, ["show", runId, "--json", "--full"], env)
+const intendedOrders = async (home: string, runId: string, env: Record<string, string>): Promise<ReadonlyArray<string>> => {
+  const shown = await cliAsync(home, ["show", runId, "--json", "--full"], env)
   assert.strictEqual(shown.code, 0, shown.stderr)
   const bundle = JSON.parse(shown.stdout) as { checkpoints: ReadonlyArray<{ stage: string; output: { intents?: ReadonlyArray<{ clientOrderId: string }> } }> }
   return bundle.checkpoints.find((c) => c.stage === "RiskApproval")!.output.intents!.map((i) => i.clientOrderId)
@@ -22,12 +22,12 @@ const assertExactlyOnce = (exchangeHome: string, intended: ReadonlyArray<string>
 }
 
 /**
- * `run daily` in a process of its own against the served exchange, stopped with `signal` once the first of its
- * orders is at the exchange (mid-Execution: the exchange answers 400 ms after each request).
+ * `run daily` (or `args`) in a process of its own against the served exchange behind `proxy`, stopped with `signal`
+ * while the first of its orders is at the exchange and its answer is withheld (mid-Execution, whatever the load).
  */
 const stopMidExecution = async (
   home: string,
-  exchangeHome: string,
+  proxy: HeldOrder,
   env: Record<string, string>,
   signal: NodeJS.Signals,
   args: ReadonlyArray<string> = ["run", "daily"]
@@ -40,12 +40,26 @@ const stopMidExecution = async (
   child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
   const exited = new Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })))
-  while (ordersAtExchange(exchangeHome).size === 0) {
-    assert.isNull(child.exitCode, `the run ended before any order reached the exchange:\n${stderr}`)
-    await new Promise((r) => setTimeout(r, 5))
-  }
+  const first = await Promise.race([proxy.held.then(() => "held" as const), exited.then(() => "exited" as const)])
+  assert.strictEqual(first, "held", `the run ended before any order reached the exchange:\n${stderr}`)
   child.kill(signal)
   return { ...(await exited), stderr }
+}
+
+/** The exchange served on a home of its own, behind a proxy that holds the first order's answer. */
+const heldExchange = async () => {
+  const exchangeHome = tempHome()
+  const served = await serveExchange(exchangeHome)
+  const proxy = await holdFirstOrder(served.url)
+  return {
+    exchangeHome,
+    proxy,
+    env: { TRADING_ACCOUNTS_CONFIG: accountsConfig({ ...served, url: proxy.url }) },
+    stop: async () => {
+      await proxy.close()
+      await served.stop()
+    }
+  }
 }
 
 describe("the daily run against `exchange serve`", () => {
@@ -55,14 +69,14 @@ describe("the daily run against `exchange serve`", () => {
     try {
       const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
       const home = tempHome()
-      const run = cli(home, ["run", "daily"], env)
+      const run = await cliAsync(home, ["run", "daily"], env)
       assert.strictEqual(run.code, 0, run.stdout + run.stderr)
       assert.match(run.stdout, /^COUNCIL\s+succeeded/m)
       const runId = runIdOf(run.stdout)
-      assertExactlyOnce(exchangeHome, intendedOrders(home, runId, env))
-      const replay = cli(home, ["replay", runId], env)
+      assertExactlyOnce(exchangeHome, await intendedOrders(home, runId, env))
+      const replay = await cliAsync(home, ["replay", runId], env)
       assert.strictEqual(replay.code, 0, replay.stdout)
-      const verify = cli(home, ["verify"], env)
+      const verify = await cliAsync(home, ["verify"], env)
       assert.strictEqual(verify.code, 0, verify.stderr)
       assert.strictEqual(verify.stdout.trim().split("\n").filter((l) => l.startsWith("✓")).length, 6)
     } finally {
@@ -71,42 +85,38 @@ describe("the daily run against `exchange serve`", () => {
   })
 
   it("resumes a day killed with SIGKILL during execution: the exchange holds exactly the intended orders", async () => {
-    const exchangeHome = tempHome()
-    const served = await serveExchange(exchangeHome, ["--latency-ms", "400"])
+    const { exchangeHome, proxy, env, stop } = await heldExchange()
     try {
-      const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
       const home = tempHome()
-      const { signal, stderr } = await stopMidExecution(home, exchangeHome, env, "SIGKILL")
+      const { signal, stderr } = await stopMidExecution(home, proxy, env, "SIGKILL")
       assert.strictEqual(signal, "SIGKILL")
       assert.match(stderr, /✓ RiskApproval/)
       assert.notMatch(stderr, /✓ Execution/)
       const before = ordersAtExchange(exchangeHome)
 
-      const resumed = cli(home, ["run", "daily"], env)
+      const resumed = await cliAsync(home, ["run", "daily"], env)
       assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
       assert.match(resumed.stderr, /^Resuming run /m)
       assert.notMatch(resumed.stderr, /✓ FetchData/)
       const runId = runIdOf(resumed.stdout)
-      const intended = intendedOrders(home, runId, env)
+      const intended = await intendedOrders(home, runId, env)
       assert.isBelow(before.size, intended.length + 1)
       assertExactlyOnce(exchangeHome, intended)
 
-      const again = cli(home, ["run", "daily"], env)
+      const again = await cliAsync(home, ["run", "daily"], env)
       assert.strictEqual(again.code, 0)
       assert.match(again.stderr, /already ran/)
       assertExactlyOnce(exchangeHome, intended)
     } finally {
-      await served.stop()
+      await stop()
     }
   })
 
   it("stops a day at Ctrl-C during execution, naming the run and how to continue it; the next run resumes it", async () => {
-    const exchangeHome = tempHome()
-    const served = await serveExchange(exchangeHome, ["--latency-ms", "400"])
+    const { exchangeHome, proxy, env, stop } = await heldExchange()
     try {
-      const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
       const home = tempHome()
-      const { code, stderr } = await stopMidExecution(home, exchangeHome, env, "SIGINT")
+      const { code, stderr } = await stopMidExecution(home, proxy, env, "SIGINT")
       assert.strictEqual(code, 130, stderr)
       const runId = /^Starting run (\S+)/m.exec(stderr)?.[1]
       assert.isDefined(runId, stderr)
@@ -117,13 +127,13 @@ describe("the daily run against `exchange serve`", () => {
       assert.notMatch(stderr, /✓ Execution/)
 
       // the day's lock was let go: the next run resumes at once, taking over nothing
-      const resumed = cli(home, ["run", "daily"], env)
+      const resumed = await cliAsync(home, ["run", "daily"], env)
       assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
       assert.match(resumed.stderr, new RegExp(`^Resuming run ${runId}`, "m"))
       assert.notMatch(resumed.stderr, /took over/)
-      assertExactlyOnce(exchangeHome, intendedOrders(home, runId!, env))
+      assertExactlyOnce(exchangeHome, await intendedOrders(home, runId!, env))
     } finally {
-      await served.stop()
+      await stop()
     }
   })
 })
@@ -137,51 +147,47 @@ describe("a day stopped part-way names the command that continues that very run"
   }
 
   it("a run of some accounts stopped at Ctrl-C: the command it names (with its --accounts) resumes it", async () => {
-    const exchangeHome = tempHome()
-    const served = await serveExchange(exchangeHome, ["--latency-ms", "200"])
+    const { exchangeHome, proxy, env, stop } = await heldExchange()
     try {
-      const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
       const home = tempHome()
       const args = ["run", "daily", "--accounts", "COUNCIL,CLAUDE,GROQ"]
-      const { code, stderr } = await stopMidExecution(home, exchangeHome, env, "SIGINT", args)
+      const { code, stderr } = await stopMidExecution(home, proxy, env, "SIGINT", args)
       assert.strictEqual(code, 130, stderr)
       const runId = /^Starting run (\S+)/m.exec(stderr)?.[1]
       assert.deepStrictEqual(continuation(stderr), ["run", "daily", "--date", "2026-06-08", "--accounts", "CLAUDE,GROQ,COUNCIL"])
 
-      const resumed = cli(home, continuation(stderr), env)
+      const resumed = await cliAsync(home, continuation(stderr), env)
       assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
       assert.match(resumed.stderr, new RegExp(`^Resuming run ${runId}`, "m"))
-      assertExactlyOnce(exchangeHome, intendedOrders(home, runId!, env))
+      assertExactlyOnce(exchangeHome, await intendedOrders(home, runId!, env))
     } finally {
-      await served.stop()
+      await stop()
     }
   })
 
   it("an approval stopped at Ctrl-C while sending names the command that resumes the run, so does approving again, and it does", async () => {
-    const exchangeHome = tempHome()
-    const served = await serveExchange(exchangeHome, ["--latency-ms", "200"])
+    const { exchangeHome, proxy, env, stop } = await heldExchange()
     try {
-      const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
       const home = tempHome()
-      const gated = cli(home, ["run", "daily", "--require-approval", "--accounts", "COUNCIL,CLAUDE,GROQ"], env)
+      const gated = await cliAsync(home, ["run", "daily", "--require-approval", "--accounts", "COUNCIL,CLAUDE,GROQ"], env)
       assert.strictEqual(gated.code, 0, gated.stderr)
       const runId = runIdOf(gated.stdout)
-      const { code, stderr } = await stopMidExecution(home, exchangeHome, env, "SIGINT", ["approve", runId])
+      const { code, stderr } = await stopMidExecution(home, proxy, env, "SIGINT", ["approve", runId])
       assert.strictEqual(code, 130, stderr)
       assert.deepStrictEqual(continuation(stderr), ["run", "daily", "--date", "2026-06-08", "--accounts", "CLAUDE,GROQ,COUNCIL"])
 
-      const again = cli(home, ["approve", runId], env)
+      const again = await cliAsync(home, ["approve", runId], env)
       assert.strictEqual(again.code, 2, again.stdout + again.stderr)
       assert.strictEqual(
         again.stderr,
         `error: run ${runId} was approved and stopped part-way (its process ended or is still sending); continue it with: pnpm pipeline run daily --date 2026-06-08 --accounts CLAUDE,GROQ,COUNCIL\n`
       )
-      const resumed = cli(home, continuation(again.stderr), env)
+      const resumed = await cliAsync(home, continuation(again.stderr), env)
       assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
       assert.match(resumed.stderr, new RegExp(`^Resuming run ${runId}`, "m"))
-      assertExactlyOnce(exchangeHome, intendedOrders(home, runId, env))
+      assertExactlyOnce(exchangeHome, await intendedOrders(home, runId, env))
     } finally {
-      await served.stop()
+      await stop()
     }
   })
 })
@@ -193,7 +199,7 @@ describe("a run against a broker in another session", () => {
     try {
       const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
       const home = tempHome()
-      const r = cli(home, ["run", "daily", "--date", "2026-06-04"], env)
+      const r = await cliAsync(home, ["run", "daily", "--date", "2026-06-04"], env)
       assert.strictEqual(r.code, 2, r.stdout + r.stderr)
       assert.strictEqual(r.stdout, "")
       assert.match(
@@ -204,7 +210,7 @@ describe("a run against a broker in another session", () => {
       assert.strictEqual(ordersAtExchange(exchangeHome).size, 0)
 
       // a dry run cannot read that day either: refused up front too, not six accounts failing "run the day again"
-      const dry = cli(home, ["run", "daily", "--date", "2026-06-04", "--dry-run", "--json"], env)
+      const dry = await cliAsync(home, ["run", "daily", "--date", "2026-06-04", "--dry-run", "--json"], env)
       assert.strictEqual(dry.code, 2, dry.stdout + dry.stderr)
       assert.strictEqual(dry.stdout, "")
       assert.match(

@@ -117,6 +117,15 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     assert.strictEqual(after.trim(), "no equity recorded in book live in this window yet")
   })
 
+  it("--backtest live names the live book, as the dashboard's report page does", async () => {
+    const named = JSON.parse(await run(["leaderboard", "--backtest", "live", "--json"]))
+    assert.strictEqual(named.book, "live")
+    assert.deepStrictEqual(named, JSON.parse(await run(["leaderboard", "--json"])))
+    const csv = await run(["equity", "--backtest", "live", "--csv"])
+    assert.deepStrictEqual([...parseCsv(csv).byAccount.keys()].sort(), ["CHATGPT", "CLAUDE", "COUNCIL", "DEEPSEEK", "GEMINI", "GROQ"].sort())
+    assert.strictEqual(csv, await run(["equity", "--csv"]))
+  })
+
   it("on a fresh home reads an empty book and creates nothing", async () => {
     const fresh = join(tempHome(), "home")
     const r = await cliInProcess(fresh, ["leaderboard"])

@@ -157,6 +157,8 @@ describe("monitor API", () => {
     assert.strictEqual(latest.body.leaderboard.sessions, 24)
     const named = await get(open, `/api/equity?backtest=${BACKTEST}`)
     assert.strictEqual(named.body.accounts[0].points[0].date, "2023-01-03")
+    // `live` names the live book here too, as it does on the report page and in the CLI's --backtest
+    assert.deepStrictEqual((await get(open, "/api/leaderboard?backtest=live")).body, live.body)
     const missing = await get(open, "/api/leaderboard?backtest=nope")
     assert.strictEqual(missing.status, 404)
     const books = await get(open, "/api/backtests")

@@ -8,7 +8,7 @@
  * - `runs` — the runs in the store; a run's detail (stages, pitches, peer reviews, the decision with the mechanical
  *   vote beside it, verdicts, execution, LLM costs per stage and per PM).
  * - `standings` — the leaderboard, the daily equity series and the backtests, read from the ledger (`?backtest=ID`
- *   or `latest` for a backtest's book; the live book by default).
+ *   or `latest` for a backtest's book; `live` or nothing for the live book).
  * - `control` — what changes something: close every position, approve a run, start a backtest. Each needs
  *   `Authorization: Bearer $COUNCIL_API_TOKEN`; with no token configured they are refused.
  *
@@ -178,7 +178,7 @@ export const RunDetail = Schema.Struct({
 export type RunDetail = typeof RunDetail.Type
 
 const bookQuery = {
-  backtest: Schema.optional(Schema.String).annotate({ description: "a backtest's id, or `latest`; default: the live book" })
+  backtest: Schema.optional(Schema.String).annotate({ description: "a backtest's id, or `latest`; `live` (the default): the live book" })
 }
 const day = (what: string) => TradingDay.annotate({ description: `${what} of the window, YYYY-MM-DD (a calendar date)` })
 const windowQuery = {

@@ -251,22 +251,23 @@ describe("NodeSqliteClient", () => {
       const db = new DatabaseSync(process.argv[1])
       db.exec("PRAGMA journal_mode = WAL; CREATE TABLE IF NOT EXISTS t (v TEXT)")
       db.exec("BEGIN IMMEDIATE; INSERT INTO t VALUES ('holder')")
-      console.log("locked")
+      console.log("locked " + Date.now())
       setTimeout(() => { db.exec("COMMIT"); db.close() }, 400)
     `
     return Effect.gen(function*() {
-      yield* Effect.callback<void>((resume) => {
+      // when the holder took the lock, by its own clock: the test may read its line late on a loaded machine
+      const started = yield* Effect.callback<number>((resume) => {
         const child = spawn(process.execPath, ["-e", holder, filename], { stdio: ["ignore", "pipe", "inherit"] })
-        child.stdout.once("data", () => resume(Effect.void))
+        child.stdout.once("data", (line: Buffer) => resume(Effect.succeed(Number(/locked (\d+)/.exec(line.toString())?.[1]))))
       })
-      const started = yield* Clock.currentTimeMillis
       const rows = yield* withClient(Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         yield* sql`INSERT INTO t VALUES ('client')`
         return yield* sql`SELECT v FROM t ORDER BY rowid`.values
       }), filename)
       assert.deepStrictEqual(rows, [["holder"], ["client"]])
-      assert.isAtLeast((yield* Clock.currentTimeMillis) - started, 200)
+      // the client's write ended after the holder's commit, 400 ms after it took the lock
+      assert.isAtLeast((yield* Clock.currentTimeMillis) - started, 390)
     })
   }, 20_000)
 })

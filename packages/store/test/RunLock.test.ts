@@ -102,7 +102,9 @@ const twoProcessCases = (target: Effect.Effect<{ readonly arg: string; readonly 
   })
   const hung = Effect.gen(function*() {
     const { arg, env } = yield* target
-    const holder = yield* holderProcess(arg, "daily:2026-06-09", 900, env)
+    // a lease of 3 s (renewed each second): held for at least 2 s after the holder stops, time enough for the
+    // refusal on a loaded machine (900 ms left a stall of ~600 ms to expire it first); taken over within 10 s
+    const holder = yield* holderProcess(arg, "daily:2026-06-09", 3_000, env)
     holder.child.kill("SIGSTOP")
     const held = yield* refusal("daily:2026-06-09")
     assert.strictEqual(held._tag, "LockHeld")

@@ -136,10 +136,13 @@ export class MechanicalVotes extends Context.Service<MechanicalVotes, {
 /** `--backtest X` / `?backtest=X` names no book (or `latest` when there is no backtest yet). */
 export class BookNotFound extends Schema.TaggedError<BookNotFound>()("BookNotFound", { message: Schema.String }) {}
 
-/** The book a `backtest` option names: the live book when absent, the newest backtest for `latest`. */
+/**
+ * The book a `backtest` option names: the live book when absent or `live` (as the report page's id), the newest
+ * backtest for `latest`. The CLI's `--backtest` and the API's `?backtest=` both resolve through here.
+ */
 export const bookFor = (backtest: string | undefined): Effect.Effect<BookId, BookNotFound | LedgerError, TradeLedger> =>
   Effect.gen(function*() {
-    if (backtest === undefined) return liveBook
+    if (backtest === undefined || backtest === liveBook) return liveBook
     const ledger = yield* TradeLedger
     // from the books' rows alone: `books` and `book` count every book's sessions (~120 ms over a full-range one)
     if (backtest === "latest") {

@@ -21,7 +21,7 @@ const exits = {
 const window = {
   from: Flag.String("from").pipe(Flag.withDescription("first session YYYY-MM-DD (default: the book's first)"), Flag.optional),
   to: Flag.String("to").pipe(Flag.withDescription("last session YYYY-MM-DD (default: the book's last)"), Flag.optional),
-  backtest: Flag.String("backtest").pipe(Flag.withDescription("a backtest's book: its id, or latest (default: the live book)"), Flag.optional)
+  backtest: Flag.String("backtest").pipe(Flag.withDescription("a backtest's book: its id, or latest; live (the default) for the live book"), Flag.optional)
 }
 
 const asJson = (what: string) => Flag.Boolean("json").pipe(Flag.withDescription(`print ${what} as JSON on stdout (logs stay on stderr; default: a table)`), Flag.withDefault(false))

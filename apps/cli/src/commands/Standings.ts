@@ -36,7 +36,7 @@ const checkWindow = (options: WindowOptions) =>
     const to = yield* day("to", options.to)
     if (from !== undefined && to !== undefined && from > to) return yield* CliFailure.usage(`--from ${from} is after --to ${to}`)
     if (Option.isSome(options.backtest) && options.backtest.value.trim() === "") {
-      return yield* CliFailure.usage("--backtest: give a backtest id or latest (list them with: pnpm pipeline backtests)")
+      return yield* CliFailure.usage("--backtest: give a backtest id, latest, or live (list them with: pnpm pipeline backtests)")
     }
     return { from, to }
   })
