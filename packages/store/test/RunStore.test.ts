@@ -533,8 +533,8 @@ const sqlOnly = <R>(
   it: Vitest.MethodsNonLive<R>,
   freshStore: Effect.Effect<Layer.Layer<RunStore | SqlClient.SqlClient, unknown>, never, R>
 ) => {
-  const test = (name: string, body: Effect.Effect<void, unknown, RunStore | SqlClient.SqlClient>, timeout?: number) =>
-    it.effect(name, () => Effect.flatMap(freshStore, (store) => Effect.provide(body, store)), timeout)
+  const test = (name: string, body: Effect.Effect<void, unknown, RunStore | SqlClient.SqlClient>) =>
+    it.effect(name, () => Effect.flatMap(freshStore, (store) => Effect.provide(body, store)))
 
   test("a bundle that fails half way leaves nothing behind", Effect.gen(function*() {
     const store = yield* RunStore
@@ -647,7 +647,7 @@ const sqlOnly = <R>(
     yield* editedBaseOfDelta(store, sql, 85_000)
     const exit = yield* Effect.exit(Effect.flatMap(SqlRunStore.make, (s) => s.stageOutputs({ pipeline: "daily", stage: "fetch", from: day("2026-08-24"), to: day("2026-08-24") })))
     assert.match(failureOf(exit).message, /^run b-base's checkpoint of fetch: stored blob [0-9a-f]{32} does not match its hash \(edited or damaged\)$/)
-  }), 30_000) // two ~9 MB outputs: ~4 s alone, past vitest's default 5 s on a loaded machine
+  }))
 
   test("a plain text first read as another's base, then read itself, is named as not matching its hash, not as not rebuilding", Effect.gen(function*() {
     const store = yield* RunStore
