@@ -10,38 +10,8 @@ import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
 import { Notifier } from "@council/notify"
 import { DailyPipeline } from "@council/daily"
 import { profiles } from "./Fixtures.ts"
+import { DAY, NEXT, PREV, poisoned, sessions } from "./PoisonedBars.ts"
 import { TradeLedger } from "@council/tracking"
-
-const PREV = TradingDay.make("2026-06-04")
-const DAY = TradingDay.make("2026-06-05")
-const NEXT = TradingDay.make("2026-06-08")
-const SYMBOLS = { SPY: 500, TLT: 90, GLD: 300 } as const
-
-/** 260 weekday sessions ending on NEXT; each symbol drifts from `start` with a weekly wave. */
-const sessions = (() => {
-  const out: Array<TradingDay> = []
-  for (const d = new Date(`${NEXT}T12:00:00Z`); out.length < 260; d.setUTCDate(d.getUTCDate() - 1)) {
-    if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) out.unshift(TradingDay.make(d.toISOString().slice(0, 10)))
-  }
-  return out
-})()
-
-/**
- * The bars, with what a run must not know replaced by `poison`-marked prices (every one a distinct number whose
- * digits start with `poison`): under `close`, DAY's high, low and close and all of NEXT; under `after-close`, NEXT.
- */
-const poisoned = (poison: number, schedule: RunSchedule): Record<string, ReadonlyArray<Bar>> =>
-  Object.fromEntries(Object.entries(SYMBOLS).map(([symbol, start], s) => {
-    let k = 0
-    const mark = () => poison + (s * 100 + ++k) / 1000
-    return [symbol, sessions.map((date, i): Bar => {
-      const open = Math.round((start + i * 0.3 + Math.sin(i / 3) * start * 0.02) * 100) / 100
-      const bar = { date, open, high: open * 1.01, low: open * 0.99, close: open * 1.004, volume: 1_000_000 }
-      if (date === NEXT) return { date, open: mark(), high: mark(), low: mark(), close: mark(), volume: mark() }
-      if (date === DAY && schedule === "close") return { ...bar, high: mark(), low: mark(), close: mark() }
-      return bar
-    })]
-  }))
 
 const RUN_ID = "2026-06-05-lookahead" as RunId
 

@@ -1,7 +1,7 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect, Layer, Redacted, Ref } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
-import { AccountId, type Bar, formatMoment, momentAt, type RunId, type RunSchedule, TradingDay } from "@council/domain"
+import { AccountId, formatMoment, momentAt, type RunId, type RunSchedule } from "@council/domain"
 import { RunStore, Runner } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
@@ -14,38 +14,7 @@ import { Backtest, DailyPipeline } from "@council/daily"
 import { TradeLedger } from "@council/tracking"
 import { type FakeProvider, type FakeRequest, startFake } from "../../../packages/llm/test/FakeProvider.ts"
 import { profiles } from "./Fixtures.ts"
-
-const PREV = TradingDay.make("2026-06-04")
-const DAY = TradingDay.make("2026-06-05")
-const NEXT = TradingDay.make("2026-06-08")
-const SYMBOLS = { SPY: 500, TLT: 90, GLD: 300 } as const
-
-/** 260 weekday sessions ending on NEXT. */
-const sessions = (() => {
-  const out: Array<TradingDay> = []
-  for (const d = new Date(`${NEXT}T12:00:00Z`); out.length < 260; d.setUTCDate(d.getUTCDate() - 1)) {
-    if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) out.unshift(TradingDay.make(d.toISOString().slice(0, 10)))
-  }
-  return out
-})()
-
-/**
- * The bars, with what a run of DAY must not know replaced by `poison`-marked values (each a distinct number whose
- * digits start with `poison`): under `close`, DAY's high, low, close and volume and all of NEXT; under
- * `after-close`, all of NEXT.
- */
-const poisoned = (poison: number, schedule: RunSchedule): Record<string, ReadonlyArray<Bar>> =>
-  Object.fromEntries(Object.entries(SYMBOLS).map(([symbol, start], s) => {
-    let k = 0
-    const mark = () => poison + (s * 100 + ++k) / 1000
-    return [symbol, sessions.map((date, i): Bar => {
-      const open = Math.round((start + i * 0.3 + Math.sin(i / 3) * start * 0.02) * 100) / 100
-      const bar = { date, open, high: open * 1.01, low: open * 0.99, close: open * 1.004, volume: 1_000_000 }
-      if (date === NEXT) return { date, open: mark(), high: mark(), low: mark(), close: mark(), volume: mark() }
-      if (date === DAY && schedule === "close") return { ...bar, high: mark(), low: mark(), close: mark(), volume: mark() }
-      return bar
-    })]
-  }))
+import { DAY, PREV, poisoned } from "./PoisonedBars.ts"
 
 const MODELS: ReadonlyArray<readonly [string, Models.ProviderId, string]> = [
   ["CHATGPT", "openai", "gpt-5.4"],
