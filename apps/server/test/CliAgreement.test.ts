@@ -69,7 +69,7 @@ const walk = async (where: { home: string; server: ServerProcess }, name: string
     // the empty home holds no backtest: one named there is refused on both sides, for that
     const refused = name === "empty" && /backtest=(latest|bt-)/.test(c.api) ? "backtest" : c.refused
     const res = await fetch(`${where.server.url}${c.api}`)
-    const body = await res.json()
+    const body: any = await res.json()
     const cli = await cliInProcess(where.home, c.cli)
     const what = `${name}: GET ${c.api} (${res.status} ${JSON.stringify(body).slice(0, 200)}) beside ${c.cli.join(" ")} (exit ${cli.code}: ${cli.stderr})`
     if (refused === undefined) {
