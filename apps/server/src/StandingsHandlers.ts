@@ -13,6 +13,12 @@ const failures = {
   LedgerError: (e: { readonly message: string }) => Effect.fail(new Unavailable({ message: e.message }))
 }
 
+/** The book `?backtest=` names (the live book without it); a blank one is bad input, as `--backtest ""` is. */
+const bookOf = (backtest: string | undefined) =>
+  backtest !== undefined && backtest.trim() === ""
+    ? Effect.fail(new BadRequest({ message: "query parameter backtest: give a backtest id or latest (list them at /api/backtests)" }))
+    : Standings.bookFor(backtest)
+
 interface WindowQuery {
   readonly backtest?: string | undefined
   readonly from?: TradingDay | undefined
@@ -31,7 +37,7 @@ const windowOf = (query: WindowQuery) =>
     if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
       return yield* new BadRequest({ message: `query parameters from ${query.from} and to ${query.to}: from comes after to` })
     }
-    const book = yield* Standings.bookFor(query.backtest)
+    const book = yield* bookOf(query.backtest)
     return { book, from: query.from, to: query.to }
   })
 
