@@ -49,4 +49,14 @@ describe("the README's command list", () => {
       assert.deepStrictEqual(strangers, [], `${command.join(" ")}: flags the README shows that its --help does not list`)
     }
   })
+
+  it("and exchange serve's --help say the same default moment: 15:45, or the latest point an account was brought to when later", async () => {
+    const help = (await cliInProcess(undefined, ["exchange", "serve", "--help"])).stdout
+    const at = help.split("\n").find((line) => /^ {2}--at /.test(line)) ?? ""
+    // the server's rule (ExchangeServer, tested by ExchangeServerRestart): with neither --date nor --at, not before that point
+    for (const [where, text] of [["--help", at], ["README", readme.split("\n").find((line) => line.includes("`--at HH:MM` the moment on it")) ?? ""]] as const) {
+      assert.include(text, "15:45", where)
+      assert.include(text, "the latest point an account was brought to", where)
+    }
+  })
 })

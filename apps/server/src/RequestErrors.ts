@@ -4,7 +4,8 @@
  * `BadRequest` of `@council/api`, instead of `effect/http-api`'s empty 400 that says nothing about what was wrong;
  * a path no route serves is `404 {"_tag":"NotFound","message":"no route GET /api/x (the API: /openapi.json)"}`; a body
  * past the server's limit (`HttpIncomingMessage.MaxBodySize`, set once by `Server.layer`) is a `413` `PayloadTooLarge`
- * naming that limit (declared by every POST route).
+ * naming that limit, and a body not sent as JSON a `415` `UnsupportedMediaType` saying what to send (both declared by
+ * every POST route).
  *
  * **Gotcha**: `effect/http-api` turns a decoding failure into a defect (`HttpApiSchemaError`) before any handler or
  * endpoint middleware runs; only a router-wide middleware sees it, so this is one (`global`).
@@ -59,14 +60,14 @@ export const sizeOf = (size: ByteSize.ByteSize): string => {
 
 /**
  * `effect/http-api`'s plain-text 415 for a body not sent as JSON (`curl -d` sends a form's content type), as JSON
- * saying what to send.
+ * saying what to send: `@council/api`'s `UnsupportedMediaType`, as every POST route declares it.
  */
 const unsupportedType = (response: HttpServerResponse.HttpServerResponse) =>
   response.status !== 415
     ? Effect.succeed(response)
     : Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
       HttpServerResponse.jsonUnsafe({
-        _tag: "BadRequest",
+        _tag: "UnsupportedMediaType",
         message: `request body: sent as ${(request.headers["content-type"] ?? "").split(";")[0]!.trim().slice(0, 80)}; send it as JSON with Content-Type: application/json (curl: -H 'Content-Type: application/json')`
       }, { status: 415 }))
 

@@ -2,24 +2,26 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { MechanicalVote, PeerReviewResult, RunId } from "@council/domain"
-import { type Checkpoint, isDamagedRun, type RunRecord, RunStore, type StoreError } from "@council/engine"
+import { type Checkpoint, isDamaged, isDamagedRun, type RunRecord, RunStore, type StoreError } from "@council/engine"
 import type { TradingAccounts } from "@council/broker"
 import { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
 import { Damaged, MonitorApi, NotFound, type RunDetail, type RunSummary, type ShadowVote, type StageView, Unavailable } from "@council/api"
 import { LlmCosts } from "@council/tracking"
 
-/** How the store says stored data does not read back: `stored data does not decode`, `stored blob … is missing`. */
-const DAMAGE = /(^|: )stored (data does not decode|blob )/
-
 /**
- * A store's failure as the API answers it: stored data that does not read back is `Damaged` (500: the same again
- * next time), any other failure — the database busy, locked or unreachable — `Unavailable` (503: try again).
+ * A store's failure as the API answers it: stored data that does not read back — a `StoreError` of kind `damaged`,
+ * or a row of the LLM spend ledger that does not decode — is `Damaged` (500: the same again next time); any other
+ * failure — the database busy, locked or unreachable — `Unavailable` (503: try again).
  */
-export const storeFailure = (error: { readonly message: string }): Damaged | Unavailable =>
-  DAMAGE.test(error.message) ? new Damaged({ message: error.message }) : new Unavailable({ message: error.message })
+export const storeFailure = (error: StoreError | SqlError.SqlError | Schema.SchemaError): Damaged | Unavailable =>
+  isDamaged(error) || error._tag === "SchemaError" ? new Damaged({ message: describe(error) }) : new Unavailable({ message: describe(error) })
+
+const describe = (error: StoreError | SqlError.SqlError | Schema.SchemaError): string =>
+  error._tag === "SchemaError" ? `stored data does not decode: ${error.message}` : error.message
 
 export const summaryOf = (run: RunRecord, imported: boolean, activity: RunActivity | undefined = undefined): RunSummary => ({
   ...run,

@@ -3,6 +3,7 @@ import * as Schema from "effect/Schema"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { AccountId, type TradingDay } from "@council/domain"
 import { BadRequest, MonitorApi, NotFound, Unavailable } from "@council/api"
+import { TradingAccounts } from "@council/broker"
 import { BarIndex } from "@council/market"
 import { type BookId, liveBook, Standings, TradeLedger } from "@council/tracking"
 import type { CompletedBooks } from "./CompletedBooks.ts"
@@ -11,6 +12,12 @@ const failures = {
   BookNotFound: (e: Standings.BookNotFound) => Effect.fail(new NotFound({ message: e.message })),
   LedgerError: (e: { readonly message: string }) => Effect.fail(new Unavailable({ message: e.message }))
 }
+
+/** The book `?backtest=` names (the live book without it); a blank one is bad input, as `--backtest ""` is. */
+const bookOf = (backtest: string | undefined) =>
+  backtest !== undefined && backtest.trim() === ""
+    ? Effect.fail(new BadRequest({ message: "query parameter backtest: give a backtest id or latest (list them at /api/backtests)" }))
+    : Standings.bookFor(backtest)
 
 interface WindowQuery {
   readonly backtest?: string | undefined
@@ -30,25 +37,29 @@ const windowOf = (query: WindowQuery) =>
     if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
       return yield* new BadRequest({ message: `query parameters from ${query.from} and to ${query.to}: from comes after to` })
     }
-    const book = yield* Standings.bookFor(query.backtest)
+    const book = yield* bookOf(query.backtest)
     return { book, from: query.from, to: query.to }
   })
 
-const noAccount = (raw: string, book: BookId, held: ReadonlyArray<string>) =>
-  new NotFound({ message: `no account "${raw.slice(0, 40)}" in book ${book}${held.length > 0 ? ` (its accounts: ${held.join(", ")})` : ""}` })
+const noAccount = (account: string, book: BookId, known: ReadonlyArray<string>) =>
+  new NotFound({ message: `no account ${account} in book ${book} (${known.length === 0 ? "it holds none yet" : `its accounts: ${known.join(", ")}`})` })
 
 /**
- * One account's series. An empty answer is checked against the whole book: an account it does not hold is
- * `NotFound` (as `/api/positions` refuses one no broker serves), a window with no sessions is an empty series.
+ * One account's series. An empty answer is checked as `equity --account` checks it: the account must be one the
+ * book holds or, for the live book, a configured one (`TradingAccounts`) — else `NotFound` naming the accounts it
+ * knows, as `/api/positions` refuses one no broker serves, even on a live book with no equity yet. A known account
+ * with no sessions in the window is an empty series. A name that is no account name at all is `BadRequest`.
  */
 const accountEquity = (window: Standings.Query, raw: string) =>
   Effect.gen(function*() {
     const account = Schema.decodeUnknownOption(AccountId)(raw.trim().toUpperCase())
-    if (account._tag === "None") return yield* noAccount(raw, window.book, [])
+    if (account._tag === "None") return yield* new BadRequest({ message: `query parameter account: "${raw.slice(0, 40)}" is not an account name` })
     const report = yield* Standings.equityReport({ ...window, account: account.value })
     if (report.accounts.length > 0) return report
-    const held = yield* TradeLedger.use((ledger) => ledger.equity({ book: window.book })).pipe(Effect.map((rows) => [...new Set(rows.map((r) => r.account))]))
-    return held.length === 0 || held.includes(account.value) ? report : yield* noAccount(raw, window.book, held)
+    const held = yield* TradeLedger.use((ledger) => ledger.equity({ book: window.book })).pipe(Effect.map((rows) => rows.map((r) => r.account)))
+    const configured = window.book === liveBook ? (yield* TradingAccounts).all.map((a) => a.id) : []
+    const known = [...new Set([...held, ...configured])]
+    return known.includes(account.value) ? report : yield* noAccount(account.value, window.book, known)
   })
 
 /**

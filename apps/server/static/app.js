@@ -218,6 +218,15 @@ async function fill(slots, title, load, render) {
  */
 async function overview() {
   const live = book === ""
+  if (!live) {
+    // a book the server does not hold (a mistyped or stale link) is said as such, not as each card's failure
+    showBooks(await api("/api/backtests"))
+    if (book !== "latest" && !knownBooks.includes(book)) {
+      view.replaceChildren(h("h1", {}, "Unknown backtest"), card(null, h("p", { class: "neg", id: "unknown-book" },
+        `There is no backtest “${book}” on this server (a mistyped or stale link?). `, h("a", { href: "#/backtests" }, "All backtests →"))))
+      return
+    }
+  }
   const equity = api(`/api/equity/chart${bookQuery()}`)
   const runs = live ? api("/api/runs?limit=12") : null
   const slots = {
@@ -366,7 +375,7 @@ function llmCostsBlock(costs) {
         ...stages.map((stage) => cell(a.actor, stage)),
         h("td", { class: "num total" }, usd(a.costUsd))))),
       h("tfoot", {}, h("tr", {}, h("th", {}, "Total"), h("th", {}, ""), ...costs.byStage.map((s) => h("th", { class: "num" }, usd(s.costUsd))), h("th", { class: "num", id: "llm-total" }, usd(costs.totalUsd))))),
-    estimated > 0 ? h("p", { class: "muted" }, `${estimated} call(s) charged at their worst case: the provider reported no usage.`) : null
+    estimated > 0 ? h("p", { class: "muted" }, `${estimated} ${estimated === 1 ? "call charged at its" : "calls charged at their"} worst case: the provider reported no usage.`) : null
   ]
 }
 
@@ -458,14 +467,33 @@ const overviewHash = (id) => id === "" ? "#/" : `#/?backtest=${encodeURIComponen
 /** The book the address names (`#/?backtest=ID`; none: the live book), shown in the selector and kept by the links to the overview. */
 function selectBook(id) {
   book = id
-  bookSelect.value = id
+  showChoice()
   for (const link of document.querySelectorAll("a[data-overview]")) link.setAttribute("href", overviewHash(id))
 }
 
-async function loadBooks() {
-  const books = await api("/api/backtests", true)
-  bookSelect.replaceChildren(h("option", { value: "" }, "Live"), ...books.map((b) => h("option", { value: b.id }, `${b.id} (${b.status})`)))
+/** The backtests' ids as `/api/backtests` last listed them; `null` until it answers. */
+let knownBooks = null
+
+/**
+ * The selector shows the book the address names: one the server does not hold (`#/?backtest=nope`) as itself,
+ * marked unknown and not choosable, never a blank or another book.
+ */
+function showChoice() {
+  bookSelect.querySelector("option[data-unknown]")?.remove()
+  if (knownBooks !== null && book !== "" && !knownBooks.includes(book)) {
+    bookSelect.append(h("option", { value: book, disabled: true, "data-unknown": "" }, book === "latest" ? "latest backtest" : `${book} (unknown)`))
+  }
   bookSelect.value = book
+}
+
+function showBooks(books) {
+  knownBooks = books.map((b) => b.id)
+  bookSelect.replaceChildren(h("option", { value: "" }, "Live"), ...books.map((b) => h("option", { value: b.id }, `${b.id} (${b.status})`)))
+  showChoice()
+}
+
+async function loadBooks() {
+  showBooks(await api("/api/backtests", true))
 }
 
 /** Counts navigations: a page whose answer arrives after the user went elsewhere is not shown over the newer one. */

@@ -178,8 +178,8 @@ describe("monitor API", () => {
       ["GET", "/api/equity?to=2025-13-01", 400, /^query parameter to: 2025-13-01 is not a calendar date/],
       ["GET", "/api/equity?from=2025-03-01&to=2025-02-01", 400, /from comes after to/],
       ["GET", "/api/leaderboard?from=2025-01-03&from=2025-01-06", 400, /^query parameter from: /],
-      ["GET", "/api/equity?account=NOBODY", 404, /^no account "NOBODY" in book live \(its accounts: CHATGPT, /],
-      ["GET", `/api/equity?account=NOBODY&backtest=${BACKTEST}`, 404, new RegExp(`^no account "NOBODY" in book ${BACKTEST}`)],
+      ["GET", "/api/equity?account=NOBODY", 404, /^no account NOBODY in book live \(its accounts: CHATGPT, /],
+      ["GET", `/api/equity?account=NOBODY&backtest=${BACKTEST}`, 404, new RegExp(`^no account NOBODY in book ${BACKTEST}`)],
       ["GET", "/api/runs/no-such-run", 404, /^no run no-such-run/],
       ["GET", "/api/backtests/nope/report", 404, /^no backtest "nope"/],
       ["POST", "/api/backtests", 400, /^request body from: expected a date as YYYY-MM-DD/, { from: "soon", to: "2025-01-31" }],
@@ -392,7 +392,7 @@ describe("monitor API", () => {
     assert.deepStrictEqual([small.status, small.body._tag], [400, "BadRequest"])
   })
 
-  it("answers a body that is not sent as JSON (curl -d's form content type) with a JSON 415 naming the content type to send", async () => {
+  it("answers a body that is not sent as JSON (curl -d's form content type) with a JSON 415 naming the content type to send, as every POST route declares", async () => {
     for (const [contentType, shown] of [["application/x-www-form-urlencoded", "application/x-www-form-urlencoded"], ["text/plain;charset=UTF-8", "text/plain"]] as const) {
       const res = await fetch(`${guarded.url}/api/close-all`, {
         method: "POST",
@@ -402,10 +402,17 @@ describe("monitor API", () => {
       assert.deepStrictEqual({ status: res.status, body: await bodyOf(res) }, {
         status: 415,
         body: {
-          _tag: "BadRequest",
+          _tag: "UnsupportedMediaType",
           message: `request body: sent as ${shown}; send it as JSON with Content-Type: application/json (curl: -H 'Content-Type: application/json')`
         }
       })
+    }
+    const openapi = (await get(open, "/openapi.json")).body
+    for (const path of ["/api/close-all", "/api/runs/{id}/approve", "/api/backtests"]) {
+      const declared = openapi.paths[path].post.responses["415"]
+      assert.isDefined(declared, `POST ${path} does not declare 415`)
+      const ref: string = declared.content["application/json"].schema.$ref
+      assert.deepStrictEqual(openapi.components.schemas[ref.split("/").at(-1)!].properties._tag.enum, ["UnsupportedMediaType"])
     }
   })
 

@@ -131,7 +131,16 @@ describe("dashboard in Chromium", () => {
       assert.match((await note.textContent()) ?? "", /^Note: 2 of the \d+ sessions from .* have no snapshot \(no run those days\)/)
       // below the leaderboard's table, in its card
       assert.isTrue(await page.$eval("#unrecorded", (p) => p.closest(".card")?.querySelector("#leaderboard") !== null))
+      // and on the book's report page, which carries the same note
+      await page.goto(`${server.url}/backtests/live/report.html`)
+      const reported = await page.waitForSelector("#unrecorded")
+      assert.strictEqual(await reported.textContent(), `Note: ${api.unrecordedSessions.note}`)
     })
+    await page.goto(`${server.url}/backtests/live/report.html`)
+    await page.waitForSelector("#leaderboard")
+    assert.isNull(await page.$("#unrecorded"))
+    await page.goto(`${server.url}/#/`)
+    await page.waitForSelector("#leaderboard tbody tr")
   })
 
   it("shows each account's LLM cost in the leaderboard, as the API charges it", async () => {
@@ -420,6 +429,25 @@ describe("dashboard in Chromium", () => {
     assert.strictEqual(new URL(page.url()).hash, "#/")
     await page.goBack()
     await page.waitForSelector(`h1:text("Backtest ${BACKTEST}")`)
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("says a backtest the address names that the server does not hold is unknown, and selects nothing else for it", async () => {
+    problems.length = 0
+    await page.goto("about:blank")
+    await page.goto(`${server.url}/#/?backtest=nope`)
+    const said = await page.waitForSelector("#unknown-book")
+    assert.match((await said.textContent()) ?? "", /^There is no backtest “nope” on this server/)
+    assert.strictEqual(await page.textContent("h1"), "Unknown backtest")
+    // the selector shows the address's book as itself, marked unknown and not choosable: not blank, not Live
+    assert.strictEqual(await page.inputValue("#book"), "nope")
+    assert.deepStrictEqual(await page.$eval("#book", (s) => { const o = (s as unknown as { selectedOptions: ArrayLike<{ textContent: string | null; disabled: boolean }> }).selectedOptions[0]; return [o?.textContent, o?.disabled] }), ["nope (unknown)", true])
+    // nothing asked of the unknown book (no 404 in the console)
+    assert.deepStrictEqual(problems, [])
+    // a known book afterwards: the unknown one leaves the selector
+    await page.selectOption("#book", BACKTEST)
+    await page.waitForSelector(`h1:text("Backtest ${BACKTEST}")`)
+    assert.deepStrictEqual(await page.$$eval("#book option[data-unknown]", (os) => os.length), 0)
     assert.deepStrictEqual(problems, [])
   })
 

@@ -48,6 +48,12 @@ export class NotImplemented extends Schema.TaggedError<NotImplemented>()("NotImp
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", { message: Schema.String }, { httpApiStatus: 413 }) {}
 
 /**
+ * A request body not sent as JSON (`curl -d` sends a form's content type): the message names the type it was sent
+ * as and the header to send. Refused before anything is done.
+ */
+export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", { message: Schema.String }, { httpApiStatus: 415 }) {}
+
+/**
  * Stored data that does not read back (a checkpoint's output missing or edited, a row that does not decode): asking
  * again will not help — the message names what is lost. Not `Unavailable`, whose store may answer the next time.
  */
@@ -278,18 +284,18 @@ export class ControlGroup extends HttpApiGroup.make("control")
     HttpApiEndpoint.post("closeAll", "/close-all", {
       payload: Schema.Struct({ account: Schema.optional(Schema.String) }),
       success: Schema.Array(ClosedAccount),
-      error: [BadRequest, PayloadTooLarge]
+      error: [BadRequest, PayloadTooLarge, UnsupportedMediaType]
     }),
     HttpApiEndpoint.post("approve", "/runs/:id/approve", {
       params: { id: Schema.String.annotate({ description: "a run stopped at the approval gate" }) },
       payload: Schema.Struct({ reject: Schema.optional(Schema.Boolean) }),
       success: RunSummary,
-      error: [NotFound, BadRequest, PayloadTooLarge, NotImplemented]
+      error: [NotFound, BadRequest, PayloadTooLarge, UnsupportedMediaType, NotImplemented]
     }),
     HttpApiEndpoint.post("startBacktest", "/backtests", {
       payload: StartBacktest,
       success: BookSummary,
-      error: [BadRequest, PayloadTooLarge, NotImplemented]
+      error: [BadRequest, PayloadTooLarge, UnsupportedMediaType, NotImplemented]
     })
   )
   .middleware(Authorization)

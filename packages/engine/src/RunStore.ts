@@ -180,10 +180,21 @@ export interface DamagedRun {
 /** Whether an entry `surveyRuns` lists is damaged. */
 export const isDamagedRun = (entry: RunRecord | DamagedRun): entry is DamagedRun => "damage" in entry
 
+/**
+ * A store's failure. `kind: "damaged"` when stored data does not read back (a row that does not decode, a blob
+ * missing or edited): asking again will not help. Absent for any other failure (the database busy, locked or
+ * unreachable; a run that already exists): classify by `kind` (`isDamaged`), never by the message's wording.
+ */
 export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
   operation: Schema.String,
-  message: Schema.String
+  message: Schema.String,
+  kind: Schema.optional(Schema.Literal("damaged"))
 }) {}
+
+/** Whether `error` is a `StoreError` that found stored data damaged (`kind: "damaged"`). */
+export const isDamaged = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && (error as { readonly _tag?: unknown })._tag === "StoreError" &&
+  (error as StoreError).kind === "damaged"
 
 export class RunStore extends Context.Service<RunStore, {
   readonly createRun: (run: RunRecord) => Effect.Effect<void, StoreError>

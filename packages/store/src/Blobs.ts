@@ -358,10 +358,10 @@ export const make = (
       const wanted = [...new Set(hashes)]
       const decoded = new Map<string, string | Buffer>()
       const rows = yield* rowsOf(wanted, decoded)
-      const failure = (hash: string, problem: string) => new StoreError({ operation, message: `stored blob ${hash} ${problem}` })
+      const failure = (hash: string, problem: string) => new StoreError({ operation, message: `stored blob ${hash} ${problem}`, kind: "damaged" })
       /** `error`, met reading `hash`, prefixed with what `hash` holds. */
       const within = (hash: string, error: StoreError) =>
-        nameOf === undefined ? error : new StoreError({ operation, message: `${nameOf(hash)}: ${error.message}` })
+        nameOf === undefined ? error : new StoreError({ operation, message: `${nameOf(hash)}: ${error.message}`, ...(error.kind === undefined ? {} : { kind: error.kind }) })
       /** What `hash` holds, its base's first (bounded by `MAX_DEPTH` + 1 levels when written here). */
       const decode = (hash: string, depth: number): string | Buffer | StoreError => {
         const done = decoded.get(hash) ?? recent.get(hash)

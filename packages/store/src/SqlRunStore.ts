@@ -117,7 +117,9 @@ const describeError = (error: SqlError.SqlError | Schema.SchemaError): string =>
 }
 
 const storeError = (operation: string) => (error: SqlError.SqlError | Schema.SchemaError | StoreError) =>
-  error._tag === "StoreError" ? error : new StoreError({ operation, message: describeError(error) })
+  error._tag === "StoreError"
+    ? error
+    : new StoreError({ operation, message: describeError(error), ...(error._tag === "SchemaError" ? { kind: "damaged" as const } : {}) })
 
 const isUniqueViolation = (error: unknown): error is SqlError.SqlError =>
   SqlError.isSqlError(error) && error.reason._tag === "UniqueViolation"
@@ -210,7 +212,7 @@ export const make = Effect.gen(function*() {
   const decodeCheckpoint = Schema.decodeUnknownEffect(CheckpointRow)
   /** A row that does not decode, named by what it holds (`run R`, `run R's checkpoint of S`). */
   const undecodable = (operation: string, what: string, error: Schema.SchemaError) =>
-    new StoreError({ operation, message: `${what}: stored data does not decode: ${error.message}` })
+    new StoreError({ operation, message: `${what}: stored data does not decode: ${error.message}`, kind: "damaged" })
   /** Rows decoded at once; when one does not decode, the first that does not is named. */
   const decodeNamed = <A>(
     operation: string,
@@ -519,7 +521,7 @@ export const make = Effect.gen(function*() {
       const listOf = new Map<string, string>()
       for (const [hash, list] of lists) {
         const read = RecordingEntries.read(list)
-        if (typeof read === "string") return yield* new StoreError({ operation: "getRecordings", message: `${recordingsOf(hash)}: stored ${read}` })
+        if (typeof read === "string") return yield* new StoreError({ operation: "getRecordings", message: `${recordingsOf(hash)}: stored ${read}`, kind: "damaged" })
         entries.set(hash, read.entries)
         refs.push(...read.references)
         for (const ref of read.references) listOf.set(ref, hash)

@@ -582,6 +582,10 @@ const sqlOnly = <R>(
     const error = failureOf(yield* Effect.exit(store.getRun(id("corrupt"))))
     assert.strictEqual(error._tag, "StoreError")
     assert.strictEqual(error.operation, "getRun")
+    assert.strictEqual(error.kind, "damaged")
+    // a failure that is not damage has no kind: a run that already exists
+    const twice = failureOf(yield* Effect.exit(store.createRun(mkRun("corrupt"))))
+    assert.deepStrictEqual([twice._tag, twice.kind], ["StoreError", undefined])
   }))
 
   test("stored data that is missing or damaged is named by what it holds: a run, its parameters, checkpoint or recordings", Effect.gen(function*() {
@@ -592,8 +596,13 @@ const sqlOnly = <R>(
     yield* store.createRun(mkRun("named", { params: { only: "named" } }))
     yield* store.commitStage({ runId: named, stage: "fetch", checkpoint: mkCheckpoint("named", "fetch", { output: { only: "named" } }), recordings: [mkRecording("named", "fetch", 0)] })
     // each read by a store that remembers no text, as a process opening the database does
+    // each of kind `damaged`: what the monitor answers 500 for, whatever the wording
     const fresh = <A>(read: (s: RunStore["Service"]) => Effect.Effect<A, StoreError>) =>
-      Effect.map(Effect.exit(Effect.flatMap(SqlRunStore.make, read)), (exit) => failureOf(exit).message)
+      Effect.map(Effect.exit(Effect.flatMap(SqlRunStore.make, read)), (exit) => {
+        const error = failureOf(exit)
+        assert.strictEqual(error.kind, "damaged", error.message)
+        return error.message
+      })
     yield* sql`UPDATE runs SET status = 'bogus' WHERE id = ${named}`
     assert.match(yield* fresh((s) => s.listRuns({ limit: 5 })), /^run named: stored data does not decode: Expected "running"/)
     yield* sql`UPDATE runs SET status = 'completed' WHERE id = ${named}`
@@ -622,8 +631,13 @@ const sqlOnly = <R>(
     yield* store.createRun(mkRun("rot", { params: { only: "rot" } }))
     const window = { asOf: "day-9", bars: Array.from({ length: 50 }, (_, k) => windowBar(k)) }
     yield* store.commitStage({ runId: rot, stage: "fetch", checkpoint: mkCheckpoint("rot", "fetch", { output: { small: 1 } }), recordings: [{ ...mkRecording("rot", "fetch", 0), value: { _tag: "Success", value: window } }] })
+    // each of kind `damaged`: what the monitor answers 500 for, whatever the wording
     const fresh = <A>(read: (s: RunStore["Service"]) => Effect.Effect<A, StoreError>) =>
-      Effect.map(Effect.exit(Effect.flatMap(SqlRunStore.make, read)), (exit) => failureOf(exit).message)
+      Effect.map(Effect.exit(Effect.flatMap(SqlRunStore.make, read)), (exit) => {
+        const error = failureOf(exit)
+        assert.strictEqual(error.kind, "damaged", error.message)
+        return error.message
+      })
     const [checkpoint] = yield* sql<{ readonly hash: string | Uint8Array }>`SELECT output_hash AS hash FROM checkpoints WHERE run_id = ${rot}`
     const [entries] = yield* sql<{ readonly hash: string | Uint8Array }>`SELECT entries_hash AS hash FROM stage_recordings WHERE run_id = ${rot}`
     const zs = yield* sql<{ readonly z: number }>`SELECT z FROM blobs WHERE hash = ${checkpoint!.hash} OR hash = ${entries!.hash} ORDER BY z`

@@ -285,11 +285,17 @@ const finalSection = (data: ReportData) =>
 
 const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;background:#fff}h1{font-size:22px}h2{font-size:18px;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 6px;text-align:right;white-space:nowrap}
-th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}small{color:#666}.verdict{font-weight:600}
+th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}small{color:#666}.verdict{font-weight:600}.note{color:#92400e}
 figure{margin:12px 0}figcaption{font-weight:600}svg{width:100%;max-width:960px;height:auto}svg text{font-size:11px;fill:#444}
 .frame{fill:none;stroke:#ccc}.legend span{margin-right:12px;white-space:nowrap}.legend i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}
 .empty{color:#666}.wide{overflow-x:auto}th{white-space:normal}table.attribution td:last-child{white-space:normal;text-align:left}
 table.settings td:last-child{white-space:normal;text-align:left;overflow-wrap:anywhere}`
+
+/** Sessions of the book's span with no snapshot, as the leaderboard says them (`leaderboard`'s note); nothing when none. */
+const unrecordedNote = (data: ReportData): string => {
+  const unrecorded = data.leaderboard.unrecordedSessions
+  return unrecorded === null ? "" : `<p class="note" id="unrecorded">Note: ${escape(unrecorded.note)}</p>`
+}
 
 /** The report as one self-contained HTML page (see the module's gotchas). */
 export const renderHtml = (data: ReportData): string =>
@@ -299,6 +305,7 @@ export const renderHtml = (data: ReportData): string =>
 <title>Council backtest ${escape(data.book.id)}</title><style>${CSS}</style></head>
 <body><h1>Council backtest ${escape(data.book.id)} <small>${escape(data.book.label)}</small></h1>
 <p class="verdict">${escape(data.leaderboard.verdict)}</p>
+${unrecordedNote(data)}
 ${leaderboardSection(data)}
 ${chartsSection(data)}
 ${contestSection(data)}

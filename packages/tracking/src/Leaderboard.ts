@@ -103,7 +103,7 @@ const align = (
   ]
   const common = new Set([...(sets[0] ?? [])].filter((d) => sets.every((s) => s.has(d))))
   if (common.size < 2) {
-    return Result.fail(new MetricsError({ message: `the accounts${benchmark ? ` and ${benchmark.name}` : ""} share ${common.size} session(s); at least 2 are needed` }))
+    return Result.fail(new MetricsError({ message: `the accounts${benchmark ? ` and ${benchmark.name}` : ""} share ${common.size === 1 ? "1 session" : `${common.size} sessions`}; at least 2 are needed` }))
   }
   const aligned = accounts.map((a) => ({ ...a, series: a.series.filter((p) => common.has(p.date)) }))
   const closes = benchmark === undefined ? [] : benchmark.closes.filter((b) => common.has(b.date)).map((b) => b.close)

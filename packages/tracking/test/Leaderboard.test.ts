@@ -92,6 +92,15 @@ describe("Leaderboard.leaderboard", () => {
     const result = Leaderboard.leaderboard({ accounts: [ALPHA, elsewhere], benchmark: SPY })
     assert.isTrue(Result.isFailure(result))
   })
+
+  it("says how many sessions the series share when too few, the word by the count (what the live verdict shows)", () => {
+    const once = { account: "ONCE", series: ALPHA.series.slice(0, 1) }
+    const one = Leaderboard.leaderboard({ accounts: [ALPHA, once], benchmark: SPY })
+    assert.isTrue(Result.isFailure(one) && one.failure.message === "the accounts and SPY share 1 session; at least 2 are needed", JSON.stringify(one))
+    const elsewhere = { account: "LATE", series: seriesOf([1, 2]).map((p) => ({ ...p, date: "2030-01-02" as typeof p.date })) }
+    const none = Leaderboard.leaderboard({ accounts: [ALPHA, elsewhere], benchmark: SPY })
+    assert.isTrue(Result.isFailure(none) && none.failure.message === "the accounts and SPY share 0 sessions; at least 2 are needed", JSON.stringify(none))
+  })
 })
 
 describe("Leaderboard.attribution", () => {
