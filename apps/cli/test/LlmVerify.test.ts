@@ -87,7 +87,7 @@ describe("pnpm pipeline verify (a fake provider on 127.0.0.1)", () => {
     const refused = await cliAsync(home, ["verify"], { ...env, COUNCIL_LLM_BUDGET_USD_MONTH: String(spent) })
     assert.strictEqual(refused.code, 1, refused.stdout + refused.stderr)
     assert.strictEqual(fine.requests.length, after, "no probe was sent")
-    assert.match(refused.stdout, /^✗ LLM GROQ\s+groq:openai\/gpt-oss-120b\s+\d+ ms {2}\$0 {2}LLM budget COUNCIL_LLM_BUDGET_USD_MONTH=\S+ would be exceeded: \$0\.\d+ spent in this month/m)
+    assert.match(refused.stdout, /^✗ LLM GROQ\s+groq:openai\/gpt-oss-120b\s+\d+ ms {2}\$0 {2}LLM budget COUNCIL_LLM_BUDGET_USD_MONTH=\S+ would be exceeded: \$0\.\d+ spent in this month, .*; the call was not made$/m)
   })
 
   it("the per-run budget holds each verify to itself: what earlier verifies spent (outside any run, under run id '-') is not this one's", async () => {
@@ -108,6 +108,6 @@ describe("pnpm pipeline verify (a fake provider on 127.0.0.1)", () => {
     const tight = await cliAsync(home, ["verify"], { ...env, COUNCIL_LLM_BUDGET_USD: "0.0001" })
     assert.strictEqual(tight.code, 1, tight.stdout + tight.stderr)
     assert.strictEqual(fine.requests.length - before, 5, "no probe was sent under a limit no call fits")
-    assert.match(tight.stdout, /^✗ LLM GROQ\s+groq:openai\/gpt-oss-120b\s+\d+ ms {2}\$0 {2}LLM budget COUNCIL_LLM_BUDGET_USD=0\.0001 would be exceeded: \$0 spent in this run/m)
+    assert.match(tight.stdout, /^✗ LLM GROQ\s+groq:openai\/gpt-oss-120b\s+\d+ ms {2}\$0 {2}LLM budget COUNCIL_LLM_BUDGET_USD=0\.0001 would be exceeded: \$0 spent in this verify, .*; the call was not made$/m)
   })
 })

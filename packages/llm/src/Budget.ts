@@ -58,9 +58,11 @@ export class LlmBudgetExceeded extends Schema.TaggedError<LlmBudgetExceeded>()("
   model: Schema.String
 }) {
   override get message() {
-    const scope = this.budget === "COUNCIL_LLM_BUDGET_USD" ? "this run" : "this month"
+    const verify = this.purpose === "verify"
+    const scope = this.budget === "COUNCIL_LLM_BUDGET_USD" ? verify ? "this verify" : "this run" : "this month"
     const inFlight = this.inFlightUsd > 0 ? ` (+${formatUsd(this.inFlightUsd)} in flight)` : ""
-    return `LLM budget ${this.budget}=${this.limitUsd} would be exceeded: ${formatUsd(this.spentUsd)} spent in ${scope}${inFlight}, and ${this.actor}'s ${this.purpose} call to ${this.model} could cost up to ${formatUsd(this.callUsd)}; the call was not made and no orders are placed`
+    // verify places no orders in any case
+    return `LLM budget ${this.budget}=${this.limitUsd} would be exceeded: ${formatUsd(this.spentUsd)} spent in ${scope}${inFlight}, and ${this.actor}'s ${this.purpose} call to ${this.model} could cost up to ${formatUsd(this.callUsd)}; the call was not made${verify ? "" : " and no orders are placed"}`
   }
 }
 
