@@ -6,7 +6,7 @@ import type { OrderClass } from "@council/domain"
  * reductions as simple orders (`reason`, the gate's own words, says which). A `SELL 13 SPY limit` the day after
  * a LONG SPY entry reads as an exit, not as a reversal.
  */
-export const orderPurpose = (orderClass: OrderClass, reason?: string): string => {
+export const orderPurpose = (orderClass: OrderClass, reason?: string, qty?: number): string => {
   switch (orderClass) {
     case "oco":
       return "protective exit of shares held (take-profit limit + stop)"
@@ -16,7 +16,15 @@ export const orderPurpose = (orderClass: OrderClass, reason?: string): string =>
       return "entry, with its stop"
     case "simple": {
       const verb = reason?.split(" ")[0]
-      if (verb === "open" || verb === "add") return "entry (its protective exit is placed by the next run, once it filled)"
+      if (verb === "open" || verb === "add") {
+        // the risk gate protects whole shares only (a fractional entry is a simple day order, never a bracket)
+        if (qty !== undefined && !Number.isInteger(qty)) {
+          return qty < 1
+            ? "entry of a fraction of a share (no protective exit: exits are placed for whole shares)"
+            : "entry (the next run's protective exit, once it filled, covers its whole shares only)"
+        }
+        return "entry (its protective exit is placed by the next run, once it filled)"
+      }
       return verb === "close" ? "close of a position" : verb === "reduce" ? "reduction of a position" : reason ?? ""
     }
   }

@@ -87,6 +87,27 @@ describe("pnpm pipeline verify (a fake provider on 127.0.0.1)", () => {
     const refused = await cliAsync(home, ["verify"], { ...env, COUNCIL_LLM_BUDGET_USD_MONTH: String(spent) })
     assert.strictEqual(refused.code, 1, refused.stdout + refused.stderr)
     assert.strictEqual(fine.requests.length, after, "no probe was sent")
-    assert.match(refused.stdout, /^✗ LLM GROQ\s+groq:openai\/gpt-oss-120b\s+\d+ ms {2}\$0 {2}LLM budget COUNCIL_LLM_BUDGET_USD_MONTH=\S+ would be exceeded: \$0\.\d+ spent in this month/m)
+    assert.match(refused.stdout, /^✗ LLM GROQ\s+groq:openai\/gpt-oss-120b\s+\d+ ms {2}\$0 {2}LLM budget COUNCIL_LLM_BUDGET_USD_MONTH=\S+ would be exceeded: \$0\.\d+ spent in this month, .*; the call was not made$/m)
+  })
+
+  it("the per-run budget holds each verify to itself: what earlier verifies spent (outside any run, under run id '-') is not this one's", async () => {
+    const home = tempHome()
+    const env = liveEnv(fine, KEYS)
+    const first = await cliAsync(home, ["verify"], { ...env, COUNCIL_LLM_BUDGET_USD: "1" })
+    assert.strictEqual(first.code, 0, first.stdout + first.stderr)
+    // earlier verifies (last year's, say) charged $1.50 in all, every row under run id '-' as verify writes them
+    const db = new DatabaseSync(join(home, "council.db"))
+    db.prepare("INSERT INTO llm_spend (run_id, stage, actor, purpose, model, cost_usd, estimated, at) VALUES ('-', '-', 'GROQ', 'verify', 'groq:openai/gpt-oss-120b', 1.5, 0, '2025-01-15T10:00:00.000Z')").run()
+    db.close()
+    const before = fine.requests.length
+    const again = await cliAsync(home, ["verify"], { ...env, COUNCIL_LLM_BUDGET_USD: "1" })
+    assert.strictEqual(again.code, 0, again.stdout + again.stderr)
+    assert.strictEqual(fine.requests.length - before, 5, "each model is asked again")
+    assert.notInclude(again.stdout, "would be exceeded")
+    // the limit still bounds the verify itself: one that cannot fit a single model's worst case sends nothing
+    const tight = await cliAsync(home, ["verify"], { ...env, COUNCIL_LLM_BUDGET_USD: "0.0001" })
+    assert.strictEqual(tight.code, 1, tight.stdout + tight.stderr)
+    assert.strictEqual(fine.requests.length - before, 5, "no probe was sent under a limit no call fits")
+    assert.match(tight.stdout, /^✗ LLM GROQ\s+groq:openai\/gpt-oss-120b\s+\d+ ms {2}\$0 {2}LLM budget COUNCIL_LLM_BUDGET_USD=0\.0001 would be exceeded: \$0 spent in this verify, .*; the call was not made$/m)
   })
 })

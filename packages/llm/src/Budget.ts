@@ -24,7 +24,9 @@
  *   can settle it. `ask` settles an interrupted call (a deadline, Ctrl-C) to what its sent requests may cost: a
  *   request never sent costs nothing. Only a process killed outright leaves a reservation at its worst case.
  * - The run, its session and the stage come from the current `RunContext` (outside a run: `-`), a backtest's
- *   book from `SpendBook`: the per-run limit sums that book's run only.
+ *   book from `SpendBook`: the per-run limit sums that book's run only. Outside a run (`verify`'s questions) the
+ *   per-run limit sums this process's calls: every verify ever made is recorded under `-`, and what earlier ones
+ *   spent is not this one's (it would refuse every question once they added up to the limit).
  * - `layerUnlimited` prices nothing and limits nothing: for tests and offline runs.
  *
  * @since 0.1.0
@@ -56,9 +58,11 @@ export class LlmBudgetExceeded extends Schema.TaggedError<LlmBudgetExceeded>()("
   model: Schema.String
 }) {
   override get message() {
-    const scope = this.budget === "COUNCIL_LLM_BUDGET_USD" ? "this run" : "this month"
+    const verify = this.purpose === "verify"
+    const scope = this.budget === "COUNCIL_LLM_BUDGET_USD" ? verify ? "this verify" : "this run" : "this month"
     const inFlight = this.inFlightUsd > 0 ? ` (+${formatUsd(this.inFlightUsd)} in flight)` : ""
-    return `LLM budget ${this.budget}=${this.limitUsd} would be exceeded: ${formatUsd(this.spentUsd)} spent in ${scope}${inFlight}, and ${this.actor}'s ${this.purpose} call to ${this.model} could cost up to ${formatUsd(this.callUsd)}; the call was not made and no orders are placed`
+    // verify places no orders in any case
+    return `LLM budget ${this.budget}=${this.limitUsd} would be exceeded: ${formatUsd(this.spentUsd)} spent in ${scope}${inFlight}, and ${this.actor}'s ${this.purpose} call to ${this.model} could cost up to ${formatUsd(this.callUsd)}; the call was not made${verify ? "" : " and no orders are placed"}`
   }
 }
 
@@ -147,6 +151,9 @@ const chargeOf = (charge: TokenUsage | Charge | null): Charge =>
     ? charge
     : { usage: charge, unknownRequests: 0 }
 
+/** The run id of a call made outside any run (no `RunContext`: `verify`'s questions). */
+const OUTSIDE_RUN = "-"
+
 const make = (prices: PriceTable, limits: BudgetLimits) =>
   Effect.gen(function*() {
     const ledger = yield* SpendLedger
@@ -162,6 +169,11 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
     const waitingHeld = new Map<string, number>()
     /** The refusals a call waits out: something under way that can settle would make room. */
     const worthWaiting = new WeakSet<LlmBudgetExceeded>()
+    /** What this process's calls outside any run are charged now, by ledger row: the per-run sum of such a call. */
+    const outsideRun = new Map<number, number>()
+    const isOutside = (run: { readonly runId: string; readonly book: string | undefined }) => run.runId === OUTSIDE_RUN && run.book === undefined
+    const runTotal = (run: { readonly runId: string; readonly book: string | undefined }) =>
+      isOutside(run) ? Effect.succeed([...outsideRun.values()].reduce((sum, usd) => sum + usd, 0)) : ledger.runTotal(run.runId, run.book)
 
     /**
      * Under the lock, never cut short: a reservation written to the ledger is returned (to be settled), a revision
@@ -234,7 +246,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
           return error
         }
         if (limits.perRunUsd !== null) {
-          const total = yield* ledger.runTotal(run.runId, run.book)
+          const total = yield* runTotal(run)
           if (total + worstCaseUsd > limits.perRunUsd) {
             return yield* exceeded("COUNCIL_LLM_BUDGET_USD", limits.perRunUsd, total, `run:${runKey(run)}`)
           }
@@ -274,7 +286,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
     const reserveNow = (call: CallEstimate, waiter: Waiter) =>
       atomically(Effect.gen(function*() {
         const context = yield* Effect.serviceOption(RunContext)
-        const runId = Option.match(context, { onNone: () => "-", onSome: (c) => c.runId })
+        const runId = Option.match(context, { onNone: () => OUTSIDE_RUN, onSome: (c) => c.runId })
         const stage = Option.match(context, { onNone: () => "-", onSome: (c) => c.stage })
         const tradingDay = Option.getOrUndefined(Option.map(context, (c) => c.tradingDay))
         const book = yield* SpendBook
@@ -295,6 +307,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
           ...(tradingDay === undefined ? {} : { tradingDay })
         })))
         requests.set(entry, 1)
+        if (isOutside({ runId, book })) outsideRun.set(entry, worstCaseUsd)
         hold({ runId, book }, month.from, worstCaseUsd)
         return { call, worstCaseUsd, price, runId, book, stage, month: month.from, entry } satisfies Reservation
       }))
@@ -314,6 +327,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
           ledger.revise(reservation.entry, { costUsd: (made + 1) * reservation.worstCaseUsd, estimated: reservation.worstCaseUsd > 0 })
         ))
         requests.set(reservation.entry, made + 1)
+        if (isOutside(reservation)) outsideRun.set(reservation.entry, (made + 1) * reservation.worstCaseUsd)
         hold(reservation, reservation.month, reservation.worstCaseUsd)
       }))
 
@@ -325,6 +339,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
         const estimated = unknownRequests > 0 && costUsd > 0
         const reserved = (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd
         requests.delete(reservation.entry)
+        if (isOutside(reservation)) outsideRun.set(reservation.entry, costUsd)
         hold(reservation, reservation.month, -reserved)
         yield* ledger.revise(reservation.entry, { costUsd, estimated }).pipe(Effect.ensuring(Effect.sync(signalChange)))
         return { costUsd, estimated } satisfies Settled

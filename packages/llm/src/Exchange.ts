@@ -205,6 +205,7 @@ export const scrub = (text: string, secret: string, shortest: number = fragmentL
 /**
  * `scrub` for a 2xx answer before it is decoded: the key whole and its pieces of `KEY_FRAGMENT` characters (a
  * model never saw the key, so a shorter piece in its answer is its own text, not an echo: scrubbing it would break
- * the JSON or change a number). Error bodies and messages, where providers echo a key cut short, get `scrub`.
+ * the JSON or change a number). Error bodies and messages, where providers echo a key cut short, get `scrub`, and
+ * so does a 2xx body kept because it could not be read as an answer (a gateway's page is not the model's text).
  */
 export const scrubAnswer = (text: string, secret: string): string => scrub(text, secret, KEY_FRAGMENT)

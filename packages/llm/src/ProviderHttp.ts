@@ -174,7 +174,8 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
       // a broken response (cut short, a proxy's page), not the model's answer: asked again as it was, like a 5xx,
       // never "corrected" by quoting it back to the model as its own words
       const description = `${request.provider} answered ${response.status} with an unreadable body: ${answer}`
-      yield* report(response.status, { error: description, text: body.slice(0, 2000) })
+      // not the model's answer but whatever sent it (a gateway's page): scrubbed as an error body, short pieces too
+      yield* report(response.status, { error: description, text: scrub(response.text, request.secret).slice(0, 2000) })
       return yield* failWith(request.provider, unreadable(description, response.status))
     }
     // a refusal (or a content filter) says so: the answer has no text to show why it cannot be used

@@ -399,6 +399,20 @@ describe("failures", () => {
       assert.deepStrictEqual(answer.exchanges.map((e) => [e.attempts, e.outcome._tag]), [[1, "Parsed"]])
       assert.deepStrictEqual([answer.exchanges[0]!.usage?.input, answer.exchanges[0]!.usage?.output], [51234, 1234])
     }).pipe(Effect.provide(env)))
+  it.effect("a 2xx body that is not an answer (a gateway's page) is kept scrubbed as an error body is: a short key's half echoed in it is not recorded", () =>
+    Effect.gen(function*() {
+      const key = "sk-1234"
+      // a local gateway in front of the provider answers 200 with its own page, which echoes the key cut short
+      const fake = yield* fakeProvider(() => ({ body: "<html>gateway: key ****1234 is not allowed for this route</html>" }))
+      let done = false
+      const fiber = yield* Effect.forkChild(Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4", "10 seconds", key), question).pipe(Effect.ensuring(Effect.sync(() => void (done = true)))))
+      yield* advanceUntil(() => done)
+      const answer = yield* Fiber.join(fiber)
+      assert.strictEqual(answer.failure?.reason, "ServerError")
+      const recorded = answer.exchanges[0]!.answer ?? ""
+      assert.include(recorded, "gateway: key ****", "the page is what the exchange records")
+      assert.notInclude(recorded, "1234")
+    }).pipe(Effect.provide(env)))
 })
 
 describe("ProviderErrors", () => {

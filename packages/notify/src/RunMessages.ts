@@ -45,9 +45,12 @@ const usd = {
 export const money = (amount: number | null | undefined): string =>
   amount === null || amount === undefined || !Number.isFinite(amount) ? "—" : usd.format(amount)
 
-const signedMoney = (amount: number): string => `${amount >= 0 ? "+" : "−"}${usd.format(Math.abs(amount))}`
+/** `+written` or `−written`; no sign on what is written as zero (`$0.00`, `0.00 %`: never `−$0.00`, as the CLI). */
+const signed = (value: number, written: string): string => (/[1-9]/.test(written) ? `${value > 0 ? "+" : "−"}${written}` : written)
 
-const signedPercent = (fraction: number): string => `${fraction >= 0 ? "+" : "−"}${Math.abs(fraction * 100).toFixed(2)} %`
+const signedMoney = (amount: number): string => signed(amount, usd.format(Math.abs(amount)))
+
+const signedPercent = (fraction: number): string => signed(fraction, `${Math.abs(fraction * 100).toFixed(2)} %`)
 
 const qty = (n: number): string => (Number.isInteger(n) ? String(n) : String(Number(n.toFixed(6))))
 

@@ -221,6 +221,23 @@ describe("RunMessages", () => {
       ].join("\n")
     })
   })
+
+  it("runSummary: a day P&L that rounds to zero cents has no sign (−$0.00 (−0.00 %) read as a loss)", () => {
+    const report = Schema.decodeUnknownSync(ExecutionReport)({
+      asOf: "2024-11-15",
+      dryRun: false,
+      accounts: [
+        execution({ account: "CHATGPT", orders: [], equity: 100_000.1 }),
+        execution({ account: "GEMINI", orders: [], equity: 99_999.996 })
+      ]
+    })
+    // CHATGPT lost four tenths of a cent (a fee's rounding, say), GEMINI gained as much
+    const summary = RunMessages.runSummary({ report, previousEquity: { CHATGPT: 100_000.104, GEMINI: 99_999.992 }, runId: "run-43" })
+    assert.deepStrictEqual(summary.body.split("\n").slice(1), [
+      "CHATGPT 0 orders · equity $100,000.10 · day P&L $0.00 (0.00 %)",
+      "GEMINI 0 orders · equity $100,000.00 · day P&L $0.00 (0.00 %)"
+    ])
+  })
 })
 
 describe("missedSessions", () => {

@@ -62,8 +62,12 @@ const pct = (x: number | null, digits = 1) => (x === null ? "—" : `${minus(x)}
 const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`
 const num = (x: number | null, digits = 2) => (x === null ? "—" : `${minus(x)}${Math.abs(x).toFixed(digits)}`)
 const ratio = (x: number) => num(x)
-const money = (x: number | null) =>
-  x === null ? "—" : `${x < 0 ? "−" : ""}$${Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+/** Dollars and cents; an amount that rounds to zero cents has no sign (`$0.00`, never `−$0.00`), as the CLI writes it. */
+const money = (x: number | null) => {
+  if (x === null) return "—"
+  const digits = Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+  return `${x < 0 && digits !== "0.00" ? "−" : ""}$${digits}`
+}
 /** An axis tick in dollars: no cents. */
 const wholeDollars = (x: number) => `${minus(x)}$${Math.abs(Math.round(x)).toLocaleString("en-US")}`
 const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => escape(describeEstimate(e, format))

@@ -96,4 +96,28 @@ describe("BacktestReport", () => {
       // some of these sums come out of binary floating point with noise: else this test could not fail
       assert.isAbove(noisy, 0)
     }).pipe(Effect.provide(env())))
+
+  it.effect("an amount that rounds to zero cents has no sign: a spend under half a cent is a net P&L of $0.00, not −$0.00 (as the CLI writes it)", () =>
+    Effect.gen(function*() {
+      const ledger = yield* TradeLedger
+      const from = TradingDay.make("2023-03-01")
+      yield* ledger.createBook({ id: BOOK, label: "cents", from, to: TradingDay.make("2023-05-01"), params: {} })
+      const sim = yield* simulate(yield* MarketData, BOOK, from, 30)
+      for (const day of sim.days) yield* ledger.record(day)
+      const data = yield* BacktestReport.reportData(BOOK)
+      const board = data.leaderboard.leaderboard!
+      // an account that did not trade and spent $0.004 on its models; another that lost $12.345 net
+      const [quiet, loser, ...rest] = board.rows
+      const rows = [
+        { ...quiet!, metrics: { ...quiet!.metrics, llmCost: 0.004, pnlNetOfCost: -0.004 } },
+        { ...loser!, metrics: { ...loser!.metrics, llmCost: 0.5, pnlNetOfCost: -12.345 } },
+        ...rest
+      ]
+      const html = BacktestReport.renderHtml({ ...data, leaderboard: { ...data.leaderboard, leaderboard: { ...board, rows } } })
+      const metrics = html.slice(html.indexOf('class="metrics"'))
+      const rowOf = (account: string) => metrics.slice(metrics.indexOf(`<td>${account}</td>`)).split("</tr>")[0]!
+      assert.include(rowOf(quiet!.account), "<td>$0.00</td>")
+      assert.notInclude(html, "−$0.00")
+      assert.include(rowOf(loser!.account), "<td>−$12.35</td>")
+    }).pipe(Effect.provide(env())))
 })

@@ -307,7 +307,7 @@ export const awaitingOutcome = (run: RunRecord, verdict: RiskVerdict, json: bool
 export const intentTable = (verdict: RiskVerdict) =>
   table(
     ["ACCOUNT", "SIDE", "QTY", "SYMBOL", "TYPE", "TIF", "CLASS", "CLIENT ORDER ID", "WHAT"],
-    verdict.intents.map((i) => [i.account, i.side, String(i.qty), i.symbol, i.type, i.timeInForce, i.orderClass, i.clientOrderId, orderPurpose(i.orderClass, i.reason)])
+    verdict.intents.map((i) => [i.account, i.side, String(i.qty), i.symbol, i.type, i.timeInForce, i.orderClass, i.clientOrderId, orderPurpose(i.orderClass, i.reason, i.qty)])
   )
 
 /**
