@@ -3,15 +3,12 @@ import { Effect, Layer, Ref } from "effect"
 import { type Bar, formatMoment, momentAt, type Order, type RunId, type RunSchedule, TradingDay } from "@council/domain"
 import { RunStore, Runner } from "@council/engine"
 import { MarketData } from "@council/market"
-import { Database } from "@council/store"
-import { AccountManager } from "@council/broker"
-import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
+import { Calendar, LocalExchange } from "@council/exchange"
 import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
 import { Notifier } from "@council/notify"
 import { DailyPipeline } from "@council/daily"
 import { profiles } from "./Fixtures.ts"
-import { DAY, NEXT, PREV, poisoned, sessions } from "./PoisonedBars.ts"
-import { TradeLedger } from "@council/tracking"
+import { DAY, decisionTime, localExchange, NEXT, PREV, poisoned, sessions } from "./PoisonedBars.ts"
 
 const RUN_ID = "2026-06-05-lookahead" as RunId
 
@@ -20,15 +17,11 @@ const RUN_ID = "2026-06-05-lookahead" as RunId
  * exchange, and everything DAY's run recorded.
  */
 const runDay = (schedule: RunSchedule, poison: number) => {
-  const time = schedule === "close" ? "15:45" : "16:15"
+  const time = decisionTime(schedule)
   const market = MarketData.layerTest(poisoned(poison, schedule))
   return Effect.gen(function*() {
     const present = yield* Ref.make(momentAt(PREV, time))
-    const exchange = AccountManager.layer.pipe(
-      Layer.provideMerge(LocalExchange.layerBrokers(profiles.map((p) => p.id))),
-      Layer.provideMerge(Layer.merge(LocalExchange.layer(), TradeLedger.layer)),
-      Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layerRef(present)))
-    )
+    const exchange = localExchange(present, market)
     const run = (day: TradingDay, runId: RunId) => {
       const at = momentAt(day, time)
       const params = { accounts: profiles, broker: "local-exchange", data: "test", pms: "offline", schedule, asOfTime: formatMoment(at) }
@@ -111,15 +104,11 @@ describe("no look-ahead: what a run may not know is nowhere in what it did", () 
 
 /** Every order (legs included) the accounts hold after daily runs of `days` under `schedule` on unpoisoned bars. */
 const backtest = (schedule: RunSchedule, days: ReadonlyArray<TradingDay>) => {
-  const time = schedule === "close" ? "15:45" : "16:15"
+  const time = decisionTime(schedule)
   const market = MarketData.layerTest(poisoned(0, "after-close"))
   return Effect.gen(function*() {
     const present = yield* Ref.make(momentAt(days[0]!, time))
-    const exchange = AccountManager.layer.pipe(
-      Layer.provideMerge(LocalExchange.layerBrokers(profiles.map((p) => p.id))),
-      Layer.provideMerge(Layer.merge(LocalExchange.layer(), TradeLedger.layer)),
-      Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layerRef(present)))
-    )
+    const exchange = localExchange(present, market)
     return yield* Effect.gen(function*() {
       for (const day of days) {
         const at = momentAt(day, time)

@@ -4,17 +4,13 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import { AccountId, formatMoment, momentAt, type RunId, type RunSchedule } from "@council/domain"
 import { RunStore, Runner } from "@council/engine"
 import { MarketData } from "@council/market"
-import { Database } from "@council/store"
-import { AccountManager } from "@council/broker"
-import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { LlmBudget, Models } from "@council/llm"
 import { AnthropicMessages, Ask, LlmCouncil, OpenAiChat } from "@council/llm/live"
 import { Notifier } from "@council/notify"
 import { Backtest, DailyPipeline } from "@council/daily"
-import { TradeLedger } from "@council/tracking"
 import { type FakeProvider, type FakeRequest, startFake } from "../../../packages/llm/test/FakeProvider.ts"
 import { profiles } from "./Fixtures.ts"
-import { DAY, PREV, poisoned } from "./PoisonedBars.ts"
+import { DAY, decisionTime, localExchange, PREV, poisoned } from "./PoisonedBars.ts"
 
 const MODELS: ReadonlyArray<readonly [string, Models.ProviderId, string]> = [
   ["CHATGPT", "openai", "gpt-5.4"],
@@ -58,15 +54,11 @@ const promptsOf = (requests: ReadonlyArray<FakeRequest>): ReadonlyArray<Prompt> 
  * of `run daily` (`live`), or as one backtest over both sessions (`backtest`). Returns the prompts DAY's run sent.
  */
 const dayPrompts = (fake: FakeProvider, schedule: RunSchedule, poison: number, how: "live" | "backtest") => {
-  const time = schedule === "close" ? "15:45" : "16:15"
+  const time = decisionTime(schedule)
   const market = MarketData.layerTest(poisoned(poison, schedule))
   return Effect.gen(function*() {
     const present = yield* Ref.make(momentAt(PREV, time))
-    const exchange = AccountManager.layer.pipe(
-      Layer.provideMerge(LocalExchange.layerBrokers(profiles.map((p) => p.id))),
-      Layer.provideMerge(Layer.merge(LocalExchange.layer(), TradeLedger.layer)),
-      Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layerRef(present)))
-    )
+    const exchange = localExchange(present, market)
     const params = { accounts: profiles, broker: "local-exchange", data: "test", pms: "live" }
     const before = fake.requests.length
     let dayStart = -1

@@ -3,7 +3,15 @@
  * know replaced by `poison`-marked values (each a distinct number whose digits start with `poison`), so that any of
  * them found in what a run saw or sent is look-ahead.
  */
-import { type Bar, type RunSchedule, TradingDay } from "@council/domain"
+import * as Layer from "effect/Layer"
+import type * as Ref from "effect/Ref"
+import { AccountManager } from "@council/broker"
+import { type Bar, type NewYorkMoment, type RunSchedule, TradingDay } from "@council/domain"
+import { ExchangeSession, LocalExchange } from "@council/exchange"
+import type { MarketData } from "@council/market"
+import { Database } from "@council/store"
+import { TradeLedger } from "@council/tracking"
+import { profiles } from "./Fixtures.ts"
 
 export const PREV = TradingDay.make("2026-06-04")
 export const DAY = TradingDay.make("2026-06-05")
@@ -32,3 +40,17 @@ export const poisoned = (poison: number, schedule: RunSchedule): Record<string, 
       return bar
     })]
   }))
+
+/** When a run under `schedule` decides, New York time. */
+export const decisionTime = (schedule: RunSchedule): string => (schedule === "close" ? "15:45" : "16:15")
+
+/**
+ * The profiles' accounts on a local exchange (and its ledger) in an in-memory SQLite over `market`, its present
+ * `present`: the broker side of a look-ahead test's runs.
+ */
+export const localExchange = <E>(present: Ref.Ref<NewYorkMoment>, market: Layer.Layer<MarketData, E>) =>
+  AccountManager.layer.pipe(
+    Layer.provideMerge(LocalExchange.layerBrokers(profiles.map((p) => p.id))),
+    Layer.provideMerge(Layer.merge(LocalExchange.layer(), TradeLedger.layer)),
+    Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, ExchangeSession.layerRef(present)))
+  )
