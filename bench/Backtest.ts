@@ -70,5 +70,5 @@ export const backtest = (runs: number, sessions: number) => {
   line("on / on with V8's default heap sizing (time)", show(ratios(results["on"]!.map((m) => m.ms), untuned.map((m) => m.ms)), "×", 2))
   const perSession = results["on"]!.map((m) => m.dbBytes / m.sessions / 1024)
   line("database bytes per session, on", `${show(perSession, "KB", 1)} ${against(summarize(perSession).median, 16, "≤", "KB")}`)
-  line("database bytes per session, off", show(results["off"]!.map((m) => m.dbBytes / m.sessions / 1024), "KB (the exchange's ledger alone)", 1))
+  line("database bytes per session, off", show(results["off"]!.map((m) => m.dbBytes / m.sessions / 1024), "KB (the exchange's records and the ledger book: no checkpoints)", 1))
 }
