@@ -183,14 +183,14 @@ describe("an unattended deployment, as its operator sees it", () => {
     assert.isNotNull(warning, friday.stderr)
     assert.include(warning![1]!, `the last completed run is of 2026-06-01 (${mondayRun})`)
     assert.include(warning![1]!, `2026-06-02: no run | 2026-06-03: run ${waiting} was never approved | 2026-06-04: no run`)
-    assert.match(friday.stderr, /^INFO Run summary 2026-06-05 .* COUNCIL \d+ orders? · equity \$[\d,.]+ · P&L since 2026-06-01 [+−]\$/m)
+    assert.match(friday.stderr, /^INFO Run summary 2026-06-05 .* COUNCIL \d+ orders? · equity \$[\d,.]+ · P&L since 2026-06-01 (?:[+−]\$[\d,.]+|\$0\.00)/m)
     assert.notMatch(friday.stderr, /day P&L/)
     assert.match(slack.texts.join("\n"), /\*WARN\* · \*3 sessions without a completed run before 2026-06-05\*/)
     // the next session follows the last run: no warning, a day's P&L again
     const monday2 = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08"], env)
     assert.strictEqual(monday2.code, 0, monday2.stderr)
     assert.notMatch(monday2.stderr, /without a completed run/)
-    assert.match(monday2.stderr, /COUNCIL \d+ orders? · equity \$[\d,.]+ · day P&L [+−]\$/)
+    assert.match(monday2.stderr, /COUNCIL \d+ orders? · equity \$[\d,.]+ · day P&L (?:[+−]\$[\d,.]+|\$0\.00)/)
   }, 120_000)
 
   it("a long series of previews (dry runs) since the last completed run does not hide it: the P&L still runs from it", async () => {
@@ -212,7 +212,7 @@ describe("an unattended deployment, as its operator sees it", () => {
     db.close()
     const friday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"])
     assert.strictEqual(friday.code, 0, friday.stderr)
-    assert.match(friday.stderr, /^INFO Run summary 2026-06-05 .* COUNCIL \d+ orders? · equity \$[\d,.]+ · day P&L [+−]\$/m)
+    assert.match(friday.stderr, /^INFO Run summary 2026-06-05 .* COUNCIL \d+ orders? · equity \$[\d,.]+ · day P&L (?:[+−]\$[\d,.]+|\$0\.00)/m)
   }, 120_000)
 
   it("a run refused at the day's lock (another process runs the day) does not tell the missed sessions: the holder does", async () => {
@@ -252,7 +252,7 @@ describe("an unattended deployment, as its operator sees it", () => {
     const wednesday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-03"], env)
     assert.strictEqual(wednesday.code, 0, wednesday.stderr)
     assert.notMatch(wednesday.stderr, /without a completed run/)
-    assert.match(wednesday.stderr, /^INFO Run summary 2026-06-03 .* CHATGPT \d+ orders? · equity \$[\d,.]+ · P&L since 2026-06-01 [+−]\$/m)
+    assert.match(wednesday.stderr, /^INFO Run summary 2026-06-03 .* CHATGPT \d+ orders? · equity \$[\d,.]+ · P&L since 2026-06-01 (?:[+−]\$[\d,.]+|\$0\.00)/m)
     assert.notMatch(wednesday.stderr, /day P&L/)
     assert.notMatch(slack.texts.join("\n"), /day P&L/)
   }, 120_000)
