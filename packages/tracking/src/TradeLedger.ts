@@ -398,7 +398,8 @@ const make = Effect.gen(function*() {
    * Dollars bought plus sold per snapshot of `rows`, keyed `account session` (`TradedSince`): the fills of its
    * session and of the sessions without a snapshot since the account's previous one, before the window included.
    */
-  const tradedIn = (w: Window, rows: ReadonlyArray<{ readonly account: string; readonly session: string }>) =>
+  /** `rows` (snapshots of `w`), each with what its account traded since its previous snapshot (`tradedPerSnapshot`). */
+  const withTraded = <Row extends { readonly account: string; readonly session: string }>(w: Window, rows: ReadonlyArray<Row>) =>
     Effect.gen(function*() {
       const unbounded = { ...w, from: undefined }
       const before = w.from === undefined ? [] : yield* sql<{ readonly account: string; readonly session: string }>`SELECT account,
@@ -407,7 +408,8 @@ const make = Effect.gen(function*() {
       const traded = yield* decodeTraded(
         yield* sql`SELECT account, session, SUM(qty * price) AS traded FROM ledger_fills WHERE ${sql.and(windowOf(unbounded, "session"))} GROUP BY account, session`
       )
-      return tradedPerSnapshot(rows, traded, new Map(before.map((b) => [b.account, b.session])))
+      const byKey = tradedPerSnapshot(rows, traded, new Map(before.map((b) => [b.account, b.session])))
+      return rows.map((row) => ({ ...row, traded: byKey.get(`${row.account} ${row.session}`) ?? 0 }))
     })
 
   const equity = Effect.fn("TradeLedger.equity")(
@@ -416,8 +418,7 @@ const make = Effect.gen(function*() {
         yield* sql<Record<string, unknown>>`SELECT account, session, ${sql.literal(snapshotColumns.join(", "))} FROM ledger_equity
           WHERE ${sql.and(windowOf(w, "session"))} ORDER BY account, session`
       )
-      const byKey = yield* tradedIn(w, snapshots)
-      return snapshots.map((s): EquityRow => ({ ...s, traded: byKey.get(`${s.account} ${s.session}`) ?? 0 }))
+      return yield* withTraded(w, snapshots)
     },
     Effect.mapError(failWith("equity"))
   )
@@ -428,8 +429,7 @@ const make = Effect.gen(function*() {
         yield* sql<Record<string, unknown>>`SELECT account, session, ${sql.literal(seriesColumns.join(", "))} FROM ledger_equity
           WHERE ${sql.and(windowOf(w, "session"))} ORDER BY account, session`
       )
-      const byKey = yield* tradedIn(w, rows)
-      return rows.map((s): SeriesRow => ({ ...s, traded: byKey.get(`${s.account} ${s.session}`) ?? 0 }))
+      return yield* withTraded(w, rows)
     },
     Effect.mapError(failWith("series"))
   )
