@@ -11,6 +11,15 @@ import { holdDayLease } from "./DayLease.ts"
 import { cliInProcess } from "./InProcess.ts"
 import { slackStandIn } from "./SlackStandIn.ts"
 
+/** `run daily --date day --require-approval`, which ends awaiting an approval: the run's id. */
+const awaitingApproval = async (home: string, day: string, env: Record<string, string>) => {
+  const run = await cliInProcess(home, ["run", "daily", "--date", day, "--require-approval"], env)
+  assert.strictEqual(run.code, 0, run.stderr)
+  const id = /^run (\S+) · awaiting approval/m.exec(run.stdout)?.[1]
+  assert.isDefined(id, run.stdout)
+  return id!
+}
+
 /** What an operator who reads only Slack learns of a timer's runs. */
 describe("an unattended deployment, as its operator sees it", () => {
   const stands: Array<{ close: () => Promise<void> }> = []
@@ -172,10 +181,7 @@ describe("an unattended deployment, as its operator sees it", () => {
     // Monday, then nothing until Friday: Tuesday to Thursday are missed; Wednesday's run waited for an approval that never came
     const monday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-01"], env)
     assert.strictEqual(monday.code, 0, monday.stderr)
-    const wednesday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-03", "--require-approval"], env)
-    assert.strictEqual(wednesday.code, 0, wednesday.stderr)
-    const waiting = /^run (\S+) · awaiting approval/m.exec(wednesday.stdout)?.[1]
-    assert.isDefined(waiting, wednesday.stdout)
+    const waiting = await awaitingApproval(home, "2026-06-03", env)
     const friday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)
     assert.strictEqual(friday.code, 0, friday.stderr)
     const mondayRun = /^run (\S+) · completed/m.exec(monday.stdout)?.[1]
@@ -243,11 +249,8 @@ describe("an unattended deployment, as its operator sees it", () => {
     const env = { SLACK_WEBHOOK_URL: slack.url }
     const monday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-01"], env)
     assert.strictEqual(monday.code, 0, monday.stderr)
-    const tuesday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-02", "--require-approval"], env)
-    assert.strictEqual(tuesday.code, 0, tuesday.stderr)
-    const waiting = /^run (\S+) · awaiting approval/m.exec(tuesday.stdout)?.[1]
-    assert.isDefined(waiting, tuesday.stdout)
-    const rejected = await cliInProcess(home, ["approve", waiting!, "--reject"], env)
+    const waiting = await awaitingApproval(home, "2026-06-02", env)
+    const rejected = await cliInProcess(home, ["approve", waiting, "--reject"], env)
     assert.strictEqual(rejected.code, 0, rejected.stderr)
     const wednesday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-03"], env)
     assert.strictEqual(wednesday.code, 0, wednesday.stderr)
