@@ -2,7 +2,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import * as Schema from "effect/Schema"
 import type { Browser, Page } from "playwright-core"
+import { Standings } from "@council/tracking"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { BACKTEST, collectProblems, launchChromium, type MonitorHome, prepareHome, type ServerProcess, startServer, withoutSnapshots } from "./MonitorHome.ts"
 
@@ -67,6 +69,9 @@ const drawnValues = async (page: Page, chart: string, series: string): Promise<R
   })
 }
 
+/** An answer of `/api/leaderboard`, read as the API declares it. */
+const leaderboardOf = Schema.decodeUnknownSync(Standings.LeaderboardReport)
+
 describe("dashboard in Chromium", () => {
   it("loads with no console error, shows the six accounts, the leaderboard with intervals, and asks nothing of any other host", async () => {
     await page.goto(server.url)
@@ -122,19 +127,19 @@ describe("dashboard in Chromium", () => {
     await page.waitForSelector("#leaderboard")
     assert.isNull(await page.$("#unrecorded"))
     await withoutSnapshots(home.home, 10, 2, async () => {
-      const api = await (await fetch(`${server.url}/api/leaderboard`)).json() as any
-      assert.strictEqual(api.unrecordedSessions.missing, 2)
+      const unrecorded = leaderboardOf(await (await fetch(`${server.url}/api/leaderboard`)).json()).unrecordedSessions!
+      assert.strictEqual(unrecorded.missing, 2)
       await page.goto("about:blank")
       await page.goto(`${server.url}/#/`)
       const note = await page.waitForSelector("#unrecorded")
-      assert.strictEqual(await note.textContent(), `Note: ${api.unrecordedSessions.note}`)
+      assert.strictEqual(await note.textContent(), `Note: ${unrecorded.note}`)
       assert.match((await note.textContent()) ?? "", /^Note: 2 of the \d+ sessions from .* have no snapshot \(no run those days\)/)
       // below the leaderboard's table, in its card
       assert.isTrue(await page.$eval("#unrecorded", (p) => p.closest(".card")?.querySelector("#leaderboard") !== null))
       // and on the book's report page, which carries the same note
       await page.goto(`${server.url}/backtests/live/report.html`)
       const reported = await page.waitForSelector("#unrecorded")
-      assert.strictEqual(await reported.textContent(), `Note: ${api.unrecordedSessions.note}`)
+      assert.strictEqual(await reported.textContent(), `Note: ${unrecorded.note}`)
     })
     await page.goto(`${server.url}/backtests/live/report.html`)
     await page.waitForSelector("#leaderboard")
@@ -303,22 +308,23 @@ describe("dashboard in Chromium", () => {
   })
 
   it("shows whether the council earns its keep: the paper baselines and COUNCIL against its PMs and baselines, as the API gives them", async () => {
-    const api = await (await fetch(`${server.url}/api/leaderboard?backtest=${BACKTEST}`)).json() as any
-    assert.isNotNull(api.contest.baselines)
+    const contest = leaderboardOf(await (await fetch(`${server.url}/api/leaderboard?backtest=${BACKTEST}`)).json()).contest!
+    assert.isNotNull(contest.baselines)
     await page.goto("about:blank")
     await page.goto(`${server.url}/#/?backtest=${BACKTEST}`)
     await page.waitForSelector("#baselines tbody tr")
     const baselines = await page.$$eval("#baselines tbody tr", (trs) => trs.map((tr) => [tr.getAttribute("data-account"), tr.children[1]!.textContent]))
-    assert.deepStrictEqual(baselines.map(([account]) => account), api.contest.baselines.rows.map((r: any) => r.account))
+    assert.deepStrictEqual(baselines.map(([account]) => account), contest.baselines!.rows.map((r) => r.account))
     baselines.forEach(([account, text], i) => {
-      const estimate = api.contest.baselines.rows[i].totalReturn.estimate
+      const { totalReturn } = contest.baselines!.rows[i]!
+      const estimate = "estimate" in totalReturn ? totalReturn.estimate ?? Number.NaN : Number.NaN
       assert.include(text, `${estimate < 0 ? "−" : "+"}${Math.abs(estimate * 100).toFixed(1)} %`, String(account))
     })
     const against = await page.$$eval("#attribution tbody tr", (trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[1]!.textContent]))
-    assert.deepStrictEqual(against, api.contest.attribution.comparisons.map((c: any) => [c.against, c.account]))
+    assert.deepStrictEqual(against, contest.attribution!.comparisons.map((c) => [c.against, c.account]))
     const verdicts = await page.$$eval("#attribution-verdicts li", (lis) => lis.map((li) => li.textContent))
-    assert.deepStrictEqual(verdicts, api.contest.attribution.comparisons.map((c: any) => c.verdict))
-    assert.include(await page.$eval("#baselines", (table) => table.closest(".card")!.textContent), api.contest.note)
+    assert.deepStrictEqual(verdicts, contest.attribution!.comparisons.map((c) => c.verdict))
+    assert.include(await page.$eval("#baselines", (table) => table.closest(".card")!.textContent), contest.note)
     assert.deepStrictEqual(problems, [])
   })
 
