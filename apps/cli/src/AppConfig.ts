@@ -41,11 +41,22 @@ const nonNegative = (variable: string, fallback: number): Effect.Effect<number, 
     }))
   )
 
-/** The local exchange's fill model: slippage in basis points, commission per share and minimum per order. */
+/** A percentage above 0 and at most 100. */
+const percent = (variable: string, fallback: number): Effect.Effect<number, FillModelConfigError> =>
+  Effect.flatMap(nonNegative(variable, fallback), (value) =>
+    value > 0 && value <= 100
+      ? Effect.succeed(value)
+      : Effect.fail(new FillModelConfigError({ variable, message: `${variable}: expected a percentage above 0 and at most 100, got "${value}"` })))
+
+/**
+ * The local exchange's fill model: slippage in basis points, commission per share and minimum per order, and the
+ * share of a market order that fills at each open or close (`COUNCIL_PARTIAL_FILL_PCT`, default 100: whole fills).
+ */
 export const exchangeFillModel = Effect.all({
   slippageBps: nonNegative("COUNCIL_SLIPPAGE_BPS", 5),
   commissionPerShare: nonNegative("COUNCIL_COMMISSION_PER_SHARE", 0),
-  commissionMin: nonNegative("COUNCIL_COMMISSION_MIN", 0)
+  commissionMin: nonNegative("COUNCIL_COMMISSION_MIN", 0),
+  partialFillPct: percent("COUNCIL_PARTIAL_FILL_PCT", 100)
 })
 
 export type FillModel = Effect.Success<typeof exchangeFillModel>
