@@ -27,25 +27,35 @@ export class FillModelConfigError extends Schema.TaggedError<FillModelConfigErro
   message: Schema.String
 }) {}
 
-const nonNegative = (variable: string, fallback: number): Effect.Effect<number, FillModelConfigError> =>
+/** A number read from `variable` (`fallback` when unset) that `accepts`; anything else is refused as `expected`. */
+const numberFrom = (variable: string, fallback: number, accepts: (n: number) => boolean, expected: string): Effect.Effect<number, FillModelConfigError> =>
   Config.option(Config.String(variable)).pipe(
     Effect.orElseSucceed(() => Option.none<string>()),
     Effect.flatMap(Option.match({
       onNone: () => Effect.succeed(fallback),
       onSome: (raw) => {
         const value = raw.trim() === "" ? Number.NaN : Number(raw)
-        return Number.isFinite(value) && value >= 0
+        return Number.isFinite(value) && accepts(value)
           ? Effect.succeed(value)
-          : Effect.fail(new FillModelConfigError({ variable, message: `${variable}: expected a number ≥ 0, got "${raw.slice(0, 40)}"` }))
+          : Effect.fail(new FillModelConfigError({ variable, message: `${variable}: expected ${expected}, got "${raw.slice(0, 40)}"` }))
       }
     }))
   )
 
-/** The local exchange's fill model: slippage in basis points, commission per share and minimum per order. */
+const nonNegative = (variable: string, fallback: number) => numberFrom(variable, fallback, (n) => n >= 0, "a number ≥ 0")
+
+const percent = (variable: string, fallback: number) =>
+  numberFrom(variable, fallback, (n) => n > 0 && n <= 100, "a percentage above 0 and at most 100")
+
+/**
+ * The local exchange's fill model: slippage in basis points, commission per share and minimum per order, and the
+ * share of a market order that fills at each open or close (`COUNCIL_PARTIAL_FILL_PCT`, default 100: whole fills).
+ */
 export const exchangeFillModel = Effect.all({
   slippageBps: nonNegative("COUNCIL_SLIPPAGE_BPS", 5),
   commissionPerShare: nonNegative("COUNCIL_COMMISSION_PER_SHARE", 0),
-  commissionMin: nonNegative("COUNCIL_COMMISSION_MIN", 0)
+  commissionMin: nonNegative("COUNCIL_COMMISSION_MIN", 0),
+  partialFillPct: percent("COUNCIL_PARTIAL_FILL_PCT", 100)
 })
 
 export type FillModel = Effect.Success<typeof exchangeFillModel>

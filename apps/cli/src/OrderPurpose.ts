@@ -1,19 +1,25 @@
-import type { OrderClass } from "@council/domain"
+import type { OrderClass, OrderType } from "@council/domain"
 
 /**
  * What an order of the council is for, in words, by its class: the risk gate places a protective exit of shares
- * already held as an OCO (a take-profit limit and a stop), an entry as a bracket (or OTO), and closes and
- * reductions as simple orders (`reason`, the gate's own words, says which). A `SELL 13 SPY limit` the day after
- * a LONG SPY entry reads as an exit, not as a reversal.
+ * already held as an OCO (a take-profit limit and a stop), an entry under `after-close` as a bracket, and closes,
+ * reductions and `close` entries as simple orders (`reason`, the gate's own words, says which). A `SELL 13 SPY
+ * limit` the day after a LONG SPY entry reads as an exit, not as a reversal. An OTO is never the gate's (an order
+ * placed at the broker by other means): it carries one exit, a take-profit or a stop, which `legs` (the types of
+ * its legs, as listed) tells apart.
  */
-export const orderPurpose = (orderClass: OrderClass, reason?: string, qty?: number): string => {
+export const orderPurpose = (orderClass: OrderClass, reason?: string, qty?: number, legs?: ReadonlyArray<OrderType>): string => {
   switch (orderClass) {
     case "oco":
       return "protective exit of shares held (take-profit limit + stop)"
     case "bracket":
       return "entry, with its take-profit and stop"
     case "oto":
-      return "entry, with its stop"
+      return legs?.some((type) => type === "stop" || type === "stop_limit")
+        ? "entry, with its stop"
+        : legs?.includes("limit")
+        ? "entry, with its take-profit"
+        : "entry, with one exit (a take-profit or a stop)"
     case "simple": {
       const verb = reason?.split(" ")[0]
       if (verb === "open" || verb === "add") {
@@ -30,7 +36,7 @@ export const orderPurpose = (orderClass: OrderClass, reason?: string, qty?: numb
   }
 }
 
-/** An order's leg: the other half of a protective exit, or a bracket's exit. */
+/** An order's leg: the other half of a protective exit, or an entry's exit. */
 export const legPurpose = (parent: OrderClass): string =>
   parent === "oco" ? "protective exit: its stop leg" : "exit leg of the entry"
 

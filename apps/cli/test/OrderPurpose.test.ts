@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
 import { AccountId, defaultAccountSettings, type Ticker, TradingDay } from "@council/domain"
 import { RiskRules } from "@council/daily"
 import { position, snapshot } from "../../../packages/broker/test/BrokerDouble.ts"
+import { intent, SPY, withExchange } from "../../../packages/exchange/test/ExchangeFixture.ts"
 import { orderPurpose } from "../src/OrderPurpose.ts"
 
 const CLAUDE = AccountId.make("CLAUDE")
@@ -34,4 +36,23 @@ describe("orderPurpose", () => {
     assert.deepStrictEqual(plan("HALF", half.qty).intents.filter((i) => i.orderClass === "oco"), [])
     assert.strictEqual(orderPurpose(half.orderClass, half.reason, half.qty), "entry of a fraction of a share (no protective exit: exits are placed for whole shares)")
   })
+
+  it.effect("an OTO (never the gate's) says which one exit it carries, as the local exchange lists it: a take-profit or a stop", () =>
+    withExchange(({ broker }) =>
+      Effect.gen(function*() {
+        const oto = (exit: "takeProfit" | "stopLoss") =>
+          broker.placeOrder(intent({
+            symbol: SPY,
+            side: "buy",
+            qty: 10,
+            timeInForce: "gtc",
+            orderClass: "oto",
+            ...(exit === "takeProfit" ? { takeProfit: { limitPrice: 110 } } : { stopLoss: { stopPrice: 95 } })
+          }))
+        yield* oto("takeProfit")
+        yield* oto("stopLoss")
+        const listed = yield* broker.listOrders({ status: "open", limit: 500 })
+        const purposes = listed.map((o) => orderPurpose(o.orderClass, undefined, o.qty, o.legs.map((leg) => leg.type))).sort()
+        assert.deepStrictEqual(purposes, ["entry, with its stop", "entry, with its take-profit"])
+      })))
 })

@@ -32,7 +32,14 @@
  * - When several exits of one OCO group (bracket take-profit and stop-loss) would fill on the same bar, the
  *   stop-loss is assumed to have been hit first (`pickExit`): conservative, the bar cannot say which came first.
  * - Commission: `max(commissionMin, qty × commissionPerShare)`, rounded to cents, charged on every fill.
- * - Every fill is complete (no partial fills, no volume limits).
+ * - Fills are complete unless `partialFillPct` is under 100: then a market order of two shares or more fills that
+ *   share of its quantity (whole shares, at least one; the last fill takes what is left) at each open or close it
+ *   meets, `partially_filled` in between — Alpaca's paper fills are partial now and then, and its remainder is
+ *   filled later "if still marketable". A queued order's rest works on from its open, filling at the close and
+ *   the closes after; a `day` or market-on-close (`cls`) order's rest expires at its close. A bracket's or OTO's
+ *   exits stay `held` until its entry filled completely (Alpaca: the legs activate only then); canceling a
+ *   partly filled entry cancels them with it, so its filled shares are left without exits. Exits fill whole.
+ * - No volume limits.
  *
  * @since 0.1.0
  */
@@ -46,9 +53,14 @@ export interface FillModelOptions {
   readonly commissionPerShare: number
   /** Least commission per fill. Default 0. */
   readonly commissionMin: number
+  /**
+   * The share of a market order's quantity (percent, above 0) that fills at each open or close it meets; 100
+   * (the default): every fill is complete.
+   */
+  readonly partialFillPct?: number
 }
 
-export const defaultFillModel: FillModelOptions = { slippageBps: 5, commissionPerShare: 0, commissionMin: 0 }
+export const defaultFillModel: Required<FillModelOptions> = { slippageBps: 5, commissionPerShare: 0, commissionMin: 0, partialFillPct: 100 }
 
 /**
  * Rounds half away from zero on the decimal representation (so 1.005 → 1.01, unlike `Math.round(x * 100)`).
@@ -89,6 +101,25 @@ export const slip = (price: number, side: Side, slippageBps: number): number =>
 
 export const commission = (qty: number, options: FillModelOptions): number =>
   roundCash(Math.max(options.commissionMin, qty * options.commissionPerShare))
+
+/**
+ * The shares of `order` that fill at one open or close: what is left of it, or under `partialFillPct` a market
+ * order's share of its quantity in whole shares (at least one), the last fill taking what is left.
+ */
+export const fillQty = (
+  order: { readonly type: OrderType; readonly qty: number; readonly filledQty: number },
+  options: Pick<FillModelOptions, "partialFillPct">
+): number => {
+  const left = roundQty(order.qty - order.filledQty)
+  const pct = options.partialFillPct ?? 100
+  if (order.type !== "market" || pct >= 100 || order.qty < 2) return left
+  const step = Math.max(1, Math.floor(roundQty(order.qty * pct / 100)))
+  return step >= left ? left : step
+}
+
+/** The average price of an order's fills once `qty` more filled at `price` (`filledQty` at `average` before). */
+export const averageAfter = (filledQty: number, average: number | null, qty: number, price: number): number =>
+  filledQty === 0 || average === null ? price : Number(((filledQty * average + qty * price) / (filledQty + qty)).toPrecision(12))
 
 /** What a resting order needs for evaluation. */
 export interface RestingOrder {

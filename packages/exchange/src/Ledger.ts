@@ -193,6 +193,8 @@ export interface OrderFilter {
 /** A fill as the ledger records it. */
 export interface NewFill {
   readonly order: OrderRow
+  /** The shares of this fill; absent: the order's whole quantity. */
+  readonly qty?: number
   readonly price: number
   readonly commission: number
   readonly session: TradingDay
@@ -354,7 +356,7 @@ const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
   const selectOpen = decoded(`SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND ${IS_OPEN} ORDER BY seq`, decodeOrders)
   // the open-statuses term lets these use the partial index of open orders
   const selectResting = decoded(
-    `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND ${IS_OPEN} AND status = 'new' AND active_after < ? ORDER BY seq`,
+    `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND ${IS_OPEN} AND status IN ('new', 'partially_filled') AND active_after < ? ORDER BY seq`,
     decodeOrders
   )
   const selectQueued = decoded(
@@ -368,6 +370,9 @@ const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
   const updateTriggered = prepared(`UPDATE exchange_orders SET triggered = 1, updated_at = ? WHERE id = ?`)
   const updateFilled = prepared(
     `UPDATE exchange_orders SET status = 'filled', filled_qty = ?, filled_avg_price = ?, filled_at = ?, updated_at = ? WHERE id = ?`
+  )
+  const updatePartlyFilled = prepared(
+    `UPDATE exchange_orders SET status = 'partially_filled', filled_qty = ?, filled_avg_price = ?, updated_at = ? WHERE id = ?`
   )
   const updateHeldLegs = prepared(
     `UPDATE exchange_orders SET status = 'new', active_after = ?, updated_at = ? WHERE parent_id = ? AND status = 'held'`
@@ -463,6 +468,9 @@ const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
   const markTriggered = (id: string, at: string) => updateTriggered(at, id)
   /** A resting order filled completely at `price`. */
   const markFilled = (id: string, qty: number, price: number, at: string) => updateFilled(qty, price, at, at, id)
+
+  /** Some of an order filled (`filledQty` in all, at `avgPrice` on average); the rest works on (`FillModel.fillQty`). */
+  const markPartlyFilled = (id: string, filledQty: number, avgPrice: number, at: string) => updatePartlyFilled(filledQty, avgPrice, at, id)
   /** Held legs of a filled parent become `new`, evaluated on the sessions after the date `activeAfter`. */
   const activateLegs = (parentId: string, activeAfter: string, at: string) => updateHeldLegs(activeAfter, at, parentId)
 
@@ -501,6 +509,7 @@ const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
     insertOrder,
     markTriggered,
     markFilled,
+    markPartlyFilled,
     activateLegs,
     cancelGroup,
     cancelOpen,
@@ -558,7 +567,7 @@ const positionStatements = ({ decoded, prepared }: Statements) => {
       order.account,
       order.symbol,
       order.side,
-      order.qty,
+      fill.qty ?? order.qty,
       fill.price,
       fill.commission,
       fill.session,

@@ -34,7 +34,7 @@
  *   did before it starts from what is kept); reads arriving together at a new moment share one advance of the account.
  * - Shorting is allowed unless `allowShorting` says otherwise for the account (`ShortingNotAllowed`).
  * - Calls open no tracing spans: a span costs microseconds even with tracing off, a good part of an order's time.
- * - No partial fills, no notional orders, no trailing stops, no wash-trade or PDT checks, no order replacement;
+ * - Partial fills only when the fill model asks (`partialFillPct`); no notional orders, no trailing stops, no wash-trade or PDT checks, no order replacement;
  *   `ioc`/`fok`/`opg`/`cls` are accepted for market orders only.
  *
  * @since 0.1.0
@@ -409,6 +409,7 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
     slippageBps: input.slippageBps ?? defaultFillModel.slippageBps,
     commissionPerShare: input.commissionPerShare ?? defaultFillModel.commissionPerShare,
     commissionMin: input.commissionMin ?? defaultFillModel.commissionMin,
+    partialFillPct: input.partialFillPct ?? defaultFillModel.partialFillPct,
     initialCash: input.initialCash ?? 100_000
   }
   const allowShorting = (account: AccountId): boolean =>

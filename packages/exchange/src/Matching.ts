@@ -25,7 +25,17 @@ import type { AccountId, OrderType, TradingDay } from "@council/domain"
 import type { MarketData } from "@council/market"
 import { closeTimestamp, openTimestamp, pointBefore, type SessionPoint } from "./Calendar.ts"
 import { reject } from "./ExchangeErrors.ts"
-import { evaluateOnBar, fillAtOpen, type FillModelOptions, legsActiveAfter, openingBar, pickExit } from "./FillModel.ts"
+import {
+  averageAfter,
+  evaluateOnBar,
+  fillAtOpen,
+  type FillModelOptions,
+  fillQty,
+  legsActiveAfter,
+  openingBar,
+  pickExit,
+  roundQty
+} from "./FillModel.ts"
 import { newAccountRow } from "./Keys.ts"
 import type { AccountRow, Ledger, OrderRow } from "./Ledger.ts"
 import type { Prices } from "./Prices.ts"
@@ -96,7 +106,10 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
     return candidates
   })
 
-  /** Fills an order: settles it, marks it filled and activates its held legs (a bracket's or OTO's). */
+  /**
+   * Fills an order, or the share of it `FillModel.fillQty` says: settles it and marks it (partly) filled; once it
+   * filled completely, activates its held legs (a bracket's or OTO's). Returns whether it filled completely.
+   */
   const fill = Effect.fnUntraced(function*(
     book: Book,
     row: OrderRow,
@@ -106,16 +119,24 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
   ) {
     const at = filledAt === "open" ? openTimestamp(session) : closeTimestamp(session)
     const position = yield* ledger.position(row.account, row.symbol)
-    yield* settlement.settle(book, row, price, session, at, position)
-    yield* ledger.markFilled(row.id, row.qty, price, at)
+    const qty = fillQty({ type: row.type, qty: row.qty, filledQty: row.filled_qty }, fillModel)
+    yield* settlement.settle(book, row, qty, price, session, at, position)
+    const average = averageAfter(row.filled_qty, row.filled_avg_price, qty, price)
+    const filled = roundQty(row.filled_qty + qty)
+    if (filled < row.qty) {
+      yield* ledger.markPartlyFilled(row.id, filled, average, at)
+      return false
+    }
+    yield* ledger.markFilled(row.id, row.qty, average, at)
     if (row.parent_id === null && (row.order_class === "bracket" || row.order_class === "oto")) {
       yield* ledger.activateLegs(row.id, legsActiveAfter(session, filledAt), at)
     }
+    return true
   })
 
   /**
    * Meets the working orders with `session`'s bar (or its open alone): at most one order of each exit group fills,
-   * the rest of the group is canceled. Returns the groups a fill closed.
+   * the rest of the group is canceled. Returns the groups a fill closed, and the orders it filled in part only.
    */
   const fillExits = Effect.fnUntraced(function*(
     book: Book,
@@ -124,15 +145,19 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
     at: "open" | "close"
   ) {
     const closed = new Set<string>()
+    const partly = new Set<string>()
     for (const group of groupBy(resting, (row) => row.exit_group)) {
       const chosen = pickExit(yield* candidatesOf(group, session, at))
       if (chosen === undefined) continue
-      yield* fill(book, chosen.row, chosen.price, session, at)
+      if (!(yield* fill(book, chosen.row, chosen.price, session, at))) {
+        partly.add(chosen.row.id)
+        continue
+      }
       closed.add(chosen.row.exit_group)
       const siblings = group.filter((row) => row.id !== chosen.row.id).map((row) => row.id)
       if (siblings.length > 0) yield* ledger.cancelIds(siblings, at === "open" ? openTimestamp(session) : closeTimestamp(session))
     }
-    return closed
+    return { closed, partly }
   })
 
   /**
@@ -157,9 +182,11 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
     const at = closeTimestamp(session)
     const resting = yield* ledger.restingOrders(book.account, session)
     // the groups a fill closed (its order filled, the rest canceled): none of them is still resting
-    const closed = yield* fillExits(book, resting, session, "close")
-    // what rests still is the rest of `resting`: the legs a fill activated work from the next session on
-    const expiring = resting.filter((row) => row.time_in_force === "day" && !closed.has(row.exit_group))
+    const { closed, partly } = yield* fillExits(book, resting, session, "close")
+    // what rests still is the rest of `resting`: the legs a fill activated work from the next session on; a
+    // market-on-close order filled in part has met its one close
+    const expiring = resting.filter((row) =>
+      (row.time_in_force === "day" && !closed.has(row.exit_group)) || (row.time_in_force === "cls" && partly.has(row.id)))
     if (expiring.length > 0) yield* ledger.expire(expiring.map((row) => row.id), at)
   })
 

@@ -1,7 +1,6 @@
 /**
  * Settling a fill in the ledger: the position moves, cash pays for it and the commission, and the fill is
- * recorded. The order's own row is the caller's (a market order is inserted already filled; a resting one is
- * marked filled by `Matching`).
+ * recorded. The order's own row is the caller's (`Matching` marks it filled, or partly filled).
  *
  * @since 0.1.0
  */
@@ -22,16 +21,16 @@ export interface Book {
 
 export const make = (ledger: Ledger, fillModel: FillModelOptions) => {
   /**
-   * Settles `order` filled completely at `price` in `session` at `at` (ledger timestamp text); `position` is the
-   * symbol's row before the fill. The book's cash moves; writing it is the caller's.
+   * Settles `qty` shares of `order` filled at `price` in `session` at `at` (ledger timestamp text); `position` is
+   * the symbol's row before the fill. The book's cash moves; writing it is the caller's.
    */
-  const settle = (book: Book, order: OrderRow, price: number, session: TradingDay, at: string, position: PositionRow | undefined) => {
-    const fee = commission(order.qty, fillModel)
-    const signed = order.side === "buy" ? order.qty : -order.qty
+  const settle = (book: Book, order: OrderRow, qty: number, price: number, session: TradingDay, at: string, position: PositionRow | undefined) => {
+    const fee = commission(qty, fillModel)
+    const signed = order.side === "buy" ? qty : -qty
     book.cash = roundCash(book.cash - signed * price - fee)
     return Effect.andThen(
       ledger.writePosition(order.account, order.symbol, position, positionAfterFill(position, signed, price)),
-      ledger.insertFill({ order, price, commission: fee, session, at })
+      ledger.insertFill({ order, ...(qty === order.qty ? {} : { qty }), price, commission: fee, session, at })
     )
   }
 

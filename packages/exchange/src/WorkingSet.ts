@@ -62,9 +62,9 @@ export const track = (ledger: Ledger, start: Known) => {
   const dropCanceled = (rows: ReadonlyArray<CanceledRow>) => drop(new Set(rows.map((row) => row.id)))
 
   /** Open orders of `status` active before `session`: the statements `restingOrders` and `queuedOrders` mirror. */
-  const activeBefore = (status: "new" | "accepted") => (id: AccountId, session: TradingDay) =>
+  const activeBefore = (...statuses: ReadonlyArray<OrderRow["status"]>) => (id: AccountId, session: TradingDay) =>
     Effect.map(loadOpen(id), (rows) =>
-      rows.filter((row) => row.status === status && row.active_after !== null && row.active_after < session))
+      rows.filter((row) => statuses.includes(row.status) && row.active_after !== null && row.active_after < session))
 
   const tracked: Ledger = {
     ...ledger,
@@ -77,13 +77,16 @@ export const track = (ledger: Ledger, start: Known) => {
       const row = open?.find((r) => r.id === orderId)
       return row !== undefined ? Effect.succeed(row) : ledger.orderById(id, orderId)
     },
-    restingOrders: activeBefore("new"),
+    restingOrders: activeBefore("new", "partially_filled"),
     queuedOrders: activeBefore("accepted"),
     positions: loadPositions,
     position: (id: AccountId, symbol: Ticker) => Effect.map(loadPositions(id), (rows) => rows.find((row) => row.symbol === symbol)),
     markRouted: (id, at) => then(ledger.markRouted(id, at), () => patch((row) => row.id === id, { status: "new", updated_at: at })),
     markTriggered: (id, at) => then(ledger.markTriggered(id, at), () => patch((row) => row.id === id, { triggered: 1, updated_at: at })),
     markFilled: (id, qty, price, at) => then(ledger.markFilled(id, qty, price, at), () => drop(new Set([id]))),
+    markPartlyFilled: (id, filledQty, avgPrice, at) =>
+      then(ledger.markPartlyFilled(id, filledQty, avgPrice, at), () =>
+        patch((row) => row.id === id, { status: "partially_filled", filled_qty: filledQty, filled_avg_price: avgPrice, updated_at: at })),
     activateLegs: (parentId, activeAfter, at) =>
       then(ledger.activateLegs(parentId, activeAfter, at), () =>
         patch((row) => row.parent_id === parentId && row.status === "held", {

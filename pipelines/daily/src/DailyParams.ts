@@ -7,7 +7,9 @@ import {
   AccountSettings,
   CancelIntent,
   Clamp,
+  formatMoment,
   LEGACY_SCHEDULE,
+  type NewYorkMoment,
   OrderIntent,
   Rejection,
   RunSchedule,
@@ -75,6 +77,27 @@ export const DailyParams = Schema.Struct({
   reviewers: Schema.optionalKey(Schema.Literal("pitched"))
 })
 export type DailyParams = typeof DailyParams.Type
+
+/** What a new run is started with; the rest of its parameters are the choices every new run records. */
+export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrder" | "reviewers" | "requireApproval">
+
+/**
+ * A new run's parameters (`run daily`'s): its base with its schedule and as-of moment, and the choices every new
+ * run records — ballots shuffled by the trading day (`reviewOrder: day`), only PMs that pitched review
+ * (`reviewers: pitched`) — and the approval gate when asked for. Runs recorded before a choice keep theirs.
+ */
+export const newRunParams = (
+  base: NewRunBase,
+  at: { readonly schedule: RunSchedule; readonly moment: NewYorkMoment },
+  requireApproval = false
+): DailyParams => ({
+  ...base,
+  schedule: at.schedule,
+  asOfTime: formatMoment(at.moment),
+  reviewOrder: "day",
+  reviewers: "pitched",
+  ...(requireApproval ? { requireApproval: true } : {})
+})
 
 /** Decoded params by the run's params object: every stage of a run reads them, often more than once. */
 const decodedParams = new WeakMap<object, DailyParams>()

@@ -4,7 +4,7 @@ import { Recorder, RunContext } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
 import { AccountManager, type Broker, BrokerError, Brokers } from "@council/broker"
-import { ExchangeSession, LocalExchange } from "@council/exchange"
+import { ExchangeSession, LocalExchange, type LocalExchangeOptions } from "@council/exchange"
 import type { AccountProfile } from "@council/daily"
 import { defaultAccountSettings, DEFAULT_ACCOUNTS } from "@council/domain"
 
@@ -111,7 +111,7 @@ export const noReview: PeerReviewResult = { asOf: day, ballots: [], abstentions:
  * `placeOrder:<client order id>`, `getAccount:<account>`, `listOrders:<account>`, `getOrder:<account>`,
  * `getPositions:<account>`, `listFills:<account>`.
  */
-export const exchangeWithFaults = (faults: ReadonlySet<string>) => {
+export const exchangeWithFaults = (faults: ReadonlySet<string>, options: LocalExchangeOptions = { slippageBps: 0 }) => {
   const unavailable = (account: string, what: string) =>
     Effect.fail(new BrokerError({ account, reason: "Unavailable", message: `${what}: 503 service unavailable`, retryable: true }))
   const faulty = (broker: Broker): Broker => ({
@@ -134,7 +134,7 @@ export const exchangeWithFaults = (faults: ReadonlySet<string>) => {
   )
   return AccountManager.layer.pipe(
     Layer.provideMerge(brokers),
-    Layer.provideMerge(LocalExchange.layer({ slippageBps: 0 })),
+    Layer.provideMerge(LocalExchange.layer(options)),
     Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, session)),
     Layer.provideMerge(present),
     Layer.fresh

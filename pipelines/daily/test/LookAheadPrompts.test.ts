@@ -1,13 +1,13 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect, Layer, Redacted, Ref } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
-import { AccountId, formatMoment, momentAt, type RunId, type RunSchedule } from "@council/domain"
+import { AccountId, momentAt, type RunId, type RunSchedule } from "@council/domain"
 import { RunStore, Runner } from "@council/engine"
 import { MarketData } from "@council/market"
 import { LlmBudget, Models } from "@council/llm"
 import { AnthropicMessages, Ask, LlmCouncil, OpenAiChat } from "@council/llm/live"
 import { Notifier } from "@council/notify"
-import { Backtest, DailyPipeline } from "@council/daily"
+import { Backtest, DailyPipeline, newRunParams } from "@council/daily"
 import { type FakeProvider, type FakeRequest, startFake } from "../../../packages/llm/test/FakeProvider.ts"
 import { profiles } from "./Fixtures.ts"
 import { DAY, decisionTime, localExchange, PREV, poisoned } from "./PoisonedBars.ts"
@@ -74,8 +74,7 @@ const dayPrompts = (fake: FakeProvider, schedule: RunSchedule, poison: number, h
             mode: "record",
             dryRun: false,
             codeVersion: "test",
-            // a new run's parameters, as `run daily` gives them (`newRunParams`)
-            params: { ...params, schedule, asOfTime: formatMoment(at), reviewOrder: "day" },
+            params: newRunParams(params, { schedule, moment: at }),
             runId: `${day}-live` as RunId
           })
           assert.strictEqual(run.status, "completed")

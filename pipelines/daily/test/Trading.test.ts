@@ -137,7 +137,7 @@ describe("Execution", () => {
       assert.strictEqual(resumed.accounts.find((a) => a.account === "CHATGPT")?.status, "succeeded")
       const local = yield* LocalExchange
       const open = yield* local.listOrders(AccountId.make("CHATGPT"), { status: "open" })
-      assert.deepStrictEqual(open.map((o) => [o.orderClass, o.status]), [["oco", "new"], ["simple", "accepted"]])
+      assert.deepStrictEqual(open.map((o) => [o.orderClass, o.status]), [["simple", "accepted"], ["oco", "new"]])
     }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchange, Notifier.layerTest))))
 
   it.effect("does not send the open of a flip when the close before it failed", () => {

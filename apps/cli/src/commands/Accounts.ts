@@ -61,7 +61,7 @@ export const orders = (ids: ReadonlyArray<AccountId>, status: "open" | "closed" 
     const results = yield* AccountManager.use((m) => m.allOrders({ status, limit: 500 }, ids))
     const rows = results.flatMap(({ account, result }) =>
       Result.isSuccess(result)
-        ? result.success.flatMap((o) => [{ o, what: orderPurpose(o.orderClass, kindOfClientOrderId(o.clientOrderId), o.qty) }, ...o.legs.map((leg) => ({ o: leg, what: legPurpose(o.orderClass) }))]).map(({ o, what }) => [
+        ? result.success.flatMap((o) => [{ o, what: orderPurpose(o.orderClass, kindOfClientOrderId(o.clientOrderId), o.qty, o.legs.map((leg) => leg.type)) }, ...o.legs.map((leg) => ({ o: leg, what: legPurpose(o.orderClass) }))]).map(({ o, what }) => [
           account,
           o.submittedAt.slice(0, 10),
           o.symbol,

@@ -189,6 +189,8 @@ export interface BacktestOutcome {
   readonly unrecorded?: ReadonlyArray<TradingDay>
   /** With `--pms replay`: per role, the questions that found no recorded answer (abstained, or fell back). */
   readonly unanswered?: Readonly<Record<string, number>>
+  /** With `--pms replay`: the sessions recorded before the review changed (their reviews and chairman go unanswered). */
+  readonly reviewChanged?: ReadonlyArray<TradingDay>
   readonly report?: string
 }
 
@@ -199,9 +201,15 @@ const unansweredNote = (unanswered: Readonly<Record<string, number>>) => {
   return `--pms replay: ${total} question${total === 1 ? "" : "s"} found no recorded answer (${roles.map(([role, n]) => `${role} ${n}`).join(", ")}): a PM without its answer abstained or did not rank, the chairman fell back to the mechanical vote`
 }
 
+const someDays = (days: ReadonlyArray<TradingDay>) => days.length > 6 ? `${days.slice(0, 3).join(", ")} … ${days.at(-1)}` : days.join(", ")
+
+/** One line: which sessions were recorded before the review changed, and what that does to their replay. */
+const reviewChangedNote = (days: ReadonlyArray<TradingDay>, of: number) =>
+  `--pms replay: ${days.length} of ${of} sessions were recorded by an earlier version, before the peer review changed (${someDays(days)}): it shuffled the ballots by the run and asked every PM, it now shuffles them by the day and asks only the PMs that pitched, so there the reviews (where the pitches differ) and the chairman's question find no recorded answer and the mechanical vote decides; the pitches replay as recorded`
+
 /** One line: which sessions a replay had no recorded answers for. */
 const unrecordedNote = (days: ReadonlyArray<TradingDay>, of: number) =>
-  `--pms replay: ${days.length} of ${of} sessions have no recorded LLM answers (${days.length > 6 ? `${days.slice(0, 3).join(", ")} … ${days.at(-1)}` : days.join(", ")}): there every PM abstains, so the council makes no trade`
+  `--pms replay: ${days.length} of ${of} sessions have no recorded LLM answers (${someDays(days)}): there every PM abstains, so the council makes no trade`
 
 const printOutcome = (outcome: BacktestOutcome, json: boolean) =>
   json
@@ -367,12 +375,13 @@ const execute = (plan: Plan, json: boolean) =>
       skipped: result.skipped,
       notifications: yield* Ref.get(notices),
       elapsedMs: Date.now() - startedAt,
-      ...(replay === undefined ? {} : { unrecorded: replay.unrecorded(plan.sessions), unanswered: Object.fromEntries(replay.missed) }),
+      ...(replay === undefined ? {} : { unrecorded: replay.unrecorded(plan.sessions), unanswered: Object.fromEntries(replay.missed), reviewChanged: replay.reviewChanged(plan.sessions) }),
       report
     }
     // what a replay could not answer from recordings, known once it ran (the first line is said again if it grew)
     const late = outcome.unrecorded ?? []
     if (late.length > unrecorded.length) yield* Console.error(unrecordedNote(late, plan.sessions.length))
+    if (outcome.reviewChanged !== undefined && outcome.reviewChanged.length > 0) yield* Console.error(reviewChangedNote(outcome.reviewChanged, plan.sessions.length))
     if (outcome.unanswered !== undefined && Object.keys(outcome.unanswered).length > 0) yield* Console.error(unansweredNote(outcome.unanswered))
     yield* printOutcome(outcome, json)
   })

@@ -7,7 +7,9 @@
  * alone asks only those PMs: the others' models come from earlier runs), so the questions carry the same models; it
  * asks the peer review when the backtest's own accounts trade the council's decision. The command says which sessions have no recorded answers at all (there the whole council abstains), and how many
  * questions of each role found no recorded answer (`missed`: the recorded runs asked other questions — another
- * `--accounts`, lineup or code version — so that PM abstained, or the chairman fell back to the mechanical vote).
+ * `--accounts`, lineup or code version — so that PM abstained, or the chairman fell back to the mechanical vote),
+ * and which sessions were recorded before the review changed (`reviewChanged`): there the reviews and the
+ * chairman's question are asked otherwise now, so the mechanical vote decides.
  */
 import { readdirSync } from "node:fs"
 import { join } from "node:path"
@@ -30,8 +32,18 @@ const isLlmCall = (r: Recording) =>
   typeof r.value === "object" && r.value !== null && "_tag" in r.value && r.value._tag === "Success" &&
   !AuditTrail.isReplayMiss(r)
 
-const modelsOf = (run: RunRecord) =>
-  Option.flatMap(Schema.decodeUnknownOption(DailyParams)(run.params), (p) => Option.fromNullishOr(p.models))
+const paramsOf = Schema.decodeUnknownOption(DailyParams)
+
+const modelsOf = (run: RunRecord) => Option.flatMap(paramsOf(run.params), (p) => Option.fromNullishOr(p.models))
+
+/**
+ * Whether a run asked the review as new runs do: ballots shuffled by the trading day and only the PMs that pitched
+ * asked (`reviewOrder: day`, `reviewers: pitched`). Runs recorded before shuffled by their run id and asked every
+ * PM, and told the chairman less of who did not review: a backtest asks those questions otherwise, so their
+ * reviews (once the pitches differ) and the chairman's question find no recorded answer.
+ */
+const reviewsAsNow = (run: RunRecord) =>
+  Option.match(paramsOf(run.params), { onNone: () => false, onSome: (p) => p.reviewOrder === "day" && p.reviewers === "pitched" })
 
 /**
  * The stores to read (the main one, given as `main`, and each `*.db` of `dir` but `self`), their runs in
@@ -82,12 +94,17 @@ export const recordedCalls = (options: {
     const council = fromRecordings(lineup, (role) => void missed.set(role, (missed.get(role) ?? 0) + 1))
     /** Sessions run so far that found no recorded answer at all. */
     const emptyDays = new Set<TradingDay>()
+    /** Sessions run so far whose recorded chairman answers all come from runs that asked the review as before. */
+    const olderReviewDays = new Set<TradingDay>()
     const reuse = (day: TradingDay) =>
       Effect.map(
-        Effect.forEach(byDay.get(day) ?? [], ({ run, store }) => Effect.orDie(store.getRecordings(run.id))),
+        Effect.forEach(byDay.get(day) ?? [], ({ run, store }) =>
+          Effect.map(Effect.orDie(store.getRecordings(run.id)), (recordings) => ({ run, calls: recordings.filter(isLlmCall) }))),
         (all) => {
-          const calls = all.flat().filter(isLlmCall)
+          const calls = all.flatMap((r) => r.calls)
           if (!calls.some(AuditTrail.askedAModel)) emptyDays.add(day)
+          const chaired = all.filter((r) => r.calls.some((c) => c.key.startsWith("chairman.synthesize(")))
+          if (chaired.length > 0 && !chaired.some(({ run }) => reviewsAsNow(run))) olderReviewDays.add(day)
           return calls
         }
       )
@@ -96,5 +113,10 @@ export const recordedCalls = (options: {
      * those no run of the range made; after it, also those whose runs hold only earlier replays' misses.
      */
     const unrecorded = (sessions: ReadonlyArray<TradingDay>) => sessions.filter((day) => !byDay.has(day) || emptyDays.has(day))
-    return { council, reuse, unrecorded, missed: missed as ReadonlyMap<string, number> }
+    /**
+     * The sessions of `sessions` run so far whose recorded chairman answers all come from runs that asked the review
+     * as runs did before it changed (`reviewsAsNow`): there the chairman's question finds no recorded answer.
+     */
+    const reviewChanged = (sessions: ReadonlyArray<TradingDay>) => sessions.filter((day) => olderReviewDays.has(day))
+    return { council, reuse, unrecorded, reviewChanged, missed: missed as ReadonlyMap<string, number> }
   })

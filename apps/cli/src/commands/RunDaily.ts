@@ -10,7 +10,6 @@ import {
   type AccountExecution,
   type AccountId,
   ExecutionReport,
-  formatMoment,
   needsRetry,
   RiskVerdict,
   type RunId,
@@ -18,7 +17,7 @@ import {
 } from "@council/domain"
 import { type Checkpoint, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
 import { select, TradingAccounts } from "@council/broker"
-import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipeline, unevaluated } from "@council/daily"
+import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipeline, newRunParams as newDailyRunParams, unevaluated } from "@council/daily"
 import { continuation, dayCommand, idsOf } from "@council/daily/RunActivity"
 import { AuditTrail } from "@council/llm"
 import type { MarketData } from "@council/market"
@@ -54,16 +53,7 @@ export const newRunParams = (
   council: Pick<DailyParams, "pms" | "models">,
   at: RunMoment,
   requireApproval: boolean
-): DailyParams => ({
-  accounts,
-  ...services,
-  ...council,
-  schedule: at.schedule,
-  asOfTime: formatMoment(at.moment),
-  reviewOrder: "day",
-  reviewers: "pitched",
-  ...(requireApproval ? { requireApproval: true } : {})
-})
+): DailyParams => newDailyRunParams({ accounts, ...services, ...council }, at, requireApproval)
 
 /** `--accounts a, B` → `["A", "B"]`; a list that names no account (`''`, `,,,`) stays empty and is refused. */
 export const parseAccountList = (accounts: Option.Option<string>) =>

@@ -59,7 +59,7 @@ const cancelStale = (broker: Broker, cancels: ReadonlyArray<CancelIntent>) =>
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`
 
 /** Places one symbol's intents in order; after a failure the later ones are not sent (no open after a failed close). */
-const placeAll = (broker: Broker, intents: ReadonlyArray<OrderIntent>) =>
+const placeInOrder = (broker: Broker, intents: ReadonlyArray<OrderIntent>) =>
   bySymbol(
     intents,
     (intent) =>
@@ -73,6 +73,26 @@ const placeAll = (broker: Broker, intents: ReadonlyArray<OrderIntent>) =>
       ),
     (intent, failed): OrderFailure => ({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, error: notSentAfter(failed) })
   )
+
+/** A protective exit of shares already held (the gate's OCO), as opposed to an order that moves the position. */
+const protects = (intent: OrderIntent) => intent.orderClass === "oco"
+
+/**
+ * Places an account's intents, reported in their order: the protective exits first, each symbol's on its own, then
+ * the rest symbol by symbol (`placeInOrder`). Shares held keep their exit whatever becomes of the day's other orders
+ * of the symbol: a partly filled entry the gate cancelled is re-placed for its rest beside the exit of what filled,
+ * and a refused rest must not leave the filled shares without one.
+ */
+const placeAll = (broker: Broker, intents: ReadonlyArray<OrderIntent>) =>
+  Effect.gen(function*() {
+    const exits = intents.filter(protects)
+    const others = intents.filter((intent) => !protects(intent))
+    const placed = new Map<OrderIntent, Result.Result<Placement, OrderFailure>>()
+    for (const [sent, outcomes] of [[exits, yield* placeInOrder(broker, exits)], [others, yield* placeInOrder(broker, others)]] as const) {
+      sent.forEach((intent, n) => placed.set(intent, outcomes[n]!))
+    }
+    return intents.map((intent) => placed.get(intent)!)
+  })
 
 /** Built once (not per account and session). */
 const CalendarDays = Schema.Array(MarketCalendarDay)
