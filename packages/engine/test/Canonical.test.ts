@@ -9,11 +9,58 @@ const reference = (value: unknown): string =>
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v) ?? "null"
 
+const KEYS = ["a", "b", "Z", "10", "9", "0", "01", "é", "_x", "close", "4294967295", "4294967294", "-1", "1e3", "", "__proto__"]
+const LEAF_KINDS = ["fraction", "integer", "string", "null", "undefined", "true", "NaN", "-0", "Date"] as const
+
+const leafKind = (leaf: unknown): string =>
+  leaf instanceof Date ? "Date"
+  : leaf === undefined ? "undefined"
+  : leaf === null ? "null"
+  : leaf === true ? "true"
+  : typeof leaf === "string" ? "string"
+  : Number.isNaN(leaf) ? "NaN"
+  : Object.is(leaf, -0) ? "-0"
+  : Number.isInteger(leaf) ? "integer"
+  : "fraction"
+
+/**
+ * What `generated` exercises: how often each key and each kind of leaf occurs, how deep the values go, and how many
+ * values take each path through `canonicalJson` (no object out of order, some reordered, or left to the replacer:
+ * a `Date`'s `toJSON` or a `__proto__` key).
+ */
+const coverage = (generated: ReadonlyArray<unknown>) => {
+  const keys = new Map<string, number>()
+  const leaves = new Map<string, number>()
+  const paths = new Map<string, number>()
+  const count = (map: Map<string, number>, what: string) => map.set(what, (map.get(what) ?? 0) + 1)
+  let deepest = 0
+  const walk = (value: unknown, depth: number): { replacer: boolean; reordered: boolean } => {
+    deepest = Math.max(deepest, depth)
+    if (value === null || typeof value !== "object" || value instanceof Date) {
+      count(leaves, leafKind(value))
+      return { replacer: value instanceof Date, reordered: false }
+    }
+    const own = Array.isArray(value) ? [] : Object.keys(value)
+    own.forEach((key) => count(keys, key))
+    const inner = Object.values(value).map((v: unknown) => walk(v, depth + 1))
+    const sorted = Object.keys(Object.fromEntries(own.filter((k) => k !== "__proto__").sort().map((k) => [k, 0])))
+    return {
+      replacer: own.includes("__proto__") || inner.some((i) => i.replacer),
+      reordered: sorted.join("\u0000") !== own.join("\u0000") || inner.some((i) => i.reordered)
+    }
+  }
+  for (const value of generated) {
+    const path = walk(value, 0)
+    count(paths, path.replacer ? "replacer" : path.reordered ? "reordered" : "in order")
+  }
+  return { keys, leaves, paths, deepest }
+}
+
 /** A seeded generator of JSON-ish values with awkward keys (index-like, `__proto__`, empty) and leaves. */
 const values = (count: number, seed: number): ReadonlyArray<unknown> => {
   let state = seed
   const next = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648
-  const keys = ["a", "b", "Z", "10", "9", "0", "01", "é", "_x", "close", "4294967295", "4294967294", "-1", "1e3", "", "__proto__"]
+  const keys = KEYS
   const leaves: ReadonlyArray<() => unknown> = [
     () => next() * 1000 - 500,
     () => Math.floor(next() * 100),
@@ -52,9 +99,16 @@ describe("canonicalJson", () => {
     assert.strictEqual(canonicalJson(undefined), "null")
   })
 
-  it("gives the definition's text for 10,000 generated values", () => {
-    const differ = values(10_000, 7).filter((value) => canonicalJson(value) !== reference(value))
+  it("gives the definition's text for 2,000 generated values, which hold every awkward key, leaf and path", () => {
+    const generated = values(2_000, 7)
+    const differ = generated.filter((value) => canonicalJson(value) !== reference(value))
     assert.strictEqual(differ.length, 0)
+    // the sample is large enough: each key and leaf many times, values copied and not, with and without the replacer
+    const seen = coverage(generated)
+    for (const key of KEYS) assert.isAtLeast(seen.keys.get(key) ?? 0, 1_000, `key ${JSON.stringify(key)}`)
+    for (const leaf of LEAF_KINDS) assert.isAtLeast(seen.leaves.get(leaf) ?? 0, 1_000, `leaf ${leaf}`)
+    for (const path of ["in order", "reordered", "replacer"]) assert.isAtLeast(seen.paths.get(path) ?? 0, 50, path)
+    assert.isAtLeast(seen.deepest, 5)
   })
 
   it("copies no input and changes none, however deep, and refuses a cycle as JSON.stringify does", () => {
