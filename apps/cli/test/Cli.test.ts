@@ -149,6 +149,11 @@ describe("pnpm pipeline", () => {
     const shown = cli(fresh, ["show", hurt])
     assert.strictEqual(shown.code, 1)
     assert.match(lines(shown.stderr).at(-1)!, new RegExp(`^error: run ${hurt}: stored data does not decode`))
+    // with --json the failure is the one document on stdout, its exit code and stderr's line
+    const shownJson = cli(fresh, ["show", hurt, "--json"])
+    assert.strictEqual(shownJson.code, 1)
+    const error = (JSON.parse(shownJson.stdout) as { error: { exitCode: number; message: string } }).error
+    assert.deepStrictEqual([error.exitCode, `error: ${error.message}`], [1, lines(shownJson.stderr).at(-1)])
     assert.strictEqual(cli(fresh, ["show", whole]).code, 0)
     // its parameters lost instead: listed in its place the same way
     db.prepare("UPDATE runs SET status = 'completed' WHERE id = ?").run(hurt)
@@ -326,6 +331,15 @@ describe("pnpm pipeline", () => {
       assert.strictEqual(lines(r.stderr).length, 1, `${args.join(" ")} printed:\n${r.stderr}`)
       assert.match(r.stderr.trim(), expected)
       assert.notMatch(r.stderr, /\s+at\s.+:\d+:\d+/)
+    }
+  })
+
+  it("named alone, the CLI and a command group show their help on stdout and exit 0, as with --help", async () => {
+    for (const group of [[], ["exchange"]]) {
+      const [bare, help] = [await cliInProcess(undefined, group), await cliInProcess(undefined, [...group, "--help"])]
+      assert.deepStrictEqual([bare.code, bare.stderr], [0, ""], `pipeline ${group.join(" ")}`)
+      assert.match(bare.stdout, /^DESCRIPTION\n/)
+      assert.strictEqual(bare.stdout, help.stdout)
     }
   })
 
