@@ -1,9 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { blobText } from "./StoredBlobs.ts"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { Pipeline, textHash } from "@council/engine"
+import { RunId } from "@council/domain"
+import { BundleFile, Pipeline, textHash } from "@council/engine"
 import { DailyPipeline } from "@council/daily"
 import { cli, runIdOf, tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
@@ -56,6 +57,35 @@ describe("pnpm pipeline", () => {
     assert.strictEqual(imported.code, 0, imported.stderr)
     assert.match(cli(other, ["runs"]).stdout, new RegExp(runId))
     assert.strictEqual(cli(other, ["replay", runId]).code, 0)
+  })
+
+  it("replays a run named by an id that looks like a path; a file of that name, when one exists, is read instead", () => {
+    const sealed = JSON.parse(readFileSync(join(home, "bundle.json"), "utf8")) as BundleFile.BundleFile
+    const other = tempHome()
+    const ids = ["imported/2026-06-08.json", join(other, "by-path.json")]
+    for (const id of ids) {
+      const renamed = BundleFile.seal({
+        run: { ...sealed.run, id: RunId.make(id) },
+        checkpoints: sealed.checkpoints.map((c) => ({ ...c, runId: RunId.make(id) })),
+        recordings: sealed.recordings.map((r) => ({ ...r, runId: RunId.make(id) }))
+      })
+      writeFileSync(join(other, "renamed.json"), JSON.stringify(renamed))
+      assert.strictEqual(cli(other, ["import", join(other, "renamed.json")]).code, 0)
+      // no file of that name: the run of that id in the store
+      assert.isFalse(existsSync(id))
+      const byId = cli(other, ["replay", id])
+      assert.strictEqual(byId.code, 0, byId.stderr)
+      assert.include(byId.stderr, `Replaying run ${id} ·`)
+      for (const stage of DailyPipeline.stageNames) assert.match(byId.stdout, new RegExp(`${stage}\\s+identical`))
+    }
+    // a file by that name exists: the file is read (its run is the one exported)
+    writeFileSync(ids[1]!, JSON.stringify(sealed))
+    const byFile = cli(other, ["replay", ids[1]!])
+    assert.strictEqual(byFile.code, 0, byFile.stderr)
+    assert.include(byFile.stderr, `Replaying run ${runId} ·`)
+    // neither a file nor a run: a path is named as the file, a bare name as the run
+    assert.match(cli(other, ["replay", "imported/2026-06-09.json"]).stderr, /^error: cannot read imported\/2026-06-09\.json: no such file \(ENOENT\)$/m)
+    assert.match(cli(other, ["replay", "2026-06-09-nothere"]).stderr, /^error: no run with id 2026-06-09-nothere \(list runs with: pnpm pipeline runs\)$/m)
   })
 
   it("forks a dry run from a stage, reusing the earlier checkpoints", () => {
