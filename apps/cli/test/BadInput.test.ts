@@ -267,6 +267,9 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["run", "daily"], home: "env", env: { COUNCIL_HOME: "/proc/1/council" }, error: /^error: COUNCIL_HOME: cannot create \/proc\/1\/council: E[A-Z]+$/ },
   { args: ["exchange", "keys"], home: "env", env: { COUNCIL_HOME: "/proc/1/council" }, error: /^error: COUNCIL_HOME: cannot create \/proc\/1\/council/ },
   { args: ["runs"], home: "fresh", env: { DATABASE_URL: "garbage" }, error: /^error: DATABASE_URL: expected postgres:\/\/user\[:password\]@host\[:port\]\/database$/ },
+  // a password of digits and an unencoded / parses as host "council", port 123 and a path: shown, it gave the password away
+  { args: ["runs"], home: "fresh", env: { DATABASE_URL: `postgres://council:123/${PASSWORD}@127.0.0.1:1/council` }, error: /^error: DATABASE_URL: its user or password holds an unencoded \/, \? or # \(the URL ends its host there\): percent-encode them/ },
+  { args: ["run", "daily"], home: "fresh", env: { DATABASE_URL: `postgres://council:4?${PASSWORD}@127.0.0.1:1/council` }, error: /^error: DATABASE_URL: its user or password holds an unencoded \/, \? or #/ },
   { args: () => ["show", runId], env: { DATABASE_URL: " " }, error: /^error: DATABASE_URL: is set but blank/ },
   { args: ["run", "daily"], env: { DATABASE_URL: `mysql://council:${PASSWORD}@127.0.0.1/council` }, error: /^error: DATABASE_URL: expected postgres:/ },
   { args: ["runs"], home: "fresh", env: { DATABASE_URL: `postgres://council:${PASSWORD}@127.0.0.1:1/council` }, error: /^error: DATABASE_URL: cannot use postgres:\/\/council@127\.0\.0\.1:1\/council: ECONNREFUSED$/ },
