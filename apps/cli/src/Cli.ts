@@ -146,7 +146,7 @@ const approve = Command.make(
 const replay = Command.make(
   "replay",
   {
-    source: Argument.String("run").pipe(Argument.withDescription("a run id, or a bundle file written by export")),
+    source: Argument.String("run").pipe(Argument.withDescription("a bundle file written by export when a file of that name exists, else a run id in this store")),
     from: Flag.String("from").pipe(
       Flag.withDescription(`fork a new run from this stage (${DAILY_STAGE_NAMES.join(", ")}); a fork sends orders unless --dry-run is given, the parent was a dry run or --model swaps a model`),
       Flag.optional

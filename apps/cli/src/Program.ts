@@ -9,11 +9,13 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
 import { Painted } from "@council/notify/ConsoleColour"
 import { main } from "./Cli.ts"
 import { CliFailure } from "./CliFailure.ts"
 import * as CliServices from "./CliServices.ts"
+import { answeringInJson } from "./JsonFailure.ts"
 import { printableConsole } from "./TerminalText.ts"
 import * as Tracing from "./Tracing.ts"
 
@@ -47,16 +49,28 @@ const wizardWithoutTerminal = (argv: ReadonlyArray<string>) => {
 }
 
 /**
- * One command, with stdout for results only: every log line (retries, warnings) goes to stderr, and no line
+ * A command group named alone (`pipeline`, `pipeline exchange`) has nothing to run: effect/cli shows its help on
+ * stdout and fails with a `ShowHelp` that carries no error. The help is what was asked for: exit 0, as `--help`.
+ */
+const isGroupHelp = (error: unknown): error is CliError.ShowHelp =>
+  CliError.isCliError(error) && error._tag === "ShowHelp" && error.errors.length === 0
+
+/**
+ * One command, with stdout for results only (with `--json`, one JSON document whatever the exit: `JsonFailure`):
+ * every log line (retries, warnings) goes to stderr, and no line
  * carries a control sequence from outside (`TerminalText`). Its spans are exported when
  * `OTEL_EXPORTER_OTLP_ENDPOINT` says where (`Tracing`), and flushed before it returns.
  */
-export const run = (argv: ReadonlyArray<string>) =>
-  (wizardWithoutTerminal(argv)
+export const run = (argv: ReadonlyArray<string>) => {
+  const command = (wizardWithoutTerminal(argv)
     ? Effect.fail(CliFailure.usage("--wizard asks its questions on a terminal, and stdin is not one: give the command with its flags instead"))
     : main(argv)).pipe(
+    Effect.catchIf(isGroupHelp, () => Effect.void),
     Effect.provide(Tracing.layer),
     Effect.provideService(Logger.LogToStderr, true),
-    Effect.provide(Layer.mergeAll(CliServices.layer, Presenter)),
-    (command) => Console.consoleWith((console) => Effect.provideService(command, Console.Console, printableConsole(console)))
+    Effect.provide(Layer.mergeAll(CliServices.layer, Presenter))
   )
+  return Console.consoleWith((console) =>
+    answeringInJson(argv, printableConsole(console), (results) => Effect.provideService(command, Console.Console, results))
+  )
+}

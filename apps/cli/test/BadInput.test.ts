@@ -9,6 +9,7 @@ import { BundleFile, type RunBundle } from "@council/engine"
 import { fingerprint } from "./BrokerDoubles.ts"
 import { runIdOf } from "./CliHarness.ts"
 import { cliInProcess, fetched } from "./InProcess.ts"
+import { jsonRequested } from "../src/JsonFailure.ts"
 
 const KEY = "PKTESTK7H2M9Q4R8X1Z5"
 const SECRET = "sk-test-9f8e7d6c5b4a3f2e1d0c9b8a7f6e"
@@ -46,6 +47,21 @@ interface BadInput {
   readonly noRequests?: boolean
 }
 
+/**
+ * With `--json`, a command that fails before its result prints one JSON document on stdout: the exit code and
+ * the error line stderr carries (effect/cli's own refusals add where to find help there).
+ */
+const jsonFailureProblem = (r: { readonly stdout: string; readonly stderr: string }, code: number): string => {
+  try {
+    const document = JSON.parse(r.stdout) as { readonly error?: { readonly exitCode?: unknown; readonly message?: unknown } }
+    const message = document.error?.message
+    if (Object.keys(document).join() !== "error" || document.error?.exitCode !== code) return `stdout is not the error of exit ${code}: ${r.stdout}`
+    return typeof message === "string" && message !== "" && r.stderr.trim().startsWith(`error: ${message}`) ? "" : `stdout's message is not stderr's: ${r.stdout}`
+  } catch {
+    return `stdout is not one JSON document: ${r.stdout}`
+  }
+}
+
 let runId = ""
 let unauthorized = ""
 let takenPort = 0
@@ -66,6 +82,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["run", "daily"], home: "fresh", env: { COUNCIL_BARS_CACHE: "of" }, error: /^error: COUNCIL_BARS_CACHE: expected on or off, got "of"$/ },
   { args: ["runs"], env: { COUNCIL_BARS_CACHE: "false" }, error: /^error: COUNCIL_BARS_CACHE: expected on or off, got "false"$/ },
   { args: ["approve", "no-such-run"], error: /^error: no run with id no-such-run$/ },
+  { args: ["approve", "no-such-run", "--json"], error: /^error: no run with id no-such-run$/ },
   { args: ["approve", "no-such-run", "--reject"], home: "fresh", error: /^error: no run with id no-such-run$/ },
   { args: ["run", "daily", "--date", "2026-02-30"], error: /^error: --date 2026-02-30: / },
   { args: ["run", "daily", "--date", ""], error: /^error: --date : expected a date as YYYY-MM-DD$/ },
@@ -98,6 +115,8 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["runs", "--limit", "abc"], error: /^error: .*limit/i },
   { args: ["show"], error: /^error: Missing required argument: / },
   { args: ["show", "no-such-run"], home: "fresh", error: /^error: no run with id no-such-run/ },
+  { args: ["show", "no-such-run", "--json"], home: "fresh", error: /^error: no run with id no-such-run/ },
+  { args: ["show", "no-such-run", "--json=false"], home: "fresh", error: /^error: no run with id no-such-run/ },
   { args: () => ["show", runId, "--full"], error: /^error: --full only applies with --json/ },
   { args: ["export", "no-such-run", "-o", file("never.json")], error: /^error: no run with id no-such-run/ },
   { args: ["export"], error: /^error: Missing required argument: / },
@@ -117,6 +136,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["positions", "--account", ""], home: "fresh", error: /^error: --account: no account named/ },
   { args: ["orders", "--account", "NOPE"], home: "fresh", error: /unknown account NOPE/ },
   { args: ["reconcile", "--account", "NOPE"], home: "fresh", error: /^error: --account: unknown account NOPE/ },
+  { args: ["reconcile", "--account", "NOPE", "--json", "yes"], home: "fresh", error: /^error: --account: unknown account NOPE/ },
   { args: ["reconcile", "--account", ""], home: "fresh", error: /^error: --account: no account named/ },
   { args: ["reconcile", "--nope"], home: "fresh", error: /Unrecognized flag: --nope/ },
   { args: ["orders", "--status", "weird"], error: /^error: .*status/i },
@@ -144,6 +164,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["graph"], home: "fresh", env: { COUNCIL_RISK_FREE: "4%" }, error: /^error: COUNCIL_RISK_FREE: expected a yearly rate as a fraction/ },
   { args: ["exchange", "bogus"], error: /^error: Unknown subcommand "bogus"/ },
   { args: ["exchange", "keys", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
+  { args: ["exchange", "keys", "--json", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
   { args: ["exchange", "serve", "--date", "2026-02-30"], home: "fresh", error: /^error: --date 2026-02-30: / },
   { args: ["exchange", "serve", "--date", "2026-06-06"], error: /^error: --date 2026-06-06: .*not a trading session/ },
   { args: ["exchange", "serve", "--date", "2099-01-01"], home: "fresh", error: /^error: --date 2099-01-01: .*after the last session/ },
@@ -248,6 +269,9 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["run", "daily"], home: "env", env: { COUNCIL_HOME: "/proc/1/council" }, error: /^error: COUNCIL_HOME: cannot create \/proc\/1\/council: E[A-Z]+$/ },
   { args: ["exchange", "keys"], home: "env", env: { COUNCIL_HOME: "/proc/1/council" }, error: /^error: COUNCIL_HOME: cannot create \/proc\/1\/council/ },
   { args: ["runs"], home: "fresh", env: { DATABASE_URL: "garbage" }, error: /^error: DATABASE_URL: expected postgres:\/\/user\[:password\]@host\[:port\]\/database$/ },
+  // a password of digits and an unencoded / parses as host "council", port 123 and a path: shown, it gave the password away
+  { args: ["runs"], home: "fresh", env: { DATABASE_URL: `postgres://council:123/${PASSWORD}@127.0.0.1:1/council` }, error: /^error: DATABASE_URL: its user or password holds an unencoded \/, \? or # \(the URL ends its host there\): percent-encode them/ },
+  { args: ["run", "daily"], home: "fresh", env: { DATABASE_URL: `postgres://council:4?${PASSWORD}@127.0.0.1:1/council` }, error: /^error: DATABASE_URL: its user or password holds an unencoded \/, \? or #/ },
   { args: () => ["show", runId], env: { DATABASE_URL: " " }, error: /^error: DATABASE_URL: is set but blank/ },
   { args: ["run", "daily"], env: { DATABASE_URL: `mysql://council:${PASSWORD}@127.0.0.1/council` }, error: /^error: DATABASE_URL: expected postgres:/ },
   { args: ["runs"], home: "fresh", env: { DATABASE_URL: `postgres://council:${PASSWORD}@127.0.0.1:1/council` }, error: /^error: DATABASE_URL: cannot use postgres:\/\/council@127\.0\.0\.1:1\/council: ECONNREFUSED$/ },
@@ -311,6 +335,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["leaderboard", "--to", "2024-02-30"], error: /^error: --to: expected a date YYYY-MM-DD, got "2024-02-30"$/ },
   { args: ["leaderboard", "--from", "2024-02-01", "--to", "2024-01-02"], error: /^error: --from 2024-02-01 is after --to 2024-01-02$/ },
   { args: ["leaderboard", "--backtest", "nope"], home: "fresh", error: /^error: --backtest: no backtest "nope" \(list them with: pnpm pipeline backtests\)$/ },
+  { args: ["leaderboard", "--backtest", "nope", "--json"], home: "fresh", error: /^error: --backtest: no backtest "nope" \(list them with: pnpm pipeline backtests\)$/ },
   { args: ["leaderboard", "--backtest", "latest"], error: /^error: --backtest: there is no backtest yet/ },
   { args: ["leaderboard", "--backtest", " "], home: "fresh", error: /^error: --backtest: give a backtest id, latest, or live/ },
   { args: ["leaderboard", "--csv"], error: /^error: Unrecognized flag: --csv/ },
@@ -360,6 +385,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["positions", "--account", "council"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized }) }), code: 1, stdoutLines: 3, error: /accounts failed: COUNCIL$/ },
   // a dry-run account is read-only: the safety broker refuses before any request (exit 1), nothing written
   { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized, settings: { dryRun: true } }) }), code: 1, noRequests: true, error: /^error: COUNCIL: buy 1 SPY market day not placed: refused by the safety broker: COUNCIL is a dry-run account: nothing is sent to its broker/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "sell", "--qty", "2", "--json"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized, settings: { dryRun: true } }) }), code: 1, noRequests: true, error: /^error: COUNCIL: sell 2 SPY market day not placed: refused by the safety broker: COUNCIL is a dry-run account/ },
   // a LIVE account is a dry run unless it says "dryRun": false
   { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ mode: "LIVE", liveConfirmed: true, baseUrl: unauthorized }), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" }), code: 1, noRequests: true, error: /refused by the safety broker: COUNCIL is a dry-run account: nothing is sent to its broker \(buy 1 SPY\); set "dryRun": false to trade it \(dry-run\)$/ },
   { args: ["cancel-all", "--yes"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ mode: "LIVE", liveConfirmed: true, baseUrl: unauthorized }), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" }), code: 1, noRequests: true, stdoutLines: 3, error: /^error: 1 of 1 accounts failed: COUNCIL$/ }
@@ -443,7 +469,9 @@ describe("every bad input: one clear line, the right exit code, nothing written,
       const code = input.code ?? 2
       const problems = [
         r.code === code ? "" : `exit ${r.code}, expected ${code}`,
-        lines(r.stdout).length === (input.stdoutLines ?? 0) ? "" : `${lines(r.stdout).length} lines on stdout`,
+        jsonRequested(args) && input.stdoutLines === undefined
+          ? jsonFailureProblem(r, code)
+          : lines(r.stdout).length === (input.stdoutLines ?? 0) ? "" : `${lines(r.stdout).length} lines on stdout`,
         lines(r.stderr).length === 1 ? "" : `${lines(r.stderr).length} lines on stderr`,
         input.error.test(r.stderr.trim()) ? "" : `stderr does not match ${input.error}`,
         /\n\s+at\s.+:\d+:\d+|internal error|SchemaError\(|ConfigError\(/.test(r.stderr + r.stdout) ? "a stack trace or raw error" : "",

@@ -1,9 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { blobText } from "./StoredBlobs.ts"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { Pipeline, textHash } from "@council/engine"
+import { RunId } from "@council/domain"
+import { BundleFile, Pipeline, textHash } from "@council/engine"
 import { DailyPipeline } from "@council/daily"
 import { cli, runIdOf, tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
@@ -56,6 +57,35 @@ describe("pnpm pipeline", () => {
     assert.strictEqual(imported.code, 0, imported.stderr)
     assert.match(cli(other, ["runs"]).stdout, new RegExp(runId))
     assert.strictEqual(cli(other, ["replay", runId]).code, 0)
+  })
+
+  it("replays a run named by an id that looks like a path; a file of that name, when one exists, is read instead", () => {
+    const sealed = JSON.parse(readFileSync(join(home, "bundle.json"), "utf8")) as BundleFile.BundleFile
+    const other = tempHome()
+    const ids = ["imported/2026-06-08.json", join(other, "by-path.json")]
+    for (const id of ids) {
+      const renamed = BundleFile.seal({
+        run: { ...sealed.run, id: RunId.make(id) },
+        checkpoints: sealed.checkpoints.map((c) => ({ ...c, runId: RunId.make(id) })),
+        recordings: sealed.recordings.map((r) => ({ ...r, runId: RunId.make(id) }))
+      })
+      writeFileSync(join(other, "renamed.json"), JSON.stringify(renamed))
+      assert.strictEqual(cli(other, ["import", join(other, "renamed.json")]).code, 0)
+      // no file of that name: the run of that id in the store
+      assert.isFalse(existsSync(id))
+      const byId = cli(other, ["replay", id])
+      assert.strictEqual(byId.code, 0, byId.stderr)
+      assert.include(byId.stderr, `Replaying run ${id} ·`)
+      for (const stage of DailyPipeline.stageNames) assert.match(byId.stdout, new RegExp(`${stage}\\s+identical`))
+    }
+    // a file by that name exists: the file is read (its run is the one exported)
+    writeFileSync(ids[1]!, JSON.stringify(sealed))
+    const byFile = cli(other, ["replay", ids[1]!])
+    assert.strictEqual(byFile.code, 0, byFile.stderr)
+    assert.include(byFile.stderr, `Replaying run ${runId} ·`)
+    // neither a file nor a run: a path is named as the file, a bare name as the run
+    assert.match(cli(other, ["replay", "imported/2026-06-09.json"]).stderr, /^error: cannot read imported\/2026-06-09\.json: no such file \(ENOENT\)$/m)
+    assert.match(cli(other, ["replay", "2026-06-09-nothere"]).stderr, /^error: no run with id 2026-06-09-nothere \(list runs with: pnpm pipeline runs\)$/m)
   })
 
   it("forks a dry run from a stage, reusing the earlier checkpoints", () => {
@@ -149,6 +179,11 @@ describe("pnpm pipeline", () => {
     const shown = cli(fresh, ["show", hurt])
     assert.strictEqual(shown.code, 1)
     assert.match(lines(shown.stderr).at(-1)!, new RegExp(`^error: run ${hurt}: stored data does not decode`))
+    // with --json the failure is the one document on stdout, its exit code and stderr's line
+    const shownJson = cli(fresh, ["show", hurt, "--json"])
+    assert.strictEqual(shownJson.code, 1)
+    const error = (JSON.parse(shownJson.stdout) as { error: { exitCode: number; message: string } }).error
+    assert.deepStrictEqual([error.exitCode, `error: ${error.message}`], [1, lines(shownJson.stderr).at(-1)])
     assert.strictEqual(cli(fresh, ["show", whole]).code, 0)
     // its parameters lost instead: listed in its place the same way
     db.prepare("UPDATE runs SET status = 'completed' WHERE id = ?").run(hurt)
@@ -326,6 +361,15 @@ describe("pnpm pipeline", () => {
       assert.strictEqual(lines(r.stderr).length, 1, `${args.join(" ")} printed:\n${r.stderr}`)
       assert.match(r.stderr.trim(), expected)
       assert.notMatch(r.stderr, /\s+at\s.+:\d+:\d+/)
+    }
+  })
+
+  it("named alone, the CLI and a command group show their help on stdout and exit 0, as with --help", async () => {
+    for (const group of [[], ["exchange"]]) {
+      const [bare, help] = [await cliInProcess(undefined, group), await cliInProcess(undefined, [...group, "--help"])]
+      assert.deepStrictEqual([bare.code, bare.stderr], [0, ""], `pipeline ${group.join(" ")}`)
+      assert.match(bare.stdout, /^DESCRIPTION\n/)
+      assert.strictEqual(bare.stdout, help.stdout)
     }
   })
 

@@ -1,8 +1,10 @@
 import { spawnSync } from "node:child_process"
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { DatabaseSync } from "node:sqlite"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { tempHome } from "./CliHarness.ts"
+import { deploymentBlock, modeOf, runAsWritten } from "./DeploymentDoc.ts"
 
 const root = new URL("../../../", import.meta.url).pathname
 
@@ -139,6 +141,39 @@ describe("the operator's documents render as written", () => {
     for (const file of ["README.md", ...readdirSync(join(root, "docs")).map((name) => join("docs", name))]) {
       assert.deepStrictEqual(brokenFences(readFileSync(join(root, file), "utf8")), [], file)
     }
+  })
+})
+
+describe("the backups of docs/DEPLOYMENT.md, run as written", () => {
+  /** A home with Council's database at ~/council/.council/council.db, as the document lays it out. */
+  const operatorHome = () => {
+    const home = tempHome()
+    mkdirSync(join(home, "council", ".council"), { recursive: true, mode: 0o700 })
+    const db = new DatabaseSync(join(home, "council", ".council", "council.db"))
+    db.exec("CREATE TABLE runs (id TEXT PRIMARY KEY); INSERT INTO runs VALUES ('2026-06-08-0a1b2c3d')")
+    db.close()
+    return home
+  }
+
+  it("leave copies only their owner can read, from a shell whose umask would let anyone read them", () => {
+    const home = operatorHome()
+    assert.strictEqual(runAsWritten(deploymentBlock("**SQLite** —"), { HOME: home }).trim(), "ok")
+    const backups = join(home, "backups")
+    const copies = readdirSync(backups)
+    assert.strictEqual(copies.length, 2, copies.join())
+    assert.strictEqual(modeOf(backups), "700")
+    for (const copy of copies) assert.strictEqual(modeOf(join(backups, copy)), "600", copy)
+    // the cron entry too (cron sets HOME, and reads \% as %)
+    const entry = /^(?:\S+[ \t]+){5}(.*sqlite3.*\.backup.*)$/m.exec(deploymentBlock("**SQLite** —", "cron"))?.[1]
+    assert.isDefined(entry)
+    const fromCron = operatorHome()
+    runAsWritten(entry!.replaceAll("\\%", "%"), { HOME: fromCron })
+    const [copy] = readdirSync(join(fromCron, "backups"))
+    assert.strictEqual(modeOf(join(fromCron, "backups")), "700")
+    assert.strictEqual(modeOf(join(fromCron, "backups", copy!)), "600")
+    const restored = new DatabaseSync(join(fromCron, "backups", copy!), { readOnly: true })
+    assert.deepStrictEqual(restored.prepare("SELECT id FROM runs").all().map((r) => r["id"]), ["2026-06-08-0a1b2c3d"])
+    restored.close()
   })
 })
 

@@ -212,7 +212,8 @@ describe("a run against a broker in another session", () => {
       // a dry run cannot read that day either: refused up front too, not six accounts failing "run the day again"
       const dry = await cliAsync(home, ["run", "daily", "--date", "2026-06-04", "--dry-run", "--json"], env)
       assert.strictEqual(dry.code, 2, dry.stdout + dry.stderr)
-      assert.strictEqual(dry.stdout, "")
+      // with --json the refusal is the one document on stdout: its exit code and stderr's line
+      assert.deepStrictEqual(JSON.parse(dry.stdout), { error: { exitCode: 2, message: dry.stderr.trim().replace(/^error: /, "") } })
       assert.match(
         dry.stderr.trim(),
         /^error: cannot read 2026-06-04 at \w+'s broker, even for a dry run: it refused: GET \/v2\/clock: 422 the local exchange has traded \w+ into 2026-06-08; cannot trade 2026-06-04 \(a replay without --from reads that day's run from its recordings instead\)$/

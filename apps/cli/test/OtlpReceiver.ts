@@ -43,8 +43,6 @@ export interface Receiver {
   readonly requests: Array<string>
   /** Each request's body, as it came. */
   readonly bodies: Array<string>
-  /** When the last request arrived (`Date.now()`), 0 before any. */
-  readonly lastRequestAt: () => number
   readonly close: () => Promise<void>
 }
 
@@ -53,11 +51,9 @@ export const startReceiver = (answer: "ok" | 500 | { readonly status: number; re
     const spans: Array<ReceivedSpan> = []
     const requests: Array<string> = []
     const bodies: Array<string> = []
-    let lastRequestAt = 0
     const server = createServer((req, res) => {
       let body = ""
       req.setEncoding("utf8").on("data", (chunk: string) => (body += chunk)).on("end", () => {
-        lastRequestAt = Date.now()
         requests.push(`${req.method} ${req.url} ${req.headers["content-type"]}`)
         bodies.push(body)
         if (answer === "never") return
@@ -84,6 +80,6 @@ export const startReceiver = (answer: "ok" | 500 | { readonly status: number; re
         server.close(() => done())
         server.closeAllConnections()
       })
-      resolve({ url: `http://127.0.0.1:${port}`, spans, requests, bodies, lastRequestAt: () => lastRequestAt, close })
+      resolve({ url: `http://127.0.0.1:${port}`, spans, requests, bodies, close })
     })
   })

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
@@ -7,6 +7,7 @@ import * as SqlClient from "effect/sql/SqlClient"
 import { Database } from "@council/store"
 import { PG_TEST_PASSWORD, PgServer } from "../../../packages/store/test/PgServer.ts"
 import { bin, cliAsync, tempHome } from "./CliHarness.ts"
+import { deploymentBlock, modeOf, runAsWritten } from "./DeploymentDoc.ts"
 
 /**
  * A user's PostgreSQL, end to end through the CLI: a throwaway server with password auth (PgServer), each test its
@@ -132,6 +133,23 @@ layer(PgServer.layer, { timeout: 120_000, excludeTestServices: true })("Council 
       assert.notInclude(result.stderr, PG_TEST_PASSWORD)
       assert.match(result.stdout, /no equity recorded/)
     }).pipe(Effect.scoped), { timeout: 60_000 })
+
+  it.effect("the dump of docs/DEPLOYMENT.md, run as written, is readable by its owner alone", () =>
+    Effect.gen(function*() {
+      const url = yield* (yield* PgServer).createDatabase
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* sql.unsafe("CREATE TABLE backup_probe (id text PRIMARY KEY)")
+      }).pipe(Effect.provide(Database.layerPg(url)))
+      const home = tempHome()
+      runAsWritten(deploymentBlock("**PostgreSQL** —"), { HOME: home, DATABASE_URL: Redacted.value(url) })
+      const backups = join(home, "backups")
+      const [dump, ...others] = readdirSync(backups)
+      assert.deepStrictEqual(others, [])
+      assert.strictEqual(modeOf(backups), "700")
+      assert.strictEqual(modeOf(join(backups, dump!)), "600")
+      assert.include(runAsWritten(`pg_restore --list "${join(backups, dump!)}"`, {}), "TABLE public backup_probe")
+    }), { timeout: 60_000 })
 
   it.effect("a wrong password or database: one line with the server's reason, exit 2, the password nowhere, no home made", () =>
     Effect.gen(function*() {

@@ -7,7 +7,7 @@ import { LlmBudget, Models, type Prices, SpendLedger } from "@council/llm"
 import { AnthropicMessages, Ask, OpenAiChat, PitchPrompt, ProviderErrors } from "@council/llm/live"
 import * as AiError from "effect/ai/AiError"
 import { floodServer } from "../../io/test/FloodServer.ts"
-import { answerWith, errorWith, type FakeProvider, fakeProvider, type FakeRequest, until, validAnswer, waitFor } from "./FakeProvider.ts"
+import { answerWith, errorWith, type FakeProvider, fakeProvider, type FakeRequest, until, validAnswer } from "./FakeProvider.ts"
 import { path, snapshotOf } from "./snapshots.ts"
 
 const KEY = "sk-test-adapters-7f3a9c"
@@ -36,7 +36,10 @@ const prices: Prices.PriceTable = {
 const budget = LlmBudget.layer(prices, { perRunUsd: null, perMonthUsd: null }).pipe(Layer.provide(SpendLedger.layerMemory))
 const env = Layer.mergeAll(FetchHttpClient.layer, budget)
 
-const modelOf = (fake: FakeProvider, provider: Models.ProviderId, id: string, timeout: Duration.Input = "10 seconds", key = KEY) =>
+/** The per-call timeout of `modelOf`'s models unless a test gives its own. */
+const CALL_TIMEOUT: Duration.Input = "10 seconds"
+
+const modelOf = (fake: FakeProvider, provider: Models.ProviderId, id: string, timeout: Duration.Input = CALL_TIMEOUT, key = KEY) =>
   Effect.gen(function*() {
     const spec: Models.ModelSpec = { provider, id, maxOutputTokens: 500, reasoningEffort: Models.defaultEffort(provider, id) }
     const options = { baseUrl: fake.url, apiKey: Redacted.make(key), model: id, maxOutputTokens: 500, reasoningEffort: spec.reasoningEffort }
@@ -44,13 +47,49 @@ const modelOf = (fake: FakeProvider, provider: Models.ProviderId, id: string, ti
     return Ask.roleModel(spec, lm, { timeout, deadline: "10 minutes" })
   })
 
-/** Advances the test clock in steps until `condition` holds; returns how far it moved. */
-const advanceUntil = (condition: () => boolean, step: Duration.Input = "250 millis") =>
+/** `effect` forked on the test clock, and every sleep it has asked for (milliseconds, in order). */
+interface Watched<A, E> {
+  readonly fiber: Fiber.Fiber<A, E>
+  readonly sleeps: ReadonlyArray<number>
+}
+
+/**
+ * Forks `effect` with the test clock wrapped so that each sleep it asks for is recorded: its per-call timeouts, its
+ * deadline and the waits before its retries. The test then moves the clock only once the question sleeps before a
+ * retry (`advanceUntil`), never while a round trip is in flight, whose per-call timeout runs on the same clock.
+ */
+const forkWatched = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  TestClock.testClockWith((clock) => {
+    const sleeps: Array<number> = []
+    const watched: Clock.Clock = Object.assign(Object.create(clock) as Clock.Clock, {
+      sleep: (duration: Duration.Duration) =>
+        Effect.andThen(Effect.sync(() => void sleeps.push(Duration.toMillis(duration))), clock.sleep(duration))
+    })
+    return Effect.map(
+      Effect.forkChild(Effect.provideService(effect, Clock.Clock, watched)),
+      (fiber): Watched<A, E> => ({ fiber, sleeps })
+    )
+  })
+
+/** The waits before retries among `sleeps`: every sleep shorter than the per-call timeout (its deadline is longer still). */
+const retryWaits = (watched: Watched<unknown, unknown>, callTimeout: Duration.Input = CALL_TIMEOUT) =>
+  watched.sleeps.filter((ms) => ms < Duration.toMillis(Duration.fromInputUnsafe(callTimeout)))
+
+/**
+ * Until `condition` holds, waits (in real time) for the watched question to sleep before its next retry and moves
+ * the test clock by exactly that wait; returns how far the clock moved. The clock never moves while a request is
+ * in flight, so no per-call timeout fires however slowly the machine answers (it did under load, when the clock
+ * was moved in steps while the first round trip was still on its way).
+ */
+const advanceUntil = (condition: () => boolean, watched: Watched<unknown, unknown>, callTimeout?: Duration.Input) =>
   Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
-    for (let i = 0; i < 400 && !condition(); i++) {
-      yield* TestClock.adjust(step)
-      yield* waitFor(condition, 10)
+    let woken = 0
+    for (;;) {
+      yield* until(() => condition() || retryWaits(watched, callTimeout).length > woken, 60_000)
+      if (condition()) break
+      yield* TestClock.adjust(retryWaits(watched, callTimeout)[woken]!)
+      woken++
     }
     return (yield* Clock.currentTimeMillis) - started
   })
@@ -130,9 +169,9 @@ describe("failures", () => {
     Effect.gen(function*() {
       const fake = yield* fakeProvider((r) => (r.nth === 0 ? errorWith(r, 429, "rate_limit_exceeded", "slow down", { "retry-after": "7" }) : undefined))
       const model = yield* modelOf(fake, "openai", "gpt-5.4")
-      const fiber = yield* Effect.forkChild(Ask.ask(model, question))
-      const waited = yield* advanceUntil(() => fake.requests.length >= 2)
-      const answer = yield* Fiber.join(fiber)
+      const asking = yield* forkWatched(Ask.ask(model, question))
+      const waited = yield* advanceUntil(() => fake.requests.length >= 2, asking)
+      const answer = yield* Fiber.join(asking.fiber)
       assert.isAtLeast(waited, 7000)
       assert.isBelow(waited, 9000)
       assert.strictEqual(answer.value?.symbol, "GLD")
@@ -145,9 +184,9 @@ describe("failures", () => {
       const fake = yield* fakeProvider((r) =>
         r.nth === 0 ? errorWith(r, 429, "rate_limit_exceeded", "slow down", { "retry-after-ms": "3500", "retry-after": "30" }) : undefined
       )
-      const fiber = yield* Effect.forkChild(Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question))
-      const waited = yield* advanceUntil(() => fake.requests.length >= 2)
-      yield* Fiber.join(fiber)
+      const asking = yield* forkWatched(Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question))
+      const waited = yield* advanceUntil(() => fake.requests.length >= 2, asking)
+      yield* Fiber.join(asking.fiber)
       assert.isAtLeast(waited, 3500)
       assert.isBelow(waited, 5000)
     }).pipe(Effect.provide(env)))
@@ -157,9 +196,9 @@ describe("failures", () => {
       const fake = yield* fakeProvider((r) =>
         r.nth === 0 ? errorWith(r, 529, "overloaded_error", "Overloaded") : r.nth === 1 ? errorWith(r, 429, "overloaded_error", "Overloaded") : undefined
       )
-      const fiber = yield* Effect.forkChild(Ask.ask(yield* modelOf(fake, "anthropic", "claude-sonnet-4-6"), question))
-      yield* advanceUntil(() => fake.requests.length >= 3)
-      const answer = yield* Fiber.join(fiber)
+      const asking = yield* forkWatched(Ask.ask(yield* modelOf(fake, "anthropic", "claude-sonnet-4-6"), question))
+      yield* advanceUntil(() => fake.requests.length >= 3, asking)
+      const answer = yield* Fiber.join(asking.fiber)
       assert.strictEqual(answer.value?.symbol, "GLD")
       assert.strictEqual(answer.exchanges[0]!.attempts, 3)
       assert.deepStrictEqual(answer.exchanges[0]!.retries.map((r) => r.split(":")[0]), ["Overloaded", "Overloaded"])
@@ -349,10 +388,11 @@ describe("failures", () => {
   it.effect("a slow answer past the per-call timeout is a Timeout, not retried, charged at its worst case", () =>
     Effect.gen(function*() {
       const fake = yield* fakeProvider((r) => ({ ...answerWith(r, JSON.stringify(validAnswer(r))), delayMs: 60_000 }))
-      const fiber = yield* Effect.forkChild(Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4", "30 seconds"), question))
-      yield* until(() => fake.requests.length >= 1)
+      const asking = yield* forkWatched(Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4", "30 seconds"), question))
+      // the request is in flight and its timeout armed: only then is the clock moved past it
+      yield* until(() => fake.requests.length >= 1 && asking.sleeps.includes(30_000), 60_000)
       yield* TestClock.adjust("31 seconds")
-      const answer = yield* Fiber.join(fiber)
+      const answer = yield* Fiber.join(asking.fiber)
       assert.strictEqual(answer.failure?.reason, "Timeout")
       assert.strictEqual(answer.failure?.message, "no answer after 30s")
       assert.strictEqual(fake.requests.length, 1)
@@ -366,9 +406,9 @@ describe("failures", () => {
     Effect.gen(function*() {
       const broken = ["<html>bad gateway</html>", '{"id":"chatcmpl-x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"{\\"sym']
       const fake = yield* fakeProvider((r) => (r.nth < 2 ? { body: broken[r.nth] } : undefined))
-      const fiber = yield* Effect.forkChild(Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question))
-      yield* advanceUntil(() => fake.requests.length >= 3)
-      const answer = yield* Fiber.join(fiber)
+      const asking = yield* forkWatched(Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question))
+      yield* advanceUntil(() => fake.requests.length >= 3, asking)
+      const answer = yield* Fiber.join(asking.fiber)
       assert.strictEqual(answer.value?.symbol, "GLD")
       // one turn of three requests, each the very same: no assistant message, no correction
       assert.deepStrictEqual(answer.exchanges.map((e) => [e.turn, e.outcome._tag, e.attempts]), [[1, "Parsed", 3]])
@@ -391,9 +431,9 @@ describe("failures", () => {
       const fake2 = yield* fakeProvider((r) => answerWith(r, JSON.stringify({ ...validAnswer(r), thesis: ["GLD held 1234 support for 51234 shares traded"] }), usage))
       // (the old scrub broke the body's JSON: the retries it got wait on the test clock, so it is moved on)
       let done = false
-      const fiber = yield* Effect.forkChild(Ask.ask(yield* modelOf(fake2, "openai", "gpt-5.4", "10 seconds", key), question).pipe(Effect.ensuring(Effect.sync(() => void (done = true)))))
-      yield* advanceUntil(() => done)
-      const answer = yield* Fiber.join(fiber)
+      const asking = yield* forkWatched(Ask.ask(yield* modelOf(fake2, "openai", "gpt-5.4", CALL_TIMEOUT, key), question).pipe(Effect.ensuring(Effect.sync(() => void (done = true)))))
+      yield* advanceUntil(() => done, asking)
+      const answer = yield* Fiber.join(asking.fiber)
       assert.strictEqual(answer.value?.symbol, "GLD")
       assert.deepStrictEqual(answer.value?.thesis, ["GLD held 1234 support for 51234 shares traded"])
       assert.deepStrictEqual(answer.exchanges.map((e) => [e.attempts, e.outcome._tag]), [[1, "Parsed"]])
@@ -405,9 +445,9 @@ describe("failures", () => {
       // a local gateway in front of the provider answers 200 with its own page, which echoes the key cut short
       const fake = yield* fakeProvider(() => ({ body: "<html>gateway: key ****1234 is not allowed for this route</html>" }))
       let done = false
-      const fiber = yield* Effect.forkChild(Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4", "10 seconds", key), question).pipe(Effect.ensuring(Effect.sync(() => void (done = true)))))
-      yield* advanceUntil(() => done)
-      const answer = yield* Fiber.join(fiber)
+      const asking = yield* forkWatched(Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4", CALL_TIMEOUT, key), question).pipe(Effect.ensuring(Effect.sync(() => void (done = true)))))
+      yield* advanceUntil(() => done, asking)
+      const answer = yield* Fiber.join(asking.fiber)
       assert.strictEqual(answer.failure?.reason, "ServerError")
       const recorded = answer.exchanges[0]!.answer ?? ""
       assert.include(recorded, "gateway: key ****", "the page is what the exchange records")

@@ -231,6 +231,14 @@ const checkUrl = (url: Redacted.Redacted): Effect.Effect<Omit<Location & { reado
   if (parsed === null || !/^postgres(ql)?:$/.test(parsed.protocol) || parsed.hostname === "") {
     return Effect.fail(configError("DATABASE_URL", "expected postgres://user[:password]@host[:port]/database"))
   }
+  // `user:123/456@host`: an unencoded `/` (or `?`, `#`) ends the authority early, so the URL parses as host `user`,
+  // port 123 and the rest as its path — the driver would connect there, and the password would be shown as a port
+  if (parsed.username === "" && /@/.test(parsed.pathname + parsed.search + parsed.hash)) {
+    return Effect.fail(configError(
+      "DATABASE_URL",
+      "its user or password holds an unencoded /, ? or # (the URL ends its host there): percent-encode them (/ as %2F, ? as %3F, # as %23)"
+    ))
+  }
   return Effect.succeed({ _tag: "Postgres", url: Redacted.make(text), display: displayOf(text) ?? "DATABASE_URL" })
 }
 

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
-import { ExecutionReport, LEGACY_SCHEDULE } from "@council/domain"
+import { ExecutionReport, LEGACY_SCHEDULE, type RunId } from "@council/domain"
 import { type RunBundle, RunStore, Runner } from "@council/engine"
 import { DailyParams, DailyPipeline } from "@council/daily"
 import { codeVersion } from "../AppConfig.ts"
@@ -12,7 +12,7 @@ import { CliFailure } from "../CliFailure.ts"
 import * as RunNotices from "../RunNotices.ts"
 import * as Llm from "./Llm.ts"
 import { holdDayLock, holdRun, reportOutcome, whileHeld } from "./RunDaily.ts"
-import { checkImport, loadBundle, readBundle, writeImport } from "./Runs.ts"
+import { checkImport, noSuchRun, readBundle, writeImport } from "./Runs.ts"
 import { ensureConfigured, ensureTradableDay } from "./Session.ts"
 import { momentOfRun, scheduledMoment } from "./Timing.ts"
 
@@ -23,14 +23,28 @@ export const momentOfBundle = (bundle: RunBundle) =>
     onSome: (params) => momentOfRun(params, bundle.run.tradingDay, undefined)
   })
 
+/** Whether `path` names a file (a symlink to one included); `false` for a directory, nothing, or what cannot be read. */
+const isFile = (path: string): boolean => {
+  try {
+    return fs.statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
 /**
- * A run id, or a path to an exported bundle (verified). Reads the store without creating it. What exists on disk, or
- * looks like a path (a `/`, a `.json` ending: never a run id's), is read as a file, so a mistyped path is named as one.
+ * `replay`'s argument: an exported bundle (verified) when a file of that name exists, else the run of that id in
+ * this store (any id, one holding a `/` or ending in `.json` included), read without creating the store. Neither:
+ * a name that looks like a path (a `/`, a `.json` ending) is named as the file that could not be read, so a
+ * mistyped path says so; anything else as the run not found.
  */
 export const resolveSource = (source: string) =>
-  fs.existsSync(source) || /[\\/]|\.json$/i.test(source)
+  isFile(source)
     ? readBundle(source)
-    : loadBundle(source).pipe(Effect.provide(AppLayer.storage("empty")))
+    : Runner.bundleOf(source as RunId).pipe(
+      Effect.provide(AppLayer.storage("empty")),
+      Effect.catchTag("RunNotFound", (notFound) => /[\\/]|\.json$/i.test(source) ? readBundle(source) : Effect.fail(noSuchRun(notFound)))
+    )
 
 export const replayRun = (bundle: RunBundle) =>
   Effect.gen(function*() {

@@ -24,10 +24,10 @@ export const readBundle = (file: string) =>
     return yield* BundleFile.open(file, text)
   })
 
-export const loadBundle = (runId: string) =>
-  Runner.bundleOf(runId as RunId).pipe(
-    Effect.catchTag("RunNotFound", (e) => Effect.fail(CliFailure.usage(`${e.message} (list runs with: pnpm pipeline runs)`)))
-  )
+/** A run id not in this store: a usage error, saying where the ids are listed. */
+export const noSuchRun = (e: Runner.RunNotFound) => CliFailure.usage(`${e.message} (list runs with: pnpm pipeline runs)`)
+
+export const loadBundle = (runId: string) => Runner.bundleOf(runId as RunId).pipe(Effect.catchTag("RunNotFound", (e) => Effect.fail(noSuchRun(e))))
 
 const scheduleLine = (timing: { readonly schedule: string; readonly at: string | undefined }) =>
   `schedule  ${timing.schedule}${timing.at === undefined ? " (recorded before schedules)" : ` · decided at ${timing.at}`}`
