@@ -24,6 +24,9 @@
  * - Transport failures and timeouts are `Unavailable` (retryable); an unreadable 2xx body is `ServerError`
  *   (not retryable). Non-JSON error bodies are fine: their text becomes the message.
  * - The default base URL follows the account mode (paper/live); `AccountConfig.baseUrl` overrides it.
+ * - Redirects are never followed (`FetchHttpClient.RequestInit` `redirect: "manual"`): a 3xx is a non-retryable
+ *   `InvalidRequest`. `fetch` would otherwise follow one to any host the guard never saw — a server on 127.0.0.1
+ *   answering 307 to Alpaca's live host — with the key headers, which it keeps across origins.
  *
  * @since 0.1.0
  */
@@ -32,6 +35,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
@@ -177,6 +181,8 @@ interface RawResponse {
 }
 
 /** The most of an answer read: Alpaca's largest (a page of 500 orders with their legs) is a few MB. */
+const NO_REDIRECTS: globalThis.RequestInit = { redirect: "manual" }
+
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
 const decodeErrorBody = Schema.decodeUnknownOption(Schema.fromJsonString(WireError))
@@ -334,6 +340,9 @@ export const make = Effect.fnUntraced(function*(
       Effect.tap(observeRateLimit),
       Effect.flatMap((response) => {
         if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
+        if (response.status >= 300 && response.status < 400) {
+          return Effect.fail(fail("InvalidRequest", `${what}: ${response.status} a redirect, not followed (a broker's redirect could lead past the LIVE guard)`))
+        }
         const message = errorMessage(response.text, credentials) || `HTTP ${response.status}`
         const reason = errorReason(response.status, message)
         const reset = Number(response.headers["x-ratelimit-reset"])
@@ -347,7 +356,8 @@ export const make = Effect.fnUntraced(function*(
         error.retryable ? Effect.logWarning(`alpaca ${account}: ${error.message}`) : Effect.void
       ),
       Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS),
-      Effect.provideService(HttpClient.TracerDisabledWhen, () => true)
+      Effect.provideService(HttpClient.TracerDisabledWhen, () => true),
+      Effect.provideService(FetchHttpClient.RequestInit, NO_REDIRECTS)
     )
     switch (request.retry) {
       case "idempotent":
