@@ -48,6 +48,16 @@ const setup = Effect.fnUntraced(function*(options: {
 })
 
 describe("AlpacaBars", () => {
+  it.effect("follows no redirect: the keys reach only the base URL's host", () =>
+    Effect.gen(function*() {
+      const elsewhere = yield* serve(() => ({ status: 200, body: { bars: {}, next_page_token: null } }), { now: () => 0 })
+      const { md, server } = yield* setup({ script: [{ status: 307, body: "", headers: { location: `${elsewhere.url}/v2/stocks/bars` } }] })
+      const error = yield* Effect.flip(md.latestTradingDay)
+      assert.include(error.message, "alpaca: HTTP 307 for GET /v2/stocks/bars")
+      assert.strictEqual(server.requests.length, 1)
+      assert.deepStrictEqual(elsewhere.requests, [])
+    }).pipe(Effect.scoped))
+
   it.effect("stops reading a page of bars past 64 MB: the query fails naming the feed and the size, the stream is cut", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(NOW)

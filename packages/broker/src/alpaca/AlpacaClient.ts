@@ -24,9 +24,9 @@
  * - Transport failures and timeouts are `Unavailable` (retryable); an unreadable 2xx body is `ServerError`
  *   (not retryable). Non-JSON error bodies are fine: their text becomes the message.
  * - The default base URL follows the account mode (paper/live); `AccountConfig.baseUrl` overrides it.
- * - Redirects are never followed (`FetchHttpClient.RequestInit` `redirect: "manual"`): a 3xx is a non-retryable
- *   `InvalidRequest`. `fetch` would otherwise follow one to any host the guard never saw — a server on 127.0.0.1
- *   answering 307 to Alpaca's live host — with the key headers, which it keeps across origins.
+ * - Redirects are never followed (`@council/io/NoRedirects`): a 3xx is a non-retryable `InvalidRequest`. `fetch`
+ *   would otherwise follow one to any host the guard never saw — a server on 127.0.0.1 answering 307 to Alpaca's
+ *   live host — with the key headers, which it keeps across origins.
  *
  * @since 0.1.0
  */
@@ -35,13 +35,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { AccountConfig, AccountId, BrokerCredentials } from "@council/domain"
 import { boundedText } from "@council/io/BoundedText"
+import { noRedirects } from "@council/io/NoRedirects"
 import { BrokerError } from "../Broker.ts"
 import * as LiveGuard from "../LiveGuard.ts"
 import { WireLatestTrades } from "./AlpacaBarsWire.ts"
@@ -181,8 +181,6 @@ interface RawResponse {
 }
 
 /** The most of an answer read: Alpaca's largest (a page of 500 orders with their legs) is a few MB. */
-const NO_REDIRECTS: globalThis.RequestInit = { redirect: "manual" }
-
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
 const decodeErrorBody = Schema.decodeUnknownOption(Schema.fromJsonString(WireError))
@@ -357,7 +355,7 @@ export const make = Effect.fnUntraced(function*(
       ),
       Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS),
       Effect.provideService(HttpClient.TracerDisabledWhen, () => true),
-      Effect.provideService(FetchHttpClient.RequestInit, NO_REDIRECTS)
+      noRedirects
     )
     switch (request.retry) {
       case "idempotent":
