@@ -231,6 +231,10 @@ const checkUrl = (url: Redacted.Redacted): Effect.Effect<Omit<Location & { reado
   if (parsed === null || !/^postgres(ql)?:$/.test(parsed.protocol) || parsed.hostname === "") {
     return Effect.fail(configError("DATABASE_URL", "expected postgres://user[:password]@host[:port]/database"))
   }
+  // `user:1234/rest@host`: a password holding a `/` after digits parses as host and port, the rest of it as the path
+  if (parsed.pathname.includes("@")) {
+    return Effect.fail(configError("DATABASE_URL", "expected postgres://user[:password]@host[:port]/database (percent-encode / ? # @ in the password)"))
+  }
   return Effect.succeed({ _tag: "Postgres", url: Redacted.make(text), display: displayOf(text) ?? "DATABASE_URL" })
 }
 
@@ -292,6 +296,24 @@ const reasonOf = (error: DatabaseError): string => {
   return cause instanceof Error && cause.message !== "" ? cause.message : error.message
 }
 
+/** `message` without the URL's password or any of its query values (a driver quotes the one it cannot read). */
+const withoutUrlValues = (message: string, url: Redacted.Redacted): string => {
+  const parsed = URL.parse(Redacted.value(url).trim())
+  if (parsed === null) return message
+  const values = [parsed.password, ...[...parsed.searchParams.values()]].flatMap((v) => [v, safeDecode(v)])
+  // the longest first: a value holding another is replaced whole
+  return values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)
+    .reduce((out, v) => out.split(v).join("[REDACTED]"), message)
+}
+
+const safeDecode = (text: string): string => {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
 const homesWarnedAbout = new Set<string>()
 
 /**
@@ -325,7 +347,7 @@ export const layerAt = (
   if (location._tag === "Postgres") {
     return layerPg(location.url).pipe(
       Layer.catchTag("SqlError", (error) =>
-        failWith(configError("DATABASE_URL", `cannot use ${location.display}: ${reasonOf(error)}`)))
+        failWith(configError("DATABASE_URL", `cannot use ${location.display}: ${withoutUrlValues(reasonOf(error), location.url)}`)))
     )
   }
   if (missing === "empty" && !existsSync(location.file)) return layerSqlite(":memory:")
