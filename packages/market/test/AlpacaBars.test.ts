@@ -174,12 +174,13 @@ describe("AlpacaBars", () => {
 
       const failing = yield* setup({
         symbols: ["SPY"],
-        script: [{ status: 500, body: { message: `internal error for ${KEY}/${SECRET}` } }]
+        script: [{ status: 500, body: { message: `internal error for ${KEY}/${SECRET}; key ${KEY.slice(0, 7)}…, secret …${SECRET.slice(-9)}` } }]
       })
       const internal = yield* Effect.flip(failing.md.ensureTradingDay(day("2024-11-14")))
       assert.strictEqual(internal.reason, "Unavailable")
       assert.include(internal.message, "alpaca: HTTP 500 for GET /v2/stocks/bars")
-      assert.include(internal.message, "internal error for ***/***")
+      // whole, and cut short: half of each (7 of the key id's 14, 9 of the secret's 17)
+      assert.include(internal.message, "internal error for [REDACTED]/[REDACTED]; key [REDACTED]…, secret …[REDACTED]")
       assert.notInclude(internal.message, SECRET)
       assert.strictEqual(yield* failing.md.ensureTradingDay(day("2024-11-14")), "2024-11-14")
 

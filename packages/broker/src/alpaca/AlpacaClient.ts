@@ -14,7 +14,8 @@
  *
  * **Gotchas**
  * - Secrets stay `Redacted` until the header is set; no log line or `BrokerError` message carries headers, and
- *   the key id and secret are scrubbed from the answer text a message quotes (a proxy or error page may echo them).
+ *   the key id and secret are scrubbed from the answer text a message quotes, whole or cut short (a proxy or error
+ *   page may echo them).
  *   The APCA header names are also added to `Headers.CurrentRedactedNames` for anything that inspects requests.
  * - `effect/http`'s per-request client span is off for these requests (`TracerDisabledWhen`): it copied every
  *   request and response header into span attributes and sent trace headers to the broker, a measurable share
@@ -42,6 +43,7 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { AccountConfig, AccountId, BrokerCredentials } from "@council/domain"
 import { boundedText } from "@council/io/BoundedText"
 import { noRedirects } from "@council/io/NoRedirects"
+import { scrub } from "@council/io/SecretText"
 import { BrokerError } from "../Broker.ts"
 import * as LiveGuard from "../LiveGuard.ts"
 import { WireLatestTrades } from "./AlpacaBarsWire.ts"
@@ -231,14 +233,12 @@ const retryAfterUntil = (value: string, now: number): number | undefined => {
   return Number.isFinite(date) ? date : undefined
 }
 
-/** `text` with every occurrence of the account's key id and secret replaced (an echoing server or proxy). */
-const scrubCredentials = (text: string, credentials: BrokerCredentials): string => {
-  let out = text
-  for (const secret of [Redacted.value(credentials.secretKey), Redacted.value(credentials.keyId)]) {
-    if (secret.length >= 4) out = out.split(secret).join("[REDACTED]")
-  }
-  return out
-}
+/**
+ * `text` without the account's key id and secret, whole or cut short (an echoing server or proxy): `scrub`'s pieces,
+ * 12 characters of a long secret, half of a short one such as a 20-character key id.
+ */
+const scrubCredentials = (text: string, credentials: BrokerCredentials): string =>
+  scrub(scrub(text, Redacted.value(credentials.secretKey)), Redacted.value(credentials.keyId))
 
 /**
  * `effect`, failed with `onTimeout()` (and interrupted) when it has not finished within `millis` of wall-clock

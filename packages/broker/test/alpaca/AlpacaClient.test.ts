@@ -94,6 +94,16 @@ describe("AlpacaClient", () => {
       assert.deepStrictEqual(connections, [])
     }).pipe(Effect.scoped))
 
+  it.live("scrubs the key id and secret an answer echoes cut short, not only whole", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const client = yield* clientFor(fake, noRetry)
+      const echo = `denied: key ${fake.keyId.slice(0, Math.ceil(fake.keyId.length / 2))}…, secret starts ${fake.secretKey.slice(0, 12)} ends ${fake.secretKey.slice(-12)}`
+      fake.inject("GET", "/v2/account", { _tag: "Status", status: 403, body: JSON.stringify({ code: 40310000, message: echo }) })
+      const error = yield* Effect.flip(client.getAccount)
+      assert.strictEqual(error.message, "GET /v2/account: 403 denied: key [REDACTED]…, secret starts [REDACTED] ends [REDACTED]")
+    }))
+
   it.live("keeps secrets out of logs, error messages and serialised errors", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca()
