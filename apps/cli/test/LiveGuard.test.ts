@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
+import { createServer as createHttpServer } from "node:http"
 import { createServer } from "node:net"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
@@ -60,6 +61,29 @@ describe("the LIVE guard in the binary", () => {
       assert.notInclude(confirmed!.stderr + confirmed!.stdout, SECRET)
     } finally {
       sink.close()
+    }
+  })
+
+  it("follows no redirect from a paper server on 127.0.0.1 to Alpaca's live host, on reads and on the panic button", async () => {
+    const sink = createServer((socket) => socket.destroy())
+    const accepted: Array<string> = []
+    sink.on("connection", (socket) => accepted.push(String(socket.remotePort)))
+    const redirector = createHttpServer((req, res) => res.writeHead(307, { location: `https://api.alpaca.markets${req.url ?? "/"}` }).end())
+    await Promise.all([sink, redirector].map((server) => new Promise<void>((done) => server.listen(0, "127.0.0.1", done))))
+    const port = (server: { address: () => unknown }) => (server.address() as AddressInfo).port
+    try {
+      const env = perAccount(`http://127.0.0.1:${port(redirector)}`)
+      const results = await Promise.all([["accounts"], ["close-all", "--yes"]].map((args) => watched(join(tempHome(), "home"), args, env, port(sink))))
+      for (const r of results) {
+        assert.strictEqual(r.code, 1, r.stderr)
+        assert.include(r.stdout + r.stderr, "307 a redirect, not followed")
+        assert.notInclude(r.connections, "api.alpaca.markets:443")
+        assert.notInclude(r.stderr + r.stdout, SECRET)
+      }
+      assert.deepStrictEqual(accepted, [])
+    } finally {
+      sink.close()
+      redirector.close()
     }
   })
 

@@ -3,8 +3,9 @@
  * `AiError`, and report the request to the current `WireLog`.
  *
  * **Gotchas**
- * - Headers carry the key; they go to the wire only. Everything reported or failed with is built from the
- *   status, the body (key scrubbed) and the messages, so no key reaches a log, an error or the store.
+ * - Headers carry the key; they go to the wire only, and only to the base URL's host (`noRedirects`: a 3xx is an
+ *   `InvalidRequest`). Everything reported or failed with is built from the status, the body (key scrubbed) and
+ *   the messages, so no key reaches a log, an error or the store.
  * - A JSON answer wrapped in a Markdown code fence is unwrapped before it is decoded; the `WireLog` keeps the text
  *   as received.
  * - A 2xx whose body is not the provider's answer format (not JSON, no choices/content) is a `ServerError`,
@@ -24,6 +25,7 @@ import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { boundedText } from "@council/io/BoundedText"
+import { noRedirects } from "@council/io/NoRedirects"
 import { type Message, scrub, scrubAnswer, type TokenUsage, WireLog } from "./Exchange.ts"
 import type { ProviderId, ReasoningEffort } from "./Models.ts"
 import { reasonOf, unreadable } from "./ProviderErrors.ts"
@@ -153,7 +155,8 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
           new AiError.NetworkError({ reason: "TransportError", method: "POST", url: request.url, description })
         )))
       }),
-      Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS)
+      Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS),
+      noRedirects
     )
     const ok = response.status >= 200 && response.status < 300
     const body = ok ? scrubAnswer(response.text, request.secret) : scrub(response.text, request.secret)

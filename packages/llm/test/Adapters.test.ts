@@ -224,6 +224,19 @@ describe("failures", () => {
       }
     }).pipe(Effect.provide(env)))
 
+  it.effect("a redirect is not followed: the key reaches only the base URL's host", () =>
+    Effect.gen(function*() {
+      const elsewhere = yield* fakeProvider()
+      for (const provider of ["anthropic", "openai"] as const) {
+        const fake = yield* fakeProvider((r) => ({ status: 307, body: "", headers: { location: `${elsewhere.url}${r.path}` } }))
+        const answer = yield* Ask.ask(yield* modelOf(fake, provider, provider === "anthropic" ? "claude-sonnet-4-6" : "gpt-5.4"), question)
+        assert.strictEqual(fake.requests.length, 1, provider)
+        assert.strictEqual(answer.failure?.reason, "InvalidRequest", provider)
+        assert.include(answer.failure?.message ?? "", `${provider} answered 307`)
+      }
+      assert.deepStrictEqual(elsewhere.requests, [])
+    }).pipe(Effect.provide(env)))
+
   it.effect("a provider's error code or type is said on one bounded line too, however long or multi-line", () =>
     Effect.gen(function*() {
       const code = `invalid_request\n\n${"x".repeat(1 << 20)}`

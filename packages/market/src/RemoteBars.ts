@@ -36,6 +36,7 @@ import * as Semaphore from "effect/Semaphore"
 import { formatMoment, momentOfEpoch, Ticker } from "@council/domain"
 import type { Bar, TradingDay } from "@council/domain"
 import { boundedText } from "@council/io/BoundedText"
+import { scrub as scrubSecret } from "@council/io/SecretText"
 import * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as BarIndex from "./BarIndex.ts"
@@ -157,17 +158,11 @@ export class RateLimited extends Data.TaggedError("RateLimited")<{
 }> {}
 
 /**
- * Replaces every secret in `text` by `***` (error bodies are quoted in messages). Values shorter than 6 characters
- * are left alone: they are not real keys, and scrubbing them would garble the message.
+ * Replaces every secret in `text` by `[REDACTED]`, whole or cut short (`@council/io/SecretText`'s pieces): error
+ * bodies are quoted in messages. Values shorter than 4 characters are left alone.
  */
-export const scrub = (text: string, secrets: ReadonlyArray<Redacted.Redacted<string>>): string => {
-  let out = text
-  for (const secret of secrets) {
-    const value = Redacted.value(secret)
-    if (value.length >= 6) out = out.split(value).join("***")
-  }
-  return out
-}
+export const scrub = (text: string, secrets: ReadonlyArray<Redacted.Redacted<string>>): string =>
+  secrets.reduce((out, secret) => scrubSecret(out, Redacted.value(secret)), text)
 
 const oneLine = (text: string, max = 300): string => {
   const flat = text.replace(/\s+/g, " ").trim()

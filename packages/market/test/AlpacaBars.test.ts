@@ -48,6 +48,16 @@ const setup = Effect.fnUntraced(function*(options: {
 })
 
 describe("AlpacaBars", () => {
+  it.effect("follows no redirect: the keys reach only the base URL's host", () =>
+    Effect.gen(function*() {
+      const elsewhere = yield* serve(() => ({ status: 200, body: { bars: {}, next_page_token: null } }), { now: () => 0 })
+      const { md, server } = yield* setup({ script: [{ status: 307, body: "", headers: { location: `${elsewhere.url}/v2/stocks/bars` } }] })
+      const error = yield* Effect.flip(md.latestTradingDay)
+      assert.include(error.message, "alpaca: HTTP 307 for GET /v2/stocks/bars")
+      assert.strictEqual(server.requests.length, 1)
+      assert.deepStrictEqual(elsewhere.requests, [])
+    }).pipe(Effect.scoped))
+
   it.effect("stops reading a page of bars past 64 MB: the query fails naming the feed and the size, the stream is cut", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(NOW)
@@ -164,12 +174,13 @@ describe("AlpacaBars", () => {
 
       const failing = yield* setup({
         symbols: ["SPY"],
-        script: [{ status: 500, body: { message: `internal error for ${KEY}/${SECRET}` } }]
+        script: [{ status: 500, body: { message: `internal error for ${KEY}/${SECRET}; key ${KEY.slice(0, 7)}…, secret …${SECRET.slice(-9)}` } }]
       })
       const internal = yield* Effect.flip(failing.md.ensureTradingDay(day("2024-11-14")))
       assert.strictEqual(internal.reason, "Unavailable")
       assert.include(internal.message, "alpaca: HTTP 500 for GET /v2/stocks/bars")
-      assert.include(internal.message, "internal error for ***/***")
+      // whole, and cut short: half of each (7 of the key id's 14, 9 of the secret's 17)
+      assert.include(internal.message, "internal error for [REDACTED]/[REDACTED]; key [REDACTED]…, secret …[REDACTED]")
       assert.notInclude(internal.message, SECRET)
       assert.strictEqual(yield* failing.md.ensureTradingDay(day("2024-11-14")), "2024-11-14")
 

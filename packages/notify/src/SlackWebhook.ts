@@ -21,6 +21,7 @@
 import * as Data from "effect/Data"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
+import { scrub as scrubPieces } from "@council/io/SecretText"
 import type { Notification } from "./Notifier.ts"
 
 /** A validated webhook: the secret URL and what may be said about it. */
@@ -51,10 +52,15 @@ export const parseWebhook = (url: Redacted.Redacted<string>, variable = "SLACK_W
   return Result.succeed({ url: Redacted.make(raw), host, secrets: [...new Set(secrets)].sort((a, b) => b.length - a.length) })
 }
 
-/** `text` with every secret of `webhook` replaced by `***`, on one line, at most `max` characters. */
+/**
+ * `text` with every secret of `webhook` replaced by `***`, and the pieces of its path segments (half of one, 12
+ * characters of a long one: a proxy echoing the token cut short) by `[REDACTED]`; on one line, at most `max`
+ * characters.
+ */
 export const scrub = (webhook: Webhook, text: string, max = 200): string => {
   let out = text
   for (const secret of webhook.secrets) out = out.split(secret).join("***")
+  for (const segment of webhook.secrets.filter((s) => !s.includes("/"))) out = scrubPieces(out, segment)
   out = out.replace(/\s+/g, " ").trim()
   return out.length > max ? `${out.slice(0, max)}…` : out
 }

@@ -32,6 +32,14 @@ const scenarios: ReadonlyArray<{ readonly name: string; readonly script: Readonl
 ]
 
 describe("the webhook URL stays secret", () => {
+  it("an answer echoing the token or a team id cut short is scrubbed of the piece too", () => {
+    const webhook = SlackWebhook.parseWebhook(Redacted.make(`https://hooks.slack.com${SECRET_PATH}`))
+    assert.isTrue(Result.isSuccess(webhook))
+    if (Result.isFailure(webhook)) return
+    const said = SlackWebhook.scrub(webhook.success, "invalid_token XsEcReTwEbHoOk… for team T0TESTTE at hooks.slack.com")
+    assert.strictEqual(said, "invalid_token [REDACTED]… for team [REDACTED] at hooks.slack.com")
+  })
+
   it.effect("no error, log line, console line or span of any outcome contains the webhook's secret path", () => {
     const logs: Array<string> = []
     const spans: Array<Tracer.NativeSpan> = []

@@ -300,6 +300,24 @@ const reasonOf = (error: DatabaseError): string => {
   return cause instanceof Error && cause.message !== "" ? cause.message : error.message
 }
 
+/** `message` without the URL's password or any of its query values (a driver quotes the one it cannot read). */
+const withoutUrlValues = (message: string, url: Redacted.Redacted): string => {
+  const parsed = URL.parse(Redacted.value(url).trim())
+  if (parsed === null) return message
+  const values = [parsed.password, ...[...parsed.searchParams.values()]].flatMap((v) => [v, safeDecode(v)])
+  // the longest first: a value holding another is replaced whole
+  return values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)
+    .reduce((out, v) => out.split(v).join("[REDACTED]"), message)
+}
+
+const safeDecode = (text: string): string => {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
 const homesWarnedAbout = new Set<string>()
 
 /**
@@ -333,7 +351,7 @@ export const layerAt = (
   if (location._tag === "Postgres") {
     return layerPg(location.url).pipe(
       Layer.catchTag("SqlError", (error) =>
-        failWith(configError("DATABASE_URL", `cannot use ${location.display}: ${reasonOf(error)}`)))
+        failWith(configError("DATABASE_URL", `cannot use ${location.display}: ${withoutUrlValues(reasonOf(error), location.url)}`)))
     )
   }
   if (missing === "empty" && !existsSync(location.file)) return layerSqlite(":memory:")

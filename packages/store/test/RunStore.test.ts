@@ -1181,7 +1181,9 @@ describe("Database configuration", () => {
         [{ COUNCIL_HOME: join(aFile, "below") }, /^COUNCIL_HOME: \S+a-file is not a directory$/],
         [{ DATABASE_URL: "garbage" }, /^DATABASE_URL: expected postgres:\/\/user\[:password\]@host\[:port\]\/database$/],
         [{ DATABASE_URL: "mysql://u:hunter2@127.0.0.1/db" }, /^DATABASE_URL: expected postgres:/],
-        [{ DATABASE_URL: " \t" }, /^DATABASE_URL: is set but blank/]
+        [{ DATABASE_URL: " \t" }, /^DATABASE_URL: is set but blank/],
+        // a password of digits and an unencoded `/` parses as a port and a path: it was shown whole
+        [{ DATABASE_URL: "postgres://council:1234/hunter2@127.0.0.1:1/council" }, /^DATABASE_URL: its user or password holds an unencoded \/, \? or # \(the URL ends its host there\): percent-encode them/]
       ]
       for (const [env, expected] of cases) {
         const error = yield* Effect.flip(locate(env))
@@ -1205,6 +1207,13 @@ describe("Database configuration", () => {
       const at = yield* locate({ DATABASE_URL: "postgres://council:hunter2@127.0.0.1:1/council" })
       const error = yield* Effect.flip(dialectOf.pipe(Effect.provide(Database.layerAt(at, "create"))))
       assert.strictEqual(error.message, "DATABASE_URL: cannot use postgres://council@127.0.0.1:1/council: ECONNREFUSED")
+    }))
+
+  it.effect("a driver's message quoting a value of the URL's query does not repeat it", () =>
+    Effect.gen(function*() {
+      const at = yield* locate({ DATABASE_URL: "postgres://council:hunter2@127.0.0.1:1/council?sslmode=hunter2%2Fx" })
+      const error = yield* Effect.flip(dialectOf.pipe(Effect.provide(Database.layerAt(at, "create"))))
+      assert.strictEqual(error.message, `DATABASE_URL: cannot use postgres://council@127.0.0.1:1/council: Unrecognized sslmode in URL: "[REDACTED]"`)
     }))
 
   it.effect("a read-only opening of a home without a database creates nothing and reads an empty store", () =>

@@ -14,7 +14,8 @@
  *
  * **Gotchas**
  * - Secrets stay `Redacted` until the header is set; no log line or `BrokerError` message carries headers, and
- *   the key id and secret are scrubbed from the answer text a message quotes (a proxy or error page may echo them).
+ *   the key id and secret are scrubbed from the answer text a message quotes, whole or cut short (a proxy or error
+ *   page may echo them).
  *   The APCA header names are also added to `Headers.CurrentRedactedNames` for anything that inspects requests.
  * - `effect/http`'s per-request client span is off for these requests (`TracerDisabledWhen`): it copied every
  *   request and response header into span attributes and sent trace headers to the broker, a measurable share
@@ -24,6 +25,9 @@
  * - Transport failures and timeouts are `Unavailable` (retryable); an unreadable 2xx body is `ServerError`
  *   (not retryable). Non-JSON error bodies are fine: their text becomes the message.
  * - The default base URL follows the account mode (paper/live); `AccountConfig.baseUrl` overrides it.
+ * - Redirects are never followed (`@council/io/NoRedirects`): a 3xx is a non-retryable `InvalidRequest`. `fetch`
+ *   would otherwise follow one to any host the guard never saw — a server on 127.0.0.1 answering 307 to Alpaca's
+ *   live host — with the key headers, which it keeps across origins.
  *
  * @since 0.1.0
  */
@@ -38,6 +42,8 @@ import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { AccountConfig, AccountId, BrokerCredentials } from "@council/domain"
 import { boundedText } from "@council/io/BoundedText"
+import { noRedirects } from "@council/io/NoRedirects"
+import { scrub } from "@council/io/SecretText"
 import { BrokerError } from "../Broker.ts"
 import * as LiveGuard from "../LiveGuard.ts"
 import { WireLatestTrades } from "./AlpacaBarsWire.ts"
@@ -227,14 +233,12 @@ const retryAfterUntil = (value: string, now: number): number | undefined => {
   return Number.isFinite(date) ? date : undefined
 }
 
-/** `text` with every occurrence of the account's key id and secret replaced (an echoing server or proxy). */
-const scrubCredentials = (text: string, credentials: BrokerCredentials): string => {
-  let out = text
-  for (const secret of [Redacted.value(credentials.secretKey), Redacted.value(credentials.keyId)]) {
-    if (secret.length >= 4) out = out.split(secret).join("[REDACTED]")
-  }
-  return out
-}
+/**
+ * `text` without the account's key id and secret, whole or cut short (an echoing server or proxy): `scrub`'s pieces,
+ * 12 characters of a long secret, half of a short one such as a 20-character key id.
+ */
+const scrubCredentials = (text: string, credentials: BrokerCredentials): string =>
+  scrub(scrub(text, Redacted.value(credentials.secretKey)), Redacted.value(credentials.keyId))
 
 /**
  * `effect`, failed with `onTimeout()` (and interrupted) when it has not finished within `millis` of wall-clock
@@ -334,6 +338,9 @@ export const make = Effect.fnUntraced(function*(
       Effect.tap(observeRateLimit),
       Effect.flatMap((response) => {
         if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
+        if (response.status >= 300 && response.status < 400) {
+          return Effect.fail(fail("InvalidRequest", `${what}: ${response.status} a redirect, not followed (a broker's redirect could lead past the LIVE guard)`))
+        }
         const message = errorMessage(response.text, credentials) || `HTTP ${response.status}`
         const reason = errorReason(response.status, message)
         const reset = Number(response.headers["x-ratelimit-reset"])
@@ -347,7 +354,8 @@ export const make = Effect.fnUntraced(function*(
         error.retryable ? Effect.logWarning(`alpaca ${account}: ${error.message}`) : Effect.void
       ),
       Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS),
-      Effect.provideService(HttpClient.TracerDisabledWhen, () => true)
+      Effect.provideService(HttpClient.TracerDisabledWhen, () => true),
+      noRedirects
     )
     switch (request.retry) {
       case "idempotent":

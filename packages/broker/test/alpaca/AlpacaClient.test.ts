@@ -1,4 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { Cause, Effect, Exit, Redacted } from "effect"
 import { AccountId, defaultAccountSettings } from "@council/domain"
 import type { BrokerError, BrokerErrorReason } from "../../src/Broker.ts"
@@ -67,6 +69,39 @@ describe("AlpacaClient", () => {
       fake.inject("GET", "/v2/clock", { _tag: "Status", status: 200, body: "{\"is_open\":" })
       const garbled = yield* Effect.flip(client.getClock)
       assert.deepStrictEqual([garbled.reason, garbled.retryable], ["ServerError", false])
+    }))
+
+  it.live("never follows a redirect: a 127.0.0.1 server's 307 to another host reaches nobody, keys included", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const elsewhere = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end("{}"))
+      const connections: Array<string> = []
+      elsewhere.on("connection", (socket) => connections.push(String(socket.remotePort)))
+      yield* Effect.acquireRelease(
+        Effect.callback<void>((resume) => void elsewhere.listen(0, "127.0.0.1", () => resume(Effect.void))),
+        () => Effect.sync(() => elsewhere.close())
+      )
+      const target = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`
+      const client = yield* clientFor(fake)
+      for (const status of [301, 302, 307, 308]) {
+        fake.inject("GET", "/v2/account", { _tag: "Status", status, headers: { Location: `${target}/v2/account` } })
+        const error = yield* Effect.flip(client.getAccount)
+        assert.deepStrictEqual([error.reason, error.retryable], ["InvalidRequest", false], error.message)
+        assert.include(error.message, `GET /v2/account: ${status} a redirect, not followed`)
+      }
+      fake.inject("POST", "/v2/orders", { _tag: "Status", status: 307, headers: { Location: `${target}/v2/orders` } })
+      assert.strictEqual((yield* Effect.flip(client.submitOrder(toWireOrderRequest(intent(1))))).reason, "InvalidRequest")
+      assert.deepStrictEqual(connections, [])
+    }).pipe(Effect.scoped))
+
+  it.live("scrubs the key id and secret an answer echoes cut short, not only whole", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const client = yield* clientFor(fake, noRetry)
+      const echo = `denied: key ${fake.keyId.slice(0, Math.ceil(fake.keyId.length / 2))}…, secret starts ${fake.secretKey.slice(0, 12)} ends ${fake.secretKey.slice(-12)}`
+      fake.inject("GET", "/v2/account", { _tag: "Status", status: 403, body: JSON.stringify({ code: 40310000, message: echo }) })
+      const error = yield* Effect.flip(client.getAccount)
+      assert.strictEqual(error.message, "GET /v2/account: 403 denied: key [REDACTED]…, secret starts [REDACTED] ends [REDACTED]")
     }))
 
   it.live("keeps secrets out of logs, error messages and serialised errors", () =>
