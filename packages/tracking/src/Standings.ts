@@ -30,7 +30,7 @@ import * as Leaderboard from "./Leaderboard.ts"
 import * as LlmCosts from "./LlmCosts.ts"
 import type { EquityPoint } from "./Metrics.ts"
 import { closedTrades } from "./Trades.ts"
-import { BookId, LedgerError, liveBook, type SeriesRow, TradeLedger } from "./TradeLedger.ts"
+import { BookId, failWith, type LedgerError, liveBook, type SeriesRow, TradeLedger } from "./TradeLedger.ts"
 
 export const BENCHMARK = "SPY"
 
@@ -167,8 +167,6 @@ export interface Query {
 
 type Requirements = TradeLedger | MarketData | SqlClient.SqlClient
 
-const sqlFailure = (operation: string) => (error: { readonly message: string }) => new LedgerError({ operation, message: error.message })
-
 /** The prices recorded at each (session, moment). */
 type MarksAt = ReadonlyMap<string, Readonly<Record<string, number>>>
 const marksKey = (session: string, markedAt: string) => `${session} ${markedAt}`
@@ -270,7 +268,7 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
     const accounts = [...new Set(rows.map((r) => r.account))]
     const sessions = [...new Set(rows.map((r) => r.session))].sort()
     const costs = yield* LlmCosts.dailyCosts(query.book, accounts, { from: sessions[0], to: sessions.at(-1) }).pipe(
-      Effect.mapError(sqlFailure("llm costs"))
+      Effect.mapError(failWith("llm costs"))
     )
     const marks = yield* marksOver(query.book, sessions)
     const moments = sessionMoments(rows)
