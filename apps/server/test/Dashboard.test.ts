@@ -4,7 +4,8 @@ import { DatabaseSync } from "node:sqlite"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Schema from "effect/Schema"
 import type { Browser, Page } from "playwright-core"
-import { Standings } from "@council/tracking"
+import { LlmCosts, Standings } from "@council/tracking"
+import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { BACKTEST, collectProblems, launchChromium, type MonitorHome, prepareHome, type ServerProcess, startServer, withoutSnapshots } from "./MonitorHome.ts"
 
@@ -149,14 +150,51 @@ describe("dashboard in Chromium", () => {
   })
 
   it("shows each account's LLM cost in the leaderboard, as the API charges it", async () => {
-    const board = await (await fetch(`${server.url}/api/leaderboard`)).json() as any
+    const board = leaderboardOf(await (await fetch(`${server.url}/api/leaderboard`)).json())
     assert.isTrue(board.llmCostRecorded)
+    assert.deepStrictEqual(board.llmCostEstimated, [])
     const shown = await page.$$eval("#leaderboard tbody tr", (trs) => trs.map((tr) => [tr.getAttribute("data-account"), tr.querySelector(".llm-cost")!.firstChild!.textContent]))
     for (const [account, text] of shown) {
-      const cost = board.leaderboard.rows.find((r: any) => r.account === account).metrics.llmCost
-      assert.isAbove(cost, 0)
-      showsDollars(text, cost, account!)
+      const cost = board.leaderboard?.rows.find((r) => r.account === account)?.metrics.llmCost ?? null
+      assert.isNotNull(cost, account!)
+      assert.isAbove(cost!, 0)
+      showsDollars(text, cost!, account!)
     }
+    assert.isNull(await page.$("#llm-estimated"))
+  })
+
+  it("marks ≈ the LLM costs that include a worst case (a call whose usage is unknown), as the API, leaderboard and the report say", async () => {
+    const db = new DatabaseSync(join(home.home, "council.db"))
+    const { id } = db.prepare("SELECT MIN(id) AS id FROM llm_spend WHERE run_id = ? AND actor = 'CLAUDE'").get(home.llmRunId) as { id: number }
+    db.prepare("UPDATE llm_spend SET estimated = 1 WHERE id = ?").run(id)
+    try {
+      const board = leaderboardOf(await (await fetch(`${server.url}/api/leaderboard`)).json())
+      // CLAUDE's own call; COUNCIL trades what every PM and the chairman decided, so it is charged that call too
+      assert.deepStrictEqual([...board.llmCostEstimated].sort(), ["CLAUDE", "COUNCIL"])
+      const cli = await cliInProcess(home.home, ["leaderboard", "--json"])
+      assert.deepStrictEqual(leaderboardOf(JSON.parse(cli.stdout)).llmCostEstimated, board.llmCostEstimated)
+      await page.goto(`${server.url}/#/`)
+      await page.waitForSelector("#leaderboard tbody tr")
+      const shown = await page.$$eval("#leaderboard tbody tr", (trs) => trs.map((tr) => [tr.getAttribute("data-account"), tr.querySelector(".llm-cost")!.firstChild!.textContent]))
+      assert.lengthOf(shown, ACCOUNTS.length)
+      for (const [account, text] of shown) {
+        const marked = board.llmCostEstimated.includes(account!)
+        assert.strictEqual(text!.startsWith("≈"), marked, `${account}: ${text}`)
+        showsDollars(text!.replace("≈", ""), board.leaderboard!.rows.find((r) => r.account === account)!.metrics.llmCost!, account!)
+      }
+      assert.strictEqual(await page.textContent("#llm-estimated"), LlmCosts.ESTIMATE_NOTE)
+      await page.goto(`${server.url}/backtests/live/report.html`)
+      const metrics = await page.$$eval("table.metrics tbody tr", (trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[13]!.textContent]))
+      assert.lengthOf(metrics, ACCOUNTS.length)
+      for (const [account, cost] of metrics) assert.strictEqual(cost!.startsWith("≈"), board.llmCostEstimated.includes(account!), `report: ${account} ${cost}`)
+      assert.strictEqual(await page.textContent("#llm-estimated"), LlmCosts.ESTIMATE_NOTE)
+    } finally {
+      db.prepare("UPDATE llm_spend SET estimated = 0 WHERE id = ?").run(id)
+      db.close()
+    }
+    await page.goto(`${server.url}/#/`)
+    await page.waitForSelector("#leaderboard tbody tr")
+    assert.isNull(await page.$("#llm-estimated"))
   })
 
   it("opens a run's detail from the timeline: stages, pitches, peer review, decision, verdicts and execution", async () => {

@@ -22,6 +22,7 @@ import * as Schema from "effect/Schema"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import type * as Bootstrap from "./Bootstrap.ts"
 import { describeEstimate, percentOfRate } from "./Leaderboard.ts"
+import { ESTIMATE_MARK, ESTIMATE_NOTE } from "./LlmCosts.ts"
 import type { AccountMetrics } from "./Metrics.ts"
 import * as Standings from "./Standings.ts"
 import { type BookId, BookSummary, LedgerError, TradeLedger } from "./TradeLedger.ts"
@@ -141,7 +142,10 @@ const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray
     rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")
   }</tbody></table></div>`
 
-const metricsRow = (account: string, m: AccountMetrics) => [
+/** One account's metrics; `estimated`: its LLM cost includes a worst case (`LeaderboardReport.llmCostEstimated`), marked `≈`. */
+const metricsRow = (account: string, m: AccountMetrics, estimated: boolean) => {
+  const mark = estimated ? ESTIMATE_MARK : ""
+  return [
   escape(account),
   signed(m.totalReturn),
   signed(m.annualizedReturn),
@@ -155,10 +159,11 @@ const metricsRow = (account: string, m: AccountMetrics) => [
   num(m.turnover, 1),
   pct(m.averageExposure, 0),
   m.excessReturn === null ? "—" : signed(m.excessReturn),
-  money(m.llmCost),
-  money(m.pnlNetOfCost),
+  m.llmCost === null ? "—" : `${mark}${money(m.llmCost)}`,
+  m.pnlNetOfCost === null ? "—" : `${mark}${money(m.pnlNetOfCost)}`,
   String(m.sessions)
 ]
+}
 
 const METRIC_HEADERS = [
   "account", "total return", "annualized", "volatility", "Sharpe", "Sortino", "max drawdown (peak → trough ↗ recovery)", "Calmar",
@@ -168,6 +173,7 @@ const METRIC_HEADERS = [
 const leaderboardSection = (data: ReportData) => {
   const board = data.leaderboard.leaderboard
   if (board === null) return `<section id="leaderboard"><h2>Leaderboard</h2><p class="verdict">${escape(data.leaderboard.verdict)}</p></section>`
+  const estimated = new Set(data.leaderboard.llmCostEstimated)
   const rows = board.rows.map((r) => [
     r.rank === null ? "—" : String(r.rank),
     escape(r.account),
@@ -183,7 +189,8 @@ Sharpe and Sortino over a risk-free rate of ${percentOfRate(board.riskFree)} a y
 ${table(["rank", "account", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${board.benchmark.name} (95 % CI)`, "beats at 95 %"], rows, "leaderboard")}
 <p class="verdict">${escape(board.verdict)}</p>
 <h3>Metrics</h3>
-${table(METRIC_HEADERS, board.rows.map((r) => metricsRow(r.account, r.metrics)), "metrics")}
+${table(METRIC_HEADERS, board.rows.map((r) => metricsRow(r.account, r.metrics, estimated.has(r.account))), "metrics")}
+${board.rows.some((r) => estimated.has(r.account) && r.metrics.llmCost !== null) ? `<p id="llm-estimated">${escape(ESTIMATE_NOTE)}</p>` : ""}
 </section>`
 }
 

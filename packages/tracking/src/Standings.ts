@@ -115,6 +115,11 @@ export type UnrecordedSessions = typeof UnrecordedSessions.Type
 export const LeaderboardReport = Schema.Struct({
   book: BookId,
   llmCostRecorded: Schema.Boolean,
+  /**
+   * The accounts whose LLM cost on the leaderboard (and so their net P&L) includes the worst case charged for a call
+   * whose usage is unknown (timed out, dropped, answered without usage): shown `≈` (`LlmCosts.ESTIMATE_MARK`).
+   */
+  llmCostEstimated: Schema.Array(Schema.String),
   /** `null` when there is nothing to rank (no snapshot, fewer than two common sessions, no benchmark). */
   leaderboard: Schema.NullOr(Leaderboard.Leaderboard),
   verdict: Schema.String,
@@ -399,6 +404,23 @@ const unrecordedOf = (board: Leaderboard.Leaderboard): Effect.Effect<UnrecordedS
     }
   }).pipe(Effect.orElseSucceed(() => null))
 
+/**
+ * The accounts of `board` whose LLM cost includes an estimate (`LeaderboardReport.llmCostEstimated`): over its
+ * sessions but the last, as the metrics sum the cost.
+ */
+const estimatedOf = (book: BookId, board: Leaderboard.Leaderboard, llmCostRecorded: boolean) =>
+  Effect.gen(function*() {
+    if (!llmCostRecorded) return []
+    const accounts = board.rows.map((r) => r.account)
+    const costs = yield* LlmCosts.estimatedDailyCosts(book, accounts, { from: board.from, to: board.to }).pipe(Effect.mapError(failWith("llm costs")))
+    const marked = new Set<string>()
+    for (const [session, byAccount] of costs) {
+      if (session >= board.to) continue
+      for (const [account, usd] of byAccount) if (usd > 0) marked.add(account)
+    }
+    return accounts.filter((a) => marked.has(a))
+  })
+
 /** The leaderboard of the window, with its baselines and attribution (see the module's details). */
 export const leaderboardReport = (query: LeaderboardQuery): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
   Effect.flatMap(equityReport(query), (report) => leaderboardOf(query, report))
@@ -407,7 +429,7 @@ export const leaderboardReport = (query: LeaderboardQuery): Effect.Effect<Leader
 export const leaderboardOf = (query: LeaderboardQuery, report: EquityReport): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
   Effect.gen(function*() {
     yield* Effect.yieldNow
-    const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, contest: null, unrecordedSessions: null }
+    const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, llmCostEstimated: [], contest: null, unrecordedSessions: null }
     if (report.accounts.length === 0) {
       return { ...base, leaderboard: null, verdict: `no equity recorded in book ${query.book}${query.from || query.to ? " in this window" : ""} yet` }
     }
@@ -423,6 +445,7 @@ export const leaderboardOf = (query: LeaderboardQuery, report: EquityReport): Ef
     if (Result.isFailure(result)) return { ...base, leaderboard: null, verdict: result.failure.message }
     const board = result.success
     yield* Effect.yieldNow
+    const llmCostEstimated = yield* estimatedOf(query.book, board, report.llmCostRecorded)
     const contest = yield* contestOf(query, accounts, benchmark, board, report)
-    return { ...base, leaderboard: board, verdict: board.verdict, contest, unrecordedSessions: yield* unrecordedOf(board) }
+    return { ...base, llmCostEstimated, leaderboard: board, verdict: board.verdict, contest, unrecordedSessions: yield* unrecordedOf(board) }
   }).pipe(Effect.withSpan("Standings.leaderboardReport", { attributes: { book: query.book } }))

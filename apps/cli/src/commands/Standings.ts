@@ -6,7 +6,7 @@ import * as Schema from "effect/Schema"
 import { AccountId, TradingDay } from "@council/domain"
 import { BarIndex } from "@council/market"
 import * as Prices from "@council/llm/Prices"
-import { type BookId, type Bootstrap, BookSummary, Leaderboard, LlmCosts, Standings, TradeLedger } from "@council/tracking"
+import { type BookId, type Bootstrap, BookSummary, Leaderboard, Standings, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
 import { votesByBook } from "../BacktestFiles.ts"
 import { market } from "../Market.ts"
@@ -55,8 +55,9 @@ const num = (x: number | null | undefined, digits = 2) => (x === null || x === u
 const ratio = (x: number) => `${x < 0 ? "−" : ""}${Math.abs(x).toFixed(2)}`
 const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => Leaderboard.describeEstimate(e, format)
 
-const leaderboardTable = (report: Standings.LeaderboardReport, estimated: ReadonlySet<string>): string => {
+const leaderboardTable = (report: Standings.LeaderboardReport): string => {
   const board = report.leaderboard
+  const estimated = new Set(report.llmCostEstimated)
   if (board === null) return `book ${report.book}: ${report.verdict}`
   const rows = board.rows.map((r) => {
     const m = r.metrics
@@ -142,24 +143,6 @@ const reading = <A, E, R>(options: WindowOptions, read: (window: Window) => Effe
     configured
   )
 
-/**
- * The accounts whose LLM cost on the leaderboard (its sessions but the last, as the metrics sum them) includes a
- * worst case charged for a call whose usage is unknown; none when it cannot be read (it only marks).
- */
-const estimatedCosts = (report: Standings.LeaderboardReport) =>
-  Effect.gen(function*() {
-    const board = report.leaderboard
-    if (board === null || !report.llmCostRecorded) return new Set<string>()
-    const accounts = board.rows.map((r) => r.account)
-    const costs = yield* LlmCosts.estimatedDailyCosts(report.book, accounts, { from: board.from, to: board.to })
-    const marked = new Set<string>()
-    for (const [session, byAccount] of costs) {
-      if (session >= board.to) continue
-      for (const [account, usd] of byAccount) if (usd > 0) marked.add(account)
-    }
-    return marked
-  }).pipe(Effect.orElseSucceed(() => new Set<string>()))
-
 /** `leaderboard`: the ranking of the book's accounts over the window. */
 export const leaderboard = (options: WindowOptions & { readonly json: boolean }) =>
   reading(options, (window) =>
@@ -167,13 +150,9 @@ export const leaderboard = (options: WindowOptions & { readonly json: boolean })
       const book = yield* bookOf(options.backtest)
       const { riskFree } = (yield* AppSettings).monitor
       const report = yield* Standings.leaderboardReport({ book, ...window, riskFree }).pipe(Effect.mapError(ledgerFailure))
-      const estimated = yield* estimatedCosts(report)
-      if (options.json) {
-        const json = { ...Schema.encodeSync(Standings.LeaderboardReport)(report), llmCostEstimated: [...estimated] }
-        return yield* Console.log(JSON.stringify(json, null, 2))
-      }
+      if (options.json) return yield* Console.log(JSON.stringify(Schema.encodeSync(Standings.LeaderboardReport)(report), null, 2))
       const unrecorded = report.unrecordedSessions
-      yield* Console.log([leaderboardTable(report, estimated), ...(unrecorded === null ? [] : ["", `note: ${unrecorded.note}`])].join("\n"))
+      yield* Console.log([leaderboardTable(report), ...(unrecorded === null ? [] : ["", `note: ${unrecorded.note}`])].join("\n"))
     }))
 
 const CSV_HEADER = ["account", "date", "equity", "cash", "long_market_value", "short_market_value", "gross_exposure", "traded", "llm_cost", "spy_close", "marked_at", "spy_mark", "spy_benchmark"]
