@@ -302,7 +302,7 @@ describe("pnpm pipeline", () => {
       [["run", "weekly"], /unknown pipeline "weekly"/],
       [["run", "daily", "--accounts", "NOPE"], /unknown account NOPE/],
       [["show", "no-such-run"], /no run with id no-such-run/],
-      [["runs", "--limit", "0"], /expected a positive whole number/],
+      [["runs", "--limit", "0"], /expected a whole number from 1 to 1000/],
       [["import", "/nonexistent.json"], /cannot read \/nonexistent.json/],
       [["close-all"], /add --yes to confirm/]
     ]

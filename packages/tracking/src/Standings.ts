@@ -69,9 +69,17 @@ export const BenchmarkPoint = Schema.Struct({
 })
 export type BenchmarkPoint = typeof BenchmarkPoint.Type
 
+/** The window a report was asked for: its first and last day, `null` where it is open (the book's first or latest session). */
+export const AskedWindow = Schema.Struct({ from: Schema.NullOr(TradingDay), to: Schema.NullOr(TradingDay) })
+export type AskedWindow = typeof AskedWindow.Type
+
 export const EquityReport = Schema.Struct({
   book: BookId,
+  /** The window asked (`?from=`/`?to=`, `--from`/`--to`), whether or not the book has sessions in it. */
+  window: AskedWindow,
+  /** The first session of the report; `null` when the window holds none (then `accounts` is empty). */
   from: Schema.NullOr(TradingDay),
+  /** The last session of the report; `null` when the window holds none. */
   to: Schema.NullOr(TradingDay),
   llmCostRecorded: Schema.Boolean,
   accounts: Schema.Array(Schema.Struct({ account: Schema.String, points: Schema.Array(SeriesPoint) })),
@@ -87,6 +95,9 @@ export type EquityReport = typeof EquityReport.Type
  */
 export const EquityChart = Schema.Struct({
   book: BookId,
+  /** The window asked, as `EquityReport`'s. */
+  window: AskedWindow,
+  /** The first and last of `dates`; `null` when the window holds no session. */
   from: Schema.NullOr(TradingDay),
   to: Schema.NullOr(TradingDay),
   /** The report's sessions, ascending: the x of every column below. */
@@ -288,6 +299,7 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
       }))
     const report: EquityReport = {
       book: query.book,
+      window: { from: query.from ?? null, to: query.to ?? null },
       from: sessions[0] ?? null,
       to: sessions[sessions.length - 1] ?? null,
       llmCostRecorded: Option.isSome(costs),
@@ -312,6 +324,7 @@ export const chartOf = (report: EquityReport): EquityChart => {
   }
   return {
     book: report.book,
+    window: report.window,
     from: report.from,
     to: report.to,
     dates,
@@ -421,6 +434,16 @@ const estimatedOf = (book: BookId, board: Leaderboard.Leaderboard, llmCostRecord
     return accounts.filter((a) => marked.has(a))
   })
 
+/** A window asked, in words for a sentence: ` from 2030-01-02 to 2030-01-31`, ` from 2030-01-02 on`, ` up to …`; "" when open. */
+export const windowPhrase = (window: { readonly from?: string | null | undefined; readonly to?: string | null | undefined }): string =>
+  window.from != null && window.to != null
+    ? ` from ${window.from} to ${window.to}`
+    : window.from != null
+    ? ` from ${window.from} on`
+    : window.to != null
+    ? ` up to ${window.to}`
+    : ""
+
 /** The leaderboard of the window, with its baselines and attribution (see the module's details). */
 export const leaderboardReport = (query: LeaderboardQuery): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
   Effect.flatMap(equityReport(query), (report) => leaderboardOf(query, report))
@@ -431,7 +454,7 @@ export const leaderboardOf = (query: LeaderboardQuery, report: EquityReport): Ef
     yield* Effect.yieldNow
     const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, llmCostEstimated: [], contest: null, unrecordedSessions: null }
     if (report.accounts.length === 0) {
-      return { ...base, leaderboard: null, verdict: `no equity recorded in book ${query.book}${query.from || query.to ? " in this window" : ""} yet` }
+      return { ...base, leaderboard: null, verdict: `no equity recorded in book ${query.book}${windowPhrase(query)} yet` }
     }
     if (report.benchmark === null) return { ...base, leaderboard: null, verdict: `the market data has no ${BENCHMARK} to benchmark against` }
     // every fill up to the window's end: a trade the window closes may have opened before it (its entry price and

@@ -179,8 +179,7 @@ const equityOf = (options: EquityOptions, window: Window) =>
     )
     if (options.csv) return yield* Console.log([CSV_HEADER, ...rows].map((r) => r.join(",")).join("\n"))
     if (rows.length === 0) {
-      const windowed = window.from !== undefined || window.to !== undefined ? " in this window" : ""
-      return yield* Console.log(`no equity recorded in book ${book}${account ? ` for ${account}` : ""}${windowed} yet`)
+      return yield* Console.log(`no equity recorded in book ${book}${account ? ` for ${account}` : ""}${Standings.windowPhrase(window)} yet`)
     }
     yield* Console.log(table(
       ["ACCOUNT", "DATE", "EQUITY", "CASH", "GROSS EXPOSURE", "TRADED", "DRAWDOWN", "LLM COST", "SPY"],
