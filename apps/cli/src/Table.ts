@@ -1,5 +1,5 @@
 import { decimalText } from "@council/domain"
-import { LlmCosts } from "@council/tracking"
+import { Figures, LlmCosts } from "@council/tracking"
 /** Renders rows as an aligned plain-text table with a header line. */
 export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
@@ -10,8 +10,8 @@ export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<Readon
 
 const byIntl = (value: number) => value.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2 })
 
-/** The CLI's minus sign (U+2212), as its percentages and ratios write it. */
-export const MINUS = "\u2212"
+/** The CLI's minus sign (U+2212), as its percentages and ratios write it (`Figures`'). */
+export const { MINUS } = Figures
 
 /**
  * US dollars, the one money format of the CLI's tables and lines: `Intl`'s digits (`$1,234.57`: grouping, the

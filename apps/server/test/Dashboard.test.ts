@@ -163,6 +163,30 @@ describe("dashboard in Chromium", () => {
     assert.isNull(await page.$("#llm-estimated"))
   })
 
+  it("writes a return that rounds to zero without a sign, on the dashboard as in leaderboard and the report", async () => {
+    const db = new DatabaseSync(join(home.home, "council.db"))
+    const rows = db.prepare("SELECT session, equity FROM ledger_equity WHERE book = 'live' AND account = 'GROQ' ORDER BY session").all() as Array<{ session: string; equity: number }>
+    const first = rows[0]!, last = rows.at(-1)!
+    // GROQ ends 0.01 % below where it started: a loss too small for the tables' one decimal
+    db.prepare("UPDATE ledger_equity SET equity = ? WHERE book = 'live' AND account = 'GROQ' AND session = ?").run(first.equity * 0.9999, last.session)
+    try {
+      const board = leaderboardOf(await (await fetch(`${server.url}/api/leaderboard`)).json())
+      const groq = board.leaderboard!.rows.find((r) => r.account === "GROQ")!
+      assert.isTrue(groq.totalReturn._tag === "Interval" && groq.totalReturn.estimate < 0 && groq.totalReturn.estimate > -0.0005)
+      await page.goto("about:blank")
+      await page.goto(`${server.url}/#/`)
+      await page.waitForSelector("#leaderboard tbody tr")
+      const dashboard = await page.$eval(`#leaderboard tr[data-account="GROQ"]`, (tr) => tr.children[2]!.querySelector(".ci")!.childNodes[1]!.textContent)
+      const cli = (await cliInProcess(home.home, ["leaderboard"])).stdout.split("\n").find((l) => / GROQ /.test(l))!
+      await page.goto(`${server.url}/backtests/live/report.html`)
+      const report = await page.$eval("table.metrics tbody", (body) => [...body.querySelectorAll("tr")].find((tr) => tr.children[0]!.textContent === "GROQ")!.children[1]!.textContent)
+      assert.deepStrictEqual([dashboard, /GROQ\s+(\S+ %)/.exec(cli)?.[1], report], ["0.0 %", "0.0 %", "0.0 %"], cli)
+    } finally {
+      db.prepare("UPDATE ledger_equity SET equity = ? WHERE book = 'live' AND account = 'GROQ' AND session = ?").run(last.equity, last.session)
+      db.close()
+    }
+  })
+
   it("marks ≈ the LLM costs that include a worst case (a call whose usage is unknown), as the API, leaderboard and the report say", async () => {
     const db = new DatabaseSync(join(home.home, "council.db"))
     const { id } = db.prepare("SELECT MIN(id) AS id FROM llm_spend WHERE run_id = ? AND actor = 'CLAUDE'").get(home.llmRunId) as { id: number }
@@ -173,6 +197,7 @@ describe("dashboard in Chromium", () => {
       assert.deepStrictEqual([...board.llmCostEstimated].sort(), ["CLAUDE", "COUNCIL"])
       const cli = await cliInProcess(home.home, ["leaderboard", "--json"])
       assert.deepStrictEqual(leaderboardOf(JSON.parse(cli.stdout)).llmCostEstimated, board.llmCostEstimated)
+      await page.goto("about:blank")
       await page.goto(`${server.url}/#/`)
       await page.waitForSelector("#leaderboard tbody tr")
       const shown = await page.$$eval("#leaderboard tbody tr", (trs) => trs.map((tr) => [tr.getAttribute("data-account"), tr.querySelector(".llm-cost")!.firstChild!.textContent]))

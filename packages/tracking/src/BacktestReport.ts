@@ -22,6 +22,7 @@ import * as Schema from "effect/Schema"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import type * as Bootstrap from "./Bootstrap.ts"
 import { describeEstimate, percentOfRate } from "./Leaderboard.ts"
+import { fixed, MINUS, percent, signedPercent } from "./Figures.js"
 import { ESTIMATE_MARK, ESTIMATE_NOTE } from "./LlmCosts.ts"
 import type { AccountMetrics } from "./Metrics.ts"
 import * as Standings from "./Standings.ts"
@@ -57,20 +58,19 @@ export const renderJson = (data: ReportData): string => JSON.stringify(Schema.en
 const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" })[c]!)
 
-/** A negative number's sign is the minus sign (−), as the CLI's tables write it, never a hyphen. */
-const minus = (x: number) => (x < 0 ? "−" : "")
-const pct = (x: number | null, digits = 1) => (x === null ? "—" : `${minus(x)}${Math.abs(x * 100).toFixed(digits)} %`)
-const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`
-const num = (x: number | null, digits = 2) => (x === null ? "—" : `${minus(x)}${Math.abs(x).toFixed(digits)}`)
+// numbers as the CLI's tables and the dashboard write them (`Figures`): the minus sign, none on what rounds to zero
+const pct = (x: number | null, digits = 1) => (x === null ? "—" : percent(x, digits))
+const signed = (x: number) => signedPercent(x)
+const num = (x: number | null, digits = 2) => (x === null ? "—" : fixed(x, digits))
 const ratio = (x: number) => num(x)
 /** Dollars and cents; an amount that rounds to zero cents has no sign (`$0.00`, never `−$0.00`), as the CLI writes it. */
 const money = (x: number | null) => {
   if (x === null) return "—"
   const digits = Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })
-  return `${x < 0 && digits !== "0.00" ? "−" : ""}$${digits}`
+  return `${x < 0 && digits !== "0.00" ? MINUS : ""}$${digits}`
 }
 /** An axis tick in dollars: no cents. */
-const wholeDollars = (x: number) => `${minus(x)}$${Math.abs(Math.round(x)).toLocaleString("en-US")}`
+const wholeDollars = (x: number) => `${Math.round(Math.abs(x)) === 0 || x > 0 ? "" : MINUS}$${Math.abs(Math.round(x)).toLocaleString("en-US")}`
 const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => escape(describeEstimate(e, format))
 
 /**

@@ -6,7 +6,7 @@ import * as Schema from "effect/Schema"
 import { AccountId, TradingDay } from "@council/domain"
 import { BarIndex } from "@council/market"
 import * as Prices from "@council/llm/Prices"
-import { type BookId, type Bootstrap, BookSummary, Leaderboard, Standings, TradeLedger } from "@council/tracking"
+import { type BookId, type Bootstrap, BookSummary, Figures, Leaderboard, Standings, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
 import { votesByBook } from "../BacktestFiles.ts"
 import { market } from "../Market.ts"
@@ -49,10 +49,10 @@ const bookOf = (backtest: Option.Option<string>) =>
 
 const ledgerFailure = (e: { readonly message: string }) => CliFailure.failed(`the ledger could not be read: ${e.message}`)
 
-const pct = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(digits)} %`)
-const signed = (x: number | null | undefined) => (x === null || x === undefined ? "—" : `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`)
-const num = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? "—" : x.toFixed(digits))
-const ratio = (x: number) => `${x < 0 ? "−" : ""}${Math.abs(x).toFixed(2)}`
+const pct = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? "—" : Figures.percent(x, digits))
+const signed = (x: number | null | undefined) => (x === null || x === undefined ? "—" : Figures.signedPercent(x))
+const num = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? "—" : Figures.fixed(x, digits))
+const ratio = (x: number) => Figures.fixed(x, 2)
 const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => Leaderboard.describeEstimate(e, format)
 
 const leaderboardTable = (report: Standings.LeaderboardReport): string => {
