@@ -4,6 +4,7 @@ import { DatabaseSync } from "node:sqlite"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Schema from "effect/Schema"
 import type { Browser, Page } from "playwright-core"
+import { RunDetail } from "@council/api"
 import { LlmCosts, Standings } from "@council/tracking"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
@@ -72,6 +73,10 @@ const drawnValues = async (page: Page, chart: string, series: string): Promise<R
 
 /** An answer of `/api/leaderboard`, read as the API declares it. */
 const leaderboardOf = Schema.decodeUnknownSync(Standings.LeaderboardReport)
+/** An answer of `/api/equity`, read as the API declares it. */
+const equityOf = Schema.decodeUnknownSync(Standings.EquityReport)
+/** An answer of `/api/runs/:id`, read as the API declares it. */
+const runDetailOf = Schema.decodeUnknownSync(RunDetail)
 
 describe("dashboard in Chromium", () => {
   it("loads with no console error, shows the six accounts, the leaderboard with intervals, and asks nothing of any other host", async () => {
@@ -105,21 +110,22 @@ describe("dashboard in Chromium", () => {
   })
 
   it("draws each account's equity curve through the points of the API's series, and SPY beside them", async () => {
-    const api = await (await fetch(`${server.url}/api/equity`)).json() as any
+    const api = equityOf(await (await fetch(`${server.url}/api/equity`)).json())
     for (const account of ACCOUNTS) {
-      const expected = api.accounts.find((a: any) => a.account === account).points
+      const expected = api.accounts.find((a) => a.account === account)?.points ?? []
       const drawn = await drawnValues(page, "equity-chart", account)
-      assert.deepStrictEqual(drawn.map((p) => p.date), expected.map((p: any) => p.date))
-      drawn.forEach((p, i) => assert.closeTo(p.value, expected[i].equity, p.pixelValue, `${account} on ${p.date}`))
+      assert.deepStrictEqual(drawn.map((p) => p.date), expected.map((p) => p.date))
+      drawn.forEach((p, i) => assert.closeTo(p.value, expected[i]!.equity, p.pixelValue, `${account} on ${p.date}`))
       const drawdown = await drawnValues(page, "drawdown-chart", account)
-      drawdown.forEach((p, i) => assert.closeTo(p.value, -expected[i].drawdown, p.pixelValue))
+      drawdown.forEach((p, i) => assert.closeTo(p.value, -expected[i]!.drawdown, p.pixelValue))
     }
     // equity on a log axis (a long backtest's curves are not squashed by SPY's), drawdowns on a linear one
     const scales = await page.$$eval("#equity-chart, #drawdown-chart", (svgs) => svgs.map((s) => s.getAttribute("data-scale")))
     assert.deepStrictEqual(scales, ["log", "linear"])
     const spy = await drawnValues(page, "equity-chart", "SPY buy-and-hold (scaled)")
-    const closes = api.benchmark.points.map((p: any) => p.close)
-    spy.forEach((p, i) => assert.closeTo(p.value / spy[0]!.value, closes[i] / closes[0], 0.002))
+    const closes = api.benchmark?.points.map((p) => p.close) ?? []
+    assert.lengthOf(closes, spy.length)
+    spy.forEach((p, i) => assert.closeTo(p.value / spy[0]!.value, closes[i]! / closes[0]!, 0.002))
   })
 
   it("says below the leaderboard when sessions of its span have no snapshot, in the API's words, and nothing when every one has", async () => {
@@ -332,13 +338,14 @@ describe("dashboard in Chromium", () => {
   })
 
   it("shows the LLM council's run: the Borda count and each ranking, the chairman's decision beside the mechanical vote, and the costs per PM and stage of the API", async () => {
-    const api = await (await fetch(`${server.url}/api/runs/${home.llmRunId}`)).json() as any
+    const api = runDetailOf(await (await fetch(`${server.url}/api/runs/${home.llmRunId}`)).json())
+    const reviews = api.reviews!, costs = api.llmCosts!
     await page.goto(`${server.url}/#/runs/${home.llmRunId}`)
     await page.waitForSelector("#llm-costs")
     const borda = await page.$$eval("#borda tbody tr", (trs) => trs.map((tr) => [tr.children[1]!.textContent, Number(tr.children[2]!.textContent)]))
-    assert.deepStrictEqual(borda, api.reviews.aggregate.map((a: any) => [a.pm, a.points]))
+    assert.deepStrictEqual(borda, reviews.aggregate.map((a) => [a.pm, a.points]))
     const ballots = await page.$$eval("#ballots tbody tr", (trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[1]!.firstChild!.textContent]))
-    assert.deepStrictEqual(ballots, api.reviews.ballots.map((b: any) => [b.reviewer, b.ranking.join(" › ")]))
+    assert.deepStrictEqual(ballots, reviews.ballots.map((b) => [b.reviewer, b.ranking.join(" › ")]))
     assert.match(await page.textContent("#decision .trades") ?? "", /^LONG TLT \(conviction 1/)
     assert.match(await page.textContent("#shadow .trades") ?? "", /^LONG QQQ /)
     assert.match(await page.textContent("#shadow-verdict") ?? "", /^differs/)
@@ -349,12 +356,12 @@ describe("dashboard in Chromium", () => {
     })))
     assert.deepStrictEqual(rows.map((r) => r.actor), ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "CHAIRMAN"])
     for (const row of rows) {
-      const lines = api.llmCosts.lines.filter((l: any) => l.actor === row.actor)
-      assert.deepStrictEqual(row.cells.map(([stage]) => stage), lines.map((l: any) => l.stage))
-      row.cells.forEach(([stage, text]) => showsDollars(text, lines.find((l: any) => l.stage === stage).costUsd, `${row.actor} ${stage}`))
-      showsDollars(row.total, api.llmCosts.byActor.find((a: any) => a.actor === row.actor).costUsd, row.actor)
+      const lines = costs.lines.filter((l) => l.actor === row.actor)
+      assert.deepStrictEqual(row.cells.map(([stage]) => stage), lines.map((l) => l.stage))
+      row.cells.forEach(([stage, text]) => showsDollars(text, lines.find((l) => l.stage === stage)!.costUsd, `${row.actor} ${stage}`))
+      showsDollars(row.total, costs.byActor.find((a) => a.actor === row.actor)!.costUsd, row.actor)
     }
-    showsDollars(await page.textContent("#llm-total"), api.llmCosts.totalUsd, "total")
+    showsDollars(await page.textContent("#llm-total"), costs.totalUsd, "total")
     await page.screenshot({ path: join(SCREENSHOTS, "run-llm.png"), fullPage: true })
     assert.deepStrictEqual(problems, [])
   })
