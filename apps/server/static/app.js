@@ -1,7 +1,7 @@
 // Council monitor: a dependency-free page over the monitor API (same origin). Charts are hand-drawn SVG.
 // Every number on the page comes from the API; nothing is fetched from anywhere else.
 
-import { BENCHMARK_COLOR, badge, card, colorOf, dollars, h, money, ms, num, PALETTE, pct, signed, SVG, tone, usd } from "./dom.js"
+import { BENCHMARK_COLOR, badge, card, colorOf, dollars, ESTIMATE_NOTE, h, money, ms, num, PALETTE, pct, signed, SVG, tone, usd, usdOf } from "./dom.js"
 import { contestCard, leaderboardCard } from "./standings.js"
 
 const view = document.getElementById("view")
@@ -363,7 +363,8 @@ function llmCostsBlock(costs) {
     const lines = costs.lines.filter((l) => l.actor === actor && l.stage === stage)
     if (lines.length === 0) return h("td", { class: "num muted" }, "—")
     const calls = lines.reduce((a, l) => a + l.calls, 0)
-    return h("td", { class: "num", "data-stage": stage }, usd(lines.reduce((a, l) => a + l.costUsd, 0)), h("span", { class: "range" }, `${calls} call${calls === 1 ? "" : "s"}`))
+    const cost = usdOf(lines.reduce((a, l) => a + l.costUsd, 0), lines.reduce((a, l) => a + l.estimatedUsd, 0))
+    return h("td", { class: "num", "data-stage": stage }, cost, h("span", { class: "range" }, `${calls} call${calls === 1 ? "" : "s"}`))
   }
   const estimated = costs.lines.reduce((a, l) => a + l.estimatedCalls, 0)
   return [
@@ -373,9 +374,9 @@ function llmCostsBlock(costs) {
         h("td", {}, a.actor),
         h("td", { class: "muted" }, [...new Set(costs.lines.filter((l) => l.actor === a.actor).map((l) => l.model))].join(", ")),
         ...stages.map((stage) => cell(a.actor, stage)),
-        h("td", { class: "num total" }, usd(a.costUsd))))),
-      h("tfoot", {}, h("tr", {}, h("th", {}, "Total"), h("th", {}, ""), ...costs.byStage.map((s) => h("th", { class: "num" }, usd(s.costUsd))), h("th", { class: "num", id: "llm-total" }, usd(costs.totalUsd))))),
-    estimated > 0 ? h("p", { class: "muted" }, `${estimated} ${estimated === 1 ? "call charged at its" : "calls charged at their"} worst case: the provider reported no usage.`) : null
+        h("td", { class: "num total" }, usdOf(a.costUsd, a.estimatedUsd))))),
+      h("tfoot", {}, h("tr", {}, h("th", {}, "Total"), h("th", {}, ""), ...costs.byStage.map((s) => h("th", { class: "num" }, usdOf(s.costUsd, s.estimatedUsd))), h("th", { class: "num", id: "llm-total" }, usdOf(costs.totalUsd, costs.estimatedUsd))))),
+    estimated > 0 ? h("p", { class: "muted", id: "llm-estimated" }, `${ESTIMATE_NOTE}: ${estimated} ${estimated === 1 ? "call" : "calls"}, ${usd(costs.estimatedUsd)} of the total.`) : null
   ]
 }
 
@@ -433,7 +434,7 @@ async function runPage(id) {
         h("dt", {}, "Mode"), h("dd", {}, r.dryRun ? "dry run" : r.mode, r.imported ? " · imported" : ""),
         r.parentRunId ? [h("dt", {}, "Forked"), h("dd", {}, "from ", h("a", { href: `#/runs/${encodeURIComponent(r.parentRunId)}` }, r.parentRunId), ` at ${r.forkFrom}`)] : null,
         h("dt", {}, "Started"), h("dd", {}, r.startedAt), h("dt", {}, "Duration"), h("dd", {}, ms(r.durationMs)),
-        h("dt", {}, "LLM cost"), h("dd", {}, d.llmCosts === null ? "—" : usd(d.llmCosts.totalUsd)))),
+        h("dt", {}, "LLM cost"), h("dd", { id: "run-llm-cost" }, d.llmCosts === null ? "—" : usdOf(d.llmCosts.totalUsd, d.llmCosts.estimatedUsd)))),
       card("Stages", stageBar(d.stages), h("table", { id: "stages" },
         h("thead", {}, h("tr", {}, ["Stage", "Status", "Attempt", "Duration", "Calls", "Started"].map((t) => h("th", {}, t)))),
         h("tbody", {}, d.stages.map((s) => h("tr", {}, h("td", {}, s.name), h("td", {}, badge(s.status), s.reusedFrom ? ` from ${s.reusedFrom}` : ""),

@@ -38,6 +38,11 @@ export const dollars = (x, digits) => x.toLocaleString("en-US", { style: "curren
 export const money = (x) => x === null || x === undefined ? "—" : x.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 })
 /** LLM spend: fractions of a cent stay visible ($0.00396), as `show` prints them. */
 export const usd = (x) => x === null || x === undefined ? "—" : x === 0 ? "$0" : Math.abs(x) < 0.01 ? `$${x.toFixed(5)}` : Math.abs(x) < 1 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`
+/** The mark of an LLM cost that is (partly) an estimate, and what it means: the CLI's (`LlmCosts.ESTIMATE_MARK`). */
+export const ESTIMATE_MARK = "≈"
+export const ESTIMATE_NOTE = `${ESTIMATE_MARK}: includes the worst case charged for calls whose usage is unknown (timed out, dropped, answered without usage)`
+/** LLM spend of which `estimated` dollars are worst cases: marked `≈` when any. */
+export const usdOf = (x, estimated) => `${estimated > 0 ? ESTIMATE_MARK : ""}${usd(x)}`
 // percentages and ratios as the CLI and the report write them (the same module): the minus sign (−), never a hyphen,
 // and no sign on a value that rounds to zero
 export const pct = (x, d = 1) => x === null || x === undefined ? "—" : percent(x, d)

@@ -1,10 +1,6 @@
 // The leaderboard's cards: the ranking with its intervals, and the contest (the paper baselines and COUNCIL's
 // attribution), each from /api/leaderboard's answer.
-import { card, colorOf, h, num, pct, signed, usd } from "./dom.js"
-
-/** The mark of an LLM cost that is (partly) an estimate, and what it means: the CLI's (`LlmCosts.ESTIMATE_MARK`). */
-const ESTIMATE_MARK = "≈"
-const ESTIMATE_NOTE = `${ESTIMATE_MARK}: includes the worst case charged for calls whose usage is unknown (timed out, dropped, answered without usage)`
+import { card, colorOf, ESTIMATE_MARK, ESTIMATE_NOTE, h, num, pct, signed, usd } from "./dom.js"
 
 /** A 95 % interval as a whisker on a shared scale with its estimate, and the interval's bounds on a line below. */
 export function interval(estimate, scale, format) {

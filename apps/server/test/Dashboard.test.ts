@@ -219,6 +219,20 @@ describe("dashboard in Chromium", () => {
       assert.lengthOf(metrics, ACCOUNTS.length)
       for (const [account, cost] of metrics) assert.strictEqual(cost!.startsWith("≈"), board.llmCostEstimated.includes(account!), `report: ${account} ${cost}`)
       assert.strictEqual(await page.textContent("#llm-estimated"), LlmCosts.ESTIMATE_NOTE)
+      // the run's own costs: the API says how much of them is the worst case, as show --json does, and the page marks them
+      const run = runDetailOf(await (await fetch(`${server.url}/api/runs/${home.llmRunId}`)).json()).llmCosts!
+      const { stage } = db.prepare("SELECT stage FROM llm_spend WHERE id = ?").get(id) as { stage: string }
+      const show = JSON.parse((await cliInProcess(home.home, ["show", home.llmRunId, "--json"])).stdout) as { llm: { estimatedUsd: number } }
+      assert.isAbove(run.estimatedUsd, 0)
+      assert.strictEqual(run.estimatedUsd, show.llm.estimatedUsd)
+      await page.goto(`${server.url}/#/runs/${home.llmRunId}`)
+      await page.waitForSelector("#llm-costs")
+      const cells = await page.$$eval("#llm-costs tbody td[data-stage]", (tds) => tds.map((td) => `${td.closest("tr")!.getAttribute("data-actor")} ${td.getAttribute("data-stage")} ${td.firstChild!.textContent}`))
+      assert.deepStrictEqual(cells.filter((c) => c.includes("≈")).map((c) => c.split(" ").slice(0, 2).join(" ")), [`CLAUDE ${stage}`])
+      const totals = await page.$$eval("#llm-costs tbody tr", (trs) => trs.filter((tr) => tr.querySelector(".total")!.textContent!.startsWith("≈")).map((tr) => tr.getAttribute("data-actor")))
+      assert.deepStrictEqual(totals, ["CLAUDE"])
+      for (const where of ["#llm-total", "#run-llm-cost"]) assert.match(await page.textContent(where) ?? "", /^≈\$/, where)
+      assert.include(await page.textContent("#llm-estimated") ?? "", LlmCosts.ESTIMATE_NOTE)
     } finally {
       db.prepare("UPDATE llm_spend SET estimated = 0 WHERE id = ?").run(id)
       db.close()
