@@ -180,13 +180,13 @@ const damagedRow = (r) => h("tr", { "data-run": r.id, class: "damaged" },
   h("td", {}, r.id),
   h("td", {}, r.tradingDay ?? "?"),
   h("td", {}, badge("damaged")),
-  h("td", { colspan: "4", class: "neg" }, r.damage))
+  h("td", { colspan: "5", class: "neg" }, r.damage))
 
 function timeline(runs) {
   if (runs.length === 0) return h("p", { class: "empty" }, "no runs yet — start one with: pnpm pipeline run daily")
   const longest = Math.max(1, ...runs.map((r) => r.durationMs ?? 0))
   return h("table", { class: "timeline", id: "runs" },
-    h("thead", {}, h("tr", {}, ["Run", "Day", "Status", "Mode", "Started", "Duration", "Stages"].map((t) => h("th", {}, t)))),
+    h("thead", {}, h("tr", {}, ["Run", "Day", "Status", "Mode", "Started", "Duration", "LLM cost", "Stages"].map((t) => h("th", { class: t === "LLM cost" ? "num" : "" }, t)))),
     h("tbody", {}, runs.map((r) => r.damage !== undefined ? damagedRow(r) : h("tr", { "data-run": r.id },
       h("td", {}, h("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, r.id)),
       h("td", {}, r.tradingDay),
@@ -194,6 +194,7 @@ function timeline(runs) {
       h("td", {}, r.dryRun ? badge("dry-run") : r.mode, r.imported ? " · imported" : "", r.parentRunId ? ` · fork of ${r.parentRunId}` : ""),
       h("td", {}, r.startedAt.replace("T", " ").slice(0, 19)),
       h("td", {}, ms(r.durationMs)),
+      h("td", { class: "num llm-cost" }, r.llmCost === null ? "—" : usdOf(r.llmCost.totalUsd, r.llmCost.estimatedUsd)),
       h("td", {}, h("div", { class: "bar", style: `width:${Math.max(30, ((r.durationMs ?? longest) / longest) * 100)}%` }))))))
 }
 

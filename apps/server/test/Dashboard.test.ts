@@ -4,7 +4,7 @@ import { DatabaseSync } from "node:sqlite"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Schema from "effect/Schema"
 import type { Browser, Page } from "playwright-core"
-import { RunDetail } from "@council/api"
+import { DamagedRunSummary, RunDetail, RunSummary } from "@council/api"
 import { LlmCosts, Standings } from "@council/tracking"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
@@ -75,6 +75,8 @@ const drawnValues = async (page: Page, chart: string, series: string): Promise<R
 const leaderboardOf = Schema.decodeUnknownSync(Standings.LeaderboardReport)
 /** An answer of `/api/equity`, read as the API declares it. */
 const equityOf = Schema.decodeUnknownSync(Standings.EquityReport)
+/** An answer of `/api/runs`, read as the API declares it. */
+const runsOf = Schema.decodeUnknownSync(Schema.Array(Schema.Union([RunSummary, DamagedRunSummary])))
 /** An answer of `/api/runs/:id`, read as the API declares it. */
 const runDetailOf = Schema.decodeUnknownSync(RunDetail)
 
@@ -233,6 +235,17 @@ describe("dashboard in Chromium", () => {
       assert.deepStrictEqual(totals, ["CLAUDE"])
       for (const where of ["#llm-total", "#run-llm-cost"]) assert.match(await page.textContent(where) ?? "", /^≈\$/, where)
       assert.include(await page.textContent("#llm-estimated") ?? "", LlmCosts.ESTIMATE_NOTE)
+      // and the list of runs: what runs prints, with the same mark
+      const listed = (await cliInProcess(home.home, ["runs"])).stdout.split("\n").find((l) => l.startsWith(home.llmRunId))!
+      const cost = listed.trim().split(/\s+/).at(-1)!
+      assert.match(cost, /^≈\$/)
+      const summary = runsOf(await (await fetch(`${server.url}/api/runs`)).json()).find((r) => r.id === home.llmRunId)!
+      assert.deepStrictEqual("llmCost" in summary && summary.llmCost, { totalUsd: run.totalUsd, estimatedUsd: run.estimatedUsd })
+      await page.goto(`${server.url}/#/runs`)
+      const row = await page.waitForSelector(`#runs tr[data-run="${home.llmRunId}"] .llm-cost`)
+      showsDollars((await row.textContent())!.replace("≈", ""), run.totalUsd, "runs page")
+      assert.match(await row.textContent() ?? "", /^≈\$/)
+      assert.deepStrictEqual(await page.textContent(`#runs tr[data-run="${home.runId}"] .llm-cost`), "—")
     } finally {
       db.prepare("UPDATE llm_spend SET estimated = 0 WHERE id = ?").run(id)
       db.close()

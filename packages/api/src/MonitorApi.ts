@@ -101,6 +101,11 @@ export const RunSummary = Schema.Struct({
   durationMs: Schema.NullOr(Schema.Finite),
   imported: Schema.Boolean,
   /**
+   * What the run was charged for LLM calls (`runs`' LLM COST): the total and, of it, the worst cases of calls whose
+   * usage is unknown (shown `≈` when above 0); `null` when it recorded no spend (offline PMs, an imported run).
+   */
+  llmCost: Schema.NullOr(LlmCosts.RunCharge),
+  /**
    * For a `running` local run: `in-progress` while a live process runs it; `stopped` when its process is gone
    * (`next`: the command that continues it); `abandoned` when a later day has run since (`next` says why). `null`
    * for any other run.
