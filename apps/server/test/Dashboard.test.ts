@@ -8,7 +8,7 @@ import { DamagedRunSummary, RunDetail, RunSummary } from "@council/api"
 import { LlmCosts, Standings } from "@council/tracking"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
-import { BACKTEST, collectProblems, launchChromium, type MonitorHome, prepareHome, type ServerProcess, startServer, withoutSnapshots } from "./MonitorHome.ts"
+import { BACKTEST, collectProblems, launchChromium, LLM_DAY, type MonitorHome, prepareHome, type ServerProcess, startServer, withoutSnapshots } from "./MonitorHome.ts"
 
 /** Where the test leaves its screenshots, to look at. */
 export const SCREENSHOTS = join(tmpdir(), "council-dashboard")
@@ -235,6 +235,12 @@ describe("dashboard in Chromium", () => {
       assert.deepStrictEqual(totals, ["CLAUDE"])
       for (const where of ["#llm-total", "#run-llm-cost"]) assert.match(await page.textContent(where) ?? "", /^≈\$/, where)
       assert.include(await page.textContent("#llm-estimated") ?? "", LlmCosts.ESTIMATE_NOTE)
+      // each session's cost of the equity series: the LLM day's is CLAUDE's estimate, in the API and in equity's table
+      const series = equityOf(await (await fetch(`${server.url}/api/equity?account=CLAUDE`)).json()).accounts[0]!.points
+      assert.deepStrictEqual(series.filter((p) => p.llmCostEstimated).map((p) => p.date), [LLM_DAY])
+      const table = (await cliInProcess(home.home, ["equity", "--account", "claude"])).stdout.split("\n")
+      assert.deepStrictEqual(table.filter((l) => l.includes("≈$")).map((l) => l.split(/\s+/)[1]), [LLM_DAY])
+      assert.include(table, LlmCosts.ESTIMATE_NOTE)
       // and the list of runs: what runs prints, with the same mark
       const listed = (await cliInProcess(home.home, ["runs"])).stdout.split("\n").find((l) => l.startsWith(home.llmRunId))!
       const cost = listed.trim().split(/\s+/).at(-1)!

@@ -46,6 +46,8 @@ export const SeriesPoint = Schema.Struct({
   traded: Schema.Finite,
   /** `null` where no LLM spend is recorded ("—"). */
   llmCost: Schema.NullOr(Schema.Finite),
+  /** `llmCost` includes the worst case charged for a call whose usage is unknown: shown `≈` (`LlmCosts.ESTIMATE_MARK`). */
+  llmCostEstimated: Schema.Boolean,
   /** 1 − equity / its running maximum, a fraction ≥ 0. */
   drawdown: Schema.Finite,
   /** The moment the snapshot is marked at; `null` when none was recorded. */
@@ -90,7 +92,7 @@ export type EquityReport = typeof EquityReport.Type
 
 /**
  * An `EquityReport` as a chart draws it, column by column: the sessions once, then each account's equity and SPY's
- * close on each of them. Over twenty years that is ~14 times smaller than the report's nine fields a point: what a
+ * close on each of them. Over twenty years that is ~14 times smaller than the report's ten fields a point: what a
  * chart needs is the day and the equity (its drawdown follows: 1 − equity / its running maximum).
  */
 export const EquityChart = Schema.Struct({
@@ -201,7 +203,12 @@ const marksOver = (book: BookId, sessions: ReadonlyArray<TradingDay>) =>
     return new Map(recorded.map((m) => [marksKey(m.session, m.markedAt), m.prices])) as MarksAt
   })
 
-const pointsOf = (rows: ReadonlyArray<SeriesRow>, costs: Option.Option<LlmCosts.DailyCosts>, marks: MarksAt): Array<SeriesPoint> => {
+const pointsOf = (
+  rows: ReadonlyArray<SeriesRow>,
+  costs: Option.Option<LlmCosts.DailyCosts>,
+  estimated: LlmCosts.DailyCosts,
+  marks: MarksAt
+): Array<SeriesPoint> => {
   let peak = 0
   return rows.map((row) => {
     const equity = decimalNumber(row.equity)
@@ -216,6 +223,7 @@ const pointsOf = (rows: ReadonlyArray<SeriesRow>, costs: Option.Option<LlmCosts.
       grossExposure: decimalSum([row.longMarketValue, Math.abs(row.shortMarketValue)]),
       traded: decimalNumber(row.traded),
       llmCost: Option.match(costs, { onNone: () => null, onSome: (c) => decimalNumber(c.get(row.session)?.get(row.account) ?? 0) }),
+      llmCostEstimated: (estimated.get(row.session)?.get(row.account) ?? 0) > 0,
       drawdown: peak > 0 ? 1 - equity / peak : 0,
       markedAt: row.markedAt,
       spyMark: row.markedAt === null ? null : marks.get(marksKey(row.session, row.markedAt))?.[BENCHMARK] ?? null
@@ -283,9 +291,11 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
     const rows = yield* ledger.series(query)
     const accounts = [...new Set(rows.map((r) => r.account))]
     const sessions = [...new Set(rows.map((r) => r.session))].sort()
-    const costs = yield* LlmCosts.dailyCosts(query.book, accounts, { from: sessions[0], to: sessions.at(-1) }).pipe(
-      Effect.mapError(failWith("llm costs"))
-    )
+    const spent = { from: sessions[0], to: sessions.at(-1) }
+    const costs = yield* LlmCosts.dailyCosts(query.book, accounts, spent).pipe(Effect.mapError(failWith("llm costs")))
+    const estimated = Option.isNone(costs)
+      ? new Map()
+      : yield* LlmCosts.estimatedDailyCosts(query.book, accounts, spent).pipe(Effect.mapError(failWith("llm costs")))
     const marks = yield* marksOver(query.book, sessions)
     const moments = sessionMoments(rows)
     // SPY's value of each session: its mark at the session's moment, else its close; a session with neither is left out
@@ -303,7 +313,7 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
       from: sessions[0] ?? null,
       to: sessions[sessions.length - 1] ?? null,
       llmCostRecorded: Option.isSome(costs),
-      accounts: accounts.map((account) => ({ account, points: pointsOf(rows.filter((r) => r.account === account), costs, marks) })),
+      accounts: accounts.map((account) => ({ account, points: pointsOf(rows.filter((r) => r.account === account), costs, estimated, marks) })),
       benchmark: Option.match(benchmark, { onNone: () => null, onSome: (points) => ({ name: BENCHMARK, points }) })
     }
     marksRead.set(report, marks)

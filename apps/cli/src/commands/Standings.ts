@@ -184,9 +184,10 @@ const equityOf = (options: EquityOptions, window: Window) =>
     yield* Console.log(table(
       ["ACCOUNT", "DATE", "EQUITY", "CASH", "GROSS EXPOSURE", "TRADED", "DRAWDOWN", "LLM COST", "SPY"],
       report.accounts.flatMap(({ account, points }) =>
-        points.map((p) => [account, p.date, money(p.equity), money(p.cash), money(p.grossExposure), money(p.traded), pct(p.drawdown, 2), p.llmCost === null ? "—" : Prices.formatUsd(p.llmCost), num(spy.get(p.date)?.mark)])
+        points.map((p) => [account, p.date, money(p.equity), money(p.cash), money(p.grossExposure), money(p.traded), pct(p.drawdown, 2), p.llmCost === null ? "—" : `${p.llmCostEstimated ? ESTIMATE_MARK : ""}${Prices.formatUsd(p.llmCost)}`, num(spy.get(p.date)?.mark)])
       )
     ))
+    if (report.accounts.some((a) => a.points.some((p) => p.llmCostEstimated && p.llmCost !== null))) yield* Console.log(ESTIMATE_NOTE)
   })
 
 /**
