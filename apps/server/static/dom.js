@@ -1,7 +1,8 @@
 // The dashboard's building blocks: elements (never HTML from strings), numbers as the page writes them, the
 // accounts' colours. No dependency; every module of the page imports them from here.
 
-import { fixed, percent, signedPercent } from "./figures.js"
+// the mark of an LLM cost that is (partly) an estimate and its note, the CLI's and the report's (the same module)
+import { ESTIMATE_MARK, ESTIMATE_NOTE, fixed, percent, signedPercent } from "./figures.js"
 
 export const SVG = "http://www.w3.org/2000/svg"
 // the six accounts' colours first (the backtest report's too): every two tell apart, with deuteranopia as well;
@@ -38,9 +39,7 @@ export const dollars = (x, digits) => x.toLocaleString("en-US", { style: "curren
 export const money = (x) => x === null || x === undefined ? "—" : x.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 })
 /** LLM spend: fractions of a cent stay visible ($0.00396), as `show` prints them. */
 export const usd = (x) => x === null || x === undefined ? "—" : x === 0 ? "$0" : Math.abs(x) < 0.01 ? `$${x.toFixed(5)}` : Math.abs(x) < 1 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`
-/** The mark of an LLM cost that is (partly) an estimate, and what it means: the CLI's (`LlmCosts.ESTIMATE_MARK`). */
-export const ESTIMATE_MARK = "≈"
-export const ESTIMATE_NOTE = `${ESTIMATE_MARK}: includes the worst case charged for calls whose usage is unknown (timed out, dropped, answered without usage)`
+export { ESTIMATE_MARK, ESTIMATE_NOTE }
 /** LLM spend of which `estimated` dollars are worst cases: marked `≈` when any. */
 export const usdOf = (x, estimated) => `${estimated > 0 ? ESTIMATE_MARK : ""}${usd(x)}`
 // percentages and ratios as the CLI and the report write them (the same module): the minus sign (−), never a hyphen,

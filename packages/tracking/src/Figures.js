@@ -4,6 +4,8 @@
  * no sign at all when the value rounds to zero at the digits shown: `−0.0 %` or `+0.0 %` would claim a loss or a
  * gain the digits do not show.
  *
+ * The mark of an LLM cost that is (partly) an estimate, and its note, are here for the same reason.
+ *
  * **Why JavaScript**: the browser runs this file as it is (no build step), so the page cannot format a number
  * otherwise than the CLI. Its types are in `Figures.d.ts`; it imports nothing.
  *
@@ -30,3 +32,9 @@ export const signedPercent = (x, digits = 1) => {
   const written = Math.abs(x * 100).toFixed(digits)
   return `${showsZero(written) ? "" : x > 0 ? "+" : MINUS}${written} %`
 }
+
+/** The mark of an LLM cost that is (partly) an estimate: `≈$0.0123`. */
+export const ESTIMATE_MARK = "≈"
+
+/** What the estimate mark means, said once below what carries it. */
+export const ESTIMATE_NOTE = `${ESTIMATE_MARK}: includes the worst case charged for calls whose usage is unknown (timed out, dropped, answered without usage)`

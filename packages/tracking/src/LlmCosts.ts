@@ -30,11 +30,8 @@ import type * as SqlError from "effect/sql/SqlError"
 import { decimalNumber, decimalSum, PM_NAMES, type TradingDay } from "@council/domain"
 import { LIVE_BOOK } from "./TradeLedger.ts"
 
-/** The mark of an LLM cost that is (partly) an estimate: `≈$0.0123` (the CLI, the dashboard, the report). */
-export const ESTIMATE_MARK = "≈"
-
-/** What the estimate mark means, said once below what carries it. */
-export const ESTIMATE_NOTE = `${ESTIMATE_MARK}: includes the worst case charged for calls whose usage is unknown (timed out, dropped, answered without usage)`
+/** The mark of an LLM cost that is (partly) an estimate (`≈$0.0123`) and its note: `Figures`', for the CLI, the dashboard, the report. */
+export { ESTIMATE_MARK, ESTIMATE_NOTE } from "./Figures.js"
 
 /** session → account → dollars. */
 export type DailyCosts = ReadonlyMap<string, ReadonlyMap<string, number>>
