@@ -183,7 +183,7 @@ const replay = Command.make(
 
 const runs = Command.make(
   "runs",
-  { limit: Flag.Int("limit").pipe(Flag.withDescription("how many runs, newest first (default: 20)"), Flag.withDefault(20)) },
+  { limit: Flag.Int("limit").pipe(Flag.withDescription("how many runs, newest first: 1–1000 (default: 20)"), Flag.withDefault(20)) },
   ({ limit }) => stored((Runs) => Runs.listRuns(limit))
 ).pipe(describe("List runs, newest first (imported runs are marked)", exits.store))
 

@@ -1,4 +1,6 @@
 import { decimalText } from "@council/domain"
+import { ESTIMATE_MARK, ESTIMATE_NOTE, MINUS } from "@council/tracking/Figures.js"
+
 /** Renders rows as an aligned plain-text table with a header line. */
 export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
@@ -9,8 +11,8 @@ export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<Readon
 
 const byIntl = (value: number) => value.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2 })
 
-/** The CLI's minus sign (U+2212), as its percentages and ratios write it. */
-export const MINUS = "\u2212"
+/** The CLI's minus sign (U+2212), as its percentages and ratios write it (`Figures`'). */
+export { MINUS }
 
 /**
  * US dollars, the one money format of the CLI's tables and lines: `Intl`'s digits (`$1,234.57`: grouping, the
@@ -32,11 +34,8 @@ export const usd = (value: number): string => {
   return `${value < 0 && cents > 0n ? MINUS : ""}$${dollars}.${digits.slice(-2)}`
 }
 
-/** The mark of an LLM cost that is (partly) an estimate: `≈$0.0123`. */
-export const ESTIMATE_MARK = "≈"
-
-/** What the estimate mark means, said once below what carries it. */
-export const ESTIMATE_NOTE = `${ESTIMATE_MARK}: includes the worst case charged for calls whose usage is unknown (timed out, dropped, answered without usage)`
+/** The mark of an LLM cost that is (partly) an estimate, and what it means (`Figures`'): the dashboard's and the report's too. */
+export { ESTIMATE_MARK, ESTIMATE_NOTE }
 
 /** `value` as the decimal it stands for, without binary noise (`9980.300000000001` → `9980.3`; see `Decimal`). */
 export const decimal = (value: number): string => decimalText(value)

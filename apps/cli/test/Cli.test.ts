@@ -337,7 +337,7 @@ describe("pnpm pipeline", () => {
       [["run", "weekly"], /unknown pipeline "weekly"/],
       [["run", "daily", "--accounts", "NOPE"], /unknown account NOPE/],
       [["show", "no-such-run"], /no run with id no-such-run/],
-      [["runs", "--limit", "0"], /expected a positive whole number/],
+      [["runs", "--limit", "0"], /expected a whole number from 1 to 1000/],
       [["import", "/nonexistent.json"], /cannot read \/nonexistent.json/],
       [["close-all"], /add --yes to confirm/]
     ]
@@ -396,7 +396,7 @@ describe("pnpm pipeline", () => {
       assert.deepStrictEqual(undescribed, [], `${command.join(" ")}: arguments without a description`)
     }
     const defaults: ReadonlyArray<readonly [ReadonlyArray<string>, RegExp]> = [
-      [["runs"], /--limit integer\s+how many runs, newest first \(default: 20\)/],
+      [["runs"], /--limit integer\s+how many runs, newest first: 1–1000 \(default: 20\)/],
       [["orders"], /--status choice\s+which orders \(default: open\)/],
       [["exchange", "serve"], /--latency-ms integer\s+each answer leaves this many milliseconds after its request arrived, the request handled meanwhile \(default: 0\)/],
       [["show"], /run-id string\s+a run id/],

@@ -114,7 +114,7 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     const claude = await run(["equity", "--account", "claude", "--from", live.sessions[3]!, "--to", live.sessions[5]!])
     assert.deepStrictEqual(claude.trim().split("\n").slice(2).map((l) => l.split(/\s+/).slice(0, 2).join(" ")), live.sessions.slice(3, 6).map((d) => `CLAUDE ${d}`))
     const after = await run(["equity", "--from", "2099-01-02"])
-    assert.strictEqual(after.trim(), "no equity recorded in book live in this window yet")
+    assert.strictEqual(after.trim(), "no equity recorded in book live from 2099-01-02 on yet")
   })
 
   it("--backtest live names the live book, as the dashboard's report page does", async () => {

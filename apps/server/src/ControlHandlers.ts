@@ -12,7 +12,7 @@ import { AccountManager } from "@council/broker"
 import { accountsFor } from "./AccountsHandlers.ts"
 import { RunApprovals } from "./Approvals.ts"
 import { BacktestLauncher } from "./BacktestLauncher.ts"
-import { summaryOf } from "./RunsHandlers.ts"
+import { chargesOf, summaryOf } from "./RunsHandlers.ts"
 
 const notYet = (feature: string, message: string) => Effect.fail(new NotImplemented({ feature, message }))
 
@@ -39,7 +39,8 @@ export const ControlHandlers = HttpApiBuilder.group(MonitorApi, "control", (hand
         const run = yield* approvals.value.decide(params.id, reject).pipe(
           Effect.catchTag("ApprovalFailure", (e) => Effect.fail(e.kind === "NotFound" ? new NotFound({ message: e.message }) : new BadRequest({ message: e.message })))
         )
-        return summaryOf(run, false)
+        const charged = yield* chargesOf([run]).pipe(Effect.orElseSucceed(() => new Map<string, never>()))
+        return summaryOf(run, false, undefined, charged.get(run.id))
       }))
     .handle("startBacktest", ({ payload }) =>
       Effect.gen(function*() {

@@ -1,8 +1,9 @@
 /**
- * The web dashboard: its static files (a page, a stylesheet, three script modules) served by the monitor server
+ * The web dashboard: its static files (a page, a stylesheet, four script modules) served by the monitor server
  * itself, with a Content-Security-Policy that lets the page load nothing but them and the API (no CDN, no font or
  * script from elsewhere: it works offline).
- * Charts are SVG drawn by the page's own script.
+ * Charts are SVG drawn by the page's own script; its numbers are written by `@council/tracking`'s `Figures.js`, served
+ * as `/figures.js`, the very module the CLI and the report write theirs with.
  *
  * @since 0.1.0
  */
@@ -14,13 +15,14 @@ import * as HttpServerResponse from "effect/http/HttpServerResponse"
 
 const STATIC = new URL("../static/", import.meta.url)
 
-const FILES = [
+const FILES: ReadonlyArray<{ readonly path: HttpRouter.PathInput; readonly file: string | URL; readonly type: string }> = [
   { path: "/", file: "index.html", type: "text/html; charset=utf-8" },
+  { path: "/figures.js", file: new URL(import.meta.resolve("@council/tracking/Figures.js")), type: "text/javascript; charset=utf-8" },
   { path: "/app.js", file: "app.js", type: "text/javascript; charset=utf-8" },
   { path: "/dom.js", file: "dom.js", type: "text/javascript; charset=utf-8" },
   { path: "/standings.js", file: "standings.js", type: "text/javascript; charset=utf-8" },
   { path: "/app.css", file: "app.css", type: "text/css; charset=utf-8" }
-] as const
+]
 
 const HEADERS = {
   "cache-control": "no-cache",
@@ -32,5 +34,5 @@ const HEADERS = {
 export const routes = Layer.unwrap(Effect.sync(() => {
   const route = ({ file, path, type }: typeof FILES[number]) =>
     HttpRouter.add("GET", path, HttpServerResponse.text(readFileSync(new URL(file, STATIC), "utf8"), { contentType: type, headers: HEADERS }))
-  return Layer.mergeAll(route(FILES[0]), ...FILES.slice(1).map(route))
+  return Layer.mergeAll(route(FILES[0]!), ...FILES.slice(1).map(route))
 }))

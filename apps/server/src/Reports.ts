@@ -12,7 +12,7 @@ import type * as SqlClient from "effect/sql/SqlClient"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { MarketData } from "@council/market"
-import { BacktestReport, liveBook, Standings, type TradeLedger } from "@council/tracking"
+import { BacktestReport, isDamagedLedger, liveBook, Standings, type TradeLedger } from "@council/tracking"
 import type { CompletedBooks } from "./CompletedBooks.ts"
 
 const HEADERS = {
@@ -38,7 +38,7 @@ export const routes = (riskFree: number, completed: CompletedBooks) =>
       Option.isSome(votes) ? Effect.provideService(Standings.MechanicalVotes, votes.value) : (e) => e,
       Effect.catchTags({
         BookNotFound: (e) => Effect.succeed(plain(404, e.message)),
-        LedgerError: (e) => Effect.succeed(plain(503, `the ledger could not be read: ${e.message}`))
+        LedgerError: (e) => Effect.succeed(plain(isDamagedLedger(e) ? 500 : 503, `the ledger could not be read: ${e.message}`))
       })
     )
     return HttpRouter.add("GET", "/backtests/:id/report.html", report)

@@ -23,12 +23,22 @@ export const storeFailure = (error: StoreError | SqlError.SqlError | Schema.Sche
 const describe = (error: StoreError | SqlError.SqlError | Schema.SchemaError): string =>
   error._tag === "SchemaError" ? `stored data does not decode: ${error.message}` : error.message
 
-export const summaryOf = (run: RunRecord, imported: boolean, activity: RunActivity | undefined = undefined): RunSummary => ({
+export const summaryOf = (
+  run: RunRecord,
+  imported: boolean,
+  activity: RunActivity | undefined,
+  llmCost: LlmCosts.RunCharge | undefined
+): RunSummary => ({
   ...run,
   durationMs: run.finishedAt === null ? null : Date.parse(run.finishedAt) - Date.parse(run.startedAt),
   imported,
+  llmCost: llmCost ?? null,
   activity: activity ?? null
 })
+
+/** What each of `runs` was charged (`LlmCosts.runCharges`), as the API answers a failure to read it. */
+export const chargesOf = (runs: ReadonlyArray<RunRecord>) =>
+  LlmCosts.runCharges(runs.map((r) => r.id)).pipe(Effect.mapError(storeFailure))
 
 const importedIds = (limit: number, run?: RunRecord): Effect.Effect<ReadonlySet<string>, StoreError, RunStore> =>
   RunStore.use((store) =>
@@ -86,8 +96,9 @@ export const runDetail = (
     const part = (stage: string) => outputs[stage] ?? null
     const costs = yield* LlmCosts.runCosts(run.id).pipe(Effect.mapError(storeFailure))
     const activity = yield* activities([run], imported).pipe(Effect.mapError(storeFailure))
+    const charged = yield* chargesOf([run])
     return {
-      run: summaryOf(run, imported.has(run.id), activity.get(run.id)),
+      run: summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id)),
       stages: names.map((name) => stageOf(name, byStage.get(name), recordings.filter((r) => r.stage === name).length)),
       pitches: part("PmPitches"),
       reviews: Option.getOrNull(Schema.decodeUnknownOption(PeerReviewResult)(part("PeerReview"))),
@@ -108,7 +119,8 @@ export const RunsHandlers = HttpApiBuilder.group(MonitorApi, "runs", (handlers) 
         const entries = yield* RunStore.use((store) => store.surveyRuns({ limit }))
         const runs = entries.filter((entry): entry is RunRecord => !isDamagedRun(entry))
         const imported = yield* importedIds(limit)
-        const activity = yield* activities(runs, imported)
-        return entries.map((entry) => isDamagedRun(entry) ? entry : summaryOf(entry, imported.has(entry.id), activity.get(entry.id)))
-      }).pipe(Effect.mapError(storeFailure)))
+        const activity = yield* activities(runs, imported).pipe(Effect.mapError(storeFailure))
+        const charged = yield* chargesOf(runs)
+        return entries.map((entry) => isDamagedRun(entry) ? entry : summaryOf(entry, imported.has(entry.id), activity.get(entry.id), charged.get(entry.id)))
+      }).pipe(Effect.catchTag("StoreError", (e) => Effect.fail(storeFailure(e)))))
     .handle("get", ({ params, query }) => runDetail(params.id, { outputs: query.outputs })))

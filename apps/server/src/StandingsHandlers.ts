@@ -2,15 +2,16 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { AccountId, type TradingDay } from "@council/domain"
-import { BadRequest, MonitorApi, NotFound, Unavailable } from "@council/api"
+import { BadRequest, Damaged, MonitorApi, NotFound, Unavailable } from "@council/api"
 import { TradingAccounts } from "@council/broker"
 import { BarIndex } from "@council/market"
-import { type BookId, liveBook, Standings, TradeLedger } from "@council/tracking"
+import { type BookId, isDamagedLedger, type LedgerError, liveBook, Standings, TradeLedger } from "@council/tracking"
 import type { CompletedBooks } from "./CompletedBooks.ts"
 
 const failures = {
   BookNotFound: (e: Standings.BookNotFound) => Effect.fail(new NotFound({ message: e.message })),
-  LedgerError: (e: { readonly message: string }) => Effect.fail(new Unavailable({ message: e.message }))
+  /** A ledger row that does not decode is `Damaged` (500: the same next time); a store that did not answer `Unavailable` (503). */
+  LedgerError: (e: LedgerError) => Effect.fail(isDamagedLedger(e) ? new Damaged({ message: e.message }) : new Unavailable({ message: e.message }))
 }
 
 /** The book `?backtest=` names (the live book without it); a blank one is bad input, as `--backtest ""` is. */

@@ -1,7 +1,7 @@
 // Council monitor: a dependency-free page over the monitor API (same origin). Charts are hand-drawn SVG.
 // Every number on the page comes from the API; nothing is fetched from anywhere else.
 
-import { BENCHMARK_COLOR, badge, card, colorOf, dollars, h, money, ms, num, PALETTE, pct, signed, SVG, tone, usd } from "./dom.js"
+import { BENCHMARK_COLOR, badge, card, colorOf, dollars, ESTIMATE_NOTE, h, money, ms, num, PALETTE, pct, signed, SVG, tone, usd, usdOf } from "./dom.js"
 import { contestCard, leaderboardCard } from "./standings.js"
 
 const view = document.getElementById("view")
@@ -180,13 +180,13 @@ const damagedRow = (r) => h("tr", { "data-run": r.id, class: "damaged" },
   h("td", {}, r.id),
   h("td", {}, r.tradingDay ?? "?"),
   h("td", {}, badge("damaged")),
-  h("td", { colspan: "4", class: "neg" }, r.damage))
+  h("td", { colspan: "5", class: "neg" }, r.damage))
 
 function timeline(runs) {
   if (runs.length === 0) return h("p", { class: "empty" }, "no runs yet — start one with: pnpm pipeline run daily")
   const longest = Math.max(1, ...runs.map((r) => r.durationMs ?? 0))
   return h("table", { class: "timeline", id: "runs" },
-    h("thead", {}, h("tr", {}, ["Run", "Day", "Status", "Mode", "Started", "Duration", "Stages"].map((t) => h("th", {}, t)))),
+    h("thead", {}, h("tr", {}, ["Run", "Day", "Status", "Mode", "Started", "Duration", "LLM cost", "Stages"].map((t) => h("th", { class: t === "LLM cost" ? "num" : "" }, t)))),
     h("tbody", {}, runs.map((r) => r.damage !== undefined ? damagedRow(r) : h("tr", { "data-run": r.id },
       h("td", {}, h("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, r.id)),
       h("td", {}, r.tradingDay),
@@ -194,6 +194,7 @@ function timeline(runs) {
       h("td", {}, r.dryRun ? badge("dry-run") : r.mode, r.imported ? " · imported" : "", r.parentRunId ? ` · fork of ${r.parentRunId}` : ""),
       h("td", {}, r.startedAt.replace("T", " ").slice(0, 19)),
       h("td", {}, ms(r.durationMs)),
+      h("td", { class: "num llm-cost" }, r.llmCost === null ? "—" : usdOf(r.llmCost.totalUsd, r.llmCost.estimatedUsd)),
       h("td", {}, h("div", { class: "bar", style: `width:${Math.max(30, ((r.durationMs ?? longest) / longest) * 100)}%` }))))))
 }
 
@@ -363,7 +364,8 @@ function llmCostsBlock(costs) {
     const lines = costs.lines.filter((l) => l.actor === actor && l.stage === stage)
     if (lines.length === 0) return h("td", { class: "num muted" }, "—")
     const calls = lines.reduce((a, l) => a + l.calls, 0)
-    return h("td", { class: "num", "data-stage": stage }, usd(lines.reduce((a, l) => a + l.costUsd, 0)), h("span", { class: "range" }, `${calls} call${calls === 1 ? "" : "s"}`))
+    const cost = usdOf(lines.reduce((a, l) => a + l.costUsd, 0), lines.reduce((a, l) => a + l.estimatedUsd, 0))
+    return h("td", { class: "num", "data-stage": stage }, cost, h("span", { class: "range" }, `${calls} call${calls === 1 ? "" : "s"}`))
   }
   const estimated = costs.lines.reduce((a, l) => a + l.estimatedCalls, 0)
   return [
@@ -373,9 +375,9 @@ function llmCostsBlock(costs) {
         h("td", {}, a.actor),
         h("td", { class: "muted" }, [...new Set(costs.lines.filter((l) => l.actor === a.actor).map((l) => l.model))].join(", ")),
         ...stages.map((stage) => cell(a.actor, stage)),
-        h("td", { class: "num total" }, usd(a.costUsd))))),
-      h("tfoot", {}, h("tr", {}, h("th", {}, "Total"), h("th", {}, ""), ...costs.byStage.map((s) => h("th", { class: "num" }, usd(s.costUsd))), h("th", { class: "num", id: "llm-total" }, usd(costs.totalUsd))))),
-    estimated > 0 ? h("p", { class: "muted" }, `${estimated} ${estimated === 1 ? "call charged at its" : "calls charged at their"} worst case: the provider reported no usage.`) : null
+        h("td", { class: "num total" }, usdOf(a.costUsd, a.estimatedUsd))))),
+      h("tfoot", {}, h("tr", {}, h("th", {}, "Total"), h("th", {}, ""), ...costs.byStage.map((s) => h("th", { class: "num" }, usdOf(s.costUsd, s.estimatedUsd))), h("th", { class: "num", id: "llm-total" }, usdOf(costs.totalUsd, costs.estimatedUsd))))),
+    estimated > 0 ? h("p", { class: "muted", id: "llm-estimated" }, `${ESTIMATE_NOTE}: ${estimated} ${estimated === 1 ? "call" : "calls"}, ${usd(costs.estimatedUsd)} of the total.`) : null
   ]
 }
 
@@ -433,7 +435,7 @@ async function runPage(id) {
         h("dt", {}, "Mode"), h("dd", {}, r.dryRun ? "dry run" : r.mode, r.imported ? " · imported" : ""),
         r.parentRunId ? [h("dt", {}, "Forked"), h("dd", {}, "from ", h("a", { href: `#/runs/${encodeURIComponent(r.parentRunId)}` }, r.parentRunId), ` at ${r.forkFrom}`)] : null,
         h("dt", {}, "Started"), h("dd", {}, r.startedAt), h("dt", {}, "Duration"), h("dd", {}, ms(r.durationMs)),
-        h("dt", {}, "LLM cost"), h("dd", {}, d.llmCosts === null ? "—" : usd(d.llmCosts.totalUsd)))),
+        h("dt", {}, "LLM cost"), h("dd", { id: "run-llm-cost" }, d.llmCosts === null ? "—" : usdOf(d.llmCosts.totalUsd, d.llmCosts.estimatedUsd)))),
       card("Stages", stageBar(d.stages), h("table", { id: "stages" },
         h("thead", {}, h("tr", {}, ["Stage", "Status", "Attempt", "Duration", "Calls", "Started"].map((t) => h("th", {}, t)))),
         h("tbody", {}, d.stages.map((s) => h("tr", {}, h("td", {}, s.name), h("td", {}, badge(s.status), s.reusedFrom ? ` from ${s.reusedFrom}` : ""),

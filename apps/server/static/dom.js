@@ -1,6 +1,9 @@
 // The dashboard's building blocks: elements (never HTML from strings), numbers as the page writes them, the
 // accounts' colours. No dependency; every module of the page imports them from here.
 
+// the mark of an LLM cost that is (partly) an estimate and its note, the CLI's and the report's (the same module)
+import { ESTIMATE_MARK, ESTIMATE_NOTE, fixed, percent, signedPercent } from "./figures.js"
+
 export const SVG = "http://www.w3.org/2000/svg"
 // the six accounts' colours first (the backtest report's too): every two tell apart, with deuteranopia as well;
 // COUNCIL's is the darkest, SPY's a dashed grey
@@ -36,11 +39,14 @@ export const dollars = (x, digits) => x.toLocaleString("en-US", { style: "curren
 export const money = (x) => x === null || x === undefined ? "—" : x.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 })
 /** LLM spend: fractions of a cent stay visible ($0.00396), as `show` prints them. */
 export const usd = (x) => x === null || x === undefined ? "—" : x === 0 ? "$0" : Math.abs(x) < 0.01 ? `$${x.toFixed(5)}` : Math.abs(x) < 1 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`
-// a negative number's sign is the minus sign (−), as the CLI and the report write it, never a hyphen
-export const minus = (x) => x < 0 ? "−" : ""
-export const pct = (x, d = 1) => x === null || x === undefined ? "—" : `${minus(x)}${Math.abs(x * 100).toFixed(d)} %`
-export const signed = (x, d = 1) => x === null || x === undefined ? "—" : `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(d)} %`
-export const num = (x, d = 2) => x === null || x === undefined ? "—" : `${minus(x)}${Math.abs(x).toFixed(d)}`
+export { ESTIMATE_MARK, ESTIMATE_NOTE }
+/** LLM spend of which `estimated` dollars are worst cases: marked `≈` when any. */
+export const usdOf = (x, estimated) => `${estimated > 0 ? ESTIMATE_MARK : ""}${usd(x)}`
+// percentages and ratios as the CLI and the report write them (the same module): the minus sign (−), never a hyphen,
+// and no sign on a value that rounds to zero
+export const pct = (x, d = 1) => x === null || x === undefined ? "—" : percent(x, d)
+export const signed = (x, d = 1) => x === null || x === undefined ? "—" : signedPercent(x, d)
+export const num = (x, d = 2) => x === null || x === undefined ? "—" : fixed(x, d)
 export const tone = (x) => x === null || x === undefined ? "" : x > 0 ? "pos" : x < 0 ? "neg" : ""
 export const ms = (x) => x === null || x === undefined ? "—" : x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(1)} s`
 export const badge = (text) => h("span", { class: `badge ${String(text).replace(/[^a-z-]/gi, "")}` }, text)

@@ -1,6 +1,6 @@
 // The leaderboard's cards: the ranking with its intervals, and the contest (the paper baselines and COUNCIL's
 // attribution), each from /api/leaderboard's answer.
-import { card, colorOf, h, num, pct, signed, usd } from "./dom.js"
+import { card, colorOf, ESTIMATE_MARK, ESTIMATE_NOTE, h, num, pct, signed, usd } from "./dom.js"
 
 /** A 95 % interval as a whisker on a shared scale with its estimate, and the interval's bounds on a line below. */
 export function interval(estimate, scale, format) {
@@ -65,6 +65,8 @@ export function leaderboardCard(report) {
   if (board === null) return card("Leaderboard", h("div", { class: "verdict" }, report.verdict))
   const bounds = (key) => boundsOf(board.rows, key)
   const tr = bounds("totalReturn"), ex = bounds("excessReturn"), sh = bounds("sharpe")
+  // the accounts whose LLM cost includes the worst case of calls whose usage is unknown, as the API says
+  const estimated = new Set(report.llmCostEstimated)
   return card("Leaderboard",
     h("div", { class: "verdict", id: "verdict" }, board.ranked ? "" : "Unranked: ", report.verdict),
     h("p", { class: "muted" }, `${board.from} … ${board.to} · ${board.sessions} sessions · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)} · 95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block ${board.blockLength}, seed “${board.seed}”) · Sharpe and Sortino over a risk-free rate of ${Number((board.riskFree * 100).toFixed(2))} % a year`),
@@ -81,9 +83,12 @@ export function leaderboardCard(report) {
         h("td", { class: "num" }, pct(r.metrics.winRateDays, 0)),
         h("td", { class: "num" }, num(r.metrics.turnover, 1)),
         h("td", { class: "num llm-cost" }, report.llmCostRecorded
-          ? [usd(r.metrics.llmCost), h("span", { class: "range", title: "total return net of LLM cost" }, `net ${signed(r.metrics.returnNetOfCost, 2)}`)]
+          ? [`${estimated.has(r.account) ? ESTIMATE_MARK : ""}${usd(r.metrics.llmCost)}`, h("span", { class: "range", title: "total return net of LLM cost" }, `net ${signed(r.metrics.returnNetOfCost, 2)}`)]
           : "—"),
         h("td", { class: "num" }, r.metrics.sessions)))))),
+    board.rows.some((r) => estimated.has(r.account) && r.metrics.llmCost !== null)
+      ? h("p", { class: "muted", id: "llm-estimated" }, ESTIMATE_NOTE)
+      : null,
     report.unrecordedSessions
       ? h("p", { class: "warning", id: "unrecorded" }, `Note: ${report.unrecordedSessions.note}`)
       : null)

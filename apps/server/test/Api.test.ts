@@ -314,6 +314,44 @@ describe("monitor API", () => {
     assert.deepStrictEqual([tagOf("500"), tagOf("503")], [["Damaged"], ["Unavailable"]])
   })
 
+  it("answers a ledger row that does not decode with 500 Damaged on the standings, a ledger that does not answer with 503 Unavailable; each documented", async () => {
+    const db = new DatabaseSync(join(home.home, "council.db"))
+    const first = "(SELECT MIN(session) FROM ledger_equity WHERE book = 'live')"
+    const kept = db.prepare(`SELECT session, equity FROM ledger_equity WHERE book = 'live' AND account = 'COUNCIL' AND session = ${first}`).get() as { session: string; equity: number }
+    db.prepare("UPDATE ledger_equity SET equity = 'a lot' WHERE book = 'live' AND account = 'COUNCIL' AND session = ?").run(kept.session)
+    try {
+      for (const path of ["/api/leaderboard", "/api/equity", "/api/equity/chart", "/api/equity?account=COUNCIL"]) {
+        const { status, body } = await get(open, path)
+        assert.deepStrictEqual([status, body._tag], [500, "Damaged"], `${path}: ${JSON.stringify(body)}`)
+        assert.match(body.message, /stored data does not decode/)
+      }
+      const page = await fetch(`${open.url}/backtests/live/report.html`)
+      assert.strictEqual(page.status, 500)
+    } finally {
+      db.prepare("UPDATE ledger_equity SET equity = ? WHERE book = 'live' AND account = 'COUNCIL' AND session = ?").run(kept.equity, kept.session)
+    }
+    db.exec("ALTER TABLE ledger_equity RENAME TO ledger_equity_away")
+    try {
+      for (const path of ["/api/leaderboard", "/api/equity"]) {
+        const { status, body } = await get(open, path)
+        assert.deepStrictEqual([status, body._tag], [503, "Unavailable"], `${path}: ${JSON.stringify(body)}`)
+      }
+    } finally {
+      db.exec("ALTER TABLE ledger_equity_away RENAME TO ledger_equity")
+      db.close()
+    }
+    assert.strictEqual((await get(open, "/api/leaderboard")).status, 200)
+    const openapi = (await get(open, "/openapi.json")).body
+    for (const path of ["/api/leaderboard", "/api/equity", "/api/equity/chart", "/api/backtests", "/api/backtests/{id}/report"]) {
+      const responses = openapi.paths[path].get.responses
+      const tagOf = (status: string) => {
+        const ref: string | undefined = responses[status]?.content["application/json"].schema.$ref
+        return ref === undefined ? [] : openapi.components.schemas[ref.split("/").at(-1)!].properties._tag.enum
+      }
+      assert.deepStrictEqual([tagOf("500"), tagOf("503")], [["Damaged"], ["Unavailable"]], path)
+    }
+  })
+
   it("opens the LLM council's run: each reviewer's ranking and the Borda count, the mechanical vote beside the chairman's decision, LLM costs per stage and PM as show --json counts them", async () => {
     const { body } = await get(open, `/api/runs/${home.llmRunId}`)
     assert.deepStrictEqual(body.stages.map((s: any) => [s.name, s.status]), STAGES.map((s) => [s, "completed"]))

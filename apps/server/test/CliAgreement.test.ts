@@ -5,6 +5,8 @@
  * the `BACKTEST` book).
  */
 import { join } from "node:path"
+import * as Schema from "effect/Schema"
+import { Standings } from "@council/tracking"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { seedDatabase } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { tempHome } from "../../cli/test/CliHarness.ts"
@@ -63,6 +65,9 @@ const CASES: ReadonlyArray<Case> = [
   { api: "/api/orders?account=NOPE", cli: ["orders", "--account", "NOPE"], refused: "NOPE" },
   { api: "/api/orders?status=bogus", cli: ["orders", "--status", "bogus"], refused: "status" },
   { api: "/api/runs?limit=0", cli: ["runs", "--limit", "0"], refused: "limit" },
+  { api: "/api/runs?limit=1001", cli: ["runs", "--limit", "1001"], refused: "limit" },
+  { api: "/api/runs?limit=1000", cli: ["runs", "--limit", "1000"] },
+  { api: "/api/runs?limit=1", cli: ["runs", "--limit", "1"] },
   { api: "/api/runs/nope", cli: ["show", "nope"], refused: "nope", path: "/api/runs/{id}" }
 ]
 
@@ -104,4 +109,26 @@ describe("the monitor API and the CLI on the same inputs", () => {
   it("agree on a home with a live book and a backtest", async () => {
     await walk(seeded, "seeded")
   }, 120_000)
+
+  it("answer a window with no sessions with the window asked and nothing in it, the CLI naming that window", async () => {
+    for (const [query, args, words] of [
+      ["from=2030-01-02&to=2030-01-31", ["--from", "2030-01-02", "--to", "2030-01-31"], "from 2030-01-02 to 2030-01-31"],
+      ["from=2030-01-02", ["--from", "2030-01-02"], "from 2030-01-02 on"],
+      ["to=2001-01-31", ["--to", "2001-01-31"], "up to 2001-01-31"]
+    ] as const) {
+      const asked = { from: new URLSearchParams(query).get("from"), to: new URLSearchParams(query).get("to") }
+      const equity = Schema.encodeSync(Standings.EquityReport)(Schema.decodeUnknownSync(Standings.EquityReport)(await (await fetch(`${seeded.server.url}/api/equity?${query}`)).json()))
+      assert.deepInclude(equity, { window: asked, from: null, to: null, accounts: [] }, query)
+      const chart = Schema.encodeSync(Standings.EquityChart)(Schema.decodeUnknownSync(Standings.EquityChart)(await (await fetch(`${seeded.server.url}/api/equity/chart?${query}`)).json()))
+      assert.deepInclude(chart, { window: asked, dates: [], accounts: [] }, query)
+      const cli = await cliInProcess(seeded.home, ["equity", ...args])
+      assert.deepStrictEqual([cli.code, cli.stdout.trim()], [0, `no equity recorded in book live ${words} yet`])
+      const board = Schema.decodeUnknownSync(Standings.LeaderboardReport)(await (await fetch(`${seeded.server.url}/api/leaderboard?${query}`)).json())
+      assert.strictEqual(board.verdict, `no equity recorded in book live ${words} yet`)
+    }
+    const whole = Schema.decodeUnknownSync(Standings.EquityReport)(await (await fetch(`${seeded.server.url}/api/equity?from=2000-01-03`)).json())
+    assert.deepStrictEqual(Schema.encodeSync(Standings.AskedWindow)(whole.window), { from: "2000-01-03", to: null })
+    assert.isAbove(whole.accounts.length, 0)
+    assert.isTrue(whole.from !== null && whole.from > "2000-01-03", "from: the report's first session, not the window's")
+  }, 60_000)
 })

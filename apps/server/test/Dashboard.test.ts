@@ -4,9 +4,11 @@ import { DatabaseSync } from "node:sqlite"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Schema from "effect/Schema"
 import type { Browser, Page } from "playwright-core"
-import { Standings } from "@council/tracking"
+import { DamagedRunSummary, RunDetail, RunSummary } from "@council/api"
+import { LlmCosts, Standings } from "@council/tracking"
+import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
-import { BACKTEST, collectProblems, launchChromium, type MonitorHome, prepareHome, type ServerProcess, startServer, withoutSnapshots } from "./MonitorHome.ts"
+import { BACKTEST, collectProblems, launchChromium, LLM_DAY, type MonitorHome, prepareHome, type ServerProcess, startServer, withoutSnapshots } from "./MonitorHome.ts"
 
 /** Where the test leaves its screenshots, to look at. */
 export const SCREENSHOTS = join(tmpdir(), "council-dashboard")
@@ -71,6 +73,12 @@ const drawnValues = async (page: Page, chart: string, series: string): Promise<R
 
 /** An answer of `/api/leaderboard`, read as the API declares it. */
 const leaderboardOf = Schema.decodeUnknownSync(Standings.LeaderboardReport)
+/** An answer of `/api/equity`, read as the API declares it. */
+const equityOf = Schema.decodeUnknownSync(Standings.EquityReport)
+/** An answer of `/api/runs`, read as the API declares it. */
+const runsOf = Schema.decodeUnknownSync(Schema.Array(Schema.Union([RunSummary, DamagedRunSummary])))
+/** An answer of `/api/runs/:id`, read as the API declares it. */
+const runDetailOf = Schema.decodeUnknownSync(RunDetail)
 
 describe("dashboard in Chromium", () => {
   it("loads with no console error, shows the six accounts, the leaderboard with intervals, and asks nothing of any other host", async () => {
@@ -104,21 +112,22 @@ describe("dashboard in Chromium", () => {
   })
 
   it("draws each account's equity curve through the points of the API's series, and SPY beside them", async () => {
-    const api = await (await fetch(`${server.url}/api/equity`)).json() as any
+    const api = equityOf(await (await fetch(`${server.url}/api/equity`)).json())
     for (const account of ACCOUNTS) {
-      const expected = api.accounts.find((a: any) => a.account === account).points
+      const expected = api.accounts.find((a) => a.account === account)?.points ?? []
       const drawn = await drawnValues(page, "equity-chart", account)
-      assert.deepStrictEqual(drawn.map((p) => p.date), expected.map((p: any) => p.date))
-      drawn.forEach((p, i) => assert.closeTo(p.value, expected[i].equity, p.pixelValue, `${account} on ${p.date}`))
+      assert.deepStrictEqual(drawn.map((p) => p.date), expected.map((p) => p.date))
+      drawn.forEach((p, i) => assert.closeTo(p.value, expected[i]!.equity, p.pixelValue, `${account} on ${p.date}`))
       const drawdown = await drawnValues(page, "drawdown-chart", account)
-      drawdown.forEach((p, i) => assert.closeTo(p.value, -expected[i].drawdown, p.pixelValue))
+      drawdown.forEach((p, i) => assert.closeTo(p.value, -expected[i]!.drawdown, p.pixelValue))
     }
     // equity on a log axis (a long backtest's curves are not squashed by SPY's), drawdowns on a linear one
     const scales = await page.$$eval("#equity-chart, #drawdown-chart", (svgs) => svgs.map((s) => s.getAttribute("data-scale")))
     assert.deepStrictEqual(scales, ["log", "linear"])
     const spy = await drawnValues(page, "equity-chart", "SPY buy-and-hold (scaled)")
-    const closes = api.benchmark.points.map((p: any) => p.close)
-    spy.forEach((p, i) => assert.closeTo(p.value / spy[0]!.value, closes[i] / closes[0], 0.002))
+    const closes = api.benchmark?.points.map((p) => p.close) ?? []
+    assert.lengthOf(closes, spy.length)
+    spy.forEach((p, i) => assert.closeTo(p.value / spy[0]!.value, closes[i]! / closes[0]!, 0.002))
   })
 
   it("says below the leaderboard when sessions of its span have no snapshot, in the API's words, and nothing when every one has", async () => {
@@ -149,14 +158,107 @@ describe("dashboard in Chromium", () => {
   })
 
   it("shows each account's LLM cost in the leaderboard, as the API charges it", async () => {
-    const board = await (await fetch(`${server.url}/api/leaderboard`)).json() as any
+    const board = leaderboardOf(await (await fetch(`${server.url}/api/leaderboard`)).json())
     assert.isTrue(board.llmCostRecorded)
+    assert.deepStrictEqual(board.llmCostEstimated, [])
     const shown = await page.$$eval("#leaderboard tbody tr", (trs) => trs.map((tr) => [tr.getAttribute("data-account"), tr.querySelector(".llm-cost")!.firstChild!.textContent]))
     for (const [account, text] of shown) {
-      const cost = board.leaderboard.rows.find((r: any) => r.account === account).metrics.llmCost
-      assert.isAbove(cost, 0)
-      showsDollars(text, cost, account!)
+      const cost = board.leaderboard?.rows.find((r) => r.account === account)?.metrics.llmCost ?? null
+      assert.isNotNull(cost, account!)
+      assert.isAbove(cost!, 0)
+      showsDollars(text, cost!, account!)
     }
+    assert.isNull(await page.$("#llm-estimated"))
+  })
+
+  it("writes a return that rounds to zero without a sign, on the dashboard as in leaderboard and the report", async () => {
+    const db = new DatabaseSync(join(home.home, "council.db"))
+    const rows = db.prepare("SELECT session, equity FROM ledger_equity WHERE book = 'live' AND account = 'GROQ' ORDER BY session").all() as Array<{ session: string; equity: number }>
+    const first = rows[0]!, last = rows.at(-1)!
+    // GROQ ends 0.01 % below where it started: a loss too small for the tables' one decimal
+    db.prepare("UPDATE ledger_equity SET equity = ? WHERE book = 'live' AND account = 'GROQ' AND session = ?").run(first.equity * 0.9999, last.session)
+    try {
+      const board = leaderboardOf(await (await fetch(`${server.url}/api/leaderboard`)).json())
+      const groq = board.leaderboard!.rows.find((r) => r.account === "GROQ")!
+      assert.isTrue(groq.totalReturn._tag === "Interval" && groq.totalReturn.estimate < 0 && groq.totalReturn.estimate > -0.0005)
+      await page.goto("about:blank")
+      await page.goto(`${server.url}/#/`)
+      await page.waitForSelector("#leaderboard tbody tr")
+      const dashboard = await page.$eval(`#leaderboard tr[data-account="GROQ"]`, (tr) => tr.children[2]!.querySelector(".ci")!.childNodes[1]!.textContent)
+      const cli = (await cliInProcess(home.home, ["leaderboard"])).stdout.split("\n").find((l) => / GROQ /.test(l))!
+      await page.goto(`${server.url}/backtests/live/report.html`)
+      const report = await page.$eval("table.metrics tbody", (body) => [...body.querySelectorAll("tr")].find((tr) => tr.children[0]!.textContent === "GROQ")!.children[1]!.textContent)
+      assert.deepStrictEqual([dashboard, /GROQ\s+(\S+ %)/.exec(cli)?.[1], report], ["0.0 %", "0.0 %", "0.0 %"], cli)
+    } finally {
+      db.prepare("UPDATE ledger_equity SET equity = ? WHERE book = 'live' AND account = 'GROQ' AND session = ?").run(last.equity, last.session)
+      db.close()
+    }
+  })
+
+  it("marks ≈ the LLM costs that include a worst case (a call whose usage is unknown), as the API, leaderboard and the report say", async () => {
+    const db = new DatabaseSync(join(home.home, "council.db"))
+    const { id } = db.prepare("SELECT MIN(id) AS id FROM llm_spend WHERE run_id = ? AND actor = 'CLAUDE'").get(home.llmRunId) as { id: number }
+    db.prepare("UPDATE llm_spend SET estimated = 1 WHERE id = ?").run(id)
+    try {
+      const board = leaderboardOf(await (await fetch(`${server.url}/api/leaderboard`)).json())
+      // CLAUDE's own call; COUNCIL trades what every PM and the chairman decided, so it is charged that call too
+      assert.deepStrictEqual([...board.llmCostEstimated].sort(), ["CLAUDE", "COUNCIL"])
+      const cli = await cliInProcess(home.home, ["leaderboard", "--json"])
+      assert.deepStrictEqual(leaderboardOf(JSON.parse(cli.stdout)).llmCostEstimated, board.llmCostEstimated)
+      await page.goto("about:blank")
+      await page.goto(`${server.url}/#/`)
+      await page.waitForSelector("#leaderboard tbody tr")
+      const shown = await page.$$eval("#leaderboard tbody tr", (trs) => trs.map((tr) => [tr.getAttribute("data-account"), tr.querySelector(".llm-cost")!.firstChild!.textContent]))
+      assert.lengthOf(shown, ACCOUNTS.length)
+      for (const [account, text] of shown) {
+        const marked = board.llmCostEstimated.includes(account!)
+        assert.strictEqual(text!.startsWith("≈"), marked, `${account}: ${text}`)
+        showsDollars(text!.replace("≈", ""), board.leaderboard!.rows.find((r) => r.account === account)!.metrics.llmCost!, account!)
+      }
+      assert.strictEqual(await page.textContent("#llm-estimated"), LlmCosts.ESTIMATE_NOTE)
+      await page.goto(`${server.url}/backtests/live/report.html`)
+      const metrics = await page.$$eval("table.metrics tbody tr", (trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[13]!.textContent]))
+      assert.lengthOf(metrics, ACCOUNTS.length)
+      for (const [account, cost] of metrics) assert.strictEqual(cost!.startsWith("≈"), board.llmCostEstimated.includes(account!), `report: ${account} ${cost}`)
+      assert.strictEqual(await page.textContent("#llm-estimated"), LlmCosts.ESTIMATE_NOTE)
+      // the run's own costs: the API says how much of them is the worst case, as show --json does, and the page marks them
+      const run = runDetailOf(await (await fetch(`${server.url}/api/runs/${home.llmRunId}`)).json()).llmCosts!
+      const { stage } = db.prepare("SELECT stage FROM llm_spend WHERE id = ?").get(id) as { stage: string }
+      const show = JSON.parse((await cliInProcess(home.home, ["show", home.llmRunId, "--json"])).stdout) as { llm: { estimatedUsd: number } }
+      assert.isAbove(run.estimatedUsd, 0)
+      assert.strictEqual(run.estimatedUsd, show.llm.estimatedUsd)
+      await page.goto(`${server.url}/#/runs/${home.llmRunId}`)
+      await page.waitForSelector("#llm-costs")
+      const cells = await page.$$eval("#llm-costs tbody td[data-stage]", (tds) => tds.map((td) => `${td.closest("tr")!.getAttribute("data-actor")} ${td.getAttribute("data-stage")} ${td.firstChild!.textContent}`))
+      assert.deepStrictEqual(cells.filter((c) => c.includes("≈")).map((c) => c.split(" ").slice(0, 2).join(" ")), [`CLAUDE ${stage}`])
+      const totals = await page.$$eval("#llm-costs tbody tr", (trs) => trs.filter((tr) => tr.querySelector(".total")!.textContent!.startsWith("≈")).map((tr) => tr.getAttribute("data-actor")))
+      assert.deepStrictEqual(totals, ["CLAUDE"])
+      for (const where of ["#llm-total", "#run-llm-cost"]) assert.match(await page.textContent(where) ?? "", /^≈\$/, where)
+      assert.include(await page.textContent("#llm-estimated") ?? "", LlmCosts.ESTIMATE_NOTE)
+      // each session's cost of the equity series: the LLM day's is CLAUDE's estimate, in the API and in equity's table
+      const series = equityOf(await (await fetch(`${server.url}/api/equity?account=CLAUDE`)).json()).accounts[0]!.points
+      assert.deepStrictEqual(series.filter((p) => p.llmCostEstimated).map((p) => p.date), [LLM_DAY])
+      const table = (await cliInProcess(home.home, ["equity", "--account", "claude"])).stdout.split("\n")
+      assert.deepStrictEqual(table.filter((l) => l.includes("≈$")).map((l) => l.split(/\s+/)[1]), [LLM_DAY])
+      assert.include(table, LlmCosts.ESTIMATE_NOTE)
+      // and the list of runs: what runs prints, with the same mark
+      const listed = (await cliInProcess(home.home, ["runs"])).stdout.split("\n").find((l) => l.startsWith(home.llmRunId))!
+      const cost = listed.trim().split(/\s+/).at(-1)!
+      assert.match(cost, /^≈\$/)
+      const summary = runsOf(await (await fetch(`${server.url}/api/runs`)).json()).find((r) => r.id === home.llmRunId)!
+      assert.deepStrictEqual("llmCost" in summary && summary.llmCost, { totalUsd: run.totalUsd, estimatedUsd: run.estimatedUsd })
+      await page.goto(`${server.url}/#/runs`)
+      const row = await page.waitForSelector(`#runs tr[data-run="${home.llmRunId}"] .llm-cost`)
+      showsDollars((await row.textContent())!.replace("≈", ""), run.totalUsd, "runs page")
+      assert.match(await row.textContent() ?? "", /^≈\$/)
+      assert.deepStrictEqual(await page.textContent(`#runs tr[data-run="${home.runId}"] .llm-cost`), "—")
+    } finally {
+      db.prepare("UPDATE llm_spend SET estimated = 0 WHERE id = ?").run(id)
+      db.close()
+    }
+    await page.goto(`${server.url}/#/`)
+    await page.waitForSelector("#leaderboard tbody tr")
+    assert.isNull(await page.$("#llm-estimated"))
   })
 
   it("opens a run's detail from the timeline: stages, pitches, peer review, decision, verdicts and execution", async () => {
@@ -269,13 +371,14 @@ describe("dashboard in Chromium", () => {
   })
 
   it("shows the LLM council's run: the Borda count and each ranking, the chairman's decision beside the mechanical vote, and the costs per PM and stage of the API", async () => {
-    const api = await (await fetch(`${server.url}/api/runs/${home.llmRunId}`)).json() as any
+    const api = runDetailOf(await (await fetch(`${server.url}/api/runs/${home.llmRunId}`)).json())
+    const reviews = api.reviews!, costs = api.llmCosts!
     await page.goto(`${server.url}/#/runs/${home.llmRunId}`)
     await page.waitForSelector("#llm-costs")
     const borda = await page.$$eval("#borda tbody tr", (trs) => trs.map((tr) => [tr.children[1]!.textContent, Number(tr.children[2]!.textContent)]))
-    assert.deepStrictEqual(borda, api.reviews.aggregate.map((a: any) => [a.pm, a.points]))
+    assert.deepStrictEqual(borda, reviews.aggregate.map((a) => [a.pm, a.points]))
     const ballots = await page.$$eval("#ballots tbody tr", (trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[1]!.firstChild!.textContent]))
-    assert.deepStrictEqual(ballots, api.reviews.ballots.map((b: any) => [b.reviewer, b.ranking.join(" › ")]))
+    assert.deepStrictEqual(ballots, reviews.ballots.map((b) => [b.reviewer, b.ranking.join(" › ")]))
     assert.match(await page.textContent("#decision .trades") ?? "", /^LONG TLT \(conviction 1/)
     assert.match(await page.textContent("#shadow .trades") ?? "", /^LONG QQQ /)
     assert.match(await page.textContent("#shadow-verdict") ?? "", /^differs/)
@@ -286,12 +389,12 @@ describe("dashboard in Chromium", () => {
     })))
     assert.deepStrictEqual(rows.map((r) => r.actor), ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "CHAIRMAN"])
     for (const row of rows) {
-      const lines = api.llmCosts.lines.filter((l: any) => l.actor === row.actor)
-      assert.deepStrictEqual(row.cells.map(([stage]) => stage), lines.map((l: any) => l.stage))
-      row.cells.forEach(([stage, text]) => showsDollars(text, lines.find((l: any) => l.stage === stage).costUsd, `${row.actor} ${stage}`))
-      showsDollars(row.total, api.llmCosts.byActor.find((a: any) => a.actor === row.actor).costUsd, row.actor)
+      const lines = costs.lines.filter((l) => l.actor === row.actor)
+      assert.deepStrictEqual(row.cells.map(([stage]) => stage), lines.map((l) => l.stage))
+      row.cells.forEach(([stage, text]) => showsDollars(text, lines.find((l) => l.stage === stage)!.costUsd, `${row.actor} ${stage}`))
+      showsDollars(row.total, costs.byActor.find((a) => a.actor === row.actor)!.costUsd, row.actor)
     }
-    showsDollars(await page.textContent("#llm-total"), api.llmCosts.totalUsd, "total")
+    showsDollars(await page.textContent("#llm-total"), costs.totalUsd, "total")
     await page.screenshot({ path: join(SCREENSHOTS, "run-llm.png"), fullPage: true })
     assert.deepStrictEqual(problems, [])
   })

@@ -36,8 +36,11 @@ afterAll(async () => {
   await server?.stop()
 })
 
-/** `+1.2 %` as the report writes a fraction. */
-const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`
+/** `+1.2 %` as the report writes a fraction; `0.0 %`, no sign, for what rounds to zero. */
+const signed = (x: number) => {
+  const digits = Math.abs(x * 100).toFixed(1)
+  return digits === "0.0" ? "0.0 %" : `${x > 0 ? "+" : "−"}${digits} %`
+}
 
 describe("the report of a book written by real runs", () => {
   it("opens in Chromium with nothing loaded but itself, shows every account, and its numbers are equity --csv's", async () => {

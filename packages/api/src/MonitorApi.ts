@@ -101,6 +101,11 @@ export const RunSummary = Schema.Struct({
   durationMs: Schema.NullOr(Schema.Finite),
   imported: Schema.Boolean,
   /**
+   * What the run was charged for LLM calls (`runs`' LLM COST): the total and, of it, the worst cases of calls whose
+   * usage is unknown (shown `≈` when above 0); `null` when it recorded no spend (offline PMs, an imported run).
+   */
+  llmCost: Schema.NullOr(LlmCosts.RunCharge),
+  /**
    * For a `running` local run: `in-progress` while a live process runs it; `stopped` when its process is gone
    * (`next`: the command that continues it); `abandoned` when a later day has run since (`next` says why). `null`
    * for any other run.
@@ -255,24 +260,24 @@ export class StandingsGroup extends HttpApiGroup.make("standings")
     HttpApiEndpoint.get("leaderboard", "/leaderboard", {
       query: windowQuery,
       success: Standings.LeaderboardReport,
-      error: [BadRequest, NotFound, Unavailable]
+      error: [BadRequest, NotFound, Damaged, Unavailable]
     }),
     HttpApiEndpoint.get("equity", "/equity", {
       query: { ...windowQuery, ...accountQuery },
       success: Standings.EquityReport,
-      error: [BadRequest, NotFound, Unavailable]
+      error: [BadRequest, NotFound, Damaged, Unavailable]
     }),
     HttpApiEndpoint.get("equityChart", "/equity/chart", {
       query: windowQuery,
       success: Standings.EquityChart,
-      error: [BadRequest, NotFound, Unavailable]
+      error: [BadRequest, NotFound, Damaged, Unavailable]
     }).annotate(OpenApi.Description, "every account's equity and SPY's close as columns over the sessions: what a chart draws, " +
       "~14 times smaller than /api/equity over a long backtest"),
-    HttpApiEndpoint.get("backtests", "/backtests", { success: Schema.Array(BookSummary), error: Unavailable }),
+    HttpApiEndpoint.get("backtests", "/backtests", { success: Schema.Array(BookSummary), error: [Damaged, Unavailable] }),
     HttpApiEndpoint.get("report", "/backtests/:id/report", {
       params: { id: Schema.String.annotate({ description: "a backtest's id, `latest`, or `live` (the live book)" }) },
       success: BacktestReport.ReportData,
-      error: [NotFound, Unavailable]
+      error: [NotFound, Damaged, Unavailable]
     })
   )
   .prefix("/api")

@@ -22,6 +22,7 @@ import * as Schema from "effect/Schema"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import type * as Bootstrap from "./Bootstrap.ts"
 import { describeEstimate, percentOfRate } from "./Leaderboard.ts"
+import { ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, signedPercent } from "./Figures.js"
 import type { AccountMetrics } from "./Metrics.ts"
 import * as Standings from "./Standings.ts"
 import { type BookId, BookSummary, LedgerError, TradeLedger } from "./TradeLedger.ts"
@@ -56,20 +57,19 @@ export const renderJson = (data: ReportData): string => JSON.stringify(Schema.en
 const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" })[c]!)
 
-/** A negative number's sign is the minus sign (−), as the CLI's tables write it, never a hyphen. */
-const minus = (x: number) => (x < 0 ? "−" : "")
-const pct = (x: number | null, digits = 1) => (x === null ? "—" : `${minus(x)}${Math.abs(x * 100).toFixed(digits)} %`)
-const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`
-const num = (x: number | null, digits = 2) => (x === null ? "—" : `${minus(x)}${Math.abs(x).toFixed(digits)}`)
+// numbers as the CLI's tables and the dashboard write them (`Figures`): the minus sign, none on what rounds to zero
+const pct = (x: number | null, digits = 1) => (x === null ? "—" : percent(x, digits))
+const signed = (x: number) => signedPercent(x)
+const num = (x: number | null, digits = 2) => (x === null ? "—" : fixed(x, digits))
 const ratio = (x: number) => num(x)
 /** Dollars and cents; an amount that rounds to zero cents has no sign (`$0.00`, never `−$0.00`), as the CLI writes it. */
 const money = (x: number | null) => {
   if (x === null) return "—"
   const digits = Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })
-  return `${x < 0 && digits !== "0.00" ? "−" : ""}$${digits}`
+  return `${x < 0 && digits !== "0.00" ? MINUS : ""}$${digits}`
 }
 /** An axis tick in dollars: no cents. */
-const wholeDollars = (x: number) => `${minus(x)}$${Math.abs(Math.round(x)).toLocaleString("en-US")}`
+const wholeDollars = (x: number) => `${Math.round(Math.abs(x)) === 0 || x > 0 ? "" : MINUS}$${Math.abs(Math.round(x)).toLocaleString("en-US")}`
 const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => escape(describeEstimate(e, format))
 
 /**
@@ -141,7 +141,10 @@ const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray
     rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")
   }</tbody></table></div>`
 
-const metricsRow = (account: string, m: AccountMetrics) => [
+/** One account's metrics; `estimated`: its LLM cost includes a worst case (`LeaderboardReport.llmCostEstimated`), marked `≈`. */
+const metricsRow = (account: string, m: AccountMetrics, estimated: boolean) => {
+  const mark = estimated ? ESTIMATE_MARK : ""
+  return [
   escape(account),
   signed(m.totalReturn),
   signed(m.annualizedReturn),
@@ -155,10 +158,11 @@ const metricsRow = (account: string, m: AccountMetrics) => [
   num(m.turnover, 1),
   pct(m.averageExposure, 0),
   m.excessReturn === null ? "—" : signed(m.excessReturn),
-  money(m.llmCost),
-  money(m.pnlNetOfCost),
+  m.llmCost === null ? "—" : `${mark}${money(m.llmCost)}`,
+  m.pnlNetOfCost === null ? "—" : `${mark}${money(m.pnlNetOfCost)}`,
   String(m.sessions)
 ]
+}
 
 const METRIC_HEADERS = [
   "account", "total return", "annualized", "volatility", "Sharpe", "Sortino", "max drawdown (peak → trough ↗ recovery)", "Calmar",
@@ -168,6 +172,7 @@ const METRIC_HEADERS = [
 const leaderboardSection = (data: ReportData) => {
   const board = data.leaderboard.leaderboard
   if (board === null) return `<section id="leaderboard"><h2>Leaderboard</h2><p class="verdict">${escape(data.leaderboard.verdict)}</p></section>`
+  const estimated = new Set(data.leaderboard.llmCostEstimated)
   const rows = board.rows.map((r) => [
     r.rank === null ? "—" : String(r.rank),
     escape(r.account),
@@ -183,7 +188,8 @@ Sharpe and Sortino over a risk-free rate of ${percentOfRate(board.riskFree)} a y
 ${table(["rank", "account", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${board.benchmark.name} (95 % CI)`, "beats at 95 %"], rows, "leaderboard")}
 <p class="verdict">${escape(board.verdict)}</p>
 <h3>Metrics</h3>
-${table(METRIC_HEADERS, board.rows.map((r) => metricsRow(r.account, r.metrics)), "metrics")}
+${table(METRIC_HEADERS, board.rows.map((r) => metricsRow(r.account, r.metrics, estimated.has(r.account))), "metrics")}
+${board.rows.some((r) => estimated.has(r.account) && r.metrics.llmCost !== null) ? `<p id="llm-estimated">${escape(ESTIMATE_NOTE)}</p>` : ""}
 </section>`
 }
 

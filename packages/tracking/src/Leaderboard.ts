@@ -24,6 +24,7 @@
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { TradingDay } from "@council/domain"
+import { signedPercent } from "./Figures.js"
 import * as Bootstrap from "./Bootstrap.ts"
 import type { BenchmarkPoint, ClosedTrade, EquityPoint } from "./Metrics.ts"
 import { AccountMetrics, computeMetrics, dailyReturns, dailyRiskFree, MetricsError, sharpeOf, sharpeOfSums, totalReturnOf, totalReturnOfSums } from "./Metrics.ts"
@@ -122,7 +123,6 @@ const byRank = (a: Scored, b: Scored): number =>
     ? a.sharpe === null ? 1 : -1
     : (b.sharpe ?? 0) - (a.sharpe ?? 0) || b.totalReturn - a.totalReturn || (a.account < b.account ? -1 : a.account > b.account ? 1 : 0)
 
-const percent = (x: number): string => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`
 
 const lowerAbove = (estimate: Bootstrap.Estimate): boolean => estimate._tag === "Interval" && estimate.lower > 0
 const upperBelow = (estimate: Bootstrap.Estimate): boolean => estimate._tag === "Interval" && estimate.upper < 0
@@ -131,7 +131,7 @@ const upperBelow = (estimate: Bootstrap.Estimate): boolean => estimate._tag === 
 export const percentOfRate = (rate: number): string => `${Number((rate * 100).toFixed(2))} %`
 
 /** `+5.2 % (95 % CI +1.1 % … +9.0 %)`, or `+5.2 %` without an interval. */
-export const describeEstimate = (estimate: Bootstrap.Estimate, format: (x: number) => string = percent): string =>
+export const describeEstimate = (estimate: Bootstrap.Estimate, format: (x: number) => string = signedPercent): string =>
   estimate._tag === "Interval"
     ? `${format(estimate.estimate)} (${Math.round(estimate.level * 100)} % CI ${format(estimate.lower)} … ${format(estimate.upper)})`
     : estimate._tag === "TooFewSessions" && estimate.estimate !== null

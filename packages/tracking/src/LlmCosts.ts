@@ -27,8 +27,11 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
-import { PM_NAMES, type TradingDay } from "@council/domain"
+import { decimalNumber, decimalSum, PM_NAMES, type TradingDay } from "@council/domain"
 import { LIVE_BOOK } from "./TradeLedger.ts"
+
+/** The mark of an LLM cost that is (partly) an estimate (`≈$0.0123`) and its note: `Figures`', for the CLI, the dashboard, the report. */
+export { ESTIMATE_MARK, ESTIMATE_NOTE } from "./Figures.js"
 
 /** session → account → dollars. */
 export type DailyCosts = ReadonlyMap<string, ReadonlyMap<string, number>>
@@ -114,6 +117,27 @@ export const estimatedDailyCosts = (
 ): Effect.Effect<DailyCosts, Failure, SqlClient.SqlClient> =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.map(spendRows(sql, book, window, true), (rows) => attributed(rows, accounts)))
 
+/** What a run was charged in all, and of it the worst cases of calls whose usage is unknown (shown `≈` when above 0). */
+export const RunCharge = Schema.Struct({ totalUsd: Schema.Finite, estimatedUsd: Schema.Finite })
+export type RunCharge = typeof RunCharge.Type
+
+const RunChargeRow = Schema.Struct({ runId: Schema.String, totalUsd: Dollars, estimatedUsd: Dollars })
+
+/**
+ * What each of `runIds` was charged, as `runs` prints it (the spend ledger's rows of local runs, as its `runTotal`
+ * and `runEstimated` sum them); a run without spend (offline PMs, an imported run) is absent. One query for all.
+ */
+export const runCharges = (runIds: ReadonlyArray<string>): Effect.Effect<ReadonlyMap<string, RunCharge>, Failure, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    if (runIds.length === 0) return new Map()
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* Schema.decodeUnknownEffect(Schema.Array(RunChargeRow))(
+      yield* sql`SELECT run_id AS "runId", SUM(cost_usd) AS "totalUsd", SUM(CASE WHEN estimated THEN cost_usd ELSE 0 END) AS "estimatedUsd"
+        FROM llm_spend WHERE run_id IN ${sql.in(runIds)} AND book IS NULL GROUP BY run_id`
+    )
+    return new Map(rows.map((r) => [r.runId, { totalUsd: decimalNumber(r.totalUsd), estimatedUsd: decimalNumber(r.estimatedUsd) }]))
+  })
+
 export const RunCostLine = Schema.Struct({
   stage: Schema.String,
   /** The PM, or `CHAIRMAN`. */
@@ -124,16 +148,21 @@ export const RunCostLine = Schema.Struct({
   calls: Schema.Int,
   /** Turns charged at their worst case because the provider reported no usage. */
   estimatedCalls: Schema.Int,
-  costUsd: Schema.Finite
+  costUsd: Schema.Finite,
+  /** Of `costUsd`, the worst cases charged for those calls: shown `≈` (`ESTIMATE_MARK`) when above 0. */
+  estimatedUsd: Schema.Finite
 })
 export type RunCostLine = typeof RunCostLine.Type
 
-const CostSum = { calls: Schema.Int, costUsd: Schema.Finite }
+/** `estimatedUsd`: of `costUsd`, the worst cases charged for calls whose usage is unknown (an estimate). */
+const CostSum = { calls: Schema.Int, costUsd: Schema.Finite, estimatedUsd: Schema.Finite }
 
 /** A run's LLM spend: every stage × actor × model line, and the sums per stage, per actor and in all. */
 export const RunCosts = Schema.Struct({
   totalUsd: Schema.Finite,
   calls: Schema.Int,
+  /** Of `totalUsd`, the worst cases charged for calls whose usage is unknown: the total is shown `≈` when above 0. */
+  estimatedUsd: Schema.Finite,
   /** In the order the stages first spent. */
   byStage: Schema.Array(Schema.Struct({ stage: Schema.String, ...CostSum })),
   /** The PMs in the council's order, then the chairman. */
@@ -149,6 +178,7 @@ const RunCostRow = Schema.Struct({
   calls: Schema.Int,
   estimatedCalls: Schema.Int,
   costUsd: Dollars,
+  estimatedUsd: Dollars,
   firstAt: Schema.String
 })
 
@@ -159,10 +189,14 @@ const actorRank = (actor: string) => {
 
 /** Sums `lines` by `key`, keeping the order in which keys first appear. */
 const sumBy = <K extends "stage" | "actor">(lines: ReadonlyArray<RunCostLine>, key: K) => {
-  const sums = new Map<string, { calls: number; costUsd: number }>()
+  const sums = new Map<string, { calls: number; costUsd: number; estimatedUsd: number }>()
   for (const line of lines) {
-    const sum = sums.get(line[key]) ?? { calls: 0, costUsd: 0 }
-    sums.set(line[key], { calls: sum.calls + line.calls, costUsd: sum.costUsd + line.costUsd })
+    const sum = sums.get(line[key]) ?? { calls: 0, costUsd: 0, estimatedUsd: 0 }
+    sums.set(line[key], {
+      calls: sum.calls + line.calls,
+      costUsd: decimalSum([sum.costUsd, line.costUsd]),
+      estimatedUsd: decimalSum([sum.estimatedUsd, line.estimatedUsd])
+    })
   }
   return [...sums].map(([name, sum]) => ({ [key]: name, ...sum }) as { readonly [P in K]: string } & typeof sum)
 }
@@ -174,7 +208,7 @@ export const runCosts = (runId: string): Effect.Effect<Option.Option<RunCosts>, 
     const rows = yield* Schema.decodeUnknownEffect(Schema.Array(RunCostRow))(
       yield* sql`SELECT stage, actor, model, CAST(COUNT(*) AS INTEGER) AS calls,
           CAST(SUM(CASE WHEN estimated THEN 1 ELSE 0 END) AS INTEGER) AS "estimatedCalls",
-          SUM(cost_usd) AS "costUsd", MIN(at) AS "firstAt"
+          SUM(cost_usd) AS "costUsd", SUM(CASE WHEN estimated THEN cost_usd ELSE 0 END) AS "estimatedUsd", MIN(at) AS "firstAt"
         FROM llm_spend WHERE run_id = ${runId} GROUP BY stage, actor, model`
     )
     if (rows.length === 0) return Option.none()
@@ -191,8 +225,9 @@ export const runCosts = (runId: string): Effect.Effect<Option.Option<RunCosts>, 
       )
     const byActor = sumBy(lines, "actor").sort((a, b) => actorRank(a.actor) - actorRank(b.actor) || a.actor.localeCompare(b.actor))
     return Option.some({
-      totalUsd: lines.reduce((sum, l) => sum + l.costUsd, 0),
+      totalUsd: decimalSum(lines.map((l) => l.costUsd)),
       calls: lines.reduce((sum, l) => sum + l.calls, 0),
+      estimatedUsd: decimalSum(lines.map((l) => l.estimatedUsd)),
       byStage: sumBy(lines, "stage"),
       byActor,
       lines

@@ -30,7 +30,7 @@ import * as Leaderboard from "./Leaderboard.ts"
 import * as LlmCosts from "./LlmCosts.ts"
 import type { EquityPoint } from "./Metrics.ts"
 import { closedTrades } from "./Trades.ts"
-import { BookId, LedgerError, liveBook, type SeriesRow, TradeLedger } from "./TradeLedger.ts"
+import { BookId, failWith, type LedgerError, liveBook, type SeriesRow, TradeLedger } from "./TradeLedger.ts"
 
 export const BENCHMARK = "SPY"
 
@@ -46,6 +46,8 @@ export const SeriesPoint = Schema.Struct({
   traded: Schema.Finite,
   /** `null` where no LLM spend is recorded ("—"). */
   llmCost: Schema.NullOr(Schema.Finite),
+  /** `llmCost` includes the worst case charged for a call whose usage is unknown: shown `≈` (`LlmCosts.ESTIMATE_MARK`). */
+  llmCostEstimated: Schema.Boolean,
   /** 1 − equity / its running maximum, a fraction ≥ 0. */
   drawdown: Schema.Finite,
   /** The moment the snapshot is marked at; `null` when none was recorded. */
@@ -69,9 +71,17 @@ export const BenchmarkPoint = Schema.Struct({
 })
 export type BenchmarkPoint = typeof BenchmarkPoint.Type
 
+/** The window a report was asked for: its first and last day, `null` where it is open (the book's first or latest session). */
+export const AskedWindow = Schema.Struct({ from: Schema.NullOr(TradingDay), to: Schema.NullOr(TradingDay) })
+export type AskedWindow = typeof AskedWindow.Type
+
 export const EquityReport = Schema.Struct({
   book: BookId,
+  /** The window asked (`?from=`/`?to=`, `--from`/`--to`), whether or not the book has sessions in it. */
+  window: AskedWindow,
+  /** The first session of the report; `null` when the window holds none (then `accounts` is empty). */
   from: Schema.NullOr(TradingDay),
+  /** The last session of the report; `null` when the window holds none. */
   to: Schema.NullOr(TradingDay),
   llmCostRecorded: Schema.Boolean,
   accounts: Schema.Array(Schema.Struct({ account: Schema.String, points: Schema.Array(SeriesPoint) })),
@@ -82,11 +92,14 @@ export type EquityReport = typeof EquityReport.Type
 
 /**
  * An `EquityReport` as a chart draws it, column by column: the sessions once, then each account's equity and SPY's
- * close on each of them. Over twenty years that is ~14 times smaller than the report's nine fields a point: what a
+ * close on each of them. Over twenty years that is ~14 times smaller than the report's ten fields a point: what a
  * chart needs is the day and the equity (its drawdown follows: 1 − equity / its running maximum).
  */
 export const EquityChart = Schema.Struct({
   book: BookId,
+  /** The window asked, as `EquityReport`'s. */
+  window: AskedWindow,
+  /** The first and last of `dates`; `null` when the window holds no session. */
   from: Schema.NullOr(TradingDay),
   to: Schema.NullOr(TradingDay),
   /** The report's sessions, ascending: the x of every column below. */
@@ -115,6 +128,11 @@ export type UnrecordedSessions = typeof UnrecordedSessions.Type
 export const LeaderboardReport = Schema.Struct({
   book: BookId,
   llmCostRecorded: Schema.Boolean,
+  /**
+   * The accounts whose LLM cost on the leaderboard (and so their net P&L) includes the worst case charged for a call
+   * whose usage is unknown (timed out, dropped, answered without usage): shown `≈` (`LlmCosts.ESTIMATE_MARK`).
+   */
+  llmCostEstimated: Schema.Array(Schema.String),
   /** `null` when there is nothing to rank (no snapshot, fewer than two common sessions, no benchmark). */
   leaderboard: Schema.NullOr(Leaderboard.Leaderboard),
   verdict: Schema.String,
@@ -167,8 +185,6 @@ export interface Query {
 
 type Requirements = TradeLedger | MarketData | SqlClient.SqlClient
 
-const sqlFailure = (operation: string) => (error: { readonly message: string }) => new LedgerError({ operation, message: error.message })
-
 /** The prices recorded at each (session, moment). */
 type MarksAt = ReadonlyMap<string, Readonly<Record<string, number>>>
 const marksKey = (session: string, markedAt: string) => `${session} ${markedAt}`
@@ -187,7 +203,12 @@ const marksOver = (book: BookId, sessions: ReadonlyArray<TradingDay>) =>
     return new Map(recorded.map((m) => [marksKey(m.session, m.markedAt), m.prices])) as MarksAt
   })
 
-const pointsOf = (rows: ReadonlyArray<SeriesRow>, costs: Option.Option<LlmCosts.DailyCosts>, marks: MarksAt): Array<SeriesPoint> => {
+const pointsOf = (
+  rows: ReadonlyArray<SeriesRow>,
+  costs: Option.Option<LlmCosts.DailyCosts>,
+  estimated: LlmCosts.DailyCosts,
+  marks: MarksAt
+): Array<SeriesPoint> => {
   let peak = 0
   return rows.map((row) => {
     const equity = decimalNumber(row.equity)
@@ -202,6 +223,7 @@ const pointsOf = (rows: ReadonlyArray<SeriesRow>, costs: Option.Option<LlmCosts.
       grossExposure: decimalSum([row.longMarketValue, Math.abs(row.shortMarketValue)]),
       traded: decimalNumber(row.traded),
       llmCost: Option.match(costs, { onNone: () => null, onSome: (c) => decimalNumber(c.get(row.session)?.get(row.account) ?? 0) }),
+      llmCostEstimated: (estimated.get(row.session)?.get(row.account) ?? 0) > 0,
       drawdown: peak > 0 ? 1 - equity / peak : 0,
       markedAt: row.markedAt,
       spyMark: row.markedAt === null ? null : marks.get(marksKey(row.session, row.markedAt))?.[BENCHMARK] ?? null
@@ -269,9 +291,11 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
     const rows = yield* ledger.series(query)
     const accounts = [...new Set(rows.map((r) => r.account))]
     const sessions = [...new Set(rows.map((r) => r.session))].sort()
-    const costs = yield* LlmCosts.dailyCosts(query.book, accounts, { from: sessions[0], to: sessions.at(-1) }).pipe(
-      Effect.mapError(sqlFailure("llm costs"))
-    )
+    const spent = { from: sessions[0], to: sessions.at(-1) }
+    const costs = yield* LlmCosts.dailyCosts(query.book, accounts, spent).pipe(Effect.mapError(failWith("llm costs")))
+    const estimated = Option.isNone(costs)
+      ? new Map()
+      : yield* LlmCosts.estimatedDailyCosts(query.book, accounts, spent).pipe(Effect.mapError(failWith("llm costs")))
     const marks = yield* marksOver(query.book, sessions)
     const moments = sessionMoments(rows)
     // SPY's value of each session: its mark at the session's moment, else its close; a session with neither is left out
@@ -285,10 +309,11 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
       }))
     const report: EquityReport = {
       book: query.book,
+      window: { from: query.from ?? null, to: query.to ?? null },
       from: sessions[0] ?? null,
       to: sessions[sessions.length - 1] ?? null,
       llmCostRecorded: Option.isSome(costs),
-      accounts: accounts.map((account) => ({ account, points: pointsOf(rows.filter((r) => r.account === account), costs, marks) })),
+      accounts: accounts.map((account) => ({ account, points: pointsOf(rows.filter((r) => r.account === account), costs, estimated, marks) })),
       benchmark: Option.match(benchmark, { onNone: () => null, onSome: (points) => ({ name: BENCHMARK, points }) })
     }
     marksRead.set(report, marks)
@@ -309,6 +334,7 @@ export const chartOf = (report: EquityReport): EquityChart => {
   }
   return {
     book: report.book,
+    window: report.window,
     from: report.from,
     to: report.to,
     dates,
@@ -401,6 +427,33 @@ const unrecordedOf = (board: Leaderboard.Leaderboard): Effect.Effect<UnrecordedS
     }
   }).pipe(Effect.orElseSucceed(() => null))
 
+/**
+ * The accounts of `board` whose LLM cost includes an estimate (`LeaderboardReport.llmCostEstimated`): over its
+ * sessions but the last, as the metrics sum the cost.
+ */
+const estimatedOf = (book: BookId, board: Leaderboard.Leaderboard, llmCostRecorded: boolean) =>
+  Effect.gen(function*() {
+    if (!llmCostRecorded) return []
+    const accounts = board.rows.map((r) => r.account)
+    const costs = yield* LlmCosts.estimatedDailyCosts(book, accounts, { from: board.from, to: board.to }).pipe(Effect.mapError(failWith("llm costs")))
+    const marked = new Set<string>()
+    for (const [session, byAccount] of costs) {
+      if (session >= board.to) continue
+      for (const [account, usd] of byAccount) if (usd > 0) marked.add(account)
+    }
+    return accounts.filter((a) => marked.has(a))
+  })
+
+/** A window asked, in words for a sentence: ` from 2030-01-02 to 2030-01-31`, ` from 2030-01-02 on`, ` up to …`; "" when open. */
+export const windowPhrase = (window: { readonly from?: string | null | undefined; readonly to?: string | null | undefined }): string =>
+  window.from != null && window.to != null
+    ? ` from ${window.from} to ${window.to}`
+    : window.from != null
+    ? ` from ${window.from} on`
+    : window.to != null
+    ? ` up to ${window.to}`
+    : ""
+
 /** The leaderboard of the window, with its baselines and attribution (see the module's details). */
 export const leaderboardReport = (query: LeaderboardQuery): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
   Effect.flatMap(equityReport(query), (report) => leaderboardOf(query, report))
@@ -409,9 +462,9 @@ export const leaderboardReport = (query: LeaderboardQuery): Effect.Effect<Leader
 export const leaderboardOf = (query: LeaderboardQuery, report: EquityReport): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
   Effect.gen(function*() {
     yield* Effect.yieldNow
-    const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, contest: null, unrecordedSessions: null }
+    const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, llmCostEstimated: [], contest: null, unrecordedSessions: null }
     if (report.accounts.length === 0) {
-      return { ...base, leaderboard: null, verdict: `no equity recorded in book ${query.book}${query.from || query.to ? " in this window" : ""} yet` }
+      return { ...base, leaderboard: null, verdict: `no equity recorded in book ${query.book}${windowPhrase(query)} yet` }
     }
     if (report.benchmark === null) return { ...base, leaderboard: null, verdict: `the market data has no ${BENCHMARK} to benchmark against` }
     // every fill up to the window's end: a trade the window closes may have opened before it (its entry price and
@@ -425,6 +478,7 @@ export const leaderboardOf = (query: LeaderboardQuery, report: EquityReport): Ef
     if (Result.isFailure(result)) return { ...base, leaderboard: null, verdict: result.failure.message }
     const board = result.success
     yield* Effect.yieldNow
+    const llmCostEstimated = yield* estimatedOf(query.book, board, report.llmCostRecorded)
     const contest = yield* contestOf(query, accounts, benchmark, board, report)
-    return { ...base, leaderboard: board, verdict: board.verdict, contest, unrecordedSessions: yield* unrecordedOf(board) }
+    return { ...base, llmCostEstimated, leaderboard: board, verdict: board.verdict, contest, unrecordedSessions: yield* unrecordedOf(board) }
   }).pipe(Effect.withSpan("Standings.leaderboardReport", { attributes: { book: query.book } }))

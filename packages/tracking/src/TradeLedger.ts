@@ -80,10 +80,19 @@ import {
 
 export * from "./LedgerRecords.ts"
 
+/**
+ * The ledger could not do `operation`. `kind: "damaged"`: a stored row does not decode (asking again gives the same
+ * answer); without it the database did not answer (busy, locked, unreachable: it may the next time). Classify by
+ * `kind` (`isDamagedLedger`), never by the message's wording.
+ */
 export class LedgerError extends Schema.TaggedError<LedgerError>()("LedgerError", {
   operation: Schema.String,
-  message: Schema.String
+  message: Schema.String,
+  kind: Schema.optional(Schema.Literal("damaged"))
 }) {}
+
+/** Whether `error` found stored ledger data that does not decode (`kind: "damaged"`). */
+export const isDamagedLedger = (error: LedgerError): boolean => error.kind === "damaged"
 
 export class TradeLedger extends Context.Service<TradeLedger, {
   /** Writes a reconciliation (orders, fills, snapshots) in one transaction; idempotent. */
@@ -154,8 +163,11 @@ const describe = (error: SqlError.SqlError | Schema.SchemaError): string => {
   return cause instanceof Error && cause.message !== "" ? `${error.reason._tag}: ${cause.message}` : error.message
 }
 
-const failWith = (operation: string) => (error: SqlError.SqlError | Schema.SchemaError | LedgerError) =>
-  error._tag === "LedgerError" ? error : new LedgerError({ operation, message: describe(error) })
+/** `error` as a `LedgerError` of `operation`: a row that does not decode is damage (see `LedgerError`). */
+export const failWith = (operation: string) => (error: SqlError.SqlError | Schema.SchemaError | LedgerError): LedgerError =>
+  error._tag === "LedgerError"
+    ? error
+    : new LedgerError({ operation, message: describe(error), ...(error._tag === "SchemaError" ? { kind: "damaged" as const } : {}) })
 
 const excluded = (columns: ReadonlyArray<string>) => columns.map((c) => `${c} = excluded.${c}`).join(", ")
 

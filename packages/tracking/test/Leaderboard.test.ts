@@ -120,7 +120,7 @@ describe("Leaderboard.attribution", () => {
     const tie = interval(best!.totalReturn)
     assert.closeTo(tie.lower, 0, 1e-12)
     assert.closeTo(tie.upper, 0, 1e-12)
-    assert.strictEqual(best!.verdict, "no difference between COUNCIL and its best PM (A) at 95 %: total return +0.0 % (95 % CI +0.0 % … +0.0 %)")
+    assert.strictEqual(best!.verdict, "no difference between COUNCIL and its best PM (A) at 95 %: total return 0.0 % (95 % CI 0.0 % … 0.0 %)")
 
     const councilTotal = Metrics.totalReturnOf(councilReturns)
     const medianTotal = Metrics.totalReturnOf(Metrics.dailyReturns(pms[2]!.series.map((p) => p.equity)))

@@ -115,25 +115,26 @@ const contract = (test: (name: string, body: () => Effect.Effect<void, unknown, 
     Effect.gen(function*() {
       yield* seed
       const run = Option.getOrThrow(yield* LlmCosts.runCosts("2025-01-06-aaaaaaaa"))
-      assert.deepStrictEqual(run.lines.map((l) => [l.stage, l.actor, l.model, l.calls, l.estimatedCalls, l.costUsd]), [
-        ["PmPitches", "CHATGPT", "openai:gpt-5.4", 2, 1, 0.3125],
-        ["PmPitches", "CLAUDE", "anthropic:claude-sonnet-4-6", 1, 0, 0.125],
-        ["PeerReview", "CHATGPT", "openai:gpt-5.4", 1, 0, 0.03125],
-        ["PeerReview", "GEMINI", "gemini:gemini-3.1-pro-preview", 1, 0, 0.015625],
-        ["CouncilSynthesis", "CHAIRMAN", "anthropic:claude-sonnet-4-6", 1, 0, 0.5]
+      assert.deepStrictEqual(run.lines.map((l) => [l.stage, l.actor, l.model, l.calls, l.estimatedCalls, l.costUsd, l.estimatedUsd]), [
+        ["PmPitches", "CHATGPT", "openai:gpt-5.4", 2, 1, 0.3125, 0.0625],
+        ["PmPitches", "CLAUDE", "anthropic:claude-sonnet-4-6", 1, 0, 0.125, 0],
+        ["PeerReview", "CHATGPT", "openai:gpt-5.4", 1, 0, 0.03125, 0],
+        ["PeerReview", "GEMINI", "gemini:gemini-3.1-pro-preview", 1, 0, 0.015625, 0],
+        ["CouncilSynthesis", "CHAIRMAN", "anthropic:claude-sonnet-4-6", 1, 0, 0.5, 0]
       ])
       assert.deepStrictEqual(run.byStage, [
-        { stage: "PmPitches", calls: 3, costUsd: 0.4375 },
-        { stage: "PeerReview", calls: 2, costUsd: 0.046875 },
-        { stage: "CouncilSynthesis", calls: 1, costUsd: 0.5 }
+        { stage: "PmPitches", calls: 3, costUsd: 0.4375, estimatedUsd: 0.0625 },
+        { stage: "PeerReview", calls: 2, costUsd: 0.046875, estimatedUsd: 0 },
+        { stage: "CouncilSynthesis", calls: 1, costUsd: 0.5, estimatedUsd: 0 }
       ])
       assert.deepStrictEqual(run.byActor, [
-        { actor: "CHATGPT", calls: 3, costUsd: 0.34375 },
-        { actor: "GEMINI", calls: 1, costUsd: 0.015625 },
-        { actor: "CLAUDE", calls: 1, costUsd: 0.125 },
-        { actor: "CHAIRMAN", calls: 1, costUsd: 0.5 }
+        { actor: "CHATGPT", calls: 3, costUsd: 0.34375, estimatedUsd: 0.0625 },
+        { actor: "GEMINI", calls: 1, costUsd: 0.015625, estimatedUsd: 0 },
+        { actor: "CLAUDE", calls: 1, costUsd: 0.125, estimatedUsd: 0 },
+        { actor: "CHAIRMAN", calls: 1, costUsd: 0.5, estimatedUsd: 0 }
       ])
-      assert.deepStrictEqual([run.totalUsd, run.calls], [0.984375, 6])
+      // the estimate of the run is the spend ledger's (what `show` and `runs` mark ≈)
+      assert.deepStrictEqual([run.totalUsd, run.calls, run.estimatedUsd], [0.984375, 6, yield* (yield* SpendLedger).runEstimated("2025-01-06-aaaaaaaa")])
       assert.isTrue(Option.isNone(yield* LlmCosts.runCosts("2026-01-01-00000000")))
     }))
 }

@@ -112,7 +112,7 @@ describe("Standings", () => {
       assert.strictEqual(empty.verdict, "no equity recorded in book live yet")
       yield* seeded(5)
       const window = yield* Standings.leaderboardReport({ book: liveBook, from: TradingDay.make("2025-01-01") })
-      assert.strictEqual(window.verdict, "no equity recorded in book live in this window yet")
+      assert.strictEqual(window.verdict, "no equity recorded in book live from 2025-01-01 on yet")
     }).pipe(Effect.provide(env())))
 
   it.effect("the equity report carries exposure, traded dollars, drawdown and SPY's closes on the same sessions", () =>

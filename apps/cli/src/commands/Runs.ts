@@ -60,13 +60,18 @@ const listedCost = (r: RunRecord) =>
     Effect.catchTag("StoreError", (e) => Effect.succeed({ cost: "?", note: `run ${r.id}'s LLM cost cannot be read: ${e.message}` }))
   )
 
+/** The most runs `runs --limit` lists, as `/api/runs?limit=` takes. */
+const MAX_LISTED = 1000
+
 /**
  * `runs`: every run that reads back, and a damaged one in its place (status `damaged`, what is wrong below the
  * table); it exits 0 all the same: what needs a damaged run (`show`, `replay`, `export`) fails naming it.
  */
 export const listRuns = (limit: number) =>
   Effect.gen(function*() {
-    if (!Number.isInteger(limit) || limit < 1) return yield* CliFailure.usage(`--limit ${limit}: expected a positive whole number`)
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LISTED) {
+      return yield* CliFailure.usage(`--limit ${limit}: expected a whole number from 1 to ${MAX_LISTED}`)
+    }
     const store = yield* RunStore
     const entries = yield* store.surveyRuns({ limit })
     if (entries.length === 0) return yield* Console.log("no runs yet — start one with: pnpm pipeline run daily")

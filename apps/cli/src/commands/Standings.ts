@@ -6,7 +6,7 @@ import * as Schema from "effect/Schema"
 import { AccountId, TradingDay } from "@council/domain"
 import { BarIndex } from "@council/market"
 import * as Prices from "@council/llm/Prices"
-import { type BookId, type Bootstrap, BookSummary, Leaderboard, LlmCosts, Standings, TradeLedger } from "@council/tracking"
+import { type BookId, type Bootstrap, BookSummary, Figures, Leaderboard, Standings, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
 import { votesByBook } from "../BacktestFiles.ts"
 import { market } from "../Market.ts"
@@ -49,14 +49,15 @@ const bookOf = (backtest: Option.Option<string>) =>
 
 const ledgerFailure = (e: { readonly message: string }) => CliFailure.failed(`the ledger could not be read: ${e.message}`)
 
-const pct = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(digits)} %`)
-const signed = (x: number | null | undefined) => (x === null || x === undefined ? "—" : `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`)
-const num = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? "—" : x.toFixed(digits))
-const ratio = (x: number) => `${x < 0 ? "−" : ""}${Math.abs(x).toFixed(2)}`
+const pct = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? "—" : Figures.percent(x, digits))
+const signed = (x: number | null | undefined) => (x === null || x === undefined ? "—" : Figures.signedPercent(x))
+const num = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? "—" : Figures.fixed(x, digits))
+const ratio = (x: number) => Figures.fixed(x, 2)
 const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => Leaderboard.describeEstimate(e, format)
 
-const leaderboardTable = (report: Standings.LeaderboardReport, estimated: ReadonlySet<string>): string => {
+const leaderboardTable = (report: Standings.LeaderboardReport): string => {
   const board = report.leaderboard
+  const estimated = new Set(report.llmCostEstimated)
   if (board === null) return `book ${report.book}: ${report.verdict}`
   const rows = board.rows.map((r) => {
     const m = r.metrics
@@ -142,24 +143,6 @@ const reading = <A, E, R>(options: WindowOptions, read: (window: Window) => Effe
     configured
   )
 
-/**
- * The accounts whose LLM cost on the leaderboard (its sessions but the last, as the metrics sum them) includes a
- * worst case charged for a call whose usage is unknown; none when it cannot be read (it only marks).
- */
-const estimatedCosts = (report: Standings.LeaderboardReport) =>
-  Effect.gen(function*() {
-    const board = report.leaderboard
-    if (board === null || !report.llmCostRecorded) return new Set<string>()
-    const accounts = board.rows.map((r) => r.account)
-    const costs = yield* LlmCosts.estimatedDailyCosts(report.book, accounts, { from: board.from, to: board.to })
-    const marked = new Set<string>()
-    for (const [session, byAccount] of costs) {
-      if (session >= board.to) continue
-      for (const [account, usd] of byAccount) if (usd > 0) marked.add(account)
-    }
-    return marked
-  }).pipe(Effect.orElseSucceed(() => new Set<string>()))
-
 /** `leaderboard`: the ranking of the book's accounts over the window. */
 export const leaderboard = (options: WindowOptions & { readonly json: boolean }) =>
   reading(options, (window) =>
@@ -167,13 +150,9 @@ export const leaderboard = (options: WindowOptions & { readonly json: boolean })
       const book = yield* bookOf(options.backtest)
       const { riskFree } = (yield* AppSettings).monitor
       const report = yield* Standings.leaderboardReport({ book, ...window, riskFree }).pipe(Effect.mapError(ledgerFailure))
-      const estimated = yield* estimatedCosts(report)
-      if (options.json) {
-        const json = { ...Schema.encodeSync(Standings.LeaderboardReport)(report), llmCostEstimated: [...estimated] }
-        return yield* Console.log(JSON.stringify(json, null, 2))
-      }
+      if (options.json) return yield* Console.log(JSON.stringify(Schema.encodeSync(Standings.LeaderboardReport)(report), null, 2))
       const unrecorded = report.unrecordedSessions
-      yield* Console.log([leaderboardTable(report, estimated), ...(unrecorded === null ? [] : ["", `note: ${unrecorded.note}`])].join("\n"))
+      yield* Console.log([leaderboardTable(report), ...(unrecorded === null ? [] : ["", `note: ${unrecorded.note}`])].join("\n"))
     }))
 
 const CSV_HEADER = ["account", "date", "equity", "cash", "long_market_value", "short_market_value", "gross_exposure", "traded", "llm_cost", "spy_close", "marked_at", "spy_mark", "spy_benchmark"]
@@ -200,15 +179,15 @@ const equityOf = (options: EquityOptions, window: Window) =>
     )
     if (options.csv) return yield* Console.log([CSV_HEADER, ...rows].map((r) => r.join(",")).join("\n"))
     if (rows.length === 0) {
-      const windowed = window.from !== undefined || window.to !== undefined ? " in this window" : ""
-      return yield* Console.log(`no equity recorded in book ${book}${account ? ` for ${account}` : ""}${windowed} yet`)
+      return yield* Console.log(`no equity recorded in book ${book}${account ? ` for ${account}` : ""}${Standings.windowPhrase(window)} yet`)
     }
     yield* Console.log(table(
       ["ACCOUNT", "DATE", "EQUITY", "CASH", "GROSS EXPOSURE", "TRADED", "DRAWDOWN", "LLM COST", "SPY"],
       report.accounts.flatMap(({ account, points }) =>
-        points.map((p) => [account, p.date, money(p.equity), money(p.cash), money(p.grossExposure), money(p.traded), pct(p.drawdown, 2), p.llmCost === null ? "—" : Prices.formatUsd(p.llmCost), num(spy.get(p.date)?.mark)])
+        points.map((p) => [account, p.date, money(p.equity), money(p.cash), money(p.grossExposure), money(p.traded), pct(p.drawdown, 2), p.llmCost === null ? "—" : `${p.llmCostEstimated ? ESTIMATE_MARK : ""}${Prices.formatUsd(p.llmCost)}`, num(spy.get(p.date)?.mark)])
       )
     ))
+    if (report.accounts.some((a) => a.points.some((p) => p.llmCostEstimated && p.llmCost !== null))) yield* Console.log(ESTIMATE_NOTE)
   })
 
 /**

@@ -1,0 +1,12 @@
+/** See `Figures.js`: numbers as every table writes them (the CLI, the report, the dashboard). */
+export declare const MINUS: "\u2212"
+/** `x` with `digits` decimals (default 2), the minus sign unless it rounds to zero. */
+export declare const fixed: (x: number, digits?: number) => string
+/** A fraction as a percentage with `digits` decimals (default 1): `−12.5 %`, `0.0 %` for −0.0004. */
+export declare const percent: (x: number, digits?: number) => string
+/** A fraction as a change: `+3.1 %`, `−0.4 %`, `0.0 %` when it rounds to zero. */
+export declare const signedPercent: (x: number, digits?: number) => string
+/** The mark of an LLM cost that is (partly) an estimate: `≈$0.0123`. */
+export declare const ESTIMATE_MARK: "≈"
+/** What the estimate mark means, said once below what carries it. */
+export declare const ESTIMATE_NOTE: string

@@ -1,0 +1,40 @@
+/**
+ * Numbers as every table writes them: the CLI's, the backtest report's and the dashboard's, which loads this very
+ * file (`/figures.js`). Percentages, signed percentages and ratios carry the minus sign (U+2212), never a hyphen, and
+ * no sign at all when the value rounds to zero at the digits shown: `−0.0 %` or `+0.0 %` would claim a loss or a
+ * gain the digits do not show.
+ *
+ * The mark of an LLM cost that is (partly) an estimate, and its note, are here for the same reason.
+ *
+ * **Why JavaScript**: the browser runs this file as it is (no build step), so the page cannot format a number
+ * otherwise than the CLI. Its types are in `Figures.d.ts`; it imports nothing.
+ *
+ * @since 0.1.0
+ */
+
+/** The minus sign (U+2212), as the tables write a negative number. */
+export const MINUS = "\u2212"
+
+/** Whether a number written by `toFixed` shows no digit but zeros. */
+const showsZero = (written) => !/[1-9]/.test(written)
+
+/** `x` with `digits` decimals (`−1.25`, `0.00` for −0.001). */
+export const fixed = (x, digits = 2) => {
+  const written = Math.abs(x).toFixed(digits)
+  return `${x < 0 && !showsZero(written) ? MINUS : ""}${written}`
+}
+
+/** A fraction as a percentage with `digits` decimals: `−12.5 %`, `0.0 %` for −0.0004. */
+export const percent = (x, digits = 1) => `${fixed(x * 100, digits)} %`
+
+/** A fraction as a change, its sign always written unless it rounds to zero: `+3.1 %`, `−0.4 %`, `0.0 %`. */
+export const signedPercent = (x, digits = 1) => {
+  const written = Math.abs(x * 100).toFixed(digits)
+  return `${showsZero(written) ? "" : x > 0 ? "+" : MINUS}${written} %`
+}
+
+/** The mark of an LLM cost that is (partly) an estimate: `≈$0.0123`. */
+export const ESTIMATE_MARK = "≈"
+
+/** What the estimate mark means, said once below what carries it. */
+export const ESTIMATE_NOTE = `${ESTIMATE_MARK}: includes the worst case charged for calls whose usage is unknown (timed out, dropped, answered without usage)`

@@ -1,0 +1,19 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Figures } from "@council/tracking"
+
+describe("Figures", () => {
+  it("writes a value that rounds to zero without a sign, whichever side of zero it is", () => {
+    assert.deepStrictEqual(
+      [-0.0004, 0, 0.0004, -0].map((x) => [Figures.percent(x), Figures.signedPercent(x), Figures.fixed(x * 10, 2)]),
+      [["0.0 %", "0.0 %", "0.00"], ["0.0 %", "0.0 %", "0.00"], ["0.0 %", "0.0 %", "0.00"], ["0.0 %", "0.0 %", "0.00"]]
+    )
+    assert.deepStrictEqual([Figures.signedPercent(-0.00004, 2), Figures.percent(-0.00004, 2)], ["0.00 %", "0.00 %"])
+  })
+
+  it("writes the minus sign (U+2212) on what shows a digit, and + on a gain", () => {
+    assert.deepStrictEqual(
+      [Figures.percent(-0.0012), Figures.signedPercent(-0.0012), Figures.signedPercent(0.031), Figures.percent(0.031), Figures.fixed(-1.5, 2), Figures.fixed(-0.006, 2)],
+      ["\u22120.1 %", "\u22120.1 %", "+3.1 %", "3.1 %", "\u22121.50", "\u22120.01"]
+    )
+  })
+})
