@@ -22,6 +22,7 @@ import * as Schema from "effect/Schema"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import type * as Bootstrap from "./Bootstrap.ts"
 import { describeEstimate, percentOfRate } from "./Leaderboard.ts"
+import * as LlmCosts from "./LlmCosts.ts"
 import type { AccountMetrics } from "./Metrics.ts"
 import * as Standings from "./Standings.ts"
 import { type BookId, BookSummary, LedgerError, TradeLedger } from "./TradeLedger.ts"
@@ -29,7 +30,13 @@ import { type BookId, BookSummary, LedgerError, TradeLedger } from "./TradeLedge
 export const ReportData = Schema.Struct({
   book: BookSummary,
   equity: Standings.EquityReport,
-  leaderboard: Standings.LeaderboardReport
+  leaderboard: Standings.LeaderboardReport,
+  /**
+   * The accounts whose LLM cost over the leaderboard's window (its sessions but the last, as the metrics sum them)
+   * includes a worst case charged for a call whose usage is unknown: the page marks their cost and net P&L `≈`, as
+   * `leaderboard`'s table does (`llmCostEstimated` in its `--json`).
+   */
+  llmCostEstimated: Schema.Array(Schema.String)
 })
 export type ReportData = typeof ReportData.Type
 
@@ -45,8 +52,23 @@ export const reportData = (book: BookId, options: ReportOptions = {}) =>
     if (Option.isNone(summary)) return yield* new LedgerError({ operation: "report", message: `no book ${book}` })
     const equity = yield* Standings.equityReport({ book })
     const leaderboard = yield* Standings.leaderboardOf({ book, ...options }, equity)
-    return { book: summary.value, equity, leaderboard } satisfies ReportData
+    const llmCostEstimated = yield* estimatedCosts(leaderboard)
+    return { book: summary.value, equity, leaderboard, llmCostEstimated } satisfies ReportData
   }).pipe(Effect.withSpan("BacktestReport.reportData", { attributes: { book } }))
+
+/** The accounts of `report` whose LLM cost is (partly) an estimate; none when that cannot be read (it only marks). */
+const estimatedCosts = (report: Standings.LeaderboardReport) =>
+  Effect.gen(function*() {
+    const board = report.leaderboard
+    if (board === null || !report.llmCostRecorded) return []
+    const costs = yield* LlmCosts.estimatedDailyCosts(report.book, board.rows.map((r) => r.account), { from: board.from, to: board.to })
+    const marked = new Set<string>()
+    for (const [session, byAccount] of costs) {
+      if (session >= board.to) continue
+      for (const [account, usd] of byAccount) if (usd > 0) marked.add(account)
+    }
+    return board.rows.map((r) => r.account).filter((a) => marked.has(a))
+  }).pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
 
 /** The JSON behind the page. */
 export const renderJson = (data: ReportData): string => JSON.stringify(Schema.encodeSync(ReportData)(data), null, 2)
@@ -141,7 +163,11 @@ const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray
     rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")
   }</tbody></table></div>`
 
-const metricsRow = (account: string, m: AccountMetrics) => [
+/** The mark of an LLM cost that is (partly) an estimate, and what it means (the CLI's words). */
+const ESTIMATE_MARK = "≈"
+const ESTIMATE_NOTE = `${ESTIMATE_MARK}: includes the worst case charged for calls whose usage is unknown (timed out, dropped, answered without usage)`
+
+const metricsRow = (account: string, m: AccountMetrics, estimated: boolean) => [
   escape(account),
   signed(m.totalReturn),
   signed(m.annualizedReturn),
@@ -155,8 +181,8 @@ const metricsRow = (account: string, m: AccountMetrics) => [
   num(m.turnover, 1),
   pct(m.averageExposure, 0),
   m.excessReturn === null ? "—" : signed(m.excessReturn),
-  money(m.llmCost),
-  money(m.pnlNetOfCost),
+  m.llmCost === null ? "—" : `${estimated ? ESTIMATE_MARK : ""}${money(m.llmCost)}`,
+  m.pnlNetOfCost === null ? "—" : `${estimated ? ESTIMATE_MARK : ""}${money(m.pnlNetOfCost)}`,
   String(m.sessions)
 ]
 
@@ -183,7 +209,9 @@ Sharpe and Sortino over a risk-free rate of ${percentOfRate(board.riskFree)} a y
 ${table(["rank", "account", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${board.benchmark.name} (95 % CI)`, "beats at 95 %"], rows, "leaderboard")}
 <p class="verdict">${escape(board.verdict)}</p>
 <h3>Metrics</h3>
-${table(METRIC_HEADERS, board.rows.map((r) => metricsRow(r.account, r.metrics)), "metrics")}
+${table(METRIC_HEADERS, board.rows.map((r) => metricsRow(r.account, r.metrics, data.llmCostEstimated.includes(r.account))), "metrics")}${
+    board.rows.some((r) => r.metrics.llmCost !== null && data.llmCostEstimated.includes(r.account)) ? `<p class="note">${escape(ESTIMATE_NOTE)}</p>` : ""
+  }
 </section>`
 }
 
