@@ -14,7 +14,8 @@
  *   excess returns e_t = r_t − rf_d.
  * - Total return: E_n / E_0 − 1. Annualized return: (1 + total return)^(252 / n) − 1.
  * - Volatility: sd(r), the sample standard deviation (denominator n − 1), × √252.
- * - Sharpe: mean(e) / sd(e) × √252; undefined when sd = 0 or n < 2.
+ * - Sharpe: mean(e) / sd(e) × √252; undefined when sd = 0 or n < 2 (an sd under 10⁻⁶ of √(Σ e_t² / (n − 1))
+ *   counts as 0: the rounding of a constant series).
  * - Sortino: mean(e) / DD × √252, with the downside deviation DD = √(Σ min(e_t, 0)² / n); undefined when no
  *   session is below rf.
  * - Max drawdown: the largest 1 − E_t / max_{s ≤ t} E_s over t = 0 … n (a fraction, 0 when equity never fell);
@@ -24,7 +25,11 @@
  * - Win rate (days): sessions with r_t > 0 over sessions with r_t ≠ 0 (flat sessions, e.g. all cash, do not
  *   count). Win rate (trades): closed trades with P&L > 0 over closed trades.
  * - Turnover: mean over t = 1 … n of traded_t / E_{t−1} (dollars bought plus dollars sold during session t, and
- *   during the sessions without a snapshot since t − 1's (`TradedSince`), over the equity at its start), × 252: how many times a year the equity changes hands, both sides counted.
+ *   during the sessions without a snapshot since t − 1's (`TradedSince`), over the previous snapshot's equity),
+ *   × 252: how many times a year the equity changes hands, both sides counted. Under `after-close` E_{t−1} is the
+ *   equity session t's trading started from; under `close` a session's fills come after its own snapshot, so
+ *   session t's trading moves E_{t+1}, not E_t (session 0's is not counted, session n's is; LLM cost counts
+ *   0 … n − 1). Closed trades count the same sessions 1 … n.
  * - Average exposure: mean over t = 1 … n of gross_t / E_t (long plus |short| market value at the snapshot's
  *   moment, over equity).
  * - Excess return: total return − the benchmark's total return over the same sessions (SPY buy-and-hold: its

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { TradingDay } from "@council/domain"
+import { SpendLedger } from "@council/llm"
 import { MarketData } from "@council/market"
 import { BacktestReport, BookId, TradeLedger } from "@council/tracking"
 import { ledgerHome } from "./fixtures/LedgerHome.ts"
@@ -119,5 +120,38 @@ describe("BacktestReport", () => {
       assert.include(rowOf(quiet!.account), "<td>$0.00</td>")
       assert.notInclude(html, "−$0.00")
       assert.include(rowOf(loser!.account), "<td>−$12.35</td>")
+    }).pipe(Effect.provide(env())))
+
+  it.effect("a cost that includes a worst case (usage unknown) is marked ≈ on the page and named in the JSON, as the CLI's table marks it", () =>
+    Effect.gen(function*() {
+      const ledger = yield* TradeLedger
+      const from = TradingDay.make("2023-03-01")
+      yield* ledger.createBook({ id: BOOK, label: "estimates", from, to: TradingDay.make("2023-05-01"), params: { pms: "live" } })
+      const sim = yield* simulate(yield* MarketData, BOOK, from, 30)
+      for (const day of sim.days) yield* ledger.record(day)
+      const sessions = sim.days.map((d) => d.snapshots[0]!.session)
+      const spend = yield* SpendLedger
+      const call = (actor: string, tradingDay: string, costUsd: number, estimated: boolean) =>
+        spend.record({ runId: `${tradingDay}-run`, stage: "PmPitches", actor, purpose: "pitch", model: "openai:gpt-5.4", costUsd, estimated, at: `${tradingDay}T19:50:00.000Z`, book: BOOK, tradingDay })
+      // CHATGPT's pitch on the second session had no usage: charged its worst case; CLAUDE's was measured;
+      // GEMINI's estimate falls on the last session, whose cost is not the window's (it pays for what comes after)
+      yield* call("CHATGPT", sessions[1]!, 0.25, true)
+      yield* call("CLAUDE", sessions[2]!, 0.125, false)
+      yield* call("GEMINI", sessions.at(-1)!, 0.5, true)
+      const data = yield* BacktestReport.reportData(BOOK)
+      const board = data.leaderboard.leaderboard!
+      assert.strictEqual(board.rows.find((r) => r.account === "CHATGPT")!.metrics.llmCost, 0.25)
+      assert.strictEqual(board.rows.find((r) => r.account === "GEMINI")!.metrics.llmCost, 0)
+      // CHATGPT, and every account trading the council's decision (charged every call), but not CLAUDE nor GEMINI
+      const councils = board.rows.map((r) => r.account).filter((a) => !["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK"].includes(a))
+      assert.sameMembers([...data.leaderboard.llmCostEstimated], ["CHATGPT", ...councils])
+      assert.deepStrictEqual(JSON.parse(BacktestReport.renderJson(data)).leaderboard.llmCostEstimated, data.leaderboard.llmCostEstimated)
+      const html = BacktestReport.renderHtml(data)
+      const metrics = html.slice(html.indexOf('class="metrics"'))
+      const rowOf = (account: string) => metrics.slice(metrics.indexOf(`<td>${account}</td>`)).split("</tr>")[0]!
+      assert.include(rowOf("CHATGPT"), "<td>≈$0.25</td>")
+      assert.notInclude(rowOf("CLAUDE"), "≈")
+      assert.notInclude(rowOf("GEMINI"), "≈")
+      assert.include(html, "≈: includes the worst case charged for calls whose usage is unknown")
     }).pipe(Effect.provide(env())))
 })
