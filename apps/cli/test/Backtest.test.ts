@@ -356,14 +356,16 @@ describe("pnpm pipeline backtest", () => {
     assert.match(help.stdout, /--resume/)
   })
 
-  it("killed with SIGKILL mid-backtest, --resume finishes it with the same result as an uninterrupted backtest", async () => {
+  it("killed with SIGKILL mid-backtest, --resume finishes it with the same result as an uninterrupted backtest, with the fill model it was started with", async () => {
     const range = ["--from", "2026-03-02", "--to", "2026-04-10", "--accounts", "COUNCIL,GEMINI,GROQ"]
+    // started with a slippage of 60 bps; resumed in a shell that no longer sets it (the default is 5)
+    const started = { COUNCIL_SLIPPAGE_BPS: "60" }
     const reference = tempHome()
-    const uninterrupted = cliAsync(reference, ["backtest", ...range, "--json"])
+    const uninterrupted = cliAsync(reference, ["backtest", ...range, "--json"], started)
 
     const home = tempHome()
     const child = spawn(process.execPath, [bin, "backtest", ...range], {
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home },
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...started },
       stdio: ["ignore", "pipe", "pipe"]
     })
     let stderr = ""
@@ -384,9 +386,14 @@ describe("pnpm pipeline backtest", () => {
     assert.strictEqual(outcome.status, "completed")
     assert.isAtLeast(outcome.skipped, 1)
     assert.strictEqual(outcome.skipped + outcome.resumed + outcome.started, outcome.sessions)
+    assert.include(resumed.stderr, `backtest ${listed[0]!.id}: resumed with the fill model it was started with (slippage 60 bps, commission $0/share (least $0), fills 100 %), not today's settings (slippage 5 bps,`)
     const full = await uninterrupted
     assert.strictEqual(full.code, 0, full.stderr)
     assert.deepStrictEqual(await contents(dbOf(home)), await contents(dbOf(reference)))
+    // the baselines fill as the accounts did: the report (written under 60 bps) and a leaderboard read today agree
+    const report = JSON.parse(readFileSync((JSON.parse(full.stdout) as { report: string }).report.replace(/\.html$/, ".json"), "utf8")) as { leaderboard: { contest: { baselines: unknown } } }
+    const today = JSON.parse((await cliAsync(reference, ["leaderboard", "--backtest", "latest", "--json"])).stdout) as typeof report.leaderboard
+    assert.deepStrictEqual(today.contest.baselines, report.leaderboard.contest.baselines)
     // and the ledger books the Reconcile stage wrote in the main databases hold the same equity series
     const csv = async (at: string) => (await cliAsync(at, ["equity", "--backtest", "latest", "--csv"])).stdout
     const series = await csv(home)

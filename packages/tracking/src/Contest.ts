@@ -20,6 +20,7 @@
  *
  * @since 0.1.0
  */
+import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { COUNCIL, type Direction, PM_NAMES, type Ticker, type TradingDay } from "@council/domain"
@@ -58,6 +59,20 @@ export interface BookDefinition {
 
 const field = (value: unknown, key: string): unknown =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined
+
+/**
+ * The fill model a backtest was started with (its book's `params.fillModel`), which its `--resume` fills with and its
+ * baselines are simulated under; `undefined` for the live book and for backtests started before books recorded it.
+ */
+export const recordedFillModel = (book: BookDefinition): FillModelOptions | undefined =>
+  Option.getOrUndefined(Schema.decodeUnknownOption(RecordedFillModel)(book.params))?.fillModel
+
+const rate = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
+
+/** A fill model as a book's params record it (`FillModelOptions`). */
+export const FillModelParams = Schema.Struct({ slippageBps: rate, commissionPerShare: rate, commissionMin: rate, partialFillPct: Schema.optionalKey(rate) })
+
+const RecordedFillModel = Schema.Struct({ fillModel: FillModelParams })
 
 /**
  * The seed text of a book's random baseline: `random-entry:live`, or for a backtest

@@ -25,7 +25,7 @@ import { closeTimestamp } from "@council/exchange/Calendar"
 import { defaultFillModel, type FillModelOptions } from "@council/exchange/FillModel"
 import { MarketData } from "@council/market"
 import type { PaperSession } from "./Baselines.ts"
-import { contest, ContestReport, type MechanicalVoteDay, randomSeed } from "./Contest.ts"
+import { contest, ContestReport, type MechanicalVoteDay, randomSeed, recordedFillModel } from "./Contest.ts"
 import * as Leaderboard from "./Leaderboard.ts"
 import * as LlmCosts from "./LlmCosts.ts"
 import type { EquityPoint } from "./Metrics.ts"
@@ -390,7 +390,8 @@ const contestOf = (
     })))
     const ledger = yield* TradeLedger
     const definition = yield* ledger.book(query.book)
-    const seed = randomSeed(Option.getOrElse(definition, () => ({ id: query.book, kind: query.book === liveBook ? "live" as const : "backtest" as const, from: null, to: null, params: null })))
+    const book = Option.getOrElse(definition, () => ({ id: query.book, kind: query.book === liveBook ? "live" as const : "backtest" as const, from: null, to: null, params: null }))
+    const seed = randomSeed(book)
     // the report's sessions are these: the marks it read are the ones of this window
     const marks = marksRead.get(report) ?? (yield* marksOver(query.book, sessions))
     const moments = sessionMoments(report.accounts.flatMap((a) => a.points.map((p) => ({ account: a.account, session: p.date, markedAt: p.markedAt }))))
@@ -405,7 +406,7 @@ const contestOf = (
       exposure: council?.metrics.averageExposure ?? null,
       sessions: sessionCloses,
       votes,
-      fillModel: query.fillModel ?? defaultFillModel,
+      fillModel: query.fillModel ?? recordedFillModel(book) ?? defaultFillModel,
       riskFree: query.riskFree
     })
   })

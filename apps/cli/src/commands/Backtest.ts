@@ -23,11 +23,12 @@ import { type AccountId, type NewYorkMoment, RunSchedule, TradingDay } from "@co
 import { AccountManager } from "@council/broker"
 import { AccountProfile, Backtest, type DailyParams } from "@council/daily"
 import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
+import type { FillModelOptions } from "@council/exchange/FillModel"
 import { RunStore } from "@council/engine"
 import { BarIndex, MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { Database, NodeSqliteClient, RunLock, SqlRunStore } from "@council/store"
-import { BacktestReport, BookId, type BookSummary, MechanicalVotes, TradeLedger } from "@council/tracking"
+import { BacktestReport, BookId, type BookSummary, Contest, MechanicalVotes, TradeLedger } from "@council/tracking"
 import { SpendBook, SpendLedger } from "@council/llm"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import { market } from "../Market.ts"
@@ -60,7 +61,9 @@ const BookParams = Schema.Struct({
   accounts: Schema.Array(AccountProfile),
   pms: Schema.Literals(PMS_MODES),
   sessions: Schema.Number,
-  schedule: RunSchedule
+  schedule: RunSchedule,
+  /** Recorded since backtests keep their fill model; a backtest started before fills a resume with today's. */
+  fillModel: Schema.optionalKey(Contest.FillModelParams)
 })
 
 const dayFlag = (flag: string, value: Option.Option<string>) =>
@@ -85,6 +88,13 @@ const ledger = TradeLedger.layer.pipe(Layer.provide(mainDb))
 /** The main database for the checks before anything is written: a missing home stays missing. */
 const mainDbToCheck = Layer.unwrap(AppSettings.use((s) => Effect.succeed(Database.layerAt(s.database, "empty"))))
 
+const sameFillModel = (a: FillModelOptions, b: FillModelOptions) =>
+  a.slippageBps === b.slippageBps && a.commissionPerShare === b.commissionPerShare && a.commissionMin === b.commissionMin &&
+  (a.partialFillPct ?? 100) === (b.partialFillPct ?? 100)
+
+const describeFillModel = (m: FillModelOptions) =>
+  `slippage ${m.slippageBps} bps, commission $${m.commissionPerShare}/share (least $${m.commissionMin}), fills ${m.partialFillPct ?? 100} %`
+
 const ledgerFailure = (e: { readonly message: string }) => CliFailure.failed(`the ledger: ${e.message}`)
 
 /** What the command will do, decided before anything is written. */
@@ -98,6 +108,8 @@ interface Plan {
   readonly schedule: RunSchedule
   /** Every one trades on the backtest's local exchange, as a paper account. */
   readonly profiles: ReadonlyArray<AccountProfile>
+  /** The local exchange's fill model when started (`COUNCIL_SLIPPAGE_BPS` …); a resumed backtest keeps its own. */
+  readonly fillModel: FillModelOptions
   readonly resumed: boolean
 }
 
@@ -120,8 +132,8 @@ const planNew = (options: BacktestCommandOptions) =>
     const pms = yield* pmsOf(options.pms)
     const profiles = (yield* selectedProfiles(options.accounts)).map((p): AccountProfile => ({ ...p, mode: "PAPER" }))
     const sessions = yield* sessionsOf(from, to)
-    const { schedule } = yield* AppSettings
-    return { id: newId(from, to), from, to, sessions, pms, schedule, profiles, resumed: false } satisfies Plan
+    const { fillModel, schedule } = yield* AppSettings
+    return { id: newId(from, to), from, to, sessions, pms, schedule, profiles, fillModel, resumed: false } satisfies Plan
   })
 
 const planResume = (id: string, options: BacktestCommandOptions) =>
@@ -143,6 +155,11 @@ const planResume = (id: string, options: BacktestCommandOptions) =>
     )
     const from = TradingDay.make(found.from!)
     const to = TradingDay.make(found.to!)
+    const { fillModel: today } = yield* AppSettings
+    const fillModel = params.fillModel ?? today
+    if (!sameFillModel(fillModel, today)) {
+      yield* Console.error(`backtest ${found.id}: resumed with the fill model it was started with (${describeFillModel(fillModel)}), not today's settings (${describeFillModel(today)})`)
+    }
     return {
       id: found.id,
       from,
@@ -151,6 +168,7 @@ const planResume = (id: string, options: BacktestCommandOptions) =>
       pms: params.pms,
       schedule: params.schedule,
       profiles: params.accounts,
+      fillModel,
       resumed: true
     } satisfies Plan
   })
@@ -159,9 +177,8 @@ const planResume = (id: string, options: BacktestCommandOptions) =>
 const quietNotifier = (count: Ref.Ref<number>) => Layer.succeed(Notifier, Notifier.of({ notify: () => Ref.update(count, (n) => n + 1) }))
 
 /** The backtest's own database: its run store and its local exchange (every account on it), at `present`. */
-const backtestStore = (file: string, accounts: ReadonlyArray<AccountId>, present: Ref.Ref<NewYorkMoment>) =>
+const backtestStore = (file: string, accounts: ReadonlyArray<AccountId>, present: Ref.Ref<NewYorkMoment>, fillModel: FillModelOptions) =>
   Layer.unwrap(Effect.gen(function*() {
-    const { fillModel } = yield* AppSettings
     const exchange = AccountManager.layer.pipe(
       Layer.provideMerge(LocalExchange.layerBrokers(accounts)),
       Layer.provideMerge(LocalExchange.layer({ ...fillModel })),
@@ -238,8 +255,9 @@ const printOutcome = (outcome: BacktestOutcome, json: boolean) =>
  */
 const writeReport = (book: BookId, base: string, file: string) =>
   Effect.gen(function*() {
-    const { fillModel, monitor } = yield* AppSettings
-    const data = yield* BacktestReport.reportData(book, { riskFree: monitor.riskFree, fillModel }).pipe(
+    const { monitor } = yield* AppSettings
+    // its baselines fill as its accounts did: with the fill model the book recorded
+    const data = yield* BacktestReport.reportData(book, { riskFree: monitor.riskFree }).pipe(
       Effect.mapError((e) => CliFailure.failed(`backtest ${book}: its report could not be made: ${e.message}`)),
       Effect.provide(Layer.mergeAll(
         MechanicalVotes.layerFromRuns.pipe(Layer.provideMerge(SqlRunStore.layer), Layer.provide(Database.layerSqlite(file))),
@@ -309,7 +327,7 @@ const execute = (plan: Plan, json: boolean) =>
     )
     if (!plan.resumed) {
       yield* TradeLedger.use((l) =>
-        l.createBook({ id, label: `${from} … ${to} · ${plan.pms} PMs · ${plan.schedule}`, from, to, params: Schema.encodeSync(BookParams)({ accounts: plan.profiles, pms: plan.pms, sessions: plan.sessions.length, schedule: plan.schedule }) })
+        l.createBook({ id, label: `${from} … ${to} · ${plan.pms} PMs · ${plan.schedule}`, from, to, params: Schema.encodeSync(BookParams)({ accounts: plan.profiles, pms: plan.pms, sessions: plan.sessions.length, schedule: plan.schedule, fillModel: plan.fillModel }) })
       ).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
     } else {
       yield* TradeLedger.use((l) => l.setBookStatus(id, "running")).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
@@ -338,7 +356,7 @@ const execute = (plan: Plan, json: boolean) =>
       // live PMs' calls are charged to this book in the main database's spend ledger
       Effect.provideService(SpendBook, id),
       Effect.provide(Layer.mergeAll(
-        backtestStore(file, accounts, present),
+        backtestStore(file, accounts, present, plan.fillModel),
         (seated?.layer ?? offlineCouncil).pipe(Layer.provide(mainDb)),
         quietNotifier(notices),
         ledger
