@@ -27,7 +27,7 @@ const rebuildSqlite = (sql: SqlClient.SqlClient, table: string) =>
   Effect.gen(function*() {
     const [created] = yield* sql<{ readonly sql: string }>`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ${table}`
     if (created === undefined || !REFERENCE.test(created.sql)) {
-      return yield* Effect.die(new Error(`0031_ledger_book_keys: ${table} does not reference ledger_books (id): ${created?.sql}`))
+      return yield* Effect.fail(new Error(`0031_ledger_book_keys: ${table} does not reference ledger_books (id)`))
     }
     const indexes = yield* sql<{ readonly sql: string }>`SELECT sql FROM sqlite_master
       WHERE type = 'index' AND tbl_name = ${table} AND sql IS NOT NULL ORDER BY name`
@@ -53,7 +53,7 @@ export default Effect.gen(function*() {
       conname AS name FROM pg_constraint WHERE contype = 'f' AND confrelid = 'ledger_books'::regclass ORDER BY 1, 2`
     for (const table of TABLES) {
       const named = references.filter((r) => r.table === table)
-      if (named.length !== 1) return yield* Effect.die(new Error(`0031_ledger_book_keys: ${table} has ${named.length} references to ledger_books`))
+      if (named.length !== 1) return yield* Effect.fail(new Error(`0031_ledger_book_keys: ${table} has ${named.length} references to ledger_books`))
       yield* sql.unsafe(`ALTER TABLE ${table} DROP CONSTRAINT "${named[0]!.name}",
         ADD CONSTRAINT ${table}_book_fkey FOREIGN KEY (book) REFERENCES ledger_books (short_id) ON DELETE CASCADE`)
     }
