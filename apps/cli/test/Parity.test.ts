@@ -21,7 +21,10 @@ const ok = async (home: string, args: ReadonlyArray<string>) => {
   return r.stdout
 }
 
-/** A book's fills and orders as the ledger holds them, named by client order ids (an exchange's own ids are random). */
+/**
+ * A book's fills and orders as the ledger holds them, named by client order ids (an exchange's own ids are random); its
+ * rows name the book by its key (`ledger_books.short_id`).
+ */
 const ledgerOf = (home: string, book: string) => {
   const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
   try {
@@ -29,18 +32,18 @@ const ledgerOf = (home: string, book: string) => {
     return {
       fills: rows(`SELECT f.account, o.client_order_id, f.symbol, f.side, f.qty, f.price, f.commission, f.session, f.at
         FROM ledger_fills f JOIN ledger_orders o ON o.book = f.book AND o.account = f.account AND o.order_id = f.order_id
-        WHERE f.book = ? AND f.session < '${LAST}'`),
+        WHERE f.book = (SELECT short_id FROM ledger_books WHERE id = ?) AND f.session < '${LAST}'`),
       orders: rows(`SELECT o.account, o.client_order_id, p.client_order_id, o.symbol, o.side, o.qty, o.type, o.time_in_force,
         o.limit_price, o.stop_price, o.order_class, o.submitted_at
         FROM ledger_orders o LEFT JOIN ledger_orders p ON p.book = o.book AND p.account = o.account AND p.order_id = o.parent_order_id
-        WHERE o.book = ? AND o.submitted_at < '${LAST}'`),
+        WHERE o.book = (SELECT short_id FROM ledger_books WHERE id = ?) AND o.submitted_at < '${LAST}'`),
       // each order's statuses as the book knew them before the last session: its past ones (the events) and its
       // current one (the order's row) when it was reached before then
       statuses: rows(`SELECT o.account, o.client_order_id, e.status, e.filled_qty, e.at
         FROM ledger_order_events e JOIN ledger_orders o ON o.book = e.book AND o.account = e.account AND o.order_id = e.order_id
-        WHERE e.book = ? AND e.at < '${LAST}'
+        WHERE e.book = (SELECT short_id FROM ledger_books WHERE id = ?) AND e.at < '${LAST}'
         UNION ALL SELECT account, client_order_id, status, filled_qty, COALESCE(status_at, updated_at) FROM ledger_orders
-        WHERE book = ? AND COALESCE(status_at, updated_at) < '${LAST}'`)
+        WHERE book = (SELECT short_id FROM ledger_books WHERE id = ?) AND COALESCE(status_at, updated_at) < '${LAST}'`)
     }
   } finally {
     db.close()

@@ -563,7 +563,7 @@ describe("dashboard in Chromium", () => {
   it("stepping through the books with the arrow keys fetches only the book settled on, not each book passed over", async () => {
     const db = new DatabaseSync(join(home.home, "council.db"))
     const extra = ["bt-arrow-1", "bt-arrow-2", "bt-arrow-3"]
-    for (const id of extra) db.prepare("INSERT INTO ledger_books SELECT ?, kind, label, from_day, to_day, status, created_at, updated_at, params FROM ledger_books WHERE id = ?").run(id, BACKTEST)
+    for (const id of extra) db.prepare("INSERT INTO ledger_books SELECT ?, kind, label, from_day, to_day, status, created_at, updated_at, params, ? FROM ledger_books WHERE id = ?").run(id, id, BACKTEST)
     try {
       await page.goto("about:blank")
       await page.goto(`${server.url}/#/`)

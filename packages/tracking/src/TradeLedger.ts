@@ -18,7 +18,9 @@
  *
  * **Storage** (`0012_ledger_lean`): an order's current (status, filled qty) is kept on the order with when it was
  * first seen (`status_at`), the other pairs of its history as event rows; positions as arrays of values
- * (`POSITION_FIELDS`). Rows written before read back as they did.
+ * (`POSITION_FIELDS`). Rows written before read back as they did. Rows name their book by its key (`short_id`,
+ * `0031_ledger_book_keys`: `~1`, `~2`, … for books created since, the id itself for those before), found from the
+ * id inside each statement that reads them (`keyOf`).
  *
  * **Gotchas**
  * - `record` fails with `LedgerError` for an unknown book: create a backtest's book first.
@@ -169,6 +171,18 @@ export const failWith = (operation: string) => (error: SqlError.SqlError | Schem
     ? error
     : new LedgerError({ operation, message: describe(error), ...(error._tag === "SchemaError" ? { kind: "damaged" as const } : {}) })
 
+/** What a ledger row's `book` holds: its book's `short_id` (see `keyOf`). */
+type BookKey = string
+
+/** The key of the book whose id is bound at `placeholder`: what a statement compares a row's `book` with. */
+const keyOf = (placeholder: string) => `(SELECT short_id FROM ledger_books WHERE id = ${placeholder})`
+
+/**
+ * The key of a book created now: `~` and the next number (ids never start with `~`, so no book's id, the key of the
+ * books created before `0031_ledger_book_keys`, is taken).
+ */
+const NEXT_KEY = `(SELECT '~' || (COALESCE(MAX(CAST(substr(short_id, 2) AS INTEGER)), 0) + 1) FROM ledger_books WHERE short_id LIKE '~%')`
+
 const excluded = (columns: ReadonlyArray<string>) => columns.map((c) => `${c} = excluded.${c}`).join(", ")
 
 
@@ -240,11 +254,11 @@ const make = Effect.gen(function*() {
     return run(`INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${values} ${conflict}`, text.params)
   }
 
-  /** The items, encoded, inserted into `table` with their book, `CHUNK` rows a statement, then `conflict`. */
+  /** The items, encoded, inserted into `table` with their book's key, `CHUNK` rows a statement, then `conflict`. */
   const upsert = <A, I extends Record<string, unknown>>(
     encode: (rows: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<I>, Schema.SchemaError>,
     items: ReadonlyArray<A>,
-    book: BookId,
+    book: BookKey,
     table: string,
     conflict: string
   ) =>
@@ -264,8 +278,8 @@ const make = Effect.gen(function*() {
       rows.map((row) => ({ ...row, positions: positionsText(row.positions) })))
 
   const storedColumns = [...orderColumns, "status_at"].map((c) => `o.${c}`).join(", ")
-  /** The stored rows of the given orders, by account and id. */
-  const storedStates = (book: BookId, orders: ReadonlyArray<LedgerOrder>) =>
+  /** The stored rows of the given orders (of the book keyed `book`), by account and id. */
+  const storedStates = (book: BookKey, orders: ReadonlyArray<LedgerOrder>) =>
     Effect.map(
       Effect.forEach(Arr.chunksOf(orders, CHUNK), (chunk) => {
         const text = textBuilder(pg)
@@ -279,15 +293,16 @@ const make = Effect.gen(function*() {
       (chunks) => new Map(chunks.flat().map((row) => [`${row.account} ${row.order_id}`, { ...row, filled_qty: Number(row.filled_qty) }]))
     )
 
-  const selectBook = pg ? "SELECT id FROM ledger_books WHERE id = $1" : "SELECT id FROM ledger_books WHERE id = ?"
+  const selectBook = `SELECT short_id FROM ledger_books WHERE id = ${pg ? "$1" : "?"}`
+  /** The key the book's rows name it by; fails for an unknown book. */
   const requireBook = (operation: string, id: BookId) =>
-    Effect.flatMap(run(selectBook, [id]), (rows) =>
-      rows.length === 0 ? Effect.fail(new LedgerError({ operation, message: `no book ${id}` })) : Effect.void)
+    Effect.flatMap(run<{ readonly short_id: string }>(selectBook, [id]), (rows) =>
+      rows.length === 0 ? Effect.fail(new LedgerError({ operation, message: `no book ${id}` })) : Effect.succeed(rows[0]!.short_id))
 
   const record = Effect.fn("TradeLedger.record")(
     function*(r: Reconciliation) {
-      yield* requireBook("record", r.book)
-      const stored = r.orders.length === 0 ? new Map<string, StoredState>() : yield* storedStates(r.book, r.orders)
+      const book = yield* requireBook("record", r.book)
+      const stored = r.orders.length === 0 ? new Map<string, StoredState>() : yield* storedStates(book, r.orders)
       // in order, each view seeing what the ones before it wrote (as the upsert's rows do)
       const encoded = yield* encodeOrders(r.orders)
       const views = r.orders.map((order, i) => {
@@ -307,18 +322,18 @@ const make = Effect.gen(function*() {
       yield* upsert(
         (chunk: ReadonlyArray<(typeof views)[number]>) => Effect.succeed(chunk.map((v) => v.row)),
         written,
-        r.book,
+        book,
         "ledger_orders",
         `ON CONFLICT (book, account, order_id) DO UPDATE SET ${excluded([...orderColumns, "status_at"])}
           WHERE excluded.updated_at >= ledger_orders.updated_at`
       )
       const events = written.flatMap((v) => v.history.events.map((e) => ({ account: v.order.account, order_id: v.order.id, ...e })))
-      yield* upsert(Effect.succeed, events, r.book, "ledger_order_events", "ON CONFLICT (book, account, order_id, status, filled_qty) DO NOTHING")
-      yield* upsert(encodeFills, r.fills, r.book, "ledger_fills", "ON CONFLICT (book, account, fill_id) DO NOTHING")
+      yield* upsert(Effect.succeed, events, book, "ledger_order_events", "ON CONFLICT (book, account, order_id, status, filled_qty) DO NOTHING")
+      yield* upsert(encodeFills, r.fills, book, "ledger_fills", "ON CONFLICT (book, account, fill_id) DO NOTHING")
       yield* upsert(
         encodeSnapshots,
         r.snapshots,
-        r.book,
+        book,
         "ledger_equity",
         `ON CONFLICT (book, account, session) DO UPDATE SET ${excluded(snapshotColumns)} WHERE excluded.taken_at >= ledger_equity.taken_at`
       )
@@ -326,7 +341,7 @@ const make = Effect.gen(function*() {
         (marks: ReadonlyArray<SessionMarks>) =>
           Effect.succeed(marks.map((m) => ({ session: m.session, marked_at: m.markedAt, prices: JSON.stringify(m.prices) }))),
         r.marks ?? [],
-        r.book,
+        book,
         "ledger_marks",
         "ON CONFLICT (book, session, marked_at) DO NOTHING"
       )
@@ -343,7 +358,13 @@ const make = Effect.gen(function*() {
       const existing = yield* sql<{ id: string }>`SELECT id FROM ledger_books WHERE id = ${input.id}`
       if (existing.length > 0) return yield* new LedgerError({ operation: "createBook", message: `book ${input.id} already exists` })
       const book: Book = { ...input, kind: "backtest", status: "running", createdAt: now, updatedAt: now }
-      yield* sql`INSERT INTO ledger_books ${sql.insert(yield* encodeBook(book))}`
+      const row = yield* encodeBook(book)
+      const columns = Object.keys(row)
+      const text = textBuilder(pg)
+      yield* run(
+        `INSERT INTO ledger_books (${columns.join(", ")}, short_id) VALUES (${columns.map((c) => text.bind(row[c as keyof typeof row])).join(", ")}, ${NEXT_KEY})`,
+        text.params
+      )
       return book
     },
     Effect.mapError(failWith("createBook"))
@@ -365,7 +386,7 @@ const make = Effect.gen(function*() {
       sql`SELECT b.id, b.kind, b.label, b.from_day, b.to_day, b.status, b.created_at, b.updated_at, b.params,
           CAST(COUNT(DISTINCT e.account) AS INTEGER) AS accounts, CAST(COUNT(DISTINCT e.session) AS INTEGER) AS sessions,
           MIN(e.session) AS first_session, MAX(e.session) AS last_session
-        FROM ledger_books b LEFT JOIN ledger_equity e ON e.book = b.id
+        FROM ledger_books b LEFT JOIN ledger_equity e ON e.book = b.short_id
         WHERE ${filter}
         GROUP BY b.id, b.kind, b.label, b.from_day, b.to_day, b.status, b.created_at, b.updated_at, b.params
         ORDER BY CASE WHEN b.kind = 'live' THEN 0 ELSE 1 END, b.created_at DESC, b.id DESC`,
@@ -381,8 +402,11 @@ const make = Effect.gen(function*() {
     Effect.mapError(failWith("book"))
   )
 
+  /** `book = ` the key of the book `id`. */
+  const bookIs = (id: BookId) => sql`book = (SELECT short_id FROM ledger_books WHERE id = ${id})`
+
   const windowOf = (w: Window, day: string) => [
-    sql`book = ${w.book}`,
+    bookIs(w.book),
     ...(w.account === undefined ? [] : [sql`account = ${w.account}`]),
     ...(w.from === undefined ? [] : [sql`${sql.literal(day)} >= ${w.from}`]),
     ...(w.to === undefined ? [] : [sql`${sql.literal(day)} <= ${w.to}`])
@@ -469,12 +493,12 @@ const make = Effect.gen(function*() {
       const ids = parents.map((p) => p.id)
       const legRows = (yield* Effect.forEach(Arr.chunksOf(ids, CHUNK), (chunk) =>
         sql<Record<string, unknown>>`SELECT ${columns} FROM ledger_orders
-          WHERE book = ${q.book} AND ${sql.in("parent_order_id", chunk)} ORDER BY order_id`)).flat()
+          WHERE ${bookIs(q.book)} AND ${sql.in("parent_order_id", chunk)} ORDER BY order_id`)).flat()
       const legs = yield* decodeOrders(legRows)
       const all = [...ids, ...legs.map((l) => l.id)]
       const events = (yield* Effect.forEach(Arr.chunksOf(all, CHUNK), (chunk) =>
         sql`SELECT account, order_id, status, filled_qty, at FROM ledger_order_events
-          WHERE book = ${q.book} AND ${sql.in("order_id", chunk)}`.pipe(Effect.flatMap(decodeEvents)))).flat()
+          WHERE ${bookIs(q.book)} AND ${sql.in("order_id", chunk)}`.pipe(Effect.flatMap(decodeEvents)))).flat()
       const decoded = [...parents, ...legs]
       const statusAt = new Map([...parentRows, ...legRows].map((row, i) => [decoded[i]!, row["status_at"] as string | null]))
       const eventsOf = Arr.groupBy(events, (e) => `${e.account} ${e.orderId}`)
@@ -529,16 +553,16 @@ const make = Effect.gen(function*() {
       const latestText = textBuilder(pg)
       const latest = yield* sql.unsafe<{ account: string; last_order: string | null; last_fill: string | null }>(
         `SELECT v.column1 AS account,
-          (SELECT o.submitted_at FROM ledger_orders o WHERE o.book = ${latestText.bind(book)} AND o.account = v.column1
+          (SELECT o.submitted_at FROM ledger_orders o WHERE o.book = ${keyOf(latestText.bind(book))} AND o.account = v.column1
             AND o.parent_order_id IS NULL ORDER BY o.submitted_at DESC LIMIT 1) AS last_order,
-          (SELECT f.at FROM ledger_fills f WHERE f.book = ${latestText.bind(book)} AND f.account = v.column1 ORDER BY f.at DESC LIMIT 1) AS last_fill
+          (SELECT f.at FROM ledger_fills f WHERE f.book = ${keyOf(latestText.bind(book))} AND f.account = v.column1 ORDER BY f.at DESC LIMIT 1) AS last_fill
         FROM (VALUES ${latestText.tuples(accounts.map((account) => [account]))}) AS v`,
         latestText.params
       )
       const openText = textBuilder(pg)
       const open = yield* sql.unsafe<{ account: string; id: string }>(
         `SELECT DISTINCT account, COALESCE(parent_order_id, order_id) AS id FROM ledger_orders
-        WHERE book = ${openText.bind(book)} AND account IN (${accounts.map(openText.bind).join(", ")}) AND ${OPEN} ORDER BY account, id`,
+        WHERE book = ${keyOf(openText.bind(book))} AND account IN (${accounts.map(openText.bind).join(", ")}) AND ${OPEN} ORDER BY account, id`,
         openText.params
       )
       return accounts.map((account): AccountCursor => ({

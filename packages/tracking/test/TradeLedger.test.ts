@@ -12,6 +12,7 @@ import { LocalBars } from "@council/market"
 import { Database, NodeSqliteClient } from "@council/store"
 import { migrations } from "../../store/src/migrations/index.ts"
 import { BookId, liveBook, type Reconciliation, TradeLedger } from "@council/tracking"
+import * as PgClient from "@effect/sql-pg/PgClient"
 import { PgServer } from "../../store/test/PgServer.ts"
 import { ACCOUNTS, simulate, STARTING_CASH } from "./fixtures/SimulatedBook.ts"
 
@@ -397,7 +398,7 @@ describe("TradeLedger on SQLite", () => {
           for (const day of [...late, { ...sim.days[0]!, orders: stale }]) yield* ledger.record(day)
           const lean = yield* sql<{ readonly name: string }>`SELECT name FROM sqlite_master
             WHERE type = 'table' AND name LIKE 'ledger_%' AND sql LIKE '%WITHOUT ROWID' ORDER BY name`
-          assert.deepStrictEqual(lean.map((t) => t.name), ["ledger_equity", "ledger_fills", "ledger_order_events"])
+          assert.deepStrictEqual(lean.map((t) => t.name), ["ledger_equity", "ledger_fills", "ledger_marks", "ledger_order_events"])
           // the open-orders query carries the partial index's predicate word for word
           const plan = yield* sql.unsafe<{ readonly detail: string }>(`EXPLAIN QUERY PLAN SELECT order_id FROM ledger_orders
             WHERE book = 'live' AND account = 'A' AND status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`)
@@ -446,12 +447,15 @@ describe("TradeLedger on SQLite", () => {
         const writtenAfter = (before: typeof migrations) =>
           Effect.gen(function*() {
             yield* Migrator.make({})({ loader: Migrator.fromRecord(before) })
-            // this code writes the snapshot's moment (0022): the column is lent for the old schema's writes, then
-            // dropped, so the rows are what the code before 0022 wrote (no moment)
+            // this code writes the snapshot's moment (0022) and reads a book's key (0031): the columns are lent for
+            // the old schema's writes, then dropped, so the rows are what the code before 0022 wrote (no moment)
             const sql = yield* SqlClient.SqlClient
             yield* sql.unsafe(`ALTER TABLE ledger_equity ADD COLUMN marked_at TEXT`)
+            yield* sql.unsafe(`ALTER TABLE ledger_books ADD COLUMN short_id TEXT`)
+            yield* sql.unsafe(`UPDATE ledger_books SET short_id = id`)
             yield* Effect.provide(record(early), TradeLedger.layer)
             yield* sql.unsafe(`ALTER TABLE ledger_equity DROP COLUMN marked_at`)
+            yield* sql.unsafe(`ALTER TABLE ledger_books DROP COLUMN short_id`)
             yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
             yield* Effect.provide(record(late), TradeLedger.layer)
             return { reads: yield* Effect.provide(reads, TradeLedger.layer), keys: yield* keysOf }
@@ -461,7 +465,7 @@ describe("TradeLedger on SQLite", () => {
         assert.deepStrictEqual(rebuilt.keys, ["book, session, account", "book, fill_id, account"])
         assert.deepStrictEqual(rebuilt.reads, expected)
         // a database already past 0015's number (0021 ran): the migrator skips 0015, the old keys stay and serve alike
-        const { "0015_ledger_session_keys": _, "0022_ledger_marks": _after, "0030_stage_digests": _digests, ...without0015 } = migrations
+        const without0015 = Object.fromEntries(Object.entries(upTo("0021_~")).filter(([key]) => key !== "0015_ledger_session_keys"))
         const kept = yield* writtenAfter(without0015)
         assert.deepStrictEqual(kept.keys, ["book, account, session", "book, account, fill_id"])
         assert.deepStrictEqual(kept.reads, expected)
@@ -503,7 +507,93 @@ const recordAsBefore0012 = (r: Reconciliation) =>
     }
   })
 
+/**
+ * Migration 0031 on a database (`client`'s, not migrated yet; a new connection after the upgrade): a ledger written before it (a live book and a backtest's,
+ * their rows naming the book by its id) reads back as one written since, and takes more sessions alike; a book
+ * created after it is keyed `~1` in its rows, and deleting a book still deletes its rows.
+ */
+const upgradedAcross0031 = (client: () => Layer.Layer<SqlClient.SqlClient, unknown>) =>
+  withMarket((market) =>
+    Effect.gen(function*() {
+      const backtest = BookId.make("bt-2024-01-02-2024-01-31-0a1b2c")
+      const days = (yield* Effect.forEach([liveBook, backtest], (book) => simulate(market, book, FROM, 12))).flatMap((sim) =>
+        sim.days.map((day, i): Reconciliation => {
+          const session = day.snapshots[0]!.session
+          return { ...day, marks: [{ session, markedAt: `${session}T14:30:00.000Z`, prices: { SPY: 470 + i, TLT: 90 - i / 4 } }] }
+        }))
+      const [early, late] = [days.filter((_, i) => i % 12 < 6), days.filter((_, i) => i % 12 >= 6)]
+      const record = (batch: ReadonlyArray<Reconciliation>) => TradeLedger.use((ledger) => Effect.forEach(batch, ledger.record, { discard: true }))
+      const createBacktest = TradeLedger.use((ledger) => ledger.createBook({ id: backtest, label: "January", from: FROM, to: TradingDay.make("2024-01-31"), params: { pms: "offline" } }))
+      const reads = TradeLedger.use((ledger) =>
+        Effect.all([
+          ledger.books,
+          ...[liveBook, backtest].flatMap((book) => [
+            ledger.equity({ book }),
+            ledger.series({ book, account: ACCOUNTS[2]!, from: days[3]!.snapshots[0]!.session }),
+            ledger.orders({ book }),
+            ledger.fills({ book }),
+            ledger.marks({ book }),
+            ledger.cursors(book, ACCOUNTS)
+          ])
+        ]))
+      const expected = yield* Effect.provide(
+        Effect.andThen(Effect.andThen(createBacktest, record(days)), reads),
+        ledgerOn(Database.layerSqlite(tempDb()))
+      )
+
+      const old = Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* Migrator.make({})({ loader: Migrator.fromRecord(Object.fromEntries(Object.entries(migrations).filter(([key]) => key < "0031"))) })
+        // this code reads a book's key: the column is lent for the old schema's writes, every book keyed by its id
+        // (the rows are then what the code before 0031 wrote), and dropped again
+        yield* sql.unsafe(`ALTER TABLE ledger_books ADD COLUMN short_id TEXT`)
+        yield* Effect.provide(createBacktest, TradeLedger.layer)
+        yield* sql.unsafe(`UPDATE ledger_books SET short_id = id`)
+        yield* Effect.provide(record(early), TradeLedger.layer)
+        yield* sql.unsafe(`ALTER TABLE ledger_books DROP COLUMN short_id`)
+      })
+      yield* Effect.provide(old, Layer.orDie(client()))
+      const upgraded = Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
+        yield* Effect.provide(record(late), TradeLedger.layer)
+        const read = yield* Effect.provide(reads, TradeLedger.layer)
+        const booksOfRows = (table: string) => sql.unsafe<{ readonly book: string }>(`SELECT DISTINCT book FROM ${table} ORDER BY book`)
+        // the books written before keep their rows as they were; a book created now is keyed `~1`
+        assert.deepStrictEqual((yield* booksOfRows("ledger_equity")).map((r) => r.book), [backtest, liveBook])
+        const later = BookId.make("bt-later")
+        yield* Effect.provide(TradeLedger.use((ledger) => ledger.createBook({ id: later, label: "later", from: FROM, to: FROM, params: {} })), TradeLedger.layer)
+        yield* Effect.provide(record(late.filter((day) => day.book === backtest).map((day) => ({ ...day, book: later }))), TradeLedger.layer)
+        for (const table of ["ledger_orders", "ledger_fills", "ledger_equity", "ledger_marks"]) {
+          assert.deepStrictEqual((yield* booksOfRows(table)).map((r) => r.book), [backtest, liveBook, "~1"], table)
+        }
+        const [laterEquity, laterOrders] = yield* Effect.provide(
+          TradeLedger.use((ledger) => Effect.all([ledger.equity({ book: later }), ledger.orders({ book: later })])),
+          TradeLedger.layer
+        )
+        assert.strictEqual(laterEquity.length, 6 * 6)
+        assert.isAbove(laterOrders.length, 0)
+        yield* sql.unsafe(`DELETE FROM ledger_books WHERE id = 'bt-later'`)
+        assert.deepStrictEqual((yield* booksOfRows("ledger_orders")).map((r) => r.book), [backtest, liveBook])
+        return read
+      })
+      const migrated = yield* Effect.provide(upgraded, Layer.orDie(client()))
+      for (const read of expected) assert.isAbove(read.length, 0)
+      assert.deepStrictEqual(migrated, expected)
+    }))
+
+describe("TradeLedger on SQLite, migration 0031", () => {
+  it.effect("a ledger written before migration 0031 reads back as a new one does, takes more sessions alike, and new books are keyed short", () =>
+    Effect.suspend(() => {
+      const filename = tempDb()
+      return upgradedAcross0031(() => NodeSqliteClient.layer({ filename }))
+    }))
+})
+
 layer(PgServer.layer, { timeout: 60_000 })("TradeLedger on PostgreSQL", (it) => {
   contract((name, body) =>
     it.effect(name, () => Effect.flatMap(PgServer.use((pg) => pg.createDatabase), (url) => Effect.provide(body(), ledgerOn(Database.layerPg(url))))))
+
+  it.effect("a ledger written before migration 0031 reads back as a new one does, takes more sessions alike, and new books are keyed short", () =>
+    Effect.flatMap(PgServer.use((pg) => pg.createDatabase), (url) => upgradedAcross0031(() => PgClient.layer({ url }))), 60_000)
 })
