@@ -12,9 +12,12 @@
  *   is worse (4.24 and 2.79 G for the same 10 sessions).
  * - What it does not count: the kernel's work (SQLite's `write`s of the WAL, ~10 % of a backtest's CPU time) and
  *   waiting. A cut that trades instructions for system calls is measured in CPU seconds, not here.
- * - Each mode first runs once outside valgrind, uncounted: the first run after a change of the code compiles it and
- *   writes the compile cache (`ProcessTuning`), ~1.2 G more, which made the one-session start-up cost more than 30
- *   sessions and the per-session figure negative.
+ * - Each mode first runs once outside valgrind, uncounted, with the same V8 flags: the first run after a change of
+ *   the code compiles it and writes the compile cache (`ProcessTuning`), ~1.2 G more, which made the one-session
+ *   start-up cost more than 30 sessions and the per-session figure negative. Node keeps the cache of each set of
+ *   V8 flags in a directory of its own: a warm-up without them warmed nothing the counted runs read, so the first
+ *   counted run (the one-session start-up) compiled what the next read cached (plain: start-up 3.76 G instead of
+ *   2.35, 5.5 M a session instead of 34).
  * - Slow: valgrind takes minutes of CPU for one 40-session measurement.
  */
 import { spawnSync } from "node:child_process"
@@ -43,7 +46,7 @@ const count = (mode: string, sessions: number): number => {
 
 /** One uncounted run of `mode` (outside valgrind): the compile cache holds the code as it is now. */
 const warmUp = (mode: string) => {
-  const child = spawnSync(process.execPath, [join(root, "bench/BacktestChild.ts"), mode, "1"], { cwd: root, stdio: "ignore" })
+  const child = spawnSync(process.execPath, [...DETERMINISTIC, join(root, "bench/BacktestChild.ts"), mode, "1"], { cwd: root, stdio: "ignore" })
   if (child.status !== 0) throw new Error(`warming up ${mode} exited with ${child.status}`)
 }
 
