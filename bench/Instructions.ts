@@ -17,7 +17,7 @@
  *   start-up cost more than 30 sessions and the per-session figure negative. Node keeps the cache of each set of
  *   V8 flags in a directory of its own: a warm-up without them warmed nothing the counted runs read, so the first
  *   counted run (the one-session start-up) compiled what the next read cached (plain: start-up 3.76 G instead of
- *   2.35, 5.5 M a session instead of 34).
+ *   2.25, 5.5 M a session instead of 36.4).
  * - Slow: valgrind takes minutes of CPU for one 40-session measurement.
  */
 import { spawnSync } from "node:child_process"
