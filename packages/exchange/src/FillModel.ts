@@ -36,7 +36,8 @@
  *   share of its quantity (whole shares, at least one; the last fill takes what is left) at each open or close it
  *   meets, `partially_filled` in between — Alpaca's paper fills are partial now and then, and its remainder is
  *   filled later "if still marketable". A queued order's rest works on from its open, filling at the close and
- *   the closes after; a `day` or market-on-close (`cls`) order's rest expires at its close. A bracket's or OTO's
+ *   the closes after; a `day` or market-on-close (`cls`) order's rest expires at its close, an `ioc` or `opg`
+ *   order's is canceled where it filled (`restCanceledOnPartialFill`); a `fok` order fills whole. A bracket's or OTO's
  *   exits stay `held` until its entry filled completely (Alpaca: the legs activate only then); canceling a
  *   partly filled entry cancels them with it, so its filled shares are left without exits. Exits fill whole.
  * - No volume limits.
@@ -104,18 +105,25 @@ export const commission = (qty: number, options: FillModelOptions): number =>
 
 /**
  * The shares of `order` that fill at one open or close: what is left of it, or under `partialFillPct` a market
- * order's share of its quantity in whole shares (at least one), the last fill taking what is left.
+ * order's share of its quantity in whole shares (at least one), the last fill taking what is left. A `fok` order
+ * (fill or kill) fills whole.
  */
 export const fillQty = (
-  order: { readonly type: OrderType; readonly qty: number; readonly filledQty: number },
+  order: { readonly type: OrderType; readonly timeInForce: TimeInForce; readonly qty: number; readonly filledQty: number },
   options: Pick<FillModelOptions, "partialFillPct">
 ): number => {
   const left = roundQty(order.qty - order.filledQty)
   const pct = options.partialFillPct ?? 100
-  if (order.type !== "market" || pct >= 100 || order.qty < 2) return left
+  if (order.type !== "market" || order.timeInForce === "fok" || pct >= 100 || order.qty < 2) return left
   const step = Math.max(1, Math.floor(roundQty(order.qty * pct / 100)))
   return step >= left ? left : step
 }
+
+/**
+ * Whether the rest of an order filled in part is canceled where it filled (Alpaca: an `ioc` order's unfilled
+ * portion is canceled at once, an `opg` order's after the open) instead of working on.
+ */
+export const restCanceledOnPartialFill = (timeInForce: TimeInForce): boolean => timeInForce === "ioc" || timeInForce === "opg"
 
 /** The average price of an order's fills once `qty` more filled at `price` (`filledQty` at `average` before). */
 export const averageAfter = (filledQty: number, average: number | null, qty: number, price: number): number =>

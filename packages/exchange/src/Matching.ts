@@ -34,6 +34,7 @@ import {
   legsActiveAfter,
   openingBar,
   pickExit,
+  restCanceledOnPartialFill,
   roundQty
 } from "./FillModel.ts"
 import { newAccountRow } from "./Keys.ts"
@@ -119,12 +120,14 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
   ) {
     const at = filledAt === "open" ? openTimestamp(session) : closeTimestamp(session)
     const position = yield* ledger.position(row.account, row.symbol)
-    const qty = fillQty({ type: row.type, qty: row.qty, filledQty: row.filled_qty }, fillModel)
+    const qty = fillQty({ type: row.type, timeInForce: row.time_in_force, qty: row.qty, filledQty: row.filled_qty }, fillModel)
     yield* settlement.settle(book, row, qty, price, session, at, position)
     const average = averageAfter(row.filled_qty, row.filled_avg_price, qty, price)
     const filled = roundQty(row.filled_qty + qty)
     if (filled < row.qty) {
       yield* ledger.markPartlyFilled(row.id, filled, average, at)
+      // its held legs (a bracket's, an OTO's) go with it
+      if (restCanceledOnPartialFill(row.time_in_force)) yield* ledger.cancelGroup(row.account, row.id, at)
       return false
     }
     yield* ledger.markFilled(row.id, row.qty, average, at)

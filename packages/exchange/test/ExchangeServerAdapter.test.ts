@@ -1,27 +1,16 @@
 import { assert, layer } from "@effect/vitest"
-import { Effect, Option, Redacted } from "effect"
-import { FetchHttpClient } from "effect/http"
-import { type AccountId, defaultAccountSettings, momentAt, Ticker } from "@council/domain"
-import { LiveGuard, SESSION_HEADER } from "@council/broker"
-import { AlpacaBroker, AlpacaClient } from "@council/broker/Alpaca"
+import { Effect, Option } from "effect"
+import { momentAt, Ticker } from "@council/domain"
 import { LocalExchange } from "@council/exchange"
 import { ExchangeServer } from "@council/exchange/server"
 import { ACCOUNT, D2, D3, intent, QQQ, SPY } from "./ExchangeFixture.ts"
-import { GEMINI, keysOf, serverLayer } from "./ExchangeServerHarness.ts"
+import { adapterOf, GEMINI, serverLayer } from "./ExchangeServerHarness.ts"
 
 layer(serverLayer())("the project's Alpaca adapter against the exchange server", (it) => {
   it.effect("trades at the moment of its X-Council-Session header (a day, or a timestamp) and sees what the in-process broker sees", () =>
     Effect.gen(function*() {
       const server = yield* ExchangeServer
-      const keys = yield* keysOf()
-      const [config] = yield* LiveGuard.guard([{
-        id: ACCOUNT,
-        mode: "PAPER",
-        credentials: { keyId: Redacted.make(keys.keyId), secretKey: Redacted.make(keys.secret) },
-        baseUrl: server.url,
-        settings: defaultAccountSettings
-      }]).pipe(Effect.map((all) => all.filter(AlpacaClient.hasCredentials)))
-      const at = (session: string) => AlpacaBroker.make(config!, { headers: { [SESSION_HEADER]: session } }).pipe(Effect.provide(FetchHttpClient.layer))
+      const at = (session: string) => adapterOf(ACCOUNT, server.url, session)
       const during = yield* at(D3)
       const remote = yield* at("2026-08-05T16:00:00-04:00")
       const placed = yield* during.placeOrder(intent({
@@ -88,16 +77,3 @@ layer(serverLayer())("the project's Alpaca adapter against the exchange server",
     }))
 })
 
-/** The project's Alpaca adapter for `account` against the server at `url`, at the moment `session` (its header). */
-const adapterOf = (account: AccountId, url: string, session: string) =>
-  Effect.gen(function*() {
-    const keys = yield* keysOf(account)
-    const [config] = yield* LiveGuard.guard([{
-      id: account,
-      mode: "PAPER",
-      credentials: { keyId: Redacted.make(keys.keyId), secretKey: Redacted.make(keys.secret) },
-      baseUrl: url,
-      settings: defaultAccountSettings
-    }]).pipe(Effect.map((all) => all.filter(AlpacaClient.hasCredentials)))
-    return yield* AlpacaBroker.make(config!, { headers: { [SESSION_HEADER]: session } }).pipe(Effect.provide(FetchHttpClient.layer))
-  })

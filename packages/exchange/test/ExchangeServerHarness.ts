@@ -1,6 +1,9 @@
 import { request } from "node:http"
 import { Data, Effect, Layer, Redacted } from "effect"
-import { AccountId } from "@council/domain"
+import { FetchHttpClient } from "effect/http"
+import { AccountId, defaultAccountSettings } from "@council/domain"
+import { LiveGuard, SESSION_HEADER } from "@council/broker"
+import { AlpacaBroker, AlpacaClient } from "@council/broker/Alpaca"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
 import { LocalExchange } from "@council/exchange"
@@ -28,6 +31,20 @@ export const keysOf = (account: AccountId = ACCOUNT) =>
     const found = (yield* exchange.keys).find((k) => k.account === account)
     if (found === undefined) return yield* Effect.die(`no keys for ${account}`)
     return { keyId: found.keyId, secret: Redacted.value(found.secretKey) } satisfies Keys
+  })
+
+/** The project's Alpaca adapter for `account` against the server at `url`, at the moment `session` (its header). */
+export const adapterOf = (account: AccountId, url: string, session: string) =>
+  Effect.gen(function*() {
+    const keys = yield* keysOf(account)
+    const [config] = yield* LiveGuard.guard([{
+      id: account,
+      mode: "PAPER",
+      credentials: { keyId: Redacted.make(keys.keyId), secretKey: Redacted.make(keys.secret) },
+      baseUrl: url,
+      settings: defaultAccountSettings
+    }]).pipe(Effect.map((all) => all.filter(AlpacaClient.hasCredentials)))
+    return yield* AlpacaBroker.make(config!, { headers: { [SESSION_HEADER]: session } }).pipe(Effect.provide(FetchHttpClient.layer))
   })
 
 export interface HttpResult {

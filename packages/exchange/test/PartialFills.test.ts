@@ -60,4 +60,21 @@ describe("partial fills (partialFillPct 40: four of ten shares at each open or c
         }
         assert.deepStrictEqual((yield* broker.getPositions).map((p) => p.qty), [8])
       }), { start: D1, exchange: { partialFillPct: 40 } }))
+
+  it.effect("an ioc order's rest is canceled where it filled in part, an opg order's at the open, and a fok order fills whole or not at all", () =>
+    withExchange(({ broker, setDay, setTime }) =>
+      Effect.gen(function*() {
+        const opg = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10, timeInForce: "opg" }))
+        yield* setDay(D2)
+        const ioc = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10, timeInForce: "ioc" }))
+        const fok = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10, timeInForce: "fok" }))
+        yield* setDay(D3)
+        yield* setTime("16:15")
+        const [atOpen, atClose, whole] = yield* Effect.forEach([opg.id, ioc.id, fok.id], (id) => broker.getOrder(id))
+        // the opg order met D2's open, the ioc order D2's close: four shares each, nothing at the closes after
+        assert.deepStrictEqual([atOpen!.status, atOpen!.filledQty], ["canceled", 4])
+        assert.deepStrictEqual([atClose!.status, atClose!.filledQty], ["canceled", 4])
+        assert.deepStrictEqual([whole!.status, whole!.filledQty], ["filled", 10])
+        assert.deepStrictEqual((yield* broker.listFills({})).map((f) => f.qty), [4, 4, 10])
+      }), { start: D1, time: "20:00", exchange: { partialFillPct: 40 } }))
 })

@@ -1,27 +1,16 @@
 import { assert, layer } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
-import { FetchHttpClient } from "effect/http"
-import { defaultAccountSettings, momentAt } from "@council/domain"
-import { LiveGuard, SESSION_HEADER } from "@council/broker"
-import { AlpacaBroker, AlpacaClient } from "@council/broker/Alpaca"
+import { Effect } from "effect"
+import { momentAt } from "@council/domain"
 import { LocalExchange } from "@council/exchange"
 import { ExchangeServer } from "@council/exchange/server"
 import { ACCOUNT, D4, intent, SPY } from "./ExchangeFixture.ts"
-import { keysOf, serverLayer } from "./ExchangeServerHarness.ts"
+import { adapterOf, serverLayer } from "./ExchangeServerHarness.ts"
 
 layer(serverLayer({ exchange: { partialFillPct: 40 } }))("partial fills through the exchange server, as the project's Alpaca adapter reads them", (it) => {
   it.effect("a partly filled bracket entry: partially_filled with its exits held; canceled, its exits canceled with it; the fills and positions the in-process broker sees", () =>
     Effect.gen(function*() {
       const server = yield* ExchangeServer
-      const keys = yield* keysOf()
-      const [config] = yield* LiveGuard.guard([{
-        id: ACCOUNT,
-        mode: "PAPER",
-        credentials: { keyId: Redacted.make(keys.keyId), secretKey: Redacted.make(keys.secret) },
-        baseUrl: server.url,
-        settings: defaultAccountSettings
-      }]).pipe(Effect.map((all) => all.filter(AlpacaClient.hasCredentials)))
-      const at = (moment: string) => AlpacaBroker.make(config!, { headers: { [SESSION_HEADER]: moment } }).pipe(Effect.provide(FetchHttpClient.layer))
+      const at = (moment: string) => adapterOf(ACCOUNT, server.url, moment)
       const placed = yield* (yield* at("2026-08-05T16:15:00-04:00")).placeOrder(intent({
         symbol: SPY,
         side: "buy",

@@ -361,10 +361,13 @@ const make = Effect.gen(function*() {
       const row = yield* encodeBook(book)
       const columns = Object.keys(row)
       const text = textBuilder(pg)
-      yield* run(
+      const insert = run(
         `INSERT INTO ledger_books (${columns.join(", ")}, short_id) VALUES (${columns.map((c) => text.bind(row[c as keyof typeof row])).join(", ")}, ${NEXT_KEY})`,
         text.params
       )
+      // PostgreSQL: books created at once take their keys in turn (the lock is held to the commit, and the next
+      // INSERT reads the keys committed by then); SQLite has one writer at a time already
+      yield* pg ? sql.withTransaction(Effect.andThen(sql`LOCK TABLE ledger_books IN SHARE ROW EXCLUSIVE MODE`, insert)) : insert
       return book
     },
     Effect.mapError(failWith("createBook"))

@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, describe, it, layer } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Migrator from "effect/sql/Migrator"
@@ -593,6 +596,31 @@ describe("TradeLedger on SQLite, migration 0031", () => {
 layer(PgServer.layer, { timeout: 60_000 })("TradeLedger on PostgreSQL", (it) => {
   contract((name, body) =>
     it.effect(name, () => Effect.flatMap(PgServer.use((pg) => pg.createDatabase), (url) => Effect.provide(body(), ledgerOn(Database.layerPg(url))))))
+
+  it.effect("two backtests begun at once: each book gets its own key, the second waiting for the first", () =>
+    Effect.flatMap(PgServer.use((pg) => pg.createDatabase), (url) =>
+      Effect.gen(function*() {
+        const ledger = yield* TradeLedger
+        const sql = yield* SqlClient.SqlClient
+        const create = (id: string) => ledger.createBook({ id: BookId.make(id), label: id, from: FROM, to: FROM, params: {} })
+        const created = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        // the first book written, its transaction not yet committed
+        const first = yield* sql.withTransaction(
+          Effect.andThen(create("first"), Effect.andThen(Deferred.succeed(created, undefined), Deferred.await(release)))
+        ).pipe(Effect.forkChild)
+        yield* Deferred.await(created)
+        const second = yield* Effect.exit(create("second")).pipe(Effect.forkChild)
+        // until the second waits on a lock the first holds
+        const waiting = sql<{ readonly n: number }>`SELECT CAST(COUNT(*) AS INTEGER) AS n FROM pg_locks WHERE NOT granted`
+        while ((yield* waiting)[0]!.n === 0) yield* Effect.yieldNow
+        yield* Deferred.succeed(release, undefined)
+        yield* Fiber.join(first)
+        const outcome = yield* Fiber.join(second)
+        assert.isTrue(Exit.isSuccess(outcome), String(outcome))
+        const keys = yield* sql<{ readonly id: string; readonly short_id: string }>`SELECT id, short_id FROM ledger_books WHERE kind = 'backtest' ORDER BY id`
+        assert.deepStrictEqual(keys.map((k) => [k.id, k.short_id]), [["first", "~1"], ["second", "~2"]])
+      }).pipe(Effect.provide(ledgerOn(Database.layerPg(url))))), 60_000)
 
   it.effect("a ledger written before migration 0031 reads back as a new one does, takes more sessions alike, and new books are keyed short", () =>
     Effect.flatMap(PgServer.use((pg) => pg.createDatabase), (url) => upgradedAcross0031(() => PgClient.layer({ url }))), 60_000)
