@@ -10,7 +10,8 @@
  *
  * **How it works** — one module per concern:
  * - `Ledger`: the rows and every statement on them. `Keys`: key pairs and authentication.
- * - `Calendar`: sessions (the market data's days, NYSE's early closes), the clock, where a moment falls.
+ * - `Calendar`: sessions (the market data's days, NYSE's early closes), the clock, where a moment falls. `Present`: the
+ *   market data's sessions around a moment, asked once and cached.
  * - `Matching`: every call first brings the account to the present — the opens and closes since the account's
  *   point in time, in order; accounts are created on first access with `initialCash` ($100,000) and a key pair.
  *   A present before the account's point fails `InvalidRequest`.
@@ -50,7 +51,6 @@ import {
   type AccountId,
   type AccountSnapshot,
   type Fill,
-  isoOf,
   type MarketCalendarDay,
   type MarketClock,
   type NewYorkMoment,
@@ -59,7 +59,7 @@ import {
   type Ticker,
   TradingDay
 } from "@council/domain"
-import { MarketData, type MarketDataError } from "@council/market"
+import { MarketData } from "@council/market"
 import {
   type Broker,
   type BrokerError,
@@ -72,7 +72,7 @@ import {
 } from "@council/broker"
 import * as SqlClient from "effect/sql/SqlClient"
 import { snapshotOf } from "./AccountState.ts"
-import { type Failure, invalid, reject, toBrokerError } from "./ExchangeErrors.ts"
+import { type Failure, reject, toBrokerError } from "./ExchangeErrors.ts"
 import {
   type ExchangeAccount,
   type ExchangeOrder,
@@ -81,7 +81,7 @@ import {
   toOrder,
   toPosition
 } from "./ExchangeRecords.ts"
-import { calendarDay, clockAt, closeTimestamp, openTimestamp, pointOf, type SessionPoint } from "./Calendar.ts"
+import { closeTimestamp, openTimestamp, type SessionPoint } from "./Calendar.ts"
 import { ExchangeSession } from "./ExchangeSession.ts"
 import { defaultFillModel, type FillModelOptions, roundQty } from "./FillModel.ts"
 import * as GroupCommit from "./GroupCommit.ts"
@@ -89,6 +89,7 @@ import * as Ledger from "./Ledger.ts"
 import * as Matching from "./Matching.ts"
 import { EPS, insufficientQty } from "./OrderRules.ts"
 import * as Placement from "./Placement.ts"
+import { makePresent } from "./Present.ts"
 import * as Prices from "./Prices.ts"
 import * as ReadCache from "./ReadCache.ts"
 import * as Settlement from "./Settlement.ts"
@@ -522,66 +523,6 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
     ...writeCalls(core)
   })
 })
-
-// a date formatted by `toISOString` is a valid `YYYY-MM-DD`: the brand's checks would only repeat that
-const addDays = (day: string, days: number): TradingDay =>
-  TradingDay.make(new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10), { disableChecks: true })
-
-/**
- * Where moments fall among the market data's sessions: each day's session and the one before it are asked once
- * (they never change), the next one until it is found (the data may grow; a session found stays the next one, as
- * a day's own session does).
- */
-const makePresent = (market: MarketData["Service"]) => {
-  const days = new Map<string, { readonly isSession: boolean; readonly previous: TradingDay | undefined }>()
-  const around = (day: string) => {
-    const known = days.get(day)
-    if (known !== undefined) return Effect.succeed(known)
-    return Effect.map(market.sessions(addDays(day, -14), TradingDay.make(day)), (sessions) => {
-      const isSession = sessions.at(-1) === day
-      const value = { isSession, previous: isSession ? sessions.at(-2) : sessions.at(-1) }
-      if (days.size < 10_000) days.set(day, value)
-      return value
-    })
-  }
-  const nextOf = new Map<string, TradingDay>()
-  const next = (day: string): Effect.Effect<TradingDay | undefined, MarketDataError> => {
-    const known = nextOf.get(day)
-    if (known !== undefined) return Effect.succeed(known)
-    return Effect.map(market.sessions(addDays(day, 1), addDays(day, 14)), (sessions) => {
-      const found = sessions[0]
-      if (found !== undefined && nextOf.size < 10_000) nextOf.set(day, found)
-      return found
-    })
-  }
-
-  /** The last present found: every call of a run asks at the same moment. */
-  let last: Placement.PlacedAt | undefined
-
-  /** The present at `moment`: its point, whether its day has a session, its ledger timestamp. */
-  const at = (moment: NewYorkMoment): Effect.Effect<Placement.PlacedAt, Failure> => {
-    if (last !== undefined && last.moment.day === moment.day && last.moment.seconds === moment.seconds) return Effect.succeed(last)
-    return Effect.flatMap(around(moment.day), ({ isSession, previous }) => {
-      const point = pointOf(moment, isSession, previous)
-      if (point === undefined) return Effect.fail(invalid(`${moment.day} is before the first session of the market data`))
-      last = { moment, point, isSessionDay: isSession, at: isoOf(moment) }
-      return Effect.succeed(last)
-    })
-  }
-
-  const clock = (moment: NewYorkMoment) =>
-    Effect.flatMap(around(moment.day), ({ isSession }) =>
-      Effect.map(next(moment.day), (nextSession) => clockAt(moment, isSession, nextSession)))
-
-  const calendar = (start: TradingDay, end: TradingDay) =>
-    Effect.flatMap(market.sessions(start, end), (sessions) => {
-      const last = sessions.at(-1)
-      return Effect.map(last === undefined ? Effect.succeed(undefined) : next(last), (after) =>
-        sessions.map((day, i) => calendarDay(day, sessions[i + 1] ?? after)))
-    })
-
-  return { at, clock, calendar }
-}
 
 const brokerOf = (exchange: LocalExchange["Service"], account: AccountId): Broker => ({
   account,

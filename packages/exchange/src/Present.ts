@@ -1,0 +1,73 @@
+/**
+ * The local exchange's present: where a moment falls among the market data's sessions (its point, whether its day
+ * has a session), the clock and the calendar at it. Sessions never change once in the data, so each day's lookups
+ * are cached (bounded); the next session is asked until it is found (the data may grow).
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import { isoOf, type NewYorkMoment, TradingDay } from "@council/domain"
+import type { MarketData, MarketDataError } from "@council/market"
+import { calendarDay, clockAt, pointOf } from "./Calendar.ts"
+import { type Failure, invalid } from "./ExchangeErrors.ts"
+import type * as Placement from "./Placement.ts"
+
+// a date formatted by `toISOString` is a valid `YYYY-MM-DD`: the brand's checks would only repeat that
+const addDays = (day: string, days: number): TradingDay =>
+  TradingDay.make(new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10), { disableChecks: true })
+
+/**
+ * Where moments fall among the market data's sessions: each day's session and the one before it are asked once
+ * (they never change), the next one until it is found (the data may grow; a session found stays the next one, as
+ * a day's own session does).
+ */
+export const makePresent = (market: MarketData["Service"]) => {
+  const days = new Map<string, { readonly isSession: boolean; readonly previous: TradingDay | undefined }>()
+  const around = (day: string) => {
+    const known = days.get(day)
+    if (known !== undefined) return Effect.succeed(known)
+    return Effect.map(market.sessions(addDays(day, -14), TradingDay.make(day)), (sessions) => {
+      const isSession = sessions.at(-1) === day
+      const value = { isSession, previous: isSession ? sessions.at(-2) : sessions.at(-1) }
+      if (days.size < 10_000) days.set(day, value)
+      return value
+    })
+  }
+  const nextOf = new Map<string, TradingDay>()
+  const next = (day: string): Effect.Effect<TradingDay | undefined, MarketDataError> => {
+    const known = nextOf.get(day)
+    if (known !== undefined) return Effect.succeed(known)
+    return Effect.map(market.sessions(addDays(day, 1), addDays(day, 14)), (sessions) => {
+      const found = sessions[0]
+      if (found !== undefined && nextOf.size < 10_000) nextOf.set(day, found)
+      return found
+    })
+  }
+
+  /** The last present found: every call of a run asks at the same moment. */
+  let last: Placement.PlacedAt | undefined
+
+  /** The present at `moment`: its point, whether its day has a session, its ledger timestamp. */
+  const at = (moment: NewYorkMoment): Effect.Effect<Placement.PlacedAt, Failure> => {
+    if (last !== undefined && last.moment.day === moment.day && last.moment.seconds === moment.seconds) return Effect.succeed(last)
+    return Effect.flatMap(around(moment.day), ({ isSession, previous }) => {
+      const point = pointOf(moment, isSession, previous)
+      if (point === undefined) return Effect.fail(invalid(`${moment.day} is before the first session of the market data`))
+      last = { moment, point, isSessionDay: isSession, at: isoOf(moment) }
+      return Effect.succeed(last)
+    })
+  }
+
+  const clock = (moment: NewYorkMoment) =>
+    Effect.flatMap(around(moment.day), ({ isSession }) =>
+      Effect.map(next(moment.day), (nextSession) => clockAt(moment, isSession, nextSession)))
+
+  const calendar = (start: TradingDay, end: TradingDay) =>
+    Effect.flatMap(market.sessions(start, end), (sessions) => {
+      const last = sessions.at(-1)
+      return Effect.map(last === undefined ? Effect.succeed(undefined) : next(last), (after) =>
+        sessions.map((day, i) => calendarDay(day, sessions[i + 1] ?? after)))
+    })
+
+  return { at, clock, calendar }
+}
