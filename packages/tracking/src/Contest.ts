@@ -70,7 +70,13 @@ export const recordedFillModel = (book: BookDefinition): FillModelOptions | unde
 const rate = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
 
 /** A fill model as a book's params record it (`FillModelOptions`). */
-export const FillModelParams = Schema.Struct({ slippageBps: rate, commissionPerShare: rate, commissionMin: rate, partialFillPct: Schema.optionalKey(rate) })
+export const FillModelParams = Schema.Struct({
+  slippageBps: rate,
+  commissionPerShare: rate,
+  commissionMin: rate,
+  // as COUNCIL_PARTIAL_FILL_PCT takes it
+  partialFillPct: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(100)))
+})
 
 const RecordedFillModel = Schema.Struct({ fillModel: FillModelParams })
 
