@@ -49,6 +49,15 @@ describe("the dashboard's figures in Chromium, by the CLI's rule: what rounds to
     assert.deepStrictEqual(problems, [])
   })
 
+  it("a leaderboard of a few sessions (no interval) names no bootstrap, block length or seed above it", async () => {
+    await page.goto("about:blank")
+    await page.goto(`${server.url}/#/`)
+    await page.waitForSelector("#leaderboard tbody tr")
+    const header = await page.$eval("#leaderboard", (table) => table.closest(".card")!.querySelector("p.muted")!.textContent)
+    assert.match(header ?? "", /· \d sessions · .* · Sharpe and Sortino/)
+    assert.notMatch(header ?? "", /bootstrap|block|seed/)
+  })
+
   it("money and LLM dollars as the page writes them: −$1,234, $0 for −0.4, −$0.00100 for −0.001, $0.00000 for what rounds to zero", async () => {
     await page.goto(`${server.url}/#/`)
     await page.waitForSelector("#accounts [data-account]")
