@@ -1,5 +1,5 @@
 import { defineProject } from "vitest/config"
 
 export default defineProject({
-  test: { name: "exchange", include: ["test/**/*.test.ts"] }
+  test: { name: "exchange", include: ["test/**/*.test.ts"], globalSetup: ["test/TempRoot.ts"] }
 })

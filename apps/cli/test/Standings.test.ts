@@ -106,6 +106,9 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     const short = await run(["leaderboard", "--from", live.sessions[20]!])
     assert.match(short, /verdict: too few sessions \(9 < 20\)/)
     assert.match(short, /\n—\s+CLAUDE/)
+    // no interval under 20 sessions, so no word of the bootstrap that would draw them; a full window names it
+    assert.notMatch(short, /intervals:|bootstrap|block length|seed "/)
+    assert.match(await run(["leaderboard"]), /\n95 % intervals: stationary block bootstrap, \d+ replicates, mean block length \d+, seed "/)
     const backtest = JSON.parse(await run(["leaderboard", "--backtest", "latest", "--json"]))
     assert.strictEqual(backtest.book, BACKTEST)
     assert.strictEqual(backtest.leaderboard.from, "2023-01-03")

@@ -141,7 +141,7 @@ function accountCards(accounts, chart) {
       a.snapshot
         ? [h("div", { class: "equity" }, money(a.snapshot.equity)),
           h("div", { class: "sub" }, `cash ${money(a.snapshot.cash)} · ${a.snapshot.positions.length} position${a.snapshot.positions.length === 1 ? "" : "s"}`),
-          h("div", { class: `sub ${tone(day)}` }, day !== null ? `last session ${signed(day, 2)}` : last ? `one session in the ledger (${last.date})` : "no ledger history")]
+          h("div", { class: `sub ${tone(day, 2)}` }, day !== null ? `last session ${signed(day, 2)}` : last ? `one session in the ledger (${last.date})` : "no ledger history")]
         : h("div", { class: "sub neg" }, a.error))
   }))
 }

@@ -2,7 +2,7 @@
 // accounts' colours. No dependency; every module of the page imports them from here.
 
 // the mark of an LLM cost that is (partly) an estimate and its note, the CLI's and the report's (the same module)
-import { ESTIMATE_MARK, ESTIMATE_NOTE, fixed, percent, signedPercent } from "./figures.js"
+import { dollarText, ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, signedPercent, writtenSign } from "./figures.js"
 
 export const SVG = "http://www.w3.org/2000/svg"
 // the six accounts' colours first (the backtest report's too): every two tell apart, with deuteranopia as well;
@@ -35,10 +35,16 @@ export function setStyle(el, text) {
 }
 
 /** Dollars with `digits` decimals (axis ticks a few cents apart stay apart). */
-export const dollars = (x, digits) => x.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: Math.min(digits, 2), maximumFractionDigits: Math.min(digits, 2) })
-export const money = (x) => x === null || x === undefined ? "—" : x.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 })
-/** LLM spend: fractions of a cent stay visible ($0.00396), as `show` prints them. */
-export const usd = (x) => x === null || x === undefined ? "—" : x === 0 ? "$0" : Math.abs(x) < 0.01 ? `$${x.toFixed(5)}` : Math.abs(x) < 1 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`
+export const dollars = (x, digits) => dollarText(x, Math.min(digits, 2))
+/** Whole dollars: `−$1,234`, `$0` for −0.4 (no sign on what rounds to zero, as every figure of the page). */
+export const money = (x) => x === null || x === undefined ? "—" : dollarText(x, 0)
+/** LLM spend: fractions of a cent stay visible ($0.00396), as `show` prints them; `−$0.00100`, never `$-0.001`. */
+export const usd = (x) => {
+  if (x === null || x === undefined) return "—"
+  if (x === 0) return "$0"
+  const digits = Math.abs(x) < 0.01 ? 5 : Math.abs(x) < 1 ? 4 : 2
+  return `${writtenSign(x, digits) < 0 ? MINUS : ""}$${Math.abs(x).toFixed(digits)}`
+}
 export { ESTIMATE_MARK, ESTIMATE_NOTE }
 /** LLM spend of which `estimated` dollars are worst cases: marked `≈` when any. */
 export const usdOf = (x, estimated) => `${estimated > 0 ? ESTIMATE_MARK : ""}${usd(x)}`
@@ -47,7 +53,8 @@ export const usdOf = (x, estimated) => `${estimated > 0 ? ESTIMATE_MARK : ""}${u
 export const pct = (x, d = 1) => x === null || x === undefined ? "—" : percent(x, d)
 export const signed = (x, d = 1) => x === null || x === undefined ? "—" : signedPercent(x, d)
 export const num = (x, d = 2) => x === null || x === undefined ? "—" : fixed(x, d)
-export const tone = (x) => x === null || x === undefined ? "" : x > 0 ? "pos" : x < 0 ? "neg" : ""
+/** The colour of a fraction written as a percentage with `d` decimals: none when it rounds to zero there. */
+export const tone = (x, d = 1) => x === null || x === undefined ? "" : ["neg", "", "pos"][writtenSign(x * 100, d) + 1]
 export const ms = (x) => x === null || x === undefined ? "—" : x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(1)} s`
 export const badge = (text) => h("span", { class: `badge ${String(text).replace(/[^a-z-]/gi, "")}` }, text)
 export const card = (title, ...body) => h("section", { class: "card" }, title ? h("h2", {}, title) : null, ...body)

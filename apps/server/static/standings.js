@@ -67,9 +67,11 @@ export function leaderboardCard(report) {
   const tr = bounds("totalReturn"), ex = bounds("excessReturn"), sh = bounds("sharpe")
   // the accounts whose LLM cost includes the worst case of calls whose usage is unknown, as the API says
   const estimated = new Set(report.llmCostEstimated)
+  // the bootstrap's settings only above intervals it drew (none under 20 sessions), as the CLI says them
+  const drawn = board.rows.some((r) => [r.totalReturn, r.sharpe, r.excessReturn].some((e) => e._tag === "Interval"))
   return card("Leaderboard",
     h("div", { class: "verdict", id: "verdict" }, board.ranked ? "" : "Unranked: ", report.verdict),
-    h("p", { class: "muted" }, `${board.from} … ${board.to} · ${board.sessions} sessions · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)} · 95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block ${board.blockLength}, seed “${board.seed}”) · Sharpe and Sortino over a risk-free rate of ${Number((board.riskFree * 100).toFixed(2))} % a year`),
+    h("p", { class: "muted" }, `${board.from} … ${board.to} · ${board.sessions} sessions · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)} · ${drawn ? `95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block ${board.blockLength}, seed “${board.seed}”) · ` : ""}Sharpe and Sortino over a risk-free rate of ${Number((board.riskFree * 100).toFixed(2))} % a year`),
     h("div", { class: "scroll" }, h("table", { id: "leaderboard" },
       h("thead", {}, h("tr", {}, ["#", "Account", "Total return", "Sharpe", `Excess vs ${board.benchmark.name}`, "Max DD", "Vol", "Win days", "Turnover", "LLM cost", "n"].map((t, i) => h("th", { class: i > 4 ? "num" : "" }, t)))),
       h("tbody", {}, board.rows.map((r) => h("tr", { "data-account": r.account },

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto"
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { mkdtempSync } from "node:fs"
 import { join } from "node:path"
+import { inject } from "vitest"
 import { Effect, Layer, Ref } from "effect"
 import type * as SqlClient from "effect/sql/SqlClient"
 import { AccountId, type Bar, isoOf, momentAt, type NewYorkMoment, type OrderIntent, Ticker, TradingDay } from "@council/domain"
@@ -52,26 +52,13 @@ export const isoAt = (day: TradingDay, time: string) => isoOf(momentAt(day, time
 /** The time of day `setDay` moves to: during the session, 15 minutes before the close. */
 export const SESSION_TIME = "15:45"
 
-/** `/dev/shm` (memory) where this machine has one this process can write in, else the system's temporary directory. */
-const tempRoot = (): string => {
-  try {
-    accessSync("/dev/shm", constants.W_OK)
-    return "/dev/shm"
-  } catch {
-    return tmpdir()
-  }
-}
-
 /**
- * A fresh database file, removed when the process exits. It is kept in memory where it can be (`/dev/shm`): what the
- * tests on a file check is that a rebuilt exchange reads what an earlier one wrote, not the disk, whose fsyncs on
- * each commit took seconds on a loaded machine (and held a test of three rebuilds past its 5 s).
+ * A fresh database file in the run's temporary directory (`TempRoot.ts`: in memory where it can be, removed when
+ * the run ends, whatever becomes of the worker). Memory, because what the tests on a file check is that a rebuilt
+ * exchange reads what an earlier one wrote, not the disk, whose fsyncs on each commit took seconds on a loaded
+ * machine (and held a test of three rebuilds past its 5 s).
  */
-export const tempDatabase = (): string => {
-  const dir = mkdtempSync(join(tempRoot(), "council-exchange-"))
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }))
-  return join(dir, "council.db")
-}
+export const tempDatabase = (): string => join(mkdtempSync(join(inject("exchangeTempRoot"), "db-")), "council.db")
 
 export const intent = (
   fields: Partial<OrderIntent> & Pick<OrderIntent, "symbol" | "side" | "qty">

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { mkdtempSync } from "node:fs"
 import { join } from "node:path"
+import { inject } from "vitest"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { AlpacaWire } from "@council/broker/Alpaca"
@@ -10,8 +10,8 @@ import { send } from "./ExchangeServerHarness.ts"
 const bin = new URL("../../../apps/cli/src/bin.ts", import.meta.url).pathname
 const ACCOUNTS = ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]
 
-const home = mkdtempSync(join(tmpdir(), "council-exchange-cli-"))
-process.on("exit", () => rmSync(home, { recursive: true, force: true }))
+// in the run's temporary directory, removed when the run ends (TempRoot.ts)
+const home = mkdtempSync(join(inject("exchangeTempRoot"), "cli-"))
 const env = { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home }
 
 /** `pnpm pipeline …` as a real process on a throwaway COUNCIL_HOME. */

@@ -10,9 +10,13 @@
  * like any account's.
  *
  * **Rules**
- * - A day's orders are market orders filled at that session's close moved by the slippage (as the local exchange
- *   fills a market order placed during the session, the council's under the `close` schedule). A target is a signed fraction of the equity marked at that close before trading;
- *   symbols whose target did not change keep their shares (no rebalancing drift trades).
+ * - A day's orders are `day` market orders filled at that session's close moved by the slippage (as the local
+ *   exchange fills a market order placed during the session, the council's under the `close` schedule). A target is
+ *   a signed fraction of the equity marked at that close before trading; symbols whose target did not change keep
+ *   their shares (no rebalancing drift trades).
+ * - Under a fill model's `partialFillPct` below 100 an order fills as the exchange fills the compared accounts' `day`
+ *   market orders (`FillModel.fillQty`): that share of it at the close (whole shares, at least one; an order under
+ *   two shares whole) and the rest expires; the shares held then stay until the symbol's target changes again.
  * - A symbol without a bar on a session is neither traded nor re-marked that session (its last close stands); a
  *   change of its target then trades on its next session with a bar, to the target of that session.
  * - Equity: cash plus shares × close; gross exposure: Σ |shares × close|; traded: Σ |shares traded × fill price|.
@@ -22,7 +26,7 @@
  * @since 0.1.0
  */
 import type { Ticker, TradingDay } from "@council/domain"
-import { commission, type FillModelOptions, roundCash, roundQty, slip } from "@council/exchange/FillModel"
+import { commission, fillQty, type FillModelOptions, roundCash, roundQty, slip } from "@council/exchange/FillModel"
 import type { EquityPoint } from "./Metrics.ts"
 import { type BaselineDay, randomEntryTargets } from "./RandomBaseline.ts"
 
@@ -79,9 +83,10 @@ export const paperAccount = (input: PaperAccountInput): ReadonlyArray<EquityPoin
       }
       pending.delete(symbol)
       const weight = day?.targets.find((p) => p.symbol === symbol)?.weight ?? 0
-      const delta = roundQty((weight * before) / close - (shares.get(symbol) ?? 0))
-      if (delta === 0) continue
-      const side = delta > 0 ? "buy" : "sell"
+      const wanted = roundQty((weight * before) / close - (shares.get(symbol) ?? 0))
+      if (wanted === 0) continue
+      const side = wanted > 0 ? "buy" : "sell"
+      const delta = (side === "buy" ? 1 : -1) * fillQty({ type: "market", timeInForce: "day", qty: Math.abs(wanted), filledQty: 0 }, input.fillModel)
       const price = slip(close, side, input.fillModel.slippageBps)
       cash = roundCash(cash - delta * price - commission(Math.abs(delta), input.fillModel))
       shares.set(symbol, roundQty((shares.get(symbol) ?? 0) + delta))

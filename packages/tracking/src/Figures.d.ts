@@ -2,6 +2,10 @@
 export declare const MINUS: "\u2212"
 /** `x` with `digits` decimals (default 2), the minus sign unless it rounds to zero. */
 export declare const fixed: (x: number, digits?: number) => string
+/** The sign `fixed(x, digits)` writes (default 2 digits): 1, −1, or 0 when `x` rounds to zero. */
+export declare const writtenSign: (x: number, digits?: number) => -1 | 0 | 1
+/** Dollars with `digits` decimals (default 0), grouped: `−$1,234`, `$0` for −0.4 (no sign when it rounds to zero). */
+export declare const dollarText: (x: number, digits?: number) => string
 /** A fraction as a percentage with `digits` decimals (default 1): `−12.5 %`, `0.0 %` for −0.0004. */
 export declare const percent: (x: number, digits?: number) => string
 /** A fraction as a change: `+3.1 %`, `−0.4 %`, `0.0 %` when it rounds to zero. */

@@ -24,6 +24,18 @@ export const fixed = (x, digits = 2) => {
   return `${x < 0 && !showsZero(written) ? MINUS : ""}${written}`
 }
 
+/** The sign `fixed(x, digits)` writes: 1, −1, or 0 when `x` rounds to zero (a page colours a gain or loss by it). */
+export const writtenSign = (x, digits = 2) => showsZero(Math.abs(x).toFixed(digits)) ? 0 : x > 0 ? 1 : -1
+
+/**
+ * Dollars with `digits` decimals (0 to 2) and `Intl`'s grouping, the minus sign on a negative amount and none on
+ * one that rounds to zero: `−$1,234`, `$0` for −0.4 (the dashboard's; the CLI writes cents with `Table.usd`).
+ */
+export const dollarText = (x, digits = 0) => {
+  const written = Math.abs(x).toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: digits, maximumFractionDigits: digits })
+  return `${x < 0 && /[1-9]/.test(written) ? MINUS : ""}${written}`
+}
+
 /** A fraction as a percentage with `digits` decimals: `−12.5 %`, `0.0 %` for −0.0004. */
 export const percent = (x, digits = 1) => `${fixed(x * 100, digits)} %`
 

@@ -35,6 +35,22 @@ describe("Baselines", () => {
     assert.closeTo(series[3]!.grossExposure!, qtyB * 44, 1e-6)
   })
 
+  it("under partialFillPct 40 an order fills as the compared accounts' day market orders do: 40 % in whole shares at the close, the rest expires", () => {
+    const series = Baselines.paperAccount({ startingEquity: 10_000, sessions: SESSIONS, days: DAYS, fillModel: { ...FILLS, partialFillPct: 40 } })
+    // by hand: the order for 50 AAA fills 20 at 100.10 (commission 1); the other 30 expire and are not bought later
+    const cash0 = 10_000 - 20 * 100.1 - 1
+    assert.closeTo(series[0]!.equity, cash0 + 20 * 100, 1e-9)
+    assert.closeTo(series[0]!.traded!, 20 * 100.1, 1e-9)
+    assert.closeTo(series[1]!.equity, cash0 + 20 * 110, 1e-9)
+    assert.strictEqual(series[1]!.traded, 0)
+    // session 3: equity before = cash0 + 2200 = 10197 → sell 8 of the 20 AAA at 109.89; of the 254.925 BBB wanted buy 101 at 40.04
+    const cents = (x: number) => Math.round(x * 100) / 100
+    const cash2 = cents(cents(cash0 + 8 * 109.89 - 1) - 101 * 40.04 - cents(Math.max(1, 101 * 0.01)))
+    assert.closeTo(series[2]!.equity, cash2 + 12 * 110 + 101 * 40, 1e-6)
+    assert.closeTo(series[2]!.traded!, 8 * 109.89 + 101 * 40.04, 1e-6)
+    assert.closeTo(series[3]!.equity, cash2 + 12 * 99 + 101 * 44, 1e-6)
+  })
+
   it("a change that cannot trade on a session without the symbol's bar trades on its next session with one", () => {
     // session 3 has no AAA bar (a gap in a feed): the switch AAA → BBB buys BBB then, and sells AAA on session 4,
     // at its close there; before, AAA's sale was dropped for good and the account held both from then on

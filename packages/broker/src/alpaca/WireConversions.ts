@@ -19,6 +19,7 @@ import * as Schema from "effect/Schema"
 import {
   type AccountId,
   type AccountSnapshot,
+  decimalDifference,
   Fill,
   Order,
   OrderIntent,
@@ -97,21 +98,33 @@ export const toDomainFill = (account: AccountId, wire: WireFillActivity): Result
     at: wire.transaction_time
   }))
 
-/** A domain fill as a complete `FILL` activity (what a server face sends). */
-export const toWireFillActivity = (fill: Fill): WireFillActivity => ({
-  id: fill.id,
-  activity_type: "FILL",
-  transaction_time: fill.at,
-  type: "fill",
-  price: formatDecimal(fill.price),
-  qty: formatDecimal(fill.qty),
-  side: fill.side,
-  symbol: fill.symbol,
-  leaves_qty: "0",
-  order_id: fill.orderId,
-  cum_qty: formatDecimal(fill.qty),
-  order_status: "filled"
-})
+/** Where a fill left its order: the order's shares filled with it (`cumQty`) and the order's quantity. */
+export interface FillProgress {
+  readonly cumQty: number
+  readonly orderQty: number
+}
+
+/**
+ * A domain fill as a `FILL` activity (what a server face sends): `partial_fill` with the shares still open
+ * (`leaves_qty`) while the order is not complete after it, `fill` when it completes the order.
+ */
+export const toWireFillActivity = (fill: Fill, progress: FillProgress): WireFillActivity => {
+  const leaves = Math.max(0, decimalDifference(progress.orderQty, progress.cumQty))
+  return {
+    id: fill.id,
+    activity_type: "FILL",
+    transaction_time: fill.at,
+    type: leaves > 0 ? "partial_fill" : "fill",
+    price: formatDecimal(fill.price),
+    qty: formatDecimal(fill.qty),
+    side: fill.side,
+    symbol: fill.symbol,
+    leaves_qty: formatDecimal(leaves),
+    order_id: fill.orderId,
+    cum_qty: formatDecimal(progress.cumQty),
+    order_status: leaves > 0 ? "partially_filled" : "filled"
+  }
+}
 
 /** A wire order (with nested legs) as a domain `Order`; fails for orders the domain cannot represent. */
 export const toDomainOrder = (wire: WireOrder): Result.Result<Order, string> => {

@@ -16,7 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as AlpacaWire from "@council/broker/AlpacaWire"
-import type { Ticker } from "@council/domain"
+import { type AccountId, decimalSum, type Fill, type Ticker } from "@council/domain"
 import type { LocalExchange } from "../LocalExchange.ts"
 import {
   booleanParam,
@@ -186,7 +186,27 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
       const fills = yield* exchange.listFills(account.account, after !== null && after !== "" ? { after } : {})
       const token = query.get("page_token")
       const start = token === null || token === "" ? 0 : fills.findIndex((f) => f.id === token) + 1
-      return json(200, fills.slice(start, start + pageSize).map(AlpacaWire.toWireFillActivity))
+      const page = fills.slice(start, start + pageSize)
+      const progress = yield* fillProgress(account.account, page)
+      return json(200, page.map((fill) => AlpacaWire.toWireFillActivity(fill, progress.get(fill.id)!)))
+    })
+
+  /** Each fill's place in its order: the order's shares filled with it (earlier fills too, even before `after`). */
+  const fillProgress = (id: AccountId, page: ReadonlyArray<Fill>) =>
+    Effect.gen(function*() {
+      const progress = new Map<string, AlpacaWire.FillProgress>()
+      if (page.length === 0) return progress
+      const orderIds = new Set(page.map((f) => f.orderId))
+      const orderQty = new Map<string, number>()
+      for (const orderId of orderIds) orderQty.set(orderId, (yield* exchange.getOrder(id, orderId)).qty)
+      const filled = new Map<string, number>()
+      for (const fill of yield* exchange.fills(id)) {
+        if (!orderIds.has(fill.orderId)) continue
+        const cumQty = decimalSum([filled.get(fill.orderId) ?? 0, fill.qty])
+        filled.set(fill.orderId, cumQty)
+        progress.set(fill.id, { cumQty, orderQty: orderQty.get(fill.orderId)! })
+      }
+      return progress
     })
 
   const replaceOrder: Handler = () =>
