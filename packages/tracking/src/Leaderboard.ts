@@ -128,6 +128,10 @@ const lowerAbove = (estimate: Bootstrap.Estimate): boolean => estimate._tag === 
 const upperBelow = (estimate: Bootstrap.Estimate): boolean => estimate._tag === "Interval" && estimate.upper < 0
 
 /** A yearly rate as the tables print it: `4 %`, `4.25 %`, `0 %`. */
+/** Whether `board` holds an interval (none under `Bootstrap.MIN_SESSIONS` sessions): only then are the bootstrap's settings worth saying. */
+export const drewIntervals = (board: Leaderboard): boolean =>
+  board.rows.some((r) => [r.totalReturn, r.sharpe, r.excessReturn].some((e) => e._tag === "Interval"))
+
 export const percentOfRate = (rate: number): string => `${Number((rate * 100).toFixed(2))} %`
 
 /** `+5.2 % (95 % CI +1.1 % … +9.0 %)`, or `+5.2 %` without an interval. */

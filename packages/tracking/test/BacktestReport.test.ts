@@ -122,6 +122,19 @@ describe("BacktestReport", () => {
       assert.include(rowOf(loser!.account), "<td>−$12.35</td>")
     }).pipe(Effect.provide(env())))
 
+  it.effect("names the bootstrap only above intervals it drew: not for a book of fewer than 20 sessions", () =>
+    Effect.gen(function*() {
+      const ledger = yield* TradeLedger
+      const from = TradingDay.make("2023-03-01")
+      yield* ledger.createBook({ id: BOOK, label: "short", from, to: TradingDay.make("2023-03-31"), params: { pms: "offline", accounts: ["A"] } })
+      const sim = yield* simulate(yield* MarketData, BOOK, from, 12)
+      for (const day of sim.days) yield* ledger.record(day)
+      const html = BacktestReport.renderHtml(yield* BacktestReport.reportData(BOOK))
+      assert.include(html, "too few sessions")
+      assert.notInclude(html, "stationary block bootstrap")
+      assert.notInclude(html, "replicates")
+    }).pipe(Effect.provide(env())))
+
   it.effect("a cost that includes a worst case (usage unknown) is marked ≈ on the page and named in the JSON, as the CLI's table marks it", () =>
     Effect.gen(function*() {
       const ledger = yield* TradeLedger

@@ -82,7 +82,7 @@ const leaderboardTable = (report: Standings.LeaderboardReport): string => {
   return [
     `book ${report.book} · ${board.from} … ${board.to} · ${board.sessions} sessions · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)}`,
     // the bootstrap's settings only above intervals it drew (none under Bootstrap.MIN_SESSIONS sessions)
-    ...(board.rows.some((r) => [r.totalReturn, r.sharpe, r.excessReturn].some((e) => e._tag === "Interval"))
+    ...(Leaderboard.drewIntervals(board)
       ? [`95 % intervals: stationary block bootstrap, ${board.replicates} replicates, mean block length ${board.blockLength}, seed "${board.seed}"`]
       : []),
     `Sharpe and Sortino over a risk-free rate of ${Leaderboard.percentOfRate(board.riskFree)} a year (COUNCIL_RISK_FREE)`,
