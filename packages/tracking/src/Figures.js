@@ -33,7 +33,7 @@ export const writtenSign = (x, digits = 2) => showsZero(Math.abs(x).toFixed(digi
  */
 export const dollarText = (x, digits = 0) => {
   const written = Math.abs(x).toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: digits, maximumFractionDigits: digits })
-  return `${x < 0 && /[1-9]/.test(written) ? MINUS : ""}${written}`
+  return `${x < 0 && !showsZero(written) ? MINUS : ""}${written}`
 }
 
 /** A fraction as a percentage with `digits` decimals: `−12.5 %`, `0.0 %` for −0.0004. */
