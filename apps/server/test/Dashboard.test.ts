@@ -8,7 +8,7 @@ import { DamagedRunSummary, RunDetail, RunSummary } from "@council/api"
 import { LlmCosts, Standings } from "@council/tracking"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
-import { BACKTEST, collectProblems, launchChromium, LLM_DAY, type MonitorHome, prepareHome, type ServerProcess, startServer, withoutSnapshots } from "./MonitorHome.ts"
+import { BACKTEST, collectProblems, LLM_DAY, type MonitorHome, openDashboard, prepareHome, type ServerProcess, withoutSnapshots } from "./MonitorHome.ts"
 
 /** Where the test leaves its screenshots, to look at. */
 export const SCREENSHOTS = join(tmpdir(), "council-dashboard")
@@ -23,9 +23,7 @@ const requests: Array<string> = []
 
 beforeAll(async () => {
   home = await prepareHome(40)
-  ;[server, browser] = await Promise.all([startServer(home.home), launchChromium()])
-  page = await browser.newPage({ viewport: { width: 1360, height: 1500 } })
-  collectProblems(page, problems)
+  ;({ server, browser, page } = await openDashboard(home.home, problems))
   page.on("request", (request) => requests.push(request.url()))
 }, 90_000)
 

@@ -2,7 +2,7 @@ import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser, Page } from "playwright-core"
-import { collectProblems, launchChromium, type MonitorHome, prepareHome, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { type MonitorHome, openDashboard, prepareHome, type ServerProcess } from "./MonitorHome.ts"
 
 let home: MonitorHome
 let server: ServerProcess
@@ -12,9 +12,7 @@ const problems: Array<string> = []
 
 beforeAll(async () => {
   home = await prepareHome(3)
-  ;[server, browser] = await Promise.all([startServer(home.home), launchChromium()])
-  page = await browser.newPage({ viewport: { width: 1360, height: 1500 } })
-  collectProblems(page, problems)
+  ;({ server, browser, page } = await openDashboard(home.home, problems))
 }, 90_000)
 
 afterAll(async () => {

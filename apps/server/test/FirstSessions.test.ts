@@ -6,7 +6,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser, Page } from "playwright-core"
 import { runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { collectProblems, launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { openDashboard, type ServerProcess } from "./MonitorHome.ts"
 
 /** The part of `GET /api/runs/{id}` these tests read. */
 interface RunDetailAnswer {
@@ -35,9 +35,7 @@ let firstRun: string
 beforeAll(async () => {
   home = tempHome()
   firstRun = await runDay("2025-06-02")
-  ;[server, browser] = await Promise.all([startServer(home), launchChromium()])
-  page = await browser.newPage({ viewport: { width: 1360, height: 1500 } })
-  collectProblems(page, problems)
+  ;({ server, browser, page } = await openDashboard(home, problems))
 }, 90_000)
 
 afterAll(async () => {

@@ -113,6 +113,14 @@ export const collectProblems = (page: Page, problems: Array<string>): void => {
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`))
 }
 
+/** A `serve` of `home` and a Chromium page (1360 × 1500) to open it in, collecting into `problems` what it must not show. */
+export const openDashboard = async (home: string, problems: Array<string>): Promise<{ server: ServerProcess; browser: Browser; page: Page }> => {
+  const [server, browser] = await Promise.all([startServer(home), launchChromium()])
+  const page = await browser.newPage({ viewport: { width: 1360, height: 1500 } })
+  collectProblems(page, problems)
+  return { server, browser, page }
+}
+
 /**
  * Runs `f` with the live book's snapshots of `count` sessions (from the `skip`th on) taken out, as sessions without a
  * run; they are put back after it.
