@@ -78,19 +78,27 @@ const placeInOrder = (broker: Broker, intents: ReadonlyArray<OrderIntent>) =>
 const protects = (intent: OrderIntent) => intent.orderClass === "oco"
 
 /**
- * Places an account's intents, reported in their order: the protective exits first, each symbol's on its own, then
- * the rest symbol by symbol (`placeInOrder`). Shares held keep their exit whatever becomes of the day's other orders
- * of the symbol: a partly filled entry the gate cancelled is re-placed for its rest beside the exit of what filled,
- * and a refused rest must not leave the filled shares without one.
+ * Places an account's intents, reported in their order: symbols at once, and within a symbol its protective exits
+ * first, on their own, then its other orders (`placeInOrder`). Shares held keep their exit whatever becomes of the
+ * day's other orders of the symbol: a partly filled entry the gate cancelled is re-placed for its rest beside the
+ * exit of what filled, and a refused rest must not leave the filled shares without one. One symbol's exit does not
+ * wait on another symbol's orders (one round trip a symbol, as before exits came first).
  */
 const placeAll = (broker: Broker, intents: ReadonlyArray<OrderIntent>) =>
   Effect.gen(function*() {
-    const exits = intents.filter(protects)
-    const others = intents.filter((intent) => !protects(intent))
     const placed = new Map<OrderIntent, Result.Result<Placement, OrderFailure>>()
-    for (const [sent, outcomes] of [[exits, yield* placeInOrder(broker, exits)], [others, yield* placeInOrder(broker, others)]] as const) {
-      sent.forEach((intent, n) => placed.set(intent, outcomes[n]!))
-    }
+    yield* Effect.forEach(
+      [...new Set(intents.map((intent) => intent.symbol))],
+      (symbol) =>
+        Effect.gen(function*() {
+          const own = intents.filter((intent) => intent.symbol === symbol)
+          for (const chain of [own.filter(protects), own.filter((intent) => !protects(intent))]) {
+            const outcomes = yield* placeInOrder(broker, chain)
+            chain.forEach((intent, n) => placed.set(intent, outcomes[n]!))
+          }
+        }),
+      { concurrency: "unbounded", discard: true }
+    )
     return intents.map((intent) => placed.get(intent)!)
   })
 
