@@ -12,7 +12,8 @@
  *   else the broker's mark of the position; a limit order without either is valued at its limit.
  * - An order *adds risk* for the part that moves the symbol's holding away from zero; only that part is held to
  *   the limits. Reducing and closing are always allowed, except that a resize smaller than `minOrderValue` is dust.
- *   An order that crosses zero (long → short) is a close plus an opening: the gate always sends two orders.
+ *   An order that crosses zero (long → short) is a close plus an opening; brokers refuse it (Alpaca: "insufficient
+ *   qty available"), and the gate sends the close alone, the opening once the position is flat.
  * - Buying power: without margin an order's cost must fit in the cash left after the open orders that add risk
  *   (and in the broker's buying power); with `allowMargin`, in the broker's buying power. A market order, and a
  *   short sale, costs its price plus `MARKET_COLLAR` (Alpaca's buying-power collar), a limit buy its limit.

@@ -6,8 +6,10 @@
  * **Steps**
  * 1. Desired holdings (`Sizing.desiredHolding`): |conviction| × 10 % of equity, at most `maxPositionPct`;
  *    shorts only when allowed. A held symbol no target names is closed; a target without a price is left alone.
- * 2. Closes and reductions first (a flip is a close, then an opening from flat); a reduction smaller than
- *    `minOrderValue` is dust, skipped.
+ * 2. Closes and reductions first; a reduction smaller than `minOrderValue` is dust, skipped. A flip (long → short,
+ *    short → long) is the close alone: the opening is made by the first run that finds the position flat (rule
+ *    `flip-opens-when-flat`), since a broker takes no opening on the other side while the position is held or its
+ *    close still works (Alpaca: "insufficient qty available for order"; the local exchange alike).
  * 3. Openings, highest conviction first, each held to the account's rules (`Sizing.allowedOpening`): order value,
  *    gross exposure, open positions, buying power, minimum value. Reductions of *other* symbols are not counted as
  *    freed room (they may fill after the openings), so whatever order the broker sees them in, each passes.
@@ -106,6 +108,7 @@ export const planAccount = (input: PlanInput): AccountPlan => {
   // 2. closes and reductions
   const symbols = [...evaluated].sort()
   const base = new Map<string, number>()
+  const flipped = new Set<string>()
   for (const symbol of symbols) {
     const q = positions.get(symbol) ?? 0
     const t = desired.get(symbol) ?? 0
@@ -116,6 +119,7 @@ export const planAccount = (input: PlanInput): AccountPlan => {
     if (sign(t) !== sign(q)) {
       intents.push(orders.reduce("close", ticker, q > 0 ? "sell" : "buy", Math.abs(q), `close ${q} ${symbol}: ${source} ${t === 0 ? "no longer holds it" : "turns it around"}`))
       base.set(symbol, 0)
+      if (t !== 0) flipped.add(symbol)
     } else {
       const price = priceOf(symbol) ?? 0
       const delta = Math.abs(q) - Math.abs(t)
@@ -143,6 +147,17 @@ export const planAccount = (input: PlanInput): AccountPlan => {
     const t = desired.get(symbol)
     const from = base.get(symbol) ?? 0
     if (t === undefined || Math.abs(t) <= Math.abs(from) + AccountLimits.EPS) continue
+    if (flipped.has(symbol)) {
+      const q = positions.get(symbol) ?? 0
+      notes.rejections.push({
+        account: id,
+        symbol,
+        rule: "flip-opens-when-flat",
+        detail: `${source} turns ${symbol} from ${q} to ${t} shares: today closes the ${q}; the ${target.direction} position opens on the first run that finds ${symbol} flat (no broker takes the opening while the close works)`
+      })
+      desired.set(symbol, 0)
+      continue
+    }
     const price = input.priceOf(symbol)!
     const side = t > 0 ? "buy" : "sell"
     const qty = allowedOpening({ account: id, settings, book, priceOf, symbol, side, base: from, opening: tradable(Math.abs(t) - Math.abs(from), settings.fractional), price, notes })

@@ -207,11 +207,11 @@ describe("exits priced off the snapshot price, on valid ticks", () => {
 })
 
 describe("reducing, closing, flipping, protecting", () => {
-  it("flips in two orders: a close, then an opening from flat", () => {
-    assert.deepStrictEqual(plan({ account: account([position("SPY", 50)]), targets: [target("SPY", -1)] }).intents.map(shape), [
-      "sell 50 SPY market simple day",
-      "sell 100 SPY market bracket gtc"
-    ])
+  it("flips in two runs: the close, then (flat) the opening", () => {
+    const flip = plan({ account: account([position("SPY", 50)]), targets: [target("SPY", -1)] })
+    assert.deepStrictEqual(flip.intents.map(shape), ["sell 50 SPY market simple day"])
+    assert.deepStrictEqual(rules(flip), ["rejected SPY flip-opens-when-flat"])
+    assert.deepStrictEqual(plan({ targets: [target("SPY", -1)] }).intents.map(shape), ["sell 100 SPY market bracket gtc"])
   })
 
   it("reduces and protects what stays; closes what no target names", () => {
@@ -250,8 +250,7 @@ describe("reducing, closing, flipping, protecting", () => {
   it("under the close schedule: market-on-close orders without legs; the next run protects the filled entry", () => {
     assert.deepStrictEqual(plan({ schedule: "close", targets: [target("SPY", 1)] }).intents.map(shape), ["buy 100 SPY market simple cls"])
     assert.deepStrictEqual(plan({ schedule: "close", account: account([position("SPY", 50)]), targets: [target("SPY", -1)] }).intents.map(shape), [
-      "sell 50 SPY market simple cls",
-      "sell 100 SPY market simple cls"
+      "sell 50 SPY market simple cls"
     ])
     assert.deepStrictEqual(plan({ schedule: "close", account: account([position("SPY", 100)]), targets: [target("SPY", 1)] }).intents.map(shape), ["sell 100 SPY limit oco gtc"])
   })
@@ -300,9 +299,9 @@ describe("reducing, closing, flipping, protecting", () => {
   })
 
   it("derives the same client order ids every time, different ones for different orders", () => {
-    const ids = () => plan({ account: account([position("SPY", 50)]), targets: [target("SPY", -1), target("TLT", 1)] }).intents.map((i) => i.clientOrderId)
+    const ids = () => plan({ account: account([position("SPY", 50), position("GLD", 10)]), targets: [target("SPY", 1), target("TLT", 1)] }).intents.map((i) => i.clientOrderId)
     assert.deepStrictEqual(ids(), ids())
-    assert.strictEqual(new Set(ids()).size, 3)
-    for (const id of ids()) assert.match(id, /^2026-06-08-CLAUDE-(SPY|TLT)-(close|open)-[0-9a-f]{10}$/)
+    assert.strictEqual(new Set(ids()).size, 4)
+    for (const id of ids()) assert.match(id, /^2026-06-08-CLAUDE-(GLD|SPY|TLT)-(close|add|protect|open)-[0-9a-f]{10}$/)
   })
 })

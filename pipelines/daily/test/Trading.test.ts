@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, Ref } from "effect"
+import { Effect, Layer, Ref } from "effect"
 import { AccountId, type CouncilDecision, defaultAccountSettings, type RiskVerdict } from "@council/domain"
 import { LocalExchange } from "@council/exchange"
 import { Notifier, SentNotifications } from "@council/notify"
@@ -140,7 +140,7 @@ describe("Execution", () => {
       assert.deepStrictEqual(open.map((o) => [o.orderClass, o.status]), [["simple", "accepted"], ["oco", "new"]])
     }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchange, Notifier.layerTest))))
 
-  it.effect("does not send the open of a flip when the close before it failed", () => {
+  it.effect("a flip sends its close alone (the opening waits for a flat position); a failed close leaves the position as it was", () => {
     const faults = new Set<string>()
     return Effect.gen(function*() {
       const local = yield* LocalExchange
@@ -164,16 +164,15 @@ describe("Execution", () => {
         PmPitches: { pitches: [pitch("CHATGPT", "SPY", -1), ...pitches.slice(1)], abstentions: [] },
         CouncilSynthesis: decision
       })
-      const [close, open] = intentsOf(flip, "CHATGPT")
-      assert.deepStrictEqual([close?.side, close?.qty, open?.side, open?.orderClass], ["sell", 50, "sell", "bracket"])
+      const [close, ...rest] = intentsOf(flip, "CHATGPT")
+      assert.deepStrictEqual([close?.side, close?.qty, rest], ["sell", 50, []])
+      assert.deepStrictEqual(flip.rejections.filter((r) => r.account === "CHATGPT").map((r) => r.rule), ["flip-opens-when-flat"])
       faults.add(`placeOrder:${close!.clientOrderId}`)
       const report = yield* Execution.run({ RiskApproval: flip })
       const chatgpt = report.accounts.find((a) => a.account === "CHATGPT")!
       assert.strictEqual(chatgpt.status, "failed")
       assert.deepStrictEqual(chatgpt.orders, [])
-      assert.deepStrictEqual(chatgpt.failures.map((f) => f.clientOrderId), [close!.clientOrderId, open!.clientOrderId])
-      assert.strictEqual(chatgpt.failures[1]!.error, `not sent: the sell 50 SPY before it (${close!.clientOrderId}) failed`)
-      assert.isTrue(Option.isNone(yield* local.getOrderByClientId(CHATGPT, open!.clientOrderId)))
+      assert.deepStrictEqual(chatgpt.failures.map((f) => f.clientOrderId), [close!.clientOrderId])
       const positions = yield* local.positions(CHATGPT)
       assert.deepStrictEqual(positions.map((p) => [p.symbol, p.qty]), [["SPY", 50]])
     }).pipe(Effect.provide(Layer.mergeAll(market, recording, runContext({ accounts }), exchangeWithFaults(faults), Notifier.layerTest)))

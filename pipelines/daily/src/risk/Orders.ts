@@ -6,8 +6,9 @@
  * - `close` (sent before the 15:50 cutoff): entries, closes and reductions are market-on-close orders (`cls`)
  *   without legs; a position's protective OCO exit is placed by the next run, once the entry has filled.
  * - Protective exits (`protect`) are OCO orders (`gtc`): a take-profit limit and a stop, for shares already held.
- * - A fractional quantity can only be a simple `day` market order (Alpaca's rule): such an entry carries no legs
- *   and is not market-on-close.
+ * - A fractional quantity can only be a simple `day` market order (Alpaca's rule): such an entry, close or
+ *   reduction carries no legs and is not market-on-close (sent during the session, it fills at the close all the same
+ *   on the local exchange; at Alpaca, when sent).
  */
 import type { AccountId, OrderIntent, RunSchedule, Side, Ticker, TradingDay } from "@council/domain"
 import { hashOf } from "@council/engine"
@@ -34,9 +35,9 @@ export const orderMaker = (day: TradingDay, account: AccountId, schedule: RunSch
   }
   const market = { type: "market" as const, timeInForce: schedule === "close" ? "cls" as const : "day" as const }
   return {
-    /** A close or a reduction: a market order (market-on-close under `close`). */
+    /** A close or a reduction: a market order (market-on-close under `close`, unless fractional: `day`). */
     reduce: (kind: "close" | "reduce", symbol: Ticker, side: Side, qty: number, reason: string) =>
-      make(kind, { symbol, side, qty, ...market, orderClass: "simple", reason }),
+      make(kind, { symbol, side, qty, ...(Number.isInteger(qty) ? market : { type: "market", timeInForce: "day" }), orderClass: "simple", reason }),
     /** An entry: a bracket under `after-close`, a market-on-close order under `close`. */
     entry: (kind: "open" | "add", symbol: Ticker, side: Side, qty: number, exits: ExitPrices, reason: string) =>
       !Number.isInteger(qty)

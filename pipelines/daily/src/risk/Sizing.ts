@@ -30,6 +30,13 @@ export const tradable = (qty: number, fractional: boolean): number => {
   return Math.floor(qty * scale + 1e-9) / scale
 }
 
+/**
+ * Whether an opening on `side` may be for a fraction of a share: only a long one (a buy) of an account that allows
+ * fractions. A short sale is whole shares (Alpaca: "fractional orders cannot be sold short").
+ */
+const fractionalSide = (settings: Pick<AccountSettings, "fractional">, side: "buy" | "sell"): boolean =>
+  settings.fractional && side === "buy"
+
 const usd = AccountLimits.dollars
 const pct = (n: number) => `${Number(n.toFixed(2))}%`
 
@@ -43,7 +50,8 @@ const rejection = (account: AccountId, symbol: string, rule: string, detail: str
 
 /**
  * The signed holding the gate wants for `target`, or `undefined` when it wants none there (recorded in `notes`):
- * |conviction| × `WEIGHT_PER_CONVICTION` of equity, at most `maxPositionPct`, in tradable shares at `price`.
+ * |conviction| × `WEIGHT_PER_CONVICTION` of equity, at most `maxPositionPct`, in tradable shares at `price` (a short in
+ * whole shares, fractional account or not).
  */
 export const desiredHolding = (input: {
   readonly account: AccountId
@@ -62,7 +70,8 @@ export const desiredHolding = (input: {
   }
   const weight = Math.min(Math.abs(target.conviction), MAX_CONVICTION) * WEIGHT_PER_CONVICTION
   const cap = settings.maxPositionPct / 100
-  const requested = tradable((equity * weight) / price, settings.fractional)
+  const fractional = fractionalSide(settings, target.direction === "LONG" ? "buy" : "sell")
+  const requested = tradable((equity * weight) / price, fractional)
   if (requested <= 0) {
     const budget = equity * weight
     notes.rejections.push(rejection(account, symbol, "below-one-share", `${pct(weight * 100)} of ${usd(equity)} = ${usd(budget)} buys no share at ${usd(price)}`, { value: budget, limit: price, unit: "usd" }))
@@ -70,7 +79,7 @@ export const desiredHolding = (input: {
   }
   let qty = requested
   if (weight > cap) {
-    qty = tradable((equity * cap) / price, settings.fractional)
+    qty = tradable((equity * cap) / price, fractional)
     const numbers: RuleNumbers = { value: weight * 100, limit: settings.maxPositionPct, unit: "percent" }
     const detail = `position ${pct(weight * 100)} of equity ${usd(equity)} is above ${pct(settings.maxPositionPct)}`
     if (qty <= 0) {
@@ -110,7 +119,8 @@ export const allowedOpening = (input: {
   const { account, book, notes, opening, price, settings, symbol } = input
   const equity = book.equity
   const held = book.holdings.get(symbol) ?? 0
-  const fits = (room: number) => tradable(room / price, settings.fractional)
+  const fractional = fractionalSide(settings, input.side)
+  const fits = (room: number) => tradable(room / price, fractional)
   const grossOthers = AccountLimits.grossExposure(book, input.priceOf) - Math.abs(held) * price
   const grossRoom = (settings.maxGrossExposurePct / 100) * equity - grossOthers - Math.abs(input.base) * price
   const positions = AccountLimits.openPositions(book) - (Math.abs(held) > AccountLimits.EPS ? 1 : 0)
@@ -138,7 +148,7 @@ export const allowedOpening = (input: {
     },
     {
       rule: "buying-power",
-      allows: tradable(Math.max(0, spendable) / costPerShare, settings.fractional),
+      allows: tradable(Math.max(0, spendable) / costPerShare, fractional),
       numbers: { value: opening * costPerShare, limit: Math.max(0, spendable), unit: "usd" },
       detail: () => `${opening} × ${usd(costPerShare)} (price + ${AccountLimits.MARKET_COLLAR * 100}% collar) exceeds the ${usd(Math.max(0, spendable))} ${settings.allowMargin ? "buying power" : "cash (no margin)"} left`
     }
