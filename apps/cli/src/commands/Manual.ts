@@ -7,6 +7,11 @@
  * price and time in force, today's New York date, and `--nonce` (default none). Running the same command again the
  * same day adopts the order the first one placed instead of placing it twice; to place the same order twice in a
  * day, give each a different `--nonce`.
+ *
+ * `cancel` cancels one order (by its id or its client order id) and `close` liquidates one position, after
+ * canceling that symbol's open orders (a protective exit holds the shares a close would sell): the seed manager's
+ * `cancel_order` and `close_position`. A dry-run account refuses them before any request. `close` run again while
+ * its market order is still open adopts that order instead of canceling it and sending another.
  */
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
@@ -14,9 +19,9 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { type AccountId, CLIENT_ORDER_ID_MAX, Order, type OrderIntent, Ticker, type TimeInForce } from "@council/domain"
+import { type AccountId, CLIENT_ORDER_ID_MAX, OPEN_STATUSES, Order, type OrderIntent, Ticker, type TimeInForce } from "@council/domain"
 import { hashOf } from "@council/engine"
-import { AccountManager, type BrokerError } from "@council/broker"
+import { AccountManager, type Broker, BrokerError, TradingAccounts } from "@council/broker"
 import { CliFailure } from "../CliFailure.ts"
 import { money, qty as shares, table } from "../Table.ts"
 
@@ -113,4 +118,91 @@ export const cancelAll = (ids: ReadonlyArray<AccountId>, json: boolean) =>
     yield* Console.log(json ? JSON.stringify(rows, null, 2) : table(["ACCOUNT", "ORDERS CANCELED", "ERROR"], rows.map((r) => [r.account, r.canceled === null ? "-" : String(r.canceled), r.error ?? ""])))
     const failed = rows.filter((r) => r.error !== null)
     if (failed.length > 0) return yield* CliFailure.failed(`${failed.length} of ${rows.length} accounts failed: ${failed.map((f) => f.account).join(", ")}`)
+  })
+
+/** `--symbol` as a ticker (upper-cased), or one line naming the flag. */
+export const symbolFlag = (raw: string) => {
+  const symbol = raw.trim().toUpperCase()
+  return Schema.is(Ticker)(symbol) ? Effect.succeed(symbol) : usage(`--symbol ${raw}: expected a ticker such as SPY`)
+}
+
+/** `close` asks for `--yes` before anything is opened. */
+export const confirmClose = (account: string, symbol: string, yes: boolean) =>
+  yes
+    ? Effect.void
+    : usage(`close cancels the open ${symbol.trim().toUpperCase()} orders of ${account.trim().toUpperCase()} and liquidates its ${symbol.trim().toUpperCase()} position; add --yes to confirm`)
+
+/** A dry-run account's writes are refused here, before any request (the safety broker would refuse the write, after the reads). */
+const writable = (account: AccountId, what: string) =>
+  TradingAccounts.use(({ all }) =>
+    all.find((a) => a.id === account)?.settings.dryRun === true
+      ? Effect.fail(CliFailure.failed(`${account} is a dry-run account: nothing is sent to its broker (${what}); set "dryRun": false to trade it`))
+      : Effect.void)
+
+/** The account's one broker call `f`, its failure one line (exit 1) naming the account. */
+const onAccount = <A>(account: AccountId, f: (broker: Broker) => Effect.Effect<A, BrokerError>) =>
+  Effect.flatMap(AccountManager.use((m) => m.forEachAccount([account], f)), ([only]) =>
+    Result.isSuccess(only!.result)
+      ? Effect.succeed(only!.result.success as A)
+      : Effect.fail(CliFailure.failed(`${account}: ${(only!.result.failure as BrokerError).message}`)))
+
+const describePlaced = (o: Order) => `${o.side} ${shares(o.qty)} ${o.symbol} ${o.type}${o.limitPrice === null ? "" : ` ${money(o.limitPrice)}`}`
+
+/** An order by its broker id, else by its client order id. */
+const findOrder = (broker: Broker, id: string) =>
+  broker.getOrder(id).pipe(
+    Effect.map(Option.some),
+    Effect.catchTag("BrokerError", (e) => (e.reason === "NotFound" || e.reason === "InvalidRequest" ? broker.getOrderByClientId(id) : Effect.fail(e)))
+  )
+
+/** `cancel`: one open order of one account, by its id or client order id. */
+export const cancelOne = (account: AccountId, id: string, json: boolean) =>
+  Effect.gen(function*() {
+    const trimmed = id.trim()
+    if (trimmed === "") return yield* usage("order id: expected an order id or a client order id, as listed by: pnpm pipeline orders")
+    yield* writable(account, `cancel ${trimmed}`)
+    const order = yield* onAccount(account, (b) =>
+      Effect.gen(function*() {
+        const found = yield* findOrder(b, trimmed)
+        if (Option.isNone(found)) {
+          return yield* new BrokerError({ account, reason: "NotFound", message: `no order ${trimmed} (neither an order id nor a client order id of this account)`, retryable: false })
+        }
+        const o = found.value
+        if (!OPEN_STATUSES.has(o.status)) {
+          return yield* new BrokerError({ account, reason: "InvalidRequest", message: `order ${o.id} (${describePlaced(o)}) is ${o.status}: nothing to cancel`, retryable: false })
+        }
+        yield* b.cancelOrder(o.id)
+        return o
+      }))
+    if (json) return yield* Console.log(JSON.stringify({ account, canceled: Schema.encodeSync(Order)(order) }, null, 2))
+    yield* Console.log(`cancel accepted: ${account} ${describePlaced(order)} ${order.timeInForce}${order.legs.length > 0 ? ` (with its ${order.legs.length} leg${order.legs.length === 1 ? "" : "s"})` : ""}\norder ${order.id} · client order id ${order.clientOrderId}`)
+  })
+
+/** `close`: cancels the symbol's open orders, then liquidates the position with a market order. */
+export const closeOne = (account: AccountId, symbol: Ticker, json: boolean) =>
+  Effect.gen(function*() {
+    yield* writable(account, `close ${symbol}`)
+    const { adopted, canceled, closed } = yield* onAccount(account, (b) =>
+      Effect.gen(function*() {
+        const held = yield* b.getPosition(symbol)
+        if (Option.isNone(held)) {
+          return yield* new BrokerError({ account, reason: "NotFound", message: `no ${symbol} position to close`, retryable: false })
+        }
+        const open = yield* b.listOrders({ status: "open", symbols: [symbol], limit: 500 })
+        // a close sent before and not filled yet (the same command run again) is the close: adopted, not replaced
+        const closing = open.find((o) =>
+          o.orderClass === "simple" && o.type === "market" && o.timeInForce === "day" &&
+          o.side === (held.value.qty > 0 ? "sell" : "buy") && Math.abs(o.qty - Math.abs(held.value.qty)) < 1e-9
+        )
+        if (closing !== undefined) return { canceled: [], closed: closing, adopted: true }
+        yield* Effect.forEach(open, (o) => b.cancelOrder(o.id), { discard: true })
+        return { canceled: open, closed: yield* b.closePosition(symbol), adopted: false }
+      }))
+    if (json) {
+      return yield* Console.log(JSON.stringify({ account, symbol, adopted, canceled: canceled.map((o) => Schema.encodeSync(Order)(o)), closed: Schema.encodeSync(Order)(closed) }, null, 2))
+    }
+    yield* Console.log(
+      `${canceled.length === 0 ? "" : `canceled first: ${canceled.map((o) => `${describePlaced(o)} (${o.clientOrderId})`).join(", ")}\n`}` +
+        `${adopted ? "already closing (an earlier close's order is still open; nothing sent)" : "closing"}: ${account} ${describePlaced(closed)} · order ${closed.id} · ${closed.status}${closed.filledQty > 0 && closed.filledAvgPrice !== null ? ` · filled ${shares(closed.filledQty)} @ ${money(closed.filledAvgPrice)}` : ""}`
+    )
   })
