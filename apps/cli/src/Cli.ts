@@ -362,8 +362,10 @@ const order = Command.make(
     symbol: Flag.String("symbol").pipe(Flag.withDescription("ticker, e.g. SPY (required)")),
     side: Flag.Literals("side", ["buy", "sell"]).pipe(Flag.withDescription("buy or sell (required)")),
     qty: Flag.String("qty").pipe(Flag.withDescription("shares > 0 (fractions only on accounts with \"fractional\": true) (required)")),
-    type: Flag.Literals("type", ["market", "limit"]).pipe(Flag.withDescription("order type (default: market)"), Flag.withDefault("market" as const)),
-    limitPrice: Flag.String("limit-price").pipe(Flag.withDescription("with --type limit: the limit price (cents from $1, 4 decimals below)"), Flag.optional),
+    type: Flag.Literals("type", ["market", "limit", "stop", "stop_limit"]).pipe(Flag.withDescription("order type (default: market)"), Flag.withDefault("market" as const)),
+    limitPrice: Flag.String("limit-price").pipe(Flag.withDescription("with --type limit or stop_limit: the limit price (cents from $1, 4 decimals below)"), Flag.optional),
+    stopPrice: Flag.String("stop-price").pipe(Flag.withDescription("with --type stop or stop_limit: the stop price (cents from $1, 4 decimals below)"), Flag.optional),
+    extendedHours: Flag.Boolean("extended-hours").pipe(Flag.withDescription("may fill in the pre- and after-market sessions (Alpaca: --type limit --tif day only)"), Flag.withDefault(false)),
     tif: Flag.Literals("tif", ["day", "gtc", "opg", "cls", "ioc", "fok"]).pipe(Flag.withDescription("time in force (default: day)"), Flag.withDefault("day" as const)),
     nonce: Flag.String("nonce").pipe(
       Flag.withDescription("part of the client order id: the same command on the same New York day is placed once; a new nonce places it again (default: none)"),

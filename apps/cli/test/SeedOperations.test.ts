@@ -91,12 +91,14 @@ describe("the seed's account operations from the CLI, over Alpaca's wire", () =>
       await advance(served, "2026-06-08")
       const spy = await json<ReadonlyArray<{ account: string; positions: ReadonlyArray<{ symbol: string; qty: number }> }>>(["positions", "--symbol", "SPY"])
       assert.deepStrictEqual(spy.map((r) => [r.account, r.positions.map((p) => `${p.qty} ${p.symbol}`)]), [["CLAUDE", []], ["COUNCIL", ["10 SPY"]]])
-      await run(["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "sell", "--qty", "10", "--type", "limit", "--limit-price", "2000", "--tif", "gtc"])
+      // place_order's stop price: a protective stop, which holds the shares
+      const stop = await run(["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "sell", "--qty", "10", "--type", "stop", "--stop-price", "500", "--tif", "gtc"])
+      assert.match(stop.stdout, /^placed: COUNCIL sell 10 SPY stop \$500\.00 gtc\n/)
       const unconfirmed = await run(["close", "--account", "COUNCIL", "--symbol", "SPY"], 2)
       assert.strictEqual(unconfirmed.stderr, "error: close cancels the open SPY orders of COUNCIL and liquidates its SPY position; add --yes to confirm\n")
       const closed = await json<{ adopted: boolean; canceled: ReadonlyArray<OrderJson>; closed: OrderJson }>(["close", "--account", "COUNCIL", "--symbol", "spy", "--yes"])
       assert.isFalse(closed.adopted)
-      assert.deepStrictEqual(closed.canceled.map((o) => `${o.side} ${o.qty} ${o.type}`), ["sell 10 limit"])
+      assert.deepStrictEqual(closed.canceled.map((o) => `${o.side} ${o.qty} ${o.type}`), ["sell 10 stop"])
       assert.deepStrictEqual([closed.closed.side, closed.closed.qty, closed.closed.type], ["sell", 10, "market"])
       const twice = await run(["close", "--account", "COUNCIL", "--symbol", "SPY", "--yes"])
       assert.match(twice.stdout, new RegExp(`^already closing \\(an earlier close's order is still open; nothing sent\\): COUNCIL sell 10 SPY market · order ${closed.closed.id} · `))
@@ -124,7 +126,12 @@ describe("the seed's account operations from the CLI, over Alpaca's wire", () =>
         [["close", "--account", "COUNCIL", "--symbol", "S P Y", "--yes"], 2, "error: --symbol S P Y: expected a ticker such as SPY\n"],
         [["cancel", "--account", "CLAUDE", "some-order"], 2, "error: --account: unknown account CLAUDE (configured: COUNCIL)\n"],
         [["positions", "--symbol", "$$$"], 2, "error: --symbol $$$: expected a ticker such as SPY\n"],
-        [["orders", "--limit", "501"], 2, "error: --limit 501: expected 1 to 500\n"]
+        [["orders", "--limit", "501"], 2, "error: --limit 501: expected 1 to 500\n"],
+        [["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "sell", "--qty", "1", "--type", "stop"], 2, "error: --type stop needs --stop-price\n"],
+        [["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "sell", "--qty", "1", "--type", "stop_limit", "--stop-price", "5"], 2, "error: --type stop_limit needs --limit-price\n"],
+        [["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "sell", "--qty", "1", "--type", "limit", "--limit-price", "5", "--stop-price", "4"], 2, "error: --stop-price only applies with --type stop or stop_limit\n"],
+        [["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "sell", "--qty", "1", "--type", "stop", "--stop-price", "4.001"], 2, "error: --stop-price 4.001: at most 2 decimals from $1 up, 4 below\n"],
+        [["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--extended-hours"], 2, "error: --extended-hours needs --type limit and --tif day (Alpaca's rule for pre- and after-market orders)\n"]
       ]
       for (const [args, code, stderr] of cases) {
         const r = await cliAsync(home, args, env)

@@ -95,11 +95,16 @@ const AccountEntry = Schema.Struct({
 const decodeEntry = Schema.decodeUnknownEffect(AccountEntry, { onExcessProperty: "error" })
 
 /**
- * The seed plan's names for fields Council names otherwise (its `AccountConfig` sketches), and what to write
- * instead: an entry copied from the plan is told the field to use, not only that its own is unknown.
+ * The seeds' names for fields Council names otherwise (the architecture's `ALPACA_ACCOUNTS` entries, the plan's
+ * `AccountConfig` sketches), and what to write instead: an entry copied from them is told the field to use, not
+ * only that its own is unknown.
  */
 const SEED_FIELDS: Readonly<Record<string, string>> = {
   alpaca: `Council's field is "credentials": {"keyId": …, "secretKey": …}`,
+  key_id: `Council's field is "credentials": {"keyId": …, "secretKey": …}`,
+  secret_key: `Council's field is "credentials": {"keyId": …, "secretKey": …}`,
+  account_id: "not a Council field: the broker knows the account by its keys",
+  email: "not a Council field: the broker knows the account by its keys",
   "settings.maxEquity": `Council's limit on an order's value is "maxOrderValue" (dollars)`,
   "settings.maxPositionSize": `Council's limits are "maxOrderValue" (dollars per order) and "maxPositionPct" (a position's % of equity)`,
   "settings.isDryRun": `Council's field is "dryRun"`

@@ -213,6 +213,7 @@ describe("AccountsConfig.load", () => {
       /account #1 \(PAPER_1\): alpaca: Expected no excess property \(Council's field is "credentials": \{"keyId": …, "secretKey": …\}\)$/
     ],
     ["the plan's maxEquity", json([account({ settings: { maxEquity: 10000 } })]), /settings\.maxEquity: Expected no excess property \(Council's limit on an order's value is "maxOrderValue" \(dollars\)\)$/],
+    ["the architecture's account_id", json([account({ account_id: "PA3IUYCYRWGK" })]), /account #1 \(CHATGPT\): account_id: Expected no excess property \(not a Council field: the broker knows the account by its keys\)$/],
     ["the plan's isDryRun", json([account({ settings: { isDryRun: true } })]), /settings\.isDryRun: Expected no excess property \(Council's field is "dryRun"\)$/],
     [
       "some of the six accounts' variables, without COUNCIL_ACCOUNTS",

@@ -30,8 +30,10 @@ export interface OrderOptions {
   readonly symbol: string
   readonly side: "buy" | "sell"
   readonly qty: string
-  readonly type: "market" | "limit"
+  readonly type: "market" | "limit" | "stop" | "stop_limit"
   readonly limitPrice: Option.Option<string>
+  readonly stopPrice: Option.Option<string>
+  readonly extendedHours: boolean
   readonly tif: TimeInForce
   readonly nonce: Option.Option<string>
   readonly json: boolean
@@ -58,14 +60,24 @@ export const manualIntent = (options: OrderOptions, account: AccountId) =>
     if (!Schema.is(Ticker)(symbol)) return yield* usage(`--symbol ${options.symbol}: expected a ticker such as SPY`)
     const qty = yield* positive("--qty", options.qty, "a number of shares > 0")
     if (Math.abs(Number(qty.toFixed(9)) - qty) > 1e-12) return yield* usage(`--qty ${options.qty}: at most 9 decimals`)
-    if (options.type === "limit" && Option.isNone(options.limitPrice)) return yield* usage("--type limit needs --limit-price")
-    if (options.type === "market" && Option.isSome(options.limitPrice)) return yield* usage("--limit-price only applies with --type limit")
-    const limitPrice = Option.isSome(options.limitPrice)
-      ? yield* positive("--limit-price", options.limitPrice.value, "a price > 0")
-      : undefined
-    if (limitPrice !== undefined && !onTick(limitPrice)) {
-      return yield* usage(`--limit-price ${options.limitPrice.pipe(Option.getOrElse(() => ""))}: at most 2 decimals from $1 up, 4 below`)
+    const limited = options.type === "limit" || options.type === "stop_limit"
+    const stopped = options.type === "stop" || options.type === "stop_limit"
+    if (limited && Option.isNone(options.limitPrice)) return yield* usage(`--type ${options.type} needs --limit-price`)
+    if (!limited && Option.isSome(options.limitPrice)) return yield* usage("--limit-price only applies with --type limit or stop_limit")
+    if (stopped && Option.isNone(options.stopPrice)) return yield* usage(`--type ${options.type} needs --stop-price`)
+    if (!stopped && Option.isSome(options.stopPrice)) return yield* usage("--stop-price only applies with --type stop or stop_limit")
+    // Alpaca takes extended-hours orders only as day limit orders
+    if (options.extendedHours && !(options.type === "limit" && options.tif === "day")) {
+      return yield* usage("--extended-hours needs --type limit and --tif day (Alpaca's rule for pre- and after-market orders)")
     }
+    const price = (flag: string, raw: Option.Option<string>) =>
+      Option.match(raw, {
+        onNone: () => Effect.succeed(undefined),
+        onSome: (text) =>
+          Effect.flatMap(positive(flag, text, "a price > 0"), (p) => (onTick(p) ? Effect.succeed(p) : usage(`${flag} ${text}: at most 2 decimals from $1 up, 4 below`)))
+      })
+    const limitPrice = yield* price("--limit-price", options.limitPrice)
+    const stopPrice = yield* price("--stop-price", options.stopPrice)
     const nonce = Option.getOrUndefined(options.nonce)
     if (nonce !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(nonce)) return yield* usage(`--nonce: 1 to 32 letters, digits, - or _`)
     const date = yield* newYorkDate
@@ -77,7 +89,9 @@ export const manualIntent = (options: OrderOptions, account: AccountId) =>
       type: options.type,
       timeInForce: options.tif,
       orderClass: "simple" as const,
-      ...(limitPrice === undefined ? {} : { limitPrice })
+      ...(limitPrice === undefined ? {} : { limitPrice }),
+      ...(stopPrice === undefined ? {} : { stopPrice }),
+      ...(options.extendedHours ? { extendedHours: true } : {})
     }
     const id = `manual-${date}-${account}-${symbol}-${options.side}-${nonce === undefined ? "" : `${nonce}-`}${hashOf({ ...body, nonce: nonce ?? null }).slice(0, 10)}`
     if (id.length > CLIENT_ORDER_ID_MAX) return yield* usage(`--account/--symbol/--nonce: the client order id would be longer than ${CLIENT_ORDER_ID_MAX} characters`)
@@ -85,7 +99,9 @@ export const manualIntent = (options: OrderOptions, account: AccountId) =>
   })
 
 const describeOrder = (intent: OrderIntent) =>
-  `${intent.side} ${shares(intent.qty)} ${intent.symbol} ${intent.type}${intent.limitPrice === undefined ? "" : ` ${money(intent.limitPrice)}`} ${intent.timeInForce}`
+  `${intent.side} ${shares(intent.qty)} ${intent.symbol} ${intent.type}${intent.stopPrice === undefined ? "" : ` ${money(intent.stopPrice)}`}${
+    intent.limitPrice === undefined ? "" : `${intent.stopPrice === undefined ? "" : " limit"} ${money(intent.limitPrice)}`
+  } ${intent.timeInForce}${intent.extendedHours === true ? " extended hours" : ""}`
 
 /** Places the order once (a repeat adopts it); a refusal is one line and exit 1. */
 export const placeManual = (intent: OrderIntent, json: boolean) =>
