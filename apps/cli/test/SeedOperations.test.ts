@@ -106,8 +106,13 @@ describe("the seed's account operations from the CLI, over Alpaca's wire", () =>
       assert.deepStrictEqual(openSpy[0]!.orders.map((o) => o.id), [closed.closed.id])
       assert.strictEqual((await run(["close", "--account", "CLAUDE", "--symbol", "SPY", "--yes"], 1)).stderr, "error: CLAUDE: no SPY position to close\n")
 
-      const all = await json<ReadonlyArray<{ account: string; closed: { canceled: number; orders: ReadonlyArray<OrderJson> }; error: null }>>(["close-all", "--yes"])
-      assert.deepStrictEqual(all.map((r) => [r.account, r.closed.canceled, r.error]), [["CLAUDE", 0, null], ["COUNCIL", 1, null]])
+      // the shape POST /api/close-all answers
+      const all = await json<ReadonlyArray<{ account: string; canceled: number; closed: ReadonlyArray<OrderJson>; error: null }>>(["close-all", "--yes"])
+      // COUNCIL: the close's market order (not filled before the close) canceled, the 10 shares sold again
+      assert.deepStrictEqual(all.map((r) => [r.account, r.canceled, r.closed.map((o) => `${o.side} ${o.qty} ${o.symbol}`), r.error]), [
+        ["CLAUDE", 0, [], null],
+        ["COUNCIL", 1, ["sell 10 SPY"], null]
+      ])
     } finally {
       await served.stop()
     }

@@ -29,21 +29,26 @@ const failIfAny = (results: ReadonlyArray<{ account: AccountId; result: Result.R
 
 const errorOf = (result: Result.Result<unknown, BrokerError>) => (Result.isFailure(result) ? result.failure.message : "")
 
-/** One JSON row per account: what it answered under `key` (`null` when it failed) and its `error` (else `null`). */
+/**
+ * One JSON row per account, as the monitor API's `/api/accounts`, `/api/positions` and `/api/orders` answer: its
+ * mode, what it answered under `key` (`null` when it failed) and its `error` (else `null`).
+ */
 const jsonRows = <A, K extends string>(
   results: ReadonlyArray<{ account: AccountId; result: Result.Result<A, BrokerError> }>,
   key: K,
   encode: (a: A) => unknown = (a) => a
 ) =>
-  JSON.stringify(
-    results.map(({ account, result }) => ({
-      account,
-      [key]: Result.isSuccess(result) ? encode(result.success) : null,
-      error: Result.isFailure(result) ? result.failure.message : null
-    })),
-    null,
-    2
-  )
+  TradingAccounts.use(({ all }) =>
+    Effect.succeed(JSON.stringify(
+      results.map(({ account, result }) => ({
+        account,
+        mode: all.find((a) => a.id === account)?.mode ?? null,
+        error: Result.isFailure(result) ? result.failure.message : null,
+        [key]: Result.isSuccess(result) ? encode(result.success) : null
+      })),
+      null,
+      2
+    )))
 
 const encodeOrders = (orders: ReadonlyArray<Order>) => orders.map((o) => Schema.encodeSync(Order)(o))
 
@@ -51,16 +56,7 @@ export const accounts = (ids: ReadonlyArray<AccountId>, json: boolean) => Effect
   const configured = yield* TradingAccounts
   const results = yield* AccountManager.use((m) => m.forEachAccount(ids, (b) => b.getAccount))
   if (json) {
-    yield* Console.log(JSON.stringify(
-      results.map(({ account, result }) => ({
-        account,
-        mode: configured.all.find((a) => a.id === account)?.mode ?? null,
-        snapshot: Result.isSuccess(result) ? result.success : null,
-        error: Result.isFailure(result) ? result.failure.message : null
-      })),
-      null,
-      2
-    ))
+    yield* Console.log(yield* jsonRows(results, "snapshot"))
     return yield* failIfAny(results)
   }
   yield* Console.log(table(
@@ -84,7 +80,7 @@ export const positions = (ids: ReadonlyArray<AccountId>, symbol: Option.Option<T
       result: Result.map(result, (ps) => Option.match(symbol, { onNone: () => ps, onSome: (s) => ps.filter((p) => p.symbol === s) }))
     }))
     if (json) {
-      yield* Console.log(jsonRows(results, "positions"))
+      yield* Console.log(yield* jsonRows(results, "positions"))
       return yield* failIfAny(results)
     }
     const rows = results.flatMap(({ account, result }) =>
@@ -109,7 +105,7 @@ export const orders = (ids: ReadonlyArray<AccountId>, { json, limit, status, sym
     const query = { status, limit, ...Option.match(symbol, { onNone: () => ({}), onSome: (s) => ({ symbols: [s] }) }) }
     const results = yield* AccountManager.use((m) => m.allOrders(query, ids))
     if (json) {
-      yield* Console.log(jsonRows(results, "orders", encodeOrders))
+      yield* Console.log(yield* jsonRows(results, "orders", encodeOrders))
       return yield* failIfAny(results)
     }
     const rows = results.flatMap(({ account, result }) =>
@@ -144,7 +140,17 @@ export const closeAll = (ids: ReadonlyArray<AccountId>, json: boolean) =>
   Effect.gen(function*() {
     const results = yield* AccountManager.use((m) => m.closeAllPositions(ids))
     if (json) {
-      yield* Console.log(jsonRows(results, "closed", (r) => ({ canceled: r.canceled, orders: encodeOrders(r.closed) })))
+      // as `POST /api/close-all` answers
+      yield* Console.log(JSON.stringify(
+        results.map(({ account, result }) =>
+          Result.match(result, {
+            onSuccess: (r) => ({ account, canceled: r.canceled, closed: encodeOrders(r.closed), error: null }),
+            onFailure: (e) => ({ account, canceled: null, closed: null, error: e.message })
+          })
+        ),
+        null,
+        2
+      ))
       return yield* failIfAny(results)
     }
     yield* Console.log(table(
