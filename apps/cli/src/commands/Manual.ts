@@ -164,12 +164,19 @@ const onAccount = <A>(account: AccountId, f: (broker: Broker) => Effect.Effect<A
 
 const describePlaced = (o: Order) => `${o.side} ${shares(o.qty)} ${o.symbol} ${o.type}${o.limitPrice === null ? "" : ` ${money(o.limitPrice)}`}`
 
-/** An order by its broker id, else by its client order id. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * An order by its broker id (a UUID, as Alpaca's: another id is a 422 there), else by its client order id (one a
+ * client chose may look like a UUID too: an id the broker does not know is looked up as that).
+ */
 const findOrder = (broker: Broker, id: string) =>
-  broker.getOrder(id).pipe(
-    Effect.map(Option.some),
-    Effect.catchTag("BrokerError", (e) => (e.reason === "NotFound" || e.reason === "InvalidRequest" ? broker.getOrderByClientId(id) : Effect.fail(e)))
-  )
+  UUID.test(id)
+    ? broker.getOrder(id).pipe(
+      Effect.map(Option.some),
+      Effect.catchTag("BrokerError", (e) => (e.reason === "NotFound" ? broker.getOrderByClientId(id) : Effect.fail(e)))
+    )
+    : broker.getOrderByClientId(id)
 
 /** `cancel`: one open order of one account, by its id or client order id. */
 export const cancelOne = (account: AccountId, id: string, json: boolean) =>
