@@ -5,6 +5,9 @@
  * `cancel`; close_position as `close`; close_all_positions as `close-all --json`.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { Ticker } from "@council/domain"
+import { startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
 import { countingBroker } from "./BrokerDoubles.ts"
 import { cliAsync, tempHome } from "./CliHarness.ts"
 import { serveExchange, type ServedExchange } from "./ExchangeProcess.ts"
@@ -117,6 +120,35 @@ describe("the seed's account operations from the CLI, over Alpaca's wire", () =>
       await served.stop()
     }
   }, 180_000)
+
+  it.effect("a close the broker refuses after canceling the symbol's exits says the position is without them now", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca({ keyId: "PKSEEDCLOSE", secretKey: "seed-close-secret" })
+      fake.positions.set("SPY", { symbol: Ticker.make("SPY"), qty: 10, side: "long", avgEntryPrice: 500, marketValue: 5100, currentPrice: 510, unrealizedPl: 100 })
+      const stop = yield* Effect.promise(() =>
+        fetch(`${fake.url}/v2/orders`, {
+          method: "POST",
+          headers: { "APCA-API-KEY-ID": fake.keyId, "APCA-API-SECRET-KEY": fake.secretKey, "content-type": "application/json" },
+          body: JSON.stringify({ symbol: "SPY", qty: "10", side: "sell", type: "stop", stop_price: "450", time_in_force: "gtc", client_order_id: "protective-stop-spy" })
+        }).then((r) => r.json() as Promise<{ id: string }>)
+      )
+      fake.inject("DELETE", "/v2/positions/SPY", { _tag: "Status", status: 403, body: JSON.stringify({ code: 40310000, message: "insufficient qty available for order (requested: 10, available: 0)" }) })
+      const r = yield* Effect.promise(() =>
+        cliAsync(tempHome(), ["close", "--account", "COUNCIL", "--symbol", "SPY", "--yes"], {
+          COUNCIL_ACCOUNTS: "COUNCIL",
+          ALPACA_COUNCIL_KEY_ID: fake.keyId,
+          ALPACA_COUNCIL_SECRET_KEY: fake.secretKey,
+          ALPACA_COUNCIL_BASE_URL: fake.url
+        })
+      )
+      assert.strictEqual(r.code, 1, r.stderr)
+      assert.strictEqual(
+        r.stderr.split("\n").filter((l) => l.startsWith("error: ")).join("\n"),
+        "error: COUNCIL: DELETE /v2/positions/SPY: 403 insufficient qty available for order (requested: 10, available: 0) (canceled before it: sell 10 SPY stop protective-stop-spy; the position is without it now)"
+      )
+      assert.strictEqual(fake.orders.get(stop.id)?.status, "canceled")
+      assert.strictEqual(r.stdout, "")
+    }).pipe(Effect.scoped), 60_000)
 
   it("cancel and close on a dry-run account, a bad --symbol or --limit: refused before any request", async () => {
     const broker = await countingBroker()

@@ -218,8 +218,16 @@ export const closeOne = (account: AccountId, symbol: Ticker, json: boolean) =>
           o.side === (held.value.qty > 0 ? "sell" : "buy") && Math.abs(o.qty - Math.abs(held.value.qty)) < 1e-9
         )
         if (closing !== undefined) return { canceled: [], closed: closing, adopted: true }
-        yield* Effect.forEach(open, (o) => b.cancelOrder(o.id), { discard: true })
-        return { canceled: open, closed: yield* b.closePosition(symbol), adopted: false }
+        const done: Array<Order> = []
+        // a close that fails after cancels leaves the position without those orders (its exits): say so
+        const withCanceled = (e: BrokerError) =>
+          done.length === 0 ? e : new BrokerError({
+            ...e,
+            message: `${e.message} (canceled before it: ${done.map((o) => `${describePlaced(o)} ${o.clientOrderId}`).join(", ")}; the position is without ${done.length === 1 ? "it" : "them"} now)`
+          })
+        yield* Effect.forEach(open, (o) => Effect.map(b.cancelOrder(o.id), () => done.push(o)), { discard: true }).pipe(Effect.mapError(withCanceled))
+        const closed = yield* b.closePosition(symbol).pipe(Effect.mapError(withCanceled))
+        return { canceled: open, closed, adopted: false }
       }))
     if (json) {
       return yield* Console.log(JSON.stringify({ account, symbol, adopted, canceled: canceled.map((o) => Schema.encodeSync(Order)(o)), closed: Schema.encodeSync(Order)(closed) }, null, 2))
