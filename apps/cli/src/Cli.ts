@@ -343,7 +343,7 @@ const close = Command.make(
     )
 ).pipe(describe(
   "Close one position of one account: cancel that symbol's open orders (its protective exits), then liquidate it with a market order, through the safety broker",
-  "Exit codes: 0 the closing order was placed; 1 no such position, or the broker or the safety broker (a dry-run account) refused; 2 usage or configuration error, nothing sent."
+  "Exit codes: 0 the closing order was placed (or one an earlier close placed is still open: nothing sent); 1 no such position, or the broker or the safety broker (a dry-run account) refused; 2 usage or configuration error, nothing sent."
 ))
 
 const reconcile = Command.make(
