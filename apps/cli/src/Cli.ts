@@ -11,6 +11,7 @@ import * as Flag from "effect/cli/Flag"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type { Ticker } from "@council/domain"
 import { DAILY_PIPELINE, DAILY_STAGE_NAMES } from "@council/daily/StageNames"
 import { describe, using } from "./CommandDefinition.ts"
 import { monitorCommands } from "./commands/MonitorCommands.ts"
@@ -253,35 +254,97 @@ const inspecting = <A, E, R>(
     using(Accounts, (Accounts) =>
       Effect.flatMap(Accounts.accountsFor(account), (ids) => f(Accounts, ids).pipe(Effect.provide(AppLayer.inspecting(store))))))
 
-const accounts = Command.make("accounts", {}, () => inspecting(Option.none(), (Accounts) => Accounts.accounts)).pipe(
-  describe("Every account's equity, cash and buying power", exits.accounts)
-)
+const symbolFilter = Flag.String("symbol").pipe(Flag.withDescription("only this symbol, e.g. SPY (default: every symbol)"), Flag.optional)
+
+/** `--symbol` checked (one line, exit 2) before anything is opened. */
+const withSymbol = <A, E, R>(symbol: Option.Option<string>, f: (symbol: Option.Option<Ticker>) => Effect.Effect<A, E, R>) =>
+  using(Manual, (Manual) =>
+    Option.match(symbol, {
+      onNone: () => f(Option.none()),
+      onSome: (raw) => Effect.flatMap(Manual.symbolFlag(raw), (s) => f(Option.some(s)))
+    }))
+
+const accounts = Command.make(
+  "accounts",
+  { account: accountFlag, json: jsonFlag },
+  ({ account, json }) => inspecting(account, (Accounts, ids) => Accounts.accounts(ids, json))
+).pipe(describe("Every account's equity, cash and buying power", exits.accounts))
 
 const positions = Command.make(
   "positions",
-  { account: accountFlag },
-  ({ account }) => inspecting(account, (Accounts, ids) => Accounts.positions(ids))
+  { account: accountFlag, symbol: symbolFilter, json: jsonFlag },
+  ({ account, json, symbol }) => withSymbol(symbol, (s) => inspecting(account, (Accounts, ids) => Accounts.positions(ids, s, json)))
 ).pipe(describe("Open positions per account", exits.accounts))
 
 const orders = Command.make(
   "orders",
   {
     account: accountFlag,
-    status: Flag.Literals("status", ["open", "closed", "all"]).pipe(Flag.withDescription("which orders (default: open)"), Flag.withDefault("open" as const))
+    status: Flag.Literals("status", ["open", "closed", "all"]).pipe(Flag.withDescription("which orders (default: open)"), Flag.withDefault("open" as const)),
+    symbol: symbolFilter,
+    limit: Flag.Int("limit").pipe(Flag.withDescription("at most this many orders per account, newest first, 1–500 (default: 500)"), Flag.withDefault(500)),
+    json: jsonFlag
   },
-  ({ account, status }) => inspecting(account, (Accounts, ids) => Accounts.orders(ids, status))
+  ({ account, json, limit, status, symbol }) =>
+    limit < 1 || limit > 500
+      ? using(CliFailure, ({ CliFailure }) => Effect.fail(CliFailure.usage(`--limit ${limit}: expected 1 to 500`)))
+      : withSymbol(symbol, (s) => inspecting(account, (Accounts, ids) => Accounts.orders(ids, { status, symbol: s, limit, json })))
 ).pipe(describe("Orders per account (with bracket legs)", exits.accounts))
 
 const closeAll = Command.make(
   "close-all",
   {
     account: accountFlag,
-    yes: Flag.Boolean("yes").pipe(Flag.withDescription("confirm: cancel all orders and liquidate all positions (required)"), Flag.withDefault(false))
+    yes: Flag.Boolean("yes").pipe(Flag.withDescription("confirm: cancel all orders and liquidate all positions (required)"), Flag.withDefault(false)),
+    json: jsonFlag
   },
-  ({ account, yes }) =>
+  ({ account, json, yes }) =>
     using(Accounts, (Accounts) =>
-      Effect.andThen(Accounts.confirmCloseAll(account, yes), inspecting(account, (Accounts, ids) => Accounts.closeAll(ids))))
+      Effect.andThen(Accounts.confirmCloseAll(account, yes), inspecting(account, (Accounts, ids) => Accounts.closeAll(ids, json))))
 ).pipe(describe("The panic button: cancel every open order and close every position", exits.accounts))
+
+const oneAccount = Flag.String("account").pipe(Flag.withDescription("the account (required)"))
+
+const cancel = Command.make(
+  "cancel",
+  {
+    account: oneAccount,
+    orderId: Argument.String("order-id").pipe(Argument.withDescription("the order's id or its client order id, as listed by: pnpm pipeline orders")),
+    json: jsonFlag
+  },
+  ({ account, json, orderId }) =>
+    using(Manual, (Manual) =>
+      withMarket((AppLayer) =>
+        using(Accounts, (Accounts) =>
+          Effect.flatMap(Accounts.accountsFor(Option.some(account)), ([id]) =>
+            Manual.cancelOne(id!, orderId, json).pipe(Effect.provide(AppLayer.inspecting()))))))
+).pipe(describe(
+  "Cancel one open order of one account (a bracket's or OCO's legs with it), through the safety broker",
+  "Exit codes: 0 the broker accepted the cancel; 1 no such open order, or the broker or the safety broker (a dry-run account) refused; 2 usage or configuration error, nothing sent."
+))
+
+const close = Command.make(
+  "close",
+  {
+    account: oneAccount,
+    symbol: Flag.String("symbol").pipe(Flag.withDescription("the position's ticker, e.g. SPY (required)")),
+    yes: Flag.Boolean("yes").pipe(Flag.withDescription("confirm: cancel the symbol's open orders and liquidate the position (required)"), Flag.withDefault(false)),
+    json: jsonFlag
+  },
+  ({ account, json, symbol, yes }) =>
+    using(Manual, (Manual) =>
+      Effect.andThen(
+        Manual.confirmClose(account, symbol, yes),
+        withSymbol(Option.some(symbol), (s) =>
+          withMarket((AppLayer) =>
+            using(Accounts, (Accounts) =>
+              Effect.flatMap(Accounts.accountsFor(Option.some(account)), ([id]) =>
+                Manual.closeOne(id!, Option.getOrThrow(s), json).pipe(Effect.provide(AppLayer.inspecting())))))))
+    )
+).pipe(describe(
+  "Close one position of one account: cancel that symbol's open orders (its protective exits), then liquidate it with a market order, through the safety broker",
+  "Exit codes: 0 the closing order was placed (or one an earlier close placed is still open: nothing sent); 1 no such position, or the broker or the safety broker (a dry-run account) refused; 2 usage or configuration error, nothing sent."
+))
 
 const reconcile = Command.make(
   "reconcile",
@@ -299,8 +362,10 @@ const order = Command.make(
     symbol: Flag.String("symbol").pipe(Flag.withDescription("ticker, e.g. SPY (required)")),
     side: Flag.Literals("side", ["buy", "sell"]).pipe(Flag.withDescription("buy or sell (required)")),
     qty: Flag.String("qty").pipe(Flag.withDescription("shares > 0 (fractions only on accounts with \"fractional\": true) (required)")),
-    type: Flag.Literals("type", ["market", "limit"]).pipe(Flag.withDescription("order type (default: market)"), Flag.withDefault("market" as const)),
-    limitPrice: Flag.String("limit-price").pipe(Flag.withDescription("with --type limit: the limit price (cents from $1, 4 decimals below)"), Flag.optional),
+    type: Flag.Literals("type", ["market", "limit", "stop", "stop_limit"]).pipe(Flag.withDescription("order type (default: market)"), Flag.withDefault("market" as const)),
+    limitPrice: Flag.String("limit-price").pipe(Flag.withDescription("with --type limit or stop_limit: the limit price (cents from $1, 4 decimals below)"), Flag.optional),
+    stopPrice: Flag.String("stop-price").pipe(Flag.withDescription("with --type stop or stop_limit: the stop price (cents from $1, 4 decimals below)"), Flag.optional),
+    extendedHours: Flag.Boolean("extended-hours").pipe(Flag.withDescription("may fill in the pre- and after-market sessions (Alpaca: --type limit --tif day only)"), Flag.withDefault(false)),
     tif: Flag.Literals("tif", ["day", "gtc", "opg", "cls", "ioc", "fok"]).pipe(Flag.withDescription("time in force (default: day)"), Flag.withDefault("day" as const)),
     nonce: Flag.String("nonce").pipe(
       Flag.withDescription("part of the client order id: the same command on the same New York day is placed once; a new nonce places it again (default: none)"),
@@ -408,7 +473,7 @@ export const root = Command.make("pipeline").pipe(
     "Council: an LLM trading council, one trading day at a time",
     "Exit codes: 0 success; 1 the work failed (an account, a replay); 2 usage or configuration error (nothing done, nothing written); 130 interrupted by Ctrl-C or SIGTERM (each command's help says how to continue it)."
   ),
-  Command.withSubcommands([run, approve, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, order, cancelAll, closeAll, reconcile, verify, backtest, ...monitorCommands, graph, exchange])
+  Command.withSubcommands([run, approve, replay, runs, show, exportCommand, importCommand, accounts, positions, orders, order, cancel, cancelAll, close, closeAll, reconcile, verify, backtest, ...monitorCommands, graph, exchange])
 )
 
 export const main = Command.runWith(root, { version: codeVersion })

@@ -151,7 +151,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "0"], home: "fresh", error: /^error: --qty 0: expected a number of shares > 0$/ },
   { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "ten"], error: /^error: --qty ten: expected a number of shares > 0$/ },
   { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--type", "limit"], home: "fresh", error: /^error: --type limit needs --limit-price$/ },
-  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--limit-price", "500"], error: /^error: --limit-price only applies with --type limit$/ },
+  { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--limit-price", "500"], error: /^error: --limit-price only applies with --type limit or stop_limit$/ },
   { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--type", "limit", "--limit-price", "500.123"], home: "fresh", error: /^error: --limit-price 500\.123: at most 2 decimals from \$1 up, 4 below$/ },
   { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--type", "limit", "--limit-price", "-5"], error: /^error: --limit-price -5: expected a price > 0$/ },
   { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--tif", "weekly"], home: "fresh", error: /^error: Invalid value for flag --tif: "weekly"/ },

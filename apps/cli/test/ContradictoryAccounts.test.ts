@@ -37,4 +37,28 @@ describe("money-moving commands refuse contradictory account variables before an
       broker.close()
     }
   }, 60_000)
+
+  it("close-all --yes over two accounts that share one key pair (the seed: separate keys per account) closes nothing", async () => {
+    const broker = await countingBroker()
+    try {
+      const home = join(tempHome(), "home")
+      const shared = { ALPACA_CLAUDE_KEY_ID: "PKSHAREDKEY", ALPACA_CLAUDE_SECRET_KEY: SECRET, ALPACA_COUNCIL_KEY_ID: "PKSHAREDKEY", ALPACA_COUNCIL_SECRET_KEY: SECRET }
+      const r = await cliAsync(home, ["close-all", "--yes"], {
+        COUNCIL_ACCOUNTS: "CLAUDE,COUNCIL",
+        ...shared,
+        ALPACA_CLAUDE_BASE_URL: broker.url,
+        ALPACA_COUNCIL_BASE_URL: broker.url
+      })
+      assert.strictEqual(r.code, 2, r.stderr)
+      assert.strictEqual(
+        r.stderr,
+        "error: per-account variables: accounts CLAUDE and COUNCIL have the same key id: each account needs its own key pair (one broker account each), or their orders and positions mix\n"
+      )
+      assert.notInclude(r.stderr, "PKSHAREDKEY")
+      assert.deepStrictEqual(broker.requests, [])
+      assert.isFalse(existsSync(home))
+    } finally {
+      broker.close()
+    }
+  }, 60_000)
 })

@@ -83,7 +83,7 @@ layer(PgServer.layer, { timeout: 120_000, excludeTestServices: true })("Council 
         yield* sql.unsafe(`ALTER DATABASE ${databaseName(url)} SET timezone TO 'Pacific/Kiritimati'`)
         yield* sql.unsafe(`ALTER DATABASE ${databaseName(url)} SET datestyle TO 'SQL, DMY'`)
       }).pipe(Effect.provide(Database.layerPg(url)))
-      const accounts = { TRADING_ACCOUNTS_CONFIG: JSON.stringify(ACCOUNTS.map((id) => ({ id, mode: "PAPER", credentials: { keyId: "PKTEST", secretKey: "sk-test" } }))) }
+      const accounts = { TRADING_ACCOUNTS_CONFIG: JSON.stringify(ACCOUNTS.map((id) => ({ id, mode: "PAPER", credentials: { keyId: `PKTEST${id}`, secretKey: "sk-test" } }))) }
       const sqlite = { ...accounts, TZ: "UTC" }
       const pg = { ...accounts, DATABASE_URL: Redacted.value(url), TZ: "America/Los_Angeles" }
       const [onSqlite, onPg] = yield* Effect.promise(() =>

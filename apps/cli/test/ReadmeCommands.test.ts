@@ -10,8 +10,8 @@ const block = readme.split("## Commands\n\n```\n")[1]!.split("```")[0]!
 const commands: ReadonlyArray<readonly [ReadonlyArray<string>, RegExp]> = [
   [["run"], /pipeline run daily/], [["approve"], /pipeline approve/], [["replay"], /pipeline replay/], [["runs"], /pipeline runs/],
   [["show"], /pipeline show/], [["export"], /pipeline export/], [["import"], /pipeline import/], [["accounts"], /pipeline accounts/],
-  [["positions"], /\| positions /], [["orders"], /\| orders /], [["order"], /pipeline order /], [["cancel-all"], /pipeline cancel-all/],
-  [["close-all"], /pipeline close-all/], [["reconcile"], /pipeline reconcile/], [["verify"], /pipeline verify/],
+  [["positions"], /pipeline positions /], [["orders"], /pipeline orders /], [["order"], /pipeline order /], [["cancel"], /pipeline cancel /],
+  [["cancel-all"], /pipeline cancel-all/], [["close"], /pipeline close /], [["close-all"], /pipeline close-all/], [["reconcile"], /pipeline reconcile/], [["verify"], /pipeline verify/],
   [["exchange", "serve"], /pipeline exchange serve/], [["exchange", "keys"], /pipeline exchange keys/], [["leaderboard"], /pipeline leaderboard/],
   [["equity"], /pipeline equity/], [["backtests"], /pipeline backtests/], [["backtest"], /pipeline backtest /], [["serve"], /pipeline serve/],
   [["graph"], /pipeline graph/]

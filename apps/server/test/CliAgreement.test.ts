@@ -110,6 +110,19 @@ describe("the monitor API and the CLI on the same inputs", () => {
     await walk(seeded, "seeded")
   }, 120_000)
 
+  it("answer accounts, positions and orders with the same JSON: the CLI's --json is the API's answer", async () => {
+    for (const [api, cli] of [
+      ["/api/accounts", ["accounts", "--json"]],
+      ["/api/positions?account=council", ["positions", "--account", "council", "--json"]],
+      ["/api/orders?status=all", ["orders", "--status", "all", "--json"]]
+    ] as const) {
+      const answer = await (await fetch(`${seeded.server.url}${api}`)).json()
+      const printed = await cliInProcess(seeded.home, cli)
+      assert.strictEqual(printed.code, 0, printed.stderr)
+      assert.deepStrictEqual(JSON.parse(printed.stdout), answer, api)
+    }
+  }, 60_000)
+
   it("answer a window with no sessions with the window asked and nothing in it, the CLI naming that window", async () => {
     for (const [query, args, words] of [
       ["from=2030-01-02&to=2030-01-31", ["--from", "2030-01-02", "--to", "2030-01-31"], "from 2030-01-02 to 2030-01-31"],

@@ -18,6 +18,9 @@
  * - Beside `TRADING_ACCOUNTS_CONFIG`, `COUNCIL_ACCOUNTS` and `ALPACA_{NAME}_*` (for its accounts and the six
  *   council names) are refused, not ignored: `COUNCIL_ACCOUNTS=COUNCIL close-all --yes` must not close the
  *   JSON's every account, nor a second key for a name go unnoticed.
+ * - Two accounts with the same key id are refused (they would be one broker account: orders and positions mixed,
+ *   a close-all sent twice), and so is an account named `PERSONAL`, the seed's market-data account. The seed
+ *   plan's other names for the JSON (`ALPACA_ACCOUNTS_JSON`, `TRADING_ACCOUNTS`) are refused rather than ignored.
  *
  * @since 0.1.0
  */
@@ -91,6 +94,22 @@ const AccountEntry = Schema.Struct({
 
 const decodeEntry = Schema.decodeUnknownEffect(AccountEntry, { onExcessProperty: "error" })
 
+/**
+ * The seeds' names for fields Council names otherwise (the architecture's `ALPACA_ACCOUNTS` entries, the plan's
+ * `AccountConfig` sketches), and what to write instead: an entry copied from them is told the field to use, not
+ * only that its own is unknown.
+ */
+const SEED_FIELDS: Readonly<Record<string, string>> = {
+  alpaca: `Council's field is "credentials": {"keyId": …, "secretKey": …}`,
+  key_id: `Council's field is "credentials": {"keyId": …, "secretKey": …}`,
+  secret_key: `Council's field is "credentials": {"keyId": …, "secretKey": …}`,
+  account_id: "not a Council field: the broker knows the account by its keys",
+  email: "not a Council field: the broker knows the account by its keys",
+  "settings.maxEquity": `Council's limit on an order's value is "maxOrderValue" (dollars)`,
+  "settings.maxPositionSize": `Council's limits are "maxOrderValue" (dollars per order) and "maxPositionPct" (a position's % of equity)`,
+  "settings.isDryRun": `Council's field is "dryRun"`
+}
+
 /** The field path and what was expected, from a schema error — never the value it got (it may be a secret). */
 const describeIssue = (error: Schema.SchemaError): string => {
   const lines = error.message.split("\n").map((l) => l.trim())
@@ -99,7 +118,8 @@ const describeIssue = (error: Schema.SchemaError): string => {
     ? at.slice(3).replace(/^\[/, "").replace(/\]$/, "").split("][").map((k) => k.replace(/^"|"$/g, "")).join(".")
     : undefined
   const expected = (lines[0] ?? "invalid").replace(/, got [\s\S]*$/, "")
-  return `${path ? `${path}: ` : ""}${expected}`
+  const seed = path !== undefined && expected === "Expected no excess property" ? SEED_FIELDS[path] : undefined
+  return `${path ? `${path}: ` : ""}${expected}${seed === undefined ? "" : ` (${seed})`}`
 }
 
 /**
@@ -198,7 +218,9 @@ const fromPerAccountVariables = (names: ReadonlyArray<string>, explicit: boolean
     for (const f of found) {
       if (Option.isNone(f.keyId) || Option.isNone(f.secretKey)) {
         const missing = Option.isNone(f.keyId) ? `ALPACA_${f.name}_KEY_ID` : `ALPACA_${f.name}_SECRET_KEY`
-        return yield* fail(`per-account variables: ${f.name}: ${missing} is not set`)
+        const configured = present.filter((p) => Option.isSome(p.keyId) && Option.isSome(p.secretKey)).map((p) => p.name)
+        const narrow = explicit || configured.length === 0 ? "" : ` (to trade only ${configured.join(", ")}, set COUNCIL_ACCOUNTS=${configured.join(",")})`
+        return yield* fail(`per-account variables: ${f.name}: ${missing} is not set${narrow}`)
       }
       const entry = { id: f.name, mode: "PAPER", credentials: { keyId: f.keyId.value, secretKey: f.secretKey.value }, ...Option.match(f.baseUrl, { onNone: () => ({}), onSome: (baseUrl) => ({ baseUrl }) }) }
       const decoded = yield* decodeEntry(entry).pipe(
@@ -209,13 +231,34 @@ const fromPerAccountVariables = (names: ReadonlyArray<string>, explicit: boolean
     return Option.some(accounts)
   })
 
-/** Unique names, then the LIVE rule (`LiveGuard.guard`); a refusal names the source. */
+/** The seed's market-data account: its keys (`ALPACA_PERSONAL_*`) read history for `COUNCIL_DATA=alpaca`, never trade. */
+export const DATA_ACCOUNT = "PERSONAL"
+
+/**
+ * Unique names, the data account kept out, one key pair per account, then the LIVE rule (`LiveGuard.guard`); a
+ * refusal names the source and the accounts, never a key.
+ */
 const checkAccounts = (source: AccountsSource, accounts: ReadonlyArray<AccountConfig>) =>
   Effect.gen(function*() {
     const seen = new Set<string>()
+    const byKey = new Map<string, string>()
     for (const account of accounts) {
       if (seen.has(account.id)) return yield* fail(`${source}: account ${account.id} is configured twice; names must be unique`)
       seen.add(account.id)
+      if (account.id === DATA_ACCOUNT) {
+        return yield* fail(
+          `${source}: ${DATA_ACCOUNT} is the market-data account (ALPACA_PERSONAL_* keys, read by COUNCIL_DATA=alpaca), never a trading account; give the trading account another name`
+        )
+      }
+      if (account.credentials === undefined) continue
+      const key = Redacted.value(account.credentials.keyId)
+      const other = byKey.get(key)
+      if (other !== undefined) {
+        return yield* fail(
+          `${source}: accounts ${other} and ${account.id} have the same key id: each account needs its own key pair (one broker account each), or their orders and positions mix`
+        )
+      }
+      byKey.set(key, account.id)
     }
     return yield* LiveGuard.guard(accounts).pipe(
       Effect.mapError((refused) =>
@@ -241,8 +284,19 @@ const unshadowed = (ids: ReadonlyArray<string>) =>
     }
   })
 
+/**
+ * Names the seed plan floated for the accounts' JSON that Council does not read: set, they would leave the user's
+ * accounts unconfigured and the embedded default trading instead, so they are refused, naming the one it reads.
+ */
+const UNREAD_ACCOUNT_VARIABLES = ["ALPACA_ACCOUNTS_JSON", "TRADING_ACCOUNTS"] as const
+
 /** Reads the accounts from the environment (through `Config`), first source found wins. */
 export const load: Effect.Effect<LoadedAccounts, AccountConfigError> = Effect.gen(function*() {
+  for (const variable of UNREAD_ACCOUNT_VARIABLES) {
+    if (Option.isSome(yield* env(variable))) {
+      return yield* fail(`${variable} is not read: Council reads its accounts from TRADING_ACCOUNTS_CONFIG (the same JSON array); rename it`)
+    }
+  }
   const json = yield* env("TRADING_ACCOUNTS_CONFIG")
   if (Option.isSome(json)) {
     const accounts = yield* fromJson(json.value)

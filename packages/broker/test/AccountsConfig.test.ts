@@ -187,7 +187,39 @@ describe("AccountsConfig.load", () => {
       /per-account variables: CLAUDE: ALPACA_CLAUDE_KEY_ID is not set/
     ],
     ["a bad name in COUNCIL_ACCOUNTS", { COUNCIL_ACCOUNTS: "CLAUDE,council-1" }, /COUNCIL_ACCOUNTS: "council-1" is not a valid account name/],
-    ["half a PAPER_ALPACA pair", { PAPER_ALPACA_KEY_ID: "k" }, /DEFAULT_PAPER: PAPER_ALPACA_SECRET_KEY is not set/]
+    ["half a PAPER_ALPACA pair", { PAPER_ALPACA_KEY_ID: "k" }, /DEFAULT_PAPER: PAPER_ALPACA_SECRET_KEY is not set/],
+    // the seeds' promises: one key pair per account, the personal account for data only, the plan's JSON names
+    [
+      "two accounts with one key pair (JSON)",
+      json([account(), account({ id: "COUNCIL", credentials: { keyId: "PKTESTKEY", secretKey: "other-secret" } })]),
+      /^TRADING_ACCOUNTS_CONFIG: accounts CHATGPT and COUNCIL have the same key id: each account needs its own key pair \(one broker account each\), or their orders and positions mix$/
+    ],
+    [
+      "two accounts with one key pair (per-account variables)",
+      { COUNCIL_ACCOUNTS: "CLAUDE,COUNCIL", ALPACA_CLAUDE_KEY_ID: "PKSAME", ALPACA_CLAUDE_SECRET_KEY: "s3cr3t-value", ALPACA_COUNCIL_KEY_ID: "PKSAME", ALPACA_COUNCIL_SECRET_KEY: "s3cr3t-value" },
+      /^per-account variables: accounts CLAUDE and COUNCIL have the same key id/
+    ],
+    [
+      "the personal (market-data) account as a trading account",
+      { COUNCIL_ACCOUNTS: "COUNCIL,PERSONAL", ALPACA_COUNCIL_KEY_ID: "PKONE", ALPACA_COUNCIL_SECRET_KEY: "s", ALPACA_PERSONAL_KEY_ID: "PKTWO", ALPACA_PERSONAL_SECRET_KEY: "s" },
+      /^per-account variables: PERSONAL is the market-data account \(ALPACA_PERSONAL_\* keys, read by COUNCIL_DATA=alpaca\), never a trading account/
+    ],
+    ["PERSONAL in TRADING_ACCOUNTS_CONFIG", json([account({ id: "PERSONAL" })]), /^TRADING_ACCOUNTS_CONFIG: PERSONAL is the market-data account/],
+    ["the plan's ALPACA_ACCOUNTS_JSON", { ALPACA_ACCOUNTS_JSON: JSON.stringify([account()]) }, /^ALPACA_ACCOUNTS_JSON is not read: Council reads its accounts from TRADING_ACCOUNTS_CONFIG/],
+    ["the plan's TRADING_ACCOUNTS", { TRADING_ACCOUNTS: JSON.stringify([account()]) }, /^TRADING_ACCOUNTS is not read: Council reads its accounts from TRADING_ACCOUNTS_CONFIG/],
+    [
+      "the plan's alpaca field",
+      json([{ id: "PAPER_1", mode: "PAPER", alpaca: { keyId: "PKTESTKEY", secretKey: "s3cr3t-value" } }]),
+      /account #1 \(PAPER_1\): alpaca: Expected no excess property \(Council's field is "credentials": \{"keyId": …, "secretKey": …\}\)$/
+    ],
+    ["the plan's maxEquity", json([account({ settings: { maxEquity: 10000 } })]), /settings\.maxEquity: Expected no excess property \(Council's limit on an order's value is "maxOrderValue" \(dollars\)\)$/],
+    ["the architecture's account_id", json([account({ account_id: "PA3IUYCYRWGK" })]), /account #1 \(CHATGPT\): account_id: Expected no excess property \(not a Council field: the broker knows the account by its keys\)$/],
+    ["the plan's isDryRun", json([account({ settings: { isDryRun: true } })]), /settings\.isDryRun: Expected no excess property \(Council's field is "dryRun"\)$/],
+    [
+      "some of the six accounts' variables, without COUNCIL_ACCOUNTS",
+      { ALPACA_COUNCIL_KEY_ID: "PKONE", ALPACA_COUNCIL_SECRET_KEY: "s", ALPACA_CLAUDE_KEY_ID: "PKTWO", ALPACA_CLAUDE_SECRET_KEY: "s" },
+      /^per-account variables: CHATGPT: ALPACA_CHATGPT_KEY_ID is not set \(to trade only CLAUDE, COUNCIL, set COUNCIL_ACCOUNTS=CLAUDE,COUNCIL\)$/
+    ]
   ]
 
   for (const [name, env, expected] of malformed) {

@@ -2,7 +2,8 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
-import type { AccountId } from "@council/domain"
+import * as Schema from "effect/Schema"
+import { type AccountId, Order, type Ticker } from "@council/domain"
 import { AccountManager, type BrokerError, select, TradingAccounts } from "@council/broker"
 import { CliFailure } from "../CliFailure.ts"
 import { kindOfClientOrderId, legPurpose, orderPurpose } from "../OrderPurpose.ts"
@@ -28,9 +29,36 @@ const failIfAny = (results: ReadonlyArray<{ account: AccountId; result: Result.R
 
 const errorOf = (result: Result.Result<unknown, BrokerError>) => (Result.isFailure(result) ? result.failure.message : "")
 
-export const accounts = Effect.gen(function*() {
+/**
+ * One JSON row per account, as the monitor API's `/api/accounts`, `/api/positions` and `/api/orders` answer: its
+ * mode, what it answered under `key` (`null` when it failed) and its `error` (else `null`).
+ */
+const jsonRows = <A, K extends string>(
+  results: ReadonlyArray<{ account: AccountId; result: Result.Result<A, BrokerError> }>,
+  key: K,
+  encode: (a: A) => unknown = (a) => a
+) =>
+  TradingAccounts.use(({ all }) =>
+    Effect.succeed(JSON.stringify(
+      results.map(({ account, result }) => ({
+        account,
+        mode: all.find((a) => a.id === account)?.mode ?? null,
+        error: Result.isFailure(result) ? result.failure.message : null,
+        [key]: Result.isSuccess(result) ? encode(result.success) : null
+      })),
+      null,
+      2
+    )))
+
+const encodeOrders = (orders: ReadonlyArray<Order>) => orders.map((o) => Schema.encodeSync(Order)(o))
+
+export const accounts = (ids: ReadonlyArray<AccountId>, json: boolean) => Effect.gen(function*() {
   const configured = yield* TradingAccounts
-  const results = yield* AccountManager.use((m) => m.allAccounts)
+  const results = yield* AccountManager.use((m) => m.forEachAccount(ids, (b) => b.getAccount))
+  if (json) {
+    yield* Console.log(yield* jsonRows(results, "snapshot"))
+    return yield* failIfAny(results)
+  }
   yield* Console.log(table(
     ["ACCOUNT", "MODE", "EQUITY", "CASH", "BUYING POWER", "POSITIONS", "ERROR"],
     results.map(({ account, result }) => {
@@ -44,21 +72,42 @@ export const accounts = Effect.gen(function*() {
   yield* failIfAny(results)
 })
 
-export const positions = (ids: ReadonlyArray<AccountId>) =>
+export const positions = (ids: ReadonlyArray<AccountId>, symbol: Option.Option<Ticker>, json: boolean) =>
   Effect.gen(function*() {
-    const results = yield* AccountManager.use((m) => m.allPositions(ids))
+    const all = yield* AccountManager.use((m) => m.allPositions(ids))
+    const results = all.map(({ account, result }) => ({
+      account,
+      result: Result.map(result, (ps) => Option.match(symbol, { onNone: () => ps, onSome: (s) => ps.filter((p) => p.symbol === s) }))
+    }))
+    if (json) {
+      yield* Console.log(yield* jsonRows(results, "positions"))
+      return yield* failIfAny(results)
+    }
     const rows = results.flatMap(({ account, result }) =>
       Result.isSuccess(result)
         ? result.success.map((p) => [account, p.symbol, p.side, qty(p.qty), money(p.avgEntryPrice), money(p.currentPrice), money(p.marketValue), money(p.unrealizedPl)])
         : [[account, "-", "-", "-", "-", "-", "-", errorOf(result)]]
     )
-    yield* Console.log(rows.length === 0 ? "no open positions" : table(["ACCOUNT", "SYMBOL", "SIDE", "QTY", "AVG ENTRY", "PRICE", "MARKET VALUE", "UNREALIZED P/L"], rows))
+    yield* Console.log(rows.length === 0 ? `no open ${Option.match(symbol, { onNone: () => "", onSome: (s) => `${s} ` })}positions` : table(["ACCOUNT", "SYMBOL", "SIDE", "QTY", "AVG ENTRY", "PRICE", "MARKET VALUE", "UNREALIZED P/L"], rows))
     yield* failIfAny(results)
   })
 
-export const orders = (ids: ReadonlyArray<AccountId>, status: "open" | "closed" | "all") =>
+export interface OrdersOptions {
+  readonly status: "open" | "closed" | "all"
+  readonly symbol: Option.Option<Ticker>
+  /** Per account, newest first (Alpaca's `limit`, at most 500). */
+  readonly limit: number
+  readonly json: boolean
+}
+
+export const orders = (ids: ReadonlyArray<AccountId>, { json, limit, status, symbol }: OrdersOptions) =>
   Effect.gen(function*() {
-    const results = yield* AccountManager.use((m) => m.allOrders({ status, limit: 500 }, ids))
+    const query = { status, limit, ...Option.match(symbol, { onNone: () => ({}), onSome: (s) => ({ symbols: [s] }) }) }
+    const results = yield* AccountManager.use((m) => m.allOrders(query, ids))
+    if (json) {
+      yield* Console.log(yield* jsonRows(results, "orders", encodeOrders))
+      return yield* failIfAny(results)
+    }
     const rows = results.flatMap(({ account, result }) =>
       Result.isSuccess(result)
         ? result.success.flatMap((o) => [{ o, what: orderPurpose(o.orderClass, kindOfClientOrderId(o.clientOrderId), o.qty, o.legs.map((leg) => leg.type)) }, ...o.legs.map((leg) => ({ o: leg, what: legPurpose(o.orderClass) }))]).map(({ o, what }) => [
@@ -76,7 +125,8 @@ export const orders = (ids: ReadonlyArray<AccountId>, status: "open" | "closed" 
         ])
         : [[account, "-", "-", "-", "-", "-", "-", "-", "-", "-", errorOf(result)]]
     )
-    yield* Console.log(rows.length === 0 ? `no ${status === "all" ? "" : `${status} `}orders` : table(["ACCOUNT", "DAY", "SYMBOL", "SIDE", "QTY", "TYPE", "CLASS", "STATUS", "FILL", "CLIENT ORDER ID", "WHAT"], rows))
+    const what = `${status === "all" ? "" : `${status} `}${Option.match(symbol, { onNone: () => "", onSome: (s) => `${s} ` })}`
+    yield* Console.log(rows.length === 0 ? `no ${what}orders` : table(["ACCOUNT", "DAY", "SYMBOL", "SIDE", "QTY", "TYPE", "CLASS", "STATUS", "FILL", "CLIENT ORDER ID", "WHAT"], rows))
     yield* failIfAny(results)
   })
 
@@ -86,9 +136,23 @@ export const confirmCloseAll = (account: Option.Option<string>, yes: boolean) =>
     ? Effect.void
     : Effect.fail(CliFailure.usage(`close-all cancels every open order and liquidates every position${Option.isSome(account) ? ` of ${account.value}` : " of every account"}; add --yes to confirm`))
 
-export const closeAll = (ids: ReadonlyArray<AccountId>) =>
+export const closeAll = (ids: ReadonlyArray<AccountId>, json: boolean) =>
   Effect.gen(function*() {
     const results = yield* AccountManager.use((m) => m.closeAllPositions(ids))
+    if (json) {
+      // as `POST /api/close-all` answers
+      yield* Console.log(JSON.stringify(
+        results.map(({ account, result }) =>
+          Result.match(result, {
+            onSuccess: (r) => ({ account, canceled: r.canceled, closed: encodeOrders(r.closed), error: null }),
+            onFailure: (e) => ({ account, canceled: null, closed: null, error: e.message })
+          })
+        ),
+        null,
+        2
+      ))
+      return yield* failIfAny(results)
+    }
     yield* Console.log(table(
       ["ACCOUNT", "ORDERS CANCELED", "POSITIONS CLOSED", "ERROR"],
       results.map(({ account, result }) =>

@@ -7,6 +7,11 @@
  * price and time in force, today's New York date, and `--nonce` (default none). Running the same command again the
  * same day adopts the order the first one placed instead of placing it twice; to place the same order twice in a
  * day, give each a different `--nonce`.
+ *
+ * `cancel` cancels one order (by its id or its client order id) and `close` liquidates one position, after
+ * canceling that symbol's open orders (a protective exit holds the shares a close would sell): the seed manager's
+ * `cancel_order` and `close_position`. A dry-run account refuses them before any request. `close` run again while
+ * its market order is still open adopts that order instead of canceling it and sending another.
  */
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
@@ -14,9 +19,9 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { type AccountId, CLIENT_ORDER_ID_MAX, Order, type OrderIntent, Ticker, type TimeInForce } from "@council/domain"
+import { type AccountId, CLIENT_ORDER_ID_MAX, OPEN_STATUSES, Order, type OrderIntent, Ticker, type TimeInForce } from "@council/domain"
 import { hashOf } from "@council/engine"
-import { AccountManager, type BrokerError } from "@council/broker"
+import { AccountManager, type Broker, BrokerError, TradingAccounts } from "@council/broker"
 import { CliFailure } from "../CliFailure.ts"
 import { money, qty as shares, table } from "../Table.ts"
 
@@ -25,8 +30,10 @@ export interface OrderOptions {
   readonly symbol: string
   readonly side: "buy" | "sell"
   readonly qty: string
-  readonly type: "market" | "limit"
+  readonly type: "market" | "limit" | "stop" | "stop_limit"
   readonly limitPrice: Option.Option<string>
+  readonly stopPrice: Option.Option<string>
+  readonly extendedHours: boolean
   readonly tif: TimeInForce
   readonly nonce: Option.Option<string>
   readonly json: boolean
@@ -53,14 +60,24 @@ export const manualIntent = (options: OrderOptions, account: AccountId) =>
     if (!Schema.is(Ticker)(symbol)) return yield* usage(`--symbol ${options.symbol}: expected a ticker such as SPY`)
     const qty = yield* positive("--qty", options.qty, "a number of shares > 0")
     if (Math.abs(Number(qty.toFixed(9)) - qty) > 1e-12) return yield* usage(`--qty ${options.qty}: at most 9 decimals`)
-    if (options.type === "limit" && Option.isNone(options.limitPrice)) return yield* usage("--type limit needs --limit-price")
-    if (options.type === "market" && Option.isSome(options.limitPrice)) return yield* usage("--limit-price only applies with --type limit")
-    const limitPrice = Option.isSome(options.limitPrice)
-      ? yield* positive("--limit-price", options.limitPrice.value, "a price > 0")
-      : undefined
-    if (limitPrice !== undefined && !onTick(limitPrice)) {
-      return yield* usage(`--limit-price ${options.limitPrice.pipe(Option.getOrElse(() => ""))}: at most 2 decimals from $1 up, 4 below`)
+    const limited = options.type === "limit" || options.type === "stop_limit"
+    const stopped = options.type === "stop" || options.type === "stop_limit"
+    if (limited && Option.isNone(options.limitPrice)) return yield* usage(`--type ${options.type} needs --limit-price`)
+    if (!limited && Option.isSome(options.limitPrice)) return yield* usage("--limit-price only applies with --type limit or stop_limit")
+    if (stopped && Option.isNone(options.stopPrice)) return yield* usage(`--type ${options.type} needs --stop-price`)
+    if (!stopped && Option.isSome(options.stopPrice)) return yield* usage("--stop-price only applies with --type stop or stop_limit")
+    // Alpaca takes extended-hours orders only as day limit orders
+    if (options.extendedHours && !(options.type === "limit" && options.tif === "day")) {
+      return yield* usage("--extended-hours needs --type limit and --tif day (Alpaca's rule for pre- and after-market orders)")
     }
+    const price = (flag: string, raw: Option.Option<string>) =>
+      Option.match(raw, {
+        onNone: () => Effect.succeed(undefined),
+        onSome: (text) =>
+          Effect.flatMap(positive(flag, text, "a price > 0"), (p) => (onTick(p) ? Effect.succeed(p) : usage(`${flag} ${text}: at most 2 decimals from $1 up, 4 below`)))
+      })
+    const limitPrice = yield* price("--limit-price", options.limitPrice)
+    const stopPrice = yield* price("--stop-price", options.stopPrice)
     const nonce = Option.getOrUndefined(options.nonce)
     if (nonce !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(nonce)) return yield* usage(`--nonce: 1 to 32 letters, digits, - or _`)
     const date = yield* newYorkDate
@@ -72,7 +89,9 @@ export const manualIntent = (options: OrderOptions, account: AccountId) =>
       type: options.type,
       timeInForce: options.tif,
       orderClass: "simple" as const,
-      ...(limitPrice === undefined ? {} : { limitPrice })
+      ...(limitPrice === undefined ? {} : { limitPrice }),
+      ...(stopPrice === undefined ? {} : { stopPrice }),
+      ...(options.extendedHours ? { extendedHours: true } : {})
     }
     const id = `manual-${date}-${account}-${symbol}-${options.side}-${nonce === undefined ? "" : `${nonce}-`}${hashOf({ ...body, nonce: nonce ?? null }).slice(0, 10)}`
     if (id.length > CLIENT_ORDER_ID_MAX) return yield* usage(`--account/--symbol/--nonce: the client order id would be longer than ${CLIENT_ORDER_ID_MAX} characters`)
@@ -80,7 +99,9 @@ export const manualIntent = (options: OrderOptions, account: AccountId) =>
   })
 
 const describeOrder = (intent: OrderIntent) =>
-  `${intent.side} ${shares(intent.qty)} ${intent.symbol} ${intent.type}${intent.limitPrice === undefined ? "" : ` ${money(intent.limitPrice)}`} ${intent.timeInForce}`
+  `${intent.side} ${shares(intent.qty)} ${intent.symbol} ${intent.type}${intent.stopPrice === undefined ? "" : ` ${money(intent.stopPrice)}`}${
+    intent.limitPrice === undefined ? "" : `${intent.stopPrice === undefined ? "" : " limit"} ${money(intent.limitPrice)}`
+  } ${intent.timeInForce}${intent.extendedHours === true ? " extended hours" : ""}`
 
 /** Places the order once (a repeat adopts it); a refusal is one line and exit 1. */
 export const placeManual = (intent: OrderIntent, json: boolean) =>
@@ -113,4 +134,106 @@ export const cancelAll = (ids: ReadonlyArray<AccountId>, json: boolean) =>
     yield* Console.log(json ? JSON.stringify(rows, null, 2) : table(["ACCOUNT", "ORDERS CANCELED", "ERROR"], rows.map((r) => [r.account, r.canceled === null ? "-" : String(r.canceled), r.error ?? ""])))
     const failed = rows.filter((r) => r.error !== null)
     if (failed.length > 0) return yield* CliFailure.failed(`${failed.length} of ${rows.length} accounts failed: ${failed.map((f) => f.account).join(", ")}`)
+  })
+
+/** `--symbol` as a ticker (upper-cased), or one line naming the flag. */
+export const symbolFlag = (raw: string) => {
+  const symbol = raw.trim().toUpperCase()
+  return Schema.is(Ticker)(symbol) ? Effect.succeed(symbol) : usage(`--symbol ${raw}: expected a ticker such as SPY`)
+}
+
+/** `close` asks for `--yes` before anything is opened. */
+export const confirmClose = (account: string, symbol: string, yes: boolean) =>
+  yes
+    ? Effect.void
+    : usage(`close cancels the open ${symbol.trim().toUpperCase()} orders of ${account.trim().toUpperCase()} and liquidates its ${symbol.trim().toUpperCase()} position; add --yes to confirm`)
+
+/** A dry-run account's writes are refused here, before any request (the safety broker would refuse the write, after the reads). */
+const writable = (account: AccountId, what: string) =>
+  TradingAccounts.use(({ all }) =>
+    all.find((a) => a.id === account)?.settings.dryRun === true
+      ? Effect.fail(CliFailure.failed(`${account} is a dry-run account: nothing is sent to its broker (${what}); set "dryRun": false to trade it`))
+      : Effect.void)
+
+/** The account's one broker call `f`, its failure one line (exit 1) naming the account. */
+const onAccount = <A>(account: AccountId, f: (broker: Broker) => Effect.Effect<A, BrokerError>) =>
+  Effect.flatMap(AccountManager.use((m) => m.forEachAccount([account], f)), ([only]) =>
+    Result.isSuccess(only!.result)
+      ? Effect.succeed(only!.result.success as A)
+      : Effect.fail(CliFailure.failed(`${account}: ${(only!.result.failure as BrokerError).message}`)))
+
+const describePlaced = (o: Order) => `${o.side} ${shares(o.qty)} ${o.symbol} ${o.type}${o.limitPrice === null ? "" : ` ${money(o.limitPrice)}`}`
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * An order by its broker id (a UUID, as Alpaca's: another id is a 422 there), else by its client order id (one a
+ * client chose may look like a UUID too: an id the broker does not know is looked up as that).
+ */
+const findOrder = (broker: Broker, id: string) =>
+  UUID.test(id)
+    ? broker.getOrder(id).pipe(
+      Effect.map(Option.some),
+      Effect.catchTag("BrokerError", (e) => (e.reason === "NotFound" ? broker.getOrderByClientId(id) : Effect.fail(e)))
+    )
+    : broker.getOrderByClientId(id)
+
+/** `cancel`: one open order of one account, by its id or client order id. */
+export const cancelOne = (account: AccountId, id: string, json: boolean) =>
+  Effect.gen(function*() {
+    const trimmed = id.trim()
+    if (trimmed === "") return yield* usage("order id: expected an order id or a client order id, as listed by: pnpm pipeline orders")
+    yield* writable(account, `cancel ${trimmed}`)
+    const order = yield* onAccount(account, (b) =>
+      Effect.gen(function*() {
+        const found = yield* findOrder(b, trimmed)
+        if (Option.isNone(found)) {
+          return yield* new BrokerError({ account, reason: "NotFound", message: `no order ${trimmed} (neither an order id nor a client order id of this account)`, retryable: false })
+        }
+        const o = found.value
+        if (!OPEN_STATUSES.has(o.status)) {
+          return yield* new BrokerError({ account, reason: "InvalidRequest", message: `order ${o.id} (${describePlaced(o)}) is ${o.status}: nothing to cancel`, retryable: false })
+        }
+        yield* b.cancelOrder(o.id)
+        return o
+      }))
+    if (json) return yield* Console.log(JSON.stringify({ account, canceled: Schema.encodeSync(Order)(order) }, null, 2))
+    yield* Console.log(`cancel accepted: ${account} ${describePlaced(order)} ${order.timeInForce}${order.legs.length > 0 ? ` (with its ${order.legs.length} leg${order.legs.length === 1 ? "" : "s"})` : ""}\norder ${order.id} · client order id ${order.clientOrderId}`)
+  })
+
+/** `close`: cancels the symbol's open orders, then liquidates the position with a market order. */
+export const closeOne = (account: AccountId, symbol: Ticker, json: boolean) =>
+  Effect.gen(function*() {
+    yield* writable(account, `close ${symbol}`)
+    const { adopted, canceled, closed } = yield* onAccount(account, (b) =>
+      Effect.gen(function*() {
+        const held = yield* b.getPosition(symbol)
+        if (Option.isNone(held)) {
+          return yield* new BrokerError({ account, reason: "NotFound", message: `no ${symbol} position to close`, retryable: false })
+        }
+        const open = yield* b.listOrders({ status: "open", symbols: [symbol], limit: 500 })
+        // a close sent before and not filled yet (the same command run again) is the close: adopted, not replaced
+        const closing = open.find((o) =>
+          o.orderClass === "simple" && o.type === "market" && o.timeInForce === "day" &&
+          o.side === (held.value.qty > 0 ? "sell" : "buy") && Math.abs(o.qty - Math.abs(held.value.qty)) < 1e-9
+        )
+        if (closing !== undefined) return { canceled: [], closed: closing, adopted: true }
+        const done: Array<Order> = []
+        // a close that fails after cancels leaves the position without those orders (its exits): say so
+        const withCanceled = (e: BrokerError) =>
+          done.length === 0 ? e : new BrokerError({
+            ...e,
+            message: `${e.message} (canceled before it: ${done.map((o) => `${describePlaced(o)} ${o.clientOrderId}`).join(", ")}; the position is without ${done.length === 1 ? "it" : "them"} now)`
+          })
+        yield* Effect.forEach(open, (o) => Effect.map(b.cancelOrder(o.id), () => done.push(o)), { discard: true }).pipe(Effect.mapError(withCanceled))
+        const closed = yield* b.closePosition(symbol).pipe(Effect.mapError(withCanceled))
+        return { canceled: open, closed, adopted: false }
+      }))
+    if (json) {
+      return yield* Console.log(JSON.stringify({ account, symbol, adopted, canceled: canceled.map((o) => Schema.encodeSync(Order)(o)), closed: Schema.encodeSync(Order)(closed) }, null, 2))
+    }
+    yield* Console.log(
+      `${canceled.length === 0 ? "" : `canceled first: ${canceled.map((o) => `${describePlaced(o)} (${o.clientOrderId})`).join(", ")}\n`}` +
+        `${adopted ? "already closing (an earlier close's order is still open; nothing sent)" : "closing"}: ${account} ${describePlaced(closed)} · order ${closed.id} · ${closed.status}${closed.filledQty > 0 && closed.filledAvgPrice !== null ? ` · filled ${shares(closed.filledQty)} @ ${money(closed.filledAvgPrice)}` : ""}`
+    )
   })
