@@ -15,6 +15,7 @@
  * | 408, 500, 502, 504, other 5xx | ServerError | yes |
  * | Groq 400 `json_validate_failed` | InvalidAnswer (its `failed_generation` is the answer) | no: corrected instead |
  * | other 4xx | InvalidRequest | never |
+ * | a 2xx whose body is an error (`statedStatus`) | as the status it states (Google's `code`, or its type) | as that status |
  * | transport failure | Network | yes |
  * | our per-call timeout | Timeout | no (a slow provider rarely speeds up; the answer deadline stays bounded) |
  *
@@ -108,19 +109,48 @@ const councilReason = (reason: FailureReason, status: number) => ({ council: { r
 export const unreadable = (description: string, status: number): AiError.AiErrorReason =>
   new AiError.InternalProviderError({ description, metadata: councilReason("ServerError", status) })
 
-/** The reason for a non-2xx answer; `secret` is scrubbed from the provider's message. */
+/**
+ * The status a 2xx body that is an error stands for (`{"error": {…}}`, `[{"error": …}]`, Anthropic's
+ * `{"type": "error", …}`): Google's numeric `code`, else what its type or code names; `undefined` when the body is
+ * no error. Gateways and OpenAI-compatible endpoints answer some failures this way (a rate limit, an upstream
+ * overload, a quota) with a 200: they are classified as if sent with that status, and never billed.
+ */
+export const statedStatus = (json: unknown): number | undefined => {
+  const root = record(Array.isArray(json) ? json[0] : json)
+  const error = record(root?.["error"])
+  if (root === undefined || error === undefined || "choices" in root || "content" in root) return undefined
+  const code = error["code"]
+  if (typeof code === "number" && Number.isInteger(code) && code >= 400 && code < 600) return code
+  const tags = `${text(error["code"]) ?? ""} ${text(error["type"]) ?? ""} ${text(error["status"]) ?? ""}`.toLowerCase()
+  if (/insufficient_quota|billing|quota_exceeded/.test(tags)) return 402
+  if (/overloaded|unavailable/.test(tags)) return 503
+  if (/rate_limit|resource_exhausted|too_many/.test(tags)) return 429
+  if (/authentication|invalid_api_key|unauthenticated|unauthorized/.test(tags)) return 401
+  if (/permission/.test(tags)) return 403
+  if (/not_found|model_not_found/.test(tags)) return 404
+  if (/invalid_request|invalid_argument|invalid_value|unsupported/.test(tags)) return 400
+  return 500
+}
+
+/**
+ * The reason for a non-2xx answer, or a 2xx whose body is an error (`stated`: the status it stands for, see
+ * `statedStatus`); `secret` is scrubbed from the provider's message.
+ */
 export const reasonOf = (
   provider: ProviderId,
   failure: HttpFailure,
   secret: string,
-  nowMs: number
+  nowMs: number,
+  stated?: number
 ): AiError.AiErrorReason => {
   const body = parseErrorBody(failure.body)
   // one line, bounded: a provider's message and code can be any size (the body is read up to 16 MB); the key is
   // already scrubbed from the body, so the cut cannot leave part of it
   const code = oneLine(body.code ?? body.type ?? body.status ?? "", 60)
   const detail = [code, oneLine(body.message ?? failure.body, 200)].filter((s) => s !== "").join(": ")
-  const description = scrub(`${provider} answered ${failure.status}${detail === "" ? "" : ` (${detail})`}`, secret)
+  const answered = stated === undefined ? `${failure.status}` : `${failure.status} with an error`
+  const description = scrub(`${provider} answered ${answered}${detail === "" ? "" : ` (${detail})`}`, secret)
+  if (stated !== undefined) failure = { ...failure, status: stated }
   const tags = `${body.code ?? ""} ${body.type ?? ""} ${body.status ?? ""}`.toLowerCase()
   const status = failure.status
   if (status === 402 || (status === 429 && /insufficient_quota|billing|quota_exceeded/.test(tags))) {
