@@ -119,3 +119,27 @@ describe("the corrective turn names what is wrong", () => {
       assert.include(first._tag === "Invalid" ? first.error : "", "Expected an integer")
     }).pipe(Effect.provide(env)))
 })
+
+describe("usage as each provider counts it", () => {
+  it.live("Gemini's thinking, counted in total_tokens but not in completion_tokens, is charged as output", () =>
+    Effect.gen(function*() {
+      // what Gemini's OpenAI endpoint answers: 1,000 in, 100 written, 900 thought (total 2,000)
+      const fake = yield* fakeProvider((r) => {
+        const reply = answerWith(r, pitchText(r))
+        const body = reply.body as Record<string, unknown>
+        return { ...reply, body: { ...body, usage: { prompt_tokens: 1000, completion_tokens: 100, total_tokens: 2000 } } }
+      })
+      const answer = yield* Ask.ask(yield* modelOf(fake, "gemini", "gemini-3.1-pro-preview"), question)
+      const exchange = answer.exchanges[0]!
+      assert.deepStrictEqual(exchange.usage, { input: 1000, cachedInput: 0, cacheWrite: 0, output: 1000, reasoning: 900 })
+      assert.closeTo(exchange.costUsd, (1000 * 2 + 1000 * 12) / 1e6, 1e-12)
+    }).pipe(Effect.provide(env)))
+
+  it.live("OpenAI's completion_tokens already holds its reasoning: nothing is counted twice", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider()
+      const answer = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
+      // the fake's OpenAI usage: 1,000 in (200 cached), 100 out of which 40 reasoning, total 1,100
+      assert.deepStrictEqual(answer.exchanges[0]!.usage, { input: 1000, cachedInput: 200, cacheWrite: 0, output: 100, reasoning: 40 })
+    }).pipe(Effect.provide(env)))
+})
