@@ -71,3 +71,34 @@ describe("pnpm pipeline run daily when the budget refuses one PM while the other
     }
   }, 90_000)
 })
+
+describe("pnpm pipeline backtest --pms live whose budget runs out in a session, resumed", () => {
+  it("the session's run takes the answers its failed attempt recorded: each question is paid for once", async () => {
+    const fake = await startFake((r) =>
+      r.kind === "pitch" && !r.model.startsWith("claude") ? { ...answerWith(r, JSON.stringify(validAnswer(r))), delayMs: 400 } : undefined
+    )
+    try {
+      const home = tempHome()
+      const range = ["--from", "2026-05-04", "--to", "2026-05-04", "--pms", "live", "--json"]
+      const failed = await cliAsync(home, ["backtest", ...range], {
+        ...liveEnv(fake, KEYS),
+        COUNCIL_LLM_BUDGET_USD_MONTH: "1",
+        COUNCIL_PRICES: dearClaude(home)
+      })
+      assert.strictEqual(failed.code, 1, failed.stderr)
+      assert.match(failed.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD_MONTH=1 would be exceeded: .* CLAUDE's pitch call/)
+      const id = /backtest --resume (bt-[\w-]+)/.exec(failed.stderr)?.[1]
+      assert.isDefined(id, failed.stderr)
+      const before = fake.requests.length
+
+      const resumed = await cliAsync(home, ["backtest", "--resume", id!, "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD_MONTH: "1" })
+      assert.strictEqual(resumed.code, 0, resumed.stderr)
+      const pitches = fake.requests.slice(before).filter((q) => q.kind === "pitch").map((q) => q.model)
+      assert.deepStrictEqual(pitches, ["claude-sonnet-4-6"])
+      assert.strictEqual(fake.requests.filter((q) => q.kind === "pitch").length, 5)
+      assert.strictEqual(spendOf(home).filter((row) => row.purpose === "pitch" && row.cost_usd > 0).length, 5)
+    } finally {
+      await fake.close()
+    }
+  }, 90_000)
+})
