@@ -11,8 +11,8 @@
  * | 429 `insufficient_quota`/billing, 402 | QuotaExhausted | never |
  * | 401, 403 | Unauthorized | never |
  * | 429 (also Anthropic's 429 `overloaded_error` → Overloaded) | RateLimited, waiting `retry-after-ms`, `retry-after` or Gemini's `RetryInfo.retryDelay` | yes |
- * | 529, 503, 498 | Overloaded | yes |
- * | 408, 500, 502, 504, other 5xx | ServerError | yes |
+ * | 529, 503, 498 | Overloaded (waiting its `retry-after`, if it gives one) | yes |
+ * | 408, 500, 502, 504, other 5xx | ServerError (likewise) | yes |
  * | Groq 400 `json_validate_failed` | InvalidAnswer (its `failed_generation` is the answer) | no: corrected instead |
  * | other 4xx | InvalidRequest | never |
  * | a 2xx whose body is an error (`statedStatus`) | as the status it states (Google's `code`, or its type) | as that status |
@@ -103,7 +103,9 @@ export const retryAfterMs = (failure: HttpFailure, nowMs: number): number | unde
 /** `text` on one line (every run of whitespace one space) of at most `max` characters. */
 const oneLine = (text: string, max: number): string => text.replace(/\s+/g, " ").trim().slice(0, max)
 
-const councilReason = (reason: FailureReason, status: number) => ({ council: { reason, status } })
+const councilReason = (reason: FailureReason, status: number, retryAfterMs?: number) => ({
+  council: { reason, status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }
+})
 
 /** A 2xx answer whose body cannot be read (not JSON, not the wire's shape): a `ServerError`, retried as sent. */
 export const unreadable = (description: string, status: number): AiError.AiErrorReason =>
@@ -170,11 +172,13 @@ export const reasonOf = (
       metadata: { ...councilReason("RateLimited", status), description }
     })
   }
+  // an overload or a 5xx that says when to come back (`retry-after`, Gemini's RetryInfo) is waited for as a rate
+  // limit is: `AiError.InternalProviderError` has no `retryAfter`, so the wait rides in the council metadata
   if (status === 429 || status === 529 || status === 503 || status === 498) {
-    return new AiError.InternalProviderError({ description, metadata: councilReason("Overloaded", status) })
+    return new AiError.InternalProviderError({ description, metadata: councilReason("Overloaded", status, retryAfterMs(failure, nowMs)) })
   }
   if (status === 408 || status >= 500) {
-    return new AiError.InternalProviderError({ description, metadata: councilReason("ServerError", status) })
+    return new AiError.InternalProviderError({ description, metadata: councilReason("ServerError", status, retryAfterMs(failure, nowMs)) })
   }
   if (tags.includes("json_validate_failed")) {
     return new AiError.StructuredOutputError({
@@ -236,7 +240,8 @@ export const classify = (error: AiError.AiError | Cause.TimeoutError, timeout?: 
   const own = "description" in error.reason ? error.reason.description : undefined
   const description = own ?? metadataOf(error.reason)?.["description"]
   const message = typeof description === "string" ? description : error.reason.message
-  const wait = error.retryAfter
+  const stated = record(metadataOf(error.reason)?.["council"])?.["retryAfterMs"]
+  const wait = error.retryAfter ?? (typeof stated === "number" ? Duration.millis(stated) : undefined)
   return {
     reason,
     message,
