@@ -54,6 +54,7 @@ import {
 import { type ModelSpec, modelName } from "./Models.ts"
 import { estimateTokens } from "./Prices.ts"
 import { classify, RETRY_POLICIES, type RetryPolicy, retrySchedule } from "./ProviderErrors.ts"
+import { unfence } from "./ProviderHttp.ts"
 
 export interface CallPolicy {
   /** Each HTTP attempt. */
@@ -148,7 +149,8 @@ interface TurnLog {
 }
 
 /** Whether the provider may have billed a request it answered with `w` (an error status is not billed). */
-const mayBill = (w: WireAttempt): boolean => w.status === null ? w.sent : w.status >= 200 && w.status < 300
+const mayBill = (w: WireAttempt): boolean =>
+  w.status === null ? w.sent : w.status >= 200 && w.status < 300 && w.billable !== false
 
 /**
  * What `attempts` requests cost, `wire` being what the adapter reported of them: the usage they reported, and
@@ -192,12 +194,33 @@ const explainedByWire = (log: TurnLog): string | null => {
   return last !== undefined && last.status !== null && last.status < 300 ? last.error : null
 }
 
+/**
+ * Why `answer` fails the question's own schema, as its decoder says it (`Expected an integer at ["conviction"]`):
+ * the provider codec `generateObject` decodes with drops some checks' names (an integer check fails as
+ * `Expected <filter>`), which tells the model nothing in the corrective turn. `undefined` when the answer is not
+ * JSON or passes the schema (the codec's own message stands).
+ */
+const schemaMessage = <A>(schema: Question<A>["schema"], answer: string | null): string | undefined => {
+  if (answer === null) return undefined
+  let json: unknown
+  try {
+    json = JSON.parse(unfence(answer))
+  } catch {
+    return undefined
+  }
+  const exit = Schema.decodeUnknownExit(schema)(json)
+  if (Exit.isSuccess(exit)) return undefined
+  const error = Cause.findErrorOption(exit.cause)
+  return error._tag === "Some" ? error.value.message : undefined
+}
+
 /** What a finished turn amounts to, and how to settle it. */
 const resultOf = <A>(
   exit: Exit.Exit<LanguageModel.GenerateObjectResponse<{}, A, "opaque">, AiError.AiError | Cause.TimeoutError>,
   log: TurnLog,
   timeout: Duration.Duration,
-  maxOutputTokens: number
+  maxOutputTokens: number,
+  schema: Question<A>["schema"]
 ): { readonly result: TurnResult<A>; readonly settlement: TurnSettlement } | Cause.Cause<never> => {
   if (Exit.isSuccess(exit)) {
     const response = exit.value
@@ -214,7 +237,8 @@ const resultOf = <A>(
     const answer = reason._tag === "StructuredOutputError" ? reason.responseText : lastAnswer(log) ?? ""
     const last = log.wire.at(-1)
     const explained = explainedByWire(log)
-    const described = explained ?? ("description" in reason && typeof reason.description === "string" ? reason.description : classified.message)
+    const described = explained ?? schemaMessage(schema, answer) ??
+      ("description" in reason && typeof reason.description === "string" ? reason.description : classified.message)
     const finish = last?.finishReason ?? null
     const description = finish !== null && CUT_OFF.has(finish)
       ? `cut off at the output limit (${maxOutputTokens} tokens): ${described}`
@@ -311,8 +335,10 @@ const askTurn = <A>(
       Effect.timeout(timeout),
       Effect.tapError((error) => {
         // a refusal is logged as one, not as the decoding error its text gave
-        const explained = isInvalidAnswer(error) ? explainedByWire(log) : null
-        const line = explained === null ? describe(error, timeout) : `InvalidAnswer: ${explained}`
+        const explained = isInvalidAnswer(error)
+          ? explainedByWire(log) ?? schemaMessage(question.schema, error.reason._tag === "StructuredOutputError" ? error.reason.responseText : lastAnswer(log))
+          : null
+        const line = explained === null || explained === undefined ? describe(error, timeout) : `InvalidAnswer: ${explained}`
         log.failures.push(line)
         return Effect.logWarning(`llm ${question.actor} ${name}: ${line.replace(/\s*\n\s*/g, " ")}`)
       })
@@ -327,7 +353,7 @@ const askTurn = <A>(
       yield* record({ _tag: "Failed", reason: "InvalidRequest", message: error.message }, { charge: chargeOf(log), answer: null, finish: null })
       return yield* Effect.fail(error)
     }
-    const outcome = resultOf(exit, log, timeout, model.spec.maxOutputTokens)
+    const outcome = resultOf(exit, log, timeout, model.spec.maxOutputTokens, question.schema)
     if (Cause.isCause(outcome)) {
       // a defect: what was reserved is settled all the same, then the defect goes on
       yield* Effect.ignore(budget.settle(reservation, chargeOf(log)))

@@ -181,7 +181,11 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
      */
     const atomically = <A, E>(effect: Effect.Effect<A, E>) => Effect.uninterruptible(lock.withPermits(1)(effect))
 
-    const addInFlight = (key: string, usd: number) => inFlight.set(key, Math.max(0, (inFlight.get(key) ?? 0) + usd))
+    // a sum of worst cases added and taken away leaves rounding residue (6.9e-18 once all settled): that is nothing
+    const addInFlight = (key: string, usd: number) => {
+      const next = (inFlight.get(key) ?? 0) + usd
+      inFlight.set(key, next <= 1e-12 ? 0 : next)
+    }
 
     /** Calls waiting for room; the next change (a settlement, a call starting to wait) wakes them to check again. */
     let changes = 0

@@ -108,6 +108,8 @@ export interface WireAttempt {
   readonly error: string | null
   /** False when the connection failed before the request went out (refused, unknown host): nothing was billed. */
   readonly sent: boolean
+  /** False for a 2xx whose body is an error the provider stated: no answer was made, nothing billed. */
+  readonly billable?: boolean
 }
 
 /**

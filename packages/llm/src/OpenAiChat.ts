@@ -10,7 +10,8 @@
  *   schema appended to the system message. `LanguageModel` decodes the answer with the same transformer's codec.
  * - `Authorization: Bearer <key>`; `max_completion_tokens` or `max_tokens` per provider; `reasoning_effort`
  *   when set. Usage maps `prompt_tokens_details.cached_tokens` (DeepSeek: `prompt_cache_hit_tokens`) and
- *   `completion_tokens_details.reasoning_tokens`.
+ *   `completion_tokens_details.reasoning_tokens`; tokens `total_tokens` counts beyond `prompt_tokens` +
+ *   `completion_tokens` are output the answer did not report as such (Gemini's thinking), billed as output.
  * - No retries, no timeout here: `ask` owns both, so every `LanguageModel` gets the same policy.
  *
  * **Gotchas**: streaming is not implemented (`streamText` fails); a refusal comes back as an answer without
@@ -56,6 +57,10 @@ export const readChatCompletion = (json: unknown): WireAnswer | string => {
   const refusal = choice.message?.refusal
   const usage = body.usage
   const cached = count(usage, "prompt_tokens_details", "cached_tokens") || count(usage, "prompt_cache_hit_tokens")
+  const completion = count(usage, "completion_tokens")
+  // output the total counts beyond the prompt and the completion: Gemini's thinking, which its OpenAI endpoint
+  // leaves out of completion_tokens (9 in + 1 out = 103 total) though it bills it as output
+  const unreported = Math.max(0, count(usage, "total_tokens") - count(usage, "prompt_tokens") - completion)
   return {
     id: typeof body.id === "string" ? body.id : undefined,
     model: typeof body.model === "string" ? body.model : undefined,
@@ -67,8 +72,8 @@ export const readChatCompletion = (json: unknown): WireAnswer | string => {
       input: count(usage, "prompt_tokens"),
       cachedInput: cached,
       cacheWrite: count(usage, "prompt_tokens_details", "cache_write_tokens"),
-      output: count(usage, "completion_tokens"),
-      reasoning: count(usage, "completion_tokens_details", "reasoning_tokens")
+      output: completion + unreported,
+      reasoning: count(usage, "completion_tokens_details", "reasoning_tokens") + unreported
     }
   }
 }

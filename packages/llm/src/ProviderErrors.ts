@@ -11,10 +11,11 @@
  * | 429 `insufficient_quota`/billing, 402 | QuotaExhausted | never |
  * | 401, 403 | Unauthorized | never |
  * | 429 (also Anthropic's 429 `overloaded_error` → Overloaded) | RateLimited, waiting `retry-after-ms`, `retry-after` or Gemini's `RetryInfo.retryDelay` | yes |
- * | 529, 503, 498 | Overloaded | yes |
- * | 408, 500, 502, 504, other 5xx | ServerError | yes |
+ * | 529, 503, 498 | Overloaded (waiting its `retry-after`, if it gives one) | yes |
+ * | 408, 500, 502, 504, other 5xx | ServerError (likewise) | yes |
  * | Groq 400 `json_validate_failed` | InvalidAnswer (its `failed_generation` is the answer) | no: corrected instead |
  * | other 4xx | InvalidRequest | never |
+ * | a 2xx whose body is an error (`statedStatus`) | as the status it states (Google's `code`, or its type) | as that status |
  * | transport failure | Network | yes |
  * | our per-call timeout | Timeout | no (a slow provider rarely speeds up; the answer deadline stays bounded) |
  *
@@ -102,25 +103,56 @@ export const retryAfterMs = (failure: HttpFailure, nowMs: number): number | unde
 /** `text` on one line (every run of whitespace one space) of at most `max` characters. */
 const oneLine = (text: string, max: number): string => text.replace(/\s+/g, " ").trim().slice(0, max)
 
-const councilReason = (reason: FailureReason, status: number) => ({ council: { reason, status } })
+const councilReason = (reason: FailureReason, status: number, retryAfterMs?: number) => ({
+  council: { reason, status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }
+})
 
 /** A 2xx answer whose body cannot be read (not JSON, not the wire's shape): a `ServerError`, retried as sent. */
 export const unreadable = (description: string, status: number): AiError.AiErrorReason =>
   new AiError.InternalProviderError({ description, metadata: councilReason("ServerError", status) })
 
-/** The reason for a non-2xx answer; `secret` is scrubbed from the provider's message. */
+/**
+ * The status a 2xx body that is an error stands for (`{"error": {…}}`, `[{"error": …}]`, Anthropic's
+ * `{"type": "error", …}`): Google's numeric `code`, else what its type or code names; `undefined` when the body is
+ * no error. Gateways and OpenAI-compatible endpoints answer some failures this way (a rate limit, an upstream
+ * overload, a quota) with a 200: they are classified as if sent with that status, and never billed.
+ */
+export const statedStatus = (json: unknown): number | undefined => {
+  const root = record(Array.isArray(json) ? json[0] : json)
+  const error = record(root?.["error"])
+  if (root === undefined || error === undefined || "choices" in root || "content" in root) return undefined
+  const code = error["code"]
+  if (typeof code === "number" && Number.isInteger(code) && code >= 400 && code < 600) return code
+  const tags = `${text(error["code"]) ?? ""} ${text(error["type"]) ?? ""} ${text(error["status"]) ?? ""}`.toLowerCase()
+  if (/insufficient_quota|billing|quota_exceeded/.test(tags)) return 402
+  if (/overloaded|unavailable/.test(tags)) return 503
+  if (/rate_limit|resource_exhausted|too_many/.test(tags)) return 429
+  if (/authentication|invalid_api_key|unauthenticated|unauthorized/.test(tags)) return 401
+  if (/permission/.test(tags)) return 403
+  if (/not_found|model_not_found/.test(tags)) return 404
+  if (/invalid_request|invalid_argument|invalid_value|unsupported/.test(tags)) return 400
+  return 500
+}
+
+/**
+ * The reason for a non-2xx answer, or a 2xx whose body is an error (`stated`: the status it stands for, see
+ * `statedStatus`); `secret` is scrubbed from the provider's message.
+ */
 export const reasonOf = (
   provider: ProviderId,
   failure: HttpFailure,
   secret: string,
-  nowMs: number
+  nowMs: number,
+  stated?: number
 ): AiError.AiErrorReason => {
   const body = parseErrorBody(failure.body)
   // one line, bounded: a provider's message and code can be any size (the body is read up to 16 MB); the key is
   // already scrubbed from the body, so the cut cannot leave part of it
   const code = oneLine(body.code ?? body.type ?? body.status ?? "", 60)
   const detail = [code, oneLine(body.message ?? failure.body, 200)].filter((s) => s !== "").join(": ")
-  const description = scrub(`${provider} answered ${failure.status}${detail === "" ? "" : ` (${detail})`}`, secret)
+  const answered = stated === undefined ? `${failure.status}` : `${failure.status} with an error`
+  const description = scrub(`${provider} answered ${answered}${detail === "" ? "" : ` (${detail})`}`, secret)
+  if (stated !== undefined) failure = { ...failure, status: stated }
   const tags = `${body.code ?? ""} ${body.type ?? ""} ${body.status ?? ""}`.toLowerCase()
   const status = failure.status
   if (status === 402 || (status === 429 && /insufficient_quota|billing|quota_exceeded/.test(tags))) {
@@ -140,11 +172,13 @@ export const reasonOf = (
       metadata: { ...councilReason("RateLimited", status), description }
     })
   }
+  // an overload or a 5xx that says when to come back (`retry-after`, Gemini's RetryInfo) is waited for as a rate
+  // limit is: `AiError.InternalProviderError` has no `retryAfter`, so the wait rides in the council metadata
   if (status === 429 || status === 529 || status === 503 || status === 498) {
-    return new AiError.InternalProviderError({ description, metadata: councilReason("Overloaded", status) })
+    return new AiError.InternalProviderError({ description, metadata: councilReason("Overloaded", status, retryAfterMs(failure, nowMs)) })
   }
   if (status === 408 || status >= 500) {
-    return new AiError.InternalProviderError({ description, metadata: councilReason("ServerError", status) })
+    return new AiError.InternalProviderError({ description, metadata: councilReason("ServerError", status, retryAfterMs(failure, nowMs)) })
   }
   if (tags.includes("json_validate_failed")) {
     return new AiError.StructuredOutputError({
@@ -206,7 +240,8 @@ export const classify = (error: AiError.AiError | Cause.TimeoutError, timeout?: 
   const own = "description" in error.reason ? error.reason.description : undefined
   const description = own ?? metadataOf(error.reason)?.["description"]
   const message = typeof description === "string" ? description : error.reason.message
-  const wait = error.retryAfter
+  const stated = record(metadataOf(error.reason)?.["council"])?.["retryAfterMs"]
+  const wait = error.retryAfter ?? (typeof stated === "number" ? Duration.millis(stated) : undefined)
   return {
     reason,
     message,

@@ -6,10 +6,12 @@
  * - Headers carry the key; they go to the wire only, and only to the base URL's host (`noRedirects`: a 3xx is an
  *   `InvalidRequest`). Everything reported or failed with is built from the status, the body (key scrubbed) and
  *   the messages, so no key reaches a log, an error or the store.
- * - A JSON answer wrapped in a Markdown code fence is unwrapped before it is decoded; the `WireLog` keeps the text
- *   as received.
+ * - A JSON answer wrapped in a Markdown code fence, or in prose around it, is unwrapped before it is decoded
+ *   (`unfence`); the `WireLog` keeps the text as received.
  * - A 2xx whose body is not the provider's answer format (not JSON, no choices/content) is a `ServerError`,
- *   retried as sent: the model never wrote it, so it is not an answer to correct.
+ *   retried as sent: the model never wrote it, so it is not an answer to correct. A 2xx whose body is an error
+ *   (`{"error": {…}}`) is that error (`statedStatus`): a rate limit is waited for, a quota is not retried, and
+ *   neither is billed.
  *
  * @since 0.1.0
  */
@@ -28,7 +30,7 @@ import { boundedText } from "@council/io/BoundedText"
 import { noRedirects } from "@council/io/NoRedirects"
 import { type Message, scrub, scrubAnswer, type TokenUsage, WireLog } from "./Exchange.ts"
 import type { ProviderId, ReasoningEffort } from "./Models.ts"
-import { reasonOf, unreadable } from "./ProviderErrors.ts"
+import { reasonOf, statedStatus, unreadable } from "./ProviderErrors.ts"
 
 /** What both adapters are built from. */
 export interface AdapterOptions {
@@ -67,9 +69,34 @@ export interface WirePost {
 const REDACTED_HEADERS: ReadonlyArray<string> = ["authorization", "x-api-key", "x-goog-api-key", "cookie", "set-cookie"]
 
 const FENCED = /^\s*```[a-zA-Z]*\s*\n([\s\S]*?)\n?\s*```\s*$/
+const FENCES = /```[a-zA-Z]*[ \t]*\n([\s\S]*?)\n?[ \t]*```/g
 
-/** The JSON inside a Markdown code fence, or the text unchanged. */
-export const unfence = (text: string): string => FENCED.exec(text)?.[1] ?? text
+const isJsonObject = (text: string): boolean => {
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The JSON object an answer carries: the text itself when it is JSON; else the JSON inside a Markdown code fence
+ * (the whole text, or the one fence holding a JSON object among prose: "Here is my pitch: ```json …``` Good
+ * luck."); else the text from its first `{` to its last `}` when that alone is a JSON object. Anything else is
+ * returned unchanged, for the schema to reject and the corrective turn to quote.
+ */
+export const unfence = (text: string): string => {
+  const whole = FENCED.exec(text)?.[1]
+  if (whole !== undefined) return whole
+  if (isJsonObject(text)) return text
+  const fenced = [...text.matchAll(FENCES)].map((m) => m[1] ?? "").filter(isJsonObject)
+  if (fenced.length === 1) return fenced[0]!
+  const first = text.indexOf("{")
+  const last = text.lastIndexOf("}")
+  const braced = first >= 0 && last > first ? text.slice(first, last + 1) : undefined
+  return braced !== undefined && fenced.length === 0 && isJsonObject(braced) ? braced : text
+}
 
 const encodeUsage = (usage: TokenUsage | null): typeof Response.Usage.Encoded => ({
   inputTokens: usage === null ? {} : {
@@ -126,7 +153,7 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
     const started = yield* Clock.currentTimeMillis
     const report = (
       status: number | null,
-      fields: Partial<{ text: string | null; usage: TokenUsage | null; finishReason: string | null; error: string; sent: boolean }>
+      fields: Partial<{ text: string | null; usage: TokenUsage | null; finishReason: string | null; error: string; sent: boolean; billable: boolean }>
     ) =>
       Clock.currentTimeMillis.pipe(Effect.map((now) =>
         log({
@@ -137,7 +164,8 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
           finishReason: fields.finishReason ?? null,
           messages: request.messages,
           error: fields.error ?? null,
-          sent: fields.sent ?? true
+          sent: fields.sent ?? true,
+          ...(fields.billable === false ? { billable: false } : {})
         })
       ))
     const httpRequest = HttpClientRequest.post(request.url).pipe(
@@ -173,6 +201,15 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
       json = undefined
     }
     const answer = json === undefined ? "the body is not JSON" : request.read(json)
+    const stated = typeof answer === "string" ? statedStatus(json) : undefined
+    if (stated !== undefined) {
+      // an error the provider said in a 2xx (a gateway's rate limit, an upstream failure): no answer was made, so
+      // it is classified as that error and not billed
+      const now = yield* Clock.currentTimeMillis
+      const reason = reasonOf(request.provider, { status: response.status, headers: response.headers, body }, request.secret, now, stated)
+      yield* report(response.status, { error: reason.message, billable: false })
+      return yield* failWith(request.provider, reason)
+    }
     if (typeof answer === "string") {
       // a broken response (cut short, a proxy's page), not the model's answer: asked again as it was, like a 5xx,
       // never "corrected" by quoting it back to the model as its own words

@@ -191,6 +191,31 @@ describe("failures", () => {
       assert.isBelow(waited, 5000)
     }).pipe(Effect.provide(env)))
 
+  it.effect("an overload's or a 5xx's retry-after is waited for too (529, 503), and one past the longest wait is not retried", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProvider((r) =>
+        r.nth === 0
+          ? errorWith(r, 529, "overloaded_error", "Overloaded", { "retry-after": "6" })
+          : r.nth === 1
+          ? errorWith(r, 503, "api_error", "Service unavailable", { "retry-after-ms": "4500" })
+          : undefined
+      )
+      const asking = yield* forkWatched(Ask.ask(yield* modelOf(fake, "anthropic", "claude-sonnet-4-6"), question))
+      const waited = yield* advanceUntil(() => fake.requests.length >= 3, asking)
+      const answer = yield* Fiber.join(asking.fiber)
+      assert.strictEqual(answer.value?.symbol, "GLD")
+      const [first, second] = retryWaits(asking)
+      assert.isAtLeast(first!, 6000)
+      assert.isAtLeast(second!, 4500)
+      assert.isAtLeast(waited, 10_500)
+      assert.match(answer.exchanges[0]!.retries[0]!, /^Overloaded: anthropic answered 529 .*\(retry after 6s\)$/)
+
+      const busy = yield* fakeProvider(() => errorWith({ wire: "openai" } as FakeRequest, 503, "server_error", "Overloaded", { "retry-after": "3600" }))
+      const refused = yield* Ask.ask(yield* modelOf(busy, "openai", "gpt-5.4"), question)
+      assert.strictEqual(busy.requests.length, 1)
+      assert.strictEqual(refused.failure?.reason, "Overloaded")
+    }).pipe(Effect.provide(env)))
+
   it.effect("529 overloaded (and Anthropic's 429 overloaded_error) is retried on the provider's schedule", () =>
     Effect.gen(function*() {
       const fake = yield* fakeProvider((r) =>

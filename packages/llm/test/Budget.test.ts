@@ -42,6 +42,18 @@ describe("LlmBudget", () => {
       yield* budget.reserve(call)
     }).pipe(Effect.provide(Layer.mergeAll(budgetWith({ perRunUsd: 0.03, perMonthUsd: null }), inRun))))
 
+  it.effect("calls that have all settled leave nothing in flight: a refusal then names no \"+$0.00000 in flight\"", () =>
+    Effect.gen(function*() {
+      const budget = yield* LlmBudget
+      const reservations = []
+      for (const inputTokens of [1234, 5678, 91011, 1213]) reservations.push(yield* budget.reserve({ ...call, inputTokens }))
+      for (const reservation of reservations) yield* budget.settle(reservation, { input: 1000, cachedInput: 0, cacheWrite: 0, output: 100, reasoning: 0 })
+      const error = yield* Effect.flip(budget.reserve({ ...call, maxOutputTokens: 100_000 }))
+      assert.strictEqual(error._tag, "LlmBudgetExceeded")
+      if (error._tag === "LlmBudgetExceeded") assert.strictEqual(error.inFlightUsd, 0)
+      assert.notInclude(error.message, "in flight")
+    }).pipe(Effect.provide(Layer.mergeAll(budgetWith({ perRunUsd: null, perMonthUsd: 1 }), inRun))))
+
   it.effect("sums the calendar month (UTC) from the ledger, earlier runs included", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(Date.parse("2026-11-20T12:00:00Z"))

@@ -20,7 +20,8 @@
  *   session the same stage runs once more, alone (as `pnpm pipeline reconcile` does), so the book ends with the
  *   last session's fills and equity.
  * - `reuse` (PMs `replay`) gives a session's recorded calls of another run; a call whose key matches is answered
- *   from it instead of going live.
+ *   from it instead of going live. A session's run resumed after a failed stage attempt (the LLM budget ran out)
+ *   also takes the models' usable answers that attempt recorded, as `run daily` continuing a run does: paid once.
  *
  * **Gotchas**: sessions must be ascending (the local exchange never rewinds); a session's run that fails twice
  * (once, then once resumed) fails the backtest with `RunFailed` naming the session.
@@ -31,6 +32,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import { formatMoment, type NewYorkMoment, type RunId, type RunSchedule, type TradingDay } from "@council/domain"
 import { type Recording, Recorder, RunContext, type RunRecord, RunStore, Runner } from "@council/engine"
+import { AuditTrail } from "@council/llm"
 import type { DailyParams } from "./DailyParams.ts"
 import { DailyPipeline } from "./DailyPipeline.ts"
 import { Reconcile } from "./stages/Reconcile.ts"
@@ -156,7 +158,8 @@ export const runBacktest = (options: BacktestOptions) =>
           commits
         })
       } else if (how === "resumed") {
-        yield* Runner.resume(DailyPipeline, runId, { reuse, commits })
+        const own = AuditTrail.usableAnswers(yield* RunStore.use((store) => store.getRecordings(runId)))
+        yield* Runner.resume(DailyPipeline, runId, { reuse: [...reuse, ...own], commits })
       }
       counts[how]++
       runs.push({ day, runId })

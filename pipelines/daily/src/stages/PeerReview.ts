@@ -6,6 +6,7 @@ import { PeerReview as Review, PortfolioManagers, ReviewAnswer, type RosterEntry
 import { FetchData } from "./FetchData.ts"
 import { PmCallFailure, PmPitches } from "./PmPitches.ts"
 import { withinWindow } from "../AnswerWindow.ts"
+import { allAnswers } from "../AllAnswers.ts"
 import { reviewInput } from "../InputHash.ts"
 import { pitchersReview, reviewSeed } from "../DailyParams.ts"
 
@@ -67,7 +68,7 @@ export const PeerReview = Stage.make({
       const sitOut = (yield* pitchersReview)
         ? new Set<string>(book.abstentions.filter((a) => !book.pitches.some((p) => p.pm === a.pm)).map((a) => a.pm))
         : new Set<string>()
-      const outcomes = yield* Effect.forEach(
+      const outcomes = yield* allAnswers(
         pms.roster,
         (entry) => {
           if (sitOut.has(entry.pm)) {
@@ -77,8 +78,7 @@ export const PeerReview = Stage.make({
           if (ballot.candidates.length === 0) return Effect.succeed(Option.none<Outcome>())
           const own = book.pitches.find((p) => p.pm === entry.pm) ?? null
           return Effect.map(review(pms, entry, snapshot, ballot, own), Option.some)
-        },
-        { concurrency: "unbounded" }
+        }
       )
       const decided = outcomes.flatMap((o) => Option.toArray(o))
       const ballots = decided.flatMap((o) => (o._tag === "Ballot" ? [o.ballot] : []))

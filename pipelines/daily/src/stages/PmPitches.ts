@@ -11,6 +11,7 @@ import { BarIndex } from "@council/market"
 import { runAccounts } from "../DailyParams.ts"
 import { FetchData } from "./FetchData.ts"
 import { withinWindow } from "../AnswerWindow.ts"
+import { allAnswers } from "../AllAnswers.ts"
 
 export const PitchBook = Schema.Struct({
   pitches: Schema.Array(Pitch),
@@ -88,10 +89,9 @@ export const PmPitches = Stage.make({
       const pms = yield* PortfolioManagers
       const accounts = yield* accountStates(pms.roster)
       const snapshotHash = fingerprint(snapshot)
-      const outcomes = yield* Effect.forEach(
+      const outcomes = yield* allAnswers(
         pms.roster,
-        (entry) => askPm(pms, entry, snapshot, snapshotHash, accounts.get(entry.pm) ?? null),
-        { concurrency: "unbounded" }
+        (entry) => askPm(pms, entry, snapshot, snapshotHash, accounts.get(entry.pm) ?? null)
       )
       return {
         pitches: outcomes.filter(Result.isSuccess).map((r) => r.success),
