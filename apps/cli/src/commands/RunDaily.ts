@@ -15,7 +15,7 @@ import {
   type RunId,
   type TradingDay
 } from "@council/domain"
-import { type Checkpoint, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
+import { type Checkpoint, isDamaged, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
 import { select, TradingAccounts } from "@council/broker"
 import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipeline, newRunParams as newDailyRunParams, unevaluated } from "@council/daily"
 import { continuation, dayCommand, idsOf } from "@council/daily/RunActivity"
@@ -263,7 +263,13 @@ export const executeRun = <R>(
         RunFailed: (e) =>
           Effect.fail(CliFailure.failed(`run ${e.runId} failed in ${e.stage}: ${e.message} (${continuation(again, dryRun, "resume")})`)),
         InvalidRunRequest: (e) => Effect.fail(CliFailure.failed(e.message)),
-        RunNotFound: (e) => Effect.fail(CliFailure.failed(e.message))
+        RunNotFound: (e) => Effect.fail(CliFailure.failed(e.message)),
+        // the store refused a write between stages (locked by another process, full): the run stopped part-way and
+        // resumes like any other; damaged data is not helped by running again
+        StoreError: (e) =>
+          Effect.fail(CliFailure.failed(
+            isDamaged(e) ? e.message : `the run stopped part-way: the store failed: ${e.message} (${continuation(again, dryRun, "resume")})`
+          ))
       })
     )
     if (result.run.status === "awaiting-approval") {
