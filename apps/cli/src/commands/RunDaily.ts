@@ -397,6 +397,22 @@ export const untilSignal = <A, E, R>(work: Effect.Effect<A, E, R>, message: stri
   Effect.raceFirst(work, Effect.andThen(waitForSignal, Effect.fail(CliFailure.interrupted(message))))
 
 /**
+ * `untilSignal`, except once `completed` is done (the day's run reached its end): then a signal interrupts nothing —
+ * the run's outcome stands, its summary still reaches Slack and the command exits with the day's code — and only
+ * says so (a second signal finds no listener and kills the process). A timer stopped in the last seconds of a run
+ * that completed is not a failed day.
+ */
+const untilSignalBefore = <A, E, R>(completed: Deferred.Deferred<void>, work: Effect.Effect<A, E, R>, message: string) =>
+  Effect.raceFirst(
+    work,
+    Effect.flatMap(waitForSignal, (signal) =>
+      Effect.flatMap(Deferred.isDone(completed), (done) =>
+        done
+          ? Effect.andThen(Console.error(`${signal}: the day's run has completed; finishing its report and messages (a second signal ends the process at once)`), Effect.never)
+          : Effect.fail(CliFailure.interrupted(message))))
+  )
+
+/**
  * Runs the trading day at `at`: the plan and the market schedule check on a store opened read-only (a fresh home
  * stays untouched by a refusal), then — under the day's lock — starts, resumes or retries the day's run on the
  * real store with `council` seated.
@@ -426,6 +442,25 @@ export const runDaily = <E, R>(
     if (verdict !== "trade") return yield* untradedJson(options.json, { tradingDay: day, outcome: verdict.skipped, message: verdict.message })
     // a run continued asks with the lineup it started with, not this command line's
     const seated = plan._tag === "Resume" ? yield* resumed(plan.run) : council
+    const completed = yield* Deferred.make<void>()
+    const work = runToEnd(options, { ...at, clockAccount }, params, plan, seated, again, completed)
+    return yield* untilSignalBefore(completed, work, beforeRun(again))
+  })
+
+/** A signal before the day's run has started or been found settled: nothing was stopped part-way. */
+const beforeRun = (again: string) => `interrupted before its run started (none was stopped part-way); run it again to go on: ${again}`
+
+/** The part of `runDaily` under the day's lock: the run to its end, then its outcome printed (`completed` once it has one). */
+const runToEnd = (
+  options: RunDailyOptions,
+  { clockAccount, day, moment }: RunMoment & { readonly clockAccount: AccountId },
+  params: DailyParams,
+  plan: DayPlan,
+  seated: Council,
+  again: string,
+  completed: Deferred.Deferred<void>
+) =>
+  Effect.gen(function*() {
     const outcome = yield* Effect.scoped(Effect.gen(function*() {
       const lease = options.dryRun ? undefined : yield* holdDayLock(day, `run daily ${day}`)
       const final = lease === undefined ? plan : yield* planDay(options, day, params)
@@ -441,9 +476,11 @@ export const runDaily = <E, R>(
       else yield* seated.announce // a retry re-sends carried plans: it asks no model
       const runId = runIdOf(runnable, day)
       yield* holdRun(lease, runId, `run daily ${day}${options.dryRun ? " --dry-run" : ""}`)
-      const work = executeRun(startRun(runnable, runId, options, day, params), day, options.dryRun, params.accounts, again)
+      const run = startRun(runnable, runId, options, day, params).pipe(Effect.tap(() => Deferred.succeed(completed, undefined)))
+      const work = executeRun(run, day, options.dryRun, params.accounts, again)
       const stopped = `interrupted: ${runnable._tag === "Retry" ? `the retry of ${day}` : `run ${runId}`} stopped part-way`
-      return yield* untilSignal(
+      return yield* untilSignalBefore(
+        completed,
         lease === undefined ? work : whileHeld(lease, work),
         `${stopped}; ${continuation(again, options.dryRun, "continue it")}`
       )
