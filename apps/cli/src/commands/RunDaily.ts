@@ -21,6 +21,7 @@ import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipe
 import { continuation, dayCommand, idsOf } from "@council/daily/RunActivity"
 import { AuditTrail } from "@council/llm"
 import type { MarketData } from "@council/market"
+import { FLUSH_WITHIN, flushed, Notifier } from "@council/notify/Notifier"
 import { describeHolder, type Lease, RunLock } from "@council/store"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
@@ -437,6 +438,7 @@ export const runDaily = <E, R>(
     const plan = yield* planDay(options, day, params).pipe(Effect.provide(probe))
     // the day the data chose already ran: a timer would run it again each day, exit 0, saying nothing
     if (plan._tag === "Done") yield* StaleData.sayIfBehind(options, day, at.realClock).pipe(Effect.provide(AppLayer.notifier))
+    if (plan._tag === "Done") yield* retellCut(day, plan.run, plan.report).pipe(Effect.provide(AppLayer.tradingWith(moment, "create")))
     if (yield* settledOutcome(plan, options.json, again)) return
     const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly).pipe(Effect.provide(probe))
     if (verdict !== "trade") return yield* untradedJson(options.json, { tradingDay: day, outcome: verdict.skipped, message: verdict.message })
@@ -446,6 +448,23 @@ export const runDaily = <E, R>(
     const work = runToEnd(options, { ...at, clockAccount }, params, plan, seated, again, completed)
     return yield* untilSignalBefore(completed, work, beforeRun(again))
   })
+
+/**
+ * The day's completed `run` whose process ended (SIGKILL, a power cut) before its messages were all sent: it left the
+ * day's lock behind, naming it. Its summary is told again — once: taking the lock over lets it go — so the operator
+ * who reads Slack hears how the day ended. A lock held by a live process is left alone.
+ */
+const retellCut = (day: TradingDay, run: RunRecord, report: ExecutionReport) =>
+  Effect.scoped(Effect.gen(function*() {
+    const { lockTtlSeconds } = yield* AppSettings
+    const lease = yield* RunLock.use((lock) => lock.acquire(`daily:${day}`, { command: `run daily ${day}`, ttlMillis: lockTtlSeconds * 1000 })).pipe(
+      Effect.option
+    )
+    if (Option.isNone(lease) || lease.value.tookOver?.runId !== run.id) return
+    yield* Console.error(`run ${run.id} completed, but its process ended before its messages were all sent: its summary is sent again`)
+    yield* RunNotices.summary(run, report)
+    yield* Notifier.use((n) => flushed(n, FLUSH_WITHIN))
+  }))
 
 /** A signal before the day's run has started or been found settled: nothing was stopped part-way. */
 const beforeRun = (again: string) => `interrupted before its run started (none was stopped part-way); run it again to go on: ${again}`
@@ -479,11 +498,15 @@ const runToEnd = (
       const run = startRun(runnable, runId, options, day, params).pipe(Effect.tap(() => Deferred.succeed(completed, undefined)))
       const work = executeRun(run, day, options.dryRun, params.accounts, again)
       const stopped = `interrupted: ${runnable._tag === "Retry" ? `the retry of ${day}` : `run ${runId}`} stopped part-way`
-      return yield* untilSignalBefore(
+      const result = yield* untilSignalBefore(
         completed,
         lease === undefined ? work : whileHeld(lease, work),
         `${stopped}; ${continuation(again, options.dryRun, "continue it")}`
       )
+      // the messages reach Slack before the day's lock is let go: a process that dies sending them leaves the lock
+      // behind, naming its run, and the day's next invocation tells that run's summary again (`retellCut`)
+      if (lease !== undefined) yield* Notifier.use((n) => flushed(n, FLUSH_WITHIN))
+      return result
     })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create", seated.layer)))
     if (outcome === undefined) return
     if (outcome._tag === "Awaiting") return yield* awaitingOutcome(outcome.run, outcome.verdict, options.json)
