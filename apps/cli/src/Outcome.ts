@@ -48,6 +48,16 @@ const withDiskAdvice = (line: string): string => {
   return `${line} — the disk holding ${home} is full: free space there (or move COUNCIL_HOME to a disk with room), then run the command again`
 }
 
+/**
+ * SQLite's "database is locked": a write waited out its busy timeout while another process held the file's write
+ * lock. The line names the file and what to do: nothing was lost, the same command continues once it lets go.
+ */
+const withLockAdvice = (line: string): string => {
+  if (!/database is locked/i.test(line) || process.env["DATABASE_URL"] !== undefined) return line
+  const file = resolve(process.env["COUNCIL_HOME"] ?? ".council", "council.db")
+  return `${line} — another process held the write lock of ${file} (a sqlite3 shell with a transaction open, an upgrade, another command writing): nothing was lost; run the command again once it lets go`
+}
+
 export interface Outcome {
   readonly code: number
   /** The one line to print on stderr (after `error: `), if any. */
@@ -72,7 +82,7 @@ const outcomeOf = (exit: Exit.Exit<unknown, unknown>): Outcome => {
   const e = error.value
   if (CliError.isCliError(e)) return { code: 2 }
   if (typeof e === "object" && e !== null && "_tag" in e && typeof e._tag === "string") {
-    const message = withDiskAdvice("message" in e && typeof e.message === "string" ? e.message : String(e))
+    const message = withLockAdvice(withDiskAdvice("message" in e && typeof e.message === "string" ? e.message : String(e)))
     if (e._tag === "CliFailure") return { code: "exitCode" in e && (e.exitCode === 2 || e.exitCode === 130) ? e.exitCode : 1, line: message }
     if (e._tag === "ConfigError") return { code: 2, line: configMessage(message) }
     // the feed did not answer (HTTP 5xx, the network): the work failed, as a broker's outage does — not a usage error

@@ -193,11 +193,31 @@ describe("a day stopped part-way names the command that continues that very run"
 })
 
 describe("a run against a broker in another session", () => {
+  it("runs an earlier day on a fresh `exchange serve` whose accounts were only given keys: an account without an order holds no day", async () => {
+    const exchangeHome = tempHome()
+    const served = await serveExchange(exchangeHome)
+    try {
+      const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
+      const home = tempHome()
+      const r = await cliAsync(home, ["run", "daily", "--date", "2026-06-04"], env)
+      assert.strictEqual(r.code, 0, r.stdout + r.stderr)
+      assert.isAbove(ordersAtExchange(exchangeHome).size, 0)
+      const next = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"], env)
+      assert.strictEqual(next.code, 0, next.stdout + next.stderr)
+    } finally {
+      await served.stop()
+    }
+  })
+
   it("refuses up front a day before the one `exchange serve` has traded its accounts up to: no run, no order", async () => {
     const exchangeHome = tempHome()
     const served = await serveExchange(exchangeHome)
     try {
       const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
+      const first = await cliAsync(tempHome(), ["run", "daily"], env)
+      assert.strictEqual(first.code, 0, first.stdout + first.stderr)
+      const placed = ordersAtExchange(exchangeHome).size
+      assert.isAbove(placed, 0)
       const home = tempHome()
       const r = await cliAsync(home, ["run", "daily", "--date", "2026-06-04"], env)
       assert.strictEqual(r.code, 2, r.stdout + r.stderr)
@@ -207,7 +227,7 @@ describe("a run against a broker in another session", () => {
         /^error: refusing to send orders for 2026-06-04 to \w+: its broker refused: GET \/v2\/clock: 422 the local exchange has traded \w+ into 2026-06-08; cannot trade 2026-06-04$/
       )
       assert.match(cli(home, ["runs"], env).stdout, /^no runs yet/)
-      assert.strictEqual(ordersAtExchange(exchangeHome).size, 0)
+      assert.strictEqual(ordersAtExchange(exchangeHome).size, placed)
 
       // a dry run cannot read that day either: refused up front too, not six accounts failing "run the day again"
       const dry = await cliAsync(home, ["run", "daily", "--date", "2026-06-04", "--dry-run", "--json"], env)

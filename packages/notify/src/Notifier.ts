@@ -19,6 +19,7 @@
  */
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
@@ -67,7 +68,19 @@ export class SentNotifications extends Context.Service<SentNotifications, {
 
 export interface NotifierShape {
   readonly notify: (message: Notification) => Effect.Effect<void, NotifierError>
+  /**
+   * Waits, at most `within`, for messages still on their way (Slack's background queue); absent where `notify`
+   * delivers before it returns. Never fails.
+   */
+  readonly flush?: (within: Duration.Input) => Effect.Effect<void>
 }
+
+/** How long a run waits, when it ends, for messages still on their way. */
+export const FLUSH_WITHIN = "10 seconds"
+
+/** Waits for `notifier`'s messages still on their way (see `NotifierShape.flush`). */
+export const flushed = (notifier: NotifierShape, within: Duration.Input): Effect.Effect<void> =>
+  notifier.flush === undefined ? Effect.void : notifier.flush(within)
 
 /** Sends every message to each of `notifiers` in turn; fails with the first failure after trying them all. */
 export const fanOut = (notifiers: ReadonlyArray<NotifierShape>): NotifierShape => ({
@@ -77,7 +90,8 @@ export const fanOut = (notifiers: ReadonlyArray<NotifierShape>): NotifierShape =
         const failed = results.find(Result.isFailure)
         return failed === undefined ? Effect.void : Effect.fail(failed.failure)
       })
-    )
+    ),
+  flush: (within) => Effect.forEach(notifiers, (notifier) => flushed(notifier, within), { discard: true, concurrency: "unbounded" })
 })
 
 /** One line per message on stderr via `Console.error`, coloured when `colour` is true. */

@@ -27,7 +27,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import { colourEnabled, colourEnv, type Terminal } from "./ConsoleColour.ts"
-import { consoleNotifier, fanOut, Notifier } from "./Notifier.ts"
+import { consoleNotifier, fanOut, FLUSH_WITHIN, Notifier } from "./Notifier.ts"
 import * as SlackNotifier from "./SlackNotifier.ts"
 
 export const config = Config.all({
@@ -63,8 +63,7 @@ export const layerConfigWith = (options: {
 /** Console (coloured on a colour terminal) plus Slack when `SLACK_WEBHOOK_URL` is set; lines go to stderr. */
 export const layerConfig: Layer.Layer<Notifier, SlackNotifier.NotifierConfigError> = layerConfigWith({ terminal: process.stderr })
 
-/** How long a run waits, when it ends, for Slack messages still on their way. */
-export const FLUSH_WITHIN = "10 seconds"
+export { FLUSH_WITHIN }
 
 /** Most messages one Slack request carries in a run. */
 export const RUN_BATCH = 20
@@ -86,6 +85,6 @@ export const layerRun = (options: {
     Effect.gen(function*() {
       const slack = yield* SlackNotifier.make({ batch: RUN_BATCH, ...options.slack, webhookUrl: options.slackWebhookUrl })
       yield* Effect.addFinalizer(() => slack.flush(options.flushWithin ?? FLUSH_WITHIN))
-      return Notifier.of(fanOut([...(options.console === false ? [] : [consoleNotifier({ colour: options.colour })]), { notify: slack.post }]))
+      return Notifier.of(fanOut([...(options.console === false ? [] : [consoleNotifier({ colour: options.colour })]), { notify: slack.post, flush: slack.flush }]))
     })
   ).pipe(Layer.provide(FetchHttpClient.layer))

@@ -15,12 +15,13 @@ import {
   type RunId,
   type TradingDay
 } from "@council/domain"
-import { type Checkpoint, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
+import { type Checkpoint, isDamaged, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
 import { select, TradingAccounts } from "@council/broker"
 import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipeline, newRunParams as newDailyRunParams, unevaluated } from "@council/daily"
 import { continuation, dayCommand, idsOf } from "@council/daily/RunActivity"
 import { AuditTrail } from "@council/llm"
 import type { MarketData } from "@council/market"
+import { FLUSH_WITHIN, flushed, Notifier } from "@council/notify/Notifier"
 import { describeHolder, type Lease, RunLock } from "@council/store"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
@@ -263,7 +264,13 @@ export const executeRun = <R>(
         RunFailed: (e) =>
           Effect.fail(CliFailure.failed(`run ${e.runId} failed in ${e.stage}: ${e.message} (${continuation(again, dryRun, "resume")})`)),
         InvalidRunRequest: (e) => Effect.fail(CliFailure.failed(e.message)),
-        RunNotFound: (e) => Effect.fail(CliFailure.failed(e.message))
+        RunNotFound: (e) => Effect.fail(CliFailure.failed(e.message)),
+        // the store refused a write between stages (locked by another process, full): the run stopped part-way and
+        // resumes like any other; damaged data is not helped by running again
+        StoreError: (e) =>
+          Effect.fail(CliFailure.failed(
+            isDamaged(e) ? e.message : `the run stopped part-way: the store failed: ${e.message} (${continuation(again, dryRun, "resume")})`
+          ))
       })
     )
     if (result.run.status === "awaiting-approval") {
@@ -391,6 +398,22 @@ export const untilSignal = <A, E, R>(work: Effect.Effect<A, E, R>, message: stri
   Effect.raceFirst(work, Effect.andThen(waitForSignal, Effect.fail(CliFailure.interrupted(message))))
 
 /**
+ * `untilSignal`, except once `completed` is done (the day's run reached its end): then a signal interrupts nothing —
+ * the run's outcome stands, its summary still reaches Slack and the command exits with the day's code — and only
+ * says so (a second signal finds no listener and kills the process). A timer stopped in the last seconds of a run
+ * that completed is not a failed day.
+ */
+const untilSignalBefore = <A, E, R>(completed: Deferred.Deferred<void>, work: Effect.Effect<A, E, R>, message: string) =>
+  Effect.raceFirst(
+    work,
+    Effect.flatMap(waitForSignal, (signal) =>
+      Effect.flatMap(Deferred.isDone(completed), (done) =>
+        done
+          ? Effect.andThen(Console.error(`${signal}: the day's run has completed; finishing its report and messages (a second signal ends the process at once)`), Effect.never)
+          : Effect.fail(CliFailure.interrupted(message))))
+  )
+
+/**
  * Runs the trading day at `at`: the plan and the market schedule check on a store opened read-only (a fresh home
  * stays untouched by a refusal), then — under the day's lock — starts, resumes or retries the day's run on the
  * real store with `council` seated.
@@ -415,11 +438,49 @@ export const runDaily = <E, R>(
     const plan = yield* planDay(options, day, params).pipe(Effect.provide(probe))
     // the day the data chose already ran: a timer would run it again each day, exit 0, saying nothing
     if (plan._tag === "Done") yield* StaleData.sayIfBehind(options, day, at.realClock).pipe(Effect.provide(AppLayer.notifier))
+    // best effort: a home this process cannot write (read-only) still shows the day that ran
+    if (plan._tag === "Done") yield* retellCut(day, plan.run, plan.report).pipe(Effect.provide(AppLayer.tradingWith(moment, "create")), Effect.ignore)
     if (yield* settledOutcome(plan, options.json, again)) return
     const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly).pipe(Effect.provide(probe))
     if (verdict !== "trade") return yield* untradedJson(options.json, { tradingDay: day, outcome: verdict.skipped, message: verdict.message })
     // a run continued asks with the lineup it started with, not this command line's
     const seated = plan._tag === "Resume" ? yield* resumed(plan.run) : council
+    const completed = yield* Deferred.make<void>()
+    const work = runToEnd(options, { ...at, clockAccount }, params, plan, seated, again, completed)
+    return yield* untilSignalBefore(completed, work, beforeRun(again))
+  })
+
+/**
+ * The day's completed `run` whose process ended (SIGKILL, a power cut) before its messages were all sent: it left the
+ * day's lock behind, naming it. Its summary is told again — once: taking the lock over lets it go — so the operator
+ * who reads Slack hears how the day ended. A lock held by a live process is left alone.
+ */
+const retellCut = (day: TradingDay, run: RunRecord, report: ExecutionReport) =>
+  Effect.scoped(Effect.gen(function*() {
+    const { lockTtlSeconds } = yield* AppSettings
+    const lease = yield* RunLock.use((lock) => lock.acquire(`daily:${day}`, { command: `run daily ${day}`, ttlMillis: lockTtlSeconds * 1000 })).pipe(
+      Effect.option
+    )
+    if (Option.isNone(lease) || lease.value.tookOver?.runId !== run.id) return
+    yield* Console.error(`run ${run.id} completed, but its process ended before its messages were all sent: its summary is sent again`)
+    yield* RunNotices.summary(run, report)
+    yield* Notifier.use((n) => flushed(n, FLUSH_WITHIN))
+  }))
+
+/** A signal before the day's run has started or been found settled: nothing was stopped part-way. */
+const beforeRun = (again: string) => `interrupted before its run started (none was stopped part-way); run it again to go on: ${again}`
+
+/** The part of `runDaily` under the day's lock: the run to its end, then its outcome printed (`completed` once it has one). */
+const runToEnd = (
+  options: RunDailyOptions,
+  { clockAccount, day, moment }: RunMoment & { readonly clockAccount: AccountId },
+  params: DailyParams,
+  plan: DayPlan,
+  seated: Council,
+  again: string,
+  completed: Deferred.Deferred<void>
+) =>
+  Effect.gen(function*() {
     const outcome = yield* Effect.scoped(Effect.gen(function*() {
       const lease = options.dryRun ? undefined : yield* holdDayLock(day, `run daily ${day}`)
       const final = lease === undefined ? plan : yield* planDay(options, day, params)
@@ -435,12 +496,18 @@ export const runDaily = <E, R>(
       else yield* seated.announce // a retry re-sends carried plans: it asks no model
       const runId = runIdOf(runnable, day)
       yield* holdRun(lease, runId, `run daily ${day}${options.dryRun ? " --dry-run" : ""}`)
-      const work = executeRun(startRun(runnable, runId, options, day, params), day, options.dryRun, params.accounts, again)
+      const run = startRun(runnable, runId, options, day, params).pipe(Effect.tap(() => Deferred.succeed(completed, undefined)))
+      const work = executeRun(run, day, options.dryRun, params.accounts, again)
       const stopped = `interrupted: ${runnable._tag === "Retry" ? `the retry of ${day}` : `run ${runId}`} stopped part-way`
-      return yield* untilSignal(
+      const result = yield* untilSignalBefore(
+        completed,
         lease === undefined ? work : whileHeld(lease, work),
         `${stopped}; ${continuation(again, options.dryRun, "continue it")}`
       )
+      // the messages reach Slack before the day's lock is let go: a process that dies sending them leaves the lock
+      // behind, naming its run, and the day's next invocation tells that run's summary again (`retellCut`)
+      if (lease !== undefined) yield* Notifier.use((n) => flushed(n, FLUSH_WITHIN))
+      return result
     })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create", seated.layer)))
     if (outcome === undefined) return
     if (outcome._tag === "Awaiting") return yield* awaitingOutcome(outcome.run, outcome.verdict, options.json)

@@ -77,11 +77,12 @@ export const make = (market: MarketData["Service"], exchange: LocalExchange["Ser
 
   // a session before the one the account has traded into can no longer be traded or read here: its clock is
   // refused (422) too, so a client's session check sees that before it starts a day (a moment earlier in the
-  // account's own session is answered: the clock is a read)
+  // account's own session is answered: the clock is a read). An account that never had an order holds no day
+  // (`ExchangeAccount.traded`): its trading calls answer any moment, and so does its clock
   const getClock: Handler = ({ account, now }) =>
     Effect.gen(function*() {
       const held = yield* exchange.accountByKeyId(account.keyId)
-      if (Option.isSome(held) && held.value.lastSession > now.day) {
+      if (Option.isSome(held) && held.value.traded && held.value.lastSession > now.day) {
         return unprocessable(`the local exchange has traded ${account.account} into ${held.value.lastSession}; cannot trade ${now.day}`)
       }
       return json(200, AlpacaWire.toWireClock(yield* exchange.clock))
