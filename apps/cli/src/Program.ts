@@ -11,6 +11,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
+import * as Prompt from "effect/cli/Prompt"
 import { Painted } from "@council/notify/ConsoleColour"
 import { main } from "./Cli.ts"
 import { CliFailure } from "./CliFailure.ts"
@@ -49,6 +50,14 @@ const wizardWithoutTerminal = (argv: ReadonlyArray<string>) => {
 }
 
 /**
+ * The wizard writes its command line and headings through the console, coloured: every console line passes
+ * `TerminalText.printable`, which would spell its colours out (`\u001b[1m…`). Its prompts (on the terminal itself)
+ * and its lines come uncoloured instead, as effect/cli's `Prompt.Theme` allows.
+ */
+const plainWizard = (argv: ReadonlyArray<string>) =>
+  argv.some((a) => a === "--wizard" || a.startsWith("--wizard=")) ? Prompt.makeTheme({ colors: false }) : undefined
+
+/**
  * A command group named alone (`pipeline`, `pipeline exchange`) has nothing to run: effect/cli shows its help on
  * stdout and fails with a `ShowHelp` that carries no error. The help is what was asked for: exit 0, as `--help`.
  */
@@ -66,6 +75,10 @@ export const run = (argv: ReadonlyArray<string>) => {
     ? Effect.fail(CliFailure.usage("--wizard asks its questions on a terminal, and stdin is not one: give the command with its flags instead"))
     : main(argv)).pipe(
     Effect.catchIf(isGroupHelp, () => Effect.void),
+    (effect) => {
+      const theme = plainWizard(argv)
+      return theme === undefined ? effect : Effect.provideService(effect, Prompt.Theme, theme)
+    },
     Effect.provide(Tracing.layer),
     Effect.provideService(Logger.LogToStderr, true),
     Effect.provide(Layer.mergeAll(CliServices.layer, Presenter))

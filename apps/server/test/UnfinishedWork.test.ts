@@ -76,7 +76,8 @@ afterAll(async () => {
 /** Opens the overview of backtest `id` and waits until its leaderboard shows. */
 const overviewOf = async (id: string) => {
   await page.goto(`${server.url}/#/?backtest=${id}`)
-  await page.waitForFunction((title) => document.querySelector("h1")?.textContent === title && document.querySelector("#leaderboard") !== null, `Backtest ${id}`)
+  await page.waitForSelector(`h1:text-is("Backtest ${id}")`)
+  await page.waitForSelector("#leaderboard")
 }
 
 describe("the dashboard on unfinished work", () => {
@@ -93,7 +94,7 @@ describe("the dashboard on unfinished work", () => {
     await page.waitForSelector("#run-status")
     assert.include(await page.$eval("#run-status", (e) => e.textContent), "completed 1 of 1 account failed: CLAUDE")
     await page.goto(`${server.url}/#/runs/${parent}`)
-    await page.waitForFunction((id) => document.querySelector("#run-title")?.textContent === `Run ${id}`, parent)
+    await page.waitForSelector(`#run-title:text-is("Run ${parent}")`)
     assert.strictEqual(await page.$eval("#run-status", (e) => e.textContent?.trim()), "completed")
     assert.deepStrictEqual(problems, [])
   })
