@@ -122,4 +122,18 @@ describe("the dashboard on unfinished work", () => {
     }
     assert.deepStrictEqual(problems, [])
   })
+
+  it("says at the top of an interrupted backtest's report page what it holds and how to continue it; a completed one's says nothing", async () => {
+    await page.setViewportSize({ width: 1440, height: 900 })
+    await page.goto(`${server.url}/backtests/${interrupted}/report.html`)
+    const note = await page.$eval("#book-status", (e) => e.textContent ?? "")
+    assert.match(note, /^This backtest is interrupted: \d+ sessions recorded \(2024-01-02 … 2024-\d\d-\d\d\) of 2024-01-02 … 2024-12-31; every figure below covers those alone\./)
+    assert.include(note, `Continue it with: pnpm pipeline backtest --resume ${interrupted}`)
+    for (const id of [completed, "live"]) {
+      await page.goto(`${server.url}/backtests/${id}/report.html`)
+      await page.waitForSelector("h1")
+      assert.isNull(await page.$("#book-status"), id)
+    }
+    assert.deepStrictEqual(problems, [])
+  })
 })
