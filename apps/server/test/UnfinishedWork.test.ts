@@ -136,4 +136,13 @@ describe("the dashboard on unfinished work", () => {
     }
     assert.deepStrictEqual(problems, [])
   })
+
+  it("opens the OpenAPI document from the dashboard's footer with no console error (no icon is no error)", async () => {
+    await page.goto(`${server.url}/#/backtests`)
+    await page.waitForSelector("#backtests")
+    await Promise.all([page.waitForNavigation(), page.click("footer a[href='/openapi.json']")])
+    await page.waitForLoadState("networkidle")
+    assert.include(await page.content(), "/api/runs")
+    assert.deepStrictEqual(problems, [])
+  })
 })
