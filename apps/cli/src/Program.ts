@@ -16,6 +16,7 @@ import { Painted } from "@council/notify/ConsoleColour"
 import { main } from "./Cli.ts"
 import { CliFailure } from "./CliFailure.ts"
 import * as CliServices from "./CliServices.ts"
+import { invocationText } from "./InvocationText.ts"
 import { answeringInJson } from "./JsonFailure.ts"
 import { printableConsole } from "./TerminalText.ts"
 import * as Tracing from "./Tracing.ts"
@@ -33,7 +34,7 @@ const Presenter = CliOutput.layerPresenter({
   present: (event) =>
     event._tag === "InvalidInvocation"
       ? Console.error(
-        `error: ${event.errors.map((e) => e.message).join("; ")} (see: pnpm ${event.commandPath.join(" ")} --help)`
+        `error: ${event.errors.map(invocationText).join("; ")} (see: pnpm ${event.commandPath.join(" ")} --help)`
       )
       : Console.consoleWith((console) =>
         Effect.provideService(CliOutput.defaultPresenter.present(event), Console.Console, ownLines(console))
