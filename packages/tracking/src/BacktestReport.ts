@@ -22,7 +22,7 @@ import * as Schema from "effect/Schema"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import type * as Bootstrap from "./Bootstrap.ts"
 import { describeEstimate, drewIntervals, percentOfRate } from "./Leaderboard.ts"
-import { ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, signedPercent } from "./Figures.js"
+import { ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, sessionCount, signedPercent } from "./Figures.js"
 import type { AccountMetrics } from "./Metrics.ts"
 import * as Standings from "./Standings.ts"
 import { type BookId, BookSummary, LedgerError, TradeLedger } from "./TradeLedger.ts"
@@ -182,7 +182,7 @@ const leaderboardSection = (data: ReportData) => {
     r.beatsBenchmark ? "yes" : "no"
   ])
   return `<section id="leaderboard"><h2>Leaderboard</h2>
-<p>${board.from} … ${board.to} · ${board.sessions} sessions · ${escape(board.benchmark.name)} buy-and-hold ${signed(board.benchmark.totalReturn)} ·
+<p>${board.from} … ${board.to} · ${sessionCount(board.sessions)} · ${escape(board.benchmark.name)} buy-and-hold ${signed(board.benchmark.totalReturn)} ·
 ${drewIntervals(board) ? `95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block length ${board.blockLength}, seed “${escape(board.seed)}”) ·
 ` : ""}Sharpe and Sortino over a risk-free rate of ${percentOfRate(board.riskFree)} a year</p>
 ${table(["rank", "account", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${board.benchmark.name} (95 % CI)`, "beats at 95 %"], rows, "leaderboard")}
