@@ -21,6 +21,7 @@ const problems: Array<string> = []
 let parent = ""
 let failing = ""
 let interrupted = ""
+let awaiting = ""
 let completed = ""
 
 /** `backtest` in a process of its own, stopped by SIGINT once it reports 25 sessions done; resolves with its book's id. */
@@ -59,6 +60,9 @@ beforeAll(async () => {
   } finally {
     broker.close()
   }
+  const waiting = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08", "--require-approval"])
+  assert.strictEqual(waiting.code, 0, waiting.stderr)
+  awaiting = /^run (\S+) · awaiting approval/m.exec(waiting.stdout)?.[1] ?? ""
   interrupted = await interruptedBacktest()
   const done = await cliInProcess(home, ["backtest", "--from", "2024-01-02", "--to", "2024-01-31"])
   assert.strictEqual(done.code, 0, done.stderr)
@@ -81,7 +85,7 @@ const overviewOf = async (id: string) => {
 }
 
 describe("the dashboard on unfinished work", () => {
-  it("names the accounts a run failed, in the timeline and on the run's page; a run without failures says nothing", async () => {
+  it("names the accounts a run failed, in the timeline and on the run's page; a run without failures says nothing; one awaiting approval says how to approve it", async () => {
     await page.goto(`${server.url}/#/runs`)
     const row = `tr[data-run="${failing}"]`
     await page.waitForSelector(`${row} .failed-accounts`)
@@ -96,6 +100,10 @@ describe("the dashboard on unfinished work", () => {
     await page.goto(`${server.url}/#/runs/${parent}`)
     await page.waitForSelector(`#run-title:text-is("Run ${parent}")`)
     assert.strictEqual(await page.$eval("#run-status", (e) => e.textContent?.trim()), "completed")
+    await page.goto(`${server.url}/#/runs/${awaiting}`)
+    await page.waitForSelector(`#run-title:text-is("Run ${awaiting}")`)
+    assert.strictEqual(await page.$eval("#run-status", (e) => e.textContent?.trim()),
+      `awaiting-approval — send its orders with: pnpm pipeline approve ${awaiting} (or end the day with --reject)`)
     assert.deepStrictEqual(problems, [])
   })
 
