@@ -167,6 +167,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["cancel-all", "--account", "", "--yes", "--json"], home: "fresh", error: /^error: --account: no account named/ },
   { args: ["graph", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
   { args: ["graph"], home: "fresh", env: { COUNCIL_RISK_FREE: "4%" }, error: /^error: COUNCIL_RISK_FREE: expected a yearly rate as a fraction/ },
+  { args: ["leaderboard", "--json"], home: "fresh", env: { COUNCIL_RISK_FREE: "  " }, error: /^error: COUNCIL_RISK_FREE: is set but blank; unset it or give it a value$/ },
   { args: ["exchange", "bogus"], error: /^error: Unknown subcommand "bogus"/ },
   { args: ["exchange", "keys", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
   { args: ["exchange", "keys", "--json", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
