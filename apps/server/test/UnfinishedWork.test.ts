@@ -116,6 +116,9 @@ describe("the dashboard on unfinished work", () => {
       const rows = await page.$$eval("#backtests tbody tr", (trs) => trs.map((tr) => tr.children[1]?.textContent ?? ""))
       assert.deepStrictEqual(rows, ["completed", `interrupted${`continue it with: ${resume}`}`])
       assert.isAtMost(await page.$eval("html", (html) => html.scrollWidth), width, "the page scrolls sideways")
+      // a wide window shows the whole list, its report links included; a narrow one scrolls it inside its card
+      const card = await page.$eval("#backtests", (table) => [table.parentElement!.scrollWidth, table.parentElement!.clientWidth])
+      if (width === 1440) assert.isAtMost(card[0]!, card[1]!, "the list of backtests overflows its card")
 
       await overviewOf(interrupted)
       const notice = await page.$eval("#book-status", (e) => e.textContent ?? "")
