@@ -16,6 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as CliError from "effect/cli/CliError"
+import { invocationText } from "./InvocationText.ts"
 import { outcome } from "./Outcome.ts"
 
 const TRUE = /^(true|1|y|yes|on)$/i
@@ -37,7 +38,7 @@ const invocationMessage = (exit: Exit.Exit<unknown, unknown>): string | undefine
   if (!Exit.isFailure(exit)) return undefined
   const error = Option.getOrUndefined(Cause.findErrorOption(exit.cause))
   if (!CliError.isCliError(error)) return undefined
-  return error._tag === "ShowHelp" ? error.errors.map((e) => e.message).join("; ") : error.message
+  return error._tag === "ShowHelp" ? error.errors.map(invocationText).join("; ") : invocationText(error)
 }
 
 /** The JSON document of a failed command's exit, `undefined` for a success. */

@@ -21,7 +21,9 @@ const optional = <A>(config: Config.Config<A>) => Config.option(config).pipe(Eff
 
 /** A yearly rate as a fraction: "0.04" is 4 %; "4" or "4%" are refused rather than read as 400 %. */
 const riskFree = Effect.flatMap(optional(Config.String("COUNCIL_RISK_FREE")), (raw) => {
-  if (Option.isNone(raw) || raw.value.trim() === "") return Effect.succeed(0)
+  if (Option.isNone(raw) || raw.value === "") return Effect.succeed(0)
+  // blanks only are no rate: refused, as every other variable's (an empty one counts as unset)
+  if (raw.value.trim() === "") return Effect.fail(new MonitorConfigError({ message: "COUNCIL_RISK_FREE: is set but blank; unset it or give it a value" }))
   const rate = Number(raw.value.trim())
   return Number.isFinite(rate) && Math.abs(rate) < 1
     ? Effect.succeed(rate)

@@ -11,10 +11,12 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
+import * as Prompt from "effect/cli/Prompt"
 import { Painted } from "@council/notify/ConsoleColour"
 import { main } from "./Cli.ts"
 import { CliFailure } from "./CliFailure.ts"
 import * as CliServices from "./CliServices.ts"
+import { invocationText } from "./InvocationText.ts"
 import { answeringInJson } from "./JsonFailure.ts"
 import { printableConsole } from "./TerminalText.ts"
 import * as Tracing from "./Tracing.ts"
@@ -32,7 +34,7 @@ const Presenter = CliOutput.layerPresenter({
   present: (event) =>
     event._tag === "InvalidInvocation"
       ? Console.error(
-        `error: ${event.errors.map((e) => e.message).join("; ")} (see: pnpm ${event.commandPath.join(" ")} --help)`
+        `error: ${event.errors.map(invocationText).join("; ")} (see: pnpm ${event.commandPath.join(" ")} --help)`
       )
       : Console.consoleWith((console) =>
         Effect.provideService(CliOutput.defaultPresenter.present(event), Console.Console, ownLines(console))
@@ -47,6 +49,14 @@ const wizardWithoutTerminal = (argv: ReadonlyArray<string>) => {
   const flags = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv
   return process.stdin.isTTY !== true && flags.some((a) => a === "--wizard" || a.startsWith("--wizard="))
 }
+
+/**
+ * The wizard writes its command line and headings through the console, coloured: every console line passes
+ * `TerminalText.printable`, which would spell its colours out (`\u001b[1m…`). Its prompts (on the terminal itself)
+ * and its lines come uncoloured instead, as effect/cli's `Prompt.Theme` allows.
+ */
+const plainWizard = (argv: ReadonlyArray<string>) =>
+  argv.some((a) => a === "--wizard" || a.startsWith("--wizard=")) ? Prompt.makeTheme({ colors: false }) : undefined
 
 /**
  * A command group named alone (`pipeline`, `pipeline exchange`) has nothing to run: effect/cli shows its help on
@@ -66,6 +76,10 @@ export const run = (argv: ReadonlyArray<string>) => {
     ? Effect.fail(CliFailure.usage("--wizard asks its questions on a terminal, and stdin is not one: give the command with its flags instead"))
     : main(argv)).pipe(
     Effect.catchIf(isGroupHelp, () => Effect.void),
+    (effect) => {
+      const theme = plainWizard(argv)
+      return theme === undefined ? effect : Effect.provideService(effect, Prompt.Theme, theme)
+    },
     Effect.provide(Tracing.layer),
     Effect.provideService(Logger.LogToStderr, true),
     Effect.provide(Layer.mergeAll(CliServices.layer, Presenter))

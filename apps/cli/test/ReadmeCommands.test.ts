@@ -59,4 +59,14 @@ describe("the README's command list", () => {
       assert.include(text, "the latest point an account was brought to", where)
     }
   })
+
+  it("and the global flags: every one the help lists, with the very choices it offers", async () => {
+    const help = (await cliInProcess(undefined, ["--help"])).stdout
+    const global = help.split("\n\n").find((b) => b.startsWith("GLOBAL FLAGS\n")) ?? ""
+    const flags = [...global.matchAll(/^ {2}(--[a-z-]+)(?:, -[a-z])?(?: <([a-z|]+)>)?/gm)].map((m) => [m[1]!, m[2]] as const)
+    assert.includeMembers(flags.map(([flag]) => flag), ["--help", "--version", "--wizard", "--completions", "--log-level"])
+    for (const [flag, choices] of flags) {
+      assert.include(readme, choices === undefined ? `\`${flag}` : `\`${flag} ${choices}\``, `${flag}: the README's Commands section`)
+    }
+  })
 })

@@ -30,9 +30,15 @@ const HEADERS = {
   "x-content-type-options": "nosniff"
 }
 
+/**
+ * A browser asks every page without an icon of its own for `/favicon.ico` — `/openapi.json` opened from the
+ * dashboard's footer, say — and logs a 404 as an error on that page: there is no icon, and that is no error.
+ */
+const noIcon = HttpRouter.add("GET", "/favicon.ico", HttpServerResponse.empty({ headers: { "cache-control": "max-age=86400" } }))
+
 /** The dashboard's routes (files read once, when the layer is built). */
 export const routes = Layer.unwrap(Effect.sync(() => {
   const route = ({ file, path, type }: typeof FILES[number]) =>
     HttpRouter.add("GET", path, HttpServerResponse.text(readFileSync(new URL(file, STATIC), "utf8"), { contentType: type, headers: HEADERS }))
-  return Layer.mergeAll(route(FILES[0]!), ...FILES.slice(1).map(route))
+  return Layer.mergeAll(route(FILES[0]!), ...FILES.slice(1).map(route), noIcon)
 }))

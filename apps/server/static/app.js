@@ -34,6 +34,18 @@ const failure = (error) =>
 const runStatus = (r) =>
   !r.activity || r.activity.state === "in-progress" ? badge(r.status) : h("span", { title: r.activity.next ?? "" }, badge(r.activity.state))
 
+/**
+ * The accounts a run's execution failed (or could not evaluate): a run that ends so is `completed` — every stage ran —
+ * though `run daily` exited 1 and the next run of that day retries them. `null` when none failed.
+ */
+function failedAccounts(detail) {
+  const failed = (detail.execution?.accounts ?? []).filter((a) => a.status === "failed").map((a) => a.account)
+  if (failed.length === 0) return null
+  const of = (detail.execution?.accounts ?? []).length
+  return h("span", { class: "neg failed-accounts", title: `run the day again to retry ${failed.length === 1 ? "it" : "them"}: pnpm pipeline run daily --date ${detail.run.tradingDay}` },
+    ` ${failed.length} of ${of} ${of === 1 ? "account" : "accounts"} failed: ${failed.join(", ")}`)
+}
+
 let book = ""
 const bookQuery = (sep = "?") => book === "" ? "" : `${sep}backtest=${encodeURIComponent(book)}`
 
@@ -188,11 +200,11 @@ function timeline(runs) {
   return h("table", { class: "timeline", id: "runs" },
     h("thead", {}, h("tr", {}, ["Run", "Day", "Status", "Mode", "Started", "Duration", "LLM cost", "Stages"].map((t) => h("th", { class: t === "LLM cost" ? "num" : "" }, t)))),
     h("tbody", {}, runs.map((r) => r.damage !== undefined ? damagedRow(r) : h("tr", { "data-run": r.id },
-      h("td", {}, h("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, r.id)),
-      h("td", {}, r.tradingDay),
+      h("td", { class: "id" }, h("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, r.id)),
+      h("td", { class: "id" }, r.tradingDay),
       h("td", {}, runStatus(r)),
       h("td", {}, r.dryRun ? badge("dry-run") : r.mode, r.imported ? " · imported" : "", r.parentRunId ? ` · fork of ${r.parentRunId}` : ""),
-      h("td", {}, r.startedAt.replace("T", " ").slice(0, 19)),
+      h("td", { class: "id" }, r.startedAt.replace("T", " ").slice(0, 19)),
       h("td", {}, ms(r.durationMs)),
       h("td", { class: "num llm-cost" }, r.llmCost === null ? "—" : usdOf(r.llmCost.totalUsd, r.llmCost.estimatedUsd)),
       h("td", {}, h("div", { class: "bar", style: `width:${Math.max(30, ((r.durationMs ?? longest) / longest) * 100)}%` }))))))
@@ -228,6 +240,7 @@ async function overview() {
       return
     }
   }
+  const shown = live ? undefined : bookShown()
   const equity = api(`/api/equity/chart${bookQuery()}`)
   const runs = live ? api("/api/runs?limit=12") : null
   const slots = {
@@ -238,6 +251,9 @@ async function overview() {
   }
   view.replaceChildren(
     h("h1", {}, live ? "Live book" : `Backtest ${book}`),
+    shown === undefined || shown.status === "completed" ? null : h("p", { class: "warning", id: "book-status" },
+      `This backtest is ${shown.status}: ${shown.sessions} of the sessions from ${shown.from ?? "?"} to ${shown.to ?? "?"} recorded so far; what follows covers them alone. `,
+      (resumeHint(shown) ?? "").replace(/^./, (c) => c.toUpperCase())),
     h("div", { class: "grid" }, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs))
   await Promise.all([
     live ? fill(slots.accounts, "Accounts", Promise.all([api("/api/accounts"), equity]), ([accounts, series]) => card("Accounts", accountCards(accounts, series))) : null,
@@ -271,6 +287,8 @@ function fillStageBars(runs) {
     const row = () => view.querySelector(`tr[data-run="${CSS.escape(r.id)}"]`)
     api(`/api/runs/${encodeURIComponent(r.id)}?outputs=none`).then((d) => {
       row()?.querySelector(".bar")?.replaceChildren(...stageBar(d.stages).children)
+      const failed = failedAccounts(d)
+      if (failed) row()?.children[2]?.append(failed)
     }).catch((error) => {
       const tr = row()
       // cancelled: the user left the page (the rows of the page now shown are their own page's)
@@ -431,7 +449,8 @@ async function runPage(id) {
     h("div", { class: "grid" },
       card("Run", h("dl", { class: "kv" },
         h("dt", {}, "Trading day"), h("dd", {}, `${r.tradingDay} (as of ${r.asOf})`),
-        h("dt", {}, "Status"), h("dd", {}, runStatus(r), r.error ? ` ${r.error}` : "", r.activity?.next ? ` — ${r.activity.next}` : ""),
+        h("dt", {}, "Status"), h("dd", { id: "run-status" }, runStatus(r), r.error ? ` ${r.error}` : "", r.activity?.next ? ` — ${r.activity.next}` : "",
+          r.status === "awaiting-approval" ? ` — send its orders with: pnpm pipeline approve ${r.id} (or end the day with --reject)` : "", failedAccounts(d)),
         h("dt", {}, "Mode"), h("dd", {}, r.dryRun ? "dry run" : r.mode, r.imported ? " · imported" : ""),
         r.parentRunId ? [h("dt", {}, "Forked"), h("dd", {}, "from ", h("a", { href: `#/runs/${encodeURIComponent(r.parentRunId)}` }, r.parentRunId), ` at ${r.forkFrom}`)] : null,
         h("dt", {}, "Started"), h("dd", {}, r.startedAt), h("dt", {}, "Duration"), h("dd", {}, ms(r.durationMs)),
@@ -449,6 +468,16 @@ async function runPage(id) {
       ...others.map(([stage, output]) => card(stage, json(output))))]
 }
 
+/**
+ * How a backtest that did not complete goes on: `interrupted` (Ctrl-C, SIGTERM, a server stopped) waits for
+ * `--resume`; `running` is either under way or left so by a crash (the book cannot tell which: a resume of one still
+ * running elsewhere is refused, naming its process). `null` for any other status.
+ */
+const resumeHint = (b) =>
+  b.status === "interrupted" ? `continue it with: pnpm pipeline backtest --resume ${b.id}`
+  : b.status === "running" ? `under way, or stopped by a crash; then continue it with: pnpm pipeline backtest --resume ${b.id}`
+  : null
+
 async function backtestsPage() {
   const books = await api("/api/backtests", true)
   return [h("h1", {}, "Backtests"), card(null, books.length === 0
@@ -456,8 +485,10 @@ async function backtestsPage() {
     : h("table", { id: "backtests" },
       h("thead", {}, h("tr", {}, ["Backtest", "Status", "Range", "Sessions", "Accounts", "Label", "Created", "Report"].map((t) => h("th", {}, t)))),
       h("tbody", {}, books.map((b) => h("tr", {},
-        h("td", {}, h("a", { href: overviewHash(b.id) }, b.id)), h("td", {}, badge(b.status)), h("td", {}, `${b.from ?? "?"} … ${b.to ?? "?"}`),
-        h("td", { class: "num" }, b.sessions), h("td", { class: "num" }, b.accounts), h("td", {}, b.label), h("td", { class: "muted" }, b.createdAt.slice(0, 19).replace("T", " ")),
+        h("td", { class: "id" }, h("a", { href: overviewHash(b.id) }, b.id)),
+        h("td", {}, badge(b.status), resumeHint(b) === null ? null : h("span", { class: "range resume" }, resumeHint(b))),
+        h("td", { class: "id" }, `${b.from ?? "?"} … ${b.to ?? "?"}`),
+        h("td", { class: "num" }, b.sessions), h("td", { class: "num" }, b.accounts), h("td", { class: "label" }, b.label), h("td", { class: "muted id" }, b.createdAt.slice(0, 19).replace("T", " ")),
         h("td", {}, h("a", { class: "report", href: `/backtests/${encodeURIComponent(b.id)}/report.html` }, "report")))))))]
 }
 
@@ -488,7 +519,14 @@ function showChoice() {
   bookSelect.value = book
 }
 
+/** The backtests as `/api/backtests` last listed them. */
+let listedBooks = []
+
+/** The listed backtest the overview shows (`latest`: the newest), if any. */
+const bookShown = () => book === "latest" ? listedBooks[0] : listedBooks.find((b) => b.id === book)
+
 function showBooks(books) {
+  listedBooks = books
   knownBooks = books.map((b) => b.id)
   bookSelect.replaceChildren(h("option", { value: "" }, "Live"), ...books.map((b) => h("option", { value: b.id }, `${b.id} (${b.status})`)))
   showChoice()

@@ -1,6 +1,7 @@
 // The leaderboard's cards: the ranking with its intervals, and the contest (the paper baselines and COUNCIL's
 // attribution), each from /api/leaderboard's answer.
 import { card, colorOf, ESTIMATE_MARK, ESTIMATE_NOTE, h, num, pct, signed, usd } from "./dom.js"
+import { sessionCount } from "./figures.js"
 
 /** A 95 % interval as a whisker on a shared scale with its estimate, and the interval's bounds on a line below. */
 export function interval(estimate, scale, format) {
@@ -71,7 +72,7 @@ export function leaderboardCard(report) {
   const drawn = board.rows.some((r) => [r.totalReturn, r.sharpe, r.excessReturn].some((e) => e._tag === "Interval"))
   return card("Leaderboard",
     h("div", { class: "verdict", id: "verdict" }, board.ranked ? "" : "Unranked: ", report.verdict),
-    h("p", { class: "muted" }, `${board.from} … ${board.to} · ${board.sessions} sessions · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)} · ${drawn ? `95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block ${board.blockLength}, seed “${board.seed}”) · ` : ""}Sharpe and Sortino over a risk-free rate of ${Number((board.riskFree * 100).toFixed(2))} % a year`),
+    h("p", { class: "muted" }, `${board.from} … ${board.to} · ${sessionCount(board.sessions)} · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)} · ${drawn ? `95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block ${board.blockLength}, seed “${board.seed}”) · ` : ""}Sharpe and Sortino over a risk-free rate of ${Number((board.riskFree * 100).toFixed(2))} % a year`),
     h("div", { class: "scroll" }, h("table", { id: "leaderboard" },
       h("thead", {}, h("tr", {}, ["#", "Account", "Total return", "Sharpe", `Excess vs ${board.benchmark.name}`, "Max DD", "Vol", "Win days", "Turnover", "LLM cost", "n"].map((t, i) => h("th", { class: i > 4 ? "num" : "" }, t)))),
       h("tbody", {}, board.rows.map((r) => h("tr", { "data-account": r.account },

@@ -22,7 +22,7 @@ import * as Schema from "effect/Schema"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import type * as Bootstrap from "./Bootstrap.ts"
 import { describeEstimate, drewIntervals, percentOfRate } from "./Leaderboard.ts"
-import { ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, signedPercent } from "./Figures.js"
+import { ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, sessionCount, signedPercent } from "./Figures.js"
 import type { AccountMetrics } from "./Metrics.ts"
 import * as Standings from "./Standings.ts"
 import { type BookId, BookSummary, LedgerError, TradeLedger } from "./TradeLedger.ts"
@@ -182,7 +182,7 @@ const leaderboardSection = (data: ReportData) => {
     r.beatsBenchmark ? "yes" : "no"
   ])
   return `<section id="leaderboard"><h2>Leaderboard</h2>
-<p>${board.from} … ${board.to} · ${board.sessions} sessions · ${escape(board.benchmark.name)} buy-and-hold ${signed(board.benchmark.totalReturn)} ·
+<p>${board.from} … ${board.to} · ${sessionCount(board.sessions)} · ${escape(board.benchmark.name)} buy-and-hold ${signed(board.benchmark.totalReturn)} ·
 ${drewIntervals(board) ? `95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block length ${board.blockLength}, seed “${escape(board.seed)}”) ·
 ` : ""}Sharpe and Sortino over a risk-free rate of ${percentOfRate(board.riskFree)} a year</p>
 ${table(["rank", "account", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${board.benchmark.name} (95 % CI)`, "beats at 95 %"], rows, "leaderboard")}
@@ -307,6 +307,19 @@ const unrecordedNote = (data: ReportData): string => {
   return unrecorded === null ? "" : `<p class="note" id="unrecorded">Note: ${escape(unrecorded.note)}</p>`
 }
 
+/**
+ * A backtest that did not complete (interrupted, or left `running` by a crash or still under way): its figures cover
+ * the sessions recorded so far, and `backtest --resume` continues it. Nothing for a completed book or the live one.
+ */
+const statusNote = (data: ReportData): string => {
+  const book = data.book
+  if (book.kind !== "backtest" || book.status === "completed") return ""
+  const resume = `pnpm pipeline backtest --resume ${book.id}`
+  const how = book.status === "running" ? `If no process runs it any more (a crash), continue it with: ${resume}` : `Continue it with: ${resume}`
+  return `<p class="note" id="book-status">This backtest is ${escape(book.status)}: ${book.sessions} sessions recorded (${book.firstSession ?? "—"} … ${
+    book.lastSession ?? "—"}) of ${book.from ?? "?"} … ${book.to ?? "?"}; every figure below covers those alone. ${escape(how)}</p>`
+}
+
 /** The report as one self-contained HTML page (see the module's gotchas). */
 export const renderHtml = (data: ReportData): string =>
   `<!doctype html>
@@ -314,6 +327,7 @@ export const renderHtml = (data: ReportData): string =>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>Council backtest ${escape(data.book.id)}</title><style>${CSS}</style></head>
 <body><h1>Council backtest ${escape(data.book.id)} <small>${escape(data.book.label)}</small></h1>
+${statusNote(data)}
 <p class="verdict">${escape(data.leaderboard.verdict)}</p>
 ${unrecordedNote(data)}
 ${leaderboardSection(data)}

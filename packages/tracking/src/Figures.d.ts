@@ -10,6 +10,8 @@ export declare const dollarText: (x: number, digits?: number) => string
 export declare const percent: (x: number, digits?: number) => string
 /** A fraction as a change: `+3.1 %`, `−0.4 %`, `0.0 %` when it rounds to zero. */
 export declare const signedPercent: (x: number, digits?: number) => string
+/** A count of sessions: `1 session`, `29 sessions`. */
+export declare const sessionCount: (n: number) => string
 /** The mark of an LLM cost that is (partly) an estimate: `≈$0.0123`. */
 export declare const ESTIMATE_MARK: "≈"
 /** What the estimate mark means, said once below what carries it. */

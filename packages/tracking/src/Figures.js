@@ -45,6 +45,9 @@ export const signedPercent = (x, digits = 1) => {
   return `${showsZero(written) ? "" : x > 0 ? "+" : MINUS}${written} %`
 }
 
+/** A count of sessions: `1 session`, `29 sessions`. */
+export const sessionCount = (n) => `${n} session${n === 1 ? "" : "s"}`
+
 /** The mark of an LLM cost that is (partly) an estimate: `≈$0.0123`. */
 export const ESTIMATE_MARK = "≈"
 

@@ -80,7 +80,7 @@ const leaderboardTable = (report: Standings.LeaderboardReport): string => {
     ]
   })
   return [
-    `book ${report.book} · ${board.from} … ${board.to} · ${board.sessions} sessions · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)}`,
+    `book ${report.book} · ${board.from} … ${board.to} · ${Figures.sessionCount(board.sessions)} · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)}`,
     // the bootstrap's settings only above intervals it drew (none under Bootstrap.MIN_SESSIONS sessions)
     ...(Leaderboard.drewIntervals(board)
       ? [`95 % intervals: stationary block bootstrap, ${board.replicates} replicates, mean block length ${board.blockLength}, seed "${board.seed}"`]

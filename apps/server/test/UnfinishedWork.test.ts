@@ -1,0 +1,159 @@
+import { spawn } from "node:child_process"
+import { join } from "node:path"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import type { Browser, Page } from "playwright-core"
+import { clockedBroker } from "../../cli/test/BrokerDoubles.ts"
+import { bin, tempHome } from "../../cli/test/CliHarness.ts"
+import { cliInProcess } from "../../cli/test/InProcess.ts"
+import { collectProblems, launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
+
+/**
+ * What a user meets on the dashboard after a day whose accounts failed and a backtest stopped part-way: the run that
+ * `run daily` ended with exit 1 is `completed` (every stage ran), so its page and the timeline name the accounts that
+ * failed; a backtest that did not complete says so, and how to continue it, where its numbers are shown.
+ */
+
+const home = join(tempHome(), "home")
+let server: ServerProcess
+let browser: Browser
+let page: Page
+const problems: Array<string> = []
+let parent = ""
+let failing = ""
+let interrupted = ""
+let awaiting = ""
+let completed = ""
+
+/** `backtest` in a process of its own, stopped by SIGINT once it reports 25 sessions done; resolves with its book's id. */
+const interruptedBacktest = () =>
+  new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, "backtest", "--from", "2024-01-02", "--to", "2024-12-31"], {
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home }
+    })
+    let stderr = ""
+    let sent = false
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8")
+      const done = [...stderr.matchAll(/\] (\d+)\/\d+ /g)].map((m) => Number(m[1]))
+      if (!sent && done.some((n) => n >= 25)) sent = child.kill("SIGINT")
+    })
+    child.on("close", (code) => {
+      const id = /backtest (bt-\S+) interrupted; continue it with: pnpm pipeline backtest --resume \1/.exec(stderr)?.[1]
+      return code === 130 && id !== undefined ? resolve(id) : reject(new Error(`backtest exited ${code}:\n${stderr}`))
+    })
+  })
+
+beforeAll(async () => {
+  const broker = await clockedBroker("2026-11-23")
+  try {
+    const env = {
+      TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "CLAUDE", mode: "PAPER", credentials: { keyId: "PKCLAUDE", secretKey: "sk-CLAUDE" }, baseUrl: broker.url }])
+    }
+    const dry = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--dry-run"], env)
+    assert.strictEqual(dry.code, 0, dry.stderr)
+    parent = /^run (\S+) · /m.exec(dry.stdout)?.[1] ?? ""
+    broker.setUnavailable(true)
+    const fork = await cliInProcess(home, ["replay", parent, "--from", "RiskApproval", "--dry-run"], env)
+    assert.strictEqual(fork.code, 1, fork.stderr)
+    assert.match(fork.stdout, /^CLAUDE\s+failed\s/m)
+    failing = /^forked run (\S+) from /m.exec(fork.stdout)?.[1] ?? ""
+  } finally {
+    broker.close()
+  }
+  const waiting = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08", "--require-approval"])
+  assert.strictEqual(waiting.code, 0, waiting.stderr)
+  awaiting = /^run (\S+) · awaiting approval/m.exec(waiting.stdout)?.[1] ?? ""
+  interrupted = await interruptedBacktest()
+  const done = await cliInProcess(home, ["backtest", "--from", "2024-01-02", "--to", "2024-01-31"])
+  assert.strictEqual(done.code, 0, done.stderr)
+  completed = /^(bt-\S+)\s+completed\s/m.exec(done.stdout)?.[1] ?? ""
+  ;[server, browser] = await Promise.all([startServer(home), launchChromium()])
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  collectProblems(page, problems)
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+/** Opens the overview of backtest `id` and waits until its leaderboard shows. */
+const overviewOf = async (id: string) => {
+  await page.goto(`${server.url}/#/?backtest=${id}`)
+  await page.waitForSelector(`h1:text-is("Backtest ${id}")`)
+  await page.waitForSelector("#leaderboard")
+}
+
+describe("the dashboard on unfinished work", () => {
+  it("names the accounts a run failed, in the timeline and on the run's page; a run without failures says nothing; one awaiting approval says how to approve it", async () => {
+    await page.goto(`${server.url}/#/runs`)
+    const row = `tr[data-run="${failing}"]`
+    await page.waitForSelector(`${row} .failed-accounts`)
+    assert.strictEqual(await page.$eval(`${row} .failed-accounts`, (e) => e.textContent?.trim()), "1 of 1 account failed: CLAUDE")
+    assert.include(await page.$eval(`${row} .failed-accounts`, (e) => e.getAttribute("title")), "pnpm pipeline run daily --date 2026-06-05")
+    await page.waitForSelector(`tr[data-run="${parent}"] .bar span`)
+    assert.isNull(await page.$(`tr[data-run="${parent}"] .failed-accounts`))
+
+    await page.goto(`${server.url}/#/runs/${failing}`)
+    await page.waitForSelector("#run-status")
+    assert.include(await page.$eval("#run-status", (e) => e.textContent), "completed 1 of 1 account failed: CLAUDE")
+    await page.goto(`${server.url}/#/runs/${parent}`)
+    await page.waitForSelector(`#run-title:text-is("Run ${parent}")`)
+    assert.strictEqual(await page.$eval("#run-status", (e) => e.textContent?.trim()), "completed")
+    await page.goto(`${server.url}/#/runs/${awaiting}`)
+    await page.waitForSelector(`#run-title:text-is("Run ${awaiting}")`)
+    assert.strictEqual(await page.$eval("#run-status", (e) => e.textContent?.trim()),
+      `awaiting-approval — send its orders with: pnpm pipeline approve ${awaiting} (or end the day with --reject)`)
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("says on a backtest's overview and in the list that it was interrupted and how to continue it; a completed one says nothing", async () => {
+    const resume = `pnpm pipeline backtest --resume ${interrupted}`
+    for (const width of [375, 1440]) {
+      await page.setViewportSize({ width, height: 900 })
+      await page.goto(`${server.url}/#/backtests`)
+      await page.waitForSelector("#backtests")
+      const rows = await page.$$eval("#backtests tbody tr", (trs) => trs.map((tr) => tr.children[1]?.textContent ?? ""))
+      assert.deepStrictEqual(rows, ["completed", `interrupted${`continue it with: ${resume}`}`])
+      assert.isAtMost(await page.$eval("html", (html) => html.scrollWidth), width, "the page scrolls sideways")
+      // a wide window shows the whole list, its report links included; a narrow one scrolls it inside its card
+      const card = await page.$eval("#backtests", (table) => [table.parentElement!.scrollWidth, table.parentElement!.clientWidth])
+      if (width === 1440) assert.isAtMost(card[0]!, card[1]!, "the list of backtests overflows its card")
+
+      await overviewOf(interrupted)
+      const notice = await page.$eval("#book-status", (e) => e.textContent ?? "")
+      assert.match(notice, /^This backtest is interrupted: \d+ of the sessions from 2024-01-02 to 2024-12-31 recorded so far/)
+      assert.include(notice, `Continue it with: ${resume}`)
+      assert.isAtMost(await page.$eval("html", (html) => html.scrollWidth), width, "the page scrolls sideways")
+
+      for (const id of [completed, "latest"]) {
+        await overviewOf(id)
+        assert.isNull(await page.$("#book-status"), id)
+      }
+    }
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("says at the top of an interrupted backtest's report page what it holds and how to continue it; a completed one's says nothing", async () => {
+    await page.setViewportSize({ width: 1440, height: 900 })
+    await page.goto(`${server.url}/backtests/${interrupted}/report.html`)
+    const note = await page.$eval("#book-status", (e) => e.textContent ?? "")
+    assert.match(note, /^This backtest is interrupted: \d+ sessions recorded \(2024-01-02 … 2024-\d\d-\d\d\) of 2024-01-02 … 2024-12-31; every figure below covers those alone\./)
+    assert.include(note, `Continue it with: pnpm pipeline backtest --resume ${interrupted}`)
+    for (const id of [completed, "live"]) {
+      await page.goto(`${server.url}/backtests/${id}/report.html`)
+      await page.waitForSelector("h1")
+      assert.isNull(await page.$("#book-status"), id)
+    }
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("opens the OpenAPI document from the dashboard's footer with no console error (no icon is no error)", async () => {
+    await page.goto(`${server.url}/#/backtests`)
+    await page.waitForSelector("#backtests")
+    await Promise.all([page.waitForNavigation(), page.click("footer a[href='/openapi.json']")])
+    await page.waitForLoadState("networkidle")
+    assert.include(await page.content(), "/api/runs")
+    assert.deepStrictEqual(problems, [])
+  })
+})
