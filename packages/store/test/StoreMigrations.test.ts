@@ -3,7 +3,7 @@ import { join } from "node:path"
 import { promisify } from "node:util"
 import { deflateRawSync } from "node:zlib"
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Effect, Layer, Option, type Redacted } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import { Reactivity } from "effect/reactivity"
 import { PgClient } from "@effect/sql-pg"
@@ -17,8 +17,10 @@ import { failureOf, id, mkCheckpoint, mkRecording, mkRun, sqliteStore, tempFile,
 
 const migrationIds = Object.keys(migrations).map((key) => Number(key.slice(0, key.indexOf("_"))))
 
-/** A bare client of the PostgreSQL database at `url`: no migration run. */
-const pgClient = (url: Redacted.Redacted) => Layer.effect(SqlClient.SqlClient, PgClient.make({ url })).pipe(Layer.provide(Reactivity.layer))
+/** `check` with a bare client (no migration run) of a new PostgreSQL database. */
+const onFreshPg = <A, E>(check: (raw: Layer.Layer<SqlClient.SqlClient, unknown>) => Effect.Effect<A, E>) =>
+  Effect.flatMap(PgServer.use((server) => server.createDatabase), (url) =>
+    check(Layer.effect(SqlClient.SqlClient, PgClient.make({ url })).pipe(Layer.provide(Reactivity.layer))))
 
 const migratesInPlace = (raw: Layer.Layer<SqlClient.SqlClient, unknown>) =>
   Effect.gen(function*() {
@@ -165,23 +167,11 @@ describe("RunStore migrations", () => {
   })
 
   layer(PgServer.layer, { timeout: 60_000 })("PostgreSQL", (it) => {
-    it.effect("0008 moves runs, checkpoints and recordings to content-addressed blobs in place", () =>
-      Effect.gen(function*() {
-        const url = yield* (yield* PgServer).createDatabase
-        yield* migratesInPlace(pgClient(url))
-      }))
+    it.effect("0008 moves runs, checkpoints and recordings to content-addressed blobs in place", () => onFreshPg(migratesInPlace))
 
-    it.effect("0009 keeps the blobs 0008 wrote (deflated, deltas) readable", () =>
-      Effect.gen(function*() {
-        const url = yield* (yield* PgServer).createDatabase
-        yield* readsBlobsOf0008(pgClient(url))
-      }))
+    it.effect("0009 keeps the blobs 0008 wrote (deflated, deltas) readable", () => onFreshPg(readsBlobsOf0008))
 
-    it.effect("0011 keeps the checkpoints and recordings of 0010's layout, in their order", () =>
-      Effect.gen(function*() {
-        const url = yield* (yield* PgServer).createDatabase
-        yield* readsRunsOf0010(pgClient(url))
-      }))
+    it.effect("0011 keeps the checkpoints and recordings of 0010's layout, in their order", () => onFreshPg(readsRunsOf0010))
 
     it.effect("migrations are idempotent on one database", () =>
       Effect.gen(function*() {
