@@ -17,6 +17,15 @@ import { failureOf, id, mkCheckpoint, mkRecording, mkRun, sqliteStore, tempFile,
 
 const migrationIds = Object.keys(migrations).map((key) => Number(key.slice(0, key.indexOf("_"))))
 
+/** The store's runs (ten at the most) and the migrations the database records as run. */
+const runsAndMigrations = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  return [
+    yield* RunStore.use((store) => store.listRuns({ limit: 10 })),
+    yield* sql`SELECT migration_id FROM effect_sql_migrations ORDER BY migration_id`
+  ] as const
+})
+
 /** `check` with a bare client (no migration run) of a new PostgreSQL database. */
 const onFreshPg = <A, E>(check: (raw: Layer.Layer<SqlClient.SqlClient, unknown>) => Effect.Effect<A, E>) =>
   Effect.flatMap(PgServer.use((server) => server.createDatabase), (url) =>
@@ -178,13 +187,7 @@ describe("RunStore migrations", () => {
         const url = yield* (yield* PgServer).createDatabase
         const open = SqlRunStore.layer.pipe(Layer.provideMerge(Database.layerPg(url)))
         yield* RunStore.use((store) => store.createRun(mkRun("kept"))).pipe(Effect.provide(open))
-        const [runs, applied] = yield* Effect.gen(function*() {
-          const sql = yield* SqlClient.SqlClient
-          return [
-            yield* RunStore.use((store) => store.listRuns({ limit: 10 })),
-            yield* sql`SELECT migration_id FROM effect_sql_migrations ORDER BY migration_id`
-          ] as const
-        }).pipe(Effect.provide(SqlRunStore.layer.pipe(Layer.provideMerge(Database.layerPg(url)))))
+        const [runs, applied] = yield* runsAndMigrations.pipe(Effect.provide(SqlRunStore.layer.pipe(Layer.provideMerge(Database.layerPg(url)))))
         assert.deepStrictEqual(runs.map((r) => r.id), ["kept"])
         assert.deepStrictEqual(applied.map((m) => m["migration_id"]), migrationIds)
       }))
@@ -234,13 +237,7 @@ describe("SQLite file shared by several openers", () => {
         { concurrency: "unbounded" }
       )
       assert.deepStrictEqual(outputs, ["ok p1", "ok p2", "ok p3", "ok p4"])
-      const [runs, applied] = yield* Effect.gen(function*() {
-        const sql = yield* SqlClient.SqlClient
-        return [
-          yield* RunStore.use((store) => store.listRuns({ limit: 10 })),
-          yield* sql`SELECT migration_id FROM effect_sql_migrations ORDER BY migration_id`
-        ] as const
-      }).pipe(Effect.provide(sqliteStore(file)))
+      const [runs, applied] = yield* runsAndMigrations.pipe(Effect.provide(sqliteStore(file)))
       assert.deepStrictEqual(runs.map((r) => r.id).sort(), ["p1", "p2", "p3", "p4"])
       assert.deepStrictEqual(applied.map((m) => m["migration_id"]), migrationIds)
     }), 30_000)
