@@ -1,24 +1,9 @@
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import type { Browser, Page } from "playwright-core"
-import { type MonitorHome, openDashboard, prepareHome, type ServerProcess } from "./MonitorHome.ts"
+import { assert, describe, it } from "@effect/vitest"
+import { home, page, problems, server, useDashboard } from "./DashboardPage.ts"
 
-let home: MonitorHome
-let server: ServerProcess
-let browser: Browser
-let page: Page
-const problems: Array<string> = []
-
-beforeAll(async () => {
-  home = await prepareHome(3)
-  ;({ server, browser, page } = await openDashboard(home.home, problems))
-}, 90_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+useDashboard(3)
 
 describe("the dashboard's figures in Chromium, by the CLI's rule: what rounds to zero has no sign and no loss colour, a negative has −", () => {
   it("a last session 0.001 % down shows 0.00 % uncoloured on the account's card; one 0.5 % down shows −0.50 % as a loss", async () => {

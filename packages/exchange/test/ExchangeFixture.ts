@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto"
 import { mkdtempSync } from "node:fs"
 import { join } from "node:path"
+import { assert } from "@effect/vitest"
 import { inject } from "vitest"
 import { Effect, Layer, Ref } from "effect"
 import type * as SqlClient from "effect/sql/SqlClient"
 import { AccountId, type Bar, isoOf, momentAt, type NewYorkMoment, type OrderIntent, Ticker, TradingDay } from "@council/domain"
 import { MarketData, type MarketDataError } from "@council/market"
 import { Database } from "@council/store"
-import type { Broker } from "@council/broker"
+import type { Broker, BrokerError } from "@council/broker"
 import { ExchangeSession, LocalExchange, type LocalExchangeOptions } from "@council/exchange"
 
 export const D1 = TradingDay.make("2026-08-03")
@@ -133,3 +134,10 @@ export const withExchange = <A, E>(
       })
     }).pipe(Effect.provide(layer))
   })
+
+/** Asserts `error` is the account's (`ACCOUNT`) refusal for `reason`, with `message` when given. */
+export const expectError = (error: BrokerError, reason: BrokerError["reason"], message?: string) => {
+  assert.strictEqual(error.reason, reason, error.message)
+  assert.strictEqual(error.account, ACCOUNT)
+  if (message !== undefined) assert.strictEqual(error.message, message)
+}

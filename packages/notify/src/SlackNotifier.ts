@@ -232,6 +232,76 @@ const suspensionAfter = (settings: Settings, failure: Failure, now: number): Sus
   return { until: now + Math.max(settings.cooldown, retryAfter), reason: error.reason, detail }
 }
 
+/**
+ * Posting to the webhook: `deliver(messages, within)` sends them as one message, paced (`minInterval` between
+ * requests), each attempt timed out, retried by `deliveryRetry`, all within `within` ms; its failure is the error
+ * to report with the last attempt's outcome.
+ */
+const delivery = (settings: Settings, webhook: Webhook) =>
+  Effect.gen(function*() {
+    const { attempts, deadline, label, minInterval, requestTimeout } = settings
+    const client = yield* HttpClient.HttpClient
+    const lastRequestAt = yield* Ref.make<number | undefined>(undefined)
+    const retry = deliveryRetry(settings)
+
+    const pace = Effect.gen(function*() {
+      const last = yield* Ref.get(lastRequestAt)
+      const wait = last === undefined ? 0 : last + minInterval - (yield* Clock.currentTimeMillis)
+      if (wait > 0) yield* Effect.sleep(wait)
+      yield* Ref.set(lastRequestAt, yield* Clock.currentTimeMillis)
+    })
+
+    /** One request, after the pacing wait; the timeout covers the request and its body, not the wait. */
+    const attempt = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<void, AttemptError> =>
+      Effect.andThen(
+        pace,
+        client.execute(request).pipe(
+          Effect.flatMap((response) =>
+            Effect.map(boundedText(response, ANSWER_BYTES), (body) => ({ status: response.status, body, retryAfter: response.headers["retry-after"] }))
+          ),
+          Effect.catchTag("HttpClientError", (error) => Effect.fail(new Transient({ detail: transportDetail(webhook, error) }))),
+          Effect.timeoutOrElse({
+            duration: requestTimeout,
+            orElse: () => Effect.fail(new Transient({ detail: `no answer within ${seconds(requestTimeout)}` }))
+          }),
+          Effect.flatMap((answer) => {
+            const failure = classify(webhook, answer)
+            return failure === undefined ? Effect.void : Effect.fail(failure)
+          }),
+          Effect.provideService(HttpClient.TracerDisabledWhen, () => true)
+        )
+      )
+
+    const deliver = (messages: ReadonlyArray<Notification>, within: number): Effect.Effect<void, Failure> => {
+      const request = HttpClientRequest.post(Redacted.value(webhook.url)).pipe(
+        HttpClientRequest.bodyJsonUnsafe({ text: messages.map(slackText).join("\n") })
+      )
+      return Effect.gen(function*() {
+        const tries = yield* Ref.make(0)
+        yield* attempt(request).pipe(
+          Effect.ensuring(Ref.update(tries, (n) => n + 1)),
+          Effect.tapError((error) =>
+            error._tag === "Refused"
+              ? Effect.void
+              : Effect.flatMap(Ref.get(tries), (n) => Effect.logWarning(`${label}: ${describe(error)} (attempt ${n} of ${attempts})`))
+          ),
+          Effect.retry(retry),
+          Effect.catch((last) => Effect.flatMap(Ref.get(tries), (n) => Effect.fail({ error: finalError(settings, last, n), last })))
+        )
+      }).pipe(
+        Effect.timeoutOrElse({
+          duration: Math.max(0, within),
+          orElse: () => {
+            const last = new Transient({ detail: `not delivered within ${seconds(deadline)} of the call` })
+            return Effect.fail({ error: finalError(settings, last, 1), last })
+          }
+        })
+      )
+    }
+
+    return deliver
+  })
+
 /** The Slack notifier over the `HttpClient` in context; its worker lives as long as the surrounding scope. */
 export const make = Effect.fnUntraced(function*(options: SlackOptions): Effect.fn.Return<
   SlackChannel,
@@ -243,67 +313,10 @@ export const make = Effect.fnUntraced(function*(options: SlackOptions): Effect.f
     onSuccess: Effect.succeed
   })
   const settings = settingsOf(options, webhook)
-  const { attempts, deadline, label, minInterval, requestTimeout } = settings
-  const client = yield* HttpClient.HttpClient
-  const lastRequestAt = yield* Ref.make<number | undefined>(undefined)
+  const { deadline, label } = settings
+  const deliver = yield* delivery(settings, webhook)
   const suspension = yield* Ref.make<Suspension | undefined>(undefined)
   const queue = yield* Queue.unbounded<Job>()
-  const retry = deliveryRetry(settings)
-
-  const pace = Effect.gen(function*() {
-    const last = yield* Ref.get(lastRequestAt)
-    const wait = last === undefined ? 0 : last + minInterval - (yield* Clock.currentTimeMillis)
-    if (wait > 0) yield* Effect.sleep(wait)
-    yield* Ref.set(lastRequestAt, yield* Clock.currentTimeMillis)
-  })
-
-  /** One request, after the pacing wait; the timeout covers the request and its body, not the wait. */
-  const attempt = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<void, AttemptError> =>
-    Effect.andThen(
-      pace,
-      client.execute(request).pipe(
-        Effect.flatMap((response) =>
-          Effect.map(boundedText(response, ANSWER_BYTES), (body) => ({ status: response.status, body, retryAfter: response.headers["retry-after"] }))
-        ),
-        Effect.catchTag("HttpClientError", (error) => Effect.fail(new Transient({ detail: transportDetail(webhook, error) }))),
-        Effect.timeoutOrElse({
-          duration: requestTimeout,
-          orElse: () => Effect.fail(new Transient({ detail: `no answer within ${seconds(requestTimeout)}` }))
-        }),
-        Effect.flatMap((answer) => {
-          const failure = classify(webhook, answer)
-          return failure === undefined ? Effect.void : Effect.fail(failure)
-        }),
-        Effect.provideService(HttpClient.TracerDisabledWhen, () => true)
-      )
-    )
-
-  const deliver = (messages: ReadonlyArray<Notification>, within: number): Effect.Effect<void, Failure> => {
-    const request = HttpClientRequest.post(Redacted.value(webhook.url)).pipe(
-      HttpClientRequest.bodyJsonUnsafe({ text: messages.map(slackText).join("\n") })
-    )
-    return Effect.gen(function*() {
-      const tries = yield* Ref.make(0)
-      yield* attempt(request).pipe(
-        Effect.ensuring(Ref.update(tries, (n) => n + 1)),
-        Effect.tapError((error) =>
-          error._tag === "Refused"
-            ? Effect.void
-            : Effect.flatMap(Ref.get(tries), (n) => Effect.logWarning(`${label}: ${describe(error)} (attempt ${n} of ${attempts})`))
-        ),
-        Effect.retry(retry),
-        Effect.catch((last) => Effect.flatMap(Ref.get(tries), (n) => Effect.fail({ error: finalError(settings, last, n), last })))
-      )
-    }).pipe(
-      Effect.timeoutOrElse({
-        duration: Math.max(0, within),
-        orElse: () => {
-          const last = new Transient({ detail: `not delivered within ${seconds(deadline)} of the call` })
-          return Effect.fail({ error: finalError(settings, last, 1), last })
-        }
-      })
-    )
-  }
 
   const posted = new Set<Deferred.Deferred<void, NotifierError>>()
 

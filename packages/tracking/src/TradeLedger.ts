@@ -20,7 +20,8 @@
  * first seen (`status_at`), the other pairs of its history as event rows; positions as arrays of values
  * (`POSITION_FIELDS`). Rows written before read back as they did. Rows name their book by its key (`short_id`,
  * `0031_ledger_book_keys`: `~1`, `~2`, … for books created since, the id itself for those before), found from the
- * id inside each statement that reads them (`keyOf`).
+ * id inside each statement that reads them (`keyOf`). A reconciliation's writes are `LedgerWrite`'s, the
+ * hand-built statements `LedgerSql`'s.
  *
  * **Gotchas**
  * - `record` fails with `LedgerError` for an unknown book: create a backtest's book first.
@@ -44,21 +45,19 @@ import {
   BookSummaryRow,
   EventRow,
   FillRow,
-  FillRows,
   orderColumns,
   OrderRow,
-  OrderRows,
   positionsOf,
-  positionsText,
   seriesColumns,
   seriesOf,
   SeriesColumnsRow,
   snapshotColumns,
   snapshotOf,
   SnapshotRow,
-  SnapshotRows,
   TradedRow
 } from "./LedgerRows.ts"
+import { CHUNK, keyOf, ledgerSql, NEXT_KEY, textBuilder } from "./LedgerSql.ts"
+import { writeReconciliation } from "./LedgerWrite.ts"
 import { tradedPerSnapshot } from "./TradedSince.ts"
 import {
   AccountCursor,
@@ -139,26 +138,6 @@ export class TradeLedger extends Context.Service<TradeLedger, {
 const byTime = (a: OrderEvent, b: OrderEvent) =>
   a.at < b.at ? -1 : a.at > b.at ? 1 : a.filledQty - b.filledQty || (a.status < b.status ? -1 : a.status > b.status ? 1 : 0)
 
-/** Rows per multi-row INSERT: well under SQLite's and PostgreSQL's parameter limits. */
-const CHUNK = 200
-
-/**
- * A statement's text and parameters, built by hand: `bind` adds a parameter and gives its placeholder (`?`, or
- * `$n` on PostgreSQL). A reconciliation's multi-row inserts cost more to compile as templates (`sql.insert`: ~250 µs
- * for eight orders) than SQLite took to run them; their text is simple enough to build. `undefined` binds as null,
- * as `sql.insert` binds it.
- */
-const textBuilder = (pg: boolean) => {
-  const params: Array<unknown> = []
-  const bind = (value: unknown): string => {
-    params.push(value === undefined ? null : value)
-    return pg ? `$${params.length}` : "?"
-  }
-  /** `(…), (…)`: each tuple's values bound. */
-  const tuples = (tuples: ReadonlyArray<ReadonlyArray<unknown>>) => tuples.map((values) => `(${values.map(bind).join(", ")})`).join(", ")
-  return { params, bind, tuples }
-}
-
 const describe = (error: SqlError.SqlError | Schema.SchemaError): string => {
   if (error._tag === "SchemaError") return `stored data does not decode: ${error.message}`
   const cause = error.reason.cause
@@ -171,127 +150,15 @@ export const failWith = (operation: string) => (error: SqlError.SqlError | Schem
     ? error
     : new LedgerError({ operation, message: describe(error), ...(error._tag === "SchemaError" ? { kind: "damaged" as const } : {}) })
 
-/** What a ledger row's `book` holds: its book's `short_id` (see `keyOf`). */
-type BookKey = string
-
-/** The key of the book whose id is bound at `placeholder`: what a statement compares a row's `book` with. */
-const keyOf = (placeholder: string) => `(SELECT short_id FROM ledger_books WHERE id = ${placeholder})`
-
-/**
- * The key of a book created now: `~` and the next number (ids never start with `~`, so no book's id, the key of the
- * books created before `0031_ledger_book_keys`, is taken).
- */
-const NEXT_KEY = `(SELECT '~' || (COALESCE(MAX(CAST(substr(short_id, 2) AS INTEGER)), 0) + 1) FROM ledger_books WHERE short_id LIKE '~%')`
-
-const excluded = (columns: ReadonlyArray<string>) => columns.map((c) => `${c} = excluded.${c}`).join(", ")
-
-
-/**
- * What the ledger holds of an order: its row's columns (`orderColumns`, `status_at`), among them its state (status,
- * filled qty) and since when (see `record`).
- */
-interface StoredState {
-  readonly status: string
-  readonly filled_qty: number
-  readonly updated_at: string
-  readonly status_at: string | null
-  readonly [column: string]: unknown
-}
-
-/**
- * Whether writing `row` (an encoded order with its `status_at`) over `stored` would change nothing: every column
- * the upsert sets holds the same value already. (PostgreSQL may read numbers back as text.)
- */
-const unchanged = (row: Record<string, unknown>, stored: StoredState | undefined) =>
-  stored !== undefined &&
-  [...orderColumns, "status_at"].every((column) => {
-    const value = row[column] ?? null
-    const held = stored[column] ?? null
-    return value === held || (typeof value === "number" && held !== null && Number(held) === value)
-  })
-
-/**
- * The status history an order gains from a view of it (`order`), given what the ledger holds (`stored`): the events
- * to add and the view's `status_at`. The ledger keeps an order's current (status, filled qty) on the order itself,
- * with `status_at` when it was first seen (null: the order's `updated_at`); an event row holds every other pair.
- * - a new order: no event;
- * - the same pair: no event; a newer view keeps when the pair was first seen;
- * - another pair: the stored pair becomes an event, and the view's pair the order's; a view older than the stored
- *   one (which the order does not take) is an event instead.
- */
-const historyOf = (order: LedgerOrder, stored: StoredState | undefined) => {
-  if (stored === undefined) return { statusAt: null, events: [] }
-  const first = stored.status_at ?? stored.updated_at
-  if (order.status === stored.status && order.filledQty === stored.filled_qty) {
-    return { statusAt: first === order.updatedAt ? null : first, events: [] }
-  }
-  const stale = order.updatedAt < stored.updated_at
-  const event = stale
-    ? { status: order.status, filled_qty: order.filledQty, at: order.updatedAt }
-    : { status: stored.status, filled_qty: stored.filled_qty, at: first }
-  return { statusAt: null, events: [event] }
-}
+// word for word the predicate of the partial index of open orders (`ledger_orders_open`, migration 0010)
+const OPEN = `status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`
 
 const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
-  const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
-  const transaction = Effect.serviceOption(sql.transactionService)
-
-  /**
-   * A statement's text and parameters (`textBuilder`'s), run straight on the open transaction's connection inside
-   * `record`'s transaction, without effect/sql's per-statement span and connection lookup (as the exchange's
-   * `Ledger` does); outside a transaction, as `sql.unsafe`.
-   */
-  const run = <A extends object>(text: string, params: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<A>, SqlError.SqlError> =>
-    Effect.flatMap(transaction, (open) =>
-      Option.isSome(open) ? open.value[0].execute(text, params, undefined) : sql.unsafe<A>(text, params))
-
-  /** `INSERT INTO table (…) VALUES (…), …` of the rows (their columns: the first row's keys), then `conflict`. */
-  const insertRows = (table: string, rows: Arr.NonEmptyReadonlyArray<Record<string, unknown>>, conflict: string) => {
-    const columns = Object.keys(rows[0])
-    const text = textBuilder(pg)
-    const values = text.tuples(rows.map((row) => columns.map((column) => row[column])))
-    return run(`INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${values} ${conflict}`, text.params)
-  }
-
-  /** The items, encoded, inserted into `table` with their book's key, `CHUNK` rows a statement, then `conflict`. */
-  const upsert = <A, I extends Record<string, unknown>>(
-    encode: (rows: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<I>, Schema.SchemaError>,
-    items: ReadonlyArray<A>,
-    book: BookKey,
-    table: string,
-    conflict: string
-  ) =>
-    Effect.forEach(Arr.chunksOf(items, CHUNK), (chunk) =>
-      Effect.flatMap(encode(chunk), (rows) => {
-        const withBook = rows.map((row) => ({ book, ...row }))
-        return Arr.isArrayNonEmpty(withBook) ? Effect.asVoid(insertRows(table, withBook, conflict)) : Effect.void
-      }), { discard: true })
-
-  // word for word the predicate of the partial index of open orders (`ledger_orders_open`, migration 0010)
-  const OPEN = `status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`
+  const statements = ledgerSql(sql)
+  const { pg, run } = statements
+  const write = writeReconciliation(statements)
   const openStatus = sql.literal(OPEN)
-  const encodeOrders = OrderRows.encode
-  const encodeFills = FillRows.encode
-  const encodeSnapshots = (snapshots: ReadonlyArray<EquitySnapshot>) =>
-    Effect.map(SnapshotRows.encode(snapshots), (rows) =>
-      rows.map((row) => ({ ...row, positions: positionsText(row.positions) })))
-
-  const storedColumns = [...orderColumns, "status_at"].map((c) => `o.${c}`).join(", ")
-  /** The stored rows of the given orders (of the book keyed `book`), by account and id. */
-  const storedStates = (book: BookKey, orders: ReadonlyArray<LedgerOrder>) =>
-    Effect.map(
-      Effect.forEach(Arr.chunksOf(orders, CHUNK), (chunk) => {
-        const text = textBuilder(pg)
-        const values = text.tuples(chunk.map((order) => [order.account, order.id]))
-        return run<StoredState & { readonly account: string; readonly order_id: string }>(
-          `SELECT o.account, o.order_id, ${storedColumns} FROM (VALUES ${values}) AS v
-          JOIN ledger_orders o ON o.book = ${text.bind(book)} AND o.account = v.column1 AND o.order_id = v.column2`,
-          text.params
-        )
-      }),
-      (chunks) => new Map(chunks.flat().map((row) => [`${row.account} ${row.order_id}`, { ...row, filled_qty: Number(row.filled_qty) }]))
-    )
 
   const selectBook = `SELECT short_id FROM ledger_books WHERE id = ${pg ? "$1" : "?"}`
   /** The key the book's rows name it by; fails for an unknown book. */
@@ -301,50 +168,7 @@ const make = Effect.gen(function*() {
 
   const record = Effect.fn("TradeLedger.record")(
     function*(r: Reconciliation) {
-      const book = yield* requireBook("record", r.book)
-      const stored = r.orders.length === 0 ? new Map<string, StoredState>() : yield* storedStates(book, r.orders)
-      // in order, each view seeing what the ones before it wrote (as the upsert's rows do)
-      const encoded = yield* encodeOrders(r.orders)
-      const views = r.orders.map((order, i) => {
-        const key = `${order.account} ${order.id}`
-        const before = stored.get(key)
-        const history = historyOf(order, before)
-        const row = { ...encoded[i]!, status_at: history.statusAt }
-        // an order read again as the ledger holds it (most of a reconciliation: the orders around its cursor, the
-        // open ones) is not written again: the upsert would set every column to its value
-        const same = unchanged(row, before)
-        if (!same && (before === undefined || order.updatedAt >= before.updated_at)) {
-          stored.set(key, { ...row, status: order.status, filled_qty: order.filledQty, updated_at: order.updatedAt })
-        }
-        return { order, history, row, same }
-      })
-      const written = views.filter((v) => !v.same)
-      yield* upsert(
-        (chunk: ReadonlyArray<(typeof views)[number]>) => Effect.succeed(chunk.map((v) => v.row)),
-        written,
-        book,
-        "ledger_orders",
-        `ON CONFLICT (book, account, order_id) DO UPDATE SET ${excluded([...orderColumns, "status_at"])}
-          WHERE excluded.updated_at >= ledger_orders.updated_at`
-      )
-      const events = written.flatMap((v) => v.history.events.map((e) => ({ account: v.order.account, order_id: v.order.id, ...e })))
-      yield* upsert(Effect.succeed, events, book, "ledger_order_events", "ON CONFLICT (book, account, order_id, status, filled_qty) DO NOTHING")
-      yield* upsert(encodeFills, r.fills, book, "ledger_fills", "ON CONFLICT (book, account, fill_id) DO NOTHING")
-      yield* upsert(
-        encodeSnapshots,
-        r.snapshots,
-        book,
-        "ledger_equity",
-        `ON CONFLICT (book, account, session) DO UPDATE SET ${excluded(snapshotColumns)} WHERE excluded.taken_at >= ledger_equity.taken_at`
-      )
-      yield* upsert(
-        (marks: ReadonlyArray<SessionMarks>) =>
-          Effect.succeed(marks.map((m) => ({ session: m.session, marked_at: m.markedAt, prices: JSON.stringify(m.prices) }))),
-        r.marks ?? [],
-        book,
-        "ledger_marks",
-        "ON CONFLICT (book, session, marked_at) DO NOTHING"
-      )
+      yield* write(yield* requireBook("record", r.book), r)
     },
     (effect) => sql.withTransaction(effect),
     Effect.mapError(failWith("record"))
@@ -434,10 +258,10 @@ const make = Effect.gen(function*() {
       : decodeSeriesRows(rows)
   }
   /**
-   * Dollars bought plus sold per snapshot of `rows`, keyed `account session` (`TradedSince`): the fills of its
-   * session and of the sessions without a snapshot since the account's previous one, before the window included.
+   * `rows` (snapshots of `w`), each with what its account traded since its previous snapshot (`tradedPerSnapshot`):
+   * dollars bought plus sold in its session and in the sessions without a snapshot since the account's previous one,
+   * before the window included.
    */
-  /** `rows` (snapshots of `w`), each with what its account traded since its previous snapshot (`tradedPerSnapshot`). */
   const withTraded = <Row extends { readonly account: string; readonly session: string }>(w: Window, rows: ReadonlyArray<Row>) =>
     Effect.gen(function*() {
       const unbounded = { ...w, from: undefined }

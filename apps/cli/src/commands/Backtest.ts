@@ -288,12 +288,12 @@ const liveCouncil = (plan: Plan, file: string) =>
     return started === undefined ? current : yield* Llm.forResume(started, current, `backtest ${plan.id}`)
   })
 
-/** Runs the plan in the backtest's database; the book's status follows the outcome. */
-const execute = (plan: Plan, json: boolean) =>
+/**
+ * The council the backtest asks: live PMs (refused without a provider or a monthly LLM limit), the calls recorded
+ * for a replay, or neither (offline PMs).
+ */
+const seatCouncil = (plan: Plan, dir: string, file: string) =>
   Effect.gen(function*() {
-    const dir = yield* backtestsDir
-    const file = join(dir, `${plan.id}.db`)
-    if (plan.resumed && !existsSync(file)) return yield* CliFailure.failed(`backtest ${plan.id}: its database ${file} is missing`)
     const council = plan.pms === "live" ? yield* liveCouncil(plan, file) : undefined
     if (plan.pms === "live" && council?.lineup.mode === "offline") {
       return yield* CliFailure.usage("--pms live: no LLM is configured (set a provider's key, see the README's LLMs)")
@@ -309,17 +309,12 @@ const execute = (plan: Plan, json: boolean) =>
     const replay = plan.pms === "replay"
       ? yield* BacktestReplay.recordedCalls({ main: yield* mainStore, dir, self: file, from: plan.from, to: plan.to, accounts: plan.profiles.map((p) => p.id) })
       : undefined
-    const unrecorded = replay?.unrecorded(plan.sessions) ?? []
-    const seated = council ?? replay?.council
-    const accounts = plan.profiles.map((p) => p.id)
-    const params: DailyParams = {
-      accounts: plan.profiles,
-      broker: "local-exchange",
-      data: (yield* AppSettings).feed.source,
-      pms: seated?.params.pms ?? plan.pms,
-      ...(seated === undefined ? {} : { models: seated.params.models }),
-      ledgerBook: plan.id
-    }
+    return { council, replay, seated: council ?? replay?.council }
+  })
+
+/** Takes the backtest's lock and opens its book: created when started, `running` again when resumed. */
+const openBook = (plan: Plan) =>
+  Effect.gen(function*() {
     const { id, from, to } = plan
     // one process runs (or resumes) a backtest at a time: a second --resume of one still running is refused
     const lease = yield* holdLock(`backtest:${id}`, plan.resumed ? `backtest --resume ${id}` : `backtest ${id}`, "the backtest's lock").pipe(
@@ -332,17 +327,29 @@ const execute = (plan: Plan, json: boolean) =>
     } else {
       yield* TradeLedger.use((l) => l.setBookStatus(id, "running")).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
     }
-    NodeSqliteClient.ensureDirectory(dir)
-    yield* Console.error(`backtest ${id} ${plan.resumed ? "resumed" : "started"}: ${plan.sessions.length} sessions ${from} … ${to}, database ${file}`)
-    if (council !== undefined) yield* council.announce
-    if (unrecorded.length > 0) yield* Console.error(unrecordedNote(unrecorded, plan.sessions.length))
+    return lease
+  })
+
+type Seated = Effect.Success<ReturnType<typeof seatCouncil>>
+
+/**
+ * The daily pipeline over the plan's sessions in the backtest's database, with a progress line, until they are done
+ * or Ctrl-C / SIGTERM interrupts it (the session under way stays resumable): its exit.
+ */
+const runSessions = (plan: Plan, file: string, { replay, seated }: Seated, lease: Effect.Success<ReturnType<typeof openBook>>, notices: Ref.Ref<number>) =>
+  Effect.gen(function*() {
+    const params: DailyParams = {
+      accounts: plan.profiles,
+      broker: "local-exchange",
+      data: (yield* AppSettings).feed.source,
+      pms: seated?.params.pms ?? plan.pms,
+      ...(seated === undefined ? {} : { models: seated.params.models }),
+      ledgerBook: plan.id
+    }
     const moments = (day: TradingDay) => Calendar.sessionMoments(plan.schedule, day)
     const present = yield* Ref.make(moments(plan.sessions[0]!).run)
-    const notices = yield* Ref.make(0)
     const progress = progressLine(process.stderr.isTTY === true)
-    holdYoungGeneration()
-    const startedAt = Date.now()
-    const ran = yield* Effect.exit(Backtest.runBacktest({
+    return yield* Effect.exit(Backtest.runBacktest({
       sessions: plan.sessions,
       params,
       codeVersion,
@@ -354,9 +361,9 @@ const execute = (plan: Plan, json: boolean) =>
       ...(replay === undefined ? {} : { reuse: replay.reuse })
     }).pipe(
       // live PMs' calls are charged to this book in the main database's spend ledger
-      Effect.provideService(SpendBook, id),
+      Effect.provideService(SpendBook, plan.id),
       Effect.provide(Layer.mergeAll(
-        backtestStore(file, accounts, present, plan.fillModel),
+        backtestStore(file, plan.profiles.map((p) => p.id), present, plan.fillModel),
         (seated?.layer ?? offlineCouncil).pipe(Layer.provide(mainDb)),
         quietNotifier(notices),
         ledger
@@ -365,16 +372,50 @@ const execute = (plan: Plan, json: boolean) =>
       // Ctrl-C or SIGTERM: the session under way stops where it is (its run stays resumable), the book says so
       (running) => Effect.raceFirst(whileHeld(lease, running), Effect.andThen(waitForSignal, Effect.interrupt))
     ))
+  })
+
+/** A failed backtest's cause as the command's failure, saying how to continue it. */
+const failedBacktest = <E extends { readonly message: string }>(id: BookId, cause: Cause.Cause<E>) =>
+  Cause.map(cause, (e) => {
+    // a stage failed by the LLM budget: resuming under the same limit would stop at the same call
+    const budget = /LLM budget (COUNCIL_LLM_BUDGET_USD(?:_MONTH)?)=/.exec(e.message)?.[1]
+    const first = budget === undefined ? "continue it" : `raise ${budget}, then continue it`
+    return CliFailure.failed(`backtest ${id} failed: ${e.message} (${first} with: pnpm pipeline backtest --resume ${id})`)
+  })
+
+/** What a replay could not answer from recordings, known once it ran (the first line is said again if it grew). */
+const lateNotes = (outcome: BacktestOutcome, unrecordedBefore: number, sessions: number) =>
+  Effect.gen(function*() {
+    const late = outcome.unrecorded ?? []
+    if (late.length > unrecordedBefore) yield* Console.error(unrecordedNote(late, sessions))
+    if (outcome.reviewChanged !== undefined && outcome.reviewChanged.length > 0) yield* Console.error(reviewChangedNote(outcome.reviewChanged, sessions))
+    if (outcome.unanswered !== undefined && Object.keys(outcome.unanswered).length > 0) yield* Console.error(unansweredNote(outcome.unanswered))
+  })
+
+/** Runs the plan in the backtest's database; the book's status follows the outcome. */
+const execute = (plan: Plan, json: boolean) =>
+  Effect.gen(function*() {
+    const dir = yield* backtestsDir
+    const file = join(dir, `${plan.id}.db`)
+    if (plan.resumed && !existsSync(file)) return yield* CliFailure.failed(`backtest ${plan.id}: its database ${file} is missing`)
+    const seats = yield* seatCouncil(plan, dir, file)
+    const { council, replay } = seats
+    const unrecorded = replay?.unrecorded(plan.sessions) ?? []
+    const { id, from, to } = plan
+    const lease = yield* openBook(plan)
+    NodeSqliteClient.ensureDirectory(dir)
+    yield* Console.error(`backtest ${id} ${plan.resumed ? "resumed" : "started"}: ${plan.sessions.length} sessions ${from} … ${to}, database ${file}`)
+    if (council !== undefined) yield* council.announce
+    if (unrecorded.length > 0) yield* Console.error(unrecordedNote(unrecorded, plan.sessions.length))
+    const notices = yield* Ref.make(0)
+    holdYoungGeneration()
+    const startedAt = Date.now()
+    const ran = yield* runSessions(plan, file, seats, lease, notices)
     const status = Exit.isSuccess(ran) ? "completed" : Cause.hasInterruptsOnly(ran.cause) ? "interrupted" : "failed"
     yield* TradeLedger.use((l) => l.setBookStatus(id, status)).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
     if (Exit.isFailure(ran)) {
       if (status === "interrupted") yield* Console.error(`backtest ${id} interrupted; continue it with: pnpm pipeline backtest --resume ${id}`)
-      return yield* Effect.failCause(Cause.map(ran.cause, (e) => {
-        // a stage failed by the LLM budget: resuming under the same limit would stop at the same call
-        const budget = /LLM budget (COUNCIL_LLM_BUDGET_USD(?:_MONTH)?)=/.exec(e.message)?.[1]
-        const first = budget === undefined ? "continue it" : `raise ${budget}, then continue it`
-        return CliFailure.failed(`backtest ${id} failed: ${e.message} (${first} with: pnpm pipeline backtest --resume ${id})`)
-      }))
+      return yield* Effect.failCause(failedBacktest(id, ran.cause))
     }
     const result = ran.value
     const report = yield* writeReport(id, join(dir, `${id}.report`), file)
@@ -385,7 +426,7 @@ const execute = (plan: Plan, json: boolean) =>
       to,
       pms: plan.pms,
       schedule: plan.schedule,
-      accounts,
+      accounts: plan.profiles.map((p) => p.id),
       database: file,
       sessions: result.sessions,
       started: result.started,
@@ -396,11 +437,7 @@ const execute = (plan: Plan, json: boolean) =>
       ...(replay === undefined ? {} : { unrecorded: replay.unrecorded(plan.sessions), unanswered: Object.fromEntries(replay.missed), reviewChanged: replay.reviewChanged(plan.sessions) }),
       report
     }
-    // what a replay could not answer from recordings, known once it ran (the first line is said again if it grew)
-    const late = outcome.unrecorded ?? []
-    if (late.length > unrecorded.length) yield* Console.error(unrecordedNote(late, plan.sessions.length))
-    if (outcome.reviewChanged !== undefined && outcome.reviewChanged.length > 0) yield* Console.error(reviewChangedNote(outcome.reviewChanged, plan.sessions.length))
-    if (outcome.unanswered !== undefined && Object.keys(outcome.unanswered).length > 0) yield* Console.error(unansweredNote(outcome.unanswered))
+    yield* lateNotes(outcome, unrecorded.length, plan.sessions.length)
     yield* printOutcome(outcome, json)
   })
 

@@ -95,6 +95,91 @@ const sameOrder = (order: WireOrder, intent: OrderIntent): boolean =>
   Math.abs(Number(order.qty ?? Number.NaN) - intent.qty) < 1e-9 &&
   (order.type ?? order.order_type) === intent.type
 
+/**
+ * Sends `intent` over `client`, retried by `policy`, placing it once whatever the attempts met: a retryable failure
+ * or a 422 may have placed it (Alpaca-API#270), a duplicate on a retry is this call's own order; each is looked up
+ * by its client order id and adopted when it is the same order. A duplicate on the first POST is an order placed
+ * before this call: the caller adopts it, saying so.
+ */
+const placeOnce = (client: AlpacaClient.AlpacaClient, intent: OrderIntent, policy: ReturnType<typeof retryPolicy>) => {
+  const account = client.account
+  const clientOrderId = intent.clientOrderId
+  const body = toWireOrderRequest(intent)
+  /** The order this id already names, or `cause` when there is none. */
+  const lookUp = (cause: BrokerError) =>
+    client.getOrderByClientId(clientOrderId).pipe(
+      Effect.catchIf((error) => error.reason === "NotFound", () => Effect.fail(cause)),
+      Effect.tap((order) =>
+        Effect.logInfo(`alpaca ${account}: order ${clientOrderId} found after "${cause.message}"`).pipe(
+          Effect.annotateLogs({ orderId: order.id })
+        )
+      )
+    )
+  const adoptDuplicate = (duplicate: BrokerError) =>
+    lookUp(duplicate).pipe(
+      Effect.filterOrFail(
+        (order) => sameOrder(order, intent),
+        (order) =>
+          new BrokerError({
+            account,
+            reason: "DuplicateClientOrderId",
+            message: `client_order_id ${clientOrderId} already names a different order (${order.side} ${
+              order.qty ?? "?"
+            } ${order.symbol} ${order.type ?? order.order_type ?? "?"})`,
+            retryable: false
+          })
+      )
+    )
+  /** A 422 may still have placed the order (Alpaca-API#270): adopt it if it exists, else keep the rejection. */
+  const adoptIfPlaced = (rejection: BrokerError) =>
+    lookUp(rejection).pipe(
+      Effect.filterOrFail((order) => sameOrder(order, intent), () => rejection),
+      Effect.catch(() => Effect.fail(rejection))
+    )
+  let attempts = 0
+  /** A duplicate on the first POST is an order placed before this call (the caller adopts it, saying so). */
+  const attempt = Effect.suspend(() => {
+    attempts += 1
+    const first = attempts === 1
+    return client.submitOrder(body).pipe(
+      Effect.catchIf((error) => error.reason === "DuplicateClientOrderId" && !first, adoptDuplicate),
+      Effect.catchIf((error) => error.reason === "InvalidRequest", adoptIfPlaced),
+      Effect.catchIf((error) => error.retryable, lookUp)
+    )
+  })
+  return Effect.retry(attempt, policy)
+}
+
+/** Closes every position of `client`'s account: the orders that close them, or one error naming each that failed. */
+const closeAll = (client: AlpacaClient.AlpacaClient) =>
+  Effect.gen(function*() {
+    const account = client.account
+    const items = yield* client.closeAllPositions
+    const orders: Array<WireOrder> = []
+    const failures: Array<{ readonly symbol: string; readonly status: number; readonly message: string }> = []
+    for (const item of items) {
+      const body = item.body
+      if (item.status >= 200 && item.status < 300 && body != null && isWireOrder(body)) orders.push(body)
+      else {
+        const message = body != null && !isWireOrder(body) ? body.message ?? "" : ""
+        failures.push({ symbol: item.symbol, status: item.status, message })
+      }
+    }
+    const first = failures[0]
+    if (first !== undefined) {
+      const reason = errorReason(first.status, first.message)
+      return yield* new BrokerError({
+        account,
+        reason,
+        message: `closed ${orders.length} of ${items.length} positions; failed: ${
+          failures.map((f) => `${f.symbol} (${f.status} ${f.message})`).join(", ")
+        }`,
+        retryable: isRetryableReason(reason)
+      })
+    }
+    return orders
+  })
+
 /** The broker of one account over its client. */
 const fromClient = (
   client: AlpacaClient.AlpacaClient,
@@ -110,13 +195,14 @@ const fromClient = (
     return Result.isSuccess(order) ? Effect.succeed(order.success) : Effect.fail(unsupported(order.failure))
   }
 
-  const domainOrders = (wires: ReadonlyArray<WireOrder>): Effect.Effect<ReadonlyArray<Order>> =>
+  /** Each wire decoded; one that does not decode is left out, with a warning naming it. */
+  const decodedOrSkipped = <W, A>(wires: ReadonlyArray<W>, decode: (wire: W) => Result.Result<A, string>): Effect.Effect<ReadonlyArray<A>> =>
     Effect.forEach(wires, (wire) => {
-      const order = toDomainOrder(wire)
-      return Result.isSuccess(order)
-        ? Effect.succeed(Option.some(order.success))
-        : Effect.as(Effect.logWarning(`alpaca ${account}: skipping ${order.failure}`), Option.none())
-    }).pipe(Effect.map((orders) => orders.flatMap((order) => Option.isSome(order) ? [order.value] : [])))
+      const decoded = decode(wire)
+      return Result.isSuccess(decoded)
+        ? Effect.succeed(Option.some(decoded.success))
+        : Effect.as(Effect.logWarning(`alpaca ${account}: skipping ${decoded.failure}`), Option.none())
+    }).pipe(Effect.map((items) => items.flatMap((item) => Option.isSome(item) ? [item.value] : [])))
 
   const notFoundToNone = <A>(effect: Effect.Effect<A, BrokerError>): Effect.Effect<Option.Option<A>, BrokerError> =>
     effect.pipe(
@@ -124,16 +210,9 @@ const fromClient = (
       Effect.catchIf((error) => error.reason === "NotFound", () => Effect.succeed(Option.none()))
     )
 
-  const getPositions: Effect.Effect<ReadonlyArray<Position>, BrokerError> = client.getPositions.pipe(
-    Effect.flatMap((wires) =>
-      Effect.forEach(wires, (wire) => {
-        const position = toDomainPosition(wire)
-        return Result.isSuccess(position)
-          ? Effect.succeed(Option.some(position.success))
-          : Effect.as(Effect.logWarning(`alpaca ${account}: skipping ${position.failure}`), Option.none())
-      })
-    ),
-    Effect.map((positions) => positions.flatMap((position) => Option.isSome(position) ? [position.value] : []))
+  const getPositions: Effect.Effect<ReadonlyArray<Position>, BrokerError> = Effect.flatMap(
+    client.getPositions,
+    (wires) => decodedOrSkipped(wires, toDomainPosition)
   )
 
   const getAccount = Effect.all([client.getAccount, getPositions], { concurrency: 2 }).pipe(
@@ -150,7 +229,7 @@ const fromClient = (
 
   const listOrders = Effect.fn("AlpacaBroker.listOrders")(function*(query: OrderQuery) {
     const wires = yield* client.listOrders({ ...query, nested: true })
-    return yield* domainOrders(wires)
+    return yield* decodedOrSkipped(wires, toDomainOrder)
   })
 
   /** Every page of fills after `query.after`, oldest first (at most `MAX_FILL_PAGES` pages of 100). */
@@ -188,52 +267,7 @@ const fromClient = (
         retryable: false
       })
     }
-    const clientOrderId = intent.clientOrderId
-    const body = toWireOrderRequest(intent)
-    /** The order this id already names, or `cause` when there is none. */
-    const lookUp = (cause: BrokerError) =>
-      client.getOrderByClientId(clientOrderId).pipe(
-        Effect.catchIf((error) => error.reason === "NotFound", () => Effect.fail(cause)),
-        Effect.tap((order) =>
-          Effect.logInfo(`alpaca ${account}: order ${clientOrderId} found after "${cause.message}"`).pipe(
-            Effect.annotateLogs({ orderId: order.id })
-          )
-        )
-      )
-    const adoptDuplicate = (duplicate: BrokerError) =>
-      lookUp(duplicate).pipe(
-        Effect.filterOrFail(
-          (order) => sameOrder(order, intent),
-          (order) =>
-            new BrokerError({
-              account,
-              reason: "DuplicateClientOrderId",
-              message: `client_order_id ${clientOrderId} already names a different order (${order.side} ${
-                order.qty ?? "?"
-              } ${order.symbol} ${order.type ?? order.order_type ?? "?"})`,
-              retryable: false
-            })
-        )
-      )
-    /** A 422 may still have placed the order (Alpaca-API#270): adopt it if it exists, else keep the rejection. */
-    const adoptIfPlaced = (rejection: BrokerError) =>
-      lookUp(rejection).pipe(
-        Effect.filterOrFail((order) => sameOrder(order, intent), () => rejection),
-        Effect.catch(() => Effect.fail(rejection))
-      )
-    let attempts = 0
-    /** A duplicate on the first POST is an order placed before this call (the caller adopts it, saying so). */
-    const attempt = Effect.suspend(() => {
-      attempts += 1
-      const first = attempts === 1
-      return client.submitOrder(body).pipe(
-        Effect.catchIf((error) => error.reason === "DuplicateClientOrderId" && !first, adoptDuplicate),
-        Effect.catchIf((error) => error.reason === "InvalidRequest", adoptIfPlaced),
-        Effect.catchIf((error) => error.retryable, lookUp)
-      )
-    })
-    const wire = yield* Effect.retry(attempt, placementPolicy)
-    return yield* domainOrder(wire)
+    return yield* domainOrder(yield* placeOnce(client, intent, placementPolicy))
   })
 
   const cancelOrder = Effect.fn("AlpacaBroker.cancelOrder")(function*(orderId: string) {
@@ -260,32 +294,9 @@ const fromClient = (
     return yield* domainOrder(yield* client.closePosition(symbol, options))
   })
 
-  const closeAllPositions = Effect.gen(function*() {
-    const items = yield* client.closeAllPositions
-    const orders: Array<WireOrder> = []
-    const failures: Array<{ readonly symbol: string; readonly status: number; readonly message: string }> = []
-    for (const item of items) {
-      const body = item.body
-      if (item.status >= 200 && item.status < 300 && body != null && isWireOrder(body)) orders.push(body)
-      else {
-        const message = body != null && !isWireOrder(body) ? body.message ?? "" : ""
-        failures.push({ symbol: item.symbol, status: item.status, message })
-      }
-    }
-    const first = failures[0]
-    if (first !== undefined) {
-      const reason = errorReason(first.status, first.message)
-      return yield* new BrokerError({
-        account,
-        reason,
-        message: `closed ${orders.length} of ${items.length} positions; failed: ${
-          failures.map((f) => `${f.symbol} (${f.status} ${f.message})`).join(", ")
-        }`,
-        retryable: isRetryableReason(reason)
-      })
-    }
-    return yield* Effect.forEach(orders, domainOrder)
-  }).pipe(Effect.withSpan("AlpacaBroker.closeAllPositions", { attributes: { account } }))
+  const closeAllPositions = Effect.flatMap(closeAll(client), (orders) => Effect.forEach(orders, domainOrder)).pipe(
+    Effect.withSpan("AlpacaBroker.closeAllPositions", { attributes: { account } })
+  )
 
   return {
     account,

@@ -270,6 +270,92 @@ export type AlpacaAccountConfig = LiveGuard.GuardedAccount & { readonly credenti
 export const hasCredentials = (account: LiveGuard.GuardedAccount): account is AlpacaAccountConfig =>
   account.credentials !== undefined
 
+/** The endpoints a client has: each one request (`request`, `requestNoContent`), its path, parameters, retry and answer. */
+type Endpoints = Omit<AlpacaClient, "account" | "baseUrl" | "limiter" | "request" | "requestNoContent">
+
+const encodeOrderRequest = Schema.encodeSync(WireOrderRequest)
+
+/** Alpaca's endpoints over `request` and `requestNoContent`. */
+const endpoints = (request: AlpacaClient["request"], requestNoContent: AlpacaClient["requestNoContent"]): Endpoints => ({
+  getAccount: request({ method: "GET", path: "/v2/account", retry: "idempotent" }, WireAccount),
+  getPositions: request({ method: "GET", path: "/v2/positions", retry: "idempotent" }, Schema.Array(WirePosition)),
+  getPosition: (symbol) =>
+    request({ method: "GET", path: `/v2/positions/${segment(symbol)}`, retry: "idempotent" }, WirePosition),
+  listOrders: (query) =>
+    request({
+      method: "GET",
+      path: "/v2/orders",
+      urlParams: {
+        status: query.status,
+        limit: query.limit === undefined ? undefined : String(query.limit),
+        after: query.after,
+        until: query.until,
+        direction: query.direction,
+        nested: query.nested === undefined ? undefined : String(query.nested),
+        symbols: query.symbols === undefined || query.symbols.length === 0 ? undefined : query.symbols.join(",")
+      },
+      retry: "idempotent"
+    }, Schema.Array(WireOrder)),
+  getOrder: (orderId) =>
+    request({ method: "GET", path: `/v2/orders/${segment(orderId)}`, urlParams: { nested: "true" }, retry: "idempotent" }, WireOrder),
+  listFillActivities: (query) =>
+    request({
+      method: "GET",
+      path: "/v2/account/activities/FILL",
+      urlParams: { after: query.after, direction: "asc", page_size: String(query.pageSize), page_token: query.pageToken },
+      retry: "idempotent"
+    }, Schema.Array(WireFillActivity)),
+  getOrderByClientId: (clientOrderId) =>
+    request({
+      method: "GET",
+      path: "/v2/orders:by_client_order_id",
+      urlParams: { client_order_id: clientOrderId },
+      retry: "idempotent"
+    }, WireOrder),
+  submitOrder: (body) =>
+    request({ method: "POST", path: "/v2/orders", body: encodeOrderRequest(body), retry: "never" }, WireOrder),
+  cancelOrder: (orderId) =>
+    requestNoContent({ method: "DELETE", path: `/v2/orders/${segment(orderId)}`, retry: "idempotent" }),
+  cancelAllOrders: request(
+    { method: "DELETE", path: "/v2/orders", retry: "idempotent" },
+    Schema.Array(WireCancelResult)
+  ),
+  closePosition: (symbol, query = {}) =>
+    request({
+      method: "DELETE",
+      path: `/v2/positions/${segment(symbol)}`,
+      urlParams: {
+        qty: query.qty === undefined ? undefined : formatDecimal(query.qty),
+        percentage: query.percentage === undefined ? undefined : formatDecimal(query.percentage)
+      },
+      retry: "rateLimited"
+    }, WireOrder),
+  closeAllPositions: request({
+    method: "DELETE",
+    path: "/v2/positions",
+    urlParams: { cancel_orders: "true" },
+    retry: "idempotent"
+  }, Schema.Array(WireClosePositionResult)),
+  getClock: request({ method: "GET", path: "/v2/clock", retry: "idempotent" }, WireClock),
+  getCalendar: (range = {}) =>
+    request({
+      method: "GET",
+      path: "/v2/calendar",
+      urlParams: { start: range.start, end: range.end },
+      retry: "idempotent"
+    }, Schema.Array(WireCalendarDay)),
+  getAsset: (symbolOrId) =>
+    request({ method: "GET", path: `/v2/assets/${segment(symbolOrId)}`, retry: "idempotent" }, WireAsset),
+  getLatestTrades: (symbols) =>
+    request({
+      method: "GET",
+      api: "data",
+      path: "/v2/stocks/trades/latest",
+      urlParams: { symbols: symbols.join(","), feed: LATEST_FEED },
+      retry: "idempotent"
+    }, WireLatestTrades)
+})
+
 /**
  * A client for one account. Only a `GuardedAccount` has a client: an account object that did not come out of
  * `LiveGuard.guard` (or was copied afterwards) is a defect, before any request.
@@ -385,90 +471,5 @@ export const make = Effect.fnUntraced(function*(
 
   const requestNoContent = (req: AlpacaRequest): Effect.Effect<void, BrokerError> => Effect.asVoid(send(req))
 
-  const encodeOrderRequest = Schema.encodeSync(WireOrderRequest)
-
-  return {
-    account,
-    baseUrl,
-    limiter,
-    request,
-    requestNoContent,
-    getAccount: request({ method: "GET", path: "/v2/account", retry: "idempotent" }, WireAccount),
-    getPositions: request({ method: "GET", path: "/v2/positions", retry: "idempotent" }, Schema.Array(WirePosition)),
-    getPosition: (symbol) =>
-      request({ method: "GET", path: `/v2/positions/${segment(symbol)}`, retry: "idempotent" }, WirePosition),
-    listOrders: (query) =>
-      request({
-        method: "GET",
-        path: "/v2/orders",
-        urlParams: {
-          status: query.status,
-          limit: query.limit === undefined ? undefined : String(query.limit),
-          after: query.after,
-          until: query.until,
-          direction: query.direction,
-          nested: query.nested === undefined ? undefined : String(query.nested),
-          symbols: query.symbols === undefined || query.symbols.length === 0 ? undefined : query.symbols.join(",")
-        },
-        retry: "idempotent"
-      }, Schema.Array(WireOrder)),
-    getOrder: (orderId) =>
-      request({ method: "GET", path: `/v2/orders/${segment(orderId)}`, urlParams: { nested: "true" }, retry: "idempotent" }, WireOrder),
-    listFillActivities: (query) =>
-      request({
-        method: "GET",
-        path: "/v2/account/activities/FILL",
-        urlParams: { after: query.after, direction: "asc", page_size: String(query.pageSize), page_token: query.pageToken },
-        retry: "idempotent"
-      }, Schema.Array(WireFillActivity)),
-    getOrderByClientId: (clientOrderId) =>
-      request({
-        method: "GET",
-        path: "/v2/orders:by_client_order_id",
-        urlParams: { client_order_id: clientOrderId },
-        retry: "idempotent"
-      }, WireOrder),
-    submitOrder: (body) =>
-      request({ method: "POST", path: "/v2/orders", body: encodeOrderRequest(body), retry: "never" }, WireOrder),
-    cancelOrder: (orderId) =>
-      requestNoContent({ method: "DELETE", path: `/v2/orders/${segment(orderId)}`, retry: "idempotent" }),
-    cancelAllOrders: request(
-      { method: "DELETE", path: "/v2/orders", retry: "idempotent" },
-      Schema.Array(WireCancelResult)
-    ),
-    closePosition: (symbol, query = {}) =>
-      request({
-        method: "DELETE",
-        path: `/v2/positions/${segment(symbol)}`,
-        urlParams: {
-          qty: query.qty === undefined ? undefined : formatDecimal(query.qty),
-          percentage: query.percentage === undefined ? undefined : formatDecimal(query.percentage)
-        },
-        retry: "rateLimited"
-      }, WireOrder),
-    closeAllPositions: request({
-      method: "DELETE",
-      path: "/v2/positions",
-      urlParams: { cancel_orders: "true" },
-      retry: "idempotent"
-    }, Schema.Array(WireClosePositionResult)),
-    getClock: request({ method: "GET", path: "/v2/clock", retry: "idempotent" }, WireClock),
-    getCalendar: (range = {}) =>
-      request({
-        method: "GET",
-        path: "/v2/calendar",
-        urlParams: { start: range.start, end: range.end },
-        retry: "idempotent"
-      }, Schema.Array(WireCalendarDay)),
-    getAsset: (symbolOrId) =>
-      request({ method: "GET", path: `/v2/assets/${segment(symbolOrId)}`, retry: "idempotent" }, WireAsset),
-    getLatestTrades: (symbols) =>
-      request({
-        method: "GET",
-        api: "data",
-        path: "/v2/stocks/trades/latest",
-        urlParams: { symbols: symbols.join(","), feed: LATEST_FEED },
-        retry: "idempotent"
-      }, WireLatestTrades)
-  } satisfies AlpacaClient
+  return { account, baseUrl, limiter, request, requestNoContent, ...endpoints(request, requestNoContent) } satisfies AlpacaClient
 })
