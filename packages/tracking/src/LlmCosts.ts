@@ -31,7 +31,7 @@ import { decimalNumber, decimalSum, PM_NAMES, type TradingDay } from "@council/d
 import { LIVE_BOOK } from "./TradeLedger.ts"
 
 /** The mark of an LLM cost that is (partly) an estimate (`≈$0.0123`) and its note: `Figures`', for the CLI, the dashboard, the report. */
-export { ESTIMATE_MARK, ESTIMATE_NOTE } from "./Figures.js"
+export { ESTIMATE_MARK, ESTIMATE_NOTE } from "@council/domain/Figures.js"
 
 /** session → account → dollars. */
 export type DailyCosts = ReadonlyMap<string, ReadonlyMap<string, number>>
