@@ -4,6 +4,7 @@
  *
  *   pnpm bench daily [--runs N]       CLI start-up and a daily run, vs node -e 0, a TypeScript entry, effect/cli
  *   pnpm bench exchange [--runs N] [--profile]   server CPU per order and orders/s, vs a bare HTTP server
+ *   pnpm bench activities [--runs N]  exchange serve's FILL activities, a page of 100 of 1,000 fills, vs GET /v2/account
  *   pnpm bench execution [--runs N]   6 accounts × 5 orders at 200 ms latency, vs a bare fetch client
  *   pnpm bench ratelimit [--runs N]   1,200 orders under 20 requests/s per account, vs the limiter's exact bound
  *   pnpm bench llm [--runs N]         5 PMs answering in 300–1,500 ms: pitch and peer-review stages, vs a bare fetch client
@@ -16,6 +17,7 @@ import { existsSync, statSync } from "node:fs"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import { backtest } from "./Backtest.ts"
+import { activities } from "./ExchangeActivities.ts"
 import { execution } from "./Execution.ts"
 import { hasValgrind, instructions } from "./Instructions.ts"
 import { leaderboard } from "./Leaderboard.ts"
@@ -28,6 +30,7 @@ import { throughput } from "./Throughput.ts"
 const BENCHMARKS: Record<string, ReadonlyArray<string>> = {
   daily: ["--runs"],
   exchange: ["--runs", "--profile"],
+  activities: ["--runs"],
   execution: ["--runs"],
   ratelimit: ["--runs"],
   llm: ["--runs"],
@@ -73,6 +76,9 @@ switch (which) {
     break
   case "exchange":
     await throughput(runs, { profile: given.has("--profile"), orders: 2000 })
+    break
+  case "activities":
+    await activities(runs)
     break
   case "execution":
     await Effect.runPromise(execution(runs, Number(process.env["BENCH_LATENCY_MS"] ?? 200)))

@@ -36,6 +36,36 @@ export const waitForSignal = Effect.callback<NodeJS.Signals>((resume) => {
   })
 })
 
+/** The command's exit code once its outcome is known (`closing`); whether a signal came since; whether it has closed. */
+const closingState: { code: number | undefined; asked: boolean; closed: boolean } = { code: undefined, asked: false, closed: false }
+
+const signalWhileClosing = () => {
+  if (closingState.asked || closingState.closed) process.exit(closingState.code)
+  closingState.asked = true
+}
+
+/**
+ * Marks the command's outcome known (`code`): its work is done and said, and what is left is closing (its spans
+ * flushed, at most the export's timeout). From then on a SIGINT or SIGTERM stops nothing part-way — there is no part
+ * left — so the closing runs to its end and the process exits with `code`, 0 for a run that completed: a scheduler
+ * that sends one (systemd's stop, `timeout`) sees what the command did, not 130/143. A second signal, or one once
+ * closed, ends the process at once with `code`. For the CLI's own process (`Main`); in-process runs mark nothing.
+ */
+export const closing = (code: number): void => {
+  if (closingState.code === undefined) SIGNALS.forEach((s) => process.on(s, signalWhileClosing))
+  closingState.code = code
+}
+
+/**
+ * The process has closed and said its exit (`code`): a signal asked for while closing ends it now, and so does any
+ * signal from here on (an open socket that keeps the process a moment longer does not turn it into 130/143).
+ */
+export const closed = (code: number): void => {
+  closing(code)
+  closingState.closed = true
+  if (closingState.asked) process.exit(code)
+}
+
 /** Binds `host:port` and lets go at once: a bad `--host` or a taken `--port` is refused before the store opens. */
 export const checkListen = (host: string, port: number) =>
   Effect.callback<void, CliFailure>((resume) => {

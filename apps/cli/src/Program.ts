@@ -21,6 +21,8 @@ import { answeringInJson } from "./JsonFailure.ts"
 import { printableConsole } from "./TerminalText.ts"
 import * as Tracing from "./Tracing.ts"
 
+import { outcome } from "./Outcome.ts"
+
 export { type Outcome, outcome } from "./Outcome.ts"
 
 /** effect's help page and version line are the CLI's own text: their colours are its own (`TerminalText`). */
@@ -69,9 +71,10 @@ const isGroupHelp = (error: unknown): error is CliError.ShowHelp =>
  * One command, with stdout for results only (with `--json`, one JSON document whatever the exit: `JsonFailure`):
  * every log line (retries, warnings) goes to stderr, and no line
  * carries a control sequence from outside (`TerminalText`). Its spans are exported when
- * `OTEL_EXPORTER_OTLP_ENDPOINT` says where (`Tracing`), and flushed before it returns.
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` says where (`Tracing`), and flushed before it returns. `decided` hears the command's
+ * exit code as soon as it is known, before the flush.
  */
-export const run = (argv: ReadonlyArray<string>) => {
+export const run = (argv: ReadonlyArray<string>, decided?: (code: number) => void) => {
   const command = (wizardWithoutTerminal(argv)
     ? Effect.fail(CliFailure.usage("--wizard asks its questions on a terminal, and stdin is not one: give the command with its flags instead"))
     : main(argv)).pipe(
@@ -80,6 +83,8 @@ export const run = (argv: ReadonlyArray<string>) => {
       const theme = plainWizard(argv)
       return theme === undefined ? effect : Effect.provideService(effect, Prompt.Theme, theme)
     },
+    // the command's outcome is known: what is left is closing (`Listening.closing`)
+    Effect.onExit((exit) => (decided === undefined ? Effect.void : Effect.sync(() => decided(outcome(exit).code)))),
     Effect.provide(Tracing.layer),
     Effect.provideService(Logger.LogToStderr, true),
     Effect.provide(Layer.mergeAll(CliServices.layer, Presenter))

@@ -1,5 +1,5 @@
 import { decimalText } from "@council/domain"
-import { ESTIMATE_MARK, ESTIMATE_NOTE, MINUS } from "@council/tracking/Figures.js"
+import { ESTIMATE_MARK, ESTIMATE_NOTE, MINUS } from "@council/domain/Figures.js"
 
 /** Renders rows as an aligned plain-text table with a header line. */
 export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {

@@ -119,6 +119,24 @@ describe("pnpm pipeline backtest", () => {
     assert.strictEqual(boards[1], boards[0])
   }, 120_000)
 
+  it("a range typed from a weekend to a weekend is the backtest of its sessions: the same RANDOM as the range typed from its first session to its last", async () => {
+    const home = tempHome()
+    const randomOf = async (from: string, to: string) => {
+      const result = await cliInProcess(home, ["backtest", "--from", from, "--to", to, "--accounts", "COUNCIL,CLAUDE,CHATGPT", "--json"])
+      assert.strictEqual(result.code, 0, result.stderr)
+      const id = (JSON.parse(result.stdout) as { id: string }).id
+      const board = await cliInProcess(home, ["leaderboard", "--backtest", id, "--json"])
+      assert.strictEqual(board.code, 0, board.stderr)
+      const parsed = JSON.parse(board.stdout) as { contest: { baselines: { rows: ReadonlyArray<{ account: string; metrics: { turnover: number } }> } } }
+      return parsed.contest.baselines.rows.find((r) => r.account === "RANDOM")
+    }
+    // 2026-02-28 is a Saturday, 2026-05-03 a Sunday: the sessions are 2026-03-02 … 2026-05-01 either way
+    const typed = await randomOf("2026-02-28", "2026-05-03")
+    const sessions = await randomOf("2026-03-02", "2026-05-01")
+    assert.isAbove(sessions?.metrics.turnover ?? 0, 0, "RANDOM never traded: its seed would not show")
+    assert.deepStrictEqual(typed, sessions)
+  }, 120_000)
+
   it("a live backtest's prompts for a day are those `run daily` sends for it: pitches, reviews (the same anonymous order) and the chairman's", async () => {
     const fake = await startFake()
     try {

@@ -13,7 +13,7 @@ const bench = (args: ReadonlyArray<string>) => {
 describe("pnpm bench: a bad invocation is one line and exit 2, nothing measured", () => {
   it("refuses an unknown benchmark, an unknown flag, a missing value and a count that is not a whole number ≥ 1", () => {
     const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
-      [["weekly"], `error: unknown benchmark "weekly"; available: daily, exchange, execution, ratelimit, llm, backtest, instructions, leaderboard`],
+      [["weekly"], `error: unknown benchmark "weekly"; available: daily, exchange, activities, execution, ratelimit, llm, backtest, instructions, leaderboard`],
       [["daily", "--runs", "abc"], "error: bench daily: --runs abc: expected a whole number ≥ 1"],
       [["backtest", "--sessions", "-5"], "error: bench backtest: --sessions -5: expected a whole number ≥ 1"],
       [["backtest", "--runs", "0"], "error: bench backtest: --runs 0: expected a whole number ≥ 1"],

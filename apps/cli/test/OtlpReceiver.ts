@@ -1,10 +1,10 @@
 /**
  * A local OTLP/HTTP receiver for tests: accepts `POST /v1/traces` with OTLP JSON (what the OTLP/HTTP exporter
  * sends) on 127.0.0.1 and keeps every span with its resource, scope and attributes flattened, and every body as
- * sent. `answer` makes it a broken receiver: `500` answers each export with an error, `{ status, reason }` with
- * that error and reason phrase, `"never"` never answers.
+ * sent. `answer` makes it a broken receiver: `500` answers each export with an error, `{ status, reason, headers }`
+ * with that status, reason phrase and headers (a redirect's `location`), `"never"` never answers.
  */
-import { createServer } from "node:http"
+import { createServer, type IncomingHttpHeaders } from "node:http"
 
 export interface ReceivedSpan {
   readonly name: string
@@ -43,22 +43,28 @@ export interface Receiver {
   readonly requests: Array<string>
   /** Each request's body, as it came. */
   readonly bodies: Array<string>
+  /** Each request's headers, as they came. */
+  readonly headers: Array<IncomingHttpHeaders>
   readonly close: () => Promise<void>
 }
 
-export const startReceiver = (answer: "ok" | 500 | { readonly status: number; readonly reason: string } | "never" = "ok") =>
+export const startReceiver = (
+  answer: "ok" | 500 | { readonly status: number; readonly reason: string; readonly headers?: Readonly<Record<string, string>> } | "never" = "ok"
+) =>
   new Promise<Receiver>((resolve) => {
     const spans: Array<ReceivedSpan> = []
     const requests: Array<string> = []
     const bodies: Array<string> = []
+    const headers: Array<IncomingHttpHeaders> = []
     const server = createServer((req, res) => {
       let body = ""
       req.setEncoding("utf8").on("data", (chunk: string) => (body += chunk)).on("end", () => {
         requests.push(`${req.method} ${req.url} ${req.headers["content-type"]}`)
         bodies.push(body)
+        headers.push(req.headers)
         if (answer === "never") return
         if (answer === 500) return res.writeHead(500, { "content-type": "application/json" }).end("{}")
-        if (typeof answer === "object") return res.writeHead(answer.status, answer.reason, { "content-type": "application/json" }).end("{}")
+        if (typeof answer === "object") return res.writeHead(answer.status, answer.reason, { "content-type": "application/json", ...answer.headers }).end("{}")
         if (req.method === "POST" && req.url === "/v1/traces") {
           const data = JSON.parse(body) as TracesRequest
           for (const rs of data.resourceSpans) {
@@ -80,6 +86,6 @@ export const startReceiver = (answer: "ok" | 500 | { readonly status: number; re
         server.close(() => done())
         server.closeAllConnections()
       })
-      resolve({ url: `http://127.0.0.1:${port}`, spans, requests, bodies, close })
+      resolve({ url: `http://127.0.0.1:${port}`, spans, requests, bodies, headers, close })
     })
   })

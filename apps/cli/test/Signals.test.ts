@@ -4,6 +4,7 @@ import { connect } from "node:net"
 import { existsSync, realpathSync, symlinkSync } from "node:fs"
 import { delimiter, join } from "node:path"
 import { bin, cliAsync, tempHome } from "./CliHarness.ts"
+import { startReceiver } from "./OtlpReceiver.ts"
 
 const repository = new URL("../../../", import.meta.url).pathname
 
@@ -104,4 +105,30 @@ describe("no command hangs or outlives its launcher", () => {
       assert.match(out, /the launching pnpm exited: stopping\nstopped/)
     })
   }
+
+  it("a SIGTERM after a run completed and said so, while the process closes (its spans still being sent), exits 0 as the run did, not 143", async () => {
+    const silent = await startReceiver("never")
+    try {
+      const child = spawn(process.execPath, [bin, "run", "daily"], {
+        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: tempHome(), OTEL_EXPORTER_OTLP_ENDPOINT: silent.url },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let out = ""
+      let err = ""
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d))
+      const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once("exit", (code, signal) => resolve([code, signal])))
+      // the run has printed that it completed, and the process is sending its spans to a receiver that never answers
+      await new Promise<void>((resolve, reject) => {
+        const check = setInterval(() => {
+          if (/^run \S+ · completed · /m.test(out) && silent.requests.length > 0) resolve(clearInterval(check))
+        }, 20)
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d))
+        child.once("exit", (code) => reject(new Error(`run daily exited (${code}) before it was signalled:\n${out}${err}`)))
+      })
+      child.kill("SIGTERM")
+      assert.deepStrictEqual(await exited, [0, null], err)
+    } finally {
+      await silent.close()
+    }
+  }, 60_000)
 })

@@ -76,6 +76,25 @@ describe("tracing", () => {
     }
   }, 60_000)
 
+  it("an export answered with a redirect to another server is not followed: the OTLP headers (an API key) reach that server never", async () => {
+    const other = await startReceiver()
+    const redirecting = await startReceiver({ status: 307, reason: "Temporary Redirect", headers: { location: `${other.url}/v1/traces` } })
+    try {
+      const result = await cliProcess(tempHome(), ["run", "daily"], {
+        OTEL_EXPORTER_OTLP_ENDPOINT: redirecting.url,
+        OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=otlp-key-made-up-3f9a1c"
+      })
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.isAbove(redirecting.requests.length, 0)
+      assert.strictEqual(redirecting.headers[0]!["x-api-key"], "otlp-key-made-up-3f9a1c")
+      assert.deepStrictEqual(other.requests, [])
+      assert.match(result.stderr, /^warning: tracing: spans not exported \(.*\)$/m)
+      assert.notInclude(result.stderr, "otlp-key-made-up-3f9a1c")
+    } finally {
+      await Promise.all([redirecting.close(), other.close()])
+    }
+  }, 60_000)
+
   it("a receiver that never answers neither fails the run nor holds the command past the OTLP timeout", async () => {
     const silent = await startReceiver("never")
     try {

@@ -39,7 +39,7 @@ export const ControlHandlers = HttpApiBuilder.group(MonitorApi, "control", (hand
         const run = yield* approvals.value.decide(params.id, reject).pipe(
           Effect.catchTag("ApprovalFailure", (e) => Effect.fail(e.kind === "NotFound" ? new NotFound({ message: e.message }) : new BadRequest({ message: e.message })))
         )
-        const charged = yield* chargesOf([run]).pipe(Effect.orElseSucceed(() => new Map<string, never>()))
+        const charged = yield* chargesOf([run], new Set()).pipe(Effect.orElseSucceed(() => new Map<string, never>()))
         return summaryOf(run, false, undefined, charged.get(run.id))
       }))
     .handle("startBacktest", ({ payload }) =>

@@ -1,5 +1,6 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
@@ -11,6 +12,8 @@ import { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
 import { Damaged, MonitorApi, NotFound, type RunDetail, type RunSummary, type ShadowVote, type StageView, Unavailable } from "@council/api"
 import { LlmCosts } from "@council/tracking"
+import { type RunCharge, runCharges } from "@council/llm/RunCharges"
+import { SpendLedger } from "@council/llm/SpendLedger"
 
 /**
  * A store's failure as the API answers it: stored data that does not read back — a `StoreError` of kind `damaged`,
@@ -27,7 +30,7 @@ export const summaryOf = (
   run: RunRecord,
   imported: boolean,
   activity: RunActivity | undefined,
-  llmCost: LlmCosts.RunCharge | undefined
+  llmCost: RunCharge | undefined
 ): RunSummary => ({
   ...run,
   durationMs: run.finishedAt === null ? null : Date.parse(run.finishedAt) - Date.parse(run.startedAt),
@@ -36,9 +39,17 @@ export const summaryOf = (
   activity: activity ?? null
 })
 
-/** What each of `runs` was charged (`LlmCosts.runCharges`), as the API answers a failure to read it. */
-export const chargesOf = (runs: ReadonlyArray<RunRecord>) =>
-  LlmCosts.runCharges(runs.map((r) => r.id)).pipe(Effect.mapError(storeFailure))
+/**
+ * What each of `runs` was charged (`RunCharges`: the spend ledger's, an imported run's recorded exchanges' — as
+ * `runs` says), as the API answers a failure to read the ledger; an imported run whose recordings do not read back
+ * has none here (its detail says what is wrong).
+ */
+export const chargesOf = (runs: ReadonlyArray<RunRecord>, imported: ReadonlySet<string>) =>
+  runCharges(runs.map((r) => ({ id: r.id, imported: imported.has(r.id) }))).pipe(
+    Effect.map((charged) => new Map([...charged].flatMap(([id, read]) => Result.isSuccess(read) ? [[id, read.success] as const] : []))),
+    Effect.provide(SpendLedger.layerSql),
+    Effect.mapError(storeFailure)
+  )
 
 const importedIds = (limit: number, run?: RunRecord): Effect.Effect<ReadonlySet<string>, StoreError, RunStore> =>
   RunStore.use((store) =>
@@ -96,7 +107,7 @@ export const runDetail = (
     const part = (stage: string) => outputs[stage] ?? null
     const costs = yield* LlmCosts.runCosts(run.id).pipe(Effect.mapError(storeFailure))
     const activity = yield* activities([run], imported).pipe(Effect.mapError(storeFailure))
-    const charged = yield* chargesOf([run])
+    const charged = yield* chargesOf([run], imported)
     return {
       run: summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id)),
       stages: names.map((name) => stageOf(name, byStage.get(name), recordings.filter((r) => r.stage === name).length)),
@@ -120,7 +131,7 @@ export const RunsHandlers = HttpApiBuilder.group(MonitorApi, "runs", (handlers) 
         const runs = entries.filter((entry): entry is RunRecord => !isDamagedRun(entry))
         const imported = yield* importedIds(limit)
         const activity = yield* activities(runs, imported).pipe(Effect.mapError(storeFailure))
-        const charged = yield* chargesOf(runs)
+        const charged = yield* chargesOf(runs, imported)
         return entries.map((entry) => isDamagedRun(entry) ? entry : summaryOf(entry, imported.has(entry.id), activity.get(entry.id), charged.get(entry.id)))
       }).pipe(Effect.catchTag("StoreError", (e) => Effect.fail(storeFailure(e)))))
     .handle("get", ({ params, query }) => runDetail(params.id, { outputs: query.outputs })))

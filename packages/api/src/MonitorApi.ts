@@ -23,6 +23,7 @@ import * as HttpApiSecurity from "effect/http-api/HttpApiSecurity"
 import * as OpenApi from "effect/http-api/OpenApi"
 import { AccountSnapshot, MechanicalVote, Order, PeerReviewResult, Position, TradingDay } from "@council/domain"
 import { RunRecord } from "@council/engine"
+import { RunCharge } from "@council/llm/RunCharges"
 import { BacktestReport, BookSummary, LlmCosts, Standings } from "@council/tracking"
 
 // --- errors ----------------------------------------------------------------------------------------------------
@@ -101,10 +102,11 @@ export const RunSummary = Schema.Struct({
   durationMs: Schema.NullOr(Schema.Finite),
   imported: Schema.Boolean,
   /**
-   * What the run was charged for LLM calls (`runs`' LLM COST): the total and, of it, the worst cases of calls whose
-   * usage is unknown (shown `≈` when above 0); `null` when it recorded no spend (offline PMs, an imported run).
+   * What the run was charged for LLM calls (`runs`' LLM COST, `RunCharges`): the total and, of it, the worst cases of
+   * calls whose usage is unknown (shown `≈` when above 0) — for an imported run, what its recorded exchanges cost;
+   * `null` when it asked no model (offline PMs) or an imported run's recordings do not read back (its detail says why).
    */
-  llmCost: Schema.NullOr(LlmCosts.RunCharge),
+  llmCost: Schema.NullOr(RunCharge),
   /**
    * For a `running` local run: `in-progress` while a live process runs it; `stopped` when its process is gone
    * (`next`: the command that continues it); `abandoned` when a later day has run since (`next` says why). `null`

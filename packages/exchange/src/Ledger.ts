@@ -407,6 +407,10 @@ const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
         decodeOrders
       )
 
+  /** The orders of `account` among `ids` (at least one; legs as orders of their own), in no particular order. */
+  const ordersByIds = (account: AccountId, ids: ReadonlyArray<string>) =>
+    Effect.flatMap(varying(`by ids ${ids.length}`, () => `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND id IN ${placeholders(ids.length)}`, [account, ...ids]), decodeOrders)
+
   const openOrders = (account: AccountId) => selectOpen(account)
 
   /** Orders `new` and active before `session`: those its close evaluates (and expires, for `day` orders). */
@@ -501,6 +505,7 @@ const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
     orderByClientId,
     hasClientOrderId,
     legsOf,
+    ordersByIds,
     openOrders,
     restingOrders,
     queuedOrders,

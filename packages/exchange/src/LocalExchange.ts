@@ -125,6 +125,8 @@ export class LocalExchange extends Context.Service<LocalExchange, {
     query: ExchangeOrderQuery
   ) => Effect.Effect<ReadonlyArray<ExchangeOrder>, BrokerError>
   readonly getOrder: (account: AccountId, orderId: string) => Effect.Effect<ExchangeOrder, BrokerError>
+  /** The orders among `orderIds` (legs as orders of their own, none nested), in one read; an unknown id is left out. */
+  readonly getOrders: (account: AccountId, orderIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<ExchangeOrder>, BrokerError>
   readonly getOrderByClientId: (
     account: AccountId,
     clientOrderId: string
@@ -324,6 +326,10 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
         Effect.map(marked(id, now.point), (state) => Option.fromNullishOr(state.positions.find((p) => p.symbol === symbol)))),
     listOrders,
     getOrder: (id: AccountId, orderId: string) => withAccount(id, "read", () => loadOrder(id, orderId)),
+    getOrders: (id: AccountId, orderIds: ReadonlyArray<string>) =>
+      orderIds.length === 0
+        ? Effect.succeed([])
+        : withAccount(id, "read", () => Effect.map(ledger.ordersByIds(id, orderIds), (rows) => rows.map((row) => Ledger.toExchangeOrder(row)))),
     getOrderByClientId: (id: AccountId, clientOrderId: string) =>
       withAccount(id, "read", () =>
         Effect.flatMap(ledger.orderByClientId(id, clientOrderId), (row) =>

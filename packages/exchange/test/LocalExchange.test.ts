@@ -192,6 +192,24 @@ describe("LocalExchange", () => {
         assert.strictEqual(yield* broker.getPositions.pipe(Effect.map((ps) => ps.length)), 1)
       })))
 
+  it.effect("reads several orders at once as getOrder reads each, a bracket's legs as orders of their own; an id it does not hold is left out", () =>
+    withExchange(({ exchange }) =>
+      Effect.gen(function*() {
+        const simple = yield* exchange.placeOrder(ACCOUNT, intent({ symbol: QQQ, side: "buy", qty: 3 }))
+        const bracket = yield* exchange.placeOrder(
+          ACCOUNT,
+          intent({ symbol: SPY, side: "buy", qty: 2, orderClass: "bracket", takeProfit: { limitPrice: 120 }, stopLoss: { stopPrice: 80 } })
+        )
+        const legs = bracket.legs.map((l) => l.id)
+        assert.strictEqual(legs.length, 2)
+        const ids = [bracket.id, legs[1]!, simple.id, "00000000-0000-4000-8000-000000000000", legs[0]!]
+        const read = yield* exchange.getOrders(ACCOUNT, ids)
+        const one = (o: { readonly id: string; readonly qty: number; readonly status: string; readonly symbol: string }) => [o.id, o.qty, o.status, o.symbol]
+        assert.sameDeepMembers(read.map(one), yield* Effect.forEach([bracket.id, ...legs, simple.id], (id) => Effect.map(exchange.getOrder(ACCOUNT, id), one)))
+        assert.isTrue(read.every((o) => o.legs.length === 0))
+        assert.deepStrictEqual(yield* exchange.getOrders(ACCOUNT, []), [])
+      })))
+
   it.effect("validates orders with Alpaca-like messages", () =>
     withExchange(({ broker }) =>
       Effect.gen(function*() {

@@ -21,6 +21,7 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as SqlError from "effect/sql/SqlError"
+import { decimalNumber } from "@council/domain"
 import { StoreError } from "@council/engine"
 
 export const SpendEntry = Schema.Struct({
@@ -40,6 +41,12 @@ export const SpendEntry = Schema.Struct({
   tradingDay: Schema.optionalKey(Schema.String)
 })
 export type SpendEntry = typeof SpendEntry.Type
+
+/** What a run was charged: `totalUsd`, and of it `estimatedUsd`, the worst cases of calls whose usage was unknown. */
+export interface RunSpend {
+  readonly totalUsd: number
+  readonly estimatedUsd: number
+}
 
 /** The PostgreSQL advisory lock key of the ledger's check-and-reserve (`exclusively`): "llm spend" in digits. */
 const SPEND_LOCK = "1112130516"
@@ -88,8 +95,11 @@ export class SpendLedger extends Context.Service<SpendLedger, {
   readonly revise: (id: number, cost: { readonly costUsd: number; readonly estimated: boolean }) => Effect.Effect<void, StoreError>
   /** Sum of run `runId`'s calls (of backtest `book`'s run, when given). */
   readonly runTotal: (runId: string, book?: string) => Effect.Effect<number, StoreError>
-  /** Of `runTotal`, the calls charged their worst case because their usage was unknown (`estimated`). */
-  readonly runEstimated: (runId: string, book?: string) => Effect.Effect<number, StoreError>
+  /**
+   * What each of the live book's `runIds` was charged in all and, of it, the worst cases of calls whose usage was
+   * unknown (`estimated`), in one query; a run with no row is absent.
+   */
+  readonly runCharges: (runIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, RunSpend>, StoreError>
   /** Sum of calls with `from <= at < to` (ISO-8601 text). */
   readonly totalBetween: (from: string, to: string) => Effect.Effect<number, StoreError>
   /**
@@ -143,12 +153,15 @@ export class SpendLedger extends Context.Service<SpendLedger, {
             Effect.map(sum),
             Effect.mapError(fail("llm_spend.runTotal"))
           ),
-        runEstimated: (runId, book) =>
-          (book === undefined
-            ? sql<{ total: unknown }>`SELECT SUM(cost_usd) AS total FROM llm_spend WHERE run_id = ${runId} AND book IS NULL AND estimated`
-            : sql<{ total: unknown }>`SELECT SUM(cost_usd) AS total FROM llm_spend WHERE run_id = ${runId} AND book = ${book} AND estimated`).pipe(
-            Effect.map(sum),
-            Effect.mapError(fail("llm_spend.runEstimated"))
+        runCharges: (runIds) =>
+          runIds.length === 0 ? Effect.succeed(new Map()) : sql<{ runId: string; totalUsd: unknown; estimatedUsd: unknown }>`SELECT run_id AS "runId",
+              SUM(cost_usd) AS "totalUsd", SUM(CASE WHEN estimated THEN cost_usd ELSE 0 END) AS "estimatedUsd"
+            FROM llm_spend WHERE run_id IN ${sql.in(runIds)} AND book IS NULL GROUP BY run_id`.pipe(
+            // PostgreSQL's numeric sums come back as text; a sum's binary noise is not kept (`decimalNumber`)
+            Effect.map((rows) =>
+              new Map(rows.map((r) => [r.runId, { totalUsd: decimalNumber(sum([{ total: r.totalUsd }])), estimatedUsd: decimalNumber(sum([{ total: r.estimatedUsd }])) }]))
+            ),
+            Effect.mapError(fail("llm_spend.runCharges"))
           ),
         totalBetween: (from, to) =>
           sql<{ total: unknown }>`SELECT SUM(cost_usd) AS total FROM llm_spend WHERE at >= ${from} AND at < ${to}`.pipe(
@@ -176,8 +189,16 @@ export const makeMemory = (entries: Array<SpendEntry>): SpendLedger["Service"] =
       }),
     runTotal: (runId, book) =>
       Effect.sync(() => entries.filter((e) => e.runId === runId && e.book === book).reduce((a, e) => a + e.costUsd, 0)),
-    runEstimated: (runId, book) =>
-      Effect.sync(() => entries.filter((e) => e.runId === runId && e.book === book && e.estimated).reduce((a, e) => a + e.costUsd, 0)),
+    runCharges: (runIds) =>
+      Effect.sync(() => {
+        const charged = new Map<string, RunSpend>()
+        for (const e of entries) {
+          if (e.book !== undefined || !runIds.includes(e.runId)) continue
+          const sum = charged.get(e.runId) ?? { totalUsd: 0, estimatedUsd: 0 }
+          charged.set(e.runId, { totalUsd: sum.totalUsd + e.costUsd, estimatedUsd: sum.estimatedUsd + (e.estimated ? e.costUsd : 0) })
+        }
+        return charged
+      }),
     totalBetween: (from, to) =>
       Effect.sync(() => entries.filter((e) => e.at >= from && e.at < to).reduce((a, e) => a + e.costUsd, 0)),
     exclusively: (effect) => effect

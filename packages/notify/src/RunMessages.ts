@@ -31,6 +31,7 @@ import type {
   RiskVerdict,
   TradingDay
 } from "@council/domain"
+import { signedPercent } from "@council/domain/Figures.js"
 import type { Notification, NotificationLevel } from "./Notifier.ts"
 
 /** `$1,234.57` by arithmetic: `Intl`'s first currency format loads ICU's number data, ~20 ms of every run. */
@@ -49,8 +50,6 @@ export const money = (amount: number | null | undefined): string =>
 const signed = (value: number, written: string): string => (/[1-9]/.test(written) ? `${value > 0 ? "+" : "−"}${written}` : written)
 
 const signedMoney = (amount: number): string => signed(amount, usd.format(Math.abs(amount)))
-
-const signedPercent = (fraction: number): string => signed(fraction, `${Math.abs(fraction * 100).toFixed(2)} %`)
 
 const qty = (n: number): string => (Number.isInteger(n) ? String(n) : String(Number(n.toFixed(6))))
 
@@ -269,7 +268,7 @@ export const summaryLine = (execution: AccountExecution, previousEquity: number 
     execution.failures.length > 0 ? ` (${execution.failures.length} failed)` : ""
   }`
   const pnl = execution.equity !== null && previousEquity !== undefined && previousEquity > 0
-    ? `${signedMoney(execution.equity - previousEquity)} (${signedPercent(execution.equity / previousEquity - 1)})`
+    ? `${signedMoney(execution.equity - previousEquity)} (${signedPercent(execution.equity / previousEquity - 1, 2)})`
     : "—"
   return `${execution.account} ${orders} · equity ${money(execution.equity)} · ${since === undefined ? "day P&L" : `P&L since ${since}`} ${pnl}${
     execution.status === "dry-run" ? " · dry run" : ""

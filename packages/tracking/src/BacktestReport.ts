@@ -22,7 +22,7 @@ import * as Schema from "effect/Schema"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import type * as Bootstrap from "./Bootstrap.ts"
 import { describeEstimate, drewIntervals, percentOfRate } from "./Leaderboard.ts"
-import { ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, sessionCount, signedPercent } from "./Figures.js"
+import { dollarText, ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, sessionCount, signedPercent } from "@council/domain/Figures.js"
 import type { AccountMetrics } from "./Metrics.ts"
 import * as Standings from "./Standings.ts"
 import { type BookId, BookSummary, LedgerError, TradeLedger } from "./TradeLedger.ts"
@@ -69,7 +69,6 @@ const money = (x: number | null) => {
   return `${x < 0 && digits !== "0.00" ? MINUS : ""}$${digits}`
 }
 /** An axis tick in dollars: no cents. */
-const wholeDollars = (x: number) => `${Math.round(Math.abs(x)) === 0 || x > 0 ? "" : MINUS}$${Math.abs(Math.round(x)).toLocaleString("en-US")}`
 const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => escape(describeEstimate(e, format))
 
 /**
@@ -250,7 +249,7 @@ const chartsSection = (data: ReportData) => {
     return p === undefined ? null : -p.drawdown
   }) }))
   return `<section id="charts"><h2>Equity and drawdown</h2>
-${chart(`Equity per account, with ${spy?.name ?? "SPY"} buy-and-hold from the same start`, dates, [...equityLines, ...benchmark], wholeDollars, true)}
+${chart(`Equity per account, with ${spy?.name ?? "SPY"} buy-and-hold from the same start`, dates, [...equityLines, ...benchmark], (v) => dollarText(v), true)}
 ${chart("Drawdown from the running peak", dates, [...drawdownLines, ...spyDrawdown], (v) => pct(v))}
 </section>`
 }

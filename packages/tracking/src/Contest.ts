@@ -83,10 +83,15 @@ const RecordedFillModel = Schema.Struct({ fillModel: FillModelParams })
 /**
  * The seed text of a book's random baseline: `random-entry:live`, or for a backtest
  * `random-entry:backtest <from> <to> <pms> <schedule> <account,…>` (its accounts in the order it was started with),
- * from the parameters it was started with: two runs of the same command on the same data draw the same. A book
- * whose parameters say none of these (not started by the backtest command) falls back to its id.
+ * from the parameters it was started with: two runs of the same command on the same data draw the same. `from` and
+ * `to` are the first and last sessions of its range (`sessions`, from the market data) when given, else the range
+ * as typed: a range typed from a Saturday and one typed from the Monday after are the same backtest and draw the
+ * same. A book whose parameters say none of these (not started by the backtest command) falls back to its id.
  */
-export const randomSeed = (book: BookDefinition): string => {
+export const randomSeed = (
+  book: BookDefinition,
+  sessions?: { readonly first: TradingDay; readonly last: TradingDay } | undefined
+): string => {
   if (book.kind === "live") return `random-entry:${book.id}`
   const pms = field(book.params, "pms")
   const schedule = field(book.params, "schedule")
@@ -95,7 +100,7 @@ export const randomSeed = (book: BookDefinition): string => {
   if (typeof pms !== "string" || typeof schedule !== "string" || ids.length === 0 || book.from === null || book.to === null) {
     return `random-entry:${book.id}`
   }
-  return `random-entry:backtest ${book.from} ${book.to} ${pms} ${schedule} ${ids.join(",")}`
+  return `random-entry:backtest ${sessions?.first ?? book.from} ${sessions?.last ?? book.to} ${pms} ${schedule} ${ids.join(",")}`
 }
 
 export interface ContestInput {

@@ -24,7 +24,7 @@
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { TradingDay } from "@council/domain"
-import { signedPercent } from "./Figures.js"
+import { signedPercent } from "@council/domain/Figures.js"
 import * as Bootstrap from "./Bootstrap.ts"
 import type { BenchmarkPoint, ClosedTrade, EquityPoint } from "./Metrics.ts"
 import { AccountMetrics, computeMetrics, dailyReturns, dailyRiskFree, MetricsError, sharpeOf, sharpeOfSums, totalReturnOf, totalReturnOfSums } from "./Metrics.ts"

@@ -27,11 +27,11 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
-import { decimalNumber, decimalSum, PM_NAMES, type TradingDay } from "@council/domain"
+import { decimalSum, PM_NAMES, type TradingDay } from "@council/domain"
 import { LIVE_BOOK } from "./TradeLedger.ts"
 
 /** The mark of an LLM cost that is (partly) an estimate (`≈$0.0123`) and its note: `Figures`', for the CLI, the dashboard, the report. */
-export { ESTIMATE_MARK, ESTIMATE_NOTE } from "./Figures.js"
+export { ESTIMATE_MARK, ESTIMATE_NOTE } from "@council/domain/Figures.js"
 
 /** session → account → dollars. */
 export type DailyCosts = ReadonlyMap<string, ReadonlyMap<string, number>>
@@ -116,27 +116,6 @@ export const estimatedDailyCosts = (
   window: Window = {}
 ): Effect.Effect<DailyCosts, Failure, SqlClient.SqlClient> =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.map(spendRows(sql, book, window, true), (rows) => attributed(rows, accounts)))
-
-/** What a run was charged in all, and of it the worst cases of calls whose usage is unknown (shown `≈` when above 0). */
-export const RunCharge = Schema.Struct({ totalUsd: Schema.Finite, estimatedUsd: Schema.Finite })
-export type RunCharge = typeof RunCharge.Type
-
-const RunChargeRow = Schema.Struct({ runId: Schema.String, totalUsd: Dollars, estimatedUsd: Dollars })
-
-/**
- * What each of `runIds` was charged, as `runs` prints it (the spend ledger's rows of local runs, as its `runTotal`
- * and `runEstimated` sum them); a run without spend (offline PMs, an imported run) is absent. One query for all.
- */
-export const runCharges = (runIds: ReadonlyArray<string>): Effect.Effect<ReadonlyMap<string, RunCharge>, Failure, SqlClient.SqlClient> =>
-  Effect.gen(function*() {
-    if (runIds.length === 0) return new Map()
-    const sql = yield* SqlClient.SqlClient
-    const rows = yield* Schema.decodeUnknownEffect(Schema.Array(RunChargeRow))(
-      yield* sql`SELECT run_id AS "runId", SUM(cost_usd) AS "totalUsd", SUM(CASE WHEN estimated THEN cost_usd ELSE 0 END) AS "estimatedUsd"
-        FROM llm_spend WHERE run_id IN ${sql.in(runIds)} AND book IS NULL GROUP BY run_id`
-    )
-    return new Map(rows.map((r) => [r.runId, { totalUsd: decimalNumber(r.totalUsd), estimatedUsd: decimalNumber(r.estimatedUsd) }]))
-  })
 
 export const RunCostLine = Schema.Struct({
   stage: Schema.String,

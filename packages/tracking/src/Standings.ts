@@ -374,6 +374,15 @@ const closesOn = (sessions: ReadonlyArray<TradingDay>, marks: ReadonlyMap<Tradin
     })
   }).pipe(Effect.orElseSucceed((): ReadonlyArray<PaperSession> => []))
 
+/** The first and last sessions of a backtest's range (`undefined`: the live book, or the market data has none there). */
+const sessionSpan = (book: { readonly kind: string; readonly from: TradingDay | null; readonly to: TradingDay | null }) =>
+  book.kind !== "backtest" || book.from === null || book.to === null || book.from > book.to
+    ? Effect.succeed(undefined)
+    : MarketData.use((m) => m.sessions(book.from!, book.to!)).pipe(
+      Effect.map((sessions) => sessions.length === 0 ? undefined : { first: sessions[0]!, last: sessions.at(-1)! }),
+      Effect.orElseSucceed(() => undefined)
+    )
+
 const contestOf = (
   query: Omit<Query, "account"> & { readonly riskFree?: number | undefined; readonly fillModel?: FillModelOptions | undefined },
   accounts: ReadonlyArray<Leaderboard.AccountSeries>,
@@ -391,7 +400,7 @@ const contestOf = (
     const ledger = yield* TradeLedger
     const definition = yield* ledger.book(query.book)
     const book = Option.getOrElse(definition, () => ({ id: query.book, kind: query.book === liveBook ? "live" as const : "backtest" as const, from: null, to: null, params: null }))
-    const seed = randomSeed(book)
+    const seed = randomSeed(book, yield* sessionSpan(book))
     // the report's sessions are these: the marks it read are the ones of this window
     const marks = marksRead.get(report) ?? (yield* marksOver(query.book, sessions))
     const moments = sessionMoments(report.accounts.flatMap((a) => a.points.map((p) => ({ account: a.account, session: p.date, markedAt: p.markedAt }))))

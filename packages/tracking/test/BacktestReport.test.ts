@@ -122,6 +122,24 @@ describe("BacktestReport", () => {
       assert.include(rowOf(loser!.account), "<td>−$12.35</td>")
     }).pipe(Effect.provide(env())))
 
+  it.effect("an equity tick that rounds to zero dollars has no sign: −$0.5 is not written −$0", () =>
+    Effect.gen(function*() {
+      const ledger = yield* TradeLedger
+      const from = TradingDay.make("2023-03-01")
+      yield* ledger.createBook({ id: BOOK, label: "ticks", from, to: TradingDay.make("2023-05-01"), params: {} })
+      const sim = yield* simulate(yield* MarketData, BOOK, from, 30)
+      for (const day of sim.days) yield* ledger.record(day)
+      const data = yield* BacktestReport.reportData(BOOK)
+      // accounts worth −$1 and $0 by turns, no benchmark: the equity axis runs −1 … 0, its middle tick at −0.5
+      const accounts = data.equity.accounts.map((a) => ({ ...a, points: a.points.map((p, i) => ({ ...p, equity: i % 2 === 0 ? -1 : 0 })) }))
+      const html = BacktestReport.renderHtml({ ...data, equity: { ...data.equity, accounts, benchmark: null } })
+      const equitySvg = html.slice(html.indexOf("<svg"), html.indexOf("</svg>"))
+      const ticks = [...equitySvg.matchAll(/text-anchor="end" dominant-baseline="middle">([^<]*)</g)].map((m) => m[1])
+      assert.strictEqual(ticks.length, 3)
+      assert.deepStrictEqual([ticks[0], ticks[2]], ["\u2212$1", "$0"])
+      assert.notInclude(ticks, "\u2212$0")
+    }).pipe(Effect.provide(env())))
+
   it.effect("names the bootstrap only above intervals it drew: not for a book of fewer than 20 sessions", () =>
     Effect.gen(function*() {
       const ledger = yield* TradeLedger

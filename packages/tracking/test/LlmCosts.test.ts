@@ -108,7 +108,8 @@ const contract = (test: (name: string, body: () => Effect.Effect<void, unknown, 
       assert.deepStrictEqual(ACCOUNTS.map((a) => estimated.get(D1)?.get(a) ?? 0), [0.0625, 0, 0, 0, 0, 0.0625])
       assert.deepStrictEqual([...(yield* LlmCosts.estimatedDailyCosts(liveBook, ACCOUNTS, { from: D2 })).keys()], [])
       const ledger = yield* SpendLedger
-      assert.deepStrictEqual([yield* ledger.runEstimated("2025-01-06-aaaaaaaa"), yield* ledger.runEstimated("2025-01-08-bbbbbbbb")], [0.0625, 0])
+      const charged = yield* ledger.runCharges(["2025-01-06-aaaaaaaa", "2025-01-08-bbbbbbbb"])
+      assert.deepStrictEqual([charged.get("2025-01-06-aaaaaaaa")?.estimatedUsd, charged.get("2025-01-08-bbbbbbbb")?.estimatedUsd], [0.0625, 0])
     }))
 
   test("gives a run's spend per stage (in the order they spent), per PM and chairman, per model, with the turns charged at their worst case", () =>
@@ -134,7 +135,11 @@ const contract = (test: (name: string, body: () => Effect.Effect<void, unknown, 
         { actor: "CHAIRMAN", calls: 1, costUsd: 0.5, estimatedUsd: 0 }
       ])
       // the estimate of the run is the spend ledger's (what `show` and `runs` mark ≈)
-      assert.deepStrictEqual([run.totalUsd, run.calls, run.estimatedUsd], [0.984375, 6, yield* (yield* SpendLedger).runEstimated("2025-01-06-aaaaaaaa")])
+      assert.deepStrictEqual([run.totalUsd, run.calls, run.estimatedUsd], [
+        0.984375,
+        6,
+        (yield* (yield* SpendLedger).runCharges(["2025-01-06-aaaaaaaa"])).get("2025-01-06-aaaaaaaa")?.estimatedUsd
+      ])
       assert.isTrue(Option.isNone(yield* LlmCosts.runCosts("2026-01-01-00000000")))
     }))
 }

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { readFileSync } from "node:fs"
 import { Effect, Layer, Ref } from "effect"
 import { AccountId, momentAt, type NewYorkMoment, type OrderIntent, type RunId, Ticker, TradingDay } from "@council/domain"
 import { type Recording, Recorder, RunContext, RunStore } from "@council/engine"
@@ -75,9 +76,11 @@ describe("Reconcile", () => {
         }
         const placed = yield* exchange.placeOrder(COUNCIL, intent)
         let exitDay: TradingDay | undefined
+        const fresh: Array<ReadonlyArray<unknown>> = []
         for (const [i, day] of days.slice(1).entries()) {
           yield* Ref.set(session, momentAt(day, "16:30"))
-          yield* reconcile(day, `r${i + 1}`)
+          const report = yield* reconcile(day, `r${i + 1}`)
+          fresh.push(report.accounts.map((a) => [a.account, a.newOrders, a.newFills]))
           const fills = yield* exchange.fills(COUNCIL)
           if (fills.length === 2) {
             exitDay = day
@@ -85,6 +88,11 @@ describe("Reconcile", () => {
           }
         }
         assert.isDefined(exitDay, "a leg filled within the month")
+        // the bracket (its two legs counted) and its entry's fill are new on the first session, the exit's fill on the
+        // last; every session between reads the order again and its fill (the cursor's overlap): nothing new
+        assert.deepStrictEqual(fresh[0], [["COUNCIL", 3, 1], ["CLAUDE", 0, 0]])
+        assert.deepStrictEqual(fresh.at(-1), [["COUNCIL", 0, 1], ["CLAUDE", 0, 0]])
+        for (const between of fresh.slice(1, -1)) assert.deepStrictEqual(between, [["COUNCIL", 0, 0], ["CLAUDE", 0, 0]])
         const state = yield* ledgerState
         // every fill the exchange made, with its price, quantity, time and session
         const exchangeFills = yield* exchange.fills(COUNCIL)
@@ -110,6 +118,10 @@ describe("Reconcile", () => {
         // running it again (same session, a new run) changes nothing
         const again = yield* reconcile(exitDay!, "again")
         assert.isTrue(again.accounts.every((a) => a.status === "recorded"))
+        const council = again.accounts.find((a) => a.account === COUNCIL)!
+        assert.isAbove(council.fills, 0)
+        assert.deepStrictEqual([council.newOrders, council.newFills], [0, 0])
+        assert.strictEqual(council.message, `read ${council.orders} orders, ${council.fills} fill${council.fills === 1 ? "" : "s"}; new: 0 orders, 0 fills`)
         const after = yield* ledgerState
         assert.deepStrictEqual(after.fills, state.fills)
         assert.deepStrictEqual(after.orders, state.orders)
@@ -119,6 +131,21 @@ describe("Reconcile", () => {
         const recorded = yield* reconcile(exitDay!, "again", "replay")
         assert.deepStrictEqual(recorded, again)
       }).pipe(Effect.provide(env(session)))
+    }))
+
+  it.effect("a run recorded before the new counts replays as it ran: its output, message and all, unchanged", () =>
+    Effect.gen(function*() {
+      const older = JSON.parse(readFileSync(new URL("./fixtures/reconcile-recorded-before-new-counts.json", import.meta.url), "utf8")) as {
+        readonly day: TradingDay
+        readonly runId: string
+        readonly report: unknown
+        readonly recordings: ReadonlyArray<Recording>
+      }
+      kept.set(older.runId, older.recordings)
+      const session = yield* Ref.make(momentAt(older.day, "16:30"))
+      const replayed = yield* reconcile(older.day, older.runId, "replay").pipe(Effect.provide(env(session)))
+      assert.deepStrictEqual(replayed, older.report)
+      assert.include(replayed.accounts.map((a) => a.message), "3 orders, 1 fills recorded")
     }))
 
   it.effect("an account whose broker cannot be read is reported failed, nothing of it written; the others are recorded", () =>

@@ -5,16 +5,19 @@
  * What a run was charged is the spend ledger's (`llm_spend`), as the budget, the monitor and the leaderboard
  * count it: it keeps the calls of a stage attempt that was dropped and retried (a crash, a timeout), whose
  * exchanges left the run's record with the attempt. A run with no ledger rows (an imported run, paid for
- * elsewhere) is charged what its recorded exchanges say.
+ * elsewhere) is charged what its recorded exchanges say (`@council/llm`'s `RunCharges`, as the monitor says it).
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { PM_NAMES, type RunId } from "@council/domain"
-import { type RunBundle, RunStore } from "@council/engine"
+import * as Result from "effect/Result"
+import { PM_NAMES } from "@council/domain"
+import type { RunBundle } from "@council/engine"
 import * as AuditTrail from "@council/llm/AuditTrail"
 import * as Models from "@council/llm/Models"
 import * as Prices from "@council/llm/Prices"
+import * as RunCharges from "@council/llm/RunCharges"
+import type { ListedRun } from "@council/llm/RunCharges"
 import { SpendLedger } from "@council/llm/SpendLedger"
 import { CliFailure } from "../CliFailure.ts"
 import { counted, ESTIMATE_MARK, ESTIMATE_NOTE, table } from "../Table.ts"
@@ -62,8 +65,9 @@ const spentText = (charged: Charged) => {
 /** What run `bundle` was charged (see the module). Needs the store's database (`SpendLedger.layerSql`). */
 export const chargedFor = (bundle: RunBundle) =>
   Effect.map(
-    SpendLedger.use((ledger) => Effect.all([ledger.runTotal(bundle.run.id), ledger.runEstimated(bundle.run.id)])),
-    ([ledgerUsd, ledgerEstimatedUsd]): Charged => {
+    SpendLedger.use((ledger) => ledger.runCharges([bundle.run.id])),
+    (ledger): Charged => {
+      const { estimatedUsd: ledgerEstimatedUsd, totalUsd: ledgerUsd } = ledger.get(bundle.run.id) ?? { totalUsd: 0, estimatedUsd: 0 }
       const lines = AuditTrail.costs(AuditTrail.fromRecordings(bundle.recordings))
       const recordedUsd = lines.reduce((sum, l) => sum + l.costUsd, 0)
       // sums of the same calls in another order differ in the last digits
@@ -119,12 +123,19 @@ export const costTable = (bundle: RunBundle, charged: Charged): string => {
   ].join("\n")
 }
 
-/** A run's LLM cost for `runs` (what it was charged, see the module): `-` when it asked no model. */
-export const runCost = (runId: RunId) =>
-  Effect.gen(function*() {
-    const ledgerUsd = yield* SpendLedger.use((ledger) => ledger.runTotal(runId))
-    if (ledgerUsd > 0) return costText(ledgerUsd, yield* SpendLedger.use((ledger) => ledger.runEstimated(runId)))
-    const entries = AuditTrail.fromRecordings(yield* RunStore.use((store) => store.getRecordings(runId)))
-    const lines = AuditTrail.costs(entries)
-    return entries.length === 0 ? "-" : costText(lines.reduce((sum, l) => sum + l.costUsd, 0), lines.reduce((sum, l) => sum + l.estimatedUsd, 0))
+/**
+ * The LLM COST of each of `runs` (what it was charged, see the module): `-` when it asked no model, `?` when an
+ * imported run's recordings do not read back (with the reason, in `unreadable`). One ledger query for them all.
+ */
+export const runCosts = (runs: ReadonlyArray<ListedRun>) =>
+  Effect.map(RunCharges.runCharges(runs), (charged) => {
+    const costs = new Map<string, string>()
+    const unreadable = new Map<string, string>()
+    for (const run of runs) {
+      const read = charged.get(run.id)
+      if (read === undefined) costs.set(run.id, "-")
+      else if (Result.isSuccess(read)) costs.set(run.id, costText(read.success.totalUsd, read.success.estimatedUsd))
+      else (costs.set(run.id, "?"), unreadable.set(run.id, read.failure.message))
+    }
+    return { costs, unreadable }
   }).pipe(Effect.provide(SpendLedger.layerSql))

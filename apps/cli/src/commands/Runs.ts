@@ -10,7 +10,7 @@ import type { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
 import { CliFailure } from "../CliFailure.ts"
 import { summarize } from "../Progress.ts"
-import { chargedFor, costSummary, costTable, runCost } from "./LlmRecord.ts"
+import { chargedFor, costSummary, costTable, runCosts } from "./LlmRecord.ts"
 import { riskRows, riskTables } from "./RiskTable.ts"
 import { table } from "../Table.ts"
 
@@ -53,13 +53,6 @@ const goneLine = (activity: RunActivity) =>
 /** A damaged run's row: what of it reads. */
 const damagedRow = (r: DamagedRun) => [r.id, r.tradingDay ?? "?", "damaged", "", "", r.startedAt?.replace("T", " ").slice(0, 19) ?? "?", ""]
 
-/** A run's LLM cost, or `?` and what is wrong when its recordings do not read back. */
-const listedCost = (r: RunRecord) =>
-  runCost(r.id).pipe(
-    Effect.map((cost) => ({ cost, note: undefined })),
-    Effect.catchTag("StoreError", (e) => Effect.succeed({ cost: "?", note: `run ${r.id}'s LLM cost cannot be read: ${e.message}` }))
-  )
-
 /** The most runs `runs --limit` lists, as `/api/runs?limit=` takes. */
 const MAX_LISTED = 1000
 
@@ -77,17 +70,20 @@ export const listRuns = (limit: number) =>
     if (entries.length === 0) return yield* Console.log("no runs yet — start one with: pnpm pipeline run daily")
     const runs = entries.filter((r): r is RunRecord => !isDamagedRun(r))
     const imported = new Set((yield* store.surveyRuns({ limit, origin: "imported" })).map((r) => r.id))
-    const costs = new Map(yield* Effect.forEach(runs, (r) => Effect.map(listedCost(r), (cost) => [r.id, cost] as const)))
+    const { costs, unreadable } = yield* runCosts(runs.map((r) => ({ id: r.id, imported: imported.has(r.id) })))
     const activity = yield* activityOf(runs, imported)
     yield* Console.log(table(
       ["RUN", "DAY", "STATUS", "MODE", "ORIGIN", "STARTED (UTC)", "LLM COST"],
-      entries.map((r) => isDamagedRun(r) ? damagedRow(r) : runRow(imported, activity)(r, costs.get(r.id)!.cost))
+      entries.map((r) => isDamagedRun(r) ? damagedRow(r) : runRow(imported, activity)(r, costs.get(r.id)!))
     ))
     const notes = entries.flatMap((r) => {
       if (isDamagedRun(r)) return [`run ${r.id} is damaged: ${r.damage}`]
       const a = activity.get(r.id)
-      const cost = costs.get(r.id)?.note
-      return [...(a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${goneLine(a)}`]), ...(cost === undefined ? [] : [cost])]
+      const cost = unreadable.get(r.id)
+      return [
+        ...(a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${goneLine(a)}`]),
+        ...(cost === undefined ? [] : [`run ${r.id}'s LLM cost cannot be read: ${cost}`])
+      ]
     })
     if (notes.length > 0) yield* Console.log(`\n${notes.join("\n")}`)
   })

@@ -197,8 +197,10 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
       const progress = new Map<string, AlpacaWire.FillProgress>()
       if (page.length === 0) return progress
       const orderIds = new Set(page.map((f) => f.orderId))
-      const orderQty = new Map<string, number>()
-      for (const orderId of orderIds) orderQty.set(orderId, (yield* exchange.getOrder(id, orderId)).qty)
+      // one read for the page's orders (up to 100): one `getOrder` each cost ~0.4 ms (`pnpm bench activities`)
+      const orderQty = new Map((yield* exchange.getOrders(id, [...orderIds])).map((order) => [order.id, order.qty]))
+      const missing = [...orderIds].find((orderId) => !orderQty.has(orderId))
+      if (missing !== undefined) orderQty.set(missing, (yield* exchange.getOrder(id, missing)).qty) // fails NotFound, as before
       const filled = new Map<string, number>()
       for (const fill of yield* exchange.fills(id)) {
         if (!orderIds.has(fill.orderId)) continue

@@ -7,7 +7,7 @@ import { AccountId, AccountSnapshot, Fill, momentOfEpoch, Order, Ticker, Trading
 import { Recorder, RunContext, Stage } from "@council/engine"
 import { type Broker, BrokerError, Brokers, Marks } from "@council/broker"
 import { MarketData } from "@council/market"
-import { AccountCursor, type LedgerCursor, LedgerError, type LedgerFill, type LedgerOrder, type SessionMarks, Standings, TradeLedger } from "@council/tracking"
+import { AccountCursor, type BookId, type LedgerCursor, LedgerError, type LedgerFill, type LedgerOrder, type SessionMarks, Standings, TradeLedger } from "@council/tracking"
 import { runLedgerBook } from "../DailyParams.ts"
 
 export const AccountReconciliation = Schema.Struct({
@@ -16,6 +16,12 @@ export const AccountReconciliation = Schema.Struct({
   /** Orders (legs counted) and fills read since the account's last reconciliation. */
   orders: Schema.Int,
   fills: Schema.Int,
+  /**
+   * Of those, the ones the ledger did not hold yet (a reconciliation run again reads its cursor's overlap and the
+   * open orders again: 0 new). Absent from runs recorded before they were counted.
+   */
+  newOrders: Schema.optionalKey(Schema.Int),
+  newFills: Schema.optionalKey(Schema.Int),
   equity: Schema.NullOr(Schema.Finite),
   message: Schema.String
 })
@@ -116,6 +122,56 @@ const ledgerFill = (fill: Fill): LedgerFill => ({
 })
 
 const ReadAccount = Schema.Struct({ snapshot: AccountSnapshot, at: Schema.String })
+
+/** Per account, what of a reconciliation's reads the ledger did not hold yet. */
+const Fresh = Schema.Array(Schema.Struct({ account: AccountId, orders: Schema.Int, fills: Schema.Int }))
+type Fresh = typeof Fresh.Type
+/** What `ledger.record` answers: the new counts; `null` in runs recorded before they were counted (written then as void). */
+const Written = Schema.NullOr(Fresh)
+
+type AccountRead = { readonly orders: ReadonlyArray<LedgerOrder>; readonly fills: ReadonlyArray<LedgerFill>; readonly snapshot: { readonly account: AccountId } }
+
+/** Whether `iso` is after `cursor` (a moment that does not parse is not: it is looked up). */
+const after = (iso: string, cursor: string | null) => cursor === null || Date.parse(iso) > Date.parse(cursor)
+
+const span = (days: ReadonlyArray<string>) => days.length === 0 ? undefined : { from: TradingDay.make(days.reduce((a, b) => (a < b ? a : b))), to: TradingDay.make(days.reduce((a, b) => (a > b ? a : b))) }
+
+/**
+ * Of what each account read, what the ledger does not hold yet (before `record` writes it). What lies after an
+ * account's cursor is new; what lies in its overlap (a second before it) is looked up in the ledger, one read for
+ * the orders and one for the fills of every account; an order the ledger holds open, and a leg of a held order, is
+ * held. Nothing is read when nothing lies in an overlap (a reconciliation's first read of a book).
+ */
+const freshOf = (ledger: TradeLedger["Service"], book: BookId, cursors: ReadonlyArray<AccountCursor>, reads: ReadonlyArray<AccountRead>) =>
+  Effect.gen(function*() {
+    const cursorOf = (account: AccountId) => cursors.find((c) => c.account === account)
+    const overlapOrders = reads.flatMap((r) => {
+      const cursor = cursorOf(r.snapshot.account)
+      return r.orders.filter((o) => o.parentId === null && !(cursor?.open.includes(o.id) ?? false) && !after(o.submittedAt, cursor?.ordersAfter ?? null))
+    })
+    const overlapFills = reads.flatMap((r) => r.fills.filter((f) => !after(f.at, cursorOf(r.snapshot.account)?.fillsAfter ?? null)))
+    const orderDays = span(overlapOrders.map((o) => o.submittedAt.slice(0, 10)))
+    const fillDays = span(overlapFills.map((f) => f.session))
+    const heldOrders = new Set(
+      orderDays === undefined ? [] : (yield* ledger.orders({ book, ...orderDays, status: "all", limit: Number.MAX_SAFE_INTEGER })).map((o) => `${o.account} ${o.id}`)
+    )
+    const heldFills = new Set(fillDays === undefined ? [] : (yield* ledger.fills({ book, ...fillDays })).map((f) => `${f.account} ${f.id}`))
+    return reads.map((r): Fresh[number] => {
+      const account = r.snapshot.account
+      const cursor = cursorOf(account)
+      const isNew = (parent: LedgerOrder | undefined) =>
+        parent !== undefined && !(cursor?.open.includes(parent.id) ?? false) &&
+        (after(parent.submittedAt, cursor?.ordersAfter ?? null) || !heldOrders.has(`${account} ${parent.id}`))
+      const parents = new Map(r.orders.filter((o) => o.parentId === null).map((o) => [o.id, o]))
+      return {
+        account,
+        orders: r.orders.filter((o) => isNew(parents.get(o.parentId ?? o.id))).length,
+        fills: r.fills.filter((f) => after(f.at, cursor?.fillsAfter ?? null) || !heldFills.has(`${account} ${f.id}`)).length
+      }
+    })
+  })
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`
 
 /** What one account's broker reported since `cursor`, as ledger rows (nothing written yet). */
 const readAccount = (broker: Broker, cursor: LedgerCursor, session: TradingDay) =>
@@ -236,21 +292,34 @@ export const Reconcile = Stage.make({
       const written = yield* Recorder.call(
         "ledger.record",
         { book, session: asOf, counts },
-        { success: Schema.Void, failure: LedgerError },
-        ledger.record({
-          book,
-          orders: read.flatMap((r) => r.orders),
-          fills: read.flatMap((r) => r.fills),
-          snapshots: read.map((r) => ({ ...r.snapshot, markedAt: marks?.markedAt ?? null })),
-          marks: marks === undefined ? [] : [marks]
-        })
+        { success: Written, failure: LedgerError },
+        Effect.tap(
+          freshOf(ledger, book, cursors.success, read),
+          () =>
+            ledger.record({
+              book,
+              orders: read.flatMap((r) => r.orders),
+              fills: read.flatMap((r) => r.fills),
+              snapshots: read.map((r) => ({ ...r.snapshot, markedAt: marks?.markedAt ?? null })),
+              marks: marks === undefined ? [] : [marks]
+            })
+        )
       ).pipe(Effect.result)
       const results = accounts.map((account, i): AccountReconciliation => {
         const r = reads[i]!
         if (Result.isFailure(r)) return failed(account, `the broker could not be read: ${r.failure.message}`)
         if (Result.isFailure(written)) return failed(account, `the ledger could not be written: ${written.failure.message}`)
         const c = counts.find((x) => x.account === account)!
-        return { ...c, status: "recorded", message: `${c.orders} orders, ${c.fills} fills recorded` }
+        const fresh = written.success?.find((x) => x.account === account)
+        // a run recorded before the new counts were replays as it ran
+        if (fresh === undefined) return { ...c, status: "recorded", message: `${c.orders} orders, ${c.fills} fills recorded` }
+        return {
+          ...c,
+          newOrders: fresh.orders,
+          newFills: fresh.fills,
+          status: "recorded",
+          message: `read ${plural(c.orders, "order")}, ${plural(c.fills, "fill")}; new: ${plural(fresh.orders, "order")}, ${plural(fresh.fills, "fill")}`
+        }
       })
       return { asOf, book, accounts: results }
     })

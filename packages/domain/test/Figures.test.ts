@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Figures } from "@council/tracking"
+import * as Figures from "@council/domain/Figures.js"
 
 describe("Figures", () => {
   it("writes a value that rounds to zero without a sign, whichever side of zero it is", () => {

@@ -1,6 +1,7 @@
 /**
- * Numbers as every table writes them: the CLI's, the backtest report's and the dashboard's, which loads this very
- * file (`/figures.js`). Percentages, signed percentages and ratios carry the minus sign (U+2212), never a hyphen, and
+ * Numbers as every table and message writes them: the CLI's, the backtest report's, the notifier's and the dashboard's,
+ * which loads this very file (`/figures.js`). It lives in `@council/domain`, below every package that writes a number
+ * (the notifier and the tracking adapters depend on nothing of each other's). Percentages, signed percentages and ratios carry the minus sign (U+2212), never a hyphen, and
  * no sign at all when the value rounds to zero at the digits shown: `−0.0 %` or `+0.0 %` would claim a loss or a
  * gain the digits do not show.
  *
