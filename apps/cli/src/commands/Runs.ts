@@ -32,10 +32,10 @@ export const loadBundle = (runId: string) => Runner.bundleOf(runId as RunId).pip
 const scheduleLine = (timing: { readonly schedule: string; readonly at: string | undefined }) =>
   `schedule  ${timing.schedule}${timing.at === undefined ? " (recorded before schedules)" : ` · decided at ${timing.at}`}`
 
-const runRow = (imported: ReadonlySet<string>, activity: ReadonlyMap<string, RunActivity>) => (r: RunRecord, llmCost: string) => [
+const runRow = (imported: ReadonlySet<string>, activity: ReadonlyMap<string, RunActivity>, failed: ReadonlyMap<string, FailedAccounts>) => (r: RunRecord, llmCost: string) => [
   r.id,
   r.tradingDay,
-  activity.get(r.id)?.state.replace("in-progress", "running") ?? r.status,
+  (activity.get(r.id)?.state.replace("in-progress", "running") ?? r.status) + (failed.has(r.id) ? ` · ${failed.get(r.id)!.names.length} failed` : ""),
   r.dryRun ? "dry-run" : r.mode,
   [r.parentRunId ? `${r.parentRunId} @${r.forkFrom}` : "", imported.has(r.id) ? "imported" : ""].filter((s) => s !== "").join(" · "),
   r.startedAt.replace("T", " ").slice(0, 19),
@@ -45,6 +45,38 @@ const runRow = (imported: ReadonlySet<string>, activity: ReadonlyMap<string, Run
 /** Whether `runs` (those `running`) are being run, read from the store's leases; `imported` runs are none. */
 const activityOf = (runs: ReadonlyArray<RunRecord>, imported: ReadonlySet<string>) =>
   activities(runs, imported).pipe(Effect.mapError((e) => CliFailure.failed(`cannot read which runs are being run: ${e.message}`)))
+
+/** A completed run's accounts whose execution failed (or could not be evaluated), of how many. */
+interface FailedAccounts {
+  readonly names: ReadonlyArray<string>
+  readonly of: number
+}
+
+const decodeExecution = Schema.decodeUnknownOption(Schema.toCodecJson(ExecutionReport))
+
+/**
+ * The listed runs that completed with failed accounts (`run daily` exited 1; every stage ran, so the run is
+ * `completed`): their Execution outputs, read in one query per pipeline over the listed runs' days.
+ */
+const failedAccountsOf = (runs: ReadonlyArray<RunRecord>) =>
+  Effect.gen(function*() {
+    const completed = runs.filter((r) => r.status === "completed")
+    const failed = new Map<string, FailedAccounts>()
+    if (completed.length === 0) return failed
+    const listed = new Set(completed.map((r) => r.id))
+    const days = completed.map((r) => r.tradingDay).sort()
+    const store = yield* RunStore
+    for (const pipeline of new Set(completed.map((r) => r.pipeline))) {
+      const outputs = yield* store.stageOutputs({ pipeline, stage: "Execution", from: days[0]!, to: days.at(-1)! })
+      for (const { runId, output } of outputs) {
+        if (!listed.has(runId) || output === undefined) continue
+        const report = decodeExecution(output)
+        const names = Option.isSome(report) ? report.value.accounts.filter((a) => a.status === "failed").map((a) => a.account) : []
+        if (names.length > 0) failed.set(runId, { names, of: Option.getOrThrow(report).accounts.length })
+      }
+    }
+    return failed
+  })
 
 /** What a run nobody runs is, and what to do about it. */
 const goneLine = (activity: RunActivity) =>
@@ -72,16 +104,21 @@ export const listRuns = (limit: number) =>
     const imported = new Set((yield* store.surveyRuns({ limit, origin: "imported" })).map((r) => r.id))
     const { costs, unreadable } = yield* runCosts(runs.map((r) => ({ id: r.id, imported: imported.has(r.id) })))
     const activity = yield* activityOf(runs, imported)
+    const failed = yield* failedAccountsOf(runs)
     yield* Console.log(table(
       ["RUN", "DAY", "STATUS", "MODE", "ORIGIN", "STARTED (UTC)", "LLM COST"],
-      entries.map((r) => isDamagedRun(r) ? damagedRow(r) : runRow(imported, activity)(r, costs.get(r.id)!))
+      entries.map((r) => isDamagedRun(r) ? damagedRow(r) : runRow(imported, activity, failed)(r, costs.get(r.id)!))
     ))
     const notes = entries.flatMap((r) => {
       if (isDamagedRun(r)) return [`run ${r.id} is damaged: ${r.damage}`]
       const a = activity.get(r.id)
       const cost = unreadable.get(r.id)
+      const f = failed.get(r.id)
       return [
         ...(a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${goneLine(a)}`]),
+        ...(f === undefined ? [] : [
+          `run ${r.id}: ${f.names.length} of ${f.of} ${f.of === 1 ? "account" : "accounts"} failed (${f.names.join(", ")}); run the day again to retry ${f.names.length === 1 ? "it" : "them"}: pnpm pipeline run daily --date ${r.tradingDay}`
+        ]),
         ...(cost === undefined ? [] : [`run ${r.id}'s LLM cost cannot be read: ${cost}`])
       ]
     })
