@@ -88,6 +88,10 @@ describe("backtest --resume after SIGKILL, batched commits", () => {
         const listed = JSON.parse((await cliAsync(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ id: string; status: string }>
         assert.strictEqual(listed[0]?.status, "running")
         id = listed[0]!.id
+        // its process is gone: the table says so, and how to continue it (the book itself still says running)
+        const listing = (await cliAsync(home, ["backtests"])).stdout
+        assert.match(listing, new RegExp(`^${id}\\s+stopped\\s`, "m"))
+        assert.include(listing, `backtest ${id} stopped (its process is gone): continue it with: pnpm pipeline backtest --resume ${id}`)
       }
       const found = inspect(dbOf(home)).stages
       for (const s of found) assert.include(BATCHED, s, `a killed session's run committed ${s || "no checkpoint"}`)

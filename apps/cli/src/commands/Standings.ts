@@ -5,6 +5,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { AccountId, TradingDay } from "@council/domain"
 import { BarIndex } from "@council/market"
+import { liveHolders } from "@council/store"
 import * as Prices from "@council/llm/Prices"
 import { type BookId, type Bootstrap, BookSummary, Figures, Leaderboard, Standings, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
@@ -211,15 +212,43 @@ const knownAccount = (book: BookId, account: AccountId) =>
 export const equity = (options: EquityOptions) =>
   reading(options, (window) => equityOf(options, window))
 
+/**
+ * The backtests marked `running` that no live process holds (killed, crashed, its machine restarted): they stay so
+ * until `backtest --resume` continues them. A backtest's process holds the lease `backtest:<id>` while it runs.
+ */
+const stoppedBacktests = (books: ReadonlyArray<BookSummary>) =>
+  Effect.gen(function*() {
+    if (!books.some((b) => b.status === "running")) return new Set<string>()
+    const held = new Set((yield* liveHolders.pipe(
+      Effect.mapError((e) => CliFailure.failed(`cannot read which backtests are being run: ${e.message}`))
+    )).map(({ key }) => key))
+    return new Set(books.filter((b) => b.status === "running" && !held.has(`backtest:${b.id}`)).map((b) => b.id))
+  })
+
 const listBacktests = (json: boolean) =>
   Effect.gen(function*() {
     const books = (yield* TradeLedger.use((l) => l.books).pipe(Effect.mapError(ledgerFailure))).filter((b) => b.kind === "backtest")
     if (json) return yield* Console.log(JSON.stringify(Schema.encodeSync(Schema.Array(BookSummary))(books), null, 2))
     if (books.length === 0) return yield* Console.log("no backtests yet")
+    const stopped = yield* stoppedBacktests(books)
     yield* Console.log(table(
       ["BACKTEST", "STATUS", "RANGE", "SESSIONS", "ACCOUNTS", "LABEL", "CREATED (UTC)"],
-      books.map((b: BookSummary) => [b.id, b.status, `${b.from ?? "?"} … ${b.to ?? "?"}`, String(b.sessions), String(b.accounts), b.label, b.createdAt.replace("T", " ").slice(0, 19)])
+      books.map((b: BookSummary) => [
+        b.id,
+        stopped.has(b.id) ? "stopped" : b.status,
+        `${b.from ?? "?"} … ${b.to ?? "?"}`,
+        String(b.sessions),
+        String(b.accounts),
+        b.label,
+        b.createdAt.replace("T", " ").slice(0, 19)
+      ])
     ))
+    const notes = books.flatMap((b) =>
+      stopped.has(b.id) ? [`backtest ${b.id} stopped (its process is gone): continue it with: pnpm pipeline backtest --resume ${b.id}`]
+      : b.status === "interrupted" ? [`backtest ${b.id} interrupted: continue it with: pnpm pipeline backtest --resume ${b.id}`]
+      : []
+    )
+    if (notes.length > 0) yield* Console.log(`\n${notes.join("\n")}`)
   })
 
 /** `backtests`: every backtest's book, newest first. */
