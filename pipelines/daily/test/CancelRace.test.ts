@@ -86,7 +86,7 @@ describe("a cancel that loses to a fill (Alpaca wire)", () => {
       assert.strictEqual(report.status, "failed")
       assert.deepStrictEqual(report.orders, [])
       assert.deepStrictEqual(report.failures.map((f) => f.symbol), ["SPY"])
-      assert.match(report.failures[0]!.error, /filled before its cancel.*position moved after the risk gate read it; the next run plans/)
+      assert.match(report.failures[0]!.error, /^not sent: SPY's order .* filled before its cancel, so its position moved after the risk gate read it; nothing of SPY is sent today .* the next day's run plans from the new position$/)
       assert.notInclude(asked, "POST /v2/orders")
       assert.deepStrictEqual(asked.filter((a) => a.includes(exit.id)), [`DELETE /v2/orders/${exit.id}`, `GET /v2/orders/${exit.id}`])
     })))

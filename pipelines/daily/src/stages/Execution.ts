@@ -90,7 +90,7 @@ const cancelStale = (broker: Broker, cancels: ReadonlyArray<CancelIntent>, read:
 const movedFailure = (intent: OrderIntent, why: string): OrderFailure => ({
   clientOrderId: intent.clientOrderId,
   symbol: intent.symbol,
-  error: `not sent: ${intent.symbol}'s ${why}, so its position moved after the risk gate read it; the next run plans from the new position`
+  error: `not sent: ${intent.symbol}'s ${why}, so its position moved after the risk gate read it; nothing of ${intent.symbol} is sent today (a retry re-sends the same plan), the next day's run plans from the new position`
 })
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`
