@@ -18,9 +18,13 @@
  *   (and in the broker's buying power); with `allowMargin`, in the broker's buying power. A market order, and a
  *   short sale, costs its price plus `MARKET_COLLAR` (Alpaca's buying-power collar), a limit buy its limit.
  *
+ * - Exits already working (open OCO orders, the open or held legs of bracket and OTO orders) are kept per symbol
+ *   and side: a new exit and those on its side together may close at most the holding.
+ *
  * **Rules**, checked in this order for the part that adds risk: `no-price`, `no-equity`, `shorting-disabled`,
- * `fractional-disabled`, `min-order-value`, `max-order-value`, `max-position-pct`, `max-gross-exposure-pct`,
- * `max-open-positions`, `buying-power`; for exits, `exit-exceeds-position`.
+ * `fractional-disabled`, `fractional-short` (brokers take no fractional short sale), `min-order-value`,
+ * `max-order-value`, `max-position-pct`, `max-gross-exposure-pct`, `max-open-positions`, `buying-power`; for
+ * exits, `exit-exceeds-position`.
  *
  * @since 0.1.0
  */
@@ -44,6 +48,7 @@ export type RuleName =
   | "no-equity"
   | "shorting-disabled"
   | "fractional-disabled"
+  | "fractional-short"
   | "min-order-value"
   | "max-order-value"
   | "max-position-pct"
@@ -66,6 +71,8 @@ export interface Book {
   readonly buyingPower: number
   /** Signed shares per symbol: positions plus the open orders that will move them. */
   readonly holdings: ReadonlyMap<string, number>
+  /** Shares the working exits would close, by `exitKey` (symbol and side). */
+  readonly exits: ReadonlyMap<string, number>
   /** The broker's mark of each position. */
   readonly marks: ReadonlyMap<string, number>
   /** Cost of the book's open orders that add risk (not yet out of the cash). */
@@ -117,9 +124,20 @@ export const spendable = (book: Book, settings: Pick<AccountSettings, "allowMarg
   return settings.allowMargin ? power : Math.min(power, book.cash - book.committed)
 }
 
-/** `order` added to `book` (its opening part's cost committed). */
+/** The key of a symbol's exits on one side in `Book.exits`. */
+export const exitKey = (symbol: string, side: OrderShape["side"]) => `${side} ${symbol}`
+
+/** `book` with `qty` shares more (or fewer, negative) under working exits of `symbol` on `side`. */
+const withExit = (book: Book, symbol: string, side: OrderShape["side"], qty: number): Book => {
+  const exits = new Map(book.exits)
+  const key = exitKey(symbol, side)
+  exits.set(key, (exits.get(key) ?? 0) + qty)
+  return { ...book, exits }
+}
+
+/** `order` added to `book` (its opening part's cost committed; an exit, to the working exits). */
 export const apply = (book: Book, order: OrderShape, priceOf: PriceOf): Book => {
-  if (order.orderClass === "oco") return book
+  if (order.orderClass === "oco") return withExit(book, order.symbol, order.side, order.qty)
   const holding = book.holdings.get(order.symbol) ?? 0
   const opening = openingQty(holding, order)
   const price = priceOf(order.symbol) ?? order.limitPrice ?? 0
@@ -131,7 +149,7 @@ export const apply = (book: Book, order: OrderShape, priceOf: PriceOf): Book => 
 
 /** `apply` undone (an order the broker did not take). */
 export const unapply = (book: Book, order: OrderShape, priceOf: PriceOf): Book => {
-  if (order.orderClass === "oco") return book
+  if (order.orderClass === "oco") return withExit(book, order.symbol, order.side, -order.qty)
   const holdings = new Map(book.holdings)
   const after = book.holdings.get(order.symbol) ?? 0
   const holding = after - signed(order)
@@ -151,11 +169,13 @@ export const bookOf = (account: AccountSnapshot, open: ReadonlyArray<Order>, ref
     cash: account.cash,
     buyingPower: account.buyingPower,
     holdings: new Map(account.positions.map((p) => [p.symbol, p.qty])),
+    exits: new Map(),
     marks: new Map(account.positions.map((p) => [p.symbol, p.currentPrice])),
     committed: 0,
     committedSinceRead: 0
   }
   const priceOf = priceIn(empty, reference)
+  const exiting = workingExits(open).reduce((book, exit) => withExit(book, exit.symbol, exit.side, exit.qty), empty)
   return pendingEntries(open).reduce((book, order) => {
     const remaining = order.qty - order.filledQty
     if (remaining <= EPS || !moves(order, book.holdings.get(order.symbol) ?? 0)) return book
@@ -169,8 +189,23 @@ export const bookOf = (account: AccountSnapshot, open: ReadonlyArray<Order>, ref
     }
     // orders already at the broker are in the buying power it reported
     return { ...apply(book, shape, priceOf), committedSinceRead: 0 }
-  }, empty)
+  }, exiting)
 }
+
+/**
+ * The exits working at the broker, one per group: an open OCO order (what is left of it), and the open or held legs
+ * of a bracket or OTO order (filled: they protect its shares; not yet: they will protect the entry's, which the
+ * book holds), the most any of them would close.
+ */
+const workingExits = (open: ReadonlyArray<Order>): ReadonlyArray<Pick<OrderShape, "symbol" | "side" | "qty">> =>
+  open.flatMap((order) => {
+    if (order.orderClass === "oco") {
+      return OPEN_STATUSES.has(order.status) ? [{ symbol: order.symbol, side: order.side, qty: order.qty - order.filledQty }] : []
+    }
+    const legs = order.legs.filter((leg) => OPEN_STATUSES.has(leg.status))
+    if (order.orderClass === "simple" || legs.length === 0) return []
+    return [{ symbol: order.symbol, side: legs[0]!.side, qty: Math.max(...legs.map((leg) => leg.qty - leg.filledQty)) }]
+  })
 
 /** The open orders that are not exits: simple orders and unfilled bracket/OTO entries. */
 export const pendingEntries = (open: ReadonlyArray<Order>): ReadonlyArray<Order> =>
@@ -189,17 +224,20 @@ const shares = (n: number) => String(Number(n.toFixed(6)))
 const violation = (rule: RuleName, message: string, numbers?: RuleNumbers): Violation =>
   numbers === undefined ? { rule, message } : { rule, message, numbers }
 
-/** An exit must close: the opposite side of the holding, at most its size. */
+/** An exit must close: the opposite side of the holding, at most its size with the exits already working on that side. */
 const checkExit = (book: Book, order: OrderShape): Violation | undefined => {
   const holding = book.holdings.get(order.symbol) ?? 0
   const closes = order.side === "sell" ? holding > 0 : holding < 0
-  return closes && order.qty <= Math.abs(holding) + EPS
-    ? undefined
-    : violation(
+  const working = book.exits.get(exitKey(order.symbol, order.side)) ?? 0
+  if (closes && order.qty + working <= Math.abs(holding) + EPS) return undefined
+  const numbers = { value: order.qty + working, limit: closes ? Math.abs(holding) : 0, unit: "shares" } as const
+  return closes && working > EPS
+    ? violation(
       "exit-exceeds-position",
-      `an exit ${order.side} of ${shares(order.qty)} ${order.symbol} must close a position, and ${order.symbol} holds ${shares(holding)}`,
-      { value: order.qty, limit: closes ? Math.abs(holding) : 0, unit: "shares" }
+      `an exit ${order.side} of ${shares(order.qty)} ${order.symbol} and the working exits of ${shares(working)} would close ${shares(order.qty + working)}, and ${order.symbol} holds ${shares(holding)}`,
+      numbers
     )
+    : violation("exit-exceeds-position", `an exit ${order.side} of ${shares(order.qty)} ${order.symbol} must close a position, and ${order.symbol} holds ${shares(holding)}`, numbers)
 }
 
 /**
@@ -228,6 +266,9 @@ export const check = (settings: AccountSettings, book: Book, order: OrderShape, 
   }
   if (!settings.fractional && !Number.isInteger(order.qty)) {
     return violation("fractional-disabled", `${shares(order.qty)} ${order.symbol} is a fraction of a share: fractional orders are not enabled`)
+  }
+  if (after < -EPS && !Number.isInteger(order.qty)) {
+    return violation("fractional-short", `${order.side} ${shares(order.qty)} ${order.symbol} would hold ${shares(after)}: a short sale must be whole shares (no broker takes a fractional one)`, { value: order.qty, limit: Math.floor(order.qty), unit: "shares" })
   }
   if (value < settings.minOrderValue - EPS) {
     return violation("min-order-value", `${order.side} ${shares(order.qty)} ${order.symbol} is ${usd(value)}, below the ${usd(settings.minOrderValue)} minimum (dust)`, { value, limit: settings.minOrderValue, unit: "usd" })

@@ -117,11 +117,14 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
     seen = {}
   }
 
-  /** `open` without the canceled order `orderId`; `undefined` when `open` does not hold it (nor a leg of it). */
-  const withoutCanceled = (open: ReadonlyArray<Order>, orderId: string): ReadonlyArray<Order> | undefined =>
-    open.some((o) => o.id === orderId || o.legs.some((leg) => leg.id === orderId))
-      ? open.filter((o) => o.id !== orderId)
-      : undefined
+  /**
+   * `open` without the canceled order `orderId`, or the order one of whose legs it is (canceling one member of a
+   * group cancels the group); `undefined` when `open` holds neither.
+   */
+  const withoutCanceled = (open: ReadonlyArray<Order>, orderId: string): ReadonlyArray<Order> | undefined => {
+    const named = (o: Order) => o.id === orderId || o.legs.some((leg) => leg.id === orderId)
+    return open.some(named) ? open.filter((o) => !named(o)) : undefined
+  }
 
   /** After the broker accepted a cancel: the book (or what was seen for one) without the order, else read again. */
   const canceled = (orderId: string) =>

@@ -2,6 +2,7 @@ import { Effect, Option } from "effect"
 import {
   AccountId,
   type AccountSnapshot,
+  OPEN_STATUSES,
   type Order,
   type OrderIntent,
   type Position,
@@ -92,10 +93,17 @@ export const memoryBroker = (account: AccountSnapshot, open: ReadonlyArray<Order
             return order
           })),
     cancelOrder: (id) =>
-      Effect.flatMap(request("cancelOrder", () => orders.findIndex((o) => o.id === id && o.status === "accepted")), (i) =>
-        i < 0
-          ? Effect.fail(new BrokerError({ account: "CLAUDE", reason: "NotFound", message: "order not found", retryable: false }))
-          : Effect.sync(() => void (orders[i] = { ...orders[i]!, status: "canceled" }))),
+      Effect.flatMap(
+        request("cancelOrder", () => orders.findIndex((o) => (o.id === id && o.status === "accepted") || o.legs.some((l) => l.id === id && OPEN_STATUSES.has(l.status)))),
+        (i) =>
+          i < 0
+            ? Effect.fail(new BrokerError({ account: "CLAUDE", reason: "NotFound", message: "order not found", retryable: false }))
+            // a leg cancels its group (the legs; a filled entry stays filled)
+            : Effect.sync(() => {
+              const o = orders[i]!
+              orders[i] = { ...o, status: o.status === "accepted" ? "canceled" : o.status, legs: o.legs.map((l) => ({ ...l, status: "canceled" })) }
+            })
+      ),
     cancelAllOrders: request("cancelAllOrders", () => {
       const open = orders.filter((o) => o.status === "accepted")
       for (const o of open) orders[orders.indexOf(o)] = { ...o, status: "canceled" }

@@ -46,6 +46,14 @@ const table = (name: string, cases: ReadonlyArray<Case>) =>
 const buy = (qty: number, fields: Partial<OrderIntent> = {}) => intent({ side: "buy", qty, ...fields })
 const sell = (qty: number, fields: Partial<OrderIntent> = {}) => intent({ side: "sell", qty, ...fields })
 
+const exit = (qty: number, fields: Partial<OrderIntent> = {}) => sell(qty, { type: "limit", orderClass: "oco", limitPrice: 106, clientOrderId: `exit-${qty}`, ...fields })
+/** A bracket buy of `qty` whose entry filled: its two exit legs are working. */
+const filledBracket = (qty: number): Order => {
+  const entry = toOrder(buy(qty, { orderClass: "bracket", clientOrderId: "bracket" }), 0)
+  const leg = (n: number, type: "limit" | "stop"): Order["legs"][number] => ({ ...toOrder(sell(qty, { type, clientOrderId: `leg-${n}` }), n), id: `leg-${n}`, status: n === 1 ? "new" : "held", orderClass: "bracket" })
+  return { ...entry, status: "filled", filledQty: qty, legs: [leg(1, "limit"), leg(2, "stop")] }
+}
+
 describe("the safety broker refuses what breaks the account's rules (equity $100,000, price $100)", () => {
   table("shorting", [
     ["closing a long to flat", { allowShorting: false }, sell(100), "passed", snapshot([position("SPY", 100)])],
@@ -102,7 +110,12 @@ describe("the safety broker refuses what breaks the account's rules (equity $100
   table("fractional shares", [
     ["a fraction, not enabled", {}, buy(10.5), "fractional-disabled"],
     ["a fraction, enabled", { fractional: true }, buy(10.5), "passed"],
-    ["closing a fractional position", {}, sell(10.5), "passed", snapshot([position("SPY", 10.5)])]
+    ["closing a fractional position", {}, sell(10.5), "passed", snapshot([position("SPY", 10.5)])],
+    ["a fractional short sale, enabled", { fractional: true, allowShorting: true }, sell(10.5), "fractional-short"],
+    ["a fractional sale past flat, enabled", { fractional: true, allowShorting: true }, sell(10.5), "fractional-short", snapshot([position("SPY", 5)])],
+    ["adding a fraction to a short, enabled", { fractional: true, allowShorting: true }, sell(0.5), "fractional-short", snapshot([position("SPY", -5)])],
+    ["a whole short sale, enabled", { fractional: true, allowShorting: true }, sell(10), "passed"],
+    ["covering a fractional short, enabled", { fractional: true, allowShorting: true }, buy(5.5), "passed", snapshot([position("SPY", -5.5)])]
   ])
 
   table("prices, equity and exits", [
@@ -111,6 +124,15 @@ describe("the safety broker refuses what breaks the account's rules (equity $100
     ["an exit of the whole position", {}, sell(100, { type: "limit", orderClass: "oco", limitPrice: 106 }), "passed", snapshot([position("SPY", 100)])],
     ["an exit larger than the position", {}, sell(101, { type: "limit", orderClass: "oco", limitPrice: 106 }), "exit-exceeds-position", snapshot([position("SPY", 100)])],
     ["an exit on the wrong side", {}, buy(100, { type: "limit", orderClass: "oco", limitPrice: 94 }), "exit-exceeds-position", snapshot([position("SPY", 100)])]
+  ])
+
+  table("exits already working (100 SPY held)", [
+    ["a second exit of the whole position", {}, exit(100), "exit-exceeds-position", snapshot([position("SPY", 100)]), [toOrder(exit(100, { clientOrderId: "earlier" }), 0)]],
+    ["an exit of the shares the working one leaves", {}, exit(40), "passed", snapshot([position("SPY", 100)]), [toOrder(exit(60, { clientOrderId: "earlier" }), 0)]],
+    ["one share more than they leave", {}, exit(41), "exit-exceeds-position", snapshot([position("SPY", 100)]), [toOrder(exit(60, { clientOrderId: "earlier" }), 0)]],
+    ["an exit beside a filled bracket's legs", {}, exit(100), "exit-exceeds-position", snapshot([position("SPY", 100)]), [filledBracket(100)]],
+    ["an exit of the rest beside a filled bracket's legs", {}, exit(50), "passed", snapshot([position("SPY", 100)]), [filledBracket(50)]],
+    ["a working exit on the other side does not count", {}, exit(100), "passed", snapshot([position("SPY", 100)]), [toOrder(buy(100, { type: "limit", orderClass: "oco", limitPrice: 90, clientOrderId: "earlier" }), 0)]]
   ])
 })
 
@@ -223,6 +245,28 @@ describe("the safety broker's bookkeeping", () => {
       yield* second.broker.placeOrder(buy(60, { clientOrderId: "d" }))
       assert.strictEqual((yield* Effect.flip(second.broker.placeOrder(buy(20, { clientOrderId: "e" })))).rule, "max-position-pct")
       assert.deepStrictEqual(second.requests.filter((r) => r === "getAccount" || r === "listOrders"), ["getAccount", "listOrders"])
+    }))
+
+  it.effect("an exit counts against the ones working: a second in the same run is refused; canceling a working one (a bracket leg cancels its group) frees its shares", () =>
+    Effect.gen(function*() {
+      const held = snapshot([position("SPY", 100)])
+      const one = safe({}, held)
+      yield* one.broker.placeOrder(exit(60))
+      assert.strictEqual((yield* Effect.flip(one.broker.placeOrder(exit(41)))).rule, "exit-exceeds-position")
+      yield* one.broker.placeOrder(exit(40))
+      // the gate's order: the working exit (a filled bracket's leg) canceled, then the new exit; with the book seen, then built
+      const seen = safe({}, held, [filledBracket(100)])
+      yield* seen.broker.getAccount
+      yield* seen.broker.listOrders({ status: "open", limit: 500 })
+      yield* seen.broker.cancelOrder("leg-1")
+      yield* seen.broker.placeOrder(exit(100))
+      const built = safe({}, held, [filledBracket(100)])
+      const refused = yield* Effect.flip(built.broker.placeOrder(exit(100)))
+      assert.strictEqual(refused.message, "refused by the safety broker: an exit sell of 100 SPY and the working exits of 100 would close 200, and SPY holds 100 (exit-exceeds-position)")
+      yield* built.broker.cancelOrder("leg-1")
+      yield* built.broker.placeOrder(exit(100))
+      assert.deepStrictEqual([seen.placed.length, built.placed.length], [1, 1])
+      assert.deepStrictEqual(built.requests.filter((r) => r === "getAccount" || r === "listOrders"), ["getAccount", "listOrders"])
     }))
 
   it.effect("reads the book again after a failed cancel, or a cancel of an order the book never saw", () =>

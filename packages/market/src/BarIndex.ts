@@ -121,6 +121,35 @@ export const make = (inputs: ReadonlyArray<SeriesInput>): Result.Result<BarIndex
   })
 }
 
+/**
+ * Why a bar is not a real print, or `undefined` when it is one: a price that is not a finite number above 0, a
+ * volume that is negative or not finite, a high below the low, an open or close outside [low, high]. `make` does
+ * not check this (look-ahead tests index deliberately impossible bars): where bars enter — `LocalBars` (refuses the
+ * file) and `RemoteBars` (drops the bar) — they are checked with it.
+ */
+export const barProblem = (open: number, high: number, low: number, close: number, volume: number): string | undefined => {
+  const prices = [["open", open], ["high", high], ["low", low], ["close", close]] as const
+  for (const [name, value] of prices) {
+    if (!(Number.isFinite(value) && value > 0)) return `${name} ${value} is not a price above 0`
+  }
+  if (!(Number.isFinite(volume) && volume >= 0)) return `volume ${volume} is not a count of shares`
+  if (high < low) return `high ${high} is below low ${low}`
+  if (open < low || open > high) return `open ${open} is outside [low ${low}, high ${high}]`
+  if (close < low || close > high) return `close ${close} is outside [low ${low}, high ${high}]`
+  return undefined
+}
+
+/** The first bar of `inputs` that is not a real print (`barProblem`), as one line naming its source, symbol and date. */
+export const firstBadBar = (inputs: ReadonlyArray<SeriesInput>): string | undefined => {
+  for (const input of inputs) {
+    for (let i = 0; i < input.dates.length; i++) {
+      const problem = barProblem(input.open[i]!, input.high[i]!, input.low[i]!, input.close[i]!, input.volume[i]!)
+      if (problem !== undefined) return `${input.source}: the ${input.symbol} bar of ${input.dates[i]} is not a real print: ${problem}`
+    }
+  }
+  return undefined
+}
+
 /** Index of the last session on or before `day`, or -1 when `day` precedes every session. */
 export const lastAtOrBefore = (sessions: ReadonlyArray<string>, day: string): number => {
   let lo = 0

@@ -100,6 +100,8 @@ const readDirectory = Effect.fnUntraced(function*(directory: string | URL) {
     BarsCache.write(path, parsed.success)
     inputs.push(parsed.success)
   }
+  const bad = BarIndex.firstBadBar(inputs)
+  if (bad !== undefined) return yield* new MarketDataError({ reason: "InvalidData", message: bad })
   const index = BarIndex.make(inputs)
   if (Result.isFailure(index)) {
     return yield* new MarketDataError({ reason: "InvalidData", message: index.failure })

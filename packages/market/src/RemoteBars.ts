@@ -12,7 +12,9 @@
  * - A query as of D asks the provider for days up to D at most, and bars dated after the requested range are dropped
  *   whatever the provider sends, so nothing after D can surface.
  * - Sessions are the days with a bar for **every** symbol of the universe (the intersection), so a bar is always a
- *   real print; a symbol that never returns a bar fails the query with `InvalidData`.
+ *   real print; a symbol that never returns a bar fails the query with `InvalidData`. A bar that is not a real
+ *   print (`BarIndex.barProblem`: a price ≤ 0, high < low, …) is dropped with a warning naming it, so its day is
+ *   not a session of the feed (a query as of it fails `NotATradingDay`; later queries skip it).
  * - A day is complete once it is 20:00 in New York (the end of extended hours); until then that day is treated as
  *   not there yet (`OutOfRange`), so a partial daily bar is never used. `latestTradingDay` is the last session on or
  *   before the last complete day. "Now" comes from `Clock`, so `TestClock` drives it in tests.
@@ -350,7 +352,10 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
     for (const symbol of sortedUniverse) {
       const target = rows.get(symbol)!
       for (const bar of fetched.get(symbol) ?? []) {
-        if (bar.date >= from && bar.date <= to) target.set(bar.date, bar)
+        if (bar.date < from || bar.date > to) continue
+        const problem = BarIndex.barProblem(bar.open, bar.high, bar.low, bar.close, bar.volume)
+        if (problem === undefined) target.set(bar.date, bar)
+        else yield* Effect.logWarning(`${provider.name}: the ${symbol} bar of ${bar.date} is not a real print (${problem}); dropped, so ${bar.date} is not a session of this feed`)
       }
     }
   })

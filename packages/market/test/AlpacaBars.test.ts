@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Fiber, Redacted } from "effect"
+import { Clock, Effect, Fiber, Logger, Redacted } from "effect"
 import { Ticker, TradingDay } from "@council/domain"
 import * as AlpacaBars from "@council/market/AlpacaBars"
 import { FetchHttpClient } from "effect/http"
@@ -252,6 +252,23 @@ describe("AlpacaBars", () => {
       ])
       const missing = yield* Effect.flip(md.ensureTradingDay(day("2024-06-12")))
       assert.strictEqual(missing.reason, "NotATradingDay")
+    }))
+})
+
+describe("AlpacaBars: a bar that is not a real print", () => {
+  it.effect("is dropped with one warning naming the symbol and date: its day is not a session, the others are served", () =>
+    Effect.gen(function*() {
+      const bad = (date: string, fields: Partial<FakeBar>) => barsOf("XLF").map((b) => (b.date === date ? { ...b, ...fields } : b))
+      const warnings: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (logLevel === "Warn") warnings.push(String(Array.isArray(message) ? message[0] : message))
+      })
+      const { md } = yield* setup({ symbols: ["SPY", "XLF"], bars: { SPY: barsOf("SPY"), XLF: bad("2024-06-12", { low: 0, high: -1 }) } })
+      const sessions = yield* md.sessions(day("2024-06-10"), day("2024-06-14")).pipe(Effect.provide(Logger.layer([logger])))
+      assert.deepStrictEqual<ReadonlyArray<string>>(sessions, ["2024-06-10", "2024-06-11", "2024-06-13", "2024-06-14"])
+      assert.deepStrictEqual(warnings, ["alpaca: the XLF bar of 2024-06-12 is not a real print (high -1 is not a price above 0); dropped, so 2024-06-12 is not a session of this feed"])
+      const snapshot = yield* md.snapshot(day("2024-06-14"), 4)
+      assert.deepStrictEqual(snapshot.history.map((h) => h.bars.map((b) => b.date)), [0, 1].map(() => ["2024-06-10", "2024-06-11", "2024-06-13", "2024-06-14"]))
     }))
 })
 

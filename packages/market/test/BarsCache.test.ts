@@ -8,8 +8,9 @@ import * as Effect from "effect/Effect"
 import { Ticker, TradingDay } from "@council/domain"
 import { LocalBars } from "@council/market"
 
+/** Real prints (low 1, high 99) whose closes the test changes without changing the file's size. */
 const csv = (close: number) =>
-  ["date,open,high,low,close,volume", `2026-06-05,10,11,9,${close},100`, `2026-06-08,10,11,9,${close + 1},200`].join("\n")
+  ["date,open,high,low,close,volume", `2026-06-05,10,99,1,${close},100`, `2026-06-08,10,99,1,${close + 1},200`].join("\n")
 
 const closes = (directory: string) =>
   Effect.flatMap(LocalBars.load({ directory }), (market) =>

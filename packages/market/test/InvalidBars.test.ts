@@ -75,6 +75,23 @@ describe("LocalBars with malformed files", () => {
       assert.include(invalid.message, `AAA.csv: bar 2 has an invalid date "2024-13-03"`)
     }))
 
+  it.effect("a bar that is not a real print is InvalidData naming the file, symbol, date and why", () =>
+    Effect.gen(function*() {
+      const cases = [
+        ["10.5,12,10,11,1200", "0,12,10,11,1200", "open 0 is not a price above 0"],
+        ["10.5,12,10,11,1200", "10.5,12,10,-11,1200", "close -11 is not a price above 0"],
+        ["10.5,12,10,11,1200", "10.5,12,10,11,-5", "volume -5 is not a count of shares"],
+        ["10.5,12,10,11,1200", "10.5,9,10,9.5,1200", "high 9 is below low 10"],
+        ["10.5,12,10,11,1200", "12.5,12,10,11,1200", "open 12.5 is outside [low 10, high 12]"],
+        ["10.5,12,10,11,1200", "10.5,12,10,9.9,1200", "close 9.9 is outside [low 10, high 12]"]
+      ] as const
+      for (const [good, bad, why] of cases) {
+        const error = yield* loadError({ "AAA.csv": GOOD, "BBB.csv": GOOD.replace(good, bad) })
+        assert.strictEqual(error.reason, "InvalidData", why)
+        assert.match(error.message, new RegExp(`BBB\\.csv: the BBB bar of 2024-01-03 is not a real print: ${why.replace(/[[\]]/g, "\\$&")}$`))
+      }
+    }))
+
   it.effect("a missing or empty directory is Unavailable", () =>
     Effect.gen(function*() {
       const empty = yield* withFiles({})

@@ -74,17 +74,23 @@ export const DailyParams = Schema.Struct({
    * that day; the review records it as not reviewing, saying why. Absent (runs from before it): every PM on the
    * roster was asked, as they were.
    */
-  reviewers: Schema.optionalKey(Schema.Literal("pitched"))
+  reviewers: Schema.optionalKey(Schema.Literal("pitched")),
+  /**
+   * `read`: a cancel the broker refuses (not cancelable) is followed by a read of that order; if it filled, the
+   * symbol's position moved since the gate read it and none of the symbol's orders are sent. Absent (runs from
+   * before it): a refused cancel was passed over, and their recordings hold no such read.
+   */
+  refusedCancels: Schema.optionalKey(Schema.Literal("read"))
 })
 export type DailyParams = typeof DailyParams.Type
 
 /** What a new run is started with; the rest of its parameters are the choices every new run records. */
-export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrder" | "reviewers" | "requireApproval">
+export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrder" | "reviewers" | "refusedCancels" | "requireApproval">
 
 /**
  * A new run's parameters (`run daily`'s): its base with its schedule and as-of moment, and the choices every new
  * run records — ballots shuffled by the trading day (`reviewOrder: day`), only PMs that pitched review
- * (`reviewers: pitched`) — and the approval gate when asked for. Runs recorded before a choice keep theirs.
+ * (`reviewers: pitched`), a refused cancel read back (`refusedCancels: read`) — and the approval gate when asked for. Runs recorded before a choice keep theirs.
  */
 export const newRunParams = (
   base: NewRunBase,
@@ -96,6 +102,7 @@ export const newRunParams = (
   asOfTime: formatMoment(at.moment),
   reviewOrder: "day",
   reviewers: "pitched",
+  refusedCancels: "read",
   ...(requireApproval ? { requireApproval: true } : {})
 })
 
@@ -154,6 +161,9 @@ export const reviewSeed = Effect.gen(function*() {
 
 /** Whether a PM that abstained from pitching sits out the review (`reviewers: pitched`); runs from before: no. */
 export const pitchersReview = Effect.map(runParams, (p) => p.reviewers === "pitched")
+
+/** Whether a refused cancel is read back (`refusedCancels: read`); runs from before: no (nothing to replay it from). */
+export const readsRefusedCancels = Effect.map(runParams, (p) => p.refusedCancels === "read")
 
 /** The plans a retry carries from the day's earlier run (none for a first run). */
 export const carriedPlans = Effect.map(runParams, (p) => p.carried ?? [])

@@ -122,6 +122,7 @@ const broken = (m: Model, order: Shape): ReadonlyArray<string> => {
   if (!(m.equity > 0)) out.push("no-equity")
   if (after < -TOLERANCE && !s.allowShorting) out.push("shorting-disabled")
   if (!s.fractional && !Number.isInteger(order.qty)) out.push("fractional-disabled")
+  if (after < -TOLERANCE && !Number.isInteger(order.qty)) out.push("fractional-short")
   if (order.qty * p < s.minOrderValue - TOLERANCE) out.push("min-order-value")
   if (opening * p > s.maxOrderValue + TOLERANCE) out.push("max-order-value")
   if (Math.abs(after) * p > (s.maxPositionPct / 100) * m.equity + TOLERANCE) out.push("max-position-pct")

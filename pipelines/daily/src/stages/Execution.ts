@@ -9,6 +9,7 @@ import {
   ExecutionReport,
   MarketCalendarDay,
   MarketClock,
+  Order,
   type OrderFailure,
   type OrderIntent,
   type Rejection,
@@ -18,7 +19,7 @@ import {
 import { Recorder, RunContext, Stage } from "@council/engine"
 import { AccountManager, type Broker, BrokerError, bySymbol, notSentAfter, Placement, placeOnce } from "@council/broker"
 import { executionResult } from "@council/notify/RunMessages"
-import { type AccountProfile, runAccounts, runTiming } from "../DailyParams.ts"
+import { type AccountProfile, readsRefusedCancels, runAccounts, runTiming } from "../DailyParams.ts"
 import { statusOf } from "../MarketSchedule.ts"
 import { notifyAll } from "../Notify.ts"
 import { RiskApproval, unevaluated } from "./RiskApproval.ts"
@@ -40,21 +41,57 @@ const placeIntent = (broker: Broker, intent: OrderIntent) =>
     }, NO_STACK_TRACE)
   )
 
+/** What the cancels did: how many were canceled, and the symbols whose order filled before its cancel (why). */
+interface Cancels {
+  readonly canceled: number
+  readonly moved: ReadonlyMap<string, string>
+}
+
+/** Whether an order (or one of its legs: an OCO's stop) filled. */
+const hasFilled = (order: Order) => order.status === "filled" || order.legs.some((leg) => leg.status === "filled")
+
+/**
+ * A cancel the broker refused as not cancelable: `read` reads that order back (one call, on this path only); if it
+ * filled, the symbol's position is no longer the one the gate planned from.
+ */
+const refused = (broker: Broker, cancel: CancelIntent, read: boolean) =>
+  !read
+    ? Effect.succeed(undefined)
+    : Effect.map(
+      brokerCall("broker.getOrder", { account: broker.account, orderId: cancel.orderId }, Order, broker.getOrder(cancel.orderId)),
+      (order) => hasFilled(order) ? `order ${cancel.orderId} (${cancel.reason}) filled before its cancel` : undefined
+    )
+
 /**
  * Cancels what the gate found open on today's symbols. An order that is no longer cancelable (a resumed run
- * already canceled it, or it filled meanwhile) is left as it is.
+ * already canceled it, or it filled meanwhile) is left as it is; with `read` (runs that record it, see
+ * `readsRefusedCancels`) it is read back, and one that filled marks its symbol as moved.
  */
-const cancelStale = (broker: Broker, cancels: ReadonlyArray<CancelIntent>) =>
+const cancelStale = (broker: Broker, cancels: ReadonlyArray<CancelIntent>, read: boolean) =>
   Effect.forEach(
     cancels,
     (cancel) =>
       brokerCall("broker.cancelOrder", { account: broker.account, orderId: cancel.orderId }, Schema.Void, broker.cancelOrder(cancel.orderId)).pipe(
-        Effect.as(1),
+        Effect.as({ canceled: 1, moved: undefined }),
         Effect.catchTag("BrokerError", (error) =>
-          error.reason === "InvalidRequest" || error.reason === "NotFound" ? Effect.succeed(0) : Effect.fail(error))
+          error.reason === "NotFound"
+            ? Effect.succeed({ canceled: 0, moved: undefined })
+            : error.reason === "InvalidRequest"
+            ? Effect.map(refused(broker, cancel, read), (moved) => ({ canceled: 0, moved }))
+            : Effect.fail(error))
       ),
     { concurrency: "unbounded" }
-  ).pipe(Effect.map((done) => done.reduce((a, b) => a + b, 0)))
+  ).pipe(Effect.map((done): Cancels => ({
+    canceled: done.reduce((n, d) => n + d.canceled, 0),
+    moved: new Map(done.flatMap((d, n) => d.moved === undefined ? [] : [[cancels[n]!.symbol, d.moved] as const]))
+  })))
+
+/** Why none of a moved symbol's orders are sent. */
+const movedFailure = (intent: OrderIntent, why: string): OrderFailure => ({
+  clientOrderId: intent.clientOrderId,
+  symbol: intent.symbol,
+  error: `not sent: ${intent.symbol}'s ${why}, so its position moved after the risk gate read it; nothing of ${intent.symbol} is sent today (a retry re-sends the same plan), the next day's run plans from the new position`
+})
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`
 
@@ -128,13 +165,18 @@ const executeAccount = (
   cancels: ReadonlyArray<CancelIntent>,
   intents: ReadonlyArray<OrderIntent>,
   schedule: RunSchedule,
-  day: TradingDay
+  day: TradingDay,
+  readRefused: boolean
 ) =>
   Effect.gen(function*() {
     const late = intents.length + cancels.length === 0 ? undefined : yield* tooLate(broker, schedule, day)
     if (late !== undefined) return accountFailed(broker.account, `${plural(intents.length, "order")} not sent: ${late}`)
-    const canceled = yield* cancelStale(broker, cancels)
-    const outcomes = yield* placeAll(broker, intents)
+    const { canceled, moved } = yield* cancelStale(broker, cancels, readRefused)
+    const sent = yield* placeAll(broker, intents.filter((intent) => !moved.has(intent.symbol)))
+    const outcomes = intents.map((intent) => {
+      const why = moved.get(intent.symbol)
+      return why === undefined ? sent.shift()! : Result.fail(movedFailure(intent, why))
+    })
     const failures = outcomes.filter(Result.isFailure).map((r) => r.failure)
     const orders = outcomes.filter(Result.isSuccess).map((r) => r.success)
     const placed = orders.filter((p) => !p.adopted).map((p) => p.order)
@@ -194,6 +236,7 @@ export const Execution = Stage.make({
       const accounts = yield* runAccounts
       const { schedule } = yield* runTiming
       const manager = yield* AccountManager
+      const readRefused = yield* readsRefusedCancels
       const mine = <A extends { readonly account: string }>(all: ReadonlyArray<A>, account: AccountId) =>
         all.filter((x) => x.account === account)
       const skip = (config: AccountProfile): AccountExecution | undefined => {
@@ -204,7 +247,7 @@ export const Execution = Stage.make({
       }
       const sending = accounts.filter((config) => skip(config) === undefined)
       const outcomes = yield* manager.forEachAccount(sending.map((a) => a.id), (broker) =>
-        executeAccount(broker, mine(verdict.cancels, broker.account), mine(verdict.intents, broker.account), schedule, verdict.asOf))
+        executeAccount(broker, mine(verdict.cancels, broker.account), mine(verdict.intents, broker.account), schedule, verdict.asOf, readRefused))
       const sent = yield* Effect.forEach(outcomes, ({ account, result }) =>
         Result.match(result, {
           onSuccess: Effect.succeed,

@@ -1,0 +1,63 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { AccountId, defaultAccountSettings, type OrderIntent, Ticker } from "@council/domain"
+import { SafetyBroker } from "@council/broker"
+import { AlpacaBroker } from "@council/broker/Alpaca"
+import { position, startFakeAlpaca } from "./FakeAlpaca.ts"
+import { ACCOUNT, clientFor } from "./fixtures.ts"
+
+// The safety broker over the Alpaca adapter and the fake Alpaca server on 127.0.0.1: what it refuses never
+// reaches the server (no POST /v2/orders).
+
+const order = (fields: Partial<OrderIntent>): OrderIntent => ({
+  account: ACCOUNT,
+  symbol: Ticker.make("SPY"),
+  side: "sell",
+  qty: 10,
+  type: "market",
+  timeInForce: "day",
+  orderClass: "simple",
+  clientOrderId: "order",
+  reason: "test",
+  ...fields
+})
+
+const exit = (qty: number, clientOrderId: string) =>
+  order({ qty, type: "limit", limitPrice: 900, timeInForce: "gtc", orderClass: "oco", takeProfit: { limitPrice: 900 }, stopLoss: { stopPrice: 600 }, clientOrderId })
+
+const prices: SafetyBroker.ReferencePrices["Service"] = { of: () => Effect.succeed(new Map([["SPY", 760]])) }
+
+const safeOver = (settings: Partial<typeof defaultAccountSettings>) =>
+  Effect.gen(function*() {
+    const fake = yield* startFakeAlpaca()
+    const inner = AlpacaBroker.fromClient(yield* clientFor(fake), {})
+    const broker = SafetyBroker.decorate({ id: AccountId.make(ACCOUNT), mode: "PAPER", settings: { ...defaultAccountSettings, ...settings } }, inner, prices)
+    const posts = () => fake.requests.filter((r) => r.method === "POST" && r.path === "/v2/orders").length
+    return { fake, inner, broker, posts }
+  })
+
+describe("the safety broker over Alpaca (127.0.0.1)", () => {
+  it.live("refuses an exit that, with the exit already working, would sell more than the shares held; the shares left pass", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { fake, inner, broker, posts } = yield* safeOver({})
+      fake.positions.set("SPY", position("SPY", 15, 760))
+      yield* inner.placeOrder(exit(10, "earlier-exit"))
+      const before = posts()
+      const refused = yield* Effect.flip(broker.placeOrder(exit(10, "second-exit")))
+      assert.deepStrictEqual([refused.reason, refused.rule], ["SafetyRefused", "exit-exceeds-position"])
+      assert.match(refused.message, /working exits of 10 would close 20, and SPY holds 15/)
+      assert.strictEqual(posts(), before)
+      yield* broker.placeOrder(exit(5, "rest-exit"))
+      assert.strictEqual(posts(), before + 1)
+    })))
+
+  it.live("refuses a fractional short sale on a fractional account before sending it; a whole one goes out", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { broker, posts } = yield* safeOver({ fractional: true, allowShorting: true })
+      const refused = yield* Effect.flip(broker.placeOrder(order({ qty: 2.5, clientOrderId: "fraction" })))
+      assert.deepStrictEqual([refused.reason, refused.rule], ["SafetyRefused", "fractional-short"])
+      assert.strictEqual(posts(), 0)
+      yield* broker.placeOrder(order({ qty: 2, clientOrderId: "whole" }))
+      assert.strictEqual(posts(), 1)
+    })))
+})
