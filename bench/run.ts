@@ -9,7 +9,8 @@
  *   pnpm bench ratelimit [--runs N]   1,200 orders under 20 requests/s per account, vs the limiter's exact bound
  *   pnpm bench llm [--runs N]         5 PMs answering in 300–1,500 ms: pitch and peer-review stages, vs a bare fetch client
  *   pnpm bench backtest [--sessions N] [--runs N]   the daily pipeline over every session (4,821), checkpoints on/off, vs a plain loop
- *   pnpm bench instructions [--sessions N] [--runs N]   the backtest's floor and checkpoints-on path in instructions (valgrind), per session
+ *   pnpm bench instructions [--sessions N] [--from M] [--runs N]   the backtest's floor and checkpoints-on path in instructions
+ *                                     (valgrind), per session: sessions M+1…N (M = 1 by default: the start-up subtracted)
  *   pnpm bench leaderboard [--runs N] [--home DIR]   a full-range leaderboard's vote reading (vs the per-run read) and its
  *                                     bootstrap, then a full-range backtest's leaderboard by phase, vs reading its equity series
  */
@@ -35,7 +36,7 @@ const BENCHMARKS: Record<string, ReadonlyArray<string>> = {
   ratelimit: ["--runs"],
   llm: ["--runs"],
   backtest: ["--runs", "--sessions"],
-  instructions: ["--runs", "--sessions"],
+  instructions: ["--runs", "--sessions", "--from"],
   leaderboard: ["--runs", "--home"]
 }
 
@@ -102,7 +103,8 @@ switch (which) {
   case "instructions":
     // one 50-session `on` measurement is minutes of CPU under valgrind: 2 by default
     if (count("--sessions", 50) < 2) refuse("bench instructions: --sessions must be ≥ 2 (one session is the start-up it subtracts)")
+    if (count("--from", 1) >= count("--sessions", 50)) refuse("bench instructions: --from must be below --sessions")
     if (!hasValgrind()) refuse("bench instructions: valgrind is not installed (it counts the instructions)")
-    instructions(count("--runs", 2), count("--sessions", 50))
+    instructions(count("--runs", 2), count("--sessions", 50), count("--from", 1))
     break
 }

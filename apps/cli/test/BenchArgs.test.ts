@@ -20,7 +20,8 @@ describe("pnpm bench: a bad invocation is one line and exit 2, nothing measured"
       [["daily", "--sessions", "5"], "error: bench daily: unknown flag --sessions (it takes --runs)"],
       [["exchange", "--runs"], "error: bench exchange: --runs needs a value"],
       [["instructions", "--sessions", "1"], "error: bench instructions: --sessions must be ≥ 2 (one session is the start-up it subtracts)"],
-      [["instructions", "--profile"], "error: bench instructions: unknown flag --profile (it takes --runs, --sessions)"],
+      [["instructions", "--profile"], "error: bench instructions: unknown flag --profile (it takes --runs, --sessions, --from)"],
+      [["instructions", "--sessions", "50", "--from", "50"], "error: bench instructions: --from must be below --sessions"],
       [["leaderboard", "--home", "/nonexistent-council-home"], "error: bench leaderboard: --home /nonexistent-council-home: no such directory"],
       [["leaderboard", "--home", run], `error: bench leaderboard: --home ${run}: not a directory`],
       [["leaderboard", "--home", tmpdir()], `error: bench leaderboard: --home ${tmpdir()}: no council.db in it (a COUNCIL_HOME with a backtest)`]

@@ -276,13 +276,16 @@ const statements = (sql: SqlClient.SqlClient) => {
   const transaction = Effect.serviceOption(sql.transactionService)
   /**
    * A statement of fixed text with `?` placeholders, compiled once: a template costs microseconds to compile on
-   * every call (an insert of 28 columns tens of them), which is much of an order's time. Inside a transaction it
-   * runs straight on the transaction's connection, without `effect/sql`'s per-statement span and connection
-   * lookup; outside, as a client statement.
+   * every call (an insert of 28 columns tens of them), which is much of an order's time. It runs straight on a
+   * connection, without `effect/sql`'s per-statement span, compilation and statement object: inside a transaction
+   * on the transaction's; outside on one reserved for it (`reserve`: on SQLite the connection's lock, which waits
+   * for a transaction of another fiber to end, as a client statement does).
    */
   const run = (compiled: string, params: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<object>, SqlError.SqlError> =>
     Effect.flatMap(transaction, (open) =>
-      Option.isSome(open) ? open.value[0].execute(compiled, params, undefined) : sql.unsafe<object>(compiled, params))
+      Option.isSome(open)
+        ? open.value[0].execute(compiled, params, undefined)
+        : Effect.scoped(Effect.flatMap(sql.reserve, (connection) => connection.execute(compiled, params, undefined))))
   const prepared = (text: string) => {
     const compiled = pg ? numbered(text) : text
     return (...params: ReadonlyArray<unknown>) => run(compiled, params)
@@ -593,7 +596,9 @@ const positionStatements = ({ decoded, prepared }: Statements) => {
 /** The ledger's statements over `sql`. */
 export const make = (sql: SqlClient.SqlClient) => {
   const prepared = statements(sql)
-  return { ...accountStatements(prepared), ...orderStatements(prepared), ...positionStatements(prepared) }
+  /** SQLite's `PRAGMA data_version`: what `ReadCache` looks at to learn of another connection's commit. */
+  const dataVersion = prepared.prepared("PRAGMA data_version")()
+  return { ...accountStatements(prepared), ...orderStatements(prepared), ...positionStatements(prepared), dataVersion }
 }
 
 export type Ledger = ReturnType<typeof make>

@@ -424,7 +424,7 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
 
   const ledger = Ledger.make(sql)
   const prices = Prices.make(market)
-  const cache = ReadCache.make(sql)
+  const cache = ReadCache.make(sql, ledger.dataVersion)
   const writes = yield* GroupCommit.make(sql, cache.confirmLocked)
   const present = makePresent(market)
 

@@ -30,7 +30,7 @@ import type * as SqlError from "effect/sql/SqlError"
 /** Entries per account at most (listings are keyed by their query): beyond it the account starts over. */
 const MAX_ENTRIES = 64
 
-export const make = (sql: SqlClient.SqlClient) => {
+export const make = (sql: SqlClient.SqlClient, readVersion: Effect.Effect<ReadonlyArray<{ readonly data_version?: unknown }>, SqlError.SqlError>) => {
   const enabled = sql.onDialectOrElse({ sqlite: () => true, orElse: () => false })
   const entries = new Map<string, Map<string, unknown>>()
   const generations = new Map<string, number>()
@@ -59,9 +59,8 @@ export const make = (sql: SqlClient.SqlClient) => {
     mine.set(key, value)
   }
 
-  const readVersion = sql.unsafe<{ readonly data_version: unknown }>("PRAGMA data_version")
-  /** What a look at `data_version` found: another connection's commit drops everything. */
-  const seen = (rows: ReadonlyArray<{ readonly data_version: unknown }>) => {
+  /** What a look at `data_version` (`readVersion`) found: another connection's commit drops everything. */
+  const seen = (rows: ReadonlyArray<{ readonly data_version?: unknown }>) => {
     const version = rows[0]?.data_version
     if (version !== dataVersion) {
       dataVersion = version
