@@ -2,17 +2,7 @@
  * Benchmarks. They print figures and ratios measured in one run (min / median / max over the repetitions, ratios
  * paired per repetition) and assert nothing. The machine is shared: quote medians and ratios, rerun when noisy.
  *
- *   pnpm bench daily [--runs N]       CLI start-up and a daily run, vs node -e 0, a TypeScript entry, effect/cli
- *   pnpm bench exchange [--runs N] [--profile]   server CPU per order and orders/s, vs a bare HTTP server
- *   pnpm bench activities [--runs N]  exchange serve's FILL activities, a page of 100 of 1,000 fills, vs GET /v2/account
- *   pnpm bench execution [--runs N]   6 accounts × 5 orders at 200 ms latency, vs a bare fetch client
- *   pnpm bench ratelimit [--runs N]   1,200 orders under 20 requests/s per account, vs the limiter's exact bound
- *   pnpm bench llm [--runs N]         5 PMs answering in 300–1,500 ms: pitch and peer-review stages, vs a bare fetch client
- *   pnpm bench backtest [--sessions N] [--runs N]   the daily pipeline over every session (4,821), checkpoints on/off, vs a plain loop
- *   pnpm bench instructions [--sessions N] [--from M] [--runs N]   the backtest's floor and checkpoints-on path in instructions
- *                                     (valgrind), per session: sessions M+1…N (M = 1 by default: the start-up subtracted)
- *   pnpm bench leaderboard [--runs N] [--home DIR]   a full-range leaderboard's vote reading (vs the per-run read) and its
- *                                     bootstrap, then a full-range backtest's leaderboard by phase, vs reading its equity series
+ * `pnpm bench --help` lists them (`USAGE`).
  */
 import { existsSync, statSync } from "node:fs"
 import { join } from "node:path"
@@ -27,6 +17,19 @@ import { llm } from "./Llm.ts"
 import { ratelimit } from "./RateLimit.ts"
 import { startup } from "./Startup.ts"
 import { throughput } from "./Throughput.ts"
+
+/** What `pnpm bench --help` prints: each benchmark, its flags and what it measures against. */
+const USAGE = `  pnpm bench daily [--runs N]       CLI start-up and a daily run, vs node -e 0, a TypeScript entry, effect/cli
+  pnpm bench exchange [--runs N] [--profile]   server CPU per order and orders/s, vs a bare HTTP server
+  pnpm bench activities [--runs N]  exchange serve's FILL activities, a page of 100 of 1,000 fills, vs GET /v2/account
+  pnpm bench execution [--runs N]   6 accounts × 5 orders at 200 ms latency, vs a bare fetch client
+  pnpm bench ratelimit [--runs N]   1,200 orders under 20 requests/s per account, vs the limiter's exact bound
+  pnpm bench llm [--runs N]         5 PMs answering in 300–1,500 ms: pitch and peer-review stages, vs a bare fetch client
+  pnpm bench backtest [--sessions N] [--runs N]   the daily pipeline over every session (4,821), checkpoints on/off, vs a plain loop
+  pnpm bench instructions [--sessions N] [--from M] [--runs N]   the backtest's floor and checkpoints-on path in instructions
+                                    (valgrind), per session: sessions M+1…N (M = 1 by default: the start-up subtracted)
+  pnpm bench leaderboard [--runs N] [--home DIR]   a full-range leaderboard's vote reading (vs the per-run read) and its
+                                    bootstrap, then a full-range backtest's leaderboard by phase, vs reading its equity series`
 
 const BENCHMARKS: Record<string, ReadonlyArray<string>> = {
   daily: ["--runs"],
@@ -47,6 +50,10 @@ const refuse = (line: string): never => {
 }
 
 const [which = "daily", ...rest] = process.argv.slice(2)
+if (which === "--help" || which === "-h") {
+  console.log(USAGE)
+  process.exit(0)
+}
 const allowed = BENCHMARKS[which] ?? refuse(`unknown benchmark "${which}"; available: ${Object.keys(BENCHMARKS).join(", ")}`)
 const given = new Map<string, string | true>()
 for (let i = 0; i < rest.length; i++) {

@@ -31,4 +31,14 @@ describe("pnpm bench: a bad invocation is one line and exit 2, nothing measured"
       assert.deepStrictEqual([result.code, result.stderr, result.stdout], [2, line, ""], args.join(" "))
     }
   })
+
+  it("--help lists every benchmark on stdout, exit 0, nothing measured", () => {
+    for (const flag of ["--help", "-h"]) {
+      const result = bench([flag])
+      assert.deepStrictEqual([result.code, result.stderr], [0, ""], flag)
+      for (const name of ["daily", "exchange", "activities", "execution", "ratelimit", "llm", "backtest", "instructions", "leaderboard"]) {
+        assert.match(result.stdout, new RegExp(`^  pnpm bench ${name} \\[`, "m"), `${flag}: ${name}`)
+      }
+    }
+  })
 })
