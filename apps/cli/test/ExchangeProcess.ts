@@ -60,18 +60,23 @@ export interface HeldOrder {
   readonly url: string
   /** Resolves once the first order sent is at the exchange, its answer withheld from the sender. */
   readonly held: Promise<void>
+  /** Gives the sender the withheld answer after all (never called: it never gets one). */
+  readonly release: () => void
   readonly close: () => Promise<void>
 }
 
 /**
  * A 127.0.0.1 proxy in front of `target` that passes every request through, except that the answer to the first
- * `POST /v2/orders` is never given: the sender is mid-send, its order at the exchange, for as long as the test
- * wants (a signal sent once `held` resolves lands there, whatever the machine's load). Later requests pass through.
+ * `POST /v2/orders` is withheld until `release` (or for good): the sender is mid-send, its order at the exchange, for
+ * as long as the test wants (a signal sent once `held` resolves lands there, whatever the machine's load). Later
+ * requests pass through.
  */
 export const holdFirstOrder = (target: string): Promise<HeldOrder> =>
   new Promise((resolve) => {
     let hold: () => void = () => undefined
     const held = new Promise<void>((r) => (hold = r))
+    let release: () => void = () => undefined
+    const released = new Promise<void>((r) => (release = r))
     let holding = true
     const upstream = new URL(target)
     const server = createServer((req, res) => {
@@ -79,10 +84,11 @@ export const holdFirstOrder = (target: string): Promise<HeldOrder> =>
       req.on("data", (c: Buffer) => body.push(c)).on("end", () => {
         const sent = request(new URL(req.url ?? "/", upstream), { method: req.method, headers: { ...req.headers, host: upstream.host } }, (answer) => {
           const chunks: Array<Buffer> = []
-          answer.on("data", (c: Buffer) => chunks.push(c)).on("end", () => {
+          answer.on("data", (c: Buffer) => chunks.push(c)).on("end", async () => {
             if (holding && req.method === "POST" && (req.url ?? "").split("?")[0] === "/v2/orders") {
               holding = false
-              return hold()
+              hold()
+              await released
             }
             res.writeHead(answer.statusCode ?? 502, answer.headers)
             res.end(Buffer.concat(chunks))
@@ -97,6 +103,7 @@ export const holdFirstOrder = (target: string): Promise<HeldOrder> =>
       resolve({
         url: `http://127.0.0.1:${port}`,
         held,
+        release: () => release(),
         close: () =>
           new Promise((done) => {
             server.closeAllConnections()

@@ -1,56 +1,16 @@
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import { createServer, request } from "node:http"
-import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { bin, cliAsync, tempHome } from "./CliHarness.ts"
 import { ordersAtExchange } from "./BrokerDoubles.ts"
-import { accountsConfig, serveExchange } from "./ExchangeProcess.ts"
-
-/** A 127.0.0.1 proxy to `target` that keeps the answer to the first `POST /v2/orders` until `release` is called. */
-const holdFirstAnswer = (target: string) =>
-  new Promise<{ url: string; held: Promise<void>; release: () => void; close: () => Promise<void> }>((resolve) => {
-    let arrived: () => void = () => undefined
-    const held = new Promise<void>((r) => (arrived = r))
-    let release: () => void = () => undefined
-    const released = new Promise<void>((r) => (release = r))
-    let holding = true
-    const upstream = new URL(target)
-    const server = createServer((req, res) => {
-      const body: Array<Buffer> = []
-      req.on("data", (c: Buffer) => body.push(c)).on("end", () => {
-        const sent = request(new URL(req.url ?? "/", upstream), { method: req.method, headers: { ...req.headers, host: upstream.host } }, (answer) => {
-          const chunks: Array<Buffer> = []
-          answer.on("data", (c: Buffer) => chunks.push(c)).on("end", async () => {
-            if (holding && req.method === "POST" && (req.url ?? "").split("?")[0] === "/v2/orders") {
-              holding = false
-              arrived()
-              await released
-            }
-            res.writeHead(answer.statusCode ?? 502, answer.headers)
-            res.end(Buffer.concat(chunks))
-          })
-        })
-        sent.on("error", (e) => res.destroy(e))
-        sent.end(Buffer.concat(body))
-      })
-    })
-    server.listen(0, "127.0.0.1", () => {
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        held,
-        release: () => release(),
-        close: () => new Promise((done) => (server.closeAllConnections(), server.close(() => done())))
-      })
-    })
-  })
+import { accountsConfig, holdFirstOrder, serveExchange } from "./ExchangeProcess.ts"
 
 describe("a run whose store another process locks part-way", () => {
   it("stops naming the locked file and the command that resumes it, which places every order once", async () => {
     const exchangeHome = tempHome()
     const served = await serveExchange(exchangeHome)
-    const proxy = await holdFirstAnswer(served.url)
+    const proxy = await holdFirstOrder(served.url)
     const home = tempHome()
     const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig({ ...served, url: proxy.url }) }
     try {

@@ -1,7 +1,7 @@
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { clockedBroker } from "./BrokerDoubles.ts"
 import { tempHome } from "./CliHarness.ts"
+import { failedAccountRun } from "./FailedAccountRun.ts"
 import { cliInProcess } from "./InProcess.ts"
 
 /**
@@ -11,23 +11,7 @@ import { cliInProcess } from "./InProcess.ts"
 describe("runs: a completed run with failed accounts", () => {
   it("names the failed accounts and the retry, and leaves a run whose accounts succeeded as it was", async () => {
     const home = join(tempHome(), "home")
-    const broker = await clockedBroker("2026-11-23")
-    let parent = ""
-    let failing = ""
-    try {
-      const env = {
-        TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "CLAUDE", mode: "PAPER", credentials: { keyId: "PKCLAUDE", secretKey: "sk-CLAUDE" }, baseUrl: broker.url }])
-      }
-      const dry = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--dry-run"], env)
-      assert.strictEqual(dry.code, 0, dry.stderr)
-      parent = /^run (\S+) · /m.exec(dry.stdout)?.[1] ?? ""
-      broker.setUnavailable(true)
-      const fork = await cliInProcess(home, ["replay", parent, "--from", "RiskApproval", "--dry-run"], env)
-      assert.strictEqual(fork.code, 1, fork.stderr)
-      failing = /^forked run (\S+) from /m.exec(fork.stdout)?.[1] ?? ""
-    } finally {
-      broker.close()
-    }
+    const { parent, failing } = await failedAccountRun(home)
     const runs = await cliInProcess(home, ["runs"])
     assert.strictEqual(runs.code, 0, runs.stderr)
     const row = (id: string) => runs.stdout.split("\n").find((line) => line.startsWith(`${id} `)) ?? ""

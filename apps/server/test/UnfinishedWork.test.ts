@@ -2,8 +2,8 @@ import { spawn } from "node:child_process"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser, Page } from "playwright-core"
-import { clockedBroker } from "../../cli/test/BrokerDoubles.ts"
 import { bin, tempHome } from "../../cli/test/CliHarness.ts"
+import { failedAccountRun } from "../../cli/test/FailedAccountRun.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { collectProblems, launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
 
@@ -44,22 +44,7 @@ const interruptedBacktest = () =>
   })
 
 beforeAll(async () => {
-  const broker = await clockedBroker("2026-11-23")
-  try {
-    const env = {
-      TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "CLAUDE", mode: "PAPER", credentials: { keyId: "PKCLAUDE", secretKey: "sk-CLAUDE" }, baseUrl: broker.url }])
-    }
-    const dry = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--dry-run"], env)
-    assert.strictEqual(dry.code, 0, dry.stderr)
-    parent = /^run (\S+) · /m.exec(dry.stdout)?.[1] ?? ""
-    broker.setUnavailable(true)
-    const fork = await cliInProcess(home, ["replay", parent, "--from", "RiskApproval", "--dry-run"], env)
-    assert.strictEqual(fork.code, 1, fork.stderr)
-    assert.match(fork.stdout, /^CLAUDE\s+failed\s/m)
-    failing = /^forked run (\S+) from /m.exec(fork.stdout)?.[1] ?? ""
-  } finally {
-    broker.close()
-  }
+  ;({ parent, failing } = await failedAccountRun(home))
   const waiting = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08", "--require-approval"])
   assert.strictEqual(waiting.code, 0, waiting.stderr)
   awaiting = /^run (\S+) · awaiting approval/m.exec(waiting.stdout)?.[1] ?? ""

@@ -1,0 +1,27 @@
+import { assert } from "@effect/vitest"
+import { clockedBroker } from "./BrokerDoubles.ts"
+import { cliInProcess } from "./InProcess.ts"
+
+/**
+ * A run whose account failed, in `home`: a dry run of 2026-06-05 for CLAUDE on a 127.0.0.1 broker double, then a fork
+ * of it from RiskApproval while the broker answers nothing — every stage runs, so the fork is `completed`, but CLAUDE
+ * could not be evaluated and `replay` exits 1. Resolves with both runs' ids.
+ */
+export const failedAccountRun = async (home: string) => {
+  const broker = await clockedBroker("2026-11-23")
+  try {
+    const env = {
+      TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "CLAUDE", mode: "PAPER", credentials: { keyId: "PKCLAUDE", secretKey: "sk-CLAUDE" }, baseUrl: broker.url }])
+    }
+    const dry = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--dry-run"], env)
+    assert.strictEqual(dry.code, 0, dry.stderr)
+    const parent = /^run (\S+) · /m.exec(dry.stdout)?.[1] ?? ""
+    broker.setUnavailable(true)
+    const fork = await cliInProcess(home, ["replay", parent, "--from", "RiskApproval", "--dry-run"], env)
+    assert.strictEqual(fork.code, 1, fork.stderr)
+    assert.match(fork.stdout, /^CLAUDE\s+failed\s/m)
+    return { parent, failing: /^forked run (\S+) from /m.exec(fork.stdout)?.[1] ?? "" }
+  } finally {
+    broker.close()
+  }
+}
