@@ -72,3 +72,20 @@ export const cliAsync = (
     child.on("error", reject)
     child.on("close", (code) => resolve({ code, stdout, stderr }))
   })
+
+/**
+ * The CLI in a process of its own that the test watches and signals while it runs (`cliAsync` only gives its end):
+ * `output` grows as it writes, `exited` resolves with its exit code and the signal that ended it.
+ */
+export const spawnCli = (home: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const output = { stdout: "", stderr: "" }
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (output.stdout += d))
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (output.stderr += d))
+  const exited = new Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>((done) =>
+    child.once("exit", (code, signal) => done({ code, signal })))
+  return { child, output, exited }
+}

@@ -1,8 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import { createServer, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { bin, cliAsync, tempHome } from "./CliHarness.ts"
+import { cliAsync, spawnCli, tempHome } from "./CliHarness.ts"
 
 /** A Slack webhook on 127.0.0.1 that keeps each message's text and never answers the first one holding `held`. */
 const slackHolding = (held: string) =>
@@ -36,19 +35,12 @@ describe("a signal once the day's run has completed", () => {
   it("stops nothing: the day's outcome and exit code stand, and Slack hears no failure", async () => {
     const slack = await slackHolding("Run summary")
     try {
-      const child = spawn(process.execPath, [bin, "run", "daily"], {
-        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: tempHome(), SLACK_WEBHOOK_URL: slack.url },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let stdout = ""
-      let stderr = ""
-      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
-      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-      const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)))
+      const { child, output, exited } = spawnCli(tempHome(), ["run", "daily"], { SLACK_WEBHOOK_URL: slack.url })
       // the summary is told once the run has completed: its message at Slack means the command is finishing
       await slack.arrived
       child.kill("SIGTERM")
-      const code = await exited
+      const { code } = await exited
+      const { stdout, stderr } = output
 
       assert.strictEqual(code, 0, stderr)
       assert.match(stderr, /^SIGTERM: the day's run has completed; finishing its report and messages/m)
@@ -65,16 +57,10 @@ describe("a signal once the day's run has completed", () => {
     const home = tempHome()
     const env = { SLACK_WEBHOOK_URL: slack.url }
     try {
-      const child = spawn(process.execPath, [bin, "run", "daily"], {
-        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let stdout = ""
-      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
-      const exited = new Promise<NodeJS.Signals | null>((done) => child.once("exit", (_, signal) => done(signal)))
+      const { child, output, exited } = spawnCli(home, ["run", "daily"], env)
       await slack.arrived
       child.kill("SIGKILL")
-      assert.strictEqual(await exited, "SIGKILL")
+      assert.strictEqual((await exited).signal, "SIGKILL")
       const summaries = () => slack.texts.filter((t) => t.includes("Run summary")).length
       assert.strictEqual(summaries(), 1)
 
@@ -90,7 +76,7 @@ describe("a signal once the day's run has completed", () => {
       assert.strictEqual(third.code, 0, third.stderr)
       assert.notMatch(third.stderr, /sent again/)
       assert.strictEqual(summaries(), 2)
-      assert.strictEqual(stdout, "")
+      assert.strictEqual(output.stdout, "")
     } finally {
       await slack.close()
     }

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process"
 import { connect } from "node:net"
 import { existsSync, realpathSync, symlinkSync } from "node:fs"
 import { delimiter, join } from "node:path"
-import { bin, cliAsync, tempHome } from "./CliHarness.ts"
+import { bin, cliAsync, spawnCli, tempHome } from "./CliHarness.ts"
 import { startReceiver } from "./OtlpReceiver.ts"
 
 const repository = new URL("../../../", import.meta.url).pathname
@@ -109,24 +109,17 @@ describe("no command hangs or outlives its launcher", () => {
   it("a SIGTERM after a run completed and said so, while the process closes (its spans still being sent), exits 0 as the run did, not 143", async () => {
     const silent = await startReceiver("never")
     try {
-      const child = spawn(process.execPath, [bin, "run", "daily"], {
-        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: tempHome(), OTEL_EXPORTER_OTLP_ENDPOINT: silent.url },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let out = ""
-      let err = ""
-      child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d))
-      const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once("exit", (code, signal) => resolve([code, signal])))
+      const { child, output, exited } = spawnCli(tempHome(), ["run", "daily"], { OTEL_EXPORTER_OTLP_ENDPOINT: silent.url })
       // the run has printed that it completed, and the process is sending its spans to a receiver that never answers
       await new Promise<void>((resolve, reject) => {
         const check = setInterval(() => {
-          if (/^run \S+ · completed · /m.test(out) && silent.requests.length > 0) resolve(clearInterval(check))
+          if (/^run \S+ · completed · /m.test(output.stdout) && silent.requests.length > 0) resolve(clearInterval(check))
         }, 20)
-        child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d))
-        child.once("exit", (code) => reject(new Error(`run daily exited (${code}) before it was signalled:\n${out}${err}`)))
+        child.once("exit", (code) => reject(new Error(`run daily exited (${code}) before it was signalled:\n${output.stdout}${output.stderr}`)))
       })
       child.kill("SIGTERM")
-      assert.deepStrictEqual(await exited, [0, null], err)
+      const { code, signal } = await exited
+      assert.deepStrictEqual([code, signal], [0, null], output.stderr)
     } finally {
       await silent.close()
     }

@@ -74,6 +74,18 @@ export const intent = (
 })
 
 /** An exit-only OCO pair selling 10 SPY: take-profit at 105, stop at 95. */
+/** Ten SPY bought gtc with a take-profit at 120 and a stop-loss at 80: exits far from the fixture's prices. */
+export const wideBracket = (): OrderIntent =>
+  intent({
+    symbol: SPY,
+    side: "buy",
+    qty: 10,
+    timeInForce: "gtc",
+    orderClass: "bracket",
+    takeProfit: { limitPrice: 120 },
+    stopLoss: { stopPrice: 80 }
+  })
+
 export const ocoExit = (): OrderIntent =>
   intent({
     symbol: SPY,

@@ -1,16 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { D1, D2, D3, intent, SPY, withExchange } from "./ExchangeFixture.ts"
+import { D1, D2, D3, intent, SPY, wideBracket, withExchange } from "./ExchangeFixture.ts"
 
-const bracket = intent({
-  symbol: SPY,
-  side: "buy",
-  qty: 10,
-  timeInForce: "gtc",
-  orderClass: "bracket",
-  takeProfit: { limitPrice: 120 },
-  stopLoss: { stopPrice: 80 }
-})
+const bracket = wideBracket()
 
 describe("partial fills (partialFillPct 40: four of ten shares at each open or close a market order meets)", () => {
   it.effect("a queued bracket entry fills four at the open and four at the close, its exits held; canceled, its exits go with it and the eight shares stay unprotected", () =>

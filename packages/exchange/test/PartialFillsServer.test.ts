@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { momentAt } from "@council/domain"
 import { LocalExchange } from "@council/exchange"
 import { ExchangeServer } from "@council/exchange/server"
-import { ACCOUNT, D2, D4, intent, SPY } from "./ExchangeFixture.ts"
+import { ACCOUNT, D2, D4, wideBracket } from "./ExchangeFixture.ts"
 import { adapterOf, clientOf, GEMINI, serverLayer } from "./ExchangeServerHarness.ts"
 
 layer(serverLayer({ exchange: { partialFillPct: 40 } }))("partial fills through the exchange server, as the project's Alpaca adapter reads them", (it) => {
@@ -11,15 +11,7 @@ layer(serverLayer({ exchange: { partialFillPct: 40 } }))("partial fills through 
     Effect.gen(function*() {
       const server = yield* ExchangeServer
       const at = (moment: string) => adapterOf(ACCOUNT, server.url, moment)
-      const placed = yield* (yield* at("2026-08-05T16:15:00-04:00")).placeOrder(intent({
-        symbol: SPY,
-        side: "buy",
-        qty: 10,
-        timeInForce: "gtc",
-        orderClass: "bracket",
-        takeProfit: { limitPrice: 120 },
-        stopLoss: { stopPrice: 80 }
-      }))
+      const placed = yield* (yield* at("2026-08-05T16:15:00-04:00")).placeOrder(wideBracket())
       const nextDay = yield* at("2026-08-06T10:00:00-04:00")
       const partly = yield* nextDay.getOrder(placed.id)
       assert.deepStrictEqual([partly.status, partly.filledQty, ...partly.legs.map((l) => l.status)], ["partially_filled", 4, "held", "held"])
