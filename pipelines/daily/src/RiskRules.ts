@@ -57,6 +57,8 @@ export interface PlanInput {
   readonly priceOf: (symbol: Ticker) => number | undefined
   readonly source: string
   readonly schedule?: RunSchedule
+  /** Name the bracket of a leg the plan cancels (`CancelIntent.group`; runs recording `refusedCancels: group`). */
+  readonly groups?: boolean
 }
 
 const sign = (n: number) => (Math.abs(n) <= AccountLimits.EPS ? 0 : Math.sign(n))
@@ -96,8 +98,8 @@ export const planAccount = (input: PlanInput): AccountPlan => {
   }
   const evaluated = new Set([...positions.keys(), ...targets.keys()].filter((s) => !untouched.has(s)))
   const exitsOf = (symbol: string) => exits.filter((e) => e.symbol === symbol)
-  const cancel = (symbol: string, member: ExitGroup["member"], reason: string) =>
-    cancels.push({ account: id, orderId: member.id, symbol, reason })
+  const cancel = (symbol: string, member: ExitGroup["member"], reason: string, group?: string) =>
+    cancels.push({ account: id, orderId: member.id, symbol, reason, ...(input.groups && group !== undefined ? { group } : {}) })
   for (const { member, order } of pending) {
     if (evaluated.has(order.symbol)) cancel(order.symbol, member, `stale ${order.type} ${order.side} ${order.symbol} from before today's plan`)
   }
@@ -138,7 +140,7 @@ export const planAccount = (input: PlanInput): AccountPlan => {
       intents.push(orders.reduce("reduce", ticker, q > 0 ? "sell" : "buy", delta, `reduce ${symbol} from ${q} to ${t} shares: ${source}`))
       base.set(symbol, t)
     }
-    for (const exit of exitsOf(symbol)) cancel(symbol, exit.member, `exit ${exit.side} ${exit.qty} ${symbol}: its position changes today`)
+    for (const exit of exitsOf(symbol)) cancel(symbol, exit.member, `exit ${exit.side} ${exit.qty} ${symbol}: its position changes today`, exit.group)
   }
 
   // 3. openings, highest conviction first
@@ -185,7 +187,7 @@ export const planAccount = (input: PlanInput): AccountPlan => {
     const current = exitsOf(symbol).filter((e) => !cancels.some((c) => c.orderId === e.member.id))
     const qty = tradable(Math.abs(stays), false)
     if (coversExactly(current, sign(stays) * qty)) continue
-    for (const exit of current) cancel(symbol, exit.member, `exit ${exit.side} ${exit.qty} ${symbol} does not match the ${stays} shares held`)
+    for (const exit of current) cancel(symbol, exit.member, `exit ${exit.side} ${exit.qty} ${symbol} does not match the ${stays} shares held`, exit.group)
     if (qty === 0) continue
     intents.push(orders.protect(symbol as Ticker, stays > 0 ? "sell" : "buy", qty, exitPrices(price, target.direction, settings.exits[target.riskProfile]), `protect ${qty} ${symbol} with ${target.riskProfile} exits`))
   }
@@ -193,7 +195,7 @@ export const planAccount = (input: PlanInput): AccountPlan => {
   // 5. exits left on a symbol no longer held
   for (const exit of exits) {
     const flat = (positions.get(exit.symbol) ?? 0) === 0 && !untouched.has(exit.symbol)
-    if (flat && !cancels.some((c) => c.orderId === exit.member.id)) cancel(exit.symbol, exit.member, `exit ${exit.side} ${exit.qty} ${exit.symbol} with no position`)
+    if (flat && !cancels.some((c) => c.orderId === exit.member.id)) cancel(exit.symbol, exit.member, `exit ${exit.side} ${exit.qty} ${exit.symbol} with no position`, exit.group)
   }
 
   // 6. orders an earlier run of this day placed: kept when this plan makes them again, else canceled

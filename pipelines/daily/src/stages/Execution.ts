@@ -51,16 +51,25 @@ interface Cancels {
 const hasFilled = (order: Order) => order.status === "filled" || order.legs.some((leg) => leg.status === "filled")
 
 /**
- * A cancel the broker refused as not cancelable: `read` reads that order back (one call, on this path only); if it
- * filled, the symbol's position is no longer the one the gate planned from.
+ * A cancel the broker refused as not cancelable: `read` reads that order back (one call, on this path only) — a
+ * filled bracket's leg by its group (`cancel.group`), whose entry filled long ago: only a filled leg counts there.
+ * If it filled, the symbol's position is no longer the one the gate planned from.
  */
-const refused = (broker: Broker, cancel: CancelIntent, read: boolean) =>
-  !read
-    ? Effect.succeed(undefined)
-    : Effect.map(
-      brokerCall("broker.getOrder", { account: broker.account, orderId: cancel.orderId }, Order, broker.getOrder(cancel.orderId)),
-      (order) => hasFilled(order) ? `order ${cancel.orderId} (${cancel.reason}) filled before its cancel` : undefined
-    )
+const refused = (broker: Broker, cancel: CancelIntent, read: boolean) => {
+  if (!read) return Effect.succeed(undefined)
+  const orderId = cancel.group ?? cancel.orderId
+  return Effect.map(
+    brokerCall("broker.getOrder", { account: broker.account, orderId }, Order, broker.getOrder(orderId)),
+    (order) =>
+      cancel.group === undefined
+        ? hasFilled(order) ? `order ${cancel.orderId} (${cancel.reason}) filled before its cancel` : undefined
+        : order.legs.find((leg) => leg.status === "filled" && leg.id !== cancel.orderId) !== undefined
+        ? `order ${cancel.orderId} (${cancel.reason}) was canceled by its bracket ${orderId}, whose other leg filled before the cancel`
+        : order.legs.some((leg) => leg.status === "filled")
+        ? `order ${cancel.orderId} (${cancel.reason}) filled before its cancel`
+        : undefined
+  )
+}
 
 /**
  * Cancels what the gate found open on today's symbols. An order that is no longer cancelable (a resumed run
