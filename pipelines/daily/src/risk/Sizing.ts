@@ -40,6 +40,11 @@ export const tradable = (qty: number, fractional: boolean): number => {
 export const sharesWithin = (room: number, perShare: number, fractional: boolean): number => {
   if (!(room > 0) || !(perShare > 0) || !Number.isFinite(room)) return 0
   const scale = fractional ? 10 ** FRACTION_DIGITS : 1
+  const estimate = (room / perShare) * scale
+  const whole = Math.floor(estimate)
+  // away from a whole unit by far more than binary noise, the count is exact as it is (most calls: no decimals)
+  const margin = 1e-6 + estimate * 1e-11
+  if (estimate - whole > margin && whole + 1 - estimate > margin) return whole / scale
   const limit = decimalNumber(room)
   const fits = (units: number) => decimalNumber((units / scale) * perShare) <= limit
   let units = Math.floor((limit / perShare) * scale)
