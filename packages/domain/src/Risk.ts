@@ -46,7 +46,13 @@ export const CancelIntent = Schema.Struct({
   account: AccountId,
   orderId: Schema.String,
   symbol: Schema.String,
-  reason: Schema.String
+  reason: Schema.String,
+  /**
+   * The order holding `orderId` when it is a leg of a filled bracket (runs recording `refusedCancels: group`): a
+   * refused cancel reads the group back, since the leg alone reads "canceled" both when this run's earlier attempt
+   * canceled it and when the group canceled it because the other leg filled.
+   */
+  group: Schema.optionalKey(Schema.String)
 })
 export type CancelIntent = typeof CancelIntent.Type
 

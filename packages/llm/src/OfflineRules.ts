@@ -66,6 +66,13 @@ type Outcome =
   }
   | { readonly _tag: "Flat"; readonly horizon: Horizon; readonly findings: ReadonlyArray<string> }
 
+/** A rule's pitch of no position, with its one finding. */
+const flat = (horizon: Horizon, finding: string): Outcome => ({ _tag: "Flat", horizon, findings: [finding] })
+
+/** No symbol has the history a rule's measure needs. */
+const tooShort = (horizon: Horizon, sessions: number, measure: string): Outcome =>
+  flat(horizon, `No symbol has the ${sessions} sessions of history ${measure} needs.`)
+
 const pct = (x: number): string => `${x >= 0 ? "+" : "-"}${Math.abs(x * 100).toFixed(2)}%`
 const px = (x: number): string => x.toFixed(2)
 const volPct = (x: number): string => `${(x * 100).toFixed(1)}%`
@@ -120,18 +127,10 @@ const momentum = (snapshot: MarketSnapshot): Outcome => {
   )
   const leader = candidates[0]
   if (leader === undefined) {
-    return { _tag: "Flat", horizon, findings: ["No symbol has the 21 sessions of history the 20-session return needs."] }
+    return tooShort(horizon, 21, "the 20-session return")
   }
   if (leader.r20 < MOMENTUM_MIN_RETURN) {
-    return {
-      _tag: "Flat",
-      horizon,
-      findings: [
-        `No momentum: the best 20-session return is ${leader.symbol} ${pct(leader.r20)}, below the ${
-          pct(MOMENTUM_MIN_RETURN)
-        } entry bar.`
-      ]
-    }
+    return flat(horizon, `No momentum: the best 20-session return is ${leader.symbol} ${pct(leader.r20)}, below the ${pct(MOMENTUM_MIN_RETURN)} entry bar.`)
   }
   const start = leader.closes[leader.closes.length - 21]!
   const floor = Indicators.lowest(leader.closes, 20)!
@@ -174,18 +173,10 @@ const meanReversion = (snapshot: MarketSnapshot): Outcome => {
   )
   const pick = candidates[0]
   if (pick === undefined) {
-    return { _tag: "Flat", horizon, findings: ["No symbol has the 21 sessions of history the 5-session z-score needs."] }
+    return tooShort(horizon, 21, "the 5-session z-score")
   }
   if (pick.score < REVERSION_MIN_Z) {
-    return {
-      _tag: "Flat",
-      horizon,
-      findings: [
-        `Nothing stretched: the largest 5-session move is ${pick.symbol} ${pct(pick.r5)} (z = ${
-          pick.z.toFixed(2)
-        }), inside ±${REVERSION_MIN_Z}σ.`
-      ]
-    }
+    return flat(horizon, `Nothing stretched: the largest 5-session move is ${pick.symbol} ${pct(pick.r5)} (z = ${pick.z.toFixed(2)}), inside ±${REVERSION_MIN_Z}σ.`)
   }
   const direction = pick.z < 0 ? "LONG" : "SHORT"
   const magnitude = pick.score >= 2.5 ? 2 : 1
@@ -226,16 +217,12 @@ const trend = (snapshot: MarketSnapshot): Outcome => {
     })
     .filter(defined)
   if (withAverages.length === 0) {
-    return { _tag: "Flat", horizon, findings: ["No symbol has the 200 sessions of history the trend rule needs."] }
+    return tooShort(horizon, 200, "the trend rule")
   }
   const aligned = ranked(withAverages.filter((s) => s.up || s.down))
   const pick = aligned[0]
   if (pick === undefined) {
-    return {
-      _tag: "Flat",
-      horizon,
-      findings: [`No clean trend: none of ${withAverages.length} symbols has close, 50- and 200-session SMAs stacked.`]
-    }
+    return flat(horizon, `No clean trend: none of ${withAverages.length} symbols has close, 50- and 200-session SMAs stacked.`)
   }
   const direction = pick.up ? "LONG" : "SHORT"
   const magnitude = pick.score >= 0.05 ? 2 : 1
@@ -273,16 +260,12 @@ const lowVolatility = (snapshot: MarketSnapshot): Outcome => {
     })
     .filter(defined)
   if (measured.length === 0) {
-    return { _tag: "Flat", horizon, findings: ["No symbol has the 50 sessions of history the low-volatility rule needs."] }
+    return tooShort(horizon, 50, "the low-volatility rule")
   }
   const calm = ranked(measured.filter((s) => s.last > s.sma50 && s.r20 > 0))
   const pick = calm[0]
   if (pick === undefined) {
-    return {
-      _tag: "Flat",
-      horizon,
-      findings: [`No calm uptrend: none of ${measured.length} symbols is above its 50-session SMA and up over 20 sessions.`]
-    }
+    return flat(horizon, `No calm uptrend: none of ${measured.length} symbols is above its 50-session SMA and up over 20 sessions.`)
   }
   const aboveLongTrend = pick.sma200 !== undefined && pick.last > pick.sma200
   const next = calm[1]
@@ -322,18 +305,10 @@ const contrarian = (snapshot: MarketSnapshot): Outcome => {
   )
   const laggard = candidates[0]
   if (laggard === undefined) {
-    return { _tag: "Flat", horizon, findings: ["No symbol has the 61 sessions of history the 60-session return needs."] }
+    return tooShort(horizon, 61, "the 60-session return")
   }
   if (laggard.r60 > CONTRARIAN_MAX_RETURN) {
-    return {
-      _tag: "Flat",
-      horizon,
-      findings: [
-        `No washed-out laggard: the worst 60-session return is ${laggard.symbol} ${pct(laggard.r60)}, above ${
-          pct(CONTRARIAN_MAX_RETURN)
-        }.`
-      ]
-    }
+    return flat(horizon, `No washed-out laggard: the worst 60-session return is ${laggard.symbol} ${pct(laggard.r60)}, above ${pct(CONTRARIAN_MAX_RETURN)}.`)
   }
   const start = laggard.closes[laggard.closes.length - 61]!
   const low = Indicators.lowest(laggard.closes, 60)!

@@ -22,7 +22,8 @@
  *   the UTC date.
  * - `snapshotDuring` (the `close` schedule): for a complete day, the day's open only (like recorded bars); for
  *   today, during its session, the provider's `sessionSoFar` (the session's bar so far and the latest trade, taken
- *   now) after the complete bars up to the session before. A provider without it serves complete days only.
+ *   now) after the complete bars up to the session before. A provider without it serves complete days only. That
+ *   bar is checked as a real print too: one that is not is dropped with a warning, and the day fails `Unavailable`.
  *
  * @since 0.1.0
  */
@@ -440,6 +441,23 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
     return yield* service.snapshot(asOf, lookback)
   })
 
+  /**
+   * The symbols whose bar of `asOf` so far is not a real print (`BarIndex.barProblem`), each dropped with a
+   * warning naming the feed, symbol and date, as a daily bar is: the run's own day stops there.
+   */
+  const notRealPrints = Effect.fnUntraced(function*(today: ReadonlyMap<string, Bar>, asOf: TradingDay) {
+    const dropped: Array<string> = []
+    for (const symbol of sortedUniverse) {
+      const bar = today.get(symbol)
+      if (bar === undefined || bar.date !== asOf) continue
+      const problem = BarIndex.barProblem(bar.open, bar.high, bar.low, bar.close, bar.volume)
+      if (problem === undefined) continue
+      dropped.push(symbol)
+      yield* Effect.logWarning(`${provider.name}: the ${symbol} bar of ${asOf} so far is not a real print (${problem}); dropped`)
+    }
+    return dropped
+  })
+
   /** Today's session so far after the complete sessions before it, from the provider's live prices. */
   const liveSnapshot = Effect.fnUntraced(function*(asOf: TradingDay, lookback: number, now: number) {
     const live = provider.sessionSoFar
@@ -454,11 +472,15 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
     const { index, service } = yield* viewOf(current, complete)
     const before = yield* service.snapshot(lastSession(index), Math.max(0, lookback - 1))
     const today = yield* live(sortedUniverse, asOf, now)
+    const dropped = yield* notRealPrints(today, asOf)
     const missing = sortedUniverse.filter((symbol) => today.get(symbol)?.date !== asOf)
-    if (missing.length > 0) {
+    if (missing.length + dropped.length > 0) {
       return yield* new MarketDataError({
         reason: "Unavailable",
-        message: `${provider.name}: no trade of ${missing.join(", ")} on ${asOf} yet`
+        message: `${provider.name}: ${[
+          ...(missing.length > 0 ? [`no trade of ${missing.join(", ")} on ${asOf} yet`] : []),
+          ...(dropped.length > 0 ? [`no real print of ${dropped.join(", ")} on ${asOf} so far (dropped)`] : [])
+        ].join("; ")}`
       })
     }
     const history = before.history.map((h) => ({ symbol: h.symbol, bars: [...h.bars, today.get(h.symbol)!] }))

@@ -79,8 +79,12 @@ export const DailyParams = Schema.Struct({
    * `read`: a cancel the broker refuses (not cancelable) is followed by a read of that order; if it filled, the
    * symbol's position moved since the gate read it and none of the symbol's orders are sent. Absent (runs from
    * before it): a refused cancel was passed over, and their recordings hold no such read.
+   * `group`: as `read`, and the gate names the bracket of a leg it cancels (`CancelIntent.group`), which is what
+   * is read back: a leg whose other leg filled reads "canceled" (its group canceled it), as one this run's
+   * earlier attempt canceled does, so only the group tells that the position moved. Runs recorded with `read`
+   * read the leg, as they did.
    */
-  refusedCancels: Schema.optionalKey(Schema.Literal("read"))
+  refusedCancels: Schema.optionalKey(Schema.Literals(["read", "group"]))
 })
 export type DailyParams = typeof DailyParams.Type
 
@@ -90,7 +94,7 @@ export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrde
 /**
  * A new run's parameters (`run daily`'s): its base with its schedule and as-of moment, and the choices every new
  * run records — ballots shuffled by the trading day (`reviewOrder: day`), only PMs that pitched review
- * (`reviewers: pitched`), a refused cancel read back (`refusedCancels: read`) — and the approval gate when asked for. Runs recorded before a choice keep theirs.
+ * (`reviewers: pitched`), a refused cancel read back, a bracket's leg by its group (`refusedCancels: group`) — and the approval gate when asked for. Runs recorded before a choice keep theirs.
  */
 export const newRunParams = (
   base: NewRunBase,
@@ -102,7 +106,7 @@ export const newRunParams = (
   asOfTime: formatMoment(at.moment),
   reviewOrder: "day",
   reviewers: "pitched",
-  refusedCancels: "read",
+  refusedCancels: "group",
   ...(requireApproval ? { requireApproval: true } : {})
 })
 
@@ -162,8 +166,11 @@ export const reviewSeed = Effect.gen(function*() {
 /** Whether a PM that abstained from pitching sits out the review (`reviewers: pitched`); runs from before: no. */
 export const pitchersReview = Effect.map(runParams, (p) => p.reviewers === "pitched")
 
-/** Whether a refused cancel is read back (`refusedCancels: read`); runs from before: no (nothing to replay it from). */
-export const readsRefusedCancels = Effect.map(runParams, (p) => p.refusedCancels === "read")
+/** Whether a refused cancel is read back (`refusedCancels: read` or `group`); runs from before: no (nothing to replay it from). */
+export const readsRefusedCancels = Effect.map(runParams, (p) => p.refusedCancels !== undefined)
+
+/** Whether the gate names a canceled leg's bracket (`refusedCancels: group`); runs from before: no (their verdicts have none). */
+export const namesCancelGroups = Effect.map(runParams, (p) => p.refusedCancels === "group")
 
 /** The plans a retry carries from the day's earlier run (none for a first run). */
 export const carriedPlans = Effect.map(runParams, (p) => p.carried ?? [])

@@ -57,6 +57,8 @@ export interface PlanInput {
   readonly priceOf: (symbol: Ticker) => number | undefined
   readonly source: string
   readonly schedule?: RunSchedule
+  /** Name the bracket of a leg the plan cancels (`CancelIntent.group`; runs recording `refusedCancels: group`). */
+  readonly groups?: boolean
 }
 
 const sign = (n: number) => (Math.abs(n) <= AccountLimits.EPS ? 0 : Math.sign(n))
@@ -65,61 +67,65 @@ const sign = (n: number) => (Math.abs(n) <= AccountLimits.EPS ? 0 : Math.sign(n)
 const byConviction = (targets: ReadonlyArray<Target>) =>
   [...targets].sort((a, b) => Math.abs(b.conviction) - Math.abs(a.conviction) || a.symbol.localeCompare(b.symbol))
 
-export const planAccount = (input: PlanInput): AccountPlan => {
-  const { account, config, day, source } = input
-  const id = config.id
-  const settings = config.settings
-  const orders = orderMaker(day, id, input.schedule ?? LEGACY_SCHEDULE)
-  const notes: Notes = { rejections: [], clamps: [] }
-  const intents: Array<OrderIntent> = []
-  const cancels: Array<CancelIntent> = []
-  const open = input.open ?? []
-  const ofToday = (o: Order) => isOpen(o) && plannedOn(day, id, o.clientOrderId)
-  const earlierToday = open.filter(ofToday)
-  const { exits, pending } = classify(open.filter((o) => !ofToday(o)))
-  const positions = new Map(account.positions.filter((p) => sign(p.qty) !== 0).map((p) => [p.symbol as string, p.qty]))
-  const targets = new Map<string, Target>()
-  for (const target of byConviction(input.targets)) if (!targets.has(target.symbol)) targets.set(target.symbol, target)
+/** What the steps of one account's plan share: its inputs, and what the steps have decided so far. */
+interface Planning {
+  readonly input: PlanInput
+  readonly id: AccountProfile["id"]
+  readonly settings: AccountProfile["settings"]
+  readonly orders: ReturnType<typeof orderMaker>
+  readonly notes: Notes
+  readonly intents: Array<OrderIntent>
+  readonly cancels: Array<CancelIntent>
+  readonly exits: ReadonlyArray<ExitGroup>
+  /** Held quantities (signed) of the positions that are not flat. */
+  readonly positions: ReadonlyMap<string, number>
+  /** One target per symbol, highest conviction first. */
+  readonly targets: ReadonlyMap<string, Target>
+  /** The symbols whose target has no price: left as they are. */
+  readonly untouched: Set<string>
+  /** The signed holding wanted per symbol (step 1), as the later steps settle it. */
+  readonly desired: Map<string, number>
+  /** The holding after the closes and reductions (step 2), before openings. */
+  readonly base: Map<string, number>
+  /** The symbols a flip closes today (they open on a later run). */
+  readonly flipped: Set<string>
+}
 
-  // 1. desired holdings
-  const untouched = new Set<string>()
-  const desired = new Map<string, number>()
-  for (const target of targets.values()) {
+const exitsOf = (plan: Planning, symbol: string) => plan.exits.filter((e) => e.symbol === symbol)
+const canceled = (plan: Planning, orderId: string) => plan.cancels.some((c) => c.orderId === orderId)
+
+const cancel = (plan: Planning, symbol: string, member: ExitGroup["member"], reason: string, group?: string) =>
+  plan.cancels.push({ account: plan.id, orderId: member.id, symbol, reason, ...(plan.input.groups && group !== undefined ? { group } : {}) })
+
+/** 1. The holding each target wants (`desiredHolding`); a target without a price leaves its symbol untouched. */
+const desiredHoldings = (plan: Planning) => {
+  const { input, id, settings, notes } = plan
+  for (const target of plan.targets.values()) {
     const price = input.priceOf(target.symbol)
     if (price === undefined || !(price > 0)) {
-      notes.rejections.push({ account: id, symbol: target.symbol, rule: "no-price", detail: `no price for ${target.symbol} in the snapshot of ${day}; ${target.symbol} is left as it is` })
-      untouched.add(target.symbol)
+      notes.rejections.push({ account: id, symbol: target.symbol, rule: "no-price", detail: `no price for ${target.symbol} in the snapshot of ${input.day}; ${target.symbol} is left as it is` })
+      plan.untouched.add(target.symbol)
       continue
     }
-    const holding = desiredHolding({ account: id, settings, equity: account.equity, target, price, source, notes })
-    if (holding !== undefined) desired.set(target.symbol, holding)
+    const holding = desiredHolding({ account: id, settings, equity: input.account.equity, target, price, source: input.source, notes })
+    if (holding !== undefined) plan.desired.set(target.symbol, holding)
   }
-  const evaluated = new Set([...positions.keys(), ...targets.keys()].filter((s) => !untouched.has(s)))
-  const exitsOf = (symbol: string) => exits.filter((e) => e.symbol === symbol)
-  const cancel = (symbol: string, member: ExitGroup["member"], reason: string) =>
-    cancels.push({ account: id, orderId: member.id, symbol, reason })
-  for (const { member, order } of pending) {
-    if (evaluated.has(order.symbol)) cancel(order.symbol, member, `stale ${order.type} ${order.side} ${order.symbol} from before today's plan`)
-  }
-  const kept = open.filter((o) => !ofToday(o) && !cancels.some((c) => c.orderId === o.id))
-  let book = AccountLimits.bookOf(account, kept, (s) => input.priceOf(s as Ticker))
-  const priceOf = AccountLimits.priceIn(book, (s) => input.priceOf(s as Ticker))
+}
 
-  // 2. closes and reductions
-  const symbols = [...evaluated].sort()
-  const base = new Map<string, number>()
-  const flipped = new Set<string>()
+/** 2. Closes (a flip is its close alone) and reductions, dust skipped; the symbol's exits are canceled. */
+const closesAndReductions = (plan: Planning, symbols: ReadonlyArray<string>, priceOf: AccountLimits.PriceOf) => {
+  const { id, settings, orders, notes, input: { source } } = plan
   for (const symbol of symbols) {
-    const q = positions.get(symbol) ?? 0
-    const t = desired.get(symbol) ?? 0
-    base.set(symbol, q)
+    const q = plan.positions.get(symbol) ?? 0
+    const t = plan.desired.get(symbol) ?? 0
+    plan.base.set(symbol, q)
     if (q === t || q === 0) continue
     const ticker = symbol as Ticker
     if (sign(t) === sign(q) && Math.abs(t) > Math.abs(q)) continue
     if (sign(t) !== sign(q)) {
-      intents.push(orders.reduce("close", ticker, q > 0 ? "sell" : "buy", Math.abs(q), `close ${q} ${symbol}: ${source} ${t === 0 ? "no longer holds it" : "turns it around"}`))
-      base.set(symbol, 0)
-      if (t !== 0) flipped.add(symbol)
+      plan.intents.push(orders.reduce("close", ticker, q > 0 ? "sell" : "buy", Math.abs(q), `close ${q} ${symbol}: ${source} ${t === 0 ? "no longer holds it" : "turns it around"}`))
+      plan.base.set(symbol, 0)
+      if (t !== 0) plan.flipped.add(symbol)
     } else {
       const price = priceOf(symbol) ?? 0
       const delta = Math.abs(q) - Math.abs(t)
@@ -132,76 +138,127 @@ export const planAccount = (input: PlanInput): AccountPlan => {
           detail: `reducing ${symbol} by ${delta} is ${AccountLimits.dollars(value)}, below the ${AccountLimits.dollars(settings.minOrderValue)} minimum order (dust); kept at ${q}`,
           numbers: { value, limit: settings.minOrderValue, unit: "usd" }
         })
-        desired.set(symbol, q)
+        plan.desired.set(symbol, q)
         continue
       }
-      intents.push(orders.reduce("reduce", ticker, q > 0 ? "sell" : "buy", delta, `reduce ${symbol} from ${q} to ${t} shares: ${source}`))
-      base.set(symbol, t)
+      plan.intents.push(orders.reduce("reduce", ticker, q > 0 ? "sell" : "buy", delta, `reduce ${symbol} from ${q} to ${t} shares: ${source}`))
+      plan.base.set(symbol, t)
     }
-    for (const exit of exitsOf(symbol)) cancel(symbol, exit.member, `exit ${exit.side} ${exit.qty} ${symbol}: its position changes today`)
+    for (const exit of exitsOf(plan, symbol)) cancel(plan, symbol, exit.member, `exit ${exit.side} ${exit.qty} ${symbol}: its position changes today`, exit.group)
   }
+}
 
-  // 3. openings, highest conviction first
-  for (const target of targets.values()) {
+/** 3. Openings and additions, highest conviction first, each held to the account's rules over the book so far. */
+const openings = (plan: Planning, start: AccountLimits.Book, priceOf: AccountLimits.PriceOf) => {
+  const { id, settings, orders, notes, input } = plan
+  let book = start
+  for (const target of plan.targets.values()) {
     const symbol = target.symbol
-    const t = desired.get(symbol)
-    const from = base.get(symbol) ?? 0
+    const t = plan.desired.get(symbol)
+    const from = plan.base.get(symbol) ?? 0
     if (t === undefined || Math.abs(t) <= Math.abs(from) + AccountLimits.EPS) continue
-    if (flipped.has(symbol)) {
-      const q = positions.get(symbol) ?? 0
+    if (plan.flipped.has(symbol)) {
+      const q = plan.positions.get(symbol) ?? 0
       notes.rejections.push({
         account: id,
         symbol,
         rule: "flip-opens-when-flat",
-        detail: `${source} turns ${symbol} from ${q} to ${t} shares: today closes the ${q}; the ${target.direction} position opens on the first run that finds ${symbol} flat (no broker takes the opening while the close works)`
+        detail: `${input.source} turns ${symbol} from ${q} to ${t} shares: today closes the ${q}; the ${target.direction} position opens on the first run that finds ${symbol} flat (no broker takes the opening while the close works)`
       })
-      desired.set(symbol, 0)
+      plan.desired.set(symbol, 0)
       continue
     }
     const price = input.priceOf(symbol)!
     const side = t > 0 ? "buy" : "sell"
     const qty = allowedOpening({ account: id, settings, book, priceOf, symbol, side, base: from, opening: tradable(Math.abs(t) - Math.abs(from), settings.fractional), price, notes })
     if (qty <= 0) {
-      desired.set(symbol, from)
+      plan.desired.set(symbol, from)
       continue
     }
     const kind = from === 0 ? "open" : "add"
     const what = kind === "open"
-      ? `open ${target.direction} ${symbol}: ${source}, conviction ${target.conviction}, ${target.riskProfile} exits`
-      : `add ${qty} to ${from} ${symbol}: ${source}, conviction ${target.conviction}`
-    intents.push(orders.entry(kind, symbol, side, qty, exitPrices(price, target.direction, settings.exits[target.riskProfile]), what))
+      ? `open ${target.direction} ${symbol}: ${input.source}, conviction ${target.conviction}, ${target.riskProfile} exits`
+      : `add ${qty} to ${from} ${symbol}: ${input.source}, conviction ${target.conviction}`
+    plan.intents.push(orders.entry(kind, symbol, side, qty, exitPrices(price, target.direction, settings.exits[target.riskProfile]), what))
     const holdings = new Map(book.holdings)
     holdings.set(symbol, from)
     book = AccountLimits.apply({ ...book, holdings }, { symbol, side, qty, type: "market", orderClass: "simple" }, priceOf)
   }
+}
 
-  // 4. protection of the shares that stay
+/** 4. An OCO exit for the shares that stay, unless the exits working cover them exactly. */
+const protection = (plan: Planning, symbols: ReadonlyArray<string>) => {
+  const { settings, orders, input } = plan
   for (const symbol of symbols) {
-    const q = positions.get(symbol) ?? 0
-    const stays = sign(desired.get(symbol) ?? 0) === sign(q) ? base.get(symbol) ?? 0 : 0
-    const target = targets.get(symbol)
+    const q = plan.positions.get(symbol) ?? 0
+    const stays = sign(plan.desired.get(symbol) ?? 0) === sign(q) ? plan.base.get(symbol) ?? 0 : 0
+    const target = plan.targets.get(symbol)
     const price = input.priceOf(symbol as Ticker)
     if (stays === 0 || target === undefined || price === undefined) continue
-    const current = exitsOf(symbol).filter((e) => !cancels.some((c) => c.orderId === e.member.id))
+    const current = exitsOf(plan, symbol).filter((e) => !canceled(plan, e.member.id))
     const qty = tradable(Math.abs(stays), false)
     if (coversExactly(current, sign(stays) * qty)) continue
-    for (const exit of current) cancel(symbol, exit.member, `exit ${exit.side} ${exit.qty} ${symbol} does not match the ${stays} shares held`)
+    for (const exit of current) cancel(plan, symbol, exit.member, `exit ${exit.side} ${exit.qty} ${symbol} does not match the ${stays} shares held`, exit.group)
     if (qty === 0) continue
-    intents.push(orders.protect(symbol as Ticker, stays > 0 ? "sell" : "buy", qty, exitPrices(price, target.direction, settings.exits[target.riskProfile]), `protect ${qty} ${symbol} with ${target.riskProfile} exits`))
+    plan.intents.push(orders.protect(symbol as Ticker, stays > 0 ? "sell" : "buy", qty, exitPrices(price, target.direction, settings.exits[target.riskProfile]), `protect ${qty} ${symbol} with ${target.riskProfile} exits`))
   }
+}
 
-  // 5. exits left on a symbol no longer held
-  for (const exit of exits) {
-    const flat = (positions.get(exit.symbol) ?? 0) === 0 && !untouched.has(exit.symbol)
-    if (flat && !cancels.some((c) => c.orderId === exit.member.id)) cancel(exit.symbol, exit.member, `exit ${exit.side} ${exit.qty} ${exit.symbol} with no position`)
+/** 5. Exits left on a symbol no longer held. */
+const strayExits = (plan: Planning) => {
+  for (const exit of plan.exits) {
+    const flat = (plan.positions.get(exit.symbol) ?? 0) === 0 && !plan.untouched.has(exit.symbol)
+    if (flat && !canceled(plan, exit.member.id)) cancel(plan, exit.symbol, exit.member, `exit ${exit.side} ${exit.qty} ${exit.symbol} with no position`, exit.group)
   }
+}
 
-  // 6. orders an earlier run of this day placed: kept when this plan makes them again, else canceled
-  const planned = new Set(intents.map((i) => i.clientOrderId))
+/** 6. Orders an earlier run of this day placed: kept when this plan makes them again, else canceled. */
+const earlierRuns = (plan: Planning, earlierToday: ReadonlyArray<Order>) => {
+  const planned = new Set(plan.intents.map((i) => i.clientOrderId))
   for (const order of earlierToday) {
     if (!planned.has(order.clientOrderId)) {
-      cancel(order.symbol, order, `${order.side} ${order.qty} ${order.symbol} from an earlier run of ${day} that this plan no longer makes`)
+      cancel(plan, order.symbol, order, `${order.side} ${order.qty} ${order.symbol} from an earlier run of ${plan.input.day} that this plan no longer makes`)
     }
   }
-  return { cancels, intents, rejections: notes.rejections, clamps: notes.clamps }
+}
+
+export const planAccount = (input: PlanInput): AccountPlan => {
+  const { account, config, day } = input
+  const id = config.id
+  const open = input.open ?? []
+  const ofToday = (o: Order) => isOpen(o) && plannedOn(day, id, o.clientOrderId)
+  const { exits, pending } = classify(open.filter((o) => !ofToday(o)))
+  const targets = new Map<string, Target>()
+  for (const target of byConviction(input.targets)) if (!targets.has(target.symbol)) targets.set(target.symbol, target)
+  const plan: Planning = {
+    input,
+    id,
+    settings: config.settings,
+    orders: orderMaker(day, id, input.schedule ?? LEGACY_SCHEDULE),
+    notes: { rejections: [], clamps: [] },
+    intents: [],
+    cancels: [],
+    exits,
+    positions: new Map(account.positions.filter((p) => sign(p.qty) !== 0).map((p) => [p.symbol as string, p.qty])),
+    targets,
+    untouched: new Set(),
+    desired: new Map(),
+    base: new Map(),
+    flipped: new Set()
+  }
+  desiredHoldings(plan)
+  const evaluated = new Set([...plan.positions.keys(), ...targets.keys()].filter((s) => !plan.untouched.has(s)))
+  for (const { member, order } of pending) {
+    if (evaluated.has(order.symbol)) cancel(plan, order.symbol, member, `stale ${order.type} ${order.side} ${order.symbol} from before today's plan`)
+  }
+  const kept = open.filter((o) => !ofToday(o) && !canceled(plan, o.id))
+  const book = AccountLimits.bookOf(account, kept, (s) => input.priceOf(s as Ticker))
+  const priceOf = AccountLimits.priceIn(book, (s) => input.priceOf(s as Ticker))
+  const symbols = [...evaluated].sort()
+  closesAndReductions(plan, symbols, priceOf)
+  openings(plan, book, priceOf)
+  protection(plan, symbols)
+  strayExits(plan)
+  earlierRuns(plan, open.filter(ofToday))
+  return { cancels: plan.cancels, intents: plan.intents, rejections: plan.notes.rejections, clamps: plan.notes.clamps }
 }

@@ -34,7 +34,7 @@ import { orderPurpose } from "../OrderPurpose.ts"
 import { counted, money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
 import { ensureNoOtherDayRunning, ensureTradableDay } from "./Session.ts"
-import { checkMarket, noSessionLine, type RunMoment } from "./Timing.ts"
+import { checkMarket, earlyCloseOnly, noSessionLine, type RunMoment } from "./Timing.ts"
 
 export interface RunDailyOptions {
   readonly date: Option.Option<string>
@@ -435,6 +435,8 @@ export const runDaily = <E, R>(
       yield* Console.error(closed)
       return yield* untradedJson(options.json, { tradingDay: day, outcome: "market-closed", message: closed })
     }
+    const regular = options.earlyCloseOnly ? yield* earlyCloseOnly(clockAccount, at.schedule).pipe(Effect.provide(probe)) : undefined
+    if (regular !== undefined) return yield* untradedJson(options.json, { tradingDay: day, outcome: regular.skipped, message: regular.message })
     const plan = yield* planDay(options, day, params).pipe(Effect.provide(probe))
     // the day the data chose already ran: a timer would run it again each day, exit 0, saying nothing
     if (plan._tag === "Done") yield* StaleData.sayIfBehind(options, day, at.realClock).pipe(Effect.provide(AppLayer.notifier))

@@ -149,6 +149,27 @@ export const momentOfRun = (params: DailyParams, day: TradingDay, at: string | u
 /** What the schedule check decided for a run: trade, or a day it does not trade (said on stderr, `message`). */
 export type MarketVerdict = "trade" | { readonly skipped: "market-closed" | "not-early-close"; readonly message: string }
 
+/** Under `--early-close-only`, a session that does not close early: said on stderr, skipped. */
+const regularSession = (status: MarketSchedule.ScheduleStatus) =>
+  Effect.gen(function*() {
+    if (status.session === undefined || closesEarly(status.session)) return undefined
+    const message = `${status.session.date} closes at ${status.session.close}, not early: --early-close-only trades only the sessions that close early (nothing done)`
+    yield* Console.error(message)
+    return { skipped: "not-early-close", message } satisfies MarketVerdict
+  })
+
+/**
+ * `--early-close-only`'s check, made before the day's run is looked at: a regular session has nothing for the
+ * 12:45 entry to do, whatever the day's run is doing (awaiting approval, rejected, done) — it says that alone.
+ * A clock that cannot be read is left to `checkMarket` (`undefined`: go on).
+ */
+export const earlyCloseOnly = (account: AccountId, schedule: RunSchedule) =>
+  Effect.gen(function*() {
+    const broker = yield* Brokers.use((b) => b.get(account))
+    const read = yield* Effect.result(MarketSchedule.statusOf(broker, schedule))
+    return read._tag === "Failure" ? undefined : yield* regularSession(read.success)
+  })
+
 /**
  * The market schedule check before any order, through `account`'s broker: a day without a session → said so,
  * skipped (exit 0, nothing traded), and so is a regular session under `earlyCloseOnly` (the second cron entry,
@@ -168,11 +189,8 @@ export const checkMarket = (account: AccountId, schedule: RunSchedule, dryRun: b
       return "trade" satisfies MarketVerdict
     }
     const status = read.success
-    if (earlyCloseOnly && status.session !== undefined && !closesEarly(status.session)) {
-      const message = `${status.session.date} closes at ${status.session.close}, not early: --early-close-only trades only the sessions that close early (nothing done)`
-      yield* Console.error(message)
-      return { skipped: "not-early-close", message } satisfies MarketVerdict
-    }
+    const regular = earlyCloseOnly ? yield* regularSession(status) : undefined
+    if (regular !== undefined) return regular
     const line = describeCheck(schedule, status.check, status.now)
     switch (status.check._tag) {
       case "Closed":

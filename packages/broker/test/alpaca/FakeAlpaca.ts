@@ -237,8 +237,9 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       const status = url.searchParams.get("status") ?? "open"
       const limit = Number(url.searchParams.get("limit") ?? "50")
       const symbols = url.searchParams.get("symbols")?.split(",")
+      // a filled bracket with open legs is listed among the open orders (nested: its legs are)
       const list = [...orders.values()]
-        .filter((o) => status === "all" || (status === "open") === OPEN.has(o.status))
+        .filter((o) => status === "all" || (status === "open") === (OPEN.has(o.status) || o.legs.some((l) => OPEN.has(l.status))))
         .filter((o) => symbols === undefined || symbols.includes(o.symbol))
         .reverse()
         .slice(0, limit)
@@ -290,6 +291,18 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       const id = segments[2]
       if (!UUID.test(id)) return error(422, 40010001, "order_id is missing")
       const order = orders.get(id)
+      // a leg is an order of its own (by its id), and canceling one cancels its group's other open legs
+      const group = order === undefined ? [...orders.values()].find((o) => o.legs.some((l) => l.id === id)) : undefined
+      const leg = group?.legs.find((l) => l.id === id)
+      if (group !== undefined && leg !== undefined) {
+        if (method === "GET") return send(200, wireOrder({ ...leg, legs: [] }))
+        if (method === "DELETE") {
+          if (!OPEN.has(leg.status)) return error(422, 42210000, "order is not cancelable")
+          const canceledAt = new Date().toISOString()
+          orders.set(group.id, { ...group, legs: group.legs.map((l) => OPEN.has(l.status) ? { ...l, status: "canceled" as const, canceledAt } : l) })
+          return send(204)
+        }
+      }
       if (order === undefined) return error(404, 40410000, "order not found")
       if (method === "GET") return send(200, wireOrder(order))
       if (method === "DELETE") {

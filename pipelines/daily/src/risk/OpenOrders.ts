@@ -12,6 +12,8 @@ export interface ExitGroup {
   readonly qty: number
   /** The open member to cancel. */
   readonly member: OrderLeg
+  /** The filled bracket whose leg `member` is (absent for an OCO: the member is the group). */
+  readonly group?: string
 }
 
 /** A pending entry and the open member that cancels it. */
@@ -37,7 +39,7 @@ export const classify = (open: ReadonlyArray<Order>): OpenOrders => {
     if (order.orderClass === "oco" && isOpen(order)) {
       exits.push({ symbol: order.symbol, side: order.side, qty: remaining(order), member: order })
     } else if (order.orderClass !== "simple" && !isOpen(order) && legs.length > 0) {
-      exits.push({ symbol: order.symbol, side: legs[0]!.side, qty: Math.max(...legs.map(remaining)), member: legs[0]! })
+      exits.push({ symbol: order.symbol, side: legs[0]!.side, qty: Math.max(...legs.map(remaining)), member: legs[0]!, group: order.id })
     } else if (isOpen(order) && order.status !== "held") {
       pending.push({ order, member: order })
     }

@@ -4,7 +4,7 @@
  * this approves passes there.
  */
 import { AccountLimits } from "@council/broker"
-import type { AccountId, AccountSettings, Clamp, Direction, Horizon, Rejection, RiskProfile, RuleNumbers, Ticker } from "@council/domain"
+import { type AccountId, type AccountSettings, type Clamp, decimalNumber, type Direction, type Horizon, type Rejection, type RiskProfile, type RuleNumbers, type Ticker } from "@council/domain"
 
 export interface Target {
   readonly symbol: Ticker
@@ -28,6 +28,29 @@ export const tradable = (qty: number, fractional: boolean): number => {
   if (!(qty > 0)) return 0
   const scale = fractional ? 10 ** FRACTION_DIGITS : 1
   return Math.floor(qty * scale + 1e-9) / scale
+}
+
+/**
+ * The most shares (whole, or `FRACTION_DIGITS` decimals) whose cost at `perShare` is within `room`, the two compared
+ * as the decimals they stand for (`decimalNumber`: binary noise dropped), not as a share count with a tolerance.
+ * `tradable(room / perShare)` allowed 1e-9 share beyond the room — at most $0.000001 below $1,000 a share (the
+ * safety broker's tolerance) but more above it, so an opening could pass a limit there by that much and then be
+ * refused by the safety broker.
+ */
+export const sharesWithin = (room: number, perShare: number, fractional: boolean): number => {
+  if (!(room > 0) || !(perShare > 0) || !Number.isFinite(room)) return 0
+  const scale = fractional ? 10 ** FRACTION_DIGITS : 1
+  const estimate = (room / perShare) * scale
+  const whole = Math.floor(estimate)
+  // away from a whole unit by far more than binary noise, the count is exact as it is (most calls: no decimals)
+  const margin = 1e-6 + estimate * 1e-11
+  if (estimate - whole > margin && whole + 1 - estimate > margin) return whole / scale
+  const limit = decimalNumber(room)
+  const fits = (units: number) => decimalNumber((units / scale) * perShare) <= limit
+  let units = Math.floor((limit / perShare) * scale)
+  while (units > 0 && !fits(units)) units--
+  while (fits(units + 1)) units++
+  return units / scale
 }
 
 /**
@@ -79,7 +102,7 @@ export const desiredHolding = (input: {
   }
   let qty = requested
   if (weight > cap) {
-    qty = tradable((equity * cap) / price, fractional)
+    qty = sharesWithin(equity * cap, price, fractional)
     const numbers: RuleNumbers = { value: weight * 100, limit: settings.maxPositionPct, unit: "percent" }
     const detail = `position ${pct(weight * 100)} of equity ${usd(equity)} is above ${pct(settings.maxPositionPct)}`
     if (qty <= 0) {
@@ -120,7 +143,7 @@ export const allowedOpening = (input: {
   const equity = book.equity
   const held = book.holdings.get(symbol) ?? 0
   const fractional = fractionalSide(settings, input.side)
-  const fits = (room: number) => tradable(room / price, fractional)
+  const fits = (room: number) => sharesWithin(room, price, fractional)
   const grossOthers = AccountLimits.grossExposure(book, input.priceOf) - Math.abs(held) * price
   const grossRoom = (settings.maxGrossExposurePct / 100) * equity - grossOthers - Math.abs(input.base) * price
   const positions = AccountLimits.openPositions(book) - (Math.abs(held) > AccountLimits.EPS ? 1 : 0)
@@ -148,7 +171,7 @@ export const allowedOpening = (input: {
     },
     {
       rule: "buying-power",
-      allows: tradable(Math.max(0, spendable) / costPerShare, fractional),
+      allows: sharesWithin(spendable, costPerShare, fractional),
       numbers: { value: opening * costPerShare, limit: Math.max(0, spendable), unit: "usd" },
       detail: () => `${opening} × ${usd(costPerShare)} (price + ${AccountLimits.MARKET_COLLAR * 100}% collar) exceeds the ${usd(Math.max(0, spendable))} ${settings.allowMargin ? "buying power" : "cash (no margin)"} left`
     }

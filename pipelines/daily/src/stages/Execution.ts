@@ -50,17 +50,34 @@ interface Cancels {
 /** Whether an order (or one of its legs: an OCO's stop) filled. */
 const hasFilled = (order: Order) => order.status === "filled" || order.legs.some((leg) => leg.status === "filled")
 
+/** Why a refused cancel of a bracket's leg (`group`, read back) leaves the position moved: a leg of it filled, or `undefined`. */
+const groupMoved = (group: Order, cancel: CancelIntent): string | undefined => {
+  const filled = group.legs.filter((leg) => leg.filledQty > 0)
+  if (filled.length === 0) return undefined
+  return filled.some((leg) => leg.id !== cancel.orderId)
+    ? `order ${cancel.orderId} (${cancel.reason}) was canceled by its bracket ${group.id}, whose other leg filled before the cancel`
+    : `order ${cancel.orderId} (${cancel.reason}) filled before its cancel`
+}
+
 /**
- * A cancel the broker refused as not cancelable: `read` reads that order back (one call, on this path only); if it
- * filled, the symbol's position is no longer the one the gate planned from.
+ * A cancel the broker refused as not cancelable: `read` reads that order back (one call, on this path only) — a
+ * filled bracket's leg by its group (`cancel.group`): the leg alone reads "canceled" whether this run's earlier
+ * attempt canceled it or the group did when the other leg filled. If it (or a leg) filled, the symbol's position
+ * is no longer the one the gate planned from.
  */
-const refused = (broker: Broker, cancel: CancelIntent, read: boolean) =>
-  !read
-    ? Effect.succeed(undefined)
-    : Effect.map(
-      brokerCall("broker.getOrder", { account: broker.account, orderId: cancel.orderId }, Order, broker.getOrder(cancel.orderId)),
-      (order) => hasFilled(order) ? `order ${cancel.orderId} (${cancel.reason}) filled before its cancel` : undefined
-    )
+const refused = (broker: Broker, cancel: CancelIntent, read: boolean) => {
+  if (!read) return Effect.succeed(undefined)
+  const orderId = cancel.group ?? cancel.orderId
+  return Effect.map(
+    brokerCall("broker.getOrder", { account: broker.account, orderId }, Order, broker.getOrder(orderId)),
+    (order) =>
+      cancel.group !== undefined
+        ? groupMoved(order, cancel)
+        : hasFilled(order)
+        ? `order ${cancel.orderId} (${cancel.reason}) filled before its cancel`
+        : undefined
+  )
+}
 
 /**
  * Cancels what the gate found open on today's symbols. An order that is no longer cancelable (a resumed run

@@ -15,7 +15,7 @@ import {
 import { Recorder, Stage } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
 import { accountDecision } from "@council/notify/RunMessages"
-import { type AccountProfile, carriedPlans, runAccounts, runTiming } from "../DailyParams.ts"
+import { type AccountProfile, carriedPlans, namesCancelGroups, runAccounts, runTiming } from "../DailyParams.ts"
 import { notifyAll } from "../Notify.ts"
 import { planAccount, type Target } from "../RiskRules.ts"
 import { ACCOUNT_UNAVAILABLE } from "../Unevaluated.ts"
@@ -41,7 +41,8 @@ const planFor = (
   snapshot: MarketSnapshot,
   pitches: ReadonlyArray<Pitch>,
   decision: CouncilDecision,
-  schedule: RunSchedule
+  schedule: RunSchedule,
+  groups: boolean
 ) =>
   Effect.gen(function*() {
     const broker = yield* Effect.flatMap(Brokers, (brokers) => brokers.get(config.id))
@@ -71,7 +72,8 @@ const planFor = (
       targets: pitch ? pitchTargets(pitch) : councilTargets(decision),
       priceOf: (symbol) => closeOf(snapshot, symbol),
       source: pitch ? `${pitch.pm}'s pitch` : "the council decision",
-      schedule
+      schedule,
+      groups
     })
   }).pipe(
     Effect.catchTag("BrokerError", (error) =>
@@ -102,9 +104,10 @@ export const RiskApproval = Stage.make({
       const accounts = yield* runAccounts
       const carried = yield* carriedPlans
       const { schedule } = yield* runTiming
+      const groups = yield* namesCancelGroups
       const plans = yield* Effect.forEach(accounts, (config) => {
         const kept = carried.find((p) => p.account === config.id)
-        return kept ? Effect.succeed(kept) : planFor(config, snapshot, book.pitches, decision, schedule)
+        return kept ? Effect.succeed(kept) : planFor(config, snapshot, book.pitches, decision, schedule, groups)
       }, { concurrency: "unbounded" })
       const verdict: RiskVerdict = {
         asOf: snapshot.asOf,

@@ -1,0 +1,110 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { type CouncilDecision, type RunId, Ticker, TradingDay } from "@council/domain"
+import { Recorder, RunContext } from "@council/engine"
+import { AccountManager, Brokers } from "@council/broker"
+import { AlpacaBroker } from "@council/broker/Alpaca"
+import { Notifier } from "@council/notify"
+import { type AccountProfile, Execution, FetchData, RiskApproval } from "@council/daily"
+import { defaultAccountSettings } from "@council/domain"
+import { position, startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
+import { ACCOUNT, clientFor } from "../../../packages/broker/test/alpaca/fixtures.ts"
+import { market, pitch, recording } from "./Fixtures.ts"
+
+// 10 SPY held from a bracket whose entry filled: its take-profit and stop-loss legs work. Under `close` the gate
+// plans "cancel the exit (the take-profit leg: canceling one leg cancels the group), sell 10". Before Execution
+// the *stop-loss* leg fills: the group cancels the take-profit, so the planned cancel is refused and the leg reads
+// back "canceled" — just as it does when a resumed run's own earlier attempt canceled it. Only the bracket tells the
+// two apart. The stand-in is the fake Alpaca server on 127.0.0.1 (a leg is an order of its own there, as at Alpaca).
+
+const day = TradingDay.make("2026-06-08")
+const accounts: ReadonlyArray<AccountProfile> = [{ id: ACCOUNT, mode: "PAPER", settings: defaultAccountSettings }]
+const noDecision: CouncilDecision = { asOf: day, trades: [], rationale: "test", dissent: [], votes: [], source: "test" }
+
+type RefusedCancels = "read" | "group"
+
+const context = (refusedCancels: RefusedCancels) =>
+  RunContext.layerTest({
+    tradingDay: day,
+    runId: "leg-race" as RunId,
+    dryRun: false,
+    params: { accounts, broker: "test", data: "test", pms: "test", schedule: "close", asOfTime: `${day}T15:45:00-04:00`, refusedCancels }
+  })
+
+/** What happens between the gate and Execution: the stop-loss fills, or this run's earlier attempt canceled the exit. */
+type Meanwhile = "stop-fills" | "own-cancel"
+
+const race = (refusedCancels: RefusedCancels, meanwhile: Meanwhile) =>
+  Effect.gen(function*() {
+    const fake = yield* startFakeAlpaca()
+    const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
+    const brokers = Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) }))
+    const bracket = yield* broker.placeOrder({
+      account: ACCOUNT,
+      symbol: Ticker.make("SPY"),
+      side: "buy",
+      qty: 10,
+      type: "market",
+      timeInForce: "gtc",
+      orderClass: "bracket",
+      takeProfit: { limitPrice: 900 },
+      stopLoss: { stopPrice: 600 },
+      clientOrderId: "earlier-entry",
+      reason: "test"
+    })
+    fake.fill(bracket.id, 760, "2026-08-03T13:30:00.000Z")
+    fake.positions.set("SPY", position("SPY", 10, 760))
+    const [takeProfit, stopLoss] = fake.orders.get(bracket.id)!.legs
+    return yield* Effect.gen(function*() {
+      const snapshot = yield* FetchData.run({})
+      const verdict = yield* RiskApproval.run({ FetchData: snapshot, PmPitches: { pitches: [pitch(ACCOUNT, "SPY", 0)], abstentions: [] }, CouncilSynthesis: noDecision })
+      assert.deepStrictEqual(verdict.cancels.map((c) => c.orderId), [takeProfit!.id])
+      assert.deepStrictEqual(verdict.intents.map((i) => [i.symbol, i.side, i.qty]), [["SPY", "sell", 10]])
+      if (meanwhile === "stop-fills") {
+        fake.fill(stopLoss!.id, 600, "2026-08-03T14:00:00.000Z")
+        fake.positions.delete("SPY")
+      } else {
+        yield* broker.cancelOrder(takeProfit!.id)
+      }
+      const before = fake.requests.length
+      const recorder = yield* Recorder.make({ mode: "record", runId: "leg-race" as RunId, stage: "Execution" })
+      const execution = yield* Execution.run({ RiskApproval: verdict }).pipe(Effect.provideService(Recorder.Recorder, recorder))
+      const asked = fake.requests.slice(before).map((r) => `${r.method} ${r.path}`)
+      const requests = fake.requests.length
+      const replayer = yield* Recorder.make({ mode: "replay", runId: "leg-race" as RunId, stage: "Execution", recordings: yield* recorder.recordings })
+      const replayed = yield* Execution.run({ RiskApproval: verdict }).pipe(Effect.provideService(Recorder.Recorder, replayer))
+      assert.deepStrictEqual(replayed, execution)
+      assert.strictEqual(fake.requests.length, requests)
+      return { verdict, report: execution.accounts[0]!, asked, bracket: bracket.id, takeProfit: takeProfit!.id }
+    }).pipe(Effect.provide(AccountManager.layer.pipe(Layer.provideMerge(brokers))))
+  }).pipe(Effect.provide(Layer.mergeAll(market, recording, context(refusedCancels), Notifier.layerTest)))
+
+describe("a bracket's exit leg the group canceled because the other leg filled (Alpaca wire)", () => {
+  it.live("the gate names the leg's bracket; the refused cancel reads the bracket, finds the stop filled, and sends nothing of SPY (no short); it replays exactly", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { verdict, report, asked, bracket, takeProfit } = yield* race("group", "stop-fills")
+      assert.strictEqual(verdict.cancels[0]!.group, bracket)
+      assert.notInclude(asked, "POST /v2/orders")
+      assert.deepStrictEqual(asked.filter((a) => a.includes(takeProfit) || a.includes(bracket)), [`DELETE /v2/orders/${takeProfit}`, `GET /v2/orders/${bracket}`])
+      assert.strictEqual(report.status, "failed")
+      assert.deepStrictEqual(report.orders, [])
+      assert.deepStrictEqual(report.failures.map((f) => f.symbol), ["SPY"])
+      assert.match(report.failures[0]!.error, /^not sent: SPY's order .* was canceled by its bracket .*, whose other leg filled before the cancel, so its position moved after the risk gate read it/)
+    })))
+
+  it.live("a resumed run whose earlier attempt canceled the exit itself reads the same bracket, finds no leg filled, and sells as planned", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { report, asked, bracket, takeProfit } = yield* race("group", "own-cancel")
+      assert.deepStrictEqual(asked.filter((a) => a.includes(takeProfit) || a.includes(bracket)), [`DELETE /v2/orders/${takeProfit}`, `GET /v2/orders/${bracket}`])
+      assert.strictEqual(report.status, "succeeded")
+      assert.deepStrictEqual(report.orders.map((o) => [o.symbol, o.side, o.qty]), [["SPY", "sell", 10]])
+    })))
+
+  it.live("a run recorded with `refusedCancels: read` (before groups) reads the leg as it did — \"canceled\", so its sell went out on a flat position — and replays exactly", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { verdict, report, asked, takeProfit } = yield* race("read", "stop-fills")
+      assert.notProperty(verdict.cancels[0]!, "group")
+      assert.deepStrictEqual(asked.filter((a) => a.includes(takeProfit)), [`DELETE /v2/orders/${takeProfit}`, `GET /v2/orders/${takeProfit}`])
+      assert.deepStrictEqual(report.orders.map((o) => [o.symbol, o.side, o.qty]), [["SPY", "sell", 10]])
+    })))
+})
