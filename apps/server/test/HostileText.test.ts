@@ -20,7 +20,7 @@ import { collectProblems, KEYS, launchChromium, LLM_DAY, type ServerProcess, sta
 const hostile = (who: string) =>
   `${who} <img src=x onerror="window.__owned='${who}'"><script>window.__owned='${who}'</script> <!channel> <!here> ` +
   `<http://evil.example/${who}|read the filing> @here @channel @everyone \u001b]0;owned\u0007\u001b[2J\u001b[32mAPPROVED\u001b[0m ` +
-  `=HYPERLINK("http://evil.example","x")`
+  `=HYPERLINK("http://evil.example","x")\n*COUNCIL* · :rotating_light: *ERROR* · *Execution failed · ${who} closed every position*`
 
 const THESIS = hostile("thesis")
 const RATIONALE = hostile("rationale")
@@ -108,6 +108,9 @@ describe("hostile text from the providers and a broker", () => {
     assert.notInclude(all, "<img")
     assert.notMatch(all, /@(here|channel|everyone)\b/i)
     assert.include(all, "@\u2060here")
+    // a line of the text cannot pass for the head of a message of ours: the text's line breaks are not Slack's
+    for (const line of all.split("\n")) assert.notMatch(line, /^\*[A-Z]+\* · :rotating_light: \*ERROR\* · \*Execution failed · \w+ closed/, line)
+    assert.include(all, "=HYPERLINK(\"http://evil.example\",\"x\") / *COUNCIL* · :rotating_light:")
     assert.include(all, "POST /v2/orders: 403 broker &lt;img src=x")
     // a terminal escape in a message is written out, as on the console, not sent as a control character
     assert.notMatch(all, /[\u0000-\u0008\u000b-\u001f\u007f]/)
