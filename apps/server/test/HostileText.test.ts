@@ -26,6 +26,8 @@ const THESIS = hostile("thesis")
 const RATIONALE = hostile("rationale")
 const DISSENT = hostile("dissent")
 const REVIEW = hostile("review")
+/** A row of `run daily`'s table, as a broker's message would forge it. */
+const FORGED_ROW = "COUNCIL   succeeded  9       0       $999,999.00  9 orders placed"
 const SYMBOL = `<svg onload="window.__owned='symbol'">@here`
 
 const respond = (r: FakeRequest) => {
@@ -42,7 +44,7 @@ const hostileBroker = async () => {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname
     const send = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body))
-    if (req.method !== "GET") return send(403, { code: 40310000, message: hostile("broker") })
+    if (req.method !== "GET") return send(403, { code: 40310000, message: `refused\r\n${FORGED_ROW}\n${hostile("broker")}` })
     if (path === "/v2/clock") {
       return send(200, { timestamp: "2026-06-08T15:45:00.000-04:00", is_open: true, next_open: "2026-06-08T09:30:00-04:00", next_close: "2026-06-08T16:00:00-04:00" })
     }
@@ -82,7 +84,7 @@ beforeAll(async () => {
     brokerRunId = runIdOf(brokerRun.stdout + brokerRun.stderr)
     outputs["run daily (LLM)"] = llmRun.stdout + llmRun.stderr
     outputs["run daily (broker)"] = brokerRun.stdout + brokerRun.stderr
-    for (const [home, args] of [[llmHome, ["show", llmRunId, "--llm"]], [llmHome, ["runs"]], [brokerHome, ["show", brokerRunId]], [brokerHome, ["runs"]]] as const) {
+    for (const [home, args] of [[llmHome, ["show", llmRunId, "--llm"]], [llmHome, ["show", llmRunId]], [llmHome, ["runs"]], [brokerHome, ["show", brokerRunId]], [brokerHome, ["runs"]]] as const) {
       const shown = await cliInProcess(home, args)
       outputs[args.join(" ")] = shown.stdout + shown.stderr
     }
@@ -111,7 +113,7 @@ describe("hostile text from the providers and a broker", () => {
     // a line of the text cannot pass for the head of a message of ours: the text's line breaks are not Slack's
     for (const line of all.split("\n")) assert.notMatch(line, /^\*[A-Z]+\* · :rotating_light: \*ERROR\* · \*Execution failed · \w+ closed/, line)
     assert.include(all, "=HYPERLINK(\"http://evil.example\",\"x\") / *COUNCIL* · :rotating_light:")
-    assert.include(all, "POST /v2/orders: 403 broker &lt;img src=x")
+    assert.include(all, "POST /v2/orders: 403 refused COUNCIL succeeded 9 0 $999,999.00 9 orders placed broker &lt;img src=x")
     // a terminal escape in a message is written out, as on the console, not sent as a control character
     assert.notMatch(all, /[\u0000-\u0008\u000b-\u001f\u007f]/)
     assert.include(all, "\\u001b]0;owned")
@@ -124,6 +126,10 @@ describe("hostile text from the providers and a broker", () => {
       assert.notInclude(output, "\u0007", command)
     }
     assert.include(outputs[`show ${llmRunId} --llm`], "\\u001b]0;owned\\u0007")
+    // nor a line break: a broker's message cannot add a row of its own to run daily's table
+    for (const [command, output] of Object.entries(outputs)) {
+      assert.deepStrictEqual(output.split("\n").filter((l) => /^COUNCIL\s+succeeded\s+9\b|^\*COUNCIL\*/.test(l)), [], command)
+    }
   })
 
   it("comes back from export as it came in", async () => {
@@ -148,7 +154,7 @@ describe("hostile text from the providers and a broker", () => {
       await page.close()
     }
     await check(servers[0]!, llmRunId, [THESIS.replace(/[\u0000-\u001f]/g, "").slice(0, 40), RATIONALE.slice(0, 60), "window.__owned='dissent'"])
-    await check(servers[1]!, brokerRunId, ["POST /v2/orders: 403 broker <img src=x onerror=\"window.__owned='broker'\">"])
+    await check(servers[1]!, brokerRunId, ["POST /v2/orders: 403 refused", "broker <img src=x onerror=\"window.__owned='broker'\">"])
   })
 
   it("never reaches equity --csv: every cell is a name, a date, a time or a number", async () => {
