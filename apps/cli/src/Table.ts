@@ -1,8 +1,15 @@
 import { decimalText } from "@council/domain"
 import { ESTIMATE_MARK, ESTIMATE_NOTE, MINUS } from "@council/domain/Figures.js"
 
-/** Renders rows as an aligned plain-text table with a header line. */
-export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+/**
+ * A cell on one line: a line break (a broker's or a provider's message may hold one) as ` / `, a tab as a blank, so
+ * no text in a cell starts a row of its own or breaks the columns.
+ */
+const cell = (text: string): string => text.replace(/[ \t]*(?:\r\n|[\r\n\u2028\u2029])+[ \t]*/g, " / ").replace(/\t/g, " ")
+
+/** Renders rows as an aligned plain-text table with a header line; every cell on one line. */
+export const table = (headers: ReadonlyArray<string>, unsafeRows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const rows = unsafeRows.map((r) => r.map(cell))
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
   const line = (cells: ReadonlyArray<string>) =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd()

@@ -34,6 +34,8 @@ import * as Dashboard from "./Dashboard.ts"
 import * as HostCheck from "./HostCheck.ts"
 import * as Reports from "./Reports.ts"
 import * as RequestErrors from "./RequestErrors.ts"
+import * as SameOrigin from "./SameOrigin.ts"
+import * as SecurityHeaders from "./SecurityHeaders.ts"
 import { RunsHandlers } from "./RunsHandlers.ts"
 import { standingsHandlers } from "./StandingsHandlers.ts"
 
@@ -51,7 +53,10 @@ export interface Options extends Settings {
   readonly port: number
 }
 
-/** Every route: the API, its OpenAPI document, the dashboard and the books' report pages; large answers compressed. */
+/**
+ * Every route: the API, its OpenAPI document, the dashboard and the books' report pages; large answers compressed,
+ * mutations from pages of other origins refused (`SameOrigin`), every answer with the `SecurityHeaders`.
+ */
 export const routes = (settings: Settings) => {
   const completed = CompletedBooks.make(16, settings.offThread)
   return Layer.mergeAll(
@@ -62,7 +67,9 @@ export const routes = (settings: Settings) => {
     Dashboard.routes,
     Reports.routes(settings.riskFree, completed),
     RequestErrors.layer,
-    Compression.layer
+    Compression.layer,
+    SecurityHeaders.layer,
+    SameOrigin.layer
   )
 }
 

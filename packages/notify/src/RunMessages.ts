@@ -55,7 +55,16 @@ const qty = (n: number): string => (Number.isInteger(n) ? String(n) : String(Num
 
 const price = (p: number): string => (p >= 1 ? p.toFixed(2) : p.toFixed(4))
 
-const list = (items: ReadonlyArray<string>): string => items.join("\n")
+/**
+ * Text from outside (a thesis, a rationale, a broker's or provider's message) on one line: its line breaks as ` / `,
+ * so none of its lines can pass for a line of ours — in Slack, where a body keeps its lines, a forged
+ * `*COUNCIL* · :information_source: *INFO* · …` head would otherwise read as a message of its own.
+ */
+const oneLine = (text: string): string =>
+  text.split(/[ \t]*(?:\r\n|\r|\n|\u2028|\u2029)+[ \t]*/).filter((part) => part.trim() !== "").join(" / ")
+
+/** A body: one line per item, each item on one line. */
+const list = (items: ReadonlyArray<string>): string => items.map(oneLine).join("\n")
 
 export interface RunStart {
   readonly runId: string
@@ -255,7 +264,7 @@ export const failure = (input: {
   level: "ERROR",
   ...(input.account === undefined ? {} : { account: input.account }),
   subject: `Failed: ${input.what}`,
-  body: describeError(input.error)
+  body: oneLine(describeError(input.error))
 })
 
 /**

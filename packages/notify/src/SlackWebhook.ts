@@ -5,7 +5,8 @@
  * **When to use**: `SlackNotifier` builds on these; tests use `slackText` to know what Slack receives.
  *
  * **Wire facts** (see `shared/reference/alpaca-api.md` §9)
- * - `POST` JSON `{"text": …}`; Slack mrkdwn (`*bold*`, `\n`), with `&`, `<`, `>` escaped as HTML entities.
+ * - `POST` JSON `{"text": …}`; Slack mrkdwn (`*bold*`, `\n`), with `&`, `<`, `>` escaped as HTML entities
+ *   (`escapeMrkdwn`, which also keeps `@here`/`@channel`/`@everyone` from becoming mentions).
  * - Only HTTP 200 with the plain-text body `ok` means delivered. Errors are plain-text codes: 400
  *   `invalid_payload`/`no_text`, 403 `invalid_token`, 404 `no_service`, 410 `channel_is_archived`, …
  * - 429 carries `Retry-After` in seconds; 5xx (`rollup_error`) and network failures are worth retrying.
@@ -65,7 +66,22 @@ export const scrub = (webhook: Webhook, text: string, max = 200): string => {
   return out.length > max ? `${out.slice(0, max)}…` : out
 }
 
-const escapeMrkdwn = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+// oxlint-disable-next-line no-control-regex
+const CONTROL = /\r(?!\n)|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
+
+/**
+ * Text from outside (a PM's thesis, the chairman's rationale, a broker's message) as mrkdwn that does nothing but
+ * read: `&`, `<`, `>` as entities (no `<!channel>`, no `<https://…|disguised link>`, no `<@U123>`); a word joiner
+ * (U+2060, invisible) after the `@` of `@here`, `@channel` and `@everyone`, which Slack would otherwise turn into a
+ * mention that notifies the whole channel when the workspace or a later payload option links names; and control
+ * characters other than tab and newline (a Windows line ending is kept; a terminal escape, a bidi override that reorders what is read) written out
+ * as `\u001b`, as the CLI writes them.
+ */
+export const escapeMrkdwn = (text: string): string =>
+  text
+    .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+    .replace(/@(?=(here|channel|everyone)\b)/gi, "@\u2060")
+    .replace(CONTROL, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`)
 
 const LEVEL_MARK = { INFO: ":information_source:", WARN: ":warning:", ERROR: ":rotating_light:" } as const
 

@@ -70,7 +70,9 @@ const serving = (options: ServeOptions) =>
         `  mutations (close-all, approve, start a backtest): ${Option.isSome(token) ? "need Authorization: Bearer $COUNCIL_API_TOKEN" : "disabled (COUNCIL_API_TOKEN is not set)"}`,
         ...(HostCheck.isLoopback(options.host.trim().toLowerCase()) ? [] : [
           `  warning: listening on ${options.host}, beyond this machine: reads (accounts, positions, orders, runs) need no token,`,
-          `  so anyone who can reach this address can read them; serve on 127.0.0.1 and tunnel (ssh -L) to keep them private`
+          `  so anyone who can reach this address can read them, and so can a web page opened on any machine that reaches it`,
+          `  (its own name pointed at this address: DNS rebinding, which only a loopback server refuses); the bearer token of`,
+          `  a mutation crosses the network unencrypted (http); serve on 127.0.0.1 and tunnel (ssh -L) to keep them private`
         ]),
         `  stop with Ctrl-C`
       ].join("\n"))
