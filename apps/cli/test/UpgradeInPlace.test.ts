@@ -58,7 +58,7 @@ const olderVersionMeets = (file: string): string | undefined => {
 const migrationIds = Object.keys(migrations).map((key) => Number.parseInt(key, 10))
 
 describe("upgrading a home an older version made", () => {
-  it("migrates it once; its runs replay exactly, its ledgers read as that version printed them; new runs join them; an older version is then refused", async () => {
+  it("migrates it once; its runs replay exactly, its ledgers read as that version printed them, its pending approval is sent; new runs join them; an older version is then refused", async () => {
     const home = olderHome()
     const runs = await cliAsync(home, ["runs"])
     assert.strictEqual(runs.code, 0, runs.stderr)
@@ -95,6 +95,14 @@ describe("upgrading a home an older version made", () => {
     assert.strictEqual(backtests.code, 0, backtests.stderr)
     assert.match(backtests.stdout, new RegExp(`${BACKTEST}\\s+completed\\s+2026-05-20 … 2026-05-22\\s+3\\s+6`))
 
+    // the approval that version left pending is sent by this one, and the run it completes replays
+    const approved = await cliAsync(home, ["approve", AWAITING])
+    assert.strictEqual(approved.code, 0, approved.stderr)
+    assert.include(approved.stdout + approved.stderr, `run ${AWAITING} · completed`)
+    const replayedApproved = await cliAsync(home, ["replay", AWAITING])
+    assert.strictEqual(replayedApproved.code, 0, replayedApproved.stderr)
+    assert.include(replayedApproved.stdout + replayedApproved.stderr, `replay of ${AWAITING}: every stage identical`)
+
     const next = await cliAsync(home, ["run", "daily", "--date", "2026-06-01"])
     assert.strictEqual(next.code, 0, next.stderr)
     const after = await cliAsync(home, ["runs"])
@@ -104,5 +112,5 @@ describe("upgrading a home an older version made", () => {
     for (const file of [join(home, "council.db"), join(home, "backtests", `${BACKTEST}.db`)]) {
       assert.include(olderVersionMeets(file), MigrationsTable.NEWER_DATABASE, file)
     }
-  }, 180_000)
+  }, 300_000)
 })
