@@ -24,6 +24,7 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   "AccountSelectionError",
   "BundleRejected",
   "DatabaseConfigError",
+  "NewerDatabaseError",
   "FillModelConfigError",
   "LiveTradingRefused",
   "LlmConfigError",

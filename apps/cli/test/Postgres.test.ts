@@ -37,7 +37,7 @@ const holdMigrationsTable = (url: Redacted.Redacted, mode: "ACCESS SHARE" | "ACC
     const context = yield* Layer.build(Database.layerPg(url))
     const connection = yield* Effect.flatMap(SqlClient.SqlClient, (sql) => sql.reserve).pipe(Effect.provide(context))
     yield* connection.executeRaw("BEGIN", [])
-    yield* connection.executeRaw(`LOCK TABLE effect_sql_migrations IN ${mode} MODE`, [])
+    yield* connection.executeRaw(`LOCK TABLE council_migrations IN ${mode} MODE`, [])
     return connection.executeRaw("COMMIT", []).pipe(Effect.asVoid)
   })
 

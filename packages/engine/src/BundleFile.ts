@@ -1,6 +1,6 @@
 /**
  * The run bundle as a file: what `export` writes and `import` / `replay <file>` read. Format
- * `council-run-bundle/2` carries a hash of the run record, of each stage's checkpoint and of each stage's
+ * `council-run-bundle/3` (as `/2`) carries a hash of the run record, of each stage's checkpoint and of each stage's
  * recordings, so an edited, truncated or spliced bundle is refused before anything is written.
  *
  * **When to use**: `seal` a bundle from `Runner.bundleOf` before writing it; `open` a file's text to get the
@@ -11,6 +11,10 @@
  *   recompute them). Replay still re-derives every stage from its recordings.
  * - Bundles of format `council-run-bundle/1` (written before bundles carried hashes) are refused with a message
  *   that says to export the run again.
+ * - `/3` is `/2` under a new number, so that versions that read only `/2` refuse a bundle of this version (they
+ *   imported it, then its replay diverged without saying why: their stages are not this version's); this version
+ *   reads both. A bundle of a later format is refused as written by a newer version. Raise the number whenever an
+ *   older version could not replay what this one exports.
  * - Messages name what is wrong (the stage, the field), never the bundle's content.
  *
  * @since 0.1.0
@@ -20,7 +24,16 @@ import * as Schema from "effect/Schema"
 import { hashOf } from "./Canonical.ts"
 import { Checkpoint, Recording, type RunBundle, RunRecord } from "./RunStore.ts"
 
-export const FORMAT = "council-run-bundle/2"
+export const FORMAT = "council-run-bundle/3"
+
+/** The formats this version reads: `FORMAT` and the one before it, of the same shape. */
+const READABLE = ["council-run-bundle/2", FORMAT] as const
+
+/** `council-run-bundle/N` → N. */
+const formatNumber = (format: unknown): number | undefined => {
+  const match = typeof format === "string" ? /^council-run-bundle\/(\d+)$/.exec(format) : null
+  return match === null ? undefined : Number(match[1])
+}
 
 const Hashes = Schema.Struct({
   run: Schema.String,
@@ -31,7 +44,7 @@ const Hashes = Schema.Struct({
 })
 
 export const BundleFile = Schema.Struct({
-  format: Schema.Literal(FORMAT),
+  format: Schema.Literals(READABLE),
   run: RunRecord,
   checkpoints: Schema.Array(Checkpoint),
   recordings: Schema.Array(Recording),
@@ -93,7 +106,15 @@ export const open = (name: string, text: string): Effect.Effect<RunBundle, Bundl
         "is a council-run-bundle/1 bundle, written before bundles carried hashes; export the run again with this version"
       )
     }
-    if (format !== FORMAT) return yield* reject(`is not a Council run bundle (expected format ${FORMAT})`)
+    const number = formatNumber(format)
+    if (number !== undefined && number > formatNumber(FORMAT)!) {
+      return yield* reject(
+        `was written by a newer version of Council (format ${String(format)}; this version reads up to ${FORMAT}): import it with that version or a later one`
+      )
+    }
+    if (!READABLE.some((readable) => readable === format)) {
+      return yield* reject(`is not a Council run bundle (expected format ${FORMAT})`)
+    }
     const file = yield* decodeFile(json).pipe(
       Effect.mapError((e) => reject(`is not a valid Council run bundle: ${(e.message.split("\n")[0] ?? "").replace(/, got [\s\S]*$/, "").slice(0, 160)}`))
     )

@@ -43,7 +43,7 @@ const rejected = (json: string) => Effect.flip(BundleFile.open("bundle.json", js
 describe("BundleFile", () => {
   it.effect("opens what it sealed", () =>
     Effect.gen(function*() {
-      assert.strictEqual(sealed.format, "council-run-bundle/2")
+      assert.strictEqual(sealed.format, "council-run-bundle/3")
       assert.deepStrictEqual(yield* BundleFile.open("bundle.json", text(sealed)), bundle)
     }))
 
@@ -67,7 +67,7 @@ describe("BundleFile", () => {
   it.effect("refuses bundles of the first format, other formats and non-JSON with one line", () =>
     Effect.gen(function*() {
       assert.match(yield* rejected(text({ ...bundle, format: "council-run-bundle/1" })), /^bundle\.json is a council-run-bundle\/1 bundle, written before bundles carried hashes; export the run again/)
-      assert.strictEqual(yield* rejected(text({ format: "zip" })), "bundle.json is not a Council run bundle (expected format council-run-bundle/2)")
+      assert.strictEqual(yield* rejected(text({ format: "zip" })), "bundle.json is not a Council run bundle (expected format council-run-bundle/3)")
       assert.strictEqual(yield* rejected("{not json"), "bundle.json is not a Council run bundle (not JSON)")
       assert.match(yield* rejected(text({ ...sealed, checkpoints: "none" })), /^bundle\.json is not a valid Council run bundle: /)
     }))

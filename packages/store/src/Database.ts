@@ -12,7 +12,9 @@
  *   spins forever under `/proc`) and the file; `layerAt(location, "empty")` opens an existing file but stands in
  *   an empty in-memory database for a missing one, so a command that only reads never creates a home. A home
  *   other users may enter gets a warning, once per process; its permissions are the user's to change.
- * - Every layer runs the migrations of `migrations/index.ts` before the client is handed out. Concurrent
+ * - Every layer runs the migrations of `migrations/index.ts` before the client is handed out, recorded in
+ *   `council_migrations`; a database a newer version upgraded is refused, and one this version opened refuses
+ *   older versions (`MigrationsTable`). Concurrent
  *   processes are safe: SQLite migrations run in a `BEGIN IMMEDIATE` transaction (the second process waits on
  *   the busy timeout, then finds nothing to do); on PostgreSQL the migrator locks its table, and only when a
  *   migration is pending (so a `pg_dump` reading it holds nothing up).
@@ -38,9 +40,10 @@ import * as Migrator from "effect/sql/Migrator"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as SqlError from "effect/sql/SqlError"
 import { migrations } from "./migrations/index.ts"
+import * as MigrationsTable from "./MigrationsTable.ts"
 import * as NodeSqliteClient from "./NodeSqliteClient.ts"
 
-export type DatabaseError = SqlError.SqlError | Migrator.MigrationError
+export type DatabaseError = SqlError.SqlError | Migrator.MigrationError | MigrationsTable.NewerDatabaseError
 
 /** A database setting that cannot work: `variable` is the one to fix. */
 export class DatabaseConfigError extends Schema.TaggedError<DatabaseConfigError>()("DatabaseConfigError", {
@@ -48,14 +51,26 @@ export class DatabaseConfigError extends Schema.TaggedError<DatabaseConfigError>
   message: Schema.String
 }) {}
 
-const runMigrations = Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
-
-/** Runs every pending migration; a new layer per call, so it runs once per client. */
-const migrate = (waiting: LockWait): Layer.Layer<never, DatabaseError, SqlClient.SqlClient> =>
-  Layer.effectDiscard(waiting(runMigrations).pipe(Effect.mapError(withReason)))
+const runMigrations = Migrator.make({})({ loader: Migrator.fromRecord(migrations), table: MigrationsTable.TABLE })
 
 /** The latest migration's number (`0021_…` → 21). */
 const latestMigration = Math.max(...Object.keys(migrations).map((id) => Number.parseInt(id, 10)))
+
+/**
+ * An older version's record of migrations handed over (`MigrationsTable`), a database a newer version upgraded
+ * refused, then the pending migrations.
+ */
+const migrateSqlite = (filename: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* MigrationsTable.handOver(sql)
+    yield* MigrationsTable.refuseNewer(filename, yield* MigrationsTable.recorded(sql), latestMigration)
+    yield* runMigrations
+  })
+
+/** Runs every pending migration; a new layer per call, so it runs once per client. */
+const migrate = (filename: string, waiting: LockWait): Layer.Layer<never, DatabaseError, SqlClient.SqlClient> =>
+  Layer.effectDiscard(waiting(migrateSqlite(filename)).pipe(Effect.mapError(withReason)))
 
 /**
  * How long a PostgreSQL statement of the migration step waits for another session's lock before it gives up and is
@@ -63,12 +78,6 @@ const latestMigration = Math.max(...Object.keys(migrations).map((id) => Number.p
  */
 const PG_LOCK_TIMEOUT = "5s"
 
-/** Whether every migration is recorded already (false when there is no table yet); a lock wait fails. */
-const upToDate = (sql: SqlClient.SqlClient) =>
-  sql<{ readonly id: unknown }>`SELECT max(migration_id) AS id FROM effect_sql_migrations`.pipe(
-    Effect.map((rows) => Number(rows[0]?.id ?? 0) >= latestMigration),
-    Effect.catchIf((error) => error.reason._tag === "SqlSyntaxError", () => Effect.succeed(false))
-  )
 
 /**
  * PostgreSQL, on a client of its own whose lock waits time out: nothing when every migration is recorded (the
@@ -80,7 +89,10 @@ const migratePg = (url: Redacted.Redacted, waiting: LockWait): Effect.Effect<voi
   Effect.gen(function*() {
     const sql = yield* pgClient(url, { lock_timeout: PG_LOCK_TIMEOUT })
     yield* waiting(Effect.gen(function*() {
-      if (yield* upToDate(sql)) return
+      yield* MigrationsTable.handOver(sql)
+      const recorded = yield* MigrationsTable.recorded(sql)
+      yield* MigrationsTable.refuseNewer(displayOf(Redacted.value(url)) ?? "the database", recorded, latestMigration)
+      if (recorded === latestMigration) return
       yield* Effect.provideService(runMigrations, SqlClient.SqlClient, sql)
     }))
   }).pipe(Effect.mapError(withReason), Effect.scoped, Effect.provide(Reactivity.layer))
@@ -111,7 +123,7 @@ const withReason = (error: DatabaseError): DatabaseError => {
 const isLocked = (error: DatabaseError): boolean =>
   error._tag === "SqlError"
     ? error.reason._tag === "LockTimeoutError"
-    : error.kind === "Failed" && SqlError.isSqlError(error.cause) && error.cause.reason._tag === "LockTimeoutError"
+    : error._tag === "MigrationError" && error.kind === "Failed" && SqlError.isSqlError(error.cause) && error.cause.reason._tag === "LockTimeoutError"
 const lockedPolicy = { while: isLocked, schedule: Schedule.spaced("50 millis"), times: 100 }
 
 /** How long opening a database waits on another process's lock before it says so. */
@@ -162,7 +174,7 @@ export const bulkWrites: SqliteOptions = { walAutocheckpoint: 40_000 }
 export const layerSqlite = (filename: string, options: SqliteOptions = {}): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
   Layer.unwrap(Effect.sync(() => {
     const waiting = whileLocked(filename)
-    return migrate(waiting).pipe(
+    return migrate(filename, waiting).pipe(
       Layer.provideMerge(Layer.effect(SqlClient.SqlClient, waiting(NodeSqliteClient.make({ ...options, filename })))),
       Layer.provide(Reactivity.layer)
     )
@@ -175,8 +187,9 @@ export const layerSqlite = (filename: string, options: SqliteOptions = {}): Laye
 const layerSqliteReadOnly = (filename: string, home: string): Layer.Layer<SqlClient.SqlClient, DatabaseError | DatabaseConfigError> =>
   Layer.effectDiscard(Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const rows = yield* sql<{ readonly id: number | null }>`SELECT max(migration_id) AS id FROM effect_sql_migrations`
-    if ((rows[0]?.id ?? 0) < latestMigration) {
+    const recorded = yield* MigrationsTable.recorded(sql)
+    yield* MigrationsTable.refuseNewer(filename, recorded, latestMigration)
+    if (recorded < latestMigration) {
       return yield* configError("COUNCIL_HOME", `${home} is not writable and ${filename} needs an upgrade, which writes; make it writable once`)
     }
   })).pipe(

@@ -7,6 +7,7 @@
 export * as Blobs from "./Blobs.ts"
 export * as ByteDelta from "./ByteDelta.ts"
 export * as Database from "./Database.ts"
+export * as MigrationsTable from "./MigrationsTable.ts"
 export * as NodeSqliteClient from "./NodeSqliteClient.ts"
 export * from "./RunLock.ts"
 export * as SqlRunStore from "./SqlRunStore.ts"

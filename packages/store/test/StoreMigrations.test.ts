@@ -22,7 +22,7 @@ const runsAndMigrations = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   return [
     yield* RunStore.use((store) => store.listRuns({ limit: 10 })),
-    yield* sql`SELECT migration_id FROM effect_sql_migrations ORDER BY migration_id`
+    yield* sql`SELECT migration_id FROM council_migrations ORDER BY migration_id`
   ] as const
 })
 
@@ -203,7 +203,7 @@ describe("SQLite file shared by several openers", () => {
         const store = yield* RunStore
         yield* store.createRun(mkRun("second"))
         assert.deepStrictEqual((yield* store.listRuns({ limit: 10 })).map((r) => r.id), ["second", "first"])
-        return yield* (yield* SqlClient.SqlClient)`SELECT migration_id FROM effect_sql_migrations ORDER BY migration_id`
+        return yield* (yield* SqlClient.SqlClient)`SELECT migration_id FROM council_migrations ORDER BY migration_id`
       }).pipe(Effect.provide(sqliteStore(file)))
       assert.deepStrictEqual(applied.map((m) => m["migration_id"]), migrationIds)
     }))
@@ -214,7 +214,7 @@ describe("SQLite file shared by several openers", () => {
       yield* RunStore.use((store) => store.createRun(mkRun("kept"))).pipe(Effect.provide(sqliteStore(file)))
       // 0021 adds a column: recorded as not run, it is run again on a table that has it
       yield* Effect.gen(function*() {
-        yield* (yield* SqlClient.SqlClient)`DELETE FROM effect_sql_migrations WHERE migration_id >= 21`
+        yield* (yield* SqlClient.SqlClient)`DELETE FROM council_migrations WHERE migration_id >= 21`
       }).pipe(Effect.provide(NodeSqliteClient.layer({ filename: file })))
       const error = failureOf(yield* Effect.exit(RunStore.use((store) => store.listRuns({ limit: 1 })).pipe(Effect.provide(sqliteStore(file)))))
       assert.match(error.message, /^Migration "21_llm_spend_book" failed: duplicate column name: book$/)

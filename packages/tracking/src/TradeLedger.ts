@@ -260,18 +260,26 @@ const make = Effect.gen(function*() {
   /**
    * `rows` (snapshots of `w`), each with what its account traded since its previous snapshot (`tradedPerSnapshot`):
    * dollars bought plus sold in its session and in the sessions without a snapshot since the account's previous one,
-   * before the window included.
+   * before the window included. The fills read start after the earliest of the rows' accounts' snapshots before the
+   * window (none are read for no rows): a window of the last days of a long book (a run's `recordedAfter`) reads its
+   * days, not the book's history.
    */
   const withTraded = <Row extends { readonly account: string; readonly session: string }>(w: Window, rows: ReadonlyArray<Row>) =>
     Effect.gen(function*() {
+      if (rows.length === 0) return []
       const unbounded = { ...w, from: undefined }
       const before = w.from === undefined ? [] : yield* sql<{ readonly account: string; readonly session: string }>`SELECT account,
         MAX(session) AS session FROM ledger_equity WHERE ${sql.and([...windowOf({ ...unbounded, to: undefined }, "session"), sql`session < ${w.from}`])}
         GROUP BY account`
+      const floors = new Map(before.map((b) => [b.account, b.session]))
+      const rowFloors = rows.map((row) => floors.get(row.account))
+      const floor = rowFloors.some((f) => f === undefined) ? undefined : rowFloors.reduce((a, b) => (b! < a! ? b : a))
       const traded = yield* decodeTraded(
-        yield* sql`SELECT account, session, SUM(qty * price) AS traded FROM ledger_fills WHERE ${sql.and(windowOf(unbounded, "session"))} GROUP BY account, session`
+        yield* sql`SELECT account, session, SUM(qty * price) AS traded FROM ledger_fills WHERE ${
+          sql.and([...windowOf(unbounded, "session"), ...(floor === undefined ? [] : [sql`session > ${floor}`])])
+        } GROUP BY account, session`
       )
-      const byKey = tradedPerSnapshot(rows, traded, new Map(before.map((b) => [b.account, b.session])))
+      const byKey = tradedPerSnapshot(rows, traded, floors)
       return rows.map((row) => ({ ...row, traded: byKey.get(`${row.account} ${row.session}`) ?? 0 }))
     })
 
