@@ -84,6 +84,7 @@ import {
 import { closeTimestamp, openTimestamp, type SessionPoint } from "./Calendar.ts"
 import { ExchangeSession } from "./ExchangeSession.ts"
 import { defaultFillModel, type FillModelOptions, roundQty } from "./FillModel.ts"
+import * as CorporateActions from "./CorporateActions.ts"
 import * as GroupCommit from "./GroupCommit.ts"
 import * as Ledger from "./Ledger.ts"
 import * as Matching from "./Matching.ts"
@@ -458,7 +459,8 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
       let left: { readonly known: WorkingSet.Known; readonly token: ReadCache.Token } | undefined
       const call = writing(account, (tracked) => {
         const settlement = Settlement.make(tracked.ledger, options)
-        const matching = Matching.make({ ledger: tracked.ledger, prices, settlement, market, fillModel: options, initialCash: options.initialCash })
+        const corporate = CorporateActions.make({ ledger: tracked.ledger, sql, market })
+        const matching = Matching.make({ ledger: tracked.ledger, prices, settlement, market, fillModel: options, initialCash: options.initialCash, corporate })
         const placement = Placement.make({ ledger: tracked.ledger, prices, fillModel: options, allowShorting })
         return Effect.flatMap(matching.advance(account, now), (row) => body(row, { ledger: tracked.ledger, placement }))
       }, (known, token) => (left = { known, token }))

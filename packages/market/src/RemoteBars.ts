@@ -42,6 +42,7 @@ import { scrub as scrubSecret } from "@council/io/SecretText"
 import * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as BarIndex from "./BarIndex.ts"
+import * as RemoteActions from "./RemoteActions.ts"
 import { MarketData, MarketDataError, sessionSoFar } from "./MarketData.ts"
 
 /** The ten ETFs of the repository's local data, the default universe of the remote feeds. */
@@ -77,6 +78,11 @@ export interface Provider {
     day: TradingDay,
     until: number
   ) => Effect.Effect<ReadonlyMap<string, Bar>, MarketDataError>
+  /**
+   * The splits and cash dividends of `symbols` with an ex-date in `[from, to]` (`CorporateAction`). Absent: the
+   * provider reports none (its bars must then be adjusted, or hold no action).
+   */
+  readonly corporateActions?: RemoteActions.FetchActions
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -341,6 +347,7 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
   }
   const sortedUniverse = [...new Set(symbols)].sort(universeOrder)
   const store = yield* Ref.make<Store | undefined>(undefined)
+  const actions = yield* RemoteActions.make({ provider: provider.name, symbols: sortedUniverse, fetch: provider.corporateActions })
   const lock = yield* Semaphore.make(1)
 
   const fetchGap = Effect.fnUntraced(function*(
@@ -504,6 +511,11 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
       const now = yield* Clock.currentTimeMillis
       if (asOf <= lastCompleteDay(now)) return yield* sessionSoFar(yield* snapshot(asOf, lookback), at)
       return yield* liveSnapshot(asOf, lookback, now)
+    }),
+    corporateActions: Effect.fnUntraced(function*(from: TradingDay, to: TradingDay) {
+      if (!BarIndex.isCalendarDate(from)) return yield* notCalendarDate(from)
+      if (!BarIndex.isCalendarDate(to)) return yield* notCalendarDate(to)
+      return yield* actions(from, minDay(to, lastCompleteDay(yield* Clock.currentTimeMillis)))
     })
   })
 })
