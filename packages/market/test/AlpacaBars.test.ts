@@ -92,7 +92,7 @@ describe("AlpacaBars", () => {
         assert.strictEqual(r.headers["apca-api-secret-key"], SECRET)
         assert.strictEqual(r.query.get("symbols"), "SPY,GLD,HYG,IWM,QQQ,TLT,USO,UUP,XLE,XLF")
         assert.strictEqual(r.query.get("timeframe"), "1Day")
-        assert.strictEqual(r.query.get("adjustment"), "all")
+        assert.strictEqual(r.query.get("adjustment"), "raw")
         assert.strictEqual(r.query.get("feed"), "sip")
         assert.strictEqual(r.query.get("limit"), "10000")
         assert.strictEqual(r.query.get("end"), "2024-11-14T05:00:00Z")

@@ -110,7 +110,7 @@ describe("PolygonBars", () => {
         ["/v2/aggs/ticker/XLF/range/1/day/2023-12-21/2024-11-14", "200"]
       ])
       const first = server.requests[0]!.query
-      assert.deepStrictEqual([first.get("adjusted"), first.get("sort"), first.get("limit")], ["true", "asc", "50000"])
+      assert.deepStrictEqual([first.get("adjusted"), first.get("sort"), first.get("limit")], ["false", "asc", "50000"])
       for (const r of server.requests) {
         assert.strictEqual(r.headers.authorization, `Bearer ${KEY}`)
         assert.isNull(r.query.get("apiKey"))
