@@ -16,7 +16,9 @@
  *   did, in the same transaction, and an action found there is skipped. An advance that fails part way and is run
  *   again, or a second exchange over the same database, applies nothing twice.
  * - No look-ahead: only actions with an ex-date in `(after, session]` are asked for, and the feed never reports
- *   one dated after its last complete day. A feed without actions (the bundled bars) costs one effect a session.
+ *   one dated after today. A feed without actions (the bundled bars) costs one effect a session.
+ * - An action the provider reports only after its ex-date has been processed is not applied later: the positions
+ *   since may have been bought in the new shares. (Alpaca warns its corporate actions may come late.)
  *
  * @since 0.1.0
  */

@@ -13,7 +13,8 @@
  *   integer (anything else is a defect); near the start of the data fewer bars come back.
  * - `fromIndex` holds the rules for every feed built on a `BarIndex`; `layerTest` builds one from in-memory bars.
  * - Bars are raw (the prices that traded). `corporateActions` says what splits and cash dividends took effect in a
- *   range (`CorporateAction`: ex-dates, never after the last complete day); the local bars have none.
+ *   range (`CorporateAction`: ex-dates, never after today: an action is known from its ex-date on); the local
+ *   bars have none.
  * - `snapshotDuring` (the `close` schedule) from recorded daily bars knows only the as-of day's open: the day's
  *   bar becomes open = high = low = close = the open, volume 0 (`sessionSoFar`). A live feed may know more (the
  *   session's bar so far and its latest trade); never the close.
@@ -62,7 +63,7 @@ export class MarketData extends Context.Service<MarketData, {
   readonly snapshotDuring: (asOf: TradingDay, at: string, lookback: number) => Effect.Effect<MarketSnapshot, MarketDataError>
   /**
    * The splits and cash dividends of the universe whose ex-date is in `[from, to]` (inclusive), ordered by ex-date
-   * (`CorporateAction.actionOrder`). Nothing after the last complete day; none from a feed without them.
+   * (`CorporateAction.actionOrder`). Nothing dated after today; none from a feed without them.
    */
   readonly corporateActions: (from: TradingDay, to: TradingDay) => Effect.Effect<ReadonlyArray<CorporateAction>, MarketDataError>
 }>()("@council/market/MarketData") {

@@ -5,10 +5,11 @@
  * **When to use**: `RemoteBars.make` builds one per feed over its provider's `corporateActions`.
  *
  * **Gotchas**
- * - Like the bars, the feed keeps one contiguous range of ex-dates it has asked about and widens it on demand: a
- *   backtest's sessions ask day by day and the provider is called only for the days not asked yet. Nothing is
- *   fetched until the first question (the bars alone never call it).
- * - The caller clips the range to the last complete day; actions dated outside the asked range, of symbols outside
+ * - Like the bars, the feed keeps one contiguous range of ex-dates it has asked about and widens it on demand, and
+ *   a range asked is fetched through `horizon` (today): a backtest's sessions ask day by day, and
+ *   Polygon's two calls a symbol would otherwise come every session. What lies past the question is kept, never
+ *   answered. Nothing is fetched until the first question (the bars alone never call it).
+ * - The caller clips the range to today (an action is known from its ex-date on); actions dated outside the asked range, of symbols outside
  *   the universe, or that cannot be applied (`CorporateAction.actionProblem`) are dropped, the last with a warning.
  * - A provider reports an action once; the same action reported twice (two pages, two endpoints) is kept once.
  *
@@ -39,6 +40,8 @@ export const make = Effect.fnUntraced(function*(options: {
   readonly provider: string
   readonly symbols: ReadonlyArray<Ticker>
   readonly fetch: FetchActions | undefined
+  /** Today (New York): ranges are fetched up to it. */
+  readonly horizon: Effect.Effect<TradingDay>
 }) {
   const { fetch } = options
   const lock = yield* Semaphore.make(1)
@@ -59,13 +62,16 @@ export const make = Effect.fnUntraced(function*(options: {
       }
     })
 
-  const ensure = (from: TradingDay, to: TradingDay) =>
+  const ensure = (from: TradingDay, asked: TradingDay) =>
     lock.withPermits(1)(Effect.gen(function*() {
+      const horizon = yield* options.horizon
+      const to = asked > horizon ? asked : horizon
       if (range === undefined) {
         yield* fetchGap(from, to)
         range = { from, to }
         return
       }
+      if (asked <= range.to && from >= range.from) return
       if (from < range.from) {
         yield* fetchGap(from, shift(range.from, -1))
         range = { from, to: range.to }

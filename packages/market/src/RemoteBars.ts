@@ -36,12 +36,13 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Semaphore from "effect/Semaphore"
 import { formatMoment, momentOfEpoch, Ticker } from "@council/domain"
-import type { Bar, TradingDay } from "@council/domain"
+import type { Bar, MarketSnapshot, TradingDay } from "@council/domain"
 import { boundedText } from "@council/io/BoundedText"
 import { scrub as scrubSecret } from "@council/io/SecretText"
 import * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as BarIndex from "./BarIndex.ts"
+import { splitRatio } from "./CorporateAction.ts"
 import * as RemoteActions from "./RemoteActions.ts"
 import { MarketData, MarketDataError, sessionSoFar } from "./MarketData.ts"
 
@@ -347,7 +348,12 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
   }
   const sortedUniverse = [...new Set(symbols)].sort(universeOrder)
   const store = yield* Ref.make<Store | undefined>(undefined)
-  const actions = yield* RemoteActions.make({ provider: provider.name, symbols: sortedUniverse, fetch: provider.corporateActions })
+  const actions = yield* RemoteActions.make({
+    provider: provider.name,
+    symbols: sortedUniverse,
+    fetch: provider.corporateActions,
+    horizon: Effect.map(Clock.currentTimeMillis, nyDate)
+  })
   const lock = yield* Semaphore.make(1)
 
   const fetchGap = Effect.fnUntraced(function*(
@@ -444,7 +450,36 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
     const current = yield* ensure(addDays(asOf, -calendarSpan(lookback)), asOf)
     const { index, service } = yield* viewOf(current, asOf)
     if (asOf > lastSession(index)) return yield* notASession(asOf, index)
-    return yield* service.snapshot(asOf, lookback)
+    return yield* splitAdjusted(yield* service.snapshot(asOf, lookback))
+  })
+
+  /**
+   * The snapshot's history with the splits known by its as-of day applied to the bars before their ex-date (prices
+   * ÷ ratio, volume × ratio), so a stage sees no jump where a split was; the as-of day's bar stays raw, what orders
+   * trade at. Splits after the as-of day are not known then and change nothing. Without a split: the snapshot.
+   */
+  const splitAdjusted = Effect.fnUntraced(function*(snapshot: MarketSnapshot) {
+    const first = snapshot.history.flatMap((h) => h.bars.slice(0, 1).map((b) => b.date)).sort()[0]
+    if (provider.corporateActions === undefined || first === undefined || first >= snapshot.asOf) return snapshot
+    const splits = (yield* actions(addDays(first, 1), snapshot.asOf)).filter((a) => a.kind === "split")
+    if (splits.length === 0) return snapshot
+    const history = snapshot.history.map((h) => {
+      const mine = splits.filter((s) => s.symbol === h.symbol)
+      if (mine.length === 0) return h
+      const bars = h.bars.map((bar) => {
+        const ratio = mine.reduce((r, s) => (s.exDate > bar.date ? r * splitRatio(s) : r), 1)
+        return ratio === 1 ? bar : {
+          date: bar.date,
+          open: bar.open / ratio,
+          high: bar.high / ratio,
+          low: bar.low / ratio,
+          close: bar.close / ratio,
+          volume: bar.volume * ratio
+        }
+      })
+      return { symbol: h.symbol, bars: BarIndex.derivedWindow(h.bars, bars) }
+    })
+    return { ...snapshot, history }
   })
 
   /** Today's session so far after the complete sessions before it, from the provider's live prices. */
@@ -515,7 +550,8 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
     corporateActions: Effect.fnUntraced(function*(from: TradingDay, to: TradingDay) {
       if (!BarIndex.isCalendarDate(from)) return yield* notCalendarDate(from)
       if (!BarIndex.isCalendarDate(to)) return yield* notCalendarDate(to)
-      return yield* actions(from, minDay(to, lastCompleteDay(yield* Clock.currentTimeMillis)))
+      // an action is known from its ex-date on (before that day's open): never one dated after today
+      return yield* actions(from, minDay(to, nyDate(yield* Clock.currentTimeMillis)))
     })
   })
 })
