@@ -20,6 +20,10 @@
  *   before the last complete day. "Now" comes from `Clock`, so `TestClock` drives it in tests.
  * - Daily bars are stamped at midnight New York (04:00Z or 05:00Z depending on DST); `nyDate` converts them, never
  *   the UTC date.
+ * - Bars are raw (what traded), so they never change once fetched. `corporateActions` comes from the provider's
+ *   `corporateActions` (`RemoteActions`: lazy, kept, never dated after today); `snapshot` applies the splits known
+ *   by its as-of day to the bars before their ex-date (the as-of bar stays raw). `bars` is raw: the exchange fills
+ *   and marks on it, and the reports apply the actions themselves (`CorporateAction.holdings`).
  * - `snapshotDuring` (the `close` schedule): for a complete day, the day's open only (like recorded bars); for
  *   today, during its session, the provider's `sessionSoFar` (the session's bar so far and the latest trade, taken
  *   now) after the complete bars up to the session before. A provider without it serves complete days only.
