@@ -35,10 +35,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Ref from "effect/Ref"
-import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import * as Semaphore from "effect/Semaphore"
 import { formatMoment, momentOfEpoch, Ticker } from "@council/domain"
 import type { Bar, MarketSnapshot, TradingDay } from "@council/domain"
 import { boundedText } from "@council/io/BoundedText"
@@ -47,7 +44,11 @@ import * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as BarIndex from "./BarIndex.ts"
 import { splitRatio } from "./CorporateAction.ts"
+import { addDays, COMPLETE_HOUR, lastCompleteDay, nyDate } from "./NewYorkDays.ts"
 import * as RemoteActions from "./RemoteActions.ts"
+import * as RemoteStore from "./RemoteStore.ts"
+
+export { addDays, lastCompleteDay, nyDate, nyMidnight } from "./NewYorkDays.ts"
 import { MarketData, MarketDataError, sessionSoFar } from "./MarketData.ts"
 
 /** The ten ETFs of the repository's local data, the default universe of the remote feeds. */
@@ -88,46 +89,6 @@ export interface Provider {
    * provider reports none (its bars must then be adjusted, or hold no action).
    */
   readonly corporateActions?: RemoteActions.FetchActions
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// New York calendar
-
-const DAY_MS = 86_400_000
-const COMPLETE_HOUR = 20
-
-const nyFormat = new Intl.DateTimeFormat("en-US", {
-  timeZone: "America/New_York",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  hourCycle: "h23"
-})
-
-const nyParts = (epochMillis: number): { readonly date: string; readonly hour: number } => {
-  const parts: Record<string, string> = {}
-  for (const part of nyFormat.formatToParts(epochMillis)) parts[part.type] = part.value
-  return { date: `${parts["year"]}-${parts["month"]}-${parts["day"]}`, hour: Number(parts["hour"]) }
-}
-
-/** The New York calendar date of an instant. */
-export const nyDate = (epochMillis: number): TradingDay => nyParts(epochMillis).date as TradingDay
-
-/** The instant of midnight New York at the start of `day` (04:00Z in summer time, 05:00Z in winter). */
-export const nyMidnight = (day: TradingDay): number => {
-  const winter = Date.parse(`${day}T05:00:00Z`)
-  return nyParts(winter).hour === 0 ? winter : winter - 3_600_000
-}
-
-/** `day` shifted by `days` calendar days. */
-export const addDays = (day: TradingDay, days: number): TradingDay =>
-  new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10) as TradingDay
-
-/** The last New York date whose bars are final at `epochMillis`: today from 20:00 New York, yesterday before. */
-export const lastCompleteDay = (epochMillis: number): TradingDay => {
-  const { date, hour } = nyParts(epochMillis)
-  return hour >= COMPLETE_HOUR ? (date as TradingDay) : addDays(date as TradingDay, -1)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -279,14 +240,6 @@ export const invalidBody = (provider: string, what: string) => (error: { readonl
 // ---------------------------------------------------------------------------------------------------------------
 // The cached feed
 
-interface Store {
-  /** The calendar days fetched for every symbol, inclusive. */
-  readonly from: TradingDay
-  readonly to: TradingDay
-  readonly rows: ReadonlyMap<Ticker, ReadonlyMap<string, Bar>>
-  readonly view: { readonly index: BarIndex.BarIndex; readonly service: MarketData["Service"] } | undefined
-}
-
 /** Calendar days to fetch before an as-of day so that `lookback` sessions are there (≈252 sessions a year). */
 const calendarSpan = (lookback: number): number => Math.ceil(lookback * 1.5) + 14
 
@@ -295,49 +248,6 @@ const universeOrder = (a: string, b: string): number =>
   a === b ? 0 : a === "SPY" ? -1 : b === "SPY" ? 1 : a < b ? -1 : 1
 
 const minDay = (a: TradingDay, b: TradingDay): TradingDay => (a < b ? a : b)
-const maxDay = (a: TradingDay, b: TradingDay): TradingDay => (a > b ? a : b)
-
-const buildView = (provider: string, rows: ReadonlyMap<Ticker, ReadonlyMap<string, Bar>>): Result.Result<
-  Store["view"],
-  MarketDataError
-> => {
-  const symbols = [...rows.keys()]
-  const missing = symbols.filter((s) => rows.get(s)!.size === 0)
-  if (missing.length === symbols.length) return Result.succeed(undefined)
-  if (missing.length > 0) {
-    return Result.fail(
-      new MarketDataError({
-        reason: "InvalidData",
-        message: `${provider} returned no bars at all for ${missing.join(", ")}; is the symbol right?`
-      })
-    )
-  }
-  let dates = [...rows.get(symbols[0]!)!.keys()]
-  for (const symbol of symbols.slice(1)) {
-    const have = rows.get(symbol)!
-    dates = dates.filter((d) => have.has(d))
-  }
-  if (dates.length === 0) return Result.succeed(undefined)
-  dates.sort()
-  const inputs = symbols.map((symbol): BarIndex.SeriesInput => {
-    const have = rows.get(symbol)!
-    const bars = dates.map((d) => have.get(d)!)
-    return {
-      symbol,
-      source: `${provider} bars for ${symbol}`,
-      dates,
-      open: bars.map((b) => b.open),
-      high: bars.map((b) => b.high),
-      low: bars.map((b) => b.low),
-      close: bars.map((b) => b.close),
-      volume: bars.map((b) => b.volume)
-    }
-  })
-  return Result.match(BarIndex.make(inputs), {
-    onFailure: (message) => Result.fail(new MarketDataError({ reason: "InvalidData", message })),
-    onSuccess: (index) => Result.succeed({ index, service: MarketData.fromIndex(index) })
-  })
-}
 
 /** A cached, as-of safe `MarketData` over `provider` for `symbols`. */
 export const make = Effect.fnUntraced(function*(provider: Provider, symbols: ReadonlyArray<Ticker>) {
@@ -351,56 +261,13 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
     })
   }
   const sortedUniverse = [...new Set(symbols)].sort(universeOrder)
-  const store = yield* Ref.make<Store | undefined>(undefined)
   const actions = yield* RemoteActions.make({
     provider: provider.name,
     symbols: sortedUniverse,
     fetch: provider.corporateActions,
     horizon: Effect.map(Clock.currentTimeMillis, nyDate)
   })
-  const lock = yield* Semaphore.make(1)
-
-  const fetchGap = Effect.fnUntraced(function*(
-    rows: Map<Ticker, Map<string, Bar>>,
-    from: TradingDay,
-    to: TradingDay
-  ) {
-    const fetched = yield* provider.fetch(sortedUniverse, from, to)
-    for (const symbol of sortedUniverse) {
-      const target = rows.get(symbol)!
-      for (const bar of fetched.get(symbol) ?? []) {
-        if (bar.date < from || bar.date > to) continue
-        const problem = BarIndex.barProblem(bar.open, bar.high, bar.low, bar.close, bar.volume)
-        if (problem === undefined) target.set(bar.date, bar)
-        else yield* Effect.logWarning(`${provider.name}: the ${symbol} bar of ${bar.date} is not a real print (${problem}); dropped, so ${bar.date} is not a session of this feed`)
-      }
-    }
-  })
-
-  /** Makes sure every day of `[from, to]` (`to` already complete) was fetched; returns the store. */
-  const ensure = (from: TradingDay, to: TradingDay): Effect.Effect<Store, MarketDataError> =>
-    lock.withPermits(1)(Effect.gen(function*() {
-      const current = yield* Ref.get(store)
-      if (current && current.from <= from && current.to >= to) return current
-      const rows = new Map<Ticker, Map<string, Bar>>(
-        sortedUniverse.map((s) => [s, new Map(current?.rows.get(s) ?? [])])
-      )
-      if (current === undefined) {
-        yield* fetchGap(rows, from, to)
-      } else {
-        if (from < current.from) yield* fetchGap(rows, from, addDays(current.from, -1))
-        if (to > current.to) yield* fetchGap(rows, addDays(current.to, 1), to)
-      }
-      const view = yield* Effect.fromResult(buildView(provider.name, rows))
-      const next: Store = {
-        from: current ? minDay(current.from, from) : from,
-        to: current ? maxDay(current.to, to) : to,
-        rows,
-        view
-      }
-      yield* Ref.set(store, next)
-      return next
-    }))
+  const { ensure } = yield* RemoteStore.make(provider, sortedUniverse)
 
   const notCalendarDate = (day: string) =>
     new MarketDataError({ reason: "NotATradingDay", message: `${day} is not a calendar date` })
@@ -419,7 +286,7 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
     return complete
   })
 
-  const viewOf = (current: Store, asOf: TradingDay) =>
+  const viewOf = (current: RemoteStore.Store, asOf: TradingDay) =>
     current.view
       ? Effect.succeed(current.view)
       : Effect.fail(
