@@ -375,7 +375,7 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
       })
     }
     const history = before.history.map((h) => ({ symbol: h.symbol, bars: [...h.bars, today.get(h.symbol)!] }))
-    return { asOf, universe: sortedUniverse, history, intraday: { at: formatMoment(momentOfEpoch(now)), through: "latest-trade" as const } }
+    return yield* splitAdjusted({ asOf, universe: sortedUniverse, history, intraday: { at: formatMoment(momentOfEpoch(now)), through: "latest-trade" as const } })
   })
 
   return MarketData.of({
