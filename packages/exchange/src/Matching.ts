@@ -2,12 +2,12 @@
  * Matching: bringing an account to the present. An account stands at a point in time (`Calendar.SessionPoint`:
  * the last open or close processed); every open and close between it and the present's point is processed, in
  * order (`FillModel` says what each does):
+ * - before a session's open, the splits and cash dividends dated since the last session processed
+ *   (`CorporateActions`, when given: a remote feed's; the bundled bars have none);
  * - at a session's **open**, the working exits its open already crosses fill at the open (`FillModel.openingBar`:
  *   a stop gapped through fills there, so a run later in the session finds it filled, not cancelable), then the
  *   market orders queued while the market was closed fill at the open (a queued market-on-close order starts
  *   working, to fill at the close);
- * - before a session's open, the splits and dividends of the days since the last session processed
- *   (`CorporateActions`, when given);
  * - at its **close**, the working orders meet the session's bar (`FillModel.evaluateOnBar`: a market order fills at
  *   the close), at most one order of each exit group fills and the rest of the group is canceled, then the `day`
  *   orders evaluated that session expire.
