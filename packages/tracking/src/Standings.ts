@@ -317,16 +317,20 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
     const moments = sessionMoments(rows)
     // SPY's value of each session: its mark at the session's moment, else its close; a session with neither is left out
     // (with the splits and dividends since the first session: a holding's value, `CorporateAction.holdings`)
-    const benchmark = Option.map(yield* benchmarkOn(sessions), (closes) =>
-      sessions.flatMap((date): Array<BenchmarkPoint> => {
+    const benchmark = Option.map(yield* benchmarkOn(sessions), (closes) => {
+      // a session without a bar yet (a live one before its complete bar) keeps the holding of the one before
+      let held: CorporateAction.Holding = NO_ACTION
+      return sessions.flatMap((date): Array<BenchmarkPoint> => {
         const known = closes.get(date)
+        if (known !== undefined) held = known.holding
         const close = known === undefined ? undefined : CorporateAction.valueAt(known.holding, known.close)
         const at = moments.get(date) ?? null
         const price = at === null ? undefined : marks.get(marksKey(date, at))?.[BENCHMARK]
-        const mark = price === undefined || known === undefined ? undefined : CorporateAction.valueAt(known.holding, price)
+        const mark = price === undefined ? undefined : CorporateAction.valueAt(held, price)
         const value = mark ?? close
         return value === undefined ? [] : [{ date, close: close ?? null, markedAt: mark === undefined ? null : at, mark: value }]
-      }))
+      })
+    })
     const report: EquityReport = {
       book: query.book,
       window: { from: query.from ?? null, to: query.to ?? null },
