@@ -4,8 +4,8 @@
  * `layerVenue`) and the Alpaca-compatible HTTP server (`ExchangeServer`) are both faces of this one core.
  *
  * **When to use**: offline runs, backtests and tests. Provide `LocalExchange.layer(options)` with a migrated
- * `SqlClient` (`@council/store` `Database`, migrations `0002_exchange`, `0006_schedules`, `0008_content_addressed`
- * and `0010_exchange_ledger_lean`), `MarketData` and
+ * `SqlClient` (`@council/store` `Database`, migrations `0002_exchange`, `0006_schedules`, `0008_content_addressed`,
+ * `0010_exchange_ledger_lean` and `0033_exchange_corporate_actions`), `MarketData` and
  * `ExchangeSession` (the present moment).
  *
  * **How it works** — one module per concern:
@@ -15,6 +15,7 @@
  * - `Matching`: every call first brings the account to the present — the opens and closes since the account's
  *   point in time, in order; accounts are created on first access with `initialCash` ($100,000) and a key pair.
  *   A present before the account's point fails `InvalidRequest`.
+ * - `CorporateActions`: a remote feed's splits and cash dividends, applied before each open (`Matching`).
  * - `FillModel`: when orders fill and at what price. `OrderRules`: what is accepted (Alpaca's messages).
  * - `Placement`: an order's rows, booked for a later open or close (nothing fills on placement); `Settlement`: a
  *   fill's cash, position and record. `AccountState`: marking, buying power (no leverage), shares held by open
@@ -84,6 +85,7 @@ import {
 import { closeTimestamp, openTimestamp, type SessionPoint } from "./Calendar.ts"
 import { ExchangeSession } from "./ExchangeSession.ts"
 import { defaultFillModel, type FillModelOptions, roundQty } from "./FillModel.ts"
+import * as CorporateActions from "./CorporateActions.ts"
 import * as GroupCommit from "./GroupCommit.ts"
 import * as Ledger from "./Ledger.ts"
 import * as Matching from "./Matching.ts"
@@ -458,7 +460,8 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
       let left: { readonly known: WorkingSet.Known; readonly token: ReadCache.Token } | undefined
       const call = writing(account, (tracked) => {
         const settlement = Settlement.make(tracked.ledger, options)
-        const matching = Matching.make({ ledger: tracked.ledger, prices, settlement, market, fillModel: options, initialCash: options.initialCash })
+        const corporate = CorporateActions.make({ ledger: tracked.ledger, sql, market })
+        const matching = Matching.make({ ledger: tracked.ledger, prices, settlement, market, fillModel: options, initialCash: options.initialCash, corporate })
         const placement = Placement.make({ ledger: tracked.ledger, prices, fillModel: options, allowShorting })
         return Effect.flatMap(matching.advance(account, now), (row) => body(row, { ledger: tracked.ledger, placement }))
       }, (known, token) => (left = { known, token }))

@@ -2,6 +2,8 @@
  * Matching: bringing an account to the present. An account stands at a point in time (`Calendar.SessionPoint`:
  * the last open or close processed); every open and close between it and the present's point is processed, in
  * order (`FillModel` says what each does):
+ * - before a session's open, the splits and cash dividends dated since the last session processed
+ *   (`CorporateActions`, when given: a remote feed's; the bundled bars have none);
  * - at a session's **open**, the working exits its open already crosses fill at the open (`FillModel.openingBar`:
  *   a stop gapped through fills there, so a run later in the session finds it filled, not cancelable), then the
  *   market orders queued while the market was closed fill at the open (a queued market-on-close order starts
@@ -41,6 +43,7 @@ import { newAccountRow } from "./Keys.ts"
 import type { AccountRow, Ledger, OrderRow } from "./Ledger.ts"
 import type { Prices } from "./Prices.ts"
 import type { Book, Settlement } from "./Settlement.ts"
+import type { CorporateActions } from "./CorporateActions.ts"
 
 const groupBy = <A>(items: ReadonlyArray<A>, key: (a: A) => string): ReadonlyArray<ReadonlyArray<A>> => {
   const groups = new Map<string, Array<A>>()
@@ -66,6 +69,8 @@ export interface MatchingDeps {
   readonly market: MarketData["Service"]
   readonly fillModel: FillModelOptions
   readonly initialCash: number
+  /** Splits and dividends, applied before each open processed (absent: none). */
+  readonly corporate?: CorporateActions | undefined
 }
 
 /** The present as `advance` needs it: its point among the sessions and its ledger timestamp. */
@@ -76,7 +81,7 @@ export interface Present {
 
 const describePoint = (point: SessionPoint) => `${point.session} (${point.phase === "open" ? "during the session" : "after the close"})`
 
-export const make = ({ fillModel, initialCash, ledger, market, prices, settlement }: MatchingDeps) => {
+export const make = ({ corporate, fillModel, initialCash, ledger, market, prices, settlement }: MatchingDeps) => {
   /**
    * The group's orders that would fill on `session`'s bar, or at its open alone (`at`: "open"); stop-limits hit
    * without filling are marked triggered.
@@ -195,6 +200,7 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
 
   /** Processes every open and close after `from` up to `to`, in order. */
   const processBetween = Effect.fnUntraced(function*(book: Book, from: SessionPoint, to: SessionPoint) {
+    let previous = from.session
     for (const session of yield* market.sessions(from.session, to.session)) {
       const closes = session < to.session || to.phase === "closed"
       if (session === from.session) {
@@ -202,6 +208,8 @@ export const make = ({ fillModel, initialCash, ledger, market, prices, settlemen
         continue
       }
       if (session < from.session) continue
+      if (corporate !== undefined) yield* corporate.applyBefore(book, previous, session)
+      previous = session
       yield* processOpen(book, session)
       if (closes) yield* processClose(book, session)
     }

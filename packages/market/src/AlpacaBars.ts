@@ -6,7 +6,7 @@
  * needs an `HttpClient`.
  *
  * **Gotchas**
- * - Requests carry `timeframe=1Day&adjustment=all&limit=10000`, `start`/`end` as the RFC3339 instants of midnight
+ * - Requests carry `timeframe=1Day&adjustment=raw&limit=10000`, `start`/`end` as the RFC3339 instants of midnight
  *   New York of the first and the as-of day (a bare `YYYY-MM-DD` end could be read as midnight UTC, which would
  *   drop the as-of day's bar), and follow `next_page_token` until it is null. `limit` counts bars across all
  *   symbols; pages are symbol-major, so a symbol can span pages.
@@ -19,6 +19,11 @@
  *   `GET /v2/stocks/snapshots`: each symbol's `dailyBar` so far with its `latestTrade` as the close — trades after
  *   now are never used. It asks `intradayFeed` (default `iex`: the free plan's real-time feed; SIP's latest 15
  *   minutes need a paid plan).
+ * - Bars are raw (what traded): adjusted bars fetched later would rewrite the prices an earlier session traded
+ *   at. Splits and cash dividends come from `GET /v1/corporate-actions` (`types=forward_split,reverse_split,
+ *   cash_dividend`), asked only when the exchange or a report needs them. Its `start`/`end` filter on
+ *   `process_date`, which for a dividend can come weeks after the ex-date: it is asked for process dates from a
+ *   week before to `PROCESS_LAG_DAYS` after the ex-dates wanted, and what comes back is kept by its `ex_date`.
  * - HTTP 429 waits until `X-RateLimit-Reset` (1 to 60 s; 3 s without the header) and retries, three times at most.
  *   Other failures are `MarketDataError` `Unavailable` naming `alpaca`, the status and the body's message; the keys
  *   only travel in the `APCA-API-KEY-ID` / `APCA-API-SECRET-KEY` headers and are scrubbed from every message.
@@ -36,6 +41,7 @@ import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { noRedirects } from "@council/io/NoRedirects"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import type { CorporateAction } from "./CorporateAction.ts"
 import { MarketData, MarketDataError } from "./MarketData.ts"
 import * as RemoteBars from "./RemoteBars.ts"
 
@@ -81,6 +87,21 @@ const BarsPage = Schema.Struct({
   next_page_token: Schema.optional(Schema.NullOr(Schema.String))
 })
 
+/** `GET /v1/corporate-actions`: `corporate_actions` holds one list per type asked; unknown fields are ignored. */
+const AlpacaSplit = Schema.Struct({ symbol: Schema.String, new_rate: Schema.Finite, old_rate: Schema.Finite, ex_date: Schema.String })
+const AlpacaDividend = Schema.Struct({ symbol: Schema.String, rate: Schema.Finite, ex_date: Schema.String })
+const ActionsPage = Schema.Struct({
+  corporate_actions: Schema.Struct({
+    forward_splits: Schema.optional(Schema.NullOr(Schema.Array(AlpacaSplit))),
+    reverse_splits: Schema.optional(Schema.NullOr(Schema.Array(AlpacaSplit))),
+    cash_dividends: Schema.optional(Schema.NullOr(Schema.Array(AlpacaDividend)))
+  }),
+  next_page_token: Schema.optional(Schema.NullOr(Schema.String))
+})
+
+/** How many days after an ex-date the action's `process_date` may fall (a dividend's is near its pay date). */
+export const PROCESS_LAG_DAYS = 90
+
 const PROVIDER = "alpaca"
 const RATE_LIMIT_RETRIES = 3
 const DEFAULT_429_WAIT_MS = 3_000
@@ -111,7 +132,7 @@ export const provider = (client: HttpClient.HttpClient, options: Options): Remot
         timeframe: "1Day",
         start: rfc3339(RemoteBars.nyMidnight(from)),
         end: rfc3339(RemoteBars.nyMidnight(to)),
-        adjustment: "all",
+        adjustment: "raw",
         feed,
         limit: "10000",
         ...(pageToken === undefined ? {} : { page_token: pageToken })
@@ -206,7 +227,61 @@ export const provider = (client: HttpClient.HttpClient, options: Options): Remot
     return out
   })
 
-  return { name: PROVIDER, fetch, sessionSoFar }
+  const actionsPage = (symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay, pageToken: string | undefined) => {
+    const what = `GET /v1/corporate-actions ${from}..${to}${pageToken ? " (next page)" : ""}`
+    const request = HttpClientRequest.get(`${base}/v1/corporate-actions`, {
+      acceptJson: true,
+      urlParams: {
+        symbols: symbols.join(","),
+        types: "forward_split,reverse_split,cash_dividend",
+        start: RemoteBars.addDays(from, -7),
+        end: RemoteBars.addDays(to, PROCESS_LAG_DAYS),
+        limit: "1000",
+        ...(pageToken === undefined ? {} : { page_token: pageToken })
+      },
+      headers: {
+        "APCA-API-KEY-ID": Redacted.value(options.keyId),
+        "APCA-API-SECRET-KEY": Redacted.value(options.secretKey)
+      }
+    })
+    const attempt = client.execute(request).pipe(
+      Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429 })),
+      Effect.flatMap(RemoteBars.readJson(ActionsPage)),
+      Effect.catchTags({
+        HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
+        SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
+      })
+    )
+    return RemoteBars.retryRateLimited(attempt, { provider: PROVIDER, what, times: RATE_LIMIT_RETRIES })
+  }
+
+  /** The splits and cash dividends with an ex-date in `[from, to]`. */
+  const corporateActions = Effect.fnUntraced(function*(symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay) {
+    const out: Array<CorporateAction> = []
+    const seen = new Set<string>()
+    const day = (text: string) => text.slice(0, 10) as TradingDay
+    let pageToken: string | undefined
+    do {
+      const body = yield* actionsPage(symbols, from, to, pageToken)
+      const { cash_dividends, forward_splits, reverse_splits } = body.corporate_actions
+      for (const split of [...(forward_splits ?? []), ...(reverse_splits ?? [])]) {
+        out.push({ kind: "split", symbol: split.symbol as Ticker, exDate: day(split.ex_date), newRate: split.new_rate, oldRate: split.old_rate })
+      }
+      for (const dividend of cash_dividends ?? []) {
+        out.push({ kind: "dividend", symbol: dividend.symbol as Ticker, exDate: day(dividend.ex_date), cash: dividend.rate })
+      }
+      pageToken = body.next_page_token ?? undefined
+      if (pageToken !== undefined) {
+        if (seen.has(pageToken)) {
+          return yield* new MarketDataError({ reason: "InvalidData", message: `${PROVIDER}: next_page_token repeats for corporate actions ${from}..${to}` })
+        }
+        seen.add(pageToken)
+      }
+    } while (pageToken !== undefined)
+    return out.filter((action) => action.exDate >= from && action.exDate <= to)
+  })
+
+  return { name: PROVIDER, fetch, sessionSoFar, corporateActions }
 }
 
 /** The feed, over the `HttpClient` in context. */

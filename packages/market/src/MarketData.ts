@@ -12,6 +12,9 @@
  *   last session on or before it. `sessions` clips its range to the data. `lookback` must be a non-negative
  *   integer (anything else is a defect); near the start of the data fewer bars come back.
  * - `fromIndex` holds the rules for every feed built on a `BarIndex`; `layerTest` builds one from in-memory bars.
+ * - Bars are raw (the prices that traded). `corporateActions` says what splits and cash dividends took effect in a
+ *   range (`CorporateAction`: ex-dates, never after today: an action is known from its ex-date on); the local
+ *   bars have none.
  * - `snapshotDuring` (the `close` schedule) from recorded daily bars knows only the as-of day's open: the day's
  *   bar becomes open = high = low = close = the open, volume 0 (`sessionSoFar`). A live feed may know more (the
  *   session's bar so far and its latest trade); never the close.
@@ -24,6 +27,7 @@ import * as Layer from "effect/Layer"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { type Bar, type MarketSnapshot, parseMoment, type SymbolHistory, type Ticker, type TradingDay, type Universe } from "@council/domain"
+import type { CorporateAction } from "./CorporateAction.ts"
 import * as BarIndex from "./BarIndex.ts"
 import { knownJson, knownJsonIf } from "./SnapshotJson.ts"
 
@@ -57,6 +61,11 @@ export class MarketData extends Context.Service<MarketData, {
    * session so far as the last bar, marked `intraday`. Never the session's close.
    */
   readonly snapshotDuring: (asOf: TradingDay, at: string, lookback: number) => Effect.Effect<MarketSnapshot, MarketDataError>
+  /**
+   * The splits and cash dividends of the universe whose ex-date is in `[from, to]` (inclusive), ordered by ex-date
+   * (`CorporateAction.actionOrder`). Nothing dated after today; none from a feed without them.
+   */
+  readonly corporateActions: (from: TradingDay, to: TradingDay) => Effect.Effect<ReadonlyArray<CorporateAction>, MarketDataError>
 }>()("@council/market/MarketData") {
   /** The service over an in-memory `BarIndex` (what `LocalBars` and `layerTest` provide). */
   static readonly fromIndex = (index: BarIndex.BarIndex): MarketData["Service"] => make(index)
@@ -211,6 +220,9 @@ const make = (index: BarIndex.BarIndex): MarketData["Service"] => {
       return BarIndex.slice(index, columns, end - query.lookback + 1, end)
     }),
     snapshot,
-    snapshotDuring
+    snapshotDuring,
+    corporateActions: () => noActions
   })
 }
+
+const noActions: Effect.Effect<ReadonlyArray<CorporateAction>> = Effect.succeed([])

@@ -1,6 +1,6 @@
 /**
  * `MarketData` over Polygon's (now Massive's) daily aggregates,
- * `GET /v2/aggs/ticker/{T}/range/1/day/{from}/{to}?adjusted=true&sort=asc&limit=50000`, one call per symbol.
+ * `GET /v2/aggs/ticker/{T}/range/1/day/{from}/{to}?adjusted=false&sort=asc&limit=50000`, one call per symbol.
  *
  * **When to use**: `COUNCIL_DATA=polygon` (see `MarketFeed`). `layer(options)` is fully provided (fetch-based HTTP
  * client); `make(options)` needs an `HttpClient`.
@@ -14,6 +14,11 @@
  * - The key is sent as `Authorization: Bearer`, never as `apiKey=` in a URL, so it cannot end up in a logged URL;
  *   `next_url` is followed with the header again, rebased onto `baseUrl` when it names another host (the key is only
  *   ever sent to `baseUrl`), and any `apiKey` parameter in it is dropped. Messages are scrubbed of the key.
+ * - Bars are raw (`adjusted=false`: what traded); adjusted bars fetched later would rewrite the prices an earlier
+ *   session traded at. Splits come from `GET /v3/reference/splits?ticker=…&execution_date.gte=…&execution_date.lte=…`
+ *   (`split_to` shares for `split_from`, effective on `execution_date`), cash dividends from
+ *   `GET /v3/reference/dividends?ticker=…&ex_dividend_date.gte=…&ex_dividend_date.lte=…` (`cash_amount` a share):
+ *   two calls per symbol, through the same limiter, made only when the exchange or a report asks for actions.
  * - A result's `t` is the Unix milliseconds of midnight New York: the bar's date is its New York date.
  * - Today's session so far (the `close` schedule) comes from the snapshot endpoint
  *   `GET /v2/snapshot/locale/us/markets/stocks/tickers?tickers=…` (one call): each ticker's `day` bar so far with its
@@ -34,6 +39,7 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { noRedirects } from "@council/io/NoRedirects"
+import type { CorporateAction } from "./CorporateAction.ts"
 import { MarketData, MarketDataError } from "./MarketData.ts"
 import * as RemoteBars from "./RemoteBars.ts"
 
@@ -107,6 +113,25 @@ const AggsPage = Schema.Struct({
   next_url: Schema.optional(Schema.NullOr(Schema.String))
 })
 
+const SplitsPage = Schema.Struct({
+  results: Schema.optional(Schema.NullOr(Schema.Array(Schema.Struct({
+    ticker: Schema.String,
+    execution_date: Schema.String,
+    split_from: Schema.Finite,
+    split_to: Schema.Finite
+  })))),
+  next_url: Schema.optional(Schema.NullOr(Schema.String))
+})
+
+const DividendsPage = Schema.Struct({
+  results: Schema.optional(Schema.NullOr(Schema.Array(Schema.Struct({
+    ticker: Schema.String,
+    ex_dividend_date: Schema.String,
+    cash_amount: Schema.Finite
+  })))),
+  next_url: Schema.optional(Schema.NullOr(Schema.String))
+})
+
 const PROVIDER = "polygon"
 const RATE_LIMIT_RETRIES = 3
 const WAIT_ON_429 = Effect.succeed(60_000)
@@ -123,10 +148,11 @@ export const provider = (client: HttpClient.HttpClient, options: Options, limite
     return url.origin === new URL(base).origin ? url.toString() : `${base}${url.pathname}${url.search}`
   }
 
-  const page = (request: HttpClientRequest.HttpClientRequest, what: string) => {
+  const pageOf = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S) =>
+  (request: HttpClientRequest.HttpClientRequest, what: string) => {
     const attempt = limiter(client.execute(request)).pipe(
       Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429: () => WAIT_ON_429 })),
-      Effect.flatMap(RemoteBars.readJson(AggsPage)),
+      Effect.flatMap(RemoteBars.readJson(schema)),
       Effect.catchTags({
         HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
         SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
@@ -134,13 +160,68 @@ export const provider = (client: HttpClient.HttpClient, options: Options, limite
     )
     return RemoteBars.retryRateLimited(attempt, { provider: PROVIDER, what, times: RATE_LIMIT_RETRIES })
   }
+  const page = pageOf(AggsPage)
+
+  /** Every result of `path` with `params`, following `next_url` (without its `apiKey`, on `base`). */
+  const allResults = <A>(
+    read: (request: HttpClientRequest.HttpClientRequest, what: string) => Effect.Effect<{ readonly results?: ReadonlyArray<A> | null | undefined; readonly next_url?: string | null | undefined }, MarketDataError>,
+    path: string,
+    params: Record<string, string>
+  ) =>
+    Effect.gen(function*() {
+      const out: Array<A> = []
+      const seen = new Set<string>()
+      let request = HttpClientRequest.get(`${base}${path}`, { urlParams: params })
+      let what = `GET ${path}`
+      while (true) {
+        const body = yield* read(request.pipe(HttpClientRequest.bearerToken(options.apiKey), HttpClientRequest.acceptJson), what)
+        out.push(...(body.results ?? []))
+        if (!body.next_url) return out
+        const next = rebase(body.next_url)
+        if (seen.has(next)) {
+          return yield* new MarketDataError({ reason: "InvalidData", message: `${PROVIDER}: next_url repeats for ${what}` })
+        }
+        seen.add(next)
+        request = HttpClientRequest.get(next)
+        what = `GET ${path} (next page)`
+      }
+    })
+
+  /** The splits and cash dividends of `symbols` with an ex-date in `[from, to]`: two calls a symbol. */
+  const corporateActions = Effect.fnUntraced(function*(symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay) {
+    const out: Array<CorporateAction> = []
+    const day = (text: string) => text.slice(0, 10) as TradingDay
+    for (const symbol of symbols) {
+      const splits = yield* allResults(pageOf(SplitsPage), "/v3/reference/splits", {
+        ticker: symbol,
+        "execution_date.gte": from,
+        "execution_date.lte": to,
+        limit: "1000"
+      })
+      for (const split of splits) {
+        if (split.ticker !== symbol) continue
+        out.push({ kind: "split", symbol, exDate: day(split.execution_date), newRate: split.split_to, oldRate: split.split_from })
+      }
+      const dividends = yield* allResults(pageOf(DividendsPage), "/v3/reference/dividends", {
+        ticker: symbol,
+        "ex_dividend_date.gte": from,
+        "ex_dividend_date.lte": to,
+        limit: "1000"
+      })
+      for (const dividend of dividends) {
+        if (dividend.ticker !== symbol) continue
+        out.push({ kind: "dividend", symbol, exDate: day(dividend.ex_dividend_date), cash: dividend.cash_amount })
+      }
+    }
+    return out
+  })
 
   const fetchSymbol = Effect.fnUntraced(function*(symbol: Ticker, from: TradingDay, to: TradingDay) {
     const path = `/v2/aggs/ticker/${encodeURIComponent(symbol)}/range/1/day/${from}/${to}`
     const bars: Array<Bar> = []
     const seen = new Set<string>()
     let request = HttpClientRequest.get(`${base}${path}`, {
-      urlParams: { adjusted: "true", sort: "asc", limit: "50000" }
+      urlParams: { adjusted: "false", sort: "asc", limit: "50000" }
     })
     let what = `GET ${path}`
     while (true) {
@@ -191,7 +272,7 @@ export const provider = (client: HttpClient.HttpClient, options: Options, limite
     return out
   })
 
-  return { name: PROVIDER, fetch, sessionSoFar }
+  return { name: PROVIDER, fetch, sessionSoFar, corporateActions }
 }
 
 /** The feed, over the `HttpClient` in context, with its own call limiter. */

@@ -20,6 +20,10 @@
  *   before the last complete day. "Now" comes from `Clock`, so `TestClock` drives it in tests.
  * - Daily bars are stamped at midnight New York (04:00Z or 05:00Z depending on DST); `nyDate` converts them, never
  *   the UTC date.
+ * - Bars are raw (what traded), so they never change once fetched. `corporateActions` comes from the provider's
+ *   `corporateActions` (`RemoteActions`: lazy, kept, never dated after today); `snapshot` applies the splits known
+ *   by its as-of day to the bars before their ex-date (the as-of bar stays raw). `bars` is raw: the exchange fills
+ *   and marks on it, and the reports apply the actions themselves (`CorporateAction.holdings`).
  * - `snapshotDuring` (the `close` schedule): for a complete day, the day's open only (like recorded bars); for
  *   today, during its session, the provider's `sessionSoFar` (the session's bar so far and the latest trade, taken
  *   now) after the complete bars up to the session before. A provider without it serves complete days only. That
@@ -32,17 +36,20 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Ref from "effect/Ref"
-import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import * as Semaphore from "effect/Semaphore"
 import { formatMoment, momentOfEpoch, Ticker } from "@council/domain"
-import type { Bar, TradingDay } from "@council/domain"
+import type { Bar, MarketSnapshot, TradingDay } from "@council/domain"
 import { boundedText } from "@council/io/BoundedText"
 import { scrub as scrubSecret } from "@council/io/SecretText"
 import * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as BarIndex from "./BarIndex.ts"
+import { splitRatio } from "./CorporateAction.ts"
+import { addDays, COMPLETE_HOUR, lastCompleteDay, nyDate } from "./NewYorkDays.ts"
+import * as RemoteActions from "./RemoteActions.ts"
+import * as RemoteStore from "./RemoteStore.ts"
+
+export { addDays, lastCompleteDay, nyDate, nyMidnight } from "./NewYorkDays.ts"
 import { MarketData, MarketDataError, sessionSoFar } from "./MarketData.ts"
 
 /** The ten ETFs of the repository's local data, the default universe of the remote feeds. */
@@ -78,46 +85,11 @@ export interface Provider {
     day: TradingDay,
     until: number
   ) => Effect.Effect<ReadonlyMap<string, Bar>, MarketDataError>
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// New York calendar
-
-const DAY_MS = 86_400_000
-const COMPLETE_HOUR = 20
-
-const nyFormat = new Intl.DateTimeFormat("en-US", {
-  timeZone: "America/New_York",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  hourCycle: "h23"
-})
-
-const nyParts = (epochMillis: number): { readonly date: string; readonly hour: number } => {
-  const parts: Record<string, string> = {}
-  for (const part of nyFormat.formatToParts(epochMillis)) parts[part.type] = part.value
-  return { date: `${parts["year"]}-${parts["month"]}-${parts["day"]}`, hour: Number(parts["hour"]) }
-}
-
-/** The New York calendar date of an instant. */
-export const nyDate = (epochMillis: number): TradingDay => nyParts(epochMillis).date as TradingDay
-
-/** The instant of midnight New York at the start of `day` (04:00Z in summer time, 05:00Z in winter). */
-export const nyMidnight = (day: TradingDay): number => {
-  const winter = Date.parse(`${day}T05:00:00Z`)
-  return nyParts(winter).hour === 0 ? winter : winter - 3_600_000
-}
-
-/** `day` shifted by `days` calendar days. */
-export const addDays = (day: TradingDay, days: number): TradingDay =>
-  new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10) as TradingDay
-
-/** The last New York date whose bars are final at `epochMillis`: today from 20:00 New York, yesterday before. */
-export const lastCompleteDay = (epochMillis: number): TradingDay => {
-  const { date, hour } = nyParts(epochMillis)
-  return hour >= COMPLETE_HOUR ? (date as TradingDay) : addDays(date as TradingDay, -1)
+  /**
+   * The splits and cash dividends of `symbols` with an ex-date in `[from, to]` (`CorporateAction`). Absent: the
+   * provider reports none (its bars must then be adjusted, or hold no action).
+   */
+  readonly corporateActions?: RemoteActions.FetchActions
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -269,14 +241,6 @@ export const invalidBody = (provider: string, what: string) => (error: { readonl
 // ---------------------------------------------------------------------------------------------------------------
 // The cached feed
 
-interface Store {
-  /** The calendar days fetched for every symbol, inclusive. */
-  readonly from: TradingDay
-  readonly to: TradingDay
-  readonly rows: ReadonlyMap<Ticker, ReadonlyMap<string, Bar>>
-  readonly view: { readonly index: BarIndex.BarIndex; readonly service: MarketData["Service"] } | undefined
-}
-
 /** Calendar days to fetch before an as-of day so that `lookback` sessions are there (≈252 sessions a year). */
 const calendarSpan = (lookback: number): number => Math.ceil(lookback * 1.5) + 14
 
@@ -285,49 +249,6 @@ const universeOrder = (a: string, b: string): number =>
   a === b ? 0 : a === "SPY" ? -1 : b === "SPY" ? 1 : a < b ? -1 : 1
 
 const minDay = (a: TradingDay, b: TradingDay): TradingDay => (a < b ? a : b)
-const maxDay = (a: TradingDay, b: TradingDay): TradingDay => (a > b ? a : b)
-
-const buildView = (provider: string, rows: ReadonlyMap<Ticker, ReadonlyMap<string, Bar>>): Result.Result<
-  Store["view"],
-  MarketDataError
-> => {
-  const symbols = [...rows.keys()]
-  const missing = symbols.filter((s) => rows.get(s)!.size === 0)
-  if (missing.length === symbols.length) return Result.succeed(undefined)
-  if (missing.length > 0) {
-    return Result.fail(
-      new MarketDataError({
-        reason: "InvalidData",
-        message: `${provider} returned no bars at all for ${missing.join(", ")}; is the symbol right?`
-      })
-    )
-  }
-  let dates = [...rows.get(symbols[0]!)!.keys()]
-  for (const symbol of symbols.slice(1)) {
-    const have = rows.get(symbol)!
-    dates = dates.filter((d) => have.has(d))
-  }
-  if (dates.length === 0) return Result.succeed(undefined)
-  dates.sort()
-  const inputs = symbols.map((symbol): BarIndex.SeriesInput => {
-    const have = rows.get(symbol)!
-    const bars = dates.map((d) => have.get(d)!)
-    return {
-      symbol,
-      source: `${provider} bars for ${symbol}`,
-      dates,
-      open: bars.map((b) => b.open),
-      high: bars.map((b) => b.high),
-      low: bars.map((b) => b.low),
-      close: bars.map((b) => b.close),
-      volume: bars.map((b) => b.volume)
-    }
-  })
-  return Result.match(BarIndex.make(inputs), {
-    onFailure: (message) => Result.fail(new MarketDataError({ reason: "InvalidData", message })),
-    onSuccess: (index) => Result.succeed({ index, service: MarketData.fromIndex(index) })
-  })
-}
 
 /** A cached, as-of safe `MarketData` over `provider` for `symbols`. */
 export const make = Effect.fnUntraced(function*(provider: Provider, symbols: ReadonlyArray<Ticker>) {
@@ -341,50 +262,13 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
     })
   }
   const sortedUniverse = [...new Set(symbols)].sort(universeOrder)
-  const store = yield* Ref.make<Store | undefined>(undefined)
-  const lock = yield* Semaphore.make(1)
-
-  const fetchGap = Effect.fnUntraced(function*(
-    rows: Map<Ticker, Map<string, Bar>>,
-    from: TradingDay,
-    to: TradingDay
-  ) {
-    const fetched = yield* provider.fetch(sortedUniverse, from, to)
-    for (const symbol of sortedUniverse) {
-      const target = rows.get(symbol)!
-      for (const bar of fetched.get(symbol) ?? []) {
-        if (bar.date < from || bar.date > to) continue
-        const problem = BarIndex.barProblem(bar.open, bar.high, bar.low, bar.close, bar.volume)
-        if (problem === undefined) target.set(bar.date, bar)
-        else yield* Effect.logWarning(`${provider.name}: the ${symbol} bar of ${bar.date} is not a real print (${problem}); dropped, so ${bar.date} is not a session of this feed`)
-      }
-    }
+  const actions = yield* RemoteActions.make({
+    provider: provider.name,
+    symbols: sortedUniverse,
+    fetch: provider.corporateActions,
+    horizon: Effect.map(Clock.currentTimeMillis, nyDate)
   })
-
-  /** Makes sure every day of `[from, to]` (`to` already complete) was fetched; returns the store. */
-  const ensure = (from: TradingDay, to: TradingDay): Effect.Effect<Store, MarketDataError> =>
-    lock.withPermits(1)(Effect.gen(function*() {
-      const current = yield* Ref.get(store)
-      if (current && current.from <= from && current.to >= to) return current
-      const rows = new Map<Ticker, Map<string, Bar>>(
-        sortedUniverse.map((s) => [s, new Map(current?.rows.get(s) ?? [])])
-      )
-      if (current === undefined) {
-        yield* fetchGap(rows, from, to)
-      } else {
-        if (from < current.from) yield* fetchGap(rows, from, addDays(current.from, -1))
-        if (to > current.to) yield* fetchGap(rows, addDays(current.to, 1), to)
-      }
-      const view = yield* Effect.fromResult(buildView(provider.name, rows))
-      const next: Store = {
-        from: current ? minDay(current.from, from) : from,
-        to: current ? maxDay(current.to, to) : to,
-        rows,
-        view
-      }
-      yield* Ref.set(store, next)
-      return next
-    }))
+  const { ensure } = yield* RemoteStore.make(provider, sortedUniverse)
 
   const notCalendarDate = (day: string) =>
     new MarketDataError({ reason: "NotATradingDay", message: `${day} is not a calendar date` })
@@ -403,7 +287,7 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
     return complete
   })
 
-  const viewOf = (current: Store, asOf: TradingDay) =>
+  const viewOf = (current: RemoteStore.Store, asOf: TradingDay) =>
     current.view
       ? Effect.succeed(current.view)
       : Effect.fail(
@@ -438,7 +322,36 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
     const current = yield* ensure(addDays(asOf, -calendarSpan(lookback)), asOf)
     const { index, service } = yield* viewOf(current, asOf)
     if (asOf > lastSession(index)) return yield* notASession(asOf, index)
-    return yield* service.snapshot(asOf, lookback)
+    return yield* splitAdjusted(yield* service.snapshot(asOf, lookback))
+  })
+
+  /**
+   * The snapshot's history with the splits known by its as-of day applied to the bars before their ex-date (prices
+   * ÷ ratio, volume × ratio), so a stage sees no jump where a split was; the as-of day's bar stays raw, what orders
+   * trade at. Splits after the as-of day are not known then and change nothing. Without a split: the snapshot.
+   */
+  const splitAdjusted = Effect.fnUntraced(function*(snapshot: MarketSnapshot) {
+    const first = snapshot.history.flatMap((h) => h.bars.slice(0, 1).map((b) => b.date)).sort()[0]
+    if (provider.corporateActions === undefined || first === undefined || first >= snapshot.asOf) return snapshot
+    const splits = (yield* actions(addDays(first, 1), snapshot.asOf)).filter((a) => a.kind === "split")
+    if (splits.length === 0) return snapshot
+    const history = snapshot.history.map((h) => {
+      const mine = splits.filter((s) => s.symbol === h.symbol)
+      if (mine.length === 0) return h
+      const bars = h.bars.map((bar) => {
+        const ratio = mine.reduce((r, s) => (s.exDate > bar.date ? r * splitRatio(s) : r), 1)
+        return ratio === 1 ? bar : {
+          date: bar.date,
+          open: bar.open / ratio,
+          high: bar.high / ratio,
+          low: bar.low / ratio,
+          close: bar.close / ratio,
+          volume: bar.volume * ratio
+        }
+      })
+      return { symbol: h.symbol, bars: BarIndex.derivedWindow(h.bars, bars) }
+    })
+    return { ...snapshot, history }
   })
 
   /**
@@ -484,7 +397,7 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
       })
     }
     const history = before.history.map((h) => ({ symbol: h.symbol, bars: [...h.bars, today.get(h.symbol)!] }))
-    return { asOf, universe: sortedUniverse, history, intraday: { at: formatMoment(momentOfEpoch(now)), through: "latest-trade" as const } }
+    return yield* splitAdjusted({ asOf, universe: sortedUniverse, history, intraday: { at: formatMoment(momentOfEpoch(now)), through: "latest-trade" as const } })
   })
 
   return MarketData.of({
@@ -526,6 +439,12 @@ export const make = Effect.fnUntraced(function*(provider: Provider, symbols: Rea
       const now = yield* Clock.currentTimeMillis
       if (asOf <= lastCompleteDay(now)) return yield* sessionSoFar(yield* snapshot(asOf, lookback), at)
       return yield* liveSnapshot(asOf, lookback, now)
+    }),
+    corporateActions: Effect.fnUntraced(function*(from: TradingDay, to: TradingDay) {
+      if (!BarIndex.isCalendarDate(from)) return yield* notCalendarDate(from)
+      if (!BarIndex.isCalendarDate(to)) return yield* notCalendarDate(to)
+      // an action is known from its ex-date on (before that day's open): never one dated after today
+      return yield* actions(from, minDay(to, nyDate(yield* Clock.currentTimeMillis)))
     })
   })
 })

@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 export * as BarIndex from "./BarIndex.ts"
+export * as CorporateAction from "./CorporateAction.ts"
 export * as LocalBars from "./LocalBars.ts"
 export { defaultBarsDirectory } from "./LocalBars.ts"
 export * as MarketFeed from "./MarketFeed.ts"

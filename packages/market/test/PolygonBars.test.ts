@@ -101,7 +101,15 @@ describe("PolygonBars", () => {
       for (const h of snapshot.history) {
         assert.deepStrictEqual<ReadonlyArray<unknown>>(h.bars, barsOf(h.symbol).slice(asOfIndex - 209, asOfIndex + 1))
       }
-      assert.deepStrictEqual(server.requests.map((r) => [r.path, r.query.get("cursor")]), [
+      // the snapshot's splits: a splits and a dividends call per symbol, after the bars (see CorporateActions.test.ts)
+      const aggs = server.requests.filter((r) => r.path.startsWith("/v2/aggs/"))
+      assert.deepStrictEqual(server.requests.slice(aggs.length).map((r) => [r.path, r.query.get("ticker")]), [
+        ["/v3/reference/splits", "SPY"],
+        ["/v3/reference/dividends", "SPY"],
+        ["/v3/reference/splits", "XLF"],
+        ["/v3/reference/dividends", "XLF"]
+      ])
+      assert.deepStrictEqual(aggs.map((r) => [r.path, r.query.get("cursor")]), [
         ["/v2/aggs/ticker/SPY/range/1/day/2023-12-21/2024-11-14", null],
         ["/v2/aggs/ticker/SPY/range/1/day/2023-12-21/2024-11-14", "100"],
         ["/v2/aggs/ticker/SPY/range/1/day/2023-12-21/2024-11-14", "200"],
@@ -110,14 +118,14 @@ describe("PolygonBars", () => {
         ["/v2/aggs/ticker/XLF/range/1/day/2023-12-21/2024-11-14", "200"]
       ])
       const first = server.requests[0]!.query
-      assert.deepStrictEqual([first.get("adjusted"), first.get("sort"), first.get("limit")], ["true", "asc", "50000"])
+      assert.deepStrictEqual([first.get("adjusted"), first.get("sort"), first.get("limit")], ["false", "asc", "50000"])
       for (const r of server.requests) {
         assert.strictEqual(r.headers.authorization, `Bearer ${KEY}`)
         assert.isNull(r.query.get("apiKey"))
       }
       yield* md.snapshot(day("2024-10-01"), 100)
       yield* md.sessions(day("2024-01-01"), day("2024-11-14"))
-      assert.strictEqual(server.requests.length, 6)
+      assert.strictEqual(server.requests.length, 10)
     }))
 
   it.effect("a next_url on another host is rebased onto the base URL, so the key goes nowhere else", () =>
@@ -144,7 +152,7 @@ describe("PolygonBars", () => {
       assert.isTrue(server.requests.every((r) => r.headers.authorization === `Bearer ${KEY}`))
     }))
 
-  it.effect("the free tier's 5 calls a minute: ten symbols take a minute, never more than 5 in any 60 s", () =>
+  it.effect("the free tier's 5 calls a minute: ten symbols' bars take a minute, their actions four more, never more than 5 calls in any 60 s", () =>
     Effect.gen(function*() {
       const { md, server } = yield* setup({})
       const fiber = yield* md.snapshot(day("2024-11-14"), 20).pipe(Effect.forkChild({ startImmediately: true }))
@@ -154,21 +162,28 @@ describe("PolygonBars", () => {
       yield* TestClock.adjust("59 seconds")
       yield* realPause(100)
       assert.strictEqual(server.requests.length, 5)
-      yield* advanceUntil(() => server.requests.length >= 10, 120)
+      // ten calls of bars, then the splits and dividends of each symbol (twenty calls) for the snapshot's splits:
+      // five more a minute, the clock standing still while they are answered
+      for (let calls = 10; calls <= 30; calls += 5) {
+        yield* TestClock.adjust(calls === 10 ? "1 second" : "60 seconds")
+        yield* waitUntil(() => server.requests.length >= calls)
+        yield* realPause(20)
+        assert.strictEqual(server.requests.length, calls)
+      }
       const snapshot = yield* Fiber.join(fiber)
       assert.strictEqual(snapshot.history.length, 10)
       assert.isTrue(snapshot.history.every((h) => h.bars.length === 20 && h.bars[19]!.date === "2024-11-14"))
 
       const at = server.requests.map((r) => r.at)
-      assert.strictEqual(at.length, 10)
+      assert.strictEqual(at.length, 30)
       assert.deepStrictEqual(at.slice(0, 5), Array(5).fill(NOW))
       for (let i = 0; i + 5 < at.length; i++) assert.isAtLeast(at[i + 5]! - at[i]!, 60_000)
       assert.isAtLeast(at[9]! - at[0]!, 60_000)
 
       yield* md.snapshot(day("2024-11-13"), 10)
       yield* md.bars({ symbol: Ticker.make("USO"), asOf: day("2024-11-14"), lookback: 5 })
-      assert.strictEqual(server.requests.length, 10)
-    }))
+      assert.strictEqual(server.requests.length, 30)
+    }), 30_000)
 
   it.effect("HTTP 429 waits a minute and retries through the limiter", () =>
     Effect.gen(function*() {

@@ -141,6 +141,8 @@ export const alpacaBars = (options: {
   readonly leakAfterEnd?: boolean
 }) =>
 (request: Recorded): Reply => {
+  // a feed with no corporate action (actionServers.ts serves some)
+  if (request.path === "/v1/corporate-actions") return { status: 200, body: { corporate_actions: {}, next_page_token: null } }
   if (request.path !== "/v2/stocks/bars") return { status: 404, body: { message: "Not Found" } }
   if (request.headers["apca-api-key-id"] === undefined || request.headers["apca-api-secret-key"] === undefined) {
     return { status: 403, body: { message: "forbidden." } }
@@ -193,6 +195,8 @@ export const polygonAggs = (options: {
   readonly nextUrlOrigin?: string
 }) =>
 (request: Recorded, origin: string): Reply => {
+  // a feed with no corporate action (actionServers.ts serves some)
+  if (request.path.startsWith("/v3/reference/")) return { status: 200, body: { status: "OK", request_id: "ca", results: [] } }
   const match = AGGS.exec(request.path)
   if (!match) return { status: 404, body: { status: "NOT_FOUND", request_id: "r0", message: "Not found" } }
   if (request.headers.authorization !== `Bearer ${options.apiKey}` && request.query.get("apiKey") !== options.apiKey) {

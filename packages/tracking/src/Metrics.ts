@@ -33,7 +33,8 @@
  * - Average exposure: mean over t = 1 … n of gross_t / E_t (long plus |short| market value at the snapshot's
  *   moment, over equity).
  * - Excess return: total return − the benchmark's total return over the same sessions (SPY buy-and-hold: its
- *   value of each session, its price at the session's moment, else its close; dividend-adjusted when the data is).
+ *   value of each session, its price at the session's moment, else its close; with a feed's splits and cash
+ *   dividends applied as the accounts get them: `Standings`).
  * - LLM cost: Σ cost_t over t = 0 … n − 1, the sessions whose decisions made the P&L: E_t is taken when session
  *   t's run starts, before its orders, so E_n − E_0 is what sessions 0 … n − 1 decided (session n's calls pay for
  *   trades after the window). P&L = E_n − E_0; P&L net of cost = P&L − LLM cost; return net of cost =

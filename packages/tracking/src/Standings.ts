@@ -7,7 +7,10 @@
  *
  * **Details**
  * - SPY's closes come from the market data for the sessions the ledger holds; SPY buy-and-hold is the benchmark
- *   of every excess return (its closes are dividend-adjusted when the data is, as the bundled bars are).
+ *   of every excess return. Its value, and every symbol's for the baselines, is one share's bought on the first
+ *   session with the feed's splits and cash dividends applied as the exchange applies them to the accounts
+ *   (`CorporateAction.holdings`: dividends kept as cash), so accounts and benchmark earn by one convention. The
+ *   bundled bars are dividend-adjusted and report no actions: their closes are used as they are.
  * - Closed trades (win rate over trades) are derived from the book's fills (`Trades`), LLM costs from `LlmCosts`.
  * - A window with no snapshot, or too few common sessions, gives no leaderboard and a verdict saying why; fewer
  *   than 20 sessions gives an unranked one whose verdict says "too few sessions".
@@ -23,7 +26,7 @@ import type * as SqlClient from "effect/sql/SqlClient"
 import { type AccountId, decimalNumber, decimalSum, Ticker, TradingDay } from "@council/domain"
 import { closeTimestamp } from "@council/exchange/Calendar"
 import { defaultFillModel, type FillModelOptions } from "@council/exchange/FillModel"
-import { MarketData } from "@council/market"
+import { CorporateAction, MarketData } from "@council/market"
 import type { PaperSession } from "./Baselines.ts"
 import { contest, ContestReport, type MechanicalVoteDay, randomSeed, recordedFillModel } from "./Contest.ts"
 import * as Leaderboard from "./Leaderboard.ts"
@@ -274,15 +277,29 @@ const spanInData = (market: MarketData["Service"], sessions: ReadonlyArray<Tradi
     return { end, length: (yield* market.sessions(first, end)).length }
   })
 
-/** SPY's close on each of `sessions` the market data has a bar of, or `None` when the market data cannot give them. */
+/**
+ * SPY's close on each of `sessions` the market data has a bar of, with one share's holding there (its splits and
+ * dividends since the first), or `None` when the market data cannot give them.
+ */
 const benchmarkOn = (sessions: ReadonlyArray<TradingDay>) =>
   Effect.gen(function*() {
     const market = yield* MarketData
     const span = yield* spanInData(market, sessions)
-    if (span === undefined) return Option.some(new Map<string, number>())
-    const bars = yield* market.bars({ symbol: Ticker.make(BENCHMARK), asOf: span.end, lookback: span.length })
-    return Option.some(new Map(bars.map((b) => [b.date, b.close])))
+    if (span === undefined) return Option.some(new Map<string, { readonly close: number; readonly holding: CorporateAction.Holding }>())
+    const symbol = Ticker.make(BENCHMARK)
+    const bars = yield* market.bars({ symbol, asOf: span.end, lookback: span.length })
+    const held = yield* holdingsOver(market, symbol, bars.map((b) => b.date))
+    return Option.some(new Map(bars.map((b, i) => [b.date, { close: b.close, holding: held[i]! }])))
   }).pipe(Effect.catchTag("MarketDataError", () => Effect.succeed(Option.none())))
+
+/**
+ * One share of `symbol` held from the first of `dates` on each of them (`CorporateAction.holdings`): the splits and
+ * dividends of the feed, as the exchange applies them to the accounts. The bundled bars have none: one share, no cash.
+ */
+const holdingsOver = (market: MarketData["Service"], symbol: Ticker, dates: ReadonlyArray<TradingDay>) =>
+  dates.length === 0
+    ? Effect.succeed([])
+    : Effect.map(market.corporateActions(dates[0]!, dates.at(-1)!), (actions) => CorporateAction.holdings(dates, actions, symbol))
 
 /** Every account's daily series in the window, with SPY's closes on the same sessions. */
 export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerError, Requirements> =>
@@ -299,14 +316,21 @@ export const equityReport = (query: Query): Effect.Effect<EquityReport, LedgerEr
     const marks = yield* marksOver(query.book, sessions)
     const moments = sessionMoments(rows)
     // SPY's value of each session: its mark at the session's moment, else its close; a session with neither is left out
-    const benchmark = Option.map(yield* benchmarkOn(sessions), (closes) =>
-      sessions.flatMap((date): Array<BenchmarkPoint> => {
-        const close = closes.get(date)
+    // (with the splits and dividends since the first session: a holding's value, `CorporateAction.holdings`)
+    const benchmark = Option.map(yield* benchmarkOn(sessions), (closes) => {
+      // a session without a bar yet (a live one before its complete bar) keeps the holding of the one before
+      let held: CorporateAction.Holding = NO_ACTION
+      return sessions.flatMap((date): Array<BenchmarkPoint> => {
+        const known = closes.get(date)
+        if (known !== undefined) held = known.holding
+        const close = known === undefined ? undefined : CorporateAction.valueAt(known.holding, known.close)
         const at = moments.get(date) ?? null
-        const mark = at === null ? undefined : marks.get(marksKey(date, at))?.[BENCHMARK]
+        const price = at === null ? undefined : marks.get(marksKey(date, at))?.[BENCHMARK]
+        const mark = price === undefined ? undefined : CorporateAction.valueAt(held, price)
         const value = mark ?? close
         return value === undefined ? [] : [{ date, close: close ?? null, markedAt: mark === undefined ? null : at, mark: value }]
-      }))
+      })
+    })
     const report: EquityReport = {
       book: query.book,
       window: { from: query.from ?? null, to: query.to ?? null },
@@ -361,18 +385,30 @@ const closesOn = (sessions: ReadonlyArray<TradingDay>, marks: ReadonlyMap<Tradin
     if (sessions.length === 0) return []
     const span = yield* spanInData(market, sessions)
     const closes = new Map<TradingDay, Map<Ticker, number>>(sessions.map((d) => [d, new Map()]))
+    const heldOn = new Map<TradingDay, Map<Ticker, CorporateAction.Holding>>(sessions.map((d) => [d, new Map()]))
     // a session past the data's latest (a live one before its complete bar) has no closes: nothing trades on it
     if (span !== undefined) {
       for (const symbol of yield* market.universe) {
         const bars = yield* market.bars({ symbol, asOf: span.end, lookback: span.length }).pipe(Effect.orElseSucceed(() => []))
-        for (const bar of bars) closes.get(bar.date)?.set(symbol, bar.close)
+        const held = yield* holdingsOver(market, symbol, bars.map((b) => b.date))
+        bars.forEach((bar, i) => {
+          closes.get(bar.date)?.set(symbol, CorporateAction.valueAt(held[i]!, bar.close))
+          heldOn.get(bar.date)?.set(symbol, held[i]!)
+        })
       }
     }
+    // the baselines trade a share held from the first session: its value with the splits and dividends since
     return sessions.map((date): PaperSession => {
       const during = marks.get(date)
-      return { date, closes: closes.get(date)!, ...(during === undefined ? {} : { marks: during }) }
+      const held = heldOn.get(date)!
+      const valued = during === undefined
+        ? undefined
+        : new Map([...during].map(([symbol, price]) => [symbol, CorporateAction.valueAt(held.get(symbol) ?? NO_ACTION, price)] as const))
+      return { date, closes: closes.get(date)!, ...(valued === undefined ? {} : { marks: valued }) }
     })
   }).pipe(Effect.orElseSucceed((): ReadonlyArray<PaperSession> => []))
+
+const NO_ACTION: CorporateAction.Holding = { shares: 1, cash: 0 }
 
 /** The first and last sessions of a backtest's range (`undefined`: the live book, or the market data has none there). */
 const sessionSpan = (book: { readonly kind: string; readonly from: TradingDay | null; readonly to: TradingDay | null }) =>

@@ -56,7 +56,8 @@ const poisonedAfter = (present: Ref.Ref<NewYorkMoment>) =>
         sessions: (from, to) => Effect.flatMap(feedAt, (m) => m.sessions(from, to)),
         bars: (query) => Effect.flatMap(feedAt, (m) => m.bars(query)),
         snapshot: (asOf, lookback) => Effect.flatMap(feedAt, (m) => m.snapshot(asOf, lookback)),
-        snapshotDuring: (asOf, at, lookback) => Effect.flatMap(feedAt, (m) => m.snapshotDuring(asOf, at, lookback))
+        snapshotDuring: (asOf, at, lookback) => Effect.flatMap(feedAt, (m) => m.snapshotDuring(asOf, at, lookback)),
+        corporateActions: (from, to) => Effect.flatMap(feedAt, (m) => m.corporateActions(from, to))
       })
     })
   )
