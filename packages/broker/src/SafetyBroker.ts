@@ -31,9 +31,11 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import * as Semaphore from "effect/Semaphore"
 import type { AccountConfig, AccountSnapshot, Order, OrderIntent } from "@council/domain"
 import * as AccountLimits from "./AccountLimits.ts"
+import * as Activity from "./Activity.ts"
 import { type Broker, BrokerError, type OrderQuery } from "./Broker.ts"
 
 /** Reference prices of symbols, for valuing orders: in a run, the market data as of the run's session. */
@@ -190,7 +192,7 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
       Effect.flatMap((noBook) => (noBook ? Effect.tap(read, (a) => Effect.sync(() => keep(a))) : read))
     )
 
-  const safe = {
+  const calls = {
     ...inner,
     getAccount: seeing(inner.getAccount, (account) => (seen = { ...seen, account })),
     listOrders: (query: OrderQuery) =>
@@ -206,7 +208,14 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
     closePosition: (symbol: Parameters<Broker["closePosition"]>[0], options?: Parameters<Broker["closePosition"]>[1]) =>
       rereadAfter(`close ${symbol}`, inner.closePosition(symbol, options)),
     closeAllPositions: rereadAfter("close all positions", inner.closeAllPositions)
-  } as SafeBroker<B>
+  }
+  // the account and the open orders the activity read are what `getAccount` and every open order would have kept
+  const readActivity = Activity.reader(calls, (query) =>
+    seeing(Activity.read(inner, query), (activity) => {
+      if (Result.isSuccess(activity.account)) seen = { ...seen, account: activity.account.success }
+      if (Result.isSuccess(activity.open) && isEveryOpenOrder(Activity.openQuery(query.pageSize))) seen = { ...seen, open: activity.open.success }
+    }))
+  const safe = { ...calls, readActivity } as SafeBroker<B>
   decorated.add(safe)
   return safe
 }
