@@ -85,7 +85,6 @@ describe("Reconcile over the activity read", () => {
         const exchange = yield* LocalExchange
         yield* reconcile(days[0]!, "g0", "record")
         const close = (yield* MarketData.use((m) => m.bars({ symbol: SPY, asOf: days[0]!, lookback: 1 })))[0]!.close
-        const simple = { orderClass: "simple", takeProfit: undefined, stopLoss: undefined, timeInForce: "day" } as const
         const bracket: OrderIntent = {
           account: COUNCIL,
           clientOrderId: "council-old-1",
@@ -99,11 +98,13 @@ describe("Reconcile over the activity read", () => {
           stopLoss: { stopPrice: Math.round(close * 0.996 * 100) / 100 },
           reason: "test"
         }
+        const { stopLoss: _stop, takeProfit: _take, ...entry } = bracket
+        const simple = { ...entry, orderClass: "simple", timeInForce: "day" } as const
         yield* exchange.placeOrder(COUNCIL, bracket)
-        yield* exchange.placeOrder(CLAUDE, { ...bracket, ...simple, account: CLAUDE, clientOrderId: "claude-old-1" })
+        yield* exchange.placeOrder(CLAUDE, { ...simple, account: CLAUDE, clientOrderId: "claude-old-1" })
         for (const [i, day] of days.slice(1).entries()) {
           yield* Ref.set(session, momentAt(day, "16:30"))
-          if (i === 0) yield* exchange.placeOrder(COUNCIL, { ...bracket, ...simple, clientOrderId: "council-old-2", symbol: Ticker.make("QQQ"), qty: 1 })
+          if (i === 0) yield* exchange.placeOrder(COUNCIL, { ...simple, clientOrderId: "council-old-2", symbol: Ticker.make("QQQ"), qty: 1 })
           if ((yield* exchange.listFills(COUNCIL, {})).some((f) => f.side === "sell")) {
             failing.on = true
             const now = yield* reconcile(day, older.runId, "record")

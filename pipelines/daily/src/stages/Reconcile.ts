@@ -116,8 +116,19 @@ const Written = Schema.NullOr(Fresh)
 
 type AccountRead = { readonly orders: ReadonlyArray<LedgerOrder>; readonly fills: ReadonlyArray<LedgerFill>; readonly snapshot: { readonly account: AccountId } }
 
-/** Whether `iso` is after `cursor` (a moment that does not parse is not: it is looked up). */
-const after = (iso: string, cursor: string | null) => cursor === null || Date.parse(iso) > Date.parse(cursor)
+/** Whether a moment is after `cursor` (a moment that does not parse is not: it is looked up); the cursor parsed once. */
+const laterThan = (cursor: string | null | undefined): (iso: string) => boolean => {
+  if (cursor === null || cursor === undefined) return () => true
+  const bound = Date.parse(cursor)
+  return (iso) => Date.parse(iso) > bound
+}
+
+/** An account's cursor as `freshOf` asks it: its open orders by id, its bounds parsed once. */
+const cursorTests = (cursor: AccountCursor | undefined) => ({
+  open: new Set(cursor?.open ?? []),
+  orderAfter: laterThan(cursor?.ordersAfter),
+  fillAfter: laterThan(cursor?.fillsAfter)
+})
 
 const span = (days: ReadonlyArray<string>) => days.length === 0 ? undefined : { from: TradingDay.make(days.reduce((a, b) => (a < b ? a : b))), to: TradingDay.make(days.reduce((a, b) => (a > b ? a : b))) }
 
@@ -129,12 +140,16 @@ const span = (days: ReadonlyArray<string>) => days.length === 0 ? undefined : { 
  */
 const freshOf = (ledger: TradeLedger["Service"], book: BookId, cursors: ReadonlyArray<AccountCursor>, reads: ReadonlyArray<AccountRead>) =>
   Effect.gen(function*() {
-    const cursorOf = (account: AccountId) => cursors.find((c) => c.account === account)
+    const tests = new Map(reads.map((r) => [r.snapshot.account, cursorTests(cursors.find((c) => c.account === r.snapshot.account))]))
+    const cursorOf = (account: AccountId) => tests.get(account)!
     const overlapOrders = reads.flatMap((r) => {
       const cursor = cursorOf(r.snapshot.account)
-      return r.orders.filter((o) => o.parentId === null && !(cursor?.open.includes(o.id) ?? false) && !after(o.submittedAt, cursor?.ordersAfter ?? null))
+      return r.orders.filter((o) => o.parentId === null && !cursor.open.has(o.id) && !cursor.orderAfter(o.submittedAt))
     })
-    const overlapFills = reads.flatMap((r) => r.fills.filter((f) => !after(f.at, cursorOf(r.snapshot.account)?.fillsAfter ?? null)))
+    const overlapFills = reads.flatMap((r) => {
+      const cursor = cursorOf(r.snapshot.account)
+      return r.fills.filter((f) => !cursor.fillAfter(f.at))
+    })
     const orderDays = span(overlapOrders.map((o) => o.submittedAt.slice(0, 10)))
     const fillDays = span(overlapFills.map((f) => f.session))
     const heldOrders = new Set(
@@ -145,13 +160,12 @@ const freshOf = (ledger: TradeLedger["Service"], book: BookId, cursors: Readonly
       const account = r.snapshot.account
       const cursor = cursorOf(account)
       const isNew = (parent: LedgerOrder | undefined) =>
-        parent !== undefined && !(cursor?.open.includes(parent.id) ?? false) &&
-        (after(parent.submittedAt, cursor?.ordersAfter ?? null) || !heldOrders.has(`${account} ${parent.id}`))
+        parent !== undefined && !cursor.open.has(parent.id) && (cursor.orderAfter(parent.submittedAt) || !heldOrders.has(`${account} ${parent.id}`))
       const parents = new Map(r.orders.filter((o) => o.parentId === null).map((o) => [o.id, o]))
       return {
         account,
         orders: r.orders.filter((o) => isNew(parents.get(o.parentId ?? o.id))).length,
-        fills: r.fills.filter((f) => after(f.at, cursor?.fillsAfter ?? null) || !heldFills.has(`${account} ${f.id}`)).length
+        fills: r.fills.filter((f) => cursor.fillAfter(f.at) || !heldFills.has(`${account} ${f.id}`)).length
       }
     })
   })
