@@ -283,33 +283,33 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
 
   /** `listOrders`' body, on the account already at the present. */
   const listing = (id: AccountId, query: ExchangeOrderQuery) =>
-      Effect.gen(function*() {
-        const limit = query.limit ?? 50
-        if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-          return yield* reject(id, "InvalidRequest", "limit must be an integer between 1 and 500")
-        }
-        const after = parseTimeBound("after", query.after)
-        const until = parseTimeBound("until", query.until)
-        if (typeof after === "object") return yield* reject(id, "InvalidRequest", after.message)
-        if (typeof until === "object") return yield* reject(id, "InvalidRequest", until.message)
-        const filter: Ledger.OrderFilter = {
-          status: query.status,
-          nested: query.nested ?? true,
-          symbols: query.symbols,
-          after,
-          until,
-          direction: query.direction === "asc" ? "asc" : "desc",
-          limit
-        }
-        const list = Effect.gen(function*() {
-          const openRoots = filter.nested && filter.status === "open"
-            ? [...new Set((yield* openOrders(id)).map((row) => row.parent_id ?? row.id))]
-            : undefined
-          const rows = yield* ledger.listOrders(id, { ...filter, openRoots })
-          return filter.nested ? yield* withLegs(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
-        })
-        return yield* cache.cached(id, `orders ${JSON.stringify(filter)}`, list)
+    Effect.gen(function*() {
+      const limit = query.limit ?? 50
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+        return yield* reject(id, "InvalidRequest", "limit must be an integer between 1 and 500")
+      }
+      const after = parseTimeBound("after", query.after)
+      const until = parseTimeBound("until", query.until)
+      if (typeof after === "object") return yield* reject(id, "InvalidRequest", after.message)
+      if (typeof until === "object") return yield* reject(id, "InvalidRequest", until.message)
+      const filter: Ledger.OrderFilter = {
+        status: query.status,
+        nested: query.nested ?? true,
+        symbols: query.symbols,
+        after,
+        until,
+        direction: query.direction === "asc" ? "asc" : "desc",
+        limit
+      }
+      const list = Effect.gen(function*() {
+        const openRoots = filter.nested && filter.status === "open"
+          ? [...new Set((yield* openOrders(id)).map((row) => row.parent_id ?? row.id))]
+          : undefined
+        const rows = yield* ledger.listOrders(id, { ...filter, openRoots })
+        return filter.nested ? yield* withLegs(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
       })
+      return yield* cache.cached(id, `orders ${JSON.stringify(filter)}`, list)
+    })
 
   /** `listFills`' body, on the account already at the present. */
   const fillsAfter = (id: AccountId, query: FillQuery) =>
