@@ -13,8 +13,6 @@
  *   `getOrderByClientId` before retrying a placement whose outcome is unknown.
  * - `listOrders` returns top-level orders with their legs nested (Alpaca's `nested=true`).
  * - `listFills` is what reconciliation reads to learn of fills after the fact (a bracket leg filled days later).
- * - `readActivity` is reconciliation's reads of an account in one call (`Activity`): the local exchange answers it
- *   from one read of its state; without it (`Activity.read`) they are the calls one by one.
  * - `getClock` / `getCalendar` are the broker's market clock and calendar (Alpaca's `/v2/clock`, `/v2/calendar`;
  *   the local exchange's simulated present and its sessions): the market schedule check reads them before any
  *   order. Times are New York time.
@@ -25,7 +23,6 @@ import * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
-import type { Reader } from "./Activity.ts"
 import type {
   AccountId,
   AccountSnapshot,
@@ -134,11 +131,6 @@ export interface Broker {
    * back to the sessions' closes).
    */
   readonly getMarks?: (symbols: ReadonlyArray<Ticker>) => Effect.Effect<Marks, BrokerError>
-  /**
-   * What reconciliation reads of the account (`Activity`), in one call. Optional: read it with `Activity.read`,
-   * which makes the calls one by one for a broker without it, or whose reads were replaced since (`Activity.reader`).
-   */
-  readonly readActivity?: Reader
 }
 
 /** The brokers of every configured account. */

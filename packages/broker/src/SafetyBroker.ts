@@ -31,11 +31,9 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Result from "effect/Result"
 import * as Semaphore from "effect/Semaphore"
 import type { AccountConfig, AccountSnapshot, Order, OrderIntent } from "@council/domain"
 import * as AccountLimits from "./AccountLimits.ts"
-import * as Activity from "./Activity.ts"
 import { type Broker, BrokerError, type OrderQuery } from "./Broker.ts"
 
 /** Reference prices of symbols, for valuing orders: in a run, the market data as of the run's session. */
@@ -203,7 +201,7 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
       ? readOnly(what)
       : write.pipe(Effect.ensuring(forget))
 
-  const calls = {
+  const safe = {
     ...inner,
     getAccount: seeing(inner.getAccount, (account) => ({ account })),
     listOrders: (query: OrderQuery) => (isEveryOpenOrder(query) ? seeing(inner.listOrders(query), (open) => ({ open })) : inner.listOrders(query)),
@@ -218,14 +216,7 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
     closePosition: (symbol: Parameters<Broker["closePosition"]>[0], options?: Parameters<Broker["closePosition"]>[1]) =>
       rereadAfter(`close ${symbol}`, inner.closePosition(symbol, options)),
     closeAllPositions: rereadAfter("close all positions", inner.closeAllPositions)
-  }
-  // the account and the open orders the activity read are what `getAccount` and every open order would have kept
-  const readActivity = Activity.reader(calls, (query) =>
-    seeing(Activity.read(inner, query), (activity) => ({
-      ...(Result.isSuccess(activity.account) ? { account: activity.account.success } : {}),
-      ...(Result.isSuccess(activity.open) && isEveryOpenOrder(Activity.openQuery(query.pageSize)) ? { open: activity.open.success } : {})
-    })))
-  const safe = { ...calls, readActivity } as SafeBroker<B>
+  } as SafeBroker<B>
   decorated.add(safe)
   return safe
 }

@@ -8,7 +8,6 @@
  * @since 0.1.0
  */
 export * from "./Broker.ts"
-export * as Activity from "./Activity.ts"
 export * from "./TradingAccounts.ts"
 export * as AccountsConfig from "./AccountsConfig.ts"
 export * as LiveGuard from "./LiveGuard.ts"

@@ -61,7 +61,6 @@ import {
 } from "@council/domain"
 import { MarketData } from "@council/market"
 import {
-  Activity,
   type Broker,
   type BrokerError,
   Brokers,
@@ -144,11 +143,6 @@ export class LocalExchange extends Context.Service<LocalExchange, {
   readonly closeAllPositions: (account: AccountId) => Effect.Effect<ReadonlyArray<ExchangeOrder>, BrokerError>
   /** Fills in execution order, optionally of one session only. */
   readonly fills: (account: AccountId, session?: TradingDay) => Effect.Effect<ReadonlyArray<Fill>, BrokerError>
-  /**
-   * Reconciliation's reads of an account (`Activity`): brought to the present once, then each read as its own call
-   * would read it (the same answers, and the same entries kept for the reads after it).
-   */
-  readonly activity: (account: AccountId, query: Activity.ActivityQuery) => Effect.Effect<Activity.Activity, BrokerError>
   /** Fills in execution order, those after `query.after` (exclusive) when given (Alpaca's FILL activities). */
   readonly listFills: (account: AccountId, query: FillQuery) => Effect.Effect<ReadonlyArray<Fill>, BrokerError>
   /**
@@ -281,73 +275,37 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
     return (yield* withLegs([row]))[0]!
   })
 
-  /** `listOrders`' body, on the account already at the present. */
-  const listing = (id: AccountId, query: ExchangeOrderQuery) =>
-    Effect.gen(function*() {
-      const limit = query.limit ?? 50
-      if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-        return yield* reject(id, "InvalidRequest", "limit must be an integer between 1 and 500")
-      }
-      const after = parseTimeBound("after", query.after)
-      const until = parseTimeBound("until", query.until)
-      if (typeof after === "object") return yield* reject(id, "InvalidRequest", after.message)
-      if (typeof until === "object") return yield* reject(id, "InvalidRequest", until.message)
-      const filter: Ledger.OrderFilter = {
-        status: query.status,
-        nested: query.nested ?? true,
-        symbols: query.symbols,
-        after,
-        until,
-        direction: query.direction === "asc" ? "asc" : "desc",
-        limit
-      }
-      const list = Effect.gen(function*() {
-        const openRoots = filter.nested && filter.status === "open"
-          ? [...new Set((yield* openOrders(id)).map((row) => row.parent_id ?? row.id))]
-          : undefined
-        const rows = yield* ledger.listOrders(id, { ...filter, openRoots })
-        return filter.nested ? yield* withLegs(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
-      })
-      return yield* cache.cached(id, `orders ${JSON.stringify(filter)}`, list)
-    })
-
-  /** `listFills`' body, on the account already at the present. */
-  const fillsAfter = (id: AccountId, query: FillQuery) =>
-    Effect.gen(function*() {
-      const after = parseTimeBound("after", query.after)
-      if (typeof after === "object") return yield* reject(id, "InvalidRequest", after.message)
-      return yield* cache.cached(
-        id,
-        `fills after ${after ?? ""}`,
-        Effect.map(after === undefined ? ledger.fills(id) : ledger.fillsAfter(id, after), toFills)
-      )
-    })
-
-  const snapshot = (id: AccountId, now: Placement.PlacedAt, row: Ledger.AccountRow) =>
-    Effect.map(marked(id, now.point), ({ marketPrices, open, positions }) => snapshotOf(id, row.cash, positions, open, options.slippageBps, marketPrices))
-
-  /** Reconciliation's reads (`Activity`) on the account brought to the present once, each read as its own call reads. */
-  const activity = (id: AccountId, query: Activity.ActivityQuery) =>
-    withAccount(id, "read", (now, row) =>
+  const listOrders = (id: AccountId, query: ExchangeOrderQuery) =>
+    withAccount(id, "read", () =>
       Effect.gen(function*() {
-        const part = <A>(read: Effect.Effect<A, Failure>) => Effect.result(Effect.mapError(read, toBrokerError(id)))
-        const orders = (q: ExchangeOrderQuery) => Effect.map(listing(id, { ...q, nested: true }), (list) => list.map(toOrder))
-        const pages = yield* Activity.pagesOf(query.pageSize, query.maxPages, query.ordersAfter, (_, from) =>
-          Effect.mapError(orders(Activity.pageQuery(query.pageSize, from)), toBrokerError(id)))
-        const open = yield* part(orders(Activity.openQuery(query.pageSize)))
-        const fills = yield* part(fillsAfter(id, query.fillsAfter === undefined ? {} : { after: query.fillsAfter }))
-        const account = yield* part(snapshot(id, now, row))
-        const listed = Activity.listings({ pages, open, fills, account })
-        const lookedUp: Array<Activity.Activity["lookedUp"][number]> = []
-        for (const orderId of listed === undefined ? [] : Activity.missing(query.known, listed)) {
-          lookedUp.push({ id: orderId, order: yield* part(Effect.map(loadOrder(id, orderId), toOrder)) })
+        const limit = query.limit ?? 50
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+          return yield* reject(id, "InvalidRequest", "limit must be an integer between 1 and 500")
         }
-        return { pages, open, fills, account, lookedUp } satisfies Activity.Activity
+        const after = parseTimeBound("after", query.after)
+        const until = parseTimeBound("until", query.until)
+        if (typeof after === "object") return yield* reject(id, "InvalidRequest", after.message)
+        if (typeof until === "object") return yield* reject(id, "InvalidRequest", until.message)
+        const filter: Ledger.OrderFilter = {
+          status: query.status,
+          nested: query.nested ?? true,
+          symbols: query.symbols,
+          after,
+          until,
+          direction: query.direction === "asc" ? "asc" : "desc",
+          limit
+        }
+        const list = Effect.gen(function*() {
+          const openRoots = filter.nested && filter.status === "open"
+            ? [...new Set((yield* openOrders(id)).map((row) => row.parent_id ?? row.id))]
+            : undefined
+          const rows = yield* ledger.listOrders(id, { ...filter, openRoots })
+          return filter.nested ? yield* withLegs(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
+        })
+        return yield* cache.cached(id, `orders ${JSON.stringify(filter)}`, list)
       }))
 
   return {
-    listOrders: (id: AccountId, query: ExchangeOrderQuery) => withAccount(id, "read", () => listing(id, query)),
-    activity,
     account: (id: AccountId) => withAccount(id, "read", (_, row) => exchangeAccount(row)),
     keys: ledger.accounts.pipe(
       Effect.flatMap((rows) => Effect.forEach(rows, exchangeAccount)),
@@ -358,11 +316,15 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
         Effect.flatMap((row) => row === undefined ? Effect.succeedNone : Effect.asSome(exchangeAccount(row))),
         Effect.mapError(toBrokerError(""))
       ),
-    snapshot: (id: AccountId) => withAccount(id, "read", (now, row) => snapshot(id, now, row)),
+    snapshot: (id: AccountId) =>
+      withAccount(id, "read", (now, row) =>
+        Effect.map(marked(id, now.point), ({ marketPrices, open, positions }) =>
+          snapshotOf(id, row.cash, positions, open, options.slippageBps, marketPrices))),
     positions: (id: AccountId) => withAccount(id, "read", (now) => Effect.map(marked(id, now.point), (state) => state.positions)),
     position: (id: AccountId, symbol: Ticker) =>
       withAccount(id, "read", (now) =>
         Effect.map(marked(id, now.point), (state) => Option.fromNullishOr(state.positions.find((p) => p.symbol === symbol)))),
+    listOrders,
     getOrder: (id: AccountId, orderId: string) => withAccount(id, "read", () => loadOrder(id, orderId)),
     getOrders: (id: AccountId, orderIds: ReadonlyArray<string>) =>
       orderIds.length === 0
@@ -374,7 +336,17 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
           row === undefined ? Effect.succeedNone : Effect.map(withLegs([row]), (orders) => Option.some(orders[0]!)))),
     fills: (id: AccountId, session?: TradingDay) =>
       withAccount(id, "read", () => cache.cached(id, `fills ${session ?? ""}`, Effect.map(ledger.fills(id, session), toFills))),
-    listFills: (id: AccountId, query: FillQuery) => withAccount(id, "read", () => fillsAfter(id, query))
+    listFills: (id: AccountId, query: FillQuery) =>
+      withAccount(id, "read", () =>
+        Effect.gen(function*() {
+          const after = parseTimeBound("after", query.after)
+          if (typeof after === "object") return yield* reject(id, "InvalidRequest", after.message)
+          return yield* cache.cached(
+            id,
+            `fills after ${after ?? ""}`,
+            Effect.map(after === undefined ? ledger.fills(id) : ledger.fillsAfter(id, after), toFills)
+          )
+        }))
   }
 }
 
@@ -558,12 +530,7 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   })
 })
 
-const brokerOf = (exchange: LocalExchange["Service"], account: AccountId): Broker => {
-  const broker = calls(exchange, account)
-  return { ...broker, readActivity: Activity.reader(broker, (query) => exchange.activity(account, query)) }
-}
-
-const calls = (exchange: LocalExchange["Service"], account: AccountId): Broker => ({
+const brokerOf = (exchange: LocalExchange["Service"], account: AccountId): Broker => ({
   account,
   getAccount: exchange.snapshot(account),
   getPositions: Effect.map(exchange.positions(account), (positions) => positions.map(toPosition)),

@@ -35,7 +35,6 @@ import * as Result from "effect/Result"
 import type * as HttpClient from "effect/http/HttpClient"
 import type { AccountId, Fill, Order, OrderIntent, Position, Ticker } from "@council/domain"
 import { type Broker, BrokerError, Brokers, type ClosePositionOptions, type FillQuery, type Marks, type OrderQuery, unknownAccount } from "../Broker.ts"
-import * as Activity from "../Activity.ts"
 import type { GuardedAccount } from "../LiveGuard.ts"
 import * as AlpacaClient from "./AlpacaClient.ts"
 import {
@@ -299,7 +298,7 @@ const fromClient = (
     Effect.withSpan("AlpacaBroker.closeAllPositions", { attributes: { account } })
   )
 
-  const broker: AlpacaAccountBroker = {
+  return {
     account,
     client,
     getAccount,
@@ -329,8 +328,6 @@ const fromClient = (
     getCalendar: (range) => Effect.map(client.getCalendar(range), (days) => days.map(toCalendarDay)),
     getAsset: (symbolOrId) => Effect.map(client.getAsset(symbolOrId), toAssetInfo)
   }
-  // reconciliation's reads are the requests it always sent, one by one
-  return { ...broker, readActivity: Activity.reader(broker, (query) => Activity.composed(broker, query)) }
 }
 
 /** The Alpaca brokers of every configured account that has credentials. */

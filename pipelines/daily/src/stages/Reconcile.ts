@@ -1,12 +1,11 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { AccountId, AccountSnapshot, Fill, momentOfEpoch, Order, Ticker, TradingDay } from "@council/domain"
 import { Recorder, RunContext, Stage } from "@council/engine"
-import { Activity, type Broker, BrokerError, Brokers, Marks } from "@council/broker"
+import { type Broker, BrokerError, Brokers, Marks } from "@council/broker"
 import { MarketData } from "@council/market"
 import { AccountCursor, type BookId, type LedgerCursor, LedgerError, type LedgerFill, type LedgerOrder, type SessionMarks, Standings, TradeLedger } from "@council/tracking"
 import { runLedgerBook } from "../DailyParams.ts"
@@ -69,6 +68,22 @@ export const sessionOf = (iso: string): TradingDay => {
   return TradingDay.make(momentOfEpoch(epoch).day)
 }
 
+/** Every order submitted after `after` (oldest first), page by page. */
+const ordersSince = (broker: Broker, after: string | undefined) =>
+  Effect.gen(function*() {
+    const all: Array<Order> = []
+    let from = after
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const query = { status: "all" as const, direction: "asc" as const, limit: PAGE, ...(from === undefined ? {} : { after: from }) }
+      const orders = yield* brokerCall("broker.listOrders", { account: broker.account, ...query }, Orders, broker.listOrders(query))
+      all.push(...orders)
+      const last = orders.reduce<string | undefined>((m, o) => (m === undefined || o.submittedAt > m ? o.submittedAt : m), undefined)
+      if (orders.length < PAGE || last === undefined || last === from) return all
+      from = last
+    }
+    return all
+  })
+
 const memberRow = (account: AccountId, member: Omit<Order, "legs">, parentId: string | null): LedgerOrder => ({
   account,
   id: member.id,
@@ -116,19 +131,8 @@ const Written = Schema.NullOr(Fresh)
 
 type AccountRead = { readonly orders: ReadonlyArray<LedgerOrder>; readonly fills: ReadonlyArray<LedgerFill>; readonly snapshot: { readonly account: AccountId } }
 
-/** Whether a moment is after `cursor` (a moment that does not parse is not: it is looked up); the cursor parsed once. */
-const laterThan = (cursor: string | null | undefined): (iso: string) => boolean => {
-  if (cursor === null || cursor === undefined) return () => true
-  const bound = Date.parse(cursor)
-  return (iso) => Date.parse(iso) > bound
-}
-
-/** An account's cursor as `freshOf` asks it: its open orders by id, its bounds parsed once. */
-const cursorTests = (cursor: AccountCursor | undefined) => ({
-  open: new Set(cursor?.open ?? []),
-  orderAfter: laterThan(cursor?.ordersAfter),
-  fillAfter: laterThan(cursor?.fillsAfter)
-})
+/** Whether `iso` is after `cursor` (a moment that does not parse is not: it is looked up). */
+const after = (iso: string, cursor: string | null) => cursor === null || Date.parse(iso) > Date.parse(cursor)
 
 const span = (days: ReadonlyArray<string>) => days.length === 0 ? undefined : { from: TradingDay.make(days.reduce((a, b) => (a < b ? a : b))), to: TradingDay.make(days.reduce((a, b) => (a > b ? a : b))) }
 
@@ -140,16 +144,12 @@ const span = (days: ReadonlyArray<string>) => days.length === 0 ? undefined : { 
  */
 const freshOf = (ledger: TradeLedger["Service"], book: BookId, cursors: ReadonlyArray<AccountCursor>, reads: ReadonlyArray<AccountRead>) =>
   Effect.gen(function*() {
-    const tests = new Map(reads.map((r) => [r.snapshot.account, cursorTests(cursors.find((c) => c.account === r.snapshot.account))]))
-    const cursorOf = (account: AccountId) => tests.get(account)!
+    const cursorOf = (account: AccountId) => cursors.find((c) => c.account === account)
     const overlapOrders = reads.flatMap((r) => {
       const cursor = cursorOf(r.snapshot.account)
-      return r.orders.filter((o) => o.parentId === null && !cursor.open.has(o.id) && !cursor.orderAfter(o.submittedAt))
+      return r.orders.filter((o) => o.parentId === null && !(cursor?.open.includes(o.id) ?? false) && !after(o.submittedAt, cursor?.ordersAfter ?? null))
     })
-    const overlapFills = reads.flatMap((r) => {
-      const cursor = cursorOf(r.snapshot.account)
-      return r.fills.filter((f) => !cursor.fillAfter(f.at))
-    })
+    const overlapFills = reads.flatMap((r) => r.fills.filter((f) => !after(f.at, cursorOf(r.snapshot.account)?.fillsAfter ?? null)))
     const orderDays = span(overlapOrders.map((o) => o.submittedAt.slice(0, 10)))
     const fillDays = span(overlapFills.map((f) => f.session))
     const heldOrders = new Set(
@@ -160,66 +160,48 @@ const freshOf = (ledger: TradeLedger["Service"], book: BookId, cursors: Readonly
       const account = r.snapshot.account
       const cursor = cursorOf(account)
       const isNew = (parent: LedgerOrder | undefined) =>
-        parent !== undefined && !cursor.open.has(parent.id) && (cursor.orderAfter(parent.submittedAt) || !heldOrders.has(`${account} ${parent.id}`))
+        parent !== undefined && !(cursor?.open.includes(parent.id) ?? false) &&
+        (after(parent.submittedAt, cursor?.ordersAfter ?? null) || !heldOrders.has(`${account} ${parent.id}`))
       const parents = new Map(r.orders.filter((o) => o.parentId === null).map((o) => [o.id, o]))
       return {
         account,
         orders: r.orders.filter((o) => isNew(parents.get(o.parentId ?? o.id))).length,
-        fills: r.fills.filter((f) => cursor.fillAfter(f.at) || !heldFills.has(`${account} ${f.id}`)).length
+        fills: r.fills.filter((f) => after(f.at, cursor?.fillsAfter ?? null) || !heldFills.has(`${account} ${f.id}`)).length
       }
     })
   })
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`
 
-/**
- * What one account's broker reported since `cursor`, as ledger rows (nothing written yet). The broker is asked once
- * (`Activity.read`, when a part is first needed: a replay asks nothing); each part is recorded as the call it stands
- * for, so runs recorded when they were separate calls replay unchanged.
- */
+/** What one account's broker reported since `cursor`, as ledger rows (nothing written yet). */
 const readAccount = (broker: Broker, cursor: LedgerCursor, session: TradingDay) =>
   Effect.gen(function*() {
     const account = broker.account
-    const ordersAfter = overlap(cursor.ordersAfter)
     const fillsAfter = overlap(cursor.fillsAfter)
-    const query = { ordersAfter, fillsAfter, known: cursor.open, pageSize: PAGE, maxPages: MAX_PAGES }
-    let asked: Exit.Exit<{ readonly read: Activity.Activity; readonly at: string }, BrokerError> | undefined
-    const activity = Effect.suspend(() =>
-      asked ?? Effect.tap(
-        Effect.exit(Effect.zipWith(Activity.read(broker, query), Clock.currentTimeMillis, (read, ms) => ({ read, at: new Date(ms).toISOString() }))),
-        (exit) => Effect.sync(() => (asked = exit))
-      ).pipe(Effect.flatten)
-    )
-    /** A part of the activity; one it does not hold (a fork's call answered from its parent moved on) is asked alone. */
-    const part = <A>(pick: (read: Activity.Activity) => Result.Result<A, BrokerError> | undefined, alone: Effect.Effect<A, BrokerError>) =>
-      Effect.flatMap(activity, ({ read }) => {
-        const picked = pick(read)
-        return picked === undefined ? alone : Effect.fromResult(picked)
-      })
     // every read runs to its end (recorded) before a failure counts, so a replay meets the calls in the same state
-    const pages = yield* Activity.pagesOf(PAGE, MAX_PAGES, ordersAfter, (n, from) =>
-      brokerCall("broker.listOrders", { account, ...Activity.pageQuery(PAGE, from) }, Orders, part(
-        (read) => (read.pages[n]?.after === from ? read.pages[n]!.orders : undefined),
-        broker.listOrders(Activity.pageQuery(PAGE, from))
-      )))
     const reads = yield* Effect.all([
-      brokerCall("broker.listOrders", { account, status: "open" }, Orders, part((read) => read.open, broker.listOrders(Activity.openQuery(PAGE)))),
-      brokerCall("broker.listFills", { account, after: fillsAfter ?? null }, Fills, part((read) => read.fills, broker.listFills(fillsAfter === undefined ? {} : { after: fillsAfter }))),
-      brokerCall("broker.getAccount", { account, at: "now" }, ReadAccount, Effect.flatMap(activity, ({ at, read }) =>
-        Effect.map(Effect.fromResult(read.account), (snapshot) => ({ snapshot, at }))))
-    ], { mode: "result" })
+      ordersSince(broker, overlap(cursor.ordersAfter)),
+      brokerCall("broker.listOrders", { account, status: "open" }, Orders, broker.listOrders({ status: "open", limit: PAGE })),
+      brokerCall("broker.listFills", { account, after: fillsAfter ?? null }, Fills, broker.listFills(fillsAfter === undefined ? {} : { after: fillsAfter })),
+      brokerCall("broker.getAccount", { account, at: "now" }, ReadAccount, Effect.zipWith(broker.getAccount, Clock.currentTimeMillis, (snapshot, ms) => ({ snapshot, at: new Date(ms).toISOString() })))
+    ], { concurrency: "unbounded", mode: "result" })
     const [recent, open, fills, read] = yield* Effect.all([
-      Effect.map(Effect.forEach(pages, (page) => Effect.fromResult(page.orders)), (all) => all.flat()),
       Effect.fromResult(reads[0]),
       Effect.fromResult(reads[1]),
-      Effect.fromResult(reads[2])
+      Effect.fromResult(reads[2]),
+      Effect.fromResult(reads[3])
     ])
-    const closed = yield* Effect.forEach(Activity.missing(cursor.open, [recent, open]), (id) =>
-      brokerCall("broker.getOrder", { account, orderId: id }, Order, part((read) => read.lookedUp.find((l) => l.id === id)?.order, broker.getOrder(id))).pipe(
-        Effect.map(Option.some<Order>),
-        Effect.catchIf((e) => e._tag === "BrokerError" && e.reason === "NotFound", () => Effect.succeed(Option.none<Order>())),
-        Effect.result
-      )).pipe(Effect.flatMap((results) => Effect.forEach(results, Effect.fromResult)))
+    const seen = new Set([...recent, ...open].map((o) => o.id))
+    const closed = yield* Effect.forEach(
+      cursor.open.filter((id) => !seen.has(id)),
+      (id) =>
+        brokerCall("broker.getOrder", { account, orderId: id }, Order, broker.getOrder(id)).pipe(
+          Effect.map(Option.some<Order>),
+          Effect.catchIf((e) => e._tag === "BrokerError" && e.reason === "NotFound", () => Effect.succeed(Option.none<Order>())),
+          Effect.result
+        ),
+      { concurrency: "unbounded" }
+    ).pipe(Effect.flatMap((results) => Effect.forEach(results, Effect.fromResult)))
     const byId = new Map<string, Order>()
     for (const order of [...recent, ...open, ...closed.flatMap(Option.toArray)]) byId.set(order.id, order)
     const { snapshot, at } = read

@@ -15,9 +15,9 @@ const CLAUDE = AccountId.make("CLAUDE")
 const SPY = Ticker.make("SPY")
 
 /**
- * A run recorded when Reconcile read each account call by call: COUNCIL's bracket, known open, filled its exit
- * after a later order moved the cursor past it (so it was looked up with `broker.getOrder`); CLAUDE's fills
- * answered 503.
+ * A run recorded by Reconcile as of 5fea920 (each account read call by call): COUNCIL's bracket, known open, filled
+ * its exit after a later order moved the cursor past it (so it was looked up with `broker.getOrder`); CLAUDE's fills
+ * answered 503. A change to how Reconcile reads must keep replaying it, and keep recording the same calls.
  */
 const older = JSON.parse(readFileSync(new URL("./fixtures/reconcile-recorded-call-by-call.json", import.meta.url), "utf8")) as {
   readonly day: TradingDay
@@ -66,8 +66,8 @@ const shapes = (recordings: ReadonlyArray<Recording>) => {
   return recordings.map((r) => `${plain(r.key)} ${(r.value as { _tag: string })._tag}`).sort()
 }
 
-describe("Reconcile over the activity read", () => {
-  it.effect("a run recorded call by call replays exactly, lookup and failure included, asking nothing", () =>
+describe("Reconcile's recorded calls", () => {
+  it.effect("a recorded run replays exactly, lookup and failure included, asking nothing", () =>
     Effect.gen(function*() {
       const session = yield* Ref.make(momentAt(older.day, "16:30"))
       const replayed = yield* reconcile(older.day, older.runId, "replay", older.recordings).pipe(Effect.provide(env(session, { on: true })))
