@@ -73,11 +73,11 @@ export const refusal = (account: string, rule: string, message: string): BrokerE
   new BrokerError({ account, reason: "SafetyRefused", message: `refused by the safety broker: ${message} (${rule})`, retryable: false, rule })
 
 /**
- * `inner` with every write checked against `account`'s settings; reads pass through untouched (so an adapter's extra
- * reads, such as Alpaca's clock, stay available).
+ * What the safety broker of one account keeps: the book it checks orders against (built from one read of the
+ * account and its open orders, then kept current by the orders it lets through and the cancels the broker
+ * accepted), and what reads saw before a book exists (`seeing`). Every change holds `lock`.
  */
-export const decorate = <B extends Broker>(account: AccountConfig, inner: B, prices: ReferencePrices["Service"]): SafeBroker<B> => {
-  const settings = account.settings
+const bookkeeping = (settings: AccountConfig["settings"], inner: Broker, prices: ReferencePrices["Service"]) => {
   const lock = Semaphore.makeUnsafe(1)
   let book: AccountLimits.Book | undefined
   /** What `book` was built from, and the orders taken into it since (in order). */
@@ -86,9 +86,6 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
   /** What reads through this broker saw since the last write: the makings of a book without another request. */
   let seen: { account?: AccountSnapshot; open?: ReadonlyArray<Order> } = {}
   const known = new Map<string, number>()
-
-  const readOnly = (what: string) =>
-    Effect.fail(refusal(account.id, "dry-run", `${account.id} is a dry-run account: nothing is sent to its broker (${what}); set "dryRun": false to trade it`))
 
   /** The reference prices of `symbols`, fetched once each. */
   const priceOf = (symbols: ReadonlyArray<string>) =>
@@ -166,6 +163,26 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
       taken = taken.filter((t) => t.intent !== intent)
     }))
 
+  /** A read passed through; before any book exists, what it saw is kept for one (`keep` says what of it). */
+  const seeing = <A>(read: Effect.Effect<A, BrokerError>, keep: (a: A) => typeof seen) =>
+    lock.withPermits(1)(Effect.sync(() => book === undefined)).pipe(
+      Effect.flatMap((noBook) => (noBook ? Effect.tap(read, (a) => Effect.sync(() => (seen = { ...seen, ...keep(a) }))) : read))
+    )
+
+  return { reserve, release, canceled, seeing, forget: lock.withPermits(1)(Effect.sync(forget)) }
+}
+
+/**
+ * `inner` with every write checked against `account`'s settings; reads pass through untouched (so an adapter's extra
+ * reads, such as Alpaca's clock, stay available).
+ */
+export const decorate = <B extends Broker>(account: AccountConfig, inner: B, prices: ReferencePrices["Service"]): SafeBroker<B> => {
+  const settings = account.settings
+  const { canceled, forget, release, reserve, seeing } = bookkeeping(settings, inner, prices)
+
+  const readOnly = (what: string) =>
+    Effect.fail(refusal(account.id, "dry-run", `${account.id} is a dry-run account: nothing is sent to its broker (${what}); set "dryRun": false to trade it`))
+
   const placeOrder = (intent: OrderIntent) =>
     Effect.gen(function*() {
       if (settings.dryRun) return yield* readOnly(`${intent.side} ${intent.qty} ${intent.symbol}`)
@@ -182,25 +199,18 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
   const rereadAfter = <A>(what: string, write: Effect.Effect<A, BrokerError>) =>
     settings.dryRun
       ? readOnly(what)
-      : write.pipe(Effect.ensuring(lock.withPermits(1)(Effect.sync(forget))))
-
-  /** A read passed through; before any book exists, what it saw is kept for one. */
-  const seeing = <A>(read: Effect.Effect<A, BrokerError>, keep: (a: A) => void) =>
-    lock.withPermits(1)(Effect.sync(() => book === undefined)).pipe(
-      Effect.flatMap((noBook) => (noBook ? Effect.tap(read, (a) => Effect.sync(() => keep(a))) : read))
-    )
+      : write.pipe(Effect.ensuring(forget))
 
   const safe = {
     ...inner,
-    getAccount: seeing(inner.getAccount, (account) => (seen = { ...seen, account })),
-    listOrders: (query: OrderQuery) =>
-      isEveryOpenOrder(query) ? seeing(inner.listOrders(query), (open) => (seen = { ...seen, open })) : inner.listOrders(query),
+    getAccount: seeing(inner.getAccount, (account) => ({ account })),
+    listOrders: (query: OrderQuery) => (isEveryOpenOrder(query) ? seeing(inner.listOrders(query), (open) => ({ open })) : inner.listOrders(query)),
     placeOrder,
     cancelOrder: (orderId: string) =>
       settings.dryRun
         ? readOnly(`cancel ${orderId}`)
         : inner.cancelOrder(orderId).pipe(
-          Effect.onExit((exit) => (exit._tag === "Success" ? canceled(orderId) : lock.withPermits(1)(Effect.sync(forget))))
+          Effect.onExit((exit) => (exit._tag === "Success" ? canceled(orderId) : forget))
         ),
     cancelAllOrders: rereadAfter("cancel all orders", inner.cancelAllOrders),
     closePosition: (symbol: Parameters<Broker["closePosition"]>[0], options?: Parameters<Broker["closePosition"]>[1]) =>

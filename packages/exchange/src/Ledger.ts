@@ -218,8 +218,8 @@ const accountStatements = ({ decoded, pg, prepared, sql }: Statements) => {
   return { account, accountForUpdate, accountByKeyId, accounts, createAccount, setPoint, hasOrders }
 }
 
-/** Orders: lookups, listings, inserts and every status change. */
-const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
+/** Orders: lookups and listings. */
+const orderReads = ({ decoded, prepared, varying }: Statements) => {
   const selectOrderById = decoded(`SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND id = ?`, decodeOrders)
   const selectOrderByClientId = decoded(
     `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND client_order_id = ?`,
@@ -236,31 +236,6 @@ const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
     `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND ${IS_OPEN} AND status = 'accepted' AND active_after < ? ORDER BY seq`,
     decodeOrders
   )
-  const updateRouted = prepared(`UPDATE exchange_orders SET status = 'new', updated_at = ? WHERE id = ?`)
-  const insertOrderRow = prepared(
-    `INSERT INTO exchange_orders (${ORDER_COLUMNS.join(", ")}) VALUES (${ORDER_COLUMNS.map(() => "?").join(", ")})`
-  )
-  const updateTriggered = prepared(`UPDATE exchange_orders SET triggered = 1, updated_at = ? WHERE id = ?`)
-  const updateFilled = prepared(
-    `UPDATE exchange_orders SET status = 'filled', filled_qty = ?, filled_avg_price = ?, filled_at = ?, updated_at = ? WHERE id = ?`
-  )
-  const updatePartlyFilled = prepared(
-    `UPDATE exchange_orders SET status = 'partially_filled', filled_qty = ?, filled_avg_price = ?, updated_at = ? WHERE id = ?`
-  )
-  const updateHeldLegs = prepared(
-    `UPDATE exchange_orders SET status = 'new', active_after = ?, updated_at = ? WHERE parent_id = ? AND status = 'held'`
-  )
-  const cancelSet = `UPDATE exchange_orders SET status = 'canceled', canceled_at = ?, updated_at = ?`
-  const cancelGroupRows = decoded(
-    `${cancelSet} WHERE account = ? AND (id = ? OR parent_id = ?) AND ${IS_OPEN} RETURNING id, parent_id`,
-    decodeCanceled
-  )
-  const cancelAccountRows = decoded(`${cancelSet} WHERE account = ? AND ${IS_OPEN} RETURNING id, parent_id`, decodeCanceled)
-  const cancelSymbolRows = decoded(
-    `${cancelSet} WHERE account = ? AND symbol = ? AND ${IS_OPEN} RETURNING id, parent_id`,
-    decodeCanceled
-  )
-
   const orderById = (account: AccountId, id: string) => Effect.map(selectOrderById(account, id), first)
   const orderByClientId = (account: AccountId, clientOrderId: string) =>
     Effect.map(selectOrderByClientId(account, clientOrderId), first)
@@ -291,9 +266,6 @@ const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
 
   /** Market orders `accepted` (queued while the market was closed) and active before `session`: its open's. */
   const queuedOrders = (account: AccountId, session: TradingDay) => selectQueued(account, session)
-
-  /** A queued order reaches the market (a market-on-close order at the open of its session). */
-  const markRouted = (id: string, at: string) => updateRouted(at, id)
 
   /**
    * The orders the filter lists (nested: top-level orders only; `legsOf` reads their legs). Its text is built from
@@ -340,6 +312,39 @@ const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
     )
   }
 
+  return { orderById, orderByClientId, hasClientOrderId, legsOf, ordersByIds, openOrders, restingOrders, queuedOrders, listOrders }
+}
+
+/** Orders: inserts and every status change. */
+const orderWrites = ({ decoded, prepared, sql }: Statements) => {
+  const updateRouted = prepared(`UPDATE exchange_orders SET status = 'new', updated_at = ? WHERE id = ?`)
+  const insertOrderRow = prepared(
+    `INSERT INTO exchange_orders (${ORDER_COLUMNS.join(", ")}) VALUES (${ORDER_COLUMNS.map(() => "?").join(", ")})`
+  )
+  const updateTriggered = prepared(`UPDATE exchange_orders SET triggered = 1, updated_at = ? WHERE id = ?`)
+  const updateFilled = prepared(
+    `UPDATE exchange_orders SET status = 'filled', filled_qty = ?, filled_avg_price = ?, filled_at = ?, updated_at = ? WHERE id = ?`
+  )
+  const updatePartlyFilled = prepared(
+    `UPDATE exchange_orders SET status = 'partially_filled', filled_qty = ?, filled_avg_price = ?, updated_at = ? WHERE id = ?`
+  )
+  const updateHeldLegs = prepared(
+    `UPDATE exchange_orders SET status = 'new', active_after = ?, updated_at = ? WHERE parent_id = ? AND status = 'held'`
+  )
+  const cancelSet = `UPDATE exchange_orders SET status = 'canceled', canceled_at = ?, updated_at = ?`
+  const cancelGroupRows = decoded(
+    `${cancelSet} WHERE account = ? AND (id = ? OR parent_id = ?) AND ${IS_OPEN} RETURNING id, parent_id`,
+    decodeCanceled
+  )
+  const cancelAccountRows = decoded(`${cancelSet} WHERE account = ? AND ${IS_OPEN} RETURNING id, parent_id`, decodeCanceled)
+  const cancelSymbolRows = decoded(
+    `${cancelSet} WHERE account = ? AND symbol = ? AND ${IS_OPEN} RETURNING id, parent_id`,
+    decodeCanceled
+  )
+
+  /** A queued order reaches the market (a market-on-close order at the open of its session). */
+  const markRouted = (id: string, at: string) => updateRouted(at, id)
+
   const insertOrder = (row: OrderRow) =>
     insertOrderRow(...ORDER_COLUMNS.map((column) => (column === "exit_group" && row.exit_group === row.id ? "" : row[column])))
   const markTriggered = (id: string, at: string) => updateTriggered(at, id)
@@ -373,27 +378,7 @@ const orderStatements = ({ decoded, prepared, sql, varying }: Statements) => {
         WHERE parent_id IN ${sql.in(ids)} AND status = 'held'`
     )
 
-  return {
-    orderById,
-    orderByClientId,
-    hasClientOrderId,
-    legsOf,
-    ordersByIds,
-    openOrders,
-    restingOrders,
-    queuedOrders,
-    markRouted,
-    listOrders,
-    insertOrder,
-    markTriggered,
-    markFilled,
-    markPartlyFilled,
-    activateLegs,
-    cancelGroup,
-    cancelOpen,
-    cancelIds,
-    expire
-  }
+  return { markRouted, insertOrder, markTriggered, markFilled, markPartlyFilled, activateLegs, cancelGroup, cancelOpen, cancelIds, expire }
 }
 
 /** Positions and fills. */
@@ -468,7 +453,7 @@ export const make = (sql: SqlClient.SqlClient) => {
   const prepared = statements(sql)
   /** SQLite's `PRAGMA data_version`: what `ReadCache` looks at to learn of another connection's commit. */
   const dataVersion = prepared.prepared("PRAGMA data_version")()
-  return { ...accountStatements(prepared), ...orderStatements(prepared), ...positionStatements(prepared), dataVersion }
+  return { ...accountStatements(prepared), ...orderReads(prepared), ...orderWrites(prepared), ...positionStatements(prepared), dataVersion }
 }
 
 export type Ledger = ReturnType<typeof make>

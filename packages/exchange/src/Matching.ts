@@ -81,7 +81,8 @@ export interface Present {
 
 const describePoint = (point: SessionPoint) => `${point.session} (${point.phase === "open" ? "during the session" : "after the close"})`
 
-export const make = ({ corporate, fillModel, initialCash, ledger, market, prices, settlement }: MatchingDeps) => {
+/** Filling at an open or a close: which of a group's orders fill, and what a fill writes. */
+const filling = ({ fillModel, ledger, prices, settlement }: MatchingDeps) => {
   /**
    * The group's orders that would fill on `session`'s bar, or at its open alone (`at`: "open"); stop-limits hit
    * without filling are marked triggered.
@@ -167,6 +168,13 @@ export const make = ({ corporate, fillModel, initialCash, ledger, market, prices
     }
     return { closed, partly }
   })
+
+  return { fill, fillExits }
+}
+
+export const make = (deps: MatchingDeps) => {
+  const { corporate, fillModel, initialCash, ledger, market, prices } = deps
+  const { fill, fillExits } = filling(deps)
 
   /**
    * The open of `session`: working exits its open crosses fill at it, then queued market orders; queued
