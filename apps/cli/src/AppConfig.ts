@@ -147,6 +147,8 @@ export interface Settings {
   readonly schedule: RunSchedule
   readonly lockTtlSeconds: number
   readonly barsCache: "on" | "off"
+  /** `ALPACA_PERSONAL_*` variables set while the feed is not `alpaca`: unused, which the market data's loading says (`Market.ts`). */
+  readonly unusedDataKeys: ReadonlyArray<string>
 }
 
 /** The checked settings of this invocation. */
@@ -167,6 +169,19 @@ const feed = Effect.flatMap(MarketFeed.readConfig, (selection) =>
     )
     : Effect.succeed(selection))
 
+/** The seed's market-data keys: read only by `COUNCIL_DATA=alpaca`. */
+const DATA_KEYS = ["ALPACA_PERSONAL_KEY_ID", "ALPACA_PERSONAL_SECRET_KEY"] as const
+
+/** Which of `DATA_KEYS` are set (not empty) while `feed` is another source: a user who set them expects them used. */
+const unusedDataKeys = (selection: MarketFeed.Selection) =>
+  selection.source === "alpaca"
+    ? Effect.succeed([])
+    : Effect.filter(DATA_KEYS, (name) =>
+      Config.option(Config.Redacted(name)).pipe(
+        Effect.map((value) => Option.isSome(value) && Redacted.value(value.value).trim() !== ""),
+        Effect.orElseSucceed(() => false)
+      ))
+
 /** The LLM settings and the price table they name. */
 const llm = Effect.flatMap(LlmSettings.read, (settings) => Effect.map(LlmSettings.prices(settings), (prices) => ({ settings, prices })))
 
@@ -182,4 +197,4 @@ export const load = Effect.all({
   schedule: runSchedule,
   lockTtlSeconds,
   barsCache
-})
+}).pipe(Effect.flatMap((settings) => Effect.map(unusedDataKeys(settings.feed), (unused) => ({ ...settings, unusedDataKeys: unused }))))

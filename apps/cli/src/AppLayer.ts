@@ -121,6 +121,10 @@ export const notifier = Layer.unwrap(AppSettings.use(({ notify }) => {
     NotifierConfig.layerRun({ colour, slackWebhookUrl }).pipe(Layer.orDie))
 }))
 
+/** The notifier's console alone (stderr, coloured as `notifier`'s): for what Slack heard once already. */
+export const consoleNotifier = Layer.unwrap(AppSettings.use(({ notify }) =>
+  Effect.succeed(Notifier.layerConsoleWith({ colour: colourEnabled(notify.colour, process.stderr) }))))
+
 /**
  * Slack alone (`None` without `SLACK_WEBHOOK_URL`): for a failure whose one line stderr carries already — bad input
  * is said in one line there — but which an unattended run's operator, who reads Slack, must hear of.

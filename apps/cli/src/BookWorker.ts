@@ -37,7 +37,7 @@ interface Reply {
 
 /** The worker's side: a runtime over the CLI's reading layers, answering each query as it comes. */
 const serveQueries = async () => {
-  const [{ BookAnswers }, { CompletedBooks }, { configured, storage }, { market }, { votesByBook }, { Standings, TradeLedger }] = await Promise.all([
+  const [{ BookAnswers }, { CompletedBooks }, { configured, storage }, { marketFeed }, { votesByBook }, { Standings, TradeLedger }] = await Promise.all([
     import("@council/server/BookAnswers").then((m) => ({ BookAnswers: m })),
     import("@council/server/CompletedBooks").then((m) => ({ CompletedBooks: m })),
     import("./Storage.ts"),
@@ -46,7 +46,7 @@ const serveQueries = async () => {
     import("@council/tracking")
   ])
   const runtime = ManagedRuntime.make(
-    Layer.mergeAll(TradeLedger.layer, votesByBook).pipe(Layer.provideMerge(storage("empty")), Layer.provideMerge(market), Layer.provideMerge(configured))
+    Layer.mergeAll(TradeLedger.layer, votesByBook).pipe(Layer.provideMerge(storage("empty")), Layer.provideMerge(marketFeed), Layer.provideMerge(configured))
   )
   const completed = CompletedBooks.make()
   const equityOf = (window: Parameters<typeof Standings.equityReport>[0]) =>

@@ -5,6 +5,7 @@
 import { createServer } from "node:net"
 import * as Effect from "effect/Effect"
 import { CliFailure } from "./CliFailure.ts"
+import { handOver, listenAgain } from "./EarlySignal.ts"
 
 const SIGNALS: ReadonlyArray<NodeJS.Signals> = ["SIGINT", "SIGTERM"]
 
@@ -26,13 +27,21 @@ const deliver = (signal: NodeJS.Signals) => {
  */
 export const waitForSignal = Effect.callback<NodeJS.Signals>((resume) => {
   const stop = (signal: NodeJS.Signals) => resume(Effect.succeed(signal))
-  if (waiting.length === 0) SIGNALS.forEach((s) => process.on(s, deliver))
+  if (waiting.length === 0) {
+    // listening first, then the early listener off: a signal's listeners never drop to none (one pending is kept)
+    SIGNALS.forEach((s) => process.on(s, deliver))
+    handOver()
+  }
   waiting.push(stop)
   return Effect.sync(() => {
     const at = waiting.lastIndexOf(stop)
     if (at < 0) return
     waiting.splice(at, 1)
-    if (waiting.length === 0) SIGNALS.forEach((s) => process.off(s, deliver))
+    if (waiting.length === 0) {
+      // the wait is over and the command goes on: a signal is said again as before it listened
+      if (closingState.code === undefined) listenAgain()
+      SIGNALS.forEach((s) => process.off(s, deliver))
+    }
   })
 })
 
@@ -53,6 +62,7 @@ const signalWhileClosing = () => {
  */
 export const closing = (code: number): void => {
   if (closingState.code === undefined) SIGNALS.forEach((s) => process.on(s, signalWhileClosing))
+  handOver()
   closingState.code = code
 }
 

@@ -12,12 +12,15 @@
  *   where the data does, so a holiday is not known: on one, the line says the data ends a session before it, which
  *   is true and still nothing new to trade.
  * - Said through the notifier (its console line on stderr, and Slack when configured) as a warning, when that
- *   day already ran (a timer's run after the first): a timer's operator reads Slack. The first run of the data's
+ *   day already ran (a timer's run after the first): a timer's operator reads Slack — once for each session by
+ *   the clock; a cron re-running that day says it on stderr only (`notices_sent`). The first run of the data's
  *   last session (the README's first command on a fresh home) runs as before, saying nothing more.
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as SqlClient from "effect/sql/SqlClient"
 import { momentOfEpoch, type TradingDay } from "@council/domain"
 import { Notifier } from "@council/notify/Notifier"
 import { AppSettings } from "./AppConfig.ts"
@@ -43,10 +46,32 @@ export const staleLine = (latest: TradingDay, current: string, source: string): 
   `${source} end ${latest}, before the session by the clock (${current}): ${latest} already ran, nothing new to trade; newer bars (COUNCIL_BARS_DIR) or a remote feed (COUNCIL_DATA) bring newer sessions`
 
 /**
- * Says (through the notifier) that the local data's latest session, `day`, which already ran, is behind the clock;
- * nothing when it is not, when `--date` chose the day, on a real clock or a remote feed.
+ * Records that the notice `key` was told, and whether this invocation is the first to tell it (the row is new).
+ * A database that cannot record it (read-only, unreachable) counts as first: told again rather than lost.
  */
-export const sayIfBehind = (options: { readonly date: Option.Option<string> }, day: TradingDay, realClock: unknown) =>
+const firstToTell = (key: string, store: Layer.Layer<SqlClient.SqlClient, unknown, AppSettings>) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const now = yield* Clock.currentTimeMillis
+    const rows = yield* sql`INSERT INTO notices_sent (notice, sent_at_ms) VALUES (${key}, ${now}) ON CONFLICT (notice) DO NOTHING RETURNING notice`
+    return rows.length > 0
+  }).pipe(Effect.provide(store), Effect.orElseSucceed(() => true))
+
+/**
+ * Says that the local data's latest session, `day`, which already ran, is behind the clock; nothing when it is not,
+ * when `--date` chose the day, on a real clock or a remote feed. The first invocation of a clock's session to say it
+ * tells `everywhere` (stderr and Slack); later ones (a timer's re-runs that day) `consoleOnly` (`notices_sent`).
+ */
+export const sayIfBehind = (
+  options: { readonly date: Option.Option<string> },
+  day: TradingDay,
+  realClock: unknown,
+  channels: {
+    readonly everywhere: Layer.Layer<Notifier, unknown, AppSettings>
+    readonly consoleOnly: Layer.Layer<Notifier, unknown, AppSettings>
+    readonly store: Layer.Layer<SqlClient.SqlClient, unknown, AppSettings>
+  }
+) =>
   Effect.gen(function*() {
     if (Option.isSome(options.date) || realClock !== undefined) return
     const { feed } = yield* AppSettings
@@ -54,8 +79,12 @@ export const sayIfBehind = (options: { readonly date: Option.Option<string> }, d
     const current = behindBy(day, momentOfEpoch(yield* Clock.currentTimeMillis).day)
     if (current === undefined) return
     const source = feed.directory === undefined ? "the bundled bars" : `the bars in ${feed.directory}`
-    const notifier = yield* Notifier
-    yield* notifier.notify({ level: "WARN", subject: "Market data behind the clock", body: staleLine(day, current, source) }).pipe(
-      Effect.catchTag("NotifierError", (error) => Effect.logWarning(`notification failed: ${error.message}`))
+    const first = yield* firstToTell(`stale-data ${day} ${current}`, channels.store)
+    yield* Notifier.use((notifier) =>
+      notifier.notify({ level: "WARN", subject: "Market data behind the clock", body: staleLine(day, current, source) })
+    ).pipe(
+      Effect.catchTag("NotifierError", (error) => Effect.logWarning(`notification failed: ${error.message}`)),
+      Effect.provide(first ? channels.everywhere : channels.consoleOnly),
+      Effect.orElseSucceed(() => undefined)
     )
   })

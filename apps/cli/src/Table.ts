@@ -1,5 +1,5 @@
 import { decimalText } from "@council/domain"
-import { ESTIMATE_MARK, ESTIMATE_NOTE, MINUS } from "@council/domain/Figures.js"
+import { centsText, ESTIMATE_MARK, ESTIMATE_NOTE, MINUS } from "@council/domain/Figures.js"
 
 /**
  * A cell on one line: a line break (a broker's or a provider's message may hold one) as ` / `, a tab as a blank, so
@@ -16,30 +16,11 @@ export const table = (headers: ReadonlyArray<string>, unsafeRows: ReadonlyArray<
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n")
 }
 
-const byIntl = (value: number) => value.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2 })
-
 /** The CLI's minus sign (U+2212), as its percentages and ratios write it (`Figures`'). */
 export { MINUS }
 
-/**
- * US dollars, the one money format of the CLI's tables and lines: `Intl`'s digits (`$1,234.57`: grouping, the
- * shortest decimal of the number rounded half away from zero to cents) with the CLI's minus sign (`−$1,234.57`), and
- * no sign on an amount that rounds to zero cents (`-0.001` is `$0.00`, never `-$0.00`). Written by arithmetic: the
- * first currency format of a process loads ICU's number data (~20 ms of every `run daily`). Non-finite values and
- * those JavaScript writes with an exponent go to `Intl`. Machine output (CSV, JSON) keeps plain numbers.
- */
-export const usd = (value: number): string => {
-  const text = String(Math.abs(value))
-  if (!Number.isFinite(value) || text.includes("e")) {
-    const written = byIntl(value)
-    return written === "-$0.00" ? "$0.00" : written.replace(/^-/, MINUS)
-  }
-  const [whole = "0", fraction = ""] = text.split(".")
-  const cents = BigInt(whole + (fraction + "00").slice(0, 2)) + ((fraction[2] ?? "0") >= "5" ? 1n : 0n)
-  const digits = cents.toString().padStart(3, "0")
-  const dollars = digits.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, ",")
-  return `${value < 0 && cents > 0n ? MINUS : ""}$${dollars}.${digits.slice(-2)}`
-}
+/** US dollars with cents (`Figures.centsText`, the notifier's too): `−$1,234.57`, `$0.00` for −0.001. Machine output (CSV, JSON) keeps plain numbers. */
+export const usd = (value: number): string => centsText(value)
 
 /** The mark of an LLM cost that is (partly) an estimate, and what it means (`Figures`'): the dashboard's and the report's too. */
 export { ESTIMATE_MARK, ESTIMATE_NOTE }

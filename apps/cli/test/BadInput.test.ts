@@ -195,7 +195,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["accounts"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: "[]" }, error: /the array is empty/ },
   { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: account({ id: "council" }) }, error: /account #1 \(council\): id: account names are UPPERCASE/ },
   { args: ["run", "daily"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: account({ mode: "REAL" }) }, error: /mode: Expected "PAPER" \| "LIVE"$/ },
-  { args: ["positions"], env: { TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "COUNCIL", mode: "PAPER" }]) }, error: /credentials: Missing key$/ },
+  { args: ["positions"], env: { TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "COUNCIL", mode: "PAPER" }]) }, error: /credentials: Missing key \(an account without keys, on the local exchange, says "broker": "local-exchange"\)$/ },
   { args: ["orders"], env: { TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "COUNCIL", mode: "PAPER", credentials: { keyId: KEY, secretKey: 987654321098765 } }]) }, error: /credentials\.secretKey: Expected string$/ },
   { args: ["verify"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: account({ baseUrl: `http://trader:${PASSWORD}@127.0.0.1:8787` }) }, error: /baseUrl: must not contain user:password@/ },
   { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: account({ baseUrl: "paper-api" }) }, error: /baseUrl: is not a URL/ },

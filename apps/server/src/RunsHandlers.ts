@@ -10,6 +10,7 @@ import { type Checkpoint, isDamaged, isDamagedRun, type RunRecord, RunStore, typ
 import type { TradingAccounts } from "@council/broker"
 import { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
+import { type FailedAccounts, failedAccountsOf } from "@council/daily/RunFailures"
 import { Damaged, MonitorApi, NotFound, type RunDetail, type RunSummary, type ShadowVote, type StageView, Unavailable } from "@council/api"
 import { LlmCosts } from "@council/tracking"
 import { type RunCharge, runCharges } from "@council/llm/RunCharges"
@@ -30,13 +31,15 @@ export const summaryOf = (
   run: RunRecord,
   imported: boolean,
   activity: RunActivity | undefined,
-  llmCost: RunCharge | undefined
+  llmCost: RunCharge | undefined,
+  failed: FailedAccounts | undefined
 ): RunSummary => ({
   ...run,
   durationMs: run.finishedAt === null ? null : Date.parse(run.finishedAt) - Date.parse(run.startedAt),
   imported,
   llmCost: llmCost ?? null,
-  activity: activity ?? null
+  activity: activity ?? null,
+  failedAccounts: failed ?? null
 })
 
 /**
@@ -108,8 +111,9 @@ export const runDetail = (
     const costs = yield* LlmCosts.runCosts(run.id).pipe(Effect.mapError(storeFailure))
     const activity = yield* activities([run], imported).pipe(Effect.mapError(storeFailure))
     const charged = yield* chargesOf([run], imported)
+    const failed = yield* failedAccountsOf([run])
     return {
-      run: summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id)),
+      run: summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id), failed.get(run.id)),
       stages: names.map((name) => stageOf(name, byStage.get(name), recordings.filter((r) => r.stage === name).length)),
       pitches: part("PmPitches"),
       reviews: Option.getOrNull(Schema.decodeUnknownOption(PeerReviewResult)(part("PeerReview"))),
@@ -132,6 +136,9 @@ export const RunsHandlers = HttpApiBuilder.group(MonitorApi, "runs", (handlers) 
         const imported = yield* importedIds(limit)
         const activity = yield* activities(runs, imported).pipe(Effect.mapError(storeFailure))
         const charged = yield* chargesOf(runs, imported)
-        return entries.map((entry) => isDamagedRun(entry) ? entry : summaryOf(entry, imported.has(entry.id), activity.get(entry.id), charged.get(entry.id)))
+        const failed = yield* failedAccountsOf(runs)
+        return entries.map((entry) =>
+          isDamagedRun(entry) ? entry : summaryOf(entry, imported.has(entry.id), activity.get(entry.id), charged.get(entry.id), failed.get(entry.id))
+        )
       }).pipe(Effect.catchTag("StoreError", (e) => Effect.fail(storeFailure(e)))))
     .handle("get", ({ params, query }) => runDetail(params.id, { outputs: query.outputs })))

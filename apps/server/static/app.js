@@ -35,15 +35,16 @@ const runStatus = (r) =>
   !r.activity || r.activity.state === "in-progress" ? badge(r.status) : h("span", { title: r.activity.next ?? "" }, badge(r.activity.state))
 
 /**
- * The accounts a run's execution failed (or could not evaluate): a run that ends so is `completed` — every stage ran —
- * though `run daily` exited 1 and the next run of that day retries them. `null` when none failed.
+ * The accounts a run's execution failed (or could not evaluate), from its summary's `failedAccounts` (`/api/runs`,
+ * as `runs` says it): a run that ends so is `completed` — every stage ran — though `run daily` exited 1 and the next
+ * run of that day retries them. `null` when none failed.
  */
-function failedAccounts(detail) {
-  const failed = (detail.execution?.accounts ?? []).filter((a) => a.status === "failed").map((a) => a.account)
-  if (failed.length === 0) return null
-  const of = (detail.execution?.accounts ?? []).length
-  return h("span", { class: "neg failed-accounts", title: `run the day again to retry ${failed.length === 1 ? "it" : "them"}: pnpm pipeline run daily --date ${detail.run.tradingDay}` },
-    ` ${failed.length} of ${of} ${of === 1 ? "account" : "accounts"} failed: ${failed.join(", ")}`)
+function failedAccounts(r) {
+  const failed = r.failedAccounts
+  if (!failed) return null
+  const { accounts, of } = failed
+  return h("span", { class: "neg failed-accounts", title: `run the day again to retry ${accounts.length === 1 ? "it" : "them"}: pnpm pipeline run daily --date ${r.tradingDay}` },
+    ` ${accounts.length} of ${of} ${of === 1 ? "account" : "accounts"} failed: ${accounts.join(", ")}`)
 }
 
 let book = ""
@@ -202,7 +203,7 @@ function timeline(runs) {
     h("tbody", {}, runs.map((r) => r.damage !== undefined ? damagedRow(r) : h("tr", { "data-run": r.id },
       h("td", { class: "id" }, h("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, r.id)),
       h("td", { class: "id" }, r.tradingDay),
-      h("td", {}, runStatus(r)),
+      h("td", {}, runStatus(r), failedAccounts(r)),
       h("td", {}, r.dryRun ? badge("dry-run") : r.mode, r.imported ? " · imported" : "", r.parentRunId ? ` · fork of ${r.parentRunId}` : ""),
       h("td", { class: "id" }, r.startedAt.replace("T", " ").slice(0, 19)),
       h("td", {}, ms(r.durationMs)),
@@ -287,8 +288,6 @@ function fillStageBars(runs) {
     const row = () => view.querySelector(`tr[data-run="${CSS.escape(r.id)}"]`)
     api(`/api/runs/${encodeURIComponent(r.id)}?outputs=none`).then((d) => {
       row()?.querySelector(".bar")?.replaceChildren(...stageBar(d.stages).children)
-      const failed = failedAccounts(d)
-      if (failed) row()?.children[2]?.append(failed)
     }).catch((error) => {
       const tr = row()
       // cancelled: the user left the page (the rows of the page now shown are their own page's)
@@ -450,7 +449,7 @@ async function runPage(id) {
       card("Run", h("dl", { class: "kv" },
         h("dt", {}, "Trading day"), h("dd", {}, `${r.tradingDay} (as of ${r.asOf})`),
         h("dt", {}, "Status"), h("dd", { id: "run-status" }, runStatus(r), r.error ? ` ${r.error}` : "", r.activity?.next ? ` — ${r.activity.next}` : "",
-          r.status === "awaiting-approval" ? ` — send its orders with: pnpm pipeline approve ${r.id} (or end the day with --reject)` : "", failedAccounts(d)),
+          r.status === "awaiting-approval" ? ` — send its orders with: pnpm pipeline approve ${r.id} (or end the day with --reject)` : "", failedAccounts(r)),
         h("dt", {}, "Mode"), h("dd", {}, r.dryRun ? "dry run" : r.mode, r.imported ? " · imported" : ""),
         r.parentRunId ? [h("dt", {}, "Forked"), h("dd", {}, "from ", h("a", { href: `#/runs/${encodeURIComponent(r.parentRunId)}` }, r.parentRunId), ` at ${r.forkFrom}`)] : null,
         h("dt", {}, "Started"), h("dd", {}, r.startedAt), h("dt", {}, "Duration"), h("dd", {}, ms(r.durationMs)),

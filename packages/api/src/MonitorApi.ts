@@ -115,7 +115,13 @@ export const RunSummary = Schema.Struct({
   activity: Schema.NullOr(Schema.Struct({
     state: Schema.Literals(["in-progress", "stopped", "abandoned"]),
     next: Schema.NullOr(Schema.String)
-  }))
+  })),
+  /**
+   * For a `completed` run whose execution failed (or could not evaluate) accounts — `run daily` exited 1, and the
+   * next run of that day retries them — those accounts, and of how many (`runs` says the same). `null` for any
+   * other run.
+   */
+  failedAccounts: Schema.NullOr(Schema.Struct({ accounts: Schema.Array(Schema.String), of: Schema.Int }))
 })
 export type RunSummary = typeof RunSummary.Type
 

@@ -1,7 +1,9 @@
 /**
  * Loads the trading accounts from the environment. The first source found wins:
  *
- * 1. `TRADING_ACCOUNTS_CONFIG` — a JSON array of account configs;
+ * 1. `TRADING_ACCOUNTS_CONFIG` — a JSON array of account configs; an entry with keys trades through them (Alpaca, or an
+ *    exchange server at its `baseUrl`), one saying `"broker": "local-exchange"` (no keys, PAPER) on the in-process
+ *    local exchange, so the two can be mixed;
  * 2. per-account variables in the seed's convention, `ALPACA_{NAME}_KEY_ID` / `ALPACA_{NAME}_SECRET_KEY` (and the
  *    optional `ALPACA_{NAME}_BASE_URL`), for the names in `COUNCIL_ACCOUNTS` (default: the six council accounts);
  * 3. `PAPER_ALPACA_KEY_ID` / `PAPER_ALPACA_SECRET_KEY` as one `DEFAULT_PAPER` account;
@@ -63,14 +65,19 @@ const PartialExit = Schema.Struct({
   stopLossPct: Schema.optionalKey(ExitDistance.fields.stopLossPct)
 })
 
+/** An entry's `broker` for an account on the local exchange (no keys): the one way to leave `credentials` out. */
+export const LOCAL_EXCHANGE = "local-exchange"
+
 /** What a `TRADING_ACCOUNTS_CONFIG` entry may say: settings may be partial, the rest has defaults. */
 const AccountEntry = Schema.Struct({
   id: AccountId,
   mode: TradingMode,
-  credentials: Schema.Struct({
+  /** `local-exchange`: the account trades on the in-process local exchange, without keys. */
+  broker: Schema.optionalKey(Schema.Literal(LOCAL_EXCHANGE)),
+  credentials: Schema.optionalKey(Schema.Struct({
     keyId: Schema.String.check(Schema.isMinLength(1, { message: "must not be empty" })),
     secretKey: Schema.String.check(Schema.isMinLength(1, { message: "must not be empty" }))
-  }),
+  })),
   baseUrl: Schema.optionalKey(Schema.String),
   settings: Schema.optionalKey(Schema.Struct({
     maxOrderValue: Schema.optionalKey(AccountSettings.fields.maxOrderValue),
@@ -152,8 +159,26 @@ const contradiction = (settings: AccountSettings): string | undefined => {
   return undefined
 }
 
+/**
+ * What an entry's keys and its `broker` say together, when they contradict: keys are left out only by an account on
+ * the local exchange (so a forgotten key is never taken for one), which is paper only, at no base URL.
+ */
+const keysProblem = (entry: typeof AccountEntry.Type): string | undefined => {
+  if (entry.broker === undefined) {
+    return entry.credentials === undefined
+      ? `credentials: Missing key (an account without keys, on the local exchange, says "broker": "${LOCAL_EXCHANGE}")`
+      : undefined
+  }
+  if (entry.credentials !== undefined) return `"broker": "${LOCAL_EXCHANGE}" trades without keys: leave credentials out, or "broker" to trade through them`
+  if (entry.baseUrl !== undefined) return `"broker": "${LOCAL_EXCHANGE}" is the in-process exchange: leave baseUrl out (an exchange server is reached with its keys and baseUrl)`
+  if (entry.mode === "LIVE" || entry.liveConfirmed !== undefined) return `"broker": "${LOCAL_EXCHANGE}" is paper only: "mode": "PAPER", no "liveConfirmed"`
+  return undefined
+}
+
 /** Builds the account; `where` names the base URL's source in an error (the field or the variable). */
 const toAccount = (entry: typeof AccountEntry.Type, where: string, label: string) => {
+  const keys = keysProblem(entry)
+  if (keys !== undefined) return fail(`${label}: ${keys}`)
   const baseUrl = entry.baseUrl === undefined ? undefined : LiveGuard.normalizeBaseUrl(entry.baseUrl)
   if (baseUrl !== undefined && "error" in baseUrl) return fail(`${where}: ${baseUrl.error}`)
   const contradicts = contradiction(settingsOf(entry))
@@ -161,7 +186,9 @@ const toAccount = (entry: typeof AccountEntry.Type, where: string, label: string
   return Effect.succeed<AccountConfig>({
     id: entry.id,
     mode: entry.mode,
-    credentials: { keyId: Redacted.make(entry.credentials.keyId), secretKey: Redacted.make(entry.credentials.secretKey) },
+    ...(entry.credentials === undefined
+      ? {}
+      : { credentials: { keyId: Redacted.make(entry.credentials.keyId), secretKey: Redacted.make(entry.credentials.secretKey) } }),
     ...(baseUrl === undefined ? {} : { baseUrl: baseUrl.url }),
     settings: settingsOf(entry),
     ...(entry.liveConfirmed === undefined ? {} : { liveConfirmed: entry.liveConfirmed }),

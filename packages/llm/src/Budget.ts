@@ -33,13 +33,13 @@
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Semaphore from "effect/Semaphore"
 import { RunContext, type StoreError } from "@council/engine"
+import { type BudgetRoom, make as makeRoom, type RunRef, runKey, type Waiter } from "./BudgetRoom.ts"
 import type { Purpose, TokenUsage } from "./Exchange.ts"
 import { costOf, formatUsd, type ModelPrice, type PriceTable, worstCaseOf } from "./Prices.ts"
 import { SpendBook, SpendLedger } from "./SpendLedger.ts"
@@ -116,16 +116,6 @@ export interface BudgetShape {
   readonly settle: (reservation: Reservation, charge: TokenUsage | Charge | null) => Effect.Effect<Settled, StoreError>
 }
 
-/**
- * A call that may wait for room: the worst cases it holds already (a retry: its call's earlier requests) under the
- * keys of the budget's sums, and whether it is counted among the calls waiting.
- */
-interface Waiter {
-  readonly usd: number
-  readonly keys: ReadonlyArray<string>
-  waiting: boolean
-}
-
 export interface Settled {
   readonly costUsd: number
   readonly estimated: boolean
@@ -140,10 +130,6 @@ const monthOf = (millis: number): { readonly from: string; readonly to: string }
   }
 }
 
-/** A run's key among the budget's sums: a backtest's run ids repeat from one book to the next. */
-const runKey = (run: { readonly runId: string; readonly book: string | undefined }) =>
-  run.book === undefined ? run.runId : `${run.book}\u0000${run.runId}`
-
 const chargeOf = (charge: TokenUsage | Charge | null): Charge =>
   charge === null
     ? { usage: null, unknownRequests: 1 }
@@ -154,26 +140,86 @@ const chargeOf = (charge: TokenUsage | Charge | null): Charge =>
 /** The run id of a call made outside any run (no `RunContext`: `verify`'s questions). */
 const OUTSIDE_RUN = "-"
 
+type Month = { readonly from: string; readonly to: string }
+
+/**
+ * Fails when one more `worstCaseUsd` could take the run's or the month's spending past its limit. The sums are
+ * read from the ledger each time: it holds every call under way as its worst case, this process's and any
+ * other's sharing the database (a backtest beside a day's run). A refusal `waiter` can wait out (it would fit
+ * once this process's calls under way that can settle cost nothing) is marked so, and the waiter counted as
+ * waiting (`BudgetRoom.markWaitable`).
+ */
+const checkLimits = (
+  limits: BudgetLimits,
+  room: BudgetRoom,
+  totals: { readonly run: (run: RunRef) => Effect.Effect<number, StoreError>; readonly month: (month: Month) => Effect.Effect<number, StoreError> }
+) =>
+(call: CallEstimate, worstCaseUsd: number, run: RunRef, month: Month, waiter: Waiter) =>
+  Effect.gen(function*() {
+    const exceeded = (budget: BudgetName, limitUsd: number, totalUsd: number, key: string) => {
+      const pending = room.held(key)
+      const error = new LlmBudgetExceeded({
+        budget,
+        limitUsd,
+        spentUsd: Math.max(0, totalUsd - pending),
+        inFlightUsd: pending,
+        callUsd: worstCaseUsd,
+        actor: call.actor,
+        purpose: call.purpose,
+        model: call.model
+      })
+      room.markWaitable(error, key, waiter, { spentUsd: error.spentUsd, callUsd: worstCaseUsd, limitUsd })
+      return error
+    }
+    if (limits.perRunUsd !== null) {
+      const total = yield* totals.run(run)
+      if (total + worstCaseUsd > limits.perRunUsd) {
+        return yield* exceeded("COUNCIL_LLM_BUDGET_USD", limits.perRunUsd, total, `run:${runKey(run)}`)
+      }
+    }
+    if (limits.perMonthUsd !== null) {
+      const total = yield* totals.month(month)
+      if (total + worstCaseUsd > limits.perMonthUsd) {
+        return yield* exceeded("COUNCIL_LLM_BUDGET_USD_MONTH", limits.perMonthUsd, total, `month:${month.from}`)
+      }
+    }
+  })
+
+/** The run, stage, session and book a call is charged to: the current `RunContext` (outside a run `-`) and `SpendBook`. */
+const chargedTo = Effect.gen(function*() {
+  const context = yield* Effect.serviceOption(RunContext)
+  return {
+    runId: Option.match(context, { onNone: () => OUTSIDE_RUN, onSome: (c) => c.runId }),
+    stage: Option.match(context, { onNone: () => "-", onSome: (c) => c.stage }),
+    tradingDay: Option.getOrUndefined(Option.map(context, (c) => c.tradingDay)),
+    book: yield* SpendBook
+  }
+})
+
+/** What a settled call cost: its usage at the model's prices, plus the worst case for each request of unknown usage. */
+const costOfCharge = (reservation: Reservation, charged: TokenUsage | Charge | null): Settled => {
+  const { unknownRequests, usage } = chargeOf(charged)
+  const price = reservation.price
+  const costUsd = price === undefined ? 0 : (usage === null ? 0 : costOf(price, usage)) + unknownRequests * reservation.worstCaseUsd
+  return { costUsd, estimated: unknownRequests > 0 && costUsd > 0 }
+}
+
+const isOutside = (run: RunRef) => run.runId === OUTSIDE_RUN && run.book === undefined
+
 const make = (prices: PriceTable, limits: BudgetLimits) =>
   Effect.gen(function*() {
     const ledger = yield* SpendLedger
     const lock = yield* Semaphore.make(1)
-    /** Worst cases this process reserved and has not settled yet, by `run:<id>` and `month:<from>`. */
-    const inFlight = new Map<string, number>()
+    const room = makeRoom()
     /** Requests reserved per ledger row not yet settled. */
     const requests = new Map<number, number>()
-    /**
-     * What this process's calls waiting for room hold already (a retry: its call's earlier requests), by the keys of
-     * `inFlight`: those settle only once they get room, so no call waits for them.
-     */
-    const waitingHeld = new Map<string, number>()
-    /** The refusals a call waits out: something under way that can settle would make room. */
-    const worthWaiting = new WeakSet<LlmBudgetExceeded>()
     /** What this process's calls outside any run are charged now, by ledger row: the per-run sum of such a call. */
     const outsideRun = new Map<number, number>()
-    const isOutside = (run: { readonly runId: string; readonly book: string | undefined }) => run.runId === OUTSIDE_RUN && run.book === undefined
-    const runTotal = (run: { readonly runId: string; readonly book: string | undefined }) =>
-      isOutside(run) ? Effect.succeed([...outsideRun.values()].reduce((sum, usd) => sum + usd, 0)) : ledger.runTotal(run.runId, run.book)
+    const check = checkLimits(limits, room, {
+      run: (run) =>
+        isOutside(run) ? Effect.succeed([...outsideRun.values()].reduce((sum, usd) => sum + usd, 0)) : ledger.runTotal(run.runId, run.book),
+      month: (month) => ledger.totalBetween(month.from, month.to)
+    })
 
     /**
      * Under the lock, never cut short: a reservation written to the ledger is returned (to be settled), a revision
@@ -181,119 +227,9 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
      */
     const atomically = <A, E>(effect: Effect.Effect<A, E>) => Effect.uninterruptible(lock.withPermits(1)(effect))
 
-    // a sum of worst cases added and taken away leaves rounding residue (6.9e-18 once all settled): that is nothing
-    const addInFlight = (key: string, usd: number) => {
-      const next = (inFlight.get(key) ?? 0) + usd
-      inFlight.set(key, next <= 1e-12 ? 0 : next)
-    }
-
-    /** Calls waiting for room; the next change (a settlement, a call starting to wait) wakes them to check again. */
-    let changes = 0
-    let changed = Deferred.makeUnsafe<void>()
-    const signalChange = () => {
-      changes++
-      const done = changed
-      changed = Deferred.makeUnsafe<void>()
-      Deferred.doneUnsafe(done, Effect.void)
-    }
-    /** Waits (interruptibly) until something changes after the `seen`-th change. */
-    const changedSince = (seen: number) =>
-      Effect.interruptible(Effect.suspend(() => (changes > seen ? Effect.void : Deferred.await(changed))))
-
-    /** Counts `waiter` among the calls waiting; wakes the others when nothing left under way can settle for one of its keys. */
-    const startWaiting = (waiter: Waiter) => {
-      if (waiter.waiting || waiter.usd <= 0) return
-      waiter.waiting = true
-      for (const key of waiter.keys) waitingHeld.set(key, (waitingHeld.get(key) ?? 0) + waiter.usd)
-      if (waiter.keys.some((key) => (inFlight.get(key) ?? 0) - (waitingHeld.get(key) ?? 0) <= 1e-12)) signalChange()
-    }
-    const stopWaiting = (waiter: Waiter) => {
-      if (!waiter.waiting) return
-      waiter.waiting = false
-      for (const key of waiter.keys) waitingHeld.set(key, Math.max(0, (waitingHeld.get(key) ?? 0) - waiter.usd))
-    }
-
-    /**
-     * Fails when one more `worstCaseUsd` could take the run's or the month's spending past its limit. The sums are
-     * read from the ledger each time: it holds every call under way as its worst case, this process's and any
-     * other's sharing the database (a backtest beside a day's run). A refusal `waiter` can wait out (it would fit
-     * once this process's calls under way that can settle cost nothing) is marked so, and the waiter counted as
-     * waiting.
-     */
-    const check = (
-      call: CallEstimate,
-      worstCaseUsd: number,
-      run: { readonly runId: string; readonly book: string | undefined },
-      month: { readonly from: string; readonly to: string },
-      waiter: Waiter
-    ) =>
-      Effect.gen(function*() {
-        const exceeded = (budget: BudgetName, limitUsd: number, totalUsd: number, key: string) => {
-          const pending = inFlight.get(key) ?? 0
-          const error = new LlmBudgetExceeded({
-            budget,
-            limitUsd,
-            spentUsd: Math.max(0, totalUsd - pending),
-            inFlightUsd: pending,
-            callUsd: worstCaseUsd,
-            actor: call.actor,
-            purpose: call.purpose,
-            model: call.model
-          })
-          // under way and able to settle: neither this call nor another waiting for room itself
-          const others = (waitingHeld.get(key) ?? 0) - (waiter.waiting ? waiter.usd : 0)
-          const settling = pending - waiter.usd - others
-          if (settling > 1e-12 && error.spentUsd + waiter.usd + worstCaseUsd <= limitUsd) {
-            worthWaiting.add(error)
-            startWaiting(waiter)
-          }
-          return error
-        }
-        if (limits.perRunUsd !== null) {
-          const total = yield* runTotal(run)
-          if (total + worstCaseUsd > limits.perRunUsd) {
-            return yield* exceeded("COUNCIL_LLM_BUDGET_USD", limits.perRunUsd, total, `run:${runKey(run)}`)
-          }
-        }
-        if (limits.perMonthUsd !== null) {
-          const total = yield* ledger.totalBetween(month.from, month.to)
-          if (total + worstCaseUsd > limits.perMonthUsd) {
-            return yield* exceeded("COUNCIL_LLM_BUDGET_USD_MONTH", limits.perMonthUsd, total, `month:${month.from}`)
-          }
-        }
-      })
-
-    const hold = (run: { readonly runId: string; readonly book: string | undefined }, month: string, usd: number) => {
-      addInFlight(`run:${runKey(run)}`, usd)
-      addInFlight(`month:${month}`, usd)
-    }
-
-    /**
-     * Runs `attempt` (a reservation), or fails; when the limit is crossed only because this process's other calls
-     * under way count at their worst case, waits for one of them to settle (at what it cost, usually far less) and
-     * tries again. Calls that wait for room themselves are not waited for (two retries would wait for each other):
-     * the call that would wait only for those is refused.
-     */
-    const roomFor = <A>(attempt: (waiter: Waiter) => Effect.Effect<A, LlmBudgetExceeded | StoreError>, waiter: Waiter): Effect.Effect<A, LlmBudgetExceeded | StoreError> => {
-      const loop: Effect.Effect<A, LlmBudgetExceeded | StoreError> = Effect.suspend(() => {
-        const seen = changes
-        return attempt(waiter).pipe(
-          Effect.catchTag("LlmBudgetExceeded", (exceeded) =>
-            worthWaiting.has(exceeded) ? Effect.andThen(changedSince(seen), loop) : Effect.fail(exceeded))
-        )
-      })
-      return Effect.ensuring(loop, Effect.sync(() => stopWaiting(waiter)))
-    }
-
-    const reserve = (call: CallEstimate) => roomFor((waiter) => reserveNow(call, waiter), { usd: 0, keys: [], waiting: false })
-
     const reserveNow = (call: CallEstimate, waiter: Waiter) =>
       atomically(Effect.gen(function*() {
-        const context = yield* Effect.serviceOption(RunContext)
-        const runId = Option.match(context, { onNone: () => OUTSIDE_RUN, onSome: (c) => c.runId })
-        const stage = Option.match(context, { onNone: () => "-", onSome: (c) => c.stage })
-        const tradingDay = Option.getOrUndefined(Option.map(context, (c) => c.tradingDay))
-        const book = yield* SpendBook
+        const { book, runId, stage, tradingDay } = yield* chargedTo
         const now = yield* Clock.currentTimeMillis
         const month = monthOf(now)
         const price = prices.models[call.model]
@@ -312,16 +248,9 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
         })))
         requests.set(entry, 1)
         if (isOutside({ runId, book })) outsideRun.set(entry, worstCaseUsd)
-        hold({ runId, book }, month.from, worstCaseUsd)
+        room.hold({ runId, book }, month.from, worstCaseUsd)
         return { call, worstCaseUsd, price, runId, book, stage, month: month.from, entry } satisfies Reservation
       }))
-
-    const reserveRetry = (reservation: Reservation) =>
-      roomFor((waiter) => reserveRetryNow(reservation, waiter), {
-        usd: (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd,
-        keys: [`run:${runKey(reservation)}`, `month:${reservation.month}`],
-        waiting: false
-      })
 
     const reserveRetryNow = (reservation: Reservation, waiter: Waiter) =>
       atomically(Effect.gen(function*() {
@@ -332,21 +261,29 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
         ))
         requests.set(reservation.entry, made + 1)
         if (isOutside(reservation)) outsideRun.set(reservation.entry, (made + 1) * reservation.worstCaseUsd)
-        hold(reservation, reservation.month, reservation.worstCaseUsd)
+        room.hold(reservation, reservation.month, reservation.worstCaseUsd)
       }))
+
+    // when the limit is crossed only because this process's other calls under way count at their worst case, a call
+    // waits for one of them to settle (at what it cost, usually far less) and tries again (`BudgetRoom.roomFor`)
+    const reserve = (call: CallEstimate) => room.roomFor((waiter) => reserveNow(call, waiter), { usd: 0, keys: [], waiting: false })
+
+    const reserveRetry = (reservation: Reservation) =>
+      room.roomFor((waiter) => reserveRetryNow(reservation, waiter), {
+        usd: (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd,
+        keys: [`run:${runKey(reservation)}`, `month:${reservation.month}`],
+        waiting: false
+      })
 
     const settle = (reservation: Reservation, charged: TokenUsage | Charge | null) =>
       atomically(Effect.gen(function*() {
-        const { unknownRequests, usage } = chargeOf(charged)
-        const price = reservation.price
-        const costUsd = price === undefined ? 0 : (usage === null ? 0 : costOf(price, usage)) + unknownRequests * reservation.worstCaseUsd
-        const estimated = unknownRequests > 0 && costUsd > 0
+        const settled = costOfCharge(reservation, charged)
         const reserved = (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd
         requests.delete(reservation.entry)
-        if (isOutside(reservation)) outsideRun.set(reservation.entry, costUsd)
-        hold(reservation, reservation.month, -reserved)
-        yield* ledger.revise(reservation.entry, { costUsd, estimated }).pipe(Effect.ensuring(Effect.sync(signalChange)))
-        return { costUsd, estimated } satisfies Settled
+        if (isOutside(reservation)) outsideRun.set(reservation.entry, settled.costUsd)
+        room.hold(reservation, reservation.month, -reserved)
+        yield* ledger.revise(reservation.entry, settled).pipe(Effect.ensuring(Effect.sync(room.signalChange)))
+        return settled
       }))
 
     return { reserve, reserveRetry, settle } satisfies BudgetShape

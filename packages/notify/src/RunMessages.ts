@@ -31,25 +31,17 @@ import type {
   RiskVerdict,
   TradingDay
 } from "@council/domain"
-import { signedPercent } from "@council/domain/Figures.js"
+import { centsText, signedPercent } from "@council/domain/Figures.js"
 import type { Notification, NotificationLevel } from "./Notifier.ts"
 
-/** `$1,234.57` by arithmetic: `Intl`'s first currency format loads ICU's number data, ~20 ms of every run. */
-const usd = {
-  format: (amount: number): string => {
-    const [whole = "0", cents = "00"] = Math.abs(amount).toFixed(2).split(".")
-    return `${amount < 0 ? "-" : ""}$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${cents}`
-  }
-}
-
-/** `$100,512.30`; `—` for an unknown amount. */
+/** `$100,512.30`, `−$1,234.50` (`Figures.centsText`, as the CLI writes money); `—` for an unknown amount. */
 export const money = (amount: number | null | undefined): string =>
-  amount === null || amount === undefined || !Number.isFinite(amount) ? "—" : usd.format(amount)
+  amount === null || amount === undefined || !Number.isFinite(amount) ? "—" : centsText(amount)
 
 /** `+written` or `−written`; no sign on what is written as zero (`$0.00`, `0.00 %`: never `−$0.00`, as the CLI). */
 const signed = (value: number, written: string): string => (/[1-9]/.test(written) ? `${value > 0 ? "+" : "−"}${written}` : written)
 
-const signedMoney = (amount: number): string => signed(amount, usd.format(Math.abs(amount)))
+const signedMoney = (amount: number): string => signed(amount, centsText(Math.abs(amount)))
 
 const qty = (n: number): string => (Number.isInteger(n) ? String(n) : String(Number(n.toFixed(6))))
 

@@ -439,7 +439,13 @@ export const runDaily = <E, R>(
     if (regular !== undefined) return yield* untradedJson(options.json, { tradingDay: day, outcome: regular.skipped, message: regular.message })
     const plan = yield* planDay(options, day, params).pipe(Effect.provide(probe))
     // the day the data chose already ran: a timer would run it again each day, exit 0, saying nothing
-    if (plan._tag === "Done") yield* StaleData.sayIfBehind(options, day, at.realClock).pipe(Effect.provide(AppLayer.notifier))
+    if (plan._tag === "Done") {
+      yield* StaleData.sayIfBehind(options, day, at.realClock, {
+        everywhere: AppLayer.notifier,
+        consoleOnly: AppLayer.consoleNotifier,
+        store: AppLayer.storage("create")
+      })
+    }
     // best effort: a home this process cannot write (read-only) still shows the day that ran
     if (plan._tag === "Done") yield* retellCut(day, plan.run, plan.report).pipe(Effect.provide(AppLayer.tradingWith(moment, "create")), Effect.ignore)
     if (yield* settledOutcome(plan, options.json, again)) return

@@ -8,6 +8,7 @@ import * as FileProblem from "@council/io/FileProblem"
 import { BundleFile, type DamagedRun, isDamagedRun, type RunBundle, type RunRecord, RunStore, Runner } from "@council/engine"
 import type { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
+import { type FailedAccounts, failedAccountsOf } from "@council/daily/RunFailures"
 import { CliFailure } from "../CliFailure.ts"
 import { summarize } from "../Progress.ts"
 import { chargedFor, costSummary, costTable, runCosts } from "./LlmRecord.ts"
@@ -35,7 +36,7 @@ const scheduleLine = (timing: { readonly schedule: string; readonly at: string |
 const runRow = (imported: ReadonlySet<string>, activity: ReadonlyMap<string, RunActivity>, failed: ReadonlyMap<string, FailedAccounts>) => (r: RunRecord, llmCost: string) => [
   r.id,
   r.tradingDay,
-  (activity.get(r.id)?.state.replace("in-progress", "running") ?? r.status) + (failed.has(r.id) ? ` · ${failed.get(r.id)!.names.length} failed` : ""),
+  (activity.get(r.id)?.state.replace("in-progress", "running") ?? r.status) + (failed.has(r.id) ? ` · ${failed.get(r.id)!.accounts.length} failed` : ""),
   r.dryRun ? "dry-run" : r.mode,
   [r.parentRunId ? `${r.parentRunId} @${r.forkFrom}` : "", imported.has(r.id) ? "imported" : ""].filter((s) => s !== "").join(" · "),
   r.startedAt.replace("T", " ").slice(0, 19),
@@ -45,38 +46,6 @@ const runRow = (imported: ReadonlySet<string>, activity: ReadonlyMap<string, Run
 /** Whether `runs` (those `running`) are being run, read from the store's leases; `imported` runs are none. */
 const activityOf = (runs: ReadonlyArray<RunRecord>, imported: ReadonlySet<string>) =>
   activities(runs, imported).pipe(Effect.mapError((e) => CliFailure.failed(`cannot read which runs are being run: ${e.message}`)))
-
-/** A completed run's accounts whose execution failed (or could not be evaluated), of how many. */
-interface FailedAccounts {
-  readonly names: ReadonlyArray<string>
-  readonly of: number
-}
-
-const decodeExecution = Schema.decodeUnknownOption(Schema.toCodecJson(ExecutionReport))
-
-/**
- * The listed runs that completed with failed accounts (`run daily` exited 1; every stage ran, so the run is
- * `completed`): their Execution outputs, read in one query per pipeline over the listed runs' days.
- */
-const failedAccountsOf = (runs: ReadonlyArray<RunRecord>) =>
-  Effect.gen(function*() {
-    const completed = runs.filter((r) => r.status === "completed")
-    const failed = new Map<string, FailedAccounts>()
-    if (completed.length === 0) return failed
-    const listed = new Set(completed.map((r) => r.id))
-    const days = completed.map((r) => r.tradingDay).sort()
-    const store = yield* RunStore
-    for (const pipeline of new Set(completed.map((r) => r.pipeline))) {
-      const outputs = yield* store.stageOutputs({ pipeline, stage: "Execution", from: days[0]!, to: days.at(-1)! })
-      for (const { runId, output } of outputs) {
-        if (!listed.has(runId) || output === undefined) continue
-        const report = decodeExecution(output)
-        const names = Option.isSome(report) ? report.value.accounts.filter((a) => a.status === "failed").map((a) => a.account) : []
-        if (names.length > 0) failed.set(runId, { names, of: Option.getOrThrow(report).accounts.length })
-      }
-    }
-    return failed
-  })
 
 /** What a run nobody runs is, and what to do about it. */
 const goneLine = (activity: RunActivity) =>
@@ -117,7 +86,7 @@ export const listRuns = (limit: number) =>
       return [
         ...(a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${goneLine(a)}`]),
         ...(f === undefined ? [] : [
-          `run ${r.id}: ${f.names.length} of ${f.of} ${f.of === 1 ? "account" : "accounts"} failed (${f.names.join(", ")}); run the day again to retry ${f.names.length === 1 ? "it" : "them"}: pnpm pipeline run daily --date ${r.tradingDay}`
+          `run ${r.id}: ${f.accounts.length} of ${f.of} ${f.of === 1 ? "account" : "accounts"} failed (${f.accounts.join(", ")}); run the day again to retry ${f.accounts.length === 1 ? "it" : "them"}: pnpm pipeline run daily --date ${r.tradingDay}`
         ]),
         ...(cost === undefined ? [] : [`run ${r.id}'s LLM cost cannot be read: ${cost}`])
       ]

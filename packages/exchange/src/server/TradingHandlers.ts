@@ -17,6 +17,7 @@ import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as AlpacaWire from "@council/broker/AlpacaWire"
 import { type AccountId, decimalSum, type Fill, type Ticker } from "@council/domain"
+import { reject } from "../ExchangeErrors.ts"
 import type { LocalExchange } from "../LocalExchange.ts"
 import {
   booleanParam,
@@ -176,23 +177,31 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
   const cancelAllOrders: Handler = ({ account }) =>
     Effect.map(exchange.cancelAllOrders(account.account), (ids) => json(207, ids.map((id) => ({ id, status: 200 }))))
 
-  /** `GET /v2/account/activities/FILL`: oldest first from `after`, pages of `page_size` (≤ 100) after `page_token`. */
+  /**
+   * `GET /v2/account/activities/FILL`: oldest first from `after`, pages of `page_size` (≤ 100) after `page_token`.
+   * The account's fills are read once: the page comes from them, and so does each fill's place in its order.
+   */
   const listFillActivities: Handler = ({ account, query }) =>
     Effect.gen(function*() {
       const sizeText = query.get("page_size")
       const pageSize = sizeText === null || sizeText === "" ? 100 : Number(sizeText)
       if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) return unprocessable("page_size must be an integer between 1 and 100")
-      const after = query.get("after")
-      const fills = yield* exchange.listFills(account.account, after !== null && after !== "" ? { after } : {})
+      const afterText = query.get("after")
+      const after = afterText === null || afterText === "" ? undefined : Date.parse(afterText)
+      if (Number.isNaN(after)) return yield* reject(account.account, "InvalidRequest", `invalid after: ${afterText}`)
+      const all = yield* exchange.fills(account.account)
+      // as the ledger's `filled_at > ?`: its timestamps are ISO strings, compared as text
+      const bound = after === undefined ? undefined : new Date(after).toISOString()
+      const fills = bound === undefined ? all : all.filter((f) => f.at > bound)
       const token = query.get("page_token")
       const start = token === null || token === "" ? 0 : fills.findIndex((f) => f.id === token) + 1
       const page = fills.slice(start, start + pageSize)
-      const progress = yield* fillProgress(account.account, page)
+      const progress = yield* fillProgress(account.account, page, all)
       return json(200, page.map((fill) => AlpacaWire.toWireFillActivity(fill, progress.get(fill.id)!)))
     })
 
   /** Each fill's place in its order: the order's shares filled with it (earlier fills too, even before `after`). */
-  const fillProgress = (id: AccountId, page: ReadonlyArray<Fill>) =>
+  const fillProgress = (id: AccountId, page: ReadonlyArray<Fill>, all: ReadonlyArray<Fill>) =>
     Effect.gen(function*() {
       const progress = new Map<string, AlpacaWire.FillProgress>()
       if (page.length === 0) return progress
@@ -202,7 +211,7 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
       const missing = [...orderIds].find((orderId) => !orderQty.has(orderId))
       if (missing !== undefined) orderQty.set(missing, (yield* exchange.getOrder(id, missing)).qty) // fails NotFound, as before
       const filled = new Map<string, number>()
-      for (const fill of yield* exchange.fills(id)) {
+      for (const fill of all) {
         if (!orderIds.has(fill.orderId)) continue
         const cumQty = decimalSum([filled.get(fill.orderId) ?? 0, fill.qty])
         filled.set(fill.orderId, cumQty)

@@ -1,0 +1,31 @@
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import { tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
+import { slackStandIn } from "./SlackStandIn.ts"
+
+describe("a cron re-running a day the bundled bars already ran", () => {
+  const stands: Array<{ close: () => Promise<void> }> = []
+  afterAll(async () => {
+    for (const s of stands) await s.close()
+  })
+
+  it("tells Slack that the data is behind the clock once that day; every invocation still says it on stderr", async () => {
+    const slack = await slackStandIn()
+    stands.push(slack)
+    const home = tempHome()
+    const env = { SLACK_WEBHOOK_URL: slack.url }
+    const first = await cliInProcess(home, ["run", "daily"], env)
+    assert.strictEqual(first.code, 0, first.stderr)
+    const behind = (texts: ReadonlyArray<string>) => texts.filter((t) => t.includes("Market data behind the clock")).length
+    assert.strictEqual(behind(slack.texts), 0, "the first run of the data's last session runs as before")
+    const stderrs: Array<string> = []
+    for (let i = 0; i < 3; i++) {
+      const again = await cliInProcess(home, ["run", "daily"], env)
+      assert.strictEqual(again.code, 0, again.stderr)
+      stderrs.push(again.stderr)
+    }
+    assert.strictEqual(behind(slack.texts), 1, slack.texts.join("\n---\n"))
+    for (const stderr of stderrs) assert.match(stderr, /Market data behind the clock/)
+    assert.match(stderrs[2]!, /already ran, nothing new to trade/)
+  }, 120_000)
+})
