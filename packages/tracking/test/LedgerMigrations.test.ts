@@ -45,7 +45,7 @@ describe("TradeLedger on SQLite", () => {
           for (const day of [...late, { ...sim.days[0]!, orders: stale }]) yield* ledger.record(day)
           const lean = yield* sql<{ readonly name: string }>`SELECT name FROM sqlite_master
             WHERE type = 'table' AND name LIKE 'ledger_%' AND sql LIKE '%WITHOUT ROWID' ORDER BY name`
-          assert.deepStrictEqual(lean.map((t) => t.name), ["ledger_equity", "ledger_fills", "ledger_marks", "ledger_order_events"])
+          assert.deepStrictEqual(lean.map((t) => t.name), ["ledger_equity", "ledger_fills", "ledger_marks", "ledger_order_events", "ledger_orders"])
           // the open-orders query carries the partial index's predicate word for word
           const plan = yield* sql.unsafe<{ readonly detail: string }>(`EXPLAIN QUERY PLAN SELECT order_id FROM ledger_orders
             WHERE book = 'live' AND account = 'A' AND status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`)

@@ -27,6 +27,7 @@ import llmSpendBook from "./0021_llm_spend_book.ts"
 import ledgerMarks from "./0022_ledger_marks.ts"
 import stageDigests from "./0030_stage_digests.ts"
 import ledgerBookKeys from "./0031_ledger_book_keys.ts"
+import ledgerCompact from "./0032_ledger_compact.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
@@ -46,5 +47,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0021_llm_spend_book": llmSpendBook,
   "0022_ledger_marks": ledgerMarks,
   "0030_stage_digests": stageDigests,
-  "0031_ledger_book_keys": ledgerBookKeys
+  "0031_ledger_book_keys": ledgerBookKeys,
+  "0032_ledger_compact": ledgerCompact
 }
