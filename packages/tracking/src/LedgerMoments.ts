@@ -13,32 +13,40 @@
  * @since 0.1.0
  */
 
-/** A moment on a whole second, in UTC, as `toISOString` writes it. */
-const WHOLE_SECOND = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/
-/** A stored moment without its `.000Z`. */
-const SHORT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/
+/** A moment on a whole second, in UTC, as `toISOString` writes it: `YYYY-MM-DDTHH:MM:SS.000Z`. */
+const isWholeSecond = (moment: string) =>
+  moment.length === 24 && moment.endsWith(".000Z") && moment.charCodeAt(10) === 84 /* T */ && moment.charCodeAt(19) === 46
+/** A stored moment without its `.000Z`: `YYYY-MM-DDTHH:MM:SS`. */
+const isShort = (stored: string) => stored.length === 19 && stored.charCodeAt(10) === 84 /* T */ && stored.charCodeAt(13) === 58 /* : */
 
 /** `moment` as the ledger stores it. */
 export const storedMoment = <A>(moment: A): A =>
-  (typeof moment === "string" && WHOLE_SECOND.test(moment) ? moment.slice(0, 19) : moment) as A
+  (typeof moment === "string" && isWholeSecond(moment) ? moment.slice(0, 19) : moment) as A
 
 /** A stored moment as the moment it stands for (what `storedMoment` was given); anything else as it is. */
-export const momentOf = <A>(stored: A): A => (typeof stored === "string" && SHORT.test(stored) ? `${stored}.000Z` : stored) as A
+export const momentOf = <A>(stored: A): A => (typeof stored === "string" && isShort(stored) ? `${stored}.000Z` : stored) as A
 
-/** `row` with its `columns` converted by `convert` (those it has). */
-const convertColumns = <R extends Record<string, unknown>>(row: R, columns: ReadonlyArray<string>, convert: (value: unknown) => unknown): R => {
-  const out: Record<string, unknown> = { ...row }
-  for (const column of columns) if (column in out) out[column] = convert(out[column])
-  return out as R
+/** `row` (a new object of the caller's) with the moments in `columns` as stored; changed in place. */
+export const storeMoments = <R extends Record<string, unknown>>(row: R, columns: ReadonlyArray<string>): R => {
+  const out = row as Record<string, unknown>
+  for (const column of columns) {
+    const value = out[column]
+    if (typeof value === "string" && isWholeSecond(value)) out[column] = value.slice(0, 19)
+  }
+  return row
 }
 
-/** `row` with the moments in `columns` as stored. */
-export const storeMoments = <R extends Record<string, unknown>>(row: R, columns: ReadonlyArray<string>): R =>
-  convertColumns(row, columns, storedMoment)
-
-/** Rows as read with the moments in `columns` as they stand (`momentOf`). */
-export const readMoments = <R extends Record<string, unknown>>(rows: ReadonlyArray<R>, columns: ReadonlyArray<string>): ReadonlyArray<R> =>
-  rows.map((row) => convertColumns(row, columns, momentOf))
+/** Rows as read (the client's new objects), with the moments in `columns` as they stand (`momentOf`); changed in place. */
+export const readMoments = <R extends Record<string, unknown>>(rows: ReadonlyArray<R>, columns: ReadonlyArray<string>): ReadonlyArray<R> => {
+  for (const row of rows) {
+    const out = row as Record<string, unknown>
+    for (const column of columns) {
+      const value = out[column]
+      if (typeof value === "string" && isShort(value)) out[column] = `${value}.000Z`
+    }
+  }
+  return rows
+}
 
 /** The moment columns of each ledger table. */
 export const MOMENTS = {

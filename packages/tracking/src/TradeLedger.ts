@@ -394,8 +394,10 @@ const make = Effect.gen(function*() {
         latestText.params
       )
       const openText = textBuilder(pg)
+      // SQLite: since `0032_ledger_compact` the table is stored in its key's order (book, account, order id), and the
+      // planner, without statistics, would walk every order of the accounts by that key rather than the few open ones
       const open = yield* sql.unsafe<{ account: string; id: string }>(
-        `SELECT DISTINCT account, COALESCE(parent_order_id, order_id) AS id FROM ledger_orders
+        `SELECT DISTINCT account, COALESCE(parent_order_id, order_id) AS id FROM ledger_orders${pg ? "" : " INDEXED BY ledger_orders_open"}
         WHERE book = ${keyOf(openText.bind(book))} AND account IN (${accounts.map(openText.bind).join(", ")}) AND ${OPEN} ORDER BY account, id`,
         openText.params
       )
