@@ -14,6 +14,7 @@
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"
+import { encodeFast, UNSURE } from "./FastJson.ts"
 
 export type JsonCodec<A> = Schema.Codec<A, Schema.Json>
 
@@ -53,17 +54,23 @@ const encoded = new WeakMap<object, { readonly codec: object; readonly json: Sch
 
 /** The JSON of `value` under `codec` (an `Exit`, so it yields like an effect); computed once per object and codec. */
 export const encodeJson = <A>(codec: JsonCodec<A>, value: A): Exit.Exit<Schema.Json, Schema.SchemaError> => {
+  if (value === null || typeof value !== "object") return encodeSlow(codec, value)
+  const known = encoded.get(value)
+  if (known !== undefined && known.codec === codec) return Exit.succeed(known.json)
+  const fast = encodeFast(codec.ast, value)
+  const exit = fast === UNSURE ? encodeSlow(codec, value) : Exit.succeed(fast as Schema.Json)
+  if (exit._tag === "Success") encoded.set(value, { codec, json: exit.value })
+  return exit
+}
+
+/** `value` through the codec's own encoder (compiled once per codec). */
+const encodeSlow = <A>(codec: JsonCodec<A>, value: A): Exit.Exit<Schema.Json, Schema.SchemaError> => {
   let encode = encoders.get(codec)
   if (encode === undefined) {
     encode = Schema.encodeUnknownExit(codec)
     encoders.set(codec, encode)
   }
-  if (value === null || typeof value !== "object") return encode(value)
-  const known = encoded.get(value)
-  if (known !== undefined && known.codec === codec) return Exit.succeed(known.json)
-  const exit = encode(value)
-  if (exit._tag === "Success") encoded.set(value, { codec, json: exit.value })
-  return exit
+  return encode(value)
 }
 
 /**

@@ -187,59 +187,47 @@ export const storedHash = (pg: boolean, hash: string): string | Uint8Array =>
 export const hexOf = (stored: unknown): string =>
   stored instanceof Uint8Array ? Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).toString("hex") : String(stored)
 
-/**
- * `holderOf` says what a hash holds (`run R's recordings of S`) when no caller named it: asked only when a text
- * rebuilt from it fails, to name the damaged base rather than the text that needed it.
- */
-export const make = (
-  { pg, prepare }: ReturnType<typeof FixedStatements.make>,
-  holderOf: (hash: string) => Effect.Effect<string | undefined, SqlError.SqlError> = () => Effect.succeed(undefined)
-): Blobs => {
-  /** A hash as its column stores it: 16 bytes on SQLite, hex on PostgreSQL. */
-  const key = (hash: string): string | Uint8Array => (pg ? hash : Buffer.from(hash, "hex"))
-
-  const known = new Set<string>()
-  const remember = (hash: string) => {
-    if (known.size >= KNOWN_LIMIT) known.clear()
-    known.add(hash)
-  }
+/** The blob statements of each shape, compiled once: a multi-row insert of `n` rows, a select of `n` hashes. */
+const blobStatements = (prepare: ReturnType<typeof FixedStatements.make>["prepare"]) => {
   const inserts = new Map<number, FixedStatements.Statement>()
-  const insert = (n: number) => {
-    let statement = inserts.get(n)
-    if (statement === undefined) {
-      statement = prepare(
-        `INSERT INTO blobs (hash, body, data, base, z) VALUES ${Array(n).fill("(?, ?, ?, ?, ?)").join(", ")} ON CONFLICT (hash) DO NOTHING`
-      )
-      inserts.set(n, statement)
-    }
-    return statement
-  }
   const selects = new Map<number, FixedStatements.Statement>()
-  const select = (n: number) => {
-    let statement = selects.get(n)
-    if (statement === undefined) {
-      statement = prepare(`SELECT hash, body, data, base, z FROM blobs WHERE hash IN (${Array(n).fill("?").join(", ")})`)
-      selects.set(n, statement)
-    }
+  const cached = (statements: Map<number, FixedStatements.Statement>, n: number, text: () => string) => {
+    let statement = statements.get(n)
+    if (statement === undefined) statements.set(n, statement = prepare(text()))
     return statement
   }
+  return {
+    insert: (n: number) =>
+      cached(inserts, n, () => `INSERT INTO blobs (hash, body, data, base, z) VALUES ${Array(n).fill("(?, ?, ?, ?, ?)").join(", ")} ON CONFLICT (hash) DO NOTHING`),
+    select: (n: number) => cached(selects, n, () => `SELECT hash, body, data, base, z FROM blobs WHERE hash IN (${Array(n).fill("?").join(", ")})`)
+  }
+}
 
-  /**
-   * Texts decoded lately, by hash, least recent first (at most `RECENT_BYTES` of them): reading runs in order (a
-   * backtest's sessions, a report's votes) finds the previous text of each chain here, so a text costs its own row
-   * and its own decompression instead of its whole chain's, one statement per link.
-   */
+/** The hashes known stored (confirmed written, or read), at most `KNOWN_LIMIT` of them. */
+const knownHashes = () => {
+  const known = new Set<string>()
+  return {
+    has: (hash: string) => known.has(hash),
+    remember: (hash: string) => {
+      if (known.size >= KNOWN_LIMIT) known.clear()
+      known.add(hash)
+    }
+  }
+}
+type Known = ReturnType<typeof knownHashes>
+
+/**
+ * Texts decoded lately, by hash, least recent first (at most `RECENT_BYTES` of them): reading runs in order (a
+ * backtest's sessions, a report's votes) finds the previous text of each chain here, so a text costs its own row
+ * and its own decompression instead of its whole chain's, one statement per link.
+ */
+const recentTexts = () => {
   const recent = new Map<string, string | Buffer>()
   /**
    * Those of `recent` whose hash has not been checked yet (read only as another's base so far), with the bases their
    * rows name: when one is read itself later, its damage is named as its own or its bases'.
    */
   const unchecked = new Map<string, ReadonlyArray<string>>()
-  /**
-   * Whether `hash`'s text was checked against it: only while kept in `recent` (a text decoded as a base, then pushed
-   * out by the texts decoded after it in the same read, or one longer than `recent` holds, is not known checked).
-   */
-  const checked = (hash: string) => recent.has(hash) && !unchecked.has(hash)
   let recentBytes = 0
   const keep = (hash: string, held: string | Buffer) => {
     const before = recent.get(hash)
@@ -256,7 +244,21 @@ export const make = (
       recentBytes -= text.length
     }
   }
+  return {
+    recent,
+    unchecked,
+    keep,
+    /**
+     * Whether `hash`'s text was checked against it: only while kept in `recent` (a text decoded as a base, then pushed
+     * out by the texts decoded after it in the same read, or one longer than `recent` holds, is not known checked).
+     */
+    checked: (hash: string) => recent.has(hash) && !unchecked.has(hash)
+  }
+}
+type Recent = ReturnType<typeof recentTexts>
 
+/** `put`, `confirm` and `abandon` of `Blobs`: what is written, compressed against each slot's previous text. */
+const blobWriter = (pg: boolean, key: (hash: string) => string | Uint8Array, statements: ReturnType<typeof blobStatements>, known: Known) => {
   const slots = new Map<string, SlotState>()
   /** Written by the open transaction: stored once it commits, so not written again meanwhile. */
   const inFlight = new Set<string>()
@@ -307,14 +309,14 @@ export const make = (
         sibling !== undefined && (fresh.has(sibling.hash) || known.has(sibling.hash)) ? sibling : undefined
       const rows = [...fresh.values()].map((item) => rowOf(item, stored(item.sibling), bytesOf))
       return Effect.as(
-        Effect.forEach(chunks(rows, Math.floor(CHUNK / 5)), (chunk) => insert(chunk.length)(...chunk.flat()), { discard: true }),
+        Effect.forEach(chunks(rows, Math.floor(CHUNK / 5)), (chunk) => statements.insert(chunk.length)(...chunk.flat()), { discard: true }),
         [...fresh.keys()]
       )
     })
 
   const confirm = (hashes: ReadonlyArray<string>) => {
     for (const hash of hashes) {
-      remember(hash)
+      known.remember(hash)
       inFlight.delete(hash)
       const moved = pending.get(hash)
       if (moved === undefined) continue
@@ -323,115 +325,149 @@ export const make = (
     }
   }
 
-  /**
-   * The stored rows of `hashes` and of every base they need, but those decoded lately: these are put in `held`
-   * for the read (decoding the others may push them out of `recent` before they are used).
-   */
-  const rowsOf = (hashes: ReadonlyArray<string>, held: Map<string, string | Buffer>) =>
-    Effect.gen(function*() {
-      const rows = new Map<string, Row>()
-      const isHeld = (hash: string) => {
-        const text = recent.get(hash)
-        if (text !== undefined) held.set(hash, text)
-        return held.has(hash)
-      }
-      // asked once each: a base that is missing (a hand-edited database) ends the walk, `get` then says so
-      const asked = new Set<string>()
-      let wanted = hashes.filter((hash) => !isHeld(hash))
-      while (wanted.length > 0) {
-        for (const hash of wanted) asked.add(hash)
-        for (const chunk of chunks(wanted, CHUNK)) {
-          for (const row of yield* select(chunk.length)(...chunk.map(key))) {
-            const data = row["data"]
-            rows.set(hexOf(row["hash"]), {
-              body: typeof row["body"] === "string" ? row["body"] : null,
-              data: data instanceof Uint8Array ? data : null,
-              base: baseHashes(row["base"] === null ? null : hexOf(row["base"])),
-              z: Number(row["z"])
-            })
-          }
-        }
-        wanted = [...new Set([...rows.values()].flatMap((r) => r.base.filter((base) => !asked.has(base) && !isHeld(base))))]
-      }
-      return rows
-    })
-
-  const get = (operation: string, hashes: Iterable<string>, nameOf?: (hash: string) => string) =>
-    Effect.gen(function*() {
-      const wanted = [...new Set(hashes)]
-      const decoded = new Map<string, string | Buffer>()
-      const rows = yield* rowsOf(wanted, decoded)
-      const failure = (hash: string, problem: string) => new StoreError({ operation, message: `stored blob ${hash} ${problem}`, kind: "damaged" })
-      /** `error`, met reading `hash`, prefixed with what `hash` holds. */
-      const within = (hash: string, error: StoreError) =>
-        nameOf === undefined ? error : new StoreError({ operation, message: `${nameOf(hash)}: ${error.message}`, ...(error.kind === undefined ? {} : { kind: error.kind }) })
-      /** What `hash` holds, its base's first (bounded by `MAX_DEPTH` + 1 levels when written here). */
-      const decode = (hash: string, depth: number): string | Buffer | StoreError => {
-        const done = decoded.get(hash) ?? recent.get(hash)
-        if (done !== undefined) {
-          decoded.set(hash, done)
-          return done
-        }
-        const row = rows.get(hash)
-        if (row === undefined) return failure(hash, "is missing")
-        if (row.base.length > 0 && depth > MAX_DEPTH * 4) return failure(hash, "has deltas that do not end")
-        const bases: Array<string | Buffer> = []
-        for (const base of row.base) {
-          const held = decode(base, depth + 1)
-          if (held instanceof StoreError) return held
-          bases.push(held)
-        }
-        const held = decodeRow(row, bases)
-        if (typeof held !== "string" && !Buffer.isBuffer(held)) return failure(hash, held.problem)
-        decoded.set(hash, held)
-        keep(hash, held)
-        if (recent.has(hash)) unchecked.set(hash, row.base)
-        return held
-      }
-      /** The bases `hash`'s row names, as read now or when it was decoded as another's base. */
-      const basesOf = (hash: string) => rows.get(hash)?.base ?? unchecked.get(hash) ?? []
-      /** Of the bases `hash` was rebuilt from, the first whose text has another hash (the deepest such). */
-      const damagedBase = (hash: string, depth: number): string | undefined => {
-        for (const base of basesOf(hash)) {
-          const held = decoded.get(base) ?? recent.get(base)
-          if (held === undefined || checked(base) || depth > MAX_DEPTH * 4) continue
-          if (hashOf(held) !== base) return damagedBase(base, depth + 1) ?? base
-        }
-        return undefined
-      }
-      /** Why `hash`, rebuilt from its bases, has another hash: a damaged base, named by what it holds, or itself. */
-      const notRebuilt = (hash: string) =>
-        Effect.gen(function*() {
-          const base = damagedBase(hash, 0)
-          if (base === undefined) return failure(hash, "does not rebuild")
-          const holder = yield* holderOf(base)
-          return failure(hash, `does not rebuild: it is compressed against ${holder === undefined ? "" : `${holder}, `}stored blob ${base}, which does not match its hash (edited or damaged)`)
-        })
-      const values = new Map<string, Schema.Json>()
-      for (const hash of wanted) {
-        const held = decode(hash, 0)
-        if (held instanceof StoreError) return yield* within(hash, held)
-        const text = typeof held === "string" ? held : held.toString("utf8")
-        const value = parseJson(text)
-        if (!checked(hash)) {
-          if (hashOf(held) !== hash) {
-            if (basesOf(hash).length > 0) return yield* within(hash, yield* notRebuilt(hash))
-            return yield* within(hash, failure(hash, value === NOT_JSON ? "is not JSON" : "does not match its hash (edited or damaged)"))
-          }
-          unchecked.delete(hash)
-        }
-        if (value === NOT_JSON) return yield* within(hash, failure(hash, "is not JSON"))
-        rememberJsonText(value, { text, hash })
-        values.set(hash, value)
-        remember(hash)
-      }
-      return values
-    })
-
   const abandon = () => {
     inFlight.clear()
     pending.clear()
   }
 
-  return { put, confirm, abandon, get }
+  return { put, confirm, abandon }
+}
+
+/**
+ * The stored rows of `hashes` and of every base they need, but those decoded lately: these are put in `held`
+ * for the read (decoding the others may push them out of `recent` before they are used).
+ */
+const storedRows = (
+  key: (hash: string) => string | Uint8Array,
+  statements: ReturnType<typeof blobStatements>,
+  { recent }: Recent,
+  hashes: ReadonlyArray<string>,
+  held: Map<string, string | Buffer>
+) =>
+  Effect.gen(function*() {
+    const rows = new Map<string, Row>()
+    const isHeld = (hash: string) => {
+      const text = recent.get(hash)
+      if (text !== undefined) held.set(hash, text)
+      return held.has(hash)
+    }
+    // asked once each: a base that is missing (a hand-edited database) ends the walk, `get` then says so
+    const asked = new Set<string>()
+    let wanted = hashes.filter((hash) => !isHeld(hash))
+    while (wanted.length > 0) {
+      for (const hash of wanted) asked.add(hash)
+      for (const chunk of chunks(wanted, CHUNK)) {
+        for (const row of yield* statements.select(chunk.length)(...chunk.map(key))) {
+          const data = row["data"]
+          rows.set(hexOf(row["hash"]), {
+            body: typeof row["body"] === "string" ? row["body"] : null,
+            data: data instanceof Uint8Array ? data : null,
+            base: baseHashes(row["base"] === null ? null : hexOf(row["base"])),
+            z: Number(row["z"])
+          })
+        }
+      }
+      wanted = [...new Set([...rows.values()].flatMap((r) => r.base.filter((base) => !asked.has(base) && !isHeld(base))))]
+    }
+    return rows
+  })
+
+/**
+ * `get` of `Blobs`: the texts of `wanted`, each decoded from its row and its bases' texts and checked against its
+ * hash; a damaged text is named by what it holds (`nameOf`) and, when it was rebuilt from a damaged base, that base
+ * by what holds it (`holderOf`).
+ */
+const blobReader = (
+  key: (hash: string) => string | Uint8Array,
+  statements: ReturnType<typeof blobStatements>,
+  known: Known,
+  texts: Recent,
+  holderOf: (hash: string) => Effect.Effect<string | undefined, SqlError.SqlError>
+) =>
+(operation: string, hashes: Iterable<string>, nameOf?: (hash: string) => string) =>
+  Effect.gen(function*() {
+    const { checked, keep, recent, unchecked } = texts
+    const wanted = [...new Set(hashes)]
+    const decoded = new Map<string, string | Buffer>()
+    const rows = yield* storedRows(key, statements, texts, wanted, decoded)
+    const failure = (hash: string, problem: string) => new StoreError({ operation, message: `stored blob ${hash} ${problem}`, kind: "damaged" })
+    /** `error`, met reading `hash`, prefixed with what `hash` holds. */
+    const within = (hash: string, error: StoreError) =>
+      nameOf === undefined ? error : new StoreError({ operation, message: `${nameOf(hash)}: ${error.message}`, ...(error.kind === undefined ? {} : { kind: error.kind }) })
+    /** What `hash` holds, its base's first (bounded by `MAX_DEPTH` + 1 levels when written here). */
+    const decode = (hash: string, depth: number): string | Buffer | StoreError => {
+      const done = decoded.get(hash) ?? recent.get(hash)
+      if (done !== undefined) {
+        decoded.set(hash, done)
+        return done
+      }
+      const row = rows.get(hash)
+      if (row === undefined) return failure(hash, "is missing")
+      if (row.base.length > 0 && depth > MAX_DEPTH * 4) return failure(hash, "has deltas that do not end")
+      const bases: Array<string | Buffer> = []
+      for (const base of row.base) {
+        const held = decode(base, depth + 1)
+        if (held instanceof StoreError) return held
+        bases.push(held)
+      }
+      const held = decodeRow(row, bases)
+      if (typeof held !== "string" && !Buffer.isBuffer(held)) return failure(hash, held.problem)
+      decoded.set(hash, held)
+      keep(hash, held)
+      if (recent.has(hash)) unchecked.set(hash, row.base)
+      return held
+    }
+    /** The bases `hash`'s row names, as read now or when it was decoded as another's base. */
+    const basesOf = (hash: string) => rows.get(hash)?.base ?? unchecked.get(hash) ?? []
+    /** Of the bases `hash` was rebuilt from, the first whose text has another hash (the deepest such). */
+    const damagedBase = (hash: string, depth: number): string | undefined => {
+      for (const base of basesOf(hash)) {
+        const held = decoded.get(base) ?? recent.get(base)
+        if (held === undefined || checked(base) || depth > MAX_DEPTH * 4) continue
+        if (hashOf(held) !== base) return damagedBase(base, depth + 1) ?? base
+      }
+      return undefined
+    }
+    /** Why `hash`, rebuilt from its bases, has another hash: a damaged base, named by what it holds, or itself. */
+    const notRebuilt = (hash: string) =>
+      Effect.gen(function*() {
+        const base = damagedBase(hash, 0)
+        if (base === undefined) return failure(hash, "does not rebuild")
+        const holder = yield* holderOf(base)
+        return failure(hash, `does not rebuild: it is compressed against ${holder === undefined ? "" : `${holder}, `}stored blob ${base}, which does not match its hash (edited or damaged)`)
+      })
+    const values = new Map<string, Schema.Json>()
+    for (const hash of wanted) {
+      const held = decode(hash, 0)
+      if (held instanceof StoreError) return yield* within(hash, held)
+      const text = typeof held === "string" ? held : held.toString("utf8")
+      const value = parseJson(text)
+      if (!checked(hash)) {
+        if (hashOf(held) !== hash) {
+          if (basesOf(hash).length > 0) return yield* within(hash, yield* notRebuilt(hash))
+          return yield* within(hash, failure(hash, value === NOT_JSON ? "is not JSON" : "does not match its hash (edited or damaged)"))
+        }
+        unchecked.delete(hash)
+      }
+      if (value === NOT_JSON) return yield* within(hash, failure(hash, "is not JSON"))
+      rememberJsonText(value, { text, hash })
+      values.set(hash, value)
+      known.remember(hash)
+    }
+    return values
+  })
+
+/**
+ * `holderOf` says what a hash holds (`run R's recordings of S`) when no caller named it: asked only when a text
+ * rebuilt from it fails, to name the damaged base rather than the text that needed it.
+ */
+export const make = (
+  { pg, prepare }: ReturnType<typeof FixedStatements.make>,
+  holderOf: (hash: string) => Effect.Effect<string | undefined, SqlError.SqlError> = () => Effect.succeed(undefined)
+): Blobs => {
+  /** A hash as its column stores it: 16 bytes on SQLite, hex on PostgreSQL. */
+  const key = (hash: string): string | Uint8Array => (pg ? hash : Buffer.from(hash, "hex"))
+  const statements = blobStatements(prepare)
+  const known = knownHashes()
+  return { ...blobWriter(pg, key, statements, known), get: blobReader(key, statements, known, recentTexts(), holderOf) }
 }

@@ -186,51 +186,41 @@ const parseDigest = (text: string): Schema.Json | undefined => {
   }
 }
 
-/** Builds the store over the current `SqlClient`. */
-export const make = Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
-  const statements = FixedStatements.make(sql)
-  const { pg, prepare } = statements
-  // what a blob holds, asked only to name a damaged one (no index serves these: a failure's cost alone)
-  const selectHolder = prepare(
-    `SELECT run_id AS run, stage, 'recordings' AS kind FROM stage_recordings WHERE entries_hash = ?
-      UNION ALL SELECT run_id, stage, 'checkpoint' FROM checkpoints WHERE output_hash = ?
-      UNION ALL SELECT id, '', 'parameters' FROM runs WHERE params_hash = ? LIMIT 1`
-  )
-  const holderOf = (hash: string) =>
-    Effect.map(selectHolder(Blobs.storedHash(pg, hash), Blobs.storedHash(pg, hash), hash), ([row]) =>
-      row === undefined
-        ? undefined
-        : row["kind"] === "parameters"
-        ? `run ${row["run"]}'s parameters`
-        : `run ${row["run"]}'s ${row["kind"] === "recordings" ? "recordings" : "checkpoint"} of ${row["stage"]}`)
-  const blobs = Blobs.make(statements, holderOf)
+const decodeRunRows = Schema.decodeUnknownEffect(Schema.Array(RunRow))
+const decodeRun = Schema.decodeUnknownEffect(RunRow)
+const decodeCheckpointRows = Schema.decodeUnknownEffect(Schema.Array(CheckpointRow))
+const decodeCheckpoint = Schema.decodeUnknownEffect(CheckpointRow)
+const decodeStageOutputs = Schema.decodeUnknownEffect(Schema.Array(StageOutputRow))
+/** A row that does not decode, named by what it holds (`run R`, `run R's checkpoint of S`). */
+const undecodable = (operation: string, what: string, error: Schema.SchemaError) =>
+  new StoreError({ operation, message: `${what}: stored data does not decode: ${error.message}`, kind: "damaged" })
+/** Rows decoded at once; when one does not decode, the first that does not is named. */
+const decodeNamed = <A>(
+  operation: string,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  all: (rows: ReadonlyArray<Record<string, unknown>>) => Effect.Effect<ReadonlyArray<A>, Schema.SchemaError>,
+  one: (row: Record<string, unknown>) => Effect.Effect<A, Schema.SchemaError>,
+  nameOf: (row: Record<string, unknown>) => string
+) =>
+  Effect.catchTag(all(rows), "SchemaError", (error) =>
+    Effect.gen(function*() {
+      for (const row of rows) {
+        const failed = yield* Effect.flip(one(row)).pipe(Effect.option)
+        if (Option.isSome(failed)) return yield* undecodable(operation, nameOf(row), failed.value)
+      }
+      return yield* undecodable(operation, "a row", error)
+    }))
 
-  const decodeRunRows = Schema.decodeUnknownEffect(Schema.Array(RunRow))
-  const decodeRun = Schema.decodeUnknownEffect(RunRow)
-  const decodeCheckpointRows = Schema.decodeUnknownEffect(Schema.Array(CheckpointRow))
-  const decodeCheckpoint = Schema.decodeUnknownEffect(CheckpointRow)
-  /** A row that does not decode, named by what it holds (`run R`, `run R's checkpoint of S`). */
-  const undecodable = (operation: string, what: string, error: Schema.SchemaError) =>
-    new StoreError({ operation, message: `${what}: stored data does not decode: ${error.message}`, kind: "damaged" })
-  /** Rows decoded at once; when one does not decode, the first that does not is named. */
-  const decodeNamed = <A>(
-    operation: string,
-    rows: ReadonlyArray<Record<string, unknown>>,
-    all: (rows: ReadonlyArray<Record<string, unknown>>) => Effect.Effect<ReadonlyArray<A>, Schema.SchemaError>,
-    one: (row: Record<string, unknown>) => Effect.Effect<A, Schema.SchemaError>,
-    nameOf: (row: Record<string, unknown>) => string
-  ) =>
-    Effect.catchTag(all(rows), "SchemaError", (error) =>
-      Effect.gen(function*() {
-        for (const row of rows) {
-          const failed = yield* Effect.flip(one(row)).pipe(Effect.option)
-          if (Option.isSome(failed)) return yield* undecodable(operation, nameOf(row), failed.value)
-        }
-        return yield* undecodable(operation, "a row", error)
-      }))
-  const decodeStageOutputs = Schema.decodeUnknownEffect(Schema.Array(StageOutputRow))
+/** A run's row that does not read back: what of it reads, and `damage` on one line (a schema's message has several). */
+const damagedRun = (row: Record<string, unknown>, damage: string): DamagedRun => ({
+  id: String(row["id"]),
+  tradingDay: typeof row["trading_day"] === "string" ? row["trading_day"] : null,
+  startedAt: typeof row["started_at"] === "string" ? row["started_at"] : null,
+  damage: damage.replace(/\s*\n\s*/g, " ")
+})
 
+/** The store's fixed statements (`FixedStatements`), compiled once. */
+const runStatements = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>) => {
   const insertRunRow = prepare(`INSERT INTO runs (${runColumns}, origin) VALUES (${Array(15).fill("?").join(", ")})`)
   const updateRunRow = prepare(`UPDATE runs SET status = ?, finished_at = ?, error = ? WHERE id = ? RETURNING id`)
   // SQLite numbers a run's rows itself (`0011_run_store_lean`): `seq`, after the run's last; an update keeps it
@@ -257,7 +247,30 @@ export const make = Effect.gen(function*() {
   const deleteDigest = prepare(`DELETE FROM stage_digests WHERE run_id = ? AND stage = ?`)
   const selectCheckpoints = prepare(`SELECT ${checkpointColumns} FROM checkpoints WHERE run_id = ? ORDER BY seq`)
   const selectRecordings = prepare(`SELECT stage, entries_hash FROM stage_recordings WHERE run_id = ? ORDER BY seq`)
+  return { insertRunRow, updateRunRow, upsertCheckpoint, upsertRecordings, upsertDigest, deleteDigest, selectCheckpoints, selectRecordings }
+}
+type RunStatements = ReturnType<typeof runStatements>
 
+/** What a blob holds (`run R's checkpoint of S`), asked only to name a damaged one. */
+const holderQuery = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>) => {
+  // no index serves these: a failure's cost alone
+  const selectHolder = prepare(
+    `SELECT run_id AS run, stage, 'recordings' AS kind FROM stage_recordings WHERE entries_hash = ?
+      UNION ALL SELECT run_id, stage, 'checkpoint' FROM checkpoints WHERE output_hash = ?
+      UNION ALL SELECT id, '', 'parameters' FROM runs WHERE params_hash = ? LIMIT 1`
+  )
+  return (hash: string) =>
+    Effect.map(selectHolder(Blobs.storedHash(pg, hash), Blobs.storedHash(pg, hash), hash), ([row]) =>
+      row === undefined
+        ? undefined
+        : row["kind"] === "parameters"
+        ? `run ${row["run"]}'s parameters`
+        : `run ${row["run"]}'s ${row["kind"] === "recordings" ? "recordings" : "checkpoint"} of ${row["stage"]}`)
+}
+
+/** How the store writes: transactions that confirm their blobs, and the rows and blobs of runs and stage commits. */
+const runWrites = (sql: SqlClient.SqlClient, pg: boolean, st: RunStatements, blobs: Blobs.Blobs) => {
+  const { deleteDigest, insertRunRow, updateRunRow, upsertCheckpoint, upsertDigest, upsertRecordings } = st
   /** Runs `body` in a transaction, then confirms the blobs it wrote. */
   const transaction = <A, E, R>(body: Effect.Effect<readonly [A, ReadonlyArray<string>], E, R>) =>
     sql.withTransaction(body).pipe(
@@ -332,6 +345,29 @@ export const make = Effect.gen(function*() {
       return written
     })
 
+  /** A stage commit's writes: its recordings, then its checkpoint (compressed against them). */
+  const stageWrites = (commit: StageCommit): ReadonlyArray<Write> => {
+    const recordings = recordingsWrite(commit.runId, commit.stage, commit.recordings)
+    return commit.checkpoint === null ? [recordings] : [recordings, checkpointWrite(commit.checkpoint, recordings.entries, commit.digest)]
+  }
+
+  /** The stage commits' blobs in one statement, their rows in order, then the runs they complete; the blobs written. */
+  const writeCommits = (commits: ReadonlyArray<StageCommit>) =>
+    Effect.gen(function*() {
+      const written = yield* write(commits.flatMap(stageWrites))
+      for (const commit of commits) {
+        if (commit.completes !== undefined) yield* updateRunRow("completed", commit.completes, null, commit.runId)
+      }
+      return written
+    })
+
+  return { transaction, insertRun, recordingsWrite, checkpointWrite, write, writeCommits }
+}
+type RunWrites = ReturnType<typeof runWrites>
+
+/** The runs' operations: create, update, read, list and survey. */
+const runOperations = (sql: SqlClient.SqlClient, st: RunStatements, blobs: Blobs.Blobs, { insertRun, transaction }: RunWrites) => {
+  const { updateRunRow } = st
   const withParams = (operation: string, rows: ReadonlyArray<Record<string, unknown>>) =>
     Effect.gen(function*() {
       const params = yield* blobs.get(
@@ -384,14 +420,6 @@ export const make = Effect.gen(function*() {
     Effect.mapError(storeError("listRuns"))
   )
 
-  /** A run's row that does not read back: what of it reads, and `damage` on one line (a schema's message has several). */
-  const damagedRun = (row: Record<string, unknown>, damage: string): DamagedRun => ({
-    id: String(row["id"]),
-    tradingDay: typeof row["trading_day"] === "string" ? row["trading_day"] : null,
-    startedAt: typeof row["started_at"] === "string" ? row["started_at"] : null,
-    damage: damage.replace(/\s*\n\s*/g, " ")
-  })
-
   const surveyRuns = Effect.fn("SqlRunStore.surveyRuns")(
     function*(query: ListRunsQuery) {
       const rows = yield* selectRuns(query)
@@ -406,28 +434,19 @@ export const make = Effect.gen(function*() {
     Effect.mapError(storeError("surveyRuns"))
   )
 
+  return { createRun, updateRun, getRun, listRuns, surveyRuns }
+}
+
+/** The stages' operations: write checkpoints and stage commits, read checkpoints, stage outputs and recordings. */
+const stageOperations = (sql: SqlClient.SqlClient, st: RunStatements, blobs: Blobs.Blobs, w: RunWrites) => {
+  const { checkpointWrite, insertRun, transaction, write, writeCommits } = w
+  const { selectCheckpoints, selectRecordings } = st
   const putCheckpoint = Effect.fn("SqlRunStore.putCheckpoint")(
     function*(checkpoint: Checkpoint) {
       yield* transaction(Effect.map(write([checkpointWrite(checkpoint, undefined)]), (written) => [undefined, written] as const))
     },
     Effect.mapError(storeError("putCheckpoint"))
   )
-
-  /** A stage commit's writes: its recordings, then its checkpoint (compressed against them). */
-  const stageWrites = (commit: StageCommit): ReadonlyArray<Write> => {
-    const recordings = recordingsWrite(commit.runId, commit.stage, commit.recordings)
-    return commit.checkpoint === null ? [recordings] : [recordings, checkpointWrite(commit.checkpoint, recordings.entries, commit.digest)]
-  }
-
-  /** The stage commits' blobs in one statement, their rows in order, then the runs they complete; the blobs written. */
-  const writeCommits = (commits: ReadonlyArray<StageCommit>) =>
-    Effect.gen(function*() {
-      const written = yield* write(commits.flatMap(stageWrites))
-      for (const commit of commits) {
-        if (commit.completes !== undefined) yield* updateRunRow("completed", commit.completes, null, commit.runId)
-      }
-      return written
-    })
 
   const commitStage = Effect.fn("SqlRunStore.commitStage")(
     function*(commit: StageCommit) {
@@ -534,7 +553,12 @@ export const make = Effect.gen(function*() {
     Effect.mapError(storeError("getRecordings"))
   )
 
-  const importBundle = Effect.fn("SqlRunStore.importBundle")(
+  return { putCheckpoint, commitStage, commitStages, getCheckpoints, stageOutputs, getRecordings }
+}
+
+/** `importBundle`: a run, its checkpoints and its recordings, in one transaction. */
+const importOperation = ({ checkpointWrite, insertRun, recordingsWrite, transaction, write }: RunWrites) =>
+  Effect.fn("SqlRunStore.importBundle")(
     function*(bundle: RunBundle, origin: RunOrigin = "imported") {
       const id = bundle.run.id
       const foreign = [...bundle.checkpoints, ...bundle.recordings].find((item) => item.runId !== id)
@@ -565,19 +589,17 @@ export const make = Effect.gen(function*() {
     Effect.mapError(storeError("importBundle"))
   )
 
+/** Builds the store over the current `SqlClient`. */
+export const make = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const statements = FixedStatements.make(sql)
+  const st = runStatements(statements)
+  const blobs = Blobs.make(statements, holderQuery(statements))
+  const writes = runWrites(sql, statements.pg, st, blobs)
   return RunStore.of({
-    createRun,
-    updateRun,
-    getRun,
-    listRuns,
-    surveyRuns,
-    putCheckpoint,
-    getCheckpoints,
-    stageOutputs,
-    commitStage,
-    commitStages,
-    getRecordings,
-    importBundle
+    ...runOperations(sql, st, blobs, writes),
+    ...stageOperations(sql, st, blobs, writes),
+    importBundle: importOperation(writes)
   })
 })
 

@@ -7,11 +7,12 @@ import * as Arr from "effect/Array"
 import * as Effect from "effect/Effect"
 import { FillRows, orderColumns, OrderRows, positionsText, snapshotColumns, SnapshotRows } from "./LedgerRows.ts"
 import { type BookKey, CHUNK, excluded, type LedgerSql, textBuilder } from "./LedgerSql.ts"
-import type { EquitySnapshot, LedgerOrder, Reconciliation, SessionMarks } from "./LedgerRecords.ts"
+import type { EquitySnapshot, LedgerFill, LedgerOrder, Reconciliation, SessionMarks } from "./LedgerRecords.ts"
+import { momentOf, MOMENTS, storedMoment, storeMoments } from "./LedgerMoments.ts"
 
 /**
  * What the ledger holds of an order: its row's columns (`orderColumns`, `status_at`), among them its state (status,
- * filled qty) and since when (see `historyOf`).
+ * filled qty) and since when (see `historyOf`); moments as stored (`LedgerMoments`).
  */
 interface StoredState {
   readonly status: string
@@ -44,11 +45,11 @@ const unchanged = (row: Record<string, unknown>, stored: StoredState | undefined
  */
 const historyOf = (order: LedgerOrder, stored: StoredState | undefined) => {
   if (stored === undefined) return { statusAt: null, events: [] }
-  const first = stored.status_at ?? stored.updated_at
+  const first = momentOf(stored.status_at ?? stored.updated_at)
   if (order.status === stored.status && order.filledQty === stored.filled_qty) {
     return { statusAt: first === order.updatedAt ? null : first, events: [] }
   }
-  const stale = order.updatedAt < stored.updated_at
+  const stale = order.updatedAt < momentOf(stored.updated_at)
   const event = stale
     ? { status: order.status, filled_qty: order.filledQty, at: order.updatedAt }
     : { status: stored.status, filled_qty: stored.filled_qty, at: first }
@@ -59,10 +60,13 @@ const storedColumns = [...orderColumns, "status_at"].map((c) => `o.${c}`).join("
 
 const encodeSnapshots = (snapshots: ReadonlyArray<EquitySnapshot>) =>
   Effect.map(SnapshotRows.encode(snapshots), (rows) =>
-    rows.map((row) => ({ ...row, positions: positionsText(row.positions) })))
+    rows.map((row) => ({ ...storeMoments(row, MOMENTS.equity), positions: positionsText(row.positions) })))
 
 const encodeMarks = (marks: ReadonlyArray<SessionMarks>) =>
-  Effect.succeed(marks.map((m) => ({ session: m.session, marked_at: m.markedAt, prices: JSON.stringify(m.prices) })))
+  Effect.succeed(marks.map((m) => ({ session: m.session, marked_at: storedMoment(m.markedAt), prices: JSON.stringify(m.prices) })))
+
+const encodeFills = (fills: ReadonlyArray<LedgerFill>) =>
+  Effect.map(FillRows.encode(fills), (rows) => rows.map((row) => storeMoments(row, MOMENTS.fills)))
 
 /** Writes reconciliations with the ledger's statements: `(book, r)` writes `r` into the book keyed `book`; idempotent. */
 export const writeReconciliation = ({ pg, run, upsert }: LedgerSql) => {
@@ -91,12 +95,12 @@ export const writeReconciliation = ({ pg, run, upsert }: LedgerSql) => {
         const key = `${order.account} ${order.id}`
         const before = stored.get(key)
         const history = historyOf(order, before)
-        const row = { ...encoded[i]!, status_at: history.statusAt }
+        const row = storeMoments({ ...encoded[i]!, status_at: history.statusAt }, MOMENTS.orders)
         // an order read again as the ledger holds it (most of a reconciliation: the orders around its cursor, the
         // open ones) is not written again: the upsert would set every column to its value
         const same = unchanged(row, before)
-        if (!same && (before === undefined || order.updatedAt >= before.updated_at)) {
-          stored.set(key, { ...row, status: order.status, filled_qty: order.filledQty, updated_at: order.updatedAt })
+        if (!same && (before === undefined || order.updatedAt >= momentOf(before.updated_at))) {
+          stored.set(key, { ...row, status: order.status, filled_qty: order.filledQty })
         }
         return { order, history, row, same }
       })
@@ -114,9 +118,9 @@ export const writeReconciliation = ({ pg, run, upsert }: LedgerSql) => {
         `ON CONFLICT (book, account, order_id) DO UPDATE SET ${excluded([...orderColumns, "status_at"])}
           WHERE excluded.updated_at >= ledger_orders.updated_at`
       )
-      const events = written.flatMap((v) => v.history.events.map((e) => ({ account: v.order.account, order_id: v.order.id, ...e })))
+      const events = written.flatMap((v) => v.history.events.map((e) => ({ account: v.order.account, order_id: v.order.id, ...e, at: storedMoment(e.at) })))
       yield* upsert(Effect.succeed, events, book, "ledger_order_events", "ON CONFLICT (book, account, order_id, status, filled_qty) DO NOTHING")
-      yield* upsert(FillRows.encode, r.fills, book, "ledger_fills", "ON CONFLICT (book, account, fill_id) DO NOTHING")
+      yield* upsert(encodeFills, r.fills, book, "ledger_fills", "ON CONFLICT (book, account, fill_id) DO NOTHING")
       yield* upsert(
         encodeSnapshots,
         r.snapshots,

@@ -58,6 +58,7 @@ import {
 } from "./LedgerRows.ts"
 import { CHUNK, keyOf, ledgerSql, NEXT_KEY, textBuilder } from "./LedgerSql.ts"
 import { writeReconciliation } from "./LedgerWrite.ts"
+import { momentOf, MOMENTS, readMoments } from "./LedgerMoments.ts"
 import { tradedPerSnapshot } from "./TradedSince.ts"
 import {
   AccountCursor,
@@ -241,7 +242,8 @@ const make = Effect.gen(function*() {
 
   const decodeSnapshotRows = Schema.decodeUnknownEffect(Schema.Array(SnapshotRow))
   /** The rows as snapshots: checked by guards (a full-range book holds ~29,000), by the schema if one fails. */
-  const decodeSnapshots = (rows: ReadonlyArray<Record<string, unknown>>) => {
+  const decodeSnapshots = (stored: ReadonlyArray<Record<string, unknown>>) => {
+    const rows = readMoments(stored, MOMENTS.equity)
     const positions = rows.map((row) => positionsOf(row["positions"]))
     const snapshots = rows.map((row, i) => snapshotOf(row, positions[i]))
     return snapshots.every((s): s is EquitySnapshot => s !== undefined)
@@ -251,7 +253,8 @@ const make = Effect.gen(function*() {
   const decodeTraded = Schema.decodeUnknownEffect(Schema.Array(TradedRow))
   const decodeSeriesRows = Schema.decodeUnknownEffect(Schema.Array(SeriesColumnsRow))
   /** The rows as `SeriesRow`s but `traded`: checked by guards, by the schema if one fails. */
-  const decodeSeries = (rows: ReadonlyArray<Record<string, unknown>>) => {
+  const decodeSeries = (stored: ReadonlyArray<Record<string, unknown>>) => {
+    const rows = readMoments(stored, MOMENTS.equity)
     const series = rows.map(seriesOf)
     return series.every((s) => s !== undefined)
       ? Effect.succeed(series)
@@ -321,19 +324,22 @@ const make = Effect.gen(function*() {
       const wanted = Math.floor(q.limit ?? 500)
       const limit = sql.literal(String(Number.isNaN(wanted) ? 0 : Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, wanted))))
       const columns = sql.literal(`account, order_id, ${orderColumns.join(", ")}, status_at`)
-      const parentRows = yield* sql<Record<string, unknown>>`SELECT ${columns} FROM ledger_orders
-          WHERE ${sql.and(filters)} ORDER BY submitted_at DESC, order_id DESC LIMIT ${limit}`
+      const parentRows = readMoments(
+        yield* sql<Record<string, unknown>>`SELECT ${columns} FROM ledger_orders
+          WHERE ${sql.and(filters)} ORDER BY submitted_at DESC, order_id DESC LIMIT ${limit}`,
+        MOMENTS.orders
+      )
       if (parentRows.length === 0) return []
       const parents = yield* decodeOrders(parentRows)
       const ids = parents.map((p) => p.id)
-      const legRows = (yield* Effect.forEach(Arr.chunksOf(ids, CHUNK), (chunk) =>
+      const legRows = readMoments((yield* Effect.forEach(Arr.chunksOf(ids, CHUNK), (chunk) =>
         sql<Record<string, unknown>>`SELECT ${columns} FROM ledger_orders
-          WHERE ${bookIs(q.book)} AND ${sql.in("parent_order_id", chunk)} ORDER BY order_id`)).flat()
+          WHERE ${bookIs(q.book)} AND ${sql.in("parent_order_id", chunk)} ORDER BY order_id`)).flat(), MOMENTS.orders)
       const legs = yield* decodeOrders(legRows)
       const all = [...ids, ...legs.map((l) => l.id)]
       const events = (yield* Effect.forEach(Arr.chunksOf(all, CHUNK), (chunk) =>
         sql`SELECT account, order_id, status, filled_qty, at FROM ledger_order_events
-          WHERE ${bookIs(q.book)} AND ${sql.in("order_id", chunk)}`.pipe(Effect.flatMap(decodeEvents)))).flat()
+          WHERE ${bookIs(q.book)} AND ${sql.in("order_id", chunk)}`.pipe(Effect.flatMap((rows) => decodeEvents(readMoments(rows, MOMENTS.events)))))).flat()
       const decoded = [...parents, ...legs]
       const statusAt = new Map([...parentRows, ...legRows].map((row, i) => [decoded[i]!, row["status_at"] as string | null]))
       const eventsOf = Arr.groupBy(events, (e) => `${e.account} ${e.orderId}`)
@@ -356,16 +362,17 @@ const make = Effect.gen(function*() {
 
   const fills = Effect.fn("TradeLedger.fills")(
     function*(w: Window) {
-      return yield* decodeFills(
+      return yield* decodeFills(readMoments(
         // fills at the same moment (a close and an open of one run, both at the close) in the order they were sent:
         // by their orders' submission and client order id — deterministic, unlike the broker's fill ids
-        yield* sql`SELECT account, fill_id, order_id, symbol, side, qty, price, commission, session, at FROM ledger_fills f
+        yield* sql<Record<string, unknown>>`SELECT account, fill_id, order_id, symbol, side, qty, price, commission, session, at FROM ledger_fills f
           WHERE ${sql.and(windowOf(w, "session"))}
           ORDER BY account, session, at,
             (SELECT o.submitted_at FROM ledger_orders o WHERE o.book = f.book AND o.account = f.account AND o.order_id = f.order_id),
             (SELECT o.client_order_id FROM ledger_orders o WHERE o.book = f.book AND o.account = f.account AND o.order_id = f.order_id),
-            fill_id`
-      )
+            fill_id`,
+        MOMENTS.fills
+      ))
     },
     Effect.mapError(failWith("fills"))
   )
@@ -375,7 +382,7 @@ const make = Effect.gen(function*() {
     function*(w: Window) {
       const rows = yield* sql<{ session: string; marked_at: string; prices: string }>`SELECT session, marked_at, prices FROM ledger_marks
         WHERE ${sql.and(windowOf({ ...w, account: undefined }, "session"))} ORDER BY session, marked_at`
-      return yield* decodeMarks(rows.map((row) => ({ session: row.session, markedAt: row.marked_at, prices: JSON.parse(row.prices) as unknown })))
+      return yield* decodeMarks(rows.map((row) => ({ session: row.session, markedAt: momentOf(row.marked_at), prices: JSON.parse(row.prices) as unknown })))
     },
     Effect.mapError(failWith("marks"))
   )
@@ -395,15 +402,17 @@ const make = Effect.gen(function*() {
         latestText.params
       )
       const openText = textBuilder(pg)
+      // SQLite: since `0032_ledger_compact` the table is stored in its key's order (book, account, order id), and the
+      // planner, without statistics, would walk every order of the accounts by that key rather than the few open ones
       const open = yield* sql.unsafe<{ account: string; id: string }>(
-        `SELECT DISTINCT account, COALESCE(parent_order_id, order_id) AS id FROM ledger_orders
+        `SELECT DISTINCT account, COALESCE(parent_order_id, order_id) AS id FROM ledger_orders${pg ? "" : " INDEXED BY ledger_orders_open"}
         WHERE book = ${keyOf(openText.bind(book))} AND account IN (${accounts.map(openText.bind).join(", ")}) AND ${OPEN} ORDER BY account, id`,
         openText.params
       )
       return accounts.map((account): AccountCursor => ({
         account,
-        ordersAfter: latest.find((r) => r.account === account)?.last_order ?? null,
-        fillsAfter: latest.find((r) => r.account === account)?.last_fill ?? null,
+        ordersAfter: momentOf(latest.find((r) => r.account === account)?.last_order ?? null),
+        fillsAfter: momentOf(latest.find((r) => r.account === account)?.last_fill ?? null),
         open: open.filter((r) => r.account === account).map((r) => r.id)
       }))
     },

@@ -27,6 +27,7 @@ import llmSpendBook from "./0021_llm_spend_book.ts"
 import ledgerMarks from "./0022_ledger_marks.ts"
 import stageDigests from "./0030_stage_digests.ts"
 import ledgerBookKeys from "./0031_ledger_book_keys.ts"
+import ledgerCompact from "./0032_ledger_compact.ts"
 import exchangeCorporateActions from "./0033_exchange_corporate_actions.ts"
 import noticesSent from "./0036_notices_sent.ts"
 
@@ -49,6 +50,7 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0022_ledger_marks": ledgerMarks,
   "0030_stage_digests": stageDigests,
   "0031_ledger_book_keys": ledgerBookKeys,
+  "0032_ledger_compact": ledgerCompact,
   "0033_exchange_corporate_actions": exchangeCorporateActions,
   "0036_notices_sent": noticesSent
 }
