@@ -3,7 +3,7 @@
  * `AiError`, and report the request to the current `WireLog`.
  *
  * **Gotchas**
- * - Headers carry the key; they go to the wire only, and only to the base URL's host (`noRedirects`: a 3xx is an
+ * - Headers carry the key; they go to the wire only, and only to the base URL's host (`toThirdParty`: a 3xx is an
  *   `InvalidRequest`). Everything reported or failed with is built from the status, the body (key scrubbed) and
  *   the messages, so no key reaches a log, an error or the store.
  * - A JSON answer wrapped in a Markdown code fence, or in prose around it, is unwrapped before it is decoded
@@ -27,7 +27,7 @@ import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { boundedText } from "@council/io/BoundedText"
-import { noRedirects } from "@council/io/NoRedirects"
+import { toThirdParty } from "@council/io/ThirdPartyRequests"
 import { type Message, scrub, scrubAnswer, type TokenUsage, WireLog } from "./Exchange.ts"
 import type { ProviderId, ReasoningEffort } from "./Models.ts"
 import { reasonOf, statedStatus, unreadable } from "./ProviderErrors.ts"
@@ -184,7 +184,7 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
         )))
       }),
       Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS),
-      noRedirects
+      toThirdParty
     )
     const ok = response.status >= 200 && response.status < 300
     const body = ok ? scrubAnswer(response.text, request.secret) : scrub(response.text, request.secret)

@@ -39,7 +39,7 @@ import type { Bar, Ticker, TradingDay } from "@council/domain"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import { noRedirects } from "@council/io/NoRedirects"
+import { toThirdParty } from "@council/io/ThirdPartyRequests"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type { CorporateAction } from "./CorporateAction.ts"
 import { MarketData, MarketDataError } from "./MarketData.ts"
@@ -288,7 +288,7 @@ export const provider = (client: HttpClient.HttpClient, options: Options): Remot
 export const make: (options: Options) => Effect.Effect<MarketData["Service"], MarketDataError, HttpClient.HttpClient> =
   Effect.fn("AlpacaBars.make")(function*(options: Options) {
     const client = yield* HttpClient.HttpClient
-    return yield* RemoteBars.make(provider(HttpClient.transform(client, noRedirects), options), options.symbols ?? RemoteBars.defaultUniverse)
+    return yield* RemoteBars.make(provider(HttpClient.transform(client, toThirdParty), options), options.symbols ?? RemoteBars.defaultUniverse)
   })
 
 /** `MarketData` over Alpaca, with the fetch-based HTTP client. Nothing is fetched until the first query. */

@@ -38,7 +38,7 @@ import type { Bar, Ticker, TradingDay } from "@council/domain"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import { noRedirects } from "@council/io/NoRedirects"
+import { toThirdParty } from "@council/io/ThirdPartyRequests"
 import type { CorporateAction } from "./CorporateAction.ts"
 import { MarketData, MarketDataError } from "./MarketData.ts"
 import * as RemoteBars from "./RemoteBars.ts"
@@ -283,7 +283,7 @@ export const make: (options: Options) => Effect.Effect<MarketData["Service"], Ma
       calls: options.callsPerMinute ?? FREE_TIER_CALLS_PER_MINUTE,
       window: "1 minute"
     })
-    return yield* RemoteBars.make(provider(HttpClient.transform(client, noRedirects), options, limiter), options.symbols ?? RemoteBars.defaultUniverse)
+    return yield* RemoteBars.make(provider(HttpClient.transform(client, toThirdParty), options, limiter), options.symbols ?? RemoteBars.defaultUniverse)
   })
 
 /** `MarketData` over Polygon, with the fetch-based HTTP client. Nothing is fetched until the first query. */

@@ -25,7 +25,7 @@
  * - Transport failures and timeouts are `Unavailable` (retryable); an unreadable 2xx body is `ServerError`
  *   (not retryable). Non-JSON error bodies are fine: their text becomes the message.
  * - The default base URL follows the account mode (paper/live); `AccountConfig.baseUrl` overrides it.
- * - Redirects are never followed (`@council/io/NoRedirects`): a 3xx is a non-retryable `InvalidRequest`. `fetch`
+ * - Redirects are never followed (`@council/io/ThirdPartyRequests`): a 3xx is a non-retryable `InvalidRequest`. `fetch`
  *   would otherwise follow one to any host the guard never saw — a server on 127.0.0.1 answering 307 to Alpaca's
  *   live host — with the key headers, which it keeps across origins.
  *
@@ -42,7 +42,7 @@ import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { AccountConfig, AccountId, BrokerCredentials } from "@council/domain"
 import { boundedText } from "@council/io/BoundedText"
-import { noRedirects } from "@council/io/NoRedirects"
+import { toThirdParty } from "@council/io/ThirdPartyRequests"
 import { scrub } from "@council/io/SecretText"
 import { BrokerError } from "../Broker.ts"
 import * as LiveGuard from "../LiveGuard.ts"
@@ -441,7 +441,7 @@ export const make = Effect.fnUntraced(function*(
       ),
       Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS),
       Effect.provideService(HttpClient.TracerDisabledWhen, () => true),
-      noRedirects
+      toThirdParty
     )
     switch (request.retry) {
       case "idempotent":
