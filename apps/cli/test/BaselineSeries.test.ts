@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
 import { assert, beforeAll, describe, it } from "@effect/vitest"
 import { tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
@@ -94,5 +96,19 @@ describe("equity --baselines: the leaderboard's paper baselines, recomputable", 
     assert.strictEqual(plain.trim(), all.trim().split("\n").filter((l) => !/^(RANDOM|MECHANICAL),/.test(l)).join("\n"))
     const table = await run(["equity", "--backtest", "latest", "--account", "MECHANICAL"])
     assert.match(table, /\nMECHANICAL\s+2020-01-02\s+\$/)
+  }, 120_000)
+
+  it("the backtest's report.json holds the same series as equity --baselines", async () => {
+    const csv = parseCsv(await run(["equity", "--backtest", "latest", "--baselines", "--csv"]))
+    const dir = join(home, "backtests")
+    const file = readdirSync(dir).find((f) => f.endsWith(".report.json"))!
+    const report = JSON.parse(readFileSync(join(dir, file), "utf8"))
+    assert.deepStrictEqual(report.baselines.map((b: any) => b.account), report.leaderboard.contest.baselines.rows.map((r: any) => r.account).sort().reverse())
+    for (const baseline of report.baselines) {
+      assert.deepStrictEqual(
+        baseline.points.map((p: any) => [p.date, p.equity, p.grossExposure, p.traded]),
+        csv.byAccount.get(baseline.account)!.map((r) => [r["date"], Number(r["equity"]), Number(r["gross_exposure"]), Number(r["traded"])])
+      )
+    }
   }, 120_000)
 })
