@@ -85,7 +85,21 @@ describe("equity --baselines: the leaderboard's paper baselines, recomputable", 
     }
   }, 120_000)
 
-  it("--account RANDOM prints that baseline alone; without --baselines the output has none", async () => {
+  it("over a window: the baselines the window's leaderboard runs afresh from its first session", async () => {
+    const window = ["--backtest", "latest", "--from", "2020-01-15", "--to", "2020-02-20"]
+    const board = JSON.parse(await run(["leaderboard", ...window, "--json"]))
+    const csv = parseCsv(await run(["equity", ...window, "--baselines", "--csv"]))
+    for (const row of board.contest.baselines.rows as ReadonlyArray<any>) {
+      const series = csv.byAccount.get(row.account)!
+      assert.strictEqual(series[0]!["date"], "2020-01-15")
+      assert.strictEqual(series[0]!["equity"], csv.byAccount.get("COUNCIL")![0]!["equity"])
+      const mine = recomputed(series.map((r) => Number(r["equity"])))
+      assert.closeTo(row.metrics.totalReturn, mine.totalReturn, 1e-9)
+      assert.closeTo(row.metrics.sharpe, mine.sharpe, 1e-6)
+    }
+  }, 120_000)
+
+  it("--account RANDOM prints that baseline alone, --account X --baselines X's and the baselines'; without --baselines none", async () => {
     const all = await run(["equity", "--backtest", "latest", "--baselines", "--csv"])
     const random = await run(["equity", "--backtest", "latest", "--account", "random", "--csv"])
     const [header, ...lines] = random.trim().split("\n")
@@ -94,6 +108,8 @@ describe("equity --baselines: the leaderboard's paper baselines, recomputable", 
     const plain = await run(["equity", "--backtest", "latest", "--csv"])
     assert.isFalse(/^(RANDOM|MECHANICAL),/m.test(plain))
     assert.strictEqual(plain.trim(), all.trim().split("\n").filter((l) => !/^(RANDOM|MECHANICAL),/.test(l)).join("\n"))
+    const claude = await run(["equity", "--backtest", "latest", "--account", "claude", "--baselines", "--csv"])
+    assert.deepStrictEqual(claude.trim().split("\n").slice(1), all.trim().split("\n").filter((l) => /^(CLAUDE|RANDOM|MECHANICAL),/.test(l)))
     const table = await run(["equity", "--backtest", "latest", "--account", "MECHANICAL"])
     assert.match(table, /\nMECHANICAL\s+2020-01-02\s+\$/)
   }, 120_000)

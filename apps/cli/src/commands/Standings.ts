@@ -193,10 +193,10 @@ const equityOf = (options: EquityOptions, window: Window) =>
     const book = yield* bookOf(options.backtest)
     const report = yield* Standings.equityReport({ book, account, ...window }).pipe(Effect.mapError(ledgerFailure))
     if (account !== undefined && report.accounts.length === 0) yield* knownAccount(book, account)
-    const kept = (name: string) => named === undefined || name === named
-    const paper = withBaselines ? (yield* baselinesOf(book, window, report)).filter((b) => kept(b.account)) : []
+    // `--account RANDOM`: that baseline alone; `--account X --baselines`: X's series and the baselines'
+    const paper = withBaselines ? (yield* baselinesOf(book, window, report)).filter((b) => !baseline || b.account === named) : []
     if (named !== undefined && !baseline && withBaselines && !report.accounts.some((a) => a.account === named)) yield* knownAccount(book, named)
-    const accounts = report.accounts.filter((a) => kept(a.account))
+    const accounts = report.accounts.filter((a) => named === undefined || a.account === named)
     const spy = new Map((report.benchmark?.points ?? []).map((p) => [p.date, p]))
     const rows = accounts.flatMap(({ account, points }) =>
       points.map((p) => [
