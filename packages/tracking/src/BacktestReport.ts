@@ -19,6 +19,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { decimalNumber, TradingDay } from "@council/domain"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import type * as Bootstrap from "./Bootstrap.ts"
 import { describeEstimate, drewIntervals, percentOfRate } from "./Leaderboard.ts"
@@ -27,10 +28,19 @@ import type { AccountMetrics } from "./Metrics.ts"
 import * as Standings from "./Standings.ts"
 import { type BookId, BookSummary, LedgerError, TradeLedger } from "./TradeLedger.ts"
 
+/** A paper baseline's daily series as the leaderboard ranks it (`Standings.leaderboardWithBaselines`). */
+export const BaselineSeries = Schema.Struct({
+  account: Schema.String,
+  points: Schema.Array(Schema.Struct({ date: TradingDay, equity: Schema.Finite, grossExposure: Schema.Finite, traded: Schema.Finite }))
+})
+export type BaselineSeries = typeof BaselineSeries.Type
+
 export const ReportData = Schema.Struct({
   book: BookSummary,
   equity: Standings.EquityReport,
-  leaderboard: Standings.LeaderboardReport
+  leaderboard: Standings.LeaderboardReport,
+  /** The series of `leaderboard.contest.baselines` (`RANDOM`, `MECHANICAL`), so their rows can be recomputed. */
+  baselines: Schema.Array(BaselineSeries)
 })
 export type ReportData = typeof ReportData.Type
 
@@ -45,8 +55,13 @@ export const reportData = (book: BookId, options: ReportOptions = {}) =>
     const summary = yield* (yield* TradeLedger).book(book)
     if (Option.isNone(summary)) return yield* new LedgerError({ operation: "report", message: `no book ${book}` })
     const equity = yield* Standings.equityReport({ book })
-    const leaderboard = yield* Standings.leaderboardOf({ book, ...options }, equity)
-    return { book: summary.value, equity, leaderboard } satisfies ReportData
+    const { leaderboard, baselines } = yield* Standings.leaderboardWithBaselines({ book, ...options }, equity)
+    const points = baselines.map(({ account, series }) => ({
+      account,
+      // each number as the decimal it stands for, as `equity --baselines` writes it (within a trillionth)
+      points: series.map((p) => ({ date: p.date, equity: decimalNumber(p.equity), grossExposure: decimalNumber(p.grossExposure ?? 0), traded: decimalNumber(p.traded ?? 0) }))
+    }))
+    return { book: summary.value, equity, leaderboard, baselines: points } satisfies ReportData
   }).pipe(Effect.withSpan("BacktestReport.reportData", { attributes: { book } }))
 
 /** The JSON behind the page. */
@@ -220,7 +235,9 @@ const chartsSection = (data: ReportData) => {
     const points = new Map(a.points.map((p) => [p.date, p]))
     return { name: a.account, color: ACCOUNT_COLORS.get(a.account) ?? OTHER_COLORS[i % OTHER_COLORS.length]!, points }
   })
-  const start = data.equity.accounts.map((a) => a.points[0]?.equity ?? 0).reduce((a, b) => Math.max(a, b), 0)
+  // SPY scaled to the accounts' mean first equity, as the dashboard's chart scales it (`app.js`, `equityCharts`)
+  const firsts = data.equity.accounts.map((a) => a.points[0]?.equity ?? 0)
+  const start = firsts.reduce((a, b) => a + b, 0) / Math.max(1, firsts.length)
   const spy = data.equity.benchmark
   // SPY's value of each session: its price at the accounts' moment (its close where none was recorded)
   const spyMarks = new Map((spy?.points ?? []).map((p) => [p.date, p.mark]))

@@ -144,10 +144,16 @@ const onSessions = (series: ReadonlyArray<EquityPoint>, sessions: ReadonlyArray<
 }
 
 /** The baselines and the attribution of a book's accounts (see the module's rules). */
-export const contest = (input: ContestInput): ContestReport => {
+export const contest = (input: ContestInput): ContestReport => contestWithSeries(input).report
+
+/**
+ * `contest` with the daily series of its baselines as it ranked them (`RANDOM`, then `MECHANICAL` when votes were
+ * read; none without a council series): what `equity --baselines` exports so a user can recompute their rows.
+ */
+export const contestWithSeries = (input: ContestInput): { readonly report: ContestReport; readonly series: ReadonlyArray<Leaderboard.AccountSeries> } => {
   const council = input.accounts.find((a) => a.account === COUNCIL)
   if (council === undefined || council.series.length < 2) {
-    return { baselines: null, attribution: null, note: `no ${COUNCIL} series of two sessions or more in this book: no baselines, no attribution` }
+    return { series: [], report: { baselines: null, attribution: null, note: `no ${COUNCIL} series of two sessions or more in this book: no baselines, no attribution` } }
   }
   const sessions = onSessions(council.series, input.sessions)
   const exposure = Math.max(0, Math.min(1, input.exposure ?? 1))
@@ -180,9 +186,10 @@ export const contest = (input: ContestInput): ContestReport => {
     ...(Result.isFailure(baselines) ? [`baselines: ${baselines.failure.message}`] : []),
     ...(Result.isFailure(attribution) ? [`attribution: ${attribution.failure.message}`] : [])
   ]
-  return {
+  const report = {
     baselines: Result.isSuccess(baselines) ? baselines.success : null,
     attribution: Result.isSuccess(attribution) ? attribution.success : null,
     note: notes.join("; ")
   }
+  return { report, series: [random, ...(mechanical ? [mechanical] : [])] }
 }

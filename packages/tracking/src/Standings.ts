@@ -28,7 +28,7 @@ import { closeTimestamp } from "@council/exchange/Calendar"
 import { defaultFillModel, type FillModelOptions } from "@council/exchange/FillModel"
 import { CorporateAction, MarketData } from "@council/market"
 import type { PaperSession } from "./Baselines.ts"
-import { contest, ContestReport, type MechanicalVoteDay, randomSeed, recordedFillModel } from "./Contest.ts"
+import { ContestReport, contestWithSeries, type MechanicalVoteDay, randomSeed, recordedFillModel } from "./Contest.ts"
 import * as Leaderboard from "./Leaderboard.ts"
 import * as LlmCosts from "./LlmCosts.ts"
 import type { EquityPoint } from "./Metrics.ts"
@@ -444,7 +444,7 @@ const contestOf = (
     const sessionCloses = yield* closesOn(sessions, pricesBeforeClose(moments, marks))
     // the contest's baselines and attribution take a while over a long book: let other requests in first
     yield* Effect.yieldNow
-    return contest({
+    return contestWithSeries({
       seed,
       accounts,
       benchmark,
@@ -542,13 +542,26 @@ export const leaderboardReport = (query: LeaderboardQuery): Effect.Effect<Leader
 
 /** `leaderboardReport` from the window's `equityReport` already read (a report page needs both). */
 export const leaderboardOf = (query: LeaderboardQuery, report: EquityReport): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
+  Effect.map(leaderboardWithBaselines(query, report), (r) => r.leaderboard)
+
+/** A leaderboard with the daily series of the paper baselines its contest ranked (`Contest.contestWithSeries`). */
+export interface WithBaselines {
+  readonly leaderboard: LeaderboardReport
+  /** `RANDOM`, then `MECHANICAL` when votes were read; empty when the report has no contest. */
+  readonly baselines: ReadonlyArray<Leaderboard.AccountSeries>
+}
+
+/**
+ * `leaderboardOf` with its baselines' series: the very series its `contest.baselines` ranks (one computation), which
+ * `equity --baselines` and the backtest report's JSON export.
+ */
+export const leaderboardWithBaselines = (query: LeaderboardQuery, report: EquityReport): Effect.Effect<WithBaselines, LedgerError, Requirements> =>
   Effect.gen(function*() {
     yield* Effect.yieldNow
     const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, llmCostEstimated: [], contest: null, unrecordedSessions: null }
-    if (report.accounts.length === 0) {
-      return { ...base, leaderboard: null, verdict: `no equity recorded in book ${query.book}${windowPhrase(query)} yet` }
-    }
-    if (report.benchmark === null) return { ...base, leaderboard: null, verdict: `the market data has no ${BENCHMARK} to benchmark against` }
+    const without = (verdict: string): WithBaselines => ({ leaderboard: { ...base, leaderboard: null, verdict }, baselines: [] })
+    if (report.accounts.length === 0) return without(`no equity recorded in book ${query.book}${windowPhrase(query)} yet`)
+    if (report.benchmark === null) return without(`the market data has no ${BENCHMARK} to benchmark against`)
     // every fill up to the window's end: a trade the window closes may have opened before it (its entry price and
     // its side come from those earlier fills); the leaderboard counts the trades closed in the window
     const fills = yield* (yield* TradeLedger).fills({ book: query.book, to: query.to })
@@ -557,10 +570,11 @@ export const leaderboardOf = (query: LeaderboardQuery, report: EquityReport): Ef
     const accounts = report.accounts.map(({ account, points }) => ({ account, series: points.map(toEquityPoint), trades: trades.get(account) ?? [] }))
     const benchmark = { name: BENCHMARK, closes: report.benchmark.points.map((p) => ({ date: p.date, close: p.mark })) }
     const result = Leaderboard.leaderboard({ accounts, benchmark, ...(query.riskFree === undefined ? {} : { riskFree: query.riskFree }) })
-    if (Result.isFailure(result)) return { ...base, leaderboard: null, verdict: result.failure.message }
+    if (Result.isFailure(result)) return without(result.failure.message)
     const board = result.success
     yield* Effect.yieldNow
     const llmCostEstimated = yield* estimatedOf(query.book, board, report.llmCostRecorded)
     const contest = yield* contestOf(query, accounts, benchmark, board, report)
-    return { ...base, llmCostEstimated, leaderboard: board, verdict: board.verdict, contest, unrecordedSessions: yield* unrecordedOf(board, { accounts, benchmark }) }
+    const leaderboard = { ...base, llmCostEstimated, leaderboard: board, verdict: board.verdict, contest: contest.report, unrecordedSessions: yield* unrecordedOf(board, { accounts, benchmark }) }
+    return { leaderboard, baselines: contest.series }
   }).pipe(Effect.withSpan("Standings.leaderboardReport", { attributes: { book: query.book } }))

@@ -195,7 +195,9 @@ describe("the report page's numbers", () => {
 
       // the charts: each point at its session's x and, through the svg's scale, at the JSON's value
       const dates: ReadonlyArray<string> = [...new Set<string>(json.equity.accounts.flatMap((a: any) => a.points.map((p: any) => p.date)))].sort()
-      const start = Math.max(...json.equity.accounts.map((a: any) => a.points[0].equity))
+      // SPY scaled to the accounts' mean first equity (the dashboard's rule)
+      const firsts: ReadonlyArray<number> = json.equity.accounts.map((a: any) => a.points[0].equity)
+      const start = firsts.reduce((a, b) => a + b, 0) / firsts.length
       const marks = new Map<string, number>(json.equity.benchmark.points.map((p: any) => [p.date, p.mark]))
       const spyStart = marks.get(dates[0]!)!
       const spyValues = dates.map((d) => start * marks.get(d)! / spyStart)

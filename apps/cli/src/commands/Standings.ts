@@ -7,7 +7,7 @@ import { AccountId, TradingDay } from "@council/domain"
 import { BarIndex } from "@council/market"
 import { liveHolders } from "@council/store"
 import * as Prices from "@council/llm/Prices"
-import { type BookId, type Bootstrap, BookSummary, Figures, Leaderboard, Standings, TradeLedger } from "@council/tracking"
+import { type BookId, type Bootstrap, BookSummary, Contest, Figures, Leaderboard, Standings, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
 import { votesByBook } from "../BacktestFiles.ts"
 import { market } from "../Market.ts"
@@ -161,37 +161,73 @@ export const leaderboard = (options: WindowOptions & { readonly json: boolean })
 
 const CSV_HEADER = ["account", "date", "equity", "cash", "long_market_value", "short_market_value", "gross_exposure", "traded", "llm_cost", "spy_close", "marked_at", "spy_mark", "spy_benchmark"]
 
-type EquityOptions = WindowOptions & { readonly account: Option.Option<string>; readonly csv: boolean }
+type EquityOptions = WindowOptions & { readonly account: Option.Option<string>; readonly csv: boolean; readonly baselines: boolean }
+
+/** The paper baselines' names (`Contest`): `--account` takes them too, and then reads the baselines. */
+const BASELINES: ReadonlyArray<string> = [Contest.RANDOM, Contest.MECHANICAL]
+
+/**
+ * The series of the leaderboard's paper baselines over the same window (`Standings.leaderboardWithBaselines`: the
+ * very series it ranks), from the whole book's report (they follow COUNCIL's series).
+ */
+const baselinesOf = (book: BookId, window: Window, report: Standings.EquityReport) =>
+  Effect.gen(function*() {
+    const { riskFree } = (yield* AppSettings).monitor
+    const { baselines } = yield* Standings.leaderboardWithBaselines({ book, ...window, riskFree }, report).pipe(Effect.mapError(ledgerFailure))
+    return baselines
+  })
+
+const optional = (x: number | undefined) => (x === undefined ? "" : decimal(x))
 
 const equityOf = (options: EquityOptions, window: Window) =>
   Effect.gen(function*() {
-    const account = yield* Option.match(options.account, {
+    const named = yield* Option.match(options.account, {
       onNone: () => Effect.succeed(undefined),
       onSome: (raw) =>
         Effect.mapError(Schema.decodeUnknownEffect(AccountId)(raw.trim().toUpperCase()), () => CliFailure.usage(`--account: "${raw.slice(0, 40)}" is not an account name`))
     })
+    const baseline = named !== undefined && BASELINES.includes(named)
+    const withBaselines = options.baselines || baseline
+    // the baselines follow COUNCIL's series: they need the whole book's report, whichever account is printed
+    const account = withBaselines ? undefined : named
     const book = yield* bookOf(options.backtest)
     const report = yield* Standings.equityReport({ book, account, ...window }).pipe(Effect.mapError(ledgerFailure))
     if (account !== undefined && report.accounts.length === 0) yield* knownAccount(book, account)
+    // `--account RANDOM`: that baseline alone; `--account X --baselines`: X's series and the baselines'
+    const paper = withBaselines ? (yield* baselinesOf(book, window, report)).filter((b) => !baseline || b.account === named) : []
+    if (named !== undefined && !baseline && withBaselines && !report.accounts.some((a) => a.account === named)) yield* knownAccount(book, named)
+    const accounts = report.accounts.filter((a) => named === undefined || a.account === named)
     const spy = new Map((report.benchmark?.points ?? []).map((p) => [p.date, p]))
-    const rows = report.accounts.flatMap(({ account, points }) =>
+    const rows = accounts.flatMap(({ account, points }) =>
       points.map((p) => [
         account, p.date, decimal(p.equity), decimal(p.cash), decimal(p.longMarketValue), decimal(p.shortMarketValue), decimal(p.grossExposure), decimal(p.traded),
         p.llmCost === null ? "" : decimal(p.llmCost), String(spy.get(p.date)?.close ?? ""), p.markedAt ?? "", p.spyMark === null ? "" : String(p.spyMark),
         String(spy.get(p.date)?.mark ?? "")
       ])
     )
-    if (options.csv) return yield* Console.log([CSV_HEADER, ...rows].map((r) => r.join(",")).join("\n"))
-    if (rows.length === 0) {
-      return yield* Console.log(`no equity recorded in book ${book}${account ? ` for ${account}` : ""}${Standings.windowPhrase(window)} yet`)
+    // a paper account has no cash split, no LLM cost and no snapshot of its own: those columns are left empty
+    const paperRows = paper.flatMap(({ account, series }) =>
+      series.map((p) => [
+        account, p.date, decimal(p.equity), "", "", "", optional(p.grossExposure), optional(p.traded), "",
+        String(spy.get(p.date)?.close ?? ""), "", "", String(spy.get(p.date)?.mark ?? "")
+      ])
+    )
+    if (options.csv) return yield* Console.log([CSV_HEADER, ...rows, ...paperRows].map((r) => r.join(",")).join("\n"))
+    if (rows.length + paperRows.length === 0) {
+      return yield* Console.log(`no equity recorded in book ${book}${named ? ` for ${named}` : ""}${Standings.windowPhrase(window)} yet`)
     }
     yield* Console.log(table(
       ["ACCOUNT", "DATE", "EQUITY", "CASH", "GROSS EXPOSURE", "TRADED", "DRAWDOWN", "LLM COST", "SPY"],
-      report.accounts.flatMap(({ account, points }) =>
-        points.map((p) => [account, p.date, money(p.equity), money(p.cash), money(p.grossExposure), money(p.traded), pct(p.drawdown, 2), p.llmCost === null ? "—" : `${p.llmCostEstimated ? ESTIMATE_MARK : ""}${Prices.formatUsd(p.llmCost)}`, num(spy.get(p.date)?.mark)])
-      )
+      [
+        ...accounts.flatMap(({ account, points }) =>
+          points.map((p) => [account, p.date, money(p.equity), money(p.cash), money(p.grossExposure), money(p.traded), pct(p.drawdown, 2), p.llmCost === null ? "—" : `${p.llmCostEstimated ? ESTIMATE_MARK : ""}${Prices.formatUsd(p.llmCost)}`, num(spy.get(p.date)?.mark)])
+        ),
+        ...paper.flatMap(({ account, series }) =>
+          series.map((p) => [account, p.date, money(p.equity), "—", money(p.grossExposure), money(p.traded), "—", "—", num(spy.get(p.date)?.mark)])
+        )
+      ]
     ))
-    if (report.accounts.some((a) => a.points.some((p) => p.llmCostEstimated && p.llmCost !== null))) yield* Console.log(ESTIMATE_NOTE)
+    if (accounts.some((a) => a.points.some((p) => p.llmCostEstimated && p.llmCost !== null))) yield* Console.log(ESTIMATE_NOTE)
   })
 
 /**
