@@ -20,15 +20,15 @@ import { slackStandIn } from "./SlackStandIn.ts"
 import { storeText } from "./StoredBlobs.ts"
 
 const LLM_KEYS = {
-  OPENAI_API_KEY: "sk-proj-Q8vN3kR7tW2yB5mX9cF4hJ6pL1sD0gZa",
-  GEMINI_API_KEY: "AIzaSyD4k9Lm2Qx7Rt3Vw8Yb1Nc6Hj5Pg0Fs2Ez",
-  ANTHROPIC_API_KEY: "sk-ant-api03-Wm7Kq2Xr9Tz4Vb8Nc3Hd6Jf1Lp5Gs0Ry",
-  GROQ_API_KEY: "gsk_T5rW8qY2uI9oP3aS6dF1gH4jK7lZ0xCv",
-  DEEPSEEK_API_KEY: "sk-9f2e7d4c1b8a5f3e6d0c9b2a7f4e1d8c"
+  OPENAI_API_KEY: "sk-proj-FAKE-sweep-Q8vN3kR7tW2yB5mX9cF4hJ6p",
+  GEMINI_API_KEY: "AIza-FAKE-sweep-D4k9Lm2Qx7Rt3Vw8Yb1Nc6Hj5",
+  ANTHROPIC_API_KEY: "sk-ant-FAKE-sweep-Wm7Kq2Xr9Tz4Vb8Nc3Hd6Jf1",
+  GROQ_API_KEY: "gsk_FAKE_sweep_T5rW8qY2uI9oP3aS6dF1gH4",
+  DEEPSEEK_API_KEY: "sk-FAKE-sweep-9f2e7d4c1b8a5f3e6d0c9b2a"
 }
 const ACCOUNTS = ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"].map((id, i) => ({
   id,
-  keyId: `PKT${i}X7Q2M9R4V8N3B6C1Z5`,
+  keyId: `PKFAKE${i}X7Q2M9R4V8N3B6C1`,
   secret: `sEcReT${i}aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF`
 }))
 const API_TOKEN = "council-api-token-R3t6Y9u2I5o8P1a4S7d0"

@@ -123,20 +123,16 @@ export const provider = (client: HttpClient.HttpClient, options: Options): Remot
   const secrets = [options.keyId, options.secretKey]
   const feed = options.feed ?? "sip"
 
-  const page = (symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay, pageToken: string | undefined) => {
-    const what = `GET /v2/stocks/bars ${from}..${to}${pageToken ? " (next page)" : ""}`
-    const request = HttpClientRequest.get(`${base}/v2/stocks/bars`, {
+  /** One GET of `path` with the keys, its answer decoded by `schema`; rate limits retried as the feed allows. */
+  const getJson = <S extends Schema.Top & { readonly DecodingServices: never }>(
+    path: string,
+    what: string,
+    urlParams: Record<string, string>,
+    schema: S
+  ) => {
+    const request = HttpClientRequest.get(`${base}${path}`, {
       acceptJson: true,
-      urlParams: {
-        symbols: symbols.join(","),
-        timeframe: "1Day",
-        start: rfc3339(RemoteBars.nyMidnight(from)),
-        end: rfc3339(RemoteBars.nyMidnight(to)),
-        adjustment: "raw",
-        feed,
-        limit: "10000",
-        ...(pageToken === undefined ? {} : { page_token: pageToken })
-      },
+      urlParams,
       headers: {
         "APCA-API-KEY-ID": Redacted.value(options.keyId),
         "APCA-API-SECRET-KEY": Redacted.value(options.secretKey)
@@ -144,7 +140,7 @@ export const provider = (client: HttpClient.HttpClient, options: Options): Remot
     })
     const attempt = client.execute(request).pipe(
       Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429 })),
-      Effect.flatMap(RemoteBars.readJson(BarsPage)),
+      Effect.flatMap(RemoteBars.readJson(schema)),
       Effect.catchTags({
         HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
         SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
@@ -152,6 +148,20 @@ export const provider = (client: HttpClient.HttpClient, options: Options): Remot
     )
     return RemoteBars.retryRateLimited(attempt, { provider: PROVIDER, what, times: RATE_LIMIT_RETRIES })
   }
+
+  const nextPage = (pageToken: string | undefined) => pageToken === undefined ? {} : { page_token: pageToken }
+
+  const page = (symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay, pageToken: string | undefined) =>
+    getJson("/v2/stocks/bars", `GET /v2/stocks/bars ${from}..${to}${pageToken ? " (next page)" : ""}`, {
+      symbols: symbols.join(","),
+      timeframe: "1Day",
+      start: rfc3339(RemoteBars.nyMidnight(from)),
+      end: rfc3339(RemoteBars.nyMidnight(to)),
+      adjustment: "raw",
+      feed,
+      limit: "10000",
+      ...nextPage(pageToken)
+    }, BarsPage)
 
   const fetch = Effect.fnUntraced(function*(symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay) {
     const out = new Map<string, Array<Bar>>()
@@ -227,33 +237,15 @@ export const provider = (client: HttpClient.HttpClient, options: Options): Remot
     return out
   })
 
-  const actionsPage = (symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay, pageToken: string | undefined) => {
-    const what = `GET /v1/corporate-actions ${from}..${to}${pageToken ? " (next page)" : ""}`
-    const request = HttpClientRequest.get(`${base}/v1/corporate-actions`, {
-      acceptJson: true,
-      urlParams: {
-        symbols: symbols.join(","),
-        types: "forward_split,reverse_split,cash_dividend",
-        start: RemoteBars.addDays(from, -7),
-        end: RemoteBars.addDays(to, PROCESS_LAG_DAYS),
-        limit: "1000",
-        ...(pageToken === undefined ? {} : { page_token: pageToken })
-      },
-      headers: {
-        "APCA-API-KEY-ID": Redacted.value(options.keyId),
-        "APCA-API-SECRET-KEY": Redacted.value(options.secretKey)
-      }
-    })
-    const attempt = client.execute(request).pipe(
-      Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429 })),
-      Effect.flatMap(RemoteBars.readJson(ActionsPage)),
-      Effect.catchTags({
-        HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
-        SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
-      })
-    )
-    return RemoteBars.retryRateLimited(attempt, { provider: PROVIDER, what, times: RATE_LIMIT_RETRIES })
-  }
+  const actionsPage = (symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay, pageToken: string | undefined) =>
+    getJson("/v1/corporate-actions", `GET /v1/corporate-actions ${from}..${to}${pageToken ? " (next page)" : ""}`, {
+      symbols: symbols.join(","),
+      types: "forward_split,reverse_split,cash_dividend",
+      start: RemoteBars.addDays(from, -7),
+      end: RemoteBars.addDays(to, PROCESS_LAG_DAYS),
+      limit: "1000",
+      ...nextPage(pageToken)
+    }, ActionsPage)
 
   /** The splits and cash dividends with an ex-date in `[from, to]`. */
   const corporateActions = Effect.fnUntraced(function*(symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay) {

@@ -216,29 +216,16 @@ export const provider = (client: HttpClient.HttpClient, options: Options, limite
     return out
   })
 
-  const fetchSymbol = Effect.fnUntraced(function*(symbol: Ticker, from: TradingDay, to: TradingDay) {
-    const path = `/v2/aggs/ticker/${encodeURIComponent(symbol)}/range/1/day/${from}/${to}`
-    const bars: Array<Bar> = []
-    const seen = new Set<string>()
-    let request = HttpClientRequest.get(`${base}${path}`, {
-      urlParams: { adjusted: "false", sort: "asc", limit: "50000" }
-    })
-    let what = `GET ${path}`
-    while (true) {
-      const body = yield* page(request.pipe(HttpClientRequest.bearerToken(options.apiKey), HttpClientRequest.acceptJson), what)
-      for (const agg of body.results ?? []) {
-        bars.push({ date: RemoteBars.nyDate(agg.t), open: agg.o, high: agg.h, low: agg.l, close: agg.c, volume: agg.v })
-      }
-      if (!body.next_url) return bars
-      const next = rebase(body.next_url)
-      if (seen.has(next)) {
-        return yield* new MarketDataError({ reason: "InvalidData", message: `${PROVIDER}: next_url repeats for ${what}` })
-      }
-      seen.add(next)
-      request = HttpClientRequest.get(next)
-      what = `GET ${path} (next page)`
-    }
-  })
+  const fetchSymbol = (symbol: Ticker, from: TradingDay, to: TradingDay) =>
+    Effect.map(
+      allResults(page, `/v2/aggs/ticker/${encodeURIComponent(symbol)}/range/1/day/${from}/${to}`, {
+        adjusted: "false",
+        sort: "asc",
+        limit: "50000"
+      }),
+      (aggs): ReadonlyArray<Bar> =>
+        aggs.map((agg) => ({ date: RemoteBars.nyDate(agg.t), open: agg.o, high: agg.h, low: agg.l, close: agg.c, volume: agg.v }))
+    )
 
   const fetch = Effect.fnUntraced(function*(symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay) {
     const out = new Map<string, ReadonlyArray<Bar>>()
