@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { AccountId, defaultAccountSettings, type OrderIntent, type Ticker, TradingDay } from "@council/domain"
-import { RiskRules } from "@council/daily"
+import { AccountId, defaultAccountSettings, momentAt, type OrderIntent, type Ticker, TradingDay } from "@council/domain"
+import { DailyParams, newRunParams, RiskRules } from "@council/daily"
+import { Schema } from "effect"
 import { orderMaker } from "../src/risk/Orders.ts"
 import { position, snapshot } from "../../../packages/broker/test/BrokerDouble.ts"
 
@@ -68,5 +69,13 @@ describe("the gate states each order's position intent (positionIntent: sent)", 
         stating ? ["sell_to_close", "buy_to_close", "buy_to_open", "sell_to_close"] : [undefined, undefined, undefined, undefined]
       )
     }
+  })
+
+  it("a new run records that it states them; params recorded before decode without it", () => {
+    const base = { accounts: [], broker: "local-exchange", data: "fixtures", pms: "offline" }
+    const params = newRunParams(base, { schedule: "close", moment: momentAt(day, "15:45") })
+    assert.strictEqual(params.positionIntent, "sent")
+    const { positionIntent: _, ...before } = params
+    assert.isUndefined(Schema.decodeUnknownSync(DailyParams)(before).positionIntent)
   })
 })
