@@ -48,6 +48,11 @@ export const BrokerErrorReason = Schema.Literals([
   "Unavailable",
   "UnknownAccount",
   "MarketClosed",
+  /**
+   * The broker refused an order whose `positionIntent` differs from what the position makes it (Alpaca's 422
+   * "position intent mismatch"): a `sell_to_close` with no long position to sell would have opened a short.
+   */
+  "PositionIntentMismatch",
   /** The safety broker refused the order before it reached the broker: it breaks the account's rules (`rule`). */
   "SafetyRefused"
 ])

@@ -18,6 +18,18 @@ export type TimeInForce = typeof TimeInForce.Type
 export const OrderClass = Schema.Literals(["simple", "bracket", "oco", "oto"])
 export type OrderClass = typeof OrderClass.Type
 
+/**
+ * Alpaca's `position_intent`: what an order does to the position. Alpaca infers it from the position (a sell with
+ * a long position closes, without one opens a short) and refuses an order whose stated intent differs, so a
+ * `sell_to_close` that would open a short is refused by the broker itself.
+ */
+export const PositionIntent = Schema.Literals(["buy_to_open", "buy_to_close", "sell_to_open", "sell_to_close"])
+export type PositionIntent = typeof PositionIntent.Type
+
+/** The intent of a `side` order that opens (or adds to) a position, or closes (or reduces) one. */
+export const positionIntentOf = (side: Side, effect: "open" | "close"): PositionIntent =>
+  side === "buy" ? (effect === "open" ? "buy_to_open" : "buy_to_close") : effect === "open" ? "sell_to_open" : "sell_to_close"
+
 const Price = Schema.Finite.check(Schema.isGreaterThan(0))
 const Qty = Schema.Finite.check(Schema.isGreaterThan(0))
 
@@ -47,6 +59,12 @@ export const OrderIntent = Schema.Struct({
   stopLoss: Schema.optionalKey(StopLoss),
   extendedHours: Schema.optionalKey(Schema.Boolean),
   clientOrderId: ClientOrderId,
+  /**
+   * What the order does to the position (a bracket's or OCO's: its entry's, or its exits'), sent as Alpaca's
+   * `position_intent`. Not part of the client order id (runs recorded before it keep their ids); absent in intents
+   * of runs that do not record `positionIntent: sent` and in orders placed over the API without one.
+   */
+  positionIntent: Schema.optionalKey(PositionIntent),
   /** Why the gate produced it, for the audit trail. */
   reason: Schema.String
 })

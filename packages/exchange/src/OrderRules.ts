@@ -9,7 +9,9 @@
  *   cent above, its stop-loss at least a cent below; a short's mirror that.
  * - Against the position (`positionEffectOf`): a sell with a long position closes and may not exceed the shares
  *   not held by open exits (flipping long→short takes two orders); a sell without one opens a short; buys mirror
- *   this. OCO orders only close; bracket/OTO entries only open or add.
+ *   this. OCO orders only close; bracket/OTO entries only open or add. An order stating its `positionIntent` is
+ *   refused when the position makes it the other one (Alpaca's "position intent mismatch"): a `sell_to_close`
+ *   without a long position would open a short; a `sell_to_close` beyond the long is refused as above.
  * - Opening orders (`openingRejection`): shorting must be allowed and whole-share; the order's cost
  *   (`qty × price × (1 + slippage) + commission` for buys, limit orders at the limit, `qty × price` for short
  *   sales) must fit the buying power. Closing orders need none.
@@ -17,7 +19,7 @@
  * @since 0.1.0
  */
 import type { BrokerErrorReason } from "@council/broker"
-import type { OrderIntent } from "@council/domain"
+import { type OrderIntent, positionIntentOf } from "@council/domain"
 import { heldQty } from "./AccountState.ts"
 import { commission, type FillModelOptions, isOnTick, roundPrice, roundQty, slip } from "./FillModel.ts"
 import type { OrderRow, PositionEffect } from "./Ledger.ts"
@@ -134,6 +136,19 @@ export const validateExitPrices = (intent: OrderIntent, close: number): Rejectio
 }
 
 /**
+ * Why an order stating its `positionIntent` is refused: the position makes it the other intent (Alpaca infers the
+ * intent from the position and answers 422 `position intent mismatch, inferred: …, specified: …`).
+ */
+const intentMismatch = (intent: OrderIntent, closing: boolean): Rejection | undefined => {
+  if (intent.positionIntent === undefined) return undefined
+  const inferred = positionIntentOf(intent.side, closing ? "close" : "open")
+  return inferred === intent.positionIntent ? undefined : {
+    reason: "PositionIntentMismatch",
+    message: `position intent mismatch, inferred: ${inferred}, specified: ${intent.positionIntent}`
+  }
+}
+
+/**
  * Whether the order opens or closes given the signed position `positionQty` and the symbol's open orders, or
  * why it may do neither.
  */
@@ -143,6 +158,8 @@ export const positionEffectOf = (
   openOfSymbol: ReadonlyArray<OrderRow>
 ): PositionEffect | Rejection => {
   const closing = intent.side === "sell" ? positionQty > 0 : positionQty < 0
+  const mismatch = intentMismatch(intent, closing)
+  if (mismatch !== undefined) return mismatch
   if (!closing) {
     return intent.orderClass === "oco"
       ? { reason: "InsufficientQty", message: insufficientQty(intent.qty, 0) }

@@ -84,17 +84,25 @@ export const DailyParams = Schema.Struct({
    * earlier attempt canceled does, so only the group tells that the position moved. Runs recorded with `read`
    * read the leg, as they did.
    */
-  refusedCancels: Schema.optionalKey(Schema.Literals(["read", "group"]))
+  refusedCancels: Schema.optionalKey(Schema.Literals(["read", "group"])),
+  /**
+   * `sent`: every order the gate makes states what it does to the position (`OrderIntent.positionIntent`, Alpaca's
+   * `position_intent`), so the broker refuses a close that would open a short or an entry that would close. Absent
+   * (runs from before it): their intents have none, and their orders were sent without it.
+   */
+  positionIntent: Schema.optionalKey(Schema.Literal("sent"))
 })
 export type DailyParams = typeof DailyParams.Type
 
 /** What a new run is started with; the rest of its parameters are the choices every new run records. */
-export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrder" | "reviewers" | "refusedCancels" | "requireApproval">
+export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrder" | "reviewers" | "refusedCancels" | "positionIntent" | "requireApproval">
 
 /**
  * A new run's parameters (`run daily`'s): its base with its schedule and as-of moment, and the choices every new
  * run records — ballots shuffled by the trading day (`reviewOrder: day`), only PMs that pitched review
- * (`reviewers: pitched`), a refused cancel read back, a bracket's leg by its group (`refusedCancels: group`) — and the approval gate when asked for. Runs recorded before a choice keep theirs.
+ * (`reviewers: pitched`), a refused cancel read back, a bracket's leg by its group (`refusedCancels: group`), each
+ * order's position intent stated (`positionIntent: sent`) — and the approval gate when asked for. Runs recorded
+ * before a choice keep theirs.
  */
 export const newRunParams = (
   base: NewRunBase,
@@ -107,6 +115,7 @@ export const newRunParams = (
   reviewOrder: "day",
   reviewers: "pitched",
   refusedCancels: "group",
+  positionIntent: "sent",
   ...(requireApproval ? { requireApproval: true } : {})
 })
 
@@ -171,6 +180,9 @@ export const readsRefusedCancels = Effect.map(runParams, (p) => p.refusedCancels
 
 /** Whether the gate names a canceled leg's bracket (`refusedCancels: group`); runs from before: no (their verdicts have none). */
 export const namesCancelGroups = Effect.map(runParams, (p) => p.refusedCancels === "group")
+
+/** Whether the gate states each order's position intent (`positionIntent: sent`); runs from before: no (their orders went without). */
+export const statesPositionIntents = Effect.map(runParams, (p) => p.positionIntent === "sent")
 
 /** The plans a retry carries from the day's earlier run (none for a first run). */
 export const carriedPlans = Effect.map(runParams, (p) => p.carried ?? [])

@@ -59,6 +59,8 @@ export interface PlanInput {
   readonly schedule?: RunSchedule
   /** Name the bracket of a leg the plan cancels (`CancelIntent.group`; runs recording `refusedCancels: group`). */
   readonly groups?: boolean
+  /** State each order's `positionIntent` (runs recording `positionIntent: sent`). */
+  readonly positionIntents?: boolean
 }
 
 const sign = (n: number) => (Math.abs(n) <= AccountLimits.EPS ? 0 : Math.sign(n))
@@ -234,7 +236,7 @@ export const planAccount = (input: PlanInput): AccountPlan => {
     input,
     id,
     settings: config.settings,
-    orders: orderMaker(day, id, input.schedule ?? LEGACY_SCHEDULE),
+    orders: orderMaker(day, id, input.schedule ?? LEGACY_SCHEDULE, input.positionIntents ?? false),
     notes: { rejections: [], clamps: [] },
     intents: [],
     cancels: [],

@@ -24,7 +24,8 @@ import {
   Order,
   OrderIntent,
   type OrderLeg,
-  Position
+  Position,
+  PositionIntent
 } from "@council/domain"
 import type { BrokerError, BrokerErrorReason } from "../Broker.ts"
 import {
@@ -207,6 +208,7 @@ export const toWireOrderRequest = (intent: OrderIntent): WireOrderRequest => ({
   ...(intent.extendedHours !== undefined ? { extended_hours: intent.extendedHours } : {}),
   client_order_id: intent.clientOrderId,
   order_class: intent.orderClass,
+  ...(intent.positionIntent !== undefined ? { position_intent: intent.positionIntent } : {}),
   ...(intent.takeProfit !== undefined ? { take_profit: { limit_price: formatDecimal(intent.takeProfit.limitPrice) } } : {}),
   ...(intent.stopLoss !== undefined
     ? {
@@ -219,6 +221,7 @@ export const toWireOrderRequest = (intent: OrderIntent): WireOrderRequest => ({
 })
 
 const decodeIntent = Schema.decodeUnknownResult(OrderIntent)
+const isPositionIntent = Schema.is(PositionIntent)
 
 /**
  * A `POST /v2/orders` body as a domain intent (for a server). A missing or empty `client_order_id` gets
@@ -238,6 +241,7 @@ export const fromWireOrderRequest = (
   if (body.side == null) return Result.fail("side is required")
   if (body.type == null) return Result.fail("type is required")
   if (body.time_in_force == null) return Result.fail("time_in_force is required")
+  if (body.position_intent != null && !isPositionIntent(body.position_intent)) return Result.fail("invalid position_intent specified")
   const candidate = {
     account,
     symbol: body.symbol,
@@ -258,6 +262,7 @@ export const fromWireOrderRequest = (
       }
       : {}),
     ...(body.extended_hours != null ? { extendedHours: body.extended_hours } : {}),
+    ...(body.position_intent != null ? { positionIntent: body.position_intent } : {}),
     clientOrderId: body.client_order_id == null || body.client_order_id === "" ? newClientOrderId() : body.client_order_id,
     reason: "alpaca api"
   }
@@ -419,6 +424,7 @@ export const errorReason = (status: number, message: string): BrokerErrorReason 
     if (text.includes("insufficient qty")) return "InsufficientQty"
     if (text.includes("not allowed to short")) return "ShortingNotAllowed"
     if (text.includes("market is closed")) return "MarketClosed"
+    if (text.includes("position intent mismatch")) return "PositionIntentMismatch"
   }
   if (status === 403) return /^\s*(forbidden\.?|request is not authorized\.?)?\s*$/.test(text) || text.startsWith("<")
     ? "Unauthorized"
@@ -435,7 +441,8 @@ const canonicalMessages: Partial<Record<BrokerErrorReason, string>> = {
   InsufficientQty: "insufficient qty",
   ShortingNotAllowed: "account is not allowed to short",
   DuplicateClientOrderId: "client_order_id must be unique",
-  MarketClosed: "market is closed"
+  MarketClosed: "market is closed",
+  PositionIntentMismatch: "position intent mismatch"
 }
 
 /** The HTTP status and Alpaca error body a server answers a `BrokerError` with (round-trips via `errorReason`). */
@@ -468,6 +475,8 @@ const wireStatus: Record<BrokerErrorReason, readonly [number, number]> = {
   Unavailable: [503, 50310000],
   UnknownAccount: [401, 40110000],
   MarketClosed: [422, 42210000],
+  // the code and status Alpaca answers are seen in clients' handling of it, not in Alpaca's own documentation
+  PositionIntentMismatch: [422, 42210000],
   // never sent by Alpaca: the safety broker refuses before any request; a server answering it says 403
   SafetyRefused: [403, 40310000]
 }

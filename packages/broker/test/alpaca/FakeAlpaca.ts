@@ -2,13 +2,15 @@
  * A small Alpaca-shaped HTTP server on 127.0.0.1 for the adapter tests: in-memory orders and positions, Alpaca's
  * JSON (encoded with `AlpacaWire`, as a real server face would), key checks, an optional sliding-window rate
  * limit with `X-Ratelimit-*` headers, and injectable faults (status answers, latency, dropped connections before
- * or after the order is accepted).
+ * or after the order is accepted). An order stating its `position_intent` is checked against `positions` as
+ * Alpaca does: the intent the position makes it, else 422 `position intent mismatch`; a close beyond the position,
+ * 403 insufficient qty.
  */
 import { randomUUID } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Effect, Result, Schema } from "effect"
-import { AccountId, type OrderLeg, Ticker } from "@council/domain"
+import { AccountId, type OrderIntent, type OrderLeg, positionIntentOf, Ticker } from "@council/domain"
 import {
   formatDecimal,
   fromWireOrderRequest,
@@ -40,6 +42,8 @@ export interface RecordedRequest {
   readonly query: URLSearchParams
   readonly headers: IncomingMessage["headers"]
   readonly at: number
+  /** The request's body ("" when none). */
+  readonly body: string
 }
 
 export interface FakeAlpacaOptions {
@@ -124,12 +128,26 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
     }
   }
 
+  /** Alpaca infers the intent from the position and refuses a stated one that differs; a close may not pass zero. */
+  const intentRefusal = (intent: OrderIntent) => {
+    if (intent.positionIntent === undefined) return undefined
+    const held = positions.get(intent.symbol)?.qty ?? 0
+    const closing = intent.side === "sell" ? held > 0 : held < 0
+    const inferred = positionIntentOf(intent.side, closing ? "close" : "open")
+    if (inferred !== intent.positionIntent) {
+      return { status: 422, code: 42210000, message: `position intent mismatch, inferred: ${inferred}, specified: ${intent.positionIntent}` }
+    }
+    return closing && intent.qty > Math.abs(held)
+      ? { status: 403, code: 40310000, message: `insufficient qty available for order (requested: ${intent.qty}, available: ${Math.abs(held)})` }
+      : undefined
+  }
+
   const handle = (req: IncomingMessage, body: string, res: ServerResponse): void => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1")
     const method = req.method ?? "GET"
     const path = url.pathname
     const now = Date.now()
-    requests.push({ method, path, query: url.searchParams, headers: req.headers, at: now })
+    requests.push({ method, path, query: url.searchParams, headers: req.headers, at: now, body })
 
     const headers: Record<string, string> = { "content-type": "application/json" }
     if (options.rateLimit !== undefined) {
@@ -254,6 +272,8 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       if ([...orders.values()].some((o) => o.clientOrderId === i.clientOrderId)) {
         return error(422, 40010001, "client_order_id must be unique")
       }
+      const mismatch = intentRefusal(i)
+      if (mismatch !== undefined) return error(mismatch.status, mismatch.code, mismatch.message)
       if (i.side === "buy" && i.qty * (i.limitPrice ?? 100) > 100_000) return error(403, 40310000, "insufficient buying power")
       const legs: Array<WireOrderSource> = []
       const leg = (fields: Partial<OrderLeg>): WireOrderSource => ({

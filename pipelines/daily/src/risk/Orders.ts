@@ -9,15 +9,22 @@
  * - A fractional quantity can only be a simple `day` market order (Alpaca's rule): such an entry, close or
  *   reduction carries no legs and is not market-on-close (sent during the session, it fills at the close all the same
  *   on the local exchange; at Alpaca, when sent).
+ * - With `positionIntents` (runs recording `positionIntent: sent`) each intent states what it does to the position
+ *   (`positionIntent`: an entry opens, a close, reduction or protective exit closes), and the broker refuses it
+ *   when the position says otherwise. The client order id is made without it: the same plan has the same ids with
+ *   it or without (a run recorded before it, resumed by this code, adopts its orders instead of doubling them).
  */
-import type { AccountId, OrderIntent, RunSchedule, Side, Ticker, TradingDay } from "@council/domain"
+import { type AccountId, type OrderIntent, positionIntentOf, type RunSchedule, type Side, type Ticker, type TradingDay } from "@council/domain"
 import { hashOf } from "@council/engine"
 import type { ExitPrices } from "./Ticks.ts"
 
 export type OrderKind = "close" | "reduce" | "open" | "add" | "protect"
 
-/** A client order id that is the same every time the same intent is derived for the same day and account. */
-export const clientOrderId = (day: TradingDay, intent: Omit<OrderIntent, "clientOrderId">, kind: string): string =>
+/**
+ * A client order id that is the same every time the same intent is derived for the same day and account. `intent`
+ * is the order without its `positionIntent` (which would change the hash of runs recorded before it).
+ */
+export const clientOrderId = (day: TradingDay, intent: Omit<OrderIntent, "clientOrderId" | "positionIntent">, kind: string): string =>
   `${day}-${intent.account}-${intent.symbol}-${kind}-${hashOf(intent).slice(0, 10)}`
 
 /**
@@ -26,12 +33,18 @@ export const clientOrderId = (day: TradingDay, intent: Omit<OrderIntent, "client
  */
 export const plannedOn = (day: TradingDay, account: AccountId, id: string): boolean => id.startsWith(`${day}-${account}-`)
 
-type Body = Omit<OrderIntent, "clientOrderId">
+type Body = Omit<OrderIntent, "clientOrderId" | "positionIntent">
 
-export const orderMaker = (day: TradingDay, account: AccountId, schedule: RunSchedule) => {
+/** What an order of `kind` does to the position: entries open, the rest close (a protective exit sells what is held). */
+const effectOf = (kind: OrderKind): "open" | "close" => kind === "open" || kind === "add" ? "open" : "close"
+
+export const orderMaker = (day: TradingDay, account: AccountId, schedule: RunSchedule, positionIntents = false) => {
   const make = (kind: OrderKind, body: Omit<Body, "account">): OrderIntent => {
     const full: Body = { account, ...body }
-    return { ...full, clientOrderId: clientOrderId(day, full, kind) }
+    const id = clientOrderId(day, full, kind)
+    return positionIntents
+      ? { ...full, clientOrderId: id, positionIntent: positionIntentOf(full.side, effectOf(kind)) }
+      : { ...full, clientOrderId: id }
   }
   const market = { type: "market" as const, timeInForce: schedule === "close" ? "cls" as const : "day" as const }
   return {

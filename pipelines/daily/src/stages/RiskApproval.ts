@@ -15,7 +15,7 @@ import {
 import { Recorder, Stage } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
 import { accountDecision } from "@council/notify/RunMessages"
-import { type AccountProfile, carriedPlans, namesCancelGroups, runAccounts, runTiming } from "../DailyParams.ts"
+import { type AccountProfile, carriedPlans, namesCancelGroups, runAccounts, runTiming, statesPositionIntents } from "../DailyParams.ts"
 import { notifyAll } from "../Notify.ts"
 import { planAccount, type Target } from "../RiskRules.ts"
 import { ACCOUNT_UNAVAILABLE } from "../Unevaluated.ts"
@@ -42,7 +42,7 @@ const planFor = (
   pitches: ReadonlyArray<Pitch>,
   decision: CouncilDecision,
   schedule: RunSchedule,
-  groups: boolean
+  choices: { readonly groups: boolean; readonly positionIntents: boolean }
 ) =>
   Effect.gen(function*() {
     const broker = yield* Effect.flatMap(Brokers, (brokers) => brokers.get(config.id))
@@ -73,7 +73,7 @@ const planFor = (
       priceOf: (symbol) => closeOf(snapshot, symbol),
       source: pitch ? `${pitch.pm}'s pitch` : "the council decision",
       schedule,
-      groups
+      ...choices
     })
   }).pipe(
     Effect.catchTag("BrokerError", (error) =>
@@ -104,10 +104,10 @@ export const RiskApproval = Stage.make({
       const accounts = yield* runAccounts
       const carried = yield* carriedPlans
       const { schedule } = yield* runTiming
-      const groups = yield* namesCancelGroups
+      const choices = { groups: yield* namesCancelGroups, positionIntents: yield* statesPositionIntents }
       const plans = yield* Effect.forEach(accounts, (config) => {
         const kept = carried.find((p) => p.account === config.id)
-        return kept ? Effect.succeed(kept) : planFor(config, snapshot, book.pitches, decision, schedule, groups)
+        return kept ? Effect.succeed(kept) : planFor(config, snapshot, book.pitches, decision, schedule, choices)
       }, { concurrency: "unbounded" })
       const verdict: RiskVerdict = {
         asOf: snapshot.asOf,
