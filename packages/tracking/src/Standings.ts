@@ -28,6 +28,7 @@ import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type { TradingDay } from "@council/domain"
+import { closeTimestamp } from "@council/exchange/Calendar"
 import { defaultFillModel, type FillModelOptions } from "@council/exchange/FillModel"
 import { MarketData } from "@council/market"
 import { contestWithSeries, type MechanicalVoteDay, randomSeed, recordedFillModel } from "./Contest.ts"
@@ -121,7 +122,7 @@ const contestOf = (
     const sessionCloses = yield* closesOn(sessions, pricesBeforeClose(moments, marks))
     // the contest's baselines and attribution take a while over a long book: let other requests in first
     yield* Effect.yieldNow
-    return contestWithSeries({
+    const contest = contestWithSeries({
       seed,
       accounts,
       benchmark,
@@ -132,6 +133,9 @@ const contestOf = (
       fillModel: query.fillModel ?? recordedFillModel(book) ?? defaultFillModel,
       riskFree: query.riskFree
     })
+    // a session with prices of its moment before the close is valued at that moment (`PaperSession.marks`), else at its close
+    const valuedAt = new Map(sessionCloses.map((s) => [s.date, s.marks === undefined ? closeTimestamp(s.date) : moments.get(s.date)!]))
+    return { ...contest, valuedAt }
   })
 
 type LeaderboardQuery = Omit<Query, "account"> & { readonly riskFree?: number; readonly fillModel?: FillModelOptions }
@@ -176,6 +180,11 @@ export interface WithBaselines {
   readonly leaderboard: LeaderboardReport
   /** `RANDOM`, then `MECHANICAL` when votes were read; empty when the report has no contest. */
   readonly baselines: ReadonlyArray<Leaderboard.AccountSeries>
+  /**
+   * The moment the baselines' equity of each session is valued at: the accounts' moment of the session where it
+   * comes before the close and its prices were recorded (as the accounts are marked then), else the session's close.
+   */
+  readonly valuedAt: ReadonlyMap<TradingDay, string>
 }
 
 /**
@@ -186,7 +195,7 @@ export const leaderboardWithBaselines = (query: LeaderboardQuery, report: Equity
   Effect.gen(function*() {
     yield* Effect.yieldNow
     const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, llmCostEstimated: [], contest: null, unrecordedSessions: null }
-    const without = (verdict: string): WithBaselines => ({ leaderboard: { ...base, leaderboard: null, verdict }, baselines: [] })
+    const without = (verdict: string): WithBaselines => ({ leaderboard: { ...base, leaderboard: null, verdict }, baselines: [], valuedAt: new Map() })
     if (report.accounts.length === 0) return without(`no equity recorded in book ${query.book}${windowPhrase(query)} yet`)
     if (report.benchmark === null) return without(`the market data has no ${BENCHMARK} to benchmark against`)
     // every fill up to the window's end: a trade the window closes may have opened before it (its entry price and
@@ -203,5 +212,5 @@ export const leaderboardWithBaselines = (query: LeaderboardQuery, report: Equity
     const llmCostEstimated = yield* estimatedOf(query.book, board, report.llmCostRecorded)
     const contest = yield* contestOf(query, accounts, benchmark, board, report)
     const leaderboard = { ...base, llmCostEstimated, leaderboard: board, verdict: board.verdict, contest: contest.report, unrecordedSessions: yield* unrecordedOf(board, { accounts, benchmark }) }
-    return { leaderboard, baselines: contest.series }
+    return { leaderboard, baselines: contest.series, valuedAt: contest.valuedAt }
   }).pipe(Effect.withSpan("Standings.leaderboardReport", { attributes: { book: query.book } }))
