@@ -20,8 +20,8 @@
  * first seen (`status_at`), the other pairs of its history as event rows; positions as arrays of values
  * (`POSITION_FIELDS`). Rows written before read back as they did. Rows name their book by its key (`short_id`,
  * `0031_ledger_book_keys`: `~1`, `~2`, … for books created since, the id itself for those before), found from the
- * id inside each statement that reads them (`keyOf`). A reconciliation's writes are `LedgerWrite`'s, the
- * hand-built statements `LedgerSql`'s.
+ * id inside each statement that reads them (`keyOf`). A reconciliation's writes are `LedgerWrite`'s, the reads
+ * `LedgerReads`' and `LedgerOrders`', the hand-built statements `LedgerSql`'s.
  *
  * **Gotchas**
  * - `record` fails with `LedgerError` for an unknown book: create a backtest's book first.
