@@ -60,11 +60,11 @@ describe("equity --baselines: the leaderboard's paper baselines, recomputable", 
     assert.deepStrictEqual(baselineRows.map((r) => r.account).sort(), ["MECHANICAL", "RANDOM"])
     for (const row of baselineRows) {
       const series = csv.byAccount.get(row.account)!
-      // on COUNCIL's sessions, from its first equity, beside the same SPY; no cash split, cost or snapshot of its own
+      // on COUNCIL's sessions, from its first equity, beside the same SPY; no cash split, cost or broker read of its own
       assert.deepStrictEqual(series.map((r) => r["date"]), council.map((r) => r["date"]))
       assert.deepStrictEqual(series.map((r) => r["spy_benchmark"]), council.map((r) => r["spy_benchmark"]))
       assert.strictEqual(series[0]!["equity"], council[0]!["equity"])
-      assert.isTrue(series.every((r) => r["cash"] === "" && r["llm_cost"] === "" && r["marked_at"] === "" && r["spy_mark"] === ""))
+      assert.isTrue(series.every((r) => r["cash"] === "" && r["llm_cost"] === "" && r["spy_mark"] === ""))
       const equity = series.map((r) => Number(r["equity"]))
       assert.isTrue(new Set(equity).size > 1, `${row.account} never moved: nothing to check`)
       const mine = recomputed(equity)

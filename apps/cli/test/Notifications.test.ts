@@ -1,24 +1,20 @@
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { assert, beforeAll, describe, it } from "@effect/vitest"
 import { tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
-import { slackStandIn } from "./SlackStandIn.ts"
+import { slackHomes } from "./SlackHome.ts"
 
 /** The run's result with its run id made neutral, so two runs of the same day compare equal. */
 const neutral = (text: string) => text.replace(/\d{4}-\d{2}-\d{2}-[0-9a-f]{8}/g, "<run>")
 
 describe("notifications", () => {
-  const stands: Array<{ close: () => Promise<void> }> = []
+  const slackHome = slackHomes()
   let baseline: Awaited<ReturnType<typeof cliInProcess>>
   beforeAll(async () => {
     baseline = await cliInProcess(tempHome(), ["run", "daily"])
   }, 60_000)
-  afterAll(async () => {
-    for (const s of stands) await s.close()
-  })
 
   it("a Slack that fails every request changes neither the run's outcome, its exit code nor its output", async () => {
-    const failing = await slackStandIn(500, "rollup_error")
-    stands.push(failing)
+    const { slack: failing } = await slackHome.receiver(500, "rollup_error")
     const run = await cliInProcess(tempHome(), ["run", "daily"], { SLACK_WEBHOOK_URL: failing.url })
     assert.strictEqual(baseline.code, 0, baseline.stderr)
     assert.strictEqual(run.code, baseline.code, run.stderr)
@@ -32,9 +28,8 @@ describe("notifications", () => {
   }, 60_000)
 
   it("a working Slack gets every message of the run, several to a request", async () => {
-    const slack = await slackStandIn(200, "ok")
-    stands.push(slack)
-    const run = await cliInProcess(tempHome(), ["run", "daily", "--dry-run"], { SLACK_WEBHOOK_URL: slack.url })
+    const { slack, env } = await slackHome.receiver(200, "ok")
+    const run = await cliInProcess(tempHome(), ["run", "daily", "--dry-run"], env)
     assert.strictEqual(run.code, 0, run.stderr)
     const all = slack.texts.join("\n")
     assert.match(all, /^:information_source: \*INFO\* · \*Run started 2026-06-08 \(dry run\)\*/m)
@@ -49,9 +44,8 @@ describe("notifications", () => {
   }, 60_000)
 
   it("a run stopped at its approval gate tells the operator what it would send and how to decide", async () => {
-    const slack = await slackStandIn(200, "ok")
-    stands.push(slack)
-    const stopped = await cliInProcess(tempHome(), ["run", "daily", "--at", "15:45", "--require-approval"], { SLACK_WEBHOOK_URL: slack.url })
+    const { slack, env } = await slackHome.receiver(200, "ok")
+    const stopped = await cliInProcess(tempHome(), ["run", "daily", "--at", "15:45", "--require-approval"], env)
     assert.strictEqual(stopped.code, 0, stopped.stderr)
     const runId = /^run (\S+) · awaiting approval · it would send (\d+) orders?/m.exec(stopped.stdout)
     assert.isNotNull(runId, stopped.stdout)
@@ -65,13 +59,12 @@ describe("notifications", () => {
   }, 60_000)
 
   it("a fork is a run of its own: it says whose fork it is when it starts, and sends its summary", async () => {
-    const slack = await slackStandIn(200, "ok")
-    stands.push(slack)
+    const { slack, env } = await slackHome.receiver(200, "ok")
     const home = tempHome()
     const parent = await cliInProcess(home, ["run", "daily", "--dry-run"])
     const parentId = /^run (\S+) /m.exec(parent.stdout)?.[1]
     assert.isDefined(parentId, parent.stdout)
-    const fork = await cliInProcess(home, ["replay", parentId!, "--from", "RiskApproval"], { SLACK_WEBHOOK_URL: slack.url })
+    const fork = await cliInProcess(home, ["replay", parentId!, "--from", "RiskApproval"], env)
     assert.strictEqual(fork.code, 0, fork.stderr)
     const all = slack.texts.join("\n")
     assert.match(all, /\*Run started 2026-06-08 \(dry run\)\*/)

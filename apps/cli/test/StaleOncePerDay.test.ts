@@ -1,19 +1,12 @@
-import { afterAll, assert, describe, it } from "@effect/vitest"
-import { tempHome } from "./CliHarness.ts"
+import { assert, describe, it } from "@effect/vitest"
 import { cliInProcess } from "./InProcess.ts"
-import { slackStandIn } from "./SlackStandIn.ts"
+import { slackHomes } from "./SlackHome.ts"
 
 describe("a cron re-running a day the bundled bars already ran", () => {
-  const stands: Array<{ close: () => Promise<void> }> = []
-  afterAll(async () => {
-    for (const s of stands) await s.close()
-  })
+  const slackHome = slackHomes()
 
   it("tells Slack that the data is behind the clock once that day; every invocation still says it on stderr", async () => {
-    const slack = await slackStandIn()
-    stands.push(slack)
-    const home = tempHome()
-    const env = { SLACK_WEBHOOK_URL: slack.url }
+    const { home, env, slack } = await slackHome.home()
     const first = await cliInProcess(home, ["run", "daily"], env)
     assert.strictEqual(first.code, 0, first.stderr)
     const behind = (texts: ReadonlyArray<string>) => texts.filter((t) => t.includes("Market data behind the clock")).length

@@ -4,12 +4,12 @@ import { createServer, type Server } from "node:http"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import type { AddressInfo } from "node:net"
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { errorWith, liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
 import { bin, tempHome } from "./CliHarness.ts"
 import { holdDayLease } from "./DayLease.ts"
 import { cliInProcess } from "./InProcess.ts"
-import { slackStandIn } from "./SlackStandIn.ts"
+import { slackHomes } from "./SlackHome.ts"
 
 /** `run daily --date day --require-approval`, which ends awaiting an approval: the run's id. */
 const awaitingApproval = async (home: string, day: string, env: Record<string, string>) => {
@@ -22,15 +22,11 @@ const awaitingApproval = async (home: string, day: string, env: Record<string, s
 
 /** What an operator who reads only Slack learns of a timer's runs. */
 describe("an unattended deployment, as its operator sees it", () => {
-  const stands: Array<{ close: () => Promise<void> }> = []
-  afterAll(async () => {
-    for (const s of stands) await s.close()
-  })
+  const slackHome = slackHomes()
 
   it("a run refused before it starts (the cutoff passed: a timer at the wrong New York time) is told to Slack, not only to the log", async () => {
-    const slack = await slackStandIn()
-    stands.push(slack)
-    const late = await cliInProcess(tempHome(), ["run", "daily", "--date", "2026-06-05", "--at", "15:51"], { SLACK_WEBHOOK_URL: slack.url })
+    const { slack, env } = await slackHome.receiver()
+    const late = await cliInProcess(tempHome(), ["run", "daily", "--date", "2026-06-05", "--at", "15:51"], env)
     assert.strictEqual(late.code, 1, late.stderr)
     assert.match(late.stderr, /^error: it is 2026-06-05 15:51 New York time: the market-on-close cutoff/m)
     const all = slack.texts.join("\n")
@@ -39,19 +35,15 @@ describe("an unattended deployment, as its operator sees it", () => {
   }, 60_000)
 
   it("a run that goes ahead long before the close (a UTC cron entry after a DST switch) is told to Slack as a warning", async () => {
-    const slack = await slackStandIn()
-    stands.push(slack)
-    const early = await cliInProcess(tempHome(), ["run", "daily", "--date", "2025-11-03", "--at", "14:45"], { SLACK_WEBHOOK_URL: slack.url })
+    const { slack, env } = await slackHome.receiver()
+    const early = await cliInProcess(tempHome(), ["run", "daily", "--date", "2025-11-03", "--at", "14:45"], env)
     assert.strictEqual(early.code, 0, early.stderr)
     const all = slack.texts.join("\n")
     assert.match(all, /^:warning: \*WARN\* · \*Run off its schedule's time\*\nwarning: it is 2025-11-03 14:45 New York time, 75 minutes before the 16:00 close/m)
   }, 60_000)
 
   it("a daily timer over the bundled bars, behind the clock, is told there is nothing new to trade (the first run runs as before)", async () => {
-    const slack = await slackStandIn()
-    stands.push(slack)
-    const home = tempHome()
-    const env = { SLACK_WEBHOOK_URL: slack.url }
+    const { home, env, slack } = await slackHome.home()
     const first = await cliInProcess(home, ["run", "daily"], env)
     assert.strictEqual(first.code, 0, first.stderr)
     const day = first.stderr.match(/^Starting run \S+ · daily · trading day (\d{4}-\d{2}-\d{2})$/m)![1]!
@@ -73,23 +65,21 @@ describe("an unattended deployment, as its operator sees it", () => {
   }, 120_000)
 
   it("a dry run long before the close (a preview) warns on stderr only: it sends nothing, so Slack is not told it is off schedule", async () => {
-    const slack = await slackStandIn()
-    stands.push(slack)
-    const preview = await cliInProcess(tempHome(), ["run", "daily", "--date", "2025-11-03", "--at", "10:00", "--dry-run"], { SLACK_WEBHOOK_URL: slack.url })
+    const { slack, env } = await slackHome.receiver()
+    const preview = await cliInProcess(tempHome(), ["run", "daily", "--date", "2025-11-03", "--at", "10:00", "--dry-run"], env)
     assert.strictEqual(preview.code, 0, preview.stderr)
     assert.match(preview.stderr, /^warning: it is 2025-11-03 10:00 New York time, 360 minutes before the 16:00 close/m)
     assert.notMatch(slack.texts.join("\n"), /off its schedule/)
   }, 60_000)
 
   it("a market data feed that does not answer (HTTP 500) fails the run (exit 1) and is told to Slack: not a usage error about --date", async () => {
-    const slack = await slackStandIn()
-    stands.push(slack)
+    const { slack } = await slackHome.receiver()
     const feed: Server = createServer((_req, res) => {
       res.writeHead(500, { "content-type": "application/json" })
       res.end(JSON.stringify({ message: "internal server error" }))
     })
     await new Promise<void>((done) => feed.listen(0, "127.0.0.1", done))
-    stands.push({ close: () => new Promise<void>((done) => feed.close(() => done())) })
+    slackHome.closeAfter({ close: () => new Promise<void>((done) => feed.close(() => done())) })
     const env = {
       SLACK_WEBHOOK_URL: slack.url,
       COUNCIL_DATA: "alpaca",
@@ -111,8 +101,7 @@ describe("an unattended deployment, as its operator sees it", () => {
   }, 60_000)
 
   it("market data that cannot be loaded (a corrupt bars file, a bars directory that is not one) is told to Slack, not only to the log", async () => {
-    const slack = await slackStandIn()
-    stands.push(slack)
+    const { slack } = await slackHome.receiver()
     const corrupt = join(tempHome(), "bars")
     cpSync(new URL("../../../data/bars/daily", import.meta.url).pathname, corrupt, { recursive: true })
     appendFileSync(join(corrupt, "SPY.csv"), "2026-06-09,1,2\n")
@@ -135,14 +124,13 @@ describe("an unattended deployment, as its operator sees it", () => {
   }, 60_000)
 
   it("SIGTERM before the run starts (a feed slow to answer) ends the command as interrupted (exit 130) and is told to Slack", async () => {
-    const slack = await slackStandIn()
-    stands.push(slack)
+    const { slack } = await slackHome.receiver()
     let asked: () => void = () => {}
     const waiting = new Promise<void>((resolve) => (asked = resolve))
     // a feed that never answers: the command is still choosing its day when the signal comes
     const feed: Server = createServer(() => asked())
     await new Promise<void>((done) => feed.listen(0, "127.0.0.1", done))
-    stands.push({ close: () => new Promise<void>((done) => (feed.closeAllConnections(), feed.close(() => done()))) })
+    slackHome.closeAfter({ close: () => new Promise<void>((done) => (feed.closeAllConnections(), feed.close(() => done()))) })
     const child = spawn(process.execPath, [bin, "run", "daily"], {
       env: {
         PATH: process.env["PATH"] ?? "",
@@ -166,18 +154,14 @@ describe("an unattended deployment, as its operator sees it", () => {
   }, 60_000)
 
   it("a usage error is not sent to Slack: nothing was attempted", async () => {
-    const slack = await slackStandIn()
-    stands.push(slack)
-    const bad = await cliInProcess(tempHome(), ["run", "daily", "--date", "2026-06-05", "--at", "25:99"], { SLACK_WEBHOOK_URL: slack.url })
+    const { slack, env } = await slackHome.receiver()
+    const bad = await cliInProcess(tempHome(), ["run", "daily", "--date", "2026-06-05", "--at", "25:99"], env)
     assert.strictEqual(bad.code, 2, bad.stderr)
     assert.deepStrictEqual(slack.texts, [])
   }, 60_000)
 
   it("after days without a run (the machine was off), the next run names the missed sessions and gives its P&L since the last run", async () => {
-    const slack = await slackStandIn()
-    stands.push(slack)
-    const home = tempHome()
-    const env = { SLACK_WEBHOOK_URL: slack.url }
+    const { home, env, slack } = await slackHome.home()
     // Monday, then nothing until Friday: Tuesday to Thursday are missed; Wednesday's run waited for an approval that never came
     const monday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-01"], env)
     assert.strictEqual(monday.code, 0, monday.stderr)
@@ -222,10 +206,7 @@ describe("an unattended deployment, as its operator sees it", () => {
   }, 120_000)
 
   it("a run refused at the day's lock (another process runs the day) does not tell the missed sessions: the holder does", async () => {
-    const slack = await slackStandIn()
-    stands.push(slack)
-    const home = tempHome()
-    const env = { SLACK_WEBHOOK_URL: slack.url }
+    const { home, env, slack } = await slackHome.home()
     const monday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-01"], env)
     assert.strictEqual(monday.code, 0, monday.stderr)
     const holder = holdDayLease(home, "2026-06-05")
@@ -243,10 +224,7 @@ describe("an unattended deployment, as its operator sees it", () => {
   }, 120_000)
 
   it("after a session whose run was rejected, nothing is missed, but the P&L is since the last completed run, not a day's", async () => {
-    const slack = await slackStandIn()
-    stands.push(slack)
-    const home = tempHome()
-    const env = { SLACK_WEBHOOK_URL: slack.url }
+    const { home, env, slack } = await slackHome.home()
     const monday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-01"], env)
     assert.strictEqual(monday.code, 0, monday.stderr)
     const waiting = await awaitingApproval(home, "2026-06-02", env)
@@ -262,7 +240,7 @@ describe("an unattended deployment, as its operator sees it", () => {
 
   it("every LLM provider refusing its key (revoked) makes every PM abstain: COUNCIL holds its book instead of selling it", async () => {
     const revoked = await startFake((r) => errorWith(r, 401, "invalid_api_key", "Incorrect API key provided"))
-    stands.push(revoked)
+    slackHome.closeAfter(revoked)
     const home = tempHome()
     const before = await cliInProcess(home, ["run", "daily", "--date", "2025-10-27"])
     assert.strictEqual(before.code, 0, before.stderr)

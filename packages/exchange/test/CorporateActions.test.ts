@@ -1,14 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import { type AccountSnapshot, Ticker, TradingDay } from "@council/domain"
 import { MarketData } from "@council/market"
-import * as AlpacaBars from "@council/market/AlpacaBars"
 import { Database } from "@council/store"
-import { alpacaActions, type FakeAction } from "../../market/test/actionServers.ts"
-import { alpacaBars, type FakeBar, serve } from "../../market/test/providerServers.ts"
+import type { FakeAction } from "../../market/test/actionServers.ts"
+import type { FakeBar } from "../../market/test/providerServers.ts"
+import { alpacaFeed } from "../../market/test/remoteFeeds.ts"
 import * as CorporateActions from "../src/CorporateActions.ts"
 import { newAccountRow } from "../src/Keys.ts"
 import * as Ledger from "../src/Ledger.ts"
@@ -57,17 +56,13 @@ const ACTIONS: ReadonlyArray<FakeAction> = [
   { kind: "dividend", symbol: "SPY", exDate: D8, cash: 1.5, processDate: "2026-08-28" }
 ]
 
-const KEY = "PKTESTKEYID123"
-const SECRET = "sEcReT-0123456789"
 /** No slippage and no commission: the values below are the prices times the shares. */
 const FRICTIONLESS = { slippageBps: 0, commissionPerShare: 0, commissionMin: 0 }
 
 /** The Alpaca feed over a 127.0.0.1 server speaking its bars and corporate-actions endpoints (every day complete). */
-const alpacaFeed = Effect.gen(function*() {
+const alpaca = Effect.gen(function*() {
   yield* TestClock.setTime(Date.parse("2026-09-01T00:00:00Z"))
-  const server = yield* serve(alpacaActions(ACTIONS, alpacaBars({ bars: BARS, keyId: KEY, secretKey: SECRET })), { now: () => 0 })
-  return yield* AlpacaBars.make({ keyId: Redacted.make(KEY), secretKey: Redacted.make(SECRET), baseUrl: server.url, symbols: [SPY, USO] })
-    .pipe(Effect.provide(FetchHttpClient.layer))
+  return (yield* alpacaFeed({ bars: BARS, symbols: [SPY, USO], actions: ACTIONS, now: () => 0 })).md
 })
 
 const positionOf = (snapshot: AccountSnapshot, symbol: Ticker) => {
@@ -113,7 +108,7 @@ const appliedRows = (filename: string) =>
 describe("corporate actions on the local exchange over a remote feed's raw bars", () => {
   it.effect("a position keeps its value through a 1:8 reverse split and a 2:1 split (± the day's move); a dividend credits cash", () =>
     Effect.gen(function*() {
-      const md = yield* alpacaFeed
+      const md = yield* alpaca
       const filename = tempDatabase()
       const seen = yield* withExchange(scenario, { market: Layer.succeed(MarketData, md), filename, exchange: FRICTIONLESS })
       // bought: 100 × 10 + 10 × 600 = 7,000 of the 100,000
@@ -142,7 +137,7 @@ describe("corporate actions on the local exchange over a remote feed's raw bars"
 
   it.effect("a run replays exactly: the same orders on a fresh database give the same account every day, and a second exchange over the first database applies nothing again", () =>
     Effect.gen(function*() {
-      const md = yield* alpacaFeed
+      const md = yield* alpaca
       const market = Layer.succeed(MarketData, md)
       const filename = tempDatabase()
       const first = yield* withExchange(scenario, { market, filename, exchange: FRICTIONLESS })
@@ -157,7 +152,7 @@ describe("corporate actions on the local exchange over a remote feed's raw bars"
 
   it.effect("an action met again (an advance resumed from a point before it) is applied once: the stored record says it was", () =>
     Effect.gen(function*() {
-      const md = yield* alpacaFeed
+      const md = yield* alpaca
       const sql = yield* SqlClient.SqlClient
       const ledger = Ledger.make(sql)
       yield* ledger.createAccount(newAccountRow(ACCOUNT, { session: D1, phase: "closed" }, `${D1}T20:00:00.000Z`, 100_000))

@@ -73,31 +73,6 @@ export const intent = (
   ...fields
 })
 
-/** An exit-only OCO pair selling 10 SPY: take-profit at 105, stop at 95. */
-/** Ten SPY bought gtc with a take-profit at 120 and a stop-loss at 80: exits far from the fixture's prices. */
-export const wideBracket = (): OrderIntent =>
-  intent({
-    symbol: SPY,
-    side: "buy",
-    qty: 10,
-    timeInForce: "gtc",
-    orderClass: "bracket",
-    takeProfit: { limitPrice: 120 },
-    stopLoss: { stopPrice: 80 }
-  })
-
-export const ocoExit = (): OrderIntent =>
-  intent({
-    symbol: SPY,
-    side: "sell",
-    qty: 10,
-    type: "limit",
-    timeInForce: "gtc",
-    orderClass: "oco",
-    takeProfit: { limitPrice: 105 },
-    stopLoss: { stopPrice: 95 }
-  })
-
 export interface Harness {
   readonly exchange: LocalExchange["Service"]
   readonly broker: Broker

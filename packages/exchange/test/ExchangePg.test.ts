@@ -2,7 +2,8 @@ import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { Database } from "@council/store"
 import { PgServer } from "../../store/test/PgServer.ts"
-import { ACCOUNT, closeAt, D1, D3, intent, ocoExit, SPY, withExchange } from "./ExchangeFixture.ts"
+import { ocoExit } from "./BracketOrders.ts"
+import { ACCOUNT, closeAt, D1, D3, intent, SPY, withExchange } from "./ExchangeFixture.ts"
 
 layer(PgServer.layer, { timeout: 60_000 })("LocalExchange on PostgreSQL", (it) => {
   it.effect("an OCO pair on a position: the take-profit fills and cancels its stop; fills read back by account and session", () =>

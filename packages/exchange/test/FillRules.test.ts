@@ -6,7 +6,8 @@ import { MarketData } from "@council/market"
 import { Database } from "@council/store"
 import { type BrokerError, type Broker } from "@council/broker"
 import { ExchangeSession, LocalExchange, type LocalExchangeOptions } from "@council/exchange"
-import { ACCOUNT, bars, closeAt, D1, D2, D4, D6, intent, isoAt, ocoExit, SPY } from "./ExchangeFixture.ts"
+import { ocoExit } from "./BracketOrders.ts"
+import { ACCOUNT, bars, closeAt, D1, D2, D4, D6, intent, isoAt, SPY } from "./ExchangeFixture.ts"
 
 /** An exchange whose present is the test clock's now (`TestClock`), on a fresh in-memory ledger. */
 const withClock = <A, E>(

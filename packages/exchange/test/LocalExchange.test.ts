@@ -3,7 +3,8 @@ import { Effect, Layer, Option } from "effect"
 import { AccountId, Ticker } from "@council/domain"
 import { Brokers } from "@council/broker"
 import { LocalExchange } from "@council/exchange"
-import { ACCOUNT, closeAt, D1, D2, expectError, intent, isoAt, ocoExit, QQQ, SPY, withExchange } from "./ExchangeFixture.ts"
+import { ocoExit } from "./BracketOrders.ts"
+import { ACCOUNT, closeAt, D1, D2, expectError, intent, isoAt, QQQ, SPY, withExchange } from "./ExchangeFixture.ts"
 
 describe("LocalExchange", () => {
   it.effect("fills a market buy sent during the session at the close plus slippage, and marks the position at the close", () =>

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import { ACCOUNT, closeAt, D1, D2, D3, D4, expectError, intent, isoAt, ocoExit, QQQ, SPY, withExchange } from "./ExchangeFixture.ts"
+import { bracketBuy, ocoExit } from "./BracketOrders.ts"
+import { ACCOUNT, closeAt, D1, D2, D3, D4, expectError, intent, isoAt, QQQ, SPY, withExchange } from "./ExchangeFixture.ts"
 
 describe("LocalExchange", () => {
   describe("resting orders", () => {
@@ -67,17 +68,7 @@ describe("LocalExchange", () => {
           yield* broker.placeOrder(
             intent({ symbol: SPY, side: "buy", qty: 1, type: "limit", limitPrice: 90, timeInForce: "gtc" })
           )
-          yield* broker.placeOrder(intent({
-            symbol: QQQ,
-            side: "buy",
-            qty: 1,
-            type: "limit",
-            limitPrice: 30,
-            timeInForce: "gtc",
-            orderClass: "bracket",
-            takeProfit: { limitPrice: 60 },
-            stopLoss: { stopPrice: 20 }
-          }))
+          yield* broker.placeOrder(bracketBuy({ takeProfit: 60, stopLoss: 20 }, { symbol: QQQ, qty: 1, type: "limit", limitPrice: 30 }))
           assert.strictEqual(yield* broker.cancelAllOrders, 2)
           assert.deepStrictEqual(yield* broker.listOrders({ status: "open" }), [])
           assert.strictEqual(yield* broker.cancelAllOrders, 0)
@@ -91,15 +82,7 @@ describe("LocalExchange", () => {
     it.effect("bracket: the take-profit fills on a later session and cancels the stop-loss", () =>
       withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
-          const placed = yield* broker.placeOrder(intent({
-            symbol: SPY,
-            side: "buy",
-            qty: 10,
-            timeInForce: "gtc",
-            orderClass: "bracket",
-            takeProfit: { limitPrice: 105 },
-            stopLoss: { stopPrice: 95 }
-          }))
+          const placed = yield* broker.placeOrder(bracketBuy({ takeProfit: 105, stopLoss: 95 }))
           assert.deepStrictEqual([placed.status, ...placed.legs.map((l) => l.status)], ["new", "held", "held"])
           yield* closeDay
           const order = yield* broker.getOrder(placed.id)
@@ -123,15 +106,7 @@ describe("LocalExchange", () => {
     it.effect("bracket: the stop-loss fills at the stop less slippage and cancels the take-profit", () =>
       withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
-          const order = yield* broker.placeOrder(intent({
-            symbol: SPY,
-            side: "buy",
-            qty: 10,
-            timeInForce: "gtc",
-            orderClass: "bracket",
-            takeProfit: { limitPrice: 110 },
-            stopLoss: { stopPrice: 98 }
-          }))
+          const order = yield* broker.placeOrder(bracketBuy({ takeProfit: 110, stopLoss: 98 }))
           yield* setDay(D3)
           yield* closeDay
           assert.deepStrictEqual((yield* broker.getOrder(order.id)).legs.map((l) => l.status), ["new", "new"])
@@ -148,15 +123,7 @@ describe("LocalExchange", () => {
     it.effect("bracket: when one bar reaches both exits, the stop-loss is assumed first", () =>
       withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
-          const placed = yield* broker.placeOrder(intent({
-            symbol: SPY,
-            side: "buy",
-            qty: 10,
-            timeInForce: "gtc",
-            orderClass: "bracket",
-            takeProfit: { limitPrice: 108 },
-            stopLoss: { stopPrice: 96 }
-          }))
+          const placed = yield* broker.placeOrder(bracketBuy({ takeProfit: 108, stopLoss: 96 }))
           yield* closeDay
           const order = yield* broker.getOrder(placed.id)
           assert.strictEqual(order.filledAvgPrice, 107.05)
@@ -172,18 +139,8 @@ describe("LocalExchange", () => {
     it.effect("bracket: legs are held until the entry fills and work from the next session", () =>
       withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
-          const order = yield* broker.placeOrder(intent({
-            symbol: SPY,
-            side: "buy",
-            qty: 10,
-            type: "limit",
-            limitPrice: 101.5,
-            timeInForce: "gtc",
-            orderClass: "bracket",
-            // D4 (open 107, high 108, low 95) touches both legs after its open: the stop is taken as hit first
-            takeProfit: { limitPrice: 107.5 },
-            stopLoss: { stopPrice: 97 }
-          }))
+          // D4 (open 107, high 108, low 95) touches both legs after its open: the stop is taken as hit first
+          const order = yield* broker.placeOrder(bracketBuy({ takeProfit: 107.5, stopLoss: 97 }, { type: "limit", limitPrice: 101.5 }))
           assert.strictEqual(order.status, "new")
           assert.deepStrictEqual(order.legs.map((l) => l.status), ["held", "held"])
           yield* setDay(D3)
@@ -203,17 +160,7 @@ describe("LocalExchange", () => {
     it.effect("bracket: canceling the parent cancels its legs; a canceled entry never activates them", () =>
       withExchange(({ broker, setDay }) =>
         Effect.gen(function*() {
-          const order = yield* broker.placeOrder(intent({
-            symbol: SPY,
-            side: "buy",
-            qty: 10,
-            type: "limit",
-            limitPrice: 96,
-            timeInForce: "gtc",
-            orderClass: "bracket",
-            takeProfit: { limitPrice: 110 },
-            stopLoss: { stopPrice: 90 }
-          }))
+          const order = yield* broker.placeOrder(bracketBuy({ takeProfit: 110, stopLoss: 90 }, { type: "limit", limitPrice: 96 }))
           yield* broker.cancelOrder(order.id)
           yield* setDay(D4)
           const canceled = yield* broker.getOrder(order.id)
@@ -286,15 +233,7 @@ describe("LocalExchange", () => {
           const c = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 1, type: "limit", limitPrice: 90 }))
           const d = yield* broker.placeOrder(intent({ symbol: QQQ, side: "buy", qty: 5 }))
           yield* setDay(D3)
-          const e = yield* broker.placeOrder(intent({
-            symbol: SPY,
-            side: "buy",
-            qty: 1,
-            timeInForce: "gtc",
-            orderClass: "bracket",
-            takeProfit: { limitPrice: 120 },
-            stopLoss: { stopPrice: 80 }
-          }))
+          const e = yield* broker.placeOrder(bracketBuy({ takeProfit: 120, stopLoss: 80 }, { qty: 1 }))
           yield* closeDay
           const ids = (orders: ReadonlyArray<{ readonly id: string }>) => orders.map((o) => o.id)
           assert.deepStrictEqual(ids(yield* broker.listOrders({ status: "open" })), [e.id, b.id])

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { D1, D2, D3, intent, SPY, wideBracket, withExchange } from "./ExchangeFixture.ts"
+import { wideBracket } from "./BracketOrders.ts"
+import { D1, D2, D3, intent, SPY, withExchange } from "./ExchangeFixture.ts"
 
 const bracket = wideBracket()
 

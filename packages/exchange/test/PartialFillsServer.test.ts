@@ -3,7 +3,8 @@ import { Effect } from "effect"
 import { momentAt } from "@council/domain"
 import { LocalExchange } from "@council/exchange"
 import { ExchangeServer } from "@council/exchange/server"
-import { ACCOUNT, D2, D4, wideBracket } from "./ExchangeFixture.ts"
+import { wideBracket } from "./BracketOrders.ts"
+import { ACCOUNT, D2, D4 } from "./ExchangeFixture.ts"
 import { adapterOf, clientOf, GEMINI, serverLayer } from "./ExchangeServerHarness.ts"
 
 layer(serverLayer({ exchange: { partialFillPct: 40 } }))("partial fills through the exchange server, as the project's Alpaca adapter reads them", (it) => {

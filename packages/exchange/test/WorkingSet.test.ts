@@ -4,7 +4,8 @@ import { AccountId, type TradingDay } from "@council/domain"
 import type { Broker } from "@council/broker"
 import { LocalExchange } from "@council/exchange"
 import { MarketData, MarketDataError } from "@council/market"
-import { bars, D1, D2, D3, D5, D6, intent, ocoExit, QQQ, SPY, tempDatabase, withExchange } from "./ExchangeFixture.ts"
+import { bracketBuy, ocoExit } from "./BracketOrders.ts"
+import { bars, D1, D2, D3, D5, D6, intent, QQQ, SPY, tempDatabase, withExchange } from "./ExchangeFixture.ts"
 
 /** Everything a broker says of the account, as one value. */
 const stateOf = (broker: Broker) =>
@@ -34,8 +35,8 @@ describe("WorkingSet", () => {
             })
           // D1, in the session: a bracket entry (filled at the close, its legs then work), a day limit bracket that
           // will expire with its held legs canceled, a QQQ position to hold exits on
-          yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10, timeInForce: "gtc", orderClass: "bracket", takeProfit: { limitPrice: 106 }, stopLoss: { stopPrice: 94 } }))
-          yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 5, type: "limit", limitPrice: 98, orderClass: "bracket", takeProfit: { limitPrice: 110 }, stopLoss: { stopPrice: 90 } }))
+          yield* broker.placeOrder(bracketBuy({ takeProfit: 106, stopLoss: 94 }))
+          yield* broker.placeOrder(bracketBuy({ takeProfit: 110, stopLoss: 90 }, { qty: 5, type: "limit", limitPrice: 98, timeInForce: "day" }))
           yield* broker.placeOrder(intent({ symbol: QQQ, side: "buy", qty: 20 }))
           yield* same(D1, "15:45")
           // D2: the account is brought there by a placement (a stop-limit that triggers without filling)

@@ -117,163 +117,159 @@ const waitOn429 = (response: HttpClientResponse.HttpClientResponse): Effect.Effe
       : DEFAULT_429_WAIT_MS
   })
 
-/** The `RemoteBars.Provider` for Alpaca over `client`. */
-export const provider = (client: HttpClient.HttpClient, options: Options): RemoteBars.Provider => {
-  const base = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
-  const secrets = [options.keyId, options.secretKey]
-  const feed = options.feed ?? "sip"
+/** What every request of the feed needs: the client, the API's base URL, the options (keys, feeds). */
+interface Connection {
+  readonly client: HttpClient.HttpClient
+  readonly base: string
+  readonly options: Options
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+}
 
-  /** One GET of `path` with the keys, its answer decoded by `schema`; rate limits retried as the feed allows. */
-  const getJson = <S extends Schema.Top & { readonly DecodingServices: never }>(
-    path: string,
-    what: string,
-    urlParams: Record<string, string>,
-    schema: S
-  ) => {
-    const request = HttpClientRequest.get(`${base}${path}`, {
-      acceptJson: true,
-      urlParams,
-      headers: {
-        "APCA-API-KEY-ID": Redacted.value(options.keyId),
-        "APCA-API-SECRET-KEY": Redacted.value(options.secretKey)
-      }
+/** One GET of `path` with the keys, its answer decoded by `schema`; rate limits retried as the feed allows. */
+const getJson = <S extends Schema.Top & { readonly DecodingServices: never }>(
+  { base, client, options, secrets }: Connection,
+  path: string,
+  what: string,
+  urlParams: Record<string, string>,
+  schema: S
+) => {
+  const request = HttpClientRequest.get(`${base}${path}`, {
+    acceptJson: true,
+    urlParams,
+    headers: {
+      "APCA-API-KEY-ID": Redacted.value(options.keyId),
+      "APCA-API-SECRET-KEY": Redacted.value(options.secretKey)
+    }
+  })
+  const attempt = client.execute(request).pipe(
+    Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429 })),
+    Effect.flatMap(RemoteBars.readJson(schema)),
+    Effect.catchTags({
+      HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
+      SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
     })
-    const attempt = client.execute(request).pipe(
-      Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429 })),
-      Effect.flatMap(RemoteBars.readJson(schema)),
-      Effect.catchTags({
-        HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
-        SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
-      })
-    )
-    return RemoteBars.retryRateLimited(attempt, { provider: PROVIDER, what, times: RATE_LIMIT_RETRIES })
-  }
+  )
+  return RemoteBars.retryRateLimited(attempt, { provider: PROVIDER, what, times: RATE_LIMIT_RETRIES })
+}
 
-  const nextPage = (pageToken: string | undefined) => pageToken === undefined ? {} : { page_token: pageToken }
+const nextPage = (pageToken: string | undefined) => pageToken === undefined ? {} : { page_token: pageToken }
 
-  const page = (symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay, pageToken: string | undefined) =>
-    getJson("/v2/stocks/bars", `GET /v2/stocks/bars ${from}..${to}${pageToken ? " (next page)" : ""}`, {
-      symbols: symbols.join(","),
-      timeframe: "1Day",
-      start: rfc3339(RemoteBars.nyMidnight(from)),
-      end: rfc3339(RemoteBars.nyMidnight(to)),
-      adjustment: "raw",
-      feed,
-      limit: "10000",
-      ...nextPage(pageToken)
-    }, BarsPage)
+/** A page token seen before: the pages would never end. */
+const repeatedToken = (of: string) =>
+  new MarketDataError({ reason: "InvalidData", message: `${PROVIDER}: next_page_token repeats for ${of}` })
 
-  const fetch = Effect.fnUntraced(function*(symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay) {
-    const out = new Map<string, Array<Bar>>()
-    const seen = new Set<string>()
-    let pageToken: string | undefined
-    do {
-      const body = yield* page(symbols, from, to, pageToken)
-      for (const [symbol, rows] of Object.entries(body.bars ?? {})) {
-        const bars = out.get(symbol) ?? []
-        out.set(symbol, bars)
-        for (const row of rows ?? []) {
-          const t = Date.parse(row.t)
-          if (Number.isNaN(t)) {
-            return yield* new MarketDataError({
-              reason: "InvalidData",
-              message: `${PROVIDER}: bar of ${symbol} has an invalid timestamp "${row.t}"`
-            })
-          }
-          bars.push({ date: RemoteBars.nyDate(t), open: row.o, high: row.h, low: row.l, close: row.c, volume: row.v })
-        }
-      }
-      pageToken = body.next_page_token ?? undefined
-      if (pageToken !== undefined) {
-        if (seen.has(pageToken)) {
+const barsPage = (connection: Connection, symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay, pageToken: string | undefined) =>
+  getJson(connection, "/v2/stocks/bars", `GET /v2/stocks/bars ${from}..${to}${pageToken ? " (next page)" : ""}`, {
+    symbols: symbols.join(","),
+    timeframe: "1Day",
+    start: rfc3339(RemoteBars.nyMidnight(from)),
+    end: rfc3339(RemoteBars.nyMidnight(to)),
+    adjustment: "raw",
+    feed: connection.options.feed ?? "sip",
+    limit: "10000",
+    ...nextPage(pageToken)
+  }, BarsPage)
+
+/** The daily bars of `symbols` for `[from, to]`, page after page, keyed by symbol. */
+const fetchBars = Effect.fnUntraced(function*(connection: Connection, symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay) {
+  const out = new Map<string, Array<Bar>>()
+  const seen = new Set<string>()
+  let pageToken: string | undefined
+  do {
+    const body = yield* barsPage(connection, symbols, from, to, pageToken)
+    for (const [symbol, rows] of Object.entries(body.bars ?? {})) {
+      const bars = out.get(symbol) ?? []
+      out.set(symbol, bars)
+      for (const row of rows ?? []) {
+        const t = Date.parse(row.t)
+        if (Number.isNaN(t)) {
           return yield* new MarketDataError({
             reason: "InvalidData",
-            message: `${PROVIDER}: next_page_token repeats for ${from}..${to}`
+            message: `${PROVIDER}: bar of ${symbol} has an invalid timestamp "${row.t}"`
           })
         }
-        seen.add(pageToken)
+        bars.push({ date: RemoteBars.nyDate(t), open: row.o, high: row.h, low: row.l, close: row.c, volume: row.v })
       }
-    } while (pageToken !== undefined)
-    return out
-  })
-
-  /** Today's bar so far of each symbol, its close the latest trade at or before `until`. */
-  const sessionSoFar = Effect.fnUntraced(function*(symbols: ReadonlyArray<Ticker>, day: TradingDay, until: number) {
-    const what = `GET /v2/stocks/snapshots ${day}`
-    const request = HttpClientRequest.get(`${base}/v2/stocks/snapshots`, {
-      acceptJson: true,
-      urlParams: { symbols: symbols.join(","), feed: options.intradayFeed ?? "iex" },
-      headers: {
-        "APCA-API-KEY-ID": Redacted.value(options.keyId),
-        "APCA-API-SECRET-KEY": Redacted.value(options.secretKey)
-      }
-    })
-    const body = yield* RemoteBars.retryRateLimited(
-      client.execute(request).pipe(
-        Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429 })),
-        Effect.flatMap(RemoteBars.readJson(Snapshots)),
-        Effect.catchTags({
-          HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
-          SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
-        })
-      ),
-      { provider: PROVIDER, what, times: RATE_LIMIT_RETRIES }
-    )
-    const out = new Map<string, Bar>()
-    for (const [symbol, snapshot] of Object.entries(body)) {
-      const daily = snapshot?.dailyBar
-      if (daily == null || RemoteBars.nyDate(Date.parse(daily.t)) !== day) continue
-      const trade = snapshot?.latestTrade
-      const last = trade != null && Date.parse(trade.t) <= until && RemoteBars.nyDate(Date.parse(trade.t)) === day ? trade.p : daily.c
-      out.set(symbol, {
-        date: day,
-        open: daily.o,
-        high: Math.max(daily.h, last),
-        low: Math.min(daily.l, last),
-        close: last,
-        volume: daily.v
-      })
     }
-    return out
-  })
+    pageToken = body.next_page_token ?? undefined
+    if (pageToken !== undefined) {
+      if (seen.has(pageToken)) return yield* repeatedToken(`${from}..${to}`)
+      seen.add(pageToken)
+    }
+  } while (pageToken !== undefined)
+  return out
+})
 
-  const actionsPage = (symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay, pageToken: string | undefined) =>
-    getJson("/v1/corporate-actions", `GET /v1/corporate-actions ${from}..${to}${pageToken ? " (next page)" : ""}`, {
-      symbols: symbols.join(","),
-      types: "forward_split,reverse_split,cash_dividend",
-      start: RemoteBars.addDays(from, -7),
-      end: RemoteBars.addDays(to, PROCESS_LAG_DAYS),
-      limit: "1000",
-      ...nextPage(pageToken)
-    }, ActionsPage)
+/** Today's bar so far of each symbol, its close the latest trade at or before `until`. */
+const sessionSoFar = Effect.fnUntraced(function*(connection: Connection, symbols: ReadonlyArray<Ticker>, day: TradingDay, until: number) {
+  const urlParams = { symbols: symbols.join(","), feed: connection.options.intradayFeed ?? "iex" }
+  const body = yield* getJson(connection, "/v2/stocks/snapshots", `GET /v2/stocks/snapshots ${day}`, urlParams, Snapshots)
+  const out = new Map<string, Bar>()
+  for (const [symbol, snapshot] of Object.entries(body)) {
+    const daily = snapshot?.dailyBar
+    if (daily == null || RemoteBars.nyDate(Date.parse(daily.t)) !== day) continue
+    const trade = snapshot?.latestTrade
+    const last = trade != null && Date.parse(trade.t) <= until && RemoteBars.nyDate(Date.parse(trade.t)) === day ? trade.p : daily.c
+    out.set(symbol, {
+      date: day,
+      open: daily.o,
+      high: Math.max(daily.h, last),
+      low: Math.min(daily.l, last),
+      close: last,
+      volume: daily.v
+    })
+  }
+  return out
+})
 
-  /** The splits and cash dividends with an ex-date in `[from, to]`. */
-  const corporateActions = Effect.fnUntraced(function*(symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay) {
-    const out: Array<CorporateAction> = []
-    const seen = new Set<string>()
-    const day = (text: string) => text.slice(0, 10) as TradingDay
-    let pageToken: string | undefined
-    do {
-      const body = yield* actionsPage(symbols, from, to, pageToken)
-      const { cash_dividends, forward_splits, reverse_splits } = body.corporate_actions
-      for (const split of [...(forward_splits ?? []), ...(reverse_splits ?? [])]) {
-        out.push({ kind: "split", symbol: split.symbol as Ticker, exDate: day(split.ex_date), newRate: split.new_rate, oldRate: split.old_rate })
-      }
-      for (const dividend of cash_dividends ?? []) {
-        out.push({ kind: "dividend", symbol: dividend.symbol as Ticker, exDate: day(dividend.ex_date), cash: dividend.rate })
-      }
-      pageToken = body.next_page_token ?? undefined
-      if (pageToken !== undefined) {
-        if (seen.has(pageToken)) {
-          return yield* new MarketDataError({ reason: "InvalidData", message: `${PROVIDER}: next_page_token repeats for corporate actions ${from}..${to}` })
-        }
-        seen.add(pageToken)
-      }
-    } while (pageToken !== undefined)
-    return out.filter((action) => action.exDate >= from && action.exDate <= to)
-  })
+const actionsPage = (connection: Connection, symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay, pageToken: string | undefined) =>
+  getJson(connection, "/v1/corporate-actions", `GET /v1/corporate-actions ${from}..${to}${pageToken ? " (next page)" : ""}`, {
+    symbols: symbols.join(","),
+    types: "forward_split,reverse_split,cash_dividend",
+    start: RemoteBars.addDays(from, -7),
+    end: RemoteBars.addDays(to, PROCESS_LAG_DAYS),
+    limit: "1000",
+    ...nextPage(pageToken)
+  }, ActionsPage)
 
-  return { name: PROVIDER, fetch, sessionSoFar, corporateActions }
+/** The splits and cash dividends with an ex-date in `[from, to]`. */
+const corporateActions = Effect.fnUntraced(function*(connection: Connection, symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay) {
+  const out: Array<CorporateAction> = []
+  const seen = new Set<string>()
+  const day = (text: string) => text.slice(0, 10) as TradingDay
+  let pageToken: string | undefined
+  do {
+    const body = yield* actionsPage(connection, symbols, from, to, pageToken)
+    const { cash_dividends, forward_splits, reverse_splits } = body.corporate_actions
+    for (const split of [...(forward_splits ?? []), ...(reverse_splits ?? [])]) {
+      out.push({ kind: "split", symbol: split.symbol as Ticker, exDate: day(split.ex_date), newRate: split.new_rate, oldRate: split.old_rate })
+    }
+    for (const dividend of cash_dividends ?? []) {
+      out.push({ kind: "dividend", symbol: dividend.symbol as Ticker, exDate: day(dividend.ex_date), cash: dividend.rate })
+    }
+    pageToken = body.next_page_token ?? undefined
+    if (pageToken !== undefined) {
+      if (seen.has(pageToken)) return yield* repeatedToken(`corporate actions ${from}..${to}`)
+      seen.add(pageToken)
+    }
+  } while (pageToken !== undefined)
+  return out.filter((action) => action.exDate >= from && action.exDate <= to)
+})
+
+/** The `RemoteBars.Provider` for Alpaca over `client`. */
+export const provider = (client: HttpClient.HttpClient, options: Options): RemoteBars.Provider => {
+  const connection: Connection = {
+    client,
+    base: (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, ""),
+    options,
+    secrets: [options.keyId, options.secretKey]
+  }
+  return {
+    name: PROVIDER,
+    fetch: (symbols, from, to) => fetchBars(connection, symbols, from, to),
+    sessionSoFar: (symbols, day, until) => sessionSoFar(connection, symbols, day, until),
+    corporateActions: (symbols, from, to) => corporateActions(connection, symbols, from, to)
+  }
 }
 
 /** The feed, over the `HttpClient` in context. */

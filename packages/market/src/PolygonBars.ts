@@ -136,130 +136,145 @@ const PROVIDER = "polygon"
 const RATE_LIMIT_RETRIES = 3
 const WAIT_ON_429 = Effect.succeed(60_000)
 
+/** What every request of the feed needs: the client, its call limiter, the API's base URL, the options (key). */
+interface Connection {
+  readonly client: HttpClient.HttpClient
+  readonly limiter: CallLimiter
+  readonly base: string
+  readonly options: Options
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+}
+
+/** `request` with the key (a bearer token) and asking for JSON. */
+const keyed = ({ options }: Connection, request: HttpClientRequest.HttpClientRequest) =>
+  request.pipe(HttpClientRequest.bearerToken(options.apiKey), HttpClientRequest.acceptJson)
+
+/** `next_url` without any `apiKey`, on `base`'s host. */
+const rebase = ({ base }: Connection, next: string): string => {
+  const url = new URL(next, `${base}/`)
+  url.searchParams.delete("apiKey")
+  return url.origin === new URL(base).origin ? url.toString() : `${base}${url.pathname}${url.search}`
+}
+
+/** One keyed request through the limiter, its answer decoded by `schema`; rate limits retried as the feed allows. */
+const pageOf = <S extends Schema.Top & { readonly DecodingServices: never }>({ client, limiter, secrets }: Connection, schema: S) =>
+(request: HttpClientRequest.HttpClientRequest, what: string) => {
+  const attempt = limiter(client.execute(request)).pipe(
+    Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429: () => WAIT_ON_429 })),
+    Effect.flatMap(RemoteBars.readJson(schema)),
+    Effect.catchTags({
+      HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
+      SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
+    })
+  )
+  return RemoteBars.retryRateLimited(attempt, { provider: PROVIDER, what, times: RATE_LIMIT_RETRIES })
+}
+
+/** Every result of `path` with `params`, following `next_url` (without its `apiKey`, on `base`). */
+const allResults = <A>(
+  connection: Connection,
+  read: (request: HttpClientRequest.HttpClientRequest, what: string) => Effect.Effect<{ readonly results?: ReadonlyArray<A> | null | undefined; readonly next_url?: string | null | undefined }, MarketDataError>,
+  path: string,
+  params: Record<string, string>
+) =>
+  Effect.gen(function*() {
+    const out: Array<A> = []
+    const seen = new Set<string>()
+    let request = HttpClientRequest.get(`${connection.base}${path}`, { urlParams: params })
+    let what = `GET ${path}`
+    while (true) {
+      const body = yield* read(keyed(connection, request), what)
+      out.push(...(body.results ?? []))
+      if (!body.next_url) return out
+      const next = rebase(connection, body.next_url)
+      if (seen.has(next)) {
+        return yield* new MarketDataError({ reason: "InvalidData", message: `${PROVIDER}: next_url repeats for ${what}` })
+      }
+      seen.add(next)
+      request = HttpClientRequest.get(next)
+      what = `GET ${path} (next page)`
+    }
+  })
+
+/** The splits and cash dividends of `symbols` with an ex-date in `[from, to]`: two calls a symbol. */
+const corporateActions = Effect.fnUntraced(function*(connection: Connection, symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay) {
+  const out: Array<CorporateAction> = []
+  const day = (text: string) => text.slice(0, 10) as TradingDay
+  for (const symbol of symbols) {
+    const splits = yield* allResults(connection, pageOf(connection, SplitsPage), "/v3/reference/splits", {
+      ticker: symbol,
+      "execution_date.gte": from,
+      "execution_date.lte": to,
+      limit: "1000"
+    })
+    for (const split of splits) {
+      if (split.ticker !== symbol) continue
+      out.push({ kind: "split", symbol, exDate: day(split.execution_date), newRate: split.split_to, oldRate: split.split_from })
+    }
+    const dividends = yield* allResults(connection, pageOf(connection, DividendsPage), "/v3/reference/dividends", {
+      ticker: symbol,
+      "ex_dividend_date.gte": from,
+      "ex_dividend_date.lte": to,
+      limit: "1000"
+    })
+    for (const dividend of dividends) {
+      if (dividend.ticker !== symbol) continue
+      out.push({ kind: "dividend", symbol, exDate: day(dividend.ex_dividend_date), cash: dividend.cash_amount })
+    }
+  }
+  return out
+})
+
+const fetchSymbol = (connection: Connection, symbol: Ticker, from: TradingDay, to: TradingDay) =>
+  Effect.map(
+    allResults(connection, pageOf(connection, AggsPage), `/v2/aggs/ticker/${encodeURIComponent(symbol)}/range/1/day/${from}/${to}`, {
+      adjusted: "false",
+      sort: "asc",
+      limit: "50000"
+    }),
+    (aggs): ReadonlyArray<Bar> =>
+      aggs.map((agg) => ({ date: RemoteBars.nyDate(agg.t), open: agg.o, high: agg.h, low: agg.l, close: agg.c, volume: agg.v }))
+  )
+
+const fetchBars = Effect.fnUntraced(function*(connection: Connection, symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay) {
+  const out = new Map<string, ReadonlyArray<Bar>>()
+  for (const symbol of symbols) out.set(symbol, yield* fetchSymbol(connection, symbol, from, to))
+  return out
+})
+
+/** Today's bar so far of each ticker, its close the last trade at or before `until`. */
+const sessionSoFar = Effect.fnUntraced(function*(connection: Connection, symbols: ReadonlyArray<Ticker>, day: TradingDay, until: number) {
+  const path = "/v2/snapshot/locale/us/markets/stocks/tickers"
+  const request = HttpClientRequest.get(`${connection.base}${path}`, { urlParams: { tickers: symbols.join(",") } })
+  const body = yield* pageOf(connection, SnapshotPage)(keyed(connection, request), `GET ${path}`)
+  const out = new Map<string, Bar>()
+  for (const entry of body.tickers ?? []) {
+    const bar = entry.day
+    const updatedDay = entry.updated == null ? day : RemoteBars.nyDate(Math.floor(entry.updated / 1e6))
+    if (bar == null || bar.o <= 0 || updatedDay !== day) continue
+    const trade = entry.lastTrade
+    const tradeMs = trade == null ? undefined : Math.floor(trade.t / 1e6)
+    const last = trade != null && tradeMs !== undefined && tradeMs <= until && RemoteBars.nyDate(tradeMs) === day ? trade.p : bar.c
+    out.set(entry.ticker, { date: day, open: bar.o, high: Math.max(bar.h, last), low: Math.min(bar.l, last), close: last, volume: bar.v })
+  }
+  return out
+})
+
 /** The `RemoteBars.Provider` for Polygon over `client`; every call goes through `limiter`. */
 export const provider = (client: HttpClient.HttpClient, options: Options, limiter: CallLimiter): RemoteBars.Provider => {
-  const base = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
-  const secrets = [options.apiKey]
-
-  /** `next_url` without any `apiKey`, on `base`'s host. */
-  const rebase = (next: string): string => {
-    const url = new URL(next, `${base}/`)
-    url.searchParams.delete("apiKey")
-    return url.origin === new URL(base).origin ? url.toString() : `${base}${url.pathname}${url.search}`
+  const connection: Connection = {
+    client,
+    limiter,
+    base: (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, ""),
+    options,
+    secrets: [options.apiKey]
   }
-
-  const pageOf = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S) =>
-  (request: HttpClientRequest.HttpClientRequest, what: string) => {
-    const attempt = limiter(client.execute(request)).pipe(
-      Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429: () => WAIT_ON_429 })),
-      Effect.flatMap(RemoteBars.readJson(schema)),
-      Effect.catchTags({
-        HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
-        SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
-      })
-    )
-    return RemoteBars.retryRateLimited(attempt, { provider: PROVIDER, what, times: RATE_LIMIT_RETRIES })
+  return {
+    name: PROVIDER,
+    fetch: (symbols, from, to) => fetchBars(connection, symbols, from, to),
+    sessionSoFar: (symbols, day, until) => sessionSoFar(connection, symbols, day, until),
+    corporateActions: (symbols, from, to) => corporateActions(connection, symbols, from, to)
   }
-  const page = pageOf(AggsPage)
-
-  /** Every result of `path` with `params`, following `next_url` (without its `apiKey`, on `base`). */
-  const allResults = <A>(
-    read: (request: HttpClientRequest.HttpClientRequest, what: string) => Effect.Effect<{ readonly results?: ReadonlyArray<A> | null | undefined; readonly next_url?: string | null | undefined }, MarketDataError>,
-    path: string,
-    params: Record<string, string>
-  ) =>
-    Effect.gen(function*() {
-      const out: Array<A> = []
-      const seen = new Set<string>()
-      let request = HttpClientRequest.get(`${base}${path}`, { urlParams: params })
-      let what = `GET ${path}`
-      while (true) {
-        const body = yield* read(request.pipe(HttpClientRequest.bearerToken(options.apiKey), HttpClientRequest.acceptJson), what)
-        out.push(...(body.results ?? []))
-        if (!body.next_url) return out
-        const next = rebase(body.next_url)
-        if (seen.has(next)) {
-          return yield* new MarketDataError({ reason: "InvalidData", message: `${PROVIDER}: next_url repeats for ${what}` })
-        }
-        seen.add(next)
-        request = HttpClientRequest.get(next)
-        what = `GET ${path} (next page)`
-      }
-    })
-
-  /** The splits and cash dividends of `symbols` with an ex-date in `[from, to]`: two calls a symbol. */
-  const corporateActions = Effect.fnUntraced(function*(symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay) {
-    const out: Array<CorporateAction> = []
-    const day = (text: string) => text.slice(0, 10) as TradingDay
-    for (const symbol of symbols) {
-      const splits = yield* allResults(pageOf(SplitsPage), "/v3/reference/splits", {
-        ticker: symbol,
-        "execution_date.gte": from,
-        "execution_date.lte": to,
-        limit: "1000"
-      })
-      for (const split of splits) {
-        if (split.ticker !== symbol) continue
-        out.push({ kind: "split", symbol, exDate: day(split.execution_date), newRate: split.split_to, oldRate: split.split_from })
-      }
-      const dividends = yield* allResults(pageOf(DividendsPage), "/v3/reference/dividends", {
-        ticker: symbol,
-        "ex_dividend_date.gte": from,
-        "ex_dividend_date.lte": to,
-        limit: "1000"
-      })
-      for (const dividend of dividends) {
-        if (dividend.ticker !== symbol) continue
-        out.push({ kind: "dividend", symbol, exDate: day(dividend.ex_dividend_date), cash: dividend.cash_amount })
-      }
-    }
-    return out
-  })
-
-  const fetchSymbol = (symbol: Ticker, from: TradingDay, to: TradingDay) =>
-    Effect.map(
-      allResults(page, `/v2/aggs/ticker/${encodeURIComponent(symbol)}/range/1/day/${from}/${to}`, {
-        adjusted: "false",
-        sort: "asc",
-        limit: "50000"
-      }),
-      (aggs): ReadonlyArray<Bar> =>
-        aggs.map((agg) => ({ date: RemoteBars.nyDate(agg.t), open: agg.o, high: agg.h, low: agg.l, close: agg.c, volume: agg.v }))
-    )
-
-  const fetch = Effect.fnUntraced(function*(symbols: ReadonlyArray<Ticker>, from: TradingDay, to: TradingDay) {
-    const out = new Map<string, ReadonlyArray<Bar>>()
-    for (const symbol of symbols) out.set(symbol, yield* fetchSymbol(symbol, from, to))
-    return out
-  })
-
-  /** Today's bar so far of each ticker, its close the last trade at or before `until`. */
-  const sessionSoFar = Effect.fnUntraced(function*(symbols: ReadonlyArray<Ticker>, day: TradingDay, until: number) {
-    const path = "/v2/snapshot/locale/us/markets/stocks/tickers"
-    const request = HttpClientRequest.get(`${base}${path}`, { urlParams: { tickers: symbols.join(",") } })
-    const attempt = limiter(client.execute(request.pipe(HttpClientRequest.bearerToken(options.apiKey), HttpClientRequest.acceptJson))).pipe(
-      Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what: `GET ${path}`, secrets, waitOn429: () => WAIT_ON_429 })),
-      Effect.flatMap(RemoteBars.readJson(SnapshotPage)),
-      Effect.catchTags({
-        HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what: `GET ${path}`, secrets })(error)),
-        SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, `GET ${path}`)(error))
-      })
-    )
-    const body = yield* RemoteBars.retryRateLimited(attempt, { provider: PROVIDER, what: `GET ${path}`, times: RATE_LIMIT_RETRIES })
-    const out = new Map<string, Bar>()
-    for (const entry of body.tickers ?? []) {
-      const bar = entry.day
-      const updatedDay = entry.updated == null ? day : RemoteBars.nyDate(Math.floor(entry.updated / 1e6))
-      if (bar == null || bar.o <= 0 || updatedDay !== day) continue
-      const trade = entry.lastTrade
-      const tradeMs = trade == null ? undefined : Math.floor(trade.t / 1e6)
-      const last = trade != null && tradeMs !== undefined && tradeMs <= until && RemoteBars.nyDate(tradeMs) === day ? trade.p : bar.c
-      out.set(entry.ticker, { date: day, open: bar.o, high: Math.max(bar.h, last), low: Math.min(bar.l, last), close: last, volume: bar.v })
-    }
-    return out
-  })
-
-  return { name: PROVIDER, fetch, sessionSoFar, corporateActions }
 }
 
 /** The feed, over the `HttpClient` in context, with its own call limiter. */

@@ -5,6 +5,10 @@
  * **When to use**: to add another remote daily-bar provider, implement a `Provider` and call `make`. The calendar
  * rules and error messages come from `MarketData.fromIndex` over a `BarIndex` of the fetched bars.
  *
+ * **Pieces**: `make` wires a `RemoteFeed.Feed` (the kept bars `RemoteStore`, the kept actions `RemoteActions`) and
+ * answers each query after `RemoteFeed`'s checks of the day; `KnownSplits` adjusts a snapshot for the splits known on
+ * its as-of day, `LiveSession` serves today's session so far.
+ *
  * **Gotchas**
  * - Fetching is lazy and incremental: the feed keeps one contiguous range of calendar days it has fetched for every
  *   symbol, widens it on demand (only the missing days are requested) and keeps the bars for the life of the layer.
@@ -37,20 +41,33 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { formatMoment, momentOfEpoch, Ticker } from "@council/domain"
-import type { Bar, MarketSnapshot, TradingDay } from "@council/domain"
+import { Ticker } from "@council/domain"
+import type { Bar, TradingDay } from "@council/domain"
 import { boundedText } from "@council/io/BoundedText"
 import { scrub as scrubSecret } from "@council/io/SecretText"
 import * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as BarIndex from "./BarIndex.ts"
-import { splitRatio } from "./CorporateAction.ts"
-import { addDays, COMPLETE_HOUR, lastCompleteDay, nyDate } from "./NewYorkDays.ts"
+import { splitAdjusted } from "./KnownSplits.ts"
+import { liveSnapshot } from "./LiveSession.ts"
+import { addDays, lastCompleteDay, nyDate } from "./NewYorkDays.ts"
 import * as RemoteActions from "./RemoteActions.ts"
+import {
+  calendarSpan,
+  checkLookback,
+  completeUpTo,
+  type Feed,
+  lastSession,
+  minDay,
+  notASession,
+  notCalendarDate,
+  unknownSymbol,
+  viewOf
+} from "./RemoteFeed.ts"
 import * as RemoteStore from "./RemoteStore.ts"
 
 export { addDays, lastCompleteDay, nyDate, nyMidnight } from "./NewYorkDays.ts"
-import { MarketData, MarketDataError, sessionSoFar } from "./MarketData.ts"
+import { type BarsQuery, MarketData, MarketDataError, sessionSoFar } from "./MarketData.ts"
 
 /** The ten ETFs of the repository's local data, the default universe of the remote feeds. */
 export const defaultUniverse: ReadonlyArray<Ticker> = [
@@ -241,210 +258,112 @@ export const invalidBody = (provider: string, what: string) => (error: { readonl
 // ---------------------------------------------------------------------------------------------------------------
 // The cached feed
 
-/** Calendar days to fetch before an as-of day so that `lookback` sessions are there (≈252 sessions a year). */
-const calendarSpan = (lookback: number): number => Math.ceil(lookback * 1.5) + 14
-
 /** `SPY` first, then alphabetical: the order of `BarIndex` universes. */
 const universeOrder = (a: string, b: string): number =>
   a === b ? 0 : a === "SPY" ? -1 : b === "SPY" ? 1 : a < b ? -1 : 1
 
-const minDay = (a: TradingDay, b: TradingDay): TradingDay => (a < b ? a : b)
+/** `symbols` in `BarIndex` order without duplicates, failing `InvalidData` when empty or not all tickers. */
+const checkedUniverse = (provider: Provider, symbols: ReadonlyArray<Ticker>) => {
+  const invalid = symbols.filter((s) => !Schema.is(Ticker)(s))
+  if (symbols.length === 0 || invalid.length > 0) {
+    return Effect.fail(
+      new MarketDataError({
+        reason: "InvalidData",
+        message: symbols.length === 0
+          ? `the ${provider.name} universe is empty`
+          : `the ${provider.name} universe has invalid ticker symbols: ${invalid.join(", ")}`
+      })
+    )
+  }
+  return Effect.succeed([...new Set(symbols)].sort(universeOrder))
+}
 
 /** A cached, as-of safe `MarketData` over `provider` for `symbols`. */
 export const make = Effect.fnUntraced(function*(provider: Provider, symbols: ReadonlyArray<Ticker>) {
-  const invalid = symbols.filter((s) => !Schema.is(Ticker)(s))
-  if (symbols.length === 0 || invalid.length > 0) {
-    return yield* new MarketDataError({
-      reason: "InvalidData",
-      message: symbols.length === 0
-        ? `the ${provider.name} universe is empty`
-        : `the ${provider.name} universe has invalid ticker symbols: ${invalid.join(", ")}`
-    })
-  }
-  const sortedUniverse = [...new Set(symbols)].sort(universeOrder)
+  const universe = yield* checkedUniverse(provider, symbols)
   const actions = yield* RemoteActions.make({
     provider: provider.name,
-    symbols: sortedUniverse,
+    symbols: universe,
     fetch: provider.corporateActions,
     horizon: Effect.map(Clock.currentTimeMillis, nyDate)
   })
-  const { ensure } = yield* RemoteStore.make(provider, sortedUniverse)
+  const { ensure } = yield* RemoteStore.make(provider, universe)
+  return serviceOf({ provider, universe, ensure, actions })
+})
 
-  const notCalendarDate = (day: string) =>
-    new MarketDataError({ reason: "NotATradingDay", message: `${day} is not a calendar date` })
-
-  /** The last complete day, failing when `day` is not a date or not complete yet. */
-  const completeUpTo = Effect.fnUntraced(function*(day: TradingDay) {
-    if (!BarIndex.isCalendarDate(day)) return yield* notCalendarDate(day)
-    const complete = lastCompleteDay(yield* Clock.currentTimeMillis)
-    if (day > complete) {
-      return yield* new MarketDataError({
-        reason: "OutOfRange",
-        message:
-          `${day} is not complete yet: ${provider.name} bars are final after ${COMPLETE_HOUR}:00 New York time (the last complete day is ${complete})`
-      })
-    }
-    return complete
-  })
-
-  const viewOf = (current: RemoteStore.Store, asOf: TradingDay) =>
-    current.view
-      ? Effect.succeed(current.view)
-      : Effect.fail(
-        new MarketDataError({
-          reason: "OutOfRange",
-          message: `${provider.name} has no bars between ${current.from} and ${current.to} (asked as of ${asOf})`
-        })
-      )
-
-  const lastSession = (index: BarIndex.BarIndex): TradingDay => index.sessions[index.sessions.length - 1]!
-
-  const notASession = (day: TradingDay, index: BarIndex.BarIndex) =>
-    new MarketDataError({
-      reason: "NotATradingDay",
-      message: `${day} is not a trading session (the nearest earlier session is ${lastSession(index)})`
-    })
-
-  const checkLookback = (lookback: number): Effect.Effect<void> =>
-    Number.isInteger(lookback) && lookback >= 0
-      ? Effect.void
-      : Effect.die(new RangeError(`lookback must be a non-negative integer, got ${lookback}`))
-
-  const unknownSymbol = (symbol: Ticker) =>
-    new MarketDataError({
-      reason: "UnknownSymbol",
-      message: `${symbol} is not in the universe (${sortedUniverse.join(", ")})`
-    })
-
-  const snapshot = Effect.fnUntraced(function*(asOf: TradingDay, lookback: number) {
+/** The complete sessions up to `asOf` (a session) with its `lookback`, as known on `asOf` (`KnownSplits`). */
+const snapshotOf = (feed: Feed) =>
+  Effect.fnUntraced(function*(asOf: TradingDay, lookback: number) {
     yield* checkLookback(lookback)
-    yield* completeUpTo(asOf)
-    const current = yield* ensure(addDays(asOf, -calendarSpan(lookback)), asOf)
-    const { index, service } = yield* viewOf(current, asOf)
+    yield* completeUpTo(feed, asOf)
+    const current = yield* feed.ensure(addDays(asOf, -calendarSpan(lookback)), asOf)
+    const { index, service } = yield* viewOf(feed, current, asOf)
     if (asOf > lastSession(index)) return yield* notASession(asOf, index)
-    return yield* splitAdjusted(yield* service.snapshot(asOf, lookback))
+    return yield* splitAdjusted(feed, yield* service.snapshot(asOf, lookback))
   })
 
-  /**
-   * The snapshot's history with the splits known by its as-of day applied to the bars before their ex-date (prices
-   * ÷ ratio, volume × ratio), so a stage sees no jump where a split was; the as-of day's bar stays raw, what orders
-   * trade at. Splits after the as-of day are not known then and change nothing. Without a split: the snapshot.
-   */
-  const splitAdjusted = Effect.fnUntraced(function*(snapshot: MarketSnapshot) {
-    const first = snapshot.history.flatMap((h) => h.bars.slice(0, 1).map((b) => b.date)).sort()[0]
-    if (provider.corporateActions === undefined || first === undefined || first >= snapshot.asOf) return snapshot
-    const splits = (yield* actions(addDays(first, 1), snapshot.asOf)).filter((a) => a.kind === "split")
-    if (splits.length === 0) return snapshot
-    const history = snapshot.history.map((h) => {
-      const mine = splits.filter((s) => s.symbol === h.symbol)
-      if (mine.length === 0) return h
-      const bars = h.bars.map((bar) => {
-        const ratio = mine.reduce((r, s) => (s.exDate > bar.date ? r * splitRatio(s) : r), 1)
-        return ratio === 1 ? bar : {
-          date: bar.date,
-          open: bar.open / ratio,
-          high: bar.high / ratio,
-          low: bar.low / ratio,
-          close: bar.close / ratio,
-          volume: bar.volume * ratio
-        }
-      })
-      return { symbol: h.symbol, bars: BarIndex.derivedWindow(h.bars, bars) }
-    })
-    return { ...snapshot, history }
+const latestTradingDayOf = (feed: Feed) =>
+  Effect.gen(function*() {
+    const complete = lastCompleteDay(yield* Clock.currentTimeMillis)
+    const current = yield* feed.ensure(addDays(complete, -14), complete)
+    const { index } = yield* viewOf(feed, current, complete)
+    return lastSession(index)
   })
 
-  /**
-   * The symbols whose bar of `asOf` so far is not a real print (`BarIndex.barProblem`), each dropped with a
-   * warning naming the feed, symbol and date, as a daily bar is: the run's own day stops there.
-   */
-  const notRealPrints = Effect.fnUntraced(function*(today: ReadonlyMap<string, Bar>, asOf: TradingDay) {
-    const dropped: Array<string> = []
-    for (const symbol of sortedUniverse) {
-      const bar = today.get(symbol)
-      if (bar === undefined || bar.date !== asOf) continue
-      const problem = BarIndex.barProblem(bar.open, bar.high, bar.low, bar.close, bar.volume)
-      if (problem === undefined) continue
-      dropped.push(symbol)
-      yield* Effect.logWarning(`${provider.name}: the ${symbol} bar of ${asOf} so far is not a real print (${problem}); dropped`)
-    }
-    return dropped
+const ensureTradingDayOf = (feed: Feed) =>
+  Effect.fnUntraced(function*(day: TradingDay) {
+    yield* completeUpTo(feed, day)
+    const current = yield* feed.ensure(addDays(day, -14), day)
+    const { index, service } = yield* viewOf(feed, current, day)
+    if (day > lastSession(index)) return yield* notASession(day, index)
+    return yield* service.ensureTradingDay(day)
   })
 
-  /** Today's session so far after the complete sessions before it, from the provider's live prices. */
-  const liveSnapshot = Effect.fnUntraced(function*(asOf: TradingDay, lookback: number, now: number) {
-    const live = provider.sessionSoFar
-    if (live === undefined || nyDate(now) !== asOf) {
-      return yield* new MarketDataError({
-        reason: "OutOfRange",
-        message: `${asOf} is not complete yet and ${provider.name} has no live prices for it`
-      })
-    }
-    const complete = lastCompleteDay(now)
-    const current = yield* ensure(addDays(complete, -calendarSpan(lookback)), complete)
-    const { index, service } = yield* viewOf(current, complete)
-    const before = yield* service.snapshot(lastSession(index), Math.max(0, lookback - 1))
-    const today = yield* live(sortedUniverse, asOf, now)
-    const dropped = yield* notRealPrints(today, asOf)
-    const missing = sortedUniverse.filter((symbol) => today.get(symbol)?.date !== asOf)
-    if (missing.length + dropped.length > 0) {
-      return yield* new MarketDataError({
-        reason: "Unavailable",
-        message: `${provider.name}: ${[
-          ...(missing.length > 0 ? [`no trade of ${missing.join(", ")} on ${asOf} yet`] : []),
-          ...(dropped.length > 0 ? [`no real print of ${dropped.join(", ")} on ${asOf} so far (dropped)`] : [])
-        ].join("; ")}`
-      })
-    }
-    const history = before.history.map((h) => ({ symbol: h.symbol, bars: [...h.bars, today.get(h.symbol)!] }))
-    return yield* splitAdjusted({ asOf, universe: sortedUniverse, history, intraday: { at: formatMoment(momentOfEpoch(now)), through: "latest-trade" as const } })
+const sessionsOf = (feed: Feed) =>
+  Effect.fnUntraced(function*(from: TradingDay, to: TradingDay) {
+    if (!BarIndex.isCalendarDate(from)) return yield* notCalendarDate(from)
+    if (!BarIndex.isCalendarDate(to)) return yield* notCalendarDate(to)
+    const last = minDay(to, lastCompleteDay(yield* Clock.currentTimeMillis))
+    if (from > last) return []
+    const current = yield* feed.ensure(from, last)
+    return current.view ? yield* current.view.service.sessions(from, last) : []
   })
 
+const barsOf = (feed: Feed) =>
+  Effect.fnUntraced(function*(query: BarsQuery) {
+    yield* checkLookback(query.lookback)
+    if (!feed.universe.includes(query.symbol)) return yield* unknownSymbol(feed, query.symbol)
+    yield* completeUpTo(feed, query.asOf)
+    const current = yield* feed.ensure(addDays(query.asOf, -calendarSpan(query.lookback)), query.asOf)
+    const { index, service } = yield* viewOf(feed, current, query.asOf)
+    const asOf = minDay(query.asOf, lastSession(index))
+    return yield* service.bars({ ...query, asOf })
+  })
+
+const corporateActionsOf = (feed: Feed) =>
+  Effect.fnUntraced(function*(from: TradingDay, to: TradingDay) {
+    if (!BarIndex.isCalendarDate(from)) return yield* notCalendarDate(from)
+    if (!BarIndex.isCalendarDate(to)) return yield* notCalendarDate(to)
+    // an action is known from its ex-date on (before that day's open): never one dated after today
+    return yield* feed.actions(from, minDay(to, nyDate(yield* Clock.currentTimeMillis)))
+  })
+
+const serviceOf = (feed: Feed) => {
+  const snapshot = snapshotOf(feed)
   return MarketData.of({
-    universe: Effect.succeed(sortedUniverse),
-    latestTradingDay: Effect.gen(function*() {
-      const complete = lastCompleteDay(yield* Clock.currentTimeMillis)
-      const current = yield* ensure(addDays(complete, -14), complete)
-      const { index } = yield* viewOf(current, complete)
-      return lastSession(index)
-    }),
-    ensureTradingDay: Effect.fnUntraced(function*(day: TradingDay) {
-      yield* completeUpTo(day)
-      const current = yield* ensure(addDays(day, -14), day)
-      const { index, service } = yield* viewOf(current, day)
-      if (day > lastSession(index)) return yield* notASession(day, index)
-      return yield* service.ensureTradingDay(day)
-    }),
-    sessions: Effect.fnUntraced(function*(from: TradingDay, to: TradingDay) {
-      if (!BarIndex.isCalendarDate(from)) return yield* notCalendarDate(from)
-      if (!BarIndex.isCalendarDate(to)) return yield* notCalendarDate(to)
-      const last = minDay(to, lastCompleteDay(yield* Clock.currentTimeMillis))
-      if (from > last) return []
-      const current = yield* ensure(from, last)
-      return current.view ? yield* current.view.service.sessions(from, last) : []
-    }),
-    bars: Effect.fnUntraced(function*(query) {
-      yield* checkLookback(query.lookback)
-      if (!sortedUniverse.includes(query.symbol)) return yield* unknownSymbol(query.symbol)
-      yield* completeUpTo(query.asOf)
-      const current = yield* ensure(addDays(query.asOf, -calendarSpan(query.lookback)), query.asOf)
-      const { index, service } = yield* viewOf(current, query.asOf)
-      const asOf = minDay(query.asOf, lastSession(index))
-      return yield* service.bars({ ...query, asOf })
-    }),
+    universe: Effect.succeed(feed.universe),
+    latestTradingDay: latestTradingDayOf(feed),
+    ensureTradingDay: ensureTradingDayOf(feed),
+    sessions: sessionsOf(feed),
+    bars: barsOf(feed),
     snapshot,
     snapshotDuring: Effect.fnUntraced(function*(asOf: TradingDay, at: string, lookback: number) {
       yield* checkLookback(lookback)
       if (!BarIndex.isCalendarDate(asOf)) return yield* notCalendarDate(asOf)
       const now = yield* Clock.currentTimeMillis
       if (asOf <= lastCompleteDay(now)) return yield* sessionSoFar(yield* snapshot(asOf, lookback), at)
-      return yield* liveSnapshot(asOf, lookback, now)
+      return yield* liveSnapshot(feed, asOf, lookback, now)
     }),
-    corporateActions: Effect.fnUntraced(function*(from: TradingDay, to: TradingDay) {
-      if (!BarIndex.isCalendarDate(from)) return yield* notCalendarDate(from)
-      if (!BarIndex.isCalendarDate(to)) return yield* notCalendarDate(to)
-      // an action is known from its ex-date on (before that day's open): never one dated after today
-      return yield* actions(from, minDay(to, nyDate(yield* Clock.currentTimeMillis)))
-    })
+    corporateActions: corporateActionsOf(feed)
   })
-})
+}

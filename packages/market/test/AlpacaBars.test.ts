@@ -6,7 +6,8 @@ import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import type { FakeBar, FakeIntraday, Reply } from "./providerServers.ts"
 import { floodServerOf } from "../../io/test/FloodServer.ts"
-import { alpacaBars, alpacaSnapshots, barsOf, closedPort, serve, SESSIONS } from "./providerServers.ts"
+import { alpacaBars, barsOf, closedPort, serve, SESSIONS } from "./providerServers.ts"
+import { alpacaFeed } from "./remoteFeeds.ts"
 
 const day = TradingDay.make
 const KEY = "PKTESTKEYID123"
@@ -280,17 +281,8 @@ describe("AlpacaBars: today's session so far (the close schedule)", () => {
   const AT_1545 = Date.parse("2024-11-15T20:45:00Z")
   const setupIntraday = Effect.fnUntraced(function*(today: Readonly<Record<string, FakeIntraday>>) {
     yield* TestClock.setTime(AT_1545)
-    const clock = yield* Clock.Clock
     const symbols = ["SPY", "XLF"]
-    const bars = alpacaBars({ bars: Object.fromEntries(symbols.map((s) => [s, barsOf(s)])), keyId: KEY, secretKey: SECRET })
-    const server = yield* serve(alpacaSnapshots(today, bars), { now: () => clock.currentTimeMillisUnsafe() })
-    const md = yield* AlpacaBars.make({
-      keyId: Redacted.make(KEY),
-      secretKey: Redacted.make(SECRET),
-      baseUrl: server.url,
-      symbols: symbols.map((s) => Ticker.make(s))
-    }).pipe(Effect.provide(FetchHttpClient.layer))
-    return { md, server }
+    return yield* alpacaFeed({ bars: Object.fromEntries(symbols.map((s) => [s, barsOf(s)])), symbols, today })
   })
 
   it.effect("the complete sessions, then the day's bar so far closing at the latest trade at or before now, never a later one", () =>

@@ -1,17 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Redacted } from "effect"
+import { Effect } from "effect"
 import { Ticker, TradingDay } from "@council/domain"
 import { CorporateAction } from "@council/market"
-import * as AlpacaBars from "@council/market/AlpacaBars"
-import * as PolygonBars from "@council/market/PolygonBars"
-import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
-import { alpacaActions, type FakeAction, polygonActions } from "./actionServers.ts"
-import { alpacaBars, barsOf, polygonAggs, type Recorded, serve } from "./providerServers.ts"
+import type { FakeAction } from "./actionServers.ts"
+import { barsOf, type Recorded } from "./providerServers.ts"
+import { alpacaFeed, polygonFeed } from "./remoteFeeds.ts"
 
 const day = TradingDay.make
 const KEY = "PKTESTKEYID123"
-const SECRET = "sEcReT-0123456789"
 /** 17:00 New York on Friday 2024-11-15: the last complete day is 2024-11-14. */
 const NOW = Date.parse("2024-11-15T22:00:00Z")
 const SYMBOLS = ["SPY", "QQQ", "USO"]
@@ -37,17 +34,7 @@ const bars = Object.fromEntries(SYMBOLS.map((s) => [s, barsOf(s)]))
 
 const alpaca = Effect.fnUntraced(function*(pageSize?: number) {
   yield* TestClock.setTime(NOW)
-  const clock = yield* Clock.Clock
-  const server = yield* serve(alpacaActions(ACTIONS, alpacaBars({ bars, keyId: KEY, secretKey: SECRET }), pageSize), {
-    now: () => clock.currentTimeMillisUnsafe()
-  })
-  const md = yield* AlpacaBars.make({
-    keyId: Redacted.make(KEY),
-    secretKey: Redacted.make(SECRET),
-    baseUrl: server.url,
-    symbols: SYMBOLS.map((s) => Ticker.make(s))
-  }).pipe(Effect.provide(FetchHttpClient.layer))
-  return { md, server }
+  return yield* alpacaFeed({ bars, symbols: SYMBOLS, actions: ACTIONS, actionsPage: pageSize })
 })
 
 const actionRequests = (server: { readonly requests: ReadonlyArray<Recorded> }) =>
@@ -115,13 +102,7 @@ describe("corporate actions of the remote feeds", () => {
   it.effect("polygon: splits (split_to for split_from) and dividends per symbol, by ex-date", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(NOW)
-      const server = yield* serve(polygonActions(ACTIONS, polygonAggs({ bars, apiKey: KEY })), { now: () => 0 })
-      const md = yield* PolygonBars.make({
-        apiKey: Redacted.make(KEY),
-        baseUrl: server.url,
-        symbols: SYMBOLS.map((s) => Ticker.make(s)),
-        callsPerMinute: 100
-      }).pipe(Effect.provide(FetchHttpClient.layer))
+      const { md, server } = yield* polygonFeed({ bars, symbols: SYMBOLS, apiKey: KEY, actions: ACTIONS, now: () => 0 })
       assert.deepStrictEqual(yield* md.corporateActions(day("2024-01-01"), day("2024-12-31")), KNOWN_BY_NOW)
       const asked = actionRequests(server)
       assert.strictEqual(asked.length, 6, "a splits and a dividends call per symbol")

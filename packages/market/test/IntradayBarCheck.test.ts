@@ -1,31 +1,23 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Logger, Redacted } from "effect"
-import { Ticker, TradingDay } from "@council/domain"
-import * as AlpacaBars from "@council/market/AlpacaBars"
-import { FetchHttpClient } from "effect/http"
+import { Effect, Logger } from "effect"
+import { TradingDay } from "@council/domain"
 import { TestClock } from "effect/testing"
 import type { FakeIntraday } from "./providerServers.ts"
-import { alpacaBars, alpacaSnapshots, barsOf, serve } from "./providerServers.ts"
+import { barsOf } from "./providerServers.ts"
+import { alpacaFeed } from "./remoteFeeds.ts"
 
 // The `close` schedule's bar of the session so far comes from the feed's live snapshot: it is checked as a real
 // print like the daily bars are (`BarIndex.barProblem`), and one that is not is dropped with a warning naming the
 // feed, symbol and date — the run's own day then has no price of that symbol and stops (Unavailable, saying why).
 
-const KEY = "PKTESTKEYID123"
-const SECRET = "sEcReT-0123456789"
 /** 15:45 New York on Friday 2024-11-15. */
 const AT_1545 = Date.parse("2024-11-15T20:45:00Z")
 const day = TradingDay.make("2024-11-15")
 
 const feedWith = Effect.fnUntraced(function*(today: Readonly<Record<string, FakeIntraday>>) {
   yield* TestClock.setTime(AT_1545)
-  const clock = yield* Clock.Clock
   const symbols = ["SPY", "XLF"]
-  const bars = alpacaBars({ bars: Object.fromEntries(symbols.map((s) => [s, barsOf(s)])), keyId: KEY, secretKey: SECRET })
-  const server = yield* serve(alpacaSnapshots(today, bars), { now: () => clock.currentTimeMillisUnsafe() })
-  return yield* AlpacaBars.make({ keyId: Redacted.make(KEY), secretKey: Redacted.make(SECRET), baseUrl: server.url, symbols: symbols.map((s) => Ticker.make(s)) }).pipe(
-    Effect.provide(FetchHttpClient.layer)
-  )
+  return (yield* alpacaFeed({ bars: Object.fromEntries(symbols.map((s) => [s, barsOf(s)])), symbols, today })).md
 })
 
 const SPY: FakeIntraday = { date: "2024-11-15", open: 500, high: 505, low: 498, close: 503, volume: 1000, tradeAt: AT_1545 - 1000, tradePrice: 503.5 }

@@ -6,7 +6,8 @@ import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import { floodServerOf } from "../../io/test/FloodServer.ts"
 import type { FakeBar, Reply, Server } from "./providerServers.ts"
-import { barsOf, polygon429, polygonAggs, polygonSnapshots, serve, SESSIONS } from "./providerServers.ts"
+import { barsOf, polygon429, polygonAggs, serve, SESSIONS } from "./providerServers.ts"
+import { polygonFeed } from "./remoteFeeds.ts"
 
 const day = TradingDay.make
 const KEY = "pOlYgOnKeY-42"
@@ -246,22 +247,16 @@ describe("PolygonBars: today's session so far (the close schedule)", () => {
     Effect.gen(function*() {
       const at1545 = Date.parse("2024-11-15T20:45:00Z")
       yield* TestClock.setTime(at1545)
-      const clock = yield* Clock.Clock
       const symbols = ["SPY", "XLF"]
-      const aggs = polygonAggs({ bars: Object.fromEntries(symbols.map((s) => [s, barsOf(s)])), apiKey: KEY })
-      const server = yield* serve(
-        polygonSnapshots({
+      const { md, server } = yield* polygonFeed({
+        bars: Object.fromEntries(symbols.map((s) => [s, barsOf(s)])),
+        symbols,
+        apiKey: KEY,
+        today: {
           SPY: { date: "2024-11-15", open: 500, high: 505, low: 498, close: 503, volume: 1000, tradeAt: at1545 - 1000, tradePrice: 506 },
           XLF: { date: "2024-11-15", open: 40, high: 41, low: 39.5, close: 40.2, volume: 500, tradeAt: at1545 + 60_000, tradePrice: 45 }
-        }, aggs),
-        { now: () => clock.currentTimeMillisUnsafe() }
-      )
-      const md = yield* PolygonBars.make({
-        apiKey: Redacted.make(KEY),
-        baseUrl: server.url,
-        symbols: symbols.map((s) => Ticker.make(s)),
-        callsPerMinute: 100
-      }).pipe(Effect.provide(FetchHttpClient.layer))
+        }
+      })
       const snapshot = yield* md.snapshotDuring(day("2024-11-15"), "2024-11-15T15:45:00-05:00", 2)
       assert.deepStrictEqual(snapshot.intraday, { at: "2024-11-15T15:45:00-05:00", through: "latest-trade" })
       const before = SESSIONS.indexOf("2024-11-14")

@@ -302,23 +302,24 @@ const delivery = (settings: Settings, webhook: Webhook) =>
     return deliver
   })
 
-/** The Slack notifier over the `HttpClient` in context; its worker lives as long as the surrounding scope. */
-export const make = Effect.fnUntraced(function*(options: SlackOptions): Effect.fn.Return<
-  SlackChannel,
-  NotifierConfigError,
-  HttpClient.HttpClient | Scope.Scope
-> {
-  const webhook = yield* Result.match(parseWebhook(options.webhookUrl), {
-    onFailure: (message) => Effect.fail(new NotifierConfigError({ variable: "SLACK_WEBHOOK_URL", message })),
-    onSuccess: Effect.succeed
-  })
-  const settings = settingsOf(options, webhook)
+/** What `deliver` of `delivery` is: `messages` sent as one request within `within` ms, or why not. */
+type Deliver = Effect.Success<ReturnType<typeof delivery>>
+
+/**
+ * The queue of jobs and its worker, which lives as long as the surrounding scope: it takes up to `batch` jobs a
+ * request, in the order queued, drops those past their deadline or queued while the webhook is suspended, and
+ * settles each with its request's outcome (a posted one that failed is warned about); a failure that calls for it
+ * suspends the webhook (`suspensionAfter`). `posted` holds the posted jobs not settled yet (`flush` waits for them).
+ */
+const startWorker = Effect.fnUntraced(function*(
+  settings: Settings,
+  deliver: Deliver,
+  posted: Set<Deferred.Deferred<void, NotifierError>>,
+  batch: number
+) {
   const { deadline, label } = settings
-  const deliver = yield* delivery(settings, webhook)
   const suspension = yield* Ref.make<Suspension | undefined>(undefined)
   const queue = yield* Queue.unbounded<Job>()
-
-  const posted = new Set<Deferred.Deferred<void, NotifierError>>()
 
   /** Settles `job`; a posted one that failed is warned about first (a flush that sees it settled may end the process). */
   const settle = (job: Job, result: Exit.Exit<void, NotifierError>, warn = true) =>
@@ -375,9 +376,26 @@ export const make = Effect.fnUntraced(function*(options: SlackOptions): Effect.f
       yield* settleFailed(jobs, failure.error.error)
     })
 
-  const batch = Math.max(1, Math.floor(options.batch ?? 1))
   const worker = Queue.takeBetween(queue, 1, batch).pipe(Effect.flatMap(process), Effect.forever)
   yield* Effect.forkScoped(worker)
+  return queue
+})
+
+/** The Slack notifier over the `HttpClient` in context; its worker lives as long as the surrounding scope. */
+export const make = Effect.fnUntraced(function*(options: SlackOptions): Effect.fn.Return<
+  SlackChannel,
+  NotifierConfigError,
+  HttpClient.HttpClient | Scope.Scope
+> {
+  const webhook = yield* Result.match(parseWebhook(options.webhookUrl), {
+    onFailure: (message) => Effect.fail(new NotifierConfigError({ variable: "SLACK_WEBHOOK_URL", message })),
+    onSuccess: Effect.succeed
+  })
+  const settings = settingsOf(options, webhook)
+  const { deadline, label } = settings
+  const deliver = yield* delivery(settings, webhook)
+  const posted = new Set<Deferred.Deferred<void, NotifierError>>()
+  const queue = yield* startWorker(settings, deliver, posted, Math.max(1, Math.floor(options.batch ?? 1)))
 
   const enqueue = (message: Notification, background: boolean) =>
     Effect.gen(function*() {

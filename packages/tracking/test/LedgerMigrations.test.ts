@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Migrator from "effect/sql/Migrator"
 import * as SqlClient from "effect/sql/SqlClient"
-import { OPEN_STATUSES, TradingDay } from "@council/domain"
+import { OPEN_STATUSES } from "@council/domain"
 import { Database, NodeSqliteClient } from "@council/store"
 import { migrations } from "../../store/src/migrations/index.ts"
 import { BookId, liveBook, type Reconciliation, TradeLedger } from "@council/tracking"
@@ -11,6 +11,7 @@ import * as PgClient from "@effect/sql-pg/PgClient"
 import { PgServer } from "../../store/test/PgServer.ts"
 import { ACCOUNTS, simulate } from "./fixtures/SimulatedBook.ts"
 import { FROM, ledgerOn, tempDb, withMarket } from "./LedgerFixture.ts"
+import { upgradedAcross } from "./LedgerUpgrade.ts"
 
 describe("TradeLedger on SQLite", () => {
   it.effect("a ledger written before migrations 0010, 0012 and 0014 reads back as a new one does, and takes more sessions alike", () =>
@@ -156,42 +157,16 @@ const recordAsBefore0012 = (r: Reconciliation) =>
   })
 
 /**
- * Migration 0031 on a database (`client`'s, not migrated yet; a new connection after the upgrade): a ledger written before it (a live book and a backtest's,
- * their rows naming the book by its id) reads back as one written since, and takes more sessions alike; a book
- * created after it is keyed `~1` in its rows, and deleting a book still deletes its rows.
+ * Migration 0031 (`upgradedAcross`): a ledger written before it (a live book and a backtest's, their rows naming the
+ * book by its id) reads back as one written since, and takes more sessions alike; a book created after it is keyed
+ * `~1` in its rows, and deleting a book still deletes its rows.
  */
 const upgradedAcross0031 = (client: () => Layer.Layer<SqlClient.SqlClient, unknown>) =>
-  withMarket((market) =>
-    Effect.gen(function*() {
-      const backtest = BookId.make("bt-2024-01-02-2024-01-31-0a1b2c")
-      const days = (yield* Effect.forEach([liveBook, backtest], (book) => simulate(market, book, FROM, 12))).flatMap((sim) =>
-        sim.days.map((day, i): Reconciliation => {
-          const session = day.snapshots[0]!.session
-          return { ...day, marks: [{ session, markedAt: `${session}T14:30:00.000Z`, prices: { SPY: 470 + i, TLT: 90 - i / 4 } }] }
-        }))
-      const [early, late] = [days.filter((_, i) => i % 12 < 6), days.filter((_, i) => i % 12 >= 6)]
-      const record = (batch: ReadonlyArray<Reconciliation>) => TradeLedger.use((ledger) => Effect.forEach(batch, ledger.record, { discard: true }))
-      const createBacktest = TradeLedger.use((ledger) => ledger.createBook({ id: backtest, label: "January", from: FROM, to: TradingDay.make("2024-01-31"), params: { pms: "offline" } }))
-      const reads = TradeLedger.use((ledger) =>
-        Effect.all([
-          ledger.books,
-          ...[liveBook, backtest].flatMap((book) => [
-            ledger.equity({ book }),
-            ledger.series({ book, account: ACCOUNTS[2]!, from: days[3]!.snapshots[0]!.session }),
-            ledger.orders({ book }),
-            ledger.fills({ book }),
-            ledger.marks({ book }),
-            ledger.cursors(book, ACCOUNTS)
-          ])
-        ]))
-      const expected = yield* Effect.provide(
-        Effect.andThen(Effect.andThen(createBacktest, record(days)), reads),
-        ledgerOn(Database.layerSqlite(tempDb()))
-      )
-
-      const old = Effect.gen(function*() {
+  upgradedAcross(client, {
+    migration: "0031",
+    writeOld: ({ createBacktest, early, record }) =>
+      Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
-        yield* Migrator.make({})({ loader: Migrator.fromRecord(Object.fromEntries(Object.entries(migrations).filter(([key]) => key < "0031"))) })
         // this code reads a book's key: the column is lent for the old schema's writes, every book keyed by its id
         // (the rows are then what the code before 0031 wrote), and dropped again
         yield* sql.unsafe(`ALTER TABLE ledger_books ADD COLUMN short_id TEXT`)
@@ -199,13 +174,10 @@ const upgradedAcross0031 = (client: () => Layer.Layer<SqlClient.SqlClient, unkno
         yield* sql.unsafe(`UPDATE ledger_books SET short_id = id`)
         yield* Effect.provide(record(early), TradeLedger.layer)
         yield* sql.unsafe(`ALTER TABLE ledger_books DROP COLUMN short_id`)
-      })
-      yield* Effect.provide(old, Layer.orDie(client()))
-      const upgraded = Effect.gen(function*() {
+      }),
+    checkUpgraded: ({ backtest, late, record }) =>
+      Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
-        yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
-        yield* Effect.provide(record(late), TradeLedger.layer)
-        const read = yield* Effect.provide(reads, TradeLedger.layer)
         const booksOfRows = (table: string) => sql.unsafe<{ readonly book: string }>(`SELECT DISTINCT book FROM ${table} ORDER BY book`)
         // the books written before keep their rows as they were; a book created now is keyed `~1`
         assert.deepStrictEqual((yield* booksOfRows("ledger_equity")).map((r) => r.book), [backtest, liveBook])
@@ -223,12 +195,8 @@ const upgradedAcross0031 = (client: () => Layer.Layer<SqlClient.SqlClient, unkno
         assert.isAbove(laterOrders.length, 0)
         yield* sql.unsafe(`DELETE FROM ledger_books WHERE id = 'bt-later'`)
         assert.deepStrictEqual((yield* booksOfRows("ledger_orders")).map((r) => r.book), [backtest, liveBook])
-        return read
       })
-      const migrated = yield* Effect.provide(upgraded, Layer.orDie(client()))
-      for (const read of expected) assert.isAbove(read.length, 0)
-      assert.deepStrictEqual(migrated, expected)
-    }))
+  })
 
 describe("TradeLedger on SQLite, migration 0031", () => {
   it.effect("a ledger written before migration 0031 reads back as a new one does, takes more sessions alike, and new books are keyed short", () =>

@@ -40,7 +40,7 @@ const equity = Command.make(
     ...window,
     account: Flag.String("account").pipe(Flag.withDescription("only this account's series (default: every account in the book); RANDOM or MECHANICAL: that paper baseline's"), Flag.optional),
     baselines: Flag.Boolean("baselines").pipe(
-      Flag.withDescription("also the leaderboard's paper baselines (RANDOM, MECHANICAL) over the same window, as it ranks them: cash, market values, llm_cost, marked_at and spy_mark empty"),
+      Flag.withDescription("also the leaderboard's paper baselines (RANDOM, MECHANICAL) over the same window, as it ranks them: cash, market values, llm_cost and spy_mark empty; marked_at the moment each is valued at"),
       Flag.withDefault(false)
     ),
     csv: Flag.Boolean("csv").pipe(Flag.withDescription("print CSV: account,date,equity,cash,long/short market value,gross exposure,traded,llm_cost,spy_close,marked_at,spy_mark,spy_benchmark (default: a table)"), Flag.withDefault(false))

@@ -168,13 +168,13 @@ const BASELINES: ReadonlyArray<string> = [Contest.RANDOM, Contest.MECHANICAL]
 
 /**
  * The series of the leaderboard's paper baselines over the same window (`Standings.leaderboardWithBaselines`: the
- * very series it ranks), from the whole book's report (they follow COUNCIL's series).
+ * very series it ranks, and the moment each session of them is valued at), from the whole book's report (they follow
+ * COUNCIL's series).
  */
 const baselinesOf = (book: BookId, window: Window, report: Standings.EquityReport) =>
   Effect.gen(function*() {
     const { riskFree } = (yield* AppSettings).monitor
-    const { baselines } = yield* Standings.leaderboardWithBaselines({ book, ...window, riskFree }, report).pipe(Effect.mapError(ledgerFailure))
-    return baselines
+    return yield* Standings.leaderboardWithBaselines({ book, ...window, riskFree }, report).pipe(Effect.mapError(ledgerFailure))
   })
 
 const optional = (x: number | undefined) => (x === undefined ? "" : decimal(x))
@@ -194,7 +194,8 @@ const equityOf = (options: EquityOptions, window: Window) =>
     const report = yield* Standings.equityReport({ book, account, ...window }).pipe(Effect.mapError(ledgerFailure))
     if (account !== undefined && report.accounts.length === 0) yield* knownAccount(book, account)
     // `--account RANDOM`: that baseline alone; `--account X --baselines`: X's series and the baselines'
-    const paper = withBaselines ? (yield* baselinesOf(book, window, report)).filter((b) => !baseline || b.account === named) : []
+    const { baselines, valuedAt } = withBaselines ? yield* baselinesOf(book, window, report) : { baselines: [], valuedAt: new Map<string, string>() }
+    const paper = baselines.filter((b) => !baseline || b.account === named)
     if (named !== undefined && !baseline && withBaselines && !report.accounts.some((a) => a.account === named)) yield* knownAccount(book, named)
     const accounts = report.accounts.filter((a) => named === undefined || a.account === named)
     const spy = new Map((report.benchmark?.points ?? []).map((p) => [p.date, p]))
@@ -205,11 +206,12 @@ const equityOf = (options: EquityOptions, window: Window) =>
         String(spy.get(p.date)?.mark ?? "")
       ])
     )
-    // a paper account has no cash split, no LLM cost and no snapshot of its own: those columns are left empty
+    // a paper account has no cash split, no LLM cost and no broker read of its own: those columns are left empty;
+    // marked_at is the moment its equity is valued at (the accounts' moment before the close, else the close)
     const paperRows = paper.flatMap(({ account, series }) =>
       series.map((p) => [
         account, p.date, decimal(p.equity), "", "", "", optional(p.grossExposure), optional(p.traded), "",
-        String(spy.get(p.date)?.close ?? ""), "", "", String(spy.get(p.date)?.mark ?? "")
+        String(spy.get(p.date)?.close ?? ""), valuedAt.get(p.date) ?? "", "", String(spy.get(p.date)?.mark ?? "")
       ])
     )
     if (options.csv) return yield* Console.log([CSV_HEADER, ...rows, ...paperRows].map((r) => r.join(",")).join("\n"))

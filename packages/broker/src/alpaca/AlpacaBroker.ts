@@ -180,39 +180,38 @@ const closeAll = (client: AlpacaClient.AlpacaClient) =>
     return orders
   })
 
-/** The broker of one account over its client. */
-const fromClient = (
-  client: AlpacaClient.AlpacaClient,
-  options: Pick<AlpacaClient.AlpacaClientOptions, "retry"> = {}
-): AlpacaAccountBroker => {
+/** A reply the adapter cannot turn into the domain's (a shape it does not support): not retried. */
+const unsupported = (account: AccountId, message: string) => new BrokerError({ account, reason: "ServerError", message, retryable: false })
+
+const domainOrder = (account: AccountId, wire: WireOrder): Effect.Effect<Order, BrokerError> => {
+  const order = toDomainOrder(wire)
+  return Result.isSuccess(order) ? Effect.succeed(order.success) : Effect.fail(unsupported(account, order.failure))
+}
+
+/** Each wire decoded; one that does not decode is left out, with a warning naming it. */
+const decodedOrSkipped = <W, A>(account: AccountId, wires: ReadonlyArray<W>, decode: (wire: W) => Result.Result<A, string>): Effect.Effect<ReadonlyArray<A>> =>
+  Effect.forEach(wires, (wire) => {
+    const decoded = decode(wire)
+    return Result.isSuccess(decoded)
+      ? Effect.succeed(Option.some(decoded.success))
+      : Effect.as(Effect.logWarning(`alpaca ${account}: skipping ${decoded.failure}`), Option.none())
+  }).pipe(Effect.map((items) => items.flatMap((item) => Option.isSome(item) ? [item.value] : [])))
+
+const notFoundToNone = <A>(effect: Effect.Effect<A, BrokerError>): Effect.Effect<Option.Option<A>, BrokerError> =>
+  effect.pipe(
+    Effect.map(Option.some),
+    Effect.catchIf((error) => error.reason === "NotFound", () => Effect.succeed(Option.none()))
+  )
+
+/** What the broker reads of one account: its state, positions, orders, fills, marks, clock, calendar and assets. */
+const readsOf = (client: AlpacaClient.AlpacaClient): Pick<
+  AlpacaAccountBroker,
+  "getAccount" | "getPositions" | "getPosition" | "listOrders" | "listFills" | "getOrder" | "getOrderByClientId" | "getClock" | "getMarks" | "getCalendar" | "getAsset"
+> => {
   const account = client.account
-  const placementPolicy = retryPolicy(options.retry)
-
-  const unsupported = (message: string) => new BrokerError({ account, reason: "ServerError", message, retryable: false })
-
-  const domainOrder = (wire: WireOrder): Effect.Effect<Order, BrokerError> => {
-    const order = toDomainOrder(wire)
-    return Result.isSuccess(order) ? Effect.succeed(order.success) : Effect.fail(unsupported(order.failure))
-  }
-
-  /** Each wire decoded; one that does not decode is left out, with a warning naming it. */
-  const decodedOrSkipped = <W, A>(wires: ReadonlyArray<W>, decode: (wire: W) => Result.Result<A, string>): Effect.Effect<ReadonlyArray<A>> =>
-    Effect.forEach(wires, (wire) => {
-      const decoded = decode(wire)
-      return Result.isSuccess(decoded)
-        ? Effect.succeed(Option.some(decoded.success))
-        : Effect.as(Effect.logWarning(`alpaca ${account}: skipping ${decoded.failure}`), Option.none())
-    }).pipe(Effect.map((items) => items.flatMap((item) => Option.isSome(item) ? [item.value] : [])))
-
-  const notFoundToNone = <A>(effect: Effect.Effect<A, BrokerError>): Effect.Effect<Option.Option<A>, BrokerError> =>
-    effect.pipe(
-      Effect.map(Option.some),
-      Effect.catchIf((error) => error.reason === "NotFound", () => Effect.succeed(Option.none()))
-    )
-
   const getPositions: Effect.Effect<ReadonlyArray<Position>, BrokerError> = Effect.flatMap(
     client.getPositions,
-    (wires) => decodedOrSkipped(wires, toDomainPosition)
+    (wires) => decodedOrSkipped(account, wires, toDomainPosition)
   )
 
   const getAccount = Effect.all([client.getAccount, getPositions], { concurrency: 2 }).pipe(
@@ -224,12 +223,12 @@ const fromClient = (
     const wire = yield* notFoundToNone(client.getPosition(symbol))
     if (Option.isNone(wire)) return Option.none<Position>()
     const position = toDomainPosition(wire.value)
-    return Result.isSuccess(position) ? Option.some(position.success) : yield* unsupported(position.failure)
+    return Result.isSuccess(position) ? Option.some(position.success) : yield* unsupported(account, position.failure)
   })
 
   const listOrders = Effect.fn("AlpacaBroker.listOrders")(function*(query: OrderQuery) {
     const wires = yield* client.listOrders({ ...query, nested: true })
-    return yield* decodedOrSkipped(wires, toDomainOrder)
+    return yield* decodedOrSkipped(account, wires, toDomainOrder)
   })
 
   /** Every page of fills after `query.after`, oldest first (at most `MAX_FILL_PAGES` pages of 100). */
@@ -246,18 +245,51 @@ const fromClient = (
       if (wires.length < FILL_PAGE_SIZE) return fills
       pageToken = wires[wires.length - 1]!.id
     }
-    return yield* unsupported(`more than ${MAX_FILL_PAGES * FILL_PAGE_SIZE} fills after ${query.after ?? "the start"}: reconcile more often`)
+    return yield* unsupported(account, `more than ${MAX_FILL_PAGES * FILL_PAGE_SIZE} fills after ${query.after ?? "the start"}: reconcile more often`)
   })
 
   const getOrder = Effect.fn("AlpacaBroker.getOrder")(function*(orderId: string) {
-    return yield* domainOrder(yield* client.getOrder(orderId))
+    return yield* domainOrder(account, yield* client.getOrder(orderId))
   })
 
   const getOrderByClientId = Effect.fn("AlpacaBroker.getOrderByClientId")(function*(clientOrderId: string) {
     const wire = yield* notFoundToNone(client.getOrderByClientId(clientOrderId))
-    return Option.isNone(wire) ? Option.none<Order>() : Option.some(yield* domainOrder(wire.value))
+    return Option.isNone(wire) ? Option.none<Order>() : Option.some(yield* domainOrder(account, wire.value))
   })
 
+  const getMarks = (symbols: ReadonlyArray<Ticker>) =>
+    Effect.gen(function*() {
+      const wire = yield* client.getLatestTrades(symbols)
+      // stamped with the broker's clock once the answer is in: every trade in it is at or before then (an exchange
+      // server's clock is its session's moment, the one its accounts are marked at, not the wall clock's)
+      const { timestamp } = yield* client.getClock
+      const at = Date.parse(timestamp)
+      if (!Number.isFinite(at)) return yield* unsupported(account, `GET /v2/clock: unexpected timestamp ${JSON.stringify(timestamp)}`)
+      const prices = Object.entries(wire.trades ?? {}).flatMap(([symbol, trade]) => (trade === null ? [] : [[symbol, trade.p] as const]))
+      return { at: new Date(at).toISOString(), prices: Object.fromEntries(prices) } satisfies Marks
+    })
+
+  return {
+    getAccount,
+    getPositions,
+    getPosition,
+    listOrders,
+    listFills,
+    getOrder,
+    getOrderByClientId,
+    getClock: Effect.map(client.getClock, toMarketClock),
+    getMarks,
+    getCalendar: (range) => Effect.map(client.getCalendar(range), (days) => days.map(toCalendarDay)),
+    getAsset: (symbolOrId) => Effect.map(client.getAsset(symbolOrId), toAssetInfo)
+  }
+}
+
+/** What the broker sends for one account: orders placed (retried as `placementPolicy` allows), canceled, closed. */
+const tradesOf = (
+  client: AlpacaClient.AlpacaClient,
+  placementPolicy: ReturnType<typeof retryPolicy>
+): Pick<AlpacaAccountBroker, "placeOrder" | "cancelOrder" | "cancelAllOrders" | "closePosition" | "closeAllPositions"> => {
+  const account = client.account
   const placeOrder = Effect.fn("AlpacaBroker.placeOrder")(function*(intent: OrderIntent) {
     if (intent.account !== account) {
       return yield* new BrokerError({
@@ -267,7 +299,7 @@ const fromClient = (
         retryable: false
       })
     }
-    return yield* domainOrder(yield* placeOnce(client, intent, placementPolicy))
+    return yield* domainOrder(account, yield* placeOnce(client, intent, placementPolicy))
   })
 
   const cancelOrder = Effect.fn("AlpacaBroker.cancelOrder")(function*(orderId: string) {
@@ -291,44 +323,26 @@ const fromClient = (
     symbol: Ticker,
     options?: ClosePositionOptions
   ) {
-    return yield* domainOrder(yield* client.closePosition(symbol, options))
+    return yield* domainOrder(account, yield* client.closePosition(symbol, options))
   })
 
-  const closeAllPositions = Effect.flatMap(closeAll(client), (orders) => Effect.forEach(orders, domainOrder)).pipe(
+  const closeAllPositions = Effect.flatMap(closeAll(client), (orders) => Effect.forEach(orders, (wire) => domainOrder(account, wire))).pipe(
     Effect.withSpan("AlpacaBroker.closeAllPositions", { attributes: { account } })
   )
 
-  return {
-    account,
-    client,
-    getAccount,
-    getPositions,
-    getPosition,
-    listOrders,
-    listFills,
-    getOrder,
-    getOrderByClientId,
-    placeOrder,
-    cancelOrder,
-    cancelAllOrders,
-    closePosition,
-    closeAllPositions,
-    getClock: Effect.map(client.getClock, toMarketClock),
-    getMarks: (symbols) =>
-      Effect.gen(function*() {
-        const wire = yield* client.getLatestTrades(symbols)
-        // stamped with the broker's clock once the answer is in: every trade in it is at or before then (an exchange
-        // server's clock is its session's moment, the one its accounts are marked at, not the wall clock's)
-        const { timestamp } = yield* client.getClock
-        const at = Date.parse(timestamp)
-        if (!Number.isFinite(at)) return yield* unsupported(`GET /v2/clock: unexpected timestamp ${JSON.stringify(timestamp)}`)
-        const prices = Object.entries(wire.trades ?? {}).flatMap(([symbol, trade]) => (trade === null ? [] : [[symbol, trade.p] as const]))
-        return { at: new Date(at).toISOString(), prices: Object.fromEntries(prices) } satisfies Marks
-      }),
-    getCalendar: (range) => Effect.map(client.getCalendar(range), (days) => days.map(toCalendarDay)),
-    getAsset: (symbolOrId) => Effect.map(client.getAsset(symbolOrId), toAssetInfo)
-  }
+  return { placeOrder, cancelOrder, cancelAllOrders, closePosition, closeAllPositions }
 }
+
+/** The broker of one account over its client. */
+const fromClient = (
+  client: AlpacaClient.AlpacaClient,
+  options: Pick<AlpacaClient.AlpacaClientOptions, "retry"> = {}
+): AlpacaAccountBroker => ({
+  account: client.account,
+  client,
+  ...readsOf(client),
+  ...tradesOf(client, retryPolicy(options.retry))
+})
 
 /** The Alpaca brokers of every configured account that has credentials. */
 export class AlpacaBroker extends Context.Service<AlpacaBroker, {

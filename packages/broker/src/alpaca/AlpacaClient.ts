@@ -356,35 +356,31 @@ const endpoints = (request: AlpacaClient["request"], requestNoContent: AlpacaCli
     }, WireLatestTrades)
 })
 
-/**
- * A client for one account. Only a `GuardedAccount` has a client: an account object that did not come out of
- * `LiveGuard.guard` (or was copied afterwards) is a defect, before any request.
- */
-export const make = Effect.fnUntraced(function*(
-  config: AlpacaAccountConfig,
-  options: AlpacaClientOptions = {}
-): Effect.fn.Return<AlpacaClient, never, HttpClient.HttpClient> {
-  const candidate: AccountConfig = config
-  if (!LiveGuard.isGuarded(candidate)) {
-    return yield* Effect.die(new Error(`account ${candidate.id} did not pass the LIVE guard; no client is made for it`))
+/** The HTTP request of `request` on `base`, with the account's keys (and any extra `headers`), asking for JSON. */
+const httpRequestOf = (
+  request: AlpacaRequest,
+  base: string,
+  credentials: BrokerCredentials,
+  headers: Readonly<Record<string, string>> | undefined
+): HttpClientRequest.HttpClientRequest => {
+  const urlParams: Record<string, string> = {}
+  for (const [key, value] of Object.entries(request.urlParams ?? {})) {
+    if (value !== undefined) urlParams[key] = value
   }
-  const account = config.id
-  const fail = (
-    reason: BrokerError["reason"],
-    message: string,
-    extra: { readonly resetAt?: number; readonly retryable?: boolean } = {}
-  ) => new BrokerError({ account, reason, message, retryable: isRetryableReason(reason), ...extra })
-  const credentials = config.credentials
-  const http = yield* HttpClient.HttpClient
-  const baseUrl = baseUrlFor(config)
-  const dataUrl = dataUrlFor(config)
-  const timeout = Duration.fromInputUnsafe(options.timeout ?? DEFAULT_TIMEOUT)
-  const timeoutMillis = Duration.toMillis(timeout)
-  const limiter = yield* makeLimiter(options.rateLimit)
-  const retryAll = retryPolicy(options.retry)
-  const retryRateLimited = rateLimitedRetryPolicy(options.retry)
+  const bare = HttpClientRequest.make(request.method)(`${base}${request.path}`, { urlParams }).pipe(
+    HttpClientRequest.setHeaders({
+      ...headers,
+      "APCA-API-KEY-ID": Redacted.value(credentials.keyId),
+      "APCA-API-SECRET-KEY": Redacted.value(credentials.secretKey)
+    }),
+    HttpClientRequest.acceptJson
+  )
+  return request.body === undefined ? bare : HttpClientRequest.bodyJsonUnsafe(bare, request.body)
+}
 
-  const observeRateLimit = Effect.fnUntraced(function*(response: RawResponse) {
+/** Pauses `limiter` as an answer asks: to `X-RateLimit-Reset` when none are left or on a 429, else to `Retry-After`. */
+const observeRateLimit = (limiter: AccountLimiter) =>
+  Effect.fnUntraced(function*(response: RawResponse) {
     const remaining = response.headers["x-ratelimit-remaining"]
     const reset = Number(response.headers["x-ratelimit-reset"])
     if ((response.status === 429 || remaining === "0") && Number.isFinite(reset) && reset > 0) {
@@ -398,21 +394,46 @@ export const make = Effect.fnUntraced(function*(
     }
   })
 
+type Fail = (reason: BrokerError["reason"], message: string, extra?: { readonly resetAt?: number; readonly retryable?: boolean }) => BrokerError
+
+/** The error a non-2xx answer to `what` stands for; a redirect is never followed (it could lead past the LIVE guard). */
+const refusal = (fail: Fail, what: string, response: RawResponse, credentials: BrokerCredentials): BrokerError => {
+  if (response.status >= 300 && response.status < 400) {
+    return fail("InvalidRequest", `${what}: ${response.status} a redirect, not followed (a broker's redirect could lead past the LIVE guard)`)
+  }
+  const message = errorMessage(response.text, credentials) || `HTTP ${response.status}`
+  const reason = errorReason(response.status, message)
+  const reset = Number(response.headers["x-ratelimit-reset"])
+  return fail(reason, `${what}: ${response.status} ${message}`, reason === "RateLimited" && Number.isFinite(reset) && reset > 0 ? { resetAt: reset } : {})
+}
+
+/**
+ * A client for one account. Only a `GuardedAccount` has a client: an account object that did not come out of
+ * `LiveGuard.guard` (or was copied afterwards) is a defect, before any request.
+ */
+export const make = Effect.fnUntraced(function*(
+  config: AlpacaAccountConfig,
+  options: AlpacaClientOptions = {}
+): Effect.fn.Return<AlpacaClient, never, HttpClient.HttpClient> {
+  const candidate: AccountConfig = config
+  if (!LiveGuard.isGuarded(candidate)) {
+    return yield* Effect.die(new Error(`account ${candidate.id} did not pass the LIVE guard; no client is made for it`))
+  }
+  const account = config.id
+  const fail: Fail = (reason, message, extra = {}) => new BrokerError({ account, reason, message, retryable: isRetryableReason(reason), ...extra })
+  const credentials = config.credentials
+  const http = yield* HttpClient.HttpClient
+  const baseUrl = baseUrlFor(config)
+  const dataUrl = dataUrlFor(config)
+  const timeout = Duration.fromInputUnsafe(options.timeout ?? DEFAULT_TIMEOUT)
+  const timeoutMillis = Duration.toMillis(timeout)
+  const limiter = yield* makeLimiter(options.rateLimit)
+  const retryAll = retryPolicy(options.retry)
+  const retryRateLimited = rateLimitedRetryPolicy(options.retry)
+
   const send = (request: AlpacaRequest): Effect.Effect<RawResponse, BrokerError> => {
     const what = `${request.method} ${request.path}`
-    const urlParams: Record<string, string> = {}
-    for (const [key, value] of Object.entries(request.urlParams ?? {})) {
-      if (value !== undefined) urlParams[key] = value
-    }
-    const base = HttpClientRequest.make(request.method)(`${request.api === "data" ? dataUrl : baseUrl}${request.path}`, { urlParams }).pipe(
-      HttpClientRequest.setHeaders({
-        ...options.headers,
-        "APCA-API-KEY-ID": Redacted.value(credentials.keyId),
-        "APCA-API-SECRET-KEY": Redacted.value(credentials.secretKey)
-      }),
-      HttpClientRequest.acceptJson
-    )
-    const httpRequest = request.body === undefined ? base : HttpClientRequest.bodyJsonUnsafe(base, request.body)
+    const httpRequest = httpRequestOf(request, request.api === "data" ? dataUrl : baseUrl, credentials, options.headers)
     const attempt = http.execute(httpRequest).pipe(
       Effect.flatMap((response) =>
         Effect.map(boundedText(response, MAX_ANSWER_BYTES), (text): RawResponse => ({ status: response.status, headers: response.headers, text }))
@@ -421,21 +442,10 @@ export const make = Effect.fnUntraced(function*(
       Effect.catchTag("HttpClientError", (error) =>
         Effect.fail(fail("Unavailable", `${what}: ${scrubCredentials(describe(error), credentials)}`))),
       limiter.withPermit,
-      Effect.tap(observeRateLimit),
-      Effect.flatMap((response) => {
-        if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
-        if (response.status >= 300 && response.status < 400) {
-          return Effect.fail(fail("InvalidRequest", `${what}: ${response.status} a redirect, not followed (a broker's redirect could lead past the LIVE guard)`))
-        }
-        const message = errorMessage(response.text, credentials) || `HTTP ${response.status}`
-        const reason = errorReason(response.status, message)
-        const reset = Number(response.headers["x-ratelimit-reset"])
-        return Effect.fail(
-          fail(reason, `${what}: ${response.status} ${message}`, reason === "RateLimited" && Number.isFinite(reset) && reset > 0
-            ? { resetAt: reset }
-            : {})
-        )
-      }),
+      Effect.tap(observeRateLimit(limiter)),
+      Effect.flatMap((response) =>
+        response.status >= 200 && response.status < 300 ? Effect.succeed(response) : Effect.fail(refusal(fail, what, response, credentials))
+      ),
       Effect.tapError((error) =>
         error.retryable ? Effect.logWarning(`alpaca ${account}: ${error.message}`) : Effect.void
       ),
