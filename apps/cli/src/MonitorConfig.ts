@@ -2,13 +2,14 @@
  * The monitor's settings, checked with every other setting (`AppConfig.load`) so a bad value stops any command
  * before it opens anything: `COUNCIL_RISK_FREE`, the yearly risk-free rate of the leaderboard's Sharpe and Sortino
  * (a fraction, 0 when unset), and `COUNCIL_API_TOKEN`, the bearer token the monitor's mutations need (unset: they
- * are refused). A bad value is one line naming the variable (exit 2); the token is never echoed.
+ * are refused), and `COUNCIL_ALLOWED_HOSTS`, the names `serve` answers to (`--allowed-host`). A bad value is one line naming the variable (exit 2); the token is never echoed.
  */
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as HostCheck from "@council/server/HostCheck"
 
 export class MonitorConfigError extends Schema.TaggedError<MonitorConfigError>()("MonitorConfigError", {
   message: Schema.String
@@ -43,9 +44,25 @@ const apiToken = Effect.flatMap(optional(Config.Redacted("COUNCIL_API_TOKEN")), 
     }))
 })
 
+/**
+ * `COUNCIL_ALLOWED_HOSTS`: the host names `serve` answers besides loopback ones (`HostCheck`), separated by commas,
+ * as `--allowed-host` gives them one at a time; unset: none.
+ */
+const allowedHosts = Effect.flatMap(optional(Config.String("COUNCIL_ALLOWED_HOSTS")), (raw) => {
+  if (Option.isNone(raw) || raw.value.trim() === "") return Effect.succeed<ReadonlyArray<string>>([])
+  const hosts: Array<string> = []
+  for (const item of raw.value.split(",").filter((item) => item.trim() !== "")) {
+    const checked = HostCheck.allowedHost(item)
+    if ("problem" in checked) return Effect.fail(new MonitorConfigError({ message: `COUNCIL_ALLOWED_HOSTS: ${checked.problem}` }))
+    hosts.push(checked.host)
+  }
+  return Effect.succeed<ReadonlyArray<string>>(hosts)
+})
+
 export interface MonitorSettings {
   readonly riskFree: number
   readonly apiToken: Option.Option<Redacted.Redacted>
+  readonly allowedHosts: ReadonlyArray<string>
 }
 
-export const read: Effect.Effect<MonitorSettings, MonitorConfigError> = Effect.all({ riskFree, apiToken })
+export const read: Effect.Effect<MonitorSettings, MonitorConfigError> = Effect.all({ riskFree, apiToken, allowedHosts })

@@ -112,6 +112,11 @@ export class TradeLedger extends Context.Service<TradeLedger, {
   readonly books: Effect.Effect<ReadonlyArray<BookSummary>, LedgerError>
   readonly book: (id: BookId) => Effect.Effect<Option.Option<BookSummary>, LedgerError>
   /**
+   * One page of the backtests, newest first: at most `limit`, those listed after `before` (a backtest's id: the
+   * last of the previous page) when given — none when no book has that id. Counts only the page's books' sessions.
+   */
+  readonly backtests: (page: { readonly limit: number; readonly before?: BookId | undefined }) => Effect.Effect<ReadonlyArray<BookSummary>, LedgerError>
+  /**
    * A book's status and when its row was last written, from the row alone: cheap enough for every request (`book`
    * also counts the book's sessions, a scan of its snapshots: 50–200 ms on a full-range book).
    */
@@ -220,6 +225,19 @@ const make = Effect.gen(function*() {
         ORDER BY CASE WHEN b.kind = 'live' THEN 0 ELSE 1 END, b.created_at DESC, b.id DESC`,
       decodeSummaries
     )
+
+  const backtests = Effect.fn("TradeLedger.backtests")(
+    function*(page: { readonly limit: number; readonly before?: BookId | undefined }) {
+      const after = page.before === undefined ? [] : [
+        sql`(created_at < (SELECT created_at FROM ledger_books WHERE id = ${page.before})
+          OR (created_at = (SELECT created_at FROM ledger_books WHERE id = ${page.before}) AND id < ${page.before}))`
+      ]
+      const ids = yield* sql<{ readonly id: string }>`SELECT id FROM ledger_books WHERE ${sql.and([sql`kind = 'backtest'`, ...after])}
+        ORDER BY created_at DESC, id DESC LIMIT ${Math.max(0, page.limit)}`
+      return ids.length === 0 ? [] : yield* summaries(sql.and([sql.in("b.id", ids.map((r) => r.id))]))
+    },
+    Effect.mapError(failWith("backtests"))
+  )
 
   const books = summaries(sql.and([])).pipe(Effect.mapError(failWith("books")), Effect.withSpan("TradeLedger.books"))
 
@@ -432,5 +450,5 @@ const make = Effect.gen(function*() {
       Effect.mapError(failWith("book"))
     )
 
-  return TradeLedger.of({ record, createBook, setBookStatus, books, book, bookState, latestBacktest, equity, series, orders, fills, marks, cursors })
+  return TradeLedger.of({ record, createBook, setBookStatus, books, book, backtests, bookState, latestBacktest, equity, series, orders, fills, marks, cursors })
 })
