@@ -10,7 +10,7 @@ import { Database, SqlRunStore } from "@council/store"
 import { PgServer } from "./PgServer.ts"
 import { day, mkRun, sqliteStore, tempFile } from "./StoreFixture.ts"
 
-const ids = (list: ReadonlyArray<RunRecord>) => list.map((r) => r.id)
+const ids = (list: ReadonlyArray<{ readonly id: string }>) => list.map((r) => r.id)
 
 const runs = [
   mkRun("run-a", { startedAt: "2026-08-20T10:00:00.000Z", tradingDay: day("2026-08-20") }),
