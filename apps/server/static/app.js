@@ -559,11 +559,12 @@ async function loadBooks() {
 }
 
 /**
- * Whether the server holds backtest `id`: one older than the selector's page (its newest) is asked for alone, and
- * then listed in the selector too, so a link to any backtest shows it.
+ * Whether the server holds backtest `id`: when the selector's page (the newest) is not all of them, one older is asked
+ * for alone, and then listed in the selector too, so a link to any backtest shows it.
  */
 async function knownBook(id) {
   if (knownBooks.includes(id)) return true
+  if (listedBooks.length < PAGE.backtests) return false
   const found = await api(`/api/backtests/${encodeURIComponent(id)}`).catch((error) => error.status === 404 ? null : Promise.reject(error))
   if (found === null) return false
   showBooks([...listedBooks, found])
