@@ -115,6 +115,8 @@ describe("a client that keeps failing authentication", () => {
     assert.strictEqual((await approve(server, TOKEN)).status, 429, "the right token waits too: guessing must not go on")
     assert.strictEqual((await send(server, "POST", "/api/close-all", { "content-type": "application/json" }, "{}")).status, 429)
     assert.strictEqual((await get(server, "/api/runs")).status, 200)
+    const doc = JSON.parse((await get(server, "/openapi.json")).text) as { readonly paths: Record<string, { readonly post: { readonly responses: Record<string, unknown> } }> }
+    for (const path of ["/api/close-all", "/api/runs/{id}/approve", "/api/backtests"]) assert.property(doc.paths[path]!.post.responses, "429", path)
     // a forwarded address from a client no proxy is trusted for changes nothing: still the same client
     assert.strictEqual((await approve(server, TOKEN, { "x-forwarded-for": "203.0.113.9" })).status, 429)
   }, 60_000)

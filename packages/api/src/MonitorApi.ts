@@ -63,6 +63,12 @@ export class Damaged extends Schema.TaggedError<Damaged>()("Damaged", { message:
 /** The store or a broker could not answer (the database busy or unreachable): asking again later may succeed. */
 export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", { message: Schema.String }, { httpApiStatus: 503 }) {}
 
+/**
+ * A client whose mutations were refused `Unauthorized` too often (10 within 15 minutes): every mutation it sends is
+ * refused for a while (`Retry-After`, in seconds), whatever token it carries. Answered before the route runs.
+ */
+export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()("TooManyRequests", { message: Schema.String }, { httpApiStatus: 429 }) {}
+
 export class Authorization extends HttpApiMiddleware.Service<Authorization>()("@council/api/Authorization", {
   security: { bearer: HttpApiSecurity.bearer },
   error: Unauthorized
@@ -322,18 +328,18 @@ export class ControlGroup extends HttpApiGroup.make("control")
     HttpApiEndpoint.post("closeAll", "/close-all", {
       payload: Schema.Struct({ account: Schema.optional(Schema.String) }),
       success: Schema.Array(ClosedAccount),
-      error: [BadRequest, PayloadTooLarge, UnsupportedMediaType]
+      error: [BadRequest, PayloadTooLarge, UnsupportedMediaType, TooManyRequests]
     }),
     HttpApiEndpoint.post("approve", "/runs/:id/approve", {
       params: { id: Schema.String.annotate({ description: "a run stopped at the approval gate" }) },
       payload: Schema.Struct({ reject: Schema.optional(Schema.Boolean) }),
       success: RunSummary,
-      error: [NotFound, BadRequest, PayloadTooLarge, UnsupportedMediaType, NotImplemented]
+      error: [NotFound, BadRequest, PayloadTooLarge, UnsupportedMediaType, NotImplemented, TooManyRequests]
     }),
     HttpApiEndpoint.post("startBacktest", "/backtests", {
       payload: StartBacktest,
       success: BookSummary,
-      error: [BadRequest, PayloadTooLarge, UnsupportedMediaType, NotImplemented]
+      error: [BadRequest, PayloadTooLarge, UnsupportedMediaType, NotImplemented, TooManyRequests]
     })
   )
   .middleware(Authorization)
