@@ -45,7 +45,9 @@ const windowOf = (query: WindowQuery) =>
 
 /** The backtest `?before=` names: the last of the page before; one the ledger does not hold is bad input. */
 const cursorBook = (before: string) =>
-  Standings.bookFor(before.trim() === "" || before === "latest" || before === liveBook ? "\u0000" : before).pipe(
+  (before.trim() === "" || before === "latest" || before === liveBook
+    ? Effect.fail(new Standings.BookNotFound({ message: "not a backtest's id" }))
+    : Standings.bookFor(before)).pipe(
     Effect.catchTag("BookNotFound", () =>
       Effect.fail(new BadRequest({ message: `query parameter before: no backtest "${before.slice(0, 64)}" (give the last id of the previous page)` })))
   )
@@ -109,8 +111,10 @@ export const standingsHandlers = (riskFree: number, completed: CompletedBooks) =
         }).pipe(Effect.catchTags({ LedgerError: failures.LedgerError })))
       .handle("backtest", ({ params }) =>
         Effect.gen(function*() {
-          const book = yield* Standings.bookFor(params.id === "live" ? "" : params.id)
+          const notFound = new NotFound({ message: `no backtest "${params.id.slice(0, 64)}" (list them at /api/backtests)` })
+          if (params.id === liveBook) return yield* notFound
+          const book = yield* Standings.bookFor(params.id)
           const found = yield* TradeLedger.use((ledger) => ledger.book(book))
-          return Option.isSome(found) ? found.value : yield* new NotFound({ message: `no backtest "${params.id.slice(0, 64)}"` })
+          return Option.isSome(found) && found.value.kind === "backtest" ? found.value : yield* notFound
         }).pipe(Effect.catchTags(failures))))
 }
