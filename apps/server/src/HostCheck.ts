@@ -26,7 +26,7 @@ export const isLoopback = (host: string): boolean =>
 /** What the guard accepts: the address the server listens on and the names it was given. */
 export interface Policy {
   readonly listen: string
-  /** Host names, lower case (`allowedHost` checks and normalizes them). */
+  /** Host names, lower case (the CLI's `MonitorConfig.allowedHost` checks and normalizes them). */
   readonly allowed: ReadonlyArray<string>
 }
 
@@ -43,19 +43,6 @@ export const accepts = (policy: Policy, hostname: string | undefined): boolean =
     policy.allowed.includes(hostname) ||
     (!isLoopback(policy.listen.trim().toLowerCase()) && isAddress(hostname))
   )
-
-const NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/
-
-/**
- * One `--allowed-host` value as the guard compares it (lower case), or why it is not one: a host name or an IP
- * address, without scheme, port, path or wildcard.
- */
-export const allowedHost = (raw: string): { readonly host: string } | { readonly problem: string } => {
-  const host = raw.trim().toLowerCase()
-  if (NAME.test(host) || isIP(host) === 4) return { host }
-  if (isIP(host.replace(/^\[(.*)\]$/, "$1")) === 6) return { host: `[${host.replace(/^\[(.*)\]$/, "$1")}]` }
-  return { problem: `"${raw.slice(0, 80)}" is not a host name: give the name clients use, without scheme, port or path (e.g. council.lan)` }
-}
 
 /** The 403's words for a request addressed to `hostname`. */
 export const refusal = (policy: Policy, hostname: string | undefined): string =>

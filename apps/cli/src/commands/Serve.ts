@@ -18,6 +18,7 @@ import { launcher } from "./BacktestLaunch.ts"
 import { AppSettings } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
+import { allowedHost } from "../MonitorConfig.ts"
 import * as Launcher from "../Launcher.ts"
 import { checkListen, waitForSignal } from "../Listening.ts"
 
@@ -31,7 +32,7 @@ export interface ServeOptions {
 /** `--allowed-host` values, checked, after `COUNCIL_ALLOWED_HOSTS`' (already checked). */
 const allowedHosts = (flags: ReadonlyArray<string>, configured: ReadonlyArray<string>) =>
   Effect.forEach(flags, (raw) => {
-    const checked = HostCheck.allowedHost(raw)
+    const checked = allowedHost(raw)
     return "problem" in checked ? Effect.fail(CliFailure.usage(`--allowed-host: ${checked.problem}`)) : Effect.succeed(checked.host)
   }).pipe(Effect.map((hosts) => [...new Set([...configured, ...hosts])]))
 
