@@ -2,8 +2,9 @@
  * The monitor's settings, checked with every other setting (`AppConfig.load`) so a bad value stops any command
  * before it opens anything: `COUNCIL_RISK_FREE`, the yearly risk-free rate of the leaderboard's Sharpe and Sortino
  * (a fraction, 0 when unset), and `COUNCIL_API_TOKEN`, the bearer token the monitor's mutations need (unset: they
- * are refused). A bad value is one line naming the variable (exit 2); the token is never echoed.
+ * are refused), and `COUNCIL_ALLOWED_HOSTS`, the names `serve` answers to (`--allowed-host`). A bad value is one line naming the variable (exit 2); the token is never echoed.
  */
+import { isIP } from "node:net"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -43,9 +44,39 @@ const apiToken = Effect.flatMap(optional(Config.Redacted("COUNCIL_API_TOKEN")), 
     }))
 })
 
+const NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/
+
+/**
+ * One `--allowed-host` value as the monitor's host guard compares it (lower case; an IPv6 address in brackets), or
+ * why it is not one: a host name or an IP address, without scheme, port, path or wildcard.
+ */
+export const allowedHost = (raw: string): { readonly host: string } | { readonly problem: string } => {
+  const host = raw.trim().toLowerCase()
+  if (NAME.test(host) || isIP(host) === 4) return { host }
+  const v6 = host.replace(/^\[(.*)\]$/, "$1")
+  if (isIP(v6) === 6) return { host: `[${v6}]` }
+  return { problem: `"${raw.slice(0, 80)}" is not a host name: give the name clients use, without scheme, port or path (e.g. council.lan)` }
+}
+
+/**
+ * `COUNCIL_ALLOWED_HOSTS`: the host names `serve` answers besides loopback ones (`HostCheck`), separated by commas,
+ * as `--allowed-host` gives them one at a time; unset: none.
+ */
+const allowedHosts = Effect.flatMap(optional(Config.String("COUNCIL_ALLOWED_HOSTS")), (raw) => {
+  if (Option.isNone(raw) || raw.value.trim() === "") return Effect.succeed<ReadonlyArray<string>>([])
+  const hosts: Array<string> = []
+  for (const item of raw.value.split(",").filter((item) => item.trim() !== "")) {
+    const checked = allowedHost(item)
+    if ("problem" in checked) return Effect.fail(new MonitorConfigError({ message: `COUNCIL_ALLOWED_HOSTS: ${checked.problem}` }))
+    hosts.push(checked.host)
+  }
+  return Effect.succeed<ReadonlyArray<string>>(hosts)
+})
+
 export interface MonitorSettings {
   readonly riskFree: number
   readonly apiToken: Option.Option<Redacted.Redacted>
+  readonly allowedHosts: ReadonlyArray<string>
 }
 
-export const read: Effect.Effect<MonitorSettings, MonitorConfigError> = Effect.all({ riskFree, apiToken })
+export const read: Effect.Effect<MonitorSettings, MonitorConfigError> = Effect.all({ riskFree, apiToken, allowedHosts })

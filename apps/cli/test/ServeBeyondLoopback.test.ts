@@ -1,7 +1,8 @@
 /**
- * `pnpm pipeline serve --host 0.0.0.0` says what it gives away, and it is true: reads need no token, the guard
- * against DNS rebinding is off (a request addressed to any name is answered), and a mutation's token travels in
- * clear text; mutations stay behind the token, and a page of another origin is refused even with it.
+ * `pnpm pipeline serve --host 0.0.0.0` says what it gives away, and it is true: reads need no token and a mutation's
+ * token travels in clear text; the guard against DNS rebinding stays on (a request addressed to a name it was not
+ * given is refused; by IP address it is answered); mutations stay behind the token, and a page of another origin is
+ * refused even with it.
  */
 import { spawn } from "node:child_process"
 import { request } from "node:http"
@@ -50,20 +51,22 @@ const send = (method: string, path: string, headers: Record<string, string>) =>
   })
 
 describe("serve --host 0.0.0.0", () => {
-  it("warns that reads need no token, that a page can reach them by DNS rebinding, and that the token crosses the network in clear", () => {
+  it("warns that reads need no token and that the token crosses the network in clear; says which names it answers", () => {
     const warning = output.slice(output.indexOf("warning:")).replace(/\s+/g, " ")
     assert.include(warning, "reads (accounts, positions, orders, runs) need no token")
-    assert.include(warning, "DNS rebinding")
+    assert.include(output, "answers requests addressed to: localhost, IP addresses (other names: --allowed-host NAME)")
     assert.include(warning, "unencrypted (http)")
     assert.include(warning, "tunnel (ssh -L)")
     assert.notInclude(output, TOKEN)
   })
 
-  it("and that is so: a request addressed to another name is answered; a mutation needs the token and the server's own origin", async () => {
-    assert.strictEqual(await send("GET", "/api/accounts", { host: "rebound.example" }), 200)
+  it("and that is so: a request addressed to another name is refused, by address answered; a mutation needs the token and the server's own origin", async () => {
+    assert.strictEqual(await send("GET", "/api/accounts", { host: "rebound.example" }), 403)
+    assert.strictEqual(await send("GET", "/api/accounts", { host: "192.168.1.20:8080" }), 200)
     const json = { "content-type": "application/json" }
-    assert.strictEqual(await send("POST", "/api/close-all", { ...json, host: "rebound.example" }), 401)
-    assert.strictEqual(await send("POST", "/api/close-all", { ...json, host: "rebound.example", origin: "http://rebound.example", authorization: `Bearer ${TOKEN}` }), 200)
+    assert.strictEqual(await send("POST", "/api/close-all", { ...json, host: "rebound.example", origin: "http://rebound.example", authorization: `Bearer ${TOKEN}` }), 403)
+    assert.strictEqual(await send("POST", "/api/close-all", { ...json, host: "192.168.1.20:8080" }), 401)
+    assert.strictEqual(await send("POST", "/api/close-all", { ...json, host: "192.168.1.20:8080", origin: "http://192.168.1.20:8080", authorization: `Bearer ${TOKEN}` }), 200)
     assert.strictEqual(await send("POST", "/api/close-all", { ...json, host: "192.168.1.20:8080", origin: "http://evil.example", authorization: `Bearer ${TOKEN}` }), 403)
   })
 })

@@ -1,42 +1,51 @@
 /**
- * The DNS-rebinding guard of a server bound to loopback: it answers only requests addressed to a loopback name
- * (`Host: 127.0.0.1:8080`, `localhost:8080`, `[::1]:8080`); any other `Host` is refused with 403.
+ * The DNS-rebinding guard: the server answers only requests addressed (`Host`) to a name it was told it has.
  *
- * **Why**: a page on another site can re-point its own name at 127.0.0.1 (DNS rebinding); the browser then treats
- * the monitor as that page's own origin and lets its script read accounts, positions, orders and runs, which need
- * no token. Such requests still carry the page's name in `Host`, and that is what is checked. (Mutations need the
- * bearer token, which such a page does not have, whatever its `Host`.)
+ * **Why**: a page on another site can re-point its own name at the monitor's address (DNS rebinding); the browser
+ * then treats the monitor as that page's own origin and lets its script read accounts, positions, orders and runs,
+ * which need no token. Such requests still carry the page's name in `Host`, and that is what is checked. (Mutations
+ * need the bearer token, which such a page does not have, whatever its `Host`.)
  *
- * **When**: only when the server listens on a loopback address: on `--host 0.0.0.0` or a LAN address, clients reach
- * it by names this server cannot know.
+ * **Rules** (`accepts`)
+ * - Always: loopback names (`localhost`, `127.x.y.z`, `[::1]`) and the names given with `--allowed-host` /
+ *   `COUNCIL_ALLOWED_HOSTS` (exact host names, any port; no wildcard).
+ * - On a non-loopback listen address (`--host 0.0.0.0`, a LAN address) also any IP address written as such
+ *   (`Host: 192.168.1.20:8080`): rebinding needs a name the attacker controls, and a page whose origin is an IP
+ *   address is the monitor itself. So `--host 0.0.0.0` with no list starts and is reached by address; a name (a LAN
+ *   DNS name, a reverse proxy's) is refused with a 403 saying which flag allows it, until it is listed.
+ * - Behind a trusted proxy (`Access`), the `Host` checked is the one the browser sent (`X-Forwarded-Host`).
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as HttpRouter from "effect/http/HttpRouter"
-import * as HttpServerRequest from "effect/http/HttpServerRequest"
-import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import { isIP } from "node:net"
 
 /** `localhost`, `127.x.y.z`, `::1` (with or without brackets). */
 export const isLoopback = (host: string): boolean =>
   host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
 
+/** What the guard accepts: the address the server listens on and the names it was given. */
+export interface Policy {
+  readonly listen: string
+  /** Host names, lower case (the CLI's `MonitorConfig.allowedHost` checks and normalizes them). */
+  readonly allowed: ReadonlyArray<string>
+}
+
 /** The host name of a `Host` header (`[::1]:8080` → `[::1]`); `undefined` when it is not one. */
-const hostnameOf = (header: string | undefined): string | undefined =>
+export const hostnameOf = (header: string | undefined): string | undefined =>
   header === undefined ? undefined : URL.parse(`http://${header}/`)?.hostname
 
-/** The guard for a server listening on `listenHost`: a global middleware on loopback, nothing otherwise. */
-export const layer = (listenHost: string) =>
-  !isLoopback(listenHost.trim().toLowerCase()) ? Layer.empty : HttpRouter.middleware((app) =>
-    Effect.gen(function*() {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const hostname = hostnameOf(request.headers["host"])
-      return hostname !== undefined && isLoopback(hostname)
-        ? yield* app
-        : HttpServerResponse.jsonUnsafe({
-          _tag: "Forbidden",
-          message: "this server answers requests addressed to localhost or 127.0.0.1 only; to reach it by another name, " +
-            "start it with --host set to an address of this machine"
-        }, { status: 403 })
-    }), { global: true })
+const isAddress = (hostname: string) => isIP(hostname.replace(/^\[(.*)\]$/, "$1")) !== 0
+
+/** Whether a request addressed to `hostname` (from `hostnameOf`) is answered (see the module's rules). */
+export const accepts = (policy: Policy, hostname: string | undefined): boolean =>
+  hostname !== undefined && (
+    isLoopback(hostname) ||
+    policy.allowed.includes(hostname) ||
+    (!isLoopback(policy.listen.trim().toLowerCase()) && isAddress(hostname))
+  )
+
+/** The 403's words for a request addressed to `hostname`. */
+export const refusal = (policy: Policy, hostname: string | undefined): string =>
+  `this server answers requests addressed to ${isLoopback(policy.listen.trim().toLowerCase()) ? "localhost or 127.0.0.1" : "localhost or an IP address"} only` +
+  `${policy.allowed.length === 0 ? "" : ` and to ${policy.allowed.join(", ")}`}, not ${hostname === undefined ? "a request without a valid Host" : `"${hostname.slice(0, 80)}"`}` +
+  `; to reach it by that name, start it with --allowed-host ${hostname === undefined ? "NAME" : hostname.slice(0, 80)} (or COUNCIL_ALLOWED_HOSTS)`

@@ -11,7 +11,7 @@ import type { TradingAccounts } from "@council/broker"
 import { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
 import { type FailedAccounts, failedAccountsOf } from "@council/daily/RunFailures"
-import { Damaged, MonitorApi, NotFound, type RunDetail, type RunSummary, type ShadowVote, type StageView, Unavailable } from "@council/api"
+import { BadRequest, Damaged, MonitorApi, NotFound, PAGE, type RunDetail, type RunSummary, type ShadowVote, type StageView, Unavailable } from "@council/api"
 import { LlmCosts } from "@council/tracking"
 import { type RunCharge, runCharges } from "@council/llm/RunCharges"
 import { SpendLedger } from "@council/llm/SpendLedger"
@@ -54,10 +54,26 @@ export const chargesOf = (runs: ReadonlyArray<RunRecord>, imported: ReadonlySet<
     Effect.mapError(storeFailure)
   )
 
-const importedIds = (limit: number, run?: RunRecord): Effect.Effect<ReadonlySet<string>, StoreError, RunStore> =>
+/** The imported runs among the newest `limit` (after `before`; of `run`'s day): every imported one of such a page. */
+const importedIds = (limit: number, run?: RunRecord, before?: RunCursor): Effect.Effect<ReadonlySet<string>, StoreError, RunStore> =>
   RunStore.use((store) =>
-    store.surveyRuns({ limit, origin: "imported", ...(run === undefined ? {} : { tradingDay: run.tradingDay }) })
+    store.surveyRuns({
+      limit,
+      origin: "imported",
+      ...(run === undefined ? {} : { tradingDay: run.tradingDay }),
+      ...(before === undefined ? {} : { before })
+    })
   ).pipe(Effect.map((runs) => new Set(runs.map((r) => r.id))))
+
+type RunCursor = { readonly startedAt: string; readonly id: string }
+
+/** The run `?before=` names (the last of the previous page), as the store's cursor; one it does not hold is bad input. */
+const cursorRun = (before: string): Effect.Effect<RunCursor, BadRequest | StoreError, RunStore> =>
+  Effect.gen(function*() {
+    const found = Schema.is(RunId)(before) ? yield* RunStore.use((store) => store.getRun(before)) : Option.none()
+    if (Option.isNone(found)) return yield* new BadRequest({ message: `query parameter before: no run ${before.slice(0, 80)} (give the last id of the previous page)` })
+    return { startedAt: found.value.startedAt, id: found.value.id }
+  })
 
 const stageOf = (name: string, checkpoint: Checkpoint | undefined, calls: number): StageView => ({
   name,
@@ -130,10 +146,11 @@ export const RunsHandlers = HttpApiBuilder.group(MonitorApi, "runs", (handlers) 
   handlers
     .handle("list", ({ query }) =>
       Effect.gen(function*() {
-        const limit = query.limit ?? 50
-        const entries = yield* RunStore.use((store) => store.surveyRuns({ limit }))
+        const limit = query.limit ?? PAGE.default
+        const before = query.before === undefined ? {} : { before: yield* cursorRun(query.before) }
+        const entries = yield* RunStore.use((store) => store.surveyRuns({ limit, ...before }))
         const runs = entries.filter((entry): entry is RunRecord => !isDamagedRun(entry))
-        const imported = yield* importedIds(limit)
+        const imported = yield* importedIds(limit, undefined, before.before)
         const activity = yield* activities(runs, imported).pipe(Effect.mapError(storeFailure))
         const charged = yield* chargesOf(runs, imported)
         const failed = yield* failedAccountsOf(runs)

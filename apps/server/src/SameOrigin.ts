@@ -9,17 +9,11 @@
  * another site. `curl`, the CLI and scripts send no `Origin` and are not affected; reads are not either.
  *
  * **When**: on every address the server listens on (`Origin` is compared with the request's own `Host`, whatever
- * name the client used).
+ * name the client used; behind a trusted proxy, the `Host` the browser sent). Applied by `Access`, after the
+ * forwarded headers and the host guard.
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
-import * as HttpRouter from "effect/http/HttpRouter"
-import * as HttpServerRequest from "effect/http/HttpServerRequest"
-import * as HttpServerResponse from "effect/http/HttpServerResponse"
-
-const SAFE = new Set(["GET", "HEAD", "OPTIONS"])
-
 /** Whether a request with these headers comes from a page of another origin than the server it reached. */
 export const isCrossOrigin = (headers: Readonly<Record<string, string | undefined>>): boolean => {
   if (headers["sec-fetch-site"]?.trim().toLowerCase() === "cross-site") return true
@@ -29,14 +23,6 @@ export const isCrossOrigin = (headers: Readonly<Record<string, string | undefine
   return from === null || from.host === "" || from.host.toLowerCase() !== (headers.host ?? "").trim().toLowerCase()
 }
 
-/** The router-wide middleware (see the module's rules). */
-export const layer = HttpRouter.middleware((app) =>
-  Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    if (SAFE.has(request.method) || !isCrossOrigin(request.headers)) return yield* app
-    return HttpServerResponse.jsonUnsafe({
-      _tag: "Forbidden",
-      message: "a request from a page of another origin may change nothing here; send mutations from the command line " +
-        "or a script (curl -H 'Authorization: Bearer …'), which sends no Origin"
-    }, { status: 403 })
-  }), { global: true })
+/** The 403's words. */
+export const REFUSAL = "a request from a page of another origin may change nothing here; send mutations from the command line " +
+  "or a script (curl -H 'Authorization: Bearer …'), which sends no Origin"

@@ -8,8 +8,8 @@
  * its `SqlClient`, and `MarketData` (SPY) — and keeps it until SIGINT/SIGTERM. `routes` serves tests through
  * `HttpRouter.toWebHandler` or a server of their own.
  *
- * **Gotchas**: binds 127.0.0.1 unless told otherwise, and then answers only requests addressed to localhost or
- * 127.0.0.1 (`HostCheck`); request logging is off (nothing of a request — its
+ * **Gotchas**: binds 127.0.0.1 unless told otherwise, and answers only requests addressed to localhost, 127.0.0.1
+ * and the names it was given (`HostCheck`; on another address, IP addresses too); request logging is off (nothing of a request — its
  * `Authorization` header included — reaches the logs).
  *
  * @since 0.1.0
@@ -18,12 +18,14 @@ import { createServer } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as ByteSize from "effect/ByteSize"
 import * as Layer from "effect/Layer"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
+import type * as IpNetwork from "effect/net/IpNetwork"
 import type * as Redacted from "effect/Redacted"
 import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { MonitorApi } from "@council/api"
+import * as Access from "./Access.ts"
 import { AccountsHandlers } from "./AccountsHandlers.ts"
 import type * as BookAnswers from "./BookAnswers.ts"
 import * as CompletedBooks from "./CompletedBooks.ts"
@@ -31,10 +33,9 @@ import * as Auth from "./Auth.ts"
 import * as Compression from "./Compression.ts"
 import { ControlHandlers } from "./ControlHandlers.ts"
 import * as Dashboard from "./Dashboard.ts"
-import * as HostCheck from "./HostCheck.ts"
+import * as FailedAuth from "./FailedAuth.ts"
 import * as Reports from "./Reports.ts"
 import * as RequestErrors from "./RequestErrors.ts"
-import * as SameOrigin from "./SameOrigin.ts"
 import * as SecurityHeaders from "./SecurityHeaders.ts"
 import { RunsHandlers } from "./RunsHandlers.ts"
 import { standingsHandlers } from "./StandingsHandlers.ts"
@@ -46,16 +47,22 @@ export interface Settings {
   readonly riskFree: number
   /** Where a book's leaderboard, equity and report are computed off the server's thread (absent: in it). */
   readonly offThread?: BookAnswers.OffThread | undefined
+  /** The checks before any route (`Access`); `layer` sets them from its options. */
+  readonly access?: Access.Access | undefined
 }
 
 export interface Options extends Settings {
   readonly host: string
   readonly port: number
+  /** `--allowed-host`/`COUNCIL_ALLOWED_HOSTS`: host names answered besides loopback ones (`HostCheck`), lower case. */
+  readonly allowedHosts?: ReadonlyArray<string> | undefined
+  /** `--trust-proxy`: the reverse proxies whose `X-Forwarded-*` headers are believed (`Access`). */
+  readonly trustedProxies?: ReadonlyArray<IpNetwork.IpNetwork> | undefined
 }
 
 /**
  * Every route: the API, its OpenAPI document, the dashboard and the books' report pages; large answers compressed,
- * mutations from pages of other origins refused (`SameOrigin`), every answer with the `SecurityHeaders`.
+ * mutations from pages of other origins refused (`Access`: `SameOrigin`), every answer with the `SecurityHeaders`.
  */
 export const routes = (settings: Settings) => {
   const completed = CompletedBooks.make(16, settings.offThread)
@@ -69,7 +76,7 @@ export const routes = (settings: Settings) => {
     RequestErrors.layer,
     Compression.layer,
     SecurityHeaders.layer,
-    SameOrigin.layer
+    Access.layer(settings.access ?? {})
   )
 }
 
@@ -77,12 +84,21 @@ export const routes = (settings: Settings) => {
 export const MAX_BODY = ByteSize.kibibytes(64)
 
 /**
- * The server listening on `host:port` (port 0: any free port; read it from `HttpServer`'s address); on a loopback
- * `host`, requests addressed to any other name are refused (`HostCheck`: DNS rebinding). A request body is read
- * up to `MAX_BODY`, so no client can fill the server's memory; a larger one's 413 names that limit (`RequestErrors`).
+ * The server listening on `host:port` (port 0: any free port; read it from `HttpServer`'s address); requests
+ * addressed to a name it was not given are refused (`HostCheck`: DNS rebinding), forwarded headers believed only
+ * from `trustedProxies`, and with a token configured, a client that keeps failing authentication is throttled
+ * (`FailedAuth`). A request body is read up to `MAX_BODY`, so no client can fill the server's memory; a larger
+ * one's 413 names that limit (`RequestErrors`).
  */
 export const layer = (options: Options) =>
-  HttpRouter.serve(Layer.merge(routes(options), HostCheck.layer(options.host)), { disableLogger: true, disableListenLog: true }).pipe(
+  HttpRouter.serve(routes({
+    ...options,
+    access: {
+      hosts: { listen: options.host, allowed: options.allowedHosts ?? [] },
+      trustedProxies: options.trustedProxies,
+      throttle: Option.isSome(options.token) ? FailedAuth.make() : undefined
+    }
+  }), { disableLogger: true, disableListenLog: true }).pipe(
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host: options.host })),
     Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize)(MAX_BODY))
   )

@@ -1,8 +1,9 @@
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { AccountId, type TradingDay } from "@council/domain"
-import { BadRequest, Damaged, MonitorApi, NotFound, Unavailable } from "@council/api"
+import { BadRequest, Damaged, MonitorApi, NotFound, PAGE, Unavailable } from "@council/api"
 import { TradingAccounts } from "@council/broker"
 import { BarIndex } from "@council/market"
 import { type BookId, isDamagedLedger, type LedgerError, liveBook, Standings, TradeLedger } from "@council/tracking"
@@ -41,6 +42,15 @@ const windowOf = (query: WindowQuery) =>
     const book = yield* bookOf(query.backtest)
     return { book, from: query.from, to: query.to }
   })
+
+/** The backtest `?before=` names: the last of the page before; one the ledger does not hold is bad input. */
+const cursorBook = (before: string) =>
+  (before.trim() === "" || before === "latest" || before === liveBook
+    ? Effect.fail(new Standings.BookNotFound({ message: "not a backtest's id" }))
+    : Standings.bookFor(before)).pipe(
+    Effect.catchTag("BookNotFound", () =>
+      Effect.fail(new BadRequest({ message: `query parameter before: no backtest "${before.slice(0, 64)}" (give the last id of the previous page)` })))
+  )
 
 const noAccount = (account: string, book: BookId, known: ReadonlyArray<string>) =>
   new NotFound({ message: `no account ${account} in book ${book} (${known.length === 0 ? "it holds none yet" : `its accounts: ${known.join(", ")}`})` })
@@ -94,9 +104,17 @@ export const standingsHandlers = (riskFree: number, completed: CompletedBooks) =
           const book = params.id === "live" ? liveBook : yield* Standings.bookFor(params.id)
           return yield* completed.answer({ kind: "report", book, riskFree }, equityOf)
         }).pipe(Effect.catchTags(failures)))
-      .handle("backtests", () =>
-        TradeLedger.use((ledger) => ledger.books).pipe(
-          Effect.map((books) => books.filter((b) => b.kind === "backtest")),
-          Effect.catchTags({ LedgerError: failures.LedgerError })
-        )))
+      .handle("backtests", ({ query }) =>
+        Effect.gen(function*() {
+          const before = query.before === undefined ? undefined : yield* cursorBook(query.before)
+          return yield* TradeLedger.use((ledger) => ledger.backtests({ limit: query.limit ?? PAGE.default, before }))
+        }).pipe(Effect.catchTags({ LedgerError: failures.LedgerError })))
+      .handle("backtest", ({ params }) =>
+        Effect.gen(function*() {
+          const notFound = new NotFound({ message: `no backtest "${params.id.slice(0, 64)}" (list them at /api/backtests)` })
+          if (params.id === liveBook) return yield* notFound
+          const book = yield* Standings.bookFor(params.id)
+          const found = yield* TradeLedger.use((ledger) => ledger.book(book))
+          return Option.isSome(found) && found.value.kind === "backtest" ? found.value : yield* notFound
+        }).pipe(Effect.catchTags(failures))))
 }

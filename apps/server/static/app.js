@@ -1,7 +1,7 @@
 // Council monitor: a dependency-free page over the monitor API (same origin). Charts are hand-drawn SVG.
 // Every number on the page comes from the API; nothing is fetched from anywhere else.
 
-import { BENCHMARK_COLOR, badge, card, colorOf, dollars, ESTIMATE_NOTE, h, money, ms, num, PALETTE, pct, signed, SVG, tone, usd, usdOf } from "./dom.js"
+import { BENCHMARK_COLOR, badge, card, colorOf, dollars, ESTIMATE_NOTE, h, money, moreButton, ms, num, PALETTE, pct, signed, SVG, tone, usd, usdOf } from "./dom.js"
 import { contestCard, leaderboardCard } from "./standings.js"
 
 const view = document.getElementById("view")
@@ -198,9 +198,13 @@ const damagedRow = (r) => h("tr", { "data-run": r.id, class: "damaged" },
 function timeline(runs) {
   if (runs.length === 0) return h("p", { class: "empty" }, "no runs yet — start one with: pnpm pipeline run daily")
   const longest = Math.max(1, ...runs.map((r) => r.durationMs ?? 0))
-  return h("table", { class: "timeline", id: "runs" },
+  return h("table", { class: "timeline", id: "runs", "data-longest": longest },
     h("thead", {}, h("tr", {}, ["Run", "Day", "Status", "Mode", "Started", "Duration", "LLM cost", "Stages"].map((t) => h("th", { class: t === "LLM cost" ? "num" : "" }, t)))),
-    h("tbody", {}, runs.map((r) => r.damage !== undefined ? damagedRow(r) : h("tr", { "data-run": r.id },
+    h("tbody", {}, runs.map(runRow(longest))))
+}
+
+/** A run's row of the timeline, its bar's length relative to `longest` (a later page's, to its first page's). */
+const runRow = (longest) => (r) => r.damage !== undefined ? damagedRow(r) : h("tr", { "data-run": r.id },
       h("td", { class: "id" }, h("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, r.id)),
       h("td", { class: "id" }, r.tradingDay),
       h("td", {}, runStatus(r), failedAccounts(r)),
@@ -208,8 +212,7 @@ function timeline(runs) {
       h("td", { class: "id" }, r.startedAt.replace("T", " ").slice(0, 19)),
       h("td", {}, ms(r.durationMs)),
       h("td", { class: "num llm-cost" }, r.llmCost === null ? "—" : usdOf(r.llmCost.totalUsd, r.llmCost.estimatedUsd)),
-      h("td", {}, h("div", { class: "bar", style: `width:${Math.max(30, ((r.durationMs ?? longest) / longest) * 100)}%` }))))))
-}
+      h("td", {}, h("div", { class: "bar", style: `width:${Math.min(100, Math.max(30, ((r.durationMs ?? longest) / longest) * 100))}%` })))
 
 /** A card saying what it waits for; `fill` replaces it with what arrives, or with why it could not. */
 const pending = (title, what) => card(title, h("p", { class: "muted loading" }, what))
@@ -234,8 +237,8 @@ async function overview() {
   const live = book === ""
   if (!live) {
     // a book the server does not hold (a mistyped or stale link) is said as such, not as each card's failure
-    showBooks(await api("/api/backtests"))
-    if (book !== "latest" && !knownBooks.includes(book)) {
+    showBooks(await api(`/api/backtests?limit=${PAGE.backtests}`))
+    if (book !== "latest" && !(await knownBook(book))) {
       view.replaceChildren(h("h1", {}, "Unknown backtest"), card(null, h("p", { class: "neg", id: "unknown-book" },
         `There is no backtest “${book}” on this server (a mistyped or stale link?). `, h("a", { href: "#/backtests" }, "All backtests →"))))
       return
@@ -267,10 +270,21 @@ async function overview() {
   ])
 }
 
+/** How many runs, and backtests, a page of the dashboard asks for at a time. */
+const PAGE = { runs: 100, backtests: 50 }
+
 async function runsPage() {
-  const runs = await api("/api/runs?limit=100")
+  const runs = await api(`/api/runs?limit=${PAGE.runs}`)
   setTimeout(() => fillStageBars(runs.slice(0, 30)))
-  return [h("h1", {}, "Runs"), card(null, timeline(runs), stageLegend())]
+  const table = timeline(runs)
+  let last = runs.at(-1)?.id
+  const older = async () => {
+    const page = await api(`/api/runs?limit=${PAGE.runs}&before=${encodeURIComponent(last)}`)
+    table.querySelector("tbody").append(...page.map(runRow(Number(table.dataset.longest))))
+    last = page.at(-1)?.id ?? last
+    return page.length === PAGE.runs
+  }
+  return [h("h1", {}, "Runs"), card(null, table, runs.length === PAGE.runs ? moreButton("more-runs", "Older runs", older) : null, stageLegend())]
 }
 
 const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
@@ -477,18 +491,27 @@ const resumeHint = (b) =>
   : b.status === "running" ? `under way, or stopped by a crash; then continue it with: pnpm pipeline backtest --resume ${b.id}`
   : null
 
+const backtestRow = (b) => h("tr", {},
+  h("td", { class: "id" }, h("a", { href: overviewHash(b.id) }, b.id)),
+  h("td", {}, badge(b.status), resumeHint(b) === null ? null : h("span", { class: "range resume" }, resumeHint(b))),
+  h("td", { class: "id" }, `${b.from ?? "?"} … ${b.to ?? "?"}`),
+  h("td", { class: "num" }, b.sessions), h("td", { class: "num" }, b.accounts), h("td", { class: "label" }, b.label), h("td", { class: "muted id" }, b.createdAt.slice(0, 19).replace("T", " ")),
+  h("td", {}, h("a", { class: "report", href: `/backtests/${encodeURIComponent(b.id)}/report.html` }, "report")))
+
 async function backtestsPage() {
-  const books = await api("/api/backtests", true)
-  return [h("h1", {}, "Backtests"), card(null, books.length === 0
-    ? h("p", { class: "empty" }, "no backtests yet")
-    : h("table", { id: "backtests" },
-      h("thead", {}, h("tr", {}, ["Backtest", "Status", "Range", "Sessions", "Accounts", "Label", "Created", "Report"].map((t) => h("th", {}, t)))),
-      h("tbody", {}, books.map((b) => h("tr", {},
-        h("td", { class: "id" }, h("a", { href: overviewHash(b.id) }, b.id)),
-        h("td", {}, badge(b.status), resumeHint(b) === null ? null : h("span", { class: "range resume" }, resumeHint(b))),
-        h("td", { class: "id" }, `${b.from ?? "?"} … ${b.to ?? "?"}`),
-        h("td", { class: "num" }, b.sessions), h("td", { class: "num" }, b.accounts), h("td", { class: "label" }, b.label), h("td", { class: "muted id" }, b.createdAt.slice(0, 19).replace("T", " ")),
-        h("td", {}, h("a", { class: "report", href: `/backtests/${encodeURIComponent(b.id)}/report.html` }, "report")))))))]
+  const books = await api(`/api/backtests?limit=${PAGE.backtests}`, true)
+  if (books.length === 0) return [h("h1", {}, "Backtests"), card(null, h("p", { class: "empty" }, "no backtests yet"))]
+  const body = h("tbody", {}, books.map(backtestRow))
+  let last = books.at(-1).id
+  const older = async () => {
+    const page = await api(`/api/backtests?limit=${PAGE.backtests}&before=${encodeURIComponent(last)}`)
+    body.append(...page.map(backtestRow))
+    last = page.at(-1)?.id ?? last
+    return page.length === PAGE.backtests
+  }
+  return [h("h1", {}, "Backtests"), card(null,
+    h("table", { id: "backtests" }, h("thead", {}, h("tr", {}, ["Backtest", "Status", "Range", "Sessions", "Accounts", "Label", "Created", "Report"].map((t) => h("th", {}, t)))), body),
+    books.length === PAGE.backtests ? moreButton("more-backtests", "Older backtests", older) : null)]
 }
 
 // --- routing ---------------------------------------------------------------------------------------------------
@@ -532,7 +555,20 @@ function showBooks(books) {
 }
 
 async function loadBooks() {
-  showBooks(await api("/api/backtests", true))
+  showBooks(await api(`/api/backtests?limit=${PAGE.backtests}`, true))
+}
+
+/**
+ * Whether the server holds backtest `id`: when the selector's page (the newest) is not all of them, one older is asked
+ * for alone, and then listed in the selector too, so a link to any backtest shows it.
+ */
+async function knownBook(id) {
+  if (knownBooks.includes(id)) return true
+  if (listedBooks.length < PAGE.backtests) return false
+  const found = await api(`/api/backtests/${encodeURIComponent(id)}`).catch((error) => error.status === 404 ? null : Promise.reject(error))
+  if (found === null) return false
+  showBooks([...listedBooks, found])
+  return true
 }
 
 /** Counts navigations: a page whose answer arrives after the user went elsewhere is not shown over the newer one. */

@@ -65,3 +65,23 @@ export const colorOf = (name) => {
   if (!colors.has(name)) colors.set(name, PALETTE[colors.size % PALETTE.length])
   return colors.get(name)
 }
+
+/**
+ * A button under a list the API gives a page at a time (`?limit=&before=`): a click runs `next`, which shows the
+ * page after those shown and says whether one may follow (a full page); the button goes once the last is shown. A
+ * page that fails to load leaves the button, saying why on hover, to try again.
+ */
+export function moreButton(id, label, next) {
+  const button = h("button", { type: "button", class: "more", id }, label)
+  button.addEventListener("click", async () => {
+    button.disabled = true
+    try {
+      if (await next()) button.disabled = false
+      else button.remove()
+    } catch (error) {
+      button.disabled = false
+      button.title = `could not load: ${error.message}`
+    }
+  })
+  return button
+}

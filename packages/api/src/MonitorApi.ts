@@ -63,6 +63,12 @@ export class Damaged extends Schema.TaggedError<Damaged>()("Damaged", { message:
 /** The store or a broker could not answer (the database busy or unreachable): asking again later may succeed. */
 export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", { message: Schema.String }, { httpApiStatus: 503 }) {}
 
+/**
+ * A client whose mutations were refused `Unauthorized` too often (10 within 15 minutes): every mutation it sends is
+ * refused for a while (`Retry-After`, in seconds), whatever token it carries. Answered before the route runs.
+ */
+export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()("TooManyRequests", { message: Schema.String }, { httpApiStatus: 429 }) {}
+
 export class Authorization extends HttpApiMiddleware.Service<Authorization>()("@council/api/Authorization", {
   security: { bearer: HttpApiSecurity.bearer },
   error: Unauthorized
@@ -196,6 +202,15 @@ export const RunDetail = Schema.Struct({
 })
 export type RunDetail = typeof RunDetail.Type
 
+/** The most items one page of a list holds (`?limit=`), and how many when unsaid. */
+export const PAGE = { max: 1000, default: 50 } as const
+
+/** `?limit=` of a list: how many items of it, newest first. */
+const pageLimit = (what: string) =>
+  Schema.optional(Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: PAGE.max }))).annotateKey({
+    description: `how many ${what}, newest first: an integer 1–${PAGE.max}; default ${PAGE.default}`
+  })
+
 const bookQuery = {
   backtest: Schema.optional(Schema.String).annotate({ description: "a backtest's id, or `latest`; `live` (the default): the live book" })
 }
@@ -240,9 +255,10 @@ export class RunsGroup extends HttpApiGroup.make("runs")
   .add(
     HttpApiEndpoint.get("list", "/runs", {
       query: {
-        limit: Schema.optional(
-          Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 }))
-        ).annotateKey({ description: "how many runs, newest first: an integer 1–1000; default 50" })
+        limit: pageLimit("runs"),
+        before: Schema.optional(Schema.String).annotateKey({
+          description: "a cursor: the runs listed after this run id (the last of the previous page); absent: from the newest"
+        })
       },
       success: Schema.Array(Schema.Union([RunSummary, DamagedRunSummary])),
       error: [BadRequest, Damaged, Unavailable]
@@ -281,7 +297,22 @@ export class StandingsGroup extends HttpApiGroup.make("standings")
       error: [BadRequest, NotFound, Damaged, Unavailable]
     }).annotate(OpenApi.Description, "every account's equity and SPY's close as columns over the sessions: what a chart draws, " +
       "~14 times smaller than /api/equity over a long backtest"),
-    HttpApiEndpoint.get("backtests", "/backtests", { success: Schema.Array(BookSummary), error: [Damaged, Unavailable] }),
+    HttpApiEndpoint.get("backtests", "/backtests", {
+      query: {
+        limit: pageLimit("backtests"),
+        before: Schema.optional(Schema.String).annotateKey({
+          description: "a cursor: the backtests listed after this backtest id (the last of the previous page); absent: from the newest"
+        })
+      },
+      success: Schema.Array(BookSummary),
+      error: [BadRequest, Damaged, Unavailable]
+    }).annotate(OpenApi.Description, "the backtests' books, newest first, a page at a time: a page shorter than `limit` is the last; " +
+      "the next one is `?before=` the last id listed"),
+    HttpApiEndpoint.get("backtest", "/backtests/:id", {
+      params: { id: Schema.String.annotate({ description: "a backtest's id, or `latest`" }) },
+      success: BookSummary,
+      error: [NotFound, Damaged, Unavailable]
+    }),
     HttpApiEndpoint.get("report", "/backtests/:id/report", {
       params: { id: Schema.String.annotate({ description: "a backtest's id, `latest`, or `live` (the live book)" }) },
       success: BacktestReport.ReportData,
@@ -297,18 +328,18 @@ export class ControlGroup extends HttpApiGroup.make("control")
     HttpApiEndpoint.post("closeAll", "/close-all", {
       payload: Schema.Struct({ account: Schema.optional(Schema.String) }),
       success: Schema.Array(ClosedAccount),
-      error: [BadRequest, PayloadTooLarge, UnsupportedMediaType]
+      error: [BadRequest, PayloadTooLarge, UnsupportedMediaType, TooManyRequests]
     }),
     HttpApiEndpoint.post("approve", "/runs/:id/approve", {
       params: { id: Schema.String.annotate({ description: "a run stopped at the approval gate" }) },
       payload: Schema.Struct({ reject: Schema.optional(Schema.Boolean) }),
       success: RunSummary,
-      error: [NotFound, BadRequest, PayloadTooLarge, UnsupportedMediaType, NotImplemented]
+      error: [NotFound, BadRequest, PayloadTooLarge, UnsupportedMediaType, NotImplemented, TooManyRequests]
     }),
     HttpApiEndpoint.post("startBacktest", "/backtests", {
       payload: StartBacktest,
       success: BookSummary,
-      error: [BadRequest, PayloadTooLarge, UnsupportedMediaType, NotImplemented]
+      error: [BadRequest, PayloadTooLarge, UnsupportedMediaType, NotImplemented, TooManyRequests]
     })
   )
   .middleware(Authorization)

@@ -124,7 +124,11 @@ export const ListRunsQuery = Schema.Struct({
   limit: Schema.Int,
   pipeline: Schema.optionalKey(Schema.String),
   tradingDay: Schema.optionalKey(TradingDay),
-  origin: Schema.optionalKey(RunOrigin)
+  origin: Schema.optionalKey(RunOrigin),
+  /** A page's cursor: only runs listed after this one (older: `startedAt`, then `id`, below it). */
+  before: Schema.optionalKey(Schema.Struct({ startedAt: Schema.String, id: Schema.String })),
+  /** Only runs of trading days in this range, both included. */
+  days: Schema.optionalKey(Schema.Struct({ from: TradingDay, to: TradingDay }))
 })
 export type ListRunsQuery = typeof ListRunsQuery.Type
 
@@ -269,6 +273,8 @@ export const makeMemory = (): RunStore["Service"] => {
         .filter((r) => query.pipeline === undefined || r.pipeline === query.pipeline)
         .filter((r) => query.tradingDay === undefined || r.tradingDay === query.tradingDay)
         .filter((r) => query.origin === undefined || (origins.get(r.id) ?? "local") === query.origin)
+        .filter((r) => query.before === undefined || r.startedAt < query.before.startedAt || (r.startedAt === query.before.startedAt && r.id < query.before.id))
+        .filter((r) => query.days === undefined || (r.tradingDay >= query.days.from && r.tradingDay <= query.days.to))
         .sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id))
         .slice(0, query.limit)
     )

@@ -407,7 +407,11 @@ const runOperations = (sql: SqlClient.SqlClient, st: RunStatements, blobs: Blobs
     const filters = [
       ...(query.pipeline === undefined ? [] : [sql`pipeline = ${query.pipeline}`]),
       ...(query.tradingDay === undefined ? [] : [sql`trading_day = ${query.tradingDay}`]),
-      ...(query.origin === undefined ? [] : [sql`origin = ${query.origin}`])
+      ...(query.origin === undefined ? [] : [sql`origin = ${query.origin}`]),
+      ...(query.before === undefined ? [] : [
+        sql`(started_at < ${query.before.startedAt} OR (started_at = ${query.before.startedAt} AND id < ${query.before.id}))`
+      ]),
+      ...(query.days === undefined ? [] : [sql`trading_day BETWEEN ${query.days.from} AND ${query.days.to}`])
     ]
     return sql<Record<string, unknown>>`SELECT ${sql.literal(runColumns)} FROM runs WHERE ${sql.and(filters)}
         ORDER BY started_at DESC, id DESC LIMIT ${Math.max(0, query.limit)}`

@@ -143,6 +143,21 @@ export const summaries = (sql: SqlClient.SqlClient, filter: ReturnType<SqlClient
     decodeSummaries
   )
 
+/**
+ * One page of the backtests, newest first: at most `limit`, those after `before` (the previous page's last id) when
+ * given — none when no book has that id. Counts only the page's books' sessions.
+ */
+export const backtestPage = (sql: SqlClient.SqlClient, page: { readonly limit: number; readonly before?: BookId | undefined }) =>
+  Effect.gen(function*() {
+    const after = page.before === undefined ? [] : [
+      sql`(created_at < (SELECT created_at FROM ledger_books WHERE id = ${page.before})
+        OR (created_at = (SELECT created_at FROM ledger_books WHERE id = ${page.before}) AND id < ${page.before}))`
+    ]
+    const ids = yield* sql<{ readonly id: string }>`SELECT id FROM ledger_books WHERE ${sql.and([sql`kind = 'backtest'`, ...after])}
+      ORDER BY created_at DESC, id DESC LIMIT ${Math.max(0, page.limit)}`
+    return ids.length === 0 ? [] : yield* summaries(sql, sql.and([sql.in("b.id", ids.map((r) => r.id))]))
+  })
+
 /** The newest backtest's id, from the books' rows alone. */
 export const latestBacktest = (sql: SqlClient.SqlClient) =>
   sql<{ readonly id: string }>`SELECT id FROM ledger_books WHERE kind = 'backtest' ORDER BY created_at DESC, id DESC LIMIT 1`.pipe(

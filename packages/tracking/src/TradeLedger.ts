@@ -93,6 +93,11 @@ export class TradeLedger extends Context.Service<TradeLedger, {
   readonly books: Effect.Effect<ReadonlyArray<BookSummary>, LedgerError>
   readonly book: (id: BookId) => Effect.Effect<Option.Option<BookSummary>, LedgerError>
   /**
+   * One page of the backtests, newest first: at most `limit`, those listed after `before` (a backtest's id: the
+   * last of the previous page) when given — none when no book has that id. Counts only the page's books' sessions.
+   */
+  readonly backtests: (page: { readonly limit: number; readonly before?: BookId | undefined }) => Effect.Effect<ReadonlyArray<BookSummary>, LedgerError>
+  /**
    * A book's status and when its row was last written, from the row alone: cheap enough for every request (`book`
    * also counts the book's sessions, a scan of its snapshots: 50–200 ms on a full-range book).
    */
@@ -181,6 +186,13 @@ const make = Effect.gen(function*() {
     Effect.mapError(failWith("setBookStatus"))
   )
 
+  const backtests = Effect.fn("TradeLedger.backtests")(
+    function*(page: { readonly limit: number; readonly before?: BookId | undefined }) {
+      return yield* LedgerReads.backtestPage(sql, page)
+    },
+    Effect.mapError(failWith("backtests"))
+  )
+
   const books = LedgerReads.summaries(sql, sql.and([])).pipe(Effect.mapError(failWith("books")), Effect.withSpan("TradeLedger.books"))
 
   const book = Effect.fn("TradeLedger.book")(
@@ -212,5 +224,5 @@ const make = Effect.gen(function*() {
     return yield* LedgerOrders.cursors(sql, pg, book, accounts)
   }, Effect.mapError(failWith("cursors")))
 
-  return TradeLedger.of({ record, createBook, setBookStatus, books, book, bookState, latestBacktest, equity, series, orders, fills, marks, cursors })
+  return TradeLedger.of({ record, createBook, setBookStatus, books, book, backtests, bookState, latestBacktest, equity, series, orders, fills, marks, cursors })
 })

@@ -75,8 +75,9 @@ export const recordedCalls = (options: {
     /** Per role, the model of the latest run that asked that role (not its offline stand-in). */
     const latest = new Map<string, { readonly model: string; readonly startedAt: string }>()
     for (const store of stores) {
-      for (const run of yield* store.listRuns({ pipeline: DailyPipeline.name, limit: Number.MAX_SAFE_INTEGER })) {
-        if (run.tradingDay < options.from || run.tradingDay > options.to) continue
+      // the range's runs alone, chosen by the store (not every run of the home, read to be dropped here)
+      const days = { from: options.from, to: options.to }
+      for (const run of yield* store.listRuns({ pipeline: DailyPipeline.name, days, limit: Number.MAX_SAFE_INTEGER })) {
         const models = modelsOf(run)
         if (Option.isNone(models) || models.value.every((m) => m.model.startsWith("offline"))) continue
         byDay.set(run.tradingDay, [...(byDay.get(run.tradingDay) ?? []), { store, run }])

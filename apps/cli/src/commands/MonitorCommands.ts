@@ -48,15 +48,29 @@ const equity = Command.make(
   (options) => using(Standings, (s) => s.equity(options))
 ).pipe(describe("Each account's daily equity series from the ledger, beside SPY's close and its price at the snapshot's moment", exits.ledger))
 
-const backtests = Command.make("backtests", { json: asJson("the list") }, ({ json }) => using(Standings, (s) => s.backtests(json))).pipe(
-  describe("List the backtests' books: id, status, range, sessions recorded", exits.books)
-)
+const backtests = Command.make(
+  "backtests",
+  {
+    json: asJson("the list"),
+    limit: Flag.Int("limit").pipe(Flag.withDescription("how many backtests, newest first: 1–1000 (default: 50)"), Flag.withDefault(50)),
+    before: Flag.String("before").pipe(Flag.withDescription("the backtests listed after this id (the last of the previous page; the list says it)"), Flag.optional)
+  },
+  (page) => using(Standings, (s) => s.backtests(page))
+).pipe(describe("List the backtests' books, newest first, a page at a time: id, status, range, sessions recorded", exits.books))
 
 const serve = Command.make(
   "serve",
   {
     port: Flag.Int("port").pipe(Flag.withDescription("port (default: 8080; 0: any free port)"), Flag.withDefault(8080)),
-    host: Flag.String("host").pipe(Flag.withDescription("interface to listen on (default: 127.0.0.1)"), Flag.withDefault("127.0.0.1"))
+    host: Flag.String("host").pipe(Flag.withDescription("interface to listen on (default: 127.0.0.1)"), Flag.withDefault("127.0.0.1")),
+    allowedHost: Flag.String("allowed-host").pipe(
+      Flag.withDescription("a host name clients reach the monitor by, e.g. council.lan (repeatable; also COUNCIL_ALLOWED_HOSTS, comma-separated): requests addressed to any other name are refused (DNS rebinding); localhost and, off loopback, IP addresses are always answered"),
+      Flag.atLeast(0)
+    ),
+    trustProxy: Flag.String("trust-proxy").pipe(
+      Flag.withDescription("a reverse proxy's address or network, e.g. 127.0.0.1 or 10.0.0.0/8 (repeatable): its X-Forwarded-For/-Host/-Proto are believed (client address, name, scheme); anyone else's are ignored"),
+      Flag.atLeast(0)
+    )
   },
   (options) => using(Serve, (s) => s.serve(options))
 ).pipe(describe(

@@ -61,16 +61,19 @@ const MAX_LISTED = 1000
  * `runs`: every run that reads back, and a damaged one in its place (status `damaged`, what is wrong below the
  * table); it exits 0 all the same: what needs a damaged run (`show`, `replay`, `export`) fails naming it.
  */
-export const listRuns = (limit: number) =>
+export const listRuns = (limit: number, before: Option.Option<string> = Option.none()) =>
   Effect.gen(function*() {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LISTED) {
       return yield* CliFailure.usage(`--limit ${limit}: expected a whole number from 1 to ${MAX_LISTED}`)
     }
     const store = yield* RunStore
-    const entries = yield* store.surveyRuns({ limit })
-    if (entries.length === 0) return yield* Console.log("no runs yet — start one with: pnpm pipeline run daily")
+    const cursor = Option.isNone(before) ? {} : { before: yield* cursorRun(before.value) }
+    const entries = yield* store.surveyRuns({ limit, ...cursor })
+    if (entries.length === 0) {
+      return yield* Console.log(Option.isSome(before) ? `no runs after ${before.value}` : "no runs yet — start one with: pnpm pipeline run daily")
+    }
     const runs = entries.filter((r): r is RunRecord => !isDamagedRun(r))
-    const imported = new Set((yield* store.surveyRuns({ limit, origin: "imported" })).map((r) => r.id))
+    const imported = new Set((yield* store.surveyRuns({ limit, origin: "imported", ...cursor })).map((r) => r.id))
     const { costs, unreadable } = yield* runCosts(runs.map((r) => ({ id: r.id, imported: imported.has(r.id) })))
     const activity = yield* activityOf(runs, imported)
     const failed = yield* failedAccountsOf(runs)
@@ -92,6 +95,15 @@ export const listRuns = (limit: number) =>
       ]
     })
     if (notes.length > 0) yield* Console.log(`\n${notes.join("\n")}`)
+    if (entries.length === limit) yield* Console.log(`\nmore: pnpm pipeline runs --before ${entries.at(-1)!.id}${limit === 20 ? "" : ` --limit ${limit}`}`)
+  })
+
+/** The run `--before` names, as the store's cursor; one it does not hold is a usage error. */
+const cursorRun = (before: string) =>
+  Effect.gen(function*() {
+    const found = Schema.is(RunId)(before) ? yield* RunStore.use((s) => s.getRun(before)) : Option.none()
+    if (Option.isNone(found)) return yield* CliFailure.usage(`--before: no run ${before.slice(0, 80)} (give an id the list showed: pnpm pipeline runs)`)
+    return { startedAt: found.value.startedAt, id: found.value.id }
   })
 
 /** Each stage's checkpoint in a few words. */

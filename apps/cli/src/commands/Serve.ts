@@ -2,6 +2,8 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
+import * as IpNetwork from "effect/net/IpNetwork"
 import * as Schema from "effect/Schema"
 import * as HttpServer from "effect/http/HttpServer"
 import { RunId } from "@council/domain"
@@ -16,13 +18,34 @@ import { launcher } from "./BacktestLaunch.ts"
 import { AppSettings } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
+import { allowedHost } from "../MonitorConfig.ts"
 import * as Launcher from "../Launcher.ts"
 import { checkListen, waitForSignal } from "../Listening.ts"
 
 export interface ServeOptions {
   readonly port: number
   readonly host: string
+  readonly allowedHost?: ReadonlyArray<string> | undefined
+  readonly trustProxy?: ReadonlyArray<string> | undefined
 }
+
+/** `--allowed-host` values, checked, after `COUNCIL_ALLOWED_HOSTS`' (already checked). */
+const allowedHosts = (flags: ReadonlyArray<string>, configured: ReadonlyArray<string>) =>
+  Effect.forEach(flags, (raw) => {
+    const checked = allowedHost(raw)
+    return "problem" in checked ? Effect.fail(CliFailure.usage(`--allowed-host: ${checked.problem}`)) : Effect.succeed(checked.host)
+  }).pipe(Effect.map((hosts) => [...new Set([...configured, ...hosts])]))
+
+/** `--trust-proxy` values: an address (itself alone) or a network in CIDR notation. */
+const trustedProxies = (flags: ReadonlyArray<string>) =>
+  Effect.forEach(flags, (raw) => {
+    const text = raw.trim()
+    const cidr = text.includes("/") ? text : `${text}/${text.includes(":") ? 128 : 32}`
+    return Result.match(IpNetwork.fromString(cidr), {
+      onFailure: () => Effect.fail(CliFailure.usage(`--trust-proxy: "${raw.slice(0, 60)}" is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)`)),
+      onSuccess: Effect.succeed
+    })
+  })
 
 /**
  * `POST /api/runs/{id}/approve` through `pnpm pipeline approve`'s own code path (`Approve.decide`), with the
@@ -51,12 +74,19 @@ const approvals = Effect.gen(function*() {
   return Layer.succeed(Approvals.RunApprovals, Approvals.RunApprovals.of({ decide }))
 })
 
+/** The names `serve` says it answers to (`HostCheck`). */
+const answered = (host: string, allowed: ReadonlyArray<string>) =>
+  [HostCheck.isLoopback(host.trim().toLowerCase()) ? "localhost, 127.0.0.1" : "localhost, IP addresses", ...allowed].join(", ") +
+  (allowed.length === 0 ? " (other names: --allowed-host NAME)" : "")
+
 const serving = (options: ServeOptions) =>
   Effect.gen(function*() {
     const launcherExited = yield* Launcher.watch
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) return yield* CliFailure.usage("--port must be 0–65535")
     if (options.host.trim() === "") return yield* CliFailure.usage("--host must name an interface, e.g. 127.0.0.1")
-    const { apiToken: token, riskFree } = (yield* AppSettings).monitor
+    const { allowedHosts: configured, apiToken: token, riskFree } = (yield* AppSettings).monitor
+    const allowed = yield* allowedHosts(options.allowedHost ?? [], configured)
+    const proxies = yield* trustedProxies(options.trustProxy ?? [])
     yield* checkListen(options.host, options.port)
     const services = Layer.mergeAll(TradeLedger.layer, votesByBook, yield* approvals, launcher.pipe(Layer.provide(TradeLedger.layer))).pipe(
       Layer.provideMerge(AppLayer.inspecting())
@@ -68,18 +98,27 @@ const serving = (options: ServeOptions) =>
         `  dashboard: ${url}/`,
         `  API: ${url}/api/…, OpenAPI document: ${url}/openapi.json`,
         `  mutations (close-all, approve, start a backtest): ${Option.isSome(token) ? "need Authorization: Bearer $COUNCIL_API_TOKEN" : "disabled (COUNCIL_API_TOKEN is not set)"}`,
+        `  answers requests addressed to: ${answered(options.host, allowed)}`,
+        ...(proxies.length === 0 ? [] : [`  X-Forwarded-* believed from: ${proxies.map(IpNetwork.format).join(", ")}`]),
         ...(HostCheck.isLoopback(options.host.trim().toLowerCase()) ? [] : [
           `  warning: listening on ${options.host}, beyond this machine: reads (accounts, positions, orders, runs) need no token,`,
-          `  so anyone who can reach this address can read them, and so can a web page opened on any machine that reaches it`,
-          `  (its own name pointed at this address: DNS rebinding, which only a loopback server refuses); the bearer token of`,
-          `  a mutation crosses the network unencrypted (http); serve on 127.0.0.1 and tunnel (ssh -L) to keep them private`
+          `  so anyone who can reach this address can read them; the bearer token of a mutation crosses the network`,
+          `  unencrypted (http) unless a TLS proxy is in front; serve on 127.0.0.1 and tunnel (ssh -L) to keep them private`
         ]),
         `  stop with Ctrl-C`
       ].join("\n"))
       const reason = yield* Effect.raceFirst(waitForSignal, Effect.as(launcherExited, "the launching pnpm exited"))
       yield* Console.log(`${reason}: stopping`)
     }).pipe(
-      Effect.provide(Server.layer({ host: options.host, port: options.port, token, riskFree, offThread: yield* offThread }).pipe(Layer.provideMerge(services)))
+      Effect.provide(Server.layer({
+        host: options.host,
+        port: options.port,
+        allowedHosts: allowed,
+        trustedProxies: proxies,
+        token,
+        riskFree,
+        offThread: yield* offThread
+      }).pipe(Layer.provideMerge(services)))
     )
     yield* Console.log("stopped")
   })

@@ -263,11 +263,37 @@ const stoppedBacktests = (books: ReadonlyArray<BookSummary>) =>
     return new Set(books.filter((b) => b.status === "running" && !held.has(`backtest:${b.id}`)).map((b) => b.id))
   })
 
-const listBacktests = (json: boolean) =>
+/** What `backtests` lists: a page of at most `limit` (1–1000), after `before` (a backtest's id) when given. */
+export interface BacktestsPage {
+  readonly json: boolean
+  readonly limit: number
+  readonly before: Option.Option<string>
+}
+
+/** The most backtests one `backtests` lists, as `/api/backtests?limit=` takes. */
+const MAX_LISTED = 1000
+
+/** The cursor `--before` names, as the ledger's id; one it does not hold is a usage error. */
+const cursorBook = (before: string) =>
+  (before.trim() === "" || before === "latest" || before === "live" ? Effect.fail(new Standings.BookNotFound({ message: "" })) : Standings.bookFor(before)).pipe(
+    Effect.catchTag("BookNotFound", () => Effect.fail(CliFailure.usage(`--before: no backtest "${before.slice(0, 64)}" (give an id the list showed: pnpm pipeline backtests)`))),
+    Effect.catchTag("LedgerError", (e) => Effect.fail(ledgerFailure(e)))
+  )
+
+const listBacktests = ({ before, json, limit }: BacktestsPage) =>
   Effect.gen(function*() {
-    const books = (yield* TradeLedger.use((l) => l.books).pipe(Effect.mapError(ledgerFailure))).filter((b) => b.kind === "backtest")
-    if (json) return yield* Console.log(JSON.stringify(Schema.encodeSync(Schema.Array(BookSummary))(books), null, 2))
-    if (books.length === 0) return yield* Console.log("no backtests yet")
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LISTED) {
+      return yield* CliFailure.usage(`--limit ${limit}: expected a whole number from 1 to ${MAX_LISTED}`)
+    }
+    const after = Option.isSome(before) ? yield* cursorBook(before.value) : undefined
+    const books = yield* TradeLedger.use((l) => l.backtests({ limit, before: after })).pipe(Effect.mapError(ledgerFailure))
+    const more = books.length === limit ? `more: pnpm pipeline backtests --before ${books.at(-1)!.id}${limit === DEFAULT_LISTED ? "" : ` --limit ${limit}`}` : undefined
+    if (json) {
+      yield* Console.log(JSON.stringify(Schema.encodeSync(Schema.Array(BookSummary))(books), null, 2))
+      if (more !== undefined) yield* Console.error(more)
+      return
+    }
+    if (books.length === 0) return yield* Console.log(Option.isSome(before) ? `no backtests after ${before.value}` : "no backtests yet")
     const stopped = yield* stoppedBacktests(books)
     yield* Console.log(table(
       ["BACKTEST", "STATUS", "RANGE", "SESSIONS", "ACCOUNTS", "LABEL", "CREATED (UTC)"],
@@ -287,7 +313,11 @@ const listBacktests = (json: boolean) =>
       : []
     )
     if (notes.length > 0) yield* Console.log(`\n${notes.join("\n")}`)
+    if (more !== undefined) yield* Console.log(`\n${more}`)
   })
 
-/** `backtests`: every backtest's book, newest first. */
-export const backtests = (json: boolean) => Effect.provide(listBacktests(json).pipe(Effect.provide(ledger)), configured)
+/** How many backtests `backtests` lists when `--limit` is not given. */
+export const DEFAULT_LISTED = 50
+
+/** `backtests`: a page of the backtests' books, newest first. */
+export const backtests = (page: BacktestsPage) => Effect.provide(listBacktests(page).pipe(Effect.provide(ledger)), configured)
