@@ -178,7 +178,7 @@ const replay = Command.make(
       ))
     )
 ).pipe(describe(
-  "Re-execute a run from its recordings (zero live calls) and compare every stage; --from forks a new run that obeys every rule of run daily (the session, exit codes) and sends orders unless --dry-run, its parent was a dry run or --model swaps a model (then only with --send)",
+  "Re-execute a run from its recordings (zero live calls) and compare every stage; --from forks a new run that obeys every rule of run daily (the session, exit codes) and sends orders unless --dry-run, its parent was a dry run or comes from another home (a bundle file, an imported run), or --model swaps a model (then only with --send)",
   exits.replay
 ))
 

@@ -46,6 +46,12 @@ const awaitingRun = (id: string) =>
     if (Option.isNone(found)) return yield* CliFailure.usage(`no run with id ${id}`)
     const run = found.value
     if (run.pipeline !== DailyPipeline.name) return yield* CliFailure.usage(`run ${id} is not a daily run`)
+    const imported = yield* RunStore.use((s) => s.listRuns({ limit: 1000, origin: "imported", tradingDay: run.tradingDay }))
+    if (imported.some((r) => r.id === run.id)) {
+      return yield* CliFailure.usage(
+        `run ${id} was imported from another home, where its orders were decided on that home's accounts: it cannot be approved or rejected here (to decide them on this home's accounts: pnpm pipeline replay ${id} --from RiskApproval)`
+      )
+    }
     const params = yield* paramsOf(run)
     const again = yield* dayCommand(run.tradingDay, yield* dayAccounts(params))
     if (run.status === "running") {

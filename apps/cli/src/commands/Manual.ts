@@ -41,8 +41,15 @@ export interface OrderOptions {
 
 const usage = (message: string) => Effect.fail(CliFailure.usage(message))
 
+/**
+ * A plain decimal (`10`, `0.5`, `512.30`): `Number` alone would also read `0x10` as 16, `0b11` as 3 and `1e3` as
+ * 1000 — an order for shares or at a price nobody typed.
+ */
+const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/
+
 const positive = (flag: string, raw: string, what: string) => {
-  const value = raw.trim() === "" ? Number.NaN : Number(raw)
+  const text = raw.trim()
+  const value = DECIMAL.test(text) ? Number(text) : Number.NaN
   return Number.isFinite(value) && value > 0 ? Effect.succeed(value) : usage(`${flag} ${raw}: expected ${what}`)
 }
 

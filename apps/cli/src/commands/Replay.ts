@@ -94,19 +94,33 @@ export interface ForkOptions {
 }
 
 /**
- * Whether a fork sends orders: never with `--dry-run`; with `--send` always; otherwise only when its parent sent
- * orders and no model is swapped (a fork of a dry run, and a what-if with another model, are dry runs).
+ * Whether `bundle`'s run came from another home: a bundle file whose run this store does not hold, or a run
+ * imported here. Its decisions were made on that home's accounts and data, so a fork of it sends nothing unless told.
  */
-const forkSends = (parent: RunBundle, options: ForkOptions, swapsModels: boolean) =>
+export const isForeign = (bundle: RunBundle) =>
+  Effect.gen(function*() {
+    if (Option.isNone(yield* RunStore.use((s) => s.getRun(bundle.run.id)))) return true
+    const imported = yield* RunStore.use((s) => s.listRuns({ limit: 1000, origin: "imported", tradingDay: bundle.run.tradingDay }))
+    return imported.some((r) => r.id === bundle.run.id)
+  }).pipe(Effect.provide(AppLayer.storage("empty")))
+
+/**
+ * Whether a fork sends orders: never with `--dry-run`; with `--send` always; otherwise only when its parent sent
+ * orders here and no model is swapped (a fork of a dry run, of another home's run, and a what-if with another
+ * model are dry runs).
+ */
+const forkSends = (parent: RunBundle, options: ForkOptions, swapsModels: boolean, foreign: boolean) =>
   options.dryRun && options.send
     ? Effect.fail(CliFailure.usage("--dry-run and --send contradict each other"))
-    : Effect.succeed(!options.dryRun && (options.send || (!parent.run.dryRun && !swapsModels)))
+    : Effect.succeed(!options.dryRun && (options.send || (!parent.run.dryRun && !swapsModels && !foreign)))
 
 /** Why a fork that was not told `--dry-run` is one anyway, if it is. */
 const dryBecause = (parent: RunBundle, swapsModels: boolean) =>
   swapsModels
     ? "a fork that swaps a model is a what-if, so it is a dry run (add --send to send its orders)"
-    : `run ${parent.run.id} was a dry run, so this fork is one too (add --send to send its orders)`
+    : parent.run.dryRun
+    ? `run ${parent.run.id} was a dry run, so this fork is one too (add --send to send its orders)`
+    : `run ${parent.run.id} comes from another home (imported or a bundle file): its decisions were made on that home's accounts, so this fork is a dry run (add --send to send its orders)`
 
 /** Refuses a fork the runner would refuse, before anything is written. */
 const checkFork = (bundle: RunBundle, from: string) => {
@@ -146,7 +160,7 @@ export const forkRun = (source: string, options: ForkOptions) =>
     yield* checkFork(bundle, options.from)
     const fork = yield* Llm.forFork(bundle, options.models, options.from, DailyPipeline.stageNames)
     const swapsModels = fork.swapped.length > 0
-    const sends = yield* forkSends(bundle, options, swapsModels)
+    const sends = yield* forkSends(bundle, options, swapsModels, yield* isForeign(bundle))
     const params = yield* Schema.decodeUnknownEffect(DailyParams)(bundle.run.params).pipe(
       Effect.mapError(() => CliFailure.usage(`run ${bundle.run.id} is not a daily run this version can fork`))
     )
