@@ -317,6 +317,12 @@ const unshadowed = (ids: ReadonlyArray<string>) =>
  */
 const UNREAD_ACCOUNT_VARIABLES = ["ALPACA_ACCOUNTS_JSON", "TRADING_ACCOUNTS"] as const
 
+/**
+ * Alpaca's SDK variables. Council never reads them (the seed's "same credentials for all accounts"); set with no
+ * account configured they mean the user expects Alpaca and would get the embedded exchange, so they are refused there.
+ */
+const SDK_KEY_VARIABLES = ["APCA_API_KEY_ID", "APCA_API_SECRET_KEY"] as const
+
 /** Reads the accounts from the environment (through `Config`), first source found wins. */
 export const load: Effect.Effect<LoadedAccounts, AccountConfigError> = Effect.gen(function*() {
   for (const variable of UNREAD_ACCOUNT_VARIABLES) {
@@ -357,6 +363,13 @@ export const load: Effect.Effect<LoadedAccounts, AccountConfigError> = Effect.ge
       credentials: { keyId: paperKey.value, secretKey: paperSecret.value }
     }).pipe(Effect.mapError((e) => new AccountConfigError({ message: `PAPER_ALPACA_*: DEFAULT_PAPER: ${describeIssue(e)}` })))
     return { source: "PAPER_ALPACA_*" as const, accounts: yield* checkAccounts("PAPER_ALPACA_*", [yield* toAccount(decoded, "PAPER_ALPACA_*", "PAPER_ALPACA_*: DEFAULT_PAPER")]) }
+  }
+  for (const variable of SDK_KEY_VARIABLES) {
+    if (Option.isSome(yield* env(variable))) {
+      return yield* fail(
+        `${variable} is set but not read: one key pair would trade every account; set ALPACA_{NAME}_KEY_ID/_SECRET_KEY for each account (or PAPER_ALPACA_KEY_ID/_SECRET_KEY for one paper account), or unset it to trade the embedded exchange`
+      )
+    }
   }
   return { source: "embedded default" as const, accounts: yield* checkAccounts("embedded default", embeddedAccounts()) }
 })
