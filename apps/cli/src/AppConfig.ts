@@ -10,6 +10,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import { plainDecimal } from "@council/domain"
 import { DEFAULT_SCHEDULE, type RunSchedule } from "@council/domain/Schedule"
 import * as AccountsConfig from "@council/broker/AccountsConfig"
 import * as LiveGuard from "@council/broker/LiveGuard"
@@ -27,14 +28,14 @@ export class FillModelConfigError extends Schema.TaggedError<FillModelConfigErro
   message: Schema.String
 }) {}
 
-/** A number read from `variable` (`fallback` when unset) that `accepts`; anything else is refused as `expected`. */
+/** A plain decimal read from `variable` (`fallback` when unset) that `accepts`; anything else is refused as `expected`. */
 const numberFrom = (variable: string, fallback: number, accepts: (n: number) => boolean, expected: string): Effect.Effect<number, FillModelConfigError> =>
   Config.option(Config.String(variable)).pipe(
     Effect.orElseSucceed(() => Option.none<string>()),
     Effect.flatMap(Option.match({
       onNone: () => Effect.succeed(fallback),
       onSome: (raw) => {
-        const value = raw.trim() === "" ? Number.NaN : Number(raw)
+        const value = plainDecimal(raw)
         return Number.isFinite(value) && accepts(value)
           ? Effect.succeed(value)
           : Effect.fail(new FillModelConfigError({ variable, message: `${variable}: expected ${expected}, got "${raw.slice(0, 40)}"` }))

@@ -255,6 +255,8 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["accounts"], env: { COUNCIL_SLIPPAGE_BPS: "abc" }, error: /^error: COUNCIL_SLIPPAGE_BPS: expected a number ≥ 0, got "abc"$/ },
   { args: ["run", "daily"], home: "fresh", env: { COUNCIL_SLIPPAGE_BPS: "-3" }, error: /^error: COUNCIL_SLIPPAGE_BPS: expected a number ≥ 0/ },
   { args: ["runs"], env: { COUNCIL_SLIPPAGE_BPS: "  " }, error: /^error: COUNCIL_SLIPPAGE_BPS: expected a number ≥ 0/ },
+  { args: ["accounts"], env: { COUNCIL_SLIPPAGE_BPS: "0x10" }, error: /^error: COUNCIL_SLIPPAGE_BPS: expected a number ≥ 0, got "0x10"$/ },
+  { args: ["accounts"], env: { COUNCIL_COMMISSION_MIN: "1e3" }, error: /^error: COUNCIL_COMMISSION_MIN: expected a number ≥ 0, got "1e3"$/ },
   { args: ["orders"], home: "fresh", env: { COUNCIL_COMMISSION_PER_SHARE: "x" }, error: /^error: COUNCIL_COMMISSION_PER_SHARE: expected a number ≥ 0, got "x"$/ },
   { args: ["orders"], home: "fresh", env: { COUNCIL_PARTIAL_FILL_PCT: "0" }, error: /^error: COUNCIL_PARTIAL_FILL_PCT: expected a percentage above 0 and at most 100, got "0"$/ },
   { args: ["backtest", "--from", "2024-01-02", "--to", "2024-01-05"], home: "fresh", env: { COUNCIL_PARTIAL_FILL_PCT: "40%" }, error: /^error: COUNCIL_PARTIAL_FILL_PCT: expected a percentage above 0 and at most 100, got "40%"$/ },

@@ -23,6 +23,18 @@ export const decimalNumber = (value: number): number => {
   return value
 }
 
+/** A plain decimal as typed by a person: digits with an optional fraction (`10`, `0.5`, `.5`). */
+const PLAIN_DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/
+
+/**
+ * `text` (trimmed) as a number when it is a plain decimal, `NaN` otherwise. Use it for quantities, prices and
+ * settings a person types: `Number` alone reads `0x10` as 16, `0b11` as 3, `1e3` as 1000 and `""` as 0.
+ */
+export const plainDecimal = (text: string): number => {
+  const trimmed = text.trim()
+  return PLAIN_DECIMAL.test(trimmed) ? Number(trimmed) : Number.NaN
+}
+
 /** `value` as the decimal it stands for (`9980.300000000001` → `"9980.3"`). */
 export const decimalText = (value: number): string => String(decimalNumber(value))
 

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { decimalDifference, decimalNumber, decimalSum } from "../src/Decimal.ts"
+import { decimalDifference, decimalNumber, decimalSum, plainDecimal } from "../src/Decimal.ts"
 
 describe("Decimal", () => {
   it("a difference of cents between large amounts is the cents, where decimalNumber keeps the noise", () => {
@@ -20,5 +20,17 @@ describe("Decimal", () => {
     assert.isNaN(decimalSum([1, Number.NaN]))
     assert.strictEqual(decimalSum([1, Number.POSITIVE_INFINITY]), Number.POSITIVE_INFINITY)
     assert.strictEqual(decimalSum([]), 0)
+  })
+})
+
+describe("plainDecimal", () => {
+  it("reads digits with an optional fraction, trimmed", () => {
+    assert.deepStrictEqual(["10", " 0.5 ", ".5", "512.30", "7."].map(plainDecimal), [10, 0.5, 0.5, 512.3, 7])
+  })
+
+  it("refuses what Number would read as another number", () => {
+    for (const text of ["0x10", "0b11", "0o7", "1e3", "+5", "-3", "", "  ", "Infinity", "1_000", "1,5"]) {
+      assert.isNaN(plainDecimal(text), text)
+    }
   })
 })

@@ -19,7 +19,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { type AccountId, CLIENT_ORDER_ID_MAX, OPEN_STATUSES, Order, type OrderIntent, Ticker, type TimeInForce } from "@council/domain"
+import { type AccountId, CLIENT_ORDER_ID_MAX, OPEN_STATUSES, Order, type OrderIntent, plainDecimal, Ticker, type TimeInForce } from "@council/domain"
 import { hashOf } from "@council/engine"
 import { AccountManager, type Broker, BrokerError, TradingAccounts } from "@council/broker"
 import { CliFailure } from "../CliFailure.ts"
@@ -41,15 +41,9 @@ export interface OrderOptions {
 
 const usage = (message: string) => Effect.fail(CliFailure.usage(message))
 
-/**
- * A plain decimal (`10`, `0.5`, `512.30`): `Number` alone would also read `0x10` as 16, `0b11` as 3 and `1e3` as
- * 1000 — an order for shares or at a price nobody typed.
- */
-const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/
-
+/** A plain decimal above 0 (`plainDecimal`: never `0x10` for 16 shares or `1e2` for a $100 limit). */
 const positive = (flag: string, raw: string, what: string) => {
-  const text = raw.trim()
-  const value = DECIMAL.test(text) ? Number(text) : Number.NaN
+  const value = plainDecimal(raw)
   return Number.isFinite(value) && value > 0 ? Effect.succeed(value) : usage(`${flag} ${raw}: expected ${what}`)
 }
 
