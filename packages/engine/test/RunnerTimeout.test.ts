@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Ref, Schema } from "effect"
+import { Duration, Effect, Exit, Fiber, Ref, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import type { TradingDay } from "@council/domain"
 import { Pipeline, Runner, RunStore, Stage } from "@council/engine"
@@ -8,7 +8,7 @@ const day = "2026-06-08" as TradingDay
 const options: Runner.StartOptions = { tradingDay: day, asOf: day, mode: "record", dryRun: false, codeVersion: "t", params: {} }
 
 /** A stage that gives way to the scheduler `times` times before it answers (an async stage, as one awaiting I/O is). */
-const yielding = (name: string, times: number, timeout: string) =>
+const yielding = (name: string, times: number, timeout: Duration.Input) =>
   Stage.make({
     name,
     dependsOn: [],
@@ -22,7 +22,7 @@ describe("Runner stage timeouts", () => {
     Effect.gen(function*() {
       const pipeline = Pipeline.make("mixed", [
         Stage.make({ name: "Sync", dependsOn: [], output: Schema.Number, timeout: "5 seconds", run: () => Effect.succeed(1) }),
-        yielding("Async", 50, "5 seconds")
+        yielding("Async", 50, Duration.seconds(5))
       ])
       const result = yield* Runner.start(pipeline, options)
       assert.strictEqual(result.run.status, "completed")
