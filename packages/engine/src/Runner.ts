@@ -28,7 +28,6 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
@@ -158,41 +157,6 @@ const timeoutOf = (stage: Stage.Any): Duration.Duration => {
 
 
 /**
- * `effect`, failed with `onTimeout()` when it has not ended within `duration` (by the fiber's `Clock`), as
- * `Effect.timeoutOrElse` does: the effect runs at once in a fiber of its own, and only when it is still running when
- * it yields is it raced with a sleep. A stage that ends without yielding (most, when nothing it calls waits) costs
- * one fiber, not two fibers and a timer.
- */
-const withTimeout = <E2>(duration: Duration.Duration, onTimeout: () => E2) =>
-<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | E2, R> =>
-  // forked where no interruption can leave the fibers running: only the wait for them is interruptible
-  Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(Effect.forkDetach(effect, { startImmediately: true }), (fiber) => {
-      const ended = fiber.pollUnsafe()
-      if (ended !== undefined) return ended
-      return Effect.flatMap(Effect.forkDetach(Effect.sleep(duration), { startImmediately: true }), (timer) =>
-        restore(Effect.callback<A, E | E2>((resume) => {
-          let settled = false
-          fiber.addObserver((exit) => {
-            if (settled) return
-            settled = true
-            timer.interruptUnsafe()
-            resume(exit)
-          })
-          timer.addObserver(() => {
-            if (settled) return
-            settled = true
-            resume(Effect.andThen(Fiber.interrupt(fiber), Effect.fail(onTimeout())))
-          })
-          // the caller interrupted: both go
-          return Effect.suspend(() => {
-            settled = true
-            return Effect.andThen(Fiber.interrupt(timer), Fiber.interrupt(fiber))
-          })
-        })))
-    }))
-
-/**
  * Runs one stage to a checkpoint, with timeout and retries; hands its checkpoint with its recordings (and, for
  * the run's `last` stage, the run completed) to `commits`.
  */
@@ -230,7 +194,10 @@ const runStage = <R>(
       return yield* (stage.run(input as never) as Effect.Effect<unknown, unknown, R>).pipe(
         Effect.provideService(Recorder.Recorder, recorder),
         Effect.provideService(RunContext, context),
-        withTimeout(timeoutOf(stage), () => new Error(`stage ${stage.name} timed out after ${Duration.format(timeoutOf(stage))}`)),
+        Effect.timeoutOrElse({
+          duration: timeoutOf(stage),
+          orElse: () => Effect.fail(new Error(`stage ${stage.name} timed out after ${Duration.format(timeoutOf(stage))}`))
+        }),
         Effect.tapCause((cause) =>
           Cause.hasInterruptsOnly(cause)
             ? Effect.void
