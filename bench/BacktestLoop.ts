@@ -2,7 +2,7 @@
  * The work of one `BacktestChild.ts` measurement, loaded once the process is tuned as the CLI's `backtest` is (see
  * `BacktestChild.ts`): the first `sessions` sessions of the bundled data, six accounts on a local exchange in a
  * fresh SQLite file, offline PMs, under the default schedule (`close`). Prints one JSON line:
- * `{ mode, sessions, ms, maxRssMb, dbBytes }`. As in the CLI, the ledger book the Reconcile stage writes into lives
+ * `{ mode, sessions, ms, cpuMs, maxRssMb, dbBytes }` (`cpuMs`: the process's CPU time over the loop, all threads). As in the CLI, the ledger book the Reconcile stage writes into lives
  * in a second file (the CLI's main database), opened as the CLI opens it; `dbBytes` counts both files (and their WALs).
  *
  * - `on`: `Backtest.runBacktest` over the SQL run store (checkpoints and recordings written, as `backtest` does).
@@ -101,6 +101,7 @@ const program = Effect.gen(function*() {
   )
   holdYoungGeneration()
   const started = performance.now()
+  const cpuStarted = process.cpuUsage()
   yield* Effect.gen(function*() {
     if (mode === "plain") {
       for (const day of sessions) {
@@ -120,8 +121,9 @@ const program = Effect.gen(function*() {
     }
   }).pipe(Effect.provide(world))
   const ms = performance.now() - started
+  const cpu = process.cpuUsage(cpuStarted)
   const dbBytes = [file, mainFile].flatMap((f) => [f, `${f}-wal`]).reduce((n, f) => n + (statSync(f, { throwIfNoEntry: false })?.size ?? 0), 0)
-  return { mode, sessions: sessions.length, ms, maxRssMb: process.resourceUsage().maxRSS / 1024, dbBytes }
+  return { mode, sessions: sessions.length, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, dbBytes }
 }).pipe(Effect.provide(LocalBars.layer()))
 
 try {

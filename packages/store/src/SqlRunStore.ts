@@ -20,7 +20,8 @@
  *   parameters' blob commit together: one commit, and a refused run leaves nothing; a batch's blobs go in one
  *   statement); the hot statements are compiled once
  *   (`FixedStatements`). `importBundle` also rejects a bundle whose checkpoints or recordings name another run.
- * - Every SQL or decoding failure becomes a `StoreError` naming the operation.
+ * - Every SQL or decoding failure becomes a `StoreError` naming the operation. The rows' schemas, columns and
+ *   decoders are `RunStoreRows`.
  *
  * **Gotchas**
  * - Checkpoints and recordings reference their run (foreign key): write the run first.
@@ -57,57 +58,20 @@ import * as Blobs from "./Blobs.ts"
 import * as Database from "./Database.ts"
 import * as FixedStatements from "./FixedStatements.ts"
 import * as RecordingEntries from "./RecordingEntries.ts"
-
-/** PostgreSQL returns booleans, SQLite 0/1. */
-const DbBoolean = Schema.Union([Schema.Boolean, Schema.BooleanFromBit])
-
-const RunRow = Schema.Struct({
-  ...RunRecord.fields,
-  dryRun: DbBoolean
-}).pipe(Schema.encodeKeys({
-  tradingDay: "trading_day",
-  asOf: "as_of",
-  dryRun: "dry_run",
-  codeVersion: "code_version",
-  parentRunId: "parent_run_id",
-  forkFrom: "fork_from",
-  startedAt: "started_at",
-  finishedAt: "finished_at"
-}))
-
-const CheckpointRow = Schema.Struct({
-  runId: RunId,
-  stage: Schema.String,
-  outputHash: Schema.String,
-  inputHash: Schema.String,
-  attempt: Schema.Int,
-  startedAt: Schema.String,
-  finishedAt: Schema.String,
-  durationMs: Schema.Finite,
-  reusedFrom: Schema.NullOr(RunId)
-}).pipe(Schema.encodeKeys({
-  runId: "run_id",
-  outputHash: "output_hash",
-  inputHash: "input_hash",
-  startedAt: "started_at",
-  finishedAt: "finished_at",
-  durationMs: "duration_ms",
-  reusedFrom: "reused_from"
-}))
-
-/** A completed run's row beside its checkpoint's output hash (`stageOutputs`). */
-const StageOutputRow = Schema.Struct({
-  runId: RunId,
-  tradingDay: RunRecord.fields.tradingDay,
-  dryRun: DbBoolean,
-  startedAt: Schema.String,
-  outputHash: Schema.NullOr(Schema.String)
-}).pipe(Schema.encodeKeys({ runId: "id", tradingDay: "trading_day", dryRun: "dry_run", startedAt: "started_at", outputHash: "output_hash" }))
-
-const runColumns = "id, pipeline, trading_day, as_of, mode, dry_run, code_version, parent_run_id, fork_from, " +
-  "status, started_at, finished_at, error, params_hash"
-const checkpointColumns = "run_id, stage, output_hash, input_hash, attempt, started_at, finished_at, duration_ms, " +
-  "reused_from"
+import {
+  checkpointColumns,
+  checkpointValues,
+  damagedRun,
+  decodeCheckpoint,
+  decodeCheckpointRows,
+  decodeNamed,
+  decodeRun,
+  decodeRunRows,
+  decodeStageOutputs,
+  parseDigest,
+  readCheckpointRow,
+  runColumns
+} from "./RunStoreRows.ts"
 
 /** The driver's own message (PostgreSQL's `SqlError.message` is only "Query failed"). */
 const describeError = (error: SqlError.SqlError | Schema.SchemaError): string => {
@@ -124,100 +88,11 @@ const storeError = (operation: string) => (error: SqlError.SqlError | Schema.Sch
 const isUniqueViolation = (error: unknown): error is SqlError.SqlError =>
   SqlError.isSqlError(error) && error.reason._tag === "UniqueViolation"
 
-/**
- * When a checkpoint that started at `startedAt` and took `durationMs` finished, as `toISOString` writes it: what a
- * SQLite row without `finished_at` means (`0011_run_store_lean`); `undefined` when `startedAt` is no time.
- */
-const finishOf = (startedAt: string, durationMs: number): string | undefined => {
-  const finish = new Date(Date.parse(startedAt) + durationMs)
-  return Number.isNaN(finish.getTime()) ? undefined : finish.toISOString()
-}
-
-/**
- * A checkpoint's row values with its output's blob: in `checkpointColumns` order on PostgreSQL; on SQLite with the
- * run id again after the stage (for its `seq`), hashes as bytes, and no `finished_at` when `finishOf` gives it.
- */
-const checkpointValues = (pg: boolean, checkpoint: Checkpoint, output: JsonText) =>
-  pg
-    ? [
-      checkpoint.runId,
-      checkpoint.stage,
-      output.hash,
-      checkpoint.inputHash,
-      checkpoint.attempt,
-      checkpoint.startedAt,
-      checkpoint.finishedAt,
-      checkpoint.durationMs,
-      checkpoint.reusedFrom
-    ]
-    : [
-      checkpoint.runId,
-      checkpoint.stage,
-      checkpoint.runId,
-      Blobs.storedHash(false, output.hash),
-      Blobs.storedHash(false, checkpoint.inputHash),
-      checkpoint.attempt,
-      checkpoint.startedAt,
-      finishOf(checkpoint.startedAt, checkpoint.durationMs) === checkpoint.finishedAt ? null : checkpoint.finishedAt,
-      checkpoint.durationMs,
-      checkpoint.reusedFrom
-    ]
-
-/** A checkpoint row as read, its hashes as hex and its `finished_at` given (see `checkpointValues`). */
-const readCheckpointRow = (row: Record<string, unknown>): Record<string, unknown> => ({
-  ...row,
-  output_hash: Blobs.hexOf(row["output_hash"]),
-  input_hash: Blobs.hexOf(row["input_hash"]),
-  finished_at: row["finished_at"] ?? finishOf(String(row["started_at"]), Number(row["duration_ms"]))
-})
-
 /** Rows to write and the blobs they refer to. */
 interface Write {
   readonly blobs: ReadonlyArray<Blobs.Put>
   readonly row: Effect.Effect<unknown, SqlError.SqlError>
 }
-
-/** A stored digest's JSON; `undefined` when it does not parse (its output is read instead). */
-const parseDigest = (text: string): Schema.Json | undefined => {
-  try {
-    return JSON.parse(text) as Schema.Json
-  } catch {
-    return undefined
-  }
-}
-
-const decodeRunRows = Schema.decodeUnknownEffect(Schema.Array(RunRow))
-const decodeRun = Schema.decodeUnknownEffect(RunRow)
-const decodeCheckpointRows = Schema.decodeUnknownEffect(Schema.Array(CheckpointRow))
-const decodeCheckpoint = Schema.decodeUnknownEffect(CheckpointRow)
-const decodeStageOutputs = Schema.decodeUnknownEffect(Schema.Array(StageOutputRow))
-/** A row that does not decode, named by what it holds (`run R`, `run R's checkpoint of S`). */
-const undecodable = (operation: string, what: string, error: Schema.SchemaError) =>
-  new StoreError({ operation, message: `${what}: stored data does not decode: ${error.message}`, kind: "damaged" })
-/** Rows decoded at once; when one does not decode, the first that does not is named. */
-const decodeNamed = <A>(
-  operation: string,
-  rows: ReadonlyArray<Record<string, unknown>>,
-  all: (rows: ReadonlyArray<Record<string, unknown>>) => Effect.Effect<ReadonlyArray<A>, Schema.SchemaError>,
-  one: (row: Record<string, unknown>) => Effect.Effect<A, Schema.SchemaError>,
-  nameOf: (row: Record<string, unknown>) => string
-) =>
-  Effect.catchTag(all(rows), "SchemaError", (error) =>
-    Effect.gen(function*() {
-      for (const row of rows) {
-        const failed = yield* Effect.flip(one(row)).pipe(Effect.option)
-        if (Option.isSome(failed)) return yield* undecodable(operation, nameOf(row), failed.value)
-      }
-      return yield* undecodable(operation, "a row", error)
-    }))
-
-/** A run's row that does not read back: what of it reads, and `damage` on one line (a schema's message has several). */
-const damagedRun = (row: Record<string, unknown>, damage: string): DamagedRun => ({
-  id: String(row["id"]),
-  tradingDay: typeof row["trading_day"] === "string" ? row["trading_day"] : null,
-  startedAt: typeof row["started_at"] === "string" ? row["started_at"] : null,
-  damage: damage.replace(/\s*\n\s*/g, " ")
-})
 
 /** The store's fixed statements (`FixedStatements`), compiled once. */
 const runStatements = ({ pg, prepare }: ReturnType<typeof FixedStatements.make>) => {
