@@ -30,10 +30,10 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import { formatMoment, type NewYorkMoment, type RunId, type RunSchedule, type TradingDay } from "@council/domain"
+import { type NewYorkMoment, type RunId, type RunSchedule, type TradingDay } from "@council/domain"
 import { type Recording, Recorder, RunContext, type RunRecord, RunStore, Runner } from "@council/engine"
 import { AuditTrail } from "@council/llm"
-import type { DailyParams } from "./DailyParams.ts"
+import { type DailyParams, newRunParams } from "./DailyParams.ts"
 import { DailyPipeline } from "./DailyPipeline.ts"
 import { Reconcile } from "./stages/Reconcile.ts"
 
@@ -103,13 +103,9 @@ const runsByDay = Effect.gen(function*() {
 export const sessionRunId = (day: TradingDay): RunId => `${day}-bt` as RunId
 
 /** A session's run parameters: the backtest's, with the schedule and the session's run moment; ballots by the day (a live run's). */
-const sessionParams = (day: TradingDay, options: BacktestOptions): DailyParams => ({
-  ...options.params,
-  schedule: options.schedule,
-  asOfTime: formatMoment(options.moments(day).run),
-  reviewOrder: "day",
-  reviewers: "pitched"
-})
+/** A session's parameters: `run daily`'s at the session's run moment (`newRunParams`: every choice a new run records). */
+const sessionParams = (day: TradingDay, options: BacktestOptions): DailyParams =>
+  newRunParams(options.params, { schedule: options.schedule, moment: options.moments(day).run })
 
 /** The Reconcile stage alone after the last session's close: what the session itself did reaches the book. */
 const closingReconciliation = (day: TradingDay, options: BacktestOptions) =>

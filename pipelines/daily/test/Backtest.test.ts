@@ -137,6 +137,10 @@ describe("the backtest loop", () => {
         const runs = yield* RunStore.use((s) => s.listRuns({ limit: 100 }))
         assert.strictEqual(runs.length, SESSIONS.length)
         assert.isTrue(runs.every((r) => r.status === "completed" && !r.dryRun && r.tradingDay === r.asOf))
+        // each session records the choices a new `run daily` records: the backtest runs the same path
+        for (const r of runs) {
+          assert.deepInclude(r.params, { reviewOrder: "day", reviewers: "pitched", refusedCancels: "group", positionIntent: "sent" })
+        }
         const fills = yield* Effect.forEach(accounts, (a) => LocalExchange.use((x) => x.fills(a)))
         assert.isAbove(fills.flat().length, 0, "the offline council traded")
         // the Reconcile stage of each run (and once more after the last) wrote each account's equity of every session
