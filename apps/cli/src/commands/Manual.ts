@@ -179,13 +179,30 @@ const findOrder = (broker: Broker, id: string) =>
     )
     : broker.getOrderByClientId(id)
 
-/** `cancel`: one open order of one account, by its id or client order id. */
+/**
+ * The orders a cancel of `o` takes with it: the rest of its bracket, OCO or OTO group (Alpaca cancels the whole
+ * group, whichever of its orders is named), those open before the cancel. Found among the symbol's newest 500
+ * orders (legs nested under their entry); a group older than those is not found, and only `o` is named.
+ */
+const groupOf = (broker: Broker, o: Order) =>
+  Effect.map(broker.listOrders({ status: "all", symbols: [o.symbol], limit: 500 }), (orders) => {
+    const parent = orders.find((p) => p.id === o.id || p.legs.some((l) => l.id === o.id))
+    const members = parent === undefined ? [] : [parent, ...parent.legs]
+    return { orderClass: parent?.orderClass ?? o.orderClass, others: members.filter((m) => m.id !== o.id && OPEN_STATUSES.has(m.status)).map((m) => m.id) }
+  })
+
+const orderLine = (o: Order) => `order ${o.id} · client order id ${o.clientOrderId} · ${o.status}`
+
+/**
+ * `cancel`: one open order of one account, by its id or client order id. What it prints is each canceled order as
+ * the broker reports it after the cancel (Alpaca's may still say `pending_cancel`), the rest of its group included.
+ */
 export const cancelOne = (account: AccountId, id: string, json: boolean) =>
   Effect.gen(function*() {
     const trimmed = id.trim()
     if (trimmed === "") return yield* usage("order id: expected an order id or a client order id, as listed by: pnpm pipeline orders")
     yield* writable(account, `cancel ${trimmed}`)
-    const order = yield* onAccount(account, (b) =>
+    const { after, group, others } = yield* onAccount(account, (b) =>
       Effect.gen(function*() {
         const found = yield* findOrder(b, trimmed)
         if (Option.isNone(found)) {
@@ -195,11 +212,17 @@ export const cancelOne = (account: AccountId, id: string, json: boolean) =>
         if (!OPEN_STATUSES.has(o.status)) {
           return yield* new BrokerError({ account, reason: "InvalidRequest", message: `order ${o.id} (${describePlaced(o)}) is ${o.status}: nothing to cancel`, retryable: false })
         }
+        const group = yield* groupOf(b, o)
         yield* b.cancelOrder(o.id)
-        return o
+        const after = yield* b.getOrder(o.id)
+        const others = yield* Effect.forEach(group.others, (other) => b.getOrder(other))
+        return { after, group: group.orderClass, others }
       }))
-    if (json) return yield* Console.log(JSON.stringify({ account, canceled: Schema.encodeSync(Order)(order) }, null, 2))
-    yield* Console.log(`cancel accepted: ${account} ${describePlaced(order)} ${order.timeInForce}${order.legs.length > 0 ? ` (with its ${order.legs.length} leg${order.legs.length === 1 ? "" : "s"})` : ""}\norder ${order.id} · client order id ${order.clientOrderId}`)
+    if (json) {
+      return yield* Console.log(JSON.stringify({ account, canceled: Schema.encodeSync(Order)(after), alsoCanceled: others.map((o) => Schema.encodeSync(Order)(o)) }, null, 2))
+    }
+    const rest = others.length === 0 ? "" : `, with the rest of its ${group === "simple" ? "group" : group} (${others.length} more order${others.length === 1 ? "" : "s"})`
+    yield* Console.log([`cancel accepted: ${account} ${describePlaced(after)} ${after.timeInForce}${rest}`, ...[after, ...others].map(orderLine)].join("\n"))
   })
 
 /** `close`: cancels the symbol's open orders, then liquidates the position with a market order. */
