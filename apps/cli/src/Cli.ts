@@ -186,9 +186,10 @@ const runs = Command.make(
   "runs",
   {
     limit: Flag.Int("limit").pipe(Flag.withDescription("how many runs, newest first: 1–1000 (default: 20)"), Flag.withDefault(20)),
-    before: Flag.String("before").pipe(Flag.withDescription("the runs listed after this run id (the last of the previous page; the list says it)"), Flag.optional)
+    before: Flag.String("before").pipe(Flag.withDescription("the runs listed after this run id (the last of the previous page; the list says it)"), Flag.optional),
+    json: jsonFlag
   },
-  ({ before, limit }) => stored((Runs) => Runs.listRuns(limit, before))
+  ({ before, json, limit }) => stored((Runs) => Runs.listRuns(limit, before, json))
 ).pipe(describe("List runs, newest first, a page at a time (imported runs are marked)", exits.store))
 
 const show = Command.make(
