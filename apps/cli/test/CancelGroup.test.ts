@@ -4,6 +4,8 @@
  * so the line names the entry and the other leg too. Against `exchange serve` (Alpaca's wire on 127.0.0.1).
  */
 import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
 import { cliAsync, tempHome } from "./CliHarness.ts"
 import { accountsConfig, serveExchange, type ServedExchange } from "./ExchangeProcess.ts"
 
@@ -63,10 +65,11 @@ describe("cancel", () => {
       const [listed] = JSON.parse(await run(["orders", "--account", "COUNCIL", "--symbol", "TLT", "--json"])) as ReadonlyArray<{ orders: ReadonlyArray<OrderJson> }>
       const tlt = listed!.orders[0]!
       assert.strictEqual(tlt.status, "new")
-      const simple = JSON.parse(await run(["cancel", "--account", "COUNCIL", tlt.id, "--json"])) as { canceled: OrderJson; alsoCanceled: ReadonlyArray<OrderJson> }
+      const simple = JSON.parse(await run(["cancel", "--account", "COUNCIL", tlt.id, "--json"])) as { canceled: OrderJson; alsoCanceled: ReadonlyArray<OrderJson>; unconfirmed: ReadonlyArray<unknown> }
       assert.strictEqual(simple.canceled.id, tlt.id)
       assert.strictEqual(simple.canceled.status, "canceled")
       assert.deepStrictEqual(simple.alsoCanceled, [])
+      assert.deepStrictEqual(simple.unconfirmed, [])
 
       // one leg of a bracket by its id: the entry and the other leg go with it, and --json lists them, canceled
       const first = await placeBracket(served, "bracket-one")
@@ -90,4 +93,26 @@ describe("cancel", () => {
       await served.stop()
     }
   })
+
+  it.effect("an order the broker does not answer for after the cancel is shown as read before it, saying so", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca({ keyId: "PKCANCELREAD", secretKey: "cancel-read-secret" })
+      const placed = yield* Effect.promise(() =>
+        fetch(`${fake.url}/v2/orders`, {
+          method: "POST",
+          headers: { "APCA-API-KEY-ID": fake.keyId, "APCA-API-SECRET-KEY": fake.secretKey, "content-type": "application/json" },
+          body: JSON.stringify({ symbol: "TLT", qty: "5", side: "buy", type: "limit", limit_price: "1", time_in_force: "gtc", client_order_id: "tlt-at-one" })
+        }).then((r) => r.json() as Promise<{ id: string }>)
+      )
+      // the cancel goes through; the read of the order after it is refused
+      fake.inject("GET", `/v2/orders/${placed.id}`, { _tag: "Status", status: 403, body: JSON.stringify({ code: 40310000, message: "forbidden for now" }) })
+      const env = { COUNCIL_ACCOUNTS: "COUNCIL", ALPACA_COUNCIL_KEY_ID: fake.keyId, ALPACA_COUNCIL_SECRET_KEY: fake.secretKey, ALPACA_COUNCIL_BASE_URL: fake.url }
+      const r = yield* Effect.promise(() => cliAsync(tempHome(), ["cancel", "--account", "COUNCIL", "tlt-at-one", "--json"], env))
+      assert.strictEqual(r.code, 0, r.stderr)
+      assert.strictEqual(fake.orders.get(placed.id)?.status, "canceled")
+      const answer = JSON.parse(r.stdout) as { canceled: OrderJson; unconfirmed: ReadonlyArray<{ id: string; error: string }> }
+      assert.deepStrictEqual([answer.canceled.id, answer.canceled.status], [placed.id, "new"])
+      assert.deepStrictEqual(answer.unconfirmed.map((u) => u.id), [placed.id])
+      assert.include(answer.unconfirmed[0]!.error, "forbidden for now")
+    }).pipe(Effect.scoped), 60_000)
 })

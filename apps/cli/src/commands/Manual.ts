@@ -187,15 +187,29 @@ const findOrder = (broker: Broker, id: string) =>
 const groupOf = (broker: Broker, o: Order) =>
   Effect.map(broker.listOrders({ status: "all", symbols: [o.symbol], limit: 500 }), (orders) => {
     const parent = orders.find((p) => p.id === o.id || p.legs.some((l) => l.id === o.id))
-    const members = parent === undefined ? [] : [parent, ...parent.legs]
-    return { orderClass: parent?.orderClass ?? o.orderClass, others: members.filter((m) => m.id !== o.id && OPEN_STATUSES.has(m.status)).map((m) => m.id) }
+    const members: ReadonlyArray<Order> = parent === undefined ? [] : [parent, ...parent.legs.map((l) => ({ ...l, legs: [] }))]
+    return { orderClass: parent?.orderClass ?? o.orderClass, others: members.filter((m) => m.id !== o.id && OPEN_STATUSES.has(m.status)) }
   })
 
-const orderLine = (o: Order) => `order ${o.id} · client order id ${o.clientOrderId} · ${o.status}`
+/** An order as the broker reports it after the cancel; when that read fails, as read before it, saying why. */
+interface AfterCancel {
+  readonly order: Order
+  readonly unread: string | null
+}
+
+const readAfter = (broker: Broker, before: Order): Effect.Effect<AfterCancel> =>
+  broker.getOrder(before.id).pipe(
+    Effect.map((order): AfterCancel => ({ order, unread: null })),
+    Effect.catch((e: BrokerError) => Effect.succeed({ order: before, unread: e.message }))
+  )
+
+const orderLine = ({ order: o, unread }: AfterCancel) =>
+  `order ${o.id} · client order id ${o.clientOrderId} · ${unread === null ? o.status : `${o.status} before the cancel (reading it after the cancel failed: ${unread})`}`
 
 /**
  * `cancel`: one open order of one account, by its id or client order id. What it prints is each canceled order as
- * the broker reports it after the cancel (Alpaca's may still say `pending_cancel`), the rest of its group included.
+ * the broker reports it after the cancel (Alpaca's may still say `pending_cancel`), the rest of its group included;
+ * an order that cannot be read after the cancel is shown as read before it, saying so (`--json`: in `unconfirmed`).
  */
 export const cancelOne = (account: AccountId, id: string, json: boolean) =>
   Effect.gen(function*() {
@@ -214,15 +228,16 @@ export const cancelOne = (account: AccountId, id: string, json: boolean) =>
         }
         const group = yield* groupOf(b, o)
         yield* b.cancelOrder(o.id)
-        const after = yield* b.getOrder(o.id)
-        const others = yield* Effect.forEach(group.others, (other) => b.getOrder(other))
-        return { after, group: group.orderClass, others }
+        return { after: yield* readAfter(b, o), group: group.orderClass, others: yield* Effect.forEach(group.others, (other) => readAfter(b, other)) }
       }))
     if (json) {
-      return yield* Console.log(JSON.stringify({ account, canceled: Schema.encodeSync(Order)(after), alsoCanceled: others.map((o) => Schema.encodeSync(Order)(o)) }, null, 2))
+      const encode = (a: AfterCancel) => Schema.encodeSync(Order)(a.order)
+      const unconfirmed = [after, ...others].filter((a) => a.unread !== null).map((a) => ({ id: a.order.id, error: a.unread }))
+      return yield* Console.log(JSON.stringify({ account, canceled: encode(after), alsoCanceled: others.map(encode), unconfirmed }, null, 2))
     }
     const rest = others.length === 0 ? "" : `, with the rest of its ${group === "simple" ? "group" : group} (${others.length} more order${others.length === 1 ? "" : "s"})`
-    yield* Console.log([`cancel accepted: ${account} ${describePlaced(after)} ${after.timeInForce}${rest}`, ...[after, ...others].map(orderLine)].join("\n"))
+    const o = after.order
+    yield* Console.log([`cancel accepted: ${account} ${describePlaced(o)} ${o.timeInForce}${rest}`, ...[after, ...others].map(orderLine)].join("\n"))
   })
 
 /** `close`: cancels the symbol's open orders, then liquidates the position with a market order. */
