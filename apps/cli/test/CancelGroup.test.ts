@@ -86,8 +86,9 @@ describe("cancel", () => {
       const second = await placeBracket(served, "bracket-two")
       const text = await run(["cancel", "--account", "COUNCIL", second.legs.find((l) => l.type === "limit")!.clientOrderId])
       for (const o of [second, ...second.legs]) {
-        assert.include(text, `order ${o.id} · client order id ${o.clientOrderId} · canceled`)
+        assert.include(text, ` · order ${o.id} · client order id ${o.clientOrderId} · canceled\n`)
       }
+      assert.include(text, `\n  buy 10 SPY limit $1.00 · order ${second.id} · client order id bracket-two · canceled\n`)
       assert.match(text, /^cancel accepted: COUNCIL sell 10 SPY limit \$2,000\.00 gtc, with the rest of its bracket \(2 more orders\)\n/)
     } finally {
       await served.stop()

@@ -204,7 +204,7 @@ const readAfter = (broker: Broker, before: Order): Effect.Effect<AfterCancel> =>
   )
 
 const orderLine = ({ order: o, unread }: AfterCancel) =>
-  `order ${o.id} · client order id ${o.clientOrderId} · ${unread === null ? o.status : `${o.status} before the cancel (reading it after the cancel failed: ${unread})`}`
+  `  ${describePlaced(o)} · order ${o.id} · client order id ${o.clientOrderId} · ${unread === null ? o.status : `${o.status} before the cancel (reading it after the cancel failed: ${unread})`}`
 
 /**
  * `cancel`: one open order of one account, by its id or client order id. What it prints is each canceled order as
