@@ -323,7 +323,7 @@ const cancel = Command.make(
           Effect.flatMap(Accounts.accountsFor(Option.some(account)), ([id]) =>
             Manual.cancelOne(id!, orderId, json).pipe(Effect.provide(AppLayer.inspecting()))))))
 ).pipe(describe(
-  "Cancel one open order of one account (a bracket's or OCO's legs with it), through the safety broker",
+  "Cancel one open order of one account (the rest of its bracket or OCO group with it, whichever of its orders is named), through the safety broker; prints each canceled order as the broker reports it after the cancel",
   "Exit codes: 0 the broker accepted the cancel; 1 no such open order, or the broker or the safety broker (a dry-run account) refused; 2 usage or configuration error, nothing sent."
 ))
 

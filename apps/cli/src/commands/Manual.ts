@@ -11,7 +11,9 @@
  * `cancel` cancels one order (by its id or its client order id) and `close` liquidates one position, after
  * canceling that symbol's open orders (a protective exit holds the shares a close would sell): the seed manager's
  * `cancel_order` and `close_position`. A dry-run account refuses them before any request. `close` run again while
- * its market order is still open adopts that order instead of canceling it and sending another.
+ * its market order is still open adopts that order instead of canceling it and sending another. `cancel` of one
+ * order of a bracket or OCO cancels the whole group at the broker (Alpaca's rule): it names every order canceled, each
+ * as the broker reports it after the cancel.
  */
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
