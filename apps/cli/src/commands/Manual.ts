@@ -184,11 +184,11 @@ const findOrder = (broker: Broker, id: string) =>
 /**
  * The orders a cancel of `o` takes with it: the rest of its bracket, OCO or OTO group (Alpaca cancels the whole
  * group, whichever of its orders is named), those open before the cancel. Found among the symbol's newest 500
- * orders (legs nested under their entry); a group older than those is not found, and only `o` is named.
+ * orders (legs nested under their entry); of a group older than those, only `o` and its own legs are named.
  */
 const groupOf = (broker: Broker, o: Order) =>
   Effect.map(broker.listOrders({ status: "all", symbols: [o.symbol], limit: 500 }), (orders) => {
-    const parent = orders.find((p) => p.id === o.id || p.legs.some((l) => l.id === o.id))
+    const parent = orders.find((p) => p.id === o.id || p.legs.some((l) => l.id === o.id)) ?? (o.legs.length > 0 ? o : undefined)
     const members: ReadonlyArray<Order> = parent === undefined ? [] : [parent, ...parent.legs.map((l) => ({ ...l, legs: [] }))]
     return { orderClass: parent?.orderClass ?? o.orderClass, others: members.filter((m) => m.id !== o.id && OPEN_STATUSES.has(m.status)) }
   })
