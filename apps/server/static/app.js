@@ -1,5 +1,7 @@
 // Council monitor: a dependency-free page over the monitor API (same origin). Charts are hand-drawn SVG.
-// Every number on the page comes from the API; nothing is fetched from anywhere else.
+// Every number on the page comes from the API; nothing is fetched from anywhere else. This module draws the
+// overview and the backtests' list and routes; the charts (charts.js), the runs' timeline (runs.js), a run's page
+// (run.js) and the standings (standings.js) are modules of their own, served by the monitor beside it.
 
 import { api, failure, leave, PAGE } from "./api.js"
 import { equityCharts, pointsOf } from "./charts.js"
