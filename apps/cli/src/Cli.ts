@@ -186,9 +186,10 @@ const runs = Command.make(
   "runs",
   {
     limit: Flag.Int("limit").pipe(Flag.withDescription("how many runs, newest first: 1–1000 (default: 20)"), Flag.withDefault(20)),
-    before: Flag.String("before").pipe(Flag.withDescription("the runs listed after this run id (the last of the previous page; the list says it)"), Flag.optional)
+    before: Flag.String("before").pipe(Flag.withDescription("the runs listed after this run id (the last of the previous page; the list says it)"), Flag.optional),
+    json: jsonFlag
   },
-  ({ before, limit }) => stored((Runs) => Runs.listRuns(limit, before))
+  ({ before, json, limit }) => stored((Runs) => Runs.listRuns(limit, before, json))
 ).pipe(describe("List runs, newest first, a page at a time (imported runs are marked)", exits.store))
 
 const show = Command.make(
@@ -322,7 +323,7 @@ const cancel = Command.make(
           Effect.flatMap(Accounts.accountsFor(Option.some(account)), ([id]) =>
             Manual.cancelOne(id!, orderId, json).pipe(Effect.provide(AppLayer.inspecting()))))))
 ).pipe(describe(
-  "Cancel one open order of one account (a bracket's or OCO's legs with it), through the safety broker",
+  "Cancel one open order of one account (the rest of its bracket or OCO group with it, whichever of its orders is named), through the safety broker; prints each canceled order as the broker reports it after the cancel",
   "Exit codes: 0 the broker accepted the cancel; 1 no such open order, or the broker or the safety broker (a dry-run account) refused; 2 usage or configuration error, nothing sent."
 ))
 

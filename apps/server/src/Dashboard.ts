@@ -1,5 +1,5 @@
 /**
- * The web dashboard: its static files (a page, a stylesheet, four script modules) served by the monitor server
+ * The web dashboard: its static files (a page, a stylesheet, its script modules) served by the monitor server
  * itself, with a Content-Security-Policy that lets the page load nothing but them and the API (no CDN, no font or
  * script from elsewhere: it works offline).
  * Charts are SVG drawn by the page's own script; its numbers are written by `@council/domain`'s `Figures.js`, served
@@ -18,9 +18,7 @@ const STATIC = new URL("../static/", import.meta.url)
 const FILES: ReadonlyArray<{ readonly path: HttpRouter.PathInput; readonly file: string | URL; readonly type: string }> = [
   { path: "/", file: "index.html", type: "text/html; charset=utf-8" },
   { path: "/figures.js", file: new URL(import.meta.resolve("@council/domain/Figures.js")), type: "text/javascript; charset=utf-8" },
-  { path: "/app.js", file: "app.js", type: "text/javascript; charset=utf-8" },
-  { path: "/dom.js", file: "dom.js", type: "text/javascript; charset=utf-8" },
-  { path: "/standings.js", file: "standings.js", type: "text/javascript; charset=utf-8" },
+  ...["app.js", "api.js", "charts.js", "dom.js", "run.js", "runs.js", "standings.js"].map((file) => ({ path: `/${file}` as const, file, type: "text/javascript; charset=utf-8" })),
   { path: "/app.css", file: "app.css", type: "text/css; charset=utf-8" }
 ]
 

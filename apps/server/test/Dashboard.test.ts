@@ -17,7 +17,7 @@ interface Drawn {
   readonly pixelValue: number
 }
 
-/** The values a polyline draws, read back through the chart's own scale (see `lineChart` in app.js). */
+/** The values a polyline draws, read back through the chart's own scale (see `lineChart` in charts.js). */
 const drawnValues = async (page: Page, chart: string, series: string): Promise<ReadonlyArray<Drawn>> => {
   const { attributes, points } = await page.$eval(`#${chart}`, (svg, series: string) => ({
     attributes: Object.fromEntries(["y0", "y1", "top", "bottom", "left", "right", "dates", "scale"].map((k) => [k, svg.getAttribute(`data-${k}`) ?? ""])),

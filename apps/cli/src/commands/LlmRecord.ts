@@ -131,11 +131,12 @@ export const runCosts = (runs: ReadonlyArray<ListedRun>) =>
   Effect.map(RunCharges.runCharges(runs), (charged) => {
     const costs = new Map<string, string>()
     const unreadable = new Map<string, string>()
+    const charges = new Map<string, RunCharges.RunCharge>()
     for (const run of runs) {
       const read = charged.get(run.id)
       if (read === undefined) costs.set(run.id, "-")
-      else if (Result.isSuccess(read)) costs.set(run.id, costText(read.success.totalUsd, read.success.estimatedUsd))
+      else if (Result.isSuccess(read)) (costs.set(run.id, costText(read.success.totalUsd, read.success.estimatedUsd)), charges.set(run.id, read.success))
       else (costs.set(run.id, "?"), unreadable.set(run.id, read.failure.message))
     }
-    return { costs, unreadable }
+    return { costs, unreadable, charges }
   }).pipe(Effect.provide(SpendLedger.layerSql))

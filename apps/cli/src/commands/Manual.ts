@@ -11,7 +11,9 @@
  * `cancel` cancels one order (by its id or its client order id) and `close` liquidates one position, after
  * canceling that symbol's open orders (a protective exit holds the shares a close would sell): the seed manager's
  * `cancel_order` and `close_position`. A dry-run account refuses them before any request. `close` run again while
- * its market order is still open adopts that order instead of canceling it and sending another.
+ * its market order is still open adopts that order instead of canceling it and sending another. `cancel` of one
+ * order of a bracket or OCO cancels the whole group at the broker (Alpaca's rule): it names every order canceled, each
+ * as the broker reports it after the cancel.
  */
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
@@ -179,13 +181,44 @@ const findOrder = (broker: Broker, id: string) =>
     )
     : broker.getOrderByClientId(id)
 
-/** `cancel`: one open order of one account, by its id or client order id. */
+/**
+ * The orders a cancel of `o` takes with it: the rest of its bracket, OCO or OTO group (Alpaca cancels the whole
+ * group, whichever of its orders is named), those open before the cancel. Found among the symbol's newest 500
+ * orders (legs nested under their entry); of a group older than those, only `o` and its own legs are named.
+ */
+const groupOf = (broker: Broker, o: Order) =>
+  Effect.map(broker.listOrders({ status: "all", symbols: [o.symbol], limit: 500 }), (orders) => {
+    const parent = orders.find((p) => p.id === o.id || p.legs.some((l) => l.id === o.id)) ?? (o.legs.length > 0 ? o : undefined)
+    const members: ReadonlyArray<Order> = parent === undefined ? [] : [parent, ...parent.legs.map((l) => ({ ...l, legs: [] }))]
+    return { orderClass: parent?.orderClass ?? o.orderClass, others: members.filter((m) => m.id !== o.id && OPEN_STATUSES.has(m.status)) }
+  })
+
+/** An order as the broker reports it after the cancel; when that read fails, as read before it, saying why. */
+interface AfterCancel {
+  readonly order: Order
+  readonly unread: string | null
+}
+
+const readAfter = (broker: Broker, before: Order): Effect.Effect<AfterCancel> =>
+  broker.getOrder(before.id).pipe(
+    Effect.map((order): AfterCancel => ({ order, unread: null })),
+    Effect.catch((e: BrokerError) => Effect.succeed({ order: before, unread: e.message }))
+  )
+
+const orderLine = ({ order: o, unread }: AfterCancel) =>
+  `  ${describePlaced(o)} · order ${o.id} · client order id ${o.clientOrderId} · ${unread === null ? o.status : `${o.status} before the cancel (reading it after the cancel failed: ${unread})`}`
+
+/**
+ * `cancel`: one open order of one account, by its id or client order id. What it prints is each canceled order as
+ * the broker reports it after the cancel (Alpaca's may still say `pending_cancel`), the rest of its group included;
+ * an order that cannot be read after the cancel is shown as read before it, saying so (`--json`: in `unconfirmed`).
+ */
 export const cancelOne = (account: AccountId, id: string, json: boolean) =>
   Effect.gen(function*() {
     const trimmed = id.trim()
     if (trimmed === "") return yield* usage("order id: expected an order id or a client order id, as listed by: pnpm pipeline orders")
     yield* writable(account, `cancel ${trimmed}`)
-    const order = yield* onAccount(account, (b) =>
+    const { after, group, others } = yield* onAccount(account, (b) =>
       Effect.gen(function*() {
         const found = yield* findOrder(b, trimmed)
         if (Option.isNone(found)) {
@@ -195,11 +228,18 @@ export const cancelOne = (account: AccountId, id: string, json: boolean) =>
         if (!OPEN_STATUSES.has(o.status)) {
           return yield* new BrokerError({ account, reason: "InvalidRequest", message: `order ${o.id} (${describePlaced(o)}) is ${o.status}: nothing to cancel`, retryable: false })
         }
+        const group = yield* groupOf(b, o)
         yield* b.cancelOrder(o.id)
-        return o
+        return { after: yield* readAfter(b, o), group: group.orderClass, others: yield* Effect.forEach(group.others, (other) => readAfter(b, other)) }
       }))
-    if (json) return yield* Console.log(JSON.stringify({ account, canceled: Schema.encodeSync(Order)(order) }, null, 2))
-    yield* Console.log(`cancel accepted: ${account} ${describePlaced(order)} ${order.timeInForce}${order.legs.length > 0 ? ` (with its ${order.legs.length} leg${order.legs.length === 1 ? "" : "s"})` : ""}\norder ${order.id} · client order id ${order.clientOrderId}`)
+    if (json) {
+      const encode = (a: AfterCancel) => Schema.encodeSync(Order)(a.order)
+      const unconfirmed = [after, ...others].filter((a) => a.unread !== null).map((a) => ({ id: a.order.id, error: a.unread }))
+      return yield* Console.log(JSON.stringify({ account, canceled: encode(after), alsoCanceled: others.map(encode), unconfirmed }, null, 2))
+    }
+    const rest = others.length === 0 ? "" : `, with the rest of its ${group === "simple" ? "group" : group} (${others.length} more order${others.length === 1 ? "" : "s"})`
+    const o = after.order
+    yield* Console.log([`cancel accepted: ${account} ${describePlaced(o)} ${o.timeInForce}${rest}`, ...[after, ...others].map(orderLine)].join("\n"))
   })
 
 /** `close`: cancels the symbol's open orders, then liquidates the position with a market order. */

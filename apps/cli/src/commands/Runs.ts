@@ -5,7 +5,8 @@ import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import { ExecutionReport, RunId } from "@council/domain"
 import * as FileProblem from "@council/io/FileProblem"
-import { BundleFile, type DamagedRun, isDamagedRun, type RunBundle, type RunRecord, RunStore, Runner } from "@council/engine"
+import { BundleFile, type DamagedRun, isDamagedRun, type RunBundle, RunRecord, RunStore, Runner } from "@council/engine"
+import type { RunCharge } from "@council/llm/RunCharges"
 import type { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
 import { type FailedAccounts, failedAccountsOf } from "@council/daily/RunFailures"
@@ -57,11 +58,44 @@ const damagedRow = (r: DamagedRun) => [r.id, r.tradingDay ?? "?", "damaged", "",
 /** The most runs `runs --limit` lists, as `/api/runs?limit=` takes. */
 const MAX_LISTED = 1000
 
+/** A run as `/api/runs` lists it (`RunSummary` of `@council/api`): its record, and what `runs` shows beside it. */
+const runJson = (r: RunRecord, imported: boolean, activity: RunActivity | undefined, charge: RunCharge | undefined, failed: FailedAccounts | undefined) => ({
+  ...Schema.encodeSync(RunRecord)(r),
+  durationMs: r.finishedAt === null ? null : Date.parse(r.finishedAt) - Date.parse(r.startedAt),
+  imported,
+  llmCost: charge ?? null,
+  activity: activity ?? null,
+  failedAccounts: failed ?? null
+})
+
+/** What a damaged run leaves below the table: its damage, a run nobody runs, failed accounts, an unreadable cost. */
+const noteLines = (
+  entries: ReadonlyArray<RunRecord | DamagedRun>,
+  activity: ReadonlyMap<string, RunActivity>,
+  failed: ReadonlyMap<string, FailedAccounts>,
+  unreadable: ReadonlyMap<string, string>
+) =>
+  entries.flatMap((r) => {
+    if (isDamagedRun(r)) return [`run ${r.id} is damaged: ${r.damage}`]
+    const a = activity.get(r.id)
+    const cost = unreadable.get(r.id)
+    const f = failed.get(r.id)
+    return [
+      ...(a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${goneLine(a)}`]),
+      ...(f === undefined ? [] : [
+        `run ${r.id}: ${f.accounts.length} of ${f.of} ${f.of === 1 ? "account" : "accounts"} failed (${f.accounts.join(", ")}); run the day again to retry ${f.accounts.length === 1 ? "it" : "them"}: pnpm pipeline run daily --date ${r.tradingDay}`
+      ]),
+      ...(cost === undefined ? [] : [`run ${r.id}'s LLM cost cannot be read: ${cost}`])
+    ]
+  })
+
 /**
  * `runs`: every run that reads back, and a damaged one in its place (status `damaged`, what is wrong below the
- * table); it exits 0 all the same: what needs a damaged run (`show`, `replay`, `export`) fails naming it.
+ * table); it exits 0 all the same: what needs a damaged run (`show`, `replay`, `export`) fails naming it. With
+ * `json`, the page as `/api/runs` answers it (a damaged run as `{ id, tradingDay, startedAt, damage }`), the "more"
+ * hint on stderr.
  */
-export const listRuns = (limit: number, before: Option.Option<string> = Option.none()) =>
+export const listRuns = (limit: number, before: Option.Option<string> = Option.none(), json = false) =>
   Effect.gen(function*() {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LISTED) {
       return yield* CliFailure.usage(`--limit ${limit}: expected a whole number from 1 to ${MAX_LISTED}`)
@@ -69,33 +103,31 @@ export const listRuns = (limit: number, before: Option.Option<string> = Option.n
     const store = yield* RunStore
     const cursor = Option.isNone(before) ? {} : { before: yield* cursorRun(before.value) }
     const entries = yield* store.surveyRuns({ limit, ...cursor })
-    if (entries.length === 0) {
+    if (entries.length === 0 && !json) {
       return yield* Console.log(Option.isSome(before) ? `no runs after ${before.value}` : "no runs yet — start one with: pnpm pipeline run daily")
     }
     const runs = entries.filter((r): r is RunRecord => !isDamagedRun(r))
     const imported = new Set((yield* store.surveyRuns({ limit, origin: "imported", ...cursor })).map((r) => r.id))
-    const { costs, unreadable } = yield* runCosts(runs.map((r) => ({ id: r.id, imported: imported.has(r.id) })))
+    const { charges, costs, unreadable } = yield* runCosts(runs.map((r) => ({ id: r.id, imported: imported.has(r.id) })))
     const activity = yield* activityOf(runs, imported)
     const failed = yield* failedAccountsOf(runs)
+    const more = entries.length === limit ? `more: pnpm pipeline runs --before ${entries.at(-1)!.id}${limit === 20 ? "" : ` --limit ${limit}`}` : undefined
+    if (json) {
+      const items = entries.map((r) =>
+        isDamagedRun(r) ? { id: r.id, tradingDay: r.tradingDay, startedAt: r.startedAt, damage: r.damage }
+        : runJson(r, imported.has(r.id), activity.get(r.id), charges.get(r.id), failed.get(r.id))
+      )
+      yield* Console.log(JSON.stringify(items, null, 2))
+      if (more !== undefined) yield* Console.error(more)
+      return
+    }
     yield* Console.log(table(
       ["RUN", "DAY", "STATUS", "MODE", "ORIGIN", "STARTED (UTC)", "LLM COST"],
       entries.map((r) => isDamagedRun(r) ? damagedRow(r) : runRow(imported, activity, failed)(r, costs.get(r.id)!))
     ))
-    const notes = entries.flatMap((r) => {
-      if (isDamagedRun(r)) return [`run ${r.id} is damaged: ${r.damage}`]
-      const a = activity.get(r.id)
-      const cost = unreadable.get(r.id)
-      const f = failed.get(r.id)
-      return [
-        ...(a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${goneLine(a)}`]),
-        ...(f === undefined ? [] : [
-          `run ${r.id}: ${f.accounts.length} of ${f.of} ${f.of === 1 ? "account" : "accounts"} failed (${f.accounts.join(", ")}); run the day again to retry ${f.accounts.length === 1 ? "it" : "them"}: pnpm pipeline run daily --date ${r.tradingDay}`
-        ]),
-        ...(cost === undefined ? [] : [`run ${r.id}'s LLM cost cannot be read: ${cost}`])
-      ]
-    })
+    const notes = noteLines(entries, activity, failed, unreadable)
     if (notes.length > 0) yield* Console.log(`\n${notes.join("\n")}`)
-    if (entries.length === limit) yield* Console.log(`\nmore: pnpm pipeline runs --before ${entries.at(-1)!.id}${limit === 20 ? "" : ` --limit ${limit}`}`)
+    if (more !== undefined) yield* Console.log(`\n${more}`)
   })
 
 /** The run `--before` names, as the store's cursor; one it does not hold is a usage error. */

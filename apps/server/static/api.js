@@ -1,0 +1,33 @@
+// What every view of the page asks the monitor API with (same origin), and how it says a failure.
+
+/** Signals the requests of the page shown now (`leave` replaces it at each navigation). */
+let leaving = new AbortController()
+
+/** Cancels what the page shown until now still asks for: `route` calls it at each navigation. */
+export function leave() {
+  leaving.abort()
+  leaving = new AbortController()
+}
+
+/**
+ * The API's answer to a GET of `path` for the page shown now: its request is cancelled when the user goes elsewhere
+ * (`whole`: never). A failure throws an Error with its message and, when the API answered, its `status` and `tag`.
+ */
+export async function api(path, whole = false) {
+  const res = await fetch(path, { headers: { accept: "application/json" }, ...(whole ? {} : { signal: leaving.signal }) })
+  const body = await res.json().catch(() => null)
+  if (!res.ok) throw Object.assign(new Error(body?.message ?? `${res.status} ${res.statusText}`), { status: res.status, tag: body?._tag })
+  return body
+}
+
+/**
+ * Why an answer did not come, in words: stored data that does not read back (`Damaged`) is damage, which asking
+ * again will not mend; a store that did not answer (`Unavailable`: busy, locked, unreachable) may answer next time.
+ */
+export const failure = (error) =>
+  error.tag === "Damaged" ? `damaged: ${error.message}`
+  : error.tag === "Unavailable" ? `the store did not answer (try again): ${error.message}`
+  : error.message
+
+/** How many runs, and backtests, a page of the dashboard asks for at a time. */
+export const PAGE = { runs: 100, backtests: 50 }

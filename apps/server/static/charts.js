@@ -1,0 +1,121 @@
+// The page's charts: hand-drawn SVG line charts (linear or log), their legends, and the equity and drawdown cards.
+
+import { BENCHMARK_COLOR, card, colorOf, dollars, h, pct, SVG } from "./dom.js"
+
+/** Evenly rounded tick values covering [lo, hi]. */
+function ticks(lo, hi, count = 5) {
+  const span = hi - lo || Math.abs(hi) || 1
+  const step0 = span / count
+  const mag = 10 ** Math.floor(Math.log10(step0))
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= step0)
+  const out = []
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)))
+  return out
+}
+
+/** Ticks for a log axis over [lo, hi] (lo > 0): 1, 2 and 5 times the powers of ten there, else even ones. */
+function logTicks(lo, hi) {
+  const out = []
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = Number((m * 10 ** e).toPrecision(12))
+      if (v >= lo && v <= hi) out.push(v)
+    }
+  }
+  return out.length >= 3 ? out : ticks(lo, hi)
+}
+
+/** Digits after the point that tell ticks `step` apart when shown as `scale` × value (100 for percent). */
+const decimalsFor = (step, scale = 1) => Math.max(0, Math.ceil(-Math.log10(step * scale) + 1e-9))
+
+/**
+ * A line chart over sessions. `series`: [{ name, color, dashed, points: [{ date, value }] }]. The <svg> carries
+ * its scales (data-y0/y1: the value domain, data-top/bottom: its pixels; data-dates: the x categories;
+ * data-scale: `log` when y0/y1 are natural logs of the values, else `linear`) so its drawing can be checked
+ * against the data. `log`: a log axis when every value is positive (equal ratios, equal heights: a long
+ * backtest's curves are not squashed by the largest one).
+ */
+export function lineChart(series, { height = 280, format = (v) => v, id, log = false } = {}) {
+  // `format(value, step)`: step is the distance between ticks, so labels carry the digits that tell them apart.
+  const width = 1000
+  const m = { top: 12, right: 16, bottom: 28, left: 72 }
+  const dates = [...new Set(series.flatMap((s) => s.points.map((p) => p.date)))].sort()
+  const logScale = log && series.every((s) => s.points.every((p) => p.value > 0))
+  const scaled = logScale ? Math.log : (v) => v
+  const values = series.flatMap((s) => s.points.map((p) => scaled(p.value)))
+  if (dates.length === 0) return h("p", { class: "empty" }, "nothing recorded yet")
+  let lo = values.reduce((a, v) => Math.min(a, v), Infinity), hi = values.reduce((a, v) => Math.max(a, v), -Infinity)
+  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 0.01
+  lo -= pad; hi += pad
+  const top = m.top, bottom = height - m.bottom, left = m.left, right = width - m.right
+  const column = new Map(dates.map((d, i) => [d, i]))
+  const x = (date) => dates.length === 1 ? (left + right) / 2 : left + (column.get(date) / (dates.length - 1)) * (right - left)
+  const y = (v) => bottom - ((scaled(v) - lo) / (hi - lo)) * (bottom - top)
+  const svg = h("svg:svg", {
+    viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", id, "data-scale": logScale ? "log" : "linear",
+    "data-y0": lo, "data-y1": hi, "data-top": top, "data-bottom": bottom, "data-left": left, "data-right": right,
+    "data-dates": dates.join(",")
+  })
+  const grid = h("svg:g", { class: "grid" })
+  const marks = logScale ? logTicks(Math.exp(lo), Math.exp(hi)) : ticks(lo, hi)
+  const gaps = marks.slice(1).map((t, i) => t - marks[i])
+  const step = gaps.length > 0 ? Math.min(...gaps) : Math.abs(hi - lo) || 1
+  for (const t of marks) {
+    grid.append(h("svg:line", { x1: left, x2: right, y1: y(t), y2: y(t) }))
+    grid.append(h("svg:text", { x: left - 8, y: y(t) + 4, "text-anchor": "end", class: "tick" }, format(t, step)))
+  }
+  const every = Math.max(1, Math.ceil(dates.length / 8))
+  dates.forEach((d, i) => {
+    const lastLabel = i === dates.length - 1
+    if ((i % every === 0 && i + every * 0.8 < dates.length - 1) || lastLabel) {
+      grid.append(h("svg:text", { x: x(d), y: height - 8, "text-anchor": lastLabel ? "end" : i === 0 ? "start" : "middle" }, d))
+    }
+  })
+  svg.append(grid)
+  for (const s of series) {
+    const points = s.points.map((p) => `${x(p.date).toFixed(2)},${y(p.value).toFixed(2)}`).join(" ")
+    svg.append(h("svg:polyline", {
+      points, fill: "none", stroke: s.color, "stroke-width": s.dashed ? 1.5 : 2, "stroke-dasharray": s.dashed ? "5 4" : null,
+      "stroke-linejoin": "round", "data-series": s.name
+    }, h("svg:title", {}, s.name)))
+    // One session draws no line: its point is a dot, so the chart is not empty.
+    if (s.points.length === 1) {
+      const [p] = s.points
+      svg.append(h("svg:circle", { cx: x(p.date), cy: y(p.value), r: 4, fill: s.color, "data-series": s.name }, h("svg:title", {}, `${s.name} ${p.date}: ${format(p.value, 0.01)}`)))
+    }
+  }
+  if (dates.length === 1) svg.append(h("svg:text", { x: (left + right) / 2, y: top + 14, "text-anchor": "middle", class: "note" }, "one session so far: curves start with the second"))
+  return svg
+}
+
+export const legend = (series) =>
+  h("div", { class: "legend" }, series.map((s) => h("span", { style: `--c:${s.color}` }, h("i", { class: s.dashed ? "dashed" : "" }), s.name)))
+
+/** A column of `/api/equity/chart` (a value per date, `null` where there is none) as the points it has. */
+export const pointsOf = (dates, column) => column.flatMap((value, i) => value === null ? [] : [{ date: dates[i], value }])
+
+/** 1 − equity / its running maximum, at each point (as `/api/equity` gives it). */
+function drawdownsOf(points) {
+  let peak = 0
+  return points.map((p) => {
+    peak = Math.max(peak, p.value)
+    return { date: p.date, value: peak > 0 ? 1 - p.value / peak : 0 }
+  })
+}
+
+export function equityCharts(chart) {
+  const accounts = chart.accounts.map((a) => ({ name: a.account, color: colorOf(a.account), points: pointsOf(chart.dates, a.equity) }))
+  const series = [...accounts]
+  const bench = chart.benchmark === null ? [] : pointsOf(chart.dates, chart.benchmark.closes)
+  if (bench.length > 0 && accounts.length > 0) {
+    const starts = accounts.map((a) => a.points[0]?.value ?? 0)
+    const base = starts.reduce((x, y) => x + y, 0) / starts.length
+    const first = bench[0].value
+    series.push({ name: `${chart.benchmark.name} buy-and-hold (scaled)`, color: BENCHMARK_COLOR, dashed: true, points: bench.map((p) => ({ date: p.date, value: (p.value / first) * base })) })
+  }
+  const drawdowns = accounts.map((a) => ({ ...a, points: drawdownsOf(a.points).map((p) => ({ date: p.date, value: -p.value })) }))
+  return [
+    card("Equity", lineChart(series, { id: "equity-chart", log: true, format: (v, step) => dollars(v, decimalsFor(step)) }), legend(series)),
+    card("Drawdown", lineChart(drawdowns, { id: "drawdown-chart", height: 200, format: (v, step) => pct(Math.abs(v) < 1e-12 ? 0 : v, decimalsFor(step, 100)) }), legend(drawdowns))
+  ]
+}

@@ -1,0 +1,164 @@
+// A run's page: its record, stages, pitches, peer review, decision beside the mechanical vote, LLM costs, risk
+// verdicts and execution, each from \`/api/runs/:id\`.
+
+import { api } from "./api.js"
+import { badge, card, colorOf, ESTIMATE_NOTE, h, money, ms, usd, usdOf } from "./dom.js"
+import { failedAccounts, runStatus, STAGES, stageBar } from "./runs.js"
+
+const json = (value) => h("details", {}, h("summary", {}, "raw JSON"), h("pre", {}, JSON.stringify(value, null, 2)))
+
+function pitchesTable(pitches) {
+  if (!pitches) return h("p", { class: "empty" }, "no pitches recorded")
+  return [
+    h("table", { id: "pitches" },
+      h("thead", {}, h("tr", {}, ["PM", "Symbol", "Direction", "Conviction", "Risk", "Horizon", "Thesis", "Source"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, (pitches.pitches ?? []).map((p) => h("tr", {},
+        h("td", {}, p.pm), h("td", {}, p.symbol), h("td", {}, p.direction), h("td", { class: "num" }, p.conviction),
+        h("td", {}, p.riskProfile), h("td", {}, p.horizon),
+        h("td", {}, h("ul", { class: "thesis" }, (p.thesis ?? []).map((t) => h("li", {}, t)))), h("td", { class: "muted" }, p.source))))),
+    (pitches.abstentions ?? []).length > 0
+      ? h("p", { class: "muted" }, "Abstained: ", pitches.abstentions.map((a) => `${a.pm} (${a.reason})`).join("; "))
+      : null
+  ]
+}
+
+const tradesText = (trades) => (trades ?? []).length === 0 ? "flat" : trades.map((x) => `${x.direction} ${x.symbol} (conviction ${x.conviction}, ${x.riskProfile}, ${x.horizon})`).join("; ")
+
+/** One side of the council's decision: its trades, rationale and dissent (and, for the chairman, its plan). */
+function decisionSide(id, title, side, extra = []) {
+  return h("div", { id },
+    h("h3", {}, title),
+    h("dl", { class: "kv" },
+      h("dt", {}, "Trades"), h("dd", { class: "trades" }, tradesText(side.trades)),
+      h("dt", {}, "Rationale"), h("dd", {}, side.rationale ?? "—"),
+      h("dt", {}, "Dissent"), h("dd", {}, (side.dissent ?? []).length === 0 ? "—" : h("ul", { class: "thesis" }, side.dissent.map((d) => h("li", {}, d)))),
+      ...extra))
+}
+
+/** The council's decision beside the mechanical vote (its shadow baseline), and whether they trade alike. */
+function decisionBlock(decision, shadow) {
+  if (!decision) return h("p", { class: "empty" }, "no decision recorded")
+  const plan = (decision.monitoring ?? []).length === 0 ? [] : [h("dt", {}, "Monitoring"), h("dd", {}, h("ul", { class: "thesis" }, decision.monitoring.map((m) => h("li", {}, m))))]
+  const decided = decisionSide("decision", `Decision · ${decision.source ?? "?"}`, decision, plan)
+  if (!shadow) return [decided, h("p", { class: "muted" }, "No mechanical vote stored beside this decision.")]
+  return [
+    h("p", { id: "shadow-verdict" }, shadow.agrees
+      ? badge("agrees")
+      : badge("differs"), shadow.agrees ? " The mechanical vote trades the same symbols the same way." : " The mechanical vote would have traded differently.",
+      shadow.fallback ? h("span", { class: "neg" }, ` ${shadow.fallback}.`) : null),
+    h("div", { class: "grid cols-2" }, decided, decisionSide("shadow", "Mechanical vote (shadow)", shadow))
+  ]
+}
+
+/** Each reviewer's ranking of the others' anonymous pitches, and the Borda count over them. */
+function reviewsBlock(reviews) {
+  if (!reviews) return h("p", { class: "empty" }, "no peer review recorded")
+  return [
+    h("div", { class: "grid cols-2" },
+      h("table", { id: "borda" },
+        h("thead", {}, h("tr", {}, ["#", "PM", "Borda points", "Ballots"].map((t, i) => h("th", { class: i > 1 ? "num" : "" }, t)))),
+        h("tbody", {}, reviews.aggregate.map((a, i) => h("tr", { "data-pm": a.pm },
+          h("td", {}, i + 1), h("td", {}, h("span", { style: `color:${colorOf(a.pm)};font-weight:600` }, a.pm)), h("td", { class: "num" }, a.points), h("td", { class: "num" }, a.ballots))))),
+      h("table", { id: "ballots" },
+        h("thead", {}, h("tr", {}, ["Reviewer", "Ranking, best first", "Source"].map((t) => h("th", {}, t)))),
+        h("tbody", {}, reviews.ballots.map((b) => h("tr", { "data-reviewer": b.reviewer },
+          h("td", {}, b.reviewer),
+          h("td", { title: b.rationale }, b.ranking.join(" › "), h("span", { class: "range" }, b.rationale)),
+          h("td", { class: "muted" }, b.source)))))),
+    reviews.abstentions.length > 0 ? h("p", { class: "muted" }, "Did not rank: ", reviews.abstentions.map((a) => `${a.pm} (${a.reason})`).join("; ")) : null
+  ]
+}
+
+/** What the run spent on LLMs: who (each PM, the chairman) by stage, with the calls and totals. */
+function llmCostsBlock(costs) {
+  if (!costs) return h("p", { class: "empty" }, "no LLM spend recorded (offline PMs, or a run imported from elsewhere)")
+  const stages = costs.byStage.map((s) => s.stage)
+  const cell = (actor, stage) => {
+    const lines = costs.lines.filter((l) => l.actor === actor && l.stage === stage)
+    if (lines.length === 0) return h("td", { class: "num muted" }, "—")
+    const calls = lines.reduce((a, l) => a + l.calls, 0)
+    const cost = usdOf(lines.reduce((a, l) => a + l.costUsd, 0), lines.reduce((a, l) => a + l.estimatedUsd, 0))
+    return h("td", { class: "num", "data-stage": stage }, cost, h("span", { class: "range" }, `${calls} call${calls === 1 ? "" : "s"}`))
+  }
+  const estimated = costs.lines.reduce((a, l) => a + l.estimatedCalls, 0)
+  return [
+    h("table", { id: "llm-costs" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Who"), h("th", {}, "Model"), ...stages.map((s) => h("th", { class: "num" }, s)), h("th", { class: "num" }, "Total"))),
+      h("tbody", {}, costs.byActor.map((a) => h("tr", { "data-actor": a.actor },
+        h("td", {}, a.actor),
+        h("td", { class: "muted" }, [...new Set(costs.lines.filter((l) => l.actor === a.actor).map((l) => l.model))].join(", ")),
+        ...stages.map((stage) => cell(a.actor, stage)),
+        h("td", { class: "num total" }, usdOf(a.costUsd, a.estimatedUsd))))),
+      h("tfoot", {}, h("tr", {}, h("th", {}, "Total"), h("th", {}, ""), ...costs.byStage.map((s) => h("th", { class: "num" }, usdOf(s.costUsd, s.estimatedUsd))), h("th", { class: "num", id: "llm-total" }, usdOf(costs.totalUsd, costs.estimatedUsd))))),
+    estimated > 0 ? h("p", { class: "muted", id: "llm-estimated" }, `${ESTIMATE_NOTE}: ${estimated} ${estimated === 1 ? "call" : "calls"}, ${usd(costs.estimatedUsd)} of the total.`) : null
+  ]
+}
+
+function verdictsBlock(v) {
+  if (!v) return h("p", { class: "empty" }, "no risk verdict recorded")
+  return [
+    h("table", {},
+      h("thead", {}, h("tr", {}, ["Account", "Order", "Class", "Client order id", "Reason"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, (v.intents ?? []).map((i) => h("tr", {},
+        h("td", {}, i.account), h("td", {}, `${i.side} ${i.qty} ${i.symbol} ${i.type}`), h("td", {}, i.orderClass), h("td", { class: "muted" }, i.clientOrderId), h("td", {}, i.reason))))),
+    ...[["Rejections", v.rejections, (r) => `${r.account} ${r.symbol}: ${r.rule} — ${r.detail}`], ["Clamps", v.clamps, (c) => `${c.account} ${c.symbol}: ${c.rule} ${c.requested} → ${c.allowed} — ${c.detail}`], ["Cancels", v.cancels, (c) => `${c.account} ${c.symbol} ${c.orderId}: ${c.reason}`]]
+      .filter(([, list]) => (list ?? []).length > 0)
+      .map(([title, list, line]) => h("div", {}, h("strong", {}, title), h("ul", {}, list.map((x) => h("li", {}, line(x))))))
+  ]
+}
+
+/** What each account did; equity only for runs that read it back (execution no longer does: the ledger has it). */
+function executionBlock(e) {
+  if (!e) return h("p", { class: "empty" }, "not executed")
+  const accounts = e.accounts ?? []
+  const equity = accounts.some((a) => a.equity !== null && a.equity !== undefined)
+  return [
+    h("table", { id: "execution" },
+      h("thead", {}, h("tr", {}, ["Account", "Status", "Placed", "At broker already", "Failed", "Canceled", ...(equity ? ["Equity"] : []), "Message"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, accounts.map((a) => h("tr", {},
+        h("td", {}, a.account), h("td", {}, badge(a.status)), h("td", { class: "num" }, (a.orders ?? []).length), h("td", { class: "num" }, (a.adopted ?? []).length),
+        h("td", { class: "num" }, (a.failures ?? []).length), h("td", { class: "num" }, a.canceled ?? 0), equity ? h("td", { class: "num" }, money(a.equity)) : null, h("td", {}, a.message))))),
+    ordersTable(accounts)
+  ]
+}
+
+/** Every order the run sent (or found at its broker), with what the broker answered. */
+function ordersTable(accounts) {
+  const rows = accounts.flatMap((a) => [...(a.orders ?? []).map((o) => [a.account, o, "placed"]), ...(a.adopted ?? []).map((o) => [a.account, o, "at broker already"])])
+  if (rows.length === 0) return h("p", { class: "muted" }, "No order was sent.")
+  return h("table", { id: "orders" },
+    h("thead", {}, h("tr", {}, ["Account", "Order", "Class", "Status", "Filled", "Client order id", ""].map((t) => h("th", {}, t)))),
+    h("tbody", {}, rows.map(([account, o, how]) => h("tr", { "data-client-order-id": o.clientOrderId },
+      h("td", {}, account), h("td", {}, `${o.side} ${o.qty} ${o.symbol} ${o.type}${o.limitPrice ? ` @ ${o.limitPrice}` : ""}`), h("td", {}, o.orderClass),
+      h("td", {}, badge(o.status)), h("td", { class: "num" }, o.filledQty ? `${o.filledQty} @ ${o.filledAvgPrice ?? "?"}` : "—"),
+      h("td", { class: "muted" }, o.clientOrderId), h("td", { class: "muted" }, how)))))
+}
+
+export async function runPage(id) {
+  const d = await api(`/api/runs/${encodeURIComponent(id)}`)
+  const r = d.run
+  const known = new Set(STAGES.filter((stage) => stage !== "Reconcile"))
+  const others = Object.entries(d.outputs).filter(([stage]) => !known.has(stage))
+  return [
+    h("h1", { id: "run-title" }, `Run ${r.id}`),
+    h("div", { class: "grid" },
+      card("Run", h("dl", { class: "kv" },
+        h("dt", {}, "Trading day"), h("dd", {}, `${r.tradingDay} (as of ${r.asOf})`),
+        h("dt", {}, "Status"), h("dd", { id: "run-status" }, runStatus(r), r.error ? ` ${r.error}` : "", r.activity?.next ? ` — ${r.activity.next}` : "",
+          r.status === "awaiting-approval" ? ` — send its orders with: pnpm pipeline approve ${r.id} (or end the day with --reject)` : "", failedAccounts(r)),
+        h("dt", {}, "Mode"), h("dd", {}, r.dryRun ? "dry run" : r.mode, r.imported ? " · imported" : ""),
+        r.parentRunId ? [h("dt", {}, "Forked"), h("dd", {}, "from ", h("a", { href: `#/runs/${encodeURIComponent(r.parentRunId)}` }, r.parentRunId), ` at ${r.forkFrom}`)] : null,
+        h("dt", {}, "Started"), h("dd", {}, r.startedAt), h("dt", {}, "Duration"), h("dd", {}, ms(r.durationMs)),
+        h("dt", {}, "LLM cost"), h("dd", { id: "run-llm-cost" }, d.llmCosts === null ? "—" : usdOf(d.llmCosts.totalUsd, d.llmCosts.estimatedUsd)))),
+      card("Stages", stageBar(d.stages), h("table", { id: "stages" },
+        h("thead", {}, h("tr", {}, ["Stage", "Status", "Attempt", "Duration", "Calls", "Started"].map((t) => h("th", {}, t)))),
+        h("tbody", {}, d.stages.map((s) => h("tr", {}, h("td", {}, s.name), h("td", {}, badge(s.status), s.reusedFrom ? ` from ${s.reusedFrom}` : ""),
+          h("td", { class: "num" }, s.attempt ?? "—"), h("td", { class: "num" }, ms(s.durationMs)), h("td", { class: "num" }, s.calls), h("td", { class: "muted" }, s.startedAt ?? "—")))))),
+      card("Pitches", pitchesTable(d.pitches)),
+      card("Peer review", reviewsBlock(d.reviews)),
+      card("Council decision", decisionBlock(d.decision, d.shadowVote)),
+      card("LLM costs", llmCostsBlock(d.llmCosts)),
+      card("Risk verdicts", verdictsBlock(d.verdicts)),
+      card("Execution", executionBlock(d.execution)),
+      ...others.map(([stage, output]) => card(stage, json(output))))]
+}

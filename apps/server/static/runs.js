@@ -1,0 +1,101 @@
+// The runs' timeline: a row per run (its stages' bar filled in once its detail loads), the runs page with older
+// pages on demand, and what a run's status and failed accounts look like wherever a run is shown.
+
+import { api, failure, PAGE } from "./api.js"
+import { legend } from "./charts.js"
+import { badge, card, h, moreButton, ms, PALETTE, usdOf } from "./dom.js"
+
+const view = document.getElementById("view")
+
+/** A run's status; a `running` run whose process is gone says `stopped` (or `abandoned`) and, on hover, what to do. */
+export const runStatus = (r) =>
+  !r.activity || r.activity.state === "in-progress" ? badge(r.status) : h("span", { title: r.activity.next ?? "" }, badge(r.activity.state))
+
+/**
+ * The accounts a run's execution failed (or could not evaluate), from its summary's `failedAccounts` (`/api/runs`,
+ * as `runs` says it): a run that ends so is `completed` — every stage ran — though `run daily` exited 1 and the next
+ * run of that day retries them. `null` when none failed.
+ */
+export function failedAccounts(r) {
+  const failed = r.failedAccounts
+  if (!failed) return null
+  const { accounts, of } = failed
+  return h("span", { class: "neg failed-accounts", title: `run the day again to retry ${accounts.length === 1 ? "it" : "them"}: pnpm pipeline run daily --date ${r.tradingDay}` },
+    ` ${accounts.length} of ${of} ${of === 1 ? "account" : "accounts"} failed: ${accounts.join(", ")}`)
+}
+
+/** A run whose stored record does not read back: listed in its place, saying what is wrong. */
+const damagedRow = (r) => h("tr", { "data-run": r.id, class: "damaged" },
+  h("td", {}, r.id),
+  h("td", {}, r.tradingDay ?? "?"),
+  h("td", {}, badge("damaged")),
+  h("td", { colspan: "5", class: "neg" }, r.damage))
+
+export function timeline(runs) {
+  if (runs.length === 0) return h("p", { class: "empty" }, "no runs yet — start one with: pnpm pipeline run daily")
+  const longest = Math.max(1, ...runs.map((r) => r.durationMs ?? 0))
+  return h("table", { class: "timeline", id: "runs", "data-longest": longest },
+    h("thead", {}, h("tr", {}, ["Run", "Day", "Status", "Mode", "Started", "Duration", "LLM cost", "Stages"].map((t) => h("th", { class: t === "LLM cost" ? "num" : "" }, t)))),
+    h("tbody", {}, runs.map(runRow(longest))))
+}
+
+/** A run's row of the timeline, its bar's length relative to `longest` (a later page's, to its first page's). */
+const runRow = (longest) => (r) => r.damage !== undefined ? damagedRow(r) : h("tr", { "data-run": r.id },
+      h("td", { class: "id" }, h("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, r.id)),
+      h("td", { class: "id" }, r.tradingDay),
+      h("td", {}, runStatus(r), failedAccounts(r)),
+      h("td", {}, r.dryRun ? badge("dry-run") : r.mode, r.imported ? " · imported" : "", r.parentRunId ? ` · fork of ${r.parentRunId}` : ""),
+      h("td", { class: "id" }, r.startedAt.replace("T", " ").slice(0, 19)),
+      h("td", {}, ms(r.durationMs)),
+      h("td", { class: "num llm-cost" }, r.llmCost === null ? "—" : usdOf(r.llmCost.totalUsd, r.llmCost.estimatedUsd)),
+      h("td", {}, h("div", { class: "bar", style: `width:${Math.min(100, Math.max(30, ((r.durationMs ?? longest) / longest) * 100))}%` })))
+
+export async function runsPage() {
+  const runs = await api(`/api/runs?limit=${PAGE.runs}`)
+  setTimeout(() => fillStageBars(runs.slice(0, 30)))
+  const table = timeline(runs)
+  let last = runs.at(-1)?.id
+  const older = async () => {
+    const page = await api(`/api/runs?limit=${PAGE.runs}&before=${encodeURIComponent(last)}`)
+    table.querySelector("tbody").append(...page.map(runRow(Number(table.dataset.longest))))
+    last = page.at(-1)?.id ?? last
+    return page.length === PAGE.runs
+  }
+  return [h("h1", {}, "Runs"), card(null, table, runs.length === PAGE.runs ? moreButton("more-runs", "Older runs", older) : null, stageLegend())]
+}
+
+export const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
+const stageColor = (name) => PALETTE[(STAGES.indexOf(name) + PALETTE.length) % PALETTE.length]
+export const stageLegend = () => legend(STAGES.map((name) => ({ name, color: stageColor(name) })))
+
+/**
+ * Each run's bar shows its stages' durations (colour per stage, hatched when missing) once its detail loads. A run
+ * whose detail does not read back (a checkpoint's stored output missing or edited: the API's `Damaged`) says so in
+ * its row: its status there is `damaged`, as opening it would say. Any other failure (the connection, the store busy:
+ * `Unavailable`, a run gone) leaves the row as it is, the bar saying why on hover.
+ */
+export function fillStageBars(runs) {
+  for (const r of runs.filter((r) => r.damage === undefined)) {
+    const row = () => view.querySelector(`tr[data-run="${CSS.escape(r.id)}"]`)
+    api(`/api/runs/${encodeURIComponent(r.id)}?outputs=none`).then((d) => {
+      row()?.querySelector(".bar")?.replaceChildren(...stageBar(d.stages).children)
+    }).catch((error) => {
+      const tr = row()
+      // cancelled: the user left the page (the rows of the page now shown are their own page's)
+      if (!tr || error.name === "AbortError") return
+      if (error.tag !== "Damaged") return tr.querySelector(".bar")?.setAttribute("title", `stages not loaded: ${failure(error)}`)
+      tr.classList.add("damaged")
+      tr.children[2]?.replaceChildren(badge("damaged"))
+      tr.querySelector(".bar")?.replaceWith(h("span", { class: "neg" }, error.message))
+    })
+  }
+}
+
+export function stageBar(stages) {
+  const total = stages.reduce((a, s) => a + (s.durationMs ?? 0), 0) || 1
+  return h("div", { class: "bar" }, stages.map((s) => h("span", {
+    class: s.status === "missing" ? "missing" : "",
+    style: `--c:${stageColor(s.name)};width:${s.status === "missing" ? 6 : Math.max(2, ((s.durationMs ?? 0) / total) * 100)}%`,
+    title: `${s.name}: ${s.status} ${ms(s.durationMs)}`
+  })))
+}
