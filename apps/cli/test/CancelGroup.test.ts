@@ -116,4 +116,25 @@ describe("cancel", () => {
       assert.deepStrictEqual(answer.unconfirmed.map((u) => u.id), [placed.id])
       assert.include(answer.unconfirmed[0]!.error, "forbidden for now")
     }).pipe(Effect.scoped), 60_000)
+
+  it.effect("a failing listing of the symbol's orders does not stop the cancel: it only names the group", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca({ keyId: "PKCANCELLIST", secretKey: "cancel-list-secret" })
+      const placed = yield* Effect.promise(() =>
+        fetch(`${fake.url}/v2/orders`, {
+          method: "POST",
+          headers: { "APCA-API-KEY-ID": fake.keyId, "APCA-API-SECRET-KEY": fake.secretKey, "content-type": "application/json" },
+          body: JSON.stringify({ symbol: "TLT", qty: "5", side: "buy", type: "limit", limit_price: "1", time_in_force: "gtc", client_order_id: "tlt-unlisted" })
+        }).then((r) => r.json() as Promise<{ id: string }>)
+      )
+      // the read of the order by its client order id answers; the listing that names its group is refused
+      fake.inject("GET", "/v2/orders", { _tag: "Status", status: 403, body: JSON.stringify({ code: 40310000, message: "listing forbidden for now" }) })
+      const env = { COUNCIL_ACCOUNTS: "COUNCIL", ALPACA_COUNCIL_KEY_ID: fake.keyId, ALPACA_COUNCIL_SECRET_KEY: fake.secretKey, ALPACA_COUNCIL_BASE_URL: fake.url }
+      const r = yield* Effect.promise(() => cliAsync(tempHome(), ["cancel", "--account", "COUNCIL", "tlt-unlisted", "--json"], env))
+      assert.strictEqual(r.code, 0, r.stderr)
+      assert.strictEqual(fake.orders.get(placed.id)?.status, "canceled")
+      const answer = JSON.parse(r.stdout) as { canceled: OrderJson; groupUnlisted?: string }
+      assert.deepStrictEqual([answer.canceled.id, answer.canceled.status], [placed.id, "canceled"])
+      assert.include(answer.groupUnlisted ?? "", "listing forbidden for now")
+    }).pipe(Effect.scoped), 60_000)
 })

@@ -186,12 +186,18 @@ const findOrder = (broker: Broker, id: string) =>
  * group, whichever of its orders is named), those open before the cancel. Found among the symbol's newest 500
  * orders (legs nested under their entry); of a group older than those, only `o` and its own legs are named.
  */
-const groupOf = (broker: Broker, o: Order) =>
-  Effect.map(broker.listOrders({ status: "all", symbols: [o.symbol], limit: 500 }), (orders) => {
+const groupOf = (broker: Broker, o: Order) => {
+  const membersOf = (orders: ReadonlyArray<Order>) => {
     const parent = orders.find((p) => p.id === o.id || p.legs.some((l) => l.id === o.id)) ?? (o.legs.length > 0 ? o : undefined)
     const members: ReadonlyArray<Order> = parent === undefined ? [] : [parent, ...parent.legs.map((l) => ({ ...l, legs: [] }))]
     return { orderClass: parent?.orderClass ?? o.orderClass, others: members.filter((m) => m.id !== o.id && OPEN_STATUSES.has(m.status)) }
-  })
+  }
+  // the listing only names the group: when it fails, the cancel still goes out (naming `o` and its own legs)
+  return broker.listOrders({ status: "all", symbols: [o.symbol], limit: 500 }).pipe(
+    Effect.map((orders) => ({ ...membersOf(orders), unlisted: null as string | null })),
+    Effect.catch((e: BrokerError) => Effect.succeed({ ...membersOf([]), unlisted: e.message as string | null }))
+  )
+}
 
 /** An order as the broker reports it after the cancel; when that read fails, as read before it, saying why. */
 interface AfterCancel {
@@ -218,7 +224,7 @@ export const cancelOne = (account: AccountId, id: string, json: boolean) =>
     const trimmed = id.trim()
     if (trimmed === "") return yield* usage("order id: expected an order id or a client order id, as listed by: pnpm pipeline orders")
     yield* writable(account, `cancel ${trimmed}`)
-    const { after, group, others } = yield* onAccount(account, (b) =>
+    const { after, group, unlisted, others } = yield* onAccount(account, (b) =>
       Effect.gen(function*() {
         const found = yield* findOrder(b, trimmed)
         if (Option.isNone(found)) {
@@ -230,14 +236,17 @@ export const cancelOne = (account: AccountId, id: string, json: boolean) =>
         }
         const group = yield* groupOf(b, o)
         yield* b.cancelOrder(o.id)
-        return { after: yield* readAfter(b, o), group: group.orderClass, others: yield* Effect.forEach(group.others, (other) => readAfter(b, other)) }
+        return { after: yield* readAfter(b, o), group: group.orderClass, unlisted: group.unlisted, others: yield* Effect.forEach(group.others, (other) => readAfter(b, other)) }
       }))
     if (json) {
       const encode = (a: AfterCancel) => Schema.encodeSync(Order)(a.order)
       const unconfirmed = [after, ...others].filter((a) => a.unread !== null).map((a) => ({ id: a.order.id, error: a.unread }))
-      return yield* Console.log(JSON.stringify({ account, canceled: encode(after), alsoCanceled: others.map(encode), unconfirmed }, null, 2))
+      const groupUnlisted = unlisted === null ? {} : { groupUnlisted: unlisted }
+      return yield* Console.log(JSON.stringify({ account, canceled: encode(after), alsoCanceled: others.map(encode), unconfirmed, ...groupUnlisted }, null, 2))
     }
-    const rest = others.length === 0 ? "" : `, with the rest of its ${group === "simple" ? "group" : group} (${others.length} more order${others.length === 1 ? "" : "s"})`
+    const rest = unlisted !== null
+      ? ` (its group, if any, could not be listed: ${unlisted}; a bracket's or OCO's other orders are canceled with it)`
+      : others.length === 0 ? "" : `, with the rest of its ${group === "simple" ? "group" : group} (${others.length} more order${others.length === 1 ? "" : "s"})`
     const o = after.order
     yield* Console.log([`cancel accepted: ${account} ${describePlaced(o)} ${o.timeInForce}${rest}`, ...[after, ...others].map(orderLine)].join("\n"))
   })
