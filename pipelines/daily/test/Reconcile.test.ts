@@ -1,14 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
-import { Effect, Layer, Ref } from "effect"
-import { AccountId, momentAt, TradingDay } from "@council/domain"
+import { Effect, Ref } from "effect"
+import { momentAt, TradingDay } from "@council/domain"
 import type { Recording } from "@council/engine"
-import { BrokerError, Brokers } from "@council/broker"
 import { LocalExchange } from "@council/exchange"
 import { MarketData } from "@council/market"
 import { liveBook, Standings, TradeLedger } from "@council/tracking"
 import { sessionOf } from "@council/daily"
-import { CLAUDE, COUNCIL, nearBracket, reconcileEnv, runReconcile, SPY } from "./ReconcileRun.ts"
+import { CLAUDE, claudeFillsFailing, COUNCIL, nearBracket, reconcileEnv, runReconcile, SPY } from "./ReconcileRun.ts"
 
 /** What each run recorded (the runner would commit it with the stage's checkpoint). */
 const kept = new Map<string, ReadonlyArray<Recording>>()
@@ -117,21 +116,8 @@ describe("Reconcile", () => {
   it.effect("an account whose broker cannot be read is reported failed, nothing of it written; the others are recorded", () =>
     Effect.gen(function*() {
       const session = yield* Ref.make(momentAt("2024-03-01", "16:30"))
-      const failing = Layer.effect(
-        Brokers,
-        Effect.gen(function*() {
-          const exchange = yield* LocalExchange
-          const broker = (account: AccountId) => {
-            const local = LocalExchange.broker(exchange, account)
-            return account === CLAUDE
-              ? { ...local, listFills: () => Effect.fail(new BrokerError({ account, reason: "Unavailable", message: "503 service unavailable", retryable: true })) }
-              : local
-          }
-          return Brokers.of({ accounts: [COUNCIL, CLAUDE], get: (account) => Effect.succeed(broker(account)) })
-        })
-      )
       return yield* Effect.gen(function*() {
-        const report = yield* reconcile(TradingDay.make("2024-03-01"), "r").pipe(Effect.provide(failing))
+        const report = yield* reconcile(TradingDay.make("2024-03-01"), "r").pipe(Effect.provide(claudeFillsFailing({ on: true })))
         assert.deepStrictEqual(report.accounts.map((a) => [a.account, a.status]), [["COUNCIL", "recorded"], ["CLAUDE", "failed"]])
         assert.match(report.accounts[1]!.message, /503 service unavailable/)
         const state = yield* ledgerState

@@ -1,12 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
-import { Effect, Layer, Ref } from "effect"
-import { type AccountId, momentAt, type NewYorkMoment, Ticker, TradingDay } from "@council/domain"
+import { Effect, Ref } from "effect"
+import { momentAt, type NewYorkMoment, Ticker, TradingDay } from "@council/domain"
 import type { Recording } from "@council/engine"
-import { BrokerError, Brokers } from "@council/broker"
 import { LocalExchange } from "@council/exchange"
 import { MarketData } from "@council/market"
-import { CLAUDE, COUNCIL, nearBracket, reconcileEnv, runReconcile, SPY } from "./ReconcileRun.ts"
+import { CLAUDE, claudeFillsFailing, COUNCIL, nearBracket, reconcileEnv, runReconcile, SPY } from "./ReconcileRun.ts"
 
 /**
  * A run recorded by Reconcile as of 5fea920 (each account read call by call): COUNCIL's bracket, known open, filled
@@ -21,21 +20,7 @@ const older = JSON.parse(readFileSync(new URL("./fixtures/reconcile-recorded-cal
 }
 
 /** Two accounts on the exchange; CLAUDE's fills fail once `failing.on`. */
-const env = (session: Ref.Ref<NewYorkMoment>, failing: { on: boolean }) => {
-  const brokers = Layer.effect(
-    Brokers,
-    Effect.gen(function*() {
-      const exchange = yield* LocalExchange
-      const broker = (account: AccountId) => {
-        const local = LocalExchange.broker(exchange, account)
-        const unavailable = new BrokerError({ account, reason: "Unavailable", message: "503 service unavailable", retryable: true })
-        return account === CLAUDE ? { ...local, listFills: (q: Parameters<typeof local.listFills>[0]) => (failing.on ? Effect.fail(unavailable) : local.listFills(q)) } : local
-      }
-      return Brokers.of({ accounts: [COUNCIL, CLAUDE], get: (account) => Effect.succeed(broker(account)) })
-    })
-  )
-  return reconcileEnv(session, brokers)
-}
+const env = (session: Ref.Ref<NewYorkMoment>, failing: { on: boolean }) => reconcileEnv(session, claudeFillsFailing(failing))
 
 /** A recording's key and outcome, order ids (random) replaced by their first appearance's number. */
 const shapes = (recordings: ReadonlyArray<Recording>) => {

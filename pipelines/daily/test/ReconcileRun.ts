@@ -1,7 +1,7 @@
 import { Effect, Layer, type Ref } from "effect"
 import { AccountId, type NewYorkMoment, type OrderIntent, type RunId, Ticker, type TradingDay } from "@council/domain"
 import { type Recording, Recorder, RunContext, RunStore } from "@council/engine"
-import type { Brokers } from "@council/broker"
+import { BrokerError, Brokers } from "@council/broker"
 import { ExchangeSession, LocalExchange } from "@council/exchange"
 import { LocalBars } from "@council/market"
 import { Database } from "@council/store"
@@ -12,6 +12,21 @@ import { bracketBuy } from "../../../packages/exchange/test/BracketOrders.ts"
 export const COUNCIL = AccountId.make("COUNCIL")
 export const CLAUDE = AccountId.make("CLAUDE")
 export const SPY = Ticker.make("SPY")
+
+/** The exchange's brokers for COUNCIL and CLAUDE, but CLAUDE's fills answer 503 while `failing.on`. */
+export const claudeFillsFailing = (failing: { readonly on: boolean }): Layer.Layer<Brokers, never, LocalExchange> =>
+  Layer.effect(
+    Brokers,
+    Effect.gen(function*() {
+      const exchange = yield* LocalExchange
+      const broker = (account: AccountId) => {
+        const local = LocalExchange.broker(exchange, account)
+        const unavailable = new BrokerError({ account, reason: "Unavailable", message: "503 service unavailable", retryable: true })
+        return account === CLAUDE ? { ...local, listFills: (q: Parameters<typeof local.listFills>[0]) => (failing.on ? Effect.fail(unavailable) : local.listFills(q)) } : local
+      }
+      return Brokers.of({ accounts: [COUNCIL, CLAUDE], get: (account) => Effect.succeed(broker(account)) })
+    })
+  )
 
 /**
  * The exchange and the ledger on one in-memory database, the session in `session`, real bars; `brokers` (built on
