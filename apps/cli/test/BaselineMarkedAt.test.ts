@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { tempHome } from "./CliHarness.ts"
+import { parseEquityCsv } from "./EquityCsv.ts"
 import { cliInProcess } from "./InProcess.ts"
 
 describe("equity --baselines --csv: the baselines' marked_at", () => {
@@ -9,9 +10,7 @@ describe("equity --baselines --csv: the baselines' marked_at", () => {
     assert.strictEqual(backtest.code, 0, backtest.stderr)
     const csv = await cliInProcess(home, ["equity", "--backtest", "latest", "--baselines", "--csv"])
     assert.strictEqual(csv.code, 0, csv.stderr)
-    const [header, ...lines] = csv.stdout.trim().split("\n")
-    const columns = header!.split(",")
-    const rows = lines.map((line) => Object.fromEntries(line.split(",").map((v, i) => [columns[i]!, v])))
+    const { rows } = parseEquityCsv(csv.stdout)
     const council = new Map(rows.filter((r) => r["account"] === "COUNCIL").map((r) => [r["date"], r["marked_at"]]))
     const paper = rows.filter((r) => r["account"] === "RANDOM" || r["account"] === "MECHANICAL")
     assert.deepStrictEqual([...new Set(paper.map((r) => r["account"]))].sort(), ["MECHANICAL", "RANDOM"])

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { assert, beforeAll, describe, it } from "@effect/vitest"
 import { tempHome } from "./CliHarness.ts"
+import { parseEquityCsv } from "./EquityCsv.ts"
 import { cliInProcess } from "./InProcess.ts"
 
 let home = ""
@@ -16,18 +17,6 @@ const run = async (args: ReadonlyArray<string>) => {
   const r = await cliInProcess(home, args)
   assert.strictEqual(r.code, 0, r.stderr)
   return r.stdout
-}
-
-/** `equity --csv` parsed: account → rows in the order printed. */
-const parseCsv = (text: string) => {
-  const [header, ...lines] = text.trim().split("\n")
-  const columns = header!.split(",")
-  const byAccount = new Map<string, Array<Record<string, string>>>()
-  for (const line of lines) {
-    const row = Object.fromEntries(line.split(",").map((v, i) => [columns[i]!, v]))
-    byAccount.set(row["account"]!, [...(byAccount.get(row["account"]!) ?? []), row])
-  }
-  return { columns, byAccount }
 }
 
 /**
@@ -53,7 +42,7 @@ const recomputed = (equity: ReadonlyArray<number>) => {
 describe("equity --baselines: the leaderboard's paper baselines, recomputable", () => {
   it("the RANDOM and MECHANICAL rows and COUNCIL's differences against them agree with ones recomputed from the CSV", async () => {
     const board = JSON.parse(await run(["leaderboard", "--backtest", "latest", "--json"]))
-    const csv = parseCsv(await run(["equity", "--backtest", "latest", "--baselines", "--csv"]))
+    const csv = parseEquityCsv(await run(["equity", "--backtest", "latest", "--baselines", "--csv"]))
     assert.strictEqual(board.leaderboard.riskFree, 0)
     const council = csv.byAccount.get("COUNCIL")!
     const baselineRows = board.contest.baselines.rows as ReadonlyArray<any>
@@ -88,7 +77,7 @@ describe("equity --baselines: the leaderboard's paper baselines, recomputable", 
   it("over a window: the baselines the window's leaderboard runs afresh from its first session", async () => {
     const window = ["--backtest", "latest", "--from", "2020-01-15", "--to", "2020-02-20"]
     const board = JSON.parse(await run(["leaderboard", ...window, "--json"]))
-    const csv = parseCsv(await run(["equity", ...window, "--baselines", "--csv"]))
+    const csv = parseEquityCsv(await run(["equity", ...window, "--baselines", "--csv"]))
     for (const row of board.contest.baselines.rows as ReadonlyArray<any>) {
       const series = csv.byAccount.get(row.account)!
       assert.strictEqual(series[0]!["date"], "2020-01-15")
@@ -115,7 +104,7 @@ describe("equity --baselines: the leaderboard's paper baselines, recomputable", 
   }, 120_000)
 
   it("the backtest's report.json holds the same series as equity --baselines", async () => {
-    const csv = parseCsv(await run(["equity", "--backtest", "latest", "--baselines", "--csv"]))
+    const csv = parseEquityCsv(await run(["equity", "--backtest", "latest", "--baselines", "--csv"]))
     const dir = join(home, "backtests")
     const file = readdirSync(dir).find((f) => f.endsWith(".report.json"))!
     const report = JSON.parse(readFileSync(join(dir, file), "utf8"))

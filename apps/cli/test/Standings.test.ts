@@ -2,6 +2,7 @@ import { join } from "node:path"
 import { assert, beforeAll, describe, it } from "@effect/vitest"
 import { BACKTEST, seedDatabase, type Simulation } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { tempHome } from "./CliHarness.ts"
+import { parseEquityCsv } from "./EquityCsv.ts"
 import { cliInProcess } from "./InProcess.ts"
 
 let home = ""
@@ -18,20 +19,10 @@ const run = async (args: ReadonlyArray<string>) => {
   return r.stdout
 }
 
-/** `equity --csv` parsed: account → rows in date order. */
-const parseCsv = (text: string) => {
-  const [header, ...lines] = text.trim().split("\n")
-  const columns = header!.split(",")
-  const rows = lines.map((line) => Object.fromEntries(line.split(",").map((v, i) => [columns[i]!, v])))
-  const byAccount = new Map<string, Array<Record<string, string>>>()
-  for (const row of rows) byAccount.set(row["account"]!, [...(byAccount.get(row["account"]!) ?? []), row])
-  return { columns, byAccount }
-}
-
 describe("leaderboard, equity and backtests from the ledger", () => {
   it("every leaderboard metric agrees with one recomputed here from equity --csv", async () => {
     const board = JSON.parse(await run(["leaderboard", "--json"]))
-    const csv = parseCsv(await run(["equity", "--csv"]))
+    const csv = parseEquityCsv(await run(["equity", "--csv"]))
     assert.deepStrictEqual(csv.columns, [
       "account", "date", "equity", "cash", "long_market_value", "short_market_value", "gross_exposure", "traded", "llm_cost", "spy_close",
       "marked_at", "spy_mark", "spy_benchmark"
@@ -125,7 +116,7 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     assert.strictEqual(named.book, "live")
     assert.deepStrictEqual(named, JSON.parse(await run(["leaderboard", "--json"])))
     const csv = await run(["equity", "--backtest", "live", "--csv"])
-    assert.deepStrictEqual([...parseCsv(csv).byAccount.keys()].sort(), ["CHATGPT", "CLAUDE", "COUNCIL", "DEEPSEEK", "GEMINI", "GROQ"].sort())
+    assert.deepStrictEqual([...parseEquityCsv(csv).byAccount.keys()].sort(), ["CHATGPT", "CLAUDE", "COUNCIL", "DEEPSEEK", "GEMINI", "GROQ"].sort())
     assert.strictEqual(csv, await run(["equity", "--csv"]))
   })
 

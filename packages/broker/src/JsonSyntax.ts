@@ -19,100 +19,120 @@ const ESCAPES = new Set(["\"", "\\", "/", "b", "f", "n", "r", "t"])
 const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9"
 const isHex = (c: string | undefined) => c !== undefined && /^[0-9a-fA-F]$/.test(c)
 
+/** A scan in progress: the text, where it is, and the first place it failed. */
+interface Cursor {
+  readonly text: string
+  i: number
+  error: number | undefined
+}
+
+/** Records a failure at the cursor (the first one stands) and answers `false`, for `return fail(at)`. */
+const fail = (at: Cursor): false => {
+  at.error ??= at.i
+  return false
+}
+
+const skipWhitespace = (at: Cursor) => {
+  while (WHITESPACE.has(at.text[at.i] ?? "")) at.i++
+}
+
+const literal = (at: Cursor, word: string): boolean => {
+  for (const c of word) {
+    if (at.text[at.i] !== c) return fail(at)
+    at.i++
+  }
+  return true
+}
+
+/** A string, the cursor on its opening quote. */
+const string = (at: Cursor): boolean => {
+  const { text } = at
+  at.i++
+  while (at.i < text.length) {
+    const c = text[at.i]!
+    if (c === "\"") {
+      at.i++
+      return true
+    }
+    if (c < " ") return fail(at)
+    if (c === "\\") {
+      at.i++
+      if (text[at.i] === "u") {
+        for (let k = 1; k <= 4; k++) if (!isHex(text[at.i + k])) return (at.i += k, fail(at))
+        at.i += 5
+      } else if (ESCAPES.has(text[at.i] ?? "")) at.i++
+      else return fail(at)
+    } else at.i++
+  }
+  return fail(at)
+}
+
+const digits = (at: Cursor): boolean => {
+  if (!isDigit(at.text[at.i])) return fail(at)
+  while (isDigit(at.text[at.i])) at.i++
+  return true
+}
+
+const number = (at: Cursor): boolean => {
+  const { text } = at
+  if (text[at.i] === "-") at.i++
+  if (text[at.i] === "0") at.i++
+  else if (!digits(at)) return false
+  if (text[at.i] === ".") {
+    at.i++
+    if (!digits(at)) return false
+  }
+  if (text[at.i] === "e" || text[at.i] === "E") {
+    at.i++
+    if (text[at.i] === "+" || text[at.i] === "-") at.i++
+    if (!digits(at)) return false
+  }
+  return true
+}
+
+/** An object's members or an array's values, the cursor on the opening bracket. */
+const sequence = (at: Cursor, close: string, item: (at: Cursor) => boolean): boolean => {
+  at.i++
+  skipWhitespace(at)
+  if (at.text[at.i] === close) return (at.i++, true)
+  for (;;) {
+    if (!item(at)) return false
+    skipWhitespace(at)
+    if (at.text[at.i] === close) return (at.i++, true)
+    if (at.text[at.i] !== ",") return fail(at)
+    at.i++
+    skipWhitespace(at)
+  }
+}
+
+const member = (at: Cursor): boolean => {
+  if (at.text[at.i] !== "\"") return fail(at)
+  if (!string(at)) return false
+  skipWhitespace(at)
+  if (at.text[at.i] !== ":") return fail(at)
+  at.i++
+  return value(at)
+}
+
+const value = (at: Cursor): boolean => {
+  skipWhitespace(at)
+  const c = at.text[at.i]
+  if (c === "{") return sequence(at, "}", member)
+  if (c === "[") return sequence(at, "]", value)
+  if (c === "\"") return string(at)
+  if (c === "-" || isDigit(c)) return number(at)
+  if (c === "t") return literal(at, "true")
+  if (c === "f") return literal(at, "false")
+  if (c === "n") return literal(at, "null")
+  return fail(at)
+}
+
 /** Scans `text` as JSON (RFC 8259) and returns the offset of the first error, or `undefined` when it is JSON. */
 const firstErrorOffset = (text: string): number | undefined => {
-  let i = 0
-  let error: number | undefined
-  const fail = () => {
-    error ??= i
-    return false
-  }
-  const skipWhitespace = () => {
-    while (WHITESPACE.has(text[i] ?? "")) i++
-  }
-  const literal = (word: string) => {
-    for (const c of word) {
-      if (text[i] !== c) return fail()
-      i++
-    }
-    return true
-  }
-  const string = (): boolean => {
-    i++
-    while (i < text.length) {
-      const c = text[i]!
-      if (c === "\"") {
-        i++
-        return true
-      }
-      if (c < " ") return fail()
-      if (c === "\\") {
-        i++
-        if (text[i] === "u") {
-          for (let k = 1; k <= 4; k++) if (!isHex(text[i + k])) return (i += k, fail())
-          i += 5
-        } else if (ESCAPES.has(text[i] ?? "")) i++
-        else return fail()
-      } else i++
-    }
-    return fail()
-  }
-  const digits = () => {
-    if (!isDigit(text[i])) return fail()
-    while (isDigit(text[i])) i++
-    return true
-  }
-  const number = (): boolean => {
-    if (text[i] === "-") i++
-    if (text[i] === "0") i++
-    else if (!digits()) return false
-    if (text[i] === ".") {
-      i++
-      if (!digits()) return false
-    }
-    if (text[i] === "e" || text[i] === "E") {
-      i++
-      if (text[i] === "+" || text[i] === "-") i++
-      if (!digits()) return false
-    }
-    return true
-  }
-  const sequence = (close: string, item: () => boolean): boolean => {
-    i++
-    skipWhitespace()
-    if (text[i] === close) return (i++, true)
-    for (;;) {
-      if (!item()) return false
-      skipWhitespace()
-      if (text[i] === close) return (i++, true)
-      if (text[i] !== ",") return fail()
-      i++
-      skipWhitespace()
-    }
-  }
-  const member = (): boolean => {
-    if (text[i] !== "\"") return fail()
-    if (!string()) return false
-    skipWhitespace()
-    if (text[i] !== ":") return fail()
-    i++
-    return value()
-  }
-  const value = (): boolean => {
-    skipWhitespace()
-    const c = text[i]
-    if (c === "{") return sequence("}", member)
-    if (c === "[") return sequence("]", value)
-    if (c === "\"") return string()
-    if (c === "-" || isDigit(c)) return number()
-    if (c === "t") return literal("true")
-    if (c === "f") return literal("false")
-    if (c === "n") return literal("null")
-    return fail()
-  }
-  if (!value()) return error
-  skipWhitespace()
-  return i < text.length ? i : undefined
+  const at: Cursor = { text, i: 0, error: undefined }
+  if (!value(at)) return at.error
+  skipWhitespace(at)
+  return at.i < text.length ? at.i : undefined
 }
 
 /** The first syntax error of `text` as JSON, or `undefined` when `text` is valid JSON. */

@@ -72,6 +72,58 @@ const isEveryOpenOrder = (query: OrderQuery) =>
 export const refusal = (account: string, rule: string, message: string): BrokerError =>
   new BrokerError({ account, reason: "SafetyRefused", message: `refused by the safety broker: ${message} (${rule})`, retryable: false, rule })
 
+/** What a book is built from: one read of the account and its open orders. */
+interface BookBase {
+  readonly account: AccountSnapshot
+  readonly open: ReadonlyArray<Order>
+}
+
+/** An order taken into the book since its read, with the prices it was valued at. */
+interface Taken {
+  readonly intent: OrderIntent
+  readonly priceOf: AccountLimits.PriceOf
+}
+
+/** What reads through the safety broker saw since the last write: the makings of a book without another request. */
+interface Seen {
+  readonly account?: AccountSnapshot
+  readonly open?: ReadonlyArray<Order>
+}
+
+/**
+ * `open` without the canceled order `orderId`, or the order one of whose legs it is (canceling one member of a
+ * group cancels the group); `undefined` when `open` holds neither.
+ */
+const withoutCanceled = (open: ReadonlyArray<Order>, orderId: string): ReadonlyArray<Order> | undefined => {
+  const named = (o: Order) => o.id === orderId || o.legs.some((leg) => leg.id === orderId)
+  return open.some(named) ? open.filter((o) => !named(o)) : undefined
+}
+
+/** What was seen without the canceled order; nothing when what was seen did not hold it (read again). */
+const seenAfterCancel = (seen: Seen, orderId: string): Seen => {
+  const open = seen.open === undefined ? undefined : withoutCanceled(seen.open, orderId)
+  return open === undefined ? {} : { ...seen, open }
+}
+
+/**
+ * The book rebuilt from `base` without the canceled order, with the orders `taken` since applied again;
+ * `undefined` when `base` did not hold the order (read again).
+ */
+const bookAfterCancel = (
+  base: BookBase,
+  taken: ReadonlyArray<Taken>,
+  reference: AccountLimits.PriceOf,
+  orderId: string
+): { readonly base: BookBase; readonly book: AccountLimits.Book } | undefined => {
+  const open = withoutCanceled(base.open, orderId)
+  if (open === undefined) return undefined
+  const before = AccountLimits.bookOf(base.account, base.open, reference)
+  const after = AccountLimits.bookOf(base.account, open, reference)
+  // the buying power the broker reported held the canceled order's cost: it is free again
+  const freed: AccountLimits.Book = { ...after, committedSinceRead: after.committed - before.committed }
+  return { base: { account: base.account, open }, book: taken.reduce((b, t) => AccountLimits.apply(b, t.intent, t.priceOf), freed) }
+}
+
 /**
  * What the safety broker of one account keeps: the book it checks orders against (built from one read of the
  * account and its open orders, then kept current by the orders it lets through and the cancels the broker
@@ -81,10 +133,9 @@ const bookkeeping = (settings: AccountConfig["settings"], inner: Broker, prices:
   const lock = Semaphore.makeUnsafe(1)
   let book: AccountLimits.Book | undefined
   /** What `book` was built from, and the orders taken into it since (in order). */
-  let base: { readonly account: AccountSnapshot; readonly open: ReadonlyArray<Order> } | undefined
-  let taken: Array<{ readonly intent: OrderIntent; readonly priceOf: AccountLimits.PriceOf }> = []
-  /** What reads through this broker saw since the last write: the makings of a book without another request. */
-  let seen: { account?: AccountSnapshot; open?: ReadonlyArray<Order> } = {}
+  let base: BookBase | undefined
+  let taken: Array<Taken> = []
+  let seen: Seen = {}
   const known = new Map<string, number>()
 
   /** The reference prices of `symbols`, fetched once each. */
@@ -114,33 +165,17 @@ const bookkeeping = (settings: AccountConfig["settings"], inner: Broker, prices:
     seen = {}
   }
 
-  /**
-   * `open` without the canceled order `orderId`, or the order one of whose legs it is (canceling one member of a
-   * group cancels the group); `undefined` when `open` holds neither.
-   */
-  const withoutCanceled = (open: ReadonlyArray<Order>, orderId: string): ReadonlyArray<Order> | undefined => {
-    const named = (o: Order) => o.id === orderId || o.legs.some((leg) => leg.id === orderId)
-    return open.some(named) ? open.filter((o) => !named(o)) : undefined
-  }
-
   /** After the broker accepted a cancel: the book (or what was seen for one) without the order, else read again. */
   const canceled = (orderId: string) =>
     lock.withPermits(1)(Effect.sync(() => {
       if (book === undefined) {
-        const open = seen.open === undefined ? undefined : withoutCanceled(seen.open, orderId)
-        if (open === undefined) seen = {}
-        else seen = { ...seen, open }
+        seen = seenAfterCancel(seen, orderId)
         return
       }
-      const open = base === undefined ? undefined : withoutCanceled(base.open, orderId)
-      if (base === undefined || open === undefined) return forget()
-      const reference = (symbol: string) => known.get(symbol)
-      const before = AccountLimits.bookOf(base.account, base.open, reference)
-      const after = AccountLimits.bookOf(base.account, open, reference)
-      // the buying power the broker reported held the canceled order's cost: it is free again
-      const freed: AccountLimits.Book = { ...after, committedSinceRead: after.committed - before.committed }
-      base = { account: base.account, open }
-      book = taken.reduce((b, t) => AccountLimits.apply(b, t.intent, t.priceOf), freed)
+      const after = base === undefined ? undefined : bookAfterCancel(base, taken, (symbol) => known.get(symbol), orderId)
+      if (after === undefined) return forget()
+      base = after.base
+      book = after.book
     }))
 
   /** Checks `intent` and, when it passes, reserves it in the book; returns the violation otherwise. */
@@ -164,7 +199,7 @@ const bookkeeping = (settings: AccountConfig["settings"], inner: Broker, prices:
     }))
 
   /** A read passed through; before any book exists, what it saw is kept for one (`keep` says what of it). */
-  const seeing = <A>(read: Effect.Effect<A, BrokerError>, keep: (a: A) => typeof seen) =>
+  const seeing = <A>(read: Effect.Effect<A, BrokerError>, keep: (a: A) => Seen) =>
     lock.withPermits(1)(Effect.sync(() => book === undefined)).pipe(
       Effect.flatMap((noBook) => (noBook ? Effect.tap(read, (a) => Effect.sync(() => (seen = { ...seen, ...keep(a) }))) : read))
     )

@@ -3,6 +3,7 @@ import { Effect, Option } from "effect"
 import { momentAt, Ticker } from "@council/domain"
 import { LocalExchange } from "@council/exchange"
 import { ExchangeServer } from "@council/exchange/server"
+import { bracketBuy } from "./BracketOrders.ts"
 import { ACCOUNT, D2, D3, intent, QQQ, SPY } from "./ExchangeFixture.ts"
 import { adapterOf, GEMINI, serverLayer } from "./ExchangeServerHarness.ts"
 
@@ -13,15 +14,9 @@ layer(serverLayer())("the project's Alpaca adapter against the exchange server",
       const at = (session: string) => adapterOf(ACCOUNT, server.url, session)
       const during = yield* at(D3)
       const remote = yield* at("2026-08-05T16:00:00-04:00")
-      const placed = yield* during.placeOrder(intent({
-        symbol: SPY,
-        side: "buy",
-        qty: 5,
-        orderClass: "bracket",
-        takeProfit: { limitPrice: 115 },
-        stopLoss: { stopPrice: 100 },
-        clientOrderId: "adapter-bracket"
-      }))
+      const placed = yield* during.placeOrder(
+        bracketBuy({ takeProfit: 115, stopLoss: 100 }, { qty: 5, timeInForce: "day", clientOrderId: "adapter-bracket" })
+      )
       assert.deepStrictEqual([placed.status, placed.filledAvgPrice, placed.submittedAt], ["new", null, "2026-08-05T19:45:00.000Z"])
       assert.deepStrictEqual(placed.legs.map((l) => [l.type, l.status]), [["limit", "held"], ["stop", "held"]])
       yield* during.placeOrder(intent({ symbol: QQQ, side: "buy", qty: 10, type: "limit", limitPrice: 39, timeInForce: "gtc", clientOrderId: "adapter-limit" }))

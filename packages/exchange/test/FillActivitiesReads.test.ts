@@ -2,24 +2,19 @@ import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { momentAt } from "@council/domain"
 import { LocalExchange } from "@council/exchange"
-import { ExchangeServer } from "@council/exchange/server"
 import * as TradingHandlers from "../src/server/TradingHandlers.ts"
-import { D2, D4 } from "./ExchangeFixture.ts"
-import { clientOf, GEMINI, serverLayer } from "./ExchangeServerHarness.ts"
+import { D4 } from "./ExchangeFixture.ts"
+import { GEMINI } from "./ExchangeServerHarness.ts"
+import { partialFillServer, threeExecutions } from "./PartialFillExecutions.ts"
 
 /** A reply's body as the server writes it. */
 const wire = (reply: { readonly body?: unknown }): unknown => JSON.parse(JSON.stringify(reply.body))
 
-layer(serverLayer({ exchange: { partialFillPct: 40 } }))("FILL activities read the account's fills once", (it) => {
+layer(partialFillServer())("FILL activities read the account's fills once", (it) => {
   it.effect("a page, with and without after: one read of the account's fills each, the same activities as the server's", () =>
     Effect.gen(function*() {
-      const server = yield* ExchangeServer
-      const client = yield* clientOf(GEMINI)
-      yield* server.setSession(momentAt(D2, "16:15"))
-      const placed = yield* client.post("/v2/orders", { symbol: "SPY", qty: "10", side: "buy", type: "market", time_in_force: "gtc" })
-      assert.strictEqual(placed.status, 200)
       // three executions: 4 + 4 + 2 shares (D3's open and close, D4's close)
-      yield* server.setSession(momentAt(D4, "16:15"))
+      const { client } = yield* threeExecutions
       const exchange = yield* LocalExchange
       const holder = (yield* exchange.keys).find((k) => k.account === GEMINI)!
       let reads = 0

@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import { AccountId, Ticker } from "@council/domain"
+import { AccountId, type OrderIntent, Ticker } from "@council/domain"
 import { Brokers } from "@council/broker"
 import { LocalExchange } from "@council/exchange"
-import { ocoExit } from "./BracketOrders.ts"
+import { bracketBuy, ocoExit } from "./BracketOrders.ts"
 import { ACCOUNT, closeAt, D1, D2, expectError, intent, isoAt, QQQ, SPY, withExchange } from "./ExchangeFixture.ts"
 
 describe("LocalExchange", () => {
@@ -199,7 +199,7 @@ describe("LocalExchange", () => {
         const simple = yield* exchange.placeOrder(ACCOUNT, intent({ symbol: QQQ, side: "buy", qty: 3 }))
         const bracket = yield* exchange.placeOrder(
           ACCOUNT,
-          intent({ symbol: SPY, side: "buy", qty: 2, orderClass: "bracket", takeProfit: { limitPrice: 120 }, stopLoss: { stopPrice: 80 } })
+          bracketBuy({ takeProfit: 120, stopLoss: 80 }, { qty: 2, timeInForce: "day" })
         )
         const legs = bracket.legs.map((l) => l.id)
         assert.strictEqual(legs.length, 2)
@@ -214,7 +214,8 @@ describe("LocalExchange", () => {
   it.effect("validates orders with Alpaca-like messages", () =>
     withExchange(({ broker }) =>
       Effect.gen(function*() {
-        const reject = (fields: Parameters<typeof intent>[0]) => Effect.flip(broker.placeOrder(intent(fields)))
+        const refused = (order: OrderIntent) => Effect.flip(broker.placeOrder(order))
+        const reject = (fields: Parameters<typeof intent>[0]) => refused(intent(fields))
         expectError(yield* reject({ symbol: SPY, side: "buy", qty: 0 }), "InvalidRequest", "qty must be > 0")
         expectError(
           yield* reject({ symbol: SPY, side: "buy", qty: 1, type: "limit", limitPrice: 100.123 }),
@@ -237,28 +238,12 @@ describe("LocalExchange", () => {
           "asset XYZ not found"
         )
         expectError(
-          yield* reject({
-            symbol: SPY,
-            side: "buy",
-            qty: 1,
-            orderClass: "bracket",
-            timeInForce: "gtc",
-            takeProfit: { limitPrice: 100 },
-            stopLoss: { stopPrice: 95 }
-          }),
+          yield* refused(bracketBuy({ takeProfit: 100, stopLoss: 95 }, { qty: 1 })),
           "InvalidRequest",
           "take_profit.limit_price must be >= base_price + 0.01"
         )
         expectError(
-          yield* reject({
-            symbol: SPY,
-            side: "buy",
-            qty: 1,
-            orderClass: "bracket",
-            timeInForce: "gtc",
-            takeProfit: { limitPrice: 105 },
-            stopLoss: { stopPrice: 100 }
-          }),
+          yield* refused(bracketBuy({ takeProfit: 105, stopLoss: 100 }, { qty: 1 })),
           "InvalidRequest",
           "stop_loss.stop_price must be <= base_price - 0.01"
         )

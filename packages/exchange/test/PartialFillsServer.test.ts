@@ -4,10 +4,11 @@ import { momentAt } from "@council/domain"
 import { LocalExchange } from "@council/exchange"
 import { ExchangeServer } from "@council/exchange/server"
 import { wideBracket } from "./BracketOrders.ts"
-import { ACCOUNT, D2, D4 } from "./ExchangeFixture.ts"
-import { adapterOf, clientOf, GEMINI, serverLayer } from "./ExchangeServerHarness.ts"
+import { ACCOUNT, D4 } from "./ExchangeFixture.ts"
+import { adapterOf, GEMINI } from "./ExchangeServerHarness.ts"
+import { partialFillServer, threeExecutions } from "./PartialFillExecutions.ts"
 
-layer(serverLayer({ exchange: { partialFillPct: 40 } }))("partial fills through the exchange server, as the project's Alpaca adapter reads them", (it) => {
+layer(partialFillServer())("partial fills through the exchange server, as the project's Alpaca adapter reads them", (it) => {
   it.effect("a partly filled bracket entry: partially_filled with its exits held; canceled, its exits canceled with it; the fills and positions the in-process broker sees", () =>
     Effect.gen(function*() {
       const server = yield* ExchangeServer
@@ -27,17 +28,12 @@ layer(serverLayer({ exchange: { partialFillPct: 40 } }))("partial fills through 
     }))
 })
 
-layer(serverLayer({ exchange: { partialFillPct: 40 } }))("partial fills as FILL account activities", (it) => {
+layer(partialFillServer())("partial fills as FILL account activities", (it) => {
   it.effect("each execution of a market order filled 4 + 4 + 2: partial_fill with the shares left until the last, fill; the adapter reads the three", () =>
     Effect.gen(function*() {
       const server = yield* ExchangeServer
-      const client = yield* clientOf(GEMINI)
-      yield* server.setSession(momentAt(D2, "16:15"))
-      const placed = yield* client.post("/v2/orders", { symbol: "SPY", qty: "10", side: "buy", type: "market", time_in_force: "gtc" })
-      assert.strictEqual(placed.status, 200)
-      const orderId = (placed.json as { readonly id: string }).id
       // D3's open and close fill four shares each, D4's close the last two (what is left works at the closes)
-      yield* server.setSession(momentAt(D4, "16:15"))
+      const { client, orderId } = yield* threeExecutions
       const activities = yield* client.get("/v2/account/activities/FILL")
       const fields = (json: unknown) =>
         (json as ReadonlyArray<Record<string, unknown>>).map((a) => [a["type"], a["qty"], a["cum_qty"], a["leaves_qty"], a["order_status"], a["order_id"]])

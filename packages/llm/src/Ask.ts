@@ -39,7 +39,7 @@ import type * as Response from "effect/ai/Response"
 import * as OpenAiStructuredOutput from "effect/ai/OpenAiStructuredOutput"
 import type { StoreError } from "@council/engine"
 import { AnswerWithin } from "./AnswerWithin.ts"
-import { type Charge, LlmBudget, type LlmBudgetExceeded } from "./Budget.ts"
+import { type Charge, LlmBudget, type LlmBudgetExceeded, type Reservation, type Settled } from "./Budget.ts"
 import {
   addUsage,
   type FailureReason,
@@ -251,6 +251,100 @@ const resultOf = <A>(
   }
 }
 
+/** What one turn asks: the same for its request, its retries and its audit record. */
+interface Turn<A> {
+  readonly model: RoleModel
+  readonly question: Question<A>
+  readonly messages: ReadonlyArray<Message>
+  readonly turnNo: number
+  /** The model's name as audited and priced. */
+  readonly name: string
+  /** Each HTTP attempt's bound. */
+  readonly timeout: Duration.Duration
+  readonly log: TurnLog
+}
+
+/** The audit record of a settled turn: the last request's messages and answer, how it ended, what it cost. */
+const exchangeOf = <A>(
+  turn: Turn<A>,
+  result: TurnResult<A>,
+  settlement: TurnSettlement,
+  settled: Settled,
+  latencyMs: number
+): LlmExchange => {
+  const { log, question } = turn
+  const last = log.wire.at(-1)
+  return {
+    purpose: question.purpose,
+    actor: question.actor,
+    model: turn.name,
+    turn: turn.turnNo,
+    messages: last?.messages ?? turn.messages,
+    answer: lastAnswer(log) ?? settlement.answer,
+    outcome: result._tag === "Parsed"
+      ? { _tag: "Parsed", value: parsedJson(settlement.answer ?? "") }
+      : result._tag === "Invalid"
+      ? { _tag: "Invalid", error: result.error }
+      : { _tag: "Failed", reason: result.reason, message: result.message },
+    attempts: log.attempts,
+    retries: result._tag === "Parsed" ? log.failures : log.failures.slice(0, -1),
+    usage: settlement.charge.usage,
+    costUsd: settled.costUsd,
+    costEstimated: settled.estimated,
+    latencyMs,
+    finishReason: last?.finishReason ?? settlement.finish
+  }
+}
+
+/**
+ * The turn's requests, retried on the provider's schedule. A retry after a request that may have been billed
+ * reserves its own worst case first; a refusal of that is handed to `refused` and stops the retries.
+ */
+const requests = <A>(
+  turn: Turn<A>,
+  budget: LlmBudget["Service"],
+  reservation: Reservation,
+  refused: (error: LlmBudgetExceeded | StoreError) => void
+) => {
+  const { log, model, question, timeout } = turn
+  const reserveRetry = Effect.suspend(() =>
+    log.attempts === 0 || mayHaveBilled(log) < log.reserved
+      ? Effect.void
+      : budget.reserveRetry(reservation).pipe(
+        Effect.tap(() => Effect.sync(() => log.reserved++)),
+        Effect.catch((error) => {
+          refused(error)
+          return Effect.fail(AiError.make({
+            module: "Budget",
+            method: "generateObject",
+            reason: new AiError.InvalidRequestError({ description: error.message })
+          }))
+        })
+      )
+  )
+  const once = reserveRetry.pipe(Effect.andThen(Effect.suspend(() => {
+    log.attempts++
+    return model.languageModel.generateObject({
+      prompt: turn.messages.map((m) => ({ role: m.role, content: m.content })),
+      schema: question.schema,
+      objectName: question.objectName
+    })
+  }).pipe(
+    Effect.provideService(WireLog, (attempt) => void log.wire.push(attempt)),
+    Effect.timeout(timeout),
+    Effect.tapError((error) => {
+      // a refusal is logged as one, not as the decoding error its text gave
+      const explained = isInvalidAnswer(error)
+        ? explainedByWire(log) ?? schemaMessage(question.schema, error.reason._tag === "StructuredOutputError" ? error.reason.responseText : lastAnswer(log))
+        : null
+      const line = explained === null || explained === undefined ? describe(error, timeout) : `InvalidAnswer: ${explained}`
+      log.failures.push(line)
+      return Effect.logWarning(`llm ${question.actor} ${turn.name}: ${line.replace(/\s*\n\s*/g, " ")}`)
+    })
+  )))
+  return Effect.retry(once, retrySchedule(model.policy.retry))
+}
+
 /**
  * One turn of a question: reserve, ask (retried on the provider's schedule), settle, audit into `exchanges`. Only
  * the requests can be interrupted (a deadline, Ctrl-C): a reservation made is always settled, to what the requests
@@ -277,86 +371,43 @@ const askTurn = <A>(
       maxOutputTokens: model.spec.maxOutputTokens
     })
     const started = yield* Clock.currentTimeMillis
-    const log: TurnLog = { wire: [], failures: [], attempts: 0, reserved: 1 }
+    const turn: Turn<A> = {
+      model,
+      question,
+      messages,
+      turnNo,
+      name,
+      timeout,
+      log: { wire: [], failures: [], attempts: 0, reserved: 1 }
+    }
 
     const record = (result: TurnResult<A>, settlement: TurnSettlement) =>
       Effect.gen(function*() {
         const settled = yield* budget.settle(reservation, settlement.charge)
-        const last = log.wire.at(-1)
-        exchanges.push({
-          purpose: question.purpose,
-          actor: question.actor,
-          model: name,
-          turn: turnNo,
-          messages: last?.messages ?? messages,
-          answer: lastAnswer(log) ?? settlement.answer,
-          outcome: result._tag === "Parsed"
-            ? { _tag: "Parsed", value: parsedJson(settlement.answer ?? "") }
-            : result._tag === "Invalid"
-            ? { _tag: "Invalid", error: result.error }
-            : { _tag: "Failed", reason: result.reason, message: result.message },
-          attempts: log.attempts,
-          retries: result._tag === "Parsed" ? log.failures : log.failures.slice(0, -1),
-          usage: settlement.charge.usage,
-          costUsd: settled.costUsd,
-          costEstimated: settled.estimated,
-          latencyMs: (yield* Clock.currentTimeMillis) - started,
-          finishReason: last?.finishReason ?? settlement.finish
-        })
+        exchanges.push(exchangeOf(turn, result, settlement, settled, (yield* Clock.currentTimeMillis) - started))
         return result
       })
+    /** Settled to what the requests sent cost, when no answer came. */
+    const unsettled = (): TurnSettlement => ({ charge: chargeOf(turn.log), answer: null, finish: null })
 
     /** A budget refusal of a retry: the turn stops there and the question fails with it. */
     let refused: LlmBudgetExceeded | StoreError | undefined
-    const reserveRetry = Effect.suspend(() =>
-      log.attempts === 0 || mayHaveBilled(log) < log.reserved
-        ? Effect.void
-        : budget.reserveRetry(reservation).pipe(
-          Effect.tap(() => Effect.sync(() => log.reserved++)),
-          Effect.catch((error) => {
-            refused = error
-            return Effect.fail(AiError.make({
-              module: "Budget",
-              method: "generateObject",
-              reason: new AiError.InvalidRequestError({ description: error.message })
-            }))
-          })
-        )
-    )
-    const once = reserveRetry.pipe(Effect.andThen(Effect.suspend(() => {
-      log.attempts++
-      return model.languageModel.generateObject({
-        prompt: messages.map((m) => ({ role: m.role, content: m.content })),
-        schema: question.schema,
-        objectName: question.objectName
-      })
-    }).pipe(
-      Effect.provideService(WireLog, (attempt) => void log.wire.push(attempt)),
-      Effect.timeout(timeout),
-      Effect.tapError((error) => {
-        // a refusal is logged as one, not as the decoding error its text gave
-        const explained = isInvalidAnswer(error)
-          ? explainedByWire(log) ?? schemaMessage(question.schema, error.reason._tag === "StructuredOutputError" ? error.reason.responseText : lastAnswer(log))
-          : null
-        const line = explained === null || explained === undefined ? describe(error, timeout) : `InvalidAnswer: ${explained}`
-        log.failures.push(line)
-        return Effect.logWarning(`llm ${question.actor} ${name}: ${line.replace(/\s*\n\s*/g, " ")}`)
-      })
-    )))
-    const exit = yield* Effect.exit(restore(Effect.retry(once, retrySchedule(model.policy.retry))))
+    const exit = yield* Effect.exit(restore(requests(turn, budget, reservation, (error) => {
+      refused = error
+    })))
     if (Exit.hasInterrupts(exit)) {
-      yield* record({ _tag: "Failed", reason: "Timeout", message: timedOut }, { charge: chargeOf(log), answer: null, finish: null })
+      yield* record({ _tag: "Failed", reason: "Timeout", message: timedOut }, unsettled())
       return yield* Effect.interrupt
     }
     if (refused !== undefined) {
       const error = refused
-      yield* record({ _tag: "Failed", reason: "InvalidRequest", message: error.message }, { charge: chargeOf(log), answer: null, finish: null })
+      yield* record({ _tag: "Failed", reason: "InvalidRequest", message: error.message }, unsettled())
       return yield* Effect.fail(error)
     }
-    const outcome = resultOf(exit, log, timeout, model.spec.maxOutputTokens, question.schema)
+    const outcome = resultOf(exit, turn.log, timeout, model.spec.maxOutputTokens, question.schema)
     if (Cause.isCause(outcome)) {
       // a defect: what was reserved is settled all the same, then the defect goes on
-      yield* Effect.ignore(budget.settle(reservation, chargeOf(log)))
+      yield* Effect.ignore(budget.settle(reservation, chargeOf(turn.log)))
       return yield* Effect.failCause(outcome)
     }
     return yield* record(outcome.result, outcome.settlement)

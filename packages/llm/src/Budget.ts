@@ -42,7 +42,7 @@ import { RunContext, type StoreError } from "@council/engine"
 import { type BudgetRoom, make as makeRoom, type RunRef, runKey, type Waiter } from "./BudgetRoom.ts"
 import type { Purpose, TokenUsage } from "./Exchange.ts"
 import { costOf, formatUsd, type ModelPrice, type PriceTable, worstCaseOf } from "./Prices.ts"
-import { SpendBook, SpendLedger } from "./SpendLedger.ts"
+import { SpendBook, type SpendEntry, SpendLedger } from "./SpendLedger.ts"
 
 export const BudgetName = Schema.Literals(["COUNCIL_LLM_BUDGET_USD", "COUNCIL_LLM_BUDGET_USD_MONTH"])
 export type BudgetName = typeof BudgetName.Type
@@ -206,18 +206,53 @@ const costOfCharge = (reservation: Reservation, charged: TokenUsage | Charge | n
 
 const isOutside = (run: RunRef) => run.runId === OUTSIDE_RUN && run.book === undefined
 
+/** The ledger row of a call reserved at its worst case, at `now`, charged to `to`. */
+const spendEntry = (call: CallEstimate, worstCaseUsd: number, to: Effect.Success<typeof chargedTo>, now: number): SpendEntry => ({
+  runId: to.runId,
+  stage: to.stage,
+  actor: call.actor,
+  purpose: call.purpose,
+  model: call.model,
+  costUsd: worstCaseUsd,
+  estimated: worstCaseUsd > 0,
+  at: new Date(now).toISOString(),
+  ...(to.book === undefined ? {} : { book: to.book }),
+  ...(to.tradingDay === undefined ? {} : { tradingDay: to.tradingDay })
+})
+
+/**
+ * What this process's calls have under way, by ledger row: the requests reserved for each row not yet settled, and
+ * what its calls outside any run are charged now (the ledger cannot sum those per run: they share the run id `-`).
+ */
+const makeUnderWay = () => {
+  const requests = new Map<number, number>()
+  const outsideRun = new Map<number, number>()
+  return {
+    /** Requests reserved for `entry` (1 once it is settled or unknown). */
+    requests: (entry: number) => requests.get(entry) ?? 1,
+    /** `entry` holds `made` requests, charged `usd` now. */
+    reserved: (entry: number, run: RunRef, made: number, usd: number) => {
+      requests.set(entry, made)
+      if (isOutside(run)) outsideRun.set(entry, usd)
+    },
+    /** `entry` settled at `usd`. */
+    settled: (entry: number, run: RunRef, usd: number) => {
+      requests.delete(entry)
+      if (isOutside(run)) outsideRun.set(entry, usd)
+    },
+    /** The per-run sum of this process's calls outside any run. */
+    outsideRunUsd: () => [...outsideRun.values()].reduce((sum, usd) => sum + usd, 0)
+  }
+}
+
 const make = (prices: PriceTable, limits: BudgetLimits) =>
   Effect.gen(function*() {
     const ledger = yield* SpendLedger
     const lock = yield* Semaphore.make(1)
     const room = makeRoom()
-    /** Requests reserved per ledger row not yet settled. */
-    const requests = new Map<number, number>()
-    /** What this process's calls outside any run are charged now, by ledger row: the per-run sum of such a call. */
-    const outsideRun = new Map<number, number>()
+    const underWay = makeUnderWay()
     const check = checkLimits(limits, room, {
-      run: (run) =>
-        isOutside(run) ? Effect.succeed([...outsideRun.values()].reduce((sum, usd) => sum + usd, 0)) : ledger.runTotal(run.runId, run.book),
+      run: (run) => (isOutside(run) ? Effect.sync(underWay.outsideRunUsd) : ledger.runTotal(run.runId, run.book)),
       month: (month) => ledger.totalBetween(month.from, month.to)
     })
 
@@ -229,38 +264,28 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
 
     const reserveNow = (call: CallEstimate, waiter: Waiter) =>
       atomically(Effect.gen(function*() {
-        const { book, runId, stage, tradingDay } = yield* chargedTo
+        const to = yield* chargedTo
+        const { book, runId, stage } = to
         const now = yield* Clock.currentTimeMillis
         const month = monthOf(now)
         const price = prices.models[call.model]
         const worstCaseUsd = price === undefined ? 0 : worstCaseOf(price, call.inputTokens, call.maxOutputTokens)
-        const entry = yield* ledger.exclusively(Effect.andThen(check(call, worstCaseUsd, { runId, book }, month, waiter), ledger.record({
-          runId,
-          stage,
-          actor: call.actor,
-          purpose: call.purpose,
-          model: call.model,
-          costUsd: worstCaseUsd,
-          estimated: worstCaseUsd > 0,
-          at: new Date(now).toISOString(),
-          ...(book === undefined ? {} : { book }),
-          ...(tradingDay === undefined ? {} : { tradingDay })
-        })))
-        requests.set(entry, 1)
-        if (isOutside({ runId, book })) outsideRun.set(entry, worstCaseUsd)
+        const entry = yield* ledger.exclusively(
+          Effect.andThen(check(call, worstCaseUsd, { runId, book }, month, waiter), ledger.record(spendEntry(call, worstCaseUsd, to, now)))
+        )
+        underWay.reserved(entry, { runId, book }, 1, worstCaseUsd)
         room.hold({ runId, book }, month.from, worstCaseUsd)
         return { call, worstCaseUsd, price, runId, book, stage, month: month.from, entry } satisfies Reservation
       }))
 
     const reserveRetryNow = (reservation: Reservation, waiter: Waiter) =>
       atomically(Effect.gen(function*() {
-        const made = requests.get(reservation.entry) ?? 1
+        const made = underWay.requests(reservation.entry)
         yield* ledger.exclusively(Effect.andThen(
           check(reservation.call, reservation.worstCaseUsd, reservation, monthOf(Date.parse(reservation.month)), waiter),
           ledger.revise(reservation.entry, { costUsd: (made + 1) * reservation.worstCaseUsd, estimated: reservation.worstCaseUsd > 0 })
         ))
-        requests.set(reservation.entry, made + 1)
-        if (isOutside(reservation)) outsideRun.set(reservation.entry, (made + 1) * reservation.worstCaseUsd)
+        underWay.reserved(reservation.entry, reservation, made + 1, (made + 1) * reservation.worstCaseUsd)
         room.hold(reservation, reservation.month, reservation.worstCaseUsd)
       }))
 
@@ -270,7 +295,7 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
 
     const reserveRetry = (reservation: Reservation) =>
       room.roomFor((waiter) => reserveRetryNow(reservation, waiter), {
-        usd: (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd,
+        usd: underWay.requests(reservation.entry) * reservation.worstCaseUsd,
         keys: [`run:${runKey(reservation)}`, `month:${reservation.month}`],
         waiting: false
       })
@@ -278,9 +303,8 @@ const make = (prices: PriceTable, limits: BudgetLimits) =>
     const settle = (reservation: Reservation, charged: TokenUsage | Charge | null) =>
       atomically(Effect.gen(function*() {
         const settled = costOfCharge(reservation, charged)
-        const reserved = (requests.get(reservation.entry) ?? 1) * reservation.worstCaseUsd
-        requests.delete(reservation.entry)
-        if (isOutside(reservation)) outsideRun.set(reservation.entry, settled.costUsd)
+        const reserved = underWay.requests(reservation.entry) * reservation.worstCaseUsd
+        underWay.settled(reservation.entry, reservation, settled.costUsd)
         room.hold(reservation, reservation.month, -reserved)
         yield* ledger.revise(reservation.entry, settled).pipe(Effect.ensuring(Effect.sync(room.signalChange)))
         return settled

@@ -28,7 +28,7 @@ import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { boundedText } from "@council/io/BoundedText"
 import { toThirdParty } from "@council/io/ThirdPartyRequests"
-import { type Message, scrub, scrubAnswer, type TokenUsage, WireLog } from "./Exchange.ts"
+import { type Message, scrub, scrubAnswer, type TokenUsage, type WireAttempt, WireLog } from "./Exchange.ts"
 import type { ProviderId, ReasoningEffort } from "./Models.ts"
 import { reasonOf, statedStatus, unreadable } from "./ProviderErrors.ts"
 
@@ -146,46 +146,84 @@ const neverSent = (error: HttpClientError.HttpClientError): boolean => {
 /** The most of an answer read: far beyond any output cap's answer (3,000 tokens are ~15 KB of JSON). */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
+/** What `post` reports of its request to the `WireLog` besides the status (absent fields are `null`, `sent` true). */
+type WireFields = Partial<{
+  text: string | null
+  usage: TokenUsage | null
+  finishReason: string | null
+  error: string
+  sent: boolean
+  billable: boolean
+}>
+
+/** Reports the request to `log` (the current `WireLog`), timed from `started`. */
+const reporter = (log: (attempt: WireAttempt) => void, request: WirePost, started: number) => (status: number | null, fields: WireFields) =>
+  Clock.currentTimeMillis.pipe(Effect.map((now) =>
+    log({
+      status,
+      latencyMs: now - started,
+      text: fields.text ?? null,
+      usage: fields.usage ?? null,
+      finishReason: fields.finishReason ?? null,
+      messages: request.messages,
+      error: fields.error ?? null,
+      sent: fields.sent ?? true,
+      ...(fields.billable === false ? { billable: false } : {})
+    })
+  ))
+
+type Report = ReturnType<typeof reporter>
+
+/** Sends the request and reads its body (bounded); a transport failure is reported and fails as a `NetworkError`. */
+const send = (http: HttpClient.HttpClient, request: WirePost, report: Report) => {
+  const httpRequest = HttpClientRequest.post(request.url).pipe(
+    HttpClientRequest.setHeaders(request.headers),
+    HttpClientRequest.acceptJson,
+    (r) => HttpClientRequest.bodyJsonUnsafe(r, request.body)
+  )
+  return http.execute(httpRequest).pipe(
+    Effect.flatMap((res) => Effect.map(boundedText(res, MAX_ANSWER_BYTES), (text) => ({ status: res.status, headers: res.headers, text }))),
+    Effect.catchTag("HttpClientError", (error) => {
+      const detail = transportDetail(error)
+      const description = scrub(`${request.provider}: ${error.reason._tag}${detail === "" ? "" : ` (${detail})`}`, request.secret)
+      return report(null, { error: description, sent: !neverSent(error) }).pipe(Effect.andThen(failWith(
+        request.provider,
+        new AiError.NetworkError({ reason: "TransportError", method: "POST", url: request.url, description })
+      )))
+    }),
+    Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS),
+    toThirdParty
+  )
+}
+
+const parsedOrUndefined = (body: string): unknown => {
+  try {
+    return JSON.parse(body)
+  } catch {
+    return undefined
+  }
+}
+
+/** The response parts of a read answer: its metadata, its text (unfenced) if any, how it finished. */
+const partsOf = (answer: WireAnswer): Array<Response.PartEncoded> => {
+  const parts: Array<Response.PartEncoded> = [
+    {
+      type: "response-metadata",
+      ...(answer.id === undefined ? {} : { id: answer.id }),
+      ...(answer.model === undefined ? {} : { modelId: answer.model })
+    }
+  ]
+  const text = answer.text === null ? "" : unfence(answer.text)
+  if (text !== "") parts.push({ type: "text", text })
+  parts.push({ type: "finish", reason: answer.finish, usage: encodeUsage(answer.usage) })
+  return parts
+}
+
 /** Sends one request; 2xx → parts, anything else → `AiError`. */
 export const post = (http: HttpClient.HttpClient, request: WirePost) =>
   Effect.gen(function*() {
-    const log = yield* WireLog
-    const started = yield* Clock.currentTimeMillis
-    const report = (
-      status: number | null,
-      fields: Partial<{ text: string | null; usage: TokenUsage | null; finishReason: string | null; error: string; sent: boolean; billable: boolean }>
-    ) =>
-      Clock.currentTimeMillis.pipe(Effect.map((now) =>
-        log({
-          status,
-          latencyMs: now - started,
-          text: fields.text ?? null,
-          usage: fields.usage ?? null,
-          finishReason: fields.finishReason ?? null,
-          messages: request.messages,
-          error: fields.error ?? null,
-          sent: fields.sent ?? true,
-          ...(fields.billable === false ? { billable: false } : {})
-        })
-      ))
-    const httpRequest = HttpClientRequest.post(request.url).pipe(
-      HttpClientRequest.setHeaders(request.headers),
-      HttpClientRequest.acceptJson,
-      (r) => HttpClientRequest.bodyJsonUnsafe(r, request.body)
-    )
-    const response = yield* http.execute(httpRequest).pipe(
-      Effect.flatMap((res) => Effect.map(boundedText(res, MAX_ANSWER_BYTES), (text) => ({ status: res.status, headers: res.headers, text }))),
-      Effect.catchTag("HttpClientError", (error) => {
-        const detail = transportDetail(error)
-        const description = scrub(`${request.provider}: ${error.reason._tag}${detail === "" ? "" : ` (${detail})`}`, request.secret)
-        return report(null, { error: description, sent: !neverSent(error) }).pipe(Effect.andThen(failWith(
-          request.provider,
-          new AiError.NetworkError({ reason: "TransportError", method: "POST", url: request.url, description })
-        )))
-      }),
-      Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADERS),
-      toThirdParty
-    )
+    const report = reporter(yield* WireLog, request, yield* Clock.currentTimeMillis)
+    const response = yield* send(http, request, report)
     const ok = response.status >= 200 && response.status < 300
     const body = ok ? scrubAnswer(response.text, request.secret) : scrub(response.text, request.secret)
     if (!ok) {
@@ -194,12 +232,7 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
       yield* report(response.status, { error: reason.message, text: reason._tag === "StructuredOutputError" ? reason.responseText : null })
       return yield* failWith(request.provider, reason)
     }
-    let json: unknown
-    try {
-      json = JSON.parse(body)
-    } catch {
-      json = undefined
-    }
+    const json = parsedOrUndefined(body)
     const answer = json === undefined ? "the body is not JSON" : request.read(json)
     const stated = typeof answer === "string" ? statedStatus(json) : undefined
     if (stated !== undefined) {
@@ -223,17 +256,7 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
       ? {}
       : { error: `${request.provider} refused to answer (${answer.refusal ?? answer.rawFinish ?? "content filter"})` }
     yield* report(response.status, { text: answer.text, usage: answer.usage, finishReason: answer.rawFinish, ...refused })
-    const parts: Array<Response.PartEncoded> = [
-      {
-        type: "response-metadata",
-        ...(answer.id === undefined ? {} : { id: answer.id }),
-        ...(answer.model === undefined ? {} : { modelId: answer.model })
-      }
-    ]
-    const text = answer.text === null ? "" : unfence(answer.text)
-    if (text !== "") parts.push({ type: "text", text })
-    parts.push({ type: "finish", reason: answer.finish, usage: encodeUsage(answer.usage) })
-    return parts
+    return partsOf(answer)
   })
 
 /** A number field of a JSON object, 0 when absent. */

@@ -124,88 +124,90 @@ const notDuring = (day: TradingDay, at: string): MarketDataError | undefined => 
     : undefined
 }
 
-const make = (index: BarIndex.BarIndex): MarketData["Service"] => {
-  const { sessions } = index
+const outOfRange = (sessions: ReadonlyArray<TradingDay>, day: TradingDay): MarketDataError | undefined => {
   const firstDay = sessions[0]!
   const lastDay = sessions[sessions.length - 1]!
+  return day > lastDay
+    ? new MarketDataError({ reason: "OutOfRange", message: `${day} is after the last session in the data (${lastDay})` })
+    : day < firstDay
+    ? new MarketDataError({
+      reason: "OutOfRange",
+      message: `${day} is before the first session in the data (${firstDay})`
+    })
+    : undefined
+}
 
-  const outOfRange = (day: TradingDay): MarketDataError | undefined =>
-    day > lastDay
-      ? new MarketDataError({ reason: "OutOfRange", message: `${day} is after the last session in the data (${lastDay})` })
-      : day < firstDay
-      ? new MarketDataError({
-        reason: "OutOfRange",
-        message: `${day} is before the first session in the data (${firstDay})`
-      })
-      : undefined
-
-  /** Index of the session on or before `day`, failing outside the data or for a malformed date. */
-  const locate = (day: TradingDay): Result.Result<number, MarketDataError> => {
-    if (!BarIndex.isCalendarDate(day)) {
-      return Result.fail(new MarketDataError({ reason: "NotATradingDay", message: `${day} is not a calendar date` }))
-    }
-    const range = outOfRange(day)
-    return range ? Result.fail(range) : Result.succeed(BarIndex.lastAtOrBefore(sessions, day))
+/** Index of the session on or before `day`, failing outside the data or for a malformed date. */
+const locate = (sessions: ReadonlyArray<TradingDay>, day: TradingDay): Result.Result<number, MarketDataError> => {
+  if (!BarIndex.isCalendarDate(day)) {
+    return Result.fail(new MarketDataError({ reason: "NotATradingDay", message: `${day} is not a calendar date` }))
   }
+  const range = outOfRange(sessions, day)
+  return range ? Result.fail(range) : Result.succeed(BarIndex.lastAtOrBefore(sessions, day))
+}
 
-  const locateSession = (day: TradingDay): Result.Result<number, MarketDataError> =>
-    Result.flatMap(locate(day), (i) =>
-      sessions[i] === day
-        ? Result.succeed(i)
-        : Result.fail(
-          new MarketDataError({
-            reason: "NotATradingDay",
-            message: `${day} is not a trading session (the nearest earlier session is ${sessions[i]})`
-          })
-        ))
-
-  const checkLookback = (lookback: number): Effect.Effect<void> =>
-    Number.isInteger(lookback) && lookback >= 0
-      ? Effect.void
-      : Effect.die(new RangeError(`lookback must be a non-negative integer, got ${lookback}`))
-
-  const columnsOf = (symbol: Ticker): Result.Result<BarIndex.SeriesColumns, MarketDataError> => {
-    const columns = index.columns.get(symbol)
-    return columns
-      ? Result.succeed(columns)
+/** Index of the session `day`, failing when `day` is no session of the data. */
+const locateSession = (sessions: ReadonlyArray<TradingDay>, day: TradingDay): Result.Result<number, MarketDataError> =>
+  Result.flatMap(locate(sessions, day), (i) =>
+    sessions[i] === day
+      ? Result.succeed(i)
       : Result.fail(
         new MarketDataError({
-          reason: "UnknownSymbol",
-          message: `${symbol} is not in the universe (${index.universe.join(", ")})`
+          reason: "NotATradingDay",
+          message: `${day} is not a trading session (the nearest earlier session is ${sessions[i]})`
         })
-      )
-  }
+      ))
 
+const checkLookback = (lookback: number): Effect.Effect<void> =>
+  Number.isInteger(lookback) && lookback >= 0
+    ? Effect.void
+    : Effect.die(new RangeError(`lookback must be a non-negative integer, got ${lookback}`))
+
+const columnsOf = (index: BarIndex.BarIndex, symbol: Ticker): Result.Result<BarIndex.SeriesColumns, MarketDataError> => {
+  const columns = index.columns.get(symbol)
+  return columns
+    ? Result.succeed(columns)
+    : Result.fail(
+      new MarketDataError({
+        reason: "UnknownSymbol",
+        message: `${symbol} is not in the universe (${index.universe.join(", ")})`
+      })
+    )
+}
+
+/** The universe's bars up to `asOf`'s session (its index `end`); `during`: its bar is `openOnly` (`sessionSoFar`). */
+const historyOf = (index: BarIndex.BarIndex, end: number, lookback: number, during: boolean): Array<SymbolHistory> =>
+  index.universe.map((symbol) => {
+    const bars = BarIndex.slice(index, index.columns.get(symbol)!, end - lookback + 1, end)
+    // a fresh slice, strictly ascending and ending at the session: its last bar is the only one of that day
+    if (during && bars.length > 0) bars[bars.length - 1] = openOnly(bars[bars.length - 1]!)
+    return { symbol, bars }
+  })
+
+const make = (index: BarIndex.BarIndex): MarketData["Service"] => {
+  const { sessions } = index
+  const lastDay = sessions[sessions.length - 1]!
   const universe: Universe = [...index.universe]
-
-  /** The universe's bars up to `asOf`'s session (its index `end`); `during`: its bar is `openOnly` (`sessionSoFar`). */
-  const historyOf = (end: number, lookback: number, during: boolean): Array<SymbolHistory> =>
-    index.universe.map((symbol) => {
-      const bars = BarIndex.slice(index, index.columns.get(symbol)!, end - lookback + 1, end)
-      // a fresh slice, strictly ascending and ending at the session: its last bar is the only one of that day
-      if (during && bars.length > 0) bars[bars.length - 1] = openOnly(bars[bars.length - 1]!)
-      return { symbol, bars }
-    })
 
   const snapshot = Effect.fnUntraced(function*(asOf: TradingDay, lookback: number) {
     yield* checkLookback(lookback)
-    const end = yield* Effect.fromResult(locateSession(asOf))
-    return knownJson({ asOf, universe, history: historyOf(end, lookback, false) })
+    const end = yield* Effect.fromResult(locateSession(sessions, asOf))
+    return knownJson({ asOf, universe, history: historyOf(index, end, lookback, false) })
   })
 
   /** `sessionSoFar` of `snapshot`, without building the complete snapshot first (a backtest asks every session). */
   const snapshotDuring = Effect.fnUntraced(function*(asOf: TradingDay, at: string, lookback: number) {
     yield* checkLookback(lookback)
-    const end = yield* Effect.fromResult(locateSession(asOf))
+    const end = yield* Effect.fromResult(locateSession(sessions, asOf))
     const invalid = notDuring(asOf, at)
     if (invalid !== undefined) return yield* invalid
-    return knownJson({ asOf, universe, history: historyOf(end, lookback, true), intraday: { at, through: "open" } })
+    return knownJson({ asOf, universe, history: historyOf(index, end, lookback, true), intraday: { at, through: "open" } })
   })
 
   return MarketData.of({
     universe: Effect.succeed(universe),
     latestTradingDay: Effect.succeed(lastDay),
-    ensureTradingDay: (day) => Effect.fromResult(Result.map(locateSession(day), () => day)),
+    ensureTradingDay: (day) => Effect.fromResult(Result.map(locateSession(sessions, day), () => day)),
     sessions: (from, to) =>
       Effect.sync(() => {
         const start = BarIndex.lastAtOrBefore(sessions, from)
@@ -215,8 +217,8 @@ const make = (index: BarIndex.BarIndex): MarketData["Service"] => {
       }),
     bars: Effect.fnUntraced(function*(query: BarsQuery) {
       yield* checkLookback(query.lookback)
-      const columns = yield* Effect.fromResult(columnsOf(query.symbol))
-      const end = yield* Effect.fromResult(locate(query.asOf))
+      const columns = yield* Effect.fromResult(columnsOf(index, query.symbol))
+      const end = yield* Effect.fromResult(locate(sessions, query.asOf))
       return BarIndex.slice(index, columns, end - query.lookback + 1, end)
     }),
     snapshot,

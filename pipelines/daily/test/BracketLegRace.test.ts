@@ -1,12 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { type CouncilDecision, type RunId, Ticker, TradingDay } from "@council/domain"
+import { type CouncilDecision, type RunId, TradingDay } from "@council/domain"
 import { Recorder, RunContext } from "@council/engine"
 import { AccountManager, Brokers } from "@council/broker"
 import { AlpacaBroker } from "@council/broker/Alpaca"
 import { Notifier } from "@council/notify"
 import { type AccountProfile, Execution, FetchData, RiskApproval } from "@council/daily"
 import { defaultAccountSettings } from "@council/domain"
+import { bracketBuy } from "../../../packages/exchange/test/BracketOrders.ts"
 import { position, startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
 import { ACCOUNT, clientFor } from "../../../packages/broker/test/alpaca/fixtures.ts"
 import { market, pitch, recording } from "./Fixtures.ts"
@@ -39,19 +40,7 @@ const race = (refusedCancels: RefusedCancels, meanwhile: Meanwhile) =>
     const fake = yield* startFakeAlpaca()
     const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
     const brokers = Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) }))
-    const bracket = yield* broker.placeOrder({
-      account: ACCOUNT,
-      symbol: Ticker.make("SPY"),
-      side: "buy",
-      qty: 10,
-      type: "market",
-      timeInForce: "gtc",
-      orderClass: "bracket",
-      takeProfit: { limitPrice: 900 },
-      stopLoss: { stopPrice: 600 },
-      clientOrderId: "earlier-entry",
-      reason: "test"
-    })
+    const bracket = yield* broker.placeOrder(bracketBuy({ takeProfit: 900, stopLoss: 600 }, { account: ACCOUNT, clientOrderId: "earlier-entry" }))
     fake.fill(bracket.id, 760, "2026-08-03T13:30:00.000Z")
     fake.positions.set("SPY", position("SPY", 10, 760))
     const [takeProfit, stopLoss] = fake.orders.get(bracket.id)!.legs

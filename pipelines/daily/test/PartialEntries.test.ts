@@ -4,26 +4,16 @@ import { AccountId, defaultAccountSettings, type OrderIntent } from "@council/do
 import { LocalExchange } from "@council/exchange"
 import { Notifier } from "@council/notify"
 import { type AccountProfile, Execution, FetchData, RiskApproval } from "@council/daily"
-import { exchangeWithFaults, market, moveTo, pitch, recording, runContext, ticker } from "./Fixtures.ts"
+import { bracketBuy } from "../../../packages/exchange/test/BracketOrders.ts"
+import { exchangeWithFaults, market, moveTo, pitch, recording, runContext } from "./Fixtures.ts"
 
 const CLAUDE = AccountId.make("CLAUDE")
 const CHATGPT = AccountId.make("CHATGPT")
 const accounts: ReadonlyArray<AccountProfile> = [CLAUDE, CHATGPT].map((id) => ({ id, mode: "PAPER", settings: defaultAccountSettings }))
 
 /** A bracket entry of 10 SPY as the gate places it under after-close, with the client order id given. */
-const entry = (account: AccountId, clientOrderId: string): OrderIntent => ({
-  account,
-  symbol: ticker("SPY"),
-  side: "buy",
-  qty: 10,
-  type: "market",
-  timeInForce: "gtc",
-  orderClass: "bracket",
-  takeProfit: { limitPrice: 900 },
-  stopLoss: { stopPrice: 600 },
-  clientOrderId,
-  reason: "test"
-})
+const entry = (account: AccountId, clientOrderId: string): OrderIntent =>
+  bracketBuy({ takeProfit: 900, stopLoss: 600 }, { account, clientOrderId })
 
 describe("a partly filled entry the gate cancels (partialFillPct 40: 8 of 10 shares filled by the run)", () => {
   it.effect("its filled shares get their protective exit even when the re-placed rest is refused: an earlier day's entry, and the day's own (a re-plan)", () => {

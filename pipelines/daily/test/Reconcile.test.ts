@@ -1,28 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
-import { Effect, Layer, Ref } from "effect"
-import { AccountId, momentAt, type NewYorkMoment, type OrderIntent, type RunId, Ticker, TradingDay } from "@council/domain"
-import { type Recording, Recorder, RunContext, RunStore } from "@council/engine"
-import { BrokerError, Brokers } from "@council/broker"
-import { ExchangeSession, LocalExchange } from "@council/exchange"
-import { LocalBars, MarketData } from "@council/market"
-import { Database } from "@council/store"
+import { Effect, Ref } from "effect"
+import { momentAt, TradingDay } from "@council/domain"
+import type { Recording } from "@council/engine"
+import { LocalExchange } from "@council/exchange"
+import { MarketData } from "@council/market"
 import { liveBook, Standings, TradeLedger } from "@council/tracking"
-import { Reconcile, sessionOf } from "@council/daily"
-
-const COUNCIL = AccountId.make("COUNCIL")
-const CLAUDE = AccountId.make("CLAUDE")
-const SPY = Ticker.make("SPY")
-
-/** The exchange and the ledger on one in-memory database, the session in `session`, real bars. */
-const env = (session: Ref.Ref<NewYorkMoment>) =>
-  Layer.mergeAll(TradeLedger.layer, LocalExchange.layerBrokers([COUNCIL, CLAUDE]).pipe(Layer.provideMerge(LocalExchange.layer({ slippageBps: 5 }))))
-    .pipe(
-      Layer.provideMerge(Layer.mergeAll(Database.layerSqlite(":memory:"), ExchangeSession.layerRef(session))),
-      Layer.provideMerge(LocalBars.layer()),
-      Layer.provideMerge(RunStore.layerMemory),
-      Layer.orDie
-    )
+import { sessionOf } from "@council/daily"
+import { CLAUDE, claudeFillsFailing, COUNCIL, nearBracket, reconcileEnv, runReconcile, SPY } from "./ReconcileRun.ts"
 
 /** What each run recorded (the runner would commit it with the stage's checkpoint). */
 const kept = new Map<string, ReadonlyArray<Recording>>()
@@ -30,14 +15,9 @@ const kept = new Map<string, ReadonlyArray<Recording>>()
 /** Runs the Reconcile stage as a run of `day` would, recording (or replaying) its calls under `runId`. */
 const reconcile = (day: TradingDay, runId: string, mode: "record" | "replay" = "record") =>
   Effect.gen(function*() {
-    const recordings = mode === "replay" ? kept.get(runId) ?? [] : []
-    const recorder = yield* Recorder.make({ mode, runId: runId as RunId, stage: "Reconcile", recordings })
-    const report = yield* Reconcile.run({}).pipe(
-      Effect.provideService(Recorder.Recorder, recorder),
-      Effect.provide(RunContext.layerTest({ tradingDay: day, runId: runId as RunId, mode, params: { accounts: [], broker: "t", data: "t", pms: "t" } }))
-    )
-    if (mode === "record") kept.set(runId, yield* recorder.recordings)
-    return report
+    const run = yield* runReconcile(day, runId, mode, mode === "replay" ? kept.get(runId) ?? [] : [])
+    if (mode === "record") kept.set(runId, run.recordings)
+    return run.report
   })
 
 const ledgerState = Effect.gen(function*() {
@@ -58,23 +38,8 @@ describe("Reconcile", () => {
         const exchange = yield* LocalExchange
         const first = yield* reconcile(days[0]!, "r0")
         assert.deepStrictEqual(first.accounts.map((a) => [a.account, a.status, a.orders, a.fills]), [["COUNCIL", "recorded", 0, 0], ["CLAUDE", "recorded", 0, 0]])
-        // the day's execution, after the close: a bracket whose entry fills at the next open and whose exits sit
-        // 0.4 % away, so one fills on a later session
         const close = (yield* MarketData.use((m) => m.bars({ symbol: SPY, asOf: days[0]!, lookback: 1 })))[0]!.close
-        const intent: OrderIntent = {
-          account: COUNCIL,
-          clientOrderId: "council-test-1",
-          symbol: SPY,
-          side: "buy",
-          qty: 10,
-          type: "market",
-          timeInForce: "gtc",
-          orderClass: "bracket",
-          takeProfit: { limitPrice: Math.round(close * 1.004 * 100) / 100 },
-          stopLoss: { stopPrice: Math.round(close * 0.996 * 100) / 100 },
-          reason: "test"
-        }
-        const placed = yield* exchange.placeOrder(COUNCIL, intent)
+        const placed = yield* exchange.placeOrder(COUNCIL, nearBracket(COUNCIL, "council-test-1", close))
         let exitDay: TradingDay | undefined
         const fresh: Array<ReadonlyArray<unknown>> = []
         for (const [i, day] of days.slice(1).entries()) {
@@ -130,7 +95,7 @@ describe("Reconcile", () => {
         // a replay answers every call from the recordings: same output, nothing live
         const recorded = yield* reconcile(exitDay!, "again", "replay")
         assert.deepStrictEqual(recorded, again)
-      }).pipe(Effect.provide(env(session)))
+      }).pipe(Effect.provide(reconcileEnv(session)))
     }))
 
   it.effect("a run recorded before the new counts replays as it ran: its output, message and all, unchanged", () =>
@@ -143,7 +108,7 @@ describe("Reconcile", () => {
       }
       kept.set(older.runId, older.recordings)
       const session = yield* Ref.make(momentAt(older.day, "16:30"))
-      const replayed = yield* reconcile(older.day, older.runId, "replay").pipe(Effect.provide(env(session)))
+      const replayed = yield* reconcile(older.day, older.runId, "replay").pipe(Effect.provide(reconcileEnv(session)))
       assert.deepStrictEqual(replayed, older.report)
       assert.include(replayed.accounts.map((a) => a.message), "3 orders, 1 fills recorded")
     }))
@@ -151,26 +116,13 @@ describe("Reconcile", () => {
   it.effect("an account whose broker cannot be read is reported failed, nothing of it written; the others are recorded", () =>
     Effect.gen(function*() {
       const session = yield* Ref.make(momentAt("2024-03-01", "16:30"))
-      const failing = Layer.effect(
-        Brokers,
-        Effect.gen(function*() {
-          const exchange = yield* LocalExchange
-          const broker = (account: AccountId) => {
-            const local = LocalExchange.broker(exchange, account)
-            return account === CLAUDE
-              ? { ...local, listFills: () => Effect.fail(new BrokerError({ account, reason: "Unavailable", message: "503 service unavailable", retryable: true })) }
-              : local
-          }
-          return Brokers.of({ accounts: [COUNCIL, CLAUDE], get: (account) => Effect.succeed(broker(account)) })
-        })
-      )
       return yield* Effect.gen(function*() {
-        const report = yield* reconcile(TradingDay.make("2024-03-01"), "r").pipe(Effect.provide(failing))
+        const report = yield* reconcile(TradingDay.make("2024-03-01"), "r").pipe(Effect.provide(claudeFillsFailing({ on: true })))
         assert.deepStrictEqual(report.accounts.map((a) => [a.account, a.status]), [["COUNCIL", "recorded"], ["CLAUDE", "failed"]])
         assert.match(report.accounts[1]!.message, /503 service unavailable/)
         const state = yield* ledgerState
         assert.deepStrictEqual(state.equity.map((e) => e.account), [COUNCIL])
-      }).pipe(Effect.provide(env(session)))
+      }).pipe(Effect.provide(reconcileEnv(session)))
     }))
 
   it("a fill's session is its New York date, whatever the time of day, the season or the timestamp's form", () => {
@@ -242,6 +194,6 @@ describe("Reconcile", () => {
         assert.isBelow(kept.get("spy-old")!.length, kept.get("spy-after-close")!.length)
         const old = yield* reconcile(days.at(-1)!, "spy-old", "replay")
         assert.deepStrictEqual(old, replayed)
-      }).pipe(Effect.provide(env(session)))
+      }).pipe(Effect.provide(reconcileEnv(session)))
     }))
 })
