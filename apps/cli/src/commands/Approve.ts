@@ -11,6 +11,7 @@ import type * as AppLayerModule from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { continuation, dayCommand } from "@council/daily/RunActivity"
 import { executeRun, holdDayLock, reportOutcome, untilSignal, whileHeld } from "./RunDaily.ts"
+import { wasImported } from "./Runs.ts"
 import { ensureLocalTradableDay, ensureSameModes } from "./Session.ts"
 import { checkAt, checkStillInTime, clockOf, momentOfRun, realClockAccount } from "./Timing.ts"
 
@@ -46,8 +47,7 @@ const awaitingRun = (id: string) =>
     if (Option.isNone(found)) return yield* CliFailure.usage(`no run with id ${id}`)
     const run = found.value
     if (run.pipeline !== DailyPipeline.name) return yield* CliFailure.usage(`run ${id} is not a daily run`)
-    const imported = yield* RunStore.use((s) => s.listRuns({ limit: 1000, origin: "imported", tradingDay: run.tradingDay }))
-    if (imported.some((r) => r.id === run.id)) {
+    if (yield* wasImported(run)) {
       return yield* CliFailure.usage(
         `run ${id} was imported from another home, where its orders were decided on that home's accounts: it cannot be approved or rejected here (to decide them on this home's accounts: pnpm pipeline replay ${id} --from RiskApproval)`
       )

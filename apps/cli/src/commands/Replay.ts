@@ -12,7 +12,7 @@ import { CliFailure } from "../CliFailure.ts"
 import * as RunNotices from "../RunNotices.ts"
 import * as Llm from "./Llm.ts"
 import { holdDayLock, holdRun, reportOutcome, whileHeld } from "./RunDaily.ts"
-import { checkImport, noSuchRun, readBundle, writeImport } from "./Runs.ts"
+import { checkImport, noSuchRun, readBundle, wasImported, writeImport } from "./Runs.ts"
 import { ensureConfigured, ensureTradableDay } from "./Session.ts"
 import { momentOfRun, scheduledMoment } from "./Timing.ts"
 
@@ -100,8 +100,7 @@ export interface ForkOptions {
 export const isForeign = (bundle: RunBundle) =>
   Effect.gen(function*() {
     if (Option.isNone(yield* RunStore.use((s) => s.getRun(bundle.run.id)))) return true
-    const imported = yield* RunStore.use((s) => s.listRuns({ limit: 1000, origin: "imported", tradingDay: bundle.run.tradingDay }))
-    return imported.some((r) => r.id === bundle.run.id)
+    return yield* wasImported(bundle.run)
   }).pipe(Effect.provide(AppLayer.storage("empty")))
 
 /**

@@ -44,6 +44,13 @@ const runRow = (imported: ReadonlySet<string>, activity: ReadonlyMap<string, Run
   llmCost
 ]
 
+
+/** Whether `run` was imported here from another home (`import`): its decisions were made on that home's accounts. */
+export const wasImported = (run: Pick<RunRecord, "id" | "tradingDay">) =>
+  RunStore.use((s) => s.listRuns({ limit: 1000, origin: "imported", tradingDay: run.tradingDay })).pipe(
+    Effect.map((runs) => runs.some((r) => r.id === run.id))
+  )
+
 /** Whether `runs` (those `running`) are being run, read from the store's leases; `imported` runs are none. */
 const activityOf = (runs: ReadonlyArray<RunRecord>, imported: ReadonlySet<string>) =>
   activities(runs, imported).pipe(Effect.mapError((e) => CliFailure.failed(`cannot read which runs are being run: ${e.message}`)))
@@ -189,8 +196,7 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
       )
     }
     const r = bundle.run
-    const imported = yield* RunStore.use((s) => s.listRuns({ limit: 1000, origin: "imported", tradingDay: r.tradingDay }))
-    const activity = (yield* activityOf([r], new Set(imported.map((i) => i.id)))).get(r.id)
+    const activity = (yield* activityOf([r], new Set((yield* wasImported(r)) ? [r.id] : []))).get(r.id)
     const status = activity === undefined || activity.state === "in-progress" ? r.status : goneLine(activity)
     yield* Console.log(
       [
