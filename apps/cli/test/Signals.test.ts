@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import { connect } from "node:net"
+import { type AddressInfo, connect } from "node:net"
+import { createServer } from "node:http"
 import { existsSync, realpathSync, symlinkSync } from "node:fs"
 import { delimiter, join } from "node:path"
 import { bin, cliAsync, spawnCli, tempHome } from "./CliHarness.ts"
@@ -69,8 +70,15 @@ describe("no command hangs or outlives its launcher", () => {
     }]
   ] as const
 
-  for (const [via, script] of launchers) {
-    it(`kill -TERM of \`pnpm pipeline exchange serve\` (pnpm run through ${via}) closes the server's port, not before`, async () => {
+  // SIGTERM reaches the server itself (nothing between pnpm and node: scripts/pipeline.sh execs the project's node);
+  // SIGKILL leaves it to notice its launcher is gone
+  const cases = [
+    [launchers[0], "SIGTERM", /SIGTERM: stopping\nstopped/],
+    [launchers[0], "SIGKILL", /the launching pnpm exited: stopping\nstopped/],
+    [launchers[1], "SIGKILL", /the launching pnpm exited: stopping\nstopped/]
+  ] as const
+  for (const [[via, script], signal, said] of cases) {
+    it(`${signal} to \`pnpm pipeline exchange serve\` (pnpm run through ${via}) closes the server's port, not before`, async () => {
       const pnpm = spawn(process.execPath, [script(), "-s", "pipeline", "exchange", "serve", "--port", "0"], {
         cwd: repository,
         env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: tempHome() },
@@ -88,13 +96,13 @@ describe("no command hangs or outlives its launcher", () => {
       // the launcher is watched every 250 ms: a server that took its running pnpm for gone would be closed by now
       await new Promise((r) => setTimeout(r, 1000))
       assert.isTrue(await accepts(port), `the server stopped while its pnpm was running:\n${out}`)
-      pnpm.kill("SIGTERM")
+      pnpm.kill(signal)
       let open = true
       for (let i = 0; i < 100 && open; i++) {
         await new Promise((r) => setTimeout(r, 100))
         open = await accepts(port)
       }
-      assert.isFalse(open, `port ${port} still open 10 s after pnpm got SIGTERM:\n${out}`)
+      assert.isFalse(open, `port ${port} still open 10 s after pnpm got ${signal}:\n${out}`)
       // the port closes before the server's last line is written: wait (bounded) for every writer of the pipe to end
       if (!pnpm.stdout.closed) {
         await new Promise((r) => {
@@ -102,9 +110,46 @@ describe("no command hangs or outlives its launcher", () => {
           pnpm.stdout.once("close", () => r(clearTimeout(timer)))
         })
       }
-      assert.match(out, /the launching pnpm exited: stopping\nstopped/)
+      assert.match(out, said)
     })
   }
+
+  it("kill -TERM of `pnpm pipeline run daily` (what a unit's stop or a cron user's kill sends) interrupts the run itself: exit 130, no CLI left running", async () => {
+    let asked: () => void = () => {}
+    const waiting = new Promise<void>((resolve) => (asked = resolve))
+    // a market data feed that never answers: the command is busy, and would stay so for a minute on its own
+    const feed = createServer(() => asked())
+    await new Promise<void>((done) => feed.listen(0, "127.0.0.1", done))
+    try {
+      const pnpm = spawn(process.execPath, [pnpmScript(), "-s", "pipeline", "run", "daily"], {
+        cwd: repository,
+        env: {
+          PATH: process.env["PATH"] ?? "",
+          HOME: process.env["HOME"] ?? "",
+          COUNCIL_HOME: tempHome(),
+          COUNCIL_DATA: "alpaca",
+          COUNCIL_DATA_URL: `http://127.0.0.1:${(feed.address() as AddressInfo).port}`,
+          ALPACA_PERSONAL_KEY_ID: "AKFEEDKEY0001",
+          ALPACA_PERSONAL_SECRET_KEY: "feed-secret-never-shown"
+        },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let stderr = ""
+      pnpm.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+      // every process holding the pipe has exited: pnpm, and the CLI it started (an orphan would hold it open)
+      const closed = new Promise<void>((resolve) => pnpm.stderr.once("close", () => resolve()))
+      const exited = new Promise<number | null>((resolve) => pnpm.once("exit", (code) => resolve(code)))
+      await waiting
+      pnpm.kill("SIGTERM")
+      assert.strictEqual(await exited, 130, stderr)
+      await closed
+      assert.match(stderr, /^error: interrupted outside its run's stages/m)
+      assert.notMatch(stderr, /cannot read|timed out/)
+    } finally {
+      feed.closeAllConnections()
+      await new Promise<void>((done) => feed.close(() => done()))
+    }
+  }, 120_000)
 
   it("a SIGTERM after a run completed and said so, while the process closes (its spans still being sent), exits 0 as the run did, not 143", async () => {
     const silent = await startReceiver("never")
