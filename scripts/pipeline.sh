@@ -12,10 +12,4 @@ if [ -z "${NODE_COMPILE_CACHE:-}" ]; then
     export NODE_COMPILE_CACHE="$dir"
   fi
 fi
-# The project's own Node, run directly: `node_modules/.bin/node` is a shell script that does not `exec`, so a SIGTERM
-# sent to the process that started this one (pnpm, a unit, a cron job's shell) would stop the shim, not the CLI.
-root="$(cd "$(dirname "$0")/.." && pwd)"
-if [ -x "$root/node_modules/node/bin/node" ]; then
-  exec "$root/node_modules/node/bin/node" "$root/apps/cli/src/bin.ts" "$@"
-fi
-exec node "$root/apps/cli/src/bin.ts" "$@"
+exec node apps/cli/src/bin.ts "$@"

@@ -107,6 +107,7 @@ const run = Command.make(
     trading(`run daily${Option.match(options.date, { onNone: () => "", onSome: (d) => ` --date ${d}` })}`, (AppLayer) =>
       Effect.all([Effect.promise(RunDaily), Effect.promise(Llm), Effect.promise(Timing)]).pipe(Effect.flatMap(([RunDaily, Llm, Timing]) =>
         Effect.gen(function*() {
+          yield* RunDaily.stopWithLauncher
           yield* ensureDaily(options.pipeline)
           const accounts = yield* RunDaily.selectedProfiles(options.accounts)
           const council = yield* Llm.forRun(options.pms, accounts.map((a) => a.id))

@@ -5,6 +5,7 @@ import { createServer } from "node:http"
 import { existsSync, realpathSync, symlinkSync } from "node:fs"
 import { delimiter, join } from "node:path"
 import { bin, cliAsync, spawnCli, tempHome } from "./CliHarness.ts"
+import { accountsConfig, holdFirstOrder, serveExchange } from "./ExchangeProcess.ts"
 import { startReceiver } from "./OtlpReceiver.ts"
 
 const repository = new URL("../../../", import.meta.url).pathname
@@ -70,15 +71,8 @@ describe("no command hangs or outlives its launcher", () => {
     }]
   ] as const
 
-  // SIGTERM reaches the server itself (nothing between pnpm and node: scripts/pipeline.sh execs the project's node);
-  // SIGKILL leaves it to notice its launcher is gone
-  const cases = [
-    [launchers[0], "SIGTERM", /SIGTERM: stopping\nstopped/],
-    [launchers[0], "SIGKILL", /the launching pnpm exited: stopping\nstopped/],
-    [launchers[1], "SIGKILL", /the launching pnpm exited: stopping\nstopped/]
-  ] as const
-  for (const [[via, script], signal, said] of cases) {
-    it(`${signal} to \`pnpm pipeline exchange serve\` (pnpm run through ${via}) closes the server's port, not before`, async () => {
+  for (const [via, script] of launchers) {
+    it(`kill -TERM of \`pnpm pipeline exchange serve\` (pnpm run through ${via}) closes the server's port, not before`, async () => {
       const pnpm = spawn(process.execPath, [script(), "-s", "pipeline", "exchange", "serve", "--port", "0"], {
         cwd: repository,
         env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: tempHome() },
@@ -96,13 +90,13 @@ describe("no command hangs or outlives its launcher", () => {
       // the launcher is watched every 250 ms: a server that took its running pnpm for gone would be closed by now
       await new Promise((r) => setTimeout(r, 1000))
       assert.isTrue(await accepts(port), `the server stopped while its pnpm was running:\n${out}`)
-      pnpm.kill(signal)
+      pnpm.kill("SIGTERM")
       let open = true
       for (let i = 0; i < 100 && open; i++) {
         await new Promise((r) => setTimeout(r, 100))
         open = await accepts(port)
       }
-      assert.isFalse(open, `port ${port} still open 10 s after pnpm got ${signal}:\n${out}`)
+      assert.isFalse(open, `port ${port} still open 10 s after pnpm got SIGTERM:\n${out}`)
       // the port closes before the server's last line is written: wait (bounded) for every writer of the pipe to end
       if (!pnpm.stdout.closed) {
         await new Promise((r) => {
@@ -110,44 +104,83 @@ describe("no command hangs or outlives its launcher", () => {
           pnpm.stdout.once("close", () => r(clearTimeout(timer)))
         })
       }
-      assert.match(out, said)
+      assert.match(out, /the launching pnpm exited: stopping\nstopped/)
     })
   }
 
-  it("kill -TERM of `pnpm pipeline run daily` (what a unit's stop or a cron user's kill sends) interrupts the run itself: exit 130, no CLI left running", async () => {
+  /**
+   * `pnpm pipeline run daily` (pnpm's own script) in a process group of its own, with a market data feed that never
+   * answers: the command is busy choosing its day, and would stay so for minutes on its own. `stopped` resolves with
+   * everything written to the pipe once every process holding it has exited (an orphaned CLI would hold it open).
+   */
+  const busyDailyRun = async () => {
     let asked: () => void = () => {}
     const waiting = new Promise<void>((resolve) => (asked = resolve))
-    // a market data feed that never answers: the command is busy, and would stay so for a minute on its own
     const feed = createServer(() => asked())
     await new Promise<void>((done) => feed.listen(0, "127.0.0.1", done))
+    const pnpm = spawn(process.execPath, [pnpmScript(), "-s", "pipeline", "run", "daily"], {
+      cwd: repository,
+      detached: true,
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        HOME: process.env["HOME"] ?? "",
+        COUNCIL_HOME: tempHome(),
+        COUNCIL_DATA: "alpaca",
+        COUNCIL_DATA_URL: `http://127.0.0.1:${(feed.address() as AddressInfo).port}`,
+        ALPACA_PERSONAL_KEY_ID: "AKFEEDKEY0001",
+        ALPACA_PERSONAL_SECRET_KEY: "feed-secret-never-shown"
+      },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    pnpm.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    const closed = new Promise<void>((resolve) => pnpm.stderr.once("close", () => resolve()))
+    await waiting
+    return {
+      pid: pnpm.pid!,
+      stopped: closed.then(async () => {
+        feed.closeAllConnections()
+        await new Promise<void>((done) => feed.close(() => done()))
+        return stderr
+      })
+    }
+  }
+
+  it("kill -TERM of the pnpm of `pnpm pipeline run daily` alone (a cron user's kill) stops the run too, as interrupted: no CLI left running", async () => {
+    const run = await busyDailyRun()
+    process.kill(run.pid, "SIGTERM")
+    const stderr = await run.stopped
+    assert.match(stderr, /^the launching pnpm exited \(it was sent a signal\): stopping as on SIGTERM$/m)
+    assert.match(stderr, /^error: interrupted outside its run's stages/m)
+    assert.notMatch(stderr, /cannot reach|Headers Timeout/)
+  }, 120_000)
+
+  it("SIGTERM to the whole process group of `pnpm pipeline run daily` mid-Execution (systemd's stop, Ctrl-C's SIGINT) reaches the run once: it stops part-way as interrupted, not killed by a second signal", async () => {
+    const served = await serveExchange(tempHome())
+    const proxy = await holdFirstOrder(served.url)
     try {
       const pnpm = spawn(process.execPath, [pnpmScript(), "-s", "pipeline", "run", "daily"], {
         cwd: repository,
+        detached: true,
         env: {
           PATH: process.env["PATH"] ?? "",
           HOME: process.env["HOME"] ?? "",
           COUNCIL_HOME: tempHome(),
-          COUNCIL_DATA: "alpaca",
-          COUNCIL_DATA_URL: `http://127.0.0.1:${(feed.address() as AddressInfo).port}`,
-          ALPACA_PERSONAL_KEY_ID: "AKFEEDKEY0001",
-          ALPACA_PERSONAL_SECRET_KEY: "feed-secret-never-shown"
+          TRADING_ACCOUNTS_CONFIG: accountsConfig({ ...served, url: proxy.url })
         },
         stdio: ["ignore", "pipe", "pipe"]
       })
       let stderr = ""
       pnpm.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-      // every process holding the pipe has exited: pnpm, and the CLI it started (an orphan would hold it open)
       const closed = new Promise<void>((resolve) => pnpm.stderr.once("close", () => resolve()))
-      const exited = new Promise<number | null>((resolve) => pnpm.once("exit", (code) => resolve(code)))
-      await waiting
-      pnpm.kill("SIGTERM")
-      assert.strictEqual(await exited, 130, stderr)
+      const first = await Promise.race([proxy.held.then(() => "held"), closed.then(() => "exited")])
+      assert.strictEqual(first, "held", stderr)
+      process.kill(-pnpm.pid!, "SIGTERM")
       await closed
-      assert.match(stderr, /^error: interrupted outside its run's stages/m)
-      assert.notMatch(stderr, /cannot read|timed out/)
+      assert.match(stderr, /^error: interrupted: run \S+ stopped part-way; continue it with: pnpm pipeline run daily --date \d{4}-\d{2}-\d{2}$/m)
     } finally {
-      feed.closeAllConnections()
-      await new Promise<void>((done) => feed.close(() => done()))
+      await proxy.close()
+      await served.stop()
     }
   }, 120_000)
 
