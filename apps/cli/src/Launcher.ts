@@ -9,10 +9,10 @@
  * ancestor process (read from `/proc`) whose command line holds that path. When it is set but no ancestor holds
  * it any more, the launcher exited while this process was starting.
  *
- * A command that is not a server (`run daily`) runs inside `signalWhenGone` instead: the launcher's end becomes a SIGTERM to
- * this process, so every phase of the command meets it as it meets `systemctl stop`. The shells stay in between on
- * purpose: a signal sent to the whole process group (systemd's stop, Ctrl-C) then reaches the command once; were pnpm
- * its parent, pnpm would pass the signal on as a second one, and a second signal ends the command at once.
+ * A command that is not a server (`run daily`) runs inside `signalWhenGone` instead: the launcher's end becomes a
+ * SIGTERM to this process, so every phase of the command meets it as it meets `systemctl stop`. The shells stay in
+ * between on purpose: a signal sent to the whole process group (systemd's stop, Ctrl-C) then reaches the command
+ * once; were pnpm its parent, pnpm would pass the signal on as a second one, and a second signal ends the command.
  *
  * **Gotchas**: Linux only (it reads `/proc`); elsewhere, and when no package manager launched the process
  * (`node apps/cli/src/bin.ts …`), the effect never completes. A launcher that keeps running after its shell exits
