@@ -106,7 +106,7 @@ const run = Command.make(
   (options) =>
     trading(`run daily${Option.match(options.date, { onNone: () => "", onSome: (d) => ` --date ${d}` })}`, (AppLayer) =>
       Effect.all([Effect.promise(RunDaily), Effect.promise(Llm), Effect.promise(Timing)]).pipe(Effect.flatMap(([RunDaily, Llm, Timing]) =>
-        Effect.gen(function*() {
+        RunDaily.stopWithLauncher(Effect.gen(function*() {
           yield* ensureDaily(options.pipeline)
           const accounts = yield* RunDaily.selectedProfiles(options.accounts)
           const council = yield* Llm.forRun(options.pms, accounts.map((a) => a.id))
@@ -114,7 +114,7 @@ const run = Command.make(
           const at = yield* Timing.resolveRunMoment(options, accounts.map((a) => a.id), readClock)
           const params = RunDaily.newRunParams(accounts, yield* AppLayer.describe, council.params, at, options.requireApproval)
           yield* RunDaily.runDaily(options, at, params, council, (run) => Llm.forResume(run, council))
-        })
+        }))
       ))
     )
 ).pipe(

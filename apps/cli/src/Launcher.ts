@@ -9,6 +9,11 @@
  * ancestor process (read from `/proc`) whose command line holds that path. When it is set but no ancestor holds
  * it any more, the launcher exited while this process was starting.
  *
+ * A command that is not a server (`run daily`) runs inside `signalWhenGone` instead: the launcher's end becomes a
+ * SIGTERM to this process, so every phase of the command meets it as it meets `systemctl stop`. The shells stay in
+ * between on purpose: a signal sent to the whole process group (systemd's stop, Ctrl-C) then reaches the command
+ * once; were pnpm its parent, pnpm would pass the signal on as a second one, and a second signal ends the command.
+ *
  * **Gotchas**: Linux only (it reads `/proc`); elsewhere, and when no package manager launched the process
  * (`node apps/cli/src/bin.ts …`), the effect never completes. A launcher that keeps running after its shell exits
  * (`nohup pnpm …`) keeps the command running too.
@@ -89,3 +94,30 @@ export const watch: Effect.Effect<Effect.Effect<void>> = Effect.sync(() => {
     }
   }
 })
+
+/**
+ * Runs `effect`, sending this process SIGTERM if its launcher exits meanwhile (at once when it already has; never
+ * when there is none), after saying so on stderr. The check runs every 250 ms on a timer that keeps no process
+ * alive, and stops with `effect` (a command run in-process, as tests do, leaves no timer behind).
+ */
+export const signalWhenGone = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => {
+      const launcher = findLauncher(process.env["npm_execpath"])
+      const stop = () => {
+        process.stderr.write("the launching pnpm exited (it was sent a signal): stopping as on SIGTERM\n")
+        process.kill(process.pid, "SIGTERM")
+      }
+      if (launcher._tag === "None") return undefined
+      if (launcher._tag === "Gone") return void stop()
+      const timer = setInterval(() => {
+        if (info(launcher.pid)?.startTime === launcher.startTime) return
+        clearInterval(timer)
+        stop()
+      }, 250)
+      timer.unref()
+      return timer
+    }),
+    () => effect,
+    (timer) => Effect.sync(() => clearInterval(timer))
+  )

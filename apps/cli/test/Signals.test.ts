@@ -1,9 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import { connect } from "node:net"
+import { type AddressInfo, connect } from "node:net"
+import { createServer } from "node:http"
 import { existsSync, realpathSync, symlinkSync } from "node:fs"
 import { delimiter, join } from "node:path"
 import { bin, cliAsync, spawnCli, tempHome } from "./CliHarness.ts"
+import { accountsConfig, holdFirstOrder, serveExchange } from "./ExchangeProcess.ts"
 import { startReceiver } from "./OtlpReceiver.ts"
 
 const repository = new URL("../../../", import.meta.url).pathname
@@ -105,6 +107,82 @@ describe("no command hangs or outlives its launcher", () => {
       assert.match(out, /the launching pnpm exited: stopping\nstopped/)
     })
   }
+
+  /**
+   * `pnpm pipeline run daily` (pnpm's own script) in a process group of its own, with a market data feed that never
+   * answers: the command is busy choosing its day, and would stay so for minutes on its own. `stopped` resolves with
+   * everything written to the pipe once every process holding it has exited (an orphaned CLI would hold it open).
+   */
+  const busyDailyRun = async () => {
+    let asked: () => void = () => {}
+    const waiting = new Promise<void>((resolve) => (asked = resolve))
+    const feed = createServer(() => asked())
+    await new Promise<void>((done) => feed.listen(0, "127.0.0.1", done))
+    const pnpm = spawn(process.execPath, [pnpmScript(), "-s", "pipeline", "run", "daily"], {
+      cwd: repository,
+      detached: true,
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        HOME: process.env["HOME"] ?? "",
+        COUNCIL_HOME: tempHome(),
+        COUNCIL_DATA: "alpaca",
+        COUNCIL_DATA_URL: `http://127.0.0.1:${(feed.address() as AddressInfo).port}`,
+        ALPACA_PERSONAL_KEY_ID: "AKFEEDKEY0001",
+        ALPACA_PERSONAL_SECRET_KEY: "feed-secret-never-shown"
+      },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    pnpm.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    const closed = new Promise<void>((resolve) => pnpm.stderr.once("close", () => resolve()))
+    await waiting
+    return {
+      pid: pnpm.pid!,
+      stopped: closed.then(async () => {
+        feed.closeAllConnections()
+        await new Promise<void>((done) => feed.close(() => done()))
+        return stderr
+      })
+    }
+  }
+
+  it("kill -TERM of the pnpm of `pnpm pipeline run daily` alone (a cron user's kill) stops the run too, as interrupted: no CLI left running", async () => {
+    const run = await busyDailyRun()
+    process.kill(run.pid, "SIGTERM")
+    const stderr = await run.stopped
+    assert.match(stderr, /^the launching pnpm exited \(it was sent a signal\): stopping as on SIGTERM$/m)
+    assert.match(stderr, /^error: interrupted outside its run's stages/m)
+    assert.notMatch(stderr, /cannot reach|Headers Timeout/)
+  }, 120_000)
+
+  it("SIGTERM to the whole process group of `pnpm pipeline run daily` mid-Execution (systemd's stop, Ctrl-C's SIGINT) reaches the run once: it stops part-way as interrupted, not killed by a second signal", async () => {
+    const served = await serveExchange(tempHome())
+    const proxy = await holdFirstOrder(served.url)
+    try {
+      const pnpm = spawn(process.execPath, [pnpmScript(), "-s", "pipeline", "run", "daily"], {
+        cwd: repository,
+        detached: true,
+        env: {
+          PATH: process.env["PATH"] ?? "",
+          HOME: process.env["HOME"] ?? "",
+          COUNCIL_HOME: tempHome(),
+          TRADING_ACCOUNTS_CONFIG: accountsConfig({ ...served, url: proxy.url })
+        },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let stderr = ""
+      pnpm.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+      const closed = new Promise<void>((resolve) => pnpm.stderr.once("close", () => resolve()))
+      const first = await Promise.race([proxy.held.then(() => "held"), closed.then(() => "exited")])
+      assert.strictEqual(first, "held", stderr)
+      process.kill(-pnpm.pid!, "SIGTERM")
+      await closed
+      assert.match(stderr, /^error: interrupted: run \S+ stopped part-way; continue it with: pnpm pipeline run daily --date \d{4}-\d{2}-\d{2}$/m)
+    } finally {
+      await proxy.close()
+      await served.stop()
+    }
+  }, 120_000)
 
   it("a SIGTERM after a run completed and said so, while the process closes (its spans still being sent), exits 0 as the run did, not 143", async () => {
     const silent = await startReceiver("never")

@@ -26,6 +26,7 @@ import { describeHolder, type Lease, RunLock } from "@council/store"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
+import { signalWhenGone } from "../Launcher.ts"
 import { waitForSignal } from "../Listening.ts"
 import { outcome } from "../Outcome.ts"
 import * as RunNotices from "../RunNotices.ts"
@@ -388,6 +389,12 @@ export const whileHeld = <A, E, R>(lease: Lease, work: Effect.Effect<A, E, R>) =
     Effect.flatMap(Deferred.await(lease.lost), (holder) =>
       Effect.fail(CliFailure.failed(`lost the lock of ${lease.key}${holder === null ? "" : ` to ${describeHolder(holder, Date.now())}`}; stopping`)))
   )
+
+/**
+ * `run daily` stops as on SIGTERM when the pnpm that launched it exits: a `kill` of that pnpm alone (a cron user's)
+ * ends pnpm and the shell under it, and would leave the run going as an orphan.
+ */
+export const stopWithLauncher = signalWhenGone
 
 /**
  * Runs `work` until it ends or the process gets SIGINT/SIGTERM: then `work` is interrupted (its finalizers run: the
