@@ -31,6 +31,7 @@
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -60,6 +61,8 @@ export interface Options {
   readonly feed?: Feed | undefined
   /** The feed of today's session so far. Default `iex`. */
   readonly intradayFeed?: Feed | "delayed_sip" | undefined
+  /** How long one request may take, its body included. Default `RemoteBars.DEFAULT_REQUEST_TIMEOUT` (30 s). */
+  readonly requestTimeout?: Duration.Input | undefined
 }
 
 const AlpacaBar = Schema.Struct({
@@ -125,7 +128,7 @@ interface Connection {
   readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
 }
 
-/** One GET of `path` with the keys, its answer decoded by `schema`; rate limits retried as the feed allows. */
+/** One GET of `path` with the keys, its answer decoded by `schema`; rate limits retried as the feed allows, each attempt timed. */
 const getJson = <S extends Schema.Top & { readonly DecodingServices: never }>(
   { base, client, options, secrets }: Connection,
   path: string,
@@ -141,15 +144,9 @@ const getJson = <S extends Schema.Top & { readonly DecodingServices: never }>(
       "APCA-API-SECRET-KEY": Redacted.value(options.secretKey)
     }
   })
-  const attempt = client.execute(request).pipe(
-    Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429 })),
-    Effect.flatMap(RemoteBars.readJson(schema)),
-    Effect.catchTags({
-      HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
-      SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
-    })
+  return client.execute(request).pipe(
+    RemoteBars.answerOf({ provider: PROVIDER, what, secrets, waitOn429, schema, retries: RATE_LIMIT_RETRIES, timeout: options.requestTimeout })
   )
-  return RemoteBars.retryRateLimited(attempt, { provider: PROVIDER, what, times: RATE_LIMIT_RETRIES })
 }
 
 const nextPage = (pageToken: string | undefined) => pageToken === undefined ? {} : { page_token: pageToken }

@@ -56,6 +56,8 @@ export interface Options {
   readonly symbols?: ReadonlyArray<Ticker> | undefined
   /** Default `FREE_TIER_CALLS_PER_MINUTE`; paid plans may raise it. */
   readonly callsPerMinute?: number | undefined
+  /** How long one request may take, its body included (not its wait for the limiter). Default 30 s. */
+  readonly requestTimeout?: Duration.Input | undefined
 }
 
 /** Wraps an effect so that it starts only when fewer than `calls` starts happened in the last `window`. */
@@ -157,18 +159,18 @@ const rebase = ({ base }: Connection, next: string): string => {
 }
 
 /** One keyed request through the limiter, its answer decoded by `schema`; rate limits retried as the feed allows. */
-const pageOf = <S extends Schema.Top & { readonly DecodingServices: never }>({ client, limiter, secrets }: Connection, schema: S) =>
-(request: HttpClientRequest.HttpClientRequest, what: string) => {
-  const attempt = limiter(client.execute(request)).pipe(
-    Effect.flatMap(RemoteBars.checkStatus({ provider: PROVIDER, what, secrets, waitOn429: () => WAIT_ON_429 })),
-    Effect.flatMap(RemoteBars.readJson(schema)),
-    Effect.catchTags({
-      HttpClientError: (error) => Effect.fail(RemoteBars.transportError({ provider: PROVIDER, what, secrets })(error)),
-      SchemaError: (error) => Effect.fail(RemoteBars.invalidBody(PROVIDER, what)(error))
-    })
-  )
-  return RemoteBars.retryRateLimited(attempt, { provider: PROVIDER, what, times: RATE_LIMIT_RETRIES })
-}
+const pageOf = <S extends Schema.Top & { readonly DecodingServices: never }>({ client, limiter, options, secrets }: Connection, schema: S) =>
+(request: HttpClientRequest.HttpClientRequest, what: string) =>
+  client.execute(request).pipe(RemoteBars.answerOf({
+    provider: PROVIDER,
+    what,
+    secrets,
+    waitOn429: () => WAIT_ON_429,
+    schema,
+    retries: RATE_LIMIT_RETRIES,
+    timeout: options.requestTimeout,
+    limit: limiter
+  }))
 
 /** Every result of `path` with `params`, following `next_url` (without its `apiKey`, on `base`). */
 const allResults = <A>(

@@ -37,6 +37,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -44,6 +45,7 @@ import * as Schema from "effect/Schema"
 import { Ticker } from "@council/domain"
 import type { Bar, TradingDay } from "@council/domain"
 import { boundedText } from "@council/io/BoundedText"
+import { within } from "@council/io/Deadline"
 import { scrub as scrubSecret } from "@council/io/SecretText"
 import * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
@@ -254,6 +256,43 @@ export const invalidBody = (provider: string, what: string) => (error: { readonl
     reason: "InvalidData",
     message: oneLine(`${provider}: unexpected response for ${what}: ${error.message}`)
   })
+
+/** How long one request to a feed may take, its answer's body included, unless the feed's options say otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT: Duration.Input = "30 seconds"
+
+/**
+ * One request's JSON answer decoded by `schema`: a 2xx read whole (`readJson`), a 429 retried after its wait at most
+ * `retries` times, anything else a `MarketDataError` naming `provider` and `what` with the secrets scrubbed. Each
+ * attempt must answer within `timeout` (wall-clock, see `@council/io/Deadline`) or fails `Unavailable`: a feed that
+ * accepts the connection and never answers would otherwise hold the run past its cutoff. `limit` wraps each attempt
+ * (a call limiter), so a wait for its turn is not counted against the deadline.
+ */
+export const answerOf = <S extends Schema.Top & { readonly DecodingServices: never }>(options: {
+  readonly provider: string
+  readonly what: string
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  readonly waitOn429: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<number>
+  readonly schema: S
+  readonly retries: number
+  readonly timeout: Duration.Input | undefined
+  readonly limit?: <A, E>(attempt: Effect.Effect<A, E>) => Effect.Effect<A, E>
+}) =>
+(execute: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>): Effect.Effect<S["Type"], MarketDataError> => {
+  const { provider, what, secrets } = options
+  const timeout = Duration.fromInputUnsafe(options.timeout ?? DEFAULT_REQUEST_TIMEOUT)
+  const timedOut = () =>
+    new MarketDataError({ reason: "Unavailable", message: `${provider}: no answer within ${Duration.format(timeout)} for ${what}` })
+  const attempt = execute.pipe(
+    Effect.flatMap(checkStatus(options)),
+    Effect.flatMap(readJson(options.schema)),
+    Effect.catchTags({
+      HttpClientError: (error) => Effect.fail(transportError({ provider, what, secrets })(error)),
+      SchemaError: (error) => Effect.fail(invalidBody(provider, what)(error))
+    }),
+    within(Duration.toMillis(timeout), timedOut)
+  )
+  return retryRateLimited(options.limit ? options.limit(attempt) : attempt, { provider, what, times: options.retries })
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The cached feed
