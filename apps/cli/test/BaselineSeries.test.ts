@@ -3,7 +3,7 @@ import { join } from "node:path"
 import { assert, beforeAll, describe, it } from "@effect/vitest"
 import { tempHome } from "./CliHarness.ts"
 import { parseEquityCsv } from "./EquityCsv.ts"
-import { cliInProcess } from "./InProcess.ts"
+import { cliInProcess, cliOk } from "./InProcess.ts"
 
 let home = ""
 
@@ -13,11 +13,7 @@ beforeAll(async () => {
   assert.strictEqual(backtest.code, 0, backtest.stderr)
 }, 120_000)
 
-const run = async (args: ReadonlyArray<string>) => {
-  const r = await cliInProcess(home, args)
-  assert.strictEqual(r.code, 0, r.stderr)
-  return r.stdout
-}
+const run = (args: ReadonlyArray<string>) => cliOk(home, args)
 
 /**
  * Total return as the compounded daily returns and the annualized Sharpe (risk-free 0) with the variance by

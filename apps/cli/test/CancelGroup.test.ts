@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
-import { cliAsync, tempHome } from "./CliHarness.ts"
+import { cliAsync, cliAsyncOk, tempHome } from "./CliHarness.ts"
 import { accountsConfig, serveExchange, type ServedExchange } from "./ExchangeProcess.ts"
 
 interface OrderJson {
@@ -54,11 +54,7 @@ describe("cancel", () => {
     try {
       const home = tempHome()
       const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served, ["COUNCIL"]) }
-      const run = async (args: ReadonlyArray<string>) => {
-        const r = await cliAsync(home, args, env)
-        assert.strictEqual(r.code, 0, `${args.join(" ")}\n${r.stdout}\n${r.stderr}`)
-        return r.stdout
-      }
+      const run = (args: ReadonlyArray<string>) => cliAsyncOk(home, args, env)
 
       // a simple order: --json's `canceled` is the order as the broker reports it now
       await run(["order", "--account", "COUNCIL", "--symbol", "TLT", "--side", "buy", "--qty", "5", "--type", "limit", "--limit-price", "1", "--tif", "gtc"])

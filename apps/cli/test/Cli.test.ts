@@ -142,66 +142,66 @@ describe("pnpm pipeline", () => {
     assert.match(lines(exported.stderr).at(-1)!, damage)
   })
 
-  it("a run awaiting approval replays the stages it ran (exit 0); a completed run that lost a checkpoint is damaged (exit 1)", () => {
+  it("a run awaiting approval replays the stages it ran (exit 0); a completed run that lost a checkpoint is damaged (exit 1)", async () => {
     const fresh = tempHome()
-    const waiting = cli(fresh, ["run", "daily", "--require-approval"])
+    const waiting = await cliInProcess(fresh, ["run", "daily", "--require-approval"])
     assert.strictEqual(waiting.code, 0, waiting.stderr)
     const waitingId = runIdOf(waiting.stdout)
-    const stopped = cli(fresh, ["replay", waitingId])
+    const stopped = await cliInProcess(fresh, ["replay", waitingId])
     assert.strictEqual(stopped.code, 0, stopped.stdout + stopped.stderr)
     assert.match(stopped.stdout, /RiskApproval\s+identical/)
     assert.match(stopped.stdout, /Execution\s+not replayed: the run stopped before this stage \(awaiting-approval\)/)
     assert.strictEqual(lines(stopped.stdout).at(-1), `replay of ${waitingId}: every stage it ran identical (it is awaiting-approval: it stopped before Execution)`)
-    assert.strictEqual(cli(fresh, ["approve", waitingId]).code, 0)
+    assert.strictEqual((await cliInProcess(fresh, ["approve", waitingId])).code, 0)
     const db = new DatabaseSync(join(fresh, "council.db"))
     db.prepare("DELETE FROM checkpoints WHERE run_id = ? AND stage = 'Execution'").run(waitingId)
     db.close()
-    const damaged = cli(fresh, ["replay", waitingId])
+    const damaged = await cliInProcess(fresh, ["replay", waitingId])
     assert.strictEqual(damaged.code, 1)
     assert.match(damaged.stdout, /Execution\s+MISSING: the run has no checkpoint here, though it completed: the store or bundle is damaged/)
     assert.deepStrictEqual(lines(damaged.stderr).at(-1), `error: run ${waitingId} is damaged: it has no checkpoint of Execution, so it cannot be replayed in full`)
   })
 
-  it("one damaged run leaves `runs` listing the others (exit 0) and names what is wrong; show of it fails naming it", () => {
+  it("one damaged run leaves `runs` listing the others (exit 0) and names what is wrong; show of it fails naming it", async () => {
     const fresh = tempHome()
-    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run"])
+    const earlier = await cliInProcess(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run"])
     assert.strictEqual(earlier.code, 0, earlier.stderr)
-    const latest = cli(fresh, ["run", "daily", "--dry-run"])
+    const latest = await cliInProcess(fresh, ["run", "daily", "--dry-run"])
     assert.strictEqual(latest.code, 0, latest.stderr)
     const [hurt, whole] = [runIdOf(earlier.stdout), runIdOf(latest.stdout)]
     const db = new DatabaseSync(join(fresh, "council.db"))
     db.prepare("UPDATE runs SET status = 'bogus' WHERE id = ?").run(hurt)
-    const listed = cli(fresh, ["runs"])
+    const listed = await cliInProcess(fresh, ["runs"])
     assert.strictEqual(listed.code, 0, listed.stderr)
     assert.match(listed.stdout, new RegExp(`^${whole}\\s+2026-06-08\\s+completed`, "m"))
     assert.match(listed.stdout, new RegExp(`^${hurt}\\s+2026-06-05\\s+damaged`, "m"))
     assert.match(listed.stdout, new RegExp(`^run ${hurt} is damaged: run ${hurt}: stored data does not decode: Expected "running"`, "m"))
-    const shown = cli(fresh, ["show", hurt])
+    const shown = await cliInProcess(fresh, ["show", hurt])
     assert.strictEqual(shown.code, 1)
     assert.match(lines(shown.stderr).at(-1)!, new RegExp(`^error: run ${hurt}: stored data does not decode`))
     // with --json the failure is the one document on stdout, its exit code and stderr's line
-    const shownJson = cli(fresh, ["show", hurt, "--json"])
+    const shownJson = await cliInProcess(fresh, ["show", hurt, "--json"])
     assert.strictEqual(shownJson.code, 1)
     const error = (JSON.parse(shownJson.stdout) as { error: { exitCode: number; message: string } }).error
     assert.deepStrictEqual([error.exitCode, `error: ${error.message}`], [1, lines(shownJson.stderr).at(-1)])
-    assert.strictEqual(cli(fresh, ["show", whole]).code, 0)
+    assert.strictEqual((await cliInProcess(fresh, ["show", whole])).code, 0)
     // its parameters lost instead: listed in its place the same way
     db.prepare("UPDATE runs SET status = 'completed' WHERE id = ?").run(hurt)
     db.prepare("DELETE FROM blobs WHERE hash = unhex((SELECT params_hash FROM runs WHERE id = ?)) AND hash <> unhex((SELECT params_hash FROM runs WHERE id = ?))").run(hurt, whole)
     db.close()
-    const lost = cli(fresh, ["runs"])
+    const lost = await cliInProcess(fresh, ["runs"])
     assert.strictEqual(lost.code, 0, lost.stderr)
     assert.match(lost.stdout, new RegExp(`^run ${hurt} is damaged: run ${hurt}'s parameters: stored blob [0-9a-f]{32} is missing$`, "m"))
     assert.match(lost.stdout, new RegExp(`^${whole}\\s+2026-06-08\\s+completed`, "m"))
   })
 
-  it("a damaged run is named once and passed over by the day's P&L and by `runs`' activity; acting on it still fails", () => {
+  it("a damaged run is named once and passed over by the day's P&L and by `runs`' activity; acting on it still fails", async () => {
     const fresh = tempHome()
-    assert.strictEqual(cli(fresh, ["run", "daily", "--date", "2026-06-04"]).code, 0)
-    const hurt = runIdOf(cli(fresh, ["run", "daily", "--date", "2026-06-05"]).stdout)
+    assert.strictEqual((await cliInProcess(fresh, ["run", "daily", "--date", "2026-06-04"])).code, 0)
+    const hurt = runIdOf((await cliInProcess(fresh, ["run", "daily", "--date", "2026-06-05"])).stdout)
     const db = new DatabaseSync(join(fresh, "council.db"))
     db.prepare("UPDATE runs SET status = 'bogus' WHERE id = ?").run(hurt)
-    const ran = cli(fresh, ["run", "daily"])
+    const ran = await cliInProcess(fresh, ["run", "daily"])
     assert.strictEqual(ran.code, 0, ran.stderr)
     const warned = lines(ran.stderr).filter((l) => l.startsWith(`warning: run ${hurt}`))
     assert.strictEqual(warned.length, 1, ran.stderr)
@@ -216,113 +216,113 @@ describe("pnpm pipeline", () => {
     const whole = runIdOf(ran.stdout)
     db.prepare("UPDATE runs SET status = 'running' WHERE id = ?").run(whole)
     db.close()
-    const listed = cli(fresh, ["runs"])
+    const listed = await cliInProcess(fresh, ["runs"])
     assert.strictEqual(listed.code, 0, listed.stderr)
     assert.match(listed.stdout, new RegExp(`^run ${hurt} is damaged: `, "m"))
     assert.match(listed.stdout, new RegExp(`^run ${whole} `, "m"))
-    const shown = cli(fresh, ["show", hurt])
+    const shown = await cliInProcess(fresh, ["show", hurt])
     assert.strictEqual(shown.code, 1)
     assert.match(lines(shown.stderr).at(-1)!, new RegExp(`^error: run ${hurt}: stored data does not decode`))
   })
 
-  it("looking at the accounts of a fresh home first leaves the README's earlier day to run", () => {
+  it("looking at the accounts of a fresh home first leaves the README's earlier day to run", async () => {
     const fresh = tempHome()
-    const looked = cli(fresh, ["accounts"])
+    const looked = await cliInProcess(fresh, ["accounts"])
     assert.strictEqual(looked.code, 0, looked.stderr)
-    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05"])
+    const earlier = await cliInProcess(fresh, ["run", "daily", "--date", "2026-06-05"])
     assert.strictEqual(earlier.code, 0, earlier.stderr)
-    const latest = cli(fresh, ["run", "daily"])
+    const latest = await cliInProcess(fresh, ["run", "daily"])
     assert.strictEqual(latest.code, 0, latest.stderr)
-    assert.match(cli(fresh, ["positions"]).stdout, /^CHATGPT\s+QQQ\s+long/m)
+    assert.match((await cliInProcess(fresh, ["positions"])).stdout, /^CHATGPT\s+QQQ\s+long/m)
   })
 
-  it("a later session the ledger recorded an untraded account at holds it: an earlier day is refused, dry runs too", () => {
+  it("a later session the ledger recorded an untraded account at holds it: an earlier day is refused, dry runs too", async () => {
     const fresh = tempHome()
-    const reconciled = cli(fresh, ["reconcile"])
+    const reconciled = await cliInProcess(fresh, ["reconcile"])
     assert.strictEqual(reconciled.code, 0, reconciled.stderr)
     assert.match(reconciled.stdout, /session 2026-06-08/)
-    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05"])
+    const earlier = await cliInProcess(fresh, ["run", "daily", "--date", "2026-06-05"])
     assert.strictEqual(earlier.code, 2, earlier.stderr)
     assert.strictEqual(
       lines(earlier.stderr).at(-1),
       "error: the ledger has recorded CHATGPT at 2026-06-08 (a reconciliation); positions carry across days, so the local exchange cannot trade 2026-06-05 (during the session) for it (run 2026-06-08 or a later day, or use a fresh COUNCIL_HOME for an earlier one)"
     )
     // nor may a dry run leave the accounts there, for a manual order to be placed at that earlier moment
-    const dry = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run"])
+    const dry = await cliInProcess(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run"])
     assert.strictEqual(dry.code, 2, dry.stderr)
-    const order = cli(fresh, ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--json"])
+    const order = await cliInProcess(fresh, ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--json"])
     assert.strictEqual(order.code, 0, order.stderr)
     // placed after 06-05's close, as the reconciliation found the account: it fills at 06-08's open, not before
     const placed = (JSON.parse(order.stdout) as { order: { submittedAt: string; status: string } }).order
     assert.deepStrictEqual([placed.submittedAt, placed.status], ["2026-06-05T20:00:00.000Z", "accepted"])
   })
 
-  it("a reconciliation on a fresh home before the open, then an after-close run of the session before, goes on", () => {
+  it("a reconciliation on a fresh home before the open, then an after-close run of the session before, goes on", async () => {
     const fresh = tempHome()
-    assert.strictEqual(cli(fresh, ["reconcile"]).code, 0)
+    assert.strictEqual((await cliInProcess(fresh, ["reconcile"])).code, 0)
     // filed under 2026-06-08, marked at 06-05's close: a 16:15 run of 06-05 comes after it, its orders fill at 06-08's open
     const afterClose = { COUNCIL_SCHEDULE: "after-close" }
-    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05"], afterClose)
+    const earlier = await cliInProcess(fresh, ["run", "daily", "--date", "2026-06-05"], afterClose)
     assert.strictEqual(earlier.code, 0, earlier.stderr)
-    assert.match(cli(fresh, ["orders", "--status", "all"]).stdout, /^CHATGPT\s+2026-06-05\s+XLE\s+buy\s+173\s+market\s+bracket\s+accepted/m)
-    assert.match(cli(fresh, ["positions"]).stdout, /^no open positions/m)
-    const latest = cli(fresh, ["run", "daily"], afterClose)
+    assert.match((await cliInProcess(fresh, ["orders", "--status", "all"])).stdout, /^CHATGPT\s+2026-06-05\s+XLE\s+buy\s+173\s+market\s+bracket\s+accepted/m)
+    assert.match((await cliInProcess(fresh, ["positions"])).stdout, /^no open positions/m)
+    const latest = await cliInProcess(fresh, ["run", "daily"], afterClose)
     assert.strictEqual(latest.code, 0, latest.stderr)
-    assert.match(cli(fresh, ["positions"]).stdout, /^CHATGPT\s+XLE\s+long\s+173\s/m)
+    assert.match((await cliInProcess(fresh, ["positions"])).stdout, /^CHATGPT\s+XLE\s+long\s+173\s/m)
     // the reconciliation's snapshot of 06-08 is replaced by the run's, holding what filled at the open
-    const equity = cli(fresh, ["equity", "--account", "CHATGPT"]).stdout
+    const equity = (await cliInProcess(fresh, ["equity", "--account", "CHATGPT"])).stdout
     assert.match(equity, /^CHATGPT\s+2026-06-05\s+\$100,000\.00\s+\$100,000\.00\s+\$0\.00\s/m)
     assert.match(equity, /^CHATGPT\s+2026-06-08\s+\$[\d,.]+\s+\$[\d,.]+\s+\$10,[\d,.]+\s/m, "XLE held: its gross exposure, not the reconciliation's $0.00")
   })
 
-  it("the day after an entry (close schedule: no legs), the sell that protects the shares held says it is their protective exit, awaiting approval and in orders", () => {
+  it("the day after an entry (close schedule: no legs), the sell that protects the shares held says it is their protective exit, awaiting approval and in orders", async () => {
     const fresh = tempHome()
-    assert.strictEqual(cli(fresh, ["run", "daily", "--date", "2026-06-05"]).code, 0)
-    const waiting = cli(fresh, ["run", "daily", "--require-approval"])
+    assert.strictEqual((await cliInProcess(fresh, ["run", "daily", "--date", "2026-06-05"])).code, 0)
+    const waiting = await cliInProcess(fresh, ["run", "daily", "--require-approval"])
     assert.strictEqual(waiting.code, 0, waiting.stderr)
     const protects = lines(waiting.stdout).filter((l) => /-protect-[0-9a-f]+ /.test(l))
     assert.isAbove(protects.length, 0, waiting.stdout)
     for (const line of protects) assert.match(line, /\s(sell|buy)\s+\d+\s+[A-Z]+\s+limit\s+gtc\s+oco\s+\S+\s+protective exit of shares held \(take-profit limit \+ stop\)$/)
     assert.match(waiting.stdout, /-open-[0-9a-f]+\s+entry \(its protective exit is placed by the next run, once it filled\)$/m)
-    assert.strictEqual(cli(fresh, ["approve", runIdOf(waiting.stdout)]).code, 0)
-    const orders = cli(fresh, ["orders", "--status", "all"]).stdout
+    assert.strictEqual((await cliInProcess(fresh, ["approve", runIdOf(waiting.stdout)])).code, 0)
+    const orders = (await cliInProcess(fresh, ["orders", "--status", "all"])).stdout
     assert.match(orders, /\slimit\s+oco\s+new\s+-\s+\S+-protect-[0-9a-f]+\s+protective exit of shares held \(take-profit limit \+ stop\)$/m)
     assert.match(orders, /\sstop\s+oco\s+new\s+-\s+\S+\s+protective exit: its stop leg$/m)
     assert.match(orders, /\s2026-06-05\s.*\sfilled\s.*-open-[0-9a-f]+\s+entry \(its protective exit/m)
   })
 
-  it("a run awaiting approval holds the accounts it decided on: an earlier day may not trade them meanwhile", () => {
+  it("a run awaiting approval holds the accounts it decided on: an earlier day may not trade them meanwhile", async () => {
     const fresh = tempHome()
-    const waiting = cli(fresh, ["run", "daily", "--require-approval"])
+    const waiting = await cliInProcess(fresh, ["run", "daily", "--require-approval"])
     assert.strictEqual(waiting.code, 0, waiting.stderr)
     assert.match(waiting.stdout, /awaiting approval/)
-    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05"])
+    const earlier = await cliInProcess(fresh, ["run", "daily", "--date", "2026-06-05"])
     assert.strictEqual(earlier.code, 2, earlier.stderr)
     assert.match(lines(earlier.stderr).at(-1)!, /^error: the ledger has recorded CHATGPT at 2026-06-08 \(a reconciliation\)/)
   })
 
-  it("an earlier day's run awaiting approval is refused once a later day's run decided on its accounts", () => {
+  it("an earlier day's run awaiting approval is refused once a later day's run decided on its accounts", async () => {
     const fresh = tempHome()
-    const earlier = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--require-approval"])
+    const earlier = await cliInProcess(fresh, ["run", "daily", "--date", "2026-06-05", "--require-approval"])
     assert.strictEqual(earlier.code, 0, earlier.stderr)
-    const later = cli(fresh, ["run", "daily", "--require-approval"])
+    const later = await cliInProcess(fresh, ["run", "daily", "--require-approval"])
     assert.strictEqual(later.code, 0, later.stderr)
-    const refused = cli(fresh, ["approve", runIdOf(earlier.stdout)])
+    const refused = await cliInProcess(fresh, ["approve", runIdOf(earlier.stdout)])
     assert.strictEqual(refused.code, 2, refused.stderr)
     assert.match(lines(refused.stderr).at(-1)!, /^error: the ledger has recorded CHATGPT at 2026-06-08 \(a reconciliation\)/)
-    assert.notMatch(cli(fresh, ["orders", "--status", "all"]).stdout, /2026-06-05/)
-    const approved = cli(fresh, ["approve", runIdOf(later.stdout)])
+    assert.notMatch((await cliInProcess(fresh, ["orders", "--status", "all"])).stdout, /2026-06-05/)
+    const approved = await cliInProcess(fresh, ["approve", runIdOf(later.stdout)])
     assert.strictEqual(approved.code, 0, approved.stderr)
   })
 
-  it("a dry run sends nothing and does not count as the day's run", () => {
+  it("a dry run sends nothing and does not count as the day's run", async () => {
     const fresh = tempHome()
-    const dry = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run", "--accounts", "COUNCIL,claude"])
+    const dry = await cliInProcess(fresh, ["run", "daily", "--date", "2026-06-05", "--dry-run", "--accounts", "COUNCIL,claude"])
     assert.strictEqual(dry.code, 0, dry.stderr)
     assert.match(dry.stdout, /^CLAUDE\s+dry-run/m)
     assert.notMatch(dry.stdout, /CHATGPT/)
-    assert.strictEqual(cli(fresh, ["orders", "--status", "all"]).stdout.trim(), "no orders")
-    const real = cli(fresh, ["run", "daily", "--date", "2026-06-05", "--accounts", "COUNCIL,CLAUDE"])
+    assert.strictEqual((await cliInProcess(fresh, ["orders", "--status", "all"])).stdout.trim(), "no orders")
+    const real = await cliInProcess(fresh, ["run", "daily", "--date", "2026-06-05", "--accounts", "COUNCIL,CLAUDE"])
     assert.strictEqual(real.code, 0, real.stderr)
     assert.notStrictEqual(runIdOf(real.stdout), runIdOf(dry.stdout))
   })

@@ -1,3 +1,4 @@
+import { assert } from "@effect/vitest"
 import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -72,6 +73,23 @@ export const cliAsync = (
     child.on("error", reject)
     child.on("close", (code) => resolve({ code, stdout, stderr }))
   })
+
+/** The words a failed command's assertion gives: the command, its exit code and what it wrote. */
+export const failureOf = (args: ReadonlyArray<string>, r: CliResult): string =>
+  `${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`
+
+/** `cliAsync` for a command that must succeed: any other exit fails the test, naming the command; gives its stdout. */
+export const cliAsyncOk = async (home: string, args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<string> => {
+  const r = await cliAsync(home, args, env)
+  assert.strictEqual(r.code, 0, failureOf(args, r))
+  return r.stdout
+}
+
+/** The client order ids the run's risk gate planned, from `show <run> --json --full`'s stdout. */
+export const intendedClientIds = (showJson: string): ReadonlyArray<string> => {
+  const bundle = JSON.parse(showJson) as { checkpoints: ReadonlyArray<{ stage: string; output: { intents?: ReadonlyArray<{ clientOrderId: string }> } }> }
+  return bundle.checkpoints.find((c) => c.stage === "RiskApproval")!.output.intents!.map((i) => i.clientOrderId)
+}
 
 /**
  * The CLI in a process of its own that the test watches and signals while it runs (`cliAsync` only gives its end):

@@ -2,21 +2,17 @@ import { assert, describe, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { clockedBroker, faultProxy, fingerprint, ordersAtExchange, unauthorizedBroker } from "./BrokerDoubles.ts"
-import { runIdOf, tempHome } from "./CliHarness.ts"
+import { intendedClientIds, runIdOf, tempHome } from "./CliHarness.ts"
 import { serveExchange } from "./ExchangeProcess.ts"
-import { cliInProcess } from "./InProcess.ts"
+import { cliInProcess, cliOk } from "./InProcess.ts"
 
 const freshHome = () => join(tempHome(), "home")
 const lastLine = (text: string) => text.trim().split("\n").at(-1) ?? ""
 const oneAccount = (baseUrl: string, id = "COUNCIL") => ({ id, mode: "PAPER", credentials: { keyId: `PK${id}`, secretKey: `sk-${id}` }, baseUrl })
 
 /** The client order ids the gate approved in `runId` (from `show --json --full`). */
-const intended = async (home: string, runId: string, env: Record<string, string>) => {
-  const shown = await cliInProcess(home, ["show", runId, "--json", "--full"], env)
-  assert.strictEqual(shown.code, 0, shown.stderr)
-  const bundle = JSON.parse(shown.stdout) as { checkpoints: ReadonlyArray<{ stage: string; output: { intents?: ReadonlyArray<{ clientOrderId: string }> } }> }
-  return bundle.checkpoints.find((c) => c.stage === "RiskApproval")!.output.intents!.map((i) => i.clientOrderId)
-}
+const intended = async (home: string, runId: string, env: Record<string, string>) =>
+  intendedClientIds(await cliOk(home, ["show", runId, "--json", "--full"], env))
 
 describe("a fork obeys every rule a run obeys", () => {
   it("forking a past day's dry run makes a dry run; --send is refused by the broker's session; failed accounts exit 1", async () => {

@@ -2,17 +2,13 @@ import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { bin, cli, cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
+import { bin, cli, cliAsync, cliAsyncOk, intendedClientIds, runIdOf, tempHome } from "./CliHarness.ts"
 import { ordersAtExchange } from "./BrokerDoubles.ts"
 import { accountsConfig, type HeldOrder, holdFirstOrder, serveExchange } from "./ExchangeProcess.ts"
 
 /** The client order ids the run's risk gate approved. */
-const intendedOrders = async (home: string, runId: string, env: Record<string, string>): Promise<ReadonlyArray<string>> => {
-  const shown = await cliAsync(home, ["show", runId, "--json", "--full"], env)
-  assert.strictEqual(shown.code, 0, shown.stderr)
-  const bundle = JSON.parse(shown.stdout) as { checkpoints: ReadonlyArray<{ stage: string; output: { intents?: ReadonlyArray<{ clientOrderId: string }> } }> }
-  return bundle.checkpoints.find((c) => c.stage === "RiskApproval")!.output.intents!.map((i) => i.clientOrderId)
-}
+const intendedOrders = async (home: string, runId: string, env: Record<string, string>) =>
+  intendedClientIds(await cliAsyncOk(home, ["show", runId, "--json", "--full"], env))
 
 const assertExactlyOnce = (exchangeHome: string, intended: ReadonlyArray<string>) => {
   const held = ordersAtExchange(exchangeHome)

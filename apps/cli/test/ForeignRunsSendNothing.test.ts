@@ -7,7 +7,7 @@
  */
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { cliAsync, tempHome } from "./CliHarness.ts"
+import { cliAsync, cliAsyncOk, runIdOf, tempHome } from "./CliHarness.ts"
 
 interface AccountOrders {
   readonly account: string
@@ -16,12 +16,9 @@ interface AccountOrders {
 
 /** Every order this home's (embedded) exchange holds, any status. */
 const ordersOf = async (home: string) => {
-  const r = await cliAsync(home, ["orders", "--status", "all", "--json"])
-  assert.strictEqual(r.code, 0, r.stderr)
-  return (JSON.parse(r.stdout) as ReadonlyArray<AccountOrders>).flatMap((a) => a.orders.map((o) => `${a.account} ${o.clientOrderId}`))
+  const orders = await cliAsyncOk(home, ["orders", "--status", "all", "--json"])
+  return (JSON.parse(orders) as ReadonlyArray<AccountOrders>).flatMap((a) => a.orders.map((o) => `${a.account} ${o.clientOrderId}`))
 }
-
-const runIdOf = (stdout: string) => /run (\d{4}-\d{2}-\d{2}-[0-9a-f]{8})/.exec(stdout)![1]!
 
 describe("runs from another home send nothing here unless told", () => {
   it("approve refuses an imported run; a fork of a bundle or an imported run is a dry run without --send", async () => {

@@ -7,7 +7,7 @@ import * as Exit from "effect/Exit"
 import * as SqlClient from "effect/sql/SqlClient"
 import { Database } from "@council/store"
 import { outcome } from "../src/Program.ts"
-import { bin, cliAsync, tempHome } from "./CliHarness.ts"
+import { bin, cliAsync, cliAsyncOk, tempHome } from "./CliHarness.ts"
 
 /**
  * Runs the CLI so that it cannot write `home` (made read-only). Root writes anywhere, so as root it runs without the
@@ -20,9 +20,8 @@ const asReader = (home: string, args: ReadonlyArray<string>) =>
 describe("a COUNCIL_HOME this process cannot write", () => {
   it("still answers the commands that only read; one that writes says the home is not writable and what to do (exit 2)", async () => {
     const home = tempHome()
-    const day = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"])
-    assert.strictEqual(day.code, 0, day.stderr)
-    const runId = /run (2026-06-05-[0-9a-f]{8}) · completed/.exec(day.stdout)![1]!
+    const day = await cliAsyncOk(home, ["run", "daily", "--date", "2026-06-05"])
+    const runId = /run (2026-06-05-[0-9a-f]{8}) · completed/.exec(day)![1]!
     assert.isFalse(existsSync(join(home, "council.db-wal")), "the last connection folds the WAL back into the file")
     for (const file of readdirSync(home)) chmodSync(join(home, file), 0o444)
     chmodSync(home, 0o555)
@@ -53,8 +52,7 @@ describe("a home an older version made (0755, its council.db 0644)", () => {
   /** A home that ran a day, and its database. */
   const homeWithDay = async () => {
     const home = tempHome()
-    const day = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"])
-    assert.strictEqual(day.code, 0, day.stderr)
+    await cliAsyncOk(home, ["run", "daily", "--date", "2026-06-05"])
     return { home, db: join(home, "council.db") }
   }
 

@@ -1,9 +1,10 @@
+import { assert } from "@effect/vitest"
 import { Console as NodeConsole } from "node:console"
 import { Writable } from "node:stream"
 import { ConfigProvider, Console, Effect } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { outcome, run } from "../src/Program.ts"
-import type { CliResult } from "./CliHarness.ts"
+import { type CliResult, failureOf } from "./CliHarness.ts"
 
 // each command run in this process holds a listener on stdin's "end" while it runs (the terminal effect/cli
 // provides, NodeTerminal); a test running a dozen at once passed Node's default of 10 and printed a
@@ -55,4 +56,11 @@ export const cliInProcess = async (
   )
   const { code, line } = outcome(exit)
   return { code, stdout: out.text(), stderr: err.text() + (line ? `error: ${line.split("\n")[0]}\n` : "") }
+}
+
+/** `cliInProcess` for a command that must succeed: any other exit fails the test, naming the command; gives its stdout. */
+export const cliOk = async (home: string | undefined, args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<string> => {
+  const r = await cliInProcess(home, args, env)
+  assert.strictEqual(r.code, 0, failureOf(args, r))
+  return r.stdout
 }

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { runIdOf, tempHome } from "./CliHarness.ts"
-import { cliInProcess } from "./InProcess.ts"
+import { cliInProcess, cliOk } from "./InProcess.ts"
 
 /**
  * A backtest is the daily pipeline, looped: the same window run as `run daily` for each session gives the same
@@ -15,11 +15,6 @@ const FIRST = SESSIONS[0]!
 const LAST = SESSIONS.at(-1)!
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
 
-const ok = async (home: string, args: ReadonlyArray<string>) => {
-  const r = await cliInProcess(home, args)
-  assert.strictEqual(r.code, 0, `${args.join(" ")}: ${r.stderr}`)
-  return r.stdout
-}
 
 /**
  * A book's fills and orders as the ledger holds them, named by client order ids (an exchange's own ids are random); its
@@ -61,16 +56,16 @@ const withoutRandom = (json: string) =>
 describe("a backtest of a window is run daily for each of its sessions", () => {
   it("the same fills, orders, snapshots, marks and leaderboard on every account; the last session after its close", async () => {
     const home = tempHome()
-    for (const day of SESSIONS) await ok(home, ["run", "daily", "--date", day])
+    for (const day of SESSIONS) await cliOk(home, ["run", "daily", "--date", day])
     const closed = await cliInProcess(home, ["run", "daily", "--date", "2008-11-27"])
     assert.strictEqual(closed.code, 0, closed.stderr)
     assert.include(closed.stdout + closed.stderr, "the market is closed on 2008-11-27")
 
-    const outcome = JSON.parse(await ok(home, ["backtest", "--from", FIRST, "--to", LAST, "--json"])) as { id: string; status: string }
+    const outcome = JSON.parse(await cliOk(home, ["backtest", "--from", FIRST, "--to", LAST, "--json"])) as { id: string; status: string }
     assert.strictEqual(outcome.status, "completed")
 
-    const live = (await ok(home, ["equity", "--from", FIRST, "--to", LAST, "--csv"])).trim().split("\n")
-    const backtest = (await ok(home, ["equity", "--backtest", outcome.id, "--csv"])).trim().split("\n")
+    const live = (await cliOk(home, ["equity", "--from", FIRST, "--to", LAST, "--csv"])).trim().split("\n")
+    const backtest = (await cliOk(home, ["equity", "--backtest", outcome.id, "--csv"])).trim().split("\n")
     assert.strictEqual(live[0], backtest[0])
     const session = (row: string) => row.split(",")[1]
     assert.strictEqual(live.length, 1 + 6 * SESSIONS.length)
@@ -86,7 +81,7 @@ describe("a backtest of a window is run daily for each of its sessions", () => {
     assert.deepStrictEqual(ledgerOf(home, outcome.id), ours)
 
     const before = SESSIONS.at(-2)!
-    const board = async (extra: ReadonlyArray<string>) => withoutRandom(await ok(home, ["leaderboard", ...extra, "--from", FIRST, "--to", before, "--json"]))
+    const board = async (extra: ReadonlyArray<string>) => withoutRandom(await cliOk(home, ["leaderboard", ...extra, "--from", FIRST, "--to", before, "--json"]))
     const liveBoard = await board([])
     assert.include(liveBoard, "MECHANICAL")
     assert.strictEqual(await board(["--backtest", outcome.id]), liveBoard)
@@ -94,13 +89,13 @@ describe("a backtest of a window is run daily for each of its sessions", () => {
 
   it("a fork of the day's run that sends re-derives its orders and leaves them at the broker", async () => {
     const home = tempHome()
-    await ok(home, ["run", "daily", "--date", "2008-11-28"])
-    const parent = runIdOf(await ok(home, ["run", "daily", "--date", "2008-12-01"]))
-    const open = async () => (await ok(home, ["orders"])).replace(UUID, "<id>")
+    await cliOk(home, ["run", "daily", "--date", "2008-11-28"])
+    const parent = runIdOf(await cliOk(home, ["run", "daily", "--date", "2008-12-01"]))
+    const open = async () => (await cliOk(home, ["orders"])).replace(UUID, "<id>")
     const before = await open()
     assert.match(before, /2008-12-01-\w+-\w+-(open|add|close|reduce)-[0-9a-f]{10}/)
 
-    const fork = await ok(home, ["replay", parent, "--from", "RiskApproval"])
+    const fork = await cliOk(home, ["replay", parent, "--from", "RiskApproval"])
     assert.match(fork, new RegExp(`^forked run \\S+ from ${parent} at RiskApproval$`, "m"))
     assert.notMatch(fork, /^\w+\s+succeeded\s+[1-9]/m, "the fork placed an order its parent had placed")
     assert.strictEqual(await open(), before)

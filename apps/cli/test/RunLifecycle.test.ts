@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { type ChildProcess, spawn } from "node:child_process"
 import { answerWith, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
-import { bin, cliAsync, tempHome } from "./CliHarness.ts"
+import { bin, cliAsync, cliAsyncOk, tempHome } from "./CliHarness.ts"
 
 const KEYS = { ANTHROPIC_API_KEY: "ant-e2e-lifecycle-1f0c2b7a" }
 
@@ -20,11 +20,10 @@ const killed = (child: ChildProcess) =>
 
 /** The `runs` table's STATUS of `runId`, and the lines under the table. */
 const listed = async (home: string, runId: string) => {
-  const r = await cliAsync(home, ["runs"])
-  assert.strictEqual(r.code, 0, r.stderr)
-  const row = r.stdout.split("\n").find((line) => line.startsWith(runId))
-  assert.isDefined(row, r.stdout)
-  return { status: row!.split(/\s{2,}/)[2], notes: r.stdout.split("\n\n")[1]?.trim() ?? "" }
+  const runs = await cliAsyncOk(home, ["runs"])
+  const row = runs.split("\n").find((line) => line.startsWith(runId))
+  assert.isDefined(row, runs)
+  return { status: row!.split(/\s{2,}/)[2], notes: runs.split("\n\n")[1]?.trim() ?? "" }
 }
 
 describe("a run whose process died", () => {

@@ -10,6 +10,7 @@ import { Ticker } from "@council/domain"
 import { startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
 import { countingBroker } from "./BrokerDoubles.ts"
 import { cliAsync, tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
 import { serveExchange, type ServedExchange } from "./ExchangeProcess.ts"
 
 /** The seed's convention: `ALPACA_{NAME}_KEY_ID` / `_SECRET_KEY` (and a base URL) for the names in COUNCIL_ACCOUNTS. */
@@ -51,8 +52,9 @@ describe("the seed's account operations from the CLI, over Alpaca's wire", () =>
     try {
       const env = perAccountVariables(served, ["CLAUDE", "COUNCIL"])
       const home = tempHome()
+      // in this process (the same program as bin.ts): two dozen commands, without a process start-up each
       const run = async (args: ReadonlyArray<string>, code = 0) => {
-        const r = await cliAsync(home, args, env)
+        const r = await cliInProcess(home, args, env)
         assert.strictEqual(r.code, code, `${args.join(" ")}\n${r.stdout}\n${r.stderr}`)
         return r
       }
@@ -171,7 +173,7 @@ describe("the seed's account operations from the CLI, over Alpaca's wire", () =>
         [["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1", "--extended-hours"], 2, "error: --extended-hours needs --type limit and --tif day (Alpaca's rule for pre- and after-market orders)\n"]
       ]
       for (const [args, code, stderr] of cases) {
-        const r = await cliAsync(home, args, env)
+        const r = await cliInProcess(home, args, env)
         assert.strictEqual(r.code, code, `${args.join(" ")}: ${r.stderr}`)
         assert.strictEqual(r.stderr, stderr)
         assert.strictEqual(r.stdout, "")

@@ -3,7 +3,7 @@ import { assert, beforeAll, describe, it } from "@effect/vitest"
 import { BACKTEST, seedDatabase, type Simulation } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { tempHome } from "./CliHarness.ts"
 import { parseEquityCsv } from "./EquityCsv.ts"
-import { cliInProcess } from "./InProcess.ts"
+import { cliInProcess, cliOk } from "./InProcess.ts"
 
 let home = ""
 let live: Simulation
@@ -13,11 +13,7 @@ beforeAll(async () => {
   live = await seedDatabase(join(home, "council.db"), 30, { markedAtOpens: true })
 }, 60_000)
 
-const run = async (args: ReadonlyArray<string>) => {
-  const r = await cliInProcess(home, args)
-  assert.strictEqual(r.code, 0, r.stderr)
-  return r.stdout
-}
+const run = (args: ReadonlyArray<string>) => cliOk(home, args)
 
 describe("leaderboard, equity and backtests from the ledger", () => {
   it("every leaderboard metric agrees with one recomputed here from equity --csv", async () => {

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process"
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
-import { join } from "node:path"
+import { delimiter, dirname, join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { bin, runIdOf, tempHome } from "./CliHarness.ts"
 
@@ -107,7 +107,9 @@ describe("start-up", () => {
     const tmp = tempHome()
     const version = () => spawnSync(command, [...args, "--version"], {
       cwd: root,
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: tempHome(), TMPDIR: tmp },
+      // the script runs `node` from PATH: the node running this test comes first, as pnpm puts the project's node
+      // first, so the case holds under a bare `vitest run` too (PATH's own node may be an older one)
+      env: { PATH: [dirname(process.execPath), process.env["PATH"] ?? ""].join(delimiter), HOME: process.env["HOME"] ?? "", COUNCIL_HOME: tempHome(), TMPDIR: tmp },
       encoding: "utf8"
     })
     const files = (dir: string): number =>

@@ -8,15 +8,14 @@ import { assert, describe, it } from "@effect/vitest"
 import { errorWith, liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
 import { bin, tempHome } from "./CliHarness.ts"
 import { holdDayLease } from "./DayLease.ts"
-import { cliInProcess } from "./InProcess.ts"
+import { cliInProcess, cliOk } from "./InProcess.ts"
 import { slackHomes } from "./SlackHome.ts"
 
 /** `run daily --date day --require-approval`, which ends awaiting an approval: the run's id. */
 const awaitingApproval = async (home: string, day: string, env: Record<string, string>) => {
-  const run = await cliInProcess(home, ["run", "daily", "--date", day, "--require-approval"], env)
-  assert.strictEqual(run.code, 0, run.stderr)
-  const id = /^run (\S+) · awaiting approval/m.exec(run.stdout)?.[1]
-  assert.isDefined(id, run.stdout)
+  const run = await cliOk(home, ["run", "daily", "--date", day, "--require-approval"], env)
+  const id = /^run (\S+) · awaiting approval/m.exec(run)?.[1]
+  assert.isDefined(id, run)
   return id!
 }
 

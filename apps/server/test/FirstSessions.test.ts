@@ -5,7 +5,7 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser, Page } from "playwright-core"
 import { runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
-import { cliInProcess } from "../../cli/test/InProcess.ts"
+import { cliInProcess, cliOk } from "../../cli/test/InProcess.ts"
 import { openDashboard, type ServerProcess } from "./MonitorHome.ts"
 
 /** The part of `GET /api/runs/{id}` these tests read. */
@@ -24,11 +24,7 @@ let browser: Browser
 let page: Page
 const problems: Array<string> = []
 
-const runDay = async (day: string) => {
-  const result = await cliInProcess(home, ["run", "daily", "--date", day])
-  if (result.code !== 0) throw new Error(`run daily --date ${day}: ${result.stderr}`)
-  return runIdOf(result.stdout)
-}
+const runDay = async (day: string) => runIdOf(await cliOk(home, ["run", "daily", "--date", day]))
 
 let firstRun: string
 

@@ -17,6 +17,8 @@ describe("Decimal", () => {
     assert.strictEqual(String(decimalSum([1e-7, 2e-7])), "3e-7")
     assert.isFalse(Object.is(decimalDifference(100.1, 100.1), -0))
     assert.isFalse(Object.is(decimalSum([-0]), -0))
+    // 0.3 − 0.1 − 0.2 is −2.8e-17 in floating point: rounded to one place, a negative zero
+    assert.isFalse(Object.is(decimalSum([0.3, -0.1, -0.2]), -0))
     assert.isNaN(decimalSum([1, Number.NaN]))
     assert.strictEqual(decimalSum([1, Number.POSITIVE_INFINITY]), Number.POSITIVE_INFINITY)
     assert.strictEqual(decimalSum([]), 0)

@@ -17,6 +17,24 @@ const yielding = (name: string, times: number, timeout: Duration.Input) =>
     run: () => Effect.as(Effect.repeat(Effect.yieldNow, { times: times - 1 }), times)
   })
 
+/**
+ * A run of one stage that sleeps `sleep` under `timeout`, forked so the test can move the clock: `interrupted` says
+ * whether the stage was interrupted.
+ */
+const sleeping = (name: string, sleep: Duration.Input, timeout: Duration.Input) =>
+  Effect.gen(function*() {
+    const interrupted = yield* Ref.make(false)
+    const stage = Stage.make({
+      name,
+      dependsOn: [],
+      output: Schema.Number,
+      timeout,
+      run: () => Effect.andThen(Effect.sleep(sleep), Effect.succeed(1)).pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)))
+    })
+    const fiber = yield* Effect.forkChild(Runner.start(Pipeline.make(name.toLowerCase(), [stage]), options))
+    return { fiber, interrupted: Ref.get(interrupted) }
+  })
+
 describe("Runner stage timeouts", () => {
   it.effect("a stage that ends at once and one that waits on the scheduler both complete under their timeouts", () =>
     Effect.gen(function*() {
@@ -33,19 +51,11 @@ describe("Runner stage timeouts", () => {
 
   it.effect("a stage that waits past its timeout fails the run and is interrupted", () =>
     Effect.gen(function*() {
-      const interrupted = yield* Ref.make(false)
-      const Slow = Stage.make({
-        name: "Slow",
-        dependsOn: [],
-        output: Schema.Number,
-        timeout: "2 seconds",
-        run: () => Effect.andThen(Effect.sleep("1 minute"), Effect.succeed(1)).pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)))
-      })
-      const fiber = yield* Effect.forkChild(Runner.start(Pipeline.make("slow", [Slow]), options))
+      const { fiber, interrupted } = yield* sleeping("Slow", "1 minute", "2 seconds")
       yield* TestClock.adjust("3 seconds")
       const exit = yield* Fiber.await(fiber)
       assert.isTrue(Exit.isFailure(exit))
-      assert.isTrue(yield* Ref.get(interrupted), "the timed-out stage was interrupted")
+      assert.isTrue(yield* interrupted, "the timed-out stage was interrupted")
       const [run] = yield* RunStore.use((store) => store.listRuns({ limit: 1 }))
       assert.strictEqual(run?.status, "failed")
       assert.match(run?.error ?? "", /Slow timed out after 2s/)
@@ -53,18 +63,10 @@ describe("Runner stage timeouts", () => {
 
   it.effect("interrupting a run interrupts the stage under way, which neither times out nor checkpoints", () =>
     Effect.gen(function*() {
-      const interrupted = yield* Ref.make(false)
-      const Waiting = Stage.make({
-        name: "Waiting",
-        dependsOn: [],
-        output: Schema.Number,
-        timeout: "10 seconds",
-        run: () => Effect.andThen(Effect.sleep("5 seconds"), Effect.succeed(1)).pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)))
-      })
-      const fiber = yield* Effect.forkChild(Runner.start(Pipeline.make("waiting", [Waiting]), options))
+      const { fiber, interrupted } = yield* sleeping("Waiting", "5 seconds", "10 seconds")
       yield* TestClock.adjust("1 second")
       yield* Fiber.interrupt(fiber)
-      assert.isTrue(yield* Ref.get(interrupted), "the stage was interrupted with its run")
+      assert.isTrue(yield* interrupted, "the stage was interrupted with its run")
       // nothing is left waiting: past both the stage's sleep and its timeout, nothing more happens
       yield* TestClock.adjust("20 seconds")
       const [run] = yield* RunStore.use((store) => store.listRuns({ limit: 1 }))

@@ -27,6 +27,8 @@ const pages = Effect.gen(function*() {
   const after = (run: RunRecord) => ({ startedAt: run.startedAt, id: run.id })
   assert.deepStrictEqual(ids(yield* store.listRuns({ limit: 2, before: after(runs[4]!) })), ["run-d", "run-c"])
   assert.deepStrictEqual(ids(yield* store.listRuns({ limit: 2, before: after(runs[2]!) })), ["run-b", "run-a"], "a tie of startedAt: by id")
+  // surveyRuns pages as listRuns does (the list that names damaged runs in their place)
+  assert.deepStrictEqual(ids(yield* store.surveyRuns({ limit: 2, before: after(runs[2]!) })), ["run-b", "run-a"])
   assert.deepStrictEqual(ids(yield* store.surveyRuns({ limit: 10, before: after(runs[0]!) })), [])
   assert.deepStrictEqual(ids(yield* store.listRuns({ limit: 10, days: { from: day("2026-08-21"), to: day("2026-08-24") } })), ["run-d", "run-c", "run-b"])
   assert.deepStrictEqual(

@@ -1,16 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import { type CouncilDecision, type RunId, TradingDay } from "@council/domain"
-import { Recorder, RunContext } from "@council/engine"
-import { AccountManager, Brokers } from "@council/broker"
-import { AlpacaBroker } from "@council/broker/Alpaca"
-import { Notifier } from "@council/notify"
-import { type AccountProfile, Execution, FetchData, RiskApproval } from "@council/daily"
-import { defaultAccountSettings } from "@council/domain"
+import { Effect } from "effect"
 import { bracketBuy } from "../../../packages/exchange/test/BracketOrders.ts"
-import { position, startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
-import { ACCOUNT, clientFor } from "../../../packages/broker/test/alpaca/fixtures.ts"
-import { market, pitch, recording } from "./Fixtures.ts"
+import { position } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
+import { ACCOUNT } from "../../../packages/broker/test/alpaca/fixtures.ts"
+import { raceAfterGate } from "./AlpacaRace.ts"
 
 // 10 SPY held from a bracket whose entry filled: its take-profit and stop-loss legs work. Under `close` the gate
 // plans "cancel the exit (the take-profit leg: canceling one leg cancels the group), sell 10". Before Execution
@@ -18,55 +11,37 @@ import { market, pitch, recording } from "./Fixtures.ts"
 // back "canceled" — just as it does when a resumed run's own earlier attempt canceled it. Only the bracket tells the
 // two apart. The stand-in is the fake Alpaca server on 127.0.0.1 (a leg is an order of its own there, as at Alpaca).
 
-const day = TradingDay.make("2026-06-08")
-const accounts: ReadonlyArray<AccountProfile> = [{ id: ACCOUNT, mode: "PAPER", settings: defaultAccountSettings }]
-const noDecision: CouncilDecision = { asOf: day, trades: [], rationale: "test", dissent: [], votes: [], source: "test" }
-
 type RefusedCancels = "read" | "group"
-
-const context = (refusedCancels: RefusedCancels) =>
-  RunContext.layerTest({
-    tradingDay: day,
-    runId: "leg-race" as RunId,
-    dryRun: false,
-    params: { accounts, broker: "test", data: "test", pms: "test", schedule: "close", asOfTime: `${day}T15:45:00-04:00`, refusedCancels }
-  })
 
 /** What happens between the gate and Execution: the stop-loss fills, or this run's earlier attempt canceled the exit. */
 type Meanwhile = "stop-fills" | "own-cancel"
 
 const race = (refusedCancels: RefusedCancels, meanwhile: Meanwhile) =>
-  Effect.gen(function*() {
-    const fake = yield* startFakeAlpaca()
-    const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
-    const brokers = Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) }))
-    const bracket = yield* broker.placeOrder(bracketBuy({ takeProfit: 900, stopLoss: 600 }, { account: ACCOUNT, clientOrderId: "earlier-entry" }))
-    fake.fill(bracket.id, 760, "2026-08-03T13:30:00.000Z")
-    fake.positions.set("SPY", position("SPY", 10, 760))
-    const [takeProfit, stopLoss] = fake.orders.get(bracket.id)!.legs
-    return yield* Effect.gen(function*() {
-      const snapshot = yield* FetchData.run({})
-      const verdict = yield* RiskApproval.run({ FetchData: snapshot, PmPitches: { pitches: [pitch(ACCOUNT, "SPY", 0)], abstentions: [] }, CouncilSynthesis: noDecision })
-      assert.deepStrictEqual(verdict.cancels.map((c) => c.orderId), [takeProfit!.id])
+  Effect.map(
+    raceAfterGate({
+      runId: "leg-race",
+      params: { refusedCancels },
+      setup: ({ fake, broker }) =>
+        Effect.map(broker.placeOrder(bracketBuy({ takeProfit: 900, stopLoss: 600 }, { account: ACCOUNT, clientOrderId: "earlier-entry" })), (bracket) => {
+          fake.fill(bracket.id, 760, "2026-08-03T13:30:00.000Z")
+          fake.positions.set("SPY", position("SPY", 10, 760))
+          const [takeProfit, stopLoss] = fake.orders.get(bracket.id)!.legs
+          return { bracket: bracket.id, takeProfit: takeProfit!.id, stopLoss: stopLoss!.id }
+        }),
+      meanwhile: ({ fake, broker }, { stopLoss, takeProfit }) =>
+        meanwhile === "stop-fills"
+          ? Effect.sync(() => {
+            fake.fill(stopLoss, 600, "2026-08-03T14:00:00.000Z")
+            fake.positions.delete("SPY")
+          })
+          : Effect.asVoid(broker.cancelOrder(takeProfit))
+    }),
+    ({ verdict, report, asked, set: { bracket, takeProfit } }) => {
+      assert.deepStrictEqual(verdict.cancels.map((c) => c.orderId), [takeProfit])
       assert.deepStrictEqual(verdict.intents.map((i) => [i.symbol, i.side, i.qty]), [["SPY", "sell", 10]])
-      if (meanwhile === "stop-fills") {
-        fake.fill(stopLoss!.id, 600, "2026-08-03T14:00:00.000Z")
-        fake.positions.delete("SPY")
-      } else {
-        yield* broker.cancelOrder(takeProfit!.id)
-      }
-      const before = fake.requests.length
-      const recorder = yield* Recorder.make({ mode: "record", runId: "leg-race" as RunId, stage: "Execution" })
-      const execution = yield* Execution.run({ RiskApproval: verdict }).pipe(Effect.provideService(Recorder.Recorder, recorder))
-      const asked = fake.requests.slice(before).map((r) => `${r.method} ${r.path}`)
-      const requests = fake.requests.length
-      const replayer = yield* Recorder.make({ mode: "replay", runId: "leg-race" as RunId, stage: "Execution", recordings: yield* recorder.recordings })
-      const replayed = yield* Execution.run({ RiskApproval: verdict }).pipe(Effect.provideService(Recorder.Recorder, replayer))
-      assert.deepStrictEqual(replayed, execution)
-      assert.strictEqual(fake.requests.length, requests)
-      return { verdict, report: execution.accounts[0]!, asked, bracket: bracket.id, takeProfit: takeProfit!.id }
-    }).pipe(Effect.provide(AccountManager.layer.pipe(Layer.provideMerge(brokers))))
-  }).pipe(Effect.provide(Layer.mergeAll(market, recording, context(refusedCancels), Notifier.layerTest)))
+      return { verdict, report, asked, bracket, takeProfit }
+    }
+  )
 
 describe("a bracket's exit leg the group canceled because the other leg filled (Alpaca wire)", () => {
   it.live("the gate names the leg's bracket; the refused cancel reads the bracket, finds the stop filled, and sends nothing of SPY (no short); it replays exactly", () =>

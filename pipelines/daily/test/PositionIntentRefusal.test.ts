@@ -1,14 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import { type CouncilDecision, defaultAccountSettings, type RunId, TradingDay } from "@council/domain"
-import { Recorder, RunContext } from "@council/engine"
-import { AccountManager, Brokers } from "@council/broker"
-import { AlpacaBroker } from "@council/broker/Alpaca"
-import { Notifier } from "@council/notify"
-import { type AccountProfile, Execution, FetchData, RiskApproval } from "@council/daily"
-import { position, startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
-import { ACCOUNT, clientFor } from "../../../packages/broker/test/alpaca/fixtures.ts"
-import { market, pitch, recording } from "./Fixtures.ts"
+import { Effect } from "effect"
+import { position } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
+import { raceAfterGate } from "./AlpacaRace.ts"
 
 // Our own guard is bypassed: the gate reads 10 SPY held and plans "sell 10 to close", and the position is closed
 // outside the run (by hand at the broker, say) before Execution sends the sell. Nothing the run reads tells it:
@@ -16,49 +9,19 @@ import { market, pitch, recording } from "./Fixtures.ts"
 // the broker refuse the sell as a close that would open a short; a run recorded before it sends the sell as it
 // did (the short opens), and both replay exactly. The broker is the fake Alpaca server on 127.0.0.1.
 
-const day = TradingDay.make("2026-06-08")
-const accounts: ReadonlyArray<AccountProfile> = [{ id: ACCOUNT, mode: "PAPER", settings: defaultAccountSettings }]
-const noDecision: CouncilDecision = { asOf: day, trades: [], rationale: "test", dissent: [], votes: [], source: "test" }
-
-const context = (positionIntent: boolean) =>
-  RunContext.layerTest({
-    tradingDay: day,
-    runId: "intent-race" as RunId,
-    dryRun: false,
-    params: {
-      accounts,
-      broker: "test",
-      data: "test",
-      pms: "test",
-      schedule: "close",
-      asOfTime: `${day}T15:45:00-04:00`,
-      refusedCancels: "group",
-      ...(positionIntent ? { positionIntent: "sent" } : {})
-    }
-  })
-
 const closedElsewhere = (positionIntent: boolean) =>
-  Effect.gen(function*() {
-    const fake = yield* startFakeAlpaca()
-    const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
-    const brokers = Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) }))
-    fake.positions.set("SPY", position("SPY", 10, 760))
-    return yield* Effect.gen(function*() {
-      const snapshot = yield* FetchData.run({})
-      const verdict = yield* RiskApproval.run({ FetchData: snapshot, PmPitches: { pitches: [pitch(ACCOUNT, "SPY", 0)], abstentions: [] }, CouncilSynthesis: noDecision })
-      fake.positions.delete("SPY")
-      const recorder = yield* Recorder.make({ mode: "record", runId: "intent-race" as RunId, stage: "Execution" })
-      const execution = yield* Execution.run({ RiskApproval: verdict }).pipe(Effect.provideService(Recorder.Recorder, recorder))
-      const recordings = yield* recorder.recordings
-      const requests = fake.requests.length
-      const replayer = yield* Recorder.make({ mode: "replay", runId: "intent-race" as RunId, stage: "Execution", recordings })
-      const replayed = yield* Execution.run({ RiskApproval: verdict }).pipe(Effect.provideService(Recorder.Recorder, replayer))
-      assert.deepStrictEqual(replayed, execution)
-      assert.strictEqual(fake.requests.length, requests)
+  Effect.map(
+    raceAfterGate({
+      runId: "intent-race",
+      params: { refusedCancels: "group", ...(positionIntent ? { positionIntent: "sent" } : {}) },
+      setup: ({ fake }) => Effect.sync(() => fake.positions.set("SPY", position("SPY", 10, 760))),
+      meanwhile: ({ fake }) => Effect.sync(() => fake.positions.delete("SPY"))
+    }),
+    ({ verdict, report, recordings, fake }) => {
       const sent = fake.requests.filter((r) => r.method === "POST" && r.path === "/v2/orders").map((r) => JSON.parse(r.body) as Record<string, unknown>)
-      return { verdict, report: execution.accounts[0]!, recordings, sent, fake }
-    }).pipe(Effect.provide(AccountManager.layer.pipe(Layer.provideMerge(brokers))))
-  }).pipe(Effect.provide(Layer.mergeAll(market, recording, context(positionIntent), Notifier.layerTest)))
+      return { verdict, report, recordings, sent, fake }
+    }
+  )
 
 describe("a close whose position was closed elsewhere (Alpaca wire)", () => {
   it.live("a run stating position intents sends sell_to_close; the broker refuses it (no short opens) and the run records the refusal; it replays exactly", () =>
