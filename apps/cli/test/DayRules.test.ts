@@ -35,7 +35,7 @@ describe("a fork obeys every rule a run obeys", () => {
       const before = fingerprint(home)
       const send = await cliInProcess(home, ["replay", parent, "--from", "Execution", "--send"], env)
       assert.strictEqual(send.code, 2, send.stdout + send.stderr)
-      assert.strictEqual(send.stderr.trim(), "error: refusing to send orders for 2026-06-05 to Alpaca: its current session is 2026-11-23 (use --dry-run, or replay a past day)")
+      assert.strictEqual(send.stderr.trim(), `error: refusing to send orders for 2026-06-05 to ${new URL(broker.url).host}: its current session is 2026-11-23 (use --dry-run, or replay a past day)`)
       assert.strictEqual(fingerprint(home), before)
 
       broker.setUnavailable(true)

@@ -258,7 +258,7 @@ describe("a run against a broker in another session", () => {
       }
       const r = await cliAsync(tempHome(), ["run", "daily"], env)
       assert.strictEqual(r.code, 2, r.stderr)
-      assert.strictEqual(r.stderr.trim(), "error: refusing to send orders for 2026-06-08 to Alpaca: its current session is 2026-11-23 (use --dry-run, or replay a past day)")
+      assert.strictEqual(r.stderr.trim(), `error: refusing to send orders for 2026-06-08 to 127.0.0.1:${port}: its current session is 2026-11-23 (use --dry-run, or replay a past day)`)
       // the gate reads the account, its positions and its orders at once: the message names whichever failed first
       const dry = await cliAsync(tempHome(), ["run", "daily", "--dry-run"], env)
       assert.strictEqual(dry.code, 1, dry.stderr)

@@ -79,17 +79,19 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
       }
       return
     }
+    // named as the user configured it: Alpaca, or the host of another Alpaca-compatible server (`exchange serve`)
+    const where = onAlpaca.baseUrl === undefined || LiveGuard.isAlpacaUrl(onAlpaca.baseUrl) ? "Alpaca" : new URL(onAlpaca.baseUrl).host
     // an `exchange serve` refuses (422) a moment before one the account has traded up to: refused up front too
     const clock = yield* broker.getClock.pipe(
       Effect.mapError((e) =>
         e.reason === "InvalidRequest"
           ? CliFailure.usage(`refusing to send orders for ${day} to ${onAlpaca.id}: its broker refused: ${e.message}`)
-          : CliFailure.failed(`cannot read Alpaca's clock for ${onAlpaca.id}: ${e.message}`))
+          : CliFailure.failed(`cannot read the clock of ${where} for ${onAlpaca.id}: ${e.message}`))
     )
     const session = clock.timestamp.slice(0, 10)
     if (session !== day) {
       return yield* CliFailure.usage(
-        `refusing to send orders for ${day} to Alpaca: its current session is ${session} (use --dry-run, or replay a past day)`
+        `refusing to send orders for ${day} to ${where}: its current session is ${session} (use --dry-run, or replay a past day)`
       )
     }
   })
