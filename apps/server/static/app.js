@@ -5,6 +5,7 @@
 
 import { api, failure, leave, PAGE } from "./api.js"
 import { equityCharts, pointsOf } from "./charts.js"
+import { closeAllCard } from "./control.js"
 import { badge, card, colorOf, h, money, moreButton, signed, tone } from "./dom.js"
 import { runPage } from "./run.js"
 import { fillStageBars, runsPage, stageLegend, timeline } from "./runs.js"
@@ -67,20 +68,24 @@ async function overview() {
   const shown = live ? undefined : bookShown()
   const equity = api(`/api/equity/chart${bookQuery()}`)
   const runs = live ? api("/api/runs?limit=12") : null
+  const accounts = live ? api("/api/accounts") : null
   const slots = {
     accounts: live ? [pending("Accounts", "Asking each broker…")] : [],
     board: [pending("Leaderboard", "Computing the leaderboard and its 95 % intervals…")],
     charts: [pending("Equity", "Loading the equity series…"), pending("Drawdown", "Loading…")],
-    runs: live ? [pending("Recent runs", "Loading…")] : []
+    runs: live ? [pending("Recent runs", "Loading…")] : [],
+    control: live ? [pending("Close all", "Asking each broker…")] : []
   }
   view.replaceChildren(
     h("h1", {}, live ? "Live book" : `Backtest ${book}`),
-    shown === undefined || shown.status === "completed" ? null : h("p", { class: "warning", id: "book-status" },
+    // (replaceChildren writes a null as the text "null": a part left out is no part at all)
+    ...(shown === undefined || shown.status === "completed" ? [] : [h("p", { class: "warning", id: "book-status" },
       `This backtest is ${shown.status}: ${shown.sessions} of the sessions from ${shown.from ?? "?"} to ${shown.to ?? "?"} recorded so far; what follows covers them alone. `,
-      (resumeHint(shown) ?? "").replace(/^./, (c) => c.toUpperCase())),
-    h("div", { class: "grid" }, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs))
+      (resumeHint(shown) ?? "").replace(/^./, (c) => c.toUpperCase()))]),
+    h("div", { class: "grid" }, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs, ...slots.control))
   await Promise.all([
-    live ? fill(slots.accounts, "Accounts", Promise.all([api("/api/accounts"), equity]), ([accounts, series]) => card("Accounts", accountCards(accounts, series))) : null,
+    live ? fill(slots.accounts, "Accounts", Promise.all([accounts, equity]), ([list, series]) => card("Accounts", accountCards(list, series))) : null,
+    live ? fill(slots.control, "Close all", accounts, (list) => closeAllCard(list.map((a) => a.account))) : null,
     fill(slots.board, "Leaderboard", api(`/api/leaderboard${bookQuery()}`), (report) => [leaderboardCard(report), contestCard(report)].filter((c) => c !== null)),
     fill(slots.charts, "Equity", equity, equityCharts),
     live ? fill(slots.runs, "Recent runs", runs, (list) => {
