@@ -38,6 +38,9 @@ function accountCards(accounts, chart) {
 /** A card saying what it waits for; `fill` replaces it with what arrives, or with why it could not. */
 const pending = (title, what) => card(title, h("p", { class: "muted loading" }, what))
 
+/** Shows the page the address names again: what could not load is asked for anew. */
+const retryButton = () => h("button", { type: "button", class: "more retry", onclick: () => route() }, "Try again")
+
 async function fill(slots, title, load, render) {
   try {
     const value = await load
@@ -45,7 +48,8 @@ async function fill(slots, title, load, render) {
     slots[0].replaceWith(...done)
     slots.slice(1).forEach((slot) => slot.remove())
   } catch (error) {
-    slots[0].replaceWith(card(title, h("p", { class: "neg error" }, `Could not load: ${failure(error)}`)))
+    if (error.name === "AbortError") return
+    slots[0].replaceWith(card(title, h("p", { class: "neg error" }, `Could not load: ${failure(error)}`), retryButton()))
     slots.slice(1).forEach((slot) => slot.remove())
   }
 }
@@ -185,6 +189,11 @@ async function knownBook(id) {
   return true
 }
 
+/** An address the page has no view for (a mistyped or truncated link): said as such, not shown as the overview. */
+const notFound = (hash) => [h("h1", {}, "No such page"), card(null, h("p", { class: "neg", id: "not-found" },
+  `The dashboard has no page “#${hash.slice(0, 80)}” (a mistyped or truncated link?). `,
+  h("a", { href: "#/" }, "Overview →"), " ", h("a", { href: "#/runs" }, "Runs →"), " ", h("a", { href: "#/backtests" }, "Backtests →")))]
+
 /** Counts navigations: a page whose answer arrives after the user went elsewhere is not shown over the newer one. */
 let navigations = 0
 
@@ -200,9 +209,10 @@ async function route() {
     if (hash.startsWith("/runs/")) show(await runPage(hash.slice("/runs/".length)))
     else if (hash === "/runs") show(await runsPage())
     else if (hash === "/backtests") show(await backtestsPage())
-    else await overview()
+    else if (hash === "/") await overview()
+    else show(notFound(hash))
   } catch (error) {
-    show([h("div", { class: "card neg", id: "error" }, `Could not load: ${failure(error)}`)])
+    show([h("div", { class: "card" }, h("div", { class: "neg", id: "error" }, `Could not load: ${failure(error)}`), retryButton())])
   }
 }
 

@@ -77,7 +77,10 @@ function guardedForm(id, intro, actions, done) {
   token.input.addEventListener("keydown", (event) => {
     if (event.key === "Enter") { event.preventDefault(); ask(actions[0]) }
   })
-  return h("div", { class: "control", id }, h("p", { class: "muted" }, intro), h("div", { class: "token-row" }, token.label, token.input, token.hint), buttons, status)
+  // a form (the token is a password field of it), never submitted: the CSP forbids it, and the buttons send
+  const form = h("form", { class: "control", id }, h("p", { class: "muted" }, intro), h("div", { class: "token-row" }, token.label, token.input, token.hint), buttons, status)
+  form.addEventListener("submit", (event) => event.preventDefault())
+  return form
 }
 
 /** A run stopped at its approval gate: approve (send its orders) or reject (end its day with nothing sent). */

@@ -2,9 +2,10 @@
 // verdicts and execution, each from \`/api/runs/:id\`.
 
 import { api } from "./api.js"
-import { badge, card, colorOf, ESTIMATE_NOTE, h, money, ms, usd, usdOf } from "./dom.js"
+import { badge, card, ESTIMATE_NOTE, h, money, ms, usd, usdOf } from "./dom.js"
 import { approvalCard } from "./control.js"
 import { failedAccounts, runStatus, STAGES, stageBar } from "./runs.js"
+import { named } from "./standings.js"
 
 const json = (value) => h("details", {}, h("summary", {}, "raw JSON"), h("pre", {}, JSON.stringify(value, null, 2)))
 
@@ -59,7 +60,7 @@ function reviewsBlock(reviews) {
       h("table", { id: "borda" },
         h("thead", {}, h("tr", {}, ["#", "PM", "Borda points", "Ballots"].map((t, i) => h("th", { class: i > 1 ? "num" : "" }, t)))),
         h("tbody", {}, reviews.aggregate.map((a, i) => h("tr", { "data-pm": a.pm },
-          h("td", {}, i + 1), h("td", {}, h("span", { style: `color:${colorOf(a.pm)};font-weight:600` }, a.pm)), h("td", { class: "num" }, a.points), h("td", { class: "num" }, a.ballots))))),
+          h("td", {}, i + 1), h("td", {}, named(a.pm)), h("td", { class: "num" }, a.points), h("td", { class: "num" }, a.ballots))))),
       h("table", { id: "ballots" },
         h("thead", {}, h("tr", {}, ["Reviewer", "Ranking, best first", "Source"].map((t) => h("th", {}, t)))),
         h("tbody", {}, reviews.ballots.map((b) => h("tr", { "data-reviewer": b.reviewer },
