@@ -44,6 +44,7 @@ function guardedForm(id, intro, actions, done) {
   const status = h("p", { class: "control-status", role: "status", "aria-live": "polite" })
   const buttons = h("div", { class: "control-buttons" })
   const ask = (action) => {
+    status.className = "control-status"
     status.replaceChildren()
     const yes = h("button", { type: "button", class: "danger", "data-confirm": action.id }, `Yes, ${action.label.toLowerCase()}`)
     const no = h("button", { type: "button", "data-cancel": action.id }, "Cancel")

@@ -272,21 +272,23 @@ describe("dashboard in Chromium", () => {
     assert.include(drawdownLabel, `, ${span}: `)
     // every control has a name: a label, or aria-label
     const unnamed = await page.$$eval("input, select, button", (controls) =>
-      controls.filter((c) => (c as HTMLInputElement).labels?.length === 0 && !c.getAttribute("aria-label") && (c.textContent ?? "").trim() === "").map((c) => c.outerHTML))
+      controls.filter((c) => (c as unknown as { labels: { length: number } | null }).labels?.length === 0 && !c.getAttribute("aria-label") && (c.textContent ?? "").trim() === "").map((c) => c.outerHTML))
     assert.deepStrictEqual(unnamed, [])
-    const lowContrast = () => page.evaluate(() => {
-      const luminance = (rgb: string) => {
-        const [r, g, b] = (rgb.match(/[\d.]+/g) ?? []).map(Number).slice(0, 3).map((c) => c / 255).map((c) => c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)
-        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
+    // the text whose colour is too close to its background's (WCAG 2 contrast), as "tag.class "text" ratio"; a string
+    // evaluated in the page: this test's TypeScript has no DOM library
+    const lowContrast = () => page.evaluate(`(() => {
+      const luminance = (rgb) => {
+        const [r, g, b] = (rgb.match(/[\\d.]+/g) ?? []).map(Number).slice(0, 3).map((c) => c / 255).map((c) => c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
       }
-      const background = (el: Element | null): string => {
+      const background = (el) => {
         for (; el; el = el.parentElement) {
           const bg = getComputedStyle(el).backgroundColor
-          if (!/rgba\(.*, 0\)$|transparent/.test(bg)) return bg
+          if (!/rgba\\(.*, 0\\)$|transparent/.test(bg)) return bg
         }
         return "rgb(255, 255, 255)"
       }
-      const out: Array<string> = []
+      const out = []
       for (const el of document.querySelectorAll("body *")) {
         if (![...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && (n.textContent ?? "").trim() !== "")) continue
         if (el.closest("svg") || el.closest("option")) continue
@@ -294,10 +296,10 @@ describe("dashboard in Chromium", () => {
         const [a, b] = [luminance(style.color), luminance(background(el))]
         const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)
         const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && Number(style.fontWeight) >= 700)
-        if (ratio < (large ? 3 : 4.5)) out.push(`${el.tagName}.${el.className} "${el.textContent?.trim().slice(0, 30)}" ${ratio.toFixed(2)}`)
+        if (ratio < (large ? 3 : 4.5)) out.push(el.tagName + "." + el.className + " " + JSON.stringify(el.textContent.trim().slice(0, 30)) + " " + ratio.toFixed(2))
       }
       return out
-    })
+    })()`) as Promise<Array<string>>
     for (const [hash, ready] of [["#/", "#close-all"], [`#/runs/${home.llmRunId}`, "#borda"], ["#/runs", "#runs .bar span"], ["#/backtests", "#backtests"]] as const) {
       await page.goto(`${server.url}/${hash}`)
       await page.waitForSelector(ready)

@@ -54,7 +54,7 @@ const confirmAction = async (form: string, id: string) => {
 
 /** What the form `form` says came of its last action, once it says it. */
 const outcome = async (form: string) => {
-  await page.waitForFunction((form) => /^(Refused|Done)|canceled/.test(document.querySelector(`#${form} .control-status`)?.textContent ?? ""), form)
+  await page.waitForSelector(`#${form} .control-status.pos, #${form} .control-status.neg`)
   return await page.textContent(`#${form} .control-status`) ?? ""
 }
 
@@ -83,7 +83,8 @@ describe("the dashboard's controls", () => {
     await page.fill("#approval input[type=password]", TOKEN)
     assert.strictEqual(await confirmAction("approval", "approve"), 200)
     // the run's page again, now the run is done: its status, and no approval form
-    await page.waitForFunction(() => document.querySelector("#approval") === null && /completed/.test(document.querySelector("#run-status")?.textContent ?? ""))
+    await page.waitForSelector("#approval", { state: "detached" })
+    await page.waitForSelector(`#run-status:has-text("completed")`)
     assert.strictEqual(await statusOf(waiting), "completed")
     assert.isAbove(ordersAtExchange(home).size, 0)
     assert.deepStrictEqual(posts.map((p) => [p.url, p.authorization]), [
@@ -106,7 +107,8 @@ describe("the dashboard's controls", () => {
     const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === "POST"), page.keyboard.press("Enter")])
     assert.strictEqual(response.status(), 200)
     assert.deepStrictEqual(JSON.parse(response.request().postData() ?? ""), { reject: true })
-    await page.waitForFunction(() => document.querySelector("#approval") === null && /rejected/.test(document.querySelector("#run-status")?.textContent ?? ""))
+    await page.waitForSelector("#approval", { state: "detached" })
+    await page.waitForSelector(`#run-status:has-text("rejected")`)
     assert.strictEqual(await statusOf(rejecting), "rejected")
     assert.deepStrictEqual(ordersAtExchange(home), before)
   }, 60_000)
@@ -117,7 +119,7 @@ describe("the dashboard's controls", () => {
     await page.waitForSelector("#close-all")
     // the live overview is its title, then its cards: nothing between them, not even a stray "null"
     assert.deepStrictEqual(await page.$$eval("#view > *", (nodes) => nodes.map((n) => n.tagName)), ["H1", "DIV"])
-    assert.deepStrictEqual(await page.$eval("#view", (v) => [...v.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent)), [])
+    assert.deepStrictEqual(await page.$eval("#view", (v) => [...v.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent)), [])
     await page.click(`#close-all [data-action="close-all"]`)
     assert.include(await page.textContent("#close-all .confirm"), "of every account at market")
     await page.click(`#close-all [data-cancel="close-all"]`)

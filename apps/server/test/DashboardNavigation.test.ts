@@ -29,11 +29,14 @@ afterAll(async () => {
 })
 
 const heading = () => page.textContent("#view h1")
+/** Resolves once the view's heading is `title`. */
+const headed = (title: string) => page.waitForSelector(`#view h1:text-is("${title}")`)
 
 describe("a fresh home's dashboard", () => {
   it("says on each view what is not there yet, with no console error", async () => {
     await page.goto(`${server.url}/#/`)
-    await page.waitForFunction(() => document.querySelectorAll("#view .loading").length === 0 && document.querySelector("#runs, #view .empty") !== null)
+    await page.waitForSelector("#runs, #view .empty")
+    await page.waitForSelector("#view .loading", { state: "detached" })
     assert.include(await page.textContent("#verdict, #view .verdict"), "no equity recorded in book live yet")
     assert.deepStrictEqual(await page.$$eval("#view .empty", (ps) => ps.map((p) => p.textContent)), [
       "nothing recorded yet", "nothing recorded yet", "no runs yet — start one with: pnpm pipeline run daily"
@@ -42,7 +45,8 @@ describe("a fresh home's dashboard", () => {
     await page.waitForSelector("#view .empty")
     assert.strictEqual(await page.textContent("#view .empty"), "no runs yet — start one with: pnpm pipeline run daily")
     await page.click("nav >> text=Backtests")
-    await page.waitForFunction(() => document.querySelector("#view h1")?.textContent === "Backtests" && document.querySelector("#view .empty") !== null)
+    await headed("Backtests")
+    await page.waitForSelector("#view .empty")
     assert.strictEqual(await page.textContent("#view .empty"), "no backtests yet")
     assert.deepStrictEqual(problems, [])
   })
@@ -50,21 +54,21 @@ describe("a fresh home's dashboard", () => {
   it("says an address it has no page for is no page, with links to those it has, and goes back and forward through the views visited", async () => {
     await page.goto(`${server.url}/#/runs`)
     await page.waitForSelector("#view .empty")
-    await page.evaluate(() => { location.hash = "#/run/2026-06-05-8e7a2d64" })
+    await page.evaluate(`location.hash = "#/run/2026-06-05-8e7a2d64"`)
     await page.waitForSelector("#not-found")
     assert.strictEqual(await heading(), "No such page")
     assert.include(await page.textContent("#not-found"), "no page “#/run/2026-06-05-8e7a2d64”")
     assert.deepStrictEqual(await page.$$eval("#not-found a", (as) => as.map((a) => a.getAttribute("href"))), ["#/", "#/runs", "#/backtests"])
     await page.click("#not-found >> text=Backtests →")
-    await page.waitForFunction(() => document.querySelector("#view h1")?.textContent === "Backtests")
+    await headed("Backtests")
     await page.goBack()
     await page.waitForSelector("#not-found")
     await page.goBack()
-    await page.waitForFunction(() => document.querySelector("#view h1")?.textContent === "Runs")
+    await headed("Runs")
     await page.goForward()
     await page.waitForSelector("#not-found")
     await page.goForward()
-    await page.waitForFunction(() => document.querySelector("#view h1")?.textContent === "Backtests")
+    await headed("Backtests")
     assert.deepStrictEqual(problems, [])
   })
 
@@ -78,7 +82,7 @@ describe("a fresh home's dashboard", () => {
     assert.strictEqual(await page.textContent("#error"), "Could not load: the monitor server did not answer (stopped, or restarting?): try again once pnpm pipeline serve is back")
     server = await startServer(home, {}, ["--port", port])
     await page.click("#view button.retry")
-    await page.waitForFunction(() => document.querySelector("#view h1")?.textContent === "Runs")
+    await headed("Runs")
     assert.strictEqual(await page.textContent("#view .empty"), "no runs yet — start one with: pnpm pipeline run daily")
     // the browser's own line for the request the stopped server did not answer, and nothing else
     for (const line of problems.splice(0)) assert.match(line, /ERR_CONNECTION_REFUSED/)
