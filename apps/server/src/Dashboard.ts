@@ -18,7 +18,7 @@ const STATIC = new URL("../static/", import.meta.url)
 const FILES: ReadonlyArray<{ readonly path: HttpRouter.PathInput; readonly file: string | URL; readonly type: string }> = [
   { path: "/", file: "index.html", type: "text/html; charset=utf-8" },
   { path: "/figures.js", file: new URL(import.meta.resolve("@council/domain/Figures.js")), type: "text/javascript; charset=utf-8" },
-  ...["app.js", "api.js", "charts.js", "dom.js", "run.js", "runs.js", "standings.js"].map((file) => ({ path: `/${file}` as const, file, type: "text/javascript; charset=utf-8" })),
+  ...["app.js", "api.js", "charts.js", "control.js", "dom.js", "run.js", "runs.js", "standings.js"].map((file) => ({ path: `/${file}` as const, file, type: "text/javascript; charset=utf-8" })),
   { path: "/app.css", file: "app.css", type: "text/css; charset=utf-8" }
 ]
 

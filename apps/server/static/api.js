@@ -22,11 +22,14 @@ export async function api(path, whole = false) {
 
 /**
  * Why an answer did not come, in words: stored data that does not read back (`Damaged`) is damage, which asking
- * again will not mend; a store that did not answer (`Unavailable`: busy, locked, unreachable) may answer next time.
+ * again will not mend; a store that did not answer (`Unavailable`: busy, locked, unreachable) may answer next time,
+ * and so may a server that did not answer at all.
  */
 export const failure = (error) =>
   error.tag === "Damaged" ? `damaged: ${error.message}`
   : error.tag === "Unavailable" ? `the store did not answer (try again): ${error.message}`
+  // fetch's own TypeError: no answer at all (the server stopped or restarting, the network down)
+  : error instanceof TypeError ? `the monitor server did not answer (stopped, or restarting?): try again once pnpm pipeline serve is back`
   : error.message
 
 /** How many runs, and backtests, a page of the dashboard asks for at a time. */

@@ -5,6 +5,7 @@
 
 import { api, failure, leave, PAGE } from "./api.js"
 import { equityCharts, pointsOf } from "./charts.js"
+import { closeAllCard } from "./control.js"
 import { badge, card, colorOf, h, money, moreButton, signed, tone } from "./dom.js"
 import { runPage } from "./run.js"
 import { fillStageBars, runsPage, stageLegend, timeline } from "./runs.js"
@@ -37,6 +38,9 @@ function accountCards(accounts, chart) {
 /** A card saying what it waits for; `fill` replaces it with what arrives, or with why it could not. */
 const pending = (title, what) => card(title, h("p", { class: "muted loading" }, what))
 
+/** Shows the page the address names again: what could not load is asked for anew. */
+const retryButton = () => h("button", { type: "button", class: "more retry", onclick: () => route() }, "Try again")
+
 async function fill(slots, title, load, render) {
   try {
     const value = await load
@@ -44,7 +48,8 @@ async function fill(slots, title, load, render) {
     slots[0].replaceWith(...done)
     slots.slice(1).forEach((slot) => slot.remove())
   } catch (error) {
-    slots[0].replaceWith(card(title, h("p", { class: "neg error" }, `Could not load: ${failure(error)}`)))
+    if (error.name === "AbortError") return
+    slots[0].replaceWith(card(title, h("p", { class: "neg error" }, `Could not load: ${failure(error)}`), retryButton()))
     slots.slice(1).forEach((slot) => slot.remove())
   }
 }
@@ -67,20 +72,24 @@ async function overview() {
   const shown = live ? undefined : bookShown()
   const equity = api(`/api/equity/chart${bookQuery()}`)
   const runs = live ? api("/api/runs?limit=12") : null
+  const accounts = live ? api("/api/accounts") : null
   const slots = {
     accounts: live ? [pending("Accounts", "Asking each broker…")] : [],
     board: [pending("Leaderboard", "Computing the leaderboard and its 95 % intervals…")],
     charts: [pending("Equity", "Loading the equity series…"), pending("Drawdown", "Loading…")],
-    runs: live ? [pending("Recent runs", "Loading…")] : []
+    runs: live ? [pending("Recent runs", "Loading…")] : [],
+    control: live ? [pending("Close all", "Asking each broker…")] : []
   }
   view.replaceChildren(
     h("h1", {}, live ? "Live book" : `Backtest ${book}`),
-    shown === undefined || shown.status === "completed" ? null : h("p", { class: "warning", id: "book-status" },
+    // (replaceChildren writes a null as the text "null": a part left out is no part at all)
+    ...(shown === undefined || shown.status === "completed" ? [] : [h("p", { class: "warning", id: "book-status" },
       `This backtest is ${shown.status}: ${shown.sessions} of the sessions from ${shown.from ?? "?"} to ${shown.to ?? "?"} recorded so far; what follows covers them alone. `,
-      (resumeHint(shown) ?? "").replace(/^./, (c) => c.toUpperCase())),
-    h("div", { class: "grid" }, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs))
+      (resumeHint(shown) ?? "").replace(/^./, (c) => c.toUpperCase()))]),
+    h("div", { class: "grid" }, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs, ...slots.control))
   await Promise.all([
-    live ? fill(slots.accounts, "Accounts", Promise.all([api("/api/accounts"), equity]), ([accounts, series]) => card("Accounts", accountCards(accounts, series))) : null,
+    live ? fill(slots.accounts, "Accounts", Promise.all([accounts, equity]), ([list, series]) => card("Accounts", accountCards(list, series))) : null,
+    live ? fill(slots.control, "Close all", accounts, (list) => closeAllCard(list.map((a) => a.account))) : null,
     fill(slots.board, "Leaderboard", api(`/api/leaderboard${bookQuery()}`), (report) => [leaderboardCard(report), contestCard(report)].filter((c) => c !== null)),
     fill(slots.charts, "Equity", equity, equityCharts),
     live ? fill(slots.runs, "Recent runs", runs, (list) => {
@@ -180,6 +189,11 @@ async function knownBook(id) {
   return true
 }
 
+/** An address the page has no view for (a mistyped or truncated link): said as such, not shown as the overview. */
+const notFound = (hash) => [h("h1", {}, "No such page"), card(null, h("p", { class: "neg", id: "not-found" },
+  `The dashboard has no page “#${hash.slice(0, 80)}” (a mistyped or truncated link?). `,
+  h("a", { href: "#/" }, "Overview →"), " ", h("a", { href: "#/runs" }, "Runs →"), " ", h("a", { href: "#/backtests" }, "Backtests →")))]
+
 /** Counts navigations: a page whose answer arrives after the user went elsewhere is not shown over the newer one. */
 let navigations = 0
 
@@ -195,9 +209,10 @@ async function route() {
     if (hash.startsWith("/runs/")) show(await runPage(hash.slice("/runs/".length)))
     else if (hash === "/runs") show(await runsPage())
     else if (hash === "/backtests") show(await backtestsPage())
-    else await overview()
+    else if (hash === "/") await overview()
+    else show(notFound(hash))
   } catch (error) {
-    show([h("div", { class: "card neg", id: "error" }, `Could not load: ${failure(error)}`)])
+    show([h("div", { class: "card" }, h("div", { class: "neg", id: "error" }, `Could not load: ${failure(error)}`), retryButton())])
   }
 }
 

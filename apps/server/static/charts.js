@@ -35,7 +35,7 @@ const decimalsFor = (step, scale = 1) => Math.max(0, Math.ceil(-Math.log10(step 
  * against the data. `log`: a log axis when every value is positive (equal ratios, equal heights: a long
  * backtest's curves are not squashed by the largest one).
  */
-export function lineChart(series, { height = 280, format = (v) => v, id, log = false } = {}) {
+export function lineChart(series, { height = 280, format = (v) => v, id, log = false, label = "" } = {}) {
   // `format(value, step)`: step is the distance between ticks, so labels carry the digits that tell them apart.
   const width = 1000
   const m = { top: 12, right: 16, bottom: 28, left: 72 }
@@ -52,7 +52,9 @@ export function lineChart(series, { height = 280, format = (v) => v, id, log = f
   const x = (date) => dates.length === 1 ? (left + right) / 2 : left + (column.get(date) / (dates.length - 1)) * (right - left)
   const y = (v) => bottom - ((scaled(v) - lo) / (hi - lo)) * (bottom - top)
   const svg = h("svg:svg", {
-    viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", id, "data-scale": logScale ? "log" : "linear",
+    // a screen reader names the chart by what it shows and the sessions it spans (its numbers are the tables')
+    viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", id, "aria-label": `${label}, ${dates[0]} to ${dates.at(-1)} (${dates.length} sessions): ${series.map((s) => s.name).join(", ")}`,
+    "data-scale": logScale ? "log" : "linear",
     "data-y0": lo, "data-y1": hi, "data-top": top, "data-bottom": bottom, "data-left": left, "data-right": right,
     "data-dates": dates.join(",")
   })
@@ -115,7 +117,7 @@ export function equityCharts(chart) {
   }
   const drawdowns = accounts.map((a) => ({ ...a, points: drawdownsOf(a.points).map((p) => ({ date: p.date, value: -p.value })) }))
   return [
-    card("Equity", lineChart(series, { id: "equity-chart", log: true, format: (v, step) => dollars(v, decimalsFor(step)) }), legend(series)),
-    card("Drawdown", lineChart(drawdowns, { id: "drawdown-chart", height: 200, format: (v, step) => pct(Math.abs(v) < 1e-12 ? 0 : v, decimalsFor(step, 100)) }), legend(drawdowns))
+    card("Equity", lineChart(series, { id: "equity-chart", label: "Equity of each account, log scale", log: true, format: (v, step) => dollars(v, decimalsFor(step)) }), legend(series)),
+    card("Drawdown", lineChart(drawdowns, { id: "drawdown-chart", label: "Drawdown of each account from its running peak", height: 200, format: (v, step) => pct(Math.abs(v) < 1e-12 ? 0 : v, decimalsFor(step, 100)) }), legend(drawdowns))
   ]
 }

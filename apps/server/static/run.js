@@ -2,8 +2,10 @@
 // verdicts and execution, each from \`/api/runs/:id\`.
 
 import { api } from "./api.js"
-import { badge, card, colorOf, ESTIMATE_NOTE, h, money, ms, usd, usdOf } from "./dom.js"
+import { badge, card, ESTIMATE_NOTE, h, money, ms, usd, usdOf } from "./dom.js"
+import { approvalCard } from "./control.js"
 import { failedAccounts, runStatus, STAGES, stageBar } from "./runs.js"
+import { named } from "./standings.js"
 
 const json = (value) => h("details", {}, h("summary", {}, "raw JSON"), h("pre", {}, JSON.stringify(value, null, 2)))
 
@@ -58,7 +60,7 @@ function reviewsBlock(reviews) {
       h("table", { id: "borda" },
         h("thead", {}, h("tr", {}, ["#", "PM", "Borda points", "Ballots"].map((t, i) => h("th", { class: i > 1 ? "num" : "" }, t)))),
         h("tbody", {}, reviews.aggregate.map((a, i) => h("tr", { "data-pm": a.pm },
-          h("td", {}, i + 1), h("td", {}, h("span", { style: `color:${colorOf(a.pm)};font-weight:600` }, a.pm)), h("td", { class: "num" }, a.points), h("td", { class: "num" }, a.ballots))))),
+          h("td", {}, i + 1), h("td", {}, named(a.pm)), h("td", { class: "num" }, a.points), h("td", { class: "num" }, a.ballots))))),
       h("table", { id: "ballots" },
         h("thead", {}, h("tr", {}, ["Reviewer", "Ranking, best first", "Source"].map((t) => h("th", {}, t)))),
         h("tbody", {}, reviews.ballots.map((b) => h("tr", { "data-reviewer": b.reviewer },
@@ -150,6 +152,8 @@ export async function runPage(id) {
         r.parentRunId ? [h("dt", {}, "Forked"), h("dd", {}, "from ", h("a", { href: `#/runs/${encodeURIComponent(r.parentRunId)}` }, r.parentRunId), ` at ${r.forkFrom}`)] : null,
         h("dt", {}, "Started"), h("dd", {}, r.startedAt), h("dt", {}, "Duration"), h("dd", {}, ms(r.durationMs)),
         h("dt", {}, "LLM cost"), h("dd", { id: "run-llm-cost" }, d.llmCosts === null ? "—" : usdOf(d.llmCosts.totalUsd, d.llmCosts.estimatedUsd)))),
+      // the run's page again, as the address shows it, once its approval is decided
+      r.status === "awaiting-approval" ? approvalCard(r, () => window.dispatchEvent(new HashChangeEvent("hashchange"))) : null,
       card("Stages", stageBar(d.stages), h("table", { id: "stages" },
         h("thead", {}, h("tr", {}, ["Stage", "Status", "Attempt", "Duration", "Calls", "Started"].map((t) => h("th", {}, t)))),
         h("tbody", {}, d.stages.map((s) => h("tr", {}, h("td", {}, s.name), h("td", {}, badge(s.status), s.reusedFrom ? ` from ${s.reusedFrom}` : ""),

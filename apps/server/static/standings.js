@@ -3,6 +3,12 @@
 import { card, colorOf, ESTIMATE_MARK, ESTIMATE_NOTE, h, num, pct, signed, usd } from "./dom.js"
 import { sessionCount } from "./figures.js"
 
+/**
+ * An account's name beside a swatch of its colour: the name in the page's ink (the lighter colours, as text on white,
+ * would be too faint to read), the swatch telling which line of the charts is its.
+ */
+export const named = (account) => h("span", { class: "named" }, h("i", { class: "swatch", style: `--c:${colorOf(account)}`, "aria-hidden": "true" }), account)
+
 /** A 95 % interval as a whisker on a shared scale with its estimate, and the interval's bounds on a line below. */
 export function interval(estimate, scale, format) {
   if (!estimate || estimate._tag !== "Interval") {
@@ -12,7 +18,7 @@ export function interval(estimate, scale, format) {
   const w = 64, px = (v) => Math.max(0, Math.min(w, ((v - scale.lo) / (scale.hi - scale.lo)) * w))
   const color = estimate.lower > 0 ? "#15803d" : estimate.upper < 0 ? "#b91c1c" : "#64748b"
   return h("span", { class: "ci", title: `95 % CI ${format(estimate.lower)} … ${format(estimate.upper)} (n=${estimate.sessions}, block ${estimate.blockLength})` },
-    h("svg:svg", { width: w, height: 12, style: "vertical-align:middle;margin-right:6px" },
+    h("svg:svg", { width: w, height: 12, style: "vertical-align:middle;margin-right:6px", "aria-hidden": "true" },
       h("svg:line", { x1: px(0), x2: px(0), y1: 0, y2: 12, stroke: "#cbd5e1" }),
       h("svg:line", { x1: px(estimate.lower), x2: px(estimate.upper), y1: 6, y2: 6, stroke: color, "stroke-width": 2 }),
       h("svg:circle", { cx: px(estimate.estimate), cy: 6, r: 3, fill: color })),
@@ -77,7 +83,7 @@ export function leaderboardCard(report) {
       h("thead", {}, h("tr", {}, ["#", "Account", "Total return", "Sharpe", `Excess vs ${board.benchmark.name}`, "Max DD", "Vol", "Win days", "Turnover", "LLM cost", "n"].map((t, i) => h("th", { class: i > 4 ? "num" : "" }, t)))),
       h("tbody", {}, board.rows.map((r) => h("tr", { "data-account": r.account },
         h("td", {}, r.rank ?? "—"),
-        h("td", {}, h("span", { style: `color:${colorOf(r.account)};font-weight:600` }, r.account)),
+        h("td", {}, named(r.account)),
         h("td", {}, interval(r.totalReturn, tr, (v) => signed(v))),
         h("td", {}, interval(r.sharpe, sh, (v) => num(v))),
         h("td", {}, interval(r.excessReturn, ex, (v) => signed(v))),

@@ -258,6 +258,55 @@ describe("dashboard in Chromium", () => {
     }
   })
 
+  it("names each chart and form control for a screen reader, and writes every text at a contrast of at least 4.5:1 (3:1 large)", async () => {
+    await page.goto(`${server.url}/#/`)
+    await page.waitForSelector("#equity-chart")
+    await page.waitForSelector("#close-all")
+    const chart = equityOf(await (await fetch(`${server.url}/api/equity`)).json())
+    const dates = [...new Set(chart.accounts.flatMap((a) => a.points.map((p) => p.date)))].sort()
+    const span = `${dates[0]} to ${dates.at(-1)} (${dates.length} sessions)`
+    const equityLabel = await page.getByRole("img", { name: /^Equity of each account, log scale/ }).getAttribute("aria-label") ?? ""
+    assert.strictEqual(equityLabel.slice(0, equityLabel.indexOf(": ")), `Equity of each account, log scale, ${span}`)
+    assert.include(equityLabel, "COUNCIL")
+    const drawdownLabel = await page.getByRole("img", { name: /^Drawdown of each account/ }).getAttribute("aria-label") ?? ""
+    assert.include(drawdownLabel, `, ${span}: `)
+    // every control has a name: a label, or aria-label
+    const unnamed = await page.$$eval("input, select, button", (controls) =>
+      controls.filter((c) => (c as unknown as { labels: { length: number } | null }).labels?.length === 0 && !c.getAttribute("aria-label") && (c.textContent ?? "").trim() === "").map((c) => c.outerHTML))
+    assert.deepStrictEqual(unnamed, [])
+    // the text whose colour is too close to its background's (WCAG 2 contrast), as "tag.class "text" ratio"; a string
+    // evaluated in the page: this test's TypeScript has no DOM library
+    const lowContrast = () => page.evaluate(`(() => {
+      const luminance = (rgb) => {
+        const [r, g, b] = (rgb.match(/[\\d.]+/g) ?? []).map(Number).slice(0, 3).map((c) => c / 255).map((c) => c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+      }
+      const background = (el) => {
+        for (; el; el = el.parentElement) {
+          const bg = getComputedStyle(el).backgroundColor
+          if (!/rgba\\(.*, 0\\)$|transparent/.test(bg)) return bg
+        }
+        return "rgb(255, 255, 255)"
+      }
+      const out = []
+      for (const el of document.querySelectorAll("body *")) {
+        if (![...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && (n.textContent ?? "").trim() !== "")) continue
+        if (el.closest("svg") || el.closest("option")) continue
+        const style = getComputedStyle(el)
+        const [a, b] = [luminance(style.color), luminance(background(el))]
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)
+        const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && Number(style.fontWeight) >= 700)
+        if (ratio < (large ? 3 : 4.5)) out.push(el.tagName + "." + el.className + " " + JSON.stringify(el.textContent.trim().slice(0, 30)) + " " + ratio.toFixed(2))
+      }
+      return out
+    })()`) as Promise<Array<string>>
+    for (const [hash, ready] of [["#/", "#close-all"], [`#/runs/${home.llmRunId}`, "#borda"], ["#/runs", "#runs .bar span"], ["#/backtests", "#backtests"]] as const) {
+      await page.goto(`${server.url}/${hash}`)
+      await page.waitForSelector(ready)
+      assert.deepStrictEqual(await lowContrast(), [], hash)
+    }
+  })
+
   it("fits a narrow window (400 px): no page scrolls sideways; a wide table or chart scrolls inside its card, the book selector wraps", async () => {
     const narrow = await browser.newPage({ viewport: { width: 400, height: 800 } })
     const narrowProblems: Array<string> = []

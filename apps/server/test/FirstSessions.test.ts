@@ -120,7 +120,7 @@ describe("dashboard of a new user's first sessions", () => {
     await page.goto(`${server.url}/#/runs/${firstRun}`)
     await page.waitForSelector("#borda")
     // (Strings evaluated in the page: this test's TypeScript has no DOM library for getComputedStyle.)
-    const onRun = await page.evaluate(`[...document.querySelectorAll("#borda tbody tr")].map((tr) => [tr.dataset.pm, getComputedStyle(tr.querySelector("span")).color])`) as Array<[string, string]>
+    const onRun = await page.evaluate(`[...document.querySelectorAll("#borda tbody tr")].map((tr) => [tr.dataset.pm, getComputedStyle(tr.querySelector(".swatch")).backgroundColor])`) as Array<[string, string]>
     await overview()
     const onCards = new Map(await page.evaluate(`[...document.querySelectorAll("#accounts [data-account]")].map((c) => [c.dataset.account, getComputedStyle(c).borderLeftColor])`) as Array<[string, string]>)
     assert.strictEqual(onRun.length, 5)

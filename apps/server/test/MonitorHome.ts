@@ -76,10 +76,10 @@ export interface ServerProcess {
   readonly stop: (signal?: NodeJS.Signals) => Promise<number | null>
 }
 
-/** `pnpm pipeline serve --port 0` on `home` (and `args`); resolves once it prints its URL. */
+/** `pnpm pipeline serve --port 0` on `home` (and `args`, which may name the port); resolves once it prints its URL. */
 export const startServer = (home: string, env: Record<string, string> = {}, args: ReadonlyArray<string> = []): Promise<ServerProcess> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, "serve", "--port", "0", ...args], {
+    const child = spawn(process.execPath, [bin, "serve", ...(args.includes("--port") ? [] : ["--port", "0"]), ...args], {
       env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env }
     })
     let output = ""
