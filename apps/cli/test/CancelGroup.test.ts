@@ -91,6 +91,34 @@ describe("cancel", () => {
     }
   })
 
+  it("names the group of a leg whose entry is older than the symbol's newest 500 orders, and shows stop prices", async () => {
+    const served = await serveExchange(tempHome(), ["--date", "2026-06-05", "--rate-limit", "10000"])
+    try {
+      const home = tempHome()
+      const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served, ["COUNCIL"]) }
+      const bracket = await placeBracket(served, "old-bracket")
+      // 500 SPY orders after it: the bracket is not among the symbol's newest 500 any more
+      const keys = served.keys.find((k) => k.account === "COUNCIL")!
+      const headers = { "APCA-API-KEY-ID": keys.keyId, "APCA-API-SECRET-KEY": keys.secretKey, "content-type": "application/json" }
+      for (let batch = 0; batch < 50; batch++) {
+        await Promise.all(Array.from({ length: 10 }, async (_, i) => {
+          const body = JSON.stringify({ symbol: "SPY", qty: "1", side: "buy", type: "limit", limit_price: "1", time_in_force: "gtc", client_order_id: `later-${batch}-${i}` })
+          const r = await fetch(`${served.url}/v2/orders`, { method: "POST", headers, body })
+          assert.strictEqual(r.status, 200, await r.text())
+        }))
+      }
+      const stopLeg = bracket.legs.find((l) => l.type === "stop")!
+      const takeProfit = bracket.legs.find((l) => l.type === "limit")!
+      const r = await cliAsync(home, ["cancel", "--account", "COUNCIL", stopLeg.id], env)
+      assert.strictEqual(r.code, 0, r.stderr)
+      assert.match(r.stdout, /^cancel accepted: COUNCIL sell 10 SPY stop \$0\.50 gtc, with the rest of its bracket \(2 more orders\)\n/)
+      assert.include(r.stdout, `\n  sell 10 SPY stop $0.50 · order ${stopLeg.id} · client order id ${stopLeg.clientOrderId} · canceled\n`)
+      for (const o of [bracket, takeProfit]) assert.include(r.stdout, ` · order ${o.id} · client order id ${o.clientOrderId} · canceled\n`)
+    } finally {
+      await served.stop()
+    }
+  }, 120_000)
+
   it.effect("an order the broker does not answer for after the cancel is shown as read before it, saying so", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca({ keyId: "PKCANCELREAD", secretKey: "cancel-read-secret" })

@@ -146,7 +146,7 @@ describe("the seed's account operations from the CLI, over Alpaca's wire", () =>
       assert.strictEqual(r.code, 1, r.stderr)
       assert.strictEqual(
         r.stderr.split("\n").filter((l) => l.startsWith("error: ")).join("\n"),
-        "error: COUNCIL: DELETE /v2/positions/SPY: 403 insufficient qty available for order (requested: 10, available: 0) (canceled before it: sell 10 SPY stop protective-stop-spy; the position is without it now)"
+        "error: COUNCIL: DELETE /v2/positions/SPY: 403 insufficient qty available for order (requested: 10, available: 0) (canceled before it: sell 10 SPY stop $450.00 protective-stop-spy; the position is without it now)"
       )
       assert.strictEqual(fake.orders.get(stop.id)?.status, "canceled")
       assert.strictEqual(r.stdout, "")

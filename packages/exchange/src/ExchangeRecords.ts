@@ -13,6 +13,7 @@ import type {
   OrderStatus,
   OrderType,
   Position,
+  PositionIntent,
   Side,
   Ticker,
   TimeInForce,
@@ -54,6 +55,11 @@ export interface ExchangeOrder {
   readonly limitPrice: number | null
   readonly stopPrice: number | null
   readonly orderClass: OrderClass
+  /**
+   * What the order does to the position (Alpaca's `position_intent`): the one stated, or the one the position made
+   * it when it was placed (a stated one must match that); a bracket's or OTO's exits close, an OCO's both legs too.
+   */
+  readonly positionIntent: PositionIntent
   readonly status: OrderStatus
   readonly filledQty: number
   readonly filledAvgPrice: number | null

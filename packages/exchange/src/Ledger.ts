@@ -226,6 +226,7 @@ const orderReads = ({ decoded, prepared, varying }: Statements) => {
     decodeOrders
   )
   const selectClientOrderId = prepared(`SELECT 1 AS found FROM exchange_orders WHERE account = ? AND client_order_id = ?`)
+  const selectLatestSubmitted = prepared(`SELECT MAX(submitted_at) AS at FROM exchange_orders WHERE account = ?`)
   const selectOpen = decoded(`SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND ${IS_OPEN} ORDER BY seq`, decodeOrders)
   // the open-statuses term lets these use the partial index of open orders
   const selectResting = decoded(
@@ -241,6 +242,13 @@ const orderReads = ({ decoded, prepared, varying }: Statements) => {
     Effect.map(selectOrderByClientId(account, clientOrderId), first)
   const hasClientOrderId = (account: AccountId, clientOrderId: string) =>
     Effect.map(selectClientOrderId(account, clientOrderId), (rows) => rows.length > 0)
+
+  /** The latest `submitted_at` of the account's orders (one index lookup), if it has any. */
+  const latestSubmitted = (account: AccountId) =>
+    Effect.map(selectLatestSubmitted(account), (rows): string | undefined => {
+      const at = (rows[0] as { readonly at?: unknown } | undefined)?.at
+      return typeof at === "string" ? at : undefined
+    })
 
   /** The legs of the given parents, in insertion order. */
   const legsOf = (parentIds: ReadonlyArray<string>) =>
@@ -312,7 +320,7 @@ const orderReads = ({ decoded, prepared, varying }: Statements) => {
     )
   }
 
-  return { orderById, orderByClientId, hasClientOrderId, legsOf, ordersByIds, openOrders, restingOrders, queuedOrders, listOrders }
+  return { orderById, orderByClientId, hasClientOrderId, latestSubmitted, legsOf, ordersByIds, openOrders, restingOrders, queuedOrders, listOrders }
 }
 
 /** Orders: inserts and every status change. */

@@ -10,7 +10,17 @@
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { AccountId, OrderClass, OrderStatus as OrderStatusSchema, OrderType, Side, Ticker, TimeInForce, TradingDay } from "@council/domain"
+import {
+  AccountId,
+  OrderClass,
+  OrderStatus as OrderStatusSchema,
+  OrderType,
+  positionIntentOf,
+  Side,
+  Ticker,
+  TimeInForce,
+  TradingDay
+} from "@council/domain"
 import type { ExchangeAccount, ExchangeOrder } from "./ExchangeRecords.ts"
 import * as RowGuard from "./RowGuard.ts"
 
@@ -131,6 +141,7 @@ export const toExchangeOrder = (row: OrderRow, legs: ReadonlyArray<ExchangeOrder
   limitPrice: row.limit_price,
   stopPrice: row.stop_price,
   orderClass: row.order_class,
+  positionIntent: positionIntentOf(row.side, row.position_effect),
   status: row.status,
   filledQty: row.filled_qty,
   filledAvgPrice: row.filled_avg_price,

@@ -506,7 +506,10 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   ): Effect.Effect<A, BrokerError> =>
     Effect.gen(function*() {
       const now = yield* present.at(yield* exchangeSession.current)
-      if (access !== "read") return yield* advancedThen(account, now, access !== "write", (row, call) => body(now, row, call))
+      if (access !== "read") {
+        return yield* advancedThen(account, now, access !== "write", (row, call) =>
+          Effect.flatMap(call.ledger.latestSubmitted(account), (latest) => body(Placement.stampedAfter(now, latest), row, call)))
+      }
       yield* cache.confirm
       const current = yield* cache.cached(account, "account", ledger.account(account))
       const atPoint = current !== undefined && current.last_session === now.point.session && current.phase === now.point.phase

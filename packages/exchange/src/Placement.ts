@@ -47,8 +47,24 @@ export interface PlacedAt {
   readonly point: SessionPoint
   /** Whether the moment's day has a session. */
   readonly isSessionDay: boolean
+  /** The ledger timestamp of what the call writes (`stampedAfter`: never before the account's latest order). */
   readonly at: string
+  /** The account's latest order's `submitted_at` when the call started (`stampedAfter`), if it has orders. */
+  readonly latest?: string | undefined
 }
+
+/**
+ * `now` stamped no earlier than `latest` (the account's latest order's `submitted_at`): a call at a present that the
+ * account's orders are past (a manual order after a run, whose accounts' present is the session point they reached,
+ * e.g. the open) is stamped at that order, not before it. Only the stamp moves: what the call may see and fill at
+ * follows the point, which the account's orders never pass.
+ */
+export const stampedAfter = (now: PlacedAt, latest: string | undefined): PlacedAt =>
+  ({ ...now, at: latest !== undefined && latest > now.at ? latest : now.at, latest })
+
+/** An order's submission stamp: `now.at`, or a millisecond after `latest` when that is not earlier (ids in submission order, as Alpaca's clock gives them). */
+const submissionStamp = (now: PlacedAt, latest: string | undefined): PlacedAt =>
+  latest !== undefined && latest >= now.at ? { ...now, at: new Date(Date.parse(latest) + 1).toISOString() } : now
 
 /** A new order row of `intent` placed at `now`. */
 const newRow = (account: AccountId, intent: OrderIntent, now: PlacedAt, shape: RowShape): OrderRow => {
@@ -155,7 +171,10 @@ export interface PlacementDeps {
   readonly allowShorting: (account: AccountId) => boolean
 }
 
+/** Placement for one call of one account (the orders it placed so far stamp the next: `submissionStamp`). */
 export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps) => {
+  let placedLast: string | undefined
+
   /** Checks `intent` against the rules, the present and the account; succeeds with its position effect and booking. */
   const check = Effect.fnUntraced(function*(book: Book, now: PlacedAt, intent: OrderIntent) {
     const { account } = book
@@ -189,7 +208,9 @@ export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps
    * Places an order inside the caller's write transaction. A duplicate client order id wins over every other
    * refusal; it is looked up only when the order is refused, and otherwise found by the insert's unique key.
    */
-  const place = Effect.fnUntraced(function*(book: Book, now: PlacedAt, intent: OrderIntent) {
+  const place = Effect.fnUntraced(function*(book: Book, present: PlacedAt, intent: OrderIntent) {
+    const latest = placedLast === undefined || (present.latest !== undefined && present.latest > placedLast) ? present.latest : placedLast
+    const now = submissionStamp(present, latest)
     const { booking, effect } = yield* check(book, now, intent).pipe(
       Effect.catchTag("BrokerError", (refused) =>
         Effect.flatMap(ledger.hasClientOrderId(book.account, intent.clientOrderId), (taken) =>
@@ -203,6 +224,7 @@ export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps
         error.reason._tag === "UniqueViolation" ? duplicate(book.account) : Effect.fail(error))
     )
     for (const leg of legs) yield* ledger.insertOrder(leg)
+    placedLast = now.at
     return toExchangeOrder(parent, legs.map((leg) => toExchangeOrder(leg)))
   })
 

@@ -58,7 +58,7 @@ layer(serverLayer())("exchange serve checks position_intent", (it) => {
       )
       assert.deepStrictEqual(yield* Effect.promise(() => api.positions.getAllOpenPositions()), [])
       const all = yield* Effect.promise(() => api.orders.getAllOrders({ status: "all", direction: "asc" }))
-      assert.deepStrictEqual(all.map((o) => o.clientOrderId), ["intent-buy", "intent-sell"])
+      assert.deepStrictEqual(all.map((o) => [o.clientOrderId, o.positionIntent]), [["intent-buy", "buy_to_open"], ["intent-sell", "sell_to_close"]])
     }))
 
   it.effect("an unknown position_intent is refused as Alpaca does (422, 40010001)", () =>

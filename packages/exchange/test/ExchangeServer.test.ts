@@ -193,6 +193,8 @@ layer(serverLayer())("ExchangeServer trading API", (it) => {
       const placed = yield* decode(WireOrder)(bracket.json)
       assert.strictEqual(placed.order_class, "bracket")
       assert.deepStrictEqual(placed.legs?.map((l) => [l.type, l.status]), [["limit", "held"], ["stop_limit", "held"]])
+      // Alpaca answers every order's position_intent, the inferred one when none was sent: the entry opens, its exits close
+      assert.deepStrictEqual([placed.position_intent, ...(placed.legs ?? []).map((l) => l.position_intent)], ["buy_to_open", "sell_to_close", "sell_to_close"])
 
       const ids = (json: unknown) => Effect.map(decode(Schema.Array(WireOrder))(json), (orders) => orders.map((o) => o.client_order_id))
       const open = yield* client.get("/v2/orders")
@@ -213,7 +215,10 @@ layer(serverLayer())("ExchangeServer trading API", (it) => {
         ["SPY"]
       )
       const sells = yield* decode(Schema.Array(WireOrder))((yield* client.get("/v2/orders?status=all&side=sell")).json)
-      assert.deepStrictEqual(sells.map((o) => o.type), ["stop_limit", "limit"])
+      assert.deepStrictEqual(sells.map((o) => [o.type, o.position_intent]), [["stop_limit", "sell_to_close"], ["limit", "sell_to_close"]])
+      const spyLimit = yield* decode(WireOrder)((yield* client.get("/v2/orders:by_client_order_id?client_order_id=spy-limit")).json)
+      assert.strictEqual(spyLimit.position_intent, "buy_to_open")
+      assert.deepStrictEqual(nested.map((o) => o.position_intent), ["buy_to_open", "buy_to_open"])
       for (const bad of ["limit=501", "limit=0", "status=done", "direction=up", "side=short", "until=yesterday"]) {
         const r = yield* client.get(`/v2/orders?${bad}`)
         assert.strictEqual(r.status, 422, bad)

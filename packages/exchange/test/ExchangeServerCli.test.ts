@@ -88,7 +88,7 @@ describe("pnpm pipeline exchange", () => {
       })
       assert.strictEqual(placed.status, 200, placed.text)
       const order = yield* Schema.decodeUnknownEffect(AlpacaWire.WireOrder)(placed.json)
-      assert.deepStrictEqual([order.status, order.time_in_force], ["new", "cls"])
+      assert.deepStrictEqual([order.status, order.time_in_force, order.position_intent], ["new", "cls", "buy_to_open"])
       const atClose = yield* send(url, "GET", `/v2/orders/${order.id}`, { keys: auth, headers: { "X-Council-Session": "2026-06-08T16:00:00-04:00" } })
       assert.strictEqual((yield* Schema.decodeUnknownEffect(AlpacaWire.WireOrder)(atClose.json)).status, "filled")
       const stopped = yield* stop(child)

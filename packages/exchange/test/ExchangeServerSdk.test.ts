@@ -46,6 +46,8 @@ layer(serverLayer())("ExchangeServer with @alpacahq/alpaca-trade-api 4.0.2", (it
       const bought = yield* promise(() => api.orders.market({ symbol: "SPY", qty: 10, side: "buy", clientOrderId: "sdk-buy-1" }))
       assert.strictEqual(bought.clientOrderId, "sdk-buy-1")
       assert.deepStrictEqual([bought.status, bought.filledQty], ["new", "0"])
+      // sent without an intent: answered with the one the position makes it, as Alpaca infers it
+      assert.strictEqual(bought.positionIntent, "buy_to_open")
       yield* server.setSession(momentAt(D2, "16:00"))
       const filled = yield* promise(() => api.orders.getOrderByClientOrderId({ clientOrderId: "sdk-buy-1" }))
       assert.deepStrictEqual([filled.status, filled.filledQty], ["filled", "10"])
@@ -58,7 +60,7 @@ layer(serverLayer())("ExchangeServer with @alpacahq/alpaca-trade-api 4.0.2", (it
       const open = yield* promise(() => api.orders.getAllOrders({ status: "open" }))
       assert.deepStrictEqual(open.map((o) => o.clientOrderId), ["sdk-limit-1"])
       const all = yield* promise(() => api.orders.getAllOrders({ status: "all", direction: "asc" }))
-      assert.deepStrictEqual(all.map((o) => o.clientOrderId), ["sdk-buy-1", "sdk-limit-1"])
+      assert.deepStrictEqual(all.map((o) => [o.clientOrderId, o.positionIntent]), [["sdk-buy-1", "buy_to_open"], ["sdk-limit-1", "buy_to_open"]])
       const byClientId = yield* promise(() => api.orders.getOrderByClientOrderId({ clientOrderId: "sdk-limit-1" }))
       assert.strictEqual(byClientId.id, resting.id)
 
@@ -68,7 +70,7 @@ layer(serverLayer())("ExchangeServer with @alpacahq/alpaca-trade-api 4.0.2", (it
       assert.strictEqual(position.avgEntryPrice, "102.05")
 
       const partial = yield* promise(() => api.positions.deleteOpenPosition({ symbolOrAssetId: "SPY", qty: 4 }))
-      assert.deepStrictEqual([partial.side, partial.qty, partial.status], ["sell", "4", "accepted"])
+      assert.deepStrictEqual([partial.side, partial.qty, partial.status, partial.positionIntent], ["sell", "4", "accepted", "sell_to_close"])
       yield* server.setSession(momentAt(D3, "15:45"))
       const closed = yield* promise(() => api.positions.deleteOpenPosition({ symbolOrAssetId: "SPY" }))
       assert.strictEqual(closed.qty, "6")
@@ -77,7 +79,7 @@ layer(serverLayer())("ExchangeServer with @alpacahq/alpaca-trade-api 4.0.2", (it
 
       yield* promise(() => api.orders.deleteOrderByOrderID({ orderId: resting.id! }))
       const canceled = yield* promise(() => api.orders.getOrderByOrderID({ orderId: resting.id! }))
-      assert.strictEqual(canceled.status, "canceled")
+      assert.deepStrictEqual([canceled.status, canceled.positionIntent], ["canceled", "buy_to_open"])
       const refused = yield* failure(() => api.orders.deleteOrderByOrderID({ orderId: resting.id! }))
       assert.instanceOf(refused, ValidationError)
       assert.deepStrictEqual([refused.status, refused.code], [422, 40010001])

@@ -101,10 +101,14 @@ export const manualIntent = (options: OrderOptions, account: AccountId) =>
     return { ...body, clientOrderId: id, reason: `manual order (pnpm pipeline order) on ${date}` } satisfies OrderIntent
   })
 
+/** An order's prices after its type: ` $stop` (stop), ` $limit` (limit), ` $stop limit $limit` (stop-limit). */
+const pricesText = (stop: number | null | undefined, limit: number | null | undefined) =>
+  `${stop == null ? "" : ` ${money(stop)}`}${limit == null ? "" : `${stop == null ? "" : " limit"} ${money(limit)}`}`
+
 const describeOrder = (intent: OrderIntent) =>
-  `${intent.side} ${shares(intent.qty)} ${intent.symbol} ${intent.type}${intent.stopPrice === undefined ? "" : ` ${money(intent.stopPrice)}`}${
-    intent.limitPrice === undefined ? "" : `${intent.stopPrice === undefined ? "" : " limit"} ${money(intent.limitPrice)}`
-  } ${intent.timeInForce}${intent.extendedHours === true ? " extended hours" : ""}`
+  `${intent.side} ${shares(intent.qty)} ${intent.symbol} ${intent.type}${pricesText(intent.stopPrice, intent.limitPrice)} ${intent.timeInForce}${
+    intent.extendedHours === true ? " extended hours" : ""
+  }`
 
 /** Places the order once (a repeat adopts it); a refusal is one line and exit 1. */
 export const placeManual = (intent: OrderIntent, json: boolean) =>
@@ -165,7 +169,7 @@ const onAccount = <A>(account: AccountId, f: (broker: Broker) => Effect.Effect<A
       ? Effect.succeed(only!.result.success as A)
       : Effect.fail(CliFailure.failed(`${account}: ${(only!.result.failure as BrokerError).message}`)))
 
-const describePlaced = (o: Order) => `${o.side} ${shares(o.qty)} ${o.symbol} ${o.type}${o.limitPrice === null ? "" : ` ${money(o.limitPrice)}`}`
+const describePlaced = (o: Order) => `${o.side} ${shares(o.qty)} ${o.symbol} ${o.type}${pricesText(o.stopPrice, o.limitPrice)}`
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -183,17 +187,22 @@ const findOrder = (broker: Broker, id: string) =>
 
 /**
  * The orders a cancel of `o` takes with it: the rest of its bracket, OCO or OTO group (Alpaca cancels the whole
- * group, whichever of its orders is named), those open before the cancel. Found among the symbol's newest 500
- * orders (legs nested under their entry); of a group older than those, only `o` and its own legs are named.
+ * group, whichever of its orders is named), those open before the cancel. An entry read by its id carries its legs;
+ * a leg's entry (Alpaca's order has no parent id) is found in the symbol's orders submitted up to the leg, newest
+ * first (legs nested under their entry): a group is named whatever number of the symbol's orders came after it.
  */
 const groupOf = (broker: Broker, o: Order) => {
   const membersOf = (orders: ReadonlyArray<Order>) => {
-    const parent = orders.find((p) => p.id === o.id || p.legs.some((l) => l.id === o.id)) ?? (o.legs.length > 0 ? o : undefined)
+    const parent = o.legs.length > 0 ? o : orders.find((p) => p.id === o.id || p.legs.some((l) => l.id === o.id))
     const members: ReadonlyArray<Order> = parent === undefined ? [] : [parent, ...parent.legs.map((l) => ({ ...l, legs: [] }))]
     return { orderClass: parent?.orderClass ?? o.orderClass, others: members.filter((m) => m.id !== o.id && OPEN_STATUSES.has(m.status)) }
   }
-  // the listing only names the group: when it fails, the cancel still goes out (naming `o` and its own legs)
-  return broker.listOrders({ status: "all", symbols: [o.symbol], limit: 500 }).pipe(
+  if (o.legs.length > 0) return Effect.succeed({ ...membersOf([]), unlisted: null as string | null })
+  // `until` is exclusive: a millisecond past the leg's submission keeps the entry (submitted with it, or before)
+  const submitted = Date.parse(o.submittedAt)
+  const until = Number.isNaN(submitted) ? {} : { until: new Date(submitted + 1).toISOString() }
+  // the listing only names the group: when it fails, the cancel still goes out (naming `o` alone)
+  return broker.listOrders({ status: "all", symbols: [o.symbol], limit: 500, ...until }).pipe(
     Effect.map((orders) => ({ ...membersOf(orders), unlisted: null as string | null })),
     Effect.catch((e: BrokerError) => Effect.succeed({ ...membersOf([]), unlisted: e.message as string | null }))
   )

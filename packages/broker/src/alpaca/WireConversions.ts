@@ -149,6 +149,8 @@ export interface WireOrderSource extends Omit<OrderLeg, "legs"> {
   readonly extendedHours?: boolean
   readonly assetId?: string
   readonly assetClass?: string
+  /** Alpaca's `position_intent` of the order (a server knows it; Alpaca answers it, stated or inferred). */
+  readonly positionIntent?: PositionIntent
   readonly legs?: ReadonlyArray<WireOrderSource>
 }
 
@@ -176,6 +178,7 @@ const toWireLegFields = (order: WireOrderSource) => ({
   order_type: order.type,
   type: order.type,
   side: order.side,
+  ...(order.positionIntent !== undefined ? { position_intent: order.positionIntent } : {}),
   time_in_force: order.timeInForce,
   limit_price: decimalOrNull(order.limitPrice),
   stop_price: decimalOrNull(order.stopPrice),

@@ -8,6 +8,8 @@
  * - `DELETE /v2/positions` closes each position separately (one 207 item each); closing a position always
  *   cancels that symbol's open orders first (the core's `closePosition`), whatever `cancel_orders` says.
  * - Order replacement (`PATCH /v2/orders/{id}`) answers 422.
+ * - Every order answer (its legs too) carries `position_intent`: the one sent, or the one the position made the
+ *   order when it was placed (as Alpaca infers it; the close-position endpoints' orders say `…_to_close`).
  *
  * @since 0.1.0
  */
