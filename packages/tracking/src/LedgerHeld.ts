@@ -29,7 +29,7 @@ const decodeFills = Schema.decodeUnknownEffect(Schema.Array(HeldFillRow))
 /** `statement` run for the distinct `keys`, `CHUNK` keys at a time; the rows of all the runs. */
 const lookUp = (sql: SqlClient.SqlClient, pg: boolean, book: BookId, keys: ReadonlyArray<HeldKey>, statement: (values: string, key: string) => string) =>
   Effect.map(
-    Effect.forEach(Arr.chunksOf(Arr.dedupeWith(keys, (a, b) => a.account === b.account && a.id === b.id), CHUNK), (chunk) => {
+    Effect.forEach(Arr.chunksOf([...new Map(keys.map((k) => [`${k.account} ${k.id}`, k])).values()], CHUNK), (chunk) => {
       const text = textBuilder(pg)
       // bound in the order the text names them: SQLite's `?` are numbered by their place in the text
       const values = text.tuples(chunk.map((k) => [k.account, k.id]))
@@ -39,13 +39,13 @@ const lookUp = (sql: SqlClient.SqlClient, pg: boolean, book: BookId, keys: Reado
   )
 
 /** The statement `heldOrders` runs: `values` the keys' tuples, `key` the book's key. */
-export const heldOrdersText = (values: string, key: string) =>
+const heldOrdersText = (values: string, key: string) =>
   `SELECT o.account, o.order_id AS id, o.submitted_at FROM (VALUES ${values}) AS held_keys
     JOIN ledger_orders o ON o.book = ${key} AND o.account = held_keys.column1 AND o.order_id = held_keys.column2
     WHERE o.parent_order_id IS NULL`
 
 /** The statement `heldFills` runs. */
-export const heldFillsText = (values: string, key: string) =>
+const heldFillsText = (values: string, key: string) =>
   `SELECT f.account, f.fill_id AS id, f.session FROM (VALUES ${values}) AS held_keys
     JOIN ledger_fills f ON f.book = ${key} AND f.account = held_keys.column1 AND f.fill_id = held_keys.column2`
 
