@@ -21,7 +21,8 @@
  * (`POSITION_FIELDS`). Rows written before read back as they did. Rows name their book by its key (`short_id`,
  * `0031_ledger_book_keys`: `~1`, `~2`, … for books created since, the id itself for those before), found from the
  * id inside each statement that reads them (`keyOf`). A reconciliation's writes are `LedgerWrite`'s, the reads
- * `LedgerReads`' and `LedgerOrders`', the hand-built statements `LedgerSql`'s.
+ * `LedgerReads`' and `LedgerOrders`', the lookups by key of what a reconciliation read (`heldOrders`, `heldFills`)
+ * `LedgerHeld`'s, the hand-built statements `LedgerSql`'s.
  *
  * **Gotchas**
  * - `record` fails with `LedgerError` for an unknown book: create a backtest's book first.
