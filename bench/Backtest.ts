@@ -5,6 +5,10 @@
  * plain loop (no runner, no run store, no recorder). Each measurement is a process of its own (`BacktestChild.ts`),
  * so its peak RSS is its own, set up as the CLI's `backtest` process is; a repetition runs the three in turn, then
  * `on` once more with V8's default heap sizing, and ratios are paired per repetition.
+ *
+ * A session costs more as the book grows where a read walks the book (the ledger's overlap lookups did, until they
+ * read by key): `--sessions 1000` hides that growth — its rate is that of a young book. The CPU time a session of the
+ * first 1,000 and of the last stretch (up to 1,000 sessions) shows it over the whole range (the default).
  */
 import { spawnSync } from "node:child_process"
 import { join } from "node:path"
@@ -17,6 +21,8 @@ interface Measured {
   readonly ms: number
   readonly maxRssMb: number
   readonly dbBytes: number
+  /** CPU time per 1,000 sessions, in order (`BacktestLoop.ts`). */
+  readonly stretches: ReadonlyArray<{ readonly sessions: number; readonly cpuMs: number }>
 }
 
 const MODES = ["plain", "off", "on"] as const
@@ -68,6 +74,19 @@ export const backtest = (runs: number, sessions: number) => {
     `${show(untuned.map((m) => (m.sessions * 1000) / m.ms), "sessions/s", 1)} · peak RSS ${show(untuned.map((m) => m.maxRssMb), "MB")}`
   )
   line("on / on with V8's default heap sizing (time)", show(ratios(results["on"]!.map((m) => m.ms), untuned.map((m) => m.ms)), "×", 2))
+  // CPU time a session, first and last 1,000 sessions: whether a session costs more as the book grows (wall time is
+  // the machine's; CPU time is the process's own, so pairs of runs compare on a shared machine)
+  for (const mode of MODES) {
+    const stretch = (pick: (m: Measured) => Measured["stretches"][number] | undefined) =>
+      results[mode]!.flatMap((m) => {
+        const s = pick(m)
+        return s === undefined ? [] : [s.cpuMs / s.sessions]
+      })
+    const first = stretch((m) => m.stretches[0])
+    const last = stretch((m) => (m.stretches.length > 1 ? m.stretches.at(-1) : undefined))
+    const [firstSessions, lastSessions] = [results[mode]![0]!.stretches[0]!.sessions, results[mode]![0]!.stretches.at(-1)!.sessions]
+    line(`CPU ms/session, ${mode}`, `first ${firstSessions}: ${show(first, "ms", 2)}${last.length === 0 ? "" : ` · last ${lastSessions}: ${show(last, "ms", 2)}`}`)
+  }
   const perSession = results["on"]!.map((m) => m.dbBytes / m.sessions / 1024)
   line("database bytes per session, on", `${show(perSession, "KB", 1)} ${against(summarize(perSession).median, 16, "≤", "KB")}`)
   line("database bytes per session, off", show(results["off"]!.map((m) => m.dbBytes / m.sessions / 1024), "KB (the exchange's records and the ledger book: no checkpoints)", 1))

@@ -2,7 +2,8 @@
  * The work of one `BacktestChild.ts` measurement, loaded once the process is tuned as the CLI's `backtest` is (see
  * `BacktestChild.ts`): the first `sessions` sessions of the bundled data, six accounts on a local exchange in a
  * fresh SQLite file, offline PMs, under the default schedule (`close`). Prints one JSON line:
- * `{ mode, sessions, ms, cpuMs, maxRssMb, dbBytes }` (`cpuMs`: the process's CPU time over the loop, all threads). As in the CLI, the ledger book the Reconcile stage writes into lives
+ * `{ mode, sessions, ms, cpuMs, maxRssMb, dbBytes, stretches }` (`cpuMs`: the process's CPU time over the loop, all
+ * threads; `stretches`: that CPU time per `STRETCH` sessions, in order, the last stretch perhaps shorter). As in the CLI, the ledger book the Reconcile stage writes into lives
  * in a second file (the CLI's main database), opened as the CLI opens it; `dbBytes` counts both files (and their WALs).
  *
  * - `on`: `Backtest.runBacktest` over the SQL run store (checkpoints and recordings written, as `backtest` does).
@@ -78,6 +79,9 @@ const plainSession = (day: TradingDay, asOfTime: string) =>
     }
   })
 
+/** Sessions a stretch: `stretches` shows whether a session costs more as the book grows. */
+const STRETCH = 1000
+
 const dir = mkdtempSync(join(tmpdir(), "council-bench-backtest-"))
 const file = join(dir, "backtest.db")
 const mainFile = join(dir, "council.db")
@@ -102,9 +106,21 @@ const program = Effect.gen(function*() {
   holdYoungGeneration()
   const started = performance.now()
   const cpuStarted = process.cpuUsage()
+  const cpuMs = () => {
+    const used = process.cpuUsage(cpuStarted)
+    return (used.user + used.system) / 1000
+  }
+  // the CPU time at the start of every STRETCH-th session (a session is entered at its run moment)
+  const stretchStarts: Array<number> = []
+  let entered = 0
+  let lastDay: string | undefined
+  const enterSession = Effect.sync(() => {
+    if (entered++ % STRETCH === 0) stretchStarts.push(cpuMs())
+  })
   yield* Effect.gen(function*() {
     if (mode === "plain") {
       for (const day of sessions) {
+        yield* enterSession
         yield* Ref.set(session, moments(day).run)
         yield* plainSession(day, formatMoment(moments(day).run)).pipe(Effect.provide(Recorder.Recorder.layerLive))
       }
@@ -115,15 +131,24 @@ const program = Effect.gen(function*() {
         codeVersion: "bench",
         schedule: DEFAULT_SCHEDULE,
         moments,
-        enterMoment: (at) => Ref.set(session, at),
+        // a session's moments are entered in order, its run's first: a new day is a new session
+        enterMoment: (at) =>
+          Effect.andThen(
+            Effect.suspend(() => (at.day === lastDay ? Effect.void : Effect.andThen(Effect.sync(() => (lastDay = at.day)), enterSession))),
+            Ref.set(session, at)
+          ),
         pms: "offline"
       })
     }
   }).pipe(Effect.provide(world))
   const ms = performance.now() - started
-  const cpu = process.cpuUsage(cpuStarted)
+  const cpu = cpuMs()
+  const stretches = stretchStarts.map((start, i) => ({
+    sessions: Math.min(STRETCH, sessions.length - i * STRETCH),
+    cpuMs: (stretchStarts[i + 1] ?? cpu) - start
+  }))
   const dbBytes = [file, mainFile].flatMap((f) => [f, `${f}-wal`]).reduce((n, f) => n + (statSync(f, { throwIfNoEntry: false })?.size ?? 0), 0)
-  return { mode, sessions: sessions.length, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, dbBytes }
+  return { mode, sessions: sessions.length, ms, cpuMs: cpu, maxRssMb: process.resourceUsage().maxRSS / 1024, dbBytes, stretches }
 }).pipe(Effect.provide(LocalBars.layer()))
 
 try {

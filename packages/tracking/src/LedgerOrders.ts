@@ -23,6 +23,17 @@ const byTime = (a: OrderEvent, b: OrderEvent) =>
 // word for word the predicate of the partial index of open orders (`ledger_orders_open`, migration 0010)
 const OPEN = `status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`
 
+/**
+ * The calendar day after `day` (`YYYY-MM-DD`): every moment whose day is at most `day` sorts before it. `undefined`
+ * for no day, or one without a next day of that form.
+ */
+export const dayAfter = (day: string | undefined): string | undefined => {
+  if (day === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined
+  const next = Date.parse(`${day}T00:00:00Z`) + 86_400_000
+  const text = Number.isNaN(next) ? "" : new Date(next).toISOString().slice(0, 10)
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) && text > day ? text : undefined
+}
+
 const decodeOrders = Schema.decodeUnknownEffect(Schema.Array(OrderRow))
 const decodeEvents = Schema.decodeUnknownEffect(Schema.Array(EventRow))
 
@@ -30,8 +41,13 @@ const decodeEvents = Schema.decodeUnknownEffect(Schema.Array(EventRow))
 export const orders = (sql: SqlClient.SqlClient, q: OrdersQuery) =>
   Effect.gen(function*() {
       const open = sql.literal(OPEN)
+      const before = dayAfter(q.to)
       const filters = [
         ...windowOf(sql, q, "substr(submitted_at, 1, 10)"),
+        // the same window as a range of `submitted_at` (implied by the days': no other rows), so that with an
+        // account `ledger_orders_submitted` reads the window's orders, not all the account's
+        ...(q.from === undefined ? [] : [sql`submitted_at >= ${q.from}`]),
+        ...(before === undefined ? [] : [sql`submitted_at < ${before}`]),
         sql`parent_order_id IS NULL`,
         ...(q.status === "open" ? [open] : q.status === "closed" ? [sql`NOT (${open})`] : [])
       ]

@@ -80,25 +80,26 @@ const withTraded = <Row extends { readonly account: string; readonly session: st
     return rows.map((row) => ({ ...row, traded: byKey.get(`${row.account} ${row.session}`) ?? 0 }))
   })
 
-/** Snapshots with their traded dollars, by account then session. */
-export const equity = (sql: SqlClient.SqlClient, w: Window) =>
+/** The window's snapshots (`columns` of them, as `decode` reads them), with their traded dollars, by account then session. */
+const snapshotsOf = <Row extends { readonly account: string; readonly session: string }, E>(
+  sql: SqlClient.SqlClient,
+  w: Window,
+  columns: ReadonlyArray<string>,
+  decode: (rows: ReadonlyArray<Record<string, unknown>>) => Effect.Effect<ReadonlyArray<Row>, E>
+) =>
   Effect.gen(function*() {
-    const snapshots = yield* decodeSnapshots(
-      yield* sql<Record<string, unknown>>`SELECT account, session, ${sql.literal(snapshotColumns.join(", "))} FROM ledger_equity
-        WHERE ${sql.and(windowOf(sql, w, "session"))} ORDER BY account, session`
-    )
-    return yield* withTraded(sql, w, snapshots)
-  })
-
-/** `equity` without the positions (not read at all). */
-export const series = (sql: SqlClient.SqlClient, w: Window) =>
-  Effect.gen(function*() {
-    const rows = yield* decodeSeries(
-      yield* sql<Record<string, unknown>>`SELECT account, session, ${sql.literal(seriesColumns.join(", "))} FROM ledger_equity
+    const rows = yield* decode(
+      yield* sql<Record<string, unknown>>`SELECT account, session, ${sql.literal(columns.join(", "))} FROM ledger_equity
         WHERE ${sql.and(windowOf(sql, w, "session"))} ORDER BY account, session`
     )
     return yield* withTraded(sql, w, rows)
   })
+
+/** Snapshots with their traded dollars, by account then session. */
+export const equity = (sql: SqlClient.SqlClient, w: Window) => snapshotsOf(sql, w, snapshotColumns, decodeSnapshots)
+
+/** `equity` without the positions (not read at all). */
+export const series = (sql: SqlClient.SqlClient, w: Window) => snapshotsOf(sql, w, seriesColumns, decodeSeries)
 
 const decodeFills = Schema.decodeUnknownEffect(Schema.Array(FillRow))
 

@@ -159,6 +159,22 @@ export interface OrdersQuery extends Window {
   readonly limit?: number | undefined
 }
 
+/** What `heldOrders`/`heldFills` ask about: an order's or a fill's id in an account. */
+export interface HeldKey {
+  readonly account: AccountId
+  readonly id: string
+}
+
+/** A top-level order the ledger holds (`heldOrders`): its key and when it was submitted. */
+export interface HeldOrder extends HeldKey {
+  readonly submittedAt: string
+}
+
+/** A fill the ledger holds (`heldFills`): its key and its session. */
+export interface HeldFill extends HeldKey {
+  readonly session: TradingDay
+}
+
 /** A broker's order and its legs as ledger rows (the legs name the order as their parent). */
 export const fromBrokerOrder = (account: AccountId, order: BrokerOrder, updatedAt: string): ReadonlyArray<LedgerOrder> => {
   const row = (o: Omit<BrokerOrder, "legs">, parentId: string | null): LedgerOrder => ({

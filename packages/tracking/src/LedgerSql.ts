@@ -1,8 +1,8 @@
 /**
  * The trade ledger's hand-built statements: text with its bound parameters (`textBuilder`), the keys rows name their
  * book by (`keyOf`, `NEXT_KEY`), and, on a client, statements run on the open transaction's connection (`run`) and
- * multi-row upserts (`upsert`). Only `TradeLedger`, its writes (`LedgerWrite`) and its order reads (`LedgerOrders`)
- * use these.
+ * multi-row upserts (`upsert`). Only `TradeLedger`, its writes (`LedgerWrite`), its order reads (`LedgerOrders`) and
+ * its lookups by key (`LedgerHeld`) use these.
  *
  * **Gotchas**
  * - Text is built, not templated: a reconciliation's multi-row inserts cost more to compile as templates

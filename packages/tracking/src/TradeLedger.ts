@@ -21,7 +21,8 @@
  * (`POSITION_FIELDS`). Rows written before read back as they did. Rows name their book by its key (`short_id`,
  * `0031_ledger_book_keys`: `~1`, `~2`, … for books created since, the id itself for those before), found from the
  * id inside each statement that reads them (`keyOf`). A reconciliation's writes are `LedgerWrite`'s, the reads
- * `LedgerReads`' and `LedgerOrders`', the hand-built statements `LedgerSql`'s.
+ * `LedgerReads`' and `LedgerOrders`', the lookups by key of what a reconciliation read (`heldOrders`, `heldFills`)
+ * `LedgerHeld`'s, the hand-built statements `LedgerSql`'s.
  *
  * **Gotchas**
  * - `record` fails with `LedgerError` for an unknown book: create a backtest's book first.
@@ -39,6 +40,7 @@ import * as Schema from "effect/Schema"
 import type * as SqlError from "effect/sql/SqlError"
 import * as SqlClient from "effect/sql/SqlClient"
 import { AccountId, TradingDay } from "@council/domain"
+import * as LedgerHeld from "./LedgerHeld.ts"
 import * as LedgerOrders from "./LedgerOrders.ts"
 import * as LedgerReads from "./LedgerReads.ts"
 import { BookRow } from "./LedgerRows.ts"
@@ -51,6 +53,9 @@ import {
   BookStatus,
   BookSummary,
   EquityRow,
+  type HeldFill,
+  type HeldKey,
+  type HeldOrder,
   LIVE_BOOK,
   LedgerFill,
   OrderView,
@@ -115,6 +120,14 @@ export class TradeLedger extends Context.Service<TradeLedger, {
   readonly marks: (window: Window) => Effect.Effect<ReadonlyArray<SessionMarks>, LedgerError>
   /** Where each account's next reconciliation starts (see `LedgerCursor`), in the order of `accounts`. */
   readonly cursors: (book: BookId, accounts: ReadonlyArray<AccountId>) => Effect.Effect<ReadonlyArray<AccountCursor>, LedgerError>
+  /**
+   * Of `keys` (account, order id), the top-level orders `book` holds (a leg is not one), with when they were
+   * submitted, in no order: each looked up by its key, so the cost does not grow with the book (as reading a window
+   * of `orders` does: every order of the window's days, with legs and histories). What a reconciliation asks.
+   */
+  readonly heldOrders: (book: BookId, keys: ReadonlyArray<HeldKey>) => Effect.Effect<ReadonlyArray<HeldOrder>, LedgerError>
+  /** Of `keys` (account, fill id), the fills `book` holds, with their sessions, in no order; by key, as `heldOrders`. */
+  readonly heldFills: (book: BookId, keys: ReadonlyArray<HeldKey>) => Effect.Effect<ReadonlyArray<HeldFill>, LedgerError>
 }>()("@council/tracking/TradeLedger") {
   static readonly layer: Layer.Layer<TradeLedger, never, SqlClient.SqlClient> = Layer.effect(TradeLedger, Effect.suspend(() => make))
 }
@@ -132,6 +145,16 @@ export const failWith = (operation: string) => (error: SqlError.SqlError | Schem
   error._tag === "LedgerError"
     ? error
     : new LedgerError({ operation, message: describe(error), ...(error._tag === "SchemaError" ? { kind: "damaged" as const } : {}) })
+
+/**
+ * `read` as the ledger's operation `name`: in a span `TradeLedger.<name>`, its errors `LedgerError`s of `name`
+ * (`failWith`).
+ */
+const operation = <Args extends ReadonlyArray<unknown>, A, E extends SqlError.SqlError | Schema.SchemaError | LedgerError>(
+  name: string,
+  read: (...args: Args) => Effect.Effect<A, E>
+) =>
+(...args: Args): Effect.Effect<A, LedgerError> => read(...args).pipe(Effect.mapError(failWith(name)), Effect.withSpan(`TradeLedger.${name}`))
 
 const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -186,43 +209,26 @@ const make = Effect.gen(function*() {
     Effect.mapError(failWith("setBookStatus"))
   )
 
-  const backtests = Effect.fn("TradeLedger.backtests")(
-    function*(page: { readonly limit: number; readonly before?: BookId | undefined }) {
-      return yield* LedgerReads.backtestPage(sql, page)
-    },
-    Effect.mapError(failWith("backtests"))
-  )
+  const backtests = operation("backtests", (page: { readonly limit: number; readonly before?: BookId | undefined }) => LedgerReads.backtestPage(sql, page))
 
   const books = LedgerReads.summaries(sql, sql.and([])).pipe(Effect.mapError(failWith("books")), Effect.withSpan("TradeLedger.books"))
 
-  const book = Effect.fn("TradeLedger.book")(
-    function*(id: BookId) {
-      return Option.fromNullishOr((yield* LedgerReads.summaries(sql, sql.and([sql`b.id = ${id}`])))[0])
-    },
-    Effect.mapError(failWith("book"))
-  )
+  const book = operation("book", (id: BookId) =>
+    Effect.map(LedgerReads.summaries(sql, sql.and([sql`b.id = ${id}`])), (rows) => Option.fromNullishOr(rows[0])))
 
   const latestBacktest = LedgerReads.latestBacktest(sql).pipe(Effect.mapError(failWith("books")), Effect.withSpan("TradeLedger.latestBacktest"))
   const bookState = (id: BookId) => LedgerReads.bookState(sql, id).pipe(Effect.mapError(failWith("book")))
 
-  const equity = Effect.fn("TradeLedger.equity")(function*(w: Window) {
-    return yield* LedgerReads.equity(sql, w)
-  }, Effect.mapError(failWith("equity")))
-  const series = Effect.fn("TradeLedger.series")(function*(w: Window) {
-    return yield* LedgerReads.series(sql, w)
-  }, Effect.mapError(failWith("series")))
-  const orders = Effect.fn("TradeLedger.orders")(function*(q: OrdersQuery) {
-    return yield* LedgerOrders.orders(sql, q)
-  }, Effect.mapError(failWith("orders")))
-  const fills = Effect.fn("TradeLedger.fills")(function*(w: Window) {
-    return yield* LedgerReads.fills(sql, w)
-  }, Effect.mapError(failWith("fills")))
-  const marks = Effect.fn("TradeLedger.marks")(function*(w: Window) {
-    return yield* LedgerReads.marks(sql, w)
-  }, Effect.mapError(failWith("marks")))
-  const cursors = Effect.fn("TradeLedger.cursors")(function*(book: BookId, accounts: ReadonlyArray<AccountId>) {
-    return yield* LedgerOrders.cursors(sql, pg, book, accounts)
-  }, Effect.mapError(failWith("cursors")))
+  const equity = operation("equity", (w: Window) => LedgerReads.equity(sql, w))
+  const series = operation("series", (w: Window) => LedgerReads.series(sql, w))
+  const orders = operation("orders", (q: OrdersQuery) => LedgerOrders.orders(sql, q))
+  const fills = operation("fills", (w: Window) => LedgerReads.fills(sql, w))
+  const marks = operation("marks", (w: Window) => LedgerReads.marks(sql, w))
+  const cursors = operation("cursors", (book: BookId, accounts: ReadonlyArray<AccountId>) => LedgerOrders.cursors(sql, pg, book, accounts))
+  const heldOrders = operation("heldOrders", (book: BookId, keys: ReadonlyArray<HeldKey>) => LedgerHeld.heldOrders(sql, pg, book, keys))
+  const heldFills = operation("heldFills", (book: BookId, keys: ReadonlyArray<HeldKey>) => LedgerHeld.heldFills(sql, pg, book, keys))
 
-  return TradeLedger.of({ record, createBook, setBookStatus, books, book, backtests, bookState, latestBacktest, equity, series, orders, fills, marks, cursors })
+  return TradeLedger.of({
+    record, createBook, setBookStatus, books, book, backtests, bookState, latestBacktest, equity, series, orders, fills, marks, cursors, heldOrders, heldFills
+  })
 })

@@ -7,8 +7,9 @@ import * as SqlClient from "effect/sql/SqlClient"
 import { Database } from "@council/store"
 import { BookId, liveBook, TradeLedger } from "@council/tracking"
 import { PgServer } from "../../store/test/PgServer.ts"
-import { simulate } from "./fixtures/SimulatedBook.ts"
+import { ACCOUNTS, simulate } from "./fixtures/SimulatedBook.ts"
 import { FROM, ledgerOn, tempDb, withMarket } from "./LedgerFixture.ts"
+import { ledgerStatements, planOf } from "./LedgerStatements.ts"
 import { contract } from "./TradeLedgerContract.ts"
 
 describe("TradeLedger on SQLite", () => {
@@ -29,6 +30,26 @@ describe("TradeLedger on SQLite", () => {
         const last = orders.at(-1)!
         yield* ledger.record({ book: liveBook, orders: [{ ...last, filledAvgPrice: (last.filledAvgPrice ?? 0) + 1 }], fills: [], snapshots: [] })
         assert.strictEqual((yield* changes) - before, 1)
+      }).pipe(Effect.provide(ledgerOn(Database.layerSqlite(tempDb()))))))
+
+  it.effect("an account's window of orders is read as a range of its submission index, with the orders of the window's days", () =>
+    withMarket((market) =>
+      Effect.gen(function*() {
+        const ledger = yield* TradeLedger
+        const sim = yield* simulate(market, liveBook, FROM, 12)
+        for (const day of sim.days) yield* ledger.record(day)
+        const [from, to] = [sim.sessions[3]!, sim.sessions[7]!]
+        let read = 0
+        for (const account of ACCOUNTS) {
+          const all = yield* ledger.orders({ book: liveBook, account, status: "all", limit: 10_000 })
+          const { result: window, statements } = yield* ledgerStatements(ledger.orders({ book: liveBook, account, from, to, status: "all", limit: 10_000 }))
+          const day = (o: { readonly submittedAt: string }) => o.submittedAt.slice(0, 10)
+          assert.deepStrictEqual(window, all.filter((o) => day(o) >= from && day(o) <= to))
+          read += window.length
+          const plan = yield* planOf(statements.find((s) => s.operation === "orders")!.text)
+          assert.isTrue(plan.some((row) => row.includes("USING INDEX ledger_orders_submitted (book=? AND account=? AND submitted_at>? AND submitted_at<?)")), plan.join("\n"))
+        }
+        assert.isAbove(read, 0)
       }).pipe(Effect.provide(ledgerOn(Database.layerSqlite(tempDb()))))))
 
   it.effect("snapshots read back field for field as recorded; a stored row that does not decode fails the read", () =>

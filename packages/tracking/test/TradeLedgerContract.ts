@@ -256,6 +256,48 @@ export const contract = (test: (name: string, body: () => Body) => void) => {
       ]]])
     }))
 
+  test("looks orders and fills up by key: the top-level orders and the fills the book holds, no leg, no other book's", () =>
+    withMarket((market) =>
+      Effect.gen(function*() {
+        const ledger = yield* TradeLedger
+        const sim = yield* simulate(market, liveBook, FROM, 12)
+        for (const day of sim.days) yield* ledger.record(day)
+        const other = BookId.make("bt-held")
+        yield* ledger.createBook({ id: other, label: "held", from: FROM, to: FROM, params: {} })
+        yield* ledger.record({ ...sim.days[0]!, book: other })
+        const orders = sim.days.flatMap((d) => d.orders)
+        const fills = sim.days.flatMap((d) => d.fills)
+        assert.isTrue(orders.some((o) => o.parentId !== null), "the simulation has legs")
+        // every order and fill recorded, each under another account too, and ids nobody holds: more than a statement's keys
+        const [first, second] = ACCOUNTS
+        const elsewhere = (account: AccountId) => (account === first ? second! : first!)
+        const keysOf = (rows: ReadonlyArray<{ readonly account: AccountId; readonly id: string }>) => [
+          ...rows.map((r) => ({ account: r.account, id: r.id })),
+          ...rows.map((r) => ({ account: elsewhere(r.account), id: r.id })),
+          ...Array.from({ length: 250 }, (_, i) => ({ account: first!, id: `unknown-${i}` }))
+        ]
+        const sorted = (rows: ReadonlyArray<string>) => [...new Set(rows)].toSorted()
+        const heldOrders = (book: BookId, recorded: ReadonlyArray<typeof orders[number]>) =>
+          Effect.gen(function*() {
+            const held = yield* ledger.heldOrders(book, keysOf(orders))
+            assert.deepStrictEqual(
+              held.map((o) => `${o.account} ${o.id} ${o.submittedAt}`).toSorted(),
+              sorted(recorded.filter((o) => o.parentId === null).map((o) => `${o.account} ${o.id} ${o.submittedAt}`))
+            )
+          })
+        const heldFills = (book: BookId, recorded: ReadonlyArray<typeof fills[number]>) =>
+          Effect.gen(function*() {
+            const held = yield* ledger.heldFills(book, keysOf(fills))
+            assert.deepStrictEqual(held.map((f) => `${f.account} ${f.id} ${f.session}`).toSorted(), sorted(recorded.map((f) => `${f.account} ${f.id} ${f.session}`)))
+          })
+        yield* heldOrders(liveBook, orders)
+        yield* heldFills(liveBook, fills)
+        yield* heldOrders(other, sim.days[0]!.orders)
+        yield* heldFills(other, sim.days[0]!.fills)
+        assert.deepStrictEqual(yield* ledger.heldOrders(liveBook, []), [])
+        assert.deepStrictEqual(yield* ledger.heldFills(BookId.make("nope"), keysOf(fills)), [])
+      })))
+
   test("a backtest's book is isolated from the live book, listed with its range and status", () =>
     withMarket((market) =>
       Effect.gen(function*() {

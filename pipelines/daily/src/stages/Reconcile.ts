@@ -136,26 +136,39 @@ const after = (iso: string, cursor: string | null) => cursor === null || Date.pa
 
 const span = (days: ReadonlyArray<string>) => days.length === 0 ? undefined : { from: TradingDay.make(days.reduce((a, b) => (a < b ? a : b))), to: TradingDay.make(days.reduce((a, b) => (a > b ? a : b))) }
 
+/** Whether `day` lies in `days` (inclusive). */
+const within = (day: string, days: { readonly from: string; readonly to: string }) => day >= days.from && day <= days.to
+
 /**
  * Of what each account read, what the ledger does not hold yet (before `record` writes it). What lies after an
- * account's cursor is new; what lies in its overlap (a second before it) is looked up in the ledger, one read for
- * the orders and one for the fills of every account; an order the ledger holds open, and a leg of a held order, is
- * held. Nothing is read when nothing lies in an overlap (a reconciliation's first read of a book).
+ * account's cursor is new; what lies in its overlap (a second before it) is looked up in the ledger by key, the
+ * orders of every account at once and their fills at once; an order the ledger holds open, and a leg of a held
+ * order, is held. Held means held within the days the overlap spans (orders by the day they were submitted, fills
+ * by session), as when the overlap's days were read whole. Nothing is read when nothing lies in an overlap (a
+ * reconciliation's first read of a book).
  */
 const freshOf = (ledger: TradeLedger["Service"], book: BookId, cursors: ReadonlyArray<AccountCursor>, reads: ReadonlyArray<AccountRead>) =>
   Effect.gen(function*() {
     const cursorOf = (account: AccountId) => cursors.find((c) => c.account === account)
     const overlapOrders = reads.flatMap((r) => {
-      const cursor = cursorOf(r.snapshot.account)
-      return r.orders.filter((o) => o.parentId === null && !(cursor?.open.includes(o.id) ?? false) && !after(o.submittedAt, cursor?.ordersAfter ?? null))
+      const account = r.snapshot.account
+      const cursor = cursorOf(account)
+      return r.orders
+        .filter((o) => o.parentId === null && !(cursor?.open.includes(o.id) ?? false) && !after(o.submittedAt, cursor?.ordersAfter ?? null))
+        .map((o) => ({ account, id: o.id, day: o.submittedAt.slice(0, 10) }))
     })
-    const overlapFills = reads.flatMap((r) => r.fills.filter((f) => !after(f.at, cursorOf(r.snapshot.account)?.fillsAfter ?? null)))
-    const orderDays = span(overlapOrders.map((o) => o.submittedAt.slice(0, 10)))
-    const fillDays = span(overlapFills.map((f) => f.session))
+    const overlapFills = reads.flatMap((r) => {
+      const account = r.snapshot.account
+      return r.fills.filter((f) => !after(f.at, cursorOf(account)?.fillsAfter ?? null)).map((f) => ({ account, id: f.id, day: f.session }))
+    })
+    const orderDays = span(overlapOrders.map((o) => o.day))
+    const fillDays = span(overlapFills.map((f) => f.day))
     const heldOrders = new Set(
-      orderDays === undefined ? [] : (yield* ledger.orders({ book, ...orderDays, status: "all", limit: Number.MAX_SAFE_INTEGER })).map((o) => `${o.account} ${o.id}`)
+      orderDays === undefined ? [] : (yield* ledger.heldOrders(book, overlapOrders)).filter((o) => within(o.submittedAt.slice(0, 10), orderDays)).map((o) => `${o.account} ${o.id}`)
     )
-    const heldFills = new Set(fillDays === undefined ? [] : (yield* ledger.fills({ book, ...fillDays })).map((f) => `${f.account} ${f.id}`))
+    const heldFills = new Set(
+      fillDays === undefined ? [] : (yield* ledger.heldFills(book, overlapFills)).filter((f) => within(f.session, fillDays)).map((f) => `${f.account} ${f.id}`)
+    )
     return reads.map((r): Fresh[number] => {
       const account = r.snapshot.account
       const cursor = cursorOf(account)
