@@ -42,6 +42,7 @@ import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { AccountConfig, AccountId, BrokerCredentials } from "@council/domain"
 import { boundedText } from "@council/io/BoundedText"
+import { within } from "@council/io/Deadline"
 import { toThirdParty } from "@council/io/ThirdPartyRequests"
 import { scrub } from "@council/io/SecretText"
 import { BrokerError } from "../Broker.ts"
@@ -239,30 +240,6 @@ const retryAfterUntil = (value: string, now: number): number | undefined => {
  */
 const scrubCredentials = (text: string, credentials: BrokerCredentials): string =>
   scrub(scrub(text, Redacted.value(credentials.secretKey)), Redacted.value(credentials.keyId))
-
-/**
- * `effect`, failed with `onTimeout()` (and interrupted) when it has not finished within `millis` of wall-clock
- * time. What `Effect.timeoutOrElse` does for one fiber and one timer: that one forks the effect and a sleeping
- * fiber and races them, a measurable share of a request's CPU before it is sent.
- */
-const within = <T>(millis: number, onTimeout: () => T) => <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E | T> =>
-  Effect.withFiber((parent) =>
-    Effect.callback<A, E | T>((resume) => {
-      const fiber = Effect.runForkWith(parent.context)(effect)
-      const timer = setTimeout(() => {
-        resume(Effect.fail(onTimeout()))
-        fiber.interruptUnsafe()
-      }, millis)
-      fiber.addObserver((exit) => {
-        clearTimeout(timer)
-        resume(exit)
-      })
-      return Effect.sync(() => {
-        clearTimeout(timer)
-        fiber.interruptUnsafe()
-      })
-    })
-  )
 
 /** An account that has Alpaca credentials and passed the LIVE guard (`LiveGuard.guard`). */
 export type AlpacaAccountConfig = LiveGuard.GuardedAccount & { readonly credentials: BrokerCredentials }
