@@ -2,21 +2,11 @@
  * Benchmarks. They print figures and ratios measured in one run (min / median / max over the repetitions, ratios
  * paired per repetition) and assert nothing. The machine is shared: quote medians and ratios, rerun when noisy.
  *
- * `pnpm bench --help` lists them (`USAGE`).
+ * `pnpm bench --help` lists them (`USAGE`). A benchmark's module loads only once its arguments are checked.
  */
 import { existsSync, statSync } from "node:fs"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
-import { backtest } from "./Backtest.ts"
-import { activities } from "./ExchangeActivities.ts"
-import { execution } from "./Execution.ts"
-import { hasValgrind, instructions } from "./Instructions.ts"
-import { leaderboard } from "./Leaderboard.ts"
-import { leaderboardBook } from "./LeaderboardBook.ts"
-import { llm } from "./Llm.ts"
-import { ratelimit } from "./RateLimit.ts"
-import { startup } from "./Startup.ts"
-import { throughput } from "./Throughput.ts"
 
 /** What `pnpm bench --help` prints: each benchmark, its flags and what it measures against. */
 const USAGE = `  pnpm bench daily [--runs N]       CLI start-up and a daily run, vs node -e 0, a TypeScript entry, effect/cli
@@ -80,38 +70,41 @@ const homeDir = (): string | undefined => {
 }
 switch (which) {
   case "daily":
-    startup(runs)
+    await import("./Startup.ts").then((m) => m.startup(runs))
     break
   case "exchange":
-    await throughput(runs, { profile: given.has("--profile"), orders: 2000 })
+    await (await import("./Throughput.ts")).throughput(runs, { profile: given.has("--profile"), orders: 2000 })
     break
   case "activities":
-    await activities(runs)
+    await (await import("./ExchangeActivities.ts")).activities(runs)
     break
   case "execution":
-    await Effect.runPromise(execution(runs, Number(process.env["BENCH_LATENCY_MS"] ?? 200)))
+    await Effect.runPromise((await import("./Execution.ts")).execution(runs, Number(process.env["BENCH_LATENCY_MS"] ?? 200)))
     break
   case "ratelimit":
-    await Effect.runPromise(ratelimit(runs))
+    await Effect.runPromise((await import("./RateLimit.ts")).ratelimit(runs))
     break
   case "llm":
-    await Effect.runPromise(llm(runs))
+    await Effect.runPromise((await import("./Llm.ts")).llm(runs))
     break
   case "leaderboard": {
     const home = homeDir()
-    await leaderboard(runs)
-    await leaderboardBook(runs, home)
+    await (await import("./Leaderboard.ts")).leaderboard(runs)
+    await (await import("./LeaderboardBook.ts")).leaderboardBook(runs, home)
     break
   }
   case "backtest":
     // a full-range repetition takes minutes: 3 by default
-    backtest(count("--runs", 3), count("--sessions", Infinity))
+    await import("./Backtest.ts").then((m) => m.backtest(count("--runs", 3), count("--sessions", Infinity)))
     break
   case "instructions":
     // one 50-session `on` measurement is minutes of CPU under valgrind: 2 by default
     if (count("--sessions", 50) < 2) refuse("bench instructions: --sessions must be ≥ 2 (one session is the start-up it subtracts)")
     if (count("--from", 1) >= count("--sessions", 50)) refuse("bench instructions: --from must be below --sessions")
-    if (!hasValgrind()) refuse("bench instructions: valgrind is not installed (it counts the instructions)")
-    instructions(count("--runs", 2), count("--sessions", 50), count("--from", 1))
+    {
+      const { hasValgrind, instructions } = await import("./Instructions.ts")
+      if (!hasValgrind()) refuse("bench instructions: valgrind is not installed (it counts the instructions)")
+      instructions(count("--runs", 2), count("--sessions", 50), count("--from", 1))
+    }
     break
 }
