@@ -71,6 +71,8 @@ describe("runs from another home send nothing here unless told", () => {
     assert.strictEqual(fork.code, 0, fork.stderr)
     assert.notMatch(fork.stdout, /\(dry run\)/)
     assert.notInclude(fork.stderr, "comes from another home")
-    assert.match(fork.stdout, /CHATGPT\s+succeeded/)
+    // sent: the broker was asked, and answered that the parent's orders (the same client order ids) are already there
+    // — a dry run would say "not sent (dry run)" and ask nothing
+    assert.match(fork.stdout, /^CHATGPT\s+succeeded\s+0\s+0\s.*1 already at the broker \(earlier run\)$/m)
   })
 })
