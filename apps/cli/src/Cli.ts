@@ -450,8 +450,8 @@ const exchangeServe = Command.make(
   {
     port: Flag.Int("port").pipe(Flag.withDescription("port (default: 8787; 0: any free port)"), Flag.withDefault(8787)),
     host: Flag.String("host").pipe(Flag.withDescription("interface to listen on (default: 127.0.0.1)"), Flag.withDefault("127.0.0.1")),
-    date: Flag.String("date").pipe(Flag.withDescription("session to trade YYYY-MM-DD (default: the latest session in the data)"), Flag.optional),
-    at: Flag.String("at").pipe(Flag.withDescription("the moment on that day, HH:MM New York time (default: 15:45; given neither --date nor --at, the latest point an account was brought to when later, e.g. after an after-close run that session's close)"), Flag.optional),
+    date: Flag.String("date").pipe(Flag.withDescription("session to trade YYYY-MM-DD (default: where the ledger's accounts are, see --at; on a ledger without orders, the latest session in the data)"), Flag.optional),
+    at: Flag.String("at").pipe(Flag.withDescription("the moment on that day, HH:MM New York time (default: 15:45; given neither --date nor --at, where the ledger's accounts are — the latest point an account with orders was brought to, 15:45 of that session or, after an after-close run, its close — so a restart resumes there)"), Flag.optional),
     latencyMs: Flag.Int("latency-ms").pipe(Flag.withDescription("each answer leaves this many milliseconds after its request arrived, the request handled meanwhile (default: 0)"), Flag.withDefault(0)),
     faultRate: Flag.Finite("fault-rate").pipe(Flag.withDescription("probability in [0, 1] that a request gets a fault (default: 0)"), Flag.withDefault(0)),
     faultKinds: Flag.String("fault-kinds").pipe(Flag.withDescription("comma-separated 429,500,503,drop (default: all)"), Flag.optional),

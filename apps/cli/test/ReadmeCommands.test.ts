@@ -50,13 +50,15 @@ describe("the README's command list", () => {
     }
   })
 
-  it("and exchange serve's --help say the same default moment: 15:45, or the latest point an account was brought to when later", async () => {
+  it("and exchange serve's --help say the same default moment: 15:45, or where the ledger's accounts are (a restart resumes there)", async () => {
     const help = (await cliInProcess(undefined, ["exchange", "serve", "--help"])).stdout
     const at = help.split("\n").find((line) => /^ {2}--at /.test(line)) ?? ""
-    // the server's rule (ExchangeServer, tested by ExchangeServerRestart): with neither --date nor --at, not before that point
+    // the server's rule (ExchangeServer, tested by ExchangeServerRestart and ExchangeServeRestartCli): with neither
+    // --date nor --at, the latest point an account with orders was brought to, earlier or later than the data's end
     for (const [where, text] of [["--help", at], ["README", readme.split("\n").find((line) => line.includes("`--at HH:MM` the moment on it")) ?? ""]] as const) {
       assert.include(text, "15:45", where)
-      assert.include(text, "the latest point an account was brought to", where)
+      assert.include(text, "where the ledger's accounts are", where)
+      assert.include(text, "the latest point an account with orders was brought to", where)
     }
   })
 

@@ -127,8 +127,18 @@ layer(serverLayer())("ExchangeServer trading API", (it) => {
       const noQty = yield* client.post("/v2/orders", { symbol: "SPY", side: "buy", type: "market", time_in_force: "day" })
       assert.strictEqual(noQty.status, 422)
       assert.deepStrictEqual(noQty.json, { code: 40010001, message: "qty is required" })
+      // validation messages are one plain line naming the field, as Alpaca's
       const badQty = yield* client.post("/v2/orders", marketBuy("SPY", "ten"))
       assert.strictEqual(badQty.status, 422)
+      assert.deepStrictEqual(badQty.json, { code: 40010001, message: "invalid qty: expected a decimal string" })
+      const zeroQty = yield* client.post("/v2/orders", marketBuy("SPY", "0"))
+      assert.deepStrictEqual([zeroQty.status, zeroQty.json], [422, { code: 40010001, message: "invalid qty: expected a value greater than 0" }])
+      const badLeg = yield* client.post("/v2/orders", marketBuy("SPY", 1, { order_class: "bracket", take_profit: { limit_price: "x" } }))
+      assert.strictEqual(badLeg.status, 422)
+      assert.deepStrictEqual(badLeg.json, { code: 40010001, message: "invalid take_profit.limit_price: expected a decimal string" })
+      const badSide = yield* client.post("/v2/orders", { ...marketBuy("SPY", 1), side: "long" })
+      assert.strictEqual(badSide.status, 422)
+      assert.match((yield* decode(AlpacaWire.WireError)(badSide.json)).message ?? "", /^invalid side: [^\n]+$/)
       const notional = yield* client.post("/v2/orders", { ...marketBuy("SPY", null), notional: "500" })
       assert.strictEqual(notional.status, 422)
       const noLimit = yield* client.post("/v2/orders", marketBuy("SPY", 1, { type: "limit" }))
@@ -136,6 +146,10 @@ layer(serverLayer())("ExchangeServer trading API", (it) => {
       assert.strictEqual((yield* decode(AlpacaWire.WireError)(noLimit.json)).code, 40010001)
       const subPenny = yield* client.post("/v2/orders", marketBuy("SPY", 1, { type: "limit", limit_price: "101.123" }))
       assert.strictEqual(subPenny.status, 422)
+      assert.deepStrictEqual(subPenny.json, {
+        code: 42210000,
+        message: "invalid limit_price 101.123. sub-penny increment does not fulfill minimum pricing criteria"
+      })
       const duplicate = yield* client.post("/v2/orders", marketBuy("QQQ", 1, { client_order_id: "qqq-1" }))
       assert.strictEqual(duplicate.status, 422)
       assert.deepStrictEqual(duplicate.json, { code: 40010001, message: "client_order_id must be unique" })
@@ -207,7 +221,14 @@ layer(serverLayer())("ExchangeServer trading API", (it) => {
         ["spy-limit", "qqq-bracket"]
       )
       assert.deepStrictEqual(yield* ids((yield* client.get("/v2/orders?nested=true&symbols=SPY,GLD")).json), ["spy-limit"])
-      assert.deepStrictEqual(yield* ids((yield* client.get("/v2/orders?symbols=spy")).json), [])
+      // symbols match whatever their case (the ledger's are upper case): a lowercase filter is not an empty list
+      assert.deepStrictEqual(yield* ids((yield* client.get("/v2/orders?symbols=spy")).json), ["spy-limit"])
+      assert.deepStrictEqual(yield* ids((yield* client.get("/v2/orders?symbols=gld")).json), [])
+      assert.strictEqual((yield* client.get("/v2/positions/spy")).status, (yield* client.get("/v2/positions/SPY")).status)
+      // a boolean that is not one is refused, naming it, not read as false; Go's forms are read
+      const maybe = yield* client.get("/v2/orders?nested=maybe")
+      assert.deepStrictEqual([maybe.status, maybe.json], [422, { code: 40010001, message: "invalid nested maybe: expected true or false" }])
+      assert.deepStrictEqual(yield* ids((yield* client.get("/v2/orders?nested=True")).json), nested.map((o) => o.client_order_id))
       const closed = yield* decode(Schema.Array(WireOrder))((yield* client.get("/v2/orders?status=closed")).json)
       assert.deepStrictEqual(closed.map((o) => o.status), ["filled", "filled"])
       assert.deepStrictEqual(

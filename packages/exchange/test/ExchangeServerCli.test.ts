@@ -1,54 +1,16 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { mkdtempSync } from "node:fs"
-import { join } from "node:path"
-import { inject } from "vitest"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { AlpacaWire } from "@council/broker/Alpaca"
 import { send } from "./ExchangeServerHarness.ts"
+import { cliIn, freshHome, startServerIn, stop } from "./ServeProcess.ts"
 
-const bin = new URL("../../../apps/cli/src/bin.ts", import.meta.url).pathname
 const ACCOUNTS = ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]
 
-// in the run's temporary directory, removed when the run ends (TempRoot.ts)
-const home = mkdtempSync(join(inject("exchangeTempRoot"), "cli-"))
-const env = { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home }
-
-/** `pnpm pipeline …` as a real process on a throwaway COUNCIL_HOME. */
-const cli = (args: ReadonlyArray<string>) =>
-  Effect.sync(() => {
-    const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: "utf8", timeout: 60_000 })
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-  })
+const env = freshHome()
+const cli = cliIn(env)
+const startServer = startServerIn(env)
 
 const KeyList = Schema.Array(Schema.Struct({ account: Schema.String, keyId: Schema.String, secretKey: Schema.String }))
-
-/** Starts `exchange serve` and resolves with the process and its base URL once it listens (killed on scope exit). */
-const startServer = (args: ReadonlyArray<string>) =>
-  Effect.acquireRelease(listening(args), ({ child }) =>
-    Effect.sync(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
-    }))
-
-const listening = (args: ReadonlyArray<string>) =>
-  Effect.callback<{ readonly child: ChildProcess; readonly url: string }, Error>((resume) => {
-    const child = spawn(process.execPath, [bin, "exchange", "serve", ...args], { env })
-    let out = ""
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      out += chunk
-      const match = /listening on (http:\/\/\S+)/.exec(out)
-      if (match?.[1]) resume(Effect.succeed({ child, url: match[1] }))
-    })
-    child.on("exit", (code) => resume(Effect.fail(new Error(`exchange serve exited with ${code}: ${out}`))))
-  })
-
-const stop = (child: ChildProcess) =>
-  Effect.callback<{ readonly code: number | null; readonly stdout: string }>((resume) => {
-    let out = ""
-    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (out += chunk))
-    child.on("exit", (code) => resume(Effect.succeed({ code, stdout: out })))
-    child.kill("SIGINT")
-  })
 
 describe("pnpm pipeline exchange", () => {
   it.effect("keys prints every configured account's key pair, the same on every call, as JSON or a table", () =>

@@ -4,7 +4,7 @@ import { AlpacaWire } from "@council/broker/Alpaca"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
 import { ExchangeServer, type ExchangeServerOptions } from "@council/exchange/server"
-import { ACCOUNT, bars, D6, tempDatabase } from "./ExchangeFixture.ts"
+import { ACCOUNT, bars, D5, D6, tempDatabase } from "./ExchangeFixture.ts"
 import { clientOf } from "./ExchangeServerHarness.ts"
 
 /** A server over the ledger in `file`, on a random port. */
@@ -18,7 +18,7 @@ const serverOver = (file: string, options: ExchangeServerOptions = {}) =>
 const clockOf = (body: unknown) => Schema.decodeUnknownSync(AlpacaWire.WireClock)(body)
 
 describe("exchange serve started again", () => {
-  it.effect("given no moment, starts not before the latest point an account was brought to: a client without a session header is served", () =>
+  it.effect("given no moment, starts at the latest point an account was brought to (a close): a client without a session header is served", () =>
     Effect.gen(function*() {
       const file = tempDatabase()
       // a run after the latest session's close (16:15) trades the account there (its order queued for the next open)
@@ -43,6 +43,26 @@ describe("exchange serve started again", () => {
       }).pipe(Effect.provide(serverOver(file, { at: "15:45" })))
     }))
 
+  it.effect("given no moment, resumes where the accounts are even before the data's latest session: 15:45 of the day they trade in", () =>
+    Effect.gen(function*() {
+      const file = tempDatabase()
+      yield* Effect.gen(function*() {
+        const client = yield* clientOf()
+        const order = { symbol: "SPY", qty: "1", side: "buy", type: "market", time_in_force: "day" }
+        assert.strictEqual((yield* client.call("POST", "/v2/orders", { body: JSON.stringify(order) })).status, 200)
+      }).pipe(Effect.provide(serverOver(file, { date: D5 })))
+      yield* Effect.gen(function*() {
+        const client = yield* clientOf()
+        const server = yield* ExchangeServer
+        assert.isTrue(server.resumed)
+        assert.deepStrictEqual(clockOf((yield* client.get("/v2/clock")).json).timestamp, `${D5}T15:45:00-04:00`)
+        // a call without a session header stays there: the next session is still open to the account
+        assert.strictEqual((yield* client.get("/v2/account")).status, 200)
+        const next = yield* client.call("GET", "/v2/account", { headers: { "X-Council-Session": `${D6}T15:45:00-04:00` } })
+        assert.strictEqual(next.status, 200, next.text)
+      }).pipe(Effect.provide(serverOver(file)))
+    }))
+
   it.effect("an account only looked at after the close (no order: nothing pins it) does not move the moment a restart starts at", () =>
     Effect.gen(function*() {
       const file = tempDatabase()
@@ -63,5 +83,6 @@ describe("exchange serve started again", () => {
       const client = yield* clientOf()
       assert.deepStrictEqual(clockOf((yield* client.get("/v2/clock")).json).timestamp, `${D6}T15:45:00-04:00`)
       assert.strictEqual((yield* client.get("/v2/account")).status, 200)
+      assert.isFalse((yield* ExchangeServer).resumed)
     }).pipe(Effect.provide(serverOver(tempDatabase()))))
 })

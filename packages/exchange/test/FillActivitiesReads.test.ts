@@ -45,5 +45,25 @@ layer(partialFillServer())("FILL activities read the account's fills once", (it)
       const bad = yield* client.get("/v2/account/activities/FILL?after=yesterday")
       assert.strictEqual(bad.status, 422)
       assert.include(bad.text, "invalid after: yesterday")
+
+      // paging: each page after the last id read, to the end; a token the account never had is refused, not read as
+      // the first page again (a client paging on would loop, or count the fills twice)
+      const ids = (reply: { readonly json: unknown }) => (reply.json as ReadonlyArray<{ readonly id: string }>).map((a) => a.id)
+      const everyId = ids(yield* client.get("/v2/account/activities/FILL"))
+      const paged: Array<string> = []
+      let token = ""
+      for (let pages = 0; pages < 5; pages++) {
+        const page = ids(yield* client.get(`/v2/account/activities/FILL?page_size=2${token === "" ? "" : `&page_token=${token}`}`))
+        if (page.length === 0) break
+        paged.push(...page)
+        token = page[page.length - 1]!
+      }
+      assert.deepStrictEqual(paged, everyId)
+      const unknown = yield* client.get("/v2/account/activities/FILL?page_size=2&page_token=not-an-activity")
+      assert.strictEqual(unknown.status, 422)
+      assert.deepStrictEqual(unknown.json, { code: 40010001, message: "invalid page_token not-an-activity: no such activity" })
+      // with after, a token before the bound pages from the bound on
+      const afterToken = yield* client.get(`/v2/account/activities/FILL?${after}&page_token=${everyId[0]}`)
+      assert.deepStrictEqual(ids(afterToken), everyId.slice(1))
     }))
 })

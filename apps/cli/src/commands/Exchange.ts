@@ -90,7 +90,7 @@ export const serve = (options: ServeOptions) =>
         `local exchange listening on ${server.url}`,
         `  base URL (trading and market data): ${server.url}`,
         `  API keys: pnpm pipeline exchange keys [--json]`,
-        `  at ${formatMoment(session)}; per request: header "${SESSION_HEADER}: <RFC 3339 timestamp or YYYY-MM-DD>"; advance: POST ${SESSION_PATH} {"at":"<timestamp>"} or {"date":"YYYY-MM-DD"}`,
+        `  at ${formatMoment(session)}${server.resumed ? " (where the ledger's accounts are; --date/--at to start elsewhere)" : ""}; per request: header "${SESSION_HEADER}: <RFC 3339 timestamp or YYYY-MM-DD>"; advance: POST ${SESSION_PATH} {"at":"<timestamp>"} or {"date":"YYYY-MM-DD"}`,
         `  rate limit ${options.rateLimit} per ${options.rateWindow === 60 ? "minute" : `${options.rateWindow} s`} per key, latency ${options.latencyMs} ms, ${faults}`,
         `  stop with Ctrl-C`
       ].join("\n"))

@@ -16,6 +16,7 @@
  */
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 import {
   type AccountId,
   type AccountSnapshot,
@@ -46,8 +47,32 @@ const decimalOrNull = (value: number | null | undefined): string | null =>
 // ---------------------------------------------------------------------------------------------------------------
 // Orders ↔ domain
 
+const standardIssues = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/**
+ * A schema failure's first issue as wire names: the field (`take_profit.limit_price`, snake case as on the wire;
+ * `""` for the whole value) and what is wrong with it, on one line (a schema's own message spans lines).
+ */
+export const firstIssue = (error: Schema.SchemaError): { readonly field: string; readonly problem: string } => {
+  const [issue] = standardIssues(error.issue).issues
+  const field = (issue?.path ?? [])
+    .map((key) => String(key).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))
+    .join(".")
+  const text = (issue?.message ?? error.message).replace(/\s+/g, " ").trim()
+  return { field, problem: text.charAt(0).toLowerCase() + text.slice(1) }
+}
+
+/** One plain line naming the field, as Alpaca's messages do: `invalid qty: expected a value greater than 0`. */
+export const issueLine = (what: string, error: Schema.SchemaError): string => {
+  const { field, problem } = firstIssue(error)
+  return field === "" ? `${what}: ${problem}` : `invalid ${field}: ${problem}`
+}
+
 const describeFailure = <A>(what: string, result: Result.Result<A, Schema.SchemaError>): Result.Result<A, string> =>
-  Result.mapError(result, (error) => `${what}: ${error.message}`)
+  Result.mapError(result, (error) => {
+    const { field, problem } = firstIssue(error)
+    return field === "" ? `${what}: ${problem}` : `${what}: ${field}: ${problem}`
+  })
 
 const toDomainLegFields = (wire: WireOrderLeg | WireOrder): Result.Result<Record<string, unknown>, string> => {
   if (wire.notional !== undefined && wire.notional !== null && (wire.qty === undefined || wire.qty === null)) {
@@ -269,7 +294,7 @@ export const fromWireOrderRequest = (
     clientOrderId: body.client_order_id == null || body.client_order_id === "" ? newClientOrderId() : body.client_order_id,
     reason: "alpaca api"
   }
-  return describeFailure("invalid order", decodeIntent(candidate))
+  return Result.mapError(decodeIntent(candidate), (error) => issueLine("invalid order", error))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -454,7 +479,9 @@ export const toWireError = (error: BrokerError): {
   readonly body: WireError
   readonly headers: Readonly<Record<string, string>>
 } => {
-  const [status, code] = wireStatus[error.reason]
+  const [status, reasonCode] = wireStatus[error.reason]
+  // Alpaca answers a sub-penny price 422 with its own code (42210000), other invalid requests 40010001
+  const code = error.reason === "InvalidRequest" && error.message.includes(SUB_PENNY) ? 42210000 : reasonCode
   const canonical = canonicalMessages[error.reason]
   const message = canonical === undefined || error.message.toLowerCase().includes(canonical)
     ? error.message
@@ -464,6 +491,9 @@ export const toWireError = (error: BrokerError): {
     : {}
   return { status, body: { code, message }, headers }
 }
+
+/** The text of Alpaca's sub-penny refusal (`invalid limit_price 290.123. sub-penny increment does not fulfill …`). */
+export const SUB_PENNY = "sub-penny increment does not fulfill minimum pricing criteria"
 
 const wireStatus: Record<BrokerErrorReason, readonly [number, number]> = {
   InsufficientBuyingPower: [403, 40310000],

@@ -15,9 +15,10 @@
  *   (default 60, Alpaca's per-minute limit; the epoch minute); every response
  *   carries `X-Ratelimit-Limit/Remaining/Reset` (reset in epoch seconds); over the limit → 429
  *   `{"code":42910000,"message":"rate limit exceeded"}`.
- * - Session: the server trades at one simulated moment at a time (default: 15:45 New York time of the latest
- *   session of the market data, or the latest point an account of the ledger was brought to when that is later —
- *   a run after the close, say; or `date` at `at`, as given). The request header `X-Council-Session` selects the moment of
+ * - Session: the server trades at one simulated moment at a time (default: where the ledger's accounts are — the
+ *   latest point an account that had an order was brought to, 15:45 of its session or its close (a restart
+ *   resumes there, earlier or later than the data's latest session); on a ledger without orders, 15:45 New York
+ *   time of the latest session of the market data; or `date` at `at`, as given). The request header `X-Council-Session` selects the moment of
  *   that request only: a timestamp (`2026-06-08T15:45:00-04:00`), or a day alone (`YYYY-MM-DD`, a session: 15:45
  *   of it). The admin endpoint `POST /council/session {"date":"YYYY-MM-DD"}` (or `{"at":"<timestamp>"}`) moves the
  *   default (`GET /council/session` reads it). The clock and calendar answer at the moment (early closes at 13:00;
@@ -91,8 +92,8 @@ export interface ExchangeServerOptions {
   /** The rate limit's window in seconds. Default 60. */
   readonly rateLimitWindowSeconds?: number
   /**
-   * The default session. Default: the latest session in the market data (at 15:45, or, when neither this nor `at`
-   * is given, at the latest point an account was brought to if that is later).
+   * The default session. Default (neither this nor `at` given): where the ledger's accounts are (the latest point
+   * an account with orders was brought to); on a ledger without orders, the latest session in the market data, at 15:45.
    */
   readonly date?: TradingDay
   /** The default moment's New York wall-clock time on `date` (`HH:MM`). Default 15:45. */
@@ -115,6 +116,8 @@ export class ExchangeServer extends Context.Service<ExchangeServer, {
   readonly seed: number
   /** The default moment (of requests without `X-Council-Session`). */
   readonly session: Effect.Effect<NewYorkMoment>
+  /** Whether the default moment is where the ledger's accounts are (no `date`/`at` given, an account has traded). */
+  readonly resumed: boolean
   /** Moves the default moment; fails `InvalidRequest` for a day that is not a session of the market data. */
   readonly setSession: (at: NewYorkMoment) => Effect.Effect<void, BrokerError>
 }>()("@council/exchange/ExchangeServer") {
@@ -220,6 +223,17 @@ const listen = (host: string, port: number, listener: RequestListener) =>
       })
   )
 
+/**
+ * The moment a restart resumes at, at `point`: after a close, the close; during a session, 15:45 of it (the
+ * default moment, where a daily run trades), or its open when 15:45 is not before its close (an early close).
+ * Every moment of a point has the same prices and fills, so this is never past what the accounts have seen.
+ */
+const resumeAt = (point: SessionPoint): NewYorkMoment => {
+  if (point.phase === "closed") return momentOfPoint(point)
+  const usual = moment(point.session, DAY_ONLY_TIME)
+  return isBefore(usual, momentOfPoint({ session: point.session, phase: "closed" })) ? usual : momentOfPoint(point)
+}
+
 const make = Effect.fnUntraced(function*(options: ExchangeServerOptions, defaultSession: Ref.Ref<NewYorkMoment>) {
   const exchange = yield* LocalExchange
   const market = yield* MarketData
@@ -232,16 +246,16 @@ const make = Effect.fnUntraced(function*(options: ExchangeServerOptions, default
     )
 
   const held = yield* exchange.keys.pipe(Effect.mapError(serverError))
-  // given no moment, not before the latest point an account was brought to (a run after the close, say): else a
-  // client sending no session header (Alpaca's SDKs) would be refused every call of that account. Only an account
-  // that had an order is held at its point (one merely looked at is not: `ExchangeAccount.traded`)
-  if (options.date === undefined && options.at === undefined) {
-    const reached = held.filter((k) => k.traded).reduce<SessionPoint | undefined>(
-      (latest, k) => latest === undefined || pointBefore(latest, k.point) ? k.point : latest,
-      undefined
-    )
-    if (reached !== undefined && isBefore(yield* Ref.get(defaultSession), momentOfPoint(reached))) yield* Ref.set(defaultSession, momentOfPoint(reached))
-  }
+  // given no moment, where the ledger's accounts are (a restart resumes): at the latest point an account that
+  // had an order was brought to, earlier or later than the data's latest session. Not the data's latest session:
+  // a call without a session header (Alpaca's SDKs, `close-all`) would move the accounts there, ahead of the
+  // runs of the days between, which are then refused. An account merely looked at is not held (`ExchangeAccount.traded`)
+  const reached = held.filter((k) => k.traded).reduce<SessionPoint | undefined>(
+    (latest, k) => latest === undefined || pointBefore(latest, k.point) ? k.point : latest,
+    undefined
+  )
+  const resumed = options.date === undefined && options.at === undefined && reached !== undefined
+  if (resumed) yield* Ref.set(defaultSession, resumeAt(reached))
   // create the key pairs of the configured accounts that have none yet
   const existing = new Set(held.map((k) => k.account))
   for (const account of options.accounts ?? []) {
@@ -282,6 +296,7 @@ const make = Effect.fnUntraced(function*(options: ExchangeServerOptions, default
     url: `http://${urlHost}:${address.port}`,
     seed,
     session: Ref.get(defaultSession),
+    resumed,
     setSession
   })
 })

@@ -4,7 +4,8 @@
  *
  * **Gotchas**
  * - `""` and `null` optional fields of an order request count as absent (`withoutEmpty`), as with Alpaca.
- * - Booleans in queries are `true`/`1` and `false`/`0`; anything else counts as absent.
+ * - Booleans in queries are what Go's `strconv.ParseBool` reads (Alpaca's servers are Go): `true`/`1`/`t`/`True`/
+ *   `TRUE` and their false forms; anything else is `"invalid"` (answered 422 naming the parameter), never read as false.
  *
  * @since 0.1.0
  */
@@ -80,8 +81,14 @@ export const header = (req: IncomingMessage, name: string): string | undefined =
   return text === undefined || text.trim() === "" ? undefined : text.trim()
 }
 
-export const booleanParam = (value: string | null): boolean | undefined =>
-  value === null ? undefined : value === "true" || value === "1" ? true : value === "false" || value === "0" ? false : undefined
+const TRUE_TEXTS = new Set(["1", "t", "T", "true", "True", "TRUE"])
+const FALSE_TEXTS = new Set(["0", "f", "F", "false", "False", "FALSE"])
+
+/** A boolean query parameter: absent (missing or blank), a boolean, or `"invalid"`. */
+export const booleanParam = (value: string | null): boolean | undefined | "invalid" =>
+  value === null || value.trim() === ""
+    ? undefined
+    : TRUE_TEXTS.has(value.trim()) ? true : FALSE_TEXTS.has(value.trim()) ? false : "invalid"
 
 export const numberParam = (value: string | null): number | undefined | "invalid" => {
   if (value === null || value.trim() === "") return undefined

@@ -68,12 +68,12 @@ const barsQueryOf = (query: URLSearchParams, session: string): BarsQuery | Reply
 export const make = (market: MarketData["Service"], exchange: LocalExchange["Service"]) => {
   const universe = market.universe.pipe(Effect.orElseSucceed((): ReadonlyArray<Ticker> => []))
 
-  /** A path symbol (or asset id) as a ticker of the universe, if it is one. */
+  /** A path symbol, whatever its case (`spy` is SPY), or asset id as a ticker of the universe, if it is one. */
   const resolveSymbol = (param: string) =>
     Effect.map(universe, (symbols) =>
       UUID.test(param)
         ? symbols.find((s) => assetId(s) === param.toLowerCase())
-        : symbols.find((s) => s === param))
+        : symbols.find((s) => s === param.toUpperCase()))
 
   // a session before the one the account has traded into can no longer be traded or read here: its clock is
   // refused (422) too, so a client's session check sees that before it starts a day (a moment earlier in the

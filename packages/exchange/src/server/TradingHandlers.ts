@@ -4,7 +4,11 @@
  *
  * **Gotchas**
  * - `GET /v2/orders` defaults to `nested=false` like Alpaca (legs listed as orders of their own); `side` is
- *   filtered after the core's `limit` is applied to at most 500 orders.
+ *   filtered after the core's `limit` is applied to at most 500 orders. `symbols` match whatever their case (as
+ *   the path symbols of positions do); a boolean that is not one (`nested=maybe`) is refused, 422.
+ * - `GET /v2/account/activities/FILL`: `page_token` is the last activity id read; an id the account never had is
+ *   refused (422), never read as "from the start".
+ * - Validation messages are one plain line naming the wire field (`invalid qty: expected a value greater than 0`).
  * - `DELETE /v2/positions` closes each position separately (one 207 item each); closing a position always
  *   cancels that symbol's open orders first (the core's `closePosition`), whatever `cancel_orders` says.
  * - Order replacement (`PATCH /v2/orders/{id}`) answers 422.
@@ -90,7 +94,9 @@ const accountHandlers = ({ exchange, resolveSymbol }: TradingDeps) => {
 
   const closeAllPositions: Handler = ({ account, query }) =>
     Effect.gen(function*() {
-      if (booleanParam(query.get("cancel_orders")) === true) yield* exchange.cancelAllOrders(account.account)
+      const cancelOrders = booleanParam(query.get("cancel_orders"))
+      if (cancelOrders === "invalid") return unprocessable(`invalid cancel_orders ${query.get("cancel_orders")}: expected true or false`)
+      if (cancelOrders === true) yield* exchange.cancelAllOrders(account.account)
       const positions = yield* exchange.positions(account.account)
       const items: Array<unknown> = []
       for (const position of positions) {
@@ -123,7 +129,9 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
       const side = query.get("side")
       if (side !== null && side !== "" && side !== "buy" && side !== "sell") return unprocessable(`invalid side ${side}`)
       const nested = booleanParam(query.get("nested")) ?? false
-      const requested = listParam(query.get("symbols"))
+      if (nested === "invalid") return unprocessable(`invalid nested ${query.get("nested")}: expected true or false`)
+      // symbols are matched whatever their case, as the path symbols of positions and assets are
+      const requested = listParam(query.get("symbols")).map((s) => s.toUpperCase())
       const symbols = requested.filter(isTicker)
       if (requested.length > 0 && symbols.length === 0) return json(200, [])
       const after = query.get("after")
@@ -147,7 +155,7 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
     const parsed = parseJson(body)
     if (Result.isFailure(parsed) || !isRecord(parsed.success)) return Effect.succeed(malformedBody)
     const decoded = decodeOrderRequest(withoutEmpty(parsed.success))
-    if (Result.isFailure(decoded)) return Effect.succeed(unprocessable(`invalid order request: ${decoded.failure.message}`))
+    if (Result.isFailure(decoded)) return Effect.succeed(unprocessable(AlpacaWire.issueLine("invalid order request", decoded.failure)))
     const intent = AlpacaWire.fromWireOrderRequest(account.account, decoded.success, randomUUID)
     if (Result.isFailure(intent)) return Effect.succeed(unprocessable(intent.failure))
     return Effect.map(exchange.placeOrder(account.account, intent.success), (order) => json(200, wireOrder(order)))
@@ -192,12 +200,15 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
       const after = afterText === null || afterText === "" ? undefined : Date.parse(afterText)
       if (Number.isNaN(after)) return yield* reject(account.account, "InvalidRequest", `invalid after: ${afterText}`)
       const all = yield* exchange.fills(account.account)
+      // a page token is the id of the previous page's last activity: one the account never had is refused, not read
+      // as the first page (a client paging on would loop or count fills twice)
+      const token = query.get("page_token")
+      const from = token === null || token === "" ? 0 : all.findIndex((f) => f.id === token) + 1
+      if (from === 0 && token !== null && token !== "") return unprocessable(`invalid page_token ${token.slice(0, 80)}: no such activity`)
       // as the ledger's `filled_at > ?`: its timestamps are ISO strings, compared as text
       const bound = after === undefined ? undefined : new Date(after).toISOString()
-      const fills = bound === undefined ? all : all.filter((f) => f.at > bound)
-      const token = query.get("page_token")
-      const start = token === null || token === "" ? 0 : fills.findIndex((f) => f.id === token) + 1
-      const page = fills.slice(start, start + pageSize)
+      const rest = all.slice(from)
+      const page = (bound === undefined ? rest : rest.filter((f) => f.at > bound)).slice(0, pageSize)
       const progress = yield* fillProgress(account.account, page, all)
       return json(200, page.map((fill) => AlpacaWire.toWireFillActivity(fill, progress.get(fill.id)!)))
     })
