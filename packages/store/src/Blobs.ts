@@ -51,7 +51,7 @@ const chunks = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A
   return out
 }
 
-/** How many hashes `known` remembers before it starts over (each costs ~100 bytes). */
+/** How many hashes `known` remembers before it starts over (each costs ~100 bytes: `knownHashes`). */
 const KNOWN_LIMIT = 200_000
 
 /** Texts shorter than this are stored as they are. */
@@ -203,14 +203,24 @@ const blobStatements = (prepare: ReturnType<typeof FixedStatements.make>["prepar
   }
 }
 
-/** The hashes known stored (confirmed written, or read), at most `KNOWN_LIMIT` of them. */
+/**
+ * `hash` as a string of its own: a hash `textHash` gives is a slice of the 64-character hex digest, and V8 keeps a
+ * slice as a view that holds its whole parent alive (~150 bytes a hash instead of ~50).
+ */
+const ownString = (hash: string): string => JSON.parse(JSON.stringify(hash))
+
+/**
+ * The hashes known stored (confirmed written, or read), at most `KNOWN_LIMIT` of them: a backtest adds about 15 a
+ * session, so each is kept as a string of its own (`ownString`), not as the slice of a digest it came as.
+ */
 const knownHashes = () => {
   const known = new Set<string>()
   return {
     has: (hash: string) => known.has(hash),
     remember: (hash: string) => {
+      if (known.has(hash)) return
       if (known.size >= KNOWN_LIMIT) known.clear()
-      known.add(hash)
+      known.add(ownString(hash))
     }
   }
 }
