@@ -85,10 +85,10 @@ const TRUE_TEXTS = new Set(["1", "t", "T", "true", "True", "TRUE"])
 const FALSE_TEXTS = new Set(["0", "f", "F", "false", "False", "FALSE"])
 
 /** A boolean query parameter: absent (missing or blank), a boolean, or `"invalid"`. */
-export const booleanParam = (value: string | null): boolean | undefined | "invalid" =>
-  value === null || value.trim() === ""
-    ? undefined
-    : TRUE_TEXTS.has(value.trim()) ? true : FALSE_TEXTS.has(value.trim()) ? false : "invalid"
+export const booleanParam = (value: string | null): boolean | undefined | "invalid" => {
+  const text = value?.trim() ?? ""
+  return text === "" ? undefined : TRUE_TEXTS.has(text) ? true : FALSE_TEXTS.has(text) ? false : "invalid"
+}
 
 export const numberParam = (value: string | null): number | undefined | "invalid" => {
   if (value === null || value.trim() === "") return undefined
