@@ -21,7 +21,7 @@
  *   fill's cash, position and record. `AccountState`: marking, buying power (no leverage), shares held by open
  *   exits. `Prices`: the bars the exchange reads, and what is known when. `GroupCommit`: how writes share
  *   transactions. `ReadCache`: what reads found, kept until a write. `WorkingSet`: what a write call knows of its
- *   account (row, open orders, positions), read at most once and kept current by its own statements; what it left
+ *   account (row, open orders, positions, latest submission stamp), read at most once and kept current by its own statements; what it left
  *   is what the reads after it are served. `RowGuard`: the rows' schema checks, fast.
  * - Canceling any member of a bracket/OCO group cancels its other open members. `closePosition` first cancels the
  *   symbol's open orders (Alpaca's `cancel_orders=true`), then sends a `day` market order; `closeAllPositions`
@@ -447,7 +447,7 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
 
   /**
    * `body` on the account brought to `now`, in one transaction of the write queue (`isolated`: `runIsolated`). Once
-   * committed, what the call left of the account (its row, open orders and positions, where it read them) is the
+   * committed, what the call left of the account (its row, open orders, positions and latest submission stamp, where it read them) is the
    * account's, and the reads after it need not read them again.
    */
   const advancedThen = <A>(

@@ -1,12 +1,13 @@
 /**
  * The local exchange's present: where a moment falls among the market data's sessions (its point, whether its day
  * has a session), the clock and the calendar at it. Sessions never change once in the data, so each day's lookups
- * are cached (bounded); the next session is asked until it is found (the data may grow).
+ * are cached (bounded), and so are the last clock and calendar answered; the next session is asked until it is found
+ * (the data may grow).
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import { isoOf, type NewYorkMoment, TradingDay } from "@council/domain"
+import { isoOf, type MarketCalendarDay, type MarketClock, type NewYorkMoment, TradingDay } from "@council/domain"
 import type { MarketData, MarketDataError } from "@council/market"
 import { calendarDay, clockAt, pointOf } from "./Calendar.ts"
 import { type Failure, invalid } from "./ExchangeErrors.ts"
@@ -58,16 +59,36 @@ export const makePresent = (market: MarketData["Service"]) => {
     })
   }
 
-  const clock = (moment: NewYorkMoment) =>
-    Effect.flatMap(around(moment.day), ({ isSession }) =>
-      Effect.map(next(moment.day), (nextSession) => clockAt(moment, isSession, nextSession)))
+  /**
+   * The last clock and calendar answered, when final: every account of a run asks for the same ones. Answers that
+   * lacked the next session (the data may grow) are not kept. Shared values: callers must not mutate them.
+   */
+  let lastClock: { readonly moment: NewYorkMoment; readonly clock: MarketClock } | undefined
+  let lastCalendar: { readonly start: string; readonly end: string; readonly days: ReadonlyArray<MarketCalendarDay> } | undefined
 
-  const calendar = (start: TradingDay, end: TradingDay) =>
-    Effect.flatMap(market.sessions(start, end), (sessions) => {
+  const clock = (moment: NewYorkMoment): Effect.Effect<MarketClock, MarketDataError> => {
+    if (lastClock !== undefined && lastClock.moment.day === moment.day && lastClock.moment.seconds === moment.seconds) {
+      return Effect.succeed(lastClock.clock)
+    }
+    return Effect.flatMap(around(moment.day), ({ isSession }) =>
+      Effect.map(next(moment.day), (nextSession) => {
+        const answer = clockAt(moment, isSession, nextSession)
+        if (nextSession !== undefined) lastClock = { moment, clock: answer }
+        return answer
+      }))
+  }
+
+  const calendar = (start: TradingDay, end: TradingDay): Effect.Effect<ReadonlyArray<MarketCalendarDay>, MarketDataError> => {
+    if (lastCalendar !== undefined && lastCalendar.start === start && lastCalendar.end === end) return Effect.succeed(lastCalendar.days)
+    return Effect.flatMap(market.sessions(start, end), (sessions) => {
       const last = sessions.at(-1)
-      return Effect.map(last === undefined ? Effect.succeed(undefined) : next(last), (after) =>
-        sessions.map((day, i) => calendarDay(day, sessions[i + 1] ?? after)))
+      return Effect.map(last === undefined ? Effect.succeed(undefined) : next(last), (after) => {
+        const days = sessions.map((day, i) => calendarDay(day, sessions[i + 1] ?? after))
+        if (after !== undefined) lastCalendar = { start, end, days }
+        return days
+      })
     })
+  }
 
   return { at, clock, calendar }
 }

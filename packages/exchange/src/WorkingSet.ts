@@ -1,5 +1,5 @@
 /**
- * An account's row, open orders and positions during one write call, so that the call reads each at most once:
+ * An account's row, open orders, positions and latest submission stamp during one write call, so that the call reads each at most once:
  * taken from what the `ReadCache` kept when the call started, or read from the ledger on first use; then changed in
  * memory exactly as the call's own statements change the rows; and handed back (`known`) for the cache to remember
  * once the call committed. A backtest's session otherwise read an account's open orders and positions again for
@@ -28,10 +28,12 @@ export interface Known {
   readonly account?: AccountRow | undefined
   readonly open?: ReadonlyArray<OrderRow> | undefined
   readonly positions?: ReadonlyArray<PositionRow> | undefined
+  /** The latest `submitted_at` of the account's orders (`Ledger.latestSubmitted`); `null`: it has none. */
+  readonly latest?: string | null | undefined
 }
 
 /** The keys the `ReadCache` keeps these under (reads use the same: `LocalExchange`). */
-export const KEYS = ["account", "open", "positions"] as const
+export const KEYS = ["account", "open", "positions", "latest"] as const
 
 /** `effect`, then `mirror` of what it answered (in memory, once the statement succeeded). */
 const then = <A, E>(effect: Effect.Effect<A, E>, mirror: (a: A) => void): Effect.Effect<A, E> =>
@@ -47,6 +49,7 @@ export const track = (ledger: Ledger, start: Known) => {
   let account = start.account
   let open = start.open
   let positions = start.positions
+  let latest = start.latest
 
   const loadOpen = (id: AccountId) =>
     open !== undefined ? Effect.succeed(open) : Effect.map(ledger.openOrders(id), (rows) => (open = rows))
@@ -80,6 +83,14 @@ export const track = (ledger: Ledger, start: Known) => {
     restingOrders: activeBefore("new", "partially_filled"),
     queuedOrders: activeBefore("accepted"),
     positions: loadPositions,
+    // only `insertOrder` adds a submission stamp: the one read (or kept) is the latest until the call inserts
+    latestSubmitted: (id) =>
+      latest !== undefined
+        ? Effect.succeed(latest ?? undefined)
+        : Effect.map(ledger.latestSubmitted(id), (at) => {
+          latest = at ?? null
+          return at
+        }),
     position: (id: AccountId, symbol: Ticker) => Effect.map(loadPositions(id), (rows) => rows.find((row) => row.symbol === symbol)),
     markRouted: (id, at) => then(ledger.markRouted(id, at), () => patch((row) => row.id === id, { status: "new", updated_at: at })),
     markTriggered: (id, at) => then(ledger.markTriggered(id, at), () => patch((row) => row.id === id, { triggered: 1, updated_at: at })),
@@ -108,6 +119,7 @@ export const track = (ledger: Ledger, start: Known) => {
     insertOrder: (row) =>
       then(ledger.insertOrder(row), () => {
         if (OPEN_STATUSES.has(row.status)) changeOpen((rows) => [...rows, row])
+        if (latest !== undefined && (latest === null || row.submitted_at > latest)) latest = row.submitted_at
       }),
     writePosition: (id, symbol, before, after) =>
       then(ledger.writePosition(id, symbol, before, after), () => {
@@ -124,6 +136,6 @@ export const track = (ledger: Ledger, start: Known) => {
   return {
     ledger: tracked,
     /** The account's rows as the call left them, where known. */
-    known: (): Known => ({ account, open, positions })
+    known: (): Known => ({ account, open, positions, latest })
   }
 }

@@ -142,4 +142,28 @@ describe("LocalExchange", () => {
           assert.strictEqual((yield* exchange.snapshot(AccountId.make("GEMINI"))).cash, 100000)
         })))
   })
+  // The exchange keeps the last clock and calendar it answered (every account of a run asks for the same ones), but
+  // not an answer that had to guess the next session: the data may grow, and the next session then found is used.
+  it.effect("the clock and the calendar take the next session once the data has it, after answering without it", () =>
+    Effect.gen(function*() {
+      // D2 is a holiday here: D1's next session is D3, not the next weekday
+      const withoutD2 = Object.fromEntries(Object.entries(bars).map(([symbol, series]) => [symbol, series.filter((b) => b.date !== D2)]))
+      let through: string = D1
+      const market = Layer.effect(
+        MarketData,
+        Effect.map(Effect.service(MarketData), (inner) =>
+          MarketData.of({ ...inner, sessions: (from, to) => Effect.map(inner.sessions(from, to), (days) => days.filter((d) => d <= through)) }))
+      ).pipe(Layer.provide(MarketData.layerTest(withoutD2)))
+      yield* withExchange(({ broker }) =>
+        Effect.gen(function*() {
+          const ask = Effect.all([broker.getClock, broker.getCalendar({ start: D1, end: D1 })])
+          const [guessed, guessedDays] = yield* ask
+          assert.deepStrictEqual([guessed.nextOpen, guessedDays[0]!.settlementDate], ["2026-08-04T09:30:00-04:00", D2])
+          through = D3
+          const [clock, days] = yield* ask
+          assert.deepStrictEqual([clock.nextOpen, days[0]!.settlementDate], ["2026-08-05T09:30:00-04:00", D3])
+          // asked again: the same answer
+          assert.deepStrictEqual(yield* ask, [clock, days])
+        }), { market, start: D1, time: "17:00" })
+    }))
 })

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { momentAt } from "@council/domain"
 import { Calendar } from "@council/exchange"
-import { ACCOUNT, closeAt, D2, intent, isoAt, QQQ, SPY, withExchange } from "./ExchangeFixture.ts"
+import { ACCOUNT, closeAt, D2, intent, isoAt, QQQ, SPY, tempDatabase, withExchange } from "./ExchangeFixture.ts"
 
 // After a run (its orders at 15:45), the CLI looks at the accounts at the session point they reached: the open of
 // that session, 09:30. An order placed there is sent after the run's: its stamp may not read as earlier, nor may it
@@ -37,4 +37,22 @@ describe("LocalExchange submission stamps", () => {
         const listed = yield* broker.listOrders({ status: "all", direction: "asc" })
         assert.deepStrictEqual(listed.map((o) => o.id), [run.id, resting.id, manual.id])
       }), { start: D2 }))
+
+  // A write call keeps the account's latest stamp for the next one (no query per call); another connection's
+  // order (`exchange serve` beside a CLI run, on one file) must still be seen, or two orders would share a stamp.
+  it.effect("an order is stamped after another connection's order of the account, not after the last one this exchange placed", () =>
+    Effect.gen(function*() {
+      const filename = tempDatabase()
+      const stamps = yield* withExchange(({ broker }) =>
+        Effect.gen(function*() {
+          const first = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 1 }))
+          const other = yield* withExchange(({ broker: theirs }) => theirs.placeOrder(intent({ symbol: QQQ, side: "buy", qty: 1 })), {
+            filename,
+            start: D2
+          })
+          const third = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 2 }))
+          return [first.submittedAt, other.submittedAt, third.submittedAt]
+        }), { filename, start: D2 })
+      assert.deepStrictEqual(stamps, [isoAt(D2, "15:45"), "2026-08-04T19:45:00.001Z", "2026-08-04T19:45:00.002Z"])
+    }))
 })

@@ -146,15 +146,18 @@ export const failWith = (operation: string) => (error: SqlError.SqlError | Schem
     ? error
     : new LedgerError({ operation, message: describe(error), ...(error._tag === "SchemaError" ? { kind: "damaged" as const } : {}) })
 
+/** The ledger's spans take no stack trace: capturing one (`new Error()`) per call is a backtest session's cost. */
+const NO_STACK_TRACE = { captureStackTrace: false } as const
+
 /**
- * `read` as the ledger's operation `name`: in a span `TradeLedger.<name>`, its errors `LedgerError`s of `name`
- * (`failWith`).
+ * `read` as the ledger's operation `name`: in a span `TradeLedger.<name>` (without a stack trace: `NO_STACK_TRACE`),
+ * its errors `LedgerError`s of `name` (`failWith`).
  */
 const operation = <Args extends ReadonlyArray<unknown>, A, E extends SqlError.SqlError | Schema.SchemaError | LedgerError>(
   name: string,
   read: (...args: Args) => Effect.Effect<A, E>
 ) =>
-(...args: Args): Effect.Effect<A, LedgerError> => read(...args).pipe(Effect.mapError(failWith(name)), Effect.withSpan(`TradeLedger.${name}`))
+(...args: Args): Effect.Effect<A, LedgerError> => read(...args).pipe(Effect.mapError(failWith(name)), Effect.withSpan(`TradeLedger.${name}`, undefined, NO_STACK_TRACE))
 
 const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -168,13 +171,13 @@ const make = Effect.gen(function*() {
     Effect.flatMap(run<{ readonly short_id: string }>(selectBook, [id]), (rows) =>
       rows.length === 0 ? Effect.fail(new LedgerError({ operation, message: `no book ${id}` })) : Effect.succeed(rows[0]!.short_id))
 
-  const record = Effect.fn("TradeLedger.record")(
-    function*(r: Reconciliation) {
-      yield* write(yield* requireBook("record", r.book), r)
-    },
-    (effect) => sql.withTransaction(effect),
-    Effect.mapError(failWith("record"))
-  )
+  // once a session in a backtest: untraced (`Effect.fn` captures a stack trace per call), in a span without one
+  const record = (r: Reconciliation) =>
+    Effect.flatMap(requireBook("record", r.book), (book) => write(book, r)).pipe(
+      sql.withTransaction,
+      Effect.mapError(failWith("record")),
+      Effect.withSpan("TradeLedger.record", undefined, NO_STACK_TRACE)
+    )
 
   const encodeBook = Schema.encodeEffect(BookRow)
 
