@@ -83,12 +83,15 @@ layer(serverLayer())("ExchangeServer trading API", (it) => {
       assert.deepStrictEqual([order.status, order.qty, order.filled_qty, order.filled_avg_price], ["new", "10", "0", null])
       assert.strictEqual(order.symbol, "SPY")
       assert.strictEqual(order.legs, null)
+      // Alpaca answers "" for a simple equity order, whichever of "" or "simple" was sent
+      assert.strictEqual(order.order_class, "")
       const withType = yield* client.call("POST", "/v2/orders", {
-        body: JSON.stringify(marketBuy("QQQ", "5", { client_order_id: "qqq-1" })),
+        body: JSON.stringify(marketBuy("QQQ", "5", { client_order_id: "qqq-1", order_class: "simple" })),
         headers: { "Content-Type": "application/json" }
       })
       assert.strictEqual(withType.status, 200, withType.text)
-      assert.strictEqual((yield* decode(WireOrder)(withType.json)).client_order_id, "qqq-1")
+      const typed = yield* decode(WireOrder)(withType.json)
+      assert.deepStrictEqual([typed.client_order_id, typed.order_class], ["qqq-1", ""])
       yield* server.setSession(momentAt(D2, "16:00"))
       const filled = yield* decode(WireOrder)((yield* client.get(`/v2/orders/${order.id}`)).json)
       assert.deepStrictEqual([filled.status, filled.filled_qty, filled.filled_avg_price, filled.filled_at], ["filled", "10", "102.05", "2026-08-04T20:00:00.000Z"])

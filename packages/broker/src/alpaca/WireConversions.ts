@@ -4,8 +4,8 @@
  * requests and encodes responses. Import through `AlpacaWire`.
  *
  * **Gotchas**
- * - Conversions to the domain parse decimal strings to `number`; `order_class: ""` means `simple`, and simple
- *   orders are encoded as `"simple"`.
+ * - Conversions to the domain parse decimal strings to `number`; `order_class: ""` means `simple`. Simple orders
+ *   are encoded as `""` in orders (as Alpaca answers) and as `"simple"` in order requests (Alpaca reads both).
  * - `toDomainOrder`/`toDomainPosition` return a `Result`: orders the domain cannot represent (notional, trailing
  *   stops, options legs, non-ticker symbols such as `BTC/USD`) are failures with a reason, not defects.
  * - Error classification (`errorReason`) and its inverse (`toWireError`) are kept together so that a server's
@@ -199,7 +199,8 @@ const toWireLegFields = (order: WireOrderSource) => ({
   qty: formatDecimal(order.qty),
   filled_qty: formatDecimal(order.filledQty),
   filled_avg_price: decimalOrNull(order.filledAvgPrice),
-  order_class: order.orderClass,
+  // Alpaca answers "" for simple equity orders (and reads "" or "simple" in requests)
+  order_class: order.orderClass === "simple" ? "" : order.orderClass,
   order_type: order.type,
   type: order.type,
   side: order.side,
