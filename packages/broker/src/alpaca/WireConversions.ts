@@ -176,6 +176,10 @@ export interface WireOrderSource extends Omit<OrderLeg, "legs"> {
   readonly assetClass?: string
   /** Alpaca's `position_intent` of the order (a server knows it; Alpaca answers it, stated or inferred). */
   readonly positionIntent?: PositionIntent
+  /** The replacement links of a replaced order (`replacedBy`, `replacedAt`) or of a replacement (`replaces`). */
+  readonly replacedAt?: string | null
+  readonly replacedBy?: string | null
+  readonly replaces?: string | null
   readonly legs?: ReadonlyArray<WireOrderSource>
 }
 
@@ -189,9 +193,9 @@ const toWireLegFields = (order: WireOrderSource) => ({
   expired_at: order.expiredAt ?? null,
   canceled_at: order.canceledAt ?? null,
   failed_at: null,
-  replaced_at: null,
-  replaced_by: null,
-  replaces: null,
+  replaced_at: order.replacedAt ?? null,
+  replaced_by: order.replacedBy ?? null,
+  replaces: order.replaces ?? null,
   asset_id: order.assetId ?? "",
   symbol: order.symbol,
   asset_class: order.assetClass ?? "us_equity",
