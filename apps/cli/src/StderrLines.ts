@@ -16,6 +16,14 @@
  * @since 0.1.0
  */
 
+/** The stamp at the start of a stamped line (`stampLines`), as a pattern source: for whatever reads the CLI's stderr. */
+export const STAMP = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `
+
+const LEADING_STAMP = new RegExp(`^${STAMP}`)
+
+/** `line` without its stamp, if it has one. */
+export const unstampedLine = (line: string): string => line.replace(LEADING_STAMP, "")
+
 /** Whether stderr is a terminal now (lines then go unstamped). */
 export const stderrIsTerminal = (): boolean => process.stderr.isTTY === true
 
