@@ -3,13 +3,15 @@
  * ends by that signal as it would have (130/143 in a shell; a parent sees the signal). Without it, a scheduler's
  * stop in the first second — while the modules load — ended the process with no line at all.
  *
- * **When to use**: `bin.ts` calls `listenEarly()` first thing (this module imports nothing that is not Node's own);
- * whatever takes signals over (`Listening.waitForSignal`, `Listening.closing`) calls `handOver()` before it listens,
- * so only one of them answers a signal, and `listenAgain()` when its wait ends without one. `started()` marks the
+ * **When to use**: `bin.ts` calls `listenEarly()` first thing (this module imports only `StderrLines`, which imports
+ * nothing); whatever takes signals over (`Listening.waitForSignal`, `Listening.closing`) calls `handOver()` before
+ * it listens, so only one of them answers a signal, and `listenAgain()` when its wait ends without one. `started()` marks the
  * command begun (its modules loaded): the line then says the command was stopped, not that it never began.
  *
  * @since 0.1.0
  */
+import { toStderr } from "./StderrLines.ts"
+
 const SIGNALS = ["SIGINT", "SIGTERM"] as const
 
 /** `enabled`: this process is the CLI's own (`listenEarly` was called); in-process runs (tests) never listen here. */
@@ -17,7 +19,7 @@ const state = { enabled: false, listening: false, started: false }
 
 const early = (signal: NodeJS.Signals) => {
   handOver()
-  process.stderr.write(
+  toStderr(
     state.started
       ? `${signal}: stopped\n`
       : `${signal}: stopped while the CLI was starting (loading its modules), before the command began\n`

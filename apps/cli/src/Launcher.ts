@@ -24,6 +24,7 @@ import { existsSync, readFileSync, realpathSync } from "node:fs"
 import { resolve } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
+import { toStderr } from "./StderrLines.ts"
 
 interface ProcessInfo {
   readonly pid: number
@@ -105,7 +106,7 @@ export const signalWhenGone = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.
     Effect.sync(() => {
       const launcher = findLauncher(process.env["npm_execpath"])
       const stop = () => {
-        process.stderr.write("the launching pnpm exited (it was sent a signal): stopping as on SIGTERM\n")
+        toStderr("the launching pnpm exited (it was sent a signal): stopping as on SIGTERM\n")
         process.kill(process.pid, "SIGTERM")
       }
       if (launcher._tag === "None") return undefined

@@ -15,6 +15,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { codeVersion } from "./AppConfig.ts"
 import { printable } from "./TerminalText.ts"
+import { toStderr } from "./StderrLines.ts"
 
 /** How long a command waits, at most, for its spans to reach the receiver. */
 const DEFAULT_TIMEOUT_MS = 3_000
@@ -34,7 +35,7 @@ const neverFailing = (processor: SpanProcessor): SpanProcessor => {
       if (reported) return
       reported = true
       const reason = error instanceof Error ? error.message : String(error)
-      process.stderr.write(`warning: tracing: spans not exported (${printable(reason.replace(/\s+/g, " ").slice(0, 160))})\n`)
+      toStderr(`warning: tracing: spans not exported (${printable(reason.replace(/\s+/g, " ").slice(0, 160))})\n`)
     })
   return {
     onStart: (span, context) => processor.onStart(span, context),

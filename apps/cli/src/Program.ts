@@ -18,6 +18,7 @@ import { CliFailure } from "./CliFailure.ts"
 import * as CliServices from "./CliServices.ts"
 import { invocationText } from "./InvocationText.ts"
 import { answeringInJson } from "./JsonFailure.ts"
+import { stamper, stderrIsTerminal } from "./StderrLines.ts"
 import { printableConsole } from "./TerminalText.ts"
 import * as Tracing from "./Tracing.ts"
 
@@ -69,8 +70,8 @@ const isGroupHelp = (error: unknown): error is CliError.ShowHelp =>
 
 /**
  * One command, with stdout for results only (with `--json`, one JSON document whatever the exit: `JsonFailure`):
- * every log line (retries, warnings) goes to stderr, and no line
- * carries a control sequence from outside (`TerminalText`). Its spans are exported when
+ * every log line (retries, warnings) goes to stderr, stamped with its time when stderr is not a terminal
+ * (`StderrLines`), and no line carries a control sequence from outside (`TerminalText`). Its spans are exported when
  * `OTEL_EXPORTER_OTLP_ENDPOINT` says where (`Tracing`), and flushed before it returns. `decided` hears the command's
  * exit code as soon as it is known, before the flush.
  */
@@ -89,7 +90,9 @@ export const run = (argv: ReadonlyArray<string>, decided?: (code: number) => voi
     Effect.provideService(Logger.LogToStderr, true),
     Effect.provide(Layer.mergeAll(CliServices.layer, Presenter))
   )
+  // one stamper for the whole command: stderr does not turn into a terminal midway
+  const stderrLine = stamper(stderrIsTerminal())
   return Console.consoleWith((console) =>
-    answeringInJson(argv, printableConsole(console), (results) => Effect.provideService(command, Console.Console, results))
+    answeringInJson(argv, printableConsole(console, stderrLine), (results) => Effect.provideService(command, Console.Console, results))
   )
 }

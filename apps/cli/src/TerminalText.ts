@@ -39,13 +39,19 @@ const argument = (arg: unknown): string =>
 const printing = (write: (line: string) => void) => (...args: ReadonlyArray<unknown>) =>
   write(args.map(argument).join(" "))
 
-/** `console` whose lines (`log`, `error`, `warn`, `info`, `debug`, `trace`) go out through `printable`. */
-export const printableConsole = (console: Console.Console): Console.Console =>
+/**
+ * `console` whose lines (`log`, `error`, `warn`, `info`, `debug`, `trace`) go out through `printable`; the lines
+ * bound for stderr (all but `log`) then through `stderrLine` (`StderrLines.stamper`: stamped in a log file).
+ */
+export const printableConsole = (
+  console: Console.Console,
+  stderrLine: (line: string) => string = (line) => line
+): Console.Console =>
   Object.assign(Object.create(console) as Console.Console, {
     log: printing((line) => console.log(line)),
-    error: printing((line) => console.error(line)),
-    warn: printing((line) => console.warn(line)),
-    info: printing((line) => console.info(line)),
-    debug: printing((line) => console.debug(line)),
-    trace: printing((line) => console.trace(line))
+    error: printing((line) => console.error(stderrLine(line))),
+    warn: printing((line) => console.warn(stderrLine(line))),
+    info: printing((line) => console.info(stderrLine(line))),
+    debug: printing((line) => console.debug(stderrLine(line))),
+    trace: printing((line) => console.trace(stderrLine(line)))
   })

@@ -6,6 +6,12 @@ import { join } from "node:path"
 
 export const bin = new URL("../src/bin.ts", import.meta.url).pathname
 
+/**
+ * `stderr` without the time each line carries when stderr is not a terminal (`StderrLines`), as a terminal shows
+ * it: what the tests check is what the lines say (`StderrLog.test.ts` checks the stamps).
+ */
+export const unstamped = (stderr: string): string => stderr.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /gm, "")
+
 export interface CliResult {
   readonly code: number | null
   readonly stdout: string
@@ -41,7 +47,7 @@ export const cli = (home: string, args: ReadonlyArray<string>, env: Record<strin
     timeout: 120_000,
     maxBuffer: 256 * 1024 * 1024
   })
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+  return { code: result.status, stdout: result.stdout, stderr: unstamped(result.stderr) }
 }
 
 export const runIdOf = (output: string): string => {
@@ -71,7 +77,7 @@ export const cliAsync = (
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
     child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
+    child.on("close", (code) => resolve({ code, stdout, stderr: unstamped(stderr) }))
   })
 
 /** The words a failed command's assertion gives: the command, its exit code and what it wrote. */
@@ -100,9 +106,17 @@ export const spawnCli = (home: string, args: ReadonlyArray<string>, env: Record<
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
-  const output = { stdout: "", stderr: "" }
-  child.stdout.setEncoding("utf8").on("data", (d: string) => (output.stdout += d))
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (output.stderr += d))
+  const raw = { stdout: "", stderr: "" }
+  const output = {
+    get stdout() {
+      return raw.stdout
+    },
+    get stderr() {
+      return unstamped(raw.stderr)
+    }
+  }
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (raw.stdout += d))
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (raw.stderr += d))
   const exited = new Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>((done) =>
     child.once("exit", (code, signal) => done({ code, signal })))
   return { child, output, exited }

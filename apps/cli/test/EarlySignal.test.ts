@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process"
 import { assert, describe, it } from "@effect/vitest"
-import { bin, tempHome } from "./CliHarness.ts"
+import { bin, tempHome, unstamped } from "./CliHarness.ts"
 
 const probe = new URL("./signal-probe.mjs", import.meta.url).pathname
 
@@ -18,7 +18,7 @@ describe("a SIGTERM while the CLI starts", () => {
       const stopped = stoppedAt(module, ["runs"])
       assert.strictEqual(stopped.signal, "SIGTERM", `${module}: ${stopped.stderr}`)
       assert.strictEqual(stopped.stdout, "")
-      const lines = stopped.stderr.split("\n").filter((l) => l !== "")
+      const lines = unstamped(stopped.stderr).split("\n").filter((l) => l !== "")
       assert.strictEqual(lines.length, 1, stopped.stderr)
       assert.match(lines[0]!, /^SIGTERM: stopped/, module)
     }

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { bin, cli, cliAsync, cliAsyncOk, intendedClientIds, runIdOf, tempHome } from "./CliHarness.ts"
+import { bin, cli, cliAsync, cliAsyncOk, intendedClientIds, runIdOf, tempHome, unstamped } from "./CliHarness.ts"
 import { ordersAtExchange } from "./BrokerDoubles.ts"
 import { accountsConfig, type HeldOrder, holdFirstOrder, serveExchange } from "./ExchangeProcess.ts"
 
@@ -39,7 +39,7 @@ const stopMidExecution = async (
   const first = await Promise.race([proxy.held.then(() => "held" as const), exited.then(() => "exited" as const)])
   assert.strictEqual(first, "held", `the run ended before any order reached the exchange:\n${stderr}`)
   child.kill(signal)
-  return { ...(await exited), stderr }
+  return { ...(await exited), stderr: unstamped(stderr) }
 }
 
 /** The exchange served on a home of its own, behind a proxy that holds the first order's answer. */

@@ -4,7 +4,7 @@ import { Writable } from "node:stream"
 import { ConfigProvider, Console, Effect } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { outcome, run } from "../src/Program.ts"
-import { type CliResult, failureOf } from "./CliHarness.ts"
+import { type CliResult, failureOf, unstamped } from "./CliHarness.ts"
 
 // each command run in this process holds a listener on stdin's "end" while it runs (the terminal effect/cli
 // provides, NodeTerminal); a test running a dozen at once passed Node's default of 10 and printed a
@@ -55,7 +55,7 @@ export const cliInProcess = async (
     )
   )
   const { code, line } = outcome(exit)
-  return { code, stdout: out.text(), stderr: err.text() + (line ? `error: ${line.split("\n")[0]}\n` : "") }
+  return { code, stdout: out.text(), stderr: unstamped(err.text()) + (line ? `error: ${line.split("\n")[0]}\n` : "") }
 }
 
 /** `cliInProcess` for a command that must succeed: any other exit fails the test, naming the command; gives its stdout. */

@@ -5,7 +5,7 @@ import { createServer as createHttpServer } from "node:http"
 import { createServer } from "node:net"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
-import { bin, type CliResult, cliAsync, tempHome } from "./CliHarness.ts"
+import { bin, cliAsync, type CliResult, tempHome, unstamped } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
 
 const watch = new URL("./ConnectionWatch.ts", import.meta.url).pathname
@@ -23,7 +23,7 @@ const watched = (home: string, args: ReadonlyArray<string>, env: Record<string, 
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
     child.on("error", reject)
     child.on("close", (code) =>
-      resolve({ code, stdout, stderr, connections: existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").filter((l) => l !== "") : [] }))
+      resolve({ code, stdout, stderr: unstamped(stderr), connections: existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").filter((l) => l !== "") : [] }))
   })
 
 const KEY = "PKLIVEWATCH7Q2M9X4R1Z"

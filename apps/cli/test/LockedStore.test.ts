@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { bin, cliAsync, tempHome } from "./CliHarness.ts"
+import { bin, cliAsync, tempHome, unstamped } from "./CliHarness.ts"
 import { ordersAtExchange } from "./BrokerDoubles.ts"
 import { accountsConfig, holdFirstOrder, serveExchange } from "./ExchangeProcess.ts"
 
@@ -30,7 +30,7 @@ describe("a run whose store another process locks part-way", () => {
       db.close()
 
       assert.strictEqual(code, 1, stderr)
-      const line = stderr.trim().split("\n").at(-1) ?? ""
+      const line = unstamped(stderr).trim().split("\n").at(-1) ?? ""
       assert.match(line, /^error: the run stopped part-way: the store failed: .*database is locked \(resume with: pnpm pipeline run daily --date 2026-06-08\) — another process held the write lock of /)
       assert.include(line, `${join(home, "council.db")} (`)
       assert.match(line, /nothing was lost; run the command again once it lets go$/)

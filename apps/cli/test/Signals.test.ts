@@ -4,7 +4,7 @@ import { type AddressInfo, connect } from "node:net"
 import { createServer } from "node:http"
 import { existsSync, realpathSync, symlinkSync } from "node:fs"
 import { delimiter, join } from "node:path"
-import { bin, cliAsync, spawnCli, tempHome } from "./CliHarness.ts"
+import { bin, cliAsync, spawnCli, tempHome, unstamped } from "./CliHarness.ts"
 import { accountsConfig, holdFirstOrder, serveExchange } from "./ExchangeProcess.ts"
 import { startReceiver } from "./OtlpReceiver.ts"
 
@@ -141,7 +141,7 @@ describe("no command hangs or outlives its launcher", () => {
       stopped: closed.then(async () => {
         feed.closeAllConnections()
         await new Promise<void>((done) => feed.close(() => done()))
-        return stderr
+        return unstamped(stderr)
       })
     }
   }
@@ -177,7 +177,7 @@ describe("no command hangs or outlives its launcher", () => {
       assert.strictEqual(first, "held", stderr)
       process.kill(-pnpm.pid!, "SIGTERM")
       await closed
-      assert.match(stderr, /^error: interrupted: run \S+ stopped part-way; continue it with: pnpm pipeline run daily --date \d{4}-\d{2}-\d{2}$/m)
+      assert.match(unstamped(stderr), /^error: interrupted: run \S+ stopped part-way; continue it with: pnpm pipeline run daily --date \d{4}-\d{2}-\d{2}$/m)
     } finally {
       await proxy.close()
       await served.stop()

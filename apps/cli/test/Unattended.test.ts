@@ -6,7 +6,7 @@ import { DatabaseSync } from "node:sqlite"
 import type { AddressInfo } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
 import { errorWith, liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
-import { bin, tempHome } from "./CliHarness.ts"
+import { bin, tempHome, unstamped } from "./CliHarness.ts"
 import { holdDayLease } from "./DayLease.ts"
 import { cliInProcess, cliOk } from "./InProcess.ts"
 import { slackHomes } from "./SlackHome.ts"
@@ -148,7 +148,7 @@ describe("an unattended deployment, as its operator sees it", () => {
     await waiting
     child.kill("SIGTERM")
     assert.strictEqual(await exited, 130, stderr)
-    assert.match(stderr, /^error: interrupted outside its run's stages \(none was stopped part-way\); run it again to go on: pnpm pipeline run daily$/m)
+    assert.match(unstamped(stderr), /^error: interrupted outside its run's stages \(none was stopped part-way\); run it again to go on: pnpm pipeline run daily$/m)
     assert.match(slack.texts.join("\n"), /^:rotating_light: \*ERROR\* · \*Failed: run daily\*\ninterrupted outside its run's stages/m)
   }, 60_000)
 

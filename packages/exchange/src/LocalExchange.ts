@@ -94,6 +94,7 @@ import * as Placement from "./Placement.ts"
 import { makePresent } from "./Present.ts"
 import * as Prices from "./Prices.ts"
 import * as ReadCache from "./ReadCache.ts"
+import * as Replacements from "./Replacements.ts"
 import * as Settlement from "./Settlement.ts"
 import * as WorkingSet from "./WorkingSet.ts"
 
@@ -143,6 +144,13 @@ export class LocalExchange extends Context.Service<LocalExchange, {
     options?: ClosePositionOptions
   ) => Effect.Effect<ExchangeOrder, BrokerError>
   readonly closeAllPositions: (account: AccountId) => Effect.Effect<ReadonlyArray<ExchangeOrder>, BrokerError>
+  /** Replaces the open simple order `orderId` by a new order of `intent` (`Replacements`); succeeds with the new one. */
+  readonly replaceOrder: (account: AccountId, orderId: string, intent: OrderIntent) => Effect.Effect<ExchangeOrder, BrokerError>
+  /** The replacements that concern any of `orderIds` (replaced or replacing). */
+  readonly replacementsOf: (
+    account: AccountId,
+    orderIds: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<Replacements.ReplacementLink>, BrokerError>
   /** Fills in execution order, optionally of one session only. */
   readonly fills: (account: AccountId, session?: TradingDay) => Effect.Effect<ReadonlyArray<Fill>, BrokerError>
   /** Fills in execution order, those after `query.after` (exclusive) when given (Alpaca's FILL activities). */
@@ -429,6 +437,7 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
   const cache = ReadCache.make(sql, ledger.dataVersion)
   const writes = yield* GroupCommit.make(sql, cache.confirmLocked)
   const present = makePresent(market)
+  const replacements = Replacements.make(sql)
 
   /**
    * A call that writes the account, run by the write queue inside its transaction: it starts from what the cache
@@ -532,7 +541,10 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
         return { at: point.phase === "open" ? openTimestamp(point.session) : closeTimestamp(point.session), prices: found }
       }).pipe(Effect.mapError(toBrokerError(""))),
     ...readCalls(core),
-    ...writeCalls(core)
+    ...writeCalls(core),
+    replaceOrder: (id, orderId, intent) =>
+      withAccount(id, "write, may fail after writing", (now, row, call) => replacements.replace(book(row), now, orderId, intent, call)),
+    replacementsOf: (id, orderIds) => withAccount(id, "read", () => replacements.linksOf(id, orderIds))
   })
 })
 

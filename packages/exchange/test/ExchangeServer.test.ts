@@ -83,12 +83,15 @@ layer(serverLayer())("ExchangeServer trading API", (it) => {
       assert.deepStrictEqual([order.status, order.qty, order.filled_qty, order.filled_avg_price], ["new", "10", "0", null])
       assert.strictEqual(order.symbol, "SPY")
       assert.strictEqual(order.legs, null)
+      // Alpaca answers "" for a simple equity order, whichever of "" or "simple" was sent
+      assert.strictEqual(order.order_class, "")
       const withType = yield* client.call("POST", "/v2/orders", {
-        body: JSON.stringify(marketBuy("QQQ", "5", { client_order_id: "qqq-1" })),
+        body: JSON.stringify(marketBuy("QQQ", "5", { client_order_id: "qqq-1", order_class: "simple" })),
         headers: { "Content-Type": "application/json" }
       })
       assert.strictEqual(withType.status, 200, withType.text)
-      assert.strictEqual((yield* decode(WireOrder)(withType.json)).client_order_id, "qqq-1")
+      const typed = yield* decode(WireOrder)(withType.json)
+      assert.deepStrictEqual([typed.client_order_id, typed.order_class], ["qqq-1", ""])
       yield* server.setSession(momentAt(D2, "16:00"))
       const filled = yield* decode(WireOrder)((yield* client.get(`/v2/orders/${order.id}`)).json)
       assert.deepStrictEqual([filled.status, filled.filled_qty, filled.filled_avg_price, filled.filled_at], ["filled", "10", "102.05", "2026-08-04T20:00:00.000Z"])
@@ -302,7 +305,7 @@ layer(serverLayer())("ExchangeServer trading API", (it) => {
       assert.strictEqual(account.long_market_value, "0")
     }))
 
-  it.effect("answers unknown endpoints with 404, wrong methods with 405 and order replacement with 422", () =>
+  it.effect("answers unknown endpoints with 404, wrong methods with 405, and replacing an unknown order with 404", () =>
     Effect.gen(function*() {
       const client = yield* clientOf()
       const unknown = yield* client.get("/v2/watchlists")
@@ -310,7 +313,7 @@ layer(serverLayer())("ExchangeServer trading API", (it) => {
       assert.deepStrictEqual(unknown.json, { code: 40410000, message: "endpoint not found" })
       assert.strictEqual((yield* client.call("PUT", "/v2/orders")).status, 405)
       const patch = yield* client.call("PATCH", "/v2/orders/7b08df51-c1ac-453c-99f9-323a5f075f0d", { body: "{\"qty\":\"1\"}" })
-      assert.strictEqual(patch.status, 422)
+      assert.deepStrictEqual([patch.status, patch.json], [404, { code: 40410000, message: "order not found" }])
     }))
 })
 
@@ -427,6 +430,13 @@ layer(serverLayer())("ExchangeServer market API and sessions", (it) => {
       assert.deepStrictEqual(minute.json, { message: "the local exchange serves daily bars only (timeframe 1Day)" })
       assert.strictEqual((yield* client.get("/v2/stocks/bars?symbols=SPY&timeframe=1Day&limit=10001")).status, 422)
       assert.strictEqual((yield* client.get("/v2/stocks/bars?symbols=SPY&timeframe=1Day&page_token=bm9wZQ==")).status, 422)
+
+      // market-data symbols are case-sensitive, as Alpaca documents symbol parameters: `spy` is not SPY
+      const lower = yield* client.get("/v2/stocks/bars?symbols=spy&timeframe=1Day&start=2026-08-03")
+      assert.deepStrictEqual([lower.status, lower.json], [200, { bars: {}, next_page_token: null }])
+      const lowerPath = yield* client.get("/v2/stocks/spy/bars?timeframe=1Day&start=2026-08-03")
+      assert.deepStrictEqual([lowerPath.status, lowerPath.json], [200, { bars: [], symbol: "spy", next_page_token: null }])
+      assert.deepStrictEqual((yield* client.get("/v2/stocks/trades/latest?symbols=spy")).json, { trades: {} })
     }))
 
   it.effect("selects a request's session with X-Council-Session and moves the default with POST /council/session", () =>

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Schema } from "effect"
 import { AlpacaWire } from "@council/broker/Alpaca"
+import { TradingDay } from "@council/domain"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
 import { ExchangeServer, type ExchangeServerOptions } from "@council/exchange/server"
@@ -76,6 +77,36 @@ describe("exchange serve started again", () => {
         assert.deepStrictEqual(clockOf((yield* client.get("/v2/clock")).json).timestamp, `${D6}T15:45:00-04:00`)
         assert.strictEqual((yield* client.get("/v2/account")).status, 200)
       }).pipe(Effect.provide(serverOver(file)))
+    }))
+
+  it.effect("given no moment, resumes a half day (13:00 close) at its open: 15:45 is past its close", () =>
+    Effect.gen(function*() {
+      const file = tempDatabase()
+      // Thanksgiving week: 2026-11-26 is a holiday, 2026-11-27 closes at 13:00
+      const days = ["2026-11-24", "2026-11-25", "2026-11-27"].map((d) => TradingDay.make(d))
+      const halfDayBars = { SPY: days.map((date) => ({ date, open: 100, high: 101, low: 99, close: 100, volume: 1_000_000 })) }
+      const over = ExchangeServer.layer({ port: 0, accounts: [ACCOUNT], rateLimit: 10_000 }).pipe(
+        Layer.provide(Database.layerSqlite(file)),
+        Layer.provide(MarketData.layerTest(halfDayBars)),
+        Layer.fresh
+      )
+      yield* Effect.gen(function*() {
+        const client = yield* clientOf()
+        const order = { symbol: "SPY", qty: "1", side: "buy", type: "limit", limit_price: "90", time_in_force: "gtc" }
+        const placed = yield* client.call("POST", "/v2/orders", { body: JSON.stringify(order), headers: { "X-Council-Session": "2026-11-27T11:00:00-05:00" } })
+        assert.strictEqual(placed.status, 200, placed.text)
+      }).pipe(Effect.provide(over))
+      yield* Effect.gen(function*() {
+        const client = yield* clientOf()
+        assert.isTrue((yield* ExchangeServer).resumed)
+        const clock = clockOf((yield* client.get("/v2/clock")).json)
+        assert.deepStrictEqual([clock.timestamp, clock.is_open, clock.next_close], ["2026-11-27T09:30:00-05:00", true, "2026-11-27T13:00:00-05:00"])
+        // the account is served there without a session header (at 15:45 the day would be over, past its point)
+        const account = yield* client.get("/v2/account")
+        assert.strictEqual(account.status, 200, account.text)
+        const open = yield* client.get("/v2/orders?status=open")
+        assert.strictEqual((open.json as ReadonlyArray<unknown>).length, 1, open.text)
+      }).pipe(Effect.provide(over))
     }))
 
   it.effect("given no moment on a fresh ledger, starts at 15:45 of the latest session", () =>

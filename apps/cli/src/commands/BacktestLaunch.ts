@@ -14,13 +14,15 @@ import * as Option from "effect/Option"
 import { BacktestLauncher } from "@council/server"
 import { BookId, TradeLedger } from "@council/tracking"
 import { backtestsDir } from "../BacktestFiles.ts"
+import { STAMP, unstampedLine } from "../StderrLines.ts"
 import { NodeSqliteClient } from "@council/store"
 
 const BIN = fileURLToPath(new URL("../bin.ts", import.meta.url))
-const STARTED = /^backtest (\S+) started: /m
+// the child's stderr is a pipe: its lines come stamped with their time (`StderrLines`)
+const STARTED = new RegExp(`^(?:${STAMP})?backtest (\\S+) started: `, "m")
 
-/** The child's last line, without the CLI's `error: ` prefix. */
-const lastLine = (output: string) => (output.trim().split("\n").at(-1) ?? "").replace(/^error: /, "")
+/** The child's last line, without its time and the CLI's `error: ` prefix. */
+const lastLine = (output: string) => unstampedLine(output.trim().split("\n").at(-1) ?? "").replace(/^error: /, "")
 
 export const launcher = Layer.effect(
   BacktestLauncher.BacktestLauncher,

@@ -14,7 +14,8 @@
  * - Every account field is optional: the PDT/DTBP fields vanished on 2026-07-06, and Alpaca's field set drifts.
  *   Unknown fields are ignored on decode. Enumerations (order status, type, …) are plain strings on the wire and
  *   are checked only when converting to the domain, so a new Alpaca status fails one conversion, not a decode.
- * - `order_class: ""` means `simple`. Simple orders are encoded as `"simple"`.
+ * - `order_class: ""` means `simple` (both are read). Simple orders are encoded as `""` in orders (as Alpaca
+ *   answers them) and as `"simple"` in order requests.
  * - `toDomainOrder`/`toDomainPosition` return a `Result`: orders the domain cannot represent (notional, trailing
  *   stops, options legs, non-ticker symbols such as `BTC/USD`) are failures with a reason, not defects.
  * - Error classification (`errorReason`) and its inverse (`toWireError`) are kept together so that a server's

@@ -4,8 +4,8 @@
  * requests and encodes responses. Import through `AlpacaWire`.
  *
  * **Gotchas**
- * - Conversions to the domain parse decimal strings to `number`; `order_class: ""` means `simple`, and simple
- *   orders are encoded as `"simple"`.
+ * - Conversions to the domain parse decimal strings to `number`; `order_class: ""` means `simple`. Simple orders
+ *   are encoded as `""` in orders (as Alpaca answers) and as `"simple"` in order requests (Alpaca reads both).
  * - `toDomainOrder`/`toDomainPosition` return a `Result`: orders the domain cannot represent (notional, trailing
  *   stops, options legs, non-ticker symbols such as `BTC/USD`) are failures with a reason, not defects.
  * - Error classification (`errorReason`) and its inverse (`toWireError`) are kept together so that a server's
@@ -176,6 +176,10 @@ export interface WireOrderSource extends Omit<OrderLeg, "legs"> {
   readonly assetClass?: string
   /** Alpaca's `position_intent` of the order (a server knows it; Alpaca answers it, stated or inferred). */
   readonly positionIntent?: PositionIntent
+  /** The replacement links of a replaced order (`replacedBy`, `replacedAt`) or of a replacement (`replaces`). */
+  readonly replacedAt?: string | null
+  readonly replacedBy?: string | null
+  readonly replaces?: string | null
   readonly legs?: ReadonlyArray<WireOrderSource>
 }
 
@@ -189,9 +193,9 @@ const toWireLegFields = (order: WireOrderSource) => ({
   expired_at: order.expiredAt ?? null,
   canceled_at: order.canceledAt ?? null,
   failed_at: null,
-  replaced_at: null,
-  replaced_by: null,
-  replaces: null,
+  replaced_at: order.replacedAt ?? null,
+  replaced_by: order.replacedBy ?? null,
+  replaces: order.replaces ?? null,
   asset_id: order.assetId ?? "",
   symbol: order.symbol,
   asset_class: order.assetClass ?? "us_equity",
@@ -199,7 +203,8 @@ const toWireLegFields = (order: WireOrderSource) => ({
   qty: formatDecimal(order.qty),
   filled_qty: formatDecimal(order.filledQty),
   filled_avg_price: decimalOrNull(order.filledAvgPrice),
-  order_class: order.orderClass,
+  // Alpaca answers "" for simple equity orders (and reads "" or "simple" in requests)
+  order_class: order.orderClass === "simple" ? "" : order.orderClass,
   order_type: order.type,
   type: order.type,
   side: order.side,

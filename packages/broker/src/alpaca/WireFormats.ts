@@ -194,6 +194,17 @@ export type WireOrderLeg = typeof WireOrderLeg.Type
 export const WireOrder = Schema.Struct({ ...orderFields, legs: optNull(Schema.Array(WireOrderLeg)) })
 export type WireOrder = typeof WireOrder.Type
 
+/** The body of `PATCH /v2/orders/{order_id}` (replace an order): what changes; every field may be absent or `null`. */
+export const WireReplaceRequest = Schema.Struct({
+  qty: optNull(Decimal),
+  time_in_force: optNull(Schema.String),
+  limit_price: optNull(Decimal),
+  stop_price: optNull(Decimal),
+  trail: optNull(Decimal),
+  client_order_id: optNull(Schema.String)
+})
+export type WireReplaceRequest = typeof WireReplaceRequest.Type
+
 /** The body of `POST /v2/orders`. Every field may be absent or `null` (the Go SDK sends `null`s). */
 export const WireOrderRequest = Schema.Struct({
   symbol: optNull(Schema.String),

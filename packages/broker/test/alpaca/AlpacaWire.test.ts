@@ -89,6 +89,16 @@ describe("AlpacaWire", () => {
     assert.deepStrictEqual(order.legs, [])
   })
 
+  it("answers order_class \"\" for a simple order, as Alpaca does, and reads \"simple\" as simple too", () => {
+    const order = ok(Wire.toDomainOrder(decode(Wire.WireOrder, docsOrder)))
+    const wire = Wire.toWireOrder(order)
+    assert.strictEqual(wire.order_class, "")
+    assert.strictEqual(JSON.parse(JSON.stringify(Schema.encodeSync(Wire.WireOrder)(wire))).order_class, "")
+    assert.strictEqual(ok(Wire.toDomainOrder(wire)).orderClass, "simple")
+    assert.strictEqual(ok(Wire.toDomainOrder({ ...wire, order_class: "simple" })).orderClass, "simple")
+    assert.strictEqual(ok(Wire.toDomainOrder({ ...wire, order_class: "oco" })).orderClass, "oco")
+  })
+
   it("fails, rather than throws, on orders the domain cannot represent", () => {
     const wire = decode(Wire.WireOrder, docsOrder)
     assert.isTrue(Result.isFailure(Wire.toDomainOrder({ ...wire, qty: null, notional: "500" })))

@@ -35,7 +35,8 @@
  *   time per order. Key pairs are cached once seen (`Keys`), so authentication reads no row.
  * - Request bodies are read whatever the `Content-Type` (the Go SDK sends none); decimals may be JSON strings or
  *   numbers. Endpoint details: `TradingHandlers`, `MarketHandlers`; shapes: `HttpWire`, `ExchangeMarketWire`.
- * - Not served: order replacement (`PATCH /v2/orders/{id}` → 422), notional and trailing-stop orders (422),
+ * - Order replacement (`PATCH /v2/orders/{id}`) serves open simple orders with nothing filled (`Replacements`).
+ * - Not served: notional and trailing-stop orders (422),
  *   account configurations, activities other than FILL, streaming, quotes, snapshots, trades other than the latest
  *   (`/v2/stocks/trades/latest`: the prices positions are marked at, at the request's moment), non-daily timeframes.
  *

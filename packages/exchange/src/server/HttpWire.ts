@@ -16,6 +16,7 @@ import type { BrokerError } from "@council/broker"
 import * as AlpacaWire from "@council/broker/AlpacaWire"
 import { Ticker, TradingDay } from "@council/domain"
 import type { ExchangeOrder, ExchangePosition } from "../ExchangeRecords.ts"
+import type { ReplacementLink } from "../Replacements.ts"
 import { assetId } from "./ExchangeMarketWire.ts"
 
 // --- replies -----------------------------------------------------------------------------------------------------
@@ -73,6 +74,7 @@ export const withoutEmpty = (body: Record<string, unknown>): Record<string, unkn
 }
 
 export const decodeOrderRequest = Schema.decodeUnknownResult(AlpacaWire.WireOrderRequest)
+export const decodeReplaceRequest = Schema.decodeUnknownResult(AlpacaWire.WireReplaceRequest)
 
 /** A request header's trimmed value; blank counts as absent. */
 export const header = (req: IncomingMessage, name: string): string | undefined => {
@@ -109,7 +111,16 @@ const wireOrderSource = (order: ExchangeOrder): AlpacaWire.WireOrderSource => ({
   legs: order.legs.map(wireOrderSource)
 })
 
-export const wireOrder = (order: ExchangeOrder) => AlpacaWire.toWireOrder(wireOrderSource(order))
+/** An order as wire JSON; with `links`, the replacements among them that concern it fill its `replaces`/`replaced_by`. */
+export const wireOrder = (order: ExchangeOrder, links: ReadonlyArray<ReplacementLink> = []) => {
+  const replacedBy = links.find((link) => link.replaced === order.id)
+  const replaces = links.find((link) => link.replacement === order.id)
+  return AlpacaWire.toWireOrder({
+    ...wireOrderSource(order),
+    ...(replacedBy === undefined ? {} : { replacedBy: replacedBy.replacement, replacedAt: replacedBy.at }),
+    ...(replaces === undefined ? {} : { replaces: replaces.replaced })
+  })
+}
 
 export const wirePosition = (position: ExchangePosition) =>
   AlpacaWire.toWirePosition({ ...position, assetId: assetId(position.symbol), exchange: "ARCA", assetClass: "us_equity" })

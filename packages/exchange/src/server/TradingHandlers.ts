@@ -11,7 +11,9 @@
  * - Validation messages are one plain line naming the wire field (`invalid qty: expected a value greater than 0`).
  * - `DELETE /v2/positions` closes each position separately (one 207 item each); closing a position always
  *   cancels that symbol's open orders first (the core's `closePosition`), whatever `cancel_orders` says.
- * - Order replacement (`PATCH /v2/orders/{id}`) answers 422.
+ * - Order replacement (`PATCH /v2/orders/{id}`) replaces an open simple order with nothing filled (`Replacements`):
+ *   200 with the new order (`replaces` = the old id); the old one is `replaced`, with `replaced_by`/`replaced_at`.
+ *   Other orders, a replay of a done replacement, changes the order's type does not take: 422; buying power: 403.
  * - Every order answer (its legs too) carries `position_intent`: the one sent, or the one the position made the
  *   order when it was placed (as Alpaca infers it; the close-position endpoints' orders say `…_to_close`).
  *
@@ -24,11 +26,13 @@ import * as Result from "effect/Result"
 import * as AlpacaWire from "@council/broker/AlpacaWire"
 import { type AccountId, decimalSum, type Fill, type Ticker } from "@council/domain"
 import { reject } from "../ExchangeErrors.ts"
+import type { ExchangeOrder } from "../ExchangeRecords.ts"
 import type { LocalExchange } from "../LocalExchange.ts"
 import {
   booleanParam,
   brokerErrorReply,
   decodeOrderRequest,
+  decodeReplaceRequest,
   isRecord,
   isTicker,
   json,
@@ -147,7 +151,7 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
         ...(symbols.length > 0 ? { symbols } : {})
       })
       const selected = bySide ? orders.filter((o) => o.side === side).slice(0, limit) : orders
-      return json(200, selected.map(wireOrder))
+      return json(200, yield* linked(account.account, selected))
     })
 
   // the hot path: the checks are plain code, one effect places the order
@@ -163,9 +167,16 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
 
   const badOrderId = unprocessable("order_id is missing")
 
+  /** Orders as wire JSON with their replacement links (`replaces`, `replaced_by`, `replaced_at`). */
+  const linked = (id: AccountId, orders: ReadonlyArray<ExchangeOrder>) =>
+    Effect.map(exchange.replacementsOf(id, orders.map((o) => o.id)), (links) => orders.map((o) => wireOrder(o, links)))
+
   const getOrder: Handler = ({ account, params }) =>
     UUID.test(params[0]!)
-      ? Effect.map(exchange.getOrder(account.account, params[0]!.toLowerCase()), (order) => json(200, wireOrder(order)))
+      ? exchange.getOrder(account.account, params[0]!.toLowerCase()).pipe(
+        Effect.flatMap((order) => linked(account.account, [order])),
+        Effect.map((orders) => json(200, orders[0]))
+      )
       : Effect.succeed(badOrderId)
 
   const getOrderByClientId: Handler = ({ account, query }) =>
@@ -173,10 +184,8 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
       const clientOrderId = query.get("client_order_id")
       if (clientOrderId === null || clientOrderId === "") return unprocessable("client_order_id is missing")
       const order = yield* exchange.getOrderByClientId(account.account, clientOrderId)
-      return Option.match(order, {
-        onNone: () => notFound("order not found"),
-        onSome: (o) => json(200, wireOrder(o))
-      })
+      if (Option.isNone(order)) return notFound("order not found")
+      return json(200, (yield* linked(account.account, [order.value]))[0])
     })
 
   const cancelOrder: Handler = ({ account, params }) =>
@@ -233,8 +242,42 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
       return progress
     })
 
-  const replaceOrder: Handler = () =>
-    Effect.succeed(unprocessable("order replacement is not supported by the local exchange; cancel and place a new order"))
+  /**
+   * `PATCH /v2/orders/{order_id}`: the changes on top of the old order make a new order request, checked as a
+   * `POST /v2/orders` body would be; the exchange then replaces the old order by it (`Replacements`).
+   */
+  const replaceOrder: Handler = ({ account, body, params }) =>
+    Effect.gen(function*() {
+      if (!UUID.test(params[0]!)) return badOrderId
+      const orderId = params[0]!.toLowerCase()
+      const parsed = parseJson(body)
+      if (Result.isFailure(parsed) || !isRecord(parsed.success)) return malformedBody
+      const decoded = decodeReplaceRequest(withoutEmpty(parsed.success))
+      if (Result.isFailure(decoded)) return unprocessable(AlpacaWire.issueLine("invalid replace request", decoded.failure))
+      const changes = decoded.success
+      if (changes.trail != null) return unprocessable("trailing_stop orders are not supported")
+      const old = yield* exchange.getOrder(account.account, orderId)
+      const priced = old.type === "limit" || old.type === "stop_limit"
+      const stopped = old.type === "stop" || old.type === "stop_limit"
+      if (changes.limit_price != null && !priced) return unprocessable(`limit_price is not allowed for a ${old.type} order`)
+      if (changes.stop_price != null && !stopped) return unprocessable(`stop_price is not allowed for a ${old.type} order`)
+      const request: AlpacaWire.WireOrderRequest = {
+        symbol: old.symbol,
+        qty: changes.qty ?? String(old.qty),
+        side: old.side,
+        type: old.type,
+        time_in_force: changes.time_in_force ?? old.timeInForce,
+        limit_price: changes.limit_price ?? (old.limitPrice === null ? null : String(old.limitPrice)),
+        stop_price: changes.stop_price ?? (old.stopPrice === null ? null : String(old.stopPrice)),
+        extended_hours: old.extendedHours,
+        client_order_id: changes.client_order_id ?? null,
+        order_class: "simple"
+      }
+      const intent = AlpacaWire.fromWireOrderRequest(account.account, request, randomUUID)
+      if (Result.isFailure(intent)) return unprocessable(intent.failure)
+      const placed = yield* exchange.replaceOrder(account.account, orderId, intent.success)
+      return json(200, wireOrder(placed, [{ replaced: orderId, replacement: placed.id, at: placed.submittedAt }]))
+    })
 
   return {
     listOrders,

@@ -1,6 +1,6 @@
 /**
  * Every schema migration, keyed `NNNN_name` for `Migrator.fromRecord`. Add a migration as a new file and a new
- * entry here; never edit one that has shipped. A new migration's number must be above every shipped one (0037 next):
+ * entry here; never edit one that has shipped. A new migration's number must be above every shipped one (0048 next):
  * the migrator runs only numbers above the highest a database has recorded, so a lower one is silently skipped on
  * every existing database. 0015 is such a case on purpose: it only reorders the ledger's keys, and databases past
  * 0021 keep the old order (tested in `TradeLedger.test.ts`).
@@ -30,6 +30,7 @@ import ledgerBookKeys from "./0031_ledger_book_keys.ts"
 import ledgerCompact from "./0032_ledger_compact.ts"
 import exchangeCorporateActions from "./0033_exchange_corporate_actions.ts"
 import noticesSent from "./0036_notices_sent.ts"
+import exchangeReplacements from "./0047_exchange_replacements.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
@@ -52,5 +53,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0031_ledger_book_keys": ledgerBookKeys,
   "0032_ledger_compact": ledgerCompact,
   "0033_exchange_corporate_actions": exchangeCorporateActions,
-  "0036_notices_sent": noticesSent
+  "0036_notices_sent": noticesSent,
+  "0047_exchange_replacements": exchangeReplacements
 }
