@@ -91,7 +91,7 @@ const isUniqueViolation = (error: unknown): error is SqlError.SqlError =>
 /** Rows to write and the blobs they refer to. */
 interface Write {
   readonly blobs: ReadonlyArray<Blobs.Put>
-  readonly row: Effect.Effect<unknown, SqlError.SqlError>
+  readonly row: Effect.Effect<unknown, SqlError.SqlError | StoreError>
 }
 
 /** The store's fixed statements (`FixedStatements`), compiled once. */
@@ -156,12 +156,13 @@ const runWrites = (sql: SqlClient.SqlClient, pg: boolean, st: RunStatements, blo
       Effect.onError(() => Effect.sync(blobs.abandon))
     )
 
-  /** Inserts a run (its parameters first); a taken id fails with "run <id> already exists". */
-  const insertRun = (operation: string, run: RunRecord, origin: RunOrigin) =>
-    Effect.gen(function*() {
-      const params = jsonText(run.params)
-      const written = yield* blobs.put([{ text: params, slot: "params" }])
-      yield* Effect.catchIf(
+  /** A run's row and its parameters' blob; a taken id fails with "run <id> already exists". */
+  const runWrite = (operation: string, run: RunRecord, origin: RunOrigin): Write => {
+    const params = jsonText(run.params)
+    return {
+      // a backtest's sessions differ in their moment alone (`Blobs.Put.repeats`)
+      blobs: [{ text: params, slot: "params", repeats: true }],
+      row: Effect.catchIf(
         insertRunRow(
           run.id,
           run.pipeline,
@@ -182,8 +183,8 @@ const runWrites = (sql: SqlClient.SqlClient, pg: boolean, st: RunStatements, blo
         isUniqueViolation,
         () => Effect.fail(new StoreError({ operation, message: `run ${run.id} already exists` }))
       )
-      return written
-    })
+    }
+  }
 
   /** A stage's recordings (replacing the stage's) as the blobs they need and their row; `entries`, their list. */
   const recordingsWrite = (
@@ -226,17 +227,23 @@ const runWrites = (sql: SqlClient.SqlClient, pg: boolean, st: RunStatements, blo
     return commit.checkpoint === null ? [recordings] : [recordings, checkpointWrite(commit.checkpoint, recordings.entries, commit.digest)]
   }
 
-  /** The stage commits' blobs in one statement, their rows in order, then the runs they complete; the blobs written. */
-  const writeCommits = (commits: ReadonlyArray<StageCommit>) =>
+  /** Inserts a run (its parameters' blob first); a taken id fails with "run <id> already exists". */
+  const insertRun = (operation: string, run: RunRecord, origin: RunOrigin) => write([runWrite(operation, run, origin)])
+
+  /**
+   * The stage commits' blobs (and `first`'s: a run they belong to) in one statement, their rows in order, then the
+   * runs they complete; the blobs written.
+   */
+  const writeCommits = (commits: ReadonlyArray<StageCommit>, first: ReadonlyArray<Write> = []) =>
     Effect.gen(function*() {
-      const written = yield* write(commits.flatMap(stageWrites))
+      const written = yield* write([...first, ...commits.flatMap(stageWrites)])
       for (const commit of commits) {
         if (commit.completes !== undefined) yield* updateRunRow("completed", commit.completes, null, commit.runId)
       }
       return written
     })
 
-  return { transaction, insertRun, recordingsWrite, checkpointWrite, write, writeCommits }
+  return { transaction, runWrite, insertRun, recordingsWrite, checkpointWrite, write, writeCommits }
 }
 type RunWrites = ReturnType<typeof runWrites>
 
@@ -318,7 +325,7 @@ const runOperations = (sql: SqlClient.SqlClient, st: RunStatements, blobs: Blobs
 
 /** The stages' operations: write checkpoints and stage commits, read checkpoints, stage outputs and recordings. */
 const stageOperations = (sql: SqlClient.SqlClient, st: RunStatements, blobs: Blobs.Blobs, w: RunWrites) => {
-  const { checkpointWrite, insertRun, transaction, write, writeCommits } = w
+  const { checkpointWrite, runWrite, transaction, write, writeCommits } = w
   const { selectCheckpoints, selectRecordings } = st
   const putCheckpoint = Effect.fn("SqlRunStore.putCheckpoint")(
     function*(checkpoint: Checkpoint) {
@@ -336,10 +343,9 @@ const stageOperations = (sql: SqlClient.SqlClient, st: RunStatements, blobs: Blo
 
   const commitStages = Effect.fn("SqlRunStore.commitStages")(
     function*({ create, commits }: StageBatch) {
-      yield* transaction(Effect.gen(function*() {
-        const created = create === undefined ? [] : yield* insertRun("commitStages", create, "local")
-        return [undefined, [...created, ...yield* writeCommits(commits)]] as const
-      }))
+      // the run's row, and its parameters' blob in the same statement as the commits' blobs
+      const created = create === undefined ? [] : [runWrite("commitStages", create, "local")]
+      yield* transaction(Effect.map(writeCommits(commits, created), (written) => [undefined, written] as const))
     },
     Effect.mapError(storeError("commitStages"))
   )

@@ -393,6 +393,44 @@ export const sqlContract = <R>(
     assert.strictEqual(yield* blobs(), 4)
   }))
 
+  test("a run's parameters that repeat the last run's but for its moment are stored as a delta in a frame of their own (z = 3), read back exactly", Effect.gen(function*() {
+    const store = yield* RunStore
+    const sql = yield* SqlClient.SqlClient
+    const sqlite = (yield* dialectOf) === "sqlite"
+    // a backtest session's parameters: the same accounts and choices, another run moment each
+    const params = (moment: string, pms = "offline") => ({
+      accounts: ["CHATGPT", "CLAUDE", "GEMINI"].map((account) => ({ id: account, mode: "PAPER", settings: { maxPositionPct: 0.2, stopLossPct: 0.08 } })),
+      pms,
+      schedule: "close",
+      asOfTime: moment
+    })
+    const runs = [
+      mkRun("p1", { params: params("2026-08-24T15:59:00-04:00") }),
+      mkRun("p2", { params: params("2026-08-25T15:59:00-04:00") }),
+      // a text that differs more: compressed as before
+      mkRun("p3", { params: { ...params("2026-08-26T15:59:00-04:00", "replay"), note: "another run altogether, whose parameters repeat little of the last" } })
+    ]
+    yield* store.createRun(runs[0]!)
+    // the second with a stage commit that writes its row (as a backtest's batched commits do), the third alone
+    yield* store.commitStages({ create: runs[1]!, commits: [{ runId: id("p2"), stage: "fetch", checkpoint: mkCheckpoint("p2", "fetch"), recordings: [] }] })
+    yield* store.createRun(runs[2]!)
+    const stored = yield* Effect.forEach(runs, (run) =>
+      Effect.map(
+        sql<{ readonly z: number; readonly data: Uint8Array; readonly base: unknown }>`SELECT z, data, base FROM blobs WHERE hash = ${
+          sqlite ? Buffer.from(textHash(JSON.stringify(run.params)), "hex") : textHash(JSON.stringify(run.params))
+        }`,
+        ([row]) => row!
+      ))
+    assert.deepStrictEqual(stored.map((row) => Number(row.z)), [2, 3, 2], "the first alone, the second a delta of the first, the third compressed")
+    assert.isAtMost(stored[1]!.data.length, 9 + 48, "a few bytes: the moment that changed")
+    const base = stored[1]!.base
+    assert.strictEqual(base instanceof Uint8Array ? Buffer.from(base).toString("hex") : String(base), textHash(JSON.stringify(runs[0]!.params)))
+    // a zstd frame as any other: what zstd gives back is the delta
+    assert.isAbove(zstdDecompressSync(stored[1]!.data).length, 0)
+    const reader = yield* SqlRunStore.make
+    for (const run of runs) assert.deepStrictEqual(Option.map(yield* reader.getRun(run.id), (read) => read.params), Option.some(run.params))
+  }))
+
   test("a checkpoint needs its run", Effect.gen(function*() {
     const store = yield* RunStore
     const error = failureOf(yield* Effect.exit(store.putCheckpoint(mkCheckpoint("orphan", "fetch"))))
