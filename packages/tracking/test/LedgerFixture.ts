@@ -14,8 +14,8 @@ import { LocalBars } from "@council/market"
 import { TradeLedger } from "@council/tracking"
 
 const dirs: Array<string> = []
-export const tempDb = () => {
-  const dir = mkdtempSync(join(tmpdir(), "council-ledger-"))
+export const tempDb = (prefix = "council-ledger-") => {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
   dirs.push(dir)
   return join(dir, "council.db")
 }
