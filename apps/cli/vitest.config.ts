@@ -1,5 +1,6 @@
 import { defineProject } from "vitest/config"
+import { shared } from "../../vitest.shared.ts"
 
 export default defineProject({
-  test: { name: "cli", include: ["test/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 }
+  test: { ...shared, name: "cli", include: ["test/**/*.test.ts"], setupFiles: ["test/CleanUp.ts"], testTimeout: 120_000, hookTimeout: 120_000 }
 })

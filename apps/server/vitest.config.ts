@@ -1,5 +1,6 @@
 import { defineProject } from "vitest/config"
+import { shared } from "../../vitest.shared.ts"
 
 export default defineProject({
-  test: { name: "server", include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 }
+  test: { ...shared, name: "server", include: ["test/**/*.test.ts"], setupFiles: ["test/CleanUp.ts"], testTimeout: 60_000, hookTimeout: 60_000 }
 })

@@ -1,5 +1,6 @@
 import { defineProject } from "vitest/config"
+import { shared } from "../../vitest.shared.ts"
 
 export default defineProject({
-  test: { name: "exchange", include: ["test/**/*.test.ts"], globalSetup: ["test/TempRoot.ts"] }
+  test: { ...shared, name: "exchange", include: ["test/**/*.test.ts"], globalSetup: ["test/TempRoot.ts"] }
 })

@@ -1,5 +1,6 @@
 import { defineProject } from "vitest/config"
+import { shared } from "../../vitest.shared.ts"
 
 export default defineProject({
-  test: { name: "io", include: ["test/**/*.test.ts"] }
+  test: { ...shared, name: "io", include: ["test/**/*.test.ts"] }
 })

@@ -1,5 +1,6 @@
 import { defineProject } from "vitest/config"
+import { shared } from "../../vitest.shared.ts"
 
 export default defineProject({
-  test: { name: "market", include: ["test/**/*.test.ts"] }
+  test: { ...shared, name: "market", include: ["test/**/*.test.ts"] }
 })

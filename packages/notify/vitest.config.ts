@@ -1,5 +1,6 @@
 import { defineProject } from "vitest/config"
+import { shared } from "../../vitest.shared.ts"
 
 export default defineProject({
-  test: { name: "notify", include: ["test/**/*.test.ts"] }
+  test: { ...shared, name: "notify", include: ["test/**/*.test.ts"] }
 })

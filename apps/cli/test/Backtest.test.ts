@@ -142,11 +142,11 @@ describe("pnpm pipeline backtest", () => {
     try {
       const prompts = (from: number) => fake.requests.slice(from).map((r) => `${r.model} ${r.kind}\n${r.text}`).sort()
       const env = { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD_MONTH: "100" }
-      const run = await cliAsync(tempHome(), ["run", "daily", "--date", "2026-05-04", "--accounts", "COUNCIL"], env)
+      const run = await cliInProcess(tempHome(), ["run", "daily", "--date", "2026-05-04", "--accounts", "COUNCIL"], env)
       assert.strictEqual(run.code, 0, run.stderr)
       const live = prompts(0)
       const asked = fake.requests.length
-      const backtest = await cliAsync(tempHome(), ["backtest", "--from", "2026-05-04", "--to", "2026-05-04", "--accounts", "COUNCIL", "--pms", "live", "--json"], env)
+      const backtest = await cliInProcess(tempHome(), ["backtest", "--from", "2026-05-04", "--to", "2026-05-04", "--accounts", "COUNCIL", "--pms", "live", "--json"], env)
       assert.strictEqual(backtest.code, 0, backtest.stderr)
       assert.deepStrictEqual(live.map((p) => p.split("\n")[0]!.split(" ")[1]).filter((k) => k === "review").length, 5)
       assert.deepStrictEqual(prompts(asked), live)
@@ -161,16 +161,16 @@ describe("pnpm pipeline backtest", () => {
       const home = tempHome()
       const range = ["--from", "2026-05-04", "--to", "2026-05-06", "--accounts", "COUNCIL,CLAUDE", "--json"]
       // live PMs need a monthly limit: without one nothing is asked, nothing written
-      const unbounded = await cliAsync(home, ["backtest", ...range, "--pms", "live"], liveEnv(fake, KEYS))
+      const unbounded = await cliInProcess(home, ["backtest", ...range, "--pms", "live"], liveEnv(fake, KEYS))
       assert.strictEqual(unbounded.code, 2, unbounded.stderr)
       assert.strictEqual(unbounded.stderr.trim(), "error: --pms live: set COUNCIL_LLM_BUDGET_USD_MONTH first (3 sessions, each a run that asks every PM and the chairman; only the monthly limit bounds them all)")
       assert.strictEqual(fake.requests.length, 0)
       assert.isFalse(existsSync(join(home, "backtests")))
-      const live = await cliAsync(home, ["backtest", ...range, "--pms", "live"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
+      const live = await cliInProcess(home, ["backtest", ...range, "--pms", "live"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
       assert.strictEqual(live.code, 0, live.stderr)
       const asked = fake.requests.length
       assert.isAbove(asked, 3 * 5, "every PM was asked on every session")
-      const replayed = await cliAsync(home, ["backtest", ...range, "--pms", "replay"])
+      const replayed = await cliInProcess(home, ["backtest", ...range, "--pms", "replay"])
       assert.strictEqual(replayed.code, 0, replayed.stderr)
       assert.strictEqual(fake.requests.length, asked, "a replay asks no model")
       assert.deepStrictEqual((JSON.parse(replayed.stdout) as { unanswered: object }).unanswered, {}, "every question found its recorded answer")
@@ -185,7 +185,7 @@ describe("pnpm pipeline backtest", () => {
         llmCostRecorded: boolean
         leaderboard: { rows: ReadonlyArray<{ account: string; metrics: { llmCost: number | null; pnl: number; pnlNetOfCost: number | null } }> }
       }
-      const boardOf = async (id: string) => JSON.parse((await cliAsync(home, ["leaderboard", "--backtest", id, "--json"])).stdout) as Board
+      const boardOf = async (id: string) => JSON.parse((await cliInProcess(home, ["leaderboard", "--backtest", id, "--json"])).stdout) as Board
       const [paid, free] = [await boardOf(liveId), await boardOf(replayId)]
       assert.isTrue(paid.llmCostRecorded)
       const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
@@ -201,7 +201,7 @@ describe("pnpm pipeline backtest", () => {
       db.close()
       assert.isFalse(free.llmCostRecorded, "a replay asks no model and pays nothing")
       // a call charged its worst case (its usage unknown: it timed out) marks the costs it is part of as estimates
-      const table = async () => (await cliAsync(home, ["leaderboard", "--backtest", liveId])).stdout
+      const table = async () => (await cliInProcess(home, ["leaderboard", "--backtest", liveId])).stdout
       assert.notInclude(await table(), "≈")
       const writable = new DatabaseSync(join(home, "council.db"))
       writable.prepare("UPDATE llm_spend SET estimated = 1 WHERE id = (SELECT MIN(id) FROM llm_spend WHERE book = ? AND actor = 'CLAUDE' AND trading_day = '2026-05-04')").run(liveId)
@@ -210,10 +210,10 @@ describe("pnpm pipeline backtest", () => {
       assert.match(marked, /^\S+\s+CLAUDE .* ≈\$0\.\d+ +≈[−]?\$[\d,.]+ +\d+$/m)
       assert.match(marked, /^\S+\s+COUNCIL .* ≈\$0\.\d+ +≈[−]?\$[\d,.]+ +\d+$/m)
       assert.match(marked, /^≈: includes the worst case charged for calls whose usage is unknown/m)
-      assert.deepStrictEqual((JSON.parse((await cliAsync(home, ["leaderboard", "--backtest", liveId, "--json"])).stdout) as { llmCostEstimated: Array<string> }).llmCostEstimated.sort(), ["CLAUDE", "COUNCIL"])
+      assert.deepStrictEqual((JSON.parse((await cliInProcess(home, ["leaderboard", "--backtest", liveId, "--json"])).stdout) as { llmCostEstimated: Array<string> }).llmCostEstimated.sort(), ["CLAUDE", "COUNCIL"])
 
       // sessions nobody recorded are replayed with the whole council abstaining: the user is told which
-      const wider = await cliAsync(home, ["backtest", "--from", "2026-05-04", "--to", "2026-05-08", "--accounts", "COUNCIL", "--pms", "replay", "--json"])
+      const wider = await cliInProcess(home, ["backtest", "--from", "2026-05-04", "--to", "2026-05-08", "--accounts", "COUNCIL", "--pms", "replay", "--json"])
       assert.strictEqual(wider.code, 0, wider.stderr)
       const note = "--pms replay: 2 of 5 sessions have no recorded LLM answers (2026-05-07, 2026-05-08): there every PM abstains, so the council makes no trade"
       assert.include(wider.stderr.split("\n"), note)
@@ -223,7 +223,7 @@ describe("pnpm pipeline backtest", () => {
       assert.isAtLeast(widerOutcome.unanswered["CLAUDE"] ?? 0, 5, JSON.stringify(widerOutcome.unanswered))
       assert.isAtLeast(widerOutcome.unanswered["CHAIRMAN"] ?? 0, 1, JSON.stringify(widerOutcome.unanswered))
       // that replay recorded its misses: another replay does not take them for answers
-      const again = await cliAsync(home, ["backtest", "--from", "2026-05-04", "--to", "2026-05-08", "--accounts", "COUNCIL", "--pms", "replay", "--json"])
+      const again = await cliInProcess(home, ["backtest", "--from", "2026-05-04", "--to", "2026-05-08", "--accounts", "COUNCIL", "--pms", "replay", "--json"])
       assert.strictEqual(again.code, 0, again.stderr)
       assert.include(again.stderr.split("\n"), note)
       assert.deepStrictEqual(JSON.parse(again.stdout).unrecorded, widerOutcome.unrecorded)
@@ -238,10 +238,10 @@ describe("pnpm pipeline backtest", () => {
     const fake = await startFake()
     try {
       const range = ["--from", "2026-05-04", "--to", "2026-05-05", "--accounts", "CLAUDE", "--pms", "live", "--json"]
-      const unbounded = await cliAsync(tempHome(), ["backtest", ...range], liveEnv(fake, KEYS))
+      const unbounded = await cliInProcess(tempHome(), ["backtest", ...range], liveEnv(fake, KEYS))
       assert.strictEqual(unbounded.stderr.trim(), "error: --pms live: set COUNCIL_LLM_BUDGET_USD_MONTH first (2 sessions, each a run that asks its accounts' PMs; only the monthly limit bounds them all)")
       const home = tempHome()
-      const live = await cliAsync(home, ["backtest", ...range], { ...liveEnv(fake, { ANTHROPIC_API_KEY: KEYS.ANTHROPIC_API_KEY }), COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
+      const live = await cliInProcess(home, ["backtest", ...range], { ...liveEnv(fake, { ANTHROPIC_API_KEY: KEYS.ANTHROPIC_API_KEY }), COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
       assert.strictEqual(live.code, 0, live.stderr)
       assert.deepStrictEqual(fake.requests.map((q) => `${q.path} ${q.kind} ${q.model}`), ["/v1/messages pitch claude-sonnet-4-6", "/v1/messages pitch claude-sonnet-4-6"])
       const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
@@ -260,13 +260,13 @@ describe("pnpm pipeline backtest", () => {
       const env = { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD_MONTH: "100" }
       const days = ["--from", "2026-05-04", "--to", "2026-05-05"]
       const both = [...days, "--accounts", "COUNCIL,CLAUDE", "--json"]
-      const live = await cliAsync(home, ["backtest", ...both, "--pms", "live"], env)
+      const live = await cliInProcess(home, ["backtest", ...both, "--pms", "live"], env)
       assert.strictEqual(live.code, 0, live.stderr)
       // a later backtest of CLAUDE's account alone asks (and records) CLAUDE's pitches only
-      const claude = await cliAsync(home, ["backtest", ...days, "--accounts", "CLAUDE", "--pms", "live", "--json"], env)
+      const claude = await cliInProcess(home, ["backtest", ...days, "--accounts", "CLAUDE", "--pms", "live", "--json"], env)
       assert.strictEqual(claude.code, 0, claude.stderr)
       const asked = fake.requests.length
-      const replayed = await cliAsync(home, ["backtest", ...both, "--pms", "replay"])
+      const replayed = await cliInProcess(home, ["backtest", ...both, "--pms", "replay"])
       assert.strictEqual(replayed.code, 0, replayed.stderr)
       assert.strictEqual(fake.requests.length, asked, "a replay asks no model")
       assert.deepStrictEqual((JSON.parse(replayed.stdout) as { unanswered: object }).unanswered, {}, "every question found its recorded answer")
@@ -284,13 +284,13 @@ describe("pnpm pipeline backtest", () => {
     try {
       const home = tempHome()
       const range = ["--from", "2026-05-04", "--to", "2026-05-05", "--accounts", "COUNCIL", "--pms", "live"]
-      const refused = await cliAsync(home, ["backtest", ...range], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "0.001", COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
+      const refused = await cliInProcess(home, ["backtest", ...range], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "0.001", COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
       assert.strictEqual(refused.code, 1, refused.stderr)
       assert.strictEqual(fake.requests.length, 0, "no call was made")
       const id = /\(raise COUNCIL_LLM_BUDGET_USD, then continue it with: pnpm pipeline backtest --resume (\S+)\)$/.exec(refused.stderr.trim())?.[1]
       assert.isDefined(id, refused.stderr)
       assert.match(refused.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.001 would be exceeded: \$0 spent in this run/)
-      const resumed = await cliAsync(home, ["backtest", "--resume", id!, "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "5", COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
+      const resumed = await cliInProcess(home, ["backtest", "--resume", id!, "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "5", COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
       assert.strictEqual(resumed.code, 0, resumed.stderr)
       const outcome = JSON.parse(resumed.stdout) as { status: string; resumed: number; started: number }
       assert.deepStrictEqual([outcome.status, outcome.resumed, outcome.started], ["completed", 1, 1])
@@ -307,10 +307,10 @@ describe("pnpm pipeline backtest", () => {
       const range = ["--from", "2026-05-04", "--to", "2026-05-05", "--accounts", "CLAUDE", "--pms", "live"]
       const claude = { ...liveEnv(fake, { ANTHROPIC_API_KEY: KEYS.ANTHROPIC_API_KEY }), COUNCIL_LLM_BUDGET_USD_MONTH: "100" }
       // the first session stops at the budget before any call: the backtest stops, started with claude-sonnet-4-6
-      const stopped = await cliAsync(home, ["backtest", ...range], { ...claude, COUNCIL_LLM_BUDGET_USD: "0.001" })
+      const stopped = await cliInProcess(home, ["backtest", ...range], { ...claude, COUNCIL_LLM_BUDGET_USD: "0.001" })
       assert.strictEqual(stopped.code, 1, stopped.stderr)
       const id = /continue it with: pnpm pipeline backtest --resume (\S+)\)$/.exec(stopped.stderr.trim())![1]!
-      const resumed = await cliAsync(home, ["backtest", "--resume", id, "--json"], { ...claude, COUNCIL_MODEL_CLAUDE: "anthropic:claude-haiku-4-5" })
+      const resumed = await cliInProcess(home, ["backtest", "--resume", id, "--json"], { ...claude, COUNCIL_MODEL_CLAUDE: "anthropic:claude-haiku-4-5" })
       assert.strictEqual(resumed.code, 0, resumed.stderr)
       assert.include(resumed.stderr, `LLM backtest ${id} continues with the lineup it started with: live: CHATGPT offline, GEMINI offline, CLAUDE anthropic:claude-sonnet-4-6, GROQ offline, DEEPSEEK offline · chairman offline · no peer review asked\n`)
       assert.deepStrictEqual(fake.requests.map((q) => `${q.kind} ${q.model}`), ["pitch claude-sonnet-4-6", "pitch claude-sonnet-4-6"])
@@ -341,7 +341,7 @@ describe("pnpm pipeline backtest", () => {
     assert.strictEqual(await exited, 130, stderr)
     const id = /continue it with: pnpm pipeline backtest --resume (\S+)/.exec(stderr)?.[1]
     assert.isDefined(id, stderr)
-    const listed = JSON.parse((await cliAsync(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ id: string; status: string }>
+    const listed = JSON.parse((await cliInProcess(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ id: string; status: string }>
     assert.deepStrictEqual(listed.map((b) => [b.id, b.status]), [[id, "interrupted"]])
   }, 60_000)
 
@@ -395,10 +395,10 @@ describe("pnpm pipeline backtest", () => {
     })
     assert.strictEqual(await killed, "SIGKILL", stderr)
     assert.isTrue(existsSync(dbOf(home)))
-    const listed = JSON.parse((await cliAsync(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ id: string; status: string }>
+    const listed = JSON.parse((await cliInProcess(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ id: string; status: string }>
     assert.strictEqual(listed[0]?.status, "running")
 
-    const resumed = await cliAsync(home, ["backtest", "--resume", listed[0]!.id, "--json"])
+    const resumed = await cliInProcess(home, ["backtest", "--resume", listed[0]!.id, "--json"])
     assert.strictEqual(resumed.code, 0, resumed.stderr)
     const outcome = JSON.parse(resumed.stdout) as { status: string; sessions: number; started: number; resumed: number; skipped: number }
     assert.strictEqual(outcome.status, "completed")
@@ -410,14 +410,14 @@ describe("pnpm pipeline backtest", () => {
     assert.deepStrictEqual(await contents(dbOf(home)), await contents(dbOf(reference)))
     // the baselines fill as the accounts did: the report (written under 60 bps) and a leaderboard read today agree
     const report = JSON.parse(readFileSync((JSON.parse(full.stdout) as { report: string }).report.replace(/\.html$/, ".json"), "utf8")) as { leaderboard: { contest: { baselines: unknown } } }
-    const today = JSON.parse((await cliAsync(reference, ["leaderboard", "--backtest", "latest", "--json"])).stdout) as typeof report.leaderboard
+    const today = JSON.parse((await cliInProcess(reference, ["leaderboard", "--backtest", "latest", "--json"])).stdout) as typeof report.leaderboard
     assert.deepStrictEqual(today.contest.baselines, report.leaderboard.contest.baselines)
     // and the ledger books the Reconcile stage wrote in the main databases hold the same equity series
-    const csv = async (at: string) => (await cliAsync(at, ["equity", "--backtest", "latest", "--csv"])).stdout
+    const csv = async (at: string) => (await cliInProcess(at, ["equity", "--backtest", "latest", "--csv"])).stdout
     const series = await csv(home)
     assert.isAbove(series.trim().split("\n").length, 20)
     assert.strictEqual(series, await csv(reference))
-    const after = JSON.parse((await cliAsync(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ status: string }>
+    const after = JSON.parse((await cliInProcess(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ status: string }>
     assert.strictEqual(after[0]?.status, "completed")
   }, 120_000)
 })

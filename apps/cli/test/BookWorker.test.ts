@@ -14,7 +14,10 @@ describe("the monitor's book worker (a thread of its own)", () => {
       const home = tempHome()
       yield* Effect.promise(() => seedDatabase(join(home, "council.db"), 3))
       // the worker reads the settings from its environment, as `serve`'s does
+      const previous = process.env["COUNCIL_HOME"]
       process.env["COUNCIL_HOME"] = home
+      // the next test file may run in this process
+      yield* Effect.addFinalizer(() => Effect.sync(() => previous === undefined ? delete process.env["COUNCIL_HOME"] : void (process.env["COUNCIL_HOME"] = previous)))
       const ask = yield* offThread
       const window = { book: BACKTEST, from: TradingDay.make("2023-01-10"), to: undefined }
       const board = yield* ask({ kind: "leaderboard", ...window, riskFree: 0 })

@@ -32,11 +32,21 @@ const homes = (): Set<string> => {
   return global.councilCliTempHomes
 }
 
-/** A throwaway COUNCIL_HOME, removed when the process exits. */
+/** A throwaway COUNCIL_HOME, removed after the test file (`removeTempHomes`) or when the process exits. */
 export const tempHome = (): string => {
   const dir = mkdtempSync(join(tmpdir(), "council-cli-"))
   homes().add(dir)
   return dir
+}
+
+/**
+ * Removes the homes `tempHome` made so far. The cli and server projects' setup file (`test/CleanUp.ts`) runs it after
+ * each test file: vitest ends its workers without their "exit" event, which left every home behind.
+ */
+export const removeTempHomes = (): void => {
+  const dirs = homes()
+  dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }))
+  dirs.clear()
 }
 
 /** Runs `pnpm pipeline …` as a real process (the same entry point, without pnpm). */

@@ -7,6 +7,7 @@ import { hashOf, textHash } from "@council/engine"
 import { blobText, storeText } from "./StoredBlobs.ts"
 import { answerWith, errorWith, type FakeProvider, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
 import { bin, cliAsync, tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
 
 const KEYS = {
   OPENAI_API_KEY: "sk-e2e-openai-4be1d9c0",
@@ -64,14 +65,16 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
   const home = tempHome()
   let runId = ""
   const outputs: Array<string> = []
-  const cli = async (args: ReadonlyArray<string>, env: Record<string, string> = live(), at = home) => {
-    const r = await cliAsync(at, args, env)
+  // the day's live run is a process of its own (its streams are the subject: JSON on stdout, warnings on stderr, no
+  // key in either); the commands after it run in this process (their results are)
+  const cli = async (args: ReadonlyArray<string>, env: Record<string, string> = live(), at = home, inProcess = true) => {
+    const r = await (inProcess ? cliInProcess : cliAsync)(at, args, env)
     outputs.push(r.stdout, r.stderr)
     return r
   }
 
   it("runs a day live: abstentions where due, a chairman's decision beside the mechanical vote, costs recorded; --json stays JSON, the adapters' warnings go to stderr", async () => {
-    const r = await cli(["run", "daily", "--json"])
+    const r = await cli(["run", "daily", "--json"], live(), home, false)
     assert.strictEqual(r.code, 0, r.stderr)
     const result = JSON.parse(r.stdout) as { readonly run: { readonly id: string } }
     assert.match(r.stderr, /WARN .*llm CLAUDE anthropic:claude-sonnet-4-6: RateLimited: anthropic answered 429 \(rate_limit_error: slow down\) \(retry after 20ms\)/)
@@ -221,7 +224,7 @@ describe("pnpm pipeline run daily --accounts: only what the traded accounts need
     const fake = await startFake()
     try {
       const home = tempHome()
-      const only = await cliAsync(home, ["run", "daily", "--accounts", "CLAUDE", "--json"], liveEnv(fake, { ANTHROPIC_API_KEY: KEYS.ANTHROPIC_API_KEY }))
+      const only = await cliInProcess(home, ["run", "daily", "--accounts", "CLAUDE", "--json"], liveEnv(fake, { ANTHROPIC_API_KEY: KEYS.ANTHROPIC_API_KEY }))
       assert.strictEqual(only.code, 0, only.stderr)
       assert.deepStrictEqual(asked(fake), ["/v1/messages pitch claude-sonnet-4-6"])
       assert.include(only.stderr, "only CLAUDE's pitch is asked: no traded account trades the council's decision (COUNCIL is not in --accounts), so CHATGPT, GEMINI, GROQ, DEEPSEEK keep the offline stand-in, the chairman is the mechanical vote and no peer review is asked")
@@ -232,25 +235,25 @@ describe("pnpm pipeline run daily --accounts: only what the traded accounts need
       assert.match(String(record.output("CouncilSynthesis")["source"]), /^offline:/)
       assert.isTrue((record.output("PmPitches") as { pitches: ReadonlyArray<{ pm: string; source: string }> }).pitches.some((p) => p.pm === "CLAUDE" && p.source === "anthropic:claude-sonnet-4-6"))
       // a fork of that run swapping CLAUDE's model asks that model's pitch, and no review either
-      const fork = await cliAsync(home, ["replay", runId, "--from", "PmPitches", "--model", "CLAUDE=anthropic:claude-opus-4-7"], liveEnv(fake, { ANTHROPIC_API_KEY: KEYS.ANTHROPIC_API_KEY }))
+      const fork = await cliInProcess(home, ["replay", runId, "--from", "PmPitches", "--model", "CLAUDE=anthropic:claude-opus-4-7"], liveEnv(fake, { ANTHROPIC_API_KEY: KEYS.ANTHROPIC_API_KEY }))
       assert.strictEqual(fork.code, 0, fork.stderr)
       assert.deepStrictEqual(asked(fake), ["/v1/messages pitch claude-opus-4-7", "/v1/messages pitch claude-sonnet-4-6"])
       fake.requests.length = 0
 
       // CLAUDE and GROQ: both their pitches, still nothing else
-      const two = await cliAsync(tempHome(), ["run", "daily", "--accounts", "CLAUDE,GROQ"], liveEnv(fake, KEYS))
+      const two = await cliInProcess(tempHome(), ["run", "daily", "--accounts", "CLAUDE,GROQ"], liveEnv(fake, KEYS))
       assert.strictEqual(two.code, 0, two.stderr)
       assert.deepStrictEqual(asked(fake).filter((q) => !q.includes("claude")), ["/groq/openai/v1/chat/completions pitch openai/gpt-oss-120b"])
       assert.deepStrictEqual(asked(fake).filter((q) => q.includes("claude")), ["/v1/messages pitch claude-sonnet-4-6"])
 
       // --pms naming only PMs whose accounts are not traded asks nothing: refused before anything is written
-      const none = await cliAsync(tempHome(), ["run", "daily", "--accounts", "CLAUDE", "--pms", "GEMINI"], liveEnv(fake, KEYS))
+      const none = await cliInProcess(tempHome(), ["run", "daily", "--accounts", "CLAUDE", "--pms", "GEMINI"], liveEnv(fake, KEYS))
       assert.strictEqual(none.code, 2, none.stderr)
       assert.strictEqual(none.stderr.trim(), "error: --pms GEMINI: no traded account uses its pitch (--accounts CLAUDE; only COUNCIL trades the council's decision, which uses every PM)")
       assert.strictEqual(fake.requests.length, 2)
 
       // with COUNCIL every PM pitches and reviews, and the chairman decides
-      const council = await cliAsync(tempHome(), ["run", "daily", "--accounts", "COUNCIL,CLAUDE"], liveEnv(fake, KEYS))
+      const council = await cliInProcess(tempHome(), ["run", "daily", "--accounts", "COUNCIL,CLAUDE"], liveEnv(fake, KEYS))
       assert.strictEqual(council.code, 0, council.stderr)
       const kinds = fake.requests.slice(2).map((q) => q.kind)
       assert.deepStrictEqual([kinds.filter((k) => k === "pitch").length, kinds.filter((k) => k === "review").length, kinds.filter((k) => k === "chairman").length], [5, 5, 1])
@@ -263,7 +266,7 @@ describe("pnpm pipeline run daily --accounts: only what the traded accounts need
 /** `replay <runId>` in `home` finds every stage identical and sends `fake` nothing. */
 const replaysSilently = async (fake: FakeProvider, home: string, runId: string) => {
   const before = fake.requests.length
-  const replayed = await cliAsync(home, ["replay", runId], liveEnv(fake, KEYS))
+  const replayed = await cliInProcess(home, ["replay", runId], liveEnv(fake, KEYS))
   assert.strictEqual(replayed.code, 0, replayed.stdout + replayed.stderr)
   assert.strictEqual(fake.requests.length, before, "the replay asked a model")
 }
@@ -273,10 +276,10 @@ describe("pnpm pipeline replay --from of a run recorded before only the traded a
     const fake = await startFake()
     try {
       const home = tempHome()
-      const parent = await cliAsync(home, ["run", "daily", "--accounts", "CLAUDE", "--dry-run", "--json"], liveEnv(fake, KEYS))
+      const parent = await cliInProcess(home, ["run", "daily", "--accounts", "CLAUDE", "--dry-run", "--json"], liveEnv(fake, KEYS))
       assert.strictEqual(parent.code, 0, parent.stderr)
       const runId = (JSON.parse(parent.stdout) as { run: { id: string } }).run.id
-      const exported = await cliAsync(home, ["export", runId])
+      const exported = await cliInProcess(home, ["export", runId])
       assert.strictEqual(exported.code, 0, exported.stderr)
       // what an older version recorded for the same accounts: every role on its model, the chairman too
       const bundle = JSON.parse(exported.stdout) as { run: { params: { models: Array<{ role: string; model: string }> } }; hashes: { run: string } }
@@ -288,7 +291,7 @@ describe("pnpm pipeline replay --from of a run recorded before only the traded a
       fake.requests.length = 0
 
       const forkHome = tempHome()
-      const fork = await cliAsync(forkHome, ["replay", file, "--from", "PmPitches", "--dry-run"], liveEnv(fake, KEYS))
+      const fork = await cliInProcess(forkHome, ["replay", file, "--from", "PmPitches", "--dry-run"], liveEnv(fake, KEYS))
       assert.strictEqual(fork.code, 0, fork.stderr)
       assert.deepStrictEqual(fake.requests.map((q) => `${q.kind} ${q.model}`), ["pitch claude-sonnet-4-6"])
       // the fork records the lineup it asked, so it replays from its own recordings
@@ -306,10 +309,10 @@ describe("pnpm pipeline replay --from a later stage of a run recorded before onl
     try {
       const home = tempHome()
       // every role asked live (as an older version asked for PM accounts alone), then its accounts made PM accounts
-      const parent = await cliAsync(home, ["run", "daily", "--dry-run", "--json"], liveEnv(fake, KEYS))
+      const parent = await cliInProcess(home, ["run", "daily", "--dry-run", "--json"], liveEnv(fake, KEYS))
       assert.strictEqual(parent.code, 0, parent.stderr)
       const runId = (JSON.parse(parent.stdout) as { run: { id: string } }).run.id
-      const exported = await cliAsync(home, ["export", runId])
+      const exported = await cliInProcess(home, ["export", runId])
       assert.strictEqual(exported.code, 0, exported.stderr)
       const bundle = JSON.parse(exported.stdout) as { run: { params: { accounts: Array<{ id: string }> } }; hashes: { run: string } }
       bundle.run.params.accounts = bundle.run.params.accounts.filter((a) => a.id !== "COUNCIL")
@@ -319,7 +322,7 @@ describe("pnpm pipeline replay --from a later stage of a run recorded before onl
       fake.requests.length = 0
 
       const forkHome = tempHome()
-      const fork = await cliAsync(forkHome, ["replay", file, "--from", "RiskApproval", "--dry-run"], liveEnv(fake, KEYS))
+      const fork = await cliInProcess(forkHome, ["replay", file, "--from", "RiskApproval", "--dry-run"], liveEnv(fake, KEYS))
       assert.strictEqual(fork.code, 0, fork.stderr)
       assert.deepStrictEqual(fake.requests.length, 0)
       const forkId = /^forked run (\S+) from /m.exec(fork.stdout)![1]!
@@ -348,7 +351,7 @@ describe("pnpm pipeline run daily continuing a run stopped part-way", () => {
       assert.strictEqual(await killed, "SIGKILL", stderr)
       assert.deepStrictEqual(slow.requests.map((q) => `${q.kind} ${q.model}`), ["pitch claude-sonnet-4-6"])
 
-      const resumed = await cliAsync(home, ["run", "daily", "--json"], liveEnv(slow, KEYS))
+      const resumed = await cliInProcess(home, ["run", "daily", "--json"], liveEnv(slow, KEYS))
       assert.strictEqual(resumed.code, 0, resumed.stderr)
       const runId = (JSON.parse(resumed.stdout) as { run: { id: string } }).run.id
       assert.deepStrictEqual(slow.requests.slice(1).map((q) => `${q.kind} ${q.model}`), ["pitch claude-sonnet-4-6", "review claude-sonnet-4-6", "chairman claude-sonnet-4-6"])
@@ -387,7 +390,7 @@ describe("pnpm pipeline run daily continuing a run recorded before only the trad
         db.close()
       }
 
-      const resumed = await cliAsync(home, ["run", "daily", "--accounts", "CHATGPT,GEMINI,CLAUDE,GROQ,DEEPSEEK", "--json"], liveEnv(slow, KEYS))
+      const resumed = await cliInProcess(home, ["run", "daily", "--accounts", "CHATGPT,GEMINI,CLAUDE,GROQ,DEEPSEEK", "--json"], liveEnv(slow, KEYS))
       assert.strictEqual(resumed.code, 0, resumed.stderr)
       const runId = (JSON.parse(resumed.stdout) as { run: { id: string } }).run.id
       await replaysSilently(slow, home, runId)
@@ -407,13 +410,13 @@ describe("pnpm pipeline run daily continuing a run whose stage failed after some
     )
     try {
       const home = tempHome()
-      const failed = await cliAsync(home, ["run", "daily", "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "0.057" })
+      const failed = await cliInProcess(home, ["run", "daily", "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "0.057" })
       assert.strictEqual(failed.code, 1, failed.stderr)
       assert.match(failed.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.057 would be exceeded: .* CLAUDE's pitch call/)
       assert.strictEqual(fake.requests.filter((q) => q.kind === "pitch").length, 5)
       const before = fake.requests.length
 
-      const resumed = await cliAsync(home, ["run", "daily", "--json"], liveEnv(fake, KEYS))
+      const resumed = await cliInProcess(home, ["run", "daily", "--json"], liveEnv(fake, KEYS))
       assert.strictEqual(resumed.code, 0, resumed.stderr)
       const again = fake.requests.slice(before).map((q) => q.kind)
       // only CLAUDE's pitch is asked again; then the five reviews and the chairman
@@ -422,7 +425,7 @@ describe("pnpm pipeline run daily continuing a run whose stage failed after some
       const runId = (JSON.parse(resumed.stdout) as { run: { id: string } }).run.id
       await replaysSilently(fake, home, runId)
       // the answers taken are this run's own, paid once: only CLAUDE's lost first turn ($0.00396) is not in the record
-      const shown = await cliAsync(home, ["show", runId, "--json"])
+      const shown = await cliInProcess(home, ["show", runId, "--json"])
       const llm = (JSON.parse(shown.stdout) as { llm: { droppedUsd: number; reusedExchanges: number } }).llm
       assert.strictEqual(llm.reusedExchanges, 0)
       assert.closeTo(llm.droppedUsd, 0.00396, 1e-9)
@@ -477,7 +480,7 @@ describe("pnpm pipeline: what a run was charged for its LLM calls", () => {
       // the killed call is charged its worst case: the provider may have billed it
       assert.deepStrictEqual(dropped.filter((r) => r.estimated === 1).map((r) => [r.stage, r.actor]), [["PmPitches", "DEEPSEEK"]])
 
-      const resumed = await cliAsync(home, ["run", "daily", "--json"], liveEnv(slow, KEYS))
+      const resumed = await cliInProcess(home, ["run", "daily", "--json"], liveEnv(slow, KEYS))
       assert.strictEqual(resumed.code, 0, resumed.stderr)
       const runId = (JSON.parse(resumed.stdout) as { run: { id: string } }).run.id
       const rows = spendOf(home, runId)
@@ -486,10 +489,10 @@ describe("pnpm pipeline: what a run was charged for its LLM calls", () => {
       assert.strictEqual(rows.length, spendOf(home).length, "every call was made for this run")
       assert.isAbove(rows.length, dropped.length, "the resumed attempt asked again")
       const [summary, json, audit, runs] = await Promise.all([
-        cliAsync(home, ["show", runId]),
-        cliAsync(home, ["show", runId, "--json"]),
-        cliAsync(home, ["show", runId, "--llm"]),
-        cliAsync(home, ["runs"])
+        cliInProcess(home, ["show", runId]),
+        cliInProcess(home, ["show", runId, "--json"]),
+        cliInProcess(home, ["show", runId, "--llm"]),
+        cliInProcess(home, ["runs"])
       ])
       const llm = (JSON.parse(json.stdout) as { llm: { totalUsd: number; droppedUsd: number } }).llm
       assert.closeTo(llm.totalUsd, charged, 1e-12)

@@ -27,6 +27,9 @@ export const requests: Array<string> = []
 /** Opens the dashboard of a home of `sessions` sessions before the file's tests; closes it after them. */
 export const useDashboard = (sessions: number): void => {
   beforeAll(async () => {
+    // a worker runs file after file with this module loaded once: what an earlier file's page did is not this one's
+    problems.length = 0
+    requests.length = 0
     home = await prepareHome(sessions)
     ;({ server, browser, page } = await openDashboard(home.home, problems))
     page.on("request", (request) => requests.push(request.url()))

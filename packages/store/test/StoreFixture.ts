@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterAll, assert } from "@effect/vitest"
+import { assert } from "@effect/vitest"
 import { Exit, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { RunId, TradingDay } from "@council/domain"
@@ -22,7 +22,12 @@ export const tempFile = (name: string) => {
   tempDirs.push(dir)
   return join(dir, name)
 }
-afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+
+/**
+ * Removes what `tempFile` made so far. The project's setup file (`test/CleanUp.ts`) runs it after each test file: an
+ * `afterAll` of this module's own would run after the first file only, as a worker keeps its modules from file to file.
+ */
+export const removeTempDirs = (): void => tempDirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }))
 
 export const id = (value: string) => RunId.make(value)
 export const day = (value: string) => TradingDay.make(value)

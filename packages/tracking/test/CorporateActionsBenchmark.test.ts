@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -10,6 +7,7 @@ import { type CorporateAction, MarketData } from "@council/market"
 import { Database, SqlRunStore } from "@council/store"
 import { liveBook, Standings, TradeLedger } from "@council/tracking"
 import { simulate } from "./fixtures/SimulatedBook.ts"
+import { tempDb } from "./LedgerFixture.ts"
 
 /** 25 weekdays from 2024-01-02. */
 const DAYS: ReadonlyArray<TradingDay> = (() => {
@@ -44,15 +42,12 @@ const market = Layer.effect(
     }))
 ).pipe(Layer.provide(MarketData.layerTest(BARS)))
 
-const home = () => {
-  const dir = mkdtempSync(join(tmpdir(), "council-actions-"))
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }))
-  return Layer.mergeAll(TradeLedger.layer, SqlRunStore.layer, SpendLedger.layerSql).pipe(
-    Layer.provideMerge(Database.layerSqlite(join(dir, "council.db"))),
+const home = () =>
+  Layer.mergeAll(TradeLedger.layer, SqlRunStore.layer, SpendLedger.layerSql).pipe(
+    Layer.provideMerge(Database.layerSqlite(tempDb("council-actions-"))),
     Layer.merge(market),
     Layer.orDie
   )
-}
 
 describe("SPY buy-and-hold through a split and a dividend on raw prices", () => {
   it.effect("is a holding's value (2 shares after the split, the dividend kept as cash), not the raw close: 0 % over the book, not −50.5 %", () =>

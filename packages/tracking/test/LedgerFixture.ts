@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterAll } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as SqlClient from "effect/sql/SqlClient"
@@ -15,12 +14,17 @@ import { LocalBars } from "@council/market"
 import { TradeLedger } from "@council/tracking"
 
 const dirs: Array<string> = []
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
-export const tempDb = () => {
-  const dir = mkdtempSync(join(tmpdir(), "council-ledger-"))
+export const tempDb = (prefix = "council-ledger-") => {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
   dirs.push(dir)
   return join(dir, "council.db")
 }
+
+/**
+ * Removes what `tempDb` made so far. The project's setup file (`test/CleanUp.ts`) runs it after each test file: an
+ * `afterAll` of this module's own would run after the first file only, as a worker keeps its modules from file to file.
+ */
+export const removeTempDirs = (): void => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }))
 
 export const FROM = TradingDay.make("2024-01-02")
 
