@@ -55,7 +55,39 @@ const variants: ReadonlyArray<Record<string, unknown>> = [
   { extra: "ignored" }
 ]
 
+/** A row with an array of structs (a snapshot's positions), one element checked by `Schema.is` of a branded field. */
+const WithPositions = Schema.Struct({
+  account: Schema.String,
+  positions: Schema.Array(Schema.Struct({ symbol: Schema.String.check(Schema.isPattern(/^[A-Z]{1,5}$/)), qty: Schema.Finite, side: Schema.Literals(["long", "short"]) }))
+})
+const position = { symbol: "SPY", qty: 3, side: "long" }
+const sparse: Array<unknown> = [position]
+sparse.length = 2
+const withPositions: ReadonlyArray<unknown> = [
+  { account: "A", positions: [] },
+  { account: "A", positions: [position, { ...position, symbol: "QQQ", side: "short" }] },
+  { account: "A", positions: [position, { ...position, extra: 1 }] },
+  { account: "A", positions: [{ ...position, symbol: "spy" }] },
+  { account: "A", positions: [{ ...position, side: "flat" }] },
+  { account: "A", positions: [{ ...position, qty: Number.POSITIVE_INFINITY }] },
+  { account: "A", positions: [{ symbol: "SPY", qty: 3 }] },
+  { account: "A", positions: [position, null] },
+  { account: "A", positions: sparse },
+  { account: "A", positions: { 0: position, length: 1 } },
+  { account: "A", positions: "[]" },
+  { account: "A" }
+]
+
 describe("RowGuard", () => {
+  it("says what Schema.is says of a row with an array of structs, element by element", () => {
+    const is = Schema.is(WithPositions)
+    const guard = RowGuard.make(WithPositions)
+    for (let look = 0; look < 2; look++) {
+      for (const row of withPositions) assert.strictEqual(guard(row), is(row), JSON.stringify(row))
+    }
+    assert.deepStrictEqual(withPositions.map(guard), [true, true, true, false, false, false, false, false, false, false, false, false])
+  })
+
   it("says what Schema.is says of an order row, field by field, on the first look and on later ones", () => {
     const is = Schema.is(OrderRow)
     const guard = RowGuard.make(OrderRow)

@@ -17,14 +17,26 @@ import * as Schema from "effect/Schema"
 import type * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import { AccountId, TradingDay } from "@council/domain"
+import * as RowGuard from "@council/exchange/RowGuard"
 import type { BookId, HeldFill, HeldKey, HeldOrder } from "./LedgerRecords.ts"
 import { momentOf } from "./LedgerMoments.ts"
 import { CHUNK, keyOf, textBuilder } from "./LedgerSql.ts"
 
 const HeldOrderRow = Schema.Struct({ account: AccountId, id: Schema.String, submitted_at: Schema.String })
 const HeldFillRow = Schema.Struct({ account: AccountId, id: Schema.String, session: TradingDay })
-const decodeOrders = Schema.decodeUnknownEffect(Schema.Array(HeldOrderRow))
-const decodeFills = Schema.decodeUnknownEffect(Schema.Array(HeldFillRow))
+
+/**
+ * Rows checked against `schema`: rows that all pass its guard (`RowGuard`, as fast as a look at each column) are
+ * used as they are, the statement naming exactly the schema's columns; otherwise they are decoded, for the error.
+ */
+const rowsOf = <S extends Schema.Struct<Schema.Struct.Fields> & Schema.Codec<unknown, unknown>>(schema: S) => {
+  const is = RowGuard.make(schema)
+  const decode = Schema.decodeUnknownEffect(Schema.Array(schema))
+  return (rows: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<S["Type"]>, Schema.SchemaError> =>
+    rows.every(is) ? Effect.succeed(rows) : decode(rows)
+}
+const decodeOrders = rowsOf(HeldOrderRow)
+const decodeFills = rowsOf(HeldFillRow)
 
 /** `statement` run for the distinct `keys`, `CHUNK` keys at a time; the rows of all the runs. */
 const lookUp = (sql: SqlClient.SqlClient, pg: boolean, book: BookId, keys: ReadonlyArray<HeldKey>, statement: (values: string, key: string) => string) =>

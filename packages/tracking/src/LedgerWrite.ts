@@ -22,13 +22,16 @@ interface StoredState {
   readonly [column: string]: unknown
 }
 
+/** The columns an order's upsert sets. */
+const upsertedColumns = [...orderColumns, "status_at"]
+
 /**
  * Whether writing `row` (an encoded order with its `status_at`) over `stored` would change nothing: every column
  * the upsert sets holds the same value already. (PostgreSQL may read numbers back as text.)
  */
 const unchanged = (row: Record<string, unknown>, stored: StoredState | undefined) =>
   stored !== undefined &&
-  [...orderColumns, "status_at"].every((column) => {
+  upsertedColumns.every((column) => {
     const value = row[column] ?? null
     const held = stored[column] ?? null
     return value === held || (typeof value === "number" && held !== null && Number(held) === value)
@@ -56,7 +59,7 @@ const historyOf = (order: LedgerOrder, stored: StoredState | undefined) => {
   return { statusAt: null, events: [event] }
 }
 
-const storedColumns = [...orderColumns, "status_at"].map((c) => `o.${c}`).join(", ")
+const storedColumns = upsertedColumns.map((c) => `o.${c}`).join(", ")
 
 const encodeSnapshots = (snapshots: ReadonlyArray<EquitySnapshot>) =>
   Effect.map(SnapshotRows.encode(snapshots), (rows) =>
@@ -115,7 +118,7 @@ export const writeReconciliation = ({ pg, run, upsert }: LedgerSql) => {
         written,
         book,
         "ledger_orders",
-        `ON CONFLICT (book, account, order_id) DO UPDATE SET ${excluded([...orderColumns, "status_at"])}
+        `ON CONFLICT (book, account, order_id) DO UPDATE SET ${excluded(upsertedColumns)}
           WHERE excluded.updated_at >= ledger_orders.updated_at`
       )
       const events = written.flatMap((v) => v.history.events.map((e) => ({ account: v.order.account, order_id: v.order.id, ...e, at: storedMoment(e.at) })))

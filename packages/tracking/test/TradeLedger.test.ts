@@ -77,6 +77,29 @@ describe("TradeLedger on SQLite", () => {
         assert.include(series.message, `["cash"]`)
         assert.include(equity.message, `["cash"]`)
       }).pipe(Effect.provide(ledgerOn(Database.layerSqlite(tempDb()))))))
+
+  it.effect("held keys read back as recorded; a held row that does not decode fails the lookup as damage", () =>
+    withMarket((market) =>
+      Effect.gen(function*() {
+        const ledger = yield* TradeLedger
+        const sql = yield* SqlClient.SqlClient
+        const sim = yield* simulate(market, liveBook, FROM, 6)
+        for (const day of sim.days) yield* ledger.record(day)
+        const fills = sim.days.flatMap((d) => d.fills)
+        const orders = sim.days.flatMap((d) => d.orders).filter((o) => o.parentId === null)
+        assert.isAbove(fills.length, 0)
+        const byKey = <A extends { readonly account: string; readonly id: string }>(rows: ReadonlyArray<A>) =>
+          rows.toSorted((a, b) => `${a.account} ${a.id}` < `${b.account} ${b.id}` ? -1 : 1)
+        const heldFills = yield* ledger.heldFills(liveBook, fills.map((f) => ({ account: f.account, id: f.id })))
+        assert.deepStrictEqual(byKey(heldFills), byKey(fills.map((f) => ({ account: f.account, id: f.id, session: f.session }))))
+        const heldOrders = yield* ledger.heldOrders(liveBook, orders.map((o) => ({ account: o.account, id: o.id })))
+        assert.deepStrictEqual(byKey(heldOrders), byKey(orders.map((o) => ({ account: o.account, id: o.id, submittedAt: o.submittedAt }))))
+        const damaged = fills[0]!
+        yield* sql`UPDATE ledger_fills SET session = ${"someday"} WHERE book = ${liveBook} AND account = ${damaged.account} AND fill_id = ${damaged.id}`
+        const failure = yield* ledger.heldFills(liveBook, [{ account: damaged.account, id: damaged.id }]).pipe(Effect.flip)
+        assert.strictEqual(failure.operation, "heldFills")
+        assert.strictEqual(failure.kind, "damaged")
+      }).pipe(Effect.provide(ledgerOn(Database.layerSqlite(tempDb()))))))
 })
 
 layer(PgServer.layer, { timeout: 60_000 })("TradeLedger on PostgreSQL", (it) => {

@@ -131,8 +131,20 @@ const Written = Schema.NullOr(Fresh)
 
 type AccountRead = { readonly orders: ReadonlyArray<LedgerOrder>; readonly fills: ReadonlyArray<LedgerFill>; readonly snapshot: { readonly account: AccountId } }
 
-/** Whether `iso` is after `cursor` (a moment that does not parse is not: it is looked up). */
-const after = (iso: string, cursor: string | null) => cursor === null || Date.parse(iso) > Date.parse(cursor)
+/**
+ * Whether `iso` is after the cursor's moment (epoch milliseconds, parsed once; `null`: no cursor, everything is).
+ * A moment that does not parse (either) is not: it is looked up.
+ */
+const after = (iso: string, cursor: number | null) => cursor === null || Date.parse(iso) > cursor
+
+const parsed = (iso: string | null | undefined) => (iso === null || iso === undefined ? null : Date.parse(iso))
+
+/** An account's cursor as `freshOf` asks it: its moments parsed once, its open orders as a set. */
+const cursorView = (cursor: AccountCursor | undefined) => ({
+  ordersAfter: parsed(cursor?.ordersAfter),
+  fillsAfter: parsed(cursor?.fillsAfter),
+  open: new Set(cursor?.open ?? [])
+})
 
 const span = (days: ReadonlyArray<string>) => days.length === 0 ? undefined : { from: TradingDay.make(days.reduce((a, b) => (a < b ? a : b))), to: TradingDay.make(days.reduce((a, b) => (a > b ? a : b))) }
 
@@ -149,18 +161,21 @@ const within = (day: string, days: { readonly from: string; readonly to: string 
  */
 const freshOf = (ledger: TradeLedger["Service"], book: BookId, cursors: ReadonlyArray<AccountCursor>, reads: ReadonlyArray<AccountRead>) =>
   Effect.gen(function*() {
-    const cursorOf = (account: AccountId) => cursors.find((c) => c.account === account)
-    const overlapOrders = reads.flatMap((r) => {
+    const views = reads.map((r) => {
       const account = r.snapshot.account
-      const cursor = cursorOf(account)
-      return r.orders
-        .filter((o) => o.parentId === null && !(cursor?.open.includes(o.id) ?? false) && !after(o.submittedAt, cursor?.ordersAfter ?? null))
-        .map((o) => ({ account, id: o.id, day: o.submittedAt.slice(0, 10) }))
+      const cursor = cursorView(cursors.find((c) => c.account === account))
+      // each top-level order: whether it lies after the cursor (parsed once, asked again for its legs)
+      const parents = new Map<string, { readonly order: LedgerOrder; readonly later: boolean }>()
+      for (const o of r.orders) if (o.parentId === null) parents.set(o.id, { order: o, later: after(o.submittedAt, cursor.ordersAfter) })
+      const laterFills = r.fills.map((f) => after(f.at, cursor.fillsAfter))
+      return { read: r, account, cursor, parents, laterFills }
     })
-    const overlapFills = reads.flatMap((r) => {
-      const account = r.snapshot.account
-      return r.fills.filter((f) => !after(f.at, cursorOf(account)?.fillsAfter ?? null)).map((f) => ({ account, id: f.id, day: f.session }))
-    })
+    const overlapOrders = views.flatMap(({ account, cursor, parents }) =>
+      [...parents.values()].filter((p) => !cursor.open.has(p.order.id) && !p.later).map((p) => ({ account, id: p.order.id, day: p.order.submittedAt.slice(0, 10) }))
+    )
+    const overlapFills = views.flatMap(({ account, laterFills, read }) =>
+      read.fills.filter((_, i) => !laterFills[i]).map((f) => ({ account, id: f.id, day: f.session }))
+    )
     const orderDays = span(overlapOrders.map((o) => o.day))
     const fillDays = span(overlapFills.map((f) => f.day))
     const heldOrders = new Set(
@@ -169,17 +184,13 @@ const freshOf = (ledger: TradeLedger["Service"], book: BookId, cursors: Readonly
     const heldFills = new Set(
       fillDays === undefined ? [] : (yield* ledger.heldFills(book, overlapFills)).filter((f) => within(f.session, fillDays)).map((f) => `${f.account} ${f.id}`)
     )
-    return reads.map((r): Fresh[number] => {
-      const account = r.snapshot.account
-      const cursor = cursorOf(account)
-      const isNew = (parent: LedgerOrder | undefined) =>
-        parent !== undefined && !(cursor?.open.includes(parent.id) ?? false) &&
-        (after(parent.submittedAt, cursor?.ordersAfter ?? null) || !heldOrders.has(`${account} ${parent.id}`))
-      const parents = new Map(r.orders.filter((o) => o.parentId === null).map((o) => [o.id, o]))
+    return views.map(({ account, cursor, laterFills, parents, read }): Fresh[number] => {
+      const isNew = (parent: { readonly order: LedgerOrder; readonly later: boolean } | undefined) =>
+        parent !== undefined && !cursor.open.has(parent.order.id) && (parent.later || !heldOrders.has(`${account} ${parent.order.id}`))
       return {
         account,
-        orders: r.orders.filter((o) => isNew(parents.get(o.parentId ?? o.id))).length,
-        fills: r.fills.filter((f) => after(f.at, cursor?.fillsAfter ?? null) || !heldFills.has(`${account} ${f.id}`)).length
+        orders: read.orders.filter((o) => isNew(parents.get(o.parentId ?? o.id))).length,
+        fills: read.fills.filter((f, i) => laterFills[i] || !heldFills.has(`${account} ${f.id}`)).length
       }
     })
   })
