@@ -12,6 +12,16 @@ import { FROM, ledgerOn, tempDb, withMarket } from "./LedgerFixture.ts"
 import { ledgerStatements, planOf } from "./LedgerStatements.ts"
 import { contract } from "./TradeLedgerContract.ts"
 
+/** Six simulated days recorded in the live book: the ledger, its SQL client and what was recorded. */
+const sixDaysRecorded = (market: Parameters<typeof simulate>[0]) =>
+  Effect.gen(function*() {
+    const ledger = yield* TradeLedger
+    const sql = yield* SqlClient.SqlClient
+    const sim = yield* simulate(market, liveBook, FROM, 6)
+    for (const day of sim.days) yield* ledger.record(day)
+    return { ledger, sim, sql }
+  })
+
 describe("TradeLedger on SQLite", () => {
   contract((name, body) => it.effect(name, () => Effect.provide(body(), ledgerOn(Database.layerSqlite(tempDb())))))
 
@@ -55,10 +65,7 @@ describe("TradeLedger on SQLite", () => {
   it.effect("snapshots read back field for field as recorded; a stored row that does not decode fails the read", () =>
     withMarket((market) =>
       Effect.gen(function*() {
-        const ledger = yield* TradeLedger
-        const sql = yield* SqlClient.SqlClient
-        const sim = yield* simulate(market, liveBook, FROM, 6)
-        for (const day of sim.days) yield* ledger.record(day)
+        const { ledger, sim, sql } = yield* sixDaysRecorded(market)
         const recorded = sim.days.flatMap((d) => d.snapshots)
           .toSorted((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : a.session < b.session ? -1 : 1))
         const read = (yield* ledger.equity({ book: liveBook })).map(({ traded: _, ...snapshot }) => snapshot)
@@ -81,10 +88,7 @@ describe("TradeLedger on SQLite", () => {
   it.effect("held keys read back as recorded; a held row that does not decode fails the lookup as damage", () =>
     withMarket((market) =>
       Effect.gen(function*() {
-        const ledger = yield* TradeLedger
-        const sql = yield* SqlClient.SqlClient
-        const sim = yield* simulate(market, liveBook, FROM, 6)
-        for (const day of sim.days) yield* ledger.record(day)
+        const { ledger, sim, sql } = yield* sixDaysRecorded(market)
         const fills = sim.days.flatMap((d) => d.fills)
         const orders = sim.days.flatMap((d) => d.orders).filter((o) => o.parentId === null)
         assert.isAbove(fills.length, 0)
