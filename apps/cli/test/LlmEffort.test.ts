@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
@@ -13,11 +13,15 @@ const KEYS = {
   DEEPSEEK_API_KEY: "ds-effort-deepseek-1f7c"
 }
 
+const priceDirs: Array<string> = []
+
 /** The repository's price table plus a Groq model other than gpt-oss, in a file for COUNCIL_PRICES. */
 const qwenPrices = () => {
   const table = JSON.parse(readFileSync(new URL("../../../data/llm-prices.json", import.meta.url), "utf8")) as { models: Record<string, unknown> }
   table.models["groq:qwen/qwen3-32b"] = { input: 0.29, cachedInput: 0.29, output: 0.59 }
-  const file = join(mkdtempSync(join(tmpdir(), "council-prices-")), "prices.json")
+  const dir = mkdtempSync(join(tmpdir(), "council-prices-"))
+  priceDirs.push(dir)
+  const file = join(dir, "prices.json")
   writeFileSync(file, JSON.stringify(table))
   return file
 }
@@ -26,7 +30,10 @@ let fake: FakeProvider
 beforeAll(async () => {
   fake = await startFake()
 })
-afterAll(() => fake.close())
+afterAll(() => {
+  for (const dir of priceDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  return fake.close()
+})
 
 describe("pnpm pipeline verify with reasoning efforts a provider does not take (a fake provider on 127.0.0.1)", () => {
   it("names each role whose effort every call would be refused for (exit 1); the other models pass", async () => {

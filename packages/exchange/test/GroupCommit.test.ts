@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import { Data, Deferred, Effect, Exit, Fiber } from "effect"
 import { SqlClient } from "effect/sql"
 import { Database } from "@council/store"
@@ -40,9 +40,14 @@ const asOneBatch = <const Calls extends ReadonlyArray<Effect.Effect<unknown, unk
     return yield* Fiber.join(fiber)
   })
 
+const tempDirs: Array<string> = []
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
 const tempFile = () => {
   const dir = mkdtempSync(join(tmpdir(), "council-group-commit-"))
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }))
+  tempDirs.push(dir)
   return join(dir, "council.db")
 }
 

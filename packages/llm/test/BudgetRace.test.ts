@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
@@ -62,11 +62,13 @@ const race = (target: string, env: Record<string, string> = {}) =>
 describe("LlmBudget, two processes on one SQLite file", () => {
   it.effect("racing reservations never take a run past its limit: the check and the reservation are one transaction", () =>
     Effect.gen(function*() {
-      const file = join(mkdtempSync(join(tmpdir(), "council-budget-race-")), "council.db")
+      const dir = mkdtempSync(join(tmpdir(), "council-budget-race-"))
+      const file = join(dir, "council.db")
       const rounds = yield* race(file)
       const db = new DatabaseSync(file, { readOnly: true })
       const runs = db.prepare("SELECT run_id, COUNT(*) AS calls, SUM(cost_usd) AS usd FROM llm_spend GROUP BY run_id").all() as Array<{ calls: number; usd: number }>
       db.close()
+      rmSync(dir, { recursive: true, force: true })
       assert.strictEqual(runs.length, ROUNDS)
       assert.deepStrictEqual(runs.filter((r) => r.calls !== 1 || r.usd > 0.03), [], "a run charged past its $0.03 limit")
       assert.deepStrictEqual(rounds.filter((r) => r.join(" ") !== "ok refused"), [])
