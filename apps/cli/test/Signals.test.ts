@@ -109,6 +109,24 @@ describe("no command hangs or outlives its launcher", () => {
   }
 
   /**
+   * `pnpm pipeline run daily` (pnpm's own script) in a process group of its own, in a fresh home, with `env` on top
+   * of PATH and HOME; `stderr()` is what it wrote there so far, `closed` resolves once every process holding the
+   * pipe has exited.
+   */
+  const launchDaily = (env: Record<string, string>) => {
+    const pnpm = spawn(process.execPath, [pnpmScript(), "-s", "pipeline", "run", "daily"], {
+      cwd: repository,
+      detached: true,
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: tempHome(), ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    pnpm.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    const closed = new Promise<void>((resolve) => pnpm.stderr.once("close", () => resolve()))
+    return { pnpm, closed, stderr: () => stderr }
+  }
+
+  /**
    * `pnpm pipeline run daily` (pnpm's own script) in a process group of its own, with a market data feed that never
    * answers: the command is busy choosing its day, and would stay so for minutes on its own. `stopped` resolves with
    * everything written to the pipe once every process holding it has exited (an orphaned CLI would hold it open).
@@ -118,30 +136,19 @@ describe("no command hangs or outlives its launcher", () => {
     const waiting = new Promise<void>((resolve) => (asked = resolve))
     const feed = createServer(() => asked())
     await new Promise<void>((done) => feed.listen(0, "127.0.0.1", done))
-    const pnpm = spawn(process.execPath, [pnpmScript(), "-s", "pipeline", "run", "daily"], {
-      cwd: repository,
-      detached: true,
-      env: {
-        PATH: process.env["PATH"] ?? "",
-        HOME: process.env["HOME"] ?? "",
-        COUNCIL_HOME: tempHome(),
-        COUNCIL_DATA: "alpaca",
-        COUNCIL_DATA_URL: `http://127.0.0.1:${(feed.address() as AddressInfo).port}`,
-        ALPACA_PERSONAL_KEY_ID: "AKFEEDKEY0001",
-        ALPACA_PERSONAL_SECRET_KEY: "feed-secret-never-shown"
-      },
-      stdio: ["ignore", "pipe", "pipe"]
+    const { closed, pnpm, stderr } = launchDaily({
+      COUNCIL_DATA: "alpaca",
+      COUNCIL_DATA_URL: `http://127.0.0.1:${(feed.address() as AddressInfo).port}`,
+      ALPACA_PERSONAL_KEY_ID: "AKFEEDKEY0001",
+      ALPACA_PERSONAL_SECRET_KEY: "feed-secret-never-shown"
     })
-    let stderr = ""
-    pnpm.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-    const closed = new Promise<void>((resolve) => pnpm.stderr.once("close", () => resolve()))
     await waiting
     return {
       pid: pnpm.pid!,
       stopped: closed.then(async () => {
         feed.closeAllConnections()
         await new Promise<void>((done) => feed.close(() => done()))
-        return unstamped(stderr)
+        return unstamped(stderr())
       })
     }
   }
@@ -159,25 +166,12 @@ describe("no command hangs or outlives its launcher", () => {
     const served = await serveExchange(tempHome())
     const proxy = await holdFirstOrder(served.url)
     try {
-      const pnpm = spawn(process.execPath, [pnpmScript(), "-s", "pipeline", "run", "daily"], {
-        cwd: repository,
-        detached: true,
-        env: {
-          PATH: process.env["PATH"] ?? "",
-          HOME: process.env["HOME"] ?? "",
-          COUNCIL_HOME: tempHome(),
-          TRADING_ACCOUNTS_CONFIG: accountsConfig({ ...served, url: proxy.url })
-        },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let stderr = ""
-      pnpm.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-      const closed = new Promise<void>((resolve) => pnpm.stderr.once("close", () => resolve()))
+      const { closed, pnpm, stderr } = launchDaily({ TRADING_ACCOUNTS_CONFIG: accountsConfig({ ...served, url: proxy.url }) })
       const first = await Promise.race([proxy.held.then(() => "held"), closed.then(() => "exited")])
-      assert.strictEqual(first, "held", stderr)
+      assert.strictEqual(first, "held", stderr())
       process.kill(-pnpm.pid!, "SIGTERM")
       await closed
-      assert.match(unstamped(stderr), /^error: interrupted: run \S+ stopped part-way; continue it with: pnpm pipeline run daily --date \d{4}-\d{2}-\d{2}$/m)
+      assert.match(unstamped(stderr()), /^error: interrupted: run \S+ stopped part-way; continue it with: pnpm pipeline run daily --date \d{4}-\d{2}-\d{2}$/m)
     } finally {
       await proxy.close()
       await served.stop()
