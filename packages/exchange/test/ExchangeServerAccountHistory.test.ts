@@ -152,6 +152,9 @@ layer(server)("ExchangeServer: account activities and portfolio history", (it) =
         D3
       ])
       assert.deepStrictEqual(two.profit_loss, [-106, -136])
+      // start and end as the SDK sends them (timestamps): the sessions closing between them
+      const between = (yield* client.get(`/v2/account/portfolio/history?start=${D3}T00:00:00.000Z&end=${D4}T21:00:00.000Z`)).json as Record<string, unknown>
+      assert.deepStrictEqual([between.timestamp, between.equity, between.base_value], [[midnight(D3), midnight(D4)], [100048, 99942], 99999])
 
       const intraday = yield* client.get("/v2/account/portfolio/history?timeframe=1H")
       assert.strictEqual(intraday.status, 422)
