@@ -19,6 +19,7 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import type * as SqlClient from "effect/sql/SqlClient"
@@ -148,7 +149,7 @@ export const make = (sql: SqlClient.SqlClient) => {
   const current = (account: AccountId): AccountConfiguration => known.get(account) ?? DEFAULT_CONFIGURATION
 
   /** Stores the account's new configuration (the row, then the copy in memory). */
-  const update = (account: AccountId, config: AccountConfiguration) => {
+  const update = (account: AccountId, config: AccountConfiguration) => Effect.flatMap(Clock.currentTimeMillis, (now) => {
     const row = {
       account,
       trade_confirm_email: config.trade_confirm_email,
@@ -159,7 +160,7 @@ export const make = (sql: SqlClient.SqlClient) => {
       max_options_trading_level: config.max_options_trading_level,
       ptp_no_exception_entry: flag(config.ptp_no_exception_entry),
       disable_overnight_trading: flag(config.disable_overnight_trading),
-      updated_at: new Date().toISOString()
+      updated_at: new Date(now).toISOString()
     }
     return sql`INSERT INTO exchange_account_configurations ${sql.insert(row)}
       ON CONFLICT (account) DO UPDATE SET
@@ -168,7 +169,7 @@ export const make = (sql: SqlClient.SqlClient) => {
         max_margin_multiplier = ${row.max_margin_multiplier}, max_options_trading_level = ${row.max_options_trading_level},
         ptp_no_exception_entry = ${row.ptp_no_exception_entry}, disable_overnight_trading = ${row.disable_overnight_trading},
         updated_at = ${row.updated_at}`.pipe(Effect.andThen(Effect.sync(() => known.set(account, config))))
-  }
+  })
 
   return { load, current, update }
 }

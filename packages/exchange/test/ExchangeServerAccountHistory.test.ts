@@ -156,6 +156,13 @@ layer(server)("ExchangeServer: account activities and portfolio history", (it) =
       const between = (yield* client.get(`/v2/account/portfolio/history?start=${D3}T00:00:00.000Z&end=${D4}T21:00:00.000Z`)).json as Record<string, unknown>
       assert.deepStrictEqual([between.timestamp, between.equity, between.base_value], [[midnight(D3), midnight(D4)], [100048, 99942], 99999])
 
+      // an end before the account existed (and before the data): no points, the initial cash as the base
+      for (const end of [D1, "2020-01-06", "2026-08-08"]) {
+        const none = yield* client.get(`/v2/account/portfolio/history?date_end=${end}&period=1D`)
+        const expected = end === "2026-08-08" ? [[midnight(D5)], [99912]] : [[], []]
+        assert.deepStrictEqual([none.status, (none.json as Record<string, unknown>).timestamp, (none.json as Record<string, unknown>).equity], [200, ...expected])
+      }
+
       const intraday = yield* client.get("/v2/account/portfolio/history?timeframe=1H")
       assert.strictEqual(intraday.status, 422)
       assert.include(intraday.text, "timeframe 1H is not served")
