@@ -109,6 +109,8 @@ layer(server)("ExchangeServer: account activities and portfolio history", (it) =
       assert.deepStrictEqual((yield* list("/v2/account/activities?activity_types=SPLIT,DIV&direction=asc")).map((a) => a.activity_type), ["DIV", "SPLIT"])
       assert.deepStrictEqual((yield* list(`/v2/account/activities?date=${D4}`)).map((a) => a.activity_type), ["FILL", "DIV"])
       assert.deepStrictEqual((yield* list("/v2/account/activities?activity_types=TRANS")), [])
+      assert.deepStrictEqual((yield* list("/v2/account/activities?category=non_trade_activity")).map((a) => a.activity_type), ["SPLIT", "DIV"])
+      assert.strictEqual((yield* client.get("/v2/account/activities?category=trade_activity&activity_types=DIV")).status, 422)
       const until = encodeURIComponent(`${D4}T20:00:00Z`)
       assert.deepStrictEqual((yield* list(`/v2/account/activities?after=${encodeURIComponent(`${D3}T20:00:00Z`)}&until=${until}`)).map((a) => a.activity_type), ["DIV"])
       const paged: Array<string> = []

@@ -4,7 +4,7 @@
  * position it held (`CorporateActions`, table `exchange_corporate_actions`) — merged in time order.
  *
  * **Parameters** (as Alpaca takes them): `activity_types` (comma list; any of Alpaca's types, those the local
- * exchange never has answer nothing), `date` (`YYYY-MM-DD`, or a timestamp: its UTC date, what a client's `Date`
+ * exchange never has answer nothing) or `category` (`trade_activity`: FILL; `non_trade_activity`: the rest), `date` (`YYYY-MM-DD`, or a timestamp: its UTC date, what a client's `Date`
  * of a day sends), `after`/`until` (timestamps, exclusive), `direction` (`desc` by default; `/activities/FILL`
  * keeps its `asc` of before), `page_size` (1–100, default 100; with `date`: every activity of the day unless
  * given), `page_token` (the id of the previous page's last activity; one the account never had is refused, 422).
@@ -104,6 +104,13 @@ const dayParam = (text: string | null): string | undefined | "invalid" => {
 
 /** The requested types, or the reply refusing one. */
 const typesOf = (call: Call, fixed: string | undefined): ReadonlySet<string> | Reply => {
+  const category = fixed === undefined ? call.query.get("category") || undefined : undefined
+  if (category !== undefined) {
+    if (listParam(call.query.get("activity_types")).length > 0) return unprocessable("activity_types and category cannot be given together")
+    if (category === "trade_activity") return new Set(["FILL"])
+    if (category === "non_trade_activity") return new Set(["DIV", "SPLIT"])
+    return unprocessable(`invalid category ${category.slice(0, 40)}: expected trade_activity or non_trade_activity`)
+  }
   const requested = fixed === undefined ? listParam(call.query.get("activity_types")) : [fixed]
   const unknown = requested.find((t) => !ACTIVITY_TYPES.has(t))
   if (unknown !== undefined) return unprocessable(`invalid activity type: ${unknown.slice(0, 40)}`)
