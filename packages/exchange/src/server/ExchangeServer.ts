@@ -36,9 +36,12 @@
  * - Request bodies are read whatever the `Content-Type` (the Go SDK sends none); decimals may be JSON strings or
  *   numbers. Endpoint details: `TradingHandlers`, `MarketHandlers`; shapes: `HttpWire`, `ExchangeMarketWire`.
  * - Order replacement (`PATCH /v2/orders/{id}`) serves open simple orders with nothing filled (`Replacements`).
- * - Not served: notional and trailing-stop orders (422),
- *   account configurations, activities other than FILL, streaming, quotes, snapshots, trades other than the latest
- *   (`/v2/stocks/trades/latest`: the prices positions are marked at, at the request's moment), non-daily timeframes.
+ * - Account activities (FILL, DIV, SPLIT: `ActivityHandlers`), the daily portfolio history and the account
+ *   configurations (`AccountHandlers`; `suspend_trade` and `no_shorting` enforced) are served.
+ * - Not served: notional and trailing-stop orders (422), activities the local exchange never has (answered `[]`:
+ *   transfers, fees, interest, journals, option events…), intraday portfolio history (422), streaming, quotes,
+ *   snapshots, trades other than the latest (`/v2/stocks/trades/latest`: the prices positions are marked at, at the
+ *   request's moment), non-daily timeframes.
  *
  * @since 0.1.0
  */
@@ -53,15 +56,19 @@ import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { type AccountId, formatMoment, isBefore, type NewYorkMoment, parseMoment, type TradingDay } from "@council/domain"
-import { MarketData, type MarketDataError } from "@council/market"
+import { MarketData } from "@council/market"
 import { BrokerError } from "@council/broker"
-import type * as SqlClient from "effect/sql/SqlClient"
+import * as SqlClient from "effect/sql/SqlClient"
+import * as AccountConfigurations from "../AccountConfigurations.ts"
+import type { AppliedAction } from "../CorporateActions.ts"
 import { momentOfPoint, pointBefore, type SessionPoint } from "../Calendar.ts"
 import { DAY_ONLY_TIME, ExchangeSession, moment } from "../ExchangeSession.ts"
 import { makeKeyCache } from "../Keys.ts"
 import { LocalExchange, type LocalExchangeOptions } from "../LocalExchange.ts"
 import { type FaultKind, makeFaultPlan, makeRateLimiter } from "./ExchangeFaults.ts"
 import { isRecord, isTradingDay, json, parseJson, tradingError } from "./HttpWire.ts"
+import * as AccountHandlers from "./AccountHandlers.ts"
+import { listActivities } from "./ActivityHandlers.ts"
 import * as MarketHandlers from "./MarketHandlers.ts"
 import { makeListener, RequestSession } from "./RequestPipeline.ts"
 import type { Handler, Route } from "./Routes.ts"
@@ -138,22 +145,34 @@ export class ExchangeServer extends Context.Service<ExchangeServer, {
       const session = Layer.succeed(ExchangeSession, {
         current: Effect.flatMap(RequestSession, (day) => day === undefined ? Ref.get(defaultSession) : Effect.succeed(day))
       })
-      return Layer.effect(ExchangeServer, make(options, defaultSession)).pipe(
-        Layer.provideMerge(LocalExchange.layer(options.exchange).pipe(Layer.provide(session)))
+      const configurations = AccountConfigurations.make(yield* SqlClient.SqlClient)
+      yield* configurations.load.pipe(Effect.mapError(serverError))
+      // `no_shorting` is the exchange's own shorting rule: an order that would open or grow a short is refused
+      const given = options.exchange?.allowShorting
+      const allowShorting = (account: AccountId) =>
+        !configurations.current(account).no_shorting && (typeof given === "function" ? given(account) : given ?? true)
+      return Layer.effect(ExchangeServer, make(options, defaultSession, configurations)).pipe(
+        Layer.provideMerge(LocalExchange.layer({ ...options.exchange, allowShorting }).pipe(Layer.provide(session)))
       )
     }))
 }
 
-const serverError = (error: MarketDataError | BrokerError) => new ExchangeServerError({ message: error.message })
+const serverError = (error: { readonly message: string }) => new ExchangeServerError({ message: error.message })
 
 /** The route table: Alpaca's trading and market-data endpoints and the admin session endpoints. */
 const routesOf = (
   trading: ReturnType<typeof TradingHandlers.make>,
+  accounts: ReturnType<typeof AccountHandlers.make> & { readonly activities: Handler; readonly activitiesOfType: Handler },
   market: ReturnType<typeof MarketHandlers.make>,
   admin: { readonly getSession: Handler; readonly postSession: Handler }
 ): ReadonlyArray<Route> => [
   { method: "GET", path: ["v2", "account"], handler: trading.getAccount },
+  { method: "GET", path: ["v2", "account", "activities"], handler: accounts.activities },
   { method: "GET", path: ["v2", "account", "activities", "FILL"], handler: trading.listFillActivities },
+  { method: "GET", path: ["v2", "account", "activities", "*"], handler: accounts.activitiesOfType },
+  { method: "GET", path: ["v2", "account", "configurations"], handler: accounts.getConfigurations },
+  { method: "PATCH", path: ["v2", "account", "configurations"], handler: accounts.patchConfigurations },
+  { method: "GET", path: ["v2", "account", "portfolio", "history"], handler: accounts.getPortfolioHistory },
   { method: "GET", path: ["v2", "positions"], handler: trading.getPositions },
   { method: "DELETE", path: ["v2", "positions"], handler: trading.closeAllPositions },
   { method: "GET", path: ["v2", "positions", "*"], handler: trading.getPosition },
@@ -235,9 +254,14 @@ const resumeAt = (point: SessionPoint): NewYorkMoment => {
   return isBefore(usual, momentOfPoint({ session: point.session, phase: "closed" })) ? usual : momentOfPoint(point)
 }
 
-const make = Effect.fnUntraced(function*(options: ExchangeServerOptions, defaultSession: Ref.Ref<NewYorkMoment>) {
+const make = Effect.fnUntraced(function*(
+  options: ExchangeServerOptions,
+  defaultSession: Ref.Ref<NewYorkMoment>,
+  configurations: AccountConfigurations.AccountConfigurations
+) {
   const exchange = yield* LocalExchange
   const market = yield* MarketData
+  const sql = yield* SqlClient.SqlClient
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31)
 
   const setSession = (at: NewYorkMoment) =>
@@ -264,10 +288,29 @@ const make = Effect.fnUntraced(function*(options: ExchangeServerOptions, default
   }
 
   const marketRoutes = MarketHandlers.make(market, exchange)
-  const trading = TradingHandlers.make({ exchange, resolveSymbol: marketRoutes.resolveSymbol })
+  const base = TradingHandlers.make({ exchange, resolveSymbol: marketRoutes.resolveSymbol, configuration: configurations.current })
+  // `suspend_trade` refuses what would place a new order; reads and cancels go on
+  const guard = (handler: Handler) => AccountHandlers.unlessSuspended(configurations, handler)
+  const trading = {
+    ...base,
+    placeOrder: guard(base.placeOrder),
+    replaceOrder: guard(base.replaceOrder),
+    closePosition: guard(base.closePosition),
+    closeAllPositions: guard(base.closeAllPositions)
+  }
+  const applied = (account: AccountId) =>
+    sql<AppliedAction>`SELECT * FROM exchange_corporate_actions WHERE account = ${account}
+      ORDER BY ex_date, kind DESC, action`.pipe(
+      Effect.mapError((error) => new BrokerError({ account, reason: "ServerError", message: error.message, retryable: false }))
+    )
+  const accounts = {
+    ...AccountHandlers.make({ exchange, market, configurations, applied }),
+    activities: listActivities({ exchange, applied }, undefined, "desc"),
+    activitiesOfType: ((call) => listActivities({ exchange, applied }, call.params[0]!, "desc")(call)) satisfies Handler
+  }
   const keys = makeKeyCache(exchange.accountByKeyId)
   const listener = makeListener({
-    routes: routesOf(trading, marketRoutes, adminHandlers(defaultSession, setSession)),
+    routes: routesOf(trading, accounts, marketRoutes, adminHandlers(defaultSession, setSession)),
     droppable: trading.placeOrder,
     latencyMs: Math.max(0, options.latencyMs ?? 0),
     faults: makeFaultPlan({

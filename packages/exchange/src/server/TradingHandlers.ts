@@ -6,8 +6,8 @@
  * - `GET /v2/orders` defaults to `nested=false` like Alpaca (legs listed as orders of their own); `side` is
  *   filtered after the core's `limit` is applied to at most 500 orders. `symbols` match whatever their case (as
  *   the path symbols of positions do); a boolean that is not one (`nested=maybe`) is refused, 422.
- * - `GET /v2/account/activities/FILL`: `page_token` is the last activity id read; an id the account never had is
- *   refused (422), never read as "from the start".
+ * - `GET /v2/account/activities/FILL`: oldest first by default (as before the other types were served); the
+ *   parameters and paging are `ActivityHandlers`'.
  * - Validation messages are one plain line naming the wire field (`invalid qty: expected a value greater than 0`).
  * - `DELETE /v2/positions` closes each position separately (one 207 item each); closing a position always
  *   cancels that symbol's open orders first (the core's `closePosition`), whatever `cancel_orders` says.
@@ -24,8 +24,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as AlpacaWire from "@council/broker/AlpacaWire"
-import { type AccountId, decimalSum, type Fill, type Ticker } from "@council/domain"
-import { reject } from "../ExchangeErrors.ts"
+import type { AccountId, Ticker } from "@council/domain"
 import type { ExchangeOrder } from "../ExchangeRecords.ts"
 import type { LocalExchange } from "../LocalExchange.ts"
 import {
@@ -47,25 +46,30 @@ import {
   wirePosition,
   withoutEmpty
 } from "./HttpWire.ts"
+import { listActivities } from "./ActivityHandlers.ts"
 import type { Handler } from "./Routes.ts"
 
 export interface TradingDeps {
   readonly exchange: LocalExchange["Service"]
   /** A path symbol (or asset id) as a ticker of the universe, if it is one. */
   readonly resolveSymbol: (param: string) => Effect.Effect<Ticker | undefined>
+  /** The account's configurations (`GET /v2/account` shows `suspend_trade` and `no_shorting`); default: none set. */
+  readonly configuration?: (account: AccountId) => { readonly suspend_trade: boolean; readonly no_shorting: boolean }
 }
 
 /** Account and positions. */
-const accountHandlers = ({ exchange, resolveSymbol }: TradingDeps) => {
+const accountHandlers = ({ configuration, exchange, resolveSymbol }: TradingDeps) => {
   const getAccount: Handler = ({ account, now }) =>
     Effect.gen(function*() {
       const snapshot = yield* exchange.snapshot(account.account)
-      return json(200, AlpacaWire.toWireAccount(snapshot, {
+      const config = configuration?.(account.account)
+      const wire = AlpacaWire.toWireAccount(snapshot, {
         id: account.uuid,
         createdAt: account.createdAt,
-        shortingEnabled: account.shortingEnabled,
+        shortingEnabled: account.shortingEnabled && config?.no_shorting !== true,
         balanceAsOf: now.day
-      }))
+      })
+      return json(200, config?.suspend_trade === true ? { ...wire, trade_suspended_by_user: true } : wire)
     })
 
   const getPositions: Handler = ({ account }) =>
@@ -196,51 +200,8 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
   const cancelAllOrders: Handler = ({ account }) =>
     Effect.map(exchange.cancelAllOrders(account.account), (ids) => json(207, ids.map((id) => ({ id, status: 200 }))))
 
-  /**
-   * `GET /v2/account/activities/FILL`: oldest first from `after`, pages of `page_size` (≤ 100) after `page_token`.
-   * The account's fills are read once: the page comes from them, and so does each fill's place in its order.
-   */
-  const listFillActivities: Handler = ({ account, query }) =>
-    Effect.gen(function*() {
-      const sizeText = query.get("page_size")
-      const pageSize = sizeText === null || sizeText === "" ? 100 : Number(sizeText)
-      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) return unprocessable("page_size must be an integer between 1 and 100")
-      const afterText = query.get("after")
-      const after = afterText === null || afterText === "" ? undefined : Date.parse(afterText)
-      if (Number.isNaN(after)) return yield* reject(account.account, "InvalidRequest", `invalid after: ${afterText}`)
-      const all = yield* exchange.fills(account.account)
-      // a page token is the id of the previous page's last activity: one the account never had is refused, not read
-      // as the first page (a client paging on would loop or count fills twice)
-      const token = query.get("page_token")
-      const from = token === null || token === "" ? 0 : all.findIndex((f) => f.id === token) + 1
-      if (from === 0 && token !== null && token !== "") return unprocessable(`invalid page_token ${token.slice(0, 80)}: no such activity`)
-      // as the ledger's `filled_at > ?`: its timestamps are ISO strings, compared as text
-      const bound = after === undefined ? undefined : new Date(after).toISOString()
-      const rest = all.slice(from)
-      const page = (bound === undefined ? rest : rest.filter((f) => f.at > bound)).slice(0, pageSize)
-      const progress = yield* fillProgress(account.account, page, all)
-      return json(200, page.map((fill) => AlpacaWire.toWireFillActivity(fill, progress.get(fill.id)!)))
-    })
-
-  /** Each fill's place in its order: the order's shares filled with it (earlier fills too, even before `after`). */
-  const fillProgress = (id: AccountId, page: ReadonlyArray<Fill>, all: ReadonlyArray<Fill>) =>
-    Effect.gen(function*() {
-      const progress = new Map<string, AlpacaWire.FillProgress>()
-      if (page.length === 0) return progress
-      const orderIds = new Set(page.map((f) => f.orderId))
-      // one read for the page's orders (up to 100): one `getOrder` each cost ~0.4 ms (`pnpm bench activities`)
-      const orderQty = new Map((yield* exchange.getOrders(id, [...orderIds])).map((order) => [order.id, order.qty]))
-      const missing = [...orderIds].find((orderId) => !orderQty.has(orderId))
-      if (missing !== undefined) orderQty.set(missing, (yield* exchange.getOrder(id, missing)).qty) // fails NotFound, as before
-      const filled = new Map<string, number>()
-      for (const fill of all) {
-        if (!orderIds.has(fill.orderId)) continue
-        const cumQty = decimalSum([filled.get(fill.orderId) ?? 0, fill.qty])
-        filled.set(fill.orderId, cumQty)
-        progress.set(fill.id, { cumQty, orderQty: orderQty.get(fill.orderId)! })
-      }
-      return progress
-    })
+  /** `GET /v2/account/activities/FILL`: oldest first unless `direction` says (`ActivityHandlers`). */
+  const listFillActivities = listActivities({ exchange, applied: () => Effect.succeed([]) }, "FILL", "asc")
 
   /**
    * `PATCH /v2/orders/{order_id}`: the changes on top of the old order make a new order request, checked as a

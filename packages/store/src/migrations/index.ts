@@ -31,6 +31,7 @@ import ledgerCompact from "./0032_ledger_compact.ts"
 import exchangeCorporateActions from "./0033_exchange_corporate_actions.ts"
 import noticesSent from "./0036_notices_sent.ts"
 import exchangeReplacements from "./0047_exchange_replacements.ts"
+import exchangeAccountConfigurations from "./0049_exchange_account_configurations.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
@@ -54,5 +55,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0032_ledger_compact": ledgerCompact,
   "0033_exchange_corporate_actions": exchangeCorporateActions,
   "0036_notices_sent": noticesSent,
-  "0047_exchange_replacements": exchangeReplacements
+  "0047_exchange_replacements": exchangeReplacements,
+  "0049_exchange_account_configurations": exchangeAccountConfigurations
 }
