@@ -20,7 +20,8 @@
  *   an order on them), and closing the last connection still checkpoints it.
  * - Transactions start with `BEGIN IMMEDIATE`: the write lock is taken up front, so two processes that both
  *   read-then-write wait for each other (busy timeout) instead of failing with `SQLITE_BUSY`.
- * - Prepared statements are cached per connection, keyed by their SQL text (`prepareCacheSize`).
+ * - Prepared statements are cached per connection, keyed by their SQL text (`prepareCacheSize`). A statement's
+ *   integer mode (`SafeIntegers`) is set on it only when a run asks for the other one.
  * - Parameters: booleans bind as `0`/`1`, `Date`s as ISO strings, `undefined` as `NULL`, bigints as integers,
  *   other objects as JSON text.
  *   Integers beyond `Number.MAX_SAFE_INTEGER` fail to read unless `SqlClient.SafeIntegers` is `true`
@@ -156,6 +157,12 @@ const bind = (value: unknown): SQLInputValue => {
   return JSON.stringify(value)
 }
 
+/** A prepared statement, and whether it reads integers as bigints now (`setReadBigInts`). */
+interface Prepared {
+  readonly statement: StatementSync
+  bigInts: boolean
+}
+
 /** Builds the client; the database closes when the scope does. */
 export const make = Effect.fnUntraced(function*(config: Config) {
   const db = yield* Effect.acquireRelease(
@@ -192,30 +199,38 @@ export const make = Effect.fnUntraced(function*(config: Config) {
 
   const cacheSize = config.prepareCacheSize ?? 200
   // one cache per row shape, keyed by the SQL text itself: a hit builds no key and moves nothing
-  const caches = { objects: new Map<string, StatementSync>(), arrays: new Map<string, StatementSync>() }
-  const prepare = (sql: string, arrays: boolean, cached: boolean): StatementSync => {
+  const caches = { objects: new Map<string, Prepared>(), arrays: new Map<string, Prepared>() }
+  const prepare = (sql: string, arrays: boolean, cached: boolean): Prepared => {
     const cache = arrays ? caches.arrays : caches.objects
     const hit = cache.get(sql)
     if (hit) return hit
     const statement = db.prepare(sql)
     statement.setReturnArrays(arrays)
+    const prepared: Prepared = { statement, bigInts: false }
     if (cached) {
       if (cache.size >= cacheSize) cache.delete(cache.keys().next().value ?? sql)
-      cache.set(sql, statement)
+      cache.set(sql, prepared)
     }
-    return statement
+    return prepared
   }
 
+  const toExecuteError = toSqlError("execute")
+  // one step a statement: the fiber's `SafeIntegers` read in place, and the statement's integer mode set only when
+  // it changes (each call into `node:sqlite` costs about as much as a cached statement's run)
   const query = (sql: string, params: ReadonlyArray<unknown>, arrays: boolean, cached: boolean) =>
-    Effect.flatMap(SqlClient.SafeIntegers, (safeIntegers) =>
-      Effect.try({
-        try: () => {
-          const statement = prepare(sql, arrays, cached)
-          statement.setReadBigInts(safeIntegers)
-          return statement.all(...params.map(bind))
-        },
-        catch: toSqlError("execute")
-      }))
+    Effect.withFiber((fiber) => {
+      try {
+        const prepared = prepare(sql, arrays, cached)
+        const safeIntegers = fiber.getRef(SqlClient.SafeIntegers)
+        if (prepared.bigInts !== safeIntegers) {
+          prepared.statement.setReadBigInts(safeIntegers)
+          prepared.bigInts = safeIntegers
+        }
+        return Effect.succeed(prepared.statement.all(...params.map(bind)))
+      } catch (cause) {
+        return Effect.fail(toExecuteError(cause))
+      }
+    })
 
   const values = (sql: string, params: ReadonlyArray<unknown>, cached: boolean) =>
     Effect.map(
@@ -239,7 +254,7 @@ export const make = Effect.fnUntraced(function*(config: Config) {
     executeValues: (sql, params) => values(sql, params, true),
     executeValuesUnprepared: (sql, params) => values(sql, params, false),
     executeRaw: (sql, params) =>
-      Effect.try({ try: () => prepare(sql, false, true).run(...params.map(bind)), catch: toSqlError("executeRaw") }),
+      Effect.try({ try: () => prepare(sql, false, true).statement.run(...params.map(bind)), catch: toSqlError("executeRaw") }),
     executeStream: (sql, params, transformRows) =>
       Stream.unwrap(Effect.map(execute(sql, params, transformRows), (rows) => Stream.fromIterable(rows)))
   }

@@ -152,6 +152,17 @@ describe("NodeSqliteClient", () => {
       assert.isTrue(SqlError.isSqlError(error))
     })))
 
+  it.effect("reads a cached statement's integers as each run's SafeIntegers says, switching back and forth", () =>
+    withClient(Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const seven = (safe: boolean) => sql`SELECT 7 AS n`.pipe(Effect.provideService(SqlClient.SafeIntegers, safe))
+      const read = (safe: boolean) => Effect.map(seven(safe), (rows) => rows[0]!["n"])
+      assert.deepStrictEqual(
+        [yield* read(false), yield* read(true), yield* read(true), yield* read(false), yield* read(true)],
+        [7, 7n, 7n, 7, 7n]
+      )
+    })))
+
   it.effect("maps SQLite failures to SqlError reasons", () =>
     withClient(Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
