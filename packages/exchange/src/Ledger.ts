@@ -276,8 +276,10 @@ const orderReads = ({ decoded, prepared, varying }: Statements) => {
   const queuedOrders = (account: AccountId, session: TradingDay) => selectQueued(account, session)
 
   /**
-   * The orders the filter lists (nested: top-level orders only; `legsOf` reads their legs). Its text is built from
-   * the filter, not compiled from a template (which cost more than the query).
+   * The orders the filter lists. Nested: top-level orders only, in the listing's order, followed by the legs of the
+   * bracket, OTO and OCO parents among them in insertion order (one statement: the legs cost a second one, and a
+   * listing is read by every reconciliation of every account); the caller tells them apart by `parent_id`. Its text
+   * is built from the filter, not compiled from a template (which cost more than the query).
    */
   const listOrders = (account: AccountId, filter: OrderFilter) => {
     // nested: an order is open when it or one of its legs is. The open ones (their families' top-level ids) come
@@ -311,8 +313,14 @@ const orderReads = ({ decoded, prepared, varying }: Statements) => {
         shape,
         () => {
           const where = conditions.length === 0 ? "1=1" : `(${conditions.map(([text]) => text).join(" AND ")})`
-          return `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE ${where} ORDER BY submitted_at ${direction}, seq ${direction}
+          const listed = `SELECT ${ORDER_SELECT}, seq FROM exchange_orders WHERE ${where} ORDER BY submitted_at ${direction}, seq ${direction}
         LIMIT ${limit}`
+          if (!filter.nested) return listed
+          // the listed parents in their order (part 0), then their legs by seq (part 1)
+          return `WITH listed AS (${listed})
+        SELECT * FROM (SELECT *, 0 AS part FROM listed UNION ALL SELECT ${ORDER_SELECT}, seq, 1 AS part FROM exchange_orders
+          WHERE parent_id IS NOT NULL AND parent_id IN (SELECT id FROM listed WHERE order_class <> 'simple')) AS families
+        ORDER BY part, CASE part WHEN 0 THEN submitted_at END ${direction}, CASE part WHEN 0 THEN seq END ${direction}, seq`
         },
         params
       ),
