@@ -485,8 +485,15 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
         const settlement = Settlement.make(tracked.ledger, options)
         const corporate = CorporateActions.make({ ledger: tracked.ledger, sql, market })
         const matching = Matching.make({ ledger: tracked.ledger, prices, settlement, market, fillModel: options, initialCash: options.initialCash, corporate })
-        const placement = Placement.make({ ledger: tracked.ledger, prices, fillModel: options, allowShorting })
-        return Effect.flatMap(matching.advance(account, now), (row) => body(row, { ledger: tracked.ledger, placement }))
+        // built when the body asks for it: bringing an account to the session for a read places nothing
+        let placement: Placement.Placement | undefined
+        const callLedger: CallLedger = {
+          ledger: tracked.ledger,
+          get placement() {
+            return placement ??= Placement.make({ ledger: tracked.ledger, prices, fillModel: options, allowShorting })
+          }
+        }
+        return Effect.flatMap(matching.advance(account, now), (row) => body(row, callLedger))
       }, (known, token) => (left = { known, token }))
       return Effect.tap(isolated ? writes.runIsolated(call) : writes.run(call), () =>
         Effect.sync(() => {
