@@ -59,11 +59,27 @@ const OPEN_SECONDS = secondsOf(REGULAR_OPEN)!
 /** Seconds after midnight of the session's close. */
 export const closeSecondsOf = (day: string): number => secondsOf(closeTimeOf(day))!
 
+/**
+ * `stamp` of a day, remembered for the last days asked: every account's advance through a session stamps its open
+ * and close again (a time-zone conversion each).
+ */
+const rememberedByDay = (stamp: (day: TradingDay) => string) => {
+  const known = new Map<string, string>()
+  return (day: TradingDay): string => {
+    const hit = known.get(day)
+    if (hit !== undefined) return hit
+    const value = stamp(day)
+    if (known.size >= 64) known.clear()
+    known.set(day, value)
+    return value
+  }
+}
+
 /** The session's open, as ledger timestamp text (UTC). */
-export const openTimestamp = (day: TradingDay): string => isoOf(momentAt(day, REGULAR_OPEN))
+export const openTimestamp = rememberedByDay((day) => isoOf(momentAt(day, REGULAR_OPEN)))
 
 /** The session's close (16:00, or 13:00 on an early close), as ledger timestamp text (UTC). */
-export const closeTimestamp = (day: TradingDay): string => isoOf(momentAt(day, closeTimeOf(day)))
+export const closeTimestamp = rememberedByDay((day) => isoOf(momentAt(day, closeTimeOf(day))))
 
 /** The weekday after `day` (Saturday and Sunday skipped): the stand-in for a session after the data. */
 export const nextWeekday = (day: string): string => {

@@ -79,7 +79,7 @@ export const make = (deps: {
     )
 
   /** Applies one action to the account (unless it was), recording what it did. */
-  const applyOne = Effect.fnUntraced(function*(book: Book, action: CorporateAction.CorporateAction, session: TradingDay) {
+  const applyOne = (book: Book, action: CorporateAction.CorporateAction, session: TradingDay) => Effect.gen(function*() {
     const key = CorporateAction.actionKey(action)
     if (yield* applied(book.account, key)) return
     const at = openTimestamp(session)

@@ -218,6 +218,24 @@ const accountStatements = ({ decoded, pg, prepared, sql }: Statements) => {
   return { account, accountForUpdate, accountByKeyId, accounts, createAccount, setPoint, hasOrders }
 }
 
+/** A row read with its `seq` (insertion order), as listings read them. */
+interface Sequenced {
+  readonly seq: number | bigint | string
+}
+
+const bySeq = (a: Sequenced, b: Sequenced) => Number(a.seq) - Number(b.seq)
+
+/**
+ * A nested listing's rows in order: the top-level ones by `submitted_at` then `seq` in `direction` (the listing's
+ * `ORDER BY`), then the legs by `seq`. Rows arrive so already; sorting an ordered handful costs next to nothing.
+ */
+const familiesInOrder = (rows: ReadonlyArray<OrderRow & Sequenced>, direction: "ASC" | "DESC"): ReadonlyArray<OrderRow> => {
+  const sign = direction === "ASC" ? 1 : -1
+  const parents = rows.filter((r) => r.parent_id === null).sort((a, b) =>
+    sign * (a.submitted_at < b.submitted_at ? -1 : a.submitted_at > b.submitted_at ? 1 : bySeq(a, b)))
+  return [...parents, ...rows.filter((r) => r.parent_id !== null).sort(bySeq)]
+}
+
 /** Orders: lookups and listings. */
 const orderReads = ({ decoded, prepared, varying }: Statements) => {
   const selectOrderById = decoded(`SELECT ${ORDER_SELECT} FROM exchange_orders WHERE account = ? AND id = ?`, decodeOrders)
@@ -276,8 +294,10 @@ const orderReads = ({ decoded, prepared, varying }: Statements) => {
   const queuedOrders = (account: AccountId, session: TradingDay) => selectQueued(account, session)
 
   /**
-   * The orders the filter lists (nested: top-level orders only; `legsOf` reads their legs). Its text is built from
-   * the filter, not compiled from a template (which cost more than the query).
+   * The orders the filter lists. Nested: top-level orders only, in the listing's order, followed by the legs of the
+   * bracket, OTO and OCO parents among them in insertion order (one statement: the legs cost a second one, and a
+   * listing is read by every reconciliation of every account); the caller tells them apart by `parent_id`. Its text
+   * is built from the filter, not compiled from a template (which cost more than the query).
    */
   const listOrders = (account: AccountId, filter: OrderFilter) => {
     // nested: an order is open when it or one of its legs is. The open ones (their families' top-level ids) come
@@ -311,12 +331,17 @@ const orderReads = ({ decoded, prepared, varying }: Statements) => {
         shape,
         () => {
           const where = conditions.length === 0 ? "1=1" : `(${conditions.map(([text]) => text).join(" AND ")})`
-          return `SELECT ${ORDER_SELECT} FROM exchange_orders WHERE ${where} ORDER BY submitted_at ${direction}, seq ${direction}
+          const listed = `SELECT ${ORDER_SELECT}, seq FROM exchange_orders WHERE ${where} ORDER BY submitted_at ${direction}, seq ${direction}
         LIMIT ${limit}`
+          if (!filter.nested) return listed
+          // the listed parents, then their legs; put in order below (an ORDER BY over both cost more than the legs' own statement)
+          return `WITH listed AS (${listed})
+        SELECT * FROM listed UNION ALL SELECT ${ORDER_SELECT}, seq FROM exchange_orders
+          WHERE parent_id IS NOT NULL AND parent_id IN (SELECT id FROM listed WHERE order_class <> 'simple')`
         },
         params
       ),
-      decodeOrders
+      (rows) => Effect.map(decodeOrders(rows), (orders) => (filter.nested ? familiesInOrder(orders as ReadonlyArray<OrderRow & Sequenced>, direction) : orders))
     )
   }
 

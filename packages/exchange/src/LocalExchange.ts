@@ -279,6 +279,20 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
         Ledger.toExchangeOrder(row, legs.filter((leg) => leg.parent_id === row.id).map((leg) => Ledger.toExchangeOrder(leg)))
       ))
 
+  /** A nested listing's rows (its top-level orders, then their legs: `Ledger.listOrders`) as orders with their legs. */
+  const families = (rows: ReadonlyArray<Ledger.OrderRow>): ReadonlyArray<ExchangeOrder> => {
+    const legs = new Map<string, Array<ExchangeOrder>>()
+    for (const row of rows) {
+      if (row.parent_id === null) continue
+      const siblings = legs.get(row.parent_id)
+      if (siblings === undefined) legs.set(row.parent_id, [Ledger.toExchangeOrder(row)])
+      else siblings.push(Ledger.toExchangeOrder(row))
+    }
+    const orders: Array<ExchangeOrder> = []
+    for (const row of rows) if (row.parent_id === null) orders.push(Ledger.toExchangeOrder(row, legs.get(row.id) ?? []))
+    return orders
+  }
+
   const loadOrder = Effect.fnUntraced(function*(account: AccountId, id: string) {
     const row = yield* ledger.orderById(account, id)
     if (row === undefined) return yield* reject(account, "NotFound", "order not found")
@@ -310,7 +324,7 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
             ? [...new Set((yield* openOrders(id)).map((row) => row.parent_id ?? row.id))]
             : undefined
           const rows = yield* ledger.listOrders(id, { ...filter, openRoots })
-          return filter.nested ? yield* withLegs(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
+          return filter.nested ? families(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
         })
         return yield* cache.cached(id, `orders ${JSON.stringify(filter)}`, list)
       }))
@@ -471,8 +485,15 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
         const settlement = Settlement.make(tracked.ledger, options)
         const corporate = CorporateActions.make({ ledger: tracked.ledger, sql, market })
         const matching = Matching.make({ ledger: tracked.ledger, prices, settlement, market, fillModel: options, initialCash: options.initialCash, corporate })
-        const placement = Placement.make({ ledger: tracked.ledger, prices, fillModel: options, allowShorting })
-        return Effect.flatMap(matching.advance(account, now), (row) => body(row, { ledger: tracked.ledger, placement }))
+        // built when the body asks for it: bringing an account to the session for a read places nothing
+        let placement: Placement.Placement | undefined
+        const callLedger: CallLedger = {
+          ledger: tracked.ledger,
+          get placement() {
+            return placement ??= Placement.make({ ledger: tracked.ledger, prices, fillModel: options, allowShorting })
+          }
+        }
+        return Effect.flatMap(matching.advance(account, now), (row) => body(row, callLedger))
       }, (known, token) => (left = { known, token }))
       return Effect.tap(isolated ? writes.runIsolated(call) : writes.run(call), () =>
         Effect.sync(() => {
@@ -513,18 +534,21 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
     access: Access,
     body: (now: Placement.PlacedAt, row: Ledger.AccountRow, call: CallLedger) => Effect.Effect<A, Failure>
   ): Effect.Effect<A, BrokerError> =>
-    Effect.gen(function*() {
-      const now = yield* present.at(yield* exchangeSession.current)
-      if (access !== "read") {
-        return yield* advancedThen(account, now, access !== "write", (row, call) =>
-          Effect.flatMap(call.ledger.latestSubmitted(account), (latest) => body(Placement.stampedAfter(now, latest), row, call)))
-      }
-      yield* cache.confirm
-      const current = yield* cache.cached(account, "account", ledger.account(account))
-      const atPoint = current !== undefined && current.last_session === now.point.session && current.phase === now.point.phase
-      const row = atPoint ? current : yield* advanceForRead(account, now)
-      return yield* body(now, row, readLedger)
-    }).pipe(Effect.mapError(toBrokerError(account)))
+    // combinators, not a generator: every call of every account passes here
+    Effect.flatMap(exchangeSession.current, (moment) =>
+      Effect.flatMap(present.at(moment), (now): Effect.Effect<A, Failure | BrokerError> => {
+        if (access !== "read") {
+          return advancedThen(account, now, access !== "write", (row, call) =>
+            Effect.flatMap(call.ledger.latestSubmitted(account), (latest) => body(Placement.stampedAfter(now, latest), row, call)))
+        }
+        return Effect.andThen(
+          cache.confirm,
+          Effect.flatMap(cache.cached(account, "account", ledger.account(account)), (current) => {
+            const atPoint = current !== undefined && current.last_session === now.point.session && current.phase === now.point.phase
+            return atPoint ? body(now, current, readLedger) : Effect.flatMap(advanceForRead(account, now), (row) => body(now, row, readLedger))
+          })
+        )
+      })).pipe(Effect.mapError(toBrokerError(account)))
 
   const core: Core = { options, allowShorting, ledger, prices, cache, withAccount }
   const now = exchangeSession.current

@@ -87,7 +87,7 @@ const filling = ({ fillModel, ledger, prices, settlement }: MatchingDeps) => {
    * The group's orders that would fill on `session`'s bar, or at its open alone (`at`: "open"); stop-limits hit
    * without filling are marked triggered.
    */
-  const candidatesOf = Effect.fnUntraced(function*(group: ReadonlyArray<OrderRow>, session: TradingDay, at: "open" | "close") {
+  const candidatesOf = (group: ReadonlyArray<OrderRow>, session: TradingDay, at: "open" | "close") => Effect.gen(function*() {
     const candidates: Array<Candidate> = []
     for (const row of group) {
       // at the open, the bar as the session's marks read it (`lastBars` of 2): `barOn` remembers what it reads, and
@@ -117,13 +117,13 @@ const filling = ({ fillModel, ledger, prices, settlement }: MatchingDeps) => {
    * Fills an order, or the share of it `FillModel.fillQty` says: settles it and marks it (partly) filled; once it
    * filled completely, activates its held legs (a bracket's or OTO's). Returns whether it filled completely.
    */
-  const fill = Effect.fnUntraced(function*(
+  const fill = (
     book: Book,
     row: OrderRow,
     price: number,
     session: TradingDay,
     filledAt: "open" | "close"
-  ) {
+  ) => Effect.gen(function*() {
     const at = filledAt === "open" ? openTimestamp(session) : closeTimestamp(session)
     const position = yield* ledger.position(row.account, row.symbol)
     const qty = fillQty({ type: row.type, timeInForce: row.time_in_force, qty: row.qty, filledQty: row.filled_qty }, fillModel)
@@ -147,12 +147,12 @@ const filling = ({ fillModel, ledger, prices, settlement }: MatchingDeps) => {
    * Meets the working orders with `session`'s bar (or its open alone): at most one order of each exit group fills,
    * the rest of the group is canceled. Returns the groups a fill closed, and the orders it filled in part only.
    */
-  const fillExits = Effect.fnUntraced(function*(
+  const fillExits = (
     book: Book,
     resting: ReadonlyArray<OrderRow>,
     session: TradingDay,
     at: "open" | "close"
-  ) {
+  ) => Effect.gen(function*() {
     const closed = new Set<string>()
     const partly = new Set<string>()
     for (const group of groupBy(resting, (row) => row.exit_group)) {
@@ -180,7 +180,7 @@ export const make = (deps: MatchingDeps) => {
    * The open of `session`: working exits its open crosses fill at it, then queued market orders; queued
    * market-on-close orders start working.
    */
-  const processOpen = Effect.fnUntraced(function*(book: Book, session: TradingDay) {
+  const processOpen = (book: Book, session: TradingDay) => Effect.gen(function*() {
     const working = (yield* ledger.restingOrders(book.account, session)).filter((row) => row.type !== "market")
     if (working.length > 0) yield* fillExits(book, working, session, "open")
     for (const row of yield* ledger.queuedOrders(book.account, session)) {
@@ -194,7 +194,7 @@ export const make = (deps: MatchingDeps) => {
   })
 
   /** The close of `session`: working orders meet its bar, then its `day` orders expire. */
-  const processClose = Effect.fnUntraced(function*(book: Book, session: TradingDay) {
+  const processClose = (book: Book, session: TradingDay) => Effect.gen(function*() {
     const at = closeTimestamp(session)
     const resting = yield* ledger.restingOrders(book.account, session)
     // the groups a fill closed (its order filled, the rest canceled): none of them is still resting
@@ -207,7 +207,7 @@ export const make = (deps: MatchingDeps) => {
   })
 
   /** Processes every open and close after `from` up to `to`, in order. */
-  const processBetween = Effect.fnUntraced(function*(book: Book, from: SessionPoint, to: SessionPoint) {
+  const processBetween = (book: Book, from: SessionPoint, to: SessionPoint) => Effect.gen(function*() {
     let previous = from.session
     for (const session of yield* market.sessions(from.session, to.session)) {
       const closes = session < to.session || to.phase === "closed"
@@ -224,7 +224,7 @@ export const make = (deps: MatchingDeps) => {
   })
 
   /** Creates the account if needed and brings it to the present; returns its row there. */
-  const advance = Effect.fnUntraced(function*(account: AccountId, present: Present) {
+  const advance = (account: AccountId, present: Present) => Effect.gen(function*() {
     const target = present.point
     let row: AccountRow | undefined = yield* ledger.accountForUpdate(account)
     if (row === undefined) {

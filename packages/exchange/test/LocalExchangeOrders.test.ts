@@ -79,6 +79,30 @@ describe("LocalExchange", () => {
   })
 
   describe("order classes", () => {
+    it.effect("a listing brings each listed parent's legs, in either direction and cut by its limit, as the order's own read does", () =>
+      withExchange(({ broker }) =>
+        Effect.gen(function*() {
+          const a = yield* broker.placeOrder(bracketBuy({ takeProfit: 60, stopLoss: 20 }, { symbol: QQQ, qty: 1, type: "limit", limitPrice: 30 }))
+          const b = yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 1, type: "limit", limitPrice: 90, timeInForce: "gtc" }))
+          const c = yield* broker.placeOrder(bracketBuy({ takeProfit: 61, stopLoss: 21 }, { symbol: QQQ, qty: 2, type: "limit", limitPrice: 31 }))
+          yield* broker.cancelOrder(a.id)
+          const asRead = (ids: ReadonlyArray<string>) => Effect.forEach(ids, (id) => broker.getOrder(id))
+          const check = (listed: ReadonlyArray<{ readonly id: string }>, ids: ReadonlyArray<string>) =>
+            Effect.gen(function*() {
+              assert.deepStrictEqual(listed.map((o) => o.id), ids)
+              assert.deepStrictEqual(listed, yield* asRead(ids))
+            })
+          yield* check(yield* broker.listOrders({ status: "all" }), [c.id, b.id, a.id])
+          yield* check(yield* broker.listOrders({ status: "all", direction: "asc" }), [a.id, b.id, c.id])
+          yield* check(yield* broker.listOrders({ status: "all", limit: 2 }), [c.id, b.id])
+          yield* check(yield* broker.listOrders({ status: "all", direction: "asc", limit: 1 }), [a.id])
+          yield* check(yield* broker.listOrders({ status: "open" }), [c.id, b.id])
+          yield* check(yield* broker.listOrders({ status: "closed" }), [a.id])
+          const [listedC, , listedA] = yield* broker.listOrders({ status: "all" })
+          assert.deepStrictEqual(listedC!.legs.map((l) => [l.status, l.limitPrice ?? l.stopPrice]), [["held", 61], ["held", 21]])
+          assert.deepStrictEqual(listedA!.legs.map((l) => l.status), ["canceled", "canceled"])
+        })))
+
     it.effect("bracket: the take-profit fills on a later session and cancels the stop-loss", () =>
       withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {

@@ -209,12 +209,13 @@ const readAccount = (broker: Broker, cursor: LedgerCursor, session: TradingDay) 
       brokerCall("broker.listFills", { account, after: fillsAfter ?? null }, Fills, broker.listFills(fillsAfter === undefined ? {} : { after: fillsAfter })),
       brokerCall("broker.getAccount", { account, at: "now" }, ReadAccount, Effect.zipWith(broker.getAccount, Clock.currentTimeMillis, (snapshot, ms) => ({ snapshot, at: new Date(ms).toISOString() })))
     ], { concurrency: "unbounded", mode: "result" })
-    const [recent, open, fills, read] = yield* Effect.all([
-      Effect.fromResult(reads[0]),
-      Effect.fromResult(reads[1]),
-      Effect.fromResult(reads[2]),
-      Effect.fromResult(reads[3])
-    ])
+    // the first failure in the reads' order
+    const [recentRead, openRead, fillsRead, accountRead] = reads
+    if (Result.isFailure(recentRead)) return yield* Effect.fail(recentRead.failure)
+    if (Result.isFailure(openRead)) return yield* Effect.fail(openRead.failure)
+    if (Result.isFailure(fillsRead)) return yield* Effect.fail(fillsRead.failure)
+    if (Result.isFailure(accountRead)) return yield* Effect.fail(accountRead.failure)
+    const [recent, open, fills, read] = [recentRead.success, openRead.success, fillsRead.success, accountRead.success]
     const seen = new Set([...recent, ...open].map((o) => o.id))
     const closed = yield* Effect.forEach(
       cursor.open.filter((id) => !seen.has(id)),
