@@ -274,12 +274,12 @@ export const location: Effect.Effect<Location, DatabaseConfigError> = Effect.gen
   const url = yield* read("DATABASE_URL", Config.option(Config.Redacted("DATABASE_URL")))
   const postgres = Option.isSome(url) ? yield* checkUrl(url.value) : undefined
   const home = yield* checkHome(yield* read("COUNCIL_HOME", Config.String("COUNCIL_HOME").pipe(Config.withDefault(".council"))))
-  const busy = yield* read("COUNCIL_SQLITE_BUSY_TIMEOUT_MS", Config.option(Config.Int("COUNCIL_SQLITE_BUSY_TIMEOUT_MS")))
-  if (Option.isSome(busy) && busy.value < 0) {
+  const busy = yield* read("COUNCIL_SQLITE_BUSY_TIMEOUT_MS", Config.option(Config.String("COUNCIL_SQLITE_BUSY_TIMEOUT_MS")))
+  if (Option.isSome(busy) && !/^\d{1,9}$/.test(busy.value.trim())) {
     return yield* Effect.fail(configError("COUNCIL_SQLITE_BUSY_TIMEOUT_MS", "expected a whole number of milliseconds, 0 or more"))
   }
   if (postgres !== undefined) return { ...postgres, home: home.home }
-  return Option.isSome(busy) ? { ...home, busyTimeoutMs: busy.value } : home
+  return Option.isSome(busy) ? { ...home, busyTimeoutMs: Number(busy.value.trim()) } : home
 })
 
 /** Creates `dir` one level at a time (bounded by its depth); fails naming COUNCIL_HOME. */

@@ -64,7 +64,7 @@ describe("Database configuration", () => {
         [{ DATABASE_URL: "mysql://u:hunter2@127.0.0.1/db" }, /^DATABASE_URL: expected postgres:/],
         [{ DATABASE_URL: " \t" }, /^DATABASE_URL: is set but blank/],
         [{ COUNCIL_SQLITE_BUSY_TIMEOUT_MS: "-1" }, /^COUNCIL_SQLITE_BUSY_TIMEOUT_MS: expected a whole number of milliseconds, 0 or more$/],
-        [{ COUNCIL_SQLITE_BUSY_TIMEOUT_MS: "soon" }, /^COUNCIL_SQLITE_BUSY_TIMEOUT_MS: /],
+        [{ COUNCIL_SQLITE_BUSY_TIMEOUT_MS: "soon" }, /^COUNCIL_SQLITE_BUSY_TIMEOUT_MS: expected a whole number of milliseconds, 0 or more$/],
         // a password of digits and an unencoded `/` parses as a port and a path: it was shown whole
         [{ DATABASE_URL: "postgres://council:1234/hunter2@127.0.0.1:1/council" }, /^DATABASE_URL: its user or password holds an unencoded \/, \? or # \(the URL ends its host there\): percent-encode them/]
       ]
