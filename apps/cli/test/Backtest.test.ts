@@ -359,7 +359,7 @@ describe("pnpm pipeline backtest", () => {
         if (stderr.includes(" sessions/s ")) resolve(/backtest (\S+) started/.exec(stderr)![1]!)
       }))
     const id = await running
-    const second = await cliAsync(home, ["backtest", "--resume", id])
+    const second = await cliInProcess(home, ["backtest", "--resume", id])
     assert.strictEqual(second.code, 2, second.stderr)
     assert.match(second.stderr.trim(), new RegExp(`^error: backtest --resume ${id}: backtest:${id} is being run by backtest ${id} \\(pid ${child.pid} on .+\\); try again when it is done$`))
     child.kill("SIGINT")

@@ -4,6 +4,7 @@ import { readdirSync } from "node:fs"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { bin, cliAsync, tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
 
 const BOOK = /bt-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}-[0-9a-f]{6}/g
 
@@ -69,6 +70,7 @@ describe("backtest --resume after SIGKILL, batched commits", () => {
   it("killed in the middle of sessions, resumed: the uninterrupted equity series and leaderboard, no order placed twice", async () => {
     const range = ["--from", "2026-02-02", "--to", "2026-04-10", "--accounts", "COUNCIL,GEMINI,GROQ,CLAUDE"]
     const reference = tempHome()
+    // a process of its own: a backtest in this one would hold up the 3 ms poll that times the kills
     const uninterrupted = cliAsync(reference, ["backtest", ...range, "--json"])
 
     const home = tempHome()
@@ -85,11 +87,11 @@ describe("backtest --resume after SIGKILL, batched commits", () => {
         break
       }
       if (id === undefined) {
-        const listed = JSON.parse((await cliAsync(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ id: string; status: string }>
+        const listed = JSON.parse((await cliInProcess(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ id: string; status: string }>
         assert.strictEqual(listed[0]?.status, "running")
         id = listed[0]!.id
         // its process is gone: the table says so, and how to continue it (the book itself still says running)
-        const listing = (await cliAsync(home, ["backtests"])).stdout
+        const listing = (await cliInProcess(home, ["backtests"])).stdout
         assert.match(listing, new RegExp(`^${id}\\s+stopped\\s`, "m"))
         assert.include(listing, `backtest ${id} stopped (its process is gone): continue it with: pnpm pipeline backtest --resume ${id}`)
       }
@@ -99,7 +101,7 @@ describe("backtest --resume after SIGKILL, batched commits", () => {
     }
     assert.isAbove(partial.length, 0, "no kill landed inside a session")
 
-    const resumed = await cliAsync(home, ["backtest", "--resume", id!, "--json"])
+    const resumed = await cliInProcess(home, ["backtest", "--resume", id!, "--json"])
     assert.strictEqual(resumed.code, 0, resumed.stderr)
     assert.strictEqual((JSON.parse(resumed.stdout) as { status: string }).status, "completed")
     const full = await uninterrupted
@@ -110,12 +112,12 @@ describe("backtest --resume after SIGKILL, batched commits", () => {
     assert.strictEqual(new Set(mine).size, mine.length, "an order was placed twice")
     assert.sameMembers(mine, theirs)
     assert.isAbove(mine.length, 0)
-    const series = async (at: string) => (await cliAsync(at, ["equity", "--backtest", "latest", "--csv"])).stdout
+    const series = async (at: string) => (await cliInProcess(at, ["equity", "--backtest", "latest", "--csv"])).stdout
     const csv = await series(home)
     assert.isAbove(csv.trim().split("\n").length, 100)
     assert.strictEqual(csv, await series(reference))
     const board = async (at: string) =>
-      (await cliAsync(at, ["leaderboard", "--backtest", "latest", "--json"])).stdout.replace(BOOK, "<book>")
+      (await cliInProcess(at, ["leaderboard", "--backtest", "latest", "--json"])).stdout.replace(BOOK, "<book>")
     const ranked = await board(home)
     assert.include(ranked, "MECHANICAL")
     assert.strictEqual(ranked, await board(reference))

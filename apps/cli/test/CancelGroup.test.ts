@@ -6,7 +6,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
-import { cliAsync, cliAsyncOk, tempHome } from "./CliHarness.ts"
+import { tempHome } from "./CliHarness.ts"
+import { cliInProcess, cliOk } from "./InProcess.ts"
 import { accountsConfig, serveExchange, type ServedExchange } from "./ExchangeProcess.ts"
 
 interface OrderJson {
@@ -54,7 +55,7 @@ describe("cancel", () => {
     try {
       const home = tempHome()
       const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served, ["COUNCIL"]) }
-      const run = (args: ReadonlyArray<string>) => cliAsyncOk(home, args, env)
+      const run = (args: ReadonlyArray<string>) => cliOk(home, args, env)
 
       // a simple order: --json's `canceled` is the order as the broker reports it now
       await run(["order", "--account", "COUNCIL", "--symbol", "TLT", "--side", "buy", "--qty", "5", "--type", "limit", "--limit-price", "1", "--tif", "gtc"])
@@ -109,7 +110,7 @@ describe("cancel", () => {
       }
       const stopLeg = bracket.legs.find((l) => l.type === "stop")!
       const takeProfit = bracket.legs.find((l) => l.type === "limit")!
-      const r = await cliAsync(home, ["cancel", "--account", "COUNCIL", stopLeg.id], env)
+      const r = await cliInProcess(home, ["cancel", "--account", "COUNCIL", stopLeg.id], env)
       assert.strictEqual(r.code, 0, r.stderr)
       assert.match(r.stdout, /^cancel accepted: COUNCIL sell 10 SPY stop \$0\.50 gtc, with the rest of its bracket \(2 more orders\)\n/)
       assert.include(r.stdout, `\n  sell 10 SPY stop $0.50 · order ${stopLeg.id} · client order id ${stopLeg.clientOrderId} · canceled\n`)
@@ -132,7 +133,7 @@ describe("cancel", () => {
       // the cancel goes through; the read of the order after it is refused
       fake.inject("GET", `/v2/orders/${placed.id}`, { _tag: "Status", status: 403, body: JSON.stringify({ code: 40310000, message: "forbidden for now" }) })
       const env = { COUNCIL_ACCOUNTS: "COUNCIL", ALPACA_COUNCIL_KEY_ID: fake.keyId, ALPACA_COUNCIL_SECRET_KEY: fake.secretKey, ALPACA_COUNCIL_BASE_URL: fake.url }
-      const r = yield* Effect.promise(() => cliAsync(tempHome(), ["cancel", "--account", "COUNCIL", "tlt-at-one", "--json"], env))
+      const r = yield* Effect.promise(() => cliInProcess(tempHome(), ["cancel", "--account", "COUNCIL", "tlt-at-one", "--json"], env))
       assert.strictEqual(r.code, 0, r.stderr)
       assert.strictEqual(fake.orders.get(placed.id)?.status, "canceled")
       const answer = JSON.parse(r.stdout) as { canceled: OrderJson; unconfirmed: ReadonlyArray<{ id: string; error: string }> }
@@ -154,7 +155,7 @@ describe("cancel", () => {
       // the read of the order by its client order id answers; the listing that names its group is refused
       fake.inject("GET", "/v2/orders", { _tag: "Status", status: 403, body: JSON.stringify({ code: 40310000, message: "listing forbidden for now" }) })
       const env = { COUNCIL_ACCOUNTS: "COUNCIL", ALPACA_COUNCIL_KEY_ID: fake.keyId, ALPACA_COUNCIL_SECRET_KEY: fake.secretKey, ALPACA_COUNCIL_BASE_URL: fake.url }
-      const r = yield* Effect.promise(() => cliAsync(tempHome(), ["cancel", "--account", "COUNCIL", "tlt-unlisted", "--json"], env))
+      const r = yield* Effect.promise(() => cliInProcess(tempHome(), ["cancel", "--account", "COUNCIL", "tlt-unlisted", "--json"], env))
       assert.strictEqual(r.code, 0, r.stderr)
       assert.strictEqual(fake.orders.get(placed.id)?.status, "canceled")
       const answer = JSON.parse(r.stdout) as { canceled: OrderJson; groupUnlisted?: string }

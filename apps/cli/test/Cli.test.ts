@@ -16,8 +16,8 @@ describe("pnpm pipeline", () => {
   let runId = ""
   let firstTable = ""
 
-  it("runs the latest trading day for six accounts on the embedded default", () => {
-    const r = cli(home, ["run", "daily"])
+  it("runs the latest trading day for six accounts on the embedded default", async () => {
+    const r = await cliInProcess(home, ["run", "daily"])
     assert.strictEqual(r.code, 0, r.stderr)
     for (const account of ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]) {
       assert.match(r.stdout, new RegExp(`^${account}\\s+succeeded`, "m"))
@@ -28,38 +28,38 @@ describe("pnpm pipeline", () => {
     firstTable = r.stdout
   })
 
-  it("places nothing again for a day that already ran, and shows that run as it ran (its equity included)", () => {
-    const before = cli(home, ["orders", "--status", "all"]).stdout
-    const r = cli(home, ["run", "daily"])
+  it("places nothing again for a day that already ran, and shows that run as it ran (its equity included)", async () => {
+    const before = (await cliInProcess(home, ["orders", "--status", "all"])).stdout
+    const r = await cliInProcess(home, ["run", "daily"])
     assert.strictEqual(r.code, 0, r.stderr)
     assert.match(r.stderr, new RegExp(`already ran as ${runId}; nothing is placed again`))
     assert.strictEqual(runIdOf(r.stdout), runId)
     assert.match(firstTable, /^CHATGPT\s+succeeded\s+\d+\s+\d+\s+\$100,000\.00/m)
     assert.strictEqual(r.stdout, firstTable)
-    assert.strictEqual(cli(home, ["orders", "--status", "all"]).stdout, before)
+    assert.strictEqual((await cliInProcess(home, ["orders", "--status", "all"])).stdout, before)
   })
 
-  it("replays the run from its recordings: every stage identical, zero live calls", () => {
-    const r = cli(home, ["replay", runId])
+  it("replays the run from its recordings: every stage identical, zero live calls", async () => {
+    const r = await cliInProcess(home, ["replay", runId])
     assert.strictEqual(r.code, 0, r.stdout + r.stderr)
     for (const stage of DailyPipeline.stageNames) assert.match(r.stdout, new RegExp(`${stage}\\s+identical`))
     assert.match(r.stdout, /live calls during replay: 0/)
   })
 
-  it("exports a bundle without secrets that another home imports and replays identically", () => {
+  it("exports a bundle without secrets that another home imports and replays identically", async () => {
     const file = join(home, "bundle.json")
-    assert.strictEqual(cli(home, ["export", runId, "-o", file]).code, 0)
+    assert.strictEqual((await cliInProcess(home, ["export", runId, "-o", file])).code, 0)
     const text = readFileSync(file, "utf8")
     assert.notMatch(text, /secret/i)
     const other = tempHome()
-    assert.strictEqual(cli(other, ["replay", file]).code, 0)
-    const imported = cli(other, ["import", file])
+    assert.strictEqual((await cliInProcess(other, ["replay", file])).code, 0)
+    const imported = await cliInProcess(other, ["import", file])
     assert.strictEqual(imported.code, 0, imported.stderr)
-    assert.match(cli(other, ["runs"]).stdout, new RegExp(runId))
-    assert.strictEqual(cli(other, ["replay", runId]).code, 0)
+    assert.match((await cliInProcess(other, ["runs"])).stdout, new RegExp(runId))
+    assert.strictEqual((await cliInProcess(other, ["replay", runId])).code, 0)
   })
 
-  it("replays a run named by an id that looks like a path; a file of that name, when one exists, is read instead", () => {
+  it("replays a run named by an id that looks like a path; a file of that name, when one exists, is read instead", async () => {
     const sealed = JSON.parse(readFileSync(join(home, "bundle.json"), "utf8")) as BundleFile.BundleFile
     const other = tempHome()
     const ids = ["imported/2026-06-08.json", join(other, "by-path.json")]
@@ -70,26 +70,26 @@ describe("pnpm pipeline", () => {
         recordings: sealed.recordings.map((r) => ({ ...r, runId: RunId.make(id) }))
       })
       writeFileSync(join(other, "renamed.json"), JSON.stringify(renamed))
-      assert.strictEqual(cli(other, ["import", join(other, "renamed.json")]).code, 0)
+      assert.strictEqual((await cliInProcess(other, ["import", join(other, "renamed.json")])).code, 0)
       // no file of that name: the run of that id in the store
       assert.isFalse(existsSync(id))
-      const byId = cli(other, ["replay", id])
+      const byId = await cliInProcess(other, ["replay", id])
       assert.strictEqual(byId.code, 0, byId.stderr)
       assert.include(byId.stderr, `Replaying run ${id} ·`)
       for (const stage of DailyPipeline.stageNames) assert.match(byId.stdout, new RegExp(`${stage}\\s+identical`))
     }
     // a file by that name exists: the file is read (its run is the one exported)
     writeFileSync(ids[1]!, JSON.stringify(sealed))
-    const byFile = cli(other, ["replay", ids[1]!])
+    const byFile = await cliInProcess(other, ["replay", ids[1]!])
     assert.strictEqual(byFile.code, 0, byFile.stderr)
     assert.include(byFile.stderr, `Replaying run ${runId} ·`)
     // neither a file nor a run: a path is named as the file, a bare name as the run
-    assert.match(cli(other, ["replay", "imported/2026-06-09.json"]).stderr, /^error: cannot read imported\/2026-06-09\.json: no such file \(ENOENT\)$/m)
-    assert.match(cli(other, ["replay", "2026-06-09-nothere"]).stderr, /^error: no run with id 2026-06-09-nothere \(list runs with: pnpm pipeline runs\)$/m)
+    assert.match((await cliInProcess(other, ["replay", "imported/2026-06-09.json"])).stderr, /^error: cannot read imported\/2026-06-09\.json: no such file \(ENOENT\)$/m)
+    assert.match((await cliInProcess(other, ["replay", "2026-06-09-nothere"])).stderr, /^error: no run with id 2026-06-09-nothere \(list runs with: pnpm pipeline runs\)$/m)
   })
 
-  it("forks a dry run from a stage, reusing the earlier checkpoints", () => {
-    const r = cli(home, ["replay", runId, "--from", "RiskApproval", "--dry-run"])
+  it("forks a dry run from a stage, reusing the earlier checkpoints", async () => {
+    const r = await cliInProcess(home, ["replay", runId, "--from", "RiskApproval", "--dry-run"])
     assert.strictEqual(r.code, 0, r.stderr)
     assert.match(r.stderr, /FetchData\s+reused from/)
     assert.include(
@@ -97,12 +97,12 @@ describe("pnpm pipeline", () => {
       `fork of ${runId} from RiskApproval: RiskApproval reads the accounts and their open orders; Execution reads the broker's clock and calendar — now, not from ${runId}'s recordings`
     )
     assert.match(r.stdout, new RegExp(`forked run \\S+ from ${runId} at RiskApproval`))
-    const bad = cli(home, ["replay", runId, "--from", "Nowhere"])
+    const bad = await cliInProcess(home, ["replay", runId, "--from", "Nowhere"])
     assert.strictEqual(bad.code, 2)
     assert.match(bad.stderr, /unknown stage "Nowhere"/)
   })
 
-  it("reports a checkpoint that differs from what its stage does now as a divergence and exits 1", () => {
+  it("reports a checkpoint that differs from what its stage does now as a divergence and exits 1", async () => {
     const db = new DatabaseSync(join(home, "council.db"))
     const row = db.prepare("SELECT lower(hex(output_hash)) AS hash FROM checkpoints WHERE run_id = ? AND stage = 'CouncilSynthesis'").get(runId) as
       | { hash: string }
@@ -113,7 +113,7 @@ describe("pnpm pipeline", () => {
     db.prepare("INSERT INTO blobs (hash, body, data, base, z) VALUES (unhex(?), ?, NULL, NULL, 0)").run(textHash(edited), edited)
     db.prepare("UPDATE checkpoints SET output_hash = unhex(?) WHERE run_id = ? AND stage = 'CouncilSynthesis'").run(textHash(edited), runId)
     db.close()
-    const r = cli(home, ["replay", runId])
+    const r = await cliInProcess(home, ["replay", runId])
     assert.strictEqual(r.code, 1)
     assert.match(r.stdout, /CouncilSynthesis\s+DIVERGED/)
     assert.match(r.stdout, /rationale: "edited by hand" → /)
@@ -121,12 +121,12 @@ describe("pnpm pipeline", () => {
     assert.deepStrictEqual(lines(r.stderr).at(-1), `error: replay of ${runId} diverged from the recorded run`)
   })
 
-  it("a recording edited in place (or rotted) is named as damaged by replay and export (exit 1), not replayed as identical", () => {
+  it("a recording edited in place (or rotted) is named as damaged by replay and export (exit 1), not replayed as identical", async () => {
     const fresh = tempHome()
-    const ran = cli(fresh, ["run", "daily", "--dry-run"])
+    const ran = await cliInProcess(fresh, ["run", "daily", "--dry-run"])
     assert.strictEqual(ran.code, 0, ran.stderr)
     const id = runIdOf(ran.stdout)
-    assert.strictEqual(cli(fresh, ["replay", id]).code, 0)
+    assert.strictEqual((await cliInProcess(fresh, ["replay", id])).code, 0)
     const db = new DatabaseSync(join(fresh, "council.db"))
     const row = db.prepare("SELECT lower(hex(entries_hash)) AS hash FROM stage_recordings WHERE run_id = ? AND stage = 'PmPitches'").get(id) as { hash: string }
     // one byte more: the same JSON, so the recordings read as they were; but not the text the run recorded
@@ -134,10 +134,10 @@ describe("pnpm pipeline", () => {
     db.close()
     // named directly, or as the base of the stage's checkpoint (compressed against its recordings), read first
     const damage = new RegExp(`^error: run ${id}'s (recordings of PmPitches: |checkpoint of PmPitches: stored blob [0-9a-f]{32} does not rebuild: it is compressed against run ${id}'s recordings of PmPitches, )stored blob ${row.hash},? (which )?does not match its hash \\(edited or damaged\\)$`)
-    const replayed = cli(fresh, ["replay", id])
+    const replayed = await cliInProcess(fresh, ["replay", id])
     assert.strictEqual(replayed.code, 1, replayed.stdout)
     assert.match(lines(replayed.stderr).at(-1)!, damage)
-    const exported = cli(fresh, ["export", id, "-o", join(fresh, "bundle.json")])
+    const exported = await cliInProcess(fresh, ["export", id, "-o", join(fresh, "bundle.json")])
     assert.strictEqual(exported.code, 1)
     assert.match(lines(exported.stderr).at(-1)!, damage)
   })

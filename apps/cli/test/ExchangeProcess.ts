@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { createServer, request } from "node:http"
 import type { AddressInfo } from "node:net"
-import { bin, cli } from "./CliHarness.ts"
+import { bin } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
 
 export interface ServedExchange {
   readonly url: string
@@ -10,7 +11,10 @@ export interface ServedExchange {
   readonly stop: () => Promise<void>
 }
 
-/** Starts `pnpm pipeline exchange serve --port 0 …` in its own process on `home` and reads its URL and keys. */
+/**
+ * Starts `pnpm pipeline exchange serve --port 0 …` in its own process on `home` and reads its URL and keys (`exchange
+ * keys`, run in this process: the served process is what tests stop, signal or restart).
+ */
 export const serveExchange = (home: string, flags: ReadonlyArray<string> = []): Promise<ServedExchange> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, "exchange", "serve", "--port", "0", ...flags], {
@@ -25,19 +29,20 @@ export const serveExchange = (home: string, flags: ReadonlyArray<string> = []): 
       const url = /listening on (http:\/\/\S+)/.exec(out)?.[1]
       if (url === undefined) return
       child.stdout.removeAllListeners("data")
-      const keys = cli(home, ["exchange", "keys", "--json"])
-      if (keys.code !== 0) return reject(new Error(`exchange keys failed: ${keys.stderr}`))
-      resolve({
-        url,
-        keys: JSON.parse(keys.stdout),
-        process: child,
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done()
-            child.once("exit", () => done())
-            child.kill("SIGTERM")
-          })
-      })
+      void cliInProcess(home, ["exchange", "keys", "--json"]).then((keys) => {
+        if (keys.code !== 0) return reject(new Error(`exchange keys failed: ${keys.stderr}`))
+        resolve({
+          url,
+          keys: JSON.parse(keys.stdout),
+          process: child,
+          stop: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done()
+              child.once("exit", () => done())
+              child.kill("SIGTERM")
+            })
+        })
+      }, reject)
     })
     child.once("exit", (code) => reject(new Error(`exchange serve exited with ${code}: ${err}`)))
   })

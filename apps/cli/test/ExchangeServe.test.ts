@@ -2,13 +2,14 @@ import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { bin, cli, cliAsync, cliAsyncOk, intendedClientIds, runIdOf, tempHome, unstamped } from "./CliHarness.ts"
+import { bin, intendedClientIds, runIdOf, tempHome, unstamped } from "./CliHarness.ts"
+import { cliInProcess, cliOk } from "./InProcess.ts"
 import { ordersAtExchange } from "./BrokerDoubles.ts"
 import { accountsConfig, type HeldOrder, holdFirstOrder, serveExchange } from "./ExchangeProcess.ts"
 
 /** The client order ids the run's risk gate approved. */
 const intendedOrders = async (home: string, runId: string, env: Record<string, string>) =>
-  intendedClientIds(await cliAsyncOk(home, ["show", runId, "--json", "--full"], env))
+  intendedClientIds(await cliOk(home, ["show", runId, "--json", "--full"], env))
 
 const assertExactlyOnce = (exchangeHome: string, intended: ReadonlyArray<string>) => {
   const held = ordersAtExchange(exchangeHome)
@@ -65,14 +66,14 @@ describe("the daily run against `exchange serve`", () => {
     try {
       const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
       const home = tempHome()
-      const run = await cliAsync(home, ["run", "daily"], env)
+      const run = await cliInProcess(home, ["run", "daily"], env)
       assert.strictEqual(run.code, 0, run.stdout + run.stderr)
       assert.match(run.stdout, /^COUNCIL\s+succeeded/m)
       const runId = runIdOf(run.stdout)
       assertExactlyOnce(exchangeHome, await intendedOrders(home, runId, env))
-      const replay = await cliAsync(home, ["replay", runId], env)
+      const replay = await cliInProcess(home, ["replay", runId], env)
       assert.strictEqual(replay.code, 0, replay.stdout)
-      const verify = await cliAsync(home, ["verify"], env)
+      const verify = await cliInProcess(home, ["verify"], env)
       assert.strictEqual(verify.code, 0, verify.stderr)
       assert.strictEqual(verify.stdout.trim().split("\n").filter((l) => l.startsWith("✓")).length, 6)
     } finally {
@@ -90,7 +91,7 @@ describe("the daily run against `exchange serve`", () => {
       assert.notMatch(stderr, /✓ Execution/)
       const before = ordersAtExchange(exchangeHome)
 
-      const resumed = await cliAsync(home, ["run", "daily"], env)
+      const resumed = await cliInProcess(home, ["run", "daily"], env)
       assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
       assert.match(resumed.stderr, /^Resuming run /m)
       assert.notMatch(resumed.stderr, /✓ FetchData/)
@@ -99,7 +100,7 @@ describe("the daily run against `exchange serve`", () => {
       assert.isBelow(before.size, intended.length + 1)
       assertExactlyOnce(exchangeHome, intended)
 
-      const again = await cliAsync(home, ["run", "daily"], env)
+      const again = await cliInProcess(home, ["run", "daily"], env)
       assert.strictEqual(again.code, 0)
       assert.match(again.stderr, /already ran/)
       assertExactlyOnce(exchangeHome, intended)
@@ -123,7 +124,7 @@ describe("the daily run against `exchange serve`", () => {
       assert.notMatch(stderr, /✓ Execution/)
 
       // the day's lock was let go: the next run resumes at once, taking over nothing
-      const resumed = await cliAsync(home, ["run", "daily"], env)
+      const resumed = await cliInProcess(home, ["run", "daily"], env)
       assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
       assert.match(resumed.stderr, new RegExp(`^Resuming run ${runId}`, "m"))
       assert.notMatch(resumed.stderr, /took over/)
@@ -152,7 +153,7 @@ describe("a day stopped part-way names the command that continues that very run"
       const runId = /^Starting run (\S+)/m.exec(stderr)?.[1]
       assert.deepStrictEqual(continuation(stderr), ["run", "daily", "--date", "2026-06-08", "--accounts", "CLAUDE,GROQ,COUNCIL"])
 
-      const resumed = await cliAsync(home, continuation(stderr), env)
+      const resumed = await cliInProcess(home, continuation(stderr), env)
       assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
       assert.match(resumed.stderr, new RegExp(`^Resuming run ${runId}`, "m"))
       assertExactlyOnce(exchangeHome, await intendedOrders(home, runId!, env))
@@ -165,20 +166,20 @@ describe("a day stopped part-way names the command that continues that very run"
     const { exchangeHome, proxy, env, stop } = await heldExchange()
     try {
       const home = tempHome()
-      const gated = await cliAsync(home, ["run", "daily", "--require-approval", "--accounts", "COUNCIL,CLAUDE,GROQ"], env)
+      const gated = await cliInProcess(home, ["run", "daily", "--require-approval", "--accounts", "COUNCIL,CLAUDE,GROQ"], env)
       assert.strictEqual(gated.code, 0, gated.stderr)
       const runId = runIdOf(gated.stdout)
       const { code, stderr } = await stopMidExecution(home, proxy, env, "SIGINT", ["approve", runId])
       assert.strictEqual(code, 130, stderr)
       assert.deepStrictEqual(continuation(stderr), ["run", "daily", "--date", "2026-06-08", "--accounts", "CLAUDE,GROQ,COUNCIL"])
 
-      const again = await cliAsync(home, ["approve", runId], env)
+      const again = await cliInProcess(home, ["approve", runId], env)
       assert.strictEqual(again.code, 2, again.stdout + again.stderr)
       assert.strictEqual(
         again.stderr,
         `error: run ${runId} was approved and stopped part-way (its process ended or is still sending); continue it with: pnpm pipeline run daily --date 2026-06-08 --accounts CLAUDE,GROQ,COUNCIL\n`
       )
-      const resumed = await cliAsync(home, continuation(again.stderr), env)
+      const resumed = await cliInProcess(home, continuation(again.stderr), env)
       assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
       assert.match(resumed.stderr, new RegExp(`^Resuming run ${runId}`, "m"))
       assertExactlyOnce(exchangeHome, await intendedOrders(home, runId, env))
@@ -195,10 +196,10 @@ describe("a run against a broker in another session", () => {
     try {
       const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
       const home = tempHome()
-      const r = await cliAsync(home, ["run", "daily", "--date", "2026-06-04"], env)
+      const r = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04"], env)
       assert.strictEqual(r.code, 0, r.stdout + r.stderr)
       assert.isAbove(ordersAtExchange(exchangeHome).size, 0)
-      const next = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"], env)
+      const next = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)
       assert.strictEqual(next.code, 0, next.stdout + next.stderr)
     } finally {
       await served.stop()
@@ -210,23 +211,23 @@ describe("a run against a broker in another session", () => {
     const served = await serveExchange(exchangeHome)
     try {
       const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig(served) }
-      const first = await cliAsync(tempHome(), ["run", "daily"], env)
+      const first = await cliInProcess(tempHome(), ["run", "daily"], env)
       assert.strictEqual(first.code, 0, first.stdout + first.stderr)
       const placed = ordersAtExchange(exchangeHome).size
       assert.isAbove(placed, 0)
       const home = tempHome()
-      const r = await cliAsync(home, ["run", "daily", "--date", "2026-06-04"], env)
+      const r = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04"], env)
       assert.strictEqual(r.code, 2, r.stdout + r.stderr)
       assert.strictEqual(r.stdout, "")
       assert.match(
         r.stderr.trim(),
         /^error: refusing to send orders for 2026-06-04 to \w+: its broker refused: GET \/v2\/clock: 422 the local exchange has traded \w+ into 2026-06-08; cannot trade 2026-06-04$/
       )
-      assert.match(cli(home, ["runs"], env).stdout, /^no runs yet/)
+      assert.match((await cliInProcess(home, ["runs"], env)).stdout, /^no runs yet/)
       assert.strictEqual(ordersAtExchange(exchangeHome).size, placed)
 
       // a dry run cannot read that day either: refused up front too, not six accounts failing "run the day again"
-      const dry = await cliAsync(home, ["run", "daily", "--date", "2026-06-04", "--dry-run", "--json"], env)
+      const dry = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04", "--dry-run", "--json"], env)
       assert.strictEqual(dry.code, 2, dry.stdout + dry.stderr)
       // with --json the refusal is the one document on stdout: its exit code and stderr's line
       assert.deepStrictEqual(JSON.parse(dry.stdout), { error: { exitCode: 2, message: dry.stderr.trim().replace(/^error: /, "") } })
@@ -234,7 +235,7 @@ describe("a run against a broker in another session", () => {
         dry.stderr.trim(),
         /^error: cannot read 2026-06-04 at \w+'s broker, even for a dry run: it refused: GET \/v2\/clock: 422 the local exchange has traded \w+ into 2026-06-08; cannot trade 2026-06-04 \(a replay without --from reads that day's run from its recordings instead\)$/
       )
-      assert.match(cli(home, ["runs"], env).stdout, /^no runs yet/)
+      assert.match((await cliInProcess(home, ["runs"], env)).stdout, /^no runs yet/)
     } finally {
       await served.stop()
     }
@@ -256,11 +257,11 @@ describe("a run against a broker in another session", () => {
       const env = {
         TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "COUNCIL", mode: "PAPER", credentials: { keyId: "k", secretKey: "s" }, baseUrl: `http://127.0.0.1:${port}` }])
       }
-      const r = await cliAsync(tempHome(), ["run", "daily"], env)
+      const r = await cliInProcess(tempHome(), ["run", "daily"], env)
       assert.strictEqual(r.code, 2, r.stderr)
       assert.strictEqual(r.stderr.trim(), `error: refusing to send orders for 2026-06-08 to 127.0.0.1:${port}: its current session is 2026-11-23 (use --dry-run, or replay a past day)`)
       // the gate reads the account, its positions and its orders at once: the message names whichever failed first
-      const dry = await cliAsync(tempHome(), ["run", "daily", "--dry-run"], env)
+      const dry = await cliInProcess(tempHome(), ["run", "daily", "--dry-run"], env)
       assert.strictEqual(dry.code, 1, dry.stderr)
       assert.match(dry.stdout, /^COUNCIL\s+failed\s.*not evaluated, nothing sent: could not read the account: GET \/v2\/(account|positions|orders): 500 unexpected GET/m)
       assert.match(dry.stderr.trim().split("\n").at(-1) ?? "", /^error: 1 of 1 accounts failed: COUNCIL$/)

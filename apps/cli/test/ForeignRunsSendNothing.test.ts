@@ -7,7 +7,8 @@
  */
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { cliAsync, cliAsyncOk, runIdOf, tempHome } from "./CliHarness.ts"
+import { runIdOf, tempHome } from "./CliHarness.ts"
+import { cliInProcess, cliOk } from "./InProcess.ts"
 
 interface AccountOrders {
   readonly account: string
@@ -16,48 +17,48 @@ interface AccountOrders {
 
 /** Every order this home's (embedded) exchange holds, any status. */
 const ordersOf = async (home: string) => {
-  const orders = await cliAsyncOk(home, ["orders", "--status", "all", "--json"])
+  const orders = await cliOk(home, ["orders", "--status", "all", "--json"])
   return (JSON.parse(orders) as ReadonlyArray<AccountOrders>).flatMap((a) => a.orders.map((o) => `${a.account} ${o.clientOrderId}`))
 }
 
 describe("runs from another home send nothing here unless told", () => {
   it("approve refuses an imported run; a fork of a bundle or an imported run is a dry run without --send", async () => {
     const origin = tempHome()
-    const sent = await cliAsync(origin, ["run", "daily", "--date", "2026-06-05"])
+    const sent = await cliInProcess(origin, ["run", "daily", "--date", "2026-06-05"])
     assert.strictEqual(sent.code, 0, sent.stderr)
     const sentId = runIdOf(sent.stdout)
-    const waiting = await cliAsync(origin, ["run", "daily", "--require-approval"])
+    const waiting = await cliInProcess(origin, ["run", "daily", "--require-approval"])
     assert.strictEqual(waiting.code, 0, waiting.stderr)
     const waitingId = runIdOf(waiting.stdout + waiting.stderr)
     const sentFile = join(origin, "sent.json")
     const waitingFile = join(origin, "waiting.json")
     for (const [id, file] of [[sentId, sentFile], [waitingId, waitingFile]] as const) {
-      const exported = await cliAsync(origin, ["export", id, "-o", file])
+      const exported = await cliInProcess(origin, ["export", id, "-o", file])
       assert.strictEqual(exported.code, 0, exported.stderr)
     }
 
     const here = tempHome()
-    assert.strictEqual((await cliAsync(here, ["import", waitingFile])).code, 0)
+    assert.strictEqual((await cliInProcess(here, ["import", waitingFile])).code, 0)
     for (const args of [["approve", waitingId], ["approve", waitingId, "--reject"]]) {
-      const refused = await cliAsync(here, args)
+      const refused = await cliInProcess(here, args)
       assert.strictEqual(refused.code, 2, `${args.join(" ")}\n${refused.stdout}\n${refused.stderr}`)
       assert.match(refused.stderr.trim(), new RegExp(`^error: run ${waitingId} was imported from another home, .* cannot be approved or rejected here`))
     }
     assert.deepStrictEqual(await ordersOf(here), [])
 
     // a bundle file: imported, then forked as a dry run
-    const fromFile = await cliAsync(here, ["replay", sentFile, "--from", "RiskApproval"])
+    const fromFile = await cliInProcess(here, ["replay", sentFile, "--from", "RiskApproval"])
     assert.strictEqual(fromFile.code, 0, fromFile.stderr)
     assert.include(fromFile.stderr, `run ${sentId} comes from another home`)
     assert.match(fromFile.stdout, new RegExp(`forked run \\S+ from ${sentId} at RiskApproval \\(dry run\\)`))
     assert.deepStrictEqual(await ordersOf(here), [])
 
     // the imported run, by id: a dry run too; --send sends, as the user asked
-    const byId = await cliAsync(here, ["replay", sentId, "--from", "RiskApproval"])
+    const byId = await cliInProcess(here, ["replay", sentId, "--from", "RiskApproval"])
     assert.strictEqual(byId.code, 0, byId.stderr)
     assert.match(byId.stdout, /\(dry run\)/)
     assert.deepStrictEqual(await ordersOf(here), [])
-    const told = await cliAsync(here, ["replay", sentId, "--from", "RiskApproval", "--send"])
+    const told = await cliInProcess(here, ["replay", sentId, "--from", "RiskApproval", "--send"])
     assert.strictEqual(told.code, 0, told.stderr)
     assert.notMatch(told.stdout, /\(dry run\)/)
     assert.isAbove((await ordersOf(here)).length, 0)
@@ -65,9 +66,9 @@ describe("runs from another home send nothing here unless told", () => {
 
   it("a fork of a run made in this home still sends by default", async () => {
     const home = tempHome()
-    const sent = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"])
+    const sent = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"])
     assert.strictEqual(sent.code, 0, sent.stderr)
-    const fork = await cliAsync(home, ["replay", runIdOf(sent.stdout), "--from", "RiskApproval"])
+    const fork = await cliInProcess(home, ["replay", runIdOf(sent.stdout), "--from", "RiskApproval"])
     assert.strictEqual(fork.code, 0, fork.stderr)
     assert.notMatch(fork.stdout, /\(dry run\)/)
     assert.notInclude(fork.stderr, "comes from another home")

@@ -3,7 +3,8 @@ import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { answerWith, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
-import { cliAsync, tempHome } from "./CliHarness.ts"
+import { tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
 
 const KEYS = {
   OPENAI_API_KEY: "sk-e2e-openai-0d6c2f19",
@@ -44,7 +45,7 @@ describe("pnpm pipeline run daily when the budget refuses one PM while the other
     )
     try {
       const home = tempHome()
-      const failed = await cliAsync(home, ["run", "daily", "--json"], {
+      const failed = await cliInProcess(home, ["run", "daily", "--json"], {
         ...liveEnv(fake, KEYS),
         COUNCIL_LLM_BUDGET_USD: "1",
         COUNCIL_PRICES: dearClaude(home)
@@ -60,7 +61,7 @@ describe("pnpm pipeline run daily when the budget refuses one PM while the other
       assert.closeTo(openai.cost_usd, (800 * 2.5 + 200 * 0.25 + 100 * 15) / 1e6, 1e-12)
       const before = fake.requests.length
 
-      const resumed = await cliAsync(home, ["run", "daily", "--json"], liveEnv(fake, KEYS))
+      const resumed = await cliInProcess(home, ["run", "daily", "--json"], liveEnv(fake, KEYS))
       assert.strictEqual(resumed.code, 0, resumed.stderr)
       const pitches = fake.requests.slice(before).filter((q) => q.kind === "pitch").map((q) => q.model)
       assert.deepStrictEqual(pitches, ["claude-sonnet-4-6"])
@@ -80,7 +81,7 @@ describe("pnpm pipeline backtest --pms live whose budget runs out in a session, 
     try {
       const home = tempHome()
       const range = ["--from", "2026-05-04", "--to", "2026-05-04", "--pms", "live", "--json"]
-      const failed = await cliAsync(home, ["backtest", ...range], {
+      const failed = await cliInProcess(home, ["backtest", ...range], {
         ...liveEnv(fake, KEYS),
         COUNCIL_LLM_BUDGET_USD_MONTH: "1",
         COUNCIL_PRICES: dearClaude(home)
@@ -91,7 +92,7 @@ describe("pnpm pipeline backtest --pms live whose budget runs out in a session, 
       assert.isDefined(id, failed.stderr)
       const before = fake.requests.length
 
-      const resumed = await cliAsync(home, ["backtest", "--resume", id!, "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD_MONTH: "1" })
+      const resumed = await cliInProcess(home, ["backtest", "--resume", id!, "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD_MONTH: "1" })
       assert.strictEqual(resumed.code, 0, resumed.stderr)
       const pitches = fake.requests.slice(before).filter((q) => q.kind === "pitch").map((q) => q.model)
       assert.deepStrictEqual(pitches, ["claude-sonnet-4-6"])

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { type FakeProvider, liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
-import { cliAsync, tempHome } from "./CliHarness.ts"
+import { tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
 
 const KEYS = {
   OPENAI_API_KEY: "sk-effort-openai-0c4e",
@@ -39,7 +40,7 @@ describe("pnpm pipeline verify with reasoning efforts a provider does not take (
   it("names each role whose effort every call would be refused for (exit 1); the other models pass", async () => {
     // `minimal`: Anthropic's `output_config.effort`, Gemini's and Groq's `reasoning_effort` have no such value
     const env = { ...liveEnv(fake, KEYS), COUNCIL_REASONING_EFFORT: "minimal", COUNCIL_REASONING_EFFORT_CHAIRMAN: "omit" }
-    const r = await cliAsync(tempHome(), ["verify"], env)
+    const r = await cliInProcess(tempHome(), ["verify"], env)
     assert.strictEqual(r.code, 1, r.stderr)
     const lines = r.stdout.split("\n")
     assert.include(lines, "✗ LLM CLAUDE          anthropic:claude-sonnet-4-6    reasoning effort minimal is not one anthropic takes (low, medium, high, xhigh, max): set COUNCIL_REASONING_EFFORT_CLAUDE to one of them, or to omit")
@@ -53,7 +54,7 @@ describe("pnpm pipeline verify with reasoning efforts a provider does not take (
 
   it("refuses `max` for OpenAI, whose reasoning_effort ends at xhigh; Anthropic takes it", async () => {
     const env = { ...liveEnv(fake, KEYS), COUNCIL_REASONING_EFFORT: "omit", COUNCIL_REASONING_EFFORT_CHATGPT: "max", COUNCIL_REASONING_EFFORT_CLAUDE: "max" }
-    const r = await cliAsync(tempHome(), ["verify"], env)
+    const r = await cliInProcess(tempHome(), ["verify"], env)
     assert.strictEqual(r.code, 1, r.stderr)
     const refused = r.stdout.split("\n").filter((l) => l.startsWith("✗"))
     assert.deepStrictEqual(refused, [
@@ -63,7 +64,7 @@ describe("pnpm pipeline verify with reasoning efforts a provider does not take (
 
   it("checks per model: Groq's gpt-oss refuses none; an effort for a model whose efforts are not documented (DeepSeek, Groq's others) is said to be unchecked, not refused", async () => {
     const env = { ...liveEnv(fake, KEYS), COUNCIL_REASONING_EFFORT: "omit", COUNCIL_REASONING_EFFORT_GROQ: "none", COUNCIL_REASONING_EFFORT_DEEPSEEK: "high" }
-    const r = await cliAsync(tempHome(), ["verify"], env)
+    const r = await cliInProcess(tempHome(), ["verify"], env)
     assert.strictEqual(r.code, 1, r.stderr)
     const lines = r.stdout.split("\n")
     assert.deepStrictEqual(lines.filter((l) => l.startsWith("✗")), [
@@ -71,7 +72,7 @@ describe("pnpm pipeline verify with reasoning efforts a provider does not take (
     ])
     assert.include(lines, "· LLM DEEPSEEK        deepseek:deepseek-v4-flash     reasoning effort high is sent unchecked (which efforts deepseek:deepseek-v4-flash takes is not documented; a 400 on every call means it takes none: set COUNCIL_REASONING_EFFORT_DEEPSEEK=omit)")
     // a Groq model other than gpt-oss: `none` is not refused (undocumented), only said to be unchecked
-    const qwen = await cliAsync(tempHome(), ["verify"], { ...env, COUNCIL_MODEL_GROQ: "groq:qwen/qwen3-32b", COUNCIL_REASONING_EFFORT_DEEPSEEK: "omit", COUNCIL_PRICES: qwenPrices() })
+    const qwen = await cliInProcess(tempHome(), ["verify"], { ...env, COUNCIL_MODEL_GROQ: "groq:qwen/qwen3-32b", COUNCIL_REASONING_EFFORT_DEEPSEEK: "omit", COUNCIL_PRICES: qwenPrices() })
     assert.strictEqual(qwen.code, 0, qwen.stdout + qwen.stderr)
     assert.include(qwen.stdout.split("\n"), "· LLM GROQ            groq:qwen/qwen3-32b            reasoning effort none is sent unchecked (which efforts groq:qwen/qwen3-32b takes is not documented; a 400 on every call means it takes none: set COUNCIL_REASONING_EFFORT_GROQ=omit)")
   })

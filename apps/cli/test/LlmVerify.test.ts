@@ -2,7 +2,8 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { answerWith, defaultUsage, type FakeProvider, type FakeRequest, liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
-import { cliAsync, tempHome } from "./CliHarness.ts"
+import { tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
 
 const KEYS = {
   OPENAI_API_KEY: "sk-verify-openai-4be1d9c0",
@@ -44,7 +45,7 @@ describe("pnpm pipeline verify (a fake provider on 127.0.0.1)", () => {
 
   it("says what it checks, asks each model for a structured pitch: a refusal or a malformed answer is ✗ with the reason; each line says its cost, aligned under a long roles list", async () => {
     const home = tempHome()
-    const r = await cliAsync(home, ["verify"], { ...liveEnv(trial, KEYS), COUNCIL_CHAIRMAN_MODEL: "openai:gpt-5.4" })
+    const r = await cliInProcess(home, ["verify"], { ...liveEnv(trial, KEYS), COUNCIL_CHAIRMAN_MODEL: "openai:gpt-5.4" })
     assert.strictEqual(r.code, 1, r.stdout + r.stderr)
     const lines = r.stdout.split("\n").filter((l) => l.includes("LLM"))
     assert.match(lines[0]!, /^LLM check: each model is asked once for a pitch in the JSON Schema every council role answers to .*a refusal, an error or an answer that does not fit the schema is ✗$/)
@@ -68,7 +69,7 @@ describe("pnpm pipeline verify (a fake provider on 127.0.0.1)", () => {
     const home = tempHome()
     const env = liveEnv(fine, KEYS)
     const before = fine.requests.length
-    const verify = await cliAsync(home, ["verify"], env)
+    const verify = await cliInProcess(home, ["verify"], env)
     assert.strictEqual(verify.code, 0, verify.stdout + verify.stderr)
     const probes = fine.requests.length - before
     assert.strictEqual(probes, 5, "one request per model (CLAUDE and the chairman share theirs)")
@@ -84,7 +85,7 @@ describe("pnpm pipeline verify (a fake provider on 127.0.0.1)", () => {
     // what verify spent counts against the month: with the month spent, verify sends nothing and says why
     const spent = rows.reduce((sum, r) => sum + r.cost_usd, 0)
     const after = fine.requests.length
-    const refused = await cliAsync(home, ["verify"], { ...env, COUNCIL_LLM_BUDGET_USD_MONTH: String(spent) })
+    const refused = await cliInProcess(home, ["verify"], { ...env, COUNCIL_LLM_BUDGET_USD_MONTH: String(spent) })
     assert.strictEqual(refused.code, 1, refused.stdout + refused.stderr)
     assert.strictEqual(fine.requests.length, after, "no probe was sent")
     assert.match(refused.stdout, /^✗ LLM GROQ\s+groq:openai\/gpt-oss-120b\s+\d+ ms {2}\$0 {2}LLM budget COUNCIL_LLM_BUDGET_USD_MONTH=\S+ would be exceeded: \$0\.\d+ spent in this month, .*; the call was not made$/m)
@@ -93,19 +94,19 @@ describe("pnpm pipeline verify (a fake provider on 127.0.0.1)", () => {
   it("the per-run budget holds each verify to itself: what earlier verifies spent (outside any run, under run id '-') is not this one's", async () => {
     const home = tempHome()
     const env = liveEnv(fine, KEYS)
-    const first = await cliAsync(home, ["verify"], { ...env, COUNCIL_LLM_BUDGET_USD: "1" })
+    const first = await cliInProcess(home, ["verify"], { ...env, COUNCIL_LLM_BUDGET_USD: "1" })
     assert.strictEqual(first.code, 0, first.stdout + first.stderr)
     // earlier verifies (last year's, say) charged $1.50 in all, every row under run id '-' as verify writes them
     const db = new DatabaseSync(join(home, "council.db"))
     db.prepare("INSERT INTO llm_spend (run_id, stage, actor, purpose, model, cost_usd, estimated, at) VALUES ('-', '-', 'GROQ', 'verify', 'groq:openai/gpt-oss-120b', 1.5, 0, '2025-01-15T10:00:00.000Z')").run()
     db.close()
     const before = fine.requests.length
-    const again = await cliAsync(home, ["verify"], { ...env, COUNCIL_LLM_BUDGET_USD: "1" })
+    const again = await cliInProcess(home, ["verify"], { ...env, COUNCIL_LLM_BUDGET_USD: "1" })
     assert.strictEqual(again.code, 0, again.stdout + again.stderr)
     assert.strictEqual(fine.requests.length - before, 5, "each model is asked again")
     assert.notInclude(again.stdout, "would be exceeded")
     // the limit still bounds the verify itself: one that cannot fit a single model's worst case sends nothing
-    const tight = await cliAsync(home, ["verify"], { ...env, COUNCIL_LLM_BUDGET_USD: "0.0001" })
+    const tight = await cliInProcess(home, ["verify"], { ...env, COUNCIL_LLM_BUDGET_USD: "0.0001" })
     assert.strictEqual(tight.code, 1, tight.stdout + tight.stderr)
     assert.strictEqual(fine.requests.length - before, 5, "no probe was sent under a limit no call fits")
     assert.match(tight.stdout, /^✗ LLM GROQ\s+groq:openai\/gpt-oss-120b\s+\d+ ms {2}\$0 {2}LLM budget COUNCIL_LLM_BUDGET_USD=0\.0001 would be exceeded: \$0 spent in this verify, .*; the call was not made$/m)

@@ -12,7 +12,8 @@ describe("a run whose store another process locks part-way", () => {
     const served = await serveExchange(exchangeHome)
     const proxy = await holdFirstOrder(served.url)
     const home = tempHome()
-    const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig({ ...served, url: proxy.url }) }
+    // the run's wait for the lock is shortened from SQLite's 5 s: it is held until the run has failed anyway
+    const env = { TRADING_ACCOUNTS_CONFIG: accountsConfig({ ...served, url: proxy.url }), COUNCIL_SQLITE_BUSY_TIMEOUT_MS: "200" }
     try {
       const child = spawn(process.execPath, [bin, "run", "daily"], {
         env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, ...env },

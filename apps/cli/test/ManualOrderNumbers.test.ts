@@ -8,7 +8,8 @@ import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { countingBroker } from "./BrokerDoubles.ts"
-import { cliAsync, tempHome } from "./CliHarness.ts"
+import { tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
 
 const order = (extra: ReadonlyArray<string>) => ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", ...extra]
 
@@ -34,7 +35,7 @@ describe("order: quantities and prices as plain decimals", () => {
       }
       for (const { args, error } of refused) {
         const home = join(tempHome(), "home")
-        const r = await cliAsync(home, args, env)
+        const r = await cliInProcess(home, args, env)
         assert.strictEqual(r.code, 2, `${args.join(" ")}\n${r.stdout}\n${r.stderr}`)
         assert.match(r.stderr.trim(), error)
         assert.strictEqual(r.stdout, "")
@@ -48,12 +49,12 @@ describe("order: quantities and prices as plain decimals", () => {
 
   it("still places what plain decimals say (the embedded exchange)", async () => {
     const home = tempHome()
-    const r = await cliAsync(home, order(["--qty", "16", "--type", "limit", "--limit-price", "100.50", "--json"]))
+    const r = await cliInProcess(home, order(["--qty", "16", "--type", "limit", "--limit-price", "100.50", "--json"]))
     assert.strictEqual(r.code, 0, r.stderr)
     const placed = JSON.parse(r.stdout) as { order: { qty: number; limitPrice: number } }
     assert.strictEqual(placed.order.qty, 16)
     assert.strictEqual(placed.order.limitPrice, 100.5)
-    const fraction = await cliAsync(home, order(["--qty", ".5", "--type", "limit", "--limit-price", "100.50"]))
+    const fraction = await cliInProcess(home, order(["--qty", ".5", "--type", "limit", "--limit-price", "100.50"]))
     assert.strictEqual(fraction.code, 1, fraction.stderr)
     assert.match(fraction.stderr, /0\.5 SPY is a fraction of a share/)
   })

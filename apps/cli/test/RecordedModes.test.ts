@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { countingBroker } from "./BrokerDoubles.ts"
 import { cliAsync, runIdOf, tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
 
 const SECRET = "SECRET-CANARY-recorded-modes-5f1c9e"
 
@@ -23,13 +24,14 @@ describe("a run decided for PAPER accounts never sends to the same names configu
     const baseUrl = broker.url
     try {
       const home = tempHome()
-      const decided = await cliAsync(home, ["run", "daily", "--date", "2026-06-05", "--accounts", "CLAUDE"])
+      const decided = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--accounts", "CLAUDE"])
       assert.strictEqual(decided.code, 0, decided.stderr)
       const parent = runIdOf(decided.stdout)
-      const waiting = await cliAsync(home, ["run", "daily", "--require-approval", "--accounts", "CLAUDE"])
+      const waiting = await cliInProcess(home, ["run", "daily", "--require-approval", "--accounts", "CLAUDE"])
       assert.strictEqual(waiting.code, 0, waiting.stderr)
       const awaiting = runIdOf(waiting.stdout)
 
+      // the refusals run as processes: what a process writes, not only what the command says, must hold no secret
       const refused = await Promise.all([
         cliAsync(home, ["approve", awaiting], liveNow("CLAUDE", baseUrl)),
         cliAsync(home, ["replay", parent, "--from", "RiskApproval"], liveNow("CLAUDE", baseUrl))
@@ -41,9 +43,9 @@ describe("a run decided for PAPER accounts never sends to the same names configu
       }
       assert.deepStrictEqual(broker.requests, [])
 
-      const shown = await cliAsync(home, ["show", awaiting, "--json"])
+      const shown = await cliInProcess(home, ["show", awaiting, "--json"])
       assert.strictEqual(JSON.parse(shown.stdout).run.status, "awaiting-approval")
-      const approved = await cliAsync(home, ["approve", awaiting, "--json"])
+      const approved = await cliInProcess(home, ["approve", awaiting, "--json"])
       assert.strictEqual(approved.code, 0, approved.stderr)
       assert.strictEqual(JSON.parse(approved.stdout).run.status, "completed")
     } finally {

@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { hashOf } from "@council/engine"
-import { cliAsync, tempHome } from "./CliHarness.ts"
+import { tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
 import { liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
 
 const KEYS = {
@@ -23,11 +24,11 @@ describe("backtest --pms replay over sessions recorded before the review changed
     const fake = await startFake()
     try {
       const home = tempHome()
-      const run = await cliAsync(home, ["run", "daily", "--date", "2026-05-04", "--accounts", "COUNCIL", "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
+      const run = await cliInProcess(home, ["run", "daily", "--date", "2026-05-04", "--accounts", "COUNCIL", "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD_MONTH: "100" })
       assert.strictEqual(run.code, 0, run.stderr)
       const runId = (JSON.parse(run.stdout) as { run: { id: string } }).run.id
       const file = join(home, "run.json")
-      const exported = await cliAsync(home, ["export", runId, "-o", file])
+      const exported = await cliInProcess(home, ["export", runId, "-o", file])
       assert.strictEqual(exported.code, 0, exported.stderr)
       // the same run as an earlier version recorded it: without the review's two choices (its hashes made again)
       const bundle = JSON.parse(readFileSync(file, "utf8")) as Bundle
@@ -38,9 +39,9 @@ describe("backtest --pms replay over sessions recorded before the review changed
       writeFileSync(older, JSON.stringify(bundle))
       const replayIn = async (bundleFile: string) => {
         const other = tempHome()
-        const imported = await cliAsync(other, ["import", bundleFile])
+        const imported = await cliInProcess(other, ["import", bundleFile])
         assert.strictEqual(imported.code, 0, imported.stderr)
-        const replayed = await cliAsync(other, ["backtest", "--from", "2026-05-04", "--to", "2026-05-05", "--accounts", "COUNCIL", "--pms", "replay", "--json"])
+        const replayed = await cliInProcess(other, ["backtest", "--from", "2026-05-04", "--to", "2026-05-05", "--accounts", "COUNCIL", "--pms", "replay", "--json"])
         assert.strictEqual(replayed.code, 0, replayed.stderr)
         return { stderr: replayed.stderr, reviewChanged: (JSON.parse(replayed.stdout) as { reviewChanged: ReadonlyArray<string> }).reviewChanged }
       }

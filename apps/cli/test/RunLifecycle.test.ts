@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { type ChildProcess, spawn } from "node:child_process"
 import { answerWith, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
-import { bin, cliAsync, cliAsyncOk, tempHome } from "./CliHarness.ts"
+import { bin, tempHome } from "./CliHarness.ts"
+import { cliInProcess, cliOk } from "./InProcess.ts"
 
 const KEYS = { ANTHROPIC_API_KEY: "ant-e2e-lifecycle-1f0c2b7a" }
 
@@ -20,7 +21,7 @@ const killed = (child: ChildProcess) =>
 
 /** The `runs` table's STATUS of `runId`, and the lines under the table. */
 const listed = async (home: string, runId: string) => {
-  const runs = await cliAsyncOk(home, ["runs"])
+  const runs = await cliOk(home, ["runs"])
   const row = runs.split("\n").find((line) => line.startsWith(runId))
   assert.isDefined(row, runs)
   return { status: row!.split(/\s{2,}/)[2], notes: runs.split("\n\n")[1]?.trim() ?? "" }
@@ -43,7 +44,7 @@ describe("a run whose process died", () => {
       await wait(1)
       const real = startStuck(home, env, ["--date", "2026-06-05"])
       await wait(2)
-      const runs = await cliAsync(home, ["runs"])
+      const runs = await cliInProcess(home, ["runs"])
       const ids = [...runs.stdout.matchAll(/^(2026-06-0[45]-[0-9a-f]{8})\s/gm)].map((m) => m[1]!)
       assert.strictEqual(ids.length, 2, runs.stdout)
       const [realId, dryId] = ids as [string, string]
@@ -52,16 +53,16 @@ describe("a run whose process died", () => {
 
       assert.strictEqual(await killed(real), "SIGKILL")
       assert.strictEqual(await killed(dry), "SIGKILL")
-      const after = await cliAsync(home, ["runs"])
+      const after = await cliInProcess(home, ["runs"])
       assert.match(after.stdout, new RegExp(`^${realId}\\s+2026-06-05\\s+stopped\\s`, "m"))
       assert.match(after.stdout, new RegExp(`^${dryId}\\s+2026-06-04\\s+stopped\\s`, "m"))
       assert.include(after.stdout, `run ${realId} stopped (its process is gone): resume with: pnpm pipeline run daily --date 2026-06-05\n`)
       assert.include(after.stdout, `run ${dryId} stopped (its process is gone): run it again with: pnpm pipeline run daily --date 2026-06-04 --dry-run`)
-      const shown = await cliAsync(home, ["show", realId])
+      const shown = await cliInProcess(home, ["show", realId])
       assert.match(shown.stdout, /^status {4}stopped \(its process is gone\): resume with: pnpm pipeline run daily --date 2026-06-05$/m)
 
       // a later day of the account runs: the stopped day can no longer trade
-      const later = await cliAsync(home, ["run", "daily", "--date", "2026-06-08"])
+      const later = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08"])
       assert.strictEqual(later.code, 0, later.stderr)
       const abandoned = await listed(home, realId)
       assert.strictEqual(abandoned.status, "abandoned")

@@ -9,7 +9,7 @@ import { Effect } from "effect"
 import { Ticker } from "@council/domain"
 import { startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
 import { countingBroker } from "./BrokerDoubles.ts"
-import { cliAsync, tempHome } from "./CliHarness.ts"
+import { tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
 import { serveExchange, type ServedExchange } from "./ExchangeProcess.ts"
 
@@ -136,7 +136,7 @@ describe("the seed's account operations from the CLI, over Alpaca's wire", () =>
       )
       fake.inject("DELETE", "/v2/positions/SPY", { _tag: "Status", status: 403, body: JSON.stringify({ code: 40310000, message: "insufficient qty available for order (requested: 10, available: 0)" }) })
       const r = yield* Effect.promise(() =>
-        cliAsync(tempHome(), ["close", "--account", "COUNCIL", "--symbol", "SPY", "--yes"], {
+        cliInProcess(tempHome(), ["close", "--account", "COUNCIL", "--symbol", "SPY", "--yes"], {
           COUNCIL_ACCOUNTS: "COUNCIL",
           ALPACA_COUNCIL_KEY_ID: fake.keyId,
           ALPACA_COUNCIL_SECRET_KEY: fake.secretKey,

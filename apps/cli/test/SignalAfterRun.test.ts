@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { createServer, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { cliAsync, spawnCli, tempHome } from "./CliHarness.ts"
+import { spawnCli, tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
 
 /** A Slack webhook on 127.0.0.1 that keeps each message's text and never answers the first one holding `held`. */
 const slackHolding = (held: string) =>
@@ -64,7 +65,7 @@ describe("a signal once the day's run has completed", () => {
       const summaries = () => slack.texts.filter((t) => t.includes("Run summary")).length
       assert.strictEqual(summaries(), 1)
 
-      const again = await cliAsync(home, ["run", "daily"], env)
+      const again = await cliInProcess(home, ["run", "daily"], env)
       assert.strictEqual(again.code, 0, again.stderr)
       assert.match(again.stderr, /^Trading day 2026-06-08 already ran as (\S+); nothing is placed again\.$/m)
       const runId = /already ran as (\S+);/.exec(again.stderr)![1]!
@@ -72,7 +73,7 @@ describe("a signal once the day's run has completed", () => {
       assert.strictEqual(summaries(), 2)
       assert.include(slack.texts.at(-1) ?? "", `run ${runId}`)
 
-      const third = await cliAsync(home, ["run", "daily"], env)
+      const third = await cliInProcess(home, ["run", "daily"], env)
       assert.strictEqual(third.code, 0, third.stderr)
       assert.notMatch(third.stderr, /sent again/)
       assert.strictEqual(summaries(), 2)

@@ -5,7 +5,8 @@ import { DatabaseSync } from "node:sqlite"
 import { gunzipSync } from "node:zlib"
 import { MigrationsTable } from "@council/store"
 import { migrations } from "../../../packages/store/src/migrations/index.ts"
-import { cliAsync, tempHome } from "./CliHarness.ts"
+import { tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
 
 /**
  * A home the round-20 version made (commit 40fcf92: migrations up to 0022): `run daily` of 2026-05-28, `run daily
@@ -60,16 +61,16 @@ const migrationIds = Object.keys(migrations).map((key) => Number.parseInt(key, 1
 describe("upgrading a home an older version made", () => {
   it("migrates it once; its runs replay exactly, its ledgers read as that version printed them, its pending approval is sent; new runs join them; an older version is then refused", async () => {
     const home = olderHome()
-    const runs = await cliAsync(home, ["runs"])
+    const runs = await cliInProcess(home, ["runs"])
     assert.strictEqual(runs.code, 0, runs.stderr)
     assert.match(runs.stdout, new RegExp(`${AWAITING}\\s+2026-05-29\\s+awaiting-approval`))
     assert.match(runs.stdout, new RegExp(`${COMPLETED}\\s+2026-05-28\\s+completed`))
     assert.deepStrictEqual(recordedMigrations(join(home, "council.db")), migrationIds)
 
-    const replayed = await cliAsync(home, ["replay", COMPLETED])
+    const replayed = await cliInProcess(home, ["replay", COMPLETED])
     assert.strictEqual(replayed.code, 0, replayed.stderr)
     assert.include(replayed.stdout + replayed.stderr, `replay of ${COMPLETED}: every stage identical`)
-    const stopped = await cliAsync(home, ["replay", AWAITING])
+    const stopped = await cliInProcess(home, ["replay", AWAITING])
     assert.strictEqual(stopped.code, 0, stopped.stderr)
     assert.include(stopped.stdout + stopped.stderr, `replay of ${AWAITING}: every stage it ran identical`)
 
@@ -77,12 +78,12 @@ describe("upgrading a home an older version made", () => {
       [["equity", "--csv"], "equity-live.csv"],
       [["equity", "--backtest", BACKTEST, "--csv"], "equity-backtest.csv"]
     ] as const) {
-      const equity = await cliAsync(home, [...args])
+      const equity = await cliInProcess(home, [...args])
       assert.strictEqual(equity.code, 0, equity.stderr)
       assert.strictEqual(equity.stdout, readFileSync(join(FIXTURE, printed), "utf8"), args.join(" "))
     }
     // the backtest's own file (its runs and mechanical votes) is migrated when its leaderboard reads it
-    const board = await cliAsync(home, ["leaderboard", "--backtest", BACKTEST, "--json"])
+    const board = await cliInProcess(home, ["leaderboard", "--backtest", BACKTEST, "--json"])
     assert.strictEqual(board.code, 0, board.stderr)
     type Rows = ReadonlyArray<{ account: string; metrics: { sessions: number; totalReturn: number | null } }>
     const read = JSON.parse(board.stdout) as { leaderboard: { rows: Rows }; contest: { baselines: { rows: Rows } } }
@@ -91,21 +92,21 @@ describe("upgrading a home an older version made", () => {
     const mechanical = read.contest.baselines.rows.find((r) => r.account === "MECHANICAL")
     assert.isNumber(mechanical?.metrics.totalReturn, board.stdout)
     assert.deepStrictEqual(recordedMigrations(join(home, "backtests", `${BACKTEST}.db`)), migrationIds)
-    const backtests = await cliAsync(home, ["backtests"])
+    const backtests = await cliInProcess(home, ["backtests"])
     assert.strictEqual(backtests.code, 0, backtests.stderr)
     assert.match(backtests.stdout, new RegExp(`${BACKTEST}\\s+completed\\s+2026-05-20 … 2026-05-22\\s+3\\s+6`))
 
     // the approval that version left pending is sent by this one, and the run it completes replays
-    const approved = await cliAsync(home, ["approve", AWAITING])
+    const approved = await cliInProcess(home, ["approve", AWAITING])
     assert.strictEqual(approved.code, 0, approved.stderr)
     assert.include(approved.stdout + approved.stderr, `run ${AWAITING} · completed`)
-    const replayedApproved = await cliAsync(home, ["replay", AWAITING])
+    const replayedApproved = await cliInProcess(home, ["replay", AWAITING])
     assert.strictEqual(replayedApproved.code, 0, replayedApproved.stderr)
     assert.include(replayedApproved.stdout + replayedApproved.stderr, `replay of ${AWAITING}: every stage identical`)
 
-    const next = await cliAsync(home, ["run", "daily", "--date", "2026-06-01"])
+    const next = await cliInProcess(home, ["run", "daily", "--date", "2026-06-01"])
     assert.strictEqual(next.code, 0, next.stderr)
-    const after = await cliAsync(home, ["runs"])
+    const after = await cliInProcess(home, ["runs"])
     assert.match(after.stdout, /\n2026-06-01-[0-9a-f]{8}\s+2026-06-01\s+completed/)
     assert.deepStrictEqual(recordedMigrations(join(home, "council.db")), migrationIds)
 

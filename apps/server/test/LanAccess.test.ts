@@ -9,7 +9,8 @@
  */
 import { type IncomingHttpHeaders, request } from "node:http"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { cli, tempHome } from "../../cli/test/CliHarness.ts"
+import { tempHome } from "../../cli/test/CliHarness.ts"
+import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { type ServerProcess, startServer } from "./MonitorHome.ts"
 
 const TOKEN = "lan-access-test-token-0123456789"
@@ -80,15 +81,15 @@ describe("serve --host 0.0.0.0", () => {
     assert.strictEqual((await get(server, "/api/runs", { host: "council.lan:8080" })).status, 403)
   }, 60_000)
 
-  it("refuses a name that is no host name at start: one line naming it, exit 2", () => {
-    const flag = cli(home, ["serve", "--port", "0", "--allowed-host", "http://council.lan:8080"])
+  it("refuses a name that is no host name at start: one line naming it, exit 2", async () => {
+    const flag = await cliInProcess(home, ["serve", "--port", "0", "--allowed-host", "http://council.lan:8080"])
     assert.strictEqual(flag.code, 2)
     assert.match(flag.stderr.trim(), /^error: --allowed-host: "http:\/\/council\.lan:8080" is not a host name/)
     assert.notMatch(flag.stdout, /listening/)
-    const env = cli(home, ["serve", "--port", "0"], { COUNCIL_ALLOWED_HOSTS: "ok.lan,*.lan" })
+    const env = await cliInProcess(home, ["serve", "--port", "0"], { COUNCIL_ALLOWED_HOSTS: "ok.lan,*.lan" })
     assert.strictEqual(env.code, 2)
     assert.match(env.stderr, /COUNCIL_ALLOWED_HOSTS: "\*\.lan" is not a host name/)
-    const proxy = cli(home, ["serve", "--port", "0", "--trust-proxy", "the-proxy"])
+    const proxy = await cliInProcess(home, ["serve", "--port", "0", "--trust-proxy", "the-proxy"])
     assert.strictEqual(proxy.code, 2)
     assert.match(proxy.stderr, /--trust-proxy: "the-proxy" is not an IP address or network/)
   }, 60_000)

@@ -9,7 +9,7 @@ import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser } from "playwright-core"
-import { cli, tempHome } from "../../cli/test/CliHarness.ts"
+import { tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
 
@@ -117,32 +117,32 @@ describe("the API's lists", () => {
 
 describe("the CLI's lists", () => {
   it("runs --limit N says how to go on, and --before lists the page after, as /api/runs does", async () => {
-    const first = cli(home, ["runs", "--limit", "5"])
+    const first = await cliInProcess(home, ["runs", "--limit", "5"])
     assert.strictEqual(first.code, 0, first.stderr)
     const next = /more: pnpm pipeline runs --before (\S+) --limit 5/.exec(first.stdout)?.[1]
     assert.isDefined(next, first.stdout)
-    const second = cli(home, ["runs", "--limit", "5", "--before", next!])
+    const second = await cliInProcess(home, ["runs", "--limit", "5", "--before", next!])
     const api = (await get<ReadonlyArray<{ readonly id: string }>>(`/api/runs?limit=5&before=${next}`)).body.map((r) => r.id)
     assert.deepStrictEqual(api.map((id) => second.stdout.includes(id)), [true, true, true, true, true])
     assert.notInclude(second.stdout, next!)
-    const unknown = cli(home, ["runs", "--before", "2025-06-02-ffffffff"])
+    const unknown = await cliInProcess(home, ["runs", "--before", "2025-06-02-ffffffff"])
     assert.strictEqual(unknown.code, 2)
     assert.match(unknown.stderr, /--before: no run 2025-06-02-ffffffff/)
   })
 
   it("backtests lists 50 by default and pages with --before, --json too", async () => {
-    const table = cli(home, ["backtests"])
+    const table = await cliInProcess(home, ["backtests"])
     assert.strictEqual(table.code, 0, table.stderr)
     const next = /more: pnpm pipeline backtests --before (\S+)$/m.exec(table.stdout)?.[1]
     assert.isDefined(next, table.stdout)
-    const rest = cli(home, ["backtests", "--before", next!, "--json"])
+    const rest = await cliInProcess(home, ["backtests", "--before", next!, "--json"])
     assert.strictEqual(rest.code, 0, rest.stderr)
     const ids = (JSON.parse(rest.stdout) as ReadonlyArray<{ readonly id: string }>).map((b) => b.id)
     const api = (await get<ReadonlyArray<{ readonly id: string }>>(`/api/backtests?before=${next}`)).body.map((b) => b.id)
     assert.deepStrictEqual(ids, api)
     assert.strictEqual(ids.length, BOOKS + 1 - 50)
     assert.notMatch(rest.stderr, /more:/, "the last page says no more")
-    assert.strictEqual(cli(home, ["backtests", "--before", "nope"]).code, 2)
+    assert.strictEqual((await cliInProcess(home, ["backtests", "--before", "nope"])).code, 2)
   })
 })
 

@@ -1,13 +1,14 @@
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
-import { cliAsync, tempHome } from "../../cli/test/CliHarness.ts"
+import { tempHome } from "../../cli/test/CliHarness.ts"
+import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { collectProblems, launchChromium } from "./MonitorHome.ts"
 
 describe("a backtest's report page in Chromium", () => {
   it("fits the window's width: the settings (every account's profile) wrap instead of widening the page", async () => {
     const home = tempHome()
-    const ran = await cliAsync(home, ["backtest", "--from", "2026-05-01", "--to", "2026-05-15", "--json"])
+    const ran = await cliInProcess(home, ["backtest", "--from", "2026-05-01", "--to", "2026-05-15", "--json"])
     assert.strictEqual(ran.code, 0, ran.stderr)
     const id = JSON.parse(ran.stdout).id as string
     const browser = await launchChromium()

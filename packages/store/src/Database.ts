@@ -161,7 +161,7 @@ const whileLocked = (what: string, holder = WRITE_LOCK_HOLDER): LockWait => {
 }
 
 /** How a SQLite file is used, beyond its name: see `NodeSqliteClient.Config`. */
-export type SqliteOptions = Pick<NodeSqliteClient.Config, "walAutocheckpoint">
+export type SqliteOptions = Pick<NodeSqliteClient.Config, "walAutocheckpoint" | "busyTimeout">
 
 /**
  * A file one process writes in bulk, read after (a backtest's own database): checkpoints every ~160 MB of WAL
@@ -209,7 +209,8 @@ export const layerPg = (url: Redacted.Redacted): Layer.Layer<SqlClient.SqlClient
 
 /** Where the data lives, as checked by `location`. */
 export type Location =
-  | { readonly _tag: "Sqlite"; readonly home: string; readonly file: string }
+  /** `busyTimeoutMs`: `COUNCIL_SQLITE_BUSY_TIMEOUT_MS` when set (else the client's 5 s). */
+  | { readonly _tag: "Sqlite"; readonly home: string; readonly file: string; readonly busyTimeoutMs?: number }
   /** `home`: `COUNCIL_HOME`, checked, for the files that live beside the database (a backtest's own SQLite file). */
   | { readonly _tag: "Postgres"; readonly url: Redacted.Redacted; readonly display: string; readonly home: string }
 
@@ -263,14 +264,22 @@ const displayOf = (url: string): string | undefined => {
   return `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`
 }
 
-/** Reads `DATABASE_URL` and `COUNCIL_HOME` and checks them; writes nothing. */
+/**
+ * Reads `DATABASE_URL`, `COUNCIL_HOME` and `COUNCIL_SQLITE_BUSY_TIMEOUT_MS` (how long a SQLite statement waits for
+ * another process's write lock before it fails "database is locked"; default 5 s) and checks them; writes nothing.
+ */
 export const location: Effect.Effect<Location, DatabaseConfigError> = Effect.gen(function*() {
   const read = <A>(variable: string, config: Config.Config<A>) =>
     config.pipe(Effect.mapError((e) => configError(variable, e.message.split("\n")[0] ?? "unreadable")))
   const url = yield* read("DATABASE_URL", Config.option(Config.Redacted("DATABASE_URL")))
   const postgres = Option.isSome(url) ? yield* checkUrl(url.value) : undefined
   const home = yield* checkHome(yield* read("COUNCIL_HOME", Config.String("COUNCIL_HOME").pipe(Config.withDefault(".council"))))
-  return postgres === undefined ? home : { ...postgres, home: home.home }
+  const busy = yield* read("COUNCIL_SQLITE_BUSY_TIMEOUT_MS", Config.option(Config.String("COUNCIL_SQLITE_BUSY_TIMEOUT_MS")))
+  if (Option.isSome(busy) && !/^\d{1,9}$/.test(busy.value.trim())) {
+    return yield* Effect.fail(configError("COUNCIL_SQLITE_BUSY_TIMEOUT_MS", "expected a whole number of milliseconds, 0 or more"))
+  }
+  if (postgres !== undefined) return { ...postgres, home: home.home }
+  return Option.isSome(busy) ? { ...home, busyTimeoutMs: Number(busy.value.trim()) } : home
 })
 
 /** Creates `dir` one level at a time (bounded by its depth); fails naming COUNCIL_HOME. */
@@ -383,7 +392,8 @@ const layerAtHome = (location: Location & { readonly _tag: "Sqlite" }, missing: 
         failWith(configError("COUNCIL_HOME", `${location.home} is not writable and ${location.file} cannot be read without writing beside it: ${reasonOf(error)}`)))
     )
   }
-  return Layer.unwrap(Effect.as(createHome(location.home), layerSqlite(location.file))).pipe(Layer.catchTag("SqlError", cannotOpen))
+  const options = location.busyTimeoutMs === undefined ? {} : { busyTimeout: location.busyTimeoutMs }
+  return Layer.unwrap(Effect.as(createHome(location.home), layerSqlite(location.file, options))).pipe(Layer.catchTag("SqlError", cannotOpen))
 }
 
 /** PostgreSQL when `DATABASE_URL` is set, else SQLite at `$COUNCIL_HOME/council.db` (created if missing). */

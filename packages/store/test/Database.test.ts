@@ -32,6 +32,12 @@ describe("Database configuration", () => {
       assert.deepStrictEqual(at, { _tag: "Sqlite", home: resolve(".council"), file: resolve(".council", "council.db") })
     }))
 
+  it.effect("COUNCIL_SQLITE_BUSY_TIMEOUT_MS sets how long SQLite waits for another process's lock", () =>
+    Effect.gen(function*() {
+      const at = yield* locate({ COUNCIL_SQLITE_BUSY_TIMEOUT_MS: "250" })
+      assert.deepStrictEqual(at, { _tag: "Sqlite", home: resolve(".council"), file: resolve(".council", "council.db"), busyTimeoutMs: 250 })
+    }))
+
   it.effect("opens SQLite at $COUNCIL_HOME/council.db when DATABASE_URL is unset", () =>
     Effect.gen(function*() {
       const home = join(dirname(tempFile("x")), "home")
@@ -57,6 +63,8 @@ describe("Database configuration", () => {
         [{ DATABASE_URL: "garbage" }, /^DATABASE_URL: expected postgres:\/\/user\[:password\]@host\[:port\]\/database$/],
         [{ DATABASE_URL: "mysql://u:hunter2@127.0.0.1/db" }, /^DATABASE_URL: expected postgres:/],
         [{ DATABASE_URL: " \t" }, /^DATABASE_URL: is set but blank/],
+        [{ COUNCIL_SQLITE_BUSY_TIMEOUT_MS: "-1" }, /^COUNCIL_SQLITE_BUSY_TIMEOUT_MS: expected a whole number of milliseconds, 0 or more$/],
+        [{ COUNCIL_SQLITE_BUSY_TIMEOUT_MS: "soon" }, /^COUNCIL_SQLITE_BUSY_TIMEOUT_MS: expected a whole number of milliseconds, 0 or more$/],
         // a password of digits and an unencoded `/` parses as a port and a path: it was shown whole
         [{ DATABASE_URL: "postgres://council:1234/hunter2@127.0.0.1:1/council" }, /^DATABASE_URL: its user or password holds an unencoded \/, \? or # \(the URL ends its host there\): percent-encode them/]
       ]
