@@ -13,7 +13,8 @@
  *   are dropped when the call starts and when it ends. Writes of one account never touch another's rows.
  * - Another connection (`exchange serve` and a CLI run sharing one SQLite file, a second process) is seen through
  *   SQLite's `PRAGMA data_version`, which changes when another connection commits: `confirm` drops everything
- *   then. It reads the counter once per synchronous stretch of the process (see `confirm`): a second connection
+ *   then. It reads the counter once per synchronous stretch of the process (see `confirm`; a write transaction's
+ *   look, `confirmLocked`, counts as the stretch's): a second connection
  *   in the same process that commits in the middle of such a stretch is seen at the next one. On PostgreSQL
  *   nothing is kept (no such counter; other clients write freely).
  * - A read that raced a write keeps nothing: an entry is stored only if its account's generation did not move
@@ -94,8 +95,18 @@ export const make = (sql: SqlClient.SqlClient, readVersion: Effect.Effect<Readon
    * Inside a write transaction (SQLite: `BEGIN IMMEDIATE` holds the write lock, so no other connection commits
    * until it ends): drops everything if another connection committed since the last look, always asking SQLite
    * (never the shared look of `confirm`). What is kept afterwards is the database's state until the commit.
+   *
+   * It is also the stretch's look for `confirm`: what it saw holds until this transaction commits, and another
+   * connection's commit after that is no more known to the rest of the stretch than one after a read's look.
+   * Outside a transaction a look costs SQLite a shared lock taken and released (two `fcntl` calls, ~3-4 times the
+   * pragma inside one), and nearly every read call that needs one starts in the stretch of a write's transaction.
    */
-  const confirmLocked: Effect.Effect<void, SqlError.SqlError> = enabled ? Effect.map(readVersion, seen) : Effect.void
+  const confirmLocked: Effect.Effect<void, SqlError.SqlError> = enabled
+    ? Effect.map(readVersion, (rows) => {
+      lookedUntilNextMicrotask()
+      seen(rows)
+    })
+    : Effect.void
 
   /**
    * What is kept of `account` under `keys` (missing: not kept), then dropped as `invalidate` does: what a write call
