@@ -341,8 +341,8 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["show", "no-such-run", "--llm"], home: "fresh", error: /^error: no run with id no-such-run/ },
 
   // leaderboard, equity, backtests, serve
-  { args: ["leaderboard", "--from", "2024-13-45"], home: "fresh", error: /^error: --from: expected a date YYYY-MM-DD, got "2024-13-45"$/ },
-  { args: ["leaderboard", "--to", "2024-02-30"], error: /^error: --to: expected a date YYYY-MM-DD, got "2024-02-30"$/ },
+  { args: ["leaderboard", "--from", "2024-13-45"], home: "fresh", error: /^error: --from 2024-13-45: 2024-13-45 is not a calendar date$/ },
+  { args: ["leaderboard", "--to", "2024-02-30"], error: /^error: --to 2024-02-30: 2024-02-30 is not a calendar date$/ },
   { args: ["leaderboard", "--from", "2024-02-01", "--to", "2024-01-02"], error: /^error: --from 2024-02-01 is after --to 2024-01-02$/ },
   { args: ["leaderboard", "--backtest", "nope"], home: "fresh", error: /^error: --backtest: no backtest "nope" \(list them with: pnpm pipeline backtests\)$/ },
   { args: ["leaderboard", "--backtest", "nope", "--json"], home: "fresh", error: /^error: --backtest: no backtest "nope" \(list them with: pnpm pipeline backtests\)$/ },
@@ -359,8 +359,8 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["backtests", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
   { args: ["backtest"], home: "fresh", error: /^error: --from: required \(a date YYYY-MM-DD\), or give --resume <id>$/ },
   { args: ["backtest", "--from", "2024-01-02"], home: "fresh", error: /^error: --to: required/ },
-  { args: ["backtest", "--from", "2024-02-30", "--to", "2024-03-01"], home: "fresh", error: /^error: --from: expected a date YYYY-MM-DD, got "2024-02-30"$/ },
-  { args: ["backtest", "--from", "2026-13-01", "--to", "2026-06-01"], home: "fresh", error: /^error: --from: expected a date YYYY-MM-DD, got "2026-13-01"$/ },
+  { args: ["backtest", "--from", "2024-02-30", "--to", "2024-03-01"], home: "fresh", error: /^error: --from 2024-02-30: 2024-02-30 is not a calendar date$/ },
+  { args: ["backtest", "--from", "2026-13-01", "--to", "2026-06-01"], home: "fresh", error: /^error: --from 2026-13-01: 2026-13-01 is not a calendar date$/ },
   { args: ["backtest", "--from", "2024-03-01", "--to", "2024-01-02"], home: "fresh", error: /^error: --from 2024-03-01 is after --to 2024-01-02$/ },
   { args: ["backtest", "--from", "2031-01-02", "--to", "2031-03-01"], home: "fresh", error: /^error: --from 2031-01-02 --to 2031-03-01: no trading session in the data in that range$/ },
   { args: ["backtest", "--from", "2024-01-02", "--to", "2024-01-31", "--pms", "gpt"], home: "fresh", error: /^error: --pms: expected offline, replay or live, got "gpt"$/ },
