@@ -245,7 +245,9 @@ const fromPerAccountVariables = (names: ReadonlyArray<string>, explicit: boolean
     for (const f of found) {
       if (Option.isNone(f.keyId) || Option.isNone(f.secretKey)) {
         const missing = Option.isNone(f.keyId) ? `ALPACA_${f.name}_KEY_ID` : `ALPACA_${f.name}_SECRET_KEY`
-        const configured = present.filter((p) => Option.isSome(p.keyId) && Option.isSome(p.secretKey)).map((p) => p.name)
+        // an account none of whose variables is set, beside others that set some: those are what the user meant
+        const untouched = !present.some((p) => p.name === f.name)
+        const configured = present.filter((p) => untouched || (Option.isSome(p.keyId) && Option.isSome(p.secretKey))).map((p) => p.name)
         const narrow = explicit || configured.length === 0 ? "" : ` (to trade only ${configured.join(", ")}, set COUNCIL_ACCOUNTS=${configured.join(",")})`
         return yield* fail(`per-account variables: ${f.name}: ${missing} is not set${narrow}`)
       }
