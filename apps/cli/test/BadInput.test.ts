@@ -218,7 +218,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["run", "daily"], env: { COUNCIL_ACCOUNTS: ",,," }, error: /^error: COUNCIL_ACCOUNTS names no account/ },
   { args: ["run", "daily"], home: "fresh", env: { COUNCIL_ACCOUNTS: "CLAUDE,council-1" }, error: /COUNCIL_ACCOUNTS: "council-1" is not a valid account name/ },
   { args: ["accounts"], env: { COUNCIL_ACCOUNTS: "   " }, error: /^error: COUNCIL_ACCOUNTS is set but blank/ },
-  { args: ["run", "daily"], env: { ALPACA_COUNCIL_KEY_ID: KEY }, error: /^error: per-account variables: CHATGPT: ALPACA_CHATGPT_KEY_ID is not set$/ },
+  { args: ["run", "daily"], env: { ALPACA_COUNCIL_KEY_ID: KEY }, error: /^error: per-account variables: CHATGPT: ALPACA_CHATGPT_KEY_ID is not set \(to trade only COUNCIL, set COUNCIL_ACCOUNTS=COUNCIL\)$/ },
   { args: ["verify"], home: "fresh", env: { ...perAccount(), ALPACA_COUNCIL_KEY_ID: "  " }, error: /^error: ALPACA_COUNCIL_KEY_ID is set but blank/ },
   { args: ["verify"], home: "fresh", env: perAccount(LIVE_HOST), error: refusedLive },
   { args: ["run", "daily"], env: perAccount(LIVE_HOST), error: refusedLive },
