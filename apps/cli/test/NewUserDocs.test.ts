@@ -25,3 +25,17 @@ describe("a new user's first per-account variable", () => {
     )
   })
 })
+
+describe("TRADING_ACCOUNTS_CONFIG loaded from an env file without its single quotes", () => {
+  it("says the shell took the JSON's double quotes off and how to keep them (no value echoed)", async () => {
+    // what `set -a && . ./council.env` leaves of TRADING_ACCOUNTS_CONFIG=[{"id":"COUNCIL",…}] written without quotes around it
+    const stripped = "[{id:COUNCIL,mode:PAPER,credentials:{keyId:PKNOTAREALKEY0000000,secretKey:not-a-real-secret-4711}}]"
+    const r = await cliAsync(tempHome(), ["accounts"], { TRADING_ACCOUNTS_CONFIG: stripped })
+    assert.strictEqual(r.code, 2, r.stderr)
+    assert.strictEqual(
+      r.stderr.trim(),
+      `error: TRADING_ACCOUNTS_CONFIG: not valid JSON: syntax error at line 1, column 3 (character 3); it holds no double quote: the shell that loaded it took them off, so keep the value in single quotes (TRADING_ACCOUNTS_CONFIG='[{"id":…}]')`
+    )
+    assert.notInclude(r.stderr, "not-a-real-secret-4711")
+  })
+})

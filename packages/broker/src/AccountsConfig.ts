@@ -201,7 +201,11 @@ const fromJson = (text: string) =>
     const source = "TRADING_ACCOUNTS_CONFIG"
     const at = syntaxError(text)
     if (at !== undefined) {
-      return yield* fail(`${source}: not valid JSON: syntax error at line ${at.line}, column ${at.column} (character ${at.position})`)
+      // JSON without a double quote: a shell loading an env file took them off (`.env.example` says to single-quote it)
+      const stripped = /[[{]/.test(text) && !text.includes('"')
+        ? `; it holds no double quote: the shell that loaded it took them off, so keep the value in single quotes (${source}='[{"id":…}]')`
+        : ""
+      return yield* fail(`${source}: not valid JSON: syntax error at line ${at.line}, column ${at.column} (character ${at.position})${stripped}`)
     }
     const parsed: unknown = JSON.parse(text)
     if (!Array.isArray(parsed)) return yield* fail(`${source}: expected a JSON array of accounts`)
