@@ -11,10 +11,14 @@ import * as Layer from "effect/Layer"
 import { TradingAccounts } from "@council/broker/TradingAccounts"
 import { Database, RunLock, SqlRunStore } from "@council/store"
 import { AppSettings, load } from "./AppConfig.ts"
+import * as EnvFile from "./EnvFile.ts"
 
-/** The checked settings and the configured accounts (through the LIVE guard); nothing opened, nothing written. */
+/**
+ * The checked settings and the configured accounts (through the LIVE guard); nothing opened, nothing written. A `.env`
+ * Council does not read is said first (`EnvFile`).
+ */
 export const configured = Layer.unwrap(AppSettings.use((s) => Effect.succeed(TradingAccounts.layer(s.accounts.accounts)))).pipe(
-  Layer.provideMerge(Layer.effect(AppSettings, load))
+  Layer.provideMerge(Layer.effect(AppSettings, Effect.andThen(EnvFile.notice, load)))
 )
 
 /**

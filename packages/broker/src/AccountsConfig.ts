@@ -201,7 +201,11 @@ const fromJson = (text: string) =>
     const source = "TRADING_ACCOUNTS_CONFIG"
     const at = syntaxError(text)
     if (at !== undefined) {
-      return yield* fail(`${source}: not valid JSON: syntax error at line ${at.line}, column ${at.column} (character ${at.position})`)
+      // JSON without a double quote: a shell loading an env file took them off (`.env.example` says to single-quote it)
+      const stripped = /[[{]/.test(text) && !text.includes('"')
+        ? `; it holds no double quote: the shell that loaded it took them off, so keep the value in single quotes (${source}='[{"id":…}]')`
+        : ""
+      return yield* fail(`${source}: not valid JSON: syntax error at line ${at.line}, column ${at.column} (character ${at.position})${stripped}`)
     }
     const parsed: unknown = JSON.parse(text)
     if (!Array.isArray(parsed)) return yield* fail(`${source}: expected a JSON array of accounts`)
@@ -245,7 +249,9 @@ const fromPerAccountVariables = (names: ReadonlyArray<string>, explicit: boolean
     for (const f of found) {
       if (Option.isNone(f.keyId) || Option.isNone(f.secretKey)) {
         const missing = Option.isNone(f.keyId) ? `ALPACA_${f.name}_KEY_ID` : `ALPACA_${f.name}_SECRET_KEY`
-        const configured = present.filter((p) => Option.isSome(p.keyId) && Option.isSome(p.secretKey)).map((p) => p.name)
+        // an account none of whose variables is set, beside others that set some: those are what the user meant
+        const untouched = !present.some((p) => p.name === f.name)
+        const configured = present.filter((p) => untouched || (Option.isSome(p.keyId) && Option.isSome(p.secretKey))).map((p) => p.name)
         const narrow = explicit || configured.length === 0 ? "" : ` (to trade only ${configured.join(", ")}, set COUNCIL_ACCOUNTS=${configured.join(",")})`
         return yield* fail(`per-account variables: ${f.name}: ${missing} is not set${narrow}`)
       }

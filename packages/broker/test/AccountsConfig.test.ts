@@ -180,7 +180,11 @@ describe("AccountsConfig.load", () => {
       { ...json([account({ mode: "LIVE", liveConfirmed: true })]), COUNCIL_ALLOW_LIVE: "yes" },
       /^COUNCIL_ALLOW_LIVE: expected I_UNDERSTAND_REAL_MONEY \(or unset\)/
     ],
-    ["a per-account key without its secret", { ALPACA_GEMINI_KEY_ID: "k" }, /^per-account variables: CHATGPT: ALPACA_CHATGPT_KEY_ID is not set$/],
+    [
+      "a per-account key of one account alone",
+      { ALPACA_GEMINI_KEY_ID: "k" },
+      /^per-account variables: CHATGPT: ALPACA_CHATGPT_KEY_ID is not set \(to trade only GEMINI, set COUNCIL_ACCOUNTS=GEMINI\)$/
+    ],
     [
       "a listed account without variables",
       { COUNCIL_ACCOUNTS: "CLAUDE", ALPACA_GEMINI_KEY_ID: "k" },

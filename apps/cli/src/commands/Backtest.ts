@@ -25,7 +25,7 @@ import { AccountProfile, Backtest, type DailyParams } from "@council/daily"
 import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import { RunStore } from "@council/engine"
-import { BarIndex, MarketData } from "@council/market"
+import { MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { Database, NodeSqliteClient, RunLock, SqlRunStore } from "@council/store"
 import { BacktestReport, BookId, type BookSummary, Contest, MechanicalVotes, TradeLedger } from "@council/tracking"
@@ -35,6 +35,7 @@ import { market } from "../Market.ts"
 import { configured } from "../Storage.ts"
 import { offlineCouncil } from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
+import { dayOfFlag } from "../DayFlag.ts"
 import { table } from "../Table.ts"
 import { progressLine } from "../BacktestProgress.ts"
 import { backtestsDir } from "../BacktestFiles.ts"
@@ -70,9 +71,7 @@ const dayFlag = (flag: string, value: Option.Option<string>) =>
   Option.match(value, {
     onNone: () => Effect.fail(CliFailure.usage(`--${flag}: required (a date YYYY-MM-DD), or give --resume <id>`)),
     onSome: (raw) =>
-      BarIndex.isCalendarDate(raw)
-        ? Effect.succeed(TradingDay.make(raw))
-        : Effect.fail(CliFailure.usage(`--${flag}: expected a date YYYY-MM-DD, got "${raw.slice(0, 40)}"`))
+      dayOfFlag(flag, raw)
   })
 
 const pmsOf = (pms: Option.Option<string>): Effect.Effect<PmsMode, CliFailure> => {

@@ -3,8 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { AccountId, TradingDay } from "@council/domain"
-import { BarIndex } from "@council/market"
+import { AccountId } from "@council/domain"
 import { liveHolders } from "@council/store"
 import * as Prices from "@council/llm/Prices"
 import { type BookId, type Bootstrap, BookSummary, Contest, Figures, Leaderboard, Standings, TradeLedger } from "@council/tracking"
@@ -13,6 +12,7 @@ import { votesByBook } from "../BacktestFiles.ts"
 import { market } from "../Market.ts"
 import { configured, storage } from "../Storage.ts"
 import { CliFailure } from "../CliFailure.ts"
+import { dayOfFlag } from "../DayFlag.ts"
 import { decimal, ESTIMATE_MARK, ESTIMATE_NOTE, money, table } from "../Table.ts"
 
 export interface WindowOptions {
@@ -25,9 +25,7 @@ const day = (flag: string, value: Option.Option<string>) =>
   Option.match(value, {
     onNone: () => Effect.succeed(undefined),
     onSome: (raw) =>
-      BarIndex.isCalendarDate(raw)
-        ? Effect.succeed(TradingDay.make(raw))
-        : Effect.fail(CliFailure.usage(`--${flag}: expected a date YYYY-MM-DD, got "${raw.slice(0, 40)}"`))
+      dayOfFlag(flag, raw)
   })
 
 /** `--from`/`--to` as sessions, checked before anything is opened. */
