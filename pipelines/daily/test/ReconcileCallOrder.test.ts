@@ -1,11 +1,9 @@
 import { assert, it } from "@effect/vitest"
 import { readFileSync, writeFileSync } from "node:fs"
 import { Effect, Ref } from "effect"
-import { momentAt, Ticker, TradingDay } from "@council/domain"
+import { momentAt, type TradingDay } from "@council/domain"
 import type { Recording } from "@council/engine"
-import { LocalExchange } from "@council/exchange"
-import { MarketData } from "@council/market"
-import { CLAUDE, claudeFillsFailing, COUNCIL, nearBracket, reconcileEnv, runReconcile, SPY } from "./ReconcileRun.ts"
+import { claudeFillsFailing, keyShapes, reconcileEnv, runReconcile, walkMonth } from "./ReconcileRun.ts"
 
 /**
  * The order in which Reconcile recorded its calls over a month of one book, as of a1beca7: a bracket and simple
@@ -17,36 +15,24 @@ import { CLAUDE, claudeFillsFailing, COUNCIL, nearBracket, reconcileEnv, runReco
  */
 const FIXTURE = new URL("./fixtures/reconcile-call-order.txt", import.meta.url)
 
-const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
-
 it.effect("Reconcile records its calls in the order it always did", () =>
   Effect.gen(function*() {
     const session = yield* Ref.make(momentAt("2024-03-01", "16:30"))
     const failing = { on: false }
-    const ids = new Map<string, string>()
-    const plain = (text: string) => text.replace(uuid, (id) => ids.get(id) ?? (ids.set(id, `#${ids.size}`), ids.get(id)!))
+    const shape = keyShapes()
     const lines: Array<string> = []
     const keep = (day: TradingDay, recordings: ReadonlyArray<Recording>) => {
       lines.push(`${day}`)
-      for (const r of recordings) lines.push(`  ${r.seq} ${plain(r.key)} ${(r.value as { readonly _tag: string })._tag}`)
+      for (const r of recordings) lines.push(`  ${r.seq} ${shape(r)}`)
     }
-    yield* Effect.gen(function*() {
-      const days = yield* MarketData.use((m) => m.sessions(TradingDay.make("2024-03-01"), TradingDay.make("2024-03-28")))
-      const exchange = yield* LocalExchange
-      keep(days[0]!, (yield* runReconcile(days[0]!, "o0", "record")).recordings)
-      const close = (yield* MarketData.use((m) => m.bars({ symbol: SPY, asOf: days[0]!, lookback: 1 })))[0]!.close
-      const bracket = nearBracket(COUNCIL, "council-old-1", close)
-      const { stopLoss: _stop, takeProfit: _take, ...entry } = bracket
-      const simple = { ...entry, orderClass: "simple", timeInForce: "day" } as const
-      yield* exchange.placeOrder(COUNCIL, bracket)
-      yield* exchange.placeOrder(CLAUDE, { ...simple, account: CLAUDE, clientOrderId: "claude-old-1" })
-      for (const [i, day] of days.slice(1).entries()) {
-        yield* Ref.set(session, momentAt(day, "16:30"))
-        if (i === 0) yield* exchange.placeOrder(COUNCIL, { ...simple, clientOrderId: "council-old-2", symbol: Ticker.make("QQQ"), qty: 1 })
+    yield* walkMonth(
+      session,
+      (day) => Effect.map(runReconcile(day, "o0", "record"), ({ recordings }) => keep(day, recordings)),
+      (day, i) => {
         failing.on = i === 5
-        keep(day, (yield* runReconcile(day, `o${i + 1}`, "record")).recordings)
+        return Effect.map(runReconcile(day, `o${i + 1}`, "record"), ({ recordings }) => (keep(day, recordings), false))
       }
-    }).pipe(Effect.provide(reconcileEnv(session, claudeFillsFailing(failing))))
+    ).pipe(Effect.provide(reconcileEnv(session, claudeFillsFailing(failing))))
     const text = `${lines.join("\n")}\n`
     if (process.env["RECORD_CALL_ORDER"] === "1") writeFileSync(FIXTURE, text)
     assert.isTrue(lines.some((l) => l.includes("broker.getOrder(")), "the month holds a lookup")

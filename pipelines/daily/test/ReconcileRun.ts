@@ -1,9 +1,9 @@
-import { Effect, Layer, type Ref } from "effect"
-import { AccountId, type NewYorkMoment, type OrderIntent, type RunId, Ticker, type TradingDay } from "@council/domain"
+import { Effect, Layer, Ref } from "effect"
+import { AccountId, momentAt, type NewYorkMoment, type OrderIntent, type RunId, Ticker, TradingDay } from "@council/domain"
 import { type Recording, Recorder, RunContext, RunStore } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
 import { ExchangeSession, LocalExchange } from "@council/exchange"
-import { LocalBars } from "@council/market"
+import { LocalBars, MarketData } from "@council/market"
 import { Database } from "@council/store"
 import { TradeLedger } from "@council/tracking"
 import { Reconcile } from "@council/daily"
@@ -66,3 +66,39 @@ export const nearBracket = (account: AccountId, clientOrderId: string, close: nu
     { takeProfit: Math.round(close * 1.004 * 100) / 100, stopLoss: Math.round(close * 0.996 * 100) / 100 },
     { account, clientOrderId }
   )
+
+/**
+ * The month of one book the recorded-call tests walk (2024-03-01 … 2024-03-28): `first` runs on the first session;
+ * then COUNCIL's `nearBracket` and a simple day order of CLAUDE's are placed, and each later session is moved to
+ * 16:30 (a QQQ order of COUNCIL's placed on the second) before `later(day, i)` runs; `later` answering `true` ends
+ * the walk. Answers whether a `later` ended it.
+ */
+export const walkMonth = <E, R>(
+  session: Ref.Ref<NewYorkMoment>,
+  first: (day: TradingDay) => Effect.Effect<void, E, R>,
+  later: (day: TradingDay, i: number) => Effect.Effect<boolean, E, R>
+) =>
+  Effect.gen(function*() {
+    const days = yield* MarketData.use((m) => m.sessions(TradingDay.make("2024-03-01"), TradingDay.make("2024-03-28")))
+    const exchange = yield* LocalExchange
+    yield* first(days[0]!)
+    const close = (yield* MarketData.use((m) => m.bars({ symbol: SPY, asOf: days[0]!, lookback: 1 })))[0]!.close
+    const bracket = nearBracket(COUNCIL, "council-old-1", close)
+    const { stopLoss: _stop, takeProfit: _take, ...entry } = bracket
+    const simple = { ...entry, orderClass: "simple", timeInForce: "day" } as const
+    yield* exchange.placeOrder(COUNCIL, bracket)
+    yield* exchange.placeOrder(CLAUDE, { ...simple, account: CLAUDE, clientOrderId: "claude-old-1" })
+    for (const [i, day] of days.slice(1).entries()) {
+      yield* Ref.set(session, momentAt(day, "16:30"))
+      if (i === 0) yield* exchange.placeOrder(COUNCIL, { ...simple, clientOrderId: "council-old-2", symbol: Ticker.make("QQQ"), qty: 1 })
+      if (yield* later(day, i)) return true
+    }
+    return false
+  })
+
+/** A recording's key and outcome, its order ids (random) replaced by their first appearance's number in `ids`. */
+export const keyShapes = (ids: Map<string, string> = new Map()) => {
+  const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
+  const plain = (text: string) => text.replace(uuid, (id) => ids.get(id) ?? (ids.set(id, `#${ids.size}`), ids.get(id)!))
+  return (r: Recording) => `${plain(r.key)} ${(r.value as { readonly _tag: string })._tag}`
+}
