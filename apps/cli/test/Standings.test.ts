@@ -65,12 +65,13 @@ describe("leaderboard, equity and backtests from the ledger", () => {
   it("prints the table with intervals, n, the bootstrap's settings and a one-line verdict", async () => {
     const out = await run(["leaderboard"])
     const lines = out.trim().split("\n")
-    assert.match(lines[0]!, /^book live · 2025-01-02 … \d{4}-\d{2}-\d{2} · 29 sessions · SPY buy-and-hold /)
+    assert.strictEqual(live.sessions.length, 30)
+    assert.match(lines[0]!, /^book live · 2025-01-02 … \d{4}-\d{2}-\d{2} · 30 sessions \(29 daily returns\) · SPY buy-and-hold /)
     assert.match(lines[1]!, /stationary block bootstrap, 2000 replicates, mean block length 4, seed "council"/)
     assert.strictEqual(lines[2], "Sharpe and Sortino over a risk-free rate of 0 % a year (COUNCIL_RISK_FREE)")
-    assert.match(out, /RANK\s+ACCOUNT\s+TOTAL RETURN\s+SHARPE\s+EXCESS vs SPY/)
+    assert.match(out, /RANK\s+ACCOUNT\s+TOTAL RETURN\s+SHARPE\s+EXCESS vs SPY.*NET P&L\s+N RETURNS\n/)
     for (const account of ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]) assert.match(out, new RegExp(`\\n\\d\\s+${account}\\s+[+−]\\d+\\.\\d % \\(95 % CI`))
-    assert.match(lines.find((l) => l.startsWith("verdict: "))!, /^verdict: .*SPY at 95 % over 29 sessions$/)
+    assert.match(lines.find((l) => l.startsWith("verdict: "))!, /^verdict: .*SPY at 95 % over 30 sessions \(29 daily returns\)$/)
     // then the paper baselines and the council against its best and median PM and the random entry
     assert.match(out, /\nRANDOM\s+[+−]\d+\.\d % \(95 % CI/)
     assert.match(out, /\nbest PM\s+[A-Z]+\s+[+−]\d+\.\d % \(95 % CI/)
@@ -89,9 +90,9 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     assert.deepStrictEqual([...new Set(board.rows.map((r: { metrics: { riskFree: number } }) => r.metrics.riskFree))], [0.0425])
   })
 
-  it("says too few sessions for a short window, reads a backtest's book, lists the backtests", async () => {
+  it("says too few daily returns for a short window, reads a backtest's book, lists the backtests", async () => {
     const short = await run(["leaderboard", "--from", live.sessions[20]!])
-    assert.match(short, /verdict: too few sessions \(9 < 20\)/)
+    assert.match(short, /verdict: too few daily returns \(9 < 20, over 10 sessions\)/)
     assert.match(short, /\n—\s+CLAUDE/)
     // no interval under 20 sessions, so no word of the bootstrap that would draw them; a full window names it
     assert.notMatch(short, /intervals:|bootstrap|block length|seed "/)
@@ -105,6 +106,20 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     assert.deepStrictEqual(claude.trim().split("\n").slice(2).map((l) => l.split(/\s+/).slice(0, 2).join(" ")), live.sessions.slice(3, 6).map((d) => `CLAUDE ${d}`))
     const after = await run(["equity", "--from", "2099-01-02"])
     assert.strictEqual(after.trim(), "no equity recorded in book live from 2099-01-02 on yet")
+  })
+
+  it("counts one backtest's window the same in `backtests`, `equity`, the leaderboard's table and its --json", async () => {
+    const listed = (await run(["backtests"])).split("\n").find((l) => l.startsWith(BACKTEST))!
+    // `backtests` gives the range asked and the sessions recorded; the equity rows are those sessions, every account's
+    const sessions = listed.match(/completed\s+\S+ … \S+\s+(\d+)\s/)![1]!
+    const equity = [...parseEquityCsv(await run(["equity", "--backtest", BACKTEST, "--csv"])).byAccount.values()]
+    assert.deepStrictEqual([...new Set(equity.map((rows) => rows.length))], [Number(sessions)])
+    const [from, to] = [equity[0]![0]!["date"], equity[0]!.at(-1)!["date"]]
+    const head = (await run(["leaderboard", "--backtest", BACKTEST])).split("\n")[0]!
+    assert.strictEqual(head.split(" · ").slice(1, 3).join(" · "), `${from} … ${to} · ${sessions} sessions (${Number(sessions) - 1} daily returns)`)
+    const board = JSON.parse(await run(["leaderboard", "--backtest", BACKTEST, "--json"])).leaderboard
+    assert.deepStrictEqual([board.from, board.to, board.sessions], [from, to, Number(sessions) - 1])
+    assert.match(board.verdict, new RegExp(` over ${sessions} sessions \\(${Number(sessions) - 1} daily returns\\)$`))
   })
 
   it("--backtest live names the live book, as the dashboard's report page does", async () => {

@@ -267,7 +267,7 @@ describe("an unattended deployment, as its operator sees it", () => {
     }
     const board = await cliInProcess(home, ["leaderboard"])
     assert.strictEqual(board.code, 0, board.stderr)
-    assert.match(board.stdout, /^book live · 2026-06-01 … 2026-06-08 · 2 sessions /m)
+    assert.match(board.stdout, /^book live · 2026-06-01 … 2026-06-08 · 3 sessions \(2 daily returns\) /m)
     assert.match(board.stdout, /^note: 3 of the 6 sessions from 2026-06-01 to 2026-06-08 have no snapshot \(no run those days\)/m)
     const json = await cliInProcess(home, ["leaderboard", "--json"])
     assert.strictEqual(json.code, 0, json.stderr)

@@ -1,7 +1,7 @@
 // The leaderboard's cards: the ranking with its intervals, and the contest (the paper baselines and COUNCIL's
 // attribution), each from /api/leaderboard's answer.
 import { card, colorOf, ESTIMATE_MARK, ESTIMATE_NOTE, h, num, pct, signed, usd } from "./dom.js"
-import { sessionCount } from "./figures.js"
+import { windowCount } from "./figures.js"
 
 /**
  * An account's name beside a swatch of its colour: the name in the page's ink (the lighter colours, as text on white,
@@ -13,11 +13,11 @@ export const named = (account) => h("span", { class: "named" }, h("i", { class: 
 export function interval(estimate, scale, format) {
   if (!estimate || estimate._tag !== "Interval") {
     const point = estimate?._tag === "TooFewSessions" ? estimate.estimate : null
-    return h("span", { class: "ci muted" }, point === null ? "—" : [format(point), h("span", { class: "range" }, "too few sessions")])
+    return h("span", { class: "ci muted" }, point === null ? "—" : [format(point), h("span", { class: "range" }, "too few daily returns")])
   }
   const w = 64, px = (v) => Math.max(0, Math.min(w, ((v - scale.lo) / (scale.hi - scale.lo)) * w))
   const color = estimate.lower > 0 ? "#15803d" : estimate.upper < 0 ? "#b91c1c" : "#64748b"
-  return h("span", { class: "ci", title: `95 % CI ${format(estimate.lower)} … ${format(estimate.upper)} (n=${estimate.sessions}, block ${estimate.blockLength})` },
+  return h("span", { class: "ci", title: `95 % CI ${format(estimate.lower)} … ${format(estimate.upper)} (n = ${estimate.sessions} daily returns, block ${estimate.blockLength})` },
     h("svg:svg", { width: w, height: 12, style: "vertical-align:middle;margin-right:6px", "aria-hidden": "true" },
       h("svg:line", { x1: px(0), x2: px(0), y1: 0, y2: 12, stroke: "#cbd5e1" }),
       h("svg:line", { x1: px(estimate.lower), x2: px(estimate.upper), y1: 6, y2: 6, stroke: color, "stroke-width": 2 }),
@@ -46,7 +46,7 @@ export function contestCard(report) {
   return card("Baselines and attribution",
     h("p", { class: "muted" }, contest.note),
     baselines === null ? null : h("div", { class: "scroll" }, h("table", { id: "baselines" },
-      head(["Baseline", "Total return", "Sharpe", `Excess vs ${baselines.benchmark.name}`, "Turnover", "Exposure", "n"]),
+      head(["Baseline", "Total return", "Sharpe", `Excess vs ${baselines.benchmark.name}`, "Turnover", "Exposure", "n (daily returns)"]),
       h("tbody", {}, baselines.rows.map((r) => h("tr", { "data-account": r.account },
         h("td", {}, r.account),
         h("td", {}, interval(r.totalReturn, boundsOf(baselines.rows, "totalReturn"), (v) => signed(v))),
@@ -74,13 +74,13 @@ export function leaderboardCard(report) {
   const tr = bounds("totalReturn"), ex = bounds("excessReturn"), sh = bounds("sharpe")
   // the accounts whose LLM cost includes the worst case of calls whose usage is unknown, as the API says
   const estimated = new Set(report.llmCostEstimated)
-  // the bootstrap's settings only above intervals it drew (none under 20 sessions), as the CLI says them
+  // the bootstrap's settings only above intervals it drew (none under 20 daily returns), as the CLI says them
   const drawn = board.rows.some((r) => [r.totalReturn, r.sharpe, r.excessReturn].some((e) => e._tag === "Interval"))
   return card("Leaderboard",
     h("div", { class: "verdict", id: "verdict" }, board.ranked ? "" : "Unranked: ", report.verdict),
-    h("p", { class: "muted" }, `${board.from} … ${board.to} · ${sessionCount(board.sessions)} · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)} · ${drawn ? `95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block ${board.blockLength}, seed “${board.seed}”) · ` : ""}Sharpe and Sortino over a risk-free rate of ${Number((board.riskFree * 100).toFixed(2))} % a year`),
+    h("p", { class: "muted" }, `${board.from} … ${board.to} · ${windowCount(board.sessions)} · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)} · ${drawn ? `95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block ${board.blockLength}, seed “${board.seed}”) · ` : ""}Sharpe and Sortino over a risk-free rate of ${Number((board.riskFree * 100).toFixed(2))} % a year`),
     h("div", { class: "scroll" }, h("table", { id: "leaderboard" },
-      h("thead", {}, h("tr", {}, ["#", "Account", "Total return", "Sharpe", `Excess vs ${board.benchmark.name}`, "Max DD", "Vol", "Win days", "Turnover", "LLM cost", "n"].map((t, i) => h("th", { class: i > 4 ? "num" : "" }, t)))),
+      h("thead", {}, h("tr", {}, ["#", "Account", "Total return", "Sharpe", `Excess vs ${board.benchmark.name}`, "Max DD", "Vol", "Win days", "Turnover", "LLM cost", "n (daily returns)"].map((t, i) => h("th", { class: i > 4 ? "num" : "" }, t)))),
       h("tbody", {}, board.rows.map((r) => h("tr", { "data-account": r.account },
         h("td", {}, r.rank ?? "—"),
         h("td", {}, named(r.account)),

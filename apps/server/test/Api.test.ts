@@ -167,6 +167,30 @@ describe("monitor API", () => {
     assert.strictEqual(badDate.status, 400)
   })
 
+  it("counts a backtest's window the same in /api/backtests and /api/leaderboard; its OpenAPI document says which count each `sessions` is", async () => {
+    const book = (await get(open, "/api/backtests")).body.find((b: any) => b.id === BACKTEST)
+    const board = (await get(open, `/api/leaderboard?backtest=${BACKTEST}`)).body.leaderboard
+    assert.deepStrictEqual([board.from, board.to], [book.firstSession, book.lastSession])
+    assert.strictEqual(board.sessions, book.sessions - 1)
+    assert.match(board.verdict, new RegExp(` over ${book.sessions} sessions \\(${book.sessions - 1} daily returns\\)$`))
+    const openapi = (await get(open, "/openapi.json")).body
+    const refs = (schema: any): any => schema?.$ref ? openapi.components.schemas[schema.$ref.split("/").pop()] : schema
+    const sessionsOf = (schema: any, seen = new Set<any>()): Array<string> => {
+      const at = refs(schema)
+      if (at === null || typeof at !== "object" || seen.has(at)) return []
+      seen.add(at)
+      const own = at.properties?.sessions ? [refs(at.properties.sessions).description ?? "undescribed"] : []
+      return [...own, ...Object.values<any>(at).flatMap((v) => (typeof v === "object" ? [v].flat().flatMap((x) => sessionsOf(x, seen)) : []))]
+    }
+    const response = (path: string) => openapi.paths[path].get.responses["200"].content["application/json"].schema
+    const leaderboard = sessionsOf(response("/api/leaderboard"))
+    // the board's, every row's metrics', every estimate's: daily returns; the unrecorded sessions' note: sessions
+    const returns = /^the (window's )?daily returns (resampled )?\(n/
+    assert.isAtLeast(leaderboard.filter((d) => returns.test(d)).length, 3)
+    assert.deepStrictEqual([...new Set(leaderboard.filter((d) => !returns.test(d)))], ["the sessions of the span, `from` … `to` included, recorded or not (not daily returns)"])
+    assert.deepStrictEqual([...new Set(sessionsOf(response("/api/backtests")))], ["the sessions recorded in the book (days with a snapshot), `firstSession` … `lastSession` included"])
+  })
+
   it("answers bad input with a 4xx whose one-line message names the input, a status its OpenAPI document declares", async () => {
     const openapi = (await get(open, "/openapi.json")).body
     const cases: ReadonlyArray<readonly [string, string, number, RegExp, unknown?]> = [

@@ -47,7 +47,7 @@ describe("dashboard in Chromium", () => {
     assert.sameMembers(rows, [...ACCOUNTS])
     assert.strictEqual(await page.$$eval("#leaderboard .ci svg", (s) => s.length), 18)
     const verdict = await page.textContent("#verdict")
-    assert.match(verdict ?? "", /SPY at 95 % over 39 sessions/)
+    assert.match(verdict ?? "", /SPY at 95 % over 40 sessions \(39 daily returns\)$/)
     assert.match(await page.$eval("#leaderboard", (t) => t.closest(".card")!.querySelector("p.muted")!.textContent) ?? "", /95 % intervals by stationary block bootstrap \(\d+ replicates, mean block \d+, seed “/)
     await page.screenshot({ path: join(SCREENSHOTS, "overview.png"), fullPage: true })
     const fit = await page.$eval("#leaderboard", (table) => ({

@@ -37,7 +37,17 @@ describe("the dashboard's figures in Chromium, by the CLI's rule: what rounds to
     await page.goto(`${server.url}/#/`)
     await page.waitForSelector("#leaderboard tbody tr")
     const header = await page.$eval("#leaderboard", (table) => table.closest(".card")!.querySelector("p.muted")!.textContent)
-    assert.match(header ?? "", /· \d sessions · .* · Sharpe and Sortino/)
+    const window = header?.match(/^(\S+) … (\S+) · (\d+) sessions \((\d+) daily returns\) · .* · Sharpe and Sortino/)
+    assert.isNotNull(window, header ?? "")
+    // one window, one count: the equity chart's sessions over the same book, and n in the table's column
+    const equity = await (await fetch(`${server.url}/api/equity`)).json() as { accounts: ReadonlyArray<{ points: ReadonlyArray<{ date: string }> }> }
+    const dates = equity.accounts[0]!.points.map((p) => p.date)
+    assert.deepStrictEqual(window!.slice(1, 4), [dates[0], dates.at(-1), String(dates.length)])
+    assert.strictEqual(Number(window![4]), dates.length - 1)
+    const columns = await page.$$eval("#leaderboard thead th", (ths) => ths.map((th) => th.textContent))
+    assert.strictEqual(columns.at(-1), "n (daily returns)")
+    const n = await page.$$eval("#leaderboard tbody tr", (trs) => trs.map((tr) => tr.lastElementChild!.textContent))
+    assert.deepStrictEqual([...new Set(n)], [window![4]])
     assert.notMatch(header ?? "", /bootstrap|block|seed/)
   })
 

@@ -14,6 +14,10 @@ export declare const percent: (x: number, digits?: number) => string
 export declare const signedPercent: (x: number, digits?: number) => string
 /** A count of sessions: `1 session`, `29 sessions`. */
 export declare const sessionCount: (n: number) => string
+/** A count of daily returns (a statistic's sample size n): `1 daily return`, `59 daily returns`. */
+export declare const returnCount: (n: number) => string
+/** A window of `returns` daily returns, said both ways: `60 sessions (59 daily returns)`. */
+export declare const windowCount: (returns: number) => string
 /** The mark of an LLM cost that is (partly) an estimate: `≈$0.0123`. */
 export declare const ESTIMATE_MARK: "≈"
 /** What the estimate mark means, said once below what carries it. */

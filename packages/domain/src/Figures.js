@@ -71,6 +71,16 @@ export const signedPercent = (x, digits = 1) => {
 /** A count of sessions: `1 session`, `29 sessions`. */
 export const sessionCount = (n) => `${n} session${n === 1 ? "" : "s"}`
 
+/** A count of daily returns (a statistic's sample size n): `1 daily return`, `59 daily returns`. */
+export const returnCount = (n) => `${n} daily return${n === 1 ? "" : "s"}`
+
+/**
+ * A window of `returns` daily returns, said both ways: `60 sessions (59 daily returns)`. A window's returns run
+ * between its consecutive sessions, so it spans one session more than it has returns; the leaderboard's `sessions`
+ * fields count the returns.
+ */
+export const windowCount = (returns) => `${sessionCount(returns + 1)} (${returnCount(returns)})`
+
 /** The mark of an LLM cost that is (partly) an estimate: `≈$0.0123`. */
 export const ESTIMATE_MARK = "≈"
 

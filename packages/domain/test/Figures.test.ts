@@ -16,4 +16,11 @@ describe("Figures", () => {
       ["\u22120.1 %", "\u22120.1 %", "+3.1 %", "3.1 %", "\u22121.50", "\u22120.01"]
     )
   })
+
+  it("says a window both ways, sessions and the daily returns between them, each singular at one", () => {
+    assert.deepStrictEqual(
+      [59, 1, 0].map((n) => Figures.windowCount(n)),
+      ["60 sessions (59 daily returns)", "2 sessions (1 daily return)", "1 session (0 daily returns)"]
+    )
+  })
 })

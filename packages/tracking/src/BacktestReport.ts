@@ -23,7 +23,7 @@ import { decimalNumber, TradingDay } from "@council/domain"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import type * as Bootstrap from "./Bootstrap.ts"
 import { describeEstimate, drewIntervals, percentOfRate } from "./Leaderboard.ts"
-import { dollarText, ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, sessionCount, signedPercent } from "@council/domain/Figures.js"
+import { dollarText, ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, signedPercent, windowCount } from "@council/domain/Figures.js"
 import type { AccountMetrics } from "./Metrics.ts"
 import * as Standings from "./Standings.ts"
 import { type BookId, BookSummary, LedgerError, TradeLedger } from "./TradeLedger.ts"
@@ -180,7 +180,7 @@ const metricsRow = (account: string, m: AccountMetrics, estimated: boolean) => {
 
 const METRIC_HEADERS = [
   "account", "total return", "annualized", "volatility", "Sharpe", "Sortino", "max drawdown (peak → trough ↗ recovery)", "Calmar",
-  "win days", "win trades", "turnover", "exposure", "excess vs SPY", "LLM cost", "net P&L", "n"
+  "win days", "win trades", "turnover", "exposure", "excess vs SPY", "LLM cost", "net P&L", "n (daily returns)"
 ]
 
 const leaderboardSection = (data: ReportData) => {
@@ -196,7 +196,7 @@ const leaderboardSection = (data: ReportData) => {
     r.beatsBenchmark ? "yes" : "no"
   ])
   return `<section id="leaderboard"><h2>Leaderboard</h2>
-<p>${board.from} … ${board.to} · ${sessionCount(board.sessions)} · ${escape(board.benchmark.name)} buy-and-hold ${signed(board.benchmark.totalReturn)} ·
+<p>${board.from} … ${board.to} · ${windowCount(board.sessions)} · ${escape(board.benchmark.name)} buy-and-hold ${signed(board.benchmark.totalReturn)} ·
 ${drewIntervals(board) ? `95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block length ${board.blockLength}, seed “${escape(board.seed)}”) ·
 ` : ""}Sharpe and Sortino over a risk-free rate of ${percentOfRate(board.riskFree)} a year</p>
 ${table(["rank", "account", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${board.benchmark.name} (95 % CI)`, "beats at 95 %"], rows, "leaderboard")}

@@ -29,13 +29,16 @@ export const MIN_SESSIONS = 20
 export const DEFAULT_REPLICATES = 2000
 export const DEFAULT_SEED = "council"
 
+/** An estimate's `sessions`: the daily returns it is taken over (n), one fewer than the window's sessions. */
+const ReturnsCount = Schema.Int.annotate({ description: "the daily returns resampled (n): one fewer than the window's sessions" })
+
 export const Interval = Schema.TaggedStruct("Interval", {
   /** The statistic on the observed series. */
   estimate: Schema.Finite,
   lower: Schema.Finite,
   upper: Schema.Finite,
   level: Schema.Finite,
-  sessions: Schema.Int,
+  sessions: ReturnsCount,
   blockLength: Schema.Finite,
   replicates: Schema.Int,
   seed: Schema.String
@@ -45,8 +48,8 @@ export type Interval = typeof Interval.Type
 export const TooFewSessions = Schema.TaggedStruct("TooFewSessions", {
   /** The statistic on the observed series, when defined. */
   estimate: Schema.NullOr(Schema.Finite),
-  sessions: Schema.Int,
-  minimum: Schema.Int
+  sessions: ReturnsCount,
+  minimum: Schema.Int.annotate({ description: "the fewest daily returns an interval is drawn from" })
 })
 export type TooFewSessions = typeof TooFewSessions.Type
 
@@ -54,7 +57,7 @@ export type TooFewSessions = typeof TooFewSessions.Type
 export const Estimate = Schema.Union([
   Interval,
   TooFewSessions,
-  Schema.TaggedStruct("Undefined", { sessions: Schema.Int, reason: Schema.String })
+  Schema.TaggedStruct("Undefined", { sessions: ReturnsCount, reason: Schema.String })
 ])
 export type Estimate = typeof Estimate.Type
 

@@ -12,7 +12,11 @@
  * - Per account: 95 % intervals (see `Bootstrap`) of its total return, its Sharpe, and its excess return over the
  *   benchmark (paired: the same resampled sessions for both). It *beats* the benchmark at 95 % when that excess
  *   interval lies above 0.
- * - Fewer than 20 sessions: `ranked` is false, no ranks and no intervals, and the verdict says "too few sessions".
+ * - Counts: a window of N common sessions has n = N − 1 daily returns; `sessions` (here, in `AccountMetrics` and in
+ *   an estimate) is n, the sample size of every statistic. Words say both (`Figures.windowCount`: "60 sessions (59
+ *   daily returns)").
+ * - Fewer than 20 daily returns (n < `Bootstrap.MIN_SESSIONS`, i.e. under 21 sessions): `ranked` is false, no ranks
+ *   and no intervals, and the verdict says "too few daily returns".
  * - An account's bootstrap seed is the seed plus its name, so its intervals do not depend on the other accounts.
  * - Attribution compares total return and Sharpe as differences (council − other) with paired intervals (the
  *   other: the best PM, the median PM, the mechanical vote's and the random-entry baseline's paper accounts). Best and
@@ -24,7 +28,7 @@
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { TradingDay } from "@council/domain"
-import { signedPercent } from "@council/domain/Figures.js"
+import { sessionCount, signedPercent, windowCount } from "@council/domain/Figures.js"
 import * as Bootstrap from "./Bootstrap.ts"
 import type { BenchmarkPoint, ClosedTrade, EquityPoint } from "./Metrics.ts"
 import { AccountMetrics, computeMetrics, dailyReturns, dailyRiskFree, MetricsError, sharpeOf, sharpeOfSums, totalReturnOf, totalReturnOfSums } from "./Metrics.ts"
@@ -55,7 +59,10 @@ export type LeaderboardRow = typeof LeaderboardRow.Type
 const Method = {
   from: TradingDay,
   to: TradingDay,
-  sessions: Schema.Int,
+  /** The daily returns in the window (n): one fewer than the sessions from `from` to `to`. */
+  sessions: Schema.Int.annotate({
+    description: "the window's daily returns (n, the sample size of its statistics): one fewer than its sessions, `from` … `to` included"
+  }),
   blockLength: Schema.Finite,
   replicates: Schema.Int,
   seed: Schema.String,
@@ -128,7 +135,7 @@ const lowerAbove = (estimate: Bootstrap.Estimate): boolean => estimate._tag === 
 const upperBelow = (estimate: Bootstrap.Estimate): boolean => estimate._tag === "Interval" && estimate.upper < 0
 
 /** A yearly rate as the tables print it: `4 %`, `4.25 %`, `0 %`. */
-/** Whether `board` holds an interval (none under `Bootstrap.MIN_SESSIONS` sessions): only then are the bootstrap's settings worth saying. */
+/** Whether `board` holds an interval (none under `Bootstrap.MIN_SESSIONS` daily returns): only then are the bootstrap's settings worth saying. */
 export const drewIntervals = (board: Leaderboard): boolean =>
   board.rows.some((r) => [r.totalReturn, r.sharpe, r.excessReturn].some((e) => e._tag === "Interval"))
 
@@ -205,15 +212,16 @@ export const leaderboard = (input: Options & {
 const inWindow = (trades: ReadonlyArray<ClosedTrade>, series: ReadonlyArray<EquityPoint>) =>
   trades.filter((t) => t.closedOn > series[0]!.date && t.closedOn <= series[series.length - 1]!.date)
 
-const verdictOf = (rows: ReadonlyArray<LeaderboardRow>, benchmark: string, sessions: number): string => {
-  if (sessions < Bootstrap.MIN_SESSIONS) {
-    return `too few sessions (${sessions} < ${Bootstrap.MIN_SESSIONS}) to rank or to say whether any account beats ${benchmark}`
+/** `returns`: the window's daily returns (n), what the ranking's threshold compares. */
+const verdictOf = (rows: ReadonlyArray<LeaderboardRow>, benchmark: string, returns: number): string => {
+  if (returns < Bootstrap.MIN_SESSIONS) {
+    return `too few daily returns (${returns} < ${Bootstrap.MIN_SESSIONS}, over ${sessionCount(returns + 1)}) to rank or to say whether any account beats ${benchmark}`
   }
   const winners = rows.filter((row) => row.beatsBenchmark)
-  if (winners.length === 0) return `no account beats ${benchmark} at 95 % over ${sessions} sessions`
+  if (winners.length === 0) return `no account beats ${benchmark} at 95 % over ${windowCount(returns)}`
   return `${winners.map((w) => `${w.account} (excess ${describeEstimate(w.excessReturn)})`).join(", ")} ${
     winners.length === 1 ? "beats" : "beat"
-  } ${benchmark} at 95 % over ${sessions} sessions`
+  } ${benchmark} at 95 % over ${windowCount(returns)}`
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -263,7 +271,7 @@ export const attribution = (input: Options & {
       ? `${council!.account} trails ${name} at 95 %`
       : totalReturn!._tag === "Interval"
       ? `no difference between ${council!.account} and ${name} at 95 %`
-      : `too few sessions to compare ${council!.account} with ${name}`
+      : `too few daily returns to compare ${council!.account} with ${name}`
     return { against: target.against, account: target.account, totalReturn: totalReturn!, sharpe: sharpe!, verdict: `${verdict}: total return ${describeEstimate(totalReturn!)}` }
   })
   const series = council!.series

@@ -41,7 +41,7 @@ export type Book = typeof Book.Type
 export const BookSummary = Schema.Struct({
   ...Book.fields,
   accounts: Schema.Int,
-  sessions: Schema.Int,
+  sessions: Schema.Int.annotate({ description: "the sessions recorded in the book (days with a snapshot), `firstSession` … `lastSession` included" }),
   firstSession: Schema.NullOr(TradingDay),
   lastSession: Schema.NullOr(TradingDay)
 })

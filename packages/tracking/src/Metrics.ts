@@ -89,8 +89,8 @@ export type Drawdown = typeof Drawdown.Type
 export const AccountMetrics = Schema.Struct({
   from: TradingDay,
   to: TradingDay,
-  /** Daily returns in the window (n). */
-  sessions: Schema.Int,
+  /** Daily returns in the window (n): one fewer than its sessions, `from` … `to` included. */
+  sessions: Schema.Int.annotate({ description: "the window's daily returns (n): one fewer than its sessions, `from` … `to` included" }),
   riskFree: Schema.Finite,
   totalReturn: Fraction,
   annualizedReturn: Fraction,

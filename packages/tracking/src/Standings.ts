@@ -13,7 +13,7 @@
  *   bundled bars are dividend-adjusted and report no actions: their closes are used as they are.
  * - Closed trades (win rate over trades) are derived from the book's fills (`Trades`), LLM costs from `LlmCosts`.
  * - A window with no snapshot, or too few common sessions, gives no leaderboard and a verdict saying why; fewer
- *   than 20 sessions gives an unranked one whose verdict says "too few sessions".
+ *   than 20 daily returns (21 sessions) gives an unranked one whose verdict says "too few daily returns".
  *
  * **Pieces** (each imports none of the ones above it): this module (the leaderboard and its contest) →
  * `EquitySeries` (the daily series) → `MarketCloses` (SPY's and the universe's closes as one share held) and

@@ -16,8 +16,8 @@ import type * as Leaderboard from "./Leaderboard.ts"
  * `note` says so in a sentence (the CLI prints it below the table, the dashboard below its leaderboard).
  */
 export const UnrecordedSessions = Schema.Struct({
-  missing: Schema.Finite,
-  sessions: Schema.Finite,
+  missing: Schema.Finite.annotate({ description: "the sessions of the span with no snapshot" }),
+  sessions: Schema.Finite.annotate({ description: "the sessions of the span, `from` … `to` included, recorded or not (not daily returns)" }),
   from: Schema.String,
   to: Schema.String,
   note: Schema.String

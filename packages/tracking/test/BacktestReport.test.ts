@@ -140,7 +140,7 @@ describe("BacktestReport", () => {
       assert.notInclude(ticks, "\u2212$0")
     }).pipe(Effect.provide(env())))
 
-  it.effect("names the bootstrap only above intervals it drew: not for a book of fewer than 20 sessions", () =>
+  it.effect("names the bootstrap only above intervals it drew: not for a book of fewer than 20 daily returns", () =>
     Effect.gen(function*() {
       const ledger = yield* TradeLedger
       const from = TradingDay.make("2023-03-01")
@@ -148,7 +148,9 @@ describe("BacktestReport", () => {
       const sim = yield* simulate(yield* MarketData, BOOK, from, 12)
       for (const day of sim.days) yield* ledger.record(day)
       const html = BacktestReport.renderHtml(yield* BacktestReport.reportData(BOOK))
-      assert.include(html, "too few sessions")
+      assert.include(html, "too few daily returns (11 &lt; 20, over 12 sessions)")
+      assert.include(html, "· 12 sessions (11 daily returns) ·")
+      assert.include(html, "<th>n (daily returns)</th>")
       assert.notInclude(html, "stationary block bootstrap")
       assert.notInclude(html, "replicates")
     }).pipe(Effect.provide(env())))

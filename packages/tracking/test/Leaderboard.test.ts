@@ -45,7 +45,7 @@ describe("Leaderboard.leaderboard", () => {
     assert.isAbove(interval(alpha.excessReturn).lower, 0)
     assert.strictEqual(interval(alpha.sharpe).sessions, N)
     assert.closeTo(interval(alpha.totalReturn).estimate, alpha.metrics.totalReturn, 1e-12)
-    assert.match(board.verdict, /^ALPHA \(excess \+\d+\.\d % \(95 % CI \+\d+\.\d % … \+\d+\.\d %\)\) beats SPY at 95 % over 120 sessions$/)
+    assert.match(board.verdict, /^ALPHA \(excess \+\d+\.\d % \(95 % CI \+\d+\.\d % … \+\d+\.\d %\)\) beats SPY at 95 % over 121 sessions \(120 daily returns\)$/)
 
     const tracker = board.rows.find((r) => r.account === "TRACKER")!
     assert.isFalse(tracker.beatsBenchmark)
@@ -56,18 +56,32 @@ describe("Leaderboard.leaderboard", () => {
 
   it("says so when no account beats SPY", () => {
     const board = ok(Leaderboard.leaderboard({ accounts: [TRACKER, NOISE], benchmark: SPY, bootstrap: { replicates: 300 } }))
-    assert.strictEqual(board.verdict, "no account beats SPY at 95 % over 120 sessions")
+    assert.strictEqual(board.verdict, "no account beats SPY at 95 % over 121 sessions (120 daily returns)")
   })
 
-  it("fewer than 20 sessions: no ranking and no intervals, the verdict says too few sessions", () => {
+  it("fewer than 20 daily returns: no ranking and no intervals, the verdict says too few daily returns over how many sessions", () => {
     const short = (a: Leaderboard.AccountSeries) => ({ ...a, series: a.series.slice(0, 16) })
+    assert.strictEqual(short(ALPHA).series.length, 16)
     const board = ok(Leaderboard.leaderboard({ accounts: [short(ALPHA), short(TRACKER)], benchmark: SPY }))
     assert.isFalse(board.ranked)
     assert.strictEqual(board.sessions, 15)
     assert.deepStrictEqual(board.rows.map((r) => r.rank), [null, null])
     assert.isTrue(board.rows.every((r) => r.totalReturn._tag === "TooFewSessions" && r.excessReturn._tag === "TooFewSessions"))
     assert.isTrue(board.rows.every((r) => !r.beatsBenchmark))
-    assert.strictEqual(board.verdict, "too few sessions (15 < 20) to rank or to say whether any account beats SPY")
+    assert.strictEqual(board.verdict, "too few daily returns (15 < 20, over 16 sessions) to rank or to say whether any account beats SPY")
+  })
+
+  it("the threshold counts daily returns: 20 sessions (19 returns) are too few, 21 sessions (20 returns) are ranked", () => {
+    const first = (k: number) => (a: Leaderboard.AccountSeries) => ({ ...a, series: a.series.slice(0, k) })
+    const twenty = ok(Leaderboard.leaderboard({ accounts: [first(20)(ALPHA), first(20)(TRACKER)], benchmark: SPY }))
+    assert.isFalse(twenty.ranked)
+    assert.strictEqual(twenty.verdict, "too few daily returns (19 < 20, over 20 sessions) to rank or to say whether any account beats SPY")
+    const accounts = [first(21)(ALPHA), first(21)(TRACKER)]
+    assert.deepStrictEqual(accounts.map((a) => a.series.length), [21, 21])
+    const ranked = ok(Leaderboard.leaderboard({ accounts, benchmark: SPY, bootstrap: { replicates: 100 } }))
+    assert.isTrue(ranked.ranked)
+    assert.strictEqual(ranked.sessions, 20)
+    assert.match(ranked.verdict, / at 95 % over 21 sessions \(20 daily returns\)$/)
   })
 
   it("aligns accounts on the sessions they all have", () => {

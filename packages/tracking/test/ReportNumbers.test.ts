@@ -111,11 +111,13 @@ describe("the report page's numbers", () => {
       const board = json.leaderboard.leaderboard
 
       // the leaderboard, its header line and its intervals
-      const head = html.match(/<p>(\S+) … (\S+) · (\d+) sessions · SPY buy-and-hold (\S+ %) ·\n95 % intervals by stationary block bootstrap \((\d+) replicates, mean block length (\d+), seed “([^”]+)”\)/)!
+      const head = html.match(/<p>(\S+) … (\S+) · (\d+) sessions \((\d+) daily returns\) · SPY buy-and-hold (\S+ %) ·\n95 % intervals by stationary block bootstrap \((\d+) replicates, mean block length (\d+), seed “([^”]+)”\)/)!
       assert.isNotNull(head)
-      assert.deepStrictEqual(head.slice(1, 4), [board.from, board.to, String(board.sessions)])
-      agrees(head[4]!, board.benchmark.totalReturn, "SPY")
-      assert.deepStrictEqual(head.slice(5, 8), [String(board.replicates), String(board.blockLength), board.seed])
+      assert.deepStrictEqual([head[1], head[2], head[4]], [board.from, board.to, String(board.sessions)])
+      // one window, one count of sessions: the header's is the book's (every account has every session here)
+      assert.deepStrictEqual([head[3], board.from, board.to], [String(json.book.sessions), json.book.firstSession, json.book.lastSession])
+      agrees(head[5]!, board.benchmark.totalReturn, "SPY")
+      assert.deepStrictEqual(head.slice(6, 9), [String(board.replicates), String(board.blockLength), board.seed])
       const ranked = tableRows(html, "leaderboard")
       assert.strictEqual(ranked.length, board.rows.length)
       ranked.forEach((cells, i) => {

@@ -52,7 +52,7 @@ describe("Standings", () => {
       }
       assert.isFalse(report.llmCostRecorded)
       assert.strictEqual(report.verdict, board.verdict)
-      assert.match(report.verdict, /SPY at 95 % over 29 sessions/)
+      assert.match(report.verdict, /SPY at 95 % over 30 sessions \(29 daily returns\)$/)
     }).pipe(Effect.provide(env())))
 
   it.effect("the leaderboard reads the ledger's marks once, from its equity report, and gives the same answer as when it must read them itself", () =>
@@ -96,13 +96,13 @@ describe("Standings", () => {
       assert.isAbove(openedBefore, 0)
     }).pipe(Effect.provide(env())))
 
-  it.effect("under 20 sessions the table is unranked and the verdict says too few sessions", () =>
+  it.effect("under 20 daily returns the table is unranked and the verdict says too few daily returns", () =>
     Effect.gen(function*() {
       yield* seeded(10)
       const report = yield* Standings.leaderboardReport({ book: liveBook })
       assert.isFalse(report.leaderboard!.ranked)
       assert.isTrue(report.leaderboard!.rows.every((r) => r.rank === null))
-      assert.match(report.verdict, /^too few sessions \(9 < 20\)/)
+      assert.match(report.verdict, /^too few daily returns \(9 < 20, over 10 sessions\)/)
     }).pipe(Effect.provide(env())))
 
   it.effect("an empty book or window has no leaderboard and says so", () =>

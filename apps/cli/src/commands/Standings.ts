@@ -79,15 +79,15 @@ const leaderboardTable = (report: Standings.LeaderboardReport): string => {
     ]
   })
   return [
-    `book ${report.book} · ${board.from} … ${board.to} · ${Figures.sessionCount(board.sessions)} · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)}`,
-    // the bootstrap's settings only above intervals it drew (none under Bootstrap.MIN_SESSIONS sessions)
+    `book ${report.book} · ${board.from} … ${board.to} · ${Figures.windowCount(board.sessions)} · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)}`,
+    // the bootstrap's settings only above intervals it drew (none under Bootstrap.MIN_SESSIONS daily returns)
     ...(Leaderboard.drewIntervals(board)
       ? [`95 % intervals: stationary block bootstrap, ${board.replicates} replicates, mean block length ${board.blockLength}, seed "${board.seed}"`]
       : []),
     `Sharpe and Sortino over a risk-free rate of ${Leaderboard.percentOfRate(board.riskFree)} a year (COUNCIL_RISK_FREE)`,
     "",
     table(
-      ["RANK", "ACCOUNT", "TOTAL RETURN", "SHARPE", `EXCESS vs ${board.benchmark.name}`, "MAX DD", "VOL", "WIN DAYS", "WIN TRADES", "TURNOVER", "EXPOSURE", "LLM COST", "NET P&L", "N"],
+      ["RANK", "ACCOUNT", "TOTAL RETURN", "SHARPE", `EXCESS vs ${board.benchmark.name}`, "MAX DD", "VOL", "WIN DAYS", "WIN TRADES", "TURNOVER", "EXPOSURE", "LLM COST", "NET P&L", "N RETURNS"],
       rows
     ),
     ...(board.rows.some((r) => estimated.has(r.account) && r.metrics.llmCost !== null) ? [ESTIMATE_NOTE] : []),
@@ -107,7 +107,7 @@ const contestLines = (report: Standings.LeaderboardReport): ReadonlyArray<string
     ...(contest.baselines === null ? [] : [
       "",
       table(
-        ["BASELINE", "TOTAL RETURN", "SHARPE", `EXCESS vs ${contest.baselines.benchmark.name}`, "TURNOVER", "EXPOSURE", "N"],
+        ["BASELINE", "TOTAL RETURN", "SHARPE", `EXCESS vs ${contest.baselines.benchmark.name}`, "TURNOVER", "EXPOSURE", "N RETURNS"],
         contest.baselines.rows.map((r) => [
           r.account,
           estimate(r.totalReturn, signed),
