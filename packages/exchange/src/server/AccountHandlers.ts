@@ -26,7 +26,7 @@ import { closeTimestamp } from "../Calendar.ts"
 import type { AppliedAction } from "../CorporateActions.ts"
 import type { LocalExchange } from "../LocalExchange.ts"
 import { equityAtCloses, initialCashOf } from "../PortfolioHistory.ts"
-import { booleanParam, isRecord, json, malformedBody, parseJson, tradingError, unprocessable } from "./HttpWire.ts"
+import { booleanParam, instantParam, isRecord, json, malformedBody, parseJson, tradingError, unprocessable } from "./HttpWire.ts"
 import type { Call, Handler } from "./Routes.ts"
 
 export interface AccountDeps {
@@ -66,13 +66,6 @@ const parsePeriod = (text: string | null): Period | undefined | "invalid" => {
   if (text === null || text === "") return undefined
   const match = /^(\d{1,4})([DWMA])$/.exec(text)
   return match === null || Number(match[1]) < 1 ? "invalid" : { count: Number(match[1]), unit: match[2] as Period["unit"] }
-}
-
-/** A timestamp parameter as ISO text, absent, or invalid. */
-const instantParam = (text: string | null): string | undefined | "invalid" => {
-  if (text === null || text === "") return undefined
-  const parsed = Date.parse(text)
-  return Number.isNaN(parsed) ? "invalid" : new Date(parsed).toISOString()
 }
 
 /** The window's sessions of `all` (ascending, every one closed): by period back from the last, or from `start`. */

@@ -27,7 +27,8 @@ import { type AccountId, decimalSum, type Fill } from "@council/domain"
 import type { AppliedAction } from "../CorporateActions.ts"
 import { reject } from "../ExchangeErrors.ts"
 import type { LocalExchange } from "../LocalExchange.ts"
-import { json, listParam, type Reply, unprocessable } from "./HttpWire.ts"
+import { hashUuid } from "./ExchangeMarketWire.ts"
+import { instantParam, json, listParam, type Reply, unprocessable } from "./HttpWire.ts"
 import type { Call, Handler } from "./Routes.ts"
 
 /** Alpaca's activity types (`@alpacahq/alpaca-trade-api` 4.0.2 `ActivityType`); the local exchange has three. */
@@ -55,8 +56,7 @@ interface Entry {
 
 /** A stable Alpaca-style id of a corporate action's activity (`YYYYMMDDhhmmssSSS::uuid`). */
 const actionId = (action: AppliedAction): string => {
-  const hex = createHash("sha256").update(`${action.account}\u0000${action.action}`).digest("hex")
-  const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+  const uuid = hashUuid(createHash("sha256").update(`${action.account}\u0000${action.action}`).digest("hex"), 4)
   return `${action.applied_at.replace(/[-T:.Z]/g, "").slice(0, 17)}::${uuid}`
 }
 
@@ -88,10 +88,8 @@ const wireAction = (action: AppliedAction, id: string) =>
 
 /** A time bound (`after`/`until`) as ISO text, absent, or the reply refusing it. */
 const timeBound = (call: Call, name: string): Effect.Effect<string | undefined, BrokerError> => {
-  const text = call.query.get(name)
-  if (text === null || text === "") return Effect.succeed(undefined)
-  const parsed = Date.parse(text)
-  return Number.isNaN(parsed) ? reject(call.account.account, "InvalidRequest", `invalid ${name}: ${text}`) : Effect.succeed(new Date(parsed).toISOString())
+  const bound = instantParam(call.query.get(name))
+  return bound === "invalid" ? reject(call.account.account, "InvalidRequest", `invalid ${name}: ${call.query.get(name)}`) : Effect.succeed(bound)
 }
 
 /** The `date` parameter as `YYYY-MM-DD`, absent, or invalid. */

@@ -36,13 +36,17 @@ export const barKnownAt = (bar: Bar, moment: NewYorkMoment): Bar | undefined => 
   return { date: bar.date, open: bar.open, high: bar.open, low: bar.open, close: bar.open, volume: 0 }
 }
 
+/** A hash's hex digits (32 or more) shaped as an RFC 4122 UUID of `version`: the stable id of what was hashed. */
+export const hashUuid = (hex: string, version: 4 | 5): string => {
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${version}${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+}
+
 /** The stable asset id of a symbol (hashed once per symbol). */
 export const assetId = (symbol: string): string => {
   const known = assetIds.get(symbol)
   if (known !== undefined) return known
-  const hex = createHash("sha1").update(`council-asset:${symbol}`).digest("hex")
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)
-  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+  const id = hashUuid(createHash("sha1").update(`council-asset:${symbol}`).digest("hex"), 5)
   assetIds.set(symbol, id)
   return id
 }

@@ -98,6 +98,13 @@ export const numberParam = (value: string | null): number | undefined | "invalid
   return Number.isFinite(n) ? n : "invalid"
 }
 
+/** A timestamp query parameter (anything `Date.parse` reads): absent (missing or empty), ISO text, or `"invalid"`. */
+export const instantParam = (value: string | null): string | undefined | "invalid" => {
+  if (value === null || value === "") return undefined
+  const parsed = Date.parse(value)
+  return Number.isNaN(parsed) ? "invalid" : new Date(parsed).toISOString()
+}
+
 /** A comma-separated list parameter, trimmed, without blanks. */
 export const listParam = (value: string | null): ReadonlyArray<string> =>
   value === null ? [] : value.split(",").map((s) => s.trim()).filter((s) => s !== "")
