@@ -38,10 +38,12 @@
  * - Order replacement (`PATCH /v2/orders/{id}`) serves open simple orders with nothing filled (`Replacements`).
  * - Account activities (FILL, DIV, SPLIT: `ActivityHandlers`), the daily portfolio history and the account
  *   configurations (`AccountHandlers`; `suspend_trade` and `no_shorting` enforced) are served.
- * - Watchlists (`/v2/watchlists`, by id and by name: `WatchlistHandlers`) are served, stored per account.
+ * - Watchlists (`/v2/watchlists`, by id and by name: `WatchlistHandlers`) are served, stored per account; so are
+ *   stock snapshots (`/v2/stocks/snapshots`, `/v2/stocks/{symbol}/snapshot`: the latest trade and daily bars as
+ *   known at the request's moment, `MarketHandlers`).
  * - Not served: notional and trailing-stop orders (422), activities the local exchange never has (answered `[]`:
- *   transfers, fees, interest, journals, option events…), intraday portfolio history (422), streaming, quotes,
- *   snapshots, trades other than the latest (`/v2/stocks/trades/latest`: the prices positions are marked at, at the
+ *   transfers, fees, interest, journals, option events…), intraday portfolio history (422), streaming, quotes
+ *   (a snapshot's `latestQuote` and `minuteBar` are null), trades other than the latest (`/v2/stocks/trades/latest`: the prices positions are marked at, at the
  *   request's moment), non-daily timeframes.
  *
  * @since 0.1.0
@@ -206,6 +208,8 @@ const routesOf = (
   { method: "GET", path: ["v2", "stocks", "bars"], handler: market.getBars },
   { method: "GET", path: ["v2", "stocks", "*", "bars"], handler: market.getSymbolBars },
   { method: "GET", path: ["v2", "stocks", "trades", "latest"], handler: market.getLatestTrades },
+  { method: "GET", path: ["v2", "stocks", "snapshots"], handler: market.getSnapshots },
+  { method: "GET", path: ["v2", "stocks", "*", "snapshot"], handler: market.getSymbolSnapshot },
   { method: "GET", path: ["council", "session"], handler: admin.getSession, admin: true },
   { method: "POST", path: ["council", "session"], handler: admin.postSession, admin: true }
 ]
