@@ -59,7 +59,7 @@ layer(serverLayer())("ExchangeServer: stock snapshots", (it) => {
       assert.deepStrictEqual(ohlcv(after.QQQ!.dailyBar), [40, 41, 39, 40, 1_000_000])
     }))
 
-  it.effect("through Alpaca's SDK: stockSnapshots and stockSnapshotSingle; an unknown symbol is a 404, no symbols a 400", () =>
+  it.effect("through Alpaca's SDK: stockSnapshots, stockSnapshotSingle and stockLatestBars; an unknown symbol is a 404, no symbols a 400", () =>
     Effect.gen(function*() {
       const server = yield* ExchangeServer
       yield* server.setSession(momentAt(D2, "15:45"))
@@ -73,7 +73,12 @@ layer(serverLayer())("ExchangeServer: stock snapshots", (it) => {
       const one = yield* Effect.promise(() => stocks.stockSnapshotSingle({ symbol: "SPY" }))
       assert.deepStrictEqual([one.symbol, one.dailyBar!.o, one.prevDailyBar!.h], ["SPY", 101, 101])
 
+      // the latest bars: each symbol's snapshot's daily bar (D2's open alone at 15:45 of D2)
+      const latest = yield* Effect.promise(() => stocks.stockLatestBars({ symbols: "SPY,QQQ" }))
+      assert.deepStrictEqual([latest.bars.SPY!.o, latest.bars.SPY!.h, latest.bars.SPY!.c, latest.bars.QQQ!.o], [101, 101, 101, 40])
+
       const client = yield* clientOf()
+      assert.strictEqual((yield* client.get("/v2/stocks/bars/latest")).status, 400)
       assert.strictEqual((yield* client.get("/v2/stocks/NOPE/snapshot")).status, 404)
       assert.strictEqual((yield* client.get("/v2/stocks/snapshots")).status, 400)
     }))

@@ -40,7 +40,7 @@
  *   configurations (`AccountHandlers`; `suspend_trade` and `no_shorting` enforced) are served.
  * - Watchlists (`/v2/watchlists`, by id and by name: `WatchlistHandlers`) are served, stored per account; so are
  *   stock snapshots (`/v2/stocks/snapshots`, `/v2/stocks/{symbol}/snapshot`: the latest trade and daily bars as
- *   known at the request's moment, `MarketHandlers`).
+ *   known at the request's moment, `MarketHandlers`) and the latest bars (`/v2/stocks/bars/latest`).
  * - Not served: notional and trailing-stop orders (422), activities the local exchange never has (answered `[]`:
  *   transfers, fees, interest, journals, option events…), intraday portfolio history (422), streaming, quotes
  *   (a snapshot's `latestQuote` and `minuteBar` are null), trades other than the latest (`/v2/stocks/trades/latest`: the prices positions are marked at, at the
@@ -208,6 +208,7 @@ const routesOf = (
   { method: "GET", path: ["v2", "stocks", "bars"], handler: market.getBars },
   { method: "GET", path: ["v2", "stocks", "*", "bars"], handler: market.getSymbolBars },
   { method: "GET", path: ["v2", "stocks", "trades", "latest"], handler: market.getLatestTrades },
+  { method: "GET", path: ["v2", "stocks", "bars", "latest"], handler: market.getLatestBars },
   { method: "GET", path: ["v2", "stocks", "snapshots"], handler: market.getSnapshots },
   { method: "GET", path: ["v2", "stocks", "*", "snapshot"], handler: market.getSymbolSnapshot },
   { method: "GET", path: ["council", "session"], handler: admin.getSession, admin: true },

@@ -186,7 +186,7 @@ export const make = (market: MarketData["Service"], exchange: LocalExchange["Ser
       const asOf = sessions[sessions.length - 1]
       if (asOf === undefined || tickers.length === 0) return {}
       const marks = yield* exchange.marks(tickers)
-      const out: Record<string, unknown> = {}
+      const out: Record<string, { readonly dailyBar: AlpacaBarsWire.WireBar } & Record<string, unknown>> = {}
       for (const symbol of tickers) {
         const bars = yield* market.bars({ symbol, asOf, lookback: 3 }).pipe(Effect.orElseSucceed(() => []))
         const known = bars.flatMap((bar) => barKnownAt(bar, now) ?? [])
@@ -212,6 +212,15 @@ export const make = (market: MarketData["Service"], exchange: LocalExchange["Ser
       return json(200, yield* snapshotsOf(symbols, now))
     })
 
+  /** `GET /v2/stocks/bars/latest`: each symbol's latest daily bar as known at the moment (a snapshot's `dailyBar`). */
+  const getLatestBars: Handler = ({ now, query }) =>
+    Effect.gen(function*() {
+      const symbols = listParam(query.get("symbols"))
+      if (symbols.length === 0) return dataError(400, "symbols is required")
+      const snapshots = yield* snapshotsOf(symbols, now)
+      return json(200, { bars: Object.fromEntries(Object.entries(snapshots).map(([symbol, snapshot]) => [symbol, snapshot.dailyBar])) })
+    })
+
   const getSymbolSnapshot: Handler = ({ now, params }) =>
     Effect.map(snapshotsOf([params[0]!], now), (found) => {
       const snapshot = found[params[0]!]
@@ -227,6 +236,7 @@ export const make = (market: MarketData["Service"], exchange: LocalExchange["Ser
     getBars,
     getSymbolBars,
     getLatestTrades,
+    getLatestBars,
     getSnapshots,
     getSymbolSnapshot
   }
