@@ -308,7 +308,7 @@ layer(serverLayer())("ExchangeServer trading API", (it) => {
   it.effect("answers unknown endpoints with 404, wrong methods with 405, and replacing an unknown order with 404", () =>
     Effect.gen(function*() {
       const client = yield* clientOf()
-      const unknown = yield* client.get("/v2/watchlists")
+      const unknown = yield* client.get("/v2/options/contracts")
       assert.strictEqual(unknown.status, 404)
       assert.deepStrictEqual(unknown.json, { code: 40410000, message: "endpoint not found" })
       assert.strictEqual((yield* client.call("PUT", "/v2/orders")).status, 405)

@@ -38,9 +38,12 @@
  * - Order replacement (`PATCH /v2/orders/{id}`) serves open simple orders with nothing filled (`Replacements`).
  * - Account activities (FILL, DIV, SPLIT: `ActivityHandlers`), the daily portfolio history and the account
  *   configurations (`AccountHandlers`; `suspend_trade` and `no_shorting` enforced) are served.
+ * - Watchlists (`/v2/watchlists`, by id and by name: `WatchlistHandlers`) are served, stored per account; so are
+ *   stock snapshots (`/v2/stocks/snapshots`, `/v2/stocks/{symbol}/snapshot`: the latest trade and daily bars as
+ *   known at the request's moment, `MarketHandlers`) and the latest bars (`/v2/stocks/bars/latest`).
  * - Not served: notional and trailing-stop orders (422), activities the local exchange never has (answered `[]`:
- *   transfers, fees, interest, journals, option events…), intraday portfolio history (422), streaming, quotes,
- *   snapshots, trades other than the latest (`/v2/stocks/trades/latest`: the prices positions are marked at, at the
+ *   transfers, fees, interest, journals, option events…), intraday portfolio history (422), streaming, quotes
+ *   (a snapshot's `latestQuote` and `minuteBar` are null), trades other than the latest (`/v2/stocks/trades/latest`: the prices positions are marked at, at the
  *   request's moment), non-daily timeframes.
  *
  * @since 0.1.0
@@ -65,6 +68,7 @@ import { momentOfPoint, pointBefore, type SessionPoint } from "../Calendar.ts"
 import { DAY_ONLY_TIME, ExchangeSession, moment } from "../ExchangeSession.ts"
 import { makeKeyCache } from "../Keys.ts"
 import { LocalExchange, type LocalExchangeOptions } from "../LocalExchange.ts"
+import * as Watchlists from "../Watchlists.ts"
 import { type FaultKind, makeFaultPlan, makeRateLimiter } from "./ExchangeFaults.ts"
 import { isRecord, isTradingDay, json, parseJson, tradingError } from "./HttpWire.ts"
 import * as AccountHandlers from "./AccountHandlers.ts"
@@ -73,6 +77,7 @@ import * as MarketHandlers from "./MarketHandlers.ts"
 import { makeListener, RequestSession } from "./RequestPipeline.ts"
 import type { Handler, Route } from "./Routes.ts"
 import * as TradingHandlers from "./TradingHandlers.ts"
+import * as WatchlistHandlers from "./WatchlistHandlers.ts"
 
 export const SESSION_PATH = "/council/session"
 
@@ -164,6 +169,7 @@ const routesOf = (
   trading: ReturnType<typeof TradingHandlers.make>,
   accounts: ReturnType<typeof AccountHandlers.make> & { readonly activities: Handler; readonly activitiesOfType: Handler },
   market: ReturnType<typeof MarketHandlers.make>,
+  watchlists: ReturnType<typeof WatchlistHandlers.make>,
   admin: { readonly getSession: Handler; readonly postSession: Handler }
 ): ReadonlyArray<Route> => [
   { method: "GET", path: ["v2", "account"], handler: trading.getAccount },
@@ -184,6 +190,17 @@ const routesOf = (
   { method: "GET", path: ["v2", "orders", "*"], handler: trading.getOrder },
   { method: "PATCH", path: ["v2", "orders", "*"], handler: trading.replaceOrder },
   { method: "DELETE", path: ["v2", "orders", "*"], handler: trading.cancelOrder },
+  { method: "GET", path: ["v2", "watchlists"], handler: watchlists.listAll },
+  { method: "POST", path: ["v2", "watchlists"], handler: watchlists.create },
+  { method: "GET", path: ["v2", "watchlists:by_name"], handler: watchlists.byName.get },
+  { method: "PUT", path: ["v2", "watchlists:by_name"], handler: watchlists.byName.update },
+  { method: "POST", path: ["v2", "watchlists:by_name"], handler: watchlists.byName.add },
+  { method: "DELETE", path: ["v2", "watchlists:by_name"], handler: watchlists.byName.remove },
+  { method: "GET", path: ["v2", "watchlists", "*"], handler: watchlists.byId.get },
+  { method: "PUT", path: ["v2", "watchlists", "*"], handler: watchlists.byId.update },
+  { method: "POST", path: ["v2", "watchlists", "*"], handler: watchlists.byId.add },
+  { method: "DELETE", path: ["v2", "watchlists", "*"], handler: watchlists.byId.remove },
+  { method: "DELETE", path: ["v2", "watchlists", "*", "*"], handler: watchlists.byId.removeSymbol },
   { method: "GET", path: ["v2", "clock"], handler: market.getClock },
   { method: "GET", path: ["v2", "calendar"], handler: market.getCalendar },
   { method: "GET", path: ["v2", "assets"], handler: market.listAssets },
@@ -191,6 +208,9 @@ const routesOf = (
   { method: "GET", path: ["v2", "stocks", "bars"], handler: market.getBars },
   { method: "GET", path: ["v2", "stocks", "*", "bars"], handler: market.getSymbolBars },
   { method: "GET", path: ["v2", "stocks", "trades", "latest"], handler: market.getLatestTrades },
+  { method: "GET", path: ["v2", "stocks", "bars", "latest"], handler: market.getLatestBars },
+  { method: "GET", path: ["v2", "stocks", "snapshots"], handler: market.getSnapshots },
+  { method: "GET", path: ["v2", "stocks", "*", "snapshot"], handler: market.getSymbolSnapshot },
   { method: "GET", path: ["council", "session"], handler: admin.getSession, admin: true },
   { method: "POST", path: ["council", "session"], handler: admin.postSession, admin: true }
 ]
@@ -310,7 +330,13 @@ const make = Effect.fnUntraced(function*(
   }
   const keys = makeKeyCache(exchange.accountByKeyId)
   const listener = makeListener({
-    routes: routesOf(trading, accounts, marketRoutes, adminHandlers(defaultSession, setSession)),
+    routes: routesOf(
+      trading,
+      accounts,
+      marketRoutes,
+      WatchlistHandlers.make({ watchlists: Watchlists.make(sql), resolveSymbol: marketRoutes.resolveSymbol }),
+      adminHandlers(defaultSession, setSession)
+    ),
     droppable: trading.placeOrder,
     latencyMs: Math.max(0, options.latencyMs ?? 0),
     faults: makeFaultPlan({

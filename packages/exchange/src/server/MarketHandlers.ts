@@ -7,6 +7,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as AlpacaBarsWire from "@council/broker/AlpacaBarsWire"
 import * as AlpacaWire from "@council/broker/AlpacaWire"
 import { type NewYorkMoment, type Ticker, TradingDay } from "@council/domain"
 import type { MarketData } from "@council/market"
@@ -25,6 +26,10 @@ import { dataError, isTicker, isTradingDay, json, listParam, notFound, type Repl
 import type { Handler } from "./Routes.ts"
 
 const FAR_PAST = TradingDay.make("1970-01-01")
+const DAY_MS = 86_400_000
+
+/** The calendar day `days` before `day` (`YYYY-MM-DD`). */
+const daysBefore = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00Z`) - days * DAY_MS).toISOString().slice(0, 10)
 const FAR_FUTURE = TradingDay.make("9999-12-31")
 const DAILY = /^1(Day|D)$/i
 const TIMEFRAME = /^([1-9]|[1-5][0-9])(Min|T|Hour|H|Day|D|Week|W|Month|M)$/i
@@ -166,5 +171,73 @@ export const make = (market: MarketData["Service"], exchange: LocalExchange["Ser
       return json(200, { trades: Object.fromEntries(Object.entries(marks.prices).map(([symbol, p]) => [symbol, { t: marks.at, p }])) })
     })
 
-  return { resolveSymbol, getClock, getCalendar, listAssets, getAsset, getBars, getSymbolBars, getLatestTrades }
+  /**
+   * Each symbol's snapshot at `now`, by symbol (Alpaca's shape): `latestTrade` the price its positions are marked
+   * at (as `getLatestTrades`), `dailyBar` its latest session's bar as known at `now` (during a session only its
+   * open, `barKnownAt`; before the open the session before), `prevDailyBar` the one before. No quotes and no
+   * minute bars exist here: `latestQuote` and `minuteBar` are null. Symbols without bars are left out.
+   */
+  const snapshotsOf = (symbols: ReadonlyArray<string>, now: NewYorkMoment) =>
+    Effect.gen(function*() {
+      const tickers = [...new Set(symbols)].filter(isTicker)
+      const sessions = yield* market.sessions(TradingDay.make(daysBefore(now.day, 14)), TradingDay.make(now.day)).pipe(
+        Effect.orElseSucceed((): ReadonlyArray<TradingDay> => [])
+      )
+      const asOf = sessions[sessions.length - 1]
+      if (asOf === undefined || tickers.length === 0) return {}
+      const marks = yield* exchange.marks(tickers)
+      const out: Record<string, { readonly dailyBar: AlpacaBarsWire.WireBar } & Record<string, unknown>> = {}
+      for (const symbol of tickers) {
+        const bars = yield* market.bars({ symbol, asOf, lookback: 3 }).pipe(Effect.orElseSucceed(() => []))
+        const known = bars.flatMap((bar) => barKnownAt(bar, now) ?? [])
+        const daily = known[known.length - 1]
+        if (daily === undefined) continue
+        const previous = known[known.length - 2]
+        const price = marks.prices[symbol]
+        out[symbol] = {
+          latestTrade: price === undefined ? null : { t: marks.at, p: price },
+          latestQuote: null,
+          minuteBar: null,
+          dailyBar: AlpacaBarsWire.toWireBar(daily),
+          prevDailyBar: previous === undefined ? null : AlpacaBarsWire.toWireBar(previous)
+        }
+      }
+      return out
+    })
+
+  const getSnapshots: Handler = ({ now, query }) =>
+    Effect.gen(function*() {
+      const symbols = listParam(query.get("symbols"))
+      if (symbols.length === 0) return dataError(400, "symbols is required")
+      return json(200, yield* snapshotsOf(symbols, now))
+    })
+
+  /** `GET /v2/stocks/bars/latest`: each symbol's latest daily bar as known at the moment (a snapshot's `dailyBar`). */
+  const getLatestBars: Handler = ({ now, query }) =>
+    Effect.gen(function*() {
+      const symbols = listParam(query.get("symbols"))
+      if (symbols.length === 0) return dataError(400, "symbols is required")
+      const snapshots = yield* snapshotsOf(symbols, now)
+      return json(200, { bars: Object.fromEntries(Object.entries(snapshots).map(([symbol, snapshot]) => [symbol, snapshot.dailyBar])) })
+    })
+
+  const getSymbolSnapshot: Handler = ({ now, params }) =>
+    Effect.map(snapshotsOf([params[0]!], now), (found) => {
+      const snapshot = found[params[0]!]
+      return snapshot === undefined ? dataError(404, `no snapshot for ${params[0]!.slice(0, 40)}`) : json(200, { symbol: params[0]!, ...snapshot })
+    })
+
+  return {
+    resolveSymbol,
+    getClock,
+    getCalendar,
+    listAssets,
+    getAsset,
+    getBars,
+    getSymbolBars,
+    getLatestTrades,
+    getLatestBars,
+    getSnapshots,
+    getSymbolSnapshot
+  }
 }
