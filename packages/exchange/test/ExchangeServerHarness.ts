@@ -1,14 +1,16 @@
 import { request } from "node:http"
 import { Data, Effect, Layer, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
+import { Migrator, SqlClient } from "effect/sql"
 import { AccountId, defaultAccountSettings } from "@council/domain"
 import { LiveGuard, SESSION_HEADER } from "@council/broker"
 import { AlpacaBroker, AlpacaClient } from "@council/broker/Alpaca"
 import { MarketData } from "@council/market"
-import { Database } from "@council/store"
+import { Database, NodeSqliteClient } from "@council/store"
 import { LocalExchange } from "@council/exchange"
 import { ExchangeServer, type ExchangeServerOptions } from "@council/exchange/server"
-import { ACCOUNT, bars, D2 } from "./ExchangeFixture.ts"
+import { migrations } from "../../store/src/migrations/index.ts"
+import { ACCOUNT, bars, D1, D2, isoAt } from "./ExchangeFixture.ts"
 
 export const GEMINI = AccountId.make("GEMINI")
 
@@ -19,6 +21,29 @@ export const serverLayer = (options: ExchangeServerOptions = {}) =>
     Layer.provide(MarketData.layerTest(bars)),
     Layer.fresh
   )
+
+/** A server over a database file (migrated to the latest on opening, as `exchange serve` opens it), at D2. */
+export const serverOn = (filename: string) =>
+  ExchangeServer.layer({ port: 0, date: D2, rateLimit: 10_000 }).pipe(
+    Layer.provide(Database.layerSqlite(filename)),
+    Layer.provide(MarketData.layerTest(bars)),
+    Layer.fresh
+  )
+
+/**
+ * The database file as a release before migration `upTo` left it: migrated up to the one before, holding one
+ * account (CLAUDE, created at D1 15:45) — for tests that a new migration upgrades it in place.
+ */
+export const databaseBefore = (filename: string, upTo: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* Migrator.make({})({
+      loader: Migrator.fromRecord(Object.fromEntries(Object.entries(migrations).filter(([key]) => key < upTo)))
+    })
+    yield* sql`INSERT INTO exchange_accounts (id, uuid, api_key_id, api_secret, cash, created_at, last_session, phase)
+      VALUES (${ACCOUNT}, '0b7c3a52-2f5e-4c4e-9a43-1f6f1b7f0d11', 'PKOLD00000000000000A', 'old-secret', 100000,
+      ${isoAt(D1, "15:45")}, ${D1}, 'closed')`
+  }).pipe(Effect.provide(Layer.fresh(NodeSqliteClient.layer({ filename }))))
 
 export interface Keys {
   readonly keyId: string

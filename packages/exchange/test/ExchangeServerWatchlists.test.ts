@@ -1,14 +1,10 @@
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import { Migrator, SqlClient } from "effect/sql"
+import { Effect } from "effect"
 import { trading } from "@alpacahq/alpaca-trade-api"
 import { momentAt } from "@council/domain"
-import { MarketData } from "@council/market"
-import { Database, NodeSqliteClient } from "@council/store"
 import { ExchangeServer } from "@council/exchange/server"
-import { migrations } from "../../store/src/migrations/index.ts"
-import { ACCOUNT, bars, D1, D2, D3, isoAt, tempDatabase } from "./ExchangeFixture.ts"
-import { clientOf, GEMINI, keysOf, serverLayer } from "./ExchangeServerHarness.ts"
+import { ACCOUNT, D2, D3, isoAt, tempDatabase } from "./ExchangeFixture.ts"
+import { clientOf, databaseBefore, GEMINI, keysOf, serverLayer, serverOn } from "./ExchangeServerHarness.ts"
 
 const sdkWatchlists = (account = ACCOUNT) =>
   Effect.gen(function*() {
@@ -123,30 +119,11 @@ layer(serverLayer())("ExchangeServer: watchlists", (it) => {
     }))
 })
 
-const migrateBefore = (upTo: string) =>
-  Migrator.make({})({
-    loader: Migrator.fromRecord(Object.fromEntries(Object.entries(migrations).filter(([key]) => key < upTo)))
-  })
-
-/** A server over the database file (migrated to the latest on opening, as `exchange serve` opens it). */
-const serverOn = (filename: string) =>
-  ExchangeServer.layer({ port: 0, date: D2, rateLimit: 10_000 }).pipe(
-    Layer.provide(Database.layerSqlite(filename)),
-    Layer.provide(MarketData.layerTest(bars)),
-    Layer.fresh
-  )
-
 describe("watchlists on a database from before 0055", () => {
   it.effect("upgrades in place: an existing account has none, and one created is there after a restart", () =>
     Effect.gen(function*() {
       const filename = tempDatabase()
-      yield* Effect.gen(function*() {
-        const sql = yield* SqlClient.SqlClient
-        yield* migrateBefore("0055")
-        yield* sql`INSERT INTO exchange_accounts (id, uuid, api_key_id, api_secret, cash, created_at, last_session, phase)
-          VALUES (${ACCOUNT}, '0b7c3a52-2f5e-4c4e-9a43-1f6f1b7f0d11', 'PKOLD00000000000000A', 'old-secret', 100000,
-          ${isoAt(D1, "15:45")}, ${D1}, 'closed')`
-      }).pipe(Effect.provide(Layer.fresh(NodeSqliteClient.layer({ filename }))))
+      yield* databaseBefore(filename, "0055")
 
       yield* Effect.gen(function*() {
         const client = yield* clientOf()
