@@ -70,6 +70,30 @@ export const OrderIntent = Schema.Struct({
 })
 export type OrderIntent = typeof OrderIntent.Type
 
+/**
+ * A notional order as a client sends it (Alpaca's `notional` with no `qty`): `notional` dollars of `symbol`, the
+ * shares set at the fill (the dollars over the fill price, at most 9 decimals). Alpaca takes such orders as simple
+ * market `day` orders only (fractional trading); a sell by notional sells shares of a long position, never opens a
+ * short. Council's pipeline orders shares (`OrderIntent`); notional intents reach only the local exchange, from its
+ * server's clients.
+ */
+export const NotionalIntent = Schema.Struct({
+  account: AccountId,
+  symbol: Ticker,
+  side: Side,
+  notional: Price,
+  type: Schema.Literal("market"),
+  timeInForce: Schema.Literal("day"),
+  orderClass: Schema.Literal("simple"),
+  clientOrderId: ClientOrderId,
+  positionIntent: Schema.optionalKey(PositionIntent),
+  reason: Schema.String
+})
+export type NotionalIntent = typeof NotionalIntent.Type
+
+/** Whether `intent` orders dollars (`NotionalIntent`) rather than shares. */
+export const isNotionalIntent = (intent: OrderIntent | NotionalIntent): intent is NotionalIntent => "notional" in intent
+
 export const OrderStatus = Schema.Literals([
   "new",
   "accepted",
@@ -112,7 +136,16 @@ const OrderFields = {
   clientOrderId: Schema.String,
   symbol: Ticker,
   side: Side,
+  /**
+   * The shares ordered. A notional order (`notional` set) orders dollars: its shares are known only as it fills, so
+   * its `qty` is the shares filled so far (`filledQty`; 0 until it fills).
+   */
   qty: Schema.Finite,
+  /**
+   * A notional order's dollars (Alpaca's `notional`, with `qty: null` on the wire); absent for orders of shares.
+   * Such an order is a simple market `day` order; what it bought or sold is `filledQty` at `filledAvgPrice`.
+   */
+  notional: Schema.optionalKey(Schema.Finite),
   type: OrderType,
   timeInForce: TimeInForce,
   limitPrice: Schema.NullOr(Schema.Finite),

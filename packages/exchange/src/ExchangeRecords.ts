@@ -49,7 +49,10 @@ export interface ExchangeOrder {
   readonly parentId: string | null
   readonly symbol: Ticker
   readonly side: Side
+  /** The shares ordered; a notional order's: the shares filled so far. */
   readonly qty: number
+  /** A notional order's dollars (its shares are set at the fill); absent for orders of shares. */
+  readonly notional?: number
   readonly type: OrderType
   readonly timeInForce: TimeInForce
   readonly limitPrice: number | null
@@ -95,6 +98,7 @@ const toOrderLeg = (order: ExchangeOrder): OrderLeg => ({
   symbol: order.symbol,
   side: order.side,
   qty: order.qty,
+  ...(order.notional === undefined ? {} : { notional: order.notional }),
   type: order.type,
   timeInForce: order.timeInForce,
   limitPrice: order.limitPrice,

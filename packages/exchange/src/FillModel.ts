@@ -31,6 +31,10 @@
  *   this.
  * - When several exits of one OCO group (bracket take-profit and stop-loss) would fill on the same bar, the
  *   stop-loss is assumed to have been hit first (`pickExit`): conservative, the bar cannot say which came first.
+ * - Notional orders (dollars, not shares: simple market `day` orders) are booked and filled as market orders, at
+ *   the same price; their shares are set at the fill (`notionalQty`): the dollars over the fill price, rounded
+ *   *down* to 9 decimals (never more than the dollars buy); a sell by notional sells at most the position it finds
+ *   then (the position may have shrunk since the order was placed). They fill whole, whatever `partialFillPct` says.
  * - Commission: `max(commissionMin, qty × commissionPerShare)`, rounded to cents, charged on every fill.
  * - Fills are complete unless `partialFillPct` is under 100: then a market order of two shares or more fills that
  *   share of its quantity (whole shares, at least one; the last fill takes what is left) at each open or close it
@@ -118,6 +122,14 @@ export const fillQty = (
   const step = Math.max(1, Math.floor(roundQty(order.qty * pct / 100)))
   return step >= left ? left : step
 }
+
+/**
+ * The shares `notional` dollars buy (or sell) at `price`: rounded down to 9 decimals. The quotient is taken to 15
+ * significant digits first, so that a quotient whose double falls just below a representable quantity (0.3 / 0.1 =
+ * 2.9999999999999996) is not rounded down a whole billionth.
+ */
+export const notionalQty = (notional: number, price: number): number =>
+  Math.floor(Number((notional / price * 1e9).toPrecision(15))) / 1e9
 
 /**
  * Whether the rest of an order filled in part is canceled where it filled (Alpaca: an `ioc` order's unfilled

@@ -81,6 +81,7 @@ const ORDER_COLUMNS = [
   "symbol",
   "side",
   "qty",
+  "notional",
   "type",
   "time_in_force",
   "limit_price",

@@ -53,7 +53,10 @@ export const OrderRow = Schema.Struct({
   position_effect: PositionEffect,
   symbol: Ticker,
   side: Side,
+  /** The shares ordered; 0 for a notional order (its shares: `filled_qty`). */
   qty: Float,
+  /** A notional order's dollars (migration 0050); null for orders of shares. */
+  notional: Schema.NullOr(Float),
   type: OrderType,
   time_in_force: TimeInForce,
   limit_price: Schema.NullOr(Float),
@@ -135,7 +138,8 @@ export const toExchangeOrder = (row: OrderRow, legs: ReadonlyArray<ExchangeOrder
   parentId: row.parent_id,
   symbol: row.symbol,
   side: row.side,
-  qty: row.qty,
+  qty: row.notional === null ? row.qty : row.filled_qty,
+  ...(row.notional === null ? {} : { notional: row.notional }),
   type: row.type,
   timeInForce: row.time_in_force,
   limitPrice: row.limit_price,

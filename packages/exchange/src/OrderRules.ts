@@ -15,13 +15,17 @@
  * - Opening orders (`openingRejection`): shorting must be allowed and whole-share; the order's cost
  *   (`qty × price × (1 + slippage) + commission` for buys, limit orders at the limit, `qty × price` for short
  *   sales) must fit the buying power. Closing orders need none.
+ * - Notional orders (`validateNotional`, `notionalRejection`): at least $1 with at most 9 decimals (a simple market
+ *   `day` order: the wire conversion refuses others); checked against the position as the order of the shares its
+ *   dollars buy at the present price (`sharesOfNotional`); a buy's dollars (and commission) must fit the buying
+ *   power; a sell sells a long position only (Alpaca: no fractional short sales), and a buy never covers a short.
  *
  * @since 0.1.0
  */
 import type { BrokerErrorReason } from "@council/broker"
-import { type OrderIntent, positionIntentOf } from "@council/domain"
+import { type NotionalIntent, type OrderIntent, positionIntentOf } from "@council/domain"
 import { heldQty } from "./AccountState.ts"
-import { commission, type FillModelOptions, isOnTick, roundPrice, roundQty, slip } from "./FillModel.ts"
+import { commission, type FillModelOptions, isOnTick, notionalQty, roundPrice, roundQty, slip } from "./FillModel.ts"
 import type { OrderRow, PositionEffect } from "./Ledger.ts"
 
 /** Tolerance of quantity and money comparisons. */
@@ -194,6 +198,52 @@ export const openingRejection = (
     : intent.limitPrice ?? close
   const cost = intent.qty * price + commission(intent.qty, fillModel)
   return cost > buyingPower + EPS
+    ? { reason: "InsufficientBuyingPower", message: "insufficient buying power" }
+    : undefined
+}
+
+/** A notional order's amount checks: at least $1, at most 9 decimals. */
+export const validateNotional = (intent: NotionalIntent): Rejection | undefined =>
+  !Number.isFinite(intent.notional) || intent.notional < 1
+    ? invalidRequest("cost basis must be >= 1")
+    : roundQty(intent.notional) !== intent.notional
+    ? invalidRequest("notional must have at most 9 decimal places")
+    : undefined
+
+/**
+ * A notional intent as the order of the shares its dollars buy at `price` with the slippage (a sell's: at the price
+ * less the slippage, so the most shares it may sell), for the position rules (`positionEffectOf`).
+ */
+export const sharesOfNotional = (intent: NotionalIntent, price: number, fillModel: FillModelOptions): OrderIntent => ({
+  account: intent.account,
+  symbol: intent.symbol,
+  side: intent.side,
+  qty: Math.max(1e-9, notionalQty(intent.notional, slip(price, intent.side, fillModel.slippageBps))),
+  type: "market",
+  timeInForce: "day",
+  orderClass: "simple",
+  clientOrderId: intent.clientOrderId,
+  ...(intent.positionIntent === undefined ? {} : { positionIntent: intent.positionIntent }),
+  reason: intent.reason
+})
+
+/**
+ * Why a notional order cannot be placed with `effect` (`positionEffectOf`) given the signed position: see the module
+ * rules. `shares`: what its dollars buy (`sharesOfNotional`), for the commission.
+ */
+export const notionalRejection = (
+  intent: NotionalIntent,
+  shares: number,
+  effect: PositionEffect,
+  positionQty: number,
+  fillModel: FillModelOptions,
+  buyingPower: number
+): Rejection | undefined => {
+  if (intent.side === "sell") {
+    return effect === "open" ? invalidRequest("fractional orders cannot be sold short") : undefined
+  }
+  if (positionQty < 0) return invalidRequest("notional orders cannot cover a short position on the local exchange")
+  return intent.notional + commission(shares, fillModel) > buyingPower + EPS
     ? { reason: "InsufficientBuyingPower", message: "insufficient buying power" }
     : undefined
 }

@@ -59,6 +59,7 @@ export const make = (sql: SqlClient.SqlClient) => {
     const account = book.account
     const old = yield* ledger.orderById(account, orderId)
     if (old === undefined) return yield* reject(account, "NotFound", "order not found")
+    if (old.notional !== null) return yield* reject(account, "InvalidRequest", "notional orders cannot be replaced on the local exchange")
     if (old.parent_id !== null || old.order_class !== "simple") {
       return yield* reject(account, "InvalidRequest", "only simple orders can be replaced on the local exchange")
     }

@@ -51,6 +51,8 @@ export type BookSummary = typeof BookSummary.Type
 export const LedgerOrder = Schema.Struct({
   account: AccountId,
   ...OrderLeg.fields,
+  /** A notional order's dollars (its `qty`: the shares filled so far); null for orders of shares. */
+  notional: Schema.NullOr(Schema.Finite),
   parentId: Schema.NullOr(Schema.String),
   /** The broker's last change of the order (Alpaca's `updated_at`). */
   updatedAt: Schema.String
@@ -185,6 +187,7 @@ export const fromBrokerOrder = (account: AccountId, order: BrokerOrder, updatedA
     symbol: o.symbol,
     side: o.side,
     qty: o.qty,
+    notional: o.notional ?? null,
     type: o.type,
     timeInForce: o.timeInForce,
     limitPrice: o.limitPrice,

@@ -66,7 +66,10 @@ const upgradedAcross0032 = (client: () => Layer.Layer<SqlClient.SqlClient, unkno
     writeOld: ({ createBacktest, early, record }) =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
+        // this code writes an order's notional (0050): the column is lent for the old schema's writes, then dropped
+        yield* sql.unsafe(`ALTER TABLE ledger_orders ADD COLUMN notional REAL`)
         yield* Effect.provide(Effect.andThen(createBacktest, record(early)), TradeLedger.layer)
+        yield* sql.unsafe(`ALTER TABLE ledger_orders DROP COLUMN notional`)
         // the code before 0032 stored every moment as `toISOString` writes it: the rows are given their `.000Z` back
         for (const [table, columns] of Object.entries(MOMENT_COLUMNS)) {
           for (const column of columns) {

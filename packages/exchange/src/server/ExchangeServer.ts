@@ -36,9 +36,11 @@
  * - Request bodies are read whatever the `Content-Type` (the Go SDK sends none); decimals may be JSON strings or
  *   numbers. Endpoint details: `TradingHandlers`, `MarketHandlers`; shapes: `HttpWire`, `ExchangeMarketWire`.
  * - Order replacement (`PATCH /v2/orders/{id}`) serves open simple orders with nothing filled (`Replacements`).
+ * - Notional orders (`notional`, no `qty`) are served as simple market `day` orders, filled like market orders with
+ *   their shares set at the fill (`FillModel`); Alpaca answers them with `qty: null`, and so does the server.
  * - Account activities (FILL, DIV, SPLIT: `ActivityHandlers`), the daily portfolio history and the account
  *   configurations (`AccountHandlers`; `suspend_trade` and `no_shorting` enforced) are served.
- * - Not served: notional and trailing-stop orders (422), activities the local exchange never has (answered `[]`:
+ * - Not served: trailing-stop orders (422), activities the local exchange never has (answered `[]`:
  *   transfers, fees, interest, journals, option events…), intraday portfolio history (422), streaming, quotes,
  *   snapshots, trades other than the latest (`/v2/stocks/trades/latest`: the prices positions are marked at, at the
  *   request's moment), non-daily timeframes.

@@ -14,6 +14,9 @@
  * - Order replacement (`PATCH /v2/orders/{id}`) replaces an open simple order with nothing filled (`Replacements`):
  *   200 with the new order (`replaces` = the old id); the old one is `replaced`, with `replaced_by`/`replaced_at`.
  *   Other orders, a replay of a done replacement, changes the order's type does not take: 422; buying power: 403.
+ * - Notional orders (`notional`, no `qty`) are taken as Alpaca takes them from fractional accounts: simple market
+ *   `day` orders (422 otherwise; both `qty` and `notional`: 422), answered with `qty: null` and `notional`; their
+ *   shares are set at the fill (`FillModel`). They are not replaced (422).
  * - Every order answer (its legs too) carries `position_intent`: the one sent, or the one the position made the
  *   order when it was placed (as Alpaca infers it; the close-position endpoints' orders say `…_to_close`).
  *
@@ -24,7 +27,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as AlpacaWire from "@council/broker/AlpacaWire"
-import type { AccountId, Ticker } from "@council/domain"
+import { type AccountId, isNotionalIntent, type Ticker } from "@council/domain"
 import type { ExchangeOrder } from "../ExchangeRecords.ts"
 import type { LocalExchange } from "../LocalExchange.ts"
 import {
@@ -218,6 +221,7 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
       const changes = decoded.success
       if (changes.trail != null) return unprocessable("trailing_stop orders are not supported")
       const old = yield* exchange.getOrder(account.account, orderId)
+      if (old.notional !== undefined) return unprocessable("notional orders cannot be replaced on the local exchange")
       const priced = old.type === "limit" || old.type === "stop_limit"
       const stopped = old.type === "stop" || old.type === "stop_limit"
       if (changes.limit_price != null && !priced) return unprocessable(`limit_price is not allowed for a ${old.type} order`)
@@ -236,6 +240,7 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
       }
       const intent = AlpacaWire.fromWireOrderRequest(account.account, request, randomUUID)
       if (Result.isFailure(intent)) return unprocessable(intent.failure)
+      if (isNotionalIntent(intent.success)) return unprocessable("qty is required")
       const placed = yield* exchange.replaceOrder(account.account, orderId, intent.success)
       return json(200, wireOrder(placed, [{ replaced: orderId, replacement: placed.id, at: placed.submittedAt }]))
     })

@@ -32,6 +32,7 @@ import exchangeCorporateActions from "./0033_exchange_corporate_actions.ts"
 import noticesSent from "./0036_notices_sent.ts"
 import exchangeReplacements from "./0047_exchange_replacements.ts"
 import exchangeAccountConfigurations from "./0049_exchange_account_configurations.ts"
+import notionalOrders from "./0050_notional_orders.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
@@ -56,5 +57,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0033_exchange_corporate_actions": exchangeCorporateActions,
   "0036_notices_sent": noticesSent,
   "0047_exchange_replacements": exchangeReplacements,
-  "0049_exchange_account_configurations": exchangeAccountConfigurations
+  "0049_exchange_account_configurations": exchangeAccountConfigurations,
+  "0050_notional_orders": notionalOrders
 }

@@ -92,6 +92,7 @@ const memberRow = (account: AccountId, member: Omit<Order, "legs">, parentId: st
   symbol: member.symbol,
   side: member.side,
   qty: member.qty,
+  notional: member.notional ?? null,
   type: member.type,
   timeInForce: member.timeInForce,
   limitPrice: member.limitPrice,
