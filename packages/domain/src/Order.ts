@@ -9,7 +9,12 @@ import { AccountId, Ticker } from "./Ids.ts"
 export const Side = Schema.Literals(["buy", "sell"])
 export type Side = typeof Side.Type
 
-export const OrderType = Schema.Literals(["market", "limit", "stop", "stop_limit"])
+/**
+ * `trailing_stop`: a stop that follows the market by `trailPrice` dollars or `trailPercent` percent from the best
+ * price seen since it was placed (`hwm`: the highest for a sell, the lowest for a buy). Council's pipeline does not
+ * place them; a user's own ones are read from the broker, and the local exchange serves them.
+ */
+export const OrderType = Schema.Literals(["market", "limit", "stop", "stop_limit", "trailing_stop"])
 export type OrderType = typeof OrderType.Type
 
 export const TimeInForce = Schema.Literals(["day", "gtc", "opg", "cls", "ioc", "fok"])
@@ -54,6 +59,10 @@ export const OrderIntent = Schema.Struct({
   timeInForce: TimeInForce,
   limitPrice: Schema.optionalKey(Price),
   stopPrice: Schema.optionalKey(Price),
+  /** A `trailing_stop`'s trail in dollars (Alpaca's `trail_price`); exactly one of it and `trailPercent`. */
+  trailPrice: Schema.optionalKey(Price),
+  /** A `trailing_stop`'s trail in percent of the high-water mark (Alpaca's `trail_percent`, 1 = 1 %). */
+  trailPercent: Schema.optionalKey(Price),
   orderClass: OrderClass,
   takeProfit: Schema.optionalKey(TakeProfit),
   stopLoss: Schema.optionalKey(StopLoss),
@@ -149,7 +158,13 @@ const OrderFields = {
   type: OrderType,
   timeInForce: TimeInForce,
   limitPrice: Schema.NullOr(Schema.Finite),
+  /** A `trailing_stop`'s stop where its trail has brought it so far. */
   stopPrice: Schema.NullOr(Schema.Finite),
+  /** A `trailing_stop`'s trail (Alpaca's `trail_price`, dollars, or `trail_percent`); absent for other orders. */
+  trailPrice: Schema.optionalKey(Schema.Finite),
+  trailPercent: Schema.optionalKey(Schema.Finite),
+  /** A `trailing_stop`'s high-water mark (a buy's: its low-water mark), as the broker reports it. */
+  hwm: Schema.optionalKey(Schema.Finite),
   orderClass: OrderClass,
   status: OrderStatus,
   filledQty: Schema.Finite,

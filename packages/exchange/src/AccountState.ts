@@ -59,7 +59,8 @@ export const markPosition = (
 export const reservePrice = (row: OrderRow, slippageBps: number, marketPrice: number | undefined): number => {
   const slipped = (price: number) => price * (row.side === "buy" ? 1 + slippageBps / 10_000 : 1)
   if (row.type === "market") return slipped(marketPrice ?? 0)
-  return row.type === "stop" ? slipped(row.stop_price ?? 0) : row.limit_price ?? row.stop_price ?? 0
+  // a trailing stop's `stop_price` is its stop as its trail last moved it
+  return row.type === "stop" || row.type === "trailing_stop" ? slipped(row.stop_price ?? 0) : row.limit_price ?? row.stop_price ?? 0
 }
 
 /** Cash, equity, market values and buying power of an account. */

@@ -57,6 +57,10 @@ export interface ExchangeOrder {
   readonly timeInForce: TimeInForce
   readonly limitPrice: number | null
   readonly stopPrice: number | null
+  /** A trailing stop's trail (one of them) and its high-water mark (a buy's: low-water mark). */
+  readonly trailPrice?: number
+  readonly trailPercent?: number
+  readonly hwm?: number
   readonly orderClass: OrderClass
   /**
    * What the order does to the position (Alpaca's `position_intent`): the one stated, or the one the position made
@@ -103,6 +107,9 @@ const toOrderLeg = (order: ExchangeOrder): OrderLeg => ({
   timeInForce: order.timeInForce,
   limitPrice: order.limitPrice,
   stopPrice: order.stopPrice,
+  ...(order.trailPrice === undefined ? {} : { trailPrice: order.trailPrice }),
+  ...(order.trailPercent === undefined ? {} : { trailPercent: order.trailPercent }),
+  ...(order.hwm === undefined ? {} : { hwm: order.hwm }),
   orderClass: order.orderClass,
   status: order.status,
   filledQty: order.filledQty,

@@ -61,6 +61,10 @@ export const OrderRow = Schema.Struct({
   time_in_force: TimeInForce,
   limit_price: Schema.NullOr(Float),
   stop_price: Schema.NullOr(Float),
+  /** A trailing stop's trail (dollars or percent, one of them) and its mark (migration 0051); null for other orders. */
+  trail_price: Schema.NullOr(Float),
+  trail_percent: Schema.NullOr(Float),
+  hwm: Schema.NullOr(Float),
   order_class: OrderClass,
   status: OrderStatusSchema,
   /** 1 once a stop-limit's stop was hit. */
@@ -144,6 +148,9 @@ export const toExchangeOrder = (row: OrderRow, legs: ReadonlyArray<ExchangeOrder
   timeInForce: row.time_in_force,
   limitPrice: row.limit_price,
   stopPrice: row.stop_price,
+  ...(row.trail_price === null ? {} : { trailPrice: row.trail_price }),
+  ...(row.trail_percent === null ? {} : { trailPercent: row.trail_percent }),
+  ...(row.hwm === null ? {} : { hwm: row.hwm }),
   orderClass: row.order_class,
   positionIntent: positionIntentOf(row.side, row.position_effect),
   status: row.status,

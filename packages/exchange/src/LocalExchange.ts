@@ -38,7 +38,7 @@
  * - Calls open no tracing spans: a span costs microseconds even with tracing off, a good part of an order's time.
  * - Partial fills only when the fill model asks (`partialFillPct`); notional orders as simple market `day` orders
  *   only (`FillModel`); order replacement of open simple orders with nothing filled (`Replacements`, not of notional
- *   orders); no trailing stops, no wash-trade or PDT checks; `ioc`/`fok`/`opg`/`cls` are accepted for market orders only.
+ *   orders); trailing stops as simple orders (`FillModel`); no wash-trade or PDT checks; `ioc`/`fok`/`opg`/`cls` are accepted for market orders only.
  *
  * @since 0.1.0
  */

@@ -103,9 +103,13 @@ const filling = ({ fillModel, ledger, prices, settlement }: MatchingDeps) => {
         type: row.type,
         limitPrice: row.limit_price,
         stopPrice: row.stop_price,
-        triggered: row.triggered !== 0
+        triggered: row.triggered !== 0,
+        ...(row.type === "trailing_stop" ? { trail: { price: row.trail_price, percent: row.trail_percent }, hwm: row.hwm } : {})
       }
       const outcome = evaluateOnBar(resting, bar, fillModel.slippageBps)
+      if (outcome._tag === "Trailed") {
+        yield* ledger.markTrailed(row.id, outcome.hwm, outcome.stop, at === "open" ? openTimestamp(session) : closeTimestamp(session))
+      }
       if (outcome._tag === "Triggered" && row.triggered === 0) {
         yield* ledger.markTriggered(row.id, at === "open" ? openTimestamp(session) : closeTimestamp(session))
       }

@@ -4,7 +4,8 @@
  *
  * **Rules**
  * - Shape first (`validateIntent`): positive quantity with at most 9 decimals, fractional orders simple `day`
- *   orders, prices positive and on the tick, the prices each type and class needs, `day`/`gtc` for resting orders.
+ *   orders, prices positive and on the tick, the prices each type and class needs, `day`/`gtc` for resting orders;
+ *   a trailing stop simple, with exactly one of `trail_price` (on the tick) and `trail_percent` (0 < % < 100).
  * - Bracket/OTO/OCO exit prices against the base price (`validateExitPrices`): a long's take-profit at least a
  *   cent above, its stop-loss at least a cent below; a short's mirror that.
  * - Against the position (`positionEffectOf`): a sell with a long position closes and may not exceed the shares
@@ -25,7 +26,7 @@
 import type { BrokerErrorReason } from "@council/broker"
 import { type NotionalIntent, type OrderIntent, positionIntentOf } from "@council/domain"
 import { heldQty } from "./AccountState.ts"
-import { commission, type FillModelOptions, isOnTick, notionalQty, roundPrice, roundQty, slip } from "./FillModel.ts"
+import { commission, type FillModelOptions, isOnTick, notionalQty, roundPrice, roundQty, slip, trailingStopOf } from "./FillModel.ts"
 import type { OrderRow, PositionEffect } from "./Ledger.ts"
 
 /** Tolerance of quantity and money comparisons. */
@@ -56,6 +57,7 @@ const validateAmounts = (intent: OrderIntent): string | undefined => {
   const prices: ReadonlyArray<readonly [string, number | undefined]> = [
     ["limit_price", intent.limitPrice],
     ["stop_price", intent.stopPrice],
+    ["trail_price", intent.trailPrice],
     ["take_profit.limit_price", takeProfit?.limitPrice],
     ["stop_loss.stop_price", stopLoss?.stopPrice],
     ["stop_loss.limit_price", stopLoss?.limitPrice]
@@ -77,6 +79,17 @@ const validateKind = (intent: OrderIntent): string | undefined => {
     if ((type === "stop" || type === "stop_limit") && intent.stopPrice === undefined) {
       return `stop_price is required for ${type} orders`
     }
+  }
+  if (type === "trailing_stop") {
+    if ((intent.trailPrice === undefined) === (intent.trailPercent === undefined)) {
+      return "trailing_stop orders require exactly one of trail_price or trail_percent"
+    }
+    if (intent.trailPercent !== undefined && !(intent.trailPercent > 0 && intent.trailPercent < 100)) {
+      return "trail_percent must be > 0 and < 100"
+    }
+    if (orderClass !== "simple") return "trailing_stop orders must be simple orders on the local exchange"
+  } else if (intent.trailPrice !== undefined || intent.trailPercent !== undefined) {
+    return "trail_price and trail_percent are only allowed for trailing_stop orders"
   }
   if (intent.extendedHours === true && !(type === "limit" && timeInForce === "day")) {
     return "extended hours order must be DAY limit orders"
@@ -191,7 +204,12 @@ export const openingRejection = (
   if (short && !mayShort) return { reason: "ShortingNotAllowed", message: "account is not allowed to short" }
   if (short && !Number.isInteger(intent.qty)) return invalidRequest("fractional orders cannot be sold short")
   const { slippageBps } = fillModel
-  const price = intent.type === "market"
+  const trailing = intent.type === "trailing_stop"
+    ? trailingStopOf(intent.side, close, { price: intent.trailPrice ?? null, percent: intent.trailPercent ?? null })
+    : undefined
+  const price = trailing !== undefined
+    ? (short ? trailing : slip(trailing, "buy", slippageBps))
+    : intent.type === "market"
     ? (short ? close : slip(close, "buy", slippageBps))
     : intent.type === "stop"
     ? (short ? intent.stopPrice ?? close : slip(intent.stopPrice ?? close, "buy", slippageBps))

@@ -29,7 +29,7 @@ import {
 import { snapshotOf } from "./AccountState.ts"
 import { refuse, reject } from "./ExchangeErrors.ts"
 import type { SessionPoint } from "./Calendar.ts"
-import { bookingOf, type FillModelOptions } from "./FillModel.ts"
+import { bookingOf, type FillModelOptions, trailingStopOf } from "./FillModel.ts"
 import { type Ledger, type OrderRow, type PositionEffect, toExchangeOrder } from "./Ledger.ts"
 import {
   notionalRejection,
@@ -53,6 +53,8 @@ interface RowShape {
   readonly type: OrderType
   readonly limitPrice: number | null
   readonly stopPrice: number | null
+  /** A trailing stop's trail and its mark at placement (`FillModel.evaluateTrailing`). */
+  readonly trail?: { readonly price: number | null; readonly percent: number | null; readonly hwm: number }
   readonly status: "new" | "accepted" | "held"
   /** The date after which it works (`FillModel.Booking`); ignored while `held`. */
   readonly activeAfter: string
@@ -102,6 +104,9 @@ const newRow = (account: AccountId, intent: OrderIntent | NotionalIntent, now: P
     time_in_force: intent.timeInForce,
     limit_price: shape.limitPrice,
     stop_price: shape.stopPrice,
+    trail_price: shape.trail?.price ?? null,
+    trail_percent: shape.trail?.percent ?? null,
+    hwm: shape.trail?.hwm ?? null,
     order_class: intent.orderClass,
     status: shape.status,
     triggered: 0,
@@ -167,9 +172,14 @@ const entryRows = (
   intent: OrderIntent,
   now: PlacedAt,
   effect: PositionEffect,
-  booking: { readonly status: "new" | "accepted"; readonly activeAfter: string }
+  booking: { readonly status: "new" | "accepted"; readonly activeAfter: string },
+  price: number
 ): readonly [OrderRow, ReadonlyArray<OrderRow>] => {
   const id = randomUUID()
+  // a trailing stop's mark starts at the latest price known at placement
+  const trail = intent.type === "trailing_stop"
+    ? { price: intent.trailPrice ?? null, percent: intent.trailPercent ?? null, hwm: price }
+    : undefined
   const parent = newRow(account, intent, now, {
     id,
     clientOrderId: intent.clientOrderId,
@@ -178,8 +188,13 @@ const entryRows = (
     effect,
     side: intent.side,
     type: intent.type,
-    limitPrice: intent.type === "market" || intent.type === "stop" ? null : intent.limitPrice ?? null,
-    stopPrice: intent.type === "stop" || intent.type === "stop_limit" ? intent.stopPrice ?? null : null,
+    limitPrice: intent.type === "limit" || intent.type === "stop_limit" ? intent.limitPrice ?? null : null,
+    stopPrice: intent.type === "stop" || intent.type === "stop_limit"
+      ? intent.stopPrice ?? null
+      : trail !== undefined
+      ? trailingStopOf(intent.side, price, trail)
+      : null,
+    ...(trail === undefined ? {} : { trail }),
     ...booking
   })
   const legGroup = randomUUID()
@@ -241,7 +256,7 @@ export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps
       const refused = openingRejection(intent, price, fillModel, snapshot.buyingPower, allowShorting(account))
       if (refused !== undefined) return yield* refuse(account, refused)
     }
-    return { effect, booking }
+    return { effect, booking, price }
   })
 
   /**
@@ -268,7 +283,7 @@ export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps
     const snapshot = snapshotOf(account, book.cash, marked, open, fillModel.slippageBps, yield* prices.marketPricesOf(open, now.point))
     const refused = notionalRejection(intent, shares.qty, effect, positionQty, fillModel, snapshot.buyingPower)
     if (refused !== undefined) return yield* refuse(account, refused)
-    return { effect, booking }
+    return { effect, booking, price }
   })
 
   const duplicate = (account: AccountId) => reject(account, "DuplicateClientOrderId", "client_order_id must be unique")
@@ -280,7 +295,7 @@ export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps
   const place = Effect.fnUntraced(function*(book: Book, present: PlacedAt, intent: OrderIntent | NotionalIntent) {
     const latest = placedLast === undefined || (present.latest !== undefined && present.latest > placedLast) ? present.latest : placedLast
     const now = submissionStamp(present, latest)
-    const { booking, effect } = yield* (isNotionalIntent(intent) ? checkNotional(book, now, intent) : check(book, now, intent)).pipe(
+    const { booking, effect, price } = yield* (isNotionalIntent(intent) ? checkNotional(book, now, intent) : check(book, now, intent)).pipe(
       Effect.catchTag("BrokerError", (refused) =>
         Effect.flatMap(ledger.hasClientOrderId(book.account, intent.clientOrderId), (taken) =>
           taken ? duplicate(book.account) : Effect.fail(refused)))
@@ -289,7 +304,7 @@ export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps
       ? [notionalRow(book.account, intent, now, effect, booking), []] as const
       : intent.orderClass === "oco"
       ? ocoRows(book.account, intent, now)
-      : entryRows(book.account, intent, now, effect, booking)
+      : entryRows(book.account, intent, now, effect, booking, price)
     yield* ledger.insertOrder(parent).pipe(
       Effect.catchTag("SqlError", (error): Effect.Effect<never, BrokerError | SqlError.SqlError> =>
         error.reason._tag === "UniqueViolation" ? duplicate(book.account) : Effect.fail(error))

@@ -11,7 +11,7 @@ const migrate = (upTo: string) =>
     loader: Migrator.fromRecord(Object.fromEntries(Object.entries(migrations).filter(([key]) => key < upTo)))
   })
 
-describe("exchange tables, migrations 0010, 0013 and 0050", () => {
+describe("exchange tables, migrations 0010, 0013, 0050 and 0051", () => {
   it.effect("an exchange written before 0010 (reason and created_at columns, full indexes) reads back after it", () =>
     Effect.gen(function*() {
       const filename = tempDatabase()
@@ -100,7 +100,7 @@ describe("exchange tables, migrations 0010, 0013 and 0050", () => {
         }), { filename, start: D3, time: "16:00" })
     }))
 
-  it.effect("an exchange written before 0050 (no notional column) reads its orders as orders of shares and takes notional orders", () =>
+  it.effect("an exchange written before 0050 and 0051 (no notional, trail or mark columns) reads its orders as before and takes notional orders", () =>
     Effect.gen(function*() {
       const filename = tempDatabase()
       const submitted = isoAt(D1, "15:45")
@@ -117,14 +117,14 @@ describe("exchange tables, migrations 0010, 0013 and 0050", () => {
         yield* migrate("9999")
         for (const table of ["exchange_orders", "ledger_orders"]) {
           const columns = yield* sql<{ readonly name: string }>`SELECT name FROM pragma_table_info(${table})`
-          assert.include(columns.map((c) => c.name), "notional", table)
+          for (const column of ["notional", "trail_price", "trail_percent", "hwm"]) assert.include(columns.map((c) => c.name), column, table)
         }
       }).pipe(Effect.provide(Layer.fresh(NodeSqliteClient.layer({ filename }))))
 
       yield* withExchange(({ broker, exchange }) =>
         Effect.gen(function*() {
           const old = yield* broker.getOrder("o-1")
-          assert.deepStrictEqual([old.qty, old.status, "notional" in old], [10, "new", false])
+          assert.deepStrictEqual([old.qty, old.status, "notional" in old, "trailPrice" in old, "hwm" in old], [10, "new", false, false, false])
           const placed = yield* exchange.placeOrder(ACCOUNT, {
             account: ACCOUNT,
             symbol: SPY,

@@ -38,6 +38,8 @@ export const OrderRows = renamedRows(LedgerOrder, {
   timeInForce: "time_in_force",
   limitPrice: "limit_price",
   stopPrice: "stop_price",
+  trailPrice: "trail_price",
+  trailPercent: "trail_percent",
   orderClass: "order_class",
   filledQty: "filled_qty",
   filledAvgPrice: "filled_avg_price",
@@ -120,7 +122,7 @@ export const TradedRow = Schema.Struct({ account: AccountId, session: TradingDay
 
 export const orderColumns = [
   "client_order_id", "parent_order_id", "symbol", "side", "qty", "notional", "type", "time_in_force", "limit_price", "stop_price",
-  "order_class", "status", "filled_qty", "filled_avg_price", "submitted_at", "filled_at", "updated_at"
+  "trail_price", "trail_percent", "hwm", "order_class", "status", "filled_qty", "filled_avg_price", "submitted_at", "filled_at", "updated_at"
 ]
 export const snapshotColumns = ["cash", "equity", "long_market_value", "short_market_value", "positions", "taken_at", "marked_at"]
 export const seriesColumns = snapshotColumns.filter((column) => column !== "positions")

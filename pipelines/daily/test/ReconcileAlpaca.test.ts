@@ -72,7 +72,7 @@ describe("Reconcile against an Alpaca stand-in on 127.0.0.1", () => {
       }).pipe(Effect.provide(Layer.merge(store, brokers)))
     }))
 
-  it.live("records a notional order the user placed on the account (qty null on the wire), with its fill, in the ledger", () =>
+  it.live("records a notional order (qty null on the wire) with its fill, and a trailing stop with its trail and mark, placed by the user", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca()
       const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
@@ -116,18 +116,43 @@ describe("Reconcile against an Alpaca stand-in on 127.0.0.1", () => {
           cum_qty: "3.333333333",
           order_status: "filled"
         })
+        // Alpaca's documented trailing stop ($6.15 trail), its mark at 160: its stop 153.85
+        const trailId = "0c7f3e52-9a41-4f0b-8d0e-5b2d7c9e1a22"
+        fake.orders.set(trailId, {
+          id: trailId,
+          clientOrderId: "users-own-trail",
+          symbol: Ticker.make("AAPL"),
+          side: "sell",
+          qty: 3,
+          type: "trailing_stop",
+          timeInForce: "gtc",
+          limitPrice: null,
+          stopPrice: 153.85,
+          trailPrice: 6.15,
+          hwm: 160,
+          orderClass: "simple",
+          status: "new",
+          filledQty: 0,
+          filledAvgPrice: null,
+          createdAt: "2026-08-03T15:00:00.000Z",
+          updatedAt: "2026-08-03T15:00:00.000Z",
+          submittedAt: "2026-08-03T15:00:00.000Z",
+          filledAt: null,
+          legs: []
+        })
         // what the fake answers is Alpaca's shape of a notional order: dollars, no shares
         const wire = JSON.parse((yield* Effect.promise(() =>
           fetch(`${fake.url}/v2/orders/${id}`, { headers: { "APCA-API-KEY-ID": fake.keyId, "APCA-API-SECRET-KEY": fake.secretKey } }).then((r) => r.text())
         ))) as { qty: unknown; notional: unknown }
         assert.deepStrictEqual([wire.qty, wire.notional], [null, "500"])
         const result = yield* reconcile("2026-08-03", "r-notional")
-        assert.deepStrictEqual(result.accounts.map((a) => [a.status, a.orders, a.fills]), [["recorded", 1, 1]])
+        assert.deepStrictEqual(result.accounts.map((a) => [a.status, a.orders, a.fills]), [["recorded", 2, 1]])
         const state = yield* ledgerState
         assert.deepStrictEqual(
-          state.orders.map((o) => [o.clientOrderId, o.notional, o.qty, o.filledQty, o.filledAvgPrice, o.status]),
-          [["users-own-notional", 500, 3.333333333, 3.333333333, 150, "filled"]]
+          state.orders.map((o) => [o.clientOrderId, o.type, o.notional, o.qty, o.filledQty, o.filledAvgPrice, o.status]),
+          [["users-own-trail", "trailing_stop", null, 3, 0, null, "new"], ["users-own-notional", "market", 500, 3.333333333, 3.333333333, 150, "filled"]]
         )
+        assert.deepStrictEqual(state.orders.map((o) => [o.trailPrice, o.trailPercent, o.hwm, o.stopPrice]), [[6.15, null, 160, 153.85], [null, null, null, null]])
         assert.deepStrictEqual(state.fills.map((f) => [f.orderId, f.qty, f.price]), [[id, 3.333333333, 150]])
       }).pipe(Effect.provide(Layer.merge(store, brokers)))
     }))

@@ -6,8 +6,9 @@
  * **Gotchas**
  * - Conversions to the domain parse decimal strings to `number`; `order_class: ""` means `simple`. Simple orders
  *   are encoded as `""` in orders (as Alpaca answers) and as `"simple"` in order requests (Alpaca reads both).
- * - `toDomainOrder`/`toDomainPosition` return a `Result`: orders the domain cannot represent (trailing stops,
- *   options legs, non-ticker symbols such as `BTC/USD`) are failures with a reason, not defects. A notional order
+ * - `toDomainOrder`/`toDomainPosition` return a `Result`: orders the domain cannot represent (options legs,
+ *   non-ticker symbols such as `BTC/USD`) are failures with a reason, not defects. Trailing stops carry their trail
+ *   and `hwm`. A notional order
  *   (`qty: null`, `notional` set) is an `Order` with `notional` and the shares filled so far as its `qty`.
  * - Error classification (`errorReason`) and its inverse (`toWireError`) are kept together so that a server's
  *   error round-trips to the same `BrokerError` reason in the client (except `UnknownAccount`, sent as 401, and
@@ -76,6 +77,12 @@ const describeFailure = <A>(what: string, result: Result.Result<A, Schema.Schema
     return field === "" ? `${what}: ${problem}` : `${what}: ${field}: ${problem}`
   })
 
+/** `{ [key]: n }` for a decimal that is there, `{}` otherwise. */
+const optionalDecimal = <K extends string>(key: K, value: string | null | undefined): { readonly [k in K]?: number } => {
+  const n = parseDecimal(value)
+  return n === undefined ? {} : { [key]: n } as { readonly [k in K]: number }
+}
+
 const toDomainLegFields = (wire: WireOrderLeg | WireOrder): Result.Result<Record<string, unknown>, string> => {
   // a notional order names dollars, not shares (`qty: null`): its shares are those filled so far
   const notional = wire.qty === undefined || wire.qty === null ? parseDecimal(wire.notional) : undefined
@@ -94,6 +101,9 @@ const toDomainLegFields = (wire: WireOrderLeg | WireOrder): Result.Result<Record
     timeInForce: wire.time_in_force,
     limitPrice: parseDecimal(wire.limit_price) ?? null,
     stopPrice: parseDecimal(wire.stop_price) ?? null,
+    ...optionalDecimal("trailPrice", wire.trail_price),
+    ...optionalDecimal("trailPercent", wire.trail_percent),
+    ...optionalDecimal("hwm", wire.hwm),
     orderClass,
     status: wire.status,
     filledQty,
@@ -218,9 +228,9 @@ const toWireLegFields = (order: WireOrderSource) => ({
   stop_price: decimalOrNull(order.stopPrice),
   status: order.status,
   extended_hours: order.extendedHours ?? false,
-  trail_percent: null,
-  trail_price: null,
-  hwm: null,
+  trail_percent: decimalOrNull(order.trailPercent),
+  trail_price: decimalOrNull(order.trailPrice),
+  hwm: decimalOrNull(order.hwm),
   subtag: null,
   source: null
 })
@@ -242,6 +252,8 @@ export const toWireOrderRequest = (intent: OrderIntent): WireOrderRequest => ({
   time_in_force: intent.timeInForce,
   ...(intent.limitPrice !== undefined ? { limit_price: formatDecimal(intent.limitPrice) } : {}),
   ...(intent.stopPrice !== undefined ? { stop_price: formatDecimal(intent.stopPrice) } : {}),
+  ...(intent.trailPrice !== undefined ? { trail_price: formatDecimal(intent.trailPrice) } : {}),
+  ...(intent.trailPercent !== undefined ? { trail_percent: formatDecimal(intent.trailPercent) } : {}),
   ...(intent.extendedHours !== undefined ? { extended_hours: intent.extendedHours } : {}),
   client_order_id: intent.clientOrderId,
   order_class: intent.orderClass,
@@ -299,8 +311,13 @@ export const fromWireOrderRequest = (
   body: WireOrderRequest,
   newClientOrderId: () => string
 ): Result.Result<OrderIntent | NotionalIntent, string> => {
-  if (body.trail_price != null || body.trail_percent != null || body.type === "trailing_stop") {
-    return Result.fail("trailing_stop orders are not supported")
+  const trailed = body.trail_price != null || body.trail_percent != null
+  if (body.type === "trailing_stop" && body.trail_price != null && body.trail_percent != null) {
+    return Result.fail("only one of trail_price or trail_percent may be specified")
+  }
+  if (body.type === "trailing_stop" && !trailed) return Result.fail("trail_price or trail_percent is required for trailing_stop orders")
+  if (body.type != null && body.type !== "trailing_stop" && trailed) {
+    return Result.fail(`trail_price and trail_percent are only allowed for trailing_stop orders`)
   }
   if (body.symbol == null || body.symbol === "") return Result.fail("symbol is required")
   if (body.qty != null && body.notional != null) return Result.fail("only one of qty or notional may be specified")
@@ -320,6 +337,8 @@ export const fromWireOrderRequest = (
     timeInForce: body.time_in_force,
     ...(body.limit_price != null ? { limitPrice: Number(body.limit_price) } : {}),
     ...(body.stop_price != null ? { stopPrice: Number(body.stop_price) } : {}),
+    ...(body.trail_price != null ? { trailPrice: Number(body.trail_price) } : {}),
+    ...(body.trail_percent != null ? { trailPercent: Number(body.trail_percent) } : {}),
     orderClass: body.order_class == null || body.order_class === "" ? "simple" : body.order_class,
     ...(body.take_profit != null ? { takeProfit: { limitPrice: Number(body.take_profit.limit_price) } } : {}),
     ...(body.stop_loss != null

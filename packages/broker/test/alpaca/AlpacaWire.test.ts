@@ -101,7 +101,6 @@ describe("AlpacaWire", () => {
 
   it("fails, rather than throws, on orders the domain cannot represent", () => {
     const wire = decode(Wire.WireOrder, docsOrder)
-    assert.isTrue(Result.isFailure(Wire.toDomainOrder({ ...wire, type: "trailing_stop" })))
     assert.isTrue(Result.isFailure(Wire.toDomainOrder({ ...wire, symbol: "BTC/USD" })))
     assert.isTrue(Result.isFailure(Wire.toDomainOrder({ ...wire, status: "some_future_status" })))
   })
@@ -130,6 +129,18 @@ describe("AlpacaWire", () => {
     const shares = ok(Wire.toDomainOrder(wire))
     assert.isFalse("notional" in shares)
     assert.deepStrictEqual([Wire.toWireOrder(shares).qty, Wire.toWireOrder(shares).notional], ["2", null])
+  })
+
+  it("reads a trailing stop with its trail and high-water mark, and writes them back", () => {
+    const wire = decode(Wire.WireOrder, docsOrder)
+    const trailing = ok(Wire.toDomainOrder({ ...wire, type: "trailing_stop", order_type: "trailing_stop", limit_price: null, stop_price: "153.85", trail_price: "6.15", hwm: "160" }))
+    assert.deepStrictEqual([trailing.type, trailing.trailPrice, trailing.trailPercent, trailing.hwm, trailing.stopPrice], ["trailing_stop", 6.15, undefined, 160, 153.85])
+    const back = Wire.toWireOrder(trailing)
+    assert.deepStrictEqual([back.type, back.trail_price, back.trail_percent, back.hwm], ["trailing_stop", "6.15", null, "160"])
+    // a request from an intent carries its trail
+    const { limitPrice: _, ...base } = intent()
+    const request = Wire.toWireOrderRequest({ ...base, type: "trailing_stop", side: "sell", trailPercent: 2.5 })
+    assert.deepStrictEqual([request.type, request.trail_percent, request.trail_price], ["trailing_stop", "2.5", undefined])
   })
 
   it("round-trips a bracket order with legs through the wire shape", () => {

@@ -40,7 +40,8 @@
  *   their shares set at the fill (`FillModel`); Alpaca answers them with `qty: null`, and so does the server.
  * - Account activities (FILL, DIV, SPLIT: `ActivityHandlers`), the daily portfolio history and the account
  *   configurations (`AccountHandlers`; `suspend_trade` and `no_shorting` enforced) are served.
- * - Not served: trailing-stop orders (422), activities the local exchange never has (answered `[]`:
+ * - Trailing stops are served (`FillModel`: how a daily bar moves and triggers them), `PATCH` of `trail` too.
+ * - Not served: activities the local exchange never has (answered `[]`:
  *   transfers, fees, interest, journals, option events…), intraday portfolio history (422), streaming, quotes,
  *   snapshots, trades other than the latest (`/v2/stocks/trades/latest`: the prices positions are marked at, at the
  *   request's moment), non-daily timeframes.

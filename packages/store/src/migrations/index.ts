@@ -33,6 +33,7 @@ import noticesSent from "./0036_notices_sent.ts"
 import exchangeReplacements from "./0047_exchange_replacements.ts"
 import exchangeAccountConfigurations from "./0049_exchange_account_configurations.ts"
 import notionalOrders from "./0050_notional_orders.ts"
+import trailingStops from "./0051_trailing_stops.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
@@ -58,5 +59,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0036_notices_sent": noticesSent,
   "0047_exchange_replacements": exchangeReplacements,
   "0049_exchange_account_configurations": exchangeAccountConfigurations,
-  "0050_notional_orders": notionalOrders
+  "0050_notional_orders": notionalOrders,
+  "0051_trailing_stops": trailingStops
 }
