@@ -8,7 +8,9 @@
  *
  * **Gotchas**
  * - Only a simple order with nothing filled is replaced; a bracket/OCO/OTO order, a leg, or a partly filled order
- *   is refused (422). Alpaca replaces some of those; the local exchange does not.
+ *   is refused (422). Alpaca replaces some of those; the local exchange does not. A notional order is refused too
+ *   (Alpaca: non-IPO notional orders cannot be replaced). A trailing stop's replacement trails afresh from the
+ *   present price.
  * - Exactly-once: the old order must still be open, so a replayed replace (same new client order id or not) is
  *   refused once the first one happened, and never places a second order.
  * - The new order is placed at the present like any order (`Placement`): it fills no earlier than it was sent.
