@@ -9,7 +9,12 @@ import { AccountId, Ticker } from "./Ids.ts"
 export const Side = Schema.Literals(["buy", "sell"])
 export type Side = typeof Side.Type
 
-export const OrderType = Schema.Literals(["market", "limit", "stop", "stop_limit"])
+/**
+ * `trailing_stop`: a stop that follows the market by `trailPrice` dollars or `trailPercent` percent from the best
+ * price seen since it was placed (`hwm`: the highest for a sell, the lowest for a buy). Council's pipeline does not
+ * place them; a user's own ones are read from the broker, and the local exchange serves them.
+ */
+export const OrderType = Schema.Literals(["market", "limit", "stop", "stop_limit", "trailing_stop"])
 export type OrderType = typeof OrderType.Type
 
 export const TimeInForce = Schema.Literals(["day", "gtc", "opg", "cls", "ioc", "fok"])
@@ -54,6 +59,10 @@ export const OrderIntent = Schema.Struct({
   timeInForce: TimeInForce,
   limitPrice: Schema.optionalKey(Price),
   stopPrice: Schema.optionalKey(Price),
+  /** A `trailing_stop`'s trail in dollars (Alpaca's `trail_price`); exactly one of it and `trailPercent`. */
+  trailPrice: Schema.optionalKey(Price),
+  /** A `trailing_stop`'s trail in percent of the high-water mark (Alpaca's `trail_percent`, 1 = 1 %). */
+  trailPercent: Schema.optionalKey(Price),
   orderClass: OrderClass,
   takeProfit: Schema.optionalKey(TakeProfit),
   stopLoss: Schema.optionalKey(StopLoss),
@@ -69,6 +78,30 @@ export const OrderIntent = Schema.Struct({
   reason: Schema.String
 })
 export type OrderIntent = typeof OrderIntent.Type
+
+/**
+ * A notional order as a client sends it (Alpaca's `notional` with no `qty`): `notional` dollars of `symbol`, the
+ * shares set at the fill (the dollars over the fill price, at most 9 decimals). Alpaca takes such orders as simple
+ * market `day` orders only (fractional trading); a sell by notional sells shares of a long position, never opens a
+ * short. Council's pipeline orders shares (`OrderIntent`); notional intents reach only the local exchange, from its
+ * server's clients.
+ */
+export const NotionalIntent = Schema.Struct({
+  account: AccountId,
+  symbol: Ticker,
+  side: Side,
+  notional: Price,
+  type: Schema.Literal("market"),
+  timeInForce: Schema.Literal("day"),
+  orderClass: Schema.Literal("simple"),
+  clientOrderId: ClientOrderId,
+  positionIntent: Schema.optionalKey(PositionIntent),
+  reason: Schema.String
+})
+export type NotionalIntent = typeof NotionalIntent.Type
+
+/** Whether `intent` orders dollars (`NotionalIntent`) rather than shares. */
+export const isNotionalIntent = (intent: OrderIntent | NotionalIntent): intent is NotionalIntent => "notional" in intent
 
 export const OrderStatus = Schema.Literals([
   "new",
@@ -112,11 +145,26 @@ const OrderFields = {
   clientOrderId: Schema.String,
   symbol: Ticker,
   side: Side,
+  /**
+   * The shares ordered. A notional order (`notional` set) orders dollars: its shares are known only as it fills, so
+   * its `qty` is the shares filled so far (`filledQty`; 0 until it fills).
+   */
   qty: Schema.Finite,
+  /**
+   * A notional order's dollars (Alpaca's `notional`, with `qty: null` on the wire); absent for orders of shares.
+   * Such an order is a simple market `day` order; what it bought or sold is `filledQty` at `filledAvgPrice`.
+   */
+  notional: Schema.optionalKey(Schema.Finite),
   type: OrderType,
   timeInForce: TimeInForce,
   limitPrice: Schema.NullOr(Schema.Finite),
+  /** A `trailing_stop`'s stop where its trail has brought it so far. */
   stopPrice: Schema.NullOr(Schema.Finite),
+  /** A `trailing_stop`'s trail (Alpaca's `trail_price`, dollars, or `trail_percent`); absent for other orders. */
+  trailPrice: Schema.optionalKey(Schema.Finite),
+  trailPercent: Schema.optionalKey(Schema.Finite),
+  /** A `trailing_stop`'s high-water mark (a buy's: its low-water mark), as the broker reports it. */
+  hwm: Schema.optionalKey(Schema.Finite),
   orderClass: OrderClass,
   status: OrderStatus,
   filledQty: Schema.Finite,

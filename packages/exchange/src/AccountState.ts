@@ -4,7 +4,8 @@
  *
  * **Rules**
  * - Buying power has no leverage: `equity − long market value − |short market value| − open opening orders`
- *   (= cash when long-only with nothing waiting). A waiting opening order reserves `qty × reservePrice`.
+ *   (= cash when long-only with nothing waiting). A waiting opening order reserves `qty × reservePrice`; a
+ *   waiting notional buy its dollars.
  * - Shares held by open exit orders count each OCO group once (a bracket's two exits hold the same shares).
  * - A fill that adds to a position averages the entry price; one that reduces it keeps the average; one that
  *   crosses zero starts a new position at the fill price (the exchange never does that in one order).
@@ -58,7 +59,8 @@ export const markPosition = (
 export const reservePrice = (row: OrderRow, slippageBps: number, marketPrice: number | undefined): number => {
   const slipped = (price: number) => price * (row.side === "buy" ? 1 + slippageBps / 10_000 : 1)
   if (row.type === "market") return slipped(marketPrice ?? 0)
-  return row.type === "stop" ? slipped(row.stop_price ?? 0) : row.limit_price ?? row.stop_price ?? 0
+  // a trailing stop's `stop_price` is its stop as its trail last moved it
+  return row.type === "stop" || row.type === "trailing_stop" ? slipped(row.stop_price ?? 0) : row.limit_price ?? row.stop_price ?? 0
 }
 
 /** Cash, equity, market values and buying power of an account. */
@@ -79,7 +81,10 @@ export const snapshotOf = (
   let reserved = 0
   for (const o of open) {
     if (o.position_effect === "open" && o.status !== "held") {
-      reserved += (o.qty - o.filled_qty) * reservePrice(o, slippageBps, marketPrices.get(o.symbol))
+      // a notional order reserves its dollars until it fills (whole: `FillModel`)
+      reserved += o.notional !== null
+        ? (o.filled_qty === 0 ? o.notional : 0)
+        : (o.qty - o.filled_qty) * reservePrice(o, slippageBps, marketPrices.get(o.symbol))
     }
   }
   const equity = roundCash(cash + longMarketValue + shortMarketValue)

@@ -49,11 +49,18 @@ export interface ExchangeOrder {
   readonly parentId: string | null
   readonly symbol: Ticker
   readonly side: Side
+  /** The shares ordered; a notional order's: the shares filled so far. */
   readonly qty: number
+  /** A notional order's dollars (its shares are set at the fill); absent for orders of shares. */
+  readonly notional?: number
   readonly type: OrderType
   readonly timeInForce: TimeInForce
   readonly limitPrice: number | null
   readonly stopPrice: number | null
+  /** A trailing stop's trail (one of them) and its high-water mark (a buy's: low-water mark). */
+  readonly trailPrice?: number
+  readonly trailPercent?: number
+  readonly hwm?: number
   readonly orderClass: OrderClass
   /**
    * What the order does to the position (Alpaca's `position_intent`): the one stated, or the one the position made
@@ -95,10 +102,14 @@ const toOrderLeg = (order: ExchangeOrder): OrderLeg => ({
   symbol: order.symbol,
   side: order.side,
   qty: order.qty,
+  ...(order.notional === undefined ? {} : { notional: order.notional }),
   type: order.type,
   timeInForce: order.timeInForce,
   limitPrice: order.limitPrice,
   stopPrice: order.stopPrice,
+  ...(order.trailPrice === undefined ? {} : { trailPrice: order.trailPrice }),
+  ...(order.trailPercent === undefined ? {} : { trailPercent: order.trailPercent }),
+  ...(order.hwm === undefined ? {} : { hwm: order.hwm }),
   orderClass: order.orderClass,
   status: order.status,
   filledQty: order.filledQty,

@@ -29,8 +29,22 @@
  *   unknown, so the model does not assume the price came back) — or, triggered by the open alone (a gap through
  *   its stop), from the rest of that bar: every price of the bar but its open came after the trigger. Sells mirror
  *   this.
+ * - trailing stop (`evaluateTrailing`): a sell's stop trails its high-water mark (`hwm`, from the latest price
+ *   known when it was placed) by `trail_price` dollars or `trail_percent` percent (on the tick); a buy's trails its
+ *   low-water mark upwards. With daily bars the path within a bar is unknown, so each bar is read the way least
+ *   favourable to the order's holder: (1) the open, the bar's first price, is checked against the stop as it stood
+ *   before the bar — at or through it, the order fills at the open (minus the slippage for a sell, plus for a buy);
+ *   (2) the mark then moves with the open, and the bar's low (a buy: its high) is checked against the stop the open
+ *   left — reached, it fills at that stop with the slippage; (3) only if it did not fill does the mark move with the
+ *   bar's high (a buy: its low), for the bars after. A bar that rose to a new high and then fell never sells at the
+ *   stop that high would have set: the high may have come after the low. The session the order was placed in is not
+ *   read (as for every resting order): its mark starts at the price known at placement.
  * - When several exits of one OCO group (bracket take-profit and stop-loss) would fill on the same bar, the
  *   stop-loss is assumed to have been hit first (`pickExit`): conservative, the bar cannot say which came first.
+ * - Notional orders (dollars, not shares: simple market `day` orders) are booked and filled as market orders, at
+ *   the same price; their shares are set at the fill (`notionalQty`): the dollars over the fill price, rounded
+ *   *down* to 9 decimals (never more than the dollars buy); a sell by notional sells at most the position it finds
+ *   then (the position may have shrunk since the order was placed). They fill whole, whatever `partialFillPct` says.
  * - Commission: `max(commissionMin, qty × commissionPerShare)`, rounded to cents, charged on every fill.
  * - Fills are complete unless `partialFillPct` is under 100: then a market order of two shares or more fills that
  *   share of its quantity (whole shares, at least one; the last fill takes what is left) at each open or close it
@@ -120,6 +134,14 @@ export const fillQty = (
 }
 
 /**
+ * The shares `notional` dollars buy (or sell) at `price`: rounded down to 9 decimals. The quotient is taken to 15
+ * significant digits first, so that a quotient whose double falls just below a representable quantity (0.3 / 0.1 =
+ * 2.9999999999999996) is not rounded down a whole billionth.
+ */
+export const notionalQty = (notional: number, price: number): number =>
+  Math.floor(Number((notional / price * 1e9).toPrecision(15))) / 1e9
+
+/**
  * Whether the rest of an order filled in part is canceled where it filled (Alpaca: an `ioc` order's unfilled
  * portion is canceled at once, an `opg` order's after the open) instead of working on.
  */
@@ -129,6 +151,12 @@ export const restCanceledOnPartialFill = (timeInForce: TimeInForce): boolean => 
 export const averageAfter = (filledQty: number, average: number | null, qty: number, price: number): number =>
   filledQty === 0 || average === null ? price : Number(((filledQty * average + qty * price) / (filledQty + qty)).toPrecision(12))
 
+/** A trailing stop's trail: dollars (`price`) or percent of its mark (`percent`), one of them. */
+export interface Trail {
+  readonly price: number | null
+  readonly percent: number | null
+}
+
 /** What a resting order needs for evaluation. */
 export interface RestingOrder {
   readonly side: Side
@@ -137,12 +165,35 @@ export interface RestingOrder {
   readonly stopPrice: number | null
   /** A stop-limit whose stop was hit on an earlier bar. */
   readonly triggered: boolean
+  /** A trailing stop's trail and its mark (high-water mark of a sell, low-water mark of a buy). */
+  readonly trail?: Trail
+  readonly hwm?: number | null
 }
 
 export type BarOutcome =
   | { readonly _tag: "Fill"; readonly price: number }
   | { readonly _tag: "Triggered" }
+  /** A trailing stop that did not fill and whose mark moved: its new mark and stop. */
+  | { readonly _tag: "Trailed"; readonly hwm: number; readonly stop: number }
   | { readonly _tag: "None" }
+
+/** A trailing stop's stop for the mark `mark`: below it for a sell, above it for a buy, on the tick. */
+export const trailingStopOf = (side: Side, mark: number, trail: Trail): number => {
+  const offset = trail.price ?? Number((mark * (trail.percent ?? 0) / 100).toPrecision(15))
+  return roundPrice(side === "sell" ? mark - offset : mark + offset)
+}
+
+/** How a trailing stop fares on one bar (see the module rules: open, then the low against the stop the open left, then the high). */
+export const evaluateTrailing = (side: Side, trail: Trail, mark: number, bar: Bar, slippageBps: number): BarOutcome => {
+  const reached = (stop: number, price: number) => side === "sell" ? price <= stop : price >= stop
+  const better = (a: number, b: number) => side === "sell" ? Math.max(a, b) : Math.min(a, b)
+  if (reached(trailingStopOf(side, mark, trail), bar.open)) return fillAt(slip(bar.open, side, slippageBps))
+  const afterOpen = better(mark, bar.open)
+  const stop = trailingStopOf(side, afterOpen, trail)
+  if (reached(stop, side === "sell" ? bar.low : bar.high)) return fillAt(slip(stop, side, slippageBps))
+  const afterBar = better(afterOpen, side === "sell" ? bar.high : bar.low)
+  return afterBar === mark ? none : { _tag: "Trailed", hwm: afterBar, stop: trailingStopOf(side, afterBar, trail) }
+}
 
 const none: BarOutcome = { _tag: "None" }
 const triggered: BarOutcome = { _tag: "Triggered" }
@@ -180,6 +231,10 @@ export const evaluateOnBar = (order: RestingOrder, bar: Bar, slippageBps: number
       const marketable = side === "buy" ? price <= limitPrice : price >= limitPrice
       return marketable ? fillAt(price) : triggered
     }
+    case "trailing_stop":
+      return order.trail === undefined || order.hwm === undefined || order.hwm === null
+        ? none
+        : evaluateTrailing(side, order.trail, order.hwm, bar, slippageBps)
   }
 }
 
@@ -245,4 +300,4 @@ export const legsActiveAfter = (session: TradingDay, filledAt: "open" | "close")
 
 /** Of the exits that would fill on the same bar, the one that does: a stop-type exit first (conservative). */
 export const pickExit = <A extends { readonly type: OrderType }>(candidates: ReadonlyArray<A>): A | undefined =>
-  candidates.find((c) => c.type === "stop" || c.type === "stop_limit") ?? candidates[0]
+  candidates.find((c) => c.type === "stop" || c.type === "stop_limit" || c.type === "trailing_stop") ?? candidates[0]

@@ -81,10 +81,14 @@ const ORDER_COLUMNS = [
   "symbol",
   "side",
   "qty",
+  "notional",
   "type",
   "time_in_force",
   "limit_price",
   "stop_price",
+  "trail_price",
+  "trail_percent",
+  "hwm",
   "order_class",
   "status",
   "triggered",
@@ -355,6 +359,7 @@ const orderWrites = ({ decoded, prepared, sql }: Statements) => {
     `INSERT INTO exchange_orders (${ORDER_COLUMNS.join(", ")}) VALUES (${ORDER_COLUMNS.map(() => "?").join(", ")})`
   )
   const updateTriggered = prepared(`UPDATE exchange_orders SET triggered = 1, updated_at = ? WHERE id = ?`)
+  const updateTrailed = prepared(`UPDATE exchange_orders SET hwm = ?, stop_price = ?, updated_at = ? WHERE id = ?`)
   const updateFilled = prepared(
     `UPDATE exchange_orders SET status = 'filled', filled_qty = ?, filled_avg_price = ?, filled_at = ?, updated_at = ? WHERE id = ?`
   )
@@ -381,6 +386,8 @@ const orderWrites = ({ decoded, prepared, sql }: Statements) => {
   const insertOrder = (row: OrderRow) =>
     insertOrderRow(...ORDER_COLUMNS.map((column) => (column === "exit_group" && row.exit_group === row.id ? "" : row[column])))
   const markTriggered = (id: string, at: string) => updateTriggered(at, id)
+  /** A trailing stop's mark (`hwm`) and its stop moved at `at`. */
+  const markTrailed = (id: string, hwm: number, stop: number, at: string) => updateTrailed(hwm, stop, at, id)
   /** A resting order filled completely at `price`. */
   const markFilled = (id: string, qty: number, price: number, at: string) => updateFilled(qty, price, at, at, id)
 
@@ -411,7 +418,7 @@ const orderWrites = ({ decoded, prepared, sql }: Statements) => {
         WHERE parent_id IN ${sql.in(ids)} AND status = 'held'`
     )
 
-  return { markRouted, insertOrder, markTriggered, markFilled, markPartlyFilled, activateLegs, cancelGroup, cancelOpen, cancelIds, expire }
+  return { markRouted, insertOrder, markTriggered, markTrailed, markFilled, markPartlyFilled, activateLegs, cancelGroup, cancelOpen, cancelIds, expire }
 }
 
 /** Positions and fills. */

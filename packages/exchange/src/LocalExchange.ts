@@ -36,8 +36,9 @@
  *   did before it starts from what is kept); reads arriving together at a new moment share one advance of the account.
  * - Shorting is allowed unless `allowShorting` says otherwise for the account (`ShortingNotAllowed`).
  * - Calls open no tracing spans: a span costs microseconds even with tracing off, a good part of an order's time.
- * - Partial fills only when the fill model asks (`partialFillPct`); no notional orders, no trailing stops, no wash-trade or PDT checks, no order replacement;
- *   `ioc`/`fok`/`opg`/`cls` are accepted for market orders only.
+ * - Partial fills only when the fill model asks (`partialFillPct`); notional orders as simple market `day` orders
+ *   only (`FillModel`); order replacement of open simple orders with nothing filled (`Replacements`, not of notional
+ *   orders); trailing stops as simple orders (`FillModel`); no wash-trade or PDT checks; `ioc`/`fok`/`opg`/`cls` are accepted for market orders only.
  *
  * @since 0.1.0
  */
@@ -55,6 +56,7 @@ import {
   type MarketCalendarDay,
   type MarketClock,
   type NewYorkMoment,
+  type NotionalIntent,
   OPEN_STATUSES,
   type OrderIntent,
   type Ticker,
@@ -134,7 +136,8 @@ export class LocalExchange extends Context.Service<LocalExchange, {
     account: AccountId,
     clientOrderId: string
   ) => Effect.Effect<Option.Option<ExchangeOrder>, BrokerError>
-  readonly placeOrder: (account: AccountId, intent: OrderIntent) => Effect.Effect<ExchangeOrder, BrokerError>
+  /** Places an order of shares, or a notional one (dollars, its shares set at the fill: `FillModel`). */
+  readonly placeOrder: (account: AccountId, intent: OrderIntent | NotionalIntent) => Effect.Effect<ExchangeOrder, BrokerError>
   readonly cancelOrder: (account: AccountId, orderId: string) => Effect.Effect<void, BrokerError>
   /** Cancels every open order; succeeds with the ids of the top-level orders that had something canceled. */
   readonly cancelAllOrders: (account: AccountId) => Effect.Effect<ReadonlyArray<string>, BrokerError>
@@ -422,7 +425,7 @@ const writeCalls = ({ withAccount }: Core) => {
       }))
 
   return {
-    placeOrder: (id: AccountId, intent: OrderIntent) =>
+    placeOrder: (id: AccountId, intent: OrderIntent | NotionalIntent) =>
       withAccount(id, "write", (now, row, { placement }) => placement.place(book(row), now, intent)),
     cancelOrder,
     cancelAllOrders: (id: AccountId) =>

@@ -34,13 +34,14 @@ import {
   type FillModelOptions,
   fillQty,
   legsActiveAfter,
+  notionalQty,
   openingBar,
   pickExit,
   restCanceledOnPartialFill,
   roundQty
 } from "./FillModel.ts"
 import { newAccountRow } from "./Keys.ts"
-import type { AccountRow, Ledger, OrderRow } from "./Ledger.ts"
+import type { AccountRow, Ledger, OrderRow, PositionRow } from "./Ledger.ts"
 import type { Prices } from "./Prices.ts"
 import type { Book, Settlement } from "./Settlement.ts"
 import type { CorporateActions } from "./CorporateActions.ts"
@@ -102,9 +103,13 @@ const filling = ({ fillModel, ledger, prices, settlement }: MatchingDeps) => {
         type: row.type,
         limitPrice: row.limit_price,
         stopPrice: row.stop_price,
-        triggered: row.triggered !== 0
+        triggered: row.triggered !== 0,
+        ...(row.type === "trailing_stop" ? { trail: { price: row.trail_price, percent: row.trail_percent }, hwm: row.hwm } : {})
       }
       const outcome = evaluateOnBar(resting, bar, fillModel.slippageBps)
+      if (outcome._tag === "Trailed") {
+        yield* ledger.markTrailed(row.id, outcome.hwm, outcome.stop, at === "open" ? openTimestamp(session) : closeTimestamp(session))
+      }
       if (outcome._tag === "Triggered" && row.triggered === 0) {
         yield* ledger.markTriggered(row.id, at === "open" ? openTimestamp(session) : closeTimestamp(session))
       }
@@ -112,6 +117,23 @@ const filling = ({ fillModel, ledger, prices, settlement }: MatchingDeps) => {
     }
     return candidates
   })
+
+  /**
+   * Fills a notional order whole: its shares are its dollars at `price` (`FillModel.notionalQty`), a sell's at most
+   * the long position it finds. One that would fill no share (a sell whose position is gone) is canceled.
+   */
+  const fillNotional = (book: Book, row: OrderRow, price: number, session: TradingDay, at: string, position: PositionRow | undefined) =>
+    Effect.gen(function*() {
+      const shares = notionalQty(row.notional ?? 0, price)
+      const qty = row.side === "sell" ? Math.min(shares, Math.max(0, position?.qty ?? 0)) : shares
+      if (qty <= 0) {
+        yield* ledger.cancelIds([row.id], at)
+        return false
+      }
+      yield* settlement.settle(book, row, qty, price, session, at, position)
+      yield* ledger.markFilled(row.id, qty, price, at)
+      return true
+    })
 
   /**
    * Fills an order, or the share of it `FillModel.fillQty` says: settles it and marks it (partly) filled; once it
@@ -126,6 +148,7 @@ const filling = ({ fillModel, ledger, prices, settlement }: MatchingDeps) => {
   ) => Effect.gen(function*() {
     const at = filledAt === "open" ? openTimestamp(session) : closeTimestamp(session)
     const position = yield* ledger.position(row.account, row.symbol)
+    if (row.notional !== null) return yield* fillNotional(book, row, price, session, at, position)
     const qty = fillQty({ type: row.type, timeInForce: row.time_in_force, qty: row.qty, filledQty: row.filled_qty }, fillModel)
     yield* settlement.settle(book, row, qty, price, session, at, position)
     const average = averageAfter(row.filled_qty, row.filled_avg_price, qty, price)

@@ -4,7 +4,8 @@
  *
  * **Rules**
  * - Shape first (`validateIntent`): positive quantity with at most 9 decimals, fractional orders simple `day`
- *   orders, prices positive and on the tick, the prices each type and class needs, `day`/`gtc` for resting orders.
+ *   orders, prices positive and on the tick, the prices each type and class needs, `day`/`gtc` for resting orders;
+ *   a trailing stop simple, with exactly one of `trail_price` (on the tick) and `trail_percent` (0 < % < 100).
  * - Bracket/OTO/OCO exit prices against the base price (`validateExitPrices`): a long's take-profit at least a
  *   cent above, its stop-loss at least a cent below; a short's mirror that.
  * - Against the position (`positionEffectOf`): a sell with a long position closes and may not exceed the shares
@@ -15,13 +16,17 @@
  * - Opening orders (`openingRejection`): shorting must be allowed and whole-share; the order's cost
  *   (`qty × price × (1 + slippage) + commission` for buys, limit orders at the limit, `qty × price` for short
  *   sales) must fit the buying power. Closing orders need none.
+ * - Notional orders (`validateNotional`, `notionalRejection`): at least $1 with at most 9 decimals (a simple market
+ *   `day` order: the wire conversion refuses others); checked against the position as the order of the shares its
+ *   dollars buy at the present price (`sharesOfNotional`); a buy's dollars (and commission) must fit the buying
+ *   power; a sell sells a long position only (Alpaca: no fractional short sales), and a buy never covers a short.
  *
  * @since 0.1.0
  */
 import type { BrokerErrorReason } from "@council/broker"
-import { type OrderIntent, positionIntentOf } from "@council/domain"
+import { type NotionalIntent, type OrderIntent, positionIntentOf } from "@council/domain"
 import { heldQty } from "./AccountState.ts"
-import { commission, type FillModelOptions, isOnTick, roundPrice, roundQty, slip } from "./FillModel.ts"
+import { commission, type FillModelOptions, isOnTick, notionalQty, roundPrice, roundQty, slip, trailingStopOf } from "./FillModel.ts"
 import type { OrderRow, PositionEffect } from "./Ledger.ts"
 
 /** Tolerance of quantity and money comparisons. */
@@ -52,6 +57,7 @@ const validateAmounts = (intent: OrderIntent): string | undefined => {
   const prices: ReadonlyArray<readonly [string, number | undefined]> = [
     ["limit_price", intent.limitPrice],
     ["stop_price", intent.stopPrice],
+    ["trail_price", intent.trailPrice],
     ["take_profit.limit_price", takeProfit?.limitPrice],
     ["stop_loss.stop_price", stopLoss?.stopPrice],
     ["stop_loss.limit_price", stopLoss?.limitPrice]
@@ -73,6 +79,17 @@ const validateKind = (intent: OrderIntent): string | undefined => {
     if ((type === "stop" || type === "stop_limit") && intent.stopPrice === undefined) {
       return `stop_price is required for ${type} orders`
     }
+  }
+  if (type === "trailing_stop") {
+    if ((intent.trailPrice === undefined) === (intent.trailPercent === undefined)) {
+      return "trailing_stop orders require exactly one of trail_price or trail_percent"
+    }
+    if (intent.trailPercent !== undefined && !(intent.trailPercent > 0 && intent.trailPercent < 100)) {
+      return "trail_percent must be > 0 and < 100"
+    }
+    if (orderClass !== "simple") return "trailing_stop orders must be simple orders on the local exchange"
+  } else if (intent.trailPrice !== undefined || intent.trailPercent !== undefined) {
+    return "trail_price and trail_percent are only allowed for trailing_stop orders"
   }
   if (intent.extendedHours === true && !(type === "limit" && timeInForce === "day")) {
     return "extended hours order must be DAY limit orders"
@@ -187,13 +204,64 @@ export const openingRejection = (
   if (short && !mayShort) return { reason: "ShortingNotAllowed", message: "account is not allowed to short" }
   if (short && !Number.isInteger(intent.qty)) return invalidRequest("fractional orders cannot be sold short")
   const { slippageBps } = fillModel
-  const price = intent.type === "market"
+  const trailing = intent.type === "trailing_stop"
+    ? trailingStopOf(intent.side, close, { price: intent.trailPrice ?? null, percent: intent.trailPercent ?? null })
+    : undefined
+  const price = trailing !== undefined
+    ? (short ? trailing : slip(trailing, "buy", slippageBps))
+    : intent.type === "market"
     ? (short ? close : slip(close, "buy", slippageBps))
     : intent.type === "stop"
     ? (short ? intent.stopPrice ?? close : slip(intent.stopPrice ?? close, "buy", slippageBps))
     : intent.limitPrice ?? close
   const cost = intent.qty * price + commission(intent.qty, fillModel)
   return cost > buyingPower + EPS
+    ? { reason: "InsufficientBuyingPower", message: "insufficient buying power" }
+    : undefined
+}
+
+/** A notional order's amount checks: at least $1, at most 9 decimals. */
+export const validateNotional = (intent: NotionalIntent): Rejection | undefined =>
+  !Number.isFinite(intent.notional) || intent.notional < 1
+    ? invalidRequest("cost basis must be >= 1")
+    : roundQty(intent.notional) !== intent.notional
+    ? invalidRequest("notional must have at most 9 decimal places")
+    : undefined
+
+/**
+ * A notional intent as the order of the shares its dollars buy at `price` with the slippage (a sell's: at the price
+ * less the slippage, so the most shares it may sell), for the position rules (`positionEffectOf`).
+ */
+export const sharesOfNotional = (intent: NotionalIntent, price: number, fillModel: FillModelOptions): OrderIntent => ({
+  account: intent.account,
+  symbol: intent.symbol,
+  side: intent.side,
+  qty: Math.max(1e-9, notionalQty(intent.notional, slip(price, intent.side, fillModel.slippageBps))),
+  type: "market",
+  timeInForce: "day",
+  orderClass: "simple",
+  clientOrderId: intent.clientOrderId,
+  ...(intent.positionIntent === undefined ? {} : { positionIntent: intent.positionIntent }),
+  reason: intent.reason
+})
+
+/**
+ * Why a notional order cannot be placed with `effect` (`positionEffectOf`) given the signed position: see the module
+ * rules. `shares`: what its dollars buy (`sharesOfNotional`), for the commission.
+ */
+export const notionalRejection = (
+  intent: NotionalIntent,
+  shares: number,
+  effect: PositionEffect,
+  positionQty: number,
+  fillModel: FillModelOptions,
+  buyingPower: number
+): Rejection | undefined => {
+  if (intent.side === "sell") {
+    return effect === "open" ? invalidRequest("fractional orders cannot be sold short") : undefined
+  }
+  if (positionQty < 0) return invalidRequest("notional orders cannot cover a short position on the local exchange")
+  return intent.notional + commission(shares, fillModel) > buyingPower + EPS
     ? { reason: "InsufficientBuyingPower", message: "insufficient buying power" }
     : undefined
 }

@@ -16,13 +16,30 @@ import { randomUUID } from "node:crypto"
 import * as Effect from "effect/Effect"
 import type { BrokerError } from "@council/broker"
 import type * as SqlError from "effect/sql/SqlError"
-import type { AccountId, NewYorkMoment, OrderIntent, OrderType, Side, Ticker } from "@council/domain"
+import {
+  type AccountId,
+  isNotionalIntent,
+  type NewYorkMoment,
+  type NotionalIntent,
+  type OrderIntent,
+  type OrderType,
+  type Side,
+  type Ticker
+} from "@council/domain"
 import { snapshotOf } from "./AccountState.ts"
 import { refuse, reject } from "./ExchangeErrors.ts"
 import type { SessionPoint } from "./Calendar.ts"
-import { bookingOf, type FillModelOptions } from "./FillModel.ts"
+import { bookingOf, type FillModelOptions, trailingStopOf } from "./FillModel.ts"
 import { type Ledger, type OrderRow, type PositionEffect, toExchangeOrder } from "./Ledger.ts"
-import { openingRejection, positionEffectOf, validateExitPrices, validateIntent } from "./OrderRules.ts"
+import {
+  notionalRejection,
+  openingRejection,
+  positionEffectOf,
+  sharesOfNotional,
+  validateExitPrices,
+  validateIntent,
+  validateNotional
+} from "./OrderRules.ts"
 import type { Prices } from "./Prices.ts"
 import type { Book } from "./Settlement.ts"
 
@@ -36,6 +53,8 @@ interface RowShape {
   readonly type: OrderType
   readonly limitPrice: number | null
   readonly stopPrice: number | null
+  /** A trailing stop's trail and its mark at placement (`FillModel.evaluateTrailing`). */
+  readonly trail?: { readonly price: number | null; readonly percent: number | null; readonly hwm: number }
   readonly status: "new" | "accepted" | "held"
   /** The date after which it works (`FillModel.Booking`); ignored while `held`. */
   readonly activeAfter: string
@@ -66,8 +85,9 @@ export const stampedAfter = (now: PlacedAt, latest: string | undefined): PlacedA
 const submissionStamp = (now: PlacedAt, latest: string | undefined): PlacedAt =>
   latest !== undefined && latest >= now.at ? { ...now, at: new Date(Date.parse(latest) + 1).toISOString() } : now
 
-/** A new order row of `intent` placed at `now`. */
-const newRow = (account: AccountId, intent: OrderIntent, now: PlacedAt, shape: RowShape): OrderRow => {
+/** A new order row of `intent` placed at `now` (a notional one: `qty` 0 until it fills). */
+const newRow = (account: AccountId, intent: OrderIntent | NotionalIntent, now: PlacedAt, shape: RowShape): OrderRow => {
+  const notional = isNotionalIntent(intent)
   const at = now.at
   return {
     id: shape.id,
@@ -78,17 +98,21 @@ const newRow = (account: AccountId, intent: OrderIntent, now: PlacedAt, shape: R
     position_effect: shape.effect,
     symbol: intent.symbol,
     side: shape.side,
-    qty: intent.qty,
+    qty: notional ? 0 : intent.qty,
+    notional: notional ? intent.notional : null,
     type: shape.type,
     time_in_force: intent.timeInForce,
     limit_price: shape.limitPrice,
     stop_price: shape.stopPrice,
+    trail_price: shape.trail?.price ?? null,
+    trail_percent: shape.trail?.percent ?? null,
+    hwm: shape.trail?.hwm ?? null,
     order_class: intent.orderClass,
     status: shape.status,
     triggered: 0,
     filled_qty: 0,
     filled_avg_price: null,
-    extended_hours: intent.extendedHours === true ? 1 : 0,
+    extended_hours: !notional && intent.extendedHours === true ? 1 : 0,
     session: now.point.session,
     active_after: shape.status === "held" ? null : shape.activeAfter as OrderRow["session"],
     updated_at: at,
@@ -119,15 +143,43 @@ const ocoRows = (account: AccountId, intent: OrderIntent, now: PlacedAt): readon
   ]
 }
 
+/** The row of a notional order booked as `booking` (a simple market order, no legs). */
+const notionalRow = (
+  account: AccountId,
+  intent: NotionalIntent,
+  now: PlacedAt,
+  effect: PositionEffect,
+  booking: { readonly status: "new" | "accepted"; readonly activeAfter: string }
+): OrderRow => {
+  const id = randomUUID()
+  return newRow(account, intent, now, {
+    id,
+    clientOrderId: intent.clientOrderId,
+    parentId: null,
+    exitGroup: id,
+    effect,
+    side: intent.side,
+    type: "market",
+    limitPrice: null,
+    stopPrice: null,
+    ...booking
+  })
+}
+
 /** The rows of an entry (simple, bracket or OTO) booked as `booking`: the entry, then its held legs. */
 const entryRows = (
   account: AccountId,
   intent: OrderIntent,
   now: PlacedAt,
   effect: PositionEffect,
-  booking: { readonly status: "new" | "accepted"; readonly activeAfter: string }
+  booking: { readonly status: "new" | "accepted"; readonly activeAfter: string },
+  price: number
 ): readonly [OrderRow, ReadonlyArray<OrderRow>] => {
   const id = randomUUID()
+  // a trailing stop's mark starts at the latest price known at placement
+  const trail = intent.type === "trailing_stop"
+    ? { price: intent.trailPrice ?? null, percent: intent.trailPercent ?? null, hwm: price }
+    : undefined
   const parent = newRow(account, intent, now, {
     id,
     clientOrderId: intent.clientOrderId,
@@ -136,8 +188,13 @@ const entryRows = (
     effect,
     side: intent.side,
     type: intent.type,
-    limitPrice: intent.type === "market" || intent.type === "stop" ? null : intent.limitPrice ?? null,
-    stopPrice: intent.type === "stop" || intent.type === "stop_limit" ? intent.stopPrice ?? null : null,
+    limitPrice: intent.type === "limit" || intent.type === "stop_limit" ? intent.limitPrice ?? null : null,
+    stopPrice: intent.type === "stop" || intent.type === "stop_limit"
+      ? intent.stopPrice ?? null
+      : trail !== undefined
+      ? trailingStopOf(intent.side, price, trail)
+      : null,
+    ...(trail === undefined ? {} : { trail }),
     ...booking
   })
   const legGroup = randomUUID()
@@ -199,7 +256,34 @@ export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps
       const refused = openingRejection(intent, price, fillModel, snapshot.buyingPower, allowShorting(account))
       if (refused !== undefined) return yield* refuse(account, refused)
     }
-    return { effect, booking }
+    return { effect, booking, price }
+  })
+
+  /**
+   * Checks a notional intent: its shape, then as the order of the shares its dollars buy at the present price
+   * (`sharesOfNotional`) against the position, and a buy's dollars against the buying power.
+   */
+  const checkNotional = Effect.fnUntraced(function*(book: Book, now: PlacedAt, intent: NotionalIntent) {
+    const { account } = book
+    if (intent.account !== account) {
+      return yield* reject(account, "InvalidRequest", `the order is for account ${intent.account}, not ${account}`)
+    }
+    const invalid = validateNotional(intent)
+    if (invalid !== undefined) return yield* refuse(account, invalid)
+    const booking = bookingOf(intent, now.moment, now.point, now.isSessionDay)
+    if (booking._tag === "Refused") return yield* reject(account, "InvalidRequest", booking.message)
+    const price = yield* prices.priceAt(intent.symbol, now.point)
+    const positions = yield* ledger.positions(account)
+    const open = yield* ledger.openOrders(account)
+    const positionQty = positions.find((p) => p.symbol === intent.symbol)?.qty ?? 0
+    const shares = sharesOfNotional(intent, price, fillModel)
+    const effect = positionEffectOf(shares, positionQty, open.filter((o) => o.symbol === intent.symbol))
+    if (typeof effect !== "string") return yield* refuse(account, effect)
+    const marked = yield* prices.markAll(positions, open, now.point)
+    const snapshot = snapshotOf(account, book.cash, marked, open, fillModel.slippageBps, yield* prices.marketPricesOf(open, now.point))
+    const refused = notionalRejection(intent, shares.qty, effect, positionQty, fillModel, snapshot.buyingPower)
+    if (refused !== undefined) return yield* refuse(account, refused)
+    return { effect, booking, price }
   })
 
   const duplicate = (account: AccountId) => reject(account, "DuplicateClientOrderId", "client_order_id must be unique")
@@ -208,17 +292,19 @@ export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps
    * Places an order inside the caller's write transaction. A duplicate client order id wins over every other
    * refusal; it is looked up only when the order is refused, and otherwise found by the insert's unique key.
    */
-  const place = Effect.fnUntraced(function*(book: Book, present: PlacedAt, intent: OrderIntent) {
+  const place = Effect.fnUntraced(function*(book: Book, present: PlacedAt, intent: OrderIntent | NotionalIntent) {
     const latest = placedLast === undefined || (present.latest !== undefined && present.latest > placedLast) ? present.latest : placedLast
     const now = submissionStamp(present, latest)
-    const { booking, effect } = yield* check(book, now, intent).pipe(
+    const { booking, effect, price } = yield* (isNotionalIntent(intent) ? checkNotional(book, now, intent) : check(book, now, intent)).pipe(
       Effect.catchTag("BrokerError", (refused) =>
         Effect.flatMap(ledger.hasClientOrderId(book.account, intent.clientOrderId), (taken) =>
           taken ? duplicate(book.account) : Effect.fail(refused)))
     )
-    const [parent, legs] = intent.orderClass === "oco"
+    const [parent, legs] = isNotionalIntent(intent)
+      ? [notionalRow(book.account, intent, now, effect, booking), []] as const
+      : intent.orderClass === "oco"
       ? ocoRows(book.account, intent, now)
-      : entryRows(book.account, intent, now, effect, booking)
+      : entryRows(book.account, intent, now, effect, booking, price)
     yield* ledger.insertOrder(parent).pipe(
       Effect.catchTag("SqlError", (error): Effect.Effect<never, BrokerError | SqlError.SqlError> =>
         error.reason._tag === "UniqueViolation" ? duplicate(book.account) : Effect.fail(error))

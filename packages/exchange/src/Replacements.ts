@@ -8,7 +8,9 @@
  *
  * **Gotchas**
  * - Only a simple order with nothing filled is replaced; a bracket/OCO/OTO order, a leg, or a partly filled order
- *   is refused (422). Alpaca replaces some of those; the local exchange does not.
+ *   is refused (422). Alpaca replaces some of those; the local exchange does not. A notional order is refused too
+ *   (Alpaca: non-IPO notional orders cannot be replaced). A trailing stop's replacement trails afresh from the
+ *   present price.
  * - Exactly-once: the old order must still be open, so a replayed replace (same new client order id or not) is
  *   refused once the first one happened, and never places a second order.
  * - The new order is placed at the present like any order (`Placement`): it fills no earlier than it was sent.
@@ -59,6 +61,7 @@ export const make = (sql: SqlClient.SqlClient) => {
     const account = book.account
     const old = yield* ledger.orderById(account, orderId)
     if (old === undefined) return yield* reject(account, "NotFound", "order not found")
+    if (old.notional !== null) return yield* reject(account, "InvalidRequest", "notional orders cannot be replaced on the local exchange")
     if (old.parent_id !== null || old.order_class !== "simple") {
       return yield* reject(account, "InvalidRequest", "only simple orders can be replaced on the local exchange")
     }

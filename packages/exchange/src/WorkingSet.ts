@@ -94,6 +94,8 @@ export const track = (ledger: Ledger, start: Known) => {
     position: (id: AccountId, symbol: Ticker) => Effect.map(loadPositions(id), (rows) => rows.find((row) => row.symbol === symbol)),
     markRouted: (id, at) => then(ledger.markRouted(id, at), () => patch((row) => row.id === id, { status: "new", updated_at: at })),
     markTriggered: (id, at) => then(ledger.markTriggered(id, at), () => patch((row) => row.id === id, { triggered: 1, updated_at: at })),
+    markTrailed: (id, hwm, stop, at) =>
+      then(ledger.markTrailed(id, hwm, stop, at), () => patch((row) => row.id === id, { hwm, stop_price: stop, updated_at: at })),
     markFilled: (id, qty, price, at) => then(ledger.markFilled(id, qty, price, at), () => drop(new Set([id]))),
     markPartlyFilled: (id, filledQty, avgPrice, at) =>
       then(ledger.markPartlyFilled(id, filledQty, avgPrice, at), () =>

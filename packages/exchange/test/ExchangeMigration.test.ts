@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import { OPEN_STATUSES } from "@council/domain"
 import { NodeSqliteClient } from "@council/store"
@@ -11,7 +11,7 @@ const migrate = (upTo: string) =>
     loader: Migrator.fromRecord(Object.fromEntries(Object.entries(migrations).filter(([key]) => key < upTo)))
   })
 
-describe("exchange tables, migrations 0010 and 0013", () => {
+describe("exchange tables, migrations 0010, 0013, 0050 and 0051", () => {
   it.effect("an exchange written before 0010 (reason and created_at columns, full indexes) reads back after it", () =>
     Effect.gen(function*() {
       const filename = tempDatabase()
@@ -98,5 +98,51 @@ describe("exchange tables, migrations 0010 and 0013", () => {
           assert.deepStrictEqual([pair.status, pair.legs.map((l) => [l.id, l.status])], ["filled", [["l-2", "canceled"]]])
           assert.deepStrictEqual(yield* broker.getPositions, [])
         }), { filename, start: D3, time: "16:00" })
+    }))
+
+  it.effect("an exchange written before 0050 and 0051 (no notional, trail or mark columns) reads its orders as before and takes notional orders", () =>
+    Effect.gen(function*() {
+      const filename = tempDatabase()
+      const submitted = isoAt(D1, "15:45")
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* migrate("0050")
+        yield* sql`INSERT INTO exchange_accounts (id, uuid, api_key_id, api_secret, cash, created_at, last_session, phase)
+          VALUES (${ACCOUNT}, 'u-1', 'PKOLD00000000000000A', 'secret', 100000, ${submitted}, ${D1}, 'open')`
+        yield* sql`INSERT INTO exchange_orders (id, account, client_order_id, parent_id, exit_group, position_effect, symbol,
+          side, qty, type, time_in_force, limit_price, stop_price, order_class, status, session, active_after,
+          updated_at, submitted_at)
+          VALUES ('o-1', ${ACCOUNT}, 'c-o-1', ${null}, '', 'open', ${SPY}, 'buy', 10, 'limit', 'gtc', 90, ${null},
+          'simple', 'new', ${D1}, ${D1}, ${submitted}, ${submitted})`
+        yield* migrate("9999")
+        for (const table of ["exchange_orders", "ledger_orders"]) {
+          const columns = yield* sql<{ readonly name: string }>`SELECT name FROM pragma_table_info(${table})`
+          for (const column of ["notional", "trail_price", "trail_percent", "hwm"]) assert.include(columns.map((c) => c.name), column, table)
+        }
+      }).pipe(Effect.provide(Layer.fresh(NodeSqliteClient.layer({ filename }))))
+
+      yield* withExchange(({ broker, exchange }) =>
+        Effect.gen(function*() {
+          const old = yield* broker.getOrder("o-1")
+          assert.deepStrictEqual([old.qty, old.status, "notional" in old, "trailPrice" in old, "hwm" in old], [10, "new", false, false, false])
+          const placed = yield* exchange.placeOrder(ACCOUNT, {
+            account: ACCOUNT,
+            symbol: SPY,
+            side: "buy",
+            notional: 204.1,
+            type: "market",
+            timeInForce: "day",
+            orderClass: "simple",
+            clientOrderId: "after-0050",
+            reason: "test"
+          })
+          assert.deepStrictEqual([placed.notional, placed.qty, placed.status], [204.1, 0, "new"])
+        }), { filename, start: D2 })
+      yield* withExchange(({ broker }) =>
+        Effect.gen(function*() {
+          // placed during D2's session: D2's close 102 + 5 bps = 102.051 → 102.05; 204.1 / 102.05 = 2 shares exactly
+          const filled = Option.getOrThrow(yield* broker.getOrderByClientId("after-0050"))
+          assert.deepStrictEqual([filled.notional, filled.qty, filled.filledQty, filled.filledAvgPrice, filled.status], [204.1, 2, 2, 102.05, "filled"])
+        }), { filename, start: D2, time: "16:00" })
     }))
 })

@@ -51,6 +51,12 @@ export type BookSummary = typeof BookSummary.Type
 export const LedgerOrder = Schema.Struct({
   account: AccountId,
   ...OrderLeg.fields,
+  /** A notional order's dollars (its `qty`: the shares filled so far); null for orders of shares. */
+  notional: Schema.NullOr(Schema.Finite),
+  /** A trailing stop's trail (dollars or percent) and high-water mark (`Order`); null for other orders. */
+  trailPrice: Schema.NullOr(Schema.Finite),
+  trailPercent: Schema.NullOr(Schema.Finite),
+  hwm: Schema.NullOr(Schema.Finite),
   parentId: Schema.NullOr(Schema.String),
   /** The broker's last change of the order (Alpaca's `updated_at`). */
   updatedAt: Schema.String
@@ -185,6 +191,10 @@ export const fromBrokerOrder = (account: AccountId, order: BrokerOrder, updatedA
     symbol: o.symbol,
     side: o.side,
     qty: o.qty,
+    notional: o.notional ?? null,
+    trailPrice: o.trailPrice ?? null,
+    trailPercent: o.trailPercent ?? null,
+    hwm: o.hwm ?? null,
     type: o.type,
     timeInForce: o.timeInForce,
     limitPrice: o.limitPrice,

@@ -38,6 +38,8 @@ export const OrderRows = renamedRows(LedgerOrder, {
   timeInForce: "time_in_force",
   limitPrice: "limit_price",
   stopPrice: "stop_price",
+  trailPrice: "trail_price",
+  trailPercent: "trail_percent",
   orderClass: "order_class",
   filledQty: "filled_qty",
   filledAvgPrice: "filled_avg_price",
@@ -119,8 +121,8 @@ export const snapshotOf = (row: Record<string, unknown>, positions: unknown): Eq
 export const TradedRow = Schema.Struct({ account: AccountId, session: TradingDay, traded: Schema.Union([Schema.Finite, Schema.NumberFromString]) })
 
 export const orderColumns = [
-  "client_order_id", "parent_order_id", "symbol", "side", "qty", "type", "time_in_force", "limit_price", "stop_price",
-  "order_class", "status", "filled_qty", "filled_avg_price", "submitted_at", "filled_at", "updated_at"
+  "client_order_id", "parent_order_id", "symbol", "side", "qty", "notional", "type", "time_in_force", "limit_price", "stop_price",
+  "trail_price", "trail_percent", "hwm", "order_class", "status", "filled_qty", "filled_avg_price", "submitted_at", "filled_at", "updated_at"
 ]
 export const snapshotColumns = ["cash", "equity", "long_market_value", "short_market_value", "positions", "taken_at", "marked_at"]
 export const seriesColumns = snapshotColumns.filter((column) => column !== "positions")

@@ -8,7 +8,7 @@ import * as PgClient from "@effect/sql-pg/PgClient"
 import { PgServer } from "../../store/test/PgServer.ts"
 import { momentOf, storedMoment } from "../src/LedgerMoments.ts"
 import { tempDb } from "./LedgerFixture.ts"
-import { upgradedAcross } from "./LedgerUpgrade.ts"
+import { lendOrderColumns, returnOrderColumns, upgradedAcross } from "./LedgerUpgrade.ts"
 
 /** Each ledger table's moment columns. */
 const MOMENT_COLUMNS = {
@@ -66,7 +66,10 @@ const upgradedAcross0032 = (client: () => Layer.Layer<SqlClient.SqlClient, unkno
     writeOld: ({ createBacktest, early, record }) =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
+        // this code writes the order columns of 0050 and 0051: they are lent for the old schema's writes, then dropped
+        yield* lendOrderColumns(sql)
         yield* Effect.provide(Effect.andThen(createBacktest, record(early)), TradeLedger.layer)
+        yield* returnOrderColumns(sql)
         // the code before 0032 stored every moment as `toISOString` writes it: the rows are given their `.000Z` back
         for (const [table, columns] of Object.entries(MOMENT_COLUMNS)) {
           for (const column of columns) {

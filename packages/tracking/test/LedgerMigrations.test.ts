@@ -11,7 +11,7 @@ import * as PgClient from "@effect/sql-pg/PgClient"
 import { PgServer } from "../../store/test/PgServer.ts"
 import { ACCOUNTS, simulate } from "./fixtures/SimulatedBook.ts"
 import { FROM, ledgerOn, tempDb, withMarket } from "./LedgerFixture.ts"
-import { upgradedAcross } from "./LedgerUpgrade.ts"
+import { lendOrderColumns, returnOrderColumns, upgradedAcross } from "./LedgerUpgrade.ts"
 
 describe("TradeLedger on SQLite", () => {
   it.effect("a ledger written before migrations 0010, 0012 and 0014 reads back as a new one does, and takes more sessions alike", () =>
@@ -96,15 +96,18 @@ describe("TradeLedger on SQLite", () => {
         const writtenAfter = (before: typeof migrations) =>
           Effect.gen(function*() {
             yield* Migrator.make({})({ loader: Migrator.fromRecord(before) })
-            // this code writes the snapshot's moment (0022) and reads a book's key (0031): the columns are lent for
-            // the old schema's writes, then dropped, so the rows are what the code before 0022 wrote (no moment)
+            // this code writes the snapshot's moment (0022), reads a book's key (0031) and writes the order columns
+            // of 0050 and 0051: the columns are lent for the old schema's writes, then dropped, so the rows are what
+            // the code before 0022 wrote (no moment)
             const sql = yield* SqlClient.SqlClient
+            yield* lendOrderColumns(sql)
             yield* sql.unsafe(`ALTER TABLE ledger_equity ADD COLUMN marked_at TEXT`)
             yield* sql.unsafe(`ALTER TABLE ledger_books ADD COLUMN short_id TEXT`)
             yield* sql.unsafe(`UPDATE ledger_books SET short_id = id`)
             yield* Effect.provide(record(early), TradeLedger.layer)
             yield* sql.unsafe(`ALTER TABLE ledger_equity DROP COLUMN marked_at`)
             yield* sql.unsafe(`ALTER TABLE ledger_books DROP COLUMN short_id`)
+            yield* returnOrderColumns(sql)
             yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
             yield* Effect.provide(record(late), TradeLedger.layer)
             return { reads: yield* Effect.provide(reads, TradeLedger.layer), keys: yield* keysOf }
@@ -167,13 +170,16 @@ const upgradedAcross0031 = (client: () => Layer.Layer<SqlClient.SqlClient, unkno
     writeOld: ({ createBacktest, early, record }) =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
-        // this code reads a book's key: the column is lent for the old schema's writes, every book keyed by its id
-        // (the rows are then what the code before 0031 wrote), and dropped again
+        // this code reads a book's key and writes the order columns of 0050 and 0051: the columns are lent for the old
+        // schema's writes, every book keyed by its id (the rows are then what the code before 0031 wrote), and
+        // dropped again
         yield* sql.unsafe(`ALTER TABLE ledger_books ADD COLUMN short_id TEXT`)
+        yield* lendOrderColumns(sql)
         yield* Effect.provide(createBacktest, TradeLedger.layer)
         yield* sql.unsafe(`UPDATE ledger_books SET short_id = id`)
         yield* Effect.provide(record(early), TradeLedger.layer)
         yield* sql.unsafe(`ALTER TABLE ledger_books DROP COLUMN short_id`)
+        yield* returnOrderColumns(sql)
       }),
     checkUpgraded: ({ backtest, late, record }) =>
       Effect.gen(function*() {

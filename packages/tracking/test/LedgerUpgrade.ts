@@ -96,3 +96,14 @@ export const upgradedAcross = (
       for (const read of expected) assert.isAbove(read.length, 0)
       assert.deepStrictEqual(migrated, expected)
     }))
+
+/** The order columns this code writes that later migrations added (0050, 0051): lent to an older schema for its writes. */
+const LENT_ORDER_COLUMNS = ["notional", "trail_price", "trail_percent", "hwm"]
+
+/** Adds the lent order columns to `ledger_orders`, so that this code can write an older schema's rows. */
+export const lendOrderColumns = (sql: SqlClient.SqlClient) =>
+  Effect.forEach(LENT_ORDER_COLUMNS, (column) => sql.unsafe(`ALTER TABLE ledger_orders ADD COLUMN ${column} REAL`), { discard: true })
+
+/** Drops the lent order columns again: the rows are then what the code before them wrote. */
+export const returnOrderColumns = (sql: SqlClient.SqlClient) =>
+  Effect.forEach(LENT_ORDER_COLUMNS, (column) => sql.unsafe(`ALTER TABLE ledger_orders DROP COLUMN ${column}`), { discard: true })

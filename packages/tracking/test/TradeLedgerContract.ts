@@ -116,7 +116,7 @@ export const contract = (test: (name: string, body: () => Body) => void) => {
       const account = AccountId.make("COUNCIL")
       const at = "2024-01-05T21:00:00.000Z"
       const order = (id: string, clientOrderId: string) => ({
-        account, id, clientOrderId, symbol: Ticker.make("SPY"), side: "sell" as const, qty: 10, type: "market" as const, timeInForce: "cls" as const,
+        account, id, clientOrderId, symbol: Ticker.make("SPY"), side: "sell" as const, qty: 10, notional: null, trailPrice: null, trailPercent: null, hwm: null, type: "market" as const, timeInForce: "cls" as const,
         limitPrice: null, stopPrice: null, orderClass: "simple" as const, status: "filled" as const, filledQty: 10, filledAvgPrice: 470,
         submittedAt: "2024-01-05T20:45:00.000Z", filledAt: at, parentId: null, updatedAt: at
       })
@@ -235,7 +235,7 @@ export const contract = (test: (name: string, body: () => Body) => void) => {
       const account = AccountId.make("COUNCIL")
       const at = (minute: number) => `2024-01-05T20:${String(minute).padStart(2, "0")}:00.000Z`
       const view = (status: "accepted" | "new" | "partially_filled" | "filled", filledQty: number, updatedAt: string) => ({
-        account, id: "o-9", clientOrderId: "c-9", symbol: Ticker.make("SPY"), side: "buy" as const, qty: 10, type: "limit" as const,
+        account, id: "o-9", clientOrderId: "c-9", symbol: Ticker.make("SPY"), side: "buy" as const, qty: 10, notional: null, trailPrice: null, trailPercent: null, hwm: null, type: "limit" as const,
         timeInForce: "day" as const, limitPrice: 470, stopPrice: null, orderClass: "simple" as const, status, filledQty,
         filledAvgPrice: filledQty === 0 ? null : 470, submittedAt: at(0), filledAt: status === "filled" ? updatedAt : null, parentId: null, updatedAt
       })

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Logger } from "effect"
-import { type RunId, TradingDay } from "@council/domain"
+import { type RunId, Ticker, TradingDay } from "@council/domain"
 import { Recorder, RunContext, RunStore } from "@council/engine"
 import { Brokers } from "@council/broker"
 import { AlpacaBroker } from "@council/broker/Alpaca"
@@ -69,6 +69,91 @@ describe("Reconcile against an Alpaca stand-in on 127.0.0.1", () => {
         const after = yield* ledgerState
         assert.deepStrictEqual([after.orders, after.fills], [state.orders, state.fills])
         assert.strictEqual(after.equity.length, 2)
+      }).pipe(Effect.provide(Layer.merge(store, brokers)))
+    }))
+
+  it.live("records a notional order (qty null on the wire) with its fill, and a trailing stop with its trail and mark, placed by the user", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
+      const brokers = Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) }))
+      return yield* Effect.gen(function*() {
+        // "$500 of AAPL", bought by the user at 150 a share: 3.333333333 shares (Alpaca's 9 decimals)
+        const at = "2026-08-03T14:00:00.000Z"
+        const id = "6f1b0b7e-1d5e-4c55-9a57-0d1b3c0a9f11"
+        fake.orders.set(id, {
+          id,
+          clientOrderId: "users-own-notional",
+          symbol: Ticker.make("AAPL"),
+          side: "buy",
+          qty: 3.333333333,
+          notional: 500,
+          type: "market",
+          timeInForce: "day",
+          limitPrice: null,
+          stopPrice: null,
+          orderClass: "simple",
+          status: "filled",
+          filledQty: 3.333333333,
+          filledAvgPrice: 150,
+          createdAt: at,
+          updatedAt: at,
+          submittedAt: at,
+          filledAt: at,
+          legs: []
+        })
+        fake.activities.push({
+          id: "20260803140000000::7d4f3b8e-2b7a-4f0e-8f57-3c1f9d2b6a10",
+          activity_type: "FILL",
+          transaction_time: at,
+          type: "fill",
+          price: "150",
+          qty: "3.333333333",
+          side: "buy",
+          symbol: "AAPL",
+          leaves_qty: "0",
+          order_id: id,
+          cum_qty: "3.333333333",
+          order_status: "filled"
+        })
+        // Alpaca's documented trailing stop ($6.15 trail), its mark at 160: its stop 153.85
+        const trailId = "0c7f3e52-9a41-4f0b-8d0e-5b2d7c9e1a22"
+        fake.orders.set(trailId, {
+          id: trailId,
+          clientOrderId: "users-own-trail",
+          symbol: Ticker.make("AAPL"),
+          side: "sell",
+          qty: 3,
+          type: "trailing_stop",
+          timeInForce: "gtc",
+          limitPrice: null,
+          stopPrice: 153.85,
+          trailPrice: 6.15,
+          hwm: 160,
+          orderClass: "simple",
+          status: "new",
+          filledQty: 0,
+          filledAvgPrice: null,
+          createdAt: "2026-08-03T15:00:00.000Z",
+          updatedAt: "2026-08-03T15:00:00.000Z",
+          submittedAt: "2026-08-03T15:00:00.000Z",
+          filledAt: null,
+          legs: []
+        })
+        // what the fake answers is Alpaca's shape of a notional order: dollars, no shares
+        const wire = JSON.parse((yield* Effect.promise(() =>
+          fetch(`${fake.url}/v2/orders/${id}`, { headers: { "APCA-API-KEY-ID": fake.keyId, "APCA-API-SECRET-KEY": fake.secretKey } }).then((r) => r.text())
+        ))) as { qty: unknown; notional: unknown }
+        assert.deepStrictEqual([wire.qty, wire.notional], [null, "500"])
+        const result = yield* reconcile("2026-08-03", "r-notional")
+        assert.deepStrictEqual(result.accounts.map((a) => [a.status, a.orders, a.fills]), [["recorded", 2, 1]])
+        const state = yield* ledgerState
+        assert.deepStrictEqual(
+          state.orders.map((o) => [o.clientOrderId, o.type, o.notional, o.qty, o.filledQty, o.filledAvgPrice, o.status]),
+          [["users-own-trail", "trailing_stop", null, 3, 0, null, "new"], ["users-own-notional", "market", 500, 3.333333333, 3.333333333, 150, "filled"]]
+        )
+        assert.deepStrictEqual(state.orders.map((o) => [o.trailPrice, o.trailPercent, o.hwm, o.stopPrice]), [[6.15, null, 160, 153.85], [null, null, null, null]])
+        assert.deepStrictEqual(state.fills.map((f) => [f.orderId, f.qty, f.price]), [[id, 3.333333333, 150]])
       }).pipe(Effect.provide(Layer.merge(store, brokers)))
     }))
 

@@ -20,7 +20,7 @@
  * **Gotchas**
  * - A duplicate client order id of the *same* order is not an error after a retry: it is how a retried
  *   placement learns that its first attempt landed.
- * - Orders and positions the domain cannot represent (notional, trailing stop, crypto pairs) are skipped with a
+ * - Orders and positions the domain cannot represent (options, crypto pairs) are skipped with a
  *   warning by the list methods and fail `ServerError` (not retryable) by the single-item methods.
  * - `closeAllPositions` fails when any position could not be closed (the reason of the first failure; the
  *   message lists them all); `cancelAllOrders` counts the orders canceled and logs the ones that were not.

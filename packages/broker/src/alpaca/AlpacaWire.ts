@@ -16,8 +16,10 @@
  *   are checked only when converting to the domain, so a new Alpaca status fails one conversion, not a decode.
  * - `order_class: ""` means `simple` (both are read). Simple orders are encoded as `""` in orders (as Alpaca
  *   answers them) and as `"simple"` in order requests.
- * - `toDomainOrder`/`toDomainPosition` return a `Result`: orders the domain cannot represent (notional, trailing
- *   stops, options legs, non-ticker symbols such as `BTC/USD`) are failures with a reason, not defects.
+ * - `toDomainOrder`/`toDomainPosition` return a `Result`: orders the domain cannot represent (options legs,
+ *   non-ticker symbols such as `BTC/USD`) are failures with a reason, not defects. Trailing stops carry their trail
+ *   and `hwm`. Notional orders
+ *   are orders with `notional` (their `qty`: the shares filled so far).
  * - Error classification (`errorReason`) and its inverse (`toWireError`) are kept together so that a server's
  *   error round-trips to the same `BrokerError` reason in the client (except `UnknownAccount`, sent as 401, and
  *   `Unavailable`, sent as 503, which come back as `Unauthorized` and `ServerError`).

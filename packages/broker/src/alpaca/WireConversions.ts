@@ -6,8 +6,10 @@
  * **Gotchas**
  * - Conversions to the domain parse decimal strings to `number`; `order_class: ""` means `simple`. Simple orders
  *   are encoded as `""` in orders (as Alpaca answers) and as `"simple"` in order requests (Alpaca reads both).
- * - `toDomainOrder`/`toDomainPosition` return a `Result`: orders the domain cannot represent (notional, trailing
- *   stops, options legs, non-ticker symbols such as `BTC/USD`) are failures with a reason, not defects.
+ * - `toDomainOrder`/`toDomainPosition` return a `Result`: orders the domain cannot represent (options legs,
+ *   non-ticker symbols such as `BTC/USD`) are failures with a reason, not defects. Trailing stops carry their trail
+ *   and `hwm`. A notional order
+ *   (`qty: null`, `notional` set) is an `Order` with `notional` and the shares filled so far as its `qty`.
  * - Error classification (`errorReason`) and its inverse (`toWireError`) are kept together so that a server's
  *   error round-trips to the same `BrokerError` reason in the client (except `UnknownAccount`, sent as 401, and
  *   `Unavailable`, sent as 503, which come back as `Unauthorized` and `ServerError`).
@@ -22,6 +24,7 @@ import {
   type AccountSnapshot,
   decimalDifference,
   Fill,
+  NotionalIntent,
   Order,
   OrderIntent,
   type OrderLeg,
@@ -74,11 +77,17 @@ const describeFailure = <A>(what: string, result: Result.Result<A, Schema.Schema
     return field === "" ? `${what}: ${problem}` : `${what}: ${field}: ${problem}`
   })
 
+/** `{ [key]: n }` for a decimal that is there, `{}` otherwise. */
+const optionalDecimal = <K extends string>(key: K, value: string | null | undefined): { readonly [k in K]?: number } => {
+  const n = parseDecimal(value)
+  return n === undefined ? {} : { [key]: n } as { readonly [k in K]: number }
+}
+
 const toDomainLegFields = (wire: WireOrderLeg | WireOrder): Result.Result<Record<string, unknown>, string> => {
-  if (wire.notional !== undefined && wire.notional !== null && (wire.qty === undefined || wire.qty === null)) {
-    return Result.fail(`order ${wire.id} is a notional order (unsupported)`)
-  }
-  const qty = parseDecimal(wire.qty)
+  // a notional order names dollars, not shares (`qty: null`): its shares are those filled so far
+  const notional = wire.qty === undefined || wire.qty === null ? parseDecimal(wire.notional) : undefined
+  const filledQty = parseDecimal(wire.filled_qty) ?? 0
+  const qty = notional !== undefined ? filledQty : parseDecimal(wire.qty)
   if (qty === undefined) return Result.fail(`order ${wire.id} has no qty`)
   const orderClass = wire.order_class === undefined || wire.order_class === "" ? "simple" : wire.order_class
   return Result.succeed({
@@ -87,13 +96,17 @@ const toDomainLegFields = (wire: WireOrderLeg | WireOrder): Result.Result<Record
     symbol: wire.symbol,
     side: wire.side,
     qty,
+    ...(notional !== undefined ? { notional } : {}),
     type: wire.type !== undefined && wire.type !== "" ? wire.type : wire.order_type,
     timeInForce: wire.time_in_force,
     limitPrice: parseDecimal(wire.limit_price) ?? null,
     stopPrice: parseDecimal(wire.stop_price) ?? null,
+    ...optionalDecimal("trailPrice", wire.trail_price),
+    ...optionalDecimal("trailPercent", wire.trail_percent),
+    ...optionalDecimal("hwm", wire.hwm),
     orderClass,
     status: wire.status,
-    filledQty: parseDecimal(wire.filled_qty) ?? 0,
+    filledQty,
     filledAvgPrice: parseDecimal(wire.filled_avg_price) ?? null,
     submittedAt: wire.submitted_at ?? wire.created_at ?? "",
     filledAt: wire.filled_at ?? null,
@@ -199,8 +212,9 @@ const toWireLegFields = (order: WireOrderSource) => ({
   asset_id: order.assetId ?? "",
   symbol: order.symbol,
   asset_class: order.assetClass ?? "us_equity",
-  notional: null,
-  qty: formatDecimal(order.qty),
+  // Alpaca: "If [notional is] entered, `qty` will be null", filled or not
+  notional: decimalOrNull(order.notional),
+  qty: order.notional === undefined ? formatDecimal(order.qty) : null,
   filled_qty: formatDecimal(order.filledQty),
   filled_avg_price: decimalOrNull(order.filledAvgPrice),
   // Alpaca answers "" for simple equity orders (and reads "" or "simple" in requests)
@@ -214,9 +228,9 @@ const toWireLegFields = (order: WireOrderSource) => ({
   stop_price: decimalOrNull(order.stopPrice),
   status: order.status,
   extended_hours: order.extendedHours ?? false,
-  trail_percent: null,
-  trail_price: null,
-  hwm: null,
+  trail_percent: decimalOrNull(order.trailPercent),
+  trail_price: decimalOrNull(order.trailPrice),
+  hwm: decimalOrNull(order.hwm),
   subtag: null,
   source: null
 })
@@ -238,6 +252,8 @@ export const toWireOrderRequest = (intent: OrderIntent): WireOrderRequest => ({
   time_in_force: intent.timeInForce,
   ...(intent.limitPrice !== undefined ? { limit_price: formatDecimal(intent.limitPrice) } : {}),
   ...(intent.stopPrice !== undefined ? { stop_price: formatDecimal(intent.stopPrice) } : {}),
+  ...(intent.trailPrice !== undefined ? { trail_price: formatDecimal(intent.trailPrice) } : {}),
+  ...(intent.trailPercent !== undefined ? { trail_percent: formatDecimal(intent.trailPercent) } : {}),
   ...(intent.extendedHours !== undefined ? { extended_hours: intent.extendedHours } : {}),
   client_order_id: intent.clientOrderId,
   order_class: intent.orderClass,
@@ -256,25 +272,62 @@ export const toWireOrderRequest = (intent: OrderIntent): WireOrderRequest => ({
 const decodeIntent = Schema.decodeUnknownResult(OrderIntent)
 const isPositionIntent = Schema.is(PositionIntent)
 
+const decodeNotionalIntent = Schema.decodeUnknownResult(NotionalIntent)
+
 /**
- * A `POST /v2/orders` body as a domain intent (for a server). A missing or empty `client_order_id` gets
- * `newClientOrderId()`, like Alpaca. Fails with an Alpaca-style 422 message.
+ * A notional `POST /v2/orders` body (`notional`, no `qty`) as a `NotionalIntent`: a simple market `day` order
+ * (Alpaca's fractional-trading rules), else refused with a 422 message naming what is wrong.
+ */
+const notionalIntent = (account: AccountId, body: WireOrderRequest, clientOrderId: string): Result.Result<NotionalIntent, string> => {
+  if (body.type !== "market") return Result.fail("notional orders must be market orders on the local exchange")
+  if (body.time_in_force !== "day") return Result.fail("notional orders must be DAY orders")
+  const orderClass = body.order_class == null || body.order_class === "" ? "simple" : body.order_class
+  if (orderClass !== "simple" || body.take_profit != null || body.stop_loss != null) {
+    return Result.fail("notional orders must be simple orders")
+  }
+  if (body.limit_price != null || body.stop_price != null) return Result.fail("notional orders must be market orders on the local exchange")
+  if (body.extended_hours === true) return Result.fail("extended hours order must be DAY limit orders")
+  return Result.mapError(decodeNotionalIntent({
+    account,
+    symbol: body.symbol,
+    side: body.side,
+    notional: Number(body.notional),
+    type: "market",
+    timeInForce: "day",
+    orderClass: "simple",
+    ...(body.position_intent != null ? { positionIntent: body.position_intent } : {}),
+    clientOrderId,
+    reason: "alpaca api"
+  }), (error) => issueLine("invalid order", error))
+}
+
+/**
+ * A `POST /v2/orders` body as a domain intent (for a server): an `OrderIntent`, or with `notional` (and no `qty`) a
+ * `NotionalIntent`. A missing or empty `client_order_id` gets `newClientOrderId()`, like Alpaca. Fails with an
+ * Alpaca-style 422 message (both `qty` and `notional`: refused).
  */
 export const fromWireOrderRequest = (
   account: AccountId,
   body: WireOrderRequest,
   newClientOrderId: () => string
-): Result.Result<OrderIntent, string> => {
-  if (body.notional !== undefined && body.notional !== null) return Result.fail("notional orders are not supported")
-  if (body.trail_price != null || body.trail_percent != null || body.type === "trailing_stop") {
-    return Result.fail("trailing_stop orders are not supported")
+): Result.Result<OrderIntent | NotionalIntent, string> => {
+  const trailed = body.trail_price != null || body.trail_percent != null
+  if (body.type === "trailing_stop" && body.trail_price != null && body.trail_percent != null) {
+    return Result.fail("only one of trail_price or trail_percent may be specified")
+  }
+  if (body.type === "trailing_stop" && !trailed) return Result.fail("trail_price or trail_percent is required for trailing_stop orders")
+  if (body.type != null && body.type !== "trailing_stop" && trailed) {
+    return Result.fail(`trail_price and trail_percent are only allowed for trailing_stop orders`)
   }
   if (body.symbol == null || body.symbol === "") return Result.fail("symbol is required")
-  if (body.qty == null) return Result.fail("qty is required")
+  if (body.qty != null && body.notional != null) return Result.fail("only one of qty or notional may be specified")
+  if (body.qty == null && body.notional == null) return Result.fail("qty is required")
   if (body.side == null) return Result.fail("side is required")
   if (body.type == null) return Result.fail("type is required")
   if (body.time_in_force == null) return Result.fail("time_in_force is required")
   if (body.position_intent != null && !isPositionIntent(body.position_intent)) return Result.fail("invalid position_intent specified")
+  const clientOrderId = body.client_order_id == null || body.client_order_id === "" ? newClientOrderId() : body.client_order_id
+  if (body.notional != null) return notionalIntent(account, body, clientOrderId)
   const candidate = {
     account,
     symbol: body.symbol,
@@ -284,6 +337,8 @@ export const fromWireOrderRequest = (
     timeInForce: body.time_in_force,
     ...(body.limit_price != null ? { limitPrice: Number(body.limit_price) } : {}),
     ...(body.stop_price != null ? { stopPrice: Number(body.stop_price) } : {}),
+    ...(body.trail_price != null ? { trailPrice: Number(body.trail_price) } : {}),
+    ...(body.trail_percent != null ? { trailPercent: Number(body.trail_percent) } : {}),
     orderClass: body.order_class == null || body.order_class === "" ? "simple" : body.order_class,
     ...(body.take_profit != null ? { takeProfit: { limitPrice: Number(body.take_profit.limit_price) } } : {}),
     ...(body.stop_loss != null
@@ -296,7 +351,7 @@ export const fromWireOrderRequest = (
       : {}),
     ...(body.extended_hours != null ? { extendedHours: body.extended_hours } : {}),
     ...(body.position_intent != null ? { positionIntent: body.position_intent } : {}),
-    clientOrderId: body.client_order_id == null || body.client_order_id === "" ? newClientOrderId() : body.client_order_id,
+    clientOrderId,
     reason: "alpaca api"
   }
   return Result.mapError(decodeIntent(candidate), (error) => issueLine("invalid order", error))

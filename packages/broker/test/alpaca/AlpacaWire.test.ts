@@ -101,10 +101,46 @@ describe("AlpacaWire", () => {
 
   it("fails, rather than throws, on orders the domain cannot represent", () => {
     const wire = decode(Wire.WireOrder, docsOrder)
-    assert.isTrue(Result.isFailure(Wire.toDomainOrder({ ...wire, qty: null, notional: "500" })))
-    assert.isTrue(Result.isFailure(Wire.toDomainOrder({ ...wire, type: "trailing_stop" })))
     assert.isTrue(Result.isFailure(Wire.toDomainOrder({ ...wire, symbol: "BTC/USD" })))
     assert.isTrue(Result.isFailure(Wire.toDomainOrder({ ...wire, status: "some_future_status" })))
+  })
+
+  it("reads a notional order (qty null) as an order of its dollars, its shares those filled, and writes it back so", () => {
+    const wire = decode(Wire.WireOrder, docsOrder)
+    // Alpaca's notional market order, as its OpenAPI example shows it, before and after its fill
+    const open = ok(Wire.toDomainOrder({ ...wire, type: "market", order_type: "market", limit_price: null, time_in_force: "day", qty: null, notional: "500" }))
+    assert.deepStrictEqual([open.notional, open.qty, open.filledQty], [500, 0, 0])
+    const filled = ok(Wire.toDomainOrder({
+      ...wire,
+      type: "market",
+      order_type: "market",
+      limit_price: null,
+      time_in_force: "day",
+      qty: null,
+      notional: "500",
+      status: "filled",
+      filled_qty: "1.053518924",
+      filled_avg_price: "474.6"
+    }))
+    assert.deepStrictEqual([filled.notional, filled.qty, filled.filledQty, filled.filledAvgPrice], [500, 1.053518924, 1.053518924, 474.6])
+    const back = Wire.toWireOrder(filled)
+    assert.deepStrictEqual([back.qty, back.notional, back.filled_qty], [null, "500", "1.053518924"])
+    // an order of shares says no notional
+    const shares = ok(Wire.toDomainOrder(wire))
+    assert.isFalse("notional" in shares)
+    assert.deepStrictEqual([Wire.toWireOrder(shares).qty, Wire.toWireOrder(shares).notional], ["2", null])
+  })
+
+  it("reads a trailing stop with its trail and high-water mark, and writes them back", () => {
+    const wire = decode(Wire.WireOrder, docsOrder)
+    const trailing = ok(Wire.toDomainOrder({ ...wire, type: "trailing_stop", order_type: "trailing_stop", limit_price: null, stop_price: "153.85", trail_price: "6.15", hwm: "160" }))
+    assert.deepStrictEqual([trailing.type, trailing.trailPrice, trailing.trailPercent, trailing.hwm, trailing.stopPrice], ["trailing_stop", 6.15, undefined, 160, 153.85])
+    const back = Wire.toWireOrder(trailing)
+    assert.deepStrictEqual([back.type, back.trail_price, back.trail_percent, back.hwm], ["trailing_stop", "6.15", null, "160"])
+    // a request from an intent carries its trail
+    const { limitPrice: _, ...base } = intent()
+    const request = Wire.toWireOrderRequest({ ...base, type: "trailing_stop", side: "sell", trailPercent: 2.5 })
+    assert.deepStrictEqual([request.type, request.trail_percent, request.trail_price], ["trailing_stop", "2.5", undefined])
   })
 
   it("round-trips a bracket order with legs through the wire shape", () => {

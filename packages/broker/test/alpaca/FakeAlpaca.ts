@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Effect, Result, Schema } from "effect"
-import { AccountId, type OrderIntent, type OrderLeg, positionIntentOf, Ticker } from "@council/domain"
+import { AccountId, isNotionalIntent, type OrderIntent, type OrderLeg, positionIntentOf, Ticker } from "@council/domain"
 import {
   formatDecimal,
   fromWireOrderRequest,
@@ -268,6 +268,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       if (Result.isFailure(decoded)) return error(400, 40010000, "request body format is invalid")
       const intent = fromWireOrderRequest(AccountId.make("FAKE"), decoded.success, randomUUID)
       if (Result.isFailure(intent)) return error(422, 40010001, intent.failure)
+      if (isNotionalIntent(intent.success)) return error(422, 40010001, "notional orders are not served by this fake")
       const i = intent.success
       if ([...orders.values()].some((o) => o.clientOrderId === i.clientOrderId)) {
         return error(422, 40010001, "client_order_id must be unique")

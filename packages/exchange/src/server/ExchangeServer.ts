@@ -36,14 +36,17 @@
  * - Request bodies are read whatever the `Content-Type` (the Go SDK sends none); decimals may be JSON strings or
  *   numbers. Endpoint details: `TradingHandlers`, `MarketHandlers`; shapes: `HttpWire`, `ExchangeMarketWire`.
  * - Order replacement (`PATCH /v2/orders/{id}`) serves open simple orders with nothing filled (`Replacements`).
+ * - Notional orders (`notional`, no `qty`) are served as simple market `day` orders, filled like market orders with
+ *   their shares set at the fill (`FillModel`); Alpaca answers them with `qty: null`, and so does the server.
  * - Account activities (FILL, DIV, SPLIT: `ActivityHandlers`), the daily portfolio history and the account
  *   configurations (`AccountHandlers`; `suspend_trade` and `no_shorting` enforced) are served.
+ * - Trailing stops are served (`FillModel`: how a daily bar moves and triggers them), `PATCH` of `trail` too.
  * - Watchlists (`/v2/watchlists`, by id and by name: `WatchlistHandlers`) are served, stored per account; so are
  *   stock snapshots (`/v2/stocks/snapshots`, `/v2/stocks/{symbol}/snapshot`: the latest trade and daily bars as
  *   known at the request's moment, `MarketHandlers`) and the latest bars (`/v2/stocks/bars/latest`).
- * - Not served: notional and trailing-stop orders (422), activities the local exchange never has (answered `[]`:
- *   transfers, fees, interest, journals, option events…), intraday portfolio history (422), streaming, quotes
- *   (a snapshot's `latestQuote` and `minuteBar` are null), trades other than the latest (`/v2/stocks/trades/latest`: the prices positions are marked at, at the
+ * - Not served: activities the local exchange never has (answered `[]`: transfers, fees, interest, journals, option
+ *   events…), intraday portfolio history (422), streaming, quotes (a snapshot's `latestQuote` and `minuteBar` are
+ *   null), trades other than the latest (`/v2/stocks/trades/latest`: the prices positions are marked at, at the
  *   request's moment), non-daily timeframes.
  *
  * @since 0.1.0

@@ -14,6 +14,12 @@
  * - Order replacement (`PATCH /v2/orders/{id}`) replaces an open simple order with nothing filled (`Replacements`):
  *   200 with the new order (`replaces` = the old id); the old one is `replaced`, with `replaced_by`/`replaced_at`.
  *   Other orders, a replay of a done replacement, changes the order's type does not take: 422; buying power: 403.
+ * - Trailing stops (`type: trailing_stop`, one of `trail_price`/`trail_percent`; simple, `day` or `gtc`) answer
+ *   `hwm` and, as `stop_price`, the stop their trail has brought them to (`FillModel`). `PATCH` with `trail` sets a new
+ *   trail (in the unit the order has): the replacement's mark starts again at the present price.
+ * - Notional orders (`notional`, no `qty`) are taken as Alpaca takes them from fractional accounts: simple market
+ *   `day` orders (422 otherwise; both `qty` and `notional`: 422), answered with `qty: null` and `notional`; their
+ *   shares are set at the fill (`FillModel`). They are not replaced (422).
  * - Every order answer (its legs too) carries `position_intent`: the one sent, or the one the position made the
  *   order when it was placed (as Alpaca infers it; the close-position endpoints' orders say `…_to_close`).
  *
@@ -24,7 +30,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as AlpacaWire from "@council/broker/AlpacaWire"
-import type { AccountId, Ticker } from "@council/domain"
+import { type AccountId, isNotionalIntent, type Ticker } from "@council/domain"
 import type { ExchangeOrder } from "../ExchangeRecords.ts"
 import type { LocalExchange } from "../LocalExchange.ts"
 import {
@@ -216,8 +222,10 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
       const decoded = decodeReplaceRequest(withoutEmpty(parsed.success))
       if (Result.isFailure(decoded)) return unprocessable(AlpacaWire.issueLine("invalid replace request", decoded.failure))
       const changes = decoded.success
-      if (changes.trail != null) return unprocessable("trailing_stop orders are not supported")
       const old = yield* exchange.getOrder(account.account, orderId)
+      if (old.notional !== undefined) return unprocessable("notional orders cannot be replaced on the local exchange")
+      const trailing = old.type === "trailing_stop"
+      if (changes.trail != null && !trailing) return unprocessable(`trail is not allowed for a ${old.type} order`)
       const priced = old.type === "limit" || old.type === "stop_limit"
       const stopped = old.type === "stop" || old.type === "stop_limit"
       if (changes.limit_price != null && !priced) return unprocessable(`limit_price is not allowed for a ${old.type} order`)
@@ -229,13 +237,17 @@ const orderHandlers = ({ exchange }: TradingDeps) => {
         type: old.type,
         time_in_force: changes.time_in_force ?? old.timeInForce,
         limit_price: changes.limit_price ?? (old.limitPrice === null ? null : String(old.limitPrice)),
-        stop_price: changes.stop_price ?? (old.stopPrice === null ? null : String(old.stopPrice)),
+        // a trailing stop's stop is where its trail brought it: the replacement trails afresh from the present price
+        stop_price: trailing ? null : changes.stop_price ?? (old.stopPrice === null ? null : String(old.stopPrice)),
+        trail_price: old.trailPrice === undefined ? null : changes.trail ?? String(old.trailPrice),
+        trail_percent: old.trailPercent === undefined ? null : changes.trail ?? String(old.trailPercent),
         extended_hours: old.extendedHours,
         client_order_id: changes.client_order_id ?? null,
         order_class: "simple"
       }
       const intent = AlpacaWire.fromWireOrderRequest(account.account, request, randomUUID)
       if (Result.isFailure(intent)) return unprocessable(intent.failure)
+      if (isNotionalIntent(intent.success)) return unprocessable("qty is required")
       const placed = yield* exchange.replaceOrder(account.account, orderId, intent.success)
       return json(200, wireOrder(placed, [{ replaced: orderId, replacement: placed.id, at: placed.submittedAt }]))
     })

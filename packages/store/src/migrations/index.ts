@@ -32,6 +32,8 @@ import exchangeCorporateActions from "./0033_exchange_corporate_actions.ts"
 import noticesSent from "./0036_notices_sent.ts"
 import exchangeReplacements from "./0047_exchange_replacements.ts"
 import exchangeAccountConfigurations from "./0049_exchange_account_configurations.ts"
+import notionalOrders from "./0050_notional_orders.ts"
+import trailingStops from "./0051_trailing_stops.ts"
 import exchangeWatchlists from "./0055_exchange_watchlists.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
@@ -58,5 +60,7 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0036_notices_sent": noticesSent,
   "0047_exchange_replacements": exchangeReplacements,
   "0049_exchange_account_configurations": exchangeAccountConfigurations,
+  "0050_notional_orders": notionalOrders,
+  "0051_trailing_stops": trailingStops,
   "0055_exchange_watchlists": exchangeWatchlists
 }
