@@ -341,8 +341,17 @@ describe("pnpm pipeline backtest", () => {
     assert.strictEqual(await exited, 130, stderr)
     const id = /continue it with: pnpm pipeline backtest --resume (\S+)/.exec(stderr)?.[1]
     assert.isDefined(id, stderr)
-    const listed = JSON.parse((await cliInProcess(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ id: string; status: string }>
-    assert.deepStrictEqual(listed.map((b) => [b.id, b.status]), [[id, "interrupted"]])
+    const listed = JSON.parse((await cliInProcess(home, ["backtests", "--json"])).stdout) as ReadonlyArray<
+      { id: string; status: string; from: string; to: string; sessions: number; firstSession: string; lastSession: string }
+    >
+    assert.deepStrictEqual(listed.map((b) => [b.id, b.status, b.from, b.to]), [[id, "interrupted", "2026-01-02", "2026-04-30"]])
+    // the table says what was asked and how far it got: the sessions recorded, of the range's 82
+    const [book] = listed
+    assert.strictEqual(book!.firstSession, "2026-01-02")
+    assert.isBelow(book!.sessions, 82)
+    assert.isTrue(book!.lastSession < "2026-04-30", book!.lastSession)
+    const row = (await cliInProcess(home, ["backtests"])).stdout.split("\n").find((l) => l.startsWith(id!))
+    assert.match(row ?? "", new RegExp(`^${id}\\s+interrupted\\s+2026-01-02 … 2026-04-30\\s+2026-01-02 … ${book!.lastSession}\\s+${book!.sessions} of 82\\s+1\\s`))
   }, 60_000)
 
   it("--resume of a backtest another process is still running is refused naming that process (exit 2), which runs on", async () => {
