@@ -75,6 +75,11 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["run"], error: /^error: Missing required argument: / },
   { args: ["run", "weekly"], error: /^error: unknown pipeline "weekly"; available: daily$/ },
   { args: ["run", "daily", "--bogus"], error: /^error: Unrecognized flag: --bogus/ },
+  // a near miss: effect/cli's suggestions in the one line (they were lines of their own under "Did you mean this?")
+  { args: ["runs", "--jsn"], error: /^error: Unrecognized flag: --jsn in command pipeline runs; did you mean --json\? \(see: pnpm pipeline runs --help\)$/ },
+  { args: ["run", "daily", "--dat", "2026-06-05", "--json"], error: /^error: Unrecognized flag: --dat in command pipeline run; did you mean --date or --at\? / },
+  { args: ["backtets"], home: "fresh", error: /^error: Unknown subcommand "backtets" for "pipeline"; did you mean backtests\? \(see: pnpm pipeline --help\)$/ },
+  { args: ["exchange", "serv"], error: /^error: Unknown subcommand "serv" for "pipeline exchange"; did you mean serve\? / },
   { args: ["run", "daily", "--date", "June 5"], error: /^error: --date June 5: expected a date as YYYY-MM-DD$/ },
   { args: ["run", "daily", "--date", "2099-01-01"], error: /^error: --date 2099-01-01: 2099-01-01 is after the last session in the data/ },
   { args: ["run", "daily", "--at", "25:00"], error: /^error: --at 25:00: expected HH:MM, New York time \(e\.g\. 15:45\)$/ },
