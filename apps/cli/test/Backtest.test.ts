@@ -6,7 +6,7 @@ import { DatabaseSync } from "node:sqlite"
 import { Effect, Layer } from "effect"
 import { RunStore } from "@council/engine"
 import { Database, SqlRunStore } from "@council/store"
-import { bin, cliAsync, tempHome } from "./CliHarness.ts"
+import { bin, cliAsync, tempHome, unstamped } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
 import { liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
 
@@ -328,10 +328,12 @@ describe("pnpm pipeline backtest", () => {
 
   it("Ctrl-C (SIGINT) stops it as interrupted, exit 130, and says how to continue", async () => {
     const home = tempHome()
-    const child = spawn(process.execPath, [bin, "backtest", "--from", "2026-01-02", "--to", "2026-04-30", "--accounts", "COUNCIL"], {
+    const child = spawn(process.execPath, [bin, "backtest", "--from", "2026-01-02", "--to", "2026-04-30", "--accounts", "COUNCIL", "--json"], {
       env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home },
       stdio: ["ignore", "pipe", "pipe"]
     })
+    let stdout = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
     let stderr = ""
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
@@ -341,6 +343,10 @@ describe("pnpm pipeline backtest", () => {
     assert.strictEqual(await exited, 130, stderr)
     const id = /continue it with: pnpm pipeline backtest --resume (\S+)/.exec(stderr)?.[1]
     assert.isDefined(id, stderr)
+    // the error line, and --json's error document, name the backtest and how to continue it (not a bare "interrupted")
+    const line = `backtest ${id} interrupted; continue it with: pnpm pipeline backtest --resume ${id}`
+    assert.strictEqual(unstamped(stderr).trim().split("\n").at(-1), `error: ${line}`)
+    assert.deepStrictEqual(JSON.parse(stdout), { error: { exitCode: 130, message: line } })
     const listed = JSON.parse((await cliInProcess(home, ["backtests", "--json"])).stdout) as ReadonlyArray<
       { id: string; status: string; from: string; to: string; sessions: number; firstSession: string; lastSession: string }
     >

@@ -413,7 +413,8 @@ const execute = (plan: Plan, json: boolean) =>
     const status = Exit.isSuccess(ran) ? "completed" : Cause.hasInterruptsOnly(ran.cause) ? "interrupted" : "failed"
     yield* TradeLedger.use((l) => l.setBookStatus(id, status)).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
     if (Exit.isFailure(ran)) {
-      if (status === "interrupted") yield* Console.error(`backtest ${id} interrupted; continue it with: pnpm pipeline backtest --resume ${id}`)
+      // its error line (and `--json`'s error document) names the backtest and how to continue it
+      if (status === "interrupted") return yield* CliFailure.interrupted(`backtest ${id} interrupted; continue it with: pnpm pipeline backtest --resume ${id}`)
       return yield* Effect.failCause(failedBacktest(id, ran.cause))
     }
     const result = ran.value
