@@ -430,7 +430,7 @@ const backtest = Command.make(
       Flag.withDescription("offline (the rule-based stand-ins), replay (answers recorded by earlier runs of the same sessions; an unrecorded question is not asked) or live (the configured LLMs, within the LLM budget) (default: offline)"),
       Flag.optional
     ),
-    resume: Flag.String("resume").pipe(Flag.withDescription("continue an interrupted backtest by its id, as listed by: pnpm pipeline backtests"), Flag.optional),
+    resume: Flag.String("resume").pipe(Flag.withDescription("continue an interrupted backtest by its id, as listed by: pnpm pipeline backtests, or latest (the newest)"), Flag.optional),
     json: jsonFlag
   },
   (options) => using(Backtest, (Backtest) => Backtest.backtest(options))

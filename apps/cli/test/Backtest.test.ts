@@ -358,6 +358,10 @@ describe("pnpm pipeline backtest", () => {
     assert.isTrue(book!.lastSession < "2026-04-30", book!.lastSession)
     const row = (await cliInProcess(home, ["backtests"])).stdout.split("\n").find((l) => l.startsWith(id!))
     assert.match(row ?? "", new RegExp(`^${id}\\s+interrupted\\s+2026-01-02 … 2026-04-30\\s+2026-01-02 … ${book!.lastSession}\\s+${book!.sessions} of 82\\s+1\\s`))
+    // `--resume latest` continues the newest backtest, as `--backtest latest` names it
+    const resumed = await cliInProcess(home, ["backtest", "--resume", "latest", "--json"])
+    assert.strictEqual(resumed.code, 0, resumed.stderr)
+    assert.deepStrictEqual((({ id, status, sessions }) => ({ id, status, sessions }))(JSON.parse(resumed.stdout) as { id: string; status: string; sessions: number }), { id: id!, status: "completed", sessions: 82 })
   }, 60_000)
 
   it("--resume of a backtest another process is still running is refused naming that process (exit 2), which runs on", async () => {

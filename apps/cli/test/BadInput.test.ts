@@ -78,6 +78,7 @@ const table: ReadonlyArray<BadInput> = [
   // a near miss: effect/cli's suggestions in the one line (they were lines of their own under "Did you mean this?")
   { args: ["runs", "--jsn"], error: /^error: Unrecognized flag: --jsn in command pipeline runs; did you mean --json\? \(see: pnpm pipeline runs --help\)$/ },
   { args: ["run", "daily", "--dat", "2026-06-05", "--json"], error: /^error: Unrecognized flag: --dat in command pipeline run; did you mean --date or --at\? / },
+  { args: ["backtest", "--resume", "latest"], home: "fresh", error: /^error: --resume latest: there is no backtest yet \(start one with: pnpm pipeline backtest --from D1 --to D2\)$/ },
   { args: ["backtets"], home: "fresh", error: /^error: Unknown subcommand "backtets" for "pipeline"; did you mean backtests\? \(see: pnpm pipeline --help\)$/ },
   { args: ["exchange", "serv"], error: /^error: Unknown subcommand "serv" for "pipeline exchange"; did you mean serve\? / },
   { args: ["run", "daily", "--date", "June 5"], error: /^error: --date June 5: expected a date as YYYY-MM-DD$/ },

@@ -28,7 +28,7 @@ import { RunStore } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { Database, NodeSqliteClient, RunLock, SqlRunStore } from "@council/store"
-import { BacktestReport, BookId, type BookSummary, Contest, MechanicalVotes, TradeLedger } from "@council/tracking"
+import { BacktestReport, BookId, type BookSummary, Contest, type LedgerError, MechanicalVotes, TradeLedger } from "@council/tracking"
 import { SpendBook, SpendLedger } from "@council/llm"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import { market } from "../Market.ts"
@@ -140,11 +140,13 @@ const planResume = (id: string, options: BacktestCommandOptions) =>
     const given = (["from", "to", "accounts", "pms"] as const).filter((k) => Option.isSome(options[k]))
     if (given.length > 0) return yield* CliFailure.usage(`--resume: continues the backtest as it was started; drop --${given.join(", --")}`)
     const notFound = CliFailure.usage(`--resume: no backtest "${id.slice(0, 64)}" (list them with: pnpm pipeline backtests)`)
-    const bookId = yield* Effect.mapError(Schema.decodeUnknownEffect(BookId)(id), () => notFound)
-    const book = yield* TradeLedger.use((l) => l.book(bookId)).pipe(
-      Effect.mapError(ledgerFailure),
-      Effect.provide(TradeLedger.layer.pipe(Layer.provide(mainDbToCheck)))
-    )
+    const onLedger = <A>(f: (l: TradeLedger["Service"]) => Effect.Effect<A, LedgerError>) =>
+      TradeLedger.use(f).pipe(Effect.mapError(ledgerFailure), Effect.provide(TradeLedger.layer.pipe(Layer.provide(mainDbToCheck))))
+    // `latest`, as `--backtest latest` names the newest backtest
+    const latest = id === "latest" ? yield* onLedger((l) => l.latestBacktest) : Option.none<BookId>()
+    if (id === "latest" && Option.isNone(latest)) return yield* CliFailure.usage("--resume latest: there is no backtest yet (start one with: pnpm pipeline backtest --from D1 --to D2)")
+    const bookId = Option.isSome(latest) ? latest.value : yield* Effect.mapError(Schema.decodeUnknownEffect(BookId)(id), () => notFound)
+    const book = yield* onLedger((l) => l.book(bookId))
     if (Option.isNone(book) || book.value.kind !== "backtest") {
       return yield* CliFailure.usage(`--resume: no backtest "${id.slice(0, 64)}" (list them with: pnpm pipeline backtests)`)
     }
