@@ -57,7 +57,8 @@ const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => Leade
 const leaderboardTable = (report: Standings.LeaderboardReport): string => {
   const board = report.leaderboard
   const estimated = new Set(report.llmCostEstimated)
-  if (board === null) return `book ${report.book}: ${report.verdict}`
+  // a verdict that names the book already is not prefixed with it again ("book live: no equity recorded in book live yet")
+  if (board === null) return report.verdict.includes(`book ${report.book}`) ? report.verdict : `book ${report.book}: ${report.verdict}`
   const rows = board.rows.map((r) => {
     const m = r.metrics
     const mark = estimated.has(r.account) ? ESTIMATE_MARK : ""
