@@ -40,6 +40,7 @@ import { table } from "../Table.ts"
 import { progressLine } from "../BacktestProgress.ts"
 import { backtestsDir } from "../BacktestFiles.ts"
 import { waitForSignal } from "../Listening.ts"
+import { signalWhenGone } from "../Launcher.ts"
 import { holdYoungGeneration } from "../ProcessTuning.ts"
 import { holdLock, selectedProfiles, whileHeld } from "./RunDaily.ts"
 import * as Llm from "./Llm.ts"
@@ -447,5 +448,6 @@ const execute = (plan: Plan, json: boolean) =>
 export const backtest = (options: BacktestCommandOptions) =>
   Effect.gen(function*() {
     const plan = Option.isSome(options.resume) ? yield* planResume(options.resume.value.trim(), options) : yield* planNew(options)
-    yield* Effect.scoped(execute(plan, options.json))
+    // a `kill` of the launching pnpm alone stops it as SIGTERM does (marked interrupted), not left running as an orphan
+    yield* signalWhenGone(Effect.scoped(execute(plan, options.json)))
   }).pipe(Effect.provide(market), Effect.provide(configured))
