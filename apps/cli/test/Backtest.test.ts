@@ -362,6 +362,11 @@ describe("pnpm pipeline backtest", () => {
     const resumed = await cliInProcess(home, ["backtest", "--resume", "latest", "--json"])
     assert.strictEqual(resumed.code, 0, resumed.stderr)
     assert.deepStrictEqual((({ id, status, sessions }) => ({ id, status, sessions }))(JSON.parse(resumed.stdout) as { id: string; status: string; sessions: number }), { id: id!, status: "completed", sessions: 82 })
+    // resumed once more, nothing is left to run: its sessions ran before (not "skipped", as if left out)
+    const again = await cliInProcess(home, ["backtest", "--resume", id!])
+    assert.strictEqual(again.code, 0, again.stderr)
+    assert.match(again.stdout, /^BACKTEST\s+STATUS\s+RANGE\s+SESSIONS\s+RAN\s+ALREADY RUN\s+PMS\s/)
+    assert.match(again.stdout, new RegExp(`\n${id}\\s+completed\\s+2026-01-02 … 2026-04-30\\s+82\\s+0\\s+82\\s+offline\\s`))
   }, 60_000)
 
   it("--resume of a backtest another process is still running is refused naming that process (exit 2), which runs on", async () => {

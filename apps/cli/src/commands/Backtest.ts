@@ -234,7 +234,7 @@ const printOutcome = (outcome: BacktestOutcome, json: boolean) =>
   json
     ? Console.log(JSON.stringify(outcome, null, 2))
     : Console.log([
-      table(["BACKTEST", "STATUS", "RANGE", "SESSIONS", "RAN", "SKIPPED", "PMS", "SCHEDULE", "ACCOUNTS"], [[
+      table(["BACKTEST", "STATUS", "RANGE", "SESSIONS", "RAN", "ALREADY RUN", "PMS", "SCHEDULE", "ACCOUNTS"], [[
         outcome.id,
         outcome.status,
         `${outcome.from} … ${outcome.to}`,
