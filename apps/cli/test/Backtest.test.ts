@@ -391,6 +391,16 @@ describe("pnpm pipeline backtest", () => {
     assert.notInclude(stderr, "failed", "the first process was not disturbed")
   }, 60_000)
 
+  it("a range past the data's last session says where the data ends, and backtests lists what it recorded", async () => {
+    const home = tempHome()
+    const r = await cliInProcess(home, ["backtest", "--from", "2026-06-03", "--to", "2026-12-31", "--accounts", "COUNCIL"])
+    assert.strictEqual(r.code, 0, r.stderr)
+    const id = /^backtest (\S+) started: 4 sessions 2026-06-03 … 2026-12-31 \(the data ends 2026-06-08\), database /m.exec(unstamped(r.stderr))?.[1]
+    assert.isDefined(id, r.stderr)
+    const listed = await cliInProcess(home, ["backtests"])
+    assert.match(listed.stdout, new RegExp(`\n${id}\\s+completed\\s+2026-06-03 … 2026-12-31\\s+2026-06-03 … 2026-06-08\\s+4 of 4\\s+1\\s`))
+  }, 60_000)
+
   it("says its exit codes in --help", async () => {
     const help = await cliInProcess(undefined, ["backtest", "--help"])
     assert.strictEqual(help.code, 0)

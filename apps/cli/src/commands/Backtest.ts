@@ -406,7 +406,11 @@ const execute = (plan: Plan, json: boolean) =>
     const { id, from, to } = plan
     const lease = yield* openBook(plan)
     NodeSqliteClient.ensureDirectory(dir)
-    yield* Console.error(`backtest ${id} ${plan.resumed ? "resumed" : "started"}: ${plan.sessions.length} sessions ${from} … ${to}, database ${file}`)
+    // a range that runs past the data's last session says where the data ends (not a backtest through `to`)
+    const last = plan.sessions.at(-1)!
+    const dataEnd = last < to ? yield* Effect.option(MarketData.use((m) => m.latestTradingDay)) : Option.none()
+    const within = Option.isSome(dataEnd) && dataEnd.value === last ? ` (the data ends ${last})` : ""
+    yield* Console.error(`backtest ${id} ${plan.resumed ? "resumed" : "started"}: ${plan.sessions.length} sessions ${from} … ${to}${within}, database ${file}`)
     if (council !== undefined) yield* council.announce
     if (unrecorded.length > 0) yield* Console.error(unrecordedNote(unrecorded, plan.sessions.length))
     const notices = yield* Ref.make(0)
