@@ -247,12 +247,12 @@ type AccountIds = Effect.Success<ReturnType<AccountsModule["accountsFor"]>>
 
 /**
  * Checks `--account` first, then opens the brokers (and the store: when an account lives on the local exchange,
- * or always with `"create"`).
+ * or always with `"create"`; never with `"empty"`, which reads a missing home as empty and leaves it missing).
  */
 const inspecting = <A, E, R>(
   account: Option.Option<string>,
   f: (Accounts: AccountsModule, ids: AccountIds) => Effect.Effect<A, E, R>,
-  store?: "create"
+  store?: "create" | "empty"
 ) =>
   withMarket((AppLayer) =>
     using(Accounts, (Accounts) =>
@@ -304,7 +304,7 @@ const closeAll = Command.make(
   },
   ({ account, json, yes }) =>
     using(Accounts, (Accounts) =>
-      Effect.andThen(Accounts.confirmCloseAll(account, yes), inspecting(account, (Accounts, ids) => Accounts.closeAll(ids, json))))
+      Effect.andThen(Accounts.confirmCloseAll(account, yes), inspecting(account, (Accounts, ids) => Accounts.closeAll(ids, json), "empty")))
 ).pipe(describe("The panic button: cancel every open order and close every position", exits.accounts))
 
 const oneAccount = Flag.String("account").pipe(Flag.withDescription("the account (required)"))
@@ -321,7 +321,7 @@ const cancel = Command.make(
       withMarket((AppLayer) =>
         using(Accounts, (Accounts) =>
           Effect.flatMap(Accounts.accountsFor(Option.some(account)), ([id]) =>
-            Manual.cancelOne(id!, orderId, json).pipe(Effect.provide(AppLayer.inspecting()))))))
+            Manual.cancelOne(id!, orderId, json).pipe(Effect.provide(AppLayer.inspecting("empty")))))))
 ).pipe(describe(
   "Cancel one open order of one account (the rest of its bracket or OCO group with it, whichever of its orders is named), through the safety broker; prints each canceled order as the broker reports it after the cancel",
   "Exit codes: 0 the broker accepted the cancel; 1 no such open order, or the broker or the safety broker (a dry-run account) refused; 2 usage or configuration error, nothing sent."
@@ -343,7 +343,7 @@ const close = Command.make(
           withMarket((AppLayer) =>
             using(Accounts, (Accounts) =>
               Effect.flatMap(Accounts.accountsFor(Option.some(account)), ([id]) =>
-                Manual.closeOne(id!, Option.getOrThrow(s), json).pipe(Effect.provide(AppLayer.inspecting())))))))
+                Manual.closeOne(id!, Option.getOrThrow(s), json).pipe(Effect.provide(AppLayer.inspecting("empty"))))))))
     )
 ).pipe(describe(
   "Close one position of one account: cancel that symbol's open orders (its protective exits), then liquidate it with a market order, through the safety broker",
@@ -403,7 +403,7 @@ const cancelAll = Command.make(
     json: jsonFlag
   },
   ({ account, json, yes }) =>
-    using(Manual, (Manual) => Effect.andThen(Manual.confirmCancelAll(account, yes), inspecting(account, (_, ids) => Manual.cancelAll(ids, json))))
+    using(Manual, (Manual) => Effect.andThen(Manual.confirmCancelAll(account, yes), inspecting(account, (_, ids) => Manual.cancelAll(ids, json), "empty")))
 ).pipe(describe("Cancel every open order (positions stay), through the safety broker", exits.accounts))
 
 const verify = Command.make("verify", {}, () =>
@@ -430,7 +430,7 @@ const backtest = Command.make(
       Flag.withDescription("offline (the rule-based stand-ins), replay (answers recorded by earlier runs of the same sessions; an unrecorded question is not asked) or live (the configured LLMs, within the LLM budget) (default: offline)"),
       Flag.optional
     ),
-    resume: Flag.String("resume").pipe(Flag.withDescription("continue an interrupted backtest by its id, as listed by: pnpm pipeline backtests"), Flag.optional),
+    resume: Flag.String("resume").pipe(Flag.withDescription("continue an interrupted backtest by its id, as listed by: pnpm pipeline backtests, or latest (the newest)"), Flag.optional),
     json: jsonFlag
   },
   (options) => using(Backtest, (Backtest) => Backtest.backtest(options))

@@ -24,8 +24,18 @@ const wanted = (expected: string): string | undefined =>
   : expected === "Expected an integer" ? "a whole number"
   : choicesOf(expected)
 
-/** The message of one error of a refused invocation. */
+/** effect/cli's suggestions (a block of lines under "Did you mean this?") as one clause of the line. */
+const suggested = (suggestions: ReadonlyArray<string>) =>
+  suggestions.length === 0 ? "" : `; did you mean ${choicesOf(suggestions.map((s) => `"${s}"`).join(" | ")) ?? suggestions[0]}?`
+
+/** The message of one error of a refused invocation: one line (effect/cli's suggestions are lines of their own). */
 export const invocationText = (error: CliError.CliError): string => {
+  if (error._tag === "UnrecognizedOption") {
+    return `Unrecognized flag: ${error.option}${error.command === undefined ? "" : ` in command ${error.command.join(" ")}`}${suggested(error.suggestions)}`
+  }
+  if (error._tag === "UnknownSubcommand") {
+    return `Unknown subcommand "${error.subcommand}"${error.parent === undefined ? "" : ` for "${error.parent.join(" ")}"`}${suggested(error.suggestions)}`
+  }
   if (error._tag !== "InvalidValue" || error.kind !== "flag") return error.message
   const what = wanted(error.expected)
   if (error.value.length === 0) return `--${error.option}: missing its value${what === undefined ? "" : ` (${what})`}`

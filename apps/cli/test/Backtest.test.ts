@@ -6,7 +6,7 @@ import { DatabaseSync } from "node:sqlite"
 import { Effect, Layer } from "effect"
 import { RunStore } from "@council/engine"
 import { Database, SqlRunStore } from "@council/store"
-import { bin, cliAsync, tempHome } from "./CliHarness.ts"
+import { bin, cliAsync, tempHome, unstamped } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
 import { liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
 
@@ -328,10 +328,12 @@ describe("pnpm pipeline backtest", () => {
 
   it("Ctrl-C (SIGINT) stops it as interrupted, exit 130, and says how to continue", async () => {
     const home = tempHome()
-    const child = spawn(process.execPath, [bin, "backtest", "--from", "2026-01-02", "--to", "2026-04-30", "--accounts", "COUNCIL"], {
+    const child = spawn(process.execPath, [bin, "backtest", "--from", "2026-01-02", "--to", "2026-04-30", "--accounts", "COUNCIL", "--json"], {
       env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home },
       stdio: ["ignore", "pipe", "pipe"]
     })
+    let stdout = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
     let stderr = ""
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
@@ -341,8 +343,30 @@ describe("pnpm pipeline backtest", () => {
     assert.strictEqual(await exited, 130, stderr)
     const id = /continue it with: pnpm pipeline backtest --resume (\S+)/.exec(stderr)?.[1]
     assert.isDefined(id, stderr)
-    const listed = JSON.parse((await cliInProcess(home, ["backtests", "--json"])).stdout) as ReadonlyArray<{ id: string; status: string }>
-    assert.deepStrictEqual(listed.map((b) => [b.id, b.status]), [[id, "interrupted"]])
+    // the error line, and --json's error document, name the backtest and how to continue it (not a bare "interrupted")
+    const line = `backtest ${id} interrupted; continue it with: pnpm pipeline backtest --resume ${id}`
+    assert.strictEqual(unstamped(stderr).trim().split("\n").at(-1), `error: ${line}`)
+    assert.deepStrictEqual(JSON.parse(stdout), { error: { exitCode: 130, message: line } })
+    const listed = JSON.parse((await cliInProcess(home, ["backtests", "--json"])).stdout) as ReadonlyArray<
+      { id: string; status: string; from: string; to: string; sessions: number; firstSession: string; lastSession: string }
+    >
+    assert.deepStrictEqual(listed.map((b) => [b.id, b.status, b.from, b.to]), [[id, "interrupted", "2026-01-02", "2026-04-30"]])
+    // the table says what was asked and how far it got: the sessions recorded, of the range's 82
+    const [book] = listed
+    assert.strictEqual(book!.firstSession, "2026-01-02")
+    assert.isBelow(book!.sessions, 82)
+    assert.isTrue(book!.lastSession < "2026-04-30", book!.lastSession)
+    const row = (await cliInProcess(home, ["backtests"])).stdout.split("\n").find((l) => l.startsWith(id!))
+    assert.match(row ?? "", new RegExp(`^${id}\\s+interrupted\\s+2026-01-02 … 2026-04-30\\s+2026-01-02 … ${book!.lastSession}\\s+${book!.sessions} of 82\\s+1\\s`))
+    // `--resume latest` continues the newest backtest, as `--backtest latest` names it
+    const resumed = await cliInProcess(home, ["backtest", "--resume", "latest", "--json"])
+    assert.strictEqual(resumed.code, 0, resumed.stderr)
+    assert.deepStrictEqual((({ id, status, sessions }) => ({ id, status, sessions }))(JSON.parse(resumed.stdout) as { id: string; status: string; sessions: number }), { id: id!, status: "completed", sessions: 82 })
+    // resumed once more, nothing is left to run: its sessions ran before (not "skipped", as if left out)
+    const again = await cliInProcess(home, ["backtest", "--resume", id!])
+    assert.strictEqual(again.code, 0, again.stderr)
+    assert.match(again.stdout, /^BACKTEST\s+STATUS\s+RANGE\s+SESSIONS\s+RAN\s+ALREADY RUN\s+PMS\s/)
+    assert.match(again.stdout, new RegExp(`\n${id}\\s+completed\\s+2026-01-02 … 2026-04-30\\s+82\\s+0\\s+82\\s+offline\\s`))
   }, 60_000)
 
   it("--resume of a backtest another process is still running is refused naming that process (exit 2), which runs on", async () => {
@@ -365,6 +389,16 @@ describe("pnpm pipeline backtest", () => {
     child.kill("SIGINT")
     assert.strictEqual(await exited, 130, stderr)
     assert.notInclude(stderr, "failed", "the first process was not disturbed")
+  }, 60_000)
+
+  it("a range past the data's last session says where the data ends, and backtests lists what it recorded", async () => {
+    const home = tempHome()
+    const r = await cliInProcess(home, ["backtest", "--from", "2026-06-03", "--to", "2026-12-31", "--accounts", "COUNCIL"])
+    assert.strictEqual(r.code, 0, r.stderr)
+    const id = /^backtest (\S+) started: 4 sessions 2026-06-03 … 2026-12-31 \(the data ends 2026-06-08\), database /m.exec(unstamped(r.stderr))?.[1]
+    assert.isDefined(id, r.stderr)
+    const listed = await cliInProcess(home, ["backtests"])
+    assert.match(listed.stdout, new RegExp(`\n${id}\\s+completed\\s+2026-06-03 … 2026-12-31\\s+2026-06-03 … 2026-06-08\\s+4 of 4\\s+1\\s`))
   }, 60_000)
 
   it("says its exit codes in --help", async () => {

@@ -162,6 +162,33 @@ describe("no command hangs or outlives its launcher", () => {
     assert.notMatch(stderr, /cannot reach|Headers Timeout/)
   }, 120_000)
 
+  it("kill -TERM of the pnpm of `pnpm pipeline backtest` alone stops the backtest as interrupted, resumable: no CLI left running", async () => {
+    const home = tempHome()
+    const pnpm = spawn(process.execPath, [pnpmScript(), "-s", "pipeline", "backtest", "--from", "2023-01-03", "--to", "2023-12-29", "--accounts", "COUNCIL"], {
+      cwd: repository,
+      detached: true,
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    const closed = new Promise<void>((resolve) => pnpm.stderr.once("close", () => resolve()))
+    const running = new Promise<void>((resolve) =>
+      pnpm.stderr.setEncoding("utf8").on("data", (d: string) => {
+        stderr += d
+        if (stderr.includes(" sessions/s ")) resolve()
+      }))
+    await Promise.race([running, closed])
+    process.kill(pnpm.pid!, "SIGTERM")
+    // every process holding the pipe has exited: an orphaned backtest would hold it open to its last session
+    await closed
+    const lines = unstamped(stderr)
+    assert.match(lines, /^the launching pnpm exited \(it was sent a signal\): stopping as on SIGTERM$/m)
+    const id = /^error: backtest (\S+) interrupted; continue it with: pnpm pipeline backtest --resume \1$/m.exec(lines)?.[1]
+    assert.isDefined(id, lines)
+    const listed = await cliAsync(home, ["backtests", "--json"])
+    assert.deepStrictEqual((JSON.parse(listed.stdout) as ReadonlyArray<{ id: string; status: string }>).map((b) => [b.id, b.status]), [[id, "interrupted"]])
+  }, 120_000)
+
   it("SIGTERM to the whole process group of `pnpm pipeline run daily` mid-Execution (systemd's stop, Ctrl-C's SIGINT) reaches the run once: it stops part-way as interrupted, not killed by a second signal", async () => {
     const served = await serveExchange(tempHome())
     const proxy = await holdFirstOrder(served.url)

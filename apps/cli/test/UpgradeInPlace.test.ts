@@ -94,7 +94,7 @@ describe("upgrading a home an older version made", () => {
     assert.deepStrictEqual(recordedMigrations(join(home, "backtests", `${BACKTEST}.db`)), migrationIds)
     const backtests = await cliInProcess(home, ["backtests"])
     assert.strictEqual(backtests.code, 0, backtests.stderr)
-    assert.match(backtests.stdout, new RegExp(`${BACKTEST}\\s+completed\\s+2026-05-20 … 2026-05-22\\s+3\\s+6`))
+    assert.match(backtests.stdout, new RegExp(`${BACKTEST}\\s+completed\\s+2026-05-20 … 2026-05-22\\s+2026-05-20 … 2026-05-22\\s+3 of 3\\s+6`))
 
     // the approval that version left pending is sent by this one, and the run it completes replays
     const approved = await cliInProcess(home, ["approve", AWAITING])

@@ -44,7 +44,7 @@ const dayAccounts = (params: DailyParams) =>
 const awaitingRun = (id: string) =>
   Effect.gen(function*() {
     const found = yield* RunStore.use((s) => s.getRun(RunId.make(id)))
-    if (Option.isNone(found)) return yield* CliFailure.usage(`no run with id ${id}`)
+    if (Option.isNone(found)) return yield* CliFailure.usage(`no run with id ${id.slice(0, 64)} (list runs with: pnpm pipeline runs)`)
     const run = found.value
     if (run.pipeline !== DailyPipeline.name) return yield* CliFailure.usage(`run ${id} is not a daily run`)
     if (yield* wasImported(run)) {

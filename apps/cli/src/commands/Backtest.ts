@@ -28,7 +28,7 @@ import { RunStore } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Notifier } from "@council/notify/Notifier"
 import { Database, NodeSqliteClient, RunLock, SqlRunStore } from "@council/store"
-import { BacktestReport, BookId, type BookSummary, Contest, MechanicalVotes, TradeLedger } from "@council/tracking"
+import { BacktestReport, BookId, type BookSummary, Contest, type LedgerError, MechanicalVotes, TradeLedger } from "@council/tracking"
 import { SpendBook, SpendLedger } from "@council/llm"
 import { AppSettings, codeVersion } from "../AppConfig.ts"
 import { market } from "../Market.ts"
@@ -40,6 +40,7 @@ import { table } from "../Table.ts"
 import { progressLine } from "../BacktestProgress.ts"
 import { backtestsDir } from "../BacktestFiles.ts"
 import { waitForSignal } from "../Listening.ts"
+import { signalWhenGone } from "../Launcher.ts"
 import { holdYoungGeneration } from "../ProcessTuning.ts"
 import { holdLock, selectedProfiles, whileHeld } from "./RunDaily.ts"
 import * as Llm from "./Llm.ts"
@@ -140,11 +141,13 @@ const planResume = (id: string, options: BacktestCommandOptions) =>
     const given = (["from", "to", "accounts", "pms"] as const).filter((k) => Option.isSome(options[k]))
     if (given.length > 0) return yield* CliFailure.usage(`--resume: continues the backtest as it was started; drop --${given.join(", --")}`)
     const notFound = CliFailure.usage(`--resume: no backtest "${id.slice(0, 64)}" (list them with: pnpm pipeline backtests)`)
-    const bookId = yield* Effect.mapError(Schema.decodeUnknownEffect(BookId)(id), () => notFound)
-    const book = yield* TradeLedger.use((l) => l.book(bookId)).pipe(
-      Effect.mapError(ledgerFailure),
-      Effect.provide(TradeLedger.layer.pipe(Layer.provide(mainDbToCheck)))
-    )
+    const onLedger = <A>(f: (l: TradeLedger["Service"]) => Effect.Effect<A, LedgerError>) =>
+      TradeLedger.use(f).pipe(Effect.mapError(ledgerFailure), Effect.provide(TradeLedger.layer.pipe(Layer.provide(mainDbToCheck))))
+    // `latest`, as `--backtest latest` names the newest backtest
+    const latest = id === "latest" ? yield* onLedger((l) => l.latestBacktest) : Option.none<BookId>()
+    if (id === "latest" && Option.isNone(latest)) return yield* CliFailure.usage("--resume latest: there is no backtest yet (start one with: pnpm pipeline backtest --from D1 --to D2)")
+    const bookId = Option.isSome(latest) ? latest.value : yield* Effect.mapError(Schema.decodeUnknownEffect(BookId)(id), () => notFound)
+    const book = yield* onLedger((l) => l.book(bookId))
     if (Option.isNone(book) || book.value.kind !== "backtest") {
       return yield* CliFailure.usage(`--resume: no backtest "${id.slice(0, 64)}" (list them with: pnpm pipeline backtests)`)
     }
@@ -231,7 +234,7 @@ const printOutcome = (outcome: BacktestOutcome, json: boolean) =>
   json
     ? Console.log(JSON.stringify(outcome, null, 2))
     : Console.log([
-      table(["BACKTEST", "STATUS", "RANGE", "SESSIONS", "RAN", "SKIPPED", "PMS", "SCHEDULE", "ACCOUNTS"], [[
+      table(["BACKTEST", "STATUS", "RANGE", "SESSIONS", "RAN", "ALREADY RUN", "PMS", "SCHEDULE", "ACCOUNTS"], [[
         outcome.id,
         outcome.status,
         `${outcome.from} … ${outcome.to}`,
@@ -403,7 +406,11 @@ const execute = (plan: Plan, json: boolean) =>
     const { id, from, to } = plan
     const lease = yield* openBook(plan)
     NodeSqliteClient.ensureDirectory(dir)
-    yield* Console.error(`backtest ${id} ${plan.resumed ? "resumed" : "started"}: ${plan.sessions.length} sessions ${from} … ${to}, database ${file}`)
+    // a range that runs past the data's last session says where the data ends (not a backtest through `to`)
+    const last = plan.sessions.at(-1)!
+    const dataEnd = last < to ? yield* Effect.option(MarketData.use((m) => m.latestTradingDay)) : Option.none()
+    const within = Option.isSome(dataEnd) && dataEnd.value === last ? ` (the data ends ${last})` : ""
+    yield* Console.error(`backtest ${id} ${plan.resumed ? "resumed" : "started"}: ${plan.sessions.length} sessions ${from} … ${to}${within}, database ${file}`)
     if (council !== undefined) yield* council.announce
     if (unrecorded.length > 0) yield* Console.error(unrecordedNote(unrecorded, plan.sessions.length))
     const notices = yield* Ref.make(0)
@@ -413,7 +420,8 @@ const execute = (plan: Plan, json: boolean) =>
     const status = Exit.isSuccess(ran) ? "completed" : Cause.hasInterruptsOnly(ran.cause) ? "interrupted" : "failed"
     yield* TradeLedger.use((l) => l.setBookStatus(id, status)).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
     if (Exit.isFailure(ran)) {
-      if (status === "interrupted") yield* Console.error(`backtest ${id} interrupted; continue it with: pnpm pipeline backtest --resume ${id}`)
+      // its error line (and `--json`'s error document) names the backtest and how to continue it
+      if (status === "interrupted") return yield* CliFailure.interrupted(`backtest ${id} interrupted; continue it with: pnpm pipeline backtest --resume ${id}`)
       return yield* Effect.failCause(failedBacktest(id, ran.cause))
     }
     const result = ran.value
@@ -444,5 +452,6 @@ const execute = (plan: Plan, json: boolean) =>
 export const backtest = (options: BacktestCommandOptions) =>
   Effect.gen(function*() {
     const plan = Option.isSome(options.resume) ? yield* planResume(options.resume.value.trim(), options) : yield* planNew(options)
-    yield* Effect.scoped(execute(plan, options.json))
+    // a `kill` of the launching pnpm alone stops it as SIGTERM does (marked interrupted), not left running as an orphan
+    yield* signalWhenGone(Effect.scoped(execute(plan, options.json)))
   }).pipe(Effect.provide(market), Effect.provide(configured))

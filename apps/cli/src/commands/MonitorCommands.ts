@@ -56,7 +56,7 @@ const backtests = Command.make(
     before: Flag.String("before").pipe(Flag.withDescription("the backtests listed after this id (the last of the previous page; the list says it)"), Flag.optional)
   },
   (page) => using(Standings, (s) => s.backtests(page))
-).pipe(describe("List the backtests' books, newest first, a page at a time: id, status, range, sessions recorded", exits.books))
+).pipe(describe("List the backtests' books, newest first, a page at a time: id, status, the range asked, the sessions recorded (how far it got)", exits.books))
 
 const serve = Command.make(
   "serve",

@@ -57,7 +57,8 @@ const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => Leade
 const leaderboardTable = (report: Standings.LeaderboardReport): string => {
   const board = report.leaderboard
   const estimated = new Set(report.llmCostEstimated)
-  if (board === null) return `book ${report.book}: ${report.verdict}`
+  // a verdict that names the book already is not prefixed with it again ("book live: no equity recorded in book live yet")
+  if (board === null) return report.verdict.includes(`book ${report.book}`) ? report.verdict : `book ${report.book}: ${report.verdict}`
   const rows = board.rows.map((r) => {
     const m = r.metrics
     const mark = estimated.has(r.account) ? ESTIMATE_MARK : ""
@@ -278,6 +279,16 @@ const cursorBook = (before: string) =>
     Effect.catchTag("LedgerError", (e) => Effect.fail(ledgerFailure(e)))
   )
 
+/** The sessions a backtest's range holds, as its book recorded when it began (`undefined` for a book that did not). */
+const askedSessions = (b: BookSummary): number | undefined =>
+  Option.getOrUndefined(Schema.decodeUnknownOption(Schema.Struct({ sessions: Schema.Int }))(b.params))?.sessions
+
+/** `backtests`' SESSIONS: those recorded, "of" those asked when the book says (a stopped backtest's "10 of 252"). */
+const sessionsOf = (b: BookSummary) => {
+  const asked = askedSessions(b)
+  return asked === undefined ? String(b.sessions) : `${b.sessions} of ${asked}`
+}
+
 const listBacktests = ({ before, json, limit }: BacktestsPage) =>
   Effect.gen(function*() {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LISTED) {
@@ -294,12 +305,13 @@ const listBacktests = ({ before, json, limit }: BacktestsPage) =>
     if (books.length === 0) return yield* Console.log(Option.isSome(before) ? `no backtests after ${before.value}` : "no backtests yet")
     const stopped = yield* stoppedBacktests(books)
     yield* Console.log(table(
-      ["BACKTEST", "STATUS", "RANGE", "SESSIONS", "ACCOUNTS", "LABEL", "CREATED (UTC)"],
+      ["BACKTEST", "STATUS", "ASKED", "RECORDED", "SESSIONS", "ACCOUNTS", "LABEL", "CREATED (UTC)"],
       books.map((b: BookSummary) => [
         b.id,
         stopped.has(b.id) ? "stopped" : b.status,
         `${b.from ?? "?"} … ${b.to ?? "?"}`,
-        String(b.sessions),
+        b.firstSession === null ? "-" : `${b.firstSession} … ${b.lastSession ?? "?"}`,
+        sessionsOf(b),
         String(b.accounts),
         b.label,
         b.createdAt.replace("T", " ").slice(0, 19)
