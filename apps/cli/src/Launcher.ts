@@ -14,15 +14,18 @@
  * between on purpose: a signal sent to the whole process group (systemd's stop, Ctrl-C) then reaches the command
  * once; were pnpm its parent, pnpm would pass the signal on as a second one, and a second signal ends the command.
  *
- * **Gotchas**: Linux only (it reads `/proc`); elsewhere, and when no package manager launched the process
- * (`node apps/cli/src/bin.ts …`), the effect never completes. A launcher that keeps running after its shell exits
- * (`nohup pnpm …`) keeps the command running too.
+ * **Gotchas**: Linux only (it reads `/proc`); elsewhere, when no package manager launched the process
+ * (`node apps/cli/src/bin.ts …`), and when its script is missing as the command starts (being reinstalled), the
+ * effect never completes. A launcher that keeps running after its shell exits (`nohup pnpm …`) keeps the command
+ * running too.
  *
  * @since 0.1.0
  */
 import { existsSync, readFileSync, realpathSync } from "node:fs"
 import { resolve } from "node:path"
+import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import { toStderr } from "./StderrLines.ts"
 
@@ -64,10 +67,15 @@ const runsScript = (found: ProcessInfo, script: string): boolean => {
   return found.argv.some((arg) => arg !== "" && !arg.startsWith("-") && realpath(resolve(cwd, arg)) === script)
 }
 
-/** The nearest ancestor running `script` (with its start time, so a reused pid is not mistaken for it). */
+/**
+ * The nearest ancestor running `script` (with its start time, so a reused pid is not mistaken for it). A script
+ * that is not there (an `npm install -g pnpm` replacing it that moment, on a machine shared with other users of
+ * it) names no launcher: no ancestor's command line resolves to it, which is no sign that the launcher exited.
+ */
 const findLauncher = (script: string | undefined): Launcher => {
   if (script === undefined || script === "" || !existsSync("/proc/self/stat")) return { _tag: "None" }
-  const target = realpath(script) ?? script
+  const target = realpath(script)
+  if (target === undefined) return { _tag: "None" }
   let pid = process.ppid
   for (let depth = 0; depth < 16 && pid > 1; depth++) {
     const found = info(pid)
@@ -79,11 +87,21 @@ const findLauncher = (script: string | undefined): Launcher => {
 }
 
 /**
+ * The package manager's script (`npm_execpath`), read from the command's environment like every other setting: a
+ * command run in-process (as tests do, in the test runner's process) sees the environment it was given, and does
+ * not take the test runner's pnpm for its own.
+ */
+const launcherScript: Effect.Effect<string | undefined> = Config.option(Config.String("npm_execpath")).pipe(
+  Effect.map(Option.getOrUndefined),
+  Effect.orElseSucceed(() => undefined)
+)
+
+/**
  * Finds the launcher now and returns an effect that completes once it has exited (at once when it already has;
  * never when there is none). Call it first thing, before the work starts.
  */
-export const watch: Effect.Effect<Effect.Effect<void>> = Effect.sync(() => {
-  const launcher = findLauncher(process.env["npm_execpath"])
+export const watch: Effect.Effect<Effect.Effect<void>> = Effect.flatMap(launcherScript, (script) => Effect.sync(() => {
+  const launcher = findLauncher(script)
   switch (launcher._tag) {
     case "None":
       return Effect.never
@@ -94,7 +112,7 @@ export const watch: Effect.Effect<Effect.Effect<void>> = Effect.sync(() => {
       return Effect.asVoid(Effect.repeat(exited, { schedule: Schedule.spaced("250 millis"), until: (gone) => gone }))
     }
   }
-})
+}))
 
 /**
  * Runs `effect`, sending this process SIGTERM if its launcher exits meanwhile (at once when it already has; never
@@ -103,8 +121,8 @@ export const watch: Effect.Effect<Effect.Effect<void>> = Effect.sync(() => {
  */
 export const signalWhenGone = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.acquireUseRelease(
-    Effect.sync(() => {
-      const launcher = findLauncher(process.env["npm_execpath"])
+    Effect.flatMap(launcherScript, (script) => Effect.sync(() => {
+      const launcher = findLauncher(script)
       const stop = () => {
         toStderr("the launching pnpm exited (it was sent a signal): stopping as on SIGTERM\n")
         process.kill(process.pid, "SIGTERM")
@@ -118,7 +136,7 @@ export const signalWhenGone = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.
       }, 250)
       timer.unref()
       return timer
-    }),
+    })),
     () => effect,
     (timer) => Effect.sync(() => clearInterval(timer))
   )

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { BundleFile, type RunBundle } from "@council/engine"
+import { refusingPort } from "../../../packages/store/test/StoreFixture.ts"
 import { fingerprint } from "./BrokerDoubles.ts"
 import { runIdOf } from "./CliHarness.ts"
 import { cliInProcess, fetched } from "./InProcess.ts"
@@ -67,6 +68,7 @@ const jsonFailureProblem = (r: { readonly stdout: string; readonly stderr: strin
 let runId = ""
 let unauthorized = ""
 let takenPort = 0
+let refusedPort = 0
 let servers: Array<Server | ReturnType<typeof createTcpServer>> = []
 
 const table: ReadonlyArray<BadInput> = [
@@ -292,7 +294,7 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["run", "daily"], home: "fresh", env: { DATABASE_URL: `postgres://council:4?${PASSWORD}@127.0.0.1:1/council` }, error: /^error: DATABASE_URL: its user or password holds an unencoded \/, \? or #/ },
   { args: () => ["show", runId], env: { DATABASE_URL: " " }, error: /^error: DATABASE_URL: is set but blank/ },
   { args: ["run", "daily"], env: { DATABASE_URL: `mysql://council:${PASSWORD}@127.0.0.1/council` }, error: /^error: DATABASE_URL: expected postgres:/ },
-  { args: ["runs"], home: "fresh", env: { DATABASE_URL: `postgres://council:${PASSWORD}@127.0.0.1:1/council` }, error: /^error: DATABASE_URL: cannot use postgres:\/\/council@127\.0\.0\.1:1\/council: ECONNREFUSED$/ },
+  { args: ["runs"], home: "fresh", env: () => ({ DATABASE_URL: `postgres://council:${PASSWORD}@127.0.0.1:${refusedPort}/council` }), error: /^error: DATABASE_URL: cannot use postgres:\/\/council@127\.0\.0\.1:\d+\/council: ECONNREFUSED$/ },
 
   // LLMs: every variable checked before anything is opened; no key or base URL echoed
   { args: ["runs"], env: { COUNCIL_LLM: "sometimes" }, error: /^error: COUNCIL_LLM: Expected "offline" \| "live"$/ },
@@ -443,6 +445,7 @@ describe("every bad input: one clear line, the right exit code, nothing written,
     const taken = createTcpServer()
     await new Promise<void>((done) => taken.listen(0, "127.0.0.1", done))
     takenPort = (taken.address() as AddressInfo).port
+    refusedPort = await refusingPort()
     servers = [http, taken]
   }, 60_000)
 

@@ -5,7 +5,13 @@ import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 
+/**
+ * Listens on a free 127.0.0.1 port. Idle connections stay open 30 s, as `exchange serve`'s do (Node's default: 5 s):
+ * the CLI in this process reuses them, and one that sat idle while the loop was busy (a loaded machine: seconds) was
+ * destroyed by the server just as the next request went out on it (`read ECONNRESET`, retried with a WARN line).
+ */
 const listen = async (server: Server) => {
+  server.keepAliveTimeout = 30_000
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }

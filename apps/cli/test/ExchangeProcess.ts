@@ -103,6 +103,8 @@ export const holdFirstOrder = (target: string): Promise<HeldOrder> =>
         sent.end(Buffer.concat(body))
       })
     })
+    // idle connections kept 30 s, as the exchange behind it keeps them (see BrokerDoubles' `listen`)
+    server.keepAliveTimeout = 30_000
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address() as AddressInfo
       resolve({

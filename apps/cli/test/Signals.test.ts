@@ -2,10 +2,11 @@ import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { type AddressInfo, connect } from "node:net"
 import { createServer } from "node:http"
-import { existsSync, realpathSync, symlinkSync } from "node:fs"
+import { existsSync, realpathSync, symlinkSync, writeFileSync } from "node:fs"
 import { delimiter, join } from "node:path"
 import { bin, cliAsync, spawnCli, tempHome, unstamped } from "./CliHarness.ts"
 import { accountsConfig, holdFirstOrder, serveExchange } from "./ExchangeProcess.ts"
+import { cliInProcess } from "./InProcess.ts"
 import { startReceiver } from "./OtlpReceiver.ts"
 
 const repository = new URL("../../../", import.meta.url).pathname
@@ -107,6 +108,29 @@ describe("no command hangs or outlives its launcher", () => {
       assert.match(out, /the launching pnpm exited: stopping\nstopped/)
     })
   }
+
+  it("a launcher's script that is not there as the command starts (an `npm install -g pnpm` replacing it) is no sign that the launcher exited: run daily runs", async () => {
+    const missing = join(tempHome(), "pnpm-being-reinstalled", "bin", "pnpm.cjs")
+    const r = await cliAsync(tempHome(), ["run", "daily"], { npm_execpath: missing })
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.notMatch(r.stderr, /launching pnpm exited/)
+  })
+
+  it("a command run in-process looks for its launcher in the environment it was given, not in the test runner's", async () => {
+    // a pnpm script no ancestor of this process runs: had the command read this process's npm_execpath (a test
+    // runner started by `pnpm test` has one), its launcher would look gone, and it would SIGTERM this process
+    const script = join(tempHome(), "pnpm.cjs")
+    writeFileSync(script, "")
+    const before = process.env["npm_execpath"]
+    process.env["npm_execpath"] = script
+    try {
+      const r = await cliInProcess(tempHome(), ["run", "daily"])
+      assert.strictEqual(r.code, 0, r.stderr)
+    } finally {
+      if (before === undefined) delete process.env["npm_execpath"]
+      else process.env["npm_execpath"] = before
+    }
+  })
 
   /**
    * `pnpm pipeline run daily` (pnpm's own script) in a process group of its own, in a fresh home, with `env` on top

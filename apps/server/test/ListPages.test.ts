@@ -53,8 +53,13 @@ afterAll(async () => {
   await server?.stop()
 })
 
+/**
+ * A GET on a connection of its own. A kept-alive connection that sat idle while the CLI or Chromium worked (seconds
+ * on a loaded machine) can be closed by the server (Node's 5 s keep-alive) just as the next request goes out on it,
+ * which `fetch` reports as "other side closed" and does not retry; this file tests the lists, not connection reuse.
+ */
 const get = async <A>(path: string): Promise<{ readonly status: number; readonly body: A }> => {
-  const res = await fetch(`${server.url}${path}`)
+  const res = await fetch(`${server.url}${path}`, { headers: { connection: "close" } })
   return { status: res.status, body: await res.json() as A }
 }
 

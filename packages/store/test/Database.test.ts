@@ -5,7 +5,7 @@ import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { RunStore } from "@council/engine"
 import { Database, SqlRunStore } from "@council/store"
 import { PgServer } from "./PgServer.ts"
-import { dialectOf, tempFile } from "./StoreFixture.ts"
+import { dialectOf, refusingPort, tempFile } from "./StoreFixture.ts"
 
 const locate = (env: Record<string, string>) =>
   Database.location.pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord(env))))
@@ -87,9 +87,10 @@ describe("Database configuration", () => {
 
   it.effect("an unreachable PostgreSQL is named by DATABASE_URL, without its password", () =>
     Effect.gen(function*() {
-      const at = yield* locate({ DATABASE_URL: "postgres://council:hunter2@127.0.0.1:1/council" })
+      const port = yield* Effect.promise(refusingPort)
+      const at = yield* locate({ DATABASE_URL: `postgres://council:hunter2@127.0.0.1:${port}/council` })
       const error = yield* Effect.flip(dialectOf.pipe(Effect.provide(Database.layerAt(at, "create"))))
-      assert.strictEqual(error.message, "DATABASE_URL: cannot use postgres://council@127.0.0.1:1/council: ECONNREFUSED")
+      assert.strictEqual(error.message, `DATABASE_URL: cannot use postgres://council@127.0.0.1:${port}/council: ECONNREFUSED`)
     }))
 
   it.effect("a driver's message quoting a value of the URL's query does not repeat it", () =>

@@ -3,6 +3,7 @@
  * keep (`trickyJson`), temporary database files removed after the file's tests (`tempFile`), and a SQLite store.
  */
 import { mkdtempSync, rmSync } from "node:fs"
+import { type AddressInfo, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert } from "@effect/vitest"
@@ -11,6 +12,20 @@ import { SqlClient } from "effect/sql"
 import { RunId, TradingDay } from "@council/domain"
 import type { Checkpoint, Recording, RunBundle, RunRecord } from "@council/engine"
 import { Database, SqlRunStore } from "@council/store"
+
+/**
+ * A 127.0.0.1 port that refuses connections: one the system just gave a listener and took back. Not a fixed port
+ * (port 1 was): a process of someone else's bound there would answer, and a test expecting ECONNREFUSED would fail.
+ */
+export const refusingPort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
 
 export const dialectOf = SqlClient.SqlClient.useSync((sql) =>
   sql.onDialectOrElse({ pg: () => "pg", sqlite: () => "sqlite", orElse: () => "other" })
