@@ -81,7 +81,8 @@ async function overview() {
     control: live ? [pending("Close all", "Asking each broker…")] : []
   }
   view.replaceChildren(
-    h("h1", {}, live ? "Live book" : `Backtest ${book}`),
+    // `latest` names the backtest it stands for, as the CLI's `--backtest latest` does ("book": its id)
+    h("h1", {}, live ? "Live book" : `Backtest ${shown?.id ?? book}`),
     // (replaceChildren writes a null as the text "null": a part left out is no part at all)
     ...(shown === undefined || shown.status === "completed" ? [] : [h("p", { class: "warning", id: "book-status" },
       `This backtest is ${shown.status}: ${shown.sessions} of the sessions from ${shown.from ?? "?"} to ${shown.to ?? "?"} recorded so far; what follows covers them alone. `,
