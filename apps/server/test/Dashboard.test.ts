@@ -36,6 +36,9 @@ const drawnValues = async (page: Page, chart: string, series: string): Promise<R
   })
 }
 
+/** Resolves after the page's next two frames: what a ResizeObserver drew again in the frame after a layout is drawn. */
+const nextFrames = (page: Page) => page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
 describe("dashboard in Chromium", () => {
   it("loads with no console error, shows the six accounts, the leaderboard with intervals, and asks nothing of any other host", async () => {
     await page.goto(server.url)
@@ -327,7 +330,7 @@ describe("dashboard in Chromium", () => {
       // on the overview (the last page: a backtest's), each chart is drawn at its card's width: its labels at their
       // size (11 px, not a 1000 px drawing scaled down to 6), its latest session on the screen, not scrolled out of it
       // (a chart drawn again for its card's width is drawn in the frame after the one that laid the card out)
-      await narrow.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))))
+      await nextFrames(narrow)
       for (const id of ["equity-chart", "drawdown-chart"]) {
         const chart = await narrow.$eval(`#${id}`, (svg) => {
           const card = svg.closest(".card")!
@@ -351,7 +354,7 @@ describe("dashboard in Chromium", () => {
       })
       assert.deepStrictEqual(await overlaps(), [])
       await narrow.setViewportSize({ width: 900, height: 800 })
-      await narrow.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))))
+      await nextFrames(narrow)
       const wide = await narrow.$eval("#equity-chart", (svg) => [svg.getBoundingClientRect().width, Number(svg.getAttribute("viewBox")!.split(" ")[2])])
       assert.isAbove(wide[0]!, 700)
       assert.closeTo(wide[0]!, wide[1]!, 1, "the chart is scaled, not drawn at its width")
