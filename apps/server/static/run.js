@@ -11,13 +11,15 @@ const json = (value) => h("details", {}, h("summary", {}, "raw JSON"), h("pre", 
 
 function pitchesTable(pitches) {
   if (!pitches) return h("p", { class: "empty" }, "no pitches recorded")
+  // each cell names its column (data-label): a narrow screen lays a pitch out as a block, its thesis full-width
+  const cell = (label, attrs, ...content) => h("td", { "data-label": label, ...attrs }, ...content)
   return [
     h("table", { id: "pitches" },
       h("thead", {}, h("tr", {}, ["PM", "Symbol", "Direction", "Conviction", "Risk", "Horizon", "Thesis", "Source"].map((t) => h("th", {}, t)))),
       h("tbody", {}, (pitches.pitches ?? []).map((p) => h("tr", {},
-        h("td", {}, p.pm), h("td", {}, p.symbol), h("td", {}, p.direction), h("td", { class: "num" }, p.conviction),
-        h("td", {}, p.riskProfile), h("td", {}, p.horizon),
-        h("td", {}, h("ul", { class: "thesis" }, (p.thesis ?? []).map((t) => h("li", {}, t)))), h("td", { class: "muted" }, p.source))))),
+        cell("PM", { class: "pm" }, p.pm), cell("Symbol", {}, p.symbol), cell("Direction", {}, p.direction), cell("Conviction", { class: "num" }, p.conviction),
+        cell("Risk", {}, p.riskProfile), cell("Horizon", {}, p.horizon),
+        cell("Thesis", { class: "thesis-cell" }, h("ul", { class: "thesis" }, (p.thesis ?? []).map((t) => h("li", {}, t)))), cell("Source", { class: "muted" }, p.source))))),
     (pitches.abstentions ?? []).length > 0
       ? h("p", { class: "muted" }, "Abstained: ", pitches.abstentions.map((a) => `${a.pm} (${a.reason})`).join("; "))
       : null

@@ -360,6 +360,18 @@ describe("dashboard in Chromium", () => {
       assert.closeTo(wide[0]!, wide[1]!, 1, "the chart is scaled, not drawn at its width")
       assert.deepStrictEqual(await overlaps(), [])
       await narrow.screenshot({ path: join(SCREENSHOTS, "narrow.png"), fullPage: true })
+      // a run's pitches: each thesis across the card, not squeezed to a word a line beside seven other columns
+      await narrow.setViewportSize({ width: 400, height: 800 })
+      await narrow.goto(`${server.url}/#/runs/${home.llmRunId}`)
+      await narrow.waitForSelector("#pitches ul.thesis li")
+      const pitches = await narrow.$eval("#pitches", (table) => {
+        const card = table.closest(".card")!
+        return { scrolls: card.scrollWidth > card.clientWidth, card: card.clientWidth, theses: [...table.querySelectorAll("ul.thesis")].map((ul) => ul.getBoundingClientRect().width) }
+      })
+      assert.isFalse(pitches.scrolls, "the pitches scroll sideways")
+      assert.isNotEmpty(pitches.theses)
+      for (const width of pitches.theses) assert.isAbove(width, pitches.card * 0.8, "a thesis is squeezed into a narrow column")
+      await narrow.screenshot({ path: join(SCREENSHOTS, "narrow-run.png"), fullPage: true })
       assert.deepStrictEqual(narrowProblems, [])
     } finally {
       await narrow.close()
