@@ -90,7 +90,7 @@ async function overview() {
     h("div", { class: "grid" }, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs, ...slots.control))
   await Promise.all([
     live ? fill(slots.accounts, "Accounts", Promise.all([accounts, equity]), ([list, series]) => card("Accounts", accountCards(list, series))) : null,
-    live ? fill(slots.control, "Close all", accounts, (list) => closeAllCard(list.map((a) => a.account))) : null,
+    live ? fill(slots.control, "Close all", Promise.all([accounts, api("/api/server")]), ([list, server]) => closeAllCard(list.map((a) => a.account), server.mutations)) : null,
     fill(slots.board, "Leaderboard", api(`/api/leaderboard${bookQuery()}`), (report) => [leaderboardCard(report), contestCard(report)].filter((c) => c !== null)),
     fill(slots.charts, "Equity", equity, equityCharts),
     live ? fill(slots.runs, "Recent runs", runs, (list) => {

@@ -141,6 +141,8 @@ function ordersTable(accounts) {
 export async function runPage(id) {
   const d = await api(`/api/runs/${encodeURIComponent(id)}`)
   const r = d.run
+  // whether the server would take an approval: asked only of a run that waits for one
+  const mutations = r.status === "awaiting-approval" ? (await api("/api/server")).mutations : false
   const known = new Set(STAGES.filter((stage) => stage !== "Reconcile"))
   const others = Object.entries(d.outputs).filter(([stage]) => !known.has(stage))
   return [
@@ -155,7 +157,7 @@ export async function runPage(id) {
         h("dt", {}, "Started"), h("dd", {}, r.startedAt), h("dt", {}, "Duration"), h("dd", {}, ms(r.durationMs)),
         h("dt", {}, "LLM cost"), h("dd", { id: "run-llm-cost" }, d.llmCosts === null ? "—" : usdOf(d.llmCosts.totalUsd, d.llmCosts.estimatedUsd)))),
       // the run's page again, as the address shows it, once its approval is decided
-      r.status === "awaiting-approval" ? approvalCard(r, () => window.dispatchEvent(new HashChangeEvent("hashchange"))) : null,
+      r.status === "awaiting-approval" ? approvalCard(r, () => window.dispatchEvent(new HashChangeEvent("hashchange")), mutations) : null,
       card("Stages", stageBar(d.stages), h("table", { id: "stages" },
         h("thead", {}, h("tr", {}, ["Stage", "Status", "Attempt", "Duration", "Calls", "Started"].map((t) => h("th", {}, t)))),
         h("tbody", {}, d.stages.map((s) => h("tr", {}, h("td", {}, s.name), h("td", {}, badge(s.status), s.reusedFrom ? ` from ${s.reusedFrom}` : ""),

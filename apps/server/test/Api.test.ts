@@ -478,6 +478,17 @@ describe("monitor API", () => {
     }
   })
 
+  it("says at /api/server whether it accepts mutations (a token configured), never the token; its answer is what close-all meets", async () => {
+    const without = await get(open, "/api/server")
+    assert.deepStrictEqual([without.status, without.body], [200, { mutations: false }])
+    assert.strictEqual((await post(open, "/api/close-all", {}, TOKEN)).status, 401)
+    const withToken = await get(guarded, "/api/server")
+    assert.deepStrictEqual([withToken.status, withToken.body], [200, { mutations: true }])
+    assert.notInclude(JSON.stringify(withToken.body), TOKEN)
+    const openapi = (await get(open, "/openapi.json")).body
+    assert.deepStrictEqual(openapi.paths["/api/server"].get.security, [])
+  })
+
   it("with the token: approve refuses a run that is not awaiting approval, close-all closes every position", async () => {
     const approve = await post(guarded, `/api/runs/${home.runId}/approve`, {}, TOKEN)
     assert.deepStrictEqual([approve.status, approve.body._tag], [400, "BadRequest"])

@@ -347,7 +347,22 @@ export class ControlGroup extends HttpApiGroup.make("control")
   .annotateMerge(OpenApi.annotations({ title: "Control", description: "Mutations: each needs Authorization: Bearer $COUNCIL_API_TOKEN" }))
 {}
 
+/** What this server allows: the dashboard offers a mutation only when the server would accept one. */
+export const ServerInfo = Schema.Struct({
+  mutations: Schema.Boolean.annotate({
+    description: "whether the server was started with COUNCIL_API_TOKEN: without it every mutation (close-all, approve, " +
+      "start a backtest) is refused, whatever token a request carries"
+  })
+})
+
+export class ServerGroup extends HttpApiGroup.make("server")
+  .add(HttpApiEndpoint.get("get", "/server", { success: ServerInfo }))
+  .prefix("/api")
+  .annotateMerge(OpenApi.annotations({ title: "Server", description: "What this server allows (read-only; never the token)" }))
+{}
+
 export class MonitorApi extends HttpApi.make("council-monitor")
+  .add(ServerGroup)
   .add(AccountsGroup)
   .add(RunsGroup)
   .add(StandingsGroup)
