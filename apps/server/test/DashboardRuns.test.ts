@@ -24,6 +24,25 @@ describe("dashboard in Chromium", () => {
     assert.deepStrictEqual(problems, [])
   })
 
+  it("says the timeline's and the backtests' times are UTC, as runs and backtests head them, each the API's instant", async () => {
+    const api = await (await fetch(`${server.url}/api/runs?limit=100`)).json() as ReadonlyArray<{ id: string; startedAt: string }>
+    await page.goto("about:blank")
+    await page.goto(`${server.url}/#/runs`)
+    await page.waitForSelector("#runs tbody tr")
+    const heads = await page.$$eval("#runs thead th", (ths) => ths.map((th) => th.textContent))
+    const column = heads.indexOf("Started (UTC)")
+    assert.isAtLeast(column, 0, heads.join(" | "))
+    const shown = await page.$$eval("#runs tbody tr", (trs, i) => trs.map((tr) => [tr.getAttribute("data-run"), tr.children[i]!.textContent]), column)
+    for (const [id, text] of shown) {
+      const started = api.find((r) => r.id === id)!.startedAt
+      assert.strictEqual(new Date(`${text!.replace(" ", "T")}Z`).getTime(), Math.floor(Date.parse(started) / 1000) * 1000, `${id}: ${text} is not ${started} in UTC`)
+    }
+    await page.goto(`${server.url}/#/backtests`)
+    await page.waitForSelector("#backtests tbody tr")
+    assert.include(await page.$$eval("#backtests thead th", (ths) => ths.map((th) => th.textContent)), "Created (UTC)")
+    assert.deepStrictEqual(problems, [])
+  })
+
   it("lists a run that does not read back in the timeline as damaged, saying what is wrong, beside the other runs", async () => {
     const db = new DatabaseSync(join(home.home, "council.db"))
     db.prepare("UPDATE runs SET status = 'bogus' WHERE id = ?").run(home.runId)
