@@ -138,7 +138,14 @@ function ordersTable(accounts) {
       h("td", { class: "muted" }, o.clientOrderId), h("td", { class: "muted" }, how)))))
 }
 
+/** A link to a run the server does not hold (mistyped, stale, another home's): said on the page as such. */
+const unknownRun = (id) => [h("h1", {}, "Unknown run"), card(null, h("p", { class: "neg", id: "unknown-run" },
+  `There is no run “${id.slice(0, 80)}” on this server (a mistyped or stale link?). `, h("a", { href: "#/runs" }, "All runs →")))]
+
 export async function runPage(id) {
+  // asked first through the list, which answers an unknown run with no run rather than a 404 (a console error)
+  const [listed] = await api(`/api/runs?id=${encodeURIComponent(id)}`)
+  if (listed === undefined) return unknownRun(id)
   const d = await api(`/api/runs/${encodeURIComponent(id)}`)
   const r = d.run
   // whether the server would take an approval: asked only of a run that waits for one

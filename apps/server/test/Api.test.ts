@@ -478,6 +478,15 @@ describe("monitor API", () => {
     }
   })
 
+  it("answers /api/runs?id= with that run's summary alone, as the list gives it, and an unknown run with an empty list (no 404)", async () => {
+    const listed = (await get(open, "/api/runs?limit=1000")).body.find((r: any) => r.id === home.runId)
+    assert.isDefined(listed)
+    assert.deepStrictEqual(await get(open, `/api/runs?id=${home.runId}`), { status: 200, body: [listed] })
+    for (const id of ["nope", "2025-06-02-ffffffff"]) assert.deepStrictEqual(await get(open, `/api/runs?id=${id}`), { status: 200, body: [] }, id)
+    const llm = await get(open, `/api/runs?id=${home.llmRunId}`)
+    assert.deepStrictEqual(llm.body.map((r: any) => [r.id, r.llmCost !== null]), [[home.llmRunId, true]])
+  })
+
   it("says at /api/server whether it accepts mutations (a token configured), never the token; its answer is what close-all meets", async () => {
     const without = await get(open, "/api/server")
     assert.deepStrictEqual([without.status, without.body], [200, { mutations: false }])

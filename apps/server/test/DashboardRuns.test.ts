@@ -24,6 +24,21 @@ describe("dashboard in Chromium", () => {
     assert.deepStrictEqual(problems, [])
   })
 
+  it("says a run the address names that the server does not hold is unknown, on the page and with no 404 in the console", async () => {
+    const before = problems.length
+    for (const id of ["nope", "2025-06-02-ffffffff"]) {
+      await page.goto("about:blank")
+      await page.goto(`${server.url}/#/runs/${id}`)
+      const said = await page.waitForSelector("#unknown-run")
+      assert.strictEqual(await said.textContent(), `There is no run “${id}” on this server (a mistyped or stale link?). All runs →`)
+      assert.strictEqual(await page.textContent("h1"), "Unknown run")
+    }
+    // a run it holds still opens
+    await page.goto(`${server.url}/#/runs/${home.runId}`)
+    await page.waitForSelector(`#run-title:text-is("Run ${home.runId}")`)
+    assert.deepStrictEqual(problems.slice(before), [])
+  })
+
   it("says the timeline's and the backtests' times are UTC, as runs and backtests head them, each the API's instant", async () => {
     const api = await (await fetch(`${server.url}/api/runs?limit=100`)).json() as ReadonlyArray<{ id: string; startedAt: string }>
     await page.goto("about:blank")

@@ -258,6 +258,10 @@ export class RunsGroup extends HttpApiGroup.make("runs")
         limit: pageLimit("runs"),
         before: Schema.optional(Schema.String).annotateKey({
           description: "a cursor: the runs listed after this run id (the last of the previous page); absent: from the newest"
+        }),
+        id: Schema.optional(Schema.String).annotateKey({
+          description: "that run alone: a list of it, or an empty list when there is no such run (not a 404: a client " +
+            "asks whether a run exists before it opens /api/runs/{id}, as the dashboard does for a link it is given)"
         })
       },
       success: Schema.Array(Schema.Union([RunSummary, DamagedRunSummary])),
