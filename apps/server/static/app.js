@@ -184,8 +184,9 @@ async function loadBooks() {
 async function knownBook(id) {
   if (knownBooks.includes(id)) return true
   if (listedBooks.length < PAGE.backtests) return false
-  const found = await api(`/api/backtests/${encodeURIComponent(id)}`).catch((error) => error.status === 404 ? null : Promise.reject(error))
-  if (found === null) return false
+  // through the list, which answers an unknown backtest with none rather than a 404 (a console error)
+  const [found] = await api(`/api/backtests?id=${encodeURIComponent(id)}`)
+  if (found === undefined) return false
   showBooks([...listedBooks, found])
   return true
 }

@@ -306,6 +306,9 @@ export class StandingsGroup extends HttpApiGroup.make("standings")
         limit: pageLimit("backtests"),
         before: Schema.optional(Schema.String).annotateKey({
           description: "a cursor: the backtests listed after this backtest id (the last of the previous page); absent: from the newest"
+        }),
+        id: Schema.optional(Schema.String).annotateKey({
+          description: "that backtest alone (`latest`: the newest): a list of it, or an empty list when there is none (not a 404)"
         })
       },
       success: Schema.Array(BookSummary),
