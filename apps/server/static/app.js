@@ -216,6 +216,19 @@ async function route() {
   } catch (error) {
     show([h("div", { class: "card" }, h("div", { class: "neg", id: "error" }, `Could not load: ${failure(error)}`), retryButton())])
   }
+  if (navigation === navigations && navigation > 1) focusView()
+}
+
+/**
+ * After a navigation, a keyboard user goes on from the new page's title: the link or button they pressed went with
+ * the page it was on, which left the focus nowhere (the next Tab would start again at the top of the page).
+ */
+function focusView() {
+  if (document.activeElement !== null && document.activeElement !== document.body && document.activeElement.isConnected) return
+  const title = view.querySelector("h1") ?? view.firstElementChild
+  if (title === null) return
+  title.setAttribute("tabindex", "-1")
+  title.focus({ preventScroll: true })
 }
 
 /**

@@ -24,6 +24,23 @@ describe("dashboard in Chromium", () => {
     assert.deepStrictEqual(problems, [])
   })
 
+  it("keeps a keyboard user's place: a run opened with Enter leaves the focus on its title, and Tab goes on into the run's page", async () => {
+    await page.goto("about:blank")
+    await page.goto(`${server.url}/#/`)
+    await page.waitForSelector(`#runs a[href="#/runs/${home.runId}"]`)
+    await page.focus(`#runs a[href="#/runs/${home.runId}"]`)
+    await page.keyboard.press("Enter")
+    await page.waitForSelector(`#run-title:text-is("Run ${home.runId}")`)
+    await page.waitForSelector("#run-title:focus")
+    await page.keyboard.press("Tab")
+    assert.isNotNull(await page.$("#view :focus"), "Tab went back to the top of the page")
+    // back to the overview: its title holds the focus
+    await page.goBack()
+    await page.waitForSelector("#view h1:text-is('Live book')")
+    await page.waitForSelector("#view h1:focus")
+    assert.deepStrictEqual(problems, [])
+  })
+
   it("says a run the address names that the server does not hold is unknown, on the page and with no 404 in the console", async () => {
     const before = problems.length
     for (const id of ["nope", "2025-06-02-ffffffff"]) {
