@@ -5,6 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { BadRequest, MonitorApi, NotFound, NotImplemented } from "@council/api"
@@ -53,3 +54,7 @@ export const ControlHandlers = HttpApiBuilder.group(MonitorApi, "control", (hand
           Effect.catchTag("BacktestLaunchFailure", (e) => Effect.fail(new BadRequest({ message: e.message })))
         )
       })))
+
+/** `GET /api/server`: whether mutations are allowed (a token configured), so the dashboard offers none that would be refused. */
+export const serverHandlers = (token: Option.Option<Redacted.Redacted>) =>
+  HttpApiBuilder.group(MonitorApi, "server", (handlers) => handlers.handle("get", () => Effect.succeed({ mutations: Option.isSome(token) })))

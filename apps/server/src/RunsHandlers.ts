@@ -65,6 +65,19 @@ const importedIds = (limit: number, run?: RunRecord, before?: RunCursor): Effect
     })
   ).pipe(Effect.map((runs) => new Set(runs.map((r) => r.id))))
 
+/** `?id=`: the run's summary alone, as the list gives it, or none when there is no such run. */
+const runAlone = (id: string) =>
+  Effect.gen(function*() {
+    const found = Schema.is(RunId)(id) ? yield* RunStore.use((store) => store.getRun(id)) : Option.none()
+    if (Option.isNone(found)) return []
+    const run = found.value
+    const imported = yield* importedIds(PAGE.max, run)
+    const activity = yield* activities([run], imported).pipe(Effect.mapError(storeFailure))
+    const charged = yield* chargesOf([run], imported)
+    const failed = yield* failedAccountsOf([run])
+    return [summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id), failed.get(run.id))]
+  })
+
 type RunCursor = { readonly startedAt: string; readonly id: string }
 
 /** The run `?before=` names (the last of the previous page), as the store's cursor; one it does not hold is bad input. */
@@ -146,6 +159,7 @@ export const RunsHandlers = HttpApiBuilder.group(MonitorApi, "runs", (handlers) 
   handlers
     .handle("list", ({ query }) =>
       Effect.gen(function*() {
+        if (query.id !== undefined) return yield* runAlone(query.id)
         const limit = query.limit ?? PAGE.default
         const before = query.before === undefined ? {} : { before: yield* cursorRun(query.before) }
         const entries = yield* RunStore.use((store) => store.surveyRuns({ limit, ...before }))

@@ -31,7 +31,7 @@ import type * as BookAnswers from "./BookAnswers.ts"
 import * as CompletedBooks from "./CompletedBooks.ts"
 import * as Auth from "./Auth.ts"
 import * as Compression from "./Compression.ts"
-import { ControlHandlers } from "./ControlHandlers.ts"
+import { ControlHandlers, serverHandlers } from "./ControlHandlers.ts"
 import * as Dashboard from "./Dashboard.ts"
 import * as FailedAuth from "./FailedAuth.ts"
 import * as Reports from "./Reports.ts"
@@ -68,7 +68,7 @@ export const routes = (settings: Settings) => {
   const completed = CompletedBooks.make(16, settings.offThread)
   return Layer.mergeAll(
     HttpApiBuilder.layer(MonitorApi, { openapiPath: "/openapi.json" }).pipe(
-      Layer.provide([AccountsHandlers, RunsHandlers, standingsHandlers(settings.riskFree, completed), ControlHandlers]),
+      Layer.provide([AccountsHandlers, RunsHandlers, standingsHandlers(settings.riskFree, completed), ControlHandlers, serverHandlers(settings.token)]),
       Layer.provide(Auth.layer(settings.token))
     ),
     Dashboard.routes,

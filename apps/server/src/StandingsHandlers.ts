@@ -15,6 +15,16 @@ const failures = {
   LedgerError: (e: LedgerError) => Effect.fail(isDamagedLedger(e) ? new Damaged({ message: e.message }) : new Unavailable({ message: e.message }))
 }
 
+/** `?id=`: that backtest alone (`latest`: the newest), or none when there is no such backtest (not a 404). */
+const backtestAlone = (id: string) =>
+  Effect.gen(function*() {
+    if (id === liveBook) return []
+    const book = yield* Standings.bookFor(id).pipe(Effect.map(Option.some), Effect.catchTag("BookNotFound", () => Effect.succeed(Option.none())))
+    if (Option.isNone(book)) return []
+    const found = yield* TradeLedger.use((ledger) => ledger.book(book.value))
+    return Option.isSome(found) && found.value.kind === "backtest" ? [found.value] : []
+  })
+
 /** The book `?backtest=` names (the live book without it); a blank one is bad input, as `--backtest ""` is. */
 const bookOf = (backtest: string | undefined) =>
   backtest !== undefined && backtest.trim() === ""
@@ -106,6 +116,7 @@ export const standingsHandlers = (riskFree: number, completed: CompletedBooks) =
         }).pipe(Effect.catchTags(failures)))
       .handle("backtests", ({ query }) =>
         Effect.gen(function*() {
+          if (query.id !== undefined) return yield* backtestAlone(query.id)
           const before = query.before === undefined ? undefined : yield* cursorBook(query.before)
           return yield* TradeLedger.use((ledger) => ledger.backtests({ limit: query.limit ?? PAGE.default, before }))
         }).pipe(Effect.catchTags({ LedgerError: failures.LedgerError })))

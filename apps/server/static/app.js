@@ -81,7 +81,8 @@ async function overview() {
     control: live ? [pending("Close all", "Asking each broker…")] : []
   }
   view.replaceChildren(
-    h("h1", {}, live ? "Live book" : `Backtest ${book}`),
+    // `latest` names the backtest it stands for, as the CLI's `--backtest latest` does ("book": its id)
+    h("h1", {}, live ? "Live book" : `Backtest ${shown?.id ?? book}`),
     // (replaceChildren writes a null as the text "null": a part left out is no part at all)
     ...(shown === undefined || shown.status === "completed" ? [] : [h("p", { class: "warning", id: "book-status" },
       `This backtest is ${shown.status}: ${shown.sessions} of the sessions from ${shown.from ?? "?"} to ${shown.to ?? "?"} recorded so far; what follows covers them alone. `,
@@ -89,7 +90,7 @@ async function overview() {
     h("div", { class: "grid" }, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs, ...slots.control))
   await Promise.all([
     live ? fill(slots.accounts, "Accounts", Promise.all([accounts, equity]), ([list, series]) => card("Accounts", accountCards(list, series))) : null,
-    live ? fill(slots.control, "Close all", accounts, (list) => closeAllCard(list.map((a) => a.account))) : null,
+    live ? fill(slots.control, "Close all", Promise.all([accounts, api("/api/server")]), ([list, server]) => closeAllCard(list.map((a) => a.account), server.mutations)) : null,
     fill(slots.board, "Leaderboard", api(`/api/leaderboard${bookQuery()}`), (report) => [leaderboardCard(report), contestCard(report)].filter((c) => c !== null)),
     fill(slots.charts, "Equity", equity, equityCharts),
     live ? fill(slots.runs, "Recent runs", runs, (list) => {
@@ -128,7 +129,7 @@ async function backtestsPage() {
     return page.length === PAGE.backtests
   }
   return [h("h1", {}, "Backtests"), card(null,
-    h("table", { id: "backtests" }, h("thead", {}, h("tr", {}, ["Backtest", "Status", "Range", "Sessions", "Accounts", "Label", "Created", "Report"].map((t) => h("th", {}, t)))), body),
+    h("table", { id: "backtests" }, h("thead", {}, h("tr", {}, ["Backtest", "Status", "Range", "Sessions", "Accounts", "Label", "Created (UTC)", "Report"].map((t) => h("th", {}, t)))), body),
     books.length === PAGE.backtests ? moreButton("more-backtests", "Older backtests", older) : null)]
 }
 
@@ -183,8 +184,9 @@ async function loadBooks() {
 async function knownBook(id) {
   if (knownBooks.includes(id)) return true
   if (listedBooks.length < PAGE.backtests) return false
-  const found = await api(`/api/backtests/${encodeURIComponent(id)}`).catch((error) => error.status === 404 ? null : Promise.reject(error))
-  if (found === null) return false
+  // through the list, which answers an unknown backtest with none rather than a 404 (a console error)
+  const [found] = await api(`/api/backtests?id=${encodeURIComponent(id)}`)
+  if (found === undefined) return false
   showBooks([...listedBooks, found])
   return true
 }
@@ -214,6 +216,19 @@ async function route() {
   } catch (error) {
     show([h("div", { class: "card" }, h("div", { class: "neg", id: "error" }, `Could not load: ${failure(error)}`), retryButton())])
   }
+  if (navigation === navigations && navigation > 1) focusView()
+}
+
+/**
+ * After a navigation, a keyboard user goes on from the new page's title: the link or button they pressed went with
+ * the page it was on, which left the focus nowhere (the next Tab would start again at the top of the page).
+ */
+function focusView() {
+  if (document.activeElement !== null && document.activeElement !== document.body && document.activeElement.isConnected) return
+  const title = view.querySelector("h1") ?? view.firstElementChild
+  if (title === null) return
+  title.setAttribute("tabindex", "-1")
+  title.focus({ preventScroll: true })
 }
 
 /**

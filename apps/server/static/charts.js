@@ -25,6 +25,15 @@ function logTicks(lo, hi) {
   return out.length >= 3 ? out : ticks(lo, hi)
 }
 
+/** Whether every value of `series` is positive: what a log axis needs. */
+const positive = (series) => series.every((s) => s.points.every((p) => p.value > 0))
+
+/** A chart's height for its width: `ratio` of it, within [min, max] px. */
+const heightFor = (width, ratio, min, max) => Math.round(Math.min(max, Math.max(min, width * ratio)))
+
+/** The pixels from one date label of a chart's x axis to the next, at least. */
+const DATE_GAP = 110
+
 /** Digits after the point that tell ticks `step` apart when shown as `scale` × value (100 for percent). */
 const decimalsFor = (step, scale = 1) => Math.max(0, Math.ceil(-Math.log10(step * scale) + 1e-9))
 
@@ -35,12 +44,12 @@ const decimalsFor = (step, scale = 1) => Math.max(0, Math.ceil(-Math.log10(step 
  * against the data. `log`: a log axis when every value is positive (equal ratios, equal heights: a long
  * backtest's curves are not squashed by the largest one).
  */
-export function lineChart(series, { height = 280, format = (v) => v, id, log = false, label = "" } = {}) {
+export function lineChart(series, { width = 1000, height = 280, format = (v) => v, id, log = false, label = "" } = {}) {
   // `format(value, step)`: step is the distance between ticks, so labels carry the digits that tell them apart.
-  const width = 1000
+  // `width`: the pixels it is shown across (`fitted`), so its labels are their CSS size on a phone as on a desktop.
   const m = { top: 12, right: 16, bottom: 28, left: 72 }
   const dates = [...new Set(series.flatMap((s) => s.points.map((p) => p.date)))].sort()
-  const logScale = log && series.every((s) => s.points.every((p) => p.value > 0))
+  const logScale = log && positive(series)
   const scaled = logScale ? Math.log : (v) => v
   const values = series.flatMap((s) => s.points.map((p) => scaled(p.value)))
   if (dates.length === 0) return h("p", { class: "empty" }, "nothing recorded yet")
@@ -66,10 +75,11 @@ export function lineChart(series, { height = 280, format = (v) => v, id, log = f
     grid.append(h("svg:line", { x1: left, x2: right, y1: y(t), y2: y(t) }))
     grid.append(h("svg:text", { x: left - 8, y: y(t) + 4, "text-anchor": "end", class: "tick" }, format(t, step)))
   }
-  const every = Math.max(1, Math.ceil(dates.length / 8))
+  // a date label is ~65 px wide at 11 px: one every DATE_GAP px at most, none within DATE_GAP px of the last one (right-aligned)
+  const every = Math.max(1, Math.ceil(dates.length / Math.max(1, Math.floor((right - left) / DATE_GAP))))
   dates.forEach((d, i) => {
     const lastLabel = i === dates.length - 1
-    if ((i % every === 0 && i + every * 0.8 < dates.length - 1) || lastLabel) {
+    if ((i % every === 0 && x(d) < right - DATE_GAP) || lastLabel) {
       grid.append(h("svg:text", { x: x(d), y: height - 8, "text-anchor": lastLabel ? "end" : i === 0 ? "start" : "middle" }, d))
     }
   })
@@ -88,6 +98,33 @@ export function lineChart(series, { height = 280, format = (v) => v, id, log = f
   }
   if (dates.length === 1) svg.append(h("svg:text", { x: (left + right) / 2, y: top + 14, "text-anchor": "middle", class: "note" }, "one session so far: curves start with the second"))
   return svg
+}
+
+/**
+ * A chart drawn by `draw(width)` at the width its box is shown at, and drawn again when that changes (a window
+ * resized, a phone turned): a chart scaled down from a wider drawing shrinks its labels past reading and one wider
+ * than the screen hides its latest sessions. Drawn at once at `guess` px, so the chart is there as soon as its card.
+ */
+export function fitted(draw, guess) {
+  const box = h("div", { class: "chart" })
+  let drawn = Math.max(320, Math.floor(guess))
+  box.append(draw(drawn))
+  new ResizeObserver(([entry]) => {
+    const width = Math.floor(entry.contentRect.width)
+    if (width <= 0 || width === drawn) return
+    drawn = width
+    // next frame: a chart drawn inside the observer's callback would resize the box it observes
+    requestAnimationFrame(() => box.replaceChildren(draw(width)))
+  }).observe(box)
+  return box
+}
+
+/** The width a card of the page's main column gives its content, as the style sheet lays it out. */
+const cardWidth = () => {
+  const view = document.getElementById("view")
+  const style = getComputedStyle(view)
+  const inner = view.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
+  return inner - (window.matchMedia("(max-width: 600px)").matches ? 26 : 38)
 }
 
 export const legend = (series) =>
@@ -116,8 +153,18 @@ export function equityCharts(chart) {
     series.push({ name: `${chart.benchmark.name} buy-and-hold (scaled)`, color: BENCHMARK_COLOR, dashed: true, points: bench.map((p) => ({ date: p.date, value: (p.value / first) * base })) })
   }
   const drawdowns = accounts.map((a) => ({ ...a, points: drawdownsOf(a.points).map((p) => ({ date: p.date, value: -p.value })) }))
+  // a log axis spaces its dollars unevenly: the card's title says so, not only the screen reader's label
+  const log = positive(series)
+  const equity = (width) => lineChart(series, {
+    width, height: heightFor(width, 0.28, 260, 360), id: "equity-chart", label: `Equity of each account${log ? ", log scale" : ""}`, log,
+    format: (v, step) => dollars(v, decimalsFor(step))
+  })
+  const drawdown = (width) => lineChart(drawdowns, {
+    width, height: heightFor(width, 0.2, 200, 260), id: "drawdown-chart", label: "Drawdown of each account from its running peak",
+    format: (v, step) => pct(Math.abs(v) < 1e-12 ? 0 : v, decimalsFor(step, 100))
+  })
   return [
-    card("Equity", lineChart(series, { id: "equity-chart", label: "Equity of each account, log scale", log: true, format: (v, step) => dollars(v, decimalsFor(step)) }), legend(series)),
-    card("Drawdown", lineChart(drawdowns, { id: "drawdown-chart", label: "Drawdown of each account from its running peak", height: 200, format: (v, step) => pct(Math.abs(v) < 1e-12 ? 0 : v, decimalsFor(step, 100)) }), legend(drawdowns))
+    card(log ? "Equity (log scale)" : "Equity", fitted(equity, cardWidth()), legend(series)),
+    card("Drawdown", fitted(drawdown, cardWidth()), legend(drawdowns))
   ]
 }

@@ -84,9 +84,21 @@ function guardedForm(id, intro, actions, done) {
   return form
 }
 
-/** A run stopped at its approval gate: approve (send its orders) or reject (end its day with nothing sent). */
-export function approvalCard(run, reload) {
+/**
+ * What a card offers in place of its form when the server refuses every mutation (`/api/server`: started without
+ * COUNCIL_API_TOKEN): why, and the command that does the same. No token field, no button that can only be refused.
+ */
+const disabled = (id, what, command) => h("div", { class: "control", id },
+  h("p", { class: "muted disabled-note" }, `${what} is disabled on this server: it was started without COUNCIL_API_TOKEN, so it refuses every change. `,
+    "Run ", h("code", {}, command), " instead, or restart pnpm pipeline serve with COUNCIL_API_TOKEN set."))
+
+/**
+ * A run stopped at its approval gate: approve (send its orders) or reject (end its day with nothing sent).
+ * `mutations`: whether the server accepts them (`/api/server`).
+ */
+export function approvalCard(run, reload, mutations = true) {
   const path = `/api/runs/${encodeURIComponent(run.id)}/approve`
+  if (!mutations) return card("Approval", disabled("approval", "Approving from this page", `pnpm pipeline approve ${run.id}`), h("p", { class: "muted" }, "(--reject ends the day with nothing sent)"))
   return card("Approval",
     guardedForm("approval", `This run stopped at its approval gate: its orders (the risk verdicts below) wait for a decision. The same as pnpm pipeline approve ${run.id} (--reject).`, [
       { id: "approve", label: "Approve and send the orders", confirm: `Send run ${run.id}'s orders to the brokers now?`, send: (token) => post(path, {}, token) },
@@ -97,8 +109,12 @@ export function approvalCard(run, reload) {
     }))
 }
 
-/** The panic button: cancel every open order and close every position, of every account or of one. */
-export function closeAllCard(accounts) {
+/**
+ * The panic button: cancel every open order and close every position, of every account or of one. `mutations`:
+ * whether the server accepts them (`/api/server`).
+ */
+export function closeAllCard(accounts, mutations = true) {
+  if (!mutations) return card("Close all", disabled("close-all", "The panic button", "pnpm pipeline close-all [--account NAME]"))
   const choice = h("select", { id: "close-all-account" }, h("option", { value: "" }, "every account"), ...accounts.map((a) => h("option", { value: a }, a)))
   const which = () => choice.value === "" ? "every account" : choice.value
   const form = guardedForm("close-all", "The panic button: cancels every open order and closes every position at market (pnpm pipeline close-all).", [

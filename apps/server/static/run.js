@@ -11,13 +11,15 @@ const json = (value) => h("details", {}, h("summary", {}, "raw JSON"), h("pre", 
 
 function pitchesTable(pitches) {
   if (!pitches) return h("p", { class: "empty" }, "no pitches recorded")
+  // each cell names its column (data-label): a narrow screen lays a pitch out as a block, its thesis full-width
+  const cell = (label, attrs, ...content) => h("td", { "data-label": label, ...attrs }, ...content)
   return [
     h("table", { id: "pitches" },
       h("thead", {}, h("tr", {}, ["PM", "Symbol", "Direction", "Conviction", "Risk", "Horizon", "Thesis", "Source"].map((t) => h("th", {}, t)))),
       h("tbody", {}, (pitches.pitches ?? []).map((p) => h("tr", {},
-        h("td", {}, p.pm), h("td", {}, p.symbol), h("td", {}, p.direction), h("td", { class: "num" }, p.conviction),
-        h("td", {}, p.riskProfile), h("td", {}, p.horizon),
-        h("td", {}, h("ul", { class: "thesis" }, (p.thesis ?? []).map((t) => h("li", {}, t)))), h("td", { class: "muted" }, p.source))))),
+        cell("PM", { class: "pm" }, p.pm), cell("Symbol", {}, p.symbol), cell("Direction", {}, p.direction), cell("Conviction", { class: "num" }, p.conviction),
+        cell("Risk", {}, p.riskProfile), cell("Horizon", {}, p.horizon),
+        cell("Thesis", { class: "thesis-cell" }, h("ul", { class: "thesis" }, (p.thesis ?? []).map((t) => h("li", {}, t)))), cell("Source", { class: "muted" }, p.source))))),
     (pitches.abstentions ?? []).length > 0
       ? h("p", { class: "muted" }, "Abstained: ", pitches.abstentions.map((a) => `${a.pm} (${a.reason})`).join("; "))
       : null
@@ -136,9 +138,18 @@ function ordersTable(accounts) {
       h("td", { class: "muted" }, o.clientOrderId), h("td", { class: "muted" }, how)))))
 }
 
+/** A link to a run the server does not hold (mistyped, stale, another home's): said on the page as such. */
+const unknownRun = (id) => [h("h1", {}, "Unknown run"), card(null, h("p", { class: "neg", id: "unknown-run" },
+  `There is no run “${id.slice(0, 80)}” on this server (a mistyped or stale link?). `, h("a", { href: "#/runs" }, "All runs →")))]
+
 export async function runPage(id) {
+  // asked first through the list, which answers an unknown run with no run rather than a 404 (a console error)
+  const [listed] = await api(`/api/runs?id=${encodeURIComponent(id)}`)
+  if (listed === undefined) return unknownRun(id)
   const d = await api(`/api/runs/${encodeURIComponent(id)}`)
   const r = d.run
+  // whether the server would take an approval: asked only of a run that waits for one
+  const mutations = r.status === "awaiting-approval" ? (await api("/api/server")).mutations : false
   const known = new Set(STAGES.filter((stage) => stage !== "Reconcile"))
   const others = Object.entries(d.outputs).filter(([stage]) => !known.has(stage))
   return [
@@ -153,7 +164,7 @@ export async function runPage(id) {
         h("dt", {}, "Started"), h("dd", {}, r.startedAt), h("dt", {}, "Duration"), h("dd", {}, ms(r.durationMs)),
         h("dt", {}, "LLM cost"), h("dd", { id: "run-llm-cost" }, d.llmCosts === null ? "—" : usdOf(d.llmCosts.totalUsd, d.llmCosts.estimatedUsd)))),
       // the run's page again, as the address shows it, once its approval is decided
-      r.status === "awaiting-approval" ? approvalCard(r, () => window.dispatchEvent(new HashChangeEvent("hashchange"))) : null,
+      r.status === "awaiting-approval" ? approvalCard(r, () => window.dispatchEvent(new HashChangeEvent("hashchange")), mutations) : null,
       card("Stages", stageBar(d.stages), h("table", { id: "stages" },
         h("thead", {}, h("tr", {}, ["Stage", "Status", "Attempt", "Duration", "Calls", "Started"].map((t) => h("th", {}, t)))),
         h("tbody", {}, d.stages.map((s) => h("tr", {}, h("td", {}, s.name), h("td", {}, badge(s.status), s.reusedFrom ? ` from ${s.reusedFrom}` : ""),

@@ -35,7 +35,7 @@ export function timeline(runs) {
   if (runs.length === 0) return h("p", { class: "empty" }, "no runs yet — start one with: pnpm pipeline run daily")
   const longest = Math.max(1, ...runs.map((r) => r.durationMs ?? 0))
   return h("table", { class: "timeline", id: "runs", "data-longest": longest },
-    h("thead", {}, h("tr", {}, ["Run", "Day", "Status", "Mode", "Started", "Duration", "LLM cost", "Stages"].map((t) => h("th", { class: t === "LLM cost" ? "num" : "" }, t)))),
+    h("thead", {}, h("tr", {}, ["Run", "Day", "Status", "Mode", "Started (UTC)", "Duration", "LLM cost", "Stages"].map((t) => h("th", { class: t === "LLM cost" ? "num" : "" }, t)))),
     h("tbody", {}, runs.map(runRow(longest))))
 }
 

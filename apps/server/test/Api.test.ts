@@ -478,6 +478,26 @@ describe("monitor API", () => {
     }
   })
 
+  it("answers /api/runs?id= with that run's summary alone, as the list gives it, and an unknown run with an empty list (no 404)", async () => {
+    const listed = (await get(open, "/api/runs?limit=1000")).body.find((r: any) => r.id === home.runId)
+    assert.isDefined(listed)
+    assert.deepStrictEqual(await get(open, `/api/runs?id=${home.runId}`), { status: 200, body: [listed] })
+    for (const id of ["nope", "2025-06-02-ffffffff"]) assert.deepStrictEqual(await get(open, `/api/runs?id=${id}`), { status: 200, body: [] }, id)
+    const llm = await get(open, `/api/runs?id=${home.llmRunId}`)
+    assert.deepStrictEqual(llm.body.map((r: any) => [r.id, r.llmCost !== null]), [[home.llmRunId, true]])
+  })
+
+  it("says at /api/server whether it accepts mutations (a token configured), never the token; its answer is what close-all meets", async () => {
+    const without = await get(open, "/api/server")
+    assert.deepStrictEqual([without.status, without.body], [200, { mutations: false }])
+    assert.strictEqual((await post(open, "/api/close-all", {}, TOKEN)).status, 401)
+    const withToken = await get(guarded, "/api/server")
+    assert.deepStrictEqual([withToken.status, withToken.body], [200, { mutations: true }])
+    assert.notInclude(JSON.stringify(withToken.body), TOKEN)
+    const openapi = (await get(open, "/openapi.json")).body
+    assert.deepStrictEqual(openapi.paths["/api/server"].get.security, [])
+  })
+
   it("with the token: approve refuses a run that is not awaiting approval, close-all closes every position", async () => {
     const approve = await post(guarded, `/api/runs/${home.runId}/approve`, {}, TOKEN)
     assert.deepStrictEqual([approve.status, approve.body._tag], [400, "BadRequest"])

@@ -36,6 +36,9 @@ const drawnValues = async (page: Page, chart: string, series: string): Promise<R
   })
 }
 
+/** Resolves after the page's next two frames: what a ResizeObserver drew again in the frame after a layout is drawn. */
+const nextFrames = (page: Page) => page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
 describe("dashboard in Chromium", () => {
   it("loads with no console error, shows the six accounts, the leaderboard with intervals, and asks nothing of any other host", async () => {
     await page.goto(server.url)
@@ -266,6 +269,8 @@ describe("dashboard in Chromium", () => {
     const dates = [...new Set(chart.accounts.flatMap((a) => a.points.map((p) => p.date)))].sort()
     const span = `${dates[0]} to ${dates.at(-1)} (${dates.length} sessions)`
     const equityLabel = await page.getByRole("img", { name: /^Equity of each account, log scale/ }).getAttribute("aria-label") ?? ""
+    // the eye is told too: a log axis spaces its dollars unevenly
+    assert.strictEqual(await page.$eval("#equity-chart", (svg) => svg.closest(".card")!.querySelector("h2")!.textContent), "Equity (log scale)")
     assert.strictEqual(equityLabel.slice(0, equityLabel.indexOf(": ")), `Equity of each account, log scale, ${span}`)
     assert.include(equityLabel, "COUNCIL")
     const drawdownLabel = await page.getByRole("img", { name: /^Drawdown of each account/ }).getAttribute("aria-label") ?? ""
@@ -307,7 +312,7 @@ describe("dashboard in Chromium", () => {
     }
   })
 
-  it("fits a narrow window (400 px): no page scrolls sideways; a wide table or chart scrolls inside its card, the book selector wraps", async () => {
+  it("fits a narrow window (400 px): no page scrolls sideways; a wide table scrolls inside its card, a chart is drawn at its width, the book selector wraps", async () => {
     const narrow = await browser.newPage({ viewport: { width: 400, height: 800 } })
     const narrowProblems: Array<string> = []
     collectProblems(narrow, narrowProblems)
@@ -322,14 +327,51 @@ describe("dashboard in Chromium", () => {
         const select = await narrow.$eval("#book", (s) => s.getBoundingClientRect().right)
         assert.isAtMost(select, 400, `${hash}: the book selector is cut off`)
       }
-      // on the overview (the last page: a backtest's), the chart is wider than its card and scrolls in it, its labels legible
-      const chart = await narrow.$eval("#equity-chart", (svg) => ({
-        card: svg.closest(".card")!.clientWidth, width: svg.getBoundingClientRect().width,
-        label: svg.querySelector("text")!.getBoundingClientRect().height
-      }))
-      assert.isAbove(chart.width, chart.card)
-      assert.isAtLeast(chart.label, 6, "the chart's tick labels are too small to read")
+      // on the overview (the last page: a backtest's), each chart is drawn at its card's width: its labels at their
+      // size (11 px, not a 1000 px drawing scaled down to 6), its latest session on the screen, not scrolled out of it
+      // (a chart drawn again for its card's width is drawn in the frame after the one that laid the card out)
+      await nextFrames(narrow)
+      for (const id of ["equity-chart", "drawdown-chart"]) {
+        const chart = await narrow.$eval(`#${id}`, (svg) => {
+          const card = svg.closest(".card")!
+          const texts = [...svg.querySelectorAll("text")].map((t) => t.getBoundingClientRect())
+          return {
+            scrolls: card.scrollWidth > card.clientWidth, right: svg.getBoundingClientRect().right,
+            smallest: Math.min(...texts.map((t) => t.height)), rightmost: Math.max(...texts.map((t) => t.right)),
+            last: svg.getAttribute("data-dates")!.split(",").at(-1), labels: [...svg.querySelectorAll("text")].map((t) => t.textContent)
+          }
+        })
+        assert.isFalse(chart.scrolls, `${id} scrolls inside its card`)
+        assert.isAtMost(chart.right, 400, `${id} is cut off`)
+        assert.isAtLeast(chart.smallest, 10, `${id}'s labels are too small to read`)
+        assert.isAtMost(chart.rightmost, 400, `${id}'s last label is off the screen`)
+        assert.include(chart.labels, chart.last, `${id} does not name its latest session`)
+      }
+      // no two labels of a chart overlap; a window made wider draws the charts again at its width, not scaled up
+      const overlaps = () => narrow.$$eval("#equity-chart text, #drawdown-chart text", (texts) => {
+        const boxes = texts.map((t) => [t.textContent, t.getBoundingClientRect()] as const)
+        return boxes.flatMap(([a, r], i) => boxes.slice(i + 1).filter(([, q]) => r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom).map(([b]) => `${a} × ${b}`))
+      })
+      assert.deepStrictEqual(await overlaps(), [])
+      await narrow.setViewportSize({ width: 900, height: 800 })
+      await nextFrames(narrow)
+      const wide = await narrow.$eval("#equity-chart", (svg) => [svg.getBoundingClientRect().width, Number(svg.getAttribute("viewBox")!.split(" ")[2])])
+      assert.isAbove(wide[0]!, 700)
+      assert.closeTo(wide[0]!, wide[1]!, 1, "the chart is scaled, not drawn at its width")
+      assert.deepStrictEqual(await overlaps(), [])
       await narrow.screenshot({ path: join(SCREENSHOTS, "narrow.png"), fullPage: true })
+      // a run's pitches: each thesis across the card, not squeezed to a word a line beside seven other columns
+      await narrow.setViewportSize({ width: 400, height: 800 })
+      await narrow.goto(`${server.url}/#/runs/${home.llmRunId}`)
+      await narrow.waitForSelector("#pitches ul.thesis li")
+      const pitches = await narrow.$eval("#pitches", (table) => {
+        const card = table.closest(".card")!
+        return { scrolls: card.scrollWidth > card.clientWidth, card: card.clientWidth, theses: [...table.querySelectorAll("ul.thesis")].map((ul) => ul.getBoundingClientRect().width) }
+      })
+      assert.isFalse(pitches.scrolls, "the pitches scroll sideways")
+      assert.isNotEmpty(pitches.theses)
+      for (const width of pitches.theses) assert.isAbove(width, pitches.card * 0.8, "a thesis is squeezed into a narrow column")
+      await narrow.screenshot({ path: join(SCREENSHOTS, "narrow-run.png"), fullPage: true })
       assert.deepStrictEqual(narrowProblems, [])
     } finally {
       await narrow.close()

@@ -158,4 +158,20 @@ describe("dashboard in Chromium", () => {
       await page.unroute(runsList)
     }
   })
+
+  it("shows the whole leaderboard on a 1024 px laptop, the live book's (LLM cost and net) and a backtest's (intervals): no column scrolled out of view", async () => {
+    await page.setViewportSize({ width: 1024, height: 900 })
+    try {
+      for (const hash of ["#/", `#/?backtest=${BACKTEST}`]) {
+        await page.goto("about:blank")
+        await page.goto(`${server.url}/${hash}`)
+        await page.waitForSelector("#leaderboard tbody tr")
+        const [scrolled, shown] = await page.$eval("#leaderboard", (table) => [table.parentElement!.scrollWidth, table.parentElement!.clientWidth])
+        assert.isAtMost(scrolled!, shown!, `${hash}: the leaderboard scrolls sideways`)
+      }
+      assert.deepStrictEqual(problems, [])
+    } finally {
+      await page.setViewportSize({ width: 1360, height: 1500 })
+    }
+  })
 })

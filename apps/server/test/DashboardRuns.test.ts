@@ -24,6 +24,57 @@ describe("dashboard in Chromium", () => {
     assert.deepStrictEqual(problems, [])
   })
 
+  it("keeps a keyboard user's place: a run opened with Enter leaves the focus on its title, and Tab goes on into the run's page", async () => {
+    await page.goto("about:blank")
+    await page.goto(`${server.url}/#/`)
+    await page.waitForSelector(`#runs a[href="#/runs/${home.runId}"]`)
+    await page.focus(`#runs a[href="#/runs/${home.runId}"]`)
+    await page.keyboard.press("Enter")
+    await page.waitForSelector(`#run-title:text-is("Run ${home.runId}")`)
+    await page.waitForSelector("#run-title:focus")
+    await page.keyboard.press("Tab")
+    assert.isNotNull(await page.$("#view :focus"), "Tab went back to the top of the page")
+    // back to the overview: its title holds the focus
+    await page.goBack()
+    await page.waitForSelector("#view h1:text-is('Live book')")
+    await page.waitForSelector("#view h1:focus")
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("says a run the address names that the server does not hold is unknown, on the page and with no 404 in the console", async () => {
+    const before = problems.length
+    for (const id of ["nope", "2025-06-02-ffffffff"]) {
+      await page.goto("about:blank")
+      await page.goto(`${server.url}/#/runs/${id}`)
+      const said = await page.waitForSelector("#unknown-run")
+      assert.strictEqual(await said.textContent(), `There is no run “${id}” on this server (a mistyped or stale link?). All runs →`)
+      assert.strictEqual(await page.textContent("h1"), "Unknown run")
+    }
+    // a run it holds still opens
+    await page.goto(`${server.url}/#/runs/${home.runId}`)
+    await page.waitForSelector(`#run-title:text-is("Run ${home.runId}")`)
+    assert.deepStrictEqual(problems.slice(before), [])
+  })
+
+  it("says the timeline's and the backtests' times are UTC, as runs and backtests head them, each the API's instant", async () => {
+    const api = await (await fetch(`${server.url}/api/runs?limit=100`)).json() as ReadonlyArray<{ id: string; startedAt: string }>
+    await page.goto("about:blank")
+    await page.goto(`${server.url}/#/runs`)
+    await page.waitForSelector("#runs tbody tr")
+    const heads = await page.$$eval("#runs thead th", (ths) => ths.map((th) => th.textContent))
+    const column = heads.indexOf("Started (UTC)")
+    assert.isAtLeast(column, 0, heads.join(" | "))
+    const shown = await page.$$eval("#runs tbody tr", (trs, i) => trs.map((tr) => [tr.getAttribute("data-run"), tr.children[i]!.textContent]), column)
+    for (const [id, text] of shown) {
+      const started = api.find((r) => r.id === id)!.startedAt
+      assert.strictEqual(new Date(`${text!.replace(" ", "T")}Z`).getTime(), Math.floor(Date.parse(started) / 1000) * 1000, `${id}: ${text} is not ${started} in UTC`)
+    }
+    await page.goto(`${server.url}/#/backtests`)
+    await page.waitForSelector("#backtests tbody tr")
+    assert.include(await page.$$eval("#backtests thead th", (ths) => ths.map((th) => th.textContent)), "Created (UTC)")
+    assert.deepStrictEqual(problems, [])
+  })
+
   it("lists a run that does not read back in the timeline as damaged, saying what is wrong, beside the other runs", async () => {
     const db = new DatabaseSync(join(home.home, "council.db"))
     db.prepare("UPDATE runs SET status = 'bogus' WHERE id = ?").run(home.runId)

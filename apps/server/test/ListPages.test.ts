@@ -11,7 +11,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser } from "playwright-core"
 import { tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { collectProblems, launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
 
 const RUNS = 130
 const BOOKS = 60
@@ -166,8 +166,19 @@ describe("the dashboard", () => {
     await page.close()
   })
 
+  it("answers /api/backtests?id= with that backtest alone (latest: the newest), and an unknown one with an empty list (no 404)", async () => {
+    const all = (await get<ReadonlyArray<{ readonly id: string }>>("/api/backtests?limit=1000")).body
+    const oldest = all.at(-1)!
+    assert.deepStrictEqual(await get(`/api/backtests?id=${oldest.id}`), { status: 200, body: [oldest] })
+    assert.deepStrictEqual(await get(`/api/backtests?id=latest`), { status: 200, body: [all[0]] })
+    for (const id of ["no-such-book", "live", "bt-2099-01-01-2099-12-31-ffffff"]) assert.deepStrictEqual(await get(`/api/backtests?id=${id}`), { status: 200, body: [] }, id)
+  })
+
   it("shows 50 backtests, then the older ones; a link to one older than the selector's page opens it", async () => {
     const page = await browser.newPage()
+    // an unknown book beyond the selector's page is asked of the list (`?id=`): said on the page, no 404 in the console
+    const problems: Array<string> = []
+    collectProblems(page, problems)
     await page.goto(`${server.url}/#/backtests`)
     await page.waitForSelector("#backtests tbody tr")
     assert.strictEqual(await page.locator("#backtests tbody tr").count(), 50)
@@ -182,6 +193,7 @@ describe("the dashboard", () => {
     assert.strictEqual(await page.locator("#book").inputValue(), oldest)
     await page.goto(`${server.url}/#/?backtest=no-such-book`)
     await page.waitForSelector("#unknown-book")
+    assert.deepStrictEqual(problems, [])
     await page.close()
   })
 })

@@ -62,10 +62,10 @@ afterAll(async () => {
   await server?.stop()
 })
 
-/** Opens the overview of backtest `id` and waits until its leaderboard shows. */
-const overviewOf = async (id: string) => {
+/** Opens the overview of backtest `id` (titled by backtest `shown`) and waits until its leaderboard shows. */
+const overviewOf = async (id: string, shown = id) => {
   await page.goto(`${server.url}/#/?backtest=${id}`)
-  await page.waitForSelector(`h1:text-is("Backtest ${id}")`)
+  await page.waitForSelector(`h1:text-is("Backtest ${shown}")`)
   await page.waitForSelector("#leaderboard")
 }
 
@@ -92,6 +92,24 @@ describe("the dashboard on unfinished work", () => {
     assert.deepStrictEqual(problems, [])
   })
 
+  it("on a server without COUNCIL_API_TOKEN offers no change it would refuse: the panic button and an approval say why and name the command, with no token field", async () => {
+    await page.setViewportSize({ width: 1440, height: 900 })
+    await page.goto("about:blank")
+    await page.goto(`${server.url}/#/`)
+    const panic = await (await page.waitForSelector("#close-all")).textContent()
+    assert.match(panic ?? "", /^The panic button is disabled on this server: it was started without COUNCIL_API_TOKEN.*pnpm pipeline close-all/)
+    await page.goto(`${server.url}/#/runs/${awaiting}`)
+    const approval = await (await page.waitForSelector("#approval")).textContent()
+    assert.include(approval, `pnpm pipeline approve ${awaiting}`)
+    assert.include(approval, "disabled on this server")
+    // nothing to type a token into, no button that can only be refused, and so no refusal in the console
+    assert.strictEqual(await page.locator("input[type=password], #close-all button, #approval button").count(), 0)
+    await page.goto(`${server.url}/#/`)
+    await page.waitForSelector("#close-all")
+    assert.strictEqual(await page.locator("input[type=password], #close-all button").count(), 0)
+    assert.deepStrictEqual(problems, [])
+  })
+
   it("says on a backtest's overview and in the list that it was interrupted and how to continue it; a completed one says nothing", async () => {
     const resume = `pnpm pipeline backtest --resume ${interrupted}`
     for (const width of [375, 1440]) {
@@ -111,8 +129,9 @@ describe("the dashboard on unfinished work", () => {
       assert.include(notice, `Continue it with: ${resume}`)
       assert.isAtMost(await page.$eval("html", (html) => html.scrollWidth), width, "the page scrolls sideways")
 
+      // `latest` is titled by the backtest it stands for (the newest), as `leaderboard --backtest latest` names it
       for (const id of [completed, "latest"]) {
-        await overviewOf(id)
+        await overviewOf(id, completed)
         assert.isNull(await page.$("#book-status"), id)
       }
     }

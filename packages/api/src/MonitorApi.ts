@@ -258,6 +258,10 @@ export class RunsGroup extends HttpApiGroup.make("runs")
         limit: pageLimit("runs"),
         before: Schema.optional(Schema.String).annotateKey({
           description: "a cursor: the runs listed after this run id (the last of the previous page); absent: from the newest"
+        }),
+        id: Schema.optional(Schema.String).annotateKey({
+          description: "that run alone: a list of it, or an empty list when there is no such run (not a 404: a client " +
+            "asks whether a run exists before it opens /api/runs/{id}, as the dashboard does for a link it is given)"
         })
       },
       success: Schema.Array(Schema.Union([RunSummary, DamagedRunSummary])),
@@ -302,6 +306,9 @@ export class StandingsGroup extends HttpApiGroup.make("standings")
         limit: pageLimit("backtests"),
         before: Schema.optional(Schema.String).annotateKey({
           description: "a cursor: the backtests listed after this backtest id (the last of the previous page); absent: from the newest"
+        }),
+        id: Schema.optional(Schema.String).annotateKey({
+          description: "that backtest alone (`latest`: the newest): a list of it, or an empty list when there is none (not a 404)"
         })
       },
       success: Schema.Array(BookSummary),
@@ -347,7 +354,22 @@ export class ControlGroup extends HttpApiGroup.make("control")
   .annotateMerge(OpenApi.annotations({ title: "Control", description: "Mutations: each needs Authorization: Bearer $COUNCIL_API_TOKEN" }))
 {}
 
+/** What this server allows: the dashboard offers a mutation only when the server would accept one. */
+export const ServerInfo = Schema.Struct({
+  mutations: Schema.Boolean.annotate({
+    description: "whether the server was started with COUNCIL_API_TOKEN: without it every mutation (close-all, approve, " +
+      "start a backtest) is refused, whatever token a request carries"
+  })
+})
+
+export class ServerGroup extends HttpApiGroup.make("server")
+  .add(HttpApiEndpoint.get("get", "/server", { success: ServerInfo }))
+  .prefix("/api")
+  .annotateMerge(OpenApi.annotations({ title: "Server", description: "What this server allows (read-only; never the token)" }))
+{}
+
 export class MonitorApi extends HttpApi.make("council-monitor")
+  .add(ServerGroup)
   .add(AccountsGroup)
   .add(RunsGroup)
   .add(StandingsGroup)
