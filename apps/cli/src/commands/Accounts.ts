@@ -8,6 +8,7 @@ import { AccountManager, type BrokerError, select, TradingAccounts } from "@coun
 import { CliFailure } from "../CliFailure.ts"
 import { kindOfClientOrderId, legPurpose, orderPurpose } from "../OrderPurpose.ts"
 import { money, qty, table } from "../Table.ts"
+import { orderSize, orderType } from "../OrderText.ts"
 
 /** Every configured account, or just `--account X` (checked before any broker or store is opened). */
 export const accountsFor = (account: Option.Option<string>) =>
@@ -115,8 +116,8 @@ export const orders = (ids: ReadonlyArray<AccountId>, { json, limit, status, sym
           o.submittedAt.slice(0, 10),
           o.symbol,
           o.side,
-          qty(o.qty),
-          o.type,
+          orderSize(o),
+          orderType(o),
           o.orderClass,
           o.status,
           o.filledAvgPrice === null ? "-" : money(o.filledAvgPrice),

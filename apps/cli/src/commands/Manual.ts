@@ -26,6 +26,7 @@ import { hashOf } from "@council/engine"
 import { AccountManager, type Broker, BrokerError, TradingAccounts } from "@council/broker"
 import { CliFailure } from "../CliFailure.ts"
 import { money, qty as shares, table } from "../Table.ts"
+import { orderSize, orderType } from "../OrderText.ts"
 
 export interface OrderOptions {
   readonly account: string
@@ -169,7 +170,7 @@ const onAccount = <A>(account: AccountId, f: (broker: Broker) => Effect.Effect<A
       ? Effect.succeed(only!.result.success as A)
       : Effect.fail(CliFailure.failed(`${account}: ${(only!.result.failure as BrokerError).message}`)))
 
-const describePlaced = (o: Order) => `${o.side} ${shares(o.qty)} ${o.symbol} ${o.type}${pricesText(o.stopPrice, o.limitPrice)}`
+const describePlaced = (o: Order) => `${o.side} ${orderSize(o)} ${o.symbol} ${orderType(o)}${pricesText(o.stopPrice, o.limitPrice)}`
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
