@@ -7,7 +7,8 @@
  * - The *book* is the account's positions plus its open orders that will move them: every open market order
  *   (`day`, `cls`, `opg`, queued after the close: they fill) and every open entry that adds risk (a bracket's
  *   entry, a limit buy). Exits (OCO orders, bracket legs) never count: they can only reduce. Resting limit or stop
- *   orders that would reduce a position do not count either (they may never fill).
+ *   orders that would reduce a position do not count either (they may never fill). A notional order (a user's: the
+ *   pipeline orders shares) counts the shares its dollars not yet spent buy or sell at the symbol's price.
  * - Prices: the reference price of a symbol (a run's snapshot price; outside a run the market data's last close),
  *   else the broker's mark of the position; a limit order without either is valued at its limit.
  * - An order *adds risk* for the part that moves the symbol's holding away from zero; only that part is held to
@@ -162,6 +163,17 @@ export const unapply = (book: Book, order: OrderShape, priceOf: PriceOf): Book =
 const moves = (order: Order, holding: number): boolean =>
   order.type === "market" || openingQty(holding, { side: order.side, qty: order.qty }) > EPS
 
+/**
+ * What is left of an open order to fill, in shares. A notional order's `qty` is only the shares filled so far: what
+ * is left is its dollars not yet spent, in shares at the symbol's price (none without a price).
+ */
+const remainingQty = (order: Order, priceOf: PriceOf): number => {
+  if (order.notional === undefined) return order.qty - order.filledQty
+  const price = priceOf(order.symbol)
+  const left = order.notional - order.filledQty * (order.filledAvgPrice ?? 0)
+  return price === undefined || !(price > 0) || left <= 0 ? 0 : left / price
+}
+
 /** The book of an account read at the broker: its snapshot and its open orders (top level, legs nested). */
 export const bookOf = (account: AccountSnapshot, open: ReadonlyArray<Order>, reference: PriceOf): Book => {
   const empty: Book = {
@@ -177,7 +189,7 @@ export const bookOf = (account: AccountSnapshot, open: ReadonlyArray<Order>, ref
   const priceOf = priceIn(empty, reference)
   const exiting = workingExits(open).reduce((book, exit) => withExit(book, exit.symbol, exit.side, exit.qty), empty)
   return pendingEntries(open).reduce((book, order) => {
-    const remaining = order.qty - order.filledQty
+    const remaining = remainingQty(order, priceOf)
     if (remaining <= EPS || !moves(order, book.holdings.get(order.symbol) ?? 0)) return book
     const shape: OrderShape = {
       symbol: order.symbol,

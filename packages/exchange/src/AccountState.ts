@@ -6,7 +6,8 @@
  * - Buying power has no leverage: `equity − long market value − |short market value| − open opening orders`
  *   (= cash when long-only with nothing waiting). A waiting opening order reserves `qty × reservePrice`; a
  *   waiting notional buy its dollars.
- * - Shares held by open exit orders count each OCO group once (a bracket's two exits hold the same shares).
+ * - Shares held by open exit orders count each OCO group once (a bracket's two exits hold the same shares); a
+ *   waiting notional sell holds the shares its dollars sold at placement (its row's `qty`, `Placement`).
  * - A fill that adds to a position averages the entry price; one that reduces it keeps the average; one that
  *   crosses zero starts a new position at the fill price (the exchange never does that in one order).
  *

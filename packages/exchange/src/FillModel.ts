@@ -44,7 +44,8 @@
  * - Notional orders (dollars, not shares: simple market `day` orders) are booked and filled as market orders, at
  *   the same price; their shares are set at the fill (`notionalQty`): the dollars over the fill price, rounded
  *   *down* to 9 decimals (never more than the dollars buy); a sell by notional sells at most the position it finds
- *   then (the position may have shrunk since the order was placed). They fill whole, whatever `partialFillPct` says.
+ *   then less what the symbol's other open sells hold (the position may have shrunk since the order was placed, the
+ *   price may have fallen). They fill whole, whatever `partialFillPct` says.
  * - Commission: `max(commissionMin, qty × commissionPerShare)`, rounded to cents, charged on every fill.
  * - Fills are complete unless `partialFillPct` is under 100: then a market order of two shares or more fills that
  *   share of its quantity (whole shares, at least one; the last fill takes what is left) at each open or close it

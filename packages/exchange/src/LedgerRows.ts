@@ -53,7 +53,10 @@ export const OrderRow = Schema.Struct({
   position_effect: PositionEffect,
   symbol: Ticker,
   side: Side,
-  /** The shares ordered; 0 for a notional order (its shares: `filled_qty`). */
+  /**
+   * The shares ordered. A notional order's shares are its `filled_qty`; while it waits, a buy's `qty` is 0 and a
+   * sell's the shares it holds (what its dollars sold at placement), so that other exits cannot take them.
+   */
   qty: Float,
   /** A notional order's dollars (migration 0050); null for orders of shares. */
   notional: Schema.NullOr(Float),

@@ -26,6 +26,7 @@ import * as SqlError from "effect/sql/SqlError"
 import type { AccountId, OrderType, TradingDay } from "@council/domain"
 import type { MarketData } from "@council/market"
 import { closeTimestamp, openTimestamp, pointBefore, type SessionPoint } from "./Calendar.ts"
+import { heldQty } from "./AccountState.ts"
 import { reject } from "./ExchangeErrors.ts"
 import {
   averageAfter,
@@ -120,12 +121,17 @@ const filling = ({ fillModel, ledger, prices, settlement }: MatchingDeps) => {
 
   /**
    * Fills a notional order whole: its shares are its dollars at `price` (`FillModel.notionalQty`), a sell's at most
-   * the long position it finds. One that would fill no share (a sell whose position is gone) is canceled.
+   * the long position it finds less the shares the symbol's other open sells hold (a price that fell since it was
+   * placed sells more shares than it held: never those another exit holds). One that would fill no share (a sell
+   * whose position is gone) is canceled.
    */
   const fillNotional = (book: Book, row: OrderRow, price: number, session: TradingDay, at: string, position: PositionRow | undefined) =>
     Effect.gen(function*() {
       const shares = notionalQty(row.notional ?? 0, price)
-      const qty = row.side === "sell" ? Math.min(shares, Math.max(0, position?.qty ?? 0)) : shares
+      const others = row.side === "sell"
+        ? heldQty((yield* ledger.openOrders(row.account)).filter((o) => o.symbol === row.symbol && o.id !== row.id), "sell")
+        : 0
+      const qty = row.side === "sell" ? Math.min(shares, roundQty(Math.max(0, (position?.qty ?? 0) - others))) : shares
       if (qty <= 0) {
         yield* ledger.cancelIds([row.id], at)
         return false

@@ -143,16 +143,20 @@ const ocoRows = (account: AccountId, intent: OrderIntent, now: PlacedAt): readon
   ]
 }
 
-/** The row of a notional order booked as `booking` (a simple market order, no legs). */
+/**
+ * The row of a notional order booked as `booking` (a simple market order, no legs). A sell's `qty` holds the shares
+ * its dollars would sell at placement (`held`), so that no other exit takes them while it waits; a buy's is 0.
+ */
 const notionalRow = (
   account: AccountId,
   intent: NotionalIntent,
   now: PlacedAt,
   effect: PositionEffect,
-  booking: { readonly status: "new" | "accepted"; readonly activeAfter: string }
+  booking: { readonly status: "new" | "accepted"; readonly activeAfter: string },
+  held: number
 ): OrderRow => {
   const id = randomUUID()
-  return newRow(account, intent, now, {
+  const row = newRow(account, intent, now, {
     id,
     clientOrderId: intent.clientOrderId,
     parentId: null,
@@ -164,6 +168,7 @@ const notionalRow = (
     stopPrice: null,
     ...booking
   })
+  return intent.side === "sell" ? { ...row, qty: held } : row
 }
 
 /** The rows of an entry (simple, bracket or OTO) booked as `booking`: the entry, then its held legs. */
@@ -256,7 +261,7 @@ export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps
       const refused = openingRejection(intent, price, fillModel, snapshot.buyingPower, allowShorting(account))
       if (refused !== undefined) return yield* refuse(account, refused)
     }
-    return { effect, booking, price }
+    return { effect, booking, price, held: 0 }
   })
 
   /**
@@ -283,7 +288,7 @@ export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps
     const snapshot = snapshotOf(account, book.cash, marked, open, fillModel.slippageBps, yield* prices.marketPricesOf(open, now.point))
     const refused = notionalRejection(intent, shares.qty, effect, positionQty, fillModel, snapshot.buyingPower)
     if (refused !== undefined) return yield* refuse(account, refused)
-    return { effect, booking, price }
+    return { effect, booking, price, held: shares.qty }
   })
 
   const duplicate = (account: AccountId) => reject(account, "DuplicateClientOrderId", "client_order_id must be unique")
@@ -295,13 +300,13 @@ export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps
   const place = Effect.fnUntraced(function*(book: Book, present: PlacedAt, intent: OrderIntent | NotionalIntent) {
     const latest = placedLast === undefined || (present.latest !== undefined && present.latest > placedLast) ? present.latest : placedLast
     const now = submissionStamp(present, latest)
-    const { booking, effect, price } = yield* (isNotionalIntent(intent) ? checkNotional(book, now, intent) : check(book, now, intent)).pipe(
+    const { booking, effect, held, price } = yield* (isNotionalIntent(intent) ? checkNotional(book, now, intent) : check(book, now, intent)).pipe(
       Effect.catchTag("BrokerError", (refused) =>
         Effect.flatMap(ledger.hasClientOrderId(book.account, intent.clientOrderId), (taken) =>
           taken ? duplicate(book.account) : Effect.fail(refused)))
     )
     const [parent, legs] = isNotionalIntent(intent)
-      ? [notionalRow(book.account, intent, now, effect, booking), []] as const
+      ? [notionalRow(book.account, intent, now, effect, booking, held), []] as const
       : intent.orderClass === "oco"
       ? ocoRows(book.account, intent, now)
       : entryRows(book.account, intent, now, effect, booking, price)

@@ -44,10 +44,11 @@ const nameOf = (value: unknown): Result.Result<string, string> =>
     ? Result.succeed(value)
     : Result.fail(`invalid name: expected a string of 1 to ${MAX_NAME_LENGTH} characters`)
 
-const symbolsOf = (value: unknown): Result.Result<ReadonlyArray<string>, string> =>
+const isSymbols = (value: unknown): value is ReadonlyArray<string> =>
   Array.isArray(value) && value.every((s) => typeof s === "string" && s !== "")
-    ? Result.succeed(value as ReadonlyArray<string>)
-    : Result.fail("invalid symbols: expected an array of symbols")
+
+const symbolsOf = (value: unknown): Result.Result<ReadonlyArray<string>, string> =>
+  isSymbols(value) ? Result.succeed(value) : Result.fail("invalid symbols: expected an array of symbols")
 
 const changeOf = (body: Readonly<Record<string, unknown>>): Result.Result<WatchlistChange, string> => {
   const name: Result.Result<string | undefined, string> = body.name === undefined || body.name === null ? Result.succeed(undefined) : nameOf(body.name)

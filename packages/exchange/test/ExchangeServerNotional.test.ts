@@ -146,3 +146,30 @@ layer(serverLayer({ faultRate: 1, faultKinds: ["dropped"] }))("a notional order 
       assert.strictEqual((all.json as ReadonlyArray<unknown>).length, 1)
     }))
 })
+
+layer(serverLayer())("a notional sell waiting beside other sells of the position", (it) => {
+  it.effect("holds the shares its dollars sell, and at its fill never sells those another sell holds: the long never turns short", () =>
+    Effect.gen(function*() {
+      const client = yield* clientOf()
+      const server = yield* ExchangeServer
+      const order = (body: Record<string, string>) => client.post("/v2/orders", { symbol: "SPY", type: "market", time_in_force: "day", ...body })
+      yield* server.setSession(momentAt(D2, "17:00"))
+      assert.strictEqual((yield* order({ qty: "10", side: "buy" })).status, 200)
+      // D4 during the session: SPY's latest price is D4's open, 107 (− 5 bps: 106.95); 500 / 106.95 → 4.675081813 held
+      yield* server.setSession(momentAt(D4, "15:45"))
+      assert.strictEqual((yield* order({ notional: "500", side: "sell", client_order_id: "held-n" })).status, 200)
+      const position = (yield* client.get("/v2/positions/SPY")).json as { readonly qty: string; readonly qty_available: string }
+      assert.deepStrictEqual([position.qty, position.qty_available], ["10", "5.324918187"])
+      const all = yield* order({ qty: "10", side: "sell" })
+      assert.strictEqual(all.status, 403)
+      assert.include((all.json as { readonly message: string }).message, "insufficient qty available")
+      assert.strictEqual((yield* order({ qty: "5", side: "sell", client_order_id: "held-q" })).status, 200)
+      // D4's close 96 (− 5 bps: 95.95): $500 would be 5.211047420 shares, but only 5 are not held by the other sell
+      yield* server.setSession(momentAt(D4, "16:00"))
+      const notional = yield* decodeOrder((yield* client.get("/v2/orders:by_client_order_id?client_order_id=held-n")).json)
+      const shares = yield* decodeOrder((yield* client.get("/v2/orders:by_client_order_id?client_order_id=held-q")).json)
+      assert.deepStrictEqual([notional.status, notional.filled_qty, notional.filled_avg_price], ["filled", "5", "95.95"])
+      assert.deepStrictEqual([shares.status, shares.filled_qty], ["filled", "5"])
+      assert.deepStrictEqual((yield* client.get("/v2/positions")).json, [])
+    }))
+})

@@ -181,8 +181,11 @@ export interface HeldFill extends HeldKey {
   readonly session: TradingDay
 }
 
-/** A broker's order and its legs as ledger rows (the legs name the order as their parent). */
-export const fromBrokerOrder = (account: AccountId, order: BrokerOrder, updatedAt: string): ReadonlyArray<LedgerOrder> => {
+/**
+ * A broker's order and its legs as ledger rows (the legs name the order as their parent); each row's `updatedAt` is
+ * the broker's last change of it, else its fill, else its submission.
+ */
+export const fromBrokerOrder = (account: AccountId, order: BrokerOrder): ReadonlyArray<LedgerOrder> => {
   const row = (o: Omit<BrokerOrder, "legs">, parentId: string | null): LedgerOrder => ({
     account,
     id: o.id,
@@ -205,7 +208,7 @@ export const fromBrokerOrder = (account: AccountId, order: BrokerOrder, updatedA
     filledAvgPrice: o.filledAvgPrice,
     submittedAt: o.submittedAt,
     filledAt: o.filledAt,
-    updatedAt
+    updatedAt: o.updatedAt ?? o.filledAt ?? o.submittedAt
   })
   return [row(order, null), ...order.legs.map((leg) => row(leg, order.id))]
 }

@@ -78,9 +78,9 @@ const describeFailure = <A>(what: string, result: Result.Result<A, Schema.Schema
   })
 
 /** `{ [key]: n }` for a decimal that is there, `{}` otherwise. */
-const optionalDecimal = <K extends string>(key: K, value: string | null | undefined): { readonly [k in K]?: number } => {
+const optionalDecimal = (key: string, value: string | null | undefined): Readonly<Record<string, number>> => {
   const n = parseDecimal(value)
-  return n === undefined ? {} : { [key]: n } as { readonly [k in K]: number }
+  return n === undefined ? {} : { [key]: n }
 }
 
 const toDomainLegFields = (wire: WireOrderLeg | WireOrder): Result.Result<Record<string, unknown>, string> => {

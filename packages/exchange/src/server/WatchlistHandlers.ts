@@ -7,13 +7,15 @@
  *
  * A watchlist answers with its assets in order (the shapes of `/v2/assets`). Refusals: an unknown watchlist 404
  * `watchlist not found`; an unknown symbol 422 `asset not found: X`, a taken name 422 `watchlist name must be
- * unique`, a bad body 422 naming the field — each before anything is written. Adding a symbol the list holds answers
+ * unique` (also when another writer took the name between the check and the write: the table's unique name refuses
+ * it), a bad body 422 naming the field — each before anything is written. Adding a symbol the list holds answers
  * the list as it is; removing one it does not hold is a 404.
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
+import * as SqlError from "effect/sql/SqlError"
 import { BrokerError } from "@council/broker"
 import { type AccountId, isoOf } from "@council/domain"
 import type { KeyHolder } from "../Keys.ts"
@@ -51,6 +53,17 @@ const bodyOf = (body: string): Result.Result<Readonly<Record<string, unknown>>, 
   const parsed = parseJson(body)
   return Result.isSuccess(parsed) && isRecord(parsed.success) ? Result.succeed(parsed.success) : Result.fail(malformedBody)
 }
+
+/**
+ * A write's reply, or the 422 of a taken name when the table's unique name refused it: another writer (another
+ * server on the database, another request on Postgres) took the name after `checked` found it free.
+ */
+const unlessNameTaken = <E>(write: Effect.Effect<Reply, E | SqlError.SqlError>): Effect.Effect<Reply, E | SqlError.SqlError> =>
+  Effect.catchIf(
+    write,
+    (error): error is SqlError.SqlError => SqlError.isSqlError(error) && error.reason._tag === "UniqueViolation",
+    () => Effect.succeed(unprocessable(NAME_NOT_UNIQUE))
+  )
 
 /** A request's change of a watchlist, or the reply refusing it. */
 type Checked = Result.Result<WatchlistChange, Reply>
@@ -95,8 +108,10 @@ export const make = ({ resolveSymbol, watchlists }: WatchlistDeps) => {
     Effect.gen(function*() {
       const change = yield* checked(account.account, body, createRequest)
       if (Result.isFailure(change)) return change.failure
-      const created = yield* watchlists.create(account.account, change.success.name!, change.success.symbols ?? [], isoOf(now))
-      return json(200, wireWatchlist(account, created))
+      return yield* unlessNameTaken(Effect.map(
+        watchlists.create(account.account, change.success.name!, change.success.symbols ?? [], isoOf(now)),
+        (created) => json(200, wireWatchlist(account, created))
+      ))
     }).pipe(Effect.mapError(serverError(account.account)))
 
   /** The handlers of one watchlist, found by `find` (by id or by name) from the call, or the reply refusing it. */
@@ -107,7 +122,7 @@ export const make = ({ resolveSymbol, watchlists }: WatchlistDeps) => {
       )
 
     const saved = (call: Call, watchlist: Watchlist, change: WatchlistChange) =>
-      Effect.map(watchlists.save(watchlist, change, isoOf(call.now)), (next) => json(200, wireWatchlist(call.account, next)))
+      unlessNameTaken(Effect.map(watchlists.save(watchlist, change, isoOf(call.now)), (next) => json(200, wireWatchlist(call.account, next))))
 
     return {
       get: withFound((call, watchlist) => Effect.succeed(json(200, wireWatchlist(call.account, watchlist)))),

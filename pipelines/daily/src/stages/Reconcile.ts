@@ -7,7 +7,7 @@ import { AccountId, AccountSnapshot, Fill, momentOfEpoch, Order, Ticker, Trading
 import { Recorder, RunContext, Stage } from "@council/engine"
 import { type Broker, BrokerError, Brokers, Marks } from "@council/broker"
 import { MarketData } from "@council/market"
-import { AccountCursor, type BookId, type LedgerCursor, LedgerError, type LedgerFill, type LedgerOrder, type SessionMarks, Standings, TradeLedger } from "@council/tracking"
+import { AccountCursor, type BookId, fromBrokerOrder, type LedgerCursor, LedgerError, type LedgerFill, type LedgerOrder, type SessionMarks, Standings, TradeLedger } from "@council/tracking"
 import { runLedgerBook } from "../DailyParams.ts"
 
 export const AccountReconciliation = Schema.Struct({
@@ -84,33 +84,8 @@ const ordersSince = (broker: Broker, after: string | undefined) =>
     return all
   })
 
-const memberRow = (account: AccountId, member: Omit<Order, "legs">, parentId: string | null): LedgerOrder => ({
-  account,
-  id: member.id,
-  clientOrderId: member.clientOrderId,
-  parentId,
-  symbol: member.symbol,
-  side: member.side,
-  qty: member.qty,
-  notional: member.notional ?? null,
-  trailPrice: member.trailPrice ?? null,
-  trailPercent: member.trailPercent ?? null,
-  hwm: member.hwm ?? null,
-  type: member.type,
-  timeInForce: member.timeInForce,
-  limitPrice: member.limitPrice,
-  stopPrice: member.stopPrice,
-  orderClass: member.orderClass,
-  status: member.status,
-  filledQty: member.filledQty,
-  filledAvgPrice: member.filledAvgPrice,
-  submittedAt: member.submittedAt,
-  filledAt: member.filledAt,
-  updatedAt: member.updatedAt ?? member.filledAt ?? member.submittedAt
-})
-
 const ledgerRows = (account: AccountId, orders: ReadonlyArray<Order>): ReadonlyArray<LedgerOrder> =>
-  orders.flatMap((order) => [memberRow(account, order, null), ...order.legs.map((leg) => memberRow(account, leg, order.id))])
+  orders.flatMap((order) => fromBrokerOrder(account, order))
 
 const ledgerFill = (fill: Fill): LedgerFill => ({
   account: fill.account,
