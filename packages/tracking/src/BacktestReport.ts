@@ -157,8 +157,17 @@ const contestSection = (data: ReportData) => {
   const contest = data.leaderboard.contest
   if (contest === null) return `<section id="baselines"><h2>Baselines and attribution</h2><p>—</p></section>`
   const baselines = contest.baselines === null ? "" : table(
-    ["baseline", "total return (95 % CI)", "Sharpe (95 % CI)", "excess vs SPY (95 % CI)"],
-    contest.baselines.rows.map((r) => [escape(r.account), estimate(r.totalReturn, signed), estimate(r.sharpe, ratio), estimate(r.excessReturn, signed)]),
+    // turnover and exposure as `leaderboard`'s BASELINE table and the dashboard show them: RANDOM's match COUNCIL's
+    ["baseline", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${contest.baselines.benchmark.name} (95 % CI)`, "turnover (×/yr)", "exposure", "n (daily returns)"],
+    contest.baselines.rows.map((r) => [
+      escape(r.account),
+      estimate(r.totalReturn, signed),
+      estimate(r.sharpe, ratio),
+      estimate(r.excessReturn, signed),
+      num(r.metrics.turnover, 1),
+      pct(r.metrics.averageExposure, 0),
+      String(r.metrics.sessions)
+    ]),
     "baselines"
   )
   const attribution = contest.attribution === null ? "" : table(
@@ -282,7 +291,8 @@ figure{margin:12px 0}figcaption{font-weight:600}svg{width:100%;max-width:960px;h
 .legend i{display:inline-block;width:14px;height:3px;margin-right:4px;vertical-align:middle;background:var(--c)}
 .legend i.dashed{background:repeating-linear-gradient(90deg,var(--c) 0 4px,transparent 4px 7px)}.chart-note{color:#555;margin:4px 0}
 .empty{color:#666}.wide{overflow-x:auto}th{white-space:normal}table.attribution td:last-child{white-space:normal;text-align:left}
-table.settings td:last-child{white-space:normal;text-align:left;overflow-wrap:anywhere}`
+table.settings td:last-child{white-space:normal;text-align:left;overflow-wrap:anywhere}
+table.leaderboard :is(td,th):nth-child(2),table.attribution :is(td,th):nth-child(2),table.attribution th:last-child{text-align:left}`
 
 /** Sessions of the book's span with no snapshot, as the leaderboard says them (`leaderboard`'s note); nothing when none. */
 const unrecordedNote = (data: ReportData): string => {

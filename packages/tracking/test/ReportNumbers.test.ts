@@ -218,6 +218,11 @@ describe("the report page's numbers", () => {
         estimateAgrees(cells[1]!, row.totalReturn, `${row.account} total return`)
         estimateAgrees(cells[2]!, row.sharpe, `${row.account} Sharpe`)
         estimateAgrees(cells[3]!, row.excessReturn, `${row.account} excess`)
+        // as `leaderboard`'s BASELINE table: turnover, exposure, n
+        assert.strictEqual(cells.length, 7)
+        agrees(cells[4]!, row.metrics.turnover, `${row.account} turnover`)
+        agrees(cells[5]!, row.metrics.averageExposure, `${row.account} exposure`)
+        assert.strictEqual(Number(cells[6]), row.metrics.sessions)
       })
       const attribution = tableRows(html, "attribution")
       assert.strictEqual(attribution.length, contest.attribution.comparisons.length)
