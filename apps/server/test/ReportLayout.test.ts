@@ -54,6 +54,12 @@ describe("a backtest's report page in Chromium", () => {
       assert.match(captions[0]!, /, log scale$/)
       const width = await page.$eval("html", (html) => html.scrollWidth)
       assert.isAtMost(width, page.viewportSize()!.width, "the report scrolls sideways")
+      // on a phone the charts' labels stay readable (at least 8 px high): a chart scrolls in its figure, the page does not
+      await page.setViewportSize({ width: 390, height: 800 })
+      const heights = await page.$$eval("#charts svg text", (ts) => ts.map((t) => t.getBoundingClientRect().height))
+      assert.isAbove(heights.length, 0)
+      assert.isAtLeast(Math.min(...heights), 8)
+      assert.isAtMost(await page.$eval("html", (html) => html.scrollWidth), 390, "the report scrolls sideways on a phone")
       assert.deepStrictEqual(problems, [])
     } finally {
       await browser.close()

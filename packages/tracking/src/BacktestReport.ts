@@ -283,10 +283,12 @@ const finalSection = (data: ReportData) =>
     )
   }</section>`
 
+// a chart is never drawn narrower than 720 px (its 11 px labels at 8 px at least; 5 px on a phone otherwise): it
+// scrolls sideways in its figure instead
 const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;background:#fff}h1{font-size:22px}h2{font-size:18px;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 6px;text-align:right;white-space:nowrap}
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}small{color:#666}.verdict{font-weight:600}.note{color:#92400e}
-figure{margin:12px 0}figcaption{font-weight:600}svg{width:100%;max-width:960px;height:auto}svg text{font-size:11px;fill:#444}
+figure{margin:12px 0;overflow-x:auto}figcaption{font-weight:600}svg{width:100%;min-width:720px;max-width:960px;height:auto}svg text{font-size:11px;fill:#444}
 .frame{fill:none;stroke:#ccc}.grid{stroke:#eee}.legend span{margin-right:12px;white-space:nowrap}
 .legend i{display:inline-block;width:14px;height:3px;margin-right:4px;vertical-align:middle;background:var(--c)}
 .legend i.dashed{background:repeating-linear-gradient(90deg,var(--c) 0 4px,transparent 4px 7px)}.chart-note{color:#555;margin:4px 0}
