@@ -174,6 +174,9 @@ describe("pnpm pipeline", () => {
     const listed = await cliInProcess(fresh, ["runs"])
     assert.strictEqual(listed.code, 0, listed.stderr)
     assert.match(listed.stdout, new RegExp(`^${whole}\\s+2026-06-08\\s+completed`, "m"))
+    // a run that asked no model (offline PMs): its LLM COST is "—", as the leaderboard writes no cost, not "-"
+    assert.match(listed.stdout, /^RUN .* LLM COST$/m)
+    assert.match(listed.stdout, new RegExp(`^${whole} .* —$`, "m"))
     assert.match(listed.stdout, new RegExp(`^${hurt}\\s+2026-06-05\\s+damaged`, "m"))
     assert.match(listed.stdout, new RegExp(`^run ${hurt} is damaged: run ${hurt}: stored data does not decode: Expected "running"`, "m"))
     const shown = await cliInProcess(fresh, ["show", hurt])

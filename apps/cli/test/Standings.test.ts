@@ -70,6 +70,10 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     assert.match(lines[1]!, /stationary block bootstrap, 2000 replicates, mean block length 4, seed "council"/)
     assert.strictEqual(lines[2], "Sharpe and Sortino over a risk-free rate of 0 % a year (COUNCIL_RISK_FREE)")
     assert.match(out, /RANK\s+ACCOUNT\s+TOTAL RETURN\s+SHARPE\s+EXCESS vs SPY.*NET P&L\s+N RETURNS\n/)
+    // turnover in the unit the baselines' note writes it (COUNCIL's turnover (…×/yr)): times the book a year
+    assert.match(out, /\n\s*RANK\s.*\sWIN TRADES\s+TURNOVER \(×\/yr\)\s+EXPOSURE\s/)
+    assert.match(out, /\n\s*BASELINE\s.*\sEXCESS vs SPY\s+TURNOVER \(×\/yr\)\s+EXPOSURE\s/)
+    assert.match(out, /COUNCIL's turnover \(\d+\.\d×\/yr\)/)
     for (const account of ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]) assert.match(out, new RegExp(`\\n\\d\\s+${account}\\s+[+−]\\d+\\.\\d % \\(95 % CI`))
     assert.match(lines.find((l) => l.startsWith("verdict: "))!, /^verdict: .*SPY at 95 % over 30 sessions \(29 daily returns\)$/)
     // then the paper baselines and the council against its best and median PM and the random entry

@@ -46,6 +46,8 @@ describe("the dashboard's figures in Chromium, by the CLI's rule: what rounds to
     assert.strictEqual(Number(window![4]), dates.length - 1)
     const columns = await page.$$eval("#leaderboard thead th", (ths) => ths.map((th) => th.textContent))
     assert.strictEqual(columns.at(-1), "n (daily returns)")
+    // turnover in the unit the baselines' note writes it: times the book a year
+    assert.include(columns, "Turnover (×/yr)")
     const n = await page.$$eval("#leaderboard tbody tr", (trs) => trs.map((tr) => tr.lastElementChild!.textContent))
     assert.deepStrictEqual([...new Set(n)], [window![4]])
     assert.notMatch(header ?? "", /bootstrap|block|seed/)

@@ -12,7 +12,9 @@
  * - Every string from the book (label, settings) is HTML-escaped; the page loads nothing and runs nothing, so it
  *   opens offline and under a `default-src 'none'` content security policy.
  * - Charts draw every session (a long backtest gives large polylines, ~12 bytes a point per account); equity is on
- *   a log axis, drawdowns on a linear one.
+ *   a log axis (its caption says so, its ticks are round: `ReportChart`), drawdowns on a linear one fitted to the
+ *   accounts: SPY's drawdown is drawn beside theirs only when it is at most twice their deepest, and its deepest is
+ *   written under the chart either way.
  *
  * @since 0.1.0
  */
@@ -25,6 +27,7 @@ import type * as Bootstrap from "./Bootstrap.ts"
 import { describeEstimate, drewIntervals, percentOfRate } from "./Leaderboard.ts"
 import { dollarText, ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, signedPercent, windowCount } from "@council/domain/Figures.js"
 import type { AccountMetrics } from "./Metrics.ts"
+import { decimalsFor, escape, type Line, lineChart, percentTick } from "./ReportChart.ts"
 import * as Standings from "./Standings.ts"
 import { type BookId, BookSummary, LedgerError, TradeLedger } from "./TradeLedger.ts"
 
@@ -69,9 +72,6 @@ export const renderJson = (data: ReportData): string => JSON.stringify(Schema.en
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const escape = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" })[c]!)
-
 // numbers as the CLI's tables and the dashboard write them (`Figures`): the minus sign, none on what rounds to zero
 const pct = (x: number | null, digits = 1) => (x === null ? "—" : percent(x, digits))
 const signed = (x: number) => signedPercent(x)
@@ -83,7 +83,6 @@ const money = (x: number | null) => {
   const digits = Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })
   return `${x < 0 && digits !== "0.00" ? MINUS : ""}$${digits}`
 }
-/** An axis tick in dollars: no cents. */
 const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => escape(describeEstimate(e, format))
 
 /**
@@ -96,59 +95,6 @@ const ACCOUNT_COLORS: ReadonlyMap<string, string> = new Map([
 ])
 const OTHER_COLORS = ["#65a30d", "#6d28d9", "#475569"]
 const BENCHMARK_COLOR = "#6b7280"
-
-interface Line {
-  readonly name: string
-  readonly color: string
-  readonly values: ReadonlyArray<number | null>
-  readonly dashed?: boolean
-}
-
-/**
- * A line chart over the sessions `dates`, as inline SVG. `log`: a log axis when every value is positive (equal
- * ratios, equal heights: twenty years of SPY do not squash the accounts' curves). The <svg> carries its scale
- * (`data-scale`, `data-y0`/`data-y1`: the domain, natural logs on a log axis; `data-top`/`data-bottom`: its pixels).
- */
-const chart = (
-  title: string,
-  dates: ReadonlyArray<string>,
-  lines: ReadonlyArray<Line>,
-  format: (y: number) => string,
-  log = false
-) => {
-  const width = 960
-  const height = 300
-  // room left of the plot for a tick label of ~12 characters ("$12,345,678", "−100.0 %")
-  const pad = { left: 84, right: 10, top: 10, bottom: 30 }
-  const values = lines.flatMap((l) => l.values.filter((v): v is number => v !== null))
-  if (dates.length < 2 || values.length === 0) return `<p class="empty">${escape(title)}: fewer than two sessions</p>`
-  const logScale = log && values.every((v) => v > 0)
-  const scaled = (v: number) => (logScale ? Math.log(v) : v)
-  const all = values.map(scaled)
-  const lo = Math.min(...all)
-  const hi = Math.max(...all)
-  const span = hi - lo || 1
-  const x = (i: number) => pad.left + (i / (dates.length - 1)) * (width - pad.left - pad.right)
-  const y = (v: number) => pad.top + (1 - (scaled(v) - lo) / span) * (height - pad.top - pad.bottom)
-  const polyline = (line: Line) => {
-    const points = line.values.flatMap((v, i) => (v === null ? [] : [`${x(i).toFixed(1)},${y(v).toFixed(1)}`])).join(" ")
-    return `<polyline data-series="${escape(line.name)}" fill="none" stroke="${line.color}" stroke-width="1.5"${
-      line.dashed ? " stroke-dasharray=\"4 3\"" : ""
-    } points="${points}"><title>${escape(line.name)}</title></polyline>`
-  }
-  const ticks = [lo, lo + span / 2, hi].map((v) => (logScale ? Math.exp(v) : v)).map((v) =>
-    `<text x="${pad.left - 6}" y="${y(v).toFixed(1)}" text-anchor="end" dominant-baseline="middle">${escape(format(v))}</text>`
-  )
-  const axis = [0, dates.length - 1].map((i) =>
-    `<text x="${x(i).toFixed(1)}" y="${height - 8}" text-anchor="${i === 0 ? "start" : "end"}">${escape(dates[i]!)}</text>`
-  )
-  const legend = lines.map((l) => `<span><i style="background:${l.color}"></i>${escape(l.name)}</span>`).join("")
-  return `<figure><figcaption>${escape(title)}</figcaption><svg viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(title)}" data-scale="${
-    logScale ? "log" : "linear"
-  }" data-y0="${lo}" data-y1="${hi}" data-top="${pad.top}" data-bottom="${height - pad.bottom}">` +
-    `<rect x="${pad.left}" y="${pad.top}" width="${width - pad.left - pad.right}" height="${height - pad.top - pad.bottom}" class="frame"/>` +
-    `${ticks.join("")}${axis.join("")}${lines.map(polyline).join("")}</svg><div class="legend">${legend}</div></figure>`
-}
 
 const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, cls = "") =>
   `<div class="wide"><table${cls ? ` class="${cls}"` : ""}><thead><tr>${headers.map((h) => `<th>${escape(h)}</th>`).join("")}</tr></thead><tbody>${
@@ -180,7 +126,7 @@ const metricsRow = (account: string, m: AccountMetrics, estimated: boolean) => {
 
 const METRIC_HEADERS = [
   "account", "total return", "annualized", "volatility", "Sharpe", "Sortino", "max drawdown (peak → trough ↗ recovery)", "Calmar",
-  "win days", "win trades", "turnover", "exposure", "excess vs SPY", "LLM cost", "net P&L", "n (daily returns)"
+  "win days", "win trades", "turnover (×/yr)", "exposure", "excess vs SPY", "LLM cost", "net P&L", "n (daily returns)"
 ]
 
 const leaderboardSection = (data: ReportData) => {
@@ -211,8 +157,17 @@ const contestSection = (data: ReportData) => {
   const contest = data.leaderboard.contest
   if (contest === null) return `<section id="baselines"><h2>Baselines and attribution</h2><p>—</p></section>`
   const baselines = contest.baselines === null ? "" : table(
-    ["baseline", "total return (95 % CI)", "Sharpe (95 % CI)", "excess vs SPY (95 % CI)"],
-    contest.baselines.rows.map((r) => [escape(r.account), estimate(r.totalReturn, signed), estimate(r.sharpe, ratio), estimate(r.excessReturn, signed)]),
+    // turnover and exposure as `leaderboard`'s BASELINE table and the dashboard show them: RANDOM's match COUNCIL's
+    ["baseline", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${contest.baselines.benchmark.name} (95 % CI)`, "turnover (×/yr)", "exposure", "n (daily returns)"],
+    contest.baselines.rows.map((r) => [
+      escape(r.account),
+      estimate(r.totalReturn, signed),
+      estimate(r.sharpe, ratio),
+      estimate(r.excessReturn, signed),
+      num(r.metrics.turnover, 1),
+      pct(r.metrics.averageExposure, 0),
+      String(r.metrics.sessions)
+    ]),
     "baselines"
   )
   const attribution = contest.attribution === null ? "" : table(
@@ -251,24 +206,43 @@ const chartsSection = (data: ReportData) => {
       return mark === undefined ? null : (start * mark) / spyFirst
     })
   }]
-  let spyPeak = 0
-  const spyDrawdown: ReadonlyArray<Line> = benchmark.length === 0 ? [] : [{
-    ...benchmark[0]!,
-    values: benchmark[0]!.values.map((v) => {
-      if (v === null) return null
-      spyPeak = Math.max(spyPeak, v)
-      return -(1 - v / spyPeak)
-    })
-  }]
   const equityLines = byAccount.map((a): Line => ({ name: a.name, color: a.color, values: dates.map((d) => a.points.get(d)?.equity ?? null) }))
   const drawdownLines = byAccount.map((a): Line => ({ name: a.name, color: a.color, values: dates.map((d) => {
     const p = a.points.get(d)
     return p === undefined ? null : -p.drawdown
   }) }))
+  const spyDrawdown = benchmark.length === 0 ? null : deepestDrawdown(dates, benchmark[0]!.values)
+  // SPY's drawdown beside the accounts' only when it does not flatten theirs (twice their deepest at most)
+  const accountsDeepest = Math.max(0, ...drawdownLines.flatMap((l) => l.values.map((v) => -(v ?? 0))))
+  const spyDrawn = spyDrawdown !== null && (spyDrawdown.depth <= 2 * accountsDeepest || accountsDeepest === 0)
+  const spyLine: ReadonlyArray<Line> = spyDrawdown === null || !spyDrawn ? [] : [{ ...benchmark[0]!, values: spyDrawdown.values }]
+  const spyNote = spyDrawdown === null ? undefined : `${escape(benchmark[0]!.name)}’s deepest drawdown over these sessions: <span id="spy-drawdown">${
+    pct(-spyDrawdown.depth)}</span> (${spyDrawdown.peak} → ${spyDrawdown.trough})${
+    spyDrawn ? ", drawn dashed" : "; not drawn: on its scale the accounts’ curves would be flat lines at the top"}.`
   return `<section id="charts"><h2>Equity and drawdown</h2>
-${chart(`Equity per account, with ${spy?.name ?? "SPY"} buy-and-hold from the same start`, dates, [...equityLines, ...benchmark], (v) => dollarText(v), true)}
-${chart("Drawdown from the running peak", dates, [...drawdownLines, ...spyDrawdown], (v) => pct(v))}
+${lineChart(dates, [...equityLines, ...benchmark], {
+  title: `Equity per account, with ${spy?.name ?? "SPY"} buy-and-hold from the same start`,
+  // whole dollars, or cents when ticks are closer than a dollar
+  format: (v, step) => dollarText(v, decimalsFor(step) === 0 ? 0 : 2),
+  log: true
+})}
+${lineChart(dates, [...drawdownLines, ...spyLine], { title: "Drawdown from the running peak", format: percentTick, note: spyNote })}
 </section>`
+}
+
+/** The deepest fall of `values` from its running peak (as a positive fraction) and its dates; each value's drawdown (≤ 0). */
+const deepestDrawdown = (dates: ReadonlyArray<string>, values: ReadonlyArray<number | null>) => {
+  let peak = 0
+  let peakDate = dates[0]!
+  let deepest = { depth: 0, peak: dates[0]!, trough: dates[0]! }
+  const drawdowns = values.map((v, i) => {
+    if (v === null) return null
+    if (v > peak) (peak = v, peakDate = dates[i]!)
+    const depth = 1 - v / peak
+    if (depth > deepest.depth) deepest = { depth, peak: peakDate, trough: dates[i]! }
+    return -depth
+  })
+  return { ...deepest, values: drawdowns }
 }
 
 const hasId = (value: unknown): value is { readonly id: string } =>
@@ -309,13 +283,18 @@ const finalSection = (data: ReportData) =>
     )
   }</section>`
 
+// a chart is never drawn narrower than 720 px (its 11 px labels at 8 px at least; 5 px on a phone otherwise): it
+// scrolls sideways in its figure instead
 const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;background:#fff}h1{font-size:22px}h2{font-size:18px;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 6px;text-align:right;white-space:nowrap}
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}small{color:#666}.verdict{font-weight:600}.note{color:#92400e}
-figure{margin:12px 0}figcaption{font-weight:600}svg{width:100%;max-width:960px;height:auto}svg text{font-size:11px;fill:#444}
-.frame{fill:none;stroke:#ccc}.legend span{margin-right:12px;white-space:nowrap}.legend i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}
+figure{margin:12px 0;overflow-x:auto}figcaption{font-weight:600}svg{width:100%;min-width:720px;max-width:960px;height:auto}svg text{font-size:11px;fill:#444}
+.frame{fill:none;stroke:#ccc}.grid{stroke:#eee}.legend span{margin-right:12px;white-space:nowrap}
+.legend i{display:inline-block;width:14px;height:3px;margin-right:4px;vertical-align:middle;background:var(--c)}
+.legend i.dashed{background:repeating-linear-gradient(90deg,var(--c) 0 4px,transparent 4px 7px)}.chart-note{color:#555;margin:4px 0}
 .empty{color:#666}.wide{overflow-x:auto}th{white-space:normal}table.attribution td:last-child{white-space:normal;text-align:left}
-table.settings td:last-child{white-space:normal;text-align:left;overflow-wrap:anywhere}`
+table.settings td:last-child{white-space:normal;text-align:left;overflow-wrap:anywhere}
+table.leaderboard :is(td,th):nth-child(2),table.attribution :is(td,th):nth-child(2),table.attribution th:last-child{text-align:left}`
 
 /** Sessions of the book's span with no snapshot, as the leaderboard says them (`leaderboard`'s note); nothing when none. */
 const unrecordedNote = (data: ReportData): string => {

@@ -72,30 +72,73 @@ interface Svg {
   readonly bottom: number
   readonly series: ReadonlyMap<string, ReadonlyArray<readonly [number, number]>>
   readonly ticks: ReadonlyArray<readonly [number, string]>
-  readonly axis: ReadonlyArray<string>
+  readonly axis: ReadonlyArray<readonly [number, string]>
+  readonly caption: string
+  readonly note: string | null
 }
 
 const svgs = (html: string): ReadonlyArray<Svg> =>
-  [...html.matchAll(/<svg [^>]*>.*?<\/svg>/g)].map(([svg]) => {
-    const attr = (name: string) => svg.match(new RegExp(`data-${name}="([^"]+)"`))![1]!
+  [...html.matchAll(/<figure><figcaption>([^<]*)<\/figcaption>(<svg [^>]*>.*?<\/svg>).*?(?:<p class="chart-note">(.*?)<\/p>)?<\/figure>/g)].map(([, caption, svg, note]) => {
+    const attr = (name: string) => svg!.match(new RegExp(`data-${name}="([^"]+)"`))![1]!
     return {
+      caption: caption!,
+      note: note ?? null,
       log: attr("scale") === "log",
       y0: Number(attr("y0")),
       y1: Number(attr("y1")),
       top: Number(attr("top")),
       bottom: Number(attr("bottom")),
-      series: new Map([...svg.matchAll(/data-series="([^"]+)"[^>]* points="([^"]*)"/g)].map(([, name, points]) =>
+      series: new Map([...svg!.matchAll(/data-series="([^"]+)"[^>]* points="([^"]*)"/g)].map(([, name, points]) =>
         [name!, points!.split(" ").map((p) => p.split(",").map(Number) as unknown as readonly [number, number])] as const
       )),
-      ticks: [...svg.matchAll(/<text x="\d+" y="([\d.]+)" text-anchor="end" dominant-baseline="middle">([^<]+)<\/text>/g)].map(([, y, label]) =>
+      ticks: [...svg!.matchAll(/<text class="tick" x="\d+" y="([\d.]+)" text-anchor="end" dominant-baseline="middle">([^<]+)<\/text>/g)].map(([, y, label]) =>
         [Number(y), label!] as const
       ),
-      axis: [...svg.matchAll(/<text x="[\d.]+" y="\d+" text-anchor="(?:start|end)">([^<]+)<\/text>/g)].map(([, d]) => d!)
+      axis: [...svg!.matchAll(/<text class="date" x="([\d.]+)" y="\d+" text-anchor="(?:start|middle|end)">([^<]+)<\/text>/g)].map(([, x, d]) =>
+        [Number(x), d!] as const
+      )
     }
   })
 
 const LEFT = 84
 const RIGHT = 950
+
+/**
+ * Tick values a reader calls round, in ascending order: on a log axis 1, 2 or 5 times a power of ten (three at
+ * least); else multiples of one step that is 1, 2, 2.5 or 5 times a power of ten, evenly spaced.
+ */
+const roundTicks = (values: ReadonlyArray<number>, log: boolean) => {
+  const ascending = values
+  assert.deepStrictEqual(ascending, [...ascending].sort((a, b) => a - b), "ticks from the bottom up")
+  const mantissa = (v: number) => Number((Math.abs(v) / 10 ** Math.floor(Math.log10(Math.abs(v)))).toPrecision(9))
+  if (log && values.length >= 3 && values.every((v) => [1, 2, 5].includes(mantissa(v)))) return
+  assert.isAtLeast(values.length, 2, `ticks ${values}`)
+  const step = ascending[1]! - ascending[0]!
+  assert.include([1, 2, 2.5, 5], mantissa(step), `tick step ${step}`)
+  ascending.forEach((v) => assert.closeTo(v / step, Math.round(v / step), 1e-6, `tick ${v} a multiple of ${step}`))
+  ascending.slice(1).forEach((v, i) => assert.closeTo(v - ascending[i]!, step, step * 1e-6, "evenly spaced"))
+}
+
+/**
+ * The session axis: the first and last session by their dates, at the plot's edges; between them each label a year
+ * (`YYYY`) or a month (`YYYY-MM`) at the x of its first session, in order.
+ */
+const dateAxis = (axis: ReadonlyArray<readonly [number, string]>, dates: ReadonlyArray<string>) => {
+  const xOf = (i: number) => LEFT + (i / (dates.length - 1)) * (RIGHT - LEFT)
+  assert.deepStrictEqual(axis[0]![1], dates[0])
+  assert.deepStrictEqual(axis.at(-1)![1], dates.at(-1))
+  assert.closeTo(axis[0]![0], xOf(0), 0.05 + 1e-9)
+  assert.closeTo(axis.at(-1)![0], xOf(dates.length - 1), 0.05 + 1e-9)
+  const inner = axis.slice(1, -1)
+  assert.isAtLeast(inner.length, 1, "no label between the first and last session")
+  for (const [x, label] of inner) {
+    assert.match(label, /^\d{4}(-\d{2})?$/)
+    const i = dates.findIndex((d) => d.startsWith(label))
+    assert.isAbove(i, 0, label)
+    assert.closeTo(x, xOf(i), 0.05 + 1e-9, `${label} at its first session ${dates[i]}`)
+  }
+  assert.deepStrictEqual(axis.map(([x]) => x), [...axis.map(([x]) => x)].sort((a, b) => a - b), "dates left to right")
+}
 
 describe("the report page's numbers", () => {
   it.effect("every number on the page is the JSON's, to the digits it shows; every chart point the JSON's value on its session", () =>
@@ -129,7 +172,10 @@ describe("the report page's numbers", () => {
       })
       assert.isTrue(board.rows.some((r: any) => r.totalReturn._tag === "Interval"), "no interval to check")
 
-      // the metrics
+      // the metrics, turnover in the unit of the baselines' note (COUNCIL's turnover (…×/yr))
+      const metricsAt = html.indexOf(`<table class="metrics">`)
+      const headers = [...html.slice(metricsAt, html.indexOf("</thead>", metricsAt)).matchAll(/<th>([^<]*)<\/th>/g)].map((m) => m[1])
+      assert.strictEqual(headers[10], "turnover (×/yr)")
       const metrics = tableRows(html, "metrics")
       assert.strictEqual(metrics.length, board.rows.length)
       metrics.forEach((cells, i) => {
@@ -172,6 +218,11 @@ describe("the report page's numbers", () => {
         estimateAgrees(cells[1]!, row.totalReturn, `${row.account} total return`)
         estimateAgrees(cells[2]!, row.sharpe, `${row.account} Sharpe`)
         estimateAgrees(cells[3]!, row.excessReturn, `${row.account} excess`)
+        // as `leaderboard`'s BASELINE table: turnover, exposure, n
+        assert.strictEqual(cells.length, 7)
+        agrees(cells[4]!, row.metrics.turnover, `${row.account} turnover`)
+        agrees(cells[5]!, row.metrics.averageExposure, `${row.account} exposure`)
+        assert.strictEqual(Number(cells[6]), row.metrics.sessions)
       })
       const attribution = tableRows(html, "attribution")
       assert.strictEqual(attribution.length, contest.attribution.comparisons.length)
@@ -204,19 +255,33 @@ describe("the report page's numbers", () => {
       const spyStart = marks.get(dates[0]!)!
       const spyValues = dates.map((d) => start * marks.get(d)! / spyStart)
       let peak = 0
-      const spyDrawdowns = spyValues.map((v) => {
-        peak = Math.max(peak, v)
+      let peakDate = dates[0]!
+      let deepest = { depth: 0, peak: dates[0]!, trough: dates[0]! }
+      const spyDrawdowns = spyValues.map((v, i) => {
+        if (v > peak) (peak = v, peakDate = dates[i]!)
+        if (1 - v / peak > deepest.depth) deepest = { depth: 1 - v / peak, peak: peakDate, trough: dates[i]! }
         return -(1 - v / peak)
       })
+      const accountsDeepest = Math.max(...json.equity.accounts.flatMap((a: any) => a.points.map((p: any) => p.drawdown)))
+      // SPY's drawdown is drawn beside the accounts' only when it does not flatten them: at most twice their deepest
+      const spyDrawn = deepest.depth <= 2 * accountsDeepest
       const expected = (drawdown: boolean) =>
         new Map<string, ReadonlyArray<number | null>>([
           ...json.equity.accounts.map((a: any) => {
             const byDate = new Map(a.points.map((p: any) => [p.date, drawdown ? -p.drawdown : p.equity]))
             return [a.account, dates.map((d) => (byDate.get(d) ?? null) as number | null)] as const
           }),
-          ["SPY buy-and-hold", drawdown ? spyDrawdowns : spyValues]
+          ...(drawdown && !spyDrawn ? [] : [["SPY buy-and-hold", drawdown ? spyDrawdowns : spyValues] as const])
         ])
       const [equityChart, drawdownChart] = svgs(html)
+      assert.strictEqual(equityChart!.caption, "Equity per account, with SPY buy-and-hold from the same start, log scale")
+      assert.strictEqual(drawdownChart!.caption, "Drawdown from the running peak")
+      // under the drawdown chart: SPY's deepest drawdown, its dates, and whether it is drawn
+      const said = drawdownChart!.note!.match(/^SPY buy-and-hold’s deepest drawdown over these sessions: <span id="spy-drawdown">(\S+ %)<\/span> \((\S+) → (\S+)\)(.*)\.$/)!
+      assert.isNotNull(said, drawdownChart!.note!)
+      agrees(said[1]!, -deepest.depth, "SPY's deepest drawdown")
+      assert.deepStrictEqual([said[2], said[3]], [deepest.peak, deepest.trough])
+      assert.strictEqual(said[4], spyDrawn ? ", drawn dashed" : "; not drawn: on its scale the accounts’ curves would be flat lines at the top")
       for (const [svg, drawdown] of [[equityChart!, false], [drawdownChart!, true]] as const) {
         const want = expected(drawdown)
         const all = [...want.values()].flat().filter((v): v is number => v !== null)
@@ -237,14 +302,14 @@ describe("the report page's numbers", () => {
             assert.closeTo(valueAt(y), scaled(v), 0.05 * perPixel + 1e-9, `${name} on ${dates[i]}`)
           })
         }
-        // the ticks: the scale's bottom, middle and top, each written at its height
-        assert.strictEqual(svg.ticks.length, 3)
-        svg.ticks.forEach(([y, label], k) => {
-          const at = svg.y0 + (k / 2) * (svg.y1 - svg.y0)
-          assert.closeTo(valueAt(y), at, 0.05 * perPixel + 1e-9, `tick ${label}`)
-          agrees(label, svg.log ? Math.exp(at) : at, `tick ${k}`)
+        // the ticks: round values inside the scale, each written at its height
+        roundTicks(svg.ticks.map(([, label]) => shown(label)!.value), svg.log)
+        svg.ticks.forEach(([y, label]) => {
+          assert.isAtLeast(y, svg.top - 0.05)
+          assert.isAtMost(y, svg.bottom + 0.05)
+          assert.closeTo(valueAt(y), scaled(shown(label)!.value), 0.05 * perPixel + 1e-9, `tick ${label} at its height`)
         })
-        assert.deepStrictEqual(svg.axis, [dates[0]!, dates.at(-1)!])
+        dateAxis(svg.axis, dates)
       }
     }).pipe(Effect.provide(ledgerHome("council-report-numbers-"))))
 })

@@ -124,7 +124,7 @@ export const costTable = (bundle: RunBundle, charged: Charged): string => {
 }
 
 /**
- * The LLM COST of each of `runs` (what it was charged, see the module): `-` when it asked no model, `?` when an
+ * The LLM COST of each of `runs` (what it was charged, see the module): `—` (as the leaderboard writes no cost) when it asked no model, `?` when an
  * imported run's recordings do not read back (with the reason, in `unreadable`). One ledger query for them all.
  */
 export const runCosts = (runs: ReadonlyArray<ListedRun>) =>
@@ -134,7 +134,7 @@ export const runCosts = (runs: ReadonlyArray<ListedRun>) =>
     const charges = new Map<string, RunCharges.RunCharge>()
     for (const run of runs) {
       const read = charged.get(run.id)
-      if (read === undefined) costs.set(run.id, "-")
+      if (read === undefined) costs.set(run.id, "—")
       else if (Result.isSuccess(read)) (costs.set(run.id, costText(read.success.totalUsd, read.success.estimatedUsd)), charges.set(run.id, read.success))
       else (costs.set(run.id, "?"), unreadable.set(run.id, read.failure.message))
     }

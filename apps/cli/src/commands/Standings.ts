@@ -88,7 +88,7 @@ const leaderboardTable = (report: Standings.LeaderboardReport): string => {
     `Sharpe and Sortino over a risk-free rate of ${Leaderboard.percentOfRate(board.riskFree)} a year (COUNCIL_RISK_FREE)`,
     "",
     table(
-      ["RANK", "ACCOUNT", "TOTAL RETURN", "SHARPE", `EXCESS vs ${board.benchmark.name}`, "MAX DD", "VOL", "WIN DAYS", "WIN TRADES", "TURNOVER", "EXPOSURE", "LLM COST", "NET P&L", "N RETURNS"],
+      ["RANK", "ACCOUNT", "TOTAL RETURN", "SHARPE", `EXCESS vs ${board.benchmark.name}`, "MAX DD", "VOL", "WIN DAYS", "WIN TRADES", "TURNOVER (×/yr)", "EXPOSURE", "LLM COST", "NET P&L", "N RETURNS"],
       rows
     ),
     ...(board.rows.some((r) => estimated.has(r.account) && r.metrics.llmCost !== null) ? [ESTIMATE_NOTE] : []),
@@ -108,7 +108,7 @@ const contestLines = (report: Standings.LeaderboardReport): ReadonlyArray<string
     ...(contest.baselines === null ? [] : [
       "",
       table(
-        ["BASELINE", "TOTAL RETURN", "SHARPE", `EXCESS vs ${contest.baselines.benchmark.name}`, "TURNOVER", "EXPOSURE", "N RETURNS"],
+        ["BASELINE", "TOTAL RETURN", "SHARPE", `EXCESS vs ${contest.baselines.benchmark.name}`, "TURNOVER (×/yr)", "EXPOSURE", "N RETURNS"],
         contest.baselines.rows.map((r) => [
           r.account,
           estimate(r.totalReturn, signed),
