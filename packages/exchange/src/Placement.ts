@@ -30,11 +30,12 @@ import { snapshotOf } from "./AccountState.ts"
 import { refuse, reject } from "./ExchangeErrors.ts"
 import type { SessionPoint } from "./Calendar.ts"
 import { bookingOf, type FillModelOptions, trailingStopOf } from "./FillModel.ts"
-import { type Ledger, type OrderRow, type PositionEffect, toExchangeOrder } from "./Ledger.ts"
+import { type Ledger, type OrderRow, type PositionEffect, type PositionRow, toExchangeOrder } from "./Ledger.ts"
 import {
   notionalRejection,
   openingRejection,
   positionEffectOf,
+  type Rejection,
   sharesOfNotional,
   validateExitPrices,
   validateIntent,
@@ -237,28 +238,42 @@ export interface PlacementDeps {
 export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps) => {
   let placedLast: string | undefined
 
-  /** Checks `intent` against the rules, the present and the account; succeeds with its position effect and booking. */
-  const check = Effect.fnUntraced(function*(book: Book, now: PlacedAt, intent: OrderIntent) {
+  /**
+   * What both checks start with: the intent is the book's account's and of a valid shape (`invalid`), its booking
+   * at the present, the symbol's price now, and the account's positions and open orders.
+   */
+  const present = Effect.fnUntraced(function*(book: Book, now: PlacedAt, intent: OrderIntent | NotionalIntent, invalid: Rejection | undefined) {
     const { account } = book
     if (intent.account !== account) {
       return yield* reject(account, "InvalidRequest", `the order is for account ${intent.account}, not ${account}`)
     }
-    const invalid = validateIntent(intent)
     if (invalid !== undefined) return yield* refuse(account, invalid)
     const booking = bookingOf(intent, now.moment, now.point, now.isSessionDay)
     if (booking._tag === "Refused") return yield* reject(account, "InvalidRequest", booking.message)
     const price = yield* prices.priceAt(intent.symbol, now.point)
-    const exitInvalid = intent.orderClass === "simple" ? undefined : validateExitPrices(intent, price)
-    if (exitInvalid !== undefined) return yield* refuse(account, exitInvalid)
     const positions = yield* ledger.positions(account)
     const open = yield* ledger.openOrders(account)
+    return { booking, price, positions, open }
+  })
+
+  /** The account's buying power now (its positions and open orders marked at the present). */
+  const buyingPowerOf = Effect.fnUntraced(function*(book: Book, now: PlacedAt, positions: ReadonlyArray<PositionRow>, open: ReadonlyArray<OrderRow>) {
+    const marked = yield* prices.markAll(positions, open, now.point)
+    return snapshotOf(book.account, book.cash, marked, open, fillModel.slippageBps, yield* prices.marketPricesOf(open, now.point)).buyingPower
+  })
+
+  /** Checks `intent` against the rules, the present and the account; succeeds with its position effect and booking. */
+  const check = Effect.fnUntraced(function*(book: Book, now: PlacedAt, intent: OrderIntent) {
+    const { account } = book
+    const { booking, open, positions, price } = yield* present(book, now, intent, validateIntent(intent))
+    const exitInvalid = intent.orderClass === "simple" ? undefined : validateExitPrices(intent, price)
+    if (exitInvalid !== undefined) return yield* refuse(account, exitInvalid)
     const position = positions.find((p) => p.symbol === intent.symbol)
     const effect = positionEffectOf(intent, position?.qty ?? 0, open.filter((o) => o.symbol === intent.symbol))
     if (typeof effect !== "string") return yield* refuse(account, effect)
     if (effect === "open") {
-      const marked = yield* prices.markAll(positions, open, now.point)
-      const snapshot = snapshotOf(account, book.cash, marked, open, fillModel.slippageBps, yield* prices.marketPricesOf(open, now.point))
-      const refused = openingRejection(intent, price, fillModel, snapshot.buyingPower, allowShorting(account))
+      const buyingPower = yield* buyingPowerOf(book, now, positions, open)
+      const refused = openingRejection(intent, price, fillModel, buyingPower, allowShorting(account))
       if (refused !== undefined) return yield* refuse(account, refused)
     }
     return { effect, booking, price, held: 0 }
@@ -270,23 +285,13 @@ export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps
    */
   const checkNotional = Effect.fnUntraced(function*(book: Book, now: PlacedAt, intent: NotionalIntent) {
     const { account } = book
-    if (intent.account !== account) {
-      return yield* reject(account, "InvalidRequest", `the order is for account ${intent.account}, not ${account}`)
-    }
-    const invalid = validateNotional(intent)
-    if (invalid !== undefined) return yield* refuse(account, invalid)
-    const booking = bookingOf(intent, now.moment, now.point, now.isSessionDay)
-    if (booking._tag === "Refused") return yield* reject(account, "InvalidRequest", booking.message)
-    const price = yield* prices.priceAt(intent.symbol, now.point)
-    const positions = yield* ledger.positions(account)
-    const open = yield* ledger.openOrders(account)
+    const { booking, open, positions, price } = yield* present(book, now, intent, validateNotional(intent))
     const positionQty = positions.find((p) => p.symbol === intent.symbol)?.qty ?? 0
     const shares = sharesOfNotional(intent, price, fillModel)
     const effect = positionEffectOf(shares, positionQty, open.filter((o) => o.symbol === intent.symbol))
     if (typeof effect !== "string") return yield* refuse(account, effect)
-    const marked = yield* prices.markAll(positions, open, now.point)
-    const snapshot = snapshotOf(account, book.cash, marked, open, fillModel.slippageBps, yield* prices.marketPricesOf(open, now.point))
-    const refused = notionalRejection(intent, shares.qty, effect, positionQty, fillModel, snapshot.buyingPower)
+    const buyingPower = yield* buyingPowerOf(book, now, positions, open)
+    const refused = notionalRejection(intent, shares.qty, effect, positionQty, fillModel, buyingPower)
     if (refused !== undefined) return yield* refuse(account, refused)
     return { effect, booking, price, held: shares.qty }
   })
