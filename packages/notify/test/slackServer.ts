@@ -1,4 +1,4 @@
-import { createServer } from "node:http"
+import { testServer } from "../../io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { Clock, Effect, Exit, Fiber, Redacted } from "effect"
 import type { Duration } from "effect"
@@ -39,11 +39,11 @@ export const slackStandIn = (options: {
   readonly fallback?: Reply
 }) =>
   Effect.acquireRelease(
-    Effect.callback<{ readonly server: ReturnType<typeof createServer>; readonly standIn: SlackStandIn }>((resume) => {
+    Effect.callback<{ readonly server: ReturnType<typeof testServer>; readonly standIn: SlackStandIn }>((resume) => {
       const received: Array<Received> = []
       let hanging = 0
       const script = [...(options.script ?? [])]
-      const server = createServer((req, res) => {
+      const server = testServer((req, res) => {
         const chunks: Array<Buffer> = []
         req.on("data", (chunk: Buffer) => chunks.push(chunk))
         req.on("end", () => {
@@ -150,7 +150,7 @@ export const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
 
 /** A webhook URL on a port nothing listens on. */
 export const closedWebhookUrl = Effect.callback<Redacted.Redacted<string>>((resume) => {
-  const server = createServer()
+  const server = testServer()
   server.listen(0, "127.0.0.1", () => {
     const port = (server.address() as AddressInfo).port
     server.close(() => resume(Effect.succeed(Redacted.make(`http://127.0.0.1:${port}${SECRET_PATH}`))))
