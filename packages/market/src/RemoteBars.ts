@@ -46,6 +46,7 @@ import { Ticker } from "@council/domain"
 import type { Bar, TradingDay } from "@council/domain"
 import { boundedText } from "@council/io/BoundedText"
 import { within } from "@council/io/Deadline"
+import { retryDropped } from "@council/io/DroppedConnection"
 import { scrub as scrubSecret } from "@council/io/SecretText"
 import * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
@@ -265,7 +266,8 @@ export const DEFAULT_REQUEST_TIMEOUT: Duration.Input = "30 seconds"
  * `retries` times, anything else a `MarketDataError` naming `provider` and `what` with the secrets scrubbed. Each
  * attempt must answer within `timeout` (wall-clock, see `@council/io/Deadline`) or fails `Unavailable`: a feed that
  * accepts the connection and never answers would otherwise hold the run past its cutoff. `limit` wraps each attempt
- * (a call limiter), so a wait for its turn is not counted against the deadline.
+ * (a call limiter), so a wait for its turn is not counted against the deadline. A request whose kept-alive
+ * connection the feed dropped before answering is sent again at once on a new one (`retryDropped`), through `limit`.
  */
 export const answerOf = <S extends Schema.Top & { readonly DecodingServices: never }>(options: {
   readonly provider: string
@@ -285,13 +287,18 @@ export const answerOf = <S extends Schema.Top & { readonly DecodingServices: nev
   const attempt = execute.pipe(
     Effect.flatMap(checkStatus(options)),
     Effect.flatMap(readJson(options.schema)),
+    within(Duration.toMillis(timeout), timedOut)
+  )
+  // a kept-alive connection the feed dropped as the request went out (after a pause) is asked again on a new one,
+  // through the limiter again: the feed may have counted the dropped one
+  const sent = (options.limit ? options.limit(attempt) : attempt).pipe(
+    retryDropped(),
     Effect.catchTags({
       HttpClientError: (error) => Effect.fail(transportError({ provider, what, secrets })(error)),
       SchemaError: (error) => Effect.fail(invalidBody(provider, what)(error))
-    }),
-    within(Duration.toMillis(timeout), timedOut)
+    })
   )
-  return retryRateLimited(options.limit ? options.limit(attempt) : attempt, { provider, what, times: options.retries })
+  return retryRateLimited(sent, { provider, what, times: options.retries })
 }
 
 // ---------------------------------------------------------------------------------------------------------------
