@@ -210,6 +210,8 @@ describe("AlpacaBars", () => {
       const { md, server, proxy } = yield* setup({ symbols: ["SPY"], proxied: true })
       assert.strictEqual(yield* md.latestTradingDay, "2024-11-14")
       const asked = server.requests.length
+      // a pause: the connection is back in the client's pool, idle
+      yield* realPause(20)
       proxy!.closeNextReuse()
       const snapshot = yield* md.snapshot(day("2024-11-14"), 5)
       assert.strictEqual(proxy!.closed(), 1)
