@@ -267,7 +267,8 @@ export const DEFAULT_REQUEST_TIMEOUT: Duration.Input = "30 seconds"
  * attempt must answer within `timeout` (wall-clock, see `@council/io/Deadline`) or fails `Unavailable`: a feed that
  * accepts the connection and never answers would otherwise hold the run past its cutoff. `limit` wraps each attempt
  * (a call limiter), so a wait for its turn is not counted against the deadline. A request whose kept-alive
- * connection the feed dropped before answering is sent again at once on a new one (`retryDropped`), through `limit`.
+ * connection the feed dropped before answering is sent again at once on a new one (`retryDropped`), within the same
+ * deadline and turn of `limit` (a feed that counted the dropped one answers the resend 429, which is waited for).
  */
 export const answerOf = <S extends Schema.Top & { readonly DecodingServices: never }>(options: {
   readonly provider: string
@@ -285,20 +286,17 @@ export const answerOf = <S extends Schema.Top & { readonly DecodingServices: nev
   const timedOut = () =>
     new MarketDataError({ reason: "Unavailable", message: `${provider}: no answer within ${Duration.format(timeout)} for ${what}` })
   const attempt = execute.pipe(
+    // a kept-alive connection the feed dropped as the request went out (after a pause): sent again on a new one
+    retryDropped(),
     Effect.flatMap(checkStatus(options)),
     Effect.flatMap(readJson(options.schema)),
-    within(Duration.toMillis(timeout), timedOut)
-  )
-  // a kept-alive connection the feed dropped as the request went out (after a pause) is asked again on a new one,
-  // through the limiter again: the feed may have counted the dropped one
-  const sent = (options.limit ? options.limit(attempt) : attempt).pipe(
-    retryDropped(),
     Effect.catchTags({
       HttpClientError: (error) => Effect.fail(transportError({ provider, what, secrets })(error)),
       SchemaError: (error) => Effect.fail(invalidBody(provider, what)(error))
-    })
+    }),
+    within(Duration.toMillis(timeout), timedOut)
   )
-  return retryRateLimited(sent, { provider, what, times: options.retries })
+  return retryRateLimited(options.limit ? options.limit(attempt) : attempt, { provider, what, times: options.retries })
 }
 
 // ---------------------------------------------------------------------------------------------------------------
