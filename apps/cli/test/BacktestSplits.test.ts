@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { createServer, type Server } from "node:http"
+import type { Server } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { alpacaActions, type FakeAction } from "../../../packages/market/test/actionServers.ts"
 import { alpacaBars, barsOf, type FakeBar, type Recorded, SESSIONS } from "../../../packages/market/test/providerServers.ts"
@@ -17,7 +18,7 @@ const splitBars = (symbol: string): ReadonlyArray<FakeBar> =>
 
 const feed = async (bars: Readonly<Record<string, ReadonlyArray<FakeBar>>>, actions: ReadonlyArray<FakeAction>) => {
   const handle = alpacaActions(actions, alpacaBars({ bars, keyId: KEY, secretKey: SECRET }))
-  const server: Server = createServer((req, res) => {
+  const server: Server = testServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1")
     const recorded: Recorded = { path: url.pathname, query: url.searchParams, headers: req.headers, at: Date.now() }
     const reply = handle(recorded)

@@ -1,6 +1,7 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { createServer as createHttpServer, type Server } from "node:http"
+import type { Server } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import { createServer as createTcpServer } from "node:net"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
@@ -435,7 +436,7 @@ describe("every bad input: one clear line, the right exit code, nothing written,
     writeFileSync(file("orphan.json"), JSON.stringify(BundleFile.seal(orphan)))
     writeFileSync(file("not-json.txt"), `secretKey=${SECRET}\n`)
     mkdirSync(join(root, "empty-dir"))
-    const http = createHttpServer((_req, res) => {
+    const http = testServer((_req, res) => {
       res.statusCode = 401
       res.setHeader("content-type", "application/json")
       res.end(JSON.stringify({ code: 40110000, message: "request is not authorized" }))

@@ -1,17 +1,13 @@
 import { createHash } from "node:crypto"
 import { existsSync, readdirSync } from "node:fs"
-import { createServer, request, type IncomingMessage, type Server } from "node:http"
+import { type IncomingMessage, request, type Server } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 
-/**
- * Listens on a free 127.0.0.1 port. Idle connections stay open 30 s, as `exchange serve`'s do (Node's default: 5 s):
- * the CLI in this process reuses them, and one that sat idle while the loop was busy (a loaded machine: seconds) was
- * destroyed by the server just as the next request went out on it (`read ECONNRESET`, retried with a WARN line).
- */
+/** Listens on a free 127.0.0.1 port (a `testServer`: idle connections kept 30 s, as `exchange serve` keeps them). */
 const listen = async (server: Server) => {
-  server.keepAliveTimeout = 30_000
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
@@ -24,7 +20,7 @@ const listen = async (server: Server) => {
 export const clockedBroker = async (clockDay: string) => {
   const posts: Array<string> = []
   let unavailable = false
-  const server = createServer((req, res) => {
+  const server = testServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json" })
@@ -72,7 +68,7 @@ export const faultProxy = async (
 ) => {
   const seen: Array<ProxiedRequest> = []
   const upstream = new URL(target)
-  const server = createServer((req: IncomingMessage, res) => {
+  const server = testServer((req: IncomingMessage, res) => {
     const account = accountOfKey.get(String(req.headers["apca-api-key-id"] ?? "")) ?? "?"
     const proxied = { account, method: req.method ?? "GET", path: new URL(req.url ?? "/", "http://x").pathname }
     if (fault(proxied, seen)) {
@@ -96,7 +92,7 @@ export const faultProxy = async (
 
 /** A broker on Alpaca's wire that refuses every key pair (401). */
 export const unauthorizedBroker = async () => {
-  const server = createServer((_req, res) => {
+  const server = testServer((_req, res) => {
     res.writeHead(401, { "content-type": "application/json" })
     res.end(JSON.stringify({ code: 40110000, message: "request is not authorized" }))
   })
@@ -106,7 +102,7 @@ export const unauthorizedBroker = async () => {
 /** A broker that must never be reached: every request is recorded (`requests`) and answered 500. */
 export const countingBroker = async () => {
   const requests: Array<string> = []
-  const server = createServer((req, res) => {
+  const server = testServer((req, res) => {
     requests.push(`${req.method} ${req.url}`)
     res.writeHead(500, { "content-type": "application/json" })
     res.end(JSON.stringify({ message: "must not be reached" }))

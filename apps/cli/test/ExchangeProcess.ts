@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
-import { createServer, request } from "node:http"
+import { request } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { bin } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
@@ -84,7 +85,7 @@ export const holdFirstOrder = (target: string): Promise<HeldOrder> =>
     const released = new Promise<void>((r) => (release = r))
     let holding = true
     const upstream = new URL(target)
-    const server = createServer((req, res) => {
+    const server = testServer((req, res) => {
       const body: Array<Buffer> = []
       req.on("data", (c: Buffer) => body.push(c)).on("end", () => {
         const sent = request(new URL(req.url ?? "/", upstream), { method: req.method, headers: { ...req.headers, host: upstream.host } }, (answer) => {
@@ -103,8 +104,6 @@ export const holdFirstOrder = (target: string): Promise<HeldOrder> =>
         sent.end(Buffer.concat(body))
       })
     })
-    // idle connections kept 30 s, as the exchange behind it keeps them (see BrokerDoubles' `listen`)
-    server.keepAliveTimeout = 30_000
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address() as AddressInfo
       resolve({

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import { createServer } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { bin, intendedClientIds, runIdOf, tempHome, unstamped } from "./CliHarness.ts"
 import { cliInProcess, cliOk } from "./InProcess.ts"
@@ -242,7 +242,7 @@ describe("a run against a broker in another session", () => {
   })
 
   it("refuses to send orders for a day that is not the broker's current session", async () => {
-    const server = createServer((req, res) => {
+    const server = testServer((req, res) => {
       res.setHeader("content-type", "application/json")
       if (req.url?.startsWith("/v2/clock")) {
         res.end(JSON.stringify({ timestamp: "2026-11-23T10:15:00.000-05:00", is_open: true, next_open: "2026-11-24T09:30:00-05:00", next_close: "2026-11-23T16:00:00-05:00" }))

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
-import { createServer as createHttpServer } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import { createServer } from "node:net"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
@@ -68,7 +68,7 @@ describe("the LIVE guard in the binary", () => {
     const sink = createServer((socket) => socket.destroy())
     const accepted: Array<string> = []
     sink.on("connection", (socket) => accepted.push(String(socket.remotePort)))
-    const redirector = createHttpServer((req, res) => res.writeHead(307, { location: `https://api.alpaca.markets${req.url ?? "/"}` }).end())
+    const redirector = testServer((req, res) => res.writeHead(307, { location: `https://api.alpaca.markets${req.url ?? "/"}` }).end())
     await Promise.all([sink, redirector].map((server) => new Promise<void>((done) => server.listen(0, "127.0.0.1", done))))
     const port = (server: { address: () => unknown }) => (server.address() as AddressInfo).port
     try {

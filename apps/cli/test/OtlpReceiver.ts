@@ -4,7 +4,8 @@
  * sent. `answer` makes it a broken receiver: `500` answers each export with an error, `{ status, reason, headers }`
  * with that status, reason phrase and headers (a redirect's `location`), `"never"` never answers.
  */
-import { createServer, type IncomingHttpHeaders } from "node:http"
+import type { IncomingHttpHeaders } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 
 export interface ReceivedSpan {
   readonly name: string
@@ -56,7 +57,7 @@ export const startReceiver = (
     const requests: Array<string> = []
     const bodies: Array<string> = []
     const headers: Array<IncomingHttpHeaders> = []
-    const server = createServer((req, res) => {
+    const server = testServer((req, res) => {
       let body = ""
       req.setEncoding("utf8").on("data", (chunk: string) => (body += chunk)).on("end", () => {
         requests.push(`${req.method} ${req.url} ${req.headers["content-type"]}`)

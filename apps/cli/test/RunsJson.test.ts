@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { startServer } from "../../server/test/MonitorHome.ts"
+import { startServer, fetchFresh } from "../../server/test/MonitorHome.ts"
 import { tempHome } from "./CliHarness.ts"
 import { failedAccountRun } from "./FailedAccountRun.ts"
 import { cliInProcess } from "./InProcess.ts"
@@ -16,7 +16,7 @@ describe("runs --json", () => {
     const server = await startServer(home)
     try {
       const api = async (query: string) => {
-        const answer = await fetch(`${server.url}/api/runs${query}`)
+        const answer = await fetchFresh(`${server.url}/api/runs${query}`)
         assert.strictEqual(answer.status, 200)
         return answer.json() as Promise<ReadonlyArray<Record<string, unknown>>>
       }

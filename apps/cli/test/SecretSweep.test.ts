@@ -7,12 +7,13 @@
  * Slack stand-in, an OTLP receiver.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs"
-import { createServer, type IncomingMessage, type Server } from "node:http"
+import type { IncomingMessage, Server } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { answerWith, errorWith, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
-import { type ServerProcess, startServer } from "../../server/test/MonitorHome.ts"
+import { type ServerProcess, startServer, fetchFresh } from "../../server/test/MonitorHome.ts"
 import { cliAsync, type CliResult, runIdOf, tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
 import { startReceiver } from "./OtlpReceiver.ts"
@@ -52,7 +53,7 @@ const respond = (refuse: boolean) => (r: FakeRequest) => {
 
 /** Alpaca's wire at 15:45 New York time of 2026-06-08: reads answer an empty account; every order is refused, echoing the key pair. */
 const echoingBroker = async () => {
-  const server: Server = createServer((req: IncomingMessage, res) => {
+  const server: Server = testServer((req: IncomingMessage, res) => {
     const url = new URL(req.url ?? "/", "http://x")
     const send = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body))
     if (req.method !== "GET") return send(403, { code: 40310000, message: `key ${echoed(req.headers)} may not trade` })
@@ -110,10 +111,10 @@ beforeAll(async () => {
     await step("backtest", cliAsync(home, ["backtest", "--from", "2026-05-26", "--to", "2026-06-05"], env(answering)))
     server = await startServer(home, env(answering))
     for (const path of ["/api/accounts", "/api/positions", "/api/orders", "/api/runs", ...runs.map((id) => `/api/runs/${id}`), "/api/leaderboard", "/api/equity", "/api/backtests", "/backtests/latest/report.html", "/backtests/live/report.html", "/openapi.json", "/"]) {
-      const res = await fetch(`${server.url}${path}`)
+      const res = await fetchFresh(`${server.url}${path}`)
       seen[`GET ${path}`] = `${res.status} ${JSON.stringify([...res.headers])} ${await res.text()}`
     }
-    const mutation = await fetch(`${server.url}/api/close-all`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${API_TOKEN}` }, body: JSON.stringify({ account: "CHATGPT" }) })
+    const mutation = await fetchFresh(`${server.url}/api/close-all`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${API_TOKEN}` }, body: JSON.stringify({ account: "CHATGPT" }) })
     seen["POST /api/close-all"] = `${mutation.status} ${await mutation.text()}`
   } finally {
     await server?.stop()

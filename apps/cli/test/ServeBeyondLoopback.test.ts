@@ -42,7 +42,7 @@ afterAll(() => stop())
 
 const send = (method: string, path: string, headers: Record<string, string>) =>
   new Promise<number>((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method, path, headers }, (res) => {
+    const req = request({ host: "127.0.0.1", port, method, path, headers, agent: false }, (res) => {
       res.resume()
       res.on("end", () => resolve(res.statusCode ?? 0))
     })

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { createServer, type ServerResponse } from "node:http"
+import type { ServerResponse } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { spawnCli, tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
@@ -11,7 +12,7 @@ const slackHolding = (held: string) =>
     const open: Array<ServerResponse> = []
     let arrived: () => void = () => undefined
     const arrival = new Promise<void>((r) => (arrived = r))
-    const server = createServer((req, res) => {
+    const server = testServer((req, res) => {
       let data = ""
       req.on("data", (chunk: Buffer) => (data += chunk.toString("utf8"))).on("end", () => {
         const text = (JSON.parse(data) as { text: string }).text

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { type AddressInfo, connect } from "node:net"
-import { createServer } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import { existsSync, realpathSync, symlinkSync, writeFileSync } from "node:fs"
 import { delimiter, join } from "node:path"
 import { bin, cliAsync, spawnCli, tempHome, unstamped } from "./CliHarness.ts"
@@ -158,7 +158,7 @@ describe("no command hangs or outlives its launcher", () => {
   const busyDailyRun = async () => {
     let asked: () => void = () => {}
     const waiting = new Promise<void>((resolve) => (asked = resolve))
-    const feed = createServer(() => asked())
+    const feed = testServer(() => asked())
     await new Promise<void>((done) => feed.listen(0, "127.0.0.1", done))
     const { closed, pnpm, stderr } = launchDaily({
       COUNCIL_DATA: "alpaca",

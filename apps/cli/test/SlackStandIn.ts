@@ -1,4 +1,5 @@
-import { createServer, type Server } from "node:http"
+import type { Server } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 
 /**
@@ -7,7 +8,7 @@ import type { AddressInfo } from "node:net"
  */
 export const slackStandIn = async (status = 200, body = "ok") => {
   const texts: Array<string> = []
-  const server: Server = createServer((req, res) => {
+  const server: Server = testServer((req, res) => {
     let data = ""
     req.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")))
     req.on("end", () => {

@@ -1,4 +1,5 @@
-import { createServer, type Server } from "node:http"
+import type { Server } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
 import { tempHome } from "./CliHarness.ts"
@@ -7,7 +8,7 @@ import { cliInProcess } from "./InProcess.ts"
 describe("a Slack webhook that refuses a request", () => {
   it("is one warning per refused request, however many of the run's messages it carried", async () => {
     let requests = 0
-    const server: Server = createServer((req, res) => {
+    const server: Server = testServer((req, res) => {
       req.resume()
       req.on("end", () => {
         requests++

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process"
 import { appendFileSync, cpSync } from "node:fs"
-import { createServer, type Server } from "node:http"
+import type { Server } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import type { AddressInfo } from "node:net"
@@ -73,7 +74,7 @@ describe("an unattended deployment, as its operator sees it", () => {
 
   it("a market data feed that does not answer (HTTP 500) fails the run (exit 1) and is told to Slack: not a usage error about --date", async () => {
     const { slack } = await slackHome.receiver()
-    const feed: Server = createServer((_req, res) => {
+    const feed: Server = testServer((_req, res) => {
       res.writeHead(500, { "content-type": "application/json" })
       res.end(JSON.stringify({ message: "internal server error" }))
     })
@@ -127,7 +128,7 @@ describe("an unattended deployment, as its operator sees it", () => {
     let asked: () => void = () => {}
     const waiting = new Promise<void>((resolve) => (asked = resolve))
     // a feed that never answers: the command is still choosing its day when the signal comes
-    const feed: Server = createServer(() => asked())
+    const feed: Server = testServer(() => asked())
     await new Promise<void>((done) => feed.listen(0, "127.0.0.1", done))
     slackHome.closeAfter({ close: () => new Promise<void>((done) => (feed.closeAllConnections(), feed.close(() => done()))) })
     const child = spawn(process.execPath, [bin, "run", "daily"], {

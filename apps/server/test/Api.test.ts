@@ -5,7 +5,7 @@ import { brotliDecompressSync, gunzipSync } from "node:zlib"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { BACKTEST, KEYS, LLM_DAY, type MonitorHome, prepareHome, type ServerProcess, startServer, withoutSnapshots } from "./MonitorHome.ts"
+import { BACKTEST, KEYS, LLM_DAY, type MonitorHome, prepareHome, type ServerProcess, startServer, withoutSnapshots, fetchFresh } from "./MonitorHome.ts"
 
 const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
 
@@ -30,7 +30,7 @@ const bodyOf = async (res: Response): Promise<any> => {
 }
 
 const get = async (server: ServerProcess, path: string) => {
-  const res = await fetch(`${server.url}${path}`)
+  const res = await fetchFresh(`${server.url}${path}`)
   return { status: res.status, body: await bodyOf(res) }
 }
 
@@ -38,7 +38,7 @@ const get = async (server: ServerProcess, path: string) => {
 const raw = (server: ServerProcess, path: string, acceptEncoding?: string) =>
   new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
     const url = new URL(path, server.url)
-    const req = request(url, { headers: acceptEncoding === undefined ? {} : { "accept-encoding": acceptEncoding } }, (res) => {
+    const req = request(url, { agent: false, headers: acceptEncoding === undefined ? {} : { "accept-encoding": acceptEncoding } }, (res) => {
       const chunks: Array<Buffer> = []
       res.on("data", (chunk: Buffer) => chunks.push(chunk))
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
@@ -48,7 +48,7 @@ const raw = (server: ServerProcess, path: string, acceptEncoding?: string) =>
   })
 
 const post = async (server: ServerProcess, path: string, body: unknown, token?: string) => {
-  const res = await fetch(`${server.url}${path}`, {
+  const res = await fetchFresh(`${server.url}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
     body: JSON.stringify(body)
@@ -211,7 +211,7 @@ describe("monitor API", () => {
       ["GET", "/api/nothing-here", 404, /^no route GET \/api\/nothing-here \(the API: \/openapi\.json\)/]
     ]
     for (const [method, path, status, message, payload] of cases) {
-      const res = await fetch(`${guarded.url}${path}`, method === "GET" ? {} : {
+      const res = await fetchFresh(`${guarded.url}${path}`, method === "GET" ? {} : {
         method,
         headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
         body: typeof payload === "string" ? payload : JSON.stringify(payload)
@@ -233,7 +233,7 @@ describe("monitor API", () => {
     const port = Number(new URL(open.url).port)
     const status = (host: string, path: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = request({ host: "127.0.0.1", port, path, headers: { host } }, (res) => {
+        const req = request({ host: "127.0.0.1", port, path, headers: { host }, agent: false }, (res) => {
           let body = ""
           res.on("data", (chunk: Buffer) => body += chunk.toString("utf8"))
           res.on("end", () => resolve({ status: res.statusCode ?? 0, body }))
@@ -349,7 +349,7 @@ describe("monitor API", () => {
         assert.deepStrictEqual([status, body._tag], [500, "Damaged"], `${path}: ${JSON.stringify(body)}`)
         assert.match(body.message, /stored data does not decode/)
       }
-      const page = await fetch(`${open.url}/backtests/live/report.html`)
+      const page = await fetchFresh(`${open.url}/backtests/live/report.html`)
       assert.strictEqual(page.status, 500)
     } finally {
       db.prepare("UPDATE ledger_equity SET equity = ? WHERE book = 'live' AND account = 'COUNCIL' AND session = ?").run(kept.equity, kept.session)
@@ -456,7 +456,7 @@ describe("monitor API", () => {
 
   it("answers a body that is not sent as JSON (curl -d's form content type) with a JSON 415 naming the content type to send, as every POST route declares", async () => {
     for (const [contentType, shown] of [["application/x-www-form-urlencoded", "application/x-www-form-urlencoded"], ["text/plain;charset=UTF-8", "text/plain"]] as const) {
-      const res = await fetch(`${guarded.url}/api/close-all`, {
+      const res = await fetchFresh(`${guarded.url}/api/close-all`, {
         method: "POST",
         headers: { "content-type": contentType, authorization: `Bearer ${TOKEN}` },
         body: JSON.stringify({ account: "NOPE" })
@@ -538,7 +538,7 @@ describe("monitor API", () => {
     const equity = (await get(guarded, `/api/equity?backtest=${id}`)).body
     assert.deepStrictEqual(equity.accounts.map((a: any) => a.account), ["COUNCIL"])
     assert.strictEqual(equity.accounts[0].points.length, 7)
-    const page = await fetch(`${guarded.url}/backtests/${id}/report.html`)
+    const page = await fetchFresh(`${guarded.url}/backtests/${id}/report.html`)
     assert.strictEqual(page.status, 200)
     assert.include(await page.text(), id)
 
@@ -557,7 +557,7 @@ describe("monitor API", () => {
       "/api/backtests/latest/report", "/api/backtests/live/report", "/backtests/live/report.html", `/backtests/${BACKTEST}/report.html`,
       "/api/runs?limit=0", "/api/nothing-here"
     ]
-    const answers = await Promise.all(paths.map(async (path) => [path, await (await fetch(`${guarded.url}${path}`)).text()] as const))
+    const answers = await Promise.all(paths.map(async (path) => [path, await (await fetchFresh(`${guarded.url}${path}`)).text()] as const))
     answers.push(["refused close-all", JSON.stringify((await post(guarded, "/api/close-all", {}, `${TOKEN}-wrong`)).body)])
     answers.push(["server output", guarded.output()])
     assert.include(answers.find(([path]) => path === `/api/runs/${home.llmRunId}`)![1], "anthropic:claude-sonnet-4-6", "the LLM run is there to leak from")
@@ -571,7 +571,7 @@ describe("monitor API", () => {
       const code = await server.stop(signal)
       assert.strictEqual(code, 0, server.output())
       assert.match(server.output(), new RegExp(`${signal}: stopping\nstopped\n$`))
-      const refused = await fetch(`${server.url}/api/runs`).then(() => "answered", (e: Error) => e.message)
+      const refused = await fetchFresh(`${server.url}/api/runs`).then(() => "answered", (e: Error) => e.message)
       assert.strictEqual(refused, "fetch failed")
     }
   })

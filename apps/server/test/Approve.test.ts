@@ -3,7 +3,7 @@ import { join } from "node:path"
 import { ordersAtExchange } from "../../cli/test/BrokerDoubles.ts"
 import { runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { type ServerProcess, startServer } from "./MonitorHome.ts"
+import { type ServerProcess, startServer, fetchFresh } from "./MonitorHome.ts"
 
 const TOKEN = "approve-token-5c9e1d2f7a"
 let home: string
@@ -12,7 +12,7 @@ let waiting: string
 let rejecting: string
 
 const post = (path: string, body: unknown, token: string | null = TOKEN) =>
-  fetch(`${server.url}${path}`, {
+  fetchFresh(`${server.url}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
     body: JSON.stringify(body)

@@ -11,7 +11,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { seedDatabase } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { BACKTEST, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { BACKTEST, type ServerProcess, startServer, fetchFresh } from "./MonitorHome.ts"
 
 let empty: { home: string; server: ServerProcess }
 let seeded: { home: string; server: ServerProcess }
@@ -79,11 +79,11 @@ const declared = (openapi: any, path: string, status: number): ReadonlyArray<str
 }
 
 const walk = async (where: { home: string; server: ServerProcess }, name: string) => {
-  const openapi = await (await fetch(`${where.server.url}/openapi.json`)).json()
+  const openapi = await (await fetchFresh(`${where.server.url}/openapi.json`)).json()
   for (const c of CASES) {
     // the empty home holds no backtest: one named there is refused on both sides, for that
     const refused = name === "empty" && /backtest=(latest|bt-)/.test(c.api) ? "backtest" : c.refused
-    const res = await fetch(`${where.server.url}${c.api}`)
+    const res = await fetchFresh(`${where.server.url}${c.api}`)
     const body: any = await res.json()
     const cli = await cliInProcess(where.home, c.cli)
     const what = `${name}: GET ${c.api} (${res.status} ${JSON.stringify(body).slice(0, 200)}) beside ${c.cli.join(" ")} (exit ${cli.code}: ${cli.stderr})`
@@ -116,7 +116,7 @@ describe("the monitor API and the CLI on the same inputs", () => {
       ["/api/positions?account=council", ["positions", "--account", "council", "--json"]],
       ["/api/orders?status=all", ["orders", "--status", "all", "--json"]]
     ] as const) {
-      const answer = await (await fetch(`${seeded.server.url}${api}`)).json()
+      const answer = await (await fetchFresh(`${seeded.server.url}${api}`)).json()
       const printed = await cliInProcess(seeded.home, cli)
       assert.strictEqual(printed.code, 0, printed.stderr)
       assert.deepStrictEqual(JSON.parse(printed.stdout), answer, api)
@@ -130,16 +130,16 @@ describe("the monitor API and the CLI on the same inputs", () => {
       ["to=2001-01-31", ["--to", "2001-01-31"], "up to 2001-01-31"]
     ] as const) {
       const asked = { from: new URLSearchParams(query).get("from"), to: new URLSearchParams(query).get("to") }
-      const equity = Schema.encodeSync(Standings.EquityReport)(Schema.decodeUnknownSync(Standings.EquityReport)(await (await fetch(`${seeded.server.url}/api/equity?${query}`)).json()))
+      const equity = Schema.encodeSync(Standings.EquityReport)(Schema.decodeUnknownSync(Standings.EquityReport)(await (await fetchFresh(`${seeded.server.url}/api/equity?${query}`)).json()))
       assert.deepInclude(equity, { window: asked, from: null, to: null, accounts: [] }, query)
-      const chart = Schema.encodeSync(Standings.EquityChart)(Schema.decodeUnknownSync(Standings.EquityChart)(await (await fetch(`${seeded.server.url}/api/equity/chart?${query}`)).json()))
+      const chart = Schema.encodeSync(Standings.EquityChart)(Schema.decodeUnknownSync(Standings.EquityChart)(await (await fetchFresh(`${seeded.server.url}/api/equity/chart?${query}`)).json()))
       assert.deepInclude(chart, { window: asked, dates: [], accounts: [] }, query)
       const cli = await cliInProcess(seeded.home, ["equity", ...args])
       assert.deepStrictEqual([cli.code, cli.stdout.trim()], [0, `no equity recorded in book live ${words} yet`])
-      const board = Schema.decodeUnknownSync(Standings.LeaderboardReport)(await (await fetch(`${seeded.server.url}/api/leaderboard?${query}`)).json())
+      const board = Schema.decodeUnknownSync(Standings.LeaderboardReport)(await (await fetchFresh(`${seeded.server.url}/api/leaderboard?${query}`)).json())
       assert.strictEqual(board.verdict, `no equity recorded in book live ${words} yet`)
     }
-    const whole = Schema.decodeUnknownSync(Standings.EquityReport)(await (await fetch(`${seeded.server.url}/api/equity?from=2000-01-03`)).json())
+    const whole = Schema.decodeUnknownSync(Standings.EquityReport)(await (await fetchFresh(`${seeded.server.url}/api/equity?from=2000-01-03`)).json())
     assert.deepStrictEqual(Schema.encodeSync(Standings.AskedWindow)(whole.window), { from: "2000-01-03", to: null })
     assert.isAbove(whole.accounts.length, 0)
     assert.isTrue(whole.from !== null && whole.from > "2000-01-03", "from: the report's first session, not the window's")

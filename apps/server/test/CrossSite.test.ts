@@ -4,12 +4,13 @@
  * user's own clients hold, and with the page's `Origin`, and are refused (403, `SameOrigin`) before anything moves. Real Chromium, real `pnpm pipeline serve` with
  * `COUNCIL_API_TOKEN` set, the attacking page served from another port of 127.0.0.1 (another origin).
  */
-import { createServer, type Server } from "node:http"
+import type { Server } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser } from "playwright-core"
 import { tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { launchChromium, type ServerProcess, startServer, fetchFresh } from "./MonitorHome.ts"
 
 const TOKEN = "cross-site-test-token-0123456789abcdef"
 
@@ -33,7 +34,7 @@ beforeAll(async () => {
   const run = await cliInProcess(home, ["run", "daily", "--date", "2025-06-02"])
   if (run.code !== 0) throw new Error(run.stderr)
   ;[monitor, browser] = await Promise.all([startServer(home, { COUNCIL_API_TOKEN: TOKEN }), launchChromium()])
-  attacker = createServer((_, res) => res.writeHead(200, { "content-type": "text/html" }).end(attackPage(monitor.url)))
+  attacker = testServer((_, res) => res.writeHead(200, { "content-type": "text/html" }).end(attackPage(monitor.url)))
   await new Promise<void>((listening) => attacker.listen(0, "127.0.0.1", listening))
   const address = attacker.address()
   attackerUrl = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}/`
@@ -46,7 +47,7 @@ afterAll(async () => {
 })
 
 const openOrders = async () => {
-  const accounts = await (await fetch(`${monitor.url}/api/orders`)).json() as Array<{ readonly orders: ReadonlyArray<{ readonly id: string }> }>
+  const accounts = await (await fetchFresh(`${monitor.url}/api/orders`)).json() as Array<{ readonly orders: ReadonlyArray<{ readonly id: string }> }>
   return accounts.flatMap((a) => a.orders.map((o) => o.id)).sort()
 }
 

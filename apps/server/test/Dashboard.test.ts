@@ -5,7 +5,7 @@ import type { Page } from "playwright-core"
 import { LlmCosts } from "@council/tracking"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
-import { BACKTEST, collectProblems, LLM_DAY, withoutSnapshots } from "./MonitorHome.ts"
+import { BACKTEST, collectProblems, LLM_DAY, withoutSnapshots, fetchFresh } from "./MonitorHome.ts"
 import { browser, equityOf, home, leaderboardOf, page, problems, requests, runDetailOf, runsOf, SCREENSHOTS, server, showsDollars, useDashboard } from "./DashboardPage.ts"
 
 useDashboard(40)
@@ -72,7 +72,7 @@ describe("dashboard in Chromium", () => {
   })
 
   it("draws each account's equity curve through the points of the API's series, and SPY beside them", async () => {
-    const api = equityOf(await (await fetch(`${server.url}/api/equity`)).json())
+    const api = equityOf(await (await fetchFresh(`${server.url}/api/equity`)).json())
     for (const account of ACCOUNTS) {
       const expected = api.accounts.find((a) => a.account === account)?.points ?? []
       const drawn = await drawnValues(page, "equity-chart", account)
@@ -96,7 +96,7 @@ describe("dashboard in Chromium", () => {
     await page.waitForSelector("#leaderboard")
     assert.isNull(await page.$("#unrecorded"))
     await withoutSnapshots(home.home, 10, 2, async () => {
-      const unrecorded = leaderboardOf(await (await fetch(`${server.url}/api/leaderboard`)).json()).unrecordedSessions!
+      const unrecorded = leaderboardOf(await (await fetchFresh(`${server.url}/api/leaderboard`)).json()).unrecordedSessions!
       assert.strictEqual(unrecorded.missing, 2)
       await page.goto("about:blank")
       await page.goto(`${server.url}/#/`)
@@ -118,7 +118,7 @@ describe("dashboard in Chromium", () => {
   })
 
   it("shows each account's LLM cost in the leaderboard, as the API charges it", async () => {
-    const board = leaderboardOf(await (await fetch(`${server.url}/api/leaderboard`)).json())
+    const board = leaderboardOf(await (await fetchFresh(`${server.url}/api/leaderboard`)).json())
     assert.isTrue(board.llmCostRecorded)
     assert.deepStrictEqual(board.llmCostEstimated, [])
     const shown = await page.$$eval("#leaderboard tbody tr", (trs) => trs.map((tr) => [tr.getAttribute("data-account"), tr.querySelector(".llm-cost")!.firstChild!.textContent]))
@@ -138,7 +138,7 @@ describe("dashboard in Chromium", () => {
     // GROQ ends 0.01 % below where it started: a loss too small for the tables' one decimal
     db.prepare("UPDATE ledger_equity SET equity = ? WHERE book = 'live' AND account = 'GROQ' AND session = ?").run(first.equity * 0.9999, last.session)
     try {
-      const board = leaderboardOf(await (await fetch(`${server.url}/api/leaderboard`)).json())
+      const board = leaderboardOf(await (await fetchFresh(`${server.url}/api/leaderboard`)).json())
       const groq = board.leaderboard!.rows.find((r) => r.account === "GROQ")!
       assert.isTrue(groq.totalReturn._tag === "Interval" && groq.totalReturn.estimate < 0 && groq.totalReturn.estimate > -0.0005)
       await page.goto("about:blank")
@@ -160,7 +160,7 @@ describe("dashboard in Chromium", () => {
     const { id } = db.prepare("SELECT MIN(id) AS id FROM llm_spend WHERE run_id = ? AND actor = 'CLAUDE'").get(home.llmRunId) as { id: number }
     db.prepare("UPDATE llm_spend SET estimated = 1 WHERE id = ?").run(id)
     try {
-      const board = leaderboardOf(await (await fetch(`${server.url}/api/leaderboard`)).json())
+      const board = leaderboardOf(await (await fetchFresh(`${server.url}/api/leaderboard`)).json())
       // CLAUDE's own call; COUNCIL trades what every PM and the chairman decided, so it is charged that call too
       assert.deepStrictEqual([...board.llmCostEstimated].sort(), ["CLAUDE", "COUNCIL"])
       const cli = await cliInProcess(home.home, ["leaderboard", "--json"])
@@ -182,7 +182,7 @@ describe("dashboard in Chromium", () => {
       for (const [account, cost] of metrics) assert.strictEqual(cost!.startsWith("≈"), board.llmCostEstimated.includes(account!), `report: ${account} ${cost}`)
       assert.strictEqual(await page.textContent("#llm-estimated"), LlmCosts.ESTIMATE_NOTE)
       // the run's own costs: the API says how much of them is the worst case, as show --json does, and the page marks them
-      const run = runDetailOf(await (await fetch(`${server.url}/api/runs/${home.llmRunId}`)).json()).llmCosts!
+      const run = runDetailOf(await (await fetchFresh(`${server.url}/api/runs/${home.llmRunId}`)).json()).llmCosts!
       const { stage } = db.prepare("SELECT stage FROM llm_spend WHERE id = ?").get(id) as { stage: string }
       const show = JSON.parse((await cliInProcess(home.home, ["show", home.llmRunId, "--json"])).stdout) as { llm: { estimatedUsd: number } }
       assert.isAbove(run.estimatedUsd, 0)
@@ -196,7 +196,7 @@ describe("dashboard in Chromium", () => {
       for (const where of ["#llm-total", "#run-llm-cost"]) assert.match(await page.textContent(where) ?? "", /^≈\$/, where)
       assert.include(await page.textContent("#llm-estimated") ?? "", LlmCosts.ESTIMATE_NOTE)
       // each session's cost of the equity series: the LLM day's is CLAUDE's estimate, in the API and in equity's table
-      const series = equityOf(await (await fetch(`${server.url}/api/equity?account=CLAUDE`)).json()).accounts[0]!.points
+      const series = equityOf(await (await fetchFresh(`${server.url}/api/equity?account=CLAUDE`)).json()).accounts[0]!.points
       assert.deepStrictEqual(series.filter((p) => p.llmCostEstimated).map((p) => p.date), [LLM_DAY])
       const table = (await cliInProcess(home.home, ["equity", "--account", "claude"])).stdout.split("\n")
       assert.deepStrictEqual(table.filter((l) => l.includes("≈$")).map((l) => l.split(/\s+/)[1]), [LLM_DAY])
@@ -205,7 +205,7 @@ describe("dashboard in Chromium", () => {
       const listed = (await cliInProcess(home.home, ["runs"])).stdout.split("\n").find((l) => l.startsWith(home.llmRunId))!
       const cost = listed.trim().split(/\s+/).at(-1)!
       assert.match(cost, /^≈\$/)
-      const summary = runsOf(await (await fetch(`${server.url}/api/runs`)).json()).find((r) => r.id === home.llmRunId)!
+      const summary = runsOf(await (await fetchFresh(`${server.url}/api/runs`)).json()).find((r) => r.id === home.llmRunId)!
       assert.deepStrictEqual("llmCost" in summary && summary.llmCost, { totalUsd: run.totalUsd, estimatedUsd: run.estimatedUsd })
       await page.goto(`${server.url}/#/runs`)
       const row = await page.waitForSelector(`#runs tr[data-run="${home.llmRunId}"] .llm-cost`)
@@ -265,7 +265,7 @@ describe("dashboard in Chromium", () => {
     await page.goto(`${server.url}/#/`)
     await page.waitForSelector("#equity-chart")
     await page.waitForSelector("#close-all")
-    const chart = equityOf(await (await fetch(`${server.url}/api/equity`)).json())
+    const chart = equityOf(await (await fetchFresh(`${server.url}/api/equity`)).json())
     const dates = [...new Set(chart.accounts.flatMap((a) => a.points.map((p) => p.date)))].sort()
     const span = `${dates[0]} to ${dates.at(-1)} (${dates.length} sessions)`
     const equityLabel = await page.getByRole("img", { name: /^Equity of each account, log scale/ }).getAttribute("aria-label") ?? ""

@@ -2,7 +2,7 @@ import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { assert, describe, it } from "@effect/vitest"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
-import { BACKTEST } from "./MonitorHome.ts"
+import { BACKTEST, fetchFresh } from "./MonitorHome.ts"
 import { home, leaderboardOf, page, problems, requests, SCREENSHOTS, server, useDashboard } from "./DashboardPage.ts"
 
 useDashboard(40)
@@ -20,7 +20,7 @@ describe("dashboard in Chromium", () => {
   })
 
   it("shows whether the council earns its keep: the paper baselines and COUNCIL against its PMs and baselines, as the API gives them", async () => {
-    const contest = leaderboardOf(await (await fetch(`${server.url}/api/leaderboard?backtest=${BACKTEST}`)).json()).contest!
+    const contest = leaderboardOf(await (await fetchFresh(`${server.url}/api/leaderboard?backtest=${BACKTEST}`)).json()).contest!
     assert.isNotNull(contest.baselines)
     await page.goto("about:blank")
     await page.goto(`${server.url}/#/?backtest=${BACKTEST}`)

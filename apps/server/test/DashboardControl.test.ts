@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core"
 import { ordersAtExchange } from "../../cli/test/BrokerDoubles.ts"
 import { runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { collectProblems, launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { collectProblems, launchChromium, type ServerProcess, startServer, fetchFresh } from "./MonitorHome.ts"
 
 /**
  * What a user changes from the dashboard, with the server's token typed into the page: a run stopped at its approval
@@ -43,7 +43,7 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const statusOf = async (id: string) => ((await (await fetch(`${server.url}/api/runs/${id}?outputs=none`)).json()) as { run: { status: string } }).run.status
+const statusOf = async (id: string) => ((await (await fetchFresh(`${server.url}/api/runs/${id}?outputs=none`)).json()) as { run: { status: string } }).run.status
 
 /** Clicks the action `id` of the form `form`, then its confirmation; resolves with the status of the POST it sent. */
 const confirmAction = async (form: string, id: string) => {

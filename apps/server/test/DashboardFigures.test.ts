@@ -2,6 +2,7 @@ import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { assert, describe, it } from "@effect/vitest"
 import { home, page, problems, server, useDashboard } from "./DashboardPage.ts"
+import { fetchFresh } from "./MonitorHome.ts"
 
 useDashboard(3)
 
@@ -40,7 +41,7 @@ describe("the dashboard's figures in Chromium, by the CLI's rule: what rounds to
     const window = header?.match(/^(\S+) … (\S+) · (\d+) sessions \((\d+) daily returns\) · .* · Sharpe and Sortino/)
     assert.isNotNull(window, header ?? "")
     // one window, one count: the equity chart's sessions over the same book, and n in the table's column
-    const equity = await (await fetch(`${server.url}/api/equity`)).json() as { accounts: ReadonlyArray<{ points: ReadonlyArray<{ date: string }> }> }
+    const equity = await (await fetchFresh(`${server.url}/api/equity`)).json() as { accounts: ReadonlyArray<{ points: ReadonlyArray<{ date: string }> }> }
     const dates = equity.accounts[0]!.points.map((p) => p.date)
     assert.deepStrictEqual(window!.slice(1, 4), [dates[0], dates.at(-1), String(dates.length)])
     assert.strictEqual(Number(window![4]), dates.length - 1)

@@ -6,7 +6,7 @@
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { tempHome } from "../../cli/test/CliHarness.ts"
-import { type ServerProcess, startServer } from "./MonitorHome.ts"
+import { type ServerProcess, startServer, fetchFresh } from "./MonitorHome.ts"
 
 let server: ServerProcess
 
@@ -24,7 +24,7 @@ const importsOf = (text: string): ReadonlyArray<string> =>
 
 describe("the dashboard's script modules", () => {
   it("are each served under the CSP, as JavaScript, and none is longer than ~600 lines", async () => {
-    const page = await (await fetch(`${server.url}/`)).text()
+    const page = await (await fetchFresh(`${server.url}/`)).text()
     const entries = [...page.matchAll(/<script type="module" src="([^"]+)"><\/script>/g)].map((m) => m[1]!)
     assert.deepStrictEqual(entries, ["/app.js"])
     const seen = new Map<string, number>()
@@ -32,7 +32,7 @@ describe("the dashboard's script modules", () => {
     while (queue.length > 0) {
       const path = queue.shift()!
       if (seen.has(path)) continue
-      const answer = await fetch(`${server.url}${path}`)
+      const answer = await fetchFresh(`${server.url}${path}`)
       const text = await answer.text()
       assert.strictEqual(answer.status, 200, path)
       assert.strictEqual(answer.headers.get("content-type"), "text/javascript; charset=utf-8", path)

@@ -3,6 +3,7 @@ import { DatabaseSync } from "node:sqlite"
 import { assert, describe, it } from "@effect/vitest"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { home, page, problems, runDetailOf, SCREENSHOTS, server, showsDollars, useDashboard } from "./DashboardPage.ts"
+import { fetchFresh } from "./MonitorHome.ts"
 
 useDashboard(40)
 
@@ -57,7 +58,7 @@ describe("dashboard in Chromium", () => {
   })
 
   it("says the timeline's and the backtests' times are UTC, as runs and backtests head them, each the API's instant", async () => {
-    const api = await (await fetch(`${server.url}/api/runs?limit=100`)).json() as ReadonlyArray<{ id: string; startedAt: string }>
+    const api = await (await fetchFresh(`${server.url}/api/runs?limit=100`)).json() as ReadonlyArray<{ id: string; startedAt: string }>
     await page.goto("about:blank")
     await page.goto(`${server.url}/#/runs`)
     await page.waitForSelector("#runs tbody tr")
@@ -170,7 +171,7 @@ describe("dashboard in Chromium", () => {
   })
 
   it("shows the LLM council's run: the Borda count and each ranking, the chairman's decision beside the mechanical vote, and the costs per PM and stage of the API", async () => {
-    const api = runDetailOf(await (await fetch(`${server.url}/api/runs/${home.llmRunId}`)).json())
+    const api = runDetailOf(await (await fetchFresh(`${server.url}/api/runs/${home.llmRunId}`)).json())
     const reviews = api.reviews!, costs = api.llmCosts!
     await page.goto(`${server.url}/#/runs/${home.llmRunId}`)
     await page.waitForSelector("#llm-costs")

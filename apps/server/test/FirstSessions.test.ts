@@ -6,7 +6,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser, Page } from "playwright-core"
 import { runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess, cliOk } from "../../cli/test/InProcess.ts"
-import { openDashboard, type ServerProcess } from "./MonitorHome.ts"
+import { openDashboard, type ServerProcess, fetchFresh } from "./MonitorHome.ts"
 
 /** The part of `GET /api/runs/{id}` these tests read. */
 interface RunDetailAnswer {
@@ -71,7 +71,7 @@ describe("dashboard of a new user's first sessions", () => {
   })
 
   it("a run's detail lists the orders it sent with the broker's answer, and no equity column the run did not record", async () => {
-    const api = await (await fetch(`${server.url}/api/runs/${firstRun}`)).json() as RunDetailAnswer
+    const api = await (await fetchFresh(`${server.url}/api/runs/${firstRun}`)).json() as RunDetailAnswer
     const sent = api.execution.accounts.flatMap((a) => a.orders.map((o) => o.clientOrderId))
     assert.isAbove(sent.length, 0)
     await page.goto(`${server.url}/#/runs/${firstRun}`)
@@ -131,7 +131,7 @@ describe("dashboard of a new user's first sessions", () => {
     await runDay("2025-06-04")
     const cli = await cliInProcess(home, ["accounts"])
     assert.strictEqual(cli.code, 0, cli.stderr)
-    const served = await (await fetch(`${server.url}/api/accounts`)).json() as ReadonlyArray<{ readonly account: string; readonly error: string | null; readonly snapshot: { readonly equity: number } | null }>
+    const served = await (await fetchFresh(`${server.url}/api/accounts`)).json() as ReadonlyArray<{ readonly account: string; readonly error: string | null; readonly snapshot: { readonly equity: number } | null }>
     assert.deepStrictEqual(served.map((a) => [a.account, a.error]), ACCOUNTS.map((a) => [a, null]))
     // the same equity as the CLI's table prints ("$100,012.34")
     for (const a of served) assert.include(cli.stdout, `$${a.snapshot!.equity.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`, a.account)

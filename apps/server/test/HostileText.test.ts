@@ -6,7 +6,8 @@
  * answers of a fake provider on 127.0.0.1, and a broker double on 127.0.0.1 speaking Alpaca's wire that refuses
  * every order with it (and holds a position in a "symbol" that is markup, which must show nowhere as markup).
  */
-import { createServer, type Server } from "node:http"
+import type { Server } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser, Page } from "playwright-core"
@@ -41,7 +42,7 @@ const respond = (r: FakeRequest) => {
 
 /** Alpaca's wire, an empty $100,000 account, except that its one position is of a symbol no exchange lists. */
 const hostileBroker = async () => {
-  const server: Server = createServer((req, res) => {
+  const server: Server = testServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname
     const send = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body))
     if (req.method !== "GET") return send(403, { code: 40310000, message: `refused\r\n${FORGED_ROW}\n${hostile("broker")}` })

@@ -3,7 +3,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { answerWith, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
 import { runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { type ServerProcess, startServer } from "./MonitorHome.ts"
+import { type ServerProcess, startServer, fetchFresh } from "./MonitorHome.ts"
 
 const KEYS = {
   OPENAI_API_KEY: "sk-imported-openai-71c2",
@@ -58,13 +58,13 @@ describe("an imported run's LLM cost", () => {
     assert.match(shownThere, /^≈\$\d/)
 
     const home = server.url
-    const listed = (await (await fetch(`${home}/api/runs`)).json()) as ReadonlyArray<{ id: string; imported: boolean; llmCost: { totalUsd: number; estimatedUsd: number } | null }>
+    const listed = (await (await fetchFresh(`${home}/api/runs`)).json()) as ReadonlyArray<{ id: string; imported: boolean; llmCost: { totalUsd: number; estimatedUsd: number } | null }>
     const run = listed.find((r) => r.id === runId)!
     assert.isTrue(run.imported)
     assert.isNotNull(run.llmCost)
     assert.closeTo(run.llmCost!.totalUsd, charged.totalUsd, 1e-9)
     assert.closeTo(run.llmCost!.estimatedUsd, charged.estimatedUsd, 1e-9)
-    const detail = (await (await fetch(`${home}/api/runs/${runId}`)).json()) as { run: { llmCost: unknown } }
+    const detail = (await (await fetchFresh(`${home}/api/runs/${runId}`)).json()) as { run: { llmCost: unknown } }
     assert.deepStrictEqual(detail.run.llmCost, run.llmCost)
   })
 

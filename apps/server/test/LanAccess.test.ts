@@ -37,7 +37,7 @@ interface Answer {
 /** A request through `node:http`, which sends the `Host` it is given (`fetch` writes its own). */
 const send = (server: ServerProcess, method: string, path: string, headers: Record<string, string>, body?: string) =>
   new Promise<Answer>((resolve, reject) => {
-    const req = request(`${local(server)}${path}`, { method, headers }, (res) => {
+    const req = request(`${local(server)}${path}`, { method, headers, agent: false }, (res) => {
       let text = ""
       res.setEncoding("utf8").on("data", (chunk: string) => text += chunk).on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }))
     })

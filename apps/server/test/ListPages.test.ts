@@ -11,7 +11,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser } from "playwright-core"
 import { tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { collectProblems, launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { collectProblems, launchChromium, type ServerProcess, startServer, fetchFresh } from "./MonitorHome.ts"
 
 const RUNS = 130
 const BOOKS = 60
@@ -53,13 +53,9 @@ afterAll(async () => {
   await server?.stop()
 })
 
-/**
- * A GET on a connection of its own. A kept-alive connection that sat idle while the CLI or Chromium worked (seconds
- * on a loaded machine) can be closed by the server (Node's 5 s keep-alive) just as the next request goes out on it,
- * which `fetch` reports as "other side closed" and does not retry; this file tests the lists, not connection reuse.
- */
+/** A GET on a connection of its own (`fetchFresh`): this file tests the lists, not connection reuse. */
 const get = async <A>(path: string): Promise<{ readonly status: number; readonly body: A }> => {
-  const res = await fetch(`${server.url}${path}`, { headers: { connection: "close" } })
+  const res = await fetchFresh(`${server.url}${path}`)
   return { status: res.status, body: await res.json() as A }
 }
 

@@ -98,6 +98,18 @@ export const startServer = (home: string, env: Record<string, string> = {}, args
     child.on("close", (code) => reject(new Error(`serve exited (${code}):\n${output}`)))
   })
 
+/**
+ * `fetch` on a connection of its own (`Connection: close`), for every request a test sends a `serve`. A kept-alive
+ * connection that sat idle while the CLI or Chromium worked (seconds on a loaded machine) can be closed by the
+ * server (Node's 5 s keep-alive) just as the next request goes out on it, which `fetch` reports as "other side
+ * closed" and does not retry (a browser does). The monitor is left as it is; its tests test answers, not reuse.
+ */
+export const fetchFresh = (url: string, init: RequestInit = {}): Promise<Response> => {
+  const headers = new Headers(init.headers)
+  headers.set("connection", "close")
+  return fetch(url, { ...init, headers })
+}
+
 /** Debian's Chromium, headless (see STACK.md: nothing is downloaded), with nothing of its own on the network. */
 export const launchChromium = (): Promise<Browser> =>
   chromium.launch({

@@ -2,7 +2,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser } from "playwright-core"
 import { tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { launchChromium, type ServerProcess, startServer, fetchFresh } from "./MonitorHome.ts"
 
 const DAYS = ["2024-03-04", "2024-03-05", "2024-03-06", "2024-03-07", "2024-03-08", "2024-03-11"]
 const ACCOUNTS = ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]
@@ -83,7 +83,7 @@ describe("the report of a book written by real runs", () => {
   })
 
   it("the JSON behind it agrees with equity --csv to the cent", async () => {
-    const response = await fetch(`${server.url}/api/backtests/live/report`)
+    const response = await fetchFresh(`${server.url}/api/backtests/live/report`)
     assert.strictEqual(response.status, 200)
     const data = await response.json() as { equity: { accounts: ReadonlyArray<{ account: string; points: ReadonlyArray<{ date: string; equity: number; traded: number }> }> } }
     for (const { account, points } of data.equity.accounts) {

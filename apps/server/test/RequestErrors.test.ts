@@ -1,4 +1,4 @@
-import { createServer } from "node:http"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { assert, describe, it } from "@effect/vitest"
 import * as ByteSize from "effect/ByteSize"
@@ -24,7 +24,7 @@ const echo = HttpRouter.add(
 
 const served = (limit: ByteSize.ByteSize) =>
   HttpRouter.serve(Layer.merge(echo, RequestErrors.layer), { disableLogger: true, disableListenLog: true }).pipe(
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
+    Layer.provideMerge(NodeHttpServer.layer(() => testServer(), { port: 0, host: "127.0.0.1" })),
     Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize)(limit))
   )
 

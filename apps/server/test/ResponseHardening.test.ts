@@ -32,7 +32,7 @@ interface Answer {
 const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
   new Promise<Answer>((resolve, reject) => {
     const url = new URL(server.url)
-    const req = request({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
+    const req = request({ host: url.hostname, port: url.port, method, path, headers, agent: false }, (res) => {
       const chunks: Array<Buffer> = []
       res.on("data", (chunk: Buffer) => chunks.push(chunk))
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }))

@@ -3,7 +3,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { tempHome } from "../../cli/test/CliHarness.ts"
 import { failedAccountRun } from "../../cli/test/FailedAccountRun.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { type ServerProcess, startServer } from "./MonitorHome.ts"
+import { type ServerProcess, startServer, fetchFresh } from "./MonitorHome.ts"
 
 /**
  * Which accounts a run failed is said by the run's summary (`failedAccounts`): `/api/runs` lists it, the run's detail
@@ -24,7 +24,7 @@ afterAll(async () => {
 })
 
 const json = async (path: string): Promise<unknown> => {
-  const response = await fetch(`${server.url}${path}`)
+  const response = await fetchFresh(`${server.url}${path}`)
   assert.strictEqual(response.status, 200, path)
   return response.json()
 }

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { createServer } from "node:http"
+import { testServer } from "../../io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { FetchHttpClient, HttpClient } from "effect/http"
@@ -90,7 +90,7 @@ describe("LiveGuard", () => {
   it.live("counts an Alpaca live key id (AK…) as live, whatever its host: refused before any request unless opted in", () =>
     Effect.gen(function*() {
       const requests: Array<string> = []
-      const server = createServer((req, res) => {
+      const server = testServer((req, res) => {
         requests.push(`${req.method} ${req.url}`)
         res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ message: "a proxy to somewhere" }))
       })

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { createServer } from "node:http"
+import { testServer } from "./LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import * as Effect from "effect/Effect"
 import { FetchHttpClient, HttpClient } from "effect/http"
@@ -9,7 +9,7 @@ import { floodServer } from "./FloodServer.ts"
 /** A server on 127.0.0.1 answering every request with `status` and `body`. */
 const answering = (status: number, body: Uint8Array) =>
   Effect.gen(function*() {
-    const server = createServer((_, res) => {
+    const server = testServer((_, res) => {
       res.writeHead(status)
       res.end(body)
     })

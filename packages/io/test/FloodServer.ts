@@ -4,7 +4,7 @@
  * a test can tell a client that stopped reading from one that read everything. With a provider's JSON opening as
  * `head` and one record as `unit`, it is that provider's answer that never ends.
  */
-import { createServer } from "node:http"
+import { testServer } from "./LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import * as Effect from "effect/Effect"
 
@@ -17,7 +17,7 @@ export const floodServerOf = (options: { readonly head: string; readonly unit: s
     const head = Buffer.from(options.head)
     const unit = Buffer.from(options.unit)
     const chunk = Buffer.concat(Array.from({ length: Math.ceil((1 << 20) / unit.length) }, () => unit))
-    const server = createServer((_, res) => {
+    const server = testServer((_, res) => {
       const at = sent.push(head.length) - 1
       res.writeHead(options.status ?? 200, { "content-type": "application/json" })
       res.on("error", () => {})

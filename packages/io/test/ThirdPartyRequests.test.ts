@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { createServer, type IncomingHttpHeaders } from "node:http"
+import type { IncomingHttpHeaders } from "node:http"
+import { testServer } from "./LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import * as Effect from "effect/Effect"
 import { FetchHttpClient, HttpClient } from "effect/http"
@@ -13,7 +14,7 @@ const providerAndElsewhere = Effect.gen(function*() {
   const seen = { provider: [] as Array<IncomingHttpHeaders>, elsewhere: [] as Array<IncomingHttpHeaders> }
   const listen = (handle: (res: import("node:http").ServerResponse) => void, into: Array<IncomingHttpHeaders>) =>
     Effect.gen(function*() {
-      const server = createServer((req, res) => {
+      const server = testServer((req, res) => {
         into.push(req.headers)
         handle(res)
       })

@@ -8,6 +8,7 @@ import { RunContext } from "@council/engine"
 import { Database } from "@council/store"
 import { LlmBudget, makeMemory, Prices, SpendBook, type SpendEntry, SpendLedger } from "@council/llm"
 import { Ask, OpenAiChat, PitchPrompt } from "@council/llm/live"
+import { earlyClosing } from "../../io/test/LocalServer.ts"
 import { fakeProvider, until } from "./FakeProvider.ts"
 import { path, snapshotOf } from "./snapshots.ts"
 
@@ -344,6 +345,29 @@ describe("LlmBudget: every request a provider may have billed is charged", () =>
       assert.isAbove(exchange!.costUsd, 0.00355 + 500 * 15 / 1e6)
       assert.isAtMost(exchange!.costUsd, 0.00355 + worstCase * 1.5)
       assert.deepStrictEqual(entries.map((e) => [e.actor, e.costUsd, e.estimated]), [["CHATGPT", exchange!.costUsd, true]])
+    }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 1, perMonthUsd: null }, entries), inRun)))
+  })
+
+  it.live("a request on a kept-alive connection the provider dropped as it went out is sent again, its retry reserved once", () => {
+    const entries: Array<SpendEntry> = []
+    return Effect.gen(function*() {
+      const fake = yield* fakeProvider()
+      const proxy = yield* Effect.acquireRelease(Effect.promise(() => earlyClosing(fake.url)), (p) => Effect.promise(p.close))
+      const model = yield* openAi(proxy.url)
+      const first = yield* Ask.ask(model, pitch)
+      // a pause: the first request's connection is back in the client's pool, idle
+      yield* Effect.sleep("20 millis")
+      proxy.closeNextReuse()
+      const second = yield* Ask.ask(model, pitch)
+      assert.strictEqual(second.value?.symbol, "GLD")
+      assert.strictEqual(proxy.closed(), 1)
+      // the dropped request never reached the provider; the client cannot tell, so it is charged at its worst case
+      assert.strictEqual(fake.requests.length, 2)
+      assert.deepStrictEqual([first.exchanges[0]!.attempts, second.exchanges[0]!.attempts], [1, 2])
+      assert.isFalse(first.exchanges[0]!.costEstimated)
+      assert.isTrue(second.exchanges[0]!.costEstimated)
+      assert.isAbove(second.exchanges[0]!.costUsd, first.exchanges[0]!.costUsd + 500 * 15 / 1e6)
+      assert.deepStrictEqual(entries.map((e) => e.costUsd), [first.exchanges[0]!.costUsd, second.exchanges[0]!.costUsd])
     }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 1, perMonthUsd: null }, entries), inRun)))
   })
 

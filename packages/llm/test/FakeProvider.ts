@@ -7,7 +7,8 @@
  * the first symbol of the enum, a ranking of the labels in order, a council decision. `respond` overrides any
  * request: return a reply (status, body, headers, delay) or `undefined` for the default.
  */
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http"
+import type { IncomingHttpHeaders, ServerResponse } from "node:http"
+import { testServer } from "../../io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { Effect } from "effect"
 
@@ -219,7 +220,7 @@ export const startFake = (respond: (request: FakeRequest) => FakeReply | undefin
     const requests: Array<FakeRequest> = []
     const perModel = new Map<string, number>()
     const timers = new Set<NodeJS.Timeout>()
-    const server = createServer((req, res) => {
+    const server = testServer((req, res) => {
       const chunks: Array<Buffer> = []
       req.on("data", (c: Buffer) => chunks.push(c))
       req.on("end", () => {

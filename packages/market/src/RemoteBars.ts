@@ -46,6 +46,7 @@ import { Ticker } from "@council/domain"
 import type { Bar, TradingDay } from "@council/domain"
 import { boundedText } from "@council/io/BoundedText"
 import { within } from "@council/io/Deadline"
+import { retryDropped } from "@council/io/DroppedConnection"
 import { scrub as scrubSecret } from "@council/io/SecretText"
 import * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
@@ -265,7 +266,9 @@ export const DEFAULT_REQUEST_TIMEOUT: Duration.Input = "30 seconds"
  * `retries` times, anything else a `MarketDataError` naming `provider` and `what` with the secrets scrubbed. Each
  * attempt must answer within `timeout` (wall-clock, see `@council/io/Deadline`) or fails `Unavailable`: a feed that
  * accepts the connection and never answers would otherwise hold the run past its cutoff. `limit` wraps each attempt
- * (a call limiter), so a wait for its turn is not counted against the deadline.
+ * (a call limiter), so a wait for its turn is not counted against the deadline. A request whose kept-alive
+ * connection the feed dropped before answering is sent again at once on a new one (`retryDropped`), within the same
+ * deadline and turn of `limit` (a feed that counted the dropped one answers the resend 429, which is waited for).
  */
 export const answerOf = <S extends Schema.Top & { readonly DecodingServices: never }>(options: {
   readonly provider: string
@@ -283,6 +286,8 @@ export const answerOf = <S extends Schema.Top & { readonly DecodingServices: nev
   const timedOut = () =>
     new MarketDataError({ reason: "Unavailable", message: `${provider}: no answer within ${Duration.format(timeout)} for ${what}` })
   const attempt = execute.pipe(
+    // a kept-alive connection the feed dropped as the request went out (after a pause): sent again on a new one
+    retryDropped(),
     Effect.flatMap(checkStatus(options)),
     Effect.flatMap(readJson(options.schema)),
     Effect.catchTags({

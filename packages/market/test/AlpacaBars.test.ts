@@ -6,6 +6,7 @@ import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import type { FakeBar, FakeIntraday, Reply } from "./providerServers.ts"
 import { floodServerOf } from "../../io/test/FloodServer.ts"
+import { earlyClosing } from "../../io/test/LocalServer.ts"
 import { alpacaBars, barsOf, closedPort, serve, SESSIONS } from "./providerServers.ts"
 import { alpacaFeed } from "./remoteFeeds.ts"
 
@@ -25,6 +26,8 @@ const setup = Effect.fnUntraced(function*(options: {
   readonly leakAfterEnd?: boolean
   readonly script?: ReadonlyArray<Reply>
   readonly secretKey?: string
+  /** Sends the feed's requests through an `earlyClosing` proxy. */
+  readonly proxied?: boolean
 }) {
   yield* TestClock.setTime(NOW)
   const clock = yield* Clock.Clock
@@ -39,13 +42,16 @@ const setup = Effect.fnUntraced(function*(options: {
     }),
     { now: () => clock.currentTimeMillisUnsafe(), ...(options.script ? { script: options.script } : {}) }
   )
+  const proxy = options.proxied === true
+    ? yield* Effect.acquireRelease(Effect.promise(() => earlyClosing(server.url)), (p) => Effect.promise(p.close))
+    : undefined
   const md = yield* AlpacaBars.make({
     keyId: Redacted.make(KEY),
     secretKey: Redacted.make(options.secretKey ?? SECRET),
-    baseUrl: server.url,
+    baseUrl: proxy?.url ?? server.url,
     ...(options.symbols ? { symbols: options.symbols.map((s) => Ticker.make(s)) } : {})
   }).pipe(Effect.provide(FetchHttpClient.layer))
-  return { md, server }
+  return { md, server, proxy }
 })
 
 describe("AlpacaBars", () => {
@@ -197,6 +203,21 @@ describe("AlpacaBars", () => {
       assert.strictEqual(unreachable.reason, "Unavailable")
       assert.include(unreachable.message, "alpaca: cannot reach the API for GET /v2/stocks/bars")
       assert.notInclude(unreachable.message, SECRET)
+    }))
+
+  it.effect("a request on a kept-alive connection the feed dropped as it went out is sent again on a new one", () =>
+    Effect.gen(function*() {
+      const { md, server, proxy } = yield* setup({ symbols: ["SPY"], proxied: true })
+      assert.strictEqual(yield* md.latestTradingDay, "2024-11-14")
+      const asked = server.requests.length
+      // a pause: the connection is back in the client's pool, idle
+      yield* realPause(20)
+      proxy!.closeNextReuse()
+      const snapshot = yield* md.snapshot(day("2024-11-14"), 5)
+      assert.strictEqual(proxy!.closed(), 1)
+      assert.isAbove(server.requests.length, asked)
+      const asOfIndex = SESSIONS.indexOf("2024-11-14")
+      assert.deepStrictEqual<ReadonlyArray<unknown>>(snapshot.history[0]!.bars, barsOf("SPY").slice(asOfIndex - 4, asOfIndex + 1))
     }))
 
   it.effect("HTTP 429 waits until X-RateLimit-Reset and retries", () =>

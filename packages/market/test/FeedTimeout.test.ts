@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { testServer } from "../../io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
@@ -16,7 +17,7 @@ const hangingServer = (mode: "silent" | "stalled") =>
     Effect.callback<{ readonly url: string; readonly requests: Array<string>; readonly closed: Array<string>; readonly close: () => void }>((resume) => {
       const requests: Array<string> = []
       const closed: Array<string> = []
-      const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const server = testServer((req: IncomingMessage, res: ServerResponse) => {
         requests.push(req.url ?? "")
         req.socket.on("close", () => closed.push(req.url ?? ""))
         if (mode === "stalled") {

@@ -5,6 +5,7 @@ import * as PolygonBars from "@council/market/PolygonBars"
 import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import { floodServerOf } from "../../io/test/FloodServer.ts"
+import { earlyClosing } from "../../io/test/LocalServer.ts"
 import type { FakeBar, Reply, Server } from "./providerServers.ts"
 import { barsOf, polygon429, polygonAggs, serve, SESSIONS } from "./providerServers.ts"
 import { polygonFeed } from "./remoteFeeds.ts"
@@ -40,6 +41,8 @@ const setup = Effect.fnUntraced(function*(options: {
   readonly script?: ReadonlyArray<Reply>
   readonly apiKey?: string
   readonly callsPerMinute?: number
+  /** Sends the feed's requests through an `earlyClosing` proxy. */
+  readonly proxied?: boolean
 }) {
   yield* TestClock.setTime(NOW)
   const clock = yield* Clock.Clock
@@ -54,13 +57,16 @@ const setup = Effect.fnUntraced(function*(options: {
     }),
     { now: () => clock.currentTimeMillisUnsafe(), ...(options.script ? { script: options.script } : {}) }
   )
+  const proxy = options.proxied === true
+    ? yield* Effect.acquireRelease(Effect.promise(() => earlyClosing(server.url)), (p) => Effect.promise(p.close))
+    : undefined
   const md = yield* PolygonBars.make({
     apiKey: Redacted.make(options.apiKey ?? KEY),
-    baseUrl: server.url,
+    baseUrl: proxy?.url ?? server.url,
     ...(options.symbols ? { symbols: options.symbols.map((s) => Ticker.make(s)) } : {}),
     ...(options.callsPerMinute === undefined ? {} : { callsPerMinute: options.callsPerMinute })
   }).pipe(Effect.provide(FetchHttpClient.layer))
-  return { md, server }
+  return { md, server, proxy }
 })
 
 describe("PolygonBars", () => {
@@ -208,6 +214,21 @@ describe("PolygonBars", () => {
         error.message,
         "polygon: still rate limited (HTTP 429) after 3 retries for GET /v2/aggs/ticker/SPY/range/1/day/2024-10-31/2024-11-14: You've exceeded the maximum requests per minute, please wait or upgrade your subscription to continue."
       )
+    }))
+
+  it.effect("a request on a kept-alive connection the feed dropped as it went out is sent again on a new one", () =>
+    Effect.gen(function*() {
+      const { md, server, proxy } = yield* setup({ symbols: ["SPY"], callsPerMinute: 100, proxied: true })
+      assert.strictEqual(yield* md.latestTradingDay, "2024-11-14")
+      const asked = server.requests.length
+      // a pause: the connection is back in the client's pool, idle
+      yield* realPause(20)
+      proxy!.closeNextReuse()
+      const snapshot = yield* md.snapshot(day("2024-11-14"), 5)
+      assert.strictEqual(proxy!.closed(), 1)
+      assert.isAbove(server.requests.length, asked)
+      const asOfIndex = SESSIONS.indexOf("2024-11-14")
+      assert.deepStrictEqual<ReadonlyArray<unknown>>(snapshot.history[0]!.bars, barsOf("SPY").slice(asOfIndex - 4, asOfIndex + 1))
     }))
 
   it.effect("a wrong key is Unavailable, naming polygon and the status, never the key", () =>

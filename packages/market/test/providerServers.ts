@@ -1,4 +1,4 @@
-import { createServer } from "node:http"
+import { testServer } from "../../io/test/LocalServer.ts"
 import type { IncomingHttpHeaders } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Effect } from "effect"
@@ -37,11 +37,11 @@ export const serve = (
   options: { readonly now: () => number; readonly script?: ReadonlyArray<Reply> }
 ) =>
   Effect.acquireRelease(
-    Effect.callback<{ readonly server: ReturnType<typeof createServer>; readonly info: Server }>((resume) => {
+    Effect.callback<{ readonly server: ReturnType<typeof testServer>; readonly info: Server }>((resume) => {
       const requests: Array<Recorded> = []
       const script = [...(options.script ?? [])]
       let origin = ""
-      const server = createServer((req, res) => {
+      const server = testServer((req, res) => {
         const url = new URL(req.url ?? "/", origin)
         const recorded: Recorded = { path: url.pathname, query: url.searchParams, headers: req.headers, at: options.now() }
         requests.push(recorded)
@@ -63,7 +63,7 @@ export const serve = (
 
 /** A port nothing listens on. */
 export const closedPort = Effect.callback<string>((resume) => {
-  const server = createServer()
+  const server = testServer()
   server.listen(0, "127.0.0.1", () => {
     const port = (server.address() as AddressInfo).port
     server.close(() => resume(Effect.succeed(`http://127.0.0.1:${port}`)))

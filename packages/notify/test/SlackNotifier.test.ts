@@ -4,7 +4,7 @@ import { TestClock } from "effect/testing"
 import { AccountId } from "@council/domain"
 import type { Notification } from "@council/notify"
 import { floodServer } from "../../io/test/FloodServer.ts"
-import { closedWebhookUrl, drive, failureOf, SECRET_PATH, setup } from "./slackServer.ts"
+import { closedWebhookUrl, drive, failureOf, realPause, SECRET_PATH, setup } from "./slackServer.ts"
 
 const warn: Notification = {
   level: "WARN",
@@ -119,6 +119,19 @@ describe("SlackNotifier", () => {
       assert.strictEqual(standIn.received.length, 2)
       assert.isAtLeast(gaps()[0]!, 800)
       assert.isAtMost(gaps()[0]!, 1220)
+    }))
+
+  it.effect("a kept-alive connection Slack dropped as the next message went out: the message is sent again, posted once", () =>
+    Effect.gen(function*() {
+      const { notifier, settled, standIn, proxy } = yield* setup({ ...patient, minInterval: "0 millis", proxied: true })
+      yield* notifier.notify(info("first"))
+      // a pause: the connection is back in the client's pool, idle
+      yield* realPause(20)
+      proxy!.closeNextReuse()
+      const { exit } = yield* drive(notifier.notify(info("second")), settled, "20 millis")
+      assert.isTrue(Exit.isSuccess(exit))
+      assert.strictEqual(proxy!.closed(), 1)
+      assert.deepStrictEqual(standIn.received.map((r) => JSON.parse(r.body).text), ["first", "second"].map((s) => `:information_source: *INFO* · *${s}*`))
     }))
 
   it.effect("5xx every time: Unavailable after `attempts`, backoff doubling and capped, then a cooldown", () =>

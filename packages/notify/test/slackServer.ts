@@ -1,4 +1,4 @@
-import { createServer } from "node:http"
+import { earlyClosing, testServer } from "../../io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { Clock, Effect, Exit, Fiber, Redacted } from "effect"
 import type { Duration } from "effect"
@@ -39,11 +39,11 @@ export const slackStandIn = (options: {
   readonly fallback?: Reply
 }) =>
   Effect.acquireRelease(
-    Effect.callback<{ readonly server: ReturnType<typeof createServer>; readonly standIn: SlackStandIn }>((resume) => {
+    Effect.callback<{ readonly server: ReturnType<typeof testServer>; readonly standIn: SlackStandIn }>((resume) => {
       const received: Array<Received> = []
       let hanging = 0
       const script = [...(options.script ?? [])]
-      const server = createServer((req, res) => {
+      const server = testServer((req, res) => {
         const chunks: Array<Buffer> = []
         req.on("data", (chunk: Buffer) => chunks.push(chunk))
         req.on("end", () => {
@@ -87,15 +87,23 @@ export const setup = Effect.fnUntraced(function*(
     readonly script?: ReadonlyArray<Reply>
     readonly fallback?: Reply
     readonly webhookUrl?: Redacted.Redacted<string>
+    /** Sends the notifier's requests through an `earlyClosing` proxy. */
+    readonly proxied?: boolean
   } = {}
 ) {
   const clock = yield* Clock.Clock
-  const { fallback, script, webhookUrl, ...slack } = options
+  const { fallback, script, webhookUrl, proxied, ...slack } = options
   const standIn = yield* slackStandIn({
     now: () => clock.currentTimeMillisUnsafe(),
     ...(script === undefined ? {} : { script }),
     ...(fallback === undefined ? {} : { fallback })
   })
+  const proxy = proxied === true
+    ? yield* Effect.acquireRelease(
+      Effect.promise(() => earlyClosing(standIn.origin)),
+      (p) => Effect.promise(p.close)
+    )
+    : undefined
   const counts = { started: 0, finished: 0 }
   /** The test clock's time when each request left the client. */
   const sentAt: Array<number> = []
@@ -108,7 +116,8 @@ export const setup = Effect.fnUntraced(function*(
       })
     )
   )
-  const notifier = yield* SlackNotifier.make({ webhookUrl: webhookUrl ?? standIn.webhookUrl, ...slack }).pipe(
+  const viaProxy = proxy === undefined ? undefined : Redacted.make(`${proxy.url}${SECRET_PATH}`)
+  const notifier = yield* SlackNotifier.make({ webhookUrl: webhookUrl ?? viaProxy ?? standIn.webhookUrl, ...slack }).pipe(
     Effect.provideService(HttpClient.HttpClient, client)
   )
   const settled = () => {
@@ -117,7 +126,7 @@ export const setup = Effect.fnUntraced(function*(
   }
   /** Time between consecutive requests, as sent. */
   const gaps = () => sentAt.slice(1).map((t, i) => t - sentAt[i]!)
-  return { notifier, standIn, settled, gaps }
+  return { notifier, standIn, settled, gaps, proxy }
 })
 
 /**
@@ -150,7 +159,7 @@ export const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
 
 /** A webhook URL on a port nothing listens on. */
 export const closedWebhookUrl = Effect.callback<Redacted.Redacted<string>>((resume) => {
-  const server = createServer()
+  const server = testServer()
   server.listen(0, "127.0.0.1", () => {
     const port = (server.address() as AddressInfo).port
     server.close(() => resume(Effect.succeed(Redacted.make(`http://127.0.0.1:${port}${SECRET_PATH}`))))

@@ -8,6 +8,7 @@ import { AlpacaBroker } from "../../src/alpaca/AlpacaBroker.ts"
 import * as LiveGuard from "../../src/LiveGuard.ts"
 import { startFakeAlpaca, position } from "./FakeAlpaca.ts"
 import { accountFor, clientFor, intent } from "./fixtures.ts"
+import { earlyClosing } from "../../../io/test/LocalServer.ts"
 
 const brokerFor = (fake: Parameters<typeof clientFor>[0], timeout: Duration.Input = "2 seconds") =>
   clientFor(fake, { timeout, retry: { base: "20 millis", cap: "100 millis", times: 6 } }).pipe(
@@ -41,6 +42,28 @@ describe("AlpacaBroker", () => {
       const posts = fake.requests.filter((r) => r.method === "POST")
       assert.isAbove(posts.length, 10)
       assert.isAbove(fake.requests.filter((r) => r.path === "/v2/orders:by_client_order_id").length, 0)
+    }))
+
+  it.live("a kept-alive connection Alpaca dropped as the next request went out: a read is sent again, an order placed once", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const proxy = yield* Effect.acquireRelease(Effect.promise(() => earlyClosing(fake.url)), (p) => Effect.promise(p.close))
+      const broker = yield* brokerFor({ ...fake, url: proxy.url })
+      // each time after a pause: the connections are back in the client's pool, idle
+      yield* broker.getAccount
+      yield* Effect.sleep("20 millis")
+      proxy.closeNextReuse()
+      yield* broker.getAccount
+      yield* Effect.sleep("20 millis")
+      proxy.closeNextReuse()
+      const order = yield* broker.placeOrder(intent(3))
+      assert.strictEqual(proxy.closed(), 2)
+      // the dropped requests never reached Alpaca (one account read each); the order is looked up before it is sent again
+      const sent = fake.requests.map((r) => `${r.method} ${r.path}`)
+      assert.deepStrictEqual(sent.filter((r) => r === "GET /v2/account"), ["GET /v2/account", "GET /v2/account"])
+      assert.deepStrictEqual(sent.filter((r) => r.includes("/v2/orders")), ["GET /v2/orders:by_client_order_id", "POST /v2/orders"])
+      assert.strictEqual(fake.ordersByClientId(intent(3).clientOrderId).length, 1)
+      assert.strictEqual(order.id, [...fake.orders.keys()][0])
     }))
 
   it.live("looks the order up before resending, and adopts it when the first attempt landed", () =>

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { createServer } from "node:http"
+import { testServer } from "../../../io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { Cause, Effect, Exit, Redacted } from "effect"
 import { AccountId, defaultAccountSettings } from "@council/domain"
@@ -74,7 +74,7 @@ describe("AlpacaClient", () => {
   it.live("never follows a redirect: a 127.0.0.1 server's 307 to another host reaches nobody, keys included", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca()
-      const elsewhere = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end("{}"))
+      const elsewhere = testServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end("{}"))
       const connections: Array<string> = []
       elsewhere.on("connection", (socket) => connections.push(String(socket.remotePort)))
       yield* Effect.acquireRelease(

@@ -7,7 +7,8 @@
  * 403 insufficient qty.
  */
 import { randomUUID } from "node:crypto"
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { testServer } from "../../../io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { Effect, Result, Schema } from "effect"
 import { AccountId, isNotionalIntent, type OrderIntent, type OrderLeg, positionIntentOf, Ticker } from "@council/domain"
@@ -353,7 +354,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
     return error(404, 40400000, "endpoint not found")
   }
 
-  const server = createServer((req, res) => {
+  const server = testServer((req, res) => {
     const chunks: Array<Buffer> = []
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
     req.on("end", () => handle(req, Buffer.concat(chunks).toString("utf8"), res))
