@@ -25,9 +25,9 @@ import { decimalNumber, TradingDay } from "@council/domain"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import type * as Bootstrap from "./Bootstrap.ts"
 import { describeEstimate, drewIntervals, percentOfRate } from "./Leaderboard.ts"
-import { dollarText, ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, signedPercent, windowCount } from "@council/domain/Figures.js"
+import { dollarTick, ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, percentTick, signedPercent, windowCount } from "@council/domain/Figures.js"
 import type { AccountMetrics } from "./Metrics.ts"
-import { decimalsFor, escape, type Line, lineChart, percentTick } from "./ReportChart.ts"
+import { escape, type Line, lineChart } from "./ReportChart.ts"
 import * as Standings from "./Standings.ts"
 import { type BookId, BookSummary, LedgerError, TradeLedger } from "./TradeLedger.ts"
 
@@ -223,7 +223,7 @@ const chartsSection = (data: ReportData) => {
 ${lineChart(dates, [...equityLines, ...benchmark], {
   title: `Equity per account, with ${spy?.name ?? "SPY"} buy-and-hold from the same start`,
   // whole dollars, or cents when ticks are closer than a dollar
-  format: (v, step) => dollarText(v, decimalsFor(step) === 0 ? 0 : 2),
+  format: dollarTick,
   log: true
 })}
 ${lineChart(dates, [...drawdownLines, ...spyLine], { title: "Drawdown from the running peak", format: percentTick, note: spyNote })}
