@@ -1,6 +1,7 @@
 // The page's charts: hand-drawn SVG line charts (linear or log), their legends, and the equity and drawdown cards.
 
-import { BENCHMARK_COLOR, card, colorOf, dollars, h, pct, SVG } from "./dom.js"
+import { BENCHMARK_COLOR, card, colorOf, h, SVG } from "./dom.js"
+import { dollarTick, percentTick } from "./figures.js"
 
 /** Evenly rounded tick values covering [lo, hi]. */
 function ticks(lo, hi, count = 5) {
@@ -33,9 +34,6 @@ const heightFor = (width, ratio, min, max) => Math.round(Math.min(max, Math.max(
 
 /** The pixels from one date label of a chart's x axis to the next, at least. */
 const DATE_GAP = 110
-
-/** Digits after the point that tell ticks `step` apart when shown as `scale` × value (100 for percent). */
-const decimalsFor = (step, scale = 1) => Math.max(0, Math.ceil(-Math.log10(step * scale) + 1e-9))
 
 /**
  * A line chart over sessions. `series`: [{ name, color, dashed, points: [{ date, value }] }]. The <svg> carries
@@ -157,11 +155,12 @@ export function equityCharts(chart) {
   const log = positive(series)
   const equity = (width) => lineChart(series, {
     width, height: heightFor(width, 0.28, 260, 360), id: "equity-chart", label: `Equity of each account${log ? ", log scale" : ""}`, log,
-    format: (v, step) => dollars(v, decimalsFor(step))
+    // the report's tick labels (`figures.js`): whole dollars, or cents when ticks are closer than a dollar
+    format: dollarTick
   })
   const drawdown = (width) => lineChart(drawdowns, {
     width, height: heightFor(width, 0.2, 200, 260), id: "drawdown-chart", label: "Drawdown of each account from its running peak",
-    format: (v, step) => pct(Math.abs(v) < 1e-12 ? 0 : v, decimalsFor(step, 100))
+    format: percentTick
   })
   return [
     card(log ? "Equity (log scale)" : "Equity", fitted(equity, cardWidth()), legend(series)),

@@ -34,8 +34,6 @@ export function setStyle(el, text) {
   }
 }
 
-/** Dollars with `digits` decimals (axis ticks a few cents apart stay apart). */
-export const dollars = (x, digits) => dollarText(x, Math.min(digits, 2))
 /** Whole dollars: `−$1,234`, `$0` for −0.4 (no sign on what rounds to zero, as every figure of the page). */
 export const money = (x) => x === null || x === undefined ? "—" : dollarText(x, 0)
 /** LLM spend: fractions of a cent stay visible ($0.00396), as `show` prints them; `−$0.00100`, never `$-0.001`. */

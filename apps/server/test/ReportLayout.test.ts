@@ -23,7 +23,7 @@ describe("a backtest's report page in Chromium", () => {
       assert.includeMembers(settings, ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"].map((a) => `accounts: ${a}`))
       const values = await page.$$eval("table.settings td:last-child", (tds) => tds.map((td) => td.textContent ?? ""))
       assert.deepStrictEqual(values.filter((v) => /[{[]"/.test(v)), [])
-      assert.isTrue(values.some((v) => v.startsWith("mode: PAPER · settings.maxOrderValue: ")), values.join("\n"))
+      assert.isTrue(values.some((v) => v.startsWith("mode: PAPER · settings — maxOrderValue: ")), values.join("\n"))
       // names left-aligned as the first column's are, numbers right: the account beside its rank, the verdict's header
       // (a string evaluated in the page: this test's TypeScript has no DOM library for getComputedStyle)
       const alignments = await page.evaluate(`[...document.querySelectorAll(

@@ -12,6 +12,12 @@ export declare const centsText: (x: number) => string
 export declare const percent: (x: number, digits?: number) => string
 /** A fraction as a change: `+3.1 %`, `−0.4 %`, `0.0 %` when it rounds to zero. */
 export declare const signedPercent: (x: number, digits?: number) => string
+/** Digits after the point that write chart ticks `step` apart exactly as `scale` × value (default 1; 100 for percent). */
+export declare const tickDigits: (step: number, scale?: number) => number
+/** A fraction as a percentage tick of an axis whose ticks are `step` apart: `−7.5 %`, `−1 %`, `0 %`. */
+export declare const percentTick: (v: number, step: number) => string
+/** Dollars as a tick of an axis whose ticks are `step` apart: whole dollars when the steps are, else cents. */
+export declare const dollarTick: (v: number, step: number) => string
 /** A count of sessions: `1 session`, `29 sessions`. */
 export declare const sessionCount: (n: number) => string
 /** A count of daily returns (a statistic's sample size n): `1 daily return`, `59 daily returns`. */

@@ -68,6 +68,26 @@ export const signedPercent = (x, digits = 1) => {
   return `${showsZero(written) ? "" : x > 0 ? "+" : MINUS}${written} %`
 }
 
+/**
+ * Digits after the point that write chart ticks `step` apart exactly when written as `scale` × value (100 for
+ * percent): 0 for a step of 1 or 50,000, 1 for 0.5 or 2.5, 2 for 0.25 (at most 6). The report's and the
+ * dashboard's axes both label their ticks with it.
+ */
+export const tickDigits = (step, scale = 1) => {
+  const written = Math.abs(step * scale)
+  for (let digits = 0; digits < 6; digits++) {
+    const shifted = written * 10 ** digits
+    if (Math.abs(shifted - Math.round(shifted)) < 1e-6 * Math.max(1, shifted)) return digits
+  }
+  return 6
+}
+
+/** A fraction as a percentage tick of an axis whose ticks are `step` apart: `−7.5 %` (2.5 % apart), `−1 %` (1 % apart), `0 %`. */
+export const percentTick = (v, step) => `${fixed(Math.abs(v) < 1e-12 ? 0 : v * 100, tickDigits(step, 100))} %`
+
+/** Dollars as a tick of an axis whose ticks are `step` apart: whole dollars when the steps are, else cents (`−$0.80`). */
+export const dollarTick = (v, step) => dollarText(v, tickDigits(step) === 0 ? 0 : 2)
+
 /** A count of sessions: `1 session`, `29 sessions`. */
 export const sessionCount = (n) => `${n} session${n === 1 ? "" : "s"}`
 

@@ -5,7 +5,8 @@
  * **Rules**
  * - Shape first (`validateIntent`): positive quantity with at most 9 decimals, fractional orders simple `day`
  *   orders, prices positive and on the tick, the prices each type and class needs, `day`/`gtc` for resting orders;
- *   a trailing stop simple, with exactly one of `trail_price` (on the tick) and `trail_percent` (0 < % < 100).
+ *   a trailing stop simple, with exactly one of `trail_price` (on the tick) and `trail_percent` (0 < % < 100),
+ *   and neither `stop_price` nor `limit_price` (its stop is where its trail brings it: refused, not ignored).
  * - Bracket/OTO/OCO exit prices against the base price (`validateExitPrices`): a long's take-profit at least a
  *   cent above, its stop-loss at least a cent below; a short's mirror that.
  * - Against the position (`positionEffectOf`): a sell with a long position closes and may not exceed the shares
@@ -18,13 +19,15 @@
  *   sales) must fit the buying power. Closing orders need none.
  * - Notional orders (`validateNotional`, `notionalRejection`): at least $1 with at most 9 decimals (a simple market
  *   `day` order: the wire conversion refuses others); checked against the position as the order of the shares its
- *   dollars buy at the present price (`sharesOfNotional`); a buy's dollars (and commission) must fit the buying
+ *   dollars buy at the present price (`sharesOfNotional`; a sell beyond the shares held is refused in shares and in
+ *   dollars, `insufficientNotional`); a buy's dollars (and commission) must fit the buying
  *   power; a sell sells a long position only (Alpaca: no fractional short sales), and a buy never covers a short.
  *
  * @since 0.1.0
  */
 import type { BrokerErrorReason } from "@council/broker"
 import { type NotionalIntent, type OrderIntent, positionIntentOf } from "@council/domain"
+import { centsText } from "@council/domain/Figures.js"
 import { heldQty } from "./AccountState.ts"
 import { commission, type FillModelOptions, isOnTick, notionalQty, roundPrice, roundQty, slip, trailingStopOf } from "./FillModel.ts"
 import type { OrderRow, PositionEffect } from "./Ledger.ts"
@@ -45,6 +48,14 @@ const subPenny = (field: string, value: number) =>
 
 export const insufficientQty = (requested: number, available: number) =>
   `insufficient qty available for order (requested: ${requested}, available: ${Math.max(0, roundQty(available))})`
+
+/**
+ * `insufficientQty` for a notional sell: the shares its `notional` dollars come to at `sharePrice` (what
+ * `sharesOfNotional` divided by), and those same numbers in dollars, the unit the order was sent in.
+ */
+export const insufficientNotional = (notional: number, sharePrice: number) => (requested: number, available: number) =>
+  `${insufficientQty(requested, available)}: ${centsText(notional)} requested, ${
+    centsText(Math.max(0, roundQty(available)) * sharePrice)} available at ${centsText(sharePrice)} a share`
 
 /** Quantity and price checks. */
 const validateAmounts = (intent: OrderIntent): string | undefined => {
@@ -87,6 +98,9 @@ const validateKind = (intent: OrderIntent): string | undefined => {
     if (intent.trailPercent !== undefined && !(intent.trailPercent > 0 && intent.trailPercent < 100)) {
       return "trail_percent must be > 0 and < 100"
     }
+    // its stop is where its trail brings it: a stop or limit price sent with it would be silently ignored
+    if (intent.stopPrice !== undefined) return "stop_price is not allowed for trailing_stop orders"
+    if (intent.limitPrice !== undefined) return "limit_price is not allowed for trailing_stop orders"
     if (orderClass !== "simple") return "trailing_stop orders must be simple orders on the local exchange"
   } else if (intent.trailPrice !== undefined || intent.trailPercent !== undefined) {
     return "trail_price and trail_percent are only allowed for trailing_stop orders"
@@ -167,12 +181,14 @@ const intentMismatch = (intent: OrderIntent, closing: boolean): Rejection | unde
 
 /**
  * Whether the order opens or closes given the signed position `positionQty` and the symbol's open orders, or
- * why it may do neither.
+ * why it may do neither. `shortOf`: the message of a close beyond the shares available (`insufficientNotional`
+ * for a notional order's shares).
  */
 export const positionEffectOf = (
   intent: OrderIntent,
   positionQty: number,
-  openOfSymbol: ReadonlyArray<OrderRow>
+  openOfSymbol: ReadonlyArray<OrderRow>,
+  shortOf: (requested: number, available: number) => string = insufficientQty
 ): PositionEffect | Rejection => {
   const closing = intent.side === "sell" ? positionQty > 0 : positionQty < 0
   const mismatch = intentMismatch(intent, closing)
@@ -185,7 +201,7 @@ export const positionEffectOf = (
   const available = intent.side === "sell"
     ? positionQty - heldQty(openOfSymbol, "sell")
     : -positionQty - heldQty(openOfSymbol, "buy")
-  if (intent.qty > available + EPS) return { reason: "InsufficientQty", message: insufficientQty(intent.qty, available) }
+  if (intent.qty > available + EPS) return { reason: "InsufficientQty", message: shortOf(intent.qty, available) }
   if (intent.orderClass === "bracket" || intent.orderClass === "oto") {
     return invalidRequest(`${intent.orderClass} orders must open or add to a position on the local exchange`)
   }

@@ -29,9 +29,10 @@ import {
 import { snapshotOf } from "./AccountState.ts"
 import { refuse, reject } from "./ExchangeErrors.ts"
 import type { SessionPoint } from "./Calendar.ts"
-import { bookingOf, type FillModelOptions, trailingStopOf } from "./FillModel.ts"
+import { bookingOf, type FillModelOptions, slip, trailingStopOf } from "./FillModel.ts"
 import { type Ledger, type OrderRow, type PositionEffect, type PositionRow, toExchangeOrder } from "./Ledger.ts"
 import {
+  insufficientNotional,
   notionalRejection,
   openingRejection,
   positionEffectOf,
@@ -288,7 +289,8 @@ export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps
     const { booking, open, positions, price } = yield* present(book, now, intent, validateNotional(intent))
     const positionQty = positions.find((p) => p.symbol === intent.symbol)?.qty ?? 0
     const shares = sharesOfNotional(intent, price, fillModel)
-    const effect = positionEffectOf(shares, positionQty, open.filter((o) => o.symbol === intent.symbol))
+    const shortOf = insufficientNotional(intent.notional, slip(price, intent.side, fillModel.slippageBps))
+    const effect = positionEffectOf(shares, positionQty, open.filter((o) => o.symbol === intent.symbol), shortOf)
     if (typeof effect !== "string") return yield* refuse(account, effect)
     const buyingPower = yield* buyingPowerOf(book, now, positions, open)
     const refused = notionalRejection(intent, shares.qty, effect, positionQty, fillModel, buyingPower)

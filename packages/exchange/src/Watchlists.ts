@@ -104,10 +104,13 @@ const laterOf = (a: string, b: string) => (a > b ? a : b)
 
 /** The watchlists table: every call reads or writes it (nothing kept in memory). */
 export const make = (sql: SqlClient.SqlClient) => {
-  /** The account's watchlists, oldest first. */
+  /**
+   * The account's watchlists, oldest first. `seq` (MAX + 1 at the insert) can tie when two inserts run at once on
+   * PostgreSQL: the creation moment, then the id, settle those, so a listing's order is the same every time.
+   */
   const list = (account: AccountId) =>
     Effect.map(
-      sql<WatchlistRow>`SELECT * FROM exchange_watchlists WHERE account = ${account} ORDER BY seq`,
+      sql<WatchlistRow>`SELECT * FROM exchange_watchlists WHERE account = ${account} ORDER BY seq, created_at, id`,
       (rows) => rows.map(fromRow)
     )
 

@@ -173,3 +173,22 @@ layer(serverLayer())("a notional sell waiting beside other sells of the position
       assert.deepStrictEqual((yield* client.get("/v2/positions")).json, [])
     }))
 })
+
+layer(serverLayer())("a notional sell beyond the position", (it) => {
+  it.effect("is refused in shares and in dollars, the unit it was sent in", () =>
+    Effect.gen(function*() {
+      const client = yield* clientOf()
+      const server = yield* ExchangeServer
+      const order = (body: Record<string, string>) => client.post("/v2/orders", { symbol: "SPY", type: "market", time_in_force: "day", ...body })
+      yield* server.setSession(momentAt(D2, "17:00"))
+      assert.strictEqual((yield* order({ qty: "10", side: "buy" })).status, 200)
+      // D4 during the session: SPY's latest price is D4's open, 107 (− 5 bps: 106.95); $1,500 / 106.95 → 14.025245441
+      // shares, of which 10 are held: $1,069.50
+      yield* server.setSession(momentAt(D4, "15:45"))
+      const refused = yield* order({ notional: "1500", side: "sell" })
+      assert.deepStrictEqual(
+        [refused.status, (refused.json as { readonly message: string }).message],
+        [403, "insufficient qty available for order (requested: 14.025245441, available: 10): $1,500.00 requested, $1,069.50 available at $106.95 a share"]
+      )
+    }))
+})

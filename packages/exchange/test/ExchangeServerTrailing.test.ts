@@ -66,7 +66,10 @@ layer(serverLayer())("trailing stops through exchange serve", (it) => {
         [{ trail_price: "1", trail_percent: "2" }, "only one of trail_price or trail_percent may be specified"],
         [{ trail_percent: "150" }, "trail_percent must be > 0 and < 100"],
         [{ trail_price: "1.001" }, "invalid trail_price 1.001. sub-penny increment does not fulfill minimum pricing criteria"],
-        [{ trail_price: "1", order_class: "bracket", take_profit: { limit_price: "45" }, stop_loss: { stop_price: "35" } }, "trailing_stop orders must be simple orders on the local exchange"]
+        [{ trail_price: "1", order_class: "bracket", take_profit: { limit_price: "45" }, stop_loss: { stop_price: "35" } }, "trailing_stop orders must be simple orders on the local exchange"],
+        // a price that does not apply to a trailing stop is refused, not silently ignored
+        [{ trail_price: "1", stop_price: "38" }, "stop_price is not allowed for trailing_stop orders"],
+        [{ trail_percent: "2", limit_price: "39" }, "limit_price is not allowed for trailing_stop orders"]
       ] as const
       for (const [extra, message] of refusals) {
         const refused = yield* trail(extra)

@@ -56,3 +56,32 @@ layer(PgServer.layer, { timeout: 60_000 })("watchlists: a name taken between the
   it.effect("a create or a rename that loses the race is refused 422 'watchlist name must be unique', not a 500", () =>
     Effect.flatMap(PgServer.use((pg) => pg.createDatabase), (url) => lostRace(Database.layerPg(url))))
 })
+
+/**
+ * Two creates at once on PostgreSQL can both read the same `MAX(seq)` and store the same `seq`. Rows with one
+ * `seq`, written here as such a race leaves them (the later-created one first), list by creation moment, then id.
+ */
+const tiedOrder = (database: Layer.Layer<SqlClient.SqlClient, Database.DatabaseError>) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows: ReadonlyArray<readonly [string, string, string]> = [
+      ["w-c", "Late", "2026-08-04T20:00:00.000Z"],
+      ["w-b", "Second", "2026-08-04T19:45:00.000Z"],
+      ["w-a", "First", "2026-08-04T19:45:00.000Z"]
+    ]
+    for (const [id, name, at] of rows) {
+      yield* sql`INSERT INTO exchange_watchlists (id, account, name, symbols, seq, created_at, updated_at)
+        VALUES (${id}, ${holder.account}, ${name}, '[]', 1, ${at}, ${at})`
+    }
+    const listed = yield* Watchlists.make(sql).list(holder.account)
+    assert.deepStrictEqual(listed.map((w) => w.name), ["First", "Second", "Late"])
+  }).pipe(Effect.provide(database))
+
+describe("watchlists sharing a seq (SQLite)", () => {
+  it.effect("list by creation moment, then id: the same order every time", () => tiedOrder(Database.layerSqlite(":memory:")))
+})
+
+layer(PgServer.layer, { timeout: 60_000 })("watchlists sharing a seq (PostgreSQL)", (it) => {
+  it.effect("list by creation moment, then id: the same order every time", () =>
+    Effect.flatMap(PgServer.use((pg) => pg.createDatabase), (url) => tiedOrder(Database.layerPg(url))))
+})

@@ -24,10 +24,11 @@ import * as Schema from "effect/Schema"
 import { decimalNumber, TradingDay } from "@council/domain"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import type * as Bootstrap from "./Bootstrap.ts"
+import { MECHANICAL, RANDOM } from "./Contest.ts"
 import { describeEstimate, drewIntervals, percentOfRate } from "./Leaderboard.ts"
-import { dollarText, ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, signedPercent, windowCount } from "@council/domain/Figures.js"
+import { dollarTick, ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, percentTick, signedPercent, windowCount } from "@council/domain/Figures.js"
 import type { AccountMetrics } from "./Metrics.ts"
-import { decimalsFor, escape, type Line, lineChart, percentTick } from "./ReportChart.ts"
+import { escape, type Line, lineChart } from "./ReportChart.ts"
 import * as Standings from "./Standings.ts"
 import { type BookId, BookSummary, LedgerError, TradeLedger } from "./TradeLedger.ts"
 
@@ -125,13 +126,14 @@ const metricsRow = (account: string, m: AccountMetrics, estimated: boolean) => {
 }
 
 const METRIC_HEADERS = [
-  "account", "total return", "annualized", "volatility", "Sharpe", "Sortino", "max drawdown (peak → trough ↗ recovery)", "Calmar",
+  "account", "total return", "annualized", "volatility", "Sharpe", "Sortino", "max drawdown (depth, peak → trough ↗ recovery)", "Calmar",
   "win days", "win trades", "turnover (×/yr)", "exposure", "excess vs SPY", "LLM cost", "net P&L", "n (daily returns)"
 ]
 
 const leaderboardSection = (data: ReportData) => {
   const board = data.leaderboard.leaderboard
-  if (board === null) return `<section id="leaderboard"><h2>Leaderboard</h2><p class="verdict">${escape(data.leaderboard.verdict)}</p></section>`
+  // the verdict is the page's first line (`renderHtml`): not said again here
+  if (board === null) return `<section id="leaderboard"><h2>Leaderboard</h2><p>—</p></section>`
   const estimated = new Set(data.leaderboard.llmCostEstimated)
   const rows = board.rows.map((r) => [
     r.rank === null ? "—" : String(r.rank),
@@ -146,11 +148,21 @@ const leaderboardSection = (data: ReportData) => {
 ${drewIntervals(board) ? `95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block length ${board.blockLength}, seed “${escape(board.seed)}”) ·
 ` : ""}Sharpe and Sortino over a risk-free rate of ${percentOfRate(board.riskFree)} a year</p>
 ${table(["rank", "account", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${board.benchmark.name} (95 % CI)`, "beats at 95 %"], rows, "leaderboard")}
-<p class="verdict">${escape(board.verdict)}</p>
 <h3>Metrics</h3>
 ${table(METRIC_HEADERS, board.rows.map((r) => metricsRow(r.account, r.metrics, estimated.has(r.account))), "metrics")}
 ${board.rows.some((r) => estimated.has(r.account) && r.metrics.llmCost !== null) ? `<p id="llm-estimated">${escape(ESTIMATE_NOTE)}</p>` : ""}
 </section>`
+}
+
+const BASELINE_ORDER: ReadonlyArray<string> = [RANDOM, MECHANICAL]
+
+/** The baselines in the order the contest's note describes them (RANDOM, then MECHANICAL), whatever their ranks. */
+const baselineRows = <R extends { readonly account: string }>(rows: ReadonlyArray<R>): ReadonlyArray<R> => {
+  const order = (r: R) => {
+    const i = BASELINE_ORDER.indexOf(r.account)
+    return i < 0 ? BASELINE_ORDER.length : i
+  }
+  return [...rows].sort((a, b) => order(a) - order(b))
 }
 
 const contestSection = (data: ReportData) => {
@@ -159,7 +171,7 @@ const contestSection = (data: ReportData) => {
   const baselines = contest.baselines === null ? "" : table(
     // turnover and exposure as `leaderboard`'s BASELINE table and the dashboard show them: RANDOM's match COUNCIL's
     ["baseline", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${contest.baselines.benchmark.name} (95 % CI)`, "turnover (×/yr)", "exposure", "n (daily returns)"],
-    contest.baselines.rows.map((r) => [
+    baselineRows(contest.baselines.rows).map((r) => [
       escape(r.account),
       estimate(r.totalReturn, signed),
       estimate(r.sharpe, ratio),
@@ -223,7 +235,7 @@ const chartsSection = (data: ReportData) => {
 ${lineChart(dates, [...equityLines, ...benchmark], {
   title: `Equity per account, with ${spy?.name ?? "SPY"} buy-and-hold from the same start`,
   // whole dollars, or cents when ticks are closer than a dollar
-  format: (v, step) => dollarText(v, decimalsFor(step) === 0 ? 0 : 2),
+  format: dollarTick,
   log: true
 })}
 ${lineChart(dates, [...drawdownLines, ...spyLine], { title: "Drawdown from the running peak", format: percentTick, note: spyNote })}
@@ -248,6 +260,17 @@ const deepestDrawdown = (dates: ReadonlyArray<string>, values: ReadonlyArray<num
 const hasId = (value: unknown): value is { readonly id: string } =>
   value !== null && typeof value === "object" && typeof (value as { readonly id?: unknown }).id === "string"
 
+/**
+ * A profile's settings as "key: value" pairs joined by `separator`; a group named once before its own pairs
+ * (`mode: PAPER · settings — maxOrderValue: 5000, maxPositions: 10`), not before each of its keys.
+ */
+const inWords = (value: object, separator: string): string =>
+  Object.entries(value).map(([k, v]) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? `${k} — ${inWords(v, ", ")}`
+      : `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`
+  ).join(separator)
+
 const settingsSection = (data: ReportData) => {
   const book = data.book
   const flat = (value: unknown, prefix: string): ReadonlyArray<readonly [string, string]> =>
@@ -255,7 +278,7 @@ const settingsSection = (data: ReportData) => {
       ? Object.entries(value).flatMap(([k, v]) => flat(v, prefix ? `${prefix}.${k}` : k))
       : Array.isArray(value) && value.length > 0 && value.every(hasId)
       // a list of profiles (the accounts'): one row each, its settings as "key: value" pairs rather than JSON
-      ? value.map(({ id, ...rest }) => [`${prefix}: ${id}`, flat(rest, "").map(([k, v]) => `${k}: ${v}`).join(" · ")] as const)
+      ? value.map(({ id, ...rest }) => [`${prefix}: ${id}`, inWords(rest, " · ")] as const)
       : [[prefix, typeof value === "string" ? value : JSON.stringify(value)]]
   const rows: ReadonlyArray<readonly [string, string]> = [
     ["book", book.id],

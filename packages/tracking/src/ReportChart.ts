@@ -1,6 +1,7 @@
 /**
  * The backtest report's line charts as inline SVG (`BacktestReport.renderHtml`): round ticks on the value axis
- * (1, 2 and 5 times a power of ten on a log axis, as the dashboard's `charts.js` draws them), dates on the session
+ * (1, 2 and 5 times a power of ten on a log axis, as the dashboard's `charts.js` draws them; their labels are
+ * `Figures.js`'s `percentTick`/`dollarTick`, the dashboard's too), dates on the session
  * axis (the first session of each year on a long span, of each month on a short one), a caption that names the scale.
  *
  * **Gotchas**
@@ -12,7 +13,6 @@
  *
  * @since 0.1.0
  */
-import { fixed } from "@council/domain/Figures.js"
 
 export interface Line {
   readonly name: string
@@ -55,19 +55,6 @@ export const logTicks = (lo: number, hi: number): ReadonlyArray<number> => {
     }
   }
   return out.length >= 3 ? out : linearTicks(lo, hi)
-}
-
-/**
- * Digits after the point that write ticks `step` apart exactly when written as `scale` × value (100 for percent):
- * 0 for a step of 1 or 50,000, 1 for 0.5 or 2.5, 2 for 0.25 (at most 6).
- */
-export const decimalsFor = (step: number, scale = 1): number => {
-  const written = Math.abs(step * scale)
-  for (let digits = 0; digits < 6; digits++) {
-    const shifted = written * 10 ** digits
-    if (Math.abs(shifted - Math.round(shifted)) < 1e-6 * Math.max(1, shifted)) return digits
-  }
-  return 6
 }
 
 /** The smallest distance between two of `ticks` (the span when fewer than two). */
@@ -138,6 +125,3 @@ export const lineChart = (dates: ReadonlyArray<string>, lines: ReadonlyArray<Lin
       options.note === undefined ? "" : `<p class="chart-note">${options.note}</p>`
     }</figure>`
 }
-
-/** A percentage tick: digits enough to tell `step` apart, no sign on zero. */
-export const percentTick = (v: number, step: number): string => `${fixed(Math.abs(v) < 1e-12 ? 0 : v * 100, decimalsFor(step, 100))} %`

@@ -14,12 +14,13 @@
  * - Order replacement (`PATCH /v2/orders/{id}`) replaces an open simple order with nothing filled (`Replacements`):
  *   200 with the new order (`replaces` = the old id); the old one is `replaced`, with `replaced_by`/`replaced_at`.
  *   Other orders, a replay of a done replacement, changes the order's type does not take: 422; buying power: 403.
- * - Trailing stops (`type: trailing_stop`, one of `trail_price`/`trail_percent`; simple, `day` or `gtc`) answer
- *   `hwm` and, as `stop_price`, the stop their trail has brought them to (`FillModel`). `PATCH` with `trail` sets a new
+ * - Trailing stops (`type: trailing_stop`, one of `trail_price`/`trail_percent`; simple, `day` or `gtc`; with a
+ *   `stop_price` or `limit_price`: 422 naming it) answer `hwm` and, as `stop_price`, the stop their trail has brought them to (`FillModel`). `PATCH` with `trail` sets a new
  *   trail (in the unit the order has): the replacement's mark starts again at the present price.
  * - Notional orders (`notional`, no `qty`) are taken as Alpaca takes them from fractional accounts: simple market
  *   `day` orders (422 otherwise; both `qty` and `notional`: 422), answered with `qty: null` and `notional`; their
- *   shares are set at the fill (`FillModel`). They are not replaced (422).
+ *   shares are set at the fill (`FillModel`). They are not replaced (422). A sell beyond the shares held is
+ *   refused (403) in shares and in dollars.
  * - Every order answer (its legs too) carries `position_intent`: the one sent, or the one the position made the
  *   order when it was placed (as Alpaca infers it; the close-position endpoints' orders say `…_to_close`).
  *

@@ -108,8 +108,11 @@ export const make = ({ resolveSymbol, watchlists }: WatchlistDeps) => {
     Effect.gen(function*() {
       const change = yield* checked(account.account, body, createRequest)
       if (Result.isFailure(change)) return change.failure
+      const { name, symbols } = change.success
+      // `createRequest` refuses a body without one
+      if (name === undefined) return unprocessable("name is required")
       return yield* unlessNameTaken(Effect.map(
-        watchlists.create(account.account, change.success.name!, change.success.symbols ?? [], isoOf(now)),
+        watchlists.create(account.account, name, symbols ?? [], isoOf(now)),
         (created) => json(200, wireWatchlist(account, created))
       ))
     }).pipe(Effect.mapError(serverError(account.account)))
@@ -132,15 +135,17 @@ export const make = ({ resolveSymbol, watchlists }: WatchlistDeps) => {
       add: withFound((call, watchlist) =>
         Effect.flatMap(checked(call.account.account, call.body, symbolRequest), (change) => {
           if (Result.isFailure(change)) return Effect.succeed(change.failure)
-          const [symbol] = change.success.symbols!
-          return watchlist.symbols.includes(symbol!)
+          // `symbolRequest` refuses a body without one
+          const symbol = change.success.symbols?.[0]
+          if (symbol === undefined) return Effect.succeed(unprocessable("symbol is required"))
+          return watchlist.symbols.includes(symbol)
             ? Effect.succeed(json(200, wireWatchlist(call.account, watchlist)))
-            : saved(call, watchlist, { symbols: [...watchlist.symbols, symbol!] })
+            : saved(call, watchlist, { symbols: [...watchlist.symbols, symbol] })
         })),
       remove: withFound((_, watchlist) => Effect.as(watchlists.remove(watchlist), { status: 204 })),
       removeSymbol: withFound((call, watchlist) =>
         Effect.gen(function*() {
-          const asked = call.params[1]!
+          const asked = call.params[1] ?? ""
           const symbol = yield* resolveSymbol(asked)
           if (symbol === undefined || !watchlist.symbols.includes(symbol)) {
             return notFound(`symbol not found in watchlist: ${asked.slice(0, 40)}`)
@@ -151,7 +156,7 @@ export const make = ({ resolveSymbol, watchlists }: WatchlistDeps) => {
   }
 
   const found = (watchlist: Watchlist | undefined) => (watchlist === undefined ? Result.fail(NOT_FOUND) : Result.succeed(watchlist))
-  const byId = on(({ account, params }) => Effect.map(watchlists.byId(account.account, params[0]!), found))
+  const byId = on(({ account, params }) => Effect.map(watchlists.byId(account.account, params[0] ?? ""), found))
   const byName = on(({ account, query }) => {
     const name = query.get("name")
     return name === null || name === ""
