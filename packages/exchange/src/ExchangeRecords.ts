@@ -96,28 +96,36 @@ export interface ExchangeOrderQuery extends OrderQuery {
   readonly nested?: boolean
 }
 
-const toOrderLeg = (order: ExchangeOrder): OrderLeg => ({
-  id: order.id,
-  clientOrderId: order.clientOrderId,
-  symbol: order.symbol,
-  side: order.side,
-  qty: order.qty,
-  ...(order.notional === undefined ? {} : { notional: order.notional }),
-  type: order.type,
-  timeInForce: order.timeInForce,
-  limitPrice: order.limitPrice,
-  stopPrice: order.stopPrice,
-  ...(order.trailPrice === undefined ? {} : { trailPrice: order.trailPrice }),
-  ...(order.trailPercent === undefined ? {} : { trailPercent: order.trailPercent }),
-  ...(order.hwm === undefined ? {} : { hwm: order.hwm }),
-  orderClass: order.orderClass,
-  status: order.status,
-  filledQty: order.filledQty,
-  filledAvgPrice: order.filledAvgPrice,
-  submittedAt: order.submittedAt,
-  filledAt: order.filledAt,
-  updatedAt: order.updatedAt
-})
+const toOrderLeg = (order: ExchangeOrder): OrderLeg => {
+  // one object shape for the orders Council places (no notional, no trail), as `toExchangeOrder`
+  const leg: OrderLeg = {
+    id: order.id,
+    clientOrderId: order.clientOrderId,
+    symbol: order.symbol,
+    side: order.side,
+    qty: order.qty,
+    type: order.type,
+    timeInForce: order.timeInForce,
+    limitPrice: order.limitPrice,
+    stopPrice: order.stopPrice,
+    orderClass: order.orderClass,
+    status: order.status,
+    filledQty: order.filledQty,
+    filledAvgPrice: order.filledAvgPrice,
+    submittedAt: order.submittedAt,
+    filledAt: order.filledAt,
+    updatedAt: order.updatedAt
+  }
+  return order.notional === undefined && order.trailPrice === undefined && order.trailPercent === undefined && order.hwm === undefined
+    ? leg
+    : {
+      ...leg,
+      ...(order.notional === undefined ? {} : { notional: order.notional }),
+      ...(order.trailPrice === undefined ? {} : { trailPrice: order.trailPrice }),
+      ...(order.trailPercent === undefined ? {} : { trailPercent: order.trailPercent }),
+      ...(order.hwm === undefined ? {} : { hwm: order.hwm })
+    }
+}
 
 /** The domain `Order` of an exchange order. */
 export const toOrder = (order: ExchangeOrder): Order => ({ ...toOrderLeg(order), legs: order.legs.map(toOrderLeg) })

@@ -138,34 +138,42 @@ export const toAccount = (row: AccountRow, shortingEnabled: boolean, traded: boo
   shortingEnabled
 })
 
-export const toExchangeOrder = (row: OrderRow, legs: ReadonlyArray<ExchangeOrder> = []): ExchangeOrder => ({
-  id: row.id,
-  clientOrderId: row.client_order_id,
-  account: row.account,
-  parentId: row.parent_id,
-  symbol: row.symbol,
-  side: row.side,
-  qty: row.notional === null ? row.qty : row.filled_qty,
-  ...(row.notional === null ? {} : { notional: row.notional }),
-  type: row.type,
-  timeInForce: row.time_in_force,
-  limitPrice: row.limit_price,
-  stopPrice: row.stop_price,
-  ...(row.trail_price === null ? {} : { trailPrice: row.trail_price }),
-  ...(row.trail_percent === null ? {} : { trailPercent: row.trail_percent }),
-  ...(row.hwm === null ? {} : { hwm: row.hwm }),
-  orderClass: row.order_class,
-  positionIntent: positionIntentOf(row.side, row.position_effect),
-  status: row.status,
-  filledQty: row.filled_qty,
-  filledAvgPrice: row.filled_avg_price,
-  extendedHours: row.extended_hours !== 0,
-  session: row.session,
-  createdAt: row.submitted_at,
-  updatedAt: row.updated_at,
-  submittedAt: row.submitted_at,
-  filledAt: row.filled_at,
-  canceledAt: row.canceled_at,
-  expiredAt: row.expired_at,
-  legs
-})
+export const toExchangeOrder = (row: OrderRow, legs: ReadonlyArray<ExchangeOrder> = []): ExchangeOrder => {
+  // one object shape for the orders Council places (no notional, no trail): spreads in the literal cost every read
+  const order: ExchangeOrder = {
+    id: row.id,
+    clientOrderId: row.client_order_id,
+    account: row.account,
+    parentId: row.parent_id,
+    symbol: row.symbol,
+    side: row.side,
+    qty: row.notional === null ? row.qty : row.filled_qty,
+    type: row.type,
+    timeInForce: row.time_in_force,
+    limitPrice: row.limit_price,
+    stopPrice: row.stop_price,
+    orderClass: row.order_class,
+    positionIntent: positionIntentOf(row.side, row.position_effect),
+    status: row.status,
+    filledQty: row.filled_qty,
+    filledAvgPrice: row.filled_avg_price,
+    extendedHours: row.extended_hours !== 0,
+    session: row.session,
+    createdAt: row.submitted_at,
+    updatedAt: row.updated_at,
+    submittedAt: row.submitted_at,
+    filledAt: row.filled_at,
+    canceledAt: row.canceled_at,
+    expiredAt: row.expired_at,
+    legs
+  }
+  return row.notional === null && row.trail_price === null && row.trail_percent === null && row.hwm === null
+    ? order
+    : {
+      ...order,
+      ...(row.notional === null ? {} : { notional: row.notional }),
+      ...(row.trail_price === null ? {} : { trailPrice: row.trail_price }),
+      ...(row.trail_percent === null ? {} : { trailPercent: row.trail_percent }),
+      ...(row.hwm === null ? {} : { hwm: row.hwm })
+    }
+}
