@@ -21,6 +21,7 @@ import type {
 } from "@council/domain"
 import type { OrderQuery } from "@council/broker"
 import type { SessionPoint } from "./Calendar.ts"
+import { withOrderExtras } from "./LedgerRows.ts"
 
 /** An exchange account and its API key pair. */
 export interface ExchangeAccount {
@@ -97,7 +98,6 @@ export interface ExchangeOrderQuery extends OrderQuery {
 }
 
 const toOrderLeg = (order: ExchangeOrder): OrderLeg => {
-  // one object shape for the orders Council places (no notional, no trail), as `toExchangeOrder`
   const leg: OrderLeg = {
     id: order.id,
     clientOrderId: order.clientOrderId,
@@ -116,15 +116,7 @@ const toOrderLeg = (order: ExchangeOrder): OrderLeg => {
     filledAt: order.filledAt,
     updatedAt: order.updatedAt
   }
-  return order.notional === undefined && order.trailPrice === undefined && order.trailPercent === undefined && order.hwm === undefined
-    ? leg
-    : {
-      ...leg,
-      ...(order.notional === undefined ? {} : { notional: order.notional }),
-      ...(order.trailPrice === undefined ? {} : { trailPrice: order.trailPrice }),
-      ...(order.trailPercent === undefined ? {} : { trailPercent: order.trailPercent }),
-      ...(order.hwm === undefined ? {} : { hwm: order.hwm })
-    }
+  return withOrderExtras(leg, order)
 }
 
 /** The domain `Order` of an exchange order. */

@@ -139,7 +139,6 @@ export const toAccount = (row: AccountRow, shortingEnabled: boolean, traded: boo
 })
 
 export const toExchangeOrder = (row: OrderRow, legs: ReadonlyArray<ExchangeOrder> = []): ExchangeOrder => {
-  // one object shape for the orders Council places (no notional, no trail): spreads in the literal cost every read
   const order: ExchangeOrder = {
     id: row.id,
     clientOrderId: row.client_order_id,
@@ -167,13 +166,28 @@ export const toExchangeOrder = (row: OrderRow, legs: ReadonlyArray<ExchangeOrder
     expiredAt: row.expired_at,
     legs
   }
-  return row.notional === null && row.trail_price === null && row.trail_percent === null && row.hwm === null
-    ? order
-    : {
-      ...order,
-      ...(row.notional === null ? {} : { notional: row.notional }),
-      ...(row.trail_price === null ? {} : { trailPrice: row.trail_price }),
-      ...(row.trail_percent === null ? {} : { trailPercent: row.trail_percent }),
-      ...(row.hwm === null ? {} : { hwm: row.hwm })
-    }
+  return withOrderExtras(order, { notional: row.notional, trailPrice: row.trail_price, trailPercent: row.trail_percent, hwm: row.hwm })
 }
+
+/** A notional order's dollars and a trailing stop's trail and mark; `null`/absent where the order has none. */
+export interface OrderExtras {
+  readonly notional?: number | null | undefined
+  readonly trailPrice?: number | null | undefined
+  readonly trailPercent?: number | null | undefined
+  readonly hwm?: number | null | undefined
+}
+
+/**
+ * `record` with the extras the order has (none: `record` itself, in its one shape — the orders Council places have
+ * none, and spreads in every record cost each read).
+ */
+export const withOrderExtras = <A extends object>(record: A, extras: OrderExtras): A =>
+  extras.notional == null && extras.trailPrice == null && extras.trailPercent == null && extras.hwm == null
+    ? record
+    : {
+      ...record,
+      ...(extras.notional == null ? {} : { notional: extras.notional }),
+      ...(extras.trailPrice == null ? {} : { trailPrice: extras.trailPrice }),
+      ...(extras.trailPercent == null ? {} : { trailPercent: extras.trailPercent }),
+      ...(extras.hwm == null ? {} : { hwm: extras.hwm })
+    }
