@@ -26,10 +26,10 @@ const DROPPED: ReadonlySet<string> = new Set("ECONNRESET EPIPE UND_ERR_SOCKET".s
 export const isDroppedConnection = (error: unknown): boolean => {
   let at: unknown = error
   for (let depth = 0; depth < 8 && typeof at === "object" && at !== null; depth++) {
-    const code = (at as { readonly code?: unknown }).code
+    const code = "code" in at ? at.code : undefined
     if (typeof code === "string" && DROPPED.has(code)) return true
-    const reason = (at as { readonly reason?: unknown }).reason
-    at = typeof reason === "object" && reason !== null && "cause" in reason ? reason : (at as { readonly cause?: unknown }).cause
+    const reason = "reason" in at ? at.reason : undefined
+    at = typeof reason === "object" && reason !== null && "cause" in reason ? reason : "cause" in at ? at.cause : undefined
   }
   return false
 }
