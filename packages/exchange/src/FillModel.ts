@@ -167,8 +167,8 @@ export interface RestingOrder {
   /** A stop-limit whose stop was hit on an earlier bar. */
   readonly triggered: boolean
   /** A trailing stop's trail and its mark (high-water mark of a sell, low-water mark of a buy). */
-  readonly trail?: Trail
-  readonly hwm?: number | null
+  readonly trail?: Trail | undefined
+  readonly hwm?: number | null | undefined
 }
 
 export type BarOutcome =

@@ -105,7 +105,9 @@ const filling = ({ fillModel, ledger, prices, settlement }: MatchingDeps) => {
         limitPrice: row.limit_price,
         stopPrice: row.stop_price,
         triggered: row.triggered !== 0,
-        ...(row.type === "trailing_stop" ? { trail: { price: row.trail_price, percent: row.trail_percent }, hwm: row.hwm } : {})
+        // always both keys (one object shape for every resting order: this runs for each open order on each bar)
+        trail: row.type === "trailing_stop" ? { price: row.trail_price, percent: row.trail_percent } : undefined,
+        hwm: row.hwm
       }
       const outcome = evaluateOnBar(resting, bar, fillModel.slippageBps)
       if (outcome._tag === "Trailed") {

@@ -29,6 +29,16 @@ const apiFailure = <A>(f: () => Promise<A>) =>
 
 const decodeOrder = Schema.decodeUnknownEffect(AlpacaWire.WireOrder)
 
+/** CLAUDE holding 10 SPY (bought after D2's close, filled at D3's open), with a client that sends SPY market orders. */
+const holdingTenSpy = Effect.gen(function*() {
+  const client = yield* clientOf()
+  const server = yield* ExchangeServer
+  const order = (body: Record<string, string>) => client.post("/v2/orders", { symbol: "SPY", type: "market", time_in_force: "day", ...body })
+  yield* server.setSession(momentAt(D2, "17:00"))
+  assert.strictEqual((yield* order({ qty: "10", side: "buy" })).status, 200)
+  return { client, server, order }
+})
+
 layer(serverLayer())("notional orders through exchange serve", (it) => {
   it.effect("buys $1,000 of SPY with the SDK: qty null until and after the fill, the shares set at the close after it was sent", () =>
     Effect.gen(function*() {
@@ -150,11 +160,7 @@ layer(serverLayer({ faultRate: 1, faultKinds: ["dropped"] }))("a notional order 
 layer(serverLayer())("a notional sell waiting beside other sells of the position", (it) => {
   it.effect("holds the shares its dollars sell, and at its fill never sells those another sell holds: the long never turns short", () =>
     Effect.gen(function*() {
-      const client = yield* clientOf()
-      const server = yield* ExchangeServer
-      const order = (body: Record<string, string>) => client.post("/v2/orders", { symbol: "SPY", type: "market", time_in_force: "day", ...body })
-      yield* server.setSession(momentAt(D2, "17:00"))
-      assert.strictEqual((yield* order({ qty: "10", side: "buy" })).status, 200)
+      const { client, order, server } = yield* holdingTenSpy
       // D4 during the session: SPY's latest price is D4's open, 107 (− 5 bps: 106.95); 500 / 106.95 → 4.675081813 held
       yield* server.setSession(momentAt(D4, "15:45"))
       assert.strictEqual((yield* order({ notional: "500", side: "sell", client_order_id: "held-n" })).status, 200)
@@ -177,11 +183,7 @@ layer(serverLayer())("a notional sell waiting beside other sells of the position
 layer(serverLayer())("a notional sell beyond the position", (it) => {
   it.effect("is refused in shares and in dollars, the unit it was sent in", () =>
     Effect.gen(function*() {
-      const client = yield* clientOf()
-      const server = yield* ExchangeServer
-      const order = (body: Record<string, string>) => client.post("/v2/orders", { symbol: "SPY", type: "market", time_in_force: "day", ...body })
-      yield* server.setSession(momentAt(D2, "17:00"))
-      assert.strictEqual((yield* order({ qty: "10", side: "buy" })).status, 200)
+      const { order, server } = yield* holdingTenSpy
       // D4 during the session: SPY's latest price is D4's open, 107 (− 5 bps: 106.95); $1,500 / 106.95 → 14.025245441
       // shares, of which 10 are held: $1,069.50
       yield* server.setSession(momentAt(D4, "15:45"))

@@ -7,7 +7,7 @@ import { TestClock } from "effect/testing"
 import type { FakeBar, FakeIntraday, Reply } from "./providerServers.ts"
 import { floodServerOf } from "../../io/test/FloodServer.ts"
 import { earlyClosing } from "../../io/test/LocalServer.ts"
-import { alpacaBars, barsOf, closedPort, serve, SESSIONS } from "./providerServers.ts"
+import { alpacaBars, barsOf, closedPort, resentAfterDroppedConnection, serve, SESSIONS } from "./providerServers.ts"
 import { alpacaFeed } from "./remoteFeeds.ts"
 
 const day = TradingDay.make
@@ -206,19 +206,7 @@ describe("AlpacaBars", () => {
     }))
 
   it.effect("a request on a kept-alive connection the feed dropped as it went out is sent again on a new one", () =>
-    Effect.gen(function*() {
-      const { md, server, proxy } = yield* setup({ symbols: ["SPY"], proxied: true })
-      assert.strictEqual(yield* md.latestTradingDay, "2024-11-14")
-      const asked = server.requests.length
-      // a pause: the connection is back in the client's pool, idle
-      yield* realPause(20)
-      proxy!.closeNextReuse()
-      const snapshot = yield* md.snapshot(day("2024-11-14"), 5)
-      assert.strictEqual(proxy!.closed(), 1)
-      assert.isAbove(server.requests.length, asked)
-      const asOfIndex = SESSIONS.indexOf("2024-11-14")
-      assert.deepStrictEqual<ReadonlyArray<unknown>>(snapshot.history[0]!.bars, barsOf("SPY").slice(asOfIndex - 4, asOfIndex + 1))
-    }))
+    Effect.flatMap(setup({ symbols: ["SPY"], proxied: true }), resentAfterDroppedConnection))
 
   it.effect("HTTP 429 waits until X-RateLimit-Reset and retries", () =>
     Effect.gen(function*() {

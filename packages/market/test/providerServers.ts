@@ -1,7 +1,10 @@
-import { testServer } from "../../io/test/LocalServer.ts"
+import { type EarlyClosing, testServer } from "../../io/test/LocalServer.ts"
 import type { IncomingHttpHeaders } from "node:http"
 import type { AddressInfo } from "node:net"
+import { assert } from "@effect/vitest"
 import { Effect } from "effect"
+import { TradingDay } from "@council/domain"
+import type { MarketData } from "@council/market"
 
 export interface FakeBar {
   readonly date: string
@@ -282,3 +285,26 @@ export const polygonSnapshots = (today: Readonly<Record<string, FakeIntraday>>, 
   })
   return { status: 200, body: { status: "OK", count: tickers.length, tickers } }
 }
+
+/**
+ * What both remote feeds' tests check of a kept-alive connection the feed drops as the next request goes out on it
+ * (after a pause: the connection is idle in the client's pool): the request is sent again on a new connection and
+ * the snapshot comes back whole. `feed` is set up behind an `earlyClosing` proxy on the fixture's SPY bars.
+ */
+export const resentAfterDroppedConnection = (feed: {
+  readonly md: Pick<MarketData["Service"], "latestTradingDay" | "snapshot">
+  readonly server: Server
+  readonly proxy: EarlyClosing | undefined
+}) =>
+  Effect.gen(function*() {
+    const { md, proxy, server } = feed
+    assert.strictEqual(yield* md.latestTradingDay, "2024-11-14")
+    const asked = server.requests.length
+    yield* Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 20)))
+    proxy!.closeNextReuse()
+    const snapshot = yield* md.snapshot(TradingDay.make("2024-11-14"), 5)
+    assert.strictEqual(proxy!.closed(), 1)
+    assert.isAbove(server.requests.length, asked)
+    const asOfIndex = SESSIONS.indexOf("2024-11-14")
+    assert.deepStrictEqual<ReadonlyArray<unknown>>(snapshot.history[0]!.bars, barsOf("SPY").slice(asOfIndex - 4, asOfIndex + 1))
+  })
