@@ -108,7 +108,7 @@ const ORDER_COLUMNS = [
  * The columns of an order as read: an order that is its own exit group (every top-level order) stores `''` there
  * (since `0013_exchange_lean`; its id again before), read back as its id.
  */
-const ORDER_SELECT = ORDER_COLUMNS.map((c) => (c === "exit_group" ? "COALESCE(NULLIF(exit_group, ''), id) AS exit_group" : c)).join(", ")
+export const ORDER_SELECT = ORDER_COLUMNS.map((c) => (c === "exit_group" ? "COALESCE(NULLIF(exit_group, ''), id) AS exit_group" : c)).join(", ")
 
 /**
  * `status IN (…open statuses…)`, as constant text. Every query for open orders carries it, word for word: it is the

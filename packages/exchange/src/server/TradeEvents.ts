@@ -1,0 +1,234 @@
+/**
+ * An account's Alpaca trade updates (the `trade_updates` stream's events), read from the ledger: what changed since
+ * a cursor — orders submitted, fills, cancels, expiries, replacements — as the events Alpaca sends for them, in the
+ * order they happened, with the order as it stood at each event.
+ *
+ * **When to use**: `TradeFeeds` reads an account's events with it while someone listens to the account. The ledger
+ * is the journal: nothing is written for the stream, so an exchange nobody listens to pays nothing, and changes made
+ * by any process over the same database are seen.
+ *
+ * **How it works**: a `Cursor` holds the latest order (`seq`), the latest fill (time, and the ids at that time) and
+ * the open orders with their status. `read` (run in one transaction, so every statement sees the same ledger) finds
+ * the orders after `seq`, the fills at or after the fill time not yet seen, and the current rows of the open and
+ * filled orders; an account's fills are written in time order (it is only ever brought forward), so nothing falls
+ * behind the cursor.
+ * - `new` for an order submitted (`accepted` for one queued while the market is closed, `new` when it reaches the
+ *   market; a bracket's held legs when the parent fills); `fill`/`partial_fill` per fill row (`execution_id` its
+ *   id, `price`, `qty`, `position_qty`: the position after it); `canceled`, `expired`, `replaced`, `rejected` when an
+ *   order ends so. Events of one read are ordered by time, then submission before fills before endings.
+ *
+ * **Gotchas**
+ * - An order that went through states between two reads gets every event its rows show (submitted, filled, then
+ *   canceled), each with the order as it was then: `filled_qty`/`filled_avg_price` as after that fill (the ledger's
+ *   own running average), not as now.
+ * - `position_qty` is the position now less the later fills of the same read: a split between two fills of one read
+ *   is not reflected in the earlier one's.
+ * - Orders are sent without nested legs; each leg has events of its own.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type * as SqlClient from "effect/sql/SqlClient"
+import { formatDecimal } from "@council/broker/AlpacaWire"
+import { type AccountId, OPEN_STATUSES, type OrderStatus } from "@council/domain"
+import type { ExchangeOrder } from "../ExchangeRecords.ts"
+import { averageAfter, roundQty } from "../FillModel.ts"
+import * as Ledger from "../Ledger.ts"
+import { decodeFills, decodeOrders, type FillRow } from "../LedgerRows.ts"
+import * as Replacements from "../Replacements.ts"
+import { wireOrder } from "./HttpWire.ts"
+
+/** Where an account's events were read up to. */
+export interface Cursor {
+  /** The latest order's `seq`. */
+  readonly seq: number
+  /** The latest fill's time (`""`: none yet) and the ids of the fills at that time. */
+  readonly fillAt: string
+  readonly fillIds: ReadonlySet<string>
+  /** The open orders (held and queued ones too) and their status. */
+  readonly open: ReadonlyMap<string, OrderStatus>
+}
+
+/** One `trade_updates` event's `data`. */
+export type TradeUpdate = Readonly<Record<string, unknown>>
+
+interface Sequenced {
+  readonly seq: number | string | bigint
+}
+
+type FillAmount = Pick<FillRow, "id" | "order_id" | "qty" | "price" | "filled_at">
+
+interface FillOf extends FillRow {
+  readonly seq: number | string | bigint
+}
+
+/** An event and where it sorts: its time, then submissions (0) before fills (1) before endings (2), then `tie`. */
+interface Pending {
+  readonly at: string
+  readonly rank: number
+  readonly tie: number
+  readonly data: TradeUpdate
+}
+
+const ENDINGS: ReadonlySet<OrderStatus> = new Set<OrderStatus>(["canceled", "expired", "replaced", "rejected", "done_for_day"])
+const WORKING: ReadonlySet<OrderStatus> = new Set<OrderStatus>(["new", "partially_filled", "filled"])
+const OPEN_LIST = [...OPEN_STATUSES]
+
+const byPending = (a: Pending, b: Pending) =>
+  a.at < b.at ? -1 : a.at > b.at ? 1 : a.rank !== b.rank ? a.rank - b.rank : a.tie - b.tie
+
+const signed = (fill: FillRow) => (fill.side === "buy" ? fill.qty : -fill.qty)
+
+/** The order before anything filled or ended it, in `status` at `at`. */
+const unfilled = (order: ExchangeOrder, status: OrderStatus, at: string): ExchangeOrder => ({
+  ...order,
+  status,
+  filledQty: 0,
+  filledAvgPrice: null,
+  filledAt: null,
+  canceledAt: null,
+  expiredAt: null,
+  updatedAt: at
+})
+
+export const make = (sql: SqlClient.SqlClient) => {
+  const ledger = Ledger.make(sql)
+  const replacements = Replacements.make(sql)
+
+  /** The cursor at the ledger's present: events after it are what happens from now on. */
+  const start = (account: AccountId) =>
+    Effect.gen(function*() {
+      const [latest] = yield* sql<{ readonly seq: number | string | null }>`SELECT MAX(seq) AS seq FROM exchange_orders WHERE account = ${account}`
+      const [lastFill] = yield* sql<{ readonly at: string | null }>`SELECT MAX(filled_at) AS at FROM exchange_fills WHERE account = ${account}`
+      const fillAt = lastFill?.at ?? ""
+      const atLast = fillAt === ""
+        ? []
+        : yield* sql<{ readonly id: string }>`SELECT id FROM exchange_fills WHERE account = ${account} AND filled_at = ${fillAt}`
+      const open = yield* sql<{ readonly id: string; readonly status: OrderStatus }>`SELECT id, status FROM exchange_orders
+        WHERE account = ${account} AND status IN ${sql.in(OPEN_LIST)}`
+      return {
+        seq: Number(latest?.seq ?? 0),
+        fillAt,
+        fillIds: new Set(atLast.map((r) => r.id)),
+        open: new Map(open.map((r) => [r.id, r.status]))
+      } satisfies Cursor
+    })
+
+  /** The events after `cursor`, in order, and the cursor after them. */
+  const read = (account: AccountId, cursor: Cursor) =>
+    Effect.gen(function*() {
+      const added = yield* sql<Sequenced>`SELECT ${sql.literal(Ledger.ORDER_SELECT)}, seq FROM exchange_orders
+        WHERE account = ${account} AND seq > ${cursor.seq} ORDER BY seq`
+      const addedRows = yield* decodeOrders(added)
+      const newFills = (yield* sql<FillOf>`SELECT f.id, f.order_id, o.client_order_id, f.account, f.symbol, f.side, f.qty,
+        f.price, f.commission, f.filled_at, o.seq FROM exchange_fills f JOIN exchange_orders o ON o.id = f.order_id
+        WHERE f.account = ${account} AND f.filled_at >= ${cursor.fillAt} ORDER BY f.filled_at, o.seq, f.id`)
+        .filter((f) => !(f.filled_at === cursor.fillAt && cursor.fillIds.has(f.id)))
+      yield* decodeFills(newFills)
+      // the rows of the orders that were open or filled since; the added ones are read already
+      const addedIds = new Set(addedRows.map((r) => r.id))
+      const others = [...new Set([...cursor.open.keys(), ...newFills.map((f) => f.order_id)])].filter((id) => !addedIds.has(id))
+      const rows = [...addedRows, ...(others.length === 0 ? [] : yield* ledger.ordersByIds(account, others))]
+      if (added.length === 0 && newFills.length === 0 && rows.every((r) => cursor.open.get(r.id) === r.status)) {
+        return { events: [] as ReadonlyArray<TradeUpdate>, cursor }
+      }
+      // every fill of the filled orders, for each fill's running quantity and average (as `Matching` keeps them)
+      const filledIds = [...new Set(newFills.map((f) => f.order_id))]
+      const allFills = filledIds.length === 0 ? [] : yield* sql<FillAmount>`SELECT f.id, f.order_id, f.qty, f.price, f.filled_at
+        FROM exchange_fills f WHERE f.account = ${account} AND f.order_id IN ${sql.in(filledIds)} ORDER BY f.filled_at, f.id`
+      const positions = yield* ledger.positions(account)
+      const links = yield* replacements.linksOf(account, rows.map((r) => r.id))
+
+      const seqOf = new Map(added.map((r, i) => [addedRows[i]!.id, Number(r.seq)]))
+      for (const f of newFills) seqOf.set(f.order_id, Number(f.seq))
+      const pending: Array<Pending> = []
+      const wire = (order: ExchangeOrder, withEnding: boolean) =>
+        wireOrder(order, withEnding ? links : links.filter((link) => link.replacement === order.id))
+      const push = (at: string, rank: number, tie: number, data: TradeUpdate) => pending.push({ at, rank, tie, data })
+
+      const fillsOf = new Map<string, Array<FillRow>>()
+      for (const f of newFills) fillsOf.set(f.order_id, [...(fillsOf.get(f.order_id) ?? []), f])
+      const open = new Map<string, OrderStatus>()
+      for (const row of rows) {
+        const order = Ledger.toExchangeOrder(row)
+        const seq = seqOf.get(row.id) ?? 0
+        const isNew = addedIds.has(row.id)
+        // what the order was when last seen: a new one as it was submitted (queued, held, or at the market)
+        const before: OrderStatus | undefined = isNew
+          ? row.status === "accepted" || row.status === "held" ? row.status : "new"
+          : cursor.open.get(row.id)
+        if (OPEN_STATUSES.has(row.status)) open.set(row.id, row.status)
+        if (before === undefined) continue
+        const fills = fillsOf.get(row.id) ?? []
+        if (isNew && before !== "held") {
+          push(row.submitted_at, 0, seq, { event: before, timestamp: row.submitted_at, order: wire(unfilled(order, before, row.submitted_at), false) })
+        }
+        if ((before === "accepted" || before === "held") && (WORKING.has(row.status) || fills.length > 0)) {
+          const at = fills[0]?.filled_at ?? row.updated_at
+          push(at, 0, seq, { event: "new", timestamp: at, order: wire(unfilled(order, "new", at), false) })
+        }
+        if (ENDINGS.has(row.status) && before !== row.status) {
+          const at = row.status === "canceled" ? row.canceled_at : row.status === "expired" ? row.expired_at : undefined
+          const when = at ?? links.find((link) => link.replaced === row.id)?.at ?? row.updated_at
+          push(when, 2, seq, { event: row.status, timestamp: when, order: wire(order, true) })
+        }
+      }
+
+      // fills: the order after each, and the position after each (now, less the later fills of this read)
+      const positionNow = new Map(positions.map((p) => [p.symbol as string, p.qty]))
+      const later = new Map<string, number>()
+      const rowOf = new Map(rows.map((r) => [r.id, r]))
+      const running = new Map<string, { readonly qty: number; readonly average: number | null }>()
+      const states = new Map<string, { readonly qty: number; readonly average: number }>()
+      for (const f of allFills) {
+        const state = running.get(f.order_id) ?? { qty: 0, average: null }
+        const next = { qty: roundQty(state.qty + f.qty), average: averageAfter(state.qty, state.average, f.qty, f.price) }
+        running.set(f.order_id, next)
+        states.set(f.id, next)
+      }
+      for (let i = newFills.length - 1; i >= 0; i--) {
+        const f = newFills[i]!
+        const row = rowOf.get(f.order_id)
+        if (row === undefined) continue
+        const position = roundQty((positionNow.get(f.symbol) ?? 0) - (later.get(f.symbol) ?? 0))
+        later.set(f.symbol, (later.get(f.symbol) ?? 0) + signed(f))
+        const state = states.get(f.id) ?? { qty: row.filled_qty, average: row.filled_avg_price ?? f.price }
+        const last = (fillsOf.get(f.order_id) ?? []).at(-1)?.id === f.id
+        const filled = last && row.status === "filled"
+        const order: ExchangeOrder = {
+          ...Ledger.toExchangeOrder(row),
+          status: filled ? "filled" : "partially_filled",
+          filledQty: state.qty,
+          filledAvgPrice: state.average,
+          filledAt: filled ? f.filled_at : null,
+          canceledAt: null,
+          expiredAt: null,
+          updatedAt: f.filled_at
+        }
+        push(f.filled_at, 1, i, {
+          event: filled ? "fill" : "partial_fill",
+          timestamp: f.filled_at,
+          order: wire(order, false),
+          price: formatDecimal(f.price),
+          qty: formatDecimal(f.qty),
+          position_qty: formatDecimal(position),
+          execution_id: f.id
+        })
+      }
+
+      const lastFill = newFills.at(-1)
+      const fillAt = lastFill?.filled_at ?? cursor.fillAt
+      const fillIds = new Set(fillAt === cursor.fillAt ? cursor.fillIds : [])
+      for (const f of newFills) if (f.filled_at === fillAt) fillIds.add(f.id)
+      const seq = added.reduce((max, r) => Math.max(max, Number(r.seq)), cursor.seq)
+      // an order that was open and is not among the rows read is gone from the account's open ones
+      return {
+        events: pending.sort(byPending).map((p) => p.data),
+        cursor: { seq, fillAt, fillIds, open } satisfies Cursor
+      }
+    })
+
+  return { start, read }
+}
+
+export type TradeEvents = ReturnType<typeof make>
