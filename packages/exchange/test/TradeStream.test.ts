@@ -1,5 +1,5 @@
 import { assert, layer } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { OrdersApi, streaming, trading } from "@alpacahq/alpaca-trade-api"
 import { momentAt } from "@council/domain"
 import { ExchangeServer } from "@council/exchange/server"

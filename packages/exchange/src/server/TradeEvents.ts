@@ -15,7 +15,8 @@
  * - `new` for an order submitted (`accepted` for one queued while the market is closed, `new` when it reaches the
  *   market; a bracket's held legs when the parent fills); `fill`/`partial_fill` per fill row (`execution_id` its
  *   id, `price`, `qty`, `position_qty`: the position after it); `canceled`, `expired`, `replaced`, `rejected` when an
- *   order ends so. Events of one read are ordered by time, then submission before fills before endings.
+ *   order ends so. Events of one read are ordered by time, then submission before fills before endings; a
+ *   replacement's `new` follows the `replaced` of the order it replaces.
  *
  * **Gotchas**
  * - An order that went through states between two reads gets every event its rows show (submitted, filled, then
@@ -62,7 +63,10 @@ interface FillOf extends FillRow {
   readonly seq: number | string | bigint
 }
 
-/** An event and where it sorts: its time, then submissions (0) before fills (1) before endings (2), then `tie`. */
+/**
+ * An event and where it sorts: its time, then submissions (0) before fills (1) before endings (2) before the
+ * submission of a replacement (3), then `tie`.
+ */
 interface Pending {
   readonly at: string
   readonly rank: number
@@ -161,7 +165,9 @@ export const make = (sql: SqlClient.SqlClient) => {
         if (before === undefined) continue
         const fills = fillsOf.get(row.id) ?? []
         if (isNew && before !== "held") {
-          push(row.submitted_at, 0, seq, { event: before, timestamp: row.submitted_at, order: wire(unfilled(order, before, row.submitted_at), false) })
+          // a replacement comes after the `replaced` of the order it replaces (the same moment)
+          const rank = links.some((link) => link.replacement === row.id) ? 3 : 0
+          push(row.submitted_at, rank, seq, { event: before, timestamp: row.submitted_at, order: wire(unfilled(order, before, row.submitted_at), false) })
         }
         if ((before === "accepted" || before === "held") && (WORKING.has(row.status) || fills.length > 0)) {
           const at = fills[0]?.filled_at ?? row.updated_at
