@@ -44,8 +44,11 @@
  * - Watchlists (`/v2/watchlists`, by id and by name: `WatchlistHandlers`) are served, stored per account; so are
  *   stock snapshots (`/v2/stocks/snapshots`, `/v2/stocks/{symbol}/snapshot`: the latest trade and daily bars as
  *   known at the request's moment, `MarketHandlers`) and the latest bars (`/v2/stocks/bars/latest`).
+ * - Trade updates: Alpaca's `trade_updates` websocket at `/stream` on the same port (`TradeStream`: the protocol;
+ *   `TradeFeeds`: which changes reach a listener and when; `TradeEvents`: the events, read from the ledger). The
+ *   request pipeline tells the feeds of each call of an account (`touched`), `setSession` of each move of the moment.
  * - Not served: activities the local exchange never has (answered `[]`: transfers, fees, interest, journals, option
- *   events…), intraday portfolio history (422), streaming, quotes (a snapshot's `latestQuote` and `minuteBar` are
+ *   events…), intraday portfolio history (422), the market-data stream (`wss://stream.data.alpaca.markets`), quotes (a snapshot's `latestQuote` and `minuteBar` are
  *   null), trades other than the latest (`/v2/stocks/trades/latest`: the prices positions are marked at, at the
  *   request's moment), non-daily timeframes.
  *

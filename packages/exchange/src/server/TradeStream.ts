@@ -147,7 +147,8 @@ const connect = (deps: TradeStreamDeps, ws: NodeWS.WebSocket) => {
   let chain = Promise.resolve()
   ws.on("message", (data) => {
     const text = textOf(data)
-    chain = chain.then(() => deps.run(handle(text)))
+    // `handle` fails never; its fiber is interrupted when the server stops (nothing is left to answer then)
+    chain = chain.then(() => deps.run(handle(text))).catch(() => undefined)
   })
   ws.on("close", () => {
     closed = true
