@@ -35,7 +35,7 @@ import { type AccountId, OPEN_STATUSES, type OrderStatus } from "@council/domain
 import type { ExchangeOrder } from "../ExchangeRecords.ts"
 import { averageAfter, roundQty } from "../FillModel.ts"
 import * as Ledger from "../Ledger.ts"
-import { decodeFills, decodeOrders, type FillRow } from "../LedgerRows.ts"
+import { decodeFills, decodeOrders, type FillRow, type OrderRow, type PositionRow } from "../LedgerRows.ts"
 import * as Replacements from "../Replacements.ts"
 import { wireOrder } from "./HttpWire.ts"
 
@@ -83,6 +83,12 @@ const byPending = (a: Pending, b: Pending) =>
 
 const signed = (fill: FillRow) => (fill.side === "buy" ? fill.qty : -fill.qty)
 
+type Push = (at: string, rank: number, tie: number, data: TradeUpdate) => void
+
+/** An order as wire JSON; `withEnding`: with its `replaced_by`/`replaced_at` (else only its `replaces`). */
+const wireAt = (order: ExchangeOrder, links: ReadonlyArray<Replacements.ReplacementLink>, withEnding: boolean) =>
+  wireOrder(order, withEnding ? links : links.filter((link) => link.replacement === order.id))
+
 /** The order before anything filled or ended it, in `status` at `at`. */
 const unfilled = (order: ExchangeOrder, status: OrderStatus, at: string): ExchangeOrder => ({
   ...order,
@@ -94,6 +100,117 @@ const unfilled = (order: ExchangeOrder, status: OrderStatus, at: string): Exchan
   expiredAt: null,
   updatedAt: at
 })
+
+/** What `changes` found since a cursor. */
+interface Changes {
+  /** Orders submitted since, in order, with their `seq`. */
+  readonly added: ReadonlyArray<{ readonly row: OrderRow; readonly seq: number }>
+  /** Fills since, in execution order. */
+  readonly fills: ReadonlyArray<FillOf>
+  /** The current rows of the added orders, the open ones and the filled ones. */
+  readonly rows: ReadonlyArray<OrderRow>
+  /** Every fill of the orders filled since, earlier ones too, in execution order. */
+  readonly orderFills: ReadonlyArray<FillAmount>
+  readonly positions: ReadonlyArray<PositionRow>
+  readonly links: ReadonlyArray<Replacements.ReplacementLink>
+}
+
+/** The order submitted, routed (leaving `accepted` or `held`) and ended events of each order read. */
+const lifecycleEvents = (cursor: Cursor, found: Changes, push: Push, fillsOf: ReadonlyMap<string, ReadonlyArray<FillOf>>) => {
+  const { links } = found
+  const addedIds = new Set(found.added.map(({ row }) => row.id))
+  const seqOf = new Map(found.added.map(({ row, seq }) => [row.id, seq]))
+  for (const f of found.fills) seqOf.set(f.order_id, Number(f.seq))
+  const open = new Map<string, OrderStatus>()
+  for (const row of found.rows) {
+    const order = Ledger.toExchangeOrder(row)
+    const seq = seqOf.get(row.id) ?? 0
+    const isNew = addedIds.has(row.id)
+    // what the order was when last seen: a new one as it was submitted (queued, held, or at the market)
+    const before: OrderStatus | undefined = isNew
+      ? row.status === "accepted" || row.status === "held" ? row.status : "new"
+      : cursor.open.get(row.id)
+    if (OPEN_STATUSES.has(row.status)) open.set(row.id, row.status)
+    if (before === undefined) continue
+    const fills = fillsOf.get(row.id) ?? []
+    if (isNew && before !== "held") {
+      // a replacement comes after the `replaced` of the order it replaces (the same moment)
+      const rank = links.some((link) => link.replacement === row.id) ? 3 : 0
+      push(row.submitted_at, rank, seq, { event: before, timestamp: row.submitted_at, order: wireAt(unfilled(order, before, row.submitted_at), links, false) })
+    }
+    if ((before === "accepted" || before === "held") && (WORKING.has(row.status) || fills.length > 0)) {
+      const at = fills[0]?.filled_at ?? row.updated_at
+      push(at, 0, seq, { event: "new", timestamp: at, order: wireAt(unfilled(order, "new", at), links, false) })
+    }
+    if (ENDINGS.has(row.status) && before !== row.status) {
+      const at = row.status === "canceled" ? row.canceled_at : row.status === "expired" ? row.expired_at : undefined
+      const when = at ?? links.find((link) => link.replaced === row.id)?.at ?? row.updated_at
+      push(when, 2, seq, { event: row.status, timestamp: when, order: wireAt(order, links, true) })
+    }
+  }
+  return open
+}
+
+/** A fill or partial fill event per fill: the order as after it, the position after it (now, less the later fills). */
+const fillEvents = (found: Changes, push: Push, fillsOf: ReadonlyMap<string, ReadonlyArray<FillOf>>) => {
+  const positionNow = new Map(found.positions.map((p) => [p.symbol as string, p.qty]))
+  const later = new Map<string, number>()
+  const rowOf = new Map(found.rows.map((r) => [r.id, r]))
+  const running = new Map<string, { readonly qty: number; readonly average: number | null }>()
+  const states = new Map<string, { readonly qty: number; readonly average: number }>()
+  for (const f of found.orderFills) {
+    const state = running.get(f.order_id) ?? { qty: 0, average: null }
+    const next = { qty: roundQty(state.qty + f.qty), average: averageAfter(state.qty, state.average, f.qty, f.price) }
+    running.set(f.order_id, next)
+    states.set(f.id, next)
+  }
+  for (let i = found.fills.length - 1; i >= 0; i--) {
+    const f = found.fills[i]!
+    const row = rowOf.get(f.order_id)
+    if (row === undefined) continue
+    const position = roundQty((positionNow.get(f.symbol) ?? 0) - (later.get(f.symbol) ?? 0))
+    later.set(f.symbol, (later.get(f.symbol) ?? 0) + signed(f))
+    const state = states.get(f.id) ?? { qty: row.filled_qty, average: row.filled_avg_price ?? f.price }
+    const filled = fillsOf.get(f.order_id)?.at(-1)?.id === f.id && row.status === "filled"
+    const order: ExchangeOrder = {
+      ...Ledger.toExchangeOrder(row),
+      status: filled ? "filled" : "partially_filled",
+      filledQty: state.qty,
+      filledAvgPrice: state.average,
+      filledAt: filled ? f.filled_at : null,
+      canceledAt: null,
+      expiredAt: null,
+      updatedAt: f.filled_at
+    }
+    push(f.filled_at, 1, i, {
+      event: filled ? "fill" : "partial_fill",
+      timestamp: f.filled_at,
+      order: wireAt(order, found.links, false),
+      price: formatDecimal(f.price),
+      qty: formatDecimal(f.qty),
+      position_qty: formatDecimal(position),
+      execution_id: f.id
+    })
+  }
+}
+
+/** The events of what changed since `cursor`, in the order they happened, and the cursor after them. */
+const eventsOf = (cursor: Cursor, found: Changes) => {
+  const pending: Array<Pending> = []
+  const push: Push = (at, rank, tie, data) => pending.push({ at, rank, tie, data })
+  const fillsOf = new Map<string, Array<FillOf>>()
+  for (const f of found.fills) fillsOf.set(f.order_id, [...(fillsOf.get(f.order_id) ?? []), f])
+  const open = lifecycleEvents(cursor, found, push, fillsOf)
+  fillEvents(found, push, fillsOf)
+  const fillAt = found.fills.at(-1)?.filled_at ?? cursor.fillAt
+  const fillIds = new Set(fillAt === cursor.fillAt ? cursor.fillIds : [])
+  for (const f of found.fills) if (f.filled_at === fillAt) fillIds.add(f.id)
+  const seq = found.added.reduce((max, a) => Math.max(max, a.seq), cursor.seq)
+  return {
+    events: pending.sort(byPending).map((p) => p.data),
+    cursor: { seq, fillAt, fillIds, open } satisfies Cursor
+  }
+}
 
 export const make = (sql: SqlClient.SqlClient) => {
   const ledger = Ledger.make(sql)
@@ -118,121 +235,40 @@ export const make = (sql: SqlClient.SqlClient) => {
       } satisfies Cursor
     })
 
-  /** The events after `cursor`, in order, and the cursor after them. */
-  const read = (account: AccountId, cursor: Cursor) =>
+  /** What changed since `cursor`: the rows `eventsOf` makes the events of; `undefined` when nothing did. */
+  const changes = (account: AccountId, cursor: Cursor) =>
     Effect.gen(function*() {
       const added = yield* sql<Sequenced>`SELECT ${sql.literal(Ledger.ORDER_SELECT)}, seq FROM exchange_orders
         WHERE account = ${account} AND seq > ${cursor.seq} ORDER BY seq`
       const addedRows = yield* decodeOrders(added)
-      const newFills = (yield* sql<FillOf>`SELECT f.id, f.order_id, o.client_order_id, f.account, f.symbol, f.side, f.qty,
+      const fills = (yield* sql<FillOf>`SELECT f.id, f.order_id, o.client_order_id, f.account, f.symbol, f.side, f.qty,
         f.price, f.commission, f.filled_at, o.seq FROM exchange_fills f JOIN exchange_orders o ON o.id = f.order_id
         WHERE f.account = ${account} AND f.filled_at >= ${cursor.fillAt} ORDER BY f.filled_at, o.seq, f.id`)
         .filter((f) => !(f.filled_at === cursor.fillAt && cursor.fillIds.has(f.id)))
-      yield* decodeFills(newFills)
+      yield* decodeFills(fills)
       // the rows of the orders that were open or filled since; the added ones are read already
       const addedIds = new Set(addedRows.map((r) => r.id))
-      const others = [...new Set([...cursor.open.keys(), ...newFills.map((f) => f.order_id)])].filter((id) => !addedIds.has(id))
+      const others = [...new Set([...cursor.open.keys(), ...fills.map((f) => f.order_id)])].filter((id) => !addedIds.has(id))
       const rows = [...addedRows, ...(others.length === 0 ? [] : yield* ledger.ordersByIds(account, others))]
-      if (added.length === 0 && newFills.length === 0 && rows.every((r) => cursor.open.get(r.id) === r.status)) {
-        return { events: [] as ReadonlyArray<TradeUpdate>, cursor }
-      }
+      if (added.length === 0 && fills.length === 0 && rows.every((r) => cursor.open.get(r.id) === r.status)) return undefined
       // every fill of the filled orders, for each fill's running quantity and average (as `Matching` keeps them)
-      const filledIds = [...new Set(newFills.map((f) => f.order_id))]
-      const allFills = filledIds.length === 0 ? [] : yield* sql<FillAmount>`SELECT f.id, f.order_id, f.qty, f.price, f.filled_at
+      const filledIds = [...new Set(fills.map((f) => f.order_id))]
+      const orderFills = filledIds.length === 0 ? [] : yield* sql<FillAmount>`SELECT f.id, f.order_id, f.qty, f.price, f.filled_at
         FROM exchange_fills f WHERE f.account = ${account} AND f.order_id IN ${sql.in(filledIds)} ORDER BY f.filled_at, f.id`
-      const positions = yield* ledger.positions(account)
-      const links = yield* replacements.linksOf(account, rows.map((r) => r.id))
-
-      const seqOf = new Map(added.map((r, i) => [addedRows[i]!.id, Number(r.seq)]))
-      for (const f of newFills) seqOf.set(f.order_id, Number(f.seq))
-      const pending: Array<Pending> = []
-      const wire = (order: ExchangeOrder, withEnding: boolean) =>
-        wireOrder(order, withEnding ? links : links.filter((link) => link.replacement === order.id))
-      const push = (at: string, rank: number, tie: number, data: TradeUpdate) => pending.push({ at, rank, tie, data })
-
-      const fillsOf = new Map<string, Array<FillRow>>()
-      for (const f of newFills) fillsOf.set(f.order_id, [...(fillsOf.get(f.order_id) ?? []), f])
-      const open = new Map<string, OrderStatus>()
-      for (const row of rows) {
-        const order = Ledger.toExchangeOrder(row)
-        const seq = seqOf.get(row.id) ?? 0
-        const isNew = addedIds.has(row.id)
-        // what the order was when last seen: a new one as it was submitted (queued, held, or at the market)
-        const before: OrderStatus | undefined = isNew
-          ? row.status === "accepted" || row.status === "held" ? row.status : "new"
-          : cursor.open.get(row.id)
-        if (OPEN_STATUSES.has(row.status)) open.set(row.id, row.status)
-        if (before === undefined) continue
-        const fills = fillsOf.get(row.id) ?? []
-        if (isNew && before !== "held") {
-          // a replacement comes after the `replaced` of the order it replaces (the same moment)
-          const rank = links.some((link) => link.replacement === row.id) ? 3 : 0
-          push(row.submitted_at, rank, seq, { event: before, timestamp: row.submitted_at, order: wire(unfilled(order, before, row.submitted_at), false) })
-        }
-        if ((before === "accepted" || before === "held") && (WORKING.has(row.status) || fills.length > 0)) {
-          const at = fills[0]?.filled_at ?? row.updated_at
-          push(at, 0, seq, { event: "new", timestamp: at, order: wire(unfilled(order, "new", at), false) })
-        }
-        if (ENDINGS.has(row.status) && before !== row.status) {
-          const at = row.status === "canceled" ? row.canceled_at : row.status === "expired" ? row.expired_at : undefined
-          const when = at ?? links.find((link) => link.replaced === row.id)?.at ?? row.updated_at
-          push(when, 2, seq, { event: row.status, timestamp: when, order: wire(order, true) })
-        }
-      }
-
-      // fills: the order after each, and the position after each (now, less the later fills of this read)
-      const positionNow = new Map(positions.map((p) => [p.symbol as string, p.qty]))
-      const later = new Map<string, number>()
-      const rowOf = new Map(rows.map((r) => [r.id, r]))
-      const running = new Map<string, { readonly qty: number; readonly average: number | null }>()
-      const states = new Map<string, { readonly qty: number; readonly average: number }>()
-      for (const f of allFills) {
-        const state = running.get(f.order_id) ?? { qty: 0, average: null }
-        const next = { qty: roundQty(state.qty + f.qty), average: averageAfter(state.qty, state.average, f.qty, f.price) }
-        running.set(f.order_id, next)
-        states.set(f.id, next)
-      }
-      for (let i = newFills.length - 1; i >= 0; i--) {
-        const f = newFills[i]!
-        const row = rowOf.get(f.order_id)
-        if (row === undefined) continue
-        const position = roundQty((positionNow.get(f.symbol) ?? 0) - (later.get(f.symbol) ?? 0))
-        later.set(f.symbol, (later.get(f.symbol) ?? 0) + signed(f))
-        const state = states.get(f.id) ?? { qty: row.filled_qty, average: row.filled_avg_price ?? f.price }
-        const last = (fillsOf.get(f.order_id) ?? []).at(-1)?.id === f.id
-        const filled = last && row.status === "filled"
-        const order: ExchangeOrder = {
-          ...Ledger.toExchangeOrder(row),
-          status: filled ? "filled" : "partially_filled",
-          filledQty: state.qty,
-          filledAvgPrice: state.average,
-          filledAt: filled ? f.filled_at : null,
-          canceledAt: null,
-          expiredAt: null,
-          updatedAt: f.filled_at
-        }
-        push(f.filled_at, 1, i, {
-          event: filled ? "fill" : "partial_fill",
-          timestamp: f.filled_at,
-          order: wire(order, false),
-          price: formatDecimal(f.price),
-          qty: formatDecimal(f.qty),
-          position_qty: formatDecimal(position),
-          execution_id: f.id
-        })
-      }
-
-      const lastFill = newFills.at(-1)
-      const fillAt = lastFill?.filled_at ?? cursor.fillAt
-      const fillIds = new Set(fillAt === cursor.fillAt ? cursor.fillIds : [])
-      for (const f of newFills) if (f.filled_at === fillAt) fillIds.add(f.id)
-      const seq = added.reduce((max, r) => Math.max(max, Number(r.seq)), cursor.seq)
-      // an order that was open and is not among the rows read is gone from the account's open ones
       return {
-        events: pending.sort(byPending).map((p) => p.data),
-        cursor: { seq, fillAt, fillIds, open } satisfies Cursor
-      }
+        added: added.map((r, i) => ({ row: addedRows[i]!, seq: Number(r.seq) })),
+        fills,
+        rows,
+        orderFills,
+        positions: yield* ledger.positions(account),
+        links: yield* replacements.linksOf(account, rows.map((r) => r.id))
+      } satisfies Changes
     })
+
+  /** The events after `cursor`, in order, and the cursor after them (run it in one transaction). */
+  const read = (account: AccountId, cursor: Cursor) =>
+    Effect.map(changes(account, cursor), (found) =>
+      found === undefined ? { events: [] as ReadonlyArray<TradeUpdate>, cursor } : eventsOf(cursor, found))
 
   return { start, read }
 }
