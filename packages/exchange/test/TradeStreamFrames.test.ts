@@ -5,7 +5,7 @@ import { MarketData } from "@council/market"
 import { Database } from "@council/store"
 import { LocalExchange } from "@council/exchange"
 import { ExchangeServer } from "@council/exchange/server"
-import { ACCOUNT, bars, D2, tempDatabase } from "./ExchangeFixture.ts"
+import { ACCOUNT, bars, D2, D3, tempDatabase } from "./ExchangeFixture.ts"
 import { clientOf, GEMINI, type Keys, keysOf, send, serverLayer } from "./ExchangeServerHarness.ts"
 import { partialFillServer, threeExecutions } from "./PartialFillExecutions.ts"
 
@@ -116,6 +116,31 @@ layer(serverLayer())("/stream's frames, exactly", (it) => {
       ])
       assert.deepStrictEqual([events[1]!.order.replaced_by, events[2]!.order.replaces], [fresh, old])
       assert.deepStrictEqual(events[2]!.order, replaced.json)
+    }))
+
+  it.effect("a bracket order: new for the entry (its legs held, no event), fill, then new for each leg it released", () =>
+    Effect.gen(function*() {
+      const server = yield* ExchangeServer
+      const client = yield* clientOf(ACCOUNT)
+      yield* server.setSession(momentAt(D3, "15:45"))
+      const { frames, socket } = yield* rawSocket(client.url)
+      socket.send(authMessage(client.keys))
+      socket.send(LISTEN)
+      yield* framesUpTo(frames, 2)
+      const placed = yield* client.post("/v2/orders", {
+        symbol: "QQQ", qty: "5", side: "buy", type: "market", time_in_force: "gtc", order_class: "bracket",
+        take_profit: { limit_price: "50" }, stop_loss: { stop_price: "30" }
+      })
+      assert.strictEqual(placed.status, 200)
+      yield* server.setSession(momentAt(D3, "16:00"))
+      const events = (yield* framesUpTo(frames, 6)).slice(2).map((f) => f.json.data as { readonly event: string; readonly order: Record<string, unknown> })
+      const entry = placed.json as { readonly id: string; readonly legs: ReadonlyArray<{ readonly id: string }> }
+      assert.deepStrictEqual(events.map((e) => [e.event, e.order.id, e.order.status]), [
+        ["new", entry.id, "new"],
+        ["fill", entry.id, "filled"],
+        ["new", entry.legs[0]!.id, "new"],
+        ["new", entry.legs[1]!.id, "new"]
+      ])
     }))
 
   it.effect("a wrong secret: unauthorized, then the connection closes (1008); Alpaca's `auth` form works too", () =>

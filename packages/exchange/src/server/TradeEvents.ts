@@ -16,7 +16,7 @@
  *   market; a bracket's held legs when the parent fills); `fill`/`partial_fill` per fill row (`execution_id` its
  *   id, `price`, `qty`, `position_qty`: the position after it); `canceled`, `expired`, `replaced`, `rejected` when an
  *   order ends so. Events of one read are ordered by time, then submission before fills before endings; a
- *   replacement's `new` follows the `replaced` of the order it replaces.
+ *   replacement's `new` follows the `replaced` of the order it replaces, a released leg's its parent's `fill`.
  *
  * **Gotchas**
  * - An order that went through states between two reads gets every event its rows show (submitted, filled, then
@@ -64,8 +64,8 @@ interface FillOf extends FillRow {
 }
 
 /**
- * An event and where it sorts: its time, then submissions (0) before fills (1) before endings (2) before the
- * submission of a replacement (3), then `tie`.
+ * An event and where it sorts: its time, then submissions (0) before fills (1) before endings and released legs
+ * (2) before the submission of a replacement (3), then `tie`.
  */
 interface Pending {
   readonly at: string
@@ -140,7 +140,8 @@ const lifecycleEvents = (cursor: Cursor, found: Changes, push: Push, fillsOf: Re
     }
     if ((before === "accepted" || before === "held") && (WORKING.has(row.status) || fills.length > 0)) {
       const at = fills[0]?.filled_at ?? row.updated_at
-      push(at, 0, seq, { event: "new", timestamp: at, order: wireAt(unfilled(order, "new", at), links, false) })
+      // a queued order reaches the market before it fills; a held leg is released by its parent's fill
+      push(at, before === "held" ? 2 : 0, seq, { event: "new", timestamp: at, order: wireAt(unfilled(order, "new", at), links, false) })
     }
     if (ENDINGS.has(row.status) && before !== row.status) {
       const at = row.status === "canceled" ? row.canceled_at : row.status === "expired" ? row.expired_at : undefined
