@@ -1,6 +1,6 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { OrdersApi, streaming, trading } from "@alpacahq/alpaca-trade-api"
+import { Alpaca, OrdersApi, streaming, trading } from "@alpacahq/alpaca-trade-api"
 import { momentAt } from "@council/domain"
 import { ExchangeServer } from "@council/exchange/server"
 import { ACCOUNT, D2, D3, D4 } from "./ExchangeFixture.ts"
@@ -83,6 +83,31 @@ layer(serverLayer())("exchange serve's /stream with @alpacahq/alpaca-trade-api 4
       assert.deepStrictEqual(all.slice(2).map(summary), [["new", "stream-limit-1", "new"], ["canceled", "stream-limit-1", "canceled"]])
       assert.instanceOf(all[3]!.order.canceledAt, Date)
       assert.strictEqual(all.length, 4)
+    }))
+
+  it.effect("submitAndWait, the SDK's place-and-wait workflow: it listens, places, and resolves with the order its fill reports", () =>
+    Effect.gen(function*() {
+      const server = yield* ExchangeServer
+      const keys = yield* keysOf()
+      // a bot moved onto the exchange: Alpaca's paper host rewritten to the server's URL, the stream given its URL
+      const alpaca = new Alpaca({
+        keyId: keys.keyId,
+        secret: keys.secret,
+        retry: false,
+        fetchApi: (input, init) => fetch(String(input).replace("https://paper-api.alpaca.markets", server.url), init)
+      })
+      const stream = alpaca.trading.stream({ url: streamUrl(server.url), reconnect: false, pingIntervalMs: 0 })
+      const routed = new Promise<void>((resolve) => stream.onTradeUpdate((u) => u.event === "new" && resolve()))
+      stream.connect()
+      yield* Effect.addFinalizer(() => Effect.sync(() => stream.disconnect()))
+      const done = alpaca.trading.submitAndWait(
+        { symbol: "QQQ", qty: "2", side: "buy", type: "market", timeInForce: "day", clientOrderId: "wait-1" },
+        { stream, timeoutMs: 20_000 }
+      )
+      yield* promise(() => routed)
+      yield* server.setSession(momentAt(D4, "16:00"))
+      const order = yield* promise(() => done)
+      assert.deepStrictEqual([order.clientOrderId, order.status, order.filledQty], ["wait-1", "filled", "2"])
     }))
 
   it.effect("a wrong secret is refused: unauthorized, and the stream never authenticates", () =>

@@ -55,7 +55,8 @@ export const frameOf = (message: unknown): Uint8Array => Buffer.from(JSON.string
 export const make = Effect.fnUntraced(function*(exchange: LocalExchange["Service"], sql: SqlClient.SqlClient) {
   const events = TradeEvents.make(sql)
   const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
-  const run = yield* FiberSet.makeRuntime<never>()
+  // tracing off, as for requests: the server exports no spans
+  const run = yield* FiberSet.makeRuntime<never>().pipe(Effect.withTracerEnabled(false))
   const feeds = new Map<AccountId, Feed>()
 
   /** `effect` in one transaction: one view of the ledger (PostgreSQL: a snapshot for the whole transaction). */
