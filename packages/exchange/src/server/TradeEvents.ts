@@ -9,8 +9,8 @@
  *
  * **How it works**: a `Cursor` holds the latest order (`seq`), the latest fill (time, and the ids at that time) and
  * the open orders with their status. `read` (run in one transaction, so every statement sees the same ledger) finds
- * the orders after `seq`, the fills at or after the fill time not yet seen, and the current rows of the open and
- * filled orders; an account's fills are written in time order (it is only ever brought forward), so nothing falls
+ * the orders after `seq`, the fills at or after the fill time not yet seen, the open orders now (id and status), and
+ * the rows of those whose status changed or that filled; an account's fills are written in time order (it is only ever brought forward), so nothing falls
  * behind the cursor.
  * - `new` for an order submitted (`accepted` for one queued while the market is closed, `new` when it reaches the
  *   market; a bracket's held legs when the parent fills); `fill`/`partial_fill` per fill row (`execution_id` its
@@ -31,7 +31,7 @@
 import * as Effect from "effect/Effect"
 import type * as SqlClient from "effect/sql/SqlClient"
 import { formatDecimal } from "@council/broker/AlpacaWire"
-import { type AccountId, OPEN_STATUSES, type OrderStatus } from "@council/domain"
+import type { AccountId, OrderStatus } from "@council/domain"
 import type { ExchangeOrder } from "../ExchangeRecords.ts"
 import { averageAfter, roundQty } from "../FillModel.ts"
 import * as Ledger from "../Ledger.ts"
@@ -76,7 +76,6 @@ interface Pending {
 
 const ENDINGS: ReadonlySet<OrderStatus> = new Set<OrderStatus>(["canceled", "expired", "replaced", "rejected", "done_for_day"])
 const WORKING: ReadonlySet<OrderStatus> = new Set<OrderStatus>(["new", "partially_filled", "filled"])
-const OPEN_LIST = [...OPEN_STATUSES]
 
 const byPending = (a: Pending, b: Pending) =>
   a.at < b.at ? -1 : a.at > b.at ? 1 : a.rank !== b.rank ? a.rank - b.rank : a.tie - b.tie
@@ -107,8 +106,10 @@ interface Changes {
   readonly added: ReadonlyArray<{ readonly row: OrderRow; readonly seq: number }>
   /** Fills since, in execution order. */
   readonly fills: ReadonlyArray<FillOf>
-  /** The current rows of the added orders, the open ones and the filled ones. */
+  /** The current rows of the added orders and of those whose status changed or that filled. */
   readonly rows: ReadonlyArray<OrderRow>
+  /** The open orders now, with their status. */
+  readonly open: ReadonlyMap<string, OrderStatus>
   /** Every fill of the orders filled since, earlier ones too, in execution order. */
   readonly orderFills: ReadonlyArray<FillAmount>
   readonly positions: ReadonlyArray<PositionRow>
@@ -121,7 +122,6 @@ const lifecycleEvents = (cursor: Cursor, found: Changes, push: Push, fillsOf: Re
   const addedIds = new Set(found.added.map(({ row }) => row.id))
   const seqOf = new Map(found.added.map(({ row, seq }) => [row.id, seq]))
   for (const f of found.fills) seqOf.set(f.order_id, Number(f.seq))
-  const open = new Map<string, OrderStatus>()
   for (const row of found.rows) {
     const order = Ledger.toExchangeOrder(row)
     const seq = seqOf.get(row.id) ?? 0
@@ -130,7 +130,6 @@ const lifecycleEvents = (cursor: Cursor, found: Changes, push: Push, fillsOf: Re
     const before: OrderStatus | undefined = isNew
       ? row.status === "accepted" || row.status === "held" ? row.status : "new"
       : cursor.open.get(row.id)
-    if (OPEN_STATUSES.has(row.status)) open.set(row.id, row.status)
     if (before === undefined) continue
     const fills = fillsOf.get(row.id) ?? []
     if (isNew && before !== "held") {
@@ -149,7 +148,6 @@ const lifecycleEvents = (cursor: Cursor, found: Changes, push: Push, fillsOf: Re
       push(when, 2, seq, { event: row.status, timestamp: when, order: wireAt(order, links, true) })
     }
   }
-  return open
 }
 
 /** A fill or partial fill event per fill: the order as after it, the position after it (now, less the later fills). */
@@ -201,7 +199,7 @@ const eventsOf = (cursor: Cursor, found: Changes) => {
   const push: Push = (at, rank, tie, data) => pending.push({ at, rank, tie, data })
   const fillsOf = new Map<string, Array<FillOf>>()
   for (const f of found.fills) fillsOf.set(f.order_id, [...(fillsOf.get(f.order_id) ?? []), f])
-  const open = lifecycleEvents(cursor, found, push, fillsOf)
+  lifecycleEvents(cursor, found, push, fillsOf)
   fillEvents(found, push, fillsOf)
   const fillAt = found.fills.at(-1)?.filled_at ?? cursor.fillAt
   const fillIds = new Set(fillAt === cursor.fillAt ? cursor.fillIds : [])
@@ -209,13 +207,21 @@ const eventsOf = (cursor: Cursor, found: Changes) => {
   const seq = found.added.reduce((max, a) => Math.max(max, a.seq), cursor.seq)
   return {
     events: pending.sort(byPending).map((p) => p.data),
-    cursor: { seq, fillAt, fillIds, open } satisfies Cursor
+    cursor: { seq, fillAt, fillIds, open: found.open } satisfies Cursor
   }
 }
 
 export const make = (sql: SqlClient.SqlClient) => {
   const ledger = Ledger.make(sql)
   const replacements = Replacements.make(sql)
+
+  /** The account's open orders and their status (two columns, off the partial index of open orders). */
+  const openOrders = (account: AccountId) =>
+    Effect.map(
+      sql<{ readonly id: string; readonly status: OrderStatus }>`SELECT id, status FROM exchange_orders
+        WHERE account = ${account} AND ${sql.literal(Ledger.IS_OPEN)}`,
+      (rows): ReadonlyMap<string, OrderStatus> => new Map(rows.map((r) => [r.id, r.status]))
+    )
 
   /** The cursor at the ledger's present: events after it are what happens from now on. */
   const start = (account: AccountId) =>
@@ -226,13 +232,11 @@ export const make = (sql: SqlClient.SqlClient) => {
       const atLast = fillAt === ""
         ? []
         : yield* sql<{ readonly id: string }>`SELECT id FROM exchange_fills WHERE account = ${account} AND filled_at = ${fillAt}`
-      const open = yield* sql<{ readonly id: string; readonly status: OrderStatus }>`SELECT id, status FROM exchange_orders
-        WHERE account = ${account} AND status IN ${sql.in(OPEN_LIST)}`
       return {
         seq: Number(latest?.seq ?? 0),
         fillAt,
         fillIds: new Set(atLast.map((r) => r.id)),
-        open: new Map(open.map((r) => [r.id, r.status]))
+        open: yield* openOrders(account)
       } satisfies Cursor
     })
 
@@ -247,11 +251,13 @@ export const make = (sql: SqlClient.SqlClient) => {
         WHERE f.account = ${account} AND f.filled_at >= ${cursor.fillAt} ORDER BY f.filled_at, o.seq, f.id`)
         .filter((f) => !(f.filled_at === cursor.fillAt && cursor.fillIds.has(f.id)))
       yield* decodeFills(fills)
-      // the rows of the orders that were open or filled since; the added ones are read already
+      // the rows of the orders whose status changed (ended, released, routed) or that filled; the added ones are read
+      const open = yield* openOrders(account)
       const addedIds = new Set(addedRows.map((r) => r.id))
-      const others = [...new Set([...cursor.open.keys(), ...fills.map((f) => f.order_id)])].filter((id) => !addedIds.has(id))
+      const changed = [...cursor.open].filter(([id, status]) => open.get(id) !== status).map(([id]) => id)
+      const others = [...new Set([...changed, ...fills.map((f) => f.order_id)])].filter((id) => !addedIds.has(id))
+      if (added.length === 0 && others.length === 0) return undefined
       const rows = [...addedRows, ...(others.length === 0 ? [] : yield* ledger.ordersByIds(account, others))]
-      if (added.length === 0 && fills.length === 0 && rows.every((r) => cursor.open.get(r.id) === r.status)) return undefined
       // every fill of the filled orders, for each fill's running quantity and average (as `Matching` keeps them)
       const filledIds = [...new Set(fills.map((f) => f.order_id))]
       const orderFills = filledIds.length === 0 ? [] : yield* sql<FillAmount>`SELECT f.id, f.order_id, f.qty, f.price, f.filled_at
@@ -260,6 +266,7 @@ export const make = (sql: SqlClient.SqlClient) => {
         added: added.map((r, i) => ({ row: addedRows[i]!, seq: Number(r.seq) })),
         fills,
         rows,
+        open,
         orderFills,
         positions: yield* ledger.positions(account),
         links: yield* replacements.linksOf(account, rows.map((r) => r.id))
