@@ -164,6 +164,28 @@ layer(serverLayer())("/stream's frames, exactly", (it) => {
     }))
 })
 
+layer(serverLayer())("/stream and cancel-all", (it) => {
+  it.effect("cancel-all: a canceled event for each open order, in the order they were submitted", () =>
+    Effect.gen(function*() {
+      const client = yield* clientOf(ACCOUNT)
+      const { frames, socket } = yield* rawSocket(client.url)
+      socket.send(authMessage(client.keys))
+      socket.send(LISTEN)
+      yield* framesUpTo(frames, 2)
+      const ids: Array<string> = []
+      for (const limit of ["31", "32", "33"]) {
+        const placed = yield* client.post("/v2/orders", { symbol: "QQQ", qty: "1", side: "buy", type: "limit", limit_price: limit, time_in_force: "gtc" })
+        ids.push((placed.json as { readonly id: string }).id)
+      }
+      assert.strictEqual((yield* client.del("/v2/orders")).status, 207)
+      const events = (yield* framesUpTo(frames, 8)).slice(2).map((f) => f.json.data as { readonly event: string; readonly order: { readonly id: string } })
+      assert.deepStrictEqual(events.map((e) => [e.event, e.order.id]), [
+        ...ids.map((id) => ["new", id]),
+        ...ids.map((id) => ["canceled", id])
+      ])
+    }))
+})
+
 layer(partialFillServer())("/stream and partial fills", (it) => {
   it.effect("queued after the close, routed at the open, filled 4 + 4 + 2: accepted, new, partial_fill, partial_fill, fill — each with the order and the position as after it", () =>
     Effect.gen(function*() {

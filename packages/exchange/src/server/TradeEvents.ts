@@ -59,10 +59,6 @@ interface Sequenced {
 
 type FillAmount = Pick<FillRow, "id" | "order_id" | "qty" | "price" | "filled_at">
 
-interface FillOf extends FillRow {
-  readonly seq: number | string | bigint
-}
-
 /**
  * An event and where it sorts: its time, then submissions (0) before fills (1) before endings and released legs
  * (2) before the submission of a replacement (3), then `tie`.
@@ -105,7 +101,7 @@ interface Changes {
   /** Orders submitted since, in order, with their `seq`. */
   readonly added: ReadonlyArray<{ readonly row: OrderRow; readonly seq: number }>
   /** Fills since, in execution order. */
-  readonly fills: ReadonlyArray<FillOf>
+  readonly fills: ReadonlyArray<FillRow>
   /** The current rows of the added orders and of those whose status changed or that filled. */
   readonly rows: ReadonlyArray<OrderRow>
   /** The open orders now, with their status. */
@@ -117,14 +113,13 @@ interface Changes {
 }
 
 /** The order submitted, routed (leaving `accepted` or `held`) and ended events of each order read. */
-const lifecycleEvents = (cursor: Cursor, found: Changes, push: Push, fillsOf: ReadonlyMap<string, ReadonlyArray<FillOf>>) => {
+const lifecycleEvents = (cursor: Cursor, found: Changes, push: Push, fillsOf: ReadonlyMap<string, ReadonlyArray<FillRow>>) => {
   const { links } = found
   const addedIds = new Set(found.added.map(({ row }) => row.id))
-  const seqOf = new Map(found.added.map(({ row, seq }) => [row.id, seq]))
-  for (const f of found.fills) seqOf.set(f.order_id, Number(f.seq))
-  for (const row of found.rows) {
+  // events of one moment and kind in submission order (an account's submission stamps are distinct)
+  const bySubmission = [...found.rows].sort((a, b) => (a.submitted_at < b.submitted_at ? -1 : a.submitted_at > b.submitted_at ? 1 : 0))
+  for (const [tie, row] of bySubmission.entries()) {
     const order = Ledger.toExchangeOrder(row)
-    const seq = seqOf.get(row.id) ?? 0
     const isNew = addedIds.has(row.id)
     // what the order was when last seen: a new one as it was submitted (queued, held, or at the market)
     const before: OrderStatus | undefined = isNew
@@ -135,23 +130,23 @@ const lifecycleEvents = (cursor: Cursor, found: Changes, push: Push, fillsOf: Re
     if (isNew && before !== "held") {
       // a replacement comes after the `replaced` of the order it replaces (the same moment)
       const rank = links.some((link) => link.replacement === row.id) ? 3 : 0
-      push(row.submitted_at, rank, seq, { event: before, timestamp: row.submitted_at, order: wireAt(unfilled(order, before, row.submitted_at), links, false) })
+      push(row.submitted_at, rank, tie, { event: before, timestamp: row.submitted_at, order: wireAt(unfilled(order, before, row.submitted_at), links, false) })
     }
     if ((before === "accepted" || before === "held") && (WORKING.has(row.status) || fills.length > 0)) {
       const at = fills[0]?.filled_at ?? row.updated_at
       // a queued order reaches the market before it fills; a held leg is released by its parent's fill
-      push(at, before === "held" ? 2 : 0, seq, { event: "new", timestamp: at, order: wireAt(unfilled(order, "new", at), links, false) })
+      push(at, before === "held" ? 2 : 0, tie, { event: "new", timestamp: at, order: wireAt(unfilled(order, "new", at), links, false) })
     }
     if (ENDINGS.has(row.status) && before !== row.status) {
       const at = row.status === "canceled" ? row.canceled_at : row.status === "expired" ? row.expired_at : undefined
       const when = at ?? links.find((link) => link.replaced === row.id)?.at ?? row.updated_at
-      push(when, 2, seq, { event: row.status, timestamp: when, order: wireAt(order, links, true) })
+      push(when, 2, tie, { event: row.status, timestamp: when, order: wireAt(order, links, true) })
     }
   }
 }
 
 /** A fill or partial fill event per fill: the order as after it, the position after it (now, less the later fills). */
-const fillEvents = (found: Changes, push: Push, fillsOf: ReadonlyMap<string, ReadonlyArray<FillOf>>) => {
+const fillEvents = (found: Changes, push: Push, fillsOf: ReadonlyMap<string, ReadonlyArray<FillRow>>) => {
   const positionNow = new Map(found.positions.map((p) => [p.symbol as string, p.qty]))
   const later = new Map<string, number>()
   const rowOf = new Map(found.rows.map((r) => [r.id, r]))
@@ -197,7 +192,7 @@ const fillEvents = (found: Changes, push: Push, fillsOf: ReadonlyMap<string, Rea
 const eventsOf = (cursor: Cursor, found: Changes) => {
   const pending: Array<Pending> = []
   const push: Push = (at, rank, tie, data) => pending.push({ at, rank, tie, data })
-  const fillsOf = new Map<string, Array<FillOf>>()
+  const fillsOf = new Map<string, Array<FillRow>>()
   for (const f of found.fills) fillsOf.set(f.order_id, [...(fillsOf.get(f.order_id) ?? []), f])
   lifecycleEvents(cursor, found, push, fillsOf)
   fillEvents(found, push, fillsOf)
@@ -246,8 +241,8 @@ export const make = (sql: SqlClient.SqlClient) => {
       const added = yield* sql<Sequenced>`SELECT ${sql.literal(Ledger.ORDER_SELECT)}, seq FROM exchange_orders
         WHERE account = ${account} AND seq > ${cursor.seq} ORDER BY seq`
       const addedRows = yield* decodeOrders(added)
-      const fills = (yield* sql<FillOf>`SELECT f.id, f.order_id, o.client_order_id, f.account, f.symbol, f.side, f.qty,
-        f.price, f.commission, f.filled_at, o.seq FROM exchange_fills f JOIN exchange_orders o ON o.id = f.order_id
+      const fills = (yield* sql<FillRow>`SELECT f.id, f.order_id, o.client_order_id, f.account, f.symbol, f.side, f.qty,
+        f.price, f.commission, f.filled_at FROM exchange_fills f JOIN exchange_orders o ON o.id = f.order_id
         WHERE f.account = ${account} AND f.filled_at >= ${cursor.fillAt} ORDER BY f.filled_at, o.seq, f.id`)
         .filter((f) => !(f.filled_at === cursor.fillAt && cursor.fillIds.has(f.id)))
       yield* decodeFills(fills)
