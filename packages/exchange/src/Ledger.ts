@@ -108,14 +108,15 @@ const ORDER_COLUMNS = [
  * The columns of an order as read: an order that is its own exit group (every top-level order) stores `''` there
  * (since `0013_exchange_lean`; its id again before), read back as its id.
  */
-const ORDER_SELECT = ORDER_COLUMNS.map((c) => (c === "exit_group" ? "COALESCE(NULLIF(exit_group, ''), id) AS exit_group" : c)).join(", ")
+export const ORDER_SELECT = ORDER_COLUMNS.map((c) => (c === "exit_group" ? "COALESCE(NULLIF(exit_group, ''), id) AS exit_group" : c)).join(", ")
 
 /**
  * `status IN (…open statuses…)`, as constant text. Every query for open orders carries it, word for word: it is the
  * predicate of the partial index of open orders (`exchange_orders_open`, migration `0010_exchange_ledger_lean`), which
  * SQLite uses only for queries that repeat it (a test checks the two agree).
  */
-const IS_OPEN = `status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`
+/** The open statuses as a literal condition: the text the partial index of open orders is defined by, so it is used. */
+export const IS_OPEN = `status IN (${[...OPEN_STATUSES].map((s) => `'${s}'`).join(", ")})`
 
 /**
  * A UUID v7 (time-ordered): fill ids are internal, and ids that grow with time append to the fills' primary key

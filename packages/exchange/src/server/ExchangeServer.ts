@@ -44,8 +44,11 @@
  * - Watchlists (`/v2/watchlists`, by id and by name: `WatchlistHandlers`) are served, stored per account; so are
  *   stock snapshots (`/v2/stocks/snapshots`, `/v2/stocks/{symbol}/snapshot`: the latest trade and daily bars as
  *   known at the request's moment, `MarketHandlers`) and the latest bars (`/v2/stocks/bars/latest`).
+ * - Trade updates: Alpaca's `trade_updates` websocket at `/stream` on the same port (`TradeStream`: the protocol;
+ *   `TradeFeeds`: which changes reach a listener and when; `TradeEvents`: the events, read from the ledger). The
+ *   request pipeline tells the feeds of each call of an account (`touched`), `setSession` of each move of the moment.
  * - Not served: activities the local exchange never has (answered `[]`: transfers, fees, interest, journals, option
- *   events…), intraday portfolio history (422), streaming, quotes (a snapshot's `latestQuote` and `minuteBar` are
+ *   events…), intraday portfolio history (422), the market-data stream (`wss://stream.data.alpaca.markets`), quotes (a snapshot's `latestQuote` and `minuteBar` are
  *   null), trades other than the latest (`/v2/stocks/trades/latest`: the prices positions are marked at, at the
  *   request's moment), non-daily timeframes.
  *
@@ -79,6 +82,8 @@ import { listActivities } from "./ActivityHandlers.ts"
 import * as MarketHandlers from "./MarketHandlers.ts"
 import { makeListener, RequestSession } from "./RequestPipeline.ts"
 import type { Handler, Route } from "./Routes.ts"
+import * as TradeFeeds from "./TradeFeeds.ts"
+import type { TradeStreamDeps } from "./TradeStream.ts"
 import * as TradingHandlers from "./TradingHandlers.ts"
 import * as WatchlistHandlers from "./WatchlistHandlers.ts"
 
@@ -245,22 +250,27 @@ const adminHandlers = (defaultSession: Ref.Ref<NewYorkMoment>, setSession: (at: 
 })
 
 /**
- * A listening HTTP server, closed with its scope. `node:http` is imported here, not at the top: importing it
- * loads Node's fetch implementation (its lazy exports), tens of milliseconds that in-process runs never need.
+ * A listening HTTP server with the trade-updates websocket at `/stream` (`TradeStream`), closed with its scope.
+ * `node:http` and the websocket module are imported here, not at the top: importing `node:http` loads Node's fetch
+ * implementation (its lazy exports), tens of milliseconds that in-process runs never need; the websocket's, `ws`.
  */
-const listen = (host: string, port: number, listener: RequestListener) =>
+const listen = (host: string, port: number, listener: RequestListener, streamDeps: TradeStreamDeps) =>
   Effect.acquireRelease(
-    Effect.flatMap(Effect.promise(() => import("node:http")), ({ createServer }) => Effect.callback<Server, ExchangeServerError>((resume) => {
+    Effect.flatMap(Effect.promise(() => Promise.all([import("node:http"), import("./TradeStream.ts")])), ([{ createServer }, TradeStream]) => Effect.callback<{ readonly server: Server; readonly closeStreams: () => void }, ExchangeServerError>((resume) => {
       const server = createServer(listener)
+      const stream = TradeStream.make(streamDeps)
+      server.on("upgrade", stream.upgrade)
       // idle keep-alive connections stay open 30 s (Node's default: 5 s), so a client that trades in bursts
       // seconds apart reuses its connections instead of opening new ones in front of its orders
       server.keepAliveTimeout = KEEP_ALIVE_MS
       server.once("error", (error) =>
         resume(Effect.fail(new ExchangeServerError({ message: `cannot listen on ${host}:${port}: ${error.message}` }))))
-      server.listen(port, host, () => resume(Effect.succeed(server)))
+      server.listen(port, host, () => resume(Effect.succeed({ server, closeStreams: stream.close })))
     })),
-    (server) =>
+    ({ closeStreams, server }) =>
       Effect.callback<void>((resume) => {
+        // upgraded connections count as the server's until they end: the websockets go first
+        closeStreams()
         server.close(() => resume(Effect.void))
         server.closeAllConnections()
       })
@@ -290,9 +300,12 @@ const make = Effect.fnUntraced(function*(
   const setSession = (at: NewYorkMoment) =>
     market.ensureTradingDay(at.day as TradingDay).pipe(
       Effect.mapError((error) => new BrokerError({ account: "", reason: "InvalidRequest", message: error.message, retryable: false })),
-      Effect.andThen(Ref.set(defaultSession, at))
+      Effect.andThen(Ref.set(defaultSession, at)),
+      // the listened accounts' resting orders may fill or expire at the new moment
+      Effect.andThen(Effect.sync(feeds.sessionMoved))
     )
 
+  const feeds = yield* TradeFeeds.make(exchange, sql)
   const held = yield* exchange.keys.pipe(Effect.mapError(serverError))
   // given no moment, where the ledger's accounts are (a restart resumes): at the latest point an account that
   // had an order was brought to, earlier or later than the data's latest session. Not the data's latest session:
@@ -332,6 +345,7 @@ const make = Effect.fnUntraced(function*(
     activitiesOfType: ((call) => listActivities({ exchange, applied }, call.params[0]!, "desc")(call)) satisfies Handler
   }
   const keys = makeKeyCache(exchange.accountByKeyId)
+  const authenticate = (keyId: string, secret: string) => Effect.map(keys.authenticate(keyId, secret), Option.getOrUndefined)
   const listener = makeListener({
     routes: routesOf(
       trading,
@@ -348,8 +362,9 @@ const make = Effect.fnUntraced(function*(
       ...(options.faultKinds === undefined ? {} : { kinds: options.faultKinds })
     }),
     limiter: makeRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, (options.rateLimitWindowSeconds ?? 60) * 1000),
-    authenticate: (keyId, secret) => Effect.map(keys.authenticate(keyId, secret), Option.getOrUndefined),
+    authenticate,
     authenticateCached: keys.authenticateCached,
+    touched: feeds.touched,
     defaultSession,
     market,
     clock: yield* Clock.Clock,
@@ -357,7 +372,11 @@ const make = Effect.fnUntraced(function*(
   })
 
   const host = options.host ?? "127.0.0.1"
-  const server = yield* listen(host, options.port ?? DEFAULT_PORT, listener)
+  const { server } = yield* listen(host, options.port ?? DEFAULT_PORT, listener, {
+    feeds,
+    authenticate,
+    run: yield* FiberSet.makeRuntimePromise<never>().pipe(Effect.withTracerEnabled(false))
+  })
   const address = server.address()
   if (address === null || typeof address === "string") {
     return yield* new ExchangeServerError({ message: `unexpected server address ${String(address)}` })

@@ -116,6 +116,8 @@ export interface PipelineDeps {
   readonly authenticate: (keyId: string, secret: string) => Effect.Effect<KeyHolder | undefined, unknown>
   /** `authenticate` for a key id seen before, without an effect; `null` when it has not been seen. */
   readonly authenticateCached: (keyId: string, secret: string) => KeyHolder | undefined | null
+  /** A call of the account ended (it may have changed it): the trade-update feeds look (`TradeFeeds.touched`). */
+  readonly touched: (account: KeyHolder["account"]) => void
   readonly defaultSession: Ref.Ref<NewYorkMoment>
   readonly market: MarketData["Service"]
   readonly clock: Clock.Clock
@@ -214,7 +216,10 @@ export const makeListener = (deps: PipelineDeps) => {
     Effect.suspend(() => handler(call)).pipe(
       Effect.provideService(RequestSession, call.now),
       Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerErrorReply(error))),
-      Effect.map((reply) => fault === "dropped" ? at(due, () => void req.socket.destroy()) : send(res, reply, headers, due))
+      Effect.map((reply) => {
+        deps.touched(call.account.account)
+        return fault === "dropped" ? at(due, () => void req.socket.destroy()) : send(res, reply, headers, due)
+      })
     )
 
   const failed = (res: ServerResponse, due: number) => (cause: Cause.Cause<unknown>) =>
