@@ -7,6 +7,8 @@ import { cliInProcess } from "./InProcess.ts"
 
 export interface ServedExchange {
   readonly url: string
+  /** What the server printed on stdout as it started (its banner). */
+  readonly banner: string
   readonly keys: ReadonlyArray<{ readonly account: string; readonly keyId: string; readonly secretKey: string }>
   readonly process: ChildProcess
   readonly stop: () => Promise<void>
@@ -28,12 +30,13 @@ export const serveExchange = (home: string, flags: ReadonlyArray<string> = []): 
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       out += d
       const url = /listening on (http:\/\/\S+)/.exec(out)?.[1]
-      if (url === undefined) return
+      if (url === undefined || !out.includes("stop with Ctrl-C")) return
       child.stdout.removeAllListeners("data")
       void cliInProcess(home, ["exchange", "keys", "--json"]).then((keys) => {
         if (keys.code !== 0) return reject(new Error(`exchange keys failed: ${keys.stderr}`))
         resolve({
           url,
+          banner: out,
           keys: JSON.parse(keys.stdout),
           process: child,
           stop: () =>

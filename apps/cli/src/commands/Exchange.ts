@@ -89,6 +89,7 @@ export const serve = (options: ServeOptions) =>
       yield* Console.log([
         `local exchange listening on ${server.url}`,
         `  base URL (trading and market data): ${server.url}`,
+        `  trade updates (Alpaca's websocket stream): ${server.url.replace(/^http/, "ws")}/stream`,
         `  API keys: pnpm pipeline exchange keys [--json]`,
         `  at ${formatMoment(session)}${server.resumed ? " (where the ledger's accounts are; --date/--at to start elsewhere)" : ""}; per request: header "${SESSION_HEADER}: <RFC 3339 timestamp or YYYY-MM-DD>"; advance: POST ${SESSION_PATH} {"at":"<timestamp>"} or {"date":"YYYY-MM-DD"}`,
         `  rate limit ${options.rateLimit} per ${options.rateWindow === 60 ? "minute" : `${options.rateWindow} s`} per key, latency ${options.latencyMs} ms, ${faults}`,
