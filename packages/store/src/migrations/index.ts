@@ -35,6 +35,7 @@ import exchangeAccountConfigurations from "./0049_exchange_account_configuration
 import notionalOrders from "./0050_notional_orders.ts"
 import trailingStops from "./0051_trailing_stops.ts"
 import exchangeWatchlists from "./0055_exchange_watchlists.ts"
+import doneForDayOpen from "./0062_done_for_day_open.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
@@ -62,5 +63,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0049_exchange_account_configurations": exchangeAccountConfigurations,
   "0050_notional_orders": notionalOrders,
   "0051_trailing_stops": trailingStops,
-  "0055_exchange_watchlists": exchangeWatchlists
+  "0055_exchange_watchlists": exchangeWatchlists,
+  "0062_done_for_day_open": doneForDayOpen
 }
