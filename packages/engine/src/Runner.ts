@@ -493,7 +493,11 @@ export interface ReplayReport {
   readonly stages: ReadonlyArray<StageReplay>
   /** Every stage the run ran is identical (the stages after a run that stopped are `stopped`, not compared). */
   readonly identical: boolean
-  /** Calls that reached a live service during the replay: always 0 unless a stage bypasses the recorder. */
+  /**
+   * Calls the stages' recorders let through to a live service: 0 by construction (a replay's recorder answers from
+   * the recordings or fails the call, it never runs one). A stage that bypassed its recorder is not counted here:
+   * what keeps a replay off the network is the services its caller provides (a replay's models refuse every call).
+   */
   readonly liveCalls: number
 }
 
