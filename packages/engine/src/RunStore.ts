@@ -237,10 +237,10 @@ export class RunStore extends Context.Service<RunStore, {
   static readonly layerMemory = Layer.sync(RunStore, () => makeMemory())
 }
 
-/** Builds an in-memory `RunStore`. */
 /** Strings in code-unit (binary) order. */
 const binaryOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
+/** Builds an in-memory `RunStore`. */
 export const makeMemory = (): RunStore["Service"] => {
   const runs = new Map<string, RunRecord>()
   const origins = new Map<string, RunOrigin>()
