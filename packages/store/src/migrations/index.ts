@@ -1,6 +1,6 @@
 /**
  * Every schema migration, keyed `NNNN_name` for `Migrator.fromRecord`. Add a migration as a new file and a new
- * entry here; never edit one that has shipped. A new migration's number must be above every shipped one (0048 next):
+ * entry here; never edit one that has shipped. A new migration's number must be above every shipped one (the highest below):
  * the migrator runs only numbers above the highest a database has recorded, so a lower one is silently skipped on
  * every existing database. 0015 is such a case on purpose: it only reorders the ledger's keys, and databases past
  * 0021 keep the old order (tested in `TradeLedger.test.ts`).
