@@ -36,6 +36,7 @@ import notionalOrders from "./0050_notional_orders.ts"
 import trailingStops from "./0051_trailing_stops.ts"
 import exchangeWatchlists from "./0055_exchange_watchlists.ts"
 import doneForDayOpen from "./0062_done_for_day_open.ts"
+import runLeasePidNamespace from "./0063_run_lease_pid_namespace.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
@@ -64,5 +65,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0050_notional_orders": notionalOrders,
   "0051_trailing_stops": trailingStops,
   "0055_exchange_watchlists": exchangeWatchlists,
-  "0062_done_for_day_open": doneForDayOpen
+  "0062_done_for_day_open": doneForDayOpen,
+  "0063_run_lease_pid_namespace": runLeasePidNamespace
 }
