@@ -137,7 +137,9 @@ export const OPEN_STATUSES: ReadonlySet<OrderStatus> = new Set([
   "calculated",
   "stopped",
   "suspended",
-  "pending_review"
+  "pending_review",
+  // a GTC order done for the session (a bracket's stop): it works again at the next one, still fills or cancels
+  "done_for_day"
 ])
 
 const OrderFields = {

@@ -13,7 +13,16 @@ export interface Difference {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value)
 
-/** Every leaf where `actual` differs from `expected`, in document order; at most `limit` of them. */
+/**
+ * Whether two leaves are the same JSON: −0 is 0 (JSON writes both `0`, so a stored output read back has 0 where
+ * the stage, run again, computes −0: `Number((-0.001).toFixed(2))`); NaN is itself.
+ */
+const sameLeaf = (a: unknown, b: unknown): boolean => a === b || Object.is(a, b)
+
+/**
+ * Every leaf where `actual` differs from `expected` as JSON (−0 and 0 are one value), in document order; at most
+ * `limit` of them.
+ */
 export const diff = (expected: unknown, actual: unknown, limit = 20): ReadonlyArray<Difference> => {
   const out: Array<Difference> = []
   const walk = (path: string, a: unknown, b: unknown): void => {
@@ -28,7 +37,7 @@ export const diff = (expected: unknown, actual: unknown, limit = 20): ReadonlyAr
       for (const k of keys) walk(path === "" ? k : `${path}.${k}`, a[k], b[k])
       return
     }
-    if (!Object.is(a, b)) out.push({ path: path === "" ? "(root)" : path, expected: a, actual: b })
+    if (!sameLeaf(a, b)) out.push({ path: path === "" ? "(root)" : path, expected: a, actual: b })
   }
   walk("", expected, actual)
   return out

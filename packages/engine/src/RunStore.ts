@@ -237,6 +237,9 @@ export class RunStore extends Context.Service<RunStore, {
   static readonly layerMemory = Layer.sync(RunStore, () => makeMemory())
 }
 
+/** Strings in code-unit (binary) order. */
+const binaryOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
 /** Builds an in-memory `RunStore`. */
 export const makeMemory = (): RunStore["Service"] => {
   const runs = new Map<string, RunRecord>()
@@ -275,7 +278,8 @@ export const makeMemory = (): RunStore["Service"] => {
         .filter((r) => query.origin === undefined || (origins.get(r.id) ?? "local") === query.origin)
         .filter((r) => query.before === undefined || r.startedAt < query.before.startedAt || (r.startedAt === query.before.startedAt && r.id < query.before.id))
         .filter((r) => query.days === undefined || (r.tradingDay >= query.days.from && r.tradingDay <= query.days.to))
-        .sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id))
+        // binary order, as the SQL stores sort (and as `before` compares): a locale's would put `tie-a` before `tie-B`
+        .sort((a, b) => binaryOrder(b.startedAt, a.startedAt) || binaryOrder(b.id, a.id))
         .slice(0, query.limit)
     )
   return RunStore.of({

@@ -18,7 +18,8 @@
  *   days and the hashes of its inputs' stored texts (`jsonText`), never the inputs themselves.
  * - Stages see `RunContext` and `Recorder`; the runner provides both, everything else comes from the caller.
  * - `pauseBefore` (start, resume): the run stops before that stage with status `awaiting-approval` (its outputs
- *   so far in the result); `resume` without it continues there. What decides is the caller's business.
+ *   so far in the result); `resume` without it continues there. What decides is the caller's business. A name that
+ *   is no stage of the pipeline is refused (`InvalidRunRequest`) before anything runs: it would never stop the run.
  *
  * @since 0.1.0
  */
@@ -336,9 +337,19 @@ const execute = <P extends Pipeline.Pipeline>(pipeline: P, run: RunRecord, how: 
     }, noStackTrace)
   ) as Effect.Effect<RunResult, RunFailed | StoreError, RunStore | Requirements<P>>
 
+/**
+ * Refuses a `pauseBefore` that names no stage of `pipeline`: it would never match, and the run would go through the
+ * stage it was meant to stop before (an approval gate failing open, orders sent unapproved).
+ */
+const checkPause = (pipeline: Pipeline.Pipeline, pauseBefore: string | undefined) =>
+  pauseBefore === undefined || pipeline.stageNames.includes(pauseBefore)
+    ? Effect.void
+    : Effect.fail(new InvalidRunRequest({ message: `cannot pause before "${pauseBefore}": stages are ${pipeline.stageNames.join(", ")}` }))
+
 /** Starts a new run of `pipeline`. */
 export const start = <P extends Pipeline.Pipeline>(pipeline: P, options: StartOptions) =>
   Effect.gen(function*() {
+    yield* checkPause(pipeline, options.pauseBefore)
     const store = yield* RunStore
     const run: RunRecord = {
       id: options.runId ?? newRunId(options.tradingDay),
@@ -385,6 +396,7 @@ export const resume = <P extends Pipeline.Pipeline>(
   options: { readonly pauseBefore?: string; readonly reuse?: ReadonlyArray<Recording>; readonly commits?: Commits } = {}
 ) =>
   Effect.gen(function*() {
+    yield* checkPause(pipeline, options.pauseBefore)
     const store = yield* RunStore
     const run = yield* loadRun(runId)
     if (run.status === "completed") return yield* new InvalidRunRequest({ message: `run ${runId} is already complete` })
@@ -481,7 +493,11 @@ export interface ReplayReport {
   readonly stages: ReadonlyArray<StageReplay>
   /** Every stage the run ran is identical (the stages after a run that stopped are `stopped`, not compared). */
   readonly identical: boolean
-  /** Calls that reached a live service during the replay: always 0 unless a stage bypasses the recorder. */
+  /**
+   * Calls the stages' recorders let through to a live service: 0 by construction (a replay's recorder answers from
+   * the recordings or fails the call, it never runs one). A stage that bypassed its recorder is not counted here:
+   * what keeps a replay off the network is the services its caller provides (a replay's models refuse every call).
+   */
   readonly liveCalls: number
 }
 

@@ -143,6 +143,25 @@ describe("Pipeline", () => {
 })
 
 describe("Runner", () => {
+  it.effect("a pause before a stage the pipeline does not have is refused before anything runs or is written: an approval gate never fails open", () =>
+    Effect.gen(function*() {
+      const store = yield* RunStore
+      const prices = yield* Prices
+      const refused = yield* Effect.flip(Runner.start(pipeline, { ...options, pauseBefore: "Acts" }))
+      assert.strictEqual(refused._tag, "InvalidRunRequest")
+      assert.strictEqual(refused.message, 'cannot pause before "Acts": stages are Fetch, Decide, Act')
+      assert.strictEqual(yield* Ref.get(prices.calls), 0)
+      assert.deepStrictEqual(yield* store.listRuns({ limit: 10 }), [])
+
+      // a run paused before Act, resumed with a pause it cannot honour, stays paused: Act never runs
+      const paused = yield* Runner.start(pipeline, { ...options, pauseBefore: "Act" })
+      assert.strictEqual(paused.run.status, "awaiting-approval")
+      const again = yield* Effect.flip(Runner.resume(pipeline, paused.run.id, { pauseBefore: "act" }))
+      assert.strictEqual(again._tag, "InvalidRunRequest")
+      assert.deepStrictEqual((yield* store.getCheckpoints(paused.run.id)).map((c) => c.stage), ["Fetch", "Decide"])
+      assert.strictEqual(Option.getOrThrow(yield* store.getRun(paused.run.id)).status, "awaiting-approval")
+    }).pipe(Effect.provide(env())))
+
   it.effect("runs every stage, checkpointing each before the next starts", () =>
     Effect.gen(function*() {
       const result = yield* Runner.start(pipeline, options)

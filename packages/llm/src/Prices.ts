@@ -8,7 +8,8 @@
  * **Details**
  * - Cost = (uncached input · `input` + cached input · `cachedInput` + cache writes · `cacheWrite` (default
  *   `input`) + output, reasoning included, · `output`) / 10⁶.
- * - The worst case of a call prices its estimated input as uncached plus the full `maxOutputTokens`.
+ * - The worst case of a call prices its estimated input at the dearest of `input`, `cachedInput` and `cacheWrite`
+ *   (a cache write costs more than uncached input) plus the full `maxOutputTokens`.
  * - Input tokens are estimated before a call as ⌈characters / 3⌉: above the ~4 characters per token of English
  *   and JSON on current tokenizers, so the estimate errs on the expensive side.
  *
@@ -80,9 +81,12 @@ export const costOf = (price: ModelPrice, usage: TokenUsage): number => {
     usage.cacheWrite * (price.cacheWrite ?? price.input) + usage.output * price.output) / PER_MILLION
 }
 
-/** The most a call can cost: its input as uncached plus every allowed output token. */
+/**
+ * The most a call can cost: its input at the dearest rate an input token is billed (a prompt-cache write costs
+ * more than plain input: Anthropic's 1.25 ×), plus every allowed output token.
+ */
 export const worstCaseOf = (price: ModelPrice, inputTokens: number, maxOutputTokens: number): number =>
-  (inputTokens * price.input + maxOutputTokens * price.output) / PER_MILLION
+  (inputTokens * Math.max(price.input, price.cachedInput, price.cacheWrite ?? price.input) + maxOutputTokens * price.output) / PER_MILLION
 
 /** A conservative input-token estimate of `text` (⌈characters / 3⌉). */
 export const estimateTokens = (text: string): number => Math.ceil(text.length / 3)

@@ -43,6 +43,28 @@ describe("LlmBudget", () => {
       yield* budget.reserve(call)
     }).pipe(Effect.provide(Layer.mergeAll(budgetWith({ perRunUsd: 0.03, perMonthUsd: null }), inRun))))
 
+  it.effect("a call that uses no more than it reserved for cannot cross the limit, its input written to a prompt cache included", () => {
+    // Anthropic bills a prompt-cache write at 1.25 × the input price: the system prompt of every first call of a day
+    const entries: Array<SpendEntry> = []
+    const claude = { ...call, model: "anthropic:claude-sonnet-4-6" }
+    const cached = LlmBudget.layer(
+      { ...prices, models: { "anthropic:claude-sonnet-4-6": { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 } } },
+      // room for 1000 tokens in and 1000 out at the input price, not at the cache-write price
+      { perRunUsd: 0.0185, perMonthUsd: null }
+    ).pipe(Layer.provide(Layer.succeed(SpendLedger, makeMemory(entries))))
+    return Effect.gen(function*() {
+      const budget = yield* LlmBudget
+      const reserved = yield* Effect.result(budget.reserve(claude))
+      // the provider answers with its whole input written to the cache and the output cap used up
+      if (reserved._tag === "Success") {
+        yield* budget.settle(reserved.success, { input: 1000, cachedInput: 0, cacheWrite: 1000, output: 1000, reasoning: 0 })
+      }
+      const spent = entries.reduce((sum, e) => sum + e.costUsd, 0)
+      assert.isAtMost(spent, 0.0185, `spent $${spent} under a $0.0185 limit`)
+      assert.strictEqual(reserved._tag, "Failure", "a call that could cost $0.01875 is refused under $0.0185")
+    }).pipe(Effect.provide(Layer.mergeAll(cached, inRun)))
+  })
+
   it.effect("calls that have all settled leave nothing in flight: a refusal then names no \"+$0.00000 in flight\"", () =>
     Effect.gen(function*() {
       const budget = yield* LlmBudget

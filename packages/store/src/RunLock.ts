@@ -9,7 +9,8 @@
  * **How**
  * - SQLite: the lease row is the lock. Taking it is one `BEGIN IMMEDIATE` transaction: a lease that expired (its
  *   holder stopped renewing it — hung, killed, or its machine gone) or whose holder is a dead process on this host
- *   is taken over; anything else is held. The heartbeat renews the expiry every third of the time to live.
+ *   (in this PID namespace: a container of the same host name numbers its processes alike) is taken over; anything
+ *   else is held. The heartbeat renews the expiry every third of the time to live.
  * - PostgreSQL: a session advisory lock on a connection reserved for the scope is the lock (the server frees it
  *   when the holder's connection dies); the lease row beside it, written on that connection, says who holds it.
  *   A lease that expired while its session still holds the lock (a hung holder) is taken by ending that session.
@@ -20,6 +21,7 @@
  */
 import { hostname } from "node:os"
 import { randomUUID } from "node:crypto"
+import { readlinkSync } from "node:fs"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -40,7 +42,9 @@ export const LockHolder = Schema.Struct({
   command: Schema.String,
   acquiredAtMs: Schema.Number,
   heartbeatAtMs: Schema.Number,
-  expiresAtMs: Schema.Number
+  expiresAtMs: Schema.Number,
+  /** The holder's PID namespace (`pid:[…]`), `null` where it has none or an older version wrote the lease. */
+  pidNamespace: Schema.NullOr(Schema.String)
 })
 export type LockHolder = typeof LockHolder.Type
 
@@ -96,7 +100,8 @@ const LeaseRow = Schema.Struct({
   command: Schema.String,
   acquired_at_ms: DbInteger,
   heartbeat_at_ms: DbInteger,
-  expires_at_ms: DbInteger
+  expires_at_ms: DbInteger,
+  pid_namespace: Schema.NullOr(Schema.String)
 })
 const decodeRows = Schema.decodeUnknownEffect(Schema.Array(LeaseRow))
 const decodeKeyedRows = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ ...LeaseRow.fields, lock_key: Schema.String })))
@@ -109,7 +114,8 @@ const holderOf = (row: typeof LeaseRow.Type): LockHolder => ({
   command: row.command,
   acquiredAtMs: Number(row.acquired_at_ms),
   heartbeatAtMs: Number(row.heartbeat_at_ms),
-  expiresAtMs: Number(row.expires_at_ms)
+  expiresAtMs: Number(row.expires_at_ms),
+  pidNamespace: row.pid_namespace
 })
 
 /** Whether `pid` is a live process here (a signal 0 probe: ESRCH means gone). */
@@ -122,9 +128,26 @@ const processAlive = (pid: number): boolean => {
   }
 }
 
-/** Whether the holder of a lease can no longer be holding it: the lease expired, or its process died here. */
-export const isStale = (holder: LockHolder, nowMs: number, host = hostname()): boolean =>
-  holder.expiresAtMs <= nowMs || (holder.host === host && holder.pid !== process.pid && !processAlive(holder.pid))
+/**
+ * This process's PID namespace (`pid:[4026531836]`), `null` where there is none to read (not Linux). Two containers
+ * given the same host name number their processes alike: a pid means something only within its namespace.
+ */
+const PID_NAMESPACE: string | null = (() => {
+  try {
+    return readlinkSync("/proc/self/ns/pid")
+  } catch {
+    return null
+  }
+})()
+
+/**
+ * Whether the holder of a lease can no longer be holding it: the lease expired, or its process died here — on this
+ * host and in this PID namespace (a lease without one, an older version's, is judged by host alone as it was).
+ */
+export const isStale = (holder: LockHolder, nowMs: number, host = hostname(), namespace = PID_NAMESPACE): boolean =>
+  holder.expiresAtMs <= nowMs ||
+  (holder.host === host && (holder.pidNamespace === null || holder.pidNamespace === namespace) && holder.pid !== process.pid &&
+    !processAlive(holder.pid))
 
 /** One line saying who holds a key. */
 export const describeHolder = (holder: LockHolder, nowMs: number): string => {
@@ -156,7 +179,7 @@ const numbered = (text: string) => {
   return text.replace(/\?/g, () => `$${++n}`)
 }
 
-const COLUMNS = "owner, run_id, host, pid, command, acquired_at_ms, heartbeat_at_ms, expires_at_ms"
+const COLUMNS = "owner, run_id, host, pid, command, acquired_at_ms, heartbeat_at_ms, expires_at_ms, pid_namespace"
 
 /**
  * Every lease that is not stale (`isStale`), with its key: which runs a live process is working on right now — a
@@ -180,12 +203,12 @@ const statements = (exec: Exec, key: string, owner: string, options: AcquireOpti
   ),
   /** Writes this holder's lease over whatever row there is. */
   write: (now: number, existing: LockHolder | undefined) => {
-    const values = [owner, null, hostname(), process.pid, options.command, now, now, now + options.ttlMillis]
+    const values = [owner, null, hostname(), process.pid, options.command, now, now, now + options.ttlMillis, PID_NAMESPACE]
     return existing === undefined
-      ? exec(`INSERT INTO run_leases (lock_key, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [key, ...values])
+      ? exec(`INSERT INTO run_leases (lock_key, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [key, ...values])
       : exec(
         `UPDATE run_leases SET owner = ?, run_id = ?, host = ?, pid = ?, command = ?, acquired_at_ms = ?, heartbeat_at_ms = ?,
-          expires_at_ms = ? WHERE lock_key = ?`,
+          expires_at_ms = ?, pid_namespace = ? WHERE lock_key = ?`,
         [...values, key]
       )
   },

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readlinkSync, rmSync } from "node:fs"
 import { hostname, tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, describe, it, layer } from "@effect/vitest"
@@ -156,6 +156,27 @@ describe("RunLock on SQLite", () => {
       assert.strictEqual(dead.tookOver?.host, hostname())
       const live = yield* refusal("daily:c")
       assert.strictEqual(live._tag, "LockHeld")
+    }).pipe(Effect.provide(RunLock.layer.pipe(Layer.provideMerge(Database.layerSqlite(tempFile()))))))
+
+  it.live("a holder on this host name but in another PID namespace (a container sharing the home) is not judged dead by its pid", () =>
+    Effect.gen(function*() {
+      const now = Date.now()
+      // what a `run daily` in another container with the same host name wrote: its pid means nothing here
+      yield* foreignLease("daily:a", hostname(), deadPid(), now + 60_000)
+      yield* SqlClient.SqlClient.use((sql) => sql`UPDATE run_leases SET pid_namespace = 'pid:[4026532999]' WHERE lock_key = 'daily:a'`)
+      const held = yield* refusal("daily:a")
+      assert.strictEqual(held._tag, "LockHeld")
+      // a holder in this process's own namespace whose pid is gone is dead, as before
+      yield* foreignLease("daily:b", hostname(), deadPid(), now + 60_000)
+      const mine = readlinkSync("/proc/self/ns/pid")
+      yield* SqlClient.SqlClient.use((sql) => sql`UPDATE run_leases SET pid_namespace = ${mine} WHERE lock_key = 'daily:b'`)
+      yield* Effect.scoped(Effect.gen(function*() {
+        const dead = yield* RunLock.use((lock) => lock.acquire("daily:b", { command: "x", ttlMillis: 60_000 }))
+        assert.strictEqual(dead.tookOver?.pidNamespace, mine)
+        // this process's own lease names its namespace
+        const own = yield* SqlClient.SqlClient.use((sql) => sql<{ readonly ns: string; readonly pid: number }>`SELECT pid_namespace AS ns, pid FROM run_leases WHERE lock_key = 'daily:b'`)
+        assert.deepStrictEqual(own.map((r) => [r.ns, Number(r.pid)]), [[mine, process.pid]])
+      }))
     }).pipe(Effect.provide(RunLock.layer.pipe(Layer.provideMerge(Database.layerSqlite(tempFile()))))))
 
   it.live("a holder whose lease was taken over learns it at its next heartbeat", () =>

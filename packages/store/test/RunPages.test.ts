@@ -37,12 +37,35 @@ const pages = Effect.gen(function*() {
   )
 })
 
+/**
+ * Paging one run at a time visits every run once, in the order of the whole list, when ids that tie on `startedAt`
+ * differ in case (binary order puts `B` before `a`, a locale's after it).
+ */
+const walk = Effect.gen(function*() {
+  const store = yield* RunStore
+  const ties = ["tie-a", "tie-B", "tie-c", "tie-D"].map((id) => mkRun(id, { startedAt: "2026-08-21T10:00:00.000Z", tradingDay: day("2026-08-21") }))
+  yield* Effect.forEach(ties, store.createRun, { discard: true })
+  const whole = ids(yield* store.listRuns({ limit: 10 }))
+  assert.deepStrictEqual(whole, ["tie-c", "tie-a", "tie-D", "tie-B"], "ties of startedAt by id, binary order, newest first")
+  const visited: Array<string> = []
+  let page = yield* store.listRuns({ limit: 1 })
+  while (page.length > 0 && visited.length <= ties.length) {
+    visited.push(page[0]!.id)
+    page = yield* store.listRuns({ limit: 1, before: { startedAt: page[0]!.startedAt, id: page[0]!.id } })
+  }
+  assert.deepStrictEqual(visited, whole)
+})
+
 describe("listRuns' pages and day range", () => {
   it.effect("memory", () => pages.pipe(Effect.provide(RunStore.layerMemory.pipe(Layer.fresh))))
   it.effect("SQLite", () => pages.pipe(Effect.provide(sqliteStore(tempFile("council.db")))))
+  it.effect("memory: one run a page", () => walk.pipe(Effect.provide(RunStore.layerMemory.pipe(Layer.fresh))))
+  it.effect("SQLite: one run a page", () => walk.pipe(Effect.provide(sqliteStore(tempFile("council.db")))))
   layer(PgServer.layer, { timeout: 60_000 })("PostgreSQL", (it) => {
-    it.effect("PostgreSQL", () =>
+    const pg = <A, E>(body: Effect.Effect<A, E, RunStore>) =>
       Effect.flatMap(PgServer, (server) =>
-        Effect.flatMap(server.createDatabase, (url) => pages.pipe(Effect.provide(SqlRunStore.layer.pipe(Layer.provideMerge(Database.layerPg(url))))))))
+        Effect.flatMap(server.createDatabase, (url) => body.pipe(Effect.provide(SqlRunStore.layer.pipe(Layer.provideMerge(Database.layerPg(url)))))))
+    it.effect("PostgreSQL", () => pg(pages))
+    it.effect("PostgreSQL: one run a page", () => pg(walk))
   })
 })

@@ -1,6 +1,6 @@
 /**
  * Every schema migration, keyed `NNNN_name` for `Migrator.fromRecord`. Add a migration as a new file and a new
- * entry here; never edit one that has shipped. A new migration's number must be above every shipped one (0048 next):
+ * entry here; never edit one that has shipped. A new migration's number must be above every shipped one (the highest below):
  * the migrator runs only numbers above the highest a database has recorded, so a lower one is silently skipped on
  * every existing database. 0015 is such a case on purpose: it only reorders the ledger's keys, and databases past
  * 0021 keep the old order (tested in `TradeLedger.test.ts`).
@@ -35,6 +35,8 @@ import exchangeAccountConfigurations from "./0049_exchange_account_configuration
 import notionalOrders from "./0050_notional_orders.ts"
 import trailingStops from "./0051_trailing_stops.ts"
 import exchangeWatchlists from "./0055_exchange_watchlists.ts"
+import doneForDayOpen from "./0062_done_for_day_open.ts"
+import runLeasePidNamespace from "./0063_run_lease_pid_namespace.ts"
 
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_run_store": runStore,
@@ -62,5 +64,7 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0049_exchange_account_configurations": exchangeAccountConfigurations,
   "0050_notional_orders": notionalOrders,
   "0051_trailing_stops": trailingStops,
-  "0055_exchange_watchlists": exchangeWatchlists
+  "0055_exchange_watchlists": exchangeWatchlists,
+  "0062_done_for_day_open": doneForDayOpen,
+  "0063_run_lease_pid_namespace": runLeasePidNamespace
 }
