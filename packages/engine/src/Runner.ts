@@ -493,12 +493,6 @@ export interface ReplayReport {
   readonly stages: ReadonlyArray<StageReplay>
   /** Every stage the run ran is identical (the stages after a run that stopped are `stopped`, not compared). */
   readonly identical: boolean
-  /**
-   * Calls the stages' recorders let through to a live service: 0 by construction (a replay's recorder answers from
-   * the recordings or fails the call, it never runs one). A stage that bypassed its recorder is not counted here:
-   * what keeps a replay off the network is the services its caller provides (a replay's models refuse every call).
-   */
-  readonly liveCalls: number
 }
 
 /**
@@ -512,7 +506,6 @@ export const replay = <P extends Pipeline.Pipeline>(pipeline: P, bundle: RunBund
     const stored = new Map(bundle.checkpoints.map((c) => [c.stage, c] as const))
     const outputs: Record<string, unknown> = {}
     const results: Array<StageReplay> = []
-    let liveCalls = 0
     const lastRecorded = pipeline.stages.findLastIndex((stage) => stored.has(stage.name))
     for (const [index, stage] of pipeline.stages.entries()) {
       const checkpoint = stored.get(stage.name)
@@ -554,7 +547,6 @@ export const replay = <P extends Pipeline.Pipeline>(pipeline: P, bundle: RunBund
         Effect.flatMap((output) => Effect.map(encodeOutput(stage, output), (json) => ({ output, json }))),
         Effect.exit
       )
-      liveCalls += yield* recorder.liveCalls
       if (Exit.isFailure(exit)) {
         const message = causeMessage(exit.cause)
         results.push({ stage: stage.name, status: "failed", message })
@@ -573,8 +565,7 @@ export const replay = <P extends Pipeline.Pipeline>(pipeline: P, bundle: RunBund
     return {
       run,
       stages: results,
-      identical: results.every((r) => r.status === "identical" || r.status === "stopped"),
-      liveCalls
+      identical: results.every((r) => r.status === "identical" || r.status === "stopped")
     } satisfies ReplayReport
   })
 

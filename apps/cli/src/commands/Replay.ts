@@ -70,7 +70,6 @@ export const replayRun = (bundle: RunBundle) =>
           yield* Console.log(`  ${stage.stage.padEnd(17)} MISSING: ${stage.message}`)
       }
     }
-    yield* Console.log(`live calls during replay: ${report.liveCalls}`)
     const missing = report.stages.filter((s) => s.status === "missing").map((s) => s.stage)
     const diverged = report.stages.some((s) => s.status === "diverged" || s.status === "failed")
     if (missing.length > 0 && !diverged) {
