@@ -53,7 +53,7 @@ import {
   toWireOrderRequest,
   type WireOrder
 } from "./AlpacaWire.ts"
-import { retryPolicy } from "./RequestPolicy.ts"
+import { defaultRetry, retryPolicy, RetrySchedule, type RetryOptions } from "./RequestPolicy.ts"
 
 /** Alpaca's largest page of account activities, and how many pages one `listFills` reads at most. */
 const FILL_PAGE_SIZE = 100
@@ -77,14 +77,14 @@ export interface AlpacaBrokerOptions extends AlpacaClient.AlpacaClientOptions {
   readonly perAccount?: Readonly<Partial<Record<string, AlpacaClient.AlpacaClientOptions>>>
 }
 
-const optionsFor = (options: AlpacaBrokerOptions, account: AccountId): AlpacaClient.AlpacaClientOptions => {
+const optionsFor = (options: AlpacaBrokerOptions, account: AccountId, retry: RetryOptions = defaultRetry): AlpacaClient.AlpacaClientOptions => {
   const own = options.perAccount?.[account] ?? {}
   const timeout = own.timeout ?? options.timeout
   return {
     ...(timeout !== undefined ? { timeout } : {}),
     ...(options.headers !== undefined || own.headers !== undefined ? { headers: { ...options.headers, ...own.headers } } : {}),
     rateLimit: { ...options.rateLimit, ...own.rateLimit },
-    retry: { ...options.retry, ...own.retry }
+    retry: { ...retry, ...options.retry, ...own.retry }
   }
 }
 
@@ -330,8 +330,9 @@ export class AlpacaBroker extends Context.Service<AlpacaBroker, {
         const configured = accounts.filter(AlpacaClient.hasCredentials)
         const ids = configured.map((config) => config.id)
         const brokers = new Map<AccountId, AlpacaAccountBroker>()
+        const retry = yield* RetrySchedule
         for (const config of configured) {
-          brokers.set(config.id, yield* AlpacaBroker.make(config, optionsFor(options, config.id)))
+          brokers.set(config.id, yield* AlpacaBroker.make(config, optionsFor(options, config.id, retry)))
         }
         return AlpacaBroker.of({
           accounts: ids,
