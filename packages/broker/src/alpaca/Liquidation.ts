@@ -48,8 +48,9 @@ const isLiquidating = (order: WireOrder) =>
   !["canceled", "rejected", "expired", "pending_cancel"].includes(order.status)
 
 /**
- * Runs `attempt(resent)` under `policy`; after a failure of unknown outcome, `prepare` reads the account (once per
- * such failure) and the next attempt is told what it found.
+ * Runs `attempt(state)` under `policy`, `state` undefined at first; after a failure of unknown outcome, `prepare`
+ * reads the account (once per such failure) before the next attempt, which is told what it found. The answer comes
+ * with the last `state` (undefined: no answer was lost).
  */
 const withResend = <A, S>(
   policy: Policy,
