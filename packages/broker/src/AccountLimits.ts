@@ -187,7 +187,10 @@ const withNotional = (book: Book, order: Order & { readonly notional: number }, 
   if (dollars <= EPS) return book
   const holding = book.holdings.get(order.symbol) ?? 0
   if (price !== undefined) {
-    const shape: OrderShape = { symbol: order.symbol, side: order.side, qty: dollars / price, type: "market", orderClass: "simple" }
+    // a notional sell sells shares of a long position, never beyond it (it opens no short)
+    const qty = order.side === "sell" ? Math.min(dollars / price, Math.max(0, holding)) : dollars / price
+    if (qty <= EPS) return book
+    const shape: OrderShape = { symbol: order.symbol, side: order.side, qty, type: "market", orderClass: "simple" }
     return { ...apply(book, shape, priceOf), committedSinceRead: 0 }
   }
   if (order.side === "sell") {
