@@ -4,7 +4,7 @@ import { join } from "node:path"
 import { clockedBroker, faultProxy, fingerprint, ordersAtExchange, unauthorizedBroker } from "./BrokerDoubles.ts"
 import { intendedClientIds, runIdOf, tempHome } from "./CliHarness.ts"
 import { serveExchange } from "./ExchangeProcess.ts"
-import { cliInProcess, cliOk } from "./InProcess.ts"
+import { cliInProcess, cliOk, FAST_ALPACA_RETRY } from "./InProcess.ts"
 
 const freshHome = () => join(tempHome(), "home")
 const lastLine = (text: string) => text.trim().split("\n").at(-1) ?? ""
@@ -39,7 +39,8 @@ describe("a fork obeys every rule a run obeys", () => {
       assert.strictEqual(fingerprint(home), before)
 
       broker.setUnavailable(true)
-      const failing = await cliInProcess(home, ["replay", parent, "--from", "RiskApproval", "--dry-run"], env)
+      // the adapter retries the 503s (on a short schedule: the default would wait ~4 s)
+      const failing = await cliInProcess(home, ["replay", parent, "--from", "RiskApproval", "--dry-run"], env, { alpacaRetry: FAST_ALPACA_RETRY })
       assert.strictEqual(failing.code, 1, failing.stderr)
       assert.match(failing.stdout, /^CLAUDE\s+failed\s.*not evaluated, nothing sent: could not read the account: GET \/v2\/(account|orders|positions): 503/m)
       assert.strictEqual(lastLine(failing.stderr), "error: 1 of 1 accounts failed: CLAUDE")
@@ -127,7 +128,7 @@ describe("a broker that fails some reads of some accounts (503 from a proxy in f
         COUNCIL_SCHEDULE: "after-close"
       }
       const home = freshHome()
-      const first = await cliInProcess(home, ["run", "daily", "--json"], env)
+      const first = await cliInProcess(home, ["run", "daily", "--json"], env, { alpacaRetry: FAST_ALPACA_RETRY })
       assert.strictEqual(first.code, 1, first.stderr)
       const json = JSON.parse(first.stdout) as { run: { id: string }; execution: { accounts: ReadonlyArray<{ account: string; status: string; orders: ReadonlyArray<{ clientOrderId: string }>; readError: string | null; message: string }> } }
       assert.match(first.stderr, /WARN .*alpaca GROQ: GET \/v2\/orders: 503/)

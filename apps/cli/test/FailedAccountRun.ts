@@ -1,6 +1,6 @@
 import { assert } from "@effect/vitest"
 import { clockedBroker } from "./BrokerDoubles.ts"
-import { cliInProcess } from "./InProcess.ts"
+import { cliInProcess, FAST_ALPACA_RETRY } from "./InProcess.ts"
 
 /**
  * A run whose account failed, in `home`: a dry run of 2026-06-05 for CLAUDE on a 127.0.0.1 broker double, then a fork
@@ -17,7 +17,7 @@ export const failedAccountRun = async (home: string) => {
     assert.strictEqual(dry.code, 0, dry.stderr)
     const parent = /^run (\S+) · /m.exec(dry.stdout)?.[1] ?? ""
     broker.setUnavailable(true)
-    const fork = await cliInProcess(home, ["replay", parent, "--from", "RiskApproval", "--dry-run"], env)
+    const fork = await cliInProcess(home, ["replay", parent, "--from", "RiskApproval", "--dry-run"], env, { alpacaRetry: FAST_ALPACA_RETRY })
     assert.strictEqual(fork.code, 1, fork.stderr)
     assert.match(fork.stdout, /^CLAUDE\s+failed\s/m)
     return { parent, failing: /^forked run (\S+) from /m.exec(fork.stdout)?.[1] ?? "" }

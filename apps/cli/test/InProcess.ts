@@ -3,6 +3,7 @@ import { Console as NodeConsole } from "node:console"
 import { Writable } from "node:stream"
 import { ConfigProvider, Console, Effect } from "effect"
 import { FetchHttpClient } from "effect/http"
+import { AlpacaRequestPolicy } from "@council/broker/Alpaca"
 import { outcome, run } from "../src/Program.ts"
 import { type CliResult, failureOf, unstamped } from "./CliHarness.ts"
 
@@ -34,6 +35,14 @@ const collector = () => {
   return { stream, text: () => text }
 }
 
+/** What a command run in this process may have shortened: the Alpaca clients' retry schedule (`RetrySchedule`). */
+export interface InProcessOptions {
+  readonly alpacaRetry?: AlpacaRequestPolicy.RetryOptions
+}
+
+/** An Alpaca retry schedule for tests whose broker on 127.0.0.1 fails on purpose: the default's tries, ~1/25 of its waits. */
+export const FAST_ALPACA_RETRY: AlpacaRequestPolicy.RetryOptions = { base: "10 millis", cap: "320 millis", times: 4 }
+
 /**
  * `pnpm pipeline …` in this process: the same program as `bin.ts`, with `env` as the whole environment, stdout
  * and stderr captured, and `fetch` watched (see `fetched`).
@@ -41,7 +50,8 @@ const collector = () => {
 export const cliInProcess = async (
   home: string | undefined,
   args: ReadonlyArray<string>,
-  env: Record<string, string> = {}
+  env: Record<string, string> = {},
+  options: InProcessOptions = {}
 ): Promise<CliResult> => {
   const out = collector()
   const err = collector()
@@ -51,6 +61,7 @@ export const cliInProcess = async (
     run(args).pipe(
       Effect.provideService(Console.Console, console),
       Effect.provideService(FetchHttpClient.Fetch, guardedFetch),
+      Effect.provideService(AlpacaRequestPolicy.RetrySchedule, options.alpacaRetry ?? AlpacaRequestPolicy.defaultRetry),
       Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord(environment)))
     )
   )

@@ -48,7 +48,14 @@ const holdMigrationsTable = (url: Redacted.Redacted, mode: "ACCESS SHARE" | "ACC
 const leaderboardBeside = (url: Redacted.Redacted, release: Effect.Effect<void, unknown>) =>
   Effect.promise(async () => {
     const child = spawn(process.execPath, [bin, "leaderboard"], {
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: tempHome(), DATABASE_URL: Redacted.value(url) }
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        HOME: process.env["HOME"] ?? "",
+        COUNCIL_HOME: tempHome(),
+        DATABASE_URL: Redacted.value(url),
+        // a lock wait given up after 0.5 s, not 5: the wait is said at the first one given up past 3 s
+        COUNCIL_PG_LOCK_TIMEOUT_MS: "500"
+      }
     })
     let stdout = ""
     let stderr = ""

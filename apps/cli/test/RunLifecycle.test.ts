@@ -50,6 +50,8 @@ describe("a run whose process died", () => {
       const [realId, dryId] = ids as [string, string]
       assert.deepStrictEqual(await listed(home, realId), { status: "running", notes: "" })
       assert.deepStrictEqual(await listed(home, dryId), { status: "running", notes: "" })
+      const live = JSON.parse((await cliInProcess(home, ["runs", "--json"])).stdout) as ReadonlyArray<{ id: string; activity: unknown }>
+      assert.deepStrictEqual(live.map((r) => r.activity), [{ state: "in-progress", next: null }, { state: "in-progress", next: null }])
 
       assert.strictEqual(await killed(real), "SIGKILL")
       assert.strictEqual(await killed(dry), "SIGKILL")
@@ -58,6 +60,12 @@ describe("a run whose process died", () => {
       assert.match(after.stdout, new RegExp(`^${dryId}\\s+2026-06-04\\s+stopped\\s`, "m"))
       assert.include(after.stdout, `run ${realId} stopped (its process is gone): resume with: pnpm pipeline run daily --date 2026-06-05\n`)
       assert.include(after.stdout, `run ${dryId} stopped (its process is gone): run it again with: pnpm pipeline run daily --date 2026-06-04 --dry-run`)
+      // --json tells the same: the record's status stays `running` (the store's), its activity says what it is
+      const json = JSON.parse((await cliInProcess(home, ["runs", "--json"])).stdout) as ReadonlyArray<{ id: string; status: string; activity: unknown }>
+      assert.deepStrictEqual(json.filter((r) => r.id === realId || r.id === dryId).map((r) => [r.id, r.status, r.activity]), [
+        [realId, "running", { state: "stopped", next: "resume with: pnpm pipeline run daily --date 2026-06-05" }],
+        [dryId, "running", { state: "stopped", next: "run it again with: pnpm pipeline run daily --date 2026-06-04 --dry-run" }]
+      ])
       const shown = await cliInProcess(home, ["show", realId])
       assert.match(shown.stdout, /^status {4}stopped \(its process is gone\): resume with: pnpm pipeline run daily --date 2026-06-05$/m)
 

@@ -1,7 +1,7 @@
 // The page's charts: hand-drawn SVG line charts (linear or log), their legends, and the equity and drawdown cards.
 
 import { BENCHMARK_COLOR, card, colorOf, h, SVG } from "./dom.js"
-import { dollarTick, percentTick } from "./figures.js"
+import { depthTick, dollarTick } from "./figures.js"
 
 /** Evenly rounded tick values covering [lo, hi]. */
 function ticks(lo, hi, count = 5) {
@@ -160,7 +160,8 @@ export function equityCharts(chart) {
   })
   const drawdown = (width) => lineChart(drawdowns, {
     width, height: heightFor(width, 0.2, 200, 260), id: "drawdown-chart", label: "Drawdown of each account from its running peak",
-    format: percentTick
+    // drawn below zero, labelled by depth: a drawdown is written positive everywhere (Max DD, the report)
+    format: depthTick
   })
   return [
     card(log ? "Equity (log scale)" : "Equity", fitted(equity, cardWidth()), legend(series)),

@@ -1,10 +1,11 @@
 /**
- * The dashboard's chart ticks are written as the backtest report writes its own (`figures.js`'s `percentTick` and
- * `dollarTick`): ticks 2.5 % apart with the digit that tells them apart (`−7.5 %`, not `−8 %`), whole-percent ticks
- * without one (`−1 %`, not `−1.0 %`). The page's own `/charts.js`, served by `pnpm pipeline serve`, in real Chromium.
+ * The dashboard's chart ticks are written as the backtest report writes its own (`figures.js`'s `depthTick` and
+ * `dollarTick`): drawdown ticks (depths, positive as every drawdown is written) 2.5 % apart with the digit that
+ * tells them apart (`7.5 %`, not `8 %`), whole-percent ticks without one (`1 %`, not `1.0 %`). The page's own
+ * `/charts.js`, served by `pnpm pipeline serve`, in real Chromium.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { dollarTick, percentTick } from "@council/domain/Figures.js"
+import { depthTick, dollarTick, percentTick } from "@council/domain/Figures.js"
 import type { Browser, Page } from "playwright-core"
 import { tempHome } from "../../cli/test/CliHarness.ts"
 import { openDashboard, type ServerProcess } from "./MonitorHome.ts"
@@ -43,17 +44,17 @@ const ticksOf = (equity: ReadonlyArray<number>): Promise<{ equity: Array<string>
   })()`)
 
 describe("the dashboard's chart ticks", () => {
-  it("drawdown ticks 2.5 % apart carry the digit that tells them apart: −7.5 %, not −8 %", async () => {
+  it("drawdown ticks (depths) 2.5 % apart carry the digit that tells them apart: 7.5 %, not 8 %", async () => {
     // a 10 % drawdown: the axis runs −10.5 % … 0.5 %, ticks 2.5 % apart
     const { drawdown } = await ticksOf([100, 95, 90, 100])
-    assert.deepStrictEqual(drawdown, ["−10.0 %", "−7.5 %", "−5.0 %", "−2.5 %", "0.0 %"])
+    assert.deepStrictEqual(drawdown, ["10.0 %", "7.5 %", "5.0 %", "2.5 %", "0.0 %"])
     assert.deepStrictEqual(problems, [])
   })
 
-  it("whole-percent drawdown ticks have no decimal: −1 %, not −1.0 %", async () => {
+  it("whole-percent drawdown ticks have no decimal: 1 %, not 1.0 %", async () => {
     // a 3 % drawdown: ticks 1 % apart
     const { drawdown } = await ticksOf([100, 98, 97, 100])
-    assert.deepStrictEqual(drawdown, ["−3 %", "−2 %", "−1 %", "0 %"])
+    assert.deepStrictEqual(drawdown, ["3 %", "2 %", "1 %", "0 %"])
     assert.deepStrictEqual(problems, [])
   })
 
@@ -67,6 +68,9 @@ describe("the dashboard's chart ticks", () => {
 describe("the tick labels the report and the dashboard share", () => {
   it("write percent and dollar ticks with the digits their step needs", () => {
     assert.strictEqual(percentTick(-0.075, 0.025), "−7.5 %")
+    // a drawdown curve's value below zero is labelled by its depth
+    assert.strictEqual(depthTick(-0.075, 0.025), "7.5 %")
+    assert.strictEqual(depthTick(0, 0.01), "0 %")
     assert.strictEqual(percentTick(-0.01, 0.01), "−1 %")
     assert.strictEqual(percentTick(-0.0025, 0.0025), "−0.25 %")
     assert.strictEqual(percentTick(-1e-15, 0.01), "0 %")

@@ -8,7 +8,9 @@
  *   (`day`, `cls`, `opg`, queued after the close: they fill) and every open entry that adds risk (a bracket's
  *   entry, a limit buy). Exits (OCO orders, bracket legs) never count: they can only reduce. Resting limit or stop
  *   orders that would reduce a position do not count either (they may never fill). A notional order (a user's: the
- *   pipeline orders shares) counts the shares its dollars not yet spent buy or sell at the symbol's price.
+ *   pipeline orders shares) counts the shares its dollars not yet spent buy or sell at the symbol's latest known
+ *   price (reference, mark, else its own average fill); with no price at all a buy still reserves its dollars
+ *   (collared) and a sell holds the whole position.
  * - Prices: the reference price of a symbol (a run's snapshot price; outside a run the market data's last close),
  *   else the broker's mark of the position; a limit order without either is valued at its limit.
  * - An order *adds risk* for the part that moves the symbol's holding away from zero; only that part is held to
@@ -164,14 +166,41 @@ const moves = (order: Order, holding: number): boolean =>
   order.type === "market" || openingQty(holding, { side: order.side, qty: order.qty }) > EPS
 
 /**
- * What is left of an open order to fill, in shares. A notional order's `qty` is only the shares filled so far: what
- * is left is its dollars not yet spent, in shares at the symbol's price (none without a price).
+ * What is left of an open notional order (dollars; its `qty` is only the shares filled so far): its dollars not yet
+ * spent, and the latest known price of its symbol — the reference, else the broker's mark, else the order's own
+ * average fill — to count them in shares (`undefined` when there is none).
  */
-const remainingQty = (order: Order, priceOf: PriceOf): number => {
-  if (order.notional === undefined) return order.qty - order.filledQty
-  const price = priceOf(order.symbol)
-  const left = order.notional - order.filledQty * (order.filledAvgPrice ?? 0)
-  return price === undefined || !(price > 0) || left <= 0 ? 0 : left / price
+const notionalLeft = (order: Order & { readonly notional: number }, priceOf: PriceOf) => {
+  const price = priceOf(order.symbol) ?? order.filledAvgPrice ?? undefined
+  const dollars = Math.max(0, order.notional - order.filledQty * (order.filledAvgPrice ?? 0))
+  return { dollars, price: price !== undefined && price > 0 ? price : undefined }
+}
+
+/**
+ * `book` with an open notional order: a buy's dollars not yet spent reserved (at their shares' cost when a price
+ * is known, else the dollars themselves: the cash is spoken for whatever the price), and the shares they buy or sell
+ * at the latest known price held. A sell with no price at all holds the whole position (a notional sell never sells
+ * beyond it), so no exit or sale counts shares it is already selling.
+ */
+const withNotional = (book: Book, order: Order & { readonly notional: number }, priceOf: PriceOf): Book => {
+  const { dollars, price } = notionalLeft(order, priceOf)
+  if (dollars <= EPS) return book
+  const holding = book.holdings.get(order.symbol) ?? 0
+  if (price !== undefined) {
+    // a notional sell sells shares of a long position, never beyond it (it opens no short)
+    const qty = order.side === "sell" ? Math.min(dollars / price, Math.max(0, holding)) : dollars / price
+    if (qty <= EPS) return book
+    const shape: OrderShape = { symbol: order.symbol, side: order.side, qty, type: "market", orderClass: "simple" }
+    return { ...apply(book, shape, priceOf), committedSinceRead: 0 }
+  }
+  if (order.side === "sell") {
+    if (holding <= EPS) return book
+    const holdings = new Map(book.holdings)
+    holdings.set(order.symbol, 0)
+    return { ...book, holdings }
+  }
+  // a buy of dollars in a symbol with no price: the shares are unknown, the cash it may spend is not
+  return { ...book, committed: book.committed + dollars * (1 + MARKET_COLLAR) }
 }
 
 /** The book of an account read at the broker: its snapshot and its open orders (top level, legs nested). */
@@ -189,7 +218,8 @@ export const bookOf = (account: AccountSnapshot, open: ReadonlyArray<Order>, ref
   const priceOf = priceIn(empty, reference)
   const exiting = workingExits(open).reduce((book, exit) => withExit(book, exit.symbol, exit.side, exit.qty), empty)
   return pendingEntries(open).reduce((book, order) => {
-    const remaining = remainingQty(order, priceOf)
+    if (order.notional !== undefined) return withNotional(book, { ...order, notional: order.notional }, priceOf)
+    const remaining = order.qty - order.filledQty
     if (remaining <= EPS || !moves(order, book.holdings.get(order.symbol) ?? 0)) return book
     const shape: OrderShape = {
       symbol: order.symbol,

@@ -42,3 +42,20 @@ describe("the gate's book of an account with a user's open notional order", () =
     assert.strictEqual(refused?.rule, "max-position-pct")
   })
 })
+
+describe("the book of an account with a user's open notional sell", () => {
+  const notionalSell = (notional: number): Order => ({ ...notionalBuy(notional, undefined), id: "user-sell", clientOrderId: "user-sell", side: "sell" })
+  const held = (qty: number) => snapshot([{ symbol: SPY, qty, side: "long", avgEntryPrice: 100, marketValue: qty * 100, currentPrice: 100, unrealizedPl: 0 }])
+
+  it("holds the shares its dollars sell at the latest known price, at most the position (it opens no short)", () => {
+    // $4,000 of 100 SPY at $100: 40 shares on their way out, 60 stay
+    assert.strictEqual(AccountLimits.bookOf(held(100), [notionalSell(4_000)], () => 100).holdings.get(SPY), 60)
+    // $4,000 of 30 SPY held (the price moved since): all 30 go, nothing is taken for a short
+    const all = AccountLimits.bookOf(held(30), [notionalSell(4_000)], () => 100)
+    assert.deepStrictEqual([all.holdings.get(SPY), all.committed], [0, 0])
+    // no reference price: the broker's mark ($100) prices it; with neither, the whole position is held for it
+    assert.strictEqual(AccountLimits.bookOf(held(100), [notionalSell(4_000)], () => undefined).holdings.get(SPY), 60)
+    const unpriced = { ...held(100), positions: held(100).positions.map((p) => ({ ...p, currentPrice: Number.NaN })) }
+    assert.strictEqual(AccountLimits.bookOf(unpriced, [notionalSell(4_000)], () => undefined).holdings.get(SPY), 0)
+  })
+})

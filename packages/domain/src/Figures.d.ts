@@ -16,6 +16,8 @@ export declare const signedPercent: (x: number, digits?: number) => string
 export declare const tickDigits: (step: number, scale?: number) => number
 /** A fraction as a percentage tick of an axis whose ticks are `step` apart: `−7.5 %`, `−1 %`, `0 %`. */
 export declare const percentTick: (v: number, step: number) => string
+/** A drawdown chart's tick (curves below zero): the depth, positive, as every drawdown is written: `7.5 %`. */
+export declare const depthTick: (v: number, step: number) => string
 /** Dollars as a tick of an axis whose ticks are `step` apart: whole dollars when the steps are, else cents. */
 export declare const dollarTick: (v: number, step: number) => string
 /** A count of sessions: `1 session`, `29 sessions`. */

@@ -85,6 +85,12 @@ export const tickDigits = (step, scale = 1) => {
 /** A fraction as a percentage tick of an axis whose ticks are `step` apart: `−7.5 %` (2.5 % apart), `−1 %` (1 % apart), `0 %`. */
 export const percentTick = (v, step) => `${fixed(Math.abs(v) < 1e-12 ? 0 : v * 100, tickDigits(step, 100))} %`
 
+/**
+ * A drawdown chart's tick: its curves fall below zero as equity falls from its peak, and its labels are depths, written
+ * positive as every drawdown is (the report's and the dashboard's max drawdown, `leaderboard`'s MAX DD): `7.5 %`.
+ */
+export const depthTick = (v, step) => percentTick(-v, step)
+
 /** Dollars as a tick of an axis whose ticks are `step` apart: whole dollars when the steps are, else cents (`−$0.80`). */
 export const dollarTick = (v, step) => dollarText(v, tickDigits(step) === 0 ? 0 : 2)
 

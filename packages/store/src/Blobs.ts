@@ -27,7 +27,7 @@
  *   or rebuilt from a damaged base), fails with `StoreError` naming the hash, and what it holds when the caller
  *   says: a damaged recording never replays as "identical", nor is exported under a new hash. Each text is hashed
  *   when first read (SHA-256 of the bytes zstd gives back, ~1 ms per 500 KB), and again once it left the texts kept
- *   decoded (16 MB); a text only read as another's base is checked through that other's hash.
+ *   decoded (16 MB: `RecentTextBytes`); a text only read as another's base is checked through that other's hash.
  * - Chains are at most `MAX_DEPTH` long (reading a text decompresses its chain), and a process starts every slot
  *   afresh (its first text in a slot is compressed alone). A slot moves on only when `confirm` says the
  *   transaction that wrote it committed.
@@ -35,6 +35,7 @@
  * @since 0.1.0
  */
 import { constants, inflateRawSync, zstdCompressSync, zstdDecompressSync } from "node:zlib"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as SqlError from "effect/sql/SqlError"
 import type * as Schema from "effect/Schema"
@@ -84,8 +85,14 @@ const DELTA_BUDGET = 1 / 16
  */
 const RAW_DELTA_MAX = 48
 
-/** How much decoded text `get` keeps for the next reads (UTF-16 code units or bytes). */
-const RECENT_BYTES = 16 * 1024 * 1024
+/** How much decoded text `get` keeps for the next reads (UTF-16 code units or bytes), unless `RecentTextBytes` says. */
+export const RECENT_BYTES = 16 * 1024 * 1024
+
+/**
+ * How much decoded text a store's reads keep (`RECENT_BYTES` unless provided), read by `SqlRunStore.make`: tests of
+ * what happens once texts leave it provide a small one instead of writing 16 MB.
+ */
+export const RecentTextBytes = Context.Reference<number>("@council/store/RecentTextBytes", { defaultValue: () => RECENT_BYTES })
 
 /** How a row's body is stored (`z`). */
 const PLAIN = 0
@@ -254,11 +261,11 @@ const knownHashes = () => {
 type Known = ReturnType<typeof knownHashes>
 
 /**
- * Texts decoded lately, by hash, least recent first (at most `RECENT_BYTES` of them): reading runs in order (a
+ * Texts decoded lately, by hash, least recent first (at most `limit` of them, `RECENT_BYTES` unless said): reading runs in order (a
  * backtest's sessions, a report's votes) finds the previous text of each chain here, so a text costs its own row
  * and its own decompression instead of its whole chain's, one statement per link.
  */
-const recentTexts = () => {
+const recentTexts = (limit: number) => {
   const recent = new Map<string, string | Buffer>()
   /**
    * Those of `recent` whose hash has not been checked yet (read only as another's base so far), with the bases their
@@ -275,7 +282,7 @@ const recentTexts = () => {
     recent.set(hash, held)
     recentBytes += held.length
     for (const [oldest, text] of recent) {
-      if (recentBytes <= RECENT_BYTES) break
+      if (recentBytes <= limit) break
       recent.delete(oldest)
       unchecked.delete(oldest)
       recentBytes -= text.length
@@ -504,11 +511,12 @@ const blobReader = (
  */
 export const make = (
   { pg, prepare }: ReturnType<typeof FixedStatements.make>,
-  holderOf: (hash: string) => Effect.Effect<string | undefined, SqlError.SqlError> = () => Effect.succeed(undefined)
+  holderOf: (hash: string) => Effect.Effect<string | undefined, SqlError.SqlError> = () => Effect.succeed(undefined),
+  recentBytes: number = RECENT_BYTES
 ): Blobs => {
   /** A hash as its column stores it: 16 bytes on SQLite, hex on PostgreSQL. */
   const key = (hash: string): string | Uint8Array => (pg ? hash : Buffer.from(hash, "hex"))
   const statements = blobStatements(prepare)
   const known = knownHashes()
-  return { ...blobWriter(pg, key, statements, known), get: blobReader(key, statements, known, recentTexts(), holderOf) }
+  return { ...blobWriter(pg, key, statements, known), get: blobReader(key, statements, known, recentTexts(recentBytes), holderOf) }
 }

@@ -74,9 +74,11 @@ const migrate = (filename: string, waiting: LockWait): Layer.Layer<never, Databa
 
 /**
  * How long a PostgreSQL statement of the migration step waits for another session's lock before it gives up and is
- * tried again: SQLite's busy timeout, so `whileLocked` says what it waits for at the same moment on both.
+ * tried again (milliseconds): SQLite's busy timeout, so `whileLocked` says what it waits for at the same moment on
+ * both. `COUNCIL_PG_LOCK_TIMEOUT_MS` (`Location.lockTimeoutMs`) overrides it as `COUNCIL_SQLITE_BUSY_TIMEOUT_MS` does
+ * SQLite's.
  */
-const PG_LOCK_TIMEOUT = "5s"
+export const PG_LOCK_TIMEOUT_MS = 5_000
 
 
 /**
@@ -85,9 +87,9 @@ const PG_LOCK_TIMEOUT = "5s"
  * way), else the migrations; a wait behind another session (another process migrating, a backup) is said and
  * retried rather than silent.
  */
-const migratePg = (url: Redacted.Redacted, waiting: LockWait): Effect.Effect<void, DatabaseError> =>
+const migratePg = (url: Redacted.Redacted, waiting: LockWait, lockTimeoutMs: number): Effect.Effect<void, DatabaseError> =>
   Effect.gen(function*() {
-    const sql = yield* pgClient(url, { lock_timeout: PG_LOCK_TIMEOUT })
+    const sql = yield* pgClient(url, { lock_timeout: `${lockTimeoutMs}ms` })
     yield* waiting(Effect.gen(function*() {
       yield* MigrationsTable.handOver(sql)
       const recorded = yield* MigrationsTable.recorded(sql)
@@ -197,12 +199,15 @@ const layerSqliteReadOnly = (filename: string, home: string): Layer.Layer<SqlCli
     Layer.provide(Reactivity.layer)
   )
 
-/** A migrated PostgreSQL database at `url` (`postgres://user@host:port/db`). */
-export const layerPg = (url: Redacted.Redacted): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
+/**
+ * A migrated PostgreSQL database at `url` (`postgres://user@host:port/db`); `lockTimeoutMs`: how long a migration
+ * statement waits for another session's lock before it is tried again (`PG_LOCK_TIMEOUT_MS` unless given).
+ */
+export const layerPg = (url: Redacted.Redacted, options: { readonly lockTimeoutMs?: number } = {}): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
   Layer.effect(
     SqlClient.SqlClient,
     Effect.andThen(
-      migratePg(url, whileLocked(displayOf(Redacted.value(url)) ?? "the database", MIGRATION_LOCK_HOLDER)),
+      migratePg(url, whileLocked(displayOf(Redacted.value(url)) ?? "the database", MIGRATION_LOCK_HOLDER), options.lockTimeoutMs ?? PG_LOCK_TIMEOUT_MS),
       pgClient(url)
     )
   ).pipe(Layer.provide(Reactivity.layer))
@@ -211,8 +216,11 @@ export const layerPg = (url: Redacted.Redacted): Layer.Layer<SqlClient.SqlClient
 export type Location =
   /** `busyTimeoutMs`: `COUNCIL_SQLITE_BUSY_TIMEOUT_MS` when set (else the client's 5 s). */
   | { readonly _tag: "Sqlite"; readonly home: string; readonly file: string; readonly busyTimeoutMs?: number }
-  /** `home`: `COUNCIL_HOME`, checked, for the files that live beside the database (a backtest's own SQLite file). */
-  | { readonly _tag: "Postgres"; readonly url: Redacted.Redacted; readonly display: string; readonly home: string }
+  /**
+   * `home`: `COUNCIL_HOME`, checked, for the files that live beside the database (a backtest's own SQLite file);
+   * `lockTimeoutMs`: `COUNCIL_PG_LOCK_TIMEOUT_MS` when set (else `PG_LOCK_TIMEOUT_MS`, 5 s).
+   */
+  | { readonly _tag: "Postgres"; readonly url: Redacted.Redacted; readonly display: string; readonly home: string; readonly lockTimeoutMs?: number }
 
 const configError = (variable: string, message: string) => new DatabaseConfigError({ variable, message: `${variable}: ${message}` })
 
@@ -265,8 +273,10 @@ const displayOf = (url: string): string | undefined => {
 }
 
 /**
- * Reads `DATABASE_URL`, `COUNCIL_HOME` and `COUNCIL_SQLITE_BUSY_TIMEOUT_MS` (how long a SQLite statement waits for
- * another process's write lock before it fails "database is locked"; default 5 s) and checks them; writes nothing.
+ * Reads `DATABASE_URL`, `COUNCIL_HOME`, `COUNCIL_SQLITE_BUSY_TIMEOUT_MS` (how long a SQLite statement waits for
+ * another process's write lock before it fails "database is locked"; default 5 s) and `COUNCIL_PG_LOCK_TIMEOUT_MS`
+ * (how long a PostgreSQL migration statement waits for another session's lock before it is tried again; default 5 s)
+ * and checks them; writes nothing.
  */
 export const location: Effect.Effect<Location, DatabaseConfigError> = Effect.gen(function*() {
   const read = <A>(variable: string, config: Config.Config<A>) =>
@@ -278,7 +288,14 @@ export const location: Effect.Effect<Location, DatabaseConfigError> = Effect.gen
   if (Option.isSome(busy) && !/^\d{1,9}$/.test(busy.value.trim())) {
     return yield* Effect.fail(configError("COUNCIL_SQLITE_BUSY_TIMEOUT_MS", "expected a whole number of milliseconds, 0 or more"))
   }
-  if (postgres !== undefined) return { ...postgres, home: home.home }
+  const pgLock = yield* read("COUNCIL_PG_LOCK_TIMEOUT_MS", Config.option(Config.String("COUNCIL_PG_LOCK_TIMEOUT_MS")))
+  // 0 would be PostgreSQL's "no timeout": the migration step would wait behind a backup without saying so
+  if (Option.isSome(pgLock) && !/^0*[1-9]\d{0,8}$/.test(pgLock.value.trim())) {
+    return yield* Effect.fail(configError("COUNCIL_PG_LOCK_TIMEOUT_MS", "expected a whole number of milliseconds, 1 or more"))
+  }
+  if (postgres !== undefined) {
+    return Option.isSome(pgLock) ? { ...postgres, home: home.home, lockTimeoutMs: Number(pgLock.value.trim()) } : { ...postgres, home: home.home }
+  }
   return Option.isSome(busy) ? { ...home, busyTimeoutMs: Number(busy.value.trim()) } : home
 })
 
@@ -371,7 +388,7 @@ export const layerAt = (
   missing: "create" | "empty"
 ): Layer.Layer<SqlClient.SqlClient, DatabaseError | DatabaseConfigError> => {
   if (location._tag === "Postgres") {
-    return layerPg(location.url).pipe(
+    return layerPg(location.url, location.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: location.lockTimeoutMs }).pipe(
       Layer.catchTag("SqlError", (error) =>
         failWith(configError("DATABASE_URL", `cannot use ${location.display}: ${withoutUrlValues(reasonOf(error), location.url)}`)))
     )

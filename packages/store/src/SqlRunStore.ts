@@ -479,7 +479,7 @@ export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const statements = FixedStatements.make(sql)
   const st = runStatements(statements)
-  const blobs = Blobs.make(statements, holderQuery(statements))
+  const blobs = Blobs.make(statements, holderQuery(statements), yield* Blobs.RecentTextBytes)
   const writes = runWrites(sql, statements.pg, st, blobs)
   return RunStore.of({
     ...runOperations(sql, st, blobs, writes),

@@ -65,6 +65,9 @@ describe("Database configuration", () => {
         [{ DATABASE_URL: " \t" }, /^DATABASE_URL: is set but blank/],
         [{ COUNCIL_SQLITE_BUSY_TIMEOUT_MS: "-1" }, /^COUNCIL_SQLITE_BUSY_TIMEOUT_MS: expected a whole number of milliseconds, 0 or more$/],
         [{ COUNCIL_SQLITE_BUSY_TIMEOUT_MS: "soon" }, /^COUNCIL_SQLITE_BUSY_TIMEOUT_MS: expected a whole number of milliseconds, 0 or more$/],
+        // 0 is PostgreSQL's "no timeout": refused, as are words
+        [{ COUNCIL_PG_LOCK_TIMEOUT_MS: "0" }, /^COUNCIL_PG_LOCK_TIMEOUT_MS: expected a whole number of milliseconds, 1 or more$/],
+        [{ COUNCIL_PG_LOCK_TIMEOUT_MS: "5s" }, /^COUNCIL_PG_LOCK_TIMEOUT_MS: expected a whole number of milliseconds, 1 or more$/],
         // a password of digits and an unencoded `/` parses as a port and a path: it was shown whole
         [{ DATABASE_URL: "postgres://council:1234/hunter2@127.0.0.1:1/council" }, /^DATABASE_URL: its user or password holds an unencoded \/, \? or # \(the URL ends its host there\): percent-encode them/]
       ]
@@ -75,6 +78,16 @@ describe("Database configuration", () => {
         assert.notInclude(error.message, "hunter2")
       }
       assert.deepStrictEqual(readdirSync(parent), ["a-file"])
+    }))
+
+  it.effect("COUNCIL_PG_LOCK_TIMEOUT_MS sets a PostgreSQL location's lock wait; unset, the 5 s default applies", () =>
+    Effect.gen(function*() {
+      const url = "postgres://council@127.0.0.1:5432/council"
+      const set = yield* locate({ DATABASE_URL: url, COUNCIL_PG_LOCK_TIMEOUT_MS: "750" })
+      assert.deepStrictEqual(set._tag === "Postgres" ? set.lockTimeoutMs : "sqlite", 750)
+      const unset = yield* locate({ DATABASE_URL: url })
+      assert.deepStrictEqual(unset._tag === "Postgres" ? unset.lockTimeoutMs : "sqlite", undefined)
+      assert.strictEqual(Database.PG_LOCK_TIMEOUT_MS, 5_000)
     }))
 
   it.effect("a COUNCIL_HOME under /proc fails at once instead of spinning in mkdir", () =>

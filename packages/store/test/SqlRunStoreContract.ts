@@ -7,11 +7,17 @@ import { assert, type Vitest } from "@effect/vitest"
 import { Effect, type Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { type Checkpoint, isDamagedRun, type Recording, type RunBundle, RunStore, type StoreError, textHash } from "@council/engine"
-import { SqlRunStore } from "@council/store"
+import { Blobs, SqlRunStore } from "@council/store"
 import { day, dialectOf, failureOf, id, mkBundle, mkCheckpoint, mkRecording, mkRun } from "./StoreFixture.ts"
 
 /** The bar of day `i` as a market window holds it. */
 const windowBar = (i: number) => ({ date: `day-${i}`, open: 100 + i / 3, high: 101 + i / 7, low: 99 - i / 11, close: 100 + Math.sin(i), volume: 1_000 + i })
+
+/**
+ * What reads keep decoded in the tests of texts leaving it: 1 MB (`Blobs.RecentTextBytes`), 1/16 of the store's own
+ * 16 MB, so the texts that pass it are 1/16 as long.
+ */
+const KEPT = 1024 * 1024
 
 /**
  * Two completed runs' `fetch` outputs of `bars` bars each, the second (`a-dep`) stored as a delta of the first
@@ -175,12 +181,12 @@ export const sqlContract = <R>(
   test("a text read in the same call as one rebuilt from it is checked, even once its decoded text left what reads keep", Effect.gen(function*() {
     const store = yield* RunStore
     const sql = yield* SqlClient.SqlClient
-    // two runs' outputs of a stage, ~9 MB each (over 16 MB together: what reads keep decoded), the second stored
-    // as a delta of the first; listed (and read) the dependent first
-    yield* editedBaseOfDelta(store, sql, 85_000)
+    // two runs' outputs of a stage, ~0.6 MB each (over the 1 MB reads keep decoded here, `KEPT`, together), the
+    // second stored as a delta of the first; listed (and read) the dependent first
+    yield* editedBaseOfDelta(store, sql, 5_500)
     const exit = yield* Effect.exit(Effect.flatMap(SqlRunStore.make, (s) => s.stageOutputs({ pipeline: "daily", stage: "fetch", from: day("2026-08-24"), to: day("2026-08-24") })))
     assert.match(failureOf(exit).message, /^run b-base's checkpoint of fetch: stored blob [0-9a-f]{32} does not match its hash \(edited or damaged\)$/)
-  }))
+  }).pipe(Effect.provideService(Blobs.RecentTextBytes, KEPT)))
 
   test("a plain text first read as another's base, then read itself, is named as not matching its hash, not as not rebuilding", Effect.gen(function*() {
     const store = yield* RunStore
@@ -292,8 +298,8 @@ export const sqlContract = <R>(
 
   test("a read that decodes more than the store keeps of recent texts still finds the ones it counted on (not \"missing\")", Effect.gen(function*() {
     const store = yield* RunStore
-    // two slots, each text compressed against the run before: a large window (~0.6 MB) and a small note
-    const large = (n: number) => ({ run: n, rows: Array.from({ length: 16_000 }, (_, k) => ({ k, v: Math.sin(n * 7919 + k) })) })
+    // two slots, each text compressed against the run before: a large window (~37 KB) and a small note
+    const large = (n: number) => ({ run: n, rows: Array.from({ length: 1_000 }, (_, k) => ({ k, v: Math.sin(n * 7919 + k) })) })
     const small = (n: number) => ({ run: n, note: `the note of run ${n} `.repeat(5) })
     const runs = Array.from({ length: 32 }, (_, i) => i + 1)
     for (const n of runs) {
@@ -304,11 +310,11 @@ export const sqlContract = <R>(
     }
     const reader = yield* SqlRunStore.make
     yield* reader.getCheckpoints(id("big1"))
-    // the last run's large chain (31 texts, past the 16 MB kept) is decoded first and pushes run 1's texts out;
+    // the last run's large chain (31 texts, past the 1 MB kept here) is decoded first and pushes run 1's texts out;
     // its small chain, found to end at run 1's small text, reads on
     const last = yield* reader.getCheckpoints(id("big32"))
     assert.strictEqual(JSON.stringify(last.map((c) => c.output)), JSON.stringify([large(32), small(32)]))
-  }))
+  }).pipe(Effect.provideService(Blobs.RecentTextBytes, KEPT)))
 
   test("runs read in order cost each text's own row: the chain behind it was decoded by the reads before", Effect.gen(function*() {
     const store = yield* RunStore

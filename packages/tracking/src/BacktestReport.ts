@@ -15,6 +15,8 @@
  *   a log axis (its caption says so, its ticks are round: `ReportChart`), drawdowns on a linear one fitted to the
  *   accounts: SPY's drawdown is drawn beside theirs only when it is at most twice their deepest, and its deepest is
  *   written under the chart either way.
+ * - A drawdown is a depth, written positive everywhere (the table's max drawdown, SPY's note, the chart's ticks:
+ *   `depthTick`), though its curves fall below zero.
  *
  * @since 0.1.0
  */
@@ -26,7 +28,7 @@ import type { FillModelOptions } from "@council/exchange/FillModel"
 import type * as Bootstrap from "./Bootstrap.ts"
 import { MECHANICAL, RANDOM } from "./Contest.ts"
 import { describeEstimate, drewIntervals, percentOfRate } from "./Leaderboard.ts"
-import { dollarTick, ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, percentTick, signedPercent, windowCount } from "@council/domain/Figures.js"
+import { depthTick, dollarTick, ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, signedPercent, windowCount } from "@council/domain/Figures.js"
 import type { AccountMetrics } from "./Metrics.ts"
 import { escape, type Line, lineChart } from "./ReportChart.ts"
 import * as Standings from "./Standings.ts"
@@ -229,7 +231,7 @@ const chartsSection = (data: ReportData) => {
   const spyDrawn = spyDrawdown !== null && (spyDrawdown.depth <= 2 * accountsDeepest || accountsDeepest === 0)
   const spyLine: ReadonlyArray<Line> = spyDrawdown === null || !spyDrawn ? [] : [{ ...benchmark[0]!, values: spyDrawdown.values }]
   const spyNote = spyDrawdown === null ? undefined : `${escape(benchmark[0]!.name)}’s deepest drawdown over these sessions: <span id="spy-drawdown">${
-    pct(-spyDrawdown.depth)}</span> (${spyDrawdown.peak} → ${spyDrawdown.trough})${
+    pct(spyDrawdown.depth)}</span> (${spyDrawdown.peak} → ${spyDrawdown.trough})${
     spyDrawn ? ", drawn dashed" : "; not drawn: on its scale the accounts’ curves would be flat lines at the top"}.`
   return `<section id="charts"><h2>Equity and drawdown</h2>
 ${lineChart(dates, [...equityLines, ...benchmark], {
@@ -238,7 +240,7 @@ ${lineChart(dates, [...equityLines, ...benchmark], {
   format: dollarTick,
   log: true
 })}
-${lineChart(dates, [...drawdownLines, ...spyLine], { title: "Drawdown from the running peak", format: percentTick, note: spyNote })}
+${lineChart(dates, [...drawdownLines, ...spyLine], { title: "Drawdown from the running peak", format: depthTick, note: spyNote })}
 </section>`
 }
 

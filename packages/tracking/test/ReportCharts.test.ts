@@ -65,23 +65,23 @@ describe("the report's charts", () => {
       const [, drawdown] = figures(html)
       assert.notInclude(drawdown!.series, "SPY buy-and-hold")
       assert.sameMembers(drawdown!.series, accounts.map((a) => a.account))
-      // the scale is the accounts': its bottom is their deepest, −3 %
+      // the scale is the accounts': its bottom is their deepest, 3 % down (the ticks say depths, as every drawdown is written)
       assert.closeTo(drawdown!.y0, -0.03, 1e-12)
       assert.strictEqual(drawdown!.caption, "Drawdown from the running peak")
-      assert.deepStrictEqual(drawdown!.ticks, ["−3 %", "−2 %", "−1 %", "0 %"])
+      assert.deepStrictEqual(drawdown!.ticks, ["3 %", "2 %", "1 %", "0 %"])
       const [peak, trough] = [benchmark.points[10]!.date, benchmark.points[25]!.date]
       assert.strictEqual(
         drawdown!.note,
-        `SPY buy-and-hold’s deepest drawdown over these sessions: <span id="spy-drawdown">−55.0 %</span> (${peak} → ${trough}); not drawn: on its scale the accounts’ curves would be flat lines at the top.`
+        `SPY buy-and-hold’s deepest drawdown over these sessions: <span id="spy-drawdown">55.0 %</span> (${peak} → ${trough}); not drawn: on its scale the accounts’ curves would be flat lines at the top.`
       )
     }).pipe(Effect.provide(ledgerHome("council-report-charts-dd-"))))
 
-  it.effect("drawdown ticks 2.5 % apart are written with the digit that tells them apart: −7.5 %, not −8 %", () =>
+  it.effect("drawdown ticks 2.5 % apart are written with the digit that tells them apart: 7.5 %, not 8 %", () =>
     Effect.gen(function*() {
       const data = yield* simulated(30)
       const accounts = data.equity.accounts.map((a) => ({ ...a, points: a.points.map((p, i) => ({ ...p, drawdown: 0.12 * ((i % 7) / 6) })) }))
       const [, drawdown] = figures(BacktestReport.renderHtml({ ...data, equity: { ...data.equity, accounts, benchmark: null } }))
-      assert.deepStrictEqual(drawdown!.ticks, ["−10.0 %", "−7.5 %", "−5.0 %", "−2.5 %", "0.0 %"])
+      assert.deepStrictEqual(drawdown!.ticks, ["10.0 %", "7.5 %", "5.0 %", "2.5 %", "0.0 %"])
       assert.isNull(drawdown!.note)
     }).pipe(Effect.provide(ledgerHome("council-report-charts-ticks-"))))
 })

@@ -281,7 +281,7 @@ describe("the report page's numbers", () => {
       // under the drawdown chart: SPY's deepest drawdown, its dates, and whether it is drawn
       const said = drawdownChart!.note!.match(/^SPY buy-and-hold’s deepest drawdown over these sessions: <span id="spy-drawdown">(\S+ %)<\/span> \((\S+) → (\S+)\)(.*)\.$/)!
       assert.isNotNull(said, drawdownChart!.note!)
-      agrees(said[1]!, -deepest.depth, "SPY's deepest drawdown")
+      agrees(said[1]!, deepest.depth, "SPY's deepest drawdown (a depth, positive as the table's)")
       assert.deepStrictEqual([said[2], said[3]], [deepest.peak, deepest.trough])
       assert.strictEqual(said[4], spyDrawn ? ", drawn dashed" : "; not drawn: on its scale the accounts’ curves would be flat lines at the top")
       for (const [svg, drawdown] of [[equityChart!, false], [drawdownChart!, true]] as const) {
@@ -304,12 +304,14 @@ describe("the report page's numbers", () => {
             assert.closeTo(valueAt(y), scaled(v), 0.05 * perPixel + 1e-9, `${name} on ${dates[i]}`)
           })
         }
-        // the ticks: round values inside the scale, each written at its height
-        roundTicks(svg.ticks.map(([, label]) => shown(label)!.value), svg.log)
+        // the ticks: round values inside the scale, each written at its height (a drawdown's tick says its depth:
+        // the curve's value below zero, written positive)
+        const tickValue = (label: string) => (drawdown ? -1 : 1) * shown(label)!.value
+        roundTicks(svg.ticks.map(([, label]) => tickValue(label)), svg.log)
         svg.ticks.forEach(([y, label]) => {
           assert.isAtLeast(y, svg.top - 0.05)
           assert.isAtMost(y, svg.bottom + 0.05)
-          assert.closeTo(valueAt(y), scaled(shown(label)!.value), 0.05 * perPixel + 1e-9, `tick ${label} at its height`)
+          assert.closeTo(valueAt(y), scaled(tickValue(label)), 0.05 * perPixel + 1e-9, `tick ${label} at its height`)
         })
         dateAxis(svg.axis, dates)
       }

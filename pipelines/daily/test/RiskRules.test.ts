@@ -305,3 +305,21 @@ describe("reducing, closing, flipping, protecting", () => {
     for (const id of ids()) assert.match(id, /^2026-06-08-CLAUDE-(GLD|SPY|TLT)-(close|add|protect|open)-[0-9a-f]{10}$/)
   })
 })
+
+describe("the gate with a user's open notional order on the account", () => {
+  /** A user's own waiting notional order (`qty`: the shares filled so far, none yet), as the Alpaca adapter reads it. */
+  const notional = (symbol: string, side: "buy" | "sell", dollars: number) =>
+    order({ id: `users-own-${symbol}`, symbol: ticker(symbol), side, qty: 0, notional: dollars, orderClass: "simple", status: "accepted", timeInForce: "day" })
+
+  it("holds an opening to the cash a waiting notional buy leaves, priced or not", () => {
+    // "$90,000 of NOPRICE" (a symbol with no price in the snapshot, not held): its dollars are spoken for all the same
+    const unpriced = plan({ settings: { maxPositionPct: 50, maxOrderValue: 50_000 }, targets: [target("SPY", 2)], open: [notional("NOPRICE", "buy", 90_000)] })
+    assert.deepStrictEqual(unpriced.intents.map(shape), ["buy 70 SPY market bracket gtc"])
+    assert.deepStrictEqual(rules(unpriced), ["clamped SPY buying-power 200→70"])
+    // a priced one not in today's targets is not canceled: its shares count against the gross exposure too
+    const priced = plan({ settings: { maxPositionPct: 50, maxOrderValue: 50_000, maxGrossExposurePct: 100 }, targets: [target("SPY", 2)], open: [notional("IWM", "buy", 90_000)] })
+    assert.deepStrictEqual(priced.cancels, [])
+    assert.deepStrictEqual(rules(priced), ["clamped SPY max-gross-exposure-pct 200→100", "clamped SPY buying-power 100→70"])
+  })
+
+})

@@ -23,7 +23,8 @@
  * - Orders and positions the domain cannot represent (options, crypto pairs) are skipped with a
  *   warning by the list methods and fail `ServerError` (not retryable) by the single-item methods.
  * - `closeAllPositions` fails when any position could not be closed (the reason of the first failure; the
- *   message lists them all); `cancelAllOrders` counts the orders canceled and logs the ones that were not.
+ *   message lists them all); `cancelAllOrders` counts the orders canceled and logs the ones that were not. These
+ *   and `closePosition` survive a lost answer without closing or canceling twice (`Liquidation`).
  *
  * @since 0.1.0
  */
@@ -37,11 +38,9 @@ import type { AccountId, Fill, Order, OrderIntent, Position, Ticker } from "@cou
 import { type Broker, BrokerError, Brokers, type ClosePositionOptions, type FillQuery, type Marks, type OrderQuery, unknownAccount } from "../Broker.ts"
 import type { GuardedAccount } from "../LiveGuard.ts"
 import * as AlpacaClient from "./AlpacaClient.ts"
+import * as Liquidation from "./Liquidation.ts"
 import {
   type AssetInfo,
-  errorReason,
-  isRetryableReason,
-  isWireOrder,
   type MarketCalendarDay,
   type MarketClock,
   toAccountSnapshot,
@@ -54,7 +53,7 @@ import {
   toWireOrderRequest,
   type WireOrder
 } from "./AlpacaWire.ts"
-import { retryPolicy } from "./RequestPolicy.ts"
+import { defaultRetry, retryPolicy, RetrySchedule, type RetryOptions } from "./RequestPolicy.ts"
 
 /** Alpaca's largest page of account activities, and how many pages one `listFills` reads at most. */
 const FILL_PAGE_SIZE = 100
@@ -78,14 +77,14 @@ export interface AlpacaBrokerOptions extends AlpacaClient.AlpacaClientOptions {
   readonly perAccount?: Readonly<Partial<Record<string, AlpacaClient.AlpacaClientOptions>>>
 }
 
-const optionsFor = (options: AlpacaBrokerOptions, account: AccountId): AlpacaClient.AlpacaClientOptions => {
+const optionsFor = (options: AlpacaBrokerOptions, account: AccountId, retry: RetryOptions = defaultRetry): AlpacaClient.AlpacaClientOptions => {
   const own = options.perAccount?.[account] ?? {}
   const timeout = own.timeout ?? options.timeout
   return {
     ...(timeout !== undefined ? { timeout } : {}),
     ...(options.headers !== undefined || own.headers !== undefined ? { headers: { ...options.headers, ...own.headers } } : {}),
     rateLimit: { ...options.rateLimit, ...own.rateLimit },
-    retry: { ...options.retry, ...own.retry }
+    retry: { ...retry, ...options.retry, ...own.retry }
   }
 }
 
@@ -149,36 +148,6 @@ const placeOnce = (client: AlpacaClient.AlpacaClient, intent: OrderIntent, polic
   })
   return Effect.retry(attempt, policy)
 }
-
-/** Closes every position of `client`'s account: the orders that close them, or one error naming each that failed. */
-const closeAll = (client: AlpacaClient.AlpacaClient) =>
-  Effect.gen(function*() {
-    const account = client.account
-    const items = yield* client.closeAllPositions
-    const orders: Array<WireOrder> = []
-    const failures: Array<{ readonly symbol: string; readonly status: number; readonly message: string }> = []
-    for (const item of items) {
-      const body = item.body
-      if (item.status >= 200 && item.status < 300 && body != null && isWireOrder(body)) orders.push(body)
-      else {
-        const message = body != null && !isWireOrder(body) ? body.message ?? "" : ""
-        failures.push({ symbol: item.symbol, status: item.status, message })
-      }
-    }
-    const first = failures[0]
-    if (first !== undefined) {
-      const reason = errorReason(first.status, first.message)
-      return yield* new BrokerError({
-        account,
-        reason,
-        message: `closed ${orders.length} of ${items.length} positions; failed: ${
-          failures.map((f) => `${f.symbol} (${f.status} ${f.message})`).join(", ")
-        }`,
-        retryable: isRetryableReason(reason)
-      })
-    }
-    return orders
-  })
 
 /** A reply the adapter cannot turn into the domain's (a shape it does not support): not retried. */
 const unsupported = (account: AccountId, message: string) => new BrokerError({ account, reason: "ServerError", message, retryable: false })
@@ -306,16 +275,7 @@ const tradesOf = (
     yield* client.cancelOrder(orderId)
   })
 
-  const cancelAllOrders = client.cancelAllOrders.pipe(
-    Effect.tap((items) => {
-      const failed = items.filter((item) => item.status < 200 || item.status >= 300)
-      return failed.length === 0 ? Effect.void : Effect.logWarning(
-        `alpaca ${account}: ${failed.length} order(s) not canceled: ${
-          failed.map((item) => `${item.id} (${item.status} ${item.body?.message ?? ""})`).join(", ")
-        }`
-      )
-    }),
-    Effect.map((items) => items.filter((item) => item.status >= 200 && item.status < 300).length),
+  const cancelAllOrders = Liquidation.cancelAll(client, placementPolicy).pipe(
     Effect.withSpan("AlpacaBroker.cancelAllOrders", { attributes: { account } })
   )
 
@@ -323,10 +283,10 @@ const tradesOf = (
     symbol: Ticker,
     options?: ClosePositionOptions
   ) {
-    return yield* domainOrder(account, yield* client.closePosition(symbol, options))
+    return yield* domainOrder(account, yield* Liquidation.closeOne(client, placementPolicy, symbol, options))
   })
 
-  const closeAllPositions = Effect.flatMap(closeAll(client), (orders) => Effect.forEach(orders, (wire) => domainOrder(account, wire))).pipe(
+  const closeAllPositions = Effect.flatMap(Liquidation.closeAllOrFail(client, placementPolicy), (orders) => Effect.forEach(orders, (wire) => domainOrder(account, wire))).pipe(
     Effect.withSpan("AlpacaBroker.closeAllPositions", { attributes: { account } })
   )
 
@@ -370,8 +330,9 @@ export class AlpacaBroker extends Context.Service<AlpacaBroker, {
         const configured = accounts.filter(AlpacaClient.hasCredentials)
         const ids = configured.map((config) => config.id)
         const brokers = new Map<AccountId, AlpacaAccountBroker>()
+        const retry = yield* RetrySchedule
         for (const config of configured) {
-          brokers.set(config.id, yield* AlpacaBroker.make(config, optionsFor(options, config.id)))
+          brokers.set(config.id, yield* AlpacaBroker.make(config, optionsFor(options, config.id, retry)))
         }
         return AlpacaBroker.of({
           accounts: ids,

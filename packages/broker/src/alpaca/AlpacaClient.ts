@@ -155,12 +155,12 @@ export interface AlpacaClient {
   /** One POST, never retried (see `AlpacaBroker.placeOrder` for exactly-once placement). */
   readonly submitOrder: (body: WireOrderRequest) => Effect.Effect<WireOrder, BrokerError>
   readonly cancelOrder: (orderId: string) => Effect.Effect<void, BrokerError>
-  /** `DELETE /v2/orders` (207): one item per order. */
+  /** `DELETE /v2/orders` (207): one item per order. Not retried (see `Liquidation.cancelAll`). */
   readonly cancelAllOrders: Effect.Effect<ReadonlyArray<WireCancelResult>, BrokerError>
-  /** Retried on 429 only: a partial close must not run twice. */
+  /** Not retried: a partial close must not run twice (see `Liquidation.closeOne`). */
   readonly closePosition: (symbol: string, query?: ClosePositionQuery) => Effect.Effect<WireOrder, BrokerError>
-  /** `DELETE /v2/positions?cancel_orders=true` (207): one item per position. */
-  readonly closeAllPositions: Effect.Effect<ReadonlyArray<WireClosePositionResult>, BrokerError>
+  /** `DELETE /v2/positions?cancel_orders=…` (207): one item per position. Not retried (see `Liquidation.closeAll`). */
+  readonly closeAllPositions: (options: { readonly cancelOrders: boolean }) => Effect.Effect<ReadonlyArray<WireClosePositionResult>, BrokerError>
   readonly getClock: Effect.Effect<WireClock, BrokerError>
   readonly getCalendar: (
     range?: { readonly start?: string; readonly end?: string }
@@ -294,7 +294,7 @@ const endpoints = (request: AlpacaClient["request"], requestNoContent: AlpacaCli
   cancelOrder: (orderId) =>
     requestNoContent({ method: "DELETE", path: `/v2/orders/${segment(orderId)}`, retry: "idempotent" }),
   cancelAllOrders: request(
-    { method: "DELETE", path: "/v2/orders", retry: "idempotent" },
+    { method: "DELETE", path: "/v2/orders", retry: "never" },
     Schema.Array(WireCancelResult)
   ),
   closePosition: (symbol, query = {}) =>
@@ -305,14 +305,15 @@ const endpoints = (request: AlpacaClient["request"], requestNoContent: AlpacaCli
         qty: query.qty === undefined ? undefined : formatDecimal(query.qty),
         percentage: query.percentage === undefined ? undefined : formatDecimal(query.percentage)
       },
-      retry: "rateLimited"
+      retry: "never"
     }, WireOrder),
-  closeAllPositions: request({
-    method: "DELETE",
-    path: "/v2/positions",
-    urlParams: { cancel_orders: "true" },
-    retry: "idempotent"
-  }, Schema.Array(WireClosePositionResult)),
+  closeAllPositions: ({ cancelOrders }) =>
+    request({
+      method: "DELETE",
+      path: "/v2/positions",
+      urlParams: { cancel_orders: String(cancelOrders) },
+      retry: "never"
+    }, Schema.Array(WireClosePositionResult)),
   getClock: request({ method: "GET", path: "/v2/clock", retry: "idempotent" }, WireClock),
   getCalendar: (range = {}) =>
     request({

@@ -25,6 +25,7 @@
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
@@ -126,6 +127,13 @@ export interface RetryOptions {
 }
 
 export const defaultRetry: RetryOptions = { base: "250 millis", cap: "8 seconds", times: 4 }
+
+/**
+ * The retry schedule of the clients `AlpacaBroker.layer` makes (the app's), under what an account's own options say:
+ * `defaultRetry` unless provided. Tests that exercise retries against a server on 127.0.0.1 provide a shorter one
+ * (`Effect.provideService(RetrySchedule, …)` around the program), instead of waiting out the real one.
+ */
+export const RetrySchedule = Context.Reference<RetryOptions>("@council/broker/alpaca/RetrySchedule", { defaultValue: () => defaultRetry })
 
 /** Exponential backoff with jitter, capped, limited, and only while the error is retryable. */
 export const retryPolicy = (

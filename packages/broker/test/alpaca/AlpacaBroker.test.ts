@@ -219,7 +219,7 @@ describe("AlpacaBroker", () => {
       fake.closeFailures.add("TSLA")
       const error = yield* Effect.flip(broker.closeAllPositions)
       assert.deepStrictEqual([error.reason, error.retryable], ["InsufficientQty", false])
-      assert.include(error.message, "closed 1 of 2 positions; failed: TSLA (403 insufficient qty")
+      assert.include(error.message, "closed 1 of 2 positions (sell 10 AAPL); failed: TSLA (403 insufficient qty")
     }))
 
   it.live("reads the market clock, calendar and assets", () =>

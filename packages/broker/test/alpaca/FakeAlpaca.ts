@@ -4,7 +4,10 @@
  * limit with `X-Ratelimit-*` headers, and injectable faults (status answers, latency, dropped connections before
  * or after the order is accepted). An order stating its `position_intent` is checked against `positions` as
  * Alpaca does: the intent the position makes it, else 422 `position intent mismatch`; a close beyond the position,
- * 403 insufficient qty.
+ * 403 insufficient qty. A liquidation (`DELETE /v2/positions[/{symbol}]`) is refused as Alpaca refuses it when open
+ * orders on the closing side hold the shares ("insufficient qty available", `held_for_orders`); `cancel_orders=true`
+ * cancels the open orders first. With a price in `closeFills`, a symbol's liquidation fills at once (the market is
+ * open): its position is gone.
  */
 import { randomUUID } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
@@ -65,6 +68,8 @@ export interface FakeAlpaca {
   readonly positions: Map<string, WirePositionSource>
   /** Symbols whose close fails in `DELETE /v2/positions`. */
   readonly closeFailures: Set<string>
+  /** Symbols whose liquidation fills at once, at this price (the position is gone). */
+  readonly closeFills: Map<string, number>
   readonly faults: Array<Fault>
   readonly inject: (method: string, path: string, kind: FaultKind, times?: number) => void
   /** 429s sent by the rate limit (not by injected faults). */
@@ -99,6 +104,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
   const orders = new Map<string, StoredOrder>()
   const positions = new Map<string, WirePositionSource>()
   const closeFailures = new Set<string>()
+  const closeFills = new Map<string, number>()
   const faults: Array<Fault> = []
   const activities: Array<WireFillActivity> = []
   const latestTrades = new Map<string, { readonly t: string; readonly p: number }>()
@@ -142,6 +148,41 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       ? { status: 403, code: 40310000, message: `insufficient qty available for order (requested: ${intent.qty}, available: ${Math.abs(held)})` }
       : undefined
   }
+
+  /** Shares of `symbol` that open orders on the side closing `held` would sell (or buy back). */
+  const heldForOrders = (symbol: string, held: number) =>
+    [...orders.values()]
+      .filter((o) => o.symbol === symbol && OPEN.has(o.status) && o.side === (held > 0 ? "sell" : "buy"))
+      .reduce((n, o) => n + (o.qty - o.filledQty), 0)
+
+  /** A liquidation of `qty` of `position` (filled at once with a price in `closeFills`), or Alpaca's refusal. */
+  const liquidate = (position: WirePositionSource, qty: number) => {
+    const held = heldForOrders(position.symbol, position.qty)
+    const available = Math.abs(position.qty) - held
+    if (qty > available + 1e-9) {
+      return { refusal: { code: 40310000, message: `insufficient qty available for order (requested: ${qty}, available: ${available})`, existing_qty: String(Math.abs(position.qty)), held_for_orders: String(held), available: String(available) } }
+    }
+    const order = newOrder({ clientOrderId: randomUUID(), symbol: position.symbol, side: position.qty > 0 ? "sell" : "buy", qty, type: "market", timeInForce: "day", limitPrice: null, stopPrice: null, orderClass: "simple", status: "accepted" })
+    const price = closeFills.get(position.symbol)
+    if (price === undefined) {
+      orders.set(order.id, order)
+      return { order }
+    }
+    const at = new Date().toISOString()
+    const filled: StoredOrder = { ...order, status: "filled", filledQty: qty, filledAvgPrice: price, filledAt: at, updatedAt: at }
+    orders.set(order.id, filled)
+    const left = Math.abs(position.qty) - qty
+    if (left <= 1e-9) positions.delete(position.symbol)
+    else positions.set(position.symbol, { ...position, qty: Math.sign(position.qty) * left })
+    return { order: filled }
+  }
+
+  const cancelOpen = () =>
+    [...orders.values()].filter((o) => OPEN.has(o.status)).map((o) => {
+      const at = new Date().toISOString()
+      orders.set(o.id, { ...o, status: "canceled", canceledAt: at, updatedAt: at })
+      return o
+    })
 
   const handle = (req: IncomingMessage, body: string, res: ServerResponse): void => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1")
@@ -231,19 +272,20 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
         if (qty > Math.abs(position.qty)) {
           return error(403, 40310000, `insufficient qty available for order (requested: ${qty}, available: ${Math.abs(position.qty)})`)
         }
-        const order = newOrder({ clientOrderId: randomUUID(), symbol: position.symbol, side: position.qty > 0 ? "sell" : "buy", qty, type: "market", timeInForce: "day", limitPrice: null, stopPrice: null, orderClass: "simple", status: "accepted" })
-        orders.set(order.id, order)
-        return send(200, wireOrder(order))
+        const done = liquidate(position, qty)
+        return done.order === undefined ? send(403, done.refusal) : send(200, wireOrder(done.order))
       }
     }
     if (method === "DELETE" && path === "/v2/positions") {
+      if (url.searchParams.get("cancel_orders") === "true") cancelOpen()
       const items = [...positions.values()].map((position) => {
         if (closeFailures.has(position.symbol)) {
           return { symbol: position.symbol, status: 403, body: { code: 40310000, message: "insufficient qty available for order (requested: 10, available: 0)", available: "0" } }
         }
-        const order = newOrder({ clientOrderId: randomUUID(), symbol: position.symbol, side: position.qty > 0 ? "sell" : "buy", qty: Math.abs(position.qty), type: "market", timeInForce: "day", limitPrice: null, stopPrice: null, orderClass: "simple", status: "accepted" })
-        orders.set(order.id, order)
-        return { symbol: position.symbol, status: 200, body: wireOrder(order) }
+        const done = liquidate(position, Math.abs(position.qty))
+        return done.order === undefined
+          ? { symbol: position.symbol, status: 403, body: done.refusal }
+          : { symbol: position.symbol, status: 200, body: wireOrder(done.order) }
       })
       return send(207, items)
     }
@@ -256,12 +298,13 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       const status = url.searchParams.get("status") ?? "open"
       const limit = Number(url.searchParams.get("limit") ?? "50")
       const symbols = url.searchParams.get("symbols")?.split(",")
+      const after = url.searchParams.get("after")
       // a filled bracket with open legs is listed among the open orders (nested: its legs are)
-      const list = [...orders.values()]
+      const listed = [...orders.values()]
         .filter((o) => status === "all" || (status === "open") === (OPEN.has(o.status) || o.legs.some((l) => OPEN.has(l.status))))
         .filter((o) => symbols === undefined || symbols.includes(o.symbol))
-        .reverse()
-        .slice(0, limit)
+        .filter((o) => after === null || o.submittedAt > after)
+      const list = (url.searchParams.get("direction") === "asc" ? listed : listed.reverse()).slice(0, limit)
       return send(200, list.map(wireOrder))
     }
     if (method === "POST" && path === "/v2/orders") {
@@ -303,10 +346,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       return send(200, wireOrder(order))
     }
     if (method === "DELETE" && path === "/v2/orders") {
-      const items = [...orders.values()].filter((o) => OPEN.has(o.status)).map((o) => {
-        orders.set(o.id, { ...o, status: "canceled", canceledAt: new Date().toISOString() })
-        return { id: o.id, status: 200 }
-      })
+      const items = cancelOpen().map((o) => ({ id: o.id, status: 200 }))
       return send(207, [...items, { id: "72249bb6-6c89-4ea7-b8cf-73f1a140812b", status: 500, body: { code: 50010000, message: "Failed to cancel order" } }])
     }
     if (segments[0] === "v2" && segments[1] === "orders" && segments[2] !== undefined) {
@@ -370,6 +410,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
         orders,
         positions,
         closeFailures,
+        closeFills,
         faults,
         inject: (method, path, kind, times = 1) => {
           faults.push({ method, path, kind, times })

@@ -61,3 +61,48 @@ describe("the safety broker over Alpaca (127.0.0.1)", () => {
       assert.strictEqual(posts(), 1)
     })))
 })
+
+/** A user's own open notional buy at the fake, as Alpaca lists it (`qty: null`, `notional` set, nothing filled). */
+const userNotionalBuy = (fake: { readonly orders: Map<string, unknown> }, symbol: string, notional: number) => {
+  const now = new Date().toISOString()
+  const stored = {
+    id: "5b7c6a0e-3d4f-4a8e-9f41-2c6d0e7b9a11",
+    clientOrderId: "users-own-notional",
+    symbol: Ticker.make(symbol),
+    side: "buy" as const,
+    qty: 0,
+    notional,
+    type: "market" as const,
+    timeInForce: "day" as const,
+    limitPrice: null,
+    stopPrice: null,
+    orderClass: "simple" as const,
+    status: "accepted" as const,
+    filledQty: 0,
+    filledAvgPrice: null,
+    createdAt: now,
+    updatedAt: now,
+    submittedAt: now,
+    filledAt: null,
+    legs: []
+  }
+  fake.orders.set(stored.id, stored)
+}
+
+describe("the safety broker over Alpaca with a user's open notional order (127.0.0.1)", () => {
+  it.live("counts a waiting notional buy's dollars against the cash even with no price for its symbol", () =>
+    Effect.scoped(Effect.gen(function*() {
+      // no margin, $100,000 of cash; the user's own "$90,000 of QQQ" waits (no reference price, no position for QQQ)
+      const { fake, broker, posts } = yield* safeOver({ maxOrderValue: 50_000, maxPositionPct: 50 })
+      userNotionalBuy(fake, "QQQ", 90_000)
+      // the buy reserves its $90,000 with the 3 % market collar ($92,700): $7,300 is left, and 10 SPY at $760 (+3 %)
+      // is $7,828
+      const refused = yield* Effect.flip(broker.placeOrder(order({ side: "buy", qty: 10, clientOrderId: "too-much" })))
+      assert.deepStrictEqual([refused.reason, refused.rule], ["SafetyRefused", "buying-power"])
+      assert.strictEqual(posts(), 0)
+      assert.match(refused.message, /more than the \$7,300\.00 cash \(no margin\) left/)
+      // 9 SPY ($7,045.20 with the collar) fits in what is left
+      yield* broker.placeOrder(order({ side: "buy", qty: 9, clientOrderId: "fits" }))
+      assert.strictEqual(posts(), 1)
+    })))
+})
