@@ -35,7 +35,7 @@ import { orderPurpose } from "../OrderPurpose.ts"
 import { counted, money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
 import { ensureNoOtherDayRunning, ensureTradableDay } from "./Session.ts"
-import { checkMarket, earlyCloseOnly, noSessionLine, type RunMoment } from "./Timing.ts"
+import { checkMarket, clockAccountAmong, earlyCloseOnly, noSessionLine, type RunMoment } from "./Timing.ts"
 
 export interface RunDailyOptions {
   readonly date: Option.Option<string>
@@ -434,7 +434,6 @@ export const runDaily = <E, R>(
 ) =>
   Effect.gen(function*() {
     const { day, moment } = at
-    const clockAccount = at.realClock ?? params.accounts[0]!.id
     const again = yield* dayCommand(day, params.accounts)
     const probe = AppLayer.tradingWith(moment, "empty")
     const closed = at.realClock === undefined ? yield* noSessionLine(at) : undefined
@@ -442,6 +441,7 @@ export const runDaily = <E, R>(
       yield* Console.error(closed)
       return yield* untradedJson(options.json, { tradingDay: day, outcome: "market-closed", message: closed })
     }
+    const clockAccount = at.realClock ?? (yield* clockAccountAmong(params.accounts.map((a) => a.id), probe))
     const regular = options.earlyCloseOnly ? yield* earlyCloseOnly(clockAccount, at.schedule).pipe(Effect.provide(probe)) : undefined
     if (regular !== undefined) return yield* untradedJson(options.json, { tradingDay: day, outcome: regular.skipped, message: regular.message })
     const plan = yield* planDay(options, day, params).pipe(Effect.provide(probe))
