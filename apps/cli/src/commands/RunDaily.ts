@@ -311,16 +311,27 @@ export const intentTable = (verdict: RiskVerdict) =>
 /**
  * `command`, whose failure (exit 1, or 130: interrupted, as by a timer's stop) is also told to the notifier as
  * `Failed: <what>` with its error line — whatever stopped it, before its run started (the cutoff passed, a broker's
- * clock unreadable, the store unwritable) or in a stage: the operator of an unattended run reads Slack, not the log.
- * A usage or configuration error (exit 2) is not told: nothing was attempted, and the notifier may be what is wrong.
+ * clock unreadable, the disk full) or in a stage: the operator of an unattended run reads Slack, not the log.
+ * A usage or configuration error (exit 2) is not told: nothing was attempted, and the notifier may be what is wrong —
+ * except a store that cannot be opened (`COUNCIL_HOME` not writable, a database of a newer version): the settings,
+ * the notifier's among them, were checked before it, and a home that went read-only overnight stops every day
+ * until someone hears of it. That one is told to Slack alone (stderr has its line already).
  */
 export const toldOnFailure = <A, E, R>(what: string, command: Effect.Effect<A, E, R>) =>
   command.pipe(Effect.tapCause((cause) => {
     const { code, line } = outcome(Exit.failCause(cause))
+    if (code === 2) return storeUnusable(cause) ? toldToSlack(what, cause) : Effect.void
     return code === 1 || code === 130
       ? RunNotices.runFailed(what, line ?? "failed").pipe(Effect.provide(AppLayer.notifier), Effect.ignore)
       : Effect.void
   }))
+
+/** Whether `cause` is the store refusing to open (its settings were fine: they are checked before any command). */
+const storeUnusable = (cause: Cause.Cause<unknown>) =>
+  Option.match(Cause.findErrorOption(cause), {
+    onNone: () => false,
+    onSome: (e) => typeof e === "object" && e !== null && "_tag" in e && (e._tag === "DatabaseConfigError" || e._tag === "NewerDatabaseError")
+  })
 
 /** A failure of exit 2 told to Slack alone: stderr has its one line already (bad input is said in one line). */
 const toldToSlack = (what: string, cause: Cause.Cause<unknown>) => {
