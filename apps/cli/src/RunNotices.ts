@@ -36,16 +36,14 @@ const startOf = (run: RunRecord, resumed: boolean): Notification => {
   })
 }
 
-/** The CLI's progress printer, also telling the notifier when the run starts and when a stage fails. */
+/**
+ * The CLI's progress printer, also telling the notifier when the run starts. A stage's failed attempt is printed
+ * (`✗`) and not told: the stage may be tried again and succeed (FetchData is tried three times), and a run that
+ * fails is told once, by its command, with how to resume it (`Failed: run daily — run … failed in FetchData: …`) —
+ * one alarm a failure on the operator's phone, none for a hiccup the run got over.
+ */
 export const observer = (event: Runner.RunEvent): Effect.Effect<void, never, Notifier> =>
-  Effect.andThen(
-    printer(event),
-    event._tag === "RunStarted"
-      ? tell(startOf(event.run, event.resumed))
-      : event._tag === "StageFailed"
-      ? tell(failure({ what: `${event.stage} (attempt ${event.attempt})`, error: event.message }))
-      : Effect.void
-  )
+  Effect.andThen(printer(event), event._tag === "RunStarted" ? tell(startOf(event.run, event.resumed)) : Effect.void)
 
 /** A run stopped at its approval gate: the orders it would send and how to decide (an unattended run's operator must hear it). */
 export const awaiting = (run: RunRecord, verdict: RiskVerdict) =>
