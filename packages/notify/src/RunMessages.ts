@@ -180,7 +180,9 @@ export const accountDecision = (input: AccountDecisionInput): Notification => {
       ...reasons.map((r) => r.trim()).filter((r) => r.length > 0),
       ...intents.map(intentLine),
       ...cancels.map((c) => `cancel ${c.symbol} order ${c.orderId}: ${c.reason}`),
-      ...rejections.map((r) => `refused ${r.symbol}: ${r.rule} — ${r.detail}`),
+      // a refusal of the whole account (symbol `*`: unreadable, its PM abstained) is said as such: a lone `*` is
+      // no symbol to a reader, and Slack's markup would take it for the start of bold text
+      ...rejections.map((r) => `${r.symbol === "*" ? "nothing traded" : `refused ${r.symbol}`}: ${r.rule} — ${r.detail}`),
       ...clamps.map((c) => `clamped ${c.symbol}: ${c.rule} ${qty(c.requested)} → ${qty(c.allowed)} — ${c.detail}`)
     ])
   }

@@ -160,6 +160,19 @@ describe("RunMessages", () => {
     ])
   })
 
+  it("an account refused as a whole (unreadable, its PM abstained) says nothing was traded, naming no symbol", () => {
+    const unreadable = {
+      ...verdict,
+      intents: [],
+      clamps: [],
+      cancels: [],
+      rejections: [{ account: id("GROQ"), symbol: "*", rule: "account-unavailable", detail: "could not read the account: GET /v2/account: 401 request is not authorized" }]
+    }
+    const message = RunMessages.accountDecision({ account: id("GROQ"), pitch: { ...pitch, pm: id("GROQ") }, verdict: unreadable })
+    assert.strictEqual(message.level, "WARN")
+    assert.deepStrictEqual(message.body.split("\n").at(-1), "nothing traded: account-unavailable — could not read the account: GET /v2/account: 401 request is not authorized")
+  })
+
   it("a flat council says FLAT", () => {
     const flat = { ...decision, trades: [], dissent: [] }
     const message = RunMessages.accountDecision({ account: id("COUNCIL"), decision: flat, verdict: { ...verdict, intents: [], rejections: [], clamps: [], cancels: [] } })
