@@ -313,24 +313,30 @@ export const intentTable = (verdict: RiskVerdict) =>
  * `Failed: <what>` with its error line — whatever stopped it, before its run started (the cutoff passed, a broker's
  * clock unreadable, the disk full) or in a stage: the operator of an unattended run reads Slack, not the log.
  * A usage or configuration error (exit 2) is not told: nothing was attempted, and the notifier may be what is wrong —
- * except a store that cannot be opened (`COUNCIL_HOME` not writable, a database of a newer version): the settings,
- * the notifier's among them, were checked before it, and a home that went read-only overnight stops every day
- * until someone hears of it. That one is told to Slack alone (stderr has its line already).
+ * except what the settings being right does not prevent (`beyondSettings`): the settings, the notifier's among
+ * them, were checked before it, and a home that went read-only overnight, or a feed that stopped giving bars, stops
+ * every day until someone hears of it. Those are told to Slack alone (stderr has their line already).
  */
 export const toldOnFailure = <A, E, R>(what: string, command: Effect.Effect<A, E, R>) =>
   command.pipe(Effect.tapCause((cause) => {
     const { code, line } = outcome(Exit.failCause(cause))
-    if (code === 2) return storeUnusable(cause) ? toldToSlack(what, cause) : Effect.void
+    if (code === 2) return beyondSettings(cause) ? toldToSlack(what, cause) : Effect.void
     return code === 1 || code === 130
       ? RunNotices.runFailed(what, line ?? "failed").pipe(Effect.provide(AppLayer.notifier), Effect.ignore)
       : Effect.void
   }))
 
-/** Whether `cause` is the store refusing to open (its settings were fine: they are checked before any command). */
-const storeUnusable = (cause: Cause.Cause<unknown>) =>
+/**
+ * Whether `cause` is an exit 2 that checked settings do not rule out: the store refusing to open (`COUNCIL_HOME` not
+ * writable, a database a newer version upgraded) or the market data giving no trading day (a remote feed with no bars
+ * for the last weeks: `alpaca has no bars between …`). A flag's bad value is a `CliFailure`, never one of these.
+ */
+const beyondSettings = (cause: Cause.Cause<unknown>) =>
   Option.match(Cause.findErrorOption(cause), {
     onNone: () => false,
-    onSome: (e) => typeof e === "object" && e !== null && "_tag" in e && (e._tag === "DatabaseConfigError" || e._tag === "NewerDatabaseError")
+    onSome: (e) =>
+      typeof e === "object" && e !== null && "_tag" in e &&
+      (e._tag === "DatabaseConfigError" || e._tag === "NewerDatabaseError" || e._tag === "MarketDataError")
   })
 
 /** A failure of exit 2 told to Slack alone: stderr has its one line already (bad input is said in one line). */
