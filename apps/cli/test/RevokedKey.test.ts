@@ -50,6 +50,25 @@ describe("one account's key revoked (401) on a bad morning", () => {
     }
   }, 90_000)
 
+  it("approving a run whose first account's key was revoked meanwhile sends the other accounts' orders", async () => {
+    const exchangeHome = tempHome()
+    const served = await serveExchange(exchangeHome)
+    try {
+      const home = tempHome()
+      const waiting = await cliInProcess(home, ["run", "daily", "--require-approval"], { TRADING_ACCOUNTS_CONFIG: withRevoked(served, "none") })
+      assert.strictEqual(waiting.code, 0, waiting.stderr)
+      const runId = /^run (\S+) · awaiting approval/m.exec(waiting.stdout)?.[1] ?? ""
+      // the approval read the market's clock through CHATGPT and was refused whole: "cannot read the market clock … 401"
+      const approved = await cliInProcess(home, ["approve", runId], { TRADING_ACCOUNTS_CONFIG: withRevoked(served, "CHATGPT") })
+      assert.strictEqual(approved.code, 1, approved.stderr)
+      assert.match(approved.stdout, /^CHATGPT\s+failed\s.*401 request is not authorized/m)
+      for (const id of ["CLAUDE", "GROQ", "DEEPSEEK"]) assert.match(approved.stdout, new RegExp(`^${id}\\s+succeeded\\s+1\\s+0\\s`, "m"))
+      assert.notInclude(accountsWithOrders(exchangeHome), "CHATGPT")
+    } finally {
+      await served.stop()
+    }
+  }, 90_000)
+
   it("every key refused: the first account's refusal is the run's error, nothing traded (exit 1)", async () => {
     const exchangeHome = tempHome()
     const served = await serveExchange(exchangeHome)
