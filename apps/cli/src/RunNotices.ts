@@ -208,7 +208,8 @@ export const missedBefore = (day: TradingDay, account: AccountId) =>
 export const summary = (run: RunRecord, report: ExecutionReport) =>
   Effect.gen(function*() {
     const last = yield* previousRun(run.tradingDay, { quiet: false }).pipe(Effect.orElseSucceed(() => undefined))
-    const account = report.accounts[0]?.account
+    // the calendar is read through an account its broker answered today (a failed one's key may be revoked)
+    const account = (report.accounts.find((a) => a.status !== "failed") ?? report.accounts[0])?.account
     const gap = last === undefined || account === undefined ? undefined : yield* gapAfter(last, run.tradingDay, account)
     // a rejected session between is not missed, but the P&L still spans it: not a day's
     const since = gap !== undefined && gap.spans ? { since: gap.last.run.tradingDay } : {}

@@ -50,6 +50,24 @@ describe("one account's key revoked (401) on a bad morning", () => {
     }
   }, 90_000)
 
+  it("after a missed session, the summary's P&L still runs from the last completed run, read through an account whose key works", async () => {
+    const exchangeHome = tempHome()
+    const served = await serveExchange(exchangeHome)
+    try {
+      const home = tempHome()
+      const first = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04"], { TRADING_ACCOUNTS_CONFIG: withRevoked(served, "none") })
+      assert.strictEqual(first.code, 0, first.stderr)
+      const missed = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08"], { TRADING_ACCOUNTS_CONFIG: withRevoked(served, "CHATGPT") })
+      assert.strictEqual(missed.code, 1, missed.stderr)
+      assert.match(missed.stderr, /WARN 1 session without a completed run before 2026-06-08 — the last completed run is of 2026-06-04/)
+      // the summary read the calendar through CHATGPT, whose key was refused, and called two sessions' P&L a day's
+      assert.match(missed.stderr, /Run summary 2026-06-08 .* \| GEMINI \d+ orders? · equity \$[\d,.]+ · P&L since 2026-06-04 /)
+      assert.notMatch(missed.stderr, /day P&L/)
+    } finally {
+      await served.stop()
+    }
+  }, 90_000)
+
   it("approving a run whose first account's key was revoked meanwhile sends the other accounts' orders", async () => {
     const exchangeHome = tempHome()
     const served = await serveExchange(exchangeHome)
