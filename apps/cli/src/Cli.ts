@@ -41,7 +41,7 @@ const jsonFlag = Flag.Boolean("json").pipe(Flag.withDescription("print machine-r
 
 /** Each command's exit codes, as its help says them. */
 const exits = {
-  run: "Exit codes: 0 every account succeeded (or the market is closed that day, or the run awaits approval); 1 an account failed or could not be evaluated (run the day again to retry it: nothing is placed twice), or the schedule's cutoff passed (nothing sent); 2 usage or configuration error, or the day's run is held by another process, nothing done; 130 interrupted by Ctrl-C or SIGTERM (run the day again to continue it).",
+  run: "Exit codes: 0 every account succeeded (or the market is closed that day, or the run awaits approval); 1 an account failed or could not be evaluated (run the day again to retry it: nothing is placed twice), or the schedule's cutoff passed (nothing sent), or a broker, the market data or the store failed (a full disk among them); 2 usage or configuration error, or the day's run is held by another process, nothing done (a store that cannot be opened or market data without a trading day is told to Slack too); 130 interrupted by Ctrl-C or SIGTERM (run the day again to continue it).",
   approve: "Exit codes: 0 sent and every account succeeded, or rejected (nothing sent); 1 an account failed (run the day again to retry it: nothing is placed twice), or the schedule's cutoff passed (nothing sent; the run still awaits a decision); 2 usage or configuration error (no such run, or one not awaiting approval), or the day's run is held by another process, nothing done; 130 interrupted by Ctrl-C or SIGTERM (run the day again to continue it).",
   replay: "Exit codes: 0 every stage identical (of a run that stopped, every stage it ran; a fork: every account succeeded); 1 a stage diverged or the run is damaged (a fork: an account failed); 2 usage or configuration error, nothing done.",
   store: "Exit codes: 0 done; 1 failed; 2 usage or configuration error, nothing written.",
@@ -110,7 +110,7 @@ const run = Command.make(
           yield* ensureDaily(options.pipeline)
           const accounts = yield* RunDaily.selectedProfiles(options.accounts)
           const council = yield* Llm.forRun(options.pms, accounts.map((a) => a.id))
-          const readClock = (account: Parameters<typeof Timing.clockOf>[0]) => Effect.provide(Timing.clockOf(account), AppLayer.probing)
+          const readClock = (ids: Parameters<typeof Timing.clockOf>[0]) => Effect.provide(Timing.clockOf(ids), AppLayer.probing)
           const at = yield* Timing.resolveRunMoment(options, accounts.map((a) => a.id), readClock)
           const params = RunDaily.newRunParams(accounts, yield* AppLayer.describe, council.params, at, options.requireApproval)
           yield* RunDaily.runDaily(options, at, params, council, (run) => Llm.forResume(run, council))

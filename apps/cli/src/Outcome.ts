@@ -86,6 +86,8 @@ const outcomeOf = (exit: Exit.Exit<unknown, unknown>): Outcome => {
     const message = withLockAdvice(withDiskAdvice("message" in e && typeof e.message === "string" ? e.message : String(e)))
     if (e._tag === "CliFailure") return { code: "exitCode" in e && (e.exitCode === 2 || e.exitCode === 130) ? e.exitCode : 1, line: message }
     if (e._tag === "ConfigError") return { code: 2, line: configMessage(message) }
+    // a full disk is no configuration to fix: the work failed, and the same command goes on once there is room
+    if (e._tag === "DatabaseConfigError" && /database or disk is full/i.test(message)) return { code: 1, line: message }
     // the feed did not answer (HTTP 5xx, the network): the work failed, as a broker's outage does — not a usage error
     if (e._tag === "MarketDataError" && "reason" in e && e.reason === "Unavailable") return { code: 1, line: message }
     return { code: USAGE_ERRORS.has(e._tag) ? 2 : 1, line: message }

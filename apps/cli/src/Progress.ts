@@ -2,7 +2,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import type { CouncilDecision, ExecutionReport, MarketSnapshot, PeerReviewResult, RiskVerdict } from "@council/domain"
 import { Runner } from "@council/engine"
-import type { PitchBook } from "@council/daily"
+import type { PitchBook, ReconcileReport } from "@council/daily"
 import { unevaluated } from "@council/daily/Unevaluated"
 import { OFFLINE_CHAIRMAN_SOURCE } from "@council/llm/Chairman"
 import { counted } from "./Table.ts"
@@ -11,6 +11,14 @@ const trades = (list: CouncilDecision["trades"]) =>
   list.length === 0 ? "council stays flat" : list.map((t) => `${t.direction} ${t.symbol} (${t.conviction})`).join(", ")
 
 const summaries: Record<string, (output: never) => string> = {
+  // what the log of a timer's run needs of it: that every account was read, or which was not (a revoked key)
+  Reconcile: (r: ReconcileReport) => {
+    const read = r.accounts.filter((a) => a.status === "recorded")
+    const unread = r.accounts.filter((a) => a.status === "failed")
+    const fills = read.reduce((n, a) => n + (a.newFills ?? a.fills), 0)
+    return `${counted(read.length, "account")} read, ${counted(fills, "new fill")}` +
+      (unread.length > 0 ? `; could not read ${unread.map((a) => a.account).join(", ")} (the next run reads it again)` : "")
+  },
   FetchData: (s: MarketSnapshot) => `${s.universe.length} symbols as of ${s.asOf}`,
   PmPitches: (b: PitchBook) =>
     `${b.pitches.map((p) => `${p.pm} ${p.direction === "FLAT" ? "FLAT" : `${p.direction} ${p.symbol} (${p.conviction > 0 ? "+" : ""}${p.conviction})`}`).join(", ")}` +

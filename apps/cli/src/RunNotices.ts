@@ -36,16 +36,14 @@ const startOf = (run: RunRecord, resumed: boolean): Notification => {
   })
 }
 
-/** The CLI's progress printer, also telling the notifier when the run starts and when a stage fails. */
+/**
+ * The CLI's progress printer, also telling the notifier when the run starts. A stage's failed attempt is printed
+ * (`✗`) and not told: the stage may be tried again and succeed (FetchData is tried three times), and a run that
+ * fails is told once, by its command, with how to resume it (`Failed: run daily — run … failed in FetchData: …`) —
+ * one alarm a failure on the operator's phone, none for a hiccup the run got over.
+ */
 export const observer = (event: Runner.RunEvent): Effect.Effect<void, never, Notifier> =>
-  Effect.andThen(
-    printer(event),
-    event._tag === "RunStarted"
-      ? tell(startOf(event.run, event.resumed))
-      : event._tag === "StageFailed"
-      ? tell(failure({ what: `${event.stage} (attempt ${event.attempt})`, error: event.message }))
-      : Effect.void
-  )
+  Effect.andThen(printer(event), event._tag === "RunStarted" ? tell(startOf(event.run, event.resumed)) : Effect.void)
 
 /** A run stopped at its approval gate: the orders it would send and how to decide (an unattended run's operator must hear it). */
 export const awaiting = (run: RunRecord, verdict: RiskVerdict) =>
@@ -210,7 +208,8 @@ export const missedBefore = (day: TradingDay, account: AccountId) =>
 export const summary = (run: RunRecord, report: ExecutionReport) =>
   Effect.gen(function*() {
     const last = yield* previousRun(run.tradingDay, { quiet: false }).pipe(Effect.orElseSucceed(() => undefined))
-    const account = report.accounts[0]?.account
+    // the calendar is read through an account its broker answered today (a failed one's key may be revoked)
+    const account = (report.accounts.find((a) => a.status !== "failed") ?? report.accounts[0])?.account
     const gap = last === undefined || account === undefined ? undefined : yield* gapAfter(last, run.tradingDay, account)
     // a rejected session between is not missed, but the P&L still spans it: not a day's
     const since = gap !== undefined && gap.spans ? { since: gap.last.run.tradingDay } : {}

@@ -8,14 +8,25 @@ import * as SqlClient from "effect/sql/SqlClient"
 import { Database } from "@council/store"
 import { outcome } from "../src/Program.ts"
 import { bin, cliAsync, cliAsyncOk, tempHome } from "./CliHarness.ts"
+import { slackHomes } from "./SlackHome.ts"
 
 /**
  * Runs the CLI so that it cannot write `home` (made read-only). Root writes anywhere, so as root it runs without the
  * capabilities that override file permissions (still root, so it reads a checkout only its owner may enter).
  */
 const ROOT_WITHOUT_OVERRIDE = ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"]
-const asReader = (home: string, args: ReadonlyArray<string>) =>
-  cliAsync(home, args, { HOME: home }, [], process.getuid?.() === 0 ? ROOT_WITHOUT_OVERRIDE : [])
+const asReader = (home: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  cliAsync(home, args, { HOME: home, ...env }, [], process.getuid?.() === 0 ? ROOT_WITHOUT_OVERRIDE : [])
+
+/**
+ * Runs the CLI with `COUNCIL_HOME` on a disk with no room: a 64 KiB tmpfs mounted over the home in a mount namespace
+ * of its own (`unshare`, as an unprivileged user too), gone when the process ends.
+ */
+const onFullDisk = (home: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  cliAsync(home, args, env, [], ["unshare", "-rm", "sh", "-c", 'mount -t tmpfs -o size=64k tmpfs "$COUNCIL_HOME" && exec "$@"', "sh"])
+
+/** The one line the notifier's stand-in got for a failed `run daily`, if any. */
+const failedRunTold = (texts: ReadonlyArray<string>) => texts.filter((t) => t.includes("Failed: run daily"))
 
 describe("a COUNCIL_HOME this process cannot write", () => {
   it("still answers the commands that only read; one that writes says the home is not writable and what to do (exit 2)", async () => {
@@ -44,6 +55,49 @@ describe("a COUNCIL_HOME this process cannot write", () => {
     } finally {
       chmodSync(home, 0o755)
     }
+  }, 60_000)
+})
+
+describe("a store that cannot be opened on an unattended morning: told to Slack, and the next run goes on by itself", () => {
+  const slack = slackHomes()
+
+  it("a home that went read-only: exit 2 with its one line, which Slack hears too; writable again, the day runs", async () => {
+    const { home, slack: receiver, env } = await slack.home()
+    await cliAsyncOk(home, ["run", "daily", "--date", "2026-06-04"], env)
+    receiver.texts.length = 0
+    for (const file of readdirSync(home)) chmodSync(join(home, file), 0o444)
+    chmodSync(home, 0o555)
+    let refused
+    try {
+      refused = await asReader(home, ["run", "daily", "--date", "2026-06-05"], env)
+    } finally {
+      chmodSync(home, 0o700)
+      for (const file of readdirSync(home)) chmodSync(join(home, file), 0o600)
+    }
+    assert.strictEqual(refused.code, 2, refused.stderr)
+    const line = `COUNCIL_HOME: ${home} is not writable (EACCES): make it writable, or point COUNCIL_HOME at a writable directory (reading commands such as runs and leaderboard work on it as it is)`
+    assert.strictEqual(refused.stderr.trim().split("\n").at(-1), `error: ${line}`)
+    // nobody reads the log of a cron entry: the home stayed read-only, day after day, and Slack heard nothing
+    assert.deepStrictEqual(failedRunTold(receiver.texts), [`:rotating_light: *ERROR* · *Failed: run daily --date 2026-06-05*\n${line}`])
+
+    const next = await cliAsync(home, ["run", "daily", "--date", "2026-06-05"], env)
+    assert.strictEqual(next.code, 0, next.stderr)
+    assert.match(next.stdout, /run 2026-06-05-[0-9a-f]{8} · completed/)
+  }, 60_000)
+
+  it("a full disk is no configuration error: exit 1, told to Slack; with room again, the same command runs the day", async () => {
+    const { home, slack: receiver, env } = await slack.home()
+    const full = await onFullDisk(home, ["run", "daily"], env)
+    assert.strictEqual(full.code, 1, full.stderr)
+    const last = full.stderr.trim().split("\n").at(-1) ?? ""
+    assert.match(last, new RegExp(`^error: COUNCIL_HOME: cannot open ${home}/council\\.db: database or disk is full — the disk holding ${home} is full: free space there`))
+    const told = failedRunTold(receiver.texts)
+    assert.strictEqual(told.length, 1, receiver.texts.join("\n---\n"))
+    assert.include(told[0], `database or disk is full — the disk holding ${home} is full`)
+
+    const next = await cliAsync(home, ["run", "daily"], env)
+    assert.strictEqual(next.code, 0, next.stderr)
+    assert.match(next.stdout, /run 2026-06-08-[0-9a-f]{8} · completed/)
   }, 60_000)
 })
 

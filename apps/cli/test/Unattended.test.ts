@@ -253,7 +253,7 @@ describe("an unattended deployment, as its operator sees it", () => {
       assert.match(outage.stdout, new RegExp(`^${account} +succeeded +0 +0 `, "m"), outage.stdout)
     }
     // no "Decision FLAT" (which sells a book) over a hold: the council decided nothing
-    assert.match(outage.stderr, /^\[COUNCIL\] WARN Decision none · no orders — refused \*: no-pitches — no PM pitched \(every one abstained\); COUNCIL holds$/m)
+    assert.match(outage.stderr, /^\[COUNCIL\] WARN Decision none · no orders — nothing traded: no-pitches — no PM pitched \(every one abstained\); COUNCIL holds$/m)
     assert.notMatch(outage.stderr, /^\[COUNCIL\] .*(FLAT|stays flat)/m)
     const positions = await cliInProcess(home, ["positions", "--account", "COUNCIL"])
     assert.strictEqual(positions.code, 0, positions.stderr)

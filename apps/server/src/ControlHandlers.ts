@@ -1,5 +1,6 @@
 /**
- * The mutating endpoints. Each is behind the bearer token (`Auth`). `approve` runs `pnpm pipeline approve`'s code
+ * The mutating endpoints. Each is behind the bearer token (`Auth`). `closeAll` tells `CloseAllNotice` what it did,
+ * when the composition root provides one (Slack hears the panic button). `approve` runs `pnpm pipeline approve`'s code
  * path through `RunApprovals`, `startBacktest` starts `pnpm pipeline backtest` through `BacktestLauncher` (each
  * answers 501 when the server was started without it).
  */
@@ -14,6 +15,7 @@ import { failedAccountsOf } from "@council/daily/RunFailures"
 import { accountsFor } from "./AccountsHandlers.ts"
 import { RunApprovals } from "./Approvals.ts"
 import { BacktestLauncher } from "./BacktestLauncher.ts"
+import { CloseAllNotice } from "./CloseAllNotice.ts"
 import { chargesOf, summaryOf } from "./RunsHandlers.ts"
 
 const notYet = (feature: string, message: string) => Effect.fail(new NotImplemented({ feature, message }))
@@ -25,12 +27,15 @@ export const ControlHandlers = HttpApiBuilder.group(MonitorApi, "control", (hand
         const ids = yield* accountsFor(payload.account)
         const results = yield* AccountManager.use((m) => m.closeAllPositions(ids))
         yield* Effect.logWarning(`close-all requested over the API for ${ids.join(", ")}`)
-        return results.map(({ account, result }) =>
+        const answer = results.map(({ account, result }) =>
           Result.match(result, {
             onSuccess: (r) => ({ account, canceled: r.canceled, closed: r.closed, error: null }),
             onFailure: (e) => ({ account, canceled: null, closed: null, error: e.message })
           })
         )
+        const notice = yield* Effect.serviceOption(CloseAllNotice)
+        if (Option.isSome(notice)) yield* notice.value.tell(answer)
+        return answer
       }))
     .handle("approve", ({ params, payload }) =>
       Effect.gen(function*() {

@@ -8,7 +8,7 @@ import { equityCharts, pointsOf } from "./charts.js"
 import { closeAllCard } from "./control.js"
 import { badge, card, colorOf, h, money, moreButton, signed, tone } from "./dom.js"
 import { runPage } from "./run.js"
-import { fillStageBars, runsPage, stageLegend, timeline } from "./runs.js"
+import { fillStageBars, latestRunCard, runsPage, stageLegend, timeline } from "./runs.js"
 import { contestCard, leaderboardCard } from "./standings.js"
 
 const view = document.getElementById("view")
@@ -74,6 +74,7 @@ async function overview() {
   const runs = live ? api("/api/runs?limit=12") : null
   const accounts = live ? api("/api/accounts") : null
   const slots = {
+    latest: live ? [pending("Latest run", "Loading…")] : [],
     accounts: live ? [pending("Accounts", "Asking each broker…")] : [],
     board: [pending("Leaderboard", "Computing the leaderboard and its 95 % intervals…")],
     charts: [pending("Equity", "Loading the equity series…"), pending("Drawdown", "Loading…")],
@@ -87,8 +88,9 @@ async function overview() {
     ...(shown === undefined || shown.status === "completed" ? [] : [h("p", { class: "warning", id: "book-status" },
       `This backtest is ${shown.status}: ${shown.sessions} of the sessions from ${shown.from ?? "?"} to ${shown.to ?? "?"} recorded so far; what follows covers them alone. `,
       (resumeHint(shown) ?? "").replace(/^./, (c) => c.toUpperCase()))]),
-    h("div", { class: "grid" }, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs, ...slots.control))
+    h("div", { class: "grid" }, ...slots.latest, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs, ...slots.control))
   await Promise.all([
+    live ? fill(slots.latest, "Latest run", runs, latestRunCard) : null,
     live ? fill(slots.accounts, "Accounts", Promise.all([accounts, equity]), ([list, series]) => card("Accounts", accountCards(list, series))) : null,
     live ? fill(slots.control, "Close all", Promise.all([accounts, api("/api/server")]), ([list, server]) => closeAllCard(list.map((a) => a.account), server.mutations)) : null,
     fill(slots.board, "Leaderboard", api(`/api/leaderboard${bookQuery()}`), (report) => [leaderboardCard(report), contestCard(report)].filter((c) => c !== null)),

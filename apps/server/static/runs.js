@@ -24,6 +24,40 @@ export function failedAccounts(r) {
     ` ${accounts.length} of ${of} ${of === 1 ? "account" : "accounts"} failed: ${accounts.join(", ")}`)
 }
 
+/** How long ago `iso` was, as a person says it: "just now", "12 min ago", "5 h ago", "3 days ago". */
+const ago = (iso, now = Date.now()) => {
+  const minutes = Math.floor((now - Date.parse(iso)) / 60_000)
+  if (!(minutes >= 1)) return "just now"
+  if (minutes < 60) return `${minutes} min ago`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 48) return `${hours} h ago`
+  return `${Math.floor(hours / 24)} days ago`
+}
+
+/**
+ * What the operator asks first, on the overview's top: did the latest day run, and is anything wrong. The newest run
+ * that trades — no dry run, no imported run, no fork but a retry of its day: what the timer started — with its day,
+ * its status (a run whose process is gone: stopped or abandoned, and what to do), the accounts it failed, its error,
+ * and when it started (and how long ago: a timer that stopped firing shows as a run days old). A day whose command
+ * failed before its run started (the broker down) records no run: Slack and the log say those.
+ */
+export function latestRunCard(runs) {
+  const r = runs.find((r) => r.damage === undefined && !r.dryRun && !r.imported && (r.parentRunId === null || r.params?.retryOf !== undefined))
+  if (!r) {
+    return card("Latest run", h("p", { class: "empty", id: "latest-run" }, runs.length === 0
+      ? "no run yet — start one with: pnpm pipeline run daily"
+      : `none of the latest ${runs.length} runs traded a day (dry runs, forks, imports): `, runs.length === 0 ? null : h("a", { href: "#/runs" }, "all runs →")))
+  }
+  const troubled = r.status !== "completed" || r.failedAccounts !== null
+  const what = r.error ? ` — ${r.error}` : r.status === "awaiting-approval" ? ` — approve with: pnpm pipeline approve ${r.id} (or --reject)` : ""
+  return card("Latest run",
+    h("p", { id: "latest-run", class: troubled ? "troubled" : "" },
+      h("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, h("b", {}, r.tradingDay)), " ", runStatus(r), failedAccounts(r),
+      h("span", { class: troubled ? "neg" : "" }, what),
+      r.activity?.next ? h("span", { class: "neg" }, ` — ${r.activity.next}`) : null,
+      h("span", { class: "muted" }, ` · started ${r.startedAt.replace("T", " ").slice(0, 16)} UTC (${ago(r.startedAt)}) · run ${r.id}`)))
+}
+
 /** A run whose stored record does not read back: listed in its place, saying what is wrong. */
 const damagedRow = (r) => h("tr", { "data-run": r.id, class: "damaged" },
   h("td", {}, r.id),

@@ -39,7 +39,7 @@ describe("a fresh home's dashboard", () => {
     await page.waitForSelector("#view .loading", { state: "detached" })
     assert.include(await page.textContent("#verdict, #view .verdict"), "no equity recorded in book live yet")
     assert.deepStrictEqual(await page.$$eval("#view .empty", (ps) => ps.map((p) => p.textContent)), [
-      "nothing recorded yet", "nothing recorded yet", "no runs yet — start one with: pnpm pipeline run daily"
+      "no run yet — start one with: pnpm pipeline run daily", "nothing recorded yet", "nothing recorded yet", "no runs yet — start one with: pnpm pipeline run daily"
     ])
     await page.click("nav >> text=Runs")
     // the overview's own "nothing recorded yet" stays on the page until the runs arrive: the heading says they did

@@ -45,6 +45,9 @@ const signedMoney = (amount: number): string => signed(amount, centsText(Math.ab
 
 const qty = (n: number): string => (Number.isInteger(n) ? String(n) : String(Number(n.toFixed(6))))
 
+/** `1 order`, `2 orders`. */
+const counted = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`
+
 const price = (p: number): string => (p >= 1 ? p.toFixed(2) : p.toFixed(4))
 
 /**
@@ -180,7 +183,9 @@ export const accountDecision = (input: AccountDecisionInput): Notification => {
       ...reasons.map((r) => r.trim()).filter((r) => r.length > 0),
       ...intents.map(intentLine),
       ...cancels.map((c) => `cancel ${c.symbol} order ${c.orderId}: ${c.reason}`),
-      ...rejections.map((r) => `refused ${r.symbol}: ${r.rule} — ${r.detail}`),
+      // a refusal of the whole account (symbol `*`: unreadable, its PM abstained) is said as such: a lone `*` is
+      // no symbol to a reader, and Slack's markup would take it for the start of bold text
+      ...rejections.map((r) => `${r.symbol === "*" ? "nothing traded" : `refused ${r.symbol}`}: ${r.rule} — ${r.detail}`),
       ...clamps.map((c) => `clamped ${c.symbol}: ${c.rule} ${qty(c.requested)} → ${qty(c.allowed)} — ${c.detail}`)
     ])
   }
@@ -351,5 +356,36 @@ export const runSummary = (input: {
       ...(input.runId === undefined ? [] : [`run ${input.runId}`]),
       ...accounts.map((a) => summaryLine(a, input.previousEquity?.[a.account], input.since))
     ])
+  }
+}
+
+/** One account's part of a close-all: what it canceled and closed, or why it could not (`error`). */
+export interface ClosedAccount {
+  readonly account: string
+  readonly canceled: number | null
+  readonly closed: ReadonlyArray<{ readonly symbol: string; readonly side: string; readonly qty: number }> | null
+  readonly error: string | null
+}
+
+/**
+ * The panic button was pressed (`close-all`, from the CLI or the monitor's API, `via`): a WARN — every order
+ * canceled and every position sold or bought back is no routine day — an ERROR when an account could not be
+ * closed (it still holds what it held). One line per account: what it canceled and closed, or why not.
+ */
+export const closedAll = (input: { readonly via: string; readonly accounts: ReadonlyArray<ClosedAccount> }): Notification => {
+  const failed = input.accounts.filter((a) => a.error !== null)
+  const canceled = input.accounts.reduce((n, a) => n + (a.canceled ?? 0), 0)
+  const closed = input.accounts.reduce((n, a) => n + (a.closed?.length ?? 0), 0)
+  return {
+    level: failed.length > 0 ? "ERROR" : "WARN",
+    subject: `Close-all (${input.via}): ${counted(canceled, "order")} canceled, ${counted(closed, "position")} closed` +
+      (failed.length > 0 ? `, ${failed.length} of ${input.accounts.length} accounts failed` : ""),
+    body: list(input.accounts.map((a) =>
+      a.error !== null
+        ? `${a.account} FAILED, still holds what it held: ${a.error}`
+        : `${a.account}: ${counted(a.canceled ?? 0, "order")} canceled; ${
+          a.closed === null || a.closed.length === 0 ? "no position" : `closed ${a.closed.map((o) => `${o.side.toUpperCase()} ${qty(o.qty)} ${o.symbol}`).join(", ")}`
+        }`
+    ))
   }
 }

@@ -160,6 +160,47 @@ describe("RunMessages", () => {
     ])
   })
 
+  it("an account refused as a whole (unreadable, its PM abstained) says nothing was traded, naming no symbol", () => {
+    const unreadable = {
+      ...verdict,
+      intents: [],
+      clamps: [],
+      cancels: [],
+      rejections: [{ account: id("GROQ"), symbol: "*", rule: "account-unavailable", detail: "could not read the account: GET /v2/account: 401 request is not authorized" }]
+    }
+    const message = RunMessages.accountDecision({ account: id("GROQ"), pitch: { ...pitch, pm: id("GROQ") }, verdict: unreadable })
+    assert.strictEqual(message.level, "WARN")
+    assert.deepStrictEqual(message.body.split("\n").at(-1), "nothing traded: account-unavailable — could not read the account: GET /v2/account: 401 request is not authorized")
+  })
+
+  it("closedAll: a WARN with what each account canceled and closed; an ERROR naming the account that could not be closed", () => {
+    const done = RunMessages.closedAll({
+      via: "pnpm pipeline close-all",
+      accounts: [
+        { account: "CHATGPT", canceled: 2, closed: [{ symbol: "SPY", side: "sell", qty: 10 }, { symbol: "TLT", side: "buy", qty: 4.5 }], error: null },
+        { account: "COUNCIL", canceled: 0, closed: [], error: null }
+      ]
+    })
+    assert.deepStrictEqual(done, {
+      level: "WARN",
+      subject: "Close-all (pnpm pipeline close-all): 2 orders canceled, 2 positions closed",
+      body: "CHATGPT: 2 orders canceled; closed SELL 10 SPY, BUY 4.5 TLT\nCOUNCIL: 0 orders canceled; no position"
+    })
+    const failed = RunMessages.closedAll({
+      via: "the monitor's API",
+      accounts: [
+        { account: "GROQ", canceled: null, closed: null, error: "GET /v2/positions: 401 request is not authorized\nsecond line" },
+        { account: "CLAUDE", canceled: 1, closed: [{ symbol: "QQQ", side: "sell", qty: 27 }], error: null }
+      ]
+    })
+    assert.strictEqual(failed.level, "ERROR")
+    assert.strictEqual(failed.subject, "Close-all (the monitor's API): 1 order canceled, 1 position closed, 1 of 2 accounts failed")
+    assert.deepStrictEqual(failed.body.split("\n"), [
+      "GROQ FAILED, still holds what it held: GET /v2/positions: 401 request is not authorized / second line",
+      "CLAUDE: 1 order canceled; closed SELL 27 QQQ"
+    ])
+  })
+
   it("a flat council says FLAT", () => {
     const flat = { ...decision, trades: [], dissent: [] }
     const message = RunMessages.accountDecision({ account: id("COUNCIL"), decision: flat, verdict: { ...verdict, intents: [], rejections: [], clamps: [], cancels: [] } })

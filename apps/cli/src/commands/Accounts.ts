@@ -5,6 +5,8 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { type AccountId, Order, type Ticker } from "@council/domain"
 import { AccountManager, type BrokerError, select, TradingAccounts } from "@council/broker"
+import { Notifier } from "@council/notify/Notifier"
+import { closedAll } from "@council/notify/RunMessages"
 import { CliFailure } from "../CliFailure.ts"
 import { kindOfClientOrderId, legPurpose, orderPurpose } from "../OrderPurpose.ts"
 import { money, qty, table } from "../Table.ts"
@@ -137,9 +139,15 @@ export const confirmCloseAll = (account: Option.Option<string>, yes: boolean) =>
     ? Effect.void
     : Effect.fail(CliFailure.usage(`close-all cancels every open order and liquidates every position${Option.isSome(account) ? ` of ${account.value}` : " of every account"}; add --yes to confirm`))
 
+/**
+ * `close-all`: every open order canceled and every position closed, per account; what it did is told to the notifier
+ * too (`RunMessages.closedAll`: Slack hears the panic button pressed, whoever pressed it), a notifier failure a
+ * warning.
+ */
 export const closeAll = (ids: ReadonlyArray<AccountId>, json: boolean) =>
   Effect.gen(function*() {
     const results = yield* AccountManager.use((m) => m.closeAllPositions(ids))
+    yield* tellClosed("pnpm pipeline close-all", results)
     if (json) {
       // as `POST /api/close-all` answers
       yield* Console.log(JSON.stringify(
@@ -164,6 +172,22 @@ export const closeAll = (ids: ReadonlyArray<AccountId>, json: boolean) =>
       )
     ))
     yield* failIfAny(results)
+  })
+
+/** Tells the notifier what a close-all did (`via`: who pressed it); the layer's close waits for Slack (at most 10 s). */
+const tellClosed = (via: string, results: ReadonlyArray<{ account: AccountId; result: Result.Result<{ readonly canceled: number; readonly closed: ReadonlyArray<Order> }, BrokerError> }>) =>
+  Effect.gen(function*() {
+    const AppLayer = yield* Effect.promise(() => import("../AppLayer.ts"))
+    const accounts = results.map(({ account, result }) =>
+      Result.match(result, {
+        onSuccess: (r) => ({ account, canceled: r.canceled, closed: r.closed, error: null }),
+        onFailure: (e) => ({ account, canceled: null, closed: null, error: e.message })
+      })
+    )
+    yield* Notifier.use((n) => n.notify(closedAll({ via, accounts }))).pipe(
+      Effect.catchTag("NotifierError", (error) => Effect.logWarning(`notification failed: ${error.message}`)),
+      Effect.provide(AppLayer.notifier)
+    )
   })
 
 export const verify = Effect.gen(function*() {

@@ -13,7 +13,7 @@ import { continuation, dayCommand } from "@council/daily/RunActivity"
 import { executeRun, holdDayLock, reportOutcome, untilSignal, whileHeld } from "./RunDaily.ts"
 import { wasImported } from "./Runs.ts"
 import { ensureLocalTradableDay, ensureSameModes } from "./Session.ts"
-import { checkAt, checkStillInTime, clockOf, momentOfRun, realClockAccount } from "./Timing.ts"
+import { checkAt, checkStillInTime, clockAccountAmong, clockOf, momentOfRun, realClockAccounts } from "./Timing.ts"
 
 export interface DecideOptions {
   readonly runId: string
@@ -110,10 +110,10 @@ export const decide = (options: DecideOptions, AppLayer: AppLayers) =>
     if (!options.reject) yield* ensureSameModes(params.accounts)
     const ids = params.accounts.map((a) => a.id)
     const at = yield* checkAt(options.at, ids)
-    const realClock = yield* realClockAccount(ids)
-    const moment = realClock === undefined
-      ? momentOfRun(params, run.tradingDay, at)
-      : yield* Effect.provide(clockOf(realClock), AppLayer.probing)
+    const real = yield* realClockAccounts(ids)
+    const clock = real.length === 0 ? undefined : yield* Effect.provide(clockOf(real), AppLayer.probing)
+    const realClock = clock?.account
+    const moment = clock === undefined ? momentOfRun(params, run.tradingDay, at) : clock.now
     const day = run.tradingDay
     if (options.reject) {
       const rejected = yield* Effect.gen(function*() {
@@ -127,7 +127,7 @@ export const decide = (options: DecideOptions, AppLayer: AppLayers) =>
     }
     const { schedule } = timingOf(params)
     yield* Effect.gen(function*() {
-      yield* checkStillInTime(realClock ?? ids[0]!, schedule, day).pipe(
+      yield* checkStillInTime(realClock ?? (yield* clockAccountAmong(ids, AppLayer.tradingWith(moment, "empty"))), schedule, day).pipe(
         Effect.mapError((e) =>
           CliFailure.failed(`approval of ${run.id} refused: ${e.message}; it still awaits a decision (pnpm pipeline approve ${run.id} --reject)`)
         )

@@ -35,7 +35,7 @@ import { orderPurpose } from "../OrderPurpose.ts"
 import { counted, money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
 import { ensureNoOtherDayRunning, ensureTradableDay } from "./Session.ts"
-import { checkMarket, earlyCloseOnly, noSessionLine, type RunMoment } from "./Timing.ts"
+import { checkMarket, clockAccountAmong, earlyCloseOnly, noSessionLine, type RunMoment } from "./Timing.ts"
 
 export interface RunDailyOptions {
   readonly date: Option.Option<string>
@@ -311,16 +311,33 @@ export const intentTable = (verdict: RiskVerdict) =>
 /**
  * `command`, whose failure (exit 1, or 130: interrupted, as by a timer's stop) is also told to the notifier as
  * `Failed: <what>` with its error line — whatever stopped it, before its run started (the cutoff passed, a broker's
- * clock unreadable, the store unwritable) or in a stage: the operator of an unattended run reads Slack, not the log.
- * A usage or configuration error (exit 2) is not told: nothing was attempted, and the notifier may be what is wrong.
+ * clock unreadable, the disk full) or in a stage: the operator of an unattended run reads Slack, not the log.
+ * A usage or configuration error (exit 2) is not told: nothing was attempted, and the notifier may be what is wrong —
+ * except what the settings being right does not prevent (`beyondSettings`): the settings, the notifier's among
+ * them, were checked before it, and a home that went read-only overnight, or a feed that stopped giving bars, stops
+ * every day until someone hears of it. Those are told to Slack alone (stderr has their line already).
  */
 export const toldOnFailure = <A, E, R>(what: string, command: Effect.Effect<A, E, R>) =>
   command.pipe(Effect.tapCause((cause) => {
     const { code, line } = outcome(Exit.failCause(cause))
+    if (code === 2) return beyondSettings(cause) ? toldToSlack(what, cause) : Effect.void
     return code === 1 || code === 130
       ? RunNotices.runFailed(what, line ?? "failed").pipe(Effect.provide(AppLayer.notifier), Effect.ignore)
       : Effect.void
   }))
+
+/**
+ * Whether `cause` is an exit 2 that checked settings do not rule out: the store refusing to open (`COUNCIL_HOME` not
+ * writable, a database a newer version upgraded) or the market data giving no trading day (a remote feed with no bars
+ * for the last weeks: `alpaca has no bars between …`). A flag's bad value is a `CliFailure`, never one of these.
+ */
+const beyondSettings = (cause: Cause.Cause<unknown>) =>
+  Option.match(Cause.findErrorOption(cause), {
+    onNone: () => false,
+    onSome: (e) =>
+      typeof e === "object" && e !== null && "_tag" in e &&
+      (e._tag === "DatabaseConfigError" || e._tag === "NewerDatabaseError" || e._tag === "MarketDataError")
+  })
 
 /** A failure of exit 2 told to Slack alone: stderr has its one line already (bad input is said in one line). */
 const toldToSlack = (what: string, cause: Cause.Cause<unknown>) => {
@@ -434,7 +451,6 @@ export const runDaily = <E, R>(
 ) =>
   Effect.gen(function*() {
     const { day, moment } = at
-    const clockAccount = at.realClock ?? params.accounts[0]!.id
     const again = yield* dayCommand(day, params.accounts)
     const probe = AppLayer.tradingWith(moment, "empty")
     const closed = at.realClock === undefined ? yield* noSessionLine(at) : undefined
@@ -442,6 +458,7 @@ export const runDaily = <E, R>(
       yield* Console.error(closed)
       return yield* untradedJson(options.json, { tradingDay: day, outcome: "market-closed", message: closed })
     }
+    const clockAccount = at.realClock ?? (yield* clockAccountAmong(params.accounts.map((a) => a.id), probe))
     const regular = options.earlyCloseOnly ? yield* earlyCloseOnly(clockAccount, at.schedule).pipe(Effect.provide(probe)) : undefined
     if (regular !== undefined) return yield* untradedJson(options.json, { tradingDay: day, outcome: regular.skipped, message: regular.message })
     const plan = yield* planDay(options, day, params).pipe(Effect.provide(probe))

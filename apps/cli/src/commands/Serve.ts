@@ -10,7 +10,9 @@ import { RunId } from "@council/domain"
 import { RunStore } from "@council/engine"
 import type { TradingAccounts } from "@council/broker"
 import type { MarketData } from "@council/market"
-import { Approvals, HostCheck, Server } from "@council/server"
+import { Approvals, CloseAllNotice, HostCheck, Server } from "@council/server"
+import { Notifier } from "@council/notify/Notifier"
+import { closedAll } from "@council/notify/RunMessages"
 import { TradeLedger } from "@council/tracking"
 import { votesByBook } from "../BacktestFiles.ts"
 import { offThread } from "../BookWorker.ts"
@@ -74,6 +76,20 @@ const approvals = Effect.gen(function*() {
   return Layer.succeed(Approvals.RunApprovals, Approvals.RunApprovals.of({ decide }))
 })
 
+/**
+ * `POST /api/close-all` told to the notifier (the console and, with `SLACK_WEBHOOK_URL`, Slack) as `close-all` tells
+ * it: the panic button pressed from the dashboard is heard where the day's runs are.
+ */
+const closeAllNotice = Layer.effect(CloseAllNotice.CloseAllNotice, Effect.gen(function*() {
+  const notifier = yield* Notifier
+  return CloseAllNotice.CloseAllNotice.of({
+    tell: (accounts) =>
+      notifier.notify(closedAll({ via: "the monitor's API", accounts })).pipe(
+        Effect.catchTag("NotifierError", (error) => Effect.logWarning(`notification failed: ${error.message}`))
+      )
+  })
+})).pipe(Layer.provide(AppLayer.notifier))
+
 /** The names `serve` says it answers to (`HostCheck`). */
 const answered = (host: string, allowed: ReadonlyArray<string>) =>
   [HostCheck.isLoopback(host.trim().toLowerCase()) ? "localhost, 127.0.0.1" : "localhost, IP addresses", ...allowed].join(", ") +
@@ -88,7 +104,7 @@ const serving = (options: ServeOptions) =>
     const allowed = yield* allowedHosts(options.allowedHost ?? [], configured)
     const proxies = yield* trustedProxies(options.trustProxy ?? [])
     yield* checkListen(options.host, options.port)
-    const services = Layer.mergeAll(TradeLedger.layer, votesByBook, yield* approvals, launcher.pipe(Layer.provide(TradeLedger.layer))).pipe(
+    const services = Layer.mergeAll(TradeLedger.layer, votesByBook, yield* approvals, launcher.pipe(Layer.provide(TradeLedger.layer)), closeAllNotice).pipe(
       Layer.provideMerge(AppLayer.inspecting())
     )
     yield* Effect.gen(function*() {

@@ -1,8 +1,9 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { type AccountId, isBefore, parseMoment, RunId, type TradingDay } from "@council/domain"
-import { LiveGuard, TradingAccounts } from "@council/broker"
+import { type BrokerError, LiveGuard, TradingAccounts } from "@council/broker"
 import { Calendar, LocalExchange } from "@council/exchange"
 import type { AccountProfile } from "@council/daily"
 import { liveBook, TradeLedger } from "@council/tracking"
@@ -62,16 +63,18 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
     const configs = all.filter((a) => accounts.some((p) => p.id === a.id))
     // a dry run reads the accounts as of its day: Alpaca's present always, an `exchange serve` not before a day it
     // has traded an account into — that one is asked
-    const onAlpaca = sending
-      ? configs.find((a) => a.credentials !== undefined)
-      : configs.find((a) => a.credentials !== undefined && a.baseUrl !== undefined && !LiveGuard.isAlpacaUrl(a.baseUrl))
-    if (onAlpaca === undefined) return
-    // loaded (and provided by RoutedBrokers) only when an account has credentials, as this one does
+    const candidates = sending
+      ? configs.filter((a) => a.credentials !== undefined)
+      : configs.filter((a) => a.credentials !== undefined && a.baseUrl !== undefined && !LiveGuard.isAlpacaUrl(a.baseUrl))
+    if (candidates.length === 0) return
+    // loaded (and provided by RoutedBrokers) only when an account has credentials, as these have
     const { AlpacaBroker } = yield* Effect.promise(() => import("@council/broker/Alpaca"))
     const alpaca = Option.getOrThrowWith(yield* Effect.serviceOption(AlpacaBroker), () => new Error("RoutedBrokers provides AlpacaBroker"))
-    const broker = yield* alpaca.get(onAlpaca.id)
+    // the clock of the first account whose key is not refused: one account's revoked key (401) fails that account
+    // alone, at its own reads in the run, not every account's day; every key refused, the first account's refusal
+    const { account: onAlpaca, read } = yield* firstUnrefused(candidates, (account) =>
+      Effect.flatMap(alpaca.get(account.id), (broker) => broker.getClock))
     if (!sending) {
-      const read = yield* Effect.result(broker.getClock)
       if (read._tag === "Failure" && read.failure.reason === "InvalidRequest") {
         return yield* CliFailure.usage(
           `cannot read ${day} at ${onAlpaca.id}'s broker, even for a dry run: it refused: ${read.failure.message} (a replay without --from reads that day's run from its recordings instead)`
@@ -81,19 +84,39 @@ export const ensureTradableDay = (day: TradingDay, accounts: ReadonlyArray<Accou
     }
     // named as the user configured it: Alpaca, or the host of another Alpaca-compatible server (`exchange serve`)
     const where = onAlpaca.baseUrl === undefined || LiveGuard.isAlpacaUrl(onAlpaca.baseUrl) ? "Alpaca" : new URL(onAlpaca.baseUrl).host
-    // an `exchange serve` refuses (422) a moment before one the account has traded up to: refused up front too
-    const clock = yield* broker.getClock.pipe(
-      Effect.mapError((e) =>
-        e.reason === "InvalidRequest"
-          ? CliFailure.usage(`refusing to send orders for ${day} to ${onAlpaca.id}: its broker refused: ${e.message}`)
-          : CliFailure.failed(`cannot read the clock of ${where} for ${onAlpaca.id}: ${e.message}`))
-    )
-    const session = clock.timestamp.slice(0, 10)
+    if (read._tag === "Failure") {
+      const e = read.failure
+      // an `exchange serve` refuses (422) a moment before one the account has traded up to: refused up front too
+      return yield* e.reason === "InvalidRequest"
+        ? CliFailure.usage(`refusing to send orders for ${day} to ${onAlpaca.id}: its broker refused: ${e.message}`)
+        : CliFailure.failed(`cannot read the clock of ${where} for ${onAlpaca.id}: ${e.message}`)
+    }
+    const session = read.success.timestamp.slice(0, 10)
     if (session !== day) {
       return yield* CliFailure.usage(
         `refusing to send orders for ${day} to ${where}: its current session is ${session} (use --dry-run, or replay a past day)`
       )
     }
+  })
+
+/**
+ * `read` for each of `candidates` in turn until one is not refused for its key (`Unauthorized`: 401, or Alpaca's
+ * bare 403): the account, and what its read gave. Every key refused: the first account, with its refusal. The
+ * market's clock and calendar are the same at every account of a broker, so whose key reads them does not matter —
+ * only that one revoked key does not stop the accounts whose keys work.
+ */
+export const firstUnrefused = <A extends { readonly id: AccountId }, B, R>(
+  candidates: ReadonlyArray<A>,
+  read: (account: A) => Effect.Effect<B, BrokerError, R>
+) =>
+  Effect.gen(function*() {
+    let first: { readonly account: A; readonly read: Result.Result<B, BrokerError> } | undefined
+    for (const account of candidates) {
+      const result = yield* Effect.result(read(account))
+      if (result._tag === "Success" || result.failure.reason !== "Unauthorized") return { account, read: result }
+      first ??= { account, read: result }
+    }
+    return first ?? (yield* Effect.die(new Error("firstUnrefused: no candidate")))
   })
 
 /**

@@ -9,6 +9,7 @@
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import {
@@ -32,14 +33,18 @@ import { BarIndex, MarketData } from "@council/market"
 import { AppSettings } from "../AppConfig.ts"
 import { CliFailure } from "../CliFailure.ts"
 import * as RunNotices from "../RunNotices.ts"
+import { firstUnrefused } from "./Session.ts"
 
-/** The account whose broker has a real clock (an Alpaca host), among `ids`; `undefined`: every clock is simulated. */
-export const realClockAccount = (ids: ReadonlyArray<AccountId>) =>
+/** The accounts whose brokers have a real clock (on an Alpaca host), among `ids`, in their order; none: every clock is simulated. */
+export const realClockAccounts = (ids: ReadonlyArray<AccountId>) =>
   TradingAccounts.use(({ all }) =>
     Effect.succeed(
-      all.find((a) => ids.includes(a.id) && a.credentials !== undefined && (a.baseUrl === undefined || LiveGuard.isAlpacaUrl(a.baseUrl)))?.id
+      ids.filter((id) => all.some((a) => a.id === id && a.credentials !== undefined && (a.baseUrl === undefined || LiveGuard.isAlpacaUrl(a.baseUrl))))
     )
   )
+
+/** The first account whose broker has a real clock (an Alpaca host), among `ids`; `undefined`: every clock is simulated. */
+export const realClockAccount = (ids: ReadonlyArray<AccountId>) => Effect.map(realClockAccounts(ids), (real) => real[0])
 
 /** `--at HH:MM` (or `HH:MM:SS`), New York time, checked; refused when an account's clock is real. */
 export const checkAt = (at: Option.Option<string>, ids: ReadonlyArray<AccountId>) =>
@@ -101,41 +106,64 @@ export interface RunMoment {
   readonly realClock: AccountId | undefined
 }
 
-/** The clock of `account`'s broker as a moment (inside layers that provide its broker). */
-export const clockOf = (account: AccountId) =>
+/**
+ * The clock of the first of `ids` whose broker's key is not refused (`firstUnrefused`: one revoked key does not stop
+ * the other accounts' day), as a moment, with that account (inside layers that provide the accounts' brokers).
+ */
+export const clockOf = (ids: ReadonlyArray<AccountId>) =>
   Effect.gen(function*() {
-    const broker = yield* Brokers.use((b) => b.get(account))
-    const clock = yield* broker.getClock.pipe(
-      Effect.mapError((e) => CliFailure.failed(`cannot read the market clock of ${account}: ${e.message}`))
+    const brokers = yield* Brokers
+    const { account: { id: account }, read } = yield* firstUnrefused(
+      ids.map((id) => ({ id })),
+      ({ id }) => Effect.flatMap(brokers.get(id), (broker) => broker.getClock)
     )
-    const now = parseMoment(clock.timestamp)
-    if (now === undefined) return yield* CliFailure.failed(`the market clock of ${account} says "${clock.timestamp}", not a time`)
-    return now
+    if (read._tag === "Failure") return yield* CliFailure.failed(`cannot read the market clock of ${account}: ${read.failure.message}`)
+    const now = parseMoment(read.success.timestamp)
+    if (now === undefined) return yield* CliFailure.failed(`the market clock of ${account} says "${read.success.timestamp}", not a time`)
+    return { account, now }
   })
 
 /**
- * A new run's day and moment. `readClock` reads a real clock (`clockOf` inside layers that provide the account's
- * broker). On a real clock, `--date` of another day is only for a dry run (checked later by the session rule); its
+ * The account whose broker's clock and calendar a run reads, among `ids` (in their order): the first, unless it
+ * trades through a broker that refuses its key (401) — then the first whose key is taken (`firstUnrefused`), so one
+ * revoked key fails that account alone, not every account's day. A clock is read only when the first has a key
+ * (`probe` provides the brokers then).
+ */
+export const clockAccountAmong = <E, R>(ids: ReadonlyArray<AccountId>, probe: Layer.Layer<Brokers, E, R>) =>
+  Effect.gen(function*() {
+    const { all } = yield* TradingAccounts
+    const first = ids[0]!
+    if (all.find((a) => a.id === first)?.credentials === undefined) return first
+    const { account } = yield* firstUnrefused(
+      ids.map((id) => ({ id })),
+      ({ id }) => Brokers.use((b) => Effect.flatMap(b.get(id), (broker) => broker.getClock))
+    ).pipe(Effect.provide(probe))
+    return account.id
+  })
+
+/**
+ * A new run's day and moment. `readClock` reads a real clock (`clockOf` inside layers that provide the accounts'
+ * brokers): the first of the accounts on Alpaca whose key is taken decides (`RunMoment.realClock`). On a real clock, `--date` of another day is only for a dry run (checked later by the session rule); its
  * moment is then the schedule's on that day.
  */
 export const resolveRunMoment = <E, R>(
   options: { readonly date: Option.Option<string>; readonly at: Option.Option<string> },
   ids: ReadonlyArray<AccountId>,
-  readClock: (account: AccountId) => Effect.Effect<NewYorkMoment, E, R>
+  readClock: (accounts: ReadonlyArray<AccountId>) => Effect.Effect<{ readonly account: AccountId; readonly now: NewYorkMoment }, E, R>
 ) =>
   Effect.gen(function*() {
     const { schedule } = yield* AppSettings
     const at = yield* checkAt(options.at, ids)
-    const realClock = yield* realClockAccount(ids)
-    if (realClock !== undefined) {
-      const now = yield* readClock(realClock)
+    const real = yield* realClockAccounts(ids)
+    if (real.length > 0) {
+      const { account: realClock, now } = yield* readClock(real)
       const day = Option.isSome(options.date) ? yield* resolveTradingDay(options.date) : TradingDay.make(now.day)
       const moment = day === now.day ? now : scheduledMoment(schedule, day)
       return { day, moment, schedule, realClock } satisfies RunMoment
     }
     const day = yield* resolveTradingDay(options.date)
     const moment = at === undefined ? scheduledMoment(schedule, day) : momentAt(day, at)
-    return { day, moment, schedule, realClock } satisfies RunMoment
+    return { day, moment, schedule, realClock: undefined } satisfies RunMoment
   })
 
 /** The moment of a run that exists: a real clock's now, `--at` on its day, or its recorded as-of moment. */
