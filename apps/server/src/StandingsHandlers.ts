@@ -6,8 +6,10 @@ import { AccountId, type TradingDay } from "@council/domain"
 import { BadRequest, Damaged, MonitorApi, NotFound, PAGE, Unavailable } from "@council/api"
 import { TradingAccounts } from "@council/broker"
 import { BarIndex } from "@council/market"
-import { type BookId, isDamagedLedger, type LedgerError, liveBook, Standings, TradeLedger } from "@council/tracking"
+import { type BookId, type BookSummary, isDamagedLedger, type LedgerError, liveBook, Standings, TradeLedger } from "@council/tracking"
+import { backtestActivities } from "@council/daily/BacktestActivity"
 import type { CompletedBooks } from "./CompletedBooks.ts"
+import { storeFailure } from "./RunsHandlers.ts"
 
 const failures = {
   BookNotFound: (e: Standings.BookNotFound) => Effect.fail(new NotFound({ message: e.message })),
@@ -24,6 +26,13 @@ const backtestAlone = (id: string) =>
     const found = yield* TradeLedger.use((ledger) => ledger.book(book.value))
     return Option.isSome(found) && found.value.kind === "backtest" ? [found.value] : []
   })
+
+/** `books` with the activity of those marked `running` (in progress, or stopped: their process is gone). */
+const listed = (books: ReadonlyArray<BookSummary>) =>
+  Effect.map(
+    Effect.mapError(backtestActivities(books), storeFailure),
+    (activity) => books.map((b) => ({ ...b, activity: activity.get(b.id) ?? null }))
+  )
 
 /** The book `?backtest=` names (the live book without it); a blank one is bad input, as `--backtest ""` is. */
 const bookOf = (backtest: string | undefined) =>
@@ -116,9 +125,9 @@ export const standingsHandlers = (riskFree: number, completed: CompletedBooks) =
         }).pipe(Effect.catchTags(failures)))
       .handle("backtests", ({ query }) =>
         Effect.gen(function*() {
-          if (query.id !== undefined) return yield* backtestAlone(query.id)
+          if (query.id !== undefined) return yield* listed(yield* backtestAlone(query.id))
           const before = query.before === undefined ? undefined : yield* cursorBook(query.before)
-          return yield* TradeLedger.use((ledger) => ledger.backtests({ limit: query.limit ?? PAGE.default, before }))
+          return yield* listed(yield* TradeLedger.use((ledger) => ledger.backtests({ limit: query.limit ?? PAGE.default, before })))
         }).pipe(Effect.catchTags({ LedgerError: failures.LedgerError })))
       .handle("backtest", ({ params }) =>
         Effect.gen(function*() {
@@ -126,6 +135,7 @@ export const standingsHandlers = (riskFree: number, completed: CompletedBooks) =
           if (params.id === liveBook) return yield* notFound
           const book = yield* Standings.bookFor(params.id)
           const found = yield* TradeLedger.use((ledger) => ledger.book(book))
-          return Option.isSome(found) && found.value.kind === "backtest" ? found.value : yield* notFound
+          if (Option.isNone(found) || found.value.kind !== "backtest") return yield* notFound
+          return (yield* listed([found.value]))[0]!
         }).pipe(Effect.catchTags(failures))))
 }

@@ -86,7 +86,7 @@ async function overview() {
     h("h1", {}, live ? "Live book" : `Backtest ${shown?.id ?? book}`),
     // (replaceChildren writes a null as the text "null": a part left out is no part at all)
     ...(shown === undefined || shown.status === "completed" ? [] : [h("p", { class: "warning", id: "book-status" },
-      `This backtest is ${shown.status}: ${shown.sessions} of the sessions from ${shown.from ?? "?"} to ${shown.to ?? "?"} recorded so far; what follows covers them alone. `,
+      `This backtest is ${backtestStatus(shown)}: ${shown.sessions} of the sessions from ${shown.from ?? "?"} to ${shown.to ?? "?"} recorded so far; what follows covers them alone. `,
       (resumeHint(shown) ?? "").replace(/^./, (c) => c.toUpperCase()))]),
     h("div", { class: "grid" }, ...slots.latest, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs, ...slots.control))
   await Promise.all([
@@ -104,17 +104,21 @@ async function overview() {
 
 /**
  * How a backtest that did not complete goes on: `interrupted` (Ctrl-C, SIGTERM, a server stopped) waits for
- * `--resume`; `running` is either under way or left so by a crash (the book cannot tell which: a resume of one still
- * running elsewhere is refused, naming its process). `null` for any other status.
+ * `--resume`; `running` is under way while its process lives, or stopped when its process is gone (a crash, a kill:
+ * the API's `activity` says which, and names the command that continues it). `null` for any other status.
  */
 const resumeHint = (b) =>
   b.status === "interrupted" ? `continue it with: pnpm pipeline backtest --resume ${b.id}`
-  : b.status === "running" ? `under way, or stopped by a crash; then continue it with: pnpm pipeline backtest --resume ${b.id}`
+  : b.activity?.state === "stopped" ? `its process is gone: continue it with: ${b.activity.next}`
+  : b.status === "running" ? "under way"
   : null
+
+/** The status a backtest is in: a `running` book whose process is gone is `stopped`. */
+const backtestStatus = (b) => b.activity?.state === "stopped" ? "stopped" : b.status
 
 const backtestRow = (b) => h("tr", {},
   h("td", { class: "id" }, h("a", { href: overviewHash(b.id) }, b.id)),
-  h("td", {}, badge(b.status), resumeHint(b) === null ? null : h("span", { class: "range resume" }, resumeHint(b))),
+  h("td", {}, badge(backtestStatus(b)), resumeHint(b) === null ? null : h("span", { class: "range resume" }, resumeHint(b))),
   h("td", { class: "id" }, `${b.from ?? "?"} … ${b.to ?? "?"}`),
   h("td", { class: "num" }, b.sessions), h("td", { class: "num" }, b.accounts), h("td", { class: "label" }, b.label), h("td", { class: "muted id" }, b.createdAt.slice(0, 19).replace("T", " ")),
   h("td", {}, h("a", { class: "report", href: `/backtests/${encodeURIComponent(b.id)}/report.html` }, "report")))

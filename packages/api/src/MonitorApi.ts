@@ -132,6 +132,20 @@ export const RunSummary = Schema.Struct({
 export type RunSummary = typeof RunSummary.Type
 
 /**
+ * A backtest's book as `/api/backtests` lists it: its summary, and for a book marked `running` its `activity` —
+ * `in-progress` while a live process runs it, `stopped` when its process is gone (`next`: the command that continues
+ * it); `null` for a book that is not `running`.
+ */
+export const BacktestListing = Schema.Struct({
+  ...BookSummary.fields,
+  activity: Schema.NullOr(Schema.Struct({
+    state: Schema.Literals(["in-progress", "stopped"]),
+    next: Schema.NullOr(Schema.String)
+  }))
+})
+export type BacktestListing = typeof BacktestListing.Type
+
+/**
  * A run `/api/runs` lists whose stored row or parameters do not read back: listed in its place (the others still
  * are), with what of its row reads and `damage`, what is wrong (`/api/runs/:id` of it answers 500 `Damaged` saying so).
  */
@@ -311,13 +325,13 @@ export class StandingsGroup extends HttpApiGroup.make("standings")
           description: "that backtest alone (`latest`: the newest): a list of it, or an empty list when there is none (not a 404)"
         })
       },
-      success: Schema.Array(BookSummary),
+      success: Schema.Array(BacktestListing),
       error: [BadRequest, Damaged, Unavailable]
     }).annotate(OpenApi.Description, "the backtests' books, newest first, a page at a time: a page shorter than `limit` is the last; " +
       "the next one is `?before=` the last id listed"),
     HttpApiEndpoint.get("backtest", "/backtests/:id", {
       params: { id: Schema.String.annotate({ description: "a backtest's id, or `latest`" }) },
-      success: BookSummary,
+      success: BacktestListing,
       error: [NotFound, Damaged, Unavailable]
     }),
     HttpApiEndpoint.get("report", "/backtests/:id/report", {

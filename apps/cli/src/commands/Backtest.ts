@@ -22,6 +22,7 @@ import * as Schema from "effect/Schema"
 import { type AccountId, type NewYorkMoment, RunSchedule, TradingDay } from "@council/domain"
 import { AccountManager } from "@council/broker"
 import { AccountProfile, Backtest, type DailyParams } from "@council/daily"
+import { backtestLease } from "@council/daily/BacktestActivity"
 import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import { RunStore } from "@council/engine"
@@ -319,7 +320,7 @@ const openBook = (plan: Plan) =>
   Effect.gen(function*() {
     const { id, from, to } = plan
     // one process runs (or resumes) a backtest at a time: a second --resume of one still running is refused
-    const lease = yield* holdLock(`backtest:${id}`, plan.resumed ? `backtest --resume ${id}` : `backtest ${id}`, "the backtest's lock").pipe(
+    const lease = yield* holdLock(backtestLease(id), plan.resumed ? `backtest --resume ${id}` : `backtest ${id}`, "the backtest's lock").pipe(
       Effect.provide(yield* Layer.build(RunLock.layer.pipe(Layer.provide(mainDb))))
     )
     if (!plan.resumed) {

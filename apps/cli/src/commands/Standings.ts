@@ -4,7 +4,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { AccountId } from "@council/domain"
-import { liveHolders } from "@council/store"
+import { backtestActivities, resumeCommand } from "@council/daily/BacktestActivity"
 import * as Prices from "@council/llm/Prices"
 import { type BookId, type Bootstrap, BookSummary, Contest, Figures, Leaderboard, Standings, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
@@ -249,18 +249,9 @@ const knownAccount = (book: BookId, account: AccountId) =>
 export const equity = (options: EquityOptions) =>
   reading(options, (window) => equityOf(options, window))
 
-/**
- * The backtests marked `running` that no live process holds (killed, crashed, its machine restarted): they stay so
- * until `backtest --resume` continues them. A backtest's process holds the lease `backtest:<id>` while it runs.
- */
-const stoppedBacktests = (books: ReadonlyArray<BookSummary>) =>
-  Effect.gen(function*() {
-    if (!books.some((b) => b.status === "running")) return new Set<string>()
-    const held = new Set((yield* liveHolders.pipe(
-      Effect.mapError((e) => CliFailure.failed(`cannot read which backtests are being run: ${e.message}`))
-    )).map(({ key }) => key))
-    return new Set(books.filter((b) => b.status === "running" && !held.has(`backtest:${b.id}`)).map((b) => b.id))
-  })
+/** Which `running` backtests of `books` a live process runs, and how the others (their process gone) are continued. */
+const activitiesOf = (books: ReadonlyArray<BookSummary>) =>
+  backtestActivities(books).pipe(Effect.mapError((e) => CliFailure.failed(`cannot read which backtests are being run: ${e.message}`)))
 
 /** What `backtests` lists: a page of at most `limit` (1–1000), after `before` (a backtest's id) when given. */
 export interface BacktestsPage {
@@ -297,13 +288,15 @@ const listBacktests = ({ before, json, limit }: BacktestsPage) =>
     const after = Option.isSome(before) ? yield* cursorBook(before.value) : undefined
     const books = yield* TradeLedger.use((l) => l.backtests({ limit, before: after })).pipe(Effect.mapError(ledgerFailure))
     const more = books.length === limit ? `more: pnpm pipeline backtests --before ${books.at(-1)!.id}${limit === DEFAULT_LISTED ? "" : ` --limit ${limit}`}` : undefined
+    const activity = yield* activitiesOf(books)
     if (json) {
-      yield* Console.log(JSON.stringify(Schema.encodeSync(Schema.Array(BookSummary))(books), null, 2))
+      const encoded = Schema.encodeSync(Schema.Array(BookSummary))(books)
+      yield* Console.log(JSON.stringify(encoded.map((b) => ({ ...b, activity: activity.get(b.id) ?? null })), null, 2))
       if (more !== undefined) yield* Console.error(more)
       return
     }
     if (books.length === 0) return yield* Console.log(Option.isSome(before) ? `no backtests after ${before.value}` : "no backtests yet")
-    const stopped = yield* stoppedBacktests(books)
+    const stopped = new Set([...activity].filter(([, a]) => a.state === "stopped").map(([id]) => id))
     yield* Console.log(table(
       ["BACKTEST", "STATUS", "ASKED", "RECORDED", "SESSIONS", "ACCOUNTS", "LABEL", "CREATED (UTC)"],
       books.map((b: BookSummary) => [
@@ -318,8 +311,8 @@ const listBacktests = ({ before, json, limit }: BacktestsPage) =>
       ])
     ))
     const notes = books.flatMap((b) =>
-      stopped.has(b.id) ? [`backtest ${b.id} stopped (its process is gone): continue it with: pnpm pipeline backtest --resume ${b.id}`]
-      : b.status === "interrupted" ? [`backtest ${b.id} interrupted: continue it with: pnpm pipeline backtest --resume ${b.id}`]
+      stopped.has(b.id) ? [`backtest ${b.id} stopped (its process is gone): continue it with: ${resumeCommand(b.id)}`]
+      : b.status === "interrupted" ? [`backtest ${b.id} interrupted: continue it with: ${resumeCommand(b.id)}`]
       : []
     )
     if (notes.length > 0) yield* Console.log(`\n${notes.join("\n")}`)
