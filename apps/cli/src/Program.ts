@@ -8,7 +8,6 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
 import * as Prompt from "effect/cli/Prompt"
@@ -21,6 +20,7 @@ import { answeringInJson } from "./JsonFailure.ts"
 import { stamper, stderrIsTerminal } from "./StderrLines.ts"
 import { printableConsole } from "./TerminalText.ts"
 import * as Tracing from "./Tracing.ts"
+import * as LogLines from "./LogLines.ts"
 
 import { outcome } from "./Outcome.ts"
 
@@ -87,7 +87,7 @@ export const run = (argv: ReadonlyArray<string>, decided?: (code: number) => voi
     // the command's outcome is known: what is left is closing (`Listening.closing`)
     Effect.onExit((exit) => (decided === undefined ? Effect.void : Effect.sync(() => decided(outcome(exit).code)))),
     Effect.provide(Tracing.layer),
-    Effect.provideService(Logger.LogToStderr, true),
+    Effect.provide(LogLines.layer),
     Effect.provide(Layer.mergeAll(CliServices.layer, Presenter))
   )
   // one stamper for the whole command: stderr does not turn into a terminal midway

@@ -77,8 +77,11 @@ describe("pnpm pipeline with live LLMs (a fake provider on 127.0.0.1)", () => {
     const r = await cli(["run", "daily", "--json"], live(), home, false)
     assert.strictEqual(r.code, 0, r.stderr)
     const result = JSON.parse(r.stdout) as { readonly run: { readonly id: string } }
-    assert.match(r.stderr, /WARN .*llm CLAUDE anthropic:claude-sonnet-4-6: RateLimited: anthropic answered 429 \(rate_limit_error: slow down\) \(retry after 20ms\)/)
-    assert.match(r.stderr, /WARN .*llm GEMINI gemini:gemini-3\.1-pro-preview: InvalidAnswer: Expected "SPY" \| .* at \["symbol"\] \{/)
+    // a log line reads as the CLI's other stderr lines: (its UTC stamp, which the harness takes off) the level, the
+    // message — no second clock time, no fiber number
+    assert.match(r.stderr, new RegExp(`^WARN llm CLAUDE anthropic:claude-sonnet-4-6: RateLimited: anthropic answered 429 \\(rate_limit_error: slow down\\) \\(retry after 20ms\\)`, "m"))
+    assert.notMatch(r.stderr, /\] (DEBUG|INFO|WARN|ERROR) \(#\d+\)/)
+    assert.match(r.stderr, /WARN .*llm GEMINI gemini:gemini-3\.1-pro-preview: InvalidAnswer: Expected "SPY" \| .* at \["symbol"\] runId=\S+ stage=PmPitches$/m)
     assert.match(r.stderr, /WARN .*llm GROQ groq:openai\/gpt-oss-120b: Unauthorized: /)
     assert.match(r.stderr, /LLM live: CHATGPT openai:gpt-5\.4, GEMINI gemini:gemini-3\.1-pro-preview, CLAUDE anthropic:claude-sonnet-4-6, GROQ groq:openai\/gpt-oss-120b, DEEPSEEK deepseek:deepseek-v4-flash · chairman anthropic:claude-sonnet-4-6/)
     assert.match(r.stderr, /✓ PmPitches .*abstained: GEMINI/)
