@@ -2,7 +2,7 @@ import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser, Page } from "playwright-core"
 import { tempHome } from "../../cli/test/CliHarness.ts"
-import { collectProblems, launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { openDashboard, type ServerProcess, startServer } from "./MonitorHome.ts"
 
 /**
  * A new user's dashboard (a fresh home: no run, no backtest, no equity) and how it gets around: each view says what
@@ -18,9 +18,7 @@ let page: Page
 const problems: Array<string> = []
 
 beforeAll(async () => {
-  ;[server, browser] = await Promise.all([startServer(home), launchChromium()])
-  page = await browser.newPage({ viewport: { width: 1360, height: 900 } })
-  collectProblems(page, problems)
+  ;({ server, browser, page } = await openDashboard(home, problems, { width: 1360, height: 900 }))
 }, 60_000)
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser, Page } from "playwright-core"
 import { runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { collectProblems, launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { openDashboard, type ServerProcess } from "./MonitorHome.ts"
 
 /**
  * The overview answers first what an operator opens it for: did the latest day run, and is anything wrong — at its
@@ -17,9 +17,7 @@ let page: Page
 const problems: Array<string> = []
 
 beforeAll(async () => {
-  ;[server, browser] = await Promise.all([startServer(home), launchChromium()])
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-  collectProblems(page, problems)
+  ;({ server, browser, page } = await openDashboard(home, problems, { width: 1280, height: 900 }))
 }, 60_000)
 
 afterAll(async () => {

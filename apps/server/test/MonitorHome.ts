@@ -125,10 +125,17 @@ export const collectProblems = (page: Page, problems: Array<string>): void => {
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`))
 }
 
-/** A `serve` of `home` and a Chromium page (1360 × 1500) to open it in, collecting into `problems` what it must not show. */
-export const openDashboard = async (home: string, problems: Array<string>): Promise<{ server: ServerProcess; browser: Browser; page: Page }> => {
+/**
+ * A `serve` of `home` and a Chromium page (`viewport`, 1360 × 1500 unless said) to open it in, collecting into
+ * `problems` what it must not show.
+ */
+export const openDashboard = async (
+  home: string,
+  problems: Array<string>,
+  viewport: { readonly width: number; readonly height: number } = { width: 1360, height: 1500 }
+): Promise<{ server: ServerProcess; browser: Browser; page: Page }> => {
   const [server, browser] = await Promise.all([startServer(home), launchChromium()])
-  const page = await browser.newPage({ viewport: { width: 1360, height: 1500 } })
+  const page = await browser.newPage({ viewport })
   collectProblems(page, problems)
   return { server, browser, page }
 }

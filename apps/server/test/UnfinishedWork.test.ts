@@ -5,7 +5,7 @@ import type { Browser, Page } from "playwright-core"
 import { bin, tempHome } from "../../cli/test/CliHarness.ts"
 import { failedAccountRun } from "../../cli/test/FailedAccountRun.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { collectProblems, launchChromium, type ServerProcess, startServer } from "./MonitorHome.ts"
+import { openDashboard, type ServerProcess } from "./MonitorHome.ts"
 
 /**
  * What a user meets on the dashboard after a day whose accounts failed and a backtest stopped part-way: the run that
@@ -52,9 +52,7 @@ beforeAll(async () => {
   const done = await cliInProcess(home, ["backtest", "--from", "2024-01-02", "--to", "2024-01-31"])
   assert.strictEqual(done.code, 0, done.stderr)
   completed = /^(bt-\S+)\s+completed\s/m.exec(done.stdout)?.[1] ?? ""
-  ;[server, browser] = await Promise.all([startServer(home), launchChromium()])
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  collectProblems(page, problems)
+  ;({ server, browser, page } = await openDashboard(home, problems, { width: 1440, height: 900 }))
 }, 120_000)
 
 afterAll(async () => {

@@ -56,6 +56,16 @@ const framesUpTo = (frames: ReadonlyArray<Frame>, count: number) =>
 const authMessage = (keys: Keys) => JSON.stringify({ action: "authenticate", data: { key_id: keys.keyId, secret_key: keys.secret } })
 const LISTEN = JSON.stringify({ action: "listen", data: { streams: ["trade_updates"] } })
 
+/** A raw socket to `url`'s `/stream`, authorized with `keys` and listening to trade updates (its two answers in). */
+const listeningSocket = (url: string, keys: Keys) =>
+  Effect.gen(function*() {
+    const connected = yield* rawSocket(url)
+    connected.socket.send(authMessage(keys))
+    connected.socket.send(LISTEN)
+    yield* framesUpTo(connected.frames, 2)
+    return connected
+  })
+
 layer(serverLayer())("/stream's frames, exactly", (it) => {
   it.effect("auth, listen and events: Alpaca's messages, in binary frames; each event's order is the REST API's order JSON", () =>
     Effect.gen(function*() {
@@ -98,10 +108,7 @@ layer(serverLayer())("/stream's frames, exactly", (it) => {
   it.effect("a replacement: replaced (the old order, replaced_by the new one), then new (the new one, replaces the old)", () =>
     Effect.gen(function*() {
       const client = yield* clientOf(ACCOUNT)
-      const { frames, socket } = yield* rawSocket(client.url)
-      socket.send(authMessage(client.keys))
-      socket.send(LISTEN)
-      yield* framesUpTo(frames, 2)
+      const { frames } = yield* listeningSocket(client.url, client.keys)
       const placed = yield* client.post("/v2/orders", { symbol: "QQQ", qty: "3", side: "buy", type: "limit", limit_price: "30", time_in_force: "gtc" })
       const old = (placed.json as { readonly id: string }).id
       yield* framesUpTo(frames, 3)
@@ -123,10 +130,7 @@ layer(serverLayer())("/stream's frames, exactly", (it) => {
       const server = yield* ExchangeServer
       const client = yield* clientOf(ACCOUNT)
       yield* server.setSession(momentAt(D3, "15:45"))
-      const { frames, socket } = yield* rawSocket(client.url)
-      socket.send(authMessage(client.keys))
-      socket.send(LISTEN)
-      yield* framesUpTo(frames, 2)
+      const { frames } = yield* listeningSocket(client.url, client.keys)
       const placed = yield* client.post("/v2/orders", {
         symbol: "QQQ", qty: "5", side: "buy", type: "market", time_in_force: "gtc", order_class: "bracket",
         take_profit: { limit_price: "50" }, stop_loss: { stop_price: "30" }
@@ -168,10 +172,7 @@ layer(serverLayer())("/stream and cancel-all", (it) => {
   it.effect("cancel-all: a canceled event for each open order, in the order they were submitted", () =>
     Effect.gen(function*() {
       const client = yield* clientOf(ACCOUNT)
-      const { frames, socket } = yield* rawSocket(client.url)
-      socket.send(authMessage(client.keys))
-      socket.send(LISTEN)
-      yield* framesUpTo(frames, 2)
+      const { frames } = yield* listeningSocket(client.url, client.keys)
       const ids: Array<string> = []
       for (const limit of ["31", "32", "33"]) {
         const placed = yield* client.post("/v2/orders", { symbol: "QQQ", qty: "1", side: "buy", type: "limit", limit_price: limit, time_in_force: "gtc" })
@@ -191,10 +192,7 @@ layer(partialFillServer())("/stream and partial fills", (it) => {
     Effect.gen(function*() {
       const server = yield* ExchangeServer
       const keys = yield* keysOf(GEMINI)
-      const { frames, socket } = yield* rawSocket(server.url)
-      socket.send(authMessage(keys))
-      socket.send(LISTEN)
-      yield* framesUpTo(frames, 2)
+      const { frames } = yield* listeningSocket(server.url, keys)
       const { client, orderId } = yield* threeExecutions
       const events = (yield* framesUpTo(frames, 7)).slice(2).map((f) => f.json.data as Record<string, string> & { readonly order: Record<string, unknown> })
       const activities = (yield* client.get("/v2/account/activities/FILL")).json as ReadonlyArray<Record<string, string>>
@@ -227,10 +225,7 @@ it.live("a listener on one server gets the events of orders another process plac
     const listening = yield* serve()
     const other = yield* serve()
     const keys = yield* keysOf(ACCOUNT).pipe(Effect.provideService(LocalExchange, Context.get(listening, LocalExchange)))
-    const { frames, socket } = yield* rawSocket(Context.get(listening, ExchangeServer).url)
-    socket.send(authMessage(keys))
-    socket.send(LISTEN)
-    yield* framesUpTo(frames, 2)
+    const { frames } = yield* listeningSocket(Context.get(listening, ExchangeServer).url, keys)
     const elsewhere = Context.get(other, ExchangeServer)
     const placed = yield* send(elsewhere.url, "POST", "/v2/orders", {
       keys,
