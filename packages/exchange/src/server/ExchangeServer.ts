@@ -53,6 +53,8 @@
  *   events…), intraday portfolio history (422), the market-data stream (`wss://stream.data.alpaca.markets`), quotes (a snapshot's `latestQuote` and `minuteBar` are
  *   null), trades other than the latest (`/v2/stocks/trades/latest`: the prices positions are marked at, at the
  *   request's moment), non-daily timeframes.
+ * - Corporate actions (`GET /v1/corporate-actions`: the splits and cash dividends the exchange applies, in
+ *   Alpaca's format and paging, `CorporateActionHandlers`) are served.
  *
  * @since 0.1.0
  */
@@ -79,6 +81,7 @@ import * as Watchlists from "../Watchlists.ts"
 import { type FaultKind, makeFaultPlan, makeRateLimiter } from "./ExchangeFaults.ts"
 import { isRecord, isTradingDay, json, parseJson, tradingError } from "./HttpWire.ts"
 import * as AccountHandlers from "./AccountHandlers.ts"
+import * as CorporateActionHandlers from "./CorporateActionHandlers.ts"
 import { listActivities } from "./ActivityHandlers.ts"
 import * as MarketHandlers from "./MarketHandlers.ts"
 import * as ServerClock from "./ServerClock.ts"
@@ -178,7 +181,7 @@ const serverError = (error: { readonly message: string }) => new ExchangeServerE
 const routesOf = (
   trading: ReturnType<typeof TradingHandlers.make>,
   accounts: ReturnType<typeof AccountHandlers.make> & { readonly activities: Handler; readonly activitiesOfType: Handler },
-  market: ReturnType<typeof MarketHandlers.make>,
+  market: ReturnType<typeof MarketHandlers.make> & ReturnType<typeof CorporateActionHandlers.make>,
   watchlists: ReturnType<typeof WatchlistHandlers.make>,
   admin: { readonly getSession: Handler; readonly postSession: Handler }
 ): ReadonlyArray<Route> => [
@@ -221,6 +224,7 @@ const routesOf = (
   { method: "GET", path: ["v2", "stocks", "bars", "latest"], handler: market.getLatestBars },
   { method: "GET", path: ["v2", "stocks", "snapshots"], handler: market.getSnapshots },
   { method: "GET", path: ["v2", "stocks", "*", "snapshot"], handler: market.getSymbolSnapshot },
+  { method: "GET", path: ["v1", "corporate-actions"], handler: market.getCorporateActions },
   { method: "GET", path: ["council", "session"], handler: admin.getSession, admin: true },
   { method: "POST", path: ["council", "session"], handler: admin.postSession, admin: true }
 ]
@@ -340,7 +344,7 @@ const make = Effect.fnUntraced(function*(
     routes: routesOf(
       trading,
       accounts,
-      marketRoutes,
+      { ...marketRoutes, ...CorporateActionHandlers.make(market) },
       WatchlistHandlers.make({ watchlists: Watchlists.make(sql), resolveSymbol: marketRoutes.resolveSymbol }),
       adminHandlers(now, setSession)
     ),
