@@ -22,7 +22,9 @@
  *
  * @since 0.1.0
  */
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Ref from "effect/Ref"
 import { type AccountId, isBefore, type NewYorkMoment } from "@council/domain"
 import type { BrokerError } from "@council/broker"
@@ -114,11 +116,27 @@ export const make = (options: {
       ))
   )
 
+  /**
+   * The read of the points in flight: header-less requests arriving together (`pnpm pipeline accounts` reads every
+   * account at once) all wait for it, none runs at the moment before it.
+   */
+  let reading: Deferred.Deferred<void> | undefined
+  const settled: Effect.Effect<void> = Effect.suspend(() => {
+    if (reading !== undefined) return Deferred.await(reading)
+    if (!stale) return Effect.void
+    const done = Deferred.makeUnsafe<void>()
+    reading = done
+    return Effect.onExit(refresh, () => {
+      reading = undefined
+      return Deferred.done(done, Exit.void)
+    })
+  })
+
   return {
-    headerless: (account) => stale ? Effect.map(refresh, () => momentOf(account)) : momentOf(account),
+    headerless: (account) => stale || reading !== undefined ? Effect.map(settled, () => momentOf(account)) : momentOf(account),
     ran: (at) => {
       if (!stale && isBefore(Ref.getUnsafe(defaultSession), at)) stale = true
     },
-    current: Effect.suspend(() => stale ? Effect.andThen(refresh, Ref.get(defaultSession)) : Ref.get(defaultSession))
+    current: Effect.andThen(settled, Ref.get(defaultSession))
   }
 }
