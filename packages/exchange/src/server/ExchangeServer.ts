@@ -140,7 +140,10 @@ export class ExchangeServer extends Context.Service<ExchangeServer, {
   readonly url: string
   /** The fault plan's seed. */
   readonly seed: number
-  /** The default moment (of requests without `X-Council-Session`). */
+  /**
+   * The default moment (of requests without `X-Council-Session`), brought forward first to where requests with the
+   * header have since brought the ledger (`ServerClock`).
+   */
   readonly session: Effect.Effect<NewYorkMoment>
   /** Whether the default moment is where the ledger's accounts are (no `date`/`at` given, an account has traded). */
   readonly resumed: boolean
