@@ -461,8 +461,16 @@ layer(serverLayer())("ExchangeServer market API and sessions", (it) => {
       const filled = yield* decode(WireOrder)(next.json)
       assert.deepStrictEqual([filled.status, filled.filled_avg_price, filled.filled_at], ["filled", "101", "2026-08-05T20:00:00.000Z"])
 
-      assert.deepStrictEqual((yield* client.get("/council/session")).json, { date: D2, at: "2026-08-04T15:45:00-04:00" })
-      const behind = yield* client.get("/v2/account")
+      // one clock: the header request brought the account to D3's close, and so the server's now, which a request
+      // without the header runs at
+      assert.deepStrictEqual((yield* client.get("/council/session")).json, { date: D3, at: "2026-08-05T16:00:00-04:00" })
+      const now = yield* client.get("/v2/orders:by_client_order_id?client_order_id=gem-limit")
+      assert.strictEqual((yield* decode(WireOrder)(now.json)).status, "filled")
+      // set back by hand: an account further along is still served at its own point, a header before it is refused
+      const back = yield* client.post("/council/session", { date: D2 })
+      assert.deepStrictEqual(back.json, { date: D2, at: "2026-08-04T15:45:00-04:00", previous: { date: D3, at: "2026-08-05T16:00:00-04:00" } })
+      assert.strictEqual((yield* client.get("/v2/account")).status, 200)
+      const behind = yield* client.get("/v2/account", { "X-Council-Session": D2 })
       assert.strictEqual(behind.status, 422)
       assert.match((yield* decode(AlpacaWire.WireError)(behind.json)).message ?? "", /local exchange is at 2026-08-05 \(after the close\)/)
 

@@ -36,11 +36,15 @@ describe("exchange serve started again", () => {
         assert.strictEqual(account.status, 200, account.text)
         assert.deepStrictEqual(clockOf((yield* client.get("/v2/clock")).json).timestamp, `${D6}T16:00:00-04:00`)
       }).pipe(Effect.provide(serverOver(file)))
-      // a moment given is kept: refused for the account as before, with the clock at that moment
+      // a moment given is kept: the server's clock is there, but an account further along is served at its own
+      // point without a header (never a 422 for it); a header for the moment given is refused for it as before
       yield* Effect.gen(function*() {
         const client = yield* clientOf()
-        assert.strictEqual((yield* client.get("/v2/account")).status, 422)
-        assert.deepStrictEqual(clockOf((yield* client.get("/v2/clock")).json).timestamp, `${D6}T15:45:00-04:00`)
+        assert.deepStrictEqual((yield* client.get("/council/session")).json, { date: D6, at: `${D6}T15:45:00-04:00` })
+        assert.strictEqual((yield* client.get("/v2/account")).status, 200)
+        assert.deepStrictEqual(clockOf((yield* client.get("/v2/clock")).json).timestamp, `${D6}T16:00:00-04:00`)
+        const pinned = yield* client.call("GET", "/v2/account", { headers: { "X-Council-Session": `${D6}T15:45:00-04:00` } })
+        assert.strictEqual(pinned.status, 422)
       }).pipe(Effect.provide(serverOver(file, { at: "15:45" })))
     }))
 

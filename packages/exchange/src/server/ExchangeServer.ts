@@ -18,7 +18,9 @@
  * - Session: the server trades at one simulated moment at a time (default: where the ledger's accounts are — the
  *   latest point an account that had an order was brought to, 15:45 of its session or its close (a restart
  *   resumes there, earlier or later than the data's latest session); on a ledger without orders, 15:45 New York
- *   time of the latest session of the market data; or `date` at `at`, as given). The request header `X-Council-Session` selects the moment of
+ *   time of the latest session of the market data; or `date` at `at`, as given), which moves forward to where
+ *   requests with a header bring the ledger's accounts; a request without the header runs at it, or at its
+ *   account's own point when that is further along (`ServerClock`). The request header `X-Council-Session` selects the moment of
  *   that request only: a timestamp (`2026-06-08T15:45:00-04:00`), or a day alone (`YYYY-MM-DD`, a session: 15:45
  *   of it). The admin endpoint `POST /council/session {"date":"YYYY-MM-DD"}` (or `{"at":"<timestamp>"}`) moves the
  *   default (`GET /council/session` reads it). The clock and calendar answer at the moment (early closes at 13:00;
@@ -51,6 +53,8 @@
  *   events…), intraday portfolio history (422), the market-data stream (`wss://stream.data.alpaca.markets`), quotes (a snapshot's `latestQuote` and `minuteBar` are
  *   null), trades other than the latest (`/v2/stocks/trades/latest`: the prices positions are marked at, at the
  *   request's moment), non-daily timeframes.
+ * - Corporate actions (`GET /v1/corporate-actions`: the splits and cash dividends the exchange applies, in
+ *   Alpaca's format and paging, `CorporateActionHandlers`) are served.
  *
  * @since 0.1.0
  */
@@ -64,13 +68,12 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { type AccountId, formatMoment, isBefore, type NewYorkMoment, parseMoment, type TradingDay } from "@council/domain"
+import { type AccountId, formatMoment, type NewYorkMoment, parseMoment, type TradingDay } from "@council/domain"
 import { MarketData } from "@council/market"
 import { BrokerError } from "@council/broker"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as AccountConfigurations from "../AccountConfigurations.ts"
 import type { AppliedAction } from "../CorporateActions.ts"
-import { momentOfPoint, pointBefore, type SessionPoint } from "../Calendar.ts"
 import { DAY_ONLY_TIME, ExchangeSession, moment } from "../ExchangeSession.ts"
 import { makeKeyCache } from "../Keys.ts"
 import { LocalExchange, type LocalExchangeOptions } from "../LocalExchange.ts"
@@ -78,8 +81,10 @@ import * as Watchlists from "../Watchlists.ts"
 import { type FaultKind, makeFaultPlan, makeRateLimiter } from "./ExchangeFaults.ts"
 import { isRecord, isTradingDay, json, parseJson, tradingError } from "./HttpWire.ts"
 import * as AccountHandlers from "./AccountHandlers.ts"
+import * as CorporateActionHandlers from "./CorporateActionHandlers.ts"
 import { listActivities } from "./ActivityHandlers.ts"
 import * as MarketHandlers from "./MarketHandlers.ts"
+import * as ServerClock from "./ServerClock.ts"
 import { makeListener, RequestSession } from "./RequestPipeline.ts"
 import type { Handler, Route } from "./Routes.ts"
 import * as TradeFeeds from "./TradeFeeds.ts"
@@ -135,7 +140,10 @@ export class ExchangeServer extends Context.Service<ExchangeServer, {
   readonly url: string
   /** The fault plan's seed. */
   readonly seed: number
-  /** The default moment (of requests without `X-Council-Session`). */
+  /**
+   * The default moment (of requests without `X-Council-Session`), brought forward first to where requests with the
+   * header have since brought the ledger (`ServerClock`).
+   */
   readonly session: Effect.Effect<NewYorkMoment>
   /** Whether the default moment is where the ledger's accounts are (no `date`/`at` given, an account has traded). */
   readonly resumed: boolean
@@ -176,7 +184,7 @@ const serverError = (error: { readonly message: string }) => new ExchangeServerE
 const routesOf = (
   trading: ReturnType<typeof TradingHandlers.make>,
   accounts: ReturnType<typeof AccountHandlers.make> & { readonly activities: Handler; readonly activitiesOfType: Handler },
-  market: ReturnType<typeof MarketHandlers.make>,
+  market: ReturnType<typeof MarketHandlers.make> & ReturnType<typeof CorporateActionHandlers.make>,
   watchlists: ReturnType<typeof WatchlistHandlers.make>,
   admin: { readonly getSession: Handler; readonly postSession: Handler }
 ): ReadonlyArray<Route> => [
@@ -219,6 +227,7 @@ const routesOf = (
   { method: "GET", path: ["v2", "stocks", "bars", "latest"], handler: market.getLatestBars },
   { method: "GET", path: ["v2", "stocks", "snapshots"], handler: market.getSnapshots },
   { method: "GET", path: ["v2", "stocks", "*", "snapshot"], handler: market.getSymbolSnapshot },
+  { method: "GET", path: ["v1", "corporate-actions"], handler: market.getCorporateActions },
   { method: "GET", path: ["council", "session"], handler: admin.getSession, admin: true },
   { method: "POST", path: ["council", "session"], handler: admin.postSession, admin: true }
 ]
@@ -235,15 +244,15 @@ const postedMoment = (body: string): NewYorkMoment | undefined => {
 }
 
 /** The admin endpoints: read and move the default moment. */
-const adminHandlers = (defaultSession: Ref.Ref<NewYorkMoment>, setSession: (at: NewYorkMoment) => Effect.Effect<void, BrokerError>) => ({
-  getSession: (() => Effect.map(Ref.get(defaultSession), (at) => json(200, sessionBody(at)))) satisfies Handler,
+const adminHandlers = (now: ServerClock.ServerClock, setSession: (at: NewYorkMoment) => Effect.Effect<void, BrokerError>) => ({
+  getSession: (() => Effect.map(now.current, (at) => json(200, sessionBody(at)))) satisfies Handler,
   postSession: (({ body }) =>
     Effect.gen(function*() {
       const at = postedMoment(body)
       if (at === undefined) {
         return tradingError(400, 40010000, "expected a JSON body {\"date\":\"YYYY-MM-DD\"} or {\"at\":\"<RFC 3339 timestamp>\"}")
       }
-      const previous = yield* Ref.get(defaultSession)
+      const previous = yield* now.current
       yield* setSession(at)
       return json(200, { ...sessionBody(at), previous: sessionBody(previous) })
     })) satisfies Handler
@@ -276,17 +285,6 @@ const listen = (host: string, port: number, listener: RequestListener, streamDep
       })
   )
 
-/**
- * The moment a restart resumes at, at `point`: after a close, the close; during a session, 15:45 of it (the
- * default moment, where a daily run trades), or its open when 15:45 is not before its close (an early close).
- * Every moment of a point has the same prices and fills, so this is never past what the accounts have seen.
- */
-const resumeAt = (point: SessionPoint): NewYorkMoment => {
-  if (point.phase === "closed") return momentOfPoint(point)
-  const usual = moment(point.session, DAY_ONLY_TIME)
-  return isBefore(usual, momentOfPoint({ session: point.session, phase: "closed" })) ? usual : momentOfPoint(point)
-}
-
 const make = Effect.fnUntraced(function*(
   options: ExchangeServerOptions,
   defaultSession: Ref.Ref<NewYorkMoment>,
@@ -311,12 +309,11 @@ const make = Effect.fnUntraced(function*(
   // had an order was brought to, earlier or later than the data's latest session. Not the data's latest session:
   // a call without a session header (Alpaca's SDKs, `close-all`) would move the accounts there, ahead of the
   // runs of the days between, which are then refused. An account merely looked at is not held (`ExchangeAccount.traded`)
-  const reached = held.filter((k) => k.traded).reduce<SessionPoint | undefined>(
-    (latest, k) => latest === undefined || pointBefore(latest, k.point) ? k.point : latest,
-    undefined
-  )
+  const reached = ServerClock.latestTraded(held)
   const resumed = options.date === undefined && options.at === undefined && reached !== undefined
-  if (resumed) yield* Ref.set(defaultSession, resumeAt(reached))
+  if (resumed) yield* Ref.set(defaultSession, ServerClock.resumeAt(reached))
+  // a header-less request runs at the server's now: where requests with a header have since brought the ledger
+  const now = ServerClock.make({ exchange, defaultSession, reached, known: held, moved: feeds.sessionMoved })
   // create the key pairs of the configured accounts that have none yet
   const existing = new Set(held.map((k) => k.account))
   for (const account of options.accounts ?? []) {
@@ -350,9 +347,9 @@ const make = Effect.fnUntraced(function*(
     routes: routesOf(
       trading,
       accounts,
-      marketRoutes,
+      { ...marketRoutes, ...CorporateActionHandlers.make(market) },
       WatchlistHandlers.make({ watchlists: Watchlists.make(sql), resolveSymbol: marketRoutes.resolveSymbol }),
-      adminHandlers(defaultSession, setSession)
+      adminHandlers(now, setSession)
     ),
     droppable: trading.placeOrder,
     latencyMs: Math.max(0, options.latencyMs ?? 0),
@@ -366,6 +363,7 @@ const make = Effect.fnUntraced(function*(
     authenticateCached: keys.authenticateCached,
     touched: feeds.touched,
     defaultSession,
+    now,
     market,
     clock: yield* Clock.Clock,
     run: yield* FiberSet.makeRuntime<never>().pipe(Effect.withTracerEnabled(false))
@@ -387,7 +385,7 @@ const make = Effect.fnUntraced(function*(
     port: address.port,
     url: `http://${urlHost}:${address.port}`,
     seed,
-    session: Ref.get(defaultSession),
+    session: now.current,
     resumed,
     setSession
   })

@@ -32,6 +32,7 @@ import type { NewYorkMoment, TradingDay } from "@council/domain"
 import type { MarketData } from "@council/market"
 import { momentOfHeader } from "../ExchangeSession.ts"
 import type { KeyHolder } from "../Keys.ts"
+import type { ServerClock } from "./ServerClock.ts"
 import { type FaultKind, type FaultPlan, type RateLimiter, rateLimitHeaders } from "./ExchangeFaults.ts"
 import {
   brokerErrorReply,
@@ -119,6 +120,8 @@ export interface PipelineDeps {
   /** A call of the account ended (it may have changed it): the trade-update feeds look (`TradeFeeds.touched`). */
   readonly touched: (account: KeyHolder["account"]) => void
   readonly defaultSession: Ref.Ref<NewYorkMoment>
+  /** The moment of a request without a session header (`ServerClock`). */
+  readonly now: ServerClock
   readonly market: MarketData["Service"]
   readonly clock: Clock.Clock
   /** Forks a request's handling (a `FiberSet` runtime, so the server's scope interrupts what is in flight). */
@@ -128,6 +131,8 @@ export interface PipelineDeps {
 interface Admitted {
   readonly handler: Handler
   readonly call: Call
+  /** Whether the call's moment came from its `X-Council-Session` header. */
+  readonly headed: boolean
 }
 
 /** Whether the request may reach its handler: the call, or the reply refusing it. */
@@ -147,12 +152,18 @@ export const makeListener = (deps: PipelineDeps) => {
   const sessions = new Set<string>()
 
   /**
-   * The request's moment: its `X-Council-Session` header (a session day, which stands for 15:45 of it, or an RFC 3339
-   * timestamp), or the default; the market data is asked once per day-only header.
+   * The request's moment: its `X-Council-Session` header (`requested`: a session day, which stands for 15:45 of it,
+   * or an RFC 3339 timestamp), or the server's now for the account (`ServerClock`); the market data is asked once per
+   * day-only header.
    */
-  const sessionOf = (req: IncomingMessage): Result.Result<NewYorkMoment, Reply> | Effect.Effect<Result.Result<NewYorkMoment, Reply>> => {
-    const requested = header(req, SESSION_HEADER.toLowerCase())
-    if (requested === undefined) return Result.succeed(Ref.getUnsafe(defaultSession))
+  const sessionOf = (
+    requested: string | undefined,
+    account: KeyHolder
+  ): Result.Result<NewYorkMoment, Reply> | Effect.Effect<Result.Result<NewYorkMoment, Reply>> => {
+    if (requested === undefined) {
+      const now = deps.now.headerless(account.account)
+      return Effect.isEffect(now) ? Effect.map(now, Result.succeed) : Result.succeed(now)
+    }
     const moment = momentOfHeader(requested)
     if (moment === undefined) {
       return Result.fail(
@@ -185,9 +196,11 @@ export const makeListener = (deps: PipelineDeps) => {
         ? refused(session.failure)
         : Result.succeed({
           handler: match.route.handler,
-          call: { params: match.params, query: request.query, body, account, now: session.success }
+          call: { params: match.params, query: request.query, body, account, now: session.success },
+          headed: requested !== undefined
         })
-    const session = match.route.admin === true ? Result.succeed(Ref.getUnsafe(defaultSession)) : sessionOf(req)
+    const requested = match.route.admin === true ? undefined : header(req, SESSION_HEADER.toLowerCase())
+    const session = match.route.admin === true ? Result.succeed(Ref.getUnsafe(defaultSession)) : sessionOf(requested, account)
     return Result.isResult(session) ? admitted(session) : Effect.map(session, admitted)
   }
 
@@ -207,7 +220,7 @@ export const makeListener = (deps: PipelineDeps) => {
   const answer = (
     req: IncomingMessage,
     res: ServerResponse,
-    { call, handler }: Admitted,
+    { call, handler, headed }: Admitted,
     fault: FaultKind | undefined,
     headers: Record<string, string>,
     due: number
@@ -218,6 +231,7 @@ export const makeListener = (deps: PipelineDeps) => {
       Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerErrorReply(error))),
       Effect.map((reply) => {
         deps.touched(call.account.account)
+        if (headed) deps.now.ran(call.now)
         return fault === "dropped" ? at(due, () => void req.socket.destroy()) : send(res, reply, headers, due)
       })
     )

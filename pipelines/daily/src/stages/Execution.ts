@@ -215,7 +215,7 @@ const executeAccount = (
       message
     } satisfies AccountExecution
   }).pipe(
-    Effect.catchTag("BrokerError", (error) => Effect.succeed(accountFailed(broker.account, error.message))),
+    Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerFailed(broker.account, error))),
     Effect.withSpan("account", { attributes: { account: broker.account, intents: intents.length, cancels: cancels.length } }, NO_STACK_TRACE)
   )
 
@@ -231,9 +231,31 @@ const accountFailed = (account: AccountId, message: string): AccountExecution =>
   message
 })
 
-/** What an account whose gate could not read it reports: failed, nothing sent, why. */
+/**
+ * What to do about an account whose key pair the broker refused (401): running the day again alone fails the same
+ * way, so name the variables that hold the pair (`AccountsConfig`'s: `ALPACA_<NAME>_KEY_ID` / `_SECRET_KEY`, the
+ * `PAPER_ALPACA_*` pair for `DEFAULT_PAPER`, else the entry's credentials in `TRADING_ACCOUNTS_CONFIG`).
+ */
+const keyRefusedAdvice = (account: AccountId): string => {
+  const [keyId, secretKey] = account === "DEFAULT_PAPER"
+    ? ["PAPER_ALPACA_KEY_ID", "PAPER_ALPACA_SECRET_KEY"]
+    : [`ALPACA_${account}_KEY_ID`, `ALPACA_${account}_SECRET_KEY`]
+  return `its key was refused: fix ${keyId} / ${secretKey} (or its credentials in TRADING_ACCOUNTS_CONFIG), then run the day again`
+}
+
+/** A broker's answer that it does not know the key pair: `BrokerError` reason `Unauthorized`, status 401 in its message. */
+const REFUSED_KEY = /(^|\D)401 /
+
+/** An account's failure from a `BrokerError`, with what to do about a refused key. */
+const brokerFailed = (account: AccountId, error: BrokerError): AccountExecution =>
+  accountFailed(account, error.reason === "Unauthorized" ? `${error.message} (${keyRefusedAdvice(account)})` : error.message)
+
+/** What an account whose gate could not read it reports: failed, nothing sent, why, and what to do. */
 const notEvaluated = (rejection: Rejection) =>
-  accountFailed(rejection.account, `not evaluated, nothing sent: ${rejection.detail} (run the day again to retry)`)
+  accountFailed(
+    rejection.account,
+    `not evaluated, nothing sent: ${rejection.detail} (${REFUSED_KEY.test(rejection.detail) ? keyRefusedAdvice(rejection.account) : "run the day again to retry"})`
+  )
 
 const dryRun = (account: AccountId, intents: ReadonlyArray<OrderIntent>): AccountExecution => ({
   ...accountFailed(account, `${plural(intents.length, "order")} not sent (dry run)`),
@@ -268,7 +290,7 @@ export const Execution = Stage.make({
       const sent = yield* Effect.forEach(outcomes, ({ account, result }) =>
         Result.match(result, {
           onSuccess: Effect.succeed,
-          onFailure: (error) => error._tag === "BrokerError" ? Effect.succeed(accountFailed(account, error.message)) : Effect.fail(error)
+          onFailure: (error) => error._tag === "BrokerError" ? Effect.succeed(brokerFailed(account, error)) : Effect.fail(error)
         }))
       const results = accounts.map((config) => skip(config) ?? sent.find((r) => r.account === config.id)!)
       yield* notifyAll(results.map(executionResult))
