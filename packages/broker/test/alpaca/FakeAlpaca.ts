@@ -83,6 +83,8 @@ export interface FakeAlpaca {
   readonly activities: Array<WireFillActivity>
   /** The latest trade of each symbol `GET /v2/stocks/trades/latest` answers (market-data API); others are left out. */
   readonly latestTrades: Map<string, { readonly t: string; readonly p: number }>
+  /** The days `GET /v2/calendar` answers, as sent (whatever the range asked); a test may put malformed ones. */
+  readonly calendar: Array<Record<string, unknown>>
 }
 
 const OPEN = new Set(["new", "accepted", "held", "pending_new", "partially_filled"])
@@ -108,6 +110,10 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
   const faults: Array<Fault> = []
   const activities: Array<WireFillActivity> = []
   const latestTrades = new Map<string, { readonly t: string; readonly p: number }>()
+  const calendar: Array<Record<string, unknown>> = [
+    { date: "2026-08-03", open: "09:30", close: "16:00", session_open: "0400", session_close: "2000", settlement_date: "2026-08-04" },
+    { date: "2026-08-04", open: "09:30", close: "13:00" }
+  ]
   const received: Array<number> = []
   let rateLimited = 0
 
@@ -377,10 +383,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       return send(200, { timestamp: "2026-08-03T10:00:00.123456-04:00", is_open: true, next_open: "2026-08-04T09:30:00-04:00", next_close: "2026-08-03T16:00:00-04:00", extra_field: 1 })
     }
     if (method === "GET" && path === "/v2/calendar") {
-      return send(200, [
-        { date: "2026-08-03", open: "09:30", close: "16:00", session_open: "0400", session_close: "2000", settlement_date: "2026-08-04" },
-        { date: "2026-08-04", open: "09:30", close: "13:00" }
-      ])
+      return send(200, calendar)
     }
     if (method === "GET" && segments[1] === "assets" && segments[2] !== undefined) {
       const symbol = decodeURIComponent(segments[2])
@@ -419,6 +422,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
         ordersByClientId: (clientOrderId) => [...orders.values()].filter((o) => o.clientOrderId === clientOrderId),
         activities,
         latestTrades,
+        calendar,
         fill: (orderId, price, at) => {
           const filled = <O extends WireOrderSource>(o: O): O => ({ ...o, status: "filled", filledQty: o.qty, filledAvgPrice: price, filledAt: at, updatedAt: at })
           for (const [id, order] of orders) {
