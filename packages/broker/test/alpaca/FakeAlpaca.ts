@@ -87,7 +87,14 @@ export interface FakeAlpaca {
   readonly calendar: Array<Record<string, unknown>>
 }
 
-const OPEN = new Set(["new", "accepted", "held", "pending_new", "partially_filled"])
+/**
+ * The statuses `status=open` lists and a cancel accepts: all but the final ones (filled, canceled, expired, replaced,
+ * rejected). `done_for_day` among them: a GTC order (a bracket's stop) done for the session works again at the next.
+ */
+const OPEN = new Set([
+  "new", "accepted", "held", "pending_new", "partially_filled", "done_for_day", "pending_cancel", "pending_replace",
+  "accepted_for_bidding", "calculated", "stopped", "suspended", "pending_review"
+])
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const encodeOrder = Schema.encodeSync(WireOrder)
 const encodeAccount = Schema.encodeSync(WireAccount)
@@ -328,7 +335,8 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       if (i.side === "buy" && i.qty * (i.limitPrice ?? 100) > 100_000) return error(403, 40310000, "insufficient buying power")
       const legs: Array<WireOrderSource> = []
       const leg = (fields: Partial<OrderLeg>): WireOrderSource => ({
-        ...newOrder({ clientOrderId: randomUUID(), symbol: i.symbol, side: i.side === "buy" ? "sell" : "buy", qty: i.qty, type: "limit", timeInForce: i.timeInForce, limitPrice: null, stopPrice: null, orderClass: i.orderClass, status: "held" }),
+        // an OCO is an exit already: its stop leg is on its side; a bracket's or an OTO's legs close its entry
+        ...newOrder({ clientOrderId: randomUUID(), symbol: i.symbol, side: i.orderClass === "oco" ? i.side : i.side === "buy" ? "sell" : "buy", qty: i.qty, type: "limit", timeInForce: i.timeInForce, limitPrice: null, stopPrice: null, orderClass: i.orderClass, status: "held" }),
         ...fields
       })
       if (i.takeProfit !== undefined) legs.push(leg({ type: "limit", limitPrice: i.takeProfit.limitPrice }))
