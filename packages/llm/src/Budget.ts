@@ -3,9 +3,10 @@
  * (`COUNCIL_LLM_BUDGET_USD_MONTH`, UTC months, summed from the `SpendLedger`).
  *
  * **When to use**: `ask` calls `reserve` before every LLM request and `settle` after it. A call whose worst case
- * (its estimated input plus its maximum output, at the model's prices) could take spending past a limit is not
- * made: `reserve` fails with `LlmBudgetExceeded`, which the stages do not catch, so the run fails before any order
- * is placed.
+ * (a ceiling on its input, `Prices.estimateTokens`, plus its maximum output, at the model's dearest input price and
+ * its output price) could take spending past a limit is not made: `reserve` fails with `LlmBudgetExceeded`, which
+ * the stages do not catch, so the run fails before any order is placed. A call made then costs at most what it
+ * reserved (the provider holds its output, reasoning included, to `maxOutputTokens`), and the limit holds.
  *
  * **Details**
  * - Concurrent calls reserve their worst case atomically, so five PMs asking at once cannot jointly overrun; nor can

@@ -10,13 +10,19 @@
  *   `input`) + output, reasoning included, · `output`) / 10⁶.
  * - The worst case of a call prices its estimated input at the dearest of `input`, `cachedInput` and `cacheWrite`
  *   (a cache write costs more than uncached input) plus the full `maxOutputTokens`.
- * - Input tokens are estimated before a call as ⌈characters / 3⌉: above the ~4 characters per token of English
- *   and JSON on current tokenizers, so the estimate errs on the expensive side.
+ * - Input tokens are bounded before a call by a ceiling, not an average: one token per UTF-8 byte of the text
+ *   (the messages and the answer's schema) plus `FRAMING_TOKENS`. Every token of a byte-level BPE tokenizer
+ *   (OpenAI's, Anthropic's, DeepSeek's) or of a SentencePiece one with byte fallback (Gemini's) covers at least one
+ *   byte, so no tokenizer makes more tokens of a text than its bytes; what a provider adds around the text (message
+ *   framing, the instructions it writes for a structured-output schema) is what `FRAMING_TOKENS` allows for.
+ *   Characters ÷ 3 was no ceiling: Council's prompts, market tables of digits, measured 2.2–2.6 characters per
+ *   token whole (o200k, cl100k, Claude's legacy tokenizer) and 1.5–1.7 for the table part, one token per digit.
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { Buffer } from "node:buffer"
 import * as fs from "node:fs"
 import * as FileProblem from "@council/io/FileProblem"
 import type { TokenUsage } from "./Exchange.ts"
@@ -88,8 +94,18 @@ export const costOf = (price: ModelPrice, usage: TokenUsage): number => {
 export const worstCaseOf = (price: ModelPrice, inputTokens: number, maxOutputTokens: number): number =>
   (inputTokens * Math.max(price.input, price.cachedInput, price.cacheWrite ?? price.input) + maxOutputTokens * price.output) / PER_MILLION
 
-/** A conservative input-token estimate of `text` (⌈characters / 3⌉). */
-export const estimateTokens = (text: string): number => Math.ceil(text.length / 3)
+/**
+ * Input tokens a provider may add around a call's text: its message framing (a few per message) and the
+ * instructions it writes for a structured-output schema or tools (Anthropic documents about 350 for tools), with
+ * room to spare: at the dearest input price in the table ($6.25 per million) it is under a cent a call.
+ */
+export const FRAMING_TOKENS = 1024
+
+/**
+ * A ceiling on the input tokens of a call whose messages and schema are `text`: one token per UTF-8 byte plus
+ * `FRAMING_TOKENS` (see the module's notes). What the call is billed for its input never exceeds it.
+ */
+export const estimateTokens = (text: string): number => Buffer.byteLength(text, "utf8") + FRAMING_TOKENS
 
 /** `$0.0123` with enough digits for sub-cent calls. */
 export const formatUsd = (usd: number): string =>

@@ -9,7 +9,7 @@ import { Database } from "@council/store"
 import { LlmBudget, makeMemory, Prices, SpendBook, type SpendEntry, SpendLedger } from "@council/llm"
 import { Ask, OpenAiChat, PitchPrompt } from "@council/llm/live"
 import { earlyClosing } from "../../io/test/LocalServer.ts"
-import { fakeProvider, until } from "./FakeProvider.ts"
+import { answerWith, fakeProvider, until, validAnswer } from "./FakeProvider.ts"
 import { path, snapshotOf } from "./snapshots.ts"
 
 const prices: Prices.PriceTable = {
@@ -121,7 +121,7 @@ describe("LlmBudget", () => {
       const refused = yield* Effect.flip(Ask.ask(model, question("GEMINI")))
       assert.strictEqual(refused._tag, "LlmBudgetExceeded")
       assert.strictEqual(fake.requests.length, 1)
-    }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 0.012, perMonthUsd: null }), inRun))))
+    }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 0.018, perMonthUsd: null }), inRun))))
 
   it.effect("concurrent calls reserve atomically: they cannot jointly overrun; one that fits only once those under way settle waits for them", () =>
     Effect.gen(function*() {
@@ -361,11 +361,13 @@ describe("LlmBudget: every request a provider may have billed is charged", () =>
       assert.strictEqual(fake.requests.length, 2)
       const [exchange] = answer.exchanges
       assert.strictEqual(exchange!.attempts, 2)
-      // the answer's usage ($0.00355: 800 uncached + 200 cached in, 100 out) plus the dropped request's worst case
-      const worstCase = (Math.ceil(exchange!.messages.map((m) => m.content).join("\n").length / 3) * 2.5 + 500 * 15) / 1e6
+      // the answer's usage ($0.00355: 800 uncached + 200 cached in, 100 out) plus the dropped request's worst case:
+      // at least a token per byte of its messages and all 500 output tokens; at most three per byte (its schema and
+      // the providers' framing allowed for, not a multiple of the prompt)
+      const bytes = Buffer.byteLength(exchange!.messages.map((m) => m.content).join("\n"), "utf8")
       assert.isTrue(exchange!.costEstimated)
-      assert.isAbove(exchange!.costUsd, 0.00355 + 500 * 15 / 1e6)
-      assert.isAtMost(exchange!.costUsd, 0.00355 + worstCase * 1.5)
+      assert.isAbove(exchange!.costUsd, 0.00355 + (bytes * 2.5 + 500 * 15) / 1e6)
+      assert.isAtMost(exchange!.costUsd, 0.00355 + (3 * bytes * 2.5 + 500 * 15) / 1e6)
       assert.deepStrictEqual(entries.map((e) => [e.actor, e.costUsd, e.estimated]), [["CHATGPT", exchange!.costUsd, true]])
     }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 1, perMonthUsd: null }, entries), inRun)))
   })
@@ -404,7 +406,7 @@ describe("LlmBudget: every request a provider may have billed is charged", () =>
       assert.strictEqual(entries.length, 1)
       assert.isTrue(entries[0]!.estimated)
       assert.isAbove(entries[0]!.costUsd, 500 * 15 / 1e6)
-    }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 0.012, perMonthUsd: null }, entries), inRun)))
+    }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 0.018, perMonthUsd: null }, entries), inRun)))
   })
 
   it.live("rate-limited requests are not billed: their retries need no reservation and cost nothing", () => {
@@ -419,8 +421,42 @@ describe("LlmBudget: every request a provider may have billed is charged", () =>
       assert.closeTo(answer.exchanges[0]!.costUsd, 0.00355, 1e-12)
       assert.isFalse(answer.exchanges[0]!.costEstimated)
       assert.deepStrictEqual(entries.map((e) => [e.costUsd, e.estimated]), [[answer.exchanges[0]!.costUsd, false]])
-    }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 0.012, perMonthUsd: null }, entries), inRun)))
+    }).pipe(Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd: 0.018, perMonthUsd: null }, entries), inRun)))
   })
+
+  it.live("the limit holds when a prompt tokenizes at one token per byte (a digit-dense table, digits split one by one)", () =>
+    Effect.gen(function*() {
+      // the provider's tokenizer at its most expensive: every byte of what it was sent a token (system, messages and
+      // the schema), every allowed output token used; it bills that
+      const billed: Array<number> = []
+      const fake = yield* fakeProvider((r) => {
+        const input = Buffer.byteLength(`${r.text}\n${JSON.stringify(r.schema ?? {})}`, "utf8")
+        billed.push((input * 2.5 + 500 * 15) / 1e6)
+        return answerWith(r, JSON.stringify(validAnswer(r)), { input, cached: 0, output: 500, reasoning: 0 })
+      })
+      const askWithin = (perRunUsd: number) => {
+        const entries: Array<SpendEntry> = []
+        return Effect.exit(Effect.flatMap(openAi(fake.url), (model) => Ask.ask(model, pitch))).pipe(
+          Effect.map((exit) => ({ exit, spent: entries.reduce((sum, e) => sum + e.costUsd, 0) })),
+          Effect.provide(Layer.mergeAll(FetchHttpClient.layer, budgetWith({ perRunUsd, perMonthUsd: null }, entries), inRun))
+        )
+      }
+      // what the call costs at that provider, asked within a large budget
+      const first = yield* askWithin(1)
+      assert.isTrue(Exit.isSuccess(first.exit))
+      const bill = billed[0]!
+      assert.closeTo(first.spent, bill, 1e-12)
+      // a limit just under that bill: the call is not made (its reservation could not be a ceiling otherwise)
+      const under = yield* askWithin(bill * 0.98)
+      assert.isAtMost(under.spent, bill * 0.98)
+      assert.isTrue(Exit.isFailure(under.exit))
+      assert.strictEqual(fake.requests.length, 1, "the call that could cross the limit was sent")
+      // a limit with room for the bill: the call is made, and charged no more than the limit
+      const room = yield* askWithin(bill * 1.5)
+      assert.isTrue(Exit.isSuccess(room.exit))
+      assert.closeTo(room.spent, bill, 1e-12)
+      assert.strictEqual(fake.requests.length, 2)
+    }))
 })
 
 describe("SpendLedger.layerSql", () => {

@@ -5,8 +5,10 @@
  * **When to use**: `LocalBars` asks `read` before parsing a CSV and `write`s what it parsed.
  *
  * **Gotchas**
- * - A cached copy is keyed by the CSV's path, size and modification time: editing a file (or replacing the
- *   directory) parses it again. The copies live in `$TMPDIR/council-bars-cache-<uid>` (beside Node's compile cache);
+ * - A cached copy is keyed by the CSV's path, device and inode, size, and modification and change times: editing a
+ *   file, replacing it (a rename over it: another inode) or the directory parses it again. The change time is the
+ *   one a same-size rewrite cannot keep: `cp -p`, `touch -d` and `utimes` set the modification time back, but the
+ *   change time becomes the moment they ran. The copies live in `$TMPDIR/council-bars-cache-<uid>` (beside Node's compile cache);
  *   `COUNCIL_BARS_CACHE=off` turns the cache off.
  * - The directory is used only when it is this user's alone (made here with mode 0700, or found owned by this user
  *   and writable by nobody else): in a shared `/tmp` another user could make it first, then feed every run its own
@@ -44,7 +46,9 @@ const fileOf = (path: string): string | undefined => {
   if (directory === undefined) return undefined
   try {
     const stat = statSync(path)
-    const key = createHash("sha1").update(`v1\0${path}\0${stat.size}\0${stat.mtimeMs}`).digest("hex")
+    const key = createHash("sha1")
+      .update(`v1\0${path}\0${stat.dev}\0${stat.ino}\0${stat.size}\0${stat.mtimeMs}\0${stat.ctimeMs}`)
+      .digest("hex")
     return join(directory, `${key}.bin`)
   } catch {
     return undefined

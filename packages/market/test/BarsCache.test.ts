@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -18,7 +18,7 @@ const closes = (directory: string) =>
       bars.map((b) => b.close)))
 
 describe("BarsCache", () => {
-  it.effect("serves the parsed bars while the file keeps its size and time, and parses it again once they change", () =>
+  it.effect("parses a file again once it changed, even rewritten at the same size with its modification time kept", () =>
     Effect.gen(function*() {
       const directory = mkdtempSync(join(tmpdir(), "council-bars-"))
       const file = join(directory, "SPY.csv")
@@ -26,11 +26,19 @@ describe("BarsCache", () => {
       writeFileSync(file, csv(10))
       utimesSync(file, time, time)
       assert.deepStrictEqual(yield* closes(directory), [10, 11])
+      assert.deepStrictEqual(yield* closes(directory), [10, 11], "read again, unchanged (from the cache)")
+      // rewritten in place at the same size, its modification time set back (as `cp -p` or `touch -d` leave it)
       writeFileSync(file, csv(30))
       utimesSync(file, time, time)
-      assert.deepStrictEqual(yield* closes(directory), [10, 11])
-      utimesSync(file, time, new Date(time.getTime() + 5_000))
       assert.deepStrictEqual(yield* closes(directory), [30, 31])
+      // replaced by a rename over it, same size and times as the file it replaces
+      const replacement = join(directory, "SPY.csv.new")
+      writeFileSync(replacement, csv(50))
+      utimesSync(replacement, time, time)
+      renameSync(replacement, file)
+      assert.deepStrictEqual(yield* closes(directory), [50, 51])
+      utimesSync(file, time, new Date(time.getTime() + 5_000))
+      assert.deepStrictEqual(yield* closes(directory), [50, 51])
       rmSync(directory, { recursive: true, force: true })
     }))
 
@@ -41,7 +49,10 @@ describe("BarsCache", () => {
       const file = join(directory, "SPY.csv")
       writeFileSync(file, csv(10))
       const stat = statSync(file)
-      const key = createHash("sha1").update(`v1\0${file}\0${stat.size}\0${stat.mtimeMs}`).digest("hex")
+      // the copy's name as the cache would give it for this very file (its key: path, device, inode, size, times)
+      const key = createHash("sha1")
+        .update(`v1\0${file}\0${stat.dev}\0${stat.ino}\0${stat.size}\0${stat.mtimeMs}\0${stat.ctimeMs}`)
+        .digest("hex")
       const planted = Buffer.concat([
         Buffer.from(new Float64Array([10, 10, 11, 11, 9, 9, 666, 667, 100, 200]).buffer),
         Buffer.from("2026-06-052026-06-08", "latin1")

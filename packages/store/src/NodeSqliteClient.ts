@@ -66,18 +66,43 @@ export interface Config {
   readonly walAutocheckpoint?: number | undefined
 }
 
+/** A connection, and the file's state when it was opened read-only `immutable` (`undefined`: any other way). */
+interface Opening {
+  readonly db: DatabaseSync
+  readonly immutableAt: string | undefined
+}
+
+/**
+ * The database file's identity, size and times, and whether a connection is on it (its `-shm`) or commits wait in
+ * its `-wal`: what must stay as it was for an `immutable` opening to read true.
+ */
+const fileState = (filename: string): string => {
+  const file = statSync(filename, { throwIfNoEntry: false })
+  const wal = statSync(`${filename}-wal`, { throwIfNoEntry: false })?.size ?? 0
+  const shm = existsSync(`${filename}-shm`)
+  return file === undefined ? "missing" : `${file.ino}:${file.size}:${file.mtimeMs}:${file.ctimeMs}:${wal}:${shm}`
+}
+
 /**
  * Opens `filename` to read on a directory this process cannot write, where a WAL database cannot be opened the
- * usual way (SQLite creates its `-shm` beside it even to read). With no committed pages waiting in a `-wal` file
- * the file is opened `immutable` (exact: nothing else can be writing it there); with some, read-only through the
- * existing `-wal` and `-shm` (refused if the `-shm` is missing).
+ * usual way (SQLite creates its `-shm` beside it even to read).
+ * - A connection on it (its `-shm` is there) or commits waiting in its `-wal`: read-only through them, SQLite's own
+ *   locking giving each read a consistent snapshot of what was committed (`readonly_shm`: this process never writes
+ *   the owner's `-shm`, as it could not if another user's). Refused if the `-shm` is missing.
+ * - Neither: the file holds everything committed, and no one is writing it: opened `immutable` (no `-shm` needed).
+ *   But its owner may start writing it while this reads: `immutable` then reads stale pages, or a mix of pages from
+ *   before and after a checkpoint; so the client checks the file is as it was around each statement (`immutableAt`)
+ *   and, when not, opens it again (see `make`).
  */
-const openReadOnly = (filename: string, timeout: number) => {
-  const waiting = (statSync(`${filename}-wal`, { throwIfNoEntry: false })?.size ?? 0) > 0
-  if (waiting) return new DatabaseSync(filename, { readOnly: true, timeout })
+const openReadOnly = (filename: string, timeout: number): Opening => {
+  const state = fileState(filename)
   const url = pathToFileURL(filename)
-  url.searchParams.set("immutable", "1")
-  return new DatabaseSync(url, { readOnly: true, timeout })
+  if (/:0:false$/.test(state)) {
+    url.searchParams.set("immutable", "1")
+    return { db: new DatabaseSync(url, { readOnly: true, timeout }), immutableAt: state }
+  }
+  url.searchParams.set("readonly_shm", "1")
+  return { db: new DatabaseSync(url, { readOnly: true, timeout }), immutableAt: undefined }
 }
 
 /**
@@ -165,27 +190,31 @@ interface Prepared {
 
 /** Builds the client; the database closes when the scope does. */
 export const make = Effect.fnUntraced(function*(config: Config) {
-  const db = yield* Effect.acquireRelease(
+  const timeout = Duration.toMillis(config.busyTimeout ?? "5 seconds")
+  const openToRead = (): Opening => {
+    const opening = openReadOnly(config.filename, timeout)
+    opening.db.exec("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
+    return opening
+  }
+  const opened: Opening = yield* Effect.acquireRelease(
     Effect.try({
-      try: () => {
-        const timeout = Duration.toMillis(config.busyTimeout ?? "5 seconds")
-        if (config.readOnly === true) {
-          const db = openReadOnly(config.filename, timeout)
-          db.exec("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
-          return db
-        }
+      try: (): Opening => {
+        if (config.readOnly === true) return openToRead()
         if (config.filename !== ":memory:") {
           ensureDirectory(dirname(config.filename))
           ensurePrivateFile(config.filename)
         }
         const db = new DatabaseSync(config.filename, { timeout })
         db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = ${Math.max(0, Math.floor(config.walAutocheckpoint ?? 10_000))};`)
-        return db
+        return { db, immutableAt: undefined }
       },
       catch: toSqlError("open")
     }),
-    (db) => Effect.sync(() => db.close())
+    (): Effect.Effect<void> => Effect.sync(() => db.close())
   )
+  /** The connection: another one when an `immutable` opening's file changed (`reopenIfChanged`). */
+  let db: DatabaseSync = opened.db
+  let immutableAt: string | undefined = opened.immutableAt
   const openedUp = config.readOnly === true || config.filename === ":memory:"
     ? undefined
     : yield* Effect.sync(() => tightenPrivateFile(config.filename))
@@ -217,20 +246,67 @@ export const make = Effect.fnUntraced(function*(config: Config) {
   const toExecuteError = toSqlError("execute")
   // one step a statement: the fiber's `SafeIntegers` read in place, and the statement's integer mode set only when
   // it changes (each call into `node:sqlite` costs about as much as a cached statement's run)
-  const query = (sql: string, params: ReadonlyArray<unknown>, arrays: boolean, cached: boolean) =>
+  const run = (sql: string, params: ReadonlyArray<unknown>, arrays: boolean, cached: boolean, safeIntegers: boolean) => {
+    const prepared = prepare(sql, arrays, cached)
+    if (prepared.bigInts !== safeIntegers) {
+      prepared.statement.setReadBigInts(safeIntegers)
+      prepared.bigInts = safeIntegers
+    }
+    return prepared.statement.all(...params.map(bind))
+  }
+  const plainQuery = (sql: string, params: ReadonlyArray<unknown>, arrays: boolean, cached: boolean) =>
     Effect.withFiber((fiber) => {
       try {
-        const prepared = prepare(sql, arrays, cached)
-        const safeIntegers = fiber.getRef(SqlClient.SafeIntegers)
-        if (prepared.bigInts !== safeIntegers) {
-          prepared.statement.setReadBigInts(safeIntegers)
-          prepared.bigInts = safeIntegers
-        }
-        return Effect.succeed(prepared.statement.all(...params.map(bind)))
+        return Effect.succeed(run(sql, params, arrays, cached, fiber.getRef(SqlClient.SafeIntegers)))
       } catch (cause) {
         return Effect.fail(toExecuteError(cause))
       }
     })
+
+  const changedWhileRead = () =>
+    toExecuteError(new Error(`${config.filename} changed while it was read (its owner is writing it): run the command again`))
+  /**
+   * An `immutable` opening whose file is no longer as it was opened (its owner opened it, committed, checkpointed)
+   * is closed and the file opened again, through its WAL now if a connection is on it; outside a transaction only
+   * (one inside would read the rest of it from another state). Returns whether it may read.
+   */
+  const reopenIfChanged = (): boolean => {
+    if (immutableAt === undefined || fileState(config.filename) === immutableAt) return true
+    if (db.isTransaction) return false
+    db.close()
+    caches.objects.clear()
+    caches.arrays.clear()
+    const again = openToRead()
+    db = again.db
+    immutableAt = again.immutableAt
+    return true
+  }
+  // an `immutable` opening's statement is run again when the file changed while it ran (its rows may mix pages
+  // from before and after a checkpoint), on the file opened again; changed three times in a row, it fails saying so
+  const guardedQuery = (sql: string, params: ReadonlyArray<unknown>, arrays: boolean, cached: boolean) =>
+    Effect.withFiber((fiber) => {
+      const safeIntegers = fiber.getRef(SqlClient.SafeIntegers)
+      try {
+        for (let attempt = 0; attempt < 3; attempt++) {
+          if (!reopenIfChanged()) return Effect.fail(changedWhileRead())
+          const before = immutableAt
+          let rows: ReturnType<typeof run> | undefined
+          let failure: unknown
+          try {
+            rows = run(sql, params, arrays, cached, safeIntegers)
+          } catch (cause) {
+            failure = cause
+          }
+          if (before === undefined || fileState(config.filename) === before) {
+            return rows === undefined ? Effect.fail(toExecuteError(failure)) : Effect.succeed(rows)
+          }
+        }
+        return Effect.fail(changedWhileRead())
+      } catch (cause) {
+        return Effect.fail(toExecuteError(cause))
+      }
+    })
+  const query = config.readOnly === true ? guardedQuery : plainQuery
 
   const values = (sql: string, params: ReadonlyArray<unknown>, cached: boolean) =>
     Effect.map(

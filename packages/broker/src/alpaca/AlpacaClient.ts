@@ -37,6 +37,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Headers from "effect/http/Headers"
+import * as SchemaIssue from "effect/SchemaIssue"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
@@ -187,6 +188,39 @@ interface RawResponse {
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
 const decodeErrorBody = Schema.decodeUnknownOption(Schema.fromJsonString(WireError))
+
+const standardIssues = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/** The value at `path` in `text`'s JSON, when it is a plain one (a string, number, boolean or null). */
+const plainValueAt = (text: string, path: ReadonlyArray<PropertyKey>): string | undefined => {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  for (const key of path) {
+    if (typeof value !== "object" || value === null || typeof key === "symbol") return undefined
+    value = (value as Record<string, unknown>)[String(key)]
+  }
+  if (value !== null && typeof value === "object") return undefined
+  if (value === undefined) return undefined
+  const shown = JSON.stringify(value)
+  return shown.length > 60 ? `${shown.slice(0, 60)}…` : shown
+}
+
+/**
+ * A 2xx body that does not decode, on one line: where in the answer (`[0].open`), what is wrong, and the value
+ * there when it is a plain one (`, got "9:30"`) — the broker's answer named, not a schema's multi-line report.
+ */
+const unexpectedAnswer = (error: Schema.SchemaError, text: string): string => {
+  const [issue] = standardIssues(error.issue).issues
+  const path = (issue?.path ?? []).map((segment) => (typeof segment === "object" ? segment.key : segment))
+  const place = path.map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("").replace(/^\./, "")
+  const problem = (issue?.message ?? error.message).replace(/\s+/g, " ").trim()
+  const value = path.length === 0 ? undefined : plainValueAt(text, path)
+  return `${place === "" ? "" : `${place}: `}${problem}${value === undefined ? "" : `, got ${value}`}`
+}
 
 type JsonBodyDecoder = (text: string) => Effect.Effect<unknown, Schema.SchemaError>
 
@@ -449,7 +483,7 @@ export const make = Effect.fnUntraced(function*(
       Effect.flatMap((response) =>
         bodyDecoder(schema)(response.text).pipe(
           Effect.mapError((error) =>
-            fail("ServerError", `${req.method} ${req.path}: unexpected response: ${scrubCredentials(error.message, credentials)}`, {
+            fail("ServerError", `${req.method} ${req.path}: unexpected response: ${scrubCredentials(unexpectedAnswer(error, response.text), credentials)}`, {
               retryable: false
             })
           )

@@ -14,11 +14,7 @@
  */
 import * as Schema from "effect/Schema"
 import * as SchemaTransformation from "effect/SchemaTransformation"
-import {
-  type MarketCalendarDay,
-  type MarketClock,
-  type TradingDay
-} from "@council/domain"
+import { CalendarDay, type MarketCalendarDay, type MarketClock, type TradingDay } from "@council/domain"
 
 // ---------------------------------------------------------------------------------------------------------------
 // Decimals
@@ -299,15 +295,33 @@ export const WireClock = Schema.Struct({
 })
 export type WireClock = typeof WireClock.Type
 
-/** An element of `GET /v2/calendar`. `open`/`close` are New York `HH:MM`, sessions `HHMM`. */
+/** A New York wall-clock time as the calendar writes it: `HH:MM`, 00:00–23:59 (`"9:30"` is not one). */
+const WallClockTime = Schema.String.check(
+  Schema.isPattern(/^([01]\d|2[0-3]):[0-5]\d$/, { message: "expected a New York time as HH:MM (00:00–23:59)" })
+)
+
+const isCalendarDay = Schema.is(CalendarDay)
+
+/** A day as the calendar writes it: `YYYY-MM-DD`, a day the calendar has (kept a plain string on the wire). */
+const WireDay = Schema.String.check(Schema.makeFilter(isCalendarDay, { message: "expected a day as YYYY-MM-DD" }))
+
+/**
+ * An element of `GET /v2/calendar`. `open`/`close` are New York `HH:MM` (checked here: the schedule computes with
+ * them, and a malformed one is the broker's answer to report, not a defect), the date `YYYY-MM-DD` of a real day,
+ * and the open before the close; sessions `HHMM`, passed through unchecked (nothing computes with them).
+ */
 export const WireCalendarDay = Schema.Struct({
-  date: Schema.String,
-  open: Schema.String,
-  close: Schema.String,
+  date: WireDay,
+  open: WallClockTime,
+  close: WallClockTime,
   session_open: opt(Schema.String),
   session_close: opt(Schema.String),
   settlement_date: opt(Schema.String)
-})
+}).check(
+  Schema.makeFilter((day) =>
+    day.open < day.close ? undefined : `expected the open before the close, got open "${day.open}", close "${day.close}" on ${day.date}`
+  )
+)
 export type WireCalendarDay = typeof WireCalendarDay.Type
 
 /** `GET /v2/assets/{symbol}`. */

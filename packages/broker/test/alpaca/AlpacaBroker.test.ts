@@ -240,6 +240,34 @@ describe("AlpacaBroker", () => {
       assert.strictEqual((yield* Effect.flip(broker.getAsset("ZZZZ"))).reason, "NotFound")
     }))
 
+  it.live("a calendar day whose open or close is not HH:MM, or whose date is not a day, fails as a one-line BrokerError naming it", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const broker = yield* brokerFor(fake)
+      const answers: ReadonlyArray<readonly [Record<string, unknown>, string]> = [
+        [{ date: "2026-08-03", open: "9:30", close: "16:00" }, "\"9:30\""],
+        [{ date: "2026-08-03", open: "09:30", close: "16:60" }, "\"16:60\""],
+        [{ date: "2026-08-03", open: "09:30", close: "24:00" }, "\"24:00\""],
+        [{ date: "2026-08-03", open: "09:30", close: "4pm" }, "\"4pm\""],
+        [{ date: "2026-08-03", open: "16:00", close: "09:30" }, "\"16:00\""],
+        [{ date: "08/03/2026", open: "09:30", close: "16:00" }, "\"08/03/2026\""]
+      ]
+      for (const [day, named] of answers) {
+        fake.calendar.splice(0, fake.calendar.length, day)
+        const requestsBefore = fake.requests.length
+        const error = yield* Effect.flip(broker.getCalendar({ start: "2026-08-03", end: "2026-08-03" }))
+        assert.deepStrictEqual([error._tag, error.reason, error.retryable], ["BrokerError", "ServerError", false], named)
+        assert.include(error.message, "GET /v2/calendar: unexpected response")
+        assert.include(error.message, named)
+        assert.notInclude(error.message, "\n", named)
+        // not retried: the broker's answer will not change by asking again
+        assert.strictEqual(fake.requests.length - requestsBefore, 1)
+      }
+      // the times Alpaca documents read as before (an early close at 13:00)
+      fake.calendar.splice(0, fake.calendar.length, { date: "2026-08-04", open: "09:30", close: "13:00" })
+      assert.deepStrictEqual((yield* broker.getCalendar({ start: "2026-08-04", end: "2026-08-04" })).map((d) => [d.open, d.close]), [["09:30", "13:00"]])
+    }))
+
   it.live("provides Brokers for the accounts that have credentials, each with its own limiter", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca()

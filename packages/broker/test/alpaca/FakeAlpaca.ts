@@ -83,9 +83,18 @@ export interface FakeAlpaca {
   readonly activities: Array<WireFillActivity>
   /** The latest trade of each symbol `GET /v2/stocks/trades/latest` answers (market-data API); others are left out. */
   readonly latestTrades: Map<string, { readonly t: string; readonly p: number }>
+  /** The days `GET /v2/calendar` answers, as sent (whatever the range asked); a test may put malformed ones. */
+  readonly calendar: Array<Record<string, unknown>>
 }
 
-const OPEN = new Set(["new", "accepted", "held", "pending_new", "partially_filled"])
+/**
+ * The statuses `status=open` lists and a cancel accepts: all but the final ones (filled, canceled, expired, replaced,
+ * rejected). `done_for_day` among them: a GTC order (a bracket's stop) done for the session works again at the next.
+ */
+const OPEN = new Set([
+  "new", "accepted", "held", "pending_new", "partially_filled", "done_for_day", "pending_cancel", "pending_replace",
+  "accepted_for_bidding", "calculated", "stopped", "suspended", "pending_review"
+])
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const encodeOrder = Schema.encodeSync(WireOrder)
 const encodeAccount = Schema.encodeSync(WireAccount)
@@ -108,6 +117,10 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
   const faults: Array<Fault> = []
   const activities: Array<WireFillActivity> = []
   const latestTrades = new Map<string, { readonly t: string; readonly p: number }>()
+  const calendar: Array<Record<string, unknown>> = [
+    { date: "2026-08-03", open: "09:30", close: "16:00", session_open: "0400", session_close: "2000", settlement_date: "2026-08-04" },
+    { date: "2026-08-04", open: "09:30", close: "13:00" }
+  ]
   const received: Array<number> = []
   let rateLimited = 0
 
@@ -322,7 +335,8 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       if (i.side === "buy" && i.qty * (i.limitPrice ?? 100) > 100_000) return error(403, 40310000, "insufficient buying power")
       const legs: Array<WireOrderSource> = []
       const leg = (fields: Partial<OrderLeg>): WireOrderSource => ({
-        ...newOrder({ clientOrderId: randomUUID(), symbol: i.symbol, side: i.side === "buy" ? "sell" : "buy", qty: i.qty, type: "limit", timeInForce: i.timeInForce, limitPrice: null, stopPrice: null, orderClass: i.orderClass, status: "held" }),
+        // an OCO is an exit already: its stop leg is on its side; a bracket's or an OTO's legs close its entry
+        ...newOrder({ clientOrderId: randomUUID(), symbol: i.symbol, side: i.orderClass === "oco" ? i.side : i.side === "buy" ? "sell" : "buy", qty: i.qty, type: "limit", timeInForce: i.timeInForce, limitPrice: null, stopPrice: null, orderClass: i.orderClass, status: "held" }),
         ...fields
       })
       if (i.takeProfit !== undefined) legs.push(leg({ type: "limit", limitPrice: i.takeProfit.limitPrice }))
@@ -377,10 +391,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       return send(200, { timestamp: "2026-08-03T10:00:00.123456-04:00", is_open: true, next_open: "2026-08-04T09:30:00-04:00", next_close: "2026-08-03T16:00:00-04:00", extra_field: 1 })
     }
     if (method === "GET" && path === "/v2/calendar") {
-      return send(200, [
-        { date: "2026-08-03", open: "09:30", close: "16:00", session_open: "0400", session_close: "2000", settlement_date: "2026-08-04" },
-        { date: "2026-08-04", open: "09:30", close: "13:00" }
-      ])
+      return send(200, calendar)
     }
     if (method === "GET" && segments[1] === "assets" && segments[2] !== undefined) {
       const symbol = decodeURIComponent(segments[2])
@@ -419,6 +430,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
         ordersByClientId: (clientOrderId) => [...orders.values()].filter((o) => o.clientOrderId === clientOrderId),
         activities,
         latestTrades,
+        calendar,
         fill: (orderId, price, at) => {
           const filled = <O extends WireOrderSource>(o: O): O => ({ ...o, status: "filled", filledQty: o.qty, filledAvgPrice: price, filledAt: at, updatedAt: at })
           for (const [id, order] of orders) {

@@ -51,6 +51,60 @@ describe("the safety broker over Alpaca (127.0.0.1)", () => {
       assert.strictEqual(posts(), before + 1)
     })))
 
+  it.live("counts a bracket's stop that is done_for_day as a working exit: a second full-size exit is refused (it would go short)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { fake, inner, broker, posts } = yield* safeOver({})
+      // a bracket bought 10 SPY; its take-profit and stop (GTC) are done for the session and work again at the next
+      const entry = yield* inner.placeOrder(order({
+        side: "buy",
+        type: "limit",
+        limitPrice: 760,
+        timeInForce: "gtc",
+        orderClass: "bracket",
+        takeProfit: { limitPrice: 900 },
+        stopLoss: { stopPrice: 600 },
+        clientOrderId: "bracket-entry"
+      }))
+      fake.fill(entry.id, 760, "2026-08-03T19:50:00Z")
+      fake.positions.set("SPY", position("SPY", 10, 760))
+      const stored = fake.orders.get(entry.id)!
+      fake.orders.set(entry.id, { ...stored, legs: stored.legs.map((leg) => ({ ...leg, status: "done_for_day" as const })) })
+      // the adapter reads the group back as open, with its legs done for the day
+      const listed = yield* inner.listOrders({ status: "open" })
+      assert.deepStrictEqual(listed.map((o) => [o.clientOrderId, o.status, o.legs.map((l) => l.status)]), [
+        ["bracket-entry", "filled", ["done_for_day", "done_for_day"]]
+      ])
+      const before = posts()
+      const refused = yield* Effect.flip(broker.placeOrder(exit(10, "second-exit")))
+      assert.deepStrictEqual([refused.reason, refused.rule], ["SafetyRefused", "exit-exceeds-position"])
+      assert.match(refused.message, /working exits of 10 would close 20, and SPY holds 10/)
+      assert.strictEqual(posts(), before)
+    })))
+
+  it.live("counts an OTO's lone stop that is done_for_day as a working exit", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { fake, inner, broker, posts } = yield* safeOver({})
+      const entry = yield* inner.placeOrder(order({
+        side: "buy",
+        type: "limit",
+        limitPrice: 760,
+        timeInForce: "gtc",
+        orderClass: "oto",
+        stopLoss: { stopPrice: 600 },
+        clientOrderId: "oto-entry"
+      }))
+      fake.fill(entry.id, 760, "2026-08-03T19:50:00Z")
+      fake.positions.set("SPY", position("SPY", 10, 760))
+      const stored = fake.orders.get(entry.id)!
+      fake.orders.set(entry.id, { ...stored, legs: stored.legs.map((leg) => ({ ...leg, status: "done_for_day" as const })) })
+      const before = posts()
+      const refused = yield* Effect.flip(broker.placeOrder(exit(10, "second-exit")))
+      assert.deepStrictEqual([refused.reason, refused.rule], ["SafetyRefused", "exit-exceeds-position"])
+      assert.strictEqual(posts(), before)
+      // what the stop leaves uncovered is nothing: even one share more is refused
+      assert.strictEqual((yield* Effect.flip(broker.placeOrder(exit(1, "one-more")))).rule, "exit-exceeds-position")
+    })))
+
   it.live("refuses a fractional short sale on a fractional account before sending it; a whole one goes out", () =>
     Effect.scoped(Effect.gen(function*() {
       const { broker, posts } = yield* safeOver({ fractional: true, allowShorting: true })
