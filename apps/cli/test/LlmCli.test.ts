@@ -413,9 +413,9 @@ describe("pnpm pipeline run daily continuing a run whose stage failed after some
     )
     try {
       const home = tempHome()
-      const failed = await cliInProcess(home, ["run", "daily", "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "0.057" })
+      const failed = await cliInProcess(home, ["run", "daily", "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "0.072" })
       assert.strictEqual(failed.code, 1, failed.stderr)
-      assert.match(failed.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.057 would be exceeded: .* CLAUDE's pitch call/)
+      assert.match(failed.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.072 would be exceeded: .* CLAUDE's pitch call/)
       assert.strictEqual(fake.requests.filter((q) => q.kind === "pitch").length, 5)
       const before = fake.requests.length
 
