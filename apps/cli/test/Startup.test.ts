@@ -92,7 +92,7 @@ describe("start-up", () => {
     const home = tempHome()
     for (const command of [["leaderboard"], ["equity", "--csv"]]) {
       const read = loaded(home, command)
-      for (const pattern of [POSTGRES, HTTP, EXCHANGE_BEYOND_FILLS, LLM_LIVE, /apps\/server\/src/, /pipelines\/daily\/src\/(?!StageNames|Unevaluated)/]) {
+      for (const pattern of [POSTGRES, HTTP, EXCHANGE_BEYOND_FILLS, LLM_LIVE, /apps\/server\/src/, /pipelines\/daily\/src\/(?!StageNames|Unevaluated|BacktestActivity)/]) {
         assert.isFalse(read.has(pattern), `${command[0]} loaded ${pattern}`)
       }
       assert.isTrue(read.has(/packages\/tracking\/src\/Standings\.ts$/), `${command[0]} did not read the standings`)
