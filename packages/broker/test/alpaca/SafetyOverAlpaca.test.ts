@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { AccountId, defaultAccountSettings, type OrderIntent, Ticker } from "@council/domain"
 import { SafetyBroker } from "@council/broker"
 import { AlpacaBroker } from "@council/broker/Alpaca"
-import { position, startFakeAlpaca } from "./FakeAlpaca.ts"
+import { type FakeAlpaca, position, startFakeAlpaca } from "./FakeAlpaca.ts"
 import { ACCOUNT, clientFor } from "./fixtures.ts"
 
 // The safety broker over the Alpaca adapter and the fake Alpaca server on 127.0.0.1: what it refuses never
@@ -55,20 +55,7 @@ describe("the safety broker over Alpaca (127.0.0.1)", () => {
     Effect.scoped(Effect.gen(function*() {
       const { fake, inner, broker, posts } = yield* safeOver({})
       // a bracket bought 10 SPY; its take-profit and stop (GTC) are done for the session and work again at the next
-      const entry = yield* inner.placeOrder(order({
-        side: "buy",
-        type: "limit",
-        limitPrice: 760,
-        timeInForce: "gtc",
-        orderClass: "bracket",
-        takeProfit: { limitPrice: 900 },
-        stopLoss: { stopPrice: 600 },
-        clientOrderId: "bracket-entry"
-      }))
-      fake.fill(entry.id, 760, "2026-08-03T19:50:00Z")
-      fake.positions.set("SPY", position("SPY", 10, 760))
-      const stored = fake.orders.get(entry.id)!
-      fake.orders.set(entry.id, { ...stored, legs: stored.legs.map((leg) => ({ ...leg, status: "done_for_day" as const })) })
+      yield* filledWithExitsDoneForDay(fake, inner, { orderClass: "bracket", takeProfit: { limitPrice: 900 }, clientOrderId: "bracket-entry" })
       // the adapter reads the group back as open, with its legs done for the day
       const listed = yield* inner.listOrders({ status: "open" })
       assert.deepStrictEqual(listed.map((o) => [o.clientOrderId, o.status, o.legs.map((l) => l.status)]), [
@@ -84,19 +71,7 @@ describe("the safety broker over Alpaca (127.0.0.1)", () => {
   it.live("counts an OTO's lone stop that is done_for_day as a working exit", () =>
     Effect.scoped(Effect.gen(function*() {
       const { fake, inner, broker, posts } = yield* safeOver({})
-      const entry = yield* inner.placeOrder(order({
-        side: "buy",
-        type: "limit",
-        limitPrice: 760,
-        timeInForce: "gtc",
-        orderClass: "oto",
-        stopLoss: { stopPrice: 600 },
-        clientOrderId: "oto-entry"
-      }))
-      fake.fill(entry.id, 760, "2026-08-03T19:50:00Z")
-      fake.positions.set("SPY", position("SPY", 10, 760))
-      const stored = fake.orders.get(entry.id)!
-      fake.orders.set(entry.id, { ...stored, legs: stored.legs.map((leg) => ({ ...leg, status: "done_for_day" as const })) })
+      yield* filledWithExitsDoneForDay(fake, inner, { orderClass: "oto", clientOrderId: "oto-entry" })
       const before = posts()
       const refused = yield* Effect.flip(broker.placeOrder(exit(10, "second-exit")))
       assert.deepStrictEqual([refused.reason, refused.rule], ["SafetyRefused", "exit-exceeds-position"])
@@ -115,6 +90,23 @@ describe("the safety broker over Alpaca (127.0.0.1)", () => {
       assert.strictEqual(posts(), 1)
     })))
 })
+
+/**
+ * A GTC limit buy of 10 SPY at 760 with a stop at 600 (`entry`: its class, take-profit, id), filled, whose exit legs
+ * are then `done_for_day` at the fake: done for the session, working again at the next one.
+ */
+const filledWithExitsDoneForDay = (
+  fake: FakeAlpaca,
+  inner: ReturnType<typeof AlpacaBroker.fromClient>,
+  entry: Pick<OrderIntent, "orderClass" | "takeProfit" | "clientOrderId">
+) =>
+  Effect.gen(function*() {
+    const placed = yield* inner.placeOrder(order({ side: "buy", type: "limit", limitPrice: 760, timeInForce: "gtc", stopLoss: { stopPrice: 600 }, ...entry }))
+    fake.fill(placed.id, 760, "2026-08-03T19:50:00Z")
+    fake.positions.set("SPY", position("SPY", 10, 760))
+    const stored = fake.orders.get(placed.id)!
+    fake.orders.set(placed.id, { ...stored, legs: stored.legs.map((leg) => ({ ...leg, status: "done_for_day" as const })) })
+  })
 
 /** A user's own open notional buy at the fake, as Alpaca lists it (`qty: null`, `notional` set, nothing filled). */
 const userNotionalBuy = (fake: { readonly orders: Map<string, unknown> }, symbol: string, notional: number) => {
