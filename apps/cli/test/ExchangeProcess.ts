@@ -9,6 +9,8 @@ export interface ServedExchange {
   readonly url: string
   /** What the server printed on stdout as it started (its banner). */
   readonly banner: string
+  /** Everything it printed so far, stdout and stderr. */
+  readonly output: () => string
   readonly keys: ReadonlyArray<{ readonly account: string; readonly keyId: string; readonly secretKey: string }>
   readonly process: ChildProcess
   readonly stop: () => Promise<void>
@@ -27,16 +29,19 @@ export const serveExchange = (home: string, flags: ReadonlyArray<string> = []): 
     let out = ""
     let err = ""
     child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d))
+    let later = ""
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       out += d
       const url = /listening on (http:\/\/\S+)/.exec(out)?.[1]
       if (url === undefined || !out.includes("stop with Ctrl-C")) return
       child.stdout.removeAllListeners("data")
+      child.stdout.on("data", (more: string) => (later += more))
       void cliInProcess(home, ["exchange", "keys", "--json"]).then((keys) => {
         if (keys.code !== 0) return reject(new Error(`exchange keys failed: ${keys.stderr}`))
         resolve({
           url,
           banner: out,
+          output: () => out + later + err,
           keys: JSON.parse(keys.stdout),
           process: child,
           stop: () =>
