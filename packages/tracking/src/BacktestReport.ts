@@ -27,7 +27,7 @@ import { decimalNumber, TradingDay } from "@council/domain"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import type * as Bootstrap from "./Bootstrap.ts"
 import { MECHANICAL, RANDOM } from "./Contest.ts"
-import { describeEstimate, drewIntervals, percentOfRate } from "./Leaderboard.ts"
+import { baselineCells, describeEstimate, drewIntervals, percentOfRate } from "./Leaderboard.ts"
 import { depthTick, dollarTick, ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, signedPercent, windowCount } from "@council/domain/Figures.js"
 import type { AccountMetrics } from "./Metrics.ts"
 import { escape, type Line, lineChart } from "./ReportChart.ts"
@@ -173,15 +173,7 @@ const contestSection = (data: ReportData) => {
   const baselines = contest.baselines === null ? "" : table(
     // turnover and exposure as `leaderboard`'s BASELINE table and the dashboard show them: RANDOM's match COUNCIL's
     ["baseline", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${contest.baselines.benchmark.name} (95 % CI)`, "turnover (×/yr)", "exposure", "n (daily returns)"],
-    baselineRows(contest.baselines.rows).map((r) => [
-      escape(r.account),
-      estimate(r.totalReturn, signed),
-      estimate(r.sharpe, ratio),
-      estimate(r.excessReturn, signed),
-      num(r.metrics.turnover, 1),
-      pct(r.metrics.averageExposure, 0),
-      String(r.metrics.sessions)
-    ]),
+    baselineRows(contest.baselines.rows).map((r) => [r.account, ...baselineCells(r)].map(escape)),
     "baselines"
   )
   const attribution = contest.attribution === null ? "" : table(

@@ -28,7 +28,7 @@
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { TradingDay } from "@council/domain"
-import { sessionCount, signedPercent, windowCount } from "@council/domain/Figures.js"
+import { fixed, percent, sessionCount, signedPercent, windowCount } from "@council/domain/Figures.js"
 import * as Bootstrap from "./Bootstrap.ts"
 import type { BenchmarkPoint, ClosedTrade, EquityPoint } from "./Metrics.ts"
 import { AccountMetrics, computeMetrics, dailyReturns, dailyRiskFree, MetricsError, sharpeOf, sharpeOfSums, totalReturnOf, totalReturnOfSums } from "./Metrics.ts"
@@ -148,6 +148,20 @@ export const describeEstimate = (estimate: Bootstrap.Estimate, format: (x: numbe
     : estimate._tag === "TooFewSessions" && estimate.estimate !== null
     ? format(estimate.estimate)
     : "—"
+
+/**
+ * A baseline's figures after its account, as `leaderboard`'s BASELINE table and the backtest report write them:
+ * total return, Sharpe and excess over the benchmark (each with its 95 % interval), turnover (×/yr), average
+ * exposure, and the number of daily returns. Plain text: an HTML renderer escapes it.
+ */
+export const baselineCells = (row: LeaderboardRow): ReadonlyArray<string> => [
+  describeEstimate(row.totalReturn, signedPercent),
+  describeEstimate(row.sharpe, (x) => fixed(x, 2)),
+  describeEstimate(row.excessReturn, signedPercent),
+  row.metrics.turnover === null ? "—" : fixed(row.metrics.turnover, 1),
+  row.metrics.averageExposure === null ? "—" : percent(row.metrics.averageExposure, 0),
+  String(row.metrics.sessions)
+]
 
 const method = (
   from: TradingDay,

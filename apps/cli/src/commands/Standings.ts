@@ -109,15 +109,7 @@ const contestLines = (report: Standings.LeaderboardReport): ReadonlyArray<string
       "",
       table(
         ["BASELINE", "TOTAL RETURN", "SHARPE", `EXCESS vs ${contest.baselines.benchmark.name}`, "TURNOVER (×/yr)", "EXPOSURE", "N RETURNS"],
-        contest.baselines.rows.map((r) => [
-          r.account,
-          estimate(r.totalReturn, signed),
-          estimate(r.sharpe, ratio),
-          estimate(r.excessReturn, signed),
-          num(r.metrics.turnover, 1),
-          pct(r.metrics.averageExposure, 0),
-          String(r.metrics.sessions)
-        ])
+        contest.baselines.rows.map((r) => [r.account, ...Leaderboard.baselineCells(r)])
       )
     ]),
     ...(contest.attribution === null ? [] : [
