@@ -59,6 +59,9 @@ export interface FakeAlpacaOptions {
 
 type StoredOrder = WireOrderSource & { readonly legs: ReadonlyArray<WireOrderSource> }
 
+/** What an order is stored with beyond what the fake sets itself (its id, times, fill and legs). */
+export type NewOrderFields = Omit<StoredOrder, "id" | "createdAt" | "updatedAt" | "submittedAt" | "filledAt" | "legs" | "filledQty" | "filledAvgPrice">
+
 export interface FakeAlpaca {
   readonly url: string
   readonly keyId: string
@@ -75,6 +78,8 @@ export interface FakeAlpaca {
   /** 429s sent by the rate limit (not by injected faults). */
   readonly rateLimited: () => number
   readonly ordersByClientId: (clientOrderId: string) => ReadonlyArray<StoredOrder>
+  /** Stores an order placed outside the adapter (a user's own), as Alpaca lists it: nothing filled, no legs. */
+  readonly addOrder: (fields: NewOrderFields) => StoredOrder
   /**
    * Fills an order or a bracket leg completely at `price`, at time `at` (as the market would, later): its status,
    * the rest of its OCO group canceled, a `FILL` activity for `GET /v2/account/activities/FILL`.
@@ -133,7 +138,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
     return fault.kind
   }
 
-  const newOrder = (fields: Omit<StoredOrder, "id" | "createdAt" | "updatedAt" | "submittedAt" | "filledAt" | "legs" | "filledQty" | "filledAvgPrice">, legs: ReadonlyArray<WireOrderSource> = []): StoredOrder => {
+  const newOrder = (fields: NewOrderFields, legs: ReadonlyArray<WireOrderSource> = []): StoredOrder => {
     const now = new Date().toISOString()
     return {
       ...fields,
@@ -428,6 +433,11 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
         },
         rateLimited: () => rateLimited,
         ordersByClientId: (clientOrderId) => [...orders.values()].filter((o) => o.clientOrderId === clientOrderId),
+        addOrder: (fields) => {
+          const order = newOrder(fields)
+          orders.set(order.id, order)
+          return order
+        },
         activities,
         latestTrades,
         calendar,

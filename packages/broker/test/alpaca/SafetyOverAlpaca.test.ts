@@ -109,31 +109,20 @@ const filledWithExitsDoneForDay = (
   })
 
 /** A user's own open notional buy at the fake, as Alpaca lists it (`qty: null`, `notional` set, nothing filled). */
-const userNotionalBuy = (fake: { readonly orders: Map<string, unknown> }, symbol: string, notional: number) => {
-  const now = new Date().toISOString()
-  const stored = {
-    id: "5b7c6a0e-3d4f-4a8e-9f41-2c6d0e7b9a11",
+const userNotionalBuy = (fake: FakeAlpaca, symbol: string, notional: number) =>
+  fake.addOrder({
     clientOrderId: "users-own-notional",
     symbol: Ticker.make(symbol),
-    side: "buy" as const,
+    side: "buy",
     qty: 0,
     notional,
-    type: "market" as const,
-    timeInForce: "day" as const,
+    type: "market",
+    timeInForce: "day",
     limitPrice: null,
     stopPrice: null,
-    orderClass: "simple" as const,
-    status: "accepted" as const,
-    filledQty: 0,
-    filledAvgPrice: null,
-    createdAt: now,
-    updatedAt: now,
-    submittedAt: now,
-    filledAt: null,
-    legs: []
-  }
-  fake.orders.set(stored.id, stored)
-}
+    orderClass: "simple",
+    status: "accepted"
+  })
 
 describe("the safety broker over Alpaca with a user's open notional order (127.0.0.1)", () => {
   it.live("counts a waiting notional buy's dollars against the cash even with no price for its symbol", () =>
