@@ -253,6 +253,42 @@ const readsOf = (client: AlpacaClient.AlpacaClient): Pick<
   }
 }
 
+/** The pauses between reads of an order whose cancel Alpaca took but has not carried out yet (~5 s in all). */
+export const CANCEL_SETTLE_PAUSES: ReadonlyArray<number> = [50, 100, 200, 400, 800, 1000, 1000, 1500]
+
+/** The statuses of an order that may still fill: a cancel Alpaca took has not taken effect while it reads so. */
+const STILL_WORKING: ReadonlySet<string> = new Set([
+  "new", "accepted", "pending_new", "partially_filled", "pending_cancel", "pending_replace", "accepted_for_bidding",
+  "calculated", "stopped", "suspended", "pending_review", "done_for_day", "held"
+])
+
+/**
+ * After Alpaca took a cancel (204): the order read until the cancel took effect. Alpaca's cancel is a request — the
+ * order reads `pending_cancel` until the venue confirms, and its shares stay held for it meanwhile ("insufficient qty
+ * available" to a sell sent at once: the run's close of the position it protected) — and the venue may fill it first.
+ * Canceled (expired, …): done. Filled: `InvalidRequest`, as Alpaca answers the cancel of a filled order (422 "not
+ * cancelable"), so a caller learns the position moved. Still working after `CANCEL_SETTLE_PAUSES`, or unreadable: the
+ * cancel stands as taken, as before this read (the order's shares may still be held; the next read says so).
+ */
+const cancelSettled = (client: AlpacaClient.AlpacaClient, orderId: string) =>
+  Effect.gen(function*() {
+    for (let attempt = 0; attempt <= CANCEL_SETTLE_PAUSES.length; attempt++) {
+      if (attempt > 0) yield* Effect.sleep(CANCEL_SETTLE_PAUSES[attempt - 1]!)
+      const read = yield* Effect.result(client.getOrder(orderId))
+      if (Result.isFailure(read)) return
+      const order = read.success
+      if (order.status === "filled") {
+        return yield* new BrokerError({
+          account: client.account,
+          reason: "InvalidRequest",
+          message: `order ${orderId} is not cancelable: it filled before its cancel took effect`,
+          retryable: false
+        })
+      }
+      if (!STILL_WORKING.has(order.status)) return
+    }
+  })
+
 /** What the broker sends for one account: orders placed (retried as `placementPolicy` allows), canceled, closed. */
 const tradesOf = (
   client: AlpacaClient.AlpacaClient,
@@ -273,6 +309,7 @@ const tradesOf = (
 
   const cancelOrder = Effect.fn("AlpacaBroker.cancelOrder")(function*(orderId: string) {
     yield* client.cancelOrder(orderId)
+    yield* cancelSettled(client, orderId)
   })
 
   const cancelAllOrders = Liquidation.cancelAll(client, placementPolicy).pipe(
