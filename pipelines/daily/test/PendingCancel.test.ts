@@ -35,11 +35,11 @@ const pendingCancel = (settle: { readonly reads: number; readonly fillAt?: numbe
           reason: "test"
         })
       },
-      meanwhile: ({ fake }, exit) => Effect.sync(() => void fake.pendingCancels.set(exit.id, { ...settle })),
+      meanwhile: ({ fake }, exit) => Effect.sync(() => void fake.pendingCancels.set(exit.id, { ...settle }))
     }),
     ({ verdict, report, asked, set: exit, fake }) => {
       assert.deepStrictEqual(verdict.cancels.map((c) => c.orderId), [exit.id])
-      assert.deepStrictEqual(verdict.intents.map((i) => [i.symbol, i.side, i.qty, i.positionIntent]), [["SPY", "sell", 10, "sell_to_close"]])
+      assert.deepStrictEqual(verdict.intents.map((i) => `${i.side} ${i.qty} ${i.symbol} ${i.positionIntent}`), ["sell 10 SPY sell_to_close"])
       return { report, asked, exit, fake }
     }
   )
