@@ -25,6 +25,9 @@
  * - `closeAllPositions` fails when any position could not be closed (the reason of the first failure; the
  *   message lists them all); `cancelAllOrders` counts the orders canceled and logs the ones that were not. These
  *   and `closePosition` survive a lost answer without closing or canceling twice (`Liquidation`).
+ * - `cancelOrder` returns once the cancel took effect, not when Alpaca took it (204): the order is read back until
+ *   it leaves `pending_cancel` (~5 s at most, `CANCEL_SETTLE_PAUSES`), so a close sent next finds the shares it held
+ *   free; an order the venue filled first fails `InvalidRequest`, as a cancel of a filled order does.
  *
  * @since 0.1.0
  */
@@ -34,7 +37,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import type * as HttpClient from "effect/http/HttpClient"
-import type { AccountId, Fill, Order, OrderIntent, Position, Ticker } from "@council/domain"
+import { type AccountId, type Fill, OPEN_STATUSES, type Order, type OrderIntent, type Position, type Ticker } from "@council/domain"
 import { type Broker, BrokerError, Brokers, type ClosePositionOptions, type FillQuery, type Marks, type OrderQuery, unknownAccount } from "../Broker.ts"
 import type { GuardedAccount } from "../LiveGuard.ts"
 import * as AlpacaClient from "./AlpacaClient.ts"
@@ -256,11 +259,8 @@ const readsOf = (client: AlpacaClient.AlpacaClient): Pick<
 /** The pauses between reads of an order whose cancel Alpaca took but has not carried out yet (~5 s in all). */
 export const CANCEL_SETTLE_PAUSES: ReadonlyArray<number> = [50, 100, 200, 400, 800, 1000, 1000, 1500]
 
-/** The statuses of an order that may still fill: a cancel Alpaca took has not taken effect while it reads so. */
-const STILL_WORKING: ReadonlySet<string> = new Set([
-  "new", "accepted", "pending_new", "partially_filled", "pending_cancel", "pending_replace", "accepted_for_bidding",
-  "calculated", "stopped", "suspended", "pending_review", "done_for_day", "held"
-])
+/** The statuses of an order still working (`pending_cancel` among them): a cancel Alpaca took has not taken effect. */
+const STILL_WORKING: ReadonlySet<string> = OPEN_STATUSES
 
 /**
  * After Alpaca took a cancel (204): the order read until the cancel took effect. Alpaca's cancel is a request — the
