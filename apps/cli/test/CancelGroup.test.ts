@@ -130,8 +130,9 @@ describe("cancel", () => {
           body: JSON.stringify({ symbol: "TLT", qty: "5", side: "buy", type: "limit", limit_price: "1", time_in_force: "gtc", client_order_id: "tlt-at-one" })
         }).then((r) => r.json() as Promise<{ id: string }>)
       )
-      // the cancel goes through; the read of the order after it is refused
-      fake.inject("GET", `/v2/orders/${placed.id}`, { _tag: "Status", status: 403, body: JSON.stringify({ code: 40310000, message: "forbidden for now" }) })
+      // the cancel goes through; the reads of the order after it are refused (the adapter's, which waits for the
+      // cancel to take effect and lets it stand as taken, then the command's)
+      fake.inject("GET", `/v2/orders/${placed.id}`, { _tag: "Status", status: 403, body: JSON.stringify({ code: 40310000, message: "forbidden for now" }) }, 2)
       const env = { COUNCIL_ACCOUNTS: "COUNCIL", ALPACA_COUNCIL_KEY_ID: fake.keyId, ALPACA_COUNCIL_SECRET_KEY: fake.secretKey, ALPACA_COUNCIL_BASE_URL: fake.url }
       const r = yield* Effect.promise(() => cliInProcess(tempHome(), ["cancel", "--account", "COUNCIL", "tlt-at-one", "--json"], env))
       assert.strictEqual(r.code, 0, r.stderr)

@@ -35,17 +35,21 @@ const byAccount = (() => {
   return out
 })()
 
-const metricsOf = (rows: ReadonlyArray<Row>) => {
+const metricsOf = (rows: ReadonlyArray<Row>, riskFree = 0) => {
   const result = Metrics.computeMetrics(
     rows.map((r) => ({ date: r.date, equity: r.equity, grossExposure: r.gross, traded: r.traded })),
-    { benchmark: rows.map((r) => ({ date: r.date, close: r.spy })) }
+    { benchmark: rows.map((r) => ({ date: r.date, close: r.spy })), riskFree }
   )
   if (Result.isFailure(result)) throw new Error(result.failure.message)
   return result.success
 }
 
-/** What the README defines, by other means than `Metrics`' code. */
-const recomputed = (rows: ReadonlyArray<Row>) => {
+/**
+ * What the README defines, by other means than `Metrics`' code; `riskFree` a year, a session's rate by logarithms
+ * (e^(ln(1 + rf) / 252) − 1), the excess returns' mean as the returns' less it (their spread is the returns').
+ */
+const recomputed = (rows: ReadonlyArray<Row>, riskFree = 0) => {
+  const rf = Math.expm1(Math.log1p(riskFree) / 252)
   const n = rows.length - 1
   const totalReturn = Number(rows[n]!.cents - rows[0]!.cents) / Number(rows[0]!.cents)
   let mean = 0
@@ -56,7 +60,7 @@ const recomputed = (rows: ReadonlyArray<Row>) => {
     const delta = r - mean
     mean += delta / t
     m2 += delta * (r - mean)
-    if (r < 0) downside.push(r)
+    if (r < rf) downside.push(r - rf)
   }
   const sd = Math.sqrt(m2 / (n - 1))
   const dd = Math.hypot(...downside) / Math.sqrt(n)
@@ -86,8 +90,8 @@ const recomputed = (rows: ReadonlyArray<Row>) => {
     totalReturn,
     annualizedReturn,
     volatility: sd * Math.sqrt(252),
-    sharpe: sd > 0 ? (mean / sd) * Math.sqrt(252) : null,
-    sortino: dd > 0 ? (mean / dd) * Math.sqrt(252) : null,
+    sharpe: sd > 0 ? ((mean - rf) / sd) * Math.sqrt(252) : null,
+    sortino: dd > 0 ? ((mean - rf) / dd) * Math.sqrt(252) : null,
     maxDrawdown: { depth, peak: rows[peak]!.date, trough: rows[trough]!.date, recovery },
     calmar: depth > 0 ? annualizedReturn / depth : null,
     winRateDays: moved > 0 ? up / moved : null,
@@ -128,6 +132,31 @@ describe("the metrics of a real backtest's series, recomputed", () => {
     // the windows cover drawdowns that recovered and ones that did not
     assert.isAbove(windows, 150)
     assert.isAbove(recovered, 10)
+  })
+
+  it("agree with a risk-free rate (COUNCIL_RISK_FREE=0.04): Sharpe and Sortino over the excess returns, the rest unchanged", () => {
+    let windows = 0
+    for (const [account, rows] of byAccount) {
+      for (let from = 0; from < rows.length - 1; from += 10) {
+        for (let to = from + 2; to < rows.length; to += 10) {
+          const window = rows.slice(from, to + 1)
+          const m = metricsOf(window, 0.04)
+          const mine = recomputed(window, 0.04)
+          const plain = metricsOf(window)
+          const what = `${account} ${window[0]!.date} … ${window[window.length - 1]!.date}`
+          assert.strictEqual(m.riskFree, 0.04, what)
+          close(m.sharpe, mine.sharpe, `${what} Sharpe`, 1e-9)
+          close(m.sortino, mine.sortino, `${what} Sortino`, 1e-9)
+          // a positive rate lowers both (a sign-free check the recomputation could share a mistake with)
+          if (m.sharpe !== null && plain.sharpe !== null) assert.isBelow(m.sharpe, plain.sharpe, what)
+          for (const key of ["totalReturn", "annualizedReturn", "volatility", "calmar", "winRateDays", "turnover", "averageExposure", "excessReturn", "pnl"] as const) {
+            assert.strictEqual(m[key], plain[key], `${what} ${key}`)
+          }
+          windows++
+        }
+      }
+    }
+    assert.isAbove(windows, 150)
   })
 
   it("over the whole excerpt: Sharpe, Sortino, volatility, drawdown and Calmar as Python's fsum gives them", () => {

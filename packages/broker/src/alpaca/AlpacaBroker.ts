@@ -25,6 +25,9 @@
  * - `closeAllPositions` fails when any position could not be closed (the reason of the first failure; the
  *   message lists them all); `cancelAllOrders` counts the orders canceled and logs the ones that were not. These
  *   and `closePosition` survive a lost answer without closing or canceling twice (`Liquidation`).
+ * - `cancelOrder` returns once the cancel took effect, not when Alpaca took it (204): the order is read back until
+ *   it leaves `pending_cancel` (~5 s at most, `CANCEL_SETTLE_PAUSES`), so a close sent next finds the shares it held
+ *   free; an order the venue filled first fails `InvalidRequest`, as a cancel of a filled order does.
  *
  * @since 0.1.0
  */
@@ -34,7 +37,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import type * as HttpClient from "effect/http/HttpClient"
-import type { AccountId, Fill, Order, OrderIntent, Position, Ticker } from "@council/domain"
+import { type AccountId, type Fill, OPEN_STATUSES, type Order, type OrderIntent, type Position, type Ticker } from "@council/domain"
 import { type Broker, BrokerError, Brokers, type ClosePositionOptions, type FillQuery, type Marks, type OrderQuery, unknownAccount } from "../Broker.ts"
 import type { GuardedAccount } from "../LiveGuard.ts"
 import * as AlpacaClient from "./AlpacaClient.ts"
@@ -253,6 +256,39 @@ const readsOf = (client: AlpacaClient.AlpacaClient): Pick<
   }
 }
 
+/** The pauses between reads of an order whose cancel Alpaca took but has not carried out yet (~5 s in all). */
+export const CANCEL_SETTLE_PAUSES: ReadonlyArray<number> = [50, 100, 200, 400, 800, 1000, 1000, 1500]
+
+/** The statuses of an order still working (`pending_cancel` among them): a cancel Alpaca took has not taken effect. */
+const STILL_WORKING: ReadonlySet<string> = OPEN_STATUSES
+
+/**
+ * After Alpaca took a cancel (204): the order read until the cancel took effect. Alpaca's cancel is a request — the
+ * order reads `pending_cancel` until the venue confirms, and its shares stay held for it meanwhile ("insufficient qty
+ * available" to a sell sent at once: the run's close of the position it protected) — and the venue may fill it first.
+ * Canceled (expired, …): done. Filled: `InvalidRequest`, as Alpaca answers the cancel of a filled order (422 "not
+ * cancelable"), so a caller learns the position moved. Still working after `CANCEL_SETTLE_PAUSES`, or unreadable: the
+ * cancel stands as taken, as before this read (the order's shares may still be held; the next read says so).
+ */
+const cancelSettled = (client: AlpacaClient.AlpacaClient, orderId: string) =>
+  Effect.gen(function*() {
+    for (let attempt = 0; attempt <= CANCEL_SETTLE_PAUSES.length; attempt++) {
+      if (attempt > 0) yield* Effect.sleep(CANCEL_SETTLE_PAUSES[attempt - 1]!)
+      const read = yield* Effect.result(client.getOrder(orderId))
+      if (Result.isFailure(read)) return
+      const order = read.success
+      if (order.status === "filled") {
+        return yield* new BrokerError({
+          account: client.account,
+          reason: "InvalidRequest",
+          message: `order ${orderId} is not cancelable: it filled before its cancel took effect`,
+          retryable: false
+        })
+      }
+      if (!STILL_WORKING.has(order.status)) return
+    }
+  })
+
 /** What the broker sends for one account: orders placed (retried as `placementPolicy` allows), canceled, closed. */
 const tradesOf = (
   client: AlpacaClient.AlpacaClient,
@@ -273,6 +309,7 @@ const tradesOf = (
 
   const cancelOrder = Effect.fn("AlpacaBroker.cancelOrder")(function*(orderId: string) {
     yield* client.cancelOrder(orderId)
+    yield* cancelSettled(client, orderId)
   })
 
   const cancelAllOrders = Liquidation.cancelAll(client, placementPolicy).pipe(

@@ -268,6 +268,59 @@ describe("AlpacaBroker", () => {
       assert.deepStrictEqual((yield* broker.getCalendar({ start: "2026-08-04", end: "2026-08-04" })).map((d) => [d.open, d.close]), [["09:30", "13:00"]])
     }))
 
+  it.live("a cancel Alpaca carries out later returns once the order reads canceled: the position's close that follows finds its shares free", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const broker = yield* brokerFor(fake)
+      fake.positions.set("AAPL", position("AAPL", 10, 200))
+      fake.closeFills.set("AAPL", 201)
+      const exit = yield* broker.placeOrder(intent(1, {
+        symbol: Ticker.make("AAPL"),
+        side: "sell",
+        qty: 10,
+        type: "limit",
+        limitPrice: 260,
+        timeInForce: "gtc",
+        orderClass: "oco",
+        takeProfit: { limitPrice: 260 },
+        stopLoss: { stopPrice: 150 }
+      }))
+      // taken (204), carried out at the third read: `pending_cancel` until then, its 10 shares held
+      fake.pendingCancels.set(exit.id, { reads: 3 })
+      yield* broker.cancelOrder(exit.id)
+      assert.strictEqual(fake.orders.get(exit.id)?.status, "canceled")
+      const closed = yield* broker.closePosition(Ticker.make("AAPL"))
+      assert.deepStrictEqual([closed.side, closed.qty, closed.status], ["sell", 10, "filled"])
+      assert.deepStrictEqual(
+        fake.requests.filter((r) => r.path.startsWith("/v2/orders/") || r.path.startsWith("/v2/positions/")).map((r) => `${r.method} ${r.path}`),
+        [`DELETE /v2/orders/${exit.id}`, ...Array(3).fill(`GET /v2/orders/${exit.id}`), "DELETE /v2/positions/AAPL"]
+      )
+    }))
+
+  it.live("a cancel Alpaca took but the venue filled first fails as not cancelable, naming the fill", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const broker = yield* brokerFor(fake)
+      fake.positions.set("AAPL", position("AAPL", 10, 200))
+      const exit = yield* broker.placeOrder(intent(2, {
+        symbol: Ticker.make("AAPL"),
+        side: "sell",
+        qty: 10,
+        type: "limit",
+        limitPrice: 260,
+        timeInForce: "gtc",
+        orderClass: "oco",
+        takeProfit: { limitPrice: 260 },
+        stopLoss: { stopPrice: 150 }
+      }))
+      fake.pendingCancels.set(exit.id, { reads: 2, fillAt: 260 })
+      const error = yield* Effect.flip(broker.cancelOrder(exit.id))
+      assert.strictEqual(error.reason, "InvalidRequest")
+      assert.include(error.message, "filled before its cancel took effect")
+      assert.strictEqual((yield* broker.getOrder(exit.id)).status, "filled")
+      assert.isFalse(fake.positions.has("AAPL"))
+    }))
+
   it.live("provides Brokers for the accounts that have credentials, each with its own limiter", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca()

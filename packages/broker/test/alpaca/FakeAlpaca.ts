@@ -7,7 +7,11 @@
  * 403 insufficient qty. A liquidation (`DELETE /v2/positions[/{symbol}]`) is refused as Alpaca refuses it when open
  * orders on the closing side hold the shares ("insufficient qty available", `held_for_orders`); `cancel_orders=true`
  * cancels the open orders first. With a price in `closeFills`, a symbol's liquidation fills at once (the market is
- * open): its position is gone.
+ * open): its position is gone. A sell (or buy) that closes finds the shares the open orders on its side hold
+ * (`held_for_orders`: an OCO exit, a filled bracket's working legs) unavailable, 403 "insufficient qty available", as
+ * Alpaca answers. A cancel of an order in `pendingCancels` is taken (204) as Alpaca takes one it must still send to
+ * the venue: the order reads `pending_cancel` (its shares still held) for that many reads of it, then what the venue
+ * did — canceled, or filled before the cancel reached it.
  */
 import { randomUUID } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
@@ -57,6 +61,12 @@ export interface FakeAlpacaOptions {
   readonly rateLimit?: { readonly limit: number; readonly windowMs: number; readonly headers?: boolean }
 }
 
+/** How a cancel the fake takes late ends: after `reads` reads of the order, canceled, or filled at `fillAt`. */
+export interface PendingCancel {
+  reads: number
+  readonly fillAt?: number
+}
+
 type StoredOrder = WireOrderSource & { readonly legs: ReadonlyArray<WireOrderSource> }
 
 /** What an order is stored with beyond what the fake sets itself (its id, times, fill and legs). */
@@ -71,6 +81,12 @@ export interface FakeAlpaca {
   readonly positions: Map<string, WirePositionSource>
   /** Symbols whose close fails in `DELETE /v2/positions`. */
   readonly closeFailures: Set<string>
+  /**
+   * Orders (or legs) whose cancel takes effect only later: `DELETE` answers 204 and leaves them `pending_cancel`
+   * for `reads` reads of the order (`GET /v2/orders/{id}`), after which they are canceled — or, with `fillAt`,
+   * filled at that price (the venue filled it before the cancel arrived).
+   */
+  readonly pendingCancels: Map<string, PendingCancel>
   /** Symbols whose liquidation fills at once, at this price (the position is gone). */
   readonly closeFills: Map<string, number>
   readonly faults: Array<Fault>
@@ -118,6 +134,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
   const orders = new Map<string, StoredOrder>()
   const positions = new Map<string, WirePositionSource>()
   const closeFailures = new Set<string>()
+  const pendingCancels = new Map<string, PendingCancel>()
   const closeFills = new Map<string, number>()
   const faults: Array<Fault> = []
   const activities: Array<WireFillActivity> = []
@@ -167,11 +184,31 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       : undefined
   }
 
-  /** Shares of `symbol` that open orders on the side closing `held` would sell (or buy back). */
-  const heldForOrders = (symbol: string, held: number) =>
-    [...orders.values()]
-      .filter((o) => o.symbol === symbol && OPEN.has(o.status) && o.side === (held > 0 ? "sell" : "buy"))
-      .reduce((n, o) => n + (o.qty - o.filledQty), 0)
+  /**
+   * Shares of `symbol` that open orders on the side closing `held` would sell (or buy back): an open order's rest
+   * (an OCO's once: its stop is a leg of it), else the most a filled bracket's working legs would close (legs still
+   * `held` wait for their entry and hold nothing yet).
+   */
+  const heldForOrders = (symbol: string, held: number) => {
+    const side = held > 0 ? "sell" : "buy"
+    return [...orders.values()].filter((o) => o.symbol === symbol).reduce((n, o) => {
+      if (OPEN.has(o.status)) return o.side === side ? n + (o.qty - o.filledQty) : n
+      const legs = o.legs.filter((l) => l.side === side && l.status !== "held" && OPEN.has(l.status))
+      return legs.length === 0 ? n : n + Math.max(...legs.map((l) => l.qty - l.filledQty))
+    }, 0)
+  }
+
+  /** Alpaca's refusal of an order that closes more than the shares its open orders leave available. */
+  const availableRefusal = (intent: OrderIntent) => {
+    const held = positions.get(intent.symbol)?.qty ?? 0
+    const closing = intent.side === "sell" ? held > 0 : held < 0
+    if (!closing) return undefined
+    const holding = heldForOrders(intent.symbol, held)
+    const available = Math.abs(held) - holding
+    return intent.qty > available + 1e-9
+      ? { status: 403, code: 40310000, message: `insufficient qty available for order (requested: ${intent.qty}, available: ${available})`, held_for_orders: String(holding), available: String(available) }
+      : undefined
+  }
 
   /** A liquidation of `qty` of `position` (filled at once with a price in `closeFills`), or Alpaca's refusal. */
   const liquidate = (position: WirePositionSource, qty: number) => {
@@ -201,6 +238,64 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       orders.set(o.id, { ...o, status: "canceled", canceledAt: at, updatedAt: at })
       return o
     })
+
+  /** Fills an order or a leg completely at `price` (see `FakeAlpaca.fill`). */
+  const fillOrder = (orderId: string, price: number, at: string) => {
+    const filled = <O extends WireOrderSource>(o: O): O => ({ ...o, status: "filled", filledQty: o.qty, filledAvgPrice: price, filledAt: at, updatedAt: at })
+    for (const [id, order] of orders) {
+      const leg = order.legs.find((l) => l.id === orderId)
+      if (id !== orderId && leg === undefined) continue
+      const legs = order.legs.map((l) =>
+        l.id === orderId ? filled(l) : leg !== undefined && OPEN.has(l.status) ? { ...l, status: "canceled" as const, canceledAt: at, updatedAt: at } : l
+      )
+      const target = leg ?? order
+      // a bracket's entry filled: its legs work; an OCO's limit filled: its stop is canceled
+      const after = (l: WireOrderSource): WireOrderSource =>
+        order.orderClass === "oco" ? (OPEN.has(l.status) ? { ...l, status: "canceled", canceledAt: at, updatedAt: at } : l) : l.status === "held" ? { ...l, status: "new", updatedAt: at } : l
+      orders.set(id, id === orderId ? { ...filled(order), legs: legs.map(after) } : { ...order, legs })
+      activities.push({
+        id: `${at.replace(/\D/g, "").slice(0, 17)}::${randomUUID()}`,
+        activity_type: "FILL",
+        transaction_time: at,
+        type: "fill",
+        price: formatDecimal(price),
+        qty: formatDecimal(target.qty),
+        side: target.side,
+        symbol: target.symbol,
+        leaves_qty: "0",
+        order_id: orderId,
+        cum_qty: formatDecimal(target.qty),
+        order_status: "filled"
+      })
+    }
+  }
+
+  /** One more read of `id`: a cancel the fake took late takes effect once its reads are spent (see `pendingCancels`). */
+  const settleCancel = (id: string) => {
+    const pending = pendingCancels.get(id)
+    const group = [...orders.values()].find((o) => o.id === id || o.legs.some((l) => l.id === id))
+    const status = group?.id === id ? group.status : group?.legs.find((l) => l.id === id)?.status
+    if (pending === undefined || group === undefined || status !== "pending_cancel") return
+    pending.reads -= 1
+    if (pending.reads > 0) return
+    pendingCancels.delete(id)
+    const at = new Date().toISOString()
+    const canceled = <O extends WireOrderSource>(o: O): O => o.status === "pending_cancel" ? { ...o, status: "canceled", canceledAt: at, updatedAt: at } : o
+    if (pending.fillAt === undefined) {
+      orders.set(group.id, { ...canceled(group), legs: group.legs.map(canceled) })
+      return
+    }
+    // the venue filled it before the cancel reached it: open again for the fill, which cancels the rest of its group
+    const reopened = <O extends WireOrderSource>(o: O): O => o.status === "pending_cancel" ? { ...o, status: "new" } : o
+    orders.set(group.id, { ...reopened(group), legs: group.legs.map(reopened) })
+    fillOrder(id, pending.fillAt, at)
+    const filled = group.id === id ? group : group.legs.find((l) => l.id === id)!
+    const position = positions.get(filled.symbol)
+    if (position === undefined) return
+    const left = position.qty + (filled.side === "buy" ? filled.qty : -filled.qty)
+    if (Math.abs(left) <= 1e-9) positions.delete(filled.symbol)
+    else positions.set(filled.symbol, { ...position, qty: left, side: left < 0 ? "short" : "long", marketValue: left * position.currentPrice })
+  }
 
   const handle = (req: IncomingMessage, body: string, res: ServerResponse): void => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1")
@@ -337,6 +432,8 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       }
       const mismatch = intentRefusal(i)
       if (mismatch !== undefined) return error(mismatch.status, mismatch.code, mismatch.message)
+      const unavailable = availableRefusal(i)
+      if (unavailable !== undefined) return send(unavailable.status, { code: unavailable.code, message: unavailable.message, held_for_orders: unavailable.held_for_orders, available: unavailable.available })
       if (i.side === "buy" && i.qty * (i.limitPrice ?? 100) > 100_000) return error(403, 40310000, "insufficient buying power")
       const legs: Array<WireOrderSource> = []
       const leg = (fields: Partial<OrderLeg>): WireOrderSource => ({
@@ -374,21 +471,24 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       const order = orders.get(id)
       // a leg is an order of its own (by its id), and canceling one cancels its group's other open legs
       const group = order === undefined ? [...orders.values()].find((o) => o.legs.some((l) => l.id === id)) : undefined
-      const leg = group?.legs.find((l) => l.id === id)
-      if (group !== undefined && leg !== undefined) {
-        if (method === "GET") return send(200, wireOrder({ ...leg, legs: [] }))
+      if (method === "GET") settleCancel(id)
+      const settled = orders.get(group?.id ?? id)
+      const current = group === undefined ? settled : settled?.legs.find((l) => l.id === id)
+      if (group !== undefined && current !== undefined && settled !== undefined) {
+        if (method === "GET") return send(200, wireOrder({ ...current, legs: [] }))
         if (method === "DELETE") {
-          if (!OPEN.has(leg.status)) return error(422, 42210000, "order is not cancelable")
+          if (!OPEN.has(current.status)) return error(422, 42210000, "order is not cancelable")
+          const status = pendingCancels.has(id) ? "pending_cancel" as const : "canceled" as const
           const canceledAt = new Date().toISOString()
-          orders.set(group.id, { ...group, legs: group.legs.map((l) => OPEN.has(l.status) ? { ...l, status: "canceled" as const, canceledAt } : l) })
+          orders.set(group.id, { ...settled, legs: settled.legs.map((l) => OPEN.has(l.status) ? { ...l, status, ...(status === "canceled" ? { canceledAt } : {}) } : l) })
           return send(204)
         }
       }
-      if (order === undefined) return error(404, 40410000, "order not found")
-      if (method === "GET") return send(200, wireOrder(order))
+      if (order === undefined || settled === undefined) return error(404, 40410000, "order not found")
+      if (method === "GET") return send(200, wireOrder(settled))
       if (method === "DELETE") {
-        if (!OPEN.has(order.status)) return error(422, 42210000, "order is not cancelable")
-        orders.set(id, { ...order, status: "canceled", canceledAt: new Date().toISOString() })
+        if (!OPEN.has(settled.status)) return error(422, 42210000, "order is not cancelable")
+        orders.set(id, pendingCancels.has(id) ? { ...settled, status: "pending_cancel" } : { ...settled, status: "canceled", canceledAt: new Date().toISOString() })
         return send(204)
       }
     }
@@ -426,6 +526,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
         orders,
         positions,
         closeFailures,
+        pendingCancels,
         closeFills,
         faults,
         inject: (method, path, kind, times = 1) => {
@@ -441,32 +542,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
         activities,
         latestTrades,
         calendar,
-        fill: (orderId, price, at) => {
-          const filled = <O extends WireOrderSource>(o: O): O => ({ ...o, status: "filled", filledQty: o.qty, filledAvgPrice: price, filledAt: at, updatedAt: at })
-          for (const [id, order] of orders) {
-            const leg = order.legs.find((l) => l.id === orderId)
-            if (id !== orderId && leg === undefined) continue
-            const legs = order.legs.map((l) =>
-              l.id === orderId ? filled(l) : leg !== undefined && OPEN.has(l.status) ? { ...l, status: "canceled" as const, canceledAt: at, updatedAt: at } : l
-            )
-            const target = leg ?? order
-            orders.set(id, id === orderId ? { ...filled(order), legs: legs.map((l) => (l.status === "held" ? { ...l, status: "new" as const, updatedAt: at } : l)) } : { ...order, legs })
-            activities.push({
-              id: `${at.replace(/\D/g, "").slice(0, 17)}::${randomUUID()}`,
-              activity_type: "FILL",
-              transaction_time: at,
-              type: "fill",
-              price: formatDecimal(price),
-              qty: formatDecimal(target.qty),
-              side: target.side,
-              symbol: target.symbol,
-              leaves_qty: "0",
-              order_id: orderId,
-              cum_qty: formatDecimal(target.qty),
-              order_status: "filled"
-            })
-          }
-        }
+        fill: fillOrder
       }
       resolve({
         fake,
