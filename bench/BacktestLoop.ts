@@ -5,6 +5,10 @@
  * `{ mode, sessions, ms, cpuMs, maxRssMb, dbBytes, stretches }` (`cpuMs`: the process's CPU time over the loop, all
  * threads; `stretches`: that CPU time per `STRETCH` sessions, in order, the last stretch perhaps shorter). As in the CLI, the ledger book the Reconcile stage writes into lives
  * in a second file (the CLI's main database), opened as the CLI opens it; `dbBytes` counts both files (and their WALs).
+ * With `stages` among the arguments it also gives `stages`: the main thread's CPU time a session in each stage (under
+ * the runner: from its start to its `StageCompleted`, its encoding and commit included) and, `between`, from one
+ * stage's end to the next one's start (the next stage's input hash, a held commit written before a stage with side
+ * effects). Two clock reads a stage: leave it off for the figures themselves.
  *
  * - `on`: `Backtest.runBacktest` over the SQL run store (checkpoints and recordings written, as `backtest` does).
  * - `off`: the same loop over a run store that keeps nothing (the runner still encodes, hashes and records).
@@ -18,7 +22,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import { AccountId, DEFAULT_ACCOUNTS, DEFAULT_SCHEDULE, defaultAccountSettings, formatMoment, type RunId, type TradingDay } from "@council/domain"
-import { Recorder, RunContext, RunStore } from "@council/engine"
+import { Recorder, RunContext, RunStore, Runner } from "@council/engine"
 import { AccountManager } from "@council/broker"
 import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
 import { Chairman, LlmBudget, PortfolioManagers } from "@council/llm"
@@ -29,7 +33,31 @@ import { Backtest, type DailyParams, DailyPipeline } from "@council/daily"
 import { BookId, TradeLedger } from "@council/tracking"
 import { holdYoungGeneration } from "../apps/cli/src/ProcessTuning.ts"
 
-const [mode = "on", count = "100"] = process.argv.slice(2)
+const [mode = "on", count = "100", ...flags] = process.argv.slice(2)
+
+/** The main thread's CPU time a session by stage (`stages`), and between stages; none unless asked. */
+const stageCpu = flags.includes("stages") ? new Map<string, number>() : undefined
+const threadMs = () => {
+  const used = process.threadCpuUsage()
+  return (used.user + used.system) / 1000
+}
+const addCpu = (key: string, ms: number) => stageCpu?.set(key, (stageCpu.get(key) ?? 0) + ms)
+/** The runner's events as stage CPU times: a stage from its start to its completion, `between` from one's end to the next's start. */
+const stageClock = () => {
+  let started = 0
+  let ended: number | undefined
+  return (event: Runner.RunEvent) =>
+    Effect.sync(() => {
+      if (event._tag === "RunStarted") ended = undefined
+      else if (event._tag === "StageStarted") {
+        started = threadMs()
+        if (ended !== undefined) addCpu("between", started - ended)
+      } else if (event._tag === "StageCompleted") {
+        ended = threadMs()
+        addCpu(event.stage, ended - started)
+      }
+    })
+}
 const accounts = DEFAULT_ACCOUNTS.map((a) => AccountId.make(a))
 const params: DailyParams = {
   accounts: accounts.map((id) => ({ id, mode: "PAPER", settings: defaultAccountSettings })),
@@ -62,6 +90,7 @@ const plainSession = (day: TradingDay, asOfTime: string) =>
     // one object a session, as the runner gives every stage of a run the same `run.params`
     const sessionParams = { ...params, schedule: DEFAULT_SCHEDULE, asOfTime }
     for (const stage of DailyPipeline.stages) {
+      const started = stageCpu === undefined ? 0 : threadMs()
       const input = Object.fromEntries(stage.dependsOn.map((d) => [d.name, outputs[d.name]]))
       outputs[stage.name] = yield* (stage.run(input as never) as Effect.Effect<unknown, unknown, never>).pipe(
         Effect.provideService(RunContext, RunContext.of({
@@ -76,6 +105,7 @@ const plainSession = (day: TradingDay, asOfTime: string) =>
           params: sessionParams
         }))
       )
+      if (stageCpu !== undefined) addCpu(stage.name, threadMs() - started)
     }
   })
 
@@ -138,7 +168,7 @@ const program = Effect.gen(function*() {
             Ref.set(session, at)
           ),
         pms: "offline"
-      })
+      }).pipe(stageCpu === undefined ? (run) => run : Effect.provideService(Runner.RunObserver, stageClock()))
     }
   }).pipe(Effect.provide(world))
   const ms = performance.now() - started
@@ -148,7 +178,10 @@ const program = Effect.gen(function*() {
     cpuMs: (stretchStarts[i + 1] ?? cpu) - start
   }))
   const dbBytes = [file, mainFile].flatMap((f) => [f, `${f}-wal`]).reduce((n, f) => n + (statSync(f, { throwIfNoEntry: false })?.size ?? 0), 0)
-  return { mode, sessions: sessions.length, ms, cpuMs: cpu, maxRssMb: process.resourceUsage().maxRSS / 1024, dbBytes, stretches }
+  const measured = { mode, sessions: sessions.length, ms, cpuMs: cpu, maxRssMb: process.resourceUsage().maxRSS / 1024, dbBytes, stretches }
+  return stageCpu === undefined
+    ? measured
+    : { ...measured, stages: Object.fromEntries([...stageCpu].map(([stage, ms]) => [stage, Math.round((ms / sessions.length) * 1000) / 1000])) }
 }).pipe(Effect.provide(LocalBars.layer()))
 
 try {
