@@ -35,7 +35,7 @@ export interface Coverage {
  * have one and others not (that day's run could not read those accounts), or every account has one and the
  * benchmark no close. `null` when no session is missing.
  */
-const whyMissing = (sessions: ReadonlyArray<string>, coverage: Coverage): string | null => {
+const whyMissing = (sessions: ReadonlyArray<string>, coverage: Coverage, one: boolean): string | null => {
   const dated = coverage.accounts.map((a) => ({ account: a.account, dates: new Set(a.series.map((p) => p.date)) }))
   const closes = new Set(coverage.benchmark.closes.map((c) => c.date))
   const unread: Array<string> = []
@@ -48,14 +48,14 @@ const whyMissing = (sessions: ReadonlyArray<string>, coverage: Coverage): string
     else if (!closes.has(day)) noClose++
   }
   if (noRun + unread.length + noClose === 0) return null
-  if (unread.length === 0 && noClose === 0) return "have no snapshot (no run those days)"
+  if (unread.length === 0 && noClose === 0) return one ? "has no snapshot (no run that day)" : "have no snapshot (no run those days)"
   const shown = unread.slice(0, 3).join("; ") + (unread.length > 3 ? `; ${unread.length - 3} more` : "")
   const parts = [
     noRun > 0 ? `${noRun} with no run` : "",
     unread.length > 0 ? `${unread.length} whose run could not read an account: ${shown}` : "",
     noClose > 0 ? `${noClose} without a ${coverage.benchmark.name} close` : ""
   ]
-  return `are missing from it (${parts.filter((part) => part !== "").join("; ")})`
+  return `${one ? "is" : "are"} missing from it (${parts.filter((part) => part !== "").join("; ")})`
 }
 
 /** What `UnrecordedSessions` says of `board`'s span; `null` when every session has a snapshot or the market data cannot say (it only informs). */
@@ -64,12 +64,12 @@ export const unrecordedOf = (board: Leaderboard.Leaderboard, coverage: Coverage)
     const sessions = yield* MarketData.use((m) => m.sessions(board.from, board.to))
     const missing = sessions.length - (board.sessions + 1)
     if (missing <= 0) return null
-    const why = whyMissing(sessions, coverage) ?? "have no snapshot"
+    const why = whyMissing(sessions, coverage, missing === 1) ?? (missing === 1 ? "has no snapshot" : "have no snapshot")
     return {
       missing,
       sessions: sessions.length,
       from: board.from,
       to: board.to,
-      note: `${missing} of the ${sessions.length} sessions from ${board.from} to ${board.to} ${why}; a return across them spans several sessions and counts as one (N), so annualized return, volatility and Sharpe are not those of ${sessions.length - 1} daily returns`
+      note: `${missing} of the ${sessions.length} sessions from ${board.from} to ${board.to} ${why}; a return across ${missing === 1 ? "it" : "them"} spans several sessions and counts as one (N), so annualized return, volatility and Sharpe are not those of ${sessions.length - 1} daily returns`
     }
   }).pipe(Effect.orElseSucceed(() => null))
