@@ -11,7 +11,10 @@
  * - Rank: Sharpe (point estimate) descending, then total return, then name; an undefined Sharpe ranks last.
  * - Per account: 95 % intervals (see `Bootstrap`) of its total return, its Sharpe, and its excess return over the
  *   benchmark (paired: the same resampled sessions for both). It *beats* the benchmark at 95 % when that excess
- *   interval lies above 0.
+ *   interval lies above 0. With k accounts tested at once, some would "beat" it by chance alone, so each row also says
+ *   whether it beats the benchmark *family-wise*: its excess interval at `Bootstrap.familyLevel(0.95, k)` (99.17 % for
+ *   six), from the same replicates, lies above 0 — Bonferroni, valid however the accounts correlate. The verdict says
+ *   which winners survive that correction.
  * - Counts: a window of N common sessions has n = N − 1 daily returns; `sessions` (here, in `AccountMetrics` and in
  *   an estimate) is n, the sample size of every statistic. Words say both (`Figures.windowCount`: "60 sessions (59
  *   daily returns)").
@@ -52,7 +55,10 @@ export const LeaderboardRow = Schema.Struct({
   totalReturn: Bootstrap.Estimate,
   sharpe: Bootstrap.Estimate,
   excessReturn: Bootstrap.Estimate,
-  beatsBenchmark: Schema.Boolean
+  beatsBenchmark: Schema.Boolean,
+  beatsBenchmarkFamilyWise: Schema.Boolean.annotate({
+    description: "whether it still beats the benchmark with every row's excess interval drawn at 1 − 0.05 / k (k rows: Bonferroni), from the same replicates"
+  })
 })
 export type LeaderboardRow = typeof LeaderboardRow.Type
 
@@ -193,6 +199,7 @@ export const leaderboard = (input: Options & {
   const rf = dailyRiskFree(input.riskFree ?? 0)
   const ranked = n >= Bootstrap.MIN_SESSIONS
   const rows: Array<Omit<LeaderboardRow, "rank">> = []
+  const family = Bootstrap.familyLevel(input.bootstrap?.level ?? 0.95, aligned.success.accounts.length)
   for (const account of aligned.success.accounts) {
     const metrics = computeMetrics(account.series, {
       riskFree: input.riskFree ?? 0,
@@ -202,12 +209,22 @@ export const leaderboard = (input: Options & {
     if (Result.isFailure(metrics)) return Result.fail(new MetricsError({ message: `${account.account}: ${metrics.failure.message}` }))
     const returns = dailyReturns(account.series.map((p) => p.equity))
     const options = seedFor(input.bootstrap, account.account)
-    const [totalReturn, sharpe, excessReturn] = Bootstrap.estimatesOfSums(
+    const [atLevel, atFamilyLevel] = Bootstrap.estimatesOfSumsAt(
       [returns, benchmarkReturns],
       [([r]) => totalReturnOfSums(r!), ([r]) => sharpeOfSums(r!, rf), ([r, b]) => totalReturnOfSums(r!) - totalReturnOfSums(b!)],
+      [undefined, family],
       options
     )
-    rows.push({ account: account.account, metrics: metrics.success, totalReturn: totalReturn!, sharpe: sharpe!, excessReturn: excessReturn!, beatsBenchmark: lowerAbove(excessReturn!) })
+    const [totalReturn, sharpe, excessReturn] = atLevel!
+    rows.push({
+      account: account.account,
+      metrics: metrics.success,
+      totalReturn: totalReturn!,
+      sharpe: sharpe!,
+      excessReturn: excessReturn!,
+      beatsBenchmark: lowerAbove(excessReturn!),
+      beatsBenchmarkFamilyWise: lowerAbove(atFamilyLevel![2]!)
+    })
   }
   const ordered = rows
     .map((row) => ({ row, score: { account: row.account, sharpe: row.metrics.sharpe, totalReturn: row.metrics.totalReturn } }))
@@ -235,7 +252,16 @@ const verdictOf = (rows: ReadonlyArray<LeaderboardRow>, benchmark: string, retur
   if (winners.length === 0) return `no account beats ${benchmark} at 95 % over ${windowCount(returns)}`
   return `${winners.map((w) => `${w.account} (excess ${describeEstimate(w.excessReturn)})`).join(", ")} ${
     winners.length === 1 ? "beats" : "beat"
-  } ${benchmark} at 95 % over ${windowCount(returns)}`
+  } ${benchmark} at 95 % over ${windowCount(returns)}${rows.length > 1 ? `; ${familyWise(winners, rows.length)}` : ""}`
+}
+
+/** What of `winners` survives Bonferroni's correction for `tests` accounts compared with the benchmark at once. */
+const familyWise = (winners: ReadonlyArray<LeaderboardRow>, tests: number): string => {
+  const held = winners.filter((w) => w.beatsBenchmarkFamilyWise).map((w) => w.account)
+  const corrected = `once corrected for ${tests} accounts compared at once (${percent(Bootstrap.familyLevel(0.95, tests), 2)} intervals each)`
+  if (held.length === winners.length) return `${winners.length === 1 ? "it still does" : "all still do"} ${corrected}`
+  if (held.length === 0) return `${winners.length === 1 ? "it does not" : "none does"} ${corrected}: chance alone could explain it`
+  return `only ${held.join(", ")} ${held.length === 1 ? "does" : "do"} ${corrected}`
 }
 
 // ---------------------------------------------------------------------------------------------------------------

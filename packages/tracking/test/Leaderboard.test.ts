@@ -1,7 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
-import type { Bootstrap } from "@council/tracking"
-import { Leaderboard, Metrics } from "@council/tracking"
+import { Bootstrap, Leaderboard, Metrics } from "@council/tracking"
 import { compound, normalReturns, seriesOf, weekdays } from "./series.ts"
 
 const N = 120
@@ -45,7 +44,11 @@ describe("Leaderboard.leaderboard", () => {
     assert.isAbove(interval(alpha.excessReturn).lower, 0)
     assert.strictEqual(interval(alpha.sharpe).sessions, N)
     assert.closeTo(interval(alpha.totalReturn).estimate, alpha.metrics.totalReturn, 1e-12)
-    assert.match(board.verdict, /^ALPHA \(excess \+\d+\.\d % \(95 % CI \+\d+\.\d % … \+\d+\.\d %\)\) beats SPY at 95 % over 121 sessions \(120 daily returns\)$/)
+    assert.match(
+      board.verdict,
+      /^ALPHA \(excess \+\d+\.\d % \(95 % CI \+\d+\.\d % … \+\d+\.\d %\)\) beats SPY at 95 % over 121 sessions \(120 daily returns\); it still does once corrected for 3 accounts compared at once \(98\.33 % intervals each\)$/
+    )
+    assert.isTrue(alpha.beatsBenchmarkFamilyWise)
 
     const tracker = board.rows.find((r) => r.account === "TRACKER")!
     assert.isFalse(tracker.beatsBenchmark)
@@ -81,7 +84,37 @@ describe("Leaderboard.leaderboard", () => {
     const ranked = ok(Leaderboard.leaderboard({ accounts, benchmark: SPY, bootstrap: { replicates: 100 } }))
     assert.isTrue(ranked.ranked)
     assert.strictEqual(ranked.sessions, 20)
-    assert.match(ranked.verdict, / at 95 % over 21 sessions \(20 daily returns\)$/)
+    assert.match(ranked.verdict, / at 95 % over 21 sessions \(20 daily returns\); /)
+  })
+
+  it("says which winners survive Bonferroni's correction for the accounts compared at once (each excess interval at 1 − 0.05/k)", () => {
+    const noise = normalReturns(N, 0, 0.004, "marginal")
+    const beating = (name: string, drift: number) => account(name, spyReturns.map((r, i) => r + drift + noise[i]!))
+    const excessAt = (a: Leaderboard.AccountSeries, level: number) =>
+      interval(Bootstrap.estimatesOfSums(
+        [Metrics.dailyReturns(a.series.map((p) => p.equity)), Metrics.dailyReturns(SPY.closes.map((c) => c.close))],
+        [([r, b]) => Metrics.totalReturnOfSums(r!) - Metrics.totalReturnOfSums(b!)],
+        { replicates: 500, seed: `council:${a.account}`, level }
+      )[0]!)
+    const MARGINAL = beating("MARGINAL", 0.0011)
+    const STRONG = beating("STRONG", 0.0013)
+    // three accounts: each interval at 1 − 0.05 / 3 = 98.33 %; MARGINAL's excess clears 0 at 95 % only, STRONG's at both
+    assert.isAbove(excessAt(MARGINAL, 0.95).lower, 0)
+    assert.isBelow(excessAt(MARGINAL, 1 - 0.05 / 3).lower, 0)
+    assert.isAbove(excessAt(STRONG, 1 - 0.05 / 3).lower, 0)
+
+    const lone = ok(Leaderboard.leaderboard({ accounts: [TRACKER, NOISE, MARGINAL], benchmark: SPY, bootstrap: { replicates: 500 } }))
+    const marginal = lone.rows.find((r) => r.account === "MARGINAL")!
+    assert.deepStrictEqual([marginal.beatsBenchmark, marginal.beatsBenchmarkFamilyWise], [true, false])
+    assert.match(lone.verdict, /^MARGINAL \(excess .*\) beats SPY at 95 % over 121 sessions \(120 daily returns\); it does not once corrected for 3 accounts compared at once \(98\.33 % intervals each\): chance alone could explain it$/)
+
+    const both = ok(Leaderboard.leaderboard({ accounts: [TRACKER, STRONG, MARGINAL], benchmark: SPY, bootstrap: { replicates: 500 } }))
+    assert.match(both.verdict, /\) beat SPY at 95 % over 121 sessions \(120 daily returns\); only STRONG does once corrected for 3 accounts compared at once \(98\.33 % intervals each\)$/)
+
+    // alone, an account is one test: no correction, and nothing said of one
+    const alone = ok(Leaderboard.leaderboard({ accounts: [MARGINAL], benchmark: SPY, bootstrap: { replicates: 500 } }))
+    assert.deepStrictEqual([alone.rows[0]!.beatsBenchmark, alone.rows[0]!.beatsBenchmarkFamilyWise], [true, true])
+    assert.match(alone.verdict, /beats SPY at 95 % over 121 sessions \(120 daily returns\)$/)
   })
 
   it("aligns accounts on the sessions they all have", () => {
