@@ -10,20 +10,22 @@ import { home, page, problems, server, useDashboard } from "./DashboardPage.ts"
 
 useDashboard(30)
 
-/** Each column of each table on the page whose header and values are aligned differently: `table#id: header`. */
+/**
+ * Each column of each table on the page whose header and values are aligned differently: `table#id: header`. A
+ * string evaluated in the page: this test's TypeScript has no DOM library.
+ */
 const misaligned = () =>
-  page.$$eval("#view table", (tables) =>
-    tables.flatMap((table) => {
-      const heads = [...table.querySelectorAll("thead th")]
-      const rows = [...table.querySelectorAll("tbody tr")].filter((tr) => [...tr.children].every((c) => (c as HTMLTableCellElement).colSpan === 1))
-      return heads.flatMap((th, i) => {
-        const cells = rows.map((tr) => tr.children[i]).filter((c): c is Element => c !== undefined && c.textContent!.trim() !== "")
-        if (cells.length === 0) return []
-        const align = (e: Element) => getComputedStyle(e).textAlign.replace(/^(start|left)$/, "left").replace(/^end$/, "right")
+  page.evaluate(`(() => {
+    const align = (e) => getComputedStyle(e).textAlign.replace(/^(start|left)$/, "left").replace(/^end$/, "right")
+    return [...document.querySelectorAll("#view table")].flatMap((table) => {
+      const rows = [...table.querySelectorAll("tbody tr")].filter((tr) => [...tr.children].every((c) => c.colSpan === 1))
+      return [...table.querySelectorAll("thead th")].flatMap((th, i) => {
+        const cells = rows.map((tr) => tr.children[i]).filter((c) => c !== undefined && c.textContent.trim() !== "")
         const values = new Set(cells.map(align))
-        return values.size === 1 && !values.has(align(th)) ? [`table#${table.id || table.className}: ${th.textContent} (${align(th)} over ${[...values][0]})`] : []
+        return values.size === 1 && !values.has(align(th)) ? ["table#" + (table.id || table.className) + ": " + th.textContent + " (" + align(th) + " over " + [...values][0] + ")"] : []
       })
-    }))
+    })
+  })()`) as Promise<ReadonlyArray<string>>
 
 describe("dashboard tables in Chromium", () => {
   it("head every column where its values sit: the overview of the live book and of a backtest, the runs, a run, the backtests", async () => {

@@ -67,6 +67,20 @@ const field = (value: unknown, key: string): unknown =>
 export const recordedFillModel = (book: BookDefinition): FillModelOptions | undefined =>
   Option.getOrUndefined(Schema.decodeUnknownOption(RecordedFillModel)(book.params))?.fillModel
 
+/**
+ * What a book's figures are net of, in one line (the backtest report and `leaderboard` say it above them): total
+ * return, Sharpe and excess come from the equity, so after the fills' costs — a backtest's recorded fill model,
+ * else the broker's own fills — and before the LLM cost, which net P&L alone subtracts.
+ */
+export const costsLine = (book: BookDefinition): string => {
+  const model = recordedFillModel(book)
+  const fills = model === undefined
+    ? "the broker's fills"
+    : `this backtest's fill model: slippage ${model.slippageBps} bps, commission $${model.commissionPerShare}/share and at least $${model.commissionMin} a fill, ${
+      model.partialFillPct ?? 100} % of a market order filled at each price`
+  return `Total return, Sharpe and excess are after trading costs (${fills}) and before LLM costs, which net P&L alone subtracts`
+}
+
 const rate = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
 
 /** A fill model as a book's params record it (`FillModelOptions`). */
