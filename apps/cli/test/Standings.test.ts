@@ -81,6 +81,8 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     // then the paper baselines and the council against its best and median PM and the random entry
     assert.match(out, /\nRANDOM\s+[+−]\d+\.\d % \(95 % CI/)
     assert.match(out, /\nbest PM\s+[A-Z]+\s+[+−]\d+\.\d % \(95 % CI/)
+    // the best PM is picked after the fact: the note says how much a verdict against it weighs
+    assert.include(lines.find((l) => l.startsWith("baselines and attribution: ")), "; best and median PM: ranked by this window's Sharpe, after the fact (the best PM's luck counts for it: trailing it is weak evidence, beating it strong)")
     assert.match(out, /\nrandom entry\s+RANDOM\s+[+−]\d+\.\d % \(95 % CI/)
     assert.match(lines.at(-1)!, /^ {2}(no difference between|COUNCIL beats|COUNCIL trails) .*its random entry \(RANDOM\)/)
   })

@@ -198,7 +198,10 @@ export const contestWithSeries = (input: ContestInput): { readonly report: Conte
     `${RANDOM}: random entry at ${COUNCIL}'s turnover (${(input.turnover ?? 0).toFixed(1)}×/yr) and exposure (${(exposure * 100).toFixed(0)} %), seeded, paper only`,
     mechanical ? `${MECHANICAL}: the recorded mechanical vote as a paper account` : `${MECHANICAL}: — (no recorded mechanical vote)`,
     ...(Result.isFailure(baselines) ? [`baselines: ${baselines.failure.message}`] : []),
-    ...(Result.isFailure(attribution) ? [`attribution: ${attribution.failure.message}`] : [])
+    ...(Result.isFailure(attribution)
+      ? [`attribution: ${attribution.failure.message}`]
+      // the best PM is picked after the fact, by this window's ranking: luck counts for it, not against it
+      : ["best and median PM: ranked by this window's Sharpe, after the fact (the best PM's luck counts for it: trailing it is weak evidence, beating it strong)"])
   ]
   const report = {
     baselines: Result.isSuccess(baselines) ? baselines.success : null,
