@@ -26,7 +26,7 @@ import * as Schema from "effect/Schema"
 import { decimalNumber, TradingDay } from "@council/domain"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import type * as Bootstrap from "./Bootstrap.ts"
-import { costsLine, MECHANICAL, RANDOM } from "./Contest.ts"
+import { MECHANICAL, RANDOM } from "./Contest.ts"
 import { baselineCells, describeEstimate, drewIntervals, percentOfRate } from "./Leaderboard.ts"
 import { depthTick, dollarTick, ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, signedPercent, windowCount } from "@council/domain/Figures.js"
 import type { AccountMetrics } from "./Metrics.ts"
@@ -149,7 +149,7 @@ const leaderboardSection = (data: ReportData) => {
 <p>${board.from} … ${board.to} · ${windowCount(board.sessions)} · ${escape(board.benchmark.name)} buy-and-hold ${signed(board.benchmark.totalReturn)} ·
 ${drewIntervals(board) ? `95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block length ${board.blockLength}, seed “${escape(board.seed)}”) ·
 ` : ""}Sharpe and Sortino over a risk-free rate of ${percentOfRate(board.riskFree)} a year</p>
-<p id="costs">${escape(costsLine(data.book))}.</p>
+<p id="costs">${escape(data.leaderboard.costs)}.</p>
 ${table(["rank", "account", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${board.benchmark.name} (95 % CI)`, "beats at 95 %"], rows, "leaderboard")}
 <h3>Metrics</h3>
 ${table(METRIC_HEADERS, board.rows.map((r) => metricsRow(r.account, r.metrics, estimated.has(r.account))), "metrics")}

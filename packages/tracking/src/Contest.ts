@@ -70,12 +70,13 @@ export const recordedFillModel = (book: BookDefinition): FillModelOptions | unde
 /**
  * What a book's figures are net of, in one line (the backtest report and `leaderboard` say it above them): total
  * return, Sharpe and excess come from the equity, so after the fills' costs — a backtest's recorded fill model,
- * else the broker's own fills — and before the LLM cost, which net P&L alone subtracts.
+ * the live book's broker's own fills — and before the LLM cost, which net P&L alone subtracts. In every leaderboard
+ * (`LeaderboardReport.costs`).
  */
 export const costsLine = (book: BookDefinition): string => {
   const model = recordedFillModel(book)
   const fills = model === undefined
-    ? "the broker's fills"
+    ? book.kind === "live" ? "the broker's fills" : "the fills of its local exchange; its fill model was not recorded"
     : `this backtest's fill model: slippage ${model.slippageBps} bps, commission $${model.commissionPerShare}/share and at least $${model.commissionMin} a fill, ${
       model.partialFillPct ?? 100} % of a market order filled at each price`
   return `Total return, Sharpe and excess are after trading costs (${fills}) and before LLM costs, which net P&L alone subtracts`

@@ -54,8 +54,7 @@ const num = (x: number | null | undefined, digits = 2) => (x === null || x === u
 const ratio = (x: number) => Figures.fixed(x, 2)
 const estimate = (e: Bootstrap.Estimate, format: (x: number) => string) => Leaderboard.describeEstimate(e, format)
 
-/** `costs`: what the figures are net of (`Contest.costsLine`), said under the risk-free rate. */
-const leaderboardTable = (report: Standings.LeaderboardReport, costs?: string): string => {
+const leaderboardTable = (report: Standings.LeaderboardReport): string => {
   const board = report.leaderboard
   const estimated = new Set(report.llmCostEstimated)
   // a verdict that names the book already is not prefixed with it again ("book live: no equity recorded in book live yet")
@@ -87,7 +86,8 @@ const leaderboardTable = (report: Standings.LeaderboardReport, costs?: string): 
       ? [`95 % intervals: stationary block bootstrap, ${board.replicates} replicates, mean block length ${board.blockLength}, seed "${board.seed}"`]
       : []),
     `Sharpe and Sortino over a risk-free rate of ${Leaderboard.percentOfRate(board.riskFree)} a year (COUNCIL_RISK_FREE)`,
-    ...(costs === undefined ? [] : [costs]),
+    // what the figures are net of
+    report.costs,
     "",
     table(
       ["RANK", "ACCOUNT", "TOTAL RETURN", "SHARPE", `EXCESS vs ${board.benchmark.name}`, "MAX DD", "VOL", "WIN DAYS", "WIN TRADES", "TURNOVER (×/yr)", "EXPOSURE", "LLM COST", "NET P&L", "N RETURNS"],
@@ -149,9 +149,7 @@ export const leaderboard = (options: WindowOptions & { readonly json: boolean })
       const report = yield* Standings.leaderboardReport({ book, ...window, riskFree }).pipe(Effect.mapError(ledgerFailure))
       if (options.json) return yield* Console.log(JSON.stringify(Schema.encodeSync(Standings.LeaderboardReport)(report), null, 2))
       const unrecorded = report.unrecordedSessions
-      const definition = yield* TradeLedger.use((l) => l.book(book)).pipe(Effect.mapError(ledgerFailure))
-      const costs = Option.match(definition, { onNone: () => undefined, onSome: (d) => Contest.costsLine(d) })
-      yield* Console.log([leaderboardTable(report, costs), ...(unrecorded === null ? [] : ["", `note: ${unrecorded.note}`])].join("\n"))
+      yield* Console.log([leaderboardTable(report), ...(unrecorded === null ? [] : ["", `note: ${unrecorded.note}`])].join("\n"))
     }))
 
 const CSV_HEADER = ["account", "date", "equity", "cash", "long_market_value", "short_market_value", "gross_exposure", "traded", "llm_cost", "spy_close", "marked_at", "spy_mark", "spy_benchmark"]

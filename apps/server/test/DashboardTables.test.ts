@@ -1,12 +1,14 @@
 /**
- * Every table of the dashboard heads each column where its values sit: a column of numbers (right-aligned) is headed
+ * The dashboard's tables, read as a researcher reads them. The leaderboard says what its figures are net of, in the
+ * words `leaderboard` prints for the same book. Every table heads each column where its values sit: a column of numbers (right-aligned) is headed
  * on the right, one of text on the left. A header on the left over numbers on the right put each number nearer the
  * next column's header than its own: in a run's execution, the count of orders placed read as orders "at broker
  * already", and so on along the row.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { BACKTEST } from "./MonitorHome.ts"
-import { home, page, problems, server, useDashboard } from "./DashboardPage.ts"
+import { cliInProcess } from "../../cli/test/InProcess.ts"
+import { BACKTEST, fetchFresh } from "./MonitorHome.ts"
+import { home, leaderboardOf, page, problems, server, useDashboard } from "./DashboardPage.ts"
 
 useDashboard(30)
 
@@ -45,6 +47,21 @@ describe("dashboard tables in Chromium", () => {
       found.push(...(await misaligned()).map((m) => `${hash} ${m}`))
     }
     assert.deepStrictEqual(found, [])
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("says above the leaderboard what its figures are net of, as the API and leaderboard say it for the same book", async () => {
+    for (const [hash, book] of [["#/", "live"], [`#/?backtest=${BACKTEST}`, BACKTEST]] as const) {
+      await page.goto("about:blank")
+      await page.goto(`${server.url}/${hash}`)
+      const shown = await (await page.waitForSelector("#costs")).textContent()
+      const api = leaderboardOf(await (await fetchFresh(`${server.url}/api/leaderboard?backtest=${book}`)).json())
+      assert.strictEqual(shown, `${api.costs}.`)
+      const cli = await cliInProcess(home.home, ["leaderboard", "--backtest", book])
+      assert.strictEqual(cli.code, 0, cli.stderr)
+      assert.include(cli.stdout.split("\n"), api.costs)
+      assert.match(api.costs, /^Total return, Sharpe and excess are after trading costs \(.+\) and before LLM costs, which net P&L alone subtracts$/)
+    }
     assert.deepStrictEqual(problems, [])
   })
 })
