@@ -42,6 +42,12 @@ describe("one account's key revoked (401) on a bad morning", () => {
         "error: 1 of 6 accounts failed: CHATGPT (the broker refused the key of CHATGPT: fix ALPACA_CHATGPT_KEY_ID / ALPACA_CHATGPT_SECRET_KEY (or the credentials in TRADING_ACCOUNTS_CONFIG), then run the day again with: pnpm pipeline run daily --date 2026-06-08; nothing is placed twice)"
       )
       assert.notInclude(accountsWithOrders(exchangeHome), "CHATGPT")
+      // `runs` says the same under the run: the key first, then the day again
+      const listed = await cliInProcess(home, ["runs"])
+      assert.include(
+        listed.stdout.split("\n"),
+        `run ${runIdOf(revoked.stdout)}: 1 of 6 accounts failed (CHATGPT); the broker refused the key of CHATGPT: fix ALPACA_CHATGPT_KEY_ID / ALPACA_CHATGPT_SECRET_KEY (or the credentials in TRADING_ACCOUNTS_CONFIG), then run the day again with: pnpm pipeline run daily --date 2026-06-08; nothing is placed twice`
+      )
       assert.includeMembers([...accountsWithOrders(exchangeHome)], ["CLAUDE", "GROQ", "DEEPSEEK"])
 
       const restored = await cliInProcess(home, ["run", "daily"], { TRADING_ACCOUNTS_CONFIG: withRevoked(served, "none") })

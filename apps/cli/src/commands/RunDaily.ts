@@ -17,8 +17,9 @@ import {
 } from "@council/domain"
 import { type Checkpoint, isDamaged, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
 import { select, TradingAccounts } from "@council/broker"
-import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipeline, keyVariables, newRunParams as newDailyRunParams, unevaluated } from "@council/daily"
+import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipeline, newRunParams as newDailyRunParams, unevaluated } from "@council/daily"
 import { continuation, dayCommand, idsOf } from "@council/daily/RunActivity"
+import { retryAdvice } from "@council/daily/RunFailures"
 import { AuditTrail } from "@council/llm"
 import type { MarketData } from "@council/market"
 import { FLUSH_WITHIN, flushed, Notifier } from "@council/notify/Notifier"
@@ -166,26 +167,10 @@ export const reportOutcome = (run: RunRecord, report: ExecutionReport, json: boo
     if (incomplete.length > 0) {
       return yield* CliFailure.failed(
         `${incomplete.length} of ${report.accounts.length} accounts failed: ${incomplete.map((a) => a.account).join(", ")}` +
-          (report.dryRun ? "" : ` (${whatNext(incomplete, again)})`)
+          (report.dryRun ? "" : ` (${retryAdvice(incomplete.map((a) => a.account), incomplete.filter((a) => a.keyRefused === true).map((a) => a.account), again)})`)
       )
     }
   })
-
-/**
- * What to do about the failed accounts: run the day again (`again`) to retry them — but an account whose key the
- * broker refused (401) fails the same way until its key is fixed, so its key's variables are named first.
- */
-const whatNext = (incomplete: ReadonlyArray<AccountExecution>, again: string | undefined) => {
-  const command = again === undefined ? "" : ` with: ${again}`
-  const refused = incomplete.filter((a) => a.keyRefused === true)
-  const retried = incomplete.filter((a) => a.keyRefused !== true)
-  if (refused.length === 0) return `run the day again to retry ${retried.length === 1 ? "it" : "them"}${command}; nothing is placed twice`
-  const fix = `fix ${refused.map((a) => keyVariables(a.account).join(" / ")).join(", ")} (or the credentials in TRADING_ACCOUNTS_CONFIG)`
-  const whose = `the broker refused the key of ${refused.map((a) => a.account).join(", ")}`
-  return retried.length === 0
-    ? `${whose}: ${fix}, then run the day again${command}; nothing is placed twice`
-    : `run the day again to retry ${retried.map((a) => a.account).join(", ")}${command}; nothing is placed twice; ${whose}: ${fix} first`
-}
 
 /** What `run daily` will do, decided before anything is written; `note` is said once the plan is final. */
 type DayPlan =

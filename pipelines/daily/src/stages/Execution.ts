@@ -22,6 +22,7 @@ import { executionResult } from "@council/notify/RunMessages"
 import { type AccountProfile, readsRefusedCancels, runAccounts, runTiming } from "../DailyParams.ts"
 import { statusOf } from "../MarketSchedule.ts"
 import { notifyAll } from "../Notify.ts"
+import { keyVariables } from "../RunFailures.ts"
 import { RiskApproval, unevaluated } from "./RiskApproval.ts"
 
 const NO_STACK_TRACE = { captureStackTrace: false } as const
@@ -230,12 +231,6 @@ const accountFailed = (account: AccountId, message: string): AccountExecution =>
   readError: null,
   message
 })
-
-/** The variables that hold an account's key pair (`AccountsConfig`'s names), key id first. */
-export const keyVariables = (account: AccountId): readonly [string, string] =>
-  account === "DEFAULT_PAPER"
-    ? ["PAPER_ALPACA_KEY_ID", "PAPER_ALPACA_SECRET_KEY"]
-    : [`ALPACA_${account}_KEY_ID`, `ALPACA_${account}_SECRET_KEY`]
 
 /**
  * What to do about an account whose key pair the broker refused (401): running the day again alone fails the same
