@@ -406,11 +406,11 @@ describe("pnpm pipeline run daily continuing a run recorded before only the trad
 describe("pnpm pipeline run daily continuing a run whose stage failed after some answers", () => {
   it("takes the answers the failed attempt recorded instead of asking (and paying) again, and replays", async () => {
     // CLAUDE answers last, invalidly, and at length: its corrective turn carries that answer back, so its worst case
-    // (over $0.40) no longer fits the budget, while each pitch's (about $0.065) fits beside what the others cost
+    // (about $0.80) no longer fits the budget, while each pitch's (about $0.065) fits beside what the others cost
     // (about $0.011 for the five): PmPitches fails after five pitches, far from either edge
     const fake = await startFake((r) =>
       r.kind === "pitch" && r.model.startsWith("claude") && r.nth === 0
-        ? { ...answerWith(r, JSON.stringify({ ...validAnswer(r), conviction: 42, notes: "x".repeat(100_000) })), delayMs: 1500 }
+        ? { ...answerWith(r, JSON.stringify({ ...validAnswer(r), conviction: 42, notes: "x".repeat(200_000) })), delayMs: 1500 }
         : undefined
     )
     try {
