@@ -358,10 +358,18 @@ describe("pnpm pipeline backtest", () => {
     assert.isTrue(book!.lastSession < "2026-04-30", book!.lastSession)
     const row = (await cliInProcess(home, ["backtests"])).stdout.split("\n").find((l) => l.startsWith(id!))
     assert.match(row ?? "", new RegExp(`^${id}\\s+interrupted\\s+2026-01-02 … 2026-04-30\\s+2026-01-02 … ${book!.lastSession}\\s+${book!.sessions} of 82\\s+1\\s`))
+    // its leaderboard says so above its figures, as its report does: they cover the sessions recorded, not the range
+    const board = await cliInProcess(home, ["leaderboard", "--backtest", id!])
+    assert.strictEqual(board.code, 0, board.stderr)
+    assert.strictEqual(
+      board.stdout.split("\n")[0],
+      `note: backtest ${id} is interrupted: ${book!.sessions} of 82 sessions recorded (2026-01-02 … ${book!.lastSession}) of 2026-01-02 … 2026-04-30; every figure below covers those alone; continue it with: pnpm pipeline backtest --resume ${id}`
+    )
     // `--resume latest` continues the newest backtest, as `--backtest latest` names it
     const resumed = await cliInProcess(home, ["backtest", "--resume", "latest", "--json"])
     assert.strictEqual(resumed.code, 0, resumed.stderr)
     assert.deepStrictEqual((({ id, status, sessions }) => ({ id, status, sessions }))(JSON.parse(resumed.stdout) as { id: string; status: string; sessions: number }), { id: id!, status: "completed", sessions: 82 })
+    assert.match((await cliInProcess(home, ["leaderboard", "--backtest", id!])).stdout, new RegExp(`^book ${id} · 2026-01-02 … 2026-04-30 · 82 sessions`))
     // resumed once more, nothing is left to run: its sessions ran before (not "skipped", as if left out)
     const again = await cliInProcess(home, ["backtest", "--resume", id!])
     assert.strictEqual(again.code, 0, again.stderr)

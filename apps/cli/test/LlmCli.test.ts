@@ -405,17 +405,27 @@ describe("pnpm pipeline run daily continuing a run recorded before only the trad
 
 describe("pnpm pipeline run daily continuing a run whose stage failed after some answers", () => {
   it("takes the answers the failed attempt recorded instead of asking (and paying) again, and replays", async () => {
-    // CLAUDE answers last, invalidly: its corrective turn no longer fits the budget, so PmPitches fails
+    // CLAUDE answers last, invalidly, and at length: its corrective turn carries that answer back, so its worst case
+    // (about $0.80) no longer fits the budget, while each pitch's (about $0.065) fits beside what the others cost
+    // (about $0.011 for the five): PmPitches fails after five pitches, far from either edge
     const fake = await startFake((r) =>
       r.kind === "pitch" && r.model.startsWith("claude") && r.nth === 0
-        ? { ...answerWith(r, JSON.stringify({ ...validAnswer(r), conviction: 42 })), delayMs: 1500 }
+        ? { ...answerWith(r, JSON.stringify({ ...validAnswer(r), conviction: 42, notes: "x".repeat(200_000) })), delayMs: 1500 }
         : undefined
     )
     try {
       const home = tempHome()
-      const failed = await cliInProcess(home, ["run", "daily", "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: "0.072" })
+      const budget = 0.2
+      const failed = await cliInProcess(home, ["run", "daily", "--json"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD: String(budget) })
       assert.strictEqual(failed.code, 1, failed.stderr)
-      assert.match(failed.stderr, /LLM budget COUNCIL_LLM_BUDGET_USD=0\.072 would be exceeded: .* CLAUDE's pitch call/)
+      const refused = /LLM budget COUNCIL_LLM_BUDGET_USD=0\.2 would be exceeded: \$([\d.]+) spent in this run, and CLAUDE's pitch call to \S+ could cost up to \$([\d.]+)/
+        .exec(failed.stderr)
+      assert.isNotNull(refused, failed.stderr)
+      // five pitches made (each fit), then the corrective turn refused: the budget is far from either edge — its worst
+      // case over twice the budget, the five pitches' cost under a tenth of it
+      const [spent, corrective] = [Number(refused![1]), Number(refused![2])]
+      assert.isAbove(corrective, 2 * budget)
+      assert.isBelow(spent, budget / 10)
       assert.strictEqual(fake.requests.filter((q) => q.kind === "pitch").length, 5)
       const before = fake.requests.length
 

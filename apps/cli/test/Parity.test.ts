@@ -45,10 +45,13 @@ const ledgerOf = (home: string, book: string) => {
   }
 }
 
-/** A leaderboard's JSON without its book's name and without the random-entry baseline (seeded by the book). */
+/**
+ * A leaderboard's JSON without its book's name, what its fills were (`costs`: a backtest names its recorded fill
+ * model, the live book its broker's fills) and the random-entry baseline (seeded by the book).
+ */
 const withoutRandom = (json: string) =>
   JSON.stringify(JSON.parse(json, (key, value: unknown) =>
-    key === "book" ? undefined
+    key === "book" || key === "costs" ? undefined
     : Array.isArray(value) ? value.filter((v) => (v as { account?: unknown } | null)?.account !== "RANDOM")
     : value
   ))

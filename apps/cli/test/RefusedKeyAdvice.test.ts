@@ -1,3 +1,5 @@
+import { createServer } from "node:net"
+import type { AddressInfo } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
 import { tempHome } from "./CliHarness.ts"
 import { serveExchange } from "./ExchangeProcess.ts"
@@ -7,6 +9,7 @@ interface Execution {
   readonly account: string
   readonly status: string
   readonly message: string
+  readonly keyRefused?: boolean
 }
 
 /** The accounts' execution outcomes in the run's `--json` document, wherever they sit in it. */
@@ -48,6 +51,42 @@ describe("an account whose key the broker refuses (401)", () => {
       // the others are not told about keys
       assert.strictEqual(accounts.length, 6)
       for (const other of accounts.filter((a) => a.account !== "GROQ")) assert.notInclude(other.message, "KEY_ID")
+      // the result says so in a field, and the command's closing line says to fix the key first, not only to rerun
+      assert.strictEqual(groq.keyRefused, true)
+      for (const other of accounts.filter((a) => a.account !== "GROQ")) assert.notProperty(other, "keyRefused")
+      assert.strictEqual(
+        run.stderr.trim().split("\n").at(-1),
+        "error: 1 of 6 accounts failed: GROQ (the broker refused the key of GROQ: fix ALPACA_GROQ_KEY_ID / ALPACA_GROQ_SECRET_KEY (or the credentials in TRADING_ACCOUNTS_CONFIG), then run the day again with: pnpm pipeline run daily --date 2026-06-08; nothing is placed twice)"
+      )
+    } finally {
+      await served.stop()
+    }
+  })
+
+  it("beside an account that failed otherwise, the closing line retries that one and names the key to fix first", async () => {
+    const exchangeHome = tempHome()
+    const served = await serveExchange(exchangeHome)
+    // a port nothing listens on: DEEPSEEK's broker cannot be reached, which running the day again can get over
+    const dead = createServer()
+    await new Promise<void>((done) => dead.listen(0, "127.0.0.1", done))
+    const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`
+    await new Promise<void>((done) => dead.close(() => done()))
+    try {
+      const config = JSON.stringify(served.keys.map((k) => ({
+        id: k.account,
+        mode: "PAPER",
+        credentials: { keyId: k.keyId, secretKey: k.account === "GROQ" ? "refusedRefusedRefusedRefusedRefused00000" : k.secretKey },
+        baseUrl: k.account === "DEEPSEEK" ? deadUrl : served.url
+      })))
+      const run = await cliInProcess(tempHome(), ["run", "daily", "--json"], { TRADING_ACCOUNTS_CONFIG: config })
+      assert.strictEqual(run.code, 1, run.stderr)
+      const accounts = executions(JSON.parse(run.stdout))
+      assert.strictEqual(accounts.find((a) => a.account === "DEEPSEEK")!.status, "failed")
+      assert.notProperty(accounts.find((a) => a.account === "DEEPSEEK")!, "keyRefused")
+      assert.strictEqual(
+        run.stderr.trim().split("\n").at(-1),
+        "error: 2 of 6 accounts failed: GROQ, DEEPSEEK (run the day again to retry DEEPSEEK with: pnpm pipeline run daily --date 2026-06-08; nothing is placed twice; the broker refused the key of GROQ: fix ALPACA_GROQ_KEY_ID / ALPACA_GROQ_SECRET_KEY (or the credentials in TRADING_ACCOUNTS_CONFIG) first)"
+      )
     } finally {
       await served.stop()
     }

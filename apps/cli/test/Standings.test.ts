@@ -69,6 +69,8 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     assert.match(lines[0]!, /^book live · 2025-01-02 … \d{4}-\d{2}-\d{2} · 30 sessions \(29 daily returns\) · SPY buy-and-hold /)
     assert.match(lines[1]!, /stationary block bootstrap, 2000 replicates, mean block length 4, seed "council"/)
     assert.strictEqual(lines[2], "Sharpe and Sortino over a risk-free rate of 0 % a year (COUNCIL_RISK_FREE)")
+    // what the figures are net of: the live book's fills are the broker's own
+    assert.strictEqual(lines[3], "Total return, Sharpe and excess are after trading costs (the broker's fills) and before LLM costs, which net P&L alone subtracts")
     assert.match(out, /RANK\s+ACCOUNT\s+TOTAL RETURN\s+SHARPE\s+EXCESS vs SPY.*NET P&L\s+N RETURNS\n/)
     // turnover in the unit the baselines' note writes it (COUNCIL's turnover (…×/yr)): times the book a year
     assert.match(out, /\n\s*RANK\s.*\sWIN TRADES\s+TURNOVER \(×\/yr\)\s+EXPOSURE\s/)
@@ -79,6 +81,8 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     // then the paper baselines and the council against its best and median PM and the random entry
     assert.match(out, /\nRANDOM\s+[+−]\d+\.\d % \(95 % CI/)
     assert.match(out, /\nbest PM\s+[A-Z]+\s+[+−]\d+\.\d % \(95 % CI/)
+    // the best PM is picked after the fact: the note says how much a verdict against it weighs
+    assert.include(lines.find((l) => l.startsWith("baselines and attribution: ")), "; best and median PM: ranked by this window's Sharpe, after the fact (the best PM's luck counts for it: trailing it is weak evidence, beating it strong)")
     assert.match(out, /\nrandom entry\s+RANDOM\s+[+−]\d+\.\d % \(95 % CI/)
     assert.match(lines.at(-1)!, /^ {2}(no difference between|COUNCIL beats|COUNCIL trails) .*its random entry \(RANDOM\)/)
   })

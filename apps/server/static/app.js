@@ -135,7 +135,7 @@ async function backtestsPage() {
     return page.length === PAGE.backtests
   }
   return [h("h1", {}, "Backtests"), card(null,
-    h("table", { id: "backtests" }, h("thead", {}, h("tr", {}, ["Backtest", "Status", "Range", "Sessions", "Accounts", "Label", "Created (UTC)", "Report"].map((t) => h("th", {}, t)))), body),
+    h("table", { id: "backtests" }, h("thead", {}, h("tr", {}, ["Backtest", "Status", "Range", "Sessions", "Accounts", "Label", "Created (UTC)", "Report"].map((t) => h("th", { class: t === "Sessions" || t === "Accounts" ? "num" : "" }, t)))), body),
     books.length === PAGE.backtests ? moreButton("more-backtests", "Older backtests", older) : null)]
 }
 

@@ -15,7 +15,7 @@ function pitchesTable(pitches) {
   const cell = (label, attrs, ...content) => h("td", { "data-label": label, ...attrs }, ...content)
   return [
     h("table", { id: "pitches" },
-      h("thead", {}, h("tr", {}, ["PM", "Symbol", "Direction", "Conviction", "Risk", "Horizon", "Thesis", "Source"].map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ["PM", "Symbol", "Direction", "Conviction", "Risk", "Horizon", "Thesis", "Source"].map((t) => h("th", { class: t === "Conviction" ? "num" : "" }, t)))),
       h("tbody", {}, (pitches.pitches ?? []).map((p) => h("tr", {},
         cell("PM", { class: "pm" }, p.pm), cell("Symbol", {}, p.symbol), cell("Direction", {}, p.direction), cell("Conviction", { class: "num" }, p.conviction),
         cell("Risk", {}, p.riskProfile), cell("Horizon", {}, p.horizon),
@@ -118,7 +118,7 @@ function executionBlock(e) {
   const equity = accounts.some((a) => a.equity !== null && a.equity !== undefined)
   return [
     h("table", { id: "execution" },
-      h("thead", {}, h("tr", {}, ["Account", "Status", "Placed", "At broker already", "Failed", "Canceled", ...(equity ? ["Equity"] : []), "Message"].map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ["Account", "Status", "Placed", "At broker already", "Failed", "Canceled", ...(equity ? ["Equity"] : []), "Message"].map((t, i, all) => h("th", { class: i > 1 && i < all.length - 1 ? "num" : "" }, t)))),
       h("tbody", {}, accounts.map((a) => h("tr", {},
         h("td", {}, a.account), h("td", {}, badge(a.status)), h("td", { class: "num" }, (a.orders ?? []).length), h("td", { class: "num" }, (a.adopted ?? []).length),
         h("td", { class: "num" }, (a.failures ?? []).length), h("td", { class: "num" }, a.canceled ?? 0), equity ? h("td", { class: "num" }, money(a.equity)) : null, h("td", {}, a.message))))),
@@ -131,7 +131,7 @@ function ordersTable(accounts) {
   const rows = accounts.flatMap((a) => [...(a.orders ?? []).map((o) => [a.account, o, "placed"]), ...(a.adopted ?? []).map((o) => [a.account, o, "at broker already"])])
   if (rows.length === 0) return h("p", { class: "muted" }, "No order was sent.")
   return h("table", { id: "orders" },
-    h("thead", {}, h("tr", {}, ["Account", "Order", "Class", "Status", "Filled", "Client order id", ""].map((t) => h("th", {}, t)))),
+    h("thead", {}, h("tr", {}, ["Account", "Order", "Class", "Status", "Filled", "Client order id", ""].map((t) => h("th", { class: t === "Filled" ? "num" : "" }, t)))),
     h("tbody", {}, rows.map(([account, o, how]) => h("tr", { "data-client-order-id": o.clientOrderId },
       h("td", {}, account), h("td", {}, `${o.side} ${o.qty} ${o.symbol} ${o.type}${o.limitPrice ? ` @ ${o.limitPrice}` : ""}`), h("td", {}, o.orderClass),
       h("td", {}, badge(o.status)), h("td", { class: "num" }, o.filledQty ? `${o.filledQty} @ ${o.filledAvgPrice ?? "?"}` : "—"),
@@ -166,7 +166,7 @@ export async function runPage(id) {
       // the run's page again, as the address shows it, once its approval is decided
       r.status === "awaiting-approval" ? approvalCard(r, () => window.dispatchEvent(new HashChangeEvent("hashchange")), mutations) : null,
       card("Stages", stageBar(d.stages), h("table", { id: "stages" },
-        h("thead", {}, h("tr", {}, ["Stage", "Status", "Attempt", "Duration", "Calls", "Started"].map((t) => h("th", {}, t)))),
+        h("thead", {}, h("tr", {}, ["Stage", "Status", "Attempt", "Duration", "Calls", "Started"].map((t, i) => h("th", { class: i > 1 && i < 5 ? "num" : "" }, t)))),
         h("tbody", {}, d.stages.map((s) => h("tr", {}, h("td", {}, s.name), h("td", {}, badge(s.status), s.reusedFrom ? ` from ${s.reusedFrom}` : ""),
           h("td", { class: "num" }, s.attempt ?? "—"), h("td", { class: "num" }, ms(s.durationMs)), h("td", { class: "num" }, s.calls), h("td", { class: "muted" }, s.startedAt ?? "—")))))),
       card("Pitches", pitchesTable(d.pitches)),

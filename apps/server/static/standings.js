@@ -79,6 +79,8 @@ export function leaderboardCard(report) {
   return card("Leaderboard",
     h("div", { class: "verdict", id: "verdict" }, board.ranked ? "" : "Unranked: ", report.verdict),
     h("p", { class: "muted" }, `${board.from} … ${board.to} · ${windowCount(board.sessions)} · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)} · ${drawn ? `95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block ${board.blockLength}, seed “${board.seed}”) · ` : ""}Sharpe and Sortino over a risk-free rate of ${Number((board.riskFree * 100).toFixed(2))} % a year`),
+    // what the figures are net of, as leaderboard and the report say it
+    h("p", { class: "muted", id: "costs" }, `${report.costs}.`),
     h("div", { class: "scroll" }, h("table", { id: "leaderboard" },
       h("thead", {}, h("tr", {}, ["#", "Account", "Total return", "Sharpe", `Excess vs ${board.benchmark.name}`, "Max DD", "Vol", "Win days", "Turnover (×/yr)", "LLM cost", "n (daily returns)"].map((t, i) => h("th", { class: i > 4 ? "num" : "" }, t)))),
       h("tbody", {}, board.rows.map((r) => h("tr", { "data-account": r.account },

@@ -149,6 +149,7 @@ const leaderboardSection = (data: ReportData) => {
 <p>${board.from} … ${board.to} · ${windowCount(board.sessions)} · ${escape(board.benchmark.name)} buy-and-hold ${signed(board.benchmark.totalReturn)} ·
 ${drewIntervals(board) ? `95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block length ${board.blockLength}, seed “${escape(board.seed)}”) ·
 ` : ""}Sharpe and Sortino over a risk-free rate of ${percentOfRate(board.riskFree)} a year</p>
+<p id="costs">${escape(data.leaderboard.costs)}.</p>
 ${table(["rank", "account", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${board.benchmark.name} (95 % CI)`, "beats at 95 %"], rows, "leaderboard")}
 <h3>Metrics</h3>
 ${table(METRIC_HEADERS, board.rows.map((r) => metricsRow(r.account, r.metrics, estimated.has(r.account))), "metrics")}

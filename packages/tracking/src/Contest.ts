@@ -67,6 +67,21 @@ const field = (value: unknown, key: string): unknown =>
 export const recordedFillModel = (book: BookDefinition): FillModelOptions | undefined =>
   Option.getOrUndefined(Schema.decodeUnknownOption(RecordedFillModel)(book.params))?.fillModel
 
+/**
+ * What a book's figures are net of, in one line (the backtest report and `leaderboard` say it above them): total
+ * return, Sharpe and excess come from the equity, so after the fills' costs — a backtest's recorded fill model,
+ * the live book's broker's own fills — and before the LLM cost, which net P&L alone subtracts. In every leaderboard
+ * (`LeaderboardReport.costs`).
+ */
+export const costsLine = (book: BookDefinition): string => {
+  const model = recordedFillModel(book)
+  const fills = model === undefined
+    ? book.kind === "live" ? "the broker's fills" : "the fills of its local exchange; its fill model was not recorded"
+    : `this backtest's fill model: slippage ${model.slippageBps} bps, commission $${model.commissionPerShare}/share and at least $${model.commissionMin} a fill, ${
+      model.partialFillPct ?? 100} % of a market order filled at each price`
+  return `Total return, Sharpe and excess are after trading costs (${fills}) and before LLM costs, which net P&L alone subtracts`
+}
+
 const rate = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
 
 /** A fill model as a book's params record it (`FillModelOptions`). */
@@ -184,7 +199,10 @@ export const contestWithSeries = (input: ContestInput): { readonly report: Conte
     `${RANDOM}: random entry at ${COUNCIL}'s turnover (${(input.turnover ?? 0).toFixed(1)}×/yr) and exposure (${(exposure * 100).toFixed(0)} %), seeded, paper only`,
     mechanical ? `${MECHANICAL}: the recorded mechanical vote as a paper account` : `${MECHANICAL}: — (no recorded mechanical vote)`,
     ...(Result.isFailure(baselines) ? [`baselines: ${baselines.failure.message}`] : []),
-    ...(Result.isFailure(attribution) ? [`attribution: ${attribution.failure.message}`] : [])
+    ...(Result.isFailure(attribution)
+      ? [`attribution: ${attribution.failure.message}`]
+      // the best PM is picked after the fact, by this window's ranking: luck counts for it, not against it
+      : ["best and median PM: ranked by this window's Sharpe, after the fact (the best PM's luck counts for it: trailing it is weak evidence, beating it strong)"])
   ]
   const report = {
     baselines: Result.isSuccess(baselines) ? baselines.success : null,

@@ -31,7 +31,7 @@ import type { TradingDay } from "@council/domain"
 import { closeTimestamp } from "@council/exchange/Calendar"
 import { defaultFillModel, type FillModelOptions } from "@council/exchange/FillModel"
 import { MarketData } from "@council/market"
-import { contestWithSeries, type MechanicalVoteDay, randomSeed, recordedFillModel } from "./Contest.ts"
+import { contestWithSeries, costsLine, type MechanicalVoteDay, randomSeed, recordedFillModel } from "./Contest.ts"
 import { equityReport } from "./EquitySeries.ts"
 import * as Leaderboard from "./Leaderboard.ts"
 import * as LlmCosts from "./LlmCosts.ts"
@@ -98,6 +98,13 @@ const sessionSpan = (book: { readonly kind: string; readonly from: TradingDay | 
       Effect.orElseSucceed(() => undefined)
     )
 
+/** `book`'s definition (kind, range, parameters); a book the ledger does not hold reads as a bare one of its kind. */
+const definitionOf = (book: BookId) =>
+  Effect.gen(function*() {
+    const definition = yield* (yield* TradeLedger).book(book)
+    return Option.getOrElse(definition, () => ({ id: book, kind: book === liveBook ? "live" as const : "backtest" as const, from: null, to: null, params: null }))
+  })
+
 const contestOf = (
   query: Omit<Query, "account"> & { readonly riskFree?: number | undefined; readonly fillModel?: FillModelOptions | undefined },
   accounts: ReadonlyArray<Leaderboard.AccountSeries>,
@@ -112,9 +119,7 @@ const contestOf = (
       onNone: () => Effect.succeed(undefined),
       onSome: (source) => source.between(query.book, board.from, board.to)
     })))
-    const ledger = yield* TradeLedger
-    const definition = yield* ledger.book(query.book)
-    const book = Option.getOrElse(definition, () => ({ id: query.book, kind: query.book === liveBook ? "live" as const : "backtest" as const, from: null, to: null, params: null }))
+    const book = yield* definitionOf(query.book)
     const seed = randomSeed(book, yield* sessionSpan(book))
     // the report's sessions are these: the marks it read are the ones of this window
     const marks = marksOf(report) ?? (yield* marksOver(query.book, sessions))
@@ -194,7 +199,8 @@ export interface WithBaselines {
 export const leaderboardWithBaselines = (query: LeaderboardQuery, report: EquityReport): Effect.Effect<WithBaselines, LedgerError, Requirements> =>
   Effect.gen(function*() {
     yield* Effect.yieldNow
-    const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, llmCostEstimated: [], contest: null, unrecordedSessions: null }
+    const costs = costsLine(yield* definitionOf(query.book))
+    const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, llmCostEstimated: [], contest: null, unrecordedSessions: null, costs }
     const without = (verdict: string): WithBaselines => ({ leaderboard: { ...base, leaderboard: null, verdict }, baselines: [], valuedAt: new Map() })
     if (report.accounts.length === 0) return without(`no equity recorded in book ${query.book}${windowPhrase(query)} yet`)
     if (report.benchmark === null) return without(`the market data has no ${BENCHMARK} to benchmark against`)

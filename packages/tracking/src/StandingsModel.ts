@@ -107,7 +107,12 @@ export const LeaderboardReport = Schema.Struct({
   /** The paper baselines and the council's attribution (`Contest`); `null` when there is no leaderboard. */
   contest: Schema.NullOr(ContestReport),
   /** The sessions of the ranking's span without a snapshot (`UnrecordedSessions`); `null` when there are none. */
-  unrecordedSessions: Schema.NullOr(UnrecordedSessions)
+  unrecordedSessions: Schema.NullOr(UnrecordedSessions),
+  /**
+   * What the figures are net of, in one sentence (`Contest.costsLine`): after trading costs (a backtest's recorded
+   * fill model, named), before LLM costs (which only net P&L subtracts).
+   */
+  costs: Schema.String
 })
 export type LeaderboardReport = typeof LeaderboardReport.Type
 

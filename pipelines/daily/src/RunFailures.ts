@@ -17,6 +17,30 @@ import { type RunRecord, RunStore } from "@council/engine"
 export interface FailedAccounts {
   readonly accounts: ReadonlyArray<string>
   readonly of: number
+  /** Those of `accounts` whose key the broker refused (401): running the day again fails them until it is fixed. */
+  readonly keyRefused: ReadonlyArray<string>
+}
+
+/** The variables that hold an account's key pair (`AccountsConfig`'s names), key id first. */
+export const keyVariables = (account: string): readonly [string, string] =>
+  account === "DEFAULT_PAPER"
+    ? ["PAPER_ALPACA_KEY_ID", "PAPER_ALPACA_SECRET_KEY"]
+    : [`ALPACA_${account}_KEY_ID`, `ALPACA_${account}_SECRET_KEY`]
+
+/**
+ * What to do about a day's failed accounts (`run daily`'s closing line, `runs`' note): run the day again (`command`)
+ * to retry them — but an account whose key the broker refused (`keyRefused`, 401) fails the same way until its key
+ * is fixed, so its key's variables are named first.
+ */
+export const retryAdvice = (failed: ReadonlyArray<string>, keyRefused: ReadonlyArray<string>, command: string | undefined): string => {
+  const again = command === undefined ? "" : ` with: ${command}`
+  const retried = failed.filter((a) => !keyRefused.includes(a))
+  if (keyRefused.length === 0) return `run the day again to retry ${retried.length === 1 ? "it" : "them"}${again}; nothing is placed twice`
+  const fix = `fix ${keyRefused.map((a) => keyVariables(a).join(" / ")).join(", ")} (or the credentials in TRADING_ACCOUNTS_CONFIG)`
+  const whose = `the broker refused the key of ${keyRefused.join(", ")}`
+  return retried.length === 0
+    ? `${whose}: ${fix}, then run the day again${again}; nothing is placed twice`
+    : `run the day again to retry ${retried.join(", ")}${again}; nothing is placed twice; ${whose}: ${fix} first`
 }
 
 const decodeExecution = Schema.decodeUnknownOption(Schema.toCodecJson(ExecutionReport))
@@ -39,8 +63,14 @@ export const failedAccountsOf = (runs: ReadonlyArray<RunRecord>) =>
         if (!listed.has(runId) || output === undefined) continue
         const report = decodeExecution(output)
         if (Option.isNone(report)) continue
-        const accounts = report.value.accounts.filter((a) => a.status === "failed").map((a) => a.account)
-        if (accounts.length > 0) failed.set(runId, { accounts, of: report.value.accounts.length })
+        const accounts = report.value.accounts.filter((a) => a.status === "failed")
+        if (accounts.length > 0) {
+          failed.set(runId, {
+            accounts: accounts.map((a) => a.account),
+            of: report.value.accounts.length,
+            keyRefused: accounts.filter((a) => a.keyRefused === true).map((a) => a.account)
+          })
+        }
       }
     }
     return failed

@@ -1,7 +1,8 @@
 /**
  * Orders by hand: `order` places one order for one account, `cancel-all` cancels open orders. Both go through the
  * configured brokers, so through the safety broker: an order that breaks the account's rules, or any write to a
- * dry-run account, is refused before it reaches the broker.
+ * dry-run account, is refused before it reaches the broker: one line on stderr, exit 1, and told to Slack (as a run's
+ * refusals are).
  *
  * `order` is exactly-once: its client order id is derived from the account, symbol, side, quantity, type, limit
  * price and time in force, today's New York date, and `--nonce` (default none). Running the same command again the
@@ -24,6 +25,7 @@ import * as Schema from "effect/Schema"
 import { type AccountId, CLIENT_ORDER_ID_MAX, OPEN_STATUSES, Order, type OrderIntent, plainDecimal, Ticker, type TimeInForce } from "@council/domain"
 import { hashOf } from "@council/engine"
 import { AccountManager, type Broker, BrokerError, TradingAccounts } from "@council/broker"
+import { type Notification, Notifier } from "@council/notify/Notifier"
 import { CliFailure } from "../CliFailure.ts"
 import { money, qty as shares, table } from "../Table.ts"
 import { orderSize, orderType } from "../OrderText.ts"
@@ -111,11 +113,36 @@ const describeOrder = (intent: OrderIntent) =>
     intent.extendedHours === true ? " extended hours" : ""
   }`
 
-/** Places the order once (a repeat adopts it); a refusal is one line and exit 1. */
+/**
+ * Tells Slack alone (stderr carries the line already) that a manual order was not placed, as a run's refusals are
+ * told: the operator who reads Slack hears that someone's order broke an account's rule. Nothing without
+ * `SLACK_WEBHOOK_URL`; a Slack failure is a warning, never the command's.
+ */
+const tellNotPlaced = (intent: OrderIntent, error: BrokerError, line: string) =>
+  Effect.gen(function*() {
+    const AppLayer = yield* Effect.promise(() => import("../AppLayer.ts"))
+    const slack = yield* AppLayer.slackAlone
+    if (Option.isNone(slack)) return
+    const message: Notification = {
+      level: "WARN",
+      account: intent.account,
+      subject: error.reason === "SafetyRefused" ? "Manual order refused by the safety broker" : "Manual order not placed",
+      body: line
+    }
+    yield* Notifier.use((n) => n.notify(message)).pipe(
+      Effect.catchTag("NotifierError", (e) => Effect.logWarning(`notification failed: ${e.message}`)),
+      Effect.provide(slack.value)
+    )
+  })
+
+/** Places the order once (a repeat adopts it); a refusal is one line and exit 1, also told to Slack. */
 export const placeManual = (intent: OrderIntent, json: boolean) =>
   Effect.gen(function*() {
     const placement = yield* AccountManager.use((m) => m.placeOrder(intent)).pipe(
-      Effect.mapError((e: BrokerError) => CliFailure.failed(`${intent.account}: ${describeOrder(intent)} not placed: ${e.message}`))
+      Effect.catchTag("BrokerError", (e) => {
+        const line = `${intent.account}: ${describeOrder(intent)} not placed: ${e.message}`
+        return Effect.andThen(tellNotPlaced(intent, e, line), Effect.fail(CliFailure.failed(line)))
+      })
     )
     if (json) {
       return yield* Console.log(JSON.stringify({ account: intent.account, clientOrderId: intent.clientOrderId, adopted: placement.adopted, order: Schema.encodeSync(Order)(placement.order) }, null, 2))

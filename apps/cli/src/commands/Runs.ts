@@ -9,7 +9,7 @@ import { BundleFile, type DamagedRun, isDamagedRun, type RunBundle, RunRecord, R
 import type { RunCharge } from "@council/llm/RunCharges"
 import type { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
-import { type FailedAccounts, failedAccountsOf } from "@council/daily/RunFailures"
+import { type FailedAccounts, failedAccountsOf, retryAdvice } from "@council/daily/RunFailures"
 import { CliFailure } from "../CliFailure.ts"
 import { summarize } from "../Progress.ts"
 import { chargedFor, costSummary, costTable, runCosts } from "./LlmRecord.ts"
@@ -90,7 +90,11 @@ const noteLines = (
     return [
       ...(a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${goneLine(a)}`]),
       ...(f === undefined ? [] : [
-        `run ${r.id}: ${f.accounts.length} of ${f.of} ${f.of === 1 ? "account" : "accounts"} failed (${f.accounts.join(", ")}); run the day again to retry ${f.accounts.length === 1 ? "it" : "them"}: pnpm pipeline run daily --date ${r.tradingDay}`
+        `run ${r.id}: ${f.accounts.length} of ${f.of} ${f.of === 1 ? "account" : "accounts"} failed (${f.accounts.join(", ")}); ${
+          // a refused key is named first: running the day again alone fails it the same way
+          f.keyRefused.length === 0
+            ? `run the day again to retry ${f.accounts.length === 1 ? "it" : "them"}: pnpm pipeline run daily --date ${r.tradingDay}`
+            : retryAdvice(f.accounts, f.keyRefused, `pnpm pipeline run daily --date ${r.tradingDay}`)}`
       ]),
       ...(cost === undefined ? [] : [`run ${r.id}'s LLM cost cannot be read: ${cost}`])
     ]

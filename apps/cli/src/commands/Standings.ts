@@ -86,6 +86,8 @@ const leaderboardTable = (report: Standings.LeaderboardReport): string => {
       ? [`95 % intervals: stationary block bootstrap, ${board.replicates} replicates, mean block length ${board.blockLength}, seed "${board.seed}"`]
       : []),
     `Sharpe and Sortino over a risk-free rate of ${Leaderboard.percentOfRate(board.riskFree)} a year (COUNCIL_RISK_FREE)`,
+    // what the figures are net of
+    report.costs,
     "",
     table(
       ["RANK", "ACCOUNT", "TOTAL RETURN", "SHARPE", `EXCESS vs ${board.benchmark.name}`, "MAX DD", "VOL", "WIN DAYS", "WIN TRADES", "TURNOVER (×/yr)", "EXPOSURE", "LLM COST", "NET P&L", "N RETURNS"],
@@ -147,8 +149,31 @@ export const leaderboard = (options: WindowOptions & { readonly json: boolean })
       const report = yield* Standings.leaderboardReport({ book, ...window, riskFree }).pipe(Effect.mapError(ledgerFailure))
       if (options.json) return yield* Console.log(JSON.stringify(Schema.encodeSync(Standings.LeaderboardReport)(report), null, 2))
       const unrecorded = report.unrecordedSessions
-      yield* Console.log([leaderboardTable(report), ...(unrecorded === null ? [] : ["", `note: ${unrecorded.note}`])].join("\n"))
+      const partial = yield* partialNote(book)
+      yield* Console.log([
+        ...(partial === undefined ? [] : [`note: ${partial}`, ""]),
+        leaderboardTable(report),
+        ...(unrecorded === null ? [] : ["", `note: ${unrecorded.note}`])
+      ].join("\n"))
     }))
+
+/**
+ * A backtest that did not complete (interrupted, or `running`: under way, or its process gone), said above its
+ * leaderboard as its report says it: its figures cover the sessions recorded so far, not the range asked, and how it
+ * is continued. Nothing for a completed backtest or the live book.
+ */
+const partialNote = (id: BookId) =>
+  Effect.gen(function*() {
+    const found = yield* TradeLedger.use((l) => l.book(id)).pipe(Effect.mapError(ledgerFailure))
+    if (Option.isNone(found) || found.value.kind !== "backtest" || found.value.status === "completed") return undefined
+    const b = found.value
+    const activity = (yield* activitiesOf([b])).get(b.id)
+    const state = activity?.state === "in-progress" ? "still running" : activity?.state === "stopped" ? "stopped (its process is gone)" : b.status
+    const asked = askedSessions(b)
+    return `backtest ${b.id} is ${state}: ${asked === undefined ? b.sessions : `${b.sessions} of ${asked}`} sessions recorded (${b.firstSession ?? "—"} … ${
+      b.lastSession ?? "—"}) of ${b.from ?? "?"} … ${b.to ?? "?"}; every figure below covers those alone${
+      activity?.state === "in-progress" ? "" : `; continue it with: ${resumeCommand(b.id)}`}`
+  })
 
 const CSV_HEADER = ["account", "date", "equity", "cash", "long_market_value", "short_market_value", "gross_exposure", "traded", "llm_cost", "spy_close", "marked_at", "spy_mark", "spy_benchmark"]
 

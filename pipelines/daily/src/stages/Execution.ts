@@ -22,6 +22,7 @@ import { executionResult } from "@council/notify/RunMessages"
 import { type AccountProfile, readsRefusedCancels, runAccounts, runTiming } from "../DailyParams.ts"
 import { statusOf } from "../MarketSchedule.ts"
 import { notifyAll } from "../Notify.ts"
+import { keyVariables } from "../RunFailures.ts"
 import { RiskApproval, unevaluated } from "./RiskApproval.ts"
 
 const NO_STACK_TRACE = { captureStackTrace: false } as const
@@ -237,9 +238,7 @@ const accountFailed = (account: AccountId, message: string): AccountExecution =>
  * `PAPER_ALPACA_*` pair for `DEFAULT_PAPER`, else the entry's credentials in `TRADING_ACCOUNTS_CONFIG`).
  */
 const keyRefusedAdvice = (account: AccountId): string => {
-  const [keyId, secretKey] = account === "DEFAULT_PAPER"
-    ? ["PAPER_ALPACA_KEY_ID", "PAPER_ALPACA_SECRET_KEY"]
-    : [`ALPACA_${account}_KEY_ID`, `ALPACA_${account}_SECRET_KEY`]
+  const [keyId, secretKey] = keyVariables(account)
   return `its key was refused: fix ${keyId} / ${secretKey} (or its credentials in TRADING_ACCOUNTS_CONFIG), then run the day again`
 }
 
@@ -248,14 +247,16 @@ const REFUSED_KEY = /(^|\D)401 /
 
 /** An account's failure from a `BrokerError`, with what to do about a refused key. */
 const brokerFailed = (account: AccountId, error: BrokerError): AccountExecution =>
-  accountFailed(account, error.reason === "Unauthorized" ? `${error.message} (${keyRefusedAdvice(account)})` : error.message)
+  error.reason === "Unauthorized" ? keyRefused(account, `${error.message} (${keyRefusedAdvice(account)})`) : accountFailed(account, error.message)
+
+/** An account failed because its key was refused (`keyRefused`: the day's command says to fix the key first). */
+const keyRefused = (account: AccountId, message: string): AccountExecution => ({ ...accountFailed(account, message), keyRefused: true })
 
 /** What an account whose gate could not read it reports: failed, nothing sent, why, and what to do. */
 const notEvaluated = (rejection: Rejection) =>
-  accountFailed(
-    rejection.account,
-    `not evaluated, nothing sent: ${rejection.detail} (${REFUSED_KEY.test(rejection.detail) ? keyRefusedAdvice(rejection.account) : "run the day again to retry"})`
-  )
+  REFUSED_KEY.test(rejection.detail)
+    ? keyRefused(rejection.account, `not evaluated, nothing sent: ${rejection.detail} (${keyRefusedAdvice(rejection.account)})`)
+    : accountFailed(rejection.account, `not evaluated, nothing sent: ${rejection.detail} (run the day again to retry)`)
 
 const dryRun = (account: AccountId, intents: ReadonlyArray<OrderIntent>): AccountExecution => ({
   ...accountFailed(account, `${plural(intents.length, "order")} not sent (dry run)`),
