@@ -1,5 +1,5 @@
 import { assert } from "@effect/vitest"
-import { clockedBroker } from "./BrokerDoubles.ts"
+import { clockedBroker, unauthorizedBroker } from "./BrokerDoubles.ts"
 import { cliInProcess, FAST_ALPACA_RETRY } from "./InProcess.ts"
 
 /**
@@ -21,6 +21,25 @@ export const failedAccountRun = async (home: string) => {
     assert.strictEqual(fork.code, 1, fork.stderr)
     assert.match(fork.stdout, /^CLAUDE\s+failed\s/m)
     return { parent, failing: /^forked run (\S+) from /m.exec(fork.stdout)?.[1] ?? "" }
+  } finally {
+    broker.close()
+  }
+}
+
+/**
+ * A fork of `parent` (`failedAccountRun`'s dry run) from RiskApproval while the broker refuses CLAUDE's key (401): the
+ * fork is `completed` with CLAUDE failed for its key. Resolves with the fork's id.
+ */
+export const keyRefusedFork = async (home: string, parent: string) => {
+  const broker = await unauthorizedBroker()
+  try {
+    const env = {
+      TRADING_ACCOUNTS_CONFIG: JSON.stringify([{ id: "CLAUDE", mode: "PAPER", credentials: { keyId: "PKCLAUDE", secretKey: "sk-CLAUDE" }, baseUrl: broker.url }])
+    }
+    const fork = await cliInProcess(home, ["replay", parent, "--from", "RiskApproval", "--dry-run"], env, { alpacaRetry: FAST_ALPACA_RETRY })
+    assert.strictEqual(fork.code, 1, fork.stderr)
+    assert.match(fork.stdout, /^CLAUDE\s+failed\s.*its key was refused/m)
+    return /^forked run (\S+) from /m.exec(fork.stdout)?.[1] ?? ""
   } finally {
     broker.close()
   }

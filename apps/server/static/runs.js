@@ -19,9 +19,16 @@ export const runStatus = (r) =>
 export function failedAccounts(r) {
   const failed = r.failedAccounts
   if (!failed) return null
-  const { accounts, of } = failed
-  return h("span", { class: "neg failed-accounts", title: `run the day again to retry ${accounts.length === 1 ? "it" : "them"}: pnpm pipeline run daily --date ${r.tradingDay}` },
-    ` ${accounts.length} of ${of} ${of === 1 ? "account" : "accounts"} failed: ${accounts.join(", ")}`)
+  const { accounts, of, keyRefused } = failed
+  const again = `pnpm pipeline run daily --date ${r.tradingDay}`
+  const retried = accounts.filter((a) => !keyRefused.includes(a))
+  const keys = `the broker refused the key of ${keyRefused.join(", ")}: fix it (the run's execution message names its variables)`
+  const title = keyRefused.length === 0
+    ? `run the day again to retry ${retried.length === 1 ? "it" : "them"}: ${again}`
+    : retried.length === 0
+    ? `${keys}, then run the day again: ${again}`
+    : `run the day again to retry ${retried.join(", ")}: ${again}; ${keys} first`
+  return h("span", { class: "neg failed-accounts", title }, ` ${accounts.length} of ${of} ${of === 1 ? "account" : "accounts"} failed: ${accounts.join(", ")}`)
 }
 
 /** How long ago `iso` was, as a person says it: "just now", "12 min ago", "5 h ago", "3 days ago". */

@@ -3,7 +3,7 @@ import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser, Page } from "playwright-core"
 import { bin, tempHome } from "../../cli/test/CliHarness.ts"
-import { failedAccountRun } from "../../cli/test/FailedAccountRun.ts"
+import { failedAccountRun, keyRefusedFork } from "../../cli/test/FailedAccountRun.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { openDashboard, type ServerProcess } from "./MonitorHome.ts"
 
@@ -20,6 +20,7 @@ let page: Page
 const problems: Array<string> = []
 let parent = ""
 let failing = ""
+let refused = ""
 let interrupted = ""
 let awaiting = ""
 let completed = ""
@@ -45,6 +46,7 @@ const interruptedBacktest = () =>
 
 beforeAll(async () => {
   ;({ parent, failing } = await failedAccountRun(home))
+  refused = await keyRefusedFork(home, parent)
   const waiting = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08", "--require-approval"])
   assert.strictEqual(waiting.code, 0, waiting.stderr)
   awaiting = /^run (\S+) · awaiting approval/m.exec(waiting.stdout)?.[1] ?? ""
@@ -76,6 +78,13 @@ describe("the dashboard on unfinished work", () => {
     assert.include(await page.$eval(`${row} .failed-accounts`, (e) => e.getAttribute("title")), "pnpm pipeline run daily --date 2026-06-05")
     await page.waitForSelector(`tr[data-run="${parent}"] .bar span`)
     assert.isNull(await page.$(`tr[data-run="${parent}"] .failed-accounts`))
+    // an account whose key the broker refused: running the day again cannot help until the key is fixed
+    const refusedTitle = await page.$eval(`tr[data-run="${refused}"] .failed-accounts`, (e) => e.getAttribute("title"))
+    assert.strictEqual(
+      refusedTitle,
+      "the broker refused the key of CLAUDE: fix it (the run's execution message names its variables), then run the day again: pnpm pipeline run daily --date 2026-06-05"
+    )
+    assert.match(await page.$eval(`${row} .failed-accounts`, (e) => e.getAttribute("title")) ?? "", /^run the day again to retry it: /)
 
     await page.goto(`${server.url}/#/runs/${failing}`)
     await page.waitForSelector("#run-status")

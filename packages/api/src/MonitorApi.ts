@@ -125,9 +125,10 @@ export const RunSummary = Schema.Struct({
   /**
    * For a `completed` run whose execution failed (or could not evaluate) accounts — `run daily` exited 1, and the
    * next run of that day retries them — those accounts, and of how many (`runs` says the same). `null` for any
-   * other run.
+   * other run. `keyRefused`: those of them whose key pair the broker refused (401), which running the day again
+   * fails the same way until the key is fixed.
    */
-  failedAccounts: Schema.NullOr(Schema.Struct({ accounts: Schema.Array(Schema.String), of: Schema.Int }))
+  failedAccounts: Schema.NullOr(Schema.Struct({ accounts: Schema.Array(Schema.String), of: Schema.Int, keyRefused: Schema.Array(Schema.String) }))
 })
 export type RunSummary = typeof RunSummary.Type
 

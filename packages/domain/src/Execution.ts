@@ -35,12 +35,7 @@ export const AccountExecution = Schema.Struct({
   equity: Schema.NullOr(Schema.Finite),
   /** A read that failed after the orders went out (read-back, equity); the orders above stand. */
   readError: Schema.NullOr(Schema.String).pipe(Schema.withDecodingDefaultKey(Effect.succeed(null))),
-  message: Schema.String,
-  /**
-   * `true` when the broker refused the account's key pair (401): running the day again fails the same way until the
-   * key is fixed (`message` names what to fix). Absent otherwise.
-   */
-  keyRefused: Schema.optionalKey(Schema.Literal(true))
+  message: Schema.String
 })
 export type AccountExecution = typeof AccountExecution.Type
 

@@ -27,6 +27,24 @@ export const keyVariables = (account: string): readonly [string, string] =>
     ? ["PAPER_ALPACA_KEY_ID", "PAPER_ALPACA_SECRET_KEY"]
     : [`ALPACA_${account}_KEY_ID`, `ALPACA_${account}_SECRET_KEY`]
 
+const KEY_REFUSED = "its key was refused: fix "
+
+/**
+ * What an account whose key pair the broker refused (401) is told in its execution message: running the day again
+ * alone fails the same way, so it names the variables that hold the pair (`keyVariables`, else the entry's
+ * credentials in `TRADING_ACCOUNTS_CONFIG`).
+ */
+export const keyRefusedAdvice = (account: string): string => {
+  const [keyId, secretKey] = keyVariables(account)
+  return `${KEY_REFUSED}${keyId} / ${secretKey} (or its credentials in TRADING_ACCOUNTS_CONFIG), then run the day again`
+}
+
+/**
+ * Whether a failed account's message is a refused key's (`keyRefusedAdvice`). Read from its words rather than kept in
+ * a field of its own, so the Execution reports of runs recorded before — and their replays — stay as they were.
+ */
+export const keyWasRefused = (execution: { readonly message: string }): boolean => execution.message.includes(KEY_REFUSED)
+
 /**
  * What to do about a day's failed accounts (`run daily`'s closing line, `runs`' note): run the day again (`command`)
  * to retry them — but an account whose key the broker refused (`keyRefused`, 401) fails the same way until its key
@@ -68,7 +86,7 @@ export const failedAccountsOf = (runs: ReadonlyArray<RunRecord>) =>
           failed.set(runId, {
             accounts: accounts.map((a) => a.account),
             of: report.value.accounts.length,
-            keyRefused: accounts.filter((a) => a.keyRefused === true).map((a) => a.account)
+            keyRefused: accounts.filter(keyWasRefused).map((a) => a.account)
           })
         }
       }

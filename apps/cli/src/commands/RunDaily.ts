@@ -19,7 +19,7 @@ import { type Checkpoint, isDamaged, type RunRecord, RunStore, Runner, type Stor
 import { select, TradingAccounts } from "@council/broker"
 import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipeline, newRunParams as newDailyRunParams, unevaluated } from "@council/daily"
 import { continuation, dayCommand, idsOf } from "@council/daily/RunActivity"
-import { retryAdvice } from "@council/daily/RunFailures"
+import { keyWasRefused, retryAdvice } from "@council/daily/RunFailures"
 import { AuditTrail } from "@council/llm"
 import type { MarketData } from "@council/market"
 import { FLUSH_WITHIN, flushed, Notifier } from "@council/notify/Notifier"
@@ -167,7 +167,7 @@ export const reportOutcome = (run: RunRecord, report: ExecutionReport, json: boo
     if (incomplete.length > 0) {
       return yield* CliFailure.failed(
         `${incomplete.length} of ${report.accounts.length} accounts failed: ${incomplete.map((a) => a.account).join(", ")}` +
-          (report.dryRun ? "" : ` (${retryAdvice(incomplete.map((a) => a.account), incomplete.filter((a) => a.keyRefused === true).map((a) => a.account), again)})`)
+          (report.dryRun ? "" : ` (${retryAdvice(incomplete.map((a) => a.account), incomplete.filter(keyWasRefused).map((a) => a.account), again)})`)
       )
     }
   })

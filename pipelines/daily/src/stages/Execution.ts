@@ -22,7 +22,7 @@ import { executionResult } from "@council/notify/RunMessages"
 import { type AccountProfile, readsRefusedCancels, runAccounts, runTiming } from "../DailyParams.ts"
 import { statusOf } from "../MarketSchedule.ts"
 import { notifyAll } from "../Notify.ts"
-import { keyVariables } from "../RunFailures.ts"
+import { keyRefusedAdvice } from "../RunFailures.ts"
 import { RiskApproval, unevaluated } from "./RiskApproval.ts"
 
 const NO_STACK_TRACE = { captureStackTrace: false } as const
@@ -232,31 +232,19 @@ const accountFailed = (account: AccountId, message: string): AccountExecution =>
   message
 })
 
-/**
- * What to do about an account whose key pair the broker refused (401): running the day again alone fails the same
- * way, so name the variables that hold the pair (`AccountsConfig`'s: `ALPACA_<NAME>_KEY_ID` / `_SECRET_KEY`, the
- * `PAPER_ALPACA_*` pair for `DEFAULT_PAPER`, else the entry's credentials in `TRADING_ACCOUNTS_CONFIG`).
- */
-const keyRefusedAdvice = (account: AccountId): string => {
-  const [keyId, secretKey] = keyVariables(account)
-  return `its key was refused: fix ${keyId} / ${secretKey} (or its credentials in TRADING_ACCOUNTS_CONFIG), then run the day again`
-}
-
 /** A broker's answer that it does not know the key pair: `BrokerError` reason `Unauthorized`, status 401 in its message. */
 const REFUSED_KEY = /(^|\D)401 /
 
-/** An account's failure from a `BrokerError`, with what to do about a refused key. */
+/** An account's failure from a `BrokerError`, with what to do about a refused key (`keyWasRefused` reads it back). */
 const brokerFailed = (account: AccountId, error: BrokerError): AccountExecution =>
-  error.reason === "Unauthorized" ? keyRefused(account, `${error.message} (${keyRefusedAdvice(account)})`) : accountFailed(account, error.message)
-
-/** An account failed because its key was refused (`keyRefused`: the day's command says to fix the key first). */
-const keyRefused = (account: AccountId, message: string): AccountExecution => ({ ...accountFailed(account, message), keyRefused: true })
+  accountFailed(account, error.reason === "Unauthorized" ? `${error.message} (${keyRefusedAdvice(account)})` : error.message)
 
 /** What an account whose gate could not read it reports: failed, nothing sent, why, and what to do. */
 const notEvaluated = (rejection: Rejection) =>
-  REFUSED_KEY.test(rejection.detail)
-    ? keyRefused(rejection.account, `not evaluated, nothing sent: ${rejection.detail} (${keyRefusedAdvice(rejection.account)})`)
-    : accountFailed(rejection.account, `not evaluated, nothing sent: ${rejection.detail} (run the day again to retry)`)
+  accountFailed(
+    rejection.account,
+    `not evaluated, nothing sent: ${rejection.detail} (${REFUSED_KEY.test(rejection.detail) ? keyRefusedAdvice(rejection.account) : "run the day again to retry"})`
+  )
 
 const dryRun = (account: AccountId, intents: ReadonlyArray<OrderIntent>): AccountExecution => ({
   ...accountFailed(account, `${plural(intents.length, "order")} not sent (dry run)`),
