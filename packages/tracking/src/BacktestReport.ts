@@ -143,14 +143,15 @@ const leaderboardSection = (data: ReportData) => {
     estimate(r.totalReturn, signed),
     estimate(r.sharpe, ratio),
     estimate(r.excessReturn, signed),
-    r.beatsBenchmark ? "yes" : "no"
+    r.beatsBenchmark ? "yes" : "no",
+    r.beatsBenchmarkFamilyWise ? "yes" : "no"
   ])
   return `<section id="leaderboard"><h2>Leaderboard</h2>
 <p>${board.from} … ${board.to} · ${windowCount(board.sessions)} · ${escape(board.benchmark.name)} buy-and-hold ${signed(board.benchmark.totalReturn)} ·
 ${drewIntervals(board) ? `95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block length ${board.blockLength}, seed “${escape(board.seed)}”) ·
 ` : ""}Sharpe and Sortino over a risk-free rate of ${percentOfRate(board.riskFree)} a year</p>
 <p id="costs">${escape(data.leaderboard.costs)}.</p>
-${table(["rank", "account", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${board.benchmark.name} (95 % CI)`, "beats at 95 %"], rows, "leaderboard")}
+${table(["rank", "account", "total return (95 % CI)", "Sharpe (95 % CI)", `excess vs ${board.benchmark.name} (95 % CI)`, "beats at 95 %", `… corrected for ${board.rows.length} accounts`], rows, "leaderboard")}
 <h3>Metrics</h3>
 ${table(METRIC_HEADERS, board.rows.map((r) => metricsRow(r.account, r.metrics, estimated.has(r.account))), "metrics")}
 ${board.rows.some((r) => estimated.has(r.account) && r.metrics.llmCost !== null) ? `<p id="llm-estimated">${escape(ESTIMATE_NOTE)}</p>` : ""}

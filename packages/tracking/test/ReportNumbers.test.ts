@@ -165,7 +165,10 @@ describe("the report page's numbers", () => {
       assert.strictEqual(ranked.length, board.rows.length)
       ranked.forEach((cells, i) => {
         const row = board.rows[i]
-        assert.deepStrictEqual([cells[0], cells[1], cells[5]], [row.rank === null ? "—" : String(row.rank), row.account, row.beatsBenchmark ? "yes" : "no"])
+        assert.deepStrictEqual(
+          [cells[0], cells[1], cells[5], cells[6]],
+          [row.rank === null ? "—" : String(row.rank), row.account, row.beatsBenchmark ? "yes" : "no", row.beatsBenchmarkFamilyWise ? "yes" : "no"]
+        )
         estimateAgrees(cells[2]!, row.totalReturn, `${row.account} total return`)
         estimateAgrees(cells[3]!, row.sharpe, `${row.account} Sharpe`)
         estimateAgrees(cells[4]!, row.excessReturn, `${row.account} excess`)
