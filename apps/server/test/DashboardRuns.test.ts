@@ -35,7 +35,7 @@ describe("dashboard in Chromium", () => {
     const header = lines.findIndex((l) => /^ACCOUNT\s+STATUS\s+PLACED\s+FAILED\s+EQUITY\s+NOTE/.test(l))
     assert.isAbove(header, -1, again.stdout)
     const at = lines[header]!.indexOf("EQUITY"), to = lines[header]!.indexOf("NOTE")
-    const cli = Object.fromEntries(lines.slice(header + 2).filter((l) => /^[A-Z]+\s/.test(l)).map((l) => [l.split(/\s+/)[0], l.slice(at, to).trim()]))
+    const cli = Object.fromEntries(lines.slice(header + 2).filter((l) => /^[A-Z]+\s/.test(l)).map((l): [string, string] => [l.split(/\s+/)[0]!, l.slice(at, to).trim()]))
     assert.sameMembers(Object.keys(cli), [...ACCOUNTS])
     for (const written of Object.values(cli)) assert.match(written, /^\$[\d,]+\.\d\d$/, again.stdout)
     await page.goto(`${server.url}/#/runs/${home.runId}`)
