@@ -1,6 +1,6 @@
 // The page's charts: hand-drawn SVG line charts (linear or log), their legends, and the equity and drawdown cards.
 
-import { BENCHMARK_COLOR, card, colorOf, h, SVG } from "./dom.js"
+import { BENCHMARK_COLOR, card, colorOf, h, pct, SVG } from "./dom.js"
 import { depthTick, dollarTick } from "./figures.js"
 
 /** Evenly rounded tick values covering [lo, hi]. */
@@ -140,6 +140,34 @@ function drawdownsOf(points) {
   })
 }
 
+/** The deepest of `drawdowns` (from `drawdownsOf(points)`): its depth, the session of its peak and of its trough. */
+function deepestOf(points, drawdowns) {
+  let top = points[0], deepest = { depth: 0, peak: points[0].date, trough: points[0].date }
+  drawdowns.forEach((d, i) => {
+    if (points[i].value > top.value) top = points[i]
+    if (d.value > deepest.depth) deepest = { depth: d.value, peak: top.date, trough: d.date }
+  })
+  return deepest
+}
+
+/**
+ * SPY's drawdown by the backtest report's rule (`BacktestReport`): drawn dashed beside the accounts' only when its
+ * deepest is at most twice theirs (deeper, it would flatten their curves into lines at the top), its deepest always
+ * said. `bench`: SPY's marks; `deepestOfAccounts`: the accounts' deepest drawdown. `null` without SPY.
+ */
+function benchmarkDrawdown(name, bench, deepestOfAccounts) {
+  if (bench.length === 0) return null
+  const drawdowns = drawdownsOf(bench)
+  const deepest = deepestOf(bench, drawdowns)
+  const drawn = deepest.depth <= 2 * deepestOfAccounts || deepestOfAccounts === 0
+  const line = `${name} buy-and-hold`
+  return {
+    series: drawn ? [{ name: line, color: BENCHMARK_COLOR, dashed: true, points: drawdowns.map((p) => ({ date: p.date, value: -p.value })) }] : [],
+    note: h("p", { class: "muted", id: "spy-drawdown" }, `${line}’s deepest drawdown over these sessions: `, h("span", { class: "depth" }, pct(deepest.depth)),
+      ` (${deepest.peak} → ${deepest.trough})${drawn ? ", drawn dashed" : "; not drawn: on its scale the accounts’ curves would be flat lines at the top"}.`)
+  }
+}
+
 export function equityCharts(chart) {
   const accounts = chart.accounts.map((a) => ({ name: a.account, color: colorOf(a.account), points: pointsOf(chart.dates, a.equity) }))
   const series = [...accounts]
@@ -150,7 +178,10 @@ export function equityCharts(chart) {
     const first = bench[0].value
     series.push({ name: `${chart.benchmark.name} buy-and-hold (scaled)`, color: BENCHMARK_COLOR, dashed: true, points: bench.map((p) => ({ date: p.date, value: (p.value / first) * base })) })
   }
-  const drawdowns = accounts.map((a) => ({ ...a, points: drawdownsOf(a.points).map((p) => ({ date: p.date, value: -p.value })) }))
+  const accountDrawdowns = accounts.map((a) => ({ ...a, points: drawdownsOf(a.points).map((p) => ({ date: p.date, value: -p.value })) }))
+  const deepestOfAccounts = accountDrawdowns.reduce((m, a) => a.points.reduce((n, p) => Math.max(n, -p.value), m), 0)
+  const spy = chart.benchmark === null || accounts.length === 0 ? null : benchmarkDrawdown(chart.benchmark.name, bench, deepestOfAccounts)
+  const drawdowns = [...accountDrawdowns, ...(spy?.series ?? [])]
   // a log axis spaces its dollars unevenly: the card's title says so, not only the screen reader's label
   const log = positive(series)
   const equity = (width) => lineChart(series, {
@@ -165,6 +196,6 @@ export function equityCharts(chart) {
   })
   return [
     card(log ? "Equity (log scale)" : "Equity", fitted(equity, cardWidth()), legend(series)),
-    card("Drawdown", fitted(drawdown, cardWidth()), legend(drawdowns))
+    card("Drawdown", fitted(drawdown, cardWidth()), legend(drawdowns), spy?.note ?? null)
   ]
 }

@@ -2,8 +2,9 @@
 // verdicts and execution, each from \`/api/runs/:id\`.
 
 import { api } from "./api.js"
-import { badge, card, ESTIMATE_NOTE, h, money, ms, usd, usdOf } from "./dom.js"
+import { badge, card, ESTIMATE_NOTE, h, ms, usd, usdOf } from "./dom.js"
 import { approvalCard } from "./control.js"
+import { centsText } from "./figures.js"
 import { failedAccounts, runStatus, STAGES, stageBar } from "./runs.js"
 import { named } from "./standings.js"
 
@@ -111,17 +112,32 @@ function verdictsBlock(v) {
   ]
 }
 
-/** What each account did; equity only for runs that read it back (execution no longer does: the ledger has it). */
-function executionBlock(e) {
+/**
+ * Each account's equity as the run found it, as `run daily`'s table shows it (`RunNotices.withEquityOf`): its
+ * execution's reading where it recorded one (runs from before Reconcile), else its Reconcile stage's, at the run's
+ * start. `outputs`: the run's checkpoints by stage (`/api/runs/:id`'s).
+ */
+const equityOf = (account, outputs) => {
+  if (typeof account.equity === "number") return account.equity
+  const reconciled = outputs?.Reconcile?.accounts
+  const reading = Array.isArray(reconciled) ? reconciled.find((r) => r?.account === account.account)?.equity : undefined
+  return typeof reading === "number" ? reading : null
+}
+
+/** What each account did, and its equity as the run found it (in cents, as `run daily` writes it; "—" where none). */
+function executionBlock(e, outputs) {
   if (!e) return h("p", { class: "empty" }, "not executed")
   const accounts = e.accounts ?? []
-  const equity = accounts.some((a) => a.equity !== null && a.equity !== undefined)
   return [
     h("table", { id: "execution" },
-      h("thead", {}, h("tr", {}, ["Account", "Status", "Placed", "At broker already", "Failed", "Canceled", ...(equity ? ["Equity"] : []), "Message"].map((t, i, all) => h("th", { class: i > 1 && i < all.length - 1 ? "num" : "" }, t)))),
-      h("tbody", {}, accounts.map((a) => h("tr", {},
-        h("td", {}, a.account), h("td", {}, badge(a.status)), h("td", { class: "num" }, (a.orders ?? []).length), h("td", { class: "num" }, (a.adopted ?? []).length),
-        h("td", { class: "num" }, (a.failures ?? []).length), h("td", { class: "num" }, a.canceled ?? 0), equity ? h("td", { class: "num" }, money(a.equity)) : null, h("td", {}, a.message))))),
+      h("thead", {}, h("tr", {}, ["Account", "Status", "Placed", "At broker already", "Failed", "Canceled", "Equity", "Message"].map((t, i, all) => h("th", { class: i > 1 && i < all.length - 1 ? "num" : "" }, t)))),
+      h("tbody", {}, accounts.map((a) => {
+        const equity = equityOf(a, outputs)
+        return h("tr", { "data-account": a.account },
+          h("td", {}, a.account), h("td", {}, badge(a.status)), h("td", { class: "num" }, (a.orders ?? []).length), h("td", { class: "num" }, (a.adopted ?? []).length),
+          h("td", { class: "num" }, (a.failures ?? []).length), h("td", { class: "num" }, a.canceled ?? 0),
+          h("td", { class: "num equity" }, equity === null ? "—" : centsText(equity)), h("td", {}, a.message))
+      }))),
     ordersTable(accounts)
   ]
 }
@@ -174,6 +190,6 @@ export async function runPage(id) {
       card("Council decision", decisionBlock(d.decision, d.shadowVote)),
       card("LLM costs", llmCostsBlock(d.llmCosts)),
       card("Risk verdicts", verdictsBlock(d.verdicts)),
-      card("Execution", executionBlock(d.execution)),
+      card("Execution", executionBlock(d.execution, d.outputs)),
       ...others.map(([stage, output]) => card(stage, json(output))))]
 }

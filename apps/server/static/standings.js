@@ -67,6 +67,21 @@ export function contestCard(report) {
     ])
 }
 
+/**
+ * Whether `row` beats the benchmark at 95 % (its excess interval above 0, the report's "beats at 95 %") and, below,
+ * whether that holds family-wise (Bonferroni over the board's accounts, `beatsBenchmarkFamilyWise`): a winner that
+ * does not is one chance alone could explain. "—" on a board too short to rank.
+ */
+const beatsCell = (row, board) => {
+  if (row.excessReturn._tag !== "Interval") return h("td", { class: "beats muted" }, "—")
+  if (!row.beatsBenchmark) return h("td", { class: "beats" }, "no")
+  const k = board.rows.length
+  return h("td", { class: "beats" }, "yes", k > 1
+    ? h("span", { class: "range", title: `its excess interval at 1 − 0.05 / ${k} (Bonferroni over the ${k} accounts) ${row.beatsBenchmarkFamilyWise ? "is" : "is not"} above 0` },
+      row.beatsBenchmarkFamilyWise ? "family-wise too" : "not family-wise")
+    : null)
+}
+
 export function leaderboardCard(report) {
   const board = report.leaderboard
   if (board === null) return card("Leaderboard", h("div", { class: "verdict" }, report.verdict))
@@ -82,13 +97,14 @@ export function leaderboardCard(report) {
     // what the figures are net of, as leaderboard and the report say it
     h("p", { class: "muted", id: "costs" }, `${report.costs}.`),
     h("div", { class: "scroll" }, h("table", { id: "leaderboard" },
-      h("thead", {}, h("tr", {}, ["#", "Account", "Total return", "Sharpe", `Excess vs ${board.benchmark.name}`, "Max DD", "Vol", "Win days", "Turnover (×/yr)", "LLM cost", "n (daily returns)"].map((t, i) => h("th", { class: i > 4 ? "num" : "" }, t)))),
+      h("thead", {}, h("tr", {}, ["#", "Account", "Total return", "Sharpe", `Excess vs ${board.benchmark.name}`, `Beats ${board.benchmark.name}`, "Max DD", "Vol", "Win days", "Turnover (×/yr)", "LLM cost", "n (daily returns)"].map((t, i) => h("th", { class: i === 5 ? "beats" : i > 5 ? "num" : "" }, t)))),
       h("tbody", {}, board.rows.map((r) => h("tr", { "data-account": r.account },
         h("td", {}, r.rank ?? "—"),
         h("td", {}, named(r.account)),
         h("td", {}, interval(r.totalReturn, tr, (v) => signed(v))),
         h("td", {}, interval(r.sharpe, sh, (v) => num(v))),
         h("td", {}, interval(r.excessReturn, ex, (v) => signed(v))),
+        beatsCell(r, board),
         h("td", { class: "num" }, pct(r.metrics.maxDrawdown.depth)),
         h("td", { class: "num" }, pct(r.metrics.volatility)),
         h("td", { class: "num" }, pct(r.metrics.winRateDays, 0)),

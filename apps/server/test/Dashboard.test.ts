@@ -90,6 +90,60 @@ describe("dashboard in Chromium", () => {
     spy.forEach((p, i) => assert.closeTo(p.value / spy[0]!.value, closes[i]! / closes[0]!, 0.002))
   })
 
+  it("draws SPY's drawdown beside the accounts' through the API's marks when comparable, and says its deepest as the report does", async () => {
+    const api = equityOf(await (await fetchFresh(`${server.url}/api/equity`)).json())
+    const marks = api.benchmark!.points
+    await page.goto("about:blank")
+    await page.goto(`${server.url}/#/`)
+    await page.waitForSelector("#drawdown-chart polyline")
+    // the report's note, word for word: SPY's deepest drawdown, its sessions, and whether it is drawn
+    const note = await page.textContent("#spy-drawdown")
+    await page.goto(`${server.url}/backtests/live/report.html`)
+    const reported = await page.$eval("#spy-drawdown", (span) => span.closest("p")!.textContent)
+    assert.strictEqual(note, reported)
+    assert.match(note ?? "", /^SPY buy-and-hold’s deepest drawdown over these sessions: \d+\.\d % \(\d{4}-\d\d-\d\d → \d{4}-\d\d-\d\d\)/)
+    // the accounts' deepest (the API's) against SPY's: drawn when at most twice theirs
+    const accountsDeepest = Math.max(...api.accounts.flatMap((a) => a.points.map((p) => p.drawdown)))
+    let peak = 0
+    const spyDepths = marks.map((p) => (peak = Math.max(peak, p.mark), 1 - p.mark / peak))
+    assert.strictEqual(note!.endsWith(", drawn dashed."), Math.max(...spyDepths) <= 2 * accountsDeepest)
+    await page.goto(`${server.url}/#/`)
+    await page.waitForSelector("#drawdown-chart polyline")
+    if (note!.endsWith(", drawn dashed.")) {
+      const drawn = await drawnValues(page, "drawdown-chart", "SPY buy-and-hold")
+      assert.deepStrictEqual(drawn.map((p) => p.date), marks.map((p) => p.date))
+      drawn.forEach((p, i) => assert.closeTo(p.value, -spyDepths[i]!, p.pixelValue, `SPY on ${p.date}`))
+      assert.include(await page.$$eval(".card:has(#drawdown-chart) .legend span", (spans) => spans.map((s) => s.textContent)), "SPY buy-and-hold")
+    } else {
+      assert.isNull(await page.$(`#drawdown-chart polyline[data-series="SPY buy-and-hold"]`))
+    }
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("leaves SPY's drawdown out when it would flatten the accounts' (deeper than twice theirs), still saying its deepest", async () => {
+    // the chart's answer with SPY's marks falling to 60 % halfway: far deeper than twice the accounts' deepest
+    const chart = (url: URL) => url.pathname === "/api/equity/chart"
+    await page.route(chart, async (route) => {
+      const answer = await route.fetch()
+      const body = await answer.json()
+      const closes: Array<number | null> = body.benchmark.closes
+      body.benchmark.closes = closes.map((c, i) => c === null || i < closes.length / 2 ? c : c * 0.6)
+      await route.fulfill({ response: answer, json: body })
+    })
+    try {
+      await page.goto("about:blank")
+      await page.goto(`${server.url}/#/`)
+      await page.waitForSelector("#drawdown-chart polyline")
+      const note = (await page.textContent("#spy-drawdown")) ?? ""
+      assert.match(note, /^SPY buy-and-hold’s deepest drawdown over these sessions: (4\d|5\d)\.\d % \(.*\); not drawn: on its scale the accounts’ curves would be flat lines at the top\.$/)
+      assert.isNull(await page.$(`#drawdown-chart polyline[data-series="SPY buy-and-hold"]`))
+      assert.strictEqual(await page.$$eval("#drawdown-chart polyline", (lines) => lines.length), ACCOUNTS.length)
+    } finally {
+      await page.unroute(chart)
+    }
+    assert.deepStrictEqual(problems, [])
+  })
+
   it("says below the leaderboard when sessions of its span have no snapshot, in the API's words, and nothing when every one has", async () => {
     await page.goto("about:blank")
     await page.goto(`${server.url}/#/`)

@@ -3,6 +3,7 @@ import { DatabaseSync } from "node:sqlite"
 import { assert, describe, it } from "@effect/vitest"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { home, page, problems, runDetailOf, SCREENSHOTS, server, showsDollars, useDashboard } from "./DashboardPage.ts"
+import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { fetchFresh } from "./MonitorHome.ts"
 
 useDashboard(40)
@@ -22,6 +23,48 @@ describe("dashboard in Chromium", () => {
     assert.match(await page.textContent("#shadow-verdict") ?? "", /^agrees/)
     assert.deepStrictEqual(await page.$$eval("#execution tbody tr", (trs) => trs.map((tr) => tr.children[0]!.textContent)), [...ACCOUNTS])
     await page.screenshot({ path: join(SCREENSHOTS, "run.png"), fullPage: true })
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("shows each account's equity in the execution table as `run daily`'s table does: its Reconcile reading, in cents", async () => {
+    // the day again: already ran, so `run daily` places nothing and prints the run's table, equity from Reconcile
+    const again = await cliInProcess(home.home, ["run", "daily"])
+    assert.strictEqual(again.code, 0, again.stderr)
+    assert.include(again.stdout, home.runId)
+    const lines = again.stdout.split("\n")
+    const header = lines.findIndex((l) => /^ACCOUNT\s+STATUS\s+PLACED\s+FAILED\s+EQUITY\s+NOTE/.test(l))
+    assert.isAbove(header, -1, again.stdout)
+    const at = lines[header]!.indexOf("EQUITY"), to = lines[header]!.indexOf("NOTE")
+    const cli = Object.fromEntries(lines.slice(header + 2).filter((l) => /^[A-Z]+\s/.test(l)).map((l): [string, string] => [l.split(/\s+/)[0]!, l.slice(at, to).trim()]))
+    assert.sameMembers(Object.keys(cli), [...ACCOUNTS])
+    for (const written of Object.values(cli)) assert.match(written, /^\$[\d,]+\.\d\d$/, again.stdout)
+    await page.goto(`${server.url}/#/runs/${home.runId}`)
+    await page.waitForSelector("#execution tbody tr")
+    const columns = await page.$$eval("#execution thead th", (ths) => ths.map((th) => th.textContent))
+    const shown = await page.$$eval("#execution tbody tr", (trs, column) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[column]!.textContent]), columns.indexOf("Equity"))
+    assert.deepStrictEqual(Object.fromEntries(shown), cli)
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("says — for an account whose run read no equity (neither its execution nor its Reconcile stage)", async () => {
+    // the run's answer with GROQ's Reconcile reading taken out, as a run whose broker did not answer it has none
+    const detail = (url: URL) => url.pathname === `/api/runs/${home.runId}` && url.searchParams.get("outputs") === null
+    await page.route(detail, async (route) => {
+      const answer = await route.fetch()
+      const body = await answer.json()
+      for (const a of body.outputs.Reconcile.accounts) if (a.account === "GROQ") a.equity = null
+      await route.fulfill({ response: answer, json: body })
+    })
+    try {
+      await page.goto("about:blank")
+      await page.goto(`${server.url}/#/runs/${home.runId}`)
+      await page.waitForSelector("#execution tbody tr")
+      const cells = await page.$$eval("#execution tbody tr", (trs) => Object.fromEntries(trs.map((tr) => [tr.children[0]!.textContent, tr.querySelector(".equity")!.textContent])))
+      assert.strictEqual(cells["GROQ"], "—")
+      assert.match(cells["COUNCIL"]!, /^\$[\d,]+\.\d\d$/)
+    } finally {
+      await page.unroute(detail)
+    }
     assert.deepStrictEqual(problems, [])
   })
 

@@ -11,8 +11,9 @@ import { openDashboard, type ServerProcess, fetchFresh } from "./MonitorHome.ts"
 /** The part of `GET /api/runs/{id}` these tests read. */
 interface RunDetailAnswer {
   readonly execution: {
-    readonly accounts: ReadonlyArray<{ readonly orders: ReadonlyArray<{ readonly clientOrderId: string }>; readonly equity: number | null }>
+    readonly accounts: ReadonlyArray<{ readonly account: string; readonly orders: ReadonlyArray<{ readonly clientOrderId: string }>; readonly equity: number | null }>
   }
+  readonly outputs: { readonly Reconcile: { readonly accounts: ReadonlyArray<{ readonly account: string; readonly equity: number | null }> } }
 }
 
 const ACCOUNTS = ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]
@@ -56,7 +57,7 @@ const ticks = (chart: string) =>
 describe("dashboard of a new user's first sessions", () => {
   it("with one session: each account's point is drawn (a line needs two), the cards say so, the stage legend names all seven stages", async () => {
     await overview()
-    for (const [chart, series] of [["equity-chart", [...ACCOUNTS, "SPY buy-and-hold (scaled)"]], ["drawdown-chart", ACCOUNTS]] as const) {
+    for (const [chart, series] of [["equity-chart", [...ACCOUNTS, "SPY buy-and-hold (scaled)"]], ["drawdown-chart", [...ACCOUNTS, "SPY buy-and-hold"]]] as const) {
       const dots = await page.$$eval(`#${chart} circle[data-series]`, (cs) => cs.map((c) => c.getAttribute("data-series")))
       assert.sameMembers(dots, [...series], chart)
       assert.match(await page.textContent(`#${chart} text.note`) ?? "", /one session so far/)
@@ -70,7 +71,7 @@ describe("dashboard of a new user's first sessions", () => {
     assert.deepStrictEqual(problems, [])
   })
 
-  it("a run's detail lists the orders it sent with the broker's answer, and no equity column the run did not record", async () => {
+  it("a run's detail lists the orders it sent with the broker's answer, and each account's equity as its Reconcile stage read it (execution records none)", async () => {
     const api = await (await fetchFresh(`${server.url}/api/runs/${firstRun}`)).json() as RunDetailAnswer
     const sent = api.execution.accounts.flatMap((a) => a.orders.map((o) => o.clientOrderId))
     assert.isAbove(sent.length, 0)
@@ -78,7 +79,16 @@ describe("dashboard of a new user's first sessions", () => {
     await page.waitForSelector("#execution")
     assert.deepStrictEqual(await page.$$eval("#orders tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-client-order-id"))), sent)
     assert.isTrue(api.execution.accounts.every((a) => a.equity === null))
-    assert.notInclude(await page.$$eval("#execution thead th", (ths) => ths.map((th) => th.textContent)), "Equity")
+    // the equity the run found each account with, at its start: its Reconcile reading, in cents as `run daily` writes it
+    const shown = await page.$$eval("#execution tbody tr", (trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.querySelector(".equity")!.textContent]))
+    const read = new Map(api.outputs.Reconcile.accounts.map((a) => [a.account, a.equity]))
+    assert.deepStrictEqual(shown.map(([account]) => account), api.execution.accounts.map((a) => a.account))
+    for (const [account, text] of shown) {
+      const equity = read.get(account!)
+      assert.isNumber(equity, account!)
+      assert.match(text!, /^\$[\d,]+\.\d\d$/)
+      assert.closeTo(Number(text!.replace(/[$,]/g, "")), equity!, 0.005 + 1e-9, `${account} ${text}`)
+    }
     assert.deepStrictEqual(problems, [])
   })
 
