@@ -89,6 +89,12 @@ export interface FakeAlpaca {
   readonly pendingCancels: Map<string, PendingCancel>
   /** Symbols whose liquidation fills at once, at this price (the position is gone). */
   readonly closeFills: Map<string, number>
+  /**
+   * The word Alpaca answers for an order's status (by id) in place of the stored one: a status new to Council
+   * (`pending_activation`, …). Listed by `status=open` unless final (filled, canceled, expired, replaced, rejected),
+   * as Alpaca lists every order that is not.
+   */
+  readonly venueStatuses: Map<string, string>
   readonly faults: Array<Fault>
   readonly inject: (method: string, path: string, kind: FaultKind, times?: number) => void
   /** 429s sent by the rate limit (not by injected faults). */
@@ -116,6 +122,7 @@ const OPEN = new Set([
   "new", "accepted", "held", "pending_new", "partially_filled", "done_for_day", "pending_cancel", "pending_replace",
   "accepted_for_bidding", "calculated", "stopped", "suspended", "pending_review"
 ])
+const FINAL = new Set(["filled", "canceled", "expired", "replaced", "rejected"])
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const encodeOrder = Schema.encodeSync(WireOrder)
 const encodeAccount = Schema.encodeSync(WireAccount)
@@ -136,6 +143,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
   const closeFailures = new Set<string>()
   const pendingCancels = new Map<string, PendingCancel>()
   const closeFills = new Map<string, number>()
+  const venueStatuses = new Map<string, string>()
   const faults: Array<Fault> = []
   const activities: Array<WireFillActivity> = []
   const latestTrades = new Map<string, { readonly t: string; readonly p: number }>()
@@ -360,7 +368,15 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       return error(401, 40110000, "request is not authorized")
     }
 
-    const wireOrder = (order: StoredOrder) => encodeOrder(toWireOrder(order))
+    const wireOrder = (order: StoredOrder) => {
+      const wire = encodeOrder(toWireOrder(order))
+      const word = venueStatuses.get(order.id)
+      return word === undefined ? wire : { ...wire, status: word }
+    }
+    const listedOpen = (o: StoredOrder) => {
+      const word = venueStatuses.get(o.id)
+      return word !== undefined ? !FINAL.has(word) : OPEN.has(o.status) || o.legs.some((l) => OPEN.has(l.status))
+    }
     const segments = path.split("/").filter((s) => s !== "")
 
     if (method === "GET" && path === "/v2/account") {
@@ -414,7 +430,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       const after = url.searchParams.get("after")
       // a filled bracket with open legs is listed among the open orders (nested: its legs are)
       const listed = [...orders.values()]
-        .filter((o) => status === "all" || (status === "open") === (OPEN.has(o.status) || o.legs.some((l) => OPEN.has(l.status))))
+        .filter((o) => status === "all" || (status === "open") === listedOpen(o))
         .filter((o) => symbols === undefined || symbols.includes(o.symbol))
         .filter((o) => after === null || o.submittedAt > after)
       const list = (url.searchParams.get("direction") === "asc" ? listed : listed.reverse()).slice(0, limit)
@@ -528,6 +544,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
         closeFailures,
         pendingCancels,
         closeFills,
+        venueStatuses,
         faults,
         inject: (method, path, kind, times = 1) => {
           faults.push({ method, path, kind, times })
