@@ -88,7 +88,7 @@ describe("Reconcile against an Alpaca stand-in on 127.0.0.1", () => {
         assert.include(second.accounts[0]!.message, `order ${placed.id} (buy 2 AAPL): status "pending_activation" is new to Council`)
         // nothing of the account was written: the order as it was, no equity for the day
         assert.deepStrictEqual(yield* ledgerState, held)
-        fake.venueStatuses.set(placed.id, "canceled")
+        fake.orders.set(placed.id, { ...fake.orders.get(placed.id)!, status: "canceled" })
         const third = yield* reconcile("2026-08-04", "u3")
         assert.deepStrictEqual(third.accounts.map((a) => a.status), ["recorded"])
         const after = yield* ledgerState

@@ -90,9 +90,9 @@ export interface FakeAlpaca {
   /** Symbols whose liquidation fills at once, at this price (the position is gone). */
   readonly closeFills: Map<string, number>
   /**
-   * The word Alpaca answers for an order's status (by id) in place of the stored one: a status new to Council
-   * (`pending_activation`, …). Listed by `status=open` unless final (filled, canceled, expired, replaced, rejected),
-   * as Alpaca lists every order that is not.
+   * The word Alpaca answers for an order's status (by id) while the order is open, in place of the stored one: a
+   * status new to Council (`pending_activation`, …). The order is listed by `status=open` as its stored status says
+   * (Alpaca lists every order that is not final); once that is final (canceled, filled, …), it is answered.
    */
   readonly venueStatuses: Map<string, string>
   readonly faults: Array<Fault>
@@ -122,7 +122,6 @@ const OPEN = new Set([
   "new", "accepted", "held", "pending_new", "partially_filled", "done_for_day", "pending_cancel", "pending_replace",
   "accepted_for_bidding", "calculated", "stopped", "suspended", "pending_review"
 ])
-const FINAL = new Set(["filled", "canceled", "expired", "replaced", "rejected"])
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const encodeOrder = Schema.encodeSync(WireOrder)
 const encodeAccount = Schema.encodeSync(WireAccount)
@@ -371,11 +370,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
     const wireOrder = (order: StoredOrder) => {
       const wire = encodeOrder(toWireOrder(order))
       const word = venueStatuses.get(order.id)
-      return word === undefined ? wire : { ...wire, status: word }
-    }
-    const listedOpen = (o: StoredOrder) => {
-      const word = venueStatuses.get(o.id)
-      return word !== undefined ? !FINAL.has(word) : OPEN.has(o.status) || o.legs.some((l) => OPEN.has(l.status))
+      return word === undefined || !OPEN.has(order.status) ? wire : { ...wire, status: word }
     }
     const segments = path.split("/").filter((s) => s !== "")
 
@@ -430,7 +425,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       const after = url.searchParams.get("after")
       // a filled bracket with open legs is listed among the open orders (nested: its legs are)
       const listed = [...orders.values()]
-        .filter((o) => status === "all" || (status === "open") === listedOpen(o))
+        .filter((o) => status === "all" || (status === "open") === (OPEN.has(o.status) || o.legs.some((l) => OPEN.has(l.status))))
         .filter((o) => symbols === undefined || symbols.includes(o.symbol))
         .filter((o) => after === null || o.submittedAt > after)
       const list = (url.searchParams.get("direction") === "asc" ? listed : listed.reverse()).slice(0, limit)

@@ -50,8 +50,8 @@ describe("an order with a status Council does not know (Alpaca adapter over 127.
       const { value: all, lines } = yield* captureLogs(broker.listOrders({ status: "all" }))
       assert.deepStrictEqual(all.map((o) => o.id), [known.id])
       assert.isTrue(lines.some((l) => l.includes(odd.id) && l.includes("pending_activation")), lines.join("\n"))
-      // once Alpaca answers a status it closed with (final, known), the open listing reads again
-      fake.venueStatuses.set(odd.id, "canceled")
+      // once the order is closed (Alpaca answers a final status Council knows), the open listing reads again
+      fake.orders.set(odd.id, { ...fake.orders.get(odd.id)!, status: "canceled" })
       assert.deepStrictEqual((yield* broker.listOrders({ status: "open" })).map((o) => o.id), [known.id])
     })))
 
@@ -63,6 +63,19 @@ describe("an order with a status Council does not know (Alpaca adapter over 127.
       fake.venueStatuses.set(pair.id, "pending_activation")
       const known = fake.addOrder({ clientOrderId: "known", symbol: SPY, side: "buy", qty: 1, type: "limit", timeInForce: "day", limitPrice: 500, stopPrice: null, orderClass: "simple", status: "new" })
       assert.deepStrictEqual((yield* broker.listOrders({ status: "open" })).map((o) => o.id), [known.id])
+    })))
+
+  it.live("a cancel is not taken as carried out while the order reads a status new to Council: read again until a known final one", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
+      const order = withStatus(fake, "buy", 10, "pending_cancel_review")
+      // Alpaca takes the cancel (204); the order reads the new word for two reads, canceled at the third
+      fake.pendingCancels.set(order.id, { reads: 3 })
+      yield* broker.cancelOrder(order.id)
+      const reads = fake.requests.filter((r) => r.method === "GET" && r.path === `/v2/orders/${order.id}`).length
+      assert.strictEqual(reads, 3)
+      assert.strictEqual(fake.orders.get(order.id)?.status, "canceled")
     })))
 
   it.live("the safety broker refuses an order while the account's open orders cannot be read whole; nothing is sent", () =>
