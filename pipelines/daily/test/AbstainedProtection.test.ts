@@ -65,7 +65,10 @@ describe("an account whose PM abstains, under close", () => {
         [CLAUDE, "oco", "sell", "protect 10 SPY with BASE exits: CLAUDE did not pitch"],
         [COUNCIL, "oco", "buy", "protect 4 SPY with BASE exits: no PM pitched"]
       ])
-      assert.deepStrictEqual(verdict.rejections.map((r) => [r.account, r.rule]), [[CLAUDE, "pm-abstained"], [COUNCIL, "no-pitches"]])
+      assert.deepStrictEqual(verdict.rejections.map((r) => [r.account, r.rule, r.detail]), [
+        [CLAUDE, "pm-abstained", "CLAUDE did not pitch; holding (1 unprotected position given its exit)"],
+        [COUNCIL, "no-pitches", "no PM pitched (every one abstained); COUNCIL holds (1 unprotected position given its exit)"]
+      ])
       assert.deepStrictEqual(verdict.cancels, [])
     }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "protected" }), exchange, Notifier.layerTest))))
 
@@ -79,6 +82,20 @@ describe("an account whose PM abstains, under close", () => {
       yield* moveTo(day, "15:45")
       const { claude, verdict } = yield* abstainingDay
       assert.deepStrictEqual(claude, [["oco", "sell", 6, "SPY"]])
+      assert.deepStrictEqual(verdict.intents, [])
+      assert.strictEqual(verdict.rejections[0]?.detail, "CLAUDE did not pitch; holding")
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "protected" }), exchange, Notifier.layerTest))))
+
+  it.effect("a position a working order would close (a limit sell of the user's) is left as it is: no exit beside it", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalExchange
+      yield* moveTo("2026-06-07", "16:15")
+      yield* local.placeOrder(CLAUDE, entry(CLAUDE, 10))
+      yield* moveTo(day, "09:45")
+      yield* local.placeOrder(CLAUDE, { ...entry(CLAUDE, -10), type: "limit", limitPrice: 900, timeInForce: "gtc", clientOrderId: "own-limit-sell" })
+      yield* moveTo(day, "15:45")
+      const { claude, verdict } = yield* abstainingDay
+      assert.deepStrictEqual(claude, [["simple", "sell", 10, "SPY"]])
       assert.deepStrictEqual(verdict.intents, [])
     }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "protected" }), exchange, Notifier.layerTest))))
 

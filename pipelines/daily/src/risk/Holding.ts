@@ -56,6 +56,7 @@ export const protectHeld = (input: HoldingInput) => {
     const prices = exitPrices(price, position.qty > 0 ? "LONG" : "SHORT", config.settings.exits.BASE)
     intents.push(orders.protect(position.symbol, side, qty, prices, `protect ${qty} ${position.symbol} with BASE exits: ${input.why}`))
   }
-  const rejections: ReadonlyArray<Rejection> = [{ account: config.id, symbol: "*", rule: input.rule, detail: input.detail }]
+  const protecting = intents.length === 0 ? "" : ` (${intents.length} unprotected position${intents.length === 1 ? "" : "s"} given ${intents.length === 1 ? "its exit" : "their exits"})`
+  const rejections: ReadonlyArray<Rejection> = [{ account: config.id, symbol: "*", rule: input.rule, detail: `${input.detail}${protecting}` }]
   return { cancels: [], intents, clamps: [], rejections }
 }
