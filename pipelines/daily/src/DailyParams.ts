@@ -90,19 +90,25 @@ export const DailyParams = Schema.Struct({
    * `position_intent`), so the broker refuses a close that would open a short or an entry that would close. Absent
    * (runs from before it): their intents have none, and their orders were sent without it.
    */
-  positionIntent: Schema.optionalKey(Schema.Literal("sent"))
+  positionIntent: Schema.optionalKey(Schema.Literal("sent")),
+  /**
+   * `protected`: an account that holds because its PM abstained (or, when no PM pitched, every account) still
+   * protects each held position that no order closes with an OCO exit at its `BASE` distances (`risk/Holding.ts`).
+   * Absent (runs from before it): such an account placed nothing, and their recordings hold no such order.
+   */
+  abstained: Schema.optionalKey(Schema.Literal("protected"))
 })
 export type DailyParams = typeof DailyParams.Type
 
 /** What a new run is started with; the rest of its parameters are the choices every new run records. */
-export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrder" | "reviewers" | "refusedCancels" | "positionIntent" | "requireApproval">
+export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrder" | "reviewers" | "refusedCancels" | "positionIntent" | "abstained" | "requireApproval">
 
 /**
  * A new run's parameters (`run daily`'s): its base with its schedule and as-of moment, and the choices every new
  * run records — ballots shuffled by the trading day (`reviewOrder: day`), only PMs that pitched review
  * (`reviewers: pitched`), a refused cancel read back, a bracket's leg by its group (`refusedCancels: group`), each
- * order's position intent stated (`positionIntent: sent`) — and the approval gate when asked for. Runs recorded
- * before a choice keep theirs.
+ * order's position intent stated (`positionIntent: sent`), a holding account's positions protected
+ * (`abstained: protected`) — and the approval gate when asked for. Runs recorded before a choice keep theirs.
  */
 export const newRunParams = (
   base: NewRunBase,
@@ -116,6 +122,7 @@ export const newRunParams = (
   reviewers: "pitched",
   refusedCancels: "group",
   positionIntent: "sent",
+  abstained: "protected",
   ...(requireApproval ? { requireApproval: true } : {})
 })
 
@@ -183,6 +190,9 @@ export const namesCancelGroups = Effect.map(runParams, (p) => p.refusedCancels =
 
 /** Whether the gate states each order's position intent (`positionIntent: sent`); runs from before: no (their orders went without). */
 export const statesPositionIntents = Effect.map(runParams, (p) => p.positionIntent === "sent")
+
+/** Whether an account that holds for want of a pitch protects its unprotected positions (`abstained: protected`); runs from before: no. */
+export const protectsWhenHolding = Effect.map(runParams, (p) => p.abstained === "protected")
 
 /** The plans a retry carries from the day's earlier run (none for a first run). */
 export const carriedPlans = Effect.map(runParams, (p) => p.carried ?? [])

@@ -35,6 +35,7 @@ import { orderMaker, plannedOn } from "./risk/Orders.ts"
 import { allowedOpening, desiredHolding, type Notes, type Target, tradable } from "./risk/Sizing.ts"
 import { exitPrices } from "./risk/Ticks.ts"
 
+export { type HoldingInput, protectHeld } from "./risk/Holding.ts"
 export { clientOrderId } from "./risk/Orders.ts"
 export { roundToTick, tickOf } from "./risk/Ticks.ts"
 export { MAX_CONVICTION, type Target, tradable, WEIGHT_PER_CONVICTION } from "./risk/Sizing.ts"

@@ -72,6 +72,30 @@ describe("Reconcile against an Alpaca stand-in on 127.0.0.1", () => {
       }).pipe(Effect.provide(Layer.merge(store, brokers)))
     }))
 
+  it.live("an open order whose status turned new to Council fails its account's reconciliation, naming it; the ledger keeps what it held until the status is one it knows", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
+      const brokers = Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) }))
+      return yield* Effect.gen(function*() {
+        const placed = yield* broker.placeOrder({ ...intent(1), timeInForce: "gtc" })
+        const first = yield* reconcile("2026-08-03", "u1")
+        assert.deepStrictEqual(first.accounts.map((a) => [a.status, a.orders]), [["recorded", 1]])
+        const held = yield* ledgerState
+        fake.venueStatuses.set(placed.id, "pending_activation")
+        const second = yield* reconcile("2026-08-04", "u2")
+        assert.deepStrictEqual(second.accounts.map((a) => a.status), ["failed"])
+        assert.include(second.accounts[0]!.message, `order ${placed.id} (buy 2 AAPL): status "pending_activation" is new to Council`)
+        // nothing of the account was written: the order as it was, no equity for the day
+        assert.deepStrictEqual(yield* ledgerState, held)
+        fake.orders.set(placed.id, { ...fake.orders.get(placed.id)!, status: "canceled" })
+        const third = yield* reconcile("2026-08-04", "u3")
+        assert.deepStrictEqual(third.accounts.map((a) => a.status), ["recorded"])
+        const after = yield* ledgerState
+        assert.deepStrictEqual(after.orders.map((o) => [o.id, o.status]), [[placed.id, "canceled"]])
+      }).pipe(Effect.provide(Layer.merge(store, brokers)))
+    }))
+
   it.live("records a notional order (qty null on the wire) with its fill, and a trailing stop with its trail and mark, placed by the user", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca()

@@ -21,7 +21,12 @@
  * - A duplicate client order id of the *same* order is not an error after a retry: it is how a retried
  *   placement learns that its first attempt landed.
  * - Orders and positions the domain cannot represent (options, crypto pairs) are skipped with a
- *   warning by the list methods and fail `ServerError` (not retryable) by the single-item methods.
+ *   warning by the list methods and fail `ServerError` (not retryable) by the single-item methods. Except in a
+ *   listing of the *open* orders: there an order of a ticker that does not convert (a status new to Council, say
+ *   `pending_activation`) fails the listing (`ServerError`, not retryable, one line naming the order and what is
+ *   wrong). Alpaca says it is open, so it holds shares or dollars; every reader of the open orders (the risk gate,
+ *   the safety broker's book, Reconcile, the CLI) plans or reports the account with it or not at all — never as if
+ *   it were not there (a second buy beside it, a second exit beside it: a short).
  * - `closeAllPositions` fails when any position could not be closed (the reason of the first failure; the
  *   message lists them all); `cancelAllOrders` counts the orders canceled and logs the ones that were not. These
  *   and `closePosition` survive a lost answer without closing or canceling twice (`Liquidation`).
@@ -36,8 +41,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import type * as HttpClient from "effect/http/HttpClient"
-import { type AccountId, type Fill, OPEN_STATUSES, type Order, type OrderIntent, type Position, type Ticker } from "@council/domain"
+import { type AccountId, type Fill, OPEN_STATUSES, type Order, type OrderIntent, type Position, Ticker } from "@council/domain"
 import { type Broker, BrokerError, Brokers, type ClosePositionOptions, type FillQuery, type Marks, type OrderQuery, unknownAccount } from "../Broker.ts"
 import type { GuardedAccount } from "../LiveGuard.ts"
 import * as AlpacaClient from "./AlpacaClient.ts"
@@ -52,8 +58,10 @@ import {
   toDomainFill,
   toDomainOrder,
   toDomainPosition,
+  knowsStatus,
   toMarketClock,
   toWireOrderRequest,
+  unknownStatus,
   type WireOrder
 } from "./AlpacaWire.ts"
 import { defaultRetry, retryPolicy, RetrySchedule, type RetryOptions } from "./RequestPolicy.ts"
@@ -169,6 +177,27 @@ const decodedOrSkipped = <W, A>(account: AccountId, wires: ReadonlyArray<W>, dec
       : Effect.as(Effect.logWarning(`alpaca ${account}: skipping ${decoded.failure}`), Option.none())
   }).pipe(Effect.map((items) => items.flatMap((item) => Option.isSome(item) ? [item.value] : [])))
 
+const isTicker = Schema.is(Ticker)
+
+/**
+ * The open orders as the domain's, or a failure naming the first one of a ticker that does not convert (a status new
+ * to Council, a type it does not know): it holds shares or dollars of an account Council plans, so that account is
+ * not planned without it. Orders of other instruments (options, crypto pairs) hold no shares Council counts, and
+ * the dollars they hold are in the buying power Alpaca reports: skipped with a warning, as in other listings.
+ */
+const openOrders = (account: AccountId, wires: ReadonlyArray<WireOrder>): Effect.Effect<ReadonlyArray<Order>, BrokerError> =>
+  Effect.gen(function*() {
+    for (const wire of wires) {
+      if (!isTicker(wire.symbol)) continue
+      const order = toDomainOrder(wire)
+      if (Result.isFailure(order)) {
+        const what = unknownStatus(wire) ?? order.failure
+        return yield* unsupported(account, `an open order Council cannot read: ${what}; the account is not planned without it (cancel it, or update Council)`)
+      }
+    }
+    return yield* decodedOrSkipped(account, wires, toDomainOrder)
+  })
+
 const notFoundToNone = <A>(effect: Effect.Effect<A, BrokerError>): Effect.Effect<Option.Option<A>, BrokerError> =>
   effect.pipe(
     Effect.map(Option.some),
@@ -200,7 +229,7 @@ const readsOf = (client: AlpacaClient.AlpacaClient): Pick<
 
   const listOrders = Effect.fn("AlpacaBroker.listOrders")(function*(query: OrderQuery) {
     const wires = yield* client.listOrders({ ...query, nested: true })
-    return yield* decodedOrSkipped(account, wires, toDomainOrder)
+    return yield* (query.status === "open" ? openOrders(account, wires) : decodedOrSkipped(account, wires, toDomainOrder))
   })
 
   /** Every page of fills after `query.after`, oldest first (at most `MAX_FILL_PAGES` pages of 100). */
@@ -259,8 +288,11 @@ const readsOf = (client: AlpacaClient.AlpacaClient): Pick<
 /** The pauses between reads of an order whose cancel Alpaca took but has not carried out yet (~5 s in all). */
 export const CANCEL_SETTLE_PAUSES: ReadonlyArray<number> = [50, 100, 200, 400, 800, 1000, 1000, 1500]
 
-/** The statuses of an order still working (`pending_cancel` among them): a cancel Alpaca took has not taken effect. */
-const STILL_WORKING: ReadonlySet<string> = OPEN_STATUSES
+/**
+ * Whether an order Alpaca reports with `status` may still work (`pending_cancel` among them: a cancel Alpaca took has
+ * not taken effect). A status new to Council may: only a known final one says the cancel took effect.
+ */
+const stillWorking = (status: string): boolean => !knowsStatus(status) || OPEN_STATUSES.has(status)
 
 /**
  * After Alpaca took a cancel (204): the order read until the cancel took effect. Alpaca's cancel is a request — the
@@ -285,7 +317,7 @@ const cancelSettled = (client: AlpacaClient.AlpacaClient, orderId: string) =>
           retryable: false
         })
       }
-      if (!STILL_WORKING.has(order.status)) return
+      if (!stillWorking(order.status)) return
     }
   })
 

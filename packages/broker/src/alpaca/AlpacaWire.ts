@@ -17,7 +17,8 @@
  * - `order_class: ""` means `simple` (both are read). Simple orders are encoded as `""` in orders (as Alpaca
  *   answers them) and as `"simple"` in order requests.
  * - `toDomainOrder`/`toDomainPosition` return a `Result`: orders the domain cannot represent (options legs,
- *   non-ticker symbols such as `BTC/USD`) are failures with a reason, not defects. Trailing stops carry their trail
+ *   non-ticker symbols such as `BTC/USD`, a status new to Council: `unknownStatus`) are failures with a reason, not
+ *   defects. Trailing stops carry their trail
  *   and `hwm`. Notional orders
  *   are orders with `notional` (their `qty`: the shares filled so far).
  * - Error classification (`errorReason`) and its inverse (`toWireError`) are kept together so that a server's

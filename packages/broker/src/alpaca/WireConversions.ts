@@ -7,7 +7,8 @@
  * - Conversions to the domain parse decimal strings to `number`; `order_class: ""` means `simple`. Simple orders
  *   are encoded as `""` in orders (as Alpaca answers) and as `"simple"` in order requests (Alpaca reads both).
  * - `toDomainOrder`/`toDomainPosition` return a `Result`: orders the domain cannot represent (options legs,
- *   non-ticker symbols such as `BTC/USD`) are failures with a reason, not defects. Trailing stops carry their trail
+ *   non-ticker symbols such as `BTC/USD`, a status new to Council: `unknownStatus`) are failures with a reason, not
+ *   defects. Trailing stops carry their trail
  *   and `hwm`. A notional order
  *   (`qty: null`, `notional` set) is an `Order` with `notional` and the shares filled so far as its `qty`.
  * - Error classification (`errorReason`) and its inverse (`toWireError`) are kept together so that a server's
@@ -28,6 +29,7 @@ import {
   Order,
   OrderIntent,
   type OrderLeg,
+  OrderStatus,
   Position,
   PositionIntent
 } from "@council/domain"
@@ -115,6 +117,21 @@ const toDomainLegFields = (wire: WireOrderLeg | WireOrder): Result.Result<Record
 }
 
 const decodeOrder = Schema.decodeUnknownResult(Order)
+const isKnownStatus = Schema.is(OrderStatus)
+
+/** Whether `status` is one the domain knows (`OrderStatus`); Alpaca's wire may carry one new to Council. */
+export const knowsStatus = (status: string): status is OrderStatus => isKnownStatus(status)
+
+/**
+ * One line naming the order (or its leg) whose status the domain does not know, and the status as Alpaca answered
+ * it; `undefined` when every status is known. Such an order cannot be converted (`toDomainOrder` fails with this line).
+ */
+export const unknownStatus = (wire: WireOrder): string | undefined => {
+  const what = `order ${wire.id} (${wire.side} ${wire.qty ?? `$${wire.notional ?? "?"}`} ${wire.symbol})`
+  if (!isKnownStatus(wire.status)) return `${what}: status ${JSON.stringify(wire.status)} is new to Council`
+  const leg = (wire.legs ?? []).find((l) => !isKnownStatus(l.status))
+  return leg === undefined ? undefined : `${what}: its leg ${leg.id}'s status ${JSON.stringify(leg.status)} is new to Council`
+}
 
 
 const decodeFill = Schema.decodeUnknownResult(Fill)
@@ -167,6 +184,8 @@ export const toWireFillActivity = (fill: Fill, progress: FillProgress): WireFill
 
 /** A wire order (with nested legs) as a domain `Order`; fails for orders the domain cannot represent. */
 export const toDomainOrder = (wire: WireOrder): Result.Result<Order, string> => {
+  const unknown = unknownStatus(wire)
+  if (unknown !== undefined) return Result.fail(unknown)
   const fields = toDomainLegFields(wire)
   if (Result.isFailure(fields)) return Result.fail(fields.failure)
   const legs: Array<Record<string, unknown>> = []

@@ -89,6 +89,12 @@ export interface FakeAlpaca {
   readonly pendingCancels: Map<string, PendingCancel>
   /** Symbols whose liquidation fills at once, at this price (the position is gone). */
   readonly closeFills: Map<string, number>
+  /**
+   * The word Alpaca answers for an order's status (by id) while the order is open, in place of the stored one: a
+   * status new to Council (`pending_activation`, …). The order is listed by `status=open` as its stored status says
+   * (Alpaca lists every order that is not final); once that is final (canceled, filled, …), it is answered.
+   */
+  readonly venueStatuses: Map<string, string>
   readonly faults: Array<Fault>
   readonly inject: (method: string, path: string, kind: FaultKind, times?: number) => void
   /** 429s sent by the rate limit (not by injected faults). */
@@ -136,6 +142,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
   const closeFailures = new Set<string>()
   const pendingCancels = new Map<string, PendingCancel>()
   const closeFills = new Map<string, number>()
+  const venueStatuses = new Map<string, string>()
   const faults: Array<Fault> = []
   const activities: Array<WireFillActivity> = []
   const latestTrades = new Map<string, { readonly t: string; readonly p: number }>()
@@ -360,7 +367,11 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       return error(401, 40110000, "request is not authorized")
     }
 
-    const wireOrder = (order: StoredOrder) => encodeOrder(toWireOrder(order))
+    const wireOrder = (order: StoredOrder) => {
+      const wire = encodeOrder(toWireOrder(order))
+      const word = venueStatuses.get(order.id)
+      return word === undefined || !OPEN.has(order.status) ? wire : { ...wire, status: word }
+    }
     const segments = path.split("/").filter((s) => s !== "")
 
     if (method === "GET" && path === "/v2/account") {
@@ -528,6 +539,7 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
         closeFailures,
         pendingCancels,
         closeFills,
+        venueStatuses,
         faults,
         inject: (method, path, kind, times = 1) => {
           faults.push({ method, path, kind, times })

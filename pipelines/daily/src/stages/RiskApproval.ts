@@ -15,9 +15,9 @@ import {
 import { Recorder, Stage } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
 import { accountDecision } from "@council/notify/RunMessages"
-import { type AccountProfile, carriedPlans, namesCancelGroups, runAccounts, runTiming, statesPositionIntents } from "../DailyParams.ts"
+import { type AccountProfile, carriedPlans, namesCancelGroups, protectsWhenHolding, runAccounts, runTiming, statesPositionIntents } from "../DailyParams.ts"
 import { notifyAll } from "../Notify.ts"
-import { planAccount, type Target } from "../RiskRules.ts"
+import { planAccount, protectHeld, type Target } from "../RiskRules.ts"
 import { ACCOUNT_UNAVAILABLE } from "../Unevaluated.ts"
 import { CouncilSynthesis } from "./CouncilSynthesis.ts"
 import { FetchData } from "./FetchData.ts"
@@ -42,7 +42,7 @@ const planFor = (
   pitches: ReadonlyArray<Pitch>,
   decision: CouncilDecision,
   schedule: RunSchedule,
-  choices: { readonly groups: boolean; readonly positionIntents: boolean }
+  choices: { readonly groups: boolean; readonly positionIntents: boolean; readonly protectsHolding: boolean }
 ) =>
   Effect.gen(function*() {
     const broker = yield* Effect.flatMap(Brokers, (brokers) => brokers.get(config.id))
@@ -56,13 +56,18 @@ const planFor = (
       )
     ], { concurrency: 2 })
     const pitch = pitches.find((p) => p.pm === config.id)
+    // holding: nothing bought or sold; in runs recording `abstained: protected`, unprotected positions get their exits
+    const hold = (rule: string, detail: string, why: string) =>
+      choices.protectsHolding
+        ? protectHeld({ day: snapshot.asOf, config, account, open, priceOf: (symbol) => closeOf(snapshot, symbol), rule, detail, why, schedule, positionIntents: choices.positionIntents })
+        : holding(config.id, rule, detail)
     if (isPm(config.id) && !pitch) {
-      return holding(config.id, "pm-abstained", `${config.id} did not pitch; holding`)
+      return hold("pm-abstained", `${config.id} did not pitch; holding`, `${config.id} did not pitch`)
     }
     // no PM pitched at all (every model down, keys revoked, the budget spent): no decision was made, so a council
     // account holds its book as an abstaining PM's does, rather than selling it as if the council had chosen FLAT
     if (!isPm(config.id) && pitches.length === 0) {
-      return holding(config.id, "no-pitches", `no PM pitched (every one abstained); ${config.id} holds`)
+      return hold("no-pitches", `no PM pitched (every one abstained); ${config.id} holds`, "no PM pitched")
     }
     return planAccount({
       day: snapshot.asOf,
@@ -104,7 +109,7 @@ export const RiskApproval = Stage.make({
       const accounts = yield* runAccounts
       const carried = yield* carriedPlans
       const { schedule } = yield* runTiming
-      const choices = { groups: yield* namesCancelGroups, positionIntents: yield* statesPositionIntents }
+      const choices = { groups: yield* namesCancelGroups, positionIntents: yield* statesPositionIntents, protectsHolding: yield* protectsWhenHolding }
       const plans = yield* Effect.forEach(accounts, (config) => {
         const kept = carried.find((p) => p.account === config.id)
         return kept ? Effect.succeed(kept) : planFor(config, snapshot, book.pitches, decision, schedule, choices)

@@ -1,0 +1,112 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { AccountId, type CouncilDecision, defaultAccountSettings, type OrderIntent, type RunId, type RunSchedule } from "@council/domain"
+import { RunContext } from "@council/engine"
+import { LocalExchange } from "@council/exchange"
+import { Notifier } from "@council/notify"
+import { type AccountProfile, Execution, FetchData, RiskApproval } from "@council/daily"
+import { day, exchange, market, moveTo, recording, ticker } from "./Fixtures.ts"
+
+// Under `close` a position opened by a market-on-close entry has no exit until a run protects it (README: "the next
+// run places the protective OCO exit of every position that lacks one"). A day its PM abstains (or no PM pitches, for
+// COUNCIL) must not leave it without one: run by the daily stages against the local exchange.
+
+const CLAUDE = AccountId.make("CLAUDE")
+const COUNCIL = AccountId.make("COUNCIL")
+const accounts: ReadonlyArray<AccountProfile> = [CLAUDE, COUNCIL].map((id) => ({ id, mode: "PAPER", settings: defaultAccountSettings }))
+const noDecision: CouncilDecision = { asOf: day, trades: [], rationale: "test", dissent: [], votes: [], source: "test" }
+
+/** A `close` run at 15:45 of the fixture day; `params` adds the run's recorded choices. */
+const closeRun = (params: Record<string, string>) =>
+  RunContext.layerTest({
+    tradingDay: day,
+    runId: "abstained" as RunId,
+    dryRun: false,
+    params: { accounts, broker: "test", data: "test", pms: "test", schedule: "close" satisfies RunSchedule, asOfTime: `${day}T15:45:00-04:00`, ...params }
+  })
+
+/** Yesterday's entry of `qty` SPY (filled at the run day's open), as a market-on-close entry leaves it: no exit. */
+const entry = (account: AccountId, qty: number): OrderIntent => ({
+  account,
+  symbol: ticker("SPY"),
+  side: qty > 0 ? "buy" : "sell",
+  qty: Math.abs(qty),
+  type: "market",
+  timeInForce: "day",
+  orderClass: "simple",
+  clientOrderId: `yesterday-${account}`,
+  reason: "test"
+})
+
+/** The day's run with CLAUDE abstaining and nobody pitching (COUNCIL holds too): the verdict and the open orders after it. */
+const abstainingDay = Effect.gen(function*() {
+  const local = yield* LocalExchange
+  const snapshot = yield* FetchData.run({})
+  const verdict = yield* RiskApproval.run({ FetchData: snapshot, PmPitches: { pitches: [], abstentions: [{ pm: CLAUDE, reason: "provider down" }] }, CouncilSynthesis: noDecision })
+  const report = yield* Execution.run({ RiskApproval: verdict })
+  const open = (account: AccountId) =>
+    Effect.map(local.listOrders(account, { status: "open" }), (orders) => orders.map((o) => [o.orderClass, o.side, o.qty, o.symbol]))
+  return { verdict, report, claude: yield* open(CLAUDE), council: yield* open(COUNCIL) }
+})
+
+describe("an account whose PM abstains, under close", () => {
+  it.effect("its held position with no working exit gets its protective OCO exit; nothing is bought or sold", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalExchange
+      yield* moveTo("2026-06-07", "16:15")
+      yield* local.placeOrder(CLAUDE, entry(CLAUDE, 10))
+      yield* local.placeOrder(COUNCIL, entry(COUNCIL, -4))
+      yield* moveTo(day, "15:45")
+      const { claude, council, report, verdict } = yield* abstainingDay
+      assert.deepStrictEqual(claude, [["oco", "sell", 10, "SPY"]])
+      assert.deepStrictEqual(council, [["oco", "buy", 4, "SPY"]])
+      assert.deepStrictEqual(report.accounts.map((a) => [a.account, a.status, a.failures.length]), [[CLAUDE, "succeeded", 0], [COUNCIL, "succeeded", 0]])
+      assert.deepStrictEqual(verdict.intents.map((i) => [i.account, i.orderClass, i.side, i.reason]), [
+        [CLAUDE, "oco", "sell", "protect 10 SPY with BASE exits: CLAUDE did not pitch"],
+        [COUNCIL, "oco", "buy", "protect 4 SPY with BASE exits: no PM pitched"]
+      ])
+      assert.deepStrictEqual(verdict.rejections.map((r) => [r.account, r.rule, r.detail]), [
+        [CLAUDE, "pm-abstained", "CLAUDE did not pitch; holding (1 unprotected position given its exit)"],
+        [COUNCIL, "no-pitches", "no PM pitched (every one abstained); COUNCIL holds (1 unprotected position given its exit)"]
+      ])
+      assert.deepStrictEqual(verdict.cancels, [])
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "protected" }), exchange, Notifier.layerTest))))
+
+  it.effect("a position whose exit already works is left as it is: no second exit", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalExchange
+      yield* moveTo("2026-06-07", "16:15")
+      yield* local.placeOrder(CLAUDE, entry(CLAUDE, 10))
+      yield* moveTo(day, "09:45")
+      yield* local.placeOrder(CLAUDE, { ...entry(CLAUDE, -6), type: "limit", limitPrice: 900, timeInForce: "gtc", orderClass: "oco", takeProfit: { limitPrice: 900 }, stopLoss: { stopPrice: 600 }, clientOrderId: "own-exit" })
+      yield* moveTo(day, "15:45")
+      const { claude, verdict } = yield* abstainingDay
+      assert.deepStrictEqual(claude, [["oco", "sell", 6, "SPY"]])
+      assert.deepStrictEqual(verdict.intents, [])
+      assert.strictEqual(verdict.rejections[0]?.detail, "CLAUDE did not pitch; holding")
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "protected" }), exchange, Notifier.layerTest))))
+
+  it.effect("a position a working order would close (a limit sell of the user's) is left as it is: no exit beside it", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalExchange
+      yield* moveTo("2026-06-07", "16:15")
+      yield* local.placeOrder(CLAUDE, entry(CLAUDE, 10))
+      yield* moveTo(day, "09:45")
+      yield* local.placeOrder(CLAUDE, { ...entry(CLAUDE, -10), type: "limit", limitPrice: 900, timeInForce: "gtc", clientOrderId: "own-limit-sell" })
+      yield* moveTo(day, "15:45")
+      const { claude, verdict } = yield* abstainingDay
+      assert.deepStrictEqual(claude, [["simple", "sell", 10, "SPY"]])
+      assert.deepStrictEqual(verdict.intents, [])
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "protected" }), exchange, Notifier.layerTest))))
+
+  it.effect("a run recorded before the choice (no `abstained` in its params) holds as it did: nothing placed", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalExchange
+      yield* moveTo("2026-06-07", "16:15")
+      yield* local.placeOrder(CLAUDE, entry(CLAUDE, 10))
+      yield* moveTo(day, "15:45")
+      const { claude, verdict } = yield* abstainingDay
+      assert.deepStrictEqual(claude, [])
+      assert.deepStrictEqual(verdict.intents, [])
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({}), exchange, Notifier.layerTest))))
+})
