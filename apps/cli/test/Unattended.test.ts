@@ -249,11 +249,15 @@ describe("an unattended deployment, as its operator sees it", () => {
     const outage = await cliInProcess(home, ["run", "daily", "--date", "2025-10-28"], liveEnv(revoked, keys))
     assert.strictEqual(outage.code, 0, outage.stderr)
     assert.match(outage.stderr, /PmPitches .*abstained: CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK/)
+    // each account holds its first day's position and gives it the protective exit it lacked (one order, no trade)
     for (const account of ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]) {
-      assert.match(outage.stdout, new RegExp(`^${account} +succeeded +0 +0 `, "m"), outage.stdout)
+      assert.match(outage.stdout, new RegExp(`^${account} +succeeded +1 +0 `, "m"), outage.stdout)
     }
     // no "Decision FLAT" (which sells a book) over a hold: the council decided nothing
-    assert.match(outage.stderr, /^\[COUNCIL\] WARN Decision none · no orders — nothing traded: no-pitches — no PM pitched \(every one abstained\); COUNCIL holds$/m)
+    assert.match(
+      outage.stderr,
+      /^\[COUNCIL\] WARN Decision none · 1 order — SELL \d+ [A-Z]+ limit [\d.]+ gtc · take profit [\d.]+ · stop loss [\d.]+ \| nothing new traded: no-pitches — no PM pitched \(every one abstained\); COUNCIL holds \(1 unprotected position given its exit\)$/m
+    )
     assert.notMatch(outage.stderr, /^\[COUNCIL\] .*(FLAT|stays flat)/m)
     const positions = await cliInProcess(home, ["positions", "--account", "COUNCIL"])
     assert.strictEqual(positions.code, 0, positions.stderr)

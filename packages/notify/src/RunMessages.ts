@@ -184,8 +184,9 @@ export const accountDecision = (input: AccountDecisionInput): Notification => {
       ...intents.map(intentLine),
       ...cancels.map((c) => `cancel ${c.symbol} order ${c.orderId}: ${c.reason}`),
       // a refusal of the whole account (symbol `*`: unreadable, its PM abstained) is said as such: a lone `*` is
-      // no symbol to a reader, and Slack's markup would take it for the start of bold text
-      ...rejections.map((r) => `${r.symbol === "*" ? "nothing traded" : `refused ${r.symbol}`}: ${r.rule} — ${r.detail}`),
+      // no symbol to a reader, and Slack's markup would take it for the start of bold text; an account that holds
+      // may still send its positions' protective exits, so it traded nothing new
+      ...rejections.map((r) => `${r.symbol === "*" ? intents.length === 0 ? "nothing traded" : "nothing new traded" : `refused ${r.symbol}`}: ${r.rule} — ${r.detail}`),
       ...clamps.map((c) => `clamped ${c.symbol}: ${c.rule} ${qty(c.requested)} → ${qty(c.allowed)} — ${c.detail}`)
     ])
   }
