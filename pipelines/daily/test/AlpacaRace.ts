@@ -1,12 +1,12 @@
 import { assert } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { type CouncilDecision, defaultAccountSettings, type RunId, TradingDay } from "@council/domain"
+import { type CouncilDecision, defaultAccountSettings, type RunId, Ticker, TradingDay } from "@council/domain"
 import { Recorder, RunContext } from "@council/engine"
 import { AccountManager, Brokers } from "@council/broker"
 import { AlpacaBroker } from "@council/broker/Alpaca"
 import { Notifier } from "@council/notify"
 import { type AccountProfile, Execution, FetchData, RiskApproval } from "@council/daily"
-import { type FakeAlpaca, startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
+import { type FakeAlpaca, position, startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
 import { ACCOUNT, clientFor } from "../../../packages/broker/test/alpaca/fixtures.ts"
 import { market, pitch, recording } from "./Fixtures.ts"
 
@@ -33,6 +33,25 @@ const closeRun = (runId: string, params: Record<string, string>) =>
 export interface RaceBroker {
   readonly fake: FakeAlpaca
   readonly broker: ReturnType<typeof AlpacaBroker.fromClient>
+}
+
+/** A `setup`: 10 SPY held, protected by an OCO exit of the 10 shares (take profit 900, stop 600), placed earlier. */
+export const heldSpyWithExit = ({ fake, broker }: RaceBroker) => {
+  fake.positions.set("SPY", position("SPY", 10, 760))
+  return broker.placeOrder({
+    account: ACCOUNT,
+    symbol: Ticker.make("SPY"),
+    side: "sell",
+    qty: 10,
+    type: "limit",
+    limitPrice: 900,
+    timeInForce: "gtc",
+    orderClass: "oco",
+    takeProfit: { limitPrice: 900 },
+    stopLoss: { stopPrice: 600 },
+    clientOrderId: "earlier-exit",
+    reason: "test"
+  })
 }
 
 /**

@@ -1,9 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Ticker } from "@council/domain"
-import { position } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
-import { ACCOUNT } from "../../../packages/broker/test/alpaca/fixtures.ts"
-import { raceAfterGate } from "./AlpacaRace.ts"
+import { heldSpyWithExit, raceAfterGate } from "./AlpacaRace.ts"
 
 // Under `close`, the gate reads a position with its working exit (an OCO) and plans "cancel the exit, then sell".
 // The exit fills between the gate's read and the cancel: the cancel is refused as not cancelable, and the planned
@@ -15,24 +12,7 @@ const race = (refusedCancels: boolean) =>
     raceAfterGate({
       runId: "cancel-race",
       params: refusedCancels ? { refusedCancels: "read" } : {},
-      // 10 SPY held, protected by an OCO exit of the 10 shares
-      setup: ({ fake, broker }) => {
-        fake.positions.set("SPY", position("SPY", 10, 760))
-        return broker.placeOrder({
-          account: ACCOUNT,
-          symbol: Ticker.make("SPY"),
-          side: "sell",
-          qty: 10,
-          type: "limit",
-          limitPrice: 900,
-          timeInForce: "gtc",
-          orderClass: "oco",
-          takeProfit: { limitPrice: 900 },
-          stopLoss: { stopPrice: 600 },
-          clientOrderId: "earlier-exit",
-          reason: "test"
-        })
-      },
+      setup: heldSpyWithExit,
       // the exit fills after the gate's read: the position is flat before the cancel is sent
       meanwhile: ({ fake }, exit) =>
         Effect.sync(() => {

@@ -1,9 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Ticker } from "@council/domain"
-import { position } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
-import { ACCOUNT } from "../../../packages/broker/test/alpaca/fixtures.ts"
-import { raceAfterGate } from "./AlpacaRace.ts"
+import { heldSpyWithExit, raceAfterGate } from "./AlpacaRace.ts"
 
 // Alpaca's cancel is a request: `DELETE /v2/orders/{id}` answers 204 once it is taken, and the order reads
 // `pending_cancel` — its shares still held for it — until the venue confirms (or fills it first). Under `close`, the
@@ -18,23 +15,7 @@ const pendingCancel = (settle: { readonly reads: number; readonly fillAt?: numbe
     raceAfterGate({
       runId: "pending-cancel",
       params: { refusedCancels: "group", positionIntent: "sent" },
-      setup: ({ broker, fake }) => {
-        fake.positions.set("SPY", position("SPY", 10, 760))
-        return broker.placeOrder({
-          account: ACCOUNT,
-          symbol: Ticker.make("SPY"),
-          side: "sell",
-          qty: 10,
-          type: "limit",
-          limitPrice: 900,
-          timeInForce: "gtc",
-          orderClass: "oco",
-          takeProfit: { limitPrice: 900 },
-          stopLoss: { stopPrice: 600 },
-          clientOrderId: "earlier-exit",
-          reason: "test"
-        })
-      },
+      setup: heldSpyWithExit,
       meanwhile: ({ fake }, exit) => Effect.sync(() => void fake.pendingCancels.set(exit.id, { ...settle }))
     }),
     ({ verdict, report, asked, set: exit, fake }) => {

@@ -268,23 +268,27 @@ describe("AlpacaBroker", () => {
       assert.deepStrictEqual((yield* broker.getCalendar({ start: "2026-08-04", end: "2026-08-04" })).map((d) => [d.open, d.close]), [["09:30", "13:00"]])
     }))
 
+  /** The `n`th order of a test: an OCO exit of 10 AAPL held (take profit 260, stop 150). */
+  const aaplExit = (n: number) =>
+    intent(n, {
+      symbol: Ticker.make("AAPL"),
+      side: "sell",
+      qty: 10,
+      type: "limit",
+      limitPrice: 260,
+      timeInForce: "gtc",
+      orderClass: "oco",
+      takeProfit: { limitPrice: 260 },
+      stopLoss: { stopPrice: 150 }
+    })
+
   it.live("a cancel Alpaca carries out later returns once the order reads canceled: the position's close that follows finds its shares free", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca()
       const broker = yield* brokerFor(fake)
       fake.positions.set("AAPL", position("AAPL", 10, 200))
       fake.closeFills.set("AAPL", 201)
-      const exit = yield* broker.placeOrder(intent(1, {
-        symbol: Ticker.make("AAPL"),
-        side: "sell",
-        qty: 10,
-        type: "limit",
-        limitPrice: 260,
-        timeInForce: "gtc",
-        orderClass: "oco",
-        takeProfit: { limitPrice: 260 },
-        stopLoss: { stopPrice: 150 }
-      }))
+      const exit = yield* broker.placeOrder(aaplExit(1))
       // taken (204), carried out at the third read: `pending_cancel` until then, its 10 shares held
       fake.pendingCancels.set(exit.id, { reads: 3 })
       yield* broker.cancelOrder(exit.id)
@@ -302,17 +306,7 @@ describe("AlpacaBroker", () => {
       const fake = yield* startFakeAlpaca()
       const broker = yield* brokerFor(fake)
       fake.positions.set("AAPL", position("AAPL", 10, 200))
-      const exit = yield* broker.placeOrder(intent(2, {
-        symbol: Ticker.make("AAPL"),
-        side: "sell",
-        qty: 10,
-        type: "limit",
-        limitPrice: 260,
-        timeInForce: "gtc",
-        orderClass: "oco",
-        takeProfit: { limitPrice: 260 },
-        stopLoss: { stopPrice: 150 }
-      }))
+      const exit = yield* broker.placeOrder(aaplExit(2))
       fake.pendingCancels.set(exit.id, { reads: 2, fillAt: 260 })
       const error = yield* Effect.flip(broker.cancelOrder(exit.id))
       assert.strictEqual(error.reason, "InvalidRequest")
