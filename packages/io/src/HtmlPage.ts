@@ -8,7 +8,7 @@
  *
  * **Gotchas**
  * - Scrub secrets from the text before (`@council/io/SecretText`): a page's title may echo what the proxy was sent.
- * - A page is told by its start (`<!doctype`, `<html>`, `<head>`, `<body>`, `<title>`, or any tag), not by a
+ * - A page is told by its start (`<!doctype html`, a comment, `<html>`, `<body>`, or any tag), not by a
  *   `Content-Type` header: proxies label their pages as loosely as they write them.
  * - The title is cut to `TITLE_MAX` characters; without a title or heading, the status's usual phrase stands in.
  *
@@ -19,7 +19,7 @@ import { STATUS_CODES } from "node:http"
 /** The most of a page's title a message quotes. */
 export const TITLE_MAX = 80
 
-const PAGE_START = /^\s*(?:<!doctype\s+html|<!--|<\?xml|<[a-z][a-z0-9]*(?:\s[^>]*)?\/?>)/i
+const PAGE_START = /^\s*(?:<!doctype\s+html|<!--|<[a-z][a-z0-9]*(?:\s[^>]*)?\/?>)/i
 const TITLE = /<title[^>]*>([\s\S]*?)<\/title\s*>/i
 const HEADING = /<h[1-6][^>]*>([\s\S]*?)<\/h[1-6]\s*>/i
 
