@@ -199,7 +199,7 @@ describe("dashboard in Chromium", () => {
       assert.sameMembers([...new Set(subLines)], ["family-wise too", "not family-wise"])
       const [scrolled, shown] = await page.$eval("#leaderboard", (table) => [table.parentElement!.scrollWidth, table.parentElement!.clientWidth])
       assert.isAtMost(scrolled!, shown!, "the leaderboard scrolls sideways")
-      const [pageWidth, viewport] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth])
+      const [pageWidth, viewport] = await page.$eval("html", (root) => [root.scrollWidth, root.clientWidth])
       assert.isAtMost(pageWidth!, viewport!, "the page scrolls sideways")
       await page.screenshot({ path: join(SCREENSHOTS, "leaderboard-winners-1024.png"), fullPage: true })
       assert.deepStrictEqual(problems, [])
