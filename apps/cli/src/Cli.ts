@@ -26,6 +26,7 @@ const Exchange = () => import("./commands/Exchange.ts")
 const Llm = () => import("./commands/Llm.ts")
 const LlmRecord = () => import("./commands/LlmRecord.ts")
 const Manual = () => import("./commands/Manual.ts")
+const Cancel = () => import("./commands/Cancel.ts")
 const Replay = () => import("./commands/Replay.ts")
 const RunDaily = () => import("./commands/RunDaily.ts")
 const Runs = () => import("./commands/Runs.ts")
@@ -317,14 +318,14 @@ const cancel = Command.make(
     json: jsonFlag
   },
   ({ account, json, orderId }) =>
-    using(Manual, (Manual) =>
+    using(Cancel, (Cancel) =>
       withMarket((AppLayer) =>
         using(Accounts, (Accounts) =>
           Effect.flatMap(Accounts.accountsFor(Option.some(account)), ([id]) =>
-            Manual.cancelOne(id!, orderId, json).pipe(Effect.provide(AppLayer.inspecting("empty")))))))
+            Cancel.cancelOne(id!, orderId, json).pipe(Effect.provide(AppLayer.inspecting("empty")))))))
 ).pipe(describe(
   "Cancel one open order of one account (the rest of its bracket or OCO group with it, whichever of its orders is named), through the safety broker; prints each canceled order as the broker reports it after the cancel",
-  "Exit codes: 0 the broker accepted the cancel; 1 no such open order, or the broker or the safety broker (a dry-run account) refused; 2 usage or configuration error, nothing sent."
+  "Exit codes: 0 the broker accepted the cancel; 1 no such open order, or the broker or the safety broker (a dry-run account) refused, or (after the cancel) an order of its group that Council cannot read may still be working; 2 usage or configuration error, nothing sent."
 ))
 
 const close = Command.make(

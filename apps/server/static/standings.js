@@ -18,7 +18,8 @@ export function interval(estimate, scale, format) {
   const w = 64, px = (v) => Math.max(0, Math.min(w, ((v - scale.lo) / (scale.hi - scale.lo)) * w))
   const color = estimate.lower > 0 ? "#15803d" : estimate.upper < 0 ? "#b91c1c" : "#64748b"
   return h("span", { class: "ci", title: `95 % CI ${format(estimate.lower)} … ${format(estimate.upper)} (n = ${estimate.sessions} daily returns, block ${estimate.blockLength})` },
-    h("svg:svg", { width: w, height: 12, style: "vertical-align:middle;margin-right:6px", "aria-hidden": "true" },
+    // drawn in its viewBox: a narrow screen's CSS may draw it smaller (the leaderboard on a 1024 px laptop)
+    h("svg:svg", { width: w, height: 12, viewBox: `0 0 ${w} 12`, style: "vertical-align:middle;margin-right:6px", "aria-hidden": "true" },
       h("svg:line", { x1: px(0), x2: px(0), y1: 0, y2: 12, stroke: "#cbd5e1" }),
       h("svg:line", { x1: px(estimate.lower), x2: px(estimate.upper), y1: 6, y2: 6, stroke: color, "stroke-width": 2 }),
       h("svg:circle", { cx: px(estimate.estimate), cy: 6, r: 3, fill: color })),

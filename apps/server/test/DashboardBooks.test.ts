@@ -174,4 +174,38 @@ describe("dashboard in Chromium", () => {
       await page.setViewportSize({ width: 1360, height: 1500 })
     }
   })
+
+  it("shows the whole leaderboard on a 1024 px laptop when accounts beat SPY (the column's sub-line, family-wise or not): no sideways scroll", async () => {
+    // the backtest's board with every account a winner at 95 %, half of them family-wise too
+    const board = (url: URL) => url.pathname === "/api/leaderboard"
+    await page.route(board, async (route) => {
+      const answer = await route.fetch()
+      const body = await answer.json()
+      // and its LLM cost recorded (a backtest whose PMs called real models): the widest board the dashboard draws
+      body.llmCostRecorded = true
+      body.llmCostEstimated = body.leaderboard.rows.map((row: { account: string }) => row.account)
+      body.leaderboard.rows.forEach((row: { metrics: Record<string, unknown> }, i: number) => {
+        Object.assign(row, { beatsBenchmark: true, beatsBenchmarkFamilyWise: i % 2 === 0 })
+        Object.assign(row.metrics, { llmCost: 1_234.56, returnNetOfCost: -0.1234 })
+      })
+      await route.fulfill({ response: answer, json: body })
+    })
+    await page.setViewportSize({ width: 1024, height: 900 })
+    try {
+      await page.goto("about:blank")
+      await page.goto(`${server.url}/#/?backtest=${BACKTEST}`)
+      await page.waitForSelector("#leaderboard tbody tr")
+      const subLines = await page.$$eval("#leaderboard tbody td.beats .range", (spans) => spans.map((s) => s.textContent))
+      assert.sameMembers([...new Set(subLines)], ["family-wise too", "not family-wise"])
+      const [scrolled, shown] = await page.$eval("#leaderboard", (table) => [table.parentElement!.scrollWidth, table.parentElement!.clientWidth])
+      assert.isAtMost(scrolled!, shown!, "the leaderboard scrolls sideways")
+      const [pageWidth, viewport] = await page.$eval("html", (root) => [root.scrollWidth, root.clientWidth])
+      assert.isAtMost(pageWidth!, viewport!, "the page scrolls sideways")
+      await page.screenshot({ path: join(SCREENSHOTS, "leaderboard-winners-1024.png"), fullPage: true })
+      assert.deepStrictEqual(problems, [])
+    } finally {
+      await page.unroute(board)
+      await page.setViewportSize({ width: 1360, height: 1500 })
+    }
+  })
 })

@@ -47,6 +47,7 @@ import type { Bar, TradingDay } from "@council/domain"
 import { boundedText } from "@council/io/BoundedText"
 import { within } from "@council/io/Deadline"
 import { retryDropped } from "@council/io/DroppedConnection"
+import { htmlPage, isHtmlPage } from "@council/io/HtmlPage"
 import { scrub as scrubSecret } from "@council/io/SecretText"
 import * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
@@ -124,9 +125,10 @@ export const MAX_ANSWER_BYTES = 64 * 1024 * 1024
 
 /**
  * The answer's JSON decoded with `schema`, reading at most `MAX_ANSWER_BYTES` (as fetch's `text()`: a leading byte
- * order mark dropped). A body that is not JSON fails as `DecodeError`, as `HttpClientResponse.schemaBodyJson` does.
+ * order mark dropped). A body that is not JSON fails as `DecodeError`, as `HttpClientResponse.schemaBodyJson` does;
+ * a web page's error names its status and title (`provider` says whose JSON was due), not the parser's quote of it.
  */
-export const readJson = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S) => {
+export const readJson = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, provider = "the feed") => {
   const decode = Schema.decodeUnknownEffect(schema)
   return (response: HttpClientResponse.HttpClientResponse): Effect.Effect<
     S["Type"],
@@ -136,9 +138,14 @@ export const readJson = <S extends Schema.Top & { readonly DecodingServices: nev
       Effect.flatMap((text) =>
         Effect.try({
           try: (): unknown => JSON.parse(text),
+          // a page (a proxy's, a captive portal's) is named by its status and title, not by a parser's quote of it
           catch: (cause) =>
             new HttpClientError.HttpClientError({
-              reason: new HttpClientError.DecodeError({ request: response.request, response, cause })
+              reason: new HttpClientError.DecodeError({
+                request: response.request,
+                response,
+                cause: isHtmlPage(text) ? new Error(htmlPage(response.status, text, provider)) : cause
+              })
             })
         })
       ),
@@ -178,7 +185,8 @@ const bodyDetail = (body: string): string =>
 
 /**
  * Passes a 2xx response through; turns 429 into `RateLimited` (waiting `waitOn429` milliseconds) and anything else
- * into `Unavailable` naming the provider, the status and the body's message, with the secrets scrubbed.
+ * into `Unavailable` naming the provider, the status and the body's message, with the secrets scrubbed (a web page:
+ * its status and title, `@council/io/HtmlPage`).
  */
 export const checkStatus = (options: {
   readonly provider: string
@@ -194,7 +202,9 @@ export const checkStatus = (options: {
     ? Effect.succeed(response)
     : Effect.gen(function*() {
       const body = yield* boundedText(response, MAX_ANSWER_BYTES).pipe(Effect.orElseSucceed(() => ""))
-      const detail = oneLine(scrub(bodyDetail(body), options.secrets))
+      // a page (a proxy's, a load balancer's, Cloudflare's) is said as its status and title, never as markup
+      const page = isHtmlPage(body) ? htmlPage(response.status, scrub(body, options.secrets), options.provider) : undefined
+      const detail = page ?? oneLine(scrub(bodyDetail(body), options.secrets))
       if (response.status === 429) {
         return yield* new RateLimited({ waitMillis: yield* options.waitOn429(response), detail })
       }
@@ -289,7 +299,7 @@ export const answerOf = <S extends Schema.Top & { readonly DecodingServices: nev
     // a kept-alive connection the feed dropped as the request went out (after a pause): sent again on a new one
     retryDropped(),
     Effect.flatMap(checkStatus(options)),
-    Effect.flatMap(readJson(options.schema)),
+    Effect.flatMap(readJson(options.schema, options.provider)),
     Effect.catchTags({
       HttpClientError: (error) => Effect.fail(transportError({ provider, what, secrets })(error)),
       SchemaError: (error) => Effect.fail(invalidBody(provider, what)(error))

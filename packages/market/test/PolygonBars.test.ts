@@ -235,8 +235,21 @@ describe("PolygonBars", () => {
       const { md } = yield* setup({ symbols: ["SPY"], script: [{ status: 200, body: "<html>maintenance</html>" }] })
       const error = yield* Effect.flip(md.latestTradingDay)
       assert.strictEqual(error.reason, "InvalidData")
-      assert.match(error.message, /^polygon: unexpected response for GET \/v2\/aggs\/ticker\/SPY\/range\/1\/day\/2024-10-31\/2024-11-14 \(.*JSON/)
+      assert.strictEqual(error.message, "polygon: unexpected response for GET /v2/aggs/ticker/SPY/range/1/day/2024-10-31/2024-11-14 (200 OK (an HTML page, not polygon's JSON))")
       assert.strictEqual(yield* md.latestTradingDay, "2024-11-14")
+    }))
+
+  it.effect("an HTML error page (a load balancer's, Cloudflare's) is said as its status and title, never as markup", () =>
+    Effect.gen(function*() {
+      const page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
+      const echoing = "<!DOCTYPE html><html><head><title>Blocked: not-the-key</title></head><body>Bearer not-the-key</body></html>"
+      const { md } = yield* setup({ symbols: ["SPY"], script: [{ status: 502, body: page, headers: { "content-type": "text/html" } }] })
+      const error = yield* Effect.flip(md.latestTradingDay)
+      assert.strictEqual(error.reason, "Unavailable")
+      assert.strictEqual(error.message, "polygon: HTTP 502 for GET /v2/aggs/ticker/SPY/range/1/day/2024-10-31/2024-11-14: 502 Bad Gateway (an HTML page, not polygon's JSON)")
+      const keyed = yield* setup({ symbols: ["SPY"], apiKey: "not-the-key", script: [{ status: 403, body: echoing, headers: { "content-type": "text/html" } }] })
+      const refused = yield* Effect.flip(keyed.md.latestTradingDay)
+      assert.strictEqual(refused.message, "polygon: HTTP 403 (check the API key) for GET /v2/aggs/ticker/SPY/range/1/day/2024-10-31/2024-11-14: 403 Blocked: [REDACTED] (an HTML page, not polygon's JSON)")
     }))
 
   it.effect("Unix-ms midnights become New York dates, and later bars never surface", () =>

@@ -9,12 +9,10 @@
  * same day adopts the order the first one placed instead of placing it twice; to place the same order twice in a
  * day, give each a different `--nonce`.
  *
- * `cancel` cancels one order (by its id or its client order id) and `close` liquidates one position, after
- * canceling that symbol's open orders (a protective exit holds the shares a close would sell): the seed manager's
- * `cancel_order` and `close_position`. A dry-run account refuses them before any request. `close` run again while
- * its market order is still open adopts that order instead of canceling it and sending another. `cancel` of one
- * order of a bracket or OCO cancels the whole group at the broker (Alpaca's rule): it names every order canceled, each
- * as the broker reports it after the cancel.
+ * `close` liquidates one position, after canceling that symbol's open orders (a protective exit holds the shares a
+ * close would sell): the seed manager's `close_position` (`cancel`, its `cancel_order`, is in `Cancel.ts`). A dry-run
+ * account refuses it before any request. `close` run again while its market order is still open adopts that order
+ * instead of canceling it and sending another.
  */
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
@@ -22,7 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { type AccountId, CLIENT_ORDER_ID_MAX, OPEN_STATUSES, Order, type OrderIntent, plainDecimal, Ticker, type TimeInForce } from "@council/domain"
+import { type AccountId, CLIENT_ORDER_ID_MAX, Order, type OrderIntent, plainDecimal, Ticker, type TimeInForce } from "@council/domain"
 import { hashOf } from "@council/engine"
 import { AccountManager, type Broker, BrokerError, TradingAccounts } from "@council/broker"
 import { type Notification, Notifier } from "@council/notify/Notifier"
@@ -184,109 +182,20 @@ export const confirmClose = (account: string, symbol: string, yes: boolean) =>
     : usage(`close cancels the open ${symbol.trim().toUpperCase()} orders of ${account.trim().toUpperCase()} and liquidates its ${symbol.trim().toUpperCase()} position; add --yes to confirm`)
 
 /** A dry-run account's writes are refused here, before any request (the safety broker would refuse the write, after the reads). */
-const writable = (account: AccountId, what: string) =>
+export const writable = (account: AccountId, what: string) =>
   TradingAccounts.use(({ all }) =>
     all.find((a) => a.id === account)?.settings.dryRun === true
       ? Effect.fail(CliFailure.failed(`${account} is a dry-run account: nothing is sent to its broker (${what}); set "dryRun": false to trade it`))
       : Effect.void)
 
 /** The account's one broker call `f`, its failure one line (exit 1) naming the account. */
-const onAccount = <A>(account: AccountId, f: (broker: Broker) => Effect.Effect<A, BrokerError>) =>
+export const onAccount = <A>(account: AccountId, f: (broker: Broker) => Effect.Effect<A, BrokerError>) =>
   Effect.flatMap(AccountManager.use((m) => m.forEachAccount([account], f)), ([only]) =>
     Result.isSuccess(only!.result)
       ? Effect.succeed(only!.result.success as A)
       : Effect.fail(CliFailure.failed(`${account}: ${(only!.result.failure as BrokerError).message}`)))
 
-const describePlaced = (o: Order) => `${o.side} ${orderSize(o)} ${o.symbol} ${orderType(o)}${pricesText(o.stopPrice, o.limitPrice)}`
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/**
- * An order by its broker id (a UUID, as Alpaca's: another id is a 422 there), else by its client order id (one a
- * client chose may look like a UUID too: an id the broker does not know is looked up as that).
- */
-const findOrder = (broker: Broker, id: string) =>
-  UUID.test(id)
-    ? broker.getOrder(id).pipe(
-      Effect.map(Option.some),
-      Effect.catchTag("BrokerError", (e) => (e.reason === "NotFound" ? broker.getOrderByClientId(id) : Effect.fail(e)))
-    )
-    : broker.getOrderByClientId(id)
-
-/**
- * The orders a cancel of `o` takes with it: the rest of its bracket, OCO or OTO group (Alpaca cancels the whole
- * group, whichever of its orders is named), those open before the cancel. An entry read by its id carries its legs;
- * a leg's entry (Alpaca's order has no parent id) is found in the symbol's orders submitted up to the leg, newest
- * first (legs nested under their entry): a group is named whatever number of the symbol's orders came after it.
- */
-const groupOf = (broker: Broker, o: Order) => {
-  const membersOf = (orders: ReadonlyArray<Order>) => {
-    const parent = o.legs.length > 0 ? o : orders.find((p) => p.id === o.id || p.legs.some((l) => l.id === o.id))
-    const members: ReadonlyArray<Order> = parent === undefined ? [] : [parent, ...parent.legs.map((l) => ({ ...l, legs: [] }))]
-    return { orderClass: parent?.orderClass ?? o.orderClass, others: members.filter((m) => m.id !== o.id && OPEN_STATUSES.has(m.status)) }
-  }
-  if (o.legs.length > 0) return Effect.succeed({ ...membersOf([]), unlisted: null as string | null })
-  // `until` is exclusive: a millisecond past the leg's submission keeps the entry (submitted with it, or before)
-  const submitted = Date.parse(o.submittedAt)
-  const until = Number.isNaN(submitted) ? {} : { until: new Date(submitted + 1).toISOString() }
-  // the listing only names the group: when it fails, the cancel still goes out (naming `o` alone)
-  return broker.listOrders({ status: "all", symbols: [o.symbol], limit: 500, ...until }).pipe(
-    Effect.map((orders) => ({ ...membersOf(orders), unlisted: null as string | null })),
-    Effect.catch((e: BrokerError) => Effect.succeed({ ...membersOf([]), unlisted: e.message as string | null }))
-  )
-}
-
-/** An order as the broker reports it after the cancel; when that read fails, as read before it, saying why. */
-interface AfterCancel {
-  readonly order: Order
-  readonly unread: string | null
-}
-
-const readAfter = (broker: Broker, before: Order): Effect.Effect<AfterCancel> =>
-  broker.getOrder(before.id).pipe(
-    Effect.map((order): AfterCancel => ({ order, unread: null })),
-    Effect.catch((e: BrokerError) => Effect.succeed({ order: before, unread: e.message }))
-  )
-
-const orderLine = ({ order: o, unread }: AfterCancel) =>
-  `  ${describePlaced(o)} · order ${o.id} · client order id ${o.clientOrderId} · ${unread === null ? o.status : `${o.status} before the cancel (reading it after the cancel failed: ${unread})`}`
-
-/**
- * `cancel`: one open order of one account, by its id or client order id. What it prints is each canceled order as
- * the broker reports it after the cancel (Alpaca's may still say `pending_cancel`), the rest of its group included;
- * an order that cannot be read after the cancel is shown as read before it, saying so (`--json`: in `unconfirmed`).
- */
-export const cancelOne = (account: AccountId, id: string, json: boolean) =>
-  Effect.gen(function*() {
-    const trimmed = id.trim()
-    if (trimmed === "") return yield* usage("order id: expected an order id or a client order id, as listed by: pnpm pipeline orders")
-    yield* writable(account, `cancel ${trimmed}`)
-    const { after, group, unlisted, others } = yield* onAccount(account, (b) =>
-      Effect.gen(function*() {
-        const found = yield* findOrder(b, trimmed)
-        if (Option.isNone(found)) {
-          return yield* new BrokerError({ account, reason: "NotFound", message: `no order ${trimmed} (neither an order id nor a client order id of this account)`, retryable: false })
-        }
-        const o = found.value
-        if (!OPEN_STATUSES.has(o.status)) {
-          return yield* new BrokerError({ account, reason: "InvalidRequest", message: `order ${o.id} (${describePlaced(o)}) is ${o.status}: nothing to cancel`, retryable: false })
-        }
-        const group = yield* groupOf(b, o)
-        yield* b.cancelOrder(o.id)
-        return { after: yield* readAfter(b, o), group: group.orderClass, unlisted: group.unlisted, others: yield* Effect.forEach(group.others, (other) => readAfter(b, other)) }
-      }))
-    if (json) {
-      const encode = (a: AfterCancel) => Schema.encodeSync(Order)(a.order)
-      const unconfirmed = [after, ...others].filter((a) => a.unread !== null).map((a) => ({ id: a.order.id, error: a.unread }))
-      const groupUnlisted = unlisted === null ? {} : { groupUnlisted: unlisted }
-      return yield* Console.log(JSON.stringify({ account, canceled: encode(after), alsoCanceled: others.map(encode), unconfirmed, ...groupUnlisted }, null, 2))
-    }
-    const rest = unlisted !== null
-      ? ` (its group, if any, could not be listed: ${unlisted}; a bracket's or OCO's other orders are canceled with it)`
-      : others.length === 0 ? "" : `, with the rest of its ${group === "simple" ? "group" : group} (${others.length} more order${others.length === 1 ? "" : "s"})`
-    const o = after.order
-    yield* Console.log([`cancel accepted: ${account} ${describePlaced(o)} ${o.timeInForce}${rest}`, ...[after, ...others].map(orderLine)].join("\n"))
-  })
+export const describePlaced = (o: Order) => `${o.side} ${orderSize(o)} ${o.symbol} ${orderType(o)}${pricesText(o.stopPrice, o.limitPrice)}`
 
 /** `close`: cancels the symbol's open orders, then liquidates the position with a market order. */
 export const closeOne = (account: AccountId, symbol: Ticker, json: boolean) =>

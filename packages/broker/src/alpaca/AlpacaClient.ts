@@ -23,7 +23,8 @@
  * - The per-request timeout is a wall-clock timer, not `Clock`: `TestClock` does not fire it (tests of timeouts
  *   run live). The limiter and the retry schedules do follow `Clock`.
  * - Transport failures and timeouts are `Unavailable` (retryable); an unreadable 2xx body is `ServerError`
- *   (not retryable). Non-JSON error bodies are fine: their text becomes the message.
+ *   (not retryable). Non-JSON error bodies are fine: their text becomes the message, except a web page (a proxy's,
+ *   a load balancer's, Cloudflare's), said as its status and title (`@council/io/HtmlPage`), never its markup.
  * - The default base URL follows the account mode (paper/live); `AccountConfig.baseUrl` overrides it.
  * - Redirects are never followed (`@council/io/ThirdPartyRequests`): a 3xx is a non-retryable `InvalidRequest`. `fetch`
  *   would otherwise follow one to any host the guard never saw — a server on 127.0.0.1 answering 307 to Alpaca's
@@ -45,6 +46,7 @@ import type { AccountConfig, AccountId, BrokerCredentials } from "@council/domai
 import { boundedText } from "@council/io/BoundedText"
 import { within } from "@council/io/Deadline"
 import { toThirdParty } from "@council/io/ThirdPartyRequests"
+import { htmlPage, isHtmlPage } from "@council/io/HtmlPage"
 import { scrub } from "@council/io/SecretText"
 import { BrokerError } from "../Broker.ts"
 import * as LiveGuard from "../LiveGuard.ts"
@@ -416,8 +418,15 @@ const refusal = (fail: Fail, what: string, response: RawResponse, credentials: B
   const message = errorMessage(response.text, credentials) || `HTTP ${response.status}`
   const reason = errorReason(response.status, message)
   const reset = Number(response.headers["x-ratelimit-reset"])
-  return fail(reason, `${what}: ${response.status} ${message}`, reason === "RateLimited" && Number.isFinite(reset) && reset > 0 ? { resetAt: reset } : {})
+  return fail(reason, `${what}: ${answerText(response, credentials) ?? `${response.status} ${message}`}`, reason === "RateLimited" && Number.isFinite(reset) && reset > 0 ? { resetAt: reset } : {})
 }
+
+/**
+ * An answer that is a web page (a proxy's, a load balancer's, Cloudflare's) as its status and title, never its
+ * markup; `undefined` for any other answer (Alpaca's JSON, plain words), which is quoted as it is.
+ */
+const answerText = (response: RawResponse, credentials: BrokerCredentials): string | undefined =>
+  isHtmlPage(response.text) ? htmlPage(response.status, scrubCredentials(response.text, credentials), "Alpaca") : undefined
 
 /**
  * A client for one account. Only a `GuardedAccount` has a client: an account object that did not come out of
@@ -483,7 +492,7 @@ export const make = Effect.fnUntraced(function*(
       Effect.flatMap((response) =>
         bodyDecoder(schema)(response.text).pipe(
           Effect.mapError((error) =>
-            fail("ServerError", `${req.method} ${req.path}: unexpected response: ${scrubCredentials(unexpectedAnswer(error, response.text), credentials)}`, {
+            fail("ServerError", `${req.method} ${req.path}: unexpected response: ${answerText(response, credentials) ?? scrubCredentials(unexpectedAnswer(error, response.text), credentials)}`, {
               retryable: false
             })
           )

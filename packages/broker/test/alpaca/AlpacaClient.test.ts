@@ -63,7 +63,7 @@ describe("AlpacaClient", () => {
         assert.strictEqual(error.account, "CLAUDE")
       }
       fake.inject("GET", "/v2/clock", { _tag: "Status", status: 502, body: "<html><body>Bad Gateway</body></html>" })
-      assert.include((yield* Effect.flip(client.getClock)).message, "GET /v2/clock: 502 <html><body>Bad Gateway")
+      assert.strictEqual((yield* Effect.flip(client.getClock)).message, "GET /v2/clock: 502 Bad Gateway (an HTML page, not Alpaca's JSON)")
       fake.inject("GET", "/v2/clock", { _tag: "Status", status: 429, body: "{}", headers: { "X-Ratelimit-Reset": "1700000000" } })
       assert.strictEqual((yield* Effect.flip(client.getClock)).resetAt, 1_700_000_000)
       fake.inject("GET", "/v2/clock", { _tag: "Status", status: 200, body: "{\"is_open\":" })
@@ -151,11 +151,55 @@ describe("AlpacaClient", () => {
       const { lines, value: errors } = yield* captureLogs(Effect.all([Effect.flip(client.getAccount), Effect.flip(client.getClock)]))
       const [forbidden, gateway] = errors
       assert.include(forbidden.message, "GET /v2/account: 403 key [REDACTED] with secret [REDACTED] is not allowed")
-      assert.include(gateway.message, "GET /v2/clock: 502 <html>upstream refused APCA-API-SECRET-KEY: [REDACTED]</html>")
+      assert.strictEqual(gateway.message, "GET /v2/clock: 502 Bad Gateway (an HTML page, not Alpaca's JSON)")
       for (const text of [...lines, ...errors.map((e) => `${e.message} ${JSON.stringify(e)}`)]) {
         assert.notInclude(text, fake.secretKey)
         assert.notInclude(text, fake.keyId)
       }
+    }))
+
+  it.live("an HTML error page (a load balancer's, Cloudflare's) is said as its status and title, never as markup", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const client = yield* clientFor(fake, noRetry)
+      const html = { "content-type": "text/html" }
+      const nginx = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+      const cloudflare = `<!DOCTYPE html>\n<!--[if lt IE 7]> <html class="no-js ie6 oldie" lang="en-US"> <![endif]-->\n<html lang="en-US">\n<head>\n<title>paper-api.alpaca.markets | 522: Connection timed out</title>\n<meta charset="UTF-8" />\n<style>body{margin:0}</style></head><body><div id="cf-error-details"><h1>Connection timed out</h1><span>Error code 522</span></div></body></html>`
+      const headingOnly = "<!doctype html><html><body><h2 class=\"x\">Service   Temporarily\n Unavailable &amp; under <em>maintenance</em></h2><p>try later</p></body></html>"
+      const echoing = `<html><head><title>Denied for ${fake.keyId}</title></head><body>secret ${fake.secretKey}</body></html>`
+      const cases: ReadonlyArray<readonly [string, number, string, string]> = [
+        ["/v2/account", 502, nginx, "GET /v2/account: 502 Bad Gateway (an HTML page, not Alpaca's JSON)"],
+        ["/v2/clock", 522, cloudflare, "GET /v2/clock: 522 paper-api.alpaca.markets | 522: Connection timed out (an HTML page, not Alpaca's JSON)"],
+        ["/v2/positions", 503, headingOnly, "GET /v2/positions: 503 Service Temporarily Unavailable & under maintenance (an HTML page, not Alpaca's JSON)"],
+        ["/v2/orders", 504, "<html><body><p>upstream</p></body></html>", "GET /v2/orders: 504 Gateway Timeout (an HTML page, not Alpaca's JSON)"],
+        ["/v2/account", 403, echoing, "GET /v2/account: 403 Denied for [REDACTED] (an HTML page, not Alpaca's JSON)"]
+      ]
+      for (const [path, status, body, message] of cases) {
+        fake.inject("GET", path, { _tag: "Status", status, body, headers: html })
+        const call: Effect.Effect<unknown, BrokerError> = path === "/v2/account"
+          ? client.getAccount
+          : path === "/v2/clock"
+          ? client.getClock
+          : path === "/v2/positions"
+          ? client.getPositions
+          : client.listOrders({ status: "open" })
+        const error = yield* Effect.flip(call)
+        assert.strictEqual(error.message, message)
+        assert.notMatch(error.message, /[<>]/)
+        assert.notInclude(error.message, fake.keyId)
+        assert.notInclude(error.message, fake.secretKey)
+      }
+      // a page answered 403 is the edge refusing the keys, as before: Unauthorized
+      fake.inject("GET", "/v2/clock", { _tag: "Status", status: 403, body: "<html><head><title>403 Forbidden</title></head></html>" })
+      const forbidden = yield* Effect.flip(client.getClock)
+      assert.deepStrictEqual([forbidden.reason, forbidden.message], ["Unauthorized", "GET /v2/clock: 403 Forbidden (an HTML page, not Alpaca's JSON)"])
+      // a captive portal's or proxy's page answered 200 where JSON was due: said the same way, not a JSON parser's quote
+      fake.inject("GET", "/v2/clock", { _tag: "Status", status: 200, body: "<html><head><title>Sign in to the network</title></head><body><form></form></body></html>" })
+      const portal = yield* Effect.flip(client.getClock)
+      assert.deepStrictEqual([portal.reason, portal.message], ["ServerError", "GET /v2/clock: unexpected response: 200 Sign in to the network (an HTML page, not Alpaca's JSON)"])
+      // Alpaca's JSON and plain words are quoted as they are
+      fake.inject("GET", "/v2/clock", { _tag: "Status", status: 500, body: "upstream <b>busy</b>" })
+      assert.strictEqual((yield* Effect.flip(client.getClock)).message, "GET /v2/clock: 500 upstream <b>busy</b>")
     }))
 
   it.live("an error answer's message is one line of at most 200 characters, and no secret is cut in two by it", () =>

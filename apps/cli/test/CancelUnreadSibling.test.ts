@@ -1,0 +1,90 @@
+/**
+ * `cancel` of an order whose group holds an order Council cannot read (a status new to Council): the listing that
+ * names the group skips such an order (with a warning), so the cancel cannot name it among those it took with it.
+ * After the cancel the symbol's open orders are read (that listing fails on an unreadable order): one still working
+ * is said on one line, exit 1, beside what was canceled. Against a fake Alpaca on 127.0.0.1.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { type FakeAlpaca, startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
+import { tempHome } from "./CliHarness.ts"
+import { cliInProcess } from "./InProcess.ts"
+
+interface WireOrder {
+  readonly id: string
+  readonly client_order_id: string
+  readonly legs: ReadonlyArray<{ readonly id: string; readonly client_order_id: string; readonly type: string }>
+}
+
+const post = (fake: FakeAlpaca, body: Record<string, unknown>) =>
+  Effect.promise(() =>
+    fetch(`${fake.url}/v2/orders`, {
+      method: "POST",
+      headers: { "APCA-API-KEY-ID": fake.keyId, "APCA-API-SECRET-KEY": fake.secretKey, "content-type": "application/json" },
+      body: JSON.stringify(body)
+    }).then((r) => r.json() as Promise<WireOrder>)
+  )
+
+const bracket = (clientOrderId: string) => ({
+  symbol: "SPY",
+  qty: "10",
+  side: "buy",
+  type: "limit",
+  limit_price: "1",
+  time_in_force: "gtc",
+  order_class: "bracket",
+  take_profit: { limit_price: "2000" },
+  stop_loss: { stop_price: "0.5" },
+  client_order_id: clientOrderId
+})
+
+const envOf = (fake: FakeAlpaca) => ({ COUNCIL_ACCOUNTS: "COUNCIL", ALPACA_COUNCIL_KEY_ID: fake.keyId, ALPACA_COUNCIL_SECRET_KEY: fake.secretKey, ALPACA_COUNCIL_BASE_URL: fake.url })
+
+describe("cancel, when an order of the group is one Council cannot read", () => {
+  it.effect("says on one line that it may still be working and exits 1, after naming what it canceled", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca({ keyId: "PKCANCELODD", secretKey: "cancel-odd-secret" })
+      const placed = yield* post(fake, bracket("odd-bracket"))
+      // Alpaca answers the entry in a word Council does not know: the group's listing skips it (and its legs)
+      fake.venueStatuses.set(placed.id, "pending_activation")
+      const stop = placed.legs.find((l) => l.type === "stop")!
+      const r = yield* Effect.promise(() => cliInProcess(tempHome(), ["cancel", "--account", "COUNCIL", stop.id], envOf(fake)))
+      assert.strictEqual(r.code, 1, `${r.stdout}\n${r.stderr}`)
+      // the cancel went out, and what it canceled is said as before
+      assert.strictEqual(fake.orders.get(placed.id)?.legs.find((l) => l.id === stop.id)?.status, "canceled")
+      assert.include(r.stdout, ` · order ${stop.id} · client order id ${stop.client_order_id} · canceled`)
+      // the entry is still working at the broker, unread: one line names it, and never says the group is canceled
+      assert.strictEqual(fake.orders.get(placed.id)?.status, "new")
+      // (the listing's warning names it too: the line that counts is the command's own)
+      const lines = r.stderr.split("\n").filter((l) => l.includes(placed.id) && !l.startsWith("WARN"))
+      assert.strictEqual(lines.length, 1, r.stderr)
+      assert.include(lines[0]!, "may still be working")
+      assert.include(lines[0]!, `status "pending_activation" is new to Council`)
+      assert.notMatch(r.stdout, /with the rest of its/)
+
+      // --json says so too (beside the orders canceled), and exits 1 the same way
+      const again = yield* post(fake, bracket("odd-bracket-two"))
+
+      fake.venueStatuses.set(again.id, "pending_activation")
+      const limit = again.legs.find((l) => l.type === "limit")!
+      const j = yield* Effect.promise(() => cliInProcess(tempHome(), ["cancel", "--account", "COUNCIL", limit.id, "--json"], envOf(fake)))
+      assert.strictEqual(j.code, 1, j.stderr)
+      const answer = JSON.parse(j.stdout) as { canceled: { id: string; status: string }; maybeWorking?: string }
+      assert.deepStrictEqual([answer.canceled.id, answer.canceled.status], [limit.id, "canceled"])
+      assert.include(answer.maybeWorking ?? "", again.id)
+      // one JSON document: the result, which says what may still work (no error document after it)
+      assert.notInclude(j.stdout, "\"error\"")
+    }).pipe(Effect.scoped), 60_000)
+
+  it.effect("an order whose group it read whole is not held up by another order of the symbol it cannot read", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca({ keyId: "PKCANCELPLAIN", secretKey: "cancel-plain-secret" })
+      const odd = yield* post(fake, bracket("someone-elses-bracket"))
+      fake.venueStatuses.set(odd.id, "pending_activation")
+      const plain = yield* post(fake, { symbol: "SPY", qty: "5", side: "buy", type: "limit", limit_price: "1", time_in_force: "gtc", client_order_id: "plain-spy" })
+      const r = yield* Effect.promise(() => cliInProcess(tempHome(), ["cancel", "--account", "COUNCIL", "plain-spy"], envOf(fake)))
+      assert.strictEqual(r.code, 0, r.stderr)
+      assert.include(r.stdout, ` · order ${plain.id} · client order id plain-spy · canceled`)
+      assert.strictEqual(fake.orders.get(odd.id)?.status, "new")
+    }).pipe(Effect.scoped), 60_000)
+})
