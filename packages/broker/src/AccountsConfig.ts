@@ -20,7 +20,7 @@
  * - Beside `TRADING_ACCOUNTS_CONFIG`, `COUNCIL_ACCOUNTS` and `ALPACA_{NAME}_*` (for its accounts and the six
  *   council names) are refused, not ignored: `COUNCIL_ACCOUNTS=COUNCIL close-all --yes` must not close the
  *   JSON's every account, nor a second key for a name go unnoticed.
- * - Two accounts with the same key id are refused (they would be one broker account: orders and positions mixed,
+ * - Two accounts with the same key id (blanks around it aside: `fetch` strips a header's) are refused (they would be one broker account: orders and positions mixed,
  *   a close-all sent twice), and so is an account named `PERSONAL`, the seed's market-data account. The seed
  *   plan's other names for the JSON (`ALPACA_ACCOUNTS_JSON`, `TRADING_ACCOUNTS`) are refused rather than ignored.
  *
@@ -284,7 +284,8 @@ const checkAccounts = (source: AccountsSource, accounts: ReadonlyArray<AccountCo
         )
       }
       if (account.credentials === undefined) continue
-      const key = Redacted.value(account.credentials.keyId)
+      // as fetch sends it: a header value loses its leading and trailing blanks, so ` PK1` and `PK1` are one key
+      const key = Redacted.value(account.credentials.keyId).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "")
       const other = byKey.get(key)
       if (other !== undefined) {
         return yield* fail(

@@ -203,6 +203,17 @@ describe("AccountsConfig.load", () => {
       { COUNCIL_ACCOUNTS: "CLAUDE,COUNCIL", ALPACA_CLAUDE_KEY_ID: "PKSAME", ALPACA_CLAUDE_SECRET_KEY: "s3cr3t-value", ALPACA_COUNCIL_KEY_ID: "PKSAME", ALPACA_COUNCIL_SECRET_KEY: "s3cr3t-value" },
       /^per-account variables: accounts CLAUDE and COUNCIL have the same key id/
     ],
+    // fetch strips a header value's blanks: a key id with a blank around it is the same key, one broker account
+    [
+      "two accounts with one key pair, one spelled with a trailing blank (JSON)",
+      json([account(), account({ id: "COUNCIL", credentials: { keyId: "PKTESTKEY ", secretKey: "other-secret" } })]),
+      /^TRADING_ACCOUNTS_CONFIG: accounts CHATGPT and COUNCIL have the same key id: each account needs its own key pair/
+    ],
+    [
+      "two accounts with one key pair, one spelled with blanks around it (per-account variables)",
+      { COUNCIL_ACCOUNTS: "CLAUDE,COUNCIL", ALPACA_CLAUDE_KEY_ID: "PKSAME", ALPACA_CLAUDE_SECRET_KEY: "s3cr3t-value", ALPACA_COUNCIL_KEY_ID: "\tPKSAME ", ALPACA_COUNCIL_SECRET_KEY: "s3cr3t-value" },
+      /^per-account variables: accounts CLAUDE and COUNCIL have the same key id/
+    ],
     [
       "the personal (market-data) account as a trading account",
       { COUNCIL_ACCOUNTS: "COUNCIL,PERSONAL", ALPACA_COUNCIL_KEY_ID: "PKONE", ALPACA_COUNCIL_SECRET_KEY: "s", ALPACA_PERSONAL_KEY_ID: "PKTWO", ALPACA_PERSONAL_SECRET_KEY: "s" },
