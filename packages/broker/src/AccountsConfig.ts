@@ -41,7 +41,7 @@ import {
   ExitDistance,
   TradingMode
 } from "@council/domain"
-import { syntaxError } from "./JsonSyntax.ts"
+import { duplicateKey, syntaxError } from "./JsonSyntax.ts"
 import * as LiveGuard from "./LiveGuard.ts"
 import { embeddedAccounts, TradingAccounts } from "./TradingAccounts.ts"
 
@@ -206,6 +206,14 @@ const fromJson = (text: string) =>
         ? `; it holds no double quote: the shell that loaded it took them off, so keep the value in single quotes (${source}='[{"id":…}]')`
         : ""
       return yield* fail(`${source}: not valid JSON: syntax error at line ${at.line}, column ${at.column} (character ${at.position})${stripped}`)
+    }
+    const twice = duplicateKey(text)
+    if (twice !== undefined) {
+      // a name is echoed only when it reads as a field name (a key is never a value, but stay safe)
+      const name = /^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(twice.name) ? `"${twice.name}"` : "a key"
+      return yield* fail(
+        `${source}: ${name} is given twice in one object (line ${twice.line}, column ${twice.column}): JSON would keep the later value silently; give each key once`
+      )
     }
     const parsed: unknown = JSON.parse(text)
     if (!Array.isArray(parsed)) return yield* fail(`${source}: expected a JSON array of accounts`)
