@@ -99,6 +99,9 @@ export const isLive = (account: AccountConfig): boolean =>
 
 const refuse = (account: string, message: string) => new LiveTradingRefused({ account, message: `${account}: ${message}` })
 
+/** The magic value inside quotes or blanks (`"I_UNDERSTAND_REAL_MONEY"`): still refused, but told as such. */
+const wrapped = (value: string): boolean => value.trim().replace(/^(["'])(.*)\1$/s, "$2").trim() === ALLOW_LIVE_VALUE
+
 /** Reads `COUNCIL_ALLOW_LIVE`: unset, or exactly the magic value; anything else is refused. */
 const allowLive: Effect.Effect<boolean, LiveTradingRefused> = Config.option(Config.String(ALLOW_LIVE_VARIABLE)).pipe(
   Effect.orElseSucceed(() => Option.none<string>()),
@@ -110,7 +113,11 @@ const allowLive: Effect.Effect<boolean, LiveTradingRefused> = Config.option(Conf
         : Effect.fail(
           new LiveTradingRefused({
             account: "",
-            message: `${ALLOW_LIVE_VARIABLE}: expected ${ALLOW_LIVE_VALUE} (or unset), got another value`
+            message: `${ALLOW_LIVE_VARIABLE}: expected ${ALLOW_LIVE_VALUE} (or unset), got ${
+              wrapped(value)
+                ? "it with quotes or blanks around it (a file read without a shell keeps them); refused until it is the bare value"
+                : "another value"
+            }`
           })
         )
   }))

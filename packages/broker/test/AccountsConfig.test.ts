@@ -180,6 +180,17 @@ describe("AccountsConfig.load", () => {
       { ...json([account({ mode: "LIVE", liveConfirmed: true })]), COUNCIL_ALLOW_LIVE: "yes" },
       /^COUNCIL_ALLOW_LIVE: expected I_UNDERSTAND_REAL_MONEY \(or unset\)/
     ],
+    // an env file read without a shell (docker --env-file) keeps the quotes: refused, and told why
+    [
+      "the switch in quotes",
+      { ...json([account({ mode: "LIVE", liveConfirmed: true })]), COUNCIL_ALLOW_LIVE: "\"I_UNDERSTAND_REAL_MONEY\"" },
+      /^COUNCIL_ALLOW_LIVE: expected I_UNDERSTAND_REAL_MONEY \(or unset\), got it with quotes or blanks around it \(a file read without a shell keeps them\); refused until it is the bare value$/
+    ],
+    [
+      "the switch with a trailing blank",
+      { ...json([account({ mode: "LIVE", liveConfirmed: true })]), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY " },
+      /^COUNCIL_ALLOW_LIVE: expected I_UNDERSTAND_REAL_MONEY \(or unset\), got it with quotes or blanks around it/
+    ],
     [
       "a per-account key of one account alone",
       { ALPACA_GEMINI_KEY_ID: "k" },
