@@ -6,7 +6,8 @@
  * `COUNCIL_ALLOW_LIVE=I_UNDERSTAND_REAL_MONEY` is set **and** the account says `"liveConfirmed": true` (and says
  * `"mode": "LIVE"`: a PAPER account pointed at a live host is a contradiction, refused too). The reverse
  * contradictions are refused as well: a LIVE account on Alpaca's paper host, or with a paper key (`PK…`) on
- * Alpaca's hosts (a paper key on another host, such as a local exchange rehearsing a LIVE configuration, is allowed).
+ * Alpaca's hosts (a paper key on another host, such as a local exchange rehearsing a LIVE configuration, is allowed),
+ * and plain `http://` to any of Alpaca's hosts (the keys would travel in clear text).
  *
  * **When to use**: `guard` is the only way to obtain a `GuardedAccount`, and an Alpaca client
  * (`AlpacaClient.make`, so every `AlpacaBroker`) can only be made from a `GuardedAccount` — checked by the type
@@ -145,6 +146,12 @@ const check = (account: AccountConfig, allow: boolean): GuardedAccount | LiveTra
       id,
       `its key id is one of Alpaca's live keys (AK…), which trade real money, but its mode is PAPER; refused ` +
         `(paper keys start with PK; a live account says "mode": "LIVE" and "liveConfirmed": true, and needs ${ALLOW_LIVE_VARIABLE}=${ALLOW_LIVE_VALUE})`
+    )
+  }
+  if (isAlpacaUrl(endpoint) && URL.parse(endpoint)?.protocol === "http:") {
+    return refuse(
+      id,
+      `its base URL is Alpaca's host (${hostOf(endpoint)}) over plain http: its keys would cross the network in clear text; refused (use https://)`
     )
   }
   if (isLive(copy)) {
