@@ -76,4 +76,33 @@ describe("one account LIVE beside paper ones, rehearsed on exchange serve", () =
       await served.stop()
     }
   }, 120_000)
+
+  it("a manual order placed on the LIVE account is told to Slack as LIVE; one on a paper account is not told", async () => {
+    const home = tempHome()
+    const served = await serveExchange(home)
+    const slack = await slackStandIn()
+    try {
+      const env = {
+        TRADING_ACCOUNTS_CONFIG: rehearsal(served, { settings: { dryRun: false } }),
+        COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY",
+        SLACK_WEBHOOK_URL: slack.url
+      }
+      const order = (account: string) => ["order", "--account", account, "--symbol", "SPY", "--side", "buy", "--qty", "1"]
+      const paper = await cliInProcess(home, order("GEMINI"), env)
+      assert.strictEqual(paper.code, 0, paper.stderr)
+      assert.deepStrictEqual(slack.texts, [])
+      const live = await cliInProcess(home, order("CLAUDE"), env)
+      assert.strictEqual(live.code, 0, live.stderr)
+      assert.match(live.stdout, /^placed: CLAUDE buy 1 SPY market day$/m)
+      const told = slack.texts.join("\n")
+      assert.match(told, /^\*CLAUDE\* · :information_source: \*INFO\* · \*LIVE · Manual order placed\*\nCLAUDE: buy 1 SPY market day → order \S+ · (new|accepted|filled)/m)
+      // the same command again adopts the order: nothing placed, nothing told
+      const again = await cliInProcess(home, order("CLAUDE"), env)
+      assert.strictEqual(again.code, 0, again.stderr)
+      assert.strictEqual(slack.texts.join("\n"), told)
+    } finally {
+      await slack.close()
+      await served.stop()
+    }
+  }, 120_000)
 })
