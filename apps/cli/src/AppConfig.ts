@@ -158,10 +158,21 @@ export class AppSettings extends Context.Service<AppSettings, Settings>()("@coun
 /** Alpaca's market data host: the one Alpaca host a feed may be pointed at. */
 const ALPACA_DATA_HOST = "data.alpaca.markets"
 
-/** A feed pointed at a live trading host would send keys where real money trades: refused like a LIVE account. */
+/**
+ * A feed pointed at a live trading host would send keys where real money trades: refused like a LIVE account; so is
+ * plain http to an Alpaca host (the keys in clear text), as the LIVE guard refuses it for accounts.
+ */
 const feed = Effect.flatMap(MarketFeed.readConfig, (selection) =>
-  selection.source !== "local" && selection.baseUrl !== undefined && LiveGuard.isLiveUrl(selection.baseUrl) &&
-    LiveGuard.hostOf(selection.baseUrl) !== ALPACA_DATA_HOST
+  selection.source !== "local" && selection.baseUrl !== undefined && LiveGuard.isAlpacaUrl(selection.baseUrl) &&
+    URL.parse(selection.baseUrl.trim())?.protocol === "http:"
+    ? Effect.fail(
+      new MarketFeed.MarketFeedConfigError({
+        variable: "COUNCIL_DATA_URL",
+        message: `COUNCIL_DATA_URL is Alpaca's host (${LiveGuard.hostOf(selection.baseUrl)}) over plain http: its keys would cross the network in clear text; use https://`
+      })
+    )
+    : selection.source !== "local" && selection.baseUrl !== undefined && LiveGuard.isLiveUrl(selection.baseUrl) &&
+        LiveGuard.hostOf(selection.baseUrl) !== ALPACA_DATA_HOST
     ? Effect.fail(
       new MarketFeed.MarketFeedConfigError({
         variable: "COUNCIL_DATA_URL",

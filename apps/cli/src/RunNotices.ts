@@ -15,7 +15,7 @@ import { Brokers } from "@council/broker"
 import { type DamagedRun, isDamagedRun, type RunRecord, RunStore, Runner } from "@council/engine"
 import { DailyParams, DailyPipeline, ReconcileReport } from "@council/daily"
 import { type Notification, Notifier } from "@council/notify/Notifier"
-import { awaitingApproval, failure, type MissedSession, missedSessions, runStarted, runSummary } from "@council/notify/RunMessages"
+import { awaitingApproval, failure, intentLine, type MissedSession, missedSessions, runStarted, runSummary } from "@council/notify/RunMessages"
 import { printer } from "./Progress.ts"
 
 const tell = (message: Notification) =>
@@ -25,7 +25,8 @@ const tell = (message: Notification) =>
 
 const startOf = (run: RunRecord, resumed: boolean): Notification => {
   const params = Schema.decodeUnknownOption(DailyParams)(run.params)
-  return runStarted({
+  const live = Option.match(params, { onNone: () => [], onSome: (p) => p.accounts.filter((a) => a.mode === "LIVE").map((a) => a.id) })
+  const told = runStarted({
     runId: run.id,
     tradingDay: run.tradingDay,
     asOf: run.asOf,
@@ -34,6 +35,8 @@ const startOf = (run: RunRecord, resumed: boolean): Notification => {
     ...(resumed ? { mode: "resumed" } : run.parentRunId !== null ? { mode: `fork of ${run.parentRunId}` } : {}),
     ...Option.match(Option.flatMap(params, (p) => Option.fromNullishOr(p.schedule)), { onNone: () => ({}), onSome: (schedule) => ({ schedule }) })
   })
+  // the accounts that trade real money, in the headline: a LIVE run never reads as a paper one
+  return live.length === 0 ? told : { ...told, subject: `${told.subject} · LIVE (real money): ${live.join(", ")}` }
 }
 
 /**
@@ -46,8 +49,18 @@ export const observer = (event: Runner.RunEvent): Effect.Effect<void, never, Not
   Effect.andThen(printer(event), event._tag === "RunStarted" ? tell(startOf(event.run, event.resumed)) : Effect.void)
 
 /** A run stopped at its approval gate: the orders it would send and how to decide (an unattended run's operator must hear it). */
-export const awaiting = (run: RunRecord, verdict: RiskVerdict) =>
-  tell(awaitingApproval({ runId: run.id, tradingDay: run.tradingDay, verdict }))
+export const awaiting = (run: RunRecord, verdict: RiskVerdict, idle: ReadonlyArray<AccountId> = []) => {
+  const sends = (account: AccountId) => !idle.includes(account)
+  const told = awaitingApproval({
+    runId: run.id,
+    tradingDay: run.tradingDay,
+    verdict: { ...verdict, intents: verdict.intents.filter((i) => sends(i.account)), cancels: verdict.cancels.filter((c) => sends(c.account)) }
+  })
+  // a dry-run account's orders are said, apart and as not sent: approving the run sends none of them
+  const held = verdict.intents.filter((i) => !sends(i.account)).map((i) => `not sent, ${i.account} is a dry-run account: ${intentLine(i)}`)
+  const lines = told.body.split("\n")
+  return tell(held.length === 0 ? told : { ...told, body: [...lines.slice(0, -1), ...held, ...lines.slice(-1)].join("\n") })
+}
 
 /** `run` with its events printed (the CLI's progress) and told to the notifier (`observer`). */
 export const observed = <A, E, R>(run: Effect.Effect<A, E, R>) =>

@@ -258,6 +258,8 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["run", "daily"], home: "fresh", env: { COUNCIL_DATA: "polygon", POLYGON_API_KEY: SECRET, COUNCIL_DATA_URL: `ftp://me:${PASSWORD}@proxy` }, error: /^error: COUNCIL_DATA_URL is not an http\(s\) URL$/ },
   { args: ["run", "daily"], env: { COUNCIL_DATA: "polygon", POLYGON_API_KEY: SECRET, COUNCIL_DATA_URL: " " }, error: /^error: COUNCIL_DATA_URL is set but blank/ },
   { args: ["run", "daily"], env: { COUNCIL_DATA: "alpaca", ALPACA_PERSONAL_KEY_ID: KEY, ALPACA_PERSONAL_SECRET_KEY: SECRET, COUNCIL_DATA_URL: "https://API.alpaca.markets./" }, error: /^error: COUNCIL_DATA_URL points at an Alpaca trading host \(api\.alpaca\.markets\); market data comes from data\.alpaca\.markets/ },
+  // the data keys would cross the network in clear text
+  { args: ["run", "daily"], env: { COUNCIL_DATA: "alpaca", ALPACA_PERSONAL_KEY_ID: KEY, ALPACA_PERSONAL_SECRET_KEY: SECRET, COUNCIL_DATA_URL: "http://DATA.alpaca.markets/" }, error: /^error: COUNCIL_DATA_URL is Alpaca's host \(data\.alpaca\.markets\) over plain http: its keys would cross the network in clear text; use https:\/\/$/ },
   { args: ["run", "daily"], home: "fresh", env: { COUNCIL_BARS_DIR: "/nonexistent/bars" }, error: /^error: COUNCIL_BARS_DIR: cannot read the bars directory \/nonexistent\/bars: no such directory \(ENOENT\)$/ },
   { args: () => ["run", "daily"], home: "fresh", env: () => ({ COUNCIL_BARS_DIR: file("not-json.txt") }), error: /^error: COUNCIL_BARS_DIR: cannot read the bars directory .*not-json\.txt: not a directory \(ENOTDIR\)$/ },
   { args: ["exchange", "serve"], env: { COUNCIL_BARS_DIR: "/nonexistent/bars" }, error: /^error: COUNCIL_BARS_DIR: / },

@@ -1,7 +1,8 @@
 /**
  * A manual `order` the safety broker refuses is one line on stderr and exit 1, and Slack hears it too, as it hears a
  * run's refusals: whoever placed the order by hand, the operator who reads Slack learns that it broke an account's
- * rule. An order placed is not told (it is the user's own command, printed on stdout).
+ * rule. An order placed on a paper account is not told (it is the user's own command, printed on stdout); one on a
+ * LIVE account is (LiveRehearsal.test.ts).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { cliInProcess } from "./InProcess.ts"

@@ -20,7 +20,7 @@
  * - Beside `TRADING_ACCOUNTS_CONFIG`, `COUNCIL_ACCOUNTS` and `ALPACA_{NAME}_*` (for its accounts and the six
  *   council names) are refused, not ignored: `COUNCIL_ACCOUNTS=COUNCIL close-all --yes` must not close the
  *   JSON's every account, nor a second key for a name go unnoticed.
- * - Two accounts with the same key id are refused (they would be one broker account: orders and positions mixed,
+ * - Two accounts with the same key id (blanks around it aside: `fetch` strips a header's) are refused (they would be one broker account: orders and positions mixed,
  *   a close-all sent twice), and so is an account named `PERSONAL`, the seed's market-data account. The seed
  *   plan's other names for the JSON (`ALPACA_ACCOUNTS_JSON`, `TRADING_ACCOUNTS`) are refused rather than ignored.
  *
@@ -41,7 +41,7 @@ import {
   ExitDistance,
   TradingMode
 } from "@council/domain"
-import { syntaxError } from "./JsonSyntax.ts"
+import { duplicateKey, syntaxError } from "./JsonSyntax.ts"
 import * as LiveGuard from "./LiveGuard.ts"
 import { embeddedAccounts, TradingAccounts } from "./TradingAccounts.ts"
 
@@ -207,6 +207,14 @@ const fromJson = (text: string) =>
         : ""
       return yield* fail(`${source}: not valid JSON: syntax error at line ${at.line}, column ${at.column} (character ${at.position})${stripped}`)
     }
+    const twice = duplicateKey(text)
+    if (twice !== undefined) {
+      // a name is echoed only when it reads as a field name (a key is never a value, but stay safe)
+      const name = /^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(twice.name) ? `"${twice.name}"` : "a key"
+      return yield* fail(
+        `${source}: ${name} is given twice in one object (line ${twice.line}, column ${twice.column}): JSON would keep the later value silently; give each key once`
+      )
+    }
     const parsed: unknown = JSON.parse(text)
     if (!Array.isArray(parsed)) return yield* fail(`${source}: expected a JSON array of accounts`)
     if (parsed.length === 0) return yield* fail(`${source}: the array is empty; configure at least one account`)
@@ -284,7 +292,8 @@ const checkAccounts = (source: AccountsSource, accounts: ReadonlyArray<AccountCo
         )
       }
       if (account.credentials === undefined) continue
-      const key = Redacted.value(account.credentials.keyId)
+      // as fetch sends it: a header value loses its leading and trailing blanks, so ` PK1` and `PK1` are one key
+      const key = Redacted.value(account.credentials.keyId).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "")
       const other = byKey.get(key)
       if (other !== undefined) {
         return yield* fail(

@@ -1,5 +1,6 @@
 /**
- * Where a text stops being JSON, as a position, line and column — never the text around it.
+ * Where a text stops being JSON, as a position, line and column — never the text around it; and where valid JSON
+ * gives one key twice in an object (which `JSON.parse` takes silently, the later value winning).
  *
  * **When to use**: to report a syntax error in configuration that may hold secrets. `JSON.parse`'s own messages
  * quote the text near the error (e.g. part of a `secretKey`), so they must not be shown.
@@ -24,6 +25,8 @@ interface Cursor {
   readonly text: string
   i: number
   error: number | undefined
+  /** The first member name repeated within one object: its offset and name. */
+  duplicate: { readonly offset: number; readonly name: string } | undefined
 }
 
 /** Records a failure at the cursor (the first one stands) and answers `false`, for `return fail(at)`. */
@@ -105,9 +108,14 @@ const sequence = (at: Cursor, close: string, item: (at: Cursor) => boolean): boo
   }
 }
 
-const member = (at: Cursor): boolean => {
+const member = (at: Cursor, names: Set<string>): boolean => {
   if (at.text[at.i] !== "\"") return fail(at)
+  const start = at.i
   if (!string(at)) return false
+  // the name as JSON.parse reads it (escapes decoded): `"dry\u0052un"` is `dryRun`
+  const name = JSON.parse(at.text.slice(start, at.i)) as string
+  if (names.has(name)) at.duplicate ??= { offset: start, name }
+  names.add(name)
   skipWhitespace(at)
   if (at.text[at.i] !== ":") return fail(at)
   at.i++
@@ -117,7 +125,10 @@ const member = (at: Cursor): boolean => {
 const value = (at: Cursor): boolean => {
   skipWhitespace(at)
   const c = at.text[at.i]
-  if (c === "{") return sequence(at, "}", member)
+  if (c === "{") {
+    const names = new Set<string>()
+    return sequence(at, "}", (inner) => member(inner, names))
+  }
   if (c === "[") return sequence(at, "]", value)
   if (c === "\"") return string(at)
   if (c === "-" || isDigit(c)) return number(at)
@@ -128,18 +139,32 @@ const value = (at: Cursor): boolean => {
 }
 
 /** Scans `text` as JSON (RFC 8259) and returns the offset of the first error, or `undefined` when it is JSON. */
-const firstErrorOffset = (text: string): number | undefined => {
-  const at: Cursor = { text, i: 0, error: undefined }
-  if (!value(at)) return at.error
-  skipWhitespace(at)
-  return at.i < text.length ? at.i : undefined
+const scan = (text: string): Cursor => {
+  const at: Cursor = { text, i: 0, error: undefined, duplicate: undefined }
+  if (value(at)) {
+    skipWhitespace(at)
+    if (at.i < text.length) at.error = at.i
+  }
+  return at
+}
+
+const positionOf = (text: string, offset: number): SyntaxErrorPosition => {
+  const before = text.slice(0, offset)
+  return { position: offset + 1, line: before.split("\n").length, column: offset - before.lastIndexOf("\n") }
 }
 
 /** The first syntax error of `text` as JSON, or `undefined` when `text` is valid JSON. */
 export const syntaxError = (text: string): SyntaxErrorPosition | undefined => {
-  const offset = firstErrorOffset(text)
-  if (offset === undefined) return undefined
-  const before = text.slice(0, offset)
-  const line = before.split("\n").length
-  return { position: offset + 1, line, column: offset - before.lastIndexOf("\n") }
+  const { error } = scan(text)
+  return error === undefined ? undefined : positionOf(text, error)
+}
+
+/**
+ * In valid JSON, the first member name given twice within one object (`{"dryRun": true, "dryRun": false}`), where
+ * it is repeated: `JSON.parse` keeps the later value without a word, so a setting read as the first says may be
+ * the opposite. The name is a key of the text, never a value of it.
+ */
+export const duplicateKey = (text: string): (SyntaxErrorPosition & { readonly name: string }) | undefined => {
+  const { duplicate, error } = scan(text)
+  return duplicate === undefined || error !== undefined ? undefined : { ...positionOf(text, duplicate.offset), name: duplicate.name }
 }

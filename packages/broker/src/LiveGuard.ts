@@ -6,7 +6,8 @@
  * `COUNCIL_ALLOW_LIVE=I_UNDERSTAND_REAL_MONEY` is set **and** the account says `"liveConfirmed": true` (and says
  * `"mode": "LIVE"`: a PAPER account pointed at a live host is a contradiction, refused too). The reverse
  * contradictions are refused as well: a LIVE account on Alpaca's paper host, or with a paper key (`PK…`) on
- * Alpaca's hosts (a paper key on another host, such as a local exchange rehearsing a LIVE configuration, is allowed).
+ * Alpaca's hosts (a paper key on another host, such as a local exchange rehearsing a LIVE configuration, is allowed),
+ * and plain `http://` to any of Alpaca's hosts (the keys would travel in clear text).
  *
  * **When to use**: `guard` is the only way to obtain a `GuardedAccount`, and an Alpaca client
  * (`AlpacaClient.make`, so every `AlpacaBroker`) can only be made from a `GuardedAccount` — checked by the type
@@ -99,6 +100,9 @@ export const isLive = (account: AccountConfig): boolean =>
 
 const refuse = (account: string, message: string) => new LiveTradingRefused({ account, message: `${account}: ${message}` })
 
+/** The magic value inside quotes or blanks (`"I_UNDERSTAND_REAL_MONEY"`): still refused, but told as such. */
+const wrapped = (value: string): boolean => value.trim().replace(/^(["'])(.*)\1$/s, "$2").trim() === ALLOW_LIVE_VALUE
+
 /** Reads `COUNCIL_ALLOW_LIVE`: unset, or exactly the magic value; anything else is refused. */
 const allowLive: Effect.Effect<boolean, LiveTradingRefused> = Config.option(Config.String(ALLOW_LIVE_VARIABLE)).pipe(
   Effect.orElseSucceed(() => Option.none<string>()),
@@ -110,7 +114,11 @@ const allowLive: Effect.Effect<boolean, LiveTradingRefused> = Config.option(Conf
         : Effect.fail(
           new LiveTradingRefused({
             account: "",
-            message: `${ALLOW_LIVE_VARIABLE}: expected ${ALLOW_LIVE_VALUE} (or unset), got another value`
+            message: `${ALLOW_LIVE_VARIABLE}: expected ${ALLOW_LIVE_VALUE} (or unset), got ${
+              wrapped(value)
+                ? "it with quotes or blanks around it (a file read without a shell keeps them); refused until it is the bare value"
+                : "another value"
+            }`
           })
         )
   }))
@@ -138,6 +146,12 @@ const check = (account: AccountConfig, allow: boolean): GuardedAccount | LiveTra
       id,
       `its key id is one of Alpaca's live keys (AK…), which trade real money, but its mode is PAPER; refused ` +
         `(paper keys start with PK; a live account says "mode": "LIVE" and "liveConfirmed": true, and needs ${ALLOW_LIVE_VARIABLE}=${ALLOW_LIVE_VALUE})`
+    )
+  }
+  if (isAlpacaUrl(endpoint) && URL.parse(endpoint)?.protocol === "http:") {
+    return refuse(
+      id,
+      `its base URL is Alpaca's host (${hostOf(endpoint)}) over plain http: its keys would cross the network in clear text; refused (use https://)`
     )
   }
   if (isLive(copy)) {

@@ -180,6 +180,17 @@ describe("AccountsConfig.load", () => {
       { ...json([account({ mode: "LIVE", liveConfirmed: true })]), COUNCIL_ALLOW_LIVE: "yes" },
       /^COUNCIL_ALLOW_LIVE: expected I_UNDERSTAND_REAL_MONEY \(or unset\)/
     ],
+    // an env file read without a shell (docker --env-file) keeps the quotes: refused, and told why
+    [
+      "the switch in quotes",
+      { ...json([account({ mode: "LIVE", liveConfirmed: true })]), COUNCIL_ALLOW_LIVE: "\"I_UNDERSTAND_REAL_MONEY\"" },
+      /^COUNCIL_ALLOW_LIVE: expected I_UNDERSTAND_REAL_MONEY \(or unset\), got it with quotes or blanks around it \(a file read without a shell keeps them\); refused until it is the bare value$/
+    ],
+    [
+      "the switch with a trailing blank",
+      { ...json([account({ mode: "LIVE", liveConfirmed: true })]), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY " },
+      /^COUNCIL_ALLOW_LIVE: expected I_UNDERSTAND_REAL_MONEY \(or unset\), got it with quotes or blanks around it/
+    ],
     [
       "a per-account key of one account alone",
       { ALPACA_GEMINI_KEY_ID: "k" },
@@ -201,6 +212,28 @@ describe("AccountsConfig.load", () => {
     [
       "two accounts with one key pair (per-account variables)",
       { COUNCIL_ACCOUNTS: "CLAUDE,COUNCIL", ALPACA_CLAUDE_KEY_ID: "PKSAME", ALPACA_CLAUDE_SECRET_KEY: "s3cr3t-value", ALPACA_COUNCIL_KEY_ID: "PKSAME", ALPACA_COUNCIL_SECRET_KEY: "s3cr3t-value" },
+      /^per-account variables: accounts CLAUDE and COUNCIL have the same key id/
+    ],
+    // JSON.parse keeps a repeated key's last value: `"dryRun": true, …, "dryRun": false` would send real orders
+    [
+      "a setting given twice in one account (the later would win silently)",
+      { TRADING_ACCOUNTS_CONFIG: `[{"id":"COUNCIL","mode":"LIVE","liveConfirmed":true,"credentials":{"keyId":"PKTESTKEY","secretKey":"s3cr3t-value"},"baseUrl":"http://127.0.0.1:8787","settings":{"dryRun":true,"maxOrderValue":500,"dry\\u0052un":false}}]`, COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" },
+      /^TRADING_ACCOUNTS_CONFIG: "dryRun" is given twice in one object \(line 1, column 196\): JSON would keep the later value silently; give each key once$/
+    ],
+    [
+      "an account's mode given twice",
+      { TRADING_ACCOUNTS_CONFIG: json([account()]).TRADING_ACCOUNTS_CONFIG.replace('"mode":"PAPER"', '"mode":"LIVE","mode":"PAPER"') },
+      /^TRADING_ACCOUNTS_CONFIG: "mode" is given twice in one object \(line 1, column 32\)/
+    ],
+    // fetch strips a header value's blanks: a key id with a blank around it is the same key, one broker account
+    [
+      "two accounts with one key pair, one spelled with a trailing blank (JSON)",
+      json([account(), account({ id: "COUNCIL", credentials: { keyId: "PKTESTKEY ", secretKey: "other-secret" } })]),
+      /^TRADING_ACCOUNTS_CONFIG: accounts CHATGPT and COUNCIL have the same key id: each account needs its own key pair/
+    ],
+    [
+      "two accounts with one key pair, one spelled with blanks around it (per-account variables)",
+      { COUNCIL_ACCOUNTS: "CLAUDE,COUNCIL", ALPACA_CLAUDE_KEY_ID: "PKSAME", ALPACA_CLAUDE_SECRET_KEY: "s3cr3t-value", ALPACA_COUNCIL_KEY_ID: "\tPKSAME ", ALPACA_COUNCIL_SECRET_KEY: "s3cr3t-value" },
       /^per-account variables: accounts CLAUDE and COUNCIL have the same key id/
     ],
     [

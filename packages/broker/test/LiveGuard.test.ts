@@ -87,6 +87,21 @@ describe("LiveGuard", () => {
       assert.deepStrictEqual(rehearsal.accounts.map((a) => [a.id, a.mode, a.baseUrl]), [["COUNCIL", "LIVE", "http://127.0.0.1:8787"]])
     }))
 
+  it.effect("refuses plain http to Alpaca's hosts, LIVE fully opted in or paper: the keys would cross the network in clear text", () =>
+    Effect.gen(function*() {
+      const allow = { COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" }
+      const cases: ReadonlyArray<Record<string, string>> = [
+        { TRADING_ACCOUNTS_CONFIG: council({ mode: "LIVE", liveConfirmed: true, baseUrl: "http://API.alpaca.markets:80/", credentials: { keyId: "AKLIVEKEY01", secretKey: "sk-liveguard-secret" } }), ...allow },
+        { TRADING_ACCOUNTS_CONFIG: council({ baseUrl: "http://paper-api.alpaca.markets" }) },
+        { COUNCIL_ACCOUNTS: "COUNCIL", ALPACA_COUNCIL_KEY_ID: "PKLIVEGUARD", ALPACA_COUNCIL_SECRET_KEY: "sk-liveguard-secret", ALPACA_COUNCIL_BASE_URL: "http://paper-api.alpaca.markets./v2" }
+      ]
+      for (const env of cases) {
+        const error = yield* Effect.flip(AccountsConfig.load.pipe(withEnv(env)))
+        assert.match(error.message, /^(TRADING_ACCOUNTS_CONFIG|per-account variables): COUNCIL: its base URL is Alpaca's host \((paper-)?api\.alpaca\.markets\) over plain http: its keys would cross the network in clear text; refused \(use https:\/\/\)$/)
+        assert.notInclude(error.message, "sk-liveguard-secret")
+      }
+    }))
+
   it.live("counts an Alpaca live key id (AK…) as live, whatever its host: refused before any request unless opted in", () =>
     Effect.gen(function*() {
       const requests: Array<string> = []

@@ -8,14 +8,22 @@ import * as Schema from "effect/Schema"
 import { Recorder } from "@council/engine"
 import { type Notification, Notifier, NotifierError } from "@council/notify/Notifier"
 
-export const notify = (message: Notification) =>
+const identity = (message: Notification) => message
+
+/**
+ * Sends `message` (dressed by `present`, e.g. a LIVE account's subject marked) and records the call by the
+ * undressed message's account, level and subject: the recording's key stays what runs recorded before the dressing
+ * existed, so their exact replays still answer from it.
+ */
+export const notify = (message: Notification, present: (message: Notification) => Notification = identity) =>
   Effect.flatMap(Notifier, (notifier) =>
     Recorder.call(
       "notifier.notify",
       { account: message.account ?? null, level: message.level, subject: message.subject },
       { success: Schema.Void, failure: NotifierError },
-      notifier.notify(message)
+      notifier.notify(present(message))
     )).pipe(Effect.catchTag("NotifierError", (error) => Effect.logWarning(`notification failed: ${error.message}`)))
 
-/** Every message of `messages`, in order. */
-export const notifyAll = (messages: ReadonlyArray<Notification>) => Effect.forEach(messages, notify, { discard: true })
+/** Every message of `messages`, in order, each dressed by `present` as `notify` does. */
+export const notifyAll = (messages: ReadonlyArray<Notification>, present: (message: Notification) => Notification = identity) =>
+  Effect.forEach(messages, (message) => notify(message, present), { discard: true })

@@ -117,20 +117,40 @@ const describeOrder = (intent: OrderIntent) =>
  * `SLACK_WEBHOOK_URL`; a Slack failure is a warning, never the command's.
  */
 const tellNotPlaced = (intent: OrderIntent, error: BrokerError, line: string) =>
+  tellSlack({
+    level: "WARN",
+    account: intent.account,
+    subject: error.reason === "SafetyRefused" ? "Manual order refused by the safety broker" : "Manual order not placed",
+    body: line
+  })
+
+/** `message` to Slack alone (nothing without `SLACK_WEBHOOK_URL`); a Slack failure is a warning, never the command's. */
+const tellSlack = (message: Notification) =>
   Effect.gen(function*() {
     const AppLayer = yield* Effect.promise(() => import("../AppLayer.ts"))
     const slack = yield* AppLayer.slackAlone
     if (Option.isNone(slack)) return
-    const message: Notification = {
-      level: "WARN",
-      account: intent.account,
-      subject: error.reason === "SafetyRefused" ? "Manual order refused by the safety broker" : "Manual order not placed",
-      body: line
-    }
     yield* Notifier.use((n) => n.notify(message)).pipe(
       Effect.catchTag("NotifierError", (e) => Effect.logWarning(`notification failed: ${e.message}`)),
       Effect.provide(slack.value)
     )
+  })
+
+/**
+ * An order placed by hand on a LIVE account — real money — is told to Slack (INFO, `LIVE · Manual order placed`):
+ * whoever reads Slack hears of every real order, a run's or a person's. A paper account's is not told (the user's
+ * own command, printed on stdout), nor an order adopted from an earlier identical command (nothing placed).
+ */
+const tellLivePlaced = (intent: OrderIntent, order: Order) =>
+  Effect.gen(function*() {
+    const { all } = yield* TradingAccounts
+    if (all.find((a) => a.id === intent.account)?.mode !== "LIVE") return
+    yield* tellSlack({
+      level: "INFO",
+      account: intent.account,
+      subject: "LIVE · Manual order placed",
+      body: `${intent.account}: ${describeOrder(intent)} → order ${order.id} · ${order.status} · client order id ${order.clientOrderId}`
+    })
   })
 
 /** Places the order once (a repeat adopts it); a refusal is one line and exit 1, also told to Slack. */
@@ -142,6 +162,7 @@ export const placeManual = (intent: OrderIntent, json: boolean) =>
         return Effect.andThen(tellNotPlaced(intent, e, line), Effect.fail(CliFailure.failed(line)))
       })
     )
+    if (!placement.adopted) yield* tellLivePlaced(intent, placement.order)
     if (json) {
       return yield* Console.log(JSON.stringify({ account: intent.account, clientOrderId: intent.clientOrderId, adopted: placement.adopted, order: Schema.encodeSync(Order)(placement.order) }, null, 2))
     }

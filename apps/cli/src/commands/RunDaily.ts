@@ -275,8 +275,10 @@ export const executeRun = <R>(
     )
     if (result.run.status === "awaiting-approval") {
       const verdict = yield* Schema.decodeUnknownEffect(RiskVerdict)(result.outputs["RiskApproval"]).pipe(Effect.orDie)
-      yield* RunNotices.awaiting(result.run, verdict)
-      return { _tag: "Awaiting", run: result.run, verdict } as const
+      // a dry-run account (a LIVE one by default) sends nothing when the run is approved: never counted as sending
+      const idle = accounts.filter((a) => dryRun || a.settings.dryRun).map((a) => a.id)
+      yield* RunNotices.awaiting(result.run, verdict, idle)
+      return { _tag: "Awaiting", run: result.run, verdict, idle } as const
     }
     const report = yield* RunNotices.withEquityOf(
       result.run.id,
@@ -288,23 +290,43 @@ export const executeRun = <R>(
     return { _tag: "Done", run: result.run, report } as const
   })
 
-/** What a run stopped at its approval gate would send, and how to decide. */
-export const awaitingOutcome = (run: RunRecord, verdict: RiskVerdict, json: boolean) =>
-  json
-    ? Console.log(JSON.stringify({ run, awaiting: Schema.encodeSync(RiskVerdict)(verdict) }, null, 2))
+/**
+ * What a run stopped at its approval gate would send, and how to decide. The orders of `idle` accounts (dry-run
+ * ones: approving sends nothing of theirs) are listed as not sent and left out of the count.
+ */
+export const awaitingOutcome = (run: RunRecord, verdict: RiskVerdict, json: boolean, idle: ReadonlyArray<AccountId> = []) => {
+  const held = verdict.intents.filter((i) => idle.includes(i.account))
+  const heldAccounts = [...new Set(held.map((i) => i.account))]
+  const cancels = verdict.cancels.filter((c) => !idle.includes(c.account)).length
+  return json
+    ? Console.log(JSON.stringify({ run, awaiting: Schema.encodeSync(RiskVerdict)(verdict), dryRunAccounts: heldAccounts }, null, 2))
     : Console.log([
-      intentTable(verdict),
+      intentTable(verdict, idle),
       "",
-      `run ${run.id} · awaiting approval · it would send ${counted(verdict.intents.length, "order")}` +
-        (verdict.cancels.length > 0 ? ` after canceling ${verdict.cancels.length}` : ""),
+      `run ${run.id} · awaiting approval · it would send ${counted(verdict.intents.length - held.length, "order")}` +
+        (cancels > 0 ? ` after canceling ${cancels}` : "") +
+        (held.length > 0
+          ? ` (${held.length} more not sent: ${heldAccounts.join(", ")} ${heldAccounts.length === 1 ? "is a dry-run account" : "are dry-run accounts"})`
+          : ""),
       `approve with: pnpm pipeline approve ${run.id}    reject with: pnpm pipeline approve ${run.id} --reject`
     ].join("\n"))
+}
 
-/** The orders a verdict would send, one line each. */
-export const intentTable = (verdict: RiskVerdict) =>
+/** The orders a verdict would send, one line each (those of `idle`, dry-run, accounts said not sent). */
+export const intentTable = (verdict: RiskVerdict, idle: ReadonlyArray<AccountId> = []) =>
   table(
     ["ACCOUNT", "SIDE", "QTY", "SYMBOL", "TYPE", "TIF", "CLASS", "CLIENT ORDER ID", "WHAT"],
-    verdict.intents.map((i) => [i.account, i.side, String(i.qty), i.symbol, i.type, i.timeInForce, i.orderClass, i.clientOrderId, orderPurpose(i.orderClass, i.reason, i.qty)])
+    verdict.intents.map((i) => [
+      i.account,
+      i.side,
+      String(i.qty),
+      i.symbol,
+      i.type,
+      i.timeInForce,
+      i.orderClass,
+      i.clientOrderId,
+      idle.includes(i.account) ? `not sent: ${i.account} is a dry-run account` : orderPurpose(i.orderClass, i.reason, i.qty)
+    ])
   )
 
 /**
@@ -541,7 +563,7 @@ const runToEnd = (
       return result
     })).pipe(Effect.provide(AppLayer.tradingWith(moment, "create", seated.layer)))
     if (outcome === undefined) return
-    if (outcome._tag === "Awaiting") return yield* awaitingOutcome(outcome.run, outcome.verdict, options.json)
+    if (outcome._tag === "Awaiting") return yield* awaitingOutcome(outcome.run, outcome.verdict, options.json, outcome.idle)
     return yield* reportOutcome(outcome.run, outcome.report, options.json, again)
   })
 

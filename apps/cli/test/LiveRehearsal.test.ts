@@ -1,0 +1,108 @@
+import { assert, describe, it } from "@effect/vitest"
+import { tempHome } from "./CliHarness.ts"
+import { serveExchange } from "./ExchangeProcess.ts"
+import { cliInProcess } from "./InProcess.ts"
+import { slackStandIn } from "./SlackStandIn.ts"
+
+/**
+ * An operator moves one account LIVE and keeps the others on paper, rehearsing against `exchange serve` on
+ * 127.0.0.1 (a LIVE configuration on a local host keeps its paper keys): what the operator reads must tell the
+ * real-money account's orders from the paper ones.
+ */
+const rehearsal = (served: Awaited<ReturnType<typeof serveExchange>>, live: Record<string, unknown>) =>
+  JSON.stringify(
+    served.keys.filter((k) => k.account === "CLAUDE" || k.account === "GEMINI").map((k) => ({
+      id: k.account,
+      mode: "PAPER",
+      credentials: { keyId: k.keyId, secretKey: k.secretKey },
+      baseUrl: served.url,
+      ...(k.account === "CLAUDE" ? { mode: "LIVE", liveConfirmed: true, ...live } : {})
+    }))
+  )
+
+describe("one account LIVE beside paper ones, rehearsed on exchange serve", () => {
+  it("Slack and the console say which account trades real money: the run's start names it, its execution says LIVE", async () => {
+    const home = tempHome()
+    const served = await serveExchange(home)
+    const slack = await slackStandIn()
+    try {
+      const env = {
+        TRADING_ACCOUNTS_CONFIG: rehearsal(served, { settings: { dryRun: false } }),
+        COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY",
+        SLACK_WEBHOOK_URL: slack.url
+      }
+      const run = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)
+      assert.strictEqual(run.code, 0, run.stderr)
+      const all = slack.texts.join("\n")
+      assert.match(all, /\*Run started 2026-06-05 · LIVE \(real money\): CLAUDE\*/)
+      assert.match(all, /^\*CLAUDE\* · :information_source: \*INFO\* · \*LIVE · Execution succeeded · 1 order\*/m)
+      assert.match(all, /^\*GEMINI\* · :information_source: \*INFO\* · \*Execution succeeded · 1 order\*/m)
+      assert.match(run.stderr, /^.*\[CLAUDE\] INFO LIVE · Execution succeeded · 1 order — 1 order placed \| BUY \d+ USO market → /m)
+      assert.notInclude(all + run.stderr + run.stdout, served.keys.find((k) => k.account === "CLAUDE")!.secretKey)
+      // the exact replay of the LIVE run answers every call from its recordings: identical, nothing sent again
+      const runId = /^run (\S+) · completed/m.exec(run.stdout)?.[1]
+      const replay = await cliInProcess(home, ["replay", runId!], env)
+      assert.strictEqual(replay.code, 0, replay.stderr)
+      assert.match(replay.stdout, /every stage identical/)
+    } finally {
+      await slack.close()
+      await served.stop()
+    }
+  }, 120_000)
+
+  it("a run awaiting approval counts no order of a dry-run account (a LIVE one by default) among those it would send", async () => {
+    const home = tempHome()
+    const served = await serveExchange(home)
+    const slack = await slackStandIn()
+    try {
+      const env = {
+        TRADING_ACCOUNTS_CONFIG: rehearsal(served, {}),
+        COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY",
+        SLACK_WEBHOOK_URL: slack.url
+      }
+      const run = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--require-approval"], env)
+      assert.strictEqual(run.code, 0, run.stderr)
+      // CLAUDE buys USO and GEMINI sells UUP short that day; CLAUDE, LIVE without "dryRun": false, sends nothing
+      assert.match(run.stdout, /^CLAUDE\s+buy\s+\d+\s+USO\s.*not sent: CLAUDE is a dry-run account$/m)
+      assert.match(run.stdout, /^GEMINI\s+sell\s+\d+\s+UUP\s.*entry/m)
+      assert.match(run.stdout, /· awaiting approval · it would send 1 order \(1 more not sent: CLAUDE is a dry-run account\)$/m)
+      const all = slack.texts.join("\n")
+      assert.match(all, /\*Awaiting approval 2026-06-05 · 1 order\*/)
+      assert.match(all, /^GEMINI SELL \d+ UUP market/m)
+      assert.match(all, /^not sent, CLAUDE is a dry-run account: BUY \d+ USO market/m)
+      assert.notMatch(all, /^CLAUDE BUY/m)
+    } finally {
+      await slack.close()
+      await served.stop()
+    }
+  }, 120_000)
+
+  it("a manual order placed on the LIVE account is told to Slack as LIVE; one on a paper account is not told", async () => {
+    const home = tempHome()
+    const served = await serveExchange(home)
+    const slack = await slackStandIn()
+    try {
+      const env = {
+        TRADING_ACCOUNTS_CONFIG: rehearsal(served, { settings: { dryRun: false } }),
+        COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY",
+        SLACK_WEBHOOK_URL: slack.url
+      }
+      const order = (account: string) => ["order", "--account", account, "--symbol", "SPY", "--side", "buy", "--qty", "1"]
+      const paper = await cliInProcess(home, order("GEMINI"), env)
+      assert.strictEqual(paper.code, 0, paper.stderr)
+      assert.deepStrictEqual(slack.texts, [])
+      const live = await cliInProcess(home, order("CLAUDE"), env)
+      assert.strictEqual(live.code, 0, live.stderr)
+      assert.match(live.stdout, /^placed: CLAUDE buy 1 SPY market day$/m)
+      const told = slack.texts.join("\n")
+      assert.match(told, /^\*CLAUDE\* · :information_source: \*INFO\* · \*LIVE · Manual order placed\*\nCLAUDE: buy 1 SPY market day → order \S+ · (new|accepted|filled)/m)
+      // the same command again adopts the order: nothing placed, nothing told
+      const again = await cliInProcess(home, order("CLAUDE"), env)
+      assert.strictEqual(again.code, 0, again.stderr)
+      assert.strictEqual(slack.texts.join("\n"), told)
+    } finally {
+      await slack.close()
+      await served.stop()
+    }
+  }, 120_000)
+})
