@@ -12,6 +12,20 @@ const listen = async (server: Server) => {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
+/** The wire body of a bracket buy of 10 SPY that never fills: a limit at $1, exits at $2,000 and $0.50. */
+export const restingBracket = (clientOrderId: string) => ({
+  symbol: "SPY",
+  qty: "10",
+  side: "buy",
+  type: "limit",
+  limit_price: "1",
+  time_in_force: "gtc",
+  order_class: "bracket",
+  take_profit: { limit_price: "2000" },
+  stop_loss: { stop_price: "0.5" },
+  client_order_id: clientOrderId
+})
+
 /**
  * A broker on Alpaca's wire whose clock says 15:45 New York time of `clockDay` (a session, like every day of its
  * calendar): an empty account of $100,000, no positions, no orders.

@@ -9,6 +9,7 @@ import { startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca
 import { tempHome } from "./CliHarness.ts"
 import { cliInProcess, cliOk } from "./InProcess.ts"
 import { accountsConfig, serveExchange, type ServedExchange } from "./ExchangeProcess.ts"
+import { restingBracket } from "./BrokerDoubles.ts"
 
 interface OrderJson {
   readonly id: string
@@ -24,18 +25,7 @@ const placeBracket = async (served: ServedExchange, clientOrderId: string): Prom
   const answer = await fetch(`${served.url}/v2/orders`, {
     method: "POST",
     headers: { "APCA-API-KEY-ID": keys.keyId, "APCA-API-SECRET-KEY": keys.secretKey, "content-type": "application/json" },
-    body: JSON.stringify({
-      symbol: "SPY",
-      qty: "10",
-      side: "buy",
-      type: "limit",
-      limit_price: "1",
-      time_in_force: "gtc",
-      order_class: "bracket",
-      take_profit: { limit_price: "2000" },
-      stop_loss: { stop_price: "0.5" },
-      client_order_id: clientOrderId
-    })
+    body: JSON.stringify(restingBracket(clientOrderId))
   })
   const text = await answer.text()
   assert.strictEqual(answer.status, 200, text)

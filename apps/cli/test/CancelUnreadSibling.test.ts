@@ -9,6 +9,7 @@ import { Effect } from "effect"
 import { type FakeAlpaca, startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
 import { tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
+import { restingBracket } from "./BrokerDoubles.ts"
 
 interface WireOrder {
   readonly id: string
@@ -25,26 +26,13 @@ const post = (fake: FakeAlpaca, body: Record<string, unknown>) =>
     }).then((r) => r.json() as Promise<WireOrder>)
   )
 
-const bracket = (clientOrderId: string) => ({
-  symbol: "SPY",
-  qty: "10",
-  side: "buy",
-  type: "limit",
-  limit_price: "1",
-  time_in_force: "gtc",
-  order_class: "bracket",
-  take_profit: { limit_price: "2000" },
-  stop_loss: { stop_price: "0.5" },
-  client_order_id: clientOrderId
-})
-
 const envOf = (fake: FakeAlpaca) => ({ COUNCIL_ACCOUNTS: "COUNCIL", ALPACA_COUNCIL_KEY_ID: fake.keyId, ALPACA_COUNCIL_SECRET_KEY: fake.secretKey, ALPACA_COUNCIL_BASE_URL: fake.url })
 
 describe("cancel, when an order of the group is one Council cannot read", () => {
   it.effect("says on one line that it may still be working and exits 1, after naming what it canceled", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca({ keyId: "PKCANCELODD", secretKey: "cancel-odd-secret" })
-      const placed = yield* post(fake, bracket("odd-bracket"))
+      const placed = yield* post(fake, restingBracket("odd-bracket"))
       // Alpaca answers the entry in a word Council does not know: the group's listing skips it (and its legs)
       fake.venueStatuses.set(placed.id, "pending_activation")
       const stop = placed.legs.find((l) => l.type === "stop")!
@@ -63,7 +51,7 @@ describe("cancel, when an order of the group is one Council cannot read", () => 
       assert.notMatch(r.stdout, /with the rest of its/)
 
       // --json says so too (beside the orders canceled), and exits 1 the same way
-      const again = yield* post(fake, bracket("odd-bracket-two"))
+      const again = yield* post(fake, restingBracket("odd-bracket-two"))
 
       fake.venueStatuses.set(again.id, "pending_activation")
       const limit = again.legs.find((l) => l.type === "limit")!
@@ -79,7 +67,7 @@ describe("cancel, when an order of the group is one Council cannot read", () => 
   it.effect("an order whose group it read whole is not held up by another order of the symbol it cannot read", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca({ keyId: "PKCANCELPLAIN", secretKey: "cancel-plain-secret" })
-      const odd = yield* post(fake, bracket("someone-elses-bracket"))
+      const odd = yield* post(fake, restingBracket("someone-elses-bracket"))
       fake.venueStatuses.set(odd.id, "pending_activation")
       const plain = yield* post(fake, { symbol: "SPY", qty: "5", side: "buy", type: "limit", limit_price: "1", time_in_force: "gtc", client_order_id: "plain-spy" })
       const r = yield* Effect.promise(() => cliInProcess(tempHome(), ["cancel", "--account", "COUNCIL", "plain-spy"], envOf(fake)))

@@ -20,17 +20,33 @@ const rehearsal = (served: Awaited<ReturnType<typeof serveExchange>>, live: Reco
     }))
   )
 
+interface Rehearsal {
+  readonly home: string
+  readonly env: Record<string, string>
+  readonly slack: Awaited<ReturnType<typeof slackStandIn>>
+  readonly served: Awaited<ReturnType<typeof serveExchange>>
+}
+
+/**
+ * `test` given a fresh home with `exchange serve` on it, a Slack stand-in, and the rehearsal's environment (CLAUDE
+ * LIVE with `live`, GEMINI on paper, the opt-in set); the server and the stand-in are stopped after it.
+ */
+const rehearsed = async (live: Record<string, unknown>, test: (rehearsal: Rehearsal) => Promise<void>) => {
+  const home = tempHome()
+  const served = await serveExchange(home)
+  const slack = await slackStandIn()
+  try {
+    const env = { TRADING_ACCOUNTS_CONFIG: rehearsal(served, live), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY", SLACK_WEBHOOK_URL: slack.url }
+    await test({ home, env, slack, served })
+  } finally {
+    await slack.close()
+    await served.stop()
+  }
+}
+
 describe("one account LIVE beside paper ones, rehearsed on exchange serve", () => {
-  it("Slack and the console say which account trades real money: the run's start names it, its execution says LIVE", async () => {
-    const home = tempHome()
-    const served = await serveExchange(home)
-    const slack = await slackStandIn()
-    try {
-      const env = {
-        TRADING_ACCOUNTS_CONFIG: rehearsal(served, { settings: { dryRun: false } }),
-        COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY",
-        SLACK_WEBHOOK_URL: slack.url
-      }
+  it("Slack and the console say which account trades real money: the run's start names it, its execution says LIVE", async () =>
+    rehearsed({ settings: { dryRun: false } }, async ({ home, env, slack, served }) => {
       const run = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)
       assert.strictEqual(run.code, 0, run.stderr)
       const all = slack.texts.join("\n")
@@ -44,22 +60,10 @@ describe("one account LIVE beside paper ones, rehearsed on exchange serve", () =
       const replay = await cliInProcess(home, ["replay", runId!], env)
       assert.strictEqual(replay.code, 0, replay.stderr)
       assert.match(replay.stdout, /every stage identical/)
-    } finally {
-      await slack.close()
-      await served.stop()
-    }
-  }, 120_000)
+    }), 120_000)
 
-  it("a run awaiting approval counts no order of a dry-run account (a LIVE one by default) among those it would send", async () => {
-    const home = tempHome()
-    const served = await serveExchange(home)
-    const slack = await slackStandIn()
-    try {
-      const env = {
-        TRADING_ACCOUNTS_CONFIG: rehearsal(served, {}),
-        COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY",
-        SLACK_WEBHOOK_URL: slack.url
-      }
+  it("a run awaiting approval counts no order of a dry-run account (a LIVE one by default) among those it would send", async () =>
+    rehearsed({}, async ({ home, env, slack }) => {
       const run = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--require-approval"], env)
       assert.strictEqual(run.code, 0, run.stderr)
       // CLAUDE buys USO and GEMINI sells UUP short that day; CLAUDE, LIVE without "dryRun": false, sends nothing
@@ -71,22 +75,10 @@ describe("one account LIVE beside paper ones, rehearsed on exchange serve", () =
       assert.match(all, /^GEMINI SELL \d+ UUP market/m)
       assert.match(all, /^not sent, CLAUDE is a dry-run account: BUY \d+ USO market/m)
       assert.notMatch(all, /^CLAUDE BUY/m)
-    } finally {
-      await slack.close()
-      await served.stop()
-    }
-  }, 120_000)
+    }), 120_000)
 
-  it("a manual order placed on the LIVE account is told to Slack as LIVE; one on a paper account is not told", async () => {
-    const home = tempHome()
-    const served = await serveExchange(home)
-    const slack = await slackStandIn()
-    try {
-      const env = {
-        TRADING_ACCOUNTS_CONFIG: rehearsal(served, { settings: { dryRun: false } }),
-        COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY",
-        SLACK_WEBHOOK_URL: slack.url
-      }
+  it("a manual order placed on the LIVE account is told to Slack as LIVE; one on a paper account is not told", async () =>
+    rehearsed({ settings: { dryRun: false } }, async ({ home, env, slack }) => {
       const order = (account: string) => ["order", "--account", account, "--symbol", "SPY", "--side", "buy", "--qty", "1"]
       const paper = await cliInProcess(home, order("GEMINI"), env)
       assert.strictEqual(paper.code, 0, paper.stderr)
@@ -100,9 +92,5 @@ describe("one account LIVE beside paper ones, rehearsed on exchange serve", () =
       const again = await cliInProcess(home, order("CLAUDE"), env)
       assert.strictEqual(again.code, 0, again.stderr)
       assert.strictEqual(slack.texts.join("\n"), told)
-    } finally {
-      await slack.close()
-      await served.stop()
-    }
-  }, 120_000)
+    }), 120_000)
 })
