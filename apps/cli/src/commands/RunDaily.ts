@@ -32,10 +32,10 @@ import { waitForSignal } from "../Listening.ts"
 import { outcome } from "../Outcome.ts"
 import * as RunNotices from "../RunNotices.ts"
 import * as StaleData from "../StaleData.ts"
-import { orderPurpose } from "../OrderPurpose.ts"
-import { counted, money, table } from "../Table.ts"
+import { money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
 import { ensureNoOtherDayRunning, ensureTradableDay } from "./Session.ts"
+import { awaitingOutcome } from "./AwaitingApproval.ts"
 import { checkMarket, clockAccountAmong, earlyCloseOnly, noSessionLine, type RunMoment } from "./Timing.ts"
 
 export interface RunDailyOptions {
@@ -289,45 +289,6 @@ export const executeRun = <R>(
     yield* RunNotices.summary(result.run, report)
     return { _tag: "Done", run: result.run, report } as const
   })
-
-/**
- * What a run stopped at its approval gate would send, and how to decide. The orders of `idle` accounts (dry-run
- * ones: approving sends nothing of theirs) are listed as not sent and left out of the count.
- */
-export const awaitingOutcome = (run: RunRecord, verdict: RiskVerdict, json: boolean, idle: ReadonlyArray<AccountId> = []) => {
-  const held = verdict.intents.filter((i) => idle.includes(i.account))
-  const heldAccounts = [...new Set(held.map((i) => i.account))]
-  const cancels = verdict.cancels.filter((c) => !idle.includes(c.account)).length
-  return json
-    ? Console.log(JSON.stringify({ run, awaiting: Schema.encodeSync(RiskVerdict)(verdict), dryRunAccounts: heldAccounts }, null, 2))
-    : Console.log([
-      intentTable(verdict, idle),
-      "",
-      `run ${run.id} · awaiting approval · it would send ${counted(verdict.intents.length - held.length, "order")}` +
-        (cancels > 0 ? ` after canceling ${cancels}` : "") +
-        (held.length > 0
-          ? ` (${held.length} more not sent: ${heldAccounts.join(", ")} ${heldAccounts.length === 1 ? "is a dry-run account" : "are dry-run accounts"})`
-          : ""),
-      `approve with: pnpm pipeline approve ${run.id}    reject with: pnpm pipeline approve ${run.id} --reject`
-    ].join("\n"))
-}
-
-/** The orders a verdict would send, one line each (those of `idle`, dry-run, accounts said not sent). */
-export const intentTable = (verdict: RiskVerdict, idle: ReadonlyArray<AccountId> = []) =>
-  table(
-    ["ACCOUNT", "SIDE", "QTY", "SYMBOL", "TYPE", "TIF", "CLASS", "CLIENT ORDER ID", "WHAT"],
-    verdict.intents.map((i) => [
-      i.account,
-      i.side,
-      String(i.qty),
-      i.symbol,
-      i.type,
-      i.timeInForce,
-      i.orderClass,
-      i.clientOrderId,
-      idle.includes(i.account) ? `not sent: ${i.account} is a dry-run account` : orderPurpose(i.orderClass, i.reason, i.qty)
-    ])
-  )
 
 /**
  * `command`, whose failure (exit 1, or 130: interrupted, as by a timer's stop) is also told to the notifier as
