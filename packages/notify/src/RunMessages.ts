@@ -282,6 +282,13 @@ export const summaryLine = (execution: AccountExecution, previousEquity: number 
   }`
 }
 
+/**
+ * `line` led by `LIVE ·` when `account` is among `live` (the accounts that trade real money): a summary's or a
+ * close-all's line of a LIVE account never reads as a paper one's, as its execution message does not.
+ */
+const liveLine = (account: string, line: string, live: ReadonlyArray<string> | undefined): string =>
+  live !== undefined && live.includes(account) ? `LIVE · ${line}` : line
+
 /** A session with no completed run: `note` says what became of its run, if it had one. */
 export interface MissedSession {
   readonly date: TradingDay
@@ -344,6 +351,8 @@ export const runSummary = (input: {
   readonly runId?: string
   /** The previous completed run's day when sessions without a completed run lie between (`summaryLine`). */
   readonly since?: TradingDay
+  /** The accounts that trade real money: their lines start `LIVE ·`. */
+  readonly live?: ReadonlyArray<string>
 }): Notification => {
   const { accounts } = input.report
   const failed = accounts.filter((a) => a.status === "failed").length
@@ -355,7 +364,7 @@ export const runSummary = (input: {
     }${failed > 0 ? `, ${failed} failed` : ""}`,
     body: list([
       ...(input.runId === undefined ? [] : [`run ${input.runId}`]),
-      ...accounts.map((a) => summaryLine(a, input.previousEquity?.[a.account], input.since))
+      ...accounts.map((a) => liveLine(a.account, summaryLine(a, input.previousEquity?.[a.account], input.since), input.live))
     ])
   }
 }
@@ -373,7 +382,12 @@ export interface ClosedAccount {
  * canceled and every position sold or bought back is no routine day — an ERROR when an account could not be
  * closed (it still holds what it held). One line per account: what it canceled and closed, or why not.
  */
-export const closedAll = (input: { readonly via: string; readonly accounts: ReadonlyArray<ClosedAccount> }): Notification => {
+export const closedAll = (input: {
+  readonly via: string
+  readonly accounts: ReadonlyArray<ClosedAccount>
+  /** The accounts that trade real money: their lines start `LIVE ·`. */
+  readonly live?: ReadonlyArray<string>
+}): Notification => {
   const failed = input.accounts.filter((a) => a.error !== null)
   const canceled = input.accounts.reduce((n, a) => n + (a.canceled ?? 0), 0)
   const closed = input.accounts.reduce((n, a) => n + (a.closed?.length ?? 0), 0)
@@ -382,11 +396,15 @@ export const closedAll = (input: { readonly via: string; readonly accounts: Read
     subject: `Close-all (${input.via}): ${counted(canceled, "order")} canceled, ${counted(closed, "position")} closed` +
       (failed.length > 0 ? `, ${failed.length} of ${input.accounts.length} accounts failed` : ""),
     body: list(input.accounts.map((a) =>
-      a.error !== null
-        ? `${a.account} FAILED, still holds what it held: ${a.error}`
-        : `${a.account}: ${counted(a.canceled ?? 0, "order")} canceled; ${
-          a.closed === null || a.closed.length === 0 ? "no position" : `closed ${a.closed.map((o) => `${o.side.toUpperCase()} ${qty(o.qty)} ${o.symbol}`).join(", ")}`
-        }`
+      liveLine(
+        a.account,
+        a.error !== null
+          ? `${a.account} FAILED, still holds what it held: ${a.error}`
+          : `${a.account}: ${counted(a.canceled ?? 0, "order")} canceled; ${
+            a.closed === null || a.closed.length === 0 ? "no position" : `closed ${a.closed.map((o) => `${o.side.toUpperCase()} ${qty(o.qty)} ${o.symbol}`).join(", ")}`
+          }`,
+        input.live
+      )
     ))
   }
 }
