@@ -58,7 +58,9 @@ export const awaiting = (run: RunRecord, verdict: RiskVerdict, idle: ReadonlyArr
   const told = awaitingApproval({
     runId: run.id,
     tradingDay: run.tradingDay,
-    verdict: { ...verdict, intents: verdict.intents.filter((i) => sends(i.account)), cancels: verdict.cancels.filter((c) => sends(c.account)) }
+    verdict: { ...verdict, intents: verdict.intents.filter((i) => sends(i.account)), cancels: verdict.cancels.filter((c) => sends(c.account)) },
+    // an order a LIVE account would send reads `LIVE · CLAUDE BUY …`: approving it spends real money
+    live: liveIn(Schema.decodeUnknownOption(DailyParams)(run.params))
   })
   // a dry-run account's orders are said, apart and as not sent: approving the run sends none of them
   const held = verdict.intents.filter((i) => !sends(i.account)).map((i) => `not sent, ${i.account} is a dry-run account: ${intentLine(i)}`)

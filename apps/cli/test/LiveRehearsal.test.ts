@@ -115,6 +115,17 @@ describe("one account LIVE beside paper ones, rehearsed on exchange serve", () =
       assert.notInclude(keys, "LIVE ·")
     }), 120_000)
 
+  it("a run awaiting approval: an order the LIVE account would send starts LIVE ·, a paper account's does not", async () =>
+    rehearsed({ settings: { dryRun: false } }, async ({ home, env, slack }) => {
+      const run = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--require-approval"], env)
+      assert.strictEqual(run.code, 0, run.stderr)
+      const all = slack.texts.join("\n")
+      assert.match(all, /\*Awaiting approval 2026-06-05 · 2 orders\*/)
+      assert.match(all, /^LIVE · CLAUDE BUY \d+ USO market/m)
+      assert.match(all, /^GEMINI SELL \d+ UUP market/m)
+      assert.notInclude(all, "LIVE · GEMINI")
+    }), 120_000)
+
   it("the end-of-run summary's line of the LIVE account starts LIVE ·; a paper account's does not", async () =>
     rehearsed({ settings: { dryRun: false } }, async ({ home, env, slack, served }) => {
       const run = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)

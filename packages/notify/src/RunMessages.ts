@@ -112,10 +112,23 @@ export const intentLine = (intent: OrderIntent): string => {
 }
 
 /**
+ * `line` led by `LIVE ·` when `account` is among `live` (the accounts that trade real money): an order awaiting
+ * approval, a summary's or a close-all's line of a LIVE account never reads as a paper one's.
+ */
+const liveLine = (account: string, line: string, live: ReadonlyArray<string> | undefined): string =>
+  live !== undefined && live.includes(account) ? `LIVE · ${line}` : line
+
+/**
  * A run stopped at its approval gate (`run daily --require-approval`): what it would send, per account, and how to
  * decide. WARN: nothing is sent until somebody approves, and a `close` run must be approved before the cutoff.
  */
-export const awaitingApproval = (input: { readonly runId: string; readonly tradingDay: TradingDay; readonly verdict: RiskVerdict }): Notification => {
+export const awaitingApproval = (input: {
+  readonly runId: string
+  readonly tradingDay: TradingDay
+  readonly verdict: RiskVerdict
+  /** The accounts that trade real money: their orders' lines start `LIVE ·`. */
+  readonly live?: ReadonlyArray<string>
+}): Notification => {
   const { intents, cancels } = input.verdict
   const accounts = [...new Set(intents.map((i) => i.account))]
   return {
@@ -125,7 +138,7 @@ export const awaitingApproval = (input: { readonly runId: string; readonly tradi
     }`,
     body: list([
       `run ${input.runId}: nothing is sent until it is approved`,
-      ...accounts.flatMap((account) => intents.filter((i) => i.account === account).map((i) => `${account} ${intentLine(i)}`)),
+      ...accounts.flatMap((account) => intents.filter((i) => i.account === account).map((i) => liveLine(account, `${account} ${intentLine(i)}`, input.live))),
       `approve: pnpm pipeline approve ${input.runId} · reject: pnpm pipeline approve ${input.runId} --reject`
     ])
   }
@@ -281,13 +294,6 @@ export const summaryLine = (execution: AccountExecution, previousEquity: number 
     execution.status === "dry-run" ? " · dry run" : ""
   }`
 }
-
-/**
- * `line` led by `LIVE ·` when `account` is among `live` (the accounts that trade real money): a summary's or a
- * close-all's line of a LIVE account never reads as a paper one's, as its execution message does not.
- */
-const liveLine = (account: string, line: string, live: ReadonlyArray<string> | undefined): string =>
-  live !== undefined && live.includes(account) ? `LIVE · ${line}` : line
 
 /** A session with no completed run: `note` says what became of its run, if it had one. */
 export interface MissedSession {
