@@ -2,7 +2,7 @@
  * What a run tells the operator beyond its stages' own messages: that it started (a fork says whose), the sessions
  * since the last completed run that went untraded (`missedBefore`), a run off its schedule's time, each failure
  * with its error, that it waits for an approval, and one summary at the end (per account: orders, equity, the P&L
- * since the previous completed run). Sent straight to the notifier (not through the recorder: they belong to this invocation — an exact
+ * since the previous completed run; a LIVE account's line starts `LIVE ·`). Sent straight to the notifier (not through the recorder: they belong to this invocation — an exact
  * `replay` never makes them, a fork is a run of its own and does); a notifier failure is a warning on stderr, never
  * the run's.
  */
@@ -23,9 +23,13 @@ const tell = (message: Notification) =>
     Effect.catchTag("NotifierError", (error) => Effect.logWarning(`notification failed: ${error.message}`))
   )
 
+/** The accounts of `params` that trade real money (mode LIVE); none when they do not read back. */
+const liveIn = (params: Option.Option<DailyParams>): ReadonlyArray<AccountId> =>
+  Option.match(params, { onNone: () => [], onSome: (p) => p.accounts.filter((a) => a.mode === "LIVE").map((a) => a.id) })
+
 const startOf = (run: RunRecord, resumed: boolean): Notification => {
   const params = Schema.decodeUnknownOption(DailyParams)(run.params)
-  const live = Option.match(params, { onNone: () => [], onSome: (p) => p.accounts.filter((a) => a.mode === "LIVE").map((a) => a.id) })
+  const live = liveIn(params)
   const told = runStarted({
     runId: run.id,
     tradingDay: run.tradingDay,
@@ -54,7 +58,9 @@ export const awaiting = (run: RunRecord, verdict: RiskVerdict, idle: ReadonlyArr
   const told = awaitingApproval({
     runId: run.id,
     tradingDay: run.tradingDay,
-    verdict: { ...verdict, intents: verdict.intents.filter((i) => sends(i.account)), cancels: verdict.cancels.filter((c) => sends(c.account)) }
+    verdict: { ...verdict, intents: verdict.intents.filter((i) => sends(i.account)), cancels: verdict.cancels.filter((c) => sends(c.account)) },
+    // an order a LIVE account would send reads `LIVE · CLAUDE BUY …`: approving it spends real money
+    live: liveIn(Schema.decodeUnknownOption(DailyParams)(run.params))
   })
   // a dry-run account's orders are said, apart and as not sent: approving the run sends none of them
   const held = verdict.intents.filter((i) => !sends(i.account)).map((i) => `not sent, ${i.account} is a dry-run account: ${intentLine(i)}`)
@@ -226,5 +232,7 @@ export const summary = (run: RunRecord, report: ExecutionReport) =>
     const gap = last === undefined || account === undefined ? undefined : yield* gapAfter(last, run.tradingDay, account)
     // a rejected session between is not missed, but the P&L still spans it: not a day's
     const since = gap !== undefined && gap.spans ? { since: gap.last.run.tradingDay } : {}
-    yield* tell(runSummary({ report, previousEquity: last?.equity ?? {}, runId: run.id, ...since }))
+    // a LIVE account's line starts `LIVE ·`, as its execution message does
+    const live = liveIn(Schema.decodeUnknownOption(DailyParams)(run.params))
+    yield* tell(runSummary({ report, previousEquity: last?.equity ?? {}, runId: run.id, live, ...since }))
   })

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { fetchFresh, startServer } from "../../server/test/MonitorHome.ts"
 import { tempHome } from "./CliHarness.ts"
 import { serveExchange } from "./ExchangeProcess.ts"
 import { cliInProcess } from "./InProcess.ts"
@@ -92,5 +93,83 @@ describe("one account LIVE beside paper ones, rehearsed on exchange serve", () =
       const again = await cliInProcess(home, order("CLAUDE"), env)
       assert.strictEqual(again.code, 0, again.stderr)
       assert.strictEqual(slack.texts.join("\n"), told)
+    }), 120_000)
+
+  it("each decision message of the LIVE account starts LIVE ·; a paper account's does not; the recording keeps the plain subject", async () =>
+    rehearsed({}, async ({ home, env, slack, served }) => {
+      const run = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--require-approval"], env)
+      assert.strictEqual(run.code, 0, run.stderr)
+      const all = slack.texts.join("\n")
+      assert.match(all, /^\*CLAUDE\* · :\w+: \*(INFO|WARN)\* · \*LIVE · Decision /m)
+      assert.match(all, /^\*GEMINI\* · :\w+: \*(INFO|WARN)\* · \*Decision /m)
+      assert.match(run.stderr, /\[CLAUDE\] (INFO|WARN) LIVE · Decision /)
+      assert.notMatch(run.stderr, /\[GEMINI\] (INFO|WARN) LIVE · /)
+      assert.notInclude(all + run.stderr + run.stdout, served.keys.find((k) => k.account === "CLAUDE")!.secretKey)
+      // the recorded notifier call is keyed by the plain subject: runs recorded before the mark replay as they were
+      const runId = /^run (\S+) /m.exec(run.stdout)?.[1]
+      const bundle = await cliInProcess(home, ["export", runId!], env)
+      assert.strictEqual(bundle.code, 0, bundle.stderr)
+      const { recordings } = JSON.parse(bundle.stdout) as { recordings: ReadonlyArray<{ key: unknown }> }
+      const keys = JSON.stringify(recordings.map((r) => r.key))
+      assert.match(keys, /CLAUDE[^}]*Decision LONG USO/)
+      assert.notInclude(keys, "LIVE ·")
+    }), 120_000)
+
+  it("a run awaiting approval: an order the LIVE account would send starts LIVE ·, a paper account's does not", async () =>
+    rehearsed({ settings: { dryRun: false } }, async ({ home, env, slack }) => {
+      const run = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--require-approval"], env)
+      assert.strictEqual(run.code, 0, run.stderr)
+      const all = slack.texts.join("\n")
+      assert.match(all, /\*Awaiting approval 2026-06-05 · 2 orders\*/)
+      assert.match(all, /^LIVE · CLAUDE BUY \d+ USO market/m)
+      assert.match(all, /^GEMINI SELL \d+ UUP market/m)
+      assert.notInclude(all, "LIVE · GEMINI")
+    }), 120_000)
+
+  it("the end-of-run summary's line of the LIVE account starts LIVE ·; a paper account's does not", async () =>
+    rehearsed({ settings: { dryRun: false } }, async ({ home, env, slack, served }) => {
+      const run = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)
+      assert.strictEqual(run.code, 0, run.stderr)
+      // Slack batches the messages that wait: the summary is the last one sent (Slack escapes & as &amp;)
+      const all = slack.texts.join("\n")
+      const summary = all.slice(all.indexOf("*Run summary 2026-06-05"))
+      assert.match(summary, /^\*Run summary 2026-06-05 · 2 accounts, 2 orders\*\nrun \S+\n/)
+      assert.match(summary, /^LIVE · CLAUDE 1 order · equity \$[\d,.]+ · day P&amp;L /m)
+      assert.match(summary, /^GEMINI 1 order · equity \$[\d,.]+ · day P&amp;L /m)
+      assert.notInclude(summary, "LIVE · GEMINI")
+      assert.notInclude(slack.texts.join("\n") + run.stderr + run.stdout, served.keys.find((k) => k.account === "CLAUDE")!.secretKey)
+    }), 120_000)
+
+  it("close-all from the CLI: the LIVE account's line starts LIVE ·, the paper account's does not", async () =>
+    rehearsed({ settings: { dryRun: false } }, async ({ home, env, slack, served }) => {
+      const closed = await cliInProcess(home, ["close-all", "--yes"], env)
+      assert.strictEqual(closed.code, 0, closed.stderr)
+      assert.strictEqual(slack.texts.length, 1, slack.texts.join("\n---\n"))
+      const [, ...lines] = slack.texts[0]!.split("\n")
+      assert.deepStrictEqual(lines.toSorted(), ["GEMINI: 0 orders canceled; no position", "LIVE · CLAUDE: 0 orders canceled; no position"])
+      assert.notInclude(slack.texts[0]! + closed.stderr + closed.stdout, served.keys.find((k) => k.account === "CLAUDE")!.secretKey)
+    }), 120_000)
+
+  it("close-all over the monitor's API: the LIVE account's line starts LIVE ·, the paper account's does not", async () =>
+    rehearsed({ settings: { dryRun: false } }, async ({ home, env, slack, served }) => {
+      const token = "live-marks-close-all-token-4f1e9a"
+      const server = await startServer(home, { ...env, COUNCIL_API_TOKEN: token })
+      try {
+        const res = await fetchFresh(`${server.url}/api/close-all`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: "{}"
+        })
+        assert.strictEqual(res.status, 200, await res.clone().text())
+        // the server sends in the background: wait for the message (Slack is paced at one request a second)
+        for (let i = 0; i < 50 && slack.texts.length === 0; i++) await new Promise((r) => setTimeout(r, 100))
+        assert.strictEqual(slack.texts.length, 1, slack.texts.join("\n---\n"))
+        const [head, ...lines] = slack.texts[0]!.split("\n")
+        assert.match(head!, /Close-all \(the monitor's API\)/)
+        assert.deepStrictEqual(lines.toSorted(), ["GEMINI: 0 orders canceled; no position", "LIVE · CLAUDE: 0 orders canceled; no position"])
+        assert.notInclude(slack.texts[0]! + server.output(), served.keys.find((k) => k.account === "CLAUDE")!.secretKey)
+      } finally {
+        await server.stop()
+      }
     }), 120_000)
 })

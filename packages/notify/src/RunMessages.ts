@@ -112,10 +112,23 @@ export const intentLine = (intent: OrderIntent): string => {
 }
 
 /**
+ * `line` led by `LIVE ·` when `account` is among `live` (the accounts that trade real money): an order awaiting
+ * approval, a summary's or a close-all's line of a LIVE account never reads as a paper one's.
+ */
+const liveLine = (account: string, line: string, live: ReadonlyArray<string> | undefined): string =>
+  live !== undefined && live.includes(account) ? `LIVE · ${line}` : line
+
+/**
  * A run stopped at its approval gate (`run daily --require-approval`): what it would send, per account, and how to
  * decide. WARN: nothing is sent until somebody approves, and a `close` run must be approved before the cutoff.
  */
-export const awaitingApproval = (input: { readonly runId: string; readonly tradingDay: TradingDay; readonly verdict: RiskVerdict }): Notification => {
+export const awaitingApproval = (input: {
+  readonly runId: string
+  readonly tradingDay: TradingDay
+  readonly verdict: RiskVerdict
+  /** The accounts that trade real money: their orders' lines start `LIVE ·`. */
+  readonly live?: ReadonlyArray<string>
+}): Notification => {
   const { intents, cancels } = input.verdict
   const accounts = [...new Set(intents.map((i) => i.account))]
   return {
@@ -125,7 +138,7 @@ export const awaitingApproval = (input: { readonly runId: string; readonly tradi
     }`,
     body: list([
       `run ${input.runId}: nothing is sent until it is approved`,
-      ...accounts.flatMap((account) => intents.filter((i) => i.account === account).map((i) => `${account} ${intentLine(i)}`)),
+      ...accounts.flatMap((account) => intents.filter((i) => i.account === account).map((i) => liveLine(account, `${account} ${intentLine(i)}`, input.live))),
       `approve: pnpm pipeline approve ${input.runId} · reject: pnpm pipeline approve ${input.runId} --reject`
     ])
   }
@@ -344,6 +357,8 @@ export const runSummary = (input: {
   readonly runId?: string
   /** The previous completed run's day when sessions without a completed run lie between (`summaryLine`). */
   readonly since?: TradingDay
+  /** The accounts that trade real money: their lines start `LIVE ·`. */
+  readonly live?: ReadonlyArray<string>
 }): Notification => {
   const { accounts } = input.report
   const failed = accounts.filter((a) => a.status === "failed").length
@@ -355,7 +370,7 @@ export const runSummary = (input: {
     }${failed > 0 ? `, ${failed} failed` : ""}`,
     body: list([
       ...(input.runId === undefined ? [] : [`run ${input.runId}`]),
-      ...accounts.map((a) => summaryLine(a, input.previousEquity?.[a.account], input.since))
+      ...accounts.map((a) => liveLine(a.account, summaryLine(a, input.previousEquity?.[a.account], input.since), input.live))
     ])
   }
 }
@@ -373,7 +388,12 @@ export interface ClosedAccount {
  * canceled and every position sold or bought back is no routine day — an ERROR when an account could not be
  * closed (it still holds what it held). One line per account: what it canceled and closed, or why not.
  */
-export const closedAll = (input: { readonly via: string; readonly accounts: ReadonlyArray<ClosedAccount> }): Notification => {
+export const closedAll = (input: {
+  readonly via: string
+  readonly accounts: ReadonlyArray<ClosedAccount>
+  /** The accounts that trade real money: their lines start `LIVE ·`. */
+  readonly live?: ReadonlyArray<string>
+}): Notification => {
   const failed = input.accounts.filter((a) => a.error !== null)
   const canceled = input.accounts.reduce((n, a) => n + (a.canceled ?? 0), 0)
   const closed = input.accounts.reduce((n, a) => n + (a.closed?.length ?? 0), 0)
@@ -382,11 +402,15 @@ export const closedAll = (input: { readonly via: string; readonly accounts: Read
     subject: `Close-all (${input.via}): ${counted(canceled, "order")} canceled, ${counted(closed, "position")} closed` +
       (failed.length > 0 ? `, ${failed.length} of ${input.accounts.length} accounts failed` : ""),
     body: list(input.accounts.map((a) =>
-      a.error !== null
-        ? `${a.account} FAILED, still holds what it held: ${a.error}`
-        : `${a.account}: ${counted(a.canceled ?? 0, "order")} canceled; ${
-          a.closed === null || a.closed.length === 0 ? "no position" : `closed ${a.closed.map((o) => `${o.side.toUpperCase()} ${qty(o.qty)} ${o.symbol}`).join(", ")}`
-        }`
+      liveLine(
+        a.account,
+        a.error !== null
+          ? `${a.account} FAILED, still holds what it held: ${a.error}`
+          : `${a.account}: ${counted(a.canceled ?? 0, "order")} canceled; ${
+            a.closed === null || a.closed.length === 0 ? "no position" : `closed ${a.closed.map((o) => `${o.side.toUpperCase()} ${qty(o.qty)} ${o.symbol}`).join(", ")}`
+          }`,
+        input.live
+      )
     ))
   }
 }

@@ -173,6 +173,22 @@ describe("RunMessages", () => {
     assert.deepStrictEqual(message.body.split("\n").at(-1), "nothing traded: account-unavailable — could not read the account: GET /v2/account: 401 request is not authorized")
   })
 
+  it("closedAll: a LIVE account's line starts LIVE ·, a failed one's too; the subject and the paper accounts' lines are as they were", () => {
+    const accounts = [
+      { account: "CHATGPT", canceled: 2, closed: [{ symbol: "SPY", side: "sell", qty: 10 }], error: null },
+      { account: "GROQ", canceled: null, closed: null, error: "GET /v2/positions: 503" },
+      { account: "COUNCIL", canceled: 0, closed: [], error: null }
+    ]
+    const plain = RunMessages.closedAll({ via: "pnpm pipeline close-all", accounts })
+    const marked = RunMessages.closedAll({ via: "pnpm pipeline close-all", accounts, live: ["GROQ", "COUNCIL"] })
+    assert.strictEqual(marked.subject, plain.subject)
+    assert.deepStrictEqual(marked.body.split("\n"), [
+      "CHATGPT: 2 orders canceled; closed SELL 10 SPY",
+      "LIVE · GROQ FAILED, still holds what it held: GET /v2/positions: 503",
+      "LIVE · COUNCIL: 0 orders canceled; no position"
+    ])
+  })
+
   it("closedAll: a WARN with what each account canceled and closed; an ERROR naming the account that could not be closed", () => {
     const done = RunMessages.closedAll({
       via: "pnpm pipeline close-all",

@@ -27,3 +27,12 @@ export const notify = (message: Notification, present: (message: Notification) =
 /** Every message of `messages`, in order, each dressed by `present` as `notify` does. */
 export const notifyAll = (messages: ReadonlyArray<Notification>, present: (message: Notification) => Notification = identity) =>
   Effect.forEach(messages, (message) => notify(message, present), { discard: true })
+
+/**
+ * A message dressed for `notify`: its subject led by `LIVE ·` when its account is one of `accounts` whose mode is
+ * LIVE (real money; the only mode the LIVE guard lets reach a live host or use a live key), so on a phone a real
+ * account's decision or order never reads as a paper one. Only what is sent is marked: the recorded call keeps the
+ * plain subject.
+ */
+export const liveTold = (accounts: ReadonlyArray<{ readonly id: string; readonly mode: string }>) => (message: Notification): Notification =>
+  accounts.some((a) => a.id === message.account && a.mode === "LIVE") ? { ...message, subject: `LIVE · ${message.subject}` } : message

@@ -184,7 +184,9 @@ const tellClosed = (via: string, results: ReadonlyArray<{ account: AccountId; re
         onFailure: (e) => ({ account, canceled: null, closed: null, error: e.message })
       })
     )
-    yield* Notifier.use((n) => n.notify(closedAll({ via, accounts }))).pipe(
+    // a LIVE account's line starts `LIVE ·`: the panic button pressed on real money never reads as on paper
+    const live = (yield* TradingAccounts).all.filter((a) => a.mode === "LIVE").map((a) => a.id)
+    yield* Notifier.use((n) => n.notify(closedAll({ via, accounts, live }))).pipe(
       Effect.catchTag("NotifierError", (error) => Effect.logWarning(`notification failed: ${error.message}`)),
       Effect.provide(AppLayer.notifier)
     )

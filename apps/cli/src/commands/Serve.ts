@@ -8,7 +8,7 @@ import * as Schema from "effect/Schema"
 import * as HttpServer from "effect/http/HttpServer"
 import { RunId } from "@council/domain"
 import { RunStore } from "@council/engine"
-import type { TradingAccounts } from "@council/broker"
+import { TradingAccounts } from "@council/broker"
 import type { MarketData } from "@council/market"
 import { Approvals, CloseAllNotice, HostCheck, Server } from "@council/server"
 import { Notifier } from "@council/notify/Notifier"
@@ -82,9 +82,11 @@ const approvals = Effect.gen(function*() {
  */
 const closeAllNotice = Layer.effect(CloseAllNotice.CloseAllNotice, Effect.gen(function*() {
   const notifier = yield* Notifier
+  // a LIVE account's line starts `LIVE ·`, as `close-all` tells it
+  const live = (yield* TradingAccounts).all.filter((a) => a.mode === "LIVE").map((a) => a.id)
   return CloseAllNotice.CloseAllNotice.of({
     tell: (accounts) =>
-      notifier.notify(closedAll({ via: "the monitor's API", accounts })).pipe(
+      notifier.notify(closedAll({ via: "the monitor's API", accounts, live })).pipe(
         Effect.catchTag("NotifierError", (error) => Effect.logWarning(`notification failed: ${error.message}`))
       )
   })

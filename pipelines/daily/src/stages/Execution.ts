@@ -18,11 +18,10 @@ import {
 } from "@council/domain"
 import { Recorder, RunContext, Stage } from "@council/engine"
 import { AccountManager, type Broker, BrokerError, bySymbol, notSentAfter, Placement, placeOnce } from "@council/broker"
-import type { Notification } from "@council/notify/Notifier"
 import { executionResult } from "@council/notify/RunMessages"
 import { type AccountProfile, readsRefusedCancels, runAccounts, runTiming } from "../DailyParams.ts"
 import { statusOf } from "../MarketSchedule.ts"
-import { notifyAll } from "../Notify.ts"
+import { liveTold, notifyAll } from "../Notify.ts"
 import { keyRefusedAdvice } from "../RunFailures.ts"
 import { RiskApproval, unevaluated } from "./RiskApproval.ts"
 
@@ -240,14 +239,6 @@ const REFUSED_KEY = /(^|\D)401 /
 const brokerFailed = (account: AccountId, error: BrokerError): AccountExecution =>
   accountFailed(account, error.reason === "Unauthorized" ? `${error.message} (${keyRefusedAdvice(account)})` : error.message)
 
-/**
- * An account's execution message, its subject led by `LIVE ·` when the account trades real money (mode LIVE, the
- * only mode the LIVE guard lets reach a live host or use a live key): on a phone, a real order never reads as a
- * paper one. Only what is sent is marked (`notifyAll`): the recorded call keeps the plain subject.
- */
-const liveTold = (message: Notification, accounts: ReadonlyArray<AccountProfile>): Notification =>
-  accounts.some((a) => a.id === message.account && a.mode === "LIVE") ? { ...message, subject: `LIVE · ${message.subject}` } : message
-
 /** What an account whose gate could not read it reports: failed, nothing sent, why, and what to do. */
 const notEvaluated = (rejection: Rejection) =>
   accountFailed(
@@ -291,7 +282,8 @@ export const Execution = Stage.make({
           onFailure: (error) => error._tag === "BrokerError" ? Effect.succeed(brokerFailed(account, error)) : Effect.fail(error)
         }))
       const results = accounts.map((config) => skip(config) ?? sent.find((r) => r.account === config.id)!)
-      yield* notifyAll(results.map(executionResult), (message) => liveTold(message, accounts))
+      // a LIVE account's message starts `LIVE ·` (`liveTold`)
+      yield* notifyAll(results.map(executionResult), liveTold(accounts))
       return { asOf: verdict.asOf, dryRun: dry, accounts: results }
     })
 })

@@ -16,7 +16,7 @@ import { Recorder, Stage } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
 import { accountDecision } from "@council/notify/RunMessages"
 import { type AccountProfile, carriedPlans, namesCancelGroups, protectsWhenHolding, runAccounts, runTiming, statesPositionIntents } from "../DailyParams.ts"
-import { notifyAll } from "../Notify.ts"
+import { liveTold, notifyAll } from "../Notify.ts"
 import { planAccount, protectHeld, type Target } from "../RiskRules.ts"
 import { ACCOUNT_UNAVAILABLE } from "../Unevaluated.ts"
 import { CouncilSynthesis } from "./CouncilSynthesis.ts"
@@ -121,6 +121,7 @@ export const RiskApproval = Stage.make({
         rejections: plans.flatMap((p) => p.rejections),
         clamps: plans.flatMap((p) => p.clamps)
       }
+      // a LIVE account's decision starts `LIVE ·` (`liveTold`); its recorded call keeps the plain subject
       yield* notifyAll(accounts.map(({ id }) => {
         const pitch = book.pitches.find((p) => p.pm === id)
         const abstention = book.abstentions.find((a) => a.pm === id)
@@ -136,7 +137,7 @@ export const RiskApproval = Stage.make({
             ? { abstention }
             : {})
         })
-      }))
+      }), liveTold(accounts))
       return verdict
     })
 })
