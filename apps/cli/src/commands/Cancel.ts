@@ -49,14 +49,16 @@ const groupOf = (broker: Broker, o: Order) => {
     // `whole`: the group as read holds every order of it (a skipped one takes its whole group out of the listing)
     return { orderClass: parent?.orderClass ?? o.orderClass, others: members.filter((m) => m.id !== o.id && OPEN_STATUSES.has(m.status)), whole: parent !== undefined }
   }
-  if (o.legs.length > 0) return Effect.succeed({ ...membersOf([]), unlisted: null as string | null })
+  // `unlisted`: why the symbol's orders could not be listed, if they could not
+  const group = (orders: ReadonlyArray<Order>, unlisted: string | null) => ({ ...membersOf(orders), unlisted })
+  if (o.legs.length > 0) return Effect.succeed(group([], null))
   // `until` is exclusive: a millisecond past the leg's submission keeps the entry (submitted with it, or before)
   const submitted = Date.parse(o.submittedAt)
   const until = Number.isNaN(submitted) ? {} : { until: new Date(submitted + 1).toISOString() }
   // the listing only names the group: when it fails, the cancel still goes out (naming `o` alone)
   return broker.listOrders({ status: "all", symbols: [o.symbol], limit: 500, ...until }).pipe(
-    Effect.map((orders) => ({ ...membersOf(orders), unlisted: null as string | null })),
-    Effect.catch((e: BrokerError) => Effect.succeed({ ...membersOf([]), unlisted: e.message as string | null }))
+    Effect.map((orders) => group(orders, null)),
+    Effect.catch((e: BrokerError) => Effect.succeed(group([], e.message)))
   )
 }
 
