@@ -69,6 +69,18 @@ export const accountsConfig = (served: ServedExchange, accounts?: ReadonlyArray<
       }))
   )
 
+/**
+ * `accountsConfig` of every served account with `refused`'s secret replaced by one the exchange never gave it (it
+ * answers that account 401: a revoked key), and `urls` pointing some accounts elsewhere.
+ */
+export const configWithRefusedKey = (served: ServedExchange, refused: string, urls: Readonly<Record<string, string>> = {}): string =>
+  JSON.stringify(served.keys.map((k) => ({
+    id: k.account,
+    mode: "PAPER",
+    credentials: { keyId: k.keyId, secretKey: k.account === refused ? "revokedRevokedRevokedRevokedRevoked0000" : k.secretKey },
+    baseUrl: urls[k.account] ?? served.url
+  })))
+
 export interface HeldOrder {
   /** The URL to give the accounts in place of the exchange's. */
   readonly url: string

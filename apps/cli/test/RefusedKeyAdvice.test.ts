@@ -2,7 +2,7 @@ import { createServer } from "node:net"
 import type { AddressInfo } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
 import { tempHome } from "./CliHarness.ts"
-import { serveExchange } from "./ExchangeProcess.ts"
+import { configWithRefusedKey, serveExchange } from "./ExchangeProcess.ts"
 import { cliInProcess } from "./InProcess.ts"
 
 interface Execution {
@@ -33,12 +33,7 @@ describe("an account whose key the broker refuses (401)", () => {
     const served = await serveExchange(exchangeHome)
     try {
       // `exchange serve` answers 401 to GROQ alone: its secret is not the one the exchange gave it
-      const config = JSON.stringify(served.keys.map((k) => ({
-        id: k.account,
-        mode: "PAPER",
-        credentials: { keyId: k.keyId, secretKey: k.account === "GROQ" ? "refusedRefusedRefusedRefusedRefused00000" : k.secretKey },
-        baseUrl: served.url
-      })))
+      const config = configWithRefusedKey(served, "GROQ")
       const home = tempHome()
       const run = await cliInProcess(home, ["run", "daily", "--json"], { TRADING_ACCOUNTS_CONFIG: config })
       assert.strictEqual(run.code, 1, run.stderr)
@@ -77,12 +72,7 @@ describe("an account whose key the broker refuses (401)", () => {
     const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`
     await new Promise<void>((done) => dead.close(() => done()))
     try {
-      const config = JSON.stringify(served.keys.map((k) => ({
-        id: k.account,
-        mode: "PAPER",
-        credentials: { keyId: k.keyId, secretKey: k.account === "GROQ" ? "refusedRefusedRefusedRefusedRefused00000" : k.secretKey },
-        baseUrl: k.account === "DEEPSEEK" ? deadUrl : served.url
-      })))
+      const config = configWithRefusedKey(served, "GROQ", { DEEPSEEK: deadUrl })
       const run = await cliInProcess(tempHome(), ["run", "daily", "--json"], { TRADING_ACCOUNTS_CONFIG: config })
       assert.strictEqual(run.code, 1, run.stderr)
       const accounts = executions(JSON.parse(run.stdout))

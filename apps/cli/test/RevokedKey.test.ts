@@ -2,17 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { DatabaseSync } from "node:sqlite"
 import { join } from "node:path"
 import { runIdOf, tempHome } from "./CliHarness.ts"
-import { type ServedExchange, serveExchange } from "./ExchangeProcess.ts"
+import { configWithRefusedKey, serveExchange } from "./ExchangeProcess.ts"
 import { cliInProcess } from "./InProcess.ts"
-
-/** Every account's keys at the served exchange, `revoked`'s secret replaced by one the exchange does not know. */
-const withRevoked = (served: ServedExchange, revoked: string) =>
-  JSON.stringify(served.keys.map((k) => ({
-    id: k.account,
-    mode: "PAPER",
-    credentials: { keyId: k.keyId, secretKey: k.account === revoked ? "revokedRevokedRevokedRevokedRevoked0000" : k.secretKey },
-    baseUrl: served.url
-  })))
 
 /** The accounts the exchange took an order for, from its own database. */
 const accountsWithOrders = (home: string): ReadonlyArray<string> => {
@@ -30,7 +21,7 @@ describe("one account's key revoked (401) on a bad morning", () => {
       const home = tempHome()
       // CHATGPT comes first: the run read the market's clock through it and failed every account's day
       // ("cannot read the clock of 127.0.0.1:… for CHATGPT: … 401"), nothing traded
-      const revoked = await cliInProcess(home, ["run", "daily"], { TRADING_ACCOUNTS_CONFIG: withRevoked(served, "CHATGPT") })
+      const revoked = await cliInProcess(home, ["run", "daily"], { TRADING_ACCOUNTS_CONFIG: configWithRefusedKey(served, "CHATGPT") })
       assert.strictEqual(revoked.code, 1, revoked.stderr)
       assert.match(revoked.stdout, /^CHATGPT\s+failed\s.*401 request is not authorized/m)
       // the log says at the day's first stage which account could not be read
@@ -50,7 +41,7 @@ describe("one account's key revoked (401) on a bad morning", () => {
       )
       assert.includeMembers([...accountsWithOrders(exchangeHome)], ["CLAUDE", "GROQ", "DEEPSEEK"])
 
-      const restored = await cliInProcess(home, ["run", "daily"], { TRADING_ACCOUNTS_CONFIG: withRevoked(served, "none") })
+      const restored = await cliInProcess(home, ["run", "daily"], { TRADING_ACCOUNTS_CONFIG: configWithRefusedKey(served, "none") })
       assert.strictEqual(restored.code, 0, restored.stderr)
       assert.match(restored.stderr, new RegExp(`already ran as ${runIdOf(revoked.stdout)}; retrying CHATGPT with the same orders`))
       assert.match(restored.stdout, /^CHATGPT\s+succeeded\s+1\s+0\s/m)
@@ -65,9 +56,9 @@ describe("one account's key revoked (401) on a bad morning", () => {
     const served = await serveExchange(exchangeHome)
     try {
       const home = tempHome()
-      const first = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04"], { TRADING_ACCOUNTS_CONFIG: withRevoked(served, "none") })
+      const first = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04"], { TRADING_ACCOUNTS_CONFIG: configWithRefusedKey(served, "none") })
       assert.strictEqual(first.code, 0, first.stderr)
-      const missed = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08"], { TRADING_ACCOUNTS_CONFIG: withRevoked(served, "CHATGPT") })
+      const missed = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08"], { TRADING_ACCOUNTS_CONFIG: configWithRefusedKey(served, "CHATGPT") })
       assert.strictEqual(missed.code, 1, missed.stderr)
       assert.match(missed.stderr, /WARN 1 session without a completed run before 2026-06-08 — the last completed run is of 2026-06-04/)
       // the summary read the calendar through CHATGPT, whose key was refused, and called two sessions' P&L a day's
@@ -83,11 +74,11 @@ describe("one account's key revoked (401) on a bad morning", () => {
     const served = await serveExchange(exchangeHome)
     try {
       const home = tempHome()
-      const waiting = await cliInProcess(home, ["run", "daily", "--require-approval"], { TRADING_ACCOUNTS_CONFIG: withRevoked(served, "none") })
+      const waiting = await cliInProcess(home, ["run", "daily", "--require-approval"], { TRADING_ACCOUNTS_CONFIG: configWithRefusedKey(served, "none") })
       assert.strictEqual(waiting.code, 0, waiting.stderr)
       const runId = /^run (\S+) · awaiting approval/m.exec(waiting.stdout)?.[1] ?? ""
       // the approval read the market's clock through CHATGPT and was refused whole: "cannot read the market clock … 401"
-      const approved = await cliInProcess(home, ["approve", runId], { TRADING_ACCOUNTS_CONFIG: withRevoked(served, "CHATGPT") })
+      const approved = await cliInProcess(home, ["approve", runId], { TRADING_ACCOUNTS_CONFIG: configWithRefusedKey(served, "CHATGPT") })
       assert.strictEqual(approved.code, 1, approved.stderr)
       assert.match(approved.stdout, /^CHATGPT\s+failed\s.*401 request is not authorized/m)
       for (const id of ["CLAUDE", "GROQ", "DEEPSEEK"]) assert.match(approved.stdout, new RegExp(`^${id}\\s+succeeded\\s+1\\s+0\\s`, "m"))
