@@ -4,11 +4,10 @@
  * of, each account's rank, intervals, metrics and n, whether it beats SPY (at 95 % and family-wise), the paper
  * baselines and COUNCIL's attribution. One short backtest (four months of the bundled bars), built through the CLI.
  */
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import type { Browser, Page } from "playwright-core"
+import { assert, beforeAll, describe, it } from "@effect/vitest"
 import { tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { openDashboard, type ServerProcess } from "./MonitorHome.ts"
+import { page, problems, server, useDashboardOf } from "./DashboardPage.ts"
 
 interface Interval {
   readonly _tag: string
@@ -62,30 +61,25 @@ interface Printed {
   readonly contest: { readonly note: string; readonly baselines: Board; readonly attribution: { readonly comparisons: ReadonlyArray<Comparison> } }
 }
 
-let server: ServerProcess
-let browser: Browser
-let page: Page
 let printed: Printed
-const problems: Array<string> = []
+let id: string
 
-beforeAll(async () => {
+useDashboardOf(async () => {
   const home = tempHome()
   const ran = await cliInProcess(home, ["backtest", "--from", "2024-01-02", "--to", "2024-04-30", "--json"])
   assert.strictEqual(ran.code, 0, ran.stderr)
-  const id = JSON.parse(ran.stdout).id as string
+  id = JSON.parse(ran.stdout).id as string
   const board = await cliInProcess(home, ["leaderboard", "--backtest", id, "--json"])
   assert.strictEqual(board.code, 0, board.stderr)
   printed = JSON.parse(board.stdout) as Printed
-  ;({ server, browser, page } = await openDashboard(home, problems))
+  return home
+})
+
+beforeAll(async () => {
   await page.goto(`${server.url}/#/?backtest=${encodeURIComponent(id)}`)
   await page.waitForSelector("#leaderboard tbody tr")
   await page.waitForSelector("#attribution tbody tr")
-}, 90_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+}, 60_000)
 
 /**
  * A figure as the page writes it ("+1.1 %", "−0.25", "12 %", "4.4") read back as a number, with the half unit of its

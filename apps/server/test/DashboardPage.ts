@@ -24,14 +24,17 @@ export let page: Page
 export const problems: Array<string> = []
 export const requests: Array<string> = []
 
-/** Opens the dashboard of a home of `sessions` sessions before the file's tests; closes it after them. */
-export const useDashboard = (sessions: number): void => {
+/**
+ * Opens the dashboard of the home `prepare` makes (it resolves with the home's directory) at `viewport` before the
+ * file's tests; closes it after them. A file's own `beforeAll` registered after this one sees the page open.
+ */
+export const useDashboardOf = (prepare: () => Promise<string>, viewport?: { readonly width: number; readonly height: number }): void => {
   beforeAll(async () => {
     // a worker runs file after file with this module loaded once: what an earlier file's page did is not this one's
     problems.length = 0
     requests.length = 0
-    home = await prepareHome(sessions)
-    ;({ server, browser, page } = await openDashboard(home.home, problems))
+    const directory = await prepare()
+    ;({ server, browser, page } = await openDashboard(directory, problems, viewport))
     page.on("request", (request) => requests.push(request.url()))
   }, 90_000)
 
@@ -40,6 +43,13 @@ export const useDashboard = (sessions: number): void => {
     await server?.stop()
   })
 }
+
+/** Opens the dashboard of a home of `sessions` sessions (`home`) before the file's tests; closes it after them. */
+export const useDashboard = (sessions: number): void =>
+  useDashboardOf(async () => {
+    home = await prepareHome(sessions)
+    return home.home
+  })
 
 export /** "$1,234.56" as a number. */
 const dollars = (text: string | null | undefined): number => Number(String(text).replace(/[$,]/g, ""))

@@ -4,26 +4,16 @@
  * tells them apart (`7.5 %`, not `8 %`), whole-percent ticks without one (`1 %`, not `1.0 %`). The page's own
  * `/charts.js`, served by `pnpm pipeline serve`, in real Chromium.
  */
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { assert, beforeAll, describe, it } from "@effect/vitest"
 import { depthTick, dollarTick, percentTick } from "@council/domain/Figures.js"
-import type { Browser, Page } from "playwright-core"
 import { tempHome } from "../../cli/test/CliHarness.ts"
-import { openDashboard, type ServerProcess } from "./MonitorHome.ts"
+import { page, problems, server, useDashboardOf } from "./DashboardPage.ts"
 
-let server: ServerProcess
-let browser: Browser
-let page: Page
-const problems: Array<string> = []
+useDashboardOf(async () => tempHome())
 
 beforeAll(async () => {
-  ;({ server, browser, page } = await openDashboard(tempHome(), problems))
   await page.goto(server.url)
 }, 60_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
 
 /**
  * The y-axis tick labels of the dashboard's equity and drawdown charts drawn for one account's `equity` by the

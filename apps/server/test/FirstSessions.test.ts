@@ -2,11 +2,11 @@
  * The dashboard as a new user first meets it: a home with one session of the daily pipeline, then two. Real runs
  * (offline PMs, the local exchange) through the CLI, `pnpm pipeline serve` as a process, real Chromium.
  */
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import type { Browser, Page } from "playwright-core"
+import { assert, describe, it } from "@effect/vitest"
 import { runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess, cliOk } from "../../cli/test/InProcess.ts"
-import { openDashboard, type ServerProcess, fetchFresh } from "./MonitorHome.ts"
+import { page, problems, server, useDashboardOf } from "./DashboardPage.ts"
+import { fetchFresh } from "./MonitorHome.ts"
 
 /** The part of `GET /api/runs/{id}` these tests read. */
 interface RunDetailAnswer {
@@ -20,24 +20,15 @@ const ACCOUNTS = ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]
 const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
 
 let home: string
-let server: ServerProcess
-let browser: Browser
-let page: Page
-const problems: Array<string> = []
 
 const runDay = async (day: string) => runIdOf(await cliOk(home, ["run", "daily", "--date", day]))
 
 let firstRun: string
 
-beforeAll(async () => {
+useDashboardOf(async () => {
   home = tempHome()
   firstRun = await runDay("2025-06-02")
-  ;({ server, browser, page } = await openDashboard(home, problems))
-}, 90_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
+  return home
 })
 
 const overview = async () => {

@@ -1,9 +1,8 @@
 import { join } from "node:path"
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import type { Browser, Page } from "playwright-core"
+import { assert, describe, it } from "@effect/vitest"
 import { runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { openDashboard, type ServerProcess } from "./MonitorHome.ts"
+import { page, problems, server, useDashboardOf } from "./DashboardPage.ts"
 
 /**
  * The overview answers first what an operator opens it for: did the latest day run, and is anything wrong — at its
@@ -11,19 +10,7 @@ import { openDashboard, type ServerProcess } from "./MonitorHome.ts"
  */
 
 const home = join(tempHome(), "home")
-let server: ServerProcess
-let browser: Browser
-let page: Page
-const problems: Array<string> = []
-
-beforeAll(async () => {
-  ;({ server, browser, page } = await openDashboard(home, problems, { width: 1280, height: 900 }))
-}, 60_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+useDashboardOf(async () => home, { width: 1280, height: 900 })
 
 const ok = async (args: ReadonlyArray<string>) => {
   const r = await cliInProcess(home, args)
