@@ -24,7 +24,9 @@
  * - Attribution compares total return and Sharpe as differences (council − other) with paired intervals (the
  *   other: the best PM, the median PM, the mechanical vote's and the random-entry baseline's paper accounts). Best and
  *   median PM follow the ranking rule (median of an even count: the lower-ranked middle one). Choosing the best PM
- *   after the fact favours it, so "beats its best PM" is a demanding claim.
+ *   after the fact favours it, so "beats its best PM" is a demanding claim. The k comparisons are made at once, so
+ *   a verdict that the council beats or trails one also says whether it holds family-wise (`differsFamilyWise`: the
+ *   total-return interval at `Bootstrap.familyLevel(0.95, k)`, from the same replicates, excludes 0).
  *
  * @since 0.1.0
  */
@@ -91,6 +93,9 @@ export const Comparison = Schema.Struct({
   /** Council minus the other account. */
   totalReturn: Bootstrap.Estimate,
   sharpe: Bootstrap.Estimate,
+  differsFamilyWise: Schema.Boolean.annotate({
+    description: "whether the total-return difference still excludes 0 with every comparison's interval drawn at 1 − 0.05 / k (k comparisons: Bonferroni), from the same replicates"
+  }),
   verdict: Schema.String
 })
 export type Comparison = typeof Comparison.Type
@@ -264,6 +269,12 @@ const familyWise = (winners: ReadonlyArray<LeaderboardRow>, tests: number): stri
   return `only ${held.join(", ")} ${held.length === 1 ? "does" : "do"} ${corrected}`
 }
 
+/** Whether a difference found at 95 % survives Bonferroni's correction for `tests` comparisons made at once. */
+const comparisonsCorrected = (holds: boolean, tests: number): string =>
+  tests <= 1
+    ? ""
+    : `; ${holds ? "it still holds" : "it does not hold"} once corrected for ${tests} comparisons made at once (${percent(Bootstrap.familyLevel(0.95, tests), 2)} intervals each)${holds ? "" : ": chance alone could explain it"}`
+
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
@@ -298,12 +309,17 @@ export const attribution = (input: Options & {
     ...(input.mechanical ? [{ against: "mechanical vote" as const, account: input.mechanical.account, returns: returnsOf(rest[input.pms.length]!) }] : []),
     ...(input.random ? [{ against: "random entry" as const, account: input.random.account, returns: returnsOf(rest[rest.length - 1]!) }] : [])
   ]
+  const family = Bootstrap.familyLevel(input.bootstrap?.level ?? 0.95, targets.length)
   const comparisons = targets.map((target): Comparison => {
-    const [totalReturn, sharpe] = Bootstrap.estimatesOfSums(
+    const [atLevel, atFamilyLevel] = Bootstrap.estimatesOfSumsAt(
       [councilReturns, target.returns],
       [([c, o]) => totalReturnOfSums(c!) - totalReturnOfSums(o!), ([c, o]) => sharpeOfSums(c!, rf) - sharpeOfSums(o!, rf)],
+      [undefined, family],
       seedFor(input.bootstrap, `${council!.account}-${target.account}`)
     )
+    const [totalReturn, sharpe] = atLevel!
+    const familyWise = atFamilyLevel![0]!
+    const differsFamilyWise = lowerAbove(familyWise) || upperBelow(familyWise)
     const name = `its ${target.against} (${target.account})`
     const verdict = lowerAbove(totalReturn!)
       ? `${council!.account} beats ${name} at 95 %`
@@ -312,7 +328,15 @@ export const attribution = (input: Options & {
       : totalReturn!._tag === "Interval"
       ? `no difference between ${council!.account} and ${name} at 95 %`
       : `too few daily returns to compare ${council!.account} with ${name}`
-    return { against: target.against, account: target.account, totalReturn: totalReturn!, sharpe: sharpe!, verdict: `${verdict}: total return ${describeEstimate(totalReturn!)}` }
+    const corrected = lowerAbove(totalReturn!) || upperBelow(totalReturn!) ? comparisonsCorrected(differsFamilyWise, targets.length) : ""
+    return {
+      against: target.against,
+      account: target.account,
+      totalReturn: totalReturn!,
+      sharpe: sharpe!,
+      differsFamilyWise,
+      verdict: `${verdict}: total return ${describeEstimate(totalReturn!)}${corrected}`
+    }
   })
   const series = council!.series
   return Result.succeed({ ...method(series[0]!.date, series[series.length - 1]!.date, councilReturns.length, input.bootstrap, input.riskFree), comparisons })

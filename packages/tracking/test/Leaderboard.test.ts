@@ -178,10 +178,35 @@ describe("Leaderboard.attribution", () => {
     assert.match(mech!.verdict, /^COUNCIL beats its mechanical vote \(MECH\) at 95 %: total return \+/)
   })
 
+  it("says whether a difference found at 95 % holds once corrected for the comparisons made at once (each at 1 − 0.05/k)", () => {
+    const noise = normalReturns(N, 0, 0.004, "marginal")
+    const behind = (name: string, drift: number) => account(name, councilReturns.map((r, i) => r - drift - noise[i]!))
+    const differenceAt = (other: Leaderboard.AccountSeries, level: number) =>
+      interval(Bootstrap.estimatesOfSums(
+        [councilReturns, Metrics.dailyReturns(other.series.map((p) => p.equity))],
+        [([c, o]) => Metrics.totalReturnOfSums(c!) - Metrics.totalReturnOfSums(o!)],
+        { replicates: 500, seed: `council:COUNCIL-${other.account}`, level }
+      )[0]!)
+    const MARGINAL = behind("MARGINAL", 0.0011)
+    const STRONG = behind("STRONG", 0.0015)
+    // three comparisons: each interval at 1 − 0.05 / 3 = 98.33 %; the council's lead over MARGINAL clears 0 at 95 % only
+    assert.isAbove(differenceAt(MARGINAL, 0.95).lower, 0)
+    assert.isBelow(differenceAt(MARGINAL, 1 - 0.05 / 3).lower, 0)
+    assert.isAbove(differenceAt(STRONG, 1 - 0.05 / 3).lower, 0)
+
+    const marginal = ok(Leaderboard.attribution({ council, pms, mechanical: MARGINAL, bootstrap: { replicates: 500 } })).comparisons[2]!
+    assert.isFalse(marginal.differsFamilyWise)
+    assert.match(marginal.verdict, /^COUNCIL beats its mechanical vote \(MARGINAL\) at 95 %: total return \+.*\); it does not hold once corrected for 3 comparisons made at once \(98\.33 % intervals each\): chance alone could explain it$/)
+    const strong = ok(Leaderboard.attribution({ council, pms, mechanical: STRONG, bootstrap: { replicates: 500 } })).comparisons[2]!
+    assert.isTrue(strong.differsFamilyWise)
+    assert.match(strong.verdict, /\); it still holds once corrected for 3 comparisons made at once \(98\.33 % intervals each\)$/)
+  })
+
   it("without a mechanical vote there are two comparisons; a council behind its PM trails it", () => {
     const laggard = account("COUNCIL", Metrics.dailyReturns(pms[0]!.series.map((p) => p.equity)).map((r) => r - 0.003))
     const result = ok(Leaderboard.attribution({ council: laggard, pms, bootstrap: { replicates: 300 } }))
     assert.strictEqual(result.comparisons.length, 2)
-    assert.match(result.comparisons[0]!.verdict, /^COUNCIL trails its best PM \(A\) at 95 %/)
+    assert.match(result.comparisons[0]!.verdict, /^COUNCIL trails its best PM \(A\) at 95 %.*; it (still holds|does not hold) once corrected for 2 comparisons made at once \(97\.50 % intervals each\)/)
+    assert.strictEqual(result.comparisons[0]!.differsFamilyWise, result.comparisons[0]!.verdict.includes("it still holds"))
   })
 })
