@@ -111,6 +111,18 @@ describe("the monitor's answers", () => {
     assert.strictEqual((await send("GET", "/api/accounts", { origin: "http://evil.example" })).status, 200)
   })
 
+  it("a backtest's accounts are names, never the backtest command's flags, whatever they start with", async () => {
+    for (const account of ["--version", "--help", "--resume=latest", "-h"]) {
+      const answer = await send("POST", "/api/backtests", { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        JSON.stringify({ from: "2025-06-02", to: "2025-06-04", accounts: [account] }))
+      assert.strictEqual(answer.status, 400, account)
+      assert.deepStrictEqual(JSON.parse(answer.body), {
+        _tag: "BadRequest",
+        message: `--accounts: unknown account ${account.toUpperCase()} (configured: CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK, COUNCIL)`
+      }, account)
+    }
+  }, 60_000)
+
   it("answers no CORS preflight: a page of another origin cannot send the token, nor read an answer", async () => {
     const preflight = await send("OPTIONS", "/api/close-all", {
       origin: "http://evil.example",

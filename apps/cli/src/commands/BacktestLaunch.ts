@@ -3,6 +3,9 @@
  * environment, answers with the backtest's book once the child says it started, and writes the child's output to
  * `<id>.log` beside the backtest's database. A child still running when the server stops gets SIGTERM: its
  * backtest is marked interrupted and `backtest --resume <id>` continues it.
+ *
+ * Gotcha: the request's values go to the child as `--flag=value`, never as an argument of their own: an account
+ * named `--version` would otherwise be read as that flag.
  */
 import { spawn, type ChildProcess } from "node:child_process"
 import { createWriteStream } from "node:fs"
@@ -62,11 +65,12 @@ export const launcher = Layer.effect(
     return BacktestLauncher.BacktestLauncher.of({
       start: (request) =>
         Effect.gen(function*() {
+          // each value joined to its flag (`--accounts=…`): a request's text is never read as a flag of its own
           const id = yield* spawnBacktest([
-            "--from", request.from,
-            "--to", request.to,
-            ...(request.accounts === undefined ? [] : ["--accounts", request.accounts.join(",")]),
-            ...(request.pms === undefined ? [] : ["--pms", request.pms])
+            `--from=${request.from}`,
+            `--to=${request.to}`,
+            ...(request.accounts === undefined ? [] : [`--accounts=${request.accounts.join(",")}`]),
+            ...(request.pms === undefined ? [] : [`--pms=${request.pms}`])
           ])
           const book = yield* ledger.book(BookId.make(id)).pipe(Effect.orElseSucceed(() => Option.none()))
           return yield* Option.match(book, {
