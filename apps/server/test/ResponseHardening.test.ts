@@ -65,12 +65,20 @@ describe("the monitor's answers", () => {
       assert.strictEqual(answer.headers["cross-origin-resource-policy"], "same-origin", what)
       assert.strictEqual(answer.headers["referrer-policy"], "no-referrer", what)
       assert.match(String(answer.headers["content-security-policy"]), /frame-ancestors 'none'/, what)
+      assert.strictEqual(answer.headers["x-frame-options"], "DENY", what)
+      // a page that opened one keeps no hold on its tab, where the browser applies it: a loopback name (not rebound.example)
+      assert.strictEqual(answer.headers["cross-origin-opener-policy"], what === "the host guard's 403" ? undefined : "same-origin", what)
       assert.isUndefined(answer.headers["access-control-allow-origin"], what)
     }
     // the API's JSON runs nothing even if opened as a page; the dashboard keeps its own policy (its scripts)
     assert.match(String(answers["the API"]!.headers["content-security-policy"]), /^default-src 'none'/)
     assert.match(String(answers["the dashboard"]!.headers["content-security-policy"]), /script-src 'self'/)
     assert.notMatch(String(answers["the dashboard"]!.headers["content-security-policy"]), /unsafe-inline|unsafe-eval/)
+    // what the API says of the accounts is kept in no cache (a disk's, a proxy's); the dashboard's files say their own
+    for (const what of ["the API", "the OpenAPI document", "an unknown path", "a 401", "the host guard's 403"]) {
+      assert.strictEqual(answers[what]!.headers["cache-control"], "no-store", what)
+    }
+    assert.strictEqual(answers["the dashboard"]!.headers["cache-control"], "no-cache")
   })
 
   it("a 401 names the scheme (WWW-Authenticate: Bearer) and echoes no token, wrong, in the query string or right", async () => {
