@@ -5,7 +5,9 @@
  * a mutation sent by a page of another origin is refused even with the right token; no CORS preflight is answered;
  * no path reaches a file beside the dashboard's. A real `pnpm pipeline serve` with `COUNCIL_API_TOKEN` set.
  */
+import { chmodSync, statSync } from "node:fs"
 import { request } from "node:http"
+import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { tempHome } from "../../cli/test/CliHarness.ts"
 import { type ServerProcess, startServer } from "./MonitorHome.ts"
@@ -13,9 +15,12 @@ import { type ServerProcess, startServer } from "./MonitorHome.ts"
 const TOKEN = "hardening-test-token-5b1e9c3a7d2f"
 
 let server: ServerProcess
+/** The server's home, open to every user (0755) as one made by hand is. */
+const home = tempHome()
 
 beforeAll(async () => {
-  server = await startServer(tempHome(), { COUNCIL_API_TOKEN: TOKEN })
+  chmodSync(home, 0o755)
+  server = await startServer(home, { COUNCIL_API_TOKEN: TOKEN })
 }, 60_000)
 
 afterAll(async () => {
@@ -129,6 +134,14 @@ describe("the monitor's answers", () => {
         message: `--accounts: unknown account ${account.toUpperCase()} (configured: CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK, COUNCIL)`
       }, account)
     }
+  }, 60_000)
+
+  it("a backtest it starts writes its log for its owner alone (600), in a home every user may read", async () => {
+    const answer = await send("POST", "/api/backtests", { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+      JSON.stringify({ from: "2025-06-02", to: "2025-06-04", accounts: ["COUNCIL"] }))
+    assert.strictEqual(answer.status, 200, answer.body)
+    const { id } = JSON.parse(answer.body) as { readonly id: string }
+    assert.strictEqual((statSync(join(home, "backtests", `${id}.log`)).mode & 0o777).toString(8), "600")
   }, 60_000)
 
   it("answers no CORS preflight: a page of another origin cannot send the token, nor read an answer", async () => {
