@@ -144,6 +144,18 @@ describe("the monitor's answers", () => {
     assert.strictEqual((statSync(join(home, "backtests", `${id}.log`)).mode & 0o777).toString(8), "600")
   }, 60_000)
 
+  it("answers a Host that is a host name or address and a port, as a browser writes it; one a URL parser would read as localhost is refused", async () => {
+    const port = new URL(server.url).port
+    for (const host of [`localhost:${port}`, `LOCALHOST:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, "localhost"]) {
+      assert.strictEqual((await send("GET", "/api/accounts", { host })).status, 200, host)
+    }
+    for (const host of ["evil.example@localhost", `evil.example@localhost:${port}`, "localhost#@evil.example", "localhost\\evil.example", "localhost/evil.example", "localhost?evil.example", `localhost:${port}:1`, "localhost:"]) {
+      const answer = await send("GET", "/api/accounts", { host })
+      assert.strictEqual(answer.status, 403, host)
+      assert.match(JSON.parse(answer.body).message, /not a request without a valid Host/, host)
+    }
+  })
+
   it("answers no CORS preflight: a page of another origin cannot send the token, nor read an answer", async () => {
     const preflight = await send("OPTIONS", "/api/close-all", {
       origin: "http://evil.example",
