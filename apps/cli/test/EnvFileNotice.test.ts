@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { bin, tempHome, unstamped } from "./CliHarness.ts"
@@ -16,10 +16,12 @@ const cliIn = (cwd: string, args: ReadonlyArray<string>, env: Record<string, str
   return { code: r.status, stdout: r.stdout, stderr: unstamped(r.stderr) }
 }
 
-const withEnvFile = <A>(text: string, f: (dir: string) => A): A => {
+/** `f` run in a directory holding a `.env` of `text`, `mode` (default: its owner's alone, as the docs say). */
+const withEnvFile = <A>(text: string, f: (dir: string) => A, mode = 0o600): A => {
   const dir = mkdtempSync(join(tmpdir(), "council-envfile-"))
   try {
     writeFileSync(join(dir, ".env"), text)
+    chmodSync(join(dir, ".env"), mode)
     return f(dir)
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -73,4 +75,24 @@ describe("a .env file Council does not read", () => {
       assert.match(lines[0] ?? "", /^warning: .* sets COUNCIL_ALLOW_LIVE, but Council does not read \.env files and it is not in the environment/)
       assert.match(lines.at(-1) ?? "", /^error: .*COUNCIL_ALLOW_LIVE/)
     }))
+
+  it("that every user may read and holds a secret is said too, loaded or not, naming the secrets (never a value) and the chmod that closes it", () => {
+    const secrets = [...FILE.split("\n"), "COUNCIL_API_TOKEN='a-token-of-24-characters-x'", "SLACK_WEBHOOK_URL=https://hooks.slack.example/services/T0/B0/X0"].join("\n")
+    const loaded = { OPENAI_API_KEY: "sk-not-a-real-key-4711", COUNCIL_SLIPPAGE_BPS: "7", COUNCIL_API_TOKEN: "a-token-of-24-characters-x", SLACK_WEBHOOK_URL: "https://hooks.slack.example/services/T0/B0/X0" }
+    for (const [mode, env] of [[0o644, {}], [0o604, loaded]] as const) {
+      withEnvFile(secrets, (dir) => {
+        const file = join(dir, ".env")
+        const r = cliIn(dir, ["accounts", "--json"], env)
+        assert.strictEqual(r.code, 0, r.stderr)
+        const line = r.stderr.split("\n").find((l) => l.includes("every user")) ?? ""
+        assert.strictEqual(line,
+          `warning: ${file} holds OPENAI_API_KEY, COUNCIL_API_TOKEN, SLACK_WEBHOOK_URL and every user of this machine may read it (mode ${mode.toString(8)}): chmod 600 ${file}`)
+        assert.notInclude(r.stderr, "sk-not-a-real-key-4711")
+        assert.notInclude(r.stderr, "a-token-of-24")
+      }, mode)
+    }
+    // its owner's and its group's (640), or one holding no secret: nothing to say of its mode
+    withEnvFile(secrets, (dir) => assert.notInclude(cliIn(dir, ["runs"]).stderr, "every user"), 0o640)
+    withEnvFile("COUNCIL_SLIPPAGE_BPS=7\nGROQ_API_KEY=\n", (dir) => assert.notInclude(cliIn(dir, ["runs"]).stderr, "every user"), 0o644)
+  })
 })

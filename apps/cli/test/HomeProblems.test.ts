@@ -154,6 +154,18 @@ describe("a home an older version made (0755, its council.db 0644)", () => {
     assert.include(open.stderr, `${db} was open to other users (mode 664): it is now its owner's and its group's (660)`)
   }, 60_000)
 
+  it("a backtest's database and report are their owner's alone (600), in a home every user may read", async () => {
+    const { home } = await homeWithDay()
+    chmodSync(home, 0o755)
+    const backtest = await cliAsync(home, ["backtest", "--from", "2026-06-01", "--to", "2026-06-03", "--accounts", "COUNCIL", "--json"])
+    assert.strictEqual(backtest.code, 0, backtest.stderr)
+    const { id } = JSON.parse(backtest.stdout) as { readonly id: string }
+    const dir = join(home, "backtests")
+    const written = readdirSync(dir).filter((f) => f.startsWith(id)).sort()
+    assert.deepStrictEqual(written, [`${id}.db`, `${id}.report.html`, `${id}.report.json`])
+    for (const file of written) assert.strictEqual(modeOf(join(dir, file)), "600", file)
+  }, 60_000)
+
   it.runIf(process.getuid?.() === 0)("a database of another user is left as it is", async () => {
     const { home, db } = await homeWithDay()
     chmodSync(db, 0o644)

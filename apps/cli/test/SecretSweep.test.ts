@@ -2,7 +2,7 @@
  * No key leaves the process: with real-looking keys set for every LLM provider and every broker account, the API
  * token, a Slack webhook and an OTLP header, a day where every provider and every account's broker refuses with the
  * caller's own key in its message, a day that trades, the CLI's reports, an export, a backtest's report, every
- * `/api/*` answer and the spans sent to a local receiver — none of them, nor any file of the home, holds a key,
+ * `/api/*` answer, a backtest the server starts (its log) and the spans sent to a local receiver — none of them, nor any file of the home, holds a key,
  * whole or its last 16 characters. Everything on 127.0.0.1: a fake provider, a broker double on Alpaca's wire, a
  * Slack stand-in, an OTLP receiver.
  */
@@ -107,7 +107,7 @@ beforeAll(async () => {
     for (const id of runs) {
       for (const args of [["show", id, "--llm"], ["show", id, "--json"], ["export", id]]) await step(args.join(" "), cliInProcess(home, args, env(answering)))
     }
-    for (const args of [["runs"], ["leaderboard", "--json"], ["equity", "--csv"], ["accounts"], ["backtests"]]) await step(args.join(" "), cliInProcess(home, args, env(answering)))
+    for (const args of [["runs"], ["runs", "--json"], ["leaderboard", "--json"], ["equity", "--csv"], ["accounts"], ["backtests"]]) await step(args.join(" "), cliInProcess(home, args, env(answering)))
     await step("backtest", cliAsync(home, ["backtest", "--from", "2026-05-26", "--to", "2026-06-05"], env(answering)))
     server = await startServer(home, env(answering))
     for (const path of ["/api/accounts", "/api/positions", "/api/orders", "/api/runs", ...runs.map((id) => `/api/runs/${id}`), "/api/leaderboard", "/api/equity", "/api/backtests", "/backtests/latest/report.html", "/backtests/live/report.html", "/openapi.json", "/"]) {
@@ -116,6 +116,9 @@ beforeAll(async () => {
     }
     const mutation = await fetchFresh(`${server.url}/api/close-all`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${API_TOKEN}` }, body: JSON.stringify({ account: "CHATGPT" }) })
     seen["POST /api/close-all"] = `${mutation.status} ${await mutation.text()}`
+    // a backtest the server starts: a child with the server's environment, its output in the home (<id>.log)
+    const launched = await fetchFresh(`${server.url}/api/backtests`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${API_TOKEN}` }, body: JSON.stringify({ from: "2026-06-01", to: "2026-06-03" }) })
+    seen["POST /api/backtests"] = `${launched.status} ${await launched.text()}`
   } finally {
     await server?.stop()
     seen["serve"] = server?.output() ?? ""
@@ -141,6 +144,8 @@ describe("with a key set for every provider, account and service", () => {
     assert.match(seen["a day every broker refuses"]!, /403/)
     assert.match(seen["GET /backtests/latest/report.html"]!, /^200 /)
     assert.match(seen["POST /api/close-all"]!, /^200 /)
+    assert.match(seen["POST /api/backtests"]!, /^200 /, seen["POST /api/backtests"])
+    assert.isTrue(readdirSync(join(home, "backtests")).some((f) => f.endsWith(".log")), "the launched backtest's log is in the home")
   })
 
   for (const what of ["outputs", "store", "files", "spans"] as const) {

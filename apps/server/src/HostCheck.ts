@@ -14,6 +14,9 @@
  *   address is the monitor itself. So `--host 0.0.0.0` with no list starts and is reached by address; a name (a LAN
  *   DNS name, a reverse proxy's) is refused with a 403 saying which flag allows it, until it is listed.
  * - Behind a trusted proxy (`Access`), the `Host` checked is the one the browser sent (`X-Forwarded-Host`).
+ * - A `Host` that is no `name[:port]` (`evil.example@localhost`, `localhost#@evil.example`: no browser writes them)
+ *   is refused, not read as the URL parser would. The port is not checked: a rebinding page's `Host` carries its own
+ *   name, and an SSH tunnel or a proxy reaches the monitor on another port.
  *
  * @since 0.1.0
  */
@@ -30,9 +33,15 @@ export interface Policy {
   readonly allowed: ReadonlyArray<string>
 }
 
-/** The host name of a `Host` header (`[::1]:8080` → `[::1]`); `undefined` when it is not one. */
+/**
+ * `Host` as RFC 9110 has it and browsers write it: a name or an IPv4 address, or an IPv6 one in brackets, and an
+ * optional port — nothing a URL parser would read as something else (`evil.example@localhost` is `localhost` to it).
+ */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::\d{1,5})?$/
+
+/** The host name of a `Host` header (`[::1]:8080` → `[::1]`), lower case; `undefined` when it is not one. */
 export const hostnameOf = (header: string | undefined): string | undefined =>
-  header === undefined ? undefined : URL.parse(`http://${header}/`)?.hostname
+  header === undefined || !HOST.test(header) ? undefined : URL.parse(`http://${header}/`)?.hostname
 
 const isAddress = (hostname: string) => isIP(hostname.replace(/^\[(.*)\]$/, "$1")) !== 0
 

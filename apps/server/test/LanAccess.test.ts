@@ -81,6 +81,18 @@ describe("serve --host 0.0.0.0", () => {
     assert.strictEqual((await get(server, "/api/runs", { host: "council.lan:8080" })).status, 403)
   }, 60_000)
 
+  it("sends the opener policy where a browser applies it (localhost, HTTPS), not to a LAN address over HTTP, where Chromium logs it as an error", async () => {
+    const server = await serve(["--host", "0.0.0.0"])
+    const opener = async (headers: Record<string, string>) => (await get(server, "/", headers)).headers["cross-origin-opener-policy"]
+    assert.isUndefined(await opener({ host: "10.0.0.7:8080" }))
+    assert.isUndefined(await opener({ host: "[fe80::1]:8080" }))
+    assert.strictEqual(await opener({ host: "10.0.0.7:8080", "x-forwarded-proto": "https" }), "same-origin")
+    assert.strictEqual(await opener({ host: "localhost:8080" }), "same-origin")
+    assert.strictEqual(await opener({ host: "127.0.0.1:8080" }), "same-origin")
+    // the rest goes everywhere
+    assert.strictEqual((await get(server, "/", { host: "10.0.0.7:8080" })).headers["x-frame-options"], "DENY")
+  }, 60_000)
+
   it("refuses a name that is no host name at start: one line naming it, exit 2", async () => {
     const flag = await cliInProcess(home, ["serve", "--port", "0", "--allowed-host", "http://council.lan:8080"])
     assert.strictEqual(flag.code, 2)

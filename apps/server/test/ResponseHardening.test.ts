@@ -5,7 +5,9 @@
  * a mutation sent by a page of another origin is refused even with the right token; no CORS preflight is answered;
  * no path reaches a file beside the dashboard's. A real `pnpm pipeline serve` with `COUNCIL_API_TOKEN` set.
  */
+import { chmodSync, statSync } from "node:fs"
 import { request } from "node:http"
+import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { tempHome } from "../../cli/test/CliHarness.ts"
 import { type ServerProcess, startServer } from "./MonitorHome.ts"
@@ -13,9 +15,12 @@ import { type ServerProcess, startServer } from "./MonitorHome.ts"
 const TOKEN = "hardening-test-token-5b1e9c3a7d2f"
 
 let server: ServerProcess
+/** The server's home, open to every user (0755) as one made by hand is. */
+const home = tempHome()
 
 beforeAll(async () => {
-  server = await startServer(tempHome(), { COUNCIL_API_TOKEN: TOKEN })
+  chmodSync(home, 0o755)
+  server = await startServer(home, { COUNCIL_API_TOKEN: TOKEN })
 }, 60_000)
 
 afterAll(async () => {
@@ -65,12 +70,20 @@ describe("the monitor's answers", () => {
       assert.strictEqual(answer.headers["cross-origin-resource-policy"], "same-origin", what)
       assert.strictEqual(answer.headers["referrer-policy"], "no-referrer", what)
       assert.match(String(answer.headers["content-security-policy"]), /frame-ancestors 'none'/, what)
+      assert.strictEqual(answer.headers["x-frame-options"], "DENY", what)
+      // a page that opened one keeps no hold on its tab, where the browser applies it: a loopback name (not rebound.example)
+      assert.strictEqual(answer.headers["cross-origin-opener-policy"], what === "the host guard's 403" ? undefined : "same-origin", what)
       assert.isUndefined(answer.headers["access-control-allow-origin"], what)
     }
     // the API's JSON runs nothing even if opened as a page; the dashboard keeps its own policy (its scripts)
     assert.match(String(answers["the API"]!.headers["content-security-policy"]), /^default-src 'none'/)
     assert.match(String(answers["the dashboard"]!.headers["content-security-policy"]), /script-src 'self'/)
     assert.notMatch(String(answers["the dashboard"]!.headers["content-security-policy"]), /unsafe-inline|unsafe-eval/)
+    // what the API says of the accounts is kept in no cache (a disk's, a proxy's); the dashboard's files say their own
+    for (const what of ["the API", "the OpenAPI document", "an unknown path", "a 401", "the host guard's 403"]) {
+      assert.strictEqual(answers[what]!.headers["cache-control"], "no-store", what)
+    }
+    assert.strictEqual(answers["the dashboard"]!.headers["cache-control"], "no-cache")
   })
 
   it("a 401 names the scheme (WWW-Authenticate: Bearer) and echoes no token, wrong, in the query string or right", async () => {
@@ -109,6 +122,38 @@ describe("the monitor's answers", () => {
     assert.strictEqual(closeAllsLogged(), 2)
     // reads are not mutations: a page's own GET with an Origin is answered as any other
     assert.strictEqual((await send("GET", "/api/accounts", { origin: "http://evil.example" })).status, 200)
+  })
+
+  it("a backtest's accounts are names, never the backtest command's flags, whatever they start with", async () => {
+    for (const account of ["--version", "--help", "--resume=latest", "-h"]) {
+      const answer = await send("POST", "/api/backtests", { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        JSON.stringify({ from: "2025-06-02", to: "2025-06-04", accounts: [account] }))
+      assert.strictEqual(answer.status, 400, account)
+      assert.deepStrictEqual(JSON.parse(answer.body), {
+        _tag: "BadRequest",
+        message: `--accounts: unknown account ${account.toUpperCase()} (configured: CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK, COUNCIL)`
+      }, account)
+    }
+  }, 60_000)
+
+  it("a backtest it starts writes its log for its owner alone (600), in a home every user may read", async () => {
+    const answer = await send("POST", "/api/backtests", { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+      JSON.stringify({ from: "2025-06-02", to: "2025-06-04", accounts: ["COUNCIL"] }))
+    assert.strictEqual(answer.status, 200, answer.body)
+    const { id } = JSON.parse(answer.body) as { readonly id: string }
+    assert.strictEqual((statSync(join(home, "backtests", `${id}.log`)).mode & 0o777).toString(8), "600")
+  }, 60_000)
+
+  it("answers a Host that is a host name or address and a port, as a browser writes it; one a URL parser would read as localhost is refused", async () => {
+    const port = new URL(server.url).port
+    for (const host of [`localhost:${port}`, `LOCALHOST:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, "localhost"]) {
+      assert.strictEqual((await send("GET", "/api/accounts", { host })).status, 200, host)
+    }
+    for (const host of ["evil.example@localhost", `evil.example@localhost:${port}`, "localhost#@evil.example", "localhost\\evil.example", "localhost/evil.example", "localhost?evil.example", `localhost:${port}:1`, "localhost:"]) {
+      const answer = await send("GET", "/api/accounts", { host })
+      assert.strictEqual(answer.status, 403, host)
+      assert.match(JSON.parse(answer.body).message, /not a request without a valid Host/, host)
+    }
   })
 
   it("answers no CORS preflight: a page of another origin cannot send the token, nor read an answer", async () => {

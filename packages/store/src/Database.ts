@@ -361,7 +361,8 @@ const homesWarnedAbout = new Set<string>()
 
 /**
  * Says once per process when other users may enter or list `home`. Its databases are closed to them (0600, or 0660
- * shared with a group) whatever the directory, but not the names in it or a backtest's report; Council never changes
+ * shared with a group) whatever the directory, and so are the reports and logs written since (`PrivateFile`), but
+ * not the names in it, nor a report an older version wrote (0644) or a file put there by hand; Council never changes
  * the permissions of a directory that exists (it may be the user's own, shared on purpose). The advice keeps a group
  * that may write the home (a share) in: `chmod o-rwx`, not `chmod 700`.
  */
@@ -373,7 +374,7 @@ const warnIfOpenHome = (home: string) =>
     // a group that may write shares the home on purpose: closing it to the group would lock its members out
     const close = (mode & 0o020) === 0 ? "chmod 700" : "chmod o-rwx"
     return Effect.logWarning(
-      `COUNCIL_HOME ${home} is open to other users (mode ${(mode & 0o777).toString(8)}): they may list it and read its backtest reports (its databases are closed to them); ${close} ${home} to close it`
+      `COUNCIL_HOME ${home} is open to other users (mode ${(mode & 0o777).toString(8)}): they may list it and read what in it is not closed to them (its databases and reports are); ${close} ${home} to close it`
     )
   })
 

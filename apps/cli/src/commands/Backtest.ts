@@ -8,7 +8,7 @@
  * it `running`, resumed the same way).
  */
 import { randomBytes } from "node:crypto"
-import { existsSync, writeFileSync } from "node:fs"
+import { existsSync } from "node:fs"
 import { join } from "node:path"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
@@ -27,6 +27,7 @@ import { Calendar, ExchangeSession, LocalExchange } from "@council/exchange"
 import type { FillModelOptions } from "@council/exchange/FillModel"
 import { RunStore } from "@council/engine"
 import { MarketData } from "@council/market"
+import { writePrivateFile } from "@council/io/PrivateFile"
 import { Notifier } from "@council/notify/Notifier"
 import { Database, NodeSqliteClient, RunLock, SqlRunStore } from "@council/store"
 import { BacktestReport, BookId, type BookSummary, Contest, type LedgerError, MechanicalVotes, TradeLedger } from "@council/tracking"
@@ -267,8 +268,9 @@ const writeReport = (book: BookId, base: string, file: string) =>
         Layer.mergeAll(TradeLedger.layer, SpendLedger.layerSql).pipe(Layer.provideMerge(mainDb))
       ))
     )
-    writeFileSync(`${base}.json`, BacktestReport.renderJson(data))
-    writeFileSync(`${base}.html`, BacktestReport.renderHtml(data))
+    // the accounts' books: their owner's alone, as the databases beside them
+    writePrivateFile(`${base}.json`, BacktestReport.renderJson(data))
+    writePrivateFile(`${base}.html`, BacktestReport.renderHtml(data))
     return `${base}.html`
   })
 

@@ -1,16 +1,21 @@
 /**
  * `POST /api/backtests` for `serve`: starts `pnpm pipeline backtest` as a child process with the server's
  * environment, answers with the backtest's book once the child says it started, and writes the child's output to
- * `<id>.log` beside the backtest's database. A child still running when the server stops gets SIGTERM: its
- * backtest is marked interrupted and `backtest --resume <id>` continues it.
+ * `<id>.log` beside the backtest's database (its owner's alone: `PrivateFile`). A child still running when the
+ * server stops gets SIGTERM: its backtest is marked interrupted and `backtest --resume <id>` continues it.
+ *
+ * Gotcha: the request's values go to the child as `--flag=value`, never as an argument of their own: an account
+ * named `--version` would otherwise be read as that flag.
  */
 import { spawn, type ChildProcess } from "node:child_process"
 import { createWriteStream } from "node:fs"
 import { join } from "node:path"
+import { Writable } from "node:stream"
 import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { openPrivateFile } from "@council/io/PrivateFile"
 import { BacktestLauncher } from "@council/server"
 import { BookId, TradeLedger } from "@council/tracking"
 import { backtestsDir } from "../BacktestFiles.ts"
@@ -20,6 +25,15 @@ import { NodeSqliteClient } from "@council/store"
 const BIN = fileURLToPath(new URL("../bin.ts", import.meta.url))
 // the child's stderr is a pipe: its lines come stamped with their time (`StderrLines`)
 const STARTED = new RegExp(`^(?:${STAMP})?backtest (\\S+) started: `, "m")
+
+/** `file` as the child's log, its owner's alone (`PrivateFile`); where it cannot be written, no log: the backtest goes on. */
+const openLog = (file: string): NodeJS.WritableStream => {
+  try {
+    return createWriteStream(file, { fd: openPrivateFile(file) }).on("error", () => {})
+  } catch {
+    return new Writable({ write: (_chunk, _encoding, done) => done() })
+  }
+}
 
 /** The child's last line, without its time and the CLI's `error: ` prefix. */
 const lastLine = (output: string) => unstampedLine(output.trim().split("\n").at(-1) ?? "").replace(/^error: /, "")
@@ -43,7 +57,7 @@ export const launcher = Layer.effect(
           const id = STARTED.exec(output)?.[1]
           if (id === undefined) return
           NodeSqliteClient.ensureDirectory(dir)
-          log = createWriteStream(join(dir, `${id}.log`))
+          log = openLog(join(dir, `${id}.log`))
           log.write(output)
           resume(Effect.succeed(id))
         }
@@ -62,11 +76,12 @@ export const launcher = Layer.effect(
     return BacktestLauncher.BacktestLauncher.of({
       start: (request) =>
         Effect.gen(function*() {
+          // each value joined to its flag (`--accounts=…`): a request's text is never read as a flag of its own
           const id = yield* spawnBacktest([
-            "--from", request.from,
-            "--to", request.to,
-            ...(request.accounts === undefined ? [] : ["--accounts", request.accounts.join(",")]),
-            ...(request.pms === undefined ? [] : ["--pms", request.pms])
+            `--from=${request.from}`,
+            `--to=${request.to}`,
+            ...(request.accounts === undefined ? [] : [`--accounts=${request.accounts.join(",")}`]),
+            ...(request.pms === undefined ? [] : [`--pms=${request.pms}`])
           ])
           const book = yield* ledger.book(BookId.make(id)).pipe(Effect.orElseSucceed(() => Option.none()))
           return yield* Option.match(book, {
