@@ -15,7 +15,9 @@
  * **Conventions**: the account goes in `Notification.account` (the channels print it first); sides are written
  * `BUY`/`SELL` and directions `LONG`/`SHORT`/`FLAT` in upper case (the console colours those words); money is
  * US dollars with cents; a value that is not known is `—`. Levels: INFO normally, WARN when something was refused,
- * clamped or abstained, ERROR when something failed.
+ * clamped or abstained, ERROR when something failed. Real money is said: a LIVE account's message or line starts
+ * `LIVE ·`, and a message about a run with LIVE accounts names them after its subject (`liveRun`) — its start, a
+ * failure, the sessions it missed, its being off schedule.
  *
  * @since 0.1.0
  */
