@@ -64,11 +64,16 @@ const withMarket = <A, E, R>(f: (layers: Awaited<ReturnType<typeof AppLayer>>) =
 
 /**
  * `withMarket` for a trading command (`run daily`, `approve`): its failure, a failure to load its market data and a
- * signal before its run starts are told to the notifier as `Failed: <what>` (`RunDaily.toldTrading`).
+ * signal before its run starts are told to the notifier as `Failed: <what>` (`RunDaily.toldTrading`), naming the
+ * command's accounts that trade real money (`live`).
  */
-const trading = <A, E, R>(what: string, f: (layers: Awaited<ReturnType<typeof AppLayer>>) => Effect.Effect<A, E, R>) =>
+const trading = <A, E, R, EL, RL>(
+  what: string,
+  live: (layers: Awaited<ReturnType<typeof AppLayer>>) => Effect.Effect<ReadonlyArray<string>, EL, RL>,
+  f: (layers: Awaited<ReturnType<typeof AppLayer>>) => Effect.Effect<A, E, R>
+) =>
   using(AppLayer, (AppLayer) =>
-    configured(using(RunDaily, (RunDaily) => RunDaily.toldTrading(what, AppLayer.market, f(AppLayer)))))
+    configured(using(RunDaily, (RunDaily) => RunDaily.toldTrading(what, AppLayer.market, f(AppLayer), live(AppLayer)))))
 
 /** A command over the run store alone: the settings, then the store (`"empty"`: a missing home stays missing). */
 const stored = <A, E, R>(f: (runs: Awaited<ReturnType<typeof Runs>>) => Effect.Effect<A, E, R>) =>
@@ -105,7 +110,7 @@ const run = Command.make(
     json: jsonFlag
   },
   (options) =>
-    trading(`run daily${Option.match(options.date, { onNone: () => "", onSome: (d) => ` --date ${d}` })}`, (AppLayer) =>
+    trading(`run daily${Option.match(options.date, { onNone: () => "", onSome: (d) => ` --date ${d}` })}`, () => using(RunDaily, (RunDaily) => RunDaily.liveSelected(options.accounts)), (AppLayer) =>
       Effect.all([Effect.promise(RunDaily), Effect.promise(Llm), Effect.promise(Timing)]).pipe(Effect.flatMap(([RunDaily, Llm, Timing]) =>
         RunDaily.stopWithLauncher(Effect.gen(function*() {
           yield* ensureDaily(options.pipeline)
@@ -139,7 +144,8 @@ const approve = Command.make(
     json: jsonFlag
   },
   (options) =>
-    trading(`approve ${options.runId}`, (AppLayer) => using(Approve, (Approve) => Approve.decide(options, AppLayer)))
+    trading(`approve ${options.runId}`, (AppLayer) => using(Approve, (Approve) => Approve.liveOfRun(options.runId, AppLayer)), (AppLayer) =>
+      using(Approve, (Approve) => Approve.decide(options, AppLayer)))
 ).pipe(describe(
   "Continue a run stopped by --require-approval: send its orders (refused after the schedule's cutoff), or --reject it",
   exits.approve

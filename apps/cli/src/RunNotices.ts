@@ -15,7 +15,7 @@ import { Brokers } from "@council/broker"
 import { type DamagedRun, isDamagedRun, type RunRecord, RunStore, Runner } from "@council/engine"
 import { DailyParams, DailyPipeline, ReconcileReport } from "@council/daily"
 import { type Notification, Notifier } from "@council/notify/Notifier"
-import { awaitingApproval, failure, intentLine, type MissedSession, missedSessions, runStarted, runSummary } from "@council/notify/RunMessages"
+import { awaitingApproval, failure, intentLine, liveRun, type MissedSession, missedSessions, runStarted, runSummary } from "@council/notify/RunMessages"
 import { printer } from "./Progress.ts"
 
 const tell = (message: Notification) =>
@@ -23,9 +23,13 @@ const tell = (message: Notification) =>
     Effect.catchTag("NotifierError", (error) => Effect.logWarning(`notification failed: ${error.message}`))
   )
 
+/** The accounts of `accounts` that trade real money (mode LIVE). */
+export const liveOf = (accounts: ReadonlyArray<{ readonly id: AccountId; readonly mode: string }>): ReadonlyArray<AccountId> =>
+  accounts.filter((a) => a.mode === "LIVE").map((a) => a.id)
+
 /** The accounts of `params` that trade real money (mode LIVE); none when they do not read back. */
 const liveIn = (params: Option.Option<DailyParams>): ReadonlyArray<AccountId> =>
-  Option.match(params, { onNone: () => [], onSome: (p) => p.accounts.filter((a) => a.mode === "LIVE").map((a) => a.id) })
+  Option.match(params, { onNone: () => [], onSome: (p) => liveOf(p.accounts) })
 
 const startOf = (run: RunRecord, resumed: boolean): Notification => {
   const params = Schema.decodeUnknownOption(DailyParams)(run.params)
@@ -40,7 +44,7 @@ const startOf = (run: RunRecord, resumed: boolean): Notification => {
     ...Option.match(Option.flatMap(params, (p) => Option.fromNullishOr(p.schedule)), { onNone: () => ({}), onSome: (schedule) => ({ schedule }) })
   })
   // the accounts that trade real money, in the headline: a LIVE run never reads as a paper one
-  return live.length === 0 ? told : { ...told, subject: `${told.subject} · LIVE (real money): ${live.join(", ")}` }
+  return liveRun(told, live)
 }
 
 /**
@@ -76,11 +80,15 @@ export const observed = <A, E, R>(run: Effect.Effect<A, E, R>) =>
     return yield* run.pipe(Effect.provideService(Runner.RunObserver, tellWith))
   })
 
-/** A run that goes ahead off its schedule's time (`line` says how far off): WARN, so Slack hears it too. */
-export const offSchedule = (line: string) => tell({ level: "WARN", subject: "Run off its schedule's time", body: line })
+/**
+ * A run that goes ahead off its schedule's time (`line` says how far off): WARN, so Slack hears it too; its accounts
+ * that trade real money (`live`) named after the subject, as the run's start names them.
+ */
+export const offSchedule = (line: string, live: ReadonlyArray<string>) =>
+  tell(liveRun({ level: "WARN", subject: "Run off its schedule's time", body: line }, live))
 
-/** A run that failed, with its error. */
-export const runFailed = (what: string, error: unknown) => tell(failure({ what, error }))
+/** A run that failed, with its error; `live`: its accounts that trade real money, named after the subject. */
+export const runFailed = (what: string, error: unknown, live: ReadonlyArray<string>) => tell(failure({ what, error, live }))
 
 /**
  * Each account's equity as `run` found it: its Reconcile stage's reading, at the run's start (execution reads
@@ -210,14 +218,17 @@ const gapAfter = (last: Base, day: TradingDay, account: AccountId) =>
     return { last, sessions, spans: between.length > 0 } satisfies Gap
   }).pipe(Effect.orElseSucceed(() => undefined))
 
-/** Tells the operator the sessions before `day` that went by without a completed run, if any. */
-export const missedBefore = (day: TradingDay, account: AccountId) =>
+/**
+ * Tells the operator the sessions before `day` that went by without a completed run, if any; `live`: the run's
+ * accounts that trade real money, named after the subject.
+ */
+export const missedBefore = (day: TradingDay, account: AccountId, live: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const last = yield* previousRun(day, { quiet: true }).pipe(Effect.orElseSucceed(() => undefined))
     const gap = last === undefined ? undefined : yield* gapAfter(last, day, account)
     if (gap === undefined || gap.sessions.length === 0) return
     const { run } = gap.last
-    yield* tell(missedSessions({ tradingDay: day, lastDay: run.tradingDay, lastRunId: run.id, sessions: gap.sessions }))
+    yield* tell(missedSessions({ tradingDay: day, lastDay: run.tradingDay, lastRunId: run.id, sessions: gap.sessions, live }))
   })
 
 /**

@@ -64,6 +64,45 @@ describe("cancel, when an order of the group is one Council cannot read", () => 
       assert.notInclude(j.stdout, "\"error\"")
     }).pipe(Effect.scoped), 60_000)
 
+  it.effect("reads every page of the symbol's open orders (more than 500): an unreadable order past the first 500 either way still holds the cancel to exit 1", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca({ keyId: "PKCANCELMANY", secretKey: "cancel-many-secret" })
+      const plain = (n: number) => post(fake, { symbol: "SPY", qty: "1", side: "buy", type: "limit", limit_price: "1", time_in_force: "gtc", client_order_id: `resting-${n}` })
+      // 501 open orders before the odd bracket and 501 after it: neither the newest 500 nor the oldest 500 hold it
+      const plains = (from: number) => Effect.forEach(Array.from({ length: 501 }, (_, n) => from + n), plain, { concurrency: 8, discard: true })
+      yield* plains(0)
+      const placed = yield* post(fake, restingBracket("odd-among-many"))
+      fake.venueStatuses.set(placed.id, "pending_activation")
+      yield* plains(501)
+      const stop = placed.legs.find((l) => l.type === "stop")!
+      const r = yield* Effect.promise(() => cliInProcess(tempHome(), ["cancel", "--account", "COUNCIL", stop.id], envOf(fake)))
+      assert.strictEqual(r.code, 1, `${r.stdout}\n${r.stderr}`)
+      assert.include(r.stdout, ` · order ${stop.id} · client order id ${stop.client_order_id} · canceled`)
+      assert.strictEqual(fake.orders.get(placed.id)?.status, "new")
+      const lines = r.stderr.split("\n").filter((l) => l.includes("may still be working"))
+      assert.strictEqual(lines.length, 1, r.stderr)
+      assert.include(lines[0]!, `status "pending_activation" is new to Council`)
+      assert.include(lines[0]!, placed.id)
+    }).pipe(Effect.scoped), 60_000)
+
+  it.effect("more than 500 open orders of the symbol submitted in one millisecond cannot be paged past: said as unconfirmed, exit 1", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca({ keyId: "PKCANCELSAME", secretKey: "cancel-same-secret" })
+      const placed = yield* post(fake, restingBracket("odd-then-a-burst"))
+      fake.venueStatuses.set(placed.id, "pending_activation")
+      yield* Effect.forEach(Array.from({ length: 501 }, (_, n) => n), (n) =>
+        post(fake, { symbol: "SPY", qty: "1", side: "buy", type: "limit", limit_price: "1", time_in_force: "gtc", client_order_id: `burst-${n}` }), { concurrency: 8, discard: true })
+      // every order of the symbol stamped with one instant: no `after` gets past a page of them
+      const instant = new Date(Date.now() - 60_000).toISOString()
+      for (const [id, o] of fake.orders) if (o.symbol === "SPY") fake.orders.set(id, { ...o, submittedAt: instant })
+      const stop = placed.legs.find((l) => l.type === "stop")!
+      const r = yield* Effect.promise(() => cliInProcess(tempHome(), ["cancel", "--account", "COUNCIL", stop.id], envOf(fake)))
+      assert.strictEqual(r.code, 1, `${r.stdout}\n${r.stderr}`)
+      const lines = r.stderr.split("\n").filter((l) => l.includes("may still be working"))
+      assert.strictEqual(lines.length, 1, r.stderr)
+      assert.include(lines[0]!, "SPY's open orders could not be read to the end")
+    }).pipe(Effect.scoped), 60_000)
+
   it.effect("an order whose group it read whole is not held up by another order of the symbol it cannot read", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca({ keyId: "PKCANCELPLAIN", secretKey: "cancel-plain-secret" })

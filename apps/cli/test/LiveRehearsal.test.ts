@@ -172,4 +172,50 @@ describe("one account LIVE beside paper ones, rehearsed on exchange serve", () =
         await server.stop()
       }
     }), 120_000)
+
+  it("a failed run with the LIVE account says LIVE in its Failed: subject; one of the paper account alone does not", async () =>
+    rehearsed({ settings: { dryRun: false } }, async ({ home, env, slack, served }) => {
+      // past the market-on-close cutoff (15:50): nothing is sent, exit 1, told to Slack
+      const late = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--at", "15:55"], env)
+      assert.strictEqual(late.code, 1, late.stderr)
+      assert.match(slack.texts.join("\n"), /^:rotating_light: \*ERROR\* · \*Failed: run daily --date 2026-06-05 · LIVE \(real money\): CLAUDE\*\n.*cutoff/m)
+      assert.match(late.stderr, /ERROR Failed: run daily --date 2026-06-05 · LIVE \(real money\): CLAUDE — /)
+      slack.texts.length = 0
+      const paper = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--at", "15:55", "--accounts", "GEMINI"], env)
+      assert.strictEqual(paper.code, 1, paper.stderr)
+      assert.match(slack.texts.join("\n"), /^:rotating_light: \*ERROR\* · \*Failed: run daily --date 2026-06-05\*$/m)
+      assert.notInclude(slack.texts.join("\n"), "LIVE")
+      assert.notInclude(slack.texts.join("\n") + late.stderr + paper.stderr, served.keys.find((k) => k.account === "CLAUDE")!.secretKey)
+      // an approval of the LIVE account's run, past the cutoff: its failure names the run's LIVE account too
+      const waiting = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--require-approval"], env)
+      assert.strictEqual(waiting.code, 0, waiting.stderr)
+      const runId = /^run (\S+) /m.exec(waiting.stdout)?.[1]
+      slack.texts.length = 0
+      const approved = await cliInProcess(home, ["approve", runId!, "--at", "15:55"], env)
+      assert.strictEqual(approved.code, 1, approved.stderr)
+      assert.match(slack.texts.join("\n"), new RegExp(`^:rotating_light: \\*ERROR\\* · \\*Failed: approve ${runId} · LIVE \\(real money\\): CLAUDE\\*$`, "m"))
+    }), 120_000)
+
+  it("a run off its schedule's time with the LIVE account says LIVE in its warning; one of the paper account alone does not", async () =>
+    rehearsed({ settings: { dryRun: false } }, async ({ home, env, slack }) => {
+      // 14:45 is 75 minutes before the close: the run trades, and warns
+      const paper = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04", "--at", "14:45", "--accounts", "GEMINI"], env)
+      assert.strictEqual(paper.code, 0, paper.stderr)
+      assert.match(slack.texts.join("\n"), /^:warning: \*WARN\* · \*Run off its schedule's time\*\nwarning: it is 2026-06-04 14:45 New York time/m)
+      slack.texts.length = 0
+      const early = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--at", "14:45"], env)
+      assert.strictEqual(early.code, 0, early.stderr)
+      assert.match(slack.texts.join("\n"), /^:warning: \*WARN\* · \*Run off its schedule's time · LIVE \(real money\): CLAUDE\*\nwarning: it is 2026-06-05 14:45 New York time/m)
+    }), 120_000)
+
+  it("sessions missed before a run with the LIVE account: the warning says LIVE", async () =>
+    rehearsed({ settings: { dryRun: false } }, async ({ home, env, slack }) => {
+      const monday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-01"], env)
+      assert.strictEqual(monday.code, 0, monday.stderr)
+      const friday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)
+      assert.strictEqual(friday.code, 0, friday.stderr)
+      const all = slack.texts.join("\n")
+      assert.match(all, /^:warning: \*WARN\* · \*3 sessions without a completed run before 2026-06-05 · LIVE \(real money\): CLAUDE\*\nthe last completed run is of 2026-06-01/m)
+      assert.match(friday.stderr, /^WARN 3 sessions without a completed run before 2026-06-05 · LIVE \(real money\): CLAUDE — /m)
+    }), 120_000)
 })

@@ -2,7 +2,7 @@
 // accounts' colours. No dependency; every module of the page imports them from here.
 
 // the mark of an LLM cost that is (partly) an estimate and its note, the CLI's and the report's (the same module)
-import { dollarText, ESTIMATE_MARK, ESTIMATE_NOTE, fixed, MINUS, percent, signedPercent, writtenSign } from "./figures.js"
+import { dollarText, ESTIMATE_MARK, ESTIMATE_NOTE, fixed, percent, signedPercent, spendText, writtenSign } from "./figures.js"
 
 export const SVG = "http://www.w3.org/2000/svg"
 // the six accounts' colours first (the backtest report's too): every two tell apart, with deuteranopia as well;
@@ -36,13 +36,11 @@ export function setStyle(el, text) {
 
 /** Whole dollars: `−$1,234`, `$0` for −0.4 (no sign on what rounds to zero, as every figure of the page). */
 export const money = (x) => x === null || x === undefined ? "—" : dollarText(x, 0)
-/** LLM spend: fractions of a cent stay visible ($0.00396), as `show` prints them; `−$0.00100`, never `$-0.001`. */
-export const usd = (x) => {
-  if (x === null || x === undefined) return "—"
-  if (x === 0) return "$0"
-  const digits = Math.abs(x) < 0.01 ? 5 : Math.abs(x) < 1 ? 4 : 2
-  return `${writtenSign(x, digits) < 0 ? MINUS : ""}$${Math.abs(x).toFixed(digits)}`
-}
+/**
+ * LLM spend as `show` and `runs` print it (`spendText`, the same module): fractions of a cent stay visible
+ * ($0.00396), a dollar and up grouped ($1,234.57); `−$0.00100`, never `$-0.001`.
+ */
+export const usd = (x) => x === null || x === undefined ? "—" : spendText(x)
 export { ESTIMATE_MARK, ESTIMATE_NOTE }
 /** LLM spend of which `estimated` dollars are worst cases: marked `≈` when any. */
 export const usdOf = (x, estimated) => `${estimated > 0 ? ESTIMATE_MARK : ""}${usd(x)}`

@@ -275,6 +275,41 @@ describe("dashboard in Chromium", () => {
     assert.isNull(await page.$("#llm-estimated"))
   })
 
+  it("writes an LLM cost of $1,000 or more with its thousands separator, as the CLI does: the run's page, the runs, the leaderboard", async () => {
+    const db = new DatabaseSync(join(home.home, "council.db"))
+    const { id, cost } = db.prepare("SELECT MIN(id) AS id, cost_usd AS cost FROM llm_spend WHERE run_id = ? AND actor = 'CLAUDE'").get(home.llmRunId) as { id: number; cost: number }
+    db.prepare("UPDATE llm_spend SET cost_usd = 1234.5 WHERE id = ?").run(id)
+    const grouped = /^\$\d{1,3}(,\d{3})+\.\d{2}$/
+    try {
+      await page.goto("about:blank")
+      await page.goto(`${server.url}/#/runs/${home.llmRunId}`)
+      await page.waitForSelector("#llm-costs")
+      const claude = await page.$eval(`#llm-costs tr[data-actor="CLAUDE"] .total`, (td) => td.textContent ?? "")
+      for (const [where, text] of [["CLAUDE", claude], ["#llm-total", await page.textContent("#llm-total")], ["#run-llm-cost", await page.textContent("#run-llm-cost")]] as const) {
+        assert.match(text ?? "", grouped, where)
+      }
+      assert.isAbove(await page.$$eval("#llm-costs td[data-stage]", (tds) => tds.filter((td) => /^\$1,234\.50$/.test(td.firstChild?.textContent ?? "")).length), 0)
+      // the runs: the same text as `runs` prints
+      const listed = (await cliInProcess(home.home, ["runs"])).stdout.split("\n").find((l) => l.startsWith(home.llmRunId))!.trim().split(/\s+/).at(-1)!
+      assert.match(listed, grouped)
+      await page.goto(`${server.url}/#/runs`)
+      const row = await page.waitForSelector(`#runs tr[data-run="${home.llmRunId}"] .llm-cost`)
+      assert.strictEqual(await row.textContent(), listed)
+      // the leaderboard: CLAUDE's cost, and COUNCIL's (charged every PM's calls), as `leaderboard` prints them
+      await page.goto(`${server.url}/#/`)
+      await page.waitForSelector("#leaderboard tbody tr")
+      const cli = (await cliInProcess(home.home, ["leaderboard"])).stdout.split("\n")
+      for (const account of ["CLAUDE", "COUNCIL"]) {
+        const shown = await page.$eval(`#leaderboard tr[data-account="${account}"] .llm-cost`, (td) => td.firstChild!.textContent ?? "")
+        assert.match(shown, grouped, account)
+        assert.isTrue(cli.some((l) => new RegExp(`\\b${account}\\b`).test(l) && l.includes(shown)), `${account} ${shown}\n${cli.join("\n")}`)
+      }
+    } finally {
+      db.prepare("UPDATE llm_spend SET cost_usd = ? WHERE id = ?").run(cost, id)
+      db.close()
+    }
+  })
+
   it("writes a negative number with the minus sign (−), as the CLI does, in the dashboard and in the report", async () => {
     // a hyphen before a digit that is not inside a date or an id
     const hyphenated = /(?<![\w-])-\d/

@@ -8,6 +8,8 @@ export declare const writtenSign: (x: number, digits?: number) => -1 | 0 | 1
 export declare const dollarText: (x: number, digits?: number) => string
 /** Dollars with cents, grouped, by arithmetic: `−$1,234.57`, `$0.00` for −0.001 (the CLI's and the notifier's). */
 export declare const centsText: (x: number) => string
+/** LLM spend: `centsText` from a dollar up (`$1,234.57`), fractions of a cent below (`$0.0123`, `$0.00396`), `$0` for 0. */
+export declare const spendText: (x: number) => string
 /** A fraction as a percentage with `digits` decimals (default 1): `−12.5 %`, `0.0 %` for −0.0004. */
 export declare const percent: (x: number, digits?: number) => string
 /** A fraction as a change: `+3.1 %`, `−0.4 %`, `0.0 %` when it rounds to zero. */

@@ -59,6 +59,19 @@ export const centsText = (x) => {
   return `${x < 0 && cents > 0n ? MINUS : ""}$${dollars}.${digits.slice(-2)}`
 }
 
+/**
+ * LLM spend, the CLI's, the notifier's and the dashboard's: from a dollar up as every amount of money is written
+ * (`centsText`: `$1,234.57`, grouped); below, fractions of a cent kept visible (`$0.0123`, `$0.00396`); `$0` for
+ * nothing; the minus sign, none on what rounds to zero.
+ */
+export const spendText = (x) => {
+  if (x === 0) return "$0"
+  const a = Math.abs(x)
+  if (!(a < 1)) return centsText(x)
+  const written = a.toFixed(a < 0.01 ? 5 : 4)
+  return `${x < 0 && !showsZero(written) ? MINUS : ""}$${written}`
+}
+
 /** A fraction as a percentage with `digits` decimals: `−12.5 %`, `0.0 %` for −0.0004. */
 export const percent = (x, digits = 1) => `${fixed(x * 100, digits)} %`
 

@@ -17,6 +17,13 @@ describe("Figures", () => {
     )
   })
 
+  it("writes LLM spend with fractions of a cent below a dollar and grouped cents from a dollar up, as money is written", () => {
+    assert.deepStrictEqual(
+      [0, 0.00396, 0.0123, 0.5, 1, 12.345, 1234.5, 1234567.891, -0.001, -1234.5, -0.000001].map(Figures.spendText),
+      ["$0", "$0.00396", "$0.0123", "$0.5000", "$1.00", "$12.35", "$1,234.50", "$1,234,567.89", "\u2212$0.00100", "\u2212$1,234.50", "$0.00000"]
+    )
+  })
+
   it("says a window both ways, sessions and the daily returns between them, each singular at one", () => {
     assert.deepStrictEqual(
       [59, 1, 0].map((n) => Figures.windowCount(n)),

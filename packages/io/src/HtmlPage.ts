@@ -52,15 +52,16 @@ export const pageTitle = (text: string): string | undefined => {
 }
 
 /**
- * `status` and the page's title as a person would say them, `whose` naming what was expected instead:
- * `502 Bad Gateway (an HTML page, not Alpaca's JSON)`; `undefined` when `text` is not a page. A title that starts
- * with the status is not prefixed with it again; a page without a title or heading is named by the status's phrase.
+ * `status` and the page's title as a person would say them, `whose` (and `what`, `JSON` unless given) naming what
+ * was expected instead: `502 Bad Gateway (an HTML page, not Alpaca's JSON)`; `undefined` when `text` is not a page.
+ * A title that starts with the status is not prefixed with it again; a page without a title or heading is named by
+ * the status's phrase.
  */
-export const htmlPage = (status: number, text: string, whose: string): string | undefined => {
+export const htmlPage = (status: number, text: string, whose: string, what = "JSON"): string | undefined => {
   if (!isHtmlPage(text)) return undefined
   const title = pageTitle(text)
   const said = title === undefined
     ? `${status}${STATUS_CODES[status] === undefined ? "" : ` ${STATUS_CODES[status]}`}`
     : new RegExp(`^${status}\\b`).test(title) ? title : `${status} ${title}`
-  return `${said} (an HTML page, not ${whose}'s JSON)`
+  return `${said} (an HTML page, not ${whose}'s ${what})`
 }

@@ -27,4 +27,8 @@ describe("HtmlPage", () => {
     assert.strictEqual(htmlPage(599, "<html></html>", "Alpaca"), "599 (an HTML page, not Alpaca's JSON)")
     assert.strictEqual(htmlPage(502, "Bad Gateway", "Alpaca"), undefined)
   })
+
+  it("names what was expected instead when it is not JSON (Slack answers plain text)", () => {
+    assert.strictEqual(htmlPage(502, "<html><title>502 Bad Gateway</title></html>", "Slack", "answer"), "502 Bad Gateway (an HTML page, not Slack's answer)")
+  })
 })

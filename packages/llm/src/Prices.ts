@@ -24,6 +24,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { Buffer } from "node:buffer"
 import * as fs from "node:fs"
+import { spendText } from "@council/domain/Figures.js"
 import * as FileProblem from "@council/io/FileProblem"
 import type { TokenUsage } from "./Exchange.ts"
 
@@ -107,6 +108,5 @@ export const FRAMING_TOKENS = 1024
  */
 export const estimateTokens = (text: string): number => Buffer.byteLength(text, "utf8") + FRAMING_TOKENS
 
-/** `$0.0123` with enough digits for sub-cent calls. */
-export const formatUsd = (usd: number): string =>
-  usd === 0 ? "$0" : usd < 0.01 ? `$${usd.toFixed(5)}` : usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`
+/** `$0.0123` with enough digits for sub-cent calls, `$1,234.57` from a dollar up (`Figures.spendText`, the dashboard's too). */
+export const formatUsd = (usd: number): string => spendText(usd)

@@ -22,7 +22,8 @@
  * **Gotchas**: `AiError.InternalProviderError` has no overload flag, so the reason we decided is kept in the
  * error's `metadata.council`; errors from other `LanguageModel`s fall back to their `_tag`. Error messages are
  * built from the provider's own code and message, with the key scrubbed out, on one line (the code cut to 60
- * characters, the message to 200); no header ever goes into one.
+ * characters, the message to 200); no header ever goes into one. An HTML page (a proxy's, a load balancer's,
+ * Cloudflare's) is said as its status and title (`@council/io/HtmlPage`), never its markup.
  *
  * @since 0.1.0
  */
@@ -31,6 +32,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as AiError from "effect/ai/AiError"
+import { htmlPage } from "@council/io/HtmlPage"
 import { type FailureReason, scrub } from "./Exchange.ts"
 import type { ProviderId } from "./Models.ts"
 
@@ -134,6 +136,25 @@ export const statedStatus = (json: unknown): number | undefined => {
   return 500
 }
 
+/** Each provider as its name is written: whose JSON an HTML page (a proxy's, a gateway's) stood in for. */
+const PROVIDER_NAMES: Readonly<Record<ProviderId, string>> = {
+  openai: "OpenAI",
+  gemini: "Gemini",
+  anthropic: "Anthropic",
+  groq: "Groq",
+  deepseek: "DeepSeek"
+}
+
+/**
+ * An HTML page `provider` answered `status` with (a proxy's, a load balancer's, Cloudflare's), said as its status
+ * and title, never its markup: `openai answered 502 Bad Gateway (an HTML page, not OpenAI's JSON)`; `undefined`
+ * when `body` (scrubbed of the key already) is no page.
+ */
+export const pageAnswer = (provider: ProviderId, status: number, body: string): string | undefined => {
+  const page = htmlPage(status, body, PROVIDER_NAMES[provider])
+  return page === undefined ? undefined : `${provider} answered ${page}`
+}
+
 /**
  * The reason for a non-2xx answer, or a 2xx whose body is an error (`stated`: the status it stands for, see
  * `statedStatus`); `secret` is scrubbed from the provider's message.
@@ -151,7 +172,9 @@ export const reasonOf = (
   const code = oneLine(body.code ?? body.type ?? body.status ?? "", 60)
   const detail = [code, oneLine(body.message ?? failure.body, 200)].filter((s) => s !== "").join(": ")
   const answered = stated === undefined ? `${failure.status}` : `${failure.status} with an error`
-  const description = scrub(`${provider} answered ${answered}${detail === "" ? "" : ` (${detail})`}`, secret)
+  // a proxy's or a gateway's HTML page is said as its status and title: its markup would fill the message
+  const page = pageAnswer(provider, failure.status, failure.body)
+  const description = scrub(page ?? `${provider} answered ${answered}${detail === "" ? "" : ` (${detail})`}`, secret)
   if (stated !== undefined) failure = { ...failure, status: stated }
   const tags = `${body.code ?? ""} ${body.type ?? ""} ${body.status ?? ""}`.toLowerCase()
   const status = failure.status

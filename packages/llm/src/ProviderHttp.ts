@@ -30,7 +30,7 @@ import { boundedText } from "@council/io/BoundedText"
 import { toThirdParty } from "@council/io/ThirdPartyRequests"
 import { type Message, scrub, scrubAnswer, type TokenUsage, type WireAttempt, WireLog } from "./Exchange.ts"
 import type { ProviderId, ReasoningEffort } from "./Models.ts"
-import { reasonOf, statedStatus, unreadable } from "./ProviderErrors.ts"
+import { pageAnswer, reasonOf, statedStatus, unreadable } from "./ProviderErrors.ts"
 
 /** What both adapters are built from. */
 export interface AdapterOptions {
@@ -246,7 +246,12 @@ export const post = (http: HttpClient.HttpClient, request: WirePost) =>
     if (typeof answer === "string") {
       // a broken response (cut short, a proxy's page), not the model's answer: asked again as it was, like a 5xx,
       // never "corrected" by quoting it back to the model as its own words
-      const description = `${request.provider} answered ${response.status} with an unreadable body: ${answer}`
+      // a page (a captive portal's, a proxy's) is said as its status and title, never its markup
+      const description = scrub(
+        pageAnswer(request.provider, response.status, scrub(response.text, request.secret)) ??
+          `${request.provider} answered ${response.status} with an unreadable body: ${answer}`,
+        request.secret
+      )
       // not the model's answer but whatever sent it (a gateway's page): scrubbed as an error body, short pieces too
       yield* report(response.status, { error: description, text: scrub(response.text, request.secret).slice(0, 2000) })
       return yield* failWith(request.provider, unreadable(description, response.status))

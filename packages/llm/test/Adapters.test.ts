@@ -452,8 +452,9 @@ describe("failures", () => {
       assert.deepStrictEqual(answer.exchanges.map((e) => [e.turn, e.outcome._tag, e.attempts]), [[1, "Parsed", 3]])
       assert.deepStrictEqual(fake.requests.map((r) => r.body), [fake.requests[0]!.body, fake.requests[0]!.body, fake.requests[0]!.body])
       assert.notInclude(JSON.stringify(fake.requests.map((r) => r.body)), "chatcmpl-x")
+      // the page is said as one (its status, no markup); the answer cut short as not JSON
       assert.deepStrictEqual(answer.exchanges[0]!.retries, [
-        "ServerError: openai answered 200 with an unreadable body: the body is not JSON",
+        "ServerError: openai answered 200 OK (an HTML page, not OpenAI's JSON)",
         "ServerError: openai answered 200 with an unreadable body: the body is not JSON"
       ])
       assert.isTrue(answer.exchanges[0]!.costEstimated)

@@ -143,3 +143,40 @@ describe("usage as each provider counts it", () => {
       assert.deepStrictEqual(answer.exchanges[0]!.usage, { input: 1000, cachedInput: 200, cacheWrite: 0, output: 100, reasoning: 40 })
     }).pipe(Effect.provide(env)))
 })
+
+describe("an HTML page in place of the provider's JSON (a proxy's, a load balancer's, Cloudflare's)", () => {
+  const nginx = (echo: string) =>
+    `<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<!-- upstream sent Authorization: Bearer ${echo} -->\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`
+  const models: ReadonlyArray<readonly [Models.ProviderId, string, string]> = [
+    ["openai", "gpt-5.4", "OpenAI"],
+    ["gemini", "gemini-3.1-pro-preview", "Gemini"],
+    ["anthropic", "claude-sonnet-4-6", "Anthropic"],
+    ["groq", "openai/gpt-oss-120b", "Groq"],
+    ["deepseek", "deepseek-v4-flash", "DeepSeek"]
+  ]
+  for (const [provider, id, name] of models) {
+    it.live(`${provider}: a 502 page is said as its status and title, no markup, no key`, () =>
+      Effect.gen(function*() {
+        const fake = yield* fakeProvider(() => ({ status: 502, body: nginx(KEY), headers: { "content-type": "text/html" } }))
+        const answer = yield* Ask.ask(yield* modelOf(fake, provider, id), question)
+        assert.isUndefined(answer.value)
+        assert.strictEqual(answer.failure?.reason, "ServerError")
+        const said = [answer.failure?.message ?? "", ...answer.exchanges.flatMap((e) => e.retries)].join("\n")
+        assert.include(answer.failure?.message ?? "", `${provider} answered 502 Bad Gateway (an HTML page, not ${name}'s JSON)`)
+        assert.notMatch(said, /[<>]|nginx|center/)
+        assert.notInclude(said, KEY)
+        assert.isAbove(fake.requests.length, 1) // a 5xx is retried as sent
+      }).pipe(Effect.provide(env)))
+  }
+
+  it.live("a 200 whose body is a page (a captive portal's) is said by its title, not as markup", () =>
+    Effect.gen(function*() {
+      const portal = `<!DOCTYPE html><html><head><title>Hotel Wi-Fi &amp; sign in, key ${KEY}</title></head><body><form action="/login?key=${KEY}"></form></body></html>`
+      const fake = yield* fakeProvider(() => ({ status: 200, body: portal, headers: { "content-type": "text/html" } }))
+      const answer = yield* Ask.ask(yield* modelOf(fake, "openai", "gpt-5.4"), question)
+      assert.strictEqual(answer.failure?.reason, "ServerError")
+      assert.match(answer.failure?.message ?? "", /openai answered 200 Hotel Wi-Fi & sign in, key \S+ \(an HTML page, not OpenAI's JSON\)$/)
+      assert.notMatch(answer.failure?.message ?? "", /[<>]|form|login/)
+      assert.notInclude(answer.failure?.message ?? "", KEY)
+    }).pipe(Effect.provide(env)))
+})

@@ -15,7 +15,9 @@
  * **Conventions**: the account goes in `Notification.account` (the channels print it first); sides are written
  * `BUY`/`SELL` and directions `LONG`/`SHORT`/`FLAT` in upper case (the console colours those words); money is
  * US dollars with cents; a value that is not known is `—`. Levels: INFO normally, WARN when something was refused,
- * clamped or abstained, ERROR when something failed.
+ * clamped or abstained, ERROR when something failed. Real money is said: a LIVE account's message or line starts
+ * `LIVE ·`, and a message about a run with LIVE accounts names them after its subject (`liveRun`) — its start, a
+ * failure, the sessions it missed, its being off schedule.
  *
  * @since 0.1.0
  */
@@ -98,6 +100,14 @@ export const decisionLine = (decision: CouncilDecision): string => {
   const trades = decision.trades.filter((t) => t.direction !== "FLAT")
   return trades.length === 0 ? "FLAT" : trades.map((t) => `${t.direction} ${t.symbol}`).join(", ")
 }
+
+/**
+ * `message`, about a run, with the run's accounts that trade real money (`live`) named after its subject:
+ * `Run started 2026-06-05 · LIVE (real money): CLAUDE` — a message about a run with a LIVE account never reads as
+ * one about paper accounts alone. Unchanged when `live` is empty or absent.
+ */
+export const liveRun = (message: Notification, live: ReadonlyArray<string> | undefined): Notification =>
+  live === undefined || live.length === 0 ? message : { ...message, subject: `${message.subject} · LIVE (real money): ${live.join(", ")}` }
 
 /** `BUY 10 SPY market cls`, with limit/stop prices and bracket legs: `… · take profit 540.00 · stop 480.00`. */
 export const intentLine = (intent: OrderIntent): string => {
@@ -266,17 +276,26 @@ export const describeError = (error: unknown): string => {
   return String(error)
 }
 
-/** A failure with its error: `Failed: Execution` / the error's message. */
+/**
+ * A failure with its error: `Failed: Execution` / the error's message. With `live` (the accounts that trade real
+ * money): a LIVE account's failure starts `LIVE ·`; a run's (no `account`) that includes LIVE accounts names them
+ * after its subject, as `runStarted`'s does (`liveRun`).
+ */
 export const failure = (input: {
   readonly what: string
   readonly error: unknown
   readonly account?: AccountId
-}): Notification => ({
-  level: "ERROR",
-  ...(input.account === undefined ? {} : { account: input.account }),
-  subject: `Failed: ${input.what}`,
-  body: oneLine(describeError(input.error))
-})
+  readonly live?: ReadonlyArray<string>
+}): Notification => {
+  const told: Notification = {
+    level: "ERROR",
+    ...(input.account === undefined ? {} : { account: input.account }),
+    subject: `Failed: ${input.what}`,
+    body: oneLine(describeError(input.error))
+  }
+  if (input.account === undefined) return liveRun(told, input.live)
+  return input.live?.includes(input.account) === true ? { ...told, subject: `LIVE · ${told.subject}` } : told
+}
 
 /**
  * One line of the summary: `CHATGPT 2 orders · equity $100,512.30 · day P&L +$512.30 (+0.51 %)`; with `since` (the
@@ -331,9 +350,11 @@ export const missedSessions = (input: {
   readonly lastDay: TradingDay
   readonly lastRunId: string
   readonly sessions: ReadonlyArray<MissedSession>
+  /** The run's accounts that trade real money: named after the subject (`liveRun`). */
+  readonly live?: ReadonlyArray<string>
 }): Notification => {
   const n = input.sessions.length
-  return {
+  return liveRun({
     level: "WARN",
     subject: `${n} session${n === 1 ? "" : "s"} without a completed run before ${input.tradingDay}`,
     body: list([
@@ -344,7 +365,7 @@ export const missedSessions = (input: {
       ...missedLines(input.sessions),
       `this run trades ${input.tradingDay} only (no catch-up); orders left at the brokers kept working and its Reconcile records what they did; its P&L is since ${input.lastDay}`
     ])
-  }
+  }, input.live)
 }
 
 /**

@@ -8,7 +8,8 @@
  * - `POST` JSON `{"text": …}`; Slack mrkdwn (`*bold*`, `\n`), with `&`, `<`, `>` escaped as HTML entities
  *   (`escapeMrkdwn`, which also keeps `@here`/`@channel`/`@everyone` from becoming mentions).
  * - Only HTTP 200 with the plain-text body `ok` means delivered. Errors are plain-text codes: 400
- *   `invalid_payload`/`no_text`, 403 `invalid_token`, 404 `no_service`, 410 `channel_is_archived`, …
+ *   `invalid_payload`/`no_text`, 403 `invalid_token`, 404 `no_service`, 410 `channel_is_archived`, … An HTML page
+ *   (a proxy's or load balancer's in front) is said as its status and title (`@council/io/HtmlPage`).
  * - 429 carries `Retry-After` in seconds; 5xx (`rollup_error`) and network failures are worth retrying.
  *
  * **Gotchas**
@@ -22,6 +23,7 @@
 import * as Data from "effect/Data"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
+import { htmlPage } from "@council/io/HtmlPage"
 import { scrub as scrubPieces } from "@council/io/SecretText"
 import type { Notification } from "./Notifier.ts"
 
@@ -114,13 +116,23 @@ export const retryAfterMillis = (header: string | undefined): number => {
     : 1000
 }
 
+/**
+ * An answer's body as a message quotes it, scrubbed: an HTML page (a proxy's, a load balancer's, Cloudflare's in
+ * front of the webhook) as its title, never its markup — `Bad Gateway (an HTML page, not Slack's answer)`, the
+ * status said before it by the caller — else the body on one line, cut.
+ */
+const saidBody = (webhook: Webhook, status: number, body: string): string => {
+  const page = htmlPage(status, scrub(webhook, body, Number.POSITIVE_INFINITY), "Slack", "answer")
+  return page === undefined ? scrub(webhook, body) : scrub(webhook, page.replace(new RegExp(`^${status}:?\\s*`), ""))
+}
+
 /** Classifies one answer: `undefined` when delivered, else why not. Unknown statuses and bodies are final. */
 export const classify = (
   webhook: Webhook,
   answer: { readonly status: number; readonly body: string; readonly retryAfter: string | undefined }
 ): AttemptError | undefined => {
-  const body = scrub(webhook, answer.body)
-  if (answer.status === 200 && body === "ok") return undefined
+  if (answer.status === 200 && scrub(webhook, answer.body) === "ok") return undefined
+  const body = saidBody(webhook, answer.status, answer.body)
   if (answer.status === 429) return new Throttled({ retryAfterMillis: retryAfterMillis(answer.retryAfter) })
   if (answer.status >= 500 || answer.status === 408) {
     return new Transient({ detail: `HTTP ${answer.status}${body ? ` ${body}` : ""}` })

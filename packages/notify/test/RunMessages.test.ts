@@ -254,6 +254,23 @@ describe("RunMessages", () => {
     assert.strictEqual(formatLine(RunMessages.failure({ what: "FetchData", error: "no bars for 2024-11-15" })), "ERROR Failed: FetchData — no bars for 2024-11-15")
   })
 
+  it("failure says LIVE: a LIVE account's own starts LIVE ·, a run's names its LIVE accounts; a paper account's does not", () => {
+    const live = ["CLAUDE"]
+    assert.strictEqual(
+      formatLine(RunMessages.failure({ what: "Execution", account: id("CLAUDE"), error: "connection reset", live })),
+      "[CLAUDE] ERROR LIVE · Failed: Execution — connection reset"
+    )
+    assert.strictEqual(
+      formatLine(RunMessages.failure({ what: "Execution", account: id("GEMINI"), error: "connection reset", live })),
+      "[GEMINI] ERROR Failed: Execution — connection reset"
+    )
+    assert.strictEqual(
+      formatLine(RunMessages.failure({ what: "run daily", error: "cutoff passed", live: ["CLAUDE", "GROQ"] })),
+      "ERROR Failed: run daily · LIVE (real money): CLAUDE, GROQ — cutoff passed"
+    )
+    assert.strictEqual(formatLine(RunMessages.failure({ what: "run daily", error: "cutoff passed", live: [] })), "ERROR Failed: run daily — cutoff passed")
+  })
+
   it("runSummary: per account orders, equity and day P&L against the previous equity, — where unknown", () => {
     const report = Schema.decodeUnknownSync(ExecutionReport)({
       asOf: "2024-11-15",

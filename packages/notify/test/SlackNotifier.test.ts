@@ -167,6 +167,33 @@ describe("SlackNotifier", () => {
       assert.isAbove(standIn.received.length, 4)
     }))
 
+  it.effect("an HTML page from a proxy in front of Slack (502, 403) is said as its status and title: no markup, no webhook secret", () =>
+    Effect.gen(function*() {
+      const nginx = `<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<!-- upstream: POST ${SECRET_PATH} -->\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`
+      const forbidden = `<!DOCTYPE html><html><head><title>Access denied to ${SECRET_PATH}</title></head><body><h1>403</h1><p>Cloudflare</p></body></html>`
+      const { notifier, settled, standIn } = yield* setup({
+        ...patient,
+        minInterval: "0 millis",
+        retryBase: "1 second",
+        retryCap: "1 second",
+        attempts: 2,
+        cooldown: "0 millis",
+        script: [{ status: 502, body: nginx }, { status: 502, body: nginx }, { status: 403, body: forbidden }]
+      })
+      const host = new URL(standIn.origin).host
+      const gateway = failureOf((yield* drive(notifier.notify(info("a")), settled, "20 millis")).exit)
+      assert.strictEqual(gateway.reason, "Unavailable")
+      assert.strictEqual(gateway.message, `slack (${host}): HTTP 502 Bad Gateway (an HTML page, not Slack's answer) (after 2 attempts)`)
+      const denied = yield* Effect.flip(notifier.notify(info("b")))
+      assert.strictEqual(denied.reason, "Rejected")
+      assert.match(denied.message, new RegExp(`^slack \\(${host}\\): HTTP 403 Access denied to \\S+ \\(an HTML page, not Slack's answer\\) \\(not retried\\)$`))
+      for (const said of [gateway.message, denied.message]) {
+        assert.notMatch(said, /[<>]|nginx|center|Cloudflare/)
+        assert.notInclude(said, "XsEcReTwEbHoOkToKeN42")
+        assert.notInclude(said, "B0TESTHOOK")
+      }
+    }))
+
   it.effect("a hanging connection times out per request; the call fails within its bound and the run moves on", () =>
     Effect.gen(function*() {
       const { notifier, settled, standIn } = yield* setup({

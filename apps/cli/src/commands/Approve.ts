@@ -10,6 +10,7 @@ import { Approval, DailyParams, DailyPipeline, timingOf } from "@council/daily"
 import type * as AppLayerModule from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { continuation, dayCommand } from "@council/daily/RunActivity"
+import { liveOf } from "../RunNotices.ts"
 import { executeRun, holdDayLock, reportOutcome, untilSignal, whileHeld } from "./RunDaily.ts"
 import { wasImported } from "./Runs.ts"
 import { ensureLocalTradableDay, ensureSameModes } from "./Session.ts"
@@ -64,6 +65,21 @@ const awaitingRun = (id: string) =>
     }
     if (run.status !== "awaiting-approval") return yield* CliFailure.usage(`run ${id} is not awaiting approval (it is ${run.status})`)
     return { run, params, again }
+  })
+
+/**
+ * The LIVE accounts of the run `id` (`RunDaily.LiveAccounts`): what its approval's failure names. Fails when the
+ * run does not read back (the failure then names every configured LIVE account).
+ */
+export const liveOfRun = (id: string, AppLayer: AppLayers) =>
+  Effect.map(awaitingRunParams(id), (params) => liveOf(params.accounts)).pipe(Effect.provide(AppLayer.storage("empty")))
+
+/** The parameters of the run `id`, whatever its status (a failed approval may have left it running). */
+const awaitingRunParams = (id: string) =>
+  Effect.gen(function*() {
+    const found = yield* RunStore.use((s) => s.getRun(RunId.make(id)))
+    if (Option.isNone(found)) return yield* CliFailure.usage(`no run with id ${id.slice(0, 64)}`)
+    return yield* paramsOf(found.value)
   })
 
 const decider = () => {

@@ -8,14 +8,15 @@
  * its group with it. When the group was not read whole, the symbol's open orders are read after the cancel (that
  * listing fails on an order Council cannot read): one still working is said on one line, exit 1, beside what was
  * canceled — never a group reported canceled while an order of it may still work. Alpaca's orders name no parent,
- * so such an order cannot be read on its own.
+ * so such an order cannot be read on its own. That listing reads every page (more than 500 open orders of the
+ * symbol), and one it cannot read to the end is said the same way.
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { type AccountId, OPEN_STATUSES, Order, type Ticker } from "@council/domain"
-import { type Broker, BrokerError } from "@council/broker"
+import { type Broker, BrokerError, OrderPages } from "@council/broker"
 import { CliFailure } from "../CliFailure.ts"
 import { describePlaced, onAccount, writable } from "./Manual.ts"
 
@@ -63,12 +64,13 @@ const groupOf = (broker: Broker, o: Order) => {
 }
 
 /**
- * After the cancel of an order whose group was not read whole: the symbol's open orders, which fail on an order
- * Council cannot read (the adapter's open listing fails closed): `null` when they read (no such order still works),
- * else why not.
+ * After the cancel of an order whose group was not read whole: the symbol's open orders, every page of them
+ * (`OrderPages.listEvery`: more than one listing holds), which fail on an order Council cannot read (the adapter's
+ * open listing fails closed): `null` when they all read (no such order still works), else why not — a listing that
+ * cannot be read to its end among them.
  */
 const unreadOpen = (broker: Broker, symbol: Ticker): Effect.Effect<string | null> =>
-  broker.listOrders({ status: "open", symbols: [symbol], limit: 500 }).pipe(
+  OrderPages.listEvery(broker, { status: "open", symbols: [symbol] }, `${symbol}'s open orders`).pipe(
     Effect.as(null),
     Effect.catch((e: BrokerError) => Effect.succeed(e.message))
   )

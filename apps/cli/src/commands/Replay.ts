@@ -187,7 +187,7 @@ export const forkRun = (source: string, options: ForkOptions) =>
           RunNotFound: (e) => Effect.fail(CliFailure.usage(e.message)),
           RunFailed: (e) =>
             Effect.andThen(
-              RunNotices.runFailed(`fork ${e.runId} in ${e.stage}`, e.message),
+              RunNotices.runFailed(`fork ${e.runId} in ${e.stage}`, e.message, RunNotices.liveOf(params.accounts)),
               Effect.fail(CliFailure.failed(`fork ${e.runId} failed in ${e.stage}: ${e.message}`))
             )
         })

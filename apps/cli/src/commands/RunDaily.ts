@@ -299,14 +299,27 @@ export const executeRun = <R>(
  * them, were checked before it, and a home that went read-only overnight, or a feed that stopped giving bars, stops
  * every day until someone hears of it. Those are told to Slack alone (stderr has their line already).
  */
-export const toldOnFailure = <A, E, R>(what: string, command: Effect.Effect<A, E, R>) =>
+export const toldOnFailure = <A, E, R, EL, RL>(what: string, command: Effect.Effect<A, E, R>, live: LiveAccounts<EL, RL>) =>
   command.pipe(Effect.tapCause((cause) => {
     const { code, line } = outcome(Exit.failCause(cause))
-    if (code === 2) return beyondSettings(cause) ? toldToSlack(what, cause) : Effect.void
+    if (code === 2) return beyondSettings(cause) ? toldToSlack(what, cause, live) : Effect.void
     return code === 1 || code === 130
-      ? RunNotices.runFailed(what, line ?? "failed").pipe(Effect.provide(AppLayer.notifier), Effect.ignore)
+      ? Effect.flatMap(liveNamed(live), (named) => RunNotices.runFailed(what, line ?? "failed", named)).pipe(Effect.provide(AppLayer.notifier), Effect.ignore)
       : Effect.void
   }))
+
+/**
+ * The accounts a trading command trades that trade real money (mode LIVE), read when its failure is told: the
+ * `Failed: …` message names them, as the run's start does (`RunNotices.runFailed`).
+ */
+export type LiveAccounts<E, R> = Effect.Effect<ReadonlyArray<string>, E, R>
+
+/** `live`; when it cannot be read (the command's own input is what failed), every configured LIVE account. */
+const liveNamed = <E, R>(live: LiveAccounts<E, R>) =>
+  Effect.catch(live, () => TradingAccounts.use(({ all }) => Effect.succeed(RunNotices.liveOf(all))))
+
+/** The LIVE accounts among those `--accounts` selects (every configured account without it): `run daily`'s. */
+export const liveSelected = (accounts: Option.Option<string>) => Effect.map(selectedProfiles(accounts), RunNotices.liveOf)
 
 /**
  * Whether `cause` is an exit 2 that checked settings do not rule out: the store refusing to open (`COUNCIL_HOME` not
@@ -322,12 +335,13 @@ const beyondSettings = (cause: Cause.Cause<unknown>) =>
   })
 
 /** A failure of exit 2 told to Slack alone: stderr has its one line already (bad input is said in one line). */
-const toldToSlack = (what: string, cause: Cause.Cause<unknown>) => {
+const toldToSlack = <EL, RL>(what: string, cause: Cause.Cause<unknown>, live: LiveAccounts<EL, RL>) => {
   const { code, line } = outcome(Exit.failCause(cause))
   if (code !== 2) return Effect.void
   return Effect.flatMap(AppLayer.slackAlone, Option.match({
     onNone: () => Effect.void,
-    onSome: (slack) => RunNotices.runFailed(what, line ?? "failed").pipe(Effect.provide(slack), Effect.ignore)
+    onSome: (slack) =>
+      Effect.flatMap(liveNamed(live), (named) => RunNotices.runFailed(what, line ?? "failed", named)).pipe(Effect.provide(slack), Effect.ignore)
   }))
 }
 
@@ -338,18 +352,20 @@ const toldToSlack = (what: string, cause: Cause.Cause<unknown>) => {
  * market data that cannot be built (the bars unreadable or corrupt: exit 2, nothing done) is told to Slack although
  * it is not exit 1 — the settings, the notifier's among them, were checked already, so Slack is not what is wrong.
  */
-export const toldTrading = <A, E, R, E2, R2>(
+export const toldTrading = <A, E, R, E2, R2, EL, RL>(
   what: string,
   market: Layer.Layer<MarketData, E2, R2>,
-  command: Effect.Effect<A, E, R>
+  command: Effect.Effect<A, E, R>,
+  live: LiveAccounts<EL, RL>
 ) =>
   toldOnFailure(
     what,
     untilSignal(
-      Effect.provide(command, market.pipe(Layer.tapCause((cause) => toldToSlack(what, cause)))),
+      Effect.provide(command, market.pipe(Layer.tapCause((cause) => toldToSlack(what, cause, live)))),
       // mostly before the run starts; also while its outcome is printed, after the run's own wait has ended
       `interrupted outside its run's stages (none was stopped part-way); run it again to go on: pnpm pipeline ${what}`
-    )
+    ),
+    live
   )
 
 /** The day's lock, held by this process for the scope; who holds it otherwise (exit 2). */
@@ -455,7 +471,7 @@ export const runDaily = <E, R>(
     // best effort: a home this process cannot write (read-only) still shows the day that ran
     if (plan._tag === "Done") yield* retellCut(day, plan.run, plan.report).pipe(Effect.provide(AppLayer.tradingWith(moment, "create")), Effect.ignore)
     if (yield* settledOutcome(plan, options.json, again)) return
-    const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly).pipe(Effect.provide(probe))
+    const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly, RunNotices.liveOf(params.accounts)).pipe(Effect.provide(probe))
     if (verdict !== "trade") return yield* untradedJson(options.json, { tradingDay: day, outcome: verdict.skipped, message: verdict.message })
     // a run continued asks with the lineup it started with, not this command line's
     const seated = plan._tag === "Resume" ? yield* resumed(plan.run) : council
@@ -505,7 +521,7 @@ const runToEnd = (
       }
       if (lease !== undefined) yield* ensureNoOtherDayRunning(day, runnable._tag === "Retry" ? runnable.params.accounts : params.accounts)
       // told once the day is this process's to start: not by a run refused at the lock, nor twice by two at once
-      if (lease !== undefined && runnable._tag === "Start") yield* RunNotices.missedBefore(day, clockAccount)
+      if (lease !== undefined && runnable._tag === "Start") yield* RunNotices.missedBefore(day, clockAccount, RunNotices.liveOf(params.accounts))
       if (runnable._tag === "Retry") yield* Console.error(runnable.note)
       else yield* seated.announce // a retry re-sends carried plans: it asks no model
       const runId = runIdOf(runnable, day)

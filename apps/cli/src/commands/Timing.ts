@@ -204,9 +204,15 @@ export const earlyCloseOnly = (account: AccountId, schedule: RunSchedule) =>
  * 12:45, of a user who trades early-close days); under `close` before the open or past the cutoff, under `after-close` before
  * the close, or a clock that cannot be read → fails (exit 1, nothing sent; a dry run past the cutoff or without a
  * clock only warns); more than 20 minutes before the close under `close` → a warning, told to the notifier too
- * unless a dry run.
+ * unless a dry run (naming the run's accounts that trade real money, `live`).
  */
-export const checkMarket = (account: AccountId, schedule: RunSchedule, dryRun: boolean, earlyCloseOnly = false) =>
+export const checkMarket = (
+  account: AccountId,
+  schedule: RunSchedule,
+  dryRun: boolean,
+  earlyCloseOnly: boolean,
+  live: ReadonlyArray<string>
+) =>
   Effect.gen(function*() {
     const broker = yield* Brokers.use((b) => b.get(account))
     const read = yield* Effect.result(MarketSchedule.statusOf(broker, schedule))
@@ -227,7 +233,7 @@ export const checkMarket = (account: AccountId, schedule: RunSchedule, dryRun: b
       case "InTime":
         // a timer at the wrong New York time (a UTC entry after a DST switch) trades: its operator must hear it;
         // a dry run (a preview, at any time) sends nothing: the warning stays on stderr
-        if (status.check.early) yield* dryRun ? Console.error(line) : RunNotices.offSchedule(line)
+        if (status.check.early) yield* dryRun ? Console.error(line) : RunNotices.offSchedule(line, live)
         return "trade" satisfies MarketVerdict
       case "MissedCutoff":
         if (dryRun) {

@@ -423,11 +423,13 @@ const listen = (options: FakeAlpacaOptions): Promise<{ fake: FakeAlpaca; close: 
       const limit = Number(url.searchParams.get("limit") ?? "50")
       const symbols = url.searchParams.get("symbols")?.split(",")
       const after = url.searchParams.get("after")
+      const until = url.searchParams.get("until")
       // a filled bracket with open legs is listed among the open orders (nested: its legs are)
       const listed = [...orders.values()]
         .filter((o) => status === "all" || (status === "open") === (OPEN.has(o.status) || o.legs.some((l) => OPEN.has(l.status))))
         .filter((o) => symbols === undefined || symbols.includes(o.symbol))
         .filter((o) => after === null || o.submittedAt > after)
+        .filter((o) => until === null || o.submittedAt < until)
       const list = (url.searchParams.get("direction") === "asc" ? listed : listed.reverse()).slice(0, limit)
       return send(200, list.map(wireOrder))
     }
