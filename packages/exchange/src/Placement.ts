@@ -7,7 +7,8 @@
  * **Gotchas**
  * - `client_order_id` is unique per account forever: `DuplicateClientOrderId` "client_order_id must be unique".
  * - Bracket legs are `held` until the entry fills; OCO pairs (the parent is the take-profit limit, its leg the
- *   stop-loss) work from the session after the present. Ids are UUID v4, timestamps the present moment.
+ *   stop-loss) are booked as a limit is: a `gtc` pair works from the session after the present, a `day` pair sent
+ *   during a session meets that session's close alone. Ids are UUID v4, timestamps the present moment.
  * - Prices checked against (exit distances, buying power) are the latest known at the present (`Prices`).
  *
  * @since 0.1.0
