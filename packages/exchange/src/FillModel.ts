@@ -16,6 +16,13 @@
  *   (a gap through a stop or a limit) fills at the open, as a broker fills it when the market opens; a bracket/OTO leg starts with the session of its entry's fill when
  *   the entry filled at an open, with the next one when it filled at a close. A `day` order expires at the end of
  *   the first session it was evaluated on.
+ * - Except a `day` limit, stop, stop-limit or trailing stop (an OCO pair of them too) sent *during* a session: it
+ *   expires at that session's close, so it can only trade before it, and of that session's bar daily bars place
+ *   nothing but the close after the moment it was sent (the high and the low may have come before). It meets that
+ *   close alone (`closingBar`): a limit fills at the close when the close crosses it, a stop triggers when the
+ *   close reaches it (and fills at the close with the slippage); otherwise it expires there — never on the next
+ *   session's bar, and never at a price of the day from before it was sent. A `gtc` order sent during a session
+ *   works from the next session on, as above.
  *
  * **At what price**
  * - Market orders: the session's open (queued orders) or close (orders of the session) moved by the slippage
@@ -245,6 +252,12 @@ export const evaluateOnBar = (order: RestingOrder, bar: Bar, slippageBps: number
  */
 export const openingBar = (bar: Bar): Bar => ({ ...bar, high: bar.open, low: bar.open, close: bar.open })
 
+/**
+ * What is known of `bar` after an order sent during its session: the close alone (the high and the low may have
+ * come before the order). A `day` order sent then meets this bar, and expires at its close if it does not fill.
+ */
+export const closingBar = (bar: Bar): Bar => ({ ...bar, open: bar.close, high: bar.close, low: bar.close })
+
 /** How an order is booked when placed: refused, or its status and the date after which it is evaluated. */
 export type Booking =
   | { readonly _tag: "Refused"; readonly message: string }
@@ -274,7 +287,10 @@ export const bookingOf = (
 ): Booking => {
   const t = moment.seconds
   const inSession = point.phase === "open"
-  if (order.type !== "market") return { _tag: "Booked", status: "new", activeAfter: point.session }
+  // a `day` order sent during a session meets that session's close (`closingBar`), a `gtc` one the sessions after it
+  if (order.type !== "market") {
+    return { _tag: "Booked", status: "new", activeAfter: inSession && order.timeInForce === "day" ? dayBefore(point.session) : point.session }
+  }
   if (order.timeInForce === "cls") {
     const cutoff = isSessionDay ? closeSecondsOf(moment.day) - 600 : 0
     if (isSessionDay && t >= cutoff && t < CLS_REFUSED_UNTIL) {

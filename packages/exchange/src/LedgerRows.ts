@@ -75,6 +75,10 @@ export const OrderRow = Schema.Struct({
   filled_qty: Float,
   filled_avg_price: Schema.NullOr(Float),
   extended_hours: Float,
+  /**
+   * The session of the present's point when the order was sent (the last one opened or closed): one still resting
+   * at that session's close was sent during it, and meets that close alone (`FillModel.closingBar`).
+   */
   session: TradingDay,
   /** The order is evaluated (or, queued, filled) on sessions after this date; null while a leg is held. */
   active_after: Schema.NullOr(TradingDay),

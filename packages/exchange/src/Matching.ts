@@ -9,8 +9,9 @@
  *   market orders queued while the market was closed fill at the open (a queued market-on-close order starts
  *   working, to fill at the close);
  * - at its **close**, the working orders meet the session's bar (`FillModel.evaluateOnBar`: a market order fills at
- *   the close), at most one order of each exit group fills and the rest of the group is canceled, then the `day`
- *   orders evaluated that session expire.
+ *   the close; a `day` order sent during the session meets its close alone, `FillModel.closingBar`), at most one
+ *   order of each exit group fills and the rest of the group is canceled, then the `day` orders evaluated that
+ *   session expire.
  *
  * **Gotchas**
  * - `advance` runs inside the caller's write transaction; it creates an account it does not find (at the present,
@@ -30,6 +31,7 @@ import { heldQty } from "./AccountState.ts"
 import { reject } from "./ExchangeErrors.ts"
 import {
   averageAfter,
+  closingBar,
   evaluateOnBar,
   fillAtOpen,
   type FillModelOptions,
@@ -98,7 +100,9 @@ const filling = ({ fillModel, ledger, prices, settlement }: MatchingDeps) => {
         ? (yield* prices.lastBars(row.symbol, session, 2)).find((bar) => bar.date === session)
         : yield* prices.barOn(row.symbol, session)
       if (sessionBar === undefined) continue
-      const bar = at === "open" ? openingBar(sessionBar) : sessionBar
+      // an order resting at the close of the session it was sent in was sent during it (a `day` order): it meets
+      // the close alone; a market order fills at the close all the same
+      const bar = at === "open" ? openingBar(sessionBar) : row.session === session && row.type !== "market" ? closingBar(sessionBar) : sessionBar
       const resting = {
         side: row.side,
         type: row.type,

@@ -7,7 +7,8 @@
  * **Gotchas**
  * - `client_order_id` is unique per account forever: `DuplicateClientOrderId` "client_order_id must be unique".
  * - Bracket legs are `held` until the entry fills; OCO pairs (the parent is the take-profit limit, its leg the
- *   stop-loss) work from the session after the present. Ids are UUID v4, timestamps the present moment.
+ *   stop-loss) are booked as a limit is: a `gtc` pair works from the session after the present, a `day` pair sent
+ *   during a session meets that session's close alone. Ids are UUID v4, timestamps the present moment.
  * - Prices checked against (exit distances, buying power) are the latest known at the present (`Prices`).
  *
  * @since 0.1.0
@@ -125,12 +126,17 @@ const newRow = (account: AccountId, intent: OrderIntent | NotionalIntent, now: P
   }
 }
 
-/** The rows of an OCO pair: the take-profit limit as parent, the stop-loss as its leg. */
-const ocoRows = (account: AccountId, intent: OrderIntent, now: PlacedAt): readonly [OrderRow, ReadonlyArray<OrderRow>] => {
+/** The rows of an OCO pair booked as `booking` (`FillModel.bookingOf`): the take-profit limit as parent, the stop-loss as its leg. */
+const ocoRows = (
+  account: AccountId,
+  intent: OrderIntent,
+  now: PlacedAt,
+  booking: { readonly activeAfter: string }
+): readonly [OrderRow, ReadonlyArray<OrderRow>] => {
   const id = randomUUID()
   const tp = intent.takeProfit!
   const sl = intent.stopLoss!
-  const common = { parentId: null, exitGroup: id, effect: "close", side: intent.side, status: "new", activeAfter: now.point.session } as const
+  const common = { parentId: null, exitGroup: id, effect: "close", side: intent.side, status: "new", activeAfter: booking.activeAfter } as const
   return [
     newRow(account, intent, now, { ...common, id, clientOrderId: intent.clientOrderId, type: "limit", limitPrice: tp.limitPrice, stopPrice: null }),
     [newRow(account, intent, now, {
@@ -315,7 +321,7 @@ export const make = ({ allowShorting, fillModel, ledger, prices }: PlacementDeps
     const [parent, legs] = isNotionalIntent(intent)
       ? [notionalRow(book.account, intent, now, effect, booking, held), []] as const
       : intent.orderClass === "oco"
-      ? ocoRows(book.account, intent, now)
+      ? ocoRows(book.account, intent, now, booking)
       : entryRows(book.account, intent, now, effect, booking, price)
     yield* ledger.insertOrder(parent).pipe(
       Effect.catchTag("SqlError", (error): Effect.Effect<never, BrokerError | SqlError.SqlError> =>

@@ -453,7 +453,7 @@ layer(serverLayer())("ExchangeServer market API and sessions", (it) => {
       assert.strictEqual(weekend.status, 422)
       assert.match((yield* decode(AlpacaWire.WireError)(weekend.json)).message ?? "", /not a trading session/)
 
-      const placed = yield* client.post("/v2/orders", marketBuy("SPY", 10, { type: "limit", limit_price: "101", client_order_id: "gem-limit" }))
+      const placed = yield* client.post("/v2/orders", marketBuy("SPY", 10, { type: "limit", limit_price: "101", time_in_force: "gtc", client_order_id: "gem-limit" }))
       assert.strictEqual((yield* decode(WireOrder)(placed.json)).status, "new")
       const during = yield* client.get("/v2/orders:by_client_order_id?client_order_id=gem-limit", { "X-Council-Session": D3 })
       assert.strictEqual((yield* decode(WireOrder)(during.json)).status, "new")

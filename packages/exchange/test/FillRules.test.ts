@@ -7,7 +7,7 @@ import { Database } from "@council/store"
 import { type BrokerError, type Broker } from "@council/broker"
 import { ExchangeSession, LocalExchange, type LocalExchangeOptions } from "@council/exchange"
 import { ocoExit } from "./BracketOrders.ts"
-import { ACCOUNT, bars, closeAt, D1, D2, D4, D6, intent, isoAt, SPY } from "./ExchangeFixture.ts"
+import { ACCOUNT, bars, closeAt, D1, D2, D3, D4, D6, intent, isoAt, SPY } from "./ExchangeFixture.ts"
 
 /** An exchange whose present is the test clock's now (`TestClock`), on a fresh in-memory ledger. */
 const withClock = <A, E>(
@@ -227,4 +227,95 @@ describe("the local exchange's fill rules (the present is the clock's)", () => {
         const filled = yield* broker.getOrder(order.id)
         assert.deepStrictEqual([filled.filledAvgPrice, filled.filledAt], [608.3, "2025-11-28T18:00:00.000Z"])
       }), { bars: earlyBars }))
+})
+
+// SPY on D2: open 101, high 103, low 100, close 102; on D3: open 102, high 108, low 101, close 107. With daily bars the
+// one price known to trade after 15:45 is the day's close: a `day` order sent then can only meet that close.
+describe("a day order sent during a session meets that session's close alone (never the next session's bar)", () => {
+  const limit = (side: "buy" | "sell", qty: number, limitPrice: number, timeInForce: "day" | "gtc" = "day") =>
+    intent({ symbol: SPY, side, qty, type: "limit", limitPrice, timeInForce })
+  const state = (broker: Broker, id: string) => Effect.map(broker.getOrder(id), (o) => [o.status, o.filledAvgPrice, o.status === "new" ? null : o.filledAt ?? o.updatedAt ?? null])
+
+  it.effect("a day limit fills at the close when the close crosses it, and expires at that close when only the bar's range did", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        yield* at(D1, "15:45")
+        yield* broker.placeOrder(cls())
+        yield* at(D2, "15:45")
+        const crossed = yield* broker.placeOrder(limit("buy", 1, 102.5))
+        const touched = yield* broker.placeOrder(limit("buy", 1, 101))
+        const sell = yield* broker.placeOrder(limit("sell", 5, 101.5))
+        assert.deepStrictEqual([crossed.status, touched.status, sell.status], ["new", "new", "new"])
+        yield* at(D2, "15:59:59")
+        assert.deepStrictEqual((yield* state(broker, crossed.id))[0], "new")
+        yield* at(D2, "16:00")
+        // at the close, no slippage (a limit's price is its own): 102 ≤ 102.5 buys, 102 ≥ 101.5 sells
+        assert.deepStrictEqual(yield* state(broker, crossed.id), ["filled", 102, closeAt(D2)])
+        assert.deepStrictEqual(yield* state(broker, sell.id), ["filled", 102, closeAt(D2)])
+        // the low (100) reached 101 at some time of the day daily bars cannot place after 15:45: expired, not filled
+        assert.deepStrictEqual(yield* state(broker, touched.id), ["expired", null, closeAt(D2)])
+        // D3's low (101) reaches it too: a day order of D2 is not there any more
+        yield* at(D3, "16:00")
+        assert.deepStrictEqual(yield* state(broker, touched.id), ["expired", null, closeAt(D2)])
+        assert.deepStrictEqual((yield* broker.getPositions).map((p) => p.qty), [6])
+      })))
+
+  it.effect("a day stop triggers on the close alone: a sell stop the close reaches fills at it less the slippage", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        const stop = (stopPrice: number) => intent({ symbol: SPY, side: "sell", qty: 5, type: "stop", stopPrice, timeInForce: "day" })
+        yield* at(D1, "15:45")
+        yield* broker.placeOrder(cls())
+        yield* at(D2, "15:45")
+        const reached = yield* broker.placeOrder(stop(102.5))
+        const touched = yield* broker.placeOrder(stop(100.5))
+        yield* at(D2, "16:00")
+        // 102 less 5 bps is 101.949, on the tick 101.95
+        assert.deepStrictEqual(yield* state(broker, reached.id), ["filled", 101.95, closeAt(D2)])
+        assert.deepStrictEqual(yield* state(broker, touched.id), ["expired", null, closeAt(D2)])
+      })))
+
+  it.effect("a day OCO pair sent during a session: the take-profit the close crosses fills at it, one the range alone touched expires", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        const oco = (takeProfit: number, stopLoss: number) => ({ ...ocoExit(), limitPrice: takeProfit, takeProfit: { limitPrice: takeProfit }, stopLoss: { stopPrice: stopLoss }, timeInForce: "day" as const })
+        yield* at(D1, "15:45")
+        yield* broker.placeOrder(cls("buy", 20))
+        yield* at(D2, "15:45")
+        const crossed = yield* broker.placeOrder(oco(101.5, 95))
+        // the high (103) and the low (100) reach both of these: daily bars cannot put either after 15:45
+        const touched = yield* broker.placeOrder(oco(102.5, 100.5))
+        yield* at(D2, "16:00")
+        assert.deepStrictEqual(yield* state(broker, crossed.id), ["filled", 102, closeAt(D2)])
+        assert.deepStrictEqual((yield* broker.getOrder(crossed.id)).legs.map((leg) => leg.status), ["canceled"])
+        assert.deepStrictEqual(yield* state(broker, touched.id), ["expired", null, closeAt(D2)])
+        assert.deepStrictEqual((yield* broker.getOrder(touched.id)).legs.map((leg) => leg.status), ["expired"])
+        assert.deepStrictEqual((yield* broker.getPositions).map((p) => p.qty), [10])
+      })))
+
+  it.effect("a gtc limit sent at 15:45 works from the next session: the close it was sent before does not fill it", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        yield* at(D2, "15:45")
+        const gtc = yield* broker.placeOrder(limit("buy", 1, 102.5, "gtc"))
+        yield* at(D2, "16:00")
+        assert.deepStrictEqual(yield* state(broker, gtc.id), ["new", null, null])
+        // D3 opens at 102, under the limit: filled at the open
+        yield* at(D3, "09:30")
+        assert.deepStrictEqual(yield* state(broker, gtc.id), ["filled", 102, isoAt(D3, "09:30")])
+      })))
+
+  it.effect("a day limit sent before the open works that whole session; one sent after the close, the next session's", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        yield* at(D2, "08:00")
+        const early = yield* broker.placeOrder(limit("buy", 1, 100.5))
+        yield* at(D2, "16:30")
+        const late = yield* broker.placeOrder(limit("buy", 1, 101.5))
+        // D2's low (100) reaches 100.5 after its open (101): filled at the limit at D2's close
+        assert.deepStrictEqual(yield* state(broker, early.id), ["filled", 100.5, closeAt(D2)])
+        // D3 opens at 102 and its low (101) reaches 101.5: filled at the limit at D3's close
+        yield* at(D3, "16:00")
+        assert.deepStrictEqual(yield* state(broker, late.id), ["filled", 101.5, closeAt(D3)])
+      })))
 })

@@ -5,7 +5,7 @@ import { ACCOUNT, closeAt, D1, D2, D3, D4, expectError, intent, isoAt, QQQ, SPY,
 
 describe("LocalExchange", () => {
   describe("resting orders", () => {
-    it.effect("evaluates a limit from the session after it was sent, at that session's close; a day limit then expires", () =>
+    it.effect("evaluates a gtc limit from the session after it was sent, at that session's close; a day limit sent during the session expires at its close", () =>
       withExchange(({ broker, closeDay, setDay }) =>
         Effect.gen(function*() {
           const day = yield* broker.placeOrder(
@@ -15,10 +15,12 @@ describe("LocalExchange", () => {
             intent({ symbol: SPY, side: "buy", qty: 10, type: "limit", limitPrice: 95, timeInForce: "gtc" })
           )
           assert.strictEqual(day.status, "new")
-          yield* setDay(D2)
-          assert.strictEqual((yield* broker.getOrder(day.id)).status, "new")
           yield* closeDay
-          assert.strictEqual((yield* broker.getOrder(day.id)).status, "expired")
+          // sent at 15:45 of D1, it met D1's close (100, above its limit) alone: expired there, never on D2's bar
+          const expired = yield* broker.getOrder(day.id)
+          assert.deepStrictEqual([expired.status, expired.updatedAt], ["expired", closeAt(D1)])
+          yield* setDay(D2)
+          yield* closeDay
           assert.strictEqual((yield* broker.getOrder(gtc.id)).status, "new")
           yield* setDay(D4)
           assert.strictEqual((yield* broker.getOrder(gtc.id)).status, "new")
@@ -41,7 +43,8 @@ describe("LocalExchange", () => {
           yield* setDay(D4)
           const expired = yield* exchange.getOrder(ACCOUNT, day.id)
           assert.strictEqual(expired.status, "expired")
-          assert.strictEqual(expired.expiredAt, closeAt(D2))
+          // a day limit sent during D1 expires at D1's close
+          assert.strictEqual(expired.expiredAt, closeAt(D1))
           const filled = yield* broker.getOrder(stop.id)
           assert.strictEqual(filled.filledAvgPrice, 104.05)
           assert.strictEqual(filled.filledAt, closeAt(D3))

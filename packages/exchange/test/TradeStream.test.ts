@@ -158,11 +158,13 @@ layer(serverLayer())("two accounts' listeners", (it) => {
       yield* promise(() =>
         orders.limit({ symbol: "SPY", qty: 4, side: "buy", limitPrice: 97, timeInForce: "gtc", clientOrderId: "dip-buy" })
       )
+      // a day order sent before D4's open works D4's session (one sent during D3 would meet D3's close alone)
+      yield* server.setSession(momentAt(D4, "09:00"))
       yield* promise(() =>
         orders.limit({ symbol: "QQQ", qty: 2, side: "buy", limitPrice: 20, timeInForce: "day", clientOrderId: "day-buy" })
       )
       yield* listener.received(2)
-      // orders placed during a session meet the bars after it: D4 trades down to 95, so at its close the buy at
+      // a gtc order placed during a session meets the bars after it: D4 trades down to 95, so at its close the buy at
       // 97 fills, and the day order, not filled, expires there (fills first, then the endings of the same moment)
       yield* server.setSession(momentAt(D4, "16:00"))
       const all = yield* listener.received(4)

@@ -94,9 +94,11 @@ export const DailyParams = Schema.Struct({
   /**
    * `protected`: an account that holds because its PM abstained (or, when no PM pitched, every account) still
    * protects each held position that no order closes with an OCO exit at its `BASE` distances (`risk/Holding.ts`).
-   * Absent (runs from before it): such an account placed nothing, and their recordings hold no such order.
+   * `covered`: as `protected`, and a position the working orders close in part gets an exit for the rest (runs
+   * recorded with `protected` left it as it was). Absent (runs from before both): such an account placed nothing,
+   * and their recordings hold no such order.
    */
-  abstained: Schema.optionalKey(Schema.Literal("protected"))
+  abstained: Schema.optionalKey(Schema.Literals(["protected", "covered"]))
 })
 export type DailyParams = typeof DailyParams.Type
 
@@ -107,8 +109,8 @@ export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrde
  * A new run's parameters (`run daily`'s): its base with its schedule and as-of moment, and the choices every new
  * run records — ballots shuffled by the trading day (`reviewOrder: day`), only PMs that pitched review
  * (`reviewers: pitched`), a refused cancel read back, a bracket's leg by its group (`refusedCancels: group`), each
- * order's position intent stated (`positionIntent: sent`), a holding account's positions protected
- * (`abstained: protected`) — and the approval gate when asked for. Runs recorded before a choice keep theirs.
+ * order's position intent stated (`positionIntent: sent`), a holding account's held shares protected
+ * (`abstained: covered`) — and the approval gate when asked for. Runs recorded before a choice keep theirs.
  */
 export const newRunParams = (
   base: NewRunBase,
@@ -122,7 +124,7 @@ export const newRunParams = (
   reviewers: "pitched",
   refusedCancels: "group",
   positionIntent: "sent",
-  abstained: "protected",
+  abstained: "covered",
   ...(requireApproval ? { requireApproval: true } : {})
 })
 
@@ -191,8 +193,11 @@ export const namesCancelGroups = Effect.map(runParams, (p) => p.refusedCancels =
 /** Whether the gate states each order's position intent (`positionIntent: sent`); runs from before: no (their orders went without). */
 export const statesPositionIntents = Effect.map(runParams, (p) => p.positionIntent === "sent")
 
-/** Whether an account that holds for want of a pitch protects its unprotected positions (`abstained: protected`); runs from before: no. */
-export const protectsWhenHolding = Effect.map(runParams, (p) => p.abstained === "protected")
+/** Whether an account that holds for want of a pitch protects its unprotected positions (`abstained: protected` or `covered`); runs from before: no. */
+export const protectsWhenHolding = Effect.map(runParams, (p) => p.abstained !== undefined)
+
+/** Whether such an account also protects the uncovered rest of a partly covered position (`abstained: covered`); runs from before: no. */
+export const coversRemainderWhenHolding = Effect.map(runParams, (p) => p.abstained === "covered")
 
 /** The plans a retry carries from the day's earlier run (none for a first run). */
 export const carriedPlans = Effect.map(runParams, (p) => p.carried ?? [])

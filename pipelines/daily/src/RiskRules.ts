@@ -14,8 +14,10 @@
  *    gross exposure, open positions, buying power, minimum value. Reductions of *other* symbols are not counted as
  *    freed room (they may fill after the openings), so whatever order the broker sees them in, each passes.
  * 4. Protection: a position that stays (unchanged, reduced, or the part held before an addition) gets an OCO
- *    exit unless its exits already cover it exactly; a new entry carries its own under `after-close`, and gets
- *    one from the next run under `close`.
+ *    exit unless its exits already cover it exactly (exits covering part of it are canceled and one OCO of every
+ *    share that stays placed); a new entry carries its own under `after-close`, and gets one from the next run
+ *    under `close`. An account without a pitch holds instead (`risk/Holding.ts`): it adds an exit for the uncovered
+ *    rest and cancels nothing.
  * 5. Cancels: pending entries on every symbol the plan evaluates (stale), and the exits of any symbol whose
  *    position changes or whose exits no longer fit.
  * 6. Orders an earlier run of the same day placed (a fork's parent's, by their client order ids) and still open

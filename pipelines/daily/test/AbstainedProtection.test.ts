@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { AccountId, type CouncilDecision, defaultAccountSettings, type OrderIntent, type RunId, type RunSchedule } from "@council/domain"
+import { AccountId, type CouncilDecision, defaultAccountSettings, type OrderIntent, type Pitch, type RunId, type RunSchedule } from "@council/domain"
 import { RunContext } from "@council/engine"
 import { LocalExchange } from "@council/exchange"
 import { Notifier } from "@council/notify"
@@ -39,10 +39,14 @@ const entry = (account: AccountId, qty: number): OrderIntent => ({
 })
 
 /** The day's run with CLAUDE abstaining and nobody pitching (COUNCIL holds too): the verdict and the open orders after it. */
-const abstainingDay = Effect.gen(function*() {
+const abstainingDay = Effect.suspend(() => dayOf([]))
+
+/** The day's run with `pitches` (CLAUDE abstains when it has none): the verdict and the open orders after it. */
+const dayOf = (pitches: ReadonlyArray<Pitch>) => Effect.gen(function*() {
   const local = yield* LocalExchange
   const snapshot = yield* FetchData.run({})
-  const verdict = yield* RiskApproval.run({ FetchData: snapshot, PmPitches: { pitches: [], abstentions: [{ pm: CLAUDE, reason: "provider down" }] }, CouncilSynthesis: noDecision })
+  const abstentions = pitches.some((p) => p.pm === CLAUDE) ? [] : [{ pm: CLAUDE, reason: "provider down" }]
+  const verdict = yield* RiskApproval.run({ FetchData: snapshot, PmPitches: { pitches, abstentions }, CouncilSynthesis: noDecision })
   const report = yield* Execution.run({ RiskApproval: verdict })
   const open = (account: AccountId) =>
     Effect.map(local.listOrders(account, { status: "open" }), (orders) => orders.map((o) => [o.orderClass, o.side, o.qty, o.symbol]))
@@ -70,9 +74,9 @@ describe("an account whose PM abstains, under close", () => {
         [COUNCIL, "no-pitches", "no PM pitched (every one abstained); COUNCIL holds (1 unprotected position given its exit)"]
       ])
       assert.deepStrictEqual(verdict.cancels, [])
-    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "protected" }), exchange, Notifier.layerTest))))
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "covered" }), exchange, Notifier.layerTest))))
 
-  it.effect("a position whose exit already works is left as it is: no second exit", () =>
+  it.effect("a position whose exit already works is left as it is under `abstained: protected` (runs recorded before `covered`)", () =>
     Effect.gen(function*() {
       const local = yield* LocalExchange
       yield* moveTo("2026-06-07", "16:15")
@@ -97,7 +101,7 @@ describe("an account whose PM abstains, under close", () => {
       const { claude, verdict } = yield* abstainingDay
       assert.deepStrictEqual(claude, [["simple", "sell", 10, "SPY"]])
       assert.deepStrictEqual(verdict.intents, [])
-    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "protected" }), exchange, Notifier.layerTest))))
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "covered" }), exchange, Notifier.layerTest))))
 
   it.effect("a run recorded before the choice (no `abstained` in its params) holds as it did: nothing placed", () =>
     Effect.gen(function*() {
@@ -109,4 +113,56 @@ describe("an account whose PM abstains, under close", () => {
       assert.deepStrictEqual(claude, [])
       assert.deepStrictEqual(verdict.intents, [])
     }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({}), exchange, Notifier.layerTest))))
+})
+
+/** CLAUDE's own OCO exit of 6 of the 10 SPY it holds (left by a reduction that did not fill, or an addition without legs). */
+const partialExit = Effect.gen(function*() {
+  const local = yield* LocalExchange
+  yield* moveTo("2026-06-07", "16:15")
+  yield* local.placeOrder(CLAUDE, entry(CLAUDE, 10))
+  yield* moveTo(day, "09:45")
+  yield* local.placeOrder(CLAUDE, { ...entry(CLAUDE, -6), type: "limit", limitPrice: 900, timeInForce: "gtc", orderClass: "oco", takeProfit: { limitPrice: 900 }, stopLoss: { stopPrice: 600 }, clientOrderId: "own-exit" })
+  yield* moveTo(day, "15:45")
+})
+
+const sorted = (orders: ReadonlyArray<ReadonlyArray<string | number>>) => [...orders].sort((a, b) => String(a).localeCompare(String(b)))
+
+describe("a position its working exit covers in part (abstained: covered)", () => {
+  it.effect("a holding day adds an exit for the uncovered shares beside the working one; a second run of the day adds nothing", () =>
+    Effect.gen(function*() {
+      yield* partialExit
+      const first = yield* abstainingDay
+      assert.deepStrictEqual(sorted(first.claude), [["oco", "sell", 4, "SPY"], ["oco", "sell", 6, "SPY"]])
+      assert.deepStrictEqual(first.verdict.intents.map((i) => [i.account, i.orderClass, i.side, i.qty, i.positionIntent ?? null, i.reason]), [
+        [CLAUDE, "oco", "sell", 4, null, "protect 4 SPY with BASE exits (6 of 10 covered by working orders): CLAUDE did not pitch"]
+      ])
+      assert.deepStrictEqual(first.verdict.cancels, [])
+      assert.deepStrictEqual(first.report.accounts.map((a) => [a.account, a.status, a.orders.length, a.failures.length]), [[CLAUDE, "succeeded", 1, 0], [COUNCIL, "succeeded", 0, 0]])
+      assert.strictEqual(first.verdict.rejections[0]?.detail, "CLAUDE did not pitch; holding (1 partly covered position given an exit for the rest)")
+      // the day run again (a retry, a second `run daily`): both exits work, nothing is added or canceled
+      const second = yield* abstainingDay
+      assert.deepStrictEqual([second.verdict.intents, second.verdict.cancels], [[], []])
+      assert.deepStrictEqual(sorted(second.claude), [["oco", "sell", 4, "SPY"], ["oco", "sell", 6, "SPY"]])
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "covered" }), exchange, Notifier.layerTest))))
+
+  it.effect("a pitched day that keeps the position replaces the partial exit by one covering every held share", () =>
+    Effect.gen(function*() {
+      yield* partialExit
+      const pitch: Pitch = {
+        pm: CLAUDE,
+        asOf: day,
+        symbol: ticker("SPY"),
+        direction: "LONG",
+        conviction: 1,
+        thesis: ["test"],
+        riskProfile: "TIGHT",
+        horizon: "1W",
+        invalidation: "test",
+        source: "test"
+      }
+      const { claude, verdict } = yield* dayOf([pitch])
+      assert.deepStrictEqual(verdict.cancels.map((c) => [c.account, c.reason]), [[CLAUDE, "exit sell 6 SPY does not match the 10 shares held"]])
+      // conviction 1 wants ~13 shares: 3 more by a market-on-close order (its exit comes from the next run), and the 10 held protected whole
+      assert.deepStrictEqual(sorted(claude), [["oco", "sell", 10, "SPY"], ["simple", "buy", 3, "SPY"]])
+    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "covered" }), exchange, Notifier.layerTest))))
 })

@@ -15,7 +15,16 @@ import {
 import { Recorder, Stage } from "@council/engine"
 import { BrokerError, Brokers } from "@council/broker"
 import { accountDecision } from "@council/notify/RunMessages"
-import { type AccountProfile, carriedPlans, namesCancelGroups, protectsWhenHolding, runAccounts, runTiming, statesPositionIntents } from "../DailyParams.ts"
+import {
+  type AccountProfile,
+  carriedPlans,
+  coversRemainderWhenHolding,
+  namesCancelGroups,
+  protectsWhenHolding,
+  runAccounts,
+  runTiming,
+  statesPositionIntents
+} from "../DailyParams.ts"
 import { liveTold, notifyAll } from "../Notify.ts"
 import { planAccount, protectHeld, type Target } from "../RiskRules.ts"
 import { ACCOUNT_UNAVAILABLE } from "../Unevaluated.ts"
@@ -42,7 +51,7 @@ const planFor = (
   pitches: ReadonlyArray<Pitch>,
   decision: CouncilDecision,
   schedule: RunSchedule,
-  choices: { readonly groups: boolean; readonly positionIntents: boolean; readonly protectsHolding: boolean }
+  choices: { readonly groups: boolean; readonly positionIntents: boolean; readonly protectsHolding: boolean; readonly coversRemainder: boolean }
 ) =>
   Effect.gen(function*() {
     const broker = yield* Effect.flatMap(Brokers, (brokers) => brokers.get(config.id))
@@ -56,10 +65,23 @@ const planFor = (
       )
     ], { concurrency: 2 })
     const pitch = pitches.find((p) => p.pm === config.id)
-    // holding: nothing bought or sold; in runs recording `abstained: protected`, unprotected positions get their exits
+    // holding: nothing bought, sold or canceled; in runs recording `abstained: protected`, unprotected positions get
+    // their exits, and under `abstained: covered` the uncovered rest of a partly covered one too
     const hold = (rule: string, detail: string, why: string) =>
       choices.protectsHolding
-        ? protectHeld({ day: snapshot.asOf, config, account, open, priceOf: (symbol) => closeOf(snapshot, symbol), rule, detail, why, schedule, positionIntents: choices.positionIntents })
+        ? protectHeld({
+          day: snapshot.asOf,
+          config,
+          account,
+          open,
+          priceOf: (symbol) => closeOf(snapshot, symbol),
+          rule,
+          detail,
+          why,
+          schedule,
+          positionIntents: choices.positionIntents,
+          remainder: choices.coversRemainder
+        })
         : holding(config.id, rule, detail)
     if (isPm(config.id) && !pitch) {
       return hold("pm-abstained", `${config.id} did not pitch; holding`, `${config.id} did not pitch`)
@@ -78,7 +100,8 @@ const planFor = (
       priceOf: (symbol) => closeOf(snapshot, symbol),
       source: pitch ? `${pitch.pm}'s pitch` : "the council decision",
       schedule,
-      ...choices
+      groups: choices.groups,
+      positionIntents: choices.positionIntents
     })
   }).pipe(
     Effect.catchTag("BrokerError", (error) =>
@@ -109,7 +132,12 @@ export const RiskApproval = Stage.make({
       const accounts = yield* runAccounts
       const carried = yield* carriedPlans
       const { schedule } = yield* runTiming
-      const choices = { groups: yield* namesCancelGroups, positionIntents: yield* statesPositionIntents, protectsHolding: yield* protectsWhenHolding }
+      const choices = {
+        groups: yield* namesCancelGroups,
+        positionIntents: yield* statesPositionIntents,
+        protectsHolding: yield* protectsWhenHolding,
+        coversRemainder: yield* coversRemainderWhenHolding
+      }
       const plans = yield* Effect.forEach(accounts, (config) => {
         const kept = carried.find((p) => p.account === config.id)
         return kept ? Effect.succeed(kept) : planFor(config, snapshot, book.pitches, decision, schedule, choices)
