@@ -26,6 +26,16 @@ const interval = (estimate: Bootstrap.Estimate): Bootstrap.Interval => {
   return estimate
 }
 
+const returnsOf = (a: Leaderboard.AccountSeries) => Metrics.dailyReturns(a.series.map((p) => p.equity))
+
+/** The paired interval, at `level`, of total return `a` − `b` over 500 replicates seeded `seed`. */
+const totalReturnDifferenceAt = (a: ReadonlyArray<number>, b: ReadonlyArray<number>, seed: string, level: number) =>
+  interval(Bootstrap.estimatesOfSums(
+    [a, b],
+    [([x, y]) => Metrics.totalReturnOfSums(x!) - Metrics.totalReturnOfSums(y!)],
+    { replicates: 500, seed, level }
+  )[0]!)
+
 describe("Leaderboard.leaderboard", () => {
   it("ranks by Sharpe, with intervals, n and a verdict naming who beats SPY at 95 %", () => {
     const board = ok(Leaderboard.leaderboard({ accounts: [TRACKER, NOISE, ALPHA], benchmark: SPY, bootstrap: { replicates: 500 } }))
@@ -91,11 +101,7 @@ describe("Leaderboard.leaderboard", () => {
     const noise = normalReturns(N, 0, 0.004, "marginal")
     const beating = (name: string, drift: number) => account(name, spyReturns.map((r, i) => r + drift + noise[i]!))
     const excessAt = (a: Leaderboard.AccountSeries, level: number) =>
-      interval(Bootstrap.estimatesOfSums(
-        [Metrics.dailyReturns(a.series.map((p) => p.equity)), Metrics.dailyReturns(SPY.closes.map((c) => c.close))],
-        [([r, b]) => Metrics.totalReturnOfSums(r!) - Metrics.totalReturnOfSums(b!)],
-        { replicates: 500, seed: `council:${a.account}`, level }
-      )[0]!)
+      totalReturnDifferenceAt(returnsOf(a), Metrics.dailyReturns(SPY.closes.map((c) => c.close)), `council:${a.account}`, level)
     const MARGINAL = beating("MARGINAL", 0.0011)
     const STRONG = beating("STRONG", 0.0013)
     // three accounts: each interval at 1 − 0.05 / 3 = 98.33 %; MARGINAL's excess clears 0 at 95 % only, STRONG's at both
@@ -182,11 +188,7 @@ describe("Leaderboard.attribution", () => {
     const noise = normalReturns(N, 0, 0.004, "marginal")
     const behind = (name: string, drift: number) => account(name, councilReturns.map((r, i) => r - drift - noise[i]!))
     const differenceAt = (other: Leaderboard.AccountSeries, level: number) =>
-      interval(Bootstrap.estimatesOfSums(
-        [councilReturns, Metrics.dailyReturns(other.series.map((p) => p.equity))],
-        [([c, o]) => Metrics.totalReturnOfSums(c!) - Metrics.totalReturnOfSums(o!)],
-        { replicates: 500, seed: `council:COUNCIL-${other.account}`, level }
-      )[0]!)
+      totalReturnDifferenceAt(councilReturns, returnsOf(other), `council:COUNCIL-${other.account}`, level)
     const MARGINAL = behind("MARGINAL", 0.0011)
     const STRONG = behind("STRONG", 0.0015)
     // three comparisons: each interval at 1 − 0.05 / 3 = 98.33 %; the council's lead over MARGINAL clears 0 at 95 % only

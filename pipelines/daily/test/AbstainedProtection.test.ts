@@ -78,12 +78,7 @@ describe("an account whose PM abstains, under close", () => {
 
   it.effect("a position whose exit already works is left as it is under `abstained: protected` (runs recorded before `covered`)", () =>
     Effect.gen(function*() {
-      const local = yield* LocalExchange
-      yield* moveTo("2026-06-07", "16:15")
-      yield* local.placeOrder(CLAUDE, entry(CLAUDE, 10))
-      yield* moveTo(day, "09:45")
-      yield* local.placeOrder(CLAUDE, { ...entry(CLAUDE, -6), type: "limit", limitPrice: 900, timeInForce: "gtc", orderClass: "oco", takeProfit: { limitPrice: 900 }, stopLoss: { stopPrice: 600 }, clientOrderId: "own-exit" })
-      yield* moveTo(day, "15:45")
+      yield* partialExit
       const { claude, verdict } = yield* abstainingDay
       assert.deepStrictEqual(claude, [["oco", "sell", 6, "SPY"]])
       assert.deepStrictEqual(verdict.intents, [])

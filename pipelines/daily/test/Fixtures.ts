@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, Ref } from "effect"
-import { AccountId, type AccountSnapshot, type Bar, momentAt, type NewYorkMoment, type PeerReviewResult, type Pitch, type RunId, type RunSchedule, type Ticker, TradingDay } from "@council/domain"
+import { AccountId, type AccountSnapshot, type Bar, momentAt, type NewYorkMoment, type Order, type PeerReviewResult, type Pitch, type RunId, type RunSchedule, type Ticker, TradingDay } from "@council/domain"
 import { Recorder, RunContext } from "@council/engine"
 import { MarketData } from "@council/market"
 import { Database } from "@council/store"
@@ -91,6 +91,21 @@ export const flatAccount = (account: string, equity = 100_000): AccountSnapshot 
 })
 
 export const ticker = (s: string) => s as Ticker
+
+/** An order as the broker lists it: `fields` over a gtc market order, nothing filled, sent after 2026-06-05's close. */
+export const brokerOrder = (fields: Partial<Order> & Pick<Order, "id" | "symbol" | "side" | "qty" | "orderClass" | "status">): Order => ({
+  clientOrderId: fields.id,
+  type: "market",
+  timeInForce: "gtc",
+  limitPrice: null,
+  stopPrice: null,
+  filledQty: 0,
+  filledAvgPrice: null,
+  submittedAt: "2026-06-05T20:00:00.000Z",
+  filledAt: null,
+  legs: [],
+  ...fields
+})
 
 export const recordedKeys = Effect.map(recorded, (recordings) => recordings.map((r) => r.key))
 

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { AccountId, type AccountSnapshot, defaultAccountSettings, type Order, type OrderIntent, type Ticker, TradingDay } from "@council/domain"
 import { RiskRules } from "@council/daily"
 import { position, snapshot } from "../../../packages/broker/test/BrokerDouble.ts"
+import { brokerOrder } from "./Fixtures.ts"
 
 // A holding account (its PM abstained, or nobody pitched) under `abstained: covered`: every whole held share gets an
 // exit — a position whose working exits (or the user's working sells) cover part of it gets one for the rest; nothing
@@ -11,20 +12,8 @@ const day = TradingDay.make("2026-06-08")
 const CLAUDE = AccountId.make("CLAUDE")
 const SPY = "SPY" as Ticker
 
-const order = (fields: Partial<Order> & Pick<Order, "id" | "side" | "qty" | "orderClass" | "status">): Order => ({
-  clientOrderId: fields.id,
-  symbol: SPY,
-  type: "limit",
-  timeInForce: "gtc",
-  limitPrice: 110,
-  stopPrice: null,
-  filledQty: 0,
-  filledAvgPrice: null,
-  submittedAt: "2026-06-05T20:00:00.000Z",
-  filledAt: null,
-  legs: [],
-  ...fields
-})
+const order = (fields: Partial<Order> & Pick<Order, "id" | "side" | "qty" | "orderClass" | "status">): Order =>
+  brokerOrder({ symbol: SPY, type: "limit", limitPrice: 110, ...fields })
 
 /** An OCO exit of `qty` shares (`filled` of them already sold by its take-profit). */
 const oco = (id: string, side: "buy" | "sell", qty: number, filled = 0): Order =>

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { AccountId, type AccountSettings, type AccountSnapshot, defaultAccountSettings, type Order, type OrderIntent, type Ticker, TradingDay } from "@council/domain"
 import { RiskRules } from "@council/daily"
 import { position, snapshot } from "../../../packages/broker/test/BrokerDouble.ts"
+import { brokerOrder } from "./Fixtures.ts"
 
 const day = TradingDay.make("2026-06-08")
 const ticker = (s: string) => s as Ticker
@@ -41,19 +42,7 @@ const plan = (input: {
 const shape = (i: OrderIntent) => [i.side, i.qty, i.symbol, i.type, i.orderClass, i.timeInForce].join(" ")
 const rules = (p: ReturnType<typeof plan>) => [...p.rejections.map((r) => `rejected ${r.symbol} ${r.rule}`), ...p.clamps.map((c) => `clamped ${c.symbol} ${c.rule} ${c.requested}→${c.allowed}`)]
 
-const order = (fields: Partial<Order> & Pick<Order, "id" | "symbol" | "side" | "qty" | "orderClass" | "status">): Order => ({
-  clientOrderId: fields.id,
-  type: "market",
-  timeInForce: "gtc",
-  limitPrice: null,
-  stopPrice: null,
-  filledQty: 0,
-  filledAvgPrice: null,
-  submittedAt: "2026-06-05T20:00:00.000Z",
-  filledAt: null,
-  legs: [],
-  ...fields
-})
+const order = brokerOrder
 
 /** A filled bracket's open exit legs on `qty` shares of a long in `symbol`. */
 const bracketExits = (symbol: string, qty: number): Order =>
