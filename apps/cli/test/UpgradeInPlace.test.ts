@@ -1,11 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { mkdirSync, readdirSync, readFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { gunzipSync } from "node:zlib"
 import { MigrationsTable } from "@council/store"
 import { migrations } from "../../../packages/store/src/migrations/index.ts"
-import { tempHome } from "./CliHarness.ts"
+import { restoredHome } from "./FixtureHome.ts"
 import { cliInProcess } from "./InProcess.ts"
 
 /**
@@ -19,20 +18,7 @@ const AWAITING = "2026-05-29-d2dfe71a"
 const BACKTEST = "bt-2026-05-20-2026-05-22-f9be7f"
 
 /** The fixture's databases written out in a new home, as that version left them. */
-const olderHome = (): string => {
-  const home = tempHome()
-  mkdirSync(join(home, "backtests"), { mode: 0o700 })
-  const restore = (dump: string, file: string) => {
-    const db = new DatabaseSync(file)
-    db.exec(gunzipSync(readFileSync(join(FIXTURE, dump))).toString("utf8"))
-    db.close()
-  }
-  restore("council.sql.gz", join(home, "council.db"))
-  for (const dump of readdirSync(join(FIXTURE, "backtests"))) {
-    restore(join("backtests", dump), join(home, "backtests", dump.replace(/\.sql\.gz$/, ".db")))
-  }
-  return home
-}
+const olderHome = (): string => restoredHome(FIXTURE)
 
 const recordedMigrations = (file: string): ReadonlyArray<number> => {
   const db = new DatabaseSync(file, { readOnly: true })
