@@ -203,6 +203,8 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["run", "daily"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: `[{"id":"COUNCIL","credentials":{"keyId":"${KEY}","secretKey":${SECRET}}}]` }, error: /^error: TRADING_ACCOUNTS_CONFIG: not valid JSON: syntax error at line 1, column \d+ \(character \d+\)$/ },
   { args: ["verify"], env: { TRADING_ACCOUNTS_CONFIG: `[{"id":"COUNCIL","credentials":{"keyId":"${KEY}","secretKey":"${SECRET}" "x"}}]` }, error: /not valid JSON: syntax error at line 1/ },
   { args: ["runs"], env: { TRADING_ACCOUNTS_CONFIG: "{\"id\":\"A\"}" }, error: /expected a JSON array of accounts$/ },
+  // the README's example pasted with its placeholders: once, at start-up, not as retried transport errors
+  { args: ["accounts"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: `[{"id":"COUNCIL","mode":"PAPER","credentials":{"keyId":"…","secretKey":"…"},"baseUrl":"http://127.0.0.1:9"}]` }, error: /^error: TRADING_ACCOUNTS_CONFIG: account #1 \(COUNCIL\): credentials\.keyId: character 1 is not printable ASCII, which no key holds \(a placeholder such as "…" or a curly quote left in\?\): give the key as the broker issued it$/ },
   { args: ["accounts"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: "[]" }, error: /the array is empty/ },
   { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: account({ id: "council" }) }, error: /account #1 \(council\): id: account names are UPPERCASE/ },
   { args: ["run", "daily"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: account({ mode: "REAL" }) }, error: /mode: Expected "PAPER" \| "LIVE"$/ },
