@@ -41,6 +41,7 @@ import {
   ExitDistance,
   TradingMode
 } from "@council/domain"
+import * as HeaderKey from "@council/io/HeaderKey"
 import { duplicateKey, syntaxError } from "./JsonSyntax.ts"
 import * as LiveGuard from "./LiveGuard.ts"
 import { embeddedAccounts, TradingAccounts } from "./TradingAccounts.ts"
@@ -175,17 +176,6 @@ const keysProblem = (entry: typeof AccountEntry.Type): string | undefined => {
   return undefined
 }
 
-/**
- * Where a key holds a character no HTTP header can carry as sent (past the blanks `fetch` drops at its ends): not
- * printable ASCII, such as the README's placeholder `…` or a curly quote pasted in. `fetch` would refuse every
- * request with a `ByteString` error, retried as a transport failure; said once, at start-up, it names the variable.
- */
-const unsendable = (key: string): number | undefined => {
-  const lead = /^[\t\n\r ]*/.exec(key)![0].length
-  const at = key.slice(lead).replace(/[\t\n\r ]+$/, "").search(/[^\x20-\x7e]/)
-  return at < 0 ? undefined : lead + at + 1
-}
-
 /** The names a key's source gives its two parts, for messages. */
 interface KeyNames {
   readonly keyId: string
@@ -202,12 +192,8 @@ const toAccount = (entry: typeof AccountEntry.Type, where: string, label: string
   const keys = keysProblem(entry)
   if (keys !== undefined) return fail(`${label}: ${keys}`)
   for (const part of ["keyId", "secretKey"] as const) {
-    const at = entry.credentials === undefined ? undefined : unsendable(entry.credentials[part])
-    if (at !== undefined) {
-      return fail(
-        `${label}: ${keyNames[part]}: character ${at} is not printable ASCII, which no key holds (a placeholder such as "…" or a curly quote left in?): give the key as the broker issued it`
-      )
-    }
+    const unsendable = entry.credentials === undefined ? undefined : HeaderKey.problem(keyNames[part], entry.credentials[part])
+    if (unsendable !== undefined) return fail(`${label}: ${unsendable}`)
   }
   const baseUrl = entry.baseUrl === undefined ? undefined : LiveGuard.normalizeBaseUrl(entry.baseUrl)
   if (baseUrl !== undefined && "error" in baseUrl) return fail(`${where}: ${baseUrl.error}`)

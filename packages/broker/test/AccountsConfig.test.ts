@@ -299,7 +299,7 @@ describe("AccountsConfig.load", () => {
       const placeholder = yield* Effect.flip(load(json([account({ credentials: { keyId: "…", secretKey: "…" } })])))
       assert.strictEqual(
         placeholder.message,
-        `TRADING_ACCOUNTS_CONFIG: account #1 (CHATGPT): credentials.keyId: character 1 is not printable ASCII, which no key holds (a placeholder such as "…" or a curly quote left in?): give the key as the broker issued it`
+        `TRADING_ACCOUNTS_CONFIG: account #1 (CHATGPT): credentials.keyId: character 1 is not printable ASCII, which no key holds (a placeholder such as "…" or a curly quote left in?): give the key as it was issued`
       )
       const quoted = yield* Effect.flip(load({ COUNCIL_ACCOUNTS: "COUNCIL", ALPACA_COUNCIL_KEY_ID: "PKQUOTEDKEY", ALPACA_COUNCIL_SECRET_KEY: "s3cr3t\u201d" }))
       assert.match(quoted.message, /^per-account variables: COUNCIL: ALPACA_COUNCIL_SECRET_KEY: character 7 is not printable ASCII/)
