@@ -85,7 +85,7 @@ const run = Command.make(
     pipeline: pipelineName,
     date: Flag.String("date").pipe(Flag.withDescription("trading day YYYY-MM-DD (default: the latest session in the data)"), Flag.optional),
     at: Flag.String("at").pipe(
-      Flag.withDescription("local exchange only: the run's moment, HH:MM New York time on its day (default: the schedule's, 15:45 for close, 16:15 for after-close; refused for accounts on Alpaca, whose clock is real)"),
+      Flag.withDescription("local exchange only: the run's moment, HH:MM New York time on its day (default: the schedule's, 15:45 for close, 16:15 for after-close, 12:45 and 13:15 on a 13:00 early close; refused for accounts on Alpaca, whose clock is real)"),
       Flag.optional
     ),
     dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("decide everything, send no orders (default: off)"), Flag.withDefault(false)),
