@@ -196,8 +196,8 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["exchange", "serve", "--rate-limit", "0"], error: /^error: --rate-limit must be a positive integer/ },
   { args: ["exchange", "serve", "--seed", "abc"], error: /^error: .*seed/i },
   { args: ["exchange", "serve", "--host", ""], home: "fresh", error: /^error: --host must name an interface/ },
-  { args: ["exchange", "serve", "--host", "256.1.1.1", "--port", "0"], home: "fresh", error: /^error: --host\/--port: cannot listen on 256\.1\.1\.1:0: E[A-Z_]+$/ },
-  { args: () => ["exchange", "serve", "--port", String(takenPort)], home: "fresh", error: /^error: --host\/--port: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE$/ },
+  { args: ["exchange", "serve", "--host", "256.1.1.1", "--port", "0"], home: "fresh", error: /^error: --host\/--port: cannot listen on 256\.1\.1\.1:0: E[A-Z_]+( — --host is not an address of this machine: give one of its own, 127\.0\.0\.1 or 0\.0\.0\.0)?$/ },
+  { args: () => ["exchange", "serve", "--port", String(takenPort)], home: "fresh", error: /^error: --host\/--port: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE — the port is in use \(a server already running\?\): give another --port, or --port 0 for any free one$/ },
   // TRADING_ACCOUNTS_CONFIG
   { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: " \n " }, error: /^error: TRADING_ACCOUNTS_CONFIG is set but blank/ },
   { args: ["run", "daily"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: `[{"id":"COUNCIL","credentials":{"keyId":"${KEY}","secretKey":${SECRET}}}]` }, error: /^error: TRADING_ACCOUNTS_CONFIG: not valid JSON: syntax error at line 1, column \d+ \(character \d+\)$/ },
@@ -392,8 +392,8 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["serve", "--port", "-1"], error: /^error: --port must be 0–65535$/ },
   { args: ["serve", "--port", "http"], home: "fresh", error: /^error: .*port/i },
   { args: ["serve", "--host", ""], home: "fresh", error: /^error: --host must name an interface/ },
-  { args: ["serve", "--host", "256.1.1.1", "--port", "0"], error: /^error: --host\/--port: cannot listen on 256\.1\.1\.1:0: E[A-Z_]+$/ },
-  { args: () => ["serve", "--port", String(takenPort)], home: "fresh", error: /^error: --host\/--port: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE$/ },
+  { args: ["serve", "--host", "256.1.1.1", "--port", "0"], error: /^error: --host\/--port: cannot listen on 256\.1\.1\.1:0: E[A-Z_]+( — --host is not an address of this machine: give one of its own, 127\.0\.0\.1 or 0\.0\.0\.0)?$/ },
+  { args: () => ["serve", "--port", String(takenPort)], home: "fresh", error: /^error: --host\/--port: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE — the port is in use \(a server already running\?\): give another --port, or --port 0 for any free one$/ },
 
   // the monitor's variables: every command checks them before anything is opened; no token or password echoed
   { args: ["leaderboard"], home: "fresh", env: { COUNCIL_RISK_FREE: "4%" }, error: /^error: COUNCIL_RISK_FREE: expected a yearly rate as a fraction, e\.g\. 0\.04 for 4 % \(got "4%"\)$/ },
