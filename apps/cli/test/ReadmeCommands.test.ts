@@ -110,3 +110,41 @@ describe("the README's and DEPLOYMENT.md's test prerequisites", () => {
     }
   })
 })
+
+describe("every command the documentation shows in passing", () => {
+  const docs = ["README.md", "docs/DEPLOYMENT.md", "docs/SEEDS.md"].map((path) => [path, readFileSync(new URL(`../../../${path}`, import.meta.url), "utf8")] as const)
+  const names = commands.map(([command]) => command.join(" ")).sort((a, b) => b.length - a.length)
+
+  /**
+   * Each command and the flags a document gives it: after `pnpm [-s|-w] pipeline`, anywhere, and in a code span
+   * that starts with a command's name (`run daily --date 2026-06-05`); up to a pipe, `&&`, a redirection or a comment.
+   */
+  const shown = (text: string): ReadonlyArray<readonly [string, ReadonlyArray<string>, string]> => {
+    const spans = [
+      ...[...text.matchAll(/pnpm (?:-[sw] )*pipeline ([^`\n]*)/g)].map((m) => m[1]!),
+      ...[...text.matchAll(/`([a-z][a-z-]*(?: [a-z]+)? (?:<[^>`]*> )?--[^`]*)`/g)].map((m) => m[1]!)
+    ]
+    return spans.flatMap((span) => {
+      const line = span.split(/ (?:&&|\||>>|#) | \|(?= )/)[0]!.replace(/\\\|/g, "|")
+      const name = names.find((n) => line === n || line.startsWith(`${n} `))
+      if (name === undefined) return []
+      return [[name, [...line.slice(name.length).matchAll(/(?<![\w-])(--[a-z][a-z-]*)/g)].map((m) => m[1]!), line] as const]
+    })
+  }
+
+  it("gives each one only flags its --help lists", async () => {
+    const global = ["--help", "--version", "--wizard", "--completions", "--log-level"]
+    const flagsOf = new Map<string, ReadonlyArray<string>>()
+    for (const [command] of commands) {
+      const help = (await cliInProcess(undefined, [...command, "--help"])).stdout
+      const flagsBlock = help.split("\n\n").find((b) => b.startsWith("FLAGS\n")) ?? ""
+      flagsOf.set(command.join(" "), [...global, ...[...flagsBlock.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]!)])
+    }
+    const found = docs.flatMap(([path, text]) => shown(text).map((s) => [path, ...s] as const))
+    assert.isAtLeast(found.length, 60, "the scan found the documents' commands")
+    const unknown = found.flatMap(([path, name, flags, line]) =>
+      flags.filter((flag) => !flagsOf.get(name)!.includes(flag)).map((flag) => `${path}: ${flag} in \`${line}\``)
+    )
+    assert.deepStrictEqual(unknown, [])
+  })
+})
