@@ -133,7 +133,7 @@ const approve = Command.make(
     runId: runIdArgument,
     reject: Flag.Boolean("reject").pipe(Flag.withDescription("reject the run instead: nothing is sent, the day ends (default: off)"), Flag.withDefault(false)),
     at: Flag.String("at").pipe(
-      Flag.withDescription("local exchange only: the moment of the approval, HH:MM New York time on the run's day (default: the run's own moment)"),
+      Flag.withDescription("local exchange only: the moment of the approval, HH:MM New York time on the run's day, not before the run's own moment (default: that moment)"),
       Flag.optional
     ),
     json: jsonFlag
