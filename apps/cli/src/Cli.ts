@@ -90,7 +90,7 @@ const run = Command.make(
     pipeline: pipelineName,
     date: Flag.String("date").pipe(Flag.withDescription("trading day YYYY-MM-DD (default: the latest session in the data)"), Flag.optional),
     at: Flag.String("at").pipe(
-      Flag.withDescription("local exchange only: the run's moment, HH:MM New York time on its day (default: the schedule's, 15:45 for close, 16:15 for after-close; refused for accounts on Alpaca, whose clock is real)"),
+      Flag.withDescription("local exchange only: the run's moment, HH:MM New York time on its day (default: the schedule's, 15:45 for close, 16:15 for after-close, 12:45 and 13:15 on a 13:00 early close; refused for accounts on Alpaca, whose clock is real)"),
       Flag.optional
     ),
     dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("decide everything, send no orders (default: off)"), Flag.withDefault(false)),
@@ -138,7 +138,7 @@ const approve = Command.make(
     runId: runIdArgument,
     reject: Flag.Boolean("reject").pipe(Flag.withDescription("reject the run instead: nothing is sent, the day ends (default: off)"), Flag.withDefault(false)),
     at: Flag.String("at").pipe(
-      Flag.withDescription("local exchange only: the moment of the approval, HH:MM New York time on the run's day (default: the run's own moment)"),
+      Flag.withDescription("local exchange only: the moment of the approval, HH:MM New York time on the run's day, not before the run's own moment (default: that moment)"),
       Flag.optional
     ),
     json: jsonFlag

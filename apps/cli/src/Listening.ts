@@ -76,12 +76,23 @@ export const closed = (code: number): void => {
   if (closingState.asked) process.exit(code)
 }
 
+/** What to do about a listening error, by its code: a newcomer's likely causes, said as the flag to change. */
+const LISTEN_ADVICE: Readonly<Record<string, string>> = {
+  EADDRINUSE: "the port is in use (a server already running?): give another --port, or --port 0 for any free one",
+  EACCES: "a port below 1024 needs privileges: give one from 1024 up",
+  EADDRNOTAVAIL: "--host is not an address of this machine: give one of its own, 127.0.0.1 or 0.0.0.0",
+  ENOTFOUND: "--host is not an address of this machine: give one of its own, 127.0.0.1 or 0.0.0.0"
+}
+
 /** Binds `host:port` and lets go at once: a bad `--host` or a taken `--port` is refused before the store opens. */
 export const checkListen = (host: string, port: number) =>
   Effect.callback<void, CliFailure>((resume) => {
     const probe = createServer()
-    probe.once("error", (error: NodeJS.ErrnoException) =>
-      resume(Effect.fail(CliFailure.usage(`--host/--port: cannot listen on ${host}:${port}: ${error.code ?? error.message}`))))
+    probe.once("error", (error: NodeJS.ErrnoException) => {
+      const advice = error.code === undefined ? undefined : LISTEN_ADVICE[error.code]
+      const why = `${error.code ?? error.message}${advice === undefined ? "" : ` — ${advice}`}`
+      resume(Effect.fail(CliFailure.usage(`--host/--port: cannot listen on ${host}:${port}: ${why}`)))
+    })
     probe.listen(port, host, () => probe.close(() => resume(Effect.void)))
   })
 

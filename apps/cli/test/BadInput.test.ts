@@ -196,13 +196,17 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["exchange", "serve", "--rate-limit", "0"], error: /^error: --rate-limit must be a positive integer/ },
   { args: ["exchange", "serve", "--seed", "abc"], error: /^error: .*seed/i },
   { args: ["exchange", "serve", "--host", ""], home: "fresh", error: /^error: --host must name an interface/ },
-  { args: ["exchange", "serve", "--host", "256.1.1.1", "--port", "0"], home: "fresh", error: /^error: --host\/--port: cannot listen on 256\.1\.1\.1:0: E[A-Z_]+$/ },
-  { args: () => ["exchange", "serve", "--port", String(takenPort)], home: "fresh", error: /^error: --host\/--port: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE$/ },
+  { args: ["exchange", "serve", "--host", "256.1.1.1", "--port", "0"], home: "fresh", error: /^error: --host\/--port: cannot listen on 256\.1\.1\.1:0: E[A-Z_]+( — --host is not an address of this machine: give one of its own, 127\.0\.0\.1 or 0\.0\.0\.0)?$/ },
+  { args: () => ["exchange", "serve", "--port", String(takenPort)], home: "fresh", error: /^error: --host\/--port: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE — the port is in use \(a server already running\?\): give another --port, or --port 0 for any free one$/ },
   // TRADING_ACCOUNTS_CONFIG
   { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: " \n " }, error: /^error: TRADING_ACCOUNTS_CONFIG is set but blank/ },
   { args: ["run", "daily"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: `[{"id":"COUNCIL","credentials":{"keyId":"${KEY}","secretKey":${SECRET}}}]` }, error: /^error: TRADING_ACCOUNTS_CONFIG: not valid JSON: syntax error at line 1, column \d+ \(character \d+\)$/ },
   { args: ["verify"], env: { TRADING_ACCOUNTS_CONFIG: `[{"id":"COUNCIL","credentials":{"keyId":"${KEY}","secretKey":"${SECRET}" "x"}}]` }, error: /not valid JSON: syntax error at line 1/ },
   { args: ["runs"], env: { TRADING_ACCOUNTS_CONFIG: "{\"id\":\"A\"}" }, error: /expected a JSON array of accounts$/ },
+  // the README's example pasted with its placeholders: once, at start-up, not as retried transport errors
+  { args: ["accounts"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: `[{"id":"COUNCIL","mode":"PAPER","credentials":{"keyId":"…","secretKey":"…"},"baseUrl":"http://127.0.0.1:9"}]` }, error: /^error: TRADING_ACCOUNTS_CONFIG: account #1 \(COUNCIL\): credentials\.keyId: character 1 is not printable ASCII, which no key holds \(a placeholder such as "…" or a curly quote left in\?\): give the key as it was issued$/ },
+  { args: ["verify"], home: "fresh", env: { ANTHROPIC_API_KEY: "…", ANTHROPIC_BASE_URL: "http://127.0.0.1:9" }, error: /^error: ANTHROPIC_API_KEY: character 1 is not printable ASCII, which no key holds/ },
+  { args: ["run", "daily"], home: "fresh", env: { COUNCIL_DATA: "alpaca", ALPACA_PERSONAL_KEY_ID: "PKDATAKEY0000000000\u2019", ALPACA_PERSONAL_SECRET_KEY: SECRET, COUNCIL_DATA_URL: "http://127.0.0.1:9" }, error: /^error: ALPACA_PERSONAL_KEY_ID: character 20 is not printable ASCII, which no key holds/ },
   { args: ["accounts"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: "[]" }, error: /the array is empty/ },
   { args: ["run", "daily"], env: { TRADING_ACCOUNTS_CONFIG: account({ id: "council" }) }, error: /account #1 \(council\): id: account names are UPPERCASE/ },
   { args: ["run", "daily"], home: "fresh", env: { TRADING_ACCOUNTS_CONFIG: account({ mode: "REAL" }) }, error: /mode: Expected "PAPER" \| "LIVE"$/ },
@@ -336,7 +340,8 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["run", "daily", "--pms", ""], home: "fresh", error: /^error: --pms: no PM named \(the PMs are CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK\)$/ },
   { args: ["run", "daily", "--pms", ",,"], error: /^error: --pms: no PM named/ },
   { args: ["run", "daily", "--pms", "CLAUDE,NOPE"], env: { ANTHROPIC_API_KEY: SECRET }, error: /^error: --pms: unknown PM NOPE \(the PMs are CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK\)$/ },
-  { args: ["run", "daily", "--pms", "CLAUDE"], home: "fresh", error: /^error: --pms selects which PMs ask their LLM, but COUNCIL_LLM is offline \(no provider key is set\)$/ },
+  { args: ["run", "daily", "--pms", "CLAUDE,GROQ"], home: "fresh", error: /^error: --pms selects which PMs ask their LLM, but COUNCIL_LLM is offline \(no provider key is set: set CLAUDE's ANTHROPIC_API_KEY, GROQ's GROQ_API_KEY\)$/ },
+  { args: ["run", "daily", "--pms", "CLAUDE"], home: "fresh", env: { ANTHROPIC_API_KEY: SECRET, COUNCIL_LLM: "offline" }, error: /^error: --pms selects which PMs ask their LLM, but COUNCIL_LLM is offline \(unset it, or set it to live\)$/ },
   { args: ["run", "daily", "--pms", "CLAUDE", "--accounts", "NOPE"], env: { ANTHROPIC_API_KEY: SECRET }, error: /^error: --accounts: unknown account NOPE/ },
   { args: () => ["replay", runId, "--model", "CLAUDE=anthropic:claude-opus-4-7"], error: /^error: --model only applies with --from \(a plain replay asks no model\)$/ },
   { args: () => ["replay", runId, "--from", "PmPitches", "--model", "CLAUDE"], env: { ANTHROPIC_API_KEY: SECRET }, error: /^error: --model CLAUDE: expected ROLE=provider:model-id with ROLE one of CHATGPT, GEMINI, CLAUDE, GROQ, DEEPSEEK, CHAIRMAN$/ },
@@ -387,8 +392,8 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["serve", "--port", "-1"], error: /^error: --port must be 0–65535$/ },
   { args: ["serve", "--port", "http"], home: "fresh", error: /^error: .*port/i },
   { args: ["serve", "--host", ""], home: "fresh", error: /^error: --host must name an interface/ },
-  { args: ["serve", "--host", "256.1.1.1", "--port", "0"], error: /^error: --host\/--port: cannot listen on 256\.1\.1\.1:0: E[A-Z_]+$/ },
-  { args: () => ["serve", "--port", String(takenPort)], home: "fresh", error: /^error: --host\/--port: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE$/ },
+  { args: ["serve", "--host", "256.1.1.1", "--port", "0"], error: /^error: --host\/--port: cannot listen on 256\.1\.1\.1:0: E[A-Z_]+( — --host is not an address of this machine: give one of its own, 127\.0\.0\.1 or 0\.0\.0\.0)?$/ },
+  { args: () => ["serve", "--port", String(takenPort)], home: "fresh", error: /^error: --host\/--port: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE — the port is in use \(a server already running\?\): give another --port, or --port 0 for any free one$/ },
 
   // the monitor's variables: every command checks them before anything is opened; no token or password echoed
   { args: ["leaderboard"], home: "fresh", env: { COUNCIL_RISK_FREE: "4%" }, error: /^error: COUNCIL_RISK_FREE: expected a yearly rate as a fraction, e\.g\. 0\.04 for 4 % \(got "4%"\)$/ },
@@ -409,6 +414,8 @@ const table: ReadonlyArray<BadInput> = [
   // a dry-run account is read-only: the safety broker refuses before any request (exit 1), nothing written
   { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized, settings: { dryRun: true } }) }), code: 1, noRequests: true, error: /^error: COUNCIL: buy 1 SPY market day not placed: refused by the safety broker: COUNCIL is a dry-run account: nothing is sent to its broker/ },
   { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "sell", "--qty", "2", "--json"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ baseUrl: unauthorized, settings: { dryRun: true } }) }), code: 1, noRequests: true, error: /^error: COUNCIL: sell 2 SPY market day not placed: refused by the safety broker: COUNCIL is a dry-run account/ },
+  // a symbol without a price: the safety broker cannot check a market order, and says how to give it one
+  { args: ["order", "--account", "COUNCIL", "--symbol", "NOPE", "--side", "buy", "--qty", "1"], code: 1, error: /^error: COUNCIL: buy 1 NOPE market day not placed: refused by the safety broker: no reference price for NOPE: an order that adds risk cannot be checked \(no-price\); an order with a limit price is checked at it \(--type limit or stop_limit, --limit-price P\)$/ },
   // a LIVE account is a dry run unless it says "dryRun": false
   { args: ["order", "--account", "COUNCIL", "--symbol", "SPY", "--side", "buy", "--qty", "1"], env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ mode: "LIVE", liveConfirmed: true, baseUrl: unauthorized }), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" }), code: 1, noRequests: true, error: /refused by the safety broker: COUNCIL is a dry-run account: nothing is sent to its broker \(buy 1 SPY\); set "dryRun": false to trade it \(dry-run\)$/ },
   { args: ["cancel-all", "--yes"], home: "fresh", env: () => ({ TRADING_ACCOUNTS_CONFIG: account({ mode: "LIVE", liveConfirmed: true, baseUrl: unauthorized }), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" }), code: 1, noRequests: true, stdoutLines: 3, error: /^error: 1 of 1 accounts failed: COUNCIL$/ }

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs"
+import { execFile } from "node:child_process"
 import { assert, describe, it } from "@effect/vitest"
 import { cliInProcess } from "./InProcess.ts"
 
@@ -70,5 +71,80 @@ describe("the README's command list", () => {
     for (const [flag, choices] of flags) {
       assert.include(readme, choices === undefined ? `\`${flag}` : `\`${flag} ${choices}\``, `${flag}: the README's Commands section`)
     }
+  })
+})
+
+describe("the README's `pnpm bench` lines", () => {
+  const run = new URL("../../../bench/run.ts", import.meta.url).pathname
+  /** bench/run.ts's stderr: a bad invocation is refused before anything is measured. */
+  const refusal = (args: ReadonlyArray<string>) =>
+    new Promise<string>((resolve) => execFile(process.execPath, [run, ...args], { timeout: 30_000 }, (_, __, stderr) => resolve(stderr)))
+
+  it("show every benchmark with the very flags bench/run.ts takes for it", async () => {
+    // the benchmarks and their flags as bench/run.ts refuses the rest
+    const available = /available: (.+)$/m.exec(await refusal(["no-such-benchmark"]))?.[1]?.split(", ") ?? []
+    assert.includeMembers(available, ["daily", "exchange", "backtest", "instructions", "leaderboard"])
+    const shown = new Map(block.split("\n").flatMap((line) => {
+      const m = /^pnpm bench ([a-z |]+?)\s*(\[.*)?$/.exec(line.replace(/\s#\s.*$/, ""))
+      return m === null ? [] : m[1]!.split("|").map((name) => [name.trim(), m[2] ?? ""] as const)
+    }))
+    const refusals = await Promise.all(available.map((name) => refusal([name, "--no-such-flag"])))
+    for (const [i, name] of available.entries()) {
+      const takes = /\(it takes (.+)\)$/m.exec(refusals[i]!)?.[1]?.split(", ") ?? []
+      assert.isNotEmpty(takes, name)
+      assert.isTrue(shown.has(name), `bench ${name}: not in the README's command list`)
+      assert.sameMembers([...shown.get(name)!.matchAll(/--[a-z-]+/g)].map((m) => m[0]), takes, `bench ${name}: the README's flags`)
+    }
+  })
+})
+
+describe("the README's and DEPLOYMENT.md's test prerequisites", () => {
+  it("name every Debian package scripts/ensure-test-tools.sh needs, for a user who is not root", () => {
+    const script = readFileSync(new URL("../../../scripts/ensure-test-tools.sh", import.meta.url), "utf8")
+    const packages = [...script.matchAll(/^ensure (\S+) /gm)].map((m) => m[1]!)
+    assert.includeMembers(packages, ["postgresql", "chromium"])
+    const deployment = readFileSync(new URL("../../../docs/DEPLOYMENT.md", import.meta.url), "utf8")
+    for (const [doc, text] of [["README.md", readme], ["docs/DEPLOYMENT.md", deployment]] as const) {
+      const install = /`sudo apt-get install -y ([a-z0-9 -]+)`/.exec(text)?.[1]?.split(" ") ?? []
+      assert.sameMembers(install, packages, doc)
+    }
+  })
+})
+
+describe("every command the documentation shows in passing", () => {
+  const docs = ["README.md", "docs/DEPLOYMENT.md", "docs/SEEDS.md"].map((path) => [path, readFileSync(new URL(`../../../${path}`, import.meta.url), "utf8")] as const)
+  const names = commands.map(([command]) => command.join(" ")).sort((a, b) => b.length - a.length)
+
+  /**
+   * Each command and the flags a document gives it: after `pnpm [-s|-w] pipeline`, anywhere, and in a code span
+   * that starts with a command's name (`run daily --date 2026-06-05`); up to a pipe, `&&`, a redirection or a comment.
+   */
+  const shown = (text: string): ReadonlyArray<readonly [string, ReadonlyArray<string>, string]> => {
+    const spans = [
+      ...[...text.matchAll(/pnpm (?:-[sw] )*pipeline ([^`\n]*)/g)].map((m) => m[1]!),
+      ...[...text.matchAll(/`([a-z][a-z-]*(?: [a-z]+)? (?:<[^>`]*> )?--[^`]*)`/g)].map((m) => m[1]!)
+    ]
+    return spans.flatMap((span) => {
+      const line = span.split(/ (?:&&|\||>>|#) | \|(?= )/)[0]!.replace(/\\\|/g, "|")
+      const name = names.find((n) => line === n || line.startsWith(`${n} `))
+      if (name === undefined) return []
+      return [[name, [...line.slice(name.length).matchAll(/(?<![\w-])(--[a-z][a-z-]*)/g)].map((m) => m[1]!), line] as const]
+    })
+  }
+
+  it("gives each one only flags its --help lists", async () => {
+    const global = ["--help", "--version", "--wizard", "--completions", "--log-level"]
+    const flagsOf = new Map<string, ReadonlyArray<string>>()
+    for (const [command] of commands) {
+      const help = (await cliInProcess(undefined, [...command, "--help"])).stdout
+      const flagsBlock = help.split("\n\n").find((b) => b.startsWith("FLAGS\n")) ?? ""
+      flagsOf.set(command.join(" "), [...global, ...[...flagsBlock.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]!)])
+    }
+    const found = docs.flatMap(([path, text]) => shown(text).map((s) => [path, ...s] as const))
+    assert.isAtLeast(found.length, 60, "the scan found the documents' commands")
+    const unknown = found.flatMap(([path, name, flags, line]) =>
+      flags.filter((flag) => !flagsOf.get(name)!.includes(flag)).map((flag) => `${path}: ${flag} in \`${line}\``)
+    )
+    assert.deepStrictEqual(unknown, [])
   })
 })

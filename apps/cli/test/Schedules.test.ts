@@ -106,6 +106,16 @@ describe("the approval gate", () => {
     assert.isAbove(wouldSend, 0)
     assert.strictEqual(ordersAtExchange(home).size, 0)
 
+    // a decision before the moment the run decided at is no decision of it: refused, nothing sent, still awaiting
+    for (const args of [["--at", "15:40"], ["--at", "15:40", "--reject"]]) {
+      const early = await cliInProcess(home, ["approve", runId, ...args])
+      assert.deepStrictEqual(
+        [early.code, early.stderr.trim()],
+        [2, "error: --at 15:40: before the run's own moment (2026-06-08T15:45:00-04:00, when it decided): approve or reject it at 15:45 or later"]
+      )
+    }
+    assert.strictEqual(ordersAtExchange(home).size, 0)
+
     const late = await cliInProcess(home, ["approve", runId, "--at", "15:50"])
     assert.strictEqual(late.code, 1, late.stderr)
     assert.include(late.stderr, `approval of ${runId} refused`)

@@ -145,7 +145,7 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     const r = await cliInProcess(fresh, ["leaderboard"])
     assert.deepStrictEqual([r.code, r.stdout.trim()], [0, "no equity recorded in book live yet"])
     const b = await cliInProcess(fresh, ["backtests"])
-    assert.deepStrictEqual([b.code, b.stdout.trim()], [0, "no backtests yet"])
+    assert.deepStrictEqual([b.code, b.stdout.trim()], [0, "no backtests yet — start one with: pnpm pipeline backtest --from YYYY-MM-DD --to YYYY-MM-DD"])
     assert.isFalse((await import("node:fs")).existsSync(fresh))
   })
 })

@@ -41,6 +41,7 @@ import {
   ExitDistance,
   TradingMode
 } from "@council/domain"
+import * as HeaderKey from "@council/io/HeaderKey"
 import { duplicateKey, syntaxError } from "./JsonSyntax.ts"
 import * as LiveGuard from "./LiveGuard.ts"
 import { embeddedAccounts, TradingAccounts } from "./TradingAccounts.ts"
@@ -175,10 +176,25 @@ const keysProblem = (entry: typeof AccountEntry.Type): string | undefined => {
   return undefined
 }
 
-/** Builds the account; `where` names the base URL's source in an error (the field or the variable). */
-const toAccount = (entry: typeof AccountEntry.Type, where: string, label: string) => {
+/** The names a key's source gives its two parts, for messages. */
+interface KeyNames {
+  readonly keyId: string
+  readonly secretKey: string
+}
+
+const JSON_KEY_NAMES: KeyNames = { keyId: "credentials.keyId", secretKey: "credentials.secretKey" }
+
+/**
+ * Builds the account; `where` names the base URL's source in an error (the field or the variable), `keyNames` its
+ * keys' (the fields or the variables).
+ */
+const toAccount = (entry: typeof AccountEntry.Type, where: string, label: string, keyNames: KeyNames = JSON_KEY_NAMES) => {
   const keys = keysProblem(entry)
   if (keys !== undefined) return fail(`${label}: ${keys}`)
+  for (const part of ["keyId", "secretKey"] as const) {
+    const unsendable = entry.credentials === undefined ? undefined : HeaderKey.problem(keyNames[part], entry.credentials[part])
+    if (unsendable !== undefined) return fail(`${label}: ${unsendable}`)
+  }
   const baseUrl = entry.baseUrl === undefined ? undefined : LiveGuard.normalizeBaseUrl(entry.baseUrl)
   if (baseUrl !== undefined && "error" in baseUrl) return fail(`${where}: ${baseUrl.error}`)
   const contradicts = contradiction(settingsOf(entry))
@@ -267,7 +283,12 @@ const fromPerAccountVariables = (names: ReadonlyArray<string>, explicit: boolean
       const decoded = yield* decodeEntry(entry).pipe(
         Effect.mapError((e) => new AccountConfigError({ message: `per-account variables: ${f.name}: ${describeIssue(e)}` }))
       )
-      accounts.push(yield* toAccount(decoded, `per-account variables: ${f.name}: ALPACA_${f.name}_BASE_URL`, `per-account variables: ${f.name}`))
+      accounts.push(
+        yield* toAccount(decoded, `per-account variables: ${f.name}: ALPACA_${f.name}_BASE_URL`, `per-account variables: ${f.name}`, {
+          keyId: `ALPACA_${f.name}_KEY_ID`,
+          secretKey: `ALPACA_${f.name}_SECRET_KEY`
+        })
+      )
     }
     return Option.some(accounts)
   })
@@ -377,7 +398,7 @@ export const load: Effect.Effect<LoadedAccounts, AccountConfigError> = Effect.ge
       mode: "PAPER",
       credentials: { keyId: paperKey.value, secretKey: paperSecret.value }
     }).pipe(Effect.mapError((e) => new AccountConfigError({ message: `PAPER_ALPACA_*: DEFAULT_PAPER: ${describeIssue(e)}` })))
-    return { source: "PAPER_ALPACA_*" as const, accounts: yield* checkAccounts("PAPER_ALPACA_*", [yield* toAccount(decoded, "PAPER_ALPACA_*", "PAPER_ALPACA_*: DEFAULT_PAPER")]) }
+    return { source: "PAPER_ALPACA_*" as const, accounts: yield* checkAccounts("PAPER_ALPACA_*", [yield* toAccount(decoded, "PAPER_ALPACA_*", "PAPER_ALPACA_*: DEFAULT_PAPER", { keyId: "PAPER_ALPACA_KEY_ID", secretKey: "PAPER_ALPACA_SECRET_KEY" })]) }
   }
   for (const variable of SDK_KEY_VARIABLES) {
     if (Option.isSome(yield* env(variable))) {

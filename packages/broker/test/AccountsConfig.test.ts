@@ -294,6 +294,23 @@ describe("AccountsConfig.load", () => {
       assert.notInclude(error.message, "98765432109876")
     }))
 
+  it.effect("refuses a key no HTTP header can carry (the README's … placeholder, a curly quote), naming its field or variable, not the key", () =>
+    Effect.gen(function*() {
+      const placeholder = yield* Effect.flip(load(json([account({ credentials: { keyId: "…", secretKey: "…" } })])))
+      assert.strictEqual(
+        placeholder.message,
+        `TRADING_ACCOUNTS_CONFIG: account #1 (CHATGPT): credentials.keyId: character 1 is not printable ASCII, which no key holds (a placeholder such as "…" or a curly quote left in?): give the key as it was issued`
+      )
+      const quoted = yield* Effect.flip(load({ COUNCIL_ACCOUNTS: "COUNCIL", ALPACA_COUNCIL_KEY_ID: "PKQUOTEDKEY", ALPACA_COUNCIL_SECRET_KEY: "s3cr3t\u201d" }))
+      assert.match(quoted.message, /^per-account variables: COUNCIL: ALPACA_COUNCIL_SECRET_KEY: character 7 is not printable ASCII/)
+      assert.notInclude(quoted.message, "s3cr3t")
+      const paper = yield* Effect.flip(load({ PAPER_ALPACA_KEY_ID: "PK\tTAB", PAPER_ALPACA_SECRET_KEY: "s3cr3t-value" }))
+      assert.match(paper.message, /^PAPER_ALPACA_\*: DEFAULT_PAPER: PAPER_ALPACA_KEY_ID: character 3 is not printable ASCII/)
+      // blanks around a key are dropped as fetch drops them, and one inside is sent as it is: neither is refused
+      const blanks = yield* load(json([account({ credentials: { keyId: " PKBLANKS\n", secretKey: "two words" } })]))
+      assert.strictEqual(Redacted.value(blanks.accounts[0]!.credentials!.keyId), " PKBLANKS\n")
+    }))
+
   it.effect("refuses a base URL with user:password@ without printing it", () =>
     Effect.gen(function*() {
       const viaJson = yield* Effect.flip(load(json([account({ baseUrl: "http://trader:hunter2pass@127.0.0.1:8787" })])))

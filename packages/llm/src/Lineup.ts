@@ -135,7 +135,16 @@ export const fromSettings = (
       const unknown = pms.filter((p) => !(PM_NAMES as ReadonlyArray<string>).includes(p))
       if (unknown.length > 0) return yield* fail(`--pms: unknown PM ${unknown.join(", ")} (the PMs are ${PM_NAMES.join(", ")})`)
       if (settings.mode === "offline") {
-        return yield* fail("--pms selects which PMs ask their LLM, but COUNCIL_LLM is offline (no provider key is set)")
+        // offline by choice (COUNCIL_LLM=offline beside a key) or for want of a key: say which, and what to set
+        if (Object.keys(settings.keys).length > 0) {
+          return yield* fail("--pms selects which PMs ask their LLM, but COUNCIL_LLM is offline (unset it, or set it to live)")
+        }
+        const keys = settings.roles.flatMap((r) =>
+          pms.includes(r.role) && r.model !== "offline" ? [`${r.role}'s ${PROVIDERS[r.model.provider].keyVariable}`] : []
+        )
+        return yield* fail(
+          `--pms selects which PMs ask their LLM, but COUNCIL_LLM is offline (no provider key is set${keys.length > 0 ? `: set ${keys.join(", ")}` : ""})`
+        )
       }
     }
     if (settings.mode === "offline") {

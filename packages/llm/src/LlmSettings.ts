@@ -30,6 +30,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { PM_NAMES } from "@council/domain"
+import * as HeaderKey from "@council/io/HeaderKey"
 import type { BudgetLimits } from "./Budget.ts"
 import {
   CHAIRMAN,
@@ -124,9 +125,14 @@ const baseUrl = (provider: ProviderId) =>
     return "error" in normalized ? fail(PROVIDERS[provider].baseUrlVariable, normalized.error) : Effect.succeed(normalized.url)
   })
 
-/** A key, `Redacted` from the start; only "is set but blank" is ever said about it. */
+/** A key, `Redacted` from the start; only "is set but blank", or where a header could not carry it, is ever said about it. */
 const key = (provider: ProviderId) =>
-  Effect.map(text(PROVIDERS[provider].keyVariable), Option.map((k) => Redacted.make(k)))
+  Effect.flatMap(text(PROVIDERS[provider].keyVariable), (value) => {
+    const unsendable = Option.isSome(value) ? HeaderKey.problem(PROVIDERS[provider].keyVariable, value.value) : undefined
+    return unsendable === undefined
+      ? Effect.succeed(Option.map(value, (k) => Redacted.make(k)))
+      : Effect.fail(new LlmSettingsError({ variable: PROVIDERS[provider].keyVariable, message: unsendable }))
+  })
 
 const modelRef = (role: string) =>
   Effect.flatMap(text(modelVariable(role)), (value) => {

@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as HeaderKey from "@council/io/HeaderKey"
 
 export class MarketFeedConfigError extends Schema.TaggedError<MarketFeedConfigError>()("MarketFeedConfigError", {
   variable: Schema.String,
@@ -55,13 +56,13 @@ const optionalString = (variable: string): Effect.Effect<string | undefined, Mar
 const requiredSecret = (variable: string, source: Source): Effect.Effect<Redacted.Redacted<string>, MarketFeedConfigError> =>
   Config.option(Config.Redacted(variable)).pipe(
     Effect.mapError(unreadable(variable)),
-    Effect.flatMap((value) =>
-      Option.isSome(value) && Redacted.value(value.value).trim() !== ""
-        ? Effect.succeed(value.value)
-        : Effect.fail(
-          new MarketFeedConfigError({ variable, message: `${variable} is not set (COUNCIL_DATA=${source} needs it)` })
-        )
-    )
+    Effect.flatMap((value) => {
+      if (Option.isNone(value) || Redacted.value(value.value).trim() === "") {
+        return Effect.fail(new MarketFeedConfigError({ variable, message: `${variable} is not set (COUNCIL_DATA=${source} needs it)` }))
+      }
+      const unsendable = HeaderKey.problem(variable, Redacted.value(value.value))
+      return unsendable === undefined ? Effect.succeed(value.value) : Effect.fail(new MarketFeedConfigError({ variable, message: unsendable }))
+    })
   )
 
 const baseUrl: Effect.Effect<string | undefined, MarketFeedConfigError> = Effect.flatMap(

@@ -4,7 +4,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { formatMoment, type NewYorkMoment, RunId } from "@council/domain"
+import { formatMoment, isBefore, type NewYorkMoment, RunId } from "@council/domain"
 import { type RunRecord, RunStore, Runner } from "@council/engine"
 import { Approval, DailyParams, DailyPipeline, timingOf } from "@council/daily"
 import type * as AppLayerModule from "../AppLayer.ts"
@@ -131,6 +131,11 @@ export const decide = (options: DecideOptions, AppLayer: AppLayers) =>
     const realClock = clock?.account
     const moment = clock === undefined ? momentOfRun(params, run.tradingDay, at) : clock.now
     const day = run.tradingDay
+    // a decision comes after what it decides on: not before the moment the run decided at
+    const decided = momentOfRun(params, day, undefined)
+    if (at !== undefined && isBefore(moment, decided)) {
+      return yield* CliFailure.usage(`--at ${at}: before the run's own moment (${formatMoment(decided)}, when it decided): approve or reject it at ${formatMoment(decided).slice(11, 16)} or later`)
+    }
     if (options.reject) {
       const rejected = yield* Effect.gen(function*() {
         yield* record(run, "rejected", moment)

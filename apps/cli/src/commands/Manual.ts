@@ -158,7 +158,9 @@ export const placeManual = (intent: OrderIntent, json: boolean) =>
   Effect.gen(function*() {
     const placement = yield* AccountManager.use((m) => m.placeOrder(intent)).pipe(
       Effect.catchTag("BrokerError", (e) => {
-        const line = `${intent.account}: ${describeOrder(intent)} not placed: ${e.message}`
+        // no price to check a market or stop order against (a symbol no market data prices): a limit order says its own
+        const hint = e.rule === "no-price" && intent.limitPrice == null ? "; an order with a limit price is checked at it (--type limit or stop_limit, --limit-price P)" : ""
+        const line = `${intent.account}: ${describeOrder(intent)} not placed: ${e.message}${hint}`
         return Effect.andThen(tellNotPlaced(intent, e, line), Effect.fail(CliFailure.failed(line)))
       })
     )

@@ -312,7 +312,7 @@ const listBacktests = ({ before, json, limit }: BacktestsPage) =>
       if (more !== undefined) yield* Console.error(more)
       return
     }
-    if (books.length === 0) return yield* Console.log(Option.isSome(before) ? `no backtests after ${before.value}` : "no backtests yet")
+    if (books.length === 0) return yield* Console.log(Option.isSome(before) ? `no backtests after ${before.value}` : "no backtests yet — start one with: pnpm pipeline backtest --from YYYY-MM-DD --to YYYY-MM-DD")
     const stopped = new Set([...activity].filter(([, a]) => a.state === "stopped").map(([id]) => id))
     yield* Console.log(table(
       ["BACKTEST", "STATUS", "ASKED", "RECORDED", "SESSIONS", "ACCOUNTS", "LABEL", "CREATED (UTC)"],
