@@ -318,4 +318,22 @@ describe("a day order sent during a session meets that session's close alone (ne
         yield* at(D3, "16:00")
         assert.deepStrictEqual(yield* state(broker, late.id), ["filled", 101.5, closeAt(D3)])
       })))
+
+  // 2025-11-28 closes at 13:00 (open 604, high 610, low 603, close 608); 2025-12-01: open 607, low 600
+  it.effect("on an early close: one sent at 12:55 meets the 13:00 close alone, even when first read sessions later; one sent at 13:05, the next session's bar", () =>
+    withClock((broker) =>
+      Effect.gen(function*() {
+        yield* at(EARLY, "12:55")
+        const crossed = yield* broker.placeOrder(limit("buy", 1, 609))
+        const touched = yield* broker.placeOrder(limit("buy", 1, 605))
+        yield* at(EARLY, "13:05")
+        const after = yield* broker.placeOrder(limit("buy", 1, 602))
+        // read first at the next session's close: 2025-12-01's low (600) reaches 605, but that order ended at 13:00
+        yield* at("2025-12-01", "16:00")
+        assert.deepStrictEqual(yield* state(broker, crossed.id), ["filled", 608, isoAt(EARLY, "13:00")])
+        assert.deepStrictEqual(yield* state(broker, touched.id), ["expired", null, isoAt(EARLY, "13:00")])
+        // sent after the early close: 2025-12-01's whole bar, its low reaching 602 after an open of 607
+        assert.deepStrictEqual(yield* state(broker, after.id), ["filled", 602, isoAt(TradingDay.make("2025-12-01"), "16:00")])
+        assert.deepStrictEqual((yield* broker.getPositions).map((p) => p.qty), [2])
+      }), { bars: earlyBars }))
 })
