@@ -15,6 +15,8 @@
  *   day already ran (a timer's run after the first): a timer's operator reads Slack — once for each session by
  *   the clock; a cron re-running that day says it on stderr only (`notices_sent`). The first run of the data's
  *   last session (the README's first command on a fresh home) runs as before, saying nothing more.
+ * - Its subject names the run's accounts that trade real money (`RunMessages.liveRun`), as every message about a
+ *   run with a LIVE account does: a LIVE rehearsal on `exchange serve` runs on a simulated clock too.
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -23,6 +25,7 @@ import * as Option from "effect/Option"
 import * as SqlClient from "effect/sql/SqlClient"
 import { momentOfEpoch, type TradingDay } from "@council/domain"
 import { Notifier } from "@council/notify/Notifier"
+import { liveRun } from "@council/notify/RunMessages"
 import { AppSettings } from "./AppConfig.ts"
 
 const DAY_MILLIS = 86_400_000
@@ -61,11 +64,13 @@ const firstToTell = (key: string, store: Layer.Layer<SqlClient.SqlClient, unknow
  * Says that the local data's latest session, `day`, which already ran, is behind the clock; nothing when it is not,
  * when `--date` chose the day, on a real clock or a remote feed. The first invocation of a clock's session to say it
  * tells `everywhere` (stderr and Slack); later ones (a timer's re-runs that day) `consoleOnly` (`notices_sent`).
+ * `live`: the run's accounts that trade real money, named after the subject.
  */
 export const sayIfBehind = (
   options: { readonly date: Option.Option<string> },
   day: TradingDay,
   realClock: unknown,
+  live: ReadonlyArray<string>,
   channels: {
     readonly everywhere: Layer.Layer<Notifier, unknown, AppSettings>
     readonly consoleOnly: Layer.Layer<Notifier, unknown, AppSettings>
@@ -81,7 +86,7 @@ export const sayIfBehind = (
     const source = feed.directory === undefined ? "the bundled bars" : `the bars in ${feed.directory}`
     const first = yield* firstToTell(`stale-data ${day} ${current}`, channels.store)
     yield* Notifier.use((notifier) =>
-      notifier.notify({ level: "WARN", subject: "Market data behind the clock", body: staleLine(day, current, source) })
+      notifier.notify(liveRun({ level: "WARN", subject: "Market data behind the clock", body: staleLine(day, current, source) }, live))
     ).pipe(
       Effect.catchTag("NotifierError", (error) => Effect.logWarning(`notification failed: ${error.message}`)),
       Effect.provide(first ? channels.everywhere : channels.consoleOnly),

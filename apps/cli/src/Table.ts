@@ -1,5 +1,5 @@
 import { decimalText } from "@council/domain"
-import { centsText, ESTIMATE_MARK, ESTIMATE_NOTE, MINUS } from "@council/domain/Figures.js"
+import { centsText, ESTIMATE_MARK, ESTIMATE_NOTE, MINUS, sharesText } from "@council/domain/Figures.js"
 
 /**
  * A cell on one line: a line break (a broker's or a provider's message may hold one) as ` / `, a tab as a blank, so
@@ -30,7 +30,8 @@ export const decimal = (value: number): string => decimalText(value)
 
 export const money = (value: number | null | undefined): string => value === null || value === undefined ? "-" : usd(value)
 
-export const qty = (value: number): string => (Number.isInteger(value) ? String(value) : value.toFixed(4))
+/** Shares (`Figures.sharesText`, the dashboard's too): `244`, `4.9213`. */
+export const qty = (value: number): string => sharesText(value)
 
 /** `1 order`, `2 orders`: a count with its noun (plural by an `s`). */
 export const counted = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`

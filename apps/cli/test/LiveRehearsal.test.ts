@@ -218,4 +218,22 @@ describe("one account LIVE beside paper ones, rehearsed on exchange serve", () =
       assert.match(all, /^:warning: \*WARN\* · \*3 sessions without a completed run before 2026-06-05 · LIVE \(real money\): CLAUDE\*\nthe last completed run is of 2026-06-01/m)
       assert.match(friday.stderr, /^WARN 3 sessions without a completed run before 2026-06-05 · LIVE \(real money\): CLAUDE — /m)
     }), 120_000)
+
+  it("market data behind the clock, on a timer's second run with the LIVE account: the warning says LIVE; the paper account's alone does not", async () =>
+    rehearsed({ settings: { dryRun: false } }, async ({ home, env, slack }) => {
+      // no --date: the data's latest session, run; run again, it already ran and the clock is past the bundled bars
+      const first = await cliInProcess(home, ["run", "daily"], env)
+      assert.strictEqual(first.code, 0, first.stderr)
+      slack.texts.length = 0
+      const again = await cliInProcess(home, ["run", "daily"], env)
+      assert.strictEqual(again.code, 0, again.stderr)
+      assert.match(slack.texts.join("\n"), /^:warning: \*WARN\* · \*Market data behind the clock · LIVE \(real money\): CLAUDE\*\nthe bundled bars end /m)
+      assert.match(again.stderr, /^WARN Market data behind the clock · LIVE \(real money\): CLAUDE — the bundled bars end /m)
+      // the paper account's runs alone (a run of its own, then again): told on stderr alone (Slack heard it this session)
+      const paperFirst = await cliInProcess(home, ["run", "daily", "--accounts", "GEMINI"], env)
+      assert.strictEqual(paperFirst.code, 0, paperFirst.stderr)
+      const paper = await cliInProcess(home, ["run", "daily", "--accounts", "GEMINI"], env)
+      assert.strictEqual(paper.code, 0, paper.stderr)
+      assert.match(paper.stderr, /^WARN Market data behind the clock — the bundled bars end /m)
+    }), 120_000)
 })

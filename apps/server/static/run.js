@@ -4,7 +4,7 @@
 import { api } from "./api.js"
 import { badge, card, ESTIMATE_NOTE, h, ms, usd, usdOf } from "./dom.js"
 import { approvalCard } from "./control.js"
-import { centsText } from "./figures.js"
+import { centsText, sharesText } from "./figures.js"
 import { failedAccounts, runStatus, STAGES, stageBar } from "./runs.js"
 import { named } from "./standings.js"
 
@@ -99,14 +99,30 @@ function llmCostsBlock(costs) {
   ]
 }
 
+/**
+ * An order's stop and limit prices as the CLI writes them after its type (`cancel`, `close`, `order`): ` $480.00`,
+ * a stop limit's ` $480.00 limit $479.00`; nothing for a market order.
+ */
+const pricesText = (stop, limit) => `${stop == null ? "" : ` ${centsText(stop)}`}${limit == null ? "" : `${stop == null ? "" : " limit"} ${centsText(limit)}`}`
+
+/** An order (or an order intent) as the CLI names it: `sell 122 TLT limit $86.35`. */
+const orderText = (o) => `${o.side} ${sharesText(o.qty)} ${o.symbol} ${o.type}${pricesText(o.stopPrice, o.limitPrice)}`
+
+/** An intent with its exits, as `orderText` writes the order: `… · take profit $86.35 · stop loss $79.02`. */
+const intentText = (i) => [
+  orderText(i),
+  i.takeProfit ? `take profit ${centsText(i.takeProfit.limitPrice)}` : null,
+  i.stopLoss ? `stop loss ${centsText(i.stopLoss.stopPrice)}${i.stopLoss.limitPrice == null ? "" : ` limit ${centsText(i.stopLoss.limitPrice)}`}` : null
+].filter((part) => part !== null).join(" · ")
+
 function verdictsBlock(v) {
   if (!v) return h("p", { class: "empty" }, "no risk verdict recorded")
   return [
-    h("table", {},
+    h("table", { id: "intents" },
       h("thead", {}, h("tr", {}, ["Account", "Order", "Class", "Client order id", "Reason"].map((t) => h("th", {}, t)))),
-      h("tbody", {}, (v.intents ?? []).map((i) => h("tr", {},
-        h("td", {}, i.account), h("td", {}, `${i.side} ${i.qty} ${i.symbol} ${i.type}`), h("td", {}, i.orderClass), h("td", { class: "muted" }, i.clientOrderId), h("td", {}, i.reason))))),
-    ...[["Rejections", v.rejections, (r) => `${r.account} ${r.symbol}: ${r.rule} — ${r.detail}`], ["Clamps", v.clamps, (c) => `${c.account} ${c.symbol}: ${c.rule} ${c.requested} → ${c.allowed} — ${c.detail}`], ["Cancels", v.cancels, (c) => `${c.account} ${c.symbol} ${c.orderId}: ${c.reason}`]]
+      h("tbody", {}, (v.intents ?? []).map((i) => h("tr", { "data-client-order-id": i.clientOrderId },
+        h("td", {}, i.account), h("td", { class: "order" }, intentText(i)), h("td", {}, i.orderClass), h("td", { class: "muted" }, i.clientOrderId), h("td", {}, i.reason))))),
+    ...[["Rejections", v.rejections, (r) => `${r.account} ${r.symbol}: ${r.rule} — ${r.detail}`], ["Clamps", v.clamps, (c) => `${c.account} ${c.symbol}: ${c.rule} ${sharesText(c.requested)} → ${sharesText(c.allowed)} sh — ${c.detail}`], ["Cancels", v.cancels, (c) => `${c.account} ${c.symbol} ${c.orderId}: ${c.reason}`]]
       .filter(([, list]) => (list ?? []).length > 0)
       .map(([title, list, line]) => h("div", {}, h("strong", {}, title), h("ul", {}, list.map((x) => h("li", {}, line(x))))))
   ]
@@ -142,15 +158,18 @@ function executionBlock(e, outputs) {
   ]
 }
 
-/** Every order the run sent (or found at its broker), with what the broker answered. */
+/**
+ * Every order the run sent (or found at its broker), with what the broker answered then: each named as the CLI names
+ * it (`orderText`), its fill as `close` writes one (`10 @ $1,234.50`).
+ */
 function ordersTable(accounts) {
   const rows = accounts.flatMap((a) => [...(a.orders ?? []).map((o) => [a.account, o, "placed"]), ...(a.adopted ?? []).map((o) => [a.account, o, "at broker already"])])
   if (rows.length === 0) return h("p", { class: "muted" }, "No order was sent.")
   return h("table", { id: "orders" },
     h("thead", {}, h("tr", {}, ["Account", "Order", "Class", "Status", "Filled", "Client order id", ""].map((t) => h("th", { class: t === "Filled" ? "num" : "" }, t)))),
     h("tbody", {}, rows.map(([account, o, how]) => h("tr", { "data-client-order-id": o.clientOrderId },
-      h("td", {}, account), h("td", {}, `${o.side} ${o.qty} ${o.symbol} ${o.type}${o.limitPrice ? ` @ ${o.limitPrice}` : ""}`), h("td", {}, o.orderClass),
-      h("td", {}, badge(o.status)), h("td", { class: "num" }, o.filledQty ? `${o.filledQty} @ ${o.filledAvgPrice ?? "?"}` : "—"),
+      h("td", {}, account), h("td", { class: "order" }, orderText(o)), h("td", {}, o.orderClass),
+      h("td", {}, badge(o.status)), h("td", { class: "num fill" }, o.filledQty ? `${sharesText(o.filledQty)} @ ${o.filledAvgPrice == null ? "?" : centsText(o.filledAvgPrice)}` : "—"),
       h("td", { class: "muted" }, o.clientOrderId), h("td", { class: "muted" }, how)))))
 }
 

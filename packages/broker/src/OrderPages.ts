@@ -3,8 +3,9 @@
  * `limit` maximum), so a check that must see them all (no order of a group still working after a cancel) reads on
  * until a page comes back short.
  *
- * **When to use**: `listEvery` where one listing full to the brim would be taken for all there is; a single
- * `listOrders` call where the newest `PAGE` are enough (a display, the latest of a symbol).
+ * **When to use**: `listEvery` where one listing full to the brim would be taken for all there is; `listUntil` where
+ * the pages are read for one order (a leg's entry: newest first from the leg on) and may stop once it is read; a
+ * single `listOrders` call where the newest `PAGE` are enough (a display, the latest of a symbol).
  *
  * **Gotchas**
  * - Pages go newest first (`direction: desc`, Alpaca's default: the first page is what one listing answers), each
@@ -37,6 +38,16 @@ const earlier = (a: string | undefined, b: string): string => (a === undefined |
  * than answer some of them (see the module's notes). `what` names them in that failure (`SPY's open orders`).
  */
 export const listEvery = (broker: Broker, query: OrderQuery, what: string, maxPages = MAX_PAGES) =>
+  listUntil(broker, query, what, never, maxPages)
+
+const never = (_: Order) => false
+
+/**
+ * The orders `query` selects, newest first, page after page as `listEvery` reads them, up to the page that holds an
+ * order `found` holds for (that page whole): every order of the query when none is found. Fails as `listEvery` does
+ * when it cannot read on to that page or to the end.
+ */
+export const listUntil = (broker: Broker, query: OrderQuery, what: string, found: (order: Order) => boolean, maxPages = MAX_PAGES) =>
   Effect.gen(function*() {
     const seen = new Set<string>()
     const orders: Array<Order> = []
@@ -45,7 +56,7 @@ export const listEvery = (broker: Broker, query: OrderQuery, what: string, maxPa
       const listed = yield* broker.listOrders({ ...query, limit: PAGE, direction: "desc", ...(until === undefined ? {} : { until }) })
       const fresh = listed.filter((o) => !seen.has(o.id))
       for (const o of fresh) (seen.add(o.id), orders.push(o))
-      if (listed.length < PAGE) return orders as ReadonlyArray<Order>
+      if (listed.length < PAGE || fresh.some(found)) return orders as ReadonlyArray<Order>
       const oldest = Math.min(...listed.map((o) => Date.parse(o.submittedAt)))
       if (fresh.length === 0 || !Number.isFinite(oldest)) {
         return yield* incomplete(broker, `${what} could not be read to the end: ${PAGE} of them were submitted in the same millisecond (or without a time), past which no page can go`)

@@ -13,7 +13,9 @@
  * - A dry-run account (`settings.dryRun`; LIVE accounts unless `"dryRun": false`) is read-only: every write
  *   (orders, cancels, closes) is refused with rule `dry-run` before any request.
  * - The book is the account and its open orders as last read — through this broker (the risk gate's reads seed
- *   it, so a run's orders cost no extra request) or by the first order — kept up to date with each order taken. A
+ *   it, so a run's orders cost no extra request) or by the first order — kept up to date with each order taken.
+ *   It holds every open order: a listing seen full (Alpaca's 500) is not taken for all of them, the book reads
+ *   every page (`OrderPages.listEvery`), and an order is not placed when they cannot all be read. A
  *   cancel the broker accepted takes the order out of the book (one round trip: the broker's 204 is the answer, as
  *   the risk gate, which sized the run's orders without the orders it cancels, assumed); a cancel of an order the
  *   book never saw, a failed cancel (the order may have filled), a cancel-all or a close makes it read again.
@@ -35,6 +37,7 @@ import * as Semaphore from "effect/Semaphore"
 import type { AccountConfig, AccountSnapshot, Order, OrderIntent } from "@council/domain"
 import * as AccountLimits from "./AccountLimits.ts"
 import { type Broker, BrokerError, type OrderQuery } from "./Broker.ts"
+import * as OrderPages from "./OrderPages.ts"
 
 /** Reference prices of symbols, for valuing orders: in a run, the market data as of the run's session. */
 export class ReferencePrices extends Context.Service<ReferencePrices, {
@@ -61,11 +64,9 @@ const decorated = new WeakSet<object>()
 /** Whether `broker` is the very object `decorate` returned. */
 export const isSafe = (broker: Broker): broker is SafeBroker => decorated.has(broker)
 
-/** The query of every open order (legs nested): what a book is made of. */
-const EVERY_OPEN_ORDER: OrderQuery = { status: "open", limit: 500 }
-
+/** A listing of the account's open orders (legs nested), as many as one listing answers: what seeds a book. */
 const isEveryOpenOrder = (query: OrderQuery) =>
-  query.status === "open" && query.limit === 500 && query.after === undefined && query.until === undefined &&
+  query.status === "open" && query.limit === OrderPages.PAGE && query.after === undefined && query.until === undefined &&
   (query.symbols === undefined || query.symbols.length === 0)
 
 /** The refusal `placeOrder` fails with. */
@@ -150,7 +151,7 @@ const bookkeeping = (settings: AccountConfig["settings"], inner: Broker, prices:
     if (book !== undefined) return book
     const [snapshot, open] = seen.account !== undefined && seen.open !== undefined
       ? [seen.account, seen.open]
-      : yield* Effect.all([inner.getAccount, inner.listOrders(EVERY_OPEN_ORDER)], { concurrency: 2 })
+      : yield* Effect.all([inner.getAccount, OrderPages.listEvery(inner, { status: "open" }, "the account's open orders")], { concurrency: 2 })
     const reference = yield* priceOf([...snapshot.positions.map((p) => p.symbol), ...open.map((o) => o.symbol)])
     book = AccountLimits.bookOf(snapshot, open, reference)
     base = { account: snapshot, open }
@@ -239,7 +240,9 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
   const safe = {
     ...inner,
     getAccount: seeing(inner.getAccount, (account) => ({ account })),
-    listOrders: (query: OrderQuery) => (isEveryOpenOrder(query) ? seeing(inner.listOrders(query), (open) => ({ open })) : inner.listOrders(query)),
+    // a listing that came back full (500) may not be all of them: not kept, the book reads every page itself
+    listOrders: (query: OrderQuery) =>
+      isEveryOpenOrder(query) ? seeing(inner.listOrders(query), (open): Seen => (open.length < OrderPages.PAGE ? { open } : {})) : inner.listOrders(query),
     placeOrder,
     cancelOrder: (orderId: string) =>
       settings.dryRun

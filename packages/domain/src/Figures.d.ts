@@ -10,6 +10,8 @@ export declare const dollarText: (x: number, digits?: number) => string
 export declare const centsText: (x: number) => string
 /** LLM spend: `centsText` from a dollar up (`$1,234.57`), fractions of a cent below (`$0.0123`, `$0.00396`), `$0` for 0. */
 export declare const spendText: (x: number) => string
+/** Shares: a whole number as it is (`244`), a fraction with 4 decimals (`4.9213`); the CLI's and the dashboard's. */
+export declare const sharesText: (x: number) => string
 /** A fraction as a percentage with `digits` decimals (default 1): `−12.5 %`, `0.0 %` for −0.0004. */
 export declare const percent: (x: number, digits?: number) => string
 /** A fraction as a change: `+3.1 %`, `−0.4 %`, `0.0 %` when it rounds to zero. */

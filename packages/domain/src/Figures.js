@@ -72,6 +72,12 @@ export const spendText = (x) => {
   return `${x < 0 && !showsZero(written) ? MINUS : ""}$${written}`
 }
 
+/**
+ * Shares as the CLI's tables and lines write them (and the dashboard's orders): a whole number as it is (`244`), a
+ * fraction of a share with 4 decimals (`4.9213`).
+ */
+export const sharesText = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(4))
+
 /** A fraction as a percentage with `digits` decimals: `−12.5 %`, `0.0 %` for −0.0004. */
 export const percent = (x, digits = 1) => `${fixed(x * 100, digits)} %`
 

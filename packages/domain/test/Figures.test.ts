@@ -30,4 +30,8 @@ describe("Figures", () => {
       ["60 sessions (59 daily returns)", "2 sessions (1 daily return)", "1 session (0 daily returns)"]
     )
   })
+
+  it("writes whole shares as they are and a fraction of a share with 4 decimals", () => {
+    assert.deepStrictEqual([244, 0, 4.92134, 0.5, 10.00006].map((x) => Figures.sharesText(x)), ["244", "0", "4.9213", "0.5000", "10.0001"])
+  })
 })

@@ -17,7 +17,7 @@
  * US dollars with cents; a value that is not known is `—`. Levels: INFO normally, WARN when something was refused,
  * clamped or abstained, ERROR when something failed. Real money is said: a LIVE account's message or line starts
  * `LIVE ·`, and a message about a run with LIVE accounts names them after its subject (`liveRun`) — its start, a
- * failure, the sessions it missed, its being off schedule.
+ * failure, the sessions it missed, its being off schedule, its market data behind the clock.
  *
  * @since 0.1.0
  */

@@ -40,12 +40,14 @@ const findOrder = (broker: Broker, id: string) =>
  * The orders a cancel of `o` takes with it: the rest of its bracket, OCO or OTO group (Alpaca cancels the whole
  * group, whichever of its orders is named), those open before the cancel. An entry read by its id carries its legs;
  * a leg's entry (Alpaca's order has no parent id) is found in the symbol's orders submitted up to the leg, newest
- * first (legs nested under their entry): a group is named whatever number of the symbol's orders came after it.
+ * first (legs nested under their entry), read page after page until it is: a group is named whatever number of the
+ * symbol's orders came after it, or between its entry and a leg submitted later (a replaced stop).
  * `whole` is false when the group was not found (the listing failed, or skipped it: an order of it Council cannot read).
  */
 const groupOf = (broker: Broker, o: Order) => {
+  const holdsO = (p: Order) => p.id === o.id || p.legs.some((l) => l.id === o.id)
   const membersOf = (orders: ReadonlyArray<Order>) => {
-    const parent = o.legs.length > 0 ? o : orders.find((p) => p.id === o.id || p.legs.some((l) => l.id === o.id))
+    const parent = o.legs.length > 0 ? o : orders.find(holdsO)
     const members: ReadonlyArray<Order> = parent === undefined ? [] : [parent, ...parent.legs.map((l) => ({ ...l, legs: [] }))]
     // `whole`: the group as read holds every order of it (a skipped one takes its whole group out of the listing)
     return { orderClass: parent?.orderClass ?? o.orderClass, others: members.filter((m) => m.id !== o.id && OPEN_STATUSES.has(m.status)), whole: parent !== undefined }
@@ -56,8 +58,9 @@ const groupOf = (broker: Broker, o: Order) => {
   // `until` is exclusive: a millisecond past the leg's submission keeps the entry (submitted with it, or before)
   const submitted = Date.parse(o.submittedAt)
   const until = Number.isNaN(submitted) ? {} : { until: new Date(submitted + 1).toISOString() }
-  // the listing only names the group: when it fails, the cancel still goes out (naming `o` alone)
-  return broker.listOrders({ status: "all", symbols: [o.symbol], limit: 500, ...until }).pipe(
+  // page after page (more than 500 of the symbol's orders may lie between a leg and its entry) until the entry is
+  // read; the listing only names the group: when it fails, the cancel still goes out (naming `o` alone)
+  return OrderPages.listUntil(broker, { status: "all", symbols: [o.symbol], ...until }, `${o.symbol}'s orders up to ${o.id}`, holdsO).pipe(
     Effect.map((orders) => group(orders, null)),
     Effect.catch((e: BrokerError) => Effect.succeed(group([], e.message)))
   )

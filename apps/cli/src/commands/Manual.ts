@@ -12,7 +12,8 @@
  * `close` liquidates one position, after canceling that symbol's open orders (a protective exit holds the shares a
  * close would sell): the seed manager's `close_position` (`cancel`, its `cancel_order`, is in `Cancel.ts`). A dry-run
  * account refuses it before any request. `close` run again while its market order is still open adopts that order
- * instead of canceling it and sending another.
+ * instead of canceling it and sending another. It reads every open order of the symbol first, page after page (more
+ * than Alpaca's 500 a listing), and sends nothing when it cannot read them all (one line, exit 1).
  */
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
@@ -22,7 +23,7 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { type AccountId, CLIENT_ORDER_ID_MAX, Order, type OrderIntent, plainDecimal, Ticker, type TimeInForce } from "@council/domain"
 import { hashOf } from "@council/engine"
-import { AccountManager, type Broker, BrokerError, TradingAccounts } from "@council/broker"
+import { AccountManager, type Broker, BrokerError, OrderPages, TradingAccounts } from "@council/broker"
 import { type Notification, Notifier } from "@council/notify/Notifier"
 import { CliFailure } from "../CliFailure.ts"
 import { money, qty as shares, table } from "../Table.ts"
@@ -230,7 +231,11 @@ export const closeOne = (account: AccountId, symbol: Ticker, json: boolean) =>
         if (Option.isNone(held)) {
           return yield* new BrokerError({ account, reason: "NotFound", message: `no ${symbol} position to close`, retryable: false })
         }
-        const open = yield* b.listOrders({ status: "open", symbols: [symbol], limit: 500 })
+        // every open order of the symbol, page after page (an exit left working would hold the shares the close
+        // sells): when they cannot all be read, nothing is canceled or sent
+        const open = yield* OrderPages.listEvery(b, { status: "open", symbols: [symbol] }, `${symbol}'s open orders`).pipe(
+          Effect.mapError((e) => new BrokerError({ ...e, message: `${e.message}; nothing canceled, no close sent` }))
+        )
         // a close sent before and not filled yet (the same command run again) is the close: adopted, not replaced
         const closing = open.find((o) =>
           o.orderClass === "simple" && o.type === "market" && o.timeInForce === "day" &&

@@ -462,7 +462,7 @@ export const runDaily = <E, R>(
     const plan = yield* planDay(options, day, params).pipe(Effect.provide(probe))
     // the day the data chose already ran: a timer would run it again each day, exit 0, saying nothing
     if (plan._tag === "Done") {
-      yield* StaleData.sayIfBehind(options, day, at.realClock, {
+      yield* StaleData.sayIfBehind(options, day, at.realClock, RunNotices.liveOf(params.accounts), {
         everywhere: AppLayer.notifier,
         consoleOnly: AppLayer.consoleNotifier,
         store: AppLayer.storage("create")

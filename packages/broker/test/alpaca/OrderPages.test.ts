@@ -35,3 +35,25 @@ describe("OrderPages.listEvery", () => {
       assert.strictEqual((yield* broker.listOrders({ status: "open", symbols: [Ticker.make("SPY")], limit: 500 })).length, 500)
     }), 30_000)
 })
+
+describe("OrderPages.listUntil", () => {
+  it.live("reads newest first until the page holding the order sought, and no page after it; every page when none is", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeAlpaca()
+      const broker = AlpacaBroker.fromClient(yield* clientFor(fake))
+      yield* Effect.forEach(Array.from({ length: 1201 }, (_, n) => n), (n) => rest(fake, n), { concurrency: 8, discard: true })
+      // a second apart: a page's edge shares no millisecond
+      const stored = [...fake.orders.values()]
+      stored.forEach((o, n) => fake.orders.set(o.id, { ...o, submittedAt: new Date(Date.now() - 3_600_000 + n * 1000).toISOString() }))
+      const pages = () => fake.requests.filter((r) => r.method === "GET" && r.path === "/v2/orders").length
+      const sought = stored[600]!.id
+      const read = yield* OrderPages.listUntil(broker, { status: "open", symbols: [Ticker.make("SPY")] }, "SPY's open orders", (o) => o.id === sought)
+      // the 601st newest is on the second page: two listings, the second whole (it starts again at the first's
+      // oldest, kept once: 999 orders)
+      assert.strictEqual(pages(), 2)
+      assert.isTrue(read.some((o) => o.id === sought))
+      assert.deepStrictEqual(read.map((o) => o.id), stored.slice(-999).map((o) => o.id).reverse())
+      const all = yield* OrderPages.listUntil(broker, { status: "open", symbols: [Ticker.make("SPY")] }, "SPY's open orders", (o) => o.id === "none")
+      assert.strictEqual(all.length, 1201)
+    }), 30_000)
+})

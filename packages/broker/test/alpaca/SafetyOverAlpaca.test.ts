@@ -140,4 +140,37 @@ describe("the safety broker over Alpaca with a user's open notional order (127.0
       yield* broker.placeOrder(order({ side: "buy", qty: 9, clientOrderId: "fits" }))
       assert.strictEqual(posts(), 1)
     })))
+
+  it.live("counts an open order older than the newest 500 (every page of them): seeded by a full listing or not, the order that would overdraw is refused", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { fake, broker, posts } = yield* safeOver({ maxOrderValue: 50_000, maxPositionPct: 50 })
+      // the user's "$90,000 of QQQ" an hour ago, then 500 one-cent TLT bids, a second apart: it is past the newest 500
+      const stamp = (id: string, at: number) => fake.orders.set(id, { ...fake.orders.get(id)!, submittedAt: new Date(at).toISOString() })
+      stamp(userNotionalBuy(fake, "QQQ", 90_000).id, Date.now() - 3_600_000)
+      for (let n = 0; n < 500; n++) {
+        const bid = fake.addOrder({ clientOrderId: `bid-${n}`, symbol: Ticker.make("TLT"), side: "buy", qty: 1, type: "limit", timeInForce: "gtc", limitPrice: 0.01, stopPrice: null, orderClass: "simple", status: "new" })
+        stamp(bid.id, Date.now() - 3_000_000 + n * 1000)
+      }
+      // a listing of 500 through the safety broker (the risk gate's) does not hold it; the book is read whole anyway
+      assert.strictEqual((yield* broker.listOrders({ status: "open", limit: 500 })).length, 500)
+      const refused = yield* Effect.flip(broker.placeOrder(order({ side: "buy", qty: 10, clientOrderId: "too-much" })))
+      assert.deepStrictEqual([refused.reason, refused.rule], ["SafetyRefused", "buying-power"])
+      assert.strictEqual(posts(), 0)
+      // 9 SPY ($7,045.20 with the 3 % collar) fits in the $7,295 left once the $92,700 and the bids' $5 are held
+      yield* broker.placeOrder(order({ side: "buy", qty: 9, clientOrderId: "fits" }))
+      assert.strictEqual(posts(), 1)
+    })), 30_000)
+
+  it.live("places no order when the open orders cannot be read to the end (500 in one millisecond): it fails, sending nothing", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { fake, broker, posts } = yield* safeOver({})
+      const instant = new Date(Date.now() - 60_000).toISOString()
+      for (let n = 0; n < 501; n++) {
+        const bid = fake.addOrder({ clientOrderId: `bid-${n}`, symbol: Ticker.make("TLT"), side: "buy", qty: 1, type: "limit", timeInForce: "gtc", limitPrice: 0.01, stopPrice: null, orderClass: "simple", status: "new" })
+        fake.orders.set(bid.id, { ...bid, submittedAt: instant })
+      }
+      const failed = yield* Effect.flip(broker.placeOrder(order({ side: "buy", qty: 1, clientOrderId: "one" })))
+      assert.include(failed.message, "the account's open orders could not be read to the end")
+      assert.strictEqual(posts(), 0)
+    })), 30_000)
 })
