@@ -122,7 +122,8 @@ export const collectProblems = (page: Page, problems: Array<string>): void => {
   page.on("console", (message) => {
     if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`)
   })
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`))
+  // the stack names the script and line that threw: a failure under load is then found from its report alone
+  page.on("pageerror", (error) => problems.push(`page error: ${error.stack ?? error.message}`))
 }
 
 /**
