@@ -37,7 +37,9 @@ const Timing = () => import("./commands/Timing.ts")
 const Approve = () => import("./commands/Approve.ts")
 
 const pipelineName = Argument.String("pipeline").pipe(Argument.withDescription("the pipeline to run: daily"))
-const runIdArgument = Argument.String("run-id").pipe(Argument.withDescription("a run id, as listed by: pnpm pipeline runs, or latest (the newest run)"))
+const runIdArgument = Argument.String("run-id").pipe(Argument.withDescription("a run id, as listed by: pnpm pipeline runs"))
+/** A run to read: an id, or `latest` (the newest of its store, the first `runs` lists). */
+const runToRead = Argument.String("run-id").pipe(Argument.withDescription("a run id, as listed by: pnpm pipeline runs, or latest (the newest run)"))
 const accountFlag = Flag.String("account").pipe(Flag.withDescription("only this account (default: every configured account)"), Flag.optional)
 /** `--backtest` of the commands that read runs (`RunSource`). */
 const backtestFlag = (what: string, also = "") =>
@@ -216,7 +218,7 @@ const runs = Command.make(
 const show = Command.make(
   "show",
   {
-    runId: runIdArgument,
+    runId: runToRead,
     json: jsonFlag,
     full: Flag.Boolean("full").pipe(Flag.withDescription("with --json: the whole bundle, every checkpoint and recorded call (default: a summary)"), Flag.withDefault(false)),
     llm: Flag.Boolean("llm").pipe(
@@ -238,7 +240,7 @@ const show = Command.make(
 const exportCommand = Command.make(
   "export",
   {
-    runId: runIdArgument,
+    runId: runToRead,
     output: Flag.String("output").pipe(Flag.withAlias("o"), Flag.withDescription("write to this file (default: stdout)"), Flag.optional),
     backtest: backtestFlag("a run of")
   },
