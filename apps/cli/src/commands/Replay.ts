@@ -40,23 +40,23 @@ const inBacktest = (source: string, backtest: Option.Option<string>) =>
     return { bundle: yield* loadBundle(source), backtest: of?.id }
   }).pipe(Effect.provide(RunSource.layer(backtest)))
 
-/** What a plain `replay` replays (`resolveSource`), and the id of the backtest it is a session of, if it is one. */
+/**
+ * What a plain `replay` replays: with `--backtest`, the run of that id (or `latest`) in that backtest's database,
+ * and the backtest's id; else `resolveSource`'s.
+ */
 export const replaySource = (source: string, backtest: Option.Option<string>) =>
   RunSource.namesBacktest(backtest)
     ? inBacktest(source, backtest)
     : Effect.map(resolveSource(source), (bundle) => ({ bundle, backtest: undefined }))
 
 /**
- * `replay`'s argument: with `--backtest`, the run of that id (or `latest`) in that backtest's database. Without: an
- * exported bundle (verified) when a file of that name exists, else the run of that id (or `latest`) in this store
- * (any id, one holding a `/` or ending in `.json` included), read without creating the store. Neither: a name that
- * looks like a path (a `/`, a `.json` ending) is named as the file that could not be read, so a mistyped path says
- * so; anything else as the run not found.
+ * `replay`'s argument without `--backtest`: an exported bundle (verified) when a file of that name exists, else the
+ * run of that id (or `latest`) in this store (any id, one holding a `/` or ending in `.json` included), read without
+ * creating the store. Neither: a name that looks like a path (a `/`, a `.json` ending) is named as the file that
+ * could not be read, so a mistyped path says so; anything else as the run not found.
  */
-export const resolveSource = (source: string, backtest: Option.Option<string> = Option.none()) =>
-  RunSource.namesBacktest(backtest)
-    ? Effect.map(inBacktest(source, backtest), ({ bundle }) => bundle)
-    : isFile(source)
+export const resolveSource = (source: string) =>
+  isFile(source)
     ? readBundle(source)
     : Effect.flatMap(runIdOf(source), Runner.bundleOf).pipe(
       Effect.provide(RunSource.layer(Option.none())),
