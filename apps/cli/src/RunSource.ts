@@ -32,6 +32,8 @@ export interface BacktestSource {
   readonly file: string
   /** Whether a live process is running it (its book says `running`); `undefined` when its book says otherwise. */
   readonly activity: BacktestActivity | undefined
+  /** The command that continues it (`backtest --resume`). */
+  readonly resume: string
 }
 
 export class RunSource extends Context.Service<RunSource, {
@@ -63,7 +65,7 @@ const mainDatabase = Layer.unwrap(AppSettings.use((s) => Effect.succeed(Database
 const resolveBacktest = (raw: string) =>
   Effect.gen(function*() {
     if (raw.trim() === "") return yield* CliFailure.usage("--backtest: give a backtest id, latest, or live (list them with: pnpm pipeline backtests)")
-    const [{ Standings, TradeLedger }, { backtestActivities }, { backtestsDir }] = yield* Effect.promise(() =>
+    const [{ Standings, TradeLedger }, { backtestActivities, resumeCommand }, { backtestsDir }] = yield* Effect.promise(() =>
       Promise.all([import("@council/tracking"), import("@council/daily/BacktestActivity"), import("./BacktestFiles.ts")])
     )
     const ledgerFailure = (e: { readonly message: string }) => CliFailure.failed(`the ledger could not be read: ${e.message}`)
@@ -86,19 +88,19 @@ const resolveBacktest = (raw: string) =>
         `--backtest ${id}: its database ${file} is missing (restore ${dir} beside the home's database, or point COUNCIL_HOME at the home that ran it)`
       )
     }
-    return { id, file, dir, activity } as const
+    return { id, file, dir, activity, resume: resumeCommand(id) } as const
   })
 
 /** A backtest's runs: its own database (migrated if an older version wrote it, never created), the home's spend. */
 const ofBacktest = (raw: string) =>
   Layer.unwrap(Effect.gen(function*() {
-    const { activity, dir, file, id } = yield* resolveBacktest(raw)
+    const { activity, dir, file, id, resume } = yield* resolveBacktest(raw)
     const spend = yield* SpendLedger
     const { database } = yield* AppSettings
     const busy = database._tag === "Sqlite" && database.busyTimeoutMs !== undefined ? { busyTimeoutMs: database.busyTimeoutMs } : {}
     const location: Database.Location = { _tag: "Sqlite", home: dir, file, ...busy }
     return Layer.mergeAll(
-      Layer.succeed(RunSource, RunSource.of({ backtest: { id, file, activity } })),
+      Layer.succeed(RunSource, RunSource.of({ backtest: { id, file, activity, resume } })),
       Layer.succeed(SpendLedger, spend),
       // fresh: the home's store is built from the same layer values, and layers are shared by reference
       Layer.mergeAll(Layer.fresh(SqlRunStore.layer), Layer.fresh(RunLock.layer)).pipe(Layer.provideMerge(Database.layerAt(location, "empty")))

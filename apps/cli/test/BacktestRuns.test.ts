@@ -199,6 +199,10 @@ describe("a backtest's session runs, through --backtest", () => {
     assert.include(await cliOk(home, ["replay", "latest"]), `replay of ${newest!.id}: every stage it ran identical`)
     const [session] = await listed(home, ["--backtest", "latest"])
     assert.strictEqual(session!.id, "2026-05-21-bt")
+    // the round-33 backtest's sessions replay from its own file, as its day runs do from the home's
+    for (const id of ["2026-05-19-bt", "2026-05-20-bt", "latest"]) {
+      assert.include(await cliOk(home, ["replay", id, "--backtest", "latest"]), `replay of ${id === "latest" ? session!.id : id}: every stage identical`)
+    }
     assert.strictEqual(await cliOk(home, ["export", "latest", "--backtest", "latest"]), await cliOk(home, ["export", "2026-05-21-bt", "--backtest", "latest"]))
 
     // a bundle whose run is named latest (made by hand: no run is named so) would be shadowed by the word: refused

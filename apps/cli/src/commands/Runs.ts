@@ -8,7 +8,6 @@ import * as FileProblem from "@council/io/FileProblem"
 import { BundleFile, type DamagedRun, isDamagedRun, type RunBundle, RunRecord, RunStore, Runner } from "@council/engine"
 import type { RunCharge } from "@council/llm/RunCharges"
 import type { DailyPipeline } from "@council/daily"
-import { resumeCommand } from "@council/daily/BacktestActivity"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
 import { type FailedAccounts, failedAccountsOf, retryAdvice } from "@council/daily/RunFailures"
 import { CliFailure } from "../CliFailure.ts"
@@ -89,7 +88,7 @@ const activityOf = (runs: ReadonlyArray<RunRecord>, imported: ReadonlySet<string
           r.id,
           backtest.activity?.state === "in-progress"
             ? { state: "in-progress", next: null }
-            : { state: "stopped", next: `continue its backtest with: ${resumeCommand(backtest.id)}` }
+            : { state: "stopped", next: `continue its backtest with: ${backtest.resume}` }
         ]))
       ))
 
