@@ -20,6 +20,7 @@ import { codeVersion } from "./Version.ts"
 
 const AppLayer = () => import("./AppLayer.ts")
 const Storage = () => import("./Storage.ts")
+const RunSource = () => import("./RunSource.ts")
 const CliFailure = () => import("./CliFailure.ts")
 const Accounts = () => import("./commands/Accounts.ts")
 const Exchange = () => import("./commands/Exchange.ts")
@@ -37,7 +38,15 @@ const Approve = () => import("./commands/Approve.ts")
 
 const pipelineName = Argument.String("pipeline").pipe(Argument.withDescription("the pipeline to run: daily"))
 const runIdArgument = Argument.String("run-id").pipe(Argument.withDescription("a run id, as listed by: pnpm pipeline runs"))
+/** A run to read: an id, or `latest` (the newest of its store, the first `runs` lists). */
+const runToRead = Argument.String("run-id").pipe(Argument.withDescription("a run id, as listed by: pnpm pipeline runs, or latest (the newest run)"))
 const accountFlag = Flag.String("account").pipe(Flag.withDescription("only this account (default: every configured account)"), Flag.optional)
+/** `--backtest` of the commands that read runs (`RunSource`). */
+const backtestFlag = (what: string, also = "") =>
+  Flag.String("backtest").pipe(
+    Flag.withDescription(`${what} this backtest's own database (its sessions${also}): its id, or latest (the newest); live (the default) for the home's runs`),
+    Flag.optional
+  )
 const jsonFlag = Flag.Boolean("json").pipe(Flag.withDescription("print machine-readable JSON on stdout (logs stay on stderr)"), Flag.withDefault(false))
 
 /** Each command's exit codes, as its help says them. */
@@ -75,9 +84,12 @@ const trading = <A, E, R, EL, RL>(
   using(AppLayer, (AppLayer) =>
     configured(using(RunDaily, (RunDaily) => RunDaily.toldTrading(what, AppLayer.market, f(AppLayer), live(AppLayer)))))
 
-/** A command over the run store alone: the settings, then the store (`"empty"`: a missing home stays missing). */
-const stored = <A, E, R>(f: (runs: Awaited<ReturnType<typeof Runs>>) => Effect.Effect<A, E, R>) =>
-  configured(using(Storage, ({ storage }) => using(Runs, f).pipe(Effect.provide(storage("empty")))))
+/**
+ * A command over a run store alone: the settings, then the store `--backtest` names (`RunSource`: the home's without
+ * it, a missing home read as empty; a backtest's own database, never created).
+ */
+const stored = <A, E, R>(backtest: Option.Option<string>, f: (runs: Awaited<ReturnType<typeof Runs>>) => Effect.Effect<A, E, R>) =>
+  configured(using(RunSource, (RunSource) => using(Runs, f).pipe(Effect.provide(RunSource.layer(backtest)))))
 
 const ensureDaily = (name: string) =>
   name === DAILY_PIPELINE
@@ -154,7 +166,9 @@ const approve = Command.make(
 const replay = Command.make(
   "replay",
   {
-    source: Argument.String("run").pipe(Argument.withDescription("a bundle file written by export when a file of that name exists, else a run id in this store")),
+    source: Argument.String("run").pipe(
+      Argument.withDescription("a bundle file written by export when a file of that name exists, else a run id in this store, or latest (the newest run)")
+    ),
     from: Flag.String("from").pipe(
       Flag.withDescription(`fork a new run from this stage (${DAILY_STAGE_NAMES.join(", ")}); a fork sends orders unless --dry-run is given, the parent was a dry run or --model swaps a model`),
       Flag.optional
@@ -167,25 +181,26 @@ const replay = Command.make(
     model: Flag.String("model").pipe(
       Flag.withDescription("with --from: ask ROLE another model, e.g. CLAUDE=anthropic:claude-opus-4-7 (repeatable); only changed questions go live; a what-if: a dry run unless --send"),
       Flag.atLeast(0)
-    )
+    ),
+    backtest: backtestFlag("a run (not a bundle file) of", "; never forked: --from refuses them")
   },
-  ({ dryRun, from, model, send, source }) =>
+  ({ backtest, dryRun, from, model, send, source }) =>
     withMarket((AppLayer) =>
       Effect.all([Effect.promise(Replay), Effect.promise(CliFailure), Effect.promise(Llm)]).pipe(Effect.flatMap(([Replay, { CliFailure }, Llm]) =>
         Effect.gen(function*() {
-          if (Option.isSome(from)) return yield* Replay.forkRun(source, { from: from.value, dryRun, send, models: model })
+          if (Option.isSome(from)) return yield* Replay.forkRun(source, { from: from.value, dryRun, send, models: model }, backtest)
           if (dryRun || send) return yield* CliFailure.usage("--dry-run and --send only apply with --from (a plain replay never sends anything)")
           if (model.length > 0) return yield* CliFailure.usage("--model only applies with --from (a plain replay asks no model)")
-          const bundle = yield* Replay.resolveSource(source)
+          const { backtest: of, bundle } = yield* Replay.replaySource(source, backtest)
           // a replay answers every external call from recordings: the run's services are there for the types only
-          return yield* Replay.replayRun(bundle).pipe(
+          return yield* Replay.replayRun(bundle, of).pipe(
             Effect.provide(AppLayer.tradingWith(Replay.momentOfBundle(bundle), "empty", Llm.forReplay(bundle).layer))
           )
         })
       ))
     )
 ).pipe(describe(
-  "Re-execute a run from its recordings (zero live calls) and compare every stage; --from forks a new run that obeys every rule of run daily (the session, exit codes) and sends orders unless --dry-run, its parent was a dry run or comes from another home (a bundle file, an imported run), or --model swaps a model (then only with --send)",
+  "Re-execute a run from its recordings (zero live calls) and compare every stage (--backtest: a backtest's session); --from forks a new run that obeys every rule of run daily (the session, exit codes) and sends orders unless --dry-run, its parent was a dry run or comes from another home (a bundle file, an imported run), or --model swaps a model (then only with --send)",
   exits.replay
 ))
 
@@ -194,39 +209,42 @@ const runs = Command.make(
   {
     limit: Flag.Int("limit").pipe(Flag.withDescription("how many runs, newest first: 1–1000 (default: 20)"), Flag.withDefault(20)),
     before: Flag.String("before").pipe(Flag.withDescription("the runs listed after this run id (the last of the previous page; the list says it)"), Flag.optional),
+    backtest: backtestFlag("the runs of"),
     json: jsonFlag
   },
-  ({ before, json, limit }) => stored((Runs) => Runs.listRuns(limit, before, json))
-).pipe(describe("List runs, newest first, a page at a time (imported runs are marked)", exits.store))
+  ({ backtest, before, json, limit }) => stored(backtest, (Runs) => Runs.listRuns(limit, before, json))
+).pipe(describe("List runs, newest first, a page at a time (imported runs are marked); --backtest: a backtest's session runs", exits.store))
 
 const show = Command.make(
   "show",
   {
-    runId: runIdArgument,
+    runId: runToRead,
     json: jsonFlag,
     full: Flag.Boolean("full").pipe(Flag.withDescription("with --json: the whole bundle, every checkpoint and recorded call (default: a summary)"), Flag.withDefault(false)),
     llm: Flag.Boolean("llm").pipe(
       Flag.withDescription("every LLM exchange: messages, raw answer, parsed value or validation error, attempts, usage, cost (default: off)"),
       Flag.withDefault(false)
     ),
-    pm: Flag.String("pm").pipe(Flag.withDescription("with --llm: only this PM (or CHAIRMAN) (default: every role)"), Flag.optional)
+    pm: Flag.String("pm").pipe(Flag.withDescription("with --llm: only this PM (or CHAIRMAN) (default: every role)"), Flag.optional),
+    backtest: backtestFlag("a run of")
   },
-  ({ full, json, llm, pm, runId }) =>
+  ({ backtest, full, json, llm, pm, runId }) =>
     llm
       ? using(LlmRecord, (LlmRecord) =>
-        stored((Runs) =>
+        stored(backtest, (Runs) =>
           Effect.flatMap(LlmRecord.exchangeFilter(pm, full), (who) =>
             Effect.flatMap(Runs.loadBundle(runId), (bundle) => LlmRecord.showExchanges(bundle, who, json)))))
-      : stored((Runs) => Runs.showRun(runId, json, full, pm))
+      : stored(backtest, (Runs) => Runs.showRun(runId, json, full, pm))
 ).pipe(describe("Show a run: its record, a summary of each stage's checkpoint and its LLM costs; --llm: its LLM exchanges", exits.store))
 
 const exportCommand = Command.make(
   "export",
   {
-    runId: runIdArgument,
-    output: Flag.String("output").pipe(Flag.withAlias("o"), Flag.withDescription("write to this file (default: stdout)"), Flag.optional)
+    runId: runToRead,
+    output: Flag.String("output").pipe(Flag.withAlias("o"), Flag.withDescription("write to this file (default: stdout)"), Flag.optional),
+    backtest: backtestFlag("a run of")
   },
-  ({ output, runId }) => stored((Runs) => Runs.exportRun(runId, output))
+  ({ backtest, output, runId }) => stored(backtest, (Runs) => Runs.exportRun(runId, output))
 ).pipe(describe(
   "Write a self-contained bundle of a run: record, checkpoints, recordings, config without secrets, and their hashes",
   exits.store

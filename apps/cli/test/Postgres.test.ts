@@ -116,6 +116,12 @@ layer(PgServer.layer, { timeout: 120_000, excludeTestServices: true })("Council 
       const pgBoard = yield* read(pgHome, pg, ["leaderboard", "--backtest", "latest", "--json"])
       assert.include(sqliteBoard.stdout, `"book": "${sqliteId}"`)
       assert.strictEqual(pgBoard.stdout.split(pgId).join(sqliteId), sqliteBoard.stdout)
+      // its sessions' runs, from its own SQLite file beside the PostgreSQL home's ledger
+      const sessionsOf = (r: { readonly stdout: string }) => (JSON.parse(r.stdout) as ReadonlyArray<{ readonly id: string }>).map((run) => run.id)
+      const listing = ["runs", "--backtest", "latest", "--limit", "100", "--json"]
+      const pgSessions = sessionsOf(yield* read(pgHome, pg, listing))
+      assert.strictEqual(pgSessions.length, 40)
+      assert.deepStrictEqual(pgSessions, sessionsOf(yield* read(sqliteHome, sqlite, listing)))
     }), { timeout: 120_000 })
 
   it.effect("a reader of the migrations' table (a pg_dump under way) does not hold up a command on an upgraded database", () =>

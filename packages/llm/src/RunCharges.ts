@@ -39,14 +39,15 @@ export interface ListedRun {
 }
 
 /**
- * What each of `runs` was charged (see the module): a run charged nothing is absent; an imported run whose
- * recordings do not read back is its `StoreError` (the others are read all the same).
+ * What each of `runs` (of backtest `book`'s store, when given) was charged (see the module): a run charged nothing is
+ * absent; an imported run whose recordings do not read back is its `StoreError` (the others are read all the same).
  */
 export const runCharges = (
-  runs: ReadonlyArray<ListedRun>
+  runs: ReadonlyArray<ListedRun>,
+  book?: string
 ): Effect.Effect<ReadonlyMap<string, Result.Result<RunCharge, StoreError>>, StoreError, SpendLedger | RunStore> =>
   Effect.gen(function*() {
-    const ledger = yield* SpendLedger.use((ledger) => ledger.runCharges(runs.map((r) => r.id)))
+    const ledger = yield* SpendLedger.use((ledger) => ledger.runCharges(runs.map((r) => r.id), book))
     const charged = new Map<string, Result.Result<RunCharge, StoreError>>([...ledger].map(([id, charge]) => [id, Result.succeed(charge)]))
     const store = yield* RunStore
     const recorded = yield* Effect.forEach(

@@ -96,10 +96,10 @@ export class SpendLedger extends Context.Service<SpendLedger, {
   /** Sum of run `runId`'s calls (of backtest `book`'s run, when given). */
   readonly runTotal: (runId: string, book?: string) => Effect.Effect<number, StoreError>
   /**
-   * What each of the live book's `runIds` was charged in all and, of it, the worst cases of calls whose usage was
-   * unknown (`estimated`), in one query; a run with no row is absent.
+   * What each of the live book's `runIds` (backtest `book`'s, when given) was charged in all and, of it, the worst
+   * cases of calls whose usage was unknown (`estimated`), in one query; a run with no row is absent.
    */
-  readonly runCharges: (runIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, RunSpend>, StoreError>
+  readonly runCharges: (runIds: ReadonlyArray<string>, book?: string) => Effect.Effect<ReadonlyMap<string, RunSpend>, StoreError>
   /** Sum of calls with `from <= at < to` (ISO-8601 text). */
   readonly totalBetween: (from: string, to: string) => Effect.Effect<number, StoreError>
   /**
@@ -153,10 +153,10 @@ export class SpendLedger extends Context.Service<SpendLedger, {
             Effect.map(sum),
             Effect.mapError(fail("llm_spend.runTotal"))
           ),
-        runCharges: (runIds) =>
+        runCharges: (runIds, book) =>
           runIds.length === 0 ? Effect.succeed(new Map()) : sql<{ runId: string; totalUsd: unknown; estimatedUsd: unknown }>`SELECT run_id AS "runId",
               SUM(cost_usd) AS "totalUsd", SUM(CASE WHEN estimated THEN cost_usd ELSE 0 END) AS "estimatedUsd"
-            FROM llm_spend WHERE run_id IN ${sql.in(runIds)} AND book IS NULL GROUP BY run_id`.pipe(
+            FROM llm_spend WHERE run_id IN ${sql.in(runIds)} AND ${book === undefined ? sql`book IS NULL` : sql`book = ${book}`} GROUP BY run_id`.pipe(
             // PostgreSQL's numeric sums come back as text; a sum's binary noise is not kept (`decimalNumber`)
             Effect.map((rows) =>
               new Map(rows.map((r) => [r.runId, { totalUsd: decimalNumber(sum([{ total: r.totalUsd }])), estimatedUsd: decimalNumber(sum([{ total: r.estimatedUsd }])) }]))
@@ -189,11 +189,11 @@ export const makeMemory = (entries: Array<SpendEntry>): SpendLedger["Service"] =
       }),
     runTotal: (runId, book) =>
       Effect.sync(() => entries.filter((e) => e.runId === runId && e.book === book).reduce((a, e) => a + e.costUsd, 0)),
-    runCharges: (runIds) =>
+    runCharges: (runIds, book) =>
       Effect.sync(() => {
         const charged = new Map<string, RunSpend>()
         for (const e of entries) {
-          if (e.book !== undefined || !runIds.includes(e.runId)) continue
+          if (e.book !== book || !runIds.includes(e.runId)) continue
           const sum = charged.get(e.runId) ?? { totalUsd: 0, estimatedUsd: 0 }
           charged.set(e.runId, { totalUsd: sum.totalUsd + e.costUsd, estimatedUsd: sum.estimatedUsd + (e.estimated ? e.costUsd : 0) })
         }

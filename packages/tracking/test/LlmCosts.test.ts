@@ -98,6 +98,12 @@ const contract = (test: (name: string, body: () => Effect.Effect<void, unknown, 
       // the live book is as it was
       const live = Option.getOrThrow(yield* LlmCosts.dailyCosts(liveBook, ACCOUNTS))
       assert.deepStrictEqual(ACCOUNTS.map((a) => live.get(D1)?.get(a) ?? 0), [0.34375, 0.015625, 0.125, 0, 0, 0.984375])
+      // per run, as `runs --backtest` charges them: the book's rows alone, the live book's without one
+      const totals = (charged: ReadonlyMap<string, { readonly totalUsd: number }>) => Object.fromEntries([...charged].map(([id, c]) => [id, c.totalUsd]))
+      const ids = ["2025-01-06-bt", "2025-01-07-bt", "2025-01-06-aaaaaaaa"]
+      assert.deepStrictEqual(totals(yield* ledger.runCharges(ids, book)), { "2025-01-06-bt": 4, "2025-01-07-bt": 8, "2025-01-06-aaaaaaaa": 16 })
+      assert.deepStrictEqual(totals(yield* ledger.runCharges(ids, "bt-other")), { "2025-01-06-bt": 32 })
+      assert.deepStrictEqual(totals(yield* ledger.runCharges(ids)), { "2025-01-06-aaaaaaaa": 0.984375 })
     }))
 
   test("says what of the costs is an estimate (a call charged its worst case), attributed as the costs are; so does the spend ledger per run", () =>

@@ -20,6 +20,7 @@ import * as RunCharges from "@council/llm/RunCharges"
 import type { ListedRun } from "@council/llm/RunCharges"
 import { SpendLedger } from "@council/llm/SpendLedger"
 import { CliFailure } from "../CliFailure.ts"
+import { RunSource } from "../RunSource.ts"
 import { counted, ESTIMATE_MARK, ESTIMATE_NOTE, table } from "../Table.ts"
 
 /** The roles `--pm` may name: the PMs and the chairman. */
@@ -62,10 +63,10 @@ const spentText = (charged: Charged) => {
   return `${costText(charged.totalUsd, charged.estimatedUsd)}${parts.length === 0 ? "" : ` (${parts.join("; ")})`}`
 }
 
-/** What run `bundle` was charged (see the module). Needs the store's database (`SpendLedger.layerSql`). */
+/** What run `bundle` of the `RunSource` was charged (see the module), by the home's ledger (`SpendLedger.layerSql`). */
 export const chargedFor = (bundle: RunBundle) =>
   Effect.map(
-    SpendLedger.use((ledger) => ledger.runCharges([bundle.run.id])),
+    Effect.flatMap(RunSource, ({ backtest }) => SpendLedger.use((ledger) => ledger.runCharges([bundle.run.id], backtest?.id))),
     (ledger): Charged => {
       const { estimatedUsd: ledgerEstimatedUsd, totalUsd: ledgerUsd } = ledger.get(bundle.run.id) ?? { totalUsd: 0, estimatedUsd: 0 }
       const lines = AuditTrail.costs(AuditTrail.fromRecordings(bundle.recordings))
@@ -76,7 +77,7 @@ export const chargedFor = (bundle: RunBundle) =>
         ? { totalUsd: ledgerUsd, droppedUsd, estimatedUsd: ledgerEstimatedUsd }
         : { totalUsd: recordedUsd, droppedUsd: 0, estimatedUsd: lines.reduce((sum, l) => sum + l.estimatedUsd, 0) }
     }
-  ).pipe(Effect.provide(SpendLedger.layerSql))
+  )
 
 /** Prints `show <run> --llm [--pm X]`: every exchange of `who` (default: every role), readable or as JSON. */
 export const showExchanges = (bundle: RunBundle, who: Option.Option<string>, json: boolean) =>
@@ -107,8 +108,8 @@ export const costSummary = (bundle: RunBundle, charged: Charged) => {
   }
 }
 
-/** The cost table of `show <run>`: per stage and PM; empty when the run asked no model. */
-export const costTable = (bundle: RunBundle, charged: Charged): string => {
+/** The cost table of `show <run>`: per stage and PM; empty when the run asked no model. `again`: the flags naming its store. */
+export const costTable = (bundle: RunBundle, charged: Charged, again = ""): string => {
   const summary = costSummary(bundle, charged)
   if (summary === null) return ""
   const reused = summary.reusedExchanges
@@ -119,7 +120,7 @@ export const costTable = (bundle: RunBundle, charged: Charged): string => {
       summary.costs.map((l) => [l.stage, l.actor, l.model, String(l.calls), String(l.inputTokens), String(l.outputTokens), costText(l.costUsd, l.estimatedUsd)])
     ),
     ...(summary.costs.some((l) => l.estimatedUsd > 0) || charged.estimatedUsd > 0 ? [ESTIMATE_NOTE] : []),
-    `LLM total ${spentText(charged)}${reused > 0 ? ` (${reused} exchanges reused from the parent run, not charged again)` : ""} · details: pnpm pipeline show ${bundle.run.id} --llm`
+    `LLM total ${spentText(charged)}${reused > 0 ? ` (${reused} exchanges reused from the parent run, not charged again)` : ""} · details: pnpm pipeline show ${bundle.run.id}${again} --llm`
   ].join("\n")
 }
 
@@ -128,7 +129,7 @@ export const costTable = (bundle: RunBundle, charged: Charged): string => {
  * imported run's recordings do not read back (with the reason, in `unreadable`). One ledger query for them all.
  */
 export const runCosts = (runs: ReadonlyArray<ListedRun>) =>
-  Effect.map(RunCharges.runCharges(runs), (charged) => {
+  Effect.map(Effect.flatMap(RunSource, ({ backtest }) => RunCharges.runCharges(runs, backtest?.id)), (charged) => {
     const costs = new Map<string, string>()
     const unreadable = new Map<string, string>()
     const charges = new Map<string, RunCharges.RunCharge>()
@@ -139,4 +140,4 @@ export const runCosts = (runs: ReadonlyArray<ListedRun>) =>
       else (costs.set(run.id, "?"), unreadable.set(run.id, read.failure.message))
     }
     return { costs, unreadable, charges }
-  }).pipe(Effect.provide(SpendLedger.layerSql))
+  })

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
-import { ExecutionReport, LEGACY_SCHEDULE, type RunId } from "@council/domain"
+import { ExecutionReport, LEGACY_SCHEDULE } from "@council/domain"
 import { type RunBundle, RunStore, Runner } from "@council/engine"
 import { DailyParams, DailyPipeline } from "@council/daily"
 import { codeVersion } from "../AppConfig.ts"
@@ -12,7 +12,8 @@ import { CliFailure } from "../CliFailure.ts"
 import * as RunNotices from "../RunNotices.ts"
 import * as Llm from "./Llm.ts"
 import { holdDayLock, holdRun, reportOutcome, whileHeld } from "./RunDaily.ts"
-import { checkImport, noSuchRun, readBundle, wasImported, writeImport } from "./Runs.ts"
+import * as RunSource from "../RunSource.ts"
+import { checkImport, loadBundle, noSuchRun, readBundle, runIdOf, wasImported, writeImport } from "./Runs.ts"
 import { ensureConfigured, ensureTradableDay } from "./Session.ts"
 import { momentOfRun, scheduledMoment } from "./Timing.ts"
 
@@ -32,23 +33,41 @@ const isFile = (path: string): boolean => {
   }
 }
 
+/** The run `source` names (an id, or `latest`) in the backtest `backtest` names, and that backtest's id. */
+const inBacktest = (source: string, backtest: Option.Option<string>) =>
+  Effect.gen(function*() {
+    const { backtest: of } = yield* RunSource.RunSource
+    return { bundle: yield* loadBundle(source), backtest: of?.id }
+  }).pipe(Effect.provide(RunSource.layer(backtest)))
+
 /**
- * `replay`'s argument: an exported bundle (verified) when a file of that name exists, else the run of that id in
- * this store (any id, one holding a `/` or ending in `.json` included), read without creating the store. Neither:
- * a name that looks like a path (a `/`, a `.json` ending) is named as the file that could not be read, so a
- * mistyped path says so; anything else as the run not found.
+ * What a plain `replay` replays: with `--backtest`, the run of that id (or `latest`) in that backtest's database,
+ * and the backtest's id; else `resolveSource`'s.
+ */
+export const replaySource = (source: string, backtest: Option.Option<string>) =>
+  RunSource.namesBacktest(backtest)
+    ? inBacktest(source, backtest)
+    : Effect.map(resolveSource(source), (bundle) => ({ bundle, backtest: undefined }))
+
+/**
+ * `replay`'s argument without `--backtest`: an exported bundle (verified) when a file of that name exists, else the
+ * run of that id (or `latest`) in this store (any id, one holding a `/` or ending in `.json` included), read without
+ * creating the store. Neither: a name that looks like a path (a `/`, a `.json` ending) is named as the file that
+ * could not be read, so a mistyped path says so; anything else as the run not found.
  */
 export const resolveSource = (source: string) =>
   isFile(source)
     ? readBundle(source)
-    : Runner.bundleOf(source as RunId).pipe(
-      Effect.provide(AppLayer.storage("empty")),
+    : Effect.flatMap(runIdOf(source), Runner.bundleOf).pipe(
+      Effect.provide(RunSource.layer(Option.none())),
       Effect.catchTag("RunNotFound", (notFound) => /[\\/]|\.json$/i.test(source) ? readBundle(source) : Effect.fail(noSuchRun(notFound)))
     )
 
-export const replayRun = (bundle: RunBundle) =>
+/** `replay <run>` of `bundle` (a session of `backtest`, when given): every stage compared; exit 1 on a divergence. */
+export const replayRun = (bundle: RunBundle, backtest: string | undefined = undefined) =>
   Effect.gen(function*() {
-    yield* Console.error(`Replaying run ${bundle.run.id} · trading day ${bundle.run.tradingDay} · from ${bundle.recordings.length} recorded calls`)
+    const of = backtest === undefined ? "" : ` of backtest ${backtest}`
+    yield* Console.error(`Replaying run ${bundle.run.id}${of} · trading day ${bundle.run.tradingDay} · from ${bundle.recordings.length} recorded calls`)
     const report = yield* Runner.replay(DailyPipeline, bundle)
     for (const stage of report.stages) {
       switch (stage.status) {
@@ -148,12 +167,20 @@ const forkRereads = (parent: string, from: string): string =>
   } — now, not from ${parent}'s recordings`
 
 /**
+ * Why `replay --from` refuses a backtest's session: its stages read and traded the backtest's own local exchange at
+ * that session, which no fork can reach; a fork runs on this home's accounts, now — a what-if of other accounts.
+ */
+const backtestFork = (source: string, backtest: string) =>
+  `--from: a backtest's session cannot be forked: its accounts were the backtest's own local exchange at that session, and a fork would read and trade this home's accounts now (replay it without --from, or see it with: pnpm pipeline show ${source} --backtest ${backtest})`
+
+/**
  * `replay <run> --from <stage>`: a new run reusing the parent's checkpoints before `stage`. It obeys every rule
  * `run daily` obeys: the session rule when it sends (or reads accounts), exit codes by account outcome. With
  * `--model` swaps it asks only what changed (see `Llm.forFork`).
  */
-export const forkRun = (source: string, options: ForkOptions) =>
+export const forkRun = (source: string, options: ForkOptions, backtest: Option.Option<string> = Option.none()) =>
   Effect.gen(function*() {
+    if (RunSource.namesBacktest(backtest)) return yield* CliFailure.usage(backtestFork(source, backtest.value))
     const bundle = yield* resolveSource(source)
     yield* checkFork(bundle, options.from)
     const fork = yield* Llm.forFork(bundle, options.models, options.from, DailyPipeline.stageNames)

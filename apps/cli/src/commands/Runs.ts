@@ -11,6 +11,7 @@ import type { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
 import { type FailedAccounts, failedAccountsOf, retryAdvice } from "@council/daily/RunFailures"
 import { CliFailure } from "../CliFailure.ts"
+import { flagOf, listCommand, RunSource } from "../RunSource.ts"
 import { summarize } from "../Progress.ts"
 import { chargedFor, costSummary, costTable, runCosts } from "./LlmRecord.ts"
 import { riskRows, riskTables } from "./RiskTable.ts"
@@ -26,10 +27,33 @@ export const readBundle = (file: string) =>
     return yield* BundleFile.open(file, text)
   })
 
-/** A run id not in this store: a usage error, saying where the ids are listed. */
-export const noSuchRun = (e: Runner.RunNotFound) => CliFailure.usage(`${e.message} (list runs with: pnpm pipeline runs)`)
+/** A run id not in `source`'s store: a usage error, saying where the ids are listed. */
+export const noSuchRun = (e: Runner.RunNotFound, source: RunSource["Service"] = { backtest: undefined }) =>
+  CliFailure.usage(`${e.message}${source.backtest === undefined ? "" : ` in backtest ${source.backtest.id}`} (list runs with: ${listCommand(source)}${
+    // a backtest names its sessions' runs `<day>-bt`
+    source.backtest === undefined && e.runId.endsWith("-bt") ? `; a backtest's sessions with: ${listCommand(source)} --backtest <id>|latest` : ""})`)
 
-export const loadBundle = (runId: string) => Runner.bundleOf(runId as RunId).pipe(Effect.catchTag("RunNotFound", (e) => Effect.fail(noSuchRun(e))))
+/**
+ * What a run id argument may be besides an id: the newest run of the store, the first `runs` lists. No run is named
+ * `latest`: `run daily` and forks name theirs `<day>-<hex>`, a backtest `<day>-bt`, and `import` refuses the name.
+ */
+export const LATEST = "latest"
+
+/** The run `raw` names in the `RunSource`: `latest` (the newest, as `runs` lists it first), else that id. */
+export const runIdOf = (raw: string) =>
+  raw !== LATEST ? Effect.succeed(raw as RunId) : Effect.gen(function*() {
+    const source = yield* RunSource
+    const [newest] = yield* RunStore.use((s) => s.surveyRuns({ limit: 1 }))
+    if (newest === undefined) {
+      return yield* CliFailure.usage(`latest: ${source.backtest === undefined ? "there are no runs yet" : `backtest ${source.backtest.id} has no runs yet`}`)
+    }
+    return RunId.make(newest.id)
+  })
+
+/** The bundle of the run `runId` names (`runIdOf`) in the `RunSource`; one it does not hold is a usage error. */
+export const loadBundle = (runId: string) =>
+  Effect.flatMap(RunSource, (source) =>
+    Effect.flatMap(runIdOf(runId), Runner.bundleOf).pipe(Effect.catchTag("RunNotFound", (e) => Effect.fail(noSuchRun(e, source)))))
 
 const scheduleLine = (timing: { readonly schedule: string; readonly at: string | undefined }) =>
   `schedule  ${timing.schedule}${timing.at === undefined ? " (recorded before schedules)" : ` · decided at ${timing.at}`}`
@@ -51,9 +75,22 @@ export const wasImported = (run: Pick<RunRecord, "id" | "tradingDay">) =>
     Effect.map((runs) => runs.some((r) => r.id === run.id))
   )
 
-/** Whether `runs` (those `running`) are being run, read from the store's leases; `imported` runs are none. */
+/**
+ * Whether `runs` (those `running`) are being run, read from the store's leases; `imported` runs are none. A
+ * backtest's session is run by its backtest: in progress while a live process runs that, else continued by resuming it.
+ */
 const activityOf = (runs: ReadonlyArray<RunRecord>, imported: ReadonlySet<string>) =>
-  activities(runs, imported).pipe(Effect.mapError((e) => CliFailure.failed(`cannot read which runs are being run: ${e.message}`)))
+  Effect.flatMap(RunSource, ({ backtest }) =>
+    backtest === undefined
+      ? activities(runs, imported).pipe(Effect.mapError((e) => CliFailure.failed(`cannot read which runs are being run: ${e.message}`)))
+      : Effect.succeed(
+        new Map(runs.filter((r) => r.status === "running").map((r): [string, RunActivity] => [
+          r.id,
+          backtest.activity?.state === "in-progress"
+            ? { state: "in-progress", next: null }
+            : { state: "stopped", next: `continue its backtest with: ${backtest.resume}` }
+        ]))
+      ))
 
 /** What a run nobody runs is, and what to do about it. */
 const goneLine = (activity: RunActivity) =>
@@ -75,12 +112,16 @@ const runJson = (r: RunRecord, imported: boolean, activity: RunActivity | undefi
   failedAccounts: failed ?? null
 })
 
-/** What a damaged run leaves below the table: its damage, a run nobody runs, failed accounts, an unreadable cost. */
+/**
+ * What a damaged run leaves below the table: its damage, a run nobody runs, failed accounts (a backtest's session
+ * is not run again: no advice), an unreadable cost.
+ */
 const noteLines = (
   entries: ReadonlyArray<RunRecord | DamagedRun>,
   activity: ReadonlyMap<string, RunActivity>,
   failed: ReadonlyMap<string, FailedAccounts>,
-  unreadable: ReadonlyMap<string, string>
+  unreadable: ReadonlyMap<string, string>,
+  source: RunSource["Service"]
 ) =>
   entries.flatMap((r) => {
     if (isDamagedRun(r)) return [`run ${r.id} is damaged: ${r.damage}`]
@@ -91,8 +132,10 @@ const noteLines = (
       ...(a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${goneLine(a)}`]),
       ...(f === undefined ? [] : [
         `run ${r.id}: ${f.accounts.length} of ${f.of} ${f.of === 1 ? "account" : "accounts"} failed (${f.accounts.join(", ")}); ${
-          // a refused key is named first: running the day again alone fails it the same way
-          f.keyRefused.length === 0
+          source.backtest !== undefined
+            ? "a backtest does not run a session again"
+            // a refused key is named first: running the day again alone fails it the same way
+            : f.keyRefused.length === 0
             ? `run the day again to retry ${f.accounts.length === 1 ? "it" : "them"}: pnpm pipeline run daily --date ${r.tradingDay}`
             : retryAdvice(f.accounts, f.keyRefused, `pnpm pipeline run daily --date ${r.tradingDay}`)}`
       ]),
@@ -112,17 +155,22 @@ export const listRuns = (limit: number, before: Option.Option<string> = Option.n
       return yield* CliFailure.usage(`--limit ${limit}: expected a whole number from 1 to ${MAX_LISTED}`)
     }
     const store = yield* RunStore
+    const source = yield* RunSource
     const cursor = Option.isNone(before) ? {} : { before: yield* cursorRun(before.value) }
     const entries = yield* store.surveyRuns({ limit, ...cursor })
     if (entries.length === 0 && !json) {
-      return yield* Console.log(Option.isSome(before) ? `no runs after ${before.value}` : "no runs yet — start one with: pnpm pipeline run daily")
+      return yield* Console.log(
+        Option.isSome(before) ? `no runs after ${before.value}`
+        : source.backtest === undefined ? "no runs yet — start one with: pnpm pipeline run daily"
+        : `backtest ${source.backtest.id} has no runs yet`
+      )
     }
     const runs = entries.filter((r): r is RunRecord => !isDamagedRun(r))
     const imported = new Set((yield* store.surveyRuns({ limit, origin: "imported", ...cursor })).map((r) => r.id))
     const { charges, costs, unreadable } = yield* runCosts(runs.map((r) => ({ id: r.id, imported: imported.has(r.id) })))
     const activity = yield* activityOf(runs, imported)
     const failed = yield* failedAccountsOf(runs)
-    const more = entries.length === limit ? `more: pnpm pipeline runs --before ${entries.at(-1)!.id}${limit === 20 ? "" : ` --limit ${limit}`}` : undefined
+    const more = entries.length === limit ? `more: ${listCommand(source)} --before ${entries.at(-1)!.id}${limit === 20 ? "" : ` --limit ${limit}`}` : undefined
     if (json) {
       const items = entries.map((r) =>
         isDamagedRun(r) ? { id: r.id, tradingDay: r.tradingDay, startedAt: r.startedAt, damage: r.damage }
@@ -136,7 +184,7 @@ export const listRuns = (limit: number, before: Option.Option<string> = Option.n
       ["RUN", "DAY", "STATUS", "MODE", "ORIGIN", "STARTED (UTC)", "LLM COST"],
       entries.map((r) => isDamagedRun(r) ? damagedRow(r) : runRow(imported, activity, failed)(r, costs.get(r.id)!))
     ))
-    const notes = noteLines(entries, activity, failed, unreadable)
+    const notes = noteLines(entries, activity, failed, unreadable, source)
     if (notes.length > 0) yield* Console.log(`\n${notes.join("\n")}`)
     if (more !== undefined) yield* Console.log(`\n${more}`)
   })
@@ -145,7 +193,9 @@ export const listRuns = (limit: number, before: Option.Option<string> = Option.n
 const cursorRun = (before: string) =>
   Effect.gen(function*() {
     const found = Schema.is(RunId)(before) ? yield* RunStore.use((s) => s.getRun(before)) : Option.none()
-    if (Option.isNone(found)) return yield* CliFailure.usage(`--before: no run ${before.slice(0, 80)} (give an id the list showed: pnpm pipeline runs)`)
+    if (Option.isNone(found)) {
+      return yield* CliFailure.usage(`--before: no run ${before.slice(0, 80)} (give an id the list showed: ${listCommand(yield* RunSource)})`)
+    }
     return { startedAt: found.value.startedAt, id: found.value.id }
   })
 
@@ -183,7 +233,10 @@ const executionSummary = (bundle: RunBundle) => {
   })
 }
 
-/** `show`: a summary (a table, or with `--json` a small JSON document); `--json --full` is the whole bundle. */
+/**
+ * `show`: a summary (a table, or with `--json` a small JSON document); `--json --full` is the whole bundle. Of a
+ * backtest's session, the table says whose it is.
+ */
 export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.Option<string> = Option.none()) =>
   Effect.gen(function*() {
     if (full && !json) return yield* CliFailure.usage("--full only applies with --json (the table is always a summary)")
@@ -200,11 +253,13 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
       )
     }
     const r = bundle.run
+    const source = yield* RunSource
     const activity = (yield* activityOf([r], new Set((yield* wasImported(r)) ? [r.id] : []))).get(r.id)
     const status = activity === undefined || activity.state === "in-progress" ? r.status : goneLine(activity)
     yield* Console.log(
       [
         `run       ${r.id}`,
+        ...(source.backtest === undefined ? [] : [`backtest  ${source.backtest.id} · a session of it, in ${source.backtest.file}`]),
         `pipeline  ${r.pipeline} · trading day ${r.tradingDay} · as of ${r.asOf}`,
         scheduleLine(recordedTiming(r.params)),
         `status    ${status}${r.error ? ` — ${r.error}` : ""}`,
@@ -219,7 +274,7 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
       rows.map((s) => [s.stage, s.checkpoint ?? "-", s.durationMs === null ? "" : `${s.durationMs} ms`, s.checkpoint ? String(s.calls) : "", s.summary])
     ))
     if (bundle.checkpoints.some((c) => c.stage === "RiskApproval")) yield* Console.log(`\n${riskTables(riskRows(bundle))}`)
-    const costs = costTable(bundle, charged)
+    const costs = costTable(bundle, charged, flagOf(source))
     if (costs !== "") yield* Console.log(costs)
   })
 
@@ -243,13 +298,16 @@ export const exportRun = (runId: string, output: Option.Option<string>) =>
           : CliFailure.failed(`cannot write ${output.value}: ${code}`)
       }
     })
-    yield* Console.error(`exported run ${runId} (${bundle.checkpoints.length} checkpoints, ${bundle.recordings.length} recorded calls) to ${output.value}`)
+    yield* Console.error(`exported run ${bundle.run.id} (${bundle.checkpoints.length} checkpoints, ${bundle.recordings.length} recorded calls) to ${output.value}`)
   })
 
 /** Refuses a bundle whose run is already here, or that names a parent run this store does not have. */
 export const checkImport = (bundle: RunBundle, file: string) =>
   Effect.gen(function*() {
     const store = yield* RunStore
+    if (bundle.run.id === LATEST) {
+      return yield* CliFailure.usage(`cannot import ${file}: its run is named ${LATEST}, which here names the newest run (show latest, replay latest)`)
+    }
     if (Option.isSome(yield* store.getRun(bundle.run.id))) {
       return yield* CliFailure.usage(`cannot import ${file}: run ${bundle.run.id} is already in this store`)
     }
