@@ -192,6 +192,9 @@ describe("the crontab entries of docs/DEPLOYMENT.md", () => {
   })
 })
 
+const withoutPnpmSilence = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+  Object.fromEntries(Object.entries(env).filter(([name]) => name !== "npm_config_reporter" && name !== "npm_config_loglevel"))
+
 describe("output another program reads, through pnpm as the README says", () => {
   // pnpm's own script (the test runs under `pnpm test`), else the one on PATH
   const pnpm = process.env["npm_execpath"]
@@ -199,7 +202,8 @@ describe("output another program reads, through pnpm as the README says", () => 
     spawnSync(pnpm === undefined ? "pnpm" : process.execPath, [...(pnpm === undefined ? [] : [pnpm]), ...args], {
       cwd: root,
       encoding: "utf8",
-      env: { ...process.env, COUNCIL_HOME: tempHome() },
+      // without the silence an outer `pnpm -s test` hands down (`npm_config_reporter=silent`): each launch says its own
+      env: { ...withoutPnpmSilence(process.env), COUNCIL_HOME: tempHome() },
       timeout: 60_000
     })
 
