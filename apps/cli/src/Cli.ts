@@ -177,8 +177,9 @@ const replay = Command.make(
           if (dryRun || send) return yield* CliFailure.usage("--dry-run and --send only apply with --from (a plain replay never sends anything)")
           if (model.length > 0) return yield* CliFailure.usage("--model only applies with --from (a plain replay asks no model)")
           const bundle = yield* Replay.resolveSource(source)
+          const origins = yield* Replay.originsOf(bundle)
           // a replay answers every external call from recordings: the run's services are there for the types only
-          return yield* Replay.replayRun(bundle).pipe(
+          return yield* Replay.replayRun(bundle, origins).pipe(
             Effect.provide(AppLayer.tradingWith(Replay.momentOfBundle(bundle), "empty", Llm.forReplay(bundle).layer))
           )
         })

@@ -46,10 +46,21 @@ export const resolveSource = (source: string) =>
       Effect.catchTag("RunNotFound", (notFound) => /[\\/]|\.json$/i.test(source) ? readBundle(source) : Effect.fail(noSuchRun(notFound)))
     )
 
-export const replayRun = (bundle: RunBundle) =>
+/**
+ * The parameters of the runs whose stages `bundle`'s run reused (a fork's parent, a retry's root), from this store:
+ * a reused stage replays as the run that made it. A run not held here (a bundle of another home) is left out.
+ */
+export const originsOf = (bundle: RunBundle) =>
+  Effect.gen(function*() {
+    const ids = [...new Set(bundle.checkpoints.flatMap((c) => c.reusedFrom === null ? [] : [c.reusedFrom]))]
+    const runs = yield* Effect.forEach(ids, (id) => RunStore.use((s) => s.getRun(id)))
+    return new Map(runs.flatMap((run) => Option.isSome(run) ? [[run.value.id, run.value.params] as const] : []))
+  }).pipe(Effect.provide(AppLayer.storage("empty")))
+
+export const replayRun = (bundle: RunBundle, origins: ReadonlyMap<RunId, RunBundle["run"]["params"]> = new Map()) =>
   Effect.gen(function*() {
     yield* Console.error(`Replaying run ${bundle.run.id} · trading day ${bundle.run.tradingDay} · from ${bundle.recordings.length} recorded calls`)
-    const report = yield* Runner.replay(DailyPipeline, bundle)
+    const report = yield* Runner.replay(DailyPipeline, bundle, origins)
     for (const stage of report.stages) {
       switch (stage.status) {
         case "identical":
