@@ -192,8 +192,9 @@ const replay = Command.make(
           if (dryRun || send) return yield* CliFailure.usage("--dry-run and --send only apply with --from (a plain replay never sends anything)")
           if (model.length > 0) return yield* CliFailure.usage("--model only applies with --from (a plain replay asks no model)")
           const { backtest: of, bundle } = yield* Replay.replaySource(source, backtest)
+          const origins = yield* Replay.originsOf(bundle, of)
           // a replay answers every external call from recordings: the run's services are there for the types only
-          return yield* Replay.replayRun(bundle, of).pipe(
+          return yield* Replay.replayRun(bundle, of, origins).pipe(
             Effect.provide(AppLayer.tradingWith(Replay.momentOfBundle(bundle), "empty", Llm.forReplay(bundle).layer))
           )
         })

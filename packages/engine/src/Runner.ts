@@ -497,9 +497,16 @@ export interface ReplayReport {
 
 /**
  * Re-executes every stage of a stored run from its recordings and compares each output with its checkpoint.
- * Writes nothing.
+ * Writes nothing. A stage a fork reused is re-derived as the run that made it: its id, and its parameters when
+ * `origins` has them (the parameters of each run named by a checkpoint's `reusedFrom`). A fork's own parameters can
+ * differ from its parent's (a retry of a day's failed accounts names only those), and a reused stage asked its
+ * questions with the parent's: without them its recorded calls are not found.
  */
-export const replay = <P extends Pipeline.Pipeline>(pipeline: P, bundle: RunBundle) =>
+export const replay = <P extends Pipeline.Pipeline>(
+  pipeline: P,
+  bundle: RunBundle,
+  origins: ReadonlyMap<RunId, RunRecord["params"]> = new Map()
+) =>
   Effect.gen(function*() {
     const run = bundle.run
     const observe = yield* RunObserver
@@ -539,7 +546,7 @@ export const replay = <P extends Pipeline.Pipeline>(pipeline: P, bundle: RunBund
         dryRun: run.dryRun,
         stage: stage.name,
         attempt: 1,
-        params: run.params
+        params: checkpoint.reusedFrom === null ? run.params : origins.get(checkpoint.reusedFrom) ?? run.params
       })
       const exit = yield* (stage.run(input as never) as Effect.Effect<unknown, unknown, Requirements<P>>).pipe(
         Effect.provideService(Recorder.Recorder, recorder),

@@ -517,6 +517,36 @@ describe("Runner", () => {
       assert.strictEqual(yield* Ref.get(prices.calls), before)
     }).pipe(Effect.provide(env())))
 
+  it.effect("a replay of a fork with parameters of its own re-derives a reused stage with the parameters of the run that made it", () =>
+    Effect.gen(function*() {
+      // a stage whose call is keyed by the run's parameters (as a PM's question names its account)
+      const Asked = Stage.make({
+        name: "Asked",
+        dependsOn: [],
+        output: Schema.Number,
+        run: () =>
+          Effect.gen(function*() {
+            const { params } = yield* RunContext
+            const symbol = JSON.stringify(params)
+            const prices = yield* Prices
+            return yield* Recorder.call("prices.quote", { symbol }, { success: Schema.Number, failure: QuoteFailed }, prices.quote(symbol))
+          })
+      })
+      const Then = Stage.make({ name: "Then", dependsOn: [Asked], output: Schema.Number, run: ({ Asked }) => Effect.succeed(Asked + 1) })
+      const asked = Pipeline.make("asked", [Asked, Then])
+      const parent = yield* Runner.start(asked, { ...options, params: { accounts: ["A", "B"] } })
+      // a retry of one account: the fork's own parameters name only it
+      const child = yield* Runner.fork(asked, parent.run.id, "Then", { dryRun: true, codeVersion: "t2", mode: "record", params: { accounts: ["B"] } })
+      const bundle = yield* Runner.bundleOf(child.run.id)
+      const alone = yield* Runner.replay(asked, bundle)
+      assert.deepStrictEqual(alone.stages.map((s) => s.status), ["failed", "not-run"])
+      const prices = yield* Prices
+      const before = yield* Ref.get(prices.calls)
+      const report = yield* Runner.replay(asked, bundle, new Map([[parent.run.id, parent.run.params]]))
+      assert.deepStrictEqual(report.stages.map((s) => s.status), ["identical", "identical"])
+      assert.strictEqual(yield* Ref.get(prices.calls), before)
+    }).pipe(Effect.provide(env())))
+
   it.effect("an unknown run id is reported", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Runner.resume(pipeline, "nope" as RunId))

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
-import { ExecutionReport, LEGACY_SCHEDULE } from "@council/domain"
+import { ExecutionReport, LEGACY_SCHEDULE, type RunId } from "@council/domain"
 import { type RunBundle, RunStore, Runner } from "@council/engine"
 import { DailyParams, DailyPipeline } from "@council/daily"
 import { codeVersion } from "../AppConfig.ts"
@@ -63,12 +63,28 @@ export const resolveSource = (source: string) =>
       Effect.catchTag("RunNotFound", (notFound) => /[\\/]|\.json$/i.test(source) ? readBundle(source) : Effect.fail(noSuchRun(notFound)))
     )
 
+/**
+ * The parameters of the runs whose stages `bundle`'s run reused (a fork's parent, a retry's root), from the store it
+ * was read from (`backtest`'s, when given): a reused stage replays as the run that made it. A run not held there (a
+ * bundle of another home) is left out.
+ */
+export const originsOf = (bundle: RunBundle, backtest: string | undefined) =>
+  Effect.gen(function*() {
+    const ids = [...new Set(bundle.checkpoints.flatMap((c) => c.reusedFrom === null ? [] : [c.reusedFrom]))]
+    const runs = yield* Effect.forEach(ids, (id) => RunStore.use((s) => s.getRun(id)))
+    return new Map(runs.flatMap((run) => Option.isSome(run) ? [[run.value.id, run.value.params] as const] : []))
+  }).pipe(Effect.provide(RunSource.layer(Option.fromUndefinedOr(backtest))))
+
 /** `replay <run>` of `bundle` (a session of `backtest`, when given): every stage compared; exit 1 on a divergence. */
-export const replayRun = (bundle: RunBundle, backtest: string | undefined = undefined) =>
+export const replayRun = (
+  bundle: RunBundle,
+  backtest: string | undefined = undefined,
+  origins: ReadonlyMap<RunId, RunBundle["run"]["params"]> = new Map()
+) =>
   Effect.gen(function*() {
     const of = backtest === undefined ? "" : ` of backtest ${backtest}`
     yield* Console.error(`Replaying run ${bundle.run.id}${of} · trading day ${bundle.run.tradingDay} · from ${bundle.recordings.length} recorded calls`)
-    const report = yield* Runner.replay(DailyPipeline, bundle)
+    const report = yield* Runner.replay(DailyPipeline, bundle, origins)
     for (const stage of report.stages) {
       switch (stage.status) {
         case "identical":
