@@ -132,10 +132,7 @@ const barsCache = oneOf(
 )
 
 /** `COUNCIL_LOCK_TTL_SECONDS`: how long a run's lock outlives its last heartbeat (default 60). */
-const lockTtlSeconds = Effect.flatMap(nonNegative("COUNCIL_LOCK_TTL_SECONDS", 60), (seconds) =>
-  seconds >= 1
-    ? Effect.succeed(seconds)
-    : Effect.fail(new FillModelConfigError({ variable: "COUNCIL_LOCK_TTL_SECONDS", message: "COUNCIL_LOCK_TTL_SECONDS: expected at least 1" })))
+const lockTtlSeconds = numberFrom("COUNCIL_LOCK_TTL_SECONDS", 60, (n) => n >= 1, "a number of seconds ≥ 1")
 
 export interface Settings {
   readonly accounts: AccountsConfig.LoadedAccounts

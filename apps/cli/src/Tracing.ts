@@ -4,7 +4,9 @@
  * to `<endpoint>/v1/traces` by `@effect/opentelemetry`, and flushed when the command ends. Unset (or empty),
  * nothing is exported and the exporter is not even loaded (`OtlpExport.ts` is imported only here, on demand).
  *
- * A bad value is a configuration error naming the variable (exit 2), never echoed (it may carry credentials).
+ * A bad value is a configuration error naming the variable (exit 2); the endpoint's is never echoed (it may carry
+ * credentials). `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT` is checked too when tracing is on (a bad one is not left to
+ * the exporter's silent default).
  */
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
@@ -18,6 +20,15 @@ export class TracingConfigError extends Schema.TaggedError<TracingConfigError>()
 
 const VARIABLE = "OTEL_EXPORTER_OTLP_ENDPOINT"
 
+/** How long an export may take (`OtlpExport`), read only when tracing is on: milliseconds, a whole number ≥ 1. */
+const TIMEOUT_VARIABLES = ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"]
+
+const checkTimeout = (variable: string) =>
+  Effect.flatMap(Config.option(Config.String(variable)).pipe(Effect.orElseSucceed(() => Option.none<string>())), (raw) =>
+    Option.isNone(raw) || raw.value === "" || /^\s*0*[1-9]\d{0,8}\s*$/.test(raw.value)
+      ? Effect.void
+      : Effect.fail(new TracingConfigError({ message: `${variable}: expected a whole number of milliseconds, 1 or more, got ${JSON.stringify(raw.value.slice(0, 40))}` })))
+
 /** The checked endpoint, or `None` when tracing is off. */
 export const endpoint = Effect.gen(function*() {
   const raw = yield* Config.option(Config.String(VARIABLE)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
@@ -29,6 +40,7 @@ export const endpoint = Effect.gen(function*() {
   if (url.username !== "" || url.password !== "") {
     return yield* new TracingConfigError({ message: `${VARIABLE}: must not carry user:password@ (put credentials in OTEL_EXPORTER_OTLP_HEADERS)` })
   }
+  yield* Effect.forEach(TIMEOUT_VARIABLES, checkTimeout)
   return Option.some(url.href.replace(/\/$/, ""))
 })
 

@@ -101,12 +101,24 @@ describe("the README's `pnpm bench` lines", () => {
 describe("the README's and DEPLOYMENT.md's test prerequisites", () => {
   it("name every Debian package scripts/ensure-test-tools.sh needs, for a user who is not root", () => {
     const script = readFileSync(new URL("../../../scripts/ensure-test-tools.sh", import.meta.url), "utf8")
-    const packages = [...script.matchAll(/^ensure (\S+) /gm)].map((m) => m[1]!)
+    const packages = [...script.matchAll(/^\s*ensure (\S+) /gm)].map((m) => m[1]!)
     assert.includeMembers(packages, ["postgresql", "chromium"])
     const deployment = readFileSync(new URL("../../../docs/DEPLOYMENT.md", import.meta.url), "utf8")
     for (const [doc, text] of [["README.md", readme], ["docs/DEPLOYMENT.md", deployment]] as const) {
       const install = /`sudo apt-get install -y ([a-z0-9 -]+)`/.exec(text)?.[1]?.split(" ") ?? []
       assert.sameMembers(install, packages, doc)
+    }
+  })
+
+  it("say which Chromium the dashboard tests drive, as scripts/chromium-path.sh resolves it", () => {
+    const script = readFileSync(new URL("../../../scripts/chromium-path.sh", import.meta.url), "utf8")
+    const code = script.split("\n").filter((line) => !line.trimStart().startsWith("#")).join("\n")
+    // the candidates, in the script's order: its override variable, the PATH's chromium, Debian's path
+    assert.match(code, /\$\{(CHROMIUM_PATH):-\}[\s\S]*command -v chromium[\s\S]*-x \/usr\/bin\/chromium/)
+    const deployment = readFileSync(new URL("../../../docs/DEPLOYMENT.md", import.meta.url), "utf8")
+    for (const [doc, text] of [["README.md", readme], ["docs/DEPLOYMENT.md", deployment]] as const) {
+      assert.include(text.replace(/\s*\n\s*/g, " "), "drive the `chromium` on the PATH, else `/usr/bin/chromium`", doc)
+      assert.include(text, "`CHROMIUM_PATH=/path/to/chromium`", doc)
     }
   })
 })

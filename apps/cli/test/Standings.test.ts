@@ -114,7 +114,12 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     const claude = await run(["equity", "--account", "claude", "--from", live.sessions[3]!, "--to", live.sessions[5]!])
     assert.deepStrictEqual(claude.trim().split("\n").slice(2).map((l) => l.split(/\s+/).slice(0, 2).join(" ")), live.sessions.slice(3, 6).map((d) => `CLAUDE ${d}`))
     const after = await run(["equity", "--from", "2099-01-02"])
-    assert.strictEqual(after.trim(), "no equity recorded in book live from 2099-01-02 on yet")
+    assert.strictEqual(after.trim(), "no equity recorded in book live from 2099-01-02 on yet — record a session's with: pnpm pipeline run daily (or pnpm pipeline reconcile)")
+    // a backtest's book is filled by its backtest, not by a daily run
+    const later = await run(["equity", "--backtest", "latest", "--from", "2099-01-02"])
+    assert.strictEqual(later.trim(), `no equity recorded in book ${BACKTEST} from 2099-01-02 on yet — its backtest records each session's as it runs: pnpm pipeline backtests shows where it stands (and how to --resume one that stopped)`)
+    const board = JSON.parse(await run(["leaderboard", "--backtest", "latest", "--from", "2099-01-02", "--json"]))
+    assert.strictEqual(board.verdict, `no equity recorded in book ${BACKTEST} from 2099-01-02 on yet — its backtest records each session's as it runs: pnpm pipeline backtests shows where it stands (and how to --resume one that stopped)`)
   })
 
   it("counts one backtest's window the same in `backtests`, `equity`, the leaderboard's table and its --json", async () => {
@@ -143,7 +148,7 @@ describe("leaderboard, equity and backtests from the ledger", () => {
   it("on a fresh home reads an empty book and creates nothing", async () => {
     const fresh = join(tempHome(), "home")
     const r = await cliInProcess(fresh, ["leaderboard"])
-    assert.deepStrictEqual([r.code, r.stdout.trim()], [0, "no equity recorded in book live yet"])
+    assert.deepStrictEqual([r.code, r.stdout.trim()], [0, "no equity recorded in book live yet — record a session's with: pnpm pipeline run daily (or pnpm pipeline reconcile)"])
     const b = await cliInProcess(fresh, ["backtests"])
     assert.deepStrictEqual([b.code, b.stdout.trim()], [0, "no backtests yet — start one with: pnpm pipeline backtest --from YYYY-MM-DD --to YYYY-MM-DD"])
     assert.isFalse((await import("node:fs")).existsSync(fresh))

@@ -135,9 +135,9 @@ describe("the monitor API and the CLI on the same inputs", () => {
       const chart = Schema.encodeSync(Standings.EquityChart)(Schema.decodeUnknownSync(Standings.EquityChart)(await (await fetchFresh(`${seeded.server.url}/api/equity/chart?${query}`)).json()))
       assert.deepInclude(chart, { window: asked, dates: [], accounts: [] }, query)
       const cli = await cliInProcess(seeded.home, ["equity", ...args])
-      assert.deepStrictEqual([cli.code, cli.stdout.trim()], [0, `no equity recorded in book live ${words} yet`])
+      assert.deepStrictEqual([cli.code, cli.stdout.trim()], [0, `no equity recorded in book live ${words} yet — record a session's with: pnpm pipeline run daily (or pnpm pipeline reconcile)`])
       const board = Schema.decodeUnknownSync(Standings.LeaderboardReport)(await (await fetchFresh(`${seeded.server.url}/api/leaderboard?${query}`)).json())
-      assert.strictEqual(board.verdict, `no equity recorded in book live ${words} yet`)
+      assert.strictEqual(board.verdict, `no equity recorded in book live ${words} yet — record a session's with: pnpm pipeline run daily (or pnpm pipeline reconcile)`)
     }
     const whole = Schema.decodeUnknownSync(Standings.EquityReport)(await (await fetchFresh(`${seeded.server.url}/api/equity?from=2000-01-03`)).json())
     assert.deepStrictEqual(Schema.encodeSync(Standings.AskedWindow)(whole.window), { from: "2000-01-03", to: null })

@@ -35,7 +35,7 @@ describe("a fresh home's dashboard", () => {
     await page.goto(`${server.url}/#/`)
     await page.waitForSelector("#runs, #view .empty")
     await page.waitForSelector("#view .loading", { state: "detached" })
-    assert.include(await page.textContent("#verdict, #view .verdict"), "no equity recorded in book live yet")
+    assert.strictEqual(await page.textContent("#verdict, #view .verdict"), "no equity recorded in book live yet — record a session's with: pnpm pipeline run daily (or pnpm pipeline reconcile)")
     assert.deepStrictEqual(await page.$$eval("#view .empty", (ps) => ps.map((p) => p.textContent)), [
       "no run yet — start one with: pnpm pipeline run daily", "nothing recorded yet", "nothing recorded yet", "no runs yet — start one with: pnpm pipeline run daily"
     ])

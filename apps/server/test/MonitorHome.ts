@@ -5,15 +5,17 @@
  * `pnpm pipeline serve` on it as a real process, on a free 127.0.0.1 port.
  */
 import { spawn } from "node:child_process"
-import { type Browser, chromium, type Page } from "playwright-core"
+import type { Browser, Page } from "playwright-core"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { answerWith, type FakeRequest, liveEnv, startFake, validAnswer } from "../../../packages/llm/test/FakeProvider.ts"
 import { bin, runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
+import { launchChromium } from "./Chromium.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { type Simulation, seedDatabase } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 
 export { BACKTEST } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
+export { launchChromium } from "./Chromium.ts"
 
 /** The session the LLM council trades: inside the simulated live book, which starts on 2025-01-02. */
 export const LLM_DAY = "2025-01-15"
@@ -109,13 +111,6 @@ export const fetchFresh = (url: string, init: RequestInit = {}): Promise<Respons
   headers.set("connection", "close")
   return fetch(url, { ...init, headers })
 }
-
-/** Debian's Chromium, headless (see STACK.md: nothing is downloaded), with nothing of its own on the network. */
-export const launchChromium = (): Promise<Browser> =>
-  chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
-  })
 
 /** Collects into `problems` what a page must not show: console errors and warnings, uncaught errors. */
 export const collectProblems = (page: Page, problems: Array<string>): void => {

@@ -39,6 +39,8 @@ import {
   DEFAULT_ACCOUNTS,
   defaultAccountSettings,
   ExitDistance,
+  issueInWords,
+  NOT_A_FIELD,
   TradingMode
 } from "@council/domain"
 import * as HeaderKey from "@council/io/HeaderKey"
@@ -125,8 +127,8 @@ const describeIssue = (error: Schema.SchemaError): string => {
   const path = at
     ? at.slice(3).replace(/^\[/, "").replace(/\]$/, "").split("][").map((k) => k.replace(/^"|"$/g, "")).join(".")
     : undefined
-  const expected = (lines[0] ?? "invalid").replace(/, got [\s\S]*$/, "")
-  const seed = path !== undefined && expected === "Expected no excess property" ? SEED_FIELDS[path] : undefined
+  const expected = issueInWords((lines[0] ?? "invalid").replace(/, got [\s\S]*$/, ""))
+  const seed = path !== undefined && expected === NOT_A_FIELD ? SEED_FIELDS[path] : undefined
   return `${path ? `${path}: ` : ""}${expected}${seed === undefined ? "" : ` (${seed})`}`
 }
 
@@ -167,7 +169,7 @@ const contradiction = (settings: AccountSettings): string | undefined => {
 const keysProblem = (entry: typeof AccountEntry.Type): string | undefined => {
   if (entry.broker === undefined) {
     return entry.credentials === undefined
-      ? `credentials: Missing key (an account without keys, on the local exchange, says "broker": "${LOCAL_EXCHANGE}")`
+      ? `credentials: missing (an account without keys, on the local exchange, says "broker": "${LOCAL_EXCHANGE}")`
       : undefined
   }
   if (entry.credentials !== undefined) return `"broker": "${LOCAL_EXCHANGE}" trades without keys: leave credentials out, or "broker" to trade through them`

@@ -144,8 +144,8 @@ describe("AccountsConfig.load", () => {
     ["a lowercase name", json([account({ id: "chatgpt" })]), /account #1 \(chatgpt\): id: account names are UPPERCASE/],
     ["a name with a space", json([account({ id: "MY ACCOUNT" })]), /account #1 \(MY ACCOUNT\): id: /],
     ["a duplicate name", json([account(), account()]), /account CHATGPT is configured twice/],
-    ["an unknown mode", json([account({ mode: "REAL" })]), /account #1 \(CHATGPT\): mode: Expected "PAPER" \| "LIVE"$/],
-    ["missing credentials", json([{ id: "CHATGPT", mode: "PAPER" }]), /account #1 \(CHATGPT\): credentials: Missing key/],
+    ["an unknown mode", json([account({ mode: "REAL" })]), /account #1 \(CHATGPT\): mode: expected PAPER or LIVE$/],
+    ["missing credentials", json([{ id: "CHATGPT", mode: "PAPER" }]), /account #1 \(CHATGPT\): credentials: missing/],
     ["an empty secret", json([account({ credentials: { keyId: "k", secretKey: "" } })]), /credentials\.secretKey: must not be empty/],
     ["a bad base URL", json([account({ baseUrl: "paper-api" })]), /account #1 \(CHATGPT\): baseUrl: is not a URL/],
     ["a base URL of another scheme", json([account({ baseUrl: "ftp://127.0.0.1" })]), /baseUrl: must start with http:\/\/ or https:\/\//],
@@ -155,20 +155,20 @@ describe("AccountsConfig.load", () => {
     ["a per-account base URL without keys", { ALPACA_COUNCIL_BASE_URL: "http://127.0.0.1:1" }, /ALPACA_CHATGPT_KEY_ID is not set/],
     ["a percentage over 100", json([account({ settings: { maxPositionPct: 150 } })]), /settings\.maxPositionPct: /],
     ["a negative order value", json([account({ settings: { maxOrderValue: -1 } })]), /settings\.maxOrderValue: /],
-    ["a string for a boolean", json([account({ settings: { allowShorting: "yes" } })]), /settings\.allowShorting: Expected boolean$/],
+    ["a string for a boolean", json([account({ settings: { allowShorting: "yes" } })]), /settings\.allowShorting: expected true or false$/],
     ["a zero rate limit", json([account({ rateLimitPerMinute: 0 })]), /rateLimitPerMinute: /],
     ["a gross exposure cap over 400", json([account({ settings: { maxGrossExposurePct: 401, allowMargin: true } })]), /^TRADING_ACCOUNTS_CONFIG: account #1 \(CHATGPT\): settings\.maxGrossExposurePct: /],
     ["a gross exposure cap over 100 without margin", json([account({ settings: { maxGrossExposurePct: 150 } })]), /^TRADING_ACCOUNTS_CONFIG: account #1 \(CHATGPT\): settings\.maxGrossExposurePct: 150 is above 100 %, which needs "allowMargin": true$/],
     ["a fractional count of positions", json([account({ settings: { maxOpenPositions: 2.5 } })]), /account #1 \(CHATGPT\): settings\.maxOpenPositions: /],
     ["a negative minimum order", json([account({ settings: { minOrderValue: -5 } })]), /account #1 \(CHATGPT\): settings\.minOrderValue: /],
     ["a minimum above the maximum order", json([account({ settings: { minOrderValue: 600, maxOrderValue: 500 } })]), /account #1 \(CHATGPT\): settings\.minOrderValue: 600 is above settings\.maxOrderValue \(500\)/],
-    ["a string for margin", json([account({ settings: { allowMargin: "no" } })]), /account #1 \(CHATGPT\): settings\.allowMargin: Expected boolean$/],
-    ["a number for fractional", json([account({ settings: { fractional: 1 } })]), /account #1 \(CHATGPT\): settings\.fractional: Expected boolean$/],
+    ["a string for margin", json([account({ settings: { allowMargin: "no" } })]), /account #1 \(CHATGPT\): settings\.allowMargin: expected true or false$/],
+    ["a number for fractional", json([account({ settings: { fractional: 1 } })]), /account #1 \(CHATGPT\): settings\.fractional: expected true or false$/],
     ["a stop loss of 100 %", json([account({ settings: { exits: { BASE: { stopLossPct: 100 } } } })]), /account #1 \(CHATGPT\): settings\.exits\.BASE\.stopLossPct: /],
     ["a zero take profit", json([account({ settings: { exits: { TIGHT: { takeProfitPct: 0 } } } })]), /settings\.exits\.TIGHT\.takeProfitPct: /],
-    ["an unknown risk profile", json([account({ settings: { exits: { HUGE: { stopLossPct: 5 } } } })]), /settings\.exits\.HUGE: Expected no excess property$/],
-    ["an unknown setting", json([account({ settings: { maxLeverage: 2 } })]), /account #1 \(CHATGPT\): settings\.maxLeverage: Expected no excess property$/],
-    ["an unknown field", json([account({ keyID: "typo" })]), /account #1 \(CHATGPT\): keyID: Expected no excess property$/],
+    ["an unknown risk profile", json([account({ settings: { exits: { HUGE: { stopLossPct: 5 } } } })]), /settings\.exits\.HUGE: not a field Council reads$/],
+    ["an unknown setting", json([account({ settings: { maxLeverage: 2 } })]), /account #1 \(CHATGPT\): settings\.maxLeverage: not a field Council reads$/],
+    ["an unknown field", json([account({ keyID: "typo" })]), /account #1 \(CHATGPT\): keyID: not a field Council reads$/],
     ["LIVE without the switch", json([account({ mode: "LIVE", liveConfirmed: true })]), /CHATGPT: mode LIVE is refused unless COUNCIL_ALLOW_LIVE=I_UNDERSTAND_REAL_MONEY/],
     [
       "LIVE without liveConfirmed",
@@ -247,11 +247,11 @@ describe("AccountsConfig.load", () => {
     [
       "the plan's alpaca field",
       json([{ id: "PAPER_1", mode: "PAPER", alpaca: { keyId: "PKTESTKEY", secretKey: "s3cr3t-value" } }]),
-      /account #1 \(PAPER_1\): alpaca: Expected no excess property \(Council's field is "credentials": \{"keyId": …, "secretKey": …\}\)$/
+      /account #1 \(PAPER_1\): alpaca: not a field Council reads \(Council's field is "credentials": \{"keyId": …, "secretKey": …\}\)$/
     ],
-    ["the plan's maxEquity", json([account({ settings: { maxEquity: 10000 } })]), /settings\.maxEquity: Expected no excess property \(Council's limit on an order's value is "maxOrderValue" \(dollars\)\)$/],
-    ["the architecture's account_id", json([account({ account_id: "PA3IUYCYRWGK" })]), /account #1 \(CHATGPT\): account_id: Expected no excess property \(not a Council field: the broker knows the account by its keys\)$/],
-    ["the plan's isDryRun", json([account({ settings: { isDryRun: true } })]), /settings\.isDryRun: Expected no excess property \(Council's field is "dryRun"\)$/],
+    ["the plan's maxEquity", json([account({ settings: { maxEquity: 10000 } })]), /settings\.maxEquity: not a field Council reads \(Council's limit on an order's value is "maxOrderValue" \(dollars\)\)$/],
+    ["the architecture's account_id", json([account({ account_id: "PA3IUYCYRWGK" })]), /account #1 \(CHATGPT\): account_id: not a field Council reads \(not a Council field: the broker knows the account by its keys\)$/],
+    ["the plan's isDryRun", json([account({ settings: { isDryRun: true } })]), /settings\.isDryRun: not a field Council reads \(Council's field is "dryRun"\)$/],
     [
       "some of the six accounts' variables, without COUNCIL_ACCOUNTS",
       { ALPACA_COUNCIL_KEY_ID: "PKONE", ALPACA_COUNCIL_SECRET_KEY: "s", ALPACA_CLAUDE_KEY_ID: "PKTWO", ALPACA_CLAUDE_SECRET_KEY: "s" },
@@ -290,7 +290,7 @@ describe("AccountsConfig.load", () => {
   it.effect("never repeats a credential that has the wrong type", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(load(json([account({ credentials: { keyId: "PKX1", secretKey: 98765432109876 } })])))
-      assert.match(error.message, /credentials\.secretKey: Expected string$/)
+      assert.match(error.message, /credentials\.secretKey: expected a string$/)
       assert.notInclude(error.message, "98765432109876")
     }))
 

@@ -27,7 +27,7 @@ describe("TRADING_ACCOUNTS_CONFIG with accounts on Alpaca and on the local excha
     Effect.gen(function*() {
       assert.strictEqual(
         yield* refusal(json([keyed, { id: "GEMINI", mode: "PAPER" }])),
-        `TRADING_ACCOUNTS_CONFIG: account #2 (GEMINI): credentials: Missing key (an account without keys, on the local exchange, says "broker": "local-exchange")`
+        `TRADING_ACCOUNTS_CONFIG: account #2 (GEMINI): credentials: missing (an account without keys, on the local exchange, says "broker": "local-exchange")`
       )
       assert.match(yield* refusal(json([{ ...local, credentials: keyed.credentials }])), /account #1 \(GEMINI\): "broker": "local-exchange" trades without keys: leave credentials out/)
       assert.match(yield* refusal(json([{ ...local, baseUrl: "http://127.0.0.1:9999" }])), /account #1 \(GEMINI\): "broker": "local-exchange" is the in-process exchange: leave baseUrl out/)
@@ -36,7 +36,7 @@ describe("TRADING_ACCOUNTS_CONFIG with accounts on Alpaca and on the local excha
         yield* refusal({ ...json([{ ...local, mode: "LIVE", liveConfirmed: true }]), COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" }),
         /"broker": "local-exchange" is paper only/
       )
-      assert.match(yield* refusal(json([{ ...local, broker: "alpaca" }])), /account #1 \(GEMINI\): broker: Expected "local-exchange"/)
+      assert.match(yield* refusal(json([{ ...local, broker: "alpaca" }])), /account #1 \(GEMINI\): broker: expected local-exchange$/)
     }))
 
   it.effect("a live account beside a local one still needs COUNCIL_ALLOW_LIVE and liveConfirmed (the LIVE guard, unchanged)", () =>

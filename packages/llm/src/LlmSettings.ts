@@ -17,8 +17,8 @@
  * `<ROLE>` is a PM (`CHATGPT`, `GEMINI`, `CLAUDE`, `GROQ`, `DEEPSEEK`) or `CHAIRMAN`.
  *
  * **Gotchas**
- * - A malformed value fails with an `LlmSettingsError`: one line naming the variable and what was expected, never
- *   the value (a key, or a base URL that carries a password). `prices` reads the table and fails the same way.
+ * - A malformed value fails with an `LlmSettingsError`: one line naming the variable, what it accepts and, but for
+ *   a key or a base URL (which may carry a password), what it holds. `prices` reads the table and fails the same way.
  * - An empty variable counts as unset; one set to blanks only is an error.
  * - A base URL must be http(s) without user info, query or fragment; it is kept as `origin + path`.
  *
@@ -29,7 +29,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { PM_NAMES } from "@council/domain"
+import { choiceList, PM_NAMES } from "@council/domain"
 import * as HeaderKey from "@council/io/HeaderKey"
 import type { BudgetLimits } from "./Budget.ts"
 import {
@@ -88,22 +88,27 @@ const text = (name: string): Effect.Effect<Option.Option<string>, LlmSettingsErr
     })
   )
 
-/** What a schema expected, never the value it got. */
-const expected = (error: Schema.SchemaError) => (error.message.split("\n")[0] ?? "invalid").replace(/, got [\s\S]*$/, "")
-
-const parsed = <A>(schema: Schema.Codec<A, string>, name: string) =>
+/**
+ * A variable decoded by `schema`, refused as one line: the variable, what it holds (these hold no secret: keys and
+ * base URLs are read apart) and what it accepts in words, never the schema's own text.
+ */
+const parsed = <A>(schema: Schema.Codec<A, string>, name: string, accepts: string) =>
   Effect.flatMap(text(name), (value) =>
     Option.isNone(value)
       ? Effect.succeed(Option.none<A>())
       : Schema.decodeUnknownEffect(schema)(value.value).pipe(
         Effect.map(Option.some),
-        Effect.catch((e) => fail(name, expected(e)))
+        Effect.catch(() => fail(name, `expected ${accepts}, got ${JSON.stringify(value.value.slice(0, 40))}`))
       ))
 
-const PositiveNumber = Schema.NumberFromString.check(Schema.isFinite({ message: "expected a number" }), Schema.isGreaterThan(0, { message: "expected a number > 0" }))
-const PositiveInt = Schema.NumberFromString.check(Schema.isInt({ message: "expected a whole number" }), Schema.isGreaterThanOrEqualTo(1, { message: "expected a whole number ≥ 1" }))
+const PositiveNumber = Schema.NumberFromString.check(Schema.isFinite(), Schema.isGreaterThan(0))
+const POSITIVE_NUMBER = "a number > 0"
+const PositiveInt = Schema.NumberFromString.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1))
+const POSITIVE_INT = "a whole number ≥ 1"
 const EffortSetting = Schema.Literals([...ReasoningEffort.literals, "omit"])
+const EFFORT = choiceList(EffortSetting.literals)
 const Mode = Schema.Literals(["offline", "live"])
+const MODE = choiceList(Mode.literals)
 
 /**
  * A base URL as the adapters use it: `origin + path` without a trailing slash, or why it is refused. Messages
@@ -146,16 +151,16 @@ const byKey = <K extends string, A, E>(keys: ReadonlyArray<K>, f: (key: K) => Ef
 
 /** The LLM settings of the environment; the first malformed variable fails, named. */
 export const read: Effect.Effect<LlmSettings, LlmSettingsError> = Effect.gen(function*() {
-  const mode = yield* parsed(Mode, "COUNCIL_LLM")
+  const mode = yield* parsed(Mode, "COUNCIL_LLM", MODE)
   const keys = yield* byKey(ProviderId.literals, key)
   const baseUrls = yield* byKey(ProviderId.literals, baseUrl)
-  const maxTokens = yield* parsed(PositiveInt, "COUNCIL_MAX_OUTPUT_TOKENS")
-  const effort = yield* parsed(EffortSetting, "COUNCIL_REASONING_EFFORT")
+  const maxTokens = yield* parsed(PositiveInt, "COUNCIL_MAX_OUTPUT_TOKENS", POSITIVE_INT)
+  const effort = yield* parsed(EffortSetting, "COUNCIL_REASONING_EFFORT", EFFORT)
   const roles = yield* Effect.forEach(ROLES, (role) =>
     Effect.gen(function*() {
       const ref = yield* modelRef(role)
-      const roleTokens = Option.orElse(yield* parsed(PositiveInt, `COUNCIL_MAX_OUTPUT_TOKENS_${role}`), () => maxTokens)
-      const roleEffort = Option.getOrUndefined(Option.orElse(yield* parsed(EffortSetting, `COUNCIL_REASONING_EFFORT_${role}`), () => effort))
+      const roleTokens = Option.orElse(yield* parsed(PositiveInt, `COUNCIL_MAX_OUTPUT_TOKENS_${role}`, POSITIVE_INT), () => maxTokens)
+      const roleEffort = Option.getOrUndefined(Option.orElse(yield* parsed(EffortSetting, `COUNCIL_REASONING_EFFORT_${role}`, EFFORT), () => effort))
       if (ref === "offline") return { role, variable: modelVariable(role), model: "offline" } satisfies RoleSetting
       return {
         role,
@@ -170,8 +175,8 @@ export const read: Effect.Effect<LlmSettings, LlmSettingsError> = Effect.gen(fun
     }))
   const present: Partial<Record<ProviderId, Redacted.Redacted>> = {}
   for (const p of ProviderId.literals) if (Option.isSome(keys[p])) present[p] = keys[p].value
-  const perRun = yield* parsed(PositiveNumber, "COUNCIL_LLM_BUDGET_USD")
-  const perMonth = yield* parsed(PositiveNumber, "COUNCIL_LLM_BUDGET_USD_MONTH")
+  const perRun = yield* parsed(PositiveNumber, "COUNCIL_LLM_BUDGET_USD", POSITIVE_NUMBER)
+  const perMonth = yield* parsed(PositiveNumber, "COUNCIL_LLM_BUDGET_USD_MONTH", POSITIVE_NUMBER)
   return {
     mode: Option.getOrElse(mode, () => (Object.keys(present).length > 0 ? "live" : "offline")),
     keys: present,
@@ -179,7 +184,7 @@ export const read: Effect.Effect<LlmSettings, LlmSettingsError> = Effect.gen(fun
     roles,
     pricesFile: Option.getOrElse(yield* text("COUNCIL_PRICES"), () => defaultPricesFile),
     limits: { perRunUsd: Option.getOrNull(perRun), perMonthUsd: Option.getOrNull(perMonth) },
-    timeoutSeconds: Option.getOrElse(yield* parsed(PositiveNumber, "COUNCIL_LLM_TIMEOUT_SECONDS"), () => 90)
+    timeoutSeconds: Option.getOrElse(yield* parsed(PositiveNumber, "COUNCIL_LLM_TIMEOUT_SECONDS", POSITIVE_NUMBER), () => 90)
   }
 })
 

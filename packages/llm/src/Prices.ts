@@ -24,6 +24,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { Buffer } from "node:buffer"
 import * as fs from "node:fs"
+import { issueInWords } from "@council/domain"
 import { spendText } from "@council/domain/Figures.js"
 import * as FileProblem from "@council/io/FileProblem"
 import type { TokenUsage } from "./Exchange.ts"
@@ -55,9 +56,14 @@ export const defaultPricesFile: string = new URL("../../../data/llm-prices.json"
 
 const decodeTable = Schema.decodeUnknownEffect(Schema.fromJsonString(PriceTable))
 
-/** What a schema error says was wrong and where, in one line, without the value it got. */
-const problemOf = (message: string): string =>
-  message.split("\n").map((l) => l.trim()).filter((l) => l !== "").slice(0, 2).join(" ").replace(/, got [^\n]*?(?= at \[|$)/, "")
+/** What a schema error says was wrong and where, in one line of words, without the value it got: `models.a.input: expected a number`. */
+const problemOf = (message: string): string => {
+  const lines = message.split("\n").map((l) => l.trim()).filter((l) => l !== "")
+  const issue = issueInWords((lines[0] ?? "invalid").replace(/, got [\s\S]*$/, ""))
+  const at = lines.find((l) => l.startsWith("at ["))
+  const path = at?.slice(3).replace(/^\[/, "").replace(/\]$/, "").split("][").map((k) => k.replace(/^"|"$/g, "")).join(".")
+  return path === undefined ? issue : `${path}: ${issue}`
+}
 
 /** Why the price table's file cannot be read, in words with the system's code; JSON given in its place is named as such. */
 const unreadable = (file: string, e: unknown): string => {

@@ -1,6 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Redacted } from "effect"
 import { Lineup, LlmSettings, Prices } from "@council/llm"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 
 const read = (env: Record<string, string>) =>
   LlmSettings.read.pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env })))
@@ -78,11 +81,11 @@ describe("LlmSettings", () => {
         [{ COUNCIL_MODEL_CLAUDE: "mistral:large" }, "COUNCIL_MODEL_CLAUDE: unknown provider \"mistral\" (expected one of openai, gemini, anthropic, groq, deepseek, or offline)"],
         // the list above ends "or offline": a user who reads it writes offline:… and is not told offline is unknown
         [{ COUNCIL_MODEL_CLAUDE: "offline:rules" }, "COUNCIL_MODEL_CLAUDE: \"offline\" takes no model id: write offline alone"],
-        [{ COUNCIL_LLM: "sometimes" }, "COUNCIL_LLM: Expected \"offline\" | \"live\""],
-        [{ COUNCIL_LLM_BUDGET_USD: "-1" }, "COUNCIL_LLM_BUDGET_USD: expected a number > 0"],
-        [{ COUNCIL_LLM_BUDGET_USD_MONTH: "lots" }, "COUNCIL_LLM_BUDGET_USD_MONTH: expected a number"],
-        [{ COUNCIL_MAX_OUTPUT_TOKENS_GROQ: "1.5" }, "COUNCIL_MAX_OUTPUT_TOKENS_GROQ: expected a whole number"],
-        [{ COUNCIL_REASONING_EFFORT_GEMINI: "extreme" }, "COUNCIL_REASONING_EFFORT_GEMINI: Expected \"none\" | \"minimal\" | \"low\" | \"medium\" | \"high\" | \"xhigh\" | \"max\" | \"omit\""],
+        [{ COUNCIL_LLM: "sometimes" }, "COUNCIL_LLM: expected offline or live, got \"sometimes\""],
+        [{ COUNCIL_LLM_BUDGET_USD: "-1" }, "COUNCIL_LLM_BUDGET_USD: expected a number > 0, got \"-1\""],
+        [{ COUNCIL_LLM_BUDGET_USD_MONTH: "lots" }, "COUNCIL_LLM_BUDGET_USD_MONTH: expected a number > 0, got \"lots\""],
+        [{ COUNCIL_MAX_OUTPUT_TOKENS_GROQ: "1.5" }, "COUNCIL_MAX_OUTPUT_TOKENS_GROQ: expected a whole number ≥ 1, got \"1.5\""],
+        [{ COUNCIL_REASONING_EFFORT_GEMINI: "extreme" }, "COUNCIL_REASONING_EFFORT_GEMINI: expected none, minimal, low, medium, high, xhigh, max or omit, got \"extreme\""],
         [{ COUNCIL_CHAIRMAN_MODEL: "  " }, "COUNCIL_CHAIRMAN_MODEL: is set but blank; unset it or give it a value"],
         [{ ANTHROPIC_API_KEY: " \t " }, "ANTHROPIC_API_KEY: is set but blank; unset it or give it a value"],
         [{ OPENAI_BASE_URL: "https://proxy:s3cr3t-pw@127.0.0.1:9/v1" }, "OPENAI_BASE_URL: must not contain user:password@ (the key goes in its own variable)"],
@@ -112,6 +115,26 @@ describe("LlmSettings", () => {
       const missing = yield* Effect.flip(Effect.flatMap(read({ COUNCIL_PRICES: "/nonexistent/prices.json" }), LlmSettings.prices))
       assert.strictEqual(missing.variable, "COUNCIL_PRICES")
       assert.match(missing.message, /^COUNCIL_PRICES: cannot read the price table \/nonexistent\/prices\.json: no such file \(ENOENT\)$/)
+    }))
+
+  it.effect("says in words what a malformed price table has wrong, where, never a schema's text", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "council-prices-"))
+      try {
+        for (const [content, problem] of [
+          ["{not json", "not valid JSON"],
+          [`{"asOf":"2026-01-02","currency":"EUR","models":{}}`, "currency: expected USD"],
+          [`{"asOf":"2026-01-02","currency":"USD","models":{"openai:x":{"input":"1.25","output":10,"cachedInput":0.125}}}`, "models.openai:x.input: expected a number"],
+          [`{"asOf":"2026-01-02","currency":"USD"}`, "models: missing"]
+        ] as const) {
+          const file = join(dir, "prices.json")
+          writeFileSync(file, content)
+          const error = yield* Effect.flip(Effect.flatMap(read({ COUNCIL_PRICES: file }), LlmSettings.prices))
+          assert.strictEqual(error.message, `COUNCIL_PRICES: ${file} is not a price table: ${problem}`)
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
     }))
 })
 

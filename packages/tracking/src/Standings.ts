@@ -172,6 +172,18 @@ export const windowPhrase = (window: { readonly from?: string | null | undefined
     ? ` up to ${window.to}`
     : ""
 
+/**
+ * What a book with no equity (in the window asked, for `account` when named) says, with what records some: a live
+ * book's sessions by each daily run (its Reconcile stage) or `reconcile` alone, a backtest's by the backtest as it
+ * runs. The CLI's `equity` and `leaderboard`, the API's verdict and the dashboard all say this one sentence.
+ */
+export const noEquityYet = (book: string, window: Parameters<typeof windowPhrase>[0], account?: string): string =>
+  `no equity recorded in book ${book}${account === undefined ? "" : ` for ${account}`}${windowPhrase(window)} yet — ${
+    book === liveBook
+      ? "record a session's with: pnpm pipeline run daily (or pnpm pipeline reconcile)"
+      : "its backtest records each session's as it runs: pnpm pipeline backtests shows where it stands (and how to --resume one that stopped)"
+  }`
+
 /** The leaderboard of the window, with its baselines and attribution (see the module's details). */
 export const leaderboardReport = (query: LeaderboardQuery): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
   Effect.flatMap(equityReport(query), (report) => leaderboardOf(query, report))
@@ -202,7 +214,7 @@ export const leaderboardWithBaselines = (query: LeaderboardQuery, report: Equity
     const costs = costsLine(yield* definitionOf(query.book))
     const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, llmCostEstimated: [], contest: null, unrecordedSessions: null, costs }
     const without = (verdict: string): WithBaselines => ({ leaderboard: { ...base, leaderboard: null, verdict }, baselines: [], valuedAt: new Map() })
-    if (report.accounts.length === 0) return without(`no equity recorded in book ${query.book}${windowPhrase(query)} yet`)
+    if (report.accounts.length === 0) return without(noEquityYet(query.book, query))
     if (report.benchmark === null) return without(`the market data has no ${BENCHMARK} to benchmark against`)
     // every fill up to the window's end: a trade the window closes may have opened before it (its entry price and
     // its side come from those earlier fills); the leaderboard counts the trades closed in the window

@@ -109,10 +109,10 @@ describe("Standings", () => {
     Effect.gen(function*() {
       const empty = yield* Standings.leaderboardReport({ book: liveBook })
       assert.isNull(empty.leaderboard)
-      assert.strictEqual(empty.verdict, "no equity recorded in book live yet")
+      assert.strictEqual(empty.verdict, "no equity recorded in book live yet — record a session's with: pnpm pipeline run daily (or pnpm pipeline reconcile)")
       yield* seeded(5)
       const window = yield* Standings.leaderboardReport({ book: liveBook, from: TradingDay.make("2025-01-01") })
-      assert.strictEqual(window.verdict, "no equity recorded in book live from 2025-01-01 on yet")
+      assert.strictEqual(window.verdict, "no equity recorded in book live from 2025-01-01 on yet — record a session's with: pnpm pipeline run daily (or pnpm pipeline reconcile)")
     }).pipe(Effect.provide(env())))
 
   it.effect("the equity report carries exposure, traded dollars, drawdown and SPY's closes on the same sessions", () =>

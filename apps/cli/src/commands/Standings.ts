@@ -232,7 +232,7 @@ const equityOf = (options: EquityOptions, window: Window) =>
     )
     if (options.csv) return yield* Console.log([CSV_HEADER, ...rows, ...paperRows].map((r) => r.join(",")).join("\n"))
     if (rows.length + paperRows.length === 0) {
-      return yield* Console.log(`no equity recorded in book ${book}${named ? ` for ${named}` : ""}${Standings.windowPhrase(window)} yet`)
+      return yield* Console.log(Standings.noEquityYet(book, window, named))
     }
     yield* Console.log(table(
       ["ACCOUNT", "DATE", "EQUITY", "CASH", "GROSS EXPOSURE", "TRADED", "DRAWDOWN", "LLM COST", "SPY"],
