@@ -2,15 +2,27 @@
  * A backtest's session runs on the monitor: `/api/runs?backtest=` and `/api/runs/{id}?backtest=` read them from the
  * backtest's own database, read-only, and the dashboard's sessions page and a session's page (the backtest in the
  * address) show them as the API answers and as `show <id> --backtest <bt> --json` prints them. Two short backtests
- * whose first day is the same run id (`2024-01-03-bt`) but not the same session: each page shows its own.
+ * whose first day is the same run id (`2024-01-03-bt`) but not the same session: each page shows its own. Two more of
+ * the same three sessions, one with the LLM PMs (a fake provider on 127.0.0.1) and one replaying them (paid nothing):
+ * each session's LLM cost is its backtest's book's, as `runs --backtest` and `show --backtest` say.
  */
 import { existsSync, readdirSync, renameSync } from "node:fs"
+import { DatabaseSync } from "node:sqlite"
 import { join } from "node:path"
 import { assert, beforeAll, describe, it } from "@effect/vitest"
 import { tempHome } from "../../cli/test/CliHarness.ts"
 import { cliOk } from "../../cli/test/InProcess.ts"
 import { page, problems, runDetailOf, runsOf, server, useDashboardOf } from "./DashboardPage.ts"
 import { fetchFresh } from "./MonitorHome.ts"
+import { liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
+
+const KEYS = {
+  OPENAI_API_KEY: "sk-dss-openai-3e1a7c90",
+  GEMINI_API_KEY: "gm-dss-gemini-52b8d0f4",
+  ANTHROPIC_API_KEY: "ant-dss-anthropic-a19c6e27",
+  GROQ_API_KEY: "gsk-dss-groq-7c40e1b3",
+  DEEPSEEK_API_KEY: "ds-dss-deepseek-0f9d2a68"
+}
 
 /** What `show <id> --backtest <bt> --json` prints, as far as this test reads it. */
 interface Shown {
@@ -23,10 +35,21 @@ interface Shown {
 let home: string
 let first: string
 let second: string
+let paid: string
+let unpaid: string
 const DAY = "2024-01-03-bt"
+const PAID = ["2026-05-06-bt", "2026-05-05-bt", "2026-05-04-bt"]
 
 useDashboardOf(async () => {
   home = tempHome()
+  const fake = await startFake()
+  try {
+    const range = ["--from", "2026-05-04", "--to", "2026-05-06", "--accounts", "COUNCIL,CLAUDE", "--json"]
+    paid = JSON.parse(await cliOk(home, ["backtest", ...range, "--pms", "live"], { ...liveEnv(fake, KEYS), COUNCIL_LLM_BUDGET_USD_MONTH: "100" })).id as string
+    unpaid = JSON.parse(await cliOk(home, ["backtest", ...range, "--pms", "replay"])).id as string
+  } finally {
+    await fake.close()
+  }
   const ids: Array<string> = []
   for (const [from, to] of [["2024-01-02", "2024-01-31"], ["2024-01-03", "2024-01-10"]]) {
     ids.push(JSON.parse(await cliOk(home, ["backtest", "--from", from!, "--to", to!, "--json"])).id as string)
@@ -115,6 +138,35 @@ describe("/api/runs?backtest= — a backtest's session runs", () => {
     const doc = JSON.stringify((await get("/openapi.json")).body)
     const runs = /"\/api\/runs":\{.*?"\/api\/runs\/\{id\}"/.exec(doc)?.[0] ?? ""
     assert.include(runs, "\"name\":\"backtest\"")
+  })
+})
+
+/** What the home's spend ledger holds for `run` of backtest `book` (read here, beside the server). */
+const spentOn = (book: string, run: string) => {
+  const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
+  try {
+    return Number((db.prepare("SELECT SUM(cost_usd) AS c FROM llm_spend WHERE book = ? AND run_id = ?").get(book, run) as { c: number | null }).c)
+  } finally {
+    db.close()
+  }
+}
+
+describe("a backtest's sessions' LLM costs on the API: its book's", () => {
+  it("lists and details each session with what its backtest paid for it, as `runs --backtest` lists them; a replaying backtest's same ids paid nothing", async () => {
+    const listed = runsOf((await get(`/api/runs?backtest=${paid}`)).body)
+    assert.deepStrictEqual(listed.map((r) => r.id), PAID)
+    assert.deepStrictEqual((await get(`/api/runs?backtest=${paid}`)).body, await listedByCli(paid))
+    for (const run of listed) {
+      if (!("llmCost" in run)) return assert.fail(`${run.id} is damaged`)
+      const spent = spentOn(paid, run.id)
+      assert.isAbove(spent, 0, run.id)
+      assert.closeTo(run.llmCost?.totalUsd ?? 0, spent, 1e-9, run.id)
+      const detail = runDetailOf((await get(`/api/runs/${run.id}?backtest=${paid}`)).body)
+      assert.closeTo(detail.llmCosts?.totalUsd ?? 0, spent, 1e-9, run.id)
+    }
+    const free = runsOf((await get(`/api/runs?backtest=${unpaid}`)).body)
+    assert.deepStrictEqual(free.map((r) => [r.id, "llmCost" in r ? r.llmCost : "damaged"]), PAID.map((id) => [id, null]))
+    for (const id of PAID) assert.isNull(runDetailOf((await get(`/api/runs/${id}?backtest=${unpaid}`)).body).llmCosts, id)
   })
 })
 
