@@ -14,7 +14,6 @@
  * - The home's case loads nothing of the ledger; `--backtest` loads `@council/tracking` when it resolves the flag.
  */
 import { existsSync } from "node:fs"
-import { join } from "node:path"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -65,8 +64,8 @@ const mainDatabase = Layer.unwrap(AppSettings.use((s) => Effect.succeed(Database
 const resolveBacktest = (raw: string) =>
   Effect.gen(function*() {
     if (raw.trim() === "") return yield* CliFailure.usage("--backtest: give a backtest id, latest, or live (list them with: pnpm pipeline backtests)")
-    const [{ Standings, TradeLedger }, { backtestActivities, resumeCommand }, { backtestsDir }] = yield* Effect.promise(() =>
-      Promise.all([import("@council/tracking"), import("@council/daily/BacktestActivity"), import("./BacktestFiles.ts")])
+    const [{ Standings, TradeLedger }, { backtestActivities, resumeCommand }] = yield* Effect.promise(() =>
+      Promise.all([import("@council/tracking"), import("@council/daily/BacktestActivity")])
     )
     const ledgerFailure = (e: { readonly message: string }) => CliFailure.failed(`the ledger could not be read: ${e.message}`)
     const { id, state } = yield* Effect.gen(function*() {
@@ -81,24 +80,21 @@ const resolveBacktest = (raw: string) =>
     const activity = (yield* backtestActivities([{ id, status }]).pipe(
       Effect.mapError((e) => CliFailure.failed(`cannot read which backtests are being run: ${e.message}`))
     )).get(id)
-    const dir = yield* backtestsDir
-    const file = join(dir, `${id}.db`)
+    const location = Database.backtestLocation((yield* AppSettings).database, id)
+    const { file, home: dir } = location
     if (!existsSync(file)) {
       return yield* CliFailure.usage(
         `--backtest ${id}: its database ${file} is missing (restore ${dir} beside the home's database, or point COUNCIL_HOME at the home that ran it)`
       )
     }
-    return { id, file, dir, activity, resume: resumeCommand(id) } as const
+    return { id, file, location, activity, resume: resumeCommand(id) } as const
   })
 
 /** A backtest's runs: its own database (migrated if an older version wrote it, never created), the home's spend. */
 const ofBacktest = (raw: string) =>
   Layer.unwrap(Effect.gen(function*() {
-    const { activity, dir, file, id, resume } = yield* resolveBacktest(raw)
+    const { activity, file, id, location, resume } = yield* resolveBacktest(raw)
     const spend = yield* SpendLedger
-    const { database } = yield* AppSettings
-    const busy = database._tag === "Sqlite" && database.busyTimeoutMs !== undefined ? { busyTimeoutMs: database.busyTimeoutMs } : {}
-    const location: Database.Location = { _tag: "Sqlite", home: dir, file, ...busy }
     return Layer.mergeAll(
       Layer.succeed(RunSource, RunSource.of({ backtest: { id, file, activity, resume } })),
       Layer.succeed(SpendLedger, spend),

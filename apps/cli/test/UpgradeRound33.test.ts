@@ -1,11 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { readFileSync, writeFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { Effect, Layer } from "effect"
-import type { RunId } from "@council/domain"
-import { BundleFile, Runner } from "@council/engine"
-import { Database, SqlRunStore } from "@council/store"
 import { failureOf, intendedClientIds } from "./CliHarness.ts"
 import { restoredHome } from "./FixtureHome.ts"
 import { cliInProcess, cliOk } from "./InProcess.ts"
@@ -73,19 +69,6 @@ const backtestRuns = (file: string): ReadonlyArray<string> => {
   }
 }
 
-/**
- * A backtest session's run as a bundle file beside `file` (`replay` reads a bundle file; it finds run ids in the
- * home's store only): what `export` writes, read from the backtest's own file.
- */
-const backtestBundle = (file: string, id: string): Promise<string> =>
-  Effect.runPromise(
-    Runner.bundleOf(id as RunId).pipe(Effect.provide(SqlRunStore.layer.pipe(Layer.provide(Database.layerSqlite(file)))))
-  ).then((bundle) => {
-    const written = `${file}.${id}.json`
-    writeFileSync(written, JSON.stringify(BundleFile.seal(bundle)))
-    return written
-  })
-
 describe("a home the round-33 version made, read by the code of the day", () => {
   it("replays every run in it exactly", async () => {
     const home = restoredHome(FIXTURE)
@@ -96,13 +79,14 @@ describe("a home the round-33 version made, read by the code of the day", () => 
       const all = id === manifest.awaiting ? "every stage it ran identical" : "every stage identical"
       assert.include(replayed.stdout + replayed.stderr, `replay of ${id}: ${all}`, kind)
     }
-    // the backtest's sessions, each a run in its own file
+    // the backtest's sessions, each a run in its own file, replayed from there (`replay <id> --backtest <bt>`)
     const file = join(home, "backtests", `${manifest.backtest}.db`)
     const sessions = backtestRuns(file)
     assert.deepStrictEqual(sessions, ["2026-05-19-bt", "2026-05-20-bt", "2026-05-21-bt"])
     for (const id of sessions) {
-      const replayed = await cliInProcess(home, ["replay", await backtestBundle(file, id)])
-      assert.strictEqual(replayed.code, 0, failureOf(["replay", id], replayed))
+      const args = ["replay", id, "--backtest", manifest.backtest]
+      const replayed = await cliInProcess(home, args)
+      assert.strictEqual(replayed.code, 0, failureOf(args, replayed))
       assert.include(replayed.stdout + replayed.stderr, `replay of ${id}: every stage identical`)
     }
   }, 120_000)

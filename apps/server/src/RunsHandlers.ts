@@ -10,11 +10,13 @@ import { type Checkpoint, isDamaged, isDamagedRun, type RunRecord, RunStore, typ
 import type { TradingAccounts } from "@council/broker"
 import { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
+import { resumeCommand } from "@council/daily/BacktestActivity"
 import { type FailedAccounts, failedAccountsOf } from "@council/daily/RunFailures"
 import { BadRequest, Damaged, MonitorApi, NotFound, PAGE, type RunDetail, type RunSummary, type ShadowVote, type StageView, Unavailable } from "@council/api"
 import { LlmCosts } from "@council/tracking"
 import { type RunCharge, runCharges } from "@council/llm/RunCharges"
 import { SpendLedger } from "@council/llm/SpendLedger"
+import { type Backtest, within } from "./BacktestRuns.ts"
 
 /**
  * A store's failure as the API answers it: stored data that does not read back — a `StoreError` of kind `damaged`,
@@ -47,8 +49,8 @@ export const summaryOf = (
  * `runs` says), as the API answers a failure to read the ledger; an imported run whose recordings do not read back
  * has none here (its detail says what is wrong).
  */
-export const chargesOf = (runs: ReadonlyArray<RunRecord>, imported: ReadonlySet<string>) =>
-  runCharges(runs.map((r) => ({ id: r.id, imported: imported.has(r.id) }))).pipe(
+export const chargesOf = (runs: ReadonlyArray<RunRecord>, imported: ReadonlySet<string>, backtest?: Backtest) =>
+  runCharges(runs.map((r) => ({ id: r.id, imported: imported.has(r.id) })), backtest?.book).pipe(
     Effect.map((charged) => new Map([...charged].flatMap(([id, read]) => Result.isSuccess(read) ? [[id, read.success] as const] : []))),
     Effect.provide(SpendLedger.layerSql),
     Effect.mapError(storeFailure)
@@ -65,15 +67,31 @@ const importedIds = (limit: number, run?: RunRecord, before?: RunCursor): Effect
     })
   ).pipe(Effect.map((runs) => new Set(runs.map((r) => r.id))))
 
+/**
+ * Whether `runs` (those `running`) are being run: from the store's leases, or of a backtest's session, as `runs
+ * --backtest` says it: in progress while a live process runs its backtest, else continued by resuming that.
+ */
+const activityOf = (runs: ReadonlyArray<RunRecord>, imported: ReadonlySet<string>, backtest: Backtest | undefined) =>
+  backtest === undefined
+    ? activities(runs, imported).pipe(Effect.mapError(storeFailure))
+    : Effect.succeed(
+      new Map(runs.filter((r) => r.status === "running").map((r): [string, RunActivity] => [
+        r.id,
+        backtest.activity?.state === "in-progress"
+          ? { state: "in-progress", next: null }
+          : { state: "stopped", next: `continue its backtest with: ${resumeCommand(backtest.book)}` }
+      ]))
+    )
+
 /** `?id=`: the run's summary alone, as the list gives it, or none when there is no such run. */
-const runAlone = (id: string) =>
+const runAlone = (id: string, backtest: Backtest | undefined) =>
   Effect.gen(function*() {
     const found = Schema.is(RunId)(id) ? yield* RunStore.use((store) => store.getRun(id)) : Option.none()
     if (Option.isNone(found)) return []
     const run = found.value
     const imported = yield* importedIds(PAGE.max, run)
-    const activity = yield* activities([run], imported).pipe(Effect.mapError(storeFailure))
-    const charged = yield* chargesOf([run], imported)
+    const activity = yield* activityOf([run], imported, backtest)
+    const charged = yield* chargesOf([run], imported, backtest)
     const failed = yield* failedAccountsOf([run])
     return [summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id), failed.get(run.id))]
   })
@@ -119,16 +137,24 @@ export const shadowVoteOf = (decision: unknown): ShadowVote | null =>
 
 /**
  * A run with each stage's checkpoint; the stored parts are passed on leniently (see `RunDetail`). `outputs: "none"`
- * leaves the raw outputs out (the parts decoded from them stay).
+ * leaves the raw outputs out (the parts decoded from them stay). `backtest`: the run is that backtest's session (the
+ * `RunStore` provided is its database; its LLM costs are its book's).
  */
 export const runDetail = (
   id: string,
-  options: { readonly outputs?: "all" | "none" | undefined } = {}
+  options: { readonly outputs?: "all" | "none" | undefined; readonly backtest?: Backtest | undefined } = {}
 ): Effect.Effect<RunDetail, NotFound | Damaged | Unavailable, RunStore | SqlClient.SqlClient | TradingAccounts> =>
   Effect.gen(function*() {
     const store = yield* RunStore
     const found = id.trim() === "" ? Option.none() : yield* store.getRun(RunId.make(id))
-    if (Option.isNone(found)) return yield* new NotFound({ message: `no run ${id.slice(0, 80)} (list runs at /api/runs)` })
+    const backtest = options.backtest
+    if (Option.isNone(found)) {
+      return yield* new NotFound({
+        message: backtest === undefined
+          ? `no run ${id.slice(0, 80)} (list runs at /api/runs${id.endsWith("-bt") ? "; a backtest's sessions at /api/runs?backtest=ID|latest" : ""})`
+          : `no run ${id.slice(0, 80)} in backtest ${backtest.book} (list its runs at /api/runs?backtest=${backtest.book})`
+      })
+    }
     const run = found.value
     const checkpoints = yield* store.getCheckpoints(run.id)
     const recordings = yield* store.getRecordings(run.id)
@@ -137,9 +163,9 @@ export const runDetail = (
     const names = [...DailyPipeline.stageNames, ...checkpoints.map((c) => c.stage).filter((s) => !DailyPipeline.stageNames.includes(s))]
     const outputs = Object.fromEntries(checkpoints.map((c) => [c.stage, c.output]))
     const part = (stage: string) => outputs[stage] ?? null
-    const costs = yield* LlmCosts.runCosts(run.id).pipe(Effect.mapError(storeFailure))
-    const activity = yield* activities([run], imported).pipe(Effect.mapError(storeFailure))
-    const charged = yield* chargesOf([run], imported)
+    const costs = yield* LlmCosts.runCosts(run.id, backtest?.book).pipe(Effect.mapError(storeFailure))
+    const activity = yield* activityOf([run], imported, backtest)
+    const charged = yield* chargesOf([run], imported, backtest)
     const failed = yield* failedAccountsOf([run])
     return {
       run: summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id), failed.get(run.id)),
@@ -158,18 +184,22 @@ export const runDetail = (
 export const RunsHandlers = HttpApiBuilder.group(MonitorApi, "runs", (handlers) =>
   handlers
     .handle("list", ({ query }) =>
+      within(query.backtest, (backtest) => listed(query, backtest)))
+    .handle("get", ({ params, query }) => within(query.backtest, (backtest) => runDetail(params.id, { outputs: query.outputs, backtest }))))
+
+/** A page of runs (`?limit=`, `?before=`), or `?id=`'s alone, of the home's store or `backtest`'s. */
+const listed = (query: { readonly limit?: number | undefined; readonly before?: string | undefined; readonly id?: string | undefined }, backtest: Backtest | undefined) =>
       Effect.gen(function*() {
-        if (query.id !== undefined) return yield* runAlone(query.id)
+        if (query.id !== undefined) return yield* runAlone(query.id, backtest)
         const limit = query.limit ?? PAGE.default
         const before = query.before === undefined ? {} : { before: yield* cursorRun(query.before) }
         const entries = yield* RunStore.use((store) => store.surveyRuns({ limit, ...before }))
         const runs = entries.filter((entry): entry is RunRecord => !isDamagedRun(entry))
         const imported = yield* importedIds(limit, undefined, before.before)
-        const activity = yield* activities(runs, imported).pipe(Effect.mapError(storeFailure))
-        const charged = yield* chargesOf(runs, imported)
+        const activity = yield* activityOf(runs, imported, backtest)
+        const charged = yield* chargesOf(runs, imported, backtest)
         const failed = yield* failedAccountsOf(runs)
         return entries.map((entry) =>
           isDamagedRun(entry) ? entry : summaryOf(entry, imported.has(entry.id), activity.get(entry.id), charged.get(entry.id), failed.get(entry.id))
         )
-      }).pipe(Effect.catchTag("StoreError", (e) => Effect.fail(storeFailure(e)))))
-    .handle("get", ({ params, query }) => runDetail(params.id, { outputs: query.outputs })))
+      }).pipe(Effect.catchTag("StoreError", (e) => Effect.fail(storeFailure(e))))

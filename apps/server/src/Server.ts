@@ -5,7 +5,8 @@
  * **When to use**: `pnpm pipeline serve` provides `layer(options)` (where to listen, and the checked
  * `COUNCIL_API_TOKEN` and `COUNCIL_RISK_FREE`) with the services the handlers read —
  * `AccountManager` and `TradingAccounts` (the brokers, read-only except close-all), `RunStore`, `TradeLedger` and
- * its `SqlClient`, and `MarketData` (SPY) — and keeps it until SIGINT/SIGTERM. `routes` serves tests through
+ * its `SqlClient`, `MarketData` (SPY), and `BacktestRuns` (where a backtest's session runs are read) — and keeps it
+ * until SIGINT/SIGTERM. `routes` serves tests through
  * `HttpRouter.toWebHandler` or a server of their own.
  *
  * **Gotchas**: binds 127.0.0.1 unless told otherwise, and answers only requests addressed to localhost, 127.0.0.1

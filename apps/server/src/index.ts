@@ -1,5 +1,6 @@
 export * as Approvals from "./Approvals.ts"
 export * as Auth from "./Auth.ts"
+export * as BacktestRuns from "./BacktestRuns.ts"
 export * as Server from "./Server.ts"
 export * as BacktestLauncher from "./BacktestLauncher.ts"
 export * as CloseAllNotice from "./CloseAllNotice.ts"

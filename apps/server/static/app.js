@@ -79,6 +79,9 @@ async function overview() {
     board: [pending("Leaderboard", "Computing the leaderboard and its 95 % intervals…")],
     charts: [pending("Equity", "Loading the equity series…"), pending("Drawdown", "Loading…")],
     runs: live ? [pending("Recent runs", "Loading…")] : [],
+    // a backtest's session runs (its own database): each one's pitches, decision, verdicts and orders
+    sessions: live ? [] : [card("Sessions", h("p", { id: "backtest-sessions" }, "Each session's pitches, decision, risk verdicts and orders: ",
+      h("a", { href: `#/runs?backtest=${encodeURIComponent(shown?.id ?? book)}` }, "its session runs →")))],
     control: live ? [pending("Close all", "Asking each broker…")] : []
   }
   view.replaceChildren(
@@ -88,7 +91,7 @@ async function overview() {
     ...(shown === undefined || shown.status === "completed" ? [] : [h("p", { class: "warning", id: "book-status" },
       `This backtest is ${backtestStatus(shown)}: ${shown.sessions} of the sessions from ${shown.from ?? "?"} to ${shown.to ?? "?"} recorded so far; what follows covers them alone. `,
       (resumeHint(shown) ?? "").replace(/^./, (c) => c.toUpperCase()))]),
-    h("div", { class: "grid" }, ...slots.latest, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs, ...slots.control))
+    h("div", { class: "grid" }, ...slots.latest, ...slots.accounts, ...slots.board, ...slots.charts, ...slots.runs, ...slots.sessions, ...slots.control))
   await Promise.all([
     live ? fill(slots.latest, "Latest run", runs, latestRunCard) : null,
     live ? fill(slots.accounts, "Accounts", Promise.all([accounts, equity]), ([list, series]) => card("Accounts", accountCards(list, series))) : null,
@@ -213,9 +216,11 @@ async function route() {
     // a %-escape cut short (a hand-edited or truncated link) is an error said on the page, like any other
     const [path, query = ""] = location.hash.replace(/^#/, "").split("?")
     const hash = decodeURIComponent(path) || "/"
-    if (hash === "/") selectBook(new URLSearchParams(query).get("backtest") ?? "")
-    if (hash.startsWith("/runs/")) show(await runPage(hash.slice("/runs/".length)))
-    else if (hash === "/runs") show(await runsPage())
+    // `?backtest=`: the book of the overview; of the runs' pages, the backtest whose sessions they show
+    const backtest = new URLSearchParams(query).get("backtest") ?? ""
+    if (hash === "/") selectBook(backtest)
+    if (hash.startsWith("/runs/")) show(await runPage(hash.slice("/runs/".length), backtest))
+    else if (hash === "/runs") show(await runsPage(backtest))
     else if (hash === "/backtests") show(await backtestsPage())
     else if (hash === "/") await overview()
     else show(notFound(hash))

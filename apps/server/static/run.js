@@ -5,7 +5,7 @@ import { api } from "./api.js"
 import { badge, card, ESTIMATE_NOTE, h, ms, usd, usdOf } from "./dom.js"
 import { approvalCard } from "./control.js"
 import { centsText, sharesText } from "./figures.js"
-import { failedAccounts, runStatus, STAGES, stageBar } from "./runs.js"
+import { failedAccounts, runHash, runStatus, sourceQuery, STAGES, stageBar } from "./runs.js"
 import { named } from "./standings.js"
 
 const json = (value) => h("details", {}, h("summary", {}, "raw JSON"), h("pre", {}, JSON.stringify(value, null, 2)))
@@ -174,32 +174,40 @@ function ordersTable(accounts) {
 }
 
 /** A link to a run the server does not hold (mistyped, stale, another home's): said on the page as such. */
-const unknownRun = (id) => [h("h1", {}, "Unknown run"), card(null, h("p", { class: "neg", id: "unknown-run" },
-  `There is no run “${id.slice(0, 80)}” on this server (a mistyped or stale link?). `, h("a", { href: "#/runs" }, "All runs →")))]
+const unknownRun = (id, backtest) => [h("h1", {}, "Unknown run"), card(null, h("p", { class: "neg", id: "unknown-run" },
+  `There is no run “${id.slice(0, 80)}” ${backtest ? `in backtest ${backtest.slice(0, 80)}` : "on this server"} (a mistyped or stale link?). `,
+  h("a", { href: `#/runs${sourceQuery(backtest, "?")}` }, backtest ? "Its sessions →" : "All runs →")))]
 
-export async function runPage(id) {
+/**
+ * A run's page; `backtest` (its id or `latest`, from the address): the run is that backtest's session, read from its
+ * database. A backtest's session is never approved from here (a backtest decides for itself).
+ */
+export async function runPage(id, backtest) {
   // asked first through the list, which answers an unknown run with no run rather than a 404 (a console error)
-  const [listed] = await api(`/api/runs?id=${encodeURIComponent(id)}`)
-  if (listed === undefined) return unknownRun(id)
-  const d = await api(`/api/runs/${encodeURIComponent(id)}`)
+  const [listed] = await api(`/api/runs?id=${encodeURIComponent(id)}${sourceQuery(backtest)}`)
+  if (listed === undefined) return unknownRun(id, backtest)
+  const d = await api(`/api/runs/${encodeURIComponent(id)}${sourceQuery(backtest, "?")}`)
   const r = d.run
+  const approvable = r.status === "awaiting-approval" && !backtest
   // whether the server would take an approval: asked only of a run that waits for one
-  const mutations = r.status === "awaiting-approval" ? (await api("/api/server")).mutations : false
+  const mutations = approvable ? (await api("/api/server")).mutations : false
   const known = new Set(STAGES.filter((stage) => stage !== "Reconcile"))
   const others = Object.entries(d.outputs).filter(([stage]) => !known.has(stage))
   return [
     h("h1", { id: "run-title" }, `Run ${r.id}`),
+    backtest ? h("p", { class: "muted", id: "run-backtest" }, `A session of backtest ${backtest}, from its own database. `,
+      h("a", { href: `#/runs${sourceQuery(backtest, "?")}` }, "Its sessions →"), " ", h("a", { href: `#/?backtest=${encodeURIComponent(backtest)}` }, "The backtest's overview →")) : null,
     h("div", { class: "grid" },
       card("Run", h("dl", { class: "kv" },
         h("dt", {}, "Trading day"), h("dd", {}, `${r.tradingDay} (as of ${r.asOf})`),
         h("dt", {}, "Status"), h("dd", { id: "run-status" }, runStatus(r), r.error ? ` ${r.error}` : "", r.activity?.next ? ` — ${r.activity.next}` : "",
-          r.status === "awaiting-approval" ? ` — send its orders with: pnpm pipeline approve ${r.id} (or end the day with --reject)` : "", failedAccounts(r)),
+          approvable ? ` — send its orders with: pnpm pipeline approve ${r.id} (or end the day with --reject)` : "", failedAccounts(r)),
         h("dt", {}, "Mode"), h("dd", {}, r.dryRun ? "dry run" : r.mode, r.imported ? " · imported" : ""),
-        r.parentRunId ? [h("dt", {}, "Forked"), h("dd", {}, "from ", h("a", { href: `#/runs/${encodeURIComponent(r.parentRunId)}` }, r.parentRunId), ` at ${r.forkFrom}`)] : null,
+        r.parentRunId ? [h("dt", {}, "Forked"), h("dd", {}, "from ", h("a", { href: runHash(r.parentRunId, backtest) }, r.parentRunId), ` at ${r.forkFrom}`)] : null,
         h("dt", {}, "Started"), h("dd", {}, r.startedAt), h("dt", {}, "Duration"), h("dd", {}, ms(r.durationMs)),
         h("dt", {}, "LLM cost"), h("dd", { id: "run-llm-cost" }, d.llmCosts === null ? "—" : usdOf(d.llmCosts.totalUsd, d.llmCosts.estimatedUsd)))),
       // the run's page again, as the address shows it, once its approval is decided
-      r.status === "awaiting-approval" ? approvalCard(r, () => window.dispatchEvent(new HashChangeEvent("hashchange")), mutations) : null,
+      approvable ? approvalCard(r, () => window.dispatchEvent(new HashChangeEvent("hashchange")), mutations) : null,
       card("Stages", stageBar(d.stages), h("table", { id: "stages" },
         h("thead", {}, h("tr", {}, ["Stage", "Status", "Attempt", "Duration", "Calls", "Started"].map((t, i) => h("th", { class: i > 1 && i < 5 ? "num" : "" }, t)))),
         h("tbody", {}, d.stages.map((s) => h("tr", {}, h("td", {}, s.name), h("td", {}, badge(s.status), s.reusedFrom ? ` from ${s.reusedFrom}` : ""),

@@ -7,6 +7,15 @@ import { badge, card, h, moreButton, ms, PALETTE, usdOf } from "./dom.js"
 
 const view = document.getElementById("view")
 
+/**
+ * The address of a run's page: a backtest's session (`backtest`: its id) carries it, since a backtest's run ids
+ * (`<day>-bt`) repeat from one backtest to the next.
+ */
+export const runHash = (id, backtest) => `#/runs/${encodeURIComponent(id)}${backtest ? `?backtest=${encodeURIComponent(backtest)}` : ""}`
+
+/** `?backtest=` (`&…` after `sep`) of the API's runs endpoints: the backtest's sessions; nothing for the home's runs. */
+export const sourceQuery = (backtest, sep = "&") => backtest ? `${sep}backtest=${encodeURIComponent(backtest)}` : ""
+
 /** A run's status; a `running` run whose process is gone says `stopped` (or `abandoned`) and, on hover, what to do. */
 export const runStatus = (r) =>
   !r.activity || r.activity.state === "in-progress" ? badge(r.status) : h("span", { title: r.activity.next ?? "" }, badge(r.activity.state))
@@ -72,17 +81,20 @@ const damagedRow = (r) => h("tr", { "data-run": r.id, class: "damaged" },
   h("td", {}, badge("damaged")),
   h("td", { colspan: "5", class: "neg" }, r.damage))
 
-export function timeline(runs) {
-  if (runs.length === 0) return h("p", { class: "empty" }, "no runs yet — start one with: pnpm pipeline run daily")
+export function timeline(runs, backtest) {
+  if (runs.length === 0) return h("p", { class: "empty" }, backtest ? `backtest ${backtest} has no runs yet` : "no runs yet — start one with: pnpm pipeline run daily")
   const longest = Math.max(1, ...runs.map((r) => r.durationMs ?? 0))
   return h("table", { class: "timeline", id: "runs", "data-longest": longest },
     h("thead", {}, h("tr", {}, ["Run", "Day", "Status", "Mode", "Started (UTC)", "Duration", "LLM cost", "Stages"].map((t) => h("th", { class: t === "LLM cost" ? "num" : "" }, t)))),
-    h("tbody", {}, runs.map(runRow(longest))))
+    h("tbody", {}, runs.map(runRow(longest, backtest))))
 }
 
-/** A run's row of the timeline, its bar's length relative to `longest` (a later page's, to its first page's). */
-const runRow = (longest) => (r) => r.damage !== undefined ? damagedRow(r) : h("tr", { "data-run": r.id },
-      h("td", { class: "id" }, h("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, r.id)),
+/**
+ * A run's row of the timeline, its bar's length relative to `longest` (a later page's, to its first page's); of
+ * `backtest`'s sessions, its link carries the backtest.
+ */
+const runRow = (longest, backtest) => (r) => r.damage !== undefined ? damagedRow(r) : h("tr", { "data-run": r.id },
+      h("td", { class: "id" }, h("a", { href: runHash(r.id, backtest) }, r.id)),
       h("td", { class: "id" }, r.tradingDay),
       h("td", {}, runStatus(r), failedAccounts(r)),
       h("td", {}, r.dryRun ? badge("dry-run") : r.mode, r.imported ? " · imported" : "", r.parentRunId ? ` · fork of ${r.parentRunId}` : ""),
@@ -91,18 +103,26 @@ const runRow = (longest) => (r) => r.damage !== undefined ? damagedRow(r) : h("t
       h("td", { class: "num llm-cost" }, r.llmCost === null ? "—" : usdOf(r.llmCost.totalUsd, r.llmCost.estimatedUsd)),
       h("td", {}, h("div", { class: "bar", style: `width:${Math.min(100, Math.max(30, ((r.durationMs ?? longest) / longest) * 100))}%` })))
 
-export async function runsPage() {
-  const runs = await api(`/api/runs?limit=${PAGE.runs}`)
-  setTimeout(() => fillStageBars(runs.slice(0, 30)))
-  const table = timeline(runs)
+/**
+ * The runs page, a page at a time: the home's runs, or (`backtest`: its id or `latest`) a backtest's sessions, read
+ * from its own database, each linking to its page with the backtest in the address.
+ */
+export async function runsPage(backtest) {
+  const runs = await api(`/api/runs?limit=${PAGE.runs}${sourceQuery(backtest)}`)
+  setTimeout(() => fillStageBars(runs.slice(0, 30), backtest))
+  const table = timeline(runs, backtest)
   let last = runs.at(-1)?.id
   const older = async () => {
-    const page = await api(`/api/runs?limit=${PAGE.runs}&before=${encodeURIComponent(last)}`)
-    table.querySelector("tbody").append(...page.map(runRow(Number(table.dataset.longest))))
+    const page = await api(`/api/runs?limit=${PAGE.runs}&before=${encodeURIComponent(last)}${sourceQuery(backtest)}`)
+    table.querySelector("tbody").append(...page.map(runRow(Number(table.dataset.longest), backtest)))
     last = page.at(-1)?.id ?? last
     return page.length === PAGE.runs
   }
-  return [h("h1", {}, "Runs"), card(null, table, runs.length === PAGE.runs ? moreButton("more-runs", "Older runs", older) : null, stageLegend())]
+  const title = backtest
+    ? [h("h1", {}, `Sessions of backtest ${backtest}`), h("p", { class: "muted", id: "sessions-of" }, "Each session of the backtest is a run of its own database. ",
+      h("a", { href: `#/?backtest=${encodeURIComponent(backtest)}` }, "The backtest's overview →"))]
+    : [h("h1", {}, "Runs")]
+  return [...title, card(null, table, runs.length === PAGE.runs ? moreButton("more-runs", backtest ? "Older sessions" : "Older runs", older) : null, stageLegend())]
 }
 
 export const STAGES = ["Reconcile", "FetchData", "PmPitches", "PeerReview", "CouncilSynthesis", "RiskApproval", "Execution"]
@@ -115,10 +135,10 @@ export const stageLegend = () => legend(STAGES.map((name) => ({ name, color: sta
  * its row: its status there is `damaged`, as opening it would say. Any other failure (the connection, the store busy:
  * `Unavailable`, a run gone) leaves the row as it is, the bar saying why on hover.
  */
-export function fillStageBars(runs) {
+export function fillStageBars(runs, backtest) {
   for (const r of runs.filter((r) => r.damage === undefined)) {
     const row = () => view.querySelector(`tr[data-run="${CSS.escape(r.id)}"]`)
-    api(`/api/runs/${encodeURIComponent(r.id)}?outputs=none`).then((d) => {
+    api(`/api/runs/${encodeURIComponent(r.id)}?outputs=none${sourceQuery(backtest)}`).then((d) => {
       row()?.querySelector(".bar")?.replaceChildren(...stageBar(d.stages).children)
     }).catch((error) => {
       const tr = row()

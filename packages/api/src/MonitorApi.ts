@@ -266,6 +266,14 @@ export class AccountsGroup extends HttpApiGroup.make("accounts")
   .annotateMerge(OpenApi.annotations({ title: "Accounts", description: "What each broker reports now (read-only)" }))
 {}
 
+const runsSource = {
+  backtest: Schema.optional(Schema.String).annotateKey({
+    description: "a backtest's id, or `latest`: its session runs, read from its own database (ids like `<day>-bt` repeat " +
+      "from one backtest to the next, so repeat the parameter on every request about one of them; LLM costs are its " +
+      "book's); `live` (the default): the home's runs. One the ledger does not hold, or whose database is missing, is a 404"
+  })
+}
+
 export class RunsGroup extends HttpApiGroup.make("runs")
   .add(
     HttpApiEndpoint.get("list", "/runs", {
@@ -277,10 +285,11 @@ export class RunsGroup extends HttpApiGroup.make("runs")
         id: Schema.optional(Schema.String).annotateKey({
           description: "that run alone: a list of it, or an empty list when there is no such run (not a 404: a client " +
             "asks whether a run exists before it opens /api/runs/{id}, as the dashboard does for a link it is given)"
-        })
+        }),
+        ...runsSource
       },
       success: Schema.Array(Schema.Union([RunSummary, DamagedRunSummary])),
-      error: [BadRequest, Damaged, Unavailable]
+      error: [BadRequest, NotFound, Damaged, Unavailable]
     }),
     HttpApiEndpoint.get("get", "/runs/:id", {
       params: { id: Schema.String.annotate({ description: "a run's id, as /api/runs lists them" }) },
@@ -288,10 +297,11 @@ export class RunsGroup extends HttpApiGroup.make("runs")
         outputs: Schema.optional(Schema.Literals(["all", "none"])).annotateKey({
           description: "`none` leaves `outputs` empty (every stage's stored output, the market snapshot of FetchData " +
             "alone ~250 KB: 97 % of the answer) for a client that needs the stages and the decoded parts; default all"
-        })
+        }),
+        ...runsSource
       },
       success: RunDetail,
-      error: [NotFound, Damaged, Unavailable]
+      error: [BadRequest, NotFound, Damaged, Unavailable]
     })
   )
   .prefix("/api")

@@ -222,6 +222,22 @@ export type Location =
    */
   | { readonly _tag: "Postgres"; readonly url: Redacted.Redacted; readonly display: string; readonly home: string; readonly lockTimeoutMs?: number }
 
+/** The directory of backtests' own databases: `backtests` beside the home's database (also when that is PostgreSQL). */
+export const backtestsDir = (home: Location): string => join(home.home, "backtests")
+
+/**
+ * Backtest `id`'s own SQLite database (`<home>/backtests/<id>.db`), with the home's busy timeout: where `backtest`
+ * writes its session runs, and where `runs --backtest` and `/api/runs?backtest=` read them. Open it with
+ * `layerAt(…, "empty")` to read (check that the file exists first: a missing one reads as an empty store).
+ */
+export const backtestLocation = (home: Location, id: string): Location & { readonly _tag: "Sqlite" } => {
+  const dir = backtestsDir(home)
+  const file = join(dir, `${id}.db`)
+  return home._tag === "Sqlite" && home.busyTimeoutMs !== undefined
+    ? { _tag: "Sqlite", home: dir, file, busyTimeoutMs: home.busyTimeoutMs }
+    : { _tag: "Sqlite", home: dir, file }
+}
+
 const configError = (variable: string, message: string) => new DatabaseConfigError({ variable, message: `${variable}: ${message}` })
 
 const isDirectory = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() === true

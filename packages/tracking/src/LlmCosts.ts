@@ -180,15 +180,18 @@ const sumBy = <K extends "stage" | "actor">(lines: ReadonlyArray<RunCostLine>, k
   return [...sums].map(([name, sum]) => ({ [key]: name, ...sum }) as { readonly [P in K]: string } & typeof sum)
 }
 
-/** What run `runId` spent on LLM calls, or `None` when it recorded no spend (offline PMs, an imported run). */
-export const runCosts = (runId: string): Effect.Effect<Option.Option<RunCosts>, Failure, SqlClient.SqlClient> =>
+/**
+ * What run `runId` spent on LLM calls, or `None` when it recorded no spend (offline PMs, an imported run); `book`:
+ * of that backtest's session of that id alone (a backtest's run ids repeat from one backtest to the next).
+ */
+export const runCosts = (runId: string, book?: string): Effect.Effect<Option.Option<RunCosts>, Failure, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const rows = yield* Schema.decodeUnknownEffect(Schema.Array(RunCostRow))(
       yield* sql`SELECT stage, actor, model, CAST(COUNT(*) AS INTEGER) AS calls,
           CAST(SUM(CASE WHEN estimated THEN 1 ELSE 0 END) AS INTEGER) AS "estimatedCalls",
           SUM(cost_usd) AS "costUsd", SUM(CASE WHEN estimated THEN cost_usd ELSE 0 END) AS "estimatedUsd", MIN(at) AS "firstAt"
-        FROM llm_spend WHERE run_id = ${runId} GROUP BY stage, actor, model`
+        FROM llm_spend WHERE run_id = ${runId}${book === undefined ? sql`` : sql` AND book = ${book}`} GROUP BY stage, actor, model`
     )
     if (rows.length === 0) return Option.none()
     const stageStart = new Map<string, string>()

@@ -247,13 +247,15 @@ export const showRun = (runId: string, json: boolean, full: boolean, pm: Option.
     const { DailyPipeline, recordedTiming } = yield* Effect.promise(() => import("@council/daily"))
     const rows = yield* stageRows(DailyPipeline, bundle)
     const charged = yield* chargedFor(bundle)
+    const source = yield* RunSource
     if (json) {
+      // a backtest's session names its backtest: its run id alone names no run (`<day>-bt` repeats across backtests)
+      const backtest = source.backtest === undefined ? {} : { backtest: { id: source.backtest.id, file: source.backtest.file } }
       return yield* Console.log(
-        JSON.stringify({ run: bundle.run, stages: rows, execution: executionSummary(bundle), risk: riskRows(bundle), llm: costSummary(bundle, charged) }, null, 2)
+        JSON.stringify({ run: bundle.run, ...backtest, stages: rows, execution: executionSummary(bundle), risk: riskRows(bundle), llm: costSummary(bundle, charged) }, null, 2)
       )
     }
     const r = bundle.run
-    const source = yield* RunSource
     const activity = (yield* activityOf([r], new Set((yield* wasImported(r)) ? [r.id] : []))).get(r.id)
     const status = activity === undefined || activity.state === "in-progress" ? r.status : goneLine(activity)
     yield* Console.log(

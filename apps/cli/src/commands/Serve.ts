@@ -10,7 +10,7 @@ import { RunId } from "@council/domain"
 import { RunStore } from "@council/engine"
 import { TradingAccounts } from "@council/broker"
 import type { MarketData } from "@council/market"
-import { Approvals, CloseAllNotice, HostCheck, Server } from "@council/server"
+import { Approvals, BacktestRuns, CloseAllNotice, HostCheck, Server } from "@council/server"
 import { Notifier } from "@council/notify/Notifier"
 import { closedAll } from "@council/notify/RunMessages"
 import { TradeLedger } from "@council/tracking"
@@ -102,11 +102,18 @@ const serving = (options: ServeOptions) =>
     const launcherExited = yield* Launcher.watch
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) return yield* CliFailure.usage("--port must be 0–65535")
     if (options.host.trim() === "") return yield* CliFailure.usage("--host must name an interface, e.g. 127.0.0.1")
-    const { allowedHosts: configured, apiToken: token, riskFree } = (yield* AppSettings).monitor
+    const { database, monitor: { allowedHosts: configured, apiToken: token, riskFree } } = yield* AppSettings
     const allowed = yield* allowedHosts(options.allowedHost ?? [], configured)
     const proxies = yield* trustedProxies(options.trustProxy ?? [])
     yield* checkListen(options.host, options.port)
-    const services = Layer.mergeAll(TradeLedger.layer, votesByBook, yield* approvals, launcher.pipe(Layer.provide(TradeLedger.layer)), closeAllNotice).pipe(
+    const services = Layer.mergeAll(
+      TradeLedger.layer,
+      votesByBook,
+      yield* approvals,
+      launcher.pipe(Layer.provide(TradeLedger.layer)),
+      closeAllNotice,
+      Layer.succeed(BacktestRuns.BacktestRuns, BacktestRuns.BacktestRuns.of({ home: database }))
+    ).pipe(
       Layer.provideMerge(AppLayer.inspecting())
     )
     yield* Effect.gen(function*() {
