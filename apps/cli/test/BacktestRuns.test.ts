@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -6,7 +7,7 @@ import { DatabaseSync } from "node:sqlite"
 import { Effect } from "effect"
 import { RunId } from "@council/domain"
 import { BundleFile } from "@council/engine"
-import { failureOf, tempHome } from "./CliHarness.ts"
+import { bin, failureOf, tempHome } from "./CliHarness.ts"
 import { restoredHome } from "./FixtureHome.ts"
 import { cliInProcess, cliOk } from "./InProcess.ts"
 import { liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
@@ -197,6 +198,17 @@ describe("a backtest's session runs, through --backtest", () => {
     assert.strictEqual(await cliOk(home, ["show", "latest", "--backtest", "live", "--json"]), await cliOk(home, ["show", newest!.id, "--json"]))
     assert.strictEqual(await cliOk(home, ["export", "latest"]), await cliOk(home, ["export", newest!.id]))
     assert.include(await cliOk(home, ["replay", "latest"]), `replay of ${newest!.id}: every stage it ran identical`)
+    // the word, wherever the command runs: a file named latest beside it is read only as a path (./latest)
+    const cwd = tempHome()
+    writeFileSync(join(cwd, "latest"), "not a bundle\n")
+    const inCwd = (args: ReadonlyArray<string>) =>
+      spawnSync(process.execPath, [bin, ...args], { cwd, env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home }, encoding: "utf8" })
+    const word = inCwd(["replay", "latest"])
+    assert.strictEqual(word.status, 0, word.stderr)
+    assert.include(word.stdout, `replay of ${newest!.id}: every stage it ran identical`)
+    const path = inCwd(["replay", "./latest"])
+    assert.strictEqual(path.status, 2, path.stderr)
+    assert.include(path.stderr, "./latest is not a Council run bundle")
     const [session] = await listed(home, ["--backtest", "latest"])
     assert.strictEqual(session!.id, "2026-05-21-bt")
     // the round-33 backtest's sessions replay from its own file, as its day runs do from the home's

@@ -69,6 +69,10 @@ const isEveryOpenOrder = (query: OrderQuery) =>
   query.status === "open" && query.limit === OrderPages.PAGE && query.after === undefined && query.until === undefined &&
   (query.symbols === undefined || query.symbols.length === 0)
 
+/** What is seen after a listing of every open order: it, unless full (then no listing: the book reads every page). */
+const keepListing = (open: ReadonlyArray<Order>, seen: Seen): Seen =>
+  open.length < OrderPages.PAGE ? { ...seen, open } : seen.account === undefined ? {} : { account: seen.account }
+
 /** The refusal `placeOrder` fails with. */
 export const refusal = (account: string, rule: string, message: string): BrokerError =>
   new BrokerError({ account, reason: "SafetyRefused", message: `refused by the safety broker: ${message} (${rule})`, retryable: false, rule })
@@ -199,10 +203,10 @@ const bookkeeping = (settings: AccountConfig["settings"], inner: Broker, prices:
       taken = taken.filter((t) => t.intent !== intent)
     }))
 
-  /** A read passed through; before any book exists, what it saw is kept for one (`keep` says what of it). */
-  const seeing = <A>(read: Effect.Effect<A, BrokerError>, keep: (a: A) => Seen) =>
+  /** A read passed through; before any book exists, what it saw is kept for one (`keep`: what is seen after it). */
+  const seeing = <A>(read: Effect.Effect<A, BrokerError>, keep: (a: A, seen: Seen) => Seen) =>
     lock.withPermits(1)(Effect.sync(() => book === undefined)).pipe(
-      Effect.flatMap((noBook) => (noBook ? Effect.tap(read, (a) => Effect.sync(() => (seen = { ...seen, ...keep(a) }))) : read))
+      Effect.flatMap((noBook) => (noBook ? Effect.tap(read, (a) => Effect.sync(() => (seen = keep(a, seen)))) : read))
     )
 
   return { reserve, release, canceled, seeing, forget: lock.withPermits(1)(Effect.sync(forget)) }
@@ -239,10 +243,11 @@ export const decorate = <B extends Broker>(account: AccountConfig, inner: B, pri
 
   const safe = {
     ...inner,
-    getAccount: seeing(inner.getAccount, (account) => ({ account })),
-    // a listing that came back full (500) may not be all of them: not kept, the book reads every page itself
+    getAccount: seeing(inner.getAccount, (account, seen): Seen => ({ ...seen, account })),
+    // a listing that came back full (500) may not be all of them: not kept, and an earlier listing (older than it)
+    // is dropped too; the book reads every page itself
     listOrders: (query: OrderQuery) =>
-      isEveryOpenOrder(query) ? seeing(inner.listOrders(query), (open): Seen => (open.length < OrderPages.PAGE ? { open } : {})) : inner.listOrders(query),
+      isEveryOpenOrder(query) ? seeing(inner.listOrders(query), keepListing) : inner.listOrders(query),
     placeOrder,
     cancelOrder: (orderId: string) =>
       settings.dryRun

@@ -13,7 +13,7 @@ import * as RunNotices from "../RunNotices.ts"
 import * as Llm from "./Llm.ts"
 import { holdDayLock, holdRun, reportOutcome, whileHeld } from "./RunDaily.ts"
 import * as RunSource from "../RunSource.ts"
-import { checkImport, loadBundle, noSuchRun, readBundle, runIdOf, wasImported, writeImport } from "./Runs.ts"
+import { checkImport, LATEST, loadBundle, noSuchRun, readBundle, runIdOf, wasImported, writeImport } from "./Runs.ts"
 import { ensureConfigured, ensureTradableDay } from "./Session.ts"
 import { momentOfRun, scheduledMoment } from "./Timing.ts"
 
@@ -53,10 +53,11 @@ export const replaySource = (source: string, backtest: Option.Option<string>) =>
  * `replay`'s argument without `--backtest`: an exported bundle (verified) when a file of that name exists, else the
  * run of that id (or `latest`) in this store (any id, one holding a `/` or ending in `.json` included), read without
  * creating the store. Neither: a name that looks like a path (a `/`, a `.json` ending) is named as the file that
- * could not be read, so a mistyped path says so; anything else as the run not found.
+ * could not be read, so a mistyped path says so; anything else as the run not found. `latest` is the word wherever
+ * the command runs: a file of that name is read as `./latest`.
  */
 export const resolveSource = (source: string) =>
-  isFile(source)
+  source !== LATEST && isFile(source)
     ? readBundle(source)
     : Effect.flatMap(runIdOf(source), Runner.bundleOf).pipe(
       Effect.provide(RunSource.layer(Option.none())),

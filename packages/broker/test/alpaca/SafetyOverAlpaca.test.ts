@@ -161,6 +161,25 @@ describe("the safety broker over Alpaca with a user's open notional order (127.0
       assert.strictEqual(posts(), 1)
     })), 30_000)
 
+  it.live("a full listing after a short one is not overlooked: the book does not keep the earlier listing, which lacks the newest order", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { fake, broker, posts } = yield* safeOver({ maxOrderValue: 50_000, maxPositionPct: 50 })
+      const stamp = (id: string, at: number) => fake.orders.set(id, { ...fake.orders.get(id)!, submittedAt: new Date(at).toISOString() })
+      for (let n = 0; n < 499; n++) {
+        const bid = fake.addOrder({ clientOrderId: `bid-${n}`, symbol: Ticker.make("TLT"), side: "buy", qty: 1, type: "limit", timeInForce: "gtc", limitPrice: 0.01, stopPrice: null, orderClass: "simple", status: "new" })
+        stamp(bid.id, Date.now() - 3_000_000 + n * 1000)
+      }
+      // a first read (the account, 499 orders: all of them), then the user's "$90,000 of QQQ", then a second read
+      // (500, full)
+      yield* broker.getAccount
+      assert.strictEqual((yield* broker.listOrders({ status: "open", limit: 500 })).length, 499)
+      stamp(userNotionalBuy(fake, "QQQ", 90_000).id, Date.now() - 1000)
+      assert.strictEqual((yield* broker.listOrders({ status: "open", limit: 500 })).length, 500)
+      const refused = yield* Effect.flip(broker.placeOrder(order({ side: "buy", qty: 10, clientOrderId: "too-much" })))
+      assert.deepStrictEqual([refused.reason, refused.rule], ["SafetyRefused", "buying-power"])
+      assert.strictEqual(posts(), 0)
+    })), 30_000)
+
   it.live("places no order when the open orders cannot be read to the end (500 in one millisecond): it fails, sending nothing", () =>
     Effect.scoped(Effect.gen(function*() {
       const { fake, broker, posts } = yield* safeOver({})
