@@ -3,7 +3,7 @@ import { Effect, Layer, Ref } from "effect"
 import { AccountId, type CouncilDecision, defaultAccountSettings, type Order, type OrderIntent, type RiskVerdict, type Side } from "@council/domain"
 import { LocalExchange } from "@council/exchange"
 import { Notifier, SentNotifications } from "@council/notify"
-import { type AccountProfile, Execution, FetchData, RiskApproval } from "@council/daily"
+import { type AccountProfile, Execution, exitsPlacedAfterFailure, FetchData, RiskApproval } from "@council/daily"
 import { afterClose, day, exchangeWithFaults, market, moveTo, pitch, recording, runContext, ticker } from "./Fixtures.ts"
 
 const CLAUDE = AccountId.make("CLAUDE")
@@ -110,6 +110,17 @@ describe("an account whose execution failed after the gate canceled its exit", (
       assert.notMatch(again.accounts.find((a) => a.account === CLAUDE)!.message, /exit again/)
       // GROQ's broker is back: its close is still refused, and TLT −116 gets its buy OCO now
       assert.deepStrictEqual(working(yield* open(GROQ)), [["TLT", "buy", 116, "oco"]])
+      // a retry of the day's failed accounts (`run daily` again): the same plan, carried with the cancel of the exit
+      // the failure left; the close is taken now, so CLAUDE ends with its close working and no exit holding its shares
+      faults.clear()
+      const carried: RiskVerdict = {
+        ...verdict,
+        cancels: [...verdict.cancels, ...[CLAUDE, GROQ].flatMap((account) => exitsPlacedAfterFailure(verdict, report, account))]
+      }
+      assert.deepStrictEqual(carried.cancels.slice(verdict.cancels.length).map((c) => [c.account, c.orderId]), [[CLAUDE, exit.id]])
+      const retry = yield* Execution.run({ RiskApproval: carried }).pipe(Effect.provide(runContext({ accounts, runId: "retry", failedAccounts: "protected" })))
+      assert.deepStrictEqual(retry.accounts.find((a) => a.account === CLAUDE)!.status, "succeeded")
+      assert.deepStrictEqual(working(yield* open(CLAUDE)), [["SPY", "sell", 50, "simple"]])
     }).pipe(Effect.provide(layers(faults, "protected")))
   })
 

@@ -14,6 +14,7 @@ import {
   type OrderFailure,
   type OrderIntent,
   type Rejection,
+  type RiskVerdict,
   type RunSchedule,
   type TradingDay
 } from "@council/domain"
@@ -189,6 +190,8 @@ interface AccountRun {
   /** Give a failed account's uncovered positions their exits again (`failedAccounts: protected`). */
   readonly reprotect: boolean
   readonly positionIntents: boolean
+  /** The run's id, in the exits' reason: a retry of the day (another run) places its own after the carried cancels. */
+  readonly runId: string
 }
 
 /** Built once (not per account). */
@@ -200,11 +203,12 @@ const positionText = (symbol: string, qty: number) => `${symbol} ${qty < 0 ? `�
 /**
  * After an account's execution failed once it began sending: its positions and open orders read once more, and
  * each held position the working orders do not close (in whole shares) given an OCO exit at its `BASE` distances
- * from the broker's price — `protectHeld`'s construction, so a client order id of the day, account and order: a
- * resumed run or the day's next run finds it working (it covers the position, nothing is added) and the gate
- * adopts or cancels it as any of the day's earlier orders. A cancelled exit whose replacing order failed would
- * otherwise leave the position unprotected until the next session's run. One try, no retries: what the broker
- * refuses (or a read that fails) is said, and the account's result stays as it was.
+ * from the broker's price — `protectHeld`'s construction, so a client order id of the day, account, run and order:
+ * a resumed run finds it working (it covers the position, nothing is added); a retry of the day's failed accounts
+ * cancels it first (`exitsPlacedAfterFailure`, carried with the plan it sends again, whose orders it would hold the
+ * shares from); the day's later runs' gate adopts or cancels it as any working exit. A cancelled exit whose
+ * replacing order failed would otherwise leave the position unprotected until the next session's run. One try, no
+ * retries: what the broker refuses (or a read that fails) is said, and the account's result stays as it was.
  */
 const protectAfterFailure = (broker: Broker, run: AccountRun) =>
   Effect.gen(function*() {
@@ -220,7 +224,7 @@ const protectAfterFailure = (broker: Broker, run: AccountRun) =>
       priceOf: (symbol) => account.positions.find((p) => p.symbol === symbol)?.currentPrice,
       rule: "execution-failed",
       detail: "",
-      why: "the day's execution failed",
+      why: `run ${run.runId}'s execution failed`,
       schedule: run.schedule,
       positionIntents: run.positionIntents,
       remainder: true
@@ -240,6 +244,19 @@ const protectAfterFailure = (broker: Broker, run: AccountRun) =>
     Effect.catchTag("BrokerError", (error) =>
       Effect.succeed({ placed: [] as ReadonlyArray<Order>, said: [`its positions' exits could not be checked after the failure: ${error.message}; check them before the next session`] }))
   )
+
+/**
+ * The exits `protectAfterFailure` placed for `account` in a run whose gate decided `verdict` and whose execution
+ * reported `report` — its placed orders that none of the gate's intents made — as cancels: a retry of the day's
+ * failed accounts carries them with the plan it sends again (an exit holds the shares its close would need; one
+ * that filled meanwhile is read back and the symbol left as it moved, as any refused cancel).
+ */
+export const exitsPlacedAfterFailure = (verdict: RiskVerdict, report: ExecutionReport, account: AccountId): ReadonlyArray<CancelIntent> => {
+  const intended = new Set(verdict.intents.filter((i) => i.account === account).map((i) => i.clientOrderId))
+  return (report.accounts.find((a) => a.account === account)?.orders ?? [])
+    .filter((order) => !intended.has(order.clientOrderId))
+    .map((order) => ({ account, orderId: order.id, symbol: order.symbol, reason: `exit placed after the failed execution (${order.clientOrderId}): the plan is sent again` }))
+}
 
 /** A failed account's result with what `protectAfterFailure` did; under runs from before it (or on success) as it was. */
 const protectedAfter = (broker: Broker, run: AccountRun, result: AccountExecution) =>
@@ -339,7 +356,7 @@ export const Execution = Stage.make({
   timeout: "10 minutes",
   run: ({ RiskApproval: verdict }) =>
     Effect.gen(function*() {
-      const { dryRun: dry } = yield* RunContext
+      const { dryRun: dry, runId } = yield* RunContext
       const accounts = yield* runAccounts
       const { schedule } = yield* runTiming
       const manager = yield* AccountManager
@@ -362,7 +379,8 @@ export const Execution = Stage.make({
           day: verdict.asOf,
           readRefused,
           reprotect,
-          positionIntents
+          positionIntents,
+          runId
         }))
       const sent = yield* Effect.forEach(outcomes, ({ account, result }) =>
         Result.match(result, {
