@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Ref } from "effect"
-import { AccountId, type CouncilDecision, defaultAccountSettings, type Order, type OrderIntent, type RiskVerdict, type Side } from "@council/domain"
+import { Effect, Layer, Ref, Schema } from "effect"
+import { AccountId, momentAt, type CouncilDecision, defaultAccountSettings, type Order, type OrderIntent, type RiskVerdict, type Side } from "@council/domain"
 import { LocalExchange } from "@council/exchange"
 import { Notifier, SentNotifications } from "@council/notify"
-import { type AccountProfile, Execution, exitsPlacedAfterFailure, FetchData, RiskApproval } from "@council/daily"
+import { type AccountProfile, DailyParams, Execution, exitsPlacedAfterFailure, FetchData, newRunParams, RiskApproval } from "@council/daily"
 import { afterClose, day, exchangeWithFaults, market, moveTo, pitch, recording, runContext, ticker } from "./Fixtures.ts"
 
 const CLAUDE = AccountId.make("CLAUDE")
@@ -32,7 +32,7 @@ const order = (account: AccountId, symbol: string, side: Side, qty: number, clie
       reason: "test"
     }
 
-/** Whether `order` (a working order, with its legs) closes shares on `side`. */
+/** Orders as `[symbol, side, qty, class]`. */
 const working = (orders: ReadonlyArray<Order>) => orders.map((o) => [o.symbol, o.side, o.qty, o.orderClass])
 
 /**
@@ -135,5 +135,12 @@ describe("an account whose execution failed after the gate canceled its exit", (
         assert.deepStrictEqual(yield* open(account), [], account)
       }
     }).pipe(Effect.provide(layers(faults, undefined)))
+  })
+
+  it("a new run records `failedAccounts: protected`; params recorded before decode without it", () => {
+    const params = newRunParams({ accounts: [], broker: "local-exchange", data: "fixtures", pms: "offline" }, { schedule: "close", moment: momentAt(day, "15:45") })
+    assert.strictEqual(params.failedAccounts, "protected")
+    const { failedAccounts: _, ...before } = params
+    assert.isUndefined(Schema.decodeUnknownSync(DailyParams)(before).failedAccounts)
   })
 })

@@ -197,6 +197,8 @@ interface AccountRun {
 /** Built once (not per account). */
 const OpenOrderList = Schema.Array(Order)
 
+const noOrders: ReadonlyArray<Order> = []
+
 /** `TLT −116`: a position as the messages name it. */
 const positionText = (symbol: string, qty: number) => `${symbol} ${qty < 0 ? `−${-qty}` : qty}`
 
@@ -242,7 +244,7 @@ const protectAfterFailure = (broker: Broker, run: AccountRun) =>
     return { placed, said }
   }).pipe(
     Effect.catchTag("BrokerError", (error) =>
-      Effect.succeed({ placed: [] as ReadonlyArray<Order>, said: [`its positions' exits could not be checked after the failure: ${error.message}; check them before the next session`] }))
+      Effect.succeed({ placed: noOrders, said: [`its positions' exits could not be checked after the failure: ${error.message}; check them before the next session`] }))
   )
 
 /**
