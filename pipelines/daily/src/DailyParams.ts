@@ -98,19 +98,27 @@ export const DailyParams = Schema.Struct({
    * recorded with `protected` left it as it was). Absent (runs from before both): such an account placed nothing,
    * and their recordings hold no such order.
    */
-  abstained: Schema.optionalKey(Schema.Literals(["protected", "covered"]))
+  abstained: Schema.optionalKey(Schema.Literals(["protected", "covered"])),
+  /**
+   * `protected`: an account whose execution failed once it began sending (a cancel, an order refused or the broker
+   * down part-way) reads its positions and open orders once more and gives each held position the working orders
+   * do not close (in whole shares) an OCO exit at its `BASE` distances (`stages/Execution.ts`). Absent (runs from
+   * before it): a failed account was left as the failure left it, and their recordings hold no such reads.
+   */
+  failedAccounts: Schema.optionalKey(Schema.Literal("protected"))
 })
 export type DailyParams = typeof DailyParams.Type
 
 /** What a new run is started with; the rest of its parameters are the choices every new run records. */
-export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrder" | "reviewers" | "refusedCancels" | "positionIntent" | "abstained" | "requireApproval">
+export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrder" | "reviewers" | "refusedCancels" | "positionIntent" | "abstained" | "failedAccounts" | "requireApproval">
 
 /**
  * A new run's parameters (`run daily`'s): its base with its schedule and as-of moment, and the choices every new
  * run records — ballots shuffled by the trading day (`reviewOrder: day`), only PMs that pitched review
  * (`reviewers: pitched`), a refused cancel read back, a bracket's leg by its group (`refusedCancels: group`), each
  * order's position intent stated (`positionIntent: sent`), a holding account's held shares protected
- * (`abstained: covered`) — and the approval gate when asked for. Runs recorded before a choice keep theirs.
+ * (`abstained: covered`), a failed account's positions given their exits again (`failedAccounts: protected`) — and
+ * the approval gate when asked for. Runs recorded before a choice keep theirs.
  */
 export const newRunParams = (
   base: NewRunBase,
@@ -125,6 +133,7 @@ export const newRunParams = (
   refusedCancels: "group",
   positionIntent: "sent",
   abstained: "covered",
+  failedAccounts: "protected",
   ...(requireApproval ? { requireApproval: true } : {})
 })
 
@@ -228,3 +237,6 @@ export const recordedTiming = (params: unknown): RunTiming => {
 
 /** The run's schedule and as-of moment, for stages (read on its own: a run without params is a legacy run). */
 export const runTiming = Effect.map(RunContext, ({ params }) => recordedTiming(params))
+
+/** Whether an account whose execution failed gives its uncovered positions their exits again (`failedAccounts: protected`); runs from before: no. */
+export const protectsFailedAccounts = Effect.map(runParams, (p) => p.failedAccounts === "protected")

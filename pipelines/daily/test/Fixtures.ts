@@ -62,13 +62,17 @@ export const runContext = (
     readonly timing?: { readonly schedule: RunSchedule; readonly asOfTime: string }
     /** `reviewers: pitched`, as runs record from round 22 on (absent: a run recorded before). */
     readonly reviewers?: "pitched"
+    /** `failedAccounts: protected`, as runs record from round 33 on (absent: a run recorded before). */
+    readonly failedAccounts?: "protected"
   } = {}
 ) =>
   RunContext.layerTest({
     tradingDay: day,
     runId: (overrides.runId ?? "stage-test") as RunId,
     dryRun: overrides.dryRun ?? false,
-    params: { accounts: overrides.accounts ?? profiles, broker: "test", data: "test", pms: "test", ...overrides.timing, ...(overrides.reviewers === undefined ? {} : { reviewers: overrides.reviewers }) }
+    params: { accounts: overrides.accounts ?? profiles, broker: "test", data: "test", pms: "test", ...overrides.timing, ...(overrides.reviewers === undefined ? {} : { reviewers: overrides.reviewers }),
+      ...(overrides.failedAccounts === undefined ? {} : { failedAccounts: overrides.failedAccounts })
+    }
   })
 
 /** A recorder in record mode, fresh per test: `recorded` reads back what it recorded. */
@@ -123,7 +127,7 @@ export const noReview: PeerReviewResult = { asOf: day, ballots: [], abstentions:
 
 /**
  * Like `exchange`, with a broker that answers 503 to the calls named in `faults` (changeable during the test):
- * `placeOrder:<client order id>`, `getAccount:<account>`, `listOrders:<account>`, `getOrder:<account>`,
+ * `placeOrder:<client order id>`, `placeOrder:<account>` (every order of the account), `getAccount:<account>`, `listOrders:<account>`, `getOrder:<account>`,
  * `getPositions:<account>`, `listFills:<account>`.
  */
 export const exchangeWithFaults = (faults: ReadonlySet<string>, options: LocalExchangeOptions = { slippageBps: 0 }) => {
@@ -132,7 +136,7 @@ export const exchangeWithFaults = (faults: ReadonlySet<string>, options: LocalEx
   const faulty = (broker: Broker): Broker => ({
     ...broker,
     placeOrder: (intent) =>
-      faults.has(`placeOrder:${intent.clientOrderId}`) ? unavailable(broker.account, "POST /v2/orders") : broker.placeOrder(intent),
+      faults.has(`placeOrder:${intent.clientOrderId}`) || faults.has(`placeOrder:${broker.account}`) ? unavailable(broker.account, "POST /v2/orders") : broker.placeOrder(intent),
     getAccount: Effect.suspend(() => faults.has(`getAccount:${broker.account}`) ? unavailable(broker.account, "GET /v2/account") : broker.getAccount),
     listOrders: (query) => faults.has(`listOrders:${broker.account}`) ? unavailable(broker.account, "GET /v2/orders") : broker.listOrders(query),
     getOrder: (id) => faults.has(`getOrder:${broker.account}`) ? unavailable(broker.account, `GET /v2/orders/${id}`) : broker.getOrder(id),

@@ -17,7 +17,16 @@ import {
 } from "@council/domain"
 import { type Checkpoint, isDamaged, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
 import { select, TradingAccounts } from "@council/broker"
-import { type AccountProfile, Approval, type CarriedPlan, DailyParams, DailyPipeline, newRunParams as newDailyRunParams, unevaluated } from "@council/daily"
+import {
+  type AccountProfile,
+  Approval,
+  type CarriedPlan,
+  DailyParams,
+  DailyPipeline,
+  exitsPlacedAfterFailure,
+  newRunParams as newDailyRunParams,
+  unevaluated
+} from "@council/daily"
 import { continuation, dayCommand, idsOf } from "@council/daily/RunActivity"
 import { keyWasRefused, retryAdvice } from "@council/daily/RunFailures"
 import { AuditTrail } from "@council/llm"
@@ -116,6 +125,8 @@ const carriedPlans = (chain: ReadonlyArray<RunRecord>, accounts: ReadonlyArray<A
     const plans = new Map<AccountId, CarriedPlan>()
     for (const run of chain.filter((r) => r.status === "completed")) {
       const verdict = yield* outputOf(run, "RiskApproval", RiskVerdict)
+      // exits a failed account's positions were given after the run's execution failed: canceled before the plan
+      const report = yield* outputOf(run, "Execution", ExecutionReport)
       const covered = Option.match(paramsOf(run), { onNone: (): ReadonlyArray<AccountId> => [], onSome: (p) => p.accounts.map((a) => a.id) })
       const unreadable = new Set(unevaluated(verdict).map((r) => r.account))
       for (const account of accounts.filter((a) => covered.includes(a))) {
@@ -127,7 +138,7 @@ const carriedPlans = (chain: ReadonlyArray<RunRecord>, accounts: ReadonlyArray<A
         plans.set(account, {
           account,
           from: run.id,
-          cancels: mine(verdict.cancels),
+          cancels: [...mine(verdict.cancels), ...exitsPlacedAfterFailure(verdict, report, account)],
           intents: mine(verdict.intents),
           rejections: mine(verdict.rejections),
           clamps: mine(verdict.clamps)

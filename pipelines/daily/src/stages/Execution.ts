@@ -4,6 +4,7 @@ import * as Schema from "effect/Schema"
 import {
   AccountExecution,
   type AccountId,
+  AccountSnapshot,
   type CancelIntent,
   describeCheck,
   ExecutionReport,
@@ -13,15 +14,17 @@ import {
   type OrderFailure,
   type OrderIntent,
   type Rejection,
+  type RiskVerdict,
   type RunSchedule,
   type TradingDay
 } from "@council/domain"
 import { Recorder, RunContext, Stage } from "@council/engine"
 import { AccountManager, type Broker, BrokerError, bySymbol, notSentAfter, Placement, placeOnce } from "@council/broker"
 import { executionResult } from "@council/notify/RunMessages"
-import { type AccountProfile, readsRefusedCancels, runAccounts, runTiming } from "../DailyParams.ts"
+import { type AccountProfile, protectsFailedAccounts, readsRefusedCancels, runAccounts, runTiming, statesPositionIntents } from "../DailyParams.ts"
 import { statusOf } from "../MarketSchedule.ts"
 import { liveTold, notifyAll } from "../Notify.ts"
+import { protectHeld } from "../RiskRules.ts"
 import { keyRefusedAdvice } from "../RunFailures.ts"
 import { RiskApproval, unevaluated } from "./RiskApproval.ts"
 
@@ -178,17 +181,95 @@ const tooLate = (broker: Broker, schedule: RunSchedule, day: TradingDay) =>
     : Effect.map(statusOf(recordedTimes(broker), schedule, day), ({ check, now }) =>
       check._tag === "InTime" ? undefined : describeCheck(schedule, check, now))
 
-const executeAccount = (
-  broker: Broker,
-  cancels: ReadonlyArray<CancelIntent>,
-  intents: ReadonlyArray<OrderIntent>,
-  schedule: RunSchedule,
-  day: TradingDay,
-  readRefused: boolean
-) =>
+/** What an account's execution is told besides its plan. */
+interface AccountRun {
+  readonly config: AccountProfile
+  readonly schedule: RunSchedule
+  readonly day: TradingDay
+  readonly readRefused: boolean
+  /** Give a failed account's uncovered positions their exits again (`failedAccounts: protected`). */
+  readonly reprotect: boolean
+  readonly positionIntents: boolean
+  /** The run's id, in the exits' reason: a retry of the day (another run) places its own after the carried cancels. */
+  readonly runId: string
+}
+
+/** Built once (not per account). */
+const OpenOrderList = Schema.Array(Order)
+
+const noOrders: ReadonlyArray<Order> = []
+
+/** `TLT −116`: a position as the messages name it. */
+const positionText = (symbol: string, qty: number) => `${symbol} ${qty < 0 ? `−${-qty}` : qty}`
+
+/**
+ * After an account's execution failed once it began sending: its positions and open orders read once more, and
+ * each held position the working orders do not close (in whole shares) given an OCO exit at its `BASE` distances
+ * from the broker's price — `protectHeld`'s construction, so a client order id of the day, account, run and order:
+ * a resumed run finds it working (it covers the position, nothing is added); a retry of the day's failed accounts
+ * cancels it first (`exitsPlacedAfterFailure`, carried with the plan it sends again, whose orders it would hold the
+ * shares from); the day's later runs' gate adopts or cancels it as any working exit. A cancelled exit whose
+ * replacing order failed would otherwise leave the position unprotected until the next session's run. One try, no
+ * retries: what the broker refuses (or a read that fails) is said, and the account's result stays as it was.
+ */
+const protectAfterFailure = (broker: Broker, run: AccountRun) =>
   Effect.gen(function*() {
-    const late = intents.length + cancels.length === 0 ? undefined : yield* tooLate(broker, schedule, day)
-    if (late !== undefined) return accountFailed(broker.account, `${plural(intents.length, "order")} not sent: ${late}`)
+    const [account, open] = yield* Effect.all([
+      brokerCall("broker.getAccount", { account: broker.account }, AccountSnapshot, broker.getAccount),
+      brokerCall("broker.listOrders", { account: broker.account, status: "open" }, OpenOrderList, broker.listOrders({ status: "open", limit: 500 }))
+    ], { concurrency: 2 })
+    const { intents } = protectHeld({
+      day: run.day,
+      config: run.config,
+      account,
+      open,
+      priceOf: (symbol) => account.positions.find((p) => p.symbol === symbol)?.currentPrice,
+      rule: "execution-failed",
+      detail: "",
+      why: `run ${run.runId}'s execution failed`,
+      schedule: run.schedule,
+      positionIntents: run.positionIntents,
+      remainder: true
+    })
+    const held = (symbol: string) => account.positions.find((p) => p.symbol === symbol)?.qty ?? 0
+    const outcomes = yield* Effect.forEach(intents, (intent) => Effect.result(placeIntent(broker, intent)), { concurrency: "unbounded" })
+    const placed: Array<Order> = []
+    const said = outcomes.map((outcome, n) => {
+      const intent = intents[n]!
+      const position = positionText(intent.symbol, held(intent.symbol))
+      if (Result.isFailure(outcome)) return `${position} has no exit: ${outcome.failure.message}`
+      placed.push(outcome.success.order)
+      return `${position} given its exit again (${intent.qty} shares, BASE OCO)`
+    })
+    return { placed, said }
+  }).pipe(
+    Effect.catchTag("BrokerError", (error) =>
+      Effect.succeed({ placed: noOrders, said: [`its positions' exits could not be checked after the failure: ${error.message}; check them before the next session`] }))
+  )
+
+/**
+ * The exits `protectAfterFailure` placed for `account` in a run whose gate decided `verdict` and whose execution
+ * reported `report` — its placed orders that none of the gate's intents made — as cancels: a retry of the day's
+ * failed accounts carries them with the plan it sends again (an exit holds the shares its close would need; one
+ * that filled meanwhile is read back and the symbol left as it moved, as any refused cancel).
+ */
+export const exitsPlacedAfterFailure = (verdict: RiskVerdict, report: ExecutionReport, account: AccountId): ReadonlyArray<CancelIntent> => {
+  const intended = new Set(verdict.intents.filter((i) => i.account === account).map((i) => i.clientOrderId))
+  return (report.accounts.find((a) => a.account === account)?.orders ?? [])
+    .filter((order) => !intended.has(order.clientOrderId))
+    .map((order) => ({ account, orderId: order.id, symbol: order.symbol, reason: `exit placed after the failed execution (${order.clientOrderId}): the plan is sent again` }))
+}
+
+/** A failed account's result with what `protectAfterFailure` did; under runs from before it (or on success) as it was. */
+const protectedAfter = (broker: Broker, run: AccountRun, result: AccountExecution) =>
+  !run.reprotect || result.status !== "failed"
+    ? Effect.succeed(result)
+    : Effect.map(protectAfterFailure(broker, run), ({ placed, said }): AccountExecution =>
+      said.length === 0 ? result : { ...result, orders: [...result.orders, ...placed], message: `${result.message}; ${said.join("; ")}` })
+
+/** Cancels what the gate found open, then places the intents: the account's result. */
+const sendPlan = (broker: Broker, cancels: ReadonlyArray<CancelIntent>, intents: ReadonlyArray<OrderIntent>, readRefused: boolean) =>
+  Effect.gen(function*() {
     const { canceled, moved } = yield* cancelStale(broker, cancels, readRefused)
     const sent = yield* placeAll(broker, intents.filter((intent) => !moved.has(intent.symbol)))
     const outcomes = intents.map((intent) => {
@@ -215,6 +296,23 @@ const executeAccount = (
       readError: null,
       message
     } satisfies AccountExecution
+  }).pipe(Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerFailed(broker.account, error))))
+
+/**
+ * An account's execution: under `close` nothing once the cutoff passed (the account is left as it was), else its
+ * plan sent; if that failed, `protectedAfter` (runs recording `failedAccounts: protected`).
+ */
+const executeAccount = (
+  broker: Broker,
+  cancels: ReadonlyArray<CancelIntent>,
+  intents: ReadonlyArray<OrderIntent>,
+  run: AccountRun
+) =>
+  Effect.gen(function*() {
+    const late = intents.length + cancels.length === 0 ? undefined : yield* tooLate(broker, run.schedule, run.day)
+    if (late !== undefined) return accountFailed(broker.account, `${plural(intents.length, "order")} not sent: ${late}`)
+    const result = yield* sendPlan(broker, cancels, intents, run.readRefused)
+    return yield* protectedAfter(broker, run, result)
   }).pipe(
     Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerFailed(broker.account, error))),
     Effect.withSpan("account", { attributes: { account: broker.account, intents: intents.length, cancels: cancels.length } }, NO_STACK_TRACE)
@@ -260,11 +358,13 @@ export const Execution = Stage.make({
   timeout: "10 minutes",
   run: ({ RiskApproval: verdict }) =>
     Effect.gen(function*() {
-      const { dryRun: dry } = yield* RunContext
+      const { dryRun: dry, runId } = yield* RunContext
       const accounts = yield* runAccounts
       const { schedule } = yield* runTiming
       const manager = yield* AccountManager
       const readRefused = yield* readsRefusedCancels
+      const reprotect = yield* protectsFailedAccounts
+      const positionIntents = yield* statesPositionIntents
       const mine = <A extends { readonly account: string }>(all: ReadonlyArray<A>, account: AccountId) =>
         all.filter((x) => x.account === account)
       const skip = (config: AccountProfile): AccountExecution | undefined => {
@@ -275,7 +375,15 @@ export const Execution = Stage.make({
       }
       const sending = accounts.filter((config) => skip(config) === undefined)
       const outcomes = yield* manager.forEachAccount(sending.map((a) => a.id), (broker) =>
-        executeAccount(broker, mine(verdict.cancels, broker.account), mine(verdict.intents, broker.account), schedule, verdict.asOf, readRefused))
+        executeAccount(broker, mine(verdict.cancels, broker.account), mine(verdict.intents, broker.account), {
+          config: sending.find((a) => a.id === broker.account)!,
+          schedule,
+          day: verdict.asOf,
+          readRefused,
+          reprotect,
+          positionIntents,
+          runId
+        }))
       const sent = yield* Effect.forEach(outcomes, ({ account, result }) =>
         Result.match(result, {
           onSuccess: Effect.succeed,
