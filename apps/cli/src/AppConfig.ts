@@ -10,7 +10,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { plainDecimal } from "@council/domain"
+import { plainDecimal, quotedValue } from "@council/domain"
 import { DEFAULT_SCHEDULE, type RunSchedule } from "@council/domain/Schedule"
 import * as AccountsConfig from "@council/broker/AccountsConfig"
 import * as LiveGuard from "@council/broker/LiveGuard"
@@ -38,7 +38,7 @@ const numberFrom = (variable: string, fallback: number, accepts: (n: number) => 
         const value = plainDecimal(raw)
         return Number.isFinite(value) && accepts(value)
           ? Effect.succeed(value)
-          : Effect.fail(new FillModelConfigError({ variable, message: `${variable}: expected ${expected}, got "${raw.slice(0, 40)}"` }))
+          : Effect.fail(new FillModelConfigError({ variable, message: `${variable}: expected ${expected}, got ${quotedValue(raw)}` }))
       }
     }))
   )
@@ -107,7 +107,7 @@ const oneOf = <const V extends string, E>(
         const value = values.find((v) => v === raw.trim())
         return value !== undefined
           ? Effect.succeed(value)
-          : Effect.fail(refused(`${variable}: expected ${values.slice(0, -1).join(", ")} or ${values.at(-1)}, got "${raw.slice(0, 40)}"`))
+          : Effect.fail(refused(`${variable}: expected ${values.slice(0, -1).join(", ")} or ${values.at(-1)}, got ${quotedValue(raw)}`))
       }
     }))
   )

@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { quotedValue } from "@council/domain"
 
 export class MonitorConfigError extends Schema.TaggedError<MonitorConfigError>()("MonitorConfigError", {
   message: Schema.String
@@ -29,7 +30,7 @@ const riskFree = Effect.flatMap(optional(Config.String("COUNCIL_RISK_FREE")), (r
   return Number.isFinite(rate) && Math.abs(rate) < 1
     ? Effect.succeed(rate)
     : Effect.fail(new MonitorConfigError({
-      message: `COUNCIL_RISK_FREE: expected a yearly rate as a fraction, e.g. 0.04 for 4 % (got "${raw.value.slice(0, 40)}")`
+      message: `COUNCIL_RISK_FREE: expected a yearly rate as a fraction, e.g. 0.04 for 4 % (got ${quotedValue(raw.value)})`
     }))
 })
 

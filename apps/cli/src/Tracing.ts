@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { quotedValue } from "@council/domain"
 
 export class TracingConfigError extends Schema.TaggedError<TracingConfigError>()("TracingConfigError", {
   message: Schema.String
@@ -27,7 +28,7 @@ const checkTimeout = (variable: string) =>
   Effect.flatMap(Config.option(Config.String(variable)).pipe(Effect.orElseSucceed(() => Option.none<string>())), (raw) =>
     Option.isNone(raw) || raw.value === "" || /^\s*0*[1-9]\d{0,8}\s*$/.test(raw.value)
       ? Effect.void
-      : Effect.fail(new TracingConfigError({ message: `${variable}: expected a whole number of milliseconds, 1 or more, got ${JSON.stringify(raw.value.slice(0, 40))}` })))
+      : Effect.fail(new TracingConfigError({ message: `${variable}: expected a whole number of milliseconds, 1 or more, got ${quotedValue(raw.value)}` })))
 
 /** The checked endpoint, or `None` when tracing is off. */
 export const endpoint = Effect.gen(function*() {

@@ -308,6 +308,12 @@ const table: ReadonlyArray<BadInput> = [
   // LLMs: every variable checked before anything is opened; no key or base URL echoed
   { args: ["runs"], env: { COUNCIL_LLM: "sometimes" }, error: /^error: COUNCIL_LLM: expected offline or live, got "sometimes"$/ },
   { args: ["run", "daily"], home: "fresh", env: { COUNCIL_LLM: "  " }, error: /^error: COUNCIL_LLM: is set but blank; unset it or give it a value$/ },
+  // a key pasted into the wrong variable is refused without being quoted (any secret printed fails every case)
+  { args: ["runs"], env: { COUNCIL_LLM: SECRET }, error: /^error: COUNCIL_LLM: expected offline or live, got a value of 36 characters, not shown: it looks like a key$/ },
+  { args: ["run", "daily"], env: { COUNCIL_SCHEDULE: KEY }, error: /^error: COUNCIL_SCHEDULE: expected close or after-close, got a value of \d+ characters, not shown: it looks like a key$/ },
+  { args: ["run", "daily"], env: { COUNCIL_DATA: SECRET }, error: /^error: COUNCIL_DATA must be one of local, alpaca, polygon \(got a value of 36 characters, not shown: it looks like a key\)$/ },
+  { args: ["leaderboard"], home: "fresh", env: { COUNCIL_RISK_FREE: SECRET }, error: /^error: COUNCIL_RISK_FREE: expected a yearly rate as a fraction, e\.g\. 0\.04 for 4 % \(got a value of 36 characters, not shown: it looks like a key\)$/ },
+  { args: ["runs"], home: "fresh", env: { COUNCIL_SQLITE_BUSY_TIMEOUT_MS: SECRET }, error: /^error: COUNCIL_SQLITE_BUSY_TIMEOUT_MS: expected a whole number of milliseconds, 0 or more, got a value of 36 characters, not shown: it looks like a key$/ },
   { args: ["run", "daily"], env: { OPENAI_API_KEY: " \t " }, error: /^error: OPENAI_API_KEY: is set but blank/ },
   { args: ["verify"], home: "fresh", env: { GEMINI_API_KEY: "  " }, error: /^error: GEMINI_API_KEY: is set but blank/ },
   { args: ["run", "daily"], home: "fresh", env: { ANTHROPIC_API_KEY: SECRET }, error: /^error: CHATGPT: OPENAI_API_KEY is not set \(COUNCIL_MODEL_CHATGPT=openai:gpt-5\.4; set the key, leave CHATGPT out with --pms, or COUNCIL_MODEL_CHATGPT=offline\)$/ },

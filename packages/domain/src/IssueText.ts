@@ -26,3 +26,18 @@ export const issueInWords = (issue: string): string => {
   if (type !== undefined) return `expected ${type === "array" || type === "object" ? "an" : "a"} ${type}`
   return issue.replace(/^Expected /, "expected ")
 }
+
+/** Whether a refused value could be a credential pasted into the wrong variable: 20 or more letters and digits, no blank. */
+const looksLikeKey = (raw: string): boolean => {
+  const value = raw.trim()
+  return value.length >= 20 && !/\s/.test(value) && /[A-Za-z]/.test(value) && /\d/.test(value)
+}
+
+/**
+ * A refused configuration value as its one-line error quotes it: `"sometimes"`, cut at 40 characters — or, when it
+ * could be a key pasted into the wrong variable, not at all (`a value of 40 characters, not shown: it looks like a
+ * key`). Use it for variables and flags that hold no secret; a variable that does (keys, URLs, the accounts' JSON)
+ * quotes nothing.
+ */
+export const quotedValue = (raw: string): string =>
+  looksLikeKey(raw) ? `a value of ${raw.length} characters, not shown: it looks like a key` : JSON.stringify(raw.slice(0, 40))

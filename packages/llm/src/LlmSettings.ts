@@ -29,7 +29,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { choiceList, PM_NAMES } from "@council/domain"
+import { choiceList, PM_NAMES, quotedValue } from "@council/domain"
 import * as HeaderKey from "@council/io/HeaderKey"
 import type { BudgetLimits } from "./Budget.ts"
 import {
@@ -98,7 +98,7 @@ const parsed = <A>(schema: Schema.Codec<A, string>, name: string, accepts: strin
       ? Effect.succeed(Option.none<A>())
       : Schema.decodeUnknownEffect(schema)(value.value).pipe(
         Effect.map(Option.some),
-        Effect.catch(() => fail(name, `expected ${accepts}, got ${JSON.stringify(value.value.slice(0, 40))}`))
+        Effect.catch(() => fail(name, `expected ${accepts}, got ${quotedValue(value.value)}`))
       ))
 
 const PositiveNumber = Schema.NumberFromString.check(Schema.isFinite(), Schema.isGreaterThan(0))

@@ -15,6 +15,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as HeaderKey from "@council/io/HeaderKey"
+import { quotedValue } from "@council/domain"
 
 export class MarketFeedConfigError extends Schema.TaggedError<MarketFeedConfigError>()("MarketFeedConfigError", {
   variable: Schema.String,
@@ -90,7 +91,7 @@ export const readConfig: Effect.Effect<Selection, MarketFeedConfigError> = Effec
   if (!isSource(raw)) {
     return yield* new MarketFeedConfigError({
       variable: "COUNCIL_DATA",
-      message: `COUNCIL_DATA must be one of ${sources.join(", ")} (got "${raw}")`
+      message: `COUNCIL_DATA must be one of ${sources.join(", ")} (got ${quotedValue(raw)})`
     })
   }
   switch (raw) {

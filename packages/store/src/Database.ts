@@ -42,6 +42,7 @@ import * as SqlError from "effect/sql/SqlError"
 import { migrations } from "./migrations/index.ts"
 import * as MigrationsTable from "./MigrationsTable.ts"
 import * as NodeSqliteClient from "./NodeSqliteClient.ts"
+import { quotedValue } from "@council/domain"
 
 export type DatabaseError = SqlError.SqlError | Migrator.MigrationError | MigrationsTable.NewerDatabaseError
 
@@ -302,12 +303,12 @@ export const location: Effect.Effect<Location, DatabaseConfigError> = Effect.gen
   const home = yield* checkHome(yield* read("COUNCIL_HOME", Config.String("COUNCIL_HOME").pipe(Config.withDefault(".council"))))
   const busy = yield* read("COUNCIL_SQLITE_BUSY_TIMEOUT_MS", Config.option(Config.String("COUNCIL_SQLITE_BUSY_TIMEOUT_MS")))
   if (Option.isSome(busy) && !/^\d{1,9}$/.test(busy.value.trim())) {
-    return yield* Effect.fail(configError("COUNCIL_SQLITE_BUSY_TIMEOUT_MS", `expected a whole number of milliseconds, 0 or more, got ${JSON.stringify(busy.value.slice(0, 40))}`))
+    return yield* Effect.fail(configError("COUNCIL_SQLITE_BUSY_TIMEOUT_MS", `expected a whole number of milliseconds, 0 or more, got ${quotedValue(busy.value)}`))
   }
   const pgLock = yield* read("COUNCIL_PG_LOCK_TIMEOUT_MS", Config.option(Config.String("COUNCIL_PG_LOCK_TIMEOUT_MS")))
   // 0 would be PostgreSQL's "no timeout": the migration step would wait behind a backup without saying so
   if (Option.isSome(pgLock) && !/^0*[1-9]\d{0,8}$/.test(pgLock.value.trim())) {
-    return yield* Effect.fail(configError("COUNCIL_PG_LOCK_TIMEOUT_MS", `expected a whole number of milliseconds, 1 or more, got ${JSON.stringify(pgLock.value.slice(0, 40))}`))
+    return yield* Effect.fail(configError("COUNCIL_PG_LOCK_TIMEOUT_MS", `expected a whole number of milliseconds, 1 or more, got ${quotedValue(pgLock.value)}`))
   }
   if (postgres !== undefined) {
     return Option.isSome(pgLock) ? { ...postgres, home: home.home, lockTimeoutMs: Number(pgLock.value.trim()) } : { ...postgres, home: home.home }
