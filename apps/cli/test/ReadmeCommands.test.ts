@@ -124,7 +124,7 @@ describe("the README's and DEPLOYMENT.md's test prerequisites", () => {
 })
 
 describe("every command the documentation shows in passing", () => {
-  const docs = ["README.md", "docs/DEPLOYMENT.md", "docs/SEEDS.md"].map((path) => [path, readFileSync(new URL(`../../../${path}`, import.meta.url), "utf8")] as const)
+  const docs = ["README.md", "docs/DEPLOYMENT.md", "docs/SEEDS.md", "docs/BENCHMARKS.md"].map((path) => [path, readFileSync(new URL(`../../../${path}`, import.meta.url), "utf8")] as const)
   const names = commands.map(([command]) => command.join(" ")).sort((a, b) => b.length - a.length)
 
   /**
