@@ -7,7 +7,7 @@ import { DatabaseSync } from "node:sqlite"
 import { Effect } from "effect"
 import { RunId } from "@council/domain"
 import { BundleFile } from "@council/engine"
-import { bin, failureOf, tempHome } from "./CliHarness.ts"
+import { bin, failureOf, spentOn, tempHome } from "./CliHarness.ts"
 import { restoredHome } from "./FixtureHome.ts"
 import { cliInProcess, cliOk } from "./InProcess.ts"
 import { liveEnv, startFake } from "../../../packages/llm/test/FakeProvider.ts"
@@ -39,16 +39,6 @@ interface ListedRun {
 }
 
 const listed = async (home: string, args: ReadonlyArray<string>) => JSON.parse(await cliOk(home, ["runs", "--json", ...args])) as ReadonlyArray<ListedRun>
-
-/** What the home's spend ledger holds for `run` of backtest `book` (read here, beside the CLI). */
-const spentOn = (home: string, book: string, run: string) => {
-  const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
-  try {
-    return Number((db.prepare("SELECT SUM(cost_usd) AS c FROM llm_spend WHERE book = ? AND run_id = ?").get(book, run) as { c: number | null }).c)
-  } finally {
-    db.close()
-  }
-}
 
 describe("a backtest's session runs, through --backtest", () => {
   it("are listed, shown, replayed exactly and exported from its own database, each charged what its backtest paid", async () => {

@@ -3,6 +3,7 @@ import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
 
 export const bin = new URL("../src/bin.ts", import.meta.url).pathname
 
@@ -130,4 +131,14 @@ export const spawnCli = (home: string, args: ReadonlyArray<string>, env: Record<
   const exited = new Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>((done) =>
     child.once("exit", (code, signal) => done({ code, signal })))
   return { child, output, exited }
+}
+
+/** What `home`'s spend ledger holds for `run` of book `book` (a backtest's id), read beside the CLI and the server. */
+export const spentOn = (home: string, book: string, run: string): number => {
+  const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
+  try {
+    return Number((db.prepare("SELECT SUM(cost_usd) AS c FROM llm_spend WHERE book = ? AND run_id = ?").get(book, run) as { c: number | null }).c)
+  } finally {
+    db.close()
+  }
 }

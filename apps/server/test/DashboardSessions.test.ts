@@ -7,10 +7,9 @@
  * each session's LLM cost is its backtest's book's, as `runs --backtest` and `show --backtest` say.
  */
 import { existsSync, readdirSync, renameSync } from "node:fs"
-import { DatabaseSync } from "node:sqlite"
 import { join } from "node:path"
 import { assert, beforeAll, describe, it } from "@effect/vitest"
-import { tempHome } from "../../cli/test/CliHarness.ts"
+import { spentOn, tempHome } from "../../cli/test/CliHarness.ts"
 import { cliOk } from "../../cli/test/InProcess.ts"
 import { page, problems, runDetailOf, runsOf, server, useDashboardOf } from "./DashboardPage.ts"
 import { fetchFresh } from "./MonitorHome.ts"
@@ -141,16 +140,6 @@ describe("/api/runs?backtest= — a backtest's session runs", () => {
   })
 })
 
-/** What the home's spend ledger holds for `run` of backtest `book` (read here, beside the server). */
-const spentOn = (book: string, run: string) => {
-  const db = new DatabaseSync(join(home, "council.db"), { readOnly: true })
-  try {
-    return Number((db.prepare("SELECT SUM(cost_usd) AS c FROM llm_spend WHERE book = ? AND run_id = ?").get(book, run) as { c: number | null }).c)
-  } finally {
-    db.close()
-  }
-}
-
 describe("a backtest's sessions' LLM costs on the API: its book's", () => {
   it("lists and details each session with what its backtest paid for it, as `runs --backtest` lists them; a replaying backtest's same ids paid nothing", async () => {
     const listed = runsOf((await get(`/api/runs?backtest=${paid}`)).body)
@@ -158,7 +147,7 @@ describe("a backtest's sessions' LLM costs on the API: its book's", () => {
     assert.deepStrictEqual((await get(`/api/runs?backtest=${paid}`)).body, await listedByCli(paid))
     for (const run of listed) {
       if (!("llmCost" in run)) return assert.fail(`${run.id} is damaged`)
-      const spent = spentOn(paid, run.id)
+      const spent = spentOn(home, paid, run.id)
       assert.isAbove(spent, 0, run.id)
       assert.closeTo(run.llmCost?.totalUsd ?? 0, spent, 1e-9, run.id)
       const detail = runDetailOf((await get(`/api/runs/${run.id}?backtest=${paid}`)).body)
