@@ -53,12 +53,19 @@ const dayOf = (pitches: ReadonlyArray<Pitch>) => Effect.gen(function*() {
   return { verdict, report, claude: yield* open(CLAUDE), council: yield* open(COUNCIL) }
 })
 
+/** CLAUDE's 10 SPY, bought by a market order of the day before (it fills at the day's open). */
+const claudeHoldsTen = Effect.flatMap(LocalExchange, (local) =>
+  Effect.andThen(moveTo("2026-06-07", "16:15"), local.placeOrder(CLAUDE, entry(CLAUDE, 10))))
+
+/** The tests' services under `close`, with the run's `abstained` choice as recorded (none: a run from before it). */
+const closeDay = (params: Record<string, string>) =>
+  Effect.provide(Layer.mergeAll(market, recording, closeRun(params), exchange, Notifier.layerTest))
+
 describe("an account whose PM abstains, under close", () => {
   it.effect("its held position with no working exit gets its protective OCO exit; nothing is bought or sold", () =>
     Effect.gen(function*() {
       const local = yield* LocalExchange
-      yield* moveTo("2026-06-07", "16:15")
-      yield* local.placeOrder(CLAUDE, entry(CLAUDE, 10))
+      yield* claudeHoldsTen
       yield* local.placeOrder(COUNCIL, entry(COUNCIL, -4))
       yield* moveTo(day, "15:45")
       const { claude, council, report, verdict } = yield* abstainingDay
@@ -74,7 +81,7 @@ describe("an account whose PM abstains, under close", () => {
         [COUNCIL, "no-pitches", "no PM pitched (every one abstained); COUNCIL holds (1 unprotected position given its exit)"]
       ])
       assert.deepStrictEqual(verdict.cancels, [])
-    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "covered" }), exchange, Notifier.layerTest))))
+    }).pipe(closeDay({ abstained: "covered" })))
 
   it.effect("a position whose exit already works is left as it is under `abstained: protected` (runs recorded before `covered`)", () =>
     Effect.gen(function*() {
@@ -83,38 +90,34 @@ describe("an account whose PM abstains, under close", () => {
       assert.deepStrictEqual(claude, [["oco", "sell", 6, "SPY"]])
       assert.deepStrictEqual(verdict.intents, [])
       assert.strictEqual(verdict.rejections[0]?.detail, "CLAUDE did not pitch; holding")
-    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "protected" }), exchange, Notifier.layerTest))))
+    }).pipe(closeDay({ abstained: "protected" })))
 
   it.effect("a position a working order would close (a limit sell of the user's) is left as it is: no exit beside it", () =>
     Effect.gen(function*() {
       const local = yield* LocalExchange
-      yield* moveTo("2026-06-07", "16:15")
-      yield* local.placeOrder(CLAUDE, entry(CLAUDE, 10))
+      yield* claudeHoldsTen
       yield* moveTo(day, "09:45")
       yield* local.placeOrder(CLAUDE, { ...entry(CLAUDE, -10), type: "limit", limitPrice: 900, timeInForce: "gtc", clientOrderId: "own-limit-sell" })
       yield* moveTo(day, "15:45")
       const { claude, verdict } = yield* abstainingDay
       assert.deepStrictEqual(claude, [["simple", "sell", 10, "SPY"]])
       assert.deepStrictEqual(verdict.intents, [])
-    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "covered" }), exchange, Notifier.layerTest))))
+    }).pipe(closeDay({ abstained: "covered" })))
 
   it.effect("a run recorded before the choice (no `abstained` in its params) holds as it did: nothing placed", () =>
     Effect.gen(function*() {
-      const local = yield* LocalExchange
-      yield* moveTo("2026-06-07", "16:15")
-      yield* local.placeOrder(CLAUDE, entry(CLAUDE, 10))
+      yield* claudeHoldsTen
       yield* moveTo(day, "15:45")
       const { claude, verdict } = yield* abstainingDay
       assert.deepStrictEqual(claude, [])
       assert.deepStrictEqual(verdict.intents, [])
-    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({}), exchange, Notifier.layerTest))))
+    }).pipe(closeDay({})))
 })
 
 /** CLAUDE's own OCO exit of 6 of the 10 SPY it holds (left by a reduction that did not fill, or an addition without legs). */
 const partialExit = Effect.gen(function*() {
   const local = yield* LocalExchange
-  yield* moveTo("2026-06-07", "16:15")
-  yield* local.placeOrder(CLAUDE, entry(CLAUDE, 10))
+  yield* claudeHoldsTen
   yield* moveTo(day, "09:45")
   yield* local.placeOrder(CLAUDE, { ...entry(CLAUDE, -6), type: "limit", limitPrice: 900, timeInForce: "gtc", orderClass: "oco", takeProfit: { limitPrice: 900 }, stopLoss: { stopPrice: 600 }, clientOrderId: "own-exit" })
   yield* moveTo(day, "15:45")
@@ -138,7 +141,7 @@ describe("a position its working exit covers in part (abstained: covered)", () =
       const second = yield* abstainingDay
       assert.deepStrictEqual([second.verdict.intents, second.verdict.cancels], [[], []])
       assert.deepStrictEqual(sorted(second.claude), [["oco", "sell", 4, "SPY"], ["oco", "sell", 6, "SPY"]])
-    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "covered" }), exchange, Notifier.layerTest))))
+    }).pipe(closeDay({ abstained: "covered" })))
 
   it.effect("a pitched day that keeps the position replaces the partial exit by one covering every held share", () =>
     Effect.gen(function*() {
@@ -159,5 +162,5 @@ describe("a position its working exit covers in part (abstained: covered)", () =
       assert.deepStrictEqual(verdict.cancels.map((c) => [c.account, c.reason]), [[CLAUDE, "exit sell 6 SPY does not match the 10 shares held"]])
       // conviction 1 wants ~13 shares: 3 more by a market-on-close order (its exit comes from the next run), and the 10 held protected whole
       assert.deepStrictEqual(sorted(claude), [["oco", "sell", 10, "SPY"], ["simple", "buy", 3, "SPY"]])
-    }).pipe(Effect.provide(Layer.mergeAll(market, recording, closeRun({ abstained: "covered" }), exchange, Notifier.layerTest))))
+    }).pipe(closeDay({ abstained: "covered" })))
 })
