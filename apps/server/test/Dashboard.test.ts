@@ -6,7 +6,7 @@ import { LlmCosts } from "@council/tracking"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { BACKTEST, collectProblems, LLM_DAY, withoutSnapshots, fetchFresh } from "./MonitorHome.ts"
-import { browser, equityOf, home, leaderboardOf, page, problems, requests, runDetailOf, runsOf, SCREENSHOTS, server, showsDollars, useDashboard } from "./DashboardPage.ts"
+import { browser, equityOf, home, leaderboardOf, page, problems, requests, rewriteAnswers, runDetailOf, runsOf, SCREENSHOTS, server, showsDollars, useDashboard } from "./DashboardPage.ts"
 
 useDashboard(40)
 
@@ -123,12 +123,9 @@ describe("dashboard in Chromium", () => {
   it("leaves SPY's drawdown out when it would flatten the accounts' (deeper than twice theirs), still saying its deepest", async () => {
     // the chart's answer with SPY's marks falling to 60 % halfway: far deeper than twice the accounts' deepest
     const chart = (url: URL) => url.pathname === "/api/equity/chart"
-    await page.route(chart, async (route) => {
-      const answer = await route.fetch()
-      const body = await answer.json()
+    const restore = await rewriteAnswers(chart, (body: { benchmark: { closes: Array<number | null> } }) => {
       const closes: Array<number | null> = body.benchmark.closes
       body.benchmark.closes = closes.map((c, i) => c === null || i < closes.length / 2 ? c : c * 0.6)
-      await route.fulfill({ response: answer, json: body })
     })
     try {
       await page.goto("about:blank")
@@ -139,7 +136,7 @@ describe("dashboard in Chromium", () => {
       assert.isNull(await page.$(`#drawdown-chart polyline[data-series="SPY buy-and-hold"]`))
       assert.strictEqual(await page.$$eval("#drawdown-chart polyline", (lines) => lines.length), ACCOUNTS.length)
     } finally {
-      await page.unroute(chart)
+      await restore()
     }
     assert.deepStrictEqual(problems, [])
   })

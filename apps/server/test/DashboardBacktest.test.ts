@@ -7,7 +7,7 @@
 import { assert, beforeAll, describe, it } from "@effect/vitest"
 import { tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { page, problems, server, useDashboardOf } from "./DashboardPage.ts"
+import { page, problems, rewriteAnswers, server, useDashboardOf } from "./DashboardPage.ts"
 
 interface Interval {
   readonly _tag: string
@@ -171,12 +171,9 @@ describe("a backtest on the dashboard beside `leaderboard --backtest <id> --json
   it("says a winner that holds family-wise and one that does not apart, as beatsBenchmark and beatsBenchmarkFamilyWise do", async () => {
     // the board's answer with its first row a winner at 95 % only, its second one family-wise too
     const board = (url: URL) => url.pathname === "/api/leaderboard"
-    await page.route(board, async (route) => {
-      const answer = await route.fetch()
-      const body = await answer.json()
-      Object.assign(body.leaderboard.rows[0], { beatsBenchmark: true, beatsBenchmarkFamilyWise: false })
-      Object.assign(body.leaderboard.rows[1], { beatsBenchmark: true, beatsBenchmarkFamilyWise: true })
-      await route.fulfill({ response: answer, json: body })
+    const restore = await rewriteAnswers(board, (body: { leaderboard: { rows: Array<object> } }) => {
+      Object.assign(body.leaderboard.rows[0]!, { beatsBenchmark: true, beatsBenchmarkFamilyWise: false })
+      Object.assign(body.leaderboard.rows[1]!, { beatsBenchmark: true, beatsBenchmarkFamilyWise: true })
     })
     try {
       await page.goto("about:blank")
@@ -186,7 +183,7 @@ describe("a backtest on the dashboard beside `leaderboard --backtest <id> --json
       assert.deepStrictEqual(cells.slice(0, 2), [["yes", "not family-wise"], ["yes", "family-wise too"]])
       assert.deepStrictEqual(cells.slice(2).map(([yes]) => yes), printed.leaderboard.rows.slice(2).map((r) => r.beatsBenchmark ? "yes" : "no"))
     } finally {
-      await page.unroute(board)
+      await restore()
       await page.goto("about:blank")
       await page.goto(`${server.url}/#/?backtest=${encodeURIComponent(printed.book)}`)
       await page.waitForSelector("#attribution tbody tr")

@@ -3,7 +3,7 @@ import { DatabaseSync } from "node:sqlite"
 import { assert, describe, it } from "@effect/vitest"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { BACKTEST, fetchFresh } from "./MonitorHome.ts"
-import { home, leaderboardOf, page, problems, requests, SCREENSHOTS, server, useDashboard } from "./DashboardPage.ts"
+import { home, leaderboardOf, page, problems, requests, rewriteAnswers, SCREENSHOTS, server, useDashboard } from "./DashboardPage.ts"
 
 useDashboard(40)
 
@@ -178,17 +178,14 @@ describe("dashboard in Chromium", () => {
   it("shows the whole leaderboard on a 1024 px laptop when accounts beat SPY (the column's sub-line, family-wise or not): no sideways scroll", async () => {
     // the backtest's board with every account a winner at 95 %, half of them family-wise too
     const board = (url: URL) => url.pathname === "/api/leaderboard"
-    await page.route(board, async (route) => {
-      const answer = await route.fetch()
-      const body = await answer.json()
+    const restore = await rewriteAnswers(board, (body: { llmCostRecorded: boolean; llmCostEstimated: Array<string>; leaderboard: { rows: Array<{ account: string; metrics: Record<string, unknown> }> } }) => {
       // and its LLM cost recorded (a backtest whose PMs called real models): the widest board the dashboard draws
       body.llmCostRecorded = true
       body.llmCostEstimated = body.leaderboard.rows.map((row: { account: string }) => row.account)
       body.leaderboard.rows.forEach((row: { metrics: Record<string, unknown> }, i: number) => {
         Object.assign(row, { beatsBenchmark: true, beatsBenchmarkFamilyWise: i % 2 === 0 })
         Object.assign(row.metrics, { llmCost: 1_234.56, returnNetOfCost: -0.1234 })
-      })
-      await route.fulfill({ response: answer, json: body })
+    })
     })
     await page.setViewportSize({ width: 1024, height: 900 })
     try {
@@ -204,7 +201,7 @@ describe("dashboard in Chromium", () => {
       await page.screenshot({ path: join(SCREENSHOTS, "leaderboard-winners-1024.png"), fullPage: true })
       assert.deepStrictEqual(problems, [])
     } finally {
-      await page.unroute(board)
+      await restore()
       await page.setViewportSize({ width: 1360, height: 1500 })
     }
   })

@@ -7,7 +7,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
-import { page, problems, server, useDashboardOf } from "./DashboardPage.ts"
+import { page, problems, rewriteAnswers, server, useDashboardOf } from "./DashboardPage.ts"
 
 let home = ""
 let firstRun = ""
@@ -87,13 +87,10 @@ describe("a run's orders on its page", () => {
     const fillShown = (clientOrderId: string) => lines.find((l) => l.includes(` ${clientOrderId} `))?.slice(at, to).trim()
     // the run's answer carrying its orders as they stand now, as a run that found them filled would record them
     const detail = (url: URL) => url.pathname === `/api/runs/${firstRun}` && url.searchParams.get("outputs") === null
-    await page.route(detail, async (route) => {
-      const answer = await route.fetch()
-      const body = await answer.json()
+    const restore = await rewriteAnswers(detail, (body: { execution: { accounts: Array<{ orders: Array<{ clientOrderId: string }> }> } }) => {
       for (const account of body.execution.accounts) {
         account.orders = account.orders.map((o: { clientOrderId: string }) => ({ ...o, ...now.get(o.clientOrderId) }))
       }
-      await route.fulfill({ response: answer, json: body })
     })
     try {
       await page.goto("about:blank")
@@ -108,7 +105,7 @@ describe("a run's orders on its page", () => {
         assert.strictEqual(row.filled, `${o.filledQty} @ ${fillShown(row.clientOrderId)}`)
       }
     } finally {
-      await page.unroute(detail)
+      await restore()
     }
     assert.deepStrictEqual(problems, [])
   })

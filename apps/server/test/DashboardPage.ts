@@ -51,6 +51,21 @@ export const useDashboard = (sessions: number): void =>
     return home.home
   })
 
+/**
+ * Has the page receive the server's JSON answers to `matches` changed by `rewrite` (in place) until the function it
+ * resolves with takes the change away: a state the test home cannot make (a winner, a filled order, a reading the
+ * broker did not give) shown as the page would show it. `J` is what `rewrite` reads of the answer.
+ */
+export const rewriteAnswers = async <J>(matches: (url: URL) => boolean, rewrite: (body: J) => void): Promise<() => Promise<void>> => {
+  await page.route(matches, async (route) => {
+    const answer = await route.fetch()
+    const body: J = await answer.json()
+    rewrite(body)
+    await route.fulfill({ response: answer, json: body })
+  })
+  return () => page.unroute(matches)
+}
+
 export /** "$1,234.56" as a number. */
 const dollars = (text: string | null | undefined): number => Number(String(text).replace(/[$,]/g, ""))
 

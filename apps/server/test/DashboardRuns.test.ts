@@ -2,7 +2,7 @@ import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { assert, describe, it } from "@effect/vitest"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
-import { home, page, problems, runDetailOf, SCREENSHOTS, server, showsDollars, useDashboard } from "./DashboardPage.ts"
+import { home, page, problems, rewriteAnswers, runDetailOf, SCREENSHOTS, server, showsDollars, useDashboard } from "./DashboardPage.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { fetchFresh } from "./MonitorHome.ts"
 
@@ -49,11 +49,8 @@ describe("dashboard in Chromium", () => {
   it("says — for an account whose run read no equity (neither its execution nor its Reconcile stage)", async () => {
     // the run's answer with GROQ's Reconcile reading taken out, as a run whose broker did not answer it has none
     const detail = (url: URL) => url.pathname === `/api/runs/${home.runId}` && url.searchParams.get("outputs") === null
-    await page.route(detail, async (route) => {
-      const answer = await route.fetch()
-      const body = await answer.json()
+    const restore = await rewriteAnswers(detail, (body: { outputs: { Reconcile: { accounts: Array<{ account: string; equity: number | null }> } } }) => {
       for (const a of body.outputs.Reconcile.accounts) if (a.account === "GROQ") a.equity = null
-      await route.fulfill({ response: answer, json: body })
     })
     try {
       await page.goto("about:blank")
@@ -63,7 +60,7 @@ describe("dashboard in Chromium", () => {
       assert.strictEqual(cells["GROQ"], "—")
       assert.match(cells["COUNCIL"]!, /^\$[\d,]+\.\d\d$/)
     } finally {
-      await page.unroute(detail)
+      await restore()
     }
     assert.deepStrictEqual(problems, [])
   })
