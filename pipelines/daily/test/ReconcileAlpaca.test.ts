@@ -21,6 +21,13 @@ const reconcile = (day: string, runId: string) =>
     )
   })
 
+/** The Alpaca stand-in on 127.0.0.1, the adapter over it, and the brokers of its one account. */
+const alpacaAccount = Effect.gen(function*() {
+  const fake = yield* startFakeAlpaca()
+  const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
+  return { fake, broker, brokers: Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) })) }
+})
+
 const ledgerState = Effect.gen(function*() {
   const ledger = yield* TradeLedger
   return { orders: yield* ledger.orders({ book: liveBook, status: "all" }), fills: yield* ledger.fills({ book: liveBook }), equity: yield* ledger.equity({ book: liveBook }) }
@@ -29,9 +36,7 @@ const ledgerState = Effect.gen(function*() {
 describe("Reconcile against an Alpaca stand-in on 127.0.0.1", () => {
   it.live("reads orders and FILL activities since the last reconciliation: a bracket leg filled days later reaches the ledger; again changes nothing", () =>
     Effect.gen(function*() {
-      const fake = yield* startFakeAlpaca()
-      const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
-      const brokers = Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) }))
+      const { fake, broker, brokers } = yield* alpacaAccount
       return yield* Effect.gen(function*() {
         const { limitPrice: _, ...limit } = intent(1)
         const placed = yield* broker.placeOrder({ ...limit, type: "market", timeInForce: "gtc", orderClass: "bracket", takeProfit: { limitPrice: 160 }, stopLoss: { stopPrice: 140 } })
@@ -74,9 +79,7 @@ describe("Reconcile against an Alpaca stand-in on 127.0.0.1", () => {
 
   it.live("an open order whose status turned new to Council fails its account's reconciliation, naming it; the ledger keeps what it held until the status is one it knows", () =>
     Effect.gen(function*() {
-      const fake = yield* startFakeAlpaca()
-      const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
-      const brokers = Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) }))
+      const { fake, broker, brokers } = yield* alpacaAccount
       return yield* Effect.gen(function*() {
         const placed = yield* broker.placeOrder({ ...intent(1), timeInForce: "gtc" })
         const first = yield* reconcile("2026-08-03", "u1")
@@ -98,9 +101,7 @@ describe("Reconcile against an Alpaca stand-in on 127.0.0.1", () => {
 
   it.live("records a notional order (qty null on the wire) with its fill, and a trailing stop with its trail and mark, placed by the user", () =>
     Effect.gen(function*() {
-      const fake = yield* startFakeAlpaca()
-      const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
-      const brokers = Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) }))
+      const { fake, brokers } = yield* alpacaAccount
       return yield* Effect.gen(function*() {
         // "$500 of AAPL", bought by the user at 150 a share: 3.333333333 shares (Alpaca's 9 decimals)
         const at = "2026-08-03T14:00:00.000Z"
@@ -183,9 +184,7 @@ describe("Reconcile against an Alpaca stand-in on 127.0.0.1", () => {
 
   it.live("marks every snapshot at the moment of Alpaca's latest trades, read from the market-data API beside the account", () =>
     Effect.gen(function*() {
-      const fake = yield* startFakeAlpaca()
-      const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
-      const brokers = Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) }))
+      const { fake, brokers } = yield* alpacaAccount
       fake.latestTrades.set("SPY", { t: "2026-08-03T13:59:59.912Z", p: 637.42 })
       return yield* Effect.gen(function*() {
         yield* reconcile("2026-08-03", "m1")
@@ -210,9 +209,7 @@ describe("Reconcile against an Alpaca stand-in on 127.0.0.1", () => {
 
   it.live("a marks read that fails records the accounts without a moment and says so on the log, without the keys", () =>
     Effect.gen(function*() {
-      const fake = yield* startFakeAlpaca()
-      const broker = AlpacaBroker.fromClient(yield* clientFor(fake), {})
-      const brokers = Layer.succeed(Brokers, Brokers.of({ accounts: [ACCOUNT], get: () => Effect.succeed(broker) }))
+      const { fake, brokers } = yield* alpacaAccount
       fake.latestTrades.set("SPY", { t: "2026-08-03T13:59:59.912Z", p: 637.42 })
       // the data API refuses the keys (a plan without it, a revoked key): Alpaca's 403, with the key echoed back
       fake.faults.push({ method: "GET", path: "/v2/stocks/trades/latest", times: 1, kind: { _tag: "Status", status: 403, body: JSON.stringify({ message: `forbidden for ${fake.secretKey}` }) } })
