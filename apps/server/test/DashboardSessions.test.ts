@@ -129,6 +129,25 @@ describe("/api/runs?backtest= — a backtest's session runs", () => {
     assert.deepStrictEqual(readdirSync(join(home, "backtests")).sort(), before)
   })
 
+  it("reaches no file through a backtest id that is a path: every endpoint taking one refuses it, and creates nothing", async () => {
+    // `../council` is the home's own database, as `backtests/<id>.db` would join it; the others point out of the home
+    const ids = ["../council", "..", `${first}/../../council`, "/etc/passwd", "..\\council", `${first}\u0000`, "%2e%2e/council"]
+    const listing = () => [readdirSync(home).sort(), readdirSync(join(home, "backtests")).sort()]
+    const before = listing()
+    for (const id of ids) {
+      const q = encodeURIComponent(id)
+      for (const path of [`/api/runs?backtest=${q}`, `/api/runs/${DAY}?backtest=${q}`, `/api/leaderboard?backtest=${q}`, `/api/equity?backtest=${q}`,
+        `/api/equity/chart?backtest=${q}`, `/api/backtests/${q}`, `/api/backtests/${q}/report`, `/backtests/${q}/report.html`]) {
+        const res = await fetchFresh(`${server.url}${path}`)
+        const body = await res.text()
+        assert.include([400, 404], res.status, `${path}: ${body.slice(0, 200)}`)
+        // refused as no backtest of the ledger, never read as a file's store (its runs, or a database that does not open)
+        assert.notMatch(body, /"id":"[^"]*-bt"|cannot be read|SQLITE/, path)
+      }
+    }
+    assert.deepStrictEqual(listing(), before)
+  })
+
   it("says a backtest whose database is missing is missing, without creating it", async () => {
     const file = join(home, "backtests", `${first}.db`)
     renameSync(file, `${file}.away`)
