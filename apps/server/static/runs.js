@@ -113,7 +113,8 @@ export async function runsPage(backtest) {
   // the older pages keep when a newer backtest starts), when it has any
   const book = runs[0]?.backtest?.id ?? backtest
   const table = timeline(runs, book)
-  setTimeout(() => fillStageBars(runs.slice(0, 30), book))
+  // not once the page has been left (its rows gone): the page shown then asks for its own
+  setTimeout(() => table.isConnected && fillStageBars(runs.slice(0, 30), book))
   let last = runs.at(-1)?.id
   const older = async () => {
     const page = await api(`/api/runs?limit=${PAGE.runs}&before=${encodeURIComponent(last)}${sourceQuery(book)}`)
