@@ -12,7 +12,7 @@ import { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
 import { resumeCommand } from "@council/daily/BacktestActivity"
 import { type FailedAccounts, failedAccountsOf } from "@council/daily/RunFailures"
-import { BadRequest, Damaged, MonitorApi, NotFound, PAGE, type RunDetail, type RunSummary, type ShadowVote, type StageView, Unavailable } from "@council/api"
+import { BadRequest, Damaged, MonitorApi, NotFound, PAGE, type RunDetail, type RunSummary, type SessionOf, type ShadowVote, type StageView, Unavailable } from "@council/api"
 import { LlmCosts } from "@council/tracking"
 import { type RunCharge, runCharges } from "@council/llm/RunCharges"
 import { SpendLedger } from "@council/llm/SpendLedger"
@@ -29,20 +29,27 @@ export const storeFailure = (error: StoreError | SqlError.SqlError | Schema.Sche
 const describe = (error: StoreError | SqlError.SqlError | Schema.SchemaError): string =>
   error._tag === "SchemaError" ? `stored data does not decode: ${error.message}` : error.message
 
+/** A run as the API lists it; `backtest`: the backtest it is a session of (its store the backtest's database). */
 export const summaryOf = (
   run: RunRecord,
   imported: boolean,
   activity: RunActivity | undefined,
   llmCost: RunCharge | undefined,
-  failed: FailedAccounts | undefined
+  failed: FailedAccounts | undefined,
+  backtest?: Backtest
 ): RunSummary => ({
   ...run,
   durationMs: run.finishedAt === null ? null : Date.parse(run.finishedAt) - Date.parse(run.startedAt),
   imported,
   llmCost: llmCost ?? null,
   activity: activity ?? null,
-  failedAccounts: failed ?? null
+  failedAccounts: failed ?? null,
+  ...sessionOf(backtest)
 })
+
+/** `backtest` of a run's summary: the backtest whose database holds it (`SessionOf`); nothing for the home's runs. */
+const sessionOf = (backtest: Backtest | undefined): { readonly backtest?: SessionOf } =>
+  backtest === undefined ? {} : { backtest: { id: backtest.book } }
 
 /**
  * What each of `runs` was charged (`RunCharges`: the spend ledger's, an imported run's recorded exchanges' — as
@@ -93,7 +100,7 @@ const runAlone = (id: string, backtest: Backtest | undefined) =>
     const activity = yield* activityOf([run], imported, backtest)
     const charged = yield* chargesOf([run], imported, backtest)
     const failed = yield* failedAccountsOf([run])
-    return [summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id), failed.get(run.id))]
+    return [summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id), failed.get(run.id), backtest)]
   })
 
 type RunCursor = { readonly startedAt: string; readonly id: string }
@@ -168,7 +175,7 @@ export const runDetail = (
     const charged = yield* chargesOf([run], imported, backtest)
     const failed = yield* failedAccountsOf([run])
     return {
-      run: summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id), failed.get(run.id)),
+      run: summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id), failed.get(run.id), backtest),
       stages: names.map((name) => stageOf(name, byStage.get(name), recordings.filter((r) => r.stage === name).length)),
       pitches: part("PmPitches"),
       reviews: Option.getOrNull(Schema.decodeUnknownOption(PeerReviewResult)(part("PeerReview"))),
@@ -200,6 +207,8 @@ const listed = (query: { readonly limit?: number | undefined; readonly before?: 
         const charged = yield* chargesOf(runs, imported, backtest)
         const failed = yield* failedAccountsOf(runs)
         return entries.map((entry) =>
-          isDamagedRun(entry) ? entry : summaryOf(entry, imported.has(entry.id), activity.get(entry.id), charged.get(entry.id), failed.get(entry.id))
+          isDamagedRun(entry)
+            ? { ...entry, ...sessionOf(backtest) }
+            : summaryOf(entry, imported.has(entry.id), activity.get(entry.id), charged.get(entry.id), failed.get(entry.id), backtest)
         )
       }).pipe(Effect.catchTag("StoreError", (e) => Effect.fail(storeFailure(e))))

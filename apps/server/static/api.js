@@ -12,12 +12,18 @@ export function leave() {
 /**
  * The API's answer to a GET of `path` for the page shown now: its request is cancelled when the user goes elsewhere
  * (`whole`: never). A failure throws an Error with its message and, when the API answered, its `status` and `tag`.
+ * A cancelled request throws its `AbortError` also when its headers had arrived and its body was being read: never a
+ * `null` answer in place of the one cut off (the page that asked has been left; its callers drop an `AbortError`).
  */
 export async function api(path, whole = false) {
   const res = await fetch(path, { headers: { accept: "application/json" }, ...(whole ? {} : { signal: leaving.signal }) })
-  const body = await res.json().catch(() => null)
-  if (!res.ok) throw Object.assign(new Error(body?.message ?? `${res.status} ${res.statusText}`), { status: res.status, tag: body?._tag })
-  return body
+  if (res.ok) return await res.json()
+  // a failure's body says why when it is the API's JSON; any other (a proxy's page) is said by its status
+  const body = await res.json().catch((error) => {
+    if (error.name === "AbortError") throw error
+    return null
+  })
+  throw Object.assign(new Error(body?.message ?? `${res.status} ${res.statusText}`), { status: res.status, tag: body?._tag })
 }
 
 /**

@@ -99,8 +99,10 @@ async function overview() {
     fill(slots.board, "Leaderboard", api(`/api/leaderboard${bookQuery()}`), (report) => [leaderboardCard(report), contestCard(report)].filter((c) => c !== null)),
     fill(slots.charts, "Equity", equity, equityCharts),
     live ? fill(slots.runs, "Recent runs", runs, (list) => {
-      setTimeout(() => fillStageBars(list))
-      return card("Recent runs", timeline(list), stageLegend(), h("p", {}, h("a", { href: "#/runs" }, "all runs →")))
+      const table = timeline(list)
+      // not once the overview has been left (its rows gone): the page shown then asks for its own
+      setTimeout(() => table.isConnected && fillStageBars(list))
+      return card("Recent runs", table, stageLegend(), h("p", {}, h("a", { href: "#/runs" }, "all runs →")))
     }) : null
   ])
 }

@@ -193,10 +193,12 @@ export async function runPage(id, backtest) {
   const mutations = approvable ? (await api("/api/server")).mutations : false
   const known = new Set(STAGES.filter((stage) => stage !== "Reconcile"))
   const others = Object.entries(d.outputs).filter(([stage]) => !known.has(stage))
+  // the backtest the run is a session of, as the API names it: `latest` in the address is the id it stood for
+  const book = r.backtest?.id
   return [
-    h("h1", { id: "run-title" }, `Run ${r.id}`),
-    backtest ? h("p", { class: "muted", id: "run-backtest" }, `A session of backtest ${backtest}, from its own database. `,
-      h("a", { href: `#/runs${sourceQuery(backtest, "?")}` }, "Its sessions →"), " ", h("a", { href: `#/?backtest=${encodeURIComponent(backtest)}` }, "The backtest's overview →")) : null,
+    h("h1", { id: "run-title" }, `Run ${r.id}`, book ? h("span", { class: "of-backtest" }, ` · backtest ${book}`) : null),
+    book ? h("p", { class: "muted", id: "run-backtest" }, `A session of backtest ${book}, from its own database. `,
+      h("a", { href: `#/runs${sourceQuery(book, "?")}` }, "Its sessions →"), " ", h("a", { href: `#/?backtest=${encodeURIComponent(book)}` }, "The backtest's overview →")) : null,
     h("div", { class: "grid" },
       card("Run", h("dl", { class: "kv" },
         h("dt", {}, "Trading day"), h("dd", {}, `${r.tradingDay} (as of ${r.asOf})`),

@@ -109,18 +109,22 @@ const runRow = (longest, backtest) => (r) => r.damage !== undefined ? damagedRow
  */
 export async function runsPage(backtest) {
   const runs = await api(`/api/runs?limit=${PAGE.runs}${sourceQuery(backtest)}`)
-  setTimeout(() => fillStageBars(runs.slice(0, 30), backtest))
-  const table = timeline(runs, backtest)
+  // the backtest as the API names its sessions (`latest` in the address: the id it stands for, which the links and
+  // the older pages keep when a newer backtest starts), when it has any
+  const book = runs[0]?.backtest?.id ?? backtest
+  const table = timeline(runs, book)
+  // not once the page has been left (its rows gone): the page shown then asks for its own
+  setTimeout(() => table.isConnected && fillStageBars(runs.slice(0, 30), book))
   let last = runs.at(-1)?.id
   const older = async () => {
-    const page = await api(`/api/runs?limit=${PAGE.runs}&before=${encodeURIComponent(last)}${sourceQuery(backtest)}`)
-    table.querySelector("tbody").append(...page.map(runRow(Number(table.dataset.longest), backtest)))
+    const page = await api(`/api/runs?limit=${PAGE.runs}&before=${encodeURIComponent(last)}${sourceQuery(book)}`)
+    table.querySelector("tbody").append(...page.map(runRow(Number(table.dataset.longest), book)))
     last = page.at(-1)?.id ?? last
     return page.length === PAGE.runs
   }
   const title = backtest
-    ? [h("h1", {}, `Sessions of backtest ${backtest}`), h("p", { class: "muted", id: "sessions-of" }, "Each session of the backtest is a run of its own database. ",
-      h("a", { href: `#/?backtest=${encodeURIComponent(backtest)}` }, "The backtest's overview →"))]
+    ? [h("h1", {}, `Sessions of backtest ${book}`), h("p", { class: "muted", id: "sessions-of" }, "Each session of the backtest is a run of its own database. ",
+      h("a", { href: `#/?backtest=${encodeURIComponent(book)}` }, "The backtest's overview →"))]
     : [h("h1", {}, "Runs")]
   return [...title, card(null, table, runs.length === PAGE.runs ? moreButton("more-runs", backtest ? "Older sessions" : "Older runs", older) : null, stageLegend())]
 }

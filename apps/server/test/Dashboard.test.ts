@@ -6,6 +6,7 @@ import { LlmCosts } from "@council/tracking"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { ACCOUNTS } from "../../../packages/tracking/test/fixtures/SimulatedBook.ts"
 import { BACKTEST, collectProblems, LLM_DAY, withoutSnapshots, fetchFresh } from "./MonitorHome.ts"
+import { stallingProxy } from "./StallingProxy.ts"
 import { browser, equityOf, home, leaderboardOf, page, problems, requests, rewriteAnswers, runDetailOf, runsOf, SCREENSHOTS, server, showsDollars, useDashboard } from "./DashboardPage.ts"
 
 useDashboard(40)
@@ -461,6 +462,34 @@ describe("dashboard in Chromium", () => {
       assert.deepStrictEqual(narrowProblems, [])
     } finally {
       await narrow.close()
+    }
+  })
+
+  it("leaves a page whose answer was still arriving with no page error: the runs' list cut off mid-body by the next navigation", async () => {
+    // what the narrow window's walk met once under load: it went on to the next page while the runs page's answer,
+    // its headers in, was still being read; the read cut off by the navigation made a null list of it
+    const proxy = await stallingProxy(server.url, (path) => path.startsWith("/api/runs?limit=100"))
+    const slow = await browser.newPage()
+    const slowProblems: Array<string> = []
+    collectProblems(slow, slowProblems)
+    try {
+      await slow.goto(`${proxy.url}/#/runs/${home.llmRunId}`)
+      await slow.waitForSelector("#llm-costs")
+      const cut = slow.waitForEvent("requestfailed", (request) => new URL(request.url()).pathname === "/api/runs")
+      await slow.evaluate(`location.hash = "#/runs"`)
+      await proxy.stalled()
+      await slow.evaluate(`location.hash = "#/backtests"`)
+      // the list's body was cut off by the navigation, half of it read: the state this test is about
+      assert.match((await cut).failure()?.errorText ?? "", /ABORTED/)
+      await slow.waitForSelector("#backtests")
+      // what the runs page left to do once it was left (a timer) has run by then
+      await slow.evaluate("new Promise((done) => setTimeout(done))")
+      await nextFrames(slow)
+      assert.strictEqual(await slow.textContent("#view h1"), "Backtests")
+      assert.deepStrictEqual(slowProblems, [])
+    } finally {
+      await slow.close()
+      await proxy.close()
     }
   })
 })

@@ -75,9 +75,13 @@ describe("/api/runs?backtest= — a backtest's session runs", () => {
       const runs = runsOf(body)
       assert.strictEqual(runs.length, sessions, id)
       assert.isTrue(runs.every((r) => r.id.endsWith("-bt")))
+      // each names the backtest it is a session of, as `runs --backtest <bt> --json` does
+      assert.deepStrictEqual(runs.map((r) => r.backtest), runs.map(() => ({ id })))
       assert.deepStrictEqual(body, await listedByCli(id))
     }
+    // `latest` answers the sessions of the backtest it stands for, named by its id
     assert.deepStrictEqual((await get(`/api/runs?backtest=latest&limit=100`)).body, (await get(`/api/runs?backtest=${second}&limit=100`)).body)
+    assert.deepStrictEqual(runsOf((await get(`/api/runs?backtest=latest&id=${DAY}`)).body).map((r) => r.backtest), [{ id: second }])
     assert.deepStrictEqual((await get("/api/runs?backtest=live")).body, [])
     assert.deepStrictEqual((await get("/api/runs")).body, [])
   })
@@ -101,6 +105,11 @@ describe("/api/runs?backtest= — a backtest's session runs", () => {
     assert.deepStrictEqual(a.stages.map((s) => [s.name, s.calls]), shownA.stages.map((s) => [s.stage, s.calls]))
     assert.deepStrictEqual(shownA.backtest.id, first)
     assert.isTrue(shownA.backtest.file.endsWith(`${first}.db`))
+    // the answer names the backtest it was read from, as `show --backtest <bt> --json` does (`latest`: its id)
+    assert.deepStrictEqual([a.run.backtest, b.run.backtest], [{ id: shownA.backtest.id }, { id: shownB.backtest.id }])
+    const latest = runDetailOf((await get(`/api/runs/${DAY}?backtest=latest&outputs=none`)).body)
+    assert.deepStrictEqual(latest.run.backtest, { id: (await shown(DAY, "latest")).backtest.id })
+    assert.deepStrictEqual(latest.run.backtest, { id: second })
     const notFound = await get(`/api/runs/${DAY}`)
     assert.strictEqual(notFound.status, 404)
     assert.match(JSON.stringify(notFound.body), /a backtest's sessions at \/api\/runs\?backtest=/)
@@ -120,6 +129,25 @@ describe("/api/runs?backtest= — a backtest's session runs", () => {
     assert.deepStrictEqual(readdirSync(join(home, "backtests")).sort(), before)
   })
 
+  it("reaches no file through a backtest id that is a path: every endpoint taking one refuses it, and creates nothing", async () => {
+    // `../council` is the home's own database, as `backtests/<id>.db` would join it; the others point out of the home
+    const ids = ["../council", "..", `${first}/../../council`, "/etc/passwd", "..\\council", `${first}\u0000`, "%2e%2e/council"]
+    const listing = () => [readdirSync(home).sort(), readdirSync(join(home, "backtests")).sort()]
+    const before = listing()
+    for (const id of ids) {
+      const q = encodeURIComponent(id)
+      for (const path of [`/api/runs?backtest=${q}`, `/api/runs/${DAY}?backtest=${q}`, `/api/leaderboard?backtest=${q}`, `/api/equity?backtest=${q}`,
+        `/api/equity/chart?backtest=${q}`, `/api/backtests/${q}`, `/api/backtests/${q}/report`, `/backtests/${q}/report.html`]) {
+        const res = await fetchFresh(`${server.url}${path}`)
+        const body = await res.text()
+        assert.include([400, 404], res.status, `${path}: ${body.slice(0, 200)}`)
+        // refused as no backtest of the ledger, never read as a file's store (its runs, or a database that does not open)
+        assert.notMatch(body, /"id":"[^"]*-bt"|cannot be read|SQLITE/, path)
+      }
+    }
+    assert.deepStrictEqual(listing(), before)
+  })
+
   it("says a backtest whose database is missing is missing, without creating it", async () => {
     const file = join(home, "backtests", `${first}.db`)
     renameSync(file, `${file}.away`)
@@ -137,6 +165,20 @@ describe("/api/runs?backtest= — a backtest's session runs", () => {
     const doc = JSON.stringify((await get("/openapi.json")).body)
     const runs = /"\/api\/runs":\{.*?"\/api\/runs\/\{id\}"/.exec(doc)?.[0] ?? ""
     assert.include(runs, "\"name\":\"backtest\"")
+    // and the answers' field naming it: each run's summary (listed, or a detail's `run`) has an optional `backtest`
+    type Node = { readonly properties?: Record<string, unknown>; readonly required?: ReadonlyArray<string> }
+    const summariesIn = (node: unknown): ReadonlyArray<Node> =>
+      typeof node !== "object" || node === null ? []
+      : [...((node as Node).properties?.["failedAccounts"] === undefined ? [] : [node as Node]), ...Object.values(node).flatMap(summariesIn)]
+    const paths = (await get("/openapi.json")).body as { readonly paths: Record<string, { readonly get: { readonly responses: Record<string, unknown> } }> }
+    for (const path of ["/api/runs", "/api/runs/{id}"]) {
+      const summaries = summariesIn(paths.paths[path]?.get.responses["200"])
+      assert.isNotEmpty(summaries, path)
+      for (const summary of summaries) {
+        assert.include(String(JSON.stringify(summary.properties?.["backtest"])), "the backtest this run is a session of", path)
+        assert.notInclude(summary.required ?? [], "backtest", path)
+      }
+    }
   })
 })
 
@@ -181,7 +223,7 @@ describe("the dashboard: a backtest's sessions and a session's page", () => {
       await page.waitForSelector("#run-backtest")
       const api = runDetailOf((await get(`/api/runs/${DAY}?backtest=${backtest}`)).body)
       const cli = await shown(DAY, backtest)
-      assert.strictEqual(await page.textContent("#run-title"), `Run ${DAY}`)
+      assert.strictEqual(await page.textContent("#run-title"), `Run ${DAY} · backtest ${backtest}`)
       assert.include(await page.textContent("#run-backtest"), backtest)
       const stages = await page.$$eval("#stages tbody tr", (trs) => trs.map((tr) => [tr.children[0]?.textContent, Number(tr.children[4]?.textContent)]))
       assert.deepStrictEqual(stages, cli.stages.map((s) => [s.stage, s.calls]))
@@ -198,6 +240,22 @@ describe("the dashboard: a backtest's sessions and a session's page", () => {
       assert.deepStrictEqual(orders, execAccounts.flatMap((a) => (a.orders ?? []).map((o) => o.clientOrderId)))
       assert.strictEqual(await page.$$eval("#approve, #reject, #close-all", (found) => found.length), 0)
     }
+    assert.deepStrictEqual(problems, [])
+  })
+
+  it("names the backtest `latest` stood for on a session's page and the sessions' page, and links to it by its id", async () => {
+    await page.goto(`${server.url}/#/runs/${DAY}?backtest=latest`)
+    await page.waitForSelector("#run-backtest")
+    assert.strictEqual(await page.textContent("#run-title"), `Run ${DAY} · backtest ${second}`)
+    assert.include(await page.textContent("#run-backtest"), `A session of backtest ${second}`)
+    assert.deepStrictEqual(await page.$$eval("#run-backtest a", (as) => as.map((a) => a.getAttribute("href"))),
+      [`#/runs?backtest=${second}`, `#/?backtest=${second}`])
+    await page.goto(`${server.url}/#/runs?backtest=latest`)
+    await page.waitForSelector("#sessions-of")
+    assert.strictEqual(await page.textContent("#view h1"), `Sessions of backtest ${second}`)
+    const hrefs = await page.$$eval("#runs tbody tr a", (as) => as.map((a) => a.getAttribute("href")))
+    assert.isNotEmpty(hrefs)
+    for (const href of hrefs) assert.match(href ?? "", new RegExp(`\\?backtest=${second}$`))
     assert.deepStrictEqual(problems, [])
   })
 

@@ -102,6 +102,16 @@ export const ClosedAccount = Schema.Struct({
 })
 export type ClosedAccount = typeof ClosedAccount.Type
 
+/**
+ * The backtest a run is a session of, as `?backtest=` resolved it (`latest`: the id it stood for), and as `show
+ * --backtest <bt> --json` names it (`backtest.id`): a backtest's run ids (`<day>-bt`) repeat from one backtest to the
+ * next, so a run of one names its backtest. Absent from a run of the home's store.
+ */
+export const SessionOf = Schema.Struct({
+  id: Schema.String.annotate({ description: "the backtest's id, as /api/backtests lists it (never `latest`)" })
+}).annotate({ description: "the backtest this run is a session of (answers of ?backtest= alone)" })
+export type SessionOf = typeof SessionOf.Type
+
 export const RunSummary = Schema.Struct({
   ...RunRecord.fields,
   /** Wall time from start to finish, when finished. */
@@ -128,7 +138,8 @@ export const RunSummary = Schema.Struct({
    * other run. `keyRefused`: those of them whose key pair the broker refused (401), which running the day again
    * fails the same way until the key is fixed.
    */
-  failedAccounts: Schema.NullOr(Schema.Struct({ accounts: Schema.Array(Schema.String), of: Schema.Int, keyRefused: Schema.Array(Schema.String) }))
+  failedAccounts: Schema.NullOr(Schema.Struct({ accounts: Schema.Array(Schema.String), of: Schema.Int, keyRefused: Schema.Array(Schema.String) })),
+  backtest: Schema.optionalKey(SessionOf)
 })
 export type RunSummary = typeof RunSummary.Type
 
@@ -154,7 +165,8 @@ export const DamagedRunSummary = Schema.Struct({
   id: Schema.String,
   tradingDay: Schema.NullOr(Schema.String),
   startedAt: Schema.NullOr(Schema.String),
-  damage: Schema.String
+  damage: Schema.String,
+  backtest: Schema.optionalKey(SessionOf)
 })
 export type DamagedRunSummary = typeof DamagedRunSummary.Type
 

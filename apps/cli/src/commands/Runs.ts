@@ -172,9 +172,11 @@ export const listRuns = (limit: number, before: Option.Option<string> = Option.n
     const failed = yield* failedAccountsOf(runs)
     const more = entries.length === limit ? `more: ${listCommand(source)} --before ${entries.at(-1)!.id}${limit === 20 ? "" : ` --limit ${limit}`}` : undefined
     if (json) {
+      // a backtest's session names its backtest, as `show --json` and `/api/runs?backtest=` do
+      const session = source.backtest === undefined ? {} : { backtest: { id: source.backtest.id } }
       const items = entries.map((r) =>
-        isDamagedRun(r) ? { id: r.id, tradingDay: r.tradingDay, startedAt: r.startedAt, damage: r.damage }
-        : runJson(r, imported.has(r.id), activity.get(r.id), charges.get(r.id), failed.get(r.id))
+        isDamagedRun(r) ? { id: r.id, tradingDay: r.tradingDay, startedAt: r.startedAt, damage: r.damage, ...session }
+        : { ...runJson(r, imported.has(r.id), activity.get(r.id), charges.get(r.id), failed.get(r.id)), ...session }
       )
       yield* Console.log(JSON.stringify(items, null, 2))
       if (more !== undefined) yield* Console.error(more)
