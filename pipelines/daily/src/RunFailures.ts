@@ -65,7 +65,7 @@ const decodeExecution = Schema.decodeUnknownOption(Schema.toCodecJson(ExecutionR
 
 /**
  * Of each failed run's accounts (`FailedAccounts`), those the day was run again for: a later completed run of that
- * day, not a dry run, executed them without failing. Account → the first such run's id, by failed run id.
+ * day, not a dry run, executed them (succeeded: not failed, not evaluated as a dry-run account). Account → the first such run's id, by failed run id.
  */
 export type RetriedAccounts = ReadonlyMap<string, ReadonlyMap<string, string>>
 
@@ -101,7 +101,7 @@ export const failedAndRetriedOf = (runs: ReadonlyArray<RunRecord>) =>
         })
         const later = reports.filter((o) => o.tradingDay === run.tradingDay && !o.dryRun && o.startedAt > run.startedAt)
         for (const { account } of accounts) {
-          const by = later.find((o) => o.accounts.some((a) => a.account === account && a.status !== "failed"))
+          const by = later.find((o) => o.accounts.some((a) => a.account === account && a.status === "succeeded"))
           if (by !== undefined) retried.set(runId, (retried.get(runId) ?? new Map()).set(account, by.runId))
         }
       }
