@@ -65,7 +65,8 @@ const decodeExecution = Schema.decodeUnknownOption(Schema.toCodecJson(ExecutionR
 
 /**
  * Of each failed run's accounts (`FailedAccounts`), those the day was run again for: a later completed run of that
- * day, not a dry run, executed them (succeeded: not failed, not evaluated as a dry-run account). Account → the first such run's id, by failed run id.
+ * day, not a dry run, executed them (succeeded: neither failed nor evaluated as a dry-run account). Account → the
+ * first such run's id, by failed run id.
  */
 export type RetriedAccounts = ReadonlyMap<string, ReadonlyMap<string, string>>
 
