@@ -218,3 +218,25 @@ describe("output another program reads, through pnpm as the README says", () => 
     assert.match(plain.stdout, /^\s*> council@ pipeline /, "the banner the README warns about")
   }, 60_000)
 })
+
+describe("the run entries of docs/DEPLOYMENT.md's crontab, run as written", () => {
+  const runEntries = deploymentBlock("With `CRON_TZ`", "cron").split("\n")
+    .map((line) => /^(?:# )?(?:\S+\s+){5}(.*pipeline run daily.*)$/.exec(line)?.[1])
+    .filter((command): command is string => command !== undefined)
+
+  it("log what stops them before Council starts: a settings file sh cannot read (a quote left open) or that is missing", () => {
+    assert.strictEqual(runEntries.length, 3, "the close, early-close and after-close entries")
+    for (const [i, entry] of runEntries.entries()) {
+      const home = tempHome()
+      mkdirSync(join(home, "council", ".council"), { recursive: true, mode: 0o700 })
+      // a key edited by hand, the JSON's closing quote lost: the shell that loads the file stops there
+      writeFileSync(join(home, "council.env"), `SLACK_WEBHOOK_URL=\nTRADING_ACCOUNTS_CONFIG='[{"id":"COUNCIL"}]\n`, { mode: 0o600 })
+      const script = entry.replaceAll("/home/council/council.env", join(home, i === 0 ? "missing.env" : "council.env"))
+        .replaceAll("/home/council", home)
+      const shell = spawnSync("sh", ["-c", script], { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "", HOME: home }, timeout: 60_000 })
+      assert.notStrictEqual(shell.status, 0, entry)
+      const log = readFileSync(join(home, "council", ".council", "daily.log"), "utf8")
+      assert.match(log, i === 0 ? /missing\.env/ : /council\.env.*(Unterminated quoted string|unexpected EOF)/, entry)
+    }
+  })
+})

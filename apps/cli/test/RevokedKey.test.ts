@@ -46,6 +46,10 @@ describe("one account's key revoked (401) on a bad morning", () => {
       assert.match(restored.stderr, new RegExp(`already ran as ${runIdOf(revoked.stdout)}; retrying CHATGPT with the same orders`))
       assert.match(restored.stdout, /^CHATGPT\s+succeeded\s+1\s+0\s/m)
       assert.include(accountsWithOrders(exchangeHome), "CHATGPT")
+      // once the day ran again and traded it, `runs` no longer tells to fix the key and run the day again: it names the retry
+      const after = (await cliInProcess(home, ["runs"])).stdout.split("\n")
+      assert.include(after, `run ${runIdOf(revoked.stdout)}: 1 of 6 accounts failed (CHATGPT); run again as ${runIdOf(restored.stdout)}, which traded CHATGPT`)
+      assert.isFalse(after.some((line) => line.includes("fix ALPACA_CHATGPT_KEY_ID")), after.join("\n"))
     } finally {
       await served.stop()
     }

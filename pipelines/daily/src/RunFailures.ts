@@ -64,32 +64,51 @@ export const retryAdvice = (failed: ReadonlyArray<string>, keyRefused: ReadonlyA
 const decodeExecution = Schema.decodeUnknownOption(Schema.toCodecJson(ExecutionReport))
 
 /**
- * The runs of `runs` that completed with failed accounts, by run id (a run without failures is absent): their
- * Execution outputs, read in one query per pipeline over the runs' days.
+ * Of each failed run's accounts (`FailedAccounts`), those the day was run again for: a later completed run of that
+ * day, not a dry run, executed them (succeeded: neither failed nor evaluated as a dry-run account). Account → the
+ * first such run's id, by failed run id.
  */
-export const failedAccountsOf = (runs: ReadonlyArray<RunRecord>) =>
+export type RetriedAccounts = ReadonlyMap<string, ReadonlyMap<string, string>>
+
+/**
+ * The runs of `runs` that completed with failed accounts, by run id (a run without failures is absent), and which
+ * of those accounts a later run of the day traded (`retried`): their days' Execution outputs, read in one query per
+ * pipeline over the runs' days (a retry listed on another page is found too).
+ */
+export const failedAndRetriedOf = (runs: ReadonlyArray<RunRecord>) =>
   Effect.gen(function*() {
     const completed = runs.filter((r) => r.status === "completed")
     const failed = new Map<string, FailedAccounts>()
-    if (completed.length === 0) return failed
-    const listed = new Set(completed.map((r) => r.id))
+    const retried = new Map<string, Map<string, string>>()
+    if (completed.length === 0) return { failed, retried }
+    const listed = new Map(completed.map((r) => [r.id, r] as const))
     const days = completed.map((r) => r.tradingDay).sort()
     const store = yield* RunStore
     for (const pipeline of new Set(completed.map((r) => r.pipeline))) {
       const outputs = yield* store.stageOutputs({ pipeline, stage: "Execution", from: days[0]!, to: days.at(-1)! })
-      for (const { output, runId } of outputs) {
-        if (!listed.has(runId) || output === undefined) continue
-        const report = decodeExecution(output)
-        if (Option.isNone(report)) continue
-        const accounts = report.value.accounts.filter((a) => a.status === "failed")
-        if (accounts.length > 0) {
-          failed.set(runId, {
-            accounts: accounts.map((a) => a.account),
-            of: report.value.accounts.length,
-            keyRefused: accounts.filter(keyWasRefused).map((a) => a.account)
-          })
+      const reports = outputs.flatMap(({ dryRun, output, runId, startedAt, tradingDay }) => {
+        const report = output === undefined ? Option.none() : decodeExecution(output)
+        return Option.isNone(report) ? [] : [{ runId, dryRun, startedAt, tradingDay, accounts: report.value.accounts }]
+      })
+      for (const { accounts: executed, runId } of reports) {
+        const run = listed.get(runId)
+        if (run === undefined) continue
+        const accounts = executed.filter((a) => a.status === "failed")
+        if (accounts.length === 0) continue
+        failed.set(runId, {
+          accounts: accounts.map((a) => a.account),
+          of: executed.length,
+          keyRefused: accounts.filter(keyWasRefused).map((a) => a.account)
+        })
+        const later = reports.filter((o) => o.tradingDay === run.tradingDay && !o.dryRun && o.startedAt > run.startedAt)
+        for (const { account } of accounts) {
+          const by = later.find((o) => o.accounts.some((a) => a.account === account && a.status === "succeeded"))
+          if (by !== undefined) retried.set(runId, (retried.get(runId) ?? new Map()).set(account, by.runId))
         }
       }
     }
-    return failed
+    return { failed, retried }
   })
+
+/** `failedAndRetriedOf`'s failed accounts alone. */
+export const failedAccountsOf = (runs: ReadonlyArray<RunRecord>) => Effect.map(failedAndRetriedOf(runs), ({ failed }) => failed)

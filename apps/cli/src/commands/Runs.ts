@@ -9,7 +9,7 @@ import { BundleFile, type DamagedRun, isDamagedRun, type RunBundle, RunRecord, R
 import type { RunCharge } from "@council/llm/RunCharges"
 import type { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
-import { type FailedAccounts, failedAccountsOf, retryAdvice } from "@council/daily/RunFailures"
+import { type FailedAccounts, failedAndRetriedOf, type RetriedAccounts, retryAdvice } from "@council/daily/RunFailures"
 import { CliFailure } from "../CliFailure.ts"
 import { flagOf, listCommand, RunSource } from "../RunSource.ts"
 import { summarize } from "../Progress.ts"
@@ -113,13 +113,32 @@ const runJson = (r: RunRecord, imported: boolean, activity: RunActivity | undefi
 })
 
 /**
- * What a damaged run leaves below the table: its damage, a run nobody runs, failed accounts (a backtest's session
- * is not run again: no advice), an unreadable cost.
+ * What a failed run's accounts need: none once a later run of the day traded them all (`retried`: it names that run),
+ * else how to retry those still failed (a refused key named first: running the day again alone fails it the same
+ * way); a backtest's session is not run again.
+ */
+const failedNote = (r: RunRecord, f: FailedAccounts, retried: ReadonlyMap<string, string> | undefined, source: RunSource["Service"]) => {
+  const head = `run ${r.id}: ${f.accounts.length} of ${f.of} ${f.of === 1 ? "account" : "accounts"} failed (${f.accounts.join(", ")}); `
+  if (source.backtest !== undefined) return `${head}a backtest does not run a session again`
+  const byRun = new Map<string, Array<string>>()
+  for (const [account, by] of retried ?? []) byRun.set(by, [...(byRun.get(by) ?? []), account])
+  const done = [...byRun].map(([by, accounts]) => `run again as ${by}, which traded ${accounts.join(", ")}`)
+  const left = f.accounts.filter((a) => retried?.has(a) !== true)
+  const command = `pnpm pipeline run daily --date ${r.tradingDay}`
+  const advice = left.length === 0 ? [] : f.keyRefused.some((a) => left.includes(a))
+    ? [retryAdvice(left, f.keyRefused.filter((a) => left.includes(a)), command)]
+    : [`run the day again to retry ${left.length === 1 ? "it" : "them"}: ${command}`]
+  return `${head}${[...done, ...advice].join("; ")}`
+}
+
+/**
+ * What a damaged run leaves below the table: its damage, a run nobody runs, failed accounts (`failedNote`), an
+ * unreadable cost.
  */
 const noteLines = (
   entries: ReadonlyArray<RunRecord | DamagedRun>,
   activity: ReadonlyMap<string, RunActivity>,
-  failed: ReadonlyMap<string, FailedAccounts>,
+  { failed, retried }: { readonly failed: ReadonlyMap<string, FailedAccounts>; readonly retried: RetriedAccounts },
   unreadable: ReadonlyMap<string, string>,
   source: RunSource["Service"]
 ) =>
@@ -130,15 +149,7 @@ const noteLines = (
     const f = failed.get(r.id)
     return [
       ...(a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${goneLine(a)}`]),
-      ...(f === undefined ? [] : [
-        `run ${r.id}: ${f.accounts.length} of ${f.of} ${f.of === 1 ? "account" : "accounts"} failed (${f.accounts.join(", ")}); ${
-          source.backtest !== undefined
-            ? "a backtest does not run a session again"
-            // a refused key is named first: running the day again alone fails it the same way
-            : f.keyRefused.length === 0
-            ? `run the day again to retry ${f.accounts.length === 1 ? "it" : "them"}: pnpm pipeline run daily --date ${r.tradingDay}`
-            : retryAdvice(f.accounts, f.keyRefused, `pnpm pipeline run daily --date ${r.tradingDay}`)}`
-      ]),
+      ...(f === undefined ? [] : [failedNote(r, f, retried.get(r.id), source)]),
       ...(cost === undefined ? [] : [`run ${r.id}'s LLM cost cannot be read: ${cost}`])
     ]
   })
@@ -169,7 +180,8 @@ export const listRuns = (limit: number, before: Option.Option<string> = Option.n
     const imported = new Set((yield* store.surveyRuns({ limit, origin: "imported", ...cursor })).map((r) => r.id))
     const { charges, costs, unreadable } = yield* runCosts(runs.map((r) => ({ id: r.id, imported: imported.has(r.id) })))
     const activity = yield* activityOf(runs, imported)
-    const failed = yield* failedAccountsOf(runs)
+    const outcomes = yield* failedAndRetriedOf(runs)
+    const failed = outcomes.failed
     const more = entries.length === limit ? `more: ${listCommand(source)} --before ${entries.at(-1)!.id}${limit === 20 ? "" : ` --limit ${limit}`}` : undefined
     if (json) {
       // a backtest's session names its backtest, as `show --json` and `/api/runs?backtest=` do
@@ -186,7 +198,7 @@ export const listRuns = (limit: number, before: Option.Option<string> = Option.n
       ["RUN", "DAY", "STATUS", "MODE", "ORIGIN", "STARTED (UTC)", "LLM COST"],
       entries.map((r) => isDamagedRun(r) ? damagedRow(r) : runRow(imported, activity, failed)(r, costs.get(r.id)!))
     ))
-    const notes = noteLines(entries, activity, failed, unreadable, source)
+    const notes = noteLines(entries, activity, outcomes, unreadable, source)
     if (notes.length > 0) yield* Console.log(`\n${notes.join("\n")}`)
     if (more !== undefined) yield* Console.log(`\n${more}`)
   })
