@@ -14,20 +14,20 @@ describe("a day run again for an account its reconciliation could not read (a re
     try {
       const home = tempHome()
       const good = { TRADING_ACCOUNTS_CONFIG: configWithRefusedKey(served, "none") }
-      const friday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], good)
-      assert.strictEqual(friday.code, 0, friday.stderr)
+      const thursday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04"], good)
+      assert.strictEqual(thursday.code, 0, thursday.stderr)
 
-      const refused = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08"], { TRADING_ACCOUNTS_CONFIG: configWithRefusedKey(served, "GEMINI") })
+      const refused = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], { TRADING_ACCOUNTS_CONFIG: configWithRefusedKey(served, "GEMINI") })
       assert.strictEqual(refused.code, 1, refused.stderr)
       assert.match(refused.stdout, /^GEMINI\s+failed\s.*401 request is not authorized/m)
-      assert.deepStrictEqual(equityRows(await cliOkCsv(home), "GEMINI").map((r) => r.split(",")[0]), ["2026-06-05"])
+      assert.deepStrictEqual(equityRows(await cliOkCsv(home), "GEMINI").map((r) => r.split(",")[0]), ["2026-06-04"])
 
-      const retried = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08"], good)
+      const retried = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], good)
       assert.strictEqual(retried.code, 0, retried.stderr)
       assert.match(retried.stderr, new RegExp(`already ran as ${runIdOf(refused.stdout)}; retrying GEMINI with the same orders`))
       // the ledger holds GEMINI's session, its equity the one the retry read
       const geminiDays = equityRows(await cliOkCsv(home), "GEMINI")
-      assert.deepStrictEqual(geminiDays.map((r) => r.split(",")[0]), ["2026-06-05", "2026-06-08"])
+      assert.deepStrictEqual(geminiDays.map((r) => r.split(",")[0]), ["2026-06-04", "2026-06-05"])
       // the leaderboard no longer leaves the day out
       const board = await cliInProcess(home, ["leaderboard"])
       assert.strictEqual(board.code, 0, board.stderr)
@@ -40,7 +40,7 @@ describe("a day run again for an account its reconciliation could not read (a re
       for (const id of ["GEMINI", "CLAUDE", "COUNCIL"]) {
         assert.match(table.find((line) => line.startsWith(`${id} `)) ?? "", /^\S+\s+succeeded\s+\d+\s+\d+\s+\$[\d,.]+\s/, retried.stdout)
       }
-      const summary = retried.stderr.split("\n").find((line) => line.includes("Run summary 2026-06-08")) ?? ""
+      const summary = retried.stderr.split("\n").find((line) => line.includes("Run summary 2026-06-05")) ?? ""
       assert.match(summary, /GEMINI \d+ orders? · equity \$[\d,.]+ · day P&L /, retried.stderr)
       assert.match(summary, /CLAUDE \d+ orders? · equity \$[\d,.]+ · day P&L /, retried.stderr)
 
@@ -51,10 +51,16 @@ describe("a day run again for an account its reconciliation could not read (a re
       assert.include(replayed.stdout + replayed.stderr, `replay of ${retry}: every stage identical`)
 
       // the day is done: running it again places nothing and reads nothing again
-      const again = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08"], good)
+      const again = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], good)
       assert.strictEqual(again.code, 0, again.stderr)
       assert.match(again.stderr, /nothing is placed again/)
       assert.match(again.stdout.split("\n").find((line) => line.startsWith("GEMINI ")) ?? "", /\$[\d,.]+/)
+
+      // the next session's P&L runs from the day as the retry completed it: every account's, GEMINI's among them
+      const monday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-08"], good)
+      assert.strictEqual(monday.code, 0, monday.stderr)
+      const next = monday.stderr.split("\n").find((line) => line.includes("Run summary 2026-06-08")) ?? ""
+      for (const id of ["GEMINI", "CLAUDE", "COUNCIL"]) assert.match(next, new RegExp(`${id} \\d+ orders? · equity \\$[\\d,.]+ · day P&L [+−]?\\$`), monday.stderr)
     } finally {
       await served.stop()
     }

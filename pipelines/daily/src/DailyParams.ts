@@ -105,7 +105,15 @@ export const DailyParams = Schema.Struct({
    * do not close (in whole shares) an OCO exit at its `BASE` distances (`stages/Execution.ts`). Absent (runs from
    * before it): a failed account was left as the failure left it, and their recordings hold no such reads.
    */
-  failedAccounts: Schema.optionalKey(Schema.Literal("protected"))
+  failedAccounts: Schema.optionalKey(Schema.Literal("protected")),
+  /**
+   * Set on a retry (`retryOf`) of accounts the day's first run could not read at its reconciliation (a refused key,
+   * the broker down): the retry runs Reconcile again for these accounts alone — the first stage of the retry, its
+   * calls recorded in it — so they have the session's orders, fills and equity snapshot like the others. Absent
+   * (every run that is not such a retry, and retries from before it): Reconcile reads every configured account, and
+   * a retry reused its first run's reconciliation whole.
+   */
+  reconciles: Schema.optionalKey(Schema.Array(AccountId))
 })
 export type DailyParams = typeof DailyParams.Type
 
@@ -240,3 +248,6 @@ export const runTiming = Effect.map(RunContext, ({ params }) => recordedTiming(p
 
 /** Whether an account whose execution failed gives its uncovered positions their exits again (`failedAccounts: protected`); runs from before: no. */
 export const protectsFailedAccounts = Effect.map(runParams, (p) => p.failedAccounts === "protected")
+
+/** The accounts a retry reconciles again (`reconciles`); `undefined`: every configured account (any other run). */
+export const runReconciles = Effect.map(runParams, (p) => p.reconciles)
