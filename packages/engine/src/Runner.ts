@@ -444,9 +444,7 @@ export const fork = <P extends Pipeline.Pipeline>(
     const rerun = options.rerun ?? []
     const reused = new Set(pipeline.stageNames.slice(0, index).filter((s) => !rerun.includes(s)))
     const misplaced = rerun.filter((s) => !pipeline.stageNames.slice(0, index).includes(s) || pipeline.stages.some((t) => reused.has(t.name) && t.dependsOn.some((d) => d.name === s)))
-    if (misplaced.length > 0) {
-      return yield* new InvalidRunRequest({ message: `cannot run ${misplaced.join(", ")} again in a fork from ${fromStage}: not a stage before it, or one a reused stage depends on` })
-    }
+    if (misplaced.length > 0) return yield* new InvalidRunRequest({ message: `cannot run ${misplaced.join(", ")} again in a fork from ${fromStage}: not a stage before it, or one a reused stage depends on` })
     const parentCheckpoints = yield* store.getCheckpoints(parent.id)
     const missing = [...reused].filter((s) => !parentCheckpoints.some((c) => c.stage === s))
     if (missing.length > 0) {
