@@ -587,9 +587,8 @@ export const bundleOf = (runId: RunId) =>
     const run = yield* loadRun(runId)
     const checkpoints = yield* store.getCheckpoints(run.id)
     const recordings = yield* store.getRecordings(run.id)
-    const reused = reusedRuns(checkpoints)
-    if (reused.length === 0) return { run, checkpoints, recordings } satisfies RunBundle
-    const held = yield* Effect.forEach(reused, (id) => store.getRun(id))
-    const origins = Object.fromEntries(held.flatMap((r) => Option.isSome(r) ? [[r.value.id, r.value.params] as const] : []))
-    return { run, checkpoints, recordings, origins } satisfies RunBundle
+    const held = yield* Effect.forEach(reusedRuns(checkpoints), (id) => store.getRun(id))
+    const origins = held.flatMap((r) => Option.isSome(r) ? [[r.value.id, r.value.params] as const] : [])
+    if (origins.length === 0) return { run, checkpoints, recordings } satisfies RunBundle
+    return { run, checkpoints, recordings, origins: Object.fromEntries(origins) } satisfies RunBundle
   })
