@@ -16,32 +16,38 @@ const symbols = readdirSync(barsDir).filter((f) => f.endsWith(".csv")).map((f) =
 const sessions = readFileSync(new URL("SPY.csv", barsDir), "utf8").trim().split("\n").slice(1).map((l) => TradingDay.make(l.split(",")[0]!))
 const ACCOUNTS = ["CHATGPT", "GEMINI", "CLAUDE", "GROQ", "DEEPSEEK", "COUNCIL"]
 
-/** The book `backtest --from … --to …` records with offline PMs under `close`, all six accounts. */
-const bookOf = (from: string, to: string): Contest.BookDefinition => ({
-  id: `bt-${from}-${to}-abcdef`,
-  kind: "backtest",
-  from,
-  to,
-  params: { pms: "offline", schedule: "close", accounts: ACCOUNTS.map((id) => ({ id, mode: "PAPER" })) }
-})
 /** The first and last sessions of the bundled bars between `from` and `to`. */
 const spanOf = (from: string, to: string) => {
   const inside = sessions.filter((d) => d >= from && d <= to)
   return { first: inside[0]!, last: inside.at(-1)! }
 }
+/** The book `backtest --from … --to …` records with offline PMs under `close`, all six accounts, on the bundled bars. */
+const bookOf = (from: string, to: string): Contest.BookDefinition => ({
+  id: `bt-${from}-${to}-abcdef`,
+  kind: "backtest",
+  from,
+  to,
+  params: {
+    pms: "offline",
+    schedule: "close",
+    accounts: ACCOUNTS.map((id) => ({ id, mode: "PAPER" })),
+    firstSession: spanOf(from, to).first,
+    lastSession: spanOf(from, to).last
+  }
+})
 
 describe("the README's random-entry baseline, followed by a reader", () => {
   it("gives the seed text a full-range backtest draws with, whatever weekend its range is typed from", () => {
-    const seed = Contest.randomSeed(bookOf("2007-01-01", "2026-12-31"), spanOf("2007-01-01", "2026-12-31"))
+    const seed = Contest.randomSeed(bookOf("2007-01-01", "2026-12-31"))
     assert.include(readme, `\`${seed}\``, "the README's example seed is the one the leaderboard uses")
     // the README's words: not the dates as typed, the first and last sessions between them
     assert.include(readme, `random-entry:backtest ${sessions[0]} ${sessions.at(-1)} offline close ${ACCOUNTS.join(",")}`)
-    const saturday = Contest.randomSeed(bookOf("2007-04-07", "2026-06-13"), spanOf("2007-04-07", "2026-06-13"))
+    const saturday = Contest.randomSeed(bookOf("2007-04-07", "2026-06-13"))
     assert.strictEqual(saturday, seed)
   })
 
   it("draws the symbols the baseline holds: ⌊u × k⌋ on the first session or a missing bar, else u < p then ⌊u′ × (k − 1)⌋", () => {
-    const seed = Contest.randomSeed(bookOf("2007-01-01", "2026-12-31"), spanOf("2007-01-01", "2026-12-31"))
+    const seed = Contest.randomSeed(bookOf("2007-01-01", "2026-12-31"))
     // every fifth session TLT has no bar, so a slot on it is redrawn there the first way
     const days = sessions.slice(0, 400).map((date, i) => ({ date, symbols: i % 5 === 3 ? symbols.filter((s) => s !== "TLT") : symbols }))
     const turnover = 7.8
