@@ -420,7 +420,7 @@ describe("pnpm pipeline", () => {
     assert.strictEqual(parsed.run.id, runId)
     assert.deepStrictEqual(parsed.stages.map((s) => s.stage), DailyPipeline.stageNames)
     assert.isBelow(summary.stdout.split("\n").length, 400)
-    assert.strictEqual((JSON.parse(full.stdout) as { format: string }).format, "council-run-bundle/3")
+    assert.strictEqual((JSON.parse(full.stdout) as { format: string }).format, "council-run-bundle/4")
     assert.isAbove(full.stdout.split("\n").length, 1000)
   })
 })

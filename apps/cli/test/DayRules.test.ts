@@ -73,7 +73,7 @@ describe("the day's run", () => {
     const listed = await cliInProcess(home, ["runs"])
     assert.match(listed.stdout, new RegExp(`^${runIdOf(theirs.stdout)}\\s.*\\simported\\s`, "m"))
     const file = JSON.parse(readFileSync(bundle, "utf8")) as { format: string; checkpoints: ReadonlyArray<{ stage: string }>; hashes: { checkpoints: Record<string, string> } }
-    assert.strictEqual(file.format, "council-run-bundle/3")
+    assert.strictEqual(file.format, "council-run-bundle/4")
     assert.deepStrictEqual(Object.keys(file.hashes.checkpoints).sort(), file.checkpoints.map((c) => c.stage).sort())
   })
 

@@ -1,7 +1,9 @@
 /**
  * The run bundle as a file: what `export` writes and `import` / `replay <file>` read. Format
- * `council-run-bundle/3` (as `/2`) carries a hash of the run record, of each stage's checkpoint and of each stage's
- * recordings, so an edited, truncated or spliced bundle is refused before anything is written.
+ * `council-run-bundle/4` carries a hash of the run record, of each stage's checkpoint, of each stage's recordings
+ * and, for a run that reused stages of others (a fork, a retry of a day's failed accounts), of the parameters of
+ * each run it reused (`origins`: a reused stage replays with them), so an edited, truncated or spliced bundle is
+ * refused before anything is written.
  *
  * **When to use**: `seal` a bundle from `Runner.bundleOf` before writing it; `open` a file's text to get the
  * bundle back, verified.
@@ -11,23 +13,24 @@
  *   recompute them). Replay still re-derives every stage from its recordings.
  * - Bundles of format `council-run-bundle/1` (written before bundles carried hashes) are refused with a message
  *   that says to export the run again.
- * - `/3` is `/2` under a new number, so that versions that read only `/2` refuse a bundle of this version (they
- *   imported it, then its replay diverged without saying why: their stages are not this version's); this version
- *   reads both. A bundle of a later format is refused as written by a newer version. Raise the number whenever an
- *   older version could not replay what this one exports.
- * - Messages name what is wrong (the stage, the field), never the bundle's content.
+ * - `/4` added `origins` (written only when the run reused stages: a plain run's bundle is `/3`'s byte for byte
+ *   but the number); `/3` is `/2` under a new number. This version reads all three; `/2` and `/3` carry no
+ *   origins (anything under that name in them is ignored), so an older bundle of a retry replays as it did. A
+ *   bundle of a later format is refused as written by a newer version. Raise the number whenever an older version
+ *   could not replay what this one exports.
+ * - Messages name what is wrong (the stage, the field, the run), never the bundle's content.
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { hashOf } from "./Canonical.ts"
-import { Checkpoint, Recording, type RunBundle, RunRecord } from "./RunStore.ts"
+import { Checkpoint, Recording, type RunBundle, RunRecord, reusedRuns } from "./RunStore.ts"
 
-export const FORMAT = "council-run-bundle/3"
+export const FORMAT = "council-run-bundle/4"
 
-/** The formats this version reads: `FORMAT` and the one before it, of the same shape. */
-const READABLE = ["council-run-bundle/2", FORMAT] as const
+/** The formats this version reads: `FORMAT` and the two before it (`/2` and `/3` are `/4` without `origins`). */
+const READABLE = ["council-run-bundle/2", "council-run-bundle/3", FORMAT] as const
 
 /** `council-run-bundle/N` → N. */
 const formatNumber = (format: unknown): number | undefined => {
@@ -40,7 +43,9 @@ const Hashes = Schema.Struct({
   /** By stage name. */
   checkpoints: Schema.Record(Schema.String, Schema.String),
   /** By stage name: the hash of that stage's recordings, in order. */
-  recordings: Schema.Record(Schema.String, Schema.String)
+  recordings: Schema.Record(Schema.String, Schema.String),
+  /** `/4`, by run id: the hash of the parameters of that origin run. */
+  origins: Schema.optionalKey(Schema.Record(Schema.String, Schema.String))
 })
 
 export const BundleFile = Schema.Struct({
@@ -48,6 +53,8 @@ export const BundleFile = Schema.Struct({
   run: RunRecord,
   checkpoints: Schema.Array(Checkpoint),
   recordings: Schema.Array(Recording),
+  /** `/4`: `RunBundle.origins`, present only when the run reused stages. */
+  origins: Schema.optionalKey(Schema.Record(Schema.String, Schema.Json)),
   hashes: Hashes
 })
 export type BundleFile = typeof BundleFile.Type
@@ -66,14 +73,40 @@ const hashesOf = (bundle: Pick<RunBundle, "run" | "checkpoints" | "recordings">)
   )
 })
 
-/** The file form of a bundle, with its hashes. */
-export const seal = (bundle: RunBundle): BundleFile => ({
-  format: FORMAT,
-  run: bundle.run,
-  checkpoints: bundle.checkpoints,
-  recordings: bundle.recordings,
-  hashes: hashesOf(bundle)
-})
+const originHashes = (origins: NonNullable<RunBundle["origins"]>): Record<string, string> =>
+  Object.fromEntries(Object.entries(origins).map(([id, params]) => [id, hashOf(params)]))
+
+/** The file form of a bundle, with its hashes; `origins` only when the bundle has some (a plain run has none). */
+export const seal = (bundle: RunBundle): BundleFile => {
+  const hashes = hashesOf(bundle)
+  const origins = bundle.origins
+  if (origins === undefined || Object.keys(origins).length === 0) {
+    return { format: FORMAT, run: bundle.run, checkpoints: bundle.checkpoints, recordings: bundle.recordings, hashes }
+  }
+  return {
+    format: FORMAT,
+    run: bundle.run,
+    checkpoints: bundle.checkpoints,
+    recordings: bundle.recordings,
+    origins,
+    hashes: { ...hashes, origins: originHashes(origins) }
+  }
+}
+
+/** Why `file`'s origins do not match their hashes or its stages, or `undefined` when they do (or it has none). */
+const originMismatch = (file: BundleFile): string | undefined => {
+  const origins = file.origins ?? {}
+  const expected = file.hashes.origins ?? {}
+  for (const [id, hash] of Object.entries(originHashes(origins))) {
+    if (expected[id] === undefined) return `the parameters of run ${id} (whose stages it reused) have no hash`
+    if (expected[id] !== hash) return `the parameters of run ${id} (whose stages it reused) do not match their hash`
+  }
+  const missing = Object.keys(expected).find((id) => !(id in origins))
+  if (missing !== undefined) return `the parameters of run ${missing} (whose stages it reused) are missing`
+  const reused = new Set<string>(reusedRuns(file.checkpoints))
+  const stray = Object.keys(origins).find((id) => !reused.has(id))
+  return stray === undefined ? undefined : `it holds the parameters of run ${stray}, none of whose stages it reused`
+}
 
 /** Why `file` does not match its hashes, or `undefined` when every part does. */
 const mismatch = (file: BundleFile): string | undefined => {
@@ -90,7 +123,8 @@ const mismatch = (file: BundleFile): string | undefined => {
     if (missing !== undefined) return `the ${what} of stage ${missing} is missing`
   }
   const foreign = [...file.checkpoints, ...file.recordings].find((item) => item.runId !== file.run.id)
-  return foreign === undefined ? undefined : `it holds data of another run (stage ${foreign.stage})`
+  if (foreign !== undefined) return `it holds data of another run (stage ${foreign.stage})`
+  return file.format === FORMAT ? originMismatch(file) : undefined
 }
 
 const decodeFile = Schema.decodeUnknownEffect(BundleFile)
@@ -120,5 +154,7 @@ export const open = (name: string, text: string): Effect.Effect<RunBundle, Bundl
     )
     const wrong = mismatch(file)
     if (wrong !== undefined) return yield* reject(`was changed after export: ${wrong}; refusing it`)
-    return { run: file.run, checkpoints: file.checkpoints, recordings: file.recordings }
+    const bundle: RunBundle = { run: file.run, checkpoints: file.checkpoints, recordings: file.recordings }
+    // `/2` and `/3` carry no origins: what one holds under that name was not written by any version
+    return file.format === FORMAT && file.origins !== undefined ? { ...bundle, origins: file.origins } : bundle
   })

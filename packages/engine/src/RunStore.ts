@@ -162,13 +162,28 @@ const binary = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 export const byDayThenStart = (a: StageOutput, b: StageOutput): number =>
   binary(a.tradingDay, b.tradingDay) || binary(a.startedAt, b.startedAt) || binary(a.runId, b.runId)
 
-/** A self-contained run: its record, checkpoints and recordings (`BundleFile` is its file format). */
+/**
+ * A self-contained run: its record, checkpoints and recordings (`BundleFile` is its file format). `origins`: the
+ * parameters of each run a checkpoint's `reusedFrom` names (a fork's parent, a retry's root), by run id: a reused
+ * stage replays with them (`Runner.replay`). Absent when no stage was reused; a store keeps the origin runs
+ * themselves, so `importBundle` does not write it.
+ */
 export const RunBundle = Schema.Struct({
   run: RunRecord,
   checkpoints: Schema.Array(Checkpoint),
-  recordings: Schema.Array(Recording)
+  recordings: Schema.Array(Recording),
+  origins: Schema.optionalKey(Schema.Record(Schema.String, Schema.Json))
 })
 export type RunBundle = typeof RunBundle.Type
+
+/** The ids of the runs whose stages `checkpoints` reused (their `reusedFrom`), each once, in their order. */
+export const reusedRuns = (checkpoints: ReadonlyArray<Checkpoint>): ReadonlyArray<RunId> => [
+  ...new Set(checkpoints.flatMap((c) => c.reusedFrom === null ? [] : [c.reusedFrom]))
+]
+
+/** `bundle`'s origins (`RunBundle.origins`) by run id, as `Runner.replay` takes them. */
+export const bundleOrigins = (bundle: RunBundle): ReadonlyMap<RunId, Schema.Json> =>
+  new Map(Object.entries(bundle.origins ?? {}).map(([id, params]) => [RunId.make(id), params] as const))
 
 /**
  * A run listed by `surveyRuns` whose stored row or parameters do not read back (a database edited by hand, a disk

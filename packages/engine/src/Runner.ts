@@ -40,7 +40,7 @@ import type * as Pipeline from "./Pipeline.ts"
 import * as Recorder from "./Recorder.ts"
 import { RunContext } from "./RunContext.ts"
 import type { Checkpoint, RecorderMode, Recording, RunBundle, RunRecord, StoreError } from "./RunStore.ts"
-import { RunStore } from "./RunStore.ts"
+import { bundleOrigins, RunStore, reusedRuns } from "./RunStore.ts"
 import type * as Stage from "./Stage.ts"
 import { type Commits, type Committer, committer } from "./StageCommits.ts"
 
@@ -503,14 +503,15 @@ export interface ReplayReport {
 /**
  * Re-executes every stage of a stored run from its recordings and compares each output with its checkpoint.
  * Writes nothing. A stage a fork reused is re-derived as the run that made it: its id, and its parameters when
- * `origins` has them (the parameters of each run named by a checkpoint's `reusedFrom`). A fork's own parameters can
- * differ from its parent's (a retry of a day's failed accounts names only those), and a reused stage asked its
- * questions with the parent's: without them its recorded calls are not found.
+ * `origins` has them (the parameters of each run named by a checkpoint's `reusedFrom`; default: the bundle's own,
+ * `RunBundle.origins`). A fork's own parameters can differ from its parent's (a retry of a day's failed accounts
+ * names only those), and a reused stage asked its questions with the parent's: without them its recorded calls are
+ * not found.
  */
 export const replay = <P extends Pipeline.Pipeline>(
   pipeline: P,
   bundle: RunBundle,
-  origins: ReadonlyMap<RunId, RunRecord["params"]> = new Map()
+  origins: ReadonlyMap<RunId, RunRecord["params"]> = bundleOrigins(bundle)
 ) =>
   Effect.gen(function*() {
     const run = bundle.run
@@ -581,14 +582,18 @@ export const replay = <P extends Pipeline.Pipeline>(
     } satisfies ReplayReport
   })
 
-/** Everything stored for a run, as a self-contained bundle. */
+/**
+ * Everything stored for a run, as a self-contained bundle: with the parameters of the runs it reused stages of
+ * (`origins`, only when it reused any; a run the store does not hold is left out).
+ */
 export const bundleOf = (runId: RunId) =>
   Effect.gen(function*() {
     const store = yield* RunStore
     const run = yield* loadRun(runId)
-    return {
-      run,
-      checkpoints: yield* store.getCheckpoints(run.id),
-      recordings: yield* store.getRecordings(run.id)
-    } satisfies RunBundle
+    const checkpoints = yield* store.getCheckpoints(run.id)
+    const recordings = yield* store.getRecordings(run.id)
+    const held = yield* Effect.forEach(reusedRuns(checkpoints), (id) => store.getRun(id))
+    const origins = held.flatMap((r) => Option.isSome(r) ? [[r.value.id, r.value.params] as const] : [])
+    if (origins.length === 0) return { run, checkpoints, recordings } satisfies RunBundle
+    return { run, checkpoints, recordings, origins: Object.fromEntries(origins) } satisfies RunBundle
   })

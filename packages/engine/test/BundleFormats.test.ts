@@ -16,19 +16,21 @@ const hashes = { run: hashOf(bundle.run), checkpoints: {}, recordings: { FetchDa
 const withFormat = (format: string) => JSON.stringify({ format, ...bundle, hashes })
 
 describe("bundle formats across versions", () => {
-  it.effect("a bundle an older version exported (council-run-bundle/2) is read as before", () =>
+  it.effect("a bundle an older version exported (council-run-bundle/2, /3) is read as before", () =>
     Effect.gen(function*() {
-      const opened = yield* BundleFile.open("older.json", withFormat("council-run-bundle/2"))
-      assert.strictEqual(opened.run.id, runId)
-      assert.strictEqual(opened.recordings.length, 1)
+      for (const format of ["council-run-bundle/2", "council-run-bundle/3"]) {
+        const opened = yield* BundleFile.open("older.json", withFormat(format))
+        assert.strictEqual(opened.run.id, runId)
+        assert.strictEqual(opened.recordings.length, 1)
+      }
     }))
 
   it.effect("a bundle of a later format is refused as a newer version's, naming both formats", () =>
     Effect.gen(function*() {
-      const refused = yield* Effect.flip(BundleFile.open("newer.json", withFormat("council-run-bundle/4")))
+      const refused = yield* Effect.flip(BundleFile.open("newer.json", withFormat("council-run-bundle/5")))
       assert.strictEqual(
         refused.message,
-        "newer.json was written by a newer version of Council (format council-run-bundle/4; this version reads up to council-run-bundle/3): import it with that version or a later one"
+        "newer.json was written by a newer version of Council (format council-run-bundle/5; this version reads up to council-run-bundle/4): import it with that version or a later one"
       )
     }))
 })

@@ -537,14 +537,20 @@ describe("Runner", () => {
       const parent = yield* Runner.start(asked, { ...options, params: { accounts: ["A", "B"] } })
       // a retry of one account: the fork's own parameters name only it
       const child = yield* Runner.fork(asked, parent.run.id, "Then", { dryRun: true, codeVersion: "t2", mode: "record", params: { accounts: ["B"] } })
-      const bundle = yield* Runner.bundleOf(child.run.id)
+      const { origins, ...bundle } = yield* Runner.bundleOf(child.run.id)
+      // the bundle carries them: the parent's parameters, by its id
+      assert.deepStrictEqual(origins, { [parent.run.id]: { accounts: ["A", "B"] } })
       const alone = yield* Runner.replay(asked, bundle)
       assert.deepStrictEqual(alone.stages.map((s) => s.status), ["failed", "not-run"])
       const prices = yield* Prices
       const before = yield* Ref.get(prices.calls)
       const report = yield* Runner.replay(asked, bundle, new Map([[parent.run.id, parent.run.params]]))
       assert.deepStrictEqual(report.stages.map((s) => s.status), ["identical", "identical"])
+      const carried = yield* Runner.replay(asked, yield* Runner.bundleOf(child.run.id))
+      assert.deepStrictEqual(carried.stages.map((s) => s.status), ["identical", "identical"])
       assert.strictEqual(yield* Ref.get(prices.calls), before)
+      // a run that reused nothing carries no origins
+      assert.notProperty(yield* Runner.bundleOf(parent.run.id), "origins")
     }).pipe(Effect.provide(env())))
 
   it.effect("a fork runs again, in its place, a stage before K it names in `rerun`, with its own parameters; it replays from the fork's recordings", () =>

@@ -99,9 +99,11 @@ const RecordedFillModel = Schema.Struct({ fillModel: FillModelParams })
  * The seed text of a book's random baseline: `random-entry:live`, or for a backtest
  * `random-entry:backtest <from> <to> <pms> <schedule> <account,…>` (its accounts in the order it was started with),
  * from the parameters it was started with: two runs of the same command on the same data draw the same. `from` and
- * `to` are the first and last sessions of its range (`sessions`, from the market data) when given, else the range
- * as typed: a range typed from a Saturday and one typed from the Monday after are the same backtest and draw the
- * same. A book whose parameters say none of these (not started by the backtest command) falls back to its id.
+ * `to` are the first and last sessions of its range: those its parameters recorded when it started (`firstSession`,
+ * `lastSession`), so the book draws the same however the market data grows later or whether it can be read; for a
+ * book started before they were recorded, `sessions` (from the market data now) when given, else the range as
+ * typed. A range typed from a Saturday and one typed from the Monday after are the same backtest and draw the same.
+ * A book whose parameters say none of these (not started by the backtest command) falls back to its id.
  */
 export const randomSeed = (
   book: BookDefinition,
@@ -115,7 +117,10 @@ export const randomSeed = (
   if (typeof pms !== "string" || typeof schedule !== "string" || ids.length === 0 || book.from === null || book.to === null) {
     return `random-entry:${book.id}`
   }
-  return `random-entry:backtest ${sessions?.first ?? book.from} ${sessions?.last ?? book.to} ${pms} ${schedule} ${ids.join(",")}`
+  const first = field(book.params, "firstSession")
+  const last = field(book.params, "lastSession")
+  const span = typeof first === "string" && typeof last === "string" ? { first, last } : sessions
+  return `random-entry:backtest ${span?.first ?? book.from} ${span?.last ?? book.to} ${pms} ${schedule} ${ids.join(",")}`
 }
 
 export interface ContestInput {

@@ -67,7 +67,13 @@ const BookParams = Schema.Struct({
   sessions: Schema.Number,
   schedule: RunSchedule,
   /** Recorded since backtests keep their fill model; a backtest started before fills a resume with today's. */
-  fillModel: Schema.optionalKey(Contest.FillModelParams)
+  fillModel: Schema.optionalKey(Contest.FillModelParams),
+  /**
+   * The first and last sessions the market data held in the range when it started: its random baseline's seed
+   * (`Contest.randomSeed`), so the seed stays the book's when the data grows or cannot be read. Absent before.
+   */
+  firstSession: Schema.optionalKey(TradingDay),
+  lastSession: Schema.optionalKey(TradingDay)
 })
 
 const dayFlag = (flag: string, value: Option.Option<string>) =>
@@ -327,7 +333,15 @@ const openBook = (plan: Plan) =>
     )
     if (!plan.resumed) {
       yield* TradeLedger.use((l) =>
-        l.createBook({ id, label: `${from} … ${to} · ${plan.pms} PMs · ${plan.schedule}`, from, to, params: Schema.encodeSync(BookParams)({ accounts: plan.profiles, pms: plan.pms, sessions: plan.sessions.length, schedule: plan.schedule, fillModel: plan.fillModel }) })
+        l.createBook({ id, label: `${from} … ${to} · ${plan.pms} PMs · ${plan.schedule}`, from, to, params: Schema.encodeSync(BookParams)({
+          accounts: plan.profiles,
+          pms: plan.pms,
+          sessions: plan.sessions.length,
+          schedule: plan.schedule,
+          fillModel: plan.fillModel,
+          firstSession: plan.sessions[0]!,
+          lastSession: plan.sessions.at(-1)!
+        }) })
       ).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
     } else {
       yield* TradeLedger.use((l) => l.setBookStatus(id, "running")).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))

@@ -4,7 +4,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import { ExecutionReport, LEGACY_SCHEDULE, type RunId } from "@council/domain"
-import { type RunBundle, RunStore, Runner } from "@council/engine"
+import { bundleOrigins, reusedRuns, type RunBundle, RunStore, Runner } from "@council/engine"
 import { DailyParams, DailyPipeline } from "@council/daily"
 import { codeVersion } from "../AppConfig.ts"
 import * as AppLayer from "../AppLayer.ts"
@@ -65,15 +65,17 @@ export const resolveSource = (source: string) =>
     )
 
 /**
- * The parameters of the runs whose stages `bundle`'s run reused (a fork's parent, a retry's root), from the store it
- * was read from (`backtest`'s, when given): a reused stage replays as the run that made it. A run not held there (a
- * bundle of another home) is left out.
+ * The parameters of the runs whose stages `bundle`'s run reused (a fork's parent, a retry's root): a reused stage
+ * replays as the run that made it. Those the bundle carries (`RunBundle.origins`: what `Runner.bundleOf` read from
+ * the store, or a `/4` bundle file) first; any other is read from the store the bundle was read from (`backtest`'s,
+ * when given) — what a `/2` or `/3` bundle file gets, as before. A run held in neither is left out.
  */
 export const originsOf = (bundle: RunBundle, backtest: string | undefined) =>
   Effect.gen(function*() {
-    const ids = [...new Set(bundle.checkpoints.flatMap((c) => c.reusedFrom === null ? [] : [c.reusedFrom]))]
+    const carried = bundleOrigins(bundle)
+    const ids = reusedRuns(bundle.checkpoints).filter((id) => !carried.has(id))
     const runs = yield* Effect.forEach(ids, (id) => RunStore.use((s) => s.getRun(id)))
-    return new Map(runs.flatMap((run) => Option.isSome(run) ? [[run.value.id, run.value.params] as const] : []))
+    return new Map([...carried, ...runs.flatMap((run) => Option.isSome(run) ? [[run.value.id, run.value.params] as const] : [])])
   }).pipe(Effect.provide(RunSource.layer(Option.fromUndefinedOr(backtest))))
 
 /** `replay <run>` of `bundle` (a session of `backtest`, when given): every stage compared; exit 1 on a divergence. */

@@ -5,7 +5,7 @@ import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import { ExecutionReport, RunId } from "@council/domain"
 import * as FileProblem from "@council/io/FileProblem"
-import { BundleFile, type DamagedRun, isDamagedRun, type RunBundle, RunRecord, RunStore, Runner } from "@council/engine"
+import { BundleFile, bundleOrigins, type DamagedRun, hashOf, isDamagedRun, type RunBundle, RunRecord, RunStore, Runner } from "@council/engine"
 import type { RunCharge } from "@council/llm/RunCharges"
 import type { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
@@ -317,7 +317,11 @@ export const exportRun = (runId: string, output: Option.Option<string>) =>
     yield* Console.error(`exported run ${bundle.run.id} (${bundle.checkpoints.length} checkpoints, ${bundle.recordings.length} recorded calls) to ${output.value}`)
   })
 
-/** Refuses a bundle whose run is already here, or that names a parent run this store does not have. */
+/**
+ * Refuses a bundle whose run is already here, that names a parent run this store does not have, or whose origins
+ * (the parameters of the runs it reused stages of) this store holds otherwise: once imported, its replay reads them
+ * from here.
+ */
 export const checkImport = (bundle: RunBundle, file: string) =>
   Effect.gen(function*() {
     const store = yield* RunStore
@@ -330,6 +334,12 @@ export const checkImport = (bundle: RunBundle, file: string) =>
     const parent = bundle.run.parentRunId
     if (parent !== null && Option.isNone(yield* store.getRun(parent))) {
       return yield* CliFailure.usage(`cannot import ${file}: its run was forked from ${parent}, which is not in this store (import that run first)`)
+    }
+    for (const [id, params] of bundleOrigins(bundle)) {
+      const held = yield* store.getRun(id)
+      if (Option.isSome(held) && hashOf(held.value.params) !== hashOf(params)) {
+        return yield* CliFailure.usage(`cannot import ${file}: it reused stages of run ${id}, which this store holds with other parameters`)
+      }
     }
   })
 
