@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { join } from "node:path"
 import { runIdOf, tempHome } from "./CliHarness.ts"
 import { configWithRefusedKey, serveExchange } from "./ExchangeProcess.ts"
 import { cliInProcess } from "./InProcess.ts"
@@ -49,6 +50,12 @@ describe("a day run again for an account its reconciliation could not read (a re
       const replayed = await cliInProcess(home, ["replay", retry])
       assert.strictEqual(replayed.code, 0, replayed.stderr)
       assert.include(replayed.stdout + replayed.stderr, `replay of ${retry}: every stage identical`)
+      // and so does its bundle in a home that never saw the day
+      const file = join(tempHome(), "retry.json")
+      assert.strictEqual((await cliInProcess(home, ["export", retry, "-o", file])).code, 0)
+      const elsewhere = await cliInProcess(join(tempHome(), "home"), ["replay", file])
+      assert.strictEqual(elsewhere.code, 0, elsewhere.stderr)
+      assert.include(elsewhere.stdout + elsewhere.stderr, `replay of ${retry}: every stage identical`)
 
       // the day is done: running it again places nothing and reads nothing again
       const again = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], good)
