@@ -24,6 +24,7 @@ import { executionResult } from "@council/notify/RunMessages"
 import { type AccountProfile, protectsFailedAccounts, readsRefusedCancels, runAccounts, runTiming, statesPositionIntents } from "../DailyParams.ts"
 import { statusOf } from "../MarketSchedule.ts"
 import { liveTold, notifyAll } from "../Notify.ts"
+import { openOrders } from "../OpenOrderPages.ts"
 import { protectHeld } from "../RiskRules.ts"
 import { keyRefusedAdvice } from "../RunFailures.ts"
 import { RiskApproval, unevaluated } from "./RiskApproval.ts"
@@ -194,9 +195,6 @@ interface AccountRun {
   readonly runId: string
 }
 
-/** Built once (not per account). */
-const OpenOrderList = Schema.Array(Order)
-
 const noOrders: ReadonlyArray<Order> = []
 
 /** `TLT −116`: a position as the messages name it. */
@@ -216,7 +214,7 @@ const protectAfterFailure = (broker: Broker, run: AccountRun) =>
   Effect.gen(function*() {
     const [account, open] = yield* Effect.all([
       brokerCall("broker.getAccount", { account: broker.account }, AccountSnapshot, broker.getAccount),
-      brokerCall("broker.listOrders", { account: broker.account, status: "open" }, OpenOrderList, broker.listOrders({ status: "open", limit: 500 }))
+      openOrders(broker)
     ], { concurrency: 2 })
     const { intents } = protectHeld({
       day: run.day,

@@ -1,12 +1,10 @@
 import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
 import {
   type AccountId,
   AccountSnapshot,
   closeOf,
   type CouncilDecision,
   type MarketSnapshot,
-  Order,
   PM_NAMES,
   type Pitch,
   RiskVerdict,
@@ -26,6 +24,7 @@ import {
   statesPositionIntents
 } from "../DailyParams.ts"
 import { liveTold, notifyAll } from "../Notify.ts"
+import { openOrders } from "../OpenOrderPages.ts"
 import { planAccount, protectHeld, type Target } from "../RiskRules.ts"
 import { ACCOUNT_UNAVAILABLE } from "../Unevaluated.ts"
 import { CouncilSynthesis } from "./CouncilSynthesis.ts"
@@ -42,9 +41,6 @@ const pitchTargets = (pitch: Pitch): ReadonlyArray<Target> =>
 const councilTargets = (decision: CouncilDecision): ReadonlyArray<Target> =>
   decision.trades.flatMap((t) => (t.direction === "FLAT" ? [] : [{ ...t, direction: t.direction }]))
 
-/** Built once (not per account and session). */
-const OpenOrders = Schema.Array(Order)
-
 const planFor = (
   config: AccountProfile,
   snapshot: MarketSnapshot,
@@ -57,12 +53,7 @@ const planFor = (
     const broker = yield* Effect.flatMap(Brokers, (brokers) => brokers.get(config.id))
     const [account, open] = yield* Effect.all([
       Recorder.call("broker.getAccount", { account: config.id }, { success: AccountSnapshot, failure: BrokerError }, broker.getAccount),
-      Recorder.call(
-        "broker.listOrders",
-        { account: config.id, status: "open" },
-        { success: OpenOrders, failure: BrokerError },
-        broker.listOrders({ status: "open", limit: 500 })
-      )
+      openOrders(broker)
     ], { concurrency: 2 })
     const pitch = pitches.find((p) => p.pm === config.id)
     // holding: nothing bought, sold or canceled; in runs recording `abstained: protected`, unprotected positions get
