@@ -16,6 +16,7 @@ import { accountDecision } from "@council/notify/RunMessages"
 import {
   type AccountProfile,
   carriedPlans,
+  countsBracketsWhenHolding,
   coversRemainderWhenHolding,
   namesCancelGroups,
   protectsWhenHolding,
@@ -47,7 +48,7 @@ const planFor = (
   pitches: ReadonlyArray<Pitch>,
   decision: CouncilDecision,
   schedule: RunSchedule,
-  choices: { readonly groups: boolean; readonly positionIntents: boolean; readonly protectsHolding: boolean; readonly coversRemainder: boolean }
+  choices: { readonly groups: boolean; readonly positionIntents: boolean; readonly protectsHolding: boolean; readonly coversRemainder: boolean; readonly countsBrackets: boolean }
 ) =>
   Effect.gen(function*() {
     const broker = yield* Effect.flatMap(Brokers, (brokers) => brokers.get(config.id))
@@ -57,7 +58,8 @@ const planFor = (
     ], { concurrency: 2 })
     const pitch = pitches.find((p) => p.pm === config.id)
     // holding: nothing bought, sold or canceled; in runs recording `abstained: protected`, unprotected positions get
-    // their exits, and under `abstained: covered` the uncovered rest of a partly covered one too
+    // their exits, under `abstained: covered` the uncovered rest of a partly covered one too, and under `bracketed` a
+    // partly filled bracket entry's shares count as covered by its legs
     const hold = (rule: string, detail: string, why: string) =>
       choices.protectsHolding
         ? protectHeld({
@@ -71,7 +73,8 @@ const planFor = (
           why,
           schedule,
           positionIntents: choices.positionIntents,
-          remainder: choices.coversRemainder
+          remainder: choices.coversRemainder,
+          brackets: choices.countsBrackets
         })
         : holding(config.id, rule, detail)
     if (isPm(config.id) && !pitch) {
@@ -127,7 +130,8 @@ export const RiskApproval = Stage.make({
         groups: yield* namesCancelGroups,
         positionIntents: yield* statesPositionIntents,
         protectsHolding: yield* protectsWhenHolding,
-        coversRemainder: yield* coversRemainderWhenHolding
+        coversRemainder: yield* coversRemainderWhenHolding,
+        countsBrackets: yield* countsBracketsWhenHolding
       }
       const plans = yield* Effect.forEach(accounts, (config) => {
         const kept = carried.find((p) => p.account === config.id)
