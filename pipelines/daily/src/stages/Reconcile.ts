@@ -9,6 +9,7 @@ import { type Broker, BrokerError, Brokers, Marks } from "@council/broker"
 import { MarketData } from "@council/market"
 import { AccountCursor, type BookId, fromBrokerOrder, type LedgerCursor, LedgerError, type LedgerFill, type LedgerOrder, type SessionMarks, Standings, TradeLedger } from "@council/tracking"
 import { runLedgerBook, runReconciles } from "../DailyParams.ts"
+import { openOrders } from "../OpenOrderPages.ts"
 
 export const AccountReconciliation = Schema.Struct({
   account: AccountId,
@@ -184,7 +185,7 @@ const readAccount = (broker: Broker, cursor: LedgerCursor, session: TradingDay) 
     // every read runs to its end (recorded) before a failure counts, so a replay meets the calls in the same state
     const reads = yield* Effect.all([
       ordersSince(broker, overlap(cursor.ordersAfter)),
-      brokerCall("broker.listOrders", { account, status: "open" }, Orders, broker.listOrders({ status: "open", limit: PAGE })),
+      openOrders(broker),
       brokerCall("broker.listFills", { account, after: fillsAfter ?? null }, Fills, broker.listFills(fillsAfter === undefined ? {} : { after: fillsAfter })),
       brokerCall("broker.getAccount", { account, at: "now" }, ReadAccount, Effect.zipWith(broker.getAccount, Clock.currentTimeMillis, (snapshot, ms) => ({ snapshot, at: new Date(ms).toISOString() })))
     ], { concurrency: "unbounded", mode: "result" })
