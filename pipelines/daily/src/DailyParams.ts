@@ -111,7 +111,15 @@ export const DailyParams = Schema.Struct({
    * retry of the day cancels them before sending its plan again; a partly filled bracket entry's shares count as
    * covered by its legs (`abstained: bracketed`). Runs recorded with `protected` reported only the exits they placed.
    */
-  failedAccounts: Schema.optionalKey(Schema.Literals(["protected", "recognized"]))
+  failedAccounts: Schema.optionalKey(Schema.Literals(["protected", "recognized"])),
+  /**
+   * Set on a retry (`retryOf`) of accounts the day's first run could not read at its reconciliation (a refused key,
+   * the broker down): the retry runs Reconcile again for these accounts alone — the first stage of the retry, its
+   * calls recorded in it — so they have the session's orders, fills and equity snapshot like the others. Absent
+   * (every run that is not such a retry, and retries from before it): Reconcile reads every configured account, and
+   * a retry reused its first run's reconciliation whole.
+   */
+  reconciles: Schema.optionalKey(Schema.Array(AccountId))
 })
 export type DailyParams = typeof DailyParams.Type
 
@@ -256,3 +264,6 @@ export const protectsFailedAccounts = Effect.map(runParams, (p) => p.failedAccou
  * entry's shares as covered by its legs (`failedAccounts: recognized`); runs from before: no.
  */
 export const recognizesEarlierExits = Effect.map(runParams, (p) => p.failedAccounts === "recognized")
+
+/** The accounts a retry reconciles again (`reconciles`); `undefined`: every configured account (any other run). */
+export const runReconciles = Effect.map(runParams, (p) => p.reconciles)
