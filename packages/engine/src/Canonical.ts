@@ -96,6 +96,11 @@ export interface JsonText {
   readonly text: string
   /** `textHash(text)`. */
   readonly hash: string
+  /**
+   * The text's UTF-8 bytes, when its maker has them without building the text (a market snapshot): a store
+   * writes them instead of encoding `text`. Shared: never write into them.
+   */
+  readonly bytes?: Buffer
 }
 
 /** Texts at least this long keep the UTF-8 bytes their hash was computed from, for `utf8Of` (the last one). */

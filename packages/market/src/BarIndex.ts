@@ -251,17 +251,41 @@ const blockOf = (series: ReadonlyArray<Bar>, format: (bar: Bar) => string, separ
   return block
 }
 
-/** The texts of `series[from, to)` joined, cut from the blocks they fall in. */
-const windowText = (series: ReadonlyArray<Bar>, format: (bar: Bar) => string, separator: string, from: number, to: number) => {
-  const parts: Array<string> = []
+/** The texts of `series[from, to)` joined, as substrings of the blocks they fall in (and separators), pushed on `into`. */
+const windowPieces = (
+  series: ReadonlyArray<Bar>,
+  format: (bar: Bar) => string,
+  separator: string,
+  from: number,
+  to: number,
+  into: Array<string>
+): void => {
   for (let i = from; i < to;) {
     const b = Math.floor(i / BLOCK)
     const { starts, text } = blockOf(series, format, separator, b)
     const next = Math.min(to, (b + 1) * BLOCK)
-    parts.push(text.slice(starts[i - b * BLOCK]!, starts[next - b * BLOCK]! - separator.length))
+    if (i > from) into.push(separator)
+    into.push(text.slice(starts[i - b * BLOCK]!, starts[next - b * BLOCK]! - separator.length))
     i = next
   }
-  return parts.join(separator)
+}
+
+/**
+ * `joinedText` as pieces whose concatenation it is — substrings of the series' text, separators, the texts of bars
+ * not shared — pushed on `into`: a caller that only writes them out (a snapshot's UTF-8 bytes) copies no text.
+ */
+export const joinedPieces = (bars: ReadonlyArray<Bar>, format: (bar: Bar) => string, separator: string, into: Array<string>): void => {
+  const window = windows.get(bars)
+  let shared = 0
+  if (window !== undefined) {
+    const { from, series } = window
+    while (shared < bars.length && bars[shared] === series[from + shared]) shared++
+    if (shared > 0) windowPieces(series, format, separator, from, from + shared, into)
+  }
+  for (let i = shared; i < bars.length; i++) {
+    if (i > 0) into.push(separator)
+    into.push(format(bars[i]!))
+  }
 }
 
 /**
@@ -271,12 +295,7 @@ const windowText = (series: ReadonlyArray<Bar>, format: (bar: Bar) => string, se
  * `format` must be a pure function kept for good (it keys the cache) and `separator` the same at every call with it.
  */
 export const joinedText = (bars: ReadonlyArray<Bar>, format: (bar: Bar) => string, separator: string): string => {
-  const window = windows.get(bars)
-  if (window === undefined) return bars.map(format).join(separator)
-  const { from, series } = window
-  let shared = 0
-  while (shared < bars.length && bars[shared] === series[from + shared]) shared++
-  if (shared === 0) return bars.map(format).join(separator)
-  const head = windowText(series, format, separator, from, from + shared)
-  return shared === bars.length ? head : [head, ...bars.slice(shared).map(format)].join(separator)
+  const pieces: Array<string> = []
+  joinedPieces(bars, format, separator, pieces)
+  return pieces.join("")
 }

@@ -1,10 +1,10 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Result, Schema } from "effect"
 import { type Bar, MarketSnapshot, TradingDay } from "@council/domain"
-import { jsonText } from "@council/engine"
+import { jsonText, textHash } from "@council/engine"
 import { BarIndex, LocalBars, MarketData } from "@council/market"
 import { openOnly, sessionSoFar } from "../src/MarketData.ts"
-import { snapshotText } from "../src/SnapshotJson.ts"
+import { snapshotBytes, snapshotText } from "../src/SnapshotJson.ts"
 
 const encode = Schema.encodeUnknownSync(Schema.toCodecJson(MarketSnapshot))
 
@@ -15,7 +15,12 @@ const assertOwnJson = (snapshot: MarketSnapshot) => {
   const text = JSON.stringify(encoded)
   assert.strictEqual(JSON.stringify(snapshot), text)
   assert.strictEqual(snapshotText(snapshot), text)
-  assert.strictEqual(jsonText(snapshot).text, text)
+  // the store writes the bytes and keys them by the hash, neither built from the text
+  const known = jsonText(snapshot)
+  assert.strictEqual(known.hash, textHash(text))
+  assert.isTrue(known.bytes !== undefined && Buffer.from(text).equals(known.bytes))
+  assert.isTrue(Buffer.from(text).equals(snapshotBytes(snapshot)))
+  assert.strictEqual(known.text, text)
 }
 
 layer(LocalBars.layer())("a snapshot of the market data is its own JSON", (it) => {

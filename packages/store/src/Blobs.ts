@@ -301,6 +301,9 @@ const recentTexts = (limit: number) => {
 }
 type Recent = ReturnType<typeof recentTexts>
 
+/** A text's length: its bytes' when it has them (its text may not be built: a market snapshot), else its text's. */
+const lengthOf = (text: JsonText): number => text.bytes?.length ?? text.text.length
+
 /** `put`, `confirm` and `abandon` of `Blobs`: what is written, compressed against each slot's previous text. */
 const blobWriter = (pg: boolean, key: (hash: string) => string | Uint8Array, statements: ReturnType<typeof blobStatements>, known: Known) => {
   const slots = new Map<string, SlotState>()
@@ -314,8 +317,8 @@ const blobWriter = (pg: boolean, key: (hash: string) => string | Uint8Array, sta
    * slot's previous text; `bytesOf` gives (and keeps) the UTF-8 of the call's texts.
    */
   const rowOf = ({ repeats, slot, text }: Put, offered: JsonText | undefined, bytesOf: (text: JsonText) => Buffer): ReadonlyArray<unknown> => {
-    if (text.text.length < COMPRESS_MIN) return [key(text.hash), text.text, null, null, PLAIN]
-    const sibling = offered !== undefined && offered.text.length <= text.text.length * SIBLING_MAX_RATIO ? offered : undefined
+    if (lengthOf(text) < COMPRESS_MIN) return [key(text.hash), text.text, null, null, PLAIN]
+    const sibling = offered !== undefined && lengthOf(offered) <= lengthOf(text) * SIBLING_MAX_RATIO ? offered : undefined
     const bytes = bytesOf(text)
     const previous = slot === undefined ? undefined : slots.get(slot)
     const chained = previous !== undefined && previous.depth < MAX_DEPTH ? previous : undefined
@@ -349,7 +352,7 @@ const blobWriter = (pg: boolean, key: (hash: string) => string | Uint8Array, sta
       const encoded = new Map<string, Buffer>()
       const bytesOf = (text: JsonText) => {
         let bytes = encoded.get(text.hash)
-        if (bytes === undefined) encoded.set(text.hash, bytes = utf8Of(text.text))
+        if (bytes === undefined) encoded.set(text.hash, bytes = text.bytes ?? utf8Of(text.text))
         return bytes
       }
       // a sibling is a base only when surely stored: written by this statement, or confirmed earlier

@@ -40,6 +40,17 @@ const successOf = (value: Schema.Json): { readonly value: Schema.Json; readonly 
 }
 
 /**
+ * A success's value as its text when it stays inline (shorter than `LARGE_VALUE`), else as the `JsonText` of a blob
+ * of its own. A value known by its bytes (`JsonText.bytes`: a market snapshot) is not built as a text here.
+ */
+const valueText = (value: Schema.Json): string | JsonText => {
+  const known = knownJsonText(value)
+  if (known?.bytes !== undefined && known.bytes.length >= LARGE_VALUE) return known
+  const text = known?.text ?? JSON.stringify(value)
+  return text.length < LARGE_VALUE ? text : known ?? { text, hash: textHash(text) }
+}
+
+/**
  * A stage's recordings as their entries' blob and the blobs of their large values. The entries' text is
  * `JSON.stringify(entries)`, built from each value's text so that a value is stringified once and only the
  * entries and the large values are hashed.
@@ -56,14 +67,12 @@ export const pack = (
       parts.push(`${head}${knownJsonText(r.value)?.text ?? JSON.stringify(r.value)}]`)
       continue
     }
-    const known = knownJsonText(success.value)
-    const text = known?.text ?? JSON.stringify(success.value)
+    const large = valueText(success.value)
     const reused = success.reusedFrom === undefined ? undefined : JSON.stringify(success.reusedFrom)
-    if (text.length < LARGE_VALUE) {
-      parts.push(`${head}{"_tag":"Success","value":${text}${reused === undefined ? "" : `,"reusedFrom":${reused}`}}]`)
+    if (typeof large === "string") {
+      parts.push(`${head}{"_tag":"Success","value":${large}${reused === undefined ? "" : `,"reusedFrom":${reused}`}}]`)
       continue
     }
-    const large = known ?? { text, hash: textHash(text) }
     rememberJsonText(success.value, large)
     values.push(large)
     parts.push(`${head}0,${JSON.stringify(large.hash)}${reused === undefined ? "" : `,${reused}`}]`)

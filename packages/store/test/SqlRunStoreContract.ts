@@ -6,7 +6,7 @@ import { zstdCompressSync, zstdDecompressSync } from "node:zlib"
 import { assert, type Vitest } from "@effect/vitest"
 import { Effect, type Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
-import { type Checkpoint, isDamagedRun, type Recording, type RunBundle, RunStore, type StoreError, textHash } from "@council/engine"
+import { type Checkpoint, isDamagedRun, type Recording, rememberJsonText, type RunBundle, RunStore, type StoreError, textHash } from "@council/engine"
 import { Blobs, SqlRunStore } from "@council/store"
 import { day, dialectOf, failureOf, id, mkBundle, mkCheckpoint, mkRecording, mkRun } from "./StoreFixture.ts"
 
@@ -374,6 +374,37 @@ export const sqlContract = <R>(
     for (const end of days) {
       assert.strictEqual(JSON.stringify((yield* reader.getCheckpoints(id(`s${end}`)))[0]?.output), JSON.stringify({ asOf: end, bars: bars(end) }))
       assert.deepStrictEqual((yield* reader.getRecordings(id(`s${end}`)))[0]?.value, { _tag: "Success", value: bars(end) })
+    }
+  }))
+
+  test("a large value known by its bytes (a market snapshot) is stored from them, its text never built: read back exactly", Effect.gen(function*() {
+    const store = yield* RunStore
+    const texts: Array<string> = []
+    for (const end of [400, 401, 402]) {
+      const value = { asOf: end, bars: Array.from({ length: 800 }, (_, k) => ({ day: end - 799 + k, close: 100 + Math.sin(end + k), note: "é" })) }
+      const text = JSON.stringify(value)
+      texts.push(text)
+      const bytes = Buffer.from(text)
+      // its maker has the bytes alone: a text asked for would fail the commit
+      rememberJsonText(value, {
+        get text(): string {
+          throw new Error("the text of a value known by its bytes was built")
+        },
+        hash: textHash(text),
+        bytes
+      })
+      yield* store.createRun(mkRun(`b${end}`))
+      yield* store.commitStage({
+        runId: id(`b${end}`),
+        stage: "fetch",
+        checkpoint: mkCheckpoint(`b${end}`, "fetch", { output: value }),
+        recordings: [{ ...mkRecording(`b${end}`, "fetch", 0), value: { _tag: "Success", value } }]
+      })
+    }
+    const reader = yield* SqlRunStore.make
+    for (const [i, end] of [400, 401, 402].entries()) {
+      assert.strictEqual(JSON.stringify((yield* reader.getCheckpoints(id(`b${end}`)))[0]?.output), texts[i])
+      assert.strictEqual(JSON.stringify((yield* reader.getRecordings(id(`b${end}`)))[0]?.value), `{"_tag":"Success","value":${texts[i]}}`)
     }
   }))
 
