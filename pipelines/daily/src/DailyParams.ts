@@ -119,12 +119,18 @@ export const DailyParams = Schema.Struct({
    * (every run that is not such a retry, and retries from before it): Reconcile reads every configured account, and
    * a retry reused its first run's reconciliation whole.
    */
-  reconciles: Schema.optionalKey(Schema.Array(AccountId))
+  reconciles: Schema.optionalKey(Schema.Array(AccountId)),
+  /**
+   * `every`: the stages that judge an account by its open orders (the risk gate, Execution's read after a failure,
+   * Reconcile) read every page of them when one listing comes back full (`OpenOrderPages`). Absent (runs from
+   * before it): one listing, the newest 500, as they recorded it — a replay of such a run asks no further page.
+   */
+  openOrders: Schema.optionalKey(Schema.Literal("every"))
 })
 export type DailyParams = typeof DailyParams.Type
 
 /** What a new run is started with; the rest of its parameters are the choices every new run records. */
-export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrder" | "reviewers" | "refusedCancels" | "positionIntent" | "abstained" | "failedAccounts" | "requireApproval">
+export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrder" | "reviewers" | "refusedCancels" | "positionIntent" | "abstained" | "failedAccounts" | "openOrders" | "requireApproval">
 
 /**
  * A new run's parameters (`run daily`'s): its base with its schedule and as-of moment, and the choices every new
@@ -132,8 +138,8 @@ export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrde
  * (`reviewers: pitched`), a refused cancel read back, a bracket's leg by its group (`refusedCancels: group`), each
  * order's position intent stated (`positionIntent: sent`), a holding account's held shares protected, a partly
  * filled bracket's by its legs (`abstained: bracketed`), a failed account's positions given their exits again and
- * the day's earlier such exits found (`failedAccounts: recognized`) — and
- * the approval gate when asked for. Runs recorded before a choice keep theirs.
+ * the day's earlier such exits found (`failedAccounts: recognized`), every page of an account's open orders read
+ * (`openOrders: every`) — and the approval gate when asked for. Runs recorded before a choice keep theirs.
  */
 export const newRunParams = (
   base: NewRunBase,
@@ -149,6 +155,7 @@ export const newRunParams = (
   positionIntent: "sent",
   abstained: "bracketed",
   failedAccounts: "recognized",
+  openOrders: "every",
   ...(requireApproval ? { requireApproval: true } : {})
 })
 
@@ -267,3 +274,6 @@ export const recognizesEarlierExits = Effect.map(runParams, (p) => p.failedAccou
 
 /** The accounts a retry reconciles again (`reconciles`); `undefined`: every configured account (any other run). */
 export const runReconciles = Effect.map(runParams, (p) => p.reconciles)
+
+/** Whether an account's open orders are read page after page past a full listing (`openOrders: every`); runs from before: no. */
+export const readsEveryOpenOrder = Effect.map(runParams, (p) => p.openOrders === "every")

@@ -10,6 +10,8 @@
  *   "open" }`, `limit` 500, the broker's default order: newest first): a run recorded before replays it as it was.
  *   Only when it came back full are further pages read (`OrderPages.listOnFrom`), each its own recorded call
  *   (`{ account, status: "open", until }`).
+ * - Runs recorded before `openOrders: every` (`DailyParams`) read one listing alone, as they recorded it: a replay
+ *   of one whose listing came back full asks no page it never recorded.
  * - It fails (`BrokerError`) rather than answer part of the orders (a page that cannot be read, or no page past a
  *   millisecond holding 500 of them): the caller fails closed, as when the first read fails.
  *
@@ -20,6 +22,7 @@ import * as Schema from "effect/Schema"
 import { Order } from "@council/domain"
 import { Recorder } from "@council/engine"
 import { type Broker, BrokerError, OrderPages } from "@council/broker"
+import { readsEveryOpenOrder } from "./DailyParams.ts"
 
 /** Built once (not per account and read). */
 const Orders = Schema.Array(Order)
@@ -29,9 +32,12 @@ const schemas = { success: Orders, failure: BrokerError }
 /** Every open order of `broker`'s account, newest first (see the module's notes). */
 export const openOrders = (broker: Broker) =>
   Effect.flatMap(
-    Recorder.call("broker.listOrders", { account: broker.account, status: "open" }, schemas, broker.listOrders({ status: "open", limit: OrderPages.PAGE })),
-    (first) =>
-      first.length < OrderPages.PAGE
+    Effect.all([
+      readsEveryOpenOrder,
+      Recorder.call("broker.listOrders", { account: broker.account, status: "open" }, schemas, broker.listOrders({ status: "open", limit: OrderPages.PAGE }))
+    ]),
+    ([every, first]) =>
+      !every || first.length < OrderPages.PAGE
         ? Effect.succeed(first)
         : OrderPages.listOnFrom(
           broker.account,

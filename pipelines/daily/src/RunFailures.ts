@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { ExecutionReport } from "@council/domain"
-import { type RunRecord, RunStore } from "@council/engine"
+import { type RunRecord, RunStore, type StageOutput } from "@council/engine"
 
 /** A completed run's accounts whose execution failed (or could not be evaluated), and of how many accounts. */
 export interface FailedAccounts {
@@ -63,10 +63,18 @@ export const retryAdvice = (failed: ReadonlyArray<string>, keyRefused: ReadonlyA
 
 const decodeExecution = Schema.decodeUnknownOption(Schema.toCodecJson(ExecutionReport))
 
+/** The Execution reports of `outputs` that read back, with what tells a day's runs apart. */
+const reportsOf = (outputs: ReadonlyArray<StageOutput>) =>
+  outputs.flatMap(({ dryRun, output, runId, startedAt, tradingDay }) => {
+    const report = output === undefined ? Option.none() : decodeExecution(output)
+    return Option.isNone(report) ? [] : [{ runId, dryRun, startedAt, tradingDay, accounts: report.value.accounts }]
+  })
+
 /**
  * Of each failed run's accounts (`FailedAccounts`), those the day was run again for: a later completed run of that
- * day, not a dry run, executed them (succeeded: neither failed nor evaluated as a dry-run account). Account → the
- * first such run's id, by failed run id.
+ * day, not a dry run, executed them (succeeded: neither failed nor evaluated as a dry-run account). Both runs are
+ * this home's own (`local`): an imported run traded another home's accounts, and `run daily`'s day chain counts
+ * none. Account → the first such run's id, by failed run id.
  */
 export type RetriedAccounts = ReadonlyMap<string, ReadonlyMap<string, string>>
 
@@ -85,12 +93,12 @@ export const failedAndRetriedOf = (runs: ReadonlyArray<RunRecord>) =>
     const days = completed.map((r) => r.tradingDay).sort()
     const store = yield* RunStore
     for (const pipeline of new Set(completed.map((r) => r.pipeline))) {
-      const outputs = yield* store.stageOutputs({ pipeline, stage: "Execution", from: days[0]!, to: days.at(-1)! })
-      const reports = outputs.flatMap(({ dryRun, output, runId, startedAt, tradingDay }) => {
-        const report = output === undefined ? Option.none() : decodeExecution(output)
-        return Option.isNone(report) ? [] : [{ runId, dryRun, startedAt, tradingDay, accounts: report.value.accounts }]
-      })
-      for (const { accounts: executed, runId } of reports) {
+      const query = { pipeline, stage: "Execution", from: days[0]!, to: days.at(-1)! }
+      // this home's runs apart from imported ones: only they retry (each read once)
+      const local = reportsOf(yield* store.stageOutputs({ ...query, origin: "local" }))
+      const imported = reportsOf(yield* store.stageOutputs({ ...query, origin: "imported" }))
+      const own = new Set(local.map((o) => o.runId))
+      for (const { accounts: executed, runId } of [...local, ...imported]) {
         const run = listed.get(runId)
         if (run === undefined) continue
         const accounts = executed.filter((a) => a.status === "failed")
@@ -100,7 +108,7 @@ export const failedAndRetriedOf = (runs: ReadonlyArray<RunRecord>) =>
           of: executed.length,
           keyRefused: accounts.filter(keyWasRefused).map((a) => a.account)
         })
-        const later = reports.filter((o) => o.tradingDay === run.tradingDay && !o.dryRun && o.startedAt > run.startedAt)
+        const later = own.has(runId) ? local.filter((o) => o.tradingDay === run.tradingDay && !o.dryRun && o.startedAt > run.startedAt) : []
         for (const { account } of accounts) {
           const by = later.find((o) => o.accounts.some((a) => a.account === account && a.status === "succeeded"))
           if (by !== undefined) retried.set(runId, (retried.get(runId) ?? new Map()).set(account, by.runId))

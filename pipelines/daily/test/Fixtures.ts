@@ -66,6 +66,8 @@ export const runContext = (
     readonly failedAccounts?: "protected" | "recognized"
     /** `abstained`, as runs record from round 32 on (absent: a run recorded before). */
     readonly abstained?: "protected" | "covered" | "bracketed"
+    /** `openOrders: every`, as runs record from round 34 on (absent: a run recorded before, one listing). */
+    readonly openOrders?: "every"
   } = {}
 ) =>
   RunContext.layerTest({
@@ -74,7 +76,8 @@ export const runContext = (
     dryRun: overrides.dryRun ?? false,
     params: { accounts: overrides.accounts ?? profiles, broker: "test", data: "test", pms: "test", ...overrides.timing, ...(overrides.reviewers === undefined ? {} : { reviewers: overrides.reviewers }),
       ...(overrides.failedAccounts === undefined ? {} : { failedAccounts: overrides.failedAccounts }),
-      ...(overrides.abstained === undefined ? {} : { abstained: overrides.abstained })
+      ...(overrides.abstained === undefined ? {} : { abstained: overrides.abstained }),
+      ...(overrides.openOrders === undefined ? {} : { openOrders: overrides.openOrders })
     }
   })
 

@@ -65,8 +65,15 @@ const gate = Effect.gen(function*() {
   return yield* RiskApproval.run({ FetchData: snapshot, PmPitches: { pitches: [pitch("CHATGPT", "GLD", 1)], abstentions: [] }, CouncilSynthesis: decision })
 })
 
-const layers = (faults: ReadonlySet<string>) =>
-  Layer.mergeAll(market, recording, runContext({ accounts, abstained: "covered", failedAccounts: "protected" }), exchangeWithFaults(faults), Notifier.layerTest)
+/** A run recording `openOrders: every` (this round's); `before`: one recorded before it (no such parameter). */
+const layers = (faults: ReadonlySet<string>, before = false) =>
+  Layer.mergeAll(
+    market,
+    recording,
+    runContext({ accounts, abstained: "covered", failedAccounts: "protected", ...(before ? {} : { openOrders: "every" as const }) }),
+    exchangeWithFaults(faults),
+    Notifier.layerTest
+  )
 
 const claudeListings = (recordings: ReadonlyArray<Recording>) =>
   recordings.map((r) => r.key).filter((k) => k.startsWith("broker.listOrders") && k.includes("CLAUDE"))
@@ -92,6 +99,23 @@ describe("an account with more than 500 open orders", () => {
       const again = yield* gate.pipe(Effect.provideService(Recorder.Recorder, replayer))
       assert.deepStrictEqual(again, verdict)
     }).pipe(Effect.provide(layers(faults)))
+  })
+
+  it.effect("a run recorded before `openOrders: every` lists once, as it recorded: its replay asks no page it never recorded", () => {
+    const faults = new Set<string>()
+    return Effect.gen(function*() {
+      yield* manyOrders
+      const verdict = yield* gate
+      const recordings = yield* recorded
+      assert.deepStrictEqual(claudeListings(recordings), [`broker.listOrders({"account":"CLAUDE","status":"open"})#1`])
+      // judged on the newest 500, as it was: SPY's exit is not among them, so holding gives SPY an exit
+      assert.deepStrictEqual(verdict.intents.filter((i) => i.account === CLAUDE).map((i) => [i.symbol, i.orderClass, i.qty]), [["SPY", "oco", 50]])
+      const replayer = yield* Recorder.make({ mode: "replay", runId: "stage-test" as RunId, stage: "test", recordings })
+      faults.add(`listOrders:${CLAUDE}`)
+      faults.add(`getAccount:${CLAUDE}`)
+      const again = yield* gate.pipe(Effect.provideService(Recorder.Recorder, replayer))
+      assert.deepStrictEqual(again, verdict)
+    }).pipe(Effect.provide(layers(faults, true)))
   })
 
   it.effect("the gate fails closed when a further page cannot be read: the account is not evaluated, nothing planned", () => {
@@ -138,9 +162,9 @@ describe("Reconcile of an account with more than 500 open orders", () => {
           yield* Ref.set(session, { day: "2024-03-01", seconds: start + n })
           yield* local.placeOrder(RECONCILED, simple(`rest-${n}`, { account: RECONCILED, type: "limit", timeInForce: "gtc", limitPrice: 1 }))
         }
-        yield* runReconcile(TradingDay.make("2024-03-01"), "r0", "record")
+        yield* runReconcile(TradingDay.make("2024-03-01"), "r0", "record", [], { openOrders: "every" })
         yield* Ref.set(session, momentAt("2024-03-04", "16:30"))
-        const { report, recordings } = yield* runReconcile(TradingDay.make("2024-03-04"), "r1", "record")
+        const { report, recordings } = yield* runReconcile(TradingDay.make("2024-03-04"), "r1", "record", [], { openOrders: "every" })
         assert.deepStrictEqual(report.accounts.map((a) => [a.account, a.status]), [["COUNCIL", "recorded"], ["CLAUDE", "recorded"]])
         const claude = recordings.map((r) => r.key).filter((k) => k.includes(`"account":"CLAUDE"`))
         // the open orders in two pages; none read one by one

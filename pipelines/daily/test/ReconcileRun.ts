@@ -45,14 +45,21 @@ export const reconcileEnv = (
 
 /**
  * Runs the Reconcile stage as a run of `day` would, recording (or replaying `recordings`) its calls under `runId`:
- * its report, what it recorded, and how many calls it made live.
+ * its report, what it recorded, and how many calls it made live. `choices`: parameters beside the run's bare ones
+ * (`openOrders: every`, say); none: a run recorded before them.
  */
-export const runReconcile = (day: TradingDay, runId: string, mode: "record" | "replay", recordings: ReadonlyArray<Recording> = []) =>
+export const runReconcile = (
+  day: TradingDay,
+  runId: string,
+  mode: "record" | "replay",
+  recordings: ReadonlyArray<Recording> = [],
+  choices: { readonly openOrders?: "every" } = {}
+) =>
   Effect.gen(function*() {
     const recorder = yield* Recorder.make({ mode, runId: runId as RunId, stage: "Reconcile", recordings })
     const report = yield* Reconcile.run({}).pipe(
       Effect.provideService(Recorder.Recorder, recorder),
-      Effect.provide(RunContext.layerTest({ tradingDay: day, runId: runId as RunId, mode, params: { accounts: [], broker: "t", data: "t", pms: "t" } }))
+      Effect.provide(RunContext.layerTest({ tradingDay: day, runId: runId as RunId, mode, params: { accounts: [], broker: "t", data: "t", pms: "t", ...choices } }))
     )
     return { report, recordings: yield* recorder.recordings, live: yield* recorder.liveCalls }
   })

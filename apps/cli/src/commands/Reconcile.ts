@@ -11,7 +11,10 @@ import { TradeLedger } from "@council/tracking"
 import { CliFailure } from "../CliFailure.ts"
 import { money, table } from "../Table.ts"
 
-/** The run context of a reconciliation run alone: the session the brokers are at, the live book. */
+/**
+ * The run context of a reconciliation run alone: the session the brokers are at, the live book, every page of an
+ * account's open orders read (`openOrders: every`, as a new run's Reconcile reads them; nothing is recorded).
+ */
 const alone = (day: string) =>
   Layer.succeed(RunContext, {
     runId: `reconcile-${day}` as RunId,
@@ -22,7 +25,7 @@ const alone = (day: string) =>
     dryRun: false,
     stage: "Reconcile",
     attempt: 1,
-    params: { accounts: [], broker: "reconcile", data: "reconcile", pms: "none" }
+    params: { accounts: [], broker: "reconcile", data: "reconcile", pms: "none", openOrders: "every" }
   })
 
 /**
