@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
+import { DailyParams } from "@council/daily"
 import { cliAsync, cliAsyncOk, tempHome } from "./CliHarness.ts"
 
 const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8")
@@ -12,6 +13,26 @@ describe("what the README tells a new user, against what the CLI does", () => {
     const bundle = JSON.parse(await cliAsyncOk(home, ["export", runId])) as { readonly format: string }
     const said = /`export` writes format `([^`]+)`/.exec(readme)?.[1]
     assert.strictEqual(said, bundle.format)
+  })
+
+  it("describes every parameter a run can record, and the value a new run records for each choice, in one table", async () => {
+    const section = readme.split("### What a run records\n")[1]?.split("\n## ")[0] ?? ""
+    /** The table's rows by each parameter its first cell names (a cell may name several). */
+    const rows = new Map<string, ReadonlyArray<string>>()
+    for (const line of section.split("\n").filter((l) => l.startsWith("| `"))) {
+      const cells = line.split(" | ")
+      for (const [, name] of cells[0]!.matchAll(/`([a-zA-Z]+)`/g)) rows.set(name!, cells)
+    }
+    const fields = Object.keys(DailyParams.fields)
+    assert.sameMembers([...rows.keys()], fields, "the table's parameters are DailyParams' fields")
+    const home = tempHome()
+    const day = await cliAsyncOk(home, ["run", "daily", "--date", "2026-06-05"])
+    const runId = /run (2026-06-05-[0-9a-f]{8}) · completed/.exec(day)![1]!
+    const full = JSON.parse(await cliAsyncOk(home, ["show", runId, "--json", "--full"])) as { readonly run: { readonly params: Record<string, unknown> } }
+    // the choices a new run records: each value is named in its row's "a new run records" cell
+    const choices = Object.entries(full.run.params).filter(([key, value]) => typeof value === "string" && !["broker", "data", "pms", "asOfTime"].includes(key))
+    assert.isAtLeast(choices.length, 7)
+    for (const [key, value] of choices) assert.include(rows.get(key)?.[1] ?? "", `\`${String(value)}\``, `${key}: ${String(value)}`)
   })
 })
 
