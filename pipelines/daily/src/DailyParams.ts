@@ -224,7 +224,7 @@ export const namesCancelGroups = Effect.map(runParams, (p) => p.refusedCancels =
 /** Whether the gate states each order's position intent (`positionIntent: sent`); runs from before: no (their orders went without). */
 export const statesPositionIntents = Effect.map(runParams, (p) => p.positionIntent === "sent")
 
-/** Whether an account that holds for want of a pitch protects its unprotected positions (`abstained: protected` or `covered`); runs from before: no. */
+/** Whether an account that holds for want of a pitch protects its unprotected positions (`abstained`: `protected`, `covered` or `bracketed`); runs from before: no. */
 export const protectsWhenHolding = Effect.map(runParams, (p) => p.abstained !== undefined)
 
 /** Whether such an account also protects the uncovered rest of a partly covered position (`abstained: covered` or `bracketed`); runs from before: no. */
