@@ -5,6 +5,8 @@ import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
+import { Ticker } from "@council/domain"
+import type { FakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
 
 /** Listens on a free 127.0.0.1 port (a `testServer`: idle connections kept 30 s, as `exchange serve` keeps them). */
 const listen = async (server: Server) => {
@@ -146,3 +148,26 @@ export const ordersAtExchange = (home: string): Map<string, number> => {
   db.close()
   return new Map(rows.map((r) => [r.id, Number(r.n)]))
 }
+
+/** COUNCIL alone, on the fake Alpaca, its client's limiter opened up (a test of many orders makes a request each). */
+export const councilOnFake = (fake: FakeAlpaca) => ({
+  TRADING_ACCOUNTS_CONFIG: JSON.stringify([{
+    id: "COUNCIL",
+    mode: "PAPER",
+    credentials: { keyId: fake.keyId, secretKey: fake.secretKey },
+    baseUrl: fake.url,
+    rateLimitPerMinute: 100_000
+  }])
+})
+
+/**
+ * `count` open sell limits of one SPY share each (a user's own exits), stored as Alpaca lists them, a second apart
+ * (the fake lists by insertion, newest last), the newest a minute ago.
+ */
+export const openSpyExits = (fake: FakeAlpaca, count: number) =>
+  Array.from({ length: count }, (_, n) => {
+    const o = fake.addOrder({ clientOrderId: `exit-${n}`, symbol: Ticker.make("SPY"), side: "sell", qty: 1, type: "limit", timeInForce: "gtc", limitPrice: 2000, stopPrice: null, orderClass: "simple", status: "new" })
+    const stamped = { ...o, submittedAt: new Date(Date.now() - 60_000 - (count - n) * 1000).toISOString() }
+    fake.orders.set(o.id, stamped)
+    return stamped
+  })

@@ -6,36 +6,10 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Ticker } from "@council/domain"
-import { type FakeAlpaca, position, startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
+import { position, startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
 import { tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
-import { restingBracket } from "./BrokerDoubles.ts"
-
-const SPY = Ticker.make("SPY")
-
-/** COUNCIL on the fake, its client's limiter opened up: a close cancels 501 orders one request (and a read) each. */
-const envOf = (fake: FakeAlpaca) => ({
-  TRADING_ACCOUNTS_CONFIG: JSON.stringify([{
-    id: "COUNCIL",
-    mode: "PAPER",
-    credentials: { keyId: fake.keyId, secretKey: fake.secretKey },
-    baseUrl: fake.url,
-    rateLimitPerMinute: 100_000
-  }])
-})
-
-/**
- * `count` open sell limits of one SPY share each (a user's own exits), stored as Alpaca lists them, a second apart
- * (the fake lists by insertion, newest last), the newest a minute ago.
- */
-const exits = (fake: FakeAlpaca, count: number) =>
-  Array.from({ length: count }, (_, n) => {
-    const o = fake.addOrder({ clientOrderId: `exit-${n}`, symbol: SPY, side: "sell", qty: 1, type: "limit", timeInForce: "gtc", limitPrice: 2000, stopPrice: null, orderClass: "simple", status: "new" })
-    const stamped = { ...o, submittedAt: new Date(Date.now() - 60_000 - (count - n) * 1000).toISOString() }
-    fake.orders.set(o.id, stamped)
-    return stamped
-  })
+import { councilOnFake, openSpyExits, restingBracket } from "./BrokerDoubles.ts"
 
 describe("close and cancel past Alpaca's 500 orders a listing", () => {
   it.effect("close cancels every open order of the symbol (501, the oldest past the newest 500), then liquidates", () =>
@@ -43,8 +17,8 @@ describe("close and cancel past Alpaca's 500 orders a listing", () => {
       const fake = yield* startFakeAlpaca({ keyId: "PKCLOSEMANY", secretKey: "close-many-secret" })
       fake.positions.set("SPY", position("SPY", 600, 500))
       fake.closeFills.set("SPY", 500)
-      const placed = exits(fake, 501)
-      const r = yield* Effect.promise(() => cliInProcess(tempHome(), ["close", "--account", "COUNCIL", "--symbol", "SPY", "--yes", "--json"], envOf(fake)))
+      const placed = openSpyExits(fake, 501)
+      const r = yield* Effect.promise(() => cliInProcess(tempHome(), ["close", "--account", "COUNCIL", "--symbol", "SPY", "--yes", "--json"], councilOnFake(fake)))
       assert.strictEqual(r.code, 0, r.stderr)
       const answer = JSON.parse(r.stdout) as { canceled: ReadonlyArray<{ clientOrderId: string }>; closed: { side: string; qty: number } }
       assert.sameMembers(answer.canceled.map((o) => o.clientOrderId), placed.map((o) => o.clientOrderId))
@@ -59,11 +33,11 @@ describe("close and cancel past Alpaca's 500 orders a listing", () => {
       const fake = yield* startFakeAlpaca({ keyId: "PKCLOSESAME", secretKey: "close-same-secret" })
       fake.positions.set("SPY", position("SPY", 600, 500))
       fake.closeFills.set("SPY", 500)
-      exits(fake, 501)
+      openSpyExits(fake, 501)
       // every one stamped with one instant: no page gets past the newest 500
       const instant = new Date(Date.now() - 60_000).toISOString()
       for (const [id, o] of fake.orders) fake.orders.set(id, { ...o, submittedAt: instant })
-      const r = yield* Effect.promise(() => cliInProcess(tempHome(), ["close", "--account", "COUNCIL", "--symbol", "SPY", "--yes"], envOf(fake)))
+      const r = yield* Effect.promise(() => cliInProcess(tempHome(), ["close", "--account", "COUNCIL", "--symbol", "SPY", "--yes"], councilOnFake(fake)))
       assert.strictEqual(r.code, 1, `${r.stdout}\n${r.stderr}`)
       assert.strictEqual(r.stdout, "")
       const lines = r.stderr.split("\n").filter((l) => l.startsWith("error:"))
@@ -89,13 +63,13 @@ describe("close and cancel past Alpaca's 500 orders a listing", () => {
       // the bracket two hours ago, 501 orders of the symbol since, and its stop submitted now (replaced, say)
       const twoHoursAgo = new Date(Date.now() - 7_200_000).toISOString()
       const stop = answer.legs.find((l) => l.type === "stop")!
-      exits(fake, 501)
+      openSpyExits(fake, 501)
       fake.orders.set(entry.id, {
         ...entry,
         submittedAt: twoHoursAgo,
         legs: entry.legs.map((l) => ({ ...l, submittedAt: l.id === stop.id ? new Date().toISOString() : twoHoursAgo }))
       })
-      const r = yield* Effect.promise(() => cliInProcess(tempHome(), ["cancel", "--account", "COUNCIL", stop.id], envOf(fake)))
+      const r = yield* Effect.promise(() => cliInProcess(tempHome(), ["cancel", "--account", "COUNCIL", stop.id], councilOnFake(fake)))
       assert.strictEqual(r.code, 0, r.stderr)
       assert.match(r.stdout, /^cancel accepted: COUNCIL sell 10 SPY stop \$0\.50 gtc, with the rest of its bracket \(2 more orders\)\n/)
       const takeProfit = answer.legs.find((l) => l.type === "limit")!

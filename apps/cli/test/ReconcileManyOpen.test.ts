@@ -5,31 +5,17 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Ticker } from "@council/domain"
 import { startFakeAlpaca } from "../../../packages/broker/test/alpaca/FakeAlpaca.ts"
 import { tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
-
-const SPY = Ticker.make("SPY")
+import { councilOnFake, openSpyExits } from "./BrokerDoubles.ts"
 
 describe("reconcile past Alpaca's 500 orders a listing", () => {
   it.effect("reads every page of the open orders: none of the 501 the ledger holds open is fetched on its own", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeAlpaca({ keyId: "PKRECONCILEMANY", secretKey: "reconcile-many-secret" })
-      // 501 open sell limits, a second apart (the fake lists by insertion, newest last), the newest a minute ago
-      for (let n = 0; n < 501; n++) {
-        const o = fake.addOrder({ clientOrderId: `exit-${n}`, symbol: SPY, side: "sell", qty: 1, type: "limit", timeInForce: "gtc", limitPrice: 2000, stopPrice: null, orderClass: "simple", status: "new" })
-        fake.orders.set(o.id, { ...o, submittedAt: new Date(Date.now() - 60_000 - (501 - n) * 1000).toISOString() })
-      }
-      const env = {
-        TRADING_ACCOUNTS_CONFIG: JSON.stringify([{
-          id: "COUNCIL",
-          mode: "PAPER",
-          credentials: { keyId: fake.keyId, secretKey: fake.secretKey },
-          baseUrl: fake.url,
-          rateLimitPerMinute: 100_000
-        }])
-      }
+      openSpyExits(fake, 501)
+      const env = councilOnFake(fake)
       const home = tempHome()
       const first = yield* Effect.promise(() => cliInProcess(home, ["reconcile", "--json"], env))
       assert.strictEqual(first.code, 0, first.stderr)
