@@ -12,7 +12,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { type AccountId, ExecutionReport, type RiskVerdict, type RunId, type TradingDay } from "@council/domain"
 import { Brokers } from "@council/broker"
-import { type DamagedRun, isDamagedRun, type RunRecord, RunStore, Runner } from "@council/engine"
+import { type DamagedRun, isDamagedRun, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
 import { DailyParams, DailyPipeline, ReconcileReport } from "@council/daily"
 import { type Notification, Notifier } from "@council/notify/Notifier"
 import { awaitingApproval, failure, intentLine, liveRun, type MissedSession, missedSessions, runStarted, runSummary } from "@council/notify/RunMessages"
@@ -92,10 +92,23 @@ export const runFailed = (what: string, error: unknown, live: ReadonlyArray<stri
 
 /**
  * Each account's equity as `run` found it: its Reconcile stage's reading, at the run's start (execution reads
- * nothing back); a run from before that stage, its execution's reading after its orders. Fails when the run's
- * checkpoints do not read back (`StoreError`).
+ * nothing back); a run from before that stage, its execution's reading after its orders. A retry that reconciled
+ * again the accounts its first run could not read (`reconciles`) read only those: the others are as its parent read
+ * them. Fails when the run's checkpoints do not read back (`StoreError`).
  */
-const readEquity = (run: RunId) =>
+const readEquity = (run: RunId): Effect.Effect<Readonly<Record<string, number>>, StoreError, RunStore> =>
+  Effect.gen(function*() {
+    const own = yield* equityRead(run)
+    const record = yield* RunStore.use((s) => s.getRun(run))
+    const retry = Option.flatMap(record, (r) =>
+      r.parentRunId !== null && Option.exists(Schema.decodeUnknownOption(DailyParams)(r.params), (p) => p.reconciles !== undefined)
+        ? Option.some(r.parentRunId)
+        : Option.none())
+    return Option.isNone(retry) ? own : { ...(yield* readEquity(retry.value)), ...own }
+  })
+
+/** `readEquity` of `run`'s own checkpoints. */
+const equityRead = (run: RunId) =>
   Effect.gen(function*() {
     const store = yield* RunStore
     // one stage's checkpoint at a time: the others (the market snapshot's among them) are not read

@@ -30,6 +30,12 @@ export const AccountExecution = Schema.Struct({
   orders: Schema.Array(Order),
   /** Orders already at the broker under the intents' client order ids (an earlier run placed them). */
   adopted: Schema.Array(Order).pipe(Schema.withDecodingDefaultKey(Effect.succeed([]))),
+  /**
+   * Exits a failed account's protection placed in an earlier attempt of the day, found working after this one
+   * failed (runs recording `failedAccounts: recognized`): a retry of the day cancels them before sending the plan
+   * again. Absent when there are none (and in runs recorded before).
+   */
+  earlierExits: Schema.optionalKey(Schema.Array(Order)),
   failures: Schema.Array(OrderFailure),
   canceled: Schema.Int,
   equity: Schema.NullOr(Schema.Finite),

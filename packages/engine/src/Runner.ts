@@ -414,6 +414,7 @@ export const resume = <P extends Pipeline.Pipeline>(
  * A new run that reuses the parent's checkpoints before `fromStage` and re-runs the rest. With
  * `reuseParentCalls`, a re-run call whose key the parent recorded successfully is answered from that recording
  * (e.g. a fork that swaps one model asks only that model live); `params` replaces the parent's parameters.
+ * `rerun`: stages before `fromStage` it runs again, not reused (none a reused stage depends on: a retry's Reconcile).
  */
 export const fork = <P extends Pipeline.Pipeline>(
   pipeline: P,
@@ -428,6 +429,7 @@ export const fork = <P extends Pipeline.Pipeline>(
     readonly params?: Schema.Json
     /** Defaults to `<tradingDay>-<8 hex>`. */
     readonly runId?: RunId
+    readonly rerun?: ReadonlyArray<string>
   }
 ) =>
   Effect.gen(function*() {
@@ -439,7 +441,10 @@ export const fork = <P extends Pipeline.Pipeline>(
         message: `unknown stage "${fromStage}"; stages are ${pipeline.stageNames.join(", ")}`
       })
     }
-    const reused = new Set(pipeline.stageNames.slice(0, index))
+    const rerun = options.rerun ?? []
+    const reused = new Set(pipeline.stageNames.slice(0, index).filter((s) => !rerun.includes(s)))
+    const misplaced = rerun.filter((s) => !pipeline.stageNames.slice(0, index).includes(s) || pipeline.stages.some((t) => reused.has(t.name) && t.dependsOn.some((d) => d.name === s)))
+    if (misplaced.length > 0) return yield* new InvalidRunRequest({ message: `cannot run ${misplaced.join(", ")} again in a fork from ${fromStage}: not a stage before it, or one a reused stage depends on` })
     const parentCheckpoints = yield* store.getCheckpoints(parent.id)
     const missing = [...reused].filter((s) => !parentCheckpoints.some((c) => c.stage === s))
     if (missing.length > 0) {

@@ -553,6 +553,47 @@ describe("Runner", () => {
       assert.notProperty(yield* Runner.bundleOf(parent.run.id), "origins")
     }).pipe(Effect.provide(env())))
 
+  it.effect("a fork runs again, in its place, a stage before K it names in `rerun`, with its own parameters; it replays from the fork's recordings", () =>
+    Effect.gen(function*() {
+      // a first stage nothing depends on whose call is keyed by the run's parameters (a retry's reconciliation)
+      const Note = Stage.make({
+        name: "Note",
+        dependsOn: [],
+        output: Schema.Number,
+        run: () =>
+          Effect.gen(function*() {
+            const symbol = JSON.stringify((yield* RunContext).params)
+            const prices = yield* Prices
+            return yield* Recorder.call("prices.quote", { symbol }, { success: Schema.Number, failure: QuoteFailed }, prices.quote(symbol))
+          })
+      })
+      const noted = Pipeline.make("noted", [Note, Fetch, Decide, Act])
+      const parent = yield* Runner.start(noted, { ...options, params: { accounts: ["A", "B"] } })
+      const prices = yield* Prices
+      const before = yield* Ref.get(prices.calls)
+      const child = yield* Runner.fork(noted, parent.run.id, "Act", { dryRun: true, codeVersion: "t2", mode: "record", params: { accounts: ["B"] }, rerun: ["Note"] })
+      // Note asked once more, with the fork's parameters; Fetch was reused (its two quotes not asked)
+      assert.strictEqual(yield* Ref.get(prices.calls), before + 1)
+      assert.strictEqual(child.outputs["Note"], JSON.stringify({ accounts: ["B"] }).length * 100)
+      const store = yield* RunStore
+      const made = new Map((yield* store.getCheckpoints(child.run.id)).map((c) => [c.stage, c.reusedFrom] as const))
+      assert.deepStrictEqual(noted.stageNames.map((stage) => [stage, made.get(stage)]), [
+        ["Note", null],
+        ["Fetch", parent.run.id],
+        ["Decide", parent.run.id],
+        ["Act", null]
+      ])
+      const report = yield* Runner.replay(noted, yield* Runner.bundleOf(child.run.id), new Map([[parent.run.id, parent.run.params]]))
+      assert.deepStrictEqual(report.stages.map((s) => s.status), ["identical", "identical", "identical", "identical"])
+      // a stage a reused stage depends on, or one not before K, is refused before anything is written
+      const runs = (yield* store.listRuns({ limit: 100 })).length
+      const needed = yield* Effect.flip(Runner.fork(noted, parent.run.id, "Act", { dryRun: true, codeVersion: "t2", mode: "record", rerun: ["Fetch"] }))
+      assert.strictEqual(needed._tag, "InvalidRunRequest")
+      const after = yield* Effect.flip(Runner.fork(noted, parent.run.id, "Decide", { dryRun: true, codeVersion: "t2", mode: "record", rerun: ["Act"] }))
+      assert.strictEqual(after._tag, "InvalidRunRequest")
+      assert.strictEqual((yield* store.listRuns({ limit: 100 })).length, runs)
+    }).pipe(Effect.provide(env())))
+
   it.effect("an unknown run id is reported", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Runner.resume(pipeline, "nope" as RunId))

@@ -95,17 +95,31 @@ export const DailyParams = Schema.Struct({
    * `protected`: an account that holds because its PM abstained (or, when no PM pitched, every account) still
    * protects each held position that no order closes with an OCO exit at its `BASE` distances (`risk/Holding.ts`).
    * `covered`: as `protected`, and a position the working orders close in part gets an exit for the rest (runs
-   * recorded with `protected` left it as it was). Absent (runs from before both): such an account placed nothing,
-   * and their recordings hold no such order.
+   * recorded with `protected` left it as it was). `bracketed`: as `covered`, and the shares a partly filled bracket
+   * (or OTO) entry bought count as covered by its legs, which close them once the entry completes (runs recorded
+   * with `covered` gave them an exit as well: covered twice once it completed). Absent (runs from before all
+   * three): such an account placed nothing, and their recordings hold no such order.
    */
-  abstained: Schema.optionalKey(Schema.Literals(["protected", "covered"])),
+  abstained: Schema.optionalKey(Schema.Literals(["protected", "covered", "bracketed"])),
   /**
    * `protected`: an account whose execution failed once it began sending (a cancel, an order refused or the broker
    * down part-way) reads its positions and open orders once more and gives each held position the working orders
    * do not close (in whole shares) an OCO exit at its `BASE` distances (`stages/Execution.ts`). Absent (runs from
    * before it): a failed account was left as the failure left it, and their recordings hold no such reads.
+   * `recognized`: as `protected`, and the exits such a protection of the day placed that the read finds working
+   * (a run killed after placing them, before its checkpoint, resumed) are reported with the account's result, so a
+   * retry of the day cancels them before sending its plan again; a partly filled bracket entry's shares count as
+   * covered by its legs (`abstained: bracketed`). Runs recorded with `protected` reported only the exits they placed.
    */
-  failedAccounts: Schema.optionalKey(Schema.Literal("protected"))
+  failedAccounts: Schema.optionalKey(Schema.Literals(["protected", "recognized"])),
+  /**
+   * Set on a retry (`retryOf`) of accounts the day's first run could not read at its reconciliation (a refused key,
+   * the broker down): the retry runs Reconcile again for these accounts alone — the first stage of the retry, its
+   * calls recorded in it — so they have the session's orders, fills and equity snapshot like the others. Absent
+   * (every run that is not such a retry, and retries from before it): Reconcile reads every configured account, and
+   * a retry reused its first run's reconciliation whole.
+   */
+  reconciles: Schema.optionalKey(Schema.Array(AccountId))
 })
 export type DailyParams = typeof DailyParams.Type
 
@@ -116,8 +130,9 @@ export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrde
  * A new run's parameters (`run daily`'s): its base with its schedule and as-of moment, and the choices every new
  * run records — ballots shuffled by the trading day (`reviewOrder: day`), only PMs that pitched review
  * (`reviewers: pitched`), a refused cancel read back, a bracket's leg by its group (`refusedCancels: group`), each
- * order's position intent stated (`positionIntent: sent`), a holding account's held shares protected
- * (`abstained: covered`), a failed account's positions given their exits again (`failedAccounts: protected`) — and
+ * order's position intent stated (`positionIntent: sent`), a holding account's held shares protected, a partly
+ * filled bracket's by its legs (`abstained: bracketed`), a failed account's positions given their exits again and
+ * the day's earlier such exits found (`failedAccounts: recognized`) — and
  * the approval gate when asked for. Runs recorded before a choice keep theirs.
  */
 export const newRunParams = (
@@ -132,8 +147,8 @@ export const newRunParams = (
   reviewers: "pitched",
   refusedCancels: "group",
   positionIntent: "sent",
-  abstained: "covered",
-  failedAccounts: "protected",
+  abstained: "bracketed",
+  failedAccounts: "recognized",
   ...(requireApproval ? { requireApproval: true } : {})
 })
 
@@ -205,8 +220,11 @@ export const statesPositionIntents = Effect.map(runParams, (p) => p.positionInte
 /** Whether an account that holds for want of a pitch protects its unprotected positions (`abstained: protected` or `covered`); runs from before: no. */
 export const protectsWhenHolding = Effect.map(runParams, (p) => p.abstained !== undefined)
 
-/** Whether such an account also protects the uncovered rest of a partly covered position (`abstained: covered`); runs from before: no. */
-export const coversRemainderWhenHolding = Effect.map(runParams, (p) => p.abstained === "covered")
+/** Whether such an account also protects the uncovered rest of a partly covered position (`abstained: covered` or `bracketed`); runs from before: no. */
+export const coversRemainderWhenHolding = Effect.map(runParams, (p) => p.abstained === "covered" || p.abstained === "bracketed")
+
+/** Whether such an account counts a partly filled bracket entry's shares as covered by its legs (`abstained: bracketed`); runs from before: no. */
+export const countsBracketsWhenHolding = Effect.map(runParams, (p) => p.abstained === "bracketed")
 
 /** The plans a retry carries from the day's earlier run (none for a first run). */
 export const carriedPlans = Effect.map(runParams, (p) => p.carried ?? [])
@@ -239,4 +257,13 @@ export const recordedTiming = (params: unknown): RunTiming => {
 export const runTiming = Effect.map(RunContext, ({ params }) => recordedTiming(params))
 
 /** Whether an account whose execution failed gives its uncovered positions their exits again (`failedAccounts: protected`); runs from before: no. */
-export const protectsFailedAccounts = Effect.map(runParams, (p) => p.failedAccounts === "protected")
+export const protectsFailedAccounts = Effect.map(runParams, (p) => p.failedAccounts !== undefined)
+
+/**
+ * Whether that protection reports the day's earlier such exits it finds working and counts a partly filled bracket
+ * entry's shares as covered by its legs (`failedAccounts: recognized`); runs from before: no.
+ */
+export const recognizesEarlierExits = Effect.map(runParams, (p) => p.failedAccounts === "recognized")
+
+/** The accounts a retry reconciles again (`reconciles`); `undefined`: every configured account (any other run). */
+export const runReconciles = Effect.map(runParams, (p) => p.reconciles)

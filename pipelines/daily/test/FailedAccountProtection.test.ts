@@ -69,7 +69,7 @@ const flipFails = (faults: Set<string>) =>
   })
 
 /** The run's layers: `failedAccounts` recorded or not (a run from before it). */
-const layers = (faults: ReadonlySet<string>, failedAccounts: "protected" | undefined) =>
+const layers = (faults: ReadonlySet<string>, failedAccounts: "protected" | "recognized" | undefined) =>
   Layer.mergeAll(
     market,
     recording,
@@ -124,6 +124,58 @@ describe("an account whose execution failed after the gate canceled its exit", (
     }).pipe(Effect.provide(layers(faults, "protected")))
   })
 
+  /**
+   * The run is killed after CLAUDE's exit went out, before Execution's checkpoint: its report (the one with the exit)
+   * is lost. The day's run again resumes it — Execution runs again, the broker is back, but the close is refused:
+   * the exit holds the shares. Then `run daily` retries the failed account with the plan carried from the resumed
+   * run's report (`exitsPlacedAfterFailure`).
+   */
+  const killedAfterExit = (faults: Set<string>, failedAccounts: "protected" | "recognized") =>
+    Effect.gen(function*() {
+      const { verdict, open, report: lost } = yield* flipFails(faults)
+      const exit = lost.accounts.find((a) => a.account === CLAUDE)!.orders[0]!
+      assert.match(exit.clientOrderId, /^2026-06-08-CLAUDE-SPY-protect-/)
+      faults.clear()
+      const resumed = yield* Execution.run({ RiskApproval: verdict })
+      const claude = resumed.accounts.find((a) => a.account === CLAUDE)!
+      assert.strictEqual(claude.status, "failed")
+      assert.match(claude.failures[0]?.error ?? "", /insufficient qty/i)
+      const carried: RiskVerdict = { ...verdict, cancels: [...verdict.cancels, ...exitsPlacedAfterFailure(verdict, resumed, CLAUDE)] }
+      const retry = yield* Execution.run({ RiskApproval: carried }).pipe(Effect.provide(runContext({ accounts, runId: "retry", failedAccounts })))
+      return { exit, claude, carried, retry, verdict, open }
+    })
+
+  it.effect("killed after the failure's exit went out: the resumed run finds that exit working and reports it, so the retry cancels it and its close goes out, once", () => {
+    const faults = new Set<string>()
+    return Effect.gen(function*() {
+      const local = yield* LocalExchange
+      const { exit, claude, carried, retry, verdict, open } = yield* killedAfterExit(faults, "recognized")
+      // the resumed run places no second exit: it reports the working one
+      assert.deepStrictEqual(claude.orders, [])
+      assert.deepStrictEqual(claude.earlierExits?.map((o) => o.id), [exit.id])
+      assert.match(claude.message, /SPY 50 has the exit an earlier attempt placed \(2026-06-08-CLAUDE-SPY-protect-[0-9a-f]{10}\): a retry cancels it/)
+      assert.deepStrictEqual(carried.cancels.slice(verdict.cancels.length).map((c) => [c.account, c.orderId]), [[CLAUDE, exit.id]])
+      const result = retry.accounts.find((a) => a.account === CLAUDE)!
+      assert.deepStrictEqual([result.status, result.canceled, working(result.orders)], ["succeeded", 1, [["SPY", "sell", 50, "simple"]]])
+      // exactly once: one close at the exchange under its client order id, nothing else of CLAUDE's working
+      const close = verdict.intents.find((i) => i.account === CLAUDE)!
+      const all = yield* local.listOrders(CLAUDE, { status: "all", limit: 500 })
+      assert.strictEqual(all.filter((o) => o.clientOrderId === close.clientOrderId).length, 1)
+      assert.deepStrictEqual(working(yield* open(CLAUDE)), [["SPY", "sell", 50, "simple"]])
+    }).pipe(Effect.provide(layers(faults, "recognized")))
+  })
+
+  it.effect("runs recorded with `failedAccounts: protected` reported only the exits they placed: after the kill, the retry's close is refused again", () => {
+    const faults = new Set<string>()
+    return Effect.gen(function*() {
+      const { claude, carried, retry, verdict, open } = yield* killedAfterExit(faults, "protected")
+      assert.strictEqual(claude.earlierExits, undefined)
+      assert.deepStrictEqual(carried.cancels, verdict.cancels)
+      assert.strictEqual(retry.accounts.find((a) => a.account === CLAUDE)!.status, "failed")
+      assert.deepStrictEqual(working(yield* open(CLAUDE)), [["SPY", "sell", 50, "oco"]])
+    }).pipe(Effect.provide(layers(faults, "protected")))
+  })
+
   it.effect("in runs recorded before `failedAccounts: protected`, the failure leaves the positions as it left them", () => {
     const faults = new Set<string>()
     return Effect.gen(function*() {
@@ -137,9 +189,9 @@ describe("an account whose execution failed after the gate canceled its exit", (
     }).pipe(Effect.provide(layers(faults, undefined)))
   })
 
-  it("a new run records `failedAccounts: protected`; params recorded before decode without it", () => {
+  it("a new run records `failedAccounts: recognized`; params recorded before decode without it", () => {
     const params = newRunParams({ accounts: [], broker: "local-exchange", data: "fixtures", pms: "offline" }, { schedule: "close", moment: momentAt(day, "15:45") })
-    assert.strictEqual(params.failedAccounts, "protected")
+    assert.strictEqual(params.failedAccounts, "recognized")
     const { failedAccounts: _, ...before } = params
     assert.isUndefined(Schema.decodeUnknownSync(DailyParams)(before).failedAccounts)
   })

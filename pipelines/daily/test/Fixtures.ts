@@ -23,10 +23,10 @@ export const moveTo = (on: string, time: string) => Effect.flatMap(Present, (ref
 const present = Layer.effect(Present, Ref.make(afterClose))
 const session = Layer.unwrap(Effect.map(Present, ExchangeSession.layerRef))
 
-/** `n` sessions of bars for `symbol` ending on 2026-06-08, closing along `closes(i)`. */
-export const bars = (n: number, closes: (i: number) => number): ReadonlyArray<Bar> => {
+/** `n` sessions of bars for `symbol` ending on `end` (2026-06-08 unless said), closing along `closes(i)`. */
+export const bars = (n: number, closes: (i: number) => number, end = "2026-06-08"): ReadonlyArray<Bar> => {
   const out: Array<Bar> = []
-  const start = Date.UTC(2026, 5, 8) - (n - 1) * 86_400_000
+  const start = Date.parse(`${end}T00:00:00Z`) - (n - 1) * 86_400_000
   for (let i = 0; i < n; i++) {
     const close = closes(i)
     out.push({
@@ -62,8 +62,10 @@ export const runContext = (
     readonly timing?: { readonly schedule: RunSchedule; readonly asOfTime: string }
     /** `reviewers: pitched`, as runs record from round 22 on (absent: a run recorded before). */
     readonly reviewers?: "pitched"
-    /** `failedAccounts: protected`, as runs record from round 33 on (absent: a run recorded before). */
-    readonly failedAccounts?: "protected"
+    /** `failedAccounts`, as runs record from round 33 on (absent: a run recorded before). */
+    readonly failedAccounts?: "protected" | "recognized"
+    /** `abstained`, as runs record from round 32 on (absent: a run recorded before). */
+    readonly abstained?: "protected" | "covered" | "bracketed"
   } = {}
 ) =>
   RunContext.layerTest({
@@ -71,7 +73,8 @@ export const runContext = (
     runId: (overrides.runId ?? "stage-test") as RunId,
     dryRun: overrides.dryRun ?? false,
     params: { accounts: overrides.accounts ?? profiles, broker: "test", data: "test", pms: "test", ...overrides.timing, ...(overrides.reviewers === undefined ? {} : { reviewers: overrides.reviewers }),
-      ...(overrides.failedAccounts === undefined ? {} : { failedAccounts: overrides.failedAccounts })
+      ...(overrides.failedAccounts === undefined ? {} : { failedAccounts: overrides.failedAccounts }),
+      ...(overrides.abstained === undefined ? {} : { abstained: overrides.abstained })
     }
   })
 
@@ -126,11 +129,12 @@ export const exchange = AccountManager.layer.pipe(
 export const noReview: PeerReviewResult = { asOf: day, ballots: [], abstentions: [], aggregate: [] }
 
 /**
- * Like `exchange`, with a broker that answers 503 to the calls named in `faults` (changeable during the test):
- * `placeOrder:<client order id>`, `placeOrder:<account>` (every order of the account), `getAccount:<account>`, `listOrders:<account>`, `getOrder:<account>`,
+ * Like `exchange` (over `data`, the fixture's bars unless given), with a broker that answers 503 to the calls named in `faults` (changeable during the test):
+ * `placeOrder:<client order id>`, `placeOrder:<account>` (every order of the account), `getAccount:<account>`, `listOrders:<account>`,
+ * `listOrdersPage:<account>` (a listing's further pages: those read `until` a moment), `getOrder:<account>`,
  * `getPositions:<account>`, `listFills:<account>`.
  */
-export const exchangeWithFaults = (faults: ReadonlySet<string>, options: LocalExchangeOptions = { slippageBps: 0 }) => {
+export const exchangeWithFaults = (faults: ReadonlySet<string>, options: LocalExchangeOptions = { slippageBps: 0 }, data: Layer.Layer<MarketData, unknown> = market) => {
   const unavailable = (account: string, what: string) =>
     Effect.fail(new BrokerError({ account, reason: "Unavailable", message: `${what}: 503 service unavailable`, retryable: true }))
   const faulty = (broker: Broker): Broker => ({
@@ -138,7 +142,10 @@ export const exchangeWithFaults = (faults: ReadonlySet<string>, options: LocalEx
     placeOrder: (intent) =>
       faults.has(`placeOrder:${intent.clientOrderId}`) || faults.has(`placeOrder:${broker.account}`) ? unavailable(broker.account, "POST /v2/orders") : broker.placeOrder(intent),
     getAccount: Effect.suspend(() => faults.has(`getAccount:${broker.account}`) ? unavailable(broker.account, "GET /v2/account") : broker.getAccount),
-    listOrders: (query) => faults.has(`listOrders:${broker.account}`) ? unavailable(broker.account, "GET /v2/orders") : broker.listOrders(query),
+    listOrders: (query) =>
+      faults.has(`listOrders:${broker.account}`) || (query.until !== undefined && faults.has(`listOrdersPage:${broker.account}`))
+        ? unavailable(broker.account, "GET /v2/orders")
+        : broker.listOrders(query),
     getOrder: (id) => faults.has(`getOrder:${broker.account}`) ? unavailable(broker.account, `GET /v2/orders/${id}`) : broker.getOrder(id),
     getPositions: Effect.suspend(() => faults.has(`getPositions:${broker.account}`) ? unavailable(broker.account, "GET /v2/positions") : broker.getPositions),
     listFills: (query) => faults.has(`listFills:${broker.account}`) ? unavailable(broker.account, "GET /v2/account/activities/FILL") : broker.listFills(query)
@@ -154,7 +161,7 @@ export const exchangeWithFaults = (faults: ReadonlySet<string>, options: LocalEx
   return AccountManager.layer.pipe(
     Layer.provideMerge(brokers),
     Layer.provideMerge(LocalExchange.layer(options)),
-    Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), market, session)),
+    Layer.provide(Layer.mergeAll(Database.layerSqlite(":memory:"), data, session)),
     Layer.provideMerge(present),
     Layer.fresh
   )

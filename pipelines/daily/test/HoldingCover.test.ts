@@ -19,7 +19,7 @@ const order = (fields: Partial<Order> & Pick<Order, "id" | "side" | "qty" | "ord
 const oco = (id: string, side: "buy" | "sell", qty: number, filled = 0): Order =>
   order({ id, side, qty, filledQty: filled, orderClass: "oco", status: filled > 0 ? "partially_filled" : "new", legs: [order({ id: `${id}-stop`, side, qty, orderClass: "oco", status: "new", type: "stop", limitPrice: null, stopPrice: 95 })] })
 
-const hold = (account: AccountSnapshot, open: ReadonlyArray<Order>, remainder = true) =>
+const hold = (account: AccountSnapshot, open: ReadonlyArray<Order>, remainder = true, brackets = false) =>
   RiskRules.protectHeld({
     day,
     config: { id: CLAUDE, mode: "PAPER", settings: defaultAccountSettings },
@@ -31,7 +31,8 @@ const hold = (account: AccountSnapshot, open: ReadonlyArray<Order>, remainder = 
     why: "CLAUDE did not pitch",
     schedule: "close",
     positionIntents: true,
-    remainder
+    remainder,
+    brackets
   })
 
 const shape = (i: OrderIntent) => [i.orderClass, i.side, i.qty, i.takeProfit?.limitPrice, i.stopLoss?.stopPrice, i.positionIntent].join(" ")
@@ -84,6 +85,24 @@ describe("a holding account's partly covered position (abstained: covered)", () 
     assert.match(first.intents[0]!.clientOrderId, /^2026-06-08-CLAUDE-SPY-protect-/)
     const placed = oco(first.intents[0]!.clientOrderId, "sell", 4)
     assert.deepStrictEqual(hold(snapshot([position("SPY", 10)]), [oco("exit-6", "sell", 6), placed]).intents, [])
+  })
+
+  it("abstained: bracketed — a partly filled bracket entry's bought shares count as covered by its held legs; only the rest gets an exit", () => {
+    /** A bracket entry of 10 on `side`, `filled` bought, its legs held until it completes. */
+    const bracket = (side: "buy" | "sell", filled: number) => {
+      const exit = side === "buy" ? "sell" : "buy"
+      return order({ id: `bracket-${side}`, side, qty: 10, filledQty: filled, orderClass: "bracket", status: "partially_filled", type: "market", limitPrice: null, legs: [
+        order({ id: `bracket-${side}-tp`, side: exit, qty: 10, orderClass: "bracket", status: "held" }),
+        order({ id: `bracket-${side}-stop`, side: exit, qty: 10, orderClass: "bracket", status: "held", type: "stop", limitPrice: null, stopPrice: 95 })
+      ] })
+    }
+    assert.deepStrictEqual(hold(snapshot([position("SPY", 8)]), [bracket("buy", 8)], true, true).intents, [])
+    // 4 held from before, 8 bought by the entry: an exit for the 4
+    assert.deepStrictEqual(hold(snapshot([position("SPY", 12)]), [bracket("buy", 8)], true, true).intents.map(shape), ["oco sell 4 106 97 sell_to_close"])
+    // a short's partial bracket sell
+    assert.deepStrictEqual(hold(snapshot([position("SPY", -6)]), [bracket("sell", 6)], true, true).intents, [])
+    // runs recording `covered`: the entry's shares got an exit of their own
+    assert.deepStrictEqual(hold(snapshot([position("SPY", 8)]), [bracket("buy", 8)], true, false).intents.map(shape), ["oco sell 8 106 97 sell_to_close"])
   })
 
   it("runs recorded before (abstained: protected): a position with any exit was left as it was", () => {

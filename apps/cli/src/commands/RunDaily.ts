@@ -6,28 +6,11 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import {
-  type AccountExecution,
-  type AccountId,
-  ExecutionReport,
-  needsRetry,
-  RiskVerdict,
-  type RunId,
-  type TradingDay
-} from "@council/domain"
+import { type AccountId, ExecutionReport, needsRetry, RiskVerdict, type RunId, type TradingDay } from "@council/domain"
 import { type Checkpoint, isDamaged, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
 import { select, TradingAccounts } from "@council/broker"
-import {
-  type AccountProfile,
-  Approval,
-  type CarriedPlan,
-  DailyParams,
-  DailyPipeline,
-  exitsPlacedAfterFailure,
-  newRunParams as newDailyRunParams,
-  unevaluated
-} from "@council/daily"
-import { continuation, dayCommand, idsOf } from "@council/daily/RunActivity"
+import { type AccountProfile, Approval, DailyParams, DailyPipeline, newRunParams as newDailyRunParams } from "@council/daily"
+import { continuation, dayCommand } from "@council/daily/RunActivity"
 import { keyWasRefused, retryAdvice } from "@council/daily/RunFailures"
 import { AuditTrail } from "@council/llm"
 import type { MarketData } from "@council/market"
@@ -43,6 +26,7 @@ import * as RunNotices from "../RunNotices.ts"
 import * as StaleData from "../StaleData.ts"
 import { money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
+import { carriedPlans, dayChain, dayReport, paramsOf, unreconciled } from "./DayChain.ts"
 import { ensureNoOtherDayRunning, ensureTradableDay } from "./Session.ts"
 import { awaitingOutcome } from "./AwaitingApproval.ts"
 import { checkMarket, clockAccountAmong, earlyCloseOnly, noSessionLine, type RunMoment } from "./Timing.ts"
@@ -79,73 +63,6 @@ export const selectedProfiles = (accounts: Option.Option<string>) =>
       Effect.mapError((e) => CliFailure.usage(`--accounts: ${e.message}`))
     )
     return selected.map((a): AccountProfile => ({ id: a.id, mode: a.mode, settings: a.settings }))
-  })
-
-const paramsOf = (run: RunRecord) => Schema.decodeUnknownOption(DailyParams)(run.params)
-
-const outputOf = <S extends Schema.Top & { readonly DecodingServices: never }>(run: RunRecord, stage: string, schema: S) =>
-  Effect.gen(function*() {
-    const checkpoint = (yield* RunStore.use((s) => s.getCheckpoints(run.id))).find((c) => c.stage === stage)
-    return yield* Schema.decodeUnknownEffect(Schema.toCodecJson(schema))(checkpoint?.output).pipe(
-      Effect.mapError(() => CliFailure.failed(`run ${run.id} has no readable ${stage} checkpoint`))
-    )
-  })
-
-/**
- * The day's local runs that count for `accounts`: the first non-dry run with these accounts and the retries of
- * its failed accounts, oldest first. Imported runs and forks never count.
- */
-const dayChain = (day: TradingDay, accounts: ReadonlyArray<AccountProfile>) =>
-  Effect.gen(function*() {
-    const runs = yield* RunStore.use((s) => s.listRuns({ pipeline: DailyPipeline.name, tradingDay: day, origin: "local", limit: 500 }))
-    const root = runs.find((r) =>
-      !r.dryRun && r.parentRunId === null && Option.exists(paramsOf(r), (p) => idsOf(p.accounts) === idsOf(accounts))
-    )
-    if (root === undefined) return []
-    const retries = runs.filter((r) => r.parentRunId === root.id && Option.exists(paramsOf(r), (p) => p.retryOf === root.id))
-    return [root, ...retries.reverse()]
-  })
-
-/** What the day did per account: each account's latest outcome across the chain's completed runs. */
-const dayReport = (chain: ReadonlyArray<RunRecord>) =>
-  Effect.gen(function*() {
-    const byAccount = new Map<AccountId, AccountExecution>()
-    let asOf = chain[0]!.tradingDay
-    for (const run of chain.filter((r) => r.status === "completed")) {
-      const report = yield* outputOf(run, "Execution", ExecutionReport)
-      asOf = report.asOf
-      for (const account of report.accounts) byAccount.set(account.account, account)
-    }
-    return { asOf, dryRun: false, accounts: [...byAccount.values()] } satisfies ExecutionReport
-  })
-
-/** The gate's decisions for `accounts` from the latest run that evaluated them, to send the same orders again. */
-const carriedPlans = (chain: ReadonlyArray<RunRecord>, accounts: ReadonlyArray<AccountId>) =>
-  Effect.gen(function*() {
-    const plans = new Map<AccountId, CarriedPlan>()
-    for (const run of chain.filter((r) => r.status === "completed")) {
-      const verdict = yield* outputOf(run, "RiskApproval", RiskVerdict)
-      // exits a failed account's positions were given after the run's execution failed: canceled before the plan
-      const report = yield* outputOf(run, "Execution", ExecutionReport)
-      const covered = Option.match(paramsOf(run), { onNone: (): ReadonlyArray<AccountId> => [], onSome: (p) => p.accounts.map((a) => a.id) })
-      const unreadable = new Set(unevaluated(verdict).map((r) => r.account))
-      for (const account of accounts.filter((a) => covered.includes(a))) {
-        if (unreadable.has(account)) {
-          plans.delete(account)
-          continue
-        }
-        const mine = <A extends { readonly account: string }>(all: ReadonlyArray<A>) => all.filter((x) => x.account === account)
-        plans.set(account, {
-          account,
-          from: run.id,
-          cancels: [...mine(verdict.cancels), ...exitsPlacedAfterFailure(verdict, report, account)],
-          intents: mine(verdict.intents),
-          rejections: mine(verdict.rejections),
-          clamps: mine(verdict.clamps)
-        })
-      }
-    }
-    return [...plans.values()]
   })
 
 export const executionTable = (report: ExecutionReport) =>
@@ -220,8 +137,17 @@ const planDay = (options: RunDailyOptions, day: TradingDay, params: DailyParams)
     const rootParams = Option.getOrElse(paramsOf(root), () => params)
     const accounts = rootParams.accounts.filter((a) => failed.includes(a.id))
     yield* ensureTradableDay(day, accounts, true)
-    const note = `${ran}; retrying ${failed.join(", ")} with the same orders (same client order ids: what reached the broker is not placed again).`
-    const retry: DailyParams = { ...rootParams, accounts, retryOf: root.id, carried: yield* carriedPlans(chain, failed) }
+    // an account the first run could not read at its reconciliation is read by the retry: its session's snapshot
+    const unread = yield* unreconciled(root, failed)
+    const reading = unread.length === 0 ? "" : `; reading ${unread.join(", ")} first (the day's first run could not)`
+    const note = `${ran}; retrying ${failed.join(", ")} with the same orders (same client order ids: what reached the broker is not placed again)${reading}.`
+    const retry: DailyParams = {
+      ...rootParams,
+      accounts,
+      retryOf: root.id,
+      carried: yield* carriedPlans(chain, failed),
+      ...(unread.length === 0 ? {} : { reconciles: unread })
+    }
     return { _tag: "Retry", root, params: retry, note } satisfies DayPlan
   })
 
@@ -256,7 +182,15 @@ const startRun = (plan: Runnable, runId: RunId, options: RunDailyOptions, day: T
         return yield* Runner.resume(DailyPipeline, plan.run.id, { reuse, ...(pause === undefined ? {} : { pauseBefore: pause }) })
       }
       case "Retry":
-        return yield* Runner.fork(DailyPipeline, plan.root.id, "RiskApproval", { dryRun: false, codeVersion, mode: "record", params: plan.params, runId })
+        // a retry that reconciles (`reconciles`) runs Reconcile again, for those accounts alone, before its gate
+        return yield* Runner.fork(DailyPipeline, plan.root.id, "RiskApproval", {
+          dryRun: false,
+          codeVersion,
+          mode: "record",
+          params: plan.params,
+          runId,
+          ...(plan.params.reconciles === undefined ? {} : { rerun: ["Reconcile"] })
+        })
     }
   })
 

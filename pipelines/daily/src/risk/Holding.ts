@@ -11,6 +11,12 @@
  * order holds are not). A position a working notional sell would close (its shares unknown until it fills) is left
  * as it is. Runs recording `abstained: protected` protected only positions with no closing order at all.
  *
+ * A partly filled bracket (or OTO) entry (runs recording `abstained: bracketed`): the shares it bought count as
+ * covered. Its legs stay held until it fills completely and then close every share it bought, those too; an exit
+ * of their own would cover them twice once it completes — into a short when both stops trigger (the local exchange
+ * takes such an exit; Alpaca refuses it: the held legs hold the shares). Until it completes those shares have no
+ * working stop; holding cancels nothing, so the entry is left to complete.
+ *
  * **Gotchas**
  * - Without a pitch there is no risk profile: the exits are at the account's `BASE` distances from the snapshot's
  *   price, in the position's direction. A later pitched run keeps the two exits when together they cover its shares
@@ -45,6 +51,8 @@ export interface HoldingInput {
   readonly positionIntents?: boolean
   /** Protect the uncovered rest of a partly covered position (runs recording `abstained: covered`). */
   readonly remainder?: boolean
+  /** Count the shares a partly filled bracket entry bought as covered by its legs (runs recording `abstained: bracketed`). */
+  readonly brackets?: boolean
 }
 
 /** A count of positions and what they were given, for the holding's rejection detail. */
@@ -54,12 +62,20 @@ const given = (n: number, what: string, gift: string) => n === 0 ? [] : [`${n} $
 const closedByAny = (open: OpenOrders, symbol: string, side: Side) =>
   open.exits.some((e) => e.symbol === symbol && e.side === side) || open.pending.some((p) => p.order.symbol === symbol && p.order.side === side)
 
-/** The shares of `symbol` the working orders on `side` would close; `undefined`: unknown (a notional sell works). */
-const coveredBy = (open: OpenOrders, symbol: string, side: Side): number | undefined => {
+/**
+ * The shares of `symbol` the working orders on `side` would close; `undefined`: unknown (a notional sell works).
+ * With `brackets`, a partly filled bracket or OTO entry on the other side counts the shares it bought (its legs close
+ * them once it completes).
+ */
+const coveredBy = (open: OpenOrders, symbol: string, side: Side, brackets: boolean): number | undefined => {
   let covered = 0
   for (const exit of open.exits) if (exit.symbol === symbol && exit.side === side) covered += exit.qty
   for (const { order } of open.pending) {
-    if (order.symbol !== symbol || order.side !== side) continue
+    if (order.symbol !== symbol) continue
+    if (order.side !== side) {
+      if (brackets && (order.orderClass === "bracket" || order.orderClass === "oto")) covered += order.filledQty
+      continue
+    }
     if (order.notional !== undefined) return undefined
     covered += order.qty - order.filledQty
   }
@@ -82,7 +98,7 @@ export const protectHeld = (input: HoldingInput) => {
     if (tradable(held, false) === 0 || price === undefined || !(price > 0)) continue
     // runs recorded before `abstained: covered`: a position with any order on its closing side was left as it was
     if (input.remainder !== true && closedByAny(open, position.symbol, side)) continue
-    const covered = coveredBy(open, position.symbol, side)
+    const covered = coveredBy(open, position.symbol, side, input.brackets === true)
     if (covered === undefined) continue
     const qty = tradable(held - covered, false)
     if (qty === 0) continue

@@ -21,9 +21,18 @@ import {
 import { Recorder, RunContext, Stage } from "@council/engine"
 import { AccountManager, type Broker, BrokerError, bySymbol, notSentAfter, Placement, placeOnce } from "@council/broker"
 import { executionResult } from "@council/notify/RunMessages"
-import { type AccountProfile, protectsFailedAccounts, readsRefusedCancels, runAccounts, runTiming, statesPositionIntents } from "../DailyParams.ts"
+import {
+  type AccountProfile,
+  protectsFailedAccounts,
+  readsRefusedCancels,
+  recognizesEarlierExits,
+  runAccounts,
+  runTiming,
+  statesPositionIntents
+} from "../DailyParams.ts"
 import { statusOf } from "../MarketSchedule.ts"
 import { liveTold, notifyAll } from "../Notify.ts"
+import { openOrders } from "../OpenOrderPages.ts"
 import { protectHeld } from "../RiskRules.ts"
 import { keyRefusedAdvice } from "../RunFailures.ts"
 import { RiskApproval, unevaluated } from "./RiskApproval.ts"
@@ -189,13 +198,12 @@ interface AccountRun {
   readonly readRefused: boolean
   /** Give a failed account's uncovered positions their exits again (`failedAccounts: protected`). */
   readonly reprotect: boolean
+  /** Report the day's earlier such exits found working; count partly filled brackets (`failedAccounts: recognized`). */
+  readonly recognize: boolean
   readonly positionIntents: boolean
   /** The run's id, in the exits' reason: a retry of the day (another run) places its own after the carried cancels. */
   readonly runId: string
 }
-
-/** Built once (not per account). */
-const OpenOrderList = Schema.Array(Order)
 
 const noOrders: ReadonlyArray<Order> = []
 
@@ -211,14 +219,20 @@ const positionText = (symbol: string, qty: number) => `${symbol} ${qty < 0 ? `�
  * shares from); the day's later runs' gate adopts or cancels it as any working exit. A cancelled exit whose
  * replacing order failed would otherwise leave the position unprotected until the next session's run. One try, no
  * retries: what the broker refuses (or a read that fails) is said, and the account's result stays as it was.
+ *
+ * Under `failedAccounts: recognized` the read also finds such exits an earlier attempt of the day placed (`earlierExits`:
+ * a run killed after placing them, before Execution's checkpoint, is resumed: its report would not know them, nor
+ * a retry carried from it, whose close they refuse) and reports them with the account's result (`earlierExits`), so
+ * `exitsPlacedAfterFailure` carries their cancels into the retry as it does the exits placed now.
  */
-const protectAfterFailure = (broker: Broker, run: AccountRun) =>
+const protectAfterFailure = (broker: Broker, run: AccountRun, intents: ReadonlyArray<OrderIntent>) =>
   Effect.gen(function*() {
     const [account, open] = yield* Effect.all([
       brokerCall("broker.getAccount", { account: broker.account }, AccountSnapshot, broker.getAccount),
-      brokerCall("broker.listOrders", { account: broker.account, status: "open" }, OpenOrderList, broker.listOrders({ status: "open", limit: 500 }))
+      openOrders(broker)
     ], { concurrency: 2 })
-    const { intents } = protectHeld({
+    const earlier = run.recognize ? earlierExits(run.day, broker.account, open, intents) : noOrders
+    const exits = protectHeld({
       day: run.day,
       config: run.config,
       account,
@@ -229,43 +243,74 @@ const protectAfterFailure = (broker: Broker, run: AccountRun) =>
       why: `run ${run.runId}'s execution failed`,
       schedule: run.schedule,
       positionIntents: run.positionIntents,
-      remainder: true
-    })
+      remainder: true,
+      brackets: run.recognize
+    }).intents
     const held = (symbol: string) => account.positions.find((p) => p.symbol === symbol)?.qty ?? 0
-    const outcomes = yield* Effect.forEach(intents, (intent) => Effect.result(placeIntent(broker, intent)), { concurrency: "unbounded" })
+    const outcomes = yield* Effect.forEach(exits, (intent) => Effect.result(placeIntent(broker, intent)), { concurrency: "unbounded" })
     const placed: Array<Order> = []
     const said = outcomes.map((outcome, n) => {
-      const intent = intents[n]!
+      const intent = exits[n]!
       const position = positionText(intent.symbol, held(intent.symbol))
       if (Result.isFailure(outcome)) return `${position} has no exit: ${outcome.failure.message}`
       placed.push(outcome.success.order)
       return `${position} given its exit again (${intent.qty} shares, BASE OCO)`
     })
-    return { placed, said }
+    for (const exit of earlier) {
+      said.push(`${positionText(exit.symbol, held(exit.symbol))} has the exit an earlier attempt placed (${exit.clientOrderId}): a retry cancels it before sending the plan again`)
+    }
+    return { placed, earlier, said }
   }).pipe(
     Effect.catchTag("BrokerError", (error) =>
-      Effect.succeed({ placed: noOrders, said: [`its positions' exits could not be checked after the failure: ${error.message}; check them before the next session`] }))
+      Effect.succeed({
+        placed: noOrders,
+        earlier: noOrders,
+        said: [`its positions' exits could not be checked after the failure: ${error.message}; check them before the next session`]
+      }))
   )
 
 /**
+ * Of an account's open orders, the exits a failure's protection (`protectAfterFailure`) of `day` placed in an earlier
+ * attempt that the plan being sent (`intents`) did not make: working OCO orders whose client order id is a
+ * protective exit of the day and account (`protectHeld`'s), on a symbol the plan trades — those hold the shares its
+ * orders need; an exit of a symbol the plan leaves alone protects it and is left working.
+ */
+const earlierExits = (day: TradingDay, account: AccountId, open: ReadonlyArray<Order>, intents: ReadonlyArray<OrderIntent>): ReadonlyArray<Order> => {
+  const planned = new Set(intents.map((i) => i.clientOrderId))
+  const symbols = new Set(intents.map((i) => i.symbol))
+  return open.filter((o) =>
+    o.orderClass === "oco" && symbols.has(o.symbol) && !planned.has(o.clientOrderId) && o.clientOrderId.startsWith(`${day}-${account}-${o.symbol}-protect-`)
+  )
+}
+
+/**
  * The exits `protectAfterFailure` placed for `account` in a run whose gate decided `verdict` and whose execution
- * reported `report` — its placed orders that none of the gate's intents made — as cancels: a retry of the day's
+ * reported `report` — its placed orders that none of the gate's intents made, and (`failedAccounts: recognized`)
+ * those an earlier attempt placed that it found working (`earlierExits`) — as cancels: a retry of the day's
  * failed accounts carries them with the plan it sends again (an exit holds the shares its close would need; one
  * that filled meanwhile is read back and the symbol left as it moved, as any refused cancel).
  */
 export const exitsPlacedAfterFailure = (verdict: RiskVerdict, report: ExecutionReport, account: AccountId): ReadonlyArray<CancelIntent> => {
   const intended = new Set(verdict.intents.filter((i) => i.account === account).map((i) => i.clientOrderId))
-  return (report.accounts.find((a) => a.account === account)?.orders ?? [])
+  const result = report.accounts.find((a) => a.account === account)
+  return (result === undefined ? noOrders : [...result.orders, ...(result.earlierExits ?? noOrders)])
     .filter((order) => !intended.has(order.clientOrderId))
     .map((order) => ({ account, orderId: order.id, symbol: order.symbol, reason: `exit placed after the failed execution (${order.clientOrderId}): the plan is sent again` }))
 }
 
 /** A failed account's result with what `protectAfterFailure` did; under runs from before it (or on success) as it was. */
-const protectedAfter = (broker: Broker, run: AccountRun, result: AccountExecution) =>
+const protectedAfter = (broker: Broker, run: AccountRun, intents: ReadonlyArray<OrderIntent>, result: AccountExecution) =>
   !run.reprotect || result.status !== "failed"
     ? Effect.succeed(result)
-    : Effect.map(protectAfterFailure(broker, run), ({ placed, said }): AccountExecution =>
-      said.length === 0 ? result : { ...result, orders: [...result.orders, ...placed], message: `${result.message}; ${said.join("; ")}` })
+    : Effect.map(protectAfterFailure(broker, run, intents), ({ earlier, placed, said }): AccountExecution =>
+      said.length === 0
+        ? result
+        : {
+          ...result,
+          orders: [...result.orders, ...placed],
+          ...(earlier.length === 0 ? {} : { earlierExits: earlier }),
+          message: `${result.message}; ${said.join("; ")}`
+        })
 
 /** Cancels what the gate found open, then places the intents: the account's result. */
 const sendPlan = (broker: Broker, cancels: ReadonlyArray<CancelIntent>, intents: ReadonlyArray<OrderIntent>, readRefused: boolean) =>
@@ -312,7 +357,7 @@ const executeAccount = (
     const late = intents.length + cancels.length === 0 ? undefined : yield* tooLate(broker, run.schedule, run.day)
     if (late !== undefined) return accountFailed(broker.account, `${plural(intents.length, "order")} not sent: ${late}`)
     const result = yield* sendPlan(broker, cancels, intents, run.readRefused)
-    return yield* protectedAfter(broker, run, result)
+    return yield* protectedAfter(broker, run, intents, result)
   }).pipe(
     Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerFailed(broker.account, error))),
     Effect.withSpan("account", { attributes: { account: broker.account, intents: intents.length, cancels: cancels.length } }, NO_STACK_TRACE)
@@ -364,6 +409,7 @@ export const Execution = Stage.make({
       const manager = yield* AccountManager
       const readRefused = yield* readsRefusedCancels
       const reprotect = yield* protectsFailedAccounts
+      const recognize = yield* recognizesEarlierExits
       const positionIntents = yield* statesPositionIntents
       const mine = <A extends { readonly account: string }>(all: ReadonlyArray<A>, account: AccountId) =>
         all.filter((x) => x.account === account)
@@ -381,6 +427,7 @@ export const Execution = Stage.make({
           day: verdict.asOf,
           readRefused,
           reprotect,
+          recognize,
           positionIntents,
           runId
         }))

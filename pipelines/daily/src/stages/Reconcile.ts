@@ -8,7 +8,8 @@ import { Recorder, RunContext, Stage } from "@council/engine"
 import { type Broker, BrokerError, Brokers, Marks } from "@council/broker"
 import { MarketData } from "@council/market"
 import { AccountCursor, type BookId, fromBrokerOrder, type LedgerCursor, LedgerError, type LedgerFill, type LedgerOrder, type SessionMarks, Standings, TradeLedger } from "@council/tracking"
-import { runLedgerBook } from "../DailyParams.ts"
+import { runLedgerBook, runReconciles } from "../DailyParams.ts"
+import { openOrders } from "../OpenOrderPages.ts"
 
 export const AccountReconciliation = Schema.Struct({
   account: AccountId,
@@ -184,7 +185,7 @@ const readAccount = (broker: Broker, cursor: LedgerCursor, session: TradingDay) 
     // every read runs to its end (recorded) before a failure counts, so a replay meets the calls in the same state
     const reads = yield* Effect.all([
       ordersSince(broker, overlap(cursor.ordersAfter)),
-      brokerCall("broker.listOrders", { account, status: "open" }, Orders, broker.listOrders({ status: "open", limit: PAGE })),
+      openOrders(broker),
       brokerCall("broker.listFills", { account, after: fillsAfter ?? null }, Fills, broker.listFills(fillsAfter === undefined ? {} : { after: fillsAfter })),
       brokerCall("broker.getAccount", { account, at: "now" }, ReadAccount, Effect.zipWith(broker.getAccount, Clock.currentTimeMillis, (snapshot, ms) => ({ snapshot, at: new Date(ms).toISOString() })))
     ], { concurrency: "unbounded", mode: "result" })
@@ -258,7 +259,7 @@ const failed = (account: AccountId, message: string): AccountReconciliation => (
  *
  * Its output depends on nothing a fork or a retry changes (the accounts are the configured ones, read through the
  * recorder; a dry run records too: the ledger holds what the brokers say, whoever asked), so a fork's copy of it
- * replays identically.
+ * replays identically. A retry of accounts it could not read runs it again for those alone (`reconciles`).
  */
 export const Reconcile = Stage.make({
   name: "Reconcile",
@@ -273,7 +274,10 @@ export const Reconcile = Stage.make({
       const { asOf } = yield* RunContext
       const book = yield* runLedgerBook
       const brokers = yield* Brokers
-      const accounts = yield* Recorder.call("brokers.accounts", {}, { success: Accounts, failure: Schema.Never }, Effect.succeed(brokers.accounts))
+      const configured = yield* Recorder.call("brokers.accounts", {}, { success: Accounts, failure: Schema.Never }, Effect.succeed(brokers.accounts))
+      // a retry reconciles again only the accounts its day's first run could not read (`reconciles`)
+      const only = yield* runReconciles
+      const accounts = only === undefined ? configured : configured.filter((a) => only.includes(a))
       const ledger = yield* TradeLedger
       const cursors = yield* Recorder.call("ledger.cursors", { book, accounts }, { success: Cursors, failure: LedgerError }, ledger.cursors(book, accounts)).pipe(Effect.result)
       if (Result.isFailure(cursors)) {

@@ -1,12 +1,10 @@
 import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
 import {
   type AccountId,
   AccountSnapshot,
   closeOf,
   type CouncilDecision,
   type MarketSnapshot,
-  Order,
   PM_NAMES,
   type Pitch,
   RiskVerdict,
@@ -18,6 +16,7 @@ import { accountDecision } from "@council/notify/RunMessages"
 import {
   type AccountProfile,
   carriedPlans,
+  countsBracketsWhenHolding,
   coversRemainderWhenHolding,
   namesCancelGroups,
   protectsWhenHolding,
@@ -26,6 +25,7 @@ import {
   statesPositionIntents
 } from "../DailyParams.ts"
 import { liveTold, notifyAll } from "../Notify.ts"
+import { openOrders } from "../OpenOrderPages.ts"
 import { planAccount, protectHeld, type Target } from "../RiskRules.ts"
 import { ACCOUNT_UNAVAILABLE } from "../Unevaluated.ts"
 import { CouncilSynthesis } from "./CouncilSynthesis.ts"
@@ -42,31 +42,24 @@ const pitchTargets = (pitch: Pitch): ReadonlyArray<Target> =>
 const councilTargets = (decision: CouncilDecision): ReadonlyArray<Target> =>
   decision.trades.flatMap((t) => (t.direction === "FLAT" ? [] : [{ ...t, direction: t.direction }]))
 
-/** Built once (not per account and session). */
-const OpenOrders = Schema.Array(Order)
-
 const planFor = (
   config: AccountProfile,
   snapshot: MarketSnapshot,
   pitches: ReadonlyArray<Pitch>,
   decision: CouncilDecision,
   schedule: RunSchedule,
-  choices: { readonly groups: boolean; readonly positionIntents: boolean; readonly protectsHolding: boolean; readonly coversRemainder: boolean }
+  choices: { readonly groups: boolean; readonly positionIntents: boolean; readonly protectsHolding: boolean; readonly coversRemainder: boolean; readonly countsBrackets: boolean }
 ) =>
   Effect.gen(function*() {
     const broker = yield* Effect.flatMap(Brokers, (brokers) => brokers.get(config.id))
     const [account, open] = yield* Effect.all([
       Recorder.call("broker.getAccount", { account: config.id }, { success: AccountSnapshot, failure: BrokerError }, broker.getAccount),
-      Recorder.call(
-        "broker.listOrders",
-        { account: config.id, status: "open" },
-        { success: OpenOrders, failure: BrokerError },
-        broker.listOrders({ status: "open", limit: 500 })
-      )
+      openOrders(broker)
     ], { concurrency: 2 })
     const pitch = pitches.find((p) => p.pm === config.id)
     // holding: nothing bought, sold or canceled; in runs recording `abstained: protected`, unprotected positions get
-    // their exits, and under `abstained: covered` the uncovered rest of a partly covered one too
+    // their exits, under `abstained: covered` the uncovered rest of a partly covered one too, and under `bracketed` a
+    // partly filled bracket entry's shares count as covered by its legs
     const hold = (rule: string, detail: string, why: string) =>
       choices.protectsHolding
         ? protectHeld({
@@ -80,7 +73,8 @@ const planFor = (
           why,
           schedule,
           positionIntents: choices.positionIntents,
-          remainder: choices.coversRemainder
+          remainder: choices.coversRemainder,
+          brackets: choices.countsBrackets
         })
         : holding(config.id, rule, detail)
     if (isPm(config.id) && !pitch) {
@@ -136,7 +130,8 @@ export const RiskApproval = Stage.make({
         groups: yield* namesCancelGroups,
         positionIntents: yield* statesPositionIntents,
         protectsHolding: yield* protectsWhenHolding,
-        coversRemainder: yield* coversRemainderWhenHolding
+        coversRemainder: yield* coversRemainderWhenHolding,
+        countsBrackets: yield* countsBracketsWhenHolding
       }
       const plans = yield* Effect.forEach(accounts, (config) => {
         const kept = carried.find((p) => p.account === config.id)
