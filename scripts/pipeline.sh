@@ -12,4 +12,10 @@ if [ -z "${NODE_COMPILE_CACHE:-}" ]; then
     export NODE_COMPILE_CACHE="$dir"
   fi
 fi
-exec node apps/cli/src/bin.ts "$@"
+# The repo's node itself, not node_modules/.bin/node: that is a shell script that runs node as its child and waits,
+# so a signal sent to the process `pnpm pipeline` shows as `node apps/cli/src/bin.ts …` (found with `pgrep -f`,
+# `pkill -INT -f`) reached the shell, not the CLI — the command ran on to its end, then exited as signalled.
+# With exec the CLI is that process: a SIGINT/SIGTERM to it stops the command at once (a backtest as interrupted).
+node="node_modules/node/bin/node"
+[ -x "$node" ] || node=node
+exec "$node" apps/cli/src/bin.ts "$@"

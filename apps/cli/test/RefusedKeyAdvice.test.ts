@@ -57,7 +57,7 @@ describe("an account whose key the broker refuses (401)", () => {
       const runs = await cliInProcess(home, ["runs", "--json"], { TRADING_ACCOUNTS_CONFIG: config })
       assert.strictEqual(runs.code, 0, runs.stderr)
       const listed = JSON.parse(runs.stdout) as ReadonlyArray<{ readonly failedAccounts: unknown }>
-      assert.deepStrictEqual(listed.map((r) => r.failedAccounts), [{ accounts: ["GROQ"], of: 6, keyRefused: ["GROQ"] }])
+      assert.deepStrictEqual(listed.map((r) => r.failedAccounts), [{ accounts: ["GROQ"], of: 6, keyRefused: ["GROQ"], retried: [] }])
     } finally {
       await served.stop()
     }

@@ -28,7 +28,7 @@ describe("runs --json", () => {
 
       const all = await cli([])
       assert.deepStrictEqual(all.items.map((r) => r["id"]), [failing, parent])
-      assert.deepStrictEqual(all.items.map((r) => r["failedAccounts"]), [{ accounts: ["CLAUDE"], of: 1, keyRefused: [] }, null])
+      assert.deepStrictEqual(all.items.map((r) => r["failedAccounts"]), [{ accounts: ["CLAUDE"], of: 1, keyRefused: [], retried: [] }, null])
       assert.deepStrictEqual(all.items, await api(""))
       assert.notInclude(all.stderr, "more:")
 

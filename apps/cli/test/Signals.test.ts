@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { type AddressInfo, connect } from "node:net"
 import { testServer } from "../../../packages/io/test/LocalServer.ts"
-import { existsSync, realpathSync, symlinkSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs"
 import { delimiter, join } from "node:path"
 import { bin, cliAsync, spawnCli, tempHome, unstamped } from "./CliHarness.ts"
 import { accountsConfig, holdFirstOrder, serveExchange } from "./ExchangeProcess.ts"
@@ -209,6 +209,40 @@ describe("no command hangs or outlives its launcher", () => {
     assert.match(lines, /^the launching pnpm exited \(it was sent a signal\): stopping as on SIGTERM$/m)
     const id = /^error: backtest (\S+) interrupted; continue it with: pnpm pipeline backtest --resume \1$/m.exec(lines)?.[1]
     assert.isDefined(id, lines)
+    const listed = await cliAsync(home, ["backtests", "--json"])
+    assert.deepStrictEqual((JSON.parse(listed.stdout) as ReadonlyArray<{ id: string; status: string }>).map((b) => [b.id, b.status]), [[id, "interrupted"]])
+  }, 120_000)
+
+  it("SIGINT to the process `pnpm pipeline backtest` runs (the child of pnpm's shell, `… node apps/cli/src/bin.ts backtest …`) stops the backtest part-way, saying how to resume it", async () => {
+    const home = tempHome()
+    const pnpm = spawn(process.execPath, [pnpmScript(), "-s", "pipeline", "backtest", "--from", "2023-01-03", "--to", "2023-12-29", "--accounts", "COUNCIL"], {
+      cwd: repository,
+      detached: true,
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    const closed = new Promise<void>((resolve) => pnpm.stderr.once("close", () => resolve()))
+    const running = new Promise<void>((resolve) =>
+      pnpm.stderr.setEncoding("utf8").on("data", (d: string) => {
+        stderr += d
+        if (stderr.includes(" sessions/s ")) resolve()
+      }))
+    await Promise.race([running, closed])
+    // pnpm runs its script through `sh -c`; what that shell runs is the process a user finds as the command
+    const children = (pid: number) =>
+      readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter((c) => c !== "").map(Number)
+    const [shell] = children(pnpm.pid!)
+    const [command] = children(shell!)
+    assert.isDefined(command, unstamped(stderr))
+    assert.match(readFileSync(`/proc/${command}/cmdline`, "utf8").replaceAll("\0", " "), /node apps\/cli\/src\/bin\.ts backtest /)
+    process.kill(command!, "SIGINT")
+    await closed
+    const lines = unstamped(stderr)
+    const id = /^error: backtest (\S+) interrupted; continue it with: pnpm pipeline backtest --resume \1$/m.exec(lines)?.[1]
+    assert.isDefined(id, lines)
+    // stopped part-way: the book says interrupted (not completed), and its last session was never reached
+    assert.notInclude(lines, "250/250")
     const listed = await cliAsync(home, ["backtests", "--json"])
     assert.deepStrictEqual((JSON.parse(listed.stdout) as ReadonlyArray<{ id: string; status: string }>).map((b) => [b.id, b.status]), [[id, "interrupted"]])
   }, 120_000)

@@ -115,11 +115,13 @@ describe("leaderboard, equity and backtests from the ledger", () => {
     assert.deepStrictEqual(claude.trim().split("\n").slice(2).map((l) => l.split(/\s+/).slice(0, 2).join(" ")), live.sessions.slice(3, 6).map((d) => `CLAUDE ${d}`))
     const after = await run(["equity", "--from", "2099-01-02"])
     assert.strictEqual(after.trim(), "no equity recorded in book live from 2099-01-02 on yet — record a session's with: pnpm pipeline run daily (or pnpm pipeline reconcile)")
-    // a backtest's book is filled by its backtest, not by a daily run
+    // a completed backtest's book: a window past its sessions (or a weekend within them) says it is over, and what it holds
     const later = await run(["equity", "--backtest", "latest", "--from", "2099-01-02"])
-    assert.strictEqual(later.trim(), `no equity recorded in book ${BACKTEST} from 2099-01-02 on yet — its backtest records each session's as it runs: pnpm pipeline backtests shows where it stands (and how to --resume one that stopped)`)
+    assert.strictEqual(later.trim(), `no equity recorded in book ${BACKTEST} from 2099-01-02 on — its backtest is complete: its sessions span 2023-01-03 … 2023-02-07, and the window holds none of them`)
     const board = JSON.parse(await run(["leaderboard", "--backtest", "latest", "--from", "2099-01-02", "--json"]))
-    assert.strictEqual(board.verdict, `no equity recorded in book ${BACKTEST} from 2099-01-02 on yet — its backtest records each session's as it runs: pnpm pipeline backtests shows where it stands (and how to --resume one that stopped)`)
+    assert.strictEqual(board.verdict, `no equity recorded in book ${BACKTEST} from 2099-01-02 on — its backtest is complete: its sessions span 2023-01-03 … 2023-02-07, and the window holds none of them`)
+    const weekend = await run(["equity", "--backtest", "latest", "--from", "2023-01-07", "--to", "2023-01-08"])
+    assert.strictEqual(weekend.trim(), `no equity recorded in book ${BACKTEST} from 2023-01-07 to 2023-01-08 — its backtest is complete: its sessions span 2023-01-03 … 2023-02-07, and the window holds none of them`)
   })
 
   it("counts one backtest's window the same in `backtests`, `equity`, the leaderboard's table and its --json", async () => {

@@ -11,7 +11,7 @@ import * as Result from "effect/Result"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { BadRequest, MonitorApi, NotFound, NotImplemented } from "@council/api"
 import { AccountManager } from "@council/broker"
-import { failedAccountsOf } from "@council/daily/RunFailures"
+import { failedSummariesOf } from "@council/daily/RunFailures"
 import { accountsFor } from "./AccountsHandlers.ts"
 import { RunApprovals } from "./Approvals.ts"
 import { BacktestLauncher } from "./BacktestLauncher.ts"
@@ -47,7 +47,7 @@ export const ControlHandlers = HttpApiBuilder.group(MonitorApi, "control", (hand
           Effect.catchTag("ApprovalFailure", (e) => Effect.fail(e.kind === "NotFound" ? new NotFound({ message: e.message }) : new BadRequest({ message: e.message })))
         )
         const charged = yield* chargesOf([run], new Set()).pipe(Effect.orElseSucceed(() => new Map<string, never>()))
-        const failed = yield* failedAccountsOf([run]).pipe(Effect.orElseSucceed(() => new Map<string, never>()))
+        const failed = yield* failedSummariesOf([run]).pipe(Effect.orElseSucceed(() => new Map<string, never>()))
         return summaryOf(run, false, undefined, charged.get(run.id), failed.get(run.id))
       }))
     .handle("startBacktest", ({ payload }) =>

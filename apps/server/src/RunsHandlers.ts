@@ -11,7 +11,7 @@ import type { TradingAccounts } from "@council/broker"
 import { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
 import { resumeCommand } from "@council/daily/BacktestActivity"
-import { type FailedAccounts, failedAccountsOf } from "@council/daily/RunFailures"
+import { type FailedSummary, failedSummariesOf } from "@council/daily/RunFailures"
 import { BadRequest, Damaged, MonitorApi, NotFound, PAGE, type RunDetail, type RunSummary, type SessionOf, type ShadowVote, type StageView, Unavailable } from "@council/api"
 import { LlmCosts } from "@council/tracking"
 import { type RunCharge, runCharges } from "@council/llm/RunCharges"
@@ -35,7 +35,7 @@ export const summaryOf = (
   imported: boolean,
   activity: RunActivity | undefined,
   llmCost: RunCharge | undefined,
-  failed: FailedAccounts | undefined,
+  failed: FailedSummary | undefined,
   backtest?: Backtest
 ): RunSummary => ({
   ...run,
@@ -99,7 +99,7 @@ const runAlone = (id: string, backtest: Backtest | undefined) =>
     const imported = yield* importedIds(PAGE.max, run)
     const activity = yield* activityOf([run], imported, backtest)
     const charged = yield* chargesOf([run], imported, backtest)
-    const failed = yield* failedAccountsOf([run])
+    const failed = yield* failedSummariesOf([run])
     return [summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id), failed.get(run.id), backtest)]
   })
 
@@ -173,7 +173,7 @@ export const runDetail = (
     const costs = yield* LlmCosts.runCosts(run.id, backtest?.book).pipe(Effect.mapError(storeFailure))
     const activity = yield* activityOf([run], imported, backtest)
     const charged = yield* chargesOf([run], imported, backtest)
-    const failed = yield* failedAccountsOf([run])
+    const failed = yield* failedSummariesOf([run])
     return {
       run: summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id), failed.get(run.id), backtest),
       stages: names.map((name) => stageOf(name, byStage.get(name), recordings.filter((r) => r.stage === name).length)),
@@ -205,7 +205,7 @@ const listed = (query: { readonly limit?: number | undefined; readonly before?: 
         const imported = yield* importedIds(limit, undefined, before.before)
         const activity = yield* activityOf(runs, imported, backtest)
         const charged = yield* chargesOf(runs, imported, backtest)
-        const failed = yield* failedAccountsOf(runs)
+        const failed = yield* failedSummariesOf(runs)
         return entries.map((entry) =>
           isDamagedRun(entry)
             ? { ...entry, ...sessionOf(backtest) }

@@ -23,21 +23,29 @@ export const runStatus = (r) =>
 /**
  * The accounts a run's execution failed (or could not evaluate), from its summary's `failedAccounts` (`/api/runs`,
  * as `runs` says it): a run that ends so is `completed` — every stage ran — though `run daily` exited 1 and the next
- * run of that day retries them. `null` when none failed.
+ * run of that day retries them. Each later run that traded some of them is named ("run again as R, which traded X",
+ * as `runs` says); the advice (the title) is for those still failed. `null` when none failed.
  */
 export function failedAccounts(r) {
   const failed = r.failedAccounts
   if (!failed) return null
   const { accounts, of, keyRefused } = failed
+  const retried = failed.retried ?? []
+  const done = new Set(retried.flatMap((x) => x.accounts))
+  const left = accounts.filter((a) => !done.has(a))
+  const refused = keyRefused.filter((a) => left.includes(a))
   const again = `pnpm pipeline run daily --date ${r.tradingDay}`
-  const retried = accounts.filter((a) => !keyRefused.includes(a))
-  const keys = `the broker refused the key of ${keyRefused.join(", ")}: fix it (the run's execution message names its variables)`
-  const title = keyRefused.length === 0
-    ? `run the day again to retry ${retried.length === 1 ? "it" : "them"}: ${again}`
-    : retried.length === 0
+  const retry = left.filter((a) => !refused.includes(a))
+  const keys = `the broker refused the key of ${refused.join(", ")}: fix it (the run's execution message names its variables)`
+  const title = left.length === 0
+    ? "every failed account was traded by a later run of the day"
+    : refused.length === 0
+    ? `run the day again to retry ${retry.length === 1 ? "it" : "them"}: ${again}`
+    : retry.length === 0
     ? `${keys}, then run the day again: ${again}`
-    : `run the day again to retry ${retried.join(", ")}: ${again}; ${keys} first`
-  return h("span", { class: "neg failed-accounts", title }, ` ${accounts.length} of ${of} ${of === 1 ? "account" : "accounts"} failed: ${accounts.join(", ")}`)
+    : `run the day again to retry ${retry.join(", ")}: ${again}; ${keys} first`
+  const runs = retried.map((x) => `; run again as ${x.run}, which traded ${x.accounts.join(", ")}`).join("")
+  return h("span", { class: `${left.length === 0 ? "" : "neg "}failed-accounts`, title }, ` ${accounts.length} of ${of} ${of === 1 ? "account" : "accounts"} failed: ${accounts.join(", ")}${runs}`)
 }
 
 /** How long ago `iso` was, as a person says it: "just now", "12 min ago", "5 h ago", "3 days ago". */

@@ -38,10 +38,10 @@ describe("a run's failed accounts, in its summary", () => {
   it("/api/runs gives each run's failedAccounts: the accounts and of how many; null for a run without failures", async () => {
     const runs = (await json("/api/runs")) as ReadonlyArray<Summary>
     const byId = new Map(runs.map((r) => [r.id, r]))
-    assert.deepStrictEqual(byId.get(failing)?.failedAccounts, { accounts: ["CLAUDE"], of: 1, keyRefused: [] })
+    assert.deepStrictEqual(byId.get(failing)?.failedAccounts, { accounts: ["CLAUDE"], of: 1, keyRefused: [], retried: [] })
     assert.strictEqual(byId.get(parent)?.failedAccounts, null)
     const detail = (await json(`/api/runs/${failing}?outputs=none`)) as { readonly run: Summary }
-    assert.deepStrictEqual(detail.run.failedAccounts, { accounts: ["CLAUDE"], of: 1, keyRefused: [] })
+    assert.deepStrictEqual(detail.run.failedAccounts, { accounts: ["CLAUDE"], of: 1, keyRefused: [], retried: [] })
   })
 
   it("the OpenAPI document describes the field", async () => {

@@ -136,9 +136,22 @@ export const RunSummary = Schema.Struct({
    * For a `completed` run whose execution failed (or could not evaluate) accounts — `run daily` exited 1, and the
    * next run of that day retries them — those accounts, and of how many (`runs` says the same). `null` for any
    * other run. `keyRefused`: those of them whose key pair the broker refused (401), which running the day again
-   * fails the same way until the key is fixed.
+   * fails the same way until the key is fixed. `retried`: the later runs of that day that traded some of them (as
+   * `runs` says "run again as R, which traded X"); an account in none of them still awaits its retry.
    */
-  failedAccounts: Schema.NullOr(Schema.Struct({ accounts: Schema.Array(Schema.String), of: Schema.Int, keyRefused: Schema.Array(Schema.String) })),
+  failedAccounts: Schema.NullOr(Schema.Struct({
+    accounts: Schema.Array(Schema.String),
+    of: Schema.Int,
+    keyRefused: Schema.Array(Schema.String),
+    retried: Schema.Array(Schema.Struct({
+      run: Schema.String.annotate({ description: "the later run of the day (not a dry run) that traded them" }),
+      accounts: Schema.Array(Schema.String).annotate({ description: "those of the failed accounts it traded (each under the first run that did)" })
+    })).annotate({
+      description: "the later runs of the day that traded some of the failed accounts — `runs` says \"run again as <run>, which traded <accounts>\"; a failed account in none of them still awaits its retry"
+    })
+  }).annotate({
+    description: "for a completed run whose execution failed (or could not evaluate) accounts: those accounts, of how many, whose key the broker refused (401), and the later runs that traded them; null for any other run"
+  })),
   backtest: Schema.optionalKey(SessionOf)
 })
 export type RunSummary = typeof RunSummary.Type

@@ -40,7 +40,7 @@ import type { EquityPoint } from "./Metrics.ts"
 import { marksOf, marksOver, pricesBeforeClose, sessionMoments } from "./RecordedMarks.ts"
 import { BENCHMARK, type EquityReport, type LeaderboardReport, type Query, type Requirements, type SeriesPoint } from "./StandingsModel.ts"
 import { closedTrades } from "./Trades.ts"
-import { BookId, failWith, type LedgerError, liveBook, TradeLedger } from "./TradeLedger.ts"
+import { BookId, type BookSummary, failWith, type LedgerError, liveBook, TradeLedger } from "./TradeLedger.ts"
 import { unrecordedOf } from "./UnrecordedSessions.ts"
 
 export { chartOf, equityReport } from "./EquitySeries.ts"
@@ -172,17 +172,30 @@ export const windowPhrase = (window: { readonly from?: string | null | undefined
     ? ` up to ${window.to}`
     : ""
 
+/** What `noEquityYet` reads of the book, when the ledger holds it: whether its backtest is over, and what it recorded. */
+export type RecordedSpan = Pick<BookSummary, "status" | "firstSession" | "lastSession">
+
 /**
  * What a book with no equity (in the window asked, for `account` when named) says, with what records some: a live
  * book's sessions by each daily run (its Reconcile stage) or `reconcile` alone, a backtest's by the backtest as it
- * runs. The CLI's `equity` and `leaderboard`, the API's verdict and the dashboard all say this one sentence.
+ * runs — or, for a backtest that completed (`recorded`), that it is over and which sessions it holds, so a window
+ * outside them (a weekend, past its range) does not read as one still to come. The CLI's `equity` and
+ * `leaderboard`, the API's verdict and the dashboard all say this one sentence.
  */
-export const noEquityYet = (book: string, window: Parameters<typeof windowPhrase>[0], account?: string): string =>
-  `no equity recorded in book ${book}${account === undefined ? "" : ` for ${account}`}${windowPhrase(window)} yet — ${
-    book === liveBook
-      ? "record a session's with: pnpm pipeline run daily (or pnpm pipeline reconcile)"
-      : "its backtest records each session's as it runs: pnpm pipeline backtests shows where it stands (and how to --resume one that stopped)"
-  }`
+export const noEquityYet = (book: string, window: Parameters<typeof windowPhrase>[0], account?: string, recorded?: RecordedSpan): string => {
+  const what = `no equity recorded in book ${book}${account === undefined ? "" : ` for ${account}`}${windowPhrase(window)}`
+  if (book === liveBook) return `${what} yet — record a session's with: pnpm pipeline run daily (or pnpm pipeline reconcile)`
+  if (recorded?.status === "completed") {
+    return recorded.firstSession === null || recorded.lastSession === null
+      ? `${what} — its backtest is complete and recorded no session`
+      : `${what} — its backtest is complete: its sessions span ${recorded.firstSession} … ${recorded.lastSession}, and the window holds none of them`
+  }
+  return `${what} yet — its backtest records each session's as it runs: pnpm pipeline backtests shows where it stands (and how to --resume one that stopped)`
+}
+
+/** `noEquityYet` for `book` as the ledger holds it (a book it does not hold reads as one not recorded yet). */
+export const noEquityOf = (book: BookId, window: Parameters<typeof windowPhrase>[0], account?: string): Effect.Effect<string, LedgerError, TradeLedger> =>
+  Effect.map(TradeLedger.use((l) => l.book(book)), (summary) => noEquityYet(book, window, account, Option.getOrUndefined(summary)))
 
 /** The leaderboard of the window, with its baselines and attribution (see the module's details). */
 export const leaderboardReport = (query: LeaderboardQuery): Effect.Effect<LeaderboardReport, LedgerError, Requirements> =>
@@ -214,7 +227,7 @@ export const leaderboardWithBaselines = (query: LeaderboardQuery, report: Equity
     const costs = costsLine(yield* definitionOf(query.book))
     const base = { book: query.book, llmCostRecorded: report.llmCostRecorded, llmCostEstimated: [], contest: null, unrecordedSessions: null, costs }
     const without = (verdict: string): WithBaselines => ({ leaderboard: { ...base, leaderboard: null, verdict }, baselines: [], valuedAt: new Map() })
-    if (report.accounts.length === 0) return without(noEquityYet(query.book, query))
+    if (report.accounts.length === 0) return without(yield* noEquityOf(query.book, query))
     if (report.benchmark === null) return without(`the market data has no ${BENCHMARK} to benchmark against`)
     // every fill up to the window's end: a trade the window closes may have opened before it (its entry price and
     // its side come from those earlier fills); the leaderboard counts the trades closed in the window

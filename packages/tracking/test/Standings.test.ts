@@ -6,7 +6,7 @@ import { AccountId, RunId, Ticker, TradingDay } from "@council/domain"
 import { RunStore } from "@council/engine"
 import { SpendLedger } from "@council/llm"
 import { defaultBarsDirectory, MarketData } from "@council/market"
-import { liveBook, Standings, TradeLedger, Trades } from "@council/tracking"
+import { BookId, liveBook, Standings, TradeLedger, Trades } from "@council/tracking"
 import { ledgerHome } from "./fixtures/LedgerHome.ts"
 import { ACCOUNTS, simulate } from "./fixtures/SimulatedBook.ts"
 
@@ -113,6 +113,23 @@ describe("Standings", () => {
       yield* seeded(5)
       const window = yield* Standings.leaderboardReport({ book: liveBook, from: TradingDay.make("2025-01-01") })
       assert.strictEqual(window.verdict, "no equity recorded in book live from 2025-01-01 on yet — record a session's with: pnpm pipeline run daily (or pnpm pipeline reconcile)")
+    }).pipe(Effect.provide(env())))
+
+  it.effect("a backtest's book with no equity in the window: still to come while it runs, outside its sessions once it completed", () =>
+    Effect.gen(function*() {
+      const ledger = yield* TradeLedger
+      const book = yield* Schema.decodeUnknownEffect(BookId)("bt-2024-01-02-2024-01-31-abcdef")
+      yield* ledger.createBook({ id: book, label: "January", from: FROM, to: TradingDay.make("2024-01-31"), params: {} })
+      const sim = yield* simulate(yield* MarketData, book, FROM, 5)
+      const window = { book, from: TradingDay.make("2024-01-06"), to: TradingDay.make("2024-01-07") }
+      // running, no session recorded yet: its backtest records them as it runs
+      const running = yield* Standings.leaderboardReport(window)
+      assert.strictEqual(running.verdict, `no equity recorded in book ${book} from 2024-01-06 to 2024-01-07 yet — its backtest records each session's as it runs: pnpm pipeline backtests shows where it stands (and how to --resume one that stopped)`)
+      for (const day of sim.days) yield* ledger.record(day)
+      yield* ledger.setBookStatus(book, "completed")
+      // completed: the weekend of its first week holds none of its sessions (2024-01-02 … 2024-01-08), and nothing is to come
+      const completed = yield* Standings.leaderboardReport(window)
+      assert.strictEqual(completed.verdict, `no equity recorded in book ${book} from 2024-01-06 to 2024-01-07 — its backtest is complete: its sessions span 2024-01-02 … 2024-01-08, and the window holds none of them`)
     }).pipe(Effect.provide(env())))
 
   it.effect("the equity report carries exposure, traded dollars, drawdown and SPY's closes on the same sessions", () =>

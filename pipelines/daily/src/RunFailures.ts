@@ -118,5 +118,36 @@ export const failedAndRetriedOf = (runs: ReadonlyArray<RunRecord>) =>
     return { failed, retried }
   })
 
+/** A later run of the day that traded some of a failed run's accounts (`RetriedAccounts`, grouped by that run). */
+export interface Retry {
+  readonly run: string
+  readonly accounts: ReadonlyArray<string>
+}
+
+/** A failed run's accounts with the runs that traded them since: what `runs --json` and `/api/runs` give. */
+export interface FailedSummary extends FailedAccounts {
+  /** The later runs of the day that traded some of `accounts` (each account under the first such run), in run order. */
+  readonly retried: ReadonlyArray<Retry>
+}
+
+/** `retried` (account → the run that traded it) grouped by run, accounts in the order they failed. */
+export const retriesOf = (failed: FailedAccounts, retried: ReadonlyMap<string, string> | undefined): ReadonlyArray<Retry> => {
+  const byRun = new Map<string, Array<string>>()
+  for (const account of failed.accounts) {
+    const by = retried?.get(account)
+    if (by !== undefined) byRun.set(by, [...(byRun.get(by) ?? []), account])
+  }
+  return [...byRun].map(([run, accounts]) => ({ run, accounts }))
+}
+
+/** `failedAndRetriedOf`'s outcome as each failed run's `FailedSummary`, by run id. */
+export const failedSummaries = (
+  { failed, retried }: { readonly failed: ReadonlyMap<string, FailedAccounts>; readonly retried: RetriedAccounts }
+): ReadonlyMap<string, FailedSummary> =>
+  new Map([...failed].map(([id, f]) => [id, { ...f, retried: retriesOf(f, retried.get(id)) }] as const))
+
+/** `failedAndRetriedOf`'s failed accounts with their retries (`FailedSummary`), by run id. */
+export const failedSummariesOf = (runs: ReadonlyArray<RunRecord>) => Effect.map(failedAndRetriedOf(runs), failedSummaries)
+
 /** `failedAndRetriedOf`'s failed accounts alone. */
 export const failedAccountsOf = (runs: ReadonlyArray<RunRecord>) => Effect.map(failedAndRetriedOf(runs), ({ failed }) => failed)

@@ -43,7 +43,7 @@ const equity = Command.make(
       Flag.withDescription("also the leaderboard's paper baselines (RANDOM, MECHANICAL) over the same window, as it ranks them: cash, market values, llm_cost and spy_mark empty; marked_at the moment each is valued at"),
       Flag.withDefault(false)
     ),
-    csv: Flag.Boolean("csv").pipe(Flag.withDescription("print CSV: account,date,equity,cash,long/short market value,gross exposure,traded,llm_cost,spy_close,marked_at,spy_mark,spy_benchmark (default: a table)"), Flag.withDefault(false))
+    csv: Flag.Boolean("csv").pipe(Flag.withDescription("print CSV: account,date,equity,cash,long/short market value,gross exposure,traded,llm_cost,spy_close,marked_at,spy_mark,spy_benchmark (default: a table, whose SPY is spy_benchmark: SPY at the snapshot's moment, marked_at — under the close schedule a backtest's session open, not spy_close, the close)"), Flag.withDefault(false))
   },
   (options) => using(Standings, (s) => s.equity(options))
 ).pipe(describe("Each account's daily equity series from the ledger, beside SPY's close and its price at the snapshot's moment", exits.ledger))

@@ -9,7 +9,7 @@ import { BundleFile, bundleOrigins, type DamagedRun, hashOf, isDamagedRun, type 
 import type { RunCharge } from "@council/llm/RunCharges"
 import type { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
-import { type FailedAccounts, failedAndRetriedOf, type RetriedAccounts, retryAdvice } from "@council/daily/RunFailures"
+import { type FailedAccounts, failedAndRetriedOf, failedSummaries, type FailedSummary, type RetriedAccounts, retriesOf, retryAdvice } from "@council/daily/RunFailures"
 import { CliFailure } from "../CliFailure.ts"
 import { flagOf, listCommand, RunSource } from "../RunSource.ts"
 import { summarize } from "../Progress.ts"
@@ -103,7 +103,7 @@ const damagedRow = (r: DamagedRun) => [r.id, r.tradingDay ?? "?", "damaged", "",
 const MAX_LISTED = 1000
 
 /** A run as `/api/runs` lists it (`RunSummary` of `@council/api`): its record, and what `runs` shows beside it. */
-const runJson = (r: RunRecord, imported: boolean, activity: RunActivity | undefined, charge: RunCharge | undefined, failed: FailedAccounts | undefined) => ({
+const runJson = (r: RunRecord, imported: boolean, activity: RunActivity | undefined, charge: RunCharge | undefined, failed: FailedSummary | undefined) => ({
   ...Schema.encodeSync(RunRecord)(r),
   durationMs: r.finishedAt === null ? null : Date.parse(r.finishedAt) - Date.parse(r.startedAt),
   imported,
@@ -120,9 +120,7 @@ const runJson = (r: RunRecord, imported: boolean, activity: RunActivity | undefi
 const failedNote = (r: RunRecord, f: FailedAccounts, retried: ReadonlyMap<string, string> | undefined, source: RunSource["Service"]) => {
   const head = `run ${r.id}: ${f.accounts.length} of ${f.of} ${f.of === 1 ? "account" : "accounts"} failed (${f.accounts.join(", ")}); `
   if (source.backtest !== undefined) return `${head}a backtest does not run a session again`
-  const byRun = new Map<string, Array<string>>()
-  for (const [account, by] of retried ?? []) byRun.set(by, [...(byRun.get(by) ?? []), account])
-  const done = [...byRun].map(([by, accounts]) => `run again as ${by}, which traded ${accounts.join(", ")}`)
+  const done = retriesOf(f, retried).map(({ accounts, run }) => `run again as ${run}, which traded ${accounts.join(", ")}`)
   const left = f.accounts.filter((a) => retried?.has(a) !== true)
   const command = `pnpm pipeline run daily --date ${r.tradingDay}`
   const advice = left.length === 0 ? [] : f.keyRefused.some((a) => left.includes(a))
@@ -186,9 +184,10 @@ export const listRuns = (limit: number, before: Option.Option<string> = Option.n
     if (json) {
       // a backtest's session names its backtest, as `show --json` and `/api/runs?backtest=` do
       const session = source.backtest === undefined ? {} : { backtest: { id: source.backtest.id } }
+      const summaries = failedSummaries(outcomes)
       const items = entries.map((r) =>
         isDamagedRun(r) ? { id: r.id, tradingDay: r.tradingDay, startedAt: r.startedAt, damage: r.damage, ...session }
-        : { ...runJson(r, imported.has(r.id), activity.get(r.id), charges.get(r.id), failed.get(r.id)), ...session }
+        : { ...runJson(r, imported.has(r.id), activity.get(r.id), charges.get(r.id), summaries.get(r.id)), ...session }
       )
       yield* Console.log(JSON.stringify(items, null, 2))
       if (more !== undefined) yield* Console.error(more)

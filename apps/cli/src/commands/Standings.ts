@@ -232,7 +232,7 @@ const equityOf = (options: EquityOptions, window: Window) =>
     )
     if (options.csv) return yield* Console.log([CSV_HEADER, ...rows, ...paperRows].map((r) => r.join(",")).join("\n"))
     if (rows.length + paperRows.length === 0) {
-      return yield* Console.log(Standings.noEquityYet(book, window, named))
+      return yield* Console.log(yield* Standings.noEquityOf(book, window, named).pipe(Effect.mapError(ledgerFailure)))
     }
     yield* Console.log(table(
       ["ACCOUNT", "DATE", "EQUITY", "CASH", "GROSS EXPOSURE", "TRADED", "DRAWDOWN", "LLM COST", "SPY"],
