@@ -25,6 +25,29 @@ const accepts = (port: number) =>
     socket.once("error", () => resolve(false))
   })
 
+/**
+ * `pnpm -s pipeline backtest` of 2023 for COUNCIL in a fresh home, its own process group, once it reports a rate
+ * (its sessions running) or has closed its stderr; `closed`: every process holding that pipe has exited.
+ */
+const runningBacktest = async () => {
+  const home = tempHome()
+  const pnpm = spawn(process.execPath, [pnpmScript(), "-s", "pipeline", "backtest", "--from", "2023-01-03", "--to", "2023-12-29", "--accounts", "COUNCIL"], {
+    cwd: repository,
+    detached: true,
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let stderr = ""
+  const closed = new Promise<void>((resolve) => pnpm.stderr.once("close", () => resolve()))
+  const running = new Promise<void>((resolve) =>
+    pnpm.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d
+      if (stderr.includes(" sessions/s ")) resolve()
+    }))
+  await Promise.race([running, closed])
+  return { closed, home, pnpm, stderr: () => stderr }
+}
+
 describe("no command hangs or outlives its launcher", () => {
   it("a COUNCIL_HOME under /proc ends at once: nothing to read for runs, a one-line refusal for run daily", async () => {
     const [runs, day] = await Promise.all([
@@ -187,25 +210,11 @@ describe("no command hangs or outlives its launcher", () => {
   }, 120_000)
 
   it("kill -TERM of the pnpm of `pnpm pipeline backtest` alone stops the backtest as interrupted, resumable: no CLI left running", async () => {
-    const home = tempHome()
-    const pnpm = spawn(process.execPath, [pnpmScript(), "-s", "pipeline", "backtest", "--from", "2023-01-03", "--to", "2023-12-29", "--accounts", "COUNCIL"], {
-      cwd: repository,
-      detached: true,
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stderr = ""
-    const closed = new Promise<void>((resolve) => pnpm.stderr.once("close", () => resolve()))
-    const running = new Promise<void>((resolve) =>
-      pnpm.stderr.setEncoding("utf8").on("data", (d: string) => {
-        stderr += d
-        if (stderr.includes(" sessions/s ")) resolve()
-      }))
-    await Promise.race([running, closed])
+    const { closed, home, pnpm, stderr } = await runningBacktest()
     process.kill(pnpm.pid!, "SIGTERM")
     // every process holding the pipe has exited: an orphaned backtest would hold it open to its last session
     await closed
-    const lines = unstamped(stderr)
+    const lines = unstamped(stderr())
     assert.match(lines, /^the launching pnpm exited \(it was sent a signal\): stopping as on SIGTERM$/m)
     const id = /^error: backtest (\S+) interrupted; continue it with: pnpm pipeline backtest --resume \1$/m.exec(lines)?.[1]
     assert.isDefined(id, lines)
@@ -214,31 +223,17 @@ describe("no command hangs or outlives its launcher", () => {
   }, 120_000)
 
   it("SIGINT to the process `pnpm pipeline backtest` runs (the child of pnpm's shell, `… node apps/cli/src/bin.ts backtest …`) stops the backtest part-way, saying how to resume it", async () => {
-    const home = tempHome()
-    const pnpm = spawn(process.execPath, [pnpmScript(), "-s", "pipeline", "backtest", "--from", "2023-01-03", "--to", "2023-12-29", "--accounts", "COUNCIL"], {
-      cwd: repository,
-      detached: true,
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stderr = ""
-    const closed = new Promise<void>((resolve) => pnpm.stderr.once("close", () => resolve()))
-    const running = new Promise<void>((resolve) =>
-      pnpm.stderr.setEncoding("utf8").on("data", (d: string) => {
-        stderr += d
-        if (stderr.includes(" sessions/s ")) resolve()
-      }))
-    await Promise.race([running, closed])
+    const { closed, home, pnpm, stderr } = await runningBacktest()
     // pnpm runs its script through `sh -c`; what that shell runs is the process a user finds as the command
     const children = (pid: number) =>
       readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter((c) => c !== "").map(Number)
     const [shell] = children(pnpm.pid!)
     const [command] = children(shell!)
-    assert.isDefined(command, unstamped(stderr))
+    assert.isDefined(command, unstamped(stderr()))
     assert.match(readFileSync(`/proc/${command}/cmdline`, "utf8").replaceAll("\0", " "), /node apps\/cli\/src\/bin\.ts backtest /)
     process.kill(command!, "SIGINT")
     await closed
-    const lines = unstamped(stderr)
+    const lines = unstamped(stderr())
     const id = /^error: backtest (\S+) interrupted; continue it with: pnpm pipeline backtest --resume \1$/m.exec(lines)?.[1]
     assert.isDefined(id, lines)
     // stopped part-way: the book says interrupted (not completed), and its last session was never reached
