@@ -1,30 +1,20 @@
 import { assert, describe, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import { createServer } from "node:net"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
-import { bin, cliAsync, type CliResult, tempHome, unstamped } from "./CliHarness.ts"
+import { cliAsync, tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
 
 const watch = new URL("./ConnectionWatch.ts", import.meta.url).pathname
 
 /** `pnpm pipeline …` as a real process with every TCP connection attempt logged (and Alpaca's hosts diverted). */
-const watched = (home: string, args: ReadonlyArray<string>, env: Record<string, string>, sink: number) =>
-  new Promise<CliResult & { readonly connections: ReadonlyArray<string> }>((resolve, reject) => {
-    const log = join(home, "..", `connections-${args.join("-")}.log`)
-    const child = spawn(process.execPath, ["--import", watch, bin, ...args], {
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: home, COUNCIL_TEST_CONNECTIONS: log, COUNCIL_TEST_LIVE_SINK: String(sink), ...env }
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-    child.on("error", reject)
-    child.on("close", (code) =>
-      resolve({ code, stdout, stderr: unstamped(stderr), connections: existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").filter((l) => l !== "") : [] }))
-  })
+const watched = async (home: string, args: ReadonlyArray<string>, env: Record<string, string>, sink: number) => {
+  const log = join(home, "..", `connections-${args.join("-")}.log`)
+  const r = await cliAsync(home, args, { COUNCIL_TEST_CONNECTIONS: log, COUNCIL_TEST_LIVE_SINK: String(sink), ...env }, ["--import", watch])
+  return { ...r, connections: existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").filter((l) => l !== "") : [] }
+}
 
 const KEY = "PKLIVEWATCH7Q2M9X4R1Z"
 const LIVE_KEY = "AKLIVEWATCH7Q2M9X4R1Z"
