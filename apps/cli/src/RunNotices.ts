@@ -41,7 +41,8 @@ const startOf = (run: RunRecord, resumed: boolean): Notification => {
     accounts: Option.match(params, { onNone: () => [], onSome: (p) => p.accounts.map((a) => a.id) }),
     dryRun: run.dryRun,
     ...(resumed ? { mode: "resumed" } : run.parentRunId !== null ? { mode: `fork of ${run.parentRunId}` } : {}),
-    ...Option.match(Option.flatMap(params, (p) => Option.fromNullishOr(p.schedule)), { onNone: () => ({}), onSome: (schedule) => ({ schedule }) })
+    ...Option.match(Option.flatMap(params, (p) => Option.fromNullishOr(p.schedule)), { onNone: () => ({}), onSome: (schedule) => ({ schedule }) }),
+    ...Option.match(Option.flatMap(params, (p) => Option.fromNullishOr(p.reconciles)), { onNone: () => ({}), onSome: (reads) => ({ reads }) })
   })
   // the accounts that trade real money, in the headline: a LIVE run never reads as a paper one
   return liveRun(told, live)

@@ -25,7 +25,7 @@ describe("one account's key revoked (401) on a bad morning", () => {
       assert.strictEqual(revoked.code, 1, revoked.stderr)
       assert.match(revoked.stdout, /^CHATGPT\s+failed\s.*401 request is not authorized/m)
       // the log says at the day's first stage which account could not be read
-      assert.match(revoked.stderr, /✓ Reconcile\s+\d+ ms {2}5 accounts read, 0 new fills; could not read CHATGPT \(the next run reads it again\)$/m)
+      assert.match(revoked.stderr, /✓ Reconcile\s+\d+ ms {2}5 accounts read, 0 new fills; could not read CHATGPT \(the session has no snapshot of it until the day is run again\)$/m)
       for (const id of ["CLAUDE", "GROQ", "DEEPSEEK"]) assert.match(revoked.stdout, new RegExp(`^${id}\\s+succeeded\\s+1\\s+0\\s`, "m"))
       // running the day again cannot help until the key is fixed: the closing line says what to fix first
       assert.strictEqual(

@@ -10,7 +10,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { ExecutionReport } from "@council/domain"
+import { ExecutionReport, TradingDay } from "@council/domain"
 import { type RunRecord, RunStore, type StageOutput } from "@council/engine"
 
 /** A completed run's accounts whose execution failed (or could not be evaluated), and of how many accounts. */
@@ -151,3 +151,66 @@ export const failedSummariesOf = (runs: ReadonlyArray<RunRecord>) => Effect.map(
 
 /** `failedAndRetriedOf`'s failed accounts alone. */
 export const failedAccountsOf = (runs: ReadonlyArray<RunRecord>) => Effect.map(failedAndRetriedOf(runs), ({ failed }) => failed)
+
+/**
+ * A completed run's accounts its reconciliation could not read, so the session has no snapshot of them (no
+ * equity point that day, and the leaderboard leaves the day out) — each with its message, and what became of it:
+ * `readBy` a later run of the day that read it (a retry: `reconciles`), `laterBy` a run of a later session that
+ * read it (the ledger moved past the day for it: the day's snapshot can no longer be taken), or neither (running
+ * the day again reads it alone).
+ */
+export interface UnreadAccount {
+  readonly account: string
+  readonly message: string
+  readonly readBy?: string
+  readonly laterBy?: string
+}
+
+const ReconcileAccounts = Schema.Struct({
+  accounts: Schema.Array(Schema.Struct({ account: Schema.String, status: Schema.String, message: Schema.String }))
+})
+const decodeReconcile = Schema.decodeUnknownOption(Schema.toCodecJson(ReconcileAccounts))
+
+/** The last trading day a `stageOutputs` query can name: every run after `from`. */
+const LAST_DAY = "9999-12-31"
+
+/**
+ * Of `runs`, those whose Reconcile could not read an account, by run id (`UnreadAccount`), from this home's own
+ * runs' Reconcile outputs (one query a pipeline, from the runs' first day on). A day's account is told once, by the
+ * first run of the day that could not read it: a retry that reused that run's reconciliation says the same.
+ */
+export const unreadAccountsOf = (runs: ReadonlyArray<RunRecord>) =>
+  Effect.gen(function*() {
+    const unread = new Map<string, Array<UnreadAccount>>()
+    const completed = runs.filter((r) => r.status === "completed" && !r.dryRun)
+    if (completed.length === 0) return unread
+    const listed = new Set(completed.map((r) => r.id))
+    const store = yield* RunStore
+    for (const pipeline of new Set(completed.map((r) => r.pipeline))) {
+      const from = completed.map((r) => r.tradingDay).sort()[0]!
+      const outputs = (yield* store.stageOutputs({ pipeline, stage: "Reconcile", from, to: TradingDay.make(LAST_DAY), origin: "local" })).flatMap((o) => {
+        const report = o.output === undefined ? Option.none() : decodeReconcile(o.output)
+        return Option.isNone(report) ? [] : [{ ...o, accounts: report.value.accounts }]
+      })
+      const told = new Set<string>()
+      for (const o of outputs) {
+        if (o.dryRun) continue
+        for (const a of o.accounts.filter((x) => x.status === "failed")) {
+          const key = `${o.tradingDay} ${a.account}`
+          if (told.has(key)) continue
+          told.add(key)
+          if (!listed.has(o.runId)) continue
+          const reads = outputs.filter((p) => p.startedAt > o.startedAt && p.accounts.some((x) => x.account === a.account && x.status === "recorded"))
+          const readBy = reads.find((p) => p.tradingDay === o.tradingDay)?.runId
+          const laterBy = reads.find((p) => p.tradingDay > o.tradingDay)?.runId
+          const entry: UnreadAccount = readBy !== undefined
+            ? { account: a.account, message: a.message, readBy }
+            : laterBy !== undefined
+            ? { account: a.account, message: a.message, laterBy }
+            : { account: a.account, message: a.message }
+          unread.set(o.runId, [...(unread.get(o.runId) ?? []), entry])
+        }
+      }
+    }
+    return unread
+  })

@@ -27,7 +27,7 @@ import * as StaleData from "../StaleData.ts"
 import { money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
 import { carriedPlans, dayChain, dayReport, paramsOf, unreconciled } from "./DayChain.ts"
-import { ensureNoOtherDayRunning, ensureTradableDay } from "./Session.ts"
+import { ensureNoOtherDayRunning, ensureTradableDay, snapshotsAfter } from "./Session.ts"
 import { awaitingOutcome } from "./AwaitingApproval.ts"
 import { checkMarket, clockAccountAmong, earlyCloseOnly, noSessionLine, type RunMoment } from "./Timing.ts"
 
@@ -130,26 +130,56 @@ const planDay = (options: RunDailyOptions, day: TradingDay, params: DailyParams)
     const report = yield* dayReport(chain)
     const failed = report.accounts.filter(needsRetry).map((a) => a.account)
     const ran = `Trading day ${day} already ran as ${chain[0]!.id}${chain.length > 1 ? ` (retried as ${chain.slice(1).map((r) => r.id).join(", ")})` : ""}`
-    if (failed.length === 0) {
-      return { _tag: "Done", run: last, report: yield* RunNotices.withEquityOf(last.id, report), note: `${ran}; nothing is placed again.` } satisfies DayPlan
-    }
     const root = chain[0]!
     const rootParams = Option.getOrElse(paramsOf(root), () => params)
+    // an account no reconciliation of the day could read has no snapshot of the session (no equity that day): a
+    // retry reads it — its orders are not sent again — unless the ledger has moved past the day for it
+    const unread = yield* unreconciled(chain, rootParams.accounts.map((a) => a.id))
+    const gone = yield* snapshotsAfter(day, unread)
+    const reads = rootParams.accounts.filter((a) => unread.includes(a.id) && !gone.includes(a.id))
+    const done = (why: string | undefined) =>
+      Effect.map(RunNotices.withEquityOf(last.id, report), (withEquity): DayPlan => ({
+        _tag: "Done",
+        run: last,
+        report: withEquity,
+        note: `${ran}; nothing is placed again.${why === undefined ? "" : ` ${why}`}`
+      }))
+    const unfilled = (accounts: ReadonlyArray<string>, why: string) => snapshotGap(day, accounts, why)
+    if (failed.length === 0 && reads.length === 0) return yield* done(gone.length === 0 ? undefined : unfilled(gone, "the ledger has recorded it at a later session"))
     const accounts = rootParams.accounts.filter((a) => failed.includes(a.id))
-    yield* ensureTradableDay(day, accounts, true)
-    // an account the first run could not read at its reconciliation is read by the retry: its session's snapshot
-    const unread = yield* unreconciled(root, failed)
-    const reading = unread.length === 0 ? "" : `; reading ${unread.join(", ")} first (the day's first run could not)`
-    const note = `${ran}; retrying ${failed.join(", ")} with the same orders (same client order ids: what reached the broker is not placed again)${reading}.`
+    if (failed.length === 0) {
+      // reading alone sends nothing, but reads the broker's present: refused (exit 2) when that is past the day
+      const refused = yield* ensureTradableDay(day, reads, true).pipe(
+        Effect.as(undefined),
+        Effect.catchTag("CliFailure", (e) => (e.exitCode === 2 ? Effect.succeed(e.message) : Effect.fail(e)))
+      )
+      if (refused !== undefined) return yield* done(unfilled([...gone, ...reads.map((a) => a.id)], refused))
+    } else {
+      yield* ensureTradableDay(day, [...accounts, ...reads.filter((a) => !failed.includes(a.id))], true)
+    }
+    const reading = reads.length === 0 ? "" : failed.length === 0
+      ? `; reading ${reads.map((a) => a.id).join(", ")} again, which no reconciliation of the day could read (the session has no snapshot of ${reads.length === 1 ? "it" : "them"}); nothing is placed again`
+      : `; reading ${reads.map((a) => a.id).join(", ")} first (no reconciliation of the day could)`
+    const note = failed.length === 0
+      ? `${ran}${reading}.`
+      : `${ran}; retrying ${failed.join(", ")} with the same orders (same client order ids: what reached the broker is not placed again)${reading}.`
     const retry: DailyParams = {
       ...rootParams,
       accounts,
       retryOf: root.id,
       carried: yield* carriedPlans(chain, failed),
-      ...(unread.length === 0 ? {} : { reconciles: unread })
+      ...(reads.length === 0 ? {} : { reconciles: reads.map((a) => a.id) })
     }
     return { _tag: "Retry", root, params: retry, note } satisfies DayPlan
   })
+
+/**
+ * What a day's missing snapshots are and why they stay missing: `accounts` had no reconciliation of `day` that read
+ * them, and `why` they can no longer be read for it.
+ */
+export const snapshotGap = (day: TradingDay, accounts: ReadonlyArray<string>, why: string) =>
+  `The day has no snapshot of ${accounts.join(", ")} (no reconciliation of ${day} could read ${accounts.length === 1 ? "it" : "them"}), and it can no longer be taken: ${why}. ` +
+  `The equity series has no point of ${accounts.length === 1 ? "it" : "them"} on ${day}, and the leaderboard leaves the day out for every account; the orders and fills of the day are in the ledger.`
 
 /** Where the gate stops a run that requires approval and has no decision yet. */
 const pauseOf = (params: DailyParams, checkpoints: ReadonlyArray<Checkpoint>) =>
