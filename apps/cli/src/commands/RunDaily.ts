@@ -9,9 +9,9 @@ import * as Schema from "effect/Schema"
 import { type AccountId, ExecutionReport, needsRetry, RiskVerdict, type RunId, type TradingDay } from "@council/domain"
 import { type Checkpoint, isDamaged, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
 import { select, TradingAccounts } from "@council/broker"
-import { type AccountProfile, Approval, DailyParams, DailyPipeline, newRunParams as newDailyRunParams } from "@council/daily"
+import { type AccountProfile, Approval, DailyParams, DailyPipeline, type KeysFrom, newRunParams as newDailyRunParams } from "@council/daily"
 import { continuation, dayCommand } from "@council/daily/RunActivity"
-import { keyWasRefused, retryAdvice } from "@council/daily/RunFailures"
+import { keysFromOf, keyWasRefused, retryAdvice } from "@council/daily/RunFailures"
 import { AuditTrail } from "@council/llm"
 import type { MarketData } from "@council/market"
 import { FLUSH_WITHIN, flushed, Notifier } from "@council/notify/Notifier"
@@ -42,14 +42,21 @@ export interface RunDailyOptions {
   readonly earlyCloseOnly: boolean
 }
 
-/** A new run's parameters: its accounts, services, council, schedule and as-of moment, and the approval gate. */
+/**
+ * A new run's parameters: its accounts, services, council, schedule and as-of moment, the approval gate, and where
+ * its keys were configured (`keysFrom`, when known: a refused key's advice names it).
+ */
 export const newRunParams = (
   accounts: ReadonlyArray<AccountProfile>,
   services: { readonly broker: string; readonly data: string; readonly pms: string },
   council: Pick<DailyParams, "pms" | "models">,
   at: RunMoment,
-  requireApproval: boolean
-): DailyParams => newDailyRunParams({ accounts, ...services, ...council }, at, requireApproval)
+  requireApproval: boolean,
+  keysFrom?: KeysFrom | undefined
+): DailyParams => newDailyRunParams({ accounts, ...services, ...council, ...(keysFrom === undefined ? {} : { keysFrom }) }, at, requireApproval)
+
+/** Where the configured accounts' keys come from (`TradingAccounts.source`); `undefined` when not read from the environment. */
+export const keysFrom = TradingAccounts.use(({ source }) => Effect.succeed(source))
 
 /** `--accounts a, B` → `["A", "B"]`; a list that names no account (`''`, `,,,`) stays empty and is refused. */
 export const parseAccountList = (accounts: Option.Option<string>) =>
@@ -95,7 +102,7 @@ export const reportOutcome = (run: RunRecord, report: ExecutionReport, json: boo
     if (incomplete.length > 0) {
       return yield* CliFailure.failed(
         `${incomplete.length} of ${report.accounts.length} accounts failed: ${incomplete.map((a) => a.account).join(", ")}` +
-          (report.dryRun ? "" : ` (${retryAdvice(incomplete.map((a) => a.account), incomplete.filter(keyWasRefused).map((a) => a.account), again)})`)
+          (report.dryRun ? "" : ` (${retryAdvice(incomplete.map((a) => a.account), incomplete.filter(keyWasRefused).map((a) => a.account), again, keysFromOf(run.params))})`)
       )
     }
   })
@@ -163,8 +170,11 @@ const planDay = (options: RunDailyOptions, day: TradingDay, params: DailyParams)
     const note = failed.length === 0
       ? `${ran}${reading}.`
       : `${ran}; retrying ${failed.join(", ")} with the same orders (same client order ids: what reached the broker is not placed again)${reading}.`
+    // the retry sends with this command's keys: a refused one is told where they are configured now
+    const { keysFrom: _recorded, ...rootRest } = rootParams
     const retry: DailyParams = {
-      ...rootParams,
+      ...rootRest,
+      ...(params.keysFrom === undefined ? {} : { keysFrom: params.keysFrom }),
       accounts,
       retryOf: root.id,
       carried: yield* carriedPlans(chain, failed),

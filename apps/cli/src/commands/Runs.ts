@@ -14,6 +14,7 @@ import {
   failedAndRetriedOf,
   failedSummaries,
   type FailedSummary,
+  keysFromOf,
   type RetriedAccounts,
   retriesOf,
   retryAdvice,
@@ -134,7 +135,7 @@ const failedNote = (r: RunRecord, f: FailedAccounts, retried: ReadonlyMap<string
   const left = f.accounts.filter((a) => retried?.has(a) !== true)
   const command = `pnpm pipeline run daily --date ${r.tradingDay}`
   const advice = left.length === 0 ? [] : f.keyRefused.some((a) => left.includes(a))
-    ? [retryAdvice(left, f.keyRefused.filter((a) => left.includes(a)), command)]
+    ? [retryAdvice(left, f.keyRefused.filter((a) => left.includes(a)), command, keysFromOf(r.params))]
     : [`run the day again to retry ${left.length === 1 ? "it" : "them"}: ${command}`]
   return `${head}${[...done, ...advice].join("; ")}`
 }
