@@ -104,6 +104,8 @@ describe("an account whose reconciliation failed though it traded", () => {
       assert.strictEqual(friday.code, 0, friday.stderr)
       assert.match(friday.stdout, /^GEMINI\s+succeeded\s+1\s+0\s+-\s/m)
       assert.match(friday.stderr, /could not read GEMINI \(the session has no snapshot of it until the day is run again\)/)
+      // the operator hears it (stderr and Slack), with the command
+      assert.include(friday.stderr, "WARN No snapshot of GEMINI for 2026-06-05 — the day's reconciliation could not read it: its equity and the leaderboard miss the day until it is read; run the day again to read it alone (nothing is placed again): pnpm pipeline run daily --date 2026-06-05")
       const first = runIdOf(friday.stdout)
       const placed = proxy.seen.filter((s) => s === "POST /v2/orders").length
       assert.isAbove(placed, 0)
@@ -127,6 +129,7 @@ describe("an account whose reconciliation failed though it traded", () => {
       assert.strictEqual(again.code, 0, again.stderr)
       assert.include(again.stderr, `already ran as ${first}; reading GEMINI again, which no reconciliation of the day could read (the session has no snapshot of it); nothing is placed again.`)
       assert.match(again.stderr, /✓ Reconcile\s+\d+ ms {2}1 account read/)
+      assert.notInclude(again.stderr, "No snapshot")
       assert.match(again.stderr, /Run started 2026-06-05 — .* \| reads GEMINI again, sends nothing/)
       // exactly once: the retry read GEMINI and sent it nothing (its order is the first run's, at the exchange)
       const retried = proxy.seen.slice(seen)

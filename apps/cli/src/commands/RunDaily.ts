@@ -265,13 +265,19 @@ export const executeRun = <R>(
       yield* RunNotices.awaiting(result.run, verdict, idle)
       return { _tag: "Awaiting", run: result.run, verdict, idle } as const
     }
+    const chain = dryRun ? [] : yield* dayChain(day, accounts)
     const report = yield* RunNotices.withEquityOf(
       result.run.id,
       dryRun
         ? yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie)
-        : yield* dayReport(yield* dayChain(day, accounts))
+        : yield* dayReport(chain)
     )
     yield* RunNotices.summary(result.run, report)
+    // what no reconciliation of the day could read, though it traded, has no snapshot of the session: said, with how
+    // to fill it (a failed account's retry reads it as well: the closing line says to run the day again already)
+    const traded = accounts.filter((a) => report.accounts.some((x) => x.account === a.id && !needsRetry(x))).map((a) => a.id)
+    const unread = yield* unreconciled(chain, traded)
+    if (unread.length > 0) yield* RunNotices.unreadSnapshot(day, unread, again, RunNotices.liveOf(accounts.filter((a) => unread.includes(a.id))))
     return { _tag: "Done", run: result.run, report } as const
   })
 
