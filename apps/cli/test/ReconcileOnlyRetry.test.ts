@@ -125,7 +125,8 @@ describe("an account whose reconciliation failed though it traded", () => {
 
       proxy.failing = false
       const seen = proxy.seen.length
-      const again = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)
+      // after the close, past the cutoff for sending: reading sends nothing, so it is not refused
+      const again = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--at", "16:30"], env)
       assert.strictEqual(again.code, 0, again.stderr)
       assert.include(again.stderr, `already ran as ${first}; reading GEMINI again, which no reconciliation of the day could read (the session has no snapshot of it); nothing is placed again.`)
       assert.match(again.stderr, /✓ Reconcile\s+\d+ ms {2}1 account read/)

@@ -462,7 +462,10 @@ export const runDaily = <E, R>(
     // best effort: a home this process cannot write (read-only) still shows the day that ran
     if (plan._tag === "Done") yield* retellCut(day, plan.run, plan.report).pipe(Effect.provide(AppLayer.tradingWith(moment, "create")), Effect.ignore)
     if (yield* settledOutcome(plan, options.json, again)) return
-    const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly, RunNotices.liveOf(params.accounts)).pipe(Effect.provide(probe))
+    // a retry that only reads (its accounts all traded) sends nothing: the send cutoff is not its; the session rule
+    // (the broker's session is still the day's) was checked as it was planned
+    const readsOnly = plan._tag === "Retry" && plan.params.accounts.length === 0
+    const verdict = readsOnly ? "trade" : yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly, RunNotices.liveOf(params.accounts)).pipe(Effect.provide(probe))
     if (verdict !== "trade") return yield* untradedJson(options.json, { tradingDay: day, outcome: verdict.skipped, message: verdict.message })
     // a run continued asks with the lineup it started with, not this command line's
     const seated = plan._tag === "Resume" ? yield* resumed(plan.run) : council
