@@ -189,4 +189,38 @@ describe("an account whose reconciliation failed though it traded", () => {
       await served.stop()
     }
   }, 120_000)
+
+  it("beside an account whose execution failed, the retry sends that one's orders and reads both, sending the traded one nothing", async () => {
+    const served = await serveExchange(tempHome())
+    const gemini = served.keys.find((k) => k.account === "GEMINI")!
+    const proxy = await readFault(served.url, gemini.keyId)
+    const home = tempHome()
+    const good = configVia(served, "GEMINI", proxy.url)
+    // GROQ's key refused (401): it reads nothing and sends nothing until it is fixed
+    const refused = JSON.stringify((JSON.parse(good) as ReadonlyArray<{ readonly id: string; readonly credentials: object }>).map((a) =>
+      a.id === "GROQ" ? { ...a, credentials: { ...a.credentials, secretKey: "revokedRevokedRevokedRevokedRevoked0000" } } : a
+    ))
+    try {
+      const friday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], { TRADING_ACCOUNTS_CONFIG: refused })
+      assert.strictEqual(friday.code, 1, friday.stderr)
+      assert.match(friday.stdout, /^GROQ\s+failed\s/m)
+      assert.match(friday.stdout, /^GEMINI\s+succeeded\s+1\s/m)
+      assert.match(friday.stderr, /could not read GEMINI, GROQ \(/)
+      const placed = proxy.seen.filter((s) => s === "POST /v2/orders").length
+      proxy.failing = false
+      const seen = proxy.seen.length
+      const again = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], { TRADING_ACCOUNTS_CONFIG: good })
+      assert.strictEqual(again.code, 0, again.stderr)
+      assert.include(again.stderr, "; retrying GROQ with the same orders (same client order ids: what reached the broker is not placed again); reading GEMINI, GROQ first (no reconciliation of the day could).")
+      assert.match(again.stderr, /✓ Reconcile\s+\d+ ms {2}2 accounts read/)
+      assert.match(again.stdout, /^GROQ\s+succeeded\s+1\s/m)
+      assert.deepStrictEqual(proxy.seen.slice(seen).filter((s) => !s.startsWith("GET ")), [])
+      assert.strictEqual(proxy.seen.filter((s) => s === "POST /v2/orders").length, placed)
+      const csv = await cliOk(home, ["equity", "--csv"], { TRADING_ACCOUNTS_CONFIG: good })
+      assert.deepStrictEqual([equityDays(csv, "GEMINI"), equityDays(csv, "GROQ")], [["2026-06-05"], ["2026-06-05"]])
+    } finally {
+      await proxy.close()
+      await served.stop()
+    }
+  }, 120_000)
 })
