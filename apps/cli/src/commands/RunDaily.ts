@@ -151,8 +151,7 @@ const planDay = (options: RunDailyOptions, day: TradingDay, params: DailyParams)
         report: withEquity,
         note: `${ran}; nothing is placed again.${why === undefined ? "" : ` ${why}`}`
       }))
-    const unfilled = (accounts: ReadonlyArray<string>, why: string) => snapshotGap(day, accounts, why)
-    if (failed.length === 0 && reads.length === 0) return yield* done(gone.length === 0 ? undefined : unfilled(gone, "the ledger has recorded it at a later session"))
+    if (failed.length === 0 && reads.length === 0) return yield* done(gone.length === 0 ? undefined : snapshotGap(day, gone, "the ledger has recorded it at a later session"))
     const accounts = rootParams.accounts.filter((a) => failed.includes(a.id))
     if (failed.length === 0) {
       // reading alone sends nothing, but reads the broker's present: refused (exit 2) when that is past the day
@@ -160,7 +159,7 @@ const planDay = (options: RunDailyOptions, day: TradingDay, params: DailyParams)
         Effect.as(undefined),
         Effect.catchTag("CliFailure", (e) => (e.exitCode === 2 ? Effect.succeed(e.message) : Effect.fail(e)))
       )
-      if (refused !== undefined) return yield* done(unfilled([...gone, ...reads.map((a) => a.id)], refused))
+      if (refused !== undefined) return yield* done(snapshotGap(day, [...gone, ...reads.map((a) => a.id)], refused))
     } else {
       yield* ensureTradableDay(day, [...accounts, ...reads.filter((a) => !failed.includes(a.id))], true)
     }
