@@ -130,7 +130,7 @@ const run = Command.make(
           const council = yield* Llm.forRun(options.pms, accounts.map((a) => a.id))
           const readClock = (ids: Parameters<typeof Timing.clockOf>[0]) => Effect.provide(Timing.clockOf(ids), AppLayer.probing)
           const at = yield* Timing.resolveRunMoment(options, accounts.map((a) => a.id), readClock)
-          const params = RunDaily.newRunParams(accounts, yield* AppLayer.describe, council.params, at, options.requireApproval)
+          const params = RunDaily.newRunParams(accounts, yield* AppLayer.describe, council.params, at, options.requireApproval, yield* RunDaily.keysFrom)
           yield* RunDaily.runDaily(options, at, params, council, (run) => Llm.forResume(run, council))
         }))
       ))

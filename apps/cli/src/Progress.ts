@@ -17,7 +17,7 @@ const summaries: Record<string, (output: never) => string> = {
     const unread = r.accounts.filter((a) => a.status === "failed")
     const fills = read.reduce((n, a) => n + (a.newFills ?? a.fills), 0)
     return `${counted(read.length, "account")} read, ${counted(fills, "new fill")}` +
-      (unread.length > 0 ? `; could not read ${unread.map((a) => a.account).join(", ")} (the next run reads it again)` : "")
+      (unread.length > 0 ? `; could not read ${unread.map((a) => a.account).join(", ")} (the session has no snapshot of it until the day is run again)` : "")
   },
   FetchData: (s: MarketSnapshot) => `${s.universe.length} symbols as of ${s.asOf}`,
   PmPitches: (b: PitchBook) =>

@@ -41,7 +41,8 @@ const startOf = (run: RunRecord, resumed: boolean): Notification => {
     accounts: Option.match(params, { onNone: () => [], onSome: (p) => p.accounts.map((a) => a.id) }),
     dryRun: run.dryRun,
     ...(resumed ? { mode: "resumed" } : run.parentRunId !== null ? { mode: `fork of ${run.parentRunId}` } : {}),
-    ...Option.match(Option.flatMap(params, (p) => Option.fromNullishOr(p.schedule)), { onNone: () => ({}), onSome: (schedule) => ({ schedule }) })
+    ...Option.match(Option.flatMap(params, (p) => Option.fromNullishOr(p.schedule)), { onNone: () => ({}), onSome: (schedule) => ({ schedule }) }),
+    ...Option.match(Option.flatMap(params, (p) => Option.fromNullishOr(p.reconciles)), { onNone: () => ({}), onSome: (reads) => ({ reads }) })
   })
   // the accounts that trade real money, in the headline: a LIVE run never reads as a paper one
   return liveRun(told, live)
@@ -86,6 +87,17 @@ export const observed = <A, E, R>(run: Effect.Effect<A, E, R>) =>
  */
 export const offSchedule = (line: string, live: ReadonlyArray<string>) =>
   tell(liveRun({ level: "WARN", subject: "Run off its schedule's time", body: line }, live))
+
+/**
+ * A day's run that completed though its reconciliation could not read `accounts` (they traded): WARN, so Slack
+ * hears it — the day has no snapshot of them until it is run again (`again`), which reads them alone.
+ */
+export const unreadSnapshot = (day: TradingDay, accounts: ReadonlyArray<string>, again: string, live: ReadonlyArray<string>) =>
+  tell(liveRun({
+    level: "WARN",
+    subject: `No snapshot of ${accounts.join(", ")} for ${day}`,
+    body: `the day's reconciliation could not read ${accounts.length === 1 ? "it" : "them"}: its equity and the leaderboard miss the day until ${accounts.length === 1 ? "it is" : "they are"} read; run the day again to read ${accounts.length === 1 ? "it" : "them"} alone (nothing is placed again): ${again}`
+  }, live))
 
 /** A run that failed, with its error; `live`: its accounts that trade real money, named after the subject. */
 export const runFailed = (what: string, error: unknown, live: ReadonlyArray<string>) => tell(failure({ what, error, live }))

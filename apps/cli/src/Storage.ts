@@ -17,7 +17,7 @@ import * as EnvFile from "./EnvFile.ts"
  * The checked settings and the configured accounts (through the LIVE guard); nothing opened, nothing written. A `.env`
  * Council does not read is said first (`EnvFile`).
  */
-export const configured = Layer.unwrap(AppSettings.use((s) => Effect.succeed(TradingAccounts.layer(s.accounts.accounts)))).pipe(
+export const configured = Layer.unwrap(AppSettings.use((s) => Effect.succeed(TradingAccounts.layer(s.accounts.accounts, s.accounts.source)))).pipe(
   Layer.provideMerge(Layer.effect(AppSettings, Effect.andThen(EnvFile.notice, load)))
 )
 

@@ -25,19 +25,19 @@ describe("one account's key revoked (401) on a bad morning", () => {
       assert.strictEqual(revoked.code, 1, revoked.stderr)
       assert.match(revoked.stdout, /^CHATGPT\s+failed\s.*401 request is not authorized/m)
       // the log says at the day's first stage which account could not be read
-      assert.match(revoked.stderr, /✓ Reconcile\s+\d+ ms {2}5 accounts read, 0 new fills; could not read CHATGPT \(the next run reads it again\)$/m)
+      assert.match(revoked.stderr, /✓ Reconcile\s+\d+ ms {2}5 accounts read, 0 new fills; could not read CHATGPT \(the session has no snapshot of it until the day is run again\)$/m)
       for (const id of ["CLAUDE", "GROQ", "DEEPSEEK"]) assert.match(revoked.stdout, new RegExp(`^${id}\\s+succeeded\\s+1\\s+0\\s`, "m"))
       // running the day again cannot help until the key is fixed: the closing line says what to fix first
       assert.strictEqual(
         revoked.stderr.trim().split("\n").at(-1),
-        "error: 1 of 6 accounts failed: CHATGPT (the broker refused the key of CHATGPT: fix ALPACA_CHATGPT_KEY_ID / ALPACA_CHATGPT_SECRET_KEY (or the credentials in TRADING_ACCOUNTS_CONFIG), then run the day again with: pnpm pipeline run daily --date 2026-06-08; nothing is placed twice)"
+        "error: 1 of 6 accounts failed: CHATGPT (the broker refused the key of CHATGPT: fix the credentials of CHATGPT's entry in TRADING_ACCOUNTS_CONFIG, then run the day again with: pnpm pipeline run daily --date 2026-06-08; nothing is placed twice)"
       )
       assert.notInclude(accountsWithOrders(exchangeHome), "CHATGPT")
       // `runs` says the same under the run: the key first, then the day again
       const listed = await cliInProcess(home, ["runs"])
       assert.include(
         listed.stdout.split("\n"),
-        `run ${runIdOf(revoked.stdout)}: 1 of 6 accounts failed (CHATGPT); the broker refused the key of CHATGPT: fix ALPACA_CHATGPT_KEY_ID / ALPACA_CHATGPT_SECRET_KEY (or the credentials in TRADING_ACCOUNTS_CONFIG), then run the day again with: pnpm pipeline run daily --date 2026-06-08; nothing is placed twice`
+        `run ${runIdOf(revoked.stdout)}: 1 of 6 accounts failed (CHATGPT); the broker refused the key of CHATGPT: fix the credentials of CHATGPT's entry in TRADING_ACCOUNTS_CONFIG, then run the day again with: pnpm pipeline run daily --date 2026-06-08; nothing is placed twice`
       )
       assert.includeMembers([...accountsWithOrders(exchangeHome)], ["CLAUDE", "GROQ", "DEEPSEEK"])
 

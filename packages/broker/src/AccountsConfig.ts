@@ -46,11 +46,11 @@ import {
 import * as HeaderKey from "@council/io/HeaderKey"
 import { duplicateKey, syntaxError } from "./JsonSyntax.ts"
 import * as LiveGuard from "./LiveGuard.ts"
-import { embeddedAccounts, TradingAccounts } from "./TradingAccounts.ts"
+import { type AccountsSource, embeddedAccounts, TradingAccounts } from "./TradingAccounts.ts"
 
 export { ALLOW_LIVE_VALUE, ALLOW_LIVE_VARIABLE } from "./LiveGuard.ts"
 
-export type AccountsSource = "TRADING_ACCOUNTS_CONFIG" | "per-account variables" | "PAPER_ALPACA_*" | "embedded default"
+export type { AccountsSource } from "./TradingAccounts.ts"
 
 export interface LoadedAccounts {
   readonly source: AccountsSource
@@ -415,5 +415,5 @@ export const load: Effect.Effect<LoadedAccounts, AccountConfigError> = Effect.ge
 /** `TradingAccounts` from the environment. */
 export const layer: Layer.Layer<TradingAccounts, AccountConfigError> = Layer.effect(
   TradingAccounts,
-  Effect.map(load, ({ accounts }) => TradingAccounts.of({ all: accounts }))
+  Effect.map(load, ({ accounts, source }) => TradingAccounts.of({ all: accounts, source }))
 )

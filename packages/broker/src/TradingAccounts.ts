@@ -24,11 +24,19 @@ export class AccountSelectionError extends Schema.TaggedError<AccountSelectionEr
 export const embeddedAccounts = (): ReadonlyArray<AccountConfig> =>
   DEFAULT_ACCOUNTS.map((id) => ({ id: AccountId.make(id), mode: "PAPER" as const, settings: defaultAccountSettings }))
 
-/** The configured accounts, every one through the LIVE guard (`LiveGuard.guard`). */
+/** Where the accounts (and their keys) were configured: the first source `AccountsConfig.load` found. */
+export type AccountsSource = "TRADING_ACCOUNTS_CONFIG" | "per-account variables" | "PAPER_ALPACA_*" | "embedded default"
+
+/**
+ * The configured accounts, every one through the LIVE guard (`LiveGuard.guard`), and where they were configured
+ * (`source`; absent when built otherwise than from the environment, as tests do).
+ */
 export class TradingAccounts extends Context.Service<TradingAccounts, {
   readonly all: ReadonlyArray<GuardedAccount>
+  readonly source?: AccountsSource
 }>()("@council/broker/TradingAccounts") {
-  static readonly layer = (accounts: ReadonlyArray<GuardedAccount>) => Layer.succeed(TradingAccounts, { all: accounts })
+  static readonly layer = (accounts: ReadonlyArray<GuardedAccount>, source?: AccountsSource) =>
+    Layer.succeed(TradingAccounts, source === undefined ? { all: accounts } : { all: accounts, source })
 }
 
 /**

@@ -73,6 +73,8 @@ export interface RunStart {
   readonly mode?: string
   /** E.g. `close`, `after-close`. */
   readonly schedule?: string
+  /** The accounts a retry reconciles again (`reconciles`): read, their orders not sent again. */
+  readonly reads?: ReadonlyArray<AccountId>
 }
 
 /** `Run started 2024-11-15` — run id, as-of day, accounts, and dry run / mode / schedule when they apply. */
@@ -83,7 +85,9 @@ export const runStarted = (run: RunStart): Notification => ({
     `run ${run.runId}, data as of ${run.asOf}${run.mode === undefined ? "" : `, ${run.mode}`}${
       run.schedule === undefined ? "" : `, schedule ${run.schedule}`
     }`,
-    `${run.accounts.length} account${run.accounts.length === 1 ? "" : "s"}: ${run.accounts.join(", ")}`
+    run.accounts.length === 0 && run.reads !== undefined
+      ? `reads ${run.reads.join(", ")} again, sends nothing`
+      : `${run.accounts.length} account${run.accounts.length === 1 ? "" : "s"}: ${run.accounts.join(", ")}${run.reads === undefined ? "" : `; reads ${run.reads.join(", ")} again`}`
   ])
 })
 

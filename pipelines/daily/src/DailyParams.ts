@@ -18,6 +18,9 @@ import {
 import { RunContext } from "@council/engine"
 import { Lineup } from "@council/llm"
 import { BookId, liveBook } from "@council/tracking"
+import { KeysFrom } from "./RunFailures.ts"
+
+export { KeysFrom } from "./RunFailures.ts"
 
 /** An account as a run remembers it: no credentials, so params can be exported and replayed anywhere. */
 export const AccountProfile = Schema.Struct({
@@ -125,7 +128,15 @@ export const DailyParams = Schema.Struct({
    * Reconcile) read every page of them when one listing comes back full (`OpenOrderPages`). Absent (runs from
    * before it): one listing, the newest 500, as they recorded it — a replay of such a run asks no further page.
    */
-  openOrders: Schema.optionalKey(Schema.Literal("every"))
+  openOrders: Schema.optionalKey(Schema.Literal("every")),
+  /**
+   * Where the run's accounts and their keys were configured (`TRADING_ACCOUNTS_CONFIG`, the `per-account variables`
+   * `ALPACA_<NAME>_*`, `PAPER_ALPACA_*`, or the `embedded default`): an account whose key the broker refuses is told
+   * to fix it there (`RunFailures.keyRefusedAdvice`) — names only, never a value. A retry records its own (the keys
+   * it sent with). Absent (runs from before it): the advice named `ALPACA_<NAME>_*` first, then
+   * `TRADING_ACCOUNTS_CONFIG`, as those runs recorded it.
+   */
+  keysFrom: Schema.optionalKey(KeysFrom)
 })
 export type DailyParams = typeof DailyParams.Type
 
@@ -274,6 +285,9 @@ export const recognizesEarlierExits = Effect.map(runParams, (p) => p.failedAccou
 
 /** The accounts a retry reconciles again (`reconciles`); `undefined`: every configured account (any other run). */
 export const runReconciles = Effect.map(runParams, (p) => p.reconciles)
+
+/** Where the run's keys were configured (`keysFrom`); `undefined`: a run from before it recorded that. */
+export const runKeysFrom = Effect.map(runParams, (p) => p.keysFrom)
 
 /** Whether an account's open orders are read page after page past a full listing (`openOrders: every`); runs from before: no. */
 export const readsEveryOpenOrder = Effect.map(runParams, (p) => p.openOrders === "every")

@@ -10,7 +10,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { ExecutionReport } from "@council/domain"
+import { ExecutionReport, TradingDay } from "@council/domain"
 import { type RunRecord, RunStore, type StageOutput } from "@council/engine"
 
 /** A completed run's accounts whose execution failed (or could not be evaluated), and of how many accounts. */
@@ -21,6 +21,16 @@ export interface FailedAccounts {
   readonly keyRefused: ReadonlyArray<string>
 }
 
+/** Where a run's accounts and their keys were configured (`AccountsConfig`'s sources, `TradingAccounts.source`). */
+export const KeysFrom = Schema.Literals(["TRADING_ACCOUNTS_CONFIG", "per-account variables", "PAPER_ALPACA_*", "embedded default"])
+export type KeysFrom = typeof KeysFrom.Type
+
+const decodeKeysFrom = Schema.decodeUnknownOption(Schema.Struct({ keysFrom: Schema.optionalKey(KeysFrom) }))
+
+/** Where a run's keys were configured, as its parameters recorded (`keysFrom`); `undefined` for runs from before it. */
+export const keysFromOf = (params: unknown): KeysFrom | undefined =>
+  Option.getOrUndefined(Option.flatMap(decodeKeysFrom(params), (p) => Option.fromNullishOr(p.keysFrom)))
+
 /** The variables that hold an account's key pair (`AccountsConfig`'s names), key id first. */
 export const keyVariables = (account: string): readonly [string, string] =>
   account === "DEFAULT_PAPER"
@@ -30,14 +40,31 @@ export const keyVariables = (account: string): readonly [string, string] =>
 const KEY_REFUSED = "its key was refused: fix "
 
 /**
- * What an account whose key pair the broker refused (401) is told in its execution message: running the day again
- * alone fails the same way, so it names the variables that hold the pair (`keyVariables`, else the entry's
- * credentials in `TRADING_ACCOUNTS_CONFIG`).
+ * Where `account`'s key pair is to be fixed, by where the run's keys were configured (`keysFrom`): the entry's
+ * credentials in `TRADING_ACCOUNTS_CONFIG`, or the variables that hold the pair (`keyVariables`). Names only, never
+ * a value. Unknown (`undefined`, a run from before it recorded `keysFrom`; the embedded default, which has no keys):
+ * the variables, else the JSON's entry, as those runs said.
  */
-export const keyRefusedAdvice = (account: string): string => {
+export const keyPlace = (account: string, keysFrom: KeysFrom | undefined): string => {
   const [keyId, secretKey] = keyVariables(account)
-  return `${KEY_REFUSED}${keyId} / ${secretKey} (or its credentials in TRADING_ACCOUNTS_CONFIG), then run the day again`
+  switch (keysFrom) {
+    case "TRADING_ACCOUNTS_CONFIG":
+      return `the credentials of ${account}'s entry in TRADING_ACCOUNTS_CONFIG`
+    case "per-account variables":
+    case "PAPER_ALPACA_*":
+      return `${keyId} / ${secretKey}`
+    default:
+      return `${keyId} / ${secretKey} (or its credentials in TRADING_ACCOUNTS_CONFIG)`
+  }
 }
+
+/**
+ * What an account whose key pair the broker refused (401) is told in its execution message: running the day again
+ * alone fails the same way, so it names where the pair is configured (`keyPlace`, by the run's recorded `keysFrom`:
+ * a replay of a run from before it says what that run said).
+ */
+export const keyRefusedAdvice = (account: string, keysFrom: KeysFrom | undefined): string =>
+  `${KEY_REFUSED}${keyPlace(account, keysFrom)}, then run the day again`
 
 /**
  * Whether a failed account's message is a refused key's (`keyRefusedAdvice`). Read from its words rather than kept in
@@ -50,11 +77,20 @@ export const keyWasRefused = (execution: { readonly message: string }): boolean 
  * to retry them — but an account whose key the broker refused (`keyRefused`, 401) fails the same way until its key
  * is fixed, so its key's variables are named first.
  */
-export const retryAdvice = (failed: ReadonlyArray<string>, keyRefused: ReadonlyArray<string>, command: string | undefined): string => {
+export const retryAdvice = (
+  failed: ReadonlyArray<string>,
+  keyRefused: ReadonlyArray<string>,
+  command: string | undefined,
+  keysFrom?: KeysFrom | undefined
+): string => {
   const again = command === undefined ? "" : ` with: ${command}`
   const retried = failed.filter((a) => !keyRefused.includes(a))
   if (keyRefused.length === 0) return `run the day again to retry ${retried.length === 1 ? "it" : "them"}${again}; nothing is placed twice`
-  const fix = `fix ${keyRefused.map((a) => keyVariables(a).join(" / ")).join(", ")} (or the credentials in TRADING_ACCOUNTS_CONFIG)`
+  const fix = keysFrom === "TRADING_ACCOUNTS_CONFIG"
+    ? `fix the credentials of ${keyRefused.length === 1 ? `${keyRefused[0]}'s entry` : `the entries of ${keyRefused.join(", ")}`} in TRADING_ACCOUNTS_CONFIG`
+    : keysFrom === "per-account variables" || keysFrom === "PAPER_ALPACA_*"
+    ? `fix ${keyRefused.map((a) => keyVariables(a).join(" / ")).join(", ")}`
+    : `fix ${keyRefused.map((a) => keyVariables(a).join(" / ")).join(", ")} (or the credentials in TRADING_ACCOUNTS_CONFIG)`
   const whose = `the broker refused the key of ${keyRefused.join(", ")}`
   return retried.length === 0
     ? `${whose}: ${fix}, then run the day again${again}; nothing is placed twice`
@@ -151,3 +187,66 @@ export const failedSummariesOf = (runs: ReadonlyArray<RunRecord>) => Effect.map(
 
 /** `failedAndRetriedOf`'s failed accounts alone. */
 export const failedAccountsOf = (runs: ReadonlyArray<RunRecord>) => Effect.map(failedAndRetriedOf(runs), ({ failed }) => failed)
+
+/**
+ * A completed run's accounts its reconciliation could not read, so the session has no snapshot of them (no
+ * equity point that day, and the leaderboard leaves the day out) — each with its message, and what became of it:
+ * `readBy` a later run of the day that read it (a retry: `reconciles`), `laterBy` a run of a later session that
+ * read it (the ledger moved past the day for it: the day's snapshot can no longer be taken), or neither (running
+ * the day again reads it alone).
+ */
+export interface UnreadAccount {
+  readonly account: string
+  readonly message: string
+  readonly readBy?: string
+  readonly laterBy?: string
+}
+
+const ReconcileAccounts = Schema.Struct({
+  accounts: Schema.Array(Schema.Struct({ account: Schema.String, status: Schema.String, message: Schema.String }))
+})
+const decodeReconcile = Schema.decodeUnknownOption(Schema.toCodecJson(ReconcileAccounts))
+
+/** The last trading day a `stageOutputs` query can name: every run after `from`. */
+const LAST_DAY = "9999-12-31"
+
+/**
+ * Of `runs`, those whose Reconcile could not read an account, by run id (`UnreadAccount`), from this home's own
+ * runs' Reconcile outputs (one query a pipeline, from the runs' first day on). A day's account is told once, by the
+ * first run of the day that could not read it: a retry that reused that run's reconciliation says the same.
+ */
+export const unreadAccountsOf = (runs: ReadonlyArray<RunRecord>) =>
+  Effect.gen(function*() {
+    const unread = new Map<string, Array<UnreadAccount>>()
+    const completed = runs.filter((r) => r.status === "completed" && !r.dryRun)
+    if (completed.length === 0) return unread
+    const listed = new Set(completed.map((r) => r.id))
+    const store = yield* RunStore
+    for (const pipeline of new Set(completed.map((r) => r.pipeline))) {
+      const from = completed.map((r) => r.tradingDay).sort()[0]!
+      const outputs = (yield* store.stageOutputs({ pipeline, stage: "Reconcile", from, to: TradingDay.make(LAST_DAY), origin: "local" })).flatMap((o) => {
+        const report = o.output === undefined ? Option.none() : decodeReconcile(o.output)
+        return Option.isNone(report) ? [] : [{ ...o, accounts: report.value.accounts }]
+      })
+      const told = new Set<string>()
+      for (const o of outputs) {
+        if (o.dryRun) continue
+        for (const a of o.accounts.filter((x) => x.status === "failed")) {
+          const key = `${o.tradingDay} ${a.account}`
+          if (told.has(key)) continue
+          told.add(key)
+          if (!listed.has(o.runId)) continue
+          const reads = outputs.filter((p) => p.startedAt > o.startedAt && p.accounts.some((x) => x.account === a.account && x.status === "recorded"))
+          const readBy = reads.find((p) => p.tradingDay === o.tradingDay)?.runId
+          const laterBy = reads.find((p) => p.tradingDay > o.tradingDay)?.runId
+          const entry: UnreadAccount = readBy !== undefined
+            ? { account: a.account, message: a.message, readBy }
+            : laterBy !== undefined
+            ? { account: a.account, message: a.message, laterBy }
+            : { account: a.account, message: a.message }
+          unread.set(o.runId, [...(unread.get(o.runId) ?? []), entry])
+        }
+      }
+    }
+    return unread
+  })

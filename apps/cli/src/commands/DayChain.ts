@@ -1,7 +1,7 @@
 /**
  * A trading day's chain of runs as `run daily` reads it — the day's first run and the retries of its failed accounts
  * (`dayChain`) — and what a retry takes from it: each account's latest outcome (`dayReport`), the gate's decisions to
- * send again (`carriedPlans`) and the accounts the first run's reconciliation could not read (`unreconciled`).
+ * send again (`carriedPlans`) and the accounts no reconciliation of the day could read (`unreconciled`).
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -82,15 +82,19 @@ export const carriedPlans = (chain: ReadonlyArray<RunRecord>, accounts: Readonly
   })
 
 /**
- * Of `accounts` (a retry's), those the day's first run (`root`) could not read at its reconciliation: the retry
- * reconciles them again (`reconciles`), or they would have no snapshot of the session. A first run without a
- * readable Reconcile checkpoint has none to name.
+ * Of `accounts` (the day's), those the day has no snapshot of: the latest reconciliation of each across the chain —
+ * the first run's, or a retry's that read it again (`reconciles`) — could not read it (a refused key, the broker
+ * down, one read refused). A retry reconciles them again, or the session would have no equity of them. A run
+ * without a readable Reconcile checkpoint names none; a retry that reused its first run's reconciliation says
+ * what that one said.
  */
-export const unreconciled = (root: RunRecord, accounts: ReadonlyArray<AccountId>) =>
-  Effect.map(
-    Effect.option(outputOf(root, "Reconcile", ReconcileReport)),
-    Option.match({
-      onNone: (): ReadonlyArray<AccountId> => [],
-      onSome: (report) => accounts.filter((a) => report.accounts.some((r) => r.account === a && r.status === "failed"))
-    })
-  )
+export const unreconciled = (chain: ReadonlyArray<RunRecord>, accounts: ReadonlyArray<AccountId>) =>
+  Effect.gen(function*() {
+    const latest = new Map<AccountId, "recorded" | "failed">()
+    for (const run of chain) {
+      const report = yield* Effect.option(outputOf(run, "Reconcile", ReconcileReport))
+      if (Option.isNone(report)) continue
+      for (const r of report.value.accounts) latest.set(r.account, r.status)
+    }
+    return accounts.filter((a) => latest.get(a) === "failed")
+  })

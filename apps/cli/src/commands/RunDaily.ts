@@ -9,9 +9,9 @@ import * as Schema from "effect/Schema"
 import { type AccountId, ExecutionReport, needsRetry, RiskVerdict, type RunId, type TradingDay } from "@council/domain"
 import { type Checkpoint, isDamaged, type RunRecord, RunStore, Runner, type StoreError } from "@council/engine"
 import { select, TradingAccounts } from "@council/broker"
-import { type AccountProfile, Approval, DailyParams, DailyPipeline, newRunParams as newDailyRunParams } from "@council/daily"
+import { type AccountProfile, Approval, DailyParams, DailyPipeline, type KeysFrom, newRunParams as newDailyRunParams } from "@council/daily"
 import { continuation, dayCommand } from "@council/daily/RunActivity"
-import { keyWasRefused, retryAdvice } from "@council/daily/RunFailures"
+import { keysFromOf, keyWasRefused, retryAdvice } from "@council/daily/RunFailures"
 import { AuditTrail } from "@council/llm"
 import type { MarketData } from "@council/market"
 import { FLUSH_WITHIN, flushed, Notifier } from "@council/notify/Notifier"
@@ -27,7 +27,7 @@ import * as StaleData from "../StaleData.ts"
 import { money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
 import { carriedPlans, dayChain, dayReport, paramsOf, unreconciled } from "./DayChain.ts"
-import { ensureNoOtherDayRunning, ensureTradableDay } from "./Session.ts"
+import { ensureNoOtherDayRunning, ensureTradableDay, snapshotsAfter } from "./Session.ts"
 import { awaitingOutcome } from "./AwaitingApproval.ts"
 import { checkMarket, clockAccountAmong, earlyCloseOnly, noSessionLine, type RunMoment } from "./Timing.ts"
 
@@ -42,14 +42,21 @@ export interface RunDailyOptions {
   readonly earlyCloseOnly: boolean
 }
 
-/** A new run's parameters: its accounts, services, council, schedule and as-of moment, and the approval gate. */
+/**
+ * A new run's parameters: its accounts, services, council, schedule and as-of moment, the approval gate, and where
+ * its keys were configured (`keysFrom`, when known: a refused key's advice names it).
+ */
 export const newRunParams = (
   accounts: ReadonlyArray<AccountProfile>,
   services: { readonly broker: string; readonly data: string; readonly pms: string },
   council: Pick<DailyParams, "pms" | "models">,
   at: RunMoment,
-  requireApproval: boolean
-): DailyParams => newDailyRunParams({ accounts, ...services, ...council }, at, requireApproval)
+  requireApproval: boolean,
+  keysFrom?: KeysFrom | undefined
+): DailyParams => newDailyRunParams({ accounts, ...services, ...council, ...(keysFrom === undefined ? {} : { keysFrom }) }, at, requireApproval)
+
+/** Where the configured accounts' keys come from (`TradingAccounts.source`); `undefined` when not read from the environment. */
+export const keysFrom = TradingAccounts.use(({ source }) => Effect.succeed(source))
 
 /** `--accounts a, B` → `["A", "B"]`; a list that names no account (`''`, `,,,`) stays empty and is refused. */
 export const parseAccountList = (accounts: Option.Option<string>) =>
@@ -95,7 +102,7 @@ export const reportOutcome = (run: RunRecord, report: ExecutionReport, json: boo
     if (incomplete.length > 0) {
       return yield* CliFailure.failed(
         `${incomplete.length} of ${report.accounts.length} accounts failed: ${incomplete.map((a) => a.account).join(", ")}` +
-          (report.dryRun ? "" : ` (${retryAdvice(incomplete.map((a) => a.account), incomplete.filter(keyWasRefused).map((a) => a.account), again)})`)
+          (report.dryRun ? "" : ` (${retryAdvice(incomplete.map((a) => a.account), incomplete.filter(keyWasRefused).map((a) => a.account), again, keysFromOf(run.params))})`)
       )
     }
   })
@@ -130,26 +137,58 @@ const planDay = (options: RunDailyOptions, day: TradingDay, params: DailyParams)
     const report = yield* dayReport(chain)
     const failed = report.accounts.filter(needsRetry).map((a) => a.account)
     const ran = `Trading day ${day} already ran as ${chain[0]!.id}${chain.length > 1 ? ` (retried as ${chain.slice(1).map((r) => r.id).join(", ")})` : ""}`
-    if (failed.length === 0) {
-      return { _tag: "Done", run: last, report: yield* RunNotices.withEquityOf(last.id, report), note: `${ran}; nothing is placed again.` } satisfies DayPlan
-    }
     const root = chain[0]!
     const rootParams = Option.getOrElse(paramsOf(root), () => params)
+    // an account no reconciliation of the day could read has no snapshot of the session (no equity that day): a
+    // retry reads it — its orders are not sent again — unless the ledger has moved past the day for it
+    const unread = yield* unreconciled(chain, rootParams.accounts.map((a) => a.id))
+    const gone = yield* snapshotsAfter(day, unread)
+    const reads = rootParams.accounts.filter((a) => unread.includes(a.id) && !gone.includes(a.id))
+    const done = (why: string | undefined) =>
+      Effect.map(RunNotices.withEquityOf(last.id, report), (withEquity): DayPlan => ({
+        _tag: "Done",
+        run: last,
+        report: withEquity,
+        note: `${ran}; nothing is placed again.${why === undefined ? "" : ` ${why}`}`
+      }))
+    if (failed.length === 0 && reads.length === 0) return yield* done(gone.length === 0 ? undefined : snapshotGap(day, gone, "the ledger has recorded it at a later session"))
     const accounts = rootParams.accounts.filter((a) => failed.includes(a.id))
-    yield* ensureTradableDay(day, accounts, true)
-    // an account the first run could not read at its reconciliation is read by the retry: its session's snapshot
-    const unread = yield* unreconciled(root, failed)
-    const reading = unread.length === 0 ? "" : `; reading ${unread.join(", ")} first (the day's first run could not)`
-    const note = `${ran}; retrying ${failed.join(", ")} with the same orders (same client order ids: what reached the broker is not placed again)${reading}.`
+    if (failed.length === 0) {
+      // reading alone sends nothing, but reads the broker's present: refused (exit 2) when that is past the day
+      const refused = yield* ensureTradableDay(day, reads, true).pipe(
+        Effect.as(undefined),
+        Effect.catchTag("CliFailure", (e) => (e.exitCode === 2 ? Effect.succeed(e.message) : Effect.fail(e)))
+      )
+      if (refused !== undefined) return yield* done(snapshotGap(day, [...gone, ...reads.map((a) => a.id)], refused))
+    } else {
+      yield* ensureTradableDay(day, [...accounts, ...reads.filter((a) => !failed.includes(a.id))], true)
+    }
+    const reading = reads.length === 0 ? "" : failed.length === 0
+      ? `; reading ${reads.map((a) => a.id).join(", ")} again, which no reconciliation of the day could read (the session has no snapshot of ${reads.length === 1 ? "it" : "them"}); nothing is placed again`
+      : `; reading ${reads.map((a) => a.id).join(", ")} first (no reconciliation of the day could)`
+    const note = failed.length === 0
+      ? `${ran}${reading}.`
+      : `${ran}; retrying ${failed.join(", ")} with the same orders (same client order ids: what reached the broker is not placed again)${reading}.`
+    // the retry sends with this command's keys: a refused one is told where they are configured now
+    const { keysFrom: _recorded, ...rootRest } = rootParams
     const retry: DailyParams = {
-      ...rootParams,
+      ...rootRest,
+      ...(params.keysFrom === undefined ? {} : { keysFrom: params.keysFrom }),
       accounts,
       retryOf: root.id,
       carried: yield* carriedPlans(chain, failed),
-      ...(unread.length === 0 ? {} : { reconciles: unread })
+      ...(reads.length === 0 ? {} : { reconciles: reads.map((a) => a.id) })
     }
     return { _tag: "Retry", root, params: retry, note } satisfies DayPlan
   })
+
+/**
+ * What a day's missing snapshots are and why they stay missing: `accounts` had no reconciliation of `day` that read
+ * them, and `why` they can no longer be read for it.
+ */
+export const snapshotGap = (day: TradingDay, accounts: ReadonlyArray<string>, why: string) =>
+  `The day has no snapshot of ${accounts.join(", ")} (no reconciliation of ${day} could read ${accounts.length === 1 ? "it" : "them"}), and it can no longer be taken: ${why}. ` +
+  `The equity series has no point of ${accounts.length === 1 ? "it" : "them"} on ${day}, and the leaderboard leaves the day out for every account; the orders and fills of the day are in the ledger.`
 
 /** Where the gate stops a run that requires approval and has no decision yet. */
 const pauseOf = (params: DailyParams, checkpoints: ReadonlyArray<Checkpoint>) =>
@@ -225,13 +264,19 @@ export const executeRun = <R>(
       yield* RunNotices.awaiting(result.run, verdict, idle)
       return { _tag: "Awaiting", run: result.run, verdict, idle } as const
     }
+    const chain = dryRun ? [] : yield* dayChain(day, accounts)
     const report = yield* RunNotices.withEquityOf(
       result.run.id,
       dryRun
         ? yield* Schema.decodeUnknownEffect(ExecutionReport)(result.outputs["Execution"]).pipe(Effect.orDie)
-        : yield* dayReport(yield* dayChain(day, accounts))
+        : yield* dayReport(chain)
     )
     yield* RunNotices.summary(result.run, report)
+    // what no reconciliation of the day could read, though it traded, has no snapshot of the session: said, with how
+    // to fill it (a failed account's retry reads it as well: the closing line says to run the day again already)
+    const traded = accounts.filter((a) => report.accounts.some((x) => x.account === a.id && !needsRetry(x))).map((a) => a.id)
+    const unread = yield* unreconciled(chain, traded)
+    if (unread.length > 0) yield* RunNotices.unreadSnapshot(day, unread, again, RunNotices.liveOf(accounts.filter((a) => unread.includes(a.id))))
     return { _tag: "Done", run: result.run, report } as const
   })
 
@@ -416,7 +461,10 @@ export const runDaily = <E, R>(
     // best effort: a home this process cannot write (read-only) still shows the day that ran
     if (plan._tag === "Done") yield* retellCut(day, plan.run, plan.report).pipe(Effect.provide(AppLayer.tradingWith(moment, "create")), Effect.ignore)
     if (yield* settledOutcome(plan, options.json, again)) return
-    const verdict = yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly, RunNotices.liveOf(params.accounts)).pipe(Effect.provide(probe))
+    // a retry that only reads (its accounts all traded) sends nothing: the send cutoff is not its; the session rule
+    // (the broker's session is still the day's) was checked as it was planned
+    const readsOnly = plan._tag === "Retry" && plan.params.accounts.length === 0
+    const verdict = readsOnly ? "trade" : yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly, RunNotices.liveOf(params.accounts)).pipe(Effect.provide(probe))
     if (verdict !== "trade") return yield* untradedJson(options.json, { tradingDay: day, outcome: verdict.skipped, message: verdict.message })
     // a run continued asks with the lineup it started with, not this command line's
     const seated = plan._tag === "Resume" ? yield* resumed(plan.run) : council

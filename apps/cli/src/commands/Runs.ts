@@ -9,7 +9,18 @@ import { BundleFile, bundleOrigins, type DamagedRun, hashOf, isDamagedRun, type 
 import type { RunCharge } from "@council/llm/RunCharges"
 import type { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
-import { type FailedAccounts, failedAndRetriedOf, failedSummaries, type FailedSummary, type RetriedAccounts, retriesOf, retryAdvice } from "@council/daily/RunFailures"
+import {
+  type FailedAccounts,
+  failedAndRetriedOf,
+  failedSummaries,
+  type FailedSummary,
+  keysFromOf,
+  type RetriedAccounts,
+  retriesOf,
+  retryAdvice,
+  type UnreadAccount,
+  unreadAccountsOf
+} from "@council/daily/RunFailures"
 import { CliFailure } from "../CliFailure.ts"
 import { flagOf, listCommand, RunSource } from "../RunSource.ts"
 import { summarize } from "../Progress.ts"
@@ -124,30 +135,52 @@ const failedNote = (r: RunRecord, f: FailedAccounts, retried: ReadonlyMap<string
   const left = f.accounts.filter((a) => retried?.has(a) !== true)
   const command = `pnpm pipeline run daily --date ${r.tradingDay}`
   const advice = left.length === 0 ? [] : f.keyRefused.some((a) => left.includes(a))
-    ? [retryAdvice(left, f.keyRefused.filter((a) => left.includes(a)), command)]
+    ? [retryAdvice(left, f.keyRefused.filter((a) => left.includes(a)), command, keysFromOf(r.params))]
     : [`run the day again to retry ${left.length === 1 ? "it" : "them"}: ${command}`]
   return `${head}${[...done, ...advice].join("; ")}`
 }
 
 /**
- * What a damaged run leaves below the table: its damage, a run nobody runs, failed accounts (`failedNote`), an
- * unreadable cost.
+ * What a run's unread accounts (`UnreadAccount`) mean for its day: none once a later run of the day read them; else
+ * the day has no snapshot of them — filled by running the day again (it reads them alone, sending nothing), unless a
+ * later session's run has read them since (the ledger moved past the day: the gap stays, said so).
+ */
+const unreadNote = (r: RunRecord, unread: ReadonlyArray<UnreadAccount>) => {
+  const named = (list: ReadonlyArray<UnreadAccount>) => list.map((u) => `${u.account} (${u.message})`).join(", ")
+  const read = unread.filter((u) => u.readBy !== undefined).map((u) => `its reconciliation could not read ${u.account}; read again as ${u.readBy}`)
+  const open = unread.filter((u) => u.readBy === undefined && u.laterBy === undefined)
+  const gone = unread.filter((u) => u.readBy === undefined && u.laterBy !== undefined)
+  const gap = (list: ReadonlyArray<UnreadAccount>) =>
+    `the day has no snapshot of ${named(list)}: \`equity\` has no point of ${list.length === 1 ? "it" : "them"} on ${r.tradingDay} and the leaderboard leaves the day out`
+  return [
+    ...read,
+    ...(open.length === 0 ? [] : [`${gap(open)}; run the day again to read ${open.length === 1 ? "it" : "them"} alone (nothing is placed again): pnpm pipeline run daily --date ${r.tradingDay}`]),
+    ...(gone.length === 0 ? [] : [`${gap(gone)}; it can no longer be taken: ${[...new Set(gone.map((u) => u.laterBy))].join(", ")} read ${gone.map((u) => u.account).join(", ")} at a later session`])
+  ].map((line) => `run ${r.id}: ${line}`)
+}
+
+/**
+ * What a damaged run leaves below the table: its damage, a run nobody runs, failed accounts (`failedNote`), accounts
+ * its reconciliation could not read (`unreadNote`), an unreadable cost.
  */
 const noteLines = (
   entries: ReadonlyArray<RunRecord | DamagedRun>,
   activity: ReadonlyMap<string, RunActivity>,
   { failed, retried }: { readonly failed: ReadonlyMap<string, FailedAccounts>; readonly retried: RetriedAccounts },
   unreadable: ReadonlyMap<string, string>,
-  source: RunSource["Service"]
+  source: RunSource["Service"],
+  unread: ReadonlyMap<string, ReadonlyArray<UnreadAccount>>
 ) =>
   entries.flatMap((r) => {
     if (isDamagedRun(r)) return [`run ${r.id} is damaged: ${r.damage}`]
     const a = activity.get(r.id)
     const cost = unreadable.get(r.id)
     const f = failed.get(r.id)
+    const u = unread.get(r.id)
     return [
       ...(a === undefined || a.state === "in-progress" ? [] : [`run ${r.id} ${goneLine(a)}`]),
       ...(f === undefined ? [] : [failedNote(r, f, retried.get(r.id), source)]),
+      ...(u === undefined ? [] : unreadNote(r, u)),
       ...(cost === undefined ? [] : [`run ${r.id}'s LLM cost cannot be read: ${cost}`])
     ]
   })
@@ -197,7 +230,9 @@ export const listRuns = (limit: number, before: Option.Option<string> = Option.n
       ["RUN", "DAY", "STATUS", "MODE", "ORIGIN", "STARTED (UTC)", "LLM COST"],
       entries.map((r) => isDamagedRun(r) ? damagedRow(r) : runRow(imported, activity, failed)(r, costs.get(r.id)!))
     ))
-    const notes = noteLines(entries, activity, outcomes, unreadable, source)
+    // a backtest's sessions are not run again: what its reconciliations could not read is in its own report
+    const unread = source.backtest === undefined ? yield* unreadAccountsOf(runs) : new Map<string, ReadonlyArray<UnreadAccount>>()
+    const notes = noteLines(entries, activity, outcomes, unreadable, source, unread)
     if (notes.length > 0) yield* Console.log(`\n${notes.join("\n")}`)
     if (more !== undefined) yield* Console.log(`\n${more}`)
   })

@@ -147,6 +147,19 @@ export const ensureNoOtherDayRunning = (day: TradingDay, accounts: ReadonlyArray
     }
   })
 
+/**
+ * Of `accounts`, those the live book of the ledger holds a snapshot of at a session after `day`: a reading of them
+ * now is of a later session (the ledger's cursors moved past `day`), so `day`'s snapshot of them can no longer be taken.
+ */
+export const snapshotsAfter = (day: TradingDay, accounts: ReadonlyArray<AccountId>) =>
+  Effect.gen(function*() {
+    if (accounts.length === 0) return []
+    const rows = yield* TradeLedger.use((ledger) => ledger.equity({ book: liveBook, from: day })).pipe(
+      Effect.mapError((e) => CliFailure.failed(`cannot read the ledger: ${e.message}`))
+    )
+    return accounts.filter((a) => rows.some((row) => row.session > day && row.account === a))
+  })
+
 /** The first of `accounts` the live book of the ledger holds a snapshot of at a session after `day` that `point` cannot precede (`markedBy`). */
 const recordedAfter = (day: TradingDay, accounts: ReadonlyArray<AccountId>, point: Calendar.SessionPoint) =>
   Effect.gen(function*() {

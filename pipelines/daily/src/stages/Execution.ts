@@ -23,10 +23,12 @@ import { AccountManager, type Broker, BrokerError, bySymbol, notSentAfter, Place
 import { executionResult } from "@council/notify/RunMessages"
 import {
   type AccountProfile,
+  type KeysFrom,
   protectsFailedAccounts,
   readsRefusedCancels,
   recognizesEarlierExits,
   runAccounts,
+  runKeysFrom,
   runTiming,
   statesPositionIntents
 } from "../DailyParams.ts"
@@ -203,6 +205,8 @@ interface AccountRun {
   readonly positionIntents: boolean
   /** The run's id, in the exits' reason: a retry of the day (another run) places its own after the carried cancels. */
   readonly runId: string
+  /** Where the run's keys were configured (`keysFrom`): a refused key's advice names it. */
+  readonly keysFrom: KeysFrom | undefined
 }
 
 const noOrders: ReadonlyArray<Order> = []
@@ -313,7 +317,7 @@ const protectedAfter = (broker: Broker, run: AccountRun, intents: ReadonlyArray<
         })
 
 /** Cancels what the gate found open, then places the intents: the account's result. */
-const sendPlan = (broker: Broker, cancels: ReadonlyArray<CancelIntent>, intents: ReadonlyArray<OrderIntent>, readRefused: boolean) =>
+const sendPlan = (broker: Broker, cancels: ReadonlyArray<CancelIntent>, intents: ReadonlyArray<OrderIntent>, readRefused: boolean, keysFrom: KeysFrom | undefined) =>
   Effect.gen(function*() {
     const { canceled, moved } = yield* cancelStale(broker, cancels, readRefused)
     const sent = yield* placeAll(broker, intents.filter((intent) => !moved.has(intent.symbol)))
@@ -341,7 +345,7 @@ const sendPlan = (broker: Broker, cancels: ReadonlyArray<CancelIntent>, intents:
       readError: null,
       message
     } satisfies AccountExecution
-  }).pipe(Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerFailed(broker.account, error))))
+  }).pipe(Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerFailed(broker.account, error, keysFrom))))
 
 /**
  * An account's execution: under `close` nothing once the cutoff passed (the account is left as it was), else its
@@ -356,10 +360,10 @@ const executeAccount = (
   Effect.gen(function*() {
     const late = intents.length + cancels.length === 0 ? undefined : yield* tooLate(broker, run.schedule, run.day)
     if (late !== undefined) return accountFailed(broker.account, `${plural(intents.length, "order")} not sent: ${late}`)
-    const result = yield* sendPlan(broker, cancels, intents, run.readRefused)
+    const result = yield* sendPlan(broker, cancels, intents, run.readRefused, run.keysFrom)
     return yield* protectedAfter(broker, run, intents, result)
   }).pipe(
-    Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerFailed(broker.account, error))),
+    Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerFailed(broker.account, error, run.keysFrom))),
     Effect.withSpan("account", { attributes: { account: broker.account, intents: intents.length, cancels: cancels.length } }, NO_STACK_TRACE)
   )
 
@@ -379,14 +383,14 @@ const accountFailed = (account: AccountId, message: string): AccountExecution =>
 const REFUSED_KEY = /(^|\D)401 /
 
 /** An account's failure from a `BrokerError`, with what to do about a refused key (`keyWasRefused` reads it back). */
-const brokerFailed = (account: AccountId, error: BrokerError): AccountExecution =>
-  accountFailed(account, error.reason === "Unauthorized" ? `${error.message} (${keyRefusedAdvice(account)})` : error.message)
+const brokerFailed = (account: AccountId, error: BrokerError, keysFrom: KeysFrom | undefined): AccountExecution =>
+  accountFailed(account, error.reason === "Unauthorized" ? `${error.message} (${keyRefusedAdvice(account, keysFrom)})` : error.message)
 
 /** What an account whose gate could not read it reports: failed, nothing sent, why, and what to do. */
-const notEvaluated = (rejection: Rejection) =>
+const notEvaluated = (rejection: Rejection, keysFrom: KeysFrom | undefined) =>
   accountFailed(
     rejection.account,
-    `not evaluated, nothing sent: ${rejection.detail} (${REFUSED_KEY.test(rejection.detail) ? keyRefusedAdvice(rejection.account) : "run the day again to retry"})`
+    `not evaluated, nothing sent: ${rejection.detail} (${REFUSED_KEY.test(rejection.detail) ? keyRefusedAdvice(rejection.account, keysFrom) : "run the day again to retry"})`
   )
 
 const dryRun = (account: AccountId, intents: ReadonlyArray<OrderIntent>): AccountExecution => ({
@@ -411,11 +415,12 @@ export const Execution = Stage.make({
       const reprotect = yield* protectsFailedAccounts
       const recognize = yield* recognizesEarlierExits
       const positionIntents = yield* statesPositionIntents
+      const keysFrom = yield* runKeysFrom
       const mine = <A extends { readonly account: string }>(all: ReadonlyArray<A>, account: AccountId) =>
         all.filter((x) => x.account === account)
       const skip = (config: AccountProfile): AccountExecution | undefined => {
         const unreadable = unevaluated(verdict).find((r) => r.account === config.id)
-        if (unreadable) return notEvaluated(unreadable)
+        if (unreadable) return notEvaluated(unreadable, keysFrom)
         if (dry || config.settings.dryRun) return dryRun(config.id, mine(verdict.intents, config.id))
         return undefined
       }
@@ -429,12 +434,13 @@ export const Execution = Stage.make({
           reprotect,
           recognize,
           positionIntents,
-          runId
+          runId,
+          keysFrom
         }))
       const sent = yield* Effect.forEach(outcomes, ({ account, result }) =>
         Result.match(result, {
           onSuccess: Effect.succeed,
-          onFailure: (error) => error._tag === "BrokerError" ? Effect.succeed(brokerFailed(account, error)) : Effect.fail(error)
+          onFailure: (error) => error._tag === "BrokerError" ? Effect.succeed(brokerFailed(account, error, keysFrom)) : Effect.fail(error)
         }))
       const results = accounts.map((config) => skip(config) ?? sent.find((r) => r.account === config.id)!)
       // a LIVE account's message starts `LIVE ·` (`liveTold`)

@@ -1,0 +1,226 @@
+import { assert, describe, it } from "@effect/vitest"
+import { request } from "node:http"
+import type { AddressInfo } from "node:net"
+import { testServer } from "../../../packages/io/test/LocalServer.ts"
+import { fetchFresh, startServer } from "../../server/test/MonitorHome.ts"
+import { runIdOf, tempHome } from "./CliHarness.ts"
+import { type ServedExchange, serveExchange } from "./ExchangeProcess.ts"
+import { cliInProcess } from "./InProcess.ts"
+
+interface ReadFault {
+  readonly url: string
+  /** Whether `account`'s fills are refused (403) now. */
+  failing: boolean
+  /** `METHOD path` of every request `account`'s key sent through, in order. */
+  readonly seen: Array<string>
+  readonly close: () => Promise<void>
+}
+
+/**
+ * A 127.0.0.1 proxy in front of `target` passing every request through, except that while `failing`, the account
+ * whose key id is `keyId` is answered 403 to its fills (`GET /v2/account/activities/FILL`): a read only the day's
+ * reconciliation makes, so its risk gate and execution go as usual.
+ */
+const readFault = (target: string, keyId: string): Promise<ReadFault> =>
+  new Promise((resolve) => {
+    const upstream = new URL(target)
+    const fault: { failing: boolean } = { failing: true }
+    const seen: Array<string> = []
+    const server = testServer((req, res) => {
+      const path = (req.url ?? "/").split("?")[0]!
+      const mine = req.headers["apca-api-key-id"] === keyId
+      if (mine) seen.push(`${req.method} ${path}`)
+      if (mine && fault.failing && req.method === "GET" && path === "/v2/account/activities/FILL") {
+        res.writeHead(403, { "content-type": "application/json" })
+        return res.end(JSON.stringify({ code: 40310000, message: "fills are not available right now" }))
+      }
+      const body: Array<Buffer> = []
+      req.on("data", (c: Buffer) => body.push(c)).on("end", () => {
+        const sent = request(new URL(req.url ?? "/", upstream), { method: req.method, headers: { ...req.headers, host: upstream.host } }, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(res)
+        })
+        sent.on("error", (e) => res.destroy(e))
+        sent.end(Buffer.concat(body))
+      })
+    })
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      resolve(Object.assign(fault, {
+        url: `http://127.0.0.1:${port}`,
+        seen,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections()
+            server.close(() => done())
+          })
+      }))
+    })
+  })
+
+/** Every served account, `through`'s by `url`. */
+const configVia = (served: ServedExchange, through: string, url: string) =>
+  JSON.stringify(served.keys.map((k) => ({
+    id: k.account,
+    mode: "PAPER",
+    credentials: { keyId: k.keyId, secretKey: k.secretKey },
+    baseUrl: k.account === through ? url : served.url
+  })))
+
+const equityDays = (csv: string, account: string) =>
+  csv.trim().split("\n").slice(1).map((line) => line.split(",")).filter((cells) => cells[0] === account).map((cells) => cells[1])
+
+/** `GEMINI`'s points of `/api/equity`, by date. */
+const apiEquityDays = async (home: string, env: Record<string, string>) => {
+  const server = await startServer(home, env)
+  try {
+    const body = await (await fetchFresh(`${server.url}/api/equity`)).json() as { readonly accounts: ReadonlyArray<{ readonly account: string; readonly points: ReadonlyArray<{ readonly date: string }> }> }
+    return Object.fromEntries(body.accounts.map((a) => [a.account, a.points.map((p) => p.date)]))
+  } finally {
+    await server.stop()
+  }
+}
+
+const cliOk = async (home: string, args: ReadonlyArray<string>, env: Record<string, string>) => {
+  const r = await cliInProcess(home, args, env)
+  assert.strictEqual(r.code, 0, `${args.join(" ")}: ${r.stderr}`)
+  return r.stdout
+}
+
+describe("an account whose reconciliation failed though it traded", () => {
+  it("is named by runs with how to fill the day; the day run again reads it alone and sends nothing", async () => {
+    const served = await serveExchange(tempHome())
+    const gemini = served.keys.find((k) => k.account === "GEMINI")!
+    const proxy = await readFault(served.url, gemini.keyId)
+    const home = tempHome()
+    const env = { TRADING_ACCOUNTS_CONFIG: configVia(served, "GEMINI", proxy.url) }
+    try {
+      proxy.failing = false
+      await cliOk(home, ["run", "daily", "--date", "2026-06-04"], env)
+
+      proxy.failing = true
+      const friday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)
+      // every account traded: the day's orders are at the broker, GEMINI's among them
+      assert.strictEqual(friday.code, 0, friday.stderr)
+      assert.match(friday.stdout, /^GEMINI\s+succeeded\s+1\s+0\s+-\s/m)
+      assert.match(friday.stderr, /could not read GEMINI \(the session has no snapshot of it until the day is run again\)/)
+      // the operator hears it (stderr and Slack), with the command
+      assert.include(friday.stderr, "WARN No snapshot of GEMINI for 2026-06-05 — the day's reconciliation could not read it: its equity and the leaderboard miss the day until it is read; run the day again to read it alone (nothing is placed again): pnpm pipeline run daily --date 2026-06-05")
+      const first = runIdOf(friday.stdout)
+      const placed = proxy.seen.filter((s) => s === "POST /v2/orders").length
+      assert.isAbove(placed, 0)
+
+      // what the gap is: GEMINI has no point that day (CSV and API); the leaderboard leaves the day out for all
+      assert.deepStrictEqual(equityDays(await cliOk(home, ["equity", "--csv"], env), "GEMINI"), ["2026-06-04"])
+      assert.deepStrictEqual(equityDays(await cliOk(home, ["equity", "--csv"], env), "CLAUDE"), ["2026-06-04", "2026-06-05"])
+      const api = await apiEquityDays(home, env)
+      assert.deepStrictEqual([api["GEMINI"], api["CLAUDE"]], [["2026-06-04"], ["2026-06-04", "2026-06-05"]])
+      assert.include(await cliOk(home, ["leaderboard"], env), "share 1 session")
+      // runs says so, and how to fill it
+      const runs = await cliOk(home, ["runs"], env)
+      assert.include(
+        runs,
+        `run ${first}: the day has no snapshot of GEMINI (the broker could not be read: GET /v2/account/activities/FILL: 403 fills are not available right now): \`equity\` has no point of it on 2026-06-05 and the leaderboard leaves the day out; run the day again to read it alone (nothing is placed again): pnpm pipeline run daily --date 2026-06-05`
+      )
+
+      proxy.failing = false
+      const seen = proxy.seen.length
+      // after the close, past the cutoff for sending: reading sends nothing, so it is not refused
+      const again = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--at", "16:30"], env)
+      assert.strictEqual(again.code, 0, again.stderr)
+      assert.include(again.stderr, `already ran as ${first}; reading GEMINI again, which no reconciliation of the day could read (the session has no snapshot of it); nothing is placed again.`)
+      assert.match(again.stderr, /✓ Reconcile\s+\d+ ms {2}1 account read/)
+      assert.notInclude(again.stderr, "No snapshot")
+      assert.match(again.stderr, /Run started 2026-06-05 — .* \| reads GEMINI again, sends nothing/)
+      // exactly once: the retry read GEMINI and sent it nothing (its order is the first run's, at the exchange)
+      const retried = proxy.seen.slice(seen)
+      assert.include(retried, "GET /v2/account/activities/FILL")
+      assert.deepStrictEqual(retried.filter((s) => !s.startsWith("GET ")), [])
+      const retry = runIdOf(again.stdout)
+      assert.notStrictEqual(retry, first)
+      assert.match(again.stdout, /^GEMINI\s+succeeded\s+1\s+0\s+\$[\d,.]+\s/m)
+
+      // the day is whole: equity (CLI and API) and the leaderboard have it; runs says it was read again
+      assert.deepStrictEqual(equityDays(await cliOk(home, ["equity", "--csv"], env), "GEMINI"), ["2026-06-04", "2026-06-05"])
+      assert.deepStrictEqual((await apiEquityDays(home, env))["GEMINI"], ["2026-06-04", "2026-06-05"])
+      assert.notInclude(await cliOk(home, ["leaderboard"], env), "share 1 session")
+      const after = await cliOk(home, ["runs"], env)
+      assert.include(after, `run ${first}: its reconciliation could not read GEMINI; read again as ${retry}`)
+      assert.notInclude(after, "has no snapshot")
+      // the retry replays from its own recordings
+      const replayed = await cliInProcess(home, ["replay", retry], env)
+      assert.include(replayed.stdout + replayed.stderr, `replay of ${retry}: every stage identical`)
+      // and the day is done: nothing read or placed again
+      const third = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)
+      assert.strictEqual(third.code, 0, third.stderr)
+      assert.match(third.stderr, /nothing is placed again\.$/m)
+      assert.strictEqual(proxy.seen.filter((s) => s === "POST /v2/orders").length, placed)
+    } finally {
+      await proxy.close()
+      await served.stop()
+    }
+  }, 120_000)
+
+  it("once a later session has read the account, the day run again says the gap stays and why, reading nothing", async () => {
+    const served = await serveExchange(tempHome())
+    const gemini = served.keys.find((k) => k.account === "GEMINI")!
+    const proxy = await readFault(served.url, gemini.keyId)
+    const home = tempHome()
+    const env = { TRADING_ACCOUNTS_CONFIG: configVia(served, "GEMINI", proxy.url) }
+    try {
+      const thursday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04"], env)
+      assert.strictEqual(thursday.code, 0, thursday.stderr)
+      const first = runIdOf(thursday.stdout)
+      proxy.failing = false
+      await cliOk(home, ["run", "daily", "--date", "2026-06-05"], env)
+      const seen = proxy.seen.length
+      const again = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04"], env)
+      assert.strictEqual(again.code, 0, again.stderr)
+      assert.include(
+        again.stderr,
+        `already ran as ${first}; nothing is placed again. The day has no snapshot of GEMINI (no reconciliation of 2026-06-04 could read it), and it can no longer be taken: the ledger has recorded it at a later session.`
+      )
+      assert.deepStrictEqual(proxy.seen.slice(seen).filter((s) => !s.startsWith("GET /v2/clock")), [])
+      assert.deepStrictEqual(equityDays(await cliOk(home, ["equity", "--csv"], env), "GEMINI"), ["2026-06-05"])
+      const runs = await cliOk(home, ["runs"], env)
+      assert.match(runs, new RegExp(`run ${first}: the day has no snapshot of GEMINI \\(.*\\): .* leaves the day out; it can no longer be taken: 2026-06-05-\\w+ read GEMINI at a later session`))
+    } finally {
+      await proxy.close()
+      await served.stop()
+    }
+  }, 120_000)
+
+  it("beside an account whose execution failed, the retry sends that one's orders and reads both, sending the traded one nothing", async () => {
+    const served = await serveExchange(tempHome())
+    const gemini = served.keys.find((k) => k.account === "GEMINI")!
+    const proxy = await readFault(served.url, gemini.keyId)
+    const home = tempHome()
+    const good = configVia(served, "GEMINI", proxy.url)
+    // GROQ's key refused (401): it reads nothing and sends nothing until it is fixed
+    const refused = JSON.stringify((JSON.parse(good) as ReadonlyArray<{ readonly id: string; readonly credentials: object }>).map((a) =>
+      a.id === "GROQ" ? { ...a, credentials: { ...a.credentials, secretKey: "revokedRevokedRevokedRevokedRevoked0000" } } : a
+    ))
+    try {
+      const friday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], { TRADING_ACCOUNTS_CONFIG: refused })
+      assert.strictEqual(friday.code, 1, friday.stderr)
+      assert.match(friday.stdout, /^GROQ\s+failed\s/m)
+      assert.match(friday.stdout, /^GEMINI\s+succeeded\s+1\s/m)
+      assert.match(friday.stderr, /could not read GEMINI, GROQ \(/)
+      const placed = proxy.seen.filter((s) => s === "POST /v2/orders").length
+      proxy.failing = false
+      const seen = proxy.seen.length
+      const again = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], { TRADING_ACCOUNTS_CONFIG: good })
+      assert.strictEqual(again.code, 0, again.stderr)
+      assert.include(again.stderr, "; retrying GROQ with the same orders (same client order ids: what reached the broker is not placed again); reading GEMINI, GROQ first (no reconciliation of the day could).")
+      assert.match(again.stderr, /✓ Reconcile\s+\d+ ms {2}2 accounts read/)
+      assert.match(again.stdout, /^GROQ\s+succeeded\s+1\s/m)
+      assert.deepStrictEqual(proxy.seen.slice(seen).filter((s) => !s.startsWith("GET ")), [])
+      assert.strictEqual(proxy.seen.filter((s) => s === "POST /v2/orders").length, placed)
+      const csv = await cliOk(home, ["equity", "--csv"], { TRADING_ACCOUNTS_CONFIG: good })
+      assert.deepStrictEqual([equityDays(csv, "GEMINI"), equityDays(csv, "GROQ")], [["2026-06-05"], ["2026-06-05"]])
+    } finally {
+      await proxy.close()
+      await served.stop()
+    }
+  }, 120_000)
+})
