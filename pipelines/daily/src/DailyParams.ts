@@ -125,12 +125,20 @@ export const DailyParams = Schema.Struct({
    * Reconcile) read every page of them when one listing comes back full (`OpenOrderPages`). Absent (runs from
    * before it): one listing, the newest 500, as they recorded it — a replay of such a run asks no further page.
    */
-  openOrders: Schema.optionalKey(Schema.Literal("every"))
+  openOrders: Schema.optionalKey(Schema.Literal("every")),
+  /**
+   * `held`: a close carried into a retry (`carried`) is sent for the shares the account holds when it is sent — its
+   * positions read once, after the carried cancels, the read recorded like every broker call — not for the earlier
+   * run's snapshot: a partial fill since (an exit's, or the rest of an entry a carried cancel stops) changed the
+   * position. An account holding none of it (or the other side) sends none of that symbol's orders. Absent (runs from
+   * before it): the carried close kept its quantity, which the broker refuses as an oversell when the position shrank.
+   */
+  carriedCloses: Schema.optionalKey(Schema.Literal("held"))
 })
 export type DailyParams = typeof DailyParams.Type
 
 /** What a new run is started with; the rest of its parameters are the choices every new run records. */
-export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrder" | "reviewers" | "refusedCancels" | "positionIntent" | "abstained" | "failedAccounts" | "openOrders" | "requireApproval">
+export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrder" | "reviewers" | "refusedCancels" | "positionIntent" | "abstained" | "failedAccounts" | "openOrders" | "carriedCloses" | "requireApproval">
 
 /**
  * A new run's parameters (`run daily`'s): its base with its schedule and as-of moment, and the choices every new
@@ -139,7 +147,8 @@ export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrde
  * order's position intent stated (`positionIntent: sent`), a holding account's held shares protected, a partly
  * filled bracket's by its legs (`abstained: bracketed`), a failed account's positions given their exits again and
  * the day's earlier such exits found (`failedAccounts: recognized`), every page of an account's open orders read
- * (`openOrders: every`) — and the approval gate when asked for. Runs recorded before a choice keep theirs.
+ * (`openOrders: every`), a retry's carried close sent for the shares then held (`carriedCloses: held`) — and the
+ * approval gate when asked for. Runs recorded before a choice keep theirs.
  */
 export const newRunParams = (
   base: NewRunBase,
@@ -156,6 +165,7 @@ export const newRunParams = (
   abstained: "bracketed",
   failedAccounts: "recognized",
   openOrders: "every",
+  carriedCloses: "held",
   ...(requireApproval ? { requireApproval: true } : {})
 })
 
@@ -277,3 +287,6 @@ export const runReconciles = Effect.map(runParams, (p) => p.reconciles)
 
 /** Whether an account's open orders are read page after page past a full listing (`openOrders: every`); runs from before: no. */
 export const readsEveryOpenOrder = Effect.map(runParams, (p) => p.openOrders === "every")
+
+/** Whether a retry's carried closes are sent for the shares held when sent (`carriedCloses: held`); runs from before: no. */
+export const sendsCarriedClosesAsHeld = Effect.map(runParams, (p) => p.carriedCloses === "held")

@@ -12,6 +12,7 @@ import {
   MarketClock,
   Order,
   type OrderFailure,
+  Position,
   type OrderIntent,
   type Rejection,
   type RiskVerdict,
@@ -23,13 +24,16 @@ import { AccountManager, type Broker, BrokerError, bySymbol, notSentAfter, Place
 import { executionResult } from "@council/notify/RunMessages"
 import {
   type AccountProfile,
+  carriedPlans,
   protectsFailedAccounts,
   readsRefusedCancels,
   recognizesEarlierExits,
   runAccounts,
   runTiming,
+  sendsCarriedClosesAsHeld,
   statesPositionIntents
 } from "../DailyParams.ts"
+import { closesAsHeld, isClose } from "../CarriedCloses.ts"
 import { statusOf } from "../MarketSchedule.ts"
 import { liveTold, notifyAll } from "../Notify.ts"
 import { openOrders } from "../OpenOrderPages.ts"
@@ -203,6 +207,8 @@ interface AccountRun {
   readonly positionIntents: boolean
   /** The run's id, in the exits' reason: a retry of the day (another run) places its own after the carried cancels. */
   readonly runId: string
+  /** The account's plan is carried and its closes are sent for the shares then held (`carriedCloses: held`). */
+  readonly closesAsHeld: boolean
 }
 
 const noOrders: ReadonlyArray<Order> = []
@@ -312,12 +318,30 @@ const protectedAfter = (broker: Broker, run: AccountRun, intents: ReadonlyArray<
           message: `${result.message}; ${said.join("; ")}`
         })
 
+/** Built once (not per account and session). */
+const Positions = Schema.Array(Position)
+
+/**
+ * The intents to send after the cancels: as planned, or (`run.closesAsHeld`: a carried plan) with each close's
+ * quantity the shares held now (`CarriedCloses`, one recorded read of the positions, only when it has a close
+ * still to send); `moved` gains the symbols whose close finds none held.
+ */
+const toSend = (broker: Broker, run: AccountRun, intents: ReadonlyArray<OrderIntent>, moved: ReadonlyMap<string, string>) =>
+  !run.closesAsHeld || !intents.some((intent) => !moved.has(intent.symbol) && isClose(run.day, intent))
+    ? Effect.succeed({ sending: intents, moved })
+    : Effect.map(brokerCall("broker.getPositions", { account: broker.account }, Positions, broker.getPositions), (positions) => {
+      const held = closesAsHeld(run.day, intents, positions)
+      return { sending: held.sending, moved: new Map([...held.moved, ...moved]) }
+    })
+
 /** Cancels what the gate found open, then places the intents: the account's result. */
-const sendPlan = (broker: Broker, cancels: ReadonlyArray<CancelIntent>, intents: ReadonlyArray<OrderIntent>, readRefused: boolean) =>
+const sendPlan = (broker: Broker, cancels: ReadonlyArray<CancelIntent>, intents: ReadonlyArray<OrderIntent>, run: AccountRun) =>
   Effect.gen(function*() {
-    const { canceled, moved } = yield* cancelStale(broker, cancels, readRefused)
-    const sent = yield* placeAll(broker, intents.filter((intent) => !moved.has(intent.symbol)))
-    const outcomes = intents.map((intent) => {
+    const cancelled = yield* cancelStale(broker, cancels, run.readRefused)
+    const { canceled } = cancelled
+    const { moved, sending } = yield* toSend(broker, run, intents, cancelled.moved)
+    const sent = yield* placeAll(broker, sending.filter((intent) => !moved.has(intent.symbol)))
+    const outcomes = sending.map((intent) => {
       const why = moved.get(intent.symbol)
       return why === undefined ? sent.shift()! : Result.fail(movedFailure(intent, why))
     })
@@ -356,7 +380,7 @@ const executeAccount = (
   Effect.gen(function*() {
     const late = intents.length + cancels.length === 0 ? undefined : yield* tooLate(broker, run.schedule, run.day)
     if (late !== undefined) return accountFailed(broker.account, `${plural(intents.length, "order")} not sent: ${late}`)
-    const result = yield* sendPlan(broker, cancels, intents, run.readRefused)
+    const result = yield* sendPlan(broker, cancels, intents, run)
     return yield* protectedAfter(broker, run, intents, result)
   }).pipe(
     Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerFailed(broker.account, error))),
@@ -411,6 +435,7 @@ export const Execution = Stage.make({
       const reprotect = yield* protectsFailedAccounts
       const recognize = yield* recognizesEarlierExits
       const positionIntents = yield* statesPositionIntents
+      const carried = (yield* sendsCarriedClosesAsHeld) ? new Set((yield* carriedPlans).map((plan) => plan.account)) : undefined
       const mine = <A extends { readonly account: string }>(all: ReadonlyArray<A>, account: AccountId) =>
         all.filter((x) => x.account === account)
       const skip = (config: AccountProfile): AccountExecution | undefined => {
@@ -429,7 +454,8 @@ export const Execution = Stage.make({
           reprotect,
           recognize,
           positionIntents,
-          runId
+          runId,
+          closesAsHeld: carried?.has(broker.account) === true
         }))
       const sent = yield* Effect.forEach(outcomes, ({ account, result }) =>
         Result.match(result, {
