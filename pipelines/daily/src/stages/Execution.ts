@@ -229,7 +229,11 @@ const positionText = (symbol: string, qty: number) => `${symbol} ${qty < 0 ? `âˆ
  * Under `failedAccounts: recognized` the read also finds such exits an earlier attempt of the day placed (`earlierExits`:
  * a run killed after placing them, before Execution's checkpoint, is resumed: its report would not know them, nor
  * a retry carried from it, whose close they refuse) and reports them with the account's result (`earlierExits`), so
- * `exitsPlacedAfterFailure` carries their cancels into the retry as it does the exits placed now.
+ * `exitsPlacedAfterFailure` carries their cancels into the retry as it does the exits placed now. A resumed run never
+ * succeeds beside such an exit: it covers the shares no working order covered at the failure, which on a symbol the
+ * plan trades are those of the plan's order that did not reach the broker (its close, reduction, or its own exit of
+ * the shares that stay); sent again, that order is refused (the exit holds them), so the resumed run fails, names the
+ * exit here, and the retry cancels it (`ResumedAfterExit.test`, `KilledAfterExit.test`).
  */
 const protectAfterFailure = (broker: Broker, run: AccountRun, intents: ReadonlyArray<OrderIntent>) =>
   Effect.gen(function*() {
