@@ -7,6 +7,7 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { momentAt } from "@council/domain"
+import { LocalExchange } from "@council/exchange"
 import { ExchangeServer } from "@council/exchange/server"
 import { D2, D3, SPY } from "./ExchangeFixture.ts"
 import { adapterOf, clientOf, GEMINI } from "./ExchangeServerHarness.ts"
@@ -40,10 +41,15 @@ layer(partialFillServer())("a partly filled bracket entry's held legs, through t
         message: "insufficient qty available for order (requested: 4, available: 0)",
         symbol: "SPY"
       })
-      // one share is refused the same way, and the project's Alpaca adapter reads the refusal as InsufficientQty
+      // one share is refused the same way; the project's Alpaca adapter reads the refusal, and what the position holds
       const adapter = yield* adapterOf(GEMINI, server.url, "2026-08-05T10:00:00-04:00")
       const error = yield* Effect.flip(adapter.placeOrder({ account: GEMINI, symbol: SPY, side: "sell", qty: 1, type: "market", timeInForce: "day", orderClass: "simple", clientOrderId: "held-legs-one-share", reason: "test" }))
       assert.deepStrictEqual([error.reason, error.message.endsWith("insufficient qty available for order (requested: 1, available: 0)")], ["InsufficientQty", true])
+      assert.deepStrictEqual(error.shares, { symbol: "SPY", existingQty: 4, heldForOrders: 4, available: 0 })
+      // the in-process broker refuses it alike
+      const local = LocalExchange.broker(yield* LocalExchange, GEMINI)
+      const inProcess = yield* Effect.flip(local.placeOrder({ account: GEMINI, symbol: SPY, side: "sell", qty: 1, type: "market", timeInForce: "day", orderClass: "simple", clientOrderId: "held-legs-in-process", reason: "test" }))
+      assert.deepStrictEqual([inProcess.reason, inProcess.message, inProcess.shares], ["InsufficientQty", "insufficient qty available for order (requested: 1, available: 0)", error.shares])
       assert.deepStrictEqual((yield* adapter.getPositions).map((p) => [p.symbol, p.qty]), [["SPY", 4]])
 
       // the entry canceled, its legs are canceled with it: the 4 shares are the position's to sell
