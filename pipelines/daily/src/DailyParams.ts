@@ -128,10 +128,12 @@ export const DailyParams = Schema.Struct({
   openOrders: Schema.optionalKey(Schema.Literal("every")),
   /**
    * `held`: a close carried into a retry (`carried`) is sent for the shares the account holds when it is sent — its
-   * positions read once, after the carried cancels, the read recorded like every broker call — not for the earlier
-   * run's snapshot: a partial fill since (an exit's, or the rest of an entry a carried cancel stops) changed the
-   * position. An account holding none of it (or the other side) sends none of that symbol's orders. Absent (runs from
-   * before it): the carried close kept its quantity, which the broker refuses as an oversell when the position shrank.
+   * positions read once, after the carried cancels, and for a close whose quantity that changes the order under its
+   * client order id (one this retry sent before it was resumed keeps its quantity: adopted), the reads recorded like
+   * every broker call — not for the earlier run's snapshot: a partial fill since (an exit's, or the rest of an entry a
+   * carried cancel stops) changed the position (`CarriedCloses`). An account holding none of it (or the other side)
+   * sends none of that symbol's orders. Absent (runs from before it): the carried close kept its quantity, which the
+   * broker refuses as an oversell when the position shrank.
    */
   carriedCloses: Schema.optionalKey(Schema.Literal("held"))
 })

@@ -2,8 +2,10 @@
  * A retry's carried close after a partial fill: CLAUDE held 10 SPY and had a market sell of 10 working when the day's
  * first run planned (cancel that sell, close the 10) and failed; since then the sell sold 4 (partial fills on the
  * local exchange, partialFillPct 40). The retry sends the carried plan: the cancel stops the sell's rest, and under
- * `carriedCloses: held` the close is sent for the 6 held then (one recorded read of the positions), same client order
- * id; runs recorded before it sent the 10 of the snapshot, which the exchange refuses as an oversell.
+ * `carriedCloses: held` the close is sent for the 6 held then (recorded reads of the positions and of the order under
+ * the close's id), same client order id; runs recorded before it sent the 10 of the snapshot, which the exchange
+ * refuses as an oversell. Also: the retry resumed once its close went out (adopted, whatever it sold since), and a
+ * position gone before the retry (nothing sent).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
@@ -43,19 +45,20 @@ const partlySold = Effect.gen(function*() {
   return working.id
 })
 
-const carriedPlan = (orderId: string): CarriedPlan => ({
+const carriedPlan = (cancels: ReadonlyArray<string>): CarriedPlan => ({
   account: CLAUDE,
   from: `${day}-first`,
-  cancels: [{ account: CLAUDE, orderId, symbol: SPY, reason: "flip: the sell is replaced by the close" }],
+  cancels: cancels.map((orderId) => ({ account: CLAUDE, orderId, symbol: SPY, reason: "flip: the sell is replaced by the close" })),
   intents: [close],
   rejections: [],
   clamps: []
 })
 
-const retry = (carriedCloses: "held" | undefined) =>
+const layers = Layer.mergeAll(market, recording, exchangeWithFaults(new Set(), { slippageBps: 0, partialFillPct: 40 }, market), Notifier.layerTest)
+
+/** The retry's Execution of `plan` (`carriedCloses` recorded or not), with CLAUDE's positions and open orders after it. */
+const execute = (plan: CarriedPlan, carriedCloses: "held" | undefined) =>
   Effect.gen(function*() {
-    const orderId = yield* partlySold
-    const plan = carriedPlan(orderId)
     const verdict: RiskVerdict = { asOf: day, cancels: plan.cancels, intents: plan.intents, rejections: [], clamps: [] }
     const report = yield* Effect.provide(
       Execution.run({ RiskApproval: verdict }),
@@ -66,7 +69,14 @@ const retry = (carriedCloses: "held" | undefined) =>
     const positions = yield* local.positions(CLAUDE)
     const open = yield* local.listOrders(CLAUDE, { status: "open", limit: 500 })
     return { report: report.accounts.find((a) => a.account === CLAUDE)!, keys, positions, open }
-  }).pipe(Effect.provide(Layer.mergeAll(market, recording, exchangeWithFaults(new Set(), { slippageBps: 0, partialFillPct: 40 }, market), Notifier.layerTest)))
+  })
+
+const retry = (carriedCloses: "held" | undefined) =>
+  Effect.flatMap(partlySold, (orderId) => execute(carriedPlan([orderId]), carriedCloses)).pipe(Effect.provide(layers))
+
+/** Reads of the positions and of orders by client order id the recorder holds. */
+const reads = (keys: ReadonlyArray<string>) =>
+  keys.filter((k) => k.startsWith("broker.getPositions") || k.startsWith("broker.getOrderByClientId")).map((k) => k.split("(")[0]!.split(" ")[0]!)
 
 describe("a retry's carried close after a partial fill", () => {
   it.effect("carriedCloses: held — the close goes out for the 6 held after the cancel, same client order id: the one open order, for every share held", () =>
@@ -74,7 +84,7 @@ describe("a retry's carried close after a partial fill", () => {
       const { keys, open, positions, report } = yield* retry("held")
       assert.strictEqual(report.status, "succeeded", report.message)
       assert.deepStrictEqual(report.orders.map((o) => [o.clientOrderId, o.side, o.qty]), [[close.clientOrderId, "sell", 6]])
-      assert.deepStrictEqual(keys.filter((k) => k.startsWith("broker.getPositions")).length, 1)
+      assert.deepStrictEqual(reads(keys), ["broker.getPositions", "broker.getOrderByClientId"])
       assert.deepStrictEqual(positions.map((p) => [p.symbol, p.qty]), [[SPY, 6]])
       assert.deepStrictEqual(open.map((o) => [o.clientOrderId, o.side, o.qty]), [[close.clientOrderId, "sell", 6]])
     }))
@@ -84,8 +94,36 @@ describe("a retry's carried close after a partial fill", () => {
       const { keys, open, positions, report } = yield* retry(undefined)
       assert.strictEqual(report.status, "failed")
       assert.deepStrictEqual(report.failures.map((f) => [f.reason, f.error]), [["InsufficientQty", "insufficient qty available for order (requested: 10, available: 6)"]])
-      assert.deepStrictEqual(keys.filter((k) => k.startsWith("broker.getPositions")), [])
+      assert.deepStrictEqual(reads(keys), [])
       assert.deepStrictEqual(positions.map((p) => [p.symbol, p.qty]), [[SPY, 6]])
       assert.deepStrictEqual(open, [])
     }))
+
+  it.effect("the retry resumed after its close went out and sold 2 of the 6: the close keeps the order's 6, adopted, not refused as another order under its id", () =>
+    Effect.gen(function*() {
+      const orderId = yield* partlySold
+      const plan = carriedPlan([orderId])
+      yield* execute(plan, "held")
+      yield* moveTo("2026-06-09", "15:00")
+      const resumed = yield* execute(plan, "held")
+      assert.deepStrictEqual(resumed.positions.map((p) => [p.symbol, p.qty]), [[SPY, 4]])
+      assert.strictEqual(resumed.report.status, "succeeded", resumed.report.message)
+      assert.deepStrictEqual(resumed.report.adopted.map((o) => [o.clientOrderId, o.qty, o.filledQty]), [[close.clientOrderId, 6, 2]])
+      assert.deepStrictEqual(resumed.report.orders, [])
+      // each execution read the positions, and the order under the close's id (its quantity changed): none, then the 6
+      assert.deepStrictEqual(reads(resumed.keys), ["broker.getPositions", "broker.getOrderByClientId", "broker.getPositions", "broker.getOrderByClientId"])
+    }).pipe(Effect.provide(layers)))
+
+  it.effect("the position gone before the retry (the sell filled whole, no cancel carried): nothing of SPY is sent, no short opened", () =>
+    Effect.gen(function*() {
+      yield* partlySold
+      yield* moveTo("2026-06-09", "16:15")
+      const { open, positions, report } = yield* execute(carriedPlan([]), "held")
+      assert.deepStrictEqual(positions, [])
+      assert.strictEqual(report.status, "failed")
+      assert.deepStrictEqual(report.failures.map((f) => f.error), [
+        `not sent: SPY's carried close of 10 (${close.clientOrderId}) finds no position now, so its position moved after the risk gate read it; nothing of SPY is sent today (a retry re-sends the same plan), the next day's run plans from the new position`
+      ])
+      assert.deepStrictEqual(open, [])
+    }).pipe(Effect.provide(layers)))
 })

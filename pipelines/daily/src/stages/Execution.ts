@@ -1,4 +1,5 @@
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import {
@@ -33,7 +34,7 @@ import {
   sendsCarriedClosesAsHeld,
   statesPositionIntents
 } from "../DailyParams.ts"
-import { closesAsHeld, isClose } from "../CarriedCloses.ts"
+import { changedCloses, closesAsHeld, isClose } from "../CarriedCloses.ts"
 import { statusOf } from "../MarketSchedule.ts"
 import { liveTold, notifyAll } from "../Notify.ts"
 import { openOrders } from "../OpenOrderPages.ts"
@@ -324,17 +325,31 @@ const protectedAfter = (broker: Broker, run: AccountRun, intents: ReadonlyArray<
 
 /** Built once (not per account and session). */
 const Positions = Schema.Array(Position)
+const OrderOrNull = Schema.NullOr(Order)
 
 /**
  * The intents to send after the cancels: as planned, or (`run.closesAsHeld`: a carried plan) with each close's
- * quantity the shares held now (`CarriedCloses`, one recorded read of the positions, only when it has a close
- * still to send); `moved` gains the symbols whose close finds none held.
+ * quantity the shares held now (`CarriedCloses`: one recorded read of the positions, only when it has a close
+ * still to send, and of the order under the id of each close whose quantity that changes); `moved` gains the
+ * symbols whose close finds none held.
  */
 const toSend = (broker: Broker, run: AccountRun, intents: ReadonlyArray<OrderIntent>, moved: ReadonlyMap<string, string>) =>
   !run.closesAsHeld || !intents.some((intent) => !moved.has(intent.symbol) && isClose(run.day, intent))
     ? Effect.succeed({ sending: intents, moved })
-    : Effect.map(brokerCall("broker.getPositions", { account: broker.account }, Positions, broker.getPositions), (positions) => {
-      const held = closesAsHeld(run.day, intents, positions)
+    : Effect.gen(function*() {
+      const { account } = broker
+      const positions = yield* brokerCall("broker.getPositions", { account }, Positions, broker.getPositions)
+      const atBroker = new Map<string, Order>()
+      for (const { clientOrderId } of changedCloses(run.day, intents.filter((intent) => !moved.has(intent.symbol)), positions)) {
+        const sent = yield* brokerCall(
+          "broker.getOrderByClientId",
+          { account, clientOrderId },
+          OrderOrNull,
+          Effect.map(broker.getOrderByClientId(clientOrderId), Option.getOrNull)
+        )
+        if (sent !== null) atBroker.set(clientOrderId, sent)
+      }
+      const held = closesAsHeld(run.day, intents, positions, atBroker)
       return { sending: held.sending, moved: new Map([...held.moved, ...moved]) }
     })
 
