@@ -30,7 +30,7 @@ export const heldQty = (rows: ReadonlyArray<OrderRow>, side: Side): number => {
   for (const row of rows) {
     if (row.side !== side || row.position_effect !== "close") continue
     const qty = row.status === "held" ? heldByLeg(rows, row) : row.qty - row.filled_qty
-    if (qty > 0) byGroup.set(row.exit_group, Math.max(byGroup.get(row.exit_group) ?? 0, qty))
+    byGroup.set(row.exit_group, Math.max(byGroup.get(row.exit_group) ?? 0, qty))
   }
   let total = 0
   for (const qty of byGroup.values()) total += qty

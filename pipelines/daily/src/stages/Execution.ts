@@ -13,8 +13,8 @@ import {
   MarketClock,
   Order,
   type OrderFailure,
-  Position,
   type OrderIntent,
+  Position,
   type Rejection,
   type RiskVerdict,
   type RunSchedule,
@@ -328,19 +328,18 @@ const Positions = Schema.Array(Position)
 const OrderOrNull = Schema.NullOr(Order)
 
 /**
- * The intents to send after the cancels: as planned, or (`run.closesAsHeld`: a carried plan) with each close's
- * quantity the shares held now (`CarriedCloses`: one recorded read of the positions, only when it has a close
- * still to send, and of the order under the id of each close whose quantity that changes); `moved` gains the
- * symbols whose close finds none held.
+ * A carried plan's intents to send after its cancels (`carriedCloses: held`): each close's quantity the shares held
+ * now (`CarriedCloses`: one recorded read of the positions, only when it has a close still to send, and of the order
+ * under the id of each close whose quantity that changes); `moved` gains the symbols whose close finds none held.
  */
-const toSend = (broker: Broker, run: AccountRun, intents: ReadonlyArray<OrderIntent>, moved: ReadonlyMap<string, string>) =>
-  !run.closesAsHeld || !intents.some((intent) => !moved.has(intent.symbol) && isClose(run.day, intent))
+const heldNow = (broker: Broker, day: TradingDay, intents: ReadonlyArray<OrderIntent>, moved: ReadonlyMap<string, string>) =>
+  !intents.some((intent) => !moved.has(intent.symbol) && isClose(day, intent))
     ? Effect.succeed({ sending: intents, moved })
     : Effect.gen(function*() {
       const { account } = broker
       const positions = yield* brokerCall("broker.getPositions", { account }, Positions, broker.getPositions)
       const atBroker = new Map<string, Order>()
-      for (const { clientOrderId } of changedCloses(run.day, intents.filter((intent) => !moved.has(intent.symbol)), positions)) {
+      for (const { clientOrderId } of changedCloses(day, intents.filter((intent) => !moved.has(intent.symbol)), positions)) {
         const sent = yield* brokerCall(
           "broker.getOrderByClientId",
           { account, clientOrderId },
@@ -349,7 +348,7 @@ const toSend = (broker: Broker, run: AccountRun, intents: ReadonlyArray<OrderInt
         )
         if (sent !== null) atBroker.set(clientOrderId, sent)
       }
-      const held = closesAsHeld(run.day, intents, positions, atBroker)
+      const held = closesAsHeld(day, intents, positions, atBroker)
       return { sending: held.sending, moved: new Map([...held.moved, ...moved]) }
     })
 
@@ -358,7 +357,9 @@ const sendPlan = (broker: Broker, cancels: ReadonlyArray<CancelIntent>, intents:
   Effect.gen(function*() {
     const cancelled = yield* cancelStale(broker, cancels, run.readRefused)
     const { canceled } = cancelled
-    const { moved, sending } = yield* toSend(broker, run, intents, cancelled.moved)
+    const held = run.closesAsHeld ? yield* heldNow(broker, run.day, intents, cancelled.moved) : undefined
+    const moved = held?.moved ?? cancelled.moved
+    const sending = held?.sending ?? intents
     const sent = yield* placeAll(broker, sending.filter((intent) => !moved.has(intent.symbol)))
     const outcomes = sending.map((intent) => {
       const why = moved.get(intent.symbol)
