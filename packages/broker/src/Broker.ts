@@ -58,6 +58,18 @@ export const BrokerErrorReason = Schema.Literals([
 ])
 export type BrokerErrorReason = typeof BrokerErrorReason.Type
 
+/**
+ * With `InsufficientQty`, what the position holds (Alpaca's 403 body: `symbol`, `existing_qty`, `held_for_orders`,
+ * `available`): its shares (unsigned), those its open closing orders hold, and those left for another exit.
+ */
+export const InsufficientShares = Schema.Struct({
+  symbol: Schema.String,
+  existingQty: Schema.Number,
+  heldForOrders: Schema.Number,
+  available: Schema.Number
+})
+export type InsufficientShares = typeof InsufficientShares.Type
+
 export class BrokerError extends Schema.TaggedError<BrokerError>()("BrokerError", {
   account: Schema.String,
   reason: BrokerErrorReason,
@@ -66,7 +78,9 @@ export class BrokerError extends Schema.TaggedError<BrokerError>()("BrokerError"
   /** Epoch seconds when the rate limit resets (with `RateLimited`). */
   resetAt: Schema.optionalKey(Schema.Number),
   /** The account rule an order broke (with `SafetyRefused`), e.g. `shorting-disabled`. */
-  rule: Schema.optionalKey(Schema.String)
+  rule: Schema.optionalKey(Schema.String),
+  /** What the position holds (with `InsufficientQty`, where the broker said: the local exchange always does). */
+  shares: Schema.optionalKey(InsufficientShares)
 }) {}
 
 export interface OrderQuery {

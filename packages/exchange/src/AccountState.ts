@@ -7,7 +7,9 @@
  *   (= cash when long-only with nothing waiting). A waiting opening order reserves `qty × reservePrice`; a
  *   waiting notional buy its dollars.
  * - Shares held by open exit orders count each OCO group once (a bracket's two exits hold the same shares); a
- *   waiting notional sell holds the shares its dollars sold at placement (its row's `qty`, `Placement`).
+ *   waiting notional sell holds the shares its dollars sold at placement (its row's `qty`, `Placement`). A partly
+ *   filled bracket/OTO entry's `held` legs hold the shares it bought (as at Alpaca, which refuses another exit for
+ *   them); an entry with nothing filled leaves its legs holding none.
  * - A fill that adds to a position averages the entry price; one that reduces it keeps the average; one that
  *   crosses zero starts a new position at the fill price (the exchange never does that in one order).
  *
@@ -18,16 +20,29 @@ import { type ExchangePosition, toPosition } from "./ExchangeRecords.ts"
 import { roundCash, roundQty } from "./FillModel.ts"
 import type { OrderRow, PositionRow } from "./Ledger.ts"
 
-/** Remaining quantity held by open exit orders on `side`, counting each OCO group once. */
+/**
+ * Remaining quantity held by open exit orders on `side`, counting each OCO group once. A bracket's or OTO's `held`
+ * leg holds the shares its entry has bought so far (`rows` holds the entry while it is open): none before the entry
+ * fills, all of its remaining quantity once it has.
+ */
 export const heldQty = (rows: ReadonlyArray<OrderRow>, side: Side): number => {
   const byGroup = new Map<string, number>()
   for (const row of rows) {
-    if (row.side !== side || row.position_effect !== "close" || row.status === "held") continue
-    byGroup.set(row.exit_group, Math.max(byGroup.get(row.exit_group) ?? 0, row.qty - row.filled_qty))
+    if (row.side !== side || row.position_effect !== "close") continue
+    const qty = row.status === "held" ? heldByLeg(rows, row) : row.qty - row.filled_qty
+    byGroup.set(row.exit_group, Math.max(byGroup.get(row.exit_group) ?? 0, qty))
   }
   let total = 0
   for (const qty of byGroup.values()) total += qty
   return roundQty(total)
+}
+
+/** The shares a `held` leg holds: what its open entry among `rows` has filled (a partly filled entry's). */
+const heldByLeg = (rows: ReadonlyArray<OrderRow>, leg: OrderRow): number => {
+  for (const row of rows) {
+    if (row.id === leg.parent_id) return Math.min(row.filled_qty, leg.qty - leg.filled_qty)
+  }
+  return 0
 }
 
 /** A position marked at `price`, with the close of the session before (`lastdayPrice`). */

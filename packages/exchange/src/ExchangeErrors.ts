@@ -18,7 +18,9 @@ export const reject = (account: string, reason: BrokerErrorReason, message: stri
   Effect.fail(new BrokerError({ account, reason, message, retryable: false }))
 
 export const refuse = (account: string, rejection: Rejection): Effect.Effect<never, BrokerError> =>
-  reject(account, rejection.reason, rejection.message)
+  rejection.shares === undefined
+    ? reject(account, rejection.reason, rejection.message)
+    : Effect.fail(new BrokerError({ account, reason: rejection.reason, message: rejection.message, retryable: false, shares: rejection.shares }))
 
 /** An `InvalidRequest` whose account `toBrokerError` fills in. */
 export const invalid = (message: string) =>
@@ -33,7 +35,8 @@ export const toBrokerError = (account: string) => (error: Failure): BrokerError 
         reason: error.reason,
         message: error.message,
         retryable: error.retryable,
-        ...(error.resetAt === undefined ? {} : { resetAt: error.resetAt })
+        ...(error.resetAt === undefined ? {} : { resetAt: error.resetAt }),
+        ...(error.shares === undefined ? {} : { shares: error.shares })
       })
     case "MarketDataError":
       return new BrokerError({

@@ -75,7 +75,7 @@ import {
 } from "@council/broker"
 import * as SqlClient from "effect/sql/SqlClient"
 import { snapshotOf } from "./AccountState.ts"
-import { type Failure, reject, toBrokerError } from "./ExchangeErrors.ts"
+import { type Failure, refuse, reject, toBrokerError } from "./ExchangeErrors.ts"
 import {
   type ExchangeAccount,
   type ExchangeOrder,
@@ -91,7 +91,7 @@ import * as CorporateActions from "./CorporateActions.ts"
 import * as GroupCommit from "./GroupCommit.ts"
 import * as Ledger from "./Ledger.ts"
 import * as Matching from "./Matching.ts"
-import { EPS, insufficientQty } from "./OrderRules.ts"
+import { EPS, insufficientShares } from "./OrderRules.ts"
 import * as Placement from "./Placement.ts"
 import { makePresent } from "./Present.ts"
 import * as Prices from "./Prices.ts"
@@ -406,7 +406,7 @@ const writeCalls = ({ withAccount }: Core) => {
         }
         const closeQty = qty ?? roundQty(percentage === undefined ? held : (held * percentage) / 100)
         if (!(closeQty > 0)) return yield* reject(id, "InvalidRequest", "qty must be > 0")
-        if (closeQty > held + EPS) return yield* reject(id, "InsufficientQty", insufficientQty(closeQty, held))
+        if (closeQty > held + EPS) return yield* refuse(id, insufficientShares(symbol, closeQty, held, 0))
         yield* ledger.cancelOpen(id, now.at, symbol)
         return yield* placement.place(book(row), now, Placement.closeIntent(id, symbol, closeQty, position.qty))
       }))

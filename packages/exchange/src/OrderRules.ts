@@ -25,7 +25,7 @@
  *
  * @since 0.1.0
  */
-import type { BrokerErrorReason } from "@council/broker"
+import type { BrokerErrorReason, InsufficientShares } from "@council/broker"
 import { type NotionalIntent, type OrderIntent, positionIntentOf } from "@council/domain"
 import { centsText } from "@council/domain/Figures.js"
 import { heldQty } from "./AccountState.ts"
@@ -39,6 +39,24 @@ export const EPS = 1e-9
 export interface Rejection {
   readonly reason: BrokerErrorReason
   readonly message: string
+  /** With `InsufficientQty`: what the position holds (Alpaca's 403 body says it). */
+  readonly shares?: InsufficientShares
+}
+
+/** An `InsufficientQty` rejection of `requested` shares of `symbol`, with what the position holds. */
+export const insufficientShares = (
+  symbol: string,
+  requested: number,
+  existingQty: number,
+  heldForOrders: number,
+  message: (requested: number, available: number) => string = insufficientQty
+): Rejection => {
+  const available = Math.max(0, roundQty(existingQty - heldForOrders))
+  return {
+    reason: "InsufficientQty",
+    message: message(requested, available),
+    shares: { symbol, existingQty: roundQty(existingQty), heldForOrders: roundQty(heldForOrders), available }
+  }
 }
 
 const invalidRequest = (message: string): Rejection => ({ reason: "InvalidRequest", message })
@@ -194,14 +212,11 @@ export const positionEffectOf = (
   const mismatch = intentMismatch(intent, closing)
   if (mismatch !== undefined) return mismatch
   if (!closing) {
-    return intent.orderClass === "oco"
-      ? { reason: "InsufficientQty", message: insufficientQty(intent.qty, 0) }
-      : "open"
+    return intent.orderClass === "oco" ? insufficientShares(intent.symbol, intent.qty, 0, 0) : "open"
   }
-  const available = intent.side === "sell"
-    ? positionQty - heldQty(openOfSymbol, "sell")
-    : -positionQty - heldQty(openOfSymbol, "buy")
-  if (intent.qty > available + EPS) return { reason: "InsufficientQty", message: shortOf(intent.qty, available) }
+  const existing = intent.side === "sell" ? positionQty : -positionQty
+  const held = heldQty(openOfSymbol, intent.side)
+  if (intent.qty > existing - held + EPS) return insufficientShares(intent.symbol, intent.qty, existing, held, shortOf)
   if (intent.orderClass === "bracket" || intent.orderClass === "oto") {
     return invalidRequest(`${intent.orderClass} orders must open or add to a position on the local exchange`)
   }

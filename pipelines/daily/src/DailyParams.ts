@@ -136,12 +136,22 @@ export const DailyParams = Schema.Struct({
    * it sent with). Absent (runs from before it): the advice named `ALPACA_<NAME>_*` first, then
    * `TRADING_ACCOUNTS_CONFIG`, as those runs recorded it.
    */
-  keysFrom: Schema.optionalKey(KeysFrom)
+  keysFrom: Schema.optionalKey(KeysFrom),
+  /**
+   * `held`: a close carried into a retry (`carried`) is sent for the shares the account holds when it is sent — its
+   * positions read once, after the carried cancels, and for a close whose quantity that changes the order under its
+   * client order id (one this retry sent before it was resumed keeps its quantity: adopted), the reads recorded like
+   * every broker call — not for the earlier run's snapshot: a partial fill since (an exit's, or the rest of an entry a
+   * carried cancel stops) changed the position (`CarriedCloses`). An account holding none of it (or the other side)
+   * sends none of that symbol's orders. Absent (runs from before it): the carried close kept its quantity, which the
+   * broker refuses as an oversell when the position shrank.
+   */
+  carriedCloses: Schema.optionalKey(Schema.Literal("held"))
 })
 export type DailyParams = typeof DailyParams.Type
 
 /** What a new run is started with; the rest of its parameters are the choices every new run records. */
-export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrder" | "reviewers" | "refusedCancels" | "positionIntent" | "abstained" | "failedAccounts" | "openOrders" | "requireApproval">
+export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrder" | "reviewers" | "refusedCancels" | "positionIntent" | "abstained" | "failedAccounts" | "openOrders" | "carriedCloses" | "requireApproval">
 
 /**
  * A new run's parameters (`run daily`'s): its base with its schedule and as-of moment, and the choices every new
@@ -150,7 +160,8 @@ export type NewRunBase = Omit<DailyParams, "schedule" | "asOfTime" | "reviewOrde
  * order's position intent stated (`positionIntent: sent`), a holding account's held shares protected, a partly
  * filled bracket's by its legs (`abstained: bracketed`), a failed account's positions given their exits again and
  * the day's earlier such exits found (`failedAccounts: recognized`), every page of an account's open orders read
- * (`openOrders: every`) — and the approval gate when asked for. Runs recorded before a choice keep theirs.
+ * (`openOrders: every`), a retry's carried close sent for the shares then held (`carriedCloses: held`) — and the
+ * approval gate when asked for. Runs recorded before a choice keep theirs.
  */
 export const newRunParams = (
   base: NewRunBase,
@@ -167,6 +178,7 @@ export const newRunParams = (
   abstained: "bracketed",
   failedAccounts: "recognized",
   openOrders: "every",
+  carriedCloses: "held",
   ...(requireApproval ? { requireApproval: true } : {})
 })
 
@@ -291,3 +303,6 @@ export const runKeysFrom = Effect.map(runParams, (p) => p.keysFrom)
 
 /** Whether an account's open orders are read page after page past a full listing (`openOrders: every`); runs from before: no. */
 export const readsEveryOpenOrder = Effect.map(runParams, (p) => p.openOrders === "every")
+
+/** Whether a retry's carried closes are sent for the shares held when sent (`carriedCloses: held`); runs from before: no. */
+export const sendsCarriedClosesAsHeld = Effect.map(runParams, (p) => p.carriedCloses === "held")

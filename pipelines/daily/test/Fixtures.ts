@@ -5,7 +5,7 @@ import { MarketData } from "@council/market"
 import { Database } from "@council/store"
 import { AccountManager, type Broker, BrokerError, Brokers } from "@council/broker"
 import { ExchangeSession, LocalExchange, type LocalExchangeOptions } from "@council/exchange"
-import type { AccountProfile } from "@council/daily"
+import type { AccountProfile, CarriedPlan } from "@council/daily"
 import { defaultAccountSettings, DEFAULT_ACCOUNTS } from "@council/domain"
 
 export const day = TradingDay.make("2026-06-08")
@@ -68,6 +68,10 @@ export const runContext = (
     readonly abstained?: "protected" | "covered" | "bracketed"
     /** `openOrders: every`, as runs record from round 34 on (absent: a run recorded before, one listing). */
     readonly openOrders?: "every"
+    /** A retry's carried plans (`carried`). */
+    readonly carried?: ReadonlyArray<CarriedPlan>
+    /** `carriedCloses: held`, as runs record from round 35 on (absent: a run recorded before). */
+    readonly carriedCloses?: "held"
   } = {}
 ) =>
   RunContext.layerTest({
@@ -77,7 +81,9 @@ export const runContext = (
     params: { accounts: overrides.accounts ?? profiles, broker: "test", data: "test", pms: "test", ...overrides.timing, ...(overrides.reviewers === undefined ? {} : { reviewers: overrides.reviewers }),
       ...(overrides.failedAccounts === undefined ? {} : { failedAccounts: overrides.failedAccounts }),
       ...(overrides.abstained === undefined ? {} : { abstained: overrides.abstained }),
-      ...(overrides.openOrders === undefined ? {} : { openOrders: overrides.openOrders })
+      ...(overrides.openOrders === undefined ? {} : { openOrders: overrides.openOrders }),
+      ...(overrides.carried === undefined ? {} : { carried: overrides.carried }),
+      ...(overrides.carriedCloses === undefined ? {} : { carriedCloses: overrides.carriedCloses })
     }
   })
 

@@ -66,11 +66,17 @@ describe("a holding day's partly filled bracket entry", () => {
       assert.strictEqual(covered(open), 10)
     }).pipe(Effect.provide(layers("bracketed"))))
 
-  it.effect("abstained: covered (runs recorded before) — the 8 got an OCO exit as well: 18 covered of 10 once the entry completed", () =>
+  it.effect("abstained: covered (runs recorded before) — the gate gives the 8 an OCO exit as well, which the exchange refuses as Alpaca does: the held legs hold them", () =>
     Effect.gen(function*() {
-      const { verdict, positions, open } = yield* holdingDay
+      const { verdict, report, positions, open } = yield* holdingDay
       assert.deepStrictEqual(verdict.intents.filter((i) => i.account === CLAUDE).map((i) => [i.symbol, i.side, i.qty, i.orderClass]), [[ticker("SPY"), "sell", 8, "oco"]])
+      const claude = report.accounts.find((a) => a.account === CLAUDE)
+      assert.deepStrictEqual(claude?.failures.map((f) => [f.symbol, f.reason, f.error]), [[
+        ticker("SPY"),
+        "InsufficientQty",
+        "insufficient qty available for order (requested: 8, available: 0)"
+      ]])
       assert.deepStrictEqual(positions.map((p) => [p.symbol, p.qty]), [["SPY", 10]])
-      assert.strictEqual(covered(open), 18)
+      assert.strictEqual(covered(open), 10)
     }).pipe(Effect.provide(layers("covered"))))
 })

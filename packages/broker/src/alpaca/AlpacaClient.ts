@@ -48,13 +48,14 @@ import { within } from "@council/io/Deadline"
 import { toThirdParty } from "@council/io/ThirdPartyRequests"
 import { htmlPage, isHtmlPage } from "@council/io/HtmlPage"
 import { scrub } from "@council/io/SecretText"
-import { BrokerError } from "../Broker.ts"
+import { BrokerError, type InsufficientShares } from "../Broker.ts"
 import * as LiveGuard from "../LiveGuard.ts"
 import { WireLatestTrades } from "./AlpacaBarsWire.ts"
 import {
   errorReason,
   formatDecimal,
   isRetryableReason,
+  parseDecimal,
   WireAccount,
   WireAsset,
   WireCalendarDay,
@@ -408,7 +409,22 @@ const observeRateLimit = (limiter: AccountLimiter) =>
     }
   })
 
-type Fail = (reason: BrokerError["reason"], message: string, extra?: { readonly resetAt?: number; readonly retryable?: boolean }) => BrokerError
+type Fail = (
+  reason: BrokerError["reason"],
+  message: string,
+  extra?: { readonly resetAt?: number; readonly retryable?: boolean; readonly shares?: InsufficientShares }
+) => BrokerError
+
+/** What an insufficient-qty refusal's body says the position holds, when it says all of it (Alpaca's 403 does). */
+const sharesOf = (text: string): InsufficientShares | undefined => {
+  const body = decodeErrorBody(text)
+  if (body._tag === "None") return undefined
+  const { available, existing_qty, held_for_orders, symbol } = body.value
+  const [existingQty, heldForOrders, free] = [existing_qty, held_for_orders, available].map((v) => parseDecimal(v))
+  return symbol === undefined || existingQty === undefined || heldForOrders === undefined || free === undefined
+    ? undefined
+    : { symbol, existingQty, heldForOrders, available: free }
+}
 
 /** The error a non-2xx answer to `what` stands for; a redirect is never followed (it could lead past the LIVE guard). */
 const refusal = (fail: Fail, what: string, response: RawResponse, credentials: BrokerCredentials): BrokerError => {
@@ -418,7 +434,12 @@ const refusal = (fail: Fail, what: string, response: RawResponse, credentials: B
   const message = errorMessage(response.text, credentials) || `HTTP ${response.status}`
   const reason = errorReason(response.status, message)
   const reset = Number(response.headers["x-ratelimit-reset"])
-  return fail(reason, `${what}: ${answerText(response, credentials) ?? `${response.status} ${message}`}`, reason === "RateLimited" && Number.isFinite(reset) && reset > 0 ? { resetAt: reset } : {})
+  const shares = reason === "InsufficientQty" ? sharesOf(response.text) : undefined
+  return fail(
+    reason,
+    `${what}: ${answerText(response, credentials) ?? `${response.status} ${message}`}`,
+    reason === "RateLimited" && Number.isFinite(reset) && reset > 0 ? { resetAt: reset } : shares === undefined ? {} : { shares }
+  )
 }
 
 /**

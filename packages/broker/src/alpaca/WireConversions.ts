@@ -568,7 +568,16 @@ export const toWireError = (error: BrokerError): {
   const headers: Record<string, string> = error.reason === "RateLimited" && error.resetAt !== undefined
     ? { "X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": String(Math.ceil(error.resetAt)) }
     : {}
-  return { status, body: { code, message }, headers }
+  const shares = error.shares
+  const body: WireError = shares === undefined ? { code, message } : {
+    available: formatDecimal(shares.available),
+    code,
+    existing_qty: formatDecimal(shares.existingQty),
+    held_for_orders: formatDecimal(shares.heldForOrders),
+    message,
+    symbol: shares.symbol
+  }
+  return { status, body, headers }
 }
 
 /** The text of Alpaca's sub-penny refusal (`invalid limit_price 290.123. sub-penny increment does not fulfill …`). */

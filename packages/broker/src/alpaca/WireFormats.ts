@@ -237,10 +237,17 @@ export interface WireOrderQuery {
 // ---------------------------------------------------------------------------------------------------------------
 // Errors and bulk (207) results
 
-/** Alpaca's error body `{code, message}`; both optional (`{"message":"forbidden."}` has no code). */
+/**
+ * Alpaca's error body `{code, message}`; both optional (`{"message":"forbidden."}` has no code). An insufficient-qty
+ * refusal (403) adds the position's `symbol`, `existing_qty`, `held_for_orders` and `available` (decimals as text).
+ */
 export const WireError = Schema.Struct({
   code: opt(Schema.Number),
-  message: opt(Schema.String)
+  message: opt(Schema.String),
+  symbol: opt(Schema.String),
+  existing_qty: opt(Schema.String),
+  held_for_orders: opt(Schema.String),
+  available: opt(Schema.String)
 })
 export type WireError = typeof WireError.Type
 

@@ -21,6 +21,8 @@
  *   `day` orders (422 otherwise; both `qty` and `notional`: 422), answered with `qty: null` and `notional`; their
  *   shares are set at the fill (`FillModel`). They are not replaced (422). A sell beyond the shares held is
  *   refused (403) in shares and in dollars.
+ * - An order refused for its quantity answers Alpaca's 403 body with what the position holds: `symbol`, `existing_qty`,
+ *   `held_for_orders` and `available` (agreeing with the position's `qty_available`; `OrderRules.insufficientShares`).
  * - Every order answer (its legs too) carries `position_intent`: the one sent, or the one the position made the
  *   order when it was placed (as Alpaca infers it; the close-position endpoints' orders say `…_to_close`).
  *

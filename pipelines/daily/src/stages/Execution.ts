@@ -1,4 +1,5 @@
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import {
@@ -13,6 +14,7 @@ import {
   Order,
   type OrderFailure,
   type OrderIntent,
+  Position,
   type Rejection,
   type RiskVerdict,
   type RunSchedule,
@@ -24,14 +26,17 @@ import { executionResult } from "@council/notify/RunMessages"
 import {
   type AccountProfile,
   type KeysFrom,
+  carriedPlans,
   protectsFailedAccounts,
   readsRefusedCancels,
   recognizesEarlierExits,
   runAccounts,
   runKeysFrom,
   runTiming,
+  sendsCarriedClosesAsHeld,
   statesPositionIntents
 } from "../DailyParams.ts"
+import { changedCloses, closesAsHeld, isClose } from "../CarriedCloses.ts"
 import { statusOf } from "../MarketSchedule.ts"
 import { liveTold, notifyAll } from "../Notify.ts"
 import { openOrders } from "../OpenOrderPages.ts"
@@ -207,6 +212,8 @@ interface AccountRun {
   readonly runId: string
   /** Where the run's keys were configured (`keysFrom`): a refused key's advice names it. */
   readonly keysFrom: KeysFrom | undefined
+  /** The account's plan is carried and its closes are sent for the shares then held (`carriedCloses: held`). */
+  readonly closesAsHeld: boolean
 }
 
 const noOrders: ReadonlyArray<Order> = []
@@ -227,7 +234,11 @@ const positionText = (symbol: string, qty: number) => `${symbol} ${qty < 0 ? `âˆ
  * Under `failedAccounts: recognized` the read also finds such exits an earlier attempt of the day placed (`earlierExits`:
  * a run killed after placing them, before Execution's checkpoint, is resumed: its report would not know them, nor
  * a retry carried from it, whose close they refuse) and reports them with the account's result (`earlierExits`), so
- * `exitsPlacedAfterFailure` carries their cancels into the retry as it does the exits placed now.
+ * `exitsPlacedAfterFailure` carries their cancels into the retry as it does the exits placed now. A resumed run never
+ * succeeds beside such an exit: it covers the shares no working order covered at the failure, which on a symbol the
+ * plan trades are those of the plan's order that did not reach the broker (its close, reduction, or its own exit of
+ * the shares that stay); sent again, that order is refused (the exit holds them), so the resumed run fails, names the
+ * exit here, and the retry cancels it (`ResumedAfterExit.test`, `KilledAfterExit.test`).
  */
 const protectAfterFailure = (broker: Broker, run: AccountRun, intents: ReadonlyArray<OrderIntent>) =>
   Effect.gen(function*() {
@@ -316,12 +327,45 @@ const protectedAfter = (broker: Broker, run: AccountRun, intents: ReadonlyArray<
           message: `${result.message}; ${said.join("; ")}`
         })
 
+/** Built once (not per account and session). */
+const Positions = Schema.Array(Position)
+const OrderOrNull = Schema.NullOr(Order)
+
+/**
+ * A carried plan's intents to send after its cancels (`carriedCloses: held`): each close's quantity the shares held
+ * now (`CarriedCloses`: one recorded read of the positions, only when it has a close still to send, and of the order
+ * under the id of each close whose quantity that changes); `moved` gains the symbols whose close finds none held.
+ */
+const heldNow = (broker: Broker, day: TradingDay, intents: ReadonlyArray<OrderIntent>, moved: ReadonlyMap<string, string>) =>
+  !intents.some((intent) => !moved.has(intent.symbol) && isClose(day, intent))
+    ? Effect.succeed({ sending: intents, moved })
+    : Effect.gen(function*() {
+      const { account } = broker
+      const positions = yield* brokerCall("broker.getPositions", { account }, Positions, broker.getPositions)
+      const atBroker = new Map<string, Order>()
+      for (const { clientOrderId } of changedCloses(day, intents.filter((intent) => !moved.has(intent.symbol)), positions)) {
+        const sent = yield* brokerCall(
+          "broker.getOrderByClientId",
+          { account, clientOrderId },
+          OrderOrNull,
+          Effect.map(broker.getOrderByClientId(clientOrderId), Option.getOrNull)
+        )
+        if (sent !== null) atBroker.set(clientOrderId, sent)
+      }
+      const held = closesAsHeld(day, intents, positions, atBroker)
+      return { sending: held.sending, moved: new Map([...held.moved, ...moved]) }
+    })
+
 /** Cancels what the gate found open, then places the intents: the account's result. */
-const sendPlan = (broker: Broker, cancels: ReadonlyArray<CancelIntent>, intents: ReadonlyArray<OrderIntent>, readRefused: boolean, keysFrom: KeysFrom | undefined) =>
+const sendPlan = (broker: Broker, cancels: ReadonlyArray<CancelIntent>, intents: ReadonlyArray<OrderIntent>, run: AccountRun) =>
   Effect.gen(function*() {
-    const { canceled, moved } = yield* cancelStale(broker, cancels, readRefused)
-    const sent = yield* placeAll(broker, intents.filter((intent) => !moved.has(intent.symbol)))
-    const outcomes = intents.map((intent) => {
+    const cancelled = yield* cancelStale(broker, cancels, run.readRefused)
+    const { canceled } = cancelled
+    const held = run.closesAsHeld ? yield* heldNow(broker, run.day, intents, cancelled.moved) : undefined
+    const moved = held?.moved ?? cancelled.moved
+    const sending = held?.sending ?? intents
+    const sent = yield* placeAll(broker, sending.filter((intent) => !moved.has(intent.symbol)))
+    const outcomes = sending.map((intent) => {
       const why = moved.get(intent.symbol)
       return why === undefined ? sent.shift()! : Result.fail(movedFailure(intent, why))
     })
@@ -345,7 +389,7 @@ const sendPlan = (broker: Broker, cancels: ReadonlyArray<CancelIntent>, intents:
       readError: null,
       message
     } satisfies AccountExecution
-  }).pipe(Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerFailed(broker.account, error, keysFrom))))
+  }).pipe(Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerFailed(broker.account, error, run.keysFrom))))
 
 /**
  * An account's execution: under `close` nothing once the cutoff passed (the account is left as it was), else its
@@ -360,7 +404,7 @@ const executeAccount = (
   Effect.gen(function*() {
     const late = intents.length + cancels.length === 0 ? undefined : yield* tooLate(broker, run.schedule, run.day)
     if (late !== undefined) return accountFailed(broker.account, `${plural(intents.length, "order")} not sent: ${late}`)
-    const result = yield* sendPlan(broker, cancels, intents, run.readRefused, run.keysFrom)
+    const result = yield* sendPlan(broker, cancels, intents, run)
     return yield* protectedAfter(broker, run, intents, result)
   }).pipe(
     Effect.catchTag("BrokerError", (error) => Effect.succeed(brokerFailed(broker.account, error, run.keysFrom))),
@@ -416,6 +460,7 @@ export const Execution = Stage.make({
       const recognize = yield* recognizesEarlierExits
       const positionIntents = yield* statesPositionIntents
       const keysFrom = yield* runKeysFrom
+      const carried = (yield* sendsCarriedClosesAsHeld) ? new Set((yield* carriedPlans).map((plan) => plan.account)) : undefined
       const mine = <A extends { readonly account: string }>(all: ReadonlyArray<A>, account: AccountId) =>
         all.filter((x) => x.account === account)
       const skip = (config: AccountProfile): AccountExecution | undefined => {
@@ -435,7 +480,8 @@ export const Execution = Stage.make({
           recognize,
           positionIntents,
           runId,
-          keysFrom
+          keysFrom,
+          closesAsHeld: carried?.has(broker.account) === true
         }))
       const sent = yield* Effect.forEach(outcomes, ({ account, result }) =>
         Result.match(result, {
