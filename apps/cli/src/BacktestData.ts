@@ -76,3 +76,22 @@ export const differences = (
     : []),
   ...(started.data !== undefined && started.data.source !== now.data.source ? [`market data ${started.data.source} then, ${now.data.source} now`] : [])
 ]
+
+const Recorded = Schema.Struct({ data: BacktestData })
+
+/**
+ * Said before a backtest's figures read against the data here (`leaderboard`, `equity`): when the bars it recorded
+ * (its `params.data`) no longer read the same through its last session, its SPY closes and its RANDOM and MECHANICAL
+ * baselines (worked out from the data at hand, never stored) are not the ones it reported. Undefined when they agree,
+ * or when either side has no fingerprint (a remote feed, a book started before it was kept).
+ */
+export const dataChangedNote = (book: string, params: unknown, feed: MarketFeed.Selection): string | undefined => {
+  const recorded = Schema.decodeUnknownOption(Recorded)(params)
+  if (recorded._tag === "None" || feed.source !== "local") return undefined
+  const { sha256, through } = recorded.value.data
+  if (sha256 === undefined || through === undefined) return undefined
+  const now = barsFingerprint(feed.directory ?? fileURLToPath(defaultBarsDirectory), through as TradingDay)
+  if (now === undefined || now === sha256) return undefined
+  return `backtest ${book} ran on market data sha256 ${sha256.slice(0, 12)}… through ${through}, which the data here no longer matches (${
+    now.slice(0, 12)}…): its SPY closes and its RANDOM and MECHANICAL baselines are worked out from the data here, not from the data it ran on`
+}

@@ -1,6 +1,7 @@
 /**
  * A backtest names what it ran on (README, "Reproducing a backtest"): the code's version and the market data's
- * fingerprint, in its book (`backtests --json`'s params) and its report; a `--resume` on other data says so.
+ * fingerprint, in its book (`backtests --json`'s params) and its report; a `--resume`, a `leaderboard` or an
+ * `equity` on other data says so.
  */
 import { createHash } from "node:crypto"
 import { readFileSync, writeFileSync } from "node:fs"
@@ -18,7 +19,7 @@ const rowsOf = (symbol: string, from: string, to: string) =>
 const HEADER = "date,open,high,low,close,volume"
 
 describe("a backtest's provenance", () => {
-  it("records the code and the bars' fingerprint through its last session; bars appended later keep it, a corrected one is said at --resume", async () => {
+  it("records the code and the bars' fingerprint through its last session; bars appended later keep it, a corrected one is said by --resume, leaderboard and equity", async () => {
     const home = tempHome()
     const bars = tempHome()
     const env = { COUNCIL_BARS_DIR: bars, COUNCIL_BARS_CACHE: "off" }
@@ -57,6 +58,10 @@ describe("a backtest's provenance", () => {
     const appended = await cliInProcess(home, ["backtest", "--resume", "latest", "--json"], env)
     assert.strictEqual(appended.code, 0, appended.stderr)
     assert.notInclude(appended.stderr, "other code or data")
+    const board = () => cliInProcess(home, ["leaderboard", "--backtest", "latest", "--json"], env)
+    const unchanged = await board()
+    assert.strictEqual(unchanged.code, 0, unchanged.stderr)
+    assert.notInclude(unchanged.stderr, "warning")
 
     // a past bar corrected: the resume is told its sessions from here on may not be the ones it started with
     const corrected = tlt.map((r) => r.startsWith("2024-01-03,") ? r.replace(/,(\d+)$/, ",1") : r)
@@ -68,5 +73,13 @@ describe("a backtest's provenance", () => {
     assert.strictEqual(said.length, 1, resumed.stderr)
     assert.include(said[0]!, `market data sha256 ${expected.slice(0, 12)}… then`)
     assert.deepStrictEqual((await params()).data, recorded.data, "the book keeps what it started with")
+    // its figures read against the data here now: the baselines and SPY's closes come from it, which is said
+    for (const read of [await board(), await cliInProcess(home, ["equity", "--backtest", "latest", "--csv"], env)]) {
+      assert.strictEqual(read.code, 0, read.stderr)
+      const warned = read.stderr.split("\n").filter((l) => l.startsWith("warning: "))
+      assert.strictEqual(warned.length, 1, read.stderr)
+      assert.include(warned[0]!, `ran on market data sha256 ${expected.slice(0, 12)}… through 2024-01-05, which the data here no longer matches`)
+      assert.notInclude(read.stdout, "warning")
+    }
   })
 })

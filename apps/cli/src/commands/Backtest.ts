@@ -124,6 +124,8 @@ interface Plan {
   readonly fillModel: FillModelOptions
   /** The market data it runs on now (a resumed backtest's as read today: compared with what it started with). */
   readonly data: BacktestData
+  /** A resumed backtest's code or data that differ from what it started with, in words (said once it is resumed). */
+  readonly changed?: ReadonlyArray<string>
   readonly resumed: boolean
 }
 
@@ -180,15 +182,13 @@ const planResume = (id: string, options: BacktestCommandOptions) =>
     const sessions = yield* sessionsOf(from, to)
     const data = yield* backtestData(feed, params.lastSession ?? sessions.at(-1)!)
     const changed = differences({ code: params.code, data: params.data }, { code: codeVersion, data })
-    if (changed.length > 0) {
-      yield* Console.error(`backtest ${found.id}: resumed on other code or data than it started with (${changed.join("; ")}): its sessions from here on may differ from a run of it in one go`)
-    }
     return {
       id: found.id,
       from,
       to,
       sessions,
       data,
+      changed,
       pms: params.pms,
       schedule: params.schedule,
       profiles: params.accounts,
@@ -438,6 +438,9 @@ const execute = (plan: Plan, json: boolean) =>
     const unrecorded = replay?.unrecorded(plan.sessions) ?? []
     const { id, from, to } = plan
     const lease = yield* openBook(plan)
+    if (plan.changed !== undefined && plan.changed.length > 0) {
+      yield* Console.error(`backtest ${id}: resumed on other code or data than it started with (${plan.changed.join("; ")}): its sessions from here on may differ from a run of it in one go`)
+    }
     NodeSqliteClient.ensureDirectory(dir)
     // a range that runs past the data's last session says where the data ends (not a backtest through `to`)
     const last = plan.sessions.at(-1)!
