@@ -37,13 +37,16 @@ export const barsFingerprint = (directory: string, through: TradingDay): string 
   try {
     const hash = createHash("sha256")
     for (const file of readdirSync(directory).filter((f) => f.toLowerCase().endsWith(".csv")).sort()) {
-      hash.update(`${file}\n`)
       const lines = readFileSync(join(directory, file), "utf8").split("\n")
+      const kept: Array<string> = [file]
       for (let i = 0; i < lines.length; i++) {
         const line = lines[i]!.endsWith("\r") ? lines[i]!.slice(0, -1) : lines[i]!
         // the header, then the rows dated up to `through` (ISO dates compare as text)
-        if (line.trim() !== "" && (i === 0 || line.slice(0, 10) <= through)) hash.update(`${line}\n`)
+        if (line.trim() !== "" && (i === 0 || line.slice(0, 10) <= through)) kept.push(line)
       }
+      // one update a file: one a line made a leaderboard's check cost ~150 ms over the bundled bars
+      kept.push("")
+      hash.update(kept.join("\n"))
     }
     return hash.digest("hex")
   } catch {
