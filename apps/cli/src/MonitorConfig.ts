@@ -21,17 +21,25 @@ const MIN_TOKEN_LENGTH = 16
 
 const optional = <A>(config: Config.Config<A>) => Config.option(config).pipe(Effect.orElseSucceed(() => Option.none<A>()))
 
-/** A yearly rate as a fraction: "0.04" is 4 %; "4" or "4%" are refused rather than read as 400 %. */
+/**
+ * The largest yearly risk-free rate taken (either sign): a T-bill never paid 20 % a year over the data's years, so
+ * "0.5" or "0.25" is a percent typed as a fraction (0.5 %), refused rather than read as 50 % — which would turn every
+ * Sharpe and Sortino of the leaderboard deeply negative without a word.
+ */
+const MAX_RISK_FREE = 0.2
+
+/** A yearly rate as a fraction: "0.04" is 4 %; "4" or "4%" are refused rather than read as 400 %, "0.5" rather than read as 50 %. */
 const riskFree = Effect.flatMap(optional(Config.String("COUNCIL_RISK_FREE")), (raw) => {
   if (Option.isNone(raw) || raw.value === "") return Effect.succeed(0)
   // blanks only are no rate: refused, as every other variable's (an empty one counts as unset)
   if (raw.value.trim() === "") return Effect.fail(new MonitorConfigError({ message: "COUNCIL_RISK_FREE: is set but blank; unset it or give it a value" }))
   const rate = Number(raw.value.trim())
-  return Number.isFinite(rate) && Math.abs(rate) < 1
-    ? Effect.succeed(rate)
-    : Effect.fail(new MonitorConfigError({
-      message: `COUNCIL_RISK_FREE: expected a yearly rate as a fraction, e.g. 0.04 for 4 % (got ${quotedValue(raw.value)})`
-    }))
+  if (Number.isFinite(rate) && Math.abs(rate) < MAX_RISK_FREE) return Effect.succeed(rate)
+  return Effect.fail(new MonitorConfigError({
+    message: Number.isFinite(rate) && Math.abs(rate) < 1
+      ? `COUNCIL_RISK_FREE: ${raw.value.trim()} would be a yearly rate of ${Number((rate * 100).toFixed(4))} %; expected a fraction under ${MAX_RISK_FREE} either way (${Number((rate / 100).toFixed(6))} for ${Number(rate.toFixed(4))} %)`
+      : `COUNCIL_RISK_FREE: expected a yearly rate as a fraction, e.g. 0.04 for 4 % (got ${quotedValue(raw.value)})`
+  }))
 })
 
 /** Unset (or empty) disables every mutation; a set token must be long enough. */

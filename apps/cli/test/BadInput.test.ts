@@ -407,6 +407,9 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["leaderboard"], home: "fresh", env: { COUNCIL_RISK_FREE: "4%" }, error: /^error: COUNCIL_RISK_FREE: expected a yearly rate as a fraction, e\.g\. 0\.04 for 4 % \(got "4%"\)$/ },
   { args: ["runs"], env: { COUNCIL_RISK_FREE: "4" }, error: /^error: COUNCIL_RISK_FREE: expected a yearly rate as a fraction/ },
   { args: ["run", "daily"], home: "fresh", env: { COUNCIL_RISK_FREE: "NaN" }, error: /^error: COUNCIL_RISK_FREE: / },
+  // a percent typed as a fraction: 0.5 meant 0.5 %, read as 50 % it would sink every Sharpe without a word
+  { args: ["leaderboard", "--json"], home: "fresh", env: { COUNCIL_RISK_FREE: "0.5" }, error: /^error: COUNCIL_RISK_FREE: 0\.5 would be a yearly rate of 50 %; expected a fraction under 0\.2 either way \(0\.005 for 0\.5 %\)$/ },
+  { args: ["runs"], home: "fresh", env: { COUNCIL_RISK_FREE: "-0.25" }, error: /^error: COUNCIL_RISK_FREE: -0\.25 would be a yearly rate of -25 %; expected a fraction under 0\.2 either way \(-0\.0025 for -0\.25 %\)$/ },
   { args: ["serve", "--port", "0"], home: "fresh", env: { COUNCIL_API_TOKEN: "hunter2-Pa55" }, error: /^error: COUNCIL_API_TOKEN: expected at least 16 characters without surrounding spaces/ },
   { args: ["accounts"], env: { COUNCIL_API_TOKEN: ` ${SECRET} ` }, error: /^error: COUNCIL_API_TOKEN: expected at least 16 characters without surrounding spaces/ },
   { args: ["run", "daily", "--dry-run"], home: "fresh", env: { COUNCIL_API_TOKEN: "short" }, error: /^error: COUNCIL_API_TOKEN: / },

@@ -26,7 +26,9 @@
  *   median PM follow the ranking rule (median of an even count: the lower-ranked middle one). Choosing the best PM
  *   after the fact favours it, so "beats its best PM" is a demanding claim. The k comparisons are made at once, so
  *   a verdict that the council beats or trails one also says whether it holds family-wise (`differsFamilyWise`: the
- *   total-return interval at `Bootstrap.familyLevel(0.95, k)`, from the same replicates, excludes 0).
+ *   total-return interval at `Bootstrap.familyLevel(0.95, k)`, from the same replicates, excludes 0). When the Sharpe
+ *   difference's interval lies on a side of 0 the total-return verdict does not say (a "no difference" in return at
+ *   a clearly worse Sharpe), the verdict adds it, with whether that holds family-wise.
  *
  * @since 0.1.0
  */
@@ -275,6 +277,22 @@ const comparisonsCorrected = (holds: boolean, tests: number): string =>
     ? ""
     : `; ${holds ? "it still holds" : "it does not hold"} once corrected for ${tests} comparisons made at once (${percent(Bootstrap.familyLevel(0.95, tests), 2)} intervals each)${holds ? "" : ": chance alone could explain it"}`
 
+/**
+ * The Sharpe difference's word when its interval lies on a side of 0 that the total return's verdict does not say:
+ * a council with the same return at more risk (or a better return bought with much more) is not "no difference".
+ * `familyWise`: the Sharpe interval at the family level, from the same replicates.
+ */
+const sharpeSays = (totalReturn: Bootstrap.Estimate, sharpe: Bootstrap.Estimate, familyWise: Bootstrap.Estimate, tests: number): string => {
+  const side = lowerAbove(sharpe) ? "higher" : upperBelow(sharpe) ? "lower" : undefined
+  if (side === undefined) return ""
+  if (side === (lowerAbove(totalReturn) ? "higher" : upperBelow(totalReturn) ? "lower" : undefined)) return ""
+  const holds = side === "higher" ? lowerAbove(familyWise) : upperBelow(familyWise)
+  const corrected = tests <= 1
+    ? ""
+    : `, which ${holds ? "still holds" : "does not hold"} once corrected for ${tests} comparisons made at once (${percent(Bootstrap.familyLevel(0.95, tests), 2)} intervals each)`
+  return `; its Sharpe is ${side} at 95 %: ${describeEstimate(sharpe, (x) => fixed(x, 2))}${corrected}`
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
@@ -319,6 +337,7 @@ export const attribution = (input: Options & {
     )
     const [totalReturn, sharpe] = atLevel!
     const familyWise = atFamilyLevel![0]!
+    const sharpeFamilyWise = atFamilyLevel![1]!
     const differsFamilyWise = lowerAbove(familyWise) || upperBelow(familyWise)
     const name = `its ${target.against} (${target.account})`
     const verdict = lowerAbove(totalReturn!)
@@ -335,7 +354,9 @@ export const attribution = (input: Options & {
       totalReturn: totalReturn!,
       sharpe: sharpe!,
       differsFamilyWise,
-      verdict: `${verdict}: total return ${describeEstimate(totalReturn!)}${corrected}`
+      verdict: `${verdict}: total return ${describeEstimate(totalReturn!)}${corrected}${
+        sharpeSays(totalReturn!, sharpe!, sharpeFamilyWise, targets.length)
+      }`
     }
   })
   const series = council!.series

@@ -204,6 +204,48 @@ describe("Leaderboard.attribution", () => {
     assert.match(strong.verdict, /\); it still holds once corrected for 3 comparisons made at once \(98\.33 % intervals each\)$/)
   })
 
+  it("a return no different at a clearly worse Sharpe is said: the verdict adds the Sharpe's side, and whether it holds family-wise", () => {
+    // the same drift, but the council carries ten times the day-to-day noise of CALM: Sharpe ≈ 0.8 against ≈ 8
+    const calmReturns = normalReturns(N, 0.0005, 0.001, "calm")
+    const wobble = normalReturns(N, 0, 0.01, "wobble")
+    const CALM = account("CALM", calmReturns)
+    const noisy = account("COUNCIL", calmReturns.map((r, i) => r + wobble[i]!))
+    const result = ok(Leaderboard.attribution({ council: noisy, pms, mechanical: CALM, bootstrap: { replicates: 500 } }))
+    const calm = result.comparisons[2]!
+    const totalReturn = interval(calm.totalReturn)
+    const sharpe = interval(calm.sharpe)
+    // by construction: the returns' difference is noise around 0, the Sharpe's far below it
+    assert.isBelow(totalReturn.lower, 0)
+    assert.isAbove(totalReturn.upper, 0)
+    assert.isBelow(sharpe.upper, 0)
+    const sharpeDifferenceAt = (level: number) =>
+      interval(Bootstrap.estimatesOfSums(
+        [returnsOf(noisy), calmReturns],
+        [([x, y]) => Metrics.sharpeOfSums(x!, 0) - Metrics.sharpeOfSums(y!, 0)],
+        { replicates: 500, seed: "council:COUNCIL-CALM", level }
+      )[0]!)
+    assert.isBelow(sharpeDifferenceAt(1 - 0.05 / 3).upper, 0, "the Sharpe gap survives the correction for three comparisons")
+    const two = (x: number) => x.toFixed(2).replace("-", "−")
+    assert.strictEqual(
+      calm.verdict,
+      `no difference between COUNCIL and its mechanical vote (CALM) at 95 %: total return ${Leaderboard.describeEstimate(calm.totalReturn)}` +
+        `; its Sharpe is lower at 95 %: ${two(sharpe.estimate)} (95 % CI ${two(sharpe.lower)} … ${two(sharpe.upper)})` +
+        ", which still holds once corrected for 3 comparisons made at once (98.33 % intervals each)"
+    )
+    // a comparison whose Sharpe interval straddles 0 says nothing more than its return
+    for (const c of result.comparisons.slice(0, 2)) {
+      const s = interval(c.sharpe)
+      if (s.lower < 0 && s.upper > 0) assert.notInclude(c.verdict, "Sharpe")
+    }
+  })
+
+  it("a verdict whose Sharpe interval lies on the side its return already says adds nothing", () => {
+    const mech = ok(Leaderboard.attribution({ council, pms, mechanical, bootstrap: { replicates: 500 } })).comparisons[2]!
+    // the mechanical vote trails the council by a constant 0.2 % a day: both intervals lie above 0, on the same side
+    assert.isAbove(interval(mech.sharpe).lower, 0)
+    assert.notInclude(mech.verdict, "Sharpe")
+  })
+
   it("without a mechanical vote there are two comparisons; a council behind its PM trails it", () => {
     const laggard = account("COUNCIL", Metrics.dailyReturns(pms[0]!.series.map((p) => p.equity)).map((r) => r - 0.003))
     const result = ok(Leaderboard.attribution({ council: laggard, pms, bootstrap: { replicates: 300 } }))

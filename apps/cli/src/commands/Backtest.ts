@@ -40,6 +40,7 @@ import { CliFailure } from "../CliFailure.ts"
 import { dayOfFlag } from "../DayFlag.ts"
 import { table } from "../Table.ts"
 import { progressLine } from "../BacktestProgress.ts"
+import { BacktestData, backtestData, differences } from "../BacktestData.ts"
 import { backtestsDir } from "../BacktestFiles.ts"
 import { waitForSignal } from "../Listening.ts"
 import { signalWhenGone } from "../Launcher.ts"
@@ -73,7 +74,10 @@ const BookParams = Schema.Struct({
    * (`Contest.randomSeed`), so the seed stays the book's when the data grows or cannot be read. Absent before.
    */
   firstSession: Schema.optionalKey(TradingDay),
-  lastSession: Schema.optionalKey(TradingDay)
+  lastSession: Schema.optionalKey(TradingDay),
+  /** The code that started it (`codeVersion`: version, commit, `.dirty`) and its market data (`BacktestData`). Absent before. */
+  code: Schema.optionalKey(Schema.String),
+  data: Schema.optionalKey(BacktestData)
 })
 
 const dayFlag = (flag: string, value: Option.Option<string>) =>
@@ -118,6 +122,10 @@ interface Plan {
   readonly profiles: ReadonlyArray<AccountProfile>
   /** The local exchange's fill model when started (`COUNCIL_SLIPPAGE_BPS` …); a resumed backtest keeps its own. */
   readonly fillModel: FillModelOptions
+  /** The market data it runs on now (a resumed backtest's as read today: compared with what it started with). */
+  readonly data: BacktestData
+  /** A resumed backtest's code or data that differ from what it started with, in words (said once it is resumed). */
+  readonly changed?: ReadonlyArray<string>
   readonly resumed: boolean
 }
 
@@ -140,8 +148,9 @@ const planNew = (options: BacktestCommandOptions) =>
     const pms = yield* pmsOf(options.pms)
     const profiles = (yield* selectedProfiles(options.accounts)).map((p): AccountProfile => ({ ...p, mode: "PAPER" }))
     const sessions = yield* sessionsOf(from, to)
-    const { fillModel, schedule } = yield* AppSettings
-    return { id: newId(from, to), from, to, sessions, pms, schedule, profiles, fillModel, resumed: false } satisfies Plan
+    const { feed, fillModel, schedule } = yield* AppSettings
+    const data = yield* backtestData(feed, sessions.at(-1)!)
+    return { id: newId(from, to), from, to, sessions, pms, schedule, profiles, fillModel, data, resumed: false } satisfies Plan
   })
 
 const planResume = (id: string, options: BacktestCommandOptions) =>
@@ -165,16 +174,21 @@ const planResume = (id: string, options: BacktestCommandOptions) =>
     )
     const from = TradingDay.make(found.from!)
     const to = TradingDay.make(found.to!)
-    const { fillModel: today } = yield* AppSettings
+    const { feed, fillModel: today } = yield* AppSettings
     const fillModel = params.fillModel ?? today
     if (!sameFillModel(fillModel, today)) {
       yield* Console.error(`backtest ${found.id}: resumed with the fill model it was started with (${describeFillModel(fillModel)}), not today's settings (${describeFillModel(today)})`)
     }
+    const sessions = yield* sessionsOf(from, to)
+    const data = yield* backtestData(feed, params.lastSession ?? sessions.at(-1)!)
+    const changed = differences({ code: params.code, data: params.data }, { code: codeVersion, data })
     return {
       id: found.id,
       from,
       to,
-      sessions: yield* sessionsOf(from, to),
+      sessions,
+      data,
+      changed,
       pms: params.pms,
       schedule: params.schedule,
       profiles: params.accounts,
@@ -340,7 +354,9 @@ const openBook = (plan: Plan) =>
           schedule: plan.schedule,
           fillModel: plan.fillModel,
           firstSession: plan.sessions[0]!,
-          lastSession: plan.sessions.at(-1)!
+          lastSession: plan.sessions.at(-1)!,
+          code: codeVersion,
+          data: plan.data
         }) })
       ).pipe(Effect.mapError(ledgerFailure), Effect.provide(ledger))
     } else {
@@ -422,6 +438,9 @@ const execute = (plan: Plan, json: boolean) =>
     const unrecorded = replay?.unrecorded(plan.sessions) ?? []
     const { id, from, to } = plan
     const lease = yield* openBook(plan)
+    if (plan.changed !== undefined && plan.changed.length > 0) {
+      yield* Console.error(`backtest ${id}: resumed on other code or data than it started with (${plan.changed.join("; ")}): its sessions from here on may differ from a run of it in one go`)
+    }
     NodeSqliteClient.ensureDirectory(dir)
     // a range that runs past the data's last session says where the data ends (not a backtest through `to`)
     const last = plan.sessions.at(-1)!

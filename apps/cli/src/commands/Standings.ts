@@ -9,6 +9,7 @@ import * as Prices from "@council/llm/Prices"
 import { type BookId, type Bootstrap, BookSummary, Contest, Figures, Leaderboard, Standings, TradeLedger } from "@council/tracking"
 import { AppSettings } from "../AppConfig.ts"
 import { votesByBook } from "../BacktestFiles.ts"
+import { dataChangedNote } from "../BacktestData.ts"
 import { market } from "../Market.ts"
 import { configured, storage } from "../Storage.ts"
 import { CliFailure } from "../CliFailure.ts"
@@ -145,6 +146,7 @@ export const leaderboard = (options: WindowOptions & { readonly json: boolean })
   reading(options, (window) =>
     Effect.gen(function*() {
       const book = yield* bookOf(options.backtest)
+      yield* warnDataChanged(book)
       const { riskFree } = (yield* AppSettings).monitor
       const report = yield* Standings.leaderboardReport({ book, ...window, riskFree }).pipe(Effect.mapError(ledgerFailure))
       if (options.json) return yield* Console.log(JSON.stringify(Schema.encodeSync(Standings.LeaderboardReport)(report), null, 2))
@@ -173,6 +175,15 @@ const partialNote = (id: BookId) =>
     return `backtest ${b.id} is ${state}: ${asked === undefined ? b.sessions : `${b.sessions} of ${asked}`} sessions recorded (${b.firstSession ?? "—"} … ${
       b.lastSession ?? "—"}) of ${b.from ?? "?"} … ${b.to ?? "?"}; every figure below covers those alone${
       activity?.state === "in-progress" ? "" : `; continue it with: ${resumeCommand(b.id)}`}`
+  })
+
+/** A warning on stderr when the backtest's recorded market data is not the data here (`dataChangedNote`). */
+const warnDataChanged = (id: BookId) =>
+  Effect.gen(function*() {
+    const found = yield* TradeLedger.use((l) => l.book(id)).pipe(Effect.mapError(ledgerFailure))
+    if (Option.isNone(found) || found.value.kind !== "backtest") return
+    const note = dataChangedNote(id, found.value.params, (yield* AppSettings).feed)
+    if (note !== undefined) yield* Console.error(`warning: ${note}`)
   })
 
 const CSV_HEADER = ["account", "date", "equity", "cash", "long_market_value", "short_market_value", "gross_exposure", "traded", "llm_cost", "spy_close", "marked_at", "spy_mark", "spy_benchmark"]
@@ -207,6 +218,7 @@ const equityOf = (options: EquityOptions, window: Window) =>
     // the baselines follow COUNCIL's series: they need the whole book's report, whichever account is printed
     const account = withBaselines ? undefined : named
     const book = yield* bookOf(options.backtest)
+    yield* warnDataChanged(book)
     const report = yield* Standings.equityReport({ book, account, ...window }).pipe(Effect.mapError(ledgerFailure))
     if (account !== undefined && report.accounts.length === 0) yield* knownAccount(book, account)
     // `--account RANDOM`: that baseline alone; `--account X --baselines`: X's series and the baselines'
