@@ -20,6 +20,7 @@
  * @since 0.1.0
  */
 import type { RunBundle } from "@council/engine"
+import { nestsDeeperThan } from "@council/io/JsonDepth"
 
 /** The largest bundle file read (a run's bundle is well under a megabyte; one with many LLM calls a few). */
 export const MAX_BYTES = 256 * 1024 * 1024
@@ -29,23 +30,6 @@ export const MAX_DEPTH = 256
 
 /** A run id as Council writes one. */
 export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
-
-/** Whether `text`, read as JSON, nests more than `limit` arrays and objects deep (strings skipped; iterative). */
-export const nestsDeeperThan = (text: string, limit: number): boolean => {
-  let depth = 0
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 0x5c) i++ // backslash: skip the escaped character
-      else if (c === 0x22) inString = false
-    } else if (c === 0x22) inString = true
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > limit) return true
-    } else if (c === 0x5d || c === 0x7d) depth--
-  }
-  return false
-}
 
 /** Why `text` is not read as a bundle (too deep), or `undefined`. */
 export const textProblem = (text: string): string | undefined =>
