@@ -407,6 +407,10 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["serve", "--port", "-1"], error: /^error: --port must be 0–65535$/ },
   { args: ["serve", "--port", "http"], home: "fresh", error: /^error: .*port/i },
   { args: ["serve", "--host", ""], home: "fresh", error: /^error: --host must name an interface/ },
+  // trusting every address lets any client write its own X-Forwarded-For: a new client at each wrong token
+  { args: ["serve", "--trust-proxy", "0.0.0.0/0", "--port", "0"], error: /^error: --trust-proxy: 0\.0\.0\.0\/0 trusts every address, so any client could say who it is and escape the failed-token throttle; give the proxy's own address \(e\.g\. 127\.0\.0\.1\)$/ },
+  { args: ["serve", "--trust-proxy", "::/0", "--port", "0"], home: "fresh", error: /^error: --trust-proxy: ::\/0 trusts every address/ },
+  { args: ["serve", "--trust-proxy", "proxy.lan", "--port", "0"], home: "fresh", error: /^error: --trust-proxy: "proxy\.lan" is not an IP address or network/ },
   { args: ["serve", "--host", "256.1.1.1", "--port", "0"], error: /^error: --host\/--port: cannot listen on 256\.1\.1\.1:0: E[A-Z_]+( — --host is not an address of this machine: give one of its own, 127\.0\.0\.1 or 0\.0\.0\.0)?$/ },
   { args: () => ["serve", "--port", String(takenPort)], home: "fresh", error: /^error: --host\/--port: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE — the port is in use \(a server already running\?\): give another --port, or --port 0 for any free one$/ },
 
