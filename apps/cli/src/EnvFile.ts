@@ -14,7 +14,9 @@
  * **Gotchas**: only the names are ever said, never a value (the file holds secrets). A name set in the environment
  * (the file was loaded, or the variable was given on the command line) is not named as unloaded; one the file sets
  * empty is unset for Council too, and not named. Lines that are not `NAME=value` (comments, a garbled line) are
- * skipped. A file shared with its group alone (`0640`) is not said: the group was chosen.
+ * skipped. A file shared with its group alone (`0640`) is not said: the group was chosen. Only a regular file of at
+ * most 1 MiB is read: a `.env` that is a FIFO (`mkfifo .env`, a secrets tool's pipe) or a device blocked every
+ * command in its read, deaf to Ctrl-C and SIGTERM.
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -50,6 +52,9 @@ export const isSecretName = (name: string): boolean => SECRET_NAMES.has(name) ||
 
 const MAX_NAMES = 6
 
+/** A `.env` larger than this is no settings file and is not read. */
+const MAX_BYTES = 1024 * 1024
+
 /** The warning for `file` whose `names` are not in the environment. */
 export const unloadedLine = (file: string, names: ReadonlyArray<string>): string => {
   const shown = names.length > MAX_NAMES ? [...names.slice(0, MAX_NAMES), `and ${names.length - MAX_NAMES} more`] : names
@@ -73,8 +78,11 @@ export const notice: Effect.Effect<void> = Effect.suspend(() => {
   let text: string
   let mode: number
   try {
+    const stat = statSync(file)
+    // a FIFO (or a link to one, or to a device) would block this read, and every command, for ever
+    if (!stat.isFile() || stat.size > MAX_BYTES) return Effect.void
     text = readFileSync(file, "utf8")
-    mode = statSync(file).mode
+    mode = stat.mode
   } catch {
     return Effect.void
   }

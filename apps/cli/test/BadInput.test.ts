@@ -1,5 +1,5 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs"
 import type { Server } from "node:http"
 import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import { createServer as createTcpServer } from "node:net"
@@ -149,6 +149,13 @@ const table: ReadonlyArray<BadInput> = [
   { args: () => ["import", file("tampered.json")], home: "fresh", error: /was changed after export/ },
   { args: () => ["import", file("orphan.json")], home: "fresh", error: /forked from 2026-06-05-deadbeef, which is not in this store/ },
   { args: () => ["import", file("bundle.json")], error: /^error: cannot import .*: run \S+ is already in this store$/ },
+  // a crafted bundle (its hashes recomputed): refused in one line that repeats none of it, before anything is written
+  { args: () => ["import", file("deep.json")], home: "fresh", error: /deep\.json nests arrays and objects deeper than 256 levels \(Council's bundles nest about 10\); refusing it$/ },
+  { args: () => ["replay", file("deep.json")], home: "fresh", error: /deep\.json nests arrays and objects deeper than 256 levels/ },
+  { args: () => ["import", file("huge.json")], home: "fresh", error: /huge\.json is 300 MiB, more than a run bundle may be \(256 MiB\); refusing it$/ },
+  { args: () => ["import", file("markup-id.json")], home: "fresh", error: /markup-id\.json is refused: its run id is not one Council writes \(letters, digits, '\.', '_' and '-', at most 100 characters\)$/ },
+  { args: () => ["import", file("long-id.json")], home: "fresh", error: /long-id\.json is refused: its run id is not one Council writes/ },
+  { args: () => ["replay", file("dotted-parent.json"), "--from", "Execution"], home: "fresh", error: /dotted-parent\.json is refused: the id of the run it was forked from is not one Council writes/ },
   { args: ["positions", "--account", "NOPE"], error: /^error: --account: unknown account NOPE/ },
   { args: ["positions", "--account", ""], home: "fresh", error: /^error: --account: no account named/ },
   { args: ["orders", "--account", "NOPE"], home: "fresh", error: /unknown account NOPE/ },
@@ -400,6 +407,10 @@ const table: ReadonlyArray<BadInput> = [
   { args: ["serve", "--port", "-1"], error: /^error: --port must be 0–65535$/ },
   { args: ["serve", "--port", "http"], home: "fresh", error: /^error: .*port/i },
   { args: ["serve", "--host", ""], home: "fresh", error: /^error: --host must name an interface/ },
+  // trusting every address lets any client write its own X-Forwarded-For: a new client at each wrong token
+  { args: ["serve", "--trust-proxy", "0.0.0.0/0", "--port", "0"], error: /^error: --trust-proxy: 0\.0\.0\.0\/0 trusts every address, so any client could say who it is and escape the failed-token throttle; give the proxy's own address \(e\.g\. 127\.0\.0\.1\)$/ },
+  { args: ["serve", "--trust-proxy", "::/0", "--port", "0"], home: "fresh", error: /^error: --trust-proxy: ::\/0 trusts every address/ },
+  { args: ["serve", "--trust-proxy", "proxy.lan", "--port", "0"], home: "fresh", error: /^error: --trust-proxy: "proxy\.lan" is not an IP address or network/ },
   { args: ["serve", "--host", "256.1.1.1", "--port", "0"], error: /^error: --host\/--port: cannot listen on 256\.1\.1\.1:0: E[A-Z_]+( — --host is not an address of this machine: give one of its own, 127\.0\.0\.1 or 0\.0\.0\.0)?$/ },
   { args: () => ["serve", "--port", String(takenPort)], home: "fresh", error: /^error: --host\/--port: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE — the port is in use \(a server already running\?\): give another --port, or --port 0 for any free one$/ },
 
@@ -456,6 +467,20 @@ describe("every bad input: one clear line, the right exit code, nothing written,
       recordings: sealed.recordings.map((r) => ({ ...r, runId: orphanId as RunBundle["run"]["id"] }))
     }
     writeFileSync(file("orphan.json"), JSON.stringify(BundleFile.seal(orphan)))
+    const renamed = (id: string, parent: string | null = null): RunBundle => ({
+      run: { ...sealed.run, id: id as RunBundle["run"]["id"], parentRunId: parent as RunBundle["run"]["id"] | null, forkFrom: parent === null ? null : "Execution" },
+      checkpoints: sealed.checkpoints.map((c) => ({ ...c, runId: id as RunBundle["run"]["id"] })),
+      recordings: sealed.recordings.map((r) => ({ ...r, runId: id as RunBundle["run"]["id"] }))
+    })
+    writeFileSync(file("markup-id.json"), JSON.stringify(BundleFile.seal(renamed(`2026-06-08-"><img src=x onerror=alert(1)>\u001b]0;owned\u0007`))))
+    writeFileSync(file("long-id.json"), JSON.stringify(BundleFile.seal(renamed(`2026-06-08-${"a".repeat(200)}`))))
+    writeFileSync(file("dotted-parent.json"), JSON.stringify(BundleFile.seal(renamed("2026-06-08-0rphan01", "../../2026-06-05-deadbeef"))))
+    // 100,000 levels: every recursive reader overflowed its stack on it ("internal error", exit 1)
+    const text = readFileSync(file("bundle.json"), "utf8")
+    writeFileSync(file("deep.json"), text.replace('"recordings":[', `"recordings":[{"deep":${"[".repeat(100_000)}${"]".repeat(100_000)}},`))
+    // sparse: no disk, and never read (its size says enough)
+    writeFileSync(file("huge.json"), "")
+    truncateSync(file("huge.json"), 300 * 1024 * 1024)
     writeFileSync(file("not-json.txt"), `secretKey=${SECRET}\n`)
     mkdirSync(join(root, "empty-dir"))
     const http = testServer((_req, res) => {

@@ -4,7 +4,9 @@ import { blobText } from "./StoredBlobs.ts"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { RunId } from "@council/domain"
-import { BundleFile, Pipeline, textHash } from "@council/engine"
+import { Effect, Layer } from "effect"
+import { BundleFile, Pipeline, RunStore, textHash } from "@council/engine"
+import { Database, SqlRunStore } from "@council/store"
 import { DailyPipeline } from "@council/daily"
 import { cli, runIdOf, tempHome } from "./CliHarness.ts"
 import { cliInProcess } from "./InProcess.ts"
@@ -61,15 +63,23 @@ describe("pnpm pipeline", () => {
   it("replays a run named by an id that looks like a path; a file of that name, when one exists, is read instead", async () => {
     const sealed = JSON.parse(readFileSync(join(home, "bundle.json"), "utf8")) as BundleFile.BundleFile
     const other = tempHome()
+    assert.strictEqual((await cliInProcess(other, ["runs"])).code, 0)
     const ids = ["imported/2026-06-08.json", join(other, "by-path.json")]
     for (const id of ids) {
-      const renamed = BundleFile.seal({
+      const renamed = {
         run: { ...sealed.run, id: RunId.make(id) },
         checkpoints: sealed.checkpoints.map((c) => ({ ...c, runId: RunId.make(id) })),
         recordings: sealed.recordings.map((r) => ({ ...r, runId: RunId.make(id) }))
-      })
-      writeFileSync(join(other, "renamed.json"), JSON.stringify(renamed))
-      assert.strictEqual((await cliInProcess(other, ["import", join(other, "renamed.json")])).code, 0)
+      }
+      // import refuses such an id now; a store an older version imported it into still holds it
+      writeFileSync(join(other, "renamed.json"), JSON.stringify(BundleFile.seal(renamed)))
+      const refused = await cliInProcess(other, ["import", join(other, "renamed.json")])
+      assert.strictEqual(refused.code, 2)
+      assert.match(refused.stderr, /is refused: its run id is not one Council writes/)
+      await RunStore.use((s) => s.importBundle(renamed, "imported")).pipe(
+        Effect.provide(SqlRunStore.layer.pipe(Layer.provide(Database.layerSqlite(join(other, "council.db"))))),
+        Effect.runPromise
+      )
       // no file of that name: the run of that id in the store
       assert.isFalse(existsSync(id))
       const byId = await cliInProcess(other, ["replay", id])

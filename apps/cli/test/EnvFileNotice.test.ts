@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { spawnSync } from "node:child_process"
+import { execFileSync, spawnSync } from "node:child_process"
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -94,5 +94,24 @@ describe("a .env file Council does not read", () => {
     // its owner's and its group's (640), or one holding no secret: nothing to say of its mode
     withEnvFile(secrets, (dir) => assert.notInclude(cliIn(dir, ["runs"]).stderr, "every user"), 0o640)
     withEnvFile("COUNCIL_SLIPPAGE_BPS=7\nGROQ_API_KEY=\n", (dir) => assert.notInclude(cliIn(dir, ["runs"]).stderr, "every user"), 0o644)
+  })
+
+  it("that is a FIFO is not read: the command runs (a read of it blocked every command, deaf to SIGTERM)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "council-envfile-"))
+    try {
+      execFileSync("mkfifo", [join(dir, ".env")])
+      // killed (SIGKILL: the blocked read heard no SIGTERM) and failed if it ever blocks again
+      const r = spawnSync(process.execPath, [bin, "accounts", "--json"], {
+        cwd: dir,
+        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", COUNCIL_HOME: tempHome() },
+        encoding: "utf8",
+        timeout: 60_000,
+        killSignal: "SIGKILL"
+      })
+      assert.strictEqual(r.status, 0, `${r.signal ?? ""} ${r.stderr}`)
+      assert.lengthOf(JSON.parse(r.stdout) as ReadonlyArray<unknown>, 6)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

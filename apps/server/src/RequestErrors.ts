@@ -33,11 +33,31 @@ const PART: Readonly<Record<HttpApiSchemaError["kind"], string>> = {
   ResponseHeaders: "response header"
 }
 
-/** `Expected an integer\n  at ["limit"]` as `query parameter limit: Expected an integer`, on one line, bounded. */
+/** One `["accounts"]` or `[0]` of a schema issue's path. */
+const SEGMENT = /\[("(?:[^"\\]|\\.)*"|-?\d+)\]/y
+
+/**
+ * A schema issue's path (`["accounts"][0]`, one bracket per step) as `accounts.0`; the text as written when it is
+ * not made of such steps (a key the schema prints otherwise), never an exception.
+ */
+export const pathText = (at: string): string => {
+  const steps: Array<string> = []
+  SEGMENT.lastIndex = 0
+  for (let match = SEGMENT.exec(at); match !== null; match = SEGMENT.exec(at)) {
+    steps.push(match[1]!.startsWith("\"") ? String(JSON.parse(match[1]!)) : match[1]!)
+    if (SEGMENT.lastIndex === at.length) return steps.join(".")
+  }
+  return at
+}
+
+/**
+ * `Expected an integer\n  at ["limit"]` as `query parameter limit: Expected an integer`, on one line, bounded; a
+ * nested path (`at ["accounts"][0]`, an item of a list) as `request body accounts.0: Expected string`.
+ */
 export const describe = (error: HttpApiSchemaError): string => {
   const [first = "", ...rest] = error.cause.message.split("\n")
   const at = rest.map((line) => /^\s*at (\[.*\])\s*$/.exec(line)?.[1]).find((path) => path !== undefined)
-  const path = at === undefined ? "" : ` ${(JSON.parse(at) as ReadonlyArray<string | number>).join(".")}`
+  const path = at === undefined ? "" : ` ${pathText(at)}`
   return `${PART[error.kind]}${path}: ${first}`.slice(0, 300)
 }
 

@@ -208,6 +208,9 @@ describe("monitor API", () => {
       ["GET", "/api/backtests/nope/report", 404, /^no backtest "nope"/],
       ["POST", "/api/backtests", 400, /^request body from: expected a date as YYYY-MM-DD/, { from: "soon", to: "2025-01-31" }],
       ["POST", "/api/backtests", 400, /^request body: .*JSON/, "{not json"],
+      // an item of a list: the path has two steps (["accounts"][0]), which once made the answer an empty 500
+      ["POST", "/api/backtests", 400, /^request body accounts\.0: Expected string$/, { from: "2025-01-02", to: "2025-01-31", accounts: [1] }],
+      ["POST", "/api/backtests", 400, /^request body accounts\.1: Expected string$/, { from: "2025-01-02", to: "2025-01-31", accounts: ["COUNCIL", ["CLAUDE"]] }],
       ["GET", "/api/nothing-here", 404, /^no route GET \/api\/nothing-here \(the API: \/openapi\.json\)/]
     ]
     for (const [method, path, status, message, payload] of cases) {

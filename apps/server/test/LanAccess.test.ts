@@ -171,6 +171,22 @@ describe("behind a trusted reverse proxy (--trust-proxy 127.0.0.1)", () => {
     assert.strictEqual((await approve(server, TOKEN, crossSite)).status, 403)
   }, 60_000)
 
+  it("refuses a rebinding page on a trusted address that forges the forwarded headers: the connection's own Host is checked too", async () => {
+    const server = await serve(["--trust-proxy", "127.0.0.1", "--allowed-host", "council.example.com"])
+    const port = new URL(local(server)).port
+    // attacker.example re-pointed at 127.0.0.1: the browser sends its name in Host, the page adds the rest itself
+    for (const forged of ["localhost", "council.example.com"]) {
+      const rebound = await get(server, "/api/accounts", { host: `attacker.example:${port}`, "x-forwarded-for": "127.0.0.1", "x-forwarded-host": forged })
+      assert.strictEqual(rebound.status, 403, forged)
+      assert.match(JSON.parse(rebound.text).message, /not "attacker\.example"/)
+    }
+    // a proxy that passes the browser's name (Caddy, nginx with proxy_set_header Host $host) or its upstream's address
+    for (const host of ["council.example.com", `127.0.0.1:${port}`]) {
+      const proxied = await get(server, "/api/accounts", { host, "x-forwarded-for": "198.51.100.24", "x-forwarded-host": "council.example.com" })
+      assert.strictEqual(proxied.status, 200, host)
+    }
+  }, 60_000)
+
   it("without --trust-proxy, the forwarded headers are not believed: the origin is compared with the proxy's Host", async () => {
     const server = await serve(["--allowed-host", "council.example.com"])
     const forwarded = viaProxy("198.51.100.30", { origin: "https://council.example.com" })

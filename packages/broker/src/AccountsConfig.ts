@@ -44,6 +44,7 @@ import {
   TradingMode
 } from "@council/domain"
 import * as HeaderKey from "@council/io/HeaderKey"
+import { nestsDeeperThan } from "@council/io/JsonDepth"
 import { duplicateKey, syntaxError } from "./JsonSyntax.ts"
 import * as LiveGuard from "./LiveGuard.ts"
 import { type AccountsSource, embeddedAccounts, TradingAccounts } from "./TradingAccounts.ts"
@@ -214,9 +215,16 @@ const toAccount = (entry: typeof AccountEntry.Type, where: string, label: string
   })
 }
 
+/** The deepest `TRADING_ACCOUNTS_CONFIG` read (an account's settings nest 3 levels). */
+const MAX_DEPTH = 32
+
 const fromJson = (text: string) =>
   Effect.gen(function*() {
     const source = "TRADING_ACCOUNTS_CONFIG"
+    // past this, the recursive readers below (the syntax and duplicate-key scans, the schema) overflow the stack: an internal error
+    if (nestsDeeperThan(text, MAX_DEPTH)) {
+      return yield* fail(`${source}: nests arrays and objects deeper than ${MAX_DEPTH} levels; an account is an object of a few fields (see the README's Accounts)`)
+    }
     const at = syntaxError(text)
     if (at !== undefined) {
       // JSON without a double quote: a shell loading an env file took them off (`.env.example` says to single-quote it)

@@ -220,6 +220,12 @@ describe("AccountsConfig.load", () => {
       { TRADING_ACCOUNTS_CONFIG: `[{"id":"COUNCIL","mode":"LIVE","liveConfirmed":true,"credentials":{"keyId":"PKTESTKEY","secretKey":"s3cr3t-value"},"baseUrl":"http://127.0.0.1:8787","settings":{"dryRun":true,"maxOrderValue":500,"dry\\u0052un":false}}]`, COUNCIL_ALLOW_LIVE: "I_UNDERSTAND_REAL_MONEY" },
       /^TRADING_ACCOUNTS_CONFIG: "dryRun" is given twice in one object \(line 1, column 196\): JSON would keep the later value silently; give each key once$/
     ],
+    // 60,000 levels (120 KB, under what a variable may hold): every recursive reader overflowed ("internal error", exit 1)
+    [
+      "a value nested 60,000 levels deep",
+      { TRADING_ACCOUNTS_CONFIG: `[{"id":"COUNCIL","mode":"PAPER","broker":"local-exchange","settings":{"notes":${"[".repeat(60_000)}${"]".repeat(60_000)}}}]` },
+      /^TRADING_ACCOUNTS_CONFIG: nests arrays and objects deeper than 32 levels; an account is an object of a few fields \(see the README's Accounts\)$/
+    ],
     [
       "an account's mode given twice",
       { TRADING_ACCOUNTS_CONFIG: json([account()]).TRADING_ACCOUNTS_CONFIG.replace('"mode":"PAPER"', '"mode":"LIVE","mode":"PAPER"') },

@@ -38,6 +38,7 @@ import type * as LanguageModel from "effect/ai/LanguageModel"
 import type * as Response from "effect/ai/Response"
 import * as OpenAiStructuredOutput from "effect/ai/OpenAiStructuredOutput"
 import type { StoreError } from "@council/engine"
+import { nestsDeeperThan } from "@council/io/JsonDepth"
 import { AnswerWithin } from "./AnswerWithin.ts"
 import { type Charge, LlmBudget, type LlmBudgetExceeded, type Reservation, type Settled } from "./Budget.ts"
 import {
@@ -125,7 +126,16 @@ const usageOfResponse = (response: { readonly usage: Response.Usage }): TokenUsa
   }
 }
 
+/** The deepest answer kept parsed in the audit record (a pitch nests 3 levels): a deeper one is kept as its text. */
+const MAX_AUDIT_DEPTH = 64
+
+/**
+ * The answer as the audit record keeps it: parsed, or its text when it is no JSON or nests past `MAX_AUDIT_DEPTH`
+ * (the schema drops an unknown field however deep, but the record keeps it, and storing `[[[[…]]]]` 100,000 deep
+ * overflowed the stack and failed the whole stage, every PM's pitch with it).
+ */
 const parsedJson = (text: string): Schema.Json => {
+  if (nestsDeeperThan(text, MAX_AUDIT_DEPTH)) return text
   try {
     return JSON.parse(text) as Schema.Json
   } catch {

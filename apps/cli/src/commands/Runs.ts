@@ -21,6 +21,7 @@ import {
   type UnreadAccount,
   unreadAccountsOf
 } from "@council/daily/RunFailures"
+import * as BundleLimits from "../BundleLimits.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { flagOf, listCommand, RunSource } from "../RunSource.ts"
 import { summarize } from "../Progress.ts"
@@ -32,10 +33,19 @@ import { table } from "../Table.ts"
 export const readBundle = (file: string) =>
   Effect.gen(function*() {
     const text = yield* Effect.try({
-      try: () => fs.readFileSync(file, "utf8"),
+      try: () => {
+        const tooLarge = BundleLimits.sizeProblem(fs.statSync(file).size)
+        return tooLarge === undefined ? fs.readFileSync(file, "utf8") : { tooLarge }
+      },
       catch: (e) => CliFailure.usage(`cannot read ${file}: ${FileProblem.why(e, "file")}`)
     })
-    return yield* BundleFile.open(file, text)
+    const refuse = (why: string) => CliFailure.usage(`${file} ${why}; refusing it`)
+    if (typeof text !== "string") return yield* refuse(text.tooLarge)
+    const deep = BundleLimits.textProblem(text)
+    if (deep !== undefined) return yield* refuse(deep)
+    const bundle = yield* BundleFile.open(file, text)
+    const ids = BundleLimits.idProblem(bundle)
+    return ids === undefined ? bundle : yield* CliFailure.usage(`${file} ${ids}`)
   })
 
 /** A run id not in `source`'s store: a usage error, saying where the ids are listed. */

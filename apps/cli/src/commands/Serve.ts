@@ -38,14 +38,20 @@ const allowedHosts = (flags: ReadonlyArray<string>, configured: ReadonlyArray<st
     return "problem" in checked ? Effect.fail(CliFailure.usage(`--allowed-host: ${checked.problem}`)) : Effect.succeed(checked.host)
   }).pipe(Effect.map((hosts) => [...new Set([...configured, ...hosts])]))
 
-/** `--trust-proxy` values: an address (itself alone) or a network in CIDR notation. */
+/** `--trust-proxy` values: an address (itself alone) or a network in CIDR notation; not every address (`/0`). */
 const trustedProxies = (flags: ReadonlyArray<string>) =>
   Effect.forEach(flags, (raw) => {
     const text = raw.trim()
     const cidr = text.includes("/") ? text : `${text}/${text.includes(":") ? 128 : 32}`
     return Result.match(IpNetwork.fromString(cidr), {
       onFailure: () => Effect.fail(CliFailure.usage(`--trust-proxy: "${raw.slice(0, 60)}" is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)`)),
-      onSuccess: Effect.succeed
+      // every address: any client would write its own X-Forwarded-For, a new client at each wrong token (no throttle)
+      onSuccess: (network) =>
+        network.prefixLength === 0
+          ? Effect.fail(CliFailure.usage(
+            `--trust-proxy: ${IpNetwork.format(network)} trusts every address, so any client could say who it is and escape the failed-token throttle; give the proxy's own address (e.g. 127.0.0.1)`
+          ))
+          : Effect.succeed(network)
     })
   })
 
