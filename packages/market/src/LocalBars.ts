@@ -62,13 +62,16 @@ export const parseBarsCsv = (
       const cell = cells[c + 1]!
       const value = cell === "" ? Number.NaN : Number(cell)
       if (!Number.isFinite(value)) {
-        return Result.fail(`${source}: line ${i + 2} has a non-numeric value "${cell}"`)
+        return Result.fail(`${source}: line ${i + 2} has a non-numeric value ${cellText(cell)}`)
       }
       columns[c]![i] = value
     }
   }
   return Result.succeed({ symbol, source, dates, open, high, low, close, volume })
 }
+
+/** A bad cell as an error shows it: quoted, control characters escaped, and at most 40 characters of a long one. */
+const cellText = (cell: string) => JSON.stringify(cell.length > 40 ? `${cell.slice(0, 40)}…` : cell)
 
 const readDirectory = Effect.fnUntraced(function*(directory: string | URL) {
   const dir = typeof directory === "string" ? directory : fileURLToPath(directory)

@@ -42,6 +42,15 @@ describe("LocalBars with malformed files", () => {
       assert.match(error.message, /BBB\.csv: line 2 has a non-numeric value "oops"$/)
     }))
 
+  it.effect("a long or control-laden cell is shown cut to 40 characters and escaped, on one line", () =>
+    Effect.gen(function*() {
+      const long = yield* loadError({ "AAA.csv": GOOD.replace("10.5,1000", `${"9".repeat(30)}x${"z".repeat(100_000)},1000`) })
+      assert.isTrue(long.message.endsWith(`AAA.csv: line 2 has a non-numeric value "${"9".repeat(30)}x${"z".repeat(9)}…"`), long.message.slice(0, 300))
+      assert.isBelow(long.message.length, 300)
+      const escaped = yield* loadError({ "AAA.csv": GOOD.replace("10.5,1000", "1\u001b[31m\u0007,1000") })
+      assert.match(escaped.message, /line 2 has a non-numeric value "1\\u001b\[31m\\u0007"$/)
+    }))
+
   it.effect("an empty cell is InvalidData, not zero", () =>
     Effect.gen(function*() {
       const error = yield* loadError({ "AAA.csv": GOOD.replace(",1200", ",") })
