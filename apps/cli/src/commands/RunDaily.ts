@@ -26,7 +26,7 @@ import * as RunNotices from "../RunNotices.ts"
 import * as StaleData from "../StaleData.ts"
 import { money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
-import { carriedPlans, dayChain, dayReport, paramsOf, unreconciled } from "./DayChain.ts"
+import { carriedPlans, dayChain, dayReport, paramsOf, retryParams, unreconciled } from "./DayChain.ts"
 import { ensureNoOtherDayRunning, ensureTradableDay, snapshotsAfter } from "./Session.ts"
 import { awaitingOutcome } from "./AwaitingApproval.ts"
 import { checkMarket, clockAccountAmong, earlyCloseOnly, noSessionLine, type RunMoment } from "./Timing.ts"
@@ -170,15 +170,8 @@ const planDay = (options: RunDailyOptions, day: TradingDay, params: DailyParams)
       ? `${ran}${reading}.`
       : `${ran}; retrying ${failed.join(", ")} with the same orders (same client order ids: what reached the broker is not placed again)${reading}.`
     // the retry sends with this command's keys: a refused one is told where they are configured now
-    const { keysFrom: _recorded, ...rootRest } = rootParams
-    const retry: DailyParams = {
-      ...rootRest,
-      ...(params.keysFrom === undefined ? {} : { keysFrom: params.keysFrom }),
-      accounts,
-      retryOf: root.id,
-      carried: yield* carriedPlans(chain, failed),
-      ...(reads.length === 0 ? {} : { reconciles: reads.map((a) => a.id) })
-    }
+    const carried = yield* carriedPlans(chain, failed)
+    const retry = retryParams(root, rootParams, params.keysFrom, accounts, carried, reads.map((a) => a.id))
     return { _tag: "Retry", root, params: retry, note } satisfies DayPlan
   })
 
