@@ -134,6 +134,15 @@ const planDay = (options: RunDailyOptions, day: TradingDay, params: DailyParams)
       yield* ensureTradableDay(day, Option.match(paramsOf(last), { onNone: () => params.accounts, onSome: (p) => atBroker(p, chain[0]!) }), true)
       return { _tag: "Resume", run: last } satisfies DayPlan
     }
+    return yield* planCompletedDay(day, params, chain, last)
+  })
+
+/**
+ * A day whose latest run (`last`) completed: done, or retried — its failed accounts sent their carried plans again
+ * and the accounts no reconciliation of the day could read read again (`reconciles`), or those read alone.
+ */
+const planCompletedDay = (day: TradingDay, params: DailyParams, chain: ReadonlyArray<RunRecord>, last: RunRecord) =>
+  Effect.gen(function*() {
     const report = yield* dayReport(chain)
     const failed = report.accounts.filter(needsRetry).map((a) => a.account)
     const ran = `Trading day ${day} already ran as ${chain[0]!.id}${chain.length > 1 ? ` (retried as ${chain.slice(1).map((r) => r.id).join(", ")})` : ""}`
