@@ -86,13 +86,14 @@ export const carriedPlans = (chain: ReadonlyArray<RunRecord>, accounts: Readonly
  * Of `accounts` (the day's), those the day has no snapshot of: the latest reconciliation of each across the chain —
  * the first run's, or a retry's that read it again (`reconciles`) — could not read it (a refused key, the broker
  * down, one read refused). A retry reconciles them again, or the session would have no equity of them. A run
- * without a readable Reconcile checkpoint names none; a retry that reused its first run's reconciliation says
- * what that one said.
+ * without a readable Reconcile checkpoint names none. A retry that did not reconcile (no `reconciles`) holds a copy
+ * of its first run's reconciliation, which a retry before it may have read past: it is not a reading of the day.
  */
 export const unreconciled = (chain: ReadonlyArray<RunRecord>, accounts: ReadonlyArray<AccountId>) =>
   Effect.gen(function*() {
     const latest = new Map<AccountId, "recorded" | "failed">()
     for (const run of chain) {
+      if (run !== chain[0] && !Option.exists(paramsOf(run), (p) => p.reconciles !== undefined)) continue
       const report = yield* Effect.option(outputOf(run, "Reconcile", ReconcileReport))
       if (Option.isNone(report)) continue
       for (const r of report.value.accounts) latest.set(r.account, r.status)
