@@ -18,7 +18,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import type { TradingDay } from "@council/domain"
+import { TradingDay } from "@council/domain"
 import { defaultBarsDirectory, type MarketFeed } from "@council/market"
 
 /** The market data of a backtest: its feed, and for the local CSV feed which bars and their fingerprint. */
@@ -28,7 +28,7 @@ export const BacktestData = Schema.Struct({
   bars: Schema.optionalKey(Schema.Literals(["bundled", "COUNCIL_BARS_DIR"])),
   /** Hex SHA-256 of the files' rows up to `through` (see the module's note); absent when they could not be read. */
   sha256: Schema.optionalKey(Schema.String),
-  through: Schema.optionalKey(Schema.String)
+  through: Schema.optionalKey(TradingDay)
 })
 export type BacktestData = typeof BacktestData.Type
 
@@ -93,7 +93,7 @@ export const dataChangedNote = (book: string, params: unknown, feed: MarketFeed.
   if (recorded._tag === "None" || feed.source !== "local") return undefined
   const { sha256, through } = recorded.value.data
   if (sha256 === undefined || through === undefined) return undefined
-  const now = barsFingerprint(feed.directory ?? fileURLToPath(defaultBarsDirectory), through as TradingDay)
+  const now = barsFingerprint(feed.directory ?? fileURLToPath(defaultBarsDirectory), through)
   if (now === undefined || now === sha256) return undefined
   return `backtest ${book} ran on market data sha256 ${sha256.slice(0, 12)}… through ${through}, which the data here no longer matches (${
     now.slice(0, 12)}…): its SPY closes and its RANDOM and MECHANICAL baselines are worked out from the data here, not from the data it ran on`

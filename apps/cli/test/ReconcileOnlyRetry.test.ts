@@ -3,14 +3,20 @@ import { request } from "node:http"
 import type { AddressInfo } from "node:net"
 import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import { fetchFresh, startServer } from "../../server/test/MonitorHome.ts"
-import { runIdOf, tempHome } from "./CliHarness.ts"
+import { runIdOf, spawnCli, tempHome } from "./CliHarness.ts"
 import { type ServedExchange, serveExchange } from "./ExchangeProcess.ts"
-import { cliInProcess } from "./InProcess.ts"
+import { cliInProcess, FAST_ALPACA_RETRY } from "./InProcess.ts"
 
 interface ReadFault {
   readonly url: string
   /** Whether `account`'s fills are refused (403) now. */
   failing: boolean
+  /** Set: `account`'s next fills request is never answered, and this is called (a process to kill there). */
+  hold: (() => void) | undefined
+  /** Set: the orders sent with this key id are answered 503 (that account's broker down for orders alone). */
+  ordersDownFor: string | undefined
+  /** Set: `account`'s clock answers this moment (Alpaca's clock tells its present, whatever day a run is of). */
+  clockAt: string | undefined
   /** `METHOD path` of every request `account`'s key sent through, in order. */
   readonly seen: Array<string>
   readonly close: () => Promise<void>
@@ -24,13 +30,32 @@ interface ReadFault {
 const readFault = (target: string, keyId: string): Promise<ReadFault> =>
   new Promise((resolve) => {
     const upstream = new URL(target)
-    const fault: { failing: boolean } = { failing: true }
+    const fault: { failing: boolean; hold: (() => void) | undefined; clockAt: string | undefined; ordersDownFor: string | undefined } = {
+      failing: true,
+      ordersDownFor: undefined,
+      hold: undefined,
+      clockAt: undefined
+    }
     const seen: Array<string> = []
     const server = testServer((req, res) => {
       const path = (req.url ?? "/").split("?")[0]!
       const mine = req.headers["apca-api-key-id"] === keyId
       if (mine) seen.push(`${req.method} ${path}`)
-      if (mine && fault.failing && req.method === "GET" && path === "/v2/account/activities/FILL") {
+      if (mine && fault.clockAt !== undefined && req.method === "GET" && path === "/v2/clock") {
+        res.writeHead(200, { "content-type": "application/json" })
+        return res.end(JSON.stringify({ timestamp: fault.clockAt, is_open: true, next_open: "2026-06-08T09:30:00-04:00", next_close: "2026-06-05T16:00:00-04:00" }))
+      }
+      if (fault.ordersDownFor !== undefined && req.headers["apca-api-key-id"] === fault.ordersDownFor && req.method === "POST" && path === "/v2/orders") {
+        res.writeHead(503, { "content-type": "application/json" })
+        return res.end(JSON.stringify({ message: "service unavailable" }))
+      }
+      const fills = mine && req.method === "GET" && path === "/v2/account/activities/FILL"
+      if (fills && fault.hold !== undefined) {
+        const held = fault.hold
+        fault.hold = undefined
+        return held()
+      }
+      if (fills && fault.failing) {
         res.writeHead(403, { "content-type": "application/json" })
         return res.end(JSON.stringify({ code: 40310000, message: "fills are not available right now" }))
       }
@@ -58,13 +83,13 @@ const readFault = (target: string, keyId: string): Promise<ReadFault> =>
     })
   })
 
-/** Every served account, `through`'s by `url`. */
-const configVia = (served: ServedExchange, through: string, url: string) =>
+/** Every served account, `through`'s (one or more) by `url`. */
+const configVia = (served: ServedExchange, through: string | ReadonlyArray<string>, url: string) =>
   JSON.stringify(served.keys.map((k) => ({
     id: k.account,
     mode: "PAPER",
     credentials: { keyId: k.keyId, secretKey: k.secretKey },
-    baseUrl: k.account === through ? url : served.url
+    baseUrl: k.account === through || (typeof through !== "string" && through.includes(k.account)) ? url : served.url
   })))
 
 const equityDays = (csv: string, account: string) =>
@@ -218,6 +243,83 @@ describe("an account whose reconciliation failed though it traded", () => {
       assert.strictEqual(proxy.seen.filter((s) => s === "POST /v2/orders").length, placed)
       const csv = await cliOk(home, ["equity", "--csv"], { TRADING_ACCOUNTS_CONFIG: good })
       assert.deepStrictEqual([equityDays(csv, "GEMINI"), equityDays(csv, "GROQ")], [["2026-06-05"], ["2026-06-05"]])
+    } finally {
+      await proxy.close()
+      await served.stop()
+    }
+  }, 120_000)
+  it("a read-only retry killed part-way is not continued once the broker is past the day (refused before it reads); on the day, past the cutoff, it is", async () => {
+    const served = await serveExchange(tempHome())
+    const gemini = served.keys.find((k) => k.account === "GEMINI")!
+    const proxy = await readFault(served.url, gemini.keyId)
+    const home = tempHome()
+    const env = { TRADING_ACCOUNTS_CONFIG: configVia(served, "GEMINI", proxy.url) }
+    try {
+      const thursday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04"], env)
+      assert.strictEqual(thursday.code, 0, thursday.stderr)
+      // the day run again reads GEMINI alone: killed while its fills are asked, before its reconciliation's checkpoint
+      proxy.failing = false
+      let held: () => void = () => undefined
+      const holding = new Promise<void>((resolve) => (held = resolve))
+      proxy.hold = held
+      const killed = spawnCli(home, ["run", "daily", "--date", "2026-06-04"], env)
+      await holding
+      killed.child.kill("SIGKILL")
+      await killed.exited
+      // the broker's present is the next session: continuing the read now would record 2026-06-05's GEMINI as
+      // 2026-06-04's snapshot — refused up front (exit 2), as a run that sends is, and GEMINI is not read
+      proxy.clockAt = "2026-06-05T15:50:00-04:00"
+      const seen = proxy.seen.length
+      const again = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04"], env)
+      assert.strictEqual(again.code, 2, again.stderr + again.stdout)
+      assert.include(again.stderr, "refusing to send orders for 2026-06-04")
+      assert.include(again.stderr, "its current session is 2026-06-05")
+      assert.deepStrictEqual(proxy.seen.slice(seen).filter((s) => s !== "GET /v2/clock"), [])
+      assert.deepStrictEqual(equityDays(await cliOk(home, ["equity", "--csv"], env), "GEMINI"), [])
+      // on the day, after the close (past the cutoff for sending), it is continued: it reads GEMINI and sends nothing
+      proxy.clockAt = undefined
+      const read = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04", "--at", "16:30"], env)
+      assert.strictEqual(read.code, 0, read.stderr)
+      assert.match(read.stderr, /Resuming run .* trading day 2026-06-04/)
+      assert.deepStrictEqual(proxy.seen.slice(seen).filter((s) => !s.startsWith("GET ")), [])
+      assert.deepStrictEqual(equityDays(await cliOk(home, ["equity", "--csv"], env), "GEMINI"), ["2026-06-04"])
+    } finally {
+      await proxy.close()
+      await served.stop()
+    }
+  }, 120_000)
+  it("read again by a retry, an account stays read: a later retry of another account (the first run's reconciliation copied) neither warns nor reads it again", async () => {
+    const served = await serveExchange(tempHome())
+    const gemini = served.keys.find((k) => k.account === "GEMINI")!
+    const groq = served.keys.find((k) => k.account === "GROQ")!
+    const proxy = await readFault(served.url, gemini.keyId)
+    const home = tempHome()
+    const env = { TRADING_ACCOUNTS_CONFIG: configVia(served, ["GEMINI", "GROQ"], proxy.url) }
+    const day = (args: ReadonlyArray<string> = []) => cliInProcess(home, ["run", "daily", "--date", "2026-06-05", ...args], env, { alpacaRetry: FAST_ALPACA_RETRY })
+    try {
+      // GEMINI traded but could not be read; GROQ was read but its orders could not be sent
+      proxy.ordersDownFor = groq.keyId
+      const first = await day()
+      assert.strictEqual(first.code, 1, first.stderr)
+      assert.match(first.stdout, /^GROQ\s+failed\s/m)
+      assert.match(first.stderr, /could not read GEMINI \(/)
+      // the retry reads GEMINI (its snapshot is taken) and GROQ fails again
+      proxy.failing = false
+      const second = await day()
+      assert.strictEqual(second.code, 1, second.stderr)
+      assert.include(second.stderr, "reading GEMINI first")
+      assert.deepStrictEqual(equityDays(await cliOk(home, ["equity", "--csv"], env), "GEMINI"), ["2026-06-05"])
+      // the next retry sends GROQ's orders; GEMINI is not read again, nor said to have no snapshot
+      proxy.ordersDownFor = undefined
+      const third = await day()
+      assert.strictEqual(third.code, 0, third.stderr)
+      assert.notInclude(third.stderr, "reading GEMINI")
+      assert.notInclude(third.stderr, "No snapshot")
+      const seen = proxy.seen.length
+      const fourth = await day()
+      assert.strictEqual(fourth.code, 0, fourth.stderr)
+      assert.match(fourth.stderr, /nothing is placed again\.$/m)
+      assert.deepStrictEqual(proxy.seen.slice(seen).filter((s) => s !== "GET /v2/clock"), [])
     } finally {
       await proxy.close()
       await served.stop()

@@ -143,8 +143,9 @@ export const DailyParams = Schema.Struct({
    * client order id (one this retry sent before it was resumed keeps its quantity: adopted), the reads recorded like
    * every broker call — not for the earlier run's snapshot: a partial fill since (an exit's, or the rest of an entry a
    * carried cancel stops) changed the position (`CarriedCloses`). An account holding none of it (or the other side)
-   * sends none of that symbol's orders. Absent (runs from before it): the carried close kept its quantity, which the
-   * broker refuses as an oversell when the position shrank.
+   * sends none of that symbol's orders. A retry records `held` whatever its day's first run recorded
+   * (`retryParams`). Absent (runs from before it): the carried close kept its quantity, which the broker refuses as an
+   * oversell when the position shrank.
    */
   carriedCloses: Schema.optionalKey(Schema.Literal("held"))
 })

@@ -1,7 +1,8 @@
 /**
  * A trading day's chain of runs as `run daily` reads it — the day's first run and the retries of its failed accounts
  * (`dayChain`) — and what a retry takes from it: each account's latest outcome (`dayReport`), the gate's decisions to
- * send again (`carriedPlans`) and the accounts no reconciliation of the day could read (`unreconciled`).
+ * send again (`carriedPlans`), the accounts no reconciliation of the day could read (`unreconciled`), and the
+ * retry's parameters (`retryParams`).
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -85,16 +86,39 @@ export const carriedPlans = (chain: ReadonlyArray<RunRecord>, accounts: Readonly
  * Of `accounts` (the day's), those the day has no snapshot of: the latest reconciliation of each across the chain —
  * the first run's, or a retry's that read it again (`reconciles`) — could not read it (a refused key, the broker
  * down, one read refused). A retry reconciles them again, or the session would have no equity of them. A run
- * without a readable Reconcile checkpoint names none; a retry that reused its first run's reconciliation says
- * what that one said.
+ * without a readable Reconcile checkpoint names none. A retry that did not reconcile (no `reconciles`) holds a copy
+ * of its first run's reconciliation, which a retry before it may have read past: it is not a reading of the day.
  */
 export const unreconciled = (chain: ReadonlyArray<RunRecord>, accounts: ReadonlyArray<AccountId>) =>
   Effect.gen(function*() {
     const latest = new Map<AccountId, "recorded" | "failed">()
     for (const run of chain) {
+      if (run !== chain[0] && !Option.exists(paramsOf(run), (p) => p.reconciles !== undefined)) continue
       const report = yield* Effect.option(outputOf(run, "Reconcile", ReconcileReport))
       if (Option.isNone(report)) continue
       for (const r of report.value.accounts) latest.set(r.account, r.status)
     }
     return accounts.filter((a) => latest.get(a) === "failed")
   })
+
+/**
+ * A retry's parameters: the day's first run's (`root`, its params `rootParams`: council, schedule, moment and the
+ * rules it recorded) for the failed `accounts`, with their `carried` plans and the accounts it reads again (`reads`,
+ * `reconciles`). Two choices are the retry's own, whatever the first run recorded: where this command's keys come
+ * from (`keysFrom`: a refused one is told where they are configured now) and carried closes sent for the shares held
+ * (`carriedCloses: held`) — a first run recorded before it is retried without sending its snapshot's stale quantity.
+ * The retry records them, so it replays as it ran.
+ */
+export const retryParams = (
+  root: RunRecord,
+  rootParams: DailyParams,
+  keysFrom: DailyParams["keysFrom"],
+  accounts: ReadonlyArray<AccountProfile>,
+  carried: ReadonlyArray<CarriedPlan>,
+  reads: ReadonlyArray<AccountId>
+): DailyParams => {
+  const { keysFrom: _recorded, reconciles: _read, ...rest } = rootParams
+  const retry: DailyParams = { ...rest, accounts, retryOf: root.id, carried, carriedCloses: "held" }
+  if (keysFrom !== undefined) return reads.length === 0 ? { ...retry, keysFrom } : { ...retry, keysFrom, reconciles: reads }
+  return reads.length === 0 ? retry : { ...retry, reconciles: reads }
+}

@@ -26,7 +26,7 @@ import * as RunNotices from "../RunNotices.ts"
 import * as StaleData from "../StaleData.ts"
 import { money, table } from "../Table.ts"
 import type { Council } from "./Llm.ts"
-import { carriedPlans, dayChain, dayReport, paramsOf, unreconciled } from "./DayChain.ts"
+import { carriedPlans, dayChain, dayReport, paramsOf, retryParams, unreconciled } from "./DayChain.ts"
 import { ensureNoOtherDayRunning, ensureTradableDay, snapshotsAfter } from "./Session.ts"
 import { awaitingOutcome } from "./AwaitingApproval.ts"
 import { checkMarket, clockAccountAmong, earlyCloseOnly, noSessionLine, type RunMoment } from "./Timing.ts"
@@ -131,9 +131,18 @@ const planDay = (options: RunDailyOptions, day: TradingDay, params: DailyParams)
     if (last.status === "awaiting-approval") return { _tag: "Awaiting", run: last } satisfies DayPlan
     if (last.status === "rejected") return { _tag: "Rejected", run: last } satisfies DayPlan
     if (last.status !== "completed") {
-      yield* ensureTradableDay(day, Option.match(paramsOf(last), { onNone: () => params.accounts, onSome: (p) => p.accounts }), true)
+      yield* ensureTradableDay(day, Option.match(paramsOf(last), { onNone: () => params.accounts, onSome: (p) => atBroker(p, chain[0]!) }), true)
       return { _tag: "Resume", run: last } satisfies DayPlan
     }
+    return yield* planCompletedDay(day, params, chain, last)
+  })
+
+/**
+ * A day whose latest run (`last`) completed: done, or retried — its failed accounts sent their carried plans again
+ * and the accounts no reconciliation of the day could read read again (`reconciles`), or those read alone.
+ */
+const planCompletedDay = (day: TradingDay, params: DailyParams, chain: ReadonlyArray<RunRecord>, last: RunRecord) =>
+  Effect.gen(function*() {
     const report = yield* dayReport(chain)
     const failed = report.accounts.filter(needsRetry).map((a) => a.account)
     const ran = `Trading day ${day} already ran as ${chain[0]!.id}${chain.length > 1 ? ` (retried as ${chain.slice(1).map((r) => r.id).join(", ")})` : ""}`
@@ -170,17 +179,22 @@ const planDay = (options: RunDailyOptions, day: TradingDay, params: DailyParams)
       ? `${ran}${reading}.`
       : `${ran}; retrying ${failed.join(", ")} with the same orders (same client order ids: what reached the broker is not placed again)${reading}.`
     // the retry sends with this command's keys: a refused one is told where they are configured now
-    const { keysFrom: _recorded, ...rootRest } = rootParams
-    const retry: DailyParams = {
-      ...rootRest,
-      ...(params.keysFrom === undefined ? {} : { keysFrom: params.keysFrom }),
-      accounts,
-      retryOf: root.id,
-      carried: yield* carriedPlans(chain, failed),
-      ...(reads.length === 0 ? {} : { reconciles: reads.map((a) => a.id) })
-    }
+    const carried = yield* carriedPlans(chain, failed)
+    const retry = retryParams(root, rootParams, params.keysFrom, accounts, carried, reads.map((a) => a.id))
     return { _tag: "Retry", root, params: retry, note } satisfies DayPlan
   })
+
+/**
+ * The accounts a run of the day continued reads and sends at the broker's present: its own, and those a retry reads
+ * again (`reconciles`, profiled as the day's first run recorded them). A retry that only reads has no account of its
+ * own: continued once the broker is past the day, it would record the present as the day's snapshot.
+ */
+const atBroker = (run: DailyParams, root: RunRecord): ReadonlyArray<AccountProfile> => {
+  const reads = run.reconciles ?? []
+  if (reads.length === 0) return run.accounts
+  const profiles = Option.match(paramsOf(root), { onNone: () => run.accounts, onSome: (p) => p.accounts })
+  return [...run.accounts, ...profiles.filter((a) => reads.includes(a.id) && !run.accounts.some((x) => x.id === a.id))]
+}
 
 /**
  * What a day's missing snapshots are and why they stay missing: `accounts` had no reconciliation of `day` that read
@@ -461,9 +475,11 @@ export const runDaily = <E, R>(
     // best effort: a home this process cannot write (read-only) still shows the day that ran
     if (plan._tag === "Done") yield* retellCut(day, plan.run, plan.report).pipe(Effect.provide(AppLayer.tradingWith(moment, "create")), Effect.ignore)
     if (yield* settledOutcome(plan, options.json, again)) return
-    // a retry that only reads (its accounts all traded) sends nothing: the send cutoff is not its; the session rule
-    // (the broker's session is still the day's) was checked as it was planned
-    const readsOnly = plan._tag === "Retry" && plan.params.accounts.length === 0
+    // a retry that only reads (its accounts all traded) sends nothing, continued too: the send cutoff is not its; the
+    // session rule (the broker's session is still the day's: `atBroker`) was checked as it was planned
+    const readsOnly = plan._tag === "Retry"
+      ? plan.params.accounts.length === 0
+      : plan._tag === "Resume" && Option.exists(paramsOf(plan.run), (p) => p.accounts.length === 0 && (p.reconciles ?? []).length > 0)
     const verdict = readsOnly ? "trade" : yield* checkMarket(clockAccount, at.schedule, options.dryRun, options.earlyCloseOnly, RunNotices.liveOf(params.accounts)).pipe(Effect.provide(probe))
     if (verdict !== "trade") return yield* untradedJson(options.json, { tradingDay: day, outcome: verdict.skipped, message: verdict.message })
     // a run continued asks with the lineup it started with, not this command line's
