@@ -128,10 +128,10 @@ export const make = (sql: SqlClient.SqlClient, readVersion: Effect.Effect<Readon
       if (hit !== undefined) return Effect.succeed(hit as A)
       const before = generation(account)
       const epochBefore = epoch
-      return Effect.tap(read, (value) =>
-        Effect.sync(() => {
-          if (generation(account) === before && epoch === epochBefore) store(account, key, value)
-        }))
+      return Effect.map(read, (value) => {
+        if (generation(account) === before && epoch === epochBefore) store(account, key, value)
+        return value
+      })
     })
   }
 
