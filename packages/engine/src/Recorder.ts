@@ -69,7 +69,10 @@ export interface RecorderShape {
 }
 
 export class Recorder extends Context.Service<Recorder, RecorderShape>()("@council/engine/Recorder") {
-  /** Passes every call through; for tests of code that needs a recorder but not recordings. */
+  /**
+   * Passes every call through (counted as `call` is invoked: through `Recorder.call`, as the call runs); for tests of
+   * code that needs a recorder but not recordings, and the backtest's floor.
+   */
   static readonly layerLive = Layer.sync(Recorder, () => makeLive())
 }
 
@@ -85,7 +88,11 @@ const makeLive = (): RecorderShape => {
   let live = 0
   return {
     mode: "live",
-    call: (_name, _args, _schemas, effect) => Effect.suspend(() => (live++, effect)),
+    // counted as `call` is invoked, without a step of its own: `Recorder.call` invokes it as the call runs
+    call: (_name, _args, _schemas, effect) => {
+      live++
+      return effect
+    },
     liveCalls: Effect.sync(() => live),
     recordings: Effect.succeed([])
   }

@@ -19,6 +19,7 @@
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -148,7 +149,6 @@ const MAX_TEXTS = 256
 /** Statements of fixed text over `sql`. */
 const statements = (sql: SqlClient.SqlClient) => {
   const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
-  const transaction = Effect.serviceOption(sql.transactionService)
   /**
    * A statement of fixed text with `?` placeholders, compiled once: a template costs microseconds to compile on
    * every call (an insert of 28 columns tens of them), which is much of an order's time. It runs straight on a
@@ -157,10 +157,14 @@ const statements = (sql: SqlClient.SqlClient) => {
    * for a transaction of another fiber to end, as a client statement does).
    */
   const run = (compiled: string, params: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<object>, SqlError.SqlError> =>
-    Effect.flatMap(transaction, (open) =>
-      Option.isSome(open)
+    // the transaction looked up in the fiber's context in the same step (`Effect.serviceOption` then `flatMap`
+    // took three): every statement of the exchange passes here
+    Effect.withFiber((fiber) => {
+      const open = Context.getOption(fiber.context, sql.transactionService)
+      return Option.isSome(open)
         ? open.value[0].execute(compiled, params, undefined)
-        : Effect.scoped(Effect.flatMap(sql.reserve, (connection) => connection.execute(compiled, params, undefined))))
+        : Effect.scoped(Effect.flatMap(sql.reserve, (connection) => connection.execute(compiled, params, undefined)))
+    })
   const prepared = (text: string) => {
     const compiled = pg ? numbered(text) : text
     return (...params: ReadonlyArray<unknown>) => run(compiled, params)

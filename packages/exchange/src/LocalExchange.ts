@@ -302,35 +302,35 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
     return (yield* withLegs([row]))[0]!
   })
 
+  // combinators, not generators: a stage lists every account's orders, and a listing kept by the cache is its
+  // whole cost
   const listOrders = (id: AccountId, query: ExchangeOrderQuery) =>
-    withAccount(id, "read", () =>
-      Effect.gen(function*() {
-        const limit = query.limit ?? 50
-        if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-          return yield* reject(id, "InvalidRequest", "limit must be an integer between 1 and 500")
-        }
-        const after = parseTimeBound("after", query.after)
-        const until = parseTimeBound("until", query.until)
-        if (typeof after === "object") return yield* reject(id, "InvalidRequest", after.message)
-        if (typeof until === "object") return yield* reject(id, "InvalidRequest", until.message)
-        const filter: Ledger.OrderFilter = {
-          status: query.status,
-          nested: query.nested ?? true,
-          symbols: query.symbols,
-          after,
-          until,
-          direction: query.direction === "asc" ? "asc" : "desc",
-          limit
-        }
-        const list = Effect.gen(function*() {
-          const openRoots = filter.nested && filter.status === "open"
-            ? [...new Set((yield* openOrders(id)).map((row) => row.parent_id ?? row.id))]
-            : undefined
-          const rows = yield* ledger.listOrders(id, { ...filter, openRoots })
-          return filter.nested ? families(rows) : rows.map((row) => Ledger.toExchangeOrder(row))
-        })
-        return yield* cache.cached(id, `orders ${JSON.stringify(filter)}`, list)
-      }))
+    withAccount(id, "read", () => {
+      const limit = query.limit ?? 50
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+        return reject(id, "InvalidRequest", "limit must be an integer between 1 and 500")
+      }
+      const after = parseTimeBound("after", query.after)
+      const until = parseTimeBound("until", query.until)
+      if (typeof after === "object") return reject(id, "InvalidRequest", after.message)
+      if (typeof until === "object") return reject(id, "InvalidRequest", until.message)
+      const filter: Ledger.OrderFilter = {
+        status: query.status,
+        nested: query.nested ?? true,
+        symbols: query.symbols,
+        after,
+        until,
+        direction: query.direction === "asc" ? "asc" : "desc",
+        limit
+      }
+      const listed = (openRoots: ReadonlyArray<string> | undefined) =>
+        Effect.map(ledger.listOrders(id, { ...filter, openRoots }), (rows) =>
+          filter.nested ? families(rows) : rows.map((row) => Ledger.toExchangeOrder(row)))
+      const list = filter.nested && filter.status === "open"
+        ? Effect.flatMap(openOrders(id), (open) => listed([...new Set(open.map((row) => row.parent_id ?? row.id))]))
+        : listed(undefined)
+      return cache.cached(id, `orders ${JSON.stringify(filter)}`, list)
+    })
 
   return {
     account: (id: AccountId) => withAccount(id, "read", (_, row) => exchangeAccount(row)),
@@ -364,16 +364,15 @@ const readCalls = ({ allowShorting, cache, ledger, options, prices, withAccount 
     fills: (id: AccountId, session?: TradingDay) =>
       withAccount(id, "read", () => cache.cached(id, `fills ${session ?? ""}`, Effect.map(ledger.fills(id, session), toFills))),
     listFills: (id: AccountId, query: FillQuery) =>
-      withAccount(id, "read", () =>
-        Effect.gen(function*() {
-          const after = parseTimeBound("after", query.after)
-          if (typeof after === "object") return yield* reject(id, "InvalidRequest", after.message)
-          return yield* cache.cached(
-            id,
-            `fills after ${after ?? ""}`,
-            Effect.map(after === undefined ? ledger.fills(id) : ledger.fillsAfter(id, after), toFills)
-          )
-        }))
+      withAccount(id, "read", () => {
+        const after = parseTimeBound("after", query.after)
+        if (typeof after === "object") return reject(id, "InvalidRequest", after.message)
+        return cache.cached(
+          id,
+          `fills after ${after ?? ""}`,
+          Effect.map(after === undefined ? ledger.fills(id) : ledger.fillsAfter(id, after), toFills)
+        )
+      })
   }
 }
 
@@ -537,9 +536,18 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
     access: Access,
     body: (now: Placement.PlacedAt, row: Ledger.AccountRow, call: CallLedger) => Effect.Effect<A, Failure>
   ): Effect.Effect<A, BrokerError> =>
-    // combinators, not a generator: every call of every account passes here
-    Effect.flatMap(exchangeSession.current, (moment) =>
-      Effect.flatMap(present.at(moment), (now): Effect.Effect<A, Failure | BrokerError> => {
+    // combinators, not a generator: every call of every account passes here. A read in a stretch that already
+    // looked, at the last present, of an account kept at its point runs its body at once (what the steps below
+    // would find, without taking them)
+    Effect.flatMap(exchangeSession.current, (moment): Effect.Effect<A, Failure | BrokerError> => {
+      if (access === "read") {
+        const now = present.knownAt(moment)
+        const kept = now === undefined ? undefined : cache.keptNow(account, "account") as Ledger.AccountRow | undefined
+        if (now !== undefined && kept !== undefined && kept.last_session === now.point.session && kept.phase === now.point.phase) {
+          return body(now, kept, readLedger)
+        }
+      }
+      return Effect.flatMap(present.at(moment), (now): Effect.Effect<A, Failure | BrokerError> => {
         if (access !== "read") {
           return advancedThen(account, now, access !== "write", (row, call) =>
             Effect.flatMap(call.ledger.latestSubmitted(account), (latest) => body(Placement.stampedAfter(now, latest), row, call)))
@@ -551,7 +559,8 @@ const make = Effect.fnUntraced(function*(input: LocalExchangeOptions) {
             return atPoint ? body(now, current, readLedger) : Effect.flatMap(advanceForRead(account, now), (row) => body(now, row, readLedger))
           })
         )
-      })).pipe(Effect.mapError(toBrokerError(account)))
+      })
+    }).pipe(Effect.mapError(toBrokerError(account)))
 
   const core: Core = { options, allowShorting, ledger, prices, cache, withAccount }
   const now = exchangeSession.current

@@ -48,9 +48,14 @@ export const makePresent = (market: MarketData["Service"]) => {
   /** The last present found: every call of a run asks at the same moment. */
   let last: Placement.PlacedAt | undefined
 
+  /** The present at `moment` when it is the last one found (what `at` answers without a step); else `undefined`. */
+  const knownAt = (moment: NewYorkMoment): Placement.PlacedAt | undefined =>
+    last !== undefined && last.moment.day === moment.day && last.moment.seconds === moment.seconds ? last : undefined
+
   /** The present at `moment`: its point, whether its day has a session, its ledger timestamp. */
   const at = (moment: NewYorkMoment): Effect.Effect<Placement.PlacedAt, Failure> => {
-    if (last !== undefined && last.moment.day === moment.day && last.moment.seconds === moment.seconds) return Effect.succeed(last)
+    const known = knownAt(moment)
+    if (known !== undefined) return Effect.succeed(known)
     return Effect.flatMap(around(moment.day), ({ isSession, previous }) => {
       const point = pointOf(moment, isSession, previous)
       if (point === undefined) return Effect.fail(invalid(`${moment.day} is before the first session of the market data`))
@@ -90,5 +95,5 @@ export const makePresent = (market: MarketData["Service"]) => {
     })
   }
 
-  return { at, clock, calendar }
+  return { at, knownAt, clock, calendar }
 }

@@ -42,16 +42,19 @@ export const make = (market: MarketData["Service"]) => {
   ): Effect.Effect<ReadonlyArray<Bar>, BrokerError | MarketDataError> => {
     const key = `${symbol} ${day} ${count}`
     const hit = known.get(key)
-    return hit !== undefined ? Effect.succeed(hit) : Effect.tap(fetchBars(symbol, day, count), (bars) => Effect.sync(() => remember(key, bars)))
+    return hit !== undefined ? Effect.succeed(hit) : fetchBars(symbol, day, count, key)
   }
 
-  const fetchBars = (symbol: Ticker, day: TradingDay, count: number) =>
+  /** The bars, remembered under `key` once found (in the step that checks them: a miss takes no step of its own). */
+  const fetchBars = (symbol: Ticker, day: TradingDay, count: number, key: string) =>
     market.bars({ symbol, asOf: day, lookback: count }).pipe(
       Effect.catchTag("MarketDataError", (error): Effect.Effect<never, BrokerError | MarketDataError> =>
         error.reason === "UnknownSymbol" ? Effect.fail(invalid(`asset ${symbol} not found`)) : Effect.fail(error)),
-      Effect.flatMap((bars) =>
-        bars.length === 0 ? Effect.fail(invalid(`no price for ${symbol} on or before ${day}`)) : Effect.succeed(bars)
-      )
+      Effect.flatMap((bars) => {
+        if (bars.length === 0) return Effect.fail(invalid(`no price for ${symbol} on or before ${day}`))
+        remember(key, bars)
+        return Effect.succeed(bars)
+      })
     )
 
   /** The latest price at `point` and the close before it (see the module's rule). */

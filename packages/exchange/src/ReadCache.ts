@@ -128,14 +128,21 @@ export const make = (sql: SqlClient.SqlClient, readVersion: Effect.Effect<Readon
       if (hit !== undefined) return Effect.succeed(hit as A)
       const before = generation(account)
       const epochBefore = epoch
-      return Effect.tap(read, (value) =>
-        Effect.sync(() => {
-          if (generation(account) === before && epoch === epochBefore) store(account, key, value)
-        }))
+      return Effect.map(read, (value) => {
+        if (generation(account) === before && epoch === epochBefore) store(account, key, value)
+        return value
+      })
     })
   }
 
-  return { confirm, confirmLocked, cached, take, invalidate, remember }
+  /**
+   * What `confirm` then `cached` would answer at once, without running either: the entry of `account` under `key`
+   * when this stretch already looked at `data_version` and the entry is kept; `undefined` otherwise (then run them).
+   * For the per-call path of every read (`LocalExchange.withAccount`), which then takes no step of its own.
+   */
+  const keptNow = (account: string, key: string): unknown => (enabled && looked ? entries.get(account)?.get(key) : undefined)
+
+  return { confirm, confirmLocked, cached, keptNow, take, invalidate, remember }
 }
 
 /** Where an account's entries stood when a write of it ended. */
