@@ -25,7 +25,7 @@ import type * as SqlClient from "effect/sql/SqlClient"
 import { type AccountId, OPEN_STATUSES, type OrderIntent } from "@council/domain"
 import { reject } from "./ExchangeErrors.ts"
 import type { ExchangeOrder } from "./ExchangeRecords.ts"
-import type { CallLedger } from "./LocalExchange.ts"
+import type { CallLedger } from "./ExchangeCalls.ts"
 import type { PlacedAt } from "./Placement.ts"
 import type { Book } from "./Settlement.ts"
 
