@@ -112,14 +112,27 @@ const cliOk = async (home: string, args: ReadonlyArray<string>, env: Record<stri
   return r.stdout
 }
 
+/**
+ * Every test's setting: an exchange served, GEMINI's requests through `readFault`, and a fresh home whose `env` sends
+ * `through`'s accounts by the proxy; both stopped after `body`.
+ */
+const withReadFault = async (
+  through: string | ReadonlyArray<string>,
+  body: (on: { readonly served: ServedExchange; readonly proxy: ReadFault; readonly home: string; readonly env: Record<string, string> }) => Promise<void>
+) => {
+  const served = await serveExchange(tempHome())
+  const proxy = await readFault(served.url, served.keys.find((k) => k.account === "GEMINI")!.keyId)
+  try {
+    await body({ served, proxy, home: tempHome(), env: { TRADING_ACCOUNTS_CONFIG: configVia(served, through, proxy.url) } })
+  } finally {
+    await proxy.close()
+    await served.stop()
+  }
+}
+
 describe("an account whose reconciliation failed though it traded", () => {
-  it("is named by runs with how to fill the day; the day run again reads it alone and sends nothing", async () => {
-    const served = await serveExchange(tempHome())
-    const gemini = served.keys.find((k) => k.account === "GEMINI")!
-    const proxy = await readFault(served.url, gemini.keyId)
-    const home = tempHome()
-    const env = { TRADING_ACCOUNTS_CONFIG: configVia(served, "GEMINI", proxy.url) }
-    try {
+  it("is named by runs with how to fill the day; the day run again reads it alone and sends nothing", () =>
+    withReadFault("GEMINI", async ({ proxy, home, env }) => {
       proxy.failing = false
       await cliOk(home, ["run", "daily", "--date", "2026-06-04"], env)
 
@@ -180,19 +193,10 @@ describe("an account whose reconciliation failed though it traded", () => {
       assert.strictEqual(third.code, 0, third.stderr)
       assert.match(third.stderr, /nothing is placed again\.$/m)
       assert.strictEqual(proxy.seen.filter((s) => s === "POST /v2/orders").length, placed)
-    } finally {
-      await proxy.close()
-      await served.stop()
-    }
-  }, 120_000)
+    }), 120_000)
 
-  it("once a later session has read the account, the day run again says the gap stays and why, reading nothing", async () => {
-    const served = await serveExchange(tempHome())
-    const gemini = served.keys.find((k) => k.account === "GEMINI")!
-    const proxy = await readFault(served.url, gemini.keyId)
-    const home = tempHome()
-    const env = { TRADING_ACCOUNTS_CONFIG: configVia(served, "GEMINI", proxy.url) }
-    try {
+  it("once a later session has read the account, the day run again says the gap stays and why, reading nothing", () =>
+    withReadFault("GEMINI", async ({ proxy, home, env }) => {
       const thursday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04"], env)
       assert.strictEqual(thursday.code, 0, thursday.stderr)
       const first = runIdOf(thursday.stdout)
@@ -209,23 +213,15 @@ describe("an account whose reconciliation failed though it traded", () => {
       assert.deepStrictEqual(equityDays(await cliOk(home, ["equity", "--csv"], env), "GEMINI"), ["2026-06-05"])
       const runs = await cliOk(home, ["runs"], env)
       assert.match(runs, new RegExp(`run ${first}: the day has no snapshot of GEMINI \\(.*\\): .* leaves the day out; it can no longer be taken: 2026-06-05-\\w+ read GEMINI at a later session`))
-    } finally {
-      await proxy.close()
-      await served.stop()
-    }
-  }, 120_000)
+    }), 120_000)
 
-  it("beside an account whose execution failed, the retry sends that one's orders and reads both, sending the traded one nothing", async () => {
-    const served = await serveExchange(tempHome())
-    const gemini = served.keys.find((k) => k.account === "GEMINI")!
-    const proxy = await readFault(served.url, gemini.keyId)
-    const home = tempHome()
-    const good = configVia(served, "GEMINI", proxy.url)
-    // GROQ's key refused (401): it reads nothing and sends nothing until it is fixed
-    const refused = JSON.stringify((JSON.parse(good) as ReadonlyArray<{ readonly id: string; readonly credentials: object }>).map((a) =>
-      a.id === "GROQ" ? { ...a, credentials: { ...a.credentials, secretKey: "revokedRevokedRevokedRevokedRevoked0000" } } : a
-    ))
-    try {
+  it("beside an account whose execution failed, the retry sends that one's orders and reads both, sending the traded one nothing", () =>
+    withReadFault("GEMINI", async ({ served, proxy, home }) => {
+      const good = configVia(served, "GEMINI", proxy.url)
+      // GROQ's key refused (401): it reads nothing and sends nothing until it is fixed
+      const refused = JSON.stringify((JSON.parse(good) as ReadonlyArray<{ readonly id: string; readonly credentials: object }>).map((a) =>
+        a.id === "GROQ" ? { ...a, credentials: { ...a.credentials, secretKey: "revokedRevokedRevokedRevokedRevoked0000" } } : a
+      ))
       const friday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], { TRADING_ACCOUNTS_CONFIG: refused })
       assert.strictEqual(friday.code, 1, friday.stderr)
       assert.match(friday.stdout, /^GROQ\s+failed\s/m)
@@ -243,18 +239,9 @@ describe("an account whose reconciliation failed though it traded", () => {
       assert.strictEqual(proxy.seen.filter((s) => s === "POST /v2/orders").length, placed)
       const csv = await cliOk(home, ["equity", "--csv"], { TRADING_ACCOUNTS_CONFIG: good })
       assert.deepStrictEqual([equityDays(csv, "GEMINI"), equityDays(csv, "GROQ")], [["2026-06-05"], ["2026-06-05"]])
-    } finally {
-      await proxy.close()
-      await served.stop()
-    }
-  }, 120_000)
-  it("a read-only retry killed part-way is not continued once the broker is past the day (refused before it reads); on the day, past the cutoff, it is", async () => {
-    const served = await serveExchange(tempHome())
-    const gemini = served.keys.find((k) => k.account === "GEMINI")!
-    const proxy = await readFault(served.url, gemini.keyId)
-    const home = tempHome()
-    const env = { TRADING_ACCOUNTS_CONFIG: configVia(served, "GEMINI", proxy.url) }
-    try {
+    }), 120_000)
+  it("a read-only retry killed part-way is not continued once the broker is past the day (refused before it reads); on the day, past the cutoff, it is", () =>
+    withReadFault("GEMINI", async ({ proxy, home, env }) => {
       const thursday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04"], env)
       assert.strictEqual(thursday.code, 0, thursday.stderr)
       // the day run again reads GEMINI alone: killed while its fills are asked, before its reconciliation's checkpoint
@@ -283,20 +270,11 @@ describe("an account whose reconciliation failed though it traded", () => {
       assert.match(read.stderr, /Resuming run .* trading day 2026-06-04/)
       assert.deepStrictEqual(proxy.seen.slice(seen).filter((s) => !s.startsWith("GET ")), [])
       assert.deepStrictEqual(equityDays(await cliOk(home, ["equity", "--csv"], env), "GEMINI"), ["2026-06-04"])
-    } finally {
-      await proxy.close()
-      await served.stop()
-    }
-  }, 120_000)
-  it("read again by a retry, an account stays read: a later retry of another account (the first run's reconciliation copied) neither warns nor reads it again", async () => {
-    const served = await serveExchange(tempHome())
-    const gemini = served.keys.find((k) => k.account === "GEMINI")!
-    const groq = served.keys.find((k) => k.account === "GROQ")!
-    const proxy = await readFault(served.url, gemini.keyId)
-    const home = tempHome()
-    const env = { TRADING_ACCOUNTS_CONFIG: configVia(served, ["GEMINI", "GROQ"], proxy.url) }
-    const day = (args: ReadonlyArray<string> = []) => cliInProcess(home, ["run", "daily", "--date", "2026-06-05", ...args], env, { alpacaRetry: FAST_ALPACA_RETRY })
-    try {
+    }), 120_000)
+  it("read again by a retry, an account stays read: a later retry of another account (the first run's reconciliation copied) neither warns nor reads it again", () =>
+    withReadFault(["GEMINI", "GROQ"], async ({ served, proxy, home, env }) => {
+      const groq = served.keys.find((k) => k.account === "GROQ")!
+      const day = (args: ReadonlyArray<string> = []) => cliInProcess(home, ["run", "daily", "--date", "2026-06-05", ...args], env, { alpacaRetry: FAST_ALPACA_RETRY })
       // GEMINI traded but could not be read; GROQ was read but its orders could not be sent
       proxy.ordersDownFor = groq.keyId
       const first = await day()
@@ -320,9 +298,5 @@ describe("an account whose reconciliation failed though it traded", () => {
       assert.strictEqual(fourth.code, 0, fourth.stderr)
       assert.match(fourth.stderr, /nothing is placed again\.$/m)
       assert.deepStrictEqual(proxy.seen.slice(seen).filter((s) => s !== "GET /v2/clock"), [])
-    } finally {
-      await proxy.close()
-      await served.stop()
-    }
-  }, 120_000)
+    }), 120_000)
 })
