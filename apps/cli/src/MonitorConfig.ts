@@ -56,14 +56,19 @@ const apiToken = Effect.flatMap(optional(Config.Redacted("COUNCIL_API_TOKEN")), 
 const NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/
 
 /**
- * One `--allowed-host` value as the monitor's host guard compares it (lower case; an IPv6 address in brackets), or
- * why it is not one: a host name or an IP address, without scheme, port, path or wildcard.
+ * One `--allowed-host` value as the monitor's host guard compares it (as the URL parser writes a `Host`: lower case,
+ * an IPv6 address shortened in brackets, no trailing dot), or why it is not one: a host name or an IP address,
+ * without scheme, port, path or wildcard.
  */
 export const allowedHost = (raw: string): { readonly host: string } | { readonly problem: string } => {
-  const host = raw.trim().toLowerCase()
-  if (NAME.test(host) || isIP(host) === 4) return { host }
+  const trimmed = raw.trim().toLowerCase()
+  // a fully qualified name's trailing dot names the same host (the guard drops it from `Host` too)
+  const host = trimmed.endsWith(".") && !trimmed.endsWith("..") ? trimmed.slice(0, -1) : trimmed
+  // as the URL parser leaves a `Host` (IPv6 shortened, IPv4 in dotted decimal): the guard compares them as strings
+  const asParsed = (name: string) => URL.parse(`http://${name}/`)?.hostname
+  if (NAME.test(host) || isIP(host) === 4) return { host: asParsed(host) ?? host }
   const v6 = host.replace(/^\[(.*)\]$/, "$1")
-  if (isIP(v6) === 6) return { host: `[${v6}]` }
+  if (isIP(v6) === 6) return { host: asParsed(`[${v6}]`) ?? `[${v6}]` }
   return { problem: `"${raw.slice(0, 80)}" is not a host name: give the name clients use, without scheme, port or path (e.g. council.lan)` }
 }
 

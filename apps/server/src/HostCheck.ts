@@ -8,7 +8,8 @@
  *
  * **Rules** (`accepts`)
  * - Always: loopback names (`localhost`, `127.x.y.z`, `[::1]`) and the names given with `--allowed-host` /
- *   `COUNCIL_ALLOWED_HOSTS` (exact host names, any port; no wildcard).
+ *   `COUNCIL_ALLOWED_HOSTS` (exact host names, any port; no wildcard; a fully qualified name's trailing dot is the
+ *   same name).
  * - On a non-loopback listen address (`--host 0.0.0.0`, a LAN address) also any IP address written as such
  *   (`Host: 192.168.1.20:8080`): rebinding needs a name the attacker controls, and a page whose origin is an IP
  *   address is the monitor itself. So `--host 0.0.0.0` with no list starts and is reached by address; a name (a LAN
@@ -39,9 +40,16 @@ export interface Policy {
  */
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::\d{1,5})?$/
 
-/** The host name of a `Host` header (`[::1]:8080` → `[::1]`), lower case; `undefined` when it is not one. */
-export const hostnameOf = (header: string | undefined): string | undefined =>
-  header === undefined || !HOST.test(header) ? undefined : URL.parse(`http://${header}/`)?.hostname
+/**
+ * The host name of a `Host` header (`[::1]:8080` → `[::1]`), as the URL parser leaves it (lower case, IPv6 shortened,
+ * IPv4 in dotted decimal) and without a fully qualified name's one trailing dot (`council.lan.` is `council.lan`:
+ * DNS names the same host, and no attacker owns `localhost.`); `undefined` when it is not one.
+ */
+export const hostnameOf = (header: string | undefined): string | undefined => {
+  const hostname = header === undefined || !HOST.test(header) ? undefined : URL.parse(`http://${header}/`)?.hostname
+  if (hostname === undefined || !hostname.endsWith(".")) return hostname
+  return hostname.length > 1 ? hostname.slice(0, -1) : undefined
+}
 
 const isAddress = (hostname: string) => isIP(hostname.replace(/^\[(.*)\]$/, "$1")) !== 0
 

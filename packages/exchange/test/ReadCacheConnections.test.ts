@@ -25,4 +25,24 @@ describe("LocalExchange read cache and another connection", () => {
       assert.deepStrictEqual(seen.after, [seen.mine, seen.theirs])
       assert.strictEqual(seen.status, "new")
     }))
+
+  // A read of an account kept at the present's point is answered at once (`LocalExchange.withAccount`, no look of
+  // its own): only while this stretch already looked at `data_version`; a later read must look again.
+  it.effect("the account kept by this exchange's write is read again once another connection placed an order on it", () =>
+    Effect.gen(function*() {
+      const filename = tempDatabase()
+      const seen = yield* withExchange(({ broker }) =>
+        Effect.gen(function*() {
+          yield* broker.placeOrder(intent({ symbol: SPY, side: "buy", qty: 1, type: "limit", limitPrice: 30, timeInForce: "gtc" }))
+          const before = yield* broker.getAccount
+          const theirs = yield* withExchange(
+            ({ broker: other }) => Effect.andThen(other.placeOrder(intent({ symbol: SPY, side: "buy", qty: 10 })), other.getAccount),
+            { filename, start: D2, time: "16:00" }
+          )
+          const after = yield* broker.getAccount
+          return { before, theirs, after }
+        }), { filename, start: D2, time: "16:00" })
+      assert.notStrictEqual(seen.theirs.buyingPower, seen.before.buyingPower)
+      assert.deepStrictEqual(seen.after, seen.theirs)
+    }))
 })
