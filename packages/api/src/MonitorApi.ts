@@ -152,6 +152,26 @@ export const RunSummary = Schema.Struct({
   }).annotate({
     description: "for a completed run whose execution failed (or could not evaluate) accounts: those accounts, of how many, whose key the broker refused (401), and the later runs that traded them; null for any other run"
   })),
+  /**
+   * For a completed run of the home (not a dry run) whose reconciliation could not read accounts though they traded:
+   * the day has no snapshot of them (`equity` has no point of them that day, the leaderboard leaves the day out) —
+   * each with its message and what became of it, as `runs` says: `readAgainAs` a later run of the day that read it
+   * ("read again as R"), `readLaterBy` a later session's run that read it (the gap can no longer be filled), both
+   * `null` while running the day again reads it alone. A day's account is told once, under the first run that could
+   * not read it. `null` for any other run (a backtest's session among them).
+   */
+  unread: Schema.NullOr(Schema.Array(Schema.Struct({
+    account: Schema.String,
+    message: Schema.String.annotate({ description: "why its reconciliation could not read it" }),
+    readAgainAs: Schema.NullOr(Schema.String).annotate({
+      description: "the later run of the day that read it — `runs` says \"its reconciliation could not read <account>; read again as <run>\"; null while the day still has no snapshot of it"
+    }),
+    readLaterBy: Schema.NullOr(Schema.String).annotate({
+      description: "a run of a later session that read it: the ledger moved past the day, whose snapshot of it can no longer be taken; null otherwise"
+    })
+  })).annotate({
+    description: "the accounts the run's reconciliation could not read though they traded: the day has no snapshot of them until the day is run again (which reads them alone, placing nothing); null for any other run"
+  })),
   backtest: Schema.optionalKey(SessionOf)
 })
 export type RunSummary = typeof RunSummary.Type
