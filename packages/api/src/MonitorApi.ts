@@ -353,11 +353,29 @@ export class RunsGroup extends HttpApiGroup.make("runs")
   .annotateMerge(OpenApi.annotations({ title: "Runs", description: "Runs of the daily pipeline and their checkpoints" }))
 {}
 
+/**
+ * A backtest's answer's `dataChanged`: present when the market data here no longer reads as the data the backtest
+ * ran on (its recorded bars' sha256 through its last session), as `leaderboard`/`equity --backtest` warn on stderr.
+ */
+const dataChanged = Schema.optionalKey(Schema.String).annotateKey({
+  description: "present when the backtest's market data here no longer matches the bars it ran on (their sha256 through its last session, " +
+    "recorded in its book): its SPY closes and its RANDOM and MECHANICAL baselines are worked out from the data here, not from the data " +
+    "it ran on — the warning `leaderboard`/`equity --backtest` give on stderr; absent when the data reads the same or cannot be compared"
+})
+
+/** `/api/leaderboard`'s answer: the leaderboard (`Standings.LeaderboardReport`), and of a backtest `dataChanged`. */
+export const LeaderboardAnswer = Schema.Struct({ ...Standings.LeaderboardReport.fields, dataChanged })
+export type LeaderboardAnswer = typeof LeaderboardAnswer.Type
+
+/** `/api/backtests/{id}/report`'s answer: the report's data (`BacktestReport.ReportData`), and `dataChanged`. */
+export const ReportAnswer = Schema.Struct({ ...BacktestReport.ReportData.fields, dataChanged })
+export type ReportAnswer = typeof ReportAnswer.Type
+
 export class StandingsGroup extends HttpApiGroup.make("standings")
   .add(
     HttpApiEndpoint.get("leaderboard", "/leaderboard", {
       query: windowQuery,
-      success: Standings.LeaderboardReport,
+      success: LeaderboardAnswer,
       error: [BadRequest, NotFound, Damaged, Unavailable]
     }),
     HttpApiEndpoint.get("equity", "/equity", {
@@ -392,7 +410,7 @@ export class StandingsGroup extends HttpApiGroup.make("standings")
     }),
     HttpApiEndpoint.get("report", "/backtests/:id/report", {
       params: { id: Schema.String.annotate({ description: "a backtest's id, `latest`, or `live` (the live book)" }) },
-      success: BacktestReport.ReportData,
+      success: ReportAnswer,
       error: [NotFound, Damaged, Unavailable]
     })
   )
