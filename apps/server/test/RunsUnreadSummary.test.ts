@@ -59,6 +59,10 @@ describe("an account no reconciliation could read, in the run's summary", () => 
     try {
       const home = tempHome()
       const env = { TRADING_ACCOUNTS_CONFIG: configWithRefusedKey(served, "none", { GEMINI: proxy.url }) }
+      // the day before could not read it either: a later session's read leaves its gap for good
+      const thursday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-04"], env)
+      assert.strictEqual(thursday.code, 0, thursday.stderr)
+      const before = runIdOf(thursday.stdout)
       const friday = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05"], env)
       assert.strictEqual(friday.code, 0, friday.stderr)
       const first = runIdOf(friday.stdout)
@@ -70,7 +74,7 @@ describe("an account no reconciliation could read, in the run's summary", () => 
       const cli = await cliInProcess(home, ["runs", "--json"], env)
       assert.strictEqual(cli.code, 0, cli.stderr)
       const items = JSON.parse(cli.stdout) as Listed
-      assert.deepStrictEqual(items.map((r) => [r.id, r.unread]), [[first, open]])
+      assert.deepStrictEqual(items.map((r) => [r.id, r.unread]), [[first, open], [before, open]])
 
       const problems: Array<string> = []
       const opened = await openDashboard(home, problems)
@@ -98,12 +102,21 @@ describe("an account no reconciliation could read, in the run's summary", () => 
         const said = `its reconciliation could not read GEMINI; read again as ${retry}`
         assert.include((await cliInProcess(home, ["runs"], env)).stdout.split("\n"), `run ${first}: ${said}`)
         const after = JSON.parse((await cliInProcess(home, ["runs", "--json"], env)).stdout) as Listed
-        assert.deepStrictEqual(after.map((r) => [r.id, r.unread]), [[retry, null], [first, [{ account: "GEMINI", message, readAgainAs: retry, readLaterBy: null }]]])
+        assert.deepStrictEqual(after.map((r) => [r.id, r.unread]), [
+        [retry, null],
+        [first, [{ account: "GEMINI", message, readAgainAs: retry, readLaterBy: null }]],
+        [before, [{ account: "GEMINI", message, readAgainAs: null, readLaterBy: retry }]]
+      ])
         assert.deepStrictEqual(await (await fetchFresh(`${server.url}/api/runs`)).json(), after)
         await page.goto(`${server.url}/#/runs/${first}`)
         await page.waitForSelector(`#run-title:text-is("Run ${first}")`)
         await page.waitForSelector("#run-status .unread-accounts")
         assert.deepStrictEqual(await page.$$eval("#run-status .unread-accounts .unread", (es) => es.map((e) => [e.className, e.textContent])), [["unread", said]])
+        const gone = `the day has no snapshot of GEMINI (${message}): \`equity\` has no point of it on 2026-06-04 and the leaderboard leaves the day out; it can no longer be taken: ${retry} read GEMINI at a later session`
+        assert.include((await cliInProcess(home, ["runs"], env)).stdout.split("\n"), `run ${before}: ${gone}`)
+        await page.goto(`${server.url}/#/runs`)
+        await page.waitForSelector(`tr[data-run="${before}"] .unread-accounts`)
+        assert.deepStrictEqual(await page.$$eval(`tr[data-run="${before}"] .unread-accounts .unread`, (es) => es.map((e) => [e.className, e.textContent])), [["neg unread", gone]])
         assert.deepStrictEqual(problems, [])
       } finally {
         await opened.browser.close()
