@@ -16,7 +16,7 @@ import { accountsFor } from "./AccountsHandlers.ts"
 import { RunApprovals } from "./Approvals.ts"
 import { BacktestLauncher } from "./BacktestLauncher.ts"
 import { CloseAllNotice } from "./CloseAllNotice.ts"
-import { chargesOf, summaryOf } from "./RunsHandlers.ts"
+import { chargesOf, summaryOf, unreadOf } from "./RunsHandlers.ts"
 
 const notYet = (feature: string, message: string) => Effect.fail(new NotImplemented({ feature, message }))
 
@@ -48,7 +48,9 @@ export const ControlHandlers = HttpApiBuilder.group(MonitorApi, "control", (hand
         )
         const charged = yield* chargesOf([run], new Set()).pipe(Effect.orElseSucceed(() => new Map<string, never>()))
         const failed = yield* failedSummariesOf([run]).pipe(Effect.orElseSucceed(() => new Map<string, never>()))
-        return summaryOf(run, false, undefined, charged.get(run.id), failed.get(run.id))
+        // an approved (or rejected) run reconciled before its approval: what it could not read is its summary's too
+        const unread = yield* unreadOf([run], undefined).pipe(Effect.orElseSucceed(() => new Map<string, never>()))
+        return summaryOf(run, false, undefined, charged.get(run.id), failed.get(run.id), unread.get(run.id))
       }))
     .handle("startBacktest", ({ payload }) =>
       Effect.gen(function*() {

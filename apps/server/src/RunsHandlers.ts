@@ -11,7 +11,7 @@ import type { TradingAccounts } from "@council/broker"
 import { DailyPipeline } from "@council/daily"
 import { activities, type RunActivity } from "@council/daily/RunActivity"
 import { resumeCommand } from "@council/daily/BacktestActivity"
-import { type FailedSummary, failedSummariesOf } from "@council/daily/RunFailures"
+import { type FailedSummary, failedSummariesOf, type UnreadAccount, unreadAccountsOf, unreadSummaries } from "@council/daily/RunFailures"
 import { BadRequest, Damaged, MonitorApi, NotFound, PAGE, type RunDetail, type RunSummary, type SessionOf, type ShadowVote, type StageView, Unavailable } from "@council/api"
 import { LlmCosts } from "@council/tracking"
 import { type RunCharge, runCharges } from "@council/llm/RunCharges"
@@ -29,13 +29,17 @@ export const storeFailure = (error: StoreError | SqlError.SqlError | Schema.Sche
 const describe = (error: StoreError | SqlError.SqlError | Schema.SchemaError): string =>
   error._tag === "SchemaError" ? `stored data does not decode: ${error.message}` : error.message
 
-/** A run as the API lists it; `backtest`: the backtest it is a session of (its store the backtest's database). */
+/**
+ * A run as the API lists it; `unread`: the accounts its reconciliation could not read (`unreadOf`); `backtest`: the
+ * backtest it is a session of (its store the backtest's database).
+ */
 export const summaryOf = (
   run: RunRecord,
   imported: boolean,
   activity: RunActivity | undefined,
   llmCost: RunCharge | undefined,
   failed: FailedSummary | undefined,
+  unread: ReadonlyArray<UnreadAccount> | undefined,
   backtest?: Backtest
 ): RunSummary => ({
   ...run,
@@ -44,8 +48,19 @@ export const summaryOf = (
   llmCost: llmCost ?? null,
   activity: activity ?? null,
   failedAccounts: failed ?? null,
+  unread: unread === undefined ? null : unreadSummaries(unread),
   ...sessionOf(backtest)
 })
+
+/**
+ * The accounts each of `runs` could not reconcile (`unreadAccountsOf`), as `runs` tells them: of the home's runs
+ * alone — a backtest's sessions are not run again (what its reconciliations could not read is in its own report).
+ */
+export const unreadOf = (
+  runs: ReadonlyArray<RunRecord>,
+  backtest: Backtest | undefined
+): Effect.Effect<ReadonlyMap<string, ReadonlyArray<UnreadAccount>>, StoreError, RunStore> =>
+  backtest === undefined ? unreadAccountsOf(runs) : Effect.succeed(new Map())
 
 /** `backtest` of a run's summary: the backtest whose database holds it (`SessionOf`); nothing for the home's runs. */
 const sessionOf = (backtest: Backtest | undefined): { readonly backtest?: SessionOf } =>
@@ -100,7 +115,8 @@ const runAlone = (id: string, backtest: Backtest | undefined) =>
     const activity = yield* activityOf([run], imported, backtest)
     const charged = yield* chargesOf([run], imported, backtest)
     const failed = yield* failedSummariesOf([run])
-    return [summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id), failed.get(run.id), backtest)]
+    const unread = yield* unreadOf([run], backtest)
+    return [summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id), failed.get(run.id), unread.get(run.id), backtest)]
   })
 
 type RunCursor = { readonly startedAt: string; readonly id: string }
@@ -174,8 +190,9 @@ export const runDetail = (
     const activity = yield* activityOf([run], imported, backtest)
     const charged = yield* chargesOf([run], imported, backtest)
     const failed = yield* failedSummariesOf([run])
+    const unread = yield* unreadOf([run], backtest)
     return {
-      run: summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id), failed.get(run.id), backtest),
+      run: summaryOf(run, imported.has(run.id), activity.get(run.id), charged.get(run.id), failed.get(run.id), unread.get(run.id), backtest),
       stages: names.map((name) => stageOf(name, byStage.get(name), recordings.filter((r) => r.stage === name).length)),
       pitches: part("PmPitches"),
       reviews: Option.getOrNull(Schema.decodeUnknownOption(PeerReviewResult)(part("PeerReview"))),
@@ -206,9 +223,10 @@ const listed = (query: { readonly limit?: number | undefined; readonly before?: 
         const activity = yield* activityOf(runs, imported, backtest)
         const charged = yield* chargesOf(runs, imported, backtest)
         const failed = yield* failedSummariesOf(runs)
+        const unread = yield* unreadOf(runs, backtest)
         return entries.map((entry) =>
           isDamagedRun(entry)
             ? { ...entry, ...sessionOf(backtest) }
-            : summaryOf(entry, imported.has(entry.id), activity.get(entry.id), charged.get(entry.id), failed.get(entry.id), backtest)
+            : summaryOf(entry, imported.has(entry.id), activity.get(entry.id), charged.get(entry.id), failed.get(entry.id), unread.get(entry.id), backtest)
         )
       }).pipe(Effect.catchTag("StoreError", (e) => Effect.fail(storeFailure(e))))

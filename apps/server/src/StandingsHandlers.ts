@@ -8,6 +8,7 @@ import { TradingAccounts } from "@council/broker"
 import { BarIndex } from "@council/market"
 import { type BookId, type BookSummary, isDamagedLedger, type LedgerError, liveBook, Standings, TradeLedger } from "@council/tracking"
 import { backtestActivities } from "@council/daily/BacktestActivity"
+import { dataChangedOf } from "./BacktestDataNote.ts"
 import type { CompletedBooks } from "./CompletedBooks.ts"
 import { storeFailure } from "./RunsHandlers.ts"
 
@@ -104,7 +105,8 @@ export const standingsHandlers = (riskFree: number, completed: CompletedBooks) =
       .handle("leaderboard", ({ query }) =>
         Effect.gen(function*() {
           const window = yield* windowOf(query)
-          return yield* completed.answer({ kind: "leaderboard", ...window, riskFree }, equityOf)
+          const board = yield* completed.answer({ kind: "leaderboard", ...window, riskFree }, equityOf)
+          return { ...board, ...(yield* dataChangedOf(window.book)) }
         }).pipe(Effect.catchTags(failures)))
       .handle("equity", ({ query }) =>
         Effect.gen(function*() {
@@ -121,7 +123,8 @@ export const standingsHandlers = (riskFree: number, completed: CompletedBooks) =
       .handle("report", ({ params }) =>
         Effect.gen(function*() {
           const book = params.id === "live" ? liveBook : yield* Standings.bookFor(params.id)
-          return yield* completed.answer({ kind: "report", book, riskFree }, equityOf)
+          const report = yield* completed.answer({ kind: "report", book, riskFree }, equityOf)
+          return { ...report, ...(yield* dataChangedOf(book)) }
         }).pipe(Effect.catchTags(failures)))
       .handle("backtests", ({ query }) =>
         Effect.gen(function*() {

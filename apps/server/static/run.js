@@ -5,7 +5,7 @@ import { api } from "./api.js"
 import { badge, card, ESTIMATE_NOTE, h, ms, usd, usdOf } from "./dom.js"
 import { approvalCard } from "./control.js"
 import { centsText, sharesText } from "./figures.js"
-import { failedAccounts, runHash, runStatus, sourceQuery, STAGES, stageBar } from "./runs.js"
+import { failedAccounts, runHash, runStatus, sourceQuery, STAGES, stageBar, unreadAccounts } from "./runs.js"
 import { named } from "./standings.js"
 
 const json = (value) => h("details", {}, h("summary", {}, "raw JSON"), h("pre", {}, JSON.stringify(value, null, 2)))
@@ -203,7 +203,7 @@ export async function runPage(id, backtest) {
       card("Run", h("dl", { class: "kv" },
         h("dt", {}, "Trading day"), h("dd", {}, `${r.tradingDay} (as of ${r.asOf})`),
         h("dt", {}, "Status"), h("dd", { id: "run-status" }, runStatus(r), r.error ? ` ${r.error}` : "", r.activity?.next ? ` — ${r.activity.next}` : "",
-          approvable ? ` — send its orders with: pnpm pipeline approve ${r.id} (or end the day with --reject)` : "", failedAccounts(r)),
+          approvable ? ` — send its orders with: pnpm pipeline approve ${r.id} (or end the day with --reject)` : "", failedAccounts(r), unreadAccounts(r)),
         h("dt", {}, "Mode"), h("dd", {}, r.dryRun ? "dry run" : r.mode, r.imported ? " · imported" : ""),
         r.parentRunId ? [h("dt", {}, "Forked"), h("dd", {}, "from ", h("a", { href: runHash(r.parentRunId, backtest) }, r.parentRunId), ` at ${r.forkFrom}`)] : null,
         h("dt", {}, "Started"), h("dd", {}, r.startedAt), h("dt", {}, "Duration"), h("dd", {}, ms(r.durationMs)),

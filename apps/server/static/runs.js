@@ -1,5 +1,5 @@
 // The runs' timeline: a row per run (its stages' bar filled in once its detail loads), the runs page with older
-// pages on demand, and what a run's status and failed accounts look like wherever a run is shown.
+// pages on demand, and what a run's status, failed and unread accounts look like wherever a run is shown.
 
 import { api, failure, PAGE } from "./api.js"
 import { legend } from "./charts.js"
@@ -48,6 +48,29 @@ export function failedAccounts(r) {
   return h("span", { class: `${left.length === 0 ? "" : "neg "}failed-accounts`, title }, ` ${accounts.length} of ${of} ${of === 1 ? "account" : "accounts"} failed: ${accounts.join(", ")}${runs}`)
 }
 
+/**
+ * The accounts a run's reconciliation could not read though they traded, from its summary's `unread` (`/api/runs`),
+ * in `runs`' words, a line each: read again by a later run of the day; else the day has no snapshot of them — filled
+ * by running the day again (it reads them alone, placing nothing), unless a later session's run read them since (the
+ * gap stays, said so). `null` when it read every account.
+ */
+export function unreadAccounts(r) {
+  const unread = r.unread
+  if (!unread || unread.length === 0) return null
+  const named = (list) => list.map((u) => `${u.account} (${u.message})`).join(", ")
+  const them = (list) => list.length === 1 ? "it" : "them"
+  const gap = (list) => `the day has no snapshot of ${named(list)}: \`equity\` has no point of ${them(list)} on ${r.tradingDay} and the leaderboard leaves the day out`
+  const read = unread.filter((u) => u.readAgainAs !== null)
+  const open = unread.filter((u) => u.readAgainAs === null && u.readLaterBy === null)
+  const gone = unread.filter((u) => u.readAgainAs === null && u.readLaterBy !== null)
+  const lines = [
+    ...read.map((u) => ["", `its reconciliation could not read ${u.account}; read again as ${u.readAgainAs}`]),
+    ...(open.length === 0 ? [] : [["neg ", `${gap(open)}; run the day again to read ${them(open)} alone (nothing is placed again): pnpm pipeline run daily --date ${r.tradingDay}`]]),
+    ...(gone.length === 0 ? [] : [["neg ", `${gap(gone)}; it can no longer be taken: ${[...new Set(gone.map((u) => u.readLaterBy))].join(", ")} read ${gone.map((u) => u.account).join(", ")} at a later session`]])
+  ]
+  return h("span", { class: "unread-accounts" }, lines.map(([tone, line]) => h("span", { class: `${tone}unread` }, line)))
+}
+
 /** How long ago `iso` was, as a person says it: "just now", "12 min ago", "5 h ago", "3 days ago". */
 const ago = (iso, now = Date.now()) => {
   const minutes = Math.floor((now - Date.parse(iso)) / 60_000)
@@ -72,11 +95,11 @@ export function latestRunCard(runs) {
       ? "no run yet — start one with: pnpm pipeline run daily"
       : `none of the latest ${runs.length} runs traded a day (dry runs, forks, imports): `, runs.length === 0 ? null : h("a", { href: "#/runs" }, "all runs →")))
   }
-  const troubled = r.status !== "completed" || r.failedAccounts !== null
+  const troubled = r.status !== "completed" || r.failedAccounts !== null || (r.unread ?? []).some((u) => u.readAgainAs === null)
   const what = r.error ? ` — ${r.error}` : r.status === "awaiting-approval" ? ` — approve with: pnpm pipeline approve ${r.id} (or --reject)` : ""
   return card("Latest run",
     h("p", { id: "latest-run", class: troubled ? "troubled" : "" },
-      h("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, h("b", {}, r.tradingDay)), " ", runStatus(r), failedAccounts(r),
+      h("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, h("b", {}, r.tradingDay)), " ", runStatus(r), failedAccounts(r), unreadAccounts(r),
       h("span", { class: troubled ? "neg" : "" }, what),
       r.activity?.next ? h("span", { class: "neg" }, ` — ${r.activity.next}`) : null,
       h("span", { class: "muted" }, ` · started ${r.startedAt.replace("T", " ").slice(0, 16)} UTC (${ago(r.startedAt)}) · run ${r.id}`)))
@@ -104,7 +127,7 @@ export function timeline(runs, backtest) {
 const runRow = (longest, backtest) => (r) => r.damage !== undefined ? damagedRow(r) : h("tr", { "data-run": r.id },
       h("td", { class: "id" }, h("a", { href: runHash(r.id, backtest) }, r.id)),
       h("td", { class: "id" }, r.tradingDay),
-      h("td", {}, runStatus(r), failedAccounts(r)),
+      h("td", {}, runStatus(r), failedAccounts(r), unreadAccounts(r)),
       h("td", {}, r.dryRun ? badge("dry-run") : r.mode, r.imported ? " · imported" : "", r.parentRunId ? ` · fork of ${r.parentRunId}` : ""),
       h("td", { class: "id" }, r.startedAt.replace("T", " ").slice(0, 19)),
       h("td", {}, ms(r.durationMs)),

@@ -85,7 +85,9 @@ const beatsCell = (row, board) => {
 
 export function leaderboardCard(report) {
   const board = report.leaderboard
-  if (board === null) return card("Leaderboard", h("div", { class: "verdict" }, report.verdict))
+  // a backtest whose market data moved since it ran, as `leaderboard --backtest` warns (the API's `dataChanged`)
+  const moved = report.dataChanged === undefined ? null : h("p", { class: "warning", id: "data-changed" }, `Warning: ${report.dataChanged}.`)
+  if (board === null) return card("Leaderboard", moved, h("div", { class: "verdict" }, report.verdict))
   const bounds = (key) => boundsOf(board.rows, key)
   const tr = bounds("totalReturn"), ex = bounds("excessReturn"), sh = bounds("sharpe")
   // the accounts whose LLM cost includes the worst case of calls whose usage is unknown, as the API says
@@ -93,6 +95,7 @@ export function leaderboardCard(report) {
   // the bootstrap's settings only above intervals it drew (none under 20 daily returns), as the CLI says them
   const drawn = board.rows.some((r) => [r.totalReturn, r.sharpe, r.excessReturn].some((e) => e._tag === "Interval"))
   return card("Leaderboard",
+    moved,
     h("div", { class: "verdict", id: "verdict" }, board.ranked ? "" : "Unranked: ", report.verdict),
     h("p", { class: "muted" }, `${board.from} … ${board.to} · ${windowCount(board.sessions)} · ${board.benchmark.name} buy-and-hold ${signed(board.benchmark.totalReturn)} · ${drawn ? `95 % intervals by stationary block bootstrap (${board.replicates} replicates, mean block ${board.blockLength}, seed “${board.seed}”) · ` : ""}Sharpe and Sortino over a risk-free rate of ${Number((board.riskFree * 100).toFixed(2))} % a year`),
     // what the figures are net of, as leaderboard and the report say it

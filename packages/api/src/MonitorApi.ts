@@ -152,6 +152,26 @@ export const RunSummary = Schema.Struct({
   }).annotate({
     description: "for a completed run whose execution failed (or could not evaluate) accounts: those accounts, of how many, whose key the broker refused (401), and the later runs that traded them; null for any other run"
   })),
+  /**
+   * For a completed run of the home (not a dry run) whose reconciliation could not read accounts though they traded:
+   * the day has no snapshot of them (`equity` has no point of them that day, the leaderboard leaves the day out) —
+   * each with its message and what became of it, as `runs` says: `readAgainAs` a later run of the day that read it
+   * ("read again as R"), `readLaterBy` a later session's run that read it (the gap can no longer be filled), both
+   * `null` while running the day again reads it alone. A day's account is told once, under the first run that could
+   * not read it. `null` for any other run (a backtest's session among them).
+   */
+  unread: Schema.NullOr(Schema.Array(Schema.Struct({
+    account: Schema.String,
+    message: Schema.String.annotate({ description: "why its reconciliation could not read it" }),
+    readAgainAs: Schema.NullOr(Schema.String).annotate({
+      description: "the later run of the day that read it — `runs` says \"its reconciliation could not read <account>; read again as <run>\"; null while the day still has no snapshot of it"
+    }),
+    readLaterBy: Schema.NullOr(Schema.String).annotate({
+      description: "a run of a later session that read it: the ledger moved past the day, whose snapshot of it can no longer be taken; null otherwise"
+    })
+  })).annotate({
+    description: "the accounts the run's reconciliation could not read though they traded: the day has no snapshot of them until the day is run again (which reads them alone, placing nothing); null for any other run"
+  })),
   backtest: Schema.optionalKey(SessionOf)
 })
 export type RunSummary = typeof RunSummary.Type
@@ -333,11 +353,29 @@ export class RunsGroup extends HttpApiGroup.make("runs")
   .annotateMerge(OpenApi.annotations({ title: "Runs", description: "Runs of the daily pipeline and their checkpoints" }))
 {}
 
+/**
+ * A backtest's answer's `dataChanged`: present when the market data here no longer reads as the data the backtest
+ * ran on (its recorded bars' sha256 through its last session), as `leaderboard`/`equity --backtest` warn on stderr.
+ */
+const dataChanged = Schema.optionalKey(Schema.String).annotateKey({
+  description: "present when the backtest's market data here no longer matches the bars it ran on (their sha256 through its last session, " +
+    "recorded in its book): its SPY closes and its RANDOM and MECHANICAL baselines are worked out from the data here, not from the data " +
+    "it ran on — the warning `leaderboard`/`equity --backtest` give on stderr; absent when the data reads the same or cannot be compared"
+})
+
+/** `/api/leaderboard`'s answer: the leaderboard (`Standings.LeaderboardReport`), and of a backtest `dataChanged`. */
+export const LeaderboardAnswer = Schema.Struct({ ...Standings.LeaderboardReport.fields, dataChanged })
+export type LeaderboardAnswer = typeof LeaderboardAnswer.Type
+
+/** `/api/backtests/{id}/report`'s answer: the report's data (`BacktestReport.ReportData`), and `dataChanged`. */
+export const ReportAnswer = Schema.Struct({ ...BacktestReport.ReportData.fields, dataChanged })
+export type ReportAnswer = typeof ReportAnswer.Type
+
 export class StandingsGroup extends HttpApiGroup.make("standings")
   .add(
     HttpApiEndpoint.get("leaderboard", "/leaderboard", {
       query: windowQuery,
-      success: Standings.LeaderboardReport,
+      success: LeaderboardAnswer,
       error: [BadRequest, NotFound, Damaged, Unavailable]
     }),
     HttpApiEndpoint.get("equity", "/equity", {
@@ -372,7 +410,7 @@ export class StandingsGroup extends HttpApiGroup.make("standings")
     }),
     HttpApiEndpoint.get("report", "/backtests/:id/report", {
       params: { id: Schema.String.annotate({ description: "a backtest's id, `latest`, or `live` (the live book)" }) },
-      success: BacktestReport.ReportData,
+      success: ReportAnswer,
       error: [NotFound, Damaged, Unavailable]
     })
   )

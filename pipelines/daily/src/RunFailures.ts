@@ -250,3 +250,19 @@ export const unreadAccountsOf = (runs: ReadonlyArray<RunRecord>) =>
     }
     return unread
   })
+
+/**
+ * A run's unread account as `runs --json` and `/api/runs` give it (their summaries' `unread`): `readAgainAs` the
+ * later run of the day that read it (`readBy`), `readLaterBy` a later session's run that read it (`laterBy`: the
+ * day's gap stays), both `null` while running the day again still fills it.
+ */
+export interface UnreadSummary {
+  readonly account: string
+  readonly message: string
+  readonly readAgainAs: string | null
+  readonly readLaterBy: string | null
+}
+
+/** `unreadAccountsOf`'s accounts of one run as `UnreadSummary`s, in the order it told them. */
+export const unreadSummaries = (unread: ReadonlyArray<UnreadAccount>): ReadonlyArray<UnreadSummary> =>
+  unread.map((u) => ({ account: u.account, message: u.message, readAgainAs: u.readBy ?? null, readLaterBy: u.laterBy ?? null }))

@@ -19,7 +19,8 @@ import {
   retriesOf,
   retryAdvice,
   type UnreadAccount,
-  unreadAccountsOf
+  unreadAccountsOf,
+  unreadSummaries
 } from "@council/daily/RunFailures"
 import * as BundleLimits from "../BundleLimits.ts"
 import { CliFailure } from "../CliFailure.ts"
@@ -124,13 +125,21 @@ const damagedRow = (r: DamagedRun) => [r.id, r.tradingDay ?? "?", "damaged", "",
 const MAX_LISTED = 1000
 
 /** A run as `/api/runs` lists it (`RunSummary` of `@council/api`): its record, and what `runs` shows beside it. */
-const runJson = (r: RunRecord, imported: boolean, activity: RunActivity | undefined, charge: RunCharge | undefined, failed: FailedSummary | undefined) => ({
+const runJson = (
+  r: RunRecord,
+  imported: boolean,
+  activity: RunActivity | undefined,
+  charge: RunCharge | undefined,
+  failed: FailedSummary | undefined,
+  unread: ReadonlyArray<UnreadAccount> | undefined
+) => ({
   ...Schema.encodeSync(RunRecord)(r),
   durationMs: r.finishedAt === null ? null : Date.parse(r.finishedAt) - Date.parse(r.startedAt),
   imported,
   llmCost: charge ?? null,
   activity: activity ?? null,
-  failedAccounts: failed ?? null
+  failedAccounts: failed ?? null,
+  unread: unread === undefined ? null : unreadSummaries(unread)
 })
 
 /**
@@ -223,6 +232,8 @@ export const listRuns = (limit: number, before: Option.Option<string> = Option.n
     const activity = yield* activityOf(runs, imported)
     const outcomes = yield* failedAndRetriedOf(runs)
     const failed = outcomes.failed
+    // a backtest's sessions are not run again: what its reconciliations could not read is in its own report
+    const unread = source.backtest === undefined ? yield* unreadAccountsOf(runs) : new Map<string, ReadonlyArray<UnreadAccount>>()
     const more = entries.length === limit ? `more: ${listCommand(source)} --before ${entries.at(-1)!.id}${limit === 20 ? "" : ` --limit ${limit}`}` : undefined
     if (json) {
       // a backtest's session names its backtest, as `show --json` and `/api/runs?backtest=` do
@@ -230,7 +241,7 @@ export const listRuns = (limit: number, before: Option.Option<string> = Option.n
       const summaries = failedSummaries(outcomes)
       const items = entries.map((r) =>
         isDamagedRun(r) ? { id: r.id, tradingDay: r.tradingDay, startedAt: r.startedAt, damage: r.damage, ...session }
-        : { ...runJson(r, imported.has(r.id), activity.get(r.id), charges.get(r.id), summaries.get(r.id)), ...session }
+        : { ...runJson(r, imported.has(r.id), activity.get(r.id), charges.get(r.id), summaries.get(r.id), unread.get(r.id)), ...session }
       )
       yield* Console.log(JSON.stringify(items, null, 2))
       if (more !== undefined) yield* Console.error(more)
@@ -240,8 +251,6 @@ export const listRuns = (limit: number, before: Option.Option<string> = Option.n
       ["RUN", "DAY", "STATUS", "MODE", "ORIGIN", "STARTED (UTC)", "LLM COST"],
       entries.map((r) => isDamagedRun(r) ? damagedRow(r) : runRow(imported, activity, failed)(r, costs.get(r.id)!))
     ))
-    // a backtest's sessions are not run again: what its reconciliations could not read is in its own report
-    const unread = source.backtest === undefined ? yield* unreadAccountsOf(runs) : new Map<string, ReadonlyArray<UnreadAccount>>()
     const notes = noteLines(entries, activity, outcomes, unreadable, source, unread)
     if (notes.length > 0) yield* Console.log(`\n${notes.join("\n")}`)
     if (more !== undefined) yield* Console.log(`\n${more}`)

@@ -10,7 +10,7 @@ import { RunId } from "@council/domain"
 import { RunStore } from "@council/engine"
 import { TradingAccounts } from "@council/broker"
 import type { MarketData } from "@council/market"
-import { Approvals, BacktestRuns, CloseAllNotice, HostCheck, Server } from "@council/server"
+import { Approvals, BacktestDataNote, BacktestRuns, CloseAllNotice, HostCheck, Server } from "@council/server"
 import { Notifier } from "@council/notify/Notifier"
 import { closedAll } from "@council/notify/RunMessages"
 import { TradeLedger } from "@council/tracking"
@@ -18,6 +18,7 @@ import { votesByBook } from "../BacktestFiles.ts"
 import { offThread } from "../BookWorker.ts"
 import { launcher } from "./BacktestLaunch.ts"
 import { AppSettings } from "../AppConfig.ts"
+import { dataChangedNote } from "../BacktestData.ts"
 import * as AppLayer from "../AppLayer.ts"
 import { CliFailure } from "../CliFailure.ts"
 import { allowedHost } from "../MonitorConfig.ts"
@@ -108,7 +109,7 @@ const serving = (options: ServeOptions) =>
     const launcherExited = yield* Launcher.watch
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) return yield* CliFailure.usage("--port must be 0–65535")
     if (options.host.trim() === "") return yield* CliFailure.usage("--host must name an interface, e.g. 127.0.0.1")
-    const { database, monitor: { allowedHosts: configured, apiToken: token, riskFree } } = yield* AppSettings
+    const { database, feed, monitor: { allowedHosts: configured, apiToken: token, riskFree } } = yield* AppSettings
     const allowed = yield* allowedHosts(options.allowedHost ?? [], configured)
     const proxies = yield* trustedProxies(options.trustProxy ?? [])
     yield* checkListen(options.host, options.port)
@@ -118,7 +119,9 @@ const serving = (options: ServeOptions) =>
       yield* approvals,
       launcher.pipe(Layer.provide(TradeLedger.layer)),
       closeAllNotice,
-      Layer.succeed(BacktestRuns.BacktestRuns, BacktestRuns.BacktestRuns.of({ home: database }))
+      Layer.succeed(BacktestRuns.BacktestRuns, BacktestRuns.BacktestRuns.of({ home: database })),
+      // a backtest's answers say when the data here is not the data it ran on, as `leaderboard --backtest` warns
+      Layer.succeed(BacktestDataNote.BacktestDataNote, BacktestDataNote.BacktestDataNote.of({ of: (book, params) => dataChangedNote(book, params, feed) }))
     ).pipe(
       Layer.provideMerge(AppLayer.inspecting())
     )
