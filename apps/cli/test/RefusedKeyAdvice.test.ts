@@ -94,7 +94,7 @@ describe("an account whose key the broker refuses (401)", () => {
     const served = await serveExchange(tempHome())
     try {
       // a real-looking key pair for GROQ that the exchange never gave it (401), beside every other account's own
-      const keyId = "PKZ3QW8RTY2UIOP4ASDF"
+      const keyId = "PKREFUSEDADVICE0TST1"
       const secret = "q8Vn2LkPw4Rt7Yx1Bc5Hd9Fg3Jm6Ns0Qa2We4Rz"
       const env: Record<string, string> = {}
       for (const k of served.keys) {

@@ -1,8 +1,8 @@
 /**
  * Alpaca's wire formats (trading API v2; market-data bars are in `AlpacaBarsWire`) as tolerant schemas
- * (`WireFormats`), and pure conversions between them and the domain (`WireConversions`), in both directions: a
- * client decodes responses and encodes requests, an Alpaca-compatible server decodes requests and encodes responses
- * with the same schemas.
+ * (`WireFormats`), and pure conversions between them and the domain (`WireConversions`; errors: `WireErrors`), in
+ * both directions: a client decodes responses and encodes requests, an Alpaca-compatible server decodes requests and
+ * encodes responses with the same schemas.
  *
  * **When to use**: the Alpaca adapter (`AlpacaClient`, `AlpacaBroker`) and any HTTP face of the local exchange.
  * Decode with `Schema.decodeUnknownEffect(Schema.fromJsonString(WireOrder))`, encode with
@@ -28,4 +28,5 @@
  * @since 0.1.0
  */
 export * from "./WireConversions.ts"
+export * from "./WireErrors.ts"
 export * from "./WireFormats.ts"
