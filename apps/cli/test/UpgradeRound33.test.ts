@@ -21,7 +21,9 @@ import { cliInProcess, cliOk } from "./InProcess.ts"
  * and a backtest of 2026-05-19 … 2026-05-21.
  *
  * What that version printed is compared byte for byte: none of these outputs reads the clock for this home (the only
- * field of `runs --json` that does, `activity`, is derived for a run left `running`, which this home has none of).
+ * field of `runs --json` that does, `activity`, is derived for a run left `running`, which this home has none of) —
+ * but for the fields a later version added to a JSON answer (`ADDED_SINCE`), which every item must carry and which
+ * are taken out before the comparison: a reader of that version's JSON reads every field it read, as it was.
  */
 const FIXTURE = new URL("fixtures/round33-home/", import.meta.url).pathname
 
@@ -33,6 +35,25 @@ interface Manifest {
 }
 const manifest = JSON.parse(readFileSync(join(FIXTURE, "manifest.json"), "utf8")) as Manifest
 const printed = (file: string) => readFileSync(join(FIXTURE, "printed", file), "utf8")
+
+/** The fields each item of a JSON answer gained since round 33, by the file that version printed it to. */
+const ADDED_SINCE: Readonly<Record<string, ReadonlyArray<string>>> = {
+  // round 35: the accounts a reconciliation of the day could not read though they traded (`null`: none)
+  "runs.json": ["unread"]
+}
+
+/** `text` (a JSON array) without the fields `added` names, each asserted present in every item first. */
+const withoutAdded = (text: string, added: ReadonlyArray<string>, what: string): string => {
+  const items = JSON.parse(text) as ReadonlyArray<Record<string, unknown>>
+  return `${JSON.stringify(items.map((item) => {
+    const kept = { ...item }
+    for (const field of added) {
+      assert.property(item, field, `${what}: every item carries ${field}`)
+      delete kept[field]
+    }
+    return kept
+  }), null, 2)}\n`
+}
 
 interface ExchangeOrder {
   readonly account: string
@@ -101,7 +122,8 @@ describe("a home the round-33 version made, read by the code of the day", () => 
       ["equity-backtest.csv", ["equity", "--backtest", manifest.backtest, "--csv"]]
     ] as const) {
       const now = await cliOk(home, args)
-      assert.strictEqual(now, printed(file), args.join(" "))
+      const added = ADDED_SINCE[file]
+      assert.strictEqual(added === undefined ? now : withoutAdded(now, added, args.join(" ")), printed(file), args.join(" "))
     }
   }, 120_000)
 
