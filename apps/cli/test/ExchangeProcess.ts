@@ -138,3 +138,79 @@ export const holdFirstOrder = (target: string): Promise<HeldOrder> =>
       })
     })
   })
+
+export interface ReadFault {
+  readonly url: string
+  /** Whether `account`'s fills are refused (403) now. */
+  failing: boolean
+  /** Set: `account`'s next fills request is never answered, and this is called (a process to kill there). */
+  hold: (() => void) | undefined
+  /** Set: the orders sent with this key id are answered 503 (that account's broker down for orders alone). */
+  ordersDownFor: string | undefined
+  /** Set: `account`'s clock answers this moment (Alpaca's clock tells its present, whatever day a run is of). */
+  clockAt: string | undefined
+  /** `METHOD path` of every request `account`'s key sent through, in order. */
+  readonly seen: Array<string>
+  readonly close: () => Promise<void>
+}
+
+/**
+ * A 127.0.0.1 proxy in front of `target` passing every request through, except that while `failing`, the account
+ * whose key id is `keyId` is answered 403 to its fills (`GET /v2/account/activities/FILL`): a read only the day's
+ * reconciliation makes, so its risk gate and execution go as usual.
+ */
+export const readFault = (target: string, keyId: string): Promise<ReadFault> =>
+  new Promise((resolve) => {
+    const upstream = new URL(target)
+    const fault: { failing: boolean; hold: (() => void) | undefined; clockAt: string | undefined; ordersDownFor: string | undefined } = {
+      failing: true,
+      ordersDownFor: undefined,
+      hold: undefined,
+      clockAt: undefined
+    }
+    const seen: Array<string> = []
+    const server = testServer((req, res) => {
+      const path = (req.url ?? "/").split("?")[0]!
+      const mine = req.headers["apca-api-key-id"] === keyId
+      if (mine) seen.push(`${req.method} ${path}`)
+      if (mine && fault.clockAt !== undefined && req.method === "GET" && path === "/v2/clock") {
+        res.writeHead(200, { "content-type": "application/json" })
+        return res.end(JSON.stringify({ timestamp: fault.clockAt, is_open: true, next_open: "2026-06-08T09:30:00-04:00", next_close: "2026-06-05T16:00:00-04:00" }))
+      }
+      if (fault.ordersDownFor !== undefined && req.headers["apca-api-key-id"] === fault.ordersDownFor && req.method === "POST" && path === "/v2/orders") {
+        res.writeHead(503, { "content-type": "application/json" })
+        return res.end(JSON.stringify({ message: "service unavailable" }))
+      }
+      const fills = mine && req.method === "GET" && path === "/v2/account/activities/FILL"
+      if (fills && fault.hold !== undefined) {
+        const held = fault.hold
+        fault.hold = undefined
+        return held()
+      }
+      if (fills && fault.failing) {
+        res.writeHead(403, { "content-type": "application/json" })
+        return res.end(JSON.stringify({ code: 40310000, message: "fills are not available right now" }))
+      }
+      const body: Array<Buffer> = []
+      req.on("data", (c: Buffer) => body.push(c)).on("end", () => {
+        const sent = request(new URL(req.url ?? "/", upstream), { method: req.method, headers: { ...req.headers, host: upstream.host } }, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(res)
+        })
+        sent.on("error", (e) => res.destroy(e))
+        sent.end(Buffer.concat(body))
+      })
+    })
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      resolve(Object.assign(fault, {
+        url: `http://127.0.0.1:${port}`,
+        seen,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections()
+            server.close(() => done())
+          })
+      }))
+    })
+  })

@@ -1,47 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { request } from "node:http"
-import type { AddressInfo } from "node:net"
-import { testServer } from "../../../packages/io/test/LocalServer.ts"
 import { runIdOf, tempHome } from "../../cli/test/CliHarness.ts"
-import { configWithRefusedKey, serveExchange } from "../../cli/test/ExchangeProcess.ts"
+import { configWithRefusedKey, readFault, serveExchange } from "../../cli/test/ExchangeProcess.ts"
 import { cliInProcess } from "../../cli/test/InProcess.ts"
 import { fetchFresh, openDashboard } from "./MonitorHome.ts"
-
-/**
- * A 127.0.0.1 proxy in front of `target` passing every request through, except that while `failing.now`, the key
- * `keyId`'s fills (`GET /v2/account/activities/FILL`, a read only the day's reconciliation makes) are answered 403.
- */
-const fillsRefused = (target: string, keyId: string, failing: { now: boolean }) =>
-  new Promise<{ readonly url: string; readonly close: () => Promise<void> }>((resolve) => {
-    const upstream = new URL(target)
-    const server = testServer((req, res) => {
-      const path = (req.url ?? "/").split("?")[0]!
-      if (failing.now && req.headers["apca-api-key-id"] === keyId && req.method === "GET" && path === "/v2/account/activities/FILL") {
-        res.writeHead(403, { "content-type": "application/json" })
-        return res.end(JSON.stringify({ code: 40310000, message: "fills are not available right now" }))
-      }
-      const body: Array<Buffer> = []
-      req.on("data", (c: Buffer) => body.push(c)).on("end", () => {
-        const sent = request(new URL(req.url ?? "/", upstream), { method: req.method, headers: { ...req.headers, host: upstream.host } }, (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers)
-          answer.pipe(res)
-        })
-        sent.on("error", (e) => res.destroy(e))
-        sent.end(Buffer.concat(body))
-      })
-    })
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections()
-            server.close(() => done())
-          })
-      })
-    })
-  })
 
 type Listed = ReadonlyArray<{ readonly id: string; readonly unread: unknown }>
 
@@ -54,8 +15,7 @@ describe("an account no reconciliation could read, in the run's summary", () => 
   it("/api/runs, runs --json, the run's detail and its page say the day has no snapshot of it, then that it was read again", async () => {
     const served = await serveExchange(tempHome())
     const gemini = served.keys.find((k) => k.account === "GEMINI")!
-    const failing = { now: true }
-    const proxy = await fillsRefused(served.url, gemini.keyId, failing)
+    const proxy = await readFault(served.url, gemini.keyId)
     try {
       const home = tempHome()
       const env = { TRADING_ACCOUNTS_CONFIG: configWithRefusedKey(served, "none", { GEMINI: proxy.url }) }
@@ -95,7 +55,7 @@ describe("an account no reconciliation could read, in the run's summary", () => 
         assert.strictEqual(await page.$eval(`tr[data-run="${first}"] .unread-accounts`, (e) => e.textContent), gap)
 
         // the day run again after the close reads GEMINI alone: the first run's summary names that run
-        failing.now = false
+        proxy.failing = false
         const again = await cliInProcess(home, ["run", "daily", "--date", "2026-06-05", "--at", "16:30"], env)
         assert.strictEqual(again.code, 0, again.stderr)
         const retry = runIdOf(again.stdout)
