@@ -95,7 +95,7 @@ describe("an account whose key the broker refuses (401)", () => {
     try {
       // a real-looking key pair for GROQ that the exchange never gave it (401), beside every other account's own
       const keyId = "PKREFUSEDADVICE0TST1"
-      const secret = "q8Vn2LkPw4Rt7Yx1Bc5Hd9Fg3Jm6Ns0Qa2We4Rz"
+      const secret = "refusedAdviceTestSecretNotARealKey000000"
       const env: Record<string, string> = {}
       for (const k of served.keys) {
         env[`ALPACA_${k.account}_KEY_ID`] = k.account === "GROQ" ? keyId : k.keyId
